@@ -1,0 +1,97 @@
+// Enforces the import rules of DESIGN.md §1 by scanning every source file's imports.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, resolve, dirname, sep } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = resolve(import.meta.dirname, '..');
+
+function sourceFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) out.push(...sourceFiles(path));
+    else if (name.endsWith('.ts') && !name.endsWith('.d.ts')) out.push(path);
+  }
+  return out;
+}
+
+const importPattern = /(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|^import\s+['"]([^'"]+)['"]/gm;
+
+/** Every module specifier a file imports, with relative ones resolved to repo-relative paths. */
+export function importsOf(file: string, text = readFileSync(file, 'utf8')): string[] {
+  const specs: string[] = [];
+  for (const m of text.matchAll(importPattern)) {
+    const spec = m[1] ?? m[2] ?? m[3];
+    if (!spec) continue;
+    specs.push(spec.startsWith('.') ? relative(root, resolve(dirname(file), spec)).split(sep).join('/') : spec);
+  }
+  return specs;
+}
+
+interface Rule {
+  /** Repo-relative folder whose files the rule applies to. */
+  from: string;
+  /** A resolved import is a violation when this returns a reason. */
+  forbids: (target: string) => string | undefined;
+}
+
+const isUnder = (target: string, folder: string) => target === folder || target.startsWith(`${folder}/`);
+
+const rules: Rule[] = [
+  {
+    from: 'storage',
+    forbids: (t) =>
+      isUnder(t, 'src') || isUnder(t, 'cli') ? 'storage/ must not import src/ or cli/'
+      : t === 'node:net' || t === 'net' || t === 'node:http' || t === 'node:tls' ? 'storage/ never touches the network'
+      : undefined,
+  },
+  { from: 'src', forbids: (t) => (isUnder(t, 'cli') ? 'src/ must not import cli/' : undefined) },
+  {
+    from: 'src/protocol',
+    forbids: (t) =>
+      isUnder(t, 'src/broker') || isUnder(t, 'src/client') ? 'src/protocol imports neither broker nor client'
+      : t === 'node:net' || t === 'net' ? 'src/protocol must not import node:net'
+      : undefined,
+  },
+  { from: 'src/records', forbids: (t) => (isUnder(t, 'src/broker') ? 'src/records is SDK-side: no broker code' : undefined) },
+  {
+    from: 'src/client',
+    forbids: (t) =>
+      isUnder(t, 'src/broker') ? 'the client imports no broker code'
+      : isUnder(t, 'storage') && !isUnder(t, 'storage/format') ? 'the client may use only storage/format (pure code)'
+      : undefined,
+  },
+];
+
+function violations(): string[] {
+  const found: string[] = [];
+  for (const rule of rules) {
+    let files: string[];
+    try {
+      files = sourceFiles(join(root, rule.from));
+    } catch {
+      continue;
+    }
+    for (const file of files) {
+      for (const target of importsOf(file)) {
+        const reason = rule.forbids(target);
+        if (reason) found.push(`${relative(root, file)} imports ${target}: ${reason}`);
+      }
+    }
+  }
+  return found;
+}
+
+describe('architecture', () => {
+  it('keeps imports pointing cli → src → storage', () => {
+    expect(violations()).toEqual([]);
+  });
+
+  it('detects a forbidden import (the scanner itself works)', () => {
+    const fake = join(root, 'storage', 'fake.ts');
+    const specs = importsOf(fake, "import { x } from '../src/broker/server.js';\nimport net from 'node:net';\n");
+    expect(specs).toEqual(['src/broker/server.js', 'node:net']);
+    const storageRule = rules[0]!;
+    expect(specs.map((s) => storageRule.forbids(s)).filter(Boolean)).toHaveLength(2);
+  });
+});
