@@ -1,0 +1,21 @@
+// Field readers shared by the consumer-group APIs.
+import { int, nullableString, object, string, type Obj } from '../validate.js';
+
+export const GROUP_ID_MAX = 255;
+
+export function groupId(value: unknown, path: string): string {
+  return string(value, path, GROUP_ID_MAX);
+}
+
+export function instanceId(value: unknown, path: string): string | null {
+  return nullableString(value, path, GROUP_ID_MAX);
+}
+
+/** `{ errorCode, errorMessage }`, present on most group responses. */
+export function errorFields(o: Obj, p: string): { errorCode: number; errorMessage: string | null } {
+  return { errorCode: int(o.errorCode, `${p}.errorCode`), errorMessage: nullableString(o.errorMessage, `${p}.errorMessage`) };
+}
+
+export function body(value: unknown): Obj {
+  return object(value, 'body');
+}

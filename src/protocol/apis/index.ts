@@ -1,0 +1,70 @@
+// Registry of every protocol API, by key.
+import type { ApiSpec } from '../api-keys.js';
+import { AlterConfigsApi } from './alter-configs.js';
+import { ApiVersionsApi } from './api-versions.js';
+import { CreateTopicsApi } from './create-topics.js';
+import { DeleteGroupsApi } from './delete-groups.js';
+import { DeleteTopicsApi } from './delete-topics.js';
+import { DescribeConfigsApi } from './describe-configs.js';
+import { DescribeGroupsApi } from './describe-groups.js';
+import { FetchApi } from './fetch.js';
+import { FindCoordinatorApi } from './find-coordinator.js';
+import { HeartbeatApi } from './heartbeat.js';
+import { JoinGroupApi } from './join-group.js';
+import { LeaveGroupApi } from './leave-group.js';
+import { ListGroupsApi } from './list-groups.js';
+import { ListOffsetsApi } from './list-offsets.js';
+import { MetadataApi } from './metadata.js';
+import { OffsetCommitApi } from './offset-commit.js';
+import { OffsetFetchApi } from './offset-fetch.js';
+import { ProduceApi } from './produce.js';
+import { SyncGroupApi } from './sync-group.js';
+
+export const ALL_APIS: ReadonlyArray<ApiSpec<any, any>> = [
+  ApiVersionsApi,
+  MetadataApi,
+  CreateTopicsApi,
+  DeleteTopicsApi,
+  DescribeConfigsApi,
+  AlterConfigsApi,
+  ProduceApi,
+  FetchApi,
+  ListOffsetsApi,
+  FindCoordinatorApi,
+  JoinGroupApi,
+  SyncGroupApi,
+  HeartbeatApi,
+  LeaveGroupApi,
+  OffsetCommitApi,
+  OffsetFetchApi,
+  ListGroupsApi,
+  DescribeGroupsApi,
+  DeleteGroupsApi,
+];
+
+const byKey = new Map<number, ApiSpec<any, any>>(ALL_APIS.map((api) => [api.key, api]));
+
+export function apiByKey(key: number): ApiSpec<any, any> | undefined {
+  return byKey.get(key);
+}
+
+export * from './alter-configs.js';
+export * from './api-versions.js';
+export * from './create-topics.js';
+export * from './delete-groups.js';
+export * from './delete-topics.js';
+export * from './describe-configs.js';
+export * from './describe-groups.js';
+export * from './fetch.js';
+export * from './find-coordinator.js';
+export * from './heartbeat.js';
+export * from './join-group.js';
+export * from './leave-group.js';
+export * from './list-groups.js';
+export * from './list-offsets.js';
+export * from './metadata.js';
+export * from './offset-commit.js';
+export * from './offset-fetch.js';
+export * from './produce.js';
+export * from './sync-group.js';
+export type { TopicResult } from './topic-results.js';

@@ -1,0 +1,100 @@
+// Produce: appends record batches to partitions. The record bytes travel in the frame tail, untouched.
+import { ApiKey, type ApiSpec } from '../api-keys.js';
+import { array, int, nullableString, object, oneOf, optionalInt, topicName } from '../validate.js';
+import { TailReader } from './tail.js';
+
+export type Acks = -1 | 0 | 1;
+
+export interface ProduceRequest {
+  /** 0: no response at all; 1: after the leader's append; -1: after the flush policy (and ISR). */
+  acks: Acks;
+  timeoutMs: number;
+  topics: Array<{
+    name: string;
+    partitions: Array<{
+      partition: number;
+      /** One or more complete RecordBatch v2 batches. */
+      records: Buffer;
+    }>;
+  }>;
+}
+
+export interface ProducePartitionResult {
+  partition: number;
+  errorCode: number;
+  errorMessage: string | null;
+  /** Offset given to the first record, -1 on error. */
+  baseOffset: number;
+  /** -1 unless the topic uses log-append time. */
+  logAppendTime: number;
+  logStartOffset: number;
+}
+
+export interface ProduceResponse {
+  topics: Array<{ name: string; partitions: ProducePartitionResult[] }>;
+  throttleTimeMs: number;
+}
+
+export const ProduceApi: ApiSpec<ProduceRequest, ProduceResponse> = {
+  key: ApiKey.Produce,
+  name: 'Produce',
+  minVersion: 0,
+  maxVersion: 0,
+  encodeRequest(request) {
+    const tail: Buffer[] = [];
+    const topics = request.topics.map((t) => ({
+      name: t.name,
+      partitions: t.partitions.map((p) => {
+        tail.push(p.records);
+        return { partition: p.partition, recordsBytes: p.records.length };
+      }),
+    }));
+    return { body: { acks: request.acks, timeoutMs: request.timeoutMs, topics }, tail };
+  },
+  decodeRequest(body, tailBytes) {
+    const b = object(body, 'body');
+    const tail = new TailReader(tailBytes);
+    const request: ProduceRequest = {
+      acks: oneOf(b.acks, 'acks', [-1, 0, 1] as const),
+      timeoutMs: optionalInt(b.timeoutMs, 'timeoutMs', 30_000, 0),
+      topics: array(b.topics, 'topics', (v, p) => {
+        const o = object(v, p);
+        return {
+          name: topicName(o.name, `${p}.name`),
+          partitions: array(o.partitions, `${p}.partitions`, (x, q) => {
+            const po = object(x, q);
+            const partition = int(po.partition, `${q}.partition`, 0);
+            const length = int(po.recordsBytes, `${q}.recordsBytes`, 0);
+            return { partition, records: tail.take(length, `${q}.recordsBytes`) };
+          }),
+        };
+      }),
+    };
+    tail.finish();
+    return request;
+  },
+  encodeResponse: (response) => ({ body: response, tail: [] }),
+  decodeResponse(body) {
+    const b = object(body, 'body');
+    return {
+      throttleTimeMs: optionalInt(b.throttleTimeMs, 'throttleTimeMs', 0),
+      topics: array(b.topics, 'topics', (v, p) => {
+        const o = object(v, p);
+        return {
+          name: topicName(o.name, `${p}.name`),
+          partitions: array(o.partitions, `${p}.partitions`, (x, q) => {
+            const po = object(x, q);
+            return {
+              partition: int(po.partition, `${q}.partition`, 0),
+              errorCode: int(po.errorCode, `${q}.errorCode`),
+              errorMessage: nullableString(po.errorMessage, `${q}.errorMessage`),
+              baseOffset: int(po.baseOffset, `${q}.baseOffset`),
+              logAppendTime: optionalInt(po.logAppendTime, `${q}.logAppendTime`, -1),
+              logStartOffset: optionalInt(po.logStartOffset, `${q}.logStartOffset`, -1),
+            };
+          }),
+        };
+      }),
+    };
+  },
+};

@@ -1,0 +1,194 @@
+// Native wire framing. One frame, in either direction:
+//
+//   off  len  field
+//    0    4   frameLength   u32 BE: bytes that follow this field (headerLength field + header + tail)
+//    4    4   headerLength  u32 BE: bytes of the msgpack document that follows
+//    8    n   header        msgpack map (see below), n = headerLength
+//  8+n    …   tail          raw bytes, frameLength - 4 - headerLength of them: record batches, never re-encoded
+//
+// Request header map:  { apiKey, apiVersion, correlationId, clientId, body }
+// Response header map: { correlationId, body } or, when the request as a whole failed,
+//                      { correlationId, error: { code, message } }
+// The body says how the tail is cut (e.g. `recordsBytes` per partition, in order).
+import { Decoder, Encoder } from '@msgpack/msgpack';
+import { ProtocolError } from './errors.js';
+import { int, invalid, nullableString, object } from './validate.js';
+
+export const FRAME_PREFIX_BYTES = 8;
+export const DEFAULT_MAX_FRAME_BYTES = 100 * 1024 * 1024;
+
+export interface RequestHeader {
+  apiKey: number;
+  apiVersion: number;
+  correlationId: number;
+  clientId: string | null;
+}
+
+export interface DecodedRequestFrame extends RequestHeader {
+  body: unknown;
+  tail: Buffer;
+}
+
+export interface DecodedResponseFrame {
+  correlationId: number;
+  body: unknown;
+  error: { code: number; message: string } | null;
+  tail: Buffer;
+}
+
+/** Thrown for bytes that are not a frame at all; the connection that sent them should be closed. */
+export class FramingError extends Error {
+  override name = 'FramingError';
+}
+
+// One encoder/decoder per module is safe: encode()/decode() are synchronous and not re-entrant here.
+const encoder = new Encoder({ ignoreUndefined: true });
+const decoder = new Decoder();
+
+/**
+ * Encodes a frame whose tail is given as separate chunks, so record bytes are written to the socket
+ * as they are (writev) instead of being copied into one buffer. Returns [prefix+header, ...tail].
+ */
+export function encodeFrame(header: object, tail: readonly Buffer[] = []): Buffer[] {
+  const doc = encoder.encode(header);
+  let tailBytes = 0;
+  for (const chunk of tail) tailBytes += chunk.length;
+  const head = Buffer.allocUnsafe(FRAME_PREFIX_BYTES + doc.length);
+  head.writeUInt32BE(4 + doc.length + tailBytes, 0);
+  head.writeUInt32BE(doc.length, 4);
+  head.set(doc, FRAME_PREFIX_BYTES);
+  return tail.length === 0 ? [head] : [head, ...tail];
+}
+
+export function encodeRequestFrame(header: RequestHeader, body: unknown, tail: readonly Buffer[] = []): Buffer[] {
+  return encodeFrame({ ...header, body }, tail);
+}
+
+export function encodeResponseFrame(correlationId: number, body: unknown, tail: readonly Buffer[] = []): Buffer[] {
+  return encodeFrame({ correlationId, body }, tail);
+}
+
+export function encodeErrorResponseFrame(correlationId: number, error: ProtocolError): Buffer[] {
+  return encodeFrame({ correlationId, error: { code: error.code, message: error.message } });
+}
+
+/** Splits a complete frame payload (the bytes after frameLength) into its msgpack document and tail. */
+function splitPayload(payload: Buffer): { doc: Record<string, unknown>; tail: Buffer } {
+  if (payload.length < 4) throw new FramingError(`frame of ${payload.length} bytes has no header length`);
+  const headerLength = payload.readUInt32BE(0);
+  if (headerLength > payload.length - 4) {
+    throw new FramingError(`header length ${headerLength} exceeds the ${payload.length - 4} bytes of the frame`);
+  }
+  let doc: unknown;
+  try {
+    doc = decoder.decode(payload.subarray(4, 4 + headerLength));
+  } catch (cause) {
+    throw new FramingError(`frame header is not valid msgpack: ${(cause as Error).message}`);
+  }
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new FramingError('frame header is not a map');
+  return { doc: doc as Record<string, unknown>, tail: payload.subarray(4 + headerLength) };
+}
+
+/**
+ * Parses a request payload. A payload whose header cannot be read throws FramingError (close the
+ * connection); a readable header with bad fields throws ProtocolError carrying the correlationId if known.
+ */
+export function decodeRequestPayload(payload: Buffer): DecodedRequestFrame {
+  const { doc, tail } = splitPayload(payload);
+  if (typeof doc.correlationId !== 'number' || !Number.isInteger(doc.correlationId)) {
+    throw new FramingError('request header has no integer correlationId');
+  }
+  return {
+    apiKey: int(doc.apiKey, 'apiKey', 0, 0xffff),
+    apiVersion: int(doc.apiVersion, 'apiVersion', 0, 0xffff),
+    correlationId: doc.correlationId,
+    clientId: nullableString(doc.clientId, 'clientId', 1024),
+    body: doc.body,
+    tail,
+  };
+}
+
+export function decodeResponsePayload(payload: Buffer): DecodedResponseFrame {
+  const { doc, tail } = splitPayload(payload);
+  const correlationId = int(doc.correlationId, 'correlationId');
+  let error: DecodedResponseFrame['error'] = null;
+  if (doc.error !== undefined && doc.error !== null) {
+    const e = object(doc.error, 'error');
+    error = { code: int(e.code, 'error.code'), message: typeof e.message === 'string' ? e.message : '' };
+  }
+  return { correlationId, body: doc.body, error, tail };
+}
+
+/**
+ * Incremental frame reader for a byte stream. Feed it socket chunks; it returns each complete frame
+ * payload (the bytes after the length prefix). A length over `maxFrameBytes` is refused before any
+ * buffer of that size is allocated. Payloads inside one chunk are zero-copy views of it; a payload
+ * spanning chunks is copied once.
+ */
+export class FrameDecoder {
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+  private expected = -1;
+
+  constructor(private readonly maxFrameBytes = DEFAULT_MAX_FRAME_BYTES) {}
+
+  /** Bytes held for a frame not yet complete (for idle/stall accounting). */
+  get pendingBytes(): number {
+    return this.buffered;
+  }
+
+  push(chunk: Buffer): Buffer[] {
+    const frames: Buffer[] = [];
+    if (chunk.length > 0) {
+      this.chunks.push(chunk);
+      this.buffered += chunk.length;
+    }
+    for (;;) {
+      if (this.expected < 0) {
+        if (this.buffered < 4) break;
+        const length = this.peekLength();
+        if (length > this.maxFrameBytes) {
+          throw new FramingError(`frame of ${length} bytes exceeds the limit of ${this.maxFrameBytes} bytes`);
+        }
+        this.consume(4);
+        this.expected = length;
+      }
+      if (this.buffered < this.expected) break;
+      frames.push(this.consume(this.expected));
+      this.expected = -1;
+    }
+    return frames;
+  }
+
+  private peekLength(): number {
+    const first = this.chunks[0]!;
+    if (first.length >= 4) return first.readUInt32BE(0);
+    const head = Buffer.concat(this.chunks, 4);
+    return head.readUInt32BE(0);
+  }
+
+  /** Removes and returns the next `n` buffered bytes. */
+  private consume(n: number): Buffer {
+    this.buffered -= n;
+    const first = this.chunks[0];
+    if (first && first.length >= n) {
+      const out = first.subarray(0, n);
+      if (first.length === n) this.chunks.shift();
+      else this.chunks[0] = first.subarray(n);
+      return out;
+    }
+    const out = Buffer.allocUnsafe(n);
+    let filled = 0;
+    while (filled < n) {
+      const chunk = this.chunks[0]!;
+      const take = Math.min(chunk.length, n - filled);
+      chunk.copy(out, filled, 0, take);
+      filled += take;
+      if (take === chunk.length) this.chunks.shift();
+      else this.chunks[0] = chunk.subarray(take);
+    }
+    return out;
+  }
+}
+
+export { invalid, ProtocolError };

@@ -1,0 +1,6 @@
+// The native wire protocol: framing, error table, validators and one file per API under apis/.
+export * from './api-keys.js';
+export * from './apis/index.js';
+export * from './errors.js';
+export * from './framing.js';
+export { isValidTopicName, TOPIC_NAME_PATTERN } from './validate.js';
