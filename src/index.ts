@@ -1,2 +1,3 @@
-// Public API of the `sluice` package. Filled in as the broker and SDK land.
-export {};
+// Public API of the `sluice` package: the embeddable broker and the kafkajs-shaped client SDK.
+export * from './broker/index.js';
+export * from './client/index.js';

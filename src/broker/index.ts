@@ -1,0 +1,2 @@
+// The embeddable broker: filled in by the broker issue.
+export {};

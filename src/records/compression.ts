@@ -1,0 +1,177 @@
+// Whole-batch compression of the records section (bytes 61..end of a batch), Kafka's codecs:
+//   gzip   standard gzip stream (RFC 1952), node:zlib on the libuv thread pool
+//   snappy Java producers write xerial framing (below); librdkafka and others write raw snappy.
+//          We write xerial framing (what every Kafka client reads) and read both.
+//   lz4    the LZ4 *frame* format (magic 04 22 4D 18) with independent blocks
+//   zstd   a standard zstd frame (magic 28 B5 2F FD)
+// snappy, lz4 and zstd come from optional npm packages loaded on first use, so a producer that never
+// compresses with them needs none installed; a missing package gives a CompressionError naming it.
+import { promisify } from 'node:util';
+import * as zlib from 'node:zlib';
+import { CompressionCodec } from '../../storage/format/record-batch.js';
+import { CompressionError } from './errors.js';
+
+const gzip = promisify(zlib.gzip);
+const gunzip = promisify(zlib.gunzip);
+
+interface SnappyModule {
+  compress(input: Uint8Array): Promise<Buffer>;
+  uncompress(input: Uint8Array, options?: { asBuffer?: boolean }): Promise<Buffer | string>;
+}
+interface Lz4Module {
+  compressFrame(input: Uint8Array): Promise<Buffer>;
+  decompressFrame(input: Uint8Array): Promise<Buffer>;
+}
+interface ZstdModule {
+  compress(input: Buffer, level?: number): Promise<Buffer>;
+  decompress(input: Buffer): Promise<Buffer>;
+}
+
+/** The optional package each non-gzip codec loads (see the report for pinned versions). */
+export const OPTIONAL_CODEC_PACKAGES = {
+  [CompressionCodec.Snappy]: 'snappy',
+  [CompressionCodec.Lz4]: 'lz4-napi',
+  [CompressionCodec.Zstd]: '@mongodb-js/zstd',
+} as const;
+
+const codecNames: Record<number, string> = { 0: 'none', 1: 'gzip', 2: 'snappy', 3: 'lz4', 4: 'zstd' };
+
+const loaded = new Map<string, Promise<unknown>>();
+
+async function loadOptional<T>(codec: keyof typeof OPTIONAL_CODEC_PACKAGES): Promise<T> {
+  const pkg: string = OPTIONAL_CODEC_PACKAGES[codec];
+  let pending = loaded.get(pkg);
+  if (!pending) {
+    // A non-literal specifier keeps tsc and bundlers from requiring the package at build time.
+    pending = import(pkg).catch((cause: unknown) => {
+      loaded.delete(pkg); // let a later call retry after the package is installed
+      throw new CompressionError(`${codecNames[codec]} compression needs the optional package '${pkg}'`, 'COMPRESSION_UNAVAILABLE', {
+        cause,
+      });
+    });
+    loaded.set(pkg, pending);
+  }
+  // napi-rs packages are CommonJS: `default` is module.exports; ESM packages have named exports only.
+  const mod = (await pending) as T & { default?: T };
+  return mod.default !== null && typeof mod.default === 'object' ? mod.default : mod;
+}
+
+// Node ≥ 22.15 ships zstd in node:zlib; prefer it there. @types/node 20 does not declare it.
+type ZlibZstd = { zstdCompress?: typeof zlib.gzip; zstdDecompress?: typeof zlib.gunzip };
+const nodeZstd = zlib as unknown as ZlibZstd;
+
+async function zstdModule(): Promise<ZstdModule> {
+  if (nodeZstd.zstdCompress && nodeZstd.zstdDecompress) {
+    return { compress: promisify(nodeZstd.zstdCompress), decompress: promisify(nodeZstd.zstdDecompress) };
+  }
+  return loadOptional<ZstdModule>(CompressionCodec.Zstd);
+}
+
+// xerial snappy-java framing, as Kafka's Java producer writes it:
+//   header  8 bytes magic 82 'SNAPPY' 00, int32 BE version (1), int32 BE compatible version (1)
+//   blocks  repeated: int32 BE compressed length, raw snappy block (each ≤ 32 KiB uncompressed)
+const XERIAL_MAGIC = Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00]);
+const XERIAL_HEADER_SIZE = 16;
+const XERIAL_BLOCK_SIZE = 32 * 1024;
+
+export function isXerialFramed(data: Buffer): boolean {
+  return data.length >= XERIAL_HEADER_SIZE && data.subarray(0, 8).equals(XERIAL_MAGIC);
+}
+
+async function snappyCompressXerial(snappy: SnappyModule, data: Buffer): Promise<Buffer> {
+  const blocks: Promise<Buffer>[] = [];
+  for (let pos = 0; pos < data.length; pos += XERIAL_BLOCK_SIZE) {
+    blocks.push(snappy.compress(data.subarray(pos, pos + XERIAL_BLOCK_SIZE)));
+  }
+  const compressed = await Promise.all(blocks);
+  const out = Buffer.allocUnsafe(XERIAL_HEADER_SIZE + compressed.reduce((n, b) => n + 4 + b.length, 0));
+  XERIAL_MAGIC.copy(out, 0);
+  out.writeInt32BE(1, 8);
+  out.writeInt32BE(1, 12);
+  let pos = XERIAL_HEADER_SIZE;
+  for (const block of compressed) {
+    out.writeInt32BE(block.length, pos);
+    block.copy(out, pos + 4);
+    pos += 4 + block.length;
+  }
+  return out;
+}
+
+async function snappyUncompress(snappy: SnappyModule, data: Buffer): Promise<Buffer> {
+  const one = async (block: Buffer) => snappy.uncompress(block, { asBuffer: true }) as Promise<Buffer>;
+  if (!isXerialFramed(data)) return one(data);
+  const blocks: Promise<Buffer>[] = [];
+  let pos = XERIAL_HEADER_SIZE;
+  while (pos < data.length) {
+    if (data.length - pos < 4) throw new CompressionError(`xerial snappy block length cut off at ${pos}`, 'CORRUPT_COMPRESSED_DATA');
+    const length = data.readInt32BE(pos);
+    if (length < 0 || length > data.length - pos - 4) {
+      throw new CompressionError(`xerial snappy block of ${length} bytes does not fit at ${pos}`, 'CORRUPT_COMPRESSED_DATA');
+    }
+    blocks.push(one(data.subarray(pos + 4, pos + 4 + length)));
+    pos += 4 + length;
+  }
+  const parts = await Promise.all(blocks);
+  return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+}
+
+function unknownCodec(codec: number): CompressionError {
+  return new CompressionError(`unknown compression codec id ${codec} (Kafka defines 0-4)`, 'UNKNOWN_COMPRESSION');
+}
+
+/** Compresses a batch's records section with `codec`. */
+export async function compress(codec: CompressionCodec, data: Buffer): Promise<Buffer> {
+  switch (codec) {
+    case CompressionCodec.None:
+      return data;
+    case CompressionCodec.Gzip:
+      return gzip(data);
+    case CompressionCodec.Snappy:
+      return snappyCompressXerial(await loadOptional<SnappyModule>(codec), data);
+    case CompressionCodec.Lz4:
+      return (await loadOptional<Lz4Module>(codec)).compressFrame(data);
+    case CompressionCodec.Zstd:
+      return (await zstdModule()).compress(data);
+    default:
+      throw unknownCodec(codec);
+  }
+}
+
+async function decompressWith(codec: CompressionCodec, data: Buffer): Promise<Buffer> {
+  switch (codec) {
+    case CompressionCodec.None:
+      return data;
+    case CompressionCodec.Gzip:
+      return gunzip(data);
+    case CompressionCodec.Snappy:
+      return snappyUncompress(await loadOptional<SnappyModule>(codec), data);
+    case CompressionCodec.Lz4:
+      return (await loadOptional<Lz4Module>(codec)).decompressFrame(data);
+    case CompressionCodec.Zstd:
+      return (await zstdModule()).decompress(data);
+    default:
+      throw unknownCodec(codec);
+  }
+}
+
+/** Decompresses a batch's records section; corrupt input becomes a CompressionError. */
+export async function decompress(codec: CompressionCodec, data: Buffer): Promise<Buffer> {
+  try {
+    return await decompressWith(codec, data);
+  } catch (err) {
+    if (err instanceof CompressionError) throw err;
+    throw new CompressionError(`${codecNames[codec]} data is corrupt: ${(err as Error).message}`, 'CORRUPT_COMPRESSED_DATA', { cause: err });
+  }
+}
+
+/** Whether `codec` can be used here (gzip and none always; others need their optional package). */
+export async function isCodecAvailable(codec: CompressionCodec): Promise<boolean> {
+  try {
+    if (codec === CompressionCodec.Zstd) await zstdModule();
+    else if (codec === CompressionCodec.Snappy || codec === CompressionCodec.Lz4) await loadOptional(codec);
+    else if (codec !== CompressionCodec.None && codec !== CompressionCodec.Gzip) return false;
+    return true;
+  } catch {
+    return false;
+  }
+}

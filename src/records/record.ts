@@ -1,0 +1,147 @@
+// One record inside a RecordBatch v2 (Kafka's DefaultRecord), all integers zigzag varints:
+//   length          varint   bytes of everything after this field
+//   attributes      int8     unused, always 0
+//   timestampDelta  varlong  timestamp - batch baseTimestamp (may be negative)
+//   offsetDelta     varint   offset - batch baseOffset (0, 1, 2 … in a producer's batch)
+//   keyLength       varint   -1 = null key
+//   key             bytes
+//   valueLength     varint   -1 = null value
+//   value           bytes
+//   headerCount     varint
+//   headers         [keyLength varint, key utf8 (never null), valueLength varint (-1 = null), value]
+import { RecordFormatError } from './errors.js';
+import { Reader, sizeOfVarint, sizeOfVarlong, writeVarint, writeVarlong, MAX_VARINT_BYTES, MAX_VARLONG_BYTES } from './varint.js';
+
+export type HeaderPairs = Array<[string, Buffer | null]>;
+
+export interface RecordInput {
+  key: Buffer | null;
+  value: Buffer | null;
+  headers?: HeaderPairs;
+  /** Milliseconds since the epoch (a safe integer). */
+  timestamp: number;
+}
+
+export interface DecodedRecord {
+  offset: number;
+  timestamp: number;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: HeaderPairs;
+}
+
+const EMPTY_HEADERS: HeaderPairs = [];
+
+function sizeOfNullable(bytes: Buffer | null): number {
+  return bytes === null ? 1 : sizeOfVarint(bytes.length) + bytes.length;
+}
+
+/** Size of the record after its length field. */
+export function recordBodySize(record: RecordInput, timestampDelta: number, offsetDelta: number): number {
+  let size = 1 + sizeOfVarlong(timestampDelta) + sizeOfVarint(offsetDelta);
+  size += sizeOfNullable(record.key) + sizeOfNullable(record.value);
+  const headers = record.headers ?? EMPTY_HEADERS;
+  size += sizeOfVarint(headers.length);
+  for (const [key, value] of headers) {
+    const keyBytes = Buffer.byteLength(key, 'utf8');
+    size += sizeOfVarint(keyBytes) + keyBytes + sizeOfNullable(value);
+  }
+  return size;
+}
+
+function writeNullable(buf: Buffer, pos: number, bytes: Buffer | null): number {
+  if (bytes === null) return writeVarint(buf, pos, -1);
+  pos = writeVarint(buf, pos, bytes.length);
+  bytes.copy(buf, pos);
+  return pos + bytes.length;
+}
+
+/** Writes a whole record (length field first) at `pos`; returns the position after it. */
+export function writeRecord(
+  buf: Buffer,
+  pos: number,
+  record: RecordInput,
+  bodySize: number,
+  timestampDelta: number,
+  offsetDelta: number,
+): number {
+  pos = writeVarint(buf, pos, bodySize);
+  buf[pos++] = 0; // attributes
+  pos = writeVarlong(buf, pos, timestampDelta);
+  pos = writeVarint(buf, pos, offsetDelta);
+  pos = writeNullable(buf, pos, record.key);
+  pos = writeNullable(buf, pos, record.value);
+  const headers = record.headers ?? EMPTY_HEADERS;
+  pos = writeVarint(buf, pos, headers.length);
+  for (const [key, value] of headers) {
+    pos = writeVarint(buf, pos, Buffer.byteLength(key, 'utf8'));
+    pos += buf.write(key, pos, 'utf8');
+    pos = writeNullable(buf, pos, value);
+  }
+  return pos;
+}
+
+/**
+ * Upper bound of a record's encoded size (length field included), cheap enough to call per send:
+ * varints are counted at their maximum width and header keys at 3 UTF-8 bytes per UTF-16 unit.
+ */
+export function estimateRecordSize(record: RecordInput): number {
+  // length + attributes + timestampDelta + offsetDelta + key/value length prefixes + headerCount
+  let size = MAX_VARINT_BYTES + 1 + MAX_VARLONG_BYTES + MAX_VARINT_BYTES * 4;
+  size += (record.key?.length ?? 0) + (record.value?.length ?? 0);
+  for (const [key, value] of record.headers ?? EMPTY_HEADERS) {
+    size += MAX_VARINT_BYTES * 2 + key.length * 3 + (value?.length ?? 0);
+  }
+  return size;
+}
+
+function readNullable(reader: Reader, what: string): Buffer | null {
+  const length = reader.readVarint();
+  if (length === -1) return null;
+  if (length < -1) throw new RecordFormatError(`${what} length ${length} is invalid`);
+  return reader.readBytes(length, what);
+}
+
+function readHeaders(reader: Reader): HeaderPairs {
+  const count = reader.readVarint();
+  if (count === 0) return [];
+  // Each header takes at least 2 bytes, so a count beyond remaining/2 cannot be honest.
+  if (count < 0 || count > reader.remaining() / 2) throw new RecordFormatError(`header count ${count} is invalid`);
+  const headers: HeaderPairs = new Array(count);
+  for (let i = 0; i < count; i++) {
+    const keyLength = reader.readVarint();
+    if (keyLength < 0) throw new RecordFormatError(`header key length ${keyLength} is invalid (header keys are never null)`);
+    const keyBytes = reader.readBytes(keyLength, 'header key');
+    headers[i] = [keyBytes.toString('utf8'), readNullable(reader, 'header value')];
+  }
+  return headers;
+}
+
+/**
+ * Reads one record at the reader's position. `baseOffset`/`baseTimestamp` come from the batch;
+ * `fixedTimestamp` (LogAppendTime batches) replaces every record's own timestamp.
+ */
+export function readRecord(reader: Reader, baseOffset: number, baseTimestamp: number, fixedTimestamp?: number): DecodedRecord {
+  const length = reader.readVarint();
+  if (length < 0) throw new RecordFormatError(`record length ${length} is negative`);
+  reader.need(length, 'record');
+  const end = reader.pos + length;
+  const body = new Reader(reader.buf, reader.pos, end);
+  body.readInt8(); // attributes: unused in v2
+  const timestampDelta = body.readVarlong();
+  const offsetDelta = body.readVarint();
+  const key = readNullable(body, 'record key');
+  const value = readNullable(body, 'record value');
+  const headers = readHeaders(body);
+  if (body.pos !== end) {
+    throw new RecordFormatError(`record at position ${reader.pos} declares ${length} bytes but its fields use ${body.pos - reader.pos}`);
+  }
+  reader.pos = end;
+  return {
+    offset: baseOffset + offsetDelta,
+    timestamp: fixedTimestamp ?? baseTimestamp + timestampDelta,
+    key,
+    value,
+    headers,
+  };
+}
