@@ -62,7 +62,9 @@ const nodeZstd = zlib as unknown as ZlibZstd;
 
 async function zstdModule(): Promise<ZstdModule> {
   if (nodeZstd.zstdCompress && nodeZstd.zstdDecompress) {
-    return { compress: promisify(nodeZstd.zstdCompress), decompress: promisify(nodeZstd.zstdDecompress) };
+    const zc = promisify(nodeZstd.zstdCompress);
+    const zd = promisify(nodeZstd.zstdDecompress);
+    return { compress: (data) => zc(data), decompress: (data) => zd(data) };
   }
   return loadOptional<ZstdModule>(CompressionCodec.Zstd);
 }

@@ -1,0 +1,73 @@
+// kafkajs-shaped partitioners: a partitioner factory `() => ({ topic, partitionMetadata, message }) => number`.
+//
+// DefaultPartitioner follows Kafka's Java DefaultPartitioner and kafkajs's JavaCompatiblePartitioner:
+//   1. message.partition set      → that partition
+//   2. message.key set            → toPositive(murmur2(key)) % (number of partitions in the topic)
+//      All partitions count, available or not, exactly as Kafka and kafkajs do: a key must map to the
+//      same partition whatever the leaders' state, or ordering per key would break during failover.
+//      String keys hash their UTF-8 bytes (what Java's StringSerializer sends).
+//   3. neither                    → round-robin over partitions that have a leader (leader >= 0),
+//      or over all partitions when none has; each partitioner instance keeps one counter per topic,
+//      starting at a random point so many producers do not all start on partition 0.
+// Kafka ≥ 2.4's "sticky" batching for unkeyed records is not imitated (kafkajs does not either).
+import { randomInt } from 'node:crypto';
+import { murmur2, toPositive } from './murmur2.js';
+
+export interface PartitionMetadata {
+  partitionId: number;
+  /** Broker id of the leader; negative when the partition has none. */
+  leader: number;
+  [field: string]: unknown;
+}
+
+export interface PartitionerMessage {
+  key?: Buffer | string | null;
+  partition?: number | null;
+  [field: string]: unknown;
+}
+
+export interface PartitionerArgs {
+  topic: string;
+  partitionMetadata: PartitionMetadata[];
+  message: PartitionerMessage;
+}
+
+export type Partitioner = (args: PartitionerArgs) => number;
+export type PartitionerFactory = () => Partitioner;
+
+export interface PartitionerOptions {
+  /** First round-robin value for each topic; defaults to a random int32. Tests pass 0. */
+  startAt?: () => number;
+}
+
+export function createDefaultPartitioner(options: PartitionerOptions = {}): Partitioner {
+  const startAt = options.startAt ?? (() => randomInt(0, 0x7fffffff));
+  const counters = new Map<string, number>();
+  return ({ topic, partitionMetadata, message }) => {
+    if (message.partition !== null && message.partition !== undefined) return message.partition;
+    const numPartitions = partitionMetadata.length;
+    if (numPartitions === 0) throw new RangeError(`topic ${topic} has no partitions in the metadata`);
+    if (message.key !== null && message.key !== undefined) {
+      const key = typeof message.key === 'string' ? Buffer.from(message.key, 'utf8') : message.key;
+      return toPositive(murmur2(key)) % numPartitions;
+    }
+    const next = ((counters.get(topic) ?? startAt()) + 1) | 0;
+    counters.set(topic, next);
+    const available = partitionMetadata.filter((p) => p.leader >= 0);
+    if (available.length > 0) return available[toPositive(next) % available.length]!.partitionId;
+    return partitionMetadata[toPositive(next) % numPartitions]!.partitionId;
+  };
+}
+
+export const DefaultPartitioner: PartitionerFactory = () => createDefaultPartitioner();
+
+/**
+ * kafkajs's names: DefaultPartitioner (murmur2, Java-compatible), JavaCompatiblePartitioner (its old
+ * alias) and LegacyPartitioner. kafkajs's legacy one used a murmur2 variant that differs from Java's;
+ * Sluice has no earlier placement to stay compatible with, so LegacyPartitioner equals Default here.
+ */
+export const Partitioners = {
+  DefaultPartitioner,
+  JavaCompatiblePartitioner: DefaultPartitioner,
+  LegacyPartitioner: DefaultPartitioner,
+} as const;
