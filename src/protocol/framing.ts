@@ -90,22 +90,41 @@ function splitPayload(payload: Buffer): { doc: Record<string, unknown>; tail: Bu
 }
 
 /**
+ * A readable request header with a bad field (apiKey, apiVersion, clientId). The correlationId is
+ * known, so the receiver answers an error response for it and keeps the connection.
+ */
+export class RequestHeaderError extends ProtocolError {
+  constructor(
+    readonly correlationId: number,
+    cause: ProtocolError,
+  ) {
+    super(cause.code, cause.message, { cause });
+  }
+}
+
+/**
  * Parses a request payload. A payload whose header cannot be read throws FramingError (close the
- * connection); a readable header with bad fields throws ProtocolError carrying the correlationId if known.
+ * connection); a readable header with bad fields throws RequestHeaderError carrying the correlationId.
  */
 export function decodeRequestPayload(payload: Buffer): DecodedRequestFrame {
   const { doc, tail } = splitPayload(payload);
-  if (typeof doc.correlationId !== 'number' || !Number.isInteger(doc.correlationId)) {
+  const correlationId = doc.correlationId;
+  if (typeof correlationId !== 'number' || !Number.isSafeInteger(correlationId)) {
     throw new FramingError('request header has no integer correlationId');
   }
-  return {
-    apiKey: int(doc.apiKey, 'apiKey', 0, 0xffff),
-    apiVersion: int(doc.apiVersion, 'apiVersion', 0, 0xffff),
-    correlationId: doc.correlationId,
-    clientId: nullableString(doc.clientId, 'clientId', 1024),
-    body: doc.body,
-    tail,
-  };
+  try {
+    return {
+      apiKey: int(doc.apiKey, 'apiKey', 0, 0xffff),
+      apiVersion: int(doc.apiVersion, 'apiVersion', 0, 0xffff),
+      correlationId,
+      clientId: nullableString(doc.clientId, 'clientId', 1024),
+      body: doc.body,
+      tail,
+    };
+  } catch (error) {
+    if (error instanceof ProtocolError) throw new RequestHeaderError(correlationId, error);
+    throw error;
+  }
 }
 
 export function decodeResponsePayload(payload: Buffer): DecodedResponseFrame {
