@@ -52,7 +52,7 @@ export function recordBodySize(record: RecordInput, timestampDelta: number, offs
 function writeNullable(buf: Buffer, pos: number, bytes: Buffer | null): number {
   if (bytes === null) return writeVarint(buf, pos, -1);
   pos = writeVarint(buf, pos, bytes.length);
-  bytes.copy(buf, pos);
+  buf.set(bytes, pos); // TypedArray.set: cheaper than Buffer.copy for the small values typical here
   return pos + bytes.length;
 }
 
@@ -125,18 +125,22 @@ export function readRecord(reader: Reader, baseOffset: number, baseTimestamp: nu
   const length = reader.readVarint();
   if (length < 0) throw new RecordFormatError(`record length ${length} is negative`);
   reader.need(length, 'record');
-  const end = reader.pos + length;
-  const body = new Reader(reader.buf, reader.pos, end);
-  body.readInt8(); // attributes: unused in v2
-  const timestampDelta = body.readVarlong();
-  const offsetDelta = body.readVarint();
-  const key = readNullable(body, 'record key');
-  const value = readNullable(body, 'record value');
-  const headers = readHeaders(body);
-  if (body.pos !== end) {
-    throw new RecordFormatError(`record at position ${reader.pos} declares ${length} bytes but its fields use ${body.pos - reader.pos}`);
+  const start = reader.pos;
+  const end = start + length;
+  // Narrow the reader to this record so no field can run into the next one. After an error the
+  // reader is left narrowed: callers discard it (decoding stops at the first bad record).
+  const outerEnd = reader.end;
+  reader.end = end;
+  reader.readInt8(); // attributes: unused in v2
+  const timestampDelta = reader.readVarlong();
+  const offsetDelta = reader.readVarint();
+  const key = readNullable(reader, 'record key');
+  const value = readNullable(reader, 'record value');
+  const headers = readHeaders(reader);
+  reader.end = outerEnd;
+  if (reader.pos !== end) {
+    throw new RecordFormatError(`record at position ${start} declares ${length} bytes but its fields use ${reader.pos - start}`);
   }
-  reader.pos = end;
   return {
     offset: baseOffset + offsetDelta,
     timestamp: fixedTimestamp ?? baseTimestamp + timestampDelta,

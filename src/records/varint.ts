@@ -79,7 +79,8 @@ export class Reader {
   constructor(
     readonly buf: Buffer,
     public pos = 0,
-    readonly end = buf.length,
+    /** Exclusive limit of reads; a record decoder narrows it to one record and restores it. */
+    public end = buf.length,
   ) {}
 
   remaining(): number {
