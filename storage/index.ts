@@ -1,2 +1,19 @@
 // Public surface of the storage engine.
-export {};
+export * from './format/record-batch.js';
+export { StorageError, OffsetOutOfRangeError, InvalidRecordError, CorruptLogError, StorageIOError, LogClosedError } from './errors.js';
+export type { Logger, Clock } from './types.js';
+export { noopLogger, systemClock } from './types.js';
+export type { FlushPolicy, PartitionConfig } from './config.js';
+export { DEFAULT_PARTITION_CONFIG, MAX_SEGMENT_BYTES, resolvePartitionConfig } from './config.js';
+export type { StorageFs, StorageFileHandle, OpenMode } from './fs.js';
+export { nodeFs } from './fs.js';
+export { FaultyFs } from './faulty-fs.js';
+export type { FaultOp, FaultOptions } from './faulty-fs.js';
+export { writeFileAtomic, readJsonFile } from './atomic.js';
+export { PartitionLog, DEFAULT_TAIL_CACHE_BYTES } from './partition-log.js';
+export type { AppendResult, ReadResult, PartitionLogOptions } from './partition-log.js';
+export { LogManager, parsePartitionDirName, isValidTopicName } from './log-manager.js';
+export type { LogManagerOptions } from './log-manager.js';
+export { CHECKPOINT_FILE } from './checkpoint.js';
+export type { PartitionCheckpoint } from './checkpoint.js';
+export { segmentFileName } from './segment.js';

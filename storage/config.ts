@@ -1,0 +1,57 @@
+// Per-partition configuration: typed, defaulted, validated once, frozen.
+import { StorageError } from './errors.js';
+
+export type FlushPolicy = { kind: 'always' } | { kind: 'interval'; ms: number } | { kind: 'os' };
+
+export interface PartitionConfig {
+  /** Roll when the active segment would exceed this many bytes. Positions in the index are u32. */
+  segmentBytes: number;
+  /** Roll when the active segment's first append is older than this. */
+  segmentMs: number;
+  /** Delete sealed segments whose newest batch is older than this; -1 keeps forever. */
+  retentionMs: number;
+  /** Delete the oldest sealed segments while the partition exceeds this; -1 is unlimited. */
+  retentionBytes: number;
+  /** One offset-index entry per this many bytes of log. */
+  indexIntervalBytes: number;
+  flush: FlushPolicy;
+}
+
+const GiB = 1024 * 1024 * 1024;
+const WEEK_MS = 7 * 24 * 60 * 60 * 1000;
+
+export const DEFAULT_PARTITION_CONFIG: Readonly<PartitionConfig> = Object.freeze({
+  segmentBytes: GiB,
+  segmentMs: WEEK_MS,
+  retentionMs: WEEK_MS,
+  retentionBytes: -1,
+  indexIntervalBytes: 4096,
+  flush: Object.freeze({ kind: 'os' }) as FlushPolicy,
+});
+
+/** Largest segment: index positions are u32 and a single append may overshoot by one append. */
+export const MAX_SEGMENT_BYTES = 0x7fff_ffff;
+
+function invalid(message: string): StorageError {
+  return new StorageError(`invalid partition config: ${message}`, { code: 'INVALID_CONFIG' });
+}
+
+function checkInt(name: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): void {
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw invalid(`${name} must be an integer in ${min}..${max}, got ${value}`);
+  }
+}
+
+/** Fills defaults, validates, and returns a frozen copy. */
+export function resolvePartitionConfig(config: Partial<PartitionConfig> = {}): Readonly<PartitionConfig> {
+  const c = { ...DEFAULT_PARTITION_CONFIG, ...config };
+  checkInt('segmentBytes', c.segmentBytes, 64, MAX_SEGMENT_BYTES);
+  checkInt('segmentMs', c.segmentMs, 1);
+  checkInt('indexIntervalBytes', c.indexIntervalBytes, 0);
+  if (c.retentionMs !== -1) checkInt('retentionMs', c.retentionMs, 0);
+  if (c.retentionBytes !== -1) checkInt('retentionBytes', c.retentionBytes, 0);
+  const f = c.flush;
+  if (f.kind === 'interval') checkInt('flush.ms', f.ms, 1);
+  else if (f.kind !== 'always' && f.kind !== 'os') throw invalid(`unknown flush policy ${JSON.stringify(f)}`);
+  return Object.freeze({ ...c, flush: Object.freeze({ ...f }) });
+}

@@ -1,0 +1,106 @@
+// The small file-system interface the engine uses, so tests can inject failures (FaultyFs) and count
+// fsyncs. Segment files are opened once and used through a handle with positional reads and writes:
+// no path-based call happens on the append path.
+import { open as fsOpen, readdir, rename, rm, mkdir, stat, unlink, readFile } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+
+export interface StorageFileHandle {
+  readonly path: string;
+  /** Writes the whole buffer at `position` (loops over short writes). */
+  write(buffer: Buffer, position: number): Promise<void>;
+  /** Reads up to `length` bytes at `position` into `buffer[offset..]`; returns the bytes read (short at EOF). */
+  read(buffer: Buffer, offset: number, length: number, position: number): Promise<number>;
+  /** fdatasync: data and the metadata needed to read it (the size) are durable when this resolves. */
+  sync(): Promise<void>;
+  truncate(length: number): Promise<void>;
+  size(): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** 'r': read only; 'r+': read/write an existing file; 'w+': create or truncate, read/write. */
+export type OpenMode = 'r' | 'r+' | 'w+';
+
+export interface StorageFs {
+  open(path: string, mode: OpenMode): Promise<StorageFileHandle>;
+  readFile(path: string): Promise<Buffer>;
+  readdir(path: string): Promise<string[]>;
+  /** Undefined when the path does not exist. */
+  stat(path: string): Promise<{ size: number; isDirectory: boolean } | undefined>;
+  mkdir(path: string): Promise<void>;
+  rename(from: string, to: string): Promise<void>;
+  unlink(path: string): Promise<void>;
+  /** Removes a directory tree; no error when missing. */
+  rmdir(path: string): Promise<void>;
+  /** fsync of a directory, making renames, creations and unlinks in it durable. */
+  syncDir(path: string): Promise<void>;
+}
+
+class NodeFileHandle implements StorageFileHandle {
+  constructor(readonly path: string, private readonly fh: FileHandle) {}
+
+  async write(buffer: Buffer, position: number): Promise<void> {
+    let done = 0;
+    while (done < buffer.length) {
+      const { bytesWritten } = await this.fh.write(buffer, done, buffer.length - done, position + done);
+      if (bytesWritten <= 0) throw Object.assign(new Error(`short write to ${this.path}`), { code: 'EIO' });
+      done += bytesWritten;
+    }
+  }
+
+  async read(buffer: Buffer, offset: number, length: number, position: number): Promise<number> {
+    let done = 0;
+    while (done < length) {
+      const { bytesRead } = await this.fh.read(buffer, offset + done, length - done, position + done);
+      if (bytesRead === 0) break;
+      done += bytesRead;
+    }
+    return done;
+  }
+
+  sync(): Promise<void> {
+    return this.fh.datasync();
+  }
+
+  truncate(length: number): Promise<void> {
+    return this.fh.truncate(length);
+  }
+
+  async size(): Promise<number> {
+    return (await this.fh.stat()).size;
+  }
+
+  close(): Promise<void> {
+    return this.fh.close();
+  }
+}
+
+export const nodeFs: StorageFs = {
+  async open(path, mode) {
+    return new NodeFileHandle(path, await fsOpen(path, mode));
+  },
+  readFile: (path) => readFile(path),
+  readdir: (path) => readdir(path),
+  async stat(path) {
+    try {
+      const s = await stat(path);
+      return { size: s.size, isDirectory: s.isDirectory() };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+  },
+  async mkdir(path) {
+    await mkdir(path, { recursive: true });
+  },
+  rename: (from, to) => rename(from, to),
+  unlink: (path) => unlink(path),
+  rmdir: (path) => rm(path, { recursive: true, force: true }),
+  async syncDir(path) {
+    const fh = await fsOpen(path, 'r');
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  },
+};

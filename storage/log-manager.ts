@@ -1,0 +1,168 @@
+// Owns every partition of a data directory: `<dataDir>/<topic>-<partition>/`. Opens them all at start,
+// creates and deletes them, and runs maintenance (segment.ms rolls, retention, interval flushes,
+// recovery-point checkpoints) on an unref'd timer or when a test calls runMaintenance().
+import { join } from 'node:path';
+import type { StorageFs } from './fs.js';
+import { nodeFs } from './fs.js';
+import type { PartitionConfig } from './config.js';
+import type { Clock, Logger } from './types.js';
+import { noopLogger, systemClock } from './types.js';
+import { PartitionLog } from './partition-log.js';
+import { LogClosedError, StorageError, StorageIOError } from './errors.js';
+
+export interface LogManagerOptions {
+  dataDir: string;
+  configFor: (topic: string, partition: number) => PartitionConfig;
+  fs?: StorageFs;
+  clock?: Clock;
+  logger?: Logger;
+  repair?: boolean;
+  /** Default 30 000; 0 disables the timer (call runMaintenance yourself). */
+  maintenanceIntervalMs?: number;
+  /** Per-partition tail cache bound (see PartitionLog). */
+  tailCacheBytes?: number;
+}
+
+const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
+const DELETED_SUFFIX = '.deleted';
+const OPEN_CONCURRENCY = 8;
+
+export function isValidTopicName(topic: string): boolean {
+  return TOPIC_NAME.test(topic) && topic !== '.' && topic !== '..';
+}
+
+/** `<topic>-<partition>`, split on the last '-'; undefined when the name is not a partition directory. */
+export function parsePartitionDirName(name: string): { topic: string; partition: number } | undefined {
+  const dash = name.lastIndexOf('-');
+  if (dash <= 0) return undefined;
+  const topic = name.slice(0, dash);
+  const digits = name.slice(dash + 1);
+  if (!/^\d{1,9}$/.test(digits) || !isValidTopicName(topic)) return undefined;
+  return { topic, partition: Number(digits) };
+}
+
+const keyOf = (topic: string, partition: number) => `${topic}-${partition}`;
+
+export class LogManager {
+  private readonly logs = new Map<string, Promise<PartitionLog>>();
+  private readonly opened = new Map<string, PartitionLog>();
+  private timer: NodeJS.Timeout | undefined;
+  private maintaining: Promise<void> | undefined;
+  private closed = false;
+
+  private constructor(private readonly options: LogManagerOptions, private readonly fs: StorageFs, private readonly logger: Logger) {}
+
+  static async open(options: LogManagerOptions): Promise<LogManager> {
+    const manager = new LogManager(options, options.fs ?? nodeFs, options.logger ?? noopLogger);
+    await manager.openAll();
+    const every = options.maintenanceIntervalMs ?? 30_000;
+    if (every > 0) {
+      manager.timer = setInterval(() => void manager.runMaintenance(), every);
+      manager.timer.unref();
+    }
+    return manager;
+  }
+
+  private async openAll(): Promise<void> {
+    const { dataDir } = this.options;
+    try {
+      await this.fs.mkdir(dataDir);
+    } catch (err) {
+      throw new StorageIOError(`cannot create data directory ${dataDir}`, err);
+    }
+    const names = await this.fs.readdir(dataDir);
+    const found: { topic: string; partition: number }[] = [];
+    for (const name of names) {
+      if (name.endsWith(DELETED_SUFFIX)) {
+        await this.fs.rmdir(join(dataDir, name));
+        continue;
+      }
+      const parsed = parsePartitionDirName(name);
+      if (parsed && (await this.fs.stat(join(dataDir, name)))?.isDirectory) found.push(parsed);
+    }
+    try {
+      for (let i = 0; i < found.length; i += OPEN_CONCURRENCY) {
+        await Promise.all(found.slice(i, i + OPEN_CONCURRENCY).map((p) => this.openPartition(p.topic, p.partition, this.options.configFor(p.topic, p.partition))));
+      }
+    } catch (err) {
+      await this.close().catch(() => {});
+      throw err;
+    }
+    this.logger.info({ dataDir, partitions: found.length }, 'log manager opened');
+  }
+
+  private openPartition(topic: string, partition: number, config: PartitionConfig): Promise<PartitionLog> {
+    const key = keyOf(topic, partition);
+    const pending = PartitionLog.open({
+      dir: join(this.options.dataDir, key),
+      topic,
+      partition,
+      config,
+      fs: this.fs,
+      clock: this.options.clock ?? systemClock,
+      logger: this.logger,
+      repair: this.options.repair ?? false,
+      tailCacheBytes: this.options.tailCacheBytes,
+    }).then((log) => {
+      this.opened.set(key, log);
+      return log;
+    });
+    this.logs.set(key, pending);
+    pending.catch(() => this.logs.delete(key));
+    return pending;
+  }
+
+  get(topic: string, partition: number): PartitionLog | undefined {
+    return this.opened.get(keyOf(topic, partition));
+  }
+
+  /** Creates the partition directory and opens it; returns the open log if it exists already. */
+  async create(topic: string, partition: number, config: PartitionConfig): Promise<PartitionLog> {
+    if (this.closed) throw new LogClosedError('log manager');
+    if (!isValidTopicName(topic)) throw new StorageError(`invalid topic name ${JSON.stringify(topic)}: use 1-249 of [a-zA-Z0-9._-]`, { code: 'INVALID_TOPIC' });
+    if (!Number.isSafeInteger(partition) || partition < 0 || partition > 999_999_999) {
+      throw new StorageError(`invalid partition number ${partition}`, { code: 'INVALID_PARTITION' });
+    }
+    return this.logs.get(keyOf(topic, partition)) ?? this.openPartition(topic, partition, config);
+  }
+
+  async delete(topic: string, partition: number): Promise<void> {
+    const key = keyOf(topic, partition);
+    const pending = this.logs.get(key);
+    if (!pending) return;
+    this.logs.delete(key);
+    this.opened.delete(key);
+    await (await pending).delete();
+  }
+
+  partitions(): PartitionLog[] {
+    return [...this.opened.values()];
+  }
+
+  /** One pass over every partition; a failing partition is logged and does not stop the others. */
+  runMaintenance(): Promise<void> {
+    this.maintaining ??= (async () => {
+      for (const log of this.partitions()) {
+        if (this.closed) break;
+        try {
+          await log.runMaintenance();
+        } catch (err) {
+          if (!(err instanceof LogClosedError)) this.logger.error({ err, partition: `${log.topic}-${log.partition}` }, 'maintenance failed');
+        }
+      }
+    })().finally(() => {
+      this.maintaining = undefined;
+    });
+    return this.maintaining;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.maintaining;
+    const logs = await Promise.allSettled([...this.logs.values()]);
+    const results = await Promise.allSettled(logs.flatMap((r) => (r.status === 'fulfilled' ? [r.value.close()] : [])));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+}

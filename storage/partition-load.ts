@@ -1,0 +1,123 @@
+// Opening a partition directory: find segments, load or rebuild their indexes, recover the unflushed tail.
+//
+// Algorithm (README.md "Recovery"): with a clean-shutdown checkpoint every segment loads its index files and
+// validates only the batches after its last index entry. Otherwise segments that end at or below the
+// recovery point load the same way, and the others (always including the last) are scanned batch by batch
+// (length, magic, counts, CRC-32C, dense offsets) and their indexes rebuilt. A bad batch in the last
+// segment is a torn tail: the file is truncated there. A bad batch in a sealed segment is a CorruptLogError
+// naming the file and byte position, or with `repair` the log is truncated there and later segments dropped.
+import { join } from 'node:path';
+import type { StorageFs } from './fs.js';
+import { Segment, LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX } from './segment.js';
+import { CorruptLogError } from './errors.js';
+import { readCheckpoint } from './checkpoint.js';
+import type { PartitionCheckpoint } from './checkpoint.js';
+import { TEMP_SUFFIX } from './atomic.js';
+import type { Logger, Clock } from './types.js';
+
+export interface LoadContext {
+  fs: StorageFs;
+  dir: string;
+  indexIntervalBytes: number;
+  repair: boolean;
+  logger: Logger;
+  clock: Clock;
+}
+
+export interface LoadedPartition {
+  segments: Segment[];
+  checkpoint: PartitionCheckpoint | undefined;
+  /** True when any segment was scanned (no clean shutdown): the caller fsyncs and re-checkpoints. */
+  recovered: boolean;
+}
+
+const SEGMENT_FILE = /^(\d{20})\.(log|index|timeindex)$/;
+
+/** Lists segment base offsets, deleting temp files and index files whose .log is gone. */
+async function listSegments(ctx: LoadContext): Promise<number[]> {
+  const names = await ctx.fs.readdir(ctx.dir);
+  const logs = new Set(names.filter((n) => n.endsWith(LOG_SUFFIX)));
+  for (const name of names) {
+    const m = SEGMENT_FILE.exec(name);
+    const orphan = m && m[2] !== 'log' && !logs.has(`${m[1]}${LOG_SUFFIX}`);
+    if (name.endsWith(TEMP_SUFFIX) || orphan) await ctx.fs.unlink(join(ctx.dir, name)).catch(() => {});
+  }
+  return [...logs]
+    .map((n) => SEGMENT_FILE.exec(n))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => Number(m[1]))
+    .sort((a, b) => a - b);
+}
+
+export async function loadPartition(ctx: LoadContext): Promise<LoadedPartition> {
+  await ctx.fs.mkdir(ctx.dir);
+  const bases = await listSegments(ctx);
+  const checkpoint = await readCheckpoint(ctx.fs, ctx.dir, ctx.logger);
+  const clean = checkpoint?.cleanShutdown === true;
+  const recoveryPoint = clean ? Number.POSITIVE_INFINITY : (checkpoint?.recoveryPoint ?? 0);
+  const segments: Segment[] = [];
+  let recovered = false;
+  try {
+    for (let i = 0; i < bases.length; i++) {
+      const isLast = i === bases.length - 1;
+      const nextBase = isLast ? Number.POSITIVE_INFINITY : bases[i + 1]!;
+      const { segment, fileSize } = await Segment.open(ctx.fs, ctx.dir, bases[i]!, ctx.indexIntervalBytes);
+      segments.push(segment);
+      const scan = isLast ? !clean : nextBase > recoveryPoint;
+      recovered ||= scan;
+      const stop = await loadOne(ctx, segment, fileSize, scan, isLast);
+      if (stop) await dropSegmentFiles(ctx, bases.slice(i + 1));
+      const prev = segments[segments.length - 2];
+      const gap = prev !== undefined && prev.nextOffset !== segment.baseOffset;
+      if (gap) await onGap(ctx, segments, bases.slice(i + 1));
+      if (stop || gap) break;
+    }
+  } catch (err) {
+    await Promise.all(segments.map((s) => s.close().catch(() => {})));
+    throw err;
+  }
+  return { segments, checkpoint, recovered };
+}
+
+/** Loads or scans one segment. Returns true when later segments were dropped (repair). */
+async function loadOne(ctx: LoadContext, segment: Segment, fileSize: number, scan: boolean, isLast: boolean): Promise<boolean> {
+  if (!scan) {
+    if (await segment.load(fileSize, ctx.clock.now())) return false;
+    ctx.logger.info({ file: segment.indexPath }, 'index files missing or inconsistent; rebuilding them from the log');
+  }
+  const result = await segment.rebuild(fileSize);
+  if (segment.rollBaseTime < 0) segment.rollBaseTime = ctx.clock.now();
+  if (!scan && !result.error) await segment.persistIndexes(ctx.logger);
+  if (!result.error) return false;
+  const { position, reason } = result.error;
+  if (!isLast && !ctx.repair) throw new CorruptLogError(segment.logPath, position, reason);
+  await segment.fh.truncate(position);
+  const details = { file: segment.logPath, position, droppedBytes: fileSize - position, reason };
+  if (isLast) {
+    ctx.logger.warn(details, 'truncated a torn or corrupt tail of the log');
+    return false;
+  }
+  ctx.logger.warn(details, 'repair: truncated a corrupt sealed segment and dropped every later segment');
+  return true;
+}
+
+/** A segment does not start where the previous one ends. */
+async function onGap(ctx: LoadContext, segments: Segment[], laterBases: number[]): Promise<void> {
+  const segment = segments[segments.length - 1]!;
+  const prev = segments[segments.length - 2]!;
+  const reason = `log ends at offset ${prev.nextOffset} but the next segment ${segment.logPath} starts at ${segment.baseOffset}`;
+  if (!ctx.repair) throw new CorruptLogError(prev.logPath, prev.size, reason);
+  segments.pop();
+  await segment.close();
+  await dropSegmentFiles(ctx, [segment.baseOffset, ...laterBases]);
+  ctx.logger.warn({ file: prev.logPath, position: prev.size, reason }, 'repair: dropped segments after a gap');
+}
+
+/** Called after repair truncated a sealed segment: removes the files of every later segment. */
+export async function dropSegmentFiles(ctx: LoadContext, bases: number[]): Promise<void> {
+  for (const base of bases) {
+    for (const suffix of [LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX]) {
+      await ctx.fs.unlink(join(ctx.dir, `${String(base).padStart(20, '0')}${suffix}`)).catch(() => {});
+    }
+  }
+}

@@ -1,0 +1,128 @@
+// Sequential scans of segment files. `scanBatches` validates every batch (length, magic, counts, CRC,
+// dense offsets) and is what recovery and index rebuilds use; `walkHeaders` reads only batch headers,
+// skipping bodies, for lookups.
+import type { StorageFileHandle } from './fs.js';
+import { BATCH_HEADER_SIZE, BATCH_LOG_OVERHEAD, BatchFormatError, Offsets, readInt64, validateBatch } from './format/record-batch.js';
+import type { BatchHeader } from './format/record-batch.js';
+
+const SCAN_CHUNK = 8 * 1024 * 1024;
+const WALK_CHUNK = 64 * 1024;
+
+export interface ScanResult {
+  /** Bytes from the start of the file covered by valid batches (the scan's end position). */
+  validBytes: number;
+  /** Offset after the last valid batch. */
+  nextOffset: number;
+  /** The first invalid batch, if the scan stopped before `end`. */
+  error?: { position: number; reason: string };
+}
+
+/** A moving window over a file: holds file bytes [start, start+length). */
+class FileWindow {
+  private buf: Buffer = Buffer.alloc(0);
+  start = 0;
+  length = 0;
+
+  constructor(private readonly fh: StorageFileHandle) {}
+
+  has(pos: number, n: number): boolean {
+    return pos >= this.start && pos + n <= this.start + this.length;
+  }
+
+  /** Loads `n` bytes at `pos` (fewer at EOF). */
+  async load(pos: number, n: number): Promise<void> {
+    if (this.buf.length < n) this.buf = Buffer.allocUnsafe(n);
+    this.start = pos;
+    this.length = await this.fh.read(this.buf, 0, n, pos);
+  }
+
+  view(): Buffer {
+    return this.buf.subarray(0, this.length);
+  }
+}
+
+/**
+ * Validates batches in [start, end) of a segment file, calling `visit` for each valid one. The first batch
+ * must have baseOffset `expectedOffset` and each next one must follow densely. Stops at the first problem.
+ */
+export async function scanBatches(
+  fh: StorageFileHandle,
+  start: number,
+  end: number,
+  expectedOffset: number,
+  visit: (position: number, header: BatchHeader) => void,
+): Promise<ScanResult> {
+  const win = new FileWindow(fh);
+  let pos = start;
+  let next = expectedOffset;
+  const stop = (reason: string): ScanResult => ({ validBytes: pos, nextOffset: next, error: { position: pos, reason } });
+  while (pos < end) {
+    if (end - pos < BATCH_HEADER_SIZE) return stop(`incomplete batch header: ${end - pos} bytes left`);
+    if (!win.has(pos, BATCH_HEADER_SIZE)) await win.load(pos, Math.min(SCAN_CHUNK, end - pos));
+    if (!win.has(pos, BATCH_HEADER_SIZE)) return stop('file shorter than expected');
+    const size = win.view().readInt32BE(pos - win.start + Offsets.batchLength) + BATCH_LOG_OVERHEAD;
+    if (size < BATCH_HEADER_SIZE) return stop(`batch length ${size} is smaller than the ${BATCH_HEADER_SIZE}-byte header`);
+    if (size > end - pos) return stop(`batch of ${size} bytes runs past the end of the file (${end - pos} bytes left)`);
+    if (!win.has(pos, size)) await win.load(pos, Math.min(Math.max(SCAN_CHUNK, size), end - pos));
+    if (!win.has(pos, size)) return stop('file shorter than expected');
+    let header: BatchHeader;
+    try {
+      header = validateBatch(win.view(), pos - win.start);
+    } catch (err) {
+      if (err instanceof BatchFormatError) return stop(err.message);
+      throw err;
+    }
+    if (header.baseOffset !== next) return stop(`batch base offset ${header.baseOffset}, expected ${next}`);
+    visit(pos, header);
+    next = header.baseOffset + header.lastOffsetDelta + 1;
+    pos += size;
+  }
+  return { validBytes: pos, nextOffset: next };
+}
+
+/** The fields of a batch header that lookups need (the first 43 bytes). */
+export interface HeaderInfo {
+  position: number;
+  baseOffset: number;
+  lastOffset: number;
+  size: number;
+  maxTimestamp: number;
+}
+
+export const LOOKUP_HEADER_BYTES = Offsets.maxTimestamp + 8;
+
+/**
+ * Walks batch headers from `start` to `end` without reading bodies. `visit` returns true to stop.
+ * Returns false when a header is unreadable (bad length): the caller's index may point mid-batch.
+ */
+export async function walkHeaders(
+  fh: StorageFileHandle,
+  start: number,
+  end: number,
+  visit: (h: HeaderInfo) => boolean,
+): Promise<boolean> {
+  const win = new FileWindow(fh);
+  let pos = start;
+  while (pos + LOOKUP_HEADER_BYTES <= end) {
+    if (!win.has(pos, LOOKUP_HEADER_BYTES)) await win.load(pos, Math.min(WALK_CHUNK, end - pos));
+    if (!win.has(pos, LOOKUP_HEADER_BYTES)) return false;
+    const h = headerInfo(win.view(), pos - win.start, pos);
+    if (h.size < BATCH_HEADER_SIZE) return false;
+    if (visit(h)) return true;
+    pos += h.size;
+  }
+  return true;
+}
+
+export function headerInfo(buf: Buffer, at: number, position: number): HeaderInfo {
+  const baseOffset = readInt64(buf, at + Offsets.baseOffset);
+  return {
+    position,
+    baseOffset,
+    lastOffset: baseOffset + buf.readInt32BE(at + Offsets.lastOffsetDelta),
+    size: buf.readInt32BE(at + Offsets.batchLength) + BATCH_LOG_OVERHEAD,
+    maxTimestamp: readInt64(buf, at + Offsets.maxTimestamp),
+  };
+}
+
+export { FileWindow };

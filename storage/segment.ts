@@ -1,0 +1,314 @@
+// One segment: a .log file of record batches plus its in-memory offset and time indexes.
+//
+// Invariants: `size` is the byte length of the valid batches in the file (the file is never longer while the
+// segment is open: a failed write is truncated back); batches are dense from `baseOffset` to `nextOffset`;
+// `flushedSize <= size` bytes are known fsynced. Only the partition's serial queue mutates a segment;
+// readers hold a reference (retain/release) so a deleted segment's handle closes after its last read.
+import { join } from 'node:path';
+import type { StorageFileHandle, StorageFs } from './fs.js';
+import type { BatchHeader } from './format/record-batch.js';
+import { BATCH_HEADER_SIZE } from './format/record-batch.js';
+import { OffsetIndex, TimeIndex } from './sparse-index.js';
+import { FileWindow, LOOKUP_HEADER_BYTES, headerInfo, scanBatches, walkHeaders } from './scan.js';
+import type { ScanResult } from './scan.js';
+import { writeFileAtomic } from './atomic.js';
+import type { Logger } from './types.js';
+
+export const LOG_SUFFIX = '.log';
+export const INDEX_SUFFIX = '.index';
+export const TIME_INDEX_SUFFIX = '.timeindex';
+
+/** Kafka's file name: the base offset zero-padded to 20 digits. */
+export function segmentFileName(baseOffset: number, suffix: string): string {
+  return `${String(baseOffset).padStart(20, '0')}${suffix}`;
+}
+
+/** Returned by lookups when the index entry does not point at the batch it claims: rebuild and retry. */
+export const INDEX_MISMATCH = Symbol('index-mismatch');
+
+export class Segment {
+  readonly logPath: string;
+  readonly indexPath: string;
+  readonly timeIndexPath: string;
+  size = 0;
+  flushedSize = 0;
+  nextOffset: number;
+  /** Largest batch maxTimestamp in the segment; -1 when empty. */
+  maxTimestamp = -1;
+  /** Time the segment started (first append's clock time; after reopen the first batch's timestamp). */
+  rollBaseTime = -1;
+  offsetIndex = new OffsetIndex();
+  timeIndex = new TimeIndex();
+  private offsetOfMaxTimestamp = 0;
+  private bytesSinceIndexEntry = 0;
+  private refs = 0;
+  private closing: (() => void) | undefined;
+  private closed: Promise<void> | undefined;
+
+  private constructor(
+    readonly dir: string,
+    readonly baseOffset: number,
+    readonly fh: StorageFileHandle,
+    private readonly fs: StorageFs,
+    public indexIntervalBytes: number,
+  ) {
+    this.logPath = join(dir, segmentFileName(baseOffset, LOG_SUFFIX));
+    this.indexPath = join(dir, segmentFileName(baseOffset, INDEX_SUFFIX));
+    this.timeIndexPath = join(dir, segmentFileName(baseOffset, TIME_INDEX_SUFFIX));
+    this.nextOffset = baseOffset;
+  }
+
+  /** Creates (or empties) the segment files for a new segment. */
+  static async create(fs: StorageFs, dir: string, baseOffset: number, indexIntervalBytes: number): Promise<Segment> {
+    const fh = await fs.open(join(dir, segmentFileName(baseOffset, LOG_SUFFIX)), 'w+');
+    return new Segment(dir, baseOffset, fh, fs, indexIntervalBytes);
+  }
+
+  /** Opens an existing segment; call load() or rebuild() next. Returns the file's size on disk too. */
+  static async open(fs: StorageFs, dir: string, baseOffset: number, indexIntervalBytes: number): Promise<{ segment: Segment; fileSize: number }> {
+    const fh = await fs.open(join(dir, segmentFileName(baseOffset, LOG_SUFFIX)), 'r+');
+    return { segment: new Segment(dir, baseOffset, fh, fs, indexIntervalBytes), fileSize: await fh.size() };
+  }
+
+  get relativeEnd(): number {
+    return this.nextOffset - this.baseOffset;
+  }
+
+  /** Accounts for one batch now in the file at `position`. Index entries: see sparse-index.ts. */
+  visitBatch(position: number, baseOffset: number, lastOffset: number, maxTimestamp: number, size: number): void {
+    const rel = baseOffset - this.baseOffset;
+    if (maxTimestamp > this.maxTimestamp) {
+      this.maxTimestamp = maxTimestamp;
+      this.offsetOfMaxTimestamp = rel;
+    }
+    if (this.bytesSinceIndexEntry > this.indexIntervalBytes) {
+      this.offsetIndex.append(rel, position);
+      if (this.maxTimestamp > this.timeIndex.lastTimestamp) this.timeIndex.append(this.maxTimestamp, this.offsetOfMaxTimestamp);
+      this.bytesSinceIndexEntry = 0;
+    }
+    this.bytesSinceIndexEntry += size;
+    this.nextOffset = lastOffset + 1;
+    this.size = position + size;
+  }
+
+  private visitHeader = (position: number, h: BatchHeader): void => {
+    if (this.rollBaseTime < 0) this.rollBaseTime = h.maxTimestamp;
+    this.visitBatch(position, h.baseOffset, h.baseOffset + h.lastOffsetDelta, h.maxTimestamp, h.sizeInBytes);
+  };
+
+  private resetStats(): void {
+    this.offsetIndex = new OffsetIndex();
+    this.timeIndex = new TimeIndex();
+    this.size = 0;
+    this.nextOffset = this.baseOffset;
+    this.maxTimestamp = -1;
+    this.offsetOfMaxTimestamp = 0;
+    this.bytesSinceIndexEntry = 0;
+    this.rollBaseTime = -1;
+  }
+
+  /** Rebuilds indexes and counters by validating every batch in [0, fileSize). Stops at the first bad batch. */
+  async rebuild(fileSize: number): Promise<ScanResult> {
+    this.resetStats();
+    return scanBatches(this.fh, 0, fileSize, this.baseOffset, this.visitHeader);
+  }
+
+  /** Rebuilds the indexes of a live segment; readers keep using the old ones until the swap. */
+  async rebuildInPlace(): Promise<ScanResult> {
+    const fresh = new Segment(this.dir, this.baseOffset, this.fh, this.fs, this.indexIntervalBytes);
+    const result = await fresh.rebuild(this.size);
+    if (!result.error) {
+      this.offsetIndex = fresh.offsetIndex;
+      this.timeIndex = fresh.timeIndex;
+      this.maxTimestamp = fresh.maxTimestamp;
+      this.offsetOfMaxTimestamp = fresh.offsetOfMaxTimestamp;
+      this.bytesSinceIndexEntry = fresh.bytesSinceIndexEntry;
+    }
+    return result;
+  }
+
+  /**
+   * Loads the persisted indexes and validates the tail after the last index entry (a few KiB). Returns
+   * false when the index files are missing or inconsistent with the log; then call rebuild().
+   */
+  async load(fileSize: number, fallbackTime: number): Promise<boolean> {
+    let offsetIndex: OffsetIndex | undefined;
+    let timeIndex: TimeIndex | undefined;
+    try {
+      offsetIndex = OffsetIndex.parse(await this.fs.readFile(this.indexPath), fileSize);
+      timeIndex = TimeIndex.parse(await this.fs.readFile(this.timeIndexPath), 0x1_0000_0000);
+    } catch {
+      return false;
+    }
+    if (!offsetIndex || !timeIndex) return false;
+    this.resetStats();
+    const n = offsetIndex.length;
+    // Resume the scan at the last entry, forcing that entry to be re-added by visitBatch.
+    const startPos = n > 0 ? offsetIndex.positionAt(n - 1) : 0;
+    const startRel = n > 0 ? offsetIndex.relAt(n - 1) : 0;
+    offsetIndex.length = Math.max(0, n - 1);
+    this.offsetIndex = offsetIndex;
+    this.timeIndex = timeIndex;
+    if (timeIndex.length > 0) {
+      this.maxTimestamp = timeIndex.lastTimestamp;
+      this.offsetOfMaxTimestamp = timeIndex.relAt(timeIndex.length - 1);
+    }
+    this.bytesSinceIndexEntry = n > 0 ? this.indexIntervalBytes + 1 : 0;
+    const result = await scanBatches(this.fh, startPos, fileSize, this.baseOffset + startRel, this.visitHeader);
+    if (result.error) return false;
+    if (timeIndex.length > 0 && timeIndex.relAt(timeIndex.length - 1) >= this.relativeEnd) return false;
+    this.rollBaseTime = await this.firstBatchTimestamp(fallbackTime);
+    return true;
+  }
+
+  private async firstBatchTimestamp(fallback: number): Promise<number> {
+    if (this.size < BATCH_HEADER_SIZE) return fallback;
+    const buf = Buffer.allocUnsafe(LOOKUP_HEADER_BYTES);
+    if ((await this.fh.read(buf, 0, buf.length, 0)) < buf.length) return fallback;
+    const ts = headerInfo(buf, 0, 0).maxTimestamp;
+    return ts >= 0 ? ts : fallback;
+  }
+
+  /** Appends pre-validated batches with one positional write at the end. The caller cuts back on failure. */
+  async write(bytes: Buffer): Promise<void> {
+    await this.fh.write(bytes, this.size);
+  }
+
+  /** Makes the persisted indexes final for a sealed (or closing) segment. Index files are derived data. */
+  async persistIndexes(logger: Logger): Promise<void> {
+    if (this.maxTimestamp > this.timeIndex.lastTimestamp) this.timeIndex.append(this.maxTimestamp, this.offsetOfMaxTimestamp);
+    try {
+      await writeFileAtomic(this.fs, this.indexPath, this.offsetIndex.toBuffer());
+      await writeFileAtomic(this.fs, this.timeIndexPath, this.timeIndex.toBuffer());
+    } catch (err) {
+      logger.warn({ err, file: this.indexPath }, 'cannot write index files; they will be rebuilt on the next open');
+    }
+  }
+
+  /** Cuts the file at `position` (a batch boundary) and rebuilds counters by rescanning what is left. */
+  async truncateTo(position: number): Promise<void> {
+    await this.fh.truncate(position);
+    this.flushedSize = Math.min(this.flushedSize, position);
+    const result = await this.rebuild(position);
+    if (result.error) throw new Error(`segment ${this.logPath} invalid after truncation: ${result.error.reason}`);
+  }
+
+  /** Position of the batch that holds `offset` (or of the first batch after it); size when beyond the end. */
+  async positionOf(offset: number): Promise<number | typeof INDEX_MISMATCH> {
+    if (offset >= this.nextOffset) return this.size;
+    const { position, expected } = this.indexFloor(offset);
+    let found = this.size;
+    let first = true;
+    let mismatch = false;
+    await walkHeaders(this.fh, position, this.size, (h) => {
+      if (first && h.baseOffset !== expected) return (mismatch = true);
+      first = false;
+      if (h.lastOffset < offset) return false;
+      found = h.position;
+      return true;
+    });
+    return mismatch ? INDEX_MISMATCH : found;
+  }
+
+  indexFloor(offset: number): { position: number; expected: number } {
+    const i = this.offsetIndex.floor(offset - this.baseOffset);
+    return i < 0
+      ? { position: 0, expected: this.baseOffset }
+      : { position: this.offsetIndex.positionAt(i), expected: this.baseOffset + this.offsetIndex.relAt(i) };
+  }
+
+  /**
+   * Whole batches from the one holding `offset`: up to maxBytes, at least one, only batches whose last
+   * offset is below maxOffset. One positional read of about maxBytes + indexIntervalBytes from the index
+   * entry; the result is a view of that read buffer (no copy).
+   */
+  async read(offset: number, maxBytes: number, maxOffset: number): Promise<Buffer | typeof INDEX_MISMATCH> {
+    const end = this.size;
+    const { position, expected } = this.indexFloor(offset);
+    const win = new FileWindow(this.fh);
+    const span = maxBytes + this.indexIntervalBytes + BATCH_HEADER_SIZE;
+    let pos = position;
+    let first = true;
+    for (;;) {
+      if (pos + LOOKUP_HEADER_BYTES > end) return Buffer.alloc(0);
+      if (!win.has(pos, LOOKUP_HEADER_BYTES)) await win.load(pos, Math.min(span, end - pos));
+      if (!win.has(pos, LOOKUP_HEADER_BYTES)) return Buffer.alloc(0);
+      const h = headerInfo(win.view(), pos - win.start, pos);
+      if (h.size < BATCH_HEADER_SIZE || (first && h.baseOffset !== expected)) return INDEX_MISMATCH;
+      first = false;
+      if (h.lastOffset >= offset) break;
+      pos += h.size;
+    }
+    return this.collect(win, pos, end, maxBytes, maxOffset);
+  }
+
+  private async collect(win: FileWindow, start: number, end: number, maxBytes: number, maxOffset: number): Promise<Buffer> {
+    let pos = start;
+    let total = 0;
+    while (pos + LOOKUP_HEADER_BYTES <= end) {
+      if (!win.has(pos, LOOKUP_HEADER_BYTES)) break;
+      const h = headerInfo(win.view(), pos - win.start, pos);
+      if (h.lastOffset >= maxOffset) break;
+      if (total > 0 && total + h.size > maxBytes) break;
+      if (!win.has(pos, h.size)) {
+        if (total > 0) break;
+        // The first batch is larger than the window: read exactly that batch.
+        const whole = Buffer.allocUnsafe(h.size);
+        const n = await this.fh.read(whole, 0, h.size, pos);
+        return n === h.size ? whole : Buffer.alloc(0);
+      }
+      total += h.size;
+      pos += h.size;
+    }
+    return win.view().subarray(start - win.start, start - win.start + total);
+  }
+
+  /** First batch (from the index hint on) whose maxTimestamp >= ts. */
+  async findByTimestamp(ts: number): Promise<{ offset: number; timestamp: number } | null | typeof INDEX_MISMATCH> {
+    if (this.maxTimestamp < ts) return null;
+    const j = this.timeIndex.lastBefore(ts);
+    const { position, expected } = this.indexFloor(this.baseOffset + (j < 0 ? 0 : this.timeIndex.relAt(j)));
+    let result: { offset: number; timestamp: number } | null = null;
+    let first = true;
+    let mismatch = false;
+    await walkHeaders(this.fh, position, this.size, (h) => {
+      if (first && h.baseOffset !== expected) return (mismatch = true);
+      first = false;
+      if (h.maxTimestamp < ts) return false;
+      result = { offset: h.baseOffset, timestamp: h.maxTimestamp };
+      return true;
+    });
+    return mismatch ? INDEX_MISMATCH : result;
+  }
+
+  retain(): void {
+    this.refs++;
+  }
+
+  release(): void {
+    this.refs--;
+    if (this.refs === 0 && this.closing) this.closing();
+  }
+
+  /** Closes the file once no reader holds the segment. Idempotent. */
+  close(): Promise<void> {
+    this.closed ??= new Promise<void>((resolve) => {
+      this.closing = resolve;
+      if (this.refs === 0) resolve();
+    }).then(() => this.fh.close());
+    return this.closed;
+  }
+
+  /**
+   * Unlinks the files now (open readers keep reading the unlinked inode); the handle closes after the last
+   * read, without waiting here (a reader may be waiting for the queue this runs in).
+   */
+  async delete(): Promise<void> {
+    void this.close().catch(() => {});
+    for (const path of [this.logPath, this.indexPath, this.timeIndexPath]) {
+      await this.fs.unlink(path).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ENOENT') throw err;
+      });
+    }
+  }
+}
