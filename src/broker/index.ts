@@ -1,2 +1,12 @@
-// The embeddable broker: filled in by the broker issue.
-export {};
+// The embeddable broker: `new Broker({ dataDir, port: 0 })`, `await broker.start()`, `await broker.stop()`.
+export { Broker, createBroker } from './broker.js';
+export {
+  BrokerConfigError,
+  BUILTIN_TOPIC_DEFAULTS,
+  formatFlushPolicy,
+  parseFlushPolicy,
+  resolveBrokerConfig,
+} from './config.js';
+export type { BrokerConfig, BrokerOptions, TopicDefaults } from './config.js';
+export { TOPIC_CONFIG_NAMES } from './topic-config.js';
+export { SLUICE_VERSION } from './version.js';

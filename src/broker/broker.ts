@@ -1,0 +1,159 @@
+// The composition root: config → topics → logs → handlers → TCP server. Also the embedded API users
+// put in their own tests:
+//
+//   const broker = new Broker({ dataDir: tmp, port: 0 });
+//   await broker.start();            // resolves with the bound port
+//   … connect to broker.address …
+//   await broker.stop();             // graceful: in-flight requests answered, logs flushed and closed
+import { randomUUID } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { LogManager, nodeFs, readJsonFile, writeFileAtomic } from '../../storage/index.js';
+import { resolveBrokerConfig, type BrokerConfig, type BrokerOptions } from './config.js';
+import { HandlerRegistry } from './handlers/index.js';
+import type { BrokerContext } from './handlers/types.js';
+import { Server } from './server.js';
+import { TopicRegistry } from './topics.js';
+import { SLUICE_VERSION } from './version.js';
+import { PartitionWaiters } from './waiters.js';
+
+type State = 'new' | 'starting' | 'running' | 'stopping' | 'stopped';
+
+const META_FILE = 'meta.json';
+
+export class Broker {
+  readonly config: BrokerConfig;
+  private readonly logger: Logger;
+  private readonly waiters = new PartitionWaiters();
+  private readonly registry = new HandlerRegistry();
+  private readonly topicRegistry: TopicRegistry;
+  private logs: LogManager | undefined;
+  private server: Server | undefined;
+  private state: State = 'new';
+  private boundPort = -1;
+  private clusterId = '';
+  private stopping: Promise<void> | undefined;
+
+  /** Validates the options (throws BrokerConfigError with a clear sentence); does no I/O. */
+  constructor(options: BrokerOptions) {
+    this.config = resolveBrokerConfig(options);
+    this.logger = this.config.logger;
+    this.topicRegistry = new TopicRegistry(this.config, {
+      onDeleted: (topic, partitions) => {
+        for (let p = 0; p < partitions; p++) this.waiters.notify(topic, p);
+      },
+    });
+  }
+
+  /** The bound port (valid after start()). */
+  get port(): number {
+    if (this.boundPort < 0) throw new Error('broker is not started');
+    return this.boundPort;
+  }
+
+  /** "host:port" to give clients, e.g. "127.0.0.1:40123" (valid after start()). */
+  get address(): string {
+    return `${this.config.advertisedHost}:${this.port}`;
+  }
+
+  get running(): boolean {
+    return this.state === 'running';
+  }
+
+  /** Opens the data directory (recovering logs if needed), then listens. Resolves with the bound port. */
+  async start(): Promise<number> {
+    if (this.state !== 'new') throw new Error(`broker cannot start: it is ${this.state}`);
+    this.state = 'starting';
+    const { dataDir } = this.config;
+    try {
+      await mkdir(dataDir, { recursive: true });
+      this.clusterId = await this.loadClusterId();
+      await this.topicRegistry.load();
+      this.logs = await LogManager.open({
+        dataDir,
+        configFor: (topic) => this.topicRegistry.partitionConfig(topic),
+        clock: this.config.clock,
+        logger: this.logger.child({ component: 'storage' }),
+        maintenanceIntervalMs: this.config.maintenanceIntervalMs,
+      });
+      await this.topicRegistry.attach(this.logs);
+      this.server = new Server(this.config, this.registry, this.context());
+      this.boundPort = await this.server.listen();
+    } catch (error) {
+      this.state = 'stopped';
+      await this.logs?.close().catch((closeError) => this.logger.error({ err: closeError }, 'closing logs after a failed start'));
+      throw error;
+    }
+    this.state = 'running';
+    this.logger.info(
+      { host: this.config.host, port: this.boundPort, address: this.address, dataDir, topics: this.topicRegistry.list().length },
+      'listening',
+    );
+    return this.boundPort;
+  }
+
+  /**
+   * Graceful stop: stop accepting, let in-flight requests finish (long polls return at once) for up
+   * to shutdownTimeoutMs, close connections, then close every log (flush + clean-shutdown marker).
+   * Safe to call more than once and before start().
+   */
+  stop(): Promise<void> {
+    this.stopping ??= this.stopNow();
+    return this.stopping;
+  }
+
+  private async stopNow(): Promise<void> {
+    if (this.state === 'new' || this.state === 'stopped') {
+      this.state = 'stopped';
+      return;
+    }
+    this.state = 'stopping';
+    this.logger.info('stopping');
+    this.waiters.notifyAll();
+    try {
+      await this.server?.close(this.config.shutdownTimeoutMs);
+    } finally {
+      await this.logs?.close();
+      this.state = 'stopped';
+      this.logger.info('stopped');
+    }
+  }
+
+  private context(): BrokerContext {
+    const self = this;
+    return {
+      config: this.config,
+      topics: this.topicRegistry,
+      waiters: this.waiters,
+      logger: this.logger,
+      clock: this.config.clock,
+      brokerVersion: SLUICE_VERSION,
+      clusterId: this.clusterId,
+      get port() {
+        return self.boundPort;
+      },
+      get stopping() {
+        return self.state === 'stopping' || self.state === 'stopped';
+      },
+      apiVersions: () => this.registry.versions(),
+    };
+  }
+
+  /** The configured cluster id, else the one kept in <dataDir>/meta.json, else a new one saved there. */
+  private async loadClusterId(): Promise<string> {
+    const path = join(this.config.dataDir, META_FILE);
+    const meta = await readJsonFile<{ clusterId?: unknown }>(nodeFs, path);
+    const stored = typeof meta?.clusterId === 'string' ? meta.clusterId : undefined;
+    const clusterId = this.config.clusterId ?? stored ?? randomUUID();
+    if (clusterId !== stored) await writeFileAtomic(nodeFs, path, `${JSON.stringify({ clusterId }, null, 2)}\n`);
+    return clusterId;
+  }
+}
+
+/** Creates and starts a broker: `const broker = await createBroker({ dataDir, port: 0 })`. */
+export async function createBroker(options: BrokerOptions): Promise<Broker> {
+  const broker = new Broker(options);
+  await broker.start();
+  return broker;
+}

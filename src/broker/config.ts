@@ -1,0 +1,200 @@
+// Broker configuration: typed, defaulted, validated once, frozen, then passed down. Only cli/ reads
+// argv, env and files; it builds a BrokerOptions object and hands it to the Broker.
+import { isAbsolute, resolve } from 'node:path';
+import pino, { type Logger } from 'pino';
+import type { Clock, FlushPolicy } from '../../storage/index.js';
+import { DEFAULT_MAX_FRAME_BYTES } from '../protocol/index.js';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Per-topic settings a topic inherits unless it overrides them (DescribeConfigs source "broker"/"default"). */
+export interface TopicDefaults {
+  retentionMs: number;
+  retentionBytes: number;
+  segmentBytes: number;
+  segmentMs: number;
+  maxMessageBytes: number;
+  indexIntervalBytes: number;
+  flush: FlushPolicy;
+}
+
+export const BUILTIN_TOPIC_DEFAULTS: Readonly<TopicDefaults> = Object.freeze({
+  retentionMs: 7 * DAY_MS,
+  retentionBytes: -1,
+  segmentBytes: 1024 * 1024 * 1024,
+  segmentMs: 7 * DAY_MS,
+  // Kafka's default: 1 MiB of records plus the 12-byte batch log overhead.
+  maxMessageBytes: 1024 * 1024 + 12,
+  indexIntervalBytes: 4096,
+  flush: Object.freeze({ kind: 'os' }) as FlushPolicy,
+});
+
+/** What a caller passes to `new Broker(...)`: everything but dataDir is optional. */
+export interface BrokerOptions {
+  /** Directory holding partitions, topics.json and meta.json. Created when missing. */
+  dataDir: string;
+  /** Interface to bind. Default 127.0.0.1 (loopback); "0.0.0.0" exposes the broker. */
+  host?: string;
+  /** TCP port; 0 picks a free one (read it from `broker.port` after start). Default 9650. */
+  port?: number;
+  /** Host clients are told to connect to in Metadata. Default: host, or 127.0.0.1 for a wildcard host. */
+  advertisedHost?: string;
+  nodeId?: number;
+  /** Default: generated once and kept in <dataDir>/meta.json. */
+  clusterId?: string;
+  /** Default flush policy of topics: a policy object or "always" | "os" | "<ms>". Default "os". */
+  flush?: FlushPolicy | string;
+  /** Create a topic on first produce or on Metadata with allowAutoTopicCreation. Default true. */
+  autoCreateTopics?: boolean;
+  /** Partition count of auto-created topics and of CreateTopics with numPartitions -1. Default 1. */
+  defaultPartitions?: number;
+  maxPartitionsPerTopic?: number;
+  /** Broker-level topic defaults; `flush` above takes precedence over topicDefaults.flush. */
+  topicDefaults?: Partial<TopicDefaults>;
+  /** Largest frame accepted; a longer length prefix closes the connection before any allocation. */
+  maxFrameBytes?: number;
+  /** A client that stops sending in the middle of a frame is disconnected after this long. */
+  stallTimeoutMs?: number;
+  /** Requests one connection may have in flight before the broker stops reading its socket. */
+  maxInFlightRequests?: number;
+  /** How long stop() waits for in-flight requests before closing connections anyway. */
+  shutdownTimeoutMs?: number;
+  /** Period of retention and segment-roll checks. */
+  maintenanceIntervalMs?: number;
+  /** pino logger. Default: a silent one (the library never writes to the console by itself). */
+  logger?: Logger;
+  clock?: Clock;
+}
+
+export interface BrokerConfig {
+  readonly dataDir: string;
+  readonly host: string;
+  readonly port: number;
+  readonly advertisedHost: string;
+  readonly nodeId: number;
+  readonly clusterId: string | null;
+  readonly autoCreateTopics: boolean;
+  readonly defaultPartitions: number;
+  readonly maxPartitionsPerTopic: number;
+  readonly topicDefaults: Readonly<TopicDefaults>;
+  readonly maxFrameBytes: number;
+  readonly stallTimeoutMs: number;
+  readonly maxInFlightRequests: number;
+  readonly shutdownTimeoutMs: number;
+  readonly maintenanceIntervalMs: number;
+  readonly logger: Logger;
+  readonly clock: Clock;
+}
+
+export class BrokerConfigError extends Error {
+  override name = 'BrokerConfigError';
+  readonly code = 'INVALID_BROKER_CONFIG';
+}
+
+const systemClock: Clock = Object.freeze({ now: () => Date.now() });
+
+function fail(key: string, problem: string): never {
+  throw new BrokerConfigError(`${key} ${problem}`);
+}
+
+function intIn(key: string, value: unknown, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value)) fail(key, `must be an integer, got ${JSON.stringify(value)}`);
+  if (value < min || value > max) fail(key, `must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+/** Parses "always" | "os" | "<ms>" (also "interval:<ms>") into a storage flush policy; throws a sentence. */
+export function parseFlushPolicy(value: string, key = 'flush'): FlushPolicy {
+  const text = value.trim();
+  if (text === 'always' || text === 'os') return Object.freeze({ kind: text });
+  const match = /^(?:interval:)?(\d{1,10})$/.exec(text);
+  const ms = match ? Number(match[1]) : NaN;
+  if (!Number.isSafeInteger(ms) || ms < 1) {
+    throw new BrokerConfigError(`${key} must be "always", "os" or a positive number of milliseconds, got ${JSON.stringify(value)}`);
+  }
+  return Object.freeze({ kind: 'interval', ms });
+}
+
+export function formatFlushPolicy(policy: FlushPolicy): string {
+  return policy.kind === 'interval' ? String(policy.ms) : policy.kind;
+}
+
+function flushOption(key: string, value: unknown, fallback: FlushPolicy): FlushPolicy {
+  if (value === undefined) return fallback;
+  if (typeof value === 'string') return parseFlushPolicy(value, key);
+  if (typeof value === 'object' && value !== null) {
+    const v = value as { kind?: unknown; ms?: unknown };
+    if (v.kind === 'always' || v.kind === 'os') return Object.freeze({ kind: v.kind });
+    if (v.kind === 'interval') return Object.freeze({ kind: 'interval', ms: intIn(`${key}.ms`, v.ms, 0, 1) });
+  }
+  return fail(key, `must be "always", "os", a number of milliseconds or a flush policy object, got ${JSON.stringify(value)}`);
+}
+
+function topicDefaults(options: BrokerOptions): Readonly<TopicDefaults> {
+  const t = options.topicDefaults ?? {};
+  const d = BUILTIN_TOPIC_DEFAULTS;
+  const segmentBytes = intIn('topicDefaults.segmentBytes', t.segmentBytes, d.segmentBytes, 1024, 0x7fff_ffff);
+  return Object.freeze({
+    retentionMs: intIn('topicDefaults.retentionMs', t.retentionMs, d.retentionMs, -1),
+    retentionBytes: intIn('topicDefaults.retentionBytes', t.retentionBytes, d.retentionBytes, -1),
+    segmentBytes,
+    segmentMs: intIn('topicDefaults.segmentMs', t.segmentMs, d.segmentMs, 1),
+    maxMessageBytes: intIn('topicDefaults.maxMessageBytes', t.maxMessageBytes, d.maxMessageBytes, 0, 0x7fff_ffff),
+    indexIntervalBytes: intIn('topicDefaults.indexIntervalBytes', t.indexIntervalBytes, d.indexIntervalBytes, 0, 0x7fff_ffff),
+    flush: flushOption('flush', options.flush, flushOption('topicDefaults.flush', t.flush, d.flush)),
+  });
+}
+
+function isWildcard(host: string): boolean {
+  return host === '0.0.0.0' || host === '::' || host === '';
+}
+
+function stringOption(key: string, value: unknown, fallback: string): string {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'string' || value.length === 0) fail(key, `must be a non-empty string, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+const KNOWN_KEYS = new Set<string>([
+  'dataDir', 'host', 'port', 'advertisedHost', 'nodeId', 'clusterId', 'flush', 'autoCreateTopics',
+  'defaultPartitions', 'maxPartitionsPerTopic', 'topicDefaults', 'maxFrameBytes', 'stallTimeoutMs',
+  'maxInFlightRequests', 'shutdownTimeoutMs', 'maintenanceIntervalMs', 'logger', 'clock',
+]);
+
+/** Validates options once and returns the frozen config every broker part receives. Throws BrokerConfigError. */
+export function resolveBrokerConfig(options: BrokerOptions): BrokerConfig {
+  if (typeof options !== 'object' || options === null) throw new BrokerConfigError('broker options must be an object');
+  for (const key of Object.keys(options)) {
+    if (!KNOWN_KEYS.has(key)) fail(key, 'is not a broker option');
+  }
+  if (options.dataDir === undefined) fail('dataDir', 'is required');
+  const dataDir = stringOption('dataDir', options.dataDir, '');
+  const host = stringOption('host', options.host, '127.0.0.1');
+  if (options.autoCreateTopics !== undefined && typeof options.autoCreateTopics !== 'boolean') {
+    fail('autoCreateTopics', 'must be true or false');
+  }
+  if (options.clusterId !== undefined && (typeof options.clusterId !== 'string' || !/^[\w.-]{1,64}$/.test(options.clusterId))) {
+    fail('clusterId', 'must be 1..64 characters of [A-Za-z0-9_.-]');
+  }
+  const maxPartitionsPerTopic = intIn('maxPartitionsPerTopic', options.maxPartitionsPerTopic, 10_000, 1, 1_000_000);
+  return Object.freeze({
+    dataDir: isAbsolute(dataDir) ? dataDir : resolve(dataDir),
+    host,
+    port: intIn('port', options.port, 9650, 0, 65535),
+    advertisedHost: stringOption('advertisedHost', options.advertisedHost, isWildcard(host) ? '127.0.0.1' : host),
+    nodeId: intIn('nodeId', options.nodeId, 0, 0, 0x7fff_ffff),
+    clusterId: options.clusterId ?? null,
+    autoCreateTopics: options.autoCreateTopics ?? true,
+    defaultPartitions: intIn('defaultPartitions', options.defaultPartitions, 1, 1, maxPartitionsPerTopic),
+    maxPartitionsPerTopic,
+    topicDefaults: topicDefaults(options),
+    maxFrameBytes: intIn('maxFrameBytes', options.maxFrameBytes, DEFAULT_MAX_FRAME_BYTES, 1024, 0xffff_ffff),
+    stallTimeoutMs: intIn('stallTimeoutMs', options.stallTimeoutMs, 30_000, 1),
+    maxInFlightRequests: intIn('maxInFlightRequests', options.maxInFlightRequests, 64, 1, 100_000),
+    shutdownTimeoutMs: intIn('shutdownTimeoutMs', options.shutdownTimeoutMs, 10_000, 0),
+    maintenanceIntervalMs: intIn('maintenanceIntervalMs', options.maintenanceIntervalMs, 30_000, 10),
+    logger: options.logger ?? pino({ level: 'silent' }),
+    clock: options.clock ?? systemClock,
+  });
+}

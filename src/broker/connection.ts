@@ -1,0 +1,267 @@
+// One client connection: frames in, handlers run, responses out in request order.
+//
+// Ordering: every dispatched request takes a slot at the back of `slots`; handlers may finish in any
+// order (a long-poll fetch behind a produce), but a slot's frame is written only once every slot before
+// it is written. A produce with acks=0 fills its slot with "no frame" and is skipped.
+//
+// Backpressure: at most maxInFlightRequests are dispatched; frames decoded beyond that wait in
+// `backlog`, and the socket is paused while the backlog is non-empty or while the socket's own writes
+// are not draining (a client that does not read its responses stops being read).
+//
+// Failure rules: bytes that are not a frame (FramingError) close this connection only, logged with
+// the peer; a readable header with bad fields, an unknown API or version, or a body that does not
+// validate, get an error response and the connection stays; a handler that throws unexpectedly
+// answers UNKNOWN_SERVER_ERROR and is logged. A client that stops sending in the middle of a frame is
+// disconnected after stallTimeoutMs.
+import type { Socket } from 'node:net';
+import type { Logger } from 'pino';
+import {
+  decodeRequestPayload,
+  encodeErrorResponseFrame,
+  encodeResponseFrame,
+  FrameDecoder,
+  FramingError,
+  ProtocolError,
+  RequestHeaderError,
+  type DecodedRequestFrame,
+} from '../protocol/index.js';
+import type { BrokerConfig } from './config.js';
+import type { HandlerRegistry } from './handlers/index.js';
+import { NO_RESPONSE, type BrokerContext, type RequestContext } from './handlers/types.js';
+
+interface Slot {
+  done: boolean;
+  /** null: the request gets no response (acks=0) or the connection is gone. */
+  frame: Buffer[] | null;
+}
+
+export interface ConnectionDeps {
+  config: BrokerConfig;
+  registry: HandlerRegistry;
+  broker: BrokerContext;
+  logger: Logger;
+  onClose(connection: Connection): void;
+}
+
+export class Connection {
+  readonly peer: string;
+  private readonly decoder: FrameDecoder;
+  private readonly logger: Logger;
+  private readonly slots: Slot[] = [];
+  private readonly backlog: Buffer[] = [];
+  private inFlight = 0;
+  private writeBlocked = false;
+  private readPaused = false;
+  private closed = false;
+  /** Set by shutdown(): no new request is dispatched. */
+  private draining = false;
+  private stallTimer: NodeJS.Timeout | undefined;
+  private idleWaiters: Array<() => void> = [];
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly deps: ConnectionDeps,
+  ) {
+    this.peer = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+    this.logger = deps.logger.child({ peer: this.peer });
+    this.decoder = new FrameDecoder(deps.config.maxFrameBytes);
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('drain', () => {
+      this.writeBlocked = false;
+      this.updateFlow();
+    });
+    socket.on('error', (error) => this.logger.debug({ err: error }, 'connection error'));
+    socket.on('close', () => this.onClosed());
+    this.logger.debug('connection opened');
+  }
+
+  /** Requests dispatched and not yet answered. */
+  get pending(): number {
+    return this.slots.length;
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closed || this.draining) return;
+    let frames: Buffer[];
+    try {
+      frames = this.decoder.push(chunk);
+    } catch (error) {
+      this.fail(error, 'malformed frame');
+      return;
+    }
+    for (const frame of frames) this.backlog.push(frame);
+    this.pump();
+    this.watchStall();
+  }
+
+  /** Dispatches backlog frames while below the in-flight cap. */
+  private pump(): void {
+    while (this.backlog.length > 0 && this.inFlight < this.deps.config.maxInFlightRequests && !this.closed && !this.draining) {
+      this.dispatch(this.backlog.shift()!);
+    }
+    this.updateFlow();
+  }
+
+  private dispatch(payload: Buffer): void {
+    let frame: DecodedRequestFrame;
+    try {
+      frame = decodeRequestPayload(payload);
+    } catch (error) {
+      if (error instanceof RequestHeaderError) {
+        this.logger.warn({ correlationId: error.correlationId, reason: error.message }, 'bad request header');
+        this.slots.push({ done: true, frame: encodeErrorResponseFrame(error.correlationId, error) });
+        this.flush();
+      } else {
+        this.fail(error, 'unreadable request header');
+      }
+      return;
+    }
+    const slot: Slot = { done: false, frame: null };
+    this.slots.push(slot);
+    this.inFlight++;
+    this.handle(frame).then(
+      (response) => this.complete(slot, response),
+      (error) => this.complete(slot, this.unexpected(frame, error)),
+    );
+  }
+
+  private complete(slot: Slot, frame: Buffer[] | null): void {
+    slot.done = true;
+    slot.frame = frame;
+    this.inFlight--;
+    this.flush();
+    this.pump();
+  }
+
+  /** Runs one request; every outcome except a bug becomes a frame (or null for acks=0). */
+  private async handle(frame: DecodedRequestFrame): Promise<Buffer[] | null> {
+    const { correlationId } = frame;
+    const route = this.deps.registry.route(frame.apiKey, frame.apiVersion);
+    if (!('api' in route)) {
+      this.logger.debug({ apiKey: frame.apiKey, apiVersion: frame.apiVersion, reason: route.reason }, 'unsupported request');
+      return encodeErrorResponseFrame(correlationId, new ProtocolError('UNSUPPORTED_VERSION', route.reason));
+    }
+    const ctx: RequestContext = { header: frame, peer: this.peer, logger: this.logger };
+    try {
+      const request = route.api.decodeRequest(frame.body, frame.tail, frame.apiVersion);
+      const response = await route.handle(request, this.deps.broker, ctx);
+      if (response === NO_RESPONSE) return null;
+      const { body, tail } = route.api.encodeResponse(response);
+      return encodeResponseFrame(correlationId, body, tail);
+    } catch (error) {
+      if (!(error instanceof ProtocolError)) throw error;
+      this.logger.debug({ api: route.api.name, correlationId, code: error.type, reason: error.message }, 'request refused');
+      return encodeErrorResponseFrame(correlationId, error);
+    }
+  }
+
+  private unexpected(frame: DecodedRequestFrame, error: unknown): Buffer[] {
+    this.logger.error({ err: error, apiKey: frame.apiKey, correlationId: frame.correlationId }, 'unexpected error handling a request');
+    const message = `unexpected server error: ${(error as Error)?.message ?? String(error)}`;
+    return encodeErrorResponseFrame(frame.correlationId, new ProtocolError('UNKNOWN_SERVER_ERROR', message));
+  }
+
+  /** Writes every finished slot at the head of the queue, in one corked batch. */
+  private flush(): void {
+    if (this.slots.length === 0 || !this.slots[0]!.done) return;
+    const socket = this.socket;
+    const writable = !this.closed && !socket.destroyed;
+    if (writable) socket.cork();
+    while (this.slots.length > 0 && this.slots[0]!.done) {
+      const { frame } = this.slots.shift()!;
+      if (!frame || !writable) continue;
+      // Header and record chunks go out as separate writes inside one cork: one writev, no concat.
+      for (const chunk of frame) {
+        if (!socket.write(chunk)) this.writeBlocked = true;
+      }
+    }
+    if (writable) socket.uncork();
+    if (this.slots.length === 0) this.notifyIdle();
+  }
+
+  private updateFlow(): void {
+    if (this.closed) return;
+    const pause = this.writeBlocked || this.backlog.length > 0 || this.inFlight >= this.deps.config.maxInFlightRequests;
+    if (pause && !this.readPaused) {
+      this.readPaused = true;
+      this.socket.pause();
+    } else if (!pause && this.readPaused && !this.draining) {
+      this.readPaused = false;
+      this.socket.resume();
+    }
+  }
+
+  /** Arms (or disarms) the stall timer: only a half-received frame is on the clock. */
+  private watchStall(): void {
+    if (this.decoder.pendingBytes === 0) {
+      if (this.stallTimer) clearTimeout(this.stallTimer);
+      this.stallTimer = undefined;
+      return;
+    }
+    if (this.stallTimer) {
+      this.stallTimer.refresh();
+      return;
+    }
+    this.stallTimer = setTimeout(() => this.onStall(), this.deps.config.stallTimeoutMs);
+    this.stallTimer.unref();
+  }
+
+  private onStall(): void {
+    this.stallTimer = undefined;
+    if (this.closed || this.decoder.pendingBytes === 0) return;
+    if (this.readPaused) {
+      // We stopped reading, not the client: not a stall.
+      this.watchStall();
+      return;
+    }
+    this.logger.warn(
+      { pendingBytes: this.decoder.pendingBytes, stallTimeoutMs: this.deps.config.stallTimeoutMs },
+      'client stalled in the middle of a frame; closing the connection',
+    );
+    this.socket.destroy();
+  }
+
+  private fail(error: unknown, what: string): void {
+    if (error instanceof FramingError) this.logger.warn({ reason: error.message }, `${what}; closing the connection`);
+    else this.logger.error({ err: error }, `${what}; closing the connection`);
+    this.backlog.length = 0;
+    // Answer what was already accepted? No: the stream is unusable; the client reconnects and retries.
+    this.socket.destroy();
+  }
+
+  private onClosed(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.stallTimer) clearTimeout(this.stallTimer);
+    this.backlog.length = 0;
+    this.logger.debug('connection closed');
+    this.notifyIdle();
+    this.deps.onClose(this);
+  }
+
+  private notifyIdle(): void {
+    if (this.slots.length > 0 && !this.closed) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  /**
+   * Graceful close: stop reading and dispatching, let in-flight requests finish and their responses
+   * go out (long polls return early because the broker is stopping), then end the socket. Resolves
+   * when the socket has been ended; `destroy()` cuts it short.
+   */
+  async shutdown(): Promise<void> {
+    this.draining = true;
+    this.backlog.length = 0;
+    if (!this.closed) this.socket.pause();
+    if (this.slots.length > 0 && !this.closed) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    // end()'s callback fires once every queued response reached the kernel; destroy() is then safe.
+    if (!this.closed) await new Promise<void>((resolve) => this.socket.end(resolve));
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+}

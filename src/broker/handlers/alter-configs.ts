@@ -1,0 +1,27 @@
+// AlterConfigs: incremental topic config changes (null reverts a key to its inherited value). Broker
+// settings are fixed for the life of the process: they come from flags or the config file.
+import { AlterConfigsApi, ErrorCode, ProtocolError, type AlterConfigsResult } from '../../protocol/index.js';
+import { defineHandler } from './types.js';
+
+export const alterConfigsHandler = defineHandler(AlterConfigsApi, async (request, broker) => {
+  const resources: AlterConfigsResult[] = [];
+  for (const r of request.resources) {
+    const base = { type: r.type, name: r.name };
+    if (r.type === 'broker') {
+      resources.push({
+        ...base,
+        errorCode: ErrorCode.INVALID_CONFIG,
+        errorMessage: 'broker configs are read-only at runtime; set them with `sluice serve` flags or the config file',
+      });
+      continue;
+    }
+    try {
+      await broker.topics.alter(r.name, r.configs, { validateOnly: request.validateOnly });
+      resources.push({ ...base, errorCode: ErrorCode.NONE, errorMessage: null });
+    } catch (error) {
+      if (!(error instanceof ProtocolError)) throw error;
+      resources.push({ ...base, errorCode: error.code, errorMessage: error.message });
+    }
+  }
+  return { resources };
+});

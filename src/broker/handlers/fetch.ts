@@ -1,0 +1,115 @@
+// Fetch: whole record batches from each partition, as storage chunks written to the socket untouched.
+//
+// Long poll: when fewer than minBytes are available, the request waits up to maxWaitMs. It is woken by
+// appends to any of its partitions (PartitionWaiters), never by a timer polling storage. To not miss an
+// append that lands between "read found too little" and "start waiting", the waiter is armed BEFORE
+// each read; a wake-up that arrives during the read simply makes the next wait return at once.
+//
+// Limits: partitionMaxBytes per partition and maxBytes for the whole response, except that storage
+// always returns the first batch whole, so the first non-empty partition may exceed both (Kafka's rule:
+// a consumer can always make progress). A later partition whose batches would overshoot the response
+// budget is answered empty (with its watermarks) rather than truncated.
+import { ErrorCode, FetchApi, type FetchPartitionResult, type FetchRequest, type FetchResponse } from '../../protocol/index.js';
+import { partitionError, toPartitionError } from './storage-errors.js';
+import { defineHandler, type BrokerContext, type RequestContext } from './types.js';
+
+interface ReadRound {
+  response: FetchResponse;
+  bytes: number;
+  /** Some partition answered an error: respond at once (Kafka does the same). */
+  failed: boolean;
+}
+
+function emptyResult(partition: number, highWatermark: number, logStartOffset: number): FetchPartitionResult {
+  return { partition, errorCode: ErrorCode.NONE, errorMessage: null, highWatermark, lastStableOffset: highWatermark, logStartOffset, records: [] };
+}
+
+async function readAll(request: FetchRequest, broker: BrokerContext, ctx: RequestContext): Promise<ReadRound> {
+  let budget = request.maxBytes;
+  let bytes = 0;
+  let failed = false;
+  const topics: FetchResponse['topics'] = [];
+  for (const t of request.topics) {
+    const partitions: FetchPartitionResult[] = [];
+    topics.push({ name: t.name, partitions });
+    for (const p of t.partitions) {
+      const where = `${t.name}-${p.partition}`;
+      const log = broker.topics.log(t.name, p.partition);
+      if (!log) {
+        failed = true;
+        const error = partitionError('UNKNOWN_TOPIC_OR_PARTITION', `${where} does not exist`);
+        partitions.push({ partition: p.partition, ...error, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: [] });
+        continue;
+      }
+      if (budget <= 0) {
+        partitions.push(emptyResult(p.partition, log.logEndOffset, log.logStartOffset));
+        continue;
+      }
+      try {
+        const read = await log.read(p.fetchOffset, { maxBytes: Math.min(p.partitionMaxBytes, budget) });
+        const fits = bytes === 0 || read.bytes <= budget;
+        const result = emptyResult(p.partition, read.logEndOffset, read.logStartOffset);
+        if (fits && read.bytes > 0) {
+          result.records = read.chunks;
+          bytes += read.bytes;
+          budget -= read.bytes;
+        }
+        partitions.push(result);
+      } catch (error) {
+        failed = true;
+        const wire = toPartitionError(error, where, ctx.logger);
+        partitions.push({ partition: p.partition, ...wire, highWatermark: log.logEndOffset, lastStableOffset: log.logEndOffset, logStartOffset: log.logStartOffset, records: [] });
+      }
+    }
+  }
+  return { response: { throttleTimeMs: 0, errorCode: ErrorCode.NONE, topics }, bytes, failed };
+}
+
+interface Armed {
+  /** Resolves true when woken by an append, false when the time ran out. */
+  wait(timeoutMs: number): Promise<boolean>;
+  cancel(): void;
+}
+
+/** Registers a wake-up on every partition of the request before it reads (see the file comment). */
+function arm(request: FetchRequest, broker: BrokerContext): Armed {
+  let woken = false;
+  let resolveWait: ((woke: boolean) => void) | undefined;
+  const partitions = request.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partition })));
+  const unregister = broker.waiters.register(partitions, () => {
+    woken = true;
+    resolveWait?.(true);
+  });
+  let timer: NodeJS.Timeout | undefined;
+  return {
+    wait(timeoutMs) {
+      if (woken || broker.stopping) return Promise.resolve(true);
+      return new Promise<boolean>((resolve) => {
+        resolveWait = resolve;
+        timer = setTimeout(() => resolve(false), timeoutMs);
+      });
+    },
+    cancel() {
+      unregister();
+      if (timer) clearTimeout(timer);
+    },
+  };
+}
+
+export const fetchHandler = defineHandler(FetchApi, async (request, broker, ctx) => {
+  const started = performance.now();
+  for (;;) {
+    const canWait = request.maxWaitMs > 0 && !broker.stopping;
+    const armed = canWait ? arm(request, broker) : undefined;
+    try {
+      const round = await readAll(request, broker, ctx);
+      const remaining = request.maxWaitMs - (performance.now() - started);
+      if (!armed || round.failed || round.bytes >= request.minBytes || remaining <= 0) return round.response;
+      const woke = await armed.wait(remaining);
+      // Timed out: nothing was appended since the read (it would have woken us), so it still stands.
+      if (!woke) return round.response;
+    } finally {
+      armed?.cancel();
+    }
+  }
+});

@@ -1,0 +1,64 @@
+// The handler registry. Adding an API = one file under handlers/ exporting `defineHandler(TheApi, …)`
+// plus one line in BROKER_HANDLERS below. APIs the protocol defines but no handler serves yet (the
+// consumer-group APIs until src/broker/groups/ lands) are answered UNSUPPORTED_VERSION, "not
+// implemented by this broker", and ApiVersions does not list them.
+import { apiByKey, type ApiVersionRange } from '../../protocol/index.js';
+import { alterConfigsHandler } from './alter-configs.js';
+import { apiVersionsHandler } from './api-versions.js';
+import { createTopicsHandler } from './create-topics.js';
+import { deleteTopicsHandler } from './delete-topics.js';
+import { describeConfigsHandler } from './describe-configs.js';
+import { fetchHandler } from './fetch.js';
+import { listOffsetsHandler } from './list-offsets.js';
+import { metadataHandler } from './metadata.js';
+import { produceHandler } from './produce.js';
+import type { Handler } from './types.js';
+
+export const BROKER_HANDLERS: readonly Handler[] = [
+  apiVersionsHandler,
+  metadataHandler,
+  createTopicsHandler,
+  deleteTopicsHandler,
+  describeConfigsHandler,
+  alterConfigsHandler,
+  produceHandler,
+  fetchHandler,
+  listOffsetsHandler,
+];
+
+/** Why a request cannot be dispatched: its API is unknown, not implemented, or the version unsupported. */
+export type Unroutable = { reason: string };
+
+export class HandlerRegistry {
+  private readonly byKey = new Map<number, Handler>();
+
+  constructor(handlers: readonly Handler[] = BROKER_HANDLERS) {
+    for (const handler of handlers) {
+      if (this.byKey.has(handler.api.key)) throw new Error(`two handlers for API ${handler.api.name} (${handler.api.key})`);
+      this.byKey.set(handler.api.key, handler);
+    }
+  }
+
+  /** The handler for this request, or why there is none (answered UNSUPPORTED_VERSION). */
+  route(apiKey: number, apiVersion: number): Handler | Unroutable {
+    const handler = this.byKey.get(apiKey);
+    if (!handler) {
+      const known = apiByKey(apiKey);
+      return { reason: known ? `${known.name} (apiKey ${apiKey}) is not implemented by this broker yet` : `unknown apiKey ${apiKey}` };
+    }
+    const { minVersion, maxVersion, name } = handler.api;
+    if (apiVersion < minVersion || apiVersion > maxVersion) {
+      return { reason: `${name} version ${apiVersion} is not supported (this broker serves ${minVersion}..${maxVersion})` };
+    }
+    return handler;
+  }
+
+  versions(): ApiVersionRange[] {
+    return [...this.byKey.values()]
+      .map((h) => ({ apiKey: h.api.key, minVersion: h.api.minVersion, maxVersion: h.api.maxVersion }))
+      .sort((a, b) => a.apiKey - b.apiKey);
+  }
+}
+
+export { defineHandler, NO_RESPONSE } from './types.js';
+export type { BrokerContext, Handler, RequestContext } from './types.js';

@@ -1,0 +1,48 @@
+// Metadata: one broker, which leads every partition. Named topics that are missing are auto-created
+// when the request allows it and the broker's autoCreateTopics setting is on.
+import { ErrorCode, isValidTopicName, MetadataApi, ProtocolError, type TopicMetadata } from '../../protocol/index.js';
+import type { Topic } from '../topics.js';
+import { defineHandler, type BrokerContext } from './types.js';
+
+function describeTopic(topic: Topic, nodeId: number): TopicMetadata {
+  const partitions = new Array(topic.partitions);
+  for (let p = 0; p < topic.partitions; p++) {
+    partitions[p] = { partition: p, errorCode: ErrorCode.NONE, leader: nodeId, replicas: [nodeId], isr: [nodeId] };
+  }
+  return { name: topic.name, errorCode: ErrorCode.NONE, errorMessage: null, isInternal: topic.name.startsWith('__'), partitions };
+}
+
+function failed(name: string, error: ProtocolError): TopicMetadata {
+  return { name, errorCode: error.code, errorMessage: error.message, isInternal: false, partitions: [] };
+}
+
+async function lookup(name: string, autoCreate: boolean, broker: BrokerContext): Promise<TopicMetadata> {
+  if (!isValidTopicName(name)) {
+    return failed(name, new ProtocolError('INVALID_TOPIC_EXCEPTION', `topic name "${name}" is not 1..249 characters of [a-zA-Z0-9._-]`));
+  }
+  let topic = broker.topics.get(name);
+  if (!topic && autoCreate) {
+    try {
+      topic = await broker.topics.ensure(name);
+    } catch (error) {
+      if (error instanceof ProtocolError) return failed(name, error);
+      throw error;
+    }
+  }
+  if (!topic) return failed(name, new ProtocolError('UNKNOWN_TOPIC_OR_PARTITION', `topic "${name}" does not exist`));
+  return describeTopic(topic, broker.config.nodeId);
+}
+
+export const metadataHandler = defineHandler(MetadataApi, async (request, broker) => {
+  const { nodeId, advertisedHost } = broker.config;
+  const topics =
+    request.topics === null
+      ? broker.topics.list().map((t) => describeTopic(t, nodeId))
+      : await Promise.all(request.topics.map((name) => lookup(name, request.allowAutoTopicCreation && broker.config.autoCreateTopics, broker)));
+  return {
+    brokers: [{ nodeId, host: advertisedHost, port: broker.port }],
+    clusterId: broker.clusterId,
+    controllerId: nodeId,
+    topics,
+  };
+});

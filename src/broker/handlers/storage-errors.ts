@@ -1,0 +1,49 @@
+// The one place storage errors become wire error codes (DESIGN §7). Per-partition results carry
+// { errorCode, errorMessage }; anything not recognised here is a bug and surfaces as
+// UNKNOWN_SERVER_ERROR (logged by the caller with its stack).
+import {
+  CorruptLogError,
+  InvalidRecordError,
+  LogClosedError,
+  OffsetOutOfRangeError,
+  StorageError,
+  StorageIOError,
+} from '../../../storage/index.js';
+import { ErrorCode, ProtocolError } from '../../protocol/index.js';
+
+export interface PartitionError {
+  errorCode: number;
+  errorMessage: string;
+}
+
+export function partitionError(code: keyof typeof ErrorCode, errorMessage: string): PartitionError {
+  return { errorCode: ErrorCode[code], errorMessage };
+}
+
+/**
+ * Maps an error thrown while serving one partition to its wire code. `where` names the partition
+ * ("orders-3") for the message. Returns undefined for errors that are not storage or protocol errors.
+ */
+export function wireErrorOf(error: unknown, where: string): PartitionError | undefined {
+  if (error instanceof ProtocolError) return { errorCode: error.code, errorMessage: error.message };
+  if (error instanceof OffsetOutOfRangeError) {
+    // Storage's message names the offset, the partition and the valid range (log start..log end).
+    return partitionError('OFFSET_OUT_OF_RANGE', error.message);
+  }
+  if (error instanceof InvalidRecordError) return partitionError('CORRUPT_MESSAGE', `${where}: ${error.message}`);
+  if (error instanceof StorageIOError) return partitionError('KAFKA_STORAGE_ERROR', `${where}: ${error.message}`);
+  if (error instanceof LogClosedError) {
+    return partitionError('NOT_LEADER_FOR_PARTITION', `${where} is closed (topic deleted or broker stopping); refresh metadata and retry`);
+  }
+  if (error instanceof CorruptLogError) return partitionError('KAFKA_STORAGE_ERROR', `${where}: ${error.message}`);
+  if (error instanceof StorageError) return partitionError('KAFKA_STORAGE_ERROR', `${where}: ${error.message}`);
+  return undefined;
+}
+
+/** Like wireErrorOf, but an unrecognised error is logged and answered UNKNOWN_SERVER_ERROR. */
+export function toPartitionError(error: unknown, where: string, log: { error(obj: object, msg: string): void }): PartitionError {
+  const known = wireErrorOf(error, where);
+  if (known) return known;
+  log.error({ err: error, partition: where }, 'unexpected error serving a partition');
+  return partitionError('UNKNOWN_SERVER_ERROR', `${where}: unexpected server error (${(error as Error)?.message ?? String(error)})`);
+}

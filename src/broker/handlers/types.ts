@@ -1,0 +1,51 @@
+// What a handler is and what it may use. A handler decodes nothing itself: the connection has already
+// validated the body with the API's decodeRequest; it returns a typed response (or NO_RESPONSE for a
+// produce with acks=0) and the connection encodes it and keeps responses in request order.
+import type { Logger } from 'pino';
+import type { Clock } from '../../../storage/index.js';
+import type { ApiSpec, ApiVersionRange, RequestHeader } from '../../protocol/index.js';
+import type { BrokerConfig } from '../config.js';
+import type { TopicRegistry } from '../topics.js';
+import type { PartitionWaiters } from '../waiters.js';
+
+/** Returned by a handler when the request gets no response frame at all (produce acks=0). */
+export const NO_RESPONSE: unique symbol = Symbol('sluice.noResponse');
+export type NoResponse = typeof NO_RESPONSE;
+
+/** Broker-wide services, one instance per broker, shared by every handler. */
+export interface BrokerContext {
+  readonly config: BrokerConfig;
+  readonly topics: TopicRegistry;
+  readonly waiters: PartitionWaiters;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  /** Sluice's package version, for ApiVersions. */
+  readonly brokerVersion: string;
+  readonly clusterId: string;
+  /** The port actually bound (differs from config.port when that is 0). */
+  readonly port: number;
+  /** True once stop() began: long polls return at once instead of waiting. */
+  readonly stopping: boolean;
+  /** The API versions this broker serves (from the handler registry). */
+  apiVersions(): ApiVersionRange[];
+}
+
+/** Per-request facts. */
+export interface RequestContext {
+  readonly header: RequestHeader;
+  /** "host:port" of the client, for logs. */
+  readonly peer: string;
+  readonly logger: Logger;
+}
+
+export interface Handler<Req = any, Res = any> {
+  readonly api: ApiSpec<Req, Res>;
+  handle(request: Req, broker: BrokerContext, ctx: RequestContext): Promise<Res | NoResponse> | Res | NoResponse;
+}
+
+export function defineHandler<Req, Res>(
+  api: ApiSpec<Req, Res>,
+  handle: (request: Req, broker: BrokerContext, ctx: RequestContext) => Promise<Res | NoResponse> | Res | NoResponse,
+): Handler<Req, Res> {
+  return Object.freeze({ api, handle });
+}

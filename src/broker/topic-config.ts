@@ -1,0 +1,152 @@
+// Topic config keys: parsing and range checks, effective values (topic override > broker default >
+// built-in default) and the mapping onto storage's PartitionConfig. Overrides are kept as canonical
+// strings (what DescribeConfigs shows and topics.json stores).
+import type { PartitionConfig } from '../../storage/index.js';
+import type { ConfigEntry } from '../protocol/index.js';
+import { BUILTIN_TOPIC_DEFAULTS, formatFlushPolicy, parseFlushPolicy, type TopicDefaults } from './config.js';
+
+/** A config value that is unknown, malformed or out of range; handlers answer INVALID_CONFIG. */
+export class TopicConfigError extends Error {
+  override name = 'TopicConfigError';
+}
+
+interface KeySpec {
+  /** Canonical string for a valid value; throws TopicConfigError otherwise. */
+  parse(value: string): string;
+  /** Value inherited from the broker's defaults. */
+  inherited(defaults: TopicDefaults): string;
+}
+
+function intKey(name: string, min: number, max: number, pick: (d: TopicDefaults) => number): KeySpec {
+  return {
+    parse(value) {
+      const n = /^-?\d{1,16}$/.test(value.trim()) ? Number(value.trim()) : NaN;
+      if (!Number.isSafeInteger(n)) throw new TopicConfigError(`${name} must be an integer, got "${value}"`);
+      if (n < min || n > max) throw new TopicConfigError(`${name} must be between ${min} and ${max}, got ${n}`);
+      return String(n);
+    },
+    inherited: (d) => String(pick(d)),
+  };
+}
+
+const INT31 = 0x7fff_ffff;
+
+const KEYS: Record<string, KeySpec> = {
+  'retention.ms': intKey('retention.ms', -1, Number.MAX_SAFE_INTEGER, (d) => d.retentionMs),
+  'retention.bytes': intKey('retention.bytes', -1, Number.MAX_SAFE_INTEGER, (d) => d.retentionBytes),
+  'segment.bytes': intKey('segment.bytes', 1024, INT31, (d) => d.segmentBytes),
+  'segment.ms': intKey('segment.ms', 1, Number.MAX_SAFE_INTEGER, (d) => d.segmentMs),
+  'max.message.bytes': intKey('max.message.bytes', 0, INT31, (d) => d.maxMessageBytes),
+  'index.interval.bytes': intKey('index.interval.bytes', 0, INT31, (d) => d.indexIntervalBytes),
+  flush: {
+    parse(value) {
+      try {
+        return formatFlushPolicy(parseFlushPolicy(value));
+      } catch (error) {
+        throw new TopicConfigError((error as Error).message);
+      }
+    },
+    inherited: (d) => formatFlushPolicy(d.flush),
+  },
+  'cleanup.policy': {
+    parse(value) {
+      const v = value.trim();
+      if (v === 'delete') return v;
+      if (v.split(',').map((s) => s.trim()).includes('compact')) {
+        throw new TopicConfigError('cleanup.policy=compact is not supported yet (only "delete")');
+      }
+      throw new TopicConfigError(`cleanup.policy must be "delete", got "${value}"`);
+    },
+    inherited: () => 'delete',
+  },
+};
+
+/** The pseudo-config `partitions`: shown by DescribeConfigs, accepted by CreateTopics and AlterConfigs. */
+export const PARTITIONS_KEY = 'partitions';
+
+export const TOPIC_CONFIG_NAMES: readonly string[] = Object.freeze([PARTITIONS_KEY, ...Object.keys(KEYS)]);
+
+export function parsePartitions(value: string, max: number): number {
+  const n = /^\d{1,9}$/.test(value.trim()) ? Number(value.trim()) : NaN;
+  if (!Number.isSafeInteger(n) || n < 1 || n > max) {
+    throw new TopicConfigError(`partitions must be an integer between 1 and ${max}, got "${value}"`);
+  }
+  return n;
+}
+
+/** Validates one config value (not `partitions`) and returns its canonical form. */
+export function parseTopicConfig(name: string, value: string): string {
+  const spec = KEYS[name];
+  if (!spec) throw new TopicConfigError(`unknown topic config "${name}" (known: ${TOPIC_CONFIG_NAMES.join(', ')})`);
+  return spec.parse(value);
+}
+
+/**
+ * Applies an incremental change: named keys set, null reverts to the inherited value. Returns the new
+ * override map; throws TopicConfigError on the first bad key. `partitions` is left to the caller.
+ */
+export function applyConfigChanges(current: Readonly<Record<string, string>>, changes: Record<string, string | null>): Record<string, string> {
+  const next: Record<string, string> = { ...current };
+  for (const [name, value] of Object.entries(changes)) {
+    if (name === PARTITIONS_KEY) continue;
+    if (value === null) {
+      if (!KEYS[name]) throw new TopicConfigError(`unknown topic config "${name}"`);
+      delete next[name];
+    } else {
+      next[name] = parseTopicConfig(name, value);
+    }
+  }
+  return next;
+}
+
+function effective(name: string, overrides: Readonly<Record<string, string>>, defaults: TopicDefaults): string {
+  return overrides[name] ?? KEYS[name]!.inherited(defaults);
+}
+
+/** The storage settings of every partition of a topic with these overrides. */
+export function partitionConfigFor(overrides: Readonly<Record<string, string>>, defaults: TopicDefaults): PartitionConfig {
+  const num = (name: string) => Number(effective(name, overrides, defaults));
+  return {
+    segmentBytes: num('segment.bytes'),
+    segmentMs: num('segment.ms'),
+    retentionMs: num('retention.ms'),
+    retentionBytes: num('retention.bytes'),
+    indexIntervalBytes: num('index.interval.bytes'),
+    flush: parseFlushPolicy(effective('flush', overrides, defaults)),
+  };
+}
+
+export function maxMessageBytesOf(overrides: Readonly<Record<string, string>>, defaults: TopicDefaults): number {
+  return Number(effective('max.message.bytes', overrides, defaults));
+}
+
+/** DescribeConfigs entries for a topic, optionally only the named keys (unknown names are skipped). */
+export function describeTopicConfigs(
+  overrides: Readonly<Record<string, string>>,
+  partitions: number,
+  defaults: TopicDefaults,
+  names: readonly string[] | null,
+): ConfigEntry[] {
+  const wanted = names ?? TOPIC_CONFIG_NAMES;
+  const out: ConfigEntry[] = [];
+  for (const name of wanted) {
+    if (name === PARTITIONS_KEY) {
+      out.push({ name, value: String(partitions), readOnly: false, isDefault: false, source: 'topic', isSensitive: false });
+      continue;
+    }
+    const spec = KEYS[name];
+    if (!spec) continue;
+    const override = overrides[name];
+    const inherited = spec.inherited(defaults);
+    const source = override !== undefined ? 'topic' : inherited !== spec.inherited(BUILTIN_TOPIC_DEFAULTS) ? 'broker' : 'default';
+    out.push({
+      name,
+      value: override ?? inherited,
+      readOnly: false,
+      isDefault: source === 'default',
+      source,
+      isSensitive: false,
+    });
+  }
+  return out;
+}

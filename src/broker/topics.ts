@@ -1,0 +1,298 @@
+// Topics and their configs. The source of truth is <dataDir>/topics.json, replaced atomically (temp
+// file, fsync, rename) on every change, before the partition logs are created and after none are lost:
+//
+//   { "version": 1,
+//     "topics":   { "<name>": { "partitions": 3, "configs": { "retention.ms": "60000" }, "createdAt": 1700000000000 } },
+//     "deleting": ["<name>"] }
+//
+// Deletion first records the name under "deleting" (with the topic removed), then deletes the data,
+// then drops the tombstone; a crash in between finishes the deletion on the next start. A partition
+// directory found on disk that topics.json does not know (and no tombstone names) is adopted, never
+// deleted: losing data is worse than showing an unexpected topic.
+//
+// Mutations are serialised through one promise chain, so two auto-creations of the same topic, or a
+// create racing a delete, never interleave their file writes.
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import {
+  LogManager,
+  nodeFs,
+  readJsonFile,
+  writeFileAtomic,
+  type PartitionConfig,
+  type PartitionLog,
+} from '../../storage/index.js';
+import { isValidTopicName, ProtocolError } from '../protocol/index.js';
+import type { BrokerConfig, TopicDefaults } from './config.js';
+import {
+  applyConfigChanges,
+  maxMessageBytesOf,
+  parsePartitions,
+  parseTopicConfig,
+  partitionConfigFor,
+  PARTITIONS_KEY,
+  TopicConfigError,
+} from './topic-config.js';
+
+interface TopicRecord {
+  partitions: number;
+  configs: Record<string, string>;
+  createdAt: number;
+}
+
+interface TopicsFile {
+  version: 1;
+  topics: Record<string, TopicRecord>;
+  deleting?: string[];
+}
+
+/** A topic as handlers see it. Replaced (never mutated) when its configs change. */
+export interface Topic {
+  readonly name: string;
+  readonly partitions: number;
+  /** Overrides only, canonical strings. */
+  readonly configs: Readonly<Record<string, string>>;
+  readonly createdAt: number;
+  readonly maxMessageBytes: number;
+  readonly partitionConfig: PartitionConfig;
+}
+
+export interface TopicChanges {
+  /** Called after a topic's partitions were deleted (fetch waiters wake and see it gone). */
+  onDeleted?(topic: string, partitions: number): void;
+}
+
+export const TOPICS_FILE = 'topics.json';
+
+function invalidConfig(error: unknown): never {
+  if (error instanceof TopicConfigError) throw new ProtocolError('INVALID_CONFIG', error.message);
+  throw error;
+}
+
+export class TopicRegistry {
+  private readonly topics = new Map<string, Topic>();
+  private deleting: string[] = [];
+  private chain: Promise<unknown> = Promise.resolve();
+  private logs: LogManager | undefined;
+  private readonly path: string;
+  private readonly defaults: TopicDefaults;
+  private readonly logger: Logger;
+
+  constructor(
+    private readonly config: BrokerConfig,
+    private readonly changes: TopicChanges = {},
+  ) {
+    this.path = join(config.dataDir, TOPICS_FILE);
+    this.defaults = config.topicDefaults;
+    this.logger = config.logger;
+  }
+
+  /** Reads topics.json (a missing file means no topics). Call before opening the logs. */
+  async load(): Promise<void> {
+    const file = await readJsonFile<TopicsFile>(nodeFs, this.path);
+    if (file === undefined) return;
+    if (typeof file !== 'object' || file === null || typeof file.topics !== 'object' || file.topics === null) {
+      throw new Error(`${this.path} is not a Sluice topics file`);
+    }
+    for (const [name, record] of Object.entries(file.topics)) {
+      this.topics.set(name, this.topicOf(name, record.partitions, record.configs ?? {}, record.createdAt ?? 0));
+    }
+    this.deleting = Array.isArray(file.deleting) ? file.deleting.filter((n) => typeof n === 'string') : [];
+  }
+
+  /** Storage settings for a partition found on disk (LogManager's configFor). */
+  partitionConfig(topic: string): PartitionConfig {
+    return this.topics.get(topic)?.partitionConfig ?? partitionConfigFor({}, this.defaults);
+  }
+
+  /** Reconciles topics.json with the partitions found on disk; see the file comment. */
+  async attach(logs: LogManager): Promise<void> {
+    this.logs = logs;
+    await this.serial(async () => {
+      const tombstones = new Set(this.deleting);
+      const adopted = new Map<string, number>();
+      for (const log of logs.partitions()) {
+        const { topic, partition } = log;
+        if (tombstones.has(topic) && !this.topics.has(topic)) {
+          await logs.delete(topic, partition);
+        } else if (!this.topics.has(topic) || partition >= this.topics.get(topic)!.partitions) {
+          adopted.set(topic, Math.max(adopted.get(topic) ?? 0, partition + 1));
+        }
+      }
+      for (const [topic, partitions] of adopted) {
+        const known = this.topics.get(topic);
+        this.logger.warn({ topic, partitions }, 'adopting partitions found on disk but missing from topics.json');
+        this.topics.set(topic, this.topicOf(topic, partitions, known?.configs ?? {}, known?.createdAt ?? this.config.clock.now()));
+      }
+      for (const topic of this.topics.values()) await this.createMissingPartitions(topic);
+      this.deleting = [];
+      await this.save();
+    });
+  }
+
+  get(name: string): Topic | undefined {
+    return this.topics.get(name);
+  }
+
+  list(): Topic[] {
+    return [...this.topics.values()];
+  }
+
+  /** The partition's log, or undefined when the topic or partition does not exist. */
+  log(topic: string, partition: number): PartitionLog | undefined {
+    const t = this.topics.get(topic);
+    if (!t || partition < 0 || partition >= t.partitions) return undefined;
+    return this.logs?.get(topic, partition);
+  }
+
+  /**
+   * Creates a topic. `numPartitions` -1 = the broker default (or configs.partitions). Throws
+   * ProtocolError with INVALID_TOPIC_EXCEPTION, TOPIC_ALREADY_EXISTS, INVALID_PARTITIONS or INVALID_CONFIG.
+   */
+  create(name: string, numPartitions: number, configs: Record<string, string>, options: { validateOnly?: boolean } = {}): Promise<Topic> {
+    return this.serial(async () => {
+      const topic = this.validateNew(name, numPartitions, configs);
+      if (options.validateOnly) return topic;
+      return this.commitNew(topic);
+    });
+  }
+
+  /** The topic, created with broker defaults when missing and auto-creation is on; undefined otherwise. */
+  async ensure(name: string): Promise<Topic | undefined> {
+    const existing = this.topics.get(name);
+    if (existing || !this.config.autoCreateTopics) return existing;
+    return this.serial(async () => {
+      const raced = this.topics.get(name);
+      if (raced) return raced;
+      const topic = this.commitNew(this.validateNew(name, -1, {}));
+      this.logger.info({ topic: name, partitions: this.config.defaultPartitions }, 'auto-created topic');
+      return topic;
+    });
+  }
+
+  /** Removes a topic and all its data. Throws UNKNOWN_TOPIC_OR_PARTITION when it does not exist. */
+  delete(name: string): Promise<void> {
+    return this.serial(async () => {
+      const topic = this.topics.get(name);
+      if (!topic) throw new ProtocolError('UNKNOWN_TOPIC_OR_PARTITION', `topic "${name}" does not exist`);
+      this.topics.delete(name);
+      this.deleting.push(name);
+      await this.save();
+      for (let p = 0; p < topic.partitions; p++) {
+        if (this.logs?.get(name, p)) await this.logs.delete(name, p);
+      }
+      this.deleting = this.deleting.filter((n) => n !== name);
+      await this.save();
+      this.logger.info({ topic: name }, 'deleted topic');
+      this.changes.onDeleted?.(name, topic.partitions);
+    });
+  }
+
+  /**
+   * Incremental config change: named keys set, null reverts to the inherited value; `partitions` may
+   * only grow. Throws UNKNOWN_TOPIC_OR_PARTITION, INVALID_CONFIG or INVALID_PARTITIONS.
+   */
+  alter(name: string, changes: Record<string, string | null>, options: { validateOnly?: boolean } = {}): Promise<Topic> {
+    return this.serial(async () => {
+      const current = this.topics.get(name);
+      if (!current) throw new ProtocolError('UNKNOWN_TOPIC_OR_PARTITION', `topic "${name}" does not exist`);
+      let configs: Record<string, string>;
+      try {
+        configs = applyConfigChanges(current.configs, changes);
+      } catch (error) {
+        invalidConfig(error);
+      }
+      let partitions = current.partitions;
+      const asked = changes[PARTITIONS_KEY];
+      if (asked !== undefined && asked !== null) {
+        partitions = this.partitionCount(asked);
+        if (partitions < current.partitions) {
+          throw new ProtocolError('INVALID_PARTITIONS', `topic "${name}" has ${current.partitions} partitions; the count can only grow`);
+        }
+      }
+      const next = this.topicOf(name, partitions, configs, current.createdAt);
+      if (options.validateOnly) return next;
+      this.topics.set(name, next);
+      await this.save();
+      await this.createMissingPartitions(next);
+      for (let p = 0; p < current.partitions; p++) this.logs?.get(name, p)?.updateConfig(next.partitionConfig);
+      this.logger.info({ topic: name, changes }, 'altered topic configs');
+      return next;
+    });
+  }
+
+  private validateNew(name: string, numPartitions: number, configs: Record<string, string>): Topic {
+    if (!isValidTopicName(name)) {
+      throw new ProtocolError('INVALID_TOPIC_EXCEPTION', `topic name "${name}" is not 1..249 characters of [a-zA-Z0-9._-] (nor "." or "..")`);
+    }
+    if (this.topics.has(name)) throw new ProtocolError('TOPIC_ALREADY_EXISTS', `topic "${name}" already exists`);
+    if (this.deleting.includes(name)) throw new ProtocolError('TOPIC_ALREADY_EXISTS', `topic "${name}" is being deleted`);
+    const overrides: Record<string, string> = {};
+    let partitions = numPartitions === -1 ? this.config.defaultPartitions : numPartitions;
+    for (const [key, value] of Object.entries(configs)) {
+      if (key === PARTITIONS_KEY) {
+        const fromConfig = this.partitionCount(value);
+        if (numPartitions !== -1 && fromConfig !== numPartitions) {
+          throw new ProtocolError('INVALID_PARTITIONS', `numPartitions ${numPartitions} and configs.partitions ${fromConfig} disagree`);
+        }
+        partitions = fromConfig;
+        continue;
+      }
+      try {
+        overrides[key] = parseTopicConfig(key, value);
+      } catch (error) {
+        invalidConfig(error);
+      }
+    }
+    if (!Number.isSafeInteger(partitions) || partitions < 1 || partitions > this.config.maxPartitionsPerTopic) {
+      throw new ProtocolError('INVALID_PARTITIONS', `numPartitions must be between 1 and ${this.config.maxPartitionsPerTopic}, got ${partitions}`);
+    }
+    return this.topicOf(name, partitions, overrides, this.config.clock.now());
+  }
+
+  private partitionCount(value: string): number {
+    try {
+      return parsePartitions(value, this.config.maxPartitionsPerTopic);
+    } catch (error) {
+      throw new ProtocolError('INVALID_PARTITIONS', (error as Error).message);
+    }
+  }
+
+  private async commitNew(topic: Topic): Promise<Topic> {
+    this.topics.set(topic.name, topic);
+    await this.save();
+    await this.createMissingPartitions(topic);
+    return topic;
+  }
+
+  private async createMissingPartitions(topic: Topic): Promise<void> {
+    if (!this.logs) return;
+    for (let p = 0; p < topic.partitions; p++) {
+      if (!this.logs.get(topic.name, p)) await this.logs.create(topic.name, p, topic.partitionConfig);
+    }
+  }
+
+  private topicOf(name: string, partitions: number, configs: Record<string, string>, createdAt: number): Topic {
+    return Object.freeze({
+      name,
+      partitions,
+      configs: Object.freeze({ ...configs }),
+      createdAt,
+      maxMessageBytes: maxMessageBytesOf(configs, this.defaults),
+      partitionConfig: partitionConfigFor(configs, this.defaults),
+    });
+  }
+
+  private async save(): Promise<void> {
+    const topics: Record<string, TopicRecord> = {};
+    for (const t of this.topics.values()) topics[t.name] = { partitions: t.partitions, configs: { ...t.configs }, createdAt: t.createdAt };
+    const file: TopicsFile = { version: 1, topics, ...(this.deleting.length > 0 ? { deleting: this.deleting } : {}) };
+    await writeFileAtomic(nodeFs, this.path, `${JSON.stringify(file, null, 2)}\n`);
+  }
+
+  private serial<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(task, task);
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+}
