@@ -1,0 +1,122 @@
+// Errors the CLI shows a person: one sentence on stderr, a stack only with --debug.
+// Exit codes: 0 ok, 1 failure, 2 usage error (bad flag, bad value, missing argument).
+
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+
+/** The command line was wrong: a bad flag value, a missing or conflicting option. Exit code 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+  readonly exitCode = EXIT_USAGE;
+}
+
+/** The command ran but failed, with a message already fit for a person. Exit code 1. */
+export class CliError extends Error {
+  override readonly name = 'CliError';
+  readonly exitCode: number;
+  constructor(message: string, options?: { cause?: unknown; exitCode?: number }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.exitCode = options?.exitCode ?? EXIT_FAILURE;
+  }
+}
+
+const socketReasons: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset',
+  ETIMEDOUT: 'connection timed out',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  ENOTFOUND: 'host not found',
+  EAI_AGAIN: 'host name lookup failed',
+  EPIPE: 'connection closed',
+  EADDRNOTAVAIL: 'address not available',
+};
+
+interface ErrorLike {
+  message?: unknown;
+  code?: unknown;
+  type?: unknown;
+  address?: unknown;
+  port?: unknown;
+  cause?: unknown;
+  errors?: unknown;
+  broker?: unknown;
+  host?: unknown;
+}
+
+/** The error and its causes (and AggregateError members), outermost first, cycles cut. */
+export function causeChain(err: unknown): ErrorLike[] {
+  const out: ErrorLike[] = [];
+  const seen = new Set<unknown>();
+  const queue: unknown[] = [err];
+  while (queue.length > 0 && out.length < 20) {
+    const e = queue.shift();
+    if (e === null || typeof e !== 'object' || seen.has(e)) continue;
+    seen.add(e);
+    const like = e as ErrorLike;
+    out.push(like);
+    if (like.cause !== undefined) queue.push(like.cause);
+    if (Array.isArray(like.errors)) queue.push(...like.errors);
+  }
+  return out;
+}
+
+/** "connection refused" when some error in the chain is a socket failure, with the address it names. */
+export function socketFailure(err: unknown): { reason: string; address?: string } | undefined {
+  for (const e of causeChain(err)) {
+    if (typeof e.code === 'string' && socketReasons[e.code]) {
+      const address =
+        typeof e.address === 'string' && typeof e.port === 'number' ? `${e.address}:${e.port}`
+        : typeof e.broker === 'string' ? e.broker
+        : undefined;
+      return { reason: socketReasons[e.code]!, address };
+    }
+  }
+  // Clients that wrap the socket error without keeping it as `cause` still say so in words.
+  for (const e of causeChain(err)) {
+    const msg = typeof e.message === 'string' ? e.message : '';
+    for (const [code, reason] of Object.entries(socketReasons)) if (msg.includes(code)) return { reason };
+    if (/connection timeout|connect timed? ?out/i.test(msg)) return { reason: 'connection timed out' };
+  }
+  return undefined;
+}
+
+function firstSentence(message: string): string {
+  const line = message.split('\n').find((l) => l.trim() !== '') ?? 'unknown error';
+  return line.trim();
+}
+
+export interface ErrorContext {
+  /** The broker list the command used, for "cannot reach broker …". */
+  brokers?: string[];
+}
+
+/** One sentence for a person. */
+export function describeError(err: unknown, context: ErrorContext = {}): string {
+  if (err instanceof UsageError || err instanceof CliError) return err.message;
+  const socket = socketFailure(err);
+  if (socket) {
+    const where = socket.address ?? context.brokers?.join(',') ?? 'the broker';
+    return `cannot reach broker ${where}: ${socket.reason}`;
+  }
+  const e = (err ?? {}) as ErrorLike;
+  const message = typeof e.message === 'string' && e.message !== '' ? e.message : String(err);
+  const type = typeof e.type === 'string' && e.type !== '' && !message.includes(e.type) ? ` (${e.type})` : '';
+  return `${firstSentence(message)}${type}`;
+}
+
+export function exitCodeOf(err: unknown): number {
+  const code = (err as { exitCode?: unknown } | null)?.exitCode;
+  return typeof code === 'number' && code > 0 ? code : EXIT_FAILURE;
+}
+
+/** The stack and every cause, for --debug. */
+export function debugDetails(err: unknown): string {
+  return causeChain(err)
+    .map((e, i) => {
+      const text = (e as { stack?: unknown }).stack ?? e.message ?? String(e);
+      return i === 0 ? String(text) : `caused by: ${String(text)}`;
+    })
+    .join('\n');
+}
