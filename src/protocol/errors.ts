@@ -21,6 +21,7 @@ const table = [
   ['NOT_LEADER_FOR_PARTITION', 6, true, 'This server is not the leader for that topic-partition'],
   ['REQUEST_TIMED_OUT', 7, true, 'The request timed out'],
   ['MESSAGE_TOO_LARGE', 10, false, 'The request included a message larger than the max message size the server will accept'],
+  ['OFFSET_METADATA_TOO_LARGE', 12, false, 'The metadata field of the offset request was too large'],
   ['COORDINATOR_LOAD_IN_PROGRESS', 14, true, 'The coordinator is loading and hence can not process requests'],
   ['COORDINATOR_NOT_AVAILABLE', 15, true, 'The coordinator is not available'],
   ['NOT_COORDINATOR', 16, true, 'This is not the correct coordinator'],
