@@ -1,0 +1,57 @@
+// Starting and stopping peer servers (Redis, NATS) and free loopback ports for benchmarks.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer, connect, type AddressInfo } from 'node:net';
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  await new Promise<void>((r) => server.close(() => r()));
+  return port;
+}
+
+/** Installs a Debian package when its binary is missing (benchmarks run as root on a Debian machine). */
+export function ensureDebianPackage(binary: string, pkg: string): string {
+  for (const dir of ['/usr/bin', '/usr/sbin', '/usr/local/bin']) {
+    if (existsSync(`${dir}/${binary}`)) return `${dir}/${binary}`;
+  }
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  spawnSync('apt-get', ['update', '-qq'], { stdio: 'ignore', env });
+  const res = spawnSync('apt-get', ['install', '-y', '-qq', pkg], { stdio: 'ignore', env });
+  if (res.status !== 0) throw new Error(`could not install ${pkg} with apt-get (exit ${res.status})`);
+  for (const dir of ['/usr/bin', '/usr/sbin']) if (existsSync(`${dir}/${binary}`)) return `${dir}/${binary}`;
+  throw new Error(`${pkg} installed but ${binary} not found`);
+}
+
+export async function waitForPort(port: number, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = connect(port, '127.0.0.1');
+      s.once('connect', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`nothing listening on 127.0.0.1:${port} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export function startProcess(command: string, args: string[]): ChildProcess {
+  const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  child.stderr!.on('data', () => {});
+  return child;
+}
+
+export async function stopProcess(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  child.kill(signal);
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(timer);
+}
