@@ -11,9 +11,9 @@ const CRLF = Buffer.from('\r\n');
 
 /** Minimal protocol reader: counts MSG deliveries per subject, answers PING, keeps the last payload. */
 class NatsReader {
-  private buf = Buffer.alloc(0);
+  private buf: Buffer = Buffer.alloc(0);
   readonly counts = new Map<string, number>();
-  lastPayload = Buffer.alloc(0);
+  lastPayload: Buffer = Buffer.alloc(0);
   onChange: (() => void) | undefined;
 
   constructor(private readonly socket: Socket) {}

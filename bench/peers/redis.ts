@@ -20,7 +20,7 @@ function command(args: Array<string | Buffer>): Buffer {
  * how many pipelined commands were answered and how many stream entries an XRANGE returned.
  */
 class ReplyCounter {
-  private buf = Buffer.alloc(0);
+  private buf: Buffer = Buffer.alloc(0);
   private pending: Buffer[] = [];
   private pendingBytes = 0;
   /** Re-parse an incomplete reply only once the buffered bytes doubled (or a line ended): keeps big replies O(n). */
