@@ -1,0 +1,214 @@
+// Topic administration and offsets lookups: CreateTopics, DeleteTopics, DescribeConfigs, AlterConfigs,
+// Metadata (with auto-creation), ListOffsets, ApiVersions.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  AlterConfigsApi,
+  ApiKey,
+  ApiVersionsApi,
+  CreateTopicsApi,
+  DeleteTopicsApi,
+  DescribeConfigsApi,
+  ErrorCode,
+  ListOffsetsApi,
+  MetadataApi,
+} from '../../src/protocol/index.js';
+import { SLUICE_VERSION } from '../../src/broker/index.js';
+import { batchOf, createTopic, fetchPartition, produce, startBroker, type TestBroker } from '../helpers/broker.js';
+import { removeTempDirs } from '../helpers/temp-dir.js';
+import type { WireClient } from '../helpers/wire-client.js';
+
+let t: TestBroker;
+let client: WireClient;
+
+beforeEach(async () => {
+  t = await startBroker({ defaultPartitions: 2 });
+  client = await t.client();
+});
+afterEach(async () => t.stop());
+afterAll(removeTempDirs);
+
+async function describeTopic(name: string, configNames: string[] | null = null) {
+  const res = await client.request(DescribeConfigsApi, { resources: [{ type: 'topic', name, configNames }] });
+  return res.resources[0]!;
+}
+
+const entry = (r: Awaited<ReturnType<typeof describeTopic>>, name: string) => r.configs.find((c) => c.name === name);
+
+describe('ApiVersions', () => {
+  it('lists the served APIs and the broker version', async () => {
+    const res = await client.request(ApiVersionsApi, {});
+    expect(res.brokerVersion).toBe(SLUICE_VERSION);
+    const keys = res.apiVersions.map((v) => v.apiKey);
+    for (const k of [ApiKey.Produce, ApiKey.Fetch, ApiKey.ListOffsets, ApiKey.Metadata, ApiKey.ApiVersions, ApiKey.CreateTopics]) expect(keys).toContain(k);
+  });
+});
+
+describe('CreateTopics', () => {
+  it('creates with partitions and configs, and refuses what is wrong per topic', async () => {
+    const res = await client.request(CreateTopicsApi, {
+      timeoutMs: 1000,
+      validateOnly: false,
+      topics: [
+        { name: 'good', numPartitions: 3, replicationFactor: 1, configs: { 'retention.ms': '60000', flush: 'always' } },
+        { name: 'defaulted', numPartitions: -1, replicationFactor: -1, configs: {} },
+        { name: 'bad name!', numPartitions: 1, replicationFactor: 1, configs: {} },
+        { name: 'zero', numPartitions: 0, replicationFactor: 1, configs: {} },
+        { name: 'rf', numPartitions: 1, replicationFactor: 3, configs: {} },
+        { name: 'cfg', numPartitions: 1, replicationFactor: 1, configs: { 'retention.ms': 'soon' } },
+        { name: 'unknown', numPartitions: 1, replicationFactor: 1, configs: { 'no.such': '1' } },
+        { name: 'compact', numPartitions: 1, replicationFactor: 1, configs: { 'cleanup.policy': 'compact' } },
+      ],
+    });
+    const codes = Object.fromEntries(res.topics.map((r) => [r.name, r.errorCode]));
+    expect(codes).toEqual({
+      good: 0,
+      defaulted: 0,
+      'bad name!': ErrorCode.INVALID_TOPIC_EXCEPTION,
+      zero: ErrorCode.INVALID_PARTITIONS,
+      rf: ErrorCode.INVALID_REPLICATION_FACTOR,
+      cfg: ErrorCode.INVALID_CONFIG,
+      unknown: ErrorCode.INVALID_CONFIG,
+      compact: ErrorCode.INVALID_CONFIG,
+    });
+    expect(res.topics.find((r) => r.name === 'compact')!.errorMessage).toContain('not supported yet');
+    const meta = await client.request(MetadataApi, { topics: ['good', 'defaulted'], allowAutoTopicCreation: false });
+    expect(meta.topics.map((m) => [m.name, m.partitions.length])).toEqual([['good', 3], ['defaulted', 2]]);
+    expect((await createTopic(client, 'good')).errorCode).toBe(ErrorCode.TOPIC_ALREADY_EXISTS);
+  });
+
+  it('validateOnly creates nothing', async () => {
+    const res = await client.request(CreateTopicsApi, { timeoutMs: 1000, validateOnly: true, topics: [{ name: 'dry', numPartitions: 1, replicationFactor: 1, configs: {} }] });
+    expect(res.topics[0]!.errorCode).toBe(0);
+    const meta = await client.request(MetadataApi, { topics: ['dry'], allowAutoTopicCreation: false });
+    expect(meta.topics[0]!.errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  });
+
+  it('keeps topics in topics.json', async () => {
+    await createTopic(client, 'persisted', 4, { 'segment.bytes': '1048576' });
+    const file = JSON.parse(await readFile(join(t.dataDir, 'topics.json'), 'utf8'));
+    expect(file.topics.persisted).toMatchObject({ partitions: 4, configs: { 'segment.bytes': '1048576' } });
+  });
+});
+
+describe('DeleteTopics', () => {
+  it('deletes a topic with its data; a later create starts empty', async () => {
+    await createTopic(client, 'gone', 1);
+    await produce(client, 'gone', 0, batchOf(['a', 'b']));
+    const res = await client.request(DeleteTopicsApi, { topics: ['gone', 'never'], timeoutMs: 1000 });
+    expect(res.topics.map((r) => r.errorCode)).toEqual([0, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]);
+    expect((await fetchPartition(client, 'gone', 0, 0)).errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    await createTopic(client, 'gone', 1);
+    expect((await fetchPartition(client, 'gone', 0, 0)).highWatermark).toBe(0);
+  });
+
+  it('wakes a fetch waiting on the deleted topic', async () => {
+    await createTopic(client, 'waited', 1);
+    const other = await t.client();
+    const pending = fetchPartition(other, 'waited', 0, 0, { maxWaitMs: 10_000 });
+    await new Promise((r) => setTimeout(r, 50));
+    const started = performance.now();
+    await client.request(DeleteTopicsApi, { topics: ['waited'], timeoutMs: 1000 });
+    expect((await pending).errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    expect(performance.now() - started).toBeLessThan(2000);
+  });
+});
+
+describe('DescribeConfigs and AlterConfigs', () => {
+  it('describes values with their source', async () => {
+    await createTopic(client, 'cfg', 2, { 'retention.ms': '1000' });
+    const r = await describeTopic('cfg');
+    expect(r.errorCode).toBe(0);
+    expect(entry(r, 'retention.ms')).toMatchObject({ value: '1000', source: 'topic', isDefault: false });
+    expect(entry(r, 'segment.bytes')).toMatchObject({ value: String(1024 ** 3), source: 'default', isDefault: true });
+    expect(entry(r, 'partitions')).toMatchObject({ value: '2' });
+    expect(entry(r, 'cleanup.policy')).toMatchObject({ value: 'delete' });
+    const only = await describeTopic('cfg', ['flush']);
+    expect(only.configs.map((c) => c.name)).toEqual(['flush']);
+    expect((await describeTopic('missing')).errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  });
+
+  it('shows broker-level defaults as source "broker"', async () => {
+    await t.stop();
+    t = await startBroker({ flush: 'always', topicDefaults: { retentionMs: 5000 } });
+    client = await t.client();
+    await createTopic(client, 'inherits');
+    const r = await describeTopic('inherits');
+    expect(entry(r, 'flush')).toMatchObject({ value: 'always', source: 'broker' });
+    expect(entry(r, 'retention.ms')).toMatchObject({ value: '5000', source: 'broker' });
+    const broker = await client.request(DescribeConfigsApi, { resources: [{ type: 'broker', name: '0', configNames: null }] });
+    expect(broker.resources[0]!.configs.find((c) => c.name === 'flush')).toMatchObject({ value: 'always', readOnly: true });
+  });
+
+  it('alters incrementally; null reverts to the inherited value; partitions only grow', async () => {
+    await createTopic(client, 'alt', 1, { 'retention.ms': '1000', 'segment.ms': '5000' });
+    const alter = (configs: Record<string, string | null>) =>
+      client.request(AlterConfigsApi, { validateOnly: false, resources: [{ type: 'topic', name: 'alt', configs }] }).then((r) => r.resources[0]!);
+    expect((await alter({ 'retention.ms': null, 'max.message.bytes': '5000' })).errorCode).toBe(0);
+    let r = await describeTopic('alt');
+    expect(entry(r, 'retention.ms')).toMatchObject({ source: 'default' });
+    expect(entry(r, 'segment.ms')).toMatchObject({ value: '5000', source: 'topic' });
+    expect(entry(r, 'max.message.bytes')).toMatchObject({ value: '5000' });
+    expect((await produce(client, 'alt', 0, batchOf(['m'.repeat(6000)]))).errorCode).toBe(ErrorCode.MESSAGE_TOO_LARGE);
+
+    expect((await alter({ flush: 'sometimes' })).errorCode).toBe(ErrorCode.INVALID_CONFIG);
+    expect((await alter({ 'cleanup.policy': 'compact' })).errorCode).toBe(ErrorCode.INVALID_CONFIG);
+    expect((await alter({ partitions: '3' })).errorCode).toBe(0);
+    expect((await produce(client, 'alt', 2, batchOf(['new partition']))).errorCode).toBe(0);
+    expect((await alter({ partitions: '2' })).errorCode).toBe(ErrorCode.INVALID_PARTITIONS);
+    r = await describeTopic('alt');
+    expect(entry(r, 'partitions')).toMatchObject({ value: '3' });
+
+    const missing = await client.request(AlterConfigsApi, { validateOnly: false, resources: [{ type: 'topic', name: 'nope', configs: { flush: 'os' } }] });
+    expect(missing.resources[0]!.errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    const brokerAlter = await client.request(AlterConfigsApi, { validateOnly: false, resources: [{ type: 'broker', name: '0', configs: { flush: 'os' } }] });
+    expect(brokerAlter.resources[0]!.errorCode).toBe(ErrorCode.INVALID_CONFIG);
+  });
+});
+
+describe('Metadata', () => {
+  it('names this broker as leader of every partition', async () => {
+    await createTopic(client, 'm', 2);
+    const res = await client.request(MetadataApi, { topics: null, allowAutoTopicCreation: false });
+    expect(res.brokers).toEqual([{ nodeId: 0, host: '127.0.0.1', port: t.port }]);
+    expect(res.clusterId).toMatch(/.+/);
+    expect(res.topics.find((x) => x.name === 'm')!.partitions).toEqual([
+      { partition: 0, errorCode: 0, leader: 0, replicas: [0], isr: [0] },
+      { partition: 1, errorCode: 0, leader: 0, replicas: [0], isr: [0] },
+    ]);
+  });
+
+  it('auto-creates only when the request allows it and the broker setting is on', async () => {
+    const no = await client.request(MetadataApi, { topics: ['auto1'], allowAutoTopicCreation: false });
+    expect(no.topics[0]!.errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    const yes = await client.request(MetadataApi, { topics: ['auto1'], allowAutoTopicCreation: true });
+    expect(yes.topics[0]).toMatchObject({ errorCode: 0, name: 'auto1' });
+    expect(yes.topics[0]!.partitions).toHaveLength(2);
+
+    await t.stop();
+    t = await startBroker({ autoCreateTopics: false });
+    client = await t.client();
+    const off = await client.request(MetadataApi, { topics: ['auto2'], allowAutoTopicCreation: true });
+    expect(off.topics[0]!.errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    expect((await produce(client, 'auto2', 0, batchOf(['x']))).errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  });
+});
+
+describe('ListOffsets', () => {
+  it('answers earliest, latest and by timestamp', async () => {
+    await createTopic(client, 'lo', 1);
+    await produce(client, 'lo', 0, batchOf(['a', 'b'], { timestamp: 1_000 }));
+    await produce(client, 'lo', 0, batchOf(['c'], { timestamp: 2_000 }));
+    await produce(client, 'lo', 0, batchOf(['d', 'e'], { timestamp: 3_000 }));
+    const ask = (timestamp: number) =>
+      client.request(ListOffsetsApi, { isolationLevel: 0, topics: [{ name: 'lo', partitions: [{ partition: 0, timestamp }] }] }).then((r) => r.topics[0]!.partitions[0]!);
+    expect(await ask(-2)).toMatchObject({ errorCode: 0, offset: 0 });
+    expect(await ask(-1)).toMatchObject({ errorCode: 0, offset: 5 });
+    expect(await ask(1_500)).toMatchObject({ errorCode: 0, offset: 2, timestamp: 2_000 });
+    expect(await ask(0)).toMatchObject({ offset: 0, timestamp: 1_000 });
+    expect(await ask(9_999)).toMatchObject({ errorCode: 0, offset: -1, timestamp: -1 });
+    const missing = await client.request(ListOffsetsApi, { isolationLevel: 0, topics: [{ name: 'lo', partitions: [{ partition: 5, timestamp: -1 }] }] });
+    expect(missing.topics[0]!.partitions[0]!.errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  });
+});
