@@ -247,18 +247,23 @@ export class PartitionLog {
   private async rollbackUnflushed(cause: unknown): Promise<void> {
     const segment = this.active;
     const error = new StorageIOError(`fsync of ${segment.logPath} failed; data after offset ${this.commit.flushedOffset} was discarded`, cause);
-    this.commit.failAll(error);
-    if (this.failure) return;
+    if (this.failure) return this.commit.failAll(error);
+    // Hide the unknown data from readers first; the waiters learn of the failure only once the log is
+    // consistent again, so a caller that sees the rejection never sees the discarded offsets.
+    const lostFrom = this.commit.flushedOffset;
+    const lostTo = this.endOffset;
+    this.endOffset = lostFrom;
+    this.cache.clear();
     try {
       await segment.truncateTo(segment.flushedSize);
     } catch (err) {
       this.goOffline(err, `cannot discard unflushed data of ${segment.logPath} after an fsync failure`);
-      return;
+      return this.commit.failAll(error);
     }
-    this.logger.error({ err: cause, file: segment.logPath, from: segment.nextOffset, to: this.endOffset }, 'fsync failed; discarded unflushed data');
     this.endOffset = segment.nextOffset;
-    this.cache.clear();
     this.commit.reset(this.endOffset);
+    this.commit.failAll(error);
+    this.logger.error({ err: cause, file: segment.logPath, from: lostFrom, to: lostTo }, 'fsync failed; discarded unflushed data');
   }
 
   private armFlushTimer(ms: number): void {
