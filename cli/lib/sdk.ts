@@ -1,0 +1,144 @@
+// The CLI's one door to the broker: the package's kafkajs-shaped SDK (src/index.ts). The interfaces
+// below name just the parts the commands use, in kafkajs's shapes, so the commands read like any
+// kafkajs program and compile against whatever the SDK exports.
+import * as sdk from '../../src/index.js';
+import type { Context } from './command.js';
+import { CliError } from './errors.js';
+
+export interface AdminClient {
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  listTopics(): Promise<string[]>;
+  createTopics(o: { topics: Array<{ topic: string; numPartitions?: number; configEntries?: Array<{ name: string; value: string }> }>; waitForLeaders?: boolean }): Promise<boolean>;
+  deleteTopics(o: { topics: string[] }): Promise<void>;
+  fetchTopicMetadata(o: { topics: string[] }): Promise<{ topics: Array<{ name: string; partitions: Array<{ partitionId: number; leader: number; replicas: number[]; isr: number[] }> }> }>;
+  fetchTopicOffsets(topic: string): Promise<Array<{ partition: number; offset: string; high: string; low: string }>>;
+  fetchTopicOffsetsByTimestamp(topic: string, timestamp?: number): Promise<Array<{ partition: number; offset: string }>>;
+  describeConfigs(o: { resources: Array<{ type: number; name: string; configNames?: string[] }>; includeSynonyms?: boolean }): Promise<{
+    resources: Array<{ resourceName: string; configEntries: Array<{ configName: string; configValue: string | null; isDefault: boolean; configSource: number; readOnly: boolean }> }>;
+  }>;
+  alterConfigs(o: { resources: Array<{ type: number; name: string; configEntries: Array<{ name: string; value: string | null }> }> }): Promise<unknown>;
+  listGroups?(): Promise<{ groups: Array<{ groupId: string; protocolType: string }> }>;
+  describeGroups?(groupIds: string[]): Promise<{ groups: GroupDescription[] }>;
+  fetchOffsets?(o: { groupId: string; topics?: string[] }): Promise<Array<{ topic: string; partitions: Array<{ partition: number; offset: string; metadata?: string | null }> }>>;
+  setOffsets?(o: { groupId: string; topic: string; partitions: Array<{ partition: number; offset: string }> }): Promise<void>;
+  resetOffsets?(o: { groupId: string; topic: string; earliest?: boolean }): Promise<void>;
+  deleteGroups?(groupIds: string[]): Promise<Array<{ groupId: string; errorCode: number }>>;
+}
+
+export interface GroupDescription {
+  groupId: string;
+  state: string;
+  protocol: string;
+  protocolType: string;
+  errorCode?: number;
+  members: Array<{ memberId: string; clientId: string; clientHost: string; memberAssignment: Buffer; memberMetadata: Buffer; groupInstanceId?: string | null }>;
+}
+
+export interface SendMessage {
+  key?: Buffer | string | null;
+  value: Buffer | string | null;
+  partition?: number;
+  headers?: Record<string, Buffer | string | null | Array<Buffer | string | null>>;
+  timestamp?: string | number;
+}
+
+export interface ProducerClient {
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  send(record: { topic: string; messages: SendMessage[]; acks?: number; compression?: number; timeout?: number }): Promise<Array<{ topicName: string; partition: number; errorCode: number; baseOffset: string }>>;
+}
+
+export interface KafkaMessage {
+  offset: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  timestamp: string;
+  headers?: Record<string, Buffer | string | null | undefined | Array<Buffer | string | null | undefined>>;
+}
+
+export interface EachBatchPayload {
+  batch: { topic: string; partition: number; highWatermark: string; messages: KafkaMessage[]; firstOffset?(): string | null; lastOffset?(): string };
+  resolveOffset?(offset: string): void;
+  heartbeat?(): Promise<void>;
+  commitOffsetsIfNecessary?(): Promise<void>;
+  isRunning?(): boolean;
+  isStale?(): boolean;
+  pause?(): () => void;
+}
+
+export interface ConsumerClient {
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  subscribe(o: { topic?: string; topics?: string[]; fromBeginning?: boolean }): Promise<void>;
+  assign?(assignments: Array<{ topic: string; partitions: number[] | Array<{ partition: number; offset?: string }> }> | { topic: string; partitions: number[] }): unknown;
+  run(o: { eachBatch?: (p: EachBatchPayload) => Promise<void>; eachMessage?: (p: { topic: string; partition: number; message: KafkaMessage }) => Promise<void>; autoCommit?: boolean; eachBatchAutoResolve?: boolean }): Promise<void>;
+  seek(o: { topic: string; partition: number; offset: string }): void;
+  pause(topics: Array<{ topic: string; partitions?: number[] }>): void;
+  resume(topics: Array<{ topic: string; partitions?: number[] }>): void;
+  stop(): Promise<void>;
+  commitOffsets?(offsets: Array<{ topic: string; partition: number; offset: string }>): Promise<void>;
+  on?(event: string, listener: (e: unknown) => void): unknown;
+  events?: Record<string, string>;
+}
+
+export interface SluiceClient {
+  admin(config?: Record<string, unknown>): AdminClient;
+  producer(config?: Record<string, unknown>): ProducerClient;
+  consumer(config?: Record<string, unknown>): ConsumerClient;
+}
+
+/** kafkajs's ConfigResourceTypes.TOPIC. */
+export const TOPIC_RESOURCE = 2;
+
+/** Retries tuned for a person waiting at a terminal: an unreachable broker is reported in about a second. */
+export const CLI_RETRY = { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 } as const;
+
+export function createClient(ctx: Context, overrides: Record<string, unknown> = {}): SluiceClient {
+  const Ctor = (sdk as Record<string, unknown>).Sluice as (new (config: Record<string, unknown>) => SluiceClient) | undefined;
+  if (typeof Ctor !== 'function') throw new CliError('this build of sluice has no client SDK (src/client is missing)');
+  return new Ctor({
+    clientId: 'sluice-cli',
+    brokers: ctx.brokers,
+    connectionTimeout: 3000,
+    requestTimeout: 30_000,
+    retry: CLI_RETRY,
+    logLevel: ctx.debug ? 4 : 0,
+    ...overrides,
+  });
+}
+
+/** A connected admin client, disconnected when the command ends. */
+export async function connectAdmin(ctx: Context, client: SluiceClient = createClient(ctx)): Promise<AdminClient> {
+  const admin = client.admin({ retry: CLI_RETRY });
+  ctx.onCleanup(() => admin.disconnect());
+  await admin.connect();
+  return admin;
+}
+
+/** Fails with "unknown topic 'x'" (and what does exist) unless the topic exists. */
+export async function requireTopic(admin: AdminClient, topic: string): Promise<void> {
+  const topics = await admin.listTopics();
+  if (topics.includes(topic)) return;
+  const visible = topics.filter((t) => !t.startsWith('__'));
+  const close = visible.filter((t) => t.toLowerCase().includes(topic.toLowerCase()) || topic.toLowerCase().includes(t.toLowerCase()));
+  const hint = close.length > 0 ? ` (did you mean ${close.slice(0, 3).map((t) => `'${t}'`).join(', ')}?)` : '';
+  throw new CliError(`unknown topic '${topic}'${hint}`);
+}
+
+/** Partition ids of a topic, sorted. */
+export async function partitionsOf(admin: AdminClient, topic: string): Promise<number[]> {
+  const meta = await admin.fetchTopicMetadata({ topics: [topic] });
+  return (meta.topics[0]?.partitions ?? []).map((p) => p.partitionId).sort((a, b) => a - b);
+}
+
+export interface PartitionOffsets {
+  partition: number;
+  low: number;
+  high: number;
+}
+
+export async function offsetsOf(admin: AdminClient, topic: string): Promise<PartitionOffsets[]> {
+  const offsets = await admin.fetchTopicOffsets(topic);
+  return offsets.map((o) => ({ partition: o.partition, low: Number(o.low), high: Number(o.high) })).sort((a, b) => a.partition - b.partition);
+}
