@@ -1,0 +1,270 @@
+// The client's view of the cluster: seed brokers, the metadata cache (nodes, topics, partition leaders)
+// and a pool of one Connection per broker address. Connections are opened lazily and replaced after they
+// close, so "reconnect" is simply the next request on a fresh socket; callers wrap operations in the
+// retrier, which supplies the exponential backoff with jitter between attempts.
+//
+// Metadata is refreshed on demand: when a topic is first used, and when an operation sees
+// UNKNOWN_TOPIC_OR_PARTITION / NOT_LEADER_FOR_PARTITION / LEADER_NOT_AVAILABLE or a connection error
+// (callers invoke `markStale()`); concurrent refreshes share one request.
+import { MetadataApi, type MetadataResponse } from '../protocol/apis/metadata.js';
+import { ErrorCode } from '../protocol/errors.js';
+import { Connection } from './connection.js';
+import { SluiceConnectionError, SluiceError, SluiceNonRetriableError, SluiceProtocolError } from './errors.js';
+import type { Logger } from './logger.js';
+
+export interface ClusterOptions {
+  brokers: string[] | (() => string[] | Promise<string[]>);
+  clientId: string;
+  connectionTimeout: number;
+  requestTimeout: number;
+  logger: Logger;
+  maxFrameBytes?: number;
+  /** Producer default true (kafkajs); consumer/admin false. */
+  allowAutoTopicCreation?: boolean;
+  /** Metadata older than this is refreshed before use. */
+  metadataMaxAge?: number;
+}
+
+/** kafkajs's PartitionMetadata shape. */
+export type PartitionInfo = {
+  partitionErrorCode: number;
+  partitionId: number;
+  leader: number;
+  replicas: number[];
+  isr: number[];
+  offlineReplicas: number[];
+};
+
+export interface TopicInfo {
+  name: string;
+  /** Sorted by partitionId; index i is partition i. */
+  partitions: PartitionInfo[];
+}
+
+interface Address {
+  host: string;
+  port: number;
+}
+
+/** Error codes after which cached metadata must not be trusted. */
+export const STALE_METADATA_CODES: ReadonlySet<number> = new Set([
+  ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+  ErrorCode.NOT_LEADER_FOR_PARTITION,
+  ErrorCode.LEADER_NOT_AVAILABLE,
+]);
+
+export function needsMetadataRefresh(error: unknown): boolean {
+  if (error instanceof SluiceConnectionError) return true;
+  return error instanceof SluiceError && typeof error.code === 'number' && STALE_METADATA_CODES.has(error.code);
+}
+
+export function parseBrokerAddress(address: string): Address {
+  const at = address.lastIndexOf(':');
+  const host = at > 0 ? address.slice(0, at).replace(/^\[(.*)\]$/, '$1') : address;
+  const port = at > 0 ? Number(address.slice(at + 1)) : 9650;
+  if (!host || !Number.isInteger(port) || port <= 0 || port > 65535) {
+    throw new SluiceNonRetriableError(`invalid broker address "${address}" (expected host:port)`);
+  }
+  return { host, port };
+}
+
+const WILDCARD_HOSTS = new Set(['', '0.0.0.0', '::', '[::]']);
+
+export class Cluster {
+  private readonly nodes = new Map<number, Address>();
+  private readonly topics = new Map<string, TopicInfo>();
+  private readonly targetTopics = new Set<string>();
+  private readonly connections = new Map<string, Connection>();
+  private refreshing: Promise<void> | null = null;
+  private refreshedAt = 0;
+  private stale = false;
+  private connected = false;
+  private seedHost = '127.0.0.1';
+
+  constructor(readonly options: ClusterOptions) {}
+
+  get logger(): Logger {
+    return this.options.logger;
+  }
+
+  isConnected(): boolean {
+    return this.connected;
+  }
+
+  async connect(): Promise<void> {
+    await this.anyConnection();
+    this.connected = true;
+    await this.refreshMetadata();
+  }
+
+  async disconnect(): Promise<void> {
+    this.connected = false;
+    for (const connection of this.connections.values()) connection.close();
+    this.connections.clear();
+  }
+
+  /** A ready connection to `host:port`, opening one when none is open. */
+  async connectionTo(address: Address): Promise<Connection> {
+    const key = `${address.host}:${address.port}`;
+    let connection = this.connections.get(key);
+    if (!connection || connection.isClosed) {
+      connection = new Connection({
+        host: address.host,
+        port: address.port,
+        clientId: this.options.clientId,
+        connectionTimeout: this.options.connectionTimeout,
+        requestTimeout: this.options.requestTimeout,
+        logger: this.logger,
+        maxFrameBytes: this.options.maxFrameBytes,
+        onClose: (closed) => {
+          if (this.connections.get(key) === closed) this.connections.delete(key);
+        },
+      });
+      this.connections.set(key, connection);
+    }
+    await connection.connect();
+    return connection;
+  }
+
+  async nodeConnection(nodeId: number): Promise<Connection> {
+    const address = this.nodes.get(nodeId);
+    if (!address) {
+      this.stale = true;
+      throw new SluiceError(`broker node ${nodeId} is not in the cluster metadata`, { retriable: true, type: 'BROKER_NOT_FOUND' });
+    }
+    return this.connectionTo(address);
+  }
+
+  /** Any reachable broker: an open connection first, then known nodes, then the seed list. */
+  async anyConnection(): Promise<Connection> {
+    for (const connection of this.connections.values()) if (connection.isConnected()) return connection;
+    const candidates: Address[] = [...this.nodes.values()];
+    const seeds = typeof this.options.brokers === 'function' ? await this.options.brokers() : this.options.brokers;
+    for (const seed of seeds) candidates.push(parseBrokerAddress(seed));
+    if (candidates.length === 0) throw new SluiceNonRetriableError('no brokers configured');
+    let lastError: unknown;
+    for (const address of candidates) {
+      try {
+        const connection = await this.connectionTo(address);
+        if (this.nodes.size === 0) this.seedHost = address.host;
+        return connection;
+      } catch (err) {
+        lastError = err;
+      }
+    }
+    throw lastError;
+  }
+
+  markStale(): void {
+    this.stale = true;
+  }
+
+  /** Adds topics to those tracked and makes sure their metadata is loaded (auto-creating when allowed). */
+  async addTargetTopics(topics: Iterable<string>): Promise<void> {
+    let missing = false;
+    for (const topic of topics) {
+      if (!this.targetTopics.has(topic)) this.targetTopics.add(topic);
+      if (!this.topics.has(topic)) missing = true;
+    }
+    const maxAge = this.options.metadataMaxAge ?? 300_000;
+    if (missing || this.stale || Date.now() - this.refreshedAt > maxAge) await this.refreshMetadata();
+    for (const topic of topics) {
+      if (!this.topics.has(topic)) throw new SluiceProtocolError('UNKNOWN_TOPIC_OR_PARTITION', `topic ${topic} does not exist`);
+    }
+  }
+
+  /** Refreshes metadata for the tracked topics; concurrent callers share the request. */
+  refreshMetadata(): Promise<void> {
+    this.refreshing ??= this.loadMetadata([...this.targetTopics]).finally(() => {
+      this.refreshing = null;
+    });
+    return this.refreshing;
+  }
+
+  /** One Metadata request; `topics` null = all topics (not cached beyond what is tracked). */
+  async fetchMetadata(topics: string[] | null, allowAutoTopicCreation = false): Promise<MetadataResponse> {
+    const connection = await this.anyConnection();
+    try {
+      const response = await connection.send(MetadataApi, { topics, allowAutoTopicCreation });
+      this.updateNodes(response);
+      return response;
+    } catch (err) {
+      if (err instanceof SluiceConnectionError) this.stale = true;
+      throw err;
+    }
+  }
+
+  private async loadMetadata(topics: string[]): Promise<void> {
+    const response = await this.fetchMetadata(topics, this.options.allowAutoTopicCreation ?? false);
+    for (const topic of response.topics) {
+      if (topic.errorCode !== 0) {
+        this.topics.delete(topic.name);
+        this.logger.debug('topic metadata error', { topic: topic.name, errorCode: topic.errorCode, error: topic.errorMessage });
+        continue;
+      }
+      this.topics.set(topic.name, toTopicInfo(topic));
+    }
+    this.refreshedAt = Date.now();
+    this.stale = false;
+  }
+
+  private updateNodes(response: MetadataResponse): void {
+    if (response.brokers.length === 0) return;
+    this.nodes.clear();
+    for (const b of response.brokers) {
+      // A broker bound to a wildcard address advertises it; reach it through the host we dialled.
+      this.nodes.set(b.nodeId, { host: WILDCARD_HOSTS.has(b.host) ? this.seedHost : b.host, port: b.port });
+    }
+  }
+
+  topicMetadata(topic: string): TopicInfo | undefined {
+    return this.topics.get(topic);
+  }
+
+  /** Forgets a topic (after deleteTopics). */
+  forgetTopic(topic: string): void {
+    this.topics.delete(topic);
+    this.targetTopics.delete(topic);
+  }
+
+  /** The leader node of a partition, or a retriable error that also marks metadata stale. */
+  leaderOf(topic: string, partition: number): number {
+    const info = this.topics.get(topic)?.partitions[partition];
+    if (!info || info.leader < 0) {
+      this.stale = true;
+      const code = info ? 'LEADER_NOT_AVAILABLE' : 'UNKNOWN_TOPIC_OR_PARTITION';
+      throw new SluiceProtocolError(code, `no leader known for ${topic}-${partition}`);
+    }
+    return info.leader;
+  }
+
+  /** Groups partitions by leader node: Map<nodeId, Map<topic, partitions[]>>. */
+  partitionsByLeader(topicPartitions: ReadonlyArray<{ topic: string; partitions: number[] }>): Map<number, Map<string, number[]>> {
+    const out = new Map<number, Map<string, number[]>>();
+    for (const { topic, partitions } of topicPartitions) {
+      for (const partition of partitions) {
+        const leader = this.leaderOf(topic, partition);
+        let byTopic = out.get(leader);
+        if (!byTopic) out.set(leader, (byTopic = new Map()));
+        let list = byTopic.get(topic);
+        if (!list) byTopic.set(topic, (list = []));
+        list.push(partition);
+      }
+    }
+    return out;
+  }
+}
+
+function toTopicInfo(topic: MetadataResponse['topics'][number]): TopicInfo {
+  const partitions = topic.partitions
+    .map((p) => ({
+      partitionErrorCode: p.errorCode,
+      partitionId: p.partition,
+      leader: p.leader,
+      replicas: p.replicas,
+      isr: p.isr,
+      offlineReplicas: [],
+    }))
+    .sort((a, b) => a.partitionId - b.partitionId);
+  return { name: topic.name, partitions };
+}

@@ -1,0 +1,271 @@
+// One TCP connection to one broker. Requests are pipelined: each gets a correlationId and waits in
+// `pending` until the response carrying that id arrives (the broker answers in request order, but
+// matching by id also lets a timed-out request's late answer be recognised and dropped).
+//
+// Writes: a frame is a small head (length prefix + msgpack header/body) followed by record bytes as
+// separate chunks; they are written with cork/uncork so the kernel gets one writev and record bytes are
+// never copied. When the socket's buffer is above its high-water mark, `drained()` lets a caller wait.
+//
+// Lifecycle: connect() opens the socket (bounded by connectionTimeout) and sends ApiVersions first. Any
+// socket error or close fails every pending request with a retriable SluiceConnectionError; a closed
+// Connection is never reused — the cluster opens a fresh one on the next request (see cluster.ts).
+import * as net from 'node:net';
+import type { ApiSpec, EncodedMessage } from '../protocol/api-keys.js';
+import { ApiKey } from '../protocol/api-keys.js';
+import { ApiVersionsApi, type ApiVersionRange } from '../protocol/apis/api-versions.js';
+import { decodeResponsePayload, encodeRequestFrame, FrameDecoder } from '../protocol/framing.js';
+import {
+  describeSocketError,
+  SluiceConnectionError,
+  SluiceError,
+  SluiceNonRetriableError,
+  SluiceProtocolError,
+  SluiceRequestTimeoutError,
+} from './errors.js';
+import type { Logger } from './logger.js';
+
+export interface ConnectionOptions {
+  host: string;
+  port: number;
+  clientId: string;
+  connectionTimeout: number;
+  requestTimeout: number;
+  logger: Logger;
+  maxFrameBytes?: number;
+  /** Called once when the connection closes for any reason. */
+  onClose?: (connection: Connection) => void;
+}
+
+export interface RequestOptions {
+  /** Overrides requestTimeout (a long-poll fetch adds its maxWait). */
+  timeoutMs?: number;
+  /** false: resolve (with undefined) once the bytes are handed to the socket; the broker sends nothing. */
+  expectResponse?: boolean;
+}
+
+interface Pending {
+  api: ApiSpec<unknown, unknown>;
+  version: number;
+  resolve: (value: unknown) => void;
+  reject: (error: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+type State = 'new' | 'connecting' | 'ready' | 'closed';
+
+export class Connection {
+  readonly broker: string;
+  private socket: net.Socket | null = null;
+  private state: State = 'new';
+  private nextCorrelationId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private readonly decoder: FrameDecoder;
+  private versions = new Map<number, ApiVersionRange>();
+  private connecting: Promise<void> | null = null;
+  private closeError: Error | null = null;
+
+  constructor(private readonly options: ConnectionOptions) {
+    this.broker = `${options.host}:${options.port}`;
+    this.decoder = new FrameDecoder(options.maxFrameBytes);
+  }
+
+  isConnected(): boolean {
+    return this.state === 'ready';
+  }
+
+  get isClosed(): boolean {
+    return this.state === 'closed';
+  }
+
+  /** Requests sent and not yet answered. */
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
+  connect(): Promise<void> {
+    if (this.state === 'ready') return Promise.resolve();
+    if (this.state === 'closed') return Promise.reject(this.closeError ?? this.connectionError('connection is closed'));
+    this.connecting ??= this.open();
+    return this.connecting;
+  }
+
+  private open(): Promise<void> {
+    this.state = 'connecting';
+    const { host, port, connectionTimeout } = this.options;
+    return new Promise<void>((resolve, reject) => {
+      const socket = net.connect({ host, port });
+      this.socket = socket;
+      socket.setNoDelay(true);
+      const timer = setTimeout(() => {
+        fail(new SluiceConnectionError(`cannot reach broker ${this.broker}: connection timed out after ${connectionTimeout} ms`, this.broker, { code: 'ETIMEDOUT' }));
+      }, connectionTimeout);
+      const fail = (error: Error) => {
+        clearTimeout(timer);
+        reject(error);
+        this.close(error);
+      };
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        this.handshake().then(resolve, fail);
+      });
+      socket.on('data', (chunk: Buffer) => this.onData(chunk));
+      socket.on('error', (err: NodeJS.ErrnoException) => {
+        const verb = this.state === 'connecting' ? 'cannot reach broker' : 'connection to broker';
+        fail(new SluiceConnectionError(`${verb} ${this.broker}: ${describeSocketError(err)}`, this.broker, { code: err.code, cause: err }));
+      });
+      socket.on('close', () => fail(this.connectionError('connection closed by the broker')));
+    });
+  }
+
+  /** ApiVersions is the first request on every connection (DESIGN §3). */
+  private async handshake(): Promise<void> {
+    const response = await this.send(ApiVersionsApi, {}, { allowBeforeReady: true });
+    if (response.errorCode !== 0) throw new SluiceProtocolError(response.errorCode, `ApiVersions failed on ${this.broker}`);
+    this.versions = new Map(response.apiVersions.map((v) => [v.apiKey, v]));
+    this.state = 'ready';
+    this.options.logger.debug('connected', { broker: this.broker, brokerVersion: response.brokerVersion });
+  }
+
+  private connectionError(what: string): SluiceConnectionError {
+    return new SluiceConnectionError(`${what} (${this.broker})`, this.broker);
+  }
+
+  /** Highest version both sides speak, or a non-retriable error when the broker lacks the API. */
+  private versionFor(api: ApiSpec<unknown, unknown>): number {
+    if (api.key === ApiKey.ApiVersions) return 0;
+    const range = this.versions.get(api.key);
+    if (!range || range.maxVersion < api.minVersion || range.minVersion > api.maxVersion) {
+      throw new SluiceNonRetriableError(`broker ${this.broker} does not support API ${api.name} v${api.minVersion}-${api.maxVersion}`, {
+        type: 'UNSUPPORTED_VERSION',
+      });
+    }
+    return Math.min(range.maxVersion, api.maxVersion);
+  }
+
+  /** Sends a typed request. */
+  send<Req, Res>(api: ApiSpec<Req, Res>, request: Req, options?: RequestOptions & { allowBeforeReady?: boolean }): Promise<Res> {
+    return this.sendEncoded(api, api.encodeRequest(request), options) as Promise<Res>;
+  }
+
+  /** Sends an already encoded body + tail (the producer builds its own multi-chunk tail). */
+  sendEncoded<Req, Res>(
+    api: ApiSpec<Req, Res>,
+    message: EncodedMessage,
+    options: RequestOptions & { allowBeforeReady?: boolean } = {},
+  ): Promise<Res | undefined> {
+    const ready = this.state === 'ready' || (options.allowBeforeReady && this.state === 'connecting');
+    if (!ready || !this.socket) return Promise.reject(this.closeError ?? this.connectionError('not connected'));
+    let version: number;
+    try {
+      version = this.versionFor(api as ApiSpec<unknown, unknown>);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const correlationId = this.nextCorrelationId;
+    this.nextCorrelationId = (this.nextCorrelationId + 1) | 0 || 1;
+    const header = { apiKey: api.key, apiVersion: version, correlationId, clientId: this.options.clientId };
+    const frame = encodeRequestFrame(header, message.body, message.tail);
+    if (options.expectResponse === false) {
+      return new Promise((resolve, reject) => {
+        this.write(frame, (err) => (err ? reject(this.closeError ?? this.connectionError(err.message)) : resolve(undefined)));
+      });
+    }
+    return new Promise<Res>((resolve, reject) => {
+      const timeoutMs = options.timeoutMs ?? this.options.requestTimeout;
+      const timer = setTimeout(() => this.onTimeout(correlationId, api.name, timeoutMs), timeoutMs);
+      this.pending.set(correlationId, { api: api as ApiSpec<unknown, unknown>, version, resolve: resolve as (v: unknown) => void, reject, timer });
+      this.write(frame);
+    });
+  }
+
+  private write(frame: Buffer[], callback?: (err?: Error | null) => void): void {
+    const socket = this.socket!;
+    if (frame.length === 1) {
+      socket.write(frame[0]!, callback);
+      return;
+    }
+    socket.cork();
+    const last = frame.length - 1;
+    for (let i = 0; i < last; i++) socket.write(frame[i]!);
+    socket.write(frame[last]!, callback);
+    socket.uncork();
+  }
+
+  /** Resolves when the socket's write buffer is below its high-water mark. */
+  drained(): Promise<void> {
+    const socket = this.socket;
+    if (!socket || !socket.writableNeedDrain || this.state === 'closed') return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        socket.off('drain', done);
+        socket.off('close', done);
+        resolve();
+      };
+      socket.on('drain', done);
+      socket.on('close', done);
+    });
+  }
+
+  private onTimeout(correlationId: number, apiName: string, timeoutMs: number): void {
+    const entry = this.pending.get(correlationId);
+    if (!entry) return;
+    this.pending.delete(correlationId);
+    // The late response, if it ever comes, finds no entry and is dropped in onData.
+    entry.reject(new SluiceRequestTimeoutError(`${apiName} request to ${this.broker} timed out after ${timeoutMs} ms`, this.broker, correlationId, apiName));
+  }
+
+  private onData(chunk: Buffer): void {
+    let payloads: Buffer[];
+    try {
+      payloads = this.decoder.push(chunk);
+    } catch (err) {
+      this.close(new SluiceConnectionError(`unreadable data from broker ${this.broker}: ${(err as Error).message}`, this.broker, { cause: err }));
+      return;
+    }
+    for (const payload of payloads) this.onFrame(payload);
+  }
+
+  private onFrame(payload: Buffer): void {
+    let frame;
+    try {
+      frame = decodeResponsePayload(payload);
+    } catch (err) {
+      this.close(new SluiceConnectionError(`malformed response from broker ${this.broker}: ${(err as Error).message}`, this.broker, { cause: err }));
+      return;
+    }
+    const entry = this.pending.get(frame.correlationId);
+    if (!entry) {
+      this.options.logger.debug('dropping response to a request no longer waited for', { broker: this.broker, correlationId: frame.correlationId });
+      return;
+    }
+    this.pending.delete(frame.correlationId);
+    clearTimeout(entry.timer);
+    if (frame.error) {
+      entry.reject(new SluiceProtocolError(frame.error.code, frame.error.message || undefined));
+      return;
+    }
+    try {
+      entry.resolve(entry.api.decodeResponse(frame.body, frame.tail, entry.version));
+    } catch (err) {
+      const e = err as Error & { code?: number };
+      entry.reject(
+        err instanceof SluiceError ? err
+        : new SluiceProtocolError(typeof e.code === 'number' ? e.code : 'INVALID_REQUEST', `invalid ${entry.api.name} response from ${this.broker}: ${e.message}`),
+      );
+    }
+  }
+
+  /** Closes the socket and fails everything pending with `error` (retriable connection error by default). */
+  close(error?: Error): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.closeError = error ?? this.connectionError('connection closed by the client');
+    this.socket?.destroy();
+    for (const entry of this.pending.values()) {
+      clearTimeout(entry.timer);
+      entry.reject(this.closeError);
+    }
+    this.pending.clear();
+    this.options.onClose?.(this);
+  }
+}

@@ -1,0 +1,76 @@
+// THE SEAM FOR CONSUMER GROUPS. The consumer never decides by itself which partitions it reads or
+// where progress is stored; it asks two pluggable objects:
+//
+//   PartitionAssignmentSource — which topic-partitions this consumer owns right now. This release ships
+//     StaticAssignmentSource (subscribe() without a group = every partition of the topics; assign() =
+//     the listed ones). Group membership (join/sync/heartbeat) implements the same interface: start()
+//     joins and returns the first assignment, onChange() reports rebalances, heartbeat() keeps the
+//     member alive (called from payload.heartbeat() and between batches), isStale() tells a running
+//     eachBatch its assignment was revoked, stop() leaves the group.
+//
+//   OffsetCommitter — where a newly assigned partition starts (its committed offset, or null to use the
+//     reset policy: seek() > fromBeginning > latest) and where consumed offsets go. NoOffsetCommitter
+//     stores nothing; the group implementation commits with OffsetCommit/OffsetFetch.
+//
+// Offsets passed to commit() are "next offset to consume" (Kafka's convention), as decimal strings.
+import type { Cluster } from '../cluster.js';
+import type { Logger } from '../logger.js';
+import type { TopicPartitionOffsetAndMetadata, TopicPartitions } from './types.js';
+
+export interface AssignmentContext {
+  cluster: Cluster;
+  logger: Logger;
+  /** Topics given to subscribe() (regexes already resolved against the topic list). */
+  subscribedTopics: string[];
+}
+
+export interface PartitionAssignmentSource {
+  start(context: AssignmentContext): Promise<TopicPartitions[]>;
+  onChange(listener: (assignment: TopicPartitions[]) => void): void;
+  heartbeat(): Promise<void>;
+  isStale(): boolean;
+  stop(): Promise<void>;
+}
+
+export interface OffsetCommitter {
+  /** Committed next-offset per partition, keyed by offsetKey(topic, partition); null = none. */
+  committed(assignment: TopicPartitions[]): Promise<Map<string, number | null>>;
+  commit(offsets: TopicPartitionOffsetAndMetadata[]): Promise<void>;
+}
+
+/** No group: subscribe() = every partition of the subscribed topics; assign() = exactly the list given. */
+export class StaticAssignmentSource implements PartitionAssignmentSource {
+  constructor(private readonly explicit: TopicPartitions[] | null = null) {}
+
+  async start(context: AssignmentContext): Promise<TopicPartitions[]> {
+    if (this.explicit) {
+      await context.cluster.addTargetTopics(this.explicit.map((a) => a.topic));
+      return this.explicit.map((a) => ({ topic: a.topic, partitions: [...a.partitions] }));
+    }
+    await context.cluster.addTargetTopics(context.subscribedTopics);
+    return context.subscribedTopics.map((topic) => ({
+      topic,
+      partitions: context.cluster.topicMetadata(topic)!.partitions.map((p) => p.partitionId),
+    }));
+  }
+
+  onChange(): void {}
+
+  async heartbeat(): Promise<void> {}
+
+  isStale(): boolean {
+    return false;
+  }
+
+  async stop(): Promise<void> {}
+}
+
+export class NoOffsetCommitter implements OffsetCommitter {
+  async committed(assignment: TopicPartitions[]): Promise<Map<string, number | null>> {
+    const out = new Map<string, number | null>();
+    for (const { topic, partitions } of assignment) for (const p of partitions) out.set(`${topic}\u0000${p}`, null);
+    return out;
+  }
+
+  async commit(): Promise<void> {}
+}

@@ -1,0 +1,102 @@
+// Fetch bytes → kafkajs messages, in one pass and without intermediate record objects. Batches are
+// validated (length, magic, CRC-32C) with storage/format; records below `fromOffset` are skipped (a
+// fetch starts with the whole batch holding the requested offset); a batch cut off at the end of the
+// response is ignored (the next fetch asks for it again); control batches are skipped. Keys, values
+// and header values of uncompressed batches are zero-copy subarrays of the response.
+import { decompress } from '../../records/compression.js';
+import { pairsToHeaders, type DecodedHeaders } from '../../records/headers.js';
+import { Reader } from '../../records/varint.js';
+import {
+  ATTR_CONTROL,
+  ATTR_TIMESTAMP_TYPE_LOG_APPEND,
+  BATCH_HEADER_SIZE,
+  BATCH_LOG_OVERHEAD,
+  CompressionCodec,
+  compressionOf,
+  Offsets,
+  validateBatch,
+  type BatchHeader,
+} from '../../../storage/format/record-batch.js';
+import { RecordFormatError } from '../../records/errors.js';
+import type { KafkaMessage } from './types.js';
+
+export interface DecodedFetch {
+  messages: KafkaMessage[];
+  /** Offset after the last complete batch seen (fromOffset when none): where the next fetch starts. */
+  nextOffset: number;
+}
+
+const EMPTY_HEADERS: DecodedHeaders = Object.freeze({}) as DecodedHeaders;
+
+export async function decodeFetchedRecords(bytes: Buffer, fromOffset: number): Promise<DecodedFetch> {
+  const messages: KafkaMessage[] = [];
+  let nextOffset = fromOffset;
+  let pos = 0;
+  while (bytes.length - pos >= BATCH_LOG_OVERHEAD) {
+    const size = bytes.readInt32BE(pos + Offsets.batchLength) + BATCH_LOG_OVERHEAD;
+    if (size > bytes.length - pos) break; // partial trailing batch
+    const header = validateBatch(bytes, pos);
+    const lastOffset = header.baseOffset + header.lastOffsetDelta;
+    if (lastOffset >= fromOffset && (header.attributes & ATTR_CONTROL) === 0) {
+      const codec = compressionOf(header.attributes);
+      let section = bytes.subarray(pos + BATCH_HEADER_SIZE, pos + size);
+      if (codec !== CompressionCodec.None) section = await decompress(codec, section);
+      readRecords(section, header, fromOffset, messages);
+    }
+    if (lastOffset + 1 > nextOffset) nextOffset = lastOffset + 1;
+    pos += size;
+  }
+  return { messages, nextOffset };
+}
+
+function readNullable(reader: Reader, what: string): Buffer | null {
+  const length = reader.readVarint();
+  if (length === -1) return null;
+  if (length < -1) throw new RecordFormatError(`${what} length ${length} is invalid`);
+  return reader.readBytes(length, what);
+}
+
+function readRecords(section: Buffer, header: BatchHeader, fromOffset: number, out: KafkaMessage[]): void {
+  const reader = new Reader(section);
+  const logAppend = (header.attributes & ATTR_TIMESTAMP_TYPE_LOG_APPEND) !== 0;
+  for (let i = 0; i < header.recordCount; i++) {
+    const start = reader.pos;
+    const length = reader.readVarint();
+    if (length < 0) throw new RecordFormatError(`record length ${length} is negative`);
+    reader.need(length, 'record');
+    const end = reader.pos + length;
+    const attributes = reader.readInt8();
+    const timestampDelta = reader.readVarlong();
+    const offset = header.baseOffset + reader.readVarint();
+    if (offset < fromOffset) {
+      reader.pos = end;
+      continue;
+    }
+    const key = readNullable(reader, 'record key');
+    const value = readNullable(reader, 'record value');
+    const headerCount = reader.readVarint();
+    let headers = EMPTY_HEADERS;
+    if (headerCount !== 0) {
+      if (headerCount < 0 || headerCount > (end - reader.pos) / 2) throw new RecordFormatError(`header count ${headerCount} is invalid`);
+      const pairs: Array<[string, Buffer | null]> = new Array(headerCount);
+      for (let h = 0; h < headerCount; h++) {
+        const keyLength = reader.readVarint();
+        if (keyLength < 0) throw new RecordFormatError(`header key length ${keyLength} is invalid`);
+        pairs[h] = [reader.readBytes(keyLength, 'header key').toString('utf8'), readNullable(reader, 'header value')];
+      }
+      headers = pairsToHeaders(pairs);
+    }
+    if (reader.pos !== end) throw new RecordFormatError(`record at offset ${offset} declares ${length} bytes but its fields use ${reader.pos - start}`);
+    out.push({
+      magicByte: 2,
+      attributes,
+      timestamp: String(logAppend ? header.maxTimestamp : header.baseTimestamp + timestampDelta),
+      offset: String(offset),
+      key,
+      value,
+      headers: headers === EMPTY_HEADERS ? {} : headers,
+      isControlRecord: false,
+      size: end - start,
+    });
+  }
+}

@@ -1,0 +1,338 @@
+// The kafkajs-shaped consumer. Without a group (this release) it reads every partition of the topics
+// given to subscribe(), or exactly the partitions given to assign(). The partitions and the committed
+// offsets come from the PartitionAssignmentSource / OffsetCommitter seam in assignment.ts, which group
+// membership will implement.
+import { Cluster, type ClusterOptions } from '../cluster.js';
+import { SluiceNonRetriableError, SluiceNotImplemented } from '../errors.js';
+import { InstrumentationEmitter, type InstrumentationEvent } from '../instrumentation.js';
+import { offsetKey } from '../list-offsets.js';
+import type { Logger } from '../logger.js';
+import { createRetry, resolveRetryOptions, type Retrier, type RetryOptions } from '../retry.js';
+import { NoOffsetCommitter, StaticAssignmentSource, type OffsetCommitter, type PartitionAssignmentSource } from './assignment.js';
+import { Fetcher } from './fetcher.js';
+import { PartitionState } from './partition-state.js';
+import { parseSeekOffset, resolvePositions, type PositionRequest } from './positions.js';
+import { Runner } from './runner.js';
+import type {
+  ConsumerAssignment,
+  ConsumerConfig,
+  ConsumerRunConfig,
+  ConsumerSubscribeTopic,
+  ConsumerSubscribeTopics,
+  OffsetsByTopicPartition,
+  TopicPartitionOffset,
+  TopicPartitionOffsetAndMetadata,
+  TopicPartitions,
+} from './types.js';
+
+export const ConsumerEvents = {
+  CONNECT: 'consumer.connect',
+  DISCONNECT: 'consumer.disconnect',
+  STOP: 'consumer.stop',
+  CRASH: 'consumer.crash',
+  GROUP_JOIN: 'consumer.group_join',
+} as const;
+type ConsumerEventName = (typeof ConsumerEvents)[keyof typeof ConsumerEvents];
+
+const DEFAULTS = { maxBytesPerPartition: 1024 * 1024, minBytes: 1, maxBytes: 10 * 1024 * 1024, maxWaitTimeInMs: 5000 };
+
+export class Consumer {
+  readonly events = ConsumerEvents;
+  private readonly cluster: Cluster;
+  private readonly retrier: Retrier;
+  private readonly retryOptions: RetryOptions;
+  private readonly emitter: InstrumentationEmitter<ConsumerEventName>;
+  private readonly subscriptions = new Map<string | RegExp, boolean>();
+  private explicit: ConsumerAssignment[] | null = null;
+  private readonly pendingSeeks = new Map<string, PositionRequest>();
+  private readonly pausedTopics = new Set<string>();
+  private readonly pausedPartitions = new Set<string>();
+  private states = new Map<string, PartitionState>();
+  private fetcher: Fetcher | null = null;
+  private runner: Runner | null = null;
+  private source: PartitionAssignmentSource | null = null;
+  private readonly committer: OffsetCommitter;
+
+  constructor(
+    private readonly clusterOptions: ClusterOptions,
+    private readonly config: ConsumerConfig,
+    retry: RetryOptions | undefined,
+    private readonly log: Logger,
+  ) {
+    this.cluster = new Cluster({ ...clusterOptions, allowAutoTopicCreation: config.allowAutoTopicCreation ?? false, metadataMaxAge: config.metadataMaxAge });
+    this.retryOptions = { ...retry, ...config.retry };
+    this.retrier = createRetry(this.retryOptions);
+    this.committer = config.offsetCommitter ?? new NoOffsetCommitter();
+    this.emitter = new InstrumentationEmitter(Object.values(ConsumerEvents), log);
+    if (config.groupId && !config.partitionAssignmentSource) {
+      log.warn('consumer groups are not available yet: this consumer reads all partitions of its topics without joining a group', { groupId: config.groupId });
+    }
+  }
+
+  logger(): Logger {
+    return this.log;
+  }
+
+  on(eventName: ConsumerEventName, listener: (event: InstrumentationEvent<any>) => void): () => void {
+    return this.emitter.on(eventName, listener);
+  }
+
+  async connect(): Promise<void> {
+    await this.retrier(() => this.cluster.connect());
+    this.emitter.emit(ConsumerEvents.CONNECT, null);
+  }
+
+  async disconnect(): Promise<void> {
+    await this.stop();
+    await this.cluster.disconnect();
+    this.emitter.emit(ConsumerEvents.DISCONNECT, null);
+  }
+
+  async subscribe(subscription: ConsumerSubscribeTopics | ConsumerSubscribeTopic): Promise<void> {
+    if (this.runner) throw new SluiceNonRetriableError('Cannot subscribe to topic while consumer is running');
+    const topics = 'topics' in subscription ? subscription.topics : [subscription.topic];
+    if (!Array.isArray(topics) || topics.length === 0 || topics.some((t) => typeof t !== 'string' && !(t instanceof RegExp))) {
+      throw new SluiceNonRetriableError('subscribe() needs topics: a non-empty array of strings or RegExps');
+    }
+    for (const topic of topics) this.subscriptions.set(topic, subscription.fromBeginning ?? false);
+  }
+
+  /** Sluice addition: consume exactly these partitions (no group, no subscription needed). */
+  assign(assignments: ConsumerAssignment[]): void {
+    if (this.runner) throw new SluiceNonRetriableError('Cannot assign partitions while consumer is running');
+    this.explicit = assignments.map((a) => ({ topic: a.topic, partitions: [...a.partitions], fromBeginning: a.fromBeginning ?? false }));
+  }
+
+  async run(config: ConsumerRunConfig = {}): Promise<void> {
+    if (this.runner) throw new SluiceNonRetriableError('Consumer is already running');
+    if (!config.eachMessage && !config.eachBatch) throw new SluiceNonRetriableError('run() needs eachMessage or eachBatch');
+    const retry = { ...resolveRetryOptions(this.retryOptions), restartOnFailure: this.retryOptions.restartOnFailure };
+    this.runner = new Runner(config, {
+      logger: this.log,
+      retry,
+      source: this.resolveSource(),
+      wakeFetcher: () => this.fetcher?.wake(),
+      pausePartition: (state) => {
+        this.pause([{ topic: state.topic, partitions: [state.partition] }]);
+        return () => this.resume([{ topic: state.topic, partitions: [state.partition] }]);
+      },
+      commitIfNecessary: () => this.commitConsumed(),
+      uncommittedOffsets: () => this.uncommittedOffsets(),
+      onCrash: (error, restart) => this.emitter.emit(ConsumerEvents.CRASH, { error, groupId: this.config.groupId, restart }),
+    });
+    try {
+      await this.retrier(() => this.startAssignment());
+    } catch (err) {
+      this.runner = null;
+      throw err;
+    }
+  }
+
+  private resolveSource(): PartitionAssignmentSource {
+    this.source = this.config.partitionAssignmentSource ?? new StaticAssignmentSource(this.explicit);
+    return this.source;
+  }
+
+  private async subscribedTopics(): Promise<string[]> {
+    const names = [...this.subscriptions.keys()];
+    if (!names.some((t) => t instanceof RegExp)) return names as string[];
+    const all = (await this.cluster.fetchMetadata(null)).topics.map((t) => t.name);
+    const out = new Set<string>();
+    for (const t of names) {
+      if (typeof t === 'string') out.add(t);
+      else for (const name of all) if (t.test(name)) out.add(name);
+    }
+    return [...out];
+  }
+
+  private fromBeginningOf(topic: string): boolean {
+    const explicit = this.explicit?.find((a) => a.topic === topic);
+    if (explicit) return explicit.fromBeginning ?? false;
+    if (this.subscriptions.has(topic)) return this.subscriptions.get(topic)!;
+    for (const [t, fb] of this.subscriptions) if (t instanceof RegExp && t.test(topic)) return fb;
+    return false;
+  }
+
+  /** Asks the source for partitions, positions each one, and starts fetching and delivering. */
+  private async startAssignment(): Promise<void> {
+    const source = this.source!;
+    if (!this.explicit && this.subscriptions.size === 0 && !this.config.partitionAssignmentSource) {
+      throw new SluiceNonRetriableError('subscribe() or assign() before run()');
+    }
+    const assignment = await source.start({ cluster: this.cluster, logger: this.log, subscribedTopics: await this.subscribedTopics() });
+    source.onChange((next) => void this.reassign(next));
+    await this.applyAssignment(assignment);
+  }
+
+  private async applyAssignment(assignment: TopicPartitions[]): Promise<void> {
+    const states = new Map<string, PartitionState>();
+    for (const { topic, partitions } of assignment) {
+      for (const partition of partitions) {
+        const state = new PartitionState(topic, partition);
+        state.fromBeginning = this.fromBeginningOf(topic);
+        state.paused = this.pausedTopics.has(topic) || this.pausedPartitions.has(offsetKey(topic, partition));
+        states.set(offsetKey(topic, partition), state);
+      }
+    }
+    const committed = await this.committer.committed(assignment);
+    const requests = [...states.values()].map((s) => {
+      const key = offsetKey(s.topic, s.partition);
+      const seek = this.pendingSeeks.get(key);
+      const stored = committed.get(key);
+      const request: PositionRequest =
+        seek ?? (stored !== null && stored !== undefined ? { kind: 'offset', offset: stored } : { kind: s.fromBeginning ? 'earliest' : 'latest' });
+      return { topic: s.topic, partition: s.partition, request };
+    });
+    const positions = await resolvePositions(this.cluster, requests);
+    for (const [key, state] of states) {
+      state.seek(positions.get(key)!);
+      this.pendingSeeks.delete(key);
+    }
+    this.states = states;
+    const list = [...states.values()];
+    this.fetcher = this.createFetcher();
+    this.runner!.start(list);
+    this.fetcher.start(list);
+  }
+
+  /** A new assignment from the source (group rebalance): stop, commit, restart on the new partitions. */
+  private async reassign(assignment: TopicPartitions[]): Promise<void> {
+    await this.fetcher?.stop();
+    await this.commitConsumed();
+    await this.applyAssignment(assignment);
+  }
+
+  private createFetcher(): Fetcher {
+    const c = this.config;
+    const maxBytesPerPartition = c.maxBytesPerPartition ?? DEFAULTS.maxBytesPerPartition;
+    return new Fetcher({
+      cluster: this.cluster,
+      logger: this.log,
+      maxWaitTimeInMs: c.maxWaitTimeInMs ?? DEFAULTS.maxWaitTimeInMs,
+      minBytes: c.minBytes ?? DEFAULTS.minBytes,
+      maxBytes: c.maxBytes ?? DEFAULTS.maxBytes,
+      maxBytesPerPartition,
+      maxPrefetchBytes: c.maxPrefetchBytesPerPartition ?? 2 * maxBytesPerPartition,
+      requestTimeout: this.clusterOptions.requestTimeout,
+      retry: resolveRetryOptions(this.retryOptions),
+      onData: () => this.runner?.signal.notify(),
+      onOutOfRange: async (state) => {
+        const epoch = state.epoch;
+        const positions = await this.retrier(() =>
+          resolvePositions(this.cluster, [{ topic: state.topic, partition: state.partition, request: { kind: state.fromBeginning ? 'earliest' : 'latest' } }]),
+        );
+        if (state.epoch === epoch) state.seek(positions.get(offsetKey(state.topic, state.partition))!);
+      },
+    });
+  }
+
+  async stop(): Promise<void> {
+    if (!this.runner) return;
+    const runner = this.runner;
+    await Promise.all([this.fetcher?.stop(), runner.stop()]);
+    await this.commitConsumed().catch((err: Error) => this.log.error('commit on stop failed', { error: err.message }));
+    await this.source?.stop();
+    this.runner = null;
+    this.fetcher = null;
+    this.states = new Map();
+    this.emitter.emit(ConsumerEvents.STOP, null);
+  }
+
+  /** Moves a partition's position; applied before start when the consumer is not running yet. */
+  seek({ topic, partition, offset }: TopicPartitionOffset): void {
+    this.applySeek(topic, partition, parseSeekOffset(offset));
+  }
+
+  /** Sluice addition: position at the first record whose timestamp is >= `timestamp` (ms). */
+  seekToTimestamp({ topic, partition, timestamp }: { topic: string; partition: number; timestamp: number | string }): void {
+    this.applySeek(topic, partition, { kind: 'timestamp', timestamp: Number(timestamp) });
+  }
+
+  private applySeek(topic: string, partition: number, request: PositionRequest): void {
+    const key = offsetKey(topic, partition);
+    const state = this.states.get(key);
+    if (!state) {
+      this.pendingSeeks.set(key, request);
+      return;
+    }
+    if (request.kind === 'offset') {
+      state.seek(request.offset);
+      this.fetcher?.wake();
+      return;
+    }
+    // Earliest/latest/timestamp need a lookup; park the partition until it is done.
+    state.seek(-1);
+    const epoch = state.epoch;
+    this.retrier(() => resolvePositions(this.cluster, [{ topic, partition, request }])).then(
+      (positions) => {
+        if (state.epoch !== epoch) return;
+        state.seek(positions.get(key)!);
+        this.fetcher?.wake();
+      },
+      (err: Error) => this.log.error('seek failed', { topic, partition, error: err.message }),
+    );
+  }
+
+  pause(topicPartitions: Array<{ topic: string; partitions?: number[] }>): void {
+    for (const { topic, partitions } of topicPartitions) {
+      if (!partitions) this.pausedTopics.add(topic);
+      else for (const p of partitions) this.pausedPartitions.add(offsetKey(topic, p));
+      for (const state of this.states.values()) {
+        if (state.topic === topic && (!partitions || partitions.includes(state.partition))) state.paused = true;
+      }
+    }
+  }
+
+  resume(topicPartitions: Array<{ topic: string; partitions?: number[] }>): void {
+    for (const { topic, partitions } of topicPartitions) {
+      if (!partitions) {
+        this.pausedTopics.delete(topic);
+        for (const key of [...this.pausedPartitions]) if (key.startsWith(`${topic}\u0000`)) this.pausedPartitions.delete(key);
+      } else for (const p of partitions) this.pausedPartitions.delete(offsetKey(topic, p));
+      for (const state of this.states.values()) {
+        if (state.topic !== topic || (partitions && !partitions.includes(state.partition))) continue;
+        state.paused = this.pausedTopics.has(topic) || this.pausedPartitions.has(offsetKey(topic, state.partition));
+      }
+    }
+    this.fetcher?.wake();
+    this.runner?.signal.notify();
+  }
+
+  paused(): TopicPartitions[] {
+    const out = new Map<string, number[]>();
+    for (const state of this.states.values()) {
+      if (!state.paused) continue;
+      const list = out.get(state.topic) ?? [];
+      list.push(state.partition);
+      out.set(state.topic, list);
+    }
+    for (const topic of this.pausedTopics) if (!out.has(topic)) out.set(topic, []);
+    return [...out].map(([topic, partitions]) => ({ topic, partitions: partitions.sort((a, b) => a - b) }));
+  }
+
+  /** Commits through the OffsetCommitter hook (a no-op without a group). */
+  async commitOffsets(offsets: TopicPartitionOffsetAndMetadata[]): Promise<void> {
+    await this.committer.commit(offsets);
+  }
+
+  private uncommittedOffsets(): OffsetsByTopicPartition {
+    const byTopic = new Map<string, Array<{ partition: number; offset: string }>>();
+    for (const s of this.states.values()) {
+      if (s.nextOffset < 0) continue;
+      const list = byTopic.get(s.topic) ?? [];
+      list.push({ partition: s.partition, offset: String(s.nextOffset) });
+      byTopic.set(s.topic, list);
+    }
+    return { topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })) };
+  }
+
+  private async commitConsumed(): Promise<void> {
+    if (this.committer instanceof NoOffsetCommitter) return;
+    const offsets = this.uncommittedOffsets().topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.topic, partition: p.partition, offset: p.offset })));
+    if (offsets.length > 0) await this.committer.commit(offsets);
+  }
+
+  describeGroup(): Promise<never> {
+    return Promise.reject(new SluiceNotImplemented('consumer groups are not available yet'));
+  }
+}

@@ -1,0 +1,46 @@
+// Per assigned partition: where the next fetch starts, where delivery stands, and what is prefetched.
+//
+//   fetchOffset   next offset to ask the broker for (ahead of delivery by what is buffered)
+//   nextOffset    next offset to hand to the application (resolved position; what a commit stores)
+//   epoch         bumped by seek/reset: a fetch response or buffered batch from an older epoch is dropped
+//   buffered      fetched, decoded batches waiting for the runner, bounded by `bufferedBytes`
+export class PartitionState {
+  fetchOffset = -1;
+  nextOffset = -1;
+  epoch = 0;
+  paused = false;
+  /** A fetch including this partition is in flight. */
+  fetching = false;
+  /** A runner worker is delivering this partition's head batch. */
+  busy = false;
+  highWatermark = -1;
+  bufferedBytes = 0;
+  readonly buffered: Array<{ epoch: number; bytes: number; batch: import('./batch.js').FetchedBatch }> = [];
+  /** The reset policy when the position is out of range or unknown. */
+  fromBeginning = false;
+  /** Consecutive handler failures on this partition (backoff for redelivery). */
+  failures = 0;
+  notBefore = 0;
+
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+  ) {}
+
+  get hasPosition(): boolean {
+    return this.fetchOffset >= 0;
+  }
+
+  /** Moves both positions to `offset` and drops everything buffered or in flight. */
+  seek(offset: number): void {
+    this.epoch++;
+    this.fetchOffset = offset;
+    this.nextOffset = offset;
+    this.buffered.length = 0;
+    this.bufferedBytes = 0;
+  }
+}
+
+export function partitionKey(topic: string, partition: number): string {
+  return `${topic}\u0000${partition}`;
+}

@@ -1,0 +1,131 @@
+// Public shapes of the consumer, as kafkajs defines them.
+import type { DecodedHeaders } from '../../records/headers.js';
+import type { RetryOptions } from '../retry.js';
+import type { OffsetCommitter, PartitionAssignmentSource } from './assignment.js';
+
+export interface KafkaMessage {
+  magicByte: number;
+  attributes: number;
+  /** Milliseconds since the epoch, as a decimal string. */
+  timestamp: string;
+  offset: string;
+  /** Zero-copy views into the fetch response (uncompressed batches). Copy them to keep them long. */
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: DecodedHeaders;
+  isControlRecord: boolean;
+  /** Bytes of the record on the wire. */
+  size: number;
+}
+
+export interface Batch {
+  topic: string;
+  partition: number;
+  highWatermark: string;
+  messages: KafkaMessage[];
+  isEmpty(): boolean;
+  firstOffset(): string | null;
+  lastOffset(): string;
+  offsetLag(): string;
+  offsetLagLow(): string;
+}
+
+export interface TopicPartitions {
+  topic: string;
+  partitions: number[];
+}
+export interface TopicPartitionOffset {
+  topic: string;
+  partition: number;
+  offset: string;
+}
+export interface TopicPartitionOffsetAndMetadata extends TopicPartitionOffset {
+  metadata?: string | null;
+}
+export interface PartitionOffset {
+  partition: number;
+  offset: string;
+}
+export interface TopicOffsets {
+  topic: string;
+  partitions: PartitionOffset[];
+}
+export interface OffsetsByTopicPartition {
+  topics: TopicOffsets[];
+}
+
+export interface EachMessagePayload {
+  topic: string;
+  partition: number;
+  message: KafkaMessage;
+  heartbeat(): Promise<void>;
+  /** Pauses this topic-partition; returns a function that resumes it. */
+  pause(): () => void;
+}
+
+export interface EachBatchPayload {
+  batch: Batch;
+  resolveOffset(offset: string): void;
+  heartbeat(): Promise<void>;
+  pause(): () => void;
+  commitOffsetsIfNecessary(offsets?: OffsetsByTopicPartition): Promise<void>;
+  uncommittedOffsets(): OffsetsByTopicPartition;
+  isRunning(): boolean;
+  isStale(): boolean;
+}
+
+export type EachMessageHandler = (payload: EachMessagePayload) => Promise<void>;
+export type EachBatchHandler = (payload: EachBatchPayload) => Promise<void>;
+
+export interface ConsumerRunConfig {
+  autoCommit?: boolean;
+  autoCommitInterval?: number | null;
+  autoCommitThreshold?: number | null;
+  eachBatchAutoResolve?: boolean;
+  partitionsConsumedConcurrently?: number;
+  eachBatch?: EachBatchHandler;
+  eachMessage?: EachMessageHandler;
+}
+
+export interface ConsumerSubscribeTopics {
+  topics: Array<string | RegExp>;
+  fromBeginning?: boolean;
+}
+export interface ConsumerSubscribeTopic {
+  topic: string | RegExp;
+  fromBeginning?: boolean;
+}
+
+/** Sluice addition: explicit partitions, no group. */
+export interface ConsumerAssignment {
+  topic: string;
+  partitions: number[];
+  /** Where to start when no offset was seeked or committed (default false = latest). */
+  fromBeginning?: boolean;
+}
+
+export interface ConsumerConfig {
+  /** Optional without groups (this release): accepted, and used by group membership later. */
+  groupId?: string;
+  metadataMaxAge?: number;
+  sessionTimeout?: number;
+  rebalanceTimeout?: number;
+  heartbeatInterval?: number;
+  /** Per partition cap of one fetch (default 1 MiB; the first batch is always returned whole). */
+  maxBytesPerPartition?: number;
+  minBytes?: number;
+  /** Cap of one fetch response (default 10 MiB). */
+  maxBytes?: number;
+  /** Long-poll: how long the broker may hold a fetch while fewer than minBytes are available (default 5000). */
+  maxWaitTimeInMs?: number;
+  retry?: RetryOptions & { restartOnFailure?: (err: Error) => Promise<boolean> };
+  allowAutoTopicCreation?: boolean;
+  maxInFlightRequests?: number;
+  readUncommitted?: boolean;
+  /** Sluice: fetched-but-unprocessed bytes per partition above which prefetching pauses (default 2 × maxBytesPerPartition). */
+  maxPrefetchBytesPerPartition?: number;
+  /** Sluice: where partitions come from (default: static — subscribe() = all partitions, or assign()). */
+  partitionAssignmentSource?: PartitionAssignmentSource;
+  /** Sluice: where start offsets come from and commits go (default: none — nothing is stored). */
+  offsetCommitter?: OffsetCommitter;
+}

@@ -1,0 +1,207 @@
+// Coalesces concurrent sends into one record batch per partition.
+//
+// Each partition has a PartitionQueue: `batches` in the order records were appended, the last one
+// `open` (still accepting records). A send appends all its records synchronously, in message order, so
+// the records of concurrent send() calls sit in each partition's queue in the order of the calls.
+// A batch remembers which sends own which records (`parts`: send + index of its first record there), so
+// when the broker answers with the batch's base offset, each send learns the offset of its own first
+// record in that partition without any per-record bookkeeping.
+//
+// Ordering (Kafka's guarantee, which kafkajs loses when sends overlap): the sender keeps at most ONE
+// produce request in flight per partition, and a batch leaves its queue only once acknowledged (or
+// failed for good). A retried batch therefore stays at the head of its queue and every later batch of
+// that partition waits behind it: stored order = send() order, retries included.
+import { buildRecordBatch, buildRecordBatchSync } from '../../records/batch.js';
+import type { RecordInput } from '../../records/record.js';
+import { CompressionCodec } from '../../../storage/format/record-batch.js';
+import type { RecordMetadata } from './types.js';
+
+/** One send()/sendBatch() call: settles when every batch holding its records is acknowledged. */
+export class PendingSend {
+  /** Batch parts not yet acknowledged. */
+  pending = 0;
+  private readonly results: RecordMetadata[] = [];
+  private readonly seen = new Set<string>();
+  private settled = false;
+  /** Set when all records are appended; a send never settles before that. */
+  sealed = false;
+
+  constructor(
+    readonly acks: number,
+    readonly timeoutMs: number,
+    readonly compression: CompressionCodec,
+    private readonly resolveFn: (results: RecordMetadata[]) => void,
+    private readonly rejectFn: (error: Error) => void,
+  ) {}
+
+  get isSettled(): boolean {
+    return this.settled;
+  }
+
+  /** A part of this send was stored; the first part per partition carries the send's base offset. */
+  partDone(topic: string, partition: number, baseOffset: number, logAppendTime: number, logStartOffset: number): void {
+    if (this.acks !== 0) {
+      const key = `${topic}\u0000${partition}`;
+      if (!this.seen.has(key)) {
+        this.seen.add(key);
+        this.results.push({
+          topicName: topic,
+          partition,
+          errorCode: 0,
+          baseOffset: String(baseOffset),
+          logAppendTime: String(logAppendTime),
+          logStartOffset: String(logStartOffset),
+        });
+      }
+    }
+    this.pending--;
+    this.maybeResolve();
+  }
+
+  maybeResolve(): void {
+    if (this.settled || !this.sealed || this.pending > 0) return;
+    this.settled = true;
+    this.resolveFn(this.results);
+  }
+
+  fail(error: Error): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.rejectFn(error);
+  }
+}
+
+export interface BatchPart {
+  send: PendingSend;
+  firstIndex: number;
+}
+
+export class ProducerBatchEntry {
+  records: RecordInput[] | null = [];
+  recordCount = 0;
+  bytes = 0;
+  readonly parts: BatchPart[] = [];
+  /** Encoded RecordBatch once sealed and built; reused as is on retry. */
+  encoded: Buffer | null = null;
+  buildError: Error | null = null;
+  readonly createdAt: number;
+  private lastSend: PendingSend | null = null;
+
+  constructor(
+    readonly acks: number,
+    readonly compression: CompressionCodec,
+    now: number,
+  ) {
+    this.createdAt = now;
+  }
+
+  add(send: PendingSend, record: RecordInput, size: number): void {
+    const records = this.records!;
+    if (this.lastSend !== send) {
+      this.lastSend = send;
+      this.parts.push({ send, firstIndex: records.length });
+      send.pending++;
+    }
+    records.push(record);
+    this.recordCount++;
+    this.bytes += size;
+  }
+}
+
+export class PartitionQueue {
+  /** Sealed batches first, then at most one open batch at the end. */
+  readonly batches: ProducerBatchEntry[] = [];
+  open: ProducerBatchEntry | null = null;
+  /** Number of head batches currently in a produce request (0 = none in flight). */
+  inFlight = 0;
+  /** Consecutive failed attempts of the head batches. */
+  attempts = 0;
+  /** No request before this time (retry backoff). */
+  notBefore = 0;
+
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+  ) {}
+
+  get isEmpty(): boolean {
+    return this.batches.length === 0;
+  }
+}
+
+export interface AccumulatorOptions {
+  batchSize: number;
+  now?: () => number;
+  /** Called when a compressed batch finished building, so the sender can look again. */
+  onBuilt: () => void;
+}
+
+export class Accumulator {
+  readonly queues = new Map<string, PartitionQueue>();
+  private readonly now: () => number;
+
+  constructor(private readonly options: AccumulatorOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  queue(topic: string, partition: number): PartitionQueue {
+    const key = `${topic}\u0000${partition}`;
+    let q = this.queues.get(key);
+    if (!q) this.queues.set(key, (q = new PartitionQueue(topic, partition)));
+    return q;
+  }
+
+  /** Appends one record of `send`; closes the open batch first when it is full or its settings differ. */
+  append(q: PartitionQueue, send: PendingSend, record: RecordInput, size: number): void {
+    let batch = q.open;
+    if (batch && (batch.acks !== send.acks || batch.compression !== send.compression || batch.bytes + size > this.options.batchSize)) {
+      this.seal(q);
+      batch = null;
+    }
+    if (!batch) {
+      batch = new ProducerBatchEntry(send.acks, send.compression, this.now());
+      q.open = batch;
+      q.batches.push(batch);
+    }
+    batch.add(send, record, size);
+  }
+
+  /** Closes the open batch and encodes it (uncompressed: now; compressed: off-thread, then onBuilt). */
+  seal(q: PartitionQueue): void {
+    const batch = q.open;
+    if (!batch) return;
+    q.open = null;
+    const records = batch.records!;
+    batch.records = null;
+    if (batch.compression === CompressionCodec.None) {
+      try {
+        batch.encoded = buildRecordBatchSync(records);
+      } catch (err) {
+        batch.buildError = err as Error;
+      }
+      return;
+    }
+    buildRecordBatch(records, { compression: batch.compression }).then(
+      (encoded) => {
+        batch.encoded = encoded;
+        this.options.onBuilt();
+      },
+      (err: Error) => {
+        batch.buildError = err;
+        this.options.onBuilt();
+      },
+    );
+  }
+
+  /** Drops the `n` head batches of a queue (acknowledged or failed for good). */
+  shift(q: PartitionQueue, n: number): ProducerBatchEntry[] {
+    const done = q.batches.splice(0, n);
+    if (q.open && !q.batches.includes(q.open)) q.open = null;
+    return done;
+  }
+
+  get hasPending(): boolean {
+    for (const q of this.queues.values()) if (!q.isEmpty) return true;
+    return false;
+  }
+}

@@ -1,0 +1,226 @@
+// The kafkajs-shaped producer. send()/sendBatch() validate and normalise their messages, pick each
+// message's partition, and append the records to the accumulator synchronously — no per-record
+// Promise; the caller's own promise settles when every batch holding its records is acknowledged.
+// Sends whose topics have no metadata yet wait in `waiting`, in call order, so a later send can never
+// overtake an earlier one while metadata loads.
+import { estimateRecordSize, type RecordInput } from '../../records/record.js';
+import { headersToPairs } from '../../records/headers.js';
+import { DefaultPartitioner, type Partitioner } from '../../records/partitioners.js';
+import { CompressionCodec } from '../../../storage/format/record-batch.js';
+import { Cluster, type ClusterOptions } from '../cluster.js';
+import { SluiceNonRetriableError, SluiceNotConnected, SluiceNotImplemented, SluiceProtocolError } from '../errors.js';
+import { InstrumentationEmitter, type InstrumentationEvent } from '../instrumentation.js';
+import type { Logger } from '../logger.js';
+import { createRetry, resolveRetryOptions, type Retrier, type RetryOptions } from '../retry.js';
+import { Accumulator, PendingSend, type PartitionQueue } from './accumulator.js';
+import { Sender } from './sender.js';
+import type { Message, ProducerBatch, ProducerConfig, ProducerRecord, RecordMetadata, TopicMessages } from './types.js';
+
+export const ProducerEvents = {
+  CONNECT: 'producer.connect',
+  DISCONNECT: 'producer.disconnect',
+} as const;
+type ProducerEventName = (typeof ProducerEvents)[keyof typeof ProducerEvents];
+
+const DEFAULTS = { lingerMs: 0, batchSize: 256 * 1024, maxRequestSize: 16 * 1024 * 1024, maxInFlightRequests: 5, timeout: 30_000 };
+
+interface Waiting {
+  send: PendingSend;
+  topicMessages: TopicMessages[];
+}
+
+export class Producer {
+  readonly events = ProducerEvents;
+  private readonly cluster: Cluster;
+  private readonly accumulator: Accumulator;
+  private readonly sender: Sender;
+  private readonly partitioner: Partitioner;
+  private readonly retrier: Retrier;
+  private readonly emitter: InstrumentationEmitter<ProducerEventName>;
+  private readonly waiting: Waiting[] = [];
+  private loadingMetadata = false;
+  private connected = false;
+
+  constructor(
+    clusterOptions: Omit<ClusterOptions, 'allowAutoTopicCreation'>,
+    private readonly config: ProducerConfig,
+    retry: RetryOptions | undefined,
+    private readonly log: Logger,
+  ) {
+    this.cluster = new Cluster({
+      ...clusterOptions,
+      allowAutoTopicCreation: config.allowAutoTopicCreation ?? true,
+      metadataMaxAge: config.metadataMaxAge ?? clusterOptions.metadataMaxAge,
+    });
+    const retryOptions = { ...retry, ...config.retry };
+    this.retrier = createRetry(retryOptions);
+    this.partitioner = (config.createPartitioner ?? DefaultPartitioner)();
+    this.accumulator = new Accumulator({ batchSize: config.batchSize ?? DEFAULTS.batchSize, onBuilt: () => this.sender.schedule() });
+    this.sender = new Sender(this.cluster, this.accumulator, {
+      lingerMs: config.lingerMs ?? DEFAULTS.lingerMs,
+      maxInFlightRequests: config.maxInFlightRequests ?? DEFAULTS.maxInFlightRequests,
+      maxRequestSize: config.maxRequestSize ?? DEFAULTS.maxRequestSize,
+      retry: resolveRetryOptions(retryOptions),
+      logger: log,
+    });
+    this.emitter = new InstrumentationEmitter(Object.values(ProducerEvents), log);
+    if (config.idempotent || config.transactionalId) {
+      log.warn('idempotent and transactional producers are not supported yet; producing without them');
+    }
+  }
+
+  async connect(): Promise<void> {
+    await this.retrier(() => this.cluster.connect());
+    this.connected = true;
+    this.emitter.emit(ProducerEvents.CONNECT, null);
+  }
+
+  /** Waits for records already sent to be acknowledged (or to fail), then closes the connections. */
+  async disconnect(): Promise<void> {
+    this.connected = false;
+    await this.sender.flush();
+    this.sender.close();
+    await this.cluster.disconnect();
+    this.emitter.emit(ProducerEvents.DISCONNECT, null);
+  }
+
+  isIdempotent(): boolean {
+    return false;
+  }
+
+  logger(): Logger {
+    return this.log;
+  }
+
+  on(eventName: ProducerEventName, listener: (event: InstrumentationEvent<any>) => void): () => void {
+    return this.emitter.on(eventName, listener);
+  }
+
+  transaction(): Promise<never> {
+    return Promise.reject(new SluiceNotImplemented('transactions are not supported yet'));
+  }
+
+  send(record: ProducerRecord): Promise<RecordMetadata[]> {
+    if (record === null || typeof record !== 'object') return Promise.reject(new SluiceNonRetriableError('send() needs a record object'));
+    const { topic, messages, ...rest } = record;
+    return this.sendBatch({ ...rest, topicMessages: [{ topic, messages }] });
+  }
+
+  sendBatch(batch: ProducerBatch): Promise<RecordMetadata[]> {
+    if (!this.connected) return Promise.reject(new SluiceNotConnected('The producer is disconnected'));
+    let acks: number, compression: CompressionCodec;
+    try {
+      ({ acks, compression } = validateBatch(batch));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return new Promise<RecordMetadata[]>((resolve, reject) => {
+      const send = new PendingSend(acks, batch.timeout ?? DEFAULTS.timeout, compression, resolve, reject);
+      this.waiting.push({ send, topicMessages: batch.topicMessages! });
+      this.pump();
+    });
+  }
+
+  /** Moves waiting sends into the accumulator, in call order, as their topics' metadata becomes known. */
+  private pump(): void {
+    while (this.waiting.length > 0) {
+      const head = this.waiting[0]!;
+      const missing = head.topicMessages.map((t) => t.topic).filter((t) => !this.cluster.topicMetadata(t));
+      if (missing.length > 0) {
+        this.loadMetadata(missing);
+        return;
+      }
+      this.waiting.shift();
+      this.enqueue(head);
+    }
+  }
+
+  private loadMetadata(topics: string[]): void {
+    if (this.loadingMetadata) return;
+    this.loadingMetadata = true;
+    this.retrier(() => this.cluster.addTargetTopics(topics)).then(
+      () => {
+        this.loadingMetadata = false;
+        this.pump();
+      },
+      (err: Error) => {
+        this.loadingMetadata = false;
+        this.waiting.shift()?.send.fail(err);
+        this.pump();
+      },
+    );
+  }
+
+  private enqueue({ send, topicMessages }: Waiting): void {
+    const now = Date.now();
+    const plan: Array<{ queues: PartitionQueue[]; partitions: Int32Array; messages: Message[] }> = [];
+    try {
+      for (const { topic, messages } of topicMessages) {
+        plan.push({ queues: [], partitions: this.partitionsFor(topic, messages), messages });
+      }
+    } catch (err) {
+      send.fail(err as Error);
+      return;
+    }
+    for (let t = 0; t < plan.length; t++) {
+      const { queues, partitions, messages } = plan[t]!;
+      const topic = topicMessages[t]!.topic;
+      for (let i = 0; i < messages.length; i++) {
+        const partition = partitions[i]!;
+        const q = (queues[partition] ??= this.accumulator.queue(topic, partition));
+        const record = toRecord(messages[i]!, now);
+        this.accumulator.append(q, send, record, estimateRecordSize(record));
+      }
+    }
+    send.sealed = true;
+    send.maybeResolve();
+    this.sender.schedule();
+  }
+
+  /** Every message's partition, checked against the topic's partition count before anything is appended. */
+  private partitionsFor(topic: string, messages: Message[]): Int32Array {
+    const partitionMetadata = this.cluster.topicMetadata(topic)!.partitions;
+    const count = partitionMetadata.length;
+    const out = new Int32Array(messages.length);
+    for (let i = 0; i < messages.length; i++) {
+      const message = messages[i]!;
+      const partition = Number.isInteger(message.partition) ? message.partition! : this.partitioner({ topic, partitionMetadata, message });
+      if (!Number.isInteger(partition) || partition < 0 || partition >= count) {
+        throw new SluiceProtocolError('UNKNOWN_TOPIC_OR_PARTITION', `topic ${topic} has ${count} partitions; partition ${partition} does not exist`);
+      }
+      out[i] = partition;
+    }
+    return out;
+  }
+}
+
+function validateBatch(batch: ProducerBatch): { acks: number; compression: CompressionCodec } {
+  const acks = batch.acks ?? -1;
+  if (acks !== -1 && acks !== 0 && acks !== 1) throw new SluiceNonRetriableError(`acks must be -1, 0 or 1, not ${acks}`);
+  const compression = (batch.compression ?? CompressionCodec.None) as number;
+  if (!Number.isInteger(compression) || compression < 0 || compression > 4) throw new SluiceNonRetriableError(`unknown compression type ${compression}`);
+  if (!Array.isArray(batch.topicMessages) || batch.topicMessages.length === 0) throw new SluiceNonRetriableError('sendBatch needs a non-empty topicMessages array');
+  for (const { topic, messages } of batch.topicMessages) {
+    if (typeof topic !== 'string' || topic.length === 0) throw new SluiceNonRetriableError(`Invalid topic ${String(topic)}`);
+    if (!Array.isArray(messages) || messages.length === 0) throw new SluiceNonRetriableError(`Invalid messages array [${String(messages)}] for topic "${topic}"`);
+    for (const m of messages) {
+      if (m === null || typeof m !== 'object' || m.value === undefined) throw new SluiceNonRetriableError(`Invalid message without value for topic "${topic}"`);
+    }
+  }
+  return { acks, compression };
+}
+
+function toBytes(v: Buffer | string | null | undefined): Buffer | null {
+  if (v === null || v === undefined) return null;
+  return typeof v === 'string' ? Buffer.from(v, 'utf8') : v;
+}
+
+function toRecord(message: Message, now: number): RecordInput {
+  const ts = message.timestamp;
+  return {
+    key: toBytes(message.key),
+    value: toBytes(message.value),
+    headers: message.headers ? headersToPairs(message.headers) : undefined,
+    timestamp: ts === undefined || ts === null ? now : Number(ts),
+  };
+}

@@ -1,0 +1,74 @@
+// Public shapes of the producer, as kafkajs defines them.
+import type { HeadersInput } from '../../records/headers.js';
+import type { PartitionerFactory } from '../../records/partitioners.js';
+import type { RetryOptions } from '../retry.js';
+
+export enum CompressionTypes {
+  None = 0,
+  GZIP = 1,
+  Snappy = 2,
+  LZ4 = 3,
+  ZSTD = 4,
+}
+
+export type IHeaders = HeadersInput;
+
+export type Message = {
+  key?: Buffer | string | null;
+  value: Buffer | string | null;
+  partition?: number;
+  headers?: IHeaders;
+  /** Milliseconds since the epoch, as a string (kafkajs) or a number. Defaults to now. */
+  timestamp?: string | number;
+};
+
+export interface ProducerRecord {
+  topic: string;
+  messages: Message[];
+  /** -1 (default): after the flush policy; 1: after the leader's append; 0: no response at all. */
+  acks?: number;
+  /** Broker-side produce timeout, ms (default 30000). */
+  timeout?: number;
+  compression?: CompressionTypes;
+}
+
+export interface TopicMessages {
+  topic: string;
+  messages: Message[];
+}
+
+export interface ProducerBatch {
+  acks?: number;
+  timeout?: number;
+  compression?: CompressionTypes;
+  topicMessages?: TopicMessages[];
+}
+
+/** One entry per topic-partition a send touched. Offsets are decimal strings, as in kafkajs. */
+export interface RecordMetadata {
+  topicName: string;
+  partition: number;
+  errorCode: number;
+  /** Offset of this send's first record in the partition. */
+  baseOffset: string;
+  logAppendTime: string;
+  logStartOffset: string;
+}
+
+export interface ProducerConfig {
+  createPartitioner?: PartitionerFactory;
+  retry?: RetryOptions;
+  metadataMaxAge?: number;
+  /** Default true: the first send to a missing topic creates it (if the broker allows). */
+  allowAutoTopicCreation?: boolean;
+  idempotent?: boolean;
+  transactionalId?: string;
+  /** Produce requests in flight per broker connection (default 5). Per partition it is always 1. */
+  maxInFlightRequests?: number;
+  /** Sluice: how long a partition's first record waits for more before its batch is sent (default 0 = next event-loop turn). */
+  lingerMs?: number;
+  /** Sluice: a record batch is closed once it holds about this many bytes (default 1 MiB). */
+  batchSize?: number;
+  /** Sluice: upper bound of record bytes per produce request (default 16 MiB). */
+  maxRequestSize?: number;
+}

@@ -1,0 +1,97 @@
+// Retries with exponential backoff and jitter, kafkajs semantics:
+//   wait(0) = initialRetryTime ± factor; wait(n+1) = min(wait(n) ± factor, then × multiplier, maxRetryTime)
+// An error is retried when `retriable !== false` and it is not a programming error (TypeError, …),
+// at most `retries` times; then SluiceNumberOfRetriesExceeded wraps the last error. A non-retriable
+// error is rethrown as it is (kafkajs wraps it; callers here want the typed error itself).
+
+import { SluiceNumberOfRetriesExceeded } from './errors.js';
+
+export interface RetryOptions {
+  maxRetryTime?: number;
+  initialRetryTime?: number;
+  /** Randomization factor: each wait is drawn from [t·(1-factor), t·(1+factor)]. */
+  factor?: number;
+  multiplier?: number;
+  retries?: number;
+  restartOnFailure?: (e: Error) => Promise<boolean>;
+}
+
+export type ResolvedRetryOptions = Required<Omit<RetryOptions, 'restartOnFailure'>>;
+
+export const RETRY_DEFAULTS: Readonly<ResolvedRetryOptions> = Object.freeze({
+  maxRetryTime: 30_000,
+  initialRetryTime: 300,
+  factor: 0.2,
+  multiplier: 2,
+  retries: 5,
+});
+
+export interface RetryDeps {
+  random?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export type Bail = (error: Error) => never;
+export type Retrier = <T>(fn: (bail: Bail, retryCount: number, retryTime: number) => Promise<T>) => Promise<T>;
+
+const UNRECOVERABLE = new Set(['RangeError', 'ReferenceError', 'SyntaxError', 'TypeError']);
+
+export function isRetriable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  if (UNRECOVERABLE.has(error.name)) return false;
+  return (error as { retriable?: boolean }).retriable !== false;
+}
+
+export function resolveRetryOptions(options: RetryOptions | undefined): ResolvedRetryOptions {
+  return { ...RETRY_DEFAULTS, ...stripUndefined(options ?? {}) };
+}
+
+function stripUndefined(o: RetryOptions): Partial<ResolvedRetryOptions> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(o)) if (typeof v === 'number') out[k] = v;
+  return out;
+}
+
+/** Draws one jittered wait around `base`. */
+export function jitter(base: number, factor: number, random: () => number = Math.random): number {
+  const delta = factor * base;
+  return Math.ceil(base - delta + random() * 2 * delta);
+}
+
+/** The wait before retry number `retryCount` (0-based), drawn with jitter. */
+export function backoff(options: ResolvedRetryOptions, retryCount: number, random: () => number = Math.random): number {
+  let wait = jitter(options.initialRetryTime, options.factor, random);
+  for (let i = 0; i < retryCount; i++) {
+    wait = Math.min(jitter(wait, options.factor, random) * options.multiplier, options.maxRetryTime);
+  }
+  return Math.min(wait, options.maxRetryTime);
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+class Bailed {
+  constructor(readonly error: Error) {}
+}
+
+export function createRetry(options?: RetryOptions, deps: RetryDeps = {}): Retrier {
+  const config = resolveRetryOptions(options);
+  const random = deps.random ?? Math.random;
+  const sleep = deps.sleep ?? defaultSleep;
+  const bail: Bail = (error) => {
+    throw new Bailed(error);
+  };
+  return async (fn) => {
+    let retryTime = jitter(config.initialRetryTime, config.factor, random);
+    for (let retryCount = 0; ; retryCount++) {
+      try {
+        return await fn(bail, retryCount, retryTime);
+      } catch (err) {
+        if (err instanceof Bailed) throw err.error;
+        if (!isRetriable(err)) throw err;
+        if (retryCount >= config.retries) throw new SluiceNumberOfRetriesExceeded(err as Error, retryCount, retryTime);
+        await sleep(retryTime);
+        retryTime = Math.min(jitter(retryTime, config.factor, random) * config.multiplier, config.maxRetryTime);
+      }
+    }
+  };
+}

@@ -1,0 +1,77 @@
+// The client entry point: `new Sluice({ clientId, brokers })` (alias `Kafka`) hands out producers,
+// consumers and admin clients. Config is validated and defaulted once here and passed down.
+import { Admin, type AdminConfig } from './admin.js';
+import type { ClusterOptions } from './cluster.js';
+import { Consumer } from './consumer/index.js';
+import type { ConsumerConfig } from './consumer/types.js';
+import { SluiceNonRetriableError } from './errors.js';
+import { createLogger, type logCreator, type Logger, logLevel } from './logger.js';
+import { Producer } from './producer/index.js';
+import type { ProducerConfig } from './producer/types.js';
+import type { RetryOptions } from './retry.js';
+
+export interface SluiceConfig {
+  brokers: string[] | (() => string[] | Promise<string[]>);
+  clientId?: string;
+  /** ms to open a TCP connection (default 1000). */
+  connectionTimeout?: number;
+  /** ms to wait for a response (default 30000; a fetch adds its maxWaitTimeInMs). */
+  requestTimeout?: number;
+  retry?: RetryOptions;
+  logLevel?: logLevel;
+  logCreator?: logCreator;
+  /** Largest response frame accepted (default 100 MiB). */
+  maxFrameBytes?: number;
+  /** Accepted for kafkajs compatibility; TLS and SASL are not supported yet. */
+  ssl?: unknown;
+  sasl?: unknown;
+}
+
+export class Sluice {
+  private readonly clusterOptions: ClusterOptions;
+  private readonly retry: RetryOptions | undefined;
+  private readonly rootLogger: Logger;
+
+  constructor(config: SluiceConfig) {
+    if (!config || (typeof config.brokers !== 'function' && (!Array.isArray(config.brokers) || config.brokers.length === 0))) {
+      throw new SluiceNonRetriableError('Failed to connect: brokers parameter should not be empty');
+    }
+    this.rootLogger = createLogger({ level: config.logLevel ?? logLevel.WARN, logCreator: config.logCreator });
+    if (config.ssl || config.sasl) throw new SluiceNonRetriableError('ssl and sasl are not supported yet');
+    this.retry = config.retry;
+    this.clusterOptions = Object.freeze({
+      brokers: config.brokers,
+      clientId: config.clientId ?? 'sluice',
+      connectionTimeout: positive(config.connectionTimeout, 1000, 'connectionTimeout'),
+      requestTimeout: positive(config.requestTimeout, 30_000, 'requestTimeout'),
+      logger: this.rootLogger,
+      maxFrameBytes: config.maxFrameBytes,
+    });
+  }
+
+  producer(config: ProducerConfig = {}): Producer {
+    return new Producer(this.withLogger('Producer'), config, this.retry, this.rootLogger.namespace('Producer'));
+  }
+
+  consumer(config: ConsumerConfig = {}): Consumer {
+    return new Consumer(this.withLogger('Consumer'), config, this.retry, this.rootLogger.namespace('Consumer'));
+  }
+
+  admin(config: AdminConfig = {}): Admin {
+    return new Admin(this.withLogger('Admin'), config, this.retry, this.rootLogger.namespace('Admin'));
+  }
+
+  logger(): Logger {
+    return this.rootLogger;
+  }
+
+  private withLogger(namespace: string): ClusterOptions {
+    return { ...this.clusterOptions, logger: this.rootLogger.namespace(namespace) };
+  }
+}
+
+function positive(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (!Number.isFinite(value) || value <= 0) throw new SluiceNonRetriableError(`${name} must be a positive number of ms, not ${value}`);
+  return value;
+}
