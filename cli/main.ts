@@ -1,3 +1,20 @@
 #!/usr/bin/env node
 // The `sluice` command line. The only place that reads argv, env and config files.
-process.stdout.write('sluice\n');
+// A thin registry: each command lives in its own module exporting `register(program)`; adding a
+// command is one import and one entry in COMMANDS.
+import { Command } from 'commander';
+import { SLUICE_VERSION } from '../src/broker/version.js';
+import * as completion from './commands/completion.js';
+import * as dumpLog from './commands/dump-log.js';
+import { configure } from './lib/command.js';
+import * as serve from './serve.js';
+
+const COMMANDS: ReadonlyArray<{ register(program: Command): void }> = [serve, dumpLog, completion];
+
+const program = configure(new Command('sluice'))
+  .description('Sluice: a log-structured streaming broker (Kafka’s model in one small process)')
+  .version(SLUICE_VERSION, '-V, --version', 'print the version');
+
+for (const command of COMMANDS) command.register(program);
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,86 @@
+// Builds the broker's options for `sluice serve`: built-in defaults < config file (JSON) < flags.
+// Every problem is one sentence (UsageError → exit code 2).
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { BrokerConfigError, parseFlushPolicy, resolveBrokerConfig, type BrokerOptions } from '../src/broker/index.js';
+import { UsageError } from './lib/errors.js';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Flags of `sluice serve`, as commander parsed them (undefined = not given). */
+export interface ServeFlags {
+  dataDir?: string;
+  host?: string;
+  port?: number;
+  flush?: string;
+  config?: string;
+  logLevel?: string;
+  autoCreateTopics?: boolean;
+  defaultPartitions?: number;
+}
+
+/** Broker options that a config file may set (everything but injected objects), plus logLevel. */
+type FileOptions = Omit<BrokerOptions, 'logger' | 'clock' | 'dataDir'> & { dataDir?: string; logLevel?: string };
+
+const FILE_KEYS = new Set([
+  'dataDir', 'host', 'port', 'advertisedHost', 'nodeId', 'clusterId', 'flush', 'autoCreateTopics', 'defaultPartitions',
+  'maxPartitionsPerTopic', 'topicDefaults', 'maxFrameBytes', 'stallTimeoutMs', 'maxInFlightRequests', 'shutdownTimeoutMs',
+  'maintenanceIntervalMs', 'logLevel',
+]);
+
+export function readConfigFile(path: string): FileOptions {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(code === 'ENOENT' ? `config file ${path} does not exist` : `cannot read config file ${path} (${code ?? (error as Error).message})`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`config file ${path} is not valid JSON: ${(error as Error).message}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new UsageError(`config file ${path} must hold a JSON object`);
+  for (const key of Object.keys(parsed)) {
+    if (!FILE_KEYS.has(key)) throw new UsageError(`config file ${path}: unknown setting "${key}" (known: ${[...FILE_KEYS].join(', ')})`);
+  }
+  const options = parsed as FileOptions;
+  // Relative data dirs in a config file are relative to the file, not to the working directory.
+  if (typeof options.dataDir === 'string') options.dataDir = resolve(path, '..', options.dataDir);
+  return options;
+}
+
+export interface ServeSettings {
+  options: BrokerOptions;
+  logLevel: LogLevel;
+}
+
+/** Merges defaults, file and flags, and validates the result once (without starting anything). */
+export function serveSettings(flags: ServeFlags): ServeSettings {
+  const file = flags.config !== undefined ? readConfigFile(flags.config) : {};
+  const { logLevel: fileLevel, ...fromFile } = file;
+  const given = Object.fromEntries(Object.entries({
+    dataDir: flags.dataDir,
+    host: flags.host,
+    port: flags.port,
+    flush: flags.flush,
+    autoCreateTopics: flags.autoCreateTopics,
+    defaultPartitions: flags.defaultPartitions,
+  }).filter(([, v]) => v !== undefined));
+  const options: BrokerOptions = { ...fromFile, dataDir: './data', ...(fromFile.dataDir ? { dataDir: fromFile.dataDir } : {}), ...given };
+  const logLevel = flags.logLevel ?? fileLevel ?? 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new UsageError(`log level must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+  }
+  try {
+    if (typeof options.flush === 'string') parseFlushPolicy(options.flush);
+    resolveBrokerConfig(options);
+  } catch (error) {
+    if (error instanceof BrokerConfigError) throw new UsageError(`invalid broker setting: ${error.message}`);
+    throw error;
+  }
+  return { options, logLevel: logLevel as LogLevel };
+}
