@@ -1,0 +1,74 @@
+// Shared helpers for SDK tests: an in-process broker on port 0 with a temp dir, a client wired to it
+// with fast retries, a log capture, and "collect N messages" for consumers.
+import { Broker, type BrokerOptions } from '../../src/broker/index.js';
+import { logLevel, Sluice, type Consumer, type KafkaMessage, type LogEntry } from '../../src/client/index.js';
+import { tempDir } from '../helpers/temp-dir.js';
+
+export interface SdkBroker {
+  broker: Broker;
+  port: number;
+  dataDir: string;
+  stop(): Promise<void>;
+}
+
+export async function startSdkBroker(options: Partial<BrokerOptions> = {}): Promise<SdkBroker> {
+  const dataDir = options.dataDir ?? (await tempDir('sluice-sdk-'));
+  const broker = new Broker({ port: 0, shutdownTimeoutMs: 2000, ...options, dataDir });
+  const port = await broker.start();
+  return { broker, port, dataDir, stop: () => broker.stop() };
+}
+
+export class LogSink {
+  readonly entries: LogEntry[] = [];
+  readonly logCreator = () => (entry: LogEntry) => {
+    this.entries.push(entry);
+  };
+  has(pattern: RegExp): boolean {
+    return this.entries.some((e) => pattern.test(e.log.message));
+  }
+}
+
+export function sdkClient(port: number, options: { logs?: LogSink; retries?: number } = {}): Sluice {
+  return new Sluice({
+    clientId: 'sdk-test',
+    brokers: [`127.0.0.1:${port}`],
+    connectionTimeout: 1000,
+    requestTimeout: 5000,
+    retry: { retries: options.retries ?? 5, initialRetryTime: 20, maxRetryTime: 500 },
+    logLevel: options.logs ? logLevel.DEBUG : logLevel.NOTHING,
+    logCreator: options.logs?.logCreator,
+  });
+}
+
+export interface Received {
+  topic: string;
+  partition: number;
+  message: KafkaMessage;
+}
+
+/** Runs the consumer with eachMessage until `count` messages arrived (or the timeout passes). */
+export async function collect(consumer: Consumer, count: number, timeoutMs = 10_000): Promise<Received[]> {
+  const got: Received[] = [];
+  let done!: () => void;
+  const finished = new Promise<void>((resolve) => (done = resolve));
+  await consumer.run({
+    eachMessage: async ({ topic, partition, message }) => {
+      got.push({ topic, partition, message });
+      if (got.length >= count) done();
+    },
+  });
+  const timer = setTimeout(done, timeoutMs);
+  await finished;
+  clearTimeout(timer);
+  return got;
+}
+
+export const str = (b: Buffer | null) => (b === null ? null : b.toString('utf8'));
+
+export async function waitFor(check: () => boolean, timeoutMs = 5000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > until) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
