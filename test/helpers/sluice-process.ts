@@ -1,0 +1,91 @@
+// A real `sluice serve` child process: the built binary (dist/cli/main.js) when present, otherwise the
+// TypeScript entry point through tsx. Resolves once the broker logged {"msg":"listening"}.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+const root = resolve(import.meta.dirname, '..', '..');
+const built = resolve(root, 'dist/cli/main.js');
+
+/** argv (after `node`) that runs the sluice command line. */
+export function sluiceArgv(): string[] {
+  return existsSync(built) ? [built] : ['--import', 'tsx', resolve(root, 'cli/main.ts')];
+}
+
+export interface SluiceProcess {
+  child: ChildProcess;
+  port: number;
+  /** Parsed JSON log lines so far. */
+  lines: Array<Record<string, unknown>>;
+  stderr(): string;
+  /** Resolves with the exit code (or the signal name) once the process is gone. */
+  exited: Promise<number | string>;
+  kill(signal?: NodeJS.Signals): Promise<number | string>;
+}
+
+/** Runs `sluice <args>` to completion: exit code, stdout, stderr. */
+export function runSluice(args: string[], timeoutMs = 15_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [...sluiceArgv(), ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`sluice ${args.join(' ')} did not exit within ${timeoutMs} ms`));
+    }, timeoutMs);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolvePromise({ code, stdout, stderr });
+    });
+  });
+}
+
+export function startSluice(args: string[], timeoutMs = 20_000): Promise<SluiceProcess> {
+  const child = spawn(process.execPath, [...sluiceArgv(), 'serve', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: Array<Record<string, unknown>> = [];
+  let err = '';
+  let partial = '';
+  const exited = new Promise<number | string>((r) => child.on('exit', (code, signal) => r(code ?? signal ?? -1)));
+  return new Promise((resolvePromise, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`sluice serve did not log "listening" within ${timeoutMs} ms; stderr: ${err}`));
+    }, timeoutMs);
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    child.stdout!.on('data', (d: Buffer) => {
+      partial += d.toString();
+      const parts = partial.split('\n');
+      partial = parts.pop()!;
+      for (const text of parts) {
+        if (!text.trim()) continue;
+        let line: Record<string, unknown>;
+        try {
+          line = JSON.parse(text) as Record<string, unknown>;
+        } catch {
+          continue;
+        }
+        lines.push(line);
+        if (line.msg === 'listening' && typeof line.port === 'number') {
+          clearTimeout(timer);
+          resolvePromise({
+            child,
+            port: line.port,
+            lines,
+            stderr: () => err,
+            exited,
+            kill(signal = 'SIGTERM') {
+              child.kill(signal);
+              return exited;
+            },
+          });
+        }
+      }
+    });
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`sluice serve exited (${code}) before listening; stderr: ${err}`));
+    });
+  });
+}
