@@ -1,0 +1,110 @@
+import * as net from 'node:net';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Connection } from '../../src/client/connection.js';
+import { SluiceConnectionError, SluiceProtocolError, SluiceRequestTimeoutError } from '../../src/client/errors.js';
+import { nullLogger } from '../../src/client/logger.js';
+import { ApiKey, ListOffsetsApi } from '../../src/protocol/index.js';
+import { FakeBroker } from './fake-broker.js';
+
+let fake: FakeBroker;
+const open: Connection[] = [];
+
+function connection(port: number, requestTimeout = 2000): Connection {
+  const c = new Connection({ host: '127.0.0.1', port, clientId: 'unit', connectionTimeout: 1000, requestTimeout, logger: nullLogger });
+  open.push(c);
+  return c;
+}
+
+const listOffsets = (partition: number) => ({ isolationLevel: 0, topics: [{ name: 't', partitions: [{ partition, timestamp: -1 }] }] });
+const answer = (partition: number, offset: number) => ({
+  topics: [{ name: 't', partitions: [{ partition, errorCode: 0, errorMessage: null, timestamp: -1, offset }] }],
+});
+
+beforeEach(async () => {
+  fake = new FakeBroker();
+  await fake.start();
+});
+afterEach(async () => {
+  for (const c of open.splice(0)) c.close();
+  await fake.stop();
+});
+
+describe('Connection', () => {
+  it('sends ApiVersions first, then pipelines requests and matches responses', async () => {
+    const gates: Array<() => void> = [];
+    fake.handler = (r) =>
+      new Promise((resolve) => gates.push(() => resolve(answer(r.decoded.topics[0].partitions[0].partition, 100 + r.decoded.topics[0].partitions[0].partition))));
+    const c = connection(fake.port);
+    await c.connect();
+    expect(fake.requests[0]!.apiKey).toBe(ApiKey.ApiVersions);
+    const replies = [0, 1, 2, 3, 4].map((p) => c.send(ListOffsetsApi, listOffsets(p)));
+    // All five are on the wire before any response: pipelined, not one at a time.
+    await new Promise((r) => setTimeout(r, 50));
+    expect(fake.of(ApiKey.ListOffsets)).toHaveLength(5);
+    expect(c.inFlight).toBe(5);
+    for (const open of gates) open();
+    const results = await Promise.all(replies);
+    expect(results.map((r) => r.topics[0]!.partitions[0]!.offset)).toEqual([100, 101, 102, 103, 104]);
+    expect(new Set(fake.requests.map((r) => r.correlationId)).size).toBe(fake.requests.length);
+    expect(fake.requests.every((r) => r.clientId === 'unit')).toBe(true);
+  });
+
+  it('times out a request that gets no answer, and keeps serving others', async () => {
+    fake.handler = (r) => (r.decoded.topics[0].partitions[0].partition === 0 ? null : answer(1, 7));
+    const c = connection(fake.port, 150);
+    await c.connect();
+    const started = Date.now();
+    const error = await c.send(ListOffsetsApi, listOffsets(0)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SluiceRequestTimeoutError);
+    expect((error as SluiceRequestTimeoutError).retriable).toBe(true);
+    expect((error as Error).message).toMatch(/ListOffsets request to 127\.0\.0\.1:\d+ timed out after 150 ms/);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(140);
+    // the fake answers in order, so the stuck request blocks later answers on this socket; use a new one
+    fake.handler = () => answer(1, 7);
+    const c2 = connection(fake.port, 1000);
+    await c2.connect();
+    expect((await c2.send(ListOffsetsApi, listOffsets(1))).topics[0]!.partitions[0]!.offset).toBe(7);
+  });
+
+  it('reports a refused connection in plain words', async () => {
+    const port = await new Promise<number>((resolve) => {
+      const s = net.createServer().listen(0, '127.0.0.1', () => {
+        const p = (s.address() as net.AddressInfo).port;
+        s.close(() => resolve(p));
+      });
+    });
+    const error = await connection(port).connect().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SluiceConnectionError);
+    expect((error as Error).message).toBe(`cannot reach broker 127.0.0.1:${port}: connection refused`);
+    expect((error as SluiceConnectionError).code).toBe('ECONNREFUSED');
+    expect((error as SluiceConnectionError).retriable).toBe(true);
+  });
+
+  it('fails in-flight requests with a retriable connection error when the broker goes away', async () => {
+    fake.handler = () => null;
+    const c = connection(fake.port);
+    await c.connect();
+    const pending = c.send(ListOffsetsApi, listOffsets(0));
+    await new Promise((r) => setTimeout(r, 20));
+    for (const s of fake.sockets) s.destroy();
+    const error = await pending.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SluiceConnectionError);
+    expect((error as SluiceConnectionError).retriable).toBe(true);
+    expect(c.isClosed).toBe(true);
+  });
+
+  it('turns a whole-request error frame into a typed protocol error', async () => {
+    const c = connection(fake.port);
+    await c.connect();
+    // Write an error frame by hand for the next correlation id.
+    fake.handler = (r) => {
+      void import('../../src/protocol/index.js').then(({ encodeErrorResponseFrame, ProtocolError }) => {
+        for (const part of encodeErrorResponseFrame(r.correlationId, new ProtocolError('INVALID_REQUEST', 'nope'))) r.socket.write(part);
+      });
+      return null;
+    };
+    const error = await c.send(ListOffsetsApi, listOffsets(0)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SluiceProtocolError);
+    expect(error).toMatchObject({ code: 42, type: 'INVALID_REQUEST', retriable: false, message: 'nope' });
+  });
+});

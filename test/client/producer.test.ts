@@ -1,0 +1,125 @@
+// Producer against the fake broker: coalescing of concurrent sends, result offsets, ordering under retries.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { logLevel, Sluice, SluiceNumberOfRetriesExceeded } from '../../src/client/index.js';
+import { ApiKey, ErrorCode } from '../../src/protocol/index.js';
+import { decodeRecordBatches } from '../../src/records/index.js';
+import { FakeBroker, type FakeRequest } from './fake-broker.js';
+import { waitFor } from './helpers.js';
+
+let fake: FakeBroker;
+/** What the fake "stored", per partition, in append order. */
+let stored: Map<number, string[]>;
+
+beforeEach(async () => {
+  fake = new FakeBroker();
+  fake.topics = [{ name: 't', partitions: 2 }];
+  stored = new Map();
+  await fake.start();
+});
+afterEach(async () => fake.stop());
+
+function client(retries = 5) {
+  return new Sluice({ brokers: [`127.0.0.1:${fake.port}`], logLevel: logLevel.NOTHING, retry: { retries, initialRetryTime: 10, maxRetryTime: 50 } });
+}
+
+/** Appends every batch of a produce request; `fail(partition, attempt)` can return an error code instead. */
+async function appendAll(r: FakeRequest, fail: (partition: number) => number = () => 0) {
+  const topics = [];
+  for (const t of r.decoded.topics) {
+    const partitions = [];
+    for (const p of t.partitions) {
+      const errorCode = fail(p.partition);
+      const log = stored.get(p.partition) ?? [];
+      const baseOffset = log.length;
+      if (errorCode === 0) {
+        for (const batch of await decodeRecordBatches(p.records)) for (const rec of batch.records) log.push(rec.value!.toString());
+        stored.set(p.partition, log);
+      }
+      partitions.push({ partition: p.partition, errorCode, errorMessage: null, baseOffset: errorCode ? -1 : baseOffset, logAppendTime: -1, logStartOffset: 0 });
+    }
+    topics.push({ name: t.name, partitions });
+  }
+  return { topics, throttleTimeMs: 0 };
+}
+
+describe('producer accumulator', () => {
+  it('coalesces concurrent sends into one request with one batch per partition, in call order', async () => {
+    fake.handler = (r) => appendAll(r);
+    const producer = client().producer();
+    await producer.connect();
+    const sends = Array.from({ length: 50 }, (_, i) => producer.send({ topic: 't', messages: [{ partition: i % 2, value: `v${i}` }, { partition: i % 2, value: `w${i}` }] }));
+    const results = await Promise.all(sends);
+    const produces = fake.of(ApiKey.Produce);
+    expect(produces).toHaveLength(1);
+    const parts = produces[0]!.decoded.topics[0].partitions;
+    expect(parts.map((p: { partition: number }) => p.partition).sort()).toEqual([0, 1]);
+    for (const p of parts) expect(await decodeRecordBatches(p.records)).toHaveLength(1);
+    const expected = (partition: number) => Array.from({ length: 25 }, (_, k) => [`v${2 * k + partition}`, `w${2 * k + partition}`]).flat();
+    expect(stored.get(0)).toEqual(expected(0));
+    expect(stored.get(1)).toEqual(expected(1));
+    // each send learns the offset of its own first record
+    results.forEach((res, i) => expect(res).toEqual([{ topicName: 't', partition: i % 2, errorCode: 0, baseOffset: String(Math.floor(i / 2) * 2), logAppendTime: '-1', logStartOffset: '0' }]));
+    await producer.disconnect();
+  });
+
+  it('keeps later sends behind a retried batch: at most one request per partition in flight', async () => {
+    let attempts = 0;
+    let inFlight = 0;
+    let maxInFlight = 0;
+    fake.handler = async (r) => {
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      await new Promise((res) => setTimeout(res, 5));
+      inFlight--;
+      // the first two attempts fail retriably, as a leader move would
+      return appendAll(r, () => (attempts++ < 2 ? ErrorCode.NOT_LEADER_FOR_PARTITION : 0));
+    };
+    const producer = client().producer();
+    await producer.connect();
+    const sends: Promise<unknown>[] = [];
+    for (let i = 0; i < 30; i++) {
+      sends.push(producer.send({ topic: 't', messages: [{ partition: 0, value: String(i) }] }));
+      if (i % 7 === 0) await new Promise((res) => setImmediate(res)); // spread over several requests
+    }
+    await Promise.all(sends);
+    expect(stored.get(0)).toEqual(Array.from({ length: 30 }, (_, i) => String(i)));
+    expect(maxInFlight).toBe(1);
+    expect(fake.of(ApiKey.Metadata).length).toBeGreaterThan(1); // NOT_LEADER refreshed metadata
+    await producer.disconnect();
+  });
+
+  it('rejects the sends of a batch that keeps failing, after the configured retries', async () => {
+    fake.handler = (r) => appendAll(r, () => ErrorCode.NOT_ENOUGH_REPLICAS);
+    const producer = client(2).producer();
+    await producer.connect();
+    const error = await producer.send({ topic: 't', messages: [{ partition: 1, value: 'x' }] }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SluiceNumberOfRetriesExceeded);
+    expect((error as { cause: { type: string } }).cause.type).toBe('NOT_ENOUGH_REPLICAS');
+    expect(fake.of(ApiKey.Produce)).toHaveLength(3);
+    await producer.disconnect();
+  });
+
+  it('acks=0 resolves once written, with an empty result, and the broker is not waited for', async () => {
+    fake.handler = (r) => {
+      void appendAll(r);
+      return null; // the broker sends nothing for acks=0
+    };
+    const producer = client().producer();
+    await producer.connect();
+    expect(await producer.send({ topic: 't', acks: 0, messages: [{ partition: 0, value: 'fire' }] })).toEqual([]);
+    await waitFor(() => stored.get(0)?.length === 1);
+    expect(fake.of(ApiKey.Produce)[0]!.decoded.acks).toBe(0);
+    await producer.disconnect();
+  });
+
+  it('rejects invalid input without sending anything', async () => {
+    const producer = client().producer();
+    await expect(producer.send({ topic: 't', messages: [{ value: 'x' }] })).rejects.toThrow(/disconnected/);
+    await producer.connect();
+    await expect(producer.send({ topic: 't', messages: [] })).rejects.toThrow(/Invalid messages array/);
+    await expect(producer.send({ topic: 't', messages: [{ partition: 5, value: 'x' }] })).rejects.toThrow(/has 2 partitions/);
+    await expect(producer.send({ topic: 't', acks: 2, messages: [{ value: 'x' }] })).rejects.toThrow(/acks/);
+    expect(fake.of(ApiKey.Produce)).toHaveLength(0);
+    await producer.disconnect();
+  });
+});
