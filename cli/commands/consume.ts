@@ -1,0 +1,226 @@
+// `sluice consume <topic>`: prints records as text, JSON lines or raw bytes. Without a group it reads
+// exactly the partitions and offsets asked for (and, with -e/--until, stops at a bound fixed when it
+// starts); with --group it joins the group and commits what it printed, also on Ctrl-C.
+import { Option, type Command } from 'commander';
+import { action, choiceOption, subcommand, withBrokers, type Context } from '../lib/command.js';
+import { UsageError } from '../lib/errors.js';
+import { parseChoice, parseInteger } from '../lib/options.js';
+import { formatCount, jsonLine } from '../lib/output.js';
+import { boundsOf, offsetsAtTime, type PartitionRange } from '../lib/ranges.js';
+import { headerPairs, recordToJson } from '../lib/records.js';
+import { connectAdmin, createClient, requireTopic, type AdminClient, type ConsumerClient, type EachBatchPayload, type KafkaMessage } from '../lib/sdk.js';
+import { TIME_HELP, timeOption } from '../lib/time.js';
+
+const FORMATS = ['text', 'json', 'raw'] as const;
+type Format = (typeof FORMATS)[number];
+
+interface ConsumeOptions {
+  fromBeginning?: boolean;
+  offset?: number;
+  since?: number;
+  until?: number;
+  partition?: number;
+  group?: string;
+  maxMessages?: number;
+  exitAtEnd?: boolean;
+  format: Format;
+  printKey?: boolean;
+  printHeaders?: boolean;
+  keySeparator: string;
+}
+
+export function register(program: Command): void {
+  const cmd = subcommand(program, 'consume', 'print records of a topic (new ones by default; see --from-beginning, --offset, --since)')
+    .argument('<topic>', 'topic to read')
+    .option('--from-beginning', 'start at the earliest record')
+    .option('-o, --offset <n>', 'start at this offset (negative: that many records before the end)', parseInteger('offset'))
+    .option('--since <time>', `start at the first record at or after ${TIME_HELP}`, timeOption)
+    .option('--until <time>', 'stop before the first record at or after this time (same forms as --since)', timeOption)
+    .option('-p, --partition <n>', 'read only this partition', parseInteger('partition', 0))
+    .option('-g, --group <group>', 'join this consumer group: share partitions with its members and commit offsets')
+    .option('-n, --max-messages <n>', 'stop after this many records', parseInteger('max-messages', 1))
+    .option('-e, --exit-at-end', 'stop when caught up with the end of the log (as it was at start)')
+    .addOption(choiceOption('--format <format>', 'text: value per line; json: one object per record; raw: value bytes only', FORMATS, parseChoice('format', FORMATS)).default('text'))
+    .option('--print-key', 'text format: print the key before the value')
+    .option('--print-headers', 'text format: print headers (k=v,…) before the value')
+    .addOption(new Option('--key-separator <sep>', 'text format: between key/headers and value').default('\t', 'tab'))
+    .addHelpText('after', `\nExamples:\n  sluice consume orders --from-beginning -e\n  sluice consume orders --since 15m --format json\n  sluice consume orders --group billing`);
+  withBrokers(cmd).action(action(consume));
+}
+
+function validate(opts: ConsumeOptions): void {
+  const starts = [opts.fromBeginning && '--from-beginning', opts.offset !== undefined && '--offset', opts.since !== undefined && '--since'].filter(Boolean);
+  if (starts.length > 1) throw new UsageError(`${starts.join(' and ')} both say where to start: give one`);
+  if (opts.group && opts.offset !== undefined) throw new UsageError('--offset cannot be used with --group (use `sluice groups reset-offsets` to move a group)');
+  if (opts.group && opts.partition !== undefined) throw new UsageError('--partition cannot be used with --group: the group assigns partitions');
+  if (opts.group && opts.since !== undefined) throw new UsageError('--since cannot be used with --group (use `sluice groups reset-offsets --to-datetime`)');
+  if (opts.since !== undefined && opts.until !== undefined && opts.until <= opts.since) throw new UsageError('--until must be later than --since');
+}
+
+/** Start and end offsets of every partition to read. */
+async function plan(admin: AdminClient, topic: string, opts: ConsumeOptions): Promise<PartitionRange[]> {
+  const bounds = await boundsOf(admin, topic, opts.partition);
+  const since = opts.since !== undefined ? await offsetsAtTime(admin, topic, opts.since) : undefined;
+  const until = opts.until !== undefined ? await offsetsAtTime(admin, topic, opts.until) : undefined;
+  return bounds.map(({ partition, low, high }) => {
+    let start = high;
+    if (opts.fromBeginning) start = low;
+    else if (opts.offset !== undefined) start = opts.offset < 0 ? Math.max(low, high + opts.offset) : Math.min(Math.max(opts.offset, low), high);
+    else if (since) start = since.get(partition) ?? high;
+    let end = Infinity;
+    if (opts.exitAtEnd) end = high;
+    // --until in the past is a fixed bound; in the future the log is followed and records filtered by time.
+    if (until && opts.until! <= Date.now()) end = Math.min(end, until.get(partition) ?? high);
+    return { partition, start, end, low, high };
+  });
+}
+
+class Printer {
+  count = 0;
+  constructor(
+    private readonly ctx: Context,
+    private readonly topic: string,
+    private readonly opts: ConsumeOptions,
+  ) {}
+
+  /** Renders messages into one write. */
+  print(partition: number, messages: KafkaMessage[]): void {
+    const out: Array<Buffer | string> = [];
+    const sep = this.opts.keySeparator;
+    for (const m of messages) {
+      if (this.opts.format === 'json') {
+        out.push(jsonLine(recordToJson({ topic: this.topic, partition, offset: m.offset, timestamp: m.timestamp, key: m.key, value: m.value, headers: m.headers })));
+        continue;
+      }
+      if (this.opts.format === 'raw') {
+        if (m.value) out.push(m.value);
+        continue;
+      }
+      if (this.opts.printHeaders) {
+        out.push(headerPairs(m.headers).map(([k, v]) => `${k}=${v === null ? '' : v.toString()}`).join(','), sep);
+      }
+      if (this.opts.printKey) out.push(m.key ?? 'null', sep);
+      out.push(m.value ?? 'null', '\n');
+    }
+    this.count += messages.length;
+    if (out.length > 0) this.ctx.stdout.write(Buffer.concat(out.map((x) => (typeof x === 'string' ? Buffer.from(x) : x))));
+  }
+}
+
+async function consume(ctx: Context, topic: string, opts: ConsumeOptions): Promise<void> {
+  validate(opts);
+  const admin = await connectAdmin(ctx);
+  await requireTopic(admin, topic);
+  const ranges = opts.group ? [] : await plan(admin, topic, opts);
+  const client = createClient(ctx, { retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2000 } });
+  const consumer = client.consumer({
+    ...(opts.group ? { groupId: opts.group } : {}),
+    maxWaitTimeInMs: opts.group && opts.exitAtEnd ? 500 : 2000,
+    maxBytesPerPartition: 4 * 1024 * 1024,
+  });
+  ctx.onCleanup(() => consumer.disconnect());
+  const printer = new Printer(ctx, topic, opts);
+  const { done } = opts.group ? await runGroup(ctx, consumer, topic, opts, printer) : await runAssigned(consumer, topic, ranges, opts, printer);
+  await stopOn(ctx, done);
+  await consumer.stop();
+  ctx.info(`consumed ${formatCount(printer.count)} record${printer.count === 1 ? '' : 's'}${opts.group ? ` (group '${opts.group}', offsets committed)` : ''}`);
+}
+
+/** Waits for the run to finish, or for Ctrl-C / SIGTERM (a second Ctrl-C exits at once). */
+function stopOn(ctx: Context, done: Promise<void>): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let signals = 0;
+    const onSignal = () => {
+      if (++signals > 1) process.exit(130);
+      resolve();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    done.then(resolve, reject);
+  });
+}
+
+interface Finish {
+  promise: Promise<void>;
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
+function finisher(): Finish {
+  let resolve!: () => void;
+  let reject!: (err: unknown) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+async function runAssigned(consumer: ConsumerClient, topic: string, ranges: PartitionRange[], opts: ConsumeOptions, printer: Printer): Promise<{ done: Promise<void> }> {
+  const finish = finisher();
+  const live = new Map(ranges.filter((r) => r.start < r.end).map((r) => [r.partition, r]));
+  const max = opts.maxMessages ?? Infinity;
+  if (live.size === 0) return { done: Promise.resolve() };
+  if (!consumer.assign) throw new Error('this SDK cannot assign partitions');
+  await consumer.connect();
+  consumer.assign([{ topic, partitions: [...live.keys()] }]);
+  for (const r of live.values()) consumer.seek({ topic, partition: r.partition, offset: String(r.start) });
+  const until = opts.until;
+  await consumer.run({
+    eachBatch: async ({ batch, pause }: EachBatchPayload) => {
+      const range = live.get(batch.partition);
+      if (!range || printer.count >= max) return;
+      let messages = batch.messages;
+      let reachedEnd = false;
+      const endIdx = messages.findIndex((m) => Number(m.offset) >= range.end || (until !== undefined && Number(m.timestamp) >= until));
+      if (endIdx !== -1) {
+        messages = messages.slice(0, endIdx);
+        reachedEnd = true;
+      }
+      if (messages.length > max - printer.count) messages = messages.slice(0, max - printer.count);
+      printer.print(batch.partition, messages);
+      const last = messages.length > 0 ? Number(messages[messages.length - 1]!.offset) : -1;
+      if (reachedEnd || last + 1 >= range.end) {
+        live.delete(batch.partition);
+        pause?.();
+      }
+      if (printer.count >= max || live.size === 0) finish.resolve();
+    },
+  });
+  return { done: finish.promise };
+}
+
+async function runGroup(ctx: Context, consumer: ConsumerClient, topic: string, opts: ConsumeOptions, printer: Printer): Promise<{ done: Promise<void> }> {
+  const finish = finisher();
+  const max = opts.maxMessages ?? Infinity;
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: opts.fromBeginning === true });
+  // With -e in a group the partitions this member owns are not known up front: stop once every
+  // partition that delivered is at its high watermark and nothing new arrived for a while.
+  const caughtUp = new Map<number, boolean>();
+  let lastData = Date.now();
+  let idle: NodeJS.Timeout | undefined;
+  if (opts.exitAtEnd) {
+    idle = setInterval(() => {
+      if (Date.now() - lastData > 1500 && [...caughtUp.values()].every(Boolean)) finish.resolve();
+    }, 250);
+    ctx.onCleanup(() => clearInterval(idle));
+  }
+  await consumer.run({
+    autoCommit: true,
+    eachBatch: async ({ batch, resolveOffset }: EachBatchPayload) => {
+      lastData = Date.now();
+      if (printer.count >= max) return;
+      let messages = batch.messages;
+      if (opts.until !== undefined) messages = messages.filter((m) => Number(m.timestamp) < opts.until!);
+      if (messages.length > max - printer.count) messages = messages.slice(0, max - printer.count);
+      printer.print(batch.partition, messages);
+      const last = messages.length > 0 ? messages[messages.length - 1]!.offset : null;
+      if (last !== null) resolveOffset?.(last);
+      caughtUp.set(batch.partition, Number(batch.lastOffset?.() ?? last ?? -1) + 1 >= Number(batch.highWatermark));
+      if (printer.count >= max) finish.resolve();
+    },
+    eachBatchAutoResolve: false,
+  });
+  return { done: finish.promise };
+}
