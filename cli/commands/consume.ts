@@ -2,7 +2,7 @@
 // exactly the partitions and offsets asked for (and, with -e/--until, stops at a bound fixed when it
 // starts); with --group it joins the group and commits what it printed, also on Ctrl-C.
 import { Option, type Command } from 'commander';
-import { action, choiceOption, subcommand, withBrokers, type Context } from '../lib/command.js';
+import { action, choiceOption, flushed, subcommand, withBrokers, type Context } from '../lib/command.js';
 import { UsageError } from '../lib/errors.js';
 import { parseChoice, parseInteger } from '../lib/options.js';
 import { formatCount, jsonLine } from '../lib/output.js';
@@ -83,8 +83,8 @@ class Printer {
     private readonly opts: ConsumeOptions,
   ) {}
 
-  /** Renders messages into one write. */
-  print(partition: number, messages: KafkaMessage[]): void {
+  /** Renders messages into one write; resolves when stdout can take more (backpressure). */
+  print(partition: number, messages: KafkaMessage[]): Promise<void> | undefined {
     const out: Array<Buffer | string> = [];
     const sep = this.opts.keySeparator;
     for (const m of messages) {
@@ -103,7 +103,9 @@ class Printer {
       out.push(m.value ?? 'null', '\n');
     }
     this.count += messages.length;
-    if (out.length > 0) this.ctx.stdout.write(Buffer.concat(out.map((x) => (typeof x === 'string' ? Buffer.from(x) : x))));
+    if (out.length === 0) return undefined;
+    const ok = this.ctx.stdout.write(Buffer.concat(out.map((x) => (typeof x === 'string' ? Buffer.from(x) : x))));
+    return ok ? undefined : flushed(this.ctx.stdout);
   }
 }
 
@@ -178,7 +180,7 @@ async function runAssigned(consumer: ConsumerClient, topic: string, ranges: Part
         reachedEnd = true;
       }
       if (messages.length > max - printer.count) messages = messages.slice(0, max - printer.count);
-      printer.print(batch.partition, messages);
+      await printer.print(batch.partition, messages);
       const last = messages.length > 0 ? Number(messages[messages.length - 1]!.offset) : -1;
       if (reachedEnd || last + 1 >= range.end) {
         live.delete(batch.partition);
@@ -214,7 +216,7 @@ async function runGroup(ctx: Context, consumer: ConsumerClient, topic: string, o
       let messages = batch.messages;
       if (opts.until !== undefined) messages = messages.filter((m) => Number(m.timestamp) < opts.until!);
       if (messages.length > max - printer.count) messages = messages.slice(0, max - printer.count);
-      printer.print(batch.partition, messages);
+      await printer.print(batch.partition, messages);
       const last = messages.length > 0 ? messages[messages.length - 1]!.offset : null;
       if (last !== null) resolveOffset?.(last);
       caughtUp.set(batch.partition, Number(batch.lastOffset?.() ?? last ?? -1) + 1 >= Number(batch.highWatermark));

@@ -94,7 +94,7 @@ export function action<A extends unknown[]>(fn: Action<A>): (...args: unknown[])
     };
     // `sluice consume … | head` closes our stdout early: that is a normal way to stop.
     process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EPIPE') process.exit(process.exitCode ?? EXIT_OK);
+      if (err.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : EXIT_OK);
     });
     let code: number = EXIT_OK;
     try {
@@ -112,8 +112,28 @@ export function action<A extends unknown[]>(fn: Action<A>): (...args: unknown[])
         if (ctx.debug) stderr.write(`cleanup failed: ${debugDetails(err)}\n`);
       }
     }
+    await withTimeout(Promise.all([flushed(process.stdout), flushed(process.stderr)]), 30_000);
     process.exit(code);
   };
+}
+
+/**
+ * Resolves once everything written to `stream` has reached the OS. process.exit() drops what a pipe
+ * has not taken yet (pipe writes are asynchronous once the pipe is full), so commands wait for this.
+ */
+export function flushed(stream: NodeJS.WriteStream): Promise<void> {
+  if (stream.destroyed || stream.writableLength === 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      stream.off('drain', done);
+      stream.off('close', done);
+      stream.off('error', done);
+      resolve();
+    };
+    stream.on('drain', done);
+    stream.on('close', done);
+    stream.on('error', done);
+  });
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
