@@ -1,0 +1,98 @@
+// One valid request and response value for every API, for the protocol tests.
+import { ApiKey } from '../../src/protocol/index.js';
+import { buildRecordBatchSync } from '../../src/records/index.js';
+
+const batch = buildRecordBatchSync([{ key: Buffer.from('k'), value: Buffer.from('v'), timestamp: 1_700_000_000_000 }]);
+const bin = Buffer.from([1, 2, 3]);
+
+export const EXAMPLES: Record<number, { request: unknown; response: unknown }> = {
+  [ApiKey.ApiVersions]: {
+    request: {},
+    response: { errorCode: 0, apiVersions: [{ apiKey: 0, minVersion: 0, maxVersion: 0 }], brokerVersion: '0.1.0' },
+  },
+  [ApiKey.Metadata]: {
+    request: { topics: ['a'], allowAutoTopicCreation: true },
+    response: {
+      brokers: [{ nodeId: 0, host: '127.0.0.1', port: 9650 }],
+      clusterId: 'c',
+      controllerId: 0,
+      topics: [{ name: 'a', errorCode: 0, errorMessage: null, isInternal: false, partitions: [{ partition: 0, errorCode: 0, leader: 0, replicas: [0], isr: [0] }] }],
+    },
+  },
+  [ApiKey.CreateTopics]: {
+    request: { topics: [{ name: 'a', numPartitions: 2, replicationFactor: 1, configs: { 'retention.ms': '1000' } }], timeoutMs: 100, validateOnly: false },
+    response: { topics: [{ name: 'a', errorCode: 0, errorMessage: null }] },
+  },
+  [ApiKey.DeleteTopics]: {
+    request: { topics: ['a'], timeoutMs: 100 },
+    response: { topics: [{ name: 'a', errorCode: 3, errorMessage: 'gone' }] },
+  },
+  [ApiKey.DescribeConfigs]: {
+    request: { resources: [{ type: 'topic', name: 'a', configNames: ['flush'] }] },
+    response: {
+      resources: [{ type: 'topic', name: 'a', errorCode: 0, errorMessage: null, configs: [{ name: 'flush', value: 'os', readOnly: false, isDefault: true, source: 'default', isSensitive: false }] }],
+    },
+  },
+  [ApiKey.AlterConfigs]: {
+    request: { resources: [{ type: 'topic', name: 'a', configs: { flush: 'always', 'retention.ms': null } }], validateOnly: false },
+    response: { resources: [{ type: 'topic', name: 'a', errorCode: 0, errorMessage: null }] },
+  },
+  [ApiKey.Produce]: {
+    request: { acks: -1, timeoutMs: 100, topics: [{ name: 'a', partitions: [{ partition: 0, records: batch }] }] },
+    response: { topics: [{ name: 'a', partitions: [{ partition: 0, errorCode: 0, errorMessage: null, baseOffset: 5, logAppendTime: -1, logStartOffset: 0 }] }], throttleTimeMs: 0 },
+  },
+  [ApiKey.Fetch]: {
+    request: { maxWaitMs: 100, minBytes: 1, maxBytes: 1000, isolationLevel: 0, topics: [{ name: 'a', partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 100 }] }] },
+    response: {
+      throttleTimeMs: 0,
+      errorCode: 0,
+      topics: [{ name: 'a', partitions: [{ partition: 0, errorCode: 0, errorMessage: null, highWatermark: 1, lastStableOffset: 1, logStartOffset: 0, records: [batch] }] }],
+    },
+  },
+  [ApiKey.ListOffsets]: {
+    request: { isolationLevel: 0, topics: [{ name: 'a', partitions: [{ partition: 0, timestamp: -1 }] }] },
+    response: { topics: [{ name: 'a', partitions: [{ partition: 0, errorCode: 0, errorMessage: null, timestamp: -1, offset: 7 }] }] },
+  },
+  [ApiKey.FindCoordinator]: {
+    request: { key: 'g', keyType: 0 },
+    response: { errorCode: 0, errorMessage: null, nodeId: 0, host: 'h', port: 1 },
+  },
+  [ApiKey.JoinGroup]: {
+    request: { groupId: 'g', sessionTimeoutMs: 1000, rebalanceTimeoutMs: 1000, memberId: '', groupInstanceId: null, protocolType: 'consumer', protocols: [{ name: 'range', metadata: bin }], reason: null },
+    response: { errorCode: 0, errorMessage: null, generationId: 1, protocolType: 'consumer', protocolName: 'range', leader: 'm', memberId: 'm', members: [{ memberId: 'm', groupInstanceId: null, metadata: bin }] },
+  },
+  [ApiKey.SyncGroup]: {
+    request: { groupId: 'g', generationId: 1, memberId: 'm', groupInstanceId: null, protocolType: 'consumer', protocolName: 'range', assignments: [{ memberId: 'm', assignment: bin }] },
+    response: { errorCode: 0, errorMessage: null, protocolType: 'consumer', protocolName: 'range', assignment: bin },
+  },
+  [ApiKey.Heartbeat]: {
+    request: { groupId: 'g', generationId: 1, memberId: 'm', groupInstanceId: null },
+    response: { errorCode: 0, errorMessage: null },
+  },
+  [ApiKey.LeaveGroup]: {
+    request: { groupId: 'g', members: [{ memberId: 'm', groupInstanceId: null, reason: null }] },
+    response: { errorCode: 0, errorMessage: null, members: [{ memberId: 'm', groupInstanceId: null, errorCode: 0 }] },
+  },
+  [ApiKey.OffsetCommit]: {
+    request: { groupId: 'g', generationId: 1, memberId: 'm', groupInstanceId: null, topics: [{ name: 'a', partitions: [{ partition: 0, offset: 3, leaderEpoch: -1, metadata: null }] }] },
+    response: { topics: [{ name: 'a', partitions: [{ partition: 0, errorCode: 0, errorMessage: null }] }] },
+  },
+  [ApiKey.OffsetFetch]: {
+    request: { groupId: 'g', topics: [{ name: 'a', partitions: [0] }] },
+    response: { errorCode: 0, errorMessage: null, topics: [{ name: 'a', partitions: [{ partition: 0, offset: 3, metadata: null, errorCode: 0, logEndOffset: 5, lag: 2 }] }] },
+  },
+  [ApiKey.ListGroups]: {
+    request: { statesFilter: ['Stable'] },
+    response: { errorCode: 0, groups: [{ groupId: 'g', protocolType: 'consumer', groupState: 'Stable' }] },
+  },
+  [ApiKey.DescribeGroups]: {
+    request: { groups: ['g'] },
+    response: {
+      groups: [{ errorCode: 0, errorMessage: null, groupId: 'g', groupState: 'Stable', protocolType: 'consumer', protocolData: 'range', members: [{ memberId: 'm', groupInstanceId: null, clientId: 'c', clientHost: 'h', memberMetadata: bin, memberAssignment: bin }] }],
+    },
+  },
+  [ApiKey.DeleteGroups]: {
+    request: { groups: ['g'] },
+    response: { results: [{ groupId: 'g', errorCode: 0, errorMessage: null }] },
+  },
+};

@@ -1,0 +1,208 @@
+// Framing: exact bytes checked against an independent builder (a tiny msgpack writer written from the
+// spec, not @msgpack/msgpack), the FrameDecoder fed every possible split, and header errors.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  decodeRequestPayload,
+  decodeResponsePayload,
+  encodeErrorResponseFrame,
+  encodeRequestFrame,
+  encodeResponseFrame,
+  FetchApi,
+  FrameDecoder,
+  FramingError,
+  ProduceApi,
+  ProtocolError,
+  RequestHeaderError,
+} from '../../src/protocol/index.js';
+
+// --- independent msgpack writer (spec: github.com/msgpack/msgpack/blob/master/spec.md) ---
+type Mp = null | boolean | number | string | Mp[] | { [k: string]: Mp };
+
+function mp(value: Mp): Buffer {
+  if (value === null) return Buffer.from([0xc0]);
+  if (value === true) return Buffer.from([0xc3]);
+  if (value === false) return Buffer.from([0xc2]);
+  if (typeof value === 'number') {
+    if (value >= 0 && value <= 0x7f) return Buffer.from([value]);
+    if (value < 0 && value >= -32) return Buffer.from([value & 0xff]);
+    if (value >= 0 && value <= 0xff) return Buffer.from([0xcc, value]);
+    if (value >= 0 && value <= 0xffff) return Buffer.from([0xcd, value >> 8, value & 0xff]);
+    if (value >= 0 && value <= 0xffffffff) {
+      const b = Buffer.alloc(5);
+      b[0] = 0xce;
+      b.writeUInt32BE(value, 1);
+      return b;
+    }
+    if (value >= 0) {
+      const b = Buffer.alloc(9);
+      b[0] = 0xcf;
+      b.writeBigUInt64BE(BigInt(value), 1);
+      return b;
+    }
+    if (value >= -128) return Buffer.from([0xd0, value & 0xff]);
+    throw new Error('not needed here');
+  }
+  if (typeof value === 'string') {
+    const s = Buffer.from(value, 'utf8');
+    if (s.length < 32) return Buffer.concat([Buffer.from([0xa0 | s.length]), s]);
+    return Buffer.concat([Buffer.from([0xd9, s.length]), s]);
+  }
+  if (Array.isArray(value)) return Buffer.concat([Buffer.from([0x90 | value.length]), ...value.map(mp)]);
+  const entries = Object.entries(value);
+  return Buffer.concat([Buffer.from([0x80 | entries.length]), ...entries.flatMap(([k, v]) => [mp(k), mp(v)])]);
+}
+
+function frame(header: Mp, tail: Buffer = Buffer.alloc(0)): Buffer {
+  const doc = mp(header);
+  const prefix = Buffer.alloc(8);
+  prefix.writeUInt32BE(4 + doc.length + tail.length, 0);
+  prefix.writeUInt32BE(doc.length, 4);
+  return Buffer.concat([prefix, doc, tail]);
+}
+
+describe('frame bytes', () => {
+  it('ApiVersions request: u32 frame length, u32 header length, msgpack header map', () => {
+    const got = Buffer.concat(encodeRequestFrame({ apiKey: 18, apiVersion: 0, correlationId: 7, clientId: 'cli' }, {}));
+    const expected = frame({ apiKey: 18, apiVersion: 0, correlationId: 7, clientId: 'cli', body: {} });
+    expect(got.toString('hex')).toBe(expected.toString('hex'));
+    // Spelled out once: 0x85 = map of 5, 0xa6 'apiKey', 0x12 = 18, …
+    expect(got.subarray(8, 17)).toEqual(Buffer.from([0x85, 0xa6, ...Buffer.from('apiKey'), 0x12]));
+    expect(got.readUInt32BE(0)).toBe(got.length - 4);
+  });
+
+  it('Produce request: record bytes follow the header untouched, their length stated in the body', () => {
+    const records = Buffer.from('0011223344556677', 'hex');
+    const { body, tail } = ProduceApi.encodeRequest({ acks: -1, timeoutMs: 1000, topics: [{ name: 't', partitions: [{ partition: 2, records }] }] });
+    const chunks = encodeRequestFrame({ apiKey: 0, apiVersion: 0, correlationId: 300, clientId: null }, body, tail);
+    expect(chunks[1]).toBe(records); // the same Buffer object: never copied
+    const expected = frame(
+      { apiKey: 0, apiVersion: 0, correlationId: 300, clientId: null, body: { acks: -1, timeoutMs: 1000, topics: [{ name: 't', partitions: [{ partition: 2, recordsBytes: 8 }] }] } },
+      records,
+    );
+    expect(Buffer.concat(chunks).toString('hex')).toBe(expected.toString('hex'));
+  });
+
+  it('Fetch response: storage chunks become the tail in order; offsets above 2^32 are uint64', () => {
+    const a = Buffer.from('aaaa', 'hex');
+    const b = Buffer.from('bbbbbb', 'hex');
+    const big = 2 ** 40;
+    const { body, tail } = FetchApi.encodeResponse({
+      throttleTimeMs: 0,
+      errorCode: 0,
+      topics: [{ name: 't', partitions: [{ partition: 0, errorCode: 0, errorMessage: null, highWatermark: big, lastStableOffset: big, logStartOffset: 0, records: [a, b] }] }],
+    });
+    const got = Buffer.concat(encodeResponseFrame(9, body, tail));
+    const expected = frame(
+      {
+        correlationId: 9,
+        body: {
+          throttleTimeMs: 0,
+          errorCode: 0,
+          topics: [{ name: 't', partitions: [{ partition: 0, errorCode: 0, errorMessage: null, highWatermark: big, lastStableOffset: big, logStartOffset: 0, recordsBytes: 5 }] }],
+        },
+      },
+      Buffer.concat([a, b]),
+    );
+    expect(got.toString('hex')).toBe(expected.toString('hex'));
+  });
+
+  it('error response: { correlationId, error: { code, message } }', () => {
+    const got = Buffer.concat(encodeErrorResponseFrame(5, new ProtocolError('UNSUPPORTED_VERSION', 'nope')));
+    expect(got.toString('hex')).toBe(frame({ correlationId: 5, error: { code: 35, message: 'nope' } }).toString('hex'));
+    const decoded = decodeResponsePayload(got.subarray(4));
+    expect(decoded).toMatchObject({ correlationId: 5, error: { code: 35, message: 'nope' }, body: undefined });
+  });
+});
+
+describe('FrameDecoder', () => {
+  const frames = [
+    frame({ apiKey: 18, apiVersion: 0, correlationId: 1, clientId: 'a', body: {} }),
+    frame({ apiKey: 0, apiVersion: 0, correlationId: 2, clientId: 'b', body: { acks: 1 } }, Buffer.alloc(300, 0x5a)),
+    frame({ apiKey: 3, apiVersion: 0, correlationId: 3, clientId: null, body: { topics: null } }),
+  ];
+  const stream = Buffer.concat(frames);
+  const payloads = frames.map((f) => f.subarray(4).toString('hex'));
+
+  it('yields the same frames for a split at every byte offset', () => {
+    for (let i = 0; i <= stream.length; i++) {
+      const d = new FrameDecoder();
+      const out = [...d.push(stream.subarray(0, i)), ...d.push(stream.subarray(i))];
+      expect(out.map((p) => p.toString('hex')), `split at ${i}`).toEqual(payloads);
+      expect(d.pendingBytes).toBe(0);
+    }
+  });
+
+  it('yields the same frames for a split at every pair of offsets', () => {
+    for (let i = 0; i <= stream.length; i += 3) {
+      for (let j = i; j <= stream.length; j += 5) {
+        const d = new FrameDecoder();
+        const out = [stream.subarray(0, i), stream.subarray(i, j), stream.subarray(j)].flatMap((c) => d.push(c));
+        expect(out.map((p) => p.toString('hex'))).toEqual(payloads);
+      }
+    }
+  });
+
+  it('yields the same frames for any chunking (property)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: 64 }), { minLength: 1, maxLength: 40 }), (sizes) => {
+        const d = new FrameDecoder();
+        const out: Buffer[] = [];
+        let pos = 0;
+        for (let k = 0; pos < stream.length; k++) {
+          const size = sizes[k % sizes.length]!;
+          out.push(...d.push(stream.subarray(pos, pos + size)));
+          pos += size;
+        }
+        expect(out.map((p) => p.toString('hex'))).toEqual(payloads);
+      }),
+    );
+  });
+
+  it('counts the bytes of an incomplete frame as pending', () => {
+    const d = new FrameDecoder();
+    d.push(stream.subarray(0, 10));
+    expect(d.pendingBytes).toBe(6);
+  });
+
+  it('refuses a length over the limit as soon as the 4 length bytes are in, even one byte at a time', () => {
+    const d = new FrameDecoder(1000);
+    const prefix = Buffer.from([0x00, 0x10, 0x00, 0x00]);
+    expect(d.push(prefix.subarray(0, 1))).toEqual([]);
+    expect(d.push(prefix.subarray(1, 3))).toEqual([]);
+    expect(() => d.push(prefix.subarray(3))).toThrow(/exceeds the limit of 1000 bytes/);
+  });
+});
+
+describe('request header decoding', () => {
+  const payload = (header: Mp) => frame(header).subarray(4);
+
+  it('reads the header fields and leaves the tail as a view', () => {
+    const f = frame({ apiKey: 1, apiVersion: 0, correlationId: 42, clientId: 'x', body: { a: 1 } }, Buffer.from('tail'));
+    const d = decodeRequestPayload(f.subarray(4));
+    expect(d).toMatchObject({ apiKey: 1, apiVersion: 0, correlationId: 42, clientId: 'x', body: { a: 1 } });
+    expect(d.tail.toString()).toBe('tail');
+  });
+
+  it('no correlationId, a header that is not a map, or a bad header length → FramingError (close)', () => {
+    expect(() => decodeRequestPayload(payload({ apiKey: 1, apiVersion: 0 }))).toThrow(FramingError);
+    expect(() => decodeRequestPayload(payload([1, 2]))).toThrow(FramingError);
+    expect(() => decodeRequestPayload(Buffer.from([0, 0, 0, 9, 0x80]))).toThrow(FramingError);
+    expect(() => decodeRequestPayload(Buffer.from([0, 0]))).toThrow(FramingError);
+    expect(() => decodeRequestPayload(Buffer.from([0, 0, 0, 1, 0xc1]))).toThrow(FramingError);
+  });
+
+  it('a readable header with a bad field → RequestHeaderError carrying the correlationId', () => {
+    for (const bad of [{ apiKey: 'x' }, { apiKey: 70000 }, { apiVersion: -1 }, { clientId: 5 }]) {
+      let thrown: unknown;
+      try {
+        decodeRequestPayload(payload({ apiKey: 1, apiVersion: 0, correlationId: 11, clientId: 'c', ...bad } as Mp));
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toBeInstanceOf(RequestHeaderError);
+      expect((thrown as RequestHeaderError).correlationId).toBe(11);
+      expect((thrown as RequestHeaderError).type).toBe('INVALID_REQUEST');
+    }
+  });
+});
