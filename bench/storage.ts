@@ -1,0 +1,288 @@
+// Storage engine benchmark: PartitionLog against raw node:fs on the same disk, in the same run.
+// Run: `node --import tsx bench/storage.ts [--short] [--write]`
+//   --short  smaller volumes (about 1 min instead of several)
+//   --write  replace the "Storage engine" section of bench/RESULTS.md with the figures
+// Every figure is the median of RUNS runs. Raw baselines use one FileHandle and awaited positional
+// writes/reads of the same sizes, like the engine's appender; files live in os.tmpdir() (same disk as /work).
+import { execSync } from 'node:child_process';
+import { open, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FaultyFs, PartitionLog, DEFAULT_PARTITION_CONFIG, CHECKPOINT_FILE } from '../storage/index.js';
+import type { PartitionConfig } from '../storage/index.js';
+import { makeBatch } from '../test/storage/helpers.js';
+import { median, summarizeLatencies } from './lib/stats.js';
+import { table, writeResultsSection } from './lib/results.js';
+import { describeCommit, describeMachine, today } from './lib/machine.js';
+
+const SHORT = process.argv.includes('--short');
+const WRITE = process.argv.includes('--write');
+const RUNS = 3;
+const MiB = 1024 * 1024;
+const WRITE_BYTES = (SHORT ? 32 : 128) * MiB;
+const OPEN_BYTES = (SHORT ? 256 : 1024) * MiB;
+const GROUP_SECONDS = SHORT ? 1.5 : 3;
+const LOOKUPS = SHORT ? 2_000 : 10_000;
+const SIZES = [1024, 16 * 1024, 256 * 1024];
+
+const cfg = (overrides: Partial<PartitionConfig> = {}): PartitionConfig => ({ ...DEFAULT_PARTITION_CONFIG, retentionMs: -1, ...overrides });
+const seconds = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e9;
+const mbps = (bytes: number, s: number) => bytes / s / MiB;
+
+/** A pool of distinct valid batches of `size` bytes (the log owns appended buffers, so they are not reused while cached). */
+function batchPool(size: number, count: number): Buffer[] {
+  return Array.from({ length: count }, (_, i) => makeBatch({ payloadBytes: size - 61, tag: i }));
+}
+
+async function withDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), 'sluice-bench-storage-'));
+  try {
+    return await fn(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function rawWrite(size: number, pool: Buffer[]): Promise<number> {
+  return withDir(async (dir) => {
+    const fh = await open(join(dir, 'raw.log'), 'w+');
+    const n = WRITE_BYTES / size;
+    const start = process.hrtime.bigint();
+    for (let i = 0, pos = 0; i < n; i++, pos += size) await fh.write(pool[i % pool.length]!, 0, size, pos);
+    const s = seconds(start);
+    await fh.close();
+    return mbps(WRITE_BYTES, s);
+  });
+}
+
+async function appendWrite(size: number, pool: Buffer[]): Promise<number> {
+  return withDir(async (dir) => {
+    const log = await PartitionLog.open({ dir, topic: 'b', partition: 0, config: cfg() });
+    const n = WRITE_BYTES / size;
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < n; i++) await log.append(pool[i % pool.length]!);
+    const s = seconds(start);
+    await log.close();
+    return mbps(WRITE_BYTES, s);
+  });
+}
+
+async function writeThroughput(): Promise<string[][]> {
+  const rows: string[][] = [];
+  for (const size of SIZES) {
+    const pool = batchPool(size, Math.max(64, Math.min(1024, (64 * MiB) / size)));
+    const raw: number[] = [];
+    const log: number[] = [];
+    for (let run = 0; run < RUNS; run++) {
+      // Alternate the order so writeback pressure from one does not always land on the other.
+      if (run % 2 === 0) raw.push(await rawWrite(size, pool)), log.push(await appendWrite(size, pool));
+      else log.push(await appendWrite(size, pool)), raw.push(await rawWrite(size, pool));
+    }
+    const r = median(raw);
+    const l = median(log);
+    rows.push([`${size / 1024} KiB`, r.toFixed(0), l.toFixed(0), `${((l / r) * 100).toFixed(0)}%`, ((l * MiB) / size / 1000).toFixed(1)]);
+    console.error(`append ${size}: raw ${r.toFixed(0)} MiB/s, log ${l.toFixed(0)} MiB/s`);
+  }
+  return rows;
+}
+
+/** Raw fsync ceiling: write 1 KiB then fdatasync, in a loop. */
+async function rawFsyncRate(): Promise<number> {
+  return withDir(async (dir) => {
+    const fh = await open(join(dir, 'raw.log'), 'w+');
+    const buf = Buffer.alloc(1024, 7);
+    let n = 0;
+    const start = process.hrtime.bigint();
+    while (seconds(start) < GROUP_SECONDS) {
+      await fh.write(buf, 0, buf.length, n * 1024);
+      await fh.datasync();
+      n++;
+    }
+    const rate = n / seconds(start);
+    await fh.close();
+    return rate;
+  });
+}
+
+async function groupCommit(): Promise<{ appends: number; fsyncs: number }> {
+  return withDir(async (dir) => {
+    const fs = new FaultyFs();
+    const log = await PartitionLog.open({ dir, topic: 'b', partition: 0, config: cfg({ flush: { kind: 'always' } }), fs });
+    const pool = batchPool(1024, 256);
+    const before = fs.counts.sync;
+    let appends = 0;
+    const start = process.hrtime.bigint();
+    const appender = async () => {
+      while (seconds(start) < GROUP_SECONDS) await log.append(pool[appends++ % pool.length]!);
+    };
+    await Promise.all(Array.from({ length: 64 }, appender));
+    const s = seconds(start);
+    const fsyncs = fs.counts.sync - before;
+    await log.close();
+    return { appends: appends / s, fsyncs: fsyncs / s };
+  });
+}
+
+async function groupCommitRows(): Promise<string[][]> {
+  const raw: number[] = [];
+  const runs: { appends: number; fsyncs: number }[] = [];
+  for (let run = 0; run < RUNS; run++) {
+    raw.push(await rawFsyncRate());
+    runs.push(await groupCommit());
+  }
+  const appends = median(runs.map((r) => r.appends));
+  const fsyncs = median(runs.map((r) => r.fsyncs));
+  const perFsync = median(runs.map((r) => r.appends / r.fsyncs));
+  console.error(`group commit: ${appends.toFixed(0)} appends/s, ${fsyncs.toFixed(0)} fsyncs/s, raw ${median(raw).toFixed(0)}`);
+  return [[median(raw).toFixed(0), appends.toFixed(0), fsyncs.toFixed(0), perFsync.toFixed(1), `${((fsyncs / median(raw)) * 100).toFixed(0)}%`]];
+}
+
+/** Fills a partition with `bytes` of `size`-byte batches; returns its directory (inside `dir`). */
+async function fill(dir: string, bytes: number, size: number, config: PartitionConfig): Promise<PartitionLog> {
+  const log = await PartitionLog.open({ dir, topic: 'b', partition: 0, config, tailCacheBytes: 0 });
+  const pool = batchPool(size, 256);
+  for (let i = 0; i < bytes / size; i++) await log.append(pool[i % pool.length]!);
+  return log;
+}
+
+async function readThroughput(): Promise<{ rows: string[][]; lookups: string[][] }> {
+  return withDir(async (dir) => {
+    const log = await fill(join(dir, 'p'), WRITE_BYTES, 1024, cfg({ segmentBytes: 32 * MiB }));
+    const rawPath = join(dir, 'raw.log');
+    await writeFile(rawPath, Buffer.alloc(WRITE_BYTES, 3));
+    const raw: number[] = [];
+    const ours: number[] = [];
+    for (let run = 0; run < RUNS; run++) {
+      raw.push(await rawRead(rawPath));
+      ours.push(await logRead(log));
+    }
+    const r = median(raw);
+    const l = median(ours);
+    console.error(`read: raw ${r.toFixed(0)} MiB/s, log ${l.toFixed(0)} MiB/s`);
+    const lookups = await lookupLatency(log);
+    await log.close();
+    return { rows: [[r.toFixed(0), l.toFixed(0), `${((l / r) * 100).toFixed(0)}%`]], lookups };
+  });
+}
+
+async function rawRead(path: string): Promise<number> {
+  const fh = await open(path, 'r');
+  const start = process.hrtime.bigint();
+  let total = 0;
+  for (let pos = 0; pos < WRITE_BYTES; pos += MiB) {
+    const buf = Buffer.allocUnsafe(MiB);
+    total += (await fh.read(buf, 0, MiB, pos)).bytesRead;
+  }
+  const s = seconds(start);
+  await fh.close();
+  return mbps(total, s);
+}
+
+async function logRead(log: PartitionLog): Promise<number> {
+  const start = process.hrtime.bigint();
+  let total = 0;
+  let offset = log.logStartOffset;
+  while (offset < log.logEndOffset) {
+    const r = await log.read(offset, { maxBytes: MiB });
+    total += r.bytes;
+    const last = r.chunks[r.chunks.length - 1]!;
+    let pos = 0;
+    let lastOffset = 0;
+    while (pos < last.length) {
+      lastOffset = last.readUInt32BE(pos + 4) + last.readInt32BE(pos + 23);
+      pos += last.readInt32BE(pos + 8) + 12;
+    }
+    offset = lastOffset + 1;
+  }
+  return mbps(total, seconds(start));
+}
+
+async function lookupLatency(log: PartitionLog): Promise<string[][]> {
+  const samples: number[] = [];
+  for (let i = 0; i < LOOKUPS; i++) {
+    const offset = Math.floor(Math.random() * log.logEndOffset);
+    const start = process.hrtime.bigint();
+    const r = await log.read(offset, { maxBytes: 1 });
+    samples.push(seconds(start) * 1e6);
+    if (r.bytes === 0) throw new Error(`lookup of ${offset} returned nothing`);
+  }
+  const s = summarizeLatencies(samples);
+  return [[String(log.segmentCount), String(LOOKUPS), s.p50.toFixed(1), s.p99.toFixed(1)]];
+}
+
+async function openTimes(): Promise<string[][]> {
+  return withDir(async (dir) => {
+    const path = join(dir, 'p');
+    const log = await fill(path, OPEN_BYTES, 16 * 1024, cfg());
+    await log.close();
+    const clean: number[] = [];
+    const crash: number[] = [];
+    for (let run = 0; run < RUNS; run++) {
+      clean.push(await timeOpen(path));
+      // A crash before any checkpoint: no clean-shutdown flag and recovery point 0, so every batch is verified.
+      await writeFile(join(path, CHECKPOINT_FILE), JSON.stringify({ version: 1, topic: 'b', partition: 0, logStartOffset: 0, recoveryPoint: 0, cleanShutdown: false }));
+      crash.push(await timeOpen(path));
+    }
+    console.error(`open ${OPEN_BYTES / MiB} MiB: clean ${median(clean).toFixed(3)} s, crash ${median(crash).toFixed(3)} s`);
+    return [[`${OPEN_BYTES / MiB} MiB`, (median(clean) * 1000).toFixed(0), (median(crash) * 1000).toFixed(0), mbps(OPEN_BYTES, median(crash)).toFixed(0)]];
+  });
+}
+
+async function timeOpen(path: string): Promise<number> {
+  const start = process.hrtime.bigint();
+  const log = await PartitionLog.open({ dir: path, topic: 'b', partition: 0, config: cfg() });
+  const s = seconds(start);
+  if (log.sizeInBytes < OPEN_BYTES) throw new Error('partition lost data on open');
+  await log.close();
+  return s;
+}
+
+function sh(command: string): string {
+  try {
+    return execSync(command, { encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+async function main(): Promise<void> {
+  const started = process.hrtime.bigint();
+  const writes = await writeThroughput();
+  const group = await groupCommitRows();
+  const reads = await readThroughput();
+  const opens = await openTimes();
+  const body = [
+    `${today()}, commit ${describeCommit()}, ${describeMachine()}.`,
+    `\`nproc\` = ${sh('nproc')}; \`free -g\` total/available = ${sh("free -g | awk '/Mem:/ {print $2\"/\"$7}'")} GiB; \`df -h /work\`: ${sh("df -h /work | tail -1 | awk '{print $1\", \"$2\" size, \"$4\" free\"}'")} (ext4 on a virtual disk; os.tmpdir() is on the same disk).`,
+    'The machine is shared with other engineers\' builds and tests running at the same time: expect noise of ±20 %.',
+    `Command: \`node --import tsx bench/storage.ts${SHORT ? ' --short' : ''} --write\` (took ${seconds(started).toFixed(0)} s). Medians of ${RUNS} runs.`,
+    'Raw baselines use node:fs FileHandle positional writes/reads of the same sizes, awaited one at a time, on the same disk.',
+    'Page cache is warm (caches are not dropped on a shared machine), so read and flush-os figures measure the kernel path more than the device.',
+    '',
+    `### Append throughput, flush \`os\` (${WRITE_BYTES / MiB} MiB per run, one append awaited at a time; target ≥ 80 % of raw)`,
+    '',
+    table(['batch', 'raw write MiB/s', 'append MiB/s', 'append / raw', 'appends/s (k)'], writes),
+    '',
+    `### Flush \`always\`: 64 concurrent appenders of 1 KiB batches for ${GROUP_SECONDS} s`,
+    '',
+    'Raw = write 1 KiB + fdatasync in a loop (the device\'s fsync ceiling for one writer).',
+    '',
+    table(['raw fsyncs/s', 'appends/s', 'fsyncs/s', 'appends per fsync', 'fsyncs / raw'], group),
+    '',
+    `### Sequential read (${WRITE_BYTES / MiB} MiB partition of 1 KiB batches, 32 MiB segments, tail cache off, maxBytes 1 MiB; target ≥ 80 % of raw)`,
+    '',
+    table(['raw read MiB/s', 'log read MiB/s', 'log / raw'], reads.rows),
+    '',
+    '### Offset lookup latency (random offset, `read(offset, { maxBytes: 1 })`, from disk via the sparse index)',
+    '',
+    table(['segments', 'lookups', 'median µs', 'p99 µs'], reads.lookups),
+    '',
+    '### Open / recovery time (default config: 1 GiB segments, 16 KiB batches; target < 1 s after clean shutdown)',
+    '',
+    table(['partition', 'clean open ms', 'crash open ms (full CRC scan)', 'crash scan MiB/s'], opens),
+  ].join('\n');
+  process.stdout.write(`${body}\n`);
+  if (WRITE) writeResultsSection('Storage engine', body);
+}
+
+await main();
