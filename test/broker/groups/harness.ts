@@ -83,12 +83,17 @@ export async function isPending(p: Promise<unknown>): Promise<boolean> {
 /** Joins `n` members into a Stable group; the leader assigns `member → 'a<i>'`. */
 export async function stableGroup(h: Harness, groupId: string, n: number, o: JoinOptions = {}): Promise<JoinGroupResponse[]> {
   const pending = Array.from({ length: n }, () => join(h, groupId, o));
-  h.clock.advance(DELAY);
+  settle(h, groupId);
   const joins = await Promise.all(pending);
   const leader = joins.find((j) => j.leader === j.memberId)!;
   const assignments = Object.fromEntries(joins.map((j, i) => [j.memberId, `a${i}`]));
   await Promise.all(joins.map((j) => sync(h, groupId, j, j === leader ? assignments : {})));
   return joins;
+}
+
+/** Advances the clock window by window until the group's join completes (the initial window extends per arrival). */
+export function settle(h: Harness, groupId: string): void {
+  for (let i = 0; i < 1_000 && h.coordinator.groups.get(groupId)?.state === 'PreparingRebalance'; i++) h.clock.advance(DELAY);
 }
 
 export { ErrorCode };

@@ -1,0 +1,103 @@
+// Broker config validation, topic config parsing, and the handler registry's routing rules.
+import { describe, expect, it } from 'vitest';
+import { BrokerConfigError, parseFlushPolicy, resolveBrokerConfig } from '../../src/broker/index.js';
+import { apiVersionsHandler } from '../../src/broker/handlers/api-versions.js';
+import { BROKER_HANDLERS, HandlerRegistry } from '../../src/broker/handlers/index.js';
+import { applyConfigChanges, describeTopicConfigs, parseTopicConfig, partitionConfigFor } from '../../src/broker/topic-config.js';
+import { ApiKey } from '../../src/protocol/index.js';
+
+describe('resolveBrokerConfig', () => {
+  it('fills defaults and freezes', () => {
+    const c = resolveBrokerConfig({ dataDir: '/tmp/x' });
+    expect(c).toMatchObject({ host: '127.0.0.1', port: 9650, advertisedHost: '127.0.0.1', autoCreateTopics: true, defaultPartitions: 1, maxFrameBytes: 100 * 1024 * 1024 });
+    expect(c.topicDefaults.flush).toEqual({ kind: 'os' });
+    expect(Object.isFrozen(c)).toBe(true);
+    expect(Object.isFrozen(c.topicDefaults)).toBe(true);
+  });
+
+  it('advertises loopback for a wildcard host', () => {
+    expect(resolveBrokerConfig({ dataDir: '/tmp/x', host: '0.0.0.0' }).advertisedHost).toBe('127.0.0.1');
+  });
+
+  it('says clearly what is wrong', () => {
+    const bad: Array<[object, RegExp]> = [
+      [{}, /dataDir is required/],
+      [{ dataDir: '/x', port: 70000 }, /port must be between 0 and 65535, got 70000/],
+      [{ dataDir: '/x', port: '9650' }, /port must be an integer/],
+      [{ dataDir: '/x', flush: 'sometimes' }, /flush must be "always", "os" or a positive number of milliseconds/],
+      [{ dataDir: '/x', defaultPartitions: 0 }, /defaultPartitions must be between 1/],
+      [{ dataDir: '/x', autoCreateTopics: 'yes' }, /autoCreateTopics must be true or false/],
+      [{ dataDir: '/x', prot: 1 }, /prot is not a broker option/],
+      [{ dataDir: '/x', topicDefaults: { segmentBytes: 10 } }, /topicDefaults.segmentBytes must be between 1024/],
+    ];
+    for (const [options, message] of bad) {
+      expect(() => resolveBrokerConfig(options as never)).toThrow(BrokerConfigError);
+      expect(() => resolveBrokerConfig(options as never)).toThrow(message);
+    }
+  });
+
+  it('parses flush policies', () => {
+    expect(parseFlushPolicy('always')).toEqual({ kind: 'always' });
+    expect(parseFlushPolicy('os')).toEqual({ kind: 'os' });
+    expect(parseFlushPolicy('250')).toEqual({ kind: 'interval', ms: 250 });
+    expect(parseFlushPolicy('interval:50')).toEqual({ kind: 'interval', ms: 50 });
+    expect(() => parseFlushPolicy('0')).toThrow(BrokerConfigError);
+  });
+});
+
+describe('topic configs', () => {
+  const defaults = resolveBrokerConfig({ dataDir: '/x', flush: 'always' }).topicDefaults;
+
+  it('canonicalises values and refuses unknown keys and bad ranges', () => {
+    expect(parseTopicConfig('retention.ms', ' 1000 ')).toBe('1000');
+    expect(parseTopicConfig('flush', 'interval:20')).toBe('20');
+    expect(() => parseTopicConfig('retention.ms', '-2')).toThrow(/between -1 and/);
+    expect(() => parseTopicConfig('segment.bytes', '12')).toThrow(/between 1024/);
+    expect(() => parseTopicConfig('nope', '1')).toThrow(/unknown topic config "nope"/);
+    expect(() => parseTopicConfig('cleanup.policy', 'compact,delete')).toThrow(/not supported yet/);
+  });
+
+  it('maps overrides and inherited values onto the storage partition config', () => {
+    expect(partitionConfigFor({ 'segment.bytes': '4096', flush: '10' }, defaults)).toEqual({
+      segmentBytes: 4096,
+      segmentMs: defaults.segmentMs,
+      retentionMs: defaults.retentionMs,
+      retentionBytes: -1,
+      indexIntervalBytes: 4096,
+      flush: { kind: 'interval', ms: 10 },
+    });
+  });
+
+  it('applies incremental changes; null removes an override', () => {
+    expect(applyConfigChanges({ 'retention.ms': '5', flush: 'os' }, { 'retention.ms': null, 'segment.ms': '9' })).toEqual({ flush: 'os', 'segment.ms': '9' });
+  });
+
+  it('describes sources', () => {
+    const entries = describeTopicConfigs({ 'retention.ms': '5' }, 3, defaults, null);
+    const by = Object.fromEntries(entries.map((e) => [e.name, e]));
+    expect(by['retention.ms']).toMatchObject({ value: '5', source: 'topic' });
+    expect(by.flush).toMatchObject({ value: 'always', source: 'broker' });
+    expect(by['segment.bytes']).toMatchObject({ source: 'default', isDefault: true });
+    expect(by.partitions).toMatchObject({ value: '3' });
+  });
+});
+
+describe('handler registry', () => {
+  it('routes served APIs and explains the rest', () => {
+    const registry = new HandlerRegistry([apiVersionsHandler]);
+    expect(registry.route(ApiKey.ApiVersions, 0)).toBe(apiVersionsHandler);
+    expect(registry.route(ApiKey.ApiVersions, 3)).toEqual({ reason: 'ApiVersions version 3 is not supported (this broker serves 0..0)' });
+    expect(registry.route(ApiKey.JoinGroup, 0)).toEqual({ reason: 'JoinGroup (apiKey 11) is not implemented by this broker yet' });
+    expect(registry.route(4242, 0)).toEqual({ reason: 'unknown apiKey 4242' });
+    expect(registry.versions()).toEqual([{ apiKey: ApiKey.ApiVersions, minVersion: 0, maxVersion: 0 }]);
+  });
+
+  it('refuses two handlers for one API', () => {
+    expect(() => new HandlerRegistry([apiVersionsHandler, apiVersionsHandler])).toThrow(/two handlers/);
+  });
+
+  it('serves the broker APIs of this issue', () => {
+    const keys = new HandlerRegistry(BROKER_HANDLERS).versions().map((v) => v.apiKey);
+    for (const k of [0, 1, 2, 3, 18, 19, 20, 32, 33]) expect(keys).toContain(k);
+  });
+});
