@@ -1,0 +1,351 @@
+// The group coordinator: owns every group (group.ts), runs membership through the Rebalancer
+// (rebalance.ts), stores committed offsets (offsets-store.ts) and expires the offsets of groups that
+// stayed Empty longer than `offsetsRetentionMs`. Handlers call one method per API and send what it returns.
+import type {
+  DeleteGroupsRequest,
+  DeleteGroupsResponse,
+  DescribedGroup,
+  DescribeGroupsRequest,
+  DescribeGroupsResponse,
+  HeartbeatRequest,
+  HeartbeatResponse,
+  JoinGroupRequest,
+  JoinGroupResponse,
+  LeaveGroupRequest,
+  LeaveGroupResponse,
+  ListGroupsRequest,
+  ListGroupsResponse,
+  OffsetCommitRequest,
+  OffsetCommitResponse,
+  OffsetFetchRequest,
+  OffsetFetchResponse,
+  SyncGroupRequest,
+  SyncGroupResponse,
+} from '../../protocol/index.js';
+import { OFFSET_METADATA_MAX } from '../../protocol/index.js';
+import { Group } from './group.js';
+import { OffsetsStore, type OffsetCommitEntry } from './offsets-store.js';
+import { Rebalancer, type RebalanceConfig, type RequestContext } from './rebalance.js';
+import { groupError, joinError, OK, syncError, type GroupError } from './responses.js';
+import { systemScheduler, type Scheduler, type TimerHandle } from './scheduler.js';
+
+export type { RequestContext } from './rebalance.js';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export interface GroupCoordinatorConfig extends RebalanceConfig {
+  /** Offsets of a group Empty (no members, no commit) for this long are deleted. Kafka's offsets.retention.minutes. */
+  offsetsRetentionMs: number;
+  offsetsRetentionCheckIntervalMs: number;
+  /** Largest metadata string accepted with a committed offset. */
+  offsetMetadataMaxBytes: number;
+}
+
+export const DEFAULT_GROUP_COORDINATOR_CONFIG: Readonly<GroupCoordinatorConfig> = Object.freeze({
+  minSessionTimeoutMs: 100,
+  maxSessionTimeoutMs: 30 * 60 * 1000,
+  initialRebalanceDelayMs: 100,
+  maxGroupSize: 0,
+  offsetsRetentionMs: 7 * DAY_MS,
+  offsetsRetentionCheckIntervalMs: 10 * 60 * 1000,
+  offsetMetadataMaxBytes: OFFSET_METADATA_MAX,
+});
+
+export function resolveGroupCoordinatorConfig(config: Partial<GroupCoordinatorConfig> = {}): Readonly<GroupCoordinatorConfig> {
+  const c = { ...DEFAULT_GROUP_COORDINATOR_CONFIG, ...config };
+  for (const [key, value] of Object.entries(c)) {
+    if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`group coordinator config ${key} must be a non-negative integer, got ${value}`);
+  }
+  if (c.minSessionTimeoutMs > c.maxSessionTimeoutMs) throw new RangeError('minSessionTimeoutMs exceeds maxSessionTimeoutMs');
+  if (c.offsetsRetentionCheckIntervalMs === 0) throw new RangeError('offsetsRetentionCheckIntervalMs must be positive');
+  return Object.freeze(c);
+}
+
+/** What the coordinator needs to know about topics. */
+export interface TopicLookup {
+  /** The partition's log end offset, or undefined when the topic or partition does not exist. */
+  logEndOffset(topic: string, partition: number): number | undefined;
+}
+
+export interface GroupLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  debug(obj: object, msg?: string): void;
+}
+
+const silent: GroupLogger = { info() {}, warn() {}, debug() {} };
+
+export interface GroupCoordinatorOptions {
+  store: OffsetsStore;
+  topics: TopicLookup;
+  scheduler?: Scheduler;
+  config?: Partial<GroupCoordinatorConfig>;
+  logger?: GroupLogger;
+}
+
+export class GroupCoordinator {
+  readonly groups = new Map<string, Group>();
+  readonly config: Readonly<GroupCoordinatorConfig>;
+  private readonly store: OffsetsStore;
+  private readonly topics: TopicLookup;
+  private readonly scheduler: Scheduler;
+  private readonly logger: GroupLogger;
+  private readonly rebalancer: Rebalancer;
+  private status: 'new' | 'loading' | 'ready' | 'closed' = 'new';
+  private expiryTimer: TimerHandle | null = null;
+
+  constructor(options: GroupCoordinatorOptions) {
+    this.store = options.store;
+    this.topics = options.topics;
+    this.scheduler = options.scheduler ?? systemScheduler;
+    this.logger = options.logger ?? silent;
+    this.config = resolveGroupCoordinatorConfig(options.config);
+    this.rebalancer = new Rebalancer(this.groups, this.scheduler, this.config, {
+      generationCompleted: (group) => this.persistGroup(group),
+      log: (msg, fields) => this.logger.info(fields, msg),
+    });
+  }
+
+  /** Replays `__consumer_offsets`; groups found there come back Empty, at their last generation. */
+  async start(): Promise<void> {
+    this.status = 'loading';
+    const { records } = await this.store.load();
+    const now = this.scheduler.now();
+    for (const groupId of this.store.groupIds()) {
+      const record = this.store.groupRecord(groupId);
+      // A group active when the broker stopped becomes Empty now; one already Empty keeps its timestamp.
+      const group = new Group(groupId, record?.empty ? record.stateTimestamp : now);
+      group.generationId = record?.generationId ?? 0;
+      group.protocolType = record?.protocolType ?? null;
+      this.groups.set(groupId, group);
+    }
+    this.status = 'ready';
+    this.logger.info({ groups: this.groups.size, records }, 'group coordinator loaded __consumer_offsets');
+    this.armExpiry();
+  }
+
+  get ready(): boolean {
+    return this.status === 'ready';
+  }
+
+  join(req: JoinGroupRequest, ctx: RequestContext): Promise<JoinGroupResponse> {
+    const unavailable = this.unavailable();
+    return unavailable ? Promise.resolve(joinError(unavailable.name, req.memberId, unavailable.message)) : this.rebalancer.join(req, ctx);
+  }
+
+  sync(req: SyncGroupRequest): Promise<SyncGroupResponse> {
+    const unavailable = this.unavailable();
+    return unavailable ? Promise.resolve(syncError(unavailable.name, unavailable.message)) : this.rebalancer.sync(req);
+  }
+
+  heartbeat(req: HeartbeatRequest): HeartbeatResponse {
+    const unavailable = this.unavailable();
+    return unavailable ? groupError(unavailable.name, unavailable.message) : this.rebalancer.heartbeat(req);
+  }
+
+  leave(req: LeaveGroupRequest): LeaveGroupResponse {
+    const unavailable = this.unavailable();
+    return unavailable ? { ...groupError(unavailable.name, unavailable.message), members: [] } : this.rebalancer.leave(req);
+  }
+
+  async commitOffsets(req: OffsetCommitRequest): Promise<OffsetCommitResponse> {
+    const refusal = this.commitRefusal(req);
+    const now = this.scheduler.now();
+    const accepted: OffsetCommitEntry[] = [];
+    const topics = req.topics.map((t) => ({
+      name: t.name,
+      partitions: t.partitions.map((p) => {
+        const error = refusal ?? this.partitionCommitError(t.name, p.partition, p.offset, p.metadata);
+        if (!error) accepted.push({ topic: t.name, partition: p.partition, offset: p.offset, metadata: p.metadata });
+        return { partition: p.partition, ...(error ?? OK) };
+      }),
+    }));
+    if (accepted.length === 0) return { topics };
+    if (!this.groups.has(req.groupId)) this.groups.set(req.groupId, new Group(req.groupId, now));
+    try {
+      await this.store.commit(req.groupId, accepted, now);
+    } catch (err) {
+      this.logger.warn({ err, groupId: req.groupId }, 'offset commit failed to reach __consumer_offsets');
+      const failed = groupError('KAFKA_STORAGE_ERROR', `offsets not stored: ${(err as Error).message}`);
+      for (const t of topics) for (const p of t.partitions) if (p.errorCode === 0) Object.assign(p, failed);
+    }
+    return { topics };
+  }
+
+  fetchOffsets(req: OffsetFetchRequest): OffsetFetchResponse {
+    const unavailable = this.unavailable();
+    if (unavailable) return { ...groupError(unavailable.name, unavailable.message), topics: [] };
+    const wanted = req.topics ?? [...this.store.offsetsOf(req.groupId)].map(([name, parts]) => ({ name, partitions: [...parts.keys()].sort((a, b) => a - b) }));
+    return {
+      ...OK,
+      topics: wanted.map((t) => ({
+        name: t.name,
+        partitions: t.partitions.map((partition) => {
+          const committed = this.store.get(req.groupId, t.name, partition);
+          const logEndOffset = this.topics.logEndOffset(t.name, partition) ?? -1;
+          const offset = committed?.offset ?? -1;
+          const lag = offset >= 0 && logEndOffset >= 0 ? Math.max(0, logEndOffset - offset) : -1;
+          return { partition, offset, metadata: committed?.metadata ?? null, errorCode: 0, logEndOffset, lag };
+        }),
+      })),
+    };
+  }
+
+  listGroups(req: ListGroupsRequest): ListGroupsResponse {
+    const unavailable = this.unavailable();
+    if (unavailable) return { errorCode: groupError(unavailable.name).errorCode, groups: [] };
+    const filter = req.statesFilter?.map((s) => s.toLowerCase());
+    const groups = [...this.groups.values()]
+      .filter((g) => !filter || filter.length === 0 || filter.includes(g.state.toLowerCase()))
+      .map((g) => ({ groupId: g.groupId, protocolType: g.protocolType ?? '', groupState: g.state }));
+    return { errorCode: 0, groups };
+  }
+
+  describeGroups(req: DescribeGroupsRequest): DescribeGroupsResponse {
+    const unavailable = this.unavailable();
+    return { groups: req.groups.map((id) => (unavailable ? deadGroup(id, groupError(unavailable.name, unavailable.message)) : this.describe(id))) };
+  }
+
+  async deleteGroups(req: DeleteGroupsRequest): Promise<DeleteGroupsResponse> {
+    const unavailable = this.unavailable();
+    const results: DeleteGroupsResponse['results'] = [];
+    for (const groupId of req.groups) {
+      const error = unavailable ? groupError(unavailable.name, unavailable.message) : await this.deleteGroup(groupId);
+      results.push({ groupId, ...error });
+    }
+    return { results };
+  }
+
+  /** Deletes the offsets of groups Empty for the retention period, and forgets them. Returns the groups removed. */
+  async expireOffsets(): Promise<string[]> {
+    const now = this.scheduler.now();
+    const expired: string[] = [];
+    for (const group of [...this.groups.values()]) {
+      if (!group.is('Empty')) continue;
+      // An Empty group with no offsets left is forgotten at once (as Kafka does); one with offsets after retention.
+      const lastCommit = this.store.lastCommitTimestamp(group.groupId);
+      if (lastCommit >= 0 && now - Math.max(group.stateSince, lastCommit) < this.config.offsetsRetentionMs) continue;
+      try {
+        await this.store.deleteGroup(group.groupId, now);
+      } catch (err) {
+        this.logger.warn({ err, groupId: group.groupId }, 'could not expire group offsets');
+        continue;
+      }
+      if (this.groups.get(group.groupId) !== group || !group.is('Empty')) continue;
+      group.transitionTo('Dead', now);
+      this.groups.delete(group.groupId);
+      expired.push(group.groupId);
+    }
+    if (expired.length > 0) this.logger.info({ groups: expired }, 'expired offsets of groups empty longer than offsetsRetentionMs');
+    return expired;
+  }
+
+  /** Tombstones every group's offsets on a topic that was deleted. */
+  async topicDeleted(topic: string): Promise<void> {
+    await this.store.deleteTopic(topic, this.scheduler.now());
+  }
+
+  /** Answers pending joins/syncs with COORDINATOR_NOT_AVAILABLE, stops timers, waits for pending writes. */
+  async close(): Promise<void> {
+    if (this.status === 'closed') return;
+    this.status = 'closed';
+    this.expiryTimer?.cancel();
+    for (const group of this.groups.values()) this.rebalancer.shutdownGroup(group);
+    await this.store.drain();
+  }
+
+  private unavailable(): { name: 'COORDINATOR_LOAD_IN_PROGRESS' | 'COORDINATOR_NOT_AVAILABLE'; message: string } | null {
+    if (this.status === 'ready') return null;
+    if (this.status === 'closed') return { name: 'COORDINATOR_NOT_AVAILABLE', message: 'the group coordinator is shut down' };
+    return { name: 'COORDINATOR_LOAD_IN_PROGRESS', message: 'the group coordinator is loading __consumer_offsets' };
+  }
+
+  /** The error every partition of a commit gets, or null when the committer may commit. */
+  private commitRefusal(req: OffsetCommitRequest): GroupError | null {
+    const unavailable = this.unavailable();
+    if (unavailable) return groupError(unavailable.name, unavailable.message);
+    if (req.groupId === '') return groupError('INVALID_GROUP_ID', 'groupId must not be empty');
+    const group = this.groups.get(req.groupId);
+    if (req.generationId < 0 && req.memberId === '') {
+      // A standalone commit (admin tools, manually assigned consumers): only while nobody is in the group.
+      if (!group || group.is('Empty')) return null;
+      return groupError('UNKNOWN_MEMBER_ID', `group '${req.groupId}' has active members (${group.state}): a commit without a member id and generation is only accepted while it is Empty`);
+    }
+    if (!group) return groupError('UNKNOWN_MEMBER_ID', `group '${req.groupId}' does not exist: join it first, or commit with generationId -1 and memberId ''`);
+    return this.rebalancer.checkCommitter(group, req.generationId, req.memberId, req.groupInstanceId);
+  }
+
+  private partitionCommitError(topic: string, partition: number, offset: number, metadata: string | null): GroupError | null {
+    if (this.topics.logEndOffset(topic, partition) === undefined) {
+      return groupError('UNKNOWN_TOPIC_OR_PARTITION', `topic-partition ${topic}-${partition} does not exist`);
+    }
+    if (offset < 0) return groupError('INVALID_COMMIT_OFFSET_SIZE', `offset ${offset} is negative`);
+    if (metadata !== null && Buffer.byteLength(metadata) > this.config.offsetMetadataMaxBytes) {
+      return groupError('OFFSET_METADATA_TOO_LARGE', `metadata of ${Buffer.byteLength(metadata)} bytes exceeds ${this.config.offsetMetadataMaxBytes}`);
+    }
+    return null;
+  }
+
+  private describe(groupId: string): DescribedGroup {
+    const group = this.groups.get(groupId);
+    if (!group) return deadGroup(groupId, groupError('GROUP_ID_NOT_FOUND', `group '${groupId}' does not exist`));
+    const stable = group.is('Stable');
+    return {
+      ...OK,
+      groupId,
+      groupState: group.state,
+      protocolType: group.protocolType ?? '',
+      protocolData: stable ? (group.protocolName ?? '') : '',
+      members: [...group.members.values()].map((m) => ({
+        memberId: m.memberId,
+        groupInstanceId: m.groupInstanceId,
+        clientId: m.clientId,
+        clientHost: m.clientHost,
+        memberMetadata: stable ? group.metadataOf(m) : Buffer.alloc(0),
+        memberAssignment: stable ? m.assignment : Buffer.alloc(0),
+      })),
+    };
+  }
+
+  private async deleteGroup(groupId: string): Promise<GroupError> {
+    const group = this.groups.get(groupId);
+    if (!group) return groupError('GROUP_ID_NOT_FOUND', `group '${groupId}' does not exist`);
+    if (!group.is('Empty')) return groupError('NON_EMPTY_GROUP', `group '${groupId}' has ${group.size} member(s) (${group.state}): stop its consumers first`);
+    try {
+      await this.store.deleteGroup(groupId, this.scheduler.now());
+    } catch (err) {
+      return groupError('KAFKA_STORAGE_ERROR', `could not delete the offsets of '${groupId}': ${(err as Error).message}`);
+    }
+    if (this.groups.get(groupId) === group && group.is('Empty')) {
+      group.transitionTo('Dead', this.scheduler.now());
+      this.groups.delete(groupId);
+    }
+    return OK;
+  }
+
+  private persistGroup(group: Group): void {
+    const record = {
+      protocolType: group.protocolType,
+      generationId: group.generationId,
+      protocolName: group.protocolName,
+      empty: group.is('Empty'),
+      stateTimestamp: this.scheduler.now(),
+    };
+    this.store.putGroup(group.groupId, record).catch((err: unknown) => {
+      this.logger.warn({ err, groupId: group.groupId }, 'could not persist group metadata to __consumer_offsets');
+    });
+  }
+
+  private armExpiry(): void {
+    this.expiryTimer = this.scheduler.schedule(this.config.offsetsRetentionCheckIntervalMs, () => {
+      if (this.status !== 'ready') return;
+      void this.expireOffsets().finally(() => {
+        if (this.status === 'ready') this.armExpiry();
+      });
+    });
+  }
+}
+
+function deadGroup(groupId: string, error: GroupError): DescribedGroup {
+  return { ...error, groupId, groupState: 'Dead', protocolType: '', protocolData: '', members: [] };
+}

@@ -1,0 +1,91 @@
+// Record layout of the internal topic `__consumer_offsets`. Every record's key and value are msgpack
+// arrays whose first element says what the rest is (as Kafka's key/value versions do):
+//
+//   offset commit   key   [1, groupId, topic, partition]
+//                   value [0, offset, metadata (string|null), commitTimestamp (ms)]     null = tombstone
+//   group metadata  key   [2, groupId]
+//                   value [0, protocolType (string|null), generationId, protocolName (string|null),
+//                          empty (bool), stateTimestamp (ms)]                           null = tombstone
+//
+// The log is read as a compacted topic: on replay the last value of each key wins and a tombstone
+// removes the key. Unknown key types are skipped, so newer record kinds do not break older brokers.
+import { decode, encode } from '@msgpack/msgpack';
+
+export const OFFSET_KEY = 1;
+export const GROUP_KEY = 2;
+
+export interface CommittedOffset {
+  offset: number;
+  metadata: string | null;
+  commitTimestamp: number;
+}
+
+export interface GroupRecord {
+  protocolType: string | null;
+  generationId: number;
+  protocolName: string | null;
+  /** True when the record was written as the group became Empty. */
+  empty: boolean;
+  stateTimestamp: number;
+}
+
+export type OffsetsLogEntry =
+  | { kind: 'offset'; groupId: string; topic: string; partition: number; value: CommittedOffset | null }
+  | { kind: 'group'; groupId: string; value: GroupRecord | null };
+
+function bytes(value: unknown): Buffer {
+  const u8 = encode(value);
+  return Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength);
+}
+
+export function encodeOffsetKey(groupId: string, topic: string, partition: number): Buffer {
+  return bytes([OFFSET_KEY, groupId, topic, partition]);
+}
+
+export function encodeOffsetValue(v: CommittedOffset): Buffer {
+  return bytes([0, v.offset, v.metadata, v.commitTimestamp]);
+}
+
+export function encodeGroupKey(groupId: string): Buffer {
+  return bytes([GROUP_KEY, groupId]);
+}
+
+export function encodeGroupValue(v: GroupRecord): Buffer {
+  return bytes([0, v.protocolType, v.generationId, v.protocolName, v.empty, v.stateTimestamp]);
+}
+
+const isStr = (x: unknown): x is string => typeof x === 'string';
+const isInt = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x);
+const isNullableStr = (x: unknown): x is string | null => x === null || typeof x === 'string';
+
+/** Decodes one record of the internal topic; undefined for keys it does not understand or malformed bytes. */
+export function decodeEntry(key: Buffer | null, value: Buffer | null): OffsetsLogEntry | undefined {
+  if (key === null) return undefined;
+  let k: unknown;
+  let v: unknown = null;
+  try {
+    k = decode(key);
+    if (value !== null) v = decode(value);
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(k)) return undefined;
+  if (k[0] === OFFSET_KEY && isStr(k[1]) && isStr(k[2]) && isInt(k[3])) {
+    const base = { kind: 'offset' as const, groupId: k[1], topic: k[2], partition: k[3] };
+    if (v === null) return { ...base, value: null };
+    if (!Array.isArray(v) || !isInt(v[1]) || !isNullableStr(v[2]) || !isInt(v[3])) return undefined;
+    return { ...base, value: { offset: v[1], metadata: v[2], commitTimestamp: v[3] } };
+  }
+  if (k[0] === GROUP_KEY && isStr(k[1])) {
+    if (v === null) return { kind: 'group', groupId: k[1], value: null };
+    if (!Array.isArray(v) || !isNullableStr(v[1]) || !isInt(v[2]) || !isNullableStr(v[3]) || typeof v[4] !== 'boolean' || !isInt(v[5])) {
+      return undefined;
+    }
+    return {
+      kind: 'group',
+      groupId: k[1],
+      value: { protocolType: v[1], generationId: v[2], protocolName: v[3], empty: v[4], stateTimestamp: v[5] },
+    };
+  }
+  return undefined;
+}
