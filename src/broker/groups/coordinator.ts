@@ -93,6 +93,7 @@ export class GroupCoordinator {
   private readonly rebalancer: Rebalancer;
   private status: 'new' | 'loading' | 'ready' | 'closed' = 'new';
   private expiryTimer: TimerHandle | null = null;
+  private expiring = false;
 
   constructor(options: GroupCoordinatorOptions) {
     this.store = options.store;
@@ -336,12 +337,14 @@ export class GroupCoordinator {
     });
   }
 
+  /** The periodic expiry check; a check still running (awaiting the log) makes the next one skip. */
   private armExpiry(): void {
     this.expiryTimer = this.scheduler.schedule(this.config.offsetsRetentionCheckIntervalMs, () => {
       if (this.status !== 'ready') return;
-      void this.expireOffsets().finally(() => {
-        if (this.status === 'ready') this.armExpiry();
-      });
+      this.armExpiry();
+      if (this.expiring) return;
+      this.expiring = true;
+      void this.expireOffsets().finally(() => (this.expiring = false));
     });
   }
 }
