@@ -213,13 +213,14 @@ export abstract class PartitionCore {
     this.onDisk = { clean, recoveryPoint, logStartOffset: this.startOffset };
   }
 
-  protected async maybeRoll(bytes: number, offsets: number): Promise<void> {
+  /** Must the active segment roll before an append of `bytes` holding `offsets` offsets? (Synchronous: hot path.) */
+  protected needsRoll(bytes: number, offsets: number): boolean {
     const segment = this.active;
-    if (segment.size === 0) return;
+    if (segment.size === 0) return false;
     const full = segment.size + bytes > this.cfg.segmentBytes;
     const old = this.clock.now() - segment.rollBaseTime >= this.cfg.segmentMs;
     const overflow = this.endOffset + offsets - 1 - segment.baseOffset > MAX_RELATIVE_OFFSET;
-    if (full || old || overflow) await this.roll();
+    return full || old || overflow;
   }
 
   /**

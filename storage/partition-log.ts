@@ -69,8 +69,9 @@ export class PartitionLog extends PartitionCore {
   }
 
   private async writeBatches(buf: Buffer, parsed: ParsedBatches, leaderEpoch: number | undefined) {
-    await this.markDirty();
-    await this.maybeRoll(buf.length, parsed.offsetCount);
+    // Synchronous checks first: an append that needs neither pays for no extra await.
+    if (this.onDisk.clean) await this.markDirty();
+    if (this.needsRoll(buf.length, parsed.offsetCount)) await this.roll();
     const segment = this.active;
     const position = segment.size;
     const baseOffset = this.endOffset;
