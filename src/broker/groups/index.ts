@@ -8,3 +8,6 @@ export type { OffsetsLog, OffsetCommitEntry } from './offsets-store.js';
 export type { CommittedOffset, GroupRecord } from './offsets-codec.js';
 export { ManualScheduler, systemScheduler } from './scheduler.js';
 export type { Scheduler, TimerHandle } from './scheduler.js';
+export { startGroupService } from './service.js';
+export type { GroupService, GroupServiceOptions } from './service.js';
+export { openInternalLogs, PartitionOffsetsLog, INTERNAL_DIR } from './offsets-log.js';

@@ -1,0 +1,53 @@
+// What the broker's composition root calls: opens `__consumer_offsets`, replays it into a coordinator,
+// and closes both in order on stop (coordinator first: pending joins answered, writes drained).
+import type { Clock, FlushPolicy, Logger } from '../../../storage/index.js';
+import { GroupCoordinator, type GroupCoordinatorConfig } from './coordinator.js';
+import { openInternalLogs } from './offsets-log.js';
+import { OffsetsStore } from './offsets-store.js';
+import { systemScheduler, type Scheduler } from './scheduler.js';
+
+export interface GroupServiceOptions {
+  dataDir: string;
+  /** Flush policy of `__consumer_offsets` (the broker's default). */
+  flush: FlushPolicy;
+  clock: Clock;
+  logger: Logger;
+  /** The broker's topics: a partition's log end offset, undefined when it does not exist. */
+  topics: { log(topic: string, partition: number): { readonly logEndOffset: number } | undefined };
+  config?: Partial<GroupCoordinatorConfig>;
+  /** Timers for session/rebalance timeouts; default: real timers on the given clock. */
+  scheduler?: Scheduler;
+}
+
+export interface GroupService {
+  readonly coordinator: GroupCoordinator;
+  close(): Promise<void>;
+}
+
+export async function startGroupService(options: GroupServiceOptions): Promise<GroupService> {
+  const internal = await openInternalLogs(options);
+  const scheduler = options.scheduler ?? { now: () => options.clock.now(), schedule: systemScheduler.schedule };
+  const coordinator = new GroupCoordinator({
+    store: new OffsetsStore(internal.offsetsLog),
+    topics: { logEndOffset: (topic, partition) => options.topics.log(topic, partition)?.logEndOffset },
+    scheduler,
+    config: options.config,
+    logger: options.logger,
+  });
+  try {
+    await coordinator.start();
+  } catch (err) {
+    await internal.close().catch(() => undefined);
+    throw err;
+  }
+  return {
+    coordinator,
+    async close() {
+      try {
+        await coordinator.close();
+      } finally {
+        await internal.close();
+      }
+    },
+  };
+}
