@@ -13,6 +13,7 @@
 // validate, get an error response and the connection stays; a handler that throws unexpectedly
 // answers UNKNOWN_SERVER_ERROR and is logged. A client that stops sending in the middle of a frame is
 // disconnected after stallTimeoutMs.
+import { setMaxListeners } from 'node:events';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import {
@@ -57,6 +58,8 @@ export class Connection {
   private draining = false;
   private stallTimer: NodeJS.Timeout | undefined;
   private idleWaiters: Array<() => void> = [];
+  /** Aborted on close; every in-flight request of this connection listens to it. */
+  private readonly closing = new AbortController();
 
   constructor(
     private readonly socket: Socket,
@@ -65,6 +68,8 @@ export class Connection {
     this.peer = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
     this.logger = deps.logger.child({ peer: this.peer });
     this.decoder = new FrameDecoder(deps.config.maxFrameBytes);
+    // One listener per in-flight long poll (up to maxInFlightRequests): not a leak.
+    setMaxListeners(0, this.closing.signal);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => {
@@ -142,7 +147,7 @@ export class Connection {
       this.logger.debug({ apiKey: frame.apiKey, apiVersion: frame.apiVersion, reason: route.reason }, 'unsupported request');
       return encodeErrorResponseFrame(correlationId, new ProtocolError('UNSUPPORTED_VERSION', route.reason));
     }
-    const ctx: RequestContext = { header: frame, peer: this.peer, logger: this.logger };
+    const ctx: RequestContext = { header: frame, peer: this.peer, logger: this.logger, signal: this.closing.signal };
     try {
       const request = route.api.decodeRequest(frame.body, frame.tail, frame.apiVersion);
       const response = await route.handle(request, this.deps.broker, ctx);
@@ -235,6 +240,7 @@ export class Connection {
     this.closed = true;
     if (this.stallTimer) clearTimeout(this.stallTimer);
     this.backlog.length = 0;
+    this.closing.abort();
     this.logger.debug('connection closed');
     this.notifyIdle();
     this.deps.onClose(this);

@@ -75,6 +75,17 @@ describe('long-poll fetch', () => {
     expect((await pending).errorCode).toBe(0);
   });
 
+  it('a client that disconnects stops its long poll from waiting', async () => {
+    const leaving = await t.client();
+    void fetchPartition(leaving, 'poll', 0, 0, { maxWaitMs: 60_000 }).catch(() => undefined);
+    const waiters = (t.broker as unknown as { waiters: { size: number } }).waiters;
+    for (let i = 0; i < 50 && waiters.size === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(waiters.size).toBe(1);
+    leaving.destroy();
+    for (let i = 0; i < 100 && waiters.size > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(waiters.size).toBe(0);
+  });
+
   it('a stop() returns waiting fetches at once', async () => {
     const pending = fetchPartition(client, 'poll', 0, 0, { maxWaitMs: 20_000 });
     await new Promise((r) => setTimeout(r, 50));

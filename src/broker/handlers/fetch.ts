@@ -71,8 +71,11 @@ interface Armed {
   cancel(): void;
 }
 
-/** Registers a wake-up on every partition of the request before it reads (see the file comment). */
-function arm(request: FetchRequest, broker: BrokerContext): Armed {
+/**
+ * Registers a wake-up on every partition of the request before it reads (see the file comment).
+ * `signal` (the connection closing) ends the wait like a timeout: nobody is left to answer.
+ */
+function arm(request: FetchRequest, broker: BrokerContext, signal: AbortSignal): Armed {
   let woken = false;
   let resolveWait: ((woke: boolean) => void) | undefined;
   const partitions = request.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partition })));
@@ -81,17 +84,21 @@ function arm(request: FetchRequest, broker: BrokerContext): Armed {
     resolveWait?.(true);
   });
   let timer: NodeJS.Timeout | undefined;
+  const onAbort = () => resolveWait?.(false);
   return {
     wait(timeoutMs) {
       if (woken || broker.stopping) return Promise.resolve(true);
+      if (signal.aborted) return Promise.resolve(false);
       return new Promise<boolean>((resolve) => {
         resolveWait = resolve;
         timer = setTimeout(() => resolve(false), timeoutMs);
+        signal.addEventListener('abort', onAbort, { once: true });
       });
     },
     cancel() {
       unregister();
       if (timer) clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
     },
   };
 }
@@ -99,8 +106,8 @@ function arm(request: FetchRequest, broker: BrokerContext): Armed {
 export const fetchHandler = defineHandler(FetchApi, async (request, broker, ctx) => {
   const started = performance.now();
   for (;;) {
-    const canWait = request.maxWaitMs > 0 && !broker.stopping;
-    const armed = canWait ? arm(request, broker) : undefined;
+    const canWait = request.maxWaitMs > 0 && !broker.stopping && !ctx.signal.aborted;
+    const armed = canWait ? arm(request, broker, ctx.signal) : undefined;
     try {
       const round = await readAll(request, broker, ctx);
       const remaining = request.maxWaitMs - (performance.now() - started);

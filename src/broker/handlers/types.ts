@@ -36,6 +36,8 @@ export interface RequestContext {
   /** "host:port" of the client, for logs. */
   readonly peer: string;
   readonly logger: Logger;
+  /** Aborted when the client's connection closes: a long poll stops waiting for nobody. */
+  readonly signal: AbortSignal;
 }
 
 export interface Handler<Req = any, Res = any> {
