@@ -1,7 +1,8 @@
 // Pipelining: many requests sent without waiting are answered in request order, even when an earlier
 // one (a long poll) finishes after later ones; the in-flight cap applies backpressure, not errors.
+import { connect } from 'node:net';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ApiKey, ApiVersionsApi, FetchApi, ProduceApi } from '../../src/protocol/index.js';
+import { ApiKey, ApiVersionsApi, decodeResponsePayload, encodeRequestFrame, FetchApi, FrameDecoder, ProduceApi } from '../../src/protocol/index.js';
 import { batchOf, createTopic, readAll, startBroker, values, type TestBroker } from '../helpers/broker.js';
 import { removeTempDirs } from '../helpers/temp-dir.js';
 import type { WireClient } from '../helpers/wire-client.js';
@@ -51,5 +52,40 @@ describe('pipelining', () => {
     // The ApiVersions answer was ready at once but is written only after the fetch's.
     expect(fetchDone).toBe(true);
     expect(client.arrivals.indexOf(fetchId)).toBeLessThan(client.arrivals.length - 1);
+  });
+});
+
+describe('backpressure', () => {
+  it('stops reading a client that does not read its responses, and resumes when it does', async () => {
+    await createTopic(client, 'bp', 1, { 'max.message.bytes': String(2 * 1024 * 1024) });
+    const { body: produceBody, tail } = ProduceApi.encodeRequest({ acks: 1, timeoutMs: 1000, topics: [{ name: 'bp', partitions: [{ partition: 0, records: batchOf(['v'.repeat(256 * 1024)]) }] }] });
+    await client.send(ApiKey.Produce, 0, produceBody, tail);
+
+    const socket = connect({ port: t.port, host: '127.0.0.1' });
+    await new Promise((r) => socket.once('connect', r));
+    socket.pause();
+    const n = 200;
+    const pad = 'p'.repeat(100_000); // unknown body keys are ignored: a cheap way to make requests big
+    for (let i = 1; i <= n; i++) {
+      const body = { ...FetchApi.encodeRequest({ maxWaitMs: 0, minBytes: 1, maxBytes: 1 << 20, isolationLevel: 0, topics: [{ name: 'bp', partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 1 << 20 }] }] }).body as object, pad };
+      for (const chunk of encodeRequestFrame({ apiKey: ApiKey.Fetch, apiVersion: 0, correlationId: i, clientId: 'slow' }, body)) socket.write(chunk);
+    }
+    await new Promise((r) => setTimeout(r, 500));
+    // The broker stopped reading: most of our 20 MB of requests is still queued on our side.
+    expect(socket.writableLength).toBeGreaterThan(5 * 1024 * 1024);
+    // Other clients are served meanwhile.
+    expect((await client.request(ApiVersionsApi, {})).errorCode).toBe(0);
+
+    const decoder = new FrameDecoder(1 << 30);
+    const ids: number[] = [];
+    await new Promise<void>((resolve) => {
+      socket.on('data', (chunk: Buffer) => {
+        for (const payload of decoder.push(chunk)) ids.push(decodeResponsePayload(payload).correlationId);
+        if (ids.length === n) resolve();
+      });
+      socket.resume();
+    });
+    socket.destroy();
+    expect(ids).toEqual([...Array(n).keys()].map((i) => i + 1));
   });
 });
