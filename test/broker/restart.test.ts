@@ -1,4 +1,7 @@
 // Graceful stop and start on the same data directory keeps topics, configs and records.
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DescribeConfigsApi, MetadataApi } from '../../src/protocol/index.js';
 import { Broker } from '../../src/broker/index.js';
@@ -43,6 +46,35 @@ describe('restart', () => {
     const ok = await startBroker({ dataDir });
     expect(ok.port).toBeGreaterThan(0);
     await ok.stop();
+    await t.stop();
+  });
+
+  it('finishes a deletion interrupted by a crash, and adopts partitions topics.json does not know', async () => {
+    const dataDir = await tempDir();
+    let t = await startBroker({ dataDir });
+    let c = await t.client();
+    await createTopic(c, 'doomed', 1);
+    await createTopic(c, 'orphan', 2);
+    await produce(c, 'doomed', 0, batchOf(['x']));
+    await produce(c, 'orphan', 1, batchOf(['kept']));
+    await t.stop();
+    // As if the broker died after recording the deletion and before deleting the data, and as if
+    // topics.json had lost "orphan" (edited by hand, restored from an old backup…).
+    const file = JSON.parse(await readFile(join(dataDir, 'topics.json'), 'utf8'));
+    delete file.topics.doomed;
+    delete file.topics.orphan;
+    file.deleting = ['doomed'];
+    await writeFile(join(dataDir, 'topics.json'), JSON.stringify(file));
+
+    t = await startBroker({ dataDir });
+    c = await t.client();
+    expect(existsSync(join(dataDir, 'doomed-0'))).toBe(false);
+    const meta = await c.request(MetadataApi, { topics: null, allowAutoTopicCreation: false });
+    expect(meta.topics.map((x) => [x.name, x.partitions.length])).toEqual([['orphan', 2]]);
+    expect(values(await readAll(c, 'orphan', 1))).toEqual(['kept']);
+    const saved = JSON.parse(await readFile(join(dataDir, 'topics.json'), 'utf8'));
+    expect(saved.deleting).toBeUndefined();
+    expect(saved.topics.orphan.partitions).toBe(2);
     await t.stop();
   });
 });
