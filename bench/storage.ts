@@ -204,14 +204,7 @@ async function logRead(log: PartitionLog): Promise<number> {
   while (offset < log.logEndOffset) {
     const r = await log.read(offset, { maxBytes: MiB });
     total += r.bytes;
-    const last = r.chunks[r.chunks.length - 1]!;
-    let pos = 0;
-    let lastOffset = 0;
-    while (pos < last.length) {
-      lastOffset = last.readUInt32BE(pos + 4) + last.readInt32BE(pos + 23);
-      pos += last.readInt32BE(pos + 8) + 12;
-    }
-    offset = lastOffset + 1;
+    offset = r.nextOffset;
   }
   return mbps(total, seconds(start));
 }

@@ -10,6 +10,8 @@ export interface ReadResult {
   /** Whole record batches in order; a chunk may hold several batches. Concatenated: valid batch bytes. */
   chunks: Buffer[];
   bytes: number;
+  /** Offset after the last returned batch (the offset to read next); the requested offset when empty. */
+  nextOffset: number;
   logStartOffset: number;
   logEndOffset: number;
 }
@@ -32,14 +34,10 @@ export async function readLog(view: LogView, offset: number, options: { maxBytes
   }
   const maxOffset = Math.min(options.maxOffset ?? logEndOffset, logEndOffset);
   const maxBytes = Math.max(1, options.maxBytes);
-  const empty: ReadResult = { chunks: [], bytes: 0, logStartOffset, logEndOffset };
-  if (offset >= maxOffset) return empty;
-  if (offset >= cache.firstOffset) {
-    const chunks = cache.read(offset, maxBytes, maxOffset);
-    return { chunks, bytes: chunks.reduce((n, c) => n + c.length, 0), logStartOffset, logEndOffset };
-  }
-  const buf = await withSegment(view, offset, (s) => s.read(offset, maxBytes, maxOffset));
-  return buf.length === 0 ? empty : { chunks: [buf], bytes: buf.length, logStartOffset, logEndOffset };
+  if (offset >= maxOffset) return { chunks: [], bytes: 0, nextOffset: offset, logStartOffset, logEndOffset };
+  if (offset >= cache.firstOffset) return { ...cache.read(offset, maxBytes, maxOffset), logStartOffset, logEndOffset };
+  const { bytes, nextOffset } = await withSegment(view, offset, (s) => s.read(offset, maxBytes, maxOffset));
+  return { chunks: bytes.length === 0 ? [] : [bytes], bytes: bytes.length, nextOffset, logStartOffset, logEndOffset };
 }
 
 /** Earliest batch whose maxTimestamp >= timestamp, over segments in offset order. */

@@ -26,6 +26,14 @@ export function segmentFileName(baseOffset: number, suffix: string): string {
 /** Returned by lookups when the index entry does not point at the batch it claims: rebuild and retry. */
 export const INDEX_MISMATCH = Symbol('index-mismatch');
 
+const EMPTY = Buffer.alloc(0);
+
+/** Bytes of whole batches and the offset after the last of them. */
+export interface SegmentRead {
+  bytes: Buffer;
+  nextOffset: number;
+}
+
 export class Segment {
   readonly logPath: string;
   readonly indexPath: string;
@@ -222,45 +230,65 @@ export class Segment {
    * offset is below maxOffset. One positional read of about maxBytes + indexIntervalBytes from the index
    * entry; the result is a view of that read buffer (no copy).
    */
-  async read(offset: number, maxBytes: number, maxOffset: number): Promise<Buffer | typeof INDEX_MISMATCH> {
+  async read(offset: number, maxBytes: number, maxOffset: number): Promise<SegmentRead | typeof INDEX_MISMATCH> {
     const end = this.size;
     const { position, expected } = this.indexFloor(offset);
     const win = new FileWindow(this.fh);
     const span = maxBytes + this.indexIntervalBytes + BATCH_HEADER_SIZE;
+    const none = { bytes: EMPTY, nextOffset: offset };
     let pos = position;
     let first = true;
     for (;;) {
-      if (pos + LOOKUP_HEADER_BYTES > end) return Buffer.alloc(0);
+      if (pos + LOOKUP_HEADER_BYTES > end) return none;
       if (!win.has(pos, LOOKUP_HEADER_BYTES)) await win.load(pos, Math.min(span, end - pos));
-      if (!win.has(pos, LOOKUP_HEADER_BYTES)) return Buffer.alloc(0);
+      if (!win.has(pos, LOOKUP_HEADER_BYTES)) return none;
       const h = headerInfo(win.view(), pos - win.start, pos);
       if (h.size < BATCH_HEADER_SIZE || (first && h.baseOffset !== expected)) return INDEX_MISMATCH;
       first = false;
       if (h.lastOffset >= offset) break;
       pos += h.size;
     }
-    return this.collect(win, pos, end, maxBytes, maxOffset);
+    return this.collect(win, pos, end, maxBytes, maxOffset, offset);
   }
 
-  private async collect(win: FileWindow, start: number, end: number, maxBytes: number, maxOffset: number): Promise<Buffer> {
-    let pos = start;
-    let total = 0;
-    while (pos + LOOKUP_HEADER_BYTES <= end) {
-      if (!win.has(pos, LOOKUP_HEADER_BYTES)) break;
+  /**
+   * From the batch at `start`, takes whole batches within the limits. Instead of walking every header
+   * (a thousand per MiB of 1 KiB batches), it jumps to the furthest index entry that is certainly within
+   * both limits and walks only from there.
+   */
+  private async collect(win: FileWindow, start: number, end: number, maxBytes: number, maxOffset: number, offset: number): Promise<SegmentRead | typeof INDEX_MISMATCH> {
+    const jump = this.jumpTarget(win, start, maxBytes, maxOffset);
+    let pos = jump?.position ?? start;
+    let next = jump?.offset ?? offset;
+    while (pos + LOOKUP_HEADER_BYTES <= end && win.has(pos, LOOKUP_HEADER_BYTES)) {
       const h = headerInfo(win.view(), pos - win.start, pos);
+      if (jump && pos === jump.position && (h.baseOffset !== jump.offset || h.size < BATCH_HEADER_SIZE)) return INDEX_MISMATCH;
       if (h.lastOffset >= maxOffset) break;
+      const total = pos - start;
       if (total > 0 && total + h.size > maxBytes) break;
       if (!win.has(pos, h.size)) {
         if (total > 0) break;
         // The first batch is larger than the window: read exactly that batch.
         const whole = Buffer.allocUnsafe(h.size);
         const n = await this.fh.read(whole, 0, h.size, pos);
-        return n === h.size ? whole : Buffer.alloc(0);
+        return n === h.size ? { bytes: whole, nextOffset: h.lastOffset + 1 } : { bytes: EMPTY, nextOffset: offset };
       }
-      total += h.size;
       pos += h.size;
+      next = h.lastOffset + 1;
     }
-    return win.view().subarray(start - win.start, start - win.start + total);
+    return { bytes: win.view().subarray(start - win.start, pos - win.start), nextOffset: next };
+  }
+
+  /**
+   * The furthest index entry after `start` such that every batch before it fits in maxBytes from `start`, ends
+   * below maxOffset, and lies inside the loaded window. Entries are increasing in offset and position, so
+   * the smaller of the two floors satisfies both limits.
+   */
+  private jumpTarget(win: FileWindow, start: number, maxBytes: number, maxOffset: number): { position: number; offset: number } | undefined {
+    const limit = Math.min(start + maxBytes, win.start + win.length);
+    const k = Math.min(this.offsetIndex.floorByPosition(limit), this.offsetIndex.floor(maxOffset - this.baseOffset));
+    if (k < 0 || this.offsetIndex.positionAt(k) <= start) return undefined;
+    return { position: this.offsetIndex.positionAt(k), offset: this.baseOffset + this.offsetIndex.relAt(k) };
   }
 
   /** First batch (from the index hint on) whose maxTimestamp >= ts. */

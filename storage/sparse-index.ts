@@ -47,6 +47,21 @@ export class OffsetIndex {
     return found;
   }
 
+  /** Index of the last entry with position <= position, or -1. */
+  floorByPosition(position: number): number {
+    let lo = 0;
+    let hi = this.length - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.pos[mid]! <= position) {
+        found = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return found;
+  }
+
   /** Drops entries at or beyond `rel` or `position` (used by truncation). */
   truncateFrom(rel: number, position: number): void {
     while (this.length > 0 && (this.rel[this.length - 1]! >= rel || this.pos[this.length - 1]! >= position)) this.length--;

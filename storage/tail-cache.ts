@@ -47,11 +47,12 @@ export class TailCache {
    * Whole batches from the one holding `offset` (>= firstOffset), up to maxBytes (at least one batch), only
    * batches whose last offset is < maxOffset. Chunks are views into the cached buffers.
    */
-  read(offset: number, maxBytes: number, maxOffset: number): Buffer[] {
+  read(offset: number, maxBytes: number, maxOffset: number): { chunks: Buffer[]; bytes: number; nextOffset: number } {
     const chunks: Buffer[] = [];
     let total = 0;
+    let nextOffset = offset;
     let e = this.findEntry(offset);
-    if (e < 0) return chunks;
+    if (e < 0) return { chunks, bytes: 0, nextOffset };
     let b = this.entries[e]!.lastOffsets.findIndex((last) => last >= offset);
     for (; e < this.entries.length; e++, b = 0) {
       const entry = this.entries[e]!;
@@ -62,11 +63,14 @@ export class TailCache {
         if (entry.lastOffsets[b]! >= maxOffset || (total + taken > 0 && total + taken + size > maxBytes)) break;
         taken += size;
       }
-      if (taken > 0) chunks.push(entry.buffer.subarray(entry.positions[from]!, entry.positions[from]! + taken));
+      if (taken > 0) {
+        chunks.push(entry.buffer.subarray(entry.positions[from]!, entry.positions[from]! + taken));
+        nextOffset = entry.lastOffsets[b - 1]! + 1;
+      }
       total += taken;
       if (b < entry.positions.length) break;
     }
-    return chunks;
+    return { chunks, bytes: total, nextOffset };
   }
 
   private findEntry(offset: number): number {

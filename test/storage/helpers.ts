@@ -73,6 +73,7 @@ export async function readAll(log: PartitionLog, maxBytes = 1 << 20): Promise<Re
     const batches = decodeBatches(Buffer.concat(r.chunks));
     out.push(...batches);
     offset = batches[batches.length - 1]!.lastOffset + 1;
+    if (r.nextOffset !== offset) throw new Error(`read reported nextOffset ${r.nextOffset}, batches end at ${offset}`);
   }
   return out;
 }

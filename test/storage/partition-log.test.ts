@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { join } from 'node:path';
 import { PartitionLog, OffsetOutOfRangeError, InvalidRecordError, LogClosedError } from '../../storage/index.js';
 import { FakeClock, config, decodeBatches, makeBatch, readAll, withTempDir } from './helpers.js';
@@ -126,6 +127,50 @@ describe('PartitionLog append and read', () => {
       await log.close();
       await expect(log.append(makeBatch())).rejects.toBeInstanceOf(LogClosedError);
       await expect(log.read(0, { maxBytes: 1 })).rejects.toBeInstanceOf(LogClosedError);
+    });
+  });
+});
+
+describe('PartitionLog read limits (property)', () => {
+  it('returns exactly the batches a reference model picks, from disk and from the tail cache', async () => {
+    await withTempDir(async (dir) => {
+      const sizes = Array.from({ length: 150 }, (_, i) => 10 + ((i * 37) % 200));
+      const logs: PartitionLog[] = [];
+      for (const cache of [0, 1 << 20]) {
+        const log = await PartitionLog.open({ dir: join(dir, `p-${cache}`), topic: 'p', partition: 0, config: config({ segmentBytes: 8000, indexIntervalBytes: 300 }), tailCacheBytes: cache });
+        for (let i = 0; i < sizes.length; i++) await log.append(makeBatch({ records: 1 + (i % 3), payloadBytes: sizes[i], tag: i }));
+        logs.push(log);
+      }
+      const all = await readAll(logs[0]!);
+      const end = logs[0]!.logEndOffset;
+      await fc.assert(
+        fc.asyncProperty(fc.integer({ min: 0, max: end }), fc.integer({ min: 1, max: 3000 }), fc.integer({ min: 0, max: end + 5 }), async (offset, maxBytes, maxOffset) => {
+          // Reference: batches of the segment holding `offset` (disk reads stop at a segment end; the cache does not).
+          const fromIdx = all.findIndex((b) => b.lastOffset >= offset);
+          for (const log of logs) {
+            const r = await log.read(offset, { maxBytes, maxOffset });
+            const got = decodeBatches(Buffer.concat(r.chunks));
+            expect(r.bytes).toBe(got.reduce((n, b) => n + 61 + b.payload.length, 0));
+            if (fromIdx < 0 || all[fromIdx]!.lastOffset >= maxOffset) {
+              expect(got).toEqual([]);
+              expect(r.nextOffset).toBe(offset);
+              continue;
+            }
+            expect(got[0]).toEqual(all[fromIdx]);
+            expect(got).toEqual(all.slice(fromIdx, fromIdx + got.length));
+            expect(got.every((b) => b.lastOffset < maxOffset)).toBe(true);
+            expect(got.length === 1 || r.bytes <= maxBytes).toBe(true);
+            expect(r.nextOffset).toBe(got.at(-1)!.lastOffset + 1);
+            // Maximal: the next batch would break a limit (or the segment ended, for disk reads).
+            const nextBatch = all[fromIdx + got.length];
+            if (nextBatch && r.bytes + 61 + nextBatch.payload.length <= maxBytes && nextBatch.lastOffset < maxOffset) {
+              expect(logs.indexOf(log)).toBe(0);
+            }
+          }
+        }),
+        { numRuns: 300 },
+      );
+      for (const log of logs) await log.close();
     });
   });
 });
