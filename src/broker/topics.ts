@@ -212,9 +212,10 @@ export class TopicRegistry {
       }
       const next = this.topicOf(name, partitions, configs, current.createdAt);
       if (options.validateOnly) return next;
-      this.topics.set(name, next);
-      await this.save();
+      await this.save(next);
+      // New partitions exist before the larger count is visible (see commitNew).
       await this.createMissingPartitions(next);
+      this.topics.set(name, next);
       for (let p = 0; p < current.partitions; p++) this.logs?.get(name, p)?.updateConfig(next.partitionConfig);
       this.logger.info({ topic: name, changes }, 'altered topic configs');
       return next;
@@ -258,10 +259,19 @@ export class TopicRegistry {
     }
   }
 
+  /**
+   * Records the topic in topics.json, creates its partitions, and only then makes it visible: a
+   * concurrent produce must never see a topic whose partition logs do not exist yet.
+   */
   private async commitNew(topic: Topic): Promise<Topic> {
+    await this.save(topic);
+    try {
+      await this.createMissingPartitions(topic);
+    } catch (error) {
+      await this.save().catch(() => undefined);
+      throw error;
+    }
     this.topics.set(topic.name, topic);
-    await this.save();
-    await this.createMissingPartitions(topic);
     return topic;
   }
 
@@ -283,9 +293,11 @@ export class TopicRegistry {
     });
   }
 
-  private async save(): Promise<void> {
+  /** Writes topics.json: the visible topics, plus `pending` (a topic being created or altered). */
+  private async save(pending?: Topic): Promise<void> {
     const topics: Record<string, TopicRecord> = {};
     for (const t of this.topics.values()) topics[t.name] = { partitions: t.partitions, configs: { ...t.configs }, createdAt: t.createdAt };
+    if (pending) topics[pending.name] = { partitions: pending.partitions, configs: { ...pending.configs }, createdAt: pending.createdAt };
     const file: TopicsFile = { version: 1, topics, ...(this.deleting.length > 0 ? { deleting: this.deleting } : {}) };
     await writeFileAtomic(nodeFs, this.path, `${JSON.stringify(file, null, 2)}\n`);
   }

@@ -75,6 +75,17 @@ describe('produce and fetch', () => {
     expect(values(await readAll(client, 'fresh', 0))).toEqual(['hello']);
   });
 
+  it('pipelined produces racing the auto-creation of their topic all succeed, in order', async () => {
+    const pending = [];
+    for (let i = 0; i < 30; i++) {
+      const { body, tail } = ProduceApi.encodeRequest({ acks: 1, timeoutMs: 1000, topics: [{ name: 'raced', partitions: [{ partition: 0, records: batchOf([`r${i}`]) }] }] });
+      pending.push(client.send(ApiKey.Produce, 0, body, tail).then((raw) => ProduceApi.decodeResponse(raw.body, raw.tail, 0).topics[0]!.partitions[0]!));
+    }
+    const results = await Promise.all(pending);
+    expect(results.map((r) => [r.errorCode, r.baseOffset])).toEqual(results.map((_, i) => [0, i]));
+    expect(values(await readAll(client, 'raced', 0))).toEqual(results.map((_, i) => `r${i}`));
+  });
+
   it('does not auto-create on fetch', async () => {
     const res = await fetchPartition(client, 'nope', 0, 0);
     expect(res.errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
