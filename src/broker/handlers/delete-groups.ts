@@ -1,0 +1,5 @@
+// DeleteGroups: Empty groups only (NON_EMPTY_GROUP otherwise), with their committed offsets.
+import { DeleteGroupsApi } from '../../protocol/index.js';
+import { defineHandler } from './types.js';
+
+export const deleteGroupsHandler = defineHandler(DeleteGroupsApi, (request, broker) => broker.groups.deleteGroups(request));

@@ -1,0 +1,5 @@
+// Heartbeat: keeps a member's session; REBALANCE_IN_PROGRESS tells it to rejoin.
+import { HeartbeatApi } from '../../protocol/index.js';
+import { defineHandler } from './types.js';
+
+export const heartbeatHandler = defineHandler(HeartbeatApi, (request, broker) => broker.groups.heartbeat(request));

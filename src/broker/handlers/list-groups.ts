@@ -1,0 +1,5 @@
+// ListGroups: every group the coordinator knows (including Empty ones that only have offsets).
+import { ListGroupsApi } from '../../protocol/index.js';
+import { defineHandler } from './types.js';
+
+export const listGroupsHandler = defineHandler(ListGroupsApi, (request, broker) => broker.groups.listGroups(request));

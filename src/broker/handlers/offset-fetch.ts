@@ -1,0 +1,5 @@
+// OffsetFetch: committed offsets with the partition's log end and the lag (log end − committed).
+import { OffsetFetchApi } from '../../protocol/index.js';
+import { defineHandler } from './types.js';
+
+export const offsetFetchHandler = defineHandler(OffsetFetchApi, (request, broker) => broker.groups.fetchOffsets(request));
