@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { LogManager, nodeFs, readJsonFile, writeFileAtomic } from '../../storage/index.js';
 import { resolveBrokerConfig, type BrokerConfig, type BrokerOptions } from './config.js';
+import { startGroupService, type GroupService } from './groups/index.js';
 import { HandlerRegistry } from './handlers/index.js';
 import type { BrokerContext } from './handlers/types.js';
 import { Server } from './server.js';
@@ -29,6 +30,7 @@ export class Broker {
   private readonly registry = new HandlerRegistry();
   private readonly topicRegistry: TopicRegistry;
   private logs: LogManager | undefined;
+  private groups: GroupService | undefined;
   private server: Server | undefined;
   private state: State = 'new';
   private boundPort = -1;
@@ -42,6 +44,7 @@ export class Broker {
     this.topicRegistry = new TopicRegistry(this.config, {
       onDeleted: (topic, partitions) => {
         for (let p = 0; p < partitions; p++) this.waiters.notify(topic, p);
+        this.groups?.coordinator.topicDeleted(topic).catch((err) => this.logger.warn({ err, topic }, 'could not drop committed offsets of a deleted topic'));
       },
     });
   }
@@ -78,10 +81,12 @@ export class Broker {
         maintenanceIntervalMs: this.config.maintenanceIntervalMs,
       });
       await this.topicRegistry.attach(this.logs);
+      this.groups = await startGroupService({ dataDir, flush: this.config.topicDefaults.flush, clock: this.config.clock, logger: this.logger.child({ component: 'groups' }), topics: this.topicRegistry });
       this.server = new Server(this.config, this.registry, this.context());
       this.boundPort = await this.server.listen();
     } catch (error) {
       this.state = 'stopped';
+      await this.groups?.close().catch((closeError) => this.logger.error({ err: closeError }, 'closing groups after a failed start'));
       await this.logs?.close().catch((closeError) => this.logger.error({ err: closeError }, 'closing logs after a failed start'));
       throw error;
     }
@@ -114,6 +119,7 @@ export class Broker {
     try {
       await this.server?.close(this.config.shutdownTimeoutMs);
     } finally {
+      await this.groups?.close().catch((err) => this.logger.error({ err }, 'closing the group coordinator'));
       await this.logs?.close();
       this.state = 'stopped';
       this.logger.info('stopped');
@@ -135,6 +141,9 @@ export class Broker {
       },
       get stopping() {
         return self.state === 'stopping' || self.state === 'stopped';
+      },
+      get groups() {
+        return self.groups!.coordinator;
       },
       apiVersions: () => this.registry.versions(),
     };

@@ -1,6 +1,6 @@
 // The handler registry. Adding an API = one file under handlers/ exporting `defineHandler(TheApi, …)`
-// plus one line in BROKER_HANDLERS below. APIs the protocol defines but no handler serves yet (the
-// consumer-group APIs until src/broker/groups/ lands) are answered UNSUPPORTED_VERSION, "not
+// plus one line in BROKER_HANDLERS below (the consumer-group handlers come as one GROUP_HANDLERS entry).
+// APIs the protocol defines but no handler serves yet are answered UNSUPPORTED_VERSION, "not
 // implemented by this broker", and ApiVersions does not list them.
 import { apiByKey, type ApiVersionRange } from '../../protocol/index.js';
 import { alterConfigsHandler } from './alter-configs.js';
@@ -9,6 +9,7 @@ import { createTopicsHandler } from './create-topics.js';
 import { deleteTopicsHandler } from './delete-topics.js';
 import { describeConfigsHandler } from './describe-configs.js';
 import { fetchHandler } from './fetch.js';
+import { GROUP_HANDLERS } from './group-handlers.js';
 import { listOffsetsHandler } from './list-offsets.js';
 import { metadataHandler } from './metadata.js';
 import { produceHandler } from './produce.js';
@@ -24,6 +25,7 @@ export const BROKER_HANDLERS: readonly Handler[] = [
   produceHandler,
   fetchHandler,
   listOffsetsHandler,
+  ...GROUP_HANDLERS,
 ];
 
 /** Why a request cannot be dispatched: its API is unknown, not implemented, or the version unsupported. */

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../../../storage/index.js';
 import type { ApiSpec, ApiVersionRange, RequestHeader } from '../../protocol/index.js';
 import type { BrokerConfig } from '../config.js';
+import type { GroupCoordinator } from '../groups/index.js';
 import type { TopicRegistry } from '../topics.js';
 import type { PartitionWaiters } from '../waiters.js';
 
@@ -26,6 +27,8 @@ export interface BrokerContext {
   readonly port: number;
   /** True once stop() began: long polls return at once instead of waiting. */
   readonly stopping: boolean;
+  /** The consumer-group coordinator (src/broker/groups/). */
+  readonly groups: GroupCoordinator;
   /** The API versions this broker serves (from the handler registry). */
   apiVersions(): ApiVersionRange[];
 }
