@@ -70,20 +70,20 @@ export class FakeBroker {
         brokers: [{ nodeId: 0, host: '127.0.0.1', port: this.port }],
         clusterId: 'fake',
         controllerId: 0,
-        topics: this.topics
-          .filter((t) => wanted === null || wanted.includes(t.name))
-          .map((t) => ({
-            name: t.name,
-            errorCode: 0,
-            errorMessage: null,
-            isInternal: false,
-            partitions: Array.from({ length: t.partitions }, (_, p) => ({ partition: p, errorCode: 0, leader: 0, replicas: [0], isr: [0] })),
-          }))
-          .concat(
-            (wanted ?? [])
-              .filter((n) => !this.topics.some((t) => t.name === n))
-              .map((name) => ({ name, errorCode: 3, errorMessage: 'unknown', isInternal: false, partitions: [] })),
-          ),
+        topics: [
+          ...this.topics
+            .filter((t) => wanted === null || wanted.includes(t.name))
+            .map((t) => ({
+              name: t.name,
+              errorCode: 0,
+              errorMessage: null,
+              isInternal: false,
+              partitions: Array.from({ length: t.partitions }, (_, p) => ({ partition: p, errorCode: 0, leader: 0, replicas: [0], isr: [0] })),
+            })),
+          ...(wanted ?? [])
+            .filter((n) => !this.topics.some((t) => t.name === n))
+            .map((name) => ({ name, errorCode: 3, errorMessage: 'unknown', isInternal: false, partitions: [] })),
+        ],
       };
     }
     return this.handler(request);

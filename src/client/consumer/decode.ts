@@ -1,8 +1,8 @@
-// Fetch bytes → kafkajs messages, in one pass and without intermediate record objects. Batches are
-// validated (length, magic, CRC-32C) with storage/format; records below `fromOffset` are skipped (a
-// fetch starts with the whole batch holding the requested offset); a batch cut off at the end of the
-// response is ignored (the next fetch asks for it again); control batches are skipped. Keys, values
-// and header values of uncompressed batches are zero-copy subarrays of the response.
+// Fetch bytes → kafkajs messages, without intermediate record objects. Batches are validated (length,
+// magic, CRC-32C) with storage/format; records below `fromOffset` are skipped (a fetch starts with the
+// whole batch holding the requested offset); a batch cut off at the end of the response is ignored (the
+// next fetch asks for it again); control batches are skipped. Keys, values and header values of
+// uncompressed batches are zero-copy subarrays of the response.
 import { decompress } from '../../records/compression.js';
 import { pairsToHeaders, type DecodedHeaders } from '../../records/headers.js';
 import { Reader } from '../../records/varint.js';
@@ -14,39 +14,62 @@ import {
   CompressionCodec,
   compressionOf,
   Offsets,
+  readInt64,
   validateBatch,
   type BatchHeader,
 } from '../../../storage/format/record-batch.js';
 import { RecordFormatError } from '../../records/errors.js';
 import type { KafkaMessage } from './types.js';
 
-export interface DecodedFetch {
-  messages: KafkaMessage[];
-  /** Offset after the last complete batch seen (fromOffset when none): where the next fetch starts. */
+const EMPTY_HEADERS: DecodedHeaders = Object.freeze({}) as DecodedHeaders;
+
+export interface ScannedFetch {
+  /** Bytes of complete batches (a batch cut off at the end of the response is left out). */
+  end: number;
+  /** Offset after the last complete batch (fromOffset when none): where the next fetch starts. */
   nextOffset: number;
 }
 
-const EMPTY_HEADERS: DecodedHeaders = Object.freeze({}) as DecodedHeaders;
-
-export async function decodeFetchedRecords(bytes: Buffer, fromOffset: number): Promise<DecodedFetch> {
-  const messages: KafkaMessage[] = [];
+/** Walks batch headers only (no CRC, no records): cheap enough to run as each fetch response lands. */
+export function scanFetchedRecords(bytes: Buffer, fromOffset: number): ScannedFetch {
   let nextOffset = fromOffset;
   let pos = 0;
-  while (bytes.length - pos >= BATCH_LOG_OVERHEAD) {
+  while (bytes.length - pos >= BATCH_HEADER_SIZE) {
     const size = bytes.readInt32BE(pos + Offsets.batchLength) + BATCH_LOG_OVERHEAD;
-    if (size > bytes.length - pos) break; // partial trailing batch
+    if (size < BATCH_HEADER_SIZE || size > bytes.length - pos) break;
+    const lastOffset = readInt64(bytes, pos + Offsets.baseOffset) + bytes.readInt32BE(pos + Offsets.lastOffsetDelta);
+    if (lastOffset + 1 > nextOffset) nextOffset = lastOffset + 1;
+    pos += size;
+  }
+  return { end: pos, nextOffset };
+}
+
+export interface DecodedChunk {
+  messages: KafkaMessage[];
+  /** Position after the last batch decoded. */
+  pos: number;
+}
+
+/**
+ * Decodes whole batches from `pos` until about `maxBytes` were read (at least one batch), validating
+ * each (CRC included). Decoding lazily, a slice at a time, keeps messages short-lived: they are made
+ * just before the application sees them, instead of a whole prefetched response at once.
+ */
+export async function decodeFetchedChunk(bytes: Buffer, pos: number, end: number, fromOffset: number, maxBytes: number): Promise<DecodedChunk> {
+  const messages: KafkaMessage[] = [];
+  const stop = pos + maxBytes;
+  while (pos < end && (pos < stop || messages.length === 0)) {
     const header = validateBatch(bytes, pos);
     const lastOffset = header.baseOffset + header.lastOffsetDelta;
     if (lastOffset >= fromOffset && (header.attributes & ATTR_CONTROL) === 0) {
       const codec = compressionOf(header.attributes);
-      let section = bytes.subarray(pos + BATCH_HEADER_SIZE, pos + size);
+      let section = bytes.subarray(pos + BATCH_HEADER_SIZE, pos + header.sizeInBytes);
       if (codec !== CompressionCodec.None) section = await decompress(codec, section);
       readRecords(section, header, fromOffset, messages);
     }
-    if (lastOffset + 1 > nextOffset) nextOffset = lastOffset + 1;
-    pos += size;
+    pos += header.sizeInBytes;
   }
-  return { messages, nextOffset };
+  return { messages, pos };
 }
 
 function readNullable(reader: Reader, what: string): Buffer | null {

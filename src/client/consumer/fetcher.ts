@@ -10,8 +10,7 @@ import { needsMetadataRefresh, STALE_METADATA_CODES, type Cluster } from '../clu
 import { SluiceProtocolError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { backoff, type ResolvedRetryOptions } from '../retry.js';
-import { FetchedBatch } from './batch.js';
-import { decodeFetchedRecords } from './decode.js';
+import { scanFetchedRecords } from './decode.js';
 import type { PartitionState } from './partition-state.js';
 import { Signal } from './signal.js';
 
@@ -165,20 +164,11 @@ export class Fetcher {
     state.highWatermark = result.highWatermark;
     const bytes = result.records[0];
     if (!bytes || bytes.length === 0) return;
-    let decoded;
-    try {
-      decoded = await decodeFetchedRecords(bytes, fetchOffset);
-    } catch (err) {
-      state.notBefore = Date.now() + this.options.retry.maxRetryTime;
-      this.options.logger.error('cannot decode fetched records', { topic: state.topic, partition: state.partition, offset: fetchOffset, error: (err as Error).message });
-      return;
-    }
-    if (state.epoch !== epoch) return; // seeked while decoding
-    state.fetchOffset = decoded.nextOffset;
-    if (decoded.messages.length === 0) return;
-    const batch = new FetchedBatch(state.topic, state.partition, String(result.highWatermark), decoded.messages, fetchOffset);
-    state.buffered.push({ epoch, bytes: bytes.length, batch });
-    state.bufferedBytes += bytes.length;
+    const { end, nextOffset } = scanFetchedRecords(bytes, fetchOffset);
+    state.fetchOffset = nextOffset;
+    if (end === 0) return;
+    state.buffered.push({ epoch, bytes, pos: 0, end, fromOffset: fetchOffset, highWatermark: result.highWatermark });
+    state.bufferedBytes += end;
     this.options.onData();
   }
 

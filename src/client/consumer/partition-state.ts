@@ -3,7 +3,22 @@
 //   fetchOffset   next offset to ask the broker for (ahead of delivery by what is buffered)
 //   nextOffset    next offset to hand to the application (resolved position; what a commit stores)
 //   epoch         bumped by seek/reset: a fetch response or buffered batch from an older epoch is dropped
-//   buffered      fetched, decoded batches waiting for the runner, bounded by `bufferedBytes`
+//   buffered      fetched record bytes waiting for the runner, bounded by `bufferedBytes`; decoded a
+//                 slice at a time just before delivery (see decode.ts)
+
+/** One fetch response's record bytes for one partition. */
+export interface BufferedFetch {
+  epoch: number;
+  bytes: Buffer;
+  /** Next batch to decode. */
+  pos: number;
+  /** End of the last complete batch. */
+  end: number;
+  /** The offset that fetch asked for: records below it are skipped. */
+  fromOffset: number;
+  highWatermark: number;
+}
+
 export class PartitionState {
   fetchOffset = -1;
   nextOffset = -1;
@@ -15,7 +30,7 @@ export class PartitionState {
   busy = false;
   highWatermark = -1;
   bufferedBytes = 0;
-  readonly buffered: Array<{ epoch: number; bytes: number; batch: import('./batch.js').FetchedBatch }> = [];
+  readonly buffered: BufferedFetch[] = [];
   /** The reset policy when the position is out of range or unknown. */
   fromBeginning = false;
   /** Consecutive handler failures on this partition (backoff for redelivery). */

@@ -9,10 +9,14 @@
 import type { Logger } from '../logger.js';
 import { backoff, type ResolvedRetryOptions } from '../retry.js';
 import type { PartitionAssignmentSource } from './assignment.js';
-import type { FetchedBatch } from './batch.js';
+import { FetchedBatch } from './batch.js';
+import { decodeFetchedChunk } from './decode.js';
 import type { PartitionState } from './partition-state.js';
 import { Signal } from './signal.js';
 import type { ConsumerRunConfig, EachBatchPayload, OffsetsByTopicPartition } from './types.js';
+
+/** Record bytes decoded per delivered batch: keeps messages young (cheap to collect) and batches large. */
+const DELIVERY_SLICE_BYTES = 256 * 1024;
 
 export interface RunnerDeps {
   logger: Logger;
@@ -79,20 +83,45 @@ export class Runner {
         await this.signal.wait(100);
         continue;
       }
-      const entry = state.buffered.shift()!;
-      state.bufferedBytes -= entry.bytes;
-      this.deps.wakeFetcher();
-      if (entry.epoch !== state.epoch) continue;
       state.busy = true;
       try {
-        if (this.config.eachBatch) await this.deliverBatch(state, entry.batch, entry.epoch);
-        else await this.deliverMessages(state, entry.batch, entry.epoch);
+        const batch = await this.takeBatch(state);
+        if (!batch) continue;
+        if (this.config.eachBatch) await this.deliverBatch(state, batch, state.epoch);
+        else await this.deliverMessages(state, batch, state.epoch);
         if (this.config.autoCommit !== false) await this.deps.commitIfNecessary();
       } finally {
         state.busy = false;
         this.signal.notify(); // another worker may be waiting for this partition
       }
     }
+  }
+
+  /** Decodes the next slice of the partition's oldest buffered fetch (null: nothing to deliver). */
+  private async takeBatch(state: PartitionState): Promise<FetchedBatch | null> {
+    const entry = state.buffered[0]!;
+    if (entry.epoch !== state.epoch) {
+      state.buffered.shift();
+      return null;
+    }
+    const epoch = state.epoch;
+    let chunk;
+    try {
+      chunk = await decodeFetchedChunk(entry.bytes, entry.pos, entry.end, entry.fromOffset, DELIVERY_SLICE_BYTES);
+    } catch (err) {
+      // Corrupt bytes: fetch again from the first undelivered offset after a pause.
+      this.deps.logger.error('cannot decode fetched records', { topic: state.topic, partition: state.partition, offset: state.nextOffset, error: (err as Error).message });
+      this.rewind(state, epoch, state.nextOffset);
+      state.notBefore = Date.now() + this.deps.retry.maxRetryTime;
+      return null;
+    }
+    if (state.epoch !== epoch) return null;
+    state.bufferedBytes -= chunk.pos - entry.pos;
+    entry.pos = chunk.pos;
+    if (entry.pos >= entry.end) state.buffered.shift();
+    this.deps.wakeFetcher();
+    if (chunk.messages.length === 0) return null;
+    return new FetchedBatch(state.topic, state.partition, String(entry.highWatermark), chunk.messages, entry.fromOffset);
   }
 
   private async deliverMessages(state: PartitionState, batch: FetchedBatch, epoch: number): Promise<void> {
