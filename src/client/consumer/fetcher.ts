@@ -44,10 +44,13 @@ export class Fetcher {
     this.ensureLoops();
   }
 
+  /**
+   * Stops fetching. A long poll in flight is not waited for: its answer finds `running` false and is
+   * dropped (or the connection closes under it on disconnect).
+   */
   async stop(): Promise<void> {
     this.running = false;
     for (const loop of this.loops.values()) loop.signal.notify();
-    await Promise.all([...this.loops.values()].map((l) => l.done));
   }
 
   /** Something changed (buffer drained, resume, seek): let idle loops look again. */
@@ -151,7 +154,7 @@ export class Fetcher {
       for (let i = 0; i < targets.length; i++) {
         const state = targets[i]!;
         const result = results.get(`${state.topic}\u0000${state.partition}`);
-        if (result && state.epoch === epochs[i]) await this.absorb(state, result, offsets[i]!, epochs[i]!);
+        if (result && this.running && state.epoch === epochs[i]) await this.absorb(state, result, offsets[i]!, epochs[i]!);
       }
     } finally {
       for (const s of targets) s.fetching = false;

@@ -1,0 +1,156 @@
+// Consumer positioning and flow control against a real in-process broker.
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Consumer, Producer, Sluice } from '../../src/client/index.js';
+import { removeTempDirs } from '../helpers/temp-dir.js';
+import { collect, LogSink, sdkClient, startSdkBroker, str, waitFor, type Received, type SdkBroker } from '../client/helpers.js';
+
+let b: SdkBroker;
+let sluice: Sluice;
+let producer: Producer;
+const consumers: Consumer[] = [];
+
+beforeEach(async () => {
+  b = await startSdkBroker();
+  sluice = sdkClient(b.port);
+  const admin = sluice.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic: 'log', numPartitions: 2 }] });
+  await admin.disconnect();
+  producer = sluice.producer();
+  await producer.connect();
+});
+afterEach(async () => {
+  for (const c of consumers.splice(0)) await c.disconnect();
+  await producer.disconnect();
+  await b.stop();
+});
+afterAll(removeTempDirs);
+
+function consumer(client = sluice): Consumer {
+  const c = client.consumer({ maxWaitTimeInMs: 50 });
+  consumers.push(c);
+  return c;
+}
+
+/** Produces `n` records to partition 0 in separate sends, each with its own timestamp. */
+async function produceSeries(n: number, firstTimestamp: number) {
+  for (let i = 0; i < n; i++) {
+    await producer.send({ topic: 'log', messages: [{ partition: 0, value: `m${i}`, timestamp: String(firstTimestamp + i * 1000) }] });
+  }
+}
+
+const values = (got: Received[]) => got.map((g) => str(g.message.value));
+
+describe('SDK consumer', () => {
+  it('replays from an offset, exactly the records from there on', async () => {
+    await produceSeries(20, 1_700_000_000_000);
+    const c = consumer();
+    await c.connect();
+    c.assign([{ topic: 'log', partitions: [0] }]);
+    c.seek({ topic: 'log', partition: 0, offset: '13' });
+    const got = await collect(c, 7);
+    expect(values(got)).toEqual(['m13', 'm14', 'm15', 'm16', 'm17', 'm18', 'm19']);
+    expect(got.map((g) => g.message.offset)).toEqual(['13', '14', '15', '16', '17', '18', '19']);
+  });
+
+  it('replays from a timestamp, starting at the first record at or after it', async () => {
+    const t0 = 1_700_000_000_000;
+    await produceSeries(10, t0);
+    const c = consumer();
+    await c.connect();
+    c.assign([{ topic: 'log', partitions: [0] }]);
+    c.seekToTimestamp({ topic: 'log', partition: 0, timestamp: t0 + 6500 }); // between m6 and m7
+    const got = await collect(c, 3);
+    expect(values(got)).toEqual(['m7', 'm8', 'm9']);
+    expect(got[0]!.message.timestamp).toBe(String(t0 + 7000));
+  });
+
+  it('subscribe without a group reads every partition; latest by default, earliest with fromBeginning', async () => {
+    await producer.send({ topic: 'log', messages: [{ partition: 0, value: 'old0' }, { partition: 1, value: 'old1' }] });
+    const fromStart = consumer();
+    await fromStart.connect();
+    await fromStart.subscribe({ topics: ['log'], fromBeginning: true });
+    const early = collect(fromStart, 4);
+    const latest = consumer();
+    await latest.connect();
+    await latest.subscribe({ topic: 'log' });
+    const late = collect(latest, 2);
+    await new Promise((r) => setTimeout(r, 100)); // let the latest-consumer take its position
+    await producer.send({ topic: 'log', messages: [{ partition: 0, value: 'new0' }, { partition: 1, value: 'new1' }] });
+    expect(values(await early).sort()).toEqual(['new0', 'new1', 'old0', 'old1']);
+    expect(values(await late).sort()).toEqual(['new0', 'new1']);
+  });
+
+  it('pauses, resumes and seeks while running', async () => {
+    await producer.send({ topic: 'log', messages: Array.from({ length: 10 }, (_, i) => ({ partition: 1, value: `p${i}` })) });
+    const c = consumer();
+    await c.connect();
+    c.assign([{ topic: 'log', partitions: [1], fromBeginning: true }]);
+    const got: string[] = [];
+    await c.run({
+      eachMessage: async ({ message, pause }) => {
+        got.push(str(message.value)!);
+        if (message.offset === '4') pause();
+      },
+    });
+    await waitFor(() => got.length === 5);
+    await new Promise((r) => setTimeout(r, 150));
+    expect(got).toEqual(['p0', 'p1', 'p2', 'p3', 'p4']); // nothing after the pause
+    expect(c.paused()).toEqual([{ topic: 'log', partitions: [1] }]);
+    c.resume([{ topic: 'log', partitions: [1] }]);
+    await waitFor(() => got.length === 10);
+    expect(got.slice(5)).toEqual(['p5', 'p6', 'p7', 'p8', 'p9']);
+    expect(c.paused()).toEqual([]);
+    c.seek({ topic: 'log', partition: 1, offset: '8' });
+    await waitFor(() => got.length === 12);
+    expect(got.slice(10)).toEqual(['p8', 'p9']);
+  });
+
+  it('eachBatch: skips records below the fetch offset and redelivers what was not resolved', async () => {
+    // one batch holding offsets 0..5
+    await producer.send({ topic: 'log', messages: Array.from({ length: 6 }, (_, i) => ({ partition: 0, value: `b${i}` })) });
+    const c = consumer();
+    await c.connect();
+    c.assign([{ topic: 'log', partitions: [0] }]);
+    c.seek({ topic: 'log', partition: 0, offset: '2' });
+    const seen: string[][] = [];
+    await c.run({
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch, resolveOffset }) => {
+        seen.push(batch.messages.map((m) => m.offset));
+        expect(batch.highWatermark).toBe('6');
+        if (seen.length === 1) resolveOffset(batch.messages[1]!.offset); // resolve 2 and 3 only
+        else for (const m of batch.messages) resolveOffset(m.offset);
+      },
+    });
+    await waitFor(() => seen.length >= 2);
+    expect(seen[0]).toEqual(['2', '3', '4', '5']);
+    expect(seen[1]).toEqual(['4', '5']);
+  });
+
+  it('resets an out-of-range position per fromBeginning, with a log line', async () => {
+    await producer.send({ topic: 'log', messages: [{ partition: 0, value: 'a' }, { partition: 0, value: 'b' }] });
+    const logs = new LogSink();
+    const c = consumer(sdkClient(b.port, { logs }));
+    await c.connect();
+    c.assign([{ topic: 'log', partitions: [0], fromBeginning: true }]);
+    c.seek({ topic: 'log', partition: 0, offset: '999' });
+    const got = await collect(c, 2);
+    expect(values(got)).toEqual(['a', 'b']);
+    expect(logs.has(/out of range/)).toBe(true);
+  });
+
+  it('a long-poll fetch returns as soon as data arrives', async () => {
+    const c = sluice.consumer({ maxWaitTimeInMs: 10_000 });
+    consumers.push(c);
+    await c.connect();
+    c.assign([{ topic: 'log', partitions: [0] }]);
+    let arrived = 0;
+    await c.run({ eachMessage: async () => void (arrived = Date.now()) });
+    await new Promise((r) => setTimeout(r, 200)); // consumer is parked in a 10 s long poll
+    const sent = Date.now();
+    await producer.send({ topic: 'log', messages: [{ partition: 0, value: 'now' }] });
+    await waitFor(() => arrived > 0, 3000);
+    expect(arrived - sent).toBeLessThan(1000);
+  });
+});
