@@ -1,6 +1,8 @@
 // ListOffsets against partition leaders, shared by admin and consumer. `timestamp`: EARLIEST (-2),
 // LATEST (-1) or milliseconds since the epoch (first offset whose record timestamp is >= it; -1 if none).
+import { FetchApi } from '../protocol/apis/fetch.js';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, ListOffsetsApi } from '../protocol/apis/list-offsets.js';
+import { decodeFetchedChunk, scanFetchedRecords } from './consumer/decode.js';
 import type { Cluster } from './cluster.js';
 import { SluiceProtocolError } from './errors.js';
 
@@ -12,8 +14,45 @@ export interface OffsetQuery {
   timestamp: number;
 }
 
-/** Resolves each query to an offset; Map key `${topic}\0${partition}`. Throws the first partition error. */
+/**
+ * Resolves each query to an offset; Map key `${topic}\0${partition}`. Throws the first partition error.
+ * Timestamp queries are exact to the record: the broker answers with the first *batch* whose max
+ * timestamp is >= the one asked, so that batch is fetched and scanned for the first such record.
+ */
 export async function listOffsets(cluster: Cluster, queries: OffsetQuery[]): Promise<Map<string, number>> {
+  const out = await listBatchOffsets(cluster, queries);
+  await Promise.all(
+    queries
+      .filter((q) => q.timestamp >= 0 && out.get(offsetKey(q.topic, q.partition))! >= 0)
+      .map(async (q) => {
+        const key = offsetKey(q.topic, q.partition);
+        out.set(key, await firstOffsetAtOrAfter(cluster, q.topic, q.partition, out.get(key)!, q.timestamp));
+      }),
+  );
+  return out;
+}
+
+/** Scans the batch at `offset` for the first record with timestamp >= `timestamp`. */
+async function firstOffsetAtOrAfter(cluster: Cluster, topic: string, partition: number, offset: number, timestamp: number): Promise<number> {
+  const connection = await cluster.nodeConnection(cluster.leaderOf(topic, partition));
+  const response = await connection.send(FetchApi, {
+    maxWaitMs: 0,
+    minBytes: 0,
+    maxBytes: 1, // the first batch is always returned whole
+    isolationLevel: 0,
+    topics: [{ name: topic, partitions: [{ partition, fetchOffset: offset, partitionMaxBytes: 1 }] }],
+  });
+  const result = response.topics[0]?.partitions[0];
+  const bytes = result?.errorCode === 0 ? result.records[0] : undefined;
+  if (!bytes) return offset;
+  const { end } = scanFetchedRecords(bytes, offset);
+  if (end === 0) return offset;
+  const { messages } = await decodeFetchedChunk(bytes, 0, end, offset, end);
+  for (const m of messages) if (Number(m.timestamp) >= timestamp) return Number(m.offset);
+  return offset;
+}
+
+async function listBatchOffsets(cluster: Cluster, queries: OffsetQuery[]): Promise<Map<string, number>> {
   const byLeader = new Map<number, OffsetQuery[]>();
   for (const q of queries) {
     const leader = cluster.leaderOf(q.topic, q.partition);

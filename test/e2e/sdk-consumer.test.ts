@@ -65,6 +65,17 @@ describe('SDK consumer', () => {
     expect(got[0]!.message.timestamp).toBe(String(t0 + 7000));
   });
 
+  it('replays from a timestamp that falls inside one record batch', async () => {
+    const t0 = 1_700_000_000_000;
+    await producer.send({ topic: 'log', messages: Array.from({ length: 10 }, (_, i) => ({ partition: 1, value: `s${i}`, timestamp: String(t0 + i) })) });
+    const c = consumer();
+    await c.connect();
+    c.assign([{ topic: 'log', partitions: [1] }]);
+    c.seekToTimestamp({ topic: 'log', partition: 1, timestamp: t0 + 4 });
+    const got = await collect(c, 6);
+    expect(values(got)).toEqual(['s4', 's5', 's6', 's7', 's8', 's9']);
+  });
+
   it('subscribe without a group reads every partition; latest by default, earliest with fromBeginning', async () => {
     await producer.send({ topic: 'log', messages: [{ partition: 0, value: 'old0' }, { partition: 1, value: 'old1' }] });
     const fromStart = consumer();

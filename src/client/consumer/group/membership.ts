@@ -1,0 +1,351 @@
+// Group membership: the consumer side of Kafka's classic group protocol, plugged into the consumer's
+// PartitionAssignmentSource / OffsetCommitter seam (../assignment.ts).
+//
+//   start()      JoinGroup (the leader runs the assigner on every member's metadata) → SyncGroup → the
+//                first assignment; then a heartbeat timer (its own connection, so slow handlers and long
+//                polls never delay it).
+//   rebalance    a heartbeat or commit answered REBALANCE_IN_PROGRESS / ILLEGAL_GENERATION /
+//                UNKNOWN_MEMBER_ID, or the subscription changed:
+//                  eager        revoke everything (listener([]): the consumer stops and commits), rejoin,
+//                               then listener(new assignment)
+//                  cooperative  keep consuming while rejoining; listener(new assignment) revokes only what
+//                               moved; if anything was revoked, rejoin once more so it can be reassigned
+//   commit()     OffsetCommit under the current generation; a stale generation is rejected by the
+//                coordinator and triggers a rejoin (the records will be redelivered: at least once)
+//   stop()       LeaveGroup (dynamic members; a static member just goes quiet, so its restart within
+//                the session timeout gets the same partitions back without a rebalance)
+import {
+  HeartbeatApi,
+  JoinGroupApi,
+  LeaveGroupApi,
+  OffsetCommitApi,
+  OffsetFetchApi,
+  SyncGroupApi,
+  type JoinGroupResponse,
+} from '../../../protocol/index.js';
+import { ErrorCode } from '../../../protocol/errors.js';
+import type { Cluster } from '../../cluster.js';
+import { SluiceError, SluiceNonRetriableError, SluiceProtocolError } from '../../errors.js';
+import type { Logger } from '../../logger.js';
+import type { Retrier } from '../../retry.js';
+import type { AssignmentContext, OffsetCommitter, PartitionAssignmentSource } from '../assignment.js';
+import { MemberAssignment, MemberMetadata, type Assigner, type AssignerCluster, type PartitionAssigner } from '../assignors/index.js';
+import type { TopicPartitionOffsetAndMetadata, TopicPartitions } from '../types.js';
+import { CoordinatorLink, COORDINATOR_CODES } from './coordinator-link.js';
+import { GroupEvents, type GroupEventName } from './events.js';
+
+export interface GroupMembershipOptions {
+  groupId: string;
+  cluster: Cluster;
+  clientId: string;
+  connectionTimeout: number;
+  requestTimeout: number;
+  logger: Logger;
+  retrier: Retrier;
+  sessionTimeout: number;
+  rebalanceTimeout: number;
+  heartbeatInterval: number;
+  assigners: PartitionAssigner[];
+  groupInstanceId: string | null;
+  emit(event: GroupEventName, payload: unknown): void;
+}
+
+type Listener = (assignment: TopicPartitions[]) => Promise<void> | void;
+
+/** Errors after which the member must rejoin (the coordinator moved on without it). */
+const REJOIN_CODES: ReadonlySet<number> = new Set([ErrorCode.REBALANCE_IN_PROGRESS, ErrorCode.ILLEGAL_GENERATION, ErrorCode.UNKNOWN_MEMBER_ID]);
+const FATAL_JOIN_CODES: ReadonlySet<number> = new Set([
+  ErrorCode.INCONSISTENT_GROUP_PROTOCOL,
+  ErrorCode.INVALID_SESSION_TIMEOUT,
+  ErrorCode.INVALID_GROUP_ID,
+  ErrorCode.GROUP_MAX_SIZE_REACHED,
+  ErrorCode.FENCED_INSTANCE_ID,
+  ErrorCode.GROUP_AUTHORIZATION_FAILED,
+]);
+
+const key = (topic: string, partition: number) => `${topic}\u0000${partition}`;
+
+export class GroupMembership implements PartitionAssignmentSource, OffsetCommitter {
+  readonly link: CoordinatorLink;
+  memberId = '';
+  generationId = -1;
+  leaderId = '';
+  protocolName: string | null = null;
+  private assignment: TopicPartitions[] = [];
+  private topics: string[] = [];
+  private readonly assigners: Assigner[];
+  private listener: Listener = () => {};
+  private running = false;
+  private rebalancing: Promise<void> | null = null;
+  private heartbeatTimer: NodeJS.Timeout | null = null;
+  private lastHeartbeat = 0;
+  /** Fatal error (fenced, inconsistent protocol): reported once through onFatal. */
+  onFatal: (error: Error) => void = () => {};
+
+  constructor(private readonly options: GroupMembershipOptions) {
+    this.link = new CoordinatorLink(options);
+    const cluster: AssignerCluster = {
+      findTopicPartitionMetadata: (topic) => options.cluster.topicMetadata(topic)?.partitions ?? [],
+    };
+    this.assigners = options.assigners.map((factory) => factory({ cluster }));
+    if (this.assigners.length === 0) throw new SluiceNonRetriableError('partitionAssigners must name at least one assigner');
+  }
+
+  get groupId(): string {
+    return this.options.groupId;
+  }
+
+  /** The assignment of the current generation. */
+  current(): TopicPartitions[] {
+    return this.assignment.map((a) => ({ topic: a.topic, partitions: [...a.partitions] }));
+  }
+
+  private get cooperative(): boolean {
+    return this.assigners.find((a) => a.name === this.protocolName)?.rebalanceProtocol === 'cooperative';
+  }
+
+  async start(context: AssignmentContext): Promise<TopicPartitions[]> {
+    this.topics = [...context.subscribedTopics];
+    await this.options.cluster.addTargetTopics(this.topics);
+    this.running = true;
+    this.assignment = await this.joinAndSync();
+    this.scheduleHeartbeat();
+    return this.current();
+  }
+
+  onChange(listener: Listener): void {
+    this.listener = listener;
+  }
+
+  /** payload.heartbeat(): sends one if the interval has passed (the timer sends them anyway). */
+  async heartbeat(): Promise<void> {
+    if (this.running && !this.rebalancing && Date.now() - this.lastHeartbeat >= this.options.heartbeatInterval) await this.sendHeartbeat();
+  }
+
+  /** An eager rebalance revokes everything: batches in hand are stale until the new assignment. */
+  isStale(): boolean {
+    return this.rebalancing !== null && !this.cooperative;
+  }
+
+  /** Asks for a rebalance (e.g. the subscription's regex now matches more topics). */
+  requestRejoin(reason: string): void {
+    if (!this.running || this.rebalancing) return;
+    this.options.logger.info('rejoining group', { groupId: this.groupId, memberId: this.memberId, reason });
+    this.rebalancing = this.rebalance().finally(() => (this.rebalancing = null));
+  }
+
+  /** Waits for a rebalance in progress (tests, stop()). */
+  async settled(): Promise<void> {
+    while (this.rebalancing) await this.rebalancing;
+  }
+
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    if (this.heartbeatTimer) clearTimeout(this.heartbeatTimer);
+    await this.rebalancing?.catch(() => undefined);
+    if (this.memberId !== '' && this.options.groupInstanceId === null) {
+      try {
+        await this.link.send('control', LeaveGroupApi, { groupId: this.groupId, members: [{ memberId: this.memberId, groupInstanceId: null, reason: 'the consumer is leaving the group' }] });
+      } catch (err) {
+        this.options.logger.warn('LeaveGroup failed; the coordinator will expire the member after its session timeout', { groupId: this.groupId, error: (err as Error).message });
+      }
+    }
+    this.link.close();
+    this.memberId = '';
+    this.generationId = -1;
+    this.assignment = [];
+  }
+
+  async committed(assignment: TopicPartitions[]): Promise<Map<string, number | null>> {
+    const out = new Map<string, number | null>();
+    if (assignment.length === 0) return out;
+    const response = await this.options.retrier(async () => {
+      const r = await this.link.send('control', OffsetFetchApi, { groupId: this.groupId, topics: assignment.map((a) => ({ name: a.topic, partitions: a.partitions })) });
+      if (r.errorCode !== 0) throw this.coordinatorError(r.errorCode, r.errorMessage);
+      return r;
+    });
+    for (const t of response.topics) for (const p of t.partitions) out.set(key(t.name, p.partition), p.offset >= 0 ? p.offset : null);
+    return out;
+  }
+
+  async commit(offsets: TopicPartitionOffsetAndMetadata[]): Promise<void> {
+    if (offsets.length === 0) return;
+    const byTopic = new Map<string, Array<{ partition: number; offset: number; leaderEpoch: number; metadata: string | null }>>();
+    for (const o of offsets) {
+      const list = byTopic.get(o.topic) ?? [];
+      list.push({ partition: o.partition, offset: Number(o.offset), leaderEpoch: -1, metadata: o.metadata ?? null });
+      byTopic.set(o.topic, list);
+    }
+    const generationId = this.generationId;
+    const memberId = this.memberId;
+    const request = { groupId: this.groupId, generationId, memberId, groupInstanceId: this.options.groupInstanceId, topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })) };
+    const response = await this.options.retrier(async () => {
+      const r = await this.link.send('control', OffsetCommitApi, request);
+      const coordinatorError = r.topics.flatMap((t) => t.partitions).find((p) => COORDINATOR_CODES.has(p.errorCode));
+      if (coordinatorError) throw this.coordinatorError(coordinatorError.errorCode, coordinatorError.errorMessage);
+      return r;
+    });
+    const failed = response.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, ...p }))).find((p) => p.errorCode !== 0);
+    if (failed) {
+      if (REJOIN_CODES.has(failed.errorCode)) this.onRejoinCode(failed.errorCode);
+      throw new SluiceProtocolError(failed.errorCode, failed.errorMessage ?? undefined);
+    }
+    this.options.emit(GroupEvents.COMMIT_OFFSETS, {
+      groupId: this.groupId,
+      memberId,
+      groupGenerationId: generationId,
+      topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions: partitions.map((p) => ({ partition: p.partition, offset: String(p.offset) })) })),
+    });
+  }
+
+  private coordinatorError(code: number, message: string | null): SluiceProtocolError {
+    if (COORDINATOR_CODES.has(code)) this.link.reset();
+    return new SluiceProtocolError(code, message ?? undefined);
+  }
+
+  private scheduleHeartbeat(): void {
+    if (!this.running) return;
+    this.heartbeatTimer = setTimeout(() => {
+      const beat = this.rebalancing ? Promise.resolve() : this.sendHeartbeat();
+      void beat.finally(() => this.scheduleHeartbeat());
+    }, this.options.heartbeatInterval);
+    this.heartbeatTimer.unref();
+  }
+
+  private async sendHeartbeat(): Promise<void> {
+    const generationId = this.generationId;
+    let code: number;
+    try {
+      const r = await this.link.send('control', HeartbeatApi, { groupId: this.groupId, generationId, memberId: this.memberId, groupInstanceId: this.options.groupInstanceId });
+      code = r.errorCode;
+    } catch (err) {
+      this.options.logger.debug('heartbeat failed', { groupId: this.groupId, error: (err as Error).message });
+      return;
+    }
+    if (!this.running || generationId !== this.generationId) return;
+    this.lastHeartbeat = Date.now();
+    if (code === 0) {
+      this.options.emit(GroupEvents.HEARTBEAT, { groupId: this.groupId, memberId: this.memberId, groupGenerationId: generationId });
+    } else if (REJOIN_CODES.has(code)) {
+      this.onRejoinCode(code);
+    } else if (code === ErrorCode.FENCED_INSTANCE_ID) {
+      this.fail(new SluiceProtocolError(code, `another consumer took over group.instance.id '${this.options.groupInstanceId}'`));
+    } else if (COORDINATOR_CODES.has(code)) {
+      this.link.reset();
+    }
+  }
+
+  private onRejoinCode(code: number): void {
+    if (code === ErrorCode.UNKNOWN_MEMBER_ID) {
+      this.memberId = '';
+      this.generationId = -1;
+    }
+    this.requestRejoin(ErrorCode.UNKNOWN_MEMBER_ID === code ? 'the coordinator no longer knows this member' : 'the group is rebalancing');
+  }
+
+  private fail(error: Error): void {
+    if (!this.running) return;
+    this.running = false;
+    if (this.heartbeatTimer) clearTimeout(this.heartbeatTimer);
+    this.onFatal(error);
+  }
+
+  private async rebalance(): Promise<void> {
+    this.options.emit(GroupEvents.REBALANCING, { groupId: this.groupId, memberId: this.memberId });
+    try {
+      if (!this.cooperative && this.assignment.length > 0) {
+        await this.listener([]);
+        this.assignment = [];
+      }
+      for (let round = 0; this.running && round < 10; round++) {
+        const next = await this.joinAndSync();
+        if (!this.running) return;
+        const revoked = this.cooperative ? countRevoked(this.assignment, next) : 0;
+        await this.listener(next);
+        this.assignment = next;
+        if (revoked === 0) return;
+      }
+    } catch (err) {
+      this.fail(err as Error);
+    }
+  }
+
+  /** JoinGroup + SyncGroup until a generation is formed; retriable trouble is retried with backoff. */
+  private async joinAndSync(): Promise<TopicPartitions[]> {
+    return this.options.retrier(async (bail) => {
+      for (;;) {
+        if (!this.running) bail(new SluiceNonRetriableError('the consumer stopped while joining its group'));
+        const started = Date.now();
+        const join = await this.join();
+        if (join.errorCode !== 0) {
+          if (FATAL_JOIN_CODES.has(join.errorCode)) bail(new SluiceProtocolError(join.errorCode, join.errorMessage ?? undefined));
+          if (join.errorCode === ErrorCode.UNKNOWN_MEMBER_ID) this.memberId = '';
+          else if (join.errorCode === ErrorCode.MEMBER_ID_REQUIRED) this.memberId = join.memberId;
+          if (REJOIN_CODES.has(join.errorCode) || join.errorCode === ErrorCode.MEMBER_ID_REQUIRED) continue;
+          throw this.coordinatorError(join.errorCode, join.errorMessage);
+        }
+        Object.assign(this, { memberId: join.memberId, generationId: join.generationId, leaderId: join.leader, protocolName: join.protocolName });
+        const assignments = join.leader === join.memberId && join.members.length > 0 ? await this.assign(join) : [];
+        const sync = await this.link.send('blocking', SyncGroupApi, {
+          groupId: this.groupId, generationId: join.generationId, memberId: join.memberId, groupInstanceId: this.options.groupInstanceId,
+          protocolType: 'consumer', protocolName: join.protocolName, assignments,
+        }, this.options.rebalanceTimeout + this.options.requestTimeout);
+        if (sync.errorCode !== 0) {
+          if (sync.errorCode === ErrorCode.FENCED_INSTANCE_ID) bail(new SluiceProtocolError(sync.errorCode, sync.errorMessage ?? undefined));
+          if (sync.errorCode === ErrorCode.UNKNOWN_MEMBER_ID) this.memberId = '';
+          if (REJOIN_CODES.has(sync.errorCode)) continue;
+          throw this.coordinatorError(sync.errorCode, sync.errorMessage);
+        }
+        const decoded = MemberAssignment.decode(sync.assignment)?.assignment ?? {};
+        const assignment = Object.entries(decoded).filter(([topic]) => this.topics.includes(topic)).map(([topic, partitions]) => ({ topic, partitions: [...partitions].sort((a, b) => a - b) }));
+        await this.options.cluster.addTargetTopics(assignment.map((a) => a.topic));
+        this.lastHeartbeat = Date.now();
+        this.options.emit(GroupEvents.GROUP_JOIN, {
+          duration: Date.now() - started, groupId: this.groupId, isLeader: join.leader === join.memberId, leaderId: join.leader,
+          groupProtocol: join.protocolName, memberId: join.memberId, memberAssignment: decoded,
+        });
+        return assignment;
+      }
+    });
+  }
+
+  private join(): Promise<JoinGroupResponse> {
+    const owned = this.assignment;
+    return this.link.send('blocking', JoinGroupApi, {
+      groupId: this.groupId,
+      sessionTimeoutMs: this.options.sessionTimeout,
+      rebalanceTimeoutMs: this.options.rebalanceTimeout,
+      memberId: this.memberId,
+      groupInstanceId: this.options.groupInstanceId,
+      protocolType: 'consumer',
+      protocols: this.assigners.map((a) => a.protocol({ topics: this.topics, ownedPartitions: owned, generationId: this.generationId })),
+      reason: null,
+    }, this.options.rebalanceTimeout + this.options.requestTimeout);
+  }
+
+  /** Leader only: runs the chosen assigner over every member's metadata. */
+  private async assign(join: JoinGroupResponse): Promise<Array<{ memberId: string; assignment: Buffer }>> {
+    const assigner = this.assigners.find((a) => a.name === join.protocolName);
+    if (!assigner) throw new SluiceNonRetriableError(`the group chose assigner ${join.protocolName}, which this member does not have`);
+    const members = join.members.map((m) => ({ memberId: m.memberId, memberMetadata: m.metadata }));
+    const topics = new Set<string>();
+    for (const m of members) {
+      try {
+        for (const t of MemberMetadata.decode(m.memberMetadata).topics) topics.add(t);
+      } catch {
+        // a member whose metadata this assigner cannot read subscribes to nothing
+      }
+    }
+    await this.options.cluster.addTargetTopics([...topics]).catch((err: SluiceError) => {
+      this.options.logger.warn('some subscribed topics are unknown; they get no partitions', { groupId: this.groupId, error: err.message });
+    });
+    const result = await assigner.assign({ members, topics: [...topics].filter((t) => this.options.cluster.topicMetadata(t)) });
+    return result.map((r) => ({ memberId: r.memberId, assignment: r.memberAssignment }));
+  }
+}
+
+function countRevoked(before: TopicPartitions[], after: TopicPartitions[]): number {
+  const kept = new Set(after.flatMap((a) => a.partitions.map((p) => key(a.topic, p))));
+  return before.reduce((n, a) => n + a.partitions.filter((p) => !kept.has(key(a.topic, p))).length, 0);
+}
