@@ -18,6 +18,7 @@ export interface ServeFlags {
   logLevel?: string;
   autoCreateTopics?: boolean;
   defaultPartitions?: number;
+  repair?: boolean;
 }
 
 /** Broker options that a config file may set (everything but injected objects), plus logLevel. */
@@ -26,7 +27,7 @@ type FileOptions = Omit<BrokerOptions, 'logger' | 'clock' | 'dataDir'> & { dataD
 const FILE_KEYS = new Set([
   'dataDir', 'host', 'port', 'advertisedHost', 'nodeId', 'clusterId', 'flush', 'autoCreateTopics', 'defaultPartitions',
   'maxPartitionsPerTopic', 'topicDefaults', 'maxFrameBytes', 'stallTimeoutMs', 'maxInFlightRequests', 'shutdownTimeoutMs',
-  'maintenanceIntervalMs', 'logLevel',
+  'maintenanceIntervalMs', 'repair', 'logLevel',
 ]);
 
 export function readConfigFile(path: string): FileOptions {
@@ -69,6 +70,7 @@ export function serveSettings(flags: ServeFlags): ServeSettings {
     flush: flags.flush,
     autoCreateTopics: flags.autoCreateTopics,
     defaultPartitions: flags.defaultPartitions,
+    repair: flags.repair,
   }).filter(([, v]) => v !== undefined));
   const options: BrokerOptions = { ...fromFile, dataDir: './data', ...(fromFile.dataDir ? { dataDir: fromFile.dataDir } : {}), ...given };
   const logLevel = flags.logLevel ?? fileLevel ?? 'info';

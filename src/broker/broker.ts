@@ -79,6 +79,8 @@ export class Broker {
         clock: this.config.clock,
         logger: this.logger.child({ component: 'storage' }),
         maintenanceIntervalMs: this.config.maintenanceIntervalMs,
+        ...(this.config.fs ? { fs: this.config.fs } : {}),
+        repair: this.config.repair,
       });
       await this.topicRegistry.attach(this.logs);
       this.groups = await startGroupService({ dataDir, flush: this.config.topicDefaults.flush, clock: this.config.clock, logger: this.logger.child({ component: 'groups' }), topics: this.topicRegistry });

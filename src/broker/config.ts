@@ -2,7 +2,7 @@
 // argv, env and files; it builds a BrokerOptions object and hands it to the Broker.
 import { isAbsolute, resolve } from 'node:path';
 import pino, { type Logger } from 'pino';
-import type { Clock, FlushPolicy } from '../../storage/index.js';
+import type { Clock, FlushPolicy, StorageFs } from '../../storage/index.js';
 import { DEFAULT_MAX_FRAME_BYTES } from '../protocol/index.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -64,6 +64,13 @@ export interface BrokerOptions {
   /** pino logger. Default: a silent one (the library never writes to the console by itself). */
   logger?: Logger;
   clock?: Clock;
+  /** File system of the partition logs (tests inject storage's FaultyFs to fail writes and fsyncs). */
+  fs?: StorageFs;
+  /**
+   * On start, truncate a corrupt sealed segment at the first bad batch (dropping everything after it)
+   * instead of refusing to start; every repair is logged as a warning. Default false.
+   */
+  repair?: boolean;
 }
 
 export interface BrokerConfig {
@@ -84,6 +91,8 @@ export interface BrokerConfig {
   readonly maintenanceIntervalMs: number;
   readonly logger: Logger;
   readonly clock: Clock;
+  readonly fs: StorageFs | undefined;
+  readonly repair: boolean;
 }
 
 export class BrokerConfigError extends Error {
@@ -159,7 +168,7 @@ function stringOption(key: string, value: unknown, fallback: string): string {
 const KNOWN_KEYS = new Set<string>([
   'dataDir', 'host', 'port', 'advertisedHost', 'nodeId', 'clusterId', 'flush', 'autoCreateTopics',
   'defaultPartitions', 'maxPartitionsPerTopic', 'topicDefaults', 'maxFrameBytes', 'stallTimeoutMs',
-  'maxInFlightRequests', 'shutdownTimeoutMs', 'maintenanceIntervalMs', 'logger', 'clock',
+  'maxInFlightRequests', 'shutdownTimeoutMs', 'maintenanceIntervalMs', 'logger', 'clock', 'fs', 'repair',
 ]);
 
 /** Validates options once and returns the frozen config every broker part receives. Throws BrokerConfigError. */
@@ -177,6 +186,7 @@ export function resolveBrokerConfig(options: BrokerOptions): BrokerConfig {
   if (options.clusterId !== undefined && (typeof options.clusterId !== 'string' || !/^[\w.-]{1,64}$/.test(options.clusterId))) {
     fail('clusterId', 'must be 1..64 characters of [A-Za-z0-9_.-]');
   }
+  if (options.repair !== undefined && typeof options.repair !== 'boolean') fail('repair', 'must be true or false');
   const maxPartitionsPerTopic = intIn('maxPartitionsPerTopic', options.maxPartitionsPerTopic, 10_000, 1, 1_000_000);
   return Object.freeze({
     dataDir: isAbsolute(dataDir) ? dataDir : resolve(dataDir),
@@ -196,5 +206,7 @@ export function resolveBrokerConfig(options: BrokerOptions): BrokerConfig {
     maintenanceIntervalMs: intIn('maintenanceIntervalMs', options.maintenanceIntervalMs, 30_000, 10),
     logger: options.logger ?? pino({ level: 'silent' }),
     clock: options.clock ?? systemClock,
+    fs: options.fs,
+    repair: options.repair ?? false,
   });
 }
