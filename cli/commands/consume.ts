@@ -8,7 +8,7 @@ import { parseChoice, parseInteger } from '../lib/options.js';
 import { formatCount, jsonLine } from '../lib/output.js';
 import { boundsOf, offsetsAtTime, type PartitionRange } from '../lib/ranges.js';
 import { headerPairs, recordToJson } from '../lib/records.js';
-import { connectAdmin, createClient, requireTopic, type AdminClient, type ConsumerClient, type EachBatchPayload, type KafkaMessage } from '../lib/sdk.js';
+import { connectAdmin, createClient, onCrash, requireTopic, type AdminClient, type ConsumerClient, type EachBatchPayload, type KafkaMessage } from '../lib/sdk.js';
 import { TIME_HELP, timeOption } from '../lib/time.js';
 
 const FORMATS = ['text', 'json', 'raw'] as const;
@@ -122,8 +122,11 @@ async function consume(ctx: Context, topic: string, opts: ConsumeOptions): Promi
   });
   ctx.onCleanup(() => consumer.disconnect());
   const printer = new Printer(ctx, topic, opts);
+  let crashed: (err: unknown) => void = () => {};
+  const crash = new Promise<void>((_, reject) => (crashed = reject));
+  onCrash(consumer, (err) => crashed(err));
   const { done } = opts.group ? await runGroup(ctx, consumer, topic, opts, printer) : await runAssigned(consumer, topic, ranges, opts, printer);
-  await stopOn(ctx, done);
+  await stopOn(ctx, Promise.race([done, crash]));
   await consumer.stop();
   ctx.info(`consumed ${formatCount(printer.count)} record${printer.count === 1 ? '' : 's'}${opts.group ? ` (group '${opts.group}', offsets committed)` : ''}`);
 }

@@ -142,3 +142,14 @@ export async function offsetsOf(admin: AdminClient, topic: string): Promise<Part
   const offsets = await admin.fetchTopicOffsets(topic);
   return offsets.map((o) => ({ partition: o.partition, low: Number(o.low), high: Number(o.high) })).sort((a, b) => a.partition - b.partition);
 }
+
+/**
+ * Calls `fail` when the consumer crashes (a handler kept failing, or the SDK hit an error it cannot
+ * retry), so a command reports it instead of waiting forever.
+ */
+export function onCrash(consumer: ConsumerClient, fail: (err: unknown) => void): void {
+  consumer.on?.('consumer.crash', (event) => {
+    const payload = (event as { payload?: { error?: unknown } }).payload;
+    fail(payload?.error ?? new Error('the consumer crashed'));
+  });
+}
