@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { PartitionLog, CorruptLogError, CHECKPOINT_FILE, segmentFileName } from '../../storage/index.js';
 import type { StorageFs } from '../../storage/index.js';
+import { FaultyFs } from '../../storage/index.js';
 import { config, decodeBatches, makeBatch, noSyncFs, readAll, withTempDir } from './helpers.js';
 
 const cfg = config({ segmentBytes: 1500, indexIntervalBytes: 200 });
@@ -208,6 +209,36 @@ describe('index rebuild', () => {
 });
 
 describe('checkpoint', () => {
+  it('opens a cleanly closed log without scanning it, and marks it unclean before the first new write', async () => {
+    await withTempDir(async (root) => {
+      const dir = join(root, 'p');
+      const log = await openAt(dir);
+      for (let i = 0; i < 200; i++) await log.append(makeBatch({ payloadBytes: 100 }));
+      const segments = log.segmentCount;
+      await log.close();
+      const counting = new FaultyFs(noSyncFs);
+      const clean = await openAt(dir, { fs: counting });
+      expect(clean.segmentCount).toBe(segments);
+      expect(clean.logEndOffset).toBe(200);
+      // Per segment: the batches after the last index entry (one read) and the first header (one read).
+      expect(counting.counts.read).toBeLessThanOrEqual(2 * segments);
+      const before = JSON.parse(await readFile(join(dir, CHECKPOINT_FILE), 'utf8'));
+      expect(before.cleanShutdown).toBe(true);
+      await clean.append(makeBatch());
+      const after = JSON.parse(await readFile(join(dir, CHECKPOINT_FILE), 'utf8'));
+      expect(after).toMatchObject({ cleanShutdown: false, recoveryPoint: 200 });
+      // A crash now (copy while open) with a torn last batch: the tail is cut, the rest kept.
+      const image = join(root, 'image');
+      await cp(dir, image, { recursive: true });
+      const last = (await logFiles(image)).at(-1)!;
+      await truncate(join(image, last), (await stat(join(image, last))).size - 5);
+      const recovered = await openAt(image);
+      expect(recovered.logEndOffset).toBe(200);
+      await recovered.close();
+      await clean.close();
+    });
+  });
+
   it('survives a restart: deleteRecordsBefore moves the log start durably', async () => {
     await withTempDir(async (root) => {
       const dir = join(root, 'p');
