@@ -168,6 +168,8 @@ export class PartitionLog extends PartitionCore {
     const old = this.segments;
     const segment = await Segment.create(this.fs, this.dir, offset, this.cfg.indexIntervalBytes);
     this.segments = [segment];
+    // A segment with the same base offset shares its file name with the new one: close it, do not unlink it.
+    for (const s of old) if (s.baseOffset === offset) void s.close().catch(() => {});
     await deleteSegments(old.filter((s) => s.baseOffset !== offset), this.logger);
     this.startOffset = offset;
     await this.afterTruncation();
