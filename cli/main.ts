@@ -7,6 +7,7 @@ import { SLUICE_VERSION } from '../src/broker/version.js';
 import * as completion from './commands/completion.js';
 import * as consume from './commands/consume.js';
 import * as dumpLog from './commands/dump-log.js';
+import * as groups from './commands/groups.js';
 import * as perf from './commands/perf.js';
 import * as produce from './commands/produce.js';
 import * as replay from './commands/replay.js';
@@ -14,7 +15,7 @@ import * as topics from './commands/topics.js';
 import { configure } from './lib/command.js';
 import * as serve from './serve.js';
 
-const COMMANDS: ReadonlyArray<{ register(program: Command): void }> = [serve, topics, produce, consume, replay, perf, dumpLog, completion];
+const COMMANDS: ReadonlyArray<{ register(program: Command): void }> = [serve, topics, produce, consume, replay, groups, perf, dumpLog, completion];
 
 const program = configure(new Command('sluice'))
   .description('Sluice: a log-structured streaming broker (Kafka’s model in one small process)')
