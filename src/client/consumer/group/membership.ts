@@ -15,6 +15,7 @@
 //   stop()       LeaveGroup (dynamic members; a static member just goes quiet, so its restart within
 //                the session timeout gets the same partitions back without a rebalance)
 import {
+  DescribeGroupsApi,
   HeartbeatApi,
   JoinGroupApi,
   LeaveGroupApi,
@@ -155,6 +156,20 @@ export class GroupMembership implements PartitionAssignmentSource, OffsetCommitt
     this.memberId = '';
     this.generationId = -1;
     this.assignment = [];
+  }
+
+  /** consumer.describeGroup(), kafkajs's shape. */
+  async describe(): Promise<{ errorCode: number; groupId: string; members: unknown[]; protocol: string; protocolType: string; state: string }> {
+    const r = await this.options.retrier(() => this.link.send('control', DescribeGroupsApi, { groups: [this.groupId] }));
+    const g = r.groups[0]!;
+    return {
+      errorCode: g.errorCode,
+      groupId: g.groupId,
+      members: g.members.map((m) => ({ memberId: m.memberId, clientId: m.clientId, clientHost: m.clientHost, memberMetadata: m.memberMetadata, memberAssignment: m.memberAssignment })),
+      protocol: g.protocolData,
+      protocolType: g.protocolType,
+      state: g.groupState,
+    };
   }
 
   async committed(assignment: TopicPartitions[]): Promise<Map<string, number | null>> {

@@ -1,0 +1,62 @@
+// Which consumed positions still need committing, and whether an automatic commit is due. kafkajs's
+// run() options: autoCommitInterval (ms since the last commit) and autoCommitThreshold (messages consumed
+// since the last commit); with neither set, every processed batch is committed (kafkajs's default).
+// Only partitions whose position moved since their last commit are sent.
+import type { TopicPartitionOffsetAndMetadata } from '../types.js';
+
+interface Position {
+  readonly topic: string;
+  readonly partition: number;
+  readonly nextOffset: number;
+}
+
+const key = (topic: string, partition: number) => `${topic}\u0000${partition}`;
+
+export class CommitTracker {
+  private readonly committed = new Map<string, number>();
+  private lastCommit = Date.now();
+
+  constructor(
+    private readonly interval: number | null = null,
+    private readonly threshold: number | null = null,
+  ) {}
+
+  /** Positions that moved since their last commit. */
+  pending(states: Iterable<Position>): TopicPartitionOffsetAndMetadata[] {
+    const out: TopicPartitionOffsetAndMetadata[] = [];
+    for (const s of states) {
+      if (s.nextOffset < 0 || this.committed.get(key(s.topic, s.partition)) === s.nextOffset) continue;
+      out.push({ topic: s.topic, partition: s.partition, offset: String(s.nextOffset) });
+    }
+    return out;
+  }
+
+  /** Is an automatic commit of `pending` due now? */
+  due(pending: TopicPartitionOffsetAndMetadata[]): boolean {
+    if (pending.length === 0) return false;
+    if (this.interval === null && this.threshold === null) return true;
+    if (this.interval !== null && Date.now() - this.lastCommit >= this.interval) return true;
+    if (this.threshold !== null) {
+      let consumed = 0;
+      for (const p of pending) consumed += Number(p.offset) - (this.committed.get(key(p.topic, p.partition)) ?? Number(p.offset));
+      if (consumed >= this.threshold) return true;
+    }
+    return false;
+  }
+
+  /** Records offsets as committed (after a commit, or when a partition starts at its committed offset). */
+  done(offsets: Iterable<{ topic: string; partition: number; offset: string | number }>): void {
+    for (const o of offsets) this.committed.set(key(o.topic, o.partition), Number(o.offset));
+    this.lastCommit = Date.now();
+  }
+
+  forget(topic: string, partition: number): void {
+    this.committed.delete(key(topic, partition));
+  }
+}
+
+/** Resolves once none of `states` is being handled by a runner worker (a revoked partition's last batch). */
+export async function waitIdle(states: ReadonlyArray<{ busy: boolean }>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (states.some((s) => s.busy) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+}
