@@ -11,6 +11,8 @@ export { Producer, ProducerEvents } from './producer/index.js';
 export { Consumer, ConsumerEvents } from './consumer/index.js';
 export type * from './consumer/types.js';
 export { NoOffsetCommitter, StaticAssignmentSource } from './consumer/assignment.js';
+export { AssignerProtocol, PartitionAssigners } from './consumer/assignors/index.js';
+export type { Assigner, AssignerCluster, GroupMember, GroupMemberAssignment, GroupState, PartitionAssigner } from './consumer/assignors/index.js';
 export type { AssignmentContext, OffsetCommitter, PartitionAssignmentSource } from './consumer/assignment.js';
 export { Admin, AdminEvents, ConfigResourceTypes, ConfigSource } from './admin.js';
 export type { AdminConfig, AlterConfigsResponse, ConfigEntries, DescribeConfigResponse, IResourceConfig, ITopicConfig, ResourceConfigQuery } from './admin.js';

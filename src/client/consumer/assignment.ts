@@ -26,7 +26,8 @@ export interface AssignmentContext {
 
 export interface PartitionAssignmentSource {
   start(context: AssignmentContext): Promise<TopicPartitions[]>;
-  onChange(listener: (assignment: TopicPartitions[]) => void): void;
+  /** The listener's promise settles once the consumer has applied the assignment (revoked partitions committed). */
+  onChange(listener: (assignment: TopicPartitions[]) => Promise<void> | void): void;
   heartbeat(): Promise<void>;
   isStale(): boolean;
   stop(): Promise<void>;

@@ -10,6 +10,7 @@ import type { Logger } from '../logger.js';
 import { createRetry, resolveRetryOptions, type Retrier, type RetryOptions } from '../retry.js';
 import { NoOffsetCommitter, StaticAssignmentSource, type OffsetCommitter, type PartitionAssignmentSource } from './assignment.js';
 import { Fetcher } from './fetcher.js';
+import { CommitTracker, createGroupMembership, GroupEvents, waitIdle, type GroupMembership } from './group/index.js';
 import { PartitionState } from './partition-state.js';
 import { parseSeekOffset, resolvePositions, type PositionRequest } from './positions.js';
 import { Runner } from './runner.js';
@@ -30,7 +31,7 @@ export const ConsumerEvents = {
   DISCONNECT: 'consumer.disconnect',
   STOP: 'consumer.stop',
   CRASH: 'consumer.crash',
-  GROUP_JOIN: 'consumer.group_join',
+  ...GroupEvents,
 } as const;
 type ConsumerEventName = (typeof ConsumerEvents)[keyof typeof ConsumerEvents];
 
@@ -52,6 +53,11 @@ export class Consumer {
   private runner: Runner | null = null;
   private source: PartitionAssignmentSource | null = null;
   private readonly committer: OffsetCommitter;
+  /** Group membership when `groupId` is set (and no custom assignment source is given). */
+  private readonly group: GroupMembership | null;
+  private commits = new CommitTracker();
+  /** Assignment changes apply one at a time, in order. */
+  private assignmentChain: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly clusterOptions: ClusterOptions,
@@ -62,11 +68,12 @@ export class Consumer {
     this.cluster = new Cluster({ ...clusterOptions, allowAutoTopicCreation: config.allowAutoTopicCreation ?? false, metadataMaxAge: config.metadataMaxAge });
     this.retryOptions = { ...retry, ...config.retry };
     this.retrier = createRetry(this.retryOptions);
-    this.committer = config.offsetCommitter ?? new NoOffsetCommitter();
     this.emitter = new InstrumentationEmitter(Object.values(ConsumerEvents), log);
-    if (config.groupId && !config.partitionAssignmentSource) {
-      log.warn('consumer groups are not available yet: this consumer reads all partitions of its topics without joining a group', { groupId: config.groupId });
-    }
+    this.group = config.groupId && !config.partitionAssignmentSource
+      ? createGroupMembership({ clusterOptions, config: { ...config, groupId: config.groupId }, cluster: this.cluster, retrier: this.retrier, logger: log, emit: (e, p) => this.emitter.emit(e, p) })
+      : null;
+    if (this.group) this.group.onFatal = (error) => this.crash(error);
+    this.committer = config.offsetCommitter ?? this.group ?? new NoOffsetCommitter();
   }
 
   logger(): Logger {
@@ -107,6 +114,7 @@ export class Consumer {
     if (this.runner) throw new SluiceNonRetriableError('Consumer is already running');
     if (!config.eachMessage && !config.eachBatch) throw new SluiceNonRetriableError('run() needs eachMessage or eachBatch');
     const retry = { ...resolveRetryOptions(this.retryOptions), restartOnFailure: this.retryOptions.restartOnFailure };
+    this.commits = new CommitTracker(config.autoCommitInterval ?? null, config.autoCommitThreshold ?? null);
     this.runner = new Runner(config, {
       logger: this.log,
       retry,
@@ -116,7 +124,7 @@ export class Consumer {
         this.pause([{ topic: state.topic, partitions: [state.partition] }]);
         return () => this.resume([{ topic: state.topic, partitions: [state.partition] }]);
       },
-      commitIfNecessary: () => this.commitConsumed(),
+      commitIfNecessary: () => this.commitConsumed(false),
       uncommittedOffsets: () => this.uncommittedOffsets(),
       onCrash: (error, restart) => this.emitter.emit(ConsumerEvents.CRASH, { error, groupId: this.config.groupId, restart }),
     });
@@ -129,7 +137,7 @@ export class Consumer {
   }
 
   private resolveSource(): PartitionAssignmentSource {
-    this.source = this.config.partitionAssignmentSource ?? new StaticAssignmentSource(this.explicit);
+    this.source = this.config.partitionAssignmentSource ?? this.group ?? new StaticAssignmentSource(this.explicit);
     return this.source;
   }
 
@@ -160,11 +168,26 @@ export class Consumer {
       throw new SluiceNonRetriableError('subscribe() or assign() before run()');
     }
     const assignment = await source.start({ cluster: this.cluster, logger: this.log, subscribedTopics: await this.subscribedTopics() });
-    source.onChange((next) => void this.reassign(next));
-    await this.applyAssignment(assignment);
+    const applied = this.applyAssignment(assignment);
+    this.assignmentChain = applied.catch(() => undefined);
+    source.onChange((next) => {
+      const change = this.assignmentChain.then(() => this.reassign(next));
+      this.assignmentChain = change.catch((err: Error) => this.log.error('applying a new assignment failed', { error: err.message }));
+      return this.assignmentChain;
+    });
+    await applied;
   }
 
   private async applyAssignment(assignment: TopicPartitions[]): Promise<void> {
+    this.states = await this.positionedStates(assignment);
+    const list = [...this.states.values()];
+    this.fetcher = this.createFetcher();
+    this.runner!.start(list);
+    this.fetcher.start(list);
+  }
+
+  /** New partition states, each at its seek, committed offset, or reset position. */
+  private async positionedStates(assignment: TopicPartitions[]): Promise<Map<string, PartitionState>> {
     const states = new Map<string, PartitionState>();
     for (const { topic, partitions } of assignment) {
       for (const partition of partitions) {
@@ -187,19 +210,47 @@ export class Consumer {
     for (const [key, state] of states) {
       state.seek(positions.get(key)!);
       this.pendingSeeks.delete(key);
+      const stored = committed.get(key);
+      if (stored !== null && stored !== undefined && stored === state.nextOffset) this.commits.done([{ topic: state.topic, partition: state.partition, offset: stored }]);
     }
-    this.states = states;
-    const list = [...states.values()];
-    this.fetcher = this.createFetcher();
-    this.runner!.start(list);
-    this.fetcher.start(list);
+    return states;
   }
 
-  /** A new assignment from the source (group rebalance): stop, commit, restart on the new partitions. */
+  /**
+   * A new assignment from the source (group rebalance), applied incrementally: partitions kept go on
+   * fetching and delivering untouched; revoked ones stop, finish the batch in hand, and are committed;
+   * new ones start at their committed offsets.
+   */
   private async reassign(assignment: TopicPartitions[]): Promise<void> {
-    await this.fetcher?.stop();
-    await this.commitConsumed();
-    await this.applyAssignment(assignment);
+    if (!this.runner?.isRunning) return;
+    const wanted = new Set(assignment.flatMap((a) => a.partitions.map((p) => offsetKey(a.topic, p))));
+    const kept = [...this.states.values()].filter((s) => wanted.has(offsetKey(s.topic, s.partition)));
+    const revoked = [...this.states.values()].filter((s) => !wanted.has(offsetKey(s.topic, s.partition)));
+    if (revoked.length > 0) {
+      this.states = new Map(kept.map((s) => [offsetKey(s.topic, s.partition), s]));
+      this.runner.start(kept);
+      this.fetcher?.start(kept);
+      await waitIdle(revoked);
+      await this.commitStates(revoked).catch((err: Error) => this.log.warn('commit of revoked partitions failed; they will be redelivered', { error: err.message }));
+      for (const s of revoked) this.commits.forget(s.topic, s.partition);
+    }
+    const added = assignment
+      .map((a) => ({ topic: a.topic, partitions: a.partitions.filter((p) => !this.states.has(offsetKey(a.topic, p))) }))
+      .filter((a) => a.partitions.length > 0);
+    const fresh = added.length > 0 ? await this.retrier(() => this.positionedStates(added)) : new Map<string, PartitionState>();
+    if (!this.runner?.isRunning) return;
+    this.states = new Map([...this.states, ...fresh]);
+    const list = [...this.states.values()];
+    this.fetcher ??= this.createFetcher();
+    this.runner.start(list);
+    this.fetcher.start(list);
+    this.fetcher.wake();
+  }
+
+  private crash(error: Error): void {
+    this.log.error('consumer group membership failed', { groupId: this.config.groupId, error: error.message });
+    this.emitter.emit(ConsumerEvents.CRASH, { error, groupId: this.config.groupId, restart: false });
+    void this.stop().catch(() => undefined);
   }
 
   private createFetcher(): Fetcher {
@@ -313,6 +364,7 @@ export class Consumer {
   /** Commits through the OffsetCommitter hook (a no-op without a group). */
   async commitOffsets(offsets: TopicPartitionOffsetAndMetadata[]): Promise<void> {
     await this.committer.commit(offsets);
+    this.commits.done(offsets);
   }
 
   private uncommittedOffsets(): OffsetsByTopicPartition {
@@ -326,13 +378,28 @@ export class Consumer {
     return { topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })) };
   }
 
-  private async commitConsumed(): Promise<void> {
-    if (this.committer instanceof NoOffsetCommitter) return;
-    const offsets = this.uncommittedOffsets().topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.topic, partition: p.partition, offset: p.offset })));
-    if (offsets.length > 0) await this.committer.commit(offsets);
+  /** Commits positions that moved; `force` false = the automatic commit, subject to autoCommitInterval/Threshold. */
+  private async commitConsumed(force = true): Promise<void> {
+    if (!force && !this.commits.due(this.commits.pending(this.states.values()))) return;
+    try {
+      await this.commitStates(this.states.values());
+    } catch (err) {
+      if (force) throw err;
+      this.log.warn('automatic offset commit failed', { groupId: this.config.groupId, error: (err as Error).message });
+    }
   }
 
-  describeGroup(): Promise<never> {
-    return Promise.reject(new SluiceNotImplemented('consumer groups are not available yet'));
+  private async commitStates(states: Iterable<PartitionState>): Promise<void> {
+    if (this.committer instanceof NoOffsetCommitter) return;
+    const offsets = this.commits.pending(states);
+    if (offsets.length === 0) return;
+    await this.committer.commit(offsets);
+    this.commits.done(offsets);
+  }
+
+  /** kafkajs shape: { errorCode, groupId, members, protocol, protocolType, state }. */
+  describeGroup(): Promise<unknown> {
+    if (!this.group) return Promise.reject(new SluiceNotImplemented('describeGroup() needs a groupId'));
+    return this.group.describe();
   }
 }

@@ -2,6 +2,7 @@
 import type { DecodedHeaders } from '../../records/headers.js';
 import type { RetryOptions } from '../retry.js';
 import type { OffsetCommitter, PartitionAssignmentSource } from './assignment.js';
+import type { PartitionAssigner } from './assignors/index.js';
 
 export interface KafkaMessage {
   magicByte: number;
@@ -126,6 +127,10 @@ export interface ConsumerConfig {
   maxPrefetchBytesPerPartition?: number;
   /** Sluice: where partitions come from (default: static — subscribe() = all partitions, or assign()). */
   partitionAssignmentSource?: PartitionAssignmentSource;
+  /** Assigners offered when joining a group, in order of preference (default [PartitionAssigners.roundRobin]). */
+  partitionAssigners?: PartitionAssigner[];
+  /** Sluice addition: static membership (Kafka's group.instance.id): a restart within sessionTimeout keeps the partitions. */
+  groupInstanceId?: string;
   /** Sluice: where start offsets come from and commits go (default: none — nothing is stored). */
   offsetCommitter?: OffsetCommitter;
 }
