@@ -10,6 +10,7 @@
 // a consumer can always make progress). A later partition whose batches would overshoot the response
 // budget is answered empty (with its watermarks) rather than truncated.
 import { ErrorCode, FetchApi, type FetchPartitionResult, type FetchRequest, type FetchResponse } from '../../protocol/index.js';
+import { highWatermark } from './high-watermark.js';
 import { partitionError, toPartitionError } from './storage-errors.js';
 import { defineHandler, type BrokerContext, type RequestContext } from './types.js';
 
@@ -42,13 +43,15 @@ async function readAll(request: FetchRequest, broker: BrokerContext, ctx: Reques
         continue;
       }
       if (budget <= 0) {
-        partitions.push(emptyResult(p.partition, log.logEndOffset, log.logStartOffset));
+        partitions.push(emptyResult(p.partition, highWatermark(log), log.logStartOffset));
         continue;
       }
       try {
-        const read = await log.read(p.fetchOffset, { maxBytes: Math.min(p.partitionMaxBytes, budget) });
+        // Only offsets below the high watermark are served (under flush=always: fsynced ones).
+        const hw = highWatermark(log);
+        const read = await log.read(p.fetchOffset, { maxBytes: Math.min(p.partitionMaxBytes, budget), maxOffset: hw });
         const fits = bytes === 0 || read.bytes <= budget;
-        const result = emptyResult(p.partition, read.logEndOffset, read.logStartOffset);
+        const result = emptyResult(p.partition, Math.min(hw, read.logEndOffset), read.logStartOffset);
         if (fits && read.bytes > 0) {
           result.records = read.chunks;
           bytes += read.bytes;
@@ -58,7 +61,8 @@ async function readAll(request: FetchRequest, broker: BrokerContext, ctx: Reques
       } catch (error) {
         failed = true;
         const wire = toPartitionError(error, where, ctx.logger);
-        partitions.push({ partition: p.partition, ...wire, highWatermark: log.logEndOffset, lastStableOffset: log.logEndOffset, logStartOffset: log.logStartOffset, records: [] });
+        const hw = highWatermark(log);
+        partitions.push({ partition: p.partition, ...wire, highWatermark: hw, lastStableOffset: hw, logStartOffset: log.logStartOffset, records: [] });
       }
     }
   }
