@@ -5,6 +5,7 @@ import { CreateTopicsApi } from '../protocol/apis/create-topics.js';
 import { DeleteTopicsApi } from '../protocol/apis/delete-topics.js';
 import { DescribeConfigsApi, type ConfigSource as WireConfigSource, type ResourceType } from '../protocol/apis/describe-configs.js';
 import { ErrorCode } from '../protocol/errors.js';
+import { AdminGroups } from './admin-groups.js';
 import { Cluster, needsMetadataRefresh, type ClusterOptions, type PartitionInfo } from './cluster.js';
 import { SluiceNonRetriableError, SluiceProtocolError } from './errors.js';
 import { InstrumentationEmitter, type InstrumentationEvent } from './instrumentation.js';
@@ -97,11 +98,14 @@ export class Admin {
   private readonly cluster: Cluster;
   private readonly retrier: Retrier;
   private readonly emitter: InstrumentationEmitter<AdminEventName>;
+  /** Consumer-group calls (admin-groups.ts). */
+  private readonly groups: AdminGroups;
 
   constructor(clusterOptions: ClusterOptions, config: AdminConfig, retry: RetryOptions | undefined, private readonly log: Logger) {
     this.cluster = new Cluster({ ...clusterOptions, allowAutoTopicCreation: false });
     this.retrier = createRetry({ ...retry, ...config.retry });
     this.emitter = new InstrumentationEmitter(Object.values(AdminEvents), log);
+    this.groups = new AdminGroups(this.cluster, (fn) => this.run(fn));
   }
 
   logger(): Logger {
@@ -226,6 +230,35 @@ export class Admin {
         return { partition, offset: String(offset >= 0 ? offset : high.get(offsetKey(topic, partition))) };
       });
     });
+  }
+
+  listGroups(): ReturnType<AdminGroups['listGroups']> {
+    return this.groups.listGroups();
+  }
+
+  describeGroups(groupIds: string[]): ReturnType<AdminGroups['describeGroups']> {
+    return this.groups.describeGroups(groupIds);
+  }
+
+  fetchOffsets(options: Parameters<AdminGroups['fetchOffsets']>[0]): ReturnType<AdminGroups['fetchOffsets']> {
+    return this.groups.fetchOffsets(options);
+  }
+
+  setOffsets(options: Parameters<AdminGroups['setOffsets']>[0]): Promise<void> {
+    return this.groups.setOffsets(options);
+  }
+
+  resetOffsets(options: Parameters<AdminGroups['resetOffsets']>[0]): Promise<void> {
+    return this.groups.resetOffsets(options);
+  }
+
+  deleteGroups(groupIds: string[]): ReturnType<AdminGroups['deleteGroups']> {
+    return this.groups.deleteGroups(groupIds);
+  }
+
+  /** Sluice: lag per partition (log end − committed offset) and the group's total. */
+  fetchGroupLag(options: Parameters<AdminGroups['fetchGroupLag']>[0]): ReturnType<AdminGroups['fetchGroupLag']> {
+    return this.groups.fetchGroupLag(options);
   }
 
   private async partitionsOf(topic: string): Promise<number[]> {

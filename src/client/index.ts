@@ -12,6 +12,8 @@ export { Consumer, ConsumerEvents } from './consumer/index.js';
 export type * from './consumer/types.js';
 export { NoOffsetCommitter, StaticAssignmentSource } from './consumer/assignment.js';
 export { AssignerProtocol, PartitionAssigners } from './consumer/assignors/index.js';
+export { SluiceDeleteGroupsError, SluiceDeleteGroupsError as KafkaJSDeleteGroupsError } from './admin-groups.js';
+export type { GroupDescriptionResult, GroupOffsetPartition } from './admin-groups.js';
 export type { Assigner, AssignerCluster, GroupMember, GroupMemberAssignment, GroupState, PartitionAssigner } from './consumer/assignors/index.js';
 export type { AssignmentContext, OffsetCommitter, PartitionAssignmentSource } from './consumer/assignment.js';
 export { Admin, AdminEvents, ConfigResourceTypes, ConfigSource } from './admin.js';
