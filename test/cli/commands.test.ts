@@ -1,0 +1,279 @@
+// The `sluice` binary as a person uses it: every command a real child process against a live
+// in-process broker, checking output (text and JSON), exit codes and error sentences.
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startBroker, type TestBroker } from '../helpers/broker.js';
+import { removeTempDirs } from '../helpers/temp-dir.js';
+import { assertBuilt, jsonLines, root, sluice, sluiceOnTty } from './helpers.js';
+
+let broker: TestBroker;
+let b: string[];
+
+beforeAll(async () => {
+  assertBuilt();
+  broker = await startBroker();
+  b = ['-b', `127.0.0.1:${broker.port}`];
+});
+
+afterAll(async () => {
+  await broker?.stop();
+  await removeTempDirs();
+});
+
+describe('program', () => {
+  it('prints its version and per-command help', async () => {
+    const pkg = JSON.parse(readFileSync(`${root}/package.json`, 'utf8')) as { version: string };
+    const version = await sluice(['--version']);
+    expect(version.code).toBe(0);
+    expect(version.stdout.trim()).toBe(pkg.version);
+    const help = await sluice(['help', 'topics']);
+    expect(help.code).toBe(0);
+    for (const sub of ['create', 'list', 'describe', 'delete', 'alter']) expect(help.stdout).toContain(sub);
+    const consumeHelp = await sluice(['consume', '--help']);
+    expect(consumeHelp.stdout).toContain('--from-beginning');
+    expect(consumeHelp.stdout).toContain('-b, --brokers');
+  });
+
+  it('exits 2 with one line for usage errors', async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['bogus'], /^error: unknown command 'bogus'/],
+      [['topics', 'create'], /^error: missing required argument 'topic'/],
+      [['consume', 't', '--nope'], /^error: unknown option '--nope'/],
+      [['consume', 't', '--format', 'xml'], /argument 'xml' is invalid\. format must be one of: text, json, raw\./],
+      [['consume', 't', '--since', 'yesterday'], /'yesterday' is not a time: expected an ISO 8601 time .* or a duration ago \(30s, 15m, 2h, 3d\)/],
+      [['produce', 't', '--acks', '7'], /acks must be one of: 0, 1, -1, all\./],
+      [['topics', 'create', 't', '-p', 'many'], /partitions must be a whole number\./],
+      [['topics', 'list', '-b', 'localhost'], /'localhost' is not a broker address: expected host:port/],
+      [['consume', 't', '--from-beginning', '--offset', '3'], /--from-beginning and --offset both say where to start: give one/],
+      [['completion', 'fish'], /shell must be one of: bash, zsh\./],
+    ];
+    for (const [args, message] of cases) {
+      const r = await sluice(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr, args.join(' ')).toMatch(message);
+      expect(r.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
+    }
+  });
+
+  it('says in one sentence that a broker cannot be reached, with a stack only under --debug', async () => {
+    const r = await sluice(['topics', 'list', '-b', '127.0.0.1:1']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('error: cannot reach broker 127.0.0.1:1: connection refused\n');
+    const env = await sluice(['topics', 'list'], { env: { SLUICE_BROKERS: '127.0.0.1:1' } });
+    expect(env.stderr).toBe('error: cannot reach broker 127.0.0.1:1: connection refused\n');
+    const debug = await sluice(['topics', 'list', '-b', '127.0.0.1:1', '--debug']);
+    expect(debug.code).toBe(1);
+    expect(debug.stderr).toMatch(/^error: cannot reach broker/);
+    expect(debug.stderr).toMatch(/\n\s+at /);
+  });
+});
+
+describe('topics', () => {
+  it('creates, lists, describes, alters and deletes a topic', async () => {
+    const created = await sluice(['topics', 'create', 'tour', '-p', '3', '--config', 'retention.ms=3600000', ...b]);
+    expect(created).toMatchObject({ code: 0, stdout: "created topic 'tour' with 3 partitions\n" });
+
+    const again = await sluice(['topics', 'create', 'tour', ...b]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toBe("error: topic 'tour' already exists\n");
+    expect((await sluice(['topics', 'create', 'tour', '--if-not-exists', ...b])).code).toBe(0);
+
+    await sluice(['produce', 'tour', '-p', '1', ...b], { input: 'a\nb\n' });
+    const list = await sluice(['topics', 'list', ...b]);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(/^TOPIC\s+PARTITIONS\s+RECORDS\n/);
+    expect(list.stdout).toMatch(/\ntour\s+3\s+2\n/);
+    expect(jsonLines(( await sluice(['topics', 'list', '--format', 'json', ...b])).stdout)).toContainEqual({ topic: 'tour', partitions: 3, records: 2 });
+
+    const describe = await sluice(['topics', 'describe', 'tour', ...b]);
+    expect(describe.code).toBe(0);
+    expect(describe.stdout).toMatch(/PARTITION\s+LEADER\s+LOG-START\s+LOG-END\s+RECORDS/);
+    expect(describe.stdout).toMatch(/\n\s+1\s+0\s+0\s+2\s+2\n/);
+    expect(describe.stdout).toMatch(/retention\.ms\s+3600000\s+topic/);
+    const json = jsonLines<{ topic: string; partitions: Array<{ partition: number; logStartOffset: number; logEndOffset: number }>; configs: Record<string, string> }>(
+      (await sluice(['topics', 'describe', 'tour', '--format', 'json', ...b])).stdout,
+    );
+    expect(json).toHaveLength(1);
+    expect(json[0]!.partitions).toEqual([
+      { partition: 0, leader: 0, logStartOffset: 0, logEndOffset: 0, records: 0 },
+      { partition: 1, leader: 0, logStartOffset: 0, logEndOffset: 2, records: 2 },
+      { partition: 2, leader: 0, logStartOffset: 0, logEndOffset: 0, records: 0 },
+    ]);
+    expect(json[0]!.configs['retention.ms']).toBe('3600000');
+
+    const alter = await sluice(['topics', 'alter', 'tour', '--config', 'retention.ms=7200000', ...b]);
+    expect(alter.code).toBe(0);
+    expect(alter.stdout).toContain('retention.ms=7200000');
+    expect((await sluice(['topics', 'describe', 'tour', ...b])).stdout).toMatch(/retention\.ms\s+7200000/);
+    const nothing = await sluice(['topics', 'alter', 'tour', ...b]);
+    expect(nothing.code).toBe(2);
+    expect(nothing.stderr).toMatch(/nothing to change/);
+
+    const del = await sluice(['topics', 'delete', 'tour', ...b]);
+    expect(del).toMatchObject({ code: 0, stdout: "deleted topic 'tour'\n" });
+    expect((await sluice(['topics', 'list', '--format', 'json', ...b])).stdout).not.toContain('"tour"');
+  });
+
+  it('names an unknown topic', async () => {
+    for (const args of [['topics', 'describe', 'ghost'], ['topics', 'delete', 'ghost'], ['topics', 'alter', 'ghost', '--config', 'a=b'], ['consume', 'ghost', '-e']]) {
+      const r = await sluice([...args, ...b]);
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.stderr, args.join(' ')).toBe("error: unknown topic 'ghost'\n");
+    }
+  });
+
+  it('colors tables only on a terminal', async () => {
+    await sluice(['topics', 'create', 'colors', ...b]);
+    const tty = await sluiceOnTty(['topics', 'list', ...b]);
+    expect(tty.stdout).toContain('\x1b[1mTOPIC');
+    const pipe = await sluice(['topics', 'list', ...b]);
+    expect(pipe.stdout).not.toContain('\x1b[');
+  });
+});
+
+describe('produce and consume', () => {
+  it('sends lines with keys and headers and prints them as text, JSON and raw', async () => {
+    await sluice(['topics', 'create', 'kv', '-p', '2', ...b]);
+    const p = await sluice(['produce', 'kv', '-K', ':', '-H', 'src=cli', '-H', 'v=1', ...b], { input: 'alice:hello\nbob:world\nno-key-here\n' });
+    expect(p.code).toBe(0);
+    expect(p.stderr).toMatch(/produced 3 records .* to 'kv' in /);
+    expect(p.stderr).toMatch(/1 line had no ':' and were sent with a null key/);
+
+    const json = jsonLines<{ topic: string; partition: number; offset: number; timestamp: number; key: string | null; value: string; headers: Record<string, string> }>(
+      (await sluice(['consume', 'kv', '--from-beginning', '-e', '--format', 'json', ...b])).stdout,
+    );
+    expect(json.map((r) => [r.key, r.value]).sort()).toEqual([['alice', 'hello'], ['bob', 'world'], [null, 'no-key-here']].sort());
+    for (const r of json) {
+      expect(r.topic).toBe('kv');
+      expect(r.headers).toEqual({ src: 'cli', v: '1' });
+      expect(Math.abs(r.timestamp - Date.now())).toBeLessThan(60_000);
+      expect(typeof r.offset).toBe('number');
+    }
+
+    const text = await sluice(['consume', 'kv', '--from-beginning', '-e', '--print-key', '--print-headers', ...b]);
+    expect(text.code).toBe(0);
+    expect(text.stdout.split('\n').filter(Boolean).sort()).toEqual(['src=cli,v=1\talice\thello', 'src=cli,v=1\tbob\tworld', 'src=cli,v=1\tnull\tno-key-here'].sort());
+    expect(text.stderr).toBe('consumed 3 records\n');
+
+    const raw = await sluice(['consume', 'kv', '--from-beginning', '-e', '--format', 'raw', '--partition', String(json.find((r) => r.key === 'alice')!.partition), ...b]);
+    expect(raw.stdout).toContain('hello');
+    expect(raw.stdout).not.toContain('\n');
+  });
+
+  it('starts at an offset, a partition, a time; stops at --max-messages and --until', async () => {
+    await sluice(['topics', 'create', 'pos', ...b]);
+    await sluice(['produce', 'pos', ...b], { input: Array.from({ length: 10 }, (_, i) => `m${i}`).join('\n') });
+    const lines = async (...args: string[]) => (await sluice(['consume', 'pos', '-e', ...args, ...b])).stdout.split('\n').filter(Boolean);
+    expect(await lines('--offset', '7')).toEqual(['m7', 'm8', 'm9']);
+    expect(await lines('--offset', '-2')).toEqual(['m8', 'm9']);
+    expect(await lines('--from-beginning', '--max-messages', '3')).toEqual(['m0', 'm1', 'm2']);
+    expect(await lines('--since', '1h')).toHaveLength(10);
+    expect(await lines('--since', '2000-01-01T00:00:00Z', '--until', '2000-01-02T00:00:00Z')).toEqual([]);
+    expect(await lines('--from-beginning', '--until', '2000-01-01')).toEqual([]);
+    expect(await lines('--since', new Date(Date.now() + 3_600_000).toISOString())).toEqual([]);
+    expect(await lines()).toEqual([]); // default: only new records, and -e stops at once
+    const bad = await sluice(['consume', 'pos', '--partition', '4', '-e', ...b]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toBe("error: partition 4 does not exist: topic 'pos' has 1 partition (0..0)\n");
+  });
+
+  it('keeps following without -e until Ctrl-C, then exits cleanly', async () => {
+    await sluice(['topics', 'create', 'live', ...b]);
+    let seen = '';
+    let resolveSeen!: () => void;
+    const got = new Promise<void>((r) => (resolveSeen = r));
+    const { spawn } = await import('node:child_process');
+    const { binary } = await import('./helpers.js');
+    const child = spawn(process.execPath, [binary, 'consume', 'live', ...b], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.on('data', (d: Buffer) => {
+      seen += d.toString();
+      if (seen.includes('late')) resolveSeen();
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    await new Promise((r) => setTimeout(r, 1500));
+    await sluice(['produce', 'live', ...b], { input: 'late\n' });
+    await got;
+    const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(seen).toBe('late\n');
+    expect(stderr).toBe('consumed 1 record\n');
+  });
+
+  it('reports records that were not acknowledged and exits 1', async () => {
+    await sluice(['topics', 'create', 'small', '--config', 'max.message.bytes=200', ...b]);
+    const r = await sluice(['produce', 'small', ...b], { input: `${'x'.repeat(1000)}\n` });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/error: 1 record was not acknowledged .*: /);
+    const p = await sluice(['produce', 'small', '--partition', '3', ...b], { input: 'x\n' });
+    expect(p.code).toBe(1);
+    expect(p.stderr).toBe("error: partition 3 does not exist: topic 'small' has 1 partition (0..0)\n");
+  });
+});
+
+describe('replay', () => {
+  it('copies a range with keys, headers and timestamps kept', async () => {
+    await sluice(['topics', 'create', 'src', '-p', '2', ...b]);
+    const input = Array.from({ length: 40 }, (_, i) => `k${i % 5}:v${i}`).join('\n');
+    await sluice(['produce', 'src', '-K', ':', '-H', 'trace=abc', ...b], { input });
+    const all = await sluice(['replay', 'src', '--from', '1h', '--into', 'dst', ...b]);
+    expect(all.code).toBe(0);
+    expect(all.stderr).toMatch(/created topic 'dst' with 2 partitions/);
+    expect(all.stderr).toMatch(/replayed 40 records from 'src' into 'dst'/);
+    expect(all.stderr).not.toContain('\r');
+    const strip = (r: { partition: number; offset: number; timestamp: number; key: string; value: string; headers: unknown }) => ({ ...r, topic: undefined });
+    const src = jsonLines<never>((await sluice(['consume', 'src', '--from-beginning', '-e', '--format', 'json', ...b])).stdout).map(strip);
+    const dst = jsonLines<never>((await sluice(['consume', 'dst', '--from-beginning', '-e', '--format', 'json', ...b])).stdout).map(strip);
+    const order = (x: { partition: number; offset: number }, y: { partition: number; offset: number }) => x.partition - y.partition || x.offset - y.offset;
+    expect(dst.sort(order)).toEqual(src.sort(order));
+
+    const some = await sluice(['replay', 'src', '--from', '5', '--to', '8', '--into', 'dst2', ...b]);
+    expect(some.stderr).toMatch(/replayed 6 records/); // offsets 5, 6, 7 of each partition
+    const none = await sluice(['replay', 'src', '--from', '2000-01-01T00:00:00Z', '--to', '2000-01-02T00:00:00Z', '--into', 'dst3', ...b]);
+    expect(none.code).toBe(0);
+    expect(none.stderr).toMatch(/nothing to replay/);
+    const self = await sluice(['replay', 'src', '--from', '0', '--into', 'src', ...b]);
+    expect(self.code).toBe(2);
+    const badFrom = await sluice(['replay', 'src', '--from', 'later', '--into', 'x', ...b]);
+    expect(badFrom.code).toBe(2);
+    expect(badFrom.stderr).toMatch(/'later' is neither an offset nor a time/);
+  });
+
+  it('draws a progress bar on a terminal', async () => {
+    const r = await sluiceOnTty(['replay', 'src', '--from', '0', '--into', 'dst-tty', ...b]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/replaying src → dst-tty .*100%/);
+  });
+});
+
+describe('perf', () => {
+  it('produces and consumes generated records and reports throughput and latency percentiles', async () => {
+    const p = await sluice(['perf', 'produce', 'perf', '--records', '20000', '--record-size', '100', '--acks', '1', ...b]);
+    expect(p.code).toBe(0);
+    expect(p.stdout).toMatch(/^20,000 records sent in [\d.]+s: [\d,]+ records\/s \([\d.]+ MiB\/s\)\nproduce latency ms: avg [\d.]+, p50 [\d.]+, p95 [\d.]+, p99 [\d.]+, max [\d.]+\n$/);
+    const c = await sluice(['perf', 'consume', 'perf', '--records', '20000', '--format', 'json', ...b]);
+    expect(c.code).toBe(0);
+    const [s] = jsonLines<{ records: number; bytes: number; recordsPerSec: number; latencyP99Ms: number }>(c.stdout);
+    expect(s).toMatchObject({ records: 20000, bytes: 2_000_000 });
+    expect(s!.recordsPerSec).toBeGreaterThan(0);
+    const throttled = await sluice(['perf', 'produce', 'perf', '--records', '300', '--record-size', '10', '--throughput', '500', '--format', 'json', ...b]);
+    const [t] = jsonLines<{ elapsedMs: number; recordsPerSec: number }>(throttled.stdout);
+    expect(t!.elapsedMs).toBeGreaterThanOrEqual(550);
+    expect(t!.recordsPerSec).toBeLessThanOrEqual(550);
+    const short = await sluice(['perf', 'consume', 'perf', '--records', '30000', '--timeout', '1s', ...b]);
+    expect(short.code).toBe(1);
+    expect(short.stderr).toMatch(/error: only 20,\d{3} of 30,000 records arrived/);
+  });
+});
+
+describe('completion', () => {
+  it('prints bash and zsh scripts', async () => {
+    const bash = await sluice(['completion', 'bash']);
+    expect(bash.code).toBe(0);
+    expect(bash.stdout).toContain('complete -o default -F _sluice_complete sluice');
+    expect(bash.stdout).toContain('"topics create"');
+    const zsh = await sluice(['completion', 'zsh']);
+    expect(zsh.stdout.startsWith('#compdef sluice')).toBe(true);
+  });
+});
