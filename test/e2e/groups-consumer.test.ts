@@ -37,7 +37,10 @@ interface Member {
   /** topic-partition list of the latest GROUP_JOIN. */
   assignment: () => number[];
   joins: number;
-  seen: Array<{ partition: number; offset: string; value: string }>;
+  seen: Array<{ partition: number; offset: string; value: string; at: number }>;
+  /** Times of REBALANCING and GROUP_JOIN events. */
+  rebalances: number[];
+  joinTimes: number[];
 }
 
 async function member(groupId: string, topic: string, options: { assigner?: 'roundRobin' | 'range' | 'cooperativeSticky'; instanceId?: string; session?: number; delayMs?: number } = {}): Promise<Member> {
@@ -51,18 +54,20 @@ async function member(groupId: string, topic: string, options: { assigner?: 'rou
     ...(options.instanceId ? { groupInstanceId: options.instanceId } : {}),
   });
   consumers.push(consumer);
-  const m: Member = { consumer, assignment: () => [], joins: 0, seen: [] };
+  const m: Member = { consumer, assignment: () => [], joins: 0, seen: [], rebalances: [], joinTimes: [] };
+  consumer.on(consumer.events.REBALANCING, () => m.rebalances.push(Date.now()));
   let current: number[] = [];
   m.assignment = () => current;
   consumer.on(consumer.events.GROUP_JOIN, (e) => {
     m.joins++;
+    m.joinTimes.push(Date.now());
     current = [...((e.payload.memberAssignment as Record<string, number[]>)[topic] ?? [])].sort((x, y) => x - y);
   });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   await consumer.run({
     eachMessage: async ({ partition, message }) => {
-      m.seen.push({ partition, offset: message.offset, value: message.value!.toString() });
+      m.seen.push({ partition, offset: message.offset, value: message.value!.toString(), at: Date.now() });
       if (options.delayMs) await new Promise((r) => setTimeout(r, options.delayMs));
     },
   });
@@ -148,16 +153,23 @@ describe('consumer groups (SDK)', () => {
     await waitFor(() => a.seen.length > 20, 4000);
     const joinStarted = Date.now();
     const bm = await member('cg', 'coop', { assigner: 'cooperativeSticky' });
-    await waitFor(() => a.assignment().length === 2 && bm.assignment().length === 2, 8000);
+    await waitFor(() => a.assignment().length === 2 && bm.assignment().length === 2 && a.joinTimes.length >= 3, 8000);
     const joinDone = Date.now();
+    await new Promise((r) => setTimeout(r, 100));
     stop = true;
     await pump;
     await producer.disconnect();
     const kept = a.assignment();
-    // a's kept partitions were delivered throughout the rebalance window (no gap of a whole rebalance).
-    const deliveredDuring = a.seen.filter((s) => kept.includes(s.partition)).length;
-    expect(deliveredDuring).toBeGreaterThan(0);
-    expect(a.joins).toBeGreaterThanOrEqual(2);
+    // The rebalance window as `a` saw it: from REBALANCING to the end of its second (follow-up) join.
+    const from = a.rebalances[0]!;
+    const to = a.joinTimes[a.joinTimes.length - 1]!;
+    expect(to).toBeGreaterThan(from);
+    const keptDuring = a.seen.filter((s) => kept.includes(s.partition) && s.at >= from && s.at <= to);
+    expect(keptDuring.length).toBeGreaterThan(0);
+    // Partitions that moved were revoked from a and are now delivered to b only.
+    const moved = [0, 1, 2, 3].filter((p) => !kept.includes(p));
+    expect(bm.assignment()).toEqual(moved);
+    expect(bm.seen.length).toBeGreaterThan(0);
     expect(joinDone - joinStarted).toBeLessThan(8000);
   });
 });

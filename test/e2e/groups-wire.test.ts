@@ -91,6 +91,19 @@ describe('group APIs on the wire', () => {
     expect((await c.request(DeleteGroupsApi, { groups: ['g'] })).results[0]!.errorCode).toBe(0);
   });
 
+  it('rejects a commit from a stale generation with a clear message', async () => {
+    const c2 = await b.client();
+    const first = await join(c, 'g');
+    await c.request(SyncGroupApi, { groupId: 'g', generationId: first.generationId, memberId: first.memberId, groupInstanceId: null, protocolType: null, protocolName: null, assignments: [] });
+    const second = join(c2, 'g'); // a new member: the group rebalances to generation 2
+    const again = await join(c, 'g', first.memberId);
+    expect((await second).generationId).toBe(first.generationId + 1);
+    expect(again.generationId).toBe(first.generationId + 1);
+    const stale = await commit(c, 'g', first.generationId, first.memberId, 'orders', 0, 3);
+    expect(stale.topics[0]!.partitions[0]!.errorCode).toBe(ErrorCode.ILLEGAL_GENERATION);
+    expect(stale.topics[0]!.partitions[0]!.errorMessage).toMatch(/generation 1 but group 'g' is at generation 2/);
+  });
+
   it('keeps committed offsets across a broker restart', async () => {
     await commit(c, 'kept', -1, '', 'orders', 1, 42);
     await b.stop();
