@@ -83,7 +83,7 @@ export class Broker {
         repair: this.config.repair,
       });
       await this.topicRegistry.attach(this.logs);
-      this.groups = await startGroupService({ dataDir, flush: this.config.topicDefaults.flush, clock: this.config.clock, logger: this.logger.child({ component: 'groups' }), topics: this.topicRegistry });
+      this.groups = await startGroupService({ dataDir, flush: this.config.topicDefaults.flush, clock: this.config.clock, logger: this.logger.child({ component: 'groups' }), topics: this.topicRegistry, config: this.config.groups });
       this.server = new Server(this.config, this.registry, this.context());
       this.boundPort = await this.server.listen();
     } catch (error) {

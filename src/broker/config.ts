@@ -4,6 +4,7 @@ import { isAbsolute, resolve } from 'node:path';
 import pino, { type Logger } from 'pino';
 import type { Clock, FlushPolicy, StorageFs } from '../../storage/index.js';
 import { DEFAULT_MAX_FRAME_BYTES } from '../protocol/index.js';
+import { resolveGroupCoordinatorConfig, type GroupCoordinatorConfig } from './groups/coordinator.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -64,6 +65,8 @@ export interface BrokerOptions {
   /** pino logger. Default: a silent one (the library never writes to the console by itself). */
   logger?: Logger;
   clock?: Clock;
+  /** Consumer-group coordinator settings (session timeout bounds, initial rebalance delay, offsets retention). */
+  groups?: Partial<GroupCoordinatorConfig>;
   /** File system of the partition logs (tests inject storage's FaultyFs to fail writes and fsyncs). */
   fs?: StorageFs;
   /**
@@ -91,6 +94,7 @@ export interface BrokerConfig {
   readonly maintenanceIntervalMs: number;
   readonly logger: Logger;
   readonly clock: Clock;
+  readonly groups: Readonly<GroupCoordinatorConfig>;
   readonly fs: StorageFs | undefined;
   readonly repair: boolean;
 }
@@ -169,7 +173,16 @@ const KNOWN_KEYS = new Set<string>([
   'dataDir', 'host', 'port', 'advertisedHost', 'nodeId', 'clusterId', 'flush', 'autoCreateTopics',
   'defaultPartitions', 'maxPartitionsPerTopic', 'topicDefaults', 'maxFrameBytes', 'stallTimeoutMs',
   'maxInFlightRequests', 'shutdownTimeoutMs', 'maintenanceIntervalMs', 'logger', 'clock', 'fs', 'repair',
+  'groups',
 ]);
+
+function groupsOption(value: Partial<GroupCoordinatorConfig> | undefined): Readonly<GroupCoordinatorConfig> {
+  try {
+    return resolveGroupCoordinatorConfig(value ?? {});
+  } catch (error) {
+    return fail('groups', (error as Error).message);
+  }
+}
 
 /** Validates options once and returns the frozen config every broker part receives. Throws BrokerConfigError. */
 export function resolveBrokerConfig(options: BrokerOptions): BrokerConfig {
@@ -206,6 +219,7 @@ export function resolveBrokerConfig(options: BrokerOptions): BrokerConfig {
     maintenanceIntervalMs: intIn('maintenanceIntervalMs', options.maintenanceIntervalMs, 30_000, 10),
     logger: options.logger ?? pino({ level: 'silent' }),
     clock: options.clock ?? systemClock,
+    groups: groupsOption(options.groups),
     fs: options.fs,
     repair: options.repair ?? false,
   });
