@@ -119,6 +119,7 @@ export class Fetcher {
         await this.fetchOnce(node, targets);
         failures = 0;
       } catch (err) {
+        if (!this.running) return; // the connection was closed under a long poll by stop/disconnect
         const wait = backoff(this.options.retry, Math.min(failures++, 10));
         this.options.logger.warn('fetch failed, retrying', { broker: node, error: (err as Error).message, retryInMs: wait });
         if (needsMetadataRefresh(err)) {
