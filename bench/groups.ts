@@ -1,0 +1,197 @@
+// Consumer-group benchmarks: `sluice serve` (from source, through tsx) in its own process.
+//   node --import tsx bench/groups.ts [--short] [--write]
+// 1. Rebalance latency: a group of N members (2, 10, 50; in this process) consumes a topic of 2·N
+//    partitions that a producer keeps writing to; one more member joins; measured from its run() call
+//    until every member of the new generation has delivered a record it fetched after its last join.
+//    Eager (roundRobin) and cooperative-sticky; heartbeatInterval 100 ms (the rebalance is noticed by
+//    heartbeat), sessionTimeout 10 s.
+// 2. Throughput: a pre-filled topic (6 partitions, 100-byte records) read by a group of 1 and of 3
+//    members, each member its own process; records/s from the first run() to the last record.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { PartitionAssigners, Sluice, logLevel, type Consumer } from '../src/client/index.js';
+import { describeCommit, describeMachine, today } from './lib/machine.js';
+import { freePort, stopProcess, waitForPort } from './lib/processes.js';
+import { table, writeResultsSection } from './lib/results.js';
+import { median } from './lib/stats.js';
+
+const short = process.argv.includes('--short');
+const write = process.argv.includes('--write');
+const RUNS = short ? 1 : 3;
+const root = resolve(import.meta.dirname, '..');
+
+async function startBroker(): Promise<{ address: string; stop(): Promise<void> }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'sluice-bench-groups-'));
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'cli/main.ts'), 'serve', '--data-dir', dataDir, '--port', String(port), '--log-level', 'warn'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  await waitForPort(port, 30_000);
+  return { address: `127.0.0.1:${port}`, stop: async () => { await stopProcess(child); rmSync(dataDir, { recursive: true, force: true }); } };
+}
+
+const client = (address: string) => new Sluice({ clientId: 'bench', brokers: [address], logLevel: logLevel.NOTHING });
+
+async function createTopic(address: string, topic: string, numPartitions: number) {
+  const admin = client(address).admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic, numPartitions }] });
+  await admin.disconnect();
+}
+
+interface Member {
+  consumer: Consumer;
+  joinedAt: number;
+  consumingSince: number;
+  generation: number;
+}
+
+async function startMember(address: string, groupId: string, topic: string, cooperative: boolean): Promise<Member> {
+  const consumer = client(address).consumer({
+    groupId, sessionTimeout: 10_000, rebalanceTimeout: 10_000, heartbeatInterval: 100, maxWaitTimeInMs: 50,
+    partitionAssigners: [cooperative ? PartitionAssigners.cooperativeSticky : PartitionAssigners.roundRobin],
+  });
+  const m: Member = { consumer, joinedAt: 0, consumingSince: 0, generation: 0 };
+  consumer.on(consumer.events.GROUP_JOIN, () => {
+    m.joinedAt = Date.now();
+    m.consumingSince = 0;
+    m.generation++;
+  });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: false });
+  await consumer.run({
+    autoCommitInterval: 1000,
+    eachMessage: async ({ message }) => {
+      if (m.consumingSince === 0 && Number(message.timestamp) > m.joinedAt) m.consumingSince = Date.now();
+    },
+  });
+  return m;
+}
+
+async function until(check: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
+
+/** ms from the new member's run() until all members consume again. */
+async function rebalanceOnce(address: string, n: number, cooperative: boolean, run: number): Promise<number> {
+  const topic = `rb-${n}-${cooperative ? 'c' : 'e'}-${run}`;
+  await createTopic(address, topic, 2 * n);
+  const producer = client(address).producer();
+  await producer.connect();
+  let producing = true;
+  const pump = (async () => {
+    while (producing) {
+      await producer.send({ topic, messages: Array.from({ length: 2 * n }, (_, partition) => ({ partition, value: 'x' })) });
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  })();
+  const groupId = `g-${topic}`;
+  const members = await Promise.all(Array.from({ length: n }, () => startMember(address, groupId, topic, cooperative)));
+  await until(() => members.every((m) => m.consumingSince > 0), 60_000);
+  await new Promise((r) => setTimeout(r, 300));
+  const generations = members.map((m) => m.generation);
+  const started = Date.now();
+  const newcomer = await startMember(address, groupId, topic, cooperative);
+  const all = [...members, newcomer];
+  // Eager members all rejoin; cooperative ones whose partitions did not move may keep their generation count
+  // moving by one or two joins: wait until every member joined after `started` and consumes since.
+  await until(() => all.every((m, i) => m.joinedAt >= started && m.consumingSince > 0 && (i === n || m.generation > generations[i]!)), 60_000);
+  const elapsed = Math.max(...all.map((m) => m.consumingSince)) - started;
+  producing = false;
+  await pump;
+  await producer.disconnect();
+  await Promise.all(all.map((m) => m.consumer.disconnect()));
+  return elapsed;
+}
+
+async function fill(address: string, topic: string, records: number): Promise<void> {
+  await createTopic(address, topic, 6);
+  const producer = client(address).producer();
+  await producer.connect();
+  const value = Buffer.alloc(100, 0x61);
+  const perSend = 1000;
+  let sent = 0;
+  const lane = async () => {
+    while (sent < records) {
+      const k = Math.min(perSend, records - sent);
+      sent += k;
+      await producer.send({ topic, acks: 1, messages: Array.from({ length: k }, () => ({ value })) });
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, lane));
+  await producer.disconnect();
+}
+
+/** records/s for a group of `members` processes reading `records` records. */
+async function throughputOnce(address: string, topic: string, records: number, members: number, run: number): Promise<number> {
+  const groupId = `tp-${members}-${run}`;
+  const counts = new Array<number>(members).fill(0);
+  const children: ChildProcess[] = [];
+  const started = Date.now();
+  for (let i = 0; i < members; i++) {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench/groups-member.ts'), address, groupId, topic], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    children.push(child);
+    child.stdout!.on('data', (d: Buffer) => {
+      const last = d.toString().trim().split('\n').pop()!;
+      counts[i] = Number(last.split(' ')[1]);
+    });
+  }
+  await until(() => counts.reduce((a, b) => a + b, 0) >= records, 300_000);
+  const seconds = (Date.now() - started) / 1000;
+  await Promise.all(children.map((c) => stopProcess(c)));
+  return records / seconds;
+}
+
+async function main() {
+  const broker = await startBroker();
+  const rebalanceRows: Array<Array<string | number>> = [];
+  try {
+    for (const n of short ? [2, 10] : [2, 10, 50]) {
+      for (const cooperative of [false, true]) {
+        const samples: number[] = [];
+        for (let run = 0; run < RUNS; run++) samples.push(await rebalanceOnce(broker.address, n, cooperative, run));
+        rebalanceRows.push([n, `${n + 1}`, 2 * n, cooperative ? 'cooperative-sticky' : 'round-robin (eager)', median(samples), samples.join(', ')]);
+        console.log(`rebalance n=${n} ${cooperative ? 'coop' : 'eager'}: ${samples.join(', ')} ms`);
+      }
+    }
+    const records = short ? 200_000 : 1_000_000;
+    await fill(broker.address, 'tp', records);
+    const tpRows: Array<Array<string | number>> = [];
+    for (const members of [1, 3]) {
+      const samples: number[] = [];
+      for (let run = 0; run < RUNS; run++) samples.push(await throughputOnce(broker.address, 'tp', records, members, run));
+      tpRows.push([members, records.toLocaleString('en-US'), Math.round(median(samples)).toLocaleString('en-US'), samples.map((s) => Math.round(s / 1000)).join(', ') + ' k']);
+      console.log(`throughput members=${members}: ${samples.map(Math.round).join(', ')} records/s`);
+    }
+    const body = [
+      `${today()}, ${describeCommit()}, ${describeMachine()}.`,
+      `Command: \`node --import tsx bench/groups.ts${short ? ' --short' : ''} --write\`. Broker: \`sluice serve\` (from source via tsx) in its own process, flush os. Medians of ${RUNS} run(s).`,
+      '',
+      '### Rebalance: a member joins a consuming group',
+      '',
+      'N members (in the bench process) consume a topic of 2·N partitions while a producer writes a record to every partition every ~5 ms.',
+      'One more member calls run(); the time is until every member of the new generation has delivered a record written after its latest join.',
+      'heartbeatInterval 100 ms (existing members learn of the rebalance from a heartbeat), maxWaitTimeInMs 50, sessionTimeout 10 s.',
+      'Target: < 1 s for 10 members.',
+      '',
+      table(['members before', 'after', 'partitions', 'assigner', 'median ms', 'runs (ms)'], rebalanceRows),
+      '',
+      '### Throughput: one group of 3 members vs a single consumer',
+      '',
+      `A topic of 6 partitions pre-filled with ${records.toLocaleString('en-US')} records of 100 bytes; each member is its own process (eachMessage, auto-commit every 1 s);`,
+      'records/s from starting the member processes (process start, join, sync included) to the last record delivered. The machine has 2 cores shared by the broker and the members.',
+      '',
+      table(['members', 'records', 'median records/s', 'runs'], tpRows),
+    ].join('\n');
+    console.log(body);
+    if (write) writeResultsSection('Consumer groups', body);
+  } finally {
+    await broker.stop();
+  }
+}
+
+await main();
