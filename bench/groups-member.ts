@@ -1,5 +1,6 @@
 // One consumer-group member in its own process, for bench/groups.ts's throughput runs.
-// argv: <brokerAddress> <groupId> <topic>. Prints "COUNT <n>" every 50 ms and on SIGTERM.
+// argv: <brokerAddress> <groupId> <topic>. Joins the group with its topic paused, prints "JOIN <partitions>"
+// after each join, resumes when a line "GO" arrives on stdin, and prints "COUNT <n>" every 50 ms.
 import { PartitionAssigners, Sluice, logLevel } from '../src/client/index.js';
 
 const [address, groupId, topic] = process.argv.slice(2) as [string, string, string];
@@ -12,6 +13,11 @@ process.on('SIGTERM', () => {
   report();
   void consumer.disconnect().finally(() => process.exit(0));
 });
+consumer.on(consumer.events.GROUP_JOIN, (e) => process.stdout.write(`JOIN ${((e.payload.memberAssignment as Record<string, number[]>)[topic] ?? []).length}\n`));
+process.stdin.on('data', (d: Buffer) => {
+  if (d.toString().includes('GO')) consumer.resume([{ topic }]);
+});
 await consumer.connect();
 await consumer.subscribe({ topic, fromBeginning: true });
+consumer.pause([{ topic }]);
 await consumer.run({ autoCommitInterval: 1000, eachMessage: async () => void count++ });

@@ -6,7 +6,8 @@
 //    Eager (roundRobin) and cooperative-sticky; heartbeatInterval 100 ms (the rebalance is noticed by
 //    heartbeat), sessionTimeout 10 s.
 // 2. Throughput: a pre-filled topic (6 partitions, 100-byte records) read by a group of 1 and of 3
-//    members, each member its own process; records/s from the first run() to the last record.
+//    members, each member its own process; records/s from the moment the (paused, stable) group resumes
+//    to the last record.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -126,20 +127,31 @@ async function fill(address: string, topic: string, records: number): Promise<vo
   await producer.disconnect();
 }
 
-/** records/s for a group of `members` processes reading `records` records. */
+/** records/s for a group of `members` processes reading `records` records, timed from a stable, paused group. */
 async function throughputOnce(address: string, topic: string, records: number, members: number, run: number): Promise<number> {
   const groupId = `tp-${members}-${run}`;
   const counts = new Array<number>(members).fill(0);
+  const owned = new Array<number>(members).fill(-1);
+  let lastJoin = Date.now();
   const children: ChildProcess[] = [];
-  const started = Date.now();
   for (let i = 0; i < members; i++) {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench/groups-member.ts'), address, groupId, topic], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench/groups-member.ts'), address, groupId, topic], { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] });
     children.push(child);
     child.stdout!.on('data', (d: Buffer) => {
-      const last = d.toString().trim().split('\n').pop()!;
-      counts[i] = Number(last.split(' ')[1]);
+      for (const line of d.toString().trim().split('\n')) {
+        const [kind, value] = line.split(' ');
+        if (kind === 'COUNT') counts[i] = Number(value);
+        if (kind === 'JOIN') {
+          owned[i] = Number(value);
+          lastJoin = Date.now();
+        }
+      }
     });
   }
+  // Every member joined, the partitions are all owned, and no join for 1 s: the group is stable.
+  await until(() => owned.every((o) => o >= 0) && owned.reduce((a, b) => a + b, 0) === 6 && Date.now() - lastJoin > 1000, 120_000);
+  const started = Date.now();
+  for (const child of children) child.stdin!.write('GO\n');
   await until(() => counts.reduce((a, b) => a + b, 0) >= records, 300_000);
   const seconds = (Date.now() - started) / 1000;
   await Promise.all(children.map((c) => stopProcess(c)));
@@ -182,8 +194,9 @@ async function main() {
       '',
       '### Throughput: one group of 3 members vs a single consumer',
       '',
-      `A topic of 6 partitions pre-filled with ${records.toLocaleString('en-US')} records of 100 bytes; each member is its own process (eachMessage, auto-commit every 1 s);`,
-      'records/s from starting the member processes (process start, join, sync included) to the last record delivered. The machine has 2 cores shared by the broker and the members.',
+      `A topic of 6 partitions pre-filled with ${records.toLocaleString('en-US')} records of 100 bytes; each member is its own process (eachMessage, auto-commit every 1 s).`,
+      'Members join with the topic paused; once the group is stable they all resume, and records/s runs from then to the last record delivered.',
+      'The machine has 2 cores, shared by the broker process and the member processes, so 3 members cannot run 3× in parallel here.',
       '',
       table(['members', 'records', 'median records/s', 'runs'], tpRows),
     ].join('\n');
