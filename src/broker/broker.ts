@@ -118,6 +118,8 @@ export class Broker {
     this.state = 'stopping';
     this.logger.info('stopping');
     this.waiters.notifyAll();
+    // Parked JoinGroup/SyncGroup requests are answered (COORDINATOR_NOT_AVAILABLE) before the server drains.
+    await this.groups?.coordinator.close().catch((err) => this.logger.error({ err }, 'closing the group coordinator'));
     try {
       await this.server?.close(this.config.shutdownTimeoutMs);
     } finally {

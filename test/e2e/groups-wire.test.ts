@@ -104,6 +104,19 @@ describe('group APIs on the wire', () => {
     expect(stale.topics[0]!.partitions[0]!.errorMessage).toMatch(/generation 1 but group 'g' is at generation 2/);
   });
 
+  it('a JoinGroup parked in a rebalance does not hold up broker shutdown', async () => {
+    const first = await join(c, 'g');
+    await c.request(SyncGroupApi, { groupId: 'g', generationId: first.generationId, memberId: first.memberId, groupInstanceId: null, protocolType: null, protocolName: null, assignments: [] });
+    const c2 = await b.client();
+    const parked = join(c2, 'g'); // waits for the first member to rejoin (up to the 3 s rebalance timeout)
+    await new Promise((r) => setTimeout(r, 50));
+    const started = Date.now();
+    await b.broker.stop(); // (b.stop() would close the clients first)
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect((await parked).errorCode).toBe(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    b = await startBroker({ dataDir: b.dataDir });
+  });
+
   it('keeps committed offsets across a broker restart', async () => {
     await commit(c, 'kept', -1, '', 'orders', 1, 42);
     await b.stop();
