@@ -6,13 +6,16 @@
 //
 // Backpressure: at most maxInFlightRequests are dispatched; frames decoded beyond that wait in
 // `backlog`, and the socket is paused while the backlog is non-empty or while the socket's own writes
-// are not draining (a client that does not read its responses stops being read).
+// are not draining (a client that does not read its responses stops being read). Nothing is
+// dispatched while writes are not draining either (see pump()).
 //
 // Failure rules: bytes that are not a frame (FramingError) close this connection only, logged with
 // the peer; a readable header with bad fields, an unknown API or version, or a body that does not
 // validate, get an error response and the connection stays; a handler that throws unexpectedly
 // answers UNKNOWN_SERVER_ERROR and is logged. A client that stops sending in the middle of a frame is
-// disconnected after stallTimeoutMs.
+// disconnected after stallTimeoutMs. Only real progress pushes that deadline back — a frame completed,
+// or STALL_PROGRESS_BYTES received — so a slow-loris client trickling a frame byte by byte is cut off
+// too, instead of holding its connection and buffer forever.
 import { setMaxListeners } from 'node:events';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
@@ -29,6 +32,9 @@ import {
 import type { BrokerConfig } from './config.js';
 import type { HandlerRegistry } from './handlers/index.js';
 import { NO_RESPONSE, type BrokerContext, type RequestContext } from './handlers/types.js';
+
+/** Bytes that must arrive (without completing a frame) to push the stall deadline back. */
+const STALL_PROGRESS_BYTES = 16 * 1024;
 
 interface Slot {
   done: boolean;
@@ -57,6 +63,8 @@ export class Connection {
   /** Set by shutdown(): no new request is dispatched. */
   private draining = false;
   private stallTimer: NodeJS.Timeout | undefined;
+  /** Bytes received since the stall timer was last armed or pushed back. */
+  private stallProgress = 0;
   private idleWaiters: Array<() => void> = [];
   /** Aborted on close; every in-flight request of this connection listens to it. */
   private readonly closing = new AbortController();
@@ -74,7 +82,7 @@ export class Connection {
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => {
       this.writeBlocked = false;
-      this.updateFlow();
+      this.pump();
     });
     socket.on('error', (error) => this.logger.debug({ err: error }, 'connection error'));
     socket.on('close', () => this.onClosed());
@@ -97,12 +105,18 @@ export class Connection {
     }
     for (const frame of frames) this.backlog.push(frame);
     this.pump();
-    this.watchStall();
+    this.watchStall(chunk.length, frames.length > 0);
   }
 
-  /** Dispatches backlog frames while below the in-flight cap. */
+  /**
+   * Dispatches backlog frames while below the in-flight cap and while the socket drains. Not
+   * dispatching into a blocked socket is what bounds a connection's memory: otherwise frames already
+   * decoded (hundreds fit in one chunk) would each add a response to the socket's write buffer, and a
+   * client that pipelines fetches without reading makes the broker hold every answer. Bound: the
+   * responses of at most maxInFlightRequests requests.
+   */
   private pump(): void {
-    while (this.backlog.length > 0 && this.inFlight < this.deps.config.maxInFlightRequests && !this.closed && !this.draining) {
+    while (this.backlog.length > 0 && this.inFlight < this.deps.config.maxInFlightRequests && !this.writeBlocked && !this.closed && !this.draining) {
       this.dispatch(this.backlog.shift()!);
     }
     this.updateFlow();
@@ -197,17 +211,25 @@ export class Connection {
     }
   }
 
-  /** Arms (or disarms) the stall timer: only a half-received frame is on the clock. */
-  private watchStall(): void {
+  /**
+   * Arms (or disarms) the stall timer: only a half-received frame is on the clock, and only progress
+   * (a completed frame, or STALL_PROGRESS_BYTES since the last push) pushes the deadline back.
+   */
+  private watchStall(received = 0, completedFrame = false): void {
     if (this.decoder.pendingBytes === 0) {
       if (this.stallTimer) clearTimeout(this.stallTimer);
       this.stallTimer = undefined;
       return;
     }
     if (this.stallTimer) {
-      this.stallTimer.refresh();
+      this.stallProgress += received;
+      if (completedFrame || this.stallProgress >= STALL_PROGRESS_BYTES) {
+        this.stallProgress = 0;
+        this.stallTimer.refresh();
+      }
       return;
     }
+    this.stallProgress = 0;
     this.stallTimer = setTimeout(() => this.onStall(), this.deps.config.stallTimeoutMs);
     this.stallTimer.unref();
   }

@@ -1,0 +1,145 @@
+// Hostile clients for a live broker: a mutation fuzzer over valid frames of every API, and probes of a
+// child broker's memory and descriptors (/proc/<pid>/status VmRSS, /proc/<pid>/fd).
+import { readdir, readFile } from 'node:fs/promises';
+import { encode } from '@msgpack/msgpack';
+import fc from 'fast-check';
+import { ALL_APIS, ApiVersionsApi, encodeRequestFrame } from '../../../src/protocol/index.js';
+import { EXAMPLES } from '../../protocol/examples.js';
+import { WireClient } from '../../helpers/wire-client.js';
+import type { Rng } from './rng.js';
+
+/** Resident set size of a process in bytes. */
+export async function rssOf(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+)\s+kB/.exec(status)?.[1]);
+  return kb * 1024;
+}
+
+export async function fdCount(pid: number): Promise<number> {
+  return (await readdir(`/proc/${pid}/fd`)).length;
+}
+
+/** Polls `check` (an external process's state) until it returns true or the deadline passes. */
+export async function until(check: () => Promise<boolean> | boolean, deadlineMs: number, everyMs = 50): Promise<boolean> {
+  const end = Date.now() + deadlineMs;
+  for (;;) {
+    if (await check()) return true;
+    if (Date.now() > end) return false;
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+const concat = (chunks: Buffer[]) => Buffer.concat(chunks);
+
+/** One valid request frame of every API (the protocol tests' examples), with a record batch for Produce. */
+export function validFrames(correlationId: () => number): Buffer[] {
+  return ALL_APIS.filter((api) => EXAMPLES[api.key] !== undefined).map((api) => {
+    const { body, tail } = api.encodeRequest(EXAMPLES[api.key]!.request as never);
+    return concat(encodeRequestFrame({ apiKey: api.key, apiVersion: api.maxVersion, correlationId: correlationId(), clientId: 'fuzz' }, body, tail));
+  });
+}
+
+/** A frame whose msgpack document is well-formed but whose header/body hold whatever `value` is. */
+function frameOfDocument(doc: unknown, tail: Buffer = Buffer.alloc(0)): Buffer {
+  const bytes = Buffer.from(encode(doc, { ignoreUndefined: true }));
+  const head = Buffer.alloc(8);
+  head.writeUInt32BE(4 + bytes.length + tail.length, 0);
+  head.writeUInt32BE(bytes.length, 4);
+  return Buffer.concat([head, bytes, tail]);
+}
+
+export type Mutation = 'flip' | 'truncate' | 'length' | 'body' | 'header' | 'tail' | 'valid';
+
+/**
+ * One connection's worth: `framed` mutations that keep frame boundaries, then one of any kind (which
+ * may break the framing and get the connection closed).
+ */
+export function fuzzConnection(random: Rng, framed: number, nextId: () => number): { frames: Buffer[]; kinds: Record<Mutation, number> } {
+  const a = fuzzFrames(random, framed, nextId, { framed: true });
+  const b = fuzzFrames(random, 1, nextId);
+  for (const k of Object.keys(a.kinds) as Mutation[]) a.kinds[k] += b.kinds[k];
+  return { frames: [...a.frames, ...b.frames], kinds: a.kinds };
+}
+
+/**
+ * Produces `count` frames: valid ones mutated by one of the Mutations. Random msgpack values come from
+ * fast-check's `anything` (nested objects, arrays, strings, numbers, null, __proto__ keys, …).
+ */
+export function fuzzFrames(random: Rng, count: number, nextId: () => number, options: { framed?: boolean } = {}): { frames: Buffer[]; kinds: Record<Mutation, number> } {
+  const values = fc.sample(fc.anything({ maxDepth: 3, withBigInt: false, withTypedArray: true, withNullPrototype: true }), { seed: random.int(0, 2 ** 31 - 1), numRuns: count });
+  const kinds: Record<Mutation, number> = { flip: 0, truncate: 0, length: 0, body: 0, header: 0, tail: 0, valid: 0 };
+  const frames: Buffer[] = [];
+  const apiKeys = ALL_APIS.map((a) => a.key);
+  for (let i = 0; i < count; i++) {
+    const base = random.pick(validFrames(nextId));
+    // framed: only mutations that keep the frame boundaries (the connection should survive them).
+    const kind = options.framed
+      ? random.pick<Mutation>(['flip', 'body', 'body', 'header', 'tail', 'valid'])
+      : random.pick<Mutation>(['flip', 'flip', 'truncate', 'length', 'body', 'body', 'header', 'tail', 'valid']);
+    kinds[kind]++;
+    const value = values[i];
+    let frame: Buffer;
+    switch (kind) {
+      case 'flip': {
+        frame = Buffer.from(base);
+        // Framed flips spare the two length fields (bytes 0..7) and hit the msgpack document and tail.
+        for (let n = random.int(1, 6); n > 0; n--) frame[random.int(options.framed ? 8 : 4, frame.length - 1)]! ^= 1 << random.int(0, 7);
+        break;
+      }
+      case 'truncate':
+        frame = base.subarray(0, random.int(1, base.length - 1));
+        break;
+      case 'length': {
+        frame = Buffer.from(base);
+        frame.writeUInt32BE(random.pick([0, 1, 3, 4, 5, base.length - 4 - random.int(1, 8), base.length + random.int(1, 64), 0x7fffffff, 0xffffffff]) >>> 0, 0);
+        break;
+      }
+      case 'body':
+        frame = frameOfDocument({ apiKey: random.pick(apiKeys), apiVersion: 0, correlationId: nextId(), clientId: 'fuzz', body: value });
+        break;
+      case 'header':
+        frame = frameOfDocument(random.int(0, 1) ? value : { apiKey: value, apiVersion: random.pick([value, -1, 99, 0]), correlationId: random.pick([value, -5, 2 ** 40, nextId()]), clientId: value, body: {} });
+        break;
+      case 'tail': {
+        // A produce whose stated record bytes disagree with the tail, or whose batch bytes are garbage.
+        const garbage = Buffer.from(Array.from({ length: random.int(0, 300) }, () => random.int(0, 255)));
+        frame = frameOfDocument(
+          { apiKey: 0, apiVersion: 0, correlationId: nextId(), clientId: 'fuzz', body: { acks: random.pick([-1, 0, 1]), timeoutMs: 1000, topics: [{ name: 'fuzzed', partitions: [{ partition: random.int(-1, 2), recordsBytes: garbage.length + random.int(-20, 20) }] }] } },
+          garbage,
+        );
+        break;
+      }
+      default:
+        frame = base;
+    }
+    frames.push(frame);
+  }
+  return { frames, kinds };
+}
+
+export type Outcome = 'answered' | 'closed' | 'hung';
+
+/**
+ * Sends `frames` on a fresh connection, then an ApiVersions sentinel. Outcome: the sentinel answered
+ * (the connection survived), the broker closed the connection (bytes that are not frames, or a stall),
+ * or neither within `deadlineMs` — which would be a hung or leaked connection.
+ */
+export async function sendHostile(port: number, frames: Buffer[], deadlineMs: number): Promise<Outcome> {
+  const c = await WireClient.connect(port);
+  try {
+    const id = c.newCorrelationId() + 1_000_000_000;
+    const sentinel = c.expect(id).then(
+      () => 'answered' as const,
+      () => 'closed' as const,
+    );
+    c.write(frames);
+    c.write(concat(encodeRequestFrame({ apiKey: ApiVersionsApi.key, apiVersion: ApiVersionsApi.maxVersion, correlationId: id, clientId: 'fuzz' }, {}, [])));
+    let timer: NodeJS.Timeout | undefined;
+    const hung = new Promise<'hung'>((r) => (timer = setTimeout(() => r('hung'), deadlineMs)));
+    const outcome = await Promise.race([sentinel, hung]);
+    clearTimeout(timer);
+    return outcome;
+  } finally {
+    c.destroy();
+  }
+}
