@@ -1,10 +1,13 @@
 // The `sluice` binary as a person uses it: every command a real child process against a live
 // in-process broker, checking output (text and JSON), exit codes and error sentences.
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startBroker, type TestBroker } from '../helpers/broker.js';
 import { removeTempDirs } from '../helpers/temp-dir.js';
 import { assertBuilt, jsonLines, root, sluice, sluiceOnTty } from './helpers.js';
+
+// Each test runs several child processes; a loaded 2-core machine can slow each one several-fold.
+vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
 
 let broker: TestBroker;
 let b: string[];

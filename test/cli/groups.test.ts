@@ -1,10 +1,13 @@
 // `sluice groups …` and `sluice consume --group` as child processes against a live broker: lag,
 // members and assignment, offset resets (dry run and execute), deletion, and their error cases.
 import { spawn } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startBroker, type TestBroker } from '../helpers/broker.js';
 import { removeTempDirs } from '../helpers/temp-dir.js';
 import { assertBuilt, binary, jsonLines, sluice } from './helpers.js';
+
+// Each test runs several child processes; a loaded 2-core machine can slow each one several-fold.
+vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
 
 let broker: TestBroker;
 let b: string[];

@@ -2,10 +2,13 @@
 // segment files they leave behind read back by `sluice dump-log`.
 import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startBroker, type TestBroker } from '../helpers/broker.js';
 import { removeTempDirs, tempDir } from '../helpers/temp-dir.js';
 import { assertBuilt, jsonLines, sluice } from './helpers.js';
+
+// Each test runs several child processes; a loaded 2-core machine can slow each one several-fold.
+vi.setConfig({ testTimeout: 120_000, hookTimeout: 60_000 });
 
 let broker: TestBroker;
 let b: string[];
