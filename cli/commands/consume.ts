@@ -171,6 +171,8 @@ async function runAssigned(consumer: ConsumerClient, topic: string, ranges: Part
   consumer.assign([{ topic, partitions: [...live.keys()] }]);
   for (const r of live.values()) consumer.seek({ topic, partition: r.partition, offset: String(r.start) });
   const until = opts.until;
+  // A --until still in the future ends the command when that time comes, records or not.
+  if (until !== undefined && until > Date.now()) setTimeout(() => finish.resolve(), until - Date.now()).unref();
   await consumer.run({
     eachBatch: async ({ batch, pause }: EachBatchPayload) => {
       const range = live.get(batch.partition);

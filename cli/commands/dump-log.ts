@@ -27,6 +27,7 @@ async function dumpLog(ctx: Context, file: string, opts: DumpOptions): Promise<v
   let summary: ScanSummary | undefined;
   let firstCorruption: Corruption | undefined;
   const out = (s: string) => ctx.stdout.write(s);
+  if (/\.(time)?index$/.test(file)) throw new CliError(`${file} is an index file: dump-log reads a segment's .log file (indexes are rebuilt from it)`);
   try {
     for await (const event of scanSegment(file, { records: opts.records === true })) {
       if (event.kind === 'summary') summary = event;

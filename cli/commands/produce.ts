@@ -4,7 +4,7 @@
 import { createReadStream } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { action, choiceOption, subcommand, withBrokers, type Context } from '../lib/command.js';
-import { CliError, describeError } from '../lib/errors.js';
+import { CliError, causeChain, describeError } from '../lib/errors.js';
 import { LineSplitter } from '../lib/lines.js';
 import { COMPRESSIONS, COMPRESSION_CODES, collectKeyValue, parseAcks, parseCompression, parseInteger, type Acks, type CompressionName } from '../lib/options.js';
 import { formatBytes, formatCount } from '../lib/output.js';
@@ -94,17 +94,20 @@ function headersOf(pairs: Array<[string, string]>): SendMessage['headers'] | und
   return out;
 }
 
-async function checkPartition(ctx: Context, topic: string, partition: number): Promise<void> {
+/** Whether the topic exists now; with --partition, that the partition does. */
+async function checkTopic(ctx: Context, topic: string, partition: number | undefined): Promise<boolean> {
   const admin = await connectAdmin(ctx);
-  if (!(await admin.listTopics()).includes(topic)) return; // auto-creation will decide
+  if (!(await admin.listTopics()).includes(topic)) return false; // the broker's auto-creation decides
+  if (partition === undefined) return true;
   const partitions = await partitionsOf(admin, topic);
   if (!partitions.includes(partition)) {
     throw new CliError(`partition ${partition} does not exist: topic '${topic}' has ${partitions.length} partition${partitions.length === 1 ? '' : 's'} (0..${partitions.length - 1})`);
   }
+  return true;
 }
 
 async function produce(ctx: Context, topic: string, opts: ProduceOptions): Promise<void> {
-  if (opts.partition !== undefined) await checkPartition(ctx, topic, opts.partition);
+  const existed = await checkTopic(ctx, topic, opts.partition);
   const input = opts.file ? createReadStream(opts.file, { highWaterMark: 1 << 20 }) : process.stdin;
   if (!opts.file && process.stdin.isTTY) ctx.info(`type one record per line, Ctrl-D to finish`);
   const client = createClient(ctx);
@@ -180,6 +183,9 @@ async function produce(ctx: Context, topic: string, opts: ProduceOptions): Promi
     return;
   }
   ctx.info(`${verb} ${formatCount(sender.acked)} record${sender.acked === 1 ? '' : 's'} to '${topic}' in ${formatDuration(took)}`);
+  if (!existed && causeChain(sender.firstError).some((e) => e.type === 'UNKNOWN_TOPIC_OR_PARTITION')) {
+    throw new CliError(`unknown topic '${topic}': this broker does not create topics on first use (create it with \`sluice topics create ${topic}\`)`, { cause: sender.firstError });
+  }
   throw new CliError(
     `${formatCount(sender.failed)} record${sender.failed === 1 ? ' was' : 's were'} not acknowledged (input stopped after ${formatCount(sender.sent)} lines): ${describeError(sender.firstError, { brokers: ctx.brokers })}`,
     { cause: sender.firstError },
