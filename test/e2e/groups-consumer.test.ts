@@ -41,6 +41,7 @@ interface Member {
   /** Times of REBALANCING and GROUP_JOIN events. */
   rebalances: number[];
   joinTimes: number[];
+  memberIds: string[];
 }
 
 async function member(groupId: string, topic: string, options: { assigner?: 'roundRobin' | 'range' | 'cooperativeSticky'; instanceId?: string; session?: number; delayMs?: number } = {}): Promise<Member> {
@@ -54,13 +55,14 @@ async function member(groupId: string, topic: string, options: { assigner?: 'rou
     ...(options.instanceId ? { groupInstanceId: options.instanceId } : {}),
   });
   consumers.push(consumer);
-  const m: Member = { consumer, assignment: () => [], joins: 0, seen: [], rebalances: [], joinTimes: [] };
+  const m: Member = { consumer, assignment: () => [], joins: 0, seen: [], rebalances: [], joinTimes: [], memberIds: [] };
   consumer.on(consumer.events.REBALANCING, () => m.rebalances.push(Date.now()));
   let current: number[] = [];
   m.assignment = () => current;
   consumer.on(consumer.events.GROUP_JOIN, (e) => {
     m.joins++;
     m.joinTimes.push(Date.now());
+    m.memberIds.push(e.payload.memberId as string);
     current = [...((e.payload.memberAssignment as Record<string, number[]>)[topic] ?? [])].sort((x, y) => x - y);
   });
   await consumer.connect();
@@ -135,6 +137,18 @@ describe('consumer groups (SDK)', () => {
     expect(one.joins).toBe(oneJoins);
     await produce('static', 8, 4);
     await waitFor(() => one.seen.length + back.seen.length >= 8, 4000);
+  });
+
+  it('a member whose handler outlasts the session timeout during an eager rebalance keeps its membership', async () => {
+    await createTopic('slow', 2);
+    const a = await member('slowg', 'slow', { session: 1000, delayMs: 1500 });
+    await waitFor(() => a.assignment().length === 2, 8000);
+    await produce('slow', 2, 2);
+    await waitFor(() => a.seen.length >= 1, 4000); // a is inside a 1.5 s handler now
+    const bm = await member('slowg', 'slow', { session: 1000 });
+    await waitFor(() => a.assignment().length === 1 && bm.assignment().length === 1, 8000);
+    expect(a.joins).toBeGreaterThanOrEqual(2);
+    expect(new Set(a.memberIds).size).toBe(1); // rejoined under the same member id: never expired
   });
 
   it('cooperative-sticky: while a member joins, the untouched partitions keep delivering', async () => {

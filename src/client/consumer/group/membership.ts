@@ -120,7 +120,7 @@ export class GroupMembership implements PartitionAssignmentSource, OffsetCommitt
 
   /** payload.heartbeat(): sends one if the interval has passed (the timer sends them anyway). */
   async heartbeat(): Promise<void> {
-    if (this.running && !this.rebalancing && Date.now() - this.lastHeartbeat >= this.options.heartbeatInterval) await this.sendHeartbeat();
+    if (this.running && Date.now() - this.lastHeartbeat >= this.options.heartbeatInterval) await this.sendHeartbeat();
   }
 
   /** An eager rebalance revokes everything: batches in hand are stale until the new assignment. */
@@ -221,9 +221,10 @@ export class GroupMembership implements PartitionAssignmentSource, OffsetCommitt
 
   private scheduleHeartbeat(): void {
     if (!this.running) return;
+    // Heartbeats go on during a rebalance too: while an eager member revokes (waits for its handlers and
+    // commits) before rejoining, they keep its session alive; their answers are ignored until it rejoined.
     this.heartbeatTimer = setTimeout(() => {
-      const beat = this.rebalancing ? Promise.resolve() : this.sendHeartbeat();
-      void beat.finally(() => this.scheduleHeartbeat());
+      void this.sendHeartbeat().finally(() => this.scheduleHeartbeat());
     }, this.options.heartbeatInterval);
     this.heartbeatTimer.unref();
   }
@@ -240,6 +241,7 @@ export class GroupMembership implements PartitionAssignmentSource, OffsetCommitt
     }
     if (!this.running || generationId !== this.generationId) return;
     this.lastHeartbeat = Date.now();
+    if (this.rebalancing) return;
     if (code === 0) {
       this.options.emit(GroupEvents.HEARTBEAT, { groupId: this.groupId, memberId: this.memberId, groupGenerationId: generationId });
     } else if (REJOIN_CODES.has(code)) {
