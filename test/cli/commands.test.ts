@@ -125,6 +125,17 @@ describe('topics', () => {
     }
   });
 
+  it('names an unknown topic on produce when the broker does not create topics', async () => {
+    const strict = await startBroker({ autoCreateTopics: false });
+    try {
+      const r = await sluice(['produce', 'ghost', '-b', `127.0.0.1:${strict.port}`], { input: 'x\n' });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/error: unknown topic 'ghost': this broker does not create topics on first use/);
+    } finally {
+      await strict.stop();
+    }
+  });
+
   it('colors tables only on a terminal', async () => {
     await sluice(['topics', 'create', 'colors', ...b]);
     const tty = await sluiceOnTty(['topics', 'list', ...b]);
