@@ -60,7 +60,11 @@ export async function serve(flags: ServeFlags): Promise<number> {
     await broker.start();
   } catch (error) {
     logger.fatal({ err: error }, 'broker failed to start');
-    process.stderr.write(`error: cannot start the broker: ${describeError(error)}\n`);
+    const code = (error as { code?: unknown }).code;
+    const hint = code === 'CORRUPT_LOG' && !settings.options.repair
+      ? '\nhint: `sluice serve --repair` truncates the log at that byte (losing every later record of the partition) and starts; `sluice dump-log <file>` shows the damage first'
+      : '';
+    process.stderr.write(`error: cannot start the broker: ${describeError(error)}${hint}\n`);
     return EXIT_FAILURE;
   }
   const signal = await new Promise<NodeJS.Signals>((resolve) => {

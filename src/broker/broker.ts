@@ -9,13 +9,13 @@ import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { LogManager, nodeFs, readJsonFile, writeFileAtomic } from '../../storage/index.js';
+import { LogManager, nodeFs, writeFileAtomic } from '../../storage/index.js';
 import { resolveBrokerConfig, type BrokerConfig, type BrokerOptions } from './config.js';
 import { startGroupService, type GroupService } from './groups/index.js';
 import { HandlerRegistry } from './handlers/index.js';
 import type { BrokerContext } from './handlers/types.js';
 import { Server } from './server.js';
-import { TopicRegistry } from './topics.js';
+import { readMetadataFile, TopicRegistry } from './topics.js';
 import { SLUICE_VERSION } from './version.js';
 import { PartitionWaiters } from './waiters.js';
 
@@ -156,7 +156,7 @@ export class Broker {
   /** The configured cluster id, else the one kept in <dataDir>/meta.json, else a new one saved there. */
   private async loadClusterId(): Promise<string> {
     const path = join(this.config.dataDir, META_FILE);
-    const meta = await readJsonFile<{ clusterId?: unknown }>(nodeFs, path);
+    const meta = await readMetadataFile<{ clusterId?: unknown }>(path, this.config, 'a new cluster id is generated');
     const stored = typeof meta?.clusterId === 'string' ? meta.clusterId : undefined;
     const clusterId = this.config.clusterId ?? stored ?? randomUUID();
     if (clusterId !== stored) await writeFileAtomic(nodeFs, path, `${JSON.stringify({ clusterId }, null, 2)}\n`);

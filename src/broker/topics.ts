@@ -18,6 +18,7 @@ import {
   LogManager,
   nodeFs,
   readJsonFile,
+  StorageError,
   writeFileAtomic,
   type PartitionConfig,
   type PartitionLog,
@@ -64,6 +65,27 @@ export interface TopicChanges {
 
 export const TOPICS_FILE = 'topics.json';
 
+/**
+ * Reads a JSON metadata file. A garbled one (never written by us: writes are atomic, so only outside
+ * damage does this) stops the start with the file named, or, with `repair`, is moved aside to
+ * `<file>.corrupt` with a warning saying what the broker does instead (`fallback`).
+ */
+export async function readMetadataFile<T>(path: string, config: Pick<BrokerConfig, 'repair' | 'logger'>, fallback: string): Promise<T | undefined> {
+  try {
+    return await readJsonFile<T>(nodeFs, path);
+  } catch (error) {
+    if (!(error instanceof StorageError) || error.code !== 'CORRUPT_METADATA') throw error;
+    if (!config.repair) {
+      error.message += ' (start with repair — `sluice serve --repair` — to move it aside and carry on)';
+      throw error;
+    }
+    const aside = `${path}.corrupt`;
+    await nodeFs.rename(path, aside);
+    config.logger.warn({ file: path, movedTo: aside, reason: error.message }, `repair: ${path} is not valid JSON; moved aside to ${aside}; ${fallback}`);
+    return undefined;
+  }
+}
+
 function invalidConfig(error: unknown): never {
   if (error instanceof TopicConfigError) throw new ProtocolError('INVALID_CONFIG', error.message);
   throw error;
@@ -89,7 +111,7 @@ export class TopicRegistry {
 
   /** Reads topics.json (a missing file means no topics). Call before opening the logs. */
   async load(): Promise<void> {
-    const file = await readJsonFile<TopicsFile>(nodeFs, this.path);
+    const file = await readMetadataFile<TopicsFile>(this.path, this.config, 'topics will be adopted from the partition directories, with default configs');
     if (file === undefined) return;
     if (typeof file !== 'object' || file === null || typeof file.topics !== 'object' || file.topics === null) {
       throw new Error(`${this.path} is not a Sluice topics file`);
