@@ -1,6 +1,6 @@
 // The CLI's one door to the broker: the package's kafkajs-shaped SDK (src/index.ts). The interfaces
-// below name just the parts the commands use, in kafkajs's shapes, so the commands read like any
-// kafkajs program and compile against whatever the SDK exports.
+// below name just the parts the commands use, in kafkajs's shapes; createClient() assigns the real
+// client to them, so tsc fails here if the SDK's shapes drift from what the commands expect.
 import * as sdk from '../../src/index.js';
 import type { Context } from './command.js';
 import { CliError } from './errors.js';
@@ -70,7 +70,7 @@ export interface EachBatchPayload {
 export interface ConsumerClient {
   connect(): Promise<void>;
   disconnect(): Promise<void>;
-  subscribe(o: { topic?: string; topics?: string[]; fromBeginning?: boolean }): Promise<void>;
+  subscribe(o: { topic: string; fromBeginning?: boolean }): Promise<void>;
   assign?(assignments: Array<{ topic: string; partitions: number[] | Array<{ partition: number; offset?: string }> }> | { topic: string; partitions: number[] }): unknown;
   run(o: { eachBatch?: (p: EachBatchPayload) => Promise<void>; eachMessage?: (p: { topic: string; partition: number; message: KafkaMessage }) => Promise<void>; autoCommit?: boolean; eachBatchAutoResolve?: boolean }): Promise<void>;
   seek(o: { topic: string; partition: number; offset: string }): void;
@@ -95,17 +95,17 @@ export const TOPIC_RESOURCE = 2;
 export const CLI_RETRY = { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 } as const;
 
 export function createClient(ctx: Context, overrides: Record<string, unknown> = {}): SluiceClient {
-  const Ctor = (sdk as Record<string, unknown>).Sluice as (new (config: Record<string, unknown>) => SluiceClient) | undefined;
-  if (typeof Ctor !== 'function') throw new CliError('this build of sluice has no client SDK (src/client is missing)');
-  return new Ctor({
+  // Assigning the real client to the facade type makes tsc check the facade against the SDK's shapes.
+  const client: SluiceClient = new sdk.Sluice({
     clientId: 'sluice-cli',
     brokers: ctx.brokers,
     connectionTimeout: 3000,
     requestTimeout: 30_000,
     retry: CLI_RETRY,
-    logLevel: ctx.debug ? 4 : 0,
+    logLevel: ctx.debug ? sdk.logLevel.INFO : sdk.logLevel.NOTHING,
     ...overrides,
   });
+  return client;
 }
 
 /** A connected admin client, disconnected when the command ends. */
