@@ -89,3 +89,21 @@ export function topicName(value: unknown, path: string): string {
   // Validity (legal characters) is checked by handlers, which answer INVALID_TOPIC_EXCEPTION per topic.
   return string(value, path, 249 * 4);
 }
+
+/**
+ * The `[{ name, partitions: [...] }]` nesting most data APIs share. `partition` reads one partition
+ * entry (already checked to be a map); entries are read in wire order, which tail cutting relies on.
+ */
+export function topicPartitions<P>(
+  value: unknown,
+  path: string,
+  partition: (entry: Obj, path: string) => P,
+): Array<{ name: string; partitions: P[] }> {
+  return array(value, path, (v, p) => {
+    const o = object(v, p);
+    return {
+      name: topicName(o.name, `${p}.name`),
+      partitions: array(o.partitions, `${p}.partitions`, (x, q) => partition(object(x, q), q)),
+    };
+  });
+}

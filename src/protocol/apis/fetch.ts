@@ -1,7 +1,7 @@
 // Fetch: reads record batches from partitions, long-polling up to maxWaitMs until minBytes are
 // available. The record bytes travel in the response tail, as chunks straight from storage.
 import { ApiKey, type ApiSpec } from '../api-keys.js';
-import { array, int, nullableString, object, optionalInt, topicName } from '../validate.js';
+import { int, nullableString, object, optionalInt, topicPartitions } from '../validate.js';
 import { TailReader } from './tail.js';
 
 export interface FetchRequest {
@@ -49,20 +49,11 @@ export const FetchApi: ApiSpec<FetchRequest, FetchResponse> = {
       minBytes: optionalInt(b.minBytes, 'minBytes', 1, 0),
       maxBytes: optionalInt(b.maxBytes, 'maxBytes', 50 * 1024 * 1024, 1),
       isolationLevel: optionalInt(b.isolationLevel, 'isolationLevel', 0, 0, 1),
-      topics: array(b.topics, 'topics', (v, p) => {
-        const o = object(v, p);
-        return {
-          name: topicName(o.name, `${p}.name`),
-          partitions: array(o.partitions, `${p}.partitions`, (x, q) => {
-            const po = object(x, q);
-            return {
-              partition: int(po.partition, `${q}.partition`, 0),
-              fetchOffset: int(po.fetchOffset, `${q}.fetchOffset`),
-              partitionMaxBytes: optionalInt(po.partitionMaxBytes, `${q}.partitionMaxBytes`, 1024 * 1024, 1),
-            };
-          }),
-        };
-      }),
+      topics: topicPartitions(b.topics, 'topics', (po, q) => ({
+        partition: int(po.partition, `${q}.partition`, 0),
+        fetchOffset: int(po.fetchOffset, `${q}.fetchOffset`),
+        partitionMaxBytes: optionalInt(po.partitionMaxBytes, `${q}.partitionMaxBytes`, 1024 * 1024, 1),
+      })),
     };
   },
   encodeResponse(response) {
@@ -87,23 +78,16 @@ export const FetchApi: ApiSpec<FetchRequest, FetchResponse> = {
     const response: FetchResponse = {
       throttleTimeMs: optionalInt(b.throttleTimeMs, 'throttleTimeMs', 0),
       errorCode: optionalInt(b.errorCode, 'errorCode', 0),
-      topics: array(b.topics, 'topics', (v, p) => {
-        const o = object(v, p);
+      topics: topicPartitions(b.topics, 'topics', (po, q) => {
+        const length = int(po.recordsBytes, `${q}.recordsBytes`, 0);
         return {
-          name: topicName(o.name, `${p}.name`),
-          partitions: array(o.partitions, `${p}.partitions`, (x, q) => {
-            const po = object(x, q);
-            const length = int(po.recordsBytes, `${q}.recordsBytes`, 0);
-            return {
-              partition: int(po.partition, `${q}.partition`, 0),
-              errorCode: int(po.errorCode, `${q}.errorCode`),
-              errorMessage: nullableString(po.errorMessage, `${q}.errorMessage`),
-              highWatermark: int(po.highWatermark, `${q}.highWatermark`),
-              lastStableOffset: optionalInt(po.lastStableOffset, `${q}.lastStableOffset`, -1),
-              logStartOffset: optionalInt(po.logStartOffset, `${q}.logStartOffset`, -1),
-              records: length === 0 ? [] : [tail.take(length, `${q}.recordsBytes`)],
-            };
-          }),
+          partition: int(po.partition, `${q}.partition`, 0),
+          errorCode: int(po.errorCode, `${q}.errorCode`),
+          errorMessage: nullableString(po.errorMessage, `${q}.errorMessage`),
+          highWatermark: int(po.highWatermark, `${q}.highWatermark`),
+          lastStableOffset: optionalInt(po.lastStableOffset, `${q}.lastStableOffset`, -1),
+          logStartOffset: optionalInt(po.logStartOffset, `${q}.logStartOffset`, -1),
+          records: length === 0 ? [] : [tail.take(length, `${q}.recordsBytes`)],
         };
       }),
     };

@@ -13,7 +13,9 @@ export function instanceId(value: unknown, path: string): string | null {
 
 /** `{ errorCode, errorMessage }`, present on most group responses. */
 export function errorFields(o: Obj, p: string): { errorCode: number; errorMessage: string | null } {
-  return { errorCode: int(o.errorCode, `${p}.errorCode`), errorMessage: nullableString(o.errorMessage, `${p}.errorMessage`) };
+  // Top-level fields are named bare ('errorCode'), as every other API names them.
+  const at = (field: string) => (p === 'body' ? field : `${p}.${field}`);
+  return { errorCode: int(o.errorCode, at('errorCode')), errorMessage: nullableString(o.errorMessage, at('errorMessage')) };
 }
 
 export function body(value: unknown): Obj {

@@ -1,6 +1,6 @@
 // ListOffsets: earliest (-2), latest (-1) or first offset at/after a timestamp, per partition.
 import { ApiKey, plainApi } from '../api-keys.js';
-import { array, int, nullableString, object, optionalInt, topicName } from '../validate.js';
+import { int, nullableString, object, optionalInt, topicPartitions } from '../validate.js';
 
 export const LATEST_TIMESTAMP = -1;
 export const EARLIEST_TIMESTAMP = -2;
@@ -32,37 +32,22 @@ export const ListOffsetsApi = plainApi<ListOffsetsRequest, ListOffsetsResponse>(
     const b = object(body, 'body');
     return {
       isolationLevel: optionalInt(b.isolationLevel, 'isolationLevel', 0, 0, 1),
-      topics: array(b.topics, 'topics', (v, p) => {
-        const o = object(v, p);
-        return {
-          name: topicName(o.name, `${p}.name`),
-          partitions: array(o.partitions, `${p}.partitions`, (x, q) => {
-            const po = object(x, q);
-            return { partition: int(po.partition, `${q}.partition`, 0), timestamp: int(po.timestamp, `${q}.timestamp`, -2) };
-          }),
-        };
-      }),
+      topics: topicPartitions(b.topics, 'topics', (po, q) => ({
+        partition: int(po.partition, `${q}.partition`, 0),
+        timestamp: int(po.timestamp, `${q}.timestamp`, -2),
+      })),
     };
   },
   (body) => {
     const b = object(body, 'body');
     return {
-      topics: array(b.topics, 'topics', (v, p) => {
-        const o = object(v, p);
-        return {
-          name: topicName(o.name, `${p}.name`),
-          partitions: array(o.partitions, `${p}.partitions`, (x, q) => {
-            const po = object(x, q);
-            return {
-              partition: int(po.partition, `${q}.partition`, 0),
-              errorCode: int(po.errorCode, `${q}.errorCode`),
-              errorMessage: nullableString(po.errorMessage, `${q}.errorMessage`),
-              timestamp: int(po.timestamp, `${q}.timestamp`),
-              offset: int(po.offset, `${q}.offset`),
-            };
-          }),
-        };
-      }),
+      topics: topicPartitions(b.topics, 'topics', (po, q) => ({
+        partition: int(po.partition, `${q}.partition`, 0),
+        errorCode: int(po.errorCode, `${q}.errorCode`),
+        errorMessage: nullableString(po.errorMessage, `${q}.errorMessage`),
+        timestamp: int(po.timestamp, `${q}.timestamp`),
+        offset: int(po.offset, `${q}.offset`),
+      })),
     };
   },
 );

@@ -1,7 +1,7 @@
 // OffsetCommit: stores a group's consumed positions (the next offset to read) with optional metadata.
 // generationId -1 with memberId '' is a standalone commit (a group with no active members, e.g. admin).
 import { ApiKey, plainApi } from '../api-keys.js';
-import { array, int, nullableString, object, optionalInt, string, topicName } from '../validate.js';
+import { int, nullableString, optionalInt, string, topicPartitions } from '../validate.js';
 import { body, groupId, instanceId } from './group-fields.js';
 
 export interface OffsetCommitRequest {
@@ -31,41 +31,23 @@ export const OffsetCommitApi = plainApi<OffsetCommitRequest, OffsetCommitRespons
       generationId: optionalInt(b.generationId, 'generationId', -1),
       memberId: string(b.memberId ?? '', 'memberId', 1024),
       groupInstanceId: instanceId(b.groupInstanceId, 'groupInstanceId'),
-      topics: array(b.topics, 'topics', (x, p) => {
-        const o = object(x, p);
-        return {
-          name: topicName(o.name, `${p}.name`),
-          partitions: array(o.partitions, `${p}.partitions`, (y, q) => {
-            const po = object(y, q);
-            return {
-              partition: int(po.partition, `${q}.partition`, 0),
-              offset: int(po.offset, `${q}.offset`),
-              leaderEpoch: optionalInt(po.leaderEpoch, `${q}.leaderEpoch`, -1),
-              // Length is checked by the handler, which answers OFFSET_METADATA_TOO_LARGE-like errors per partition.
-              metadata: nullableString(po.metadata, `${q}.metadata`, 1024 * 1024),
-            };
-          }),
-        };
-      }),
+      topics: topicPartitions(b.topics, 'topics', (po, q) => ({
+        partition: int(po.partition, `${q}.partition`, 0),
+        offset: int(po.offset, `${q}.offset`),
+        leaderEpoch: optionalInt(po.leaderEpoch, `${q}.leaderEpoch`, -1),
+        // Length is checked by the handler, which answers OFFSET_METADATA_TOO_LARGE per partition.
+        metadata: nullableString(po.metadata, `${q}.metadata`, 1024 * 1024),
+      })),
     };
   },
   (v) => {
     const b = body(v);
     return {
-      topics: array(b.topics, 'topics', (x, p) => {
-        const o = object(x, p);
-        return {
-          name: string(o.name, `${p}.name`),
-          partitions: array(o.partitions, `${p}.partitions`, (y, q) => {
-            const po = object(y, q);
-            return {
-              partition: int(po.partition, `${q}.partition`, 0),
-              errorCode: int(po.errorCode, `${q}.errorCode`),
-              errorMessage: nullableString(po.errorMessage, `${q}.errorMessage`),
-            };
-          }),
-        };
-      }),
+      topics: topicPartitions(b.topics, 'topics', (po, q) => ({
+        partition: int(po.partition, `${q}.partition`, 0),
+        errorCode: int(po.errorCode, `${q}.errorCode`),
+        errorMessage: nullableString(po.errorMessage, `${q}.errorMessage`),
+      })),
     };
   },
 );

@@ -1,6 +1,6 @@
 // OffsetFetch: a group's committed offsets, with the partition's log end and the lag beside each.
 import { ApiKey, plainApi } from '../api-keys.js';
-import { array, int, nullableArray, nullableString, object, optionalInt, string, topicName } from '../validate.js';
+import { array, int, nullableArray, nullableString, object, optionalInt, topicName, topicPartitions } from '../validate.js';
 import { body, errorFields, groupId } from './group-fields.js';
 
 export interface OffsetFetchRequest {
@@ -44,23 +44,14 @@ export const OffsetFetchApi = plainApi<OffsetFetchRequest, OffsetFetchResponse>(
     const b = body(v);
     return {
       ...errorFields(b, 'body'),
-      topics: array(b.topics, 'topics', (x, p) => {
-        const o = object(x, p);
-        return {
-          name: string(o.name, `${p}.name`),
-          partitions: array(o.partitions, `${p}.partitions`, (y, q) => {
-            const po = object(y, q);
-            return {
-              partition: int(po.partition, `${q}.partition`, 0),
-              offset: int(po.offset, `${q}.offset`),
-              metadata: nullableString(po.metadata, `${q}.metadata`),
-              errorCode: int(po.errorCode, `${q}.errorCode`),
-              logEndOffset: optionalInt(po.logEndOffset, `${q}.logEndOffset`, -1),
-              lag: optionalInt(po.lag, `${q}.lag`, -1),
-            };
-          }),
-        };
-      }),
+      topics: topicPartitions(b.topics, 'topics', (po, q) => ({
+        partition: int(po.partition, `${q}.partition`, 0),
+        offset: int(po.offset, `${q}.offset`),
+        metadata: nullableString(po.metadata, `${q}.metadata`),
+        errorCode: int(po.errorCode, `${q}.errorCode`),
+        logEndOffset: optionalInt(po.logEndOffset, `${q}.logEndOffset`, -1),
+        lag: optionalInt(po.lag, `${q}.lag`, -1),
+      })),
     };
   },
 );

@@ -1,6 +1,6 @@
 // Produce: appends record batches to partitions. The record bytes travel in the frame tail, untouched.
 import { ApiKey, type ApiSpec } from '../api-keys.js';
-import { array, int, nullableString, object, oneOf, optionalInt, topicName } from '../validate.js';
+import { int, nullableString, object, oneOf, optionalInt, topicPartitions } from '../validate.js';
 import { TailReader } from './tail.js';
 
 export type Acks = -1 | 0 | 1;
@@ -57,17 +57,10 @@ export const ProduceApi: ApiSpec<ProduceRequest, ProduceResponse> = {
     const request: ProduceRequest = {
       acks: oneOf(b.acks, 'acks', [-1, 0, 1] as const),
       timeoutMs: optionalInt(b.timeoutMs, 'timeoutMs', 30_000, 0),
-      topics: array(b.topics, 'topics', (v, p) => {
-        const o = object(v, p);
-        return {
-          name: topicName(o.name, `${p}.name`),
-          partitions: array(o.partitions, `${p}.partitions`, (x, q) => {
-            const po = object(x, q);
-            const partition = int(po.partition, `${q}.partition`, 0);
-            const length = int(po.recordsBytes, `${q}.recordsBytes`, 0);
-            return { partition, records: tail.take(length, `${q}.recordsBytes`) };
-          }),
-        };
+      topics: topicPartitions(b.topics, 'topics', (po, q) => {
+        const partition = int(po.partition, `${q}.partition`, 0);
+        const length = int(po.recordsBytes, `${q}.recordsBytes`, 0);
+        return { partition, records: tail.take(length, `${q}.recordsBytes`) };
       }),
     };
     tail.finish();
@@ -78,23 +71,14 @@ export const ProduceApi: ApiSpec<ProduceRequest, ProduceResponse> = {
     const b = object(body, 'body');
     return {
       throttleTimeMs: optionalInt(b.throttleTimeMs, 'throttleTimeMs', 0),
-      topics: array(b.topics, 'topics', (v, p) => {
-        const o = object(v, p);
-        return {
-          name: topicName(o.name, `${p}.name`),
-          partitions: array(o.partitions, `${p}.partitions`, (x, q) => {
-            const po = object(x, q);
-            return {
-              partition: int(po.partition, `${q}.partition`, 0),
-              errorCode: int(po.errorCode, `${q}.errorCode`),
-              errorMessage: nullableString(po.errorMessage, `${q}.errorMessage`),
-              baseOffset: int(po.baseOffset, `${q}.baseOffset`),
-              logAppendTime: optionalInt(po.logAppendTime, `${q}.logAppendTime`, -1),
-              logStartOffset: optionalInt(po.logStartOffset, `${q}.logStartOffset`, -1),
-            };
-          }),
-        };
-      }),
+      topics: topicPartitions(b.topics, 'topics', (po, q) => ({
+        partition: int(po.partition, `${q}.partition`, 0),
+        errorCode: int(po.errorCode, `${q}.errorCode`),
+        errorMessage: nullableString(po.errorMessage, `${q}.errorMessage`),
+        baseOffset: int(po.baseOffset, `${q}.baseOffset`),
+        logAppendTime: optionalInt(po.logAppendTime, `${q}.logAppendTime`, -1),
+        logStartOffset: optionalInt(po.logStartOffset, `${q}.logStartOffset`, -1),
+      })),
     };
   },
 };
