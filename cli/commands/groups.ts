@@ -56,9 +56,8 @@ function requireGroupAdmin(admin: AdminClient): Required<Pick<AdminClient, 'list
 /** topic → partitions of a member, from its assignment bytes (the SDK's AssignerProtocol decodes them). */
 function assignmentOf(bytes: Buffer): Record<string, number[]> {
   if (!bytes || bytes.length === 0) return {};
-  const protocol = (sdk as Record<string, unknown>).AssignerProtocol as { MemberAssignment?: { decode(b: Buffer): { assignment: Record<string, number[]> } | null } } | undefined;
   try {
-    return protocol?.MemberAssignment?.decode(bytes)?.assignment ?? {};
+    return sdk.AssignerProtocol.MemberAssignment.decode(bytes)?.assignment ?? {};
   } catch {
     return {};
   }
