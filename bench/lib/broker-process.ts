@@ -18,7 +18,11 @@ export interface BrokerProcess {
 export async function startBrokerProcess(options: { flush: string; extraArgs?: string[] }): Promise<BrokerProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sluice-bench-'));
   const port = await freePort();
-  const child = spawn(process.execPath, [BIN, 'serve', '--data-dir', dataDir, '--port', String(port), '--flush', options.flush,
+  // SLUICE_BENCH_CPU_PROF=<dir>: the broker writes a V8 CPU profile there when it stops (read it with
+  // bench/lib/profile-top.ts or load it in Chrome DevTools).
+  const prof = process.env.SLUICE_BENCH_CPU_PROF;
+  const nodeArgs = prof ? ['--cpu-prof', '--cpu-prof-dir', prof] : [];
+  const child = spawn(process.execPath, [...nodeArgs, BIN, 'serve', '--data-dir', dataDir, '--port', String(port), '--flush', options.flush,
     '--log-level', 'warn', ...(options.extraArgs ?? [])], { stdio: ['ignore', 'ignore', 'inherit'] });
   await waitForPort(port, 20_000);
   return {

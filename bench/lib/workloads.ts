@@ -1,0 +1,122 @@
+// The SDK workloads the end-to-end benches share: produce throughput, replay throughput and
+// produce→consume latency against a broker process (bench/lib/broker-process.ts).
+import { Sluice } from '../../src/index.js';
+import type { BrokerProcess } from './broker-process.js';
+import { summarizeLatencies, type LatencySummary } from './stats.js';
+
+export function client(broker: BrokerProcess) {
+  return new Sluice({ clientId: 'bench', brokers: [broker.address], logLevel: 0 });
+}
+
+export async function createTopic(broker: BrokerProcess, topic: string, numPartitions: number): Promise<void> {
+  const admin = client(broker).admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic, numPartitions }] });
+  await admin.disconnect();
+}
+
+export interface ProduceOptions {
+  acks?: 1 | -1;
+  /** Producer instances (each its own connection), sharing the records (default 1). */
+  producers?: number;
+  /** send() calls outstanding per producer (default 16). */
+  inFlight?: number;
+  /** Records per send() (default: ~256 KiB worth, at most 1000). */
+  perSend?: number;
+  /** Spread sends over this many partitions (explicit partition per send, default: let the partitioner choose). */
+  partitions?: number;
+}
+
+/** Sends `records` values of `size` bytes; returns records/s (from the first send to the last ack). */
+export async function produce(broker: BrokerProcess, topic: string, records: number, size: number, options: ProduceOptions = {}): Promise<number> {
+  const { acks = 1, producers: count = 1, inFlight = 16, partitions = 0 } = options;
+  const producers = Array.from({ length: count }, () => client(broker).producer());
+  await Promise.all(producers.map((p) => p.connect()));
+  const perSend = options.perSend ?? Math.max(1, Math.min(1000, Math.floor((256 * 1024) / size)));
+  const value = Buffer.alloc(size, 0x61);
+  const messages = Array.from({ length: perSend }, () => ({ value }));
+  let sent = 0;
+  let next = 0;
+  const started = performance.now();
+  const lane = async (producer: (typeof producers)[number]) => {
+    while (sent < records) {
+      const n = Math.min(perSend, records - sent);
+      sent += n;
+      const partition = partitions > 0 ? next++ % partitions : undefined;
+      const batch = n === perSend ? messages : messages.slice(0, n);
+      await producer.send({ topic, acks, messages: partition === undefined ? batch : batch.map((m) => ({ ...m, partition })) });
+    }
+  };
+  await Promise.all(producers.flatMap((p) => Array.from({ length: inFlight }, () => lane(p))));
+  const seconds = (performance.now() - started) / 1000;
+  await Promise.all(producers.map((p) => p.disconnect()));
+  return records / seconds;
+}
+
+/** Consumes `records` from the beginning of `topic`; returns records/s. */
+export async function replay(broker: BrokerProcess, topic: string, records: number, mode: 'eachBatch' | 'eachMessage' = 'eachBatch'): Promise<number> {
+  const consumer = client(broker).consumer({ maxBytesPerPartition: 8 * 1024 * 1024, maxBytes: 32 * 1024 * 1024 });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  let seen = 0;
+  let resolveDone!: () => void;
+  const done = new Promise<void>((resolve) => (resolveDone = resolve));
+  const t0 = performance.now();
+  if (mode === 'eachBatch') {
+    void consumer.run({
+      eachBatch: async ({ batch }: { batch: { messages: unknown[] } }) => {
+        seen += batch.messages.length;
+        if (seen >= records) resolveDone();
+      },
+    });
+  } else {
+    void consumer.run({
+      eachMessage: async () => {
+        if (++seen >= records) resolveDone();
+      },
+    });
+  }
+  await done;
+  const seconds = (performance.now() - t0) / 1000;
+  await consumer.disconnect();
+  return records / seconds;
+}
+
+/**
+ * Produces at a fixed rate, one record per send() (as an application sending events one at a time),
+ * with the send time in the value; the consumer measures arrival − send.
+ */
+export async function latency(broker: BrokerProcess, topic: string, rate: number, seconds: number): Promise<LatencySummary> {
+  const sluice = client(broker);
+  await createTopic(broker, topic, 1);
+  const producer = sluice.producer();
+  const consumer = sluice.consumer({ maxWaitTimeInMs: 500 });
+  await Promise.all([producer.connect(), consumer.connect()]);
+  await consumer.subscribe({ topic, fromBeginning: false });
+  const samples: number[] = [];
+  const warmupEnds = performance.now() + 500;
+  await consumer.run({
+    eachMessage: async ({ message }: { message: { value: Buffer | null } }) => {
+      const sentAt = message.value!.readDoubleBE(0);
+      if (sentAt > warmupEnds) samples.push(performance.now() - sentAt);
+    },
+  });
+  await new Promise((r) => setTimeout(r, 300));
+  const total = rate * seconds;
+  const started = performance.now();
+  for (let i = 0; i < total; ) {
+    const due = Math.floor(((performance.now() - started) / 1000) * rate);
+    while (i < total && i < due) {
+      const value = Buffer.alloc(100);
+      value.writeDoubleBE(performance.now(), 0);
+      void producer.send({ topic, acks: 1, messages: [{ value }] });
+      i++;
+    }
+    // Sleep between bursts instead of spinning on setImmediate: a spinning producer would take a whole
+    // core of this 2-core machine from the broker and the consumer it measures.
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  await new Promise((r) => setTimeout(r, 1000));
+  await Promise.all([producer.disconnect(), consumer.disconnect()]);
+  return summarizeLatencies(samples);
+}

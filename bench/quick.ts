@@ -1,0 +1,67 @@
+// One end-to-end workload, repeated, for before/after comparisons of an optimization and for profiling:
+//   node --import tsx bench/quick.ts <produce|replay|replay-msg|latency> [--size 100] [--records N] [--runs 3] [--rate 10000]
+// Each run starts a fresh broker process (flush os). Prints every run, the median and the load average.
+// SLUICE_BENCH_CPU_PROF=<dir> makes the broker write a CPU profile (see bench/lib/broker-process.ts).
+import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { startBrokerProcess } from './lib/broker-process.js';
+import { median } from './lib/stats.js';
+import { latency, produce, replay } from './lib/workloads.js';
+
+const args = process.argv.slice(2);
+const workload = args[0] ?? 'produce';
+const opt = (name: string, fallback: number) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+};
+const size = opt('size', 100);
+const runs = opt('runs', 3);
+const records = opt('records', workload.startsWith('replay') ? 1_000_000 : Math.max(2000, Math.floor(50_000_000 / Math.max(size, 100))));
+const rate = opt('rate', 10_000);
+const load = () => loadavg()[0]!.toFixed(1);
+
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
+function cpuOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+}
+
+// Under a loaded shared machine wall-clock rates swing ±50 %; CPU time per record (broker process and
+// this client process) is the steadier before/after figure for an optimization.
+const results: number[] = [];
+const cpu: { broker: number[]; client: number[] } = { broker: [], client: [] };
+for (let run = 0; run < runs; run++) {
+  const broker = await startBrokerProcess({ flush: 'os' });
+  let brokerCpu0 = cpuOf(broker.child.pid!);
+  let clientCpu0 = process.cpuUsage();
+  const measured = (n: number) => {
+    cpu.broker.push(((cpuOf(broker.child.pid!) - brokerCpu0) / n) * 1e6);
+    const c = process.cpuUsage(clientCpu0);
+    cpu.client.push((c.user + c.system) / n);
+  };
+  try {
+    if (workload === 'produce') {
+      const r = await produce(broker, 't', records, size);
+      measured(records);
+      results.push(r);
+      process.stdout.write(`run ${run + 1}: ${(r / 1e6).toFixed(3)} M rec/s, ${((r * size) / 2 ** 20).toFixed(0)} MiB/s (load ${load()})\n`);
+    } else if (workload.startsWith('replay')) {
+      await produce(broker, 't', records, size);
+      brokerCpu0 = cpuOf(broker.child.pid!);
+      clientCpu0 = process.cpuUsage();
+      const r = await replay(broker, 't', records, workload === 'replay-msg' ? 'eachMessage' : 'eachBatch');
+      measured(records);
+      results.push(r);
+      process.stdout.write(`run ${run + 1}: ${(r / 1e6).toFixed(3)} M rec/s, ${((r * size) / 2 ** 20).toFixed(0)} MiB/s (load ${load()})\n`);
+    } else if (workload === 'latency') {
+      const s = await latency(broker, 't', rate, opt('seconds', 3));
+      measured(s.count);
+      results.push(s.p99);
+      process.stdout.write(`run ${run + 1}: p50 ${s.p50.toFixed(2)} p99 ${s.p99.toFixed(2)} p99.9 ${s.p999.toFixed(2)} ms, ${s.count} samples (load ${load()})\n`);
+    } else throw new Error(`unknown workload ${workload}`);
+  } finally {
+    await broker.stop();
+  }
+}
+process.stdout.write(`CPU µs per record, median: broker ${median(cpu.broker).toFixed(2)}, client ${median(cpu.client).toFixed(2)}\n`);
+process.stdout.write(`median: ${workload === 'latency' ? `p99 ${median(results).toFixed(2)} ms` : `${(median(results) / 1e6).toFixed(3)} M rec/s`} (load ${load()})\n`);
