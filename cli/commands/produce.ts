@@ -1,7 +1,7 @@
 // `sluice produce <topic>`: one record per input line. Lines are grouped into large sends and several
 // sends stay in flight, so throughput is bounded by the broker, not by round trips; the SDK keeps
 // the order of send() calls per partition, so in-flight sends cannot reorder lines.
-import { createReadStream } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
 import { action, choiceOption, subcommand, withBrokers, type Context } from '../lib/command.js';
 import { CliError, causeChain, describeError } from '../lib/errors.js';
@@ -106,9 +106,30 @@ async function checkTopic(ctx: Context, topic: string, partition: number | undef
   return true;
 }
 
+/**
+ * Opens --file up front: a stream created lazily would emit its open error (ENOENT, EISDIR, EACCES)
+ * before anyone iterates it — an unhandled 'error' event that crashed the CLI with a stack trace.
+ */
+async function openInput(path: string): Promise<NodeJS.ReadableStream> {
+  let fh: FileHandle;
+  try {
+    fh = await open(path, 'r');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new CliError(`no such file: ${path}`);
+    if (code === 'EACCES') throw new CliError(`permission denied reading ${path}`);
+    throw new CliError(`cannot read ${path} (${code ?? (err as Error).message})`);
+  }
+  if ((await fh.stat()).isDirectory()) {
+    await fh.close();
+    throw new CliError(`${path} is a directory: give a file with one record per line`);
+  }
+  return fh.createReadStream({ highWaterMark: 1 << 20 });
+}
+
 async function produce(ctx: Context, topic: string, opts: ProduceOptions): Promise<void> {
   const existed = await checkTopic(ctx, topic, opts.partition);
-  const input = opts.file ? createReadStream(opts.file, { highWaterMark: 1 << 20 }) : process.stdin;
+  const input = opts.file ? await openInput(opts.file) : process.stdin;
   if (!opts.file && process.stdin.isTTY) ctx.info(`type one record per line, Ctrl-D to finish`);
   const client = createClient(ctx);
   const producer = client.producer({ retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2000 }, maxInFlightRequests: opts.maxInFlight * 2 });
