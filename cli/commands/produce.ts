@@ -128,8 +128,8 @@ async function openInput(path: string): Promise<NodeJS.ReadableStream> {
 }
 
 async function produce(ctx: Context, topic: string, opts: ProduceOptions): Promise<void> {
-  const existed = await checkTopic(ctx, topic, opts.partition);
   const input = opts.file ? await openInput(opts.file) : process.stdin;
+  const existed = await checkTopic(ctx, topic, opts.partition);
   if (!opts.file && process.stdin.isTTY) ctx.info(`type one record per line, Ctrl-D to finish`);
   const client = createClient(ctx);
   const producer = client.producer({ retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2000 }, maxInFlightRequests: opts.maxInFlight * 2 });
