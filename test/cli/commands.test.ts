@@ -1,9 +1,10 @@
 // The `sluice` binary as a person uses it: every command a real child process against a live
 // in-process broker, checking output (text and JSON), exit codes and error sentences.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startBroker, type TestBroker } from '../helpers/broker.js';
-import { removeTempDirs } from '../helpers/temp-dir.js';
+import { removeTempDirs, tempDir } from '../helpers/temp-dir.js';
 import { assertBuilt, jsonLines, root, sluice, sluiceOnTty } from './helpers.js';
 
 // Each test runs several child processes; a loaded 2-core machine can slow each one several-fold.
@@ -213,6 +214,21 @@ describe('produce and consume', () => {
     expect(await exited).toBe(0);
     expect(seen).toBe('late\n');
     expect(stderr).toBe('consumed 1 record\n');
+  });
+
+  it('reads --file, and names a missing file or a directory', async () => {
+    const dir = await tempDir('sluice-cli-file-');
+    const file = join(dir, 'lines.txt');
+    writeFileSync(file, 'one\ntwo\r\nthree');
+    const r = await sluice(['produce', 'fromfile', '--file', file, ...b]);
+    expect(r.code).toBe(0);
+    expect((await sluice(['consume', 'fromfile', '--from-beginning', '-e', ...b])).stdout).toBe('one\ntwo\nthree\n');
+    const missing = await sluice(['produce', 'fromfile', '--file', join(dir, 'nope.txt'), ...b]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe(`error: no such file: ${join(dir, 'nope.txt')}\n`);
+    const directory = await sluice(['produce', 'fromfile', '--file', dir, ...b]);
+    expect(directory.code).toBe(1);
+    expect(directory.stderr).toBe(`error: ${dir} is a directory: give a file with one record per line\n`);
   });
 
   it('reports records that were not acknowledged and exits 1', async () => {
