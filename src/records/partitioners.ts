@@ -43,6 +43,12 @@ export interface PartitionerOptions {
 export function createDefaultPartitioner(options: PartitionerOptions = {}): Partitioner {
   const startAt = options.startAt ?? (() => randomInt(0, 0x7fffffff));
   const counters = new Map<string, number>();
+  // The partitions with a leader, per metadata array: computed once per metadata version instead of a
+  // filter() allocation per record. The cluster replaces a topic's partition array on every metadata
+  // refresh (never mutates it), so the array's identity is its version.
+  const availableOf = new WeakMap<PartitionMetadata[], PartitionMetadata[]>();
+  let lastMetadata: PartitionMetadata[] | null = null;
+  let lastAvailable: PartitionMetadata[] = [];
   return ({ topic, partitionMetadata, message }) => {
     if (message.partition !== null && message.partition !== undefined) return message.partition;
     const numPartitions = partitionMetadata.length;
@@ -53,7 +59,10 @@ export function createDefaultPartitioner(options: PartitionerOptions = {}): Part
     }
     const next = ((counters.get(topic) ?? startAt()) + 1) | 0;
     counters.set(topic, next);
-    const available = partitionMetadata.filter((p) => p.leader >= 0);
+    let available = partitionMetadata === lastMetadata ? lastAvailable : availableOf.get(partitionMetadata);
+    if (!available) availableOf.set(partitionMetadata, (available = partitionMetadata.filter((p) => p.leader >= 0)));
+    lastMetadata = partitionMetadata;
+    lastAvailable = available;
     if (available.length > 0) return available[toPositive(next) % available.length]!.partitionId;
     return partitionMetadata[toPositive(next) % numPartitions]!.partitionId;
   };
