@@ -52,7 +52,7 @@ const goodLoop = (async () => {
 let id = 1;
 let frames = 0;
 let peakRss = 0;
-const outcomes: Record<Outcome, number> = { answered: 0, closed: 0, hung: 0 };
+const outcomes: Record<Outcome, number> = { answered: 0, closed: 0, parked: 0, hung: 0 };
 while (Date.now() < end && proc.child.exitCode === null) {
   const wave = Array.from({ length: 25 }, () => fuzzConnection(random, 6, () => id++));
   for (const o of await Promise.all(wave.map((w) => sendHostile(proc.port, w.frames, 4000)))) outcomes[o]++;
@@ -63,7 +63,7 @@ stop = true;
 await goodLoop;
 const alive = proc.child.exitCode === null;
 const fds = alive ? await fdCount(pid) : -1;
-console.log(`${frames} frames on ${outcomes.answered + outcomes.closed + outcomes.hung} connections: ${JSON.stringify(outcomes)}`);
+console.log(`${frames} frames on ${outcomes.answered + outcomes.closed + outcomes.parked + outcomes.hung} connections: ${JSON.stringify(outcomes)}`);
 console.log(`broker alive: ${alive}; peak RSS growth ${(peakRss / MiB).toFixed(1)} MiB; descriptors ${fds0} → ${fds}; good client ${good.ok} round trips, ${good.failures.length} failures`);
 const ok = alive && outcomes.hung === 0 && good.failures.length === 0 && peakRss < 200 * MiB;
 if (alive) await proc.kill('SIGTERM');

@@ -69,7 +69,7 @@ describe('hostile input against a live broker', () => {
     const good = goodClient(proc.port);
     const rssBefore = await rssOf(pid);
     let id = 1;
-    const outcomes: Record<Outcome, number> = { answered: 0, closed: 0, hung: 0 };
+    const outcomes: Record<Outcome, number> = { answered: 0, closed: 0, parked: 0, hung: 0 };
     let frames = 0;
     const connections = Array.from({ length: 500 }, () => fuzzConnection(random, 6, () => id++));
     for (let i = 0; i < connections.length; i += 25) {

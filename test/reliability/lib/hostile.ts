@@ -3,7 +3,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { encode } from '@msgpack/msgpack';
 import fc from 'fast-check';
-import { ALL_APIS, ApiVersionsApi, encodeRequestFrame } from '../../../src/protocol/index.js';
+import { ALL_APIS, ApiVersionsApi, apiByKey, decodeRequestPayload, encodeRequestFrame, FrameDecoder } from '../../../src/protocol/index.js';
 import { EXAMPLES } from '../../protocol/examples.js';
 import { WireClient } from '../../helpers/wire-client.js';
 import type { Rng } from './rng.js';
@@ -117,7 +117,35 @@ export function fuzzFrames(random: Rng, count: number, nextId: () => number, opt
   return { frames, kinds };
 }
 
-export type Outcome = 'answered' | 'closed' | 'hung';
+export type Outcome = 'answered' | 'closed' | 'parked' | 'hung';
+
+/**
+ * The longest the protocol lets the broker hold a request of these frames before answering: a Fetch
+ * long poll (maxWaitMs) or a JoinGroup/SyncGroup parked until the rebalance completes (rebalanceTimeoutMs;
+ * members of the shared example group left by other fuzz connections must time out first). 0 = none.
+ */
+export function parkableMs(frames: Buffer[]): number {
+  let longest = 0;
+  let payloads: Buffer[];
+  try {
+    payloads = new FrameDecoder(64 * 1024 * 1024).push(Buffer.concat(frames));
+  } catch {
+    return 0;
+  }
+  for (const payload of payloads) {
+    try {
+      const frame = decodeRequestPayload(payload);
+      const api = apiByKey(frame.apiKey);
+      if (!api) continue;
+      const req = api.decodeRequest(frame.body, frame.tail, frame.apiVersion) as { maxWaitMs?: number; rebalanceTimeoutMs?: number; sessionTimeoutMs?: number };
+      if (api.name === 'Fetch') longest = Math.max(longest, req.maxWaitMs ?? 0);
+      if (api.name === 'JoinGroup' || api.name === 'SyncGroup') longest = Math.max(longest, req.rebalanceTimeoutMs ?? 60_000, req.sessionTimeoutMs ?? 0);
+    } catch {
+      // not a valid request: answered with an error, never parked
+    }
+  }
+  return longest;
+}
 
 /**
  * Sends `frames` on a fresh connection, then an ApiVersions sentinel. Outcome: the sentinel answered
@@ -138,6 +166,8 @@ export async function sendHostile(port: number, frames: Buffer[], deadlineMs: nu
     const hung = new Promise<'hung'>((r) => (timer = setTimeout(() => r('hung'), deadlineMs)));
     const outcome = await Promise.race([sentinel, hung]);
     clearTimeout(timer);
+    // Not answered in time, but a request of this connection may legitimately be parked that long.
+    if (outcome === 'hung' && parkableMs(frames) >= deadlineMs) return 'parked';
     return outcome;
   } finally {
     c.destroy();
