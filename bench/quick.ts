@@ -1,12 +1,13 @@
 // One end-to-end workload, repeated, for before/after comparisons of an optimization and for profiling:
 //   node --import tsx bench/quick.ts <produce|replay|replay-msg|latency> [--size 100] [--records N] [--runs 3] [--rate 10000]
+//     [--partitions N (produce: create the topic with N partitions, send round-robin over them)] [--producers N]
 // Each run starts a fresh broker process (flush os). Prints every run, the median and the load average.
 // SLUICE_BENCH_CPU_PROF=<dir> makes the broker write a CPU profile (see bench/lib/broker-process.ts).
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { startBrokerProcess } from './lib/broker-process.js';
 import { median } from './lib/stats.js';
-import { latency, produce, replay } from './lib/workloads.js';
+import { createTopic, latency, produce, replay } from './lib/workloads.js';
 
 const args = process.argv.slice(2);
 const workload = args[0] ?? 'produce';
@@ -41,7 +42,9 @@ for (let run = 0; run < runs; run++) {
   };
   try {
     if (workload === 'produce') {
-      const r = await produce(broker, 't', records, size);
+      const partitions = opt('partitions', 0);
+      if (partitions > 0) await createTopic(broker, 't', partitions);
+      const r = await produce(broker, 't', records, size, { partitions, producers: opt('producers', 1) });
       measured(records);
       results.push(r);
       process.stdout.write(`run ${run + 1}: ${(r / 1e6).toFixed(3)} M rec/s, ${((r * size) / 2 ** 20).toFixed(0)} MiB/s (load ${load()})\n`);

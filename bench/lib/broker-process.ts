@@ -12,11 +12,15 @@ export interface BrokerProcess {
   address: string;
   dataDir: string;
   child: ChildProcess;
-  stop(): Promise<void>;
+  /** Spawn → accepting connections, ms (polled every 50 ms). */
+  startMs: number;
+  /** Stops the broker and removes its data directory unless keepData. */
+  stop(options?: { keepData?: boolean }): Promise<void>;
 }
 
-export async function startBrokerProcess(options: { flush: string; extraArgs?: string[] }): Promise<BrokerProcess> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'sluice-bench-'));
+export async function startBrokerProcess(options: { flush: string; extraArgs?: string[]; dataDir?: string }): Promise<BrokerProcess> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'sluice-bench-'));
+  const spawned = performance.now();
   const port = await freePort();
   // SLUICE_BENCH_CPU_PROF=<dir>: the broker writes a V8 CPU profile there when it stops (read it with
   // bench/lib/profile-top.ts or load it in Chrome DevTools).
@@ -24,15 +28,17 @@ export async function startBrokerProcess(options: { flush: string; extraArgs?: s
   const nodeArgs = prof ? ['--cpu-prof', '--cpu-prof-dir', prof] : [];
   const child = spawn(process.execPath, [...nodeArgs, BIN, 'serve', '--data-dir', dataDir, '--port', String(port), '--flush', options.flush,
     '--log-level', 'warn', ...(options.extraArgs ?? [])], { stdio: ['ignore', 'ignore', 'inherit'] });
-  await waitForPort(port, 20_000);
+  await waitForPort(port, 60_000);
+  const startMs = performance.now() - spawned;
   return {
     port,
+    startMs,
     address: `127.0.0.1:${port}`,
     dataDir,
     child,
-    async stop() {
+    async stop(stopOptions) {
       await stopProcess(child);
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!stopOptions?.keepData) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
