@@ -5,8 +5,9 @@ import { resolve } from 'node:path';
 import { BrokerConfigError, parseFlushPolicy, resolveBrokerConfig, type BrokerOptions } from '../src/broker/index.js';
 import { UsageError } from './lib/errors.js';
 
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
+import { LOG_LEVELS, type LogLevel } from './serve.js';
+
+export { LOG_LEVELS, type LogLevel };
 
 /** Flags of `sluice serve`, as commander parsed them (undefined = not given). */
 export interface ServeFlags {

@@ -3,13 +3,14 @@
 // Logs go to stdout with pino: pretty on a terminal, one JSON object per line otherwise; the line
 // {"msg":"listening","port":…,"address":…} says the broker is ready.
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import pino, { type Logger } from 'pino';
-import pretty from 'pino-pretty';
-import { Broker } from '../src/broker/index.js';
 import { configure } from './lib/command.js';
-import { describeError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './lib/errors.js';
 import { parseInteger } from './lib/options.js';
-import { LOG_LEVELS, serveSettings, type LogLevel, type ServeFlags } from './serve-config.js';
+import type { ServeFlags } from './serve-config.js';
+
+// Registering `serve` loads no broker code (the run lives in serve-run.ts, imported when the command
+// runs): every other command starts without loading the broker, pino or the storage engine.
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 function parseFlush(raw: string): string {
   if (raw === 'always' || raw === 'os' || /^(interval:)?\d+$/.test(raw)) return raw;
@@ -31,58 +32,7 @@ export function register(program: Command): void {
     .action(async (flags: ServeFlags & { autoCreateTopics?: boolean }, cmd: Command) => {
       // commander sets autoCreateTopics=true by default for a --no- flag; only an explicit flag counts.
       if (cmd.getOptionValueSource('autoCreateTopics') === 'default') delete flags.autoCreateTopics;
+      const { serve } = await import('./serve-run.js');
       process.exit(await serve(flags));
     });
-}
-
-function createLogger(level: LogLevel): Logger {
-  if (process.stdout.isTTY) return pino({ level }, pretty({ colorize: true, sync: true, translateTime: 'SYS:HH:MM:ss.l' }));
-  // Synchronous writes: a line logged just before a crash or SIGKILL is not lost in a buffer.
-  return pino({ level }, pino.destination({ dest: 1, sync: true }));
-}
-
-/** Runs until a signal; resolves with the exit code. */
-export async function serve(flags: ServeFlags): Promise<number> {
-  let settings;
-  try {
-    settings = serveSettings(flags);
-  } catch (error) {
-    process.stderr.write(`error: ${describeError(error)}\n`);
-    return error instanceof UsageError ? EXIT_USAGE : EXIT_FAILURE;
-  }
-  const logger = createLogger(settings.logLevel);
-  process.on('uncaughtException', (error) => {
-    logger.fatal({ err: error }, 'uncaught exception; exiting');
-    process.exit(EXIT_FAILURE);
-  });
-  const broker = new Broker({ ...settings.options, logger });
-  try {
-    await broker.start();
-  } catch (error) {
-    logger.fatal({ err: error }, 'broker failed to start');
-    const code = (error as { code?: unknown }).code;
-    const hint = code === 'CORRUPT_LOG' && !settings.options.repair
-      ? '\nhint: `sluice serve --repair` truncates the log at that byte (losing every later record of the partition) and starts; `sluice dump-log <file>` shows the damage first'
-      : '';
-    process.stderr.write(`error: cannot start the broker: ${describeError(error)}${hint}\n`);
-    return EXIT_FAILURE;
-  }
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGINT', () => resolve('SIGINT'));
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-  });
-  logger.info({ signal }, 'shutting down');
-  const forced = (second: NodeJS.Signals) => {
-    logger.warn({ signal: second }, 'second signal: exiting without a graceful stop');
-    process.exit(EXIT_FAILURE);
-  };
-  process.once('SIGINT', forced);
-  process.once('SIGTERM', forced);
-  try {
-    await broker.stop();
-  } catch (error) {
-    logger.error({ err: error }, 'error while stopping');
-    return EXIT_FAILURE;
-  }
-  return EXIT_OK;
 }

@@ -1,7 +1,7 @@
 // `sluice groups list|describe|reset-offsets|delete`: consumer groups through the SDK's admin client,
 // in the manner of kafka-consumer-groups.sh (lag = log end offset − committed offset).
 import { Option, type Command } from 'commander';
-import * as sdk from '../../src/index.js';
+import * as sdk from '../../src/client/index.js';
 import { action, subcommand, withBrokers, withFormat, type Context } from '../lib/command.js';
 import { CliError, UsageError, causeChain } from '../lib/errors.js';
 import { parseInteger } from '../lib/options.js';

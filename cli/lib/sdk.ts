@@ -1,7 +1,7 @@
 // The CLI's one door to the broker: the package's kafkajs-shaped SDK (src/index.ts). The interfaces
 // below name just the parts the commands use, in kafkajs's shapes; createClient() assigns the real
 // client to them, so tsc fails here if the SDK's shapes drift from what the commands expect.
-import * as sdk from '../../src/index.js';
+import * as sdk from '../../src/client/index.js';
 import type { Context } from './command.js';
 import { CliError } from './errors.js';
 

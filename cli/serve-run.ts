@@ -1,0 +1,58 @@
+// The running part of `sluice serve`, loaded only when the command runs (see serve.ts).
+import pino, { type Logger } from 'pino';
+import pretty from 'pino-pretty';
+import { Broker } from '../src/broker/index.js';
+import { describeError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './lib/errors.js';
+import { serveSettings, type LogLevel, type ServeFlags } from './serve-config.js';
+
+function createLogger(level: LogLevel): Logger {
+  if (process.stdout.isTTY) return pino({ level }, pretty({ colorize: true, sync: true, translateTime: 'SYS:HH:MM:ss.l' }));
+  // Synchronous writes: a line logged just before a crash or SIGKILL is not lost in a buffer.
+  return pino({ level }, pino.destination({ dest: 1, sync: true }));
+}
+
+/** Runs until a signal; resolves with the exit code. */
+export async function serve(flags: ServeFlags): Promise<number> {
+  let settings;
+  try {
+    settings = serveSettings(flags);
+  } catch (error) {
+    process.stderr.write(`error: ${describeError(error)}\n`);
+    return error instanceof UsageError ? EXIT_USAGE : EXIT_FAILURE;
+  }
+  const logger = createLogger(settings.logLevel);
+  process.on('uncaughtException', (error) => {
+    logger.fatal({ err: error }, 'uncaught exception; exiting');
+    process.exit(EXIT_FAILURE);
+  });
+  const broker = new Broker({ ...settings.options, logger });
+  try {
+    await broker.start();
+  } catch (error) {
+    logger.fatal({ err: error }, 'broker failed to start');
+    const code = (error as { code?: unknown }).code;
+    const hint = code === 'CORRUPT_LOG' && !settings.options.repair
+      ? '\nhint: `sluice serve --repair` truncates the log at that byte (losing every later record of the partition) and starts; `sluice dump-log <file>` shows the damage first'
+      : '';
+    process.stderr.write(`error: cannot start the broker: ${describeError(error)}${hint}\n`);
+    return EXIT_FAILURE;
+  }
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
+  logger.info({ signal }, 'shutting down');
+  const forced = (second: NodeJS.Signals) => {
+    logger.warn({ signal: second }, 'second signal: exiting without a graceful stop');
+    process.exit(EXIT_FAILURE);
+  };
+  process.once('SIGINT', forced);
+  process.once('SIGTERM', forced);
+  try {
+    await broker.stop();
+  } catch (error) {
+    logger.error({ err: error }, 'error while stopping');
+    return EXIT_FAILURE;
+  }
+  return EXIT_OK;
+}
