@@ -20,7 +20,7 @@ import type {
   SyncGroupResponse,
 } from '../../protocol/index.js';
 import { Group, newMemberId, type Member } from './group.js';
-import { groupError, joinError, OK, syncError, type GroupError } from './responses.js';
+import { fenced, groupError, isFenced, joinError, OK, staleGeneration, syncError, unknownMember, type GroupError } from './responses.js';
 import type { Scheduler, TimerHandle } from './scheduler.js';
 
 export interface RebalanceConfig {
@@ -395,25 +395,4 @@ export class Rebalancer {
   private syncOk(group: Group, member: Member): SyncGroupResponse {
     return { ...OK, protocolType: group.protocolType, protocolName: group.protocolName, assignment: member.assignment };
   }
-}
-
-function unknownMember(group: Group | undefined, memberId: string, groupId = group?.groupId): string {
-  return group
-    ? `member '${memberId}' is not in group '${group.groupId}' (never joined, left, or was removed after its session timeout): rejoin`
-    : `group '${groupId}' does not exist: join it first`;
-}
-
-/** A request naming a static instance that is now registered to a different member id comes from a fenced incarnation. */
-function isFenced(group: Group, memberId: string, instanceId: string | null): boolean {
-  if (instanceId === null) return false;
-  const registered = group.memberIdOfInstance(instanceId);
-  return registered !== undefined && registered !== memberId;
-}
-
-function fenced(instanceId: string): string {
-  return `another member has registered with group.instance.id '${instanceId}': this one is fenced`;
-}
-
-function staleGeneration(group: Group, generationId: number): string {
-  return `generation ${generationId} is stale: group '${group.groupId}' is at generation ${group.generationId}; rejoin`;
 }
