@@ -155,21 +155,29 @@ export function parkableMs(frames: Buffer[]): number {
 export async function sendHostile(port: number, frames: Buffer[], deadlineMs: number): Promise<Outcome> {
   const c = await WireClient.connect(port);
   try {
-    const id = c.newCorrelationId() + 1_000_000_000;
-    const sentinel = c.expect(id).then(
-      () => 'answered' as const,
-      () => 'closed' as const,
-    );
     c.write(frames);
-    c.write(concat(encodeRequestFrame({ apiKey: ApiVersionsApi.key, apiVersion: ApiVersionsApi.maxVersion, correlationId: id, clientId: 'fuzz' }, {}, [])));
-    let timer: NodeJS.Timeout | undefined;
-    const hung = new Promise<'hung'>((r) => (timer = setTimeout(() => r('hung'), deadlineMs)));
-    const outcome = await Promise.race([sentinel, hung]);
-    clearTimeout(timer);
+    let outcome = await sentinel(c, deadlineMs);
+    // A mutated length prefix can swallow the sentinel's bytes into its own frame: ask once more.
+    if (outcome === 'hung' && !c.isClosed) outcome = await sentinel(c, deadlineMs);
     // Not answered in time, but a request of this connection may legitimately be parked that long.
     if (outcome === 'hung' && parkableMs(frames) >= deadlineMs) return 'parked';
     return outcome;
   } finally {
     c.destroy();
   }
+}
+
+/** Sends an ApiVersions request and waits for its answer, the connection's close, or the deadline. */
+async function sentinel(c: WireClient, deadlineMs: number): Promise<'answered' | 'closed' | 'hung'> {
+  const id = c.newCorrelationId() + 1_000_000_000;
+  const answered = c.expect(id).then(
+    () => 'answered' as const,
+    () => 'closed' as const,
+  );
+  c.write(concat(encodeRequestFrame({ apiKey: ApiVersionsApi.key, apiVersion: ApiVersionsApi.maxVersion, correlationId: id, clientId: 'fuzz' }, {}, [])));
+  let timer: NodeJS.Timeout | undefined;
+  const hung = new Promise<'hung'>((r) => (timer = setTimeout(() => r('hung'), deadlineMs)));
+  const outcome = await Promise.race([answered, hung]);
+  clearTimeout(timer);
+  return outcome;
 }
