@@ -21,7 +21,9 @@ export class PendingSend {
   /** Batch parts not yet acknowledged. */
   pending = 0;
   private readonly results: RecordMetadata[] = [];
-  private readonly seen = new Set<string>();
+  /** Partitions already in `results`: most sends touch one, so a Set is made only for a second. */
+  private firstKey: string | null = null;
+  private seen: Set<string> | null = null;
   private settled = false;
   /** Set when all records are appended; a send never settles before that. */
   sealed = false;
@@ -42,8 +44,9 @@ export class PendingSend {
   partDone(topic: string, partition: number, baseOffset: number, logAppendTime: number, logStartOffset: number): void {
     if (this.acks !== 0) {
       const key = `${topic}\u0000${partition}`;
-      if (!this.seen.has(key)) {
-        this.seen.add(key);
+      if (this.firstKey === null || (key !== this.firstKey && !this.seen?.has(key))) {
+        if (this.firstKey === null) this.firstKey = key;
+        else (this.seen ??= new Set()).add(key);
         this.results.push({
           topicName: topic,
           partition,
