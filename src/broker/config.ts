@@ -7,6 +7,8 @@ import { DEFAULT_MAX_FRAME_BYTES } from '../protocol/index.js';
 import { resolveGroupCoordinatorConfig, type GroupCoordinatorConfig } from './groups/coordinator.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+/** Kafka's fetch.max.bytes default (50 MiB). */
+export const DEFAULT_MAX_FETCH_BYTES = 50 * 1024 * 1024;
 
 /** Per-topic settings a topic inherits unless it overrides them (DescribeConfigs source "broker"/"default"). */
 export interface TopicDefaults {
@@ -58,6 +60,11 @@ export interface BrokerOptions {
   stallTimeoutMs?: number;
   /** Requests one connection may have in flight before the broker stops reading its socket. */
   maxInFlightRequests?: number;
+  /**
+   * Largest fetch response the broker builds, whatever the request's maxBytes / partitionMaxBytes ask
+   * (Kafka's fetch.max.bytes): a partition's first batch is still returned whole. Default 50 MiB.
+   */
+  maxFetchBytes?: number;
   /** How long stop() waits for in-flight requests before closing connections anyway. */
   shutdownTimeoutMs?: number;
   /** Period of retention and segment-roll checks. */
@@ -90,6 +97,7 @@ export interface BrokerConfig {
   readonly maxFrameBytes: number;
   readonly stallTimeoutMs: number;
   readonly maxInFlightRequests: number;
+  readonly maxFetchBytes: number;
   readonly shutdownTimeoutMs: number;
   readonly maintenanceIntervalMs: number;
   readonly logger: Logger;
@@ -173,7 +181,7 @@ const KNOWN_KEYS = new Set<string>([
   'dataDir', 'host', 'port', 'advertisedHost', 'nodeId', 'clusterId', 'flush', 'autoCreateTopics',
   'defaultPartitions', 'maxPartitionsPerTopic', 'topicDefaults', 'maxFrameBytes', 'stallTimeoutMs',
   'maxInFlightRequests', 'shutdownTimeoutMs', 'maintenanceIntervalMs', 'logger', 'clock', 'fs', 'repair',
-  'groups',
+  'groups', 'maxFetchBytes',
 ]);
 
 function groupsOption(value: Partial<GroupCoordinatorConfig> | undefined): Readonly<GroupCoordinatorConfig> {
@@ -215,6 +223,7 @@ export function resolveBrokerConfig(options: BrokerOptions): BrokerConfig {
     maxFrameBytes: intIn('maxFrameBytes', options.maxFrameBytes, DEFAULT_MAX_FRAME_BYTES, 1024, 0xffff_ffff),
     stallTimeoutMs: intIn('stallTimeoutMs', options.stallTimeoutMs, 30_000, 1),
     maxInFlightRequests: intIn('maxInFlightRequests', options.maxInFlightRequests, 64, 1, 100_000),
+    maxFetchBytes: intIn('maxFetchBytes', options.maxFetchBytes, DEFAULT_MAX_FETCH_BYTES, 1, 0x7fff_ffff),
     shutdownTimeoutMs: intIn('shutdownTimeoutMs', options.shutdownTimeoutMs, 10_000, 0),
     maintenanceIntervalMs: intIn('maintenanceIntervalMs', options.maintenanceIntervalMs, 30_000, 10),
     logger: options.logger ?? pino({ level: 'silent' }),

@@ -8,7 +8,9 @@
 // Limits: partitionMaxBytes per partition and maxBytes for the whole response, except that storage
 // always returns the first batch whole, so the first non-empty partition may exceed both (Kafka's rule:
 // a consumer can always make progress). A later partition whose batches would overshoot the response
-// budget is answered empty (with its watermarks) rather than truncated.
+// budget is answered empty (with its watermarks) rather than truncated. Both limits are first clamped
+// to the broker's maxFetchBytes (Kafka's fetch.max.bytes): with maxInFlightRequests it bounds what one
+// connection can make the broker hold, whatever a client asks for.
 import { ErrorCode, FetchApi, type FetchPartitionResult, type FetchRequest, type FetchResponse } from '../../protocol/index.js';
 import { highWatermark } from './high-watermark.js';
 import { partitionError, toPartitionError } from './storage-errors.js';
@@ -26,7 +28,8 @@ function emptyResult(partition: number, highWatermark: number, logStartOffset: n
 }
 
 async function readAll(request: FetchRequest, broker: BrokerContext, ctx: RequestContext): Promise<ReadRound> {
-  let budget = request.maxBytes;
+  const cap = broker.config.maxFetchBytes;
+  let budget = Math.min(request.maxBytes, cap);
   let bytes = 0;
   let failed = false;
   const topics: FetchResponse['topics'] = [];
@@ -49,7 +52,7 @@ async function readAll(request: FetchRequest, broker: BrokerContext, ctx: Reques
       try {
         // Only offsets below the high watermark are served (under flush=always: fsynced ones).
         const hw = highWatermark(log);
-        const read = await log.read(p.fetchOffset, { maxBytes: Math.min(p.partitionMaxBytes, budget), maxOffset: hw });
+        const read = await log.read(p.fetchOffset, { maxBytes: Math.min(p.partitionMaxBytes, cap, budget), maxOffset: hw });
         const fits = bytes === 0 || read.bytes <= budget;
         const result = emptyResult(p.partition, Math.min(hw, read.logEndOffset), read.logStartOffset);
         if (fits && read.bytes > 0) {
