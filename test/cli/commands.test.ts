@@ -1,27 +1,14 @@
 // The `sluice` binary as a person uses it: every command a real child process against a live
 // in-process broker, checking output (text and JSON), exit codes and error sentences.
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startBroker, type TestBroker } from '../helpers/broker.js';
-import { removeTempDirs } from '../helpers/temp-dir.js';
-import { assertBuilt, jsonLines, root, sluice, sluiceOnTty } from './helpers.js';
+import { describe, expect, it, vi } from 'vitest';
+import { startBroker } from '../helpers/broker.js';
+import { jsonLines, root, sluice, sluiceOnTty, useLiveBroker } from './helpers.js';
 
 // Each test runs several child processes; a loaded 2-core machine can slow each one several-fold.
 vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
 
-let broker: TestBroker;
-let b: string[];
-
-beforeAll(async () => {
-  assertBuilt();
-  broker = await startBroker();
-  b = ['-b', `127.0.0.1:${broker.port}`];
-});
-
-afterAll(async () => {
-  await broker?.stop();
-  await removeTempDirs();
-});
+const server = useLiveBroker();
 
 describe('program', () => {
   it('prints its version and per-command help', async () => {
@@ -73,28 +60,28 @@ describe('program', () => {
 
 describe('topics', () => {
   it('creates, lists, describes, alters and deletes a topic', async () => {
-    const created = await sluice(['topics', 'create', 'tour', '-p', '3', '--config', 'retention.ms=3600000', ...b]);
+    const created = await sluice(['topics', 'create', 'tour', '-p', '3', '--config', 'retention.ms=3600000', ...server.flags]);
     expect(created).toMatchObject({ code: 0, stdout: "created topic 'tour' with 3 partitions\n" });
 
-    const again = await sluice(['topics', 'create', 'tour', ...b]);
+    const again = await sluice(['topics', 'create', 'tour', ...server.flags]);
     expect(again.code).toBe(1);
     expect(again.stderr).toBe("error: topic 'tour' already exists\n");
-    expect((await sluice(['topics', 'create', 'tour', '--if-not-exists', ...b])).code).toBe(0);
+    expect((await sluice(['topics', 'create', 'tour', '--if-not-exists', ...server.flags])).code).toBe(0);
 
-    await sluice(['produce', 'tour', '-p', '1', ...b], { input: 'a\nb\n' });
-    const list = await sluice(['topics', 'list', ...b]);
+    await sluice(['produce', 'tour', '-p', '1', ...server.flags], { input: 'a\nb\n' });
+    const list = await sluice(['topics', 'list', ...server.flags]);
     expect(list.code).toBe(0);
     expect(list.stdout).toMatch(/^TOPIC\s+PARTITIONS\s+RECORDS\n/);
     expect(list.stdout).toMatch(/\ntour\s+3\s+2\n/);
-    expect(jsonLines(( await sluice(['topics', 'list', '--format', 'json', ...b])).stdout)).toContainEqual({ topic: 'tour', partitions: 3, records: 2 });
+    expect(jsonLines(( await sluice(['topics', 'list', '--format', 'json', ...server.flags])).stdout)).toContainEqual({ topic: 'tour', partitions: 3, records: 2 });
 
-    const describe = await sluice(['topics', 'describe', 'tour', ...b]);
+    const describe = await sluice(['topics', 'describe', 'tour', ...server.flags]);
     expect(describe.code).toBe(0);
     expect(describe.stdout).toMatch(/PARTITION\s+LEADER\s+LOG-START\s+LOG-END\s+RECORDS/);
     expect(describe.stdout).toMatch(/\n\s+1\s+0\s+0\s+2\s+2\n/);
     expect(describe.stdout).toMatch(/retention\.ms\s+3600000\s+topic/);
     const json = jsonLines<{ topic: string; partitions: Array<{ partition: number; logStartOffset: number; logEndOffset: number }>; configs: Record<string, string> }>(
-      (await sluice(['topics', 'describe', 'tour', '--format', 'json', ...b])).stdout,
+      (await sluice(['topics', 'describe', 'tour', '--format', 'json', ...server.flags])).stdout,
     );
     expect(json).toHaveLength(1);
     expect(json[0]!.partitions).toEqual([
@@ -104,22 +91,22 @@ describe('topics', () => {
     ]);
     expect(json[0]!.configs['retention.ms']).toBe('3600000');
 
-    const alter = await sluice(['topics', 'alter', 'tour', '--config', 'retention.ms=7200000', ...b]);
+    const alter = await sluice(['topics', 'alter', 'tour', '--config', 'retention.ms=7200000', ...server.flags]);
     expect(alter.code).toBe(0);
     expect(alter.stdout).toContain('retention.ms=7200000');
-    expect((await sluice(['topics', 'describe', 'tour', ...b])).stdout).toMatch(/retention\.ms\s+7200000/);
-    const nothing = await sluice(['topics', 'alter', 'tour', ...b]);
+    expect((await sluice(['topics', 'describe', 'tour', ...server.flags])).stdout).toMatch(/retention\.ms\s+7200000/);
+    const nothing = await sluice(['topics', 'alter', 'tour', ...server.flags]);
     expect(nothing.code).toBe(2);
     expect(nothing.stderr).toMatch(/nothing to change/);
 
-    const del = await sluice(['topics', 'delete', 'tour', ...b]);
+    const del = await sluice(['topics', 'delete', 'tour', ...server.flags]);
     expect(del).toMatchObject({ code: 0, stdout: "deleted topic 'tour'\n" });
-    expect((await sluice(['topics', 'list', '--format', 'json', ...b])).stdout).not.toContain('"tour"');
+    expect((await sluice(['topics', 'list', '--format', 'json', ...server.flags])).stdout).not.toContain('"tour"');
   });
 
   it('names an unknown topic', async () => {
     for (const args of [['topics', 'describe', 'ghost'], ['topics', 'delete', 'ghost'], ['topics', 'alter', 'ghost', '--config', 'a=b'], ['consume', 'ghost', '-e']]) {
-      const r = await sluice([...args, ...b]);
+      const r = await sluice([...args, ...server.flags]);
       expect(r.code, args.join(' ')).toBe(1);
       expect(r.stderr, args.join(' ')).toBe("error: unknown topic 'ghost'\n");
     }
@@ -137,10 +124,10 @@ describe('topics', () => {
   });
 
   it('colors tables only on a terminal', async () => {
-    await sluice(['topics', 'create', 'colors', ...b]);
-    const tty = await sluiceOnTty(['topics', 'list', ...b]);
+    await sluice(['topics', 'create', 'colors', ...server.flags]);
+    const tty = await sluiceOnTty(['topics', 'list', ...server.flags]);
     expect(tty.stdout).toContain('\x1b[1mTOPIC');
-    const pipe = await sluice(['topics', 'list', ...b]);
+    const pipe = await sluice(['topics', 'list', ...server.flags]);
     expect(pipe.stdout).not.toContain('\x1b[');
   });
 });

@@ -4,6 +4,9 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
+import { startBroker, type TestBroker } from '../helpers/broker.js';
+import { removeTempDirs } from '../helpers/temp-dir.js';
 
 export const root = resolve(import.meta.dirname, '..', '..');
 export const binary = resolve(root, 'dist/cli/main.js');
@@ -93,4 +96,29 @@ export function sluiceOnTty(args: string[], options: RunOptions = {}): Promise<R
     });
     child.stdin.end();
   });
+}
+
+export interface LiveBroker {
+  broker: TestBroker;
+  /** `['-b', '127.0.0.1:PORT']`, to spread into a command line. */
+  flags: string[];
+}
+
+/**
+ * A live in-process broker for one test file: started (after checking the binary is built) before its
+ * tests, stopped with the temp dirs after them. `setup` runs once the broker is up.
+ */
+export function useLiveBroker(setup?: (flags: string[]) => Promise<void>): LiveBroker {
+  const live = {} as LiveBroker;
+  beforeAll(async () => {
+    assertBuilt();
+    live.broker = await startBroker();
+    live.flags = ['-b', `127.0.0.1:${live.broker.port}`];
+    await setup?.(live.flags);
+  });
+  afterAll(async () => {
+    await live.broker?.stop();
+    await removeTempDirs();
+  });
+  return live;
 }

@@ -2,27 +2,14 @@
 // segment files they leave behind read back by `sluice dump-log`.
 import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startBroker, type TestBroker } from '../helpers/broker.js';
-import { removeTempDirs, tempDir } from '../helpers/temp-dir.js';
-import { assertBuilt, jsonLines, sluice } from './helpers.js';
+import { describe, expect, it, vi } from 'vitest';
+import { tempDir } from '../helpers/temp-dir.js';
+import { jsonLines, sluice, useLiveBroker } from './helpers.js';
 
 // Each test runs several child processes; a loaded 2-core machine can slow each one several-fold.
 vi.setConfig({ testTimeout: 120_000, hookTimeout: 60_000 });
 
-let broker: TestBroker;
-let b: string[];
-
-beforeAll(async () => {
-  assertBuilt();
-  broker = await startBroker();
-  b = ['-b', `127.0.0.1:${broker.port}`];
-});
-
-afterAll(async () => {
-  await broker?.stop();
-  await removeTempDirs();
-});
+const server = useLiveBroker();
 
 const N = 100_000;
 const KEYS = 50;
@@ -42,12 +29,12 @@ async function* lines(): AsyncGenerator<string> {
 
 describe('produce → consume through pipes', () => {
   it('moves 100,000 lines and loses nothing, in order per partition and per key', async () => {
-    expect((await sluice(['topics', 'create', 'bulk', '-p', '4', ...b])).code).toBe(0);
-    const produced = await sluice(['produce', 'bulk', '--key-separator', '|', '--acks', 'all', ...b], { input: lines(), timeoutMs: 60_000 });
+    expect((await sluice(['topics', 'create', 'bulk', '-p', '4', ...server.flags])).code).toBe(0);
+    const produced = await sluice(['produce', 'bulk', '--key-separator', '|', '--acks', 'all', ...server.flags], { input: lines(), timeoutMs: 60_000 });
     expect(produced.stderr).toMatch(/^produced 100,000 records .* to 'bulk'/);
     expect(produced.code).toBe(0);
 
-    const consumed = await sluice(['consume', 'bulk', '--from-beginning', '-e', '--format', 'json', ...b], { timeoutMs: 60_000 });
+    const consumed = await sluice(['consume', 'bulk', '--from-beginning', '-e', '--format', 'json', ...server.flags], { timeoutMs: 60_000 });
     expect(consumed.code).toBe(0);
     expect(consumed.stderr).toBe('consumed 100,000 records\n');
     const records = jsonLines<{ partition: number; offset: number; key: string; value: string }>(consumed.stdout);
@@ -71,7 +58,7 @@ describe('produce → consume through pipes', () => {
     expect(lastOffset.size).toBe(4);
 
     // The text format carries the same lines back through a pipe.
-    const text = await sluice(['consume', 'bulk', '--from-beginning', '-e', '--print-key', '--key-separator', '|', ...b], { timeoutMs: 60_000 });
+    const text = await sluice(['consume', 'bulk', '--from-beginning', '-e', '--print-key', '--key-separator', '|', ...server.flags], { timeoutMs: 60_000 });
     const back = text.stdout.split('\n').filter(Boolean);
     expect(back).toHaveLength(N);
     expect(new Set(back)).toEqual(new Set(Array.from({ length: N }, (_, i) => `key-${i % KEYS}|${i}`)));
@@ -80,9 +67,9 @@ describe('produce → consume through pipes', () => {
 
 describe('dump-log', () => {
   it('prints the batches and records of a segment the broker wrote', async () => {
-    await sluice(['produce', 'dumped', '-K', '=', ...b], { input: 'a=1\nb=2\nc=3\n' });
-    await sluice(['produce', 'dumped', ...b], { input: 'four\n' });
-    const segment = join(broker.dataDir, 'dumped-0', '00000000000000000000.log');
+    await sluice(['produce', 'dumped', '-K', '=', ...server.flags], { input: 'a=1\nb=2\nc=3\n' });
+    await sluice(['produce', 'dumped', ...server.flags], { input: 'four\n' });
+    const segment = join(server.broker.dataDir, 'dumped-0', '00000000000000000000.log');
     const r = await sluice(['dump-log', segment, '--records']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^baseOffset: 0 lastOffset: 2 count: 3 position: 0 size: \d+ createTime: \S+ baseTimestamp: \S+ compression: none producerId: -1 crc: 0x[0-9a-f]{8} valid\n/);
@@ -97,7 +84,7 @@ describe('dump-log', () => {
 
   it('says where a segment is corrupt and exits 1', async () => {
     const dir = await tempDir('sluice-dump-');
-    const segment = join(broker.dataDir, 'dumped-0', '00000000000000000000.log');
+    const segment = join(server.broker.dataDir, 'dumped-0', '00000000000000000000.log');
     const bytes = readFileSync(segment);
     const firstSize = bytes.readInt32BE(8) + 12;
     const flipped = join(dir, '00000000000000000000.log');
