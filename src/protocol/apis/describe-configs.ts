@@ -1,6 +1,6 @@
 // DescribeConfigs: the effective configs of topics (and the broker), with where each value comes from.
 import { ApiKey, plainApi } from '../api-keys.js';
-import { array, bool, int, nullableArray, nullableString, object, oneOf, string } from '../validate.js';
+import { array, bool, int, nullableArray, nullableString, object, oneOf, string, type Obj } from '../validate.js';
 
 export const RESOURCE_TYPES = ['topic', 'broker'] as const;
 export type ResourceType = (typeof RESOURCE_TYPES)[number];
@@ -40,6 +40,14 @@ export interface DescribeConfigsResponse {
   resources: DescribeConfigsResult[];
 }
 
+/** Reads `[{ type, name, …rest }]`, the resource list of both config APIs; `rest` reads the other fields. */
+export function resources<T extends object>(value: unknown, path: string, rest: (o: Obj, path: string) => T): Array<{ type: ResourceType; name: string } & T> {
+  return array(value, path, (v, p) => {
+    const o = object(v, p);
+    return { type: oneOf(o.type, `${p}.type`, RESOURCE_TYPES), name: string(o.name, `${p}.name`), ...rest(o, p) };
+  });
+}
+
 function decodeEntry(v: unknown, p: string): ConfigEntry {
   const o = object(v, p);
   return {
@@ -58,29 +66,19 @@ export const DescribeConfigsApi = plainApi<DescribeConfigsRequest, DescribeConfi
   (body) => {
     const b = object(body, 'body');
     return {
-      resources: array(b.resources, 'resources', (v, p) => {
-        const o = object(v, p);
-        return {
-          type: oneOf(o.type, `${p}.type`, RESOURCE_TYPES),
-          name: string(o.name, `${p}.name`),
-          configNames: nullableArray(o.configNames, `${p}.configNames`, (x, q) => string(x, q)),
-        };
-      }),
+      resources: resources(b.resources, 'resources', (o, p) => ({
+        configNames: nullableArray(o.configNames, `${p}.configNames`, (x, q) => string(x, q)),
+      })),
     };
   },
   (body) => {
     const b = object(body, 'body');
     return {
-      resources: array(b.resources, 'resources', (v, p) => {
-        const o = object(v, p);
-        return {
-          type: oneOf(o.type, `${p}.type`, RESOURCE_TYPES),
-          name: string(o.name, `${p}.name`),
-          errorCode: int(o.errorCode, `${p}.errorCode`),
-          errorMessage: nullableString(o.errorMessage, `${p}.errorMessage`),
-          configs: array(o.configs, `${p}.configs`, decodeEntry),
-        };
-      }),
+      resources: resources(b.resources, 'resources', (o, p) => ({
+        errorCode: int(o.errorCode, `${p}.errorCode`),
+        errorMessage: nullableString(o.errorMessage, `${p}.errorMessage`),
+        configs: array(o.configs, `${p}.configs`, decodeEntry),
+      })),
     };
   },
 );
