@@ -273,15 +273,11 @@ export class Admin {
       configNames: r.configNames && r.configNames.length > 0 ? r.configNames : null,
     }));
     const response = await this.run(async () => (await this.cluster.anyConnection()).send(DescribeConfigsApi, { resources }));
-    const failed = response.resources.find((r) => r.errorCode !== 0);
-    if (failed) throw new SluiceProtocolError(failed.errorCode, failed.errorMessage ?? `describeConfigs failed for ${failed.type} ${failed.name}`);
+    throwFirstResourceError(response.resources, 'describeConfigs');
     return {
       throttleTime: 0,
       resources: response.resources.map((r) => ({
-        errorCode: r.errorCode,
-        errorMessage: r.errorMessage ?? '',
-        resourceName: r.name,
-        resourceType: fromWireType(r.type),
+        ...resourceResult(r),
         configEntries: r.configs.map((c) => ({
           configName: c.name,
           configValue: c.value,
@@ -308,18 +304,26 @@ export class Admin {
     const response = await this.run(async () =>
       (await this.cluster.anyConnection()).send(AlterConfigsApi, { resources, validateOnly: options.validateOnly ?? false }),
     );
-    const failed = response.resources.find((r) => r.errorCode !== 0);
-    if (failed) throw new SluiceProtocolError(failed.errorCode, failed.errorMessage ?? `alterConfigs failed for ${failed.type} ${failed.name}`);
-    return {
-      throttleTime: 0,
-      resources: response.resources.map((r) => ({
-        errorCode: r.errorCode,
-        errorMessage: r.errorMessage ?? '',
-        resourceName: r.name,
-        resourceType: fromWireType(r.type),
-      })),
-    };
+    throwFirstResourceError(response.resources, 'alterConfigs');
+    return { throttleTime: 0, resources: response.resources.map(resourceResult) };
   }
+}
+
+interface WireResourceResult {
+  type: 'topic' | 'broker';
+  name: string;
+  errorCode: number;
+  errorMessage: string | null;
+}
+
+/** kafkajs rejects the whole call when any resource failed: the first failure becomes the error. */
+function throwFirstResourceError(resources: readonly WireResourceResult[], operation: string): void {
+  const failed = resources.find((r) => r.errorCode !== 0);
+  if (failed) throw new SluiceProtocolError(failed.errorCode, failed.errorMessage ?? `${operation} failed for ${failed.type} ${failed.name}`);
+}
+
+function resourceResult(r: WireResourceResult) {
+  return { errorCode: r.errorCode, errorMessage: r.errorMessage ?? '', resourceName: r.name, resourceType: fromWireType(r.type) };
 }
 
 function topicError(t: { name: string; errorCode: number; errorMessage: string | null }): SluiceProtocolError {
