@@ -18,7 +18,12 @@ export interface BrokerProcess {
   stop(options?: { keepData?: boolean }): Promise<void>;
 }
 
-export async function startBrokerProcess(options: { flush: string; extraArgs?: string[]; dataDir?: string }): Promise<BrokerProcess> {
+/**
+ * nofile: run the broker under `sh -c 'ulimit -n <nofile>; exec node …'` (same pid after exec), for
+ * benches that open more files than the default limit allows; when the hard limit is lower and cannot be
+ * raised (no CAP_SYS_RESOURCE), the soft limit is raised to the hard one instead.
+ */
+export async function startBrokerProcess(options: { flush: string; extraArgs?: string[]; dataDir?: string; nofile?: number; listenTimeoutMs?: number }): Promise<BrokerProcess> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'sluice-bench-'));
   const spawned = performance.now();
   const port = await freePort();
@@ -26,9 +31,12 @@ export async function startBrokerProcess(options: { flush: string; extraArgs?: s
   // bench/lib/profile-top.ts or load it in Chrome DevTools).
   const prof = process.env.SLUICE_BENCH_CPU_PROF;
   const nodeArgs = prof ? ['--cpu-prof', '--cpu-prof-dir', prof] : [];
-  const child = spawn(process.execPath, [...nodeArgs, BIN, 'serve', '--data-dir', dataDir, '--port', String(port), '--flush', options.flush,
-    '--log-level', 'warn', ...(options.extraArgs ?? [])], { stdio: ['ignore', 'ignore', 'inherit'] });
-  await waitForPort(port, 60_000);
+  const argv = [process.execPath, ...nodeArgs, BIN, 'serve', '--data-dir', dataDir, '--port', String(port), '--flush', options.flush,
+    '--log-level', 'warn', ...(options.extraArgs ?? [])];
+  const child = options.nofile
+    ? spawn('sh', ['-c', `ulimit -n ${options.nofile} 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec "$@"`, 'sh', ...argv], { stdio: ['ignore', 'ignore', 'inherit'] })
+    : spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', 'inherit'] });
+  await waitForPort(port, options.listenTimeoutMs ?? 60_000);
   const startMs = performance.now() - spawned;
   return {
     port,

@@ -1,0 +1,39 @@
+// Reading a broker process's resident memory and open files from /proc (Linux), for the scale benches.
+import { readdirSync, readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+
+/** VmRSS of a process, MiB. */
+export function rssMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
+}
+
+/** Open file descriptors of a process (sockets, segment and index files, pipes). */
+export function openFiles(pid: number): number {
+  return readdirSync(`/proc/${pid}/fd`).length;
+}
+
+/** The 1-min load average, one decimal (the machine's 2 cores are shared with other engineers). */
+export const load = (): string => loadavg()[0]!.toFixed(1);
+
+/** Samples RSS every `everyMs` until stopped; returns the maximum seen (MiB). */
+export function sampleRss(pid: number, everyMs = 100): { stop(): number; max(): number } {
+  let max = 0;
+  const take = () => {
+    try {
+      max = Math.max(max, rssMiB(pid));
+    } catch {
+      // the process exited
+    }
+  };
+  take();
+  const timer = setInterval(take, everyMs);
+  return {
+    max: () => max,
+    stop() {
+      clearInterval(timer);
+      take();
+      return max;
+    },
+  };
+}
