@@ -69,7 +69,7 @@ const body = [
   `Command: \`node --import tsx bench/recovery.ts${short ? ' --short' : ''} --write\` (took ${((performance.now() - started) / 1000).toFixed(0)} s). Broker = \`sluice serve\` (built binary), flush os, default 1 GiB segments. "load" = 1-min load average (2 cores shared with other engineers).`,
   `A fresh data directory per size, one partition filled by the SDK with ${SIZE / 1024} KiB records (16 per send); then the broker is SIGKILLed right after the last ack and restarted (crash open), then stopped with SIGTERM and started again (clean open). Open = spawn → accepting connections, polled every 50 ms, so it includes Node start-up (the empty row); the page cache is warm (not dropped on a shared machine), so the scan reads memory, not the disk.`,
   '',
-  'Reading: a clean open costs about what Node start-up costs at every size (index files, no scan); a crash adds a scan that grows linearly with the unflushed log, ~0.6–0.7 s per GiB from the page cache here (a cold disk would be slower: its read rate).',
+  'Reading: a clean open costs about what Node start-up costs at every size (index files, no scan); a crash adds a scan that grows linearly with the unflushed log, ~0.6–0.8 s per GiB from the page cache here (a cold disk would be slower: its read rate).',
   '',
   table(['log size', 'records', 'clean open ms', 'crash open ms (recovery scan)', 'scan MiB/s ≈ size / (crash − clean)', 'all records back', 'load'], rows),
 ].join('\n');

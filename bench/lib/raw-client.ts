@@ -6,7 +6,7 @@ import { ApiKey, encodeRequestFrame } from '../../src/protocol/index.js';
 export class RawConnection {
   readonly socket: Socket;
   responses = 0;
-  private pending = Buffer.alloc(0);
+  private pending: Buffer = Buffer.alloc(0);
   private correlationId = 0;
   private waiters: Array<{ count: number; resolve: () => void }> = [];
 
