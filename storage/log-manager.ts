@@ -8,6 +8,7 @@ import type { PartitionConfig } from './config.js';
 import type { Clock, Logger } from './types.js';
 import { noopLogger, systemClock } from './types.js';
 import { PartitionLog } from './partition-log.js';
+import { mapWithConcurrency } from './concurrency.js';
 import { LogClosedError, StorageError, StorageIOError } from './errors.js';
 
 export interface LogManagerOptions {
@@ -25,7 +26,8 @@ export interface LogManagerOptions {
 
 const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
 const DELETED_SUFFIX = '.deleted';
-const OPEN_CONCURRENCY = 8;
+/** Partitions opened (or stat'ed) at once at start: enough to keep libuv's thread pool busy. */
+export const FS_CONCURRENCY = 32;
 
 export function isValidTopicName(topic: string): boolean {
   return TOPIC_NAME.test(topic) && topic !== '.' && topic !== '..';
@@ -71,19 +73,14 @@ export class LogManager {
       throw new StorageIOError(`cannot create data directory ${dataDir}`, err);
     }
     const names = await this.fs.readdir(dataDir);
-    const found: { topic: string; partition: number }[] = [];
     for (const name of names) {
-      if (name.endsWith(DELETED_SUFFIX)) {
-        await this.fs.rmdir(join(dataDir, name));
-        continue;
-      }
-      const parsed = parsePartitionDirName(name);
-      if (parsed && (await this.fs.stat(join(dataDir, name)))?.isDirectory) found.push(parsed);
+      if (name.endsWith(DELETED_SUFFIX)) await this.fs.rmdir(join(dataDir, name));
     }
+    const candidates = names.filter((name) => !name.endsWith(DELETED_SUFFIX)).map((name) => ({ name, parsed: parsePartitionDirName(name) }));
+    const isDir = await mapWithConcurrency(candidates, FS_CONCURRENCY, async (c) => c.parsed !== undefined && (await this.fs.stat(join(dataDir, c.name)))?.isDirectory === true);
+    const found = candidates.filter((_, i) => isDir[i]).map((c) => c.parsed!);
     try {
-      for (let i = 0; i < found.length; i += OPEN_CONCURRENCY) {
-        await Promise.all(found.slice(i, i + OPEN_CONCURRENCY).map((p) => this.openPartition(p.topic, p.partition, this.options.configFor(p.topic, p.partition))));
-      }
+      await mapWithConcurrency(found, FS_CONCURRENCY, (p) => this.openPartition(p.topic, p.partition, this.options.configFor(p.topic, p.partition)));
     } catch (err) {
       await this.close().catch(() => {});
       throw err;

@@ -15,7 +15,9 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import {
+  FS_CONCURRENCY,
   LogManager,
+  mapWithConcurrency,
   nodeFs,
   readJsonFile,
   StorageError,
@@ -298,10 +300,10 @@ export class TopicRegistry {
   }
 
   private async createMissingPartitions(topic: Topic): Promise<void> {
-    if (!this.logs) return;
-    for (let p = 0; p < topic.partitions; p++) {
-      if (!this.logs.get(topic.name, p)) await this.logs.create(topic.name, p, topic.partitionConfig);
-    }
+    const logs = this.logs;
+    if (!logs) return;
+    const missing = Array.from({ length: topic.partitions }, (_, p) => p).filter((p) => !logs.get(topic.name, p));
+    await mapWithConcurrency(missing, FS_CONCURRENCY, (p) => logs.create(topic.name, p, topic.partitionConfig));
   }
 
   private topicOf(name: string, partitions: number, configs: Record<string, string>, createdAt: number): Topic {
