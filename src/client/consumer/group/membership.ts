@@ -26,9 +26,9 @@ import {
 } from '../../../protocol/index.js';
 import { ErrorCode } from '../../../protocol/errors.js';
 import type { Cluster } from '../../cluster.js';
-import { SluiceError, SluiceNonRetriableError, SluiceProtocolError } from '../../errors.js';
+import { SluiceError, SluiceNonRetriableError, SluiceNumberOfRetriesExceeded, SluiceProtocolError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
-import type { Retrier } from '../../retry.js';
+import { isRetriable, type Retrier } from '../../retry.js';
 import type { AssignmentContext, OffsetCommitter, PartitionAssignmentSource } from '../assignment.js';
 import { MemberAssignment, MemberMetadata, type Assigner, type AssignerCluster, type PartitionAssigner } from '../assignors/index.js';
 import type { TopicPartitionOffsetAndMetadata, TopicPartitions } from '../types.js';
@@ -194,6 +194,12 @@ export class GroupMembership implements PartitionAssignmentSource, OffsetCommitt
     }
     const generationId = this.generationId;
     const memberId = this.memberId;
+    // No membership (removed, rejoining, stopped): sent as it is, memberId '' and generation -1 would be a
+    // standalone commit, which the coordinator accepts whenever the group is Empty — a removed member
+    // coming back could then move offsets back below what the partitions' new owner committed.
+    if (memberId === '' || generationId < 0) {
+      throw new SluiceProtocolError(ErrorCode.REBALANCE_IN_PROGRESS, `not committed: this consumer is not a member of group '${this.groupId}' right now (rejoining); its records will be redelivered`);
+    }
     const request = { groupId: this.groupId, generationId, memberId, groupInstanceId: this.options.groupInstanceId, topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })) };
     const response = await this.options.retrier(async () => {
       const r = await this.link.send('control', OffsetCommitApi, request);
@@ -288,8 +294,27 @@ export class GroupMembership implements PartitionAssignmentSource, OffsetCommitt
     }
   }
 
-  /** JoinGroup + SyncGroup until a generation is formed; retriable trouble is retried with backoff. */
+  /**
+   * JoinGroup + SyncGroup until a generation is formed. Retriable trouble (the coordinator restarting,
+   * unreachable, moving) is retried for as long as the member runs, like Kafka's consumer: a member must
+   * not give up its group because the coordinator was away longer than one retry budget.
+   */
   private async joinAndSync(): Promise<TopicPartitions[]> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.joinAndSyncOnce();
+      } catch (err) {
+        const cause = err instanceof SluiceNumberOfRetriesExceeded ? (err.cause as Error) : err;
+        if (!this.running || !isRetriable(cause)) throw err;
+        const waitMs = Math.min(2000, 100 * 2 ** Math.min(attempt, 5));
+        this.options.logger.warn('cannot join the group yet; retrying', { groupId: this.groupId, error: (err as Error).message, retryInMs: waitMs });
+        await new Promise((r) => setTimeout(r, waitMs));
+      }
+    }
+  }
+
+  /** One retry budget of JoinGroup + SyncGroup; retriable trouble is retried with backoff. */
+  private async joinAndSyncOnce(): Promise<TopicPartitions[]> {
     return this.options.retrier(async (bail) => {
       for (;;) {
         if (!this.running) bail(new SluiceNonRetriableError('the consumer stopped while joining its group'));
