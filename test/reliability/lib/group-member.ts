@@ -2,7 +2,7 @@
 //   JOIN <partitions,comma,separated>   after each GROUP_JOIN
 //   BATCH <partition> <first> <last>    eachBatch mode: a batch is handed to the handler
 //   MSG <partition> <offset> <value>    a record was processed (before its offset is resolved)
-//   COMMIT <partition> <offset>         a commit was acknowledged (offset = next to consume)
+//   COMMIT <partition> <offset> <memberId> <generation>   a commit was acknowledged (offset = next to consume)
 //   BLOCK / UNBLOCK                      block mode: the event loop is blocked (no timers, no heartbeats)
 //   LOG <level> <message> <error>       the SDK's warnings and errors (e.g. a rejected commit)
 // argv: <port> <groupId> <topic> <mode: batch | block> [block after N records] [block ms]
@@ -21,7 +21,8 @@ const sluice = new Sluice({
 const consumer = sluice.consumer({ groupId, sessionTimeout: 1000, rebalanceTimeout: 2000, heartbeatInterval: 100, maxWaitTimeInMs: 100, partitionAssigners: [PartitionAssigners.range] });
 consumer.on(consumer.events.GROUP_JOIN, (e) => out(`JOIN ${((e.payload.memberAssignment as Record<string, number[]>)[topic] ?? []).join(',')}`));
 consumer.on(consumer.events.COMMIT_OFFSETS, (e) => {
-  for (const t of e.payload.topics as Array<{ partitions: Array<{ partition: number; offset: string }> }>) for (const p of t.partitions) out(`COMMIT ${p.partition} ${p.offset}`);
+  const { memberId, groupGenerationId } = e.payload as { memberId: string; groupGenerationId: number };
+  for (const t of e.payload.topics as Array<{ partitions: Array<{ partition: number; offset: string }> }>) for (const p of t.partitions) out(`COMMIT ${p.partition} ${p.offset} ${memberId} ${groupGenerationId}`);
 });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 await consumer.connect();
