@@ -6,6 +6,7 @@ import { Cluster, type ClusterOptions } from '../cluster.js';
 import { SluiceNonRetriableError, SluiceNotImplemented } from '../errors.js';
 import { InstrumentationEmitter, type InstrumentationEvent } from '../instrumentation.js';
 import { offsetKey } from '../list-offsets.js';
+import { PauseRegistry } from './pause-registry.js';
 import type { Logger } from '../logger.js';
 import { createRetry, resolveRetryOptions, type Retrier, type RetryOptions } from '../retry.js';
 import { NoOffsetCommitter, StaticAssignmentSource, type OffsetCommitter, type PartitionAssignmentSource } from './assignment.js';
@@ -46,8 +47,7 @@ export class Consumer {
   private readonly subscriptions = new Map<string | RegExp, boolean>();
   private explicit: ConsumerAssignment[] | null = null;
   private readonly pendingSeeks = new Map<string, PositionRequest>();
-  private readonly pausedTopics = new Set<string>();
-  private readonly pausedPartitions = new Set<string>();
+  private readonly pauses = new PauseRegistry();
   private states = new Map<string, PartitionState>();
   private fetcher: Fetcher | null = null;
   private runner: Runner | null = null;
@@ -193,7 +193,7 @@ export class Consumer {
       for (const partition of partitions) {
         const state = new PartitionState(topic, partition);
         state.fromBeginning = this.fromBeginningOf(topic);
-        state.paused = this.pausedTopics.has(topic) || this.pausedPartitions.has(offsetKey(topic, partition));
+        state.paused = this.pauses.isPaused(topic, partition);
         states.set(offsetKey(topic, partition), state);
       }
     }
@@ -326,8 +326,7 @@ export class Consumer {
 
   pause(topicPartitions: Array<{ topic: string; partitions?: number[] }>): void {
     for (const { topic, partitions } of topicPartitions) {
-      if (!partitions) this.pausedTopics.add(topic);
-      else for (const p of partitions) this.pausedPartitions.add(offsetKey(topic, p));
+      this.pauses.pause(topic, partitions);
       for (const state of this.states.values()) {
         if (state.topic === topic && (!partitions || partitions.includes(state.partition))) state.paused = true;
       }
@@ -336,13 +335,9 @@ export class Consumer {
 
   resume(topicPartitions: Array<{ topic: string; partitions?: number[] }>): void {
     for (const { topic, partitions } of topicPartitions) {
-      if (!partitions) {
-        this.pausedTopics.delete(topic);
-        for (const key of [...this.pausedPartitions]) if (key.startsWith(`${topic}\u0000`)) this.pausedPartitions.delete(key);
-      } else for (const p of partitions) this.pausedPartitions.delete(offsetKey(topic, p));
+      this.pauses.resume(topic, partitions);
       for (const state of this.states.values()) {
-        if (state.topic !== topic || (partitions && !partitions.includes(state.partition))) continue;
-        state.paused = this.pausedTopics.has(topic) || this.pausedPartitions.has(offsetKey(topic, state.partition));
+        if (state.topic === topic) state.paused = this.pauses.isPaused(topic, state.partition);
       }
     }
     this.fetcher?.wake();
@@ -357,7 +352,7 @@ export class Consumer {
       list.push(state.partition);
       out.set(state.topic, list);
     }
-    for (const topic of this.pausedTopics) if (!out.has(topic)) out.set(topic, []);
+    for (const topic of this.pauses.pausedTopics()) if (!out.has(topic)) out.set(topic, []);
     return [...out].map(([topic, partitions]) => ({ topic, partitions: partitions.sort((a, b) => a - b) }));
   }
 
