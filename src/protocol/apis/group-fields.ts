@@ -21,3 +21,13 @@ export function errorFields(o: Obj, p: string): { errorCode: number; errorMessag
 export function body(value: unknown): Obj {
   return object(value, 'body');
 }
+
+/** Who sends a Heartbeat or SyncGroup: the group, the generation it believes in, and its identity. */
+export function memberOfGeneration(b: Obj): { groupId: string; generationId: number; memberId: string; groupInstanceId: string | null } {
+  return {
+    groupId: groupId(b.groupId, 'groupId'),
+    generationId: int(b.generationId, 'generationId'),
+    memberId: string(b.memberId, 'memberId', 1024),
+    groupInstanceId: instanceId(b.groupInstanceId, 'groupInstanceId'),
+  };
+}

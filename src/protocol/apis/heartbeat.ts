@@ -1,7 +1,6 @@
 // Heartbeat: keeps a member's session alive; REBALANCE_IN_PROGRESS tells it to rejoin.
 import { ApiKey, plainApi } from '../api-keys.js';
-import { int, string } from '../validate.js';
-import { body, errorFields, groupId, instanceId } from './group-fields.js';
+import { body, errorFields, memberOfGeneration } from './group-fields.js';
 
 export interface HeartbeatRequest {
   groupId: string;
@@ -18,14 +17,6 @@ export interface HeartbeatResponse {
 export const HeartbeatApi = plainApi<HeartbeatRequest, HeartbeatResponse>(
   ApiKey.Heartbeat,
   'Heartbeat',
-  (v) => {
-    const b = body(v);
-    return {
-      groupId: groupId(b.groupId, 'groupId'),
-      generationId: int(b.generationId, 'generationId'),
-      memberId: string(b.memberId, 'memberId', 1024),
-      groupInstanceId: instanceId(b.groupInstanceId, 'groupInstanceId'),
-    };
-  },
+  (v) => memberOfGeneration(body(v)),
   (v) => errorFields(body(v), 'body'),
 );

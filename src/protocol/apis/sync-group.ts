@@ -1,7 +1,7 @@
 // SyncGroup: the leader sends the assignment; every member receives its own share.
 import { ApiKey, plainApi } from '../api-keys.js';
 import { array, bytes, int, nullableString, object, string } from '../validate.js';
-import { body, errorFields, groupId, instanceId } from './group-fields.js';
+import { body, errorFields, memberOfGeneration } from './group-fields.js';
 
 export interface SyncGroupRequest {
   groupId: string;
@@ -31,10 +31,7 @@ export const SyncGroupApi = plainApi<SyncGroupRequest, SyncGroupResponse>(
   (v) => {
     const b = body(v);
     return {
-      groupId: groupId(b.groupId, 'groupId'),
-      generationId: int(b.generationId, 'generationId'),
-      memberId: string(b.memberId, 'memberId', 1024),
-      groupInstanceId: instanceId(b.groupInstanceId, 'groupInstanceId'),
+      ...memberOfGeneration(b),
       protocolType: nullableString(b.protocolType, 'protocolType', 255),
       protocolName: nullableString(b.protocolName, 'protocolName', 255),
       assignments: array(b.assignments ?? [], 'assignments', (x, p) => {
