@@ -14,8 +14,8 @@ export class Server {
 
   constructor(
     private readonly config: BrokerConfig,
-    private readonly registry: HandlerRegistry,
-    private readonly broker: BrokerContext,
+    registry: HandlerRegistry,
+    broker: BrokerContext,
   ) {
     this.logger = config.logger;
     this.server = createServer({ noDelay: true }, (socket) => {

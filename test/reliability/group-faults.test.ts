@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import { afterAll, afterEach, expect, it } from 'vitest';
 import { Broker } from '../../src/broker/index.js';
-import { AssignerProtocol, PartitionAssigners, type Admin, type Consumer, type Sluice } from '../../src/client/index.js';
+import { AssignerProtocol, PartitionAssigners, type Admin, type Sluice } from '../../src/client/index.js';
 import { ErrorCode, OffsetCommitApi } from '../../src/protocol/index.js';
 import { sdkClient, waitFor } from '../client/helpers.js';
 import { WireClient } from '../helpers/wire-client.js';

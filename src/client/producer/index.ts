@@ -43,7 +43,7 @@ export class Producer {
 
   constructor(
     clusterOptions: Omit<ClusterOptions, 'allowAutoTopicCreation'>,
-    private readonly config: ProducerConfig,
+    config: ProducerConfig,
     retry: RetryOptions | undefined,
     private readonly log: Logger,
   ) {

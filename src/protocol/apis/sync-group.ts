@@ -1,6 +1,6 @@
 // SyncGroup: the leader sends the assignment; every member receives its own share.
 import { ApiKey, plainApi } from '../api-keys.js';
-import { array, bytes, int, nullableString, object, string } from '../validate.js';
+import { array, bytes, nullableString, object, string } from '../validate.js';
 import { body, errorFields, memberOfGeneration } from './group-fields.js';
 
 export interface SyncGroupRequest {
