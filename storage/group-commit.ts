@@ -33,6 +33,14 @@ export class GroupCommit {
     this.lastFlushTime = deps.now();
   }
 
+  /**
+   * Called before a rollback or truncation touches the files: an fsync already in flight may still
+   * succeed, and it must not then advance flushedOffset (resolving waiters) over data being discarded.
+   */
+  invalidateInFlight(): void {
+    this.generation++;
+  }
+
   /** Sets flushedOffset after a rollback, truncation or open (it may move backwards). */
   reset(offset: number): void {
     this.generation++;

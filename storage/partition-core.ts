@@ -176,6 +176,9 @@ export abstract class PartitionCore {
     // consistent again, so a caller that sees the rejection never sees the discarded offsets.
     const lostFrom = this.commit.flushedOffset;
     const lostTo = this.endOffset;
+    // A group-commit fsync still in flight could succeed during the truncation below and acknowledge
+    // offsets that are about to be discarded and reused: it must not count any more.
+    this.commit.invalidateInFlight();
     this.endOffset = lostFrom;
     this.cache.clear();
     try {

@@ -146,6 +146,7 @@ export class PartitionLog extends PartitionCore {
   async truncateTo(offset: number): Promise<void> {
     await this.mutate(async () => {
       if (offset >= this.endOffset) return;
+      this.commit.invalidateInFlight();
       await this.markDirty();
       if (offset <= this.startOffset) return this.truncateFully(Math.max(offset, 0));
       const segment = segmentFor(this.segments, offset);
