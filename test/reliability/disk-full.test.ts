@@ -88,12 +88,7 @@ describe('disk full (ENOSPC through FaultyFs)', () => {
     expect((await readAll(c, 't', 0)).map((r) => r.value!.toString()[0])).toEqual(['0', '2']);
   });
 
-  // KNOWN BUG (open, issue 7): about 1 run in 6 on a loaded machine an acknowledged record's offset is later
-  // reused by another producer's batch ("acknowledged sp1-42 at offset 110, found sp0-49"; seeds 34785660,
-  // 34736432, 34694044, 32901978). It needs an interleaving of a failure (write, fsync or segment roll) with the
-  // group-commit loop that has not been pinned down yet. A retry keeps CI usable until it is fixed; the
-  // assertions are unchanged, so the test still fails when the bug shows on every attempt.
-  it('a storm of random write/fsync/roll failures under pipelined load: acked ⊆ stored, dense, in order, healed', { retry: 2 }, async () => {
+  it('a storm of random write/fsync/roll failures under pipelined load: acked ⊆ stored, dense, in order, healed', async () => {
     const random = rng();
     const fs = new FaultyFs();
     const c = await brokerWith(fs, 'always', 8 * 1024);
