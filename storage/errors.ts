@@ -37,6 +37,14 @@ export class InvalidRecordError extends StorageError {
   }
 }
 
+/** A batch handed to append() is larger than the caller's limit (the topic's max.message.bytes). Nothing was written. */
+export class RecordTooLargeError extends StorageError {
+  override name = 'RecordTooLargeError';
+  constructor(readonly batchBytes: number, readonly limit: number, readonly position: number) {
+    super(`a record batch of ${batchBytes} bytes (at byte ${position}) exceeds the limit of ${limit} bytes`, { code: 'RECORD_TOO_LARGE' });
+  }
+}
+
 /** A sealed segment holds bytes that are not valid batches. Names the file and the byte position. */
 export class CorruptLogError extends StorageError {
   override name = 'CorruptLogError';

@@ -60,9 +60,10 @@ export class PartitionLog extends PartitionCore {
     return this.segments.length;
   }
 
-  async append(batches: Buffer, options: { leaderEpoch?: number } = {}): Promise<AppendResult> {
+  /** `maxBatchBytes`: refuse (RecordTooLargeError, nothing written) any batch larger than this. */
+  async append(batches: Buffer, options: { leaderEpoch?: number; maxBatchBytes?: number } = {}): Promise<AppendResult> {
     this.checkWritable();
-    const parsed = parseBatches(batches);
+    const parsed = parseBatches(batches, options.maxBatchBytes);
     const { result, flushed } = await this.mutate(() => this.writeBatches(batches, parsed, options.leaderEpoch));
     if (flushed) await flushed;
     return result;

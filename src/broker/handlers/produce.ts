@@ -1,33 +1,14 @@
 // Produce: one storage append per partition per request, partitions appended concurrently. The record
-// bytes are the request frame's tail (zero-copy views); the broker reads batch headers only, to check
-// sizes against max.message.bytes, and storage validates CRCs and patches base offsets in place.
+// bytes are the request frame's tail (zero-copy views); storage walks the batch headers once, refusing a
+// batch over the topic's max.message.bytes before its CRC, then validates CRCs and patches base offsets.
 //
 // acks=0 → no response frame; acks=1 and acks=-1 → answer once storage's append resolved, i.e. after
 // the topic's flush policy (fsync for flush=always, group-committed across concurrent produces).
-import { BatchFormatError, iterateBatches, type PartitionLog } from '../../../storage/index.js';
+import type { PartitionLog } from '../../../storage/index.js';
 import { ErrorCode, ProduceApi, ProtocolError, type ProducePartitionResult, type ProduceResponse } from '../../protocol/index.js';
 import type { Topic } from '../topics.js';
 import { partitionError, toPartitionError, type PartitionError } from './storage-errors.js';
 import { defineHandler, NO_RESPONSE, type BrokerContext, type RequestContext } from './types.js';
-
-/** Walks the batch headers (no CRC, no record decoding). Returns the problem, or undefined when fine. */
-function checkBatches(records: Buffer, topic: Topic, where: string): PartitionError | undefined {
-  if (records.length === 0) return partitionError('CORRUPT_MESSAGE', `${where}: the request carries no record batch`);
-  try {
-    for (const { header } of iterateBatches(records, { validate: false })) {
-      if (header.sizeInBytes > topic.maxMessageBytes) {
-        return partitionError(
-          'MESSAGE_TOO_LARGE',
-          `${where}: a record batch of ${header.sizeInBytes} bytes exceeds max.message.bytes=${topic.maxMessageBytes} of topic "${topic.name}"`,
-        );
-      }
-    }
-  } catch (error) {
-    if (error instanceof BatchFormatError) return partitionError('CORRUPT_MESSAGE', `${where}: ${error.message} (at byte ${error.position})`);
-    throw error;
-  }
-  return undefined;
-}
 
 function failed(partition: number, error: PartitionError): ProducePartitionResult {
   return { partition, ...error, baseOffset: -1, logAppendTime: -1, logStartOffset: -1 };
@@ -37,6 +18,7 @@ async function appendTo(
   log: PartitionLog,
   partition: number,
   records: Buffer,
+  maxBatchBytes: number,
   broker: BrokerContext,
   ctx: RequestContext,
 ): Promise<ProducePartitionResult> {
@@ -44,7 +26,8 @@ async function appendTo(
   try {
     // Storage resolves after the flush policy (fsync for flush=always, group-committed), which
     // satisfies acks=-1; acks=1 waits for the same (stricter than "written", never weaker).
-    const result = await log.append(records);
+    // One pass in storage: each batch's size against max.message.bytes, then its CRC (no record decoding).
+    const result = await log.append(records, { maxBatchBytes });
     return {
       partition,
       errorCode: ErrorCode.NONE,
@@ -85,9 +68,7 @@ async function produceTopic(
       if (!log) {
         return failed(partition, partitionError('UNKNOWN_TOPIC_OR_PARTITION', `${where} does not exist: topic "${name}" has ${t.partitions} partition(s)`));
       }
-      const problem = checkBatches(records, t, where);
-      if (problem) return failed(partition, problem);
-      return appendTo(log, partition, records, broker, ctx);
+      return appendTo(log, partition, records, t.maxMessageBytes, broker, ctx);
     }),
   );
 }

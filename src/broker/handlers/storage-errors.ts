@@ -6,6 +6,7 @@ import {
   InvalidRecordError,
   LogClosedError,
   OffsetOutOfRangeError,
+  RecordTooLargeError,
   StorageError,
   StorageIOError,
 } from '../../../storage/index.js';
@@ -29,6 +30,10 @@ export function wireErrorOf(error: unknown, where: string): PartitionError | und
   if (error instanceof OffsetOutOfRangeError) {
     // Storage's message names the offset, the partition and the valid range (log start..log end).
     return partitionError('OFFSET_OUT_OF_RANGE', error.message);
+  }
+  if (error instanceof RecordTooLargeError) {
+    // The limit storage was given is the topic's max.message.bytes.
+    return partitionError('MESSAGE_TOO_LARGE', `${where}: a record batch of ${error.batchBytes} bytes exceeds max.message.bytes=${error.limit}`);
   }
   if (error instanceof InvalidRecordError) return partitionError('CORRUPT_MESSAGE', `${where}: ${error.message}`);
   if (error instanceof StorageIOError) return partitionError('KAFKA_STORAGE_ERROR', `${where}: ${error.message}`);
