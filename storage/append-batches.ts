@@ -2,6 +2,7 @@
 // never decoding records). Produces the per-batch facts the append needs, in parallel arrays.
 import { BATCH_HEADER_SIZE, BATCH_LOG_OVERHEAD, BatchFormatError, Offsets, validateBatch } from './format/record-batch.js';
 import { InvalidRecordError, RecordTooLargeError } from './errors.js';
+import { lastSequenceOf, type ProducerBatchInfo } from './producer-state.js';
 
 export interface ParsedBatches {
   positions: number[];
@@ -11,6 +12,8 @@ export interface ParsedBatches {
   /** Offsets the batches consume: sum of lastOffsetDelta + 1. */
   offsetCount: number;
   recordCount: number;
+  /** Per batch, its producer facts when producerId >= 0 (idempotent); null when no batch has any. */
+  producers: Array<ProducerBatchInfo | null> | null;
 }
 
 /**
@@ -19,7 +22,7 @@ export interface ParsedBatches {
  */
 export function parseBatches(buf: Buffer, maxBatchBytes = Number.POSITIVE_INFINITY): ParsedBatches {
   if (!Buffer.isBuffer(buf) || buf.length === 0) throw new InvalidRecordError('append needs at least one record batch');
-  const parsed: ParsedBatches = { positions: [], sizes: [], lastOffsetDeltas: [], maxTimestamps: [], offsetCount: 0, recordCount: 0 };
+  const parsed: ParsedBatches = { positions: [], sizes: [], lastOffsetDeltas: [], maxTimestamps: [], offsetCount: 0, recordCount: 0, producers: null };
   try {
     for (let position = 0; position < buf.length; ) {
       const left = buf.length - position;
@@ -35,6 +38,16 @@ export function parseBatches(buf: Buffer, maxBatchBytes = Number.POSITIVE_INFINI
       parsed.maxTimestamps.push(header.maxTimestamp);
       parsed.offsetCount += header.lastOffsetDelta + 1;
       parsed.recordCount += header.recordCount;
+      if (header.producerId >= 0) {
+        const producers = (parsed.producers ??= new Array<ProducerBatchInfo | null>(parsed.positions.length - 1).fill(null));
+        const firstSeq = header.baseSequence;
+        if (firstSeq < 0 || header.producerEpoch < 0) {
+          throw new InvalidRecordError(`batch at byte ${position} has producerId ${header.producerId} but sequence ${firstSeq} / epoch ${header.producerEpoch}`, position);
+        }
+        producers.push({ producerId: header.producerId, epoch: header.producerEpoch, firstSeq, lastSeq: lastSequenceOf(firstSeq, header.lastOffsetDelta) });
+      } else if (parsed.producers) {
+        parsed.producers.push(null);
+      }
       position += header.sizeInBytes;
     }
   } catch (err) {
@@ -44,4 +57,21 @@ export function parseBatches(buf: Buffer, maxBatchBytes = Number.POSITIVE_INFINI
     throw err;
   }
   return parsed;
+}
+
+/** The same append without its first `count` batches (retries already in the log). No copy. */
+export function skipBatches(buf: Buffer, parsed: ParsedBatches, count: number): { buf: Buffer; parsed: ParsedBatches } {
+  const start = parsed.positions[count]!;
+  const rest: ParsedBatches = {
+    positions: parsed.positions.slice(count).map((p) => p - start),
+    sizes: parsed.sizes.slice(count),
+    lastOffsetDeltas: parsed.lastOffsetDeltas.slice(count),
+    maxTimestamps: parsed.maxTimestamps.slice(count),
+    offsetCount: 0,
+    recordCount: 0,
+    producers: parsed.producers?.slice(count) ?? null,
+  };
+  for (const delta of rest.lastOffsetDeltas) rest.offsetCount += delta + 1;
+  rest.recordCount = parsed.recordCount; // the caller answers for every record of the request
+  return { buf: buf.subarray(start), parsed: rest };
 }

@@ -21,6 +21,8 @@ import { CorruptLogError, LogClosedError, StorageError, StorageIOError, asStorag
 import { GroupCommit } from './group-commit.js';
 import type { LogView } from './partition-read.js';
 import { deleteSegments } from './retention.js';
+import { ProducerStateTable } from './producer-state.js';
+import { rebuildProducerState, writeSnapshot } from './producer-snapshot.js';
 
 export interface AppendResult {
   baseOffset: number;
@@ -69,6 +71,10 @@ export abstract class PartitionCore {
   protected onDisk = { clean: false, recoveryPoint: -1, logStartOffset: -1 };
   protected flushTimer: NodeJS.Timeout | undefined;
   protected readonly view: LogView;
+  /** Idempotent-producer state of this partition (producer-state.ts); changed only inside the queue. */
+  protected readonly producers = new ProducerStateTable();
+  /** Offset of the newest producer snapshot file, -1 when there is none. */
+  protected lastSnapshotOffset = -1;
 
   abstract flush(): Promise<void>;
 
@@ -125,6 +131,12 @@ export abstract class PartitionCore {
     if (recovered) for (const s of segments) await s.fh.sync();
     for (const s of segments) s.flushedSize = s.size;
     this.commit.reset(this.endOffset);
+    try {
+      await this.rebuildProducers(checkpoint?.cleanShutdown === true);
+    } catch (err) {
+      await Promise.all(segments.map((s) => s.close().catch(() => {})));
+      throw asStorageError(err, `cannot rebuild the producer state of partition ${this.name}`);
+    }
     this.onDisk = { clean: checkpoint?.cleanShutdown === true, recoveryPoint: checkpoint?.recoveryPoint ?? -1, logStartOffset: checkpoint?.logStartOffset ?? -1 };
     if (recovered || !checkpoint) await this.writeCheckpoint(false);
     this.logger.info({ partition: this.name, logStartOffset: this.startOffset, logEndOffset: this.endOffset, segments: segments.length, recovered }, 'partition opened');
@@ -188,6 +200,12 @@ export abstract class PartitionCore {
       return this.commit.failAll(error);
     }
     this.endOffset = segment.nextOffset;
+    try {
+      await this.trimProducers();
+    } catch (err) {
+      this.goOffline(err, `cannot rebuild the producer state of ${this.name} after an fsync failure`);
+      return this.commit.failAll(error);
+    }
     this.commit.reset(this.endOffset);
     this.commit.failAll(error);
     this.logger.error({ err: cause, file: segment.logPath, from: lostFrom, to: lostTo }, 'fsync failed; discarded unflushed data');
@@ -241,6 +259,8 @@ export abstract class PartitionCore {
     old.flushedSize = old.size;
     this.commit.advance(this.endOffset);
     await old.persistIndexes(this.logger);
+    // The producer table as of the new segment's base: a crash then replays at most the active segment.
+    await this.snapshotProducers();
     let segment: Segment;
     try {
       segment = await Segment.create(this.fs, this.dir, this.endOffset, this.cfg.indexIntervalBytes);
@@ -250,6 +270,29 @@ export abstract class PartitionCore {
     }
     this.segments.push(segment);
     this.logger.debug({ partition: this.name, baseOffset: segment.baseOffset }, 'rolled a new segment');
+  }
+
+  /** Replays the newest producer snapshot and the batch headers after it (open, or a trim that lost history). */
+  protected async rebuildProducers(clean: boolean): Promise<void> {
+    const { replayed, lastSnapshotOffset } = await rebuildProducerState(this.producers, {
+      fs: this.fs, dir: this.dir, segments: this.segments, logEndOffset: this.endOffset, clean, logger: this.logger,
+    });
+    this.lastSnapshotOffset = lastSnapshotOffset;
+    if (replayed > 0) this.logger.debug({ partition: this.name, replayed, producers: this.producers.size }, 'producer state rebuilt');
+  }
+
+  /** The log end moved back: forget producer batches that are gone (rebuild when trimming is not enough). */
+  protected async trimProducers(): Promise<void> {
+    if (this.producers.size === 0 && this.lastSnapshotOffset < 0) return;
+    if (!this.producers.truncateTo(this.endOffset) || this.lastSnapshotOffset > this.endOffset) await this.rebuildProducers(false);
+  }
+
+  /** Writes a producer snapshot at the log end (roll, clean shutdown). Runs inside the queue. */
+  protected async snapshotProducers(): Promise<void> {
+    if (this.producers.size === 0 && this.lastSnapshotOffset < 0) return;
+    if (this.lastSnapshotOffset === this.endOffset) return;
+    await writeSnapshot(this.fs, this.dir, this.endOffset, this.producers, this.logger);
+    this.lastSnapshotOffset = this.endOffset;
   }
 
   /** Runs in the queue: a lookup found an index entry that does not point at its batch. */

@@ -16,6 +16,9 @@ import { offsetForTimestamp, readLog, segmentFor } from './partition-read.js';
 import type { ReadResult } from './partition-read.js';
 import { deleteSegments, retentionVictims } from './retention.js';
 import { PartitionCore } from './partition-core.js';
+import { planProducerAppend } from './producer-state.js';
+import { deleteAllSnapshots } from './producer-snapshot.js';
+import { skipBatches } from './append-batches.js';
 import type { AppendResult, PartitionLogOptions } from './partition-core.js';
 
 export type { ReadResult };
@@ -70,6 +73,16 @@ export class PartitionLog extends PartitionCore {
   }
 
   private async writeBatches(buf: Buffer, parsed: ParsedBatches, leaderEpoch: number | undefined) {
+    let duplicateOffset = -1;
+    if (parsed.producers) {
+      // Idempotent batches: checked here, in the queue, against every append before this one.
+      const plan = planProducerAppend(this.producers, parsed.producers, this.name);
+      if (plan.duplicates === parsed.positions.length) return this.duplicateResult(plan.firstOffset, plan.lastOffset, parsed.recordCount);
+      if (plan.duplicates > 0) {
+        duplicateOffset = plan.firstOffset;
+        ({ buf, parsed } = skipBatches(buf, parsed, plan.duplicates));
+      }
+    }
     // Synchronous checks first: an append that needs neither pays for no extra await.
     if (this.onDisk.clean) await this.markDirty();
     if (this.needsRoll(buf.length, parsed.offsetCount)) await this.roll();
@@ -97,11 +110,24 @@ export class PartitionLog extends PartitionCore {
       segment.visitBatch(position + parsed.positions[i]!, baseOffsets[i]!, lastOffsets[i]!, parsed.maxTimestamps[i]!, parsed.sizes[i]!);
     }
     this.endOffset = next;
+    const producers = parsed.producers;
+    if (producers) for (let i = 0; i < n; i++) if (producers[i]) this.producers.record(producers[i]!, baseOffsets[i]!, lastOffsets[i]!);
     this.cache.add(buf, parsed.positions, baseOffsets, lastOffsets);
-    const result: AppendResult = { baseOffset, lastOffset: next - 1, recordCount: parsed.recordCount, logAppendTime: -1 };
+    const first = duplicateOffset >= 0 ? duplicateOffset : baseOffset;
+    const result: AppendResult = { baseOffset: first, lastOffset: next - 1, recordCount: parsed.recordCount, logAppendTime: -1 };
     const flush = this.cfg.flush;
     if (flush.kind === 'interval') this.armFlushTimer(flush.ms);
     return { result, flushed: flush.kind === 'always' ? this.commit.waitFor(next) : undefined };
+  }
+
+  /**
+   * Every batch of the append is a retry of batches already in the log: nothing is written, the answer
+   * carries the original offsets, and (flush=always) it waits until those are fsynced — if they are
+   * rolled back instead, this append fails too and the producer's next retry is appended.
+   */
+  private duplicateResult(firstOffset: number, lastOffset: number, recordCount: number) {
+    const result: AppendResult = { baseOffset: firstOffset, lastOffset, recordCount, logAppendTime: -1 };
+    return { result, flushed: this.cfg.flush.kind === 'always' ? this.commit.waitFor(lastOffset + 1) : undefined };
   }
 
   async read(offset: number, options: { maxBytes: number; maxOffset?: number }): Promise<ReadResult> {
@@ -174,6 +200,9 @@ export class PartitionLog extends PartitionCore {
     for (const s of old) if (s.baseOffset === offset) void s.close().catch(() => {});
     await deleteSegments(old.filter((s) => s.baseOffset !== offset), this.logger);
     this.startOffset = offset;
+    this.producers.clear();
+    await deleteAllSnapshots(this.fs, this.dir);
+    this.lastSnapshotOffset = -1;
     await this.afterTruncation();
   }
 
@@ -182,6 +211,7 @@ export class PartitionLog extends PartitionCore {
     await this.fs.syncDir(this.dir);
     this.endOffset = this.active.nextOffset;
     this.cache.clear();
+    await this.runCleanup(this.active, () => this.trimProducers());
     this.commit.failAll(new StorageError(`partition ${this.name} was truncated to ${this.endOffset}`, { code: 'TRUNCATED', retriable: true }));
     this.commit.reset(this.endOffset);
     await this.writeCheckpoint(false);
@@ -224,6 +254,7 @@ export class PartitionLog extends PartitionCore {
       if (!this.failure) {
         if (this.commit.flushedOffset < this.endOffset || !this.onDisk.clean) await this.syncActive();
         await this.active.persistIndexes(this.logger);
+        await this.snapshotProducers();
         await this.writeCheckpoint(true);
       }
     } catch (err) {

@@ -1,0 +1,161 @@
+// Persistence of the idempotent-producer table (producer-state.ts), as Kafka does it: a snapshot file
+// `<20-digit offset>.snapshot` beside the segments holds the table as it was when the log ended at that
+// offset; the table is rebuilt by loading the newest snapshot at or below the log end and replaying the
+// batch headers (producerId, epoch, baseSequence: header bytes 43..61) from its offset to the log end.
+//
+// Snapshots are written (atomically: temp, fsync, rename) when a segment rolls (so a crash replays at
+// most the active segment, which recovery scans anyway) and at clean shutdown (so a clean start replays
+// nothing). Both are skipped while the table is empty and no snapshot exists, so a partition that never
+// saw an idempotent batch has no snapshot file at all: a clean start then knows the table is empty, an
+// unclean one replays only the active segment (an idempotent batch in a sealed segment would have made
+// its roll write a snapshot). An unreadable snapshot falls back to an older one, or to replaying from the
+// log start. Only the two newest snapshots are kept; snapshots above the log end (after a truncation)
+// are deleted.
+import { join } from 'node:path';
+import type { StorageFs } from './fs.js';
+import { readJsonFile, writeFileAtomic } from './atomic.js';
+import { FileWindow } from './scan.js';
+import { BATCH_HEADER_SIZE, BATCH_LOG_OVERHEAD, Offsets, readInt64 } from './format/record-batch.js';
+import type { Segment } from './segment.js';
+import { INDEX_MISMATCH } from './segment.js';
+import type { Logger } from './types.js';
+import { lastSequenceOf, type ProducerStateTable, type SnapshotProducer } from './producer-state.js';
+
+export const SNAPSHOT_SUFFIX = '.snapshot';
+const SNAPSHOT_FILE = /^(\d{20})\.snapshot$/;
+const SNAPSHOTS_KEPT = 2;
+const HEADER_WINDOW = 64 * 1024;
+
+interface SnapshotFile {
+  version: 1;
+  offset: number;
+  producers: SnapshotProducer[];
+}
+
+export function snapshotPath(dir: string, offset: number): string {
+  return join(dir, `${String(offset).padStart(20, '0')}${SNAPSHOT_SUFFIX}`);
+}
+
+export async function listSnapshots(fs: StorageFs, dir: string): Promise<number[]> {
+  const names = await fs.readdir(dir);
+  return names
+    .map((n) => SNAPSHOT_FILE.exec(n))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => Number(m[1]))
+    .sort((a, b) => a - b);
+}
+
+/** Writes the table as of log end `offset`, then deletes all but the newest SNAPSHOTS_KEPT snapshots. */
+export async function writeSnapshot(fs: StorageFs, dir: string, offset: number, table: ProducerStateTable, logger: Logger): Promise<void> {
+  const file: SnapshotFile = { version: 1, offset, producers: table.toSnapshot() };
+  await writeFileAtomic(fs, snapshotPath(dir, offset), `${JSON.stringify(file)}\n`);
+  const offsets = await listSnapshots(fs, dir);
+  for (const old of offsets.slice(0, Math.max(0, offsets.length - SNAPSHOTS_KEPT))) {
+    await fs.unlink(snapshotPath(dir, old)).catch((err: unknown) => logger.warn({ err, file: snapshotPath(dir, old) }, 'cannot delete an old producer snapshot'));
+  }
+}
+
+/** Deletes every snapshot (the log restarts empty). */
+export async function deleteAllSnapshots(fs: StorageFs, dir: string): Promise<void> {
+  for (const o of await listSnapshots(fs, dir)) await fs.unlink(snapshotPath(dir, o)).catch(() => {});
+}
+
+function isTuple(value: unknown): boolean {
+  return Array.isArray(value) && value.length === 5 && value.every((v) => Number.isSafeInteger(v));
+}
+
+function isSnapshot(value: unknown, offset: number): value is SnapshotFile {
+  const s = value as SnapshotFile;
+  return (
+    typeof s === 'object' && s !== null && s.version === 1 && s.offset === offset && Array.isArray(s.producers) &&
+    s.producers.every((p) => Array.isArray(p) && p.length === 2 && Number.isSafeInteger(p[0]) && Array.isArray(p[1]) && p[1].every(isTuple))
+  );
+}
+
+async function readSnapshot(fs: StorageFs, dir: string, offset: number, logger: Logger): Promise<SnapshotProducer[] | undefined> {
+  const path = snapshotPath(dir, offset);
+  try {
+    const value = await readJsonFile<unknown>(fs, path);
+    if (isSnapshot(value, offset)) return value.producers;
+    logger.warn({ file: path }, 'producer snapshot has unexpected content; ignoring it');
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'CORRUPT_METADATA') throw err;
+    logger.warn({ file: path, err }, 'producer snapshot is garbled; ignoring it');
+  }
+  return undefined;
+}
+
+export interface RebuildContext {
+  fs: StorageFs;
+  dir: string;
+  segments: readonly Segment[];
+  logEndOffset: number;
+  /** The log was shut down cleanly: no snapshot then means no idempotent batch was ever stored. */
+  clean: boolean;
+  logger: Logger;
+}
+
+/**
+ * Rebuilds `table` for the log as it is now: newest readable snapshot at or below the log end, then the
+ * batch headers after it. Deletes snapshots above the log end. Returns how many batches were replayed.
+ */
+export async function rebuildProducerState(table: ProducerStateTable, ctx: RebuildContext): Promise<{ replayed: number; lastSnapshotOffset: number }> {
+  const { fs, dir, segments, logEndOffset } = ctx;
+  const all = await listSnapshots(fs, dir);
+  const offsets = all.filter((o) => o <= logEndOffset);
+  for (const o of all) if (o > logEndOffset) await fs.unlink(snapshotPath(dir, o)).catch(() => {});
+  const lastSnapshotOffset = offsets.length > 0 ? offsets[offsets.length - 1]! : -1;
+  table.clear();
+  let from = segments[0]?.baseOffset ?? 0;
+  let found = false;
+  for (let i = offsets.length - 1; i >= 0 && !found; i--) {
+    const producers = await readSnapshot(fs, dir, offsets[i]!, ctx.logger);
+    if (!producers) continue;
+    table.loadSnapshot(producers);
+    from = Math.max(from, offsets[i]!);
+    found = true;
+  }
+  if (offsets.length === 0) {
+    // No snapshot was ever written: the table was empty at every roll and at the last clean shutdown,
+    // so idempotent batches can only be in the active segment, and only after an unclean shutdown.
+    if (ctx.clean || segments.length === 0) return { replayed: 0, lastSnapshotOffset };
+    from = segments[segments.length - 1]!.baseOffset;
+  }
+  let replayed = 0;
+  for (const segment of segments) {
+    if (segment.nextOffset <= from) continue;
+    replayed += await replaySegment(table, segment, from);
+  }
+  return { replayed, lastSnapshotOffset };
+}
+
+/** Records every idempotent batch of `segment` whose base offset is at or above `from`. */
+async function replaySegment(table: ProducerStateTable, segment: Segment, from: number): Promise<number> {
+  let position = 0;
+  if (from > segment.baseOffset) {
+    const found = await segment.positionOf(from);
+    position = found === INDEX_MISMATCH ? 0 : found;
+  }
+  const win = new FileWindow(segment.fh);
+  const end = segment.size;
+  let replayed = 0;
+  while (position + BATCH_HEADER_SIZE <= end) {
+    if (!win.has(position, BATCH_HEADER_SIZE)) await win.load(position, Math.min(HEADER_WINDOW, end - position));
+    if (!win.has(position, BATCH_HEADER_SIZE)) break;
+    const buf = win.view();
+    const at = position - win.start;
+    const size = buf.readInt32BE(at + Offsets.batchLength) + BATCH_LOG_OVERHEAD;
+    if (size < BATCH_HEADER_SIZE) break; // recovery validated the log; a bad length here means it changed under us
+    const baseOffset = readInt64(buf, at + Offsets.baseOffset);
+    const producerId = readInt64(buf, at + Offsets.producerId);
+    if (producerId >= 0 && baseOffset >= from) {
+      const lastOffsetDelta = buf.readInt32BE(at + Offsets.lastOffsetDelta);
+      const firstSeq = buf.readInt32BE(at + Offsets.baseSequence);
+      const info = { producerId, epoch: buf.readInt16BE(at + Offsets.producerEpoch), firstSeq, lastSeq: lastSequenceOf(firstSeq, lastOffsetDelta) };
+      table.record(info, baseOffset, baseOffset + lastOffsetDelta);
+      replayed++;
+    }
+    position += size;
+  }
+  return replayed;
+}

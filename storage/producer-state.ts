@@ -1,0 +1,214 @@
+// Idempotent-producer state of one partition (Kafka's ProducerStateManager, in memory). For every
+// producer id seen in the log it keeps the metadata of its last PRODUCER_BATCHES_KEPT batches: epoch,
+// first/last sequence, first/last offset. The partition's serial append path asks it, per batch with
+// producerId >= 0, whether the batch is next in sequence (append it), a retry of one of those batches
+// (do not append: answer with the original offsets), or wrong (stale epoch, gap, unknown producer).
+//
+// Invariant: the table describes exactly the batches that are in the log (acknowledged or waiting for
+// their fsync). An append records its batches only after its write succeeded; a rollback or truncation
+// trims the batches at or above the new log end (`truncateTo`), and when trimming leaves a producer
+// without any retained batch although older ones existed, the caller rebuilds the table from the last
+// snapshot and the batch headers after it (producer-snapshot.ts), so a retry is never mistaken for a
+// duplicate of data that is gone.
+import { StorageError } from './errors.js';
+
+export const PRODUCER_BATCHES_KEPT = 5;
+/** Sequences are int32 and wrap from 2^31-1 to 0 (Kafka's rule). */
+const SEQUENCE_SPAN = 0x8000_0000;
+
+export interface ProducerBatchMeta {
+  epoch: number;
+  firstSeq: number;
+  lastSeq: number;
+  firstOffset: number;
+  lastOffset: number;
+}
+
+interface ProducerEntry {
+  /** Oldest first; never empty. */
+  batches: ProducerBatchMeta[];
+  /** True when older batches of this producer exist in the log but are no longer in `batches`. */
+  evicted: boolean;
+}
+
+/** The producer facts of one batch, read from its header. */
+export interface ProducerBatchInfo {
+  producerId: number;
+  epoch: number;
+  firstSeq: number;
+  lastSeq: number;
+}
+
+export type ProducerErrorCode = 'OUT_OF_ORDER_SEQUENCE_NUMBER' | 'INVALID_PRODUCER_EPOCH' | 'UNKNOWN_PRODUCER_ID' | 'DUPLICATE_SEQUENCE_NUMBER';
+
+/** A batch's producer sequence or epoch does not fit the partition's state. Nothing was written. */
+export class ProducerSequenceError extends StorageError {
+  override name = 'ProducerSequenceError';
+  constructor(code: ProducerErrorCode, message: string) {
+    super(message, { code, retriable: code === 'OUT_OF_ORDER_SEQUENCE_NUMBER' });
+  }
+}
+
+/** What to do with one batch: append it, or it is a retry of `duplicateOf` (already in the log). */
+export type SequenceVerdict = { duplicateOf: ProducerBatchMeta | null };
+
+export function nextSequence(seq: number): number {
+  return seq === SEQUENCE_SPAN - 1 ? 0 : seq + 1;
+}
+
+export function lastSequenceOf(firstSeq: number, lastOffsetDelta: number): number {
+  return (firstSeq + lastOffsetDelta) % SEQUENCE_SPAN;
+}
+
+/** A snapshot entry: [producerId, [[epoch, firstSeq, lastSeq, firstOffset, lastOffset], …]]. */
+export type SnapshotProducer = [number, Array<[number, number, number, number, number]>];
+
+export class ProducerStateTable {
+  private readonly producers = new Map<number, ProducerEntry>();
+
+  get size(): number {
+    return this.producers.size;
+  }
+
+  /**
+   * Checks one batch against the table and the batches before it in the same append (`pending`:
+   * producerId → last accepted batch of this append, filled by this method). Throws ProducerSequenceError.
+   */
+  check(info: ProducerBatchInfo, pending: Map<number, ProducerBatchInfo>, where: string): SequenceVerdict {
+    const { producerId, epoch, firstSeq, lastSeq } = info;
+    const entry = this.producers.get(producerId);
+    const prior = pending.get(producerId);
+    const lastEpoch = prior?.epoch ?? entry?.batches[entry.batches.length - 1]!.epoch;
+    const lastSeq0 = prior?.lastSeq ?? entry?.batches[entry.batches.length - 1]!.lastSeq;
+    if (lastEpoch === undefined || lastSeq0 === undefined) {
+      if (firstSeq !== 0) {
+        throw new ProducerSequenceError('UNKNOWN_PRODUCER_ID', `${where}: producer ${producerId} has no state here and its batch starts at sequence ${firstSeq}, not 0`);
+      }
+      pending.set(producerId, info);
+      return { duplicateOf: null };
+    }
+    if (epoch < lastEpoch) {
+      throw new ProducerSequenceError('INVALID_PRODUCER_EPOCH', `${where}: producer ${producerId} epoch ${epoch} is older than the current epoch ${lastEpoch}`);
+    }
+    if (epoch > lastEpoch) {
+      if (firstSeq !== 0) {
+        throw new ProducerSequenceError('OUT_OF_ORDER_SEQUENCE_NUMBER', `${where}: producer ${producerId} starts epoch ${epoch} at sequence ${firstSeq}, not 0`);
+      }
+      pending.set(producerId, info);
+      return { duplicateOf: null };
+    }
+    if (!prior && entry) {
+      for (const b of entry.batches) {
+        if (b.epoch === epoch && b.firstSeq === firstSeq && b.lastSeq === lastSeq) return { duplicateOf: b };
+      }
+    }
+    const expected = nextSequence(lastSeq0);
+    if (firstSeq === expected) {
+      pending.set(producerId, info);
+      return { duplicateOf: null };
+    }
+    if (!prior && entry) {
+      // Entirely before the remembered window: stored long ago, its offsets are no longer known.
+      const before = (entry.batches[0]!.firstSeq - lastSeq + SEQUENCE_SPAN) % SEQUENCE_SPAN;
+      if (before > 0 && before < SEQUENCE_SPAN / 2) {
+        throw new ProducerSequenceError('DUPLICATE_SEQUENCE_NUMBER', `${where}: producer ${producerId} batch ${firstSeq}..${lastSeq} was stored earlier (before the last ${PRODUCER_BATCHES_KEPT} batches remembered)`);
+      }
+    }
+    throw new ProducerSequenceError('OUT_OF_ORDER_SEQUENCE_NUMBER', `${where}: producer ${producerId} sent sequence ${firstSeq}, expected ${expected}`);
+  }
+
+  /** Records a batch that was just written to the log. */
+  record(info: ProducerBatchInfo, firstOffset: number, lastOffset: number): void {
+    const meta: ProducerBatchMeta = { epoch: info.epoch, firstSeq: info.firstSeq, lastSeq: info.lastSeq, firstOffset, lastOffset };
+    const entry = this.producers.get(info.producerId);
+    if (!entry) {
+      this.producers.set(info.producerId, { batches: [meta], evicted: false });
+      return;
+    }
+    if (entry.batches[entry.batches.length - 1]!.epoch !== info.epoch) {
+      // A new epoch starts a new sequence: older batches can no longer be duplicates.
+      entry.evicted = true;
+      entry.batches.length = 0;
+    }
+    entry.batches.push(meta);
+    if (entry.batches.length > PRODUCER_BATCHES_KEPT) {
+      entry.batches.shift();
+      entry.evicted = true;
+    }
+  }
+
+  /**
+   * Forgets batches at or above `offset` (the log was cut back there). Returns false when that is not
+   * enough: a producer lost every retained batch but had older ones, so the caller must rebuild.
+   */
+  truncateTo(offset: number): boolean {
+    let exact = true;
+    for (const [producerId, entry] of this.producers) {
+      const batches = entry.batches;
+      while (batches.length > 0 && batches[batches.length - 1]!.lastOffset >= offset) batches.pop();
+      if (batches.length > 0) continue;
+      this.producers.delete(producerId);
+      if (entry.evicted) exact = false;
+    }
+    return exact;
+  }
+
+  clear(): void {
+    this.producers.clear();
+  }
+
+  toSnapshot(): SnapshotProducer[] {
+    const out: SnapshotProducer[] = [];
+    for (const [producerId, entry] of this.producers) {
+      out.push([producerId, entry.batches.map((b) => [b.epoch, b.firstSeq, b.lastSeq, b.firstOffset, b.lastOffset])]);
+    }
+    return out;
+  }
+
+  /** Replaces the table with a snapshot's content (already validated). History before it counts as evicted. */
+  loadSnapshot(producers: SnapshotProducer[]): void {
+    this.producers.clear();
+    for (const [producerId, batches] of producers) {
+      if (batches.length === 0) continue;
+      const metas = batches.map(([epoch, firstSeq, lastSeq, firstOffset, lastOffset]) => ({ epoch, firstSeq, lastSeq, firstOffset, lastOffset }));
+      this.producers.set(producerId, { batches: metas, evicted: true });
+    }
+  }
+}
+
+/** How an append's batches relate to the table: the first `duplicates` are retries already in the log. */
+export interface ProducerAppendPlan {
+  duplicates: number;
+  /** Offsets of the duplicated batches in the log (valid when duplicates > 0). */
+  firstOffset: number;
+  lastOffset: number;
+}
+
+/**
+ * Checks every idempotent batch of an append, in order (throws ProducerSequenceError). Duplicates may
+ * only form a prefix: a retried request can repeat batches that were stored, then carry new ones.
+ */
+export function planProducerAppend(table: ProducerStateTable, producers: ReadonlyArray<ProducerBatchInfo | null>, where: string): ProducerAppendPlan {
+  const plan: ProducerAppendPlan = { duplicates: 0, firstOffset: -1, lastOffset: -1 };
+  const pending = new Map<number, ProducerBatchInfo>();
+  let fresh = false;
+  for (let i = 0; i < producers.length; i++) {
+    const info = producers[i];
+    if (!info) {
+      fresh = true;
+      continue;
+    }
+    const { duplicateOf } = table.check(info, pending, where);
+    if (!duplicateOf) {
+      fresh = true;
+      continue;
+    }
+    if (fresh) {
+      throw new ProducerSequenceError('OUT_OF_ORDER_SEQUENCE_NUMBER', `${where}: producer ${info.producerId} repeats sequence ${info.firstSeq} after new batches in the same request`);
+    }
+    if (plan.duplicates === 0) plan.firstOffset = duplicateOf.firstOffset;
+    plan.lastOffset = duplicateOf.lastOffset;
+    plan.duplicates++;
+  }
+  return plan;
+}
