@@ -10,6 +10,8 @@ export { nodeFs } from './fs.js';
 export { FaultyFs } from './faulty-fs.js';
 export type { FaultOp, FaultOptions } from './faulty-fs.js';
 export { writeFileAtomic, readJsonFile } from './atomic.js';
+export { ProducerSequenceError } from './producer-state.js';
+export type { ProducerErrorCode } from './producer-state.js';
 export { PartitionLog, DEFAULT_TAIL_CACHE_BYTES } from './partition-log.js';
 export type { AppendResult, ReadResult, PartitionLogOptions } from './partition-log.js';
 export { LogManager, parsePartitionDirName, isValidTopicName, FS_CONCURRENCY } from './log-manager.js';

@@ -18,6 +18,7 @@ import { Server } from './server.js';
 import { readMetadataFile, TopicRegistry } from './topics.js';
 import { SLUICE_VERSION } from './version.js';
 import { PartitionWaiters } from './waiters.js';
+import { ProducerIdAllocator } from './producer-ids.js';
 
 type State = 'new' | 'starting' | 'running' | 'stopping' | 'stopped';
 
@@ -29,6 +30,7 @@ export class Broker {
   private readonly waiters = new PartitionWaiters();
   private readonly registry = new HandlerRegistry();
   private readonly topicRegistry: TopicRegistry;
+  private readonly producerIds: ProducerIdAllocator;
   private logs: LogManager | undefined;
   private groups: GroupService | undefined;
   private server: Server | undefined;
@@ -41,6 +43,7 @@ export class Broker {
   constructor(options: BrokerOptions) {
     this.config = resolveBrokerConfig(options);
     this.logger = this.config.logger;
+    this.producerIds = new ProducerIdAllocator(this.config.dataDir);
     this.topicRegistry = new TopicRegistry(this.config, {
       onDeleted: (topic, partitions) => {
         for (let p = 0; p < partitions; p++) this.waiters.notify(topic, p);
@@ -140,6 +143,7 @@ export class Broker {
       clock: this.config.clock,
       brokerVersion: SLUICE_VERSION,
       clusterId: this.clusterId,
+      producerIds: this.producerIds,
       get port() {
         return self.boundPort;
       },

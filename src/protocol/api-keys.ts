@@ -16,6 +16,7 @@ export const ApiKey = {
   ApiVersions: 18,
   CreateTopics: 19,
   DeleteTopics: 20,
+  InitProducerId: 22,
   DescribeConfigs: 32,
   AlterConfigs: 33,
   Authenticate: 36,

@@ -53,6 +53,10 @@ export const EXAMPLES: Record<number, { request: unknown; response: unknown }> =
     request: { isolationLevel: 0, topics: [{ name: 'a', partitions: [{ partition: 0, timestamp: -1 }] }] },
     response: { topics: [{ name: 'a', partitions: [{ partition: 0, errorCode: 0, errorMessage: null, timestamp: -1, offset: 7 }] }] },
   },
+  [ApiKey.InitProducerId]: {
+    request: { transactionalId: null, transactionTimeoutMs: 60000, producerId: -1, producerEpoch: -1 },
+    response: { throttleTimeMs: 0, errorCode: 0, errorMessage: null, producerId: 4000, producerEpoch: 0 },
+  },
   [ApiKey.FindCoordinator]: {
     request: { key: 'g', keyType: 0 },
     response: { errorCode: 0, errorMessage: null, nodeId: 0, host: 'h', port: 1 },

@@ -10,6 +10,7 @@ import { deleteTopicsHandler } from './delete-topics.js';
 import { describeConfigsHandler } from './describe-configs.js';
 import { fetchHandler } from './fetch.js';
 import { GROUP_HANDLERS } from './group-handlers.js';
+import { initProducerIdHandler } from './init-producer-id.js';
 import { listOffsetsHandler } from './list-offsets.js';
 import { metadataHandler } from './metadata.js';
 import { produceHandler } from './produce.js';
@@ -25,6 +26,7 @@ export const BROKER_HANDLERS: readonly Handler[] = [
   produceHandler,
   fetchHandler,
   listOffsetsHandler,
+  initProducerIdHandler,
   ...GROUP_HANDLERS,
 ];
 

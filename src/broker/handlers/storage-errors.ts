@@ -6,6 +6,7 @@ import {
   InvalidRecordError,
   LogClosedError,
   OffsetOutOfRangeError,
+  ProducerSequenceError,
   RecordTooLargeError,
   StorageError,
   StorageIOError,
@@ -35,6 +36,8 @@ export function wireErrorOf(error: unknown, where: string): PartitionError | und
     // The limit storage was given is the topic's max.message.bytes.
     return partitionError('MESSAGE_TOO_LARGE', `${where}: a record batch of ${error.batchBytes} bytes exceeds max.message.bytes=${error.limit}`);
   }
+  // Storage names these errors by their wire names (OUT_OF_ORDER_SEQUENCE_NUMBER, INVALID_PRODUCER_EPOCH, …).
+  if (error instanceof ProducerSequenceError) return partitionError(error.code as keyof typeof ErrorCode, error.message);
   if (error instanceof InvalidRecordError) return partitionError('CORRUPT_MESSAGE', `${where}: ${error.message}`);
   if (error instanceof StorageIOError) return partitionError('KAFKA_STORAGE_ERROR', `${where}: ${error.message}`);
   if (error instanceof LogClosedError) {

@@ -8,6 +8,7 @@ import type { BrokerConfig } from '../config.js';
 import type { GroupCoordinator } from '../groups/index.js';
 import type { TopicRegistry } from '../topics.js';
 import type { PartitionWaiters } from '../waiters.js';
+import type { ProducerIdAllocator } from '../producer-ids.js';
 
 /** Returned by a handler when the request gets no response frame at all (produce acks=0). */
 export const NO_RESPONSE: unique symbol = Symbol('sluice.noResponse');
@@ -29,6 +30,8 @@ export interface BrokerContext {
   readonly stopping: boolean;
   /** The consumer-group coordinator (src/broker/groups/). */
   readonly groups: GroupCoordinator;
+  /** Producer ids for InitProducerId (unique across restarts). */
+  readonly producerIds: ProducerIdAllocator;
   /** The API versions this broker serves (from the handler registry). */
   apiVersions(): ApiVersionRange[];
 }

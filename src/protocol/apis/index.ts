@@ -10,6 +10,7 @@ import { DescribeGroupsApi } from './describe-groups.js';
 import { FetchApi } from './fetch.js';
 import { FindCoordinatorApi } from './find-coordinator.js';
 import { HeartbeatApi } from './heartbeat.js';
+import { InitProducerIdApi } from './init-producer-id.js';
 import { JoinGroupApi } from './join-group.js';
 import { LeaveGroupApi } from './leave-group.js';
 import { ListGroupsApi } from './list-groups.js';
@@ -40,6 +41,7 @@ export const ALL_APIS: ReadonlyArray<ApiSpec<any, any>> = [
   ListGroupsApi,
   DescribeGroupsApi,
   DeleteGroupsApi,
+  InitProducerIdApi,
 ];
 
 const byKey = new Map<number, ApiSpec<any, any>>(ALL_APIS.map((api) => [api.key, api]));
@@ -58,6 +60,7 @@ export * from './describe-groups.js';
 export * from './fetch.js';
 export * from './find-coordinator.js';
 export * from './heartbeat.js';
+export * from './init-producer-id.js';
 export * from './join-group.js';
 export * from './leave-group.js';
 export * from './list-groups.js';

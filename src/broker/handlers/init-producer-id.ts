@@ -1,0 +1,30 @@
+// InitProducerId: a new producer id (epoch 0), or the next epoch of an id this data directory issued.
+// The allocator persists its high-water mark in blocks (producer-ids.ts), so ids stay unique across
+// restarts without one fsync per id.
+import { ErrorCode, InitProducerIdApi, MAX_PRODUCER_EPOCH, type InitProducerIdResponse } from '../../protocol/index.js';
+import { defineHandler } from './types.js';
+
+function refused(code: keyof typeof ErrorCode, errorMessage: string): InitProducerIdResponse {
+  return { throttleTimeMs: 0, errorCode: ErrorCode[code], errorMessage, producerId: -1, producerEpoch: -1 };
+}
+
+export const initProducerIdHandler = defineHandler(InitProducerIdApi, async (request, broker, ctx) => {
+  if (request.transactionalId !== null) return refused('INVALID_REQUEST', 'transactions (a transactionalId) are not supported by this broker');
+  const { producerId, producerEpoch } = request;
+  if (producerId >= 0) {
+    if (producerEpoch < 0) return refused('INVALID_REQUEST', `producerEpoch must be given (>= 0) with producerId ${producerId}`);
+    if (!broker.producerIds.wasIssued(producerId)) return refused('UNKNOWN_PRODUCER_ID', `producer id ${producerId} was not issued by this broker`);
+    if (producerEpoch < MAX_PRODUCER_EPOCH) {
+      return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: null, producerId, producerEpoch: producerEpoch + 1 };
+    }
+    // Epochs exhausted: a fresh id (Kafka does the same).
+  } else if (producerEpoch !== -1) {
+    return refused('INVALID_REQUEST', `producerEpoch ${producerEpoch} needs a producerId`);
+  }
+  try {
+    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: null, producerId: await broker.producerIds.allocate(), producerEpoch: 0 };
+  } catch (err) {
+    ctx.logger.error({ err }, 'cannot reserve producer ids');
+    return refused('KAFKA_STORAGE_ERROR', `cannot reserve producer ids: ${(err as Error).message}`);
+  }
+});

@@ -1,0 +1,54 @@
+// Producer ids for idempotent producers (InitProducerId). Ids must never repeat, across restarts and
+// SIGKILL included: a reused id would let a new producer's batches be taken for an old producer's
+// duplicates. The allocator reserves blocks of ids by persisting a high-water mark
+// (`<dataDir>/__internal/producer-ids.json`, written atomically: temp, fsync, rename) before handing
+// out any id of the block, so one fsync covers PRODUCER_ID_BLOCK ids. After a restart the next block
+// starts at the stored mark; ids of a block that was not used up are skipped, never reissued.
+import { mkdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { nodeFs, readJsonFile, writeFileAtomic } from '../../storage/index.js';
+
+export const PRODUCER_ID_BLOCK = 1000;
+export const PRODUCER_IDS_FILE = join('__internal', 'producer-ids.json');
+
+interface StoredMark {
+  version: 1;
+  /** Every id below this may have been handed out. */
+  nextBlockStart: number;
+}
+
+export class ProducerIdAllocator {
+  private next = 0;
+  private limit = 0;
+  private reserving: Promise<void> | null = null;
+  private readonly path: string;
+
+  constructor(dataDir: string, private readonly blockSize = PRODUCER_ID_BLOCK) {
+    this.path = join(dataDir, PRODUCER_IDS_FILE);
+  }
+
+  /** A producer id never handed out before by this data directory. */
+  async allocate(): Promise<number> {
+    while (this.next >= this.limit) {
+      this.reserving ??= this.reserve().finally(() => (this.reserving = null));
+      await this.reserving;
+    }
+    return this.next++;
+  }
+
+  /** True when `id` was handed out by this broker run or an earlier one (it is below the reserved mark). */
+  wasIssued(id: number): boolean {
+    return id >= 0 && id < this.limit;
+  }
+
+  private async reserve(): Promise<void> {
+    const stored = await readJsonFile<StoredMark>(nodeFs, this.path);
+    const storedStart = Number.isSafeInteger(stored?.nextBlockStart) && stored!.nextBlockStart >= 0 ? stored!.nextBlockStart : 0;
+    const start = Math.max(storedStart, this.limit);
+    await mkdir(dirname(this.path), { recursive: true });
+    const mark: StoredMark = { version: 1, nextBlockStart: start + this.blockSize };
+    await writeFileAtomic(nodeFs, this.path, `${JSON.stringify(mark)}\n`);
+    this.next = start;
+    this.limit = start + this.blockSize;
+  }
+}
