@@ -45,7 +45,7 @@ async function appendAll(r: FakeRequest, fail: (partition: number) => number = (
 describe('producer accumulator', () => {
   it('coalesces concurrent sends into one request with one batch per partition, in call order', async () => {
     fake.handler = (r) => appendAll(r);
-    const producer = client().producer();
+    const producer = client().producer({ idempotent: false });
     await producer.connect();
     const sends = Array.from({ length: 50 }, (_, i) => producer.send({ topic: 't', messages: [{ partition: i % 2, value: `v${i}` }, { partition: i % 2, value: `w${i}` }] }));
     const results = await Promise.all(sends);
@@ -74,7 +74,7 @@ describe('producer accumulator', () => {
       // the first two attempts fail retriably, as a leader move would
       return appendAll(r, () => (attempts++ < 2 ? ErrorCode.NOT_LEADER_FOR_PARTITION : 0));
     };
-    const producer = client().producer();
+    const producer = client().producer({ idempotent: false });
     await producer.connect();
     const sends: Promise<unknown>[] = [];
     for (let i = 0; i < 30; i++) {
@@ -90,7 +90,7 @@ describe('producer accumulator', () => {
 
   it('rejects the sends of a batch that keeps failing, after the configured retries', async () => {
     fake.handler = (r) => appendAll(r, () => ErrorCode.NOT_ENOUGH_REPLICAS);
-    const producer = client(2).producer();
+    const producer = client(2).producer({ idempotent: false });
     await producer.connect();
     const error = await producer.send({ topic: 't', messages: [{ partition: 1, value: 'x' }] }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SluiceNumberOfRetriesExceeded);
@@ -104,7 +104,7 @@ describe('producer accumulator', () => {
       void appendAll(r);
       return null; // the broker sends nothing for acks=0
     };
-    const producer = client().producer();
+    const producer = client().producer({ idempotent: false });
     await producer.connect();
     expect(await producer.send({ topic: 't', acks: 0, messages: [{ partition: 0, value: 'fire' }] })).toEqual([]);
     await waitFor(() => stored.get(0)?.length === 1);
@@ -113,7 +113,7 @@ describe('producer accumulator', () => {
   });
 
   it('rejects invalid input without sending anything', async () => {
-    const producer = client().producer();
+    const producer = client().producer({ idempotent: false });
     await expect(producer.send({ topic: 't', messages: [{ value: 'x' }] })).rejects.toThrow(/disconnected/);
     await producer.connect();
     await expect(producer.send({ topic: 't', messages: [] })).rejects.toThrow(/Invalid messages array/);

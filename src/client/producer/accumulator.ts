@@ -7,13 +7,15 @@
 // when the broker answers with the batch's base offset, each send learns the offset of its own first
 // record in that partition without any per-record bookkeeping.
 //
-// Ordering (Kafka's guarantee, which kafkajs loses when sends overlap): the sender keeps at most ONE
-// produce request in flight per partition, and a batch leaves its queue only once acknowledged (or
-// failed for good). A retried batch therefore stays at the head of its queue and every later batch of
-// that partition waits behind it: stored order = send() order, retries included.
+// Ordering (Kafka's guarantee, which kafkajs loses when sends overlap): a batch leaves its queue only
+// once acknowledged (or failed for good), in queue order. Idempotent batches (see sequencing.ts) carry
+// the producer id, epoch and a per-partition sequence stamped when the batch is sealed, in queue order,
+// so the broker stores them in sequence order however many requests are in flight and whatever is
+// retried. Batches without a sequence (idempotence off, acks=0) keep one request per partition in
+// flight: a retried batch stays at the head and every later batch waits behind it.
 import { buildRecordBatch, buildRecordBatchSync } from '../../records/batch.js';
 import type { RecordInput } from '../../records/record.js';
-import { CompressionCodec } from '../../../storage/format/record-batch.js';
+import { CompressionCodec, Offsets, readInt64, writeBatchCrc, writeInt64 } from '../../../storage/format/record-batch.js';
 import type { RecordMetadata } from './types.js';
 
 /** One send()/sendBatch() call: settles when every batch holding its records is acknowledged. */
@@ -79,8 +81,26 @@ export interface BatchPart {
   firstIndex: number;
 }
 
+/** Where a batch is in its life: waiting, in a request, acknowledged, waiting to be resent, failed. */
+export enum BatchState {
+  Queued,
+  InFlight,
+  Acked,
+  Retry,
+  Failed,
+}
+
 export class ProducerBatchEntry {
   records: RecordInput[] | null = [];
+  state = BatchState.Queued;
+  /** Idempotence stamp (set at seal): -1 when the batch has no sequence. */
+  producerId = -1;
+  epoch = -1;
+  baseSequence = -1;
+  /** Filled when acknowledged; handed to the sends once every earlier batch of the partition is too. */
+  baseOffset = -1;
+  logAppendTime = -1;
+  logStartOffset = -1;
   recordCount = 0;
   bytes = 0;
   readonly parts: BatchPart[] = [];
@@ -115,8 +135,20 @@ export class PartitionQueue {
   /** Sealed batches first, then at most one open batch at the end. */
   readonly batches: ProducerBatchEntry[] = [];
   open: ProducerBatchEntry | null = null;
-  /** Number of head batches currently in a produce request (0 = none in flight). */
-  inFlight = 0;
+  /** Head batches sent at least once and still queued (in flight, acknowledged out of order, or to resend). */
+  sent = 0;
+  /** Produce requests in flight that carry batches of this partition. */
+  requests = 0;
+  /** A request without sequences is in flight: nothing else of this partition may be sent meanwhile. */
+  plainInFlight = false;
+  /** A sent batch must be resent: new batches wait until every earlier one is stored. */
+  retrying = false;
+  /** The sequence broke (a batch failed for good): new stamps wait for a fresh epoch. */
+  resetting = false;
+  /** Idempotence: this partition's producer id and epoch (-1 until the first stamp), next sequence. */
+  producerId = -1;
+  epoch = -1;
+  nextSequence = 0;
   /** Consecutive failed attempts of the head batches. */
   attempts = 0;
   /** No request before this time (retry backoff). */
@@ -132,8 +164,15 @@ export class PartitionQueue {
   }
 }
 
+export interface ProducerIdentity {
+  producerId: number;
+  epoch: number;
+}
+
 export interface AccumulatorOptions {
   batchSize: number;
+  /** The idempotent producer's identity, or null when batches get no sequence. */
+  identity?: () => ProducerIdentity | null;
   now?: () => number;
   /** Called when a compressed batch finished building, so the sender can look again. */
   onBuilt: () => void;
@@ -176,9 +215,10 @@ export class Accumulator {
     q.open = null;
     const records = batch.records!;
     batch.records = null;
+    this.assignSequence(q, batch);
     if (batch.compression === CompressionCodec.None) {
       try {
-        batch.encoded = buildRecordBatchSync(records);
+        batch.encoded = buildRecordBatchSync(records, { producerId: batch.producerId, producerEpoch: batch.epoch, baseSequence: batch.baseSequence });
       } catch (err) {
         batch.buildError = err as Error;
       }
@@ -187,6 +227,7 @@ export class Accumulator {
     buildRecordBatch(records, { compression: batch.compression }).then(
       (encoded) => {
         batch.encoded = encoded;
+        stamp(batch); // the stamp may have changed while compressing (sequence reset)
         this.options.onBuilt();
       },
       (err: Error) => {
@@ -194,6 +235,44 @@ export class Accumulator {
         this.options.onBuilt();
       },
     );
+  }
+
+  /** Stamps the next sequence of the partition (acks=0 batches get none: no answer, no retry to detect). */
+  private assignSequence(q: PartitionQueue, batch: ProducerBatchEntry): void {
+    if (batch.acks === 0) return;
+    const identity = this.options.identity?.();
+    if (!identity) return;
+    if (q.producerId < 0) {
+      q.producerId = identity.producerId;
+      q.epoch = identity.epoch;
+    }
+    batch.producerId = q.producerId;
+    batch.epoch = q.epoch;
+    batch.baseSequence = q.nextSequence;
+    q.nextSequence = (q.nextSequence + batch.recordCount) % SEQUENCE_SPAN;
+  }
+
+  /**
+   * A batch failed for good, so the partition's sequence has a gap: the broker would refuse every later
+   * batch. Like Kafka's epoch bump, the partition starts epoch+1 at sequence 0 (or takes `fresh`, a new
+   * producer id, when epochs are used up) and restamps its batches that were never sent, in order.
+   */
+  restartSequence(q: PartitionQueue, fresh: ProducerIdentity | null): void {
+    if (fresh) {
+      q.producerId = fresh.producerId;
+      q.epoch = fresh.epoch;
+    } else {
+      q.epoch++;
+    }
+    q.nextSequence = 0;
+    for (const batch of q.batches) {
+      if (batch === q.open || batch.baseSequence < 0) continue;
+      batch.producerId = q.producerId;
+      batch.epoch = q.epoch;
+      batch.baseSequence = q.nextSequence;
+      q.nextSequence = (q.nextSequence + batch.recordCount) % SEQUENCE_SPAN;
+      stamp(batch);
+    }
   }
 
   /** Drops the `n` head batches of a queue (acknowledged or failed for good). */
@@ -207,4 +286,22 @@ export class Accumulator {
     for (const q of this.queues.values()) if (!q.isEmpty) return true;
     return false;
   }
+}
+
+const SEQUENCE_SPAN = 0x8000_0000;
+export const MAX_EPOCH = 0x7fff;
+
+/** Writes a batch's idempotence stamp into its encoded header (inside the CRC, so the CRC is redone). */
+function stamp(batch: ProducerBatchEntry): void {
+  const buf = batch.encoded;
+  if (!buf || batch.baseSequence < 0) return;
+  const same =
+    readInt64(buf, Offsets.producerId) === batch.producerId &&
+    buf.readInt16BE(Offsets.producerEpoch) === batch.epoch &&
+    buf.readInt32BE(Offsets.baseSequence) === batch.baseSequence;
+  if (same) return;
+  writeInt64(buf, Offsets.producerId, batch.producerId);
+  buf.writeInt16BE(batch.epoch, Offsets.producerEpoch);
+  buf.writeInt32BE(batch.baseSequence, Offsets.baseSequence);
+  writeBatchCrc(buf);
 }

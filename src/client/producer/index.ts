@@ -2,7 +2,8 @@
 // message's partition, and append the records to the accumulator synchronously — no per-record
 // Promise; the caller's own promise settles when every batch holding its records is acknowledged.
 // Sends whose topics have no metadata yet wait in `waiting`, in call order, so a later send can never
-// overtake an earlier one while metadata loads.
+// overtake an earlier one while metadata loads. An idempotent producer (the default) also holds its first
+// sends there until InitProducerId has given it its identity: every batch is stamped with it at seal.
 import { estimateRecordSize, type RecordInput } from '../../records/record.js';
 import { headersToPairs } from '../../records/headers.js';
 import { DefaultPartitioner, type Partitioner } from '../../records/partitioners.js';
@@ -12,7 +13,8 @@ import { SluiceNonRetriableError, SluiceNotConnected, SluiceNotImplemented, Slui
 import { InstrumentationEmitter, type InstrumentationEvent } from '../instrumentation.js';
 import type { Logger } from '../logger.js';
 import { createRetry, resolveRetryOptions, type Retrier, type RetryOptions } from '../retry.js';
-import { Accumulator, PendingSend, type PartitionQueue } from './accumulator.js';
+import { InitProducerIdApi } from '../../protocol/apis/init-producer-id.js';
+import { Accumulator, PendingSend, type PartitionQueue, type ProducerIdentity } from './accumulator.js';
 import { Sender } from './sender.js';
 import type { Message, ProducerBatch, ProducerConfig, ProducerRecord, RecordMetadata, TopicMessages } from './types.js';
 
@@ -23,6 +25,9 @@ export const ProducerEvents = {
 type ProducerEventName = (typeof ProducerEvents)[keyof typeof ProducerEvents];
 
 const DEFAULTS = { lingerMs: 0, batchSize: 256 * 1024, maxRequestSize: 16 * 1024 * 1024, maxInFlightRequests: 5, timeout: 30_000 };
+
+/** The broker remembers this many batches per producer and partition (storage/producer-state.ts). */
+const MAX_IDEMPOTENT_IN_FLIGHT = 5;
 
 interface Waiting {
   send: PendingSend;
@@ -40,6 +45,10 @@ export class Producer {
   private readonly waiting: Waiting[] = [];
   private loadingMetadata = false;
   private connected = false;
+  /** Idempotence: wanted by the config; `identity` is set once InitProducerId answered. */
+  private idempotent: boolean;
+  private identity: ProducerIdentity | null = null;
+  private loadingIdentity = false;
 
   constructor(
     clusterOptions: Omit<ClusterOptions, 'allowAutoTopicCreation'>,
@@ -55,18 +64,26 @@ export class Producer {
     const retryOptions = { ...retry, ...config.retry };
     this.retrier = createRetry(retryOptions);
     this.partitioner = (config.createPartitioner ?? DefaultPartitioner)();
-    this.accumulator = new Accumulator({ batchSize: config.batchSize ?? DEFAULTS.batchSize, onBuilt: () => this.sender.schedule() });
+    this.idempotent = config.idempotent ?? true;
+    const maxInFlight = config.maxInFlightRequests ?? DEFAULTS.maxInFlightRequests;
+    if (!Number.isInteger(maxInFlight) || maxInFlight < 1) throw new SluiceNonRetriableError(`maxInFlightRequests must be a positive integer, not ${maxInFlight}`);
+    this.accumulator = new Accumulator({
+      batchSize: config.batchSize ?? DEFAULTS.batchSize,
+      onBuilt: () => this.sender.schedule(),
+      identity: () => this.identity,
+    });
     this.sender = new Sender(this.cluster, this.accumulator, {
       lingerMs: config.lingerMs ?? DEFAULTS.lingerMs,
-      maxInFlightRequests: config.maxInFlightRequests ?? DEFAULTS.maxInFlightRequests,
+      maxInFlightRequests: maxInFlight,
+      // The broker remembers the last 5 batches per producer and partition: more in flight could not be deduplicated.
+      maxInFlightPerPartition: this.idempotent ? Math.min(maxInFlight, MAX_IDEMPOTENT_IN_FLIGHT) : 1,
+      freshIdentity: () => this.initProducerId(),
       maxRequestSize: config.maxRequestSize ?? DEFAULTS.maxRequestSize,
       retry: resolveRetryOptions(retryOptions),
       logger: log,
     });
     this.emitter = new InstrumentationEmitter(Object.values(ProducerEvents), log);
-    if (config.idempotent || config.transactionalId) {
-      log.warn('idempotent and transactional producers are not supported yet; producing without them');
-    }
+    if (config.transactionalId) log.warn('transactional producers are not supported yet; producing without transactions');
   }
 
   async connect(): Promise<void> {
@@ -84,8 +101,9 @@ export class Producer {
     this.emitter.emit(ProducerEvents.DISCONNECT, null);
   }
 
+  /** True when batches carry sequences (idempotence wanted and the broker granted a producer id). */
   isIdempotent(): boolean {
-    return false;
+    return this.identity !== null;
   }
 
   logger(): Logger {
@@ -129,6 +147,10 @@ export class Producer {
 
   /** Moves waiting sends into the accumulator, in call order, as their topics' metadata becomes known. */
   private pump(): void {
+    if (this.waiting.length > 0 && this.idempotent && !this.identity) {
+      this.loadIdentity();
+      return;
+    }
     while (this.waiting.length > 0) {
       const head = this.waiting[0]!;
       let missing: string[] | null = null;
@@ -140,6 +162,37 @@ export class Producer {
       this.waiting.shift();
       this.enqueue(head);
     }
+  }
+
+  /** Once per producer: InitProducerId, retried like metadata; a broker without the API means no idempotence. */
+  private loadIdentity(): void {
+    if (this.loadingIdentity) return;
+    this.loadingIdentity = true;
+    this.retrier(() => this.initProducerId()).then(
+      (identity) => {
+        this.loadingIdentity = false;
+        this.identity = identity;
+        this.pump();
+      },
+      (err: Error & { type?: string }) => {
+        this.loadingIdentity = false;
+        if (err.type === 'UNSUPPORTED_VERSION') {
+          this.log.warn('the broker does not support InitProducerId; producing without idempotence (one request per partition in flight)');
+          this.idempotent = false;
+          this.sender.limitPartitionsToOneRequest();
+        } else {
+          this.waiting.shift()?.send.fail(err);
+        }
+        this.pump();
+      },
+    );
+  }
+
+  private async initProducerId(): Promise<ProducerIdentity> {
+    const connection = await this.cluster.anyConnection();
+    const response = await connection.send(InitProducerIdApi, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: -1, producerEpoch: -1 });
+    if (response.errorCode !== 0) throw new SluiceProtocolError(response.errorCode, response.errorMessage ?? undefined);
+    return { producerId: response.producerId, epoch: response.producerEpoch };
   }
 
   private loadMetadata(topics: string[]): void {

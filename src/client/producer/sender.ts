@@ -1,35 +1,52 @@
 // Turns accumulated batches into produce requests. One drain pass groups every partition that is ready
-// (not in flight, not backing off, head batch encoded) by leader broker and acks, and sends one request
-// per (broker, acks) — at most `maxInFlightRequests` per broker. Per partition at most one request is
-// ever in flight (see accumulator.ts for why that is the ordering guarantee). A partition whose request
-// is in flight keeps accumulating into its open batch, so the next request carries everything that
-// arrived meanwhile: batches grow with load without any timer.
+// by leader broker and acks, and sends one request per (broker, acks) — at most `maxInFlightRequests`
+// per broker. A partition whose requests are in flight keeps accumulating into its open batch, so the
+// next request carries everything that arrived meanwhile: batches grow with load without any timer.
 //
-// Failures: a retriable error (per partition or the whole request: connection lost, timeout) leaves the
-// batches at the head of their queue and delays that partition by the retry backoff; metadata is marked
-// stale on leader/topic/connection errors so the next attempt finds the current leader. After `retries`
-// attempts, or on a non-retriable error, the batches are dropped and the sends owning them reject.
+// Per partition: batches with a sequence (idempotent producer, see accumulator.ts) are pipelined, up to
+// `maxInFlightPerPartition` requests; the broker stores them in sequence order and refuses a gap
+// (OUT_OF_ORDER_SEQUENCE_NUMBER) or answers a retry of a stored batch with its original offsets. Batches
+// without a sequence keep one request per partition in flight.
+//
+// Failures of sequenced batches: a retriable error (or a lost connection) marks the batches of that
+// request for resending (Retry) and puts the partition in retry mode: no new batch is sent, the later
+// requests in flight come back (usually OUT_OF_ORDER_SEQUENCE_NUMBER: marked Retry too, not counted as
+// attempts), then the Retry batches are resent one request at a time, in sequence order, with their
+// ORIGINAL sequences; pipelining resumes once none is left. Acknowledged batches are handed to their
+// sends in queue order only (completeHead), so every send learns its true offset.
+// A batch that fails for good (non-retriable error, or `retries` exhausted) fails with every batch of
+// the partition already sent and not acknowledged (their outcome is unknown to the broker's sequence);
+// the partition then starts a new epoch at sequence 0 and restamps the batches never sent.
+//
+// Metadata is marked stale on leader/topic/connection errors so the next attempt finds the current leader.
 import { ProduceApi, type ProduceResponse } from '../../protocol/apis/produce.js';
+import { ErrorCode } from '../../protocol/errors.js';
 import { needsMetadataRefresh, type Cluster } from '../cluster.js';
 import { SluiceNumberOfRetriesExceeded, SluiceProtocolError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { backoff, isRetriable, type ResolvedRetryOptions } from '../retry.js';
-import type { Accumulator, PartitionQueue, ProducerBatchEntry } from './accumulator.js';
+import { BatchState, MAX_EPOCH, type Accumulator, type PartitionQueue, type ProducerBatchEntry, type ProducerIdentity } from './accumulator.js';
 
 export interface SenderOptions {
   lingerMs: number;
+  /** Produce requests in flight per broker connection. */
   maxInFlightRequests: number;
+  /** Requests in flight per partition for batches with sequences (batches without: always 1). */
+  maxInFlightPerPartition: number;
   maxRequestSize: number;
   retry: ResolvedRetryOptions;
   logger: Logger;
+  /** A new producer id, for a partition whose epochs are used up. */
+  freshIdentity?: () => Promise<ProducerIdentity>;
   now?: () => number;
 }
 
 interface Slot {
   q: PartitionQueue;
-  /** Head batches of q carried by this request. */
-  n: number;
+  batches: ProducerBatchEntry[];
   timeoutMs: number;
+  /** The batches carry sequences (pipelined); else the partition's only request in flight. */
+  sequenced: boolean;
 }
 
 type PartitionResult = ProduceResponse['topics'][number]['partitions'][number];
@@ -78,6 +95,11 @@ export class Sender {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
+  /** The broker cannot deduplicate: back to one request per partition. */
+  limitPartitionsToOneRequest(): void {
+    this.options.maxInFlightPerPartition = 1;
+  }
+
   /** Stops timers (after flush, on disconnect). */
   close(): void {
     if (this.immediate) clearImmediate(this.immediate);
@@ -91,7 +113,7 @@ export class Sender {
     const now = this.now();
     const requests = new Map<number, Map<number, Slot[]>>();
     for (const q of this.accumulator.queues.values()) {
-      if (q.isEmpty || q.inFlight > 0) continue;
+      if (q.isEmpty) continue;
       if (now < q.notBefore) {
         this.schedule(q.notBefore - now);
         continue;
@@ -103,12 +125,13 @@ export class Sender {
         leader = this.cluster.leaderOf(q.topic, q.partition);
       } catch (err) {
         this.refreshMetadata();
+        this.commit(slot);
         this.onFailure(slot, err as Error);
         continue;
       }
       let byAcks = requests.get(leader);
       if (!byAcks) requests.set(leader, (byAcks = new Map()));
-      const acks = q.batches[0]!.acks;
+      const acks = slot.batches[0]!.acks;
       let slots = byAcks.get(acks);
       if (!slots) byAcks.set(acks, (slots = []));
       slots.push(slot);
@@ -116,39 +139,70 @@ export class Sender {
     for (const [node, byAcks] of requests) {
       for (const [acks, slots] of byAcks) {
         if ((this.nodeInFlight.get(node) ?? 0) >= this.options.maxInFlightRequests) break; // drained again on completion
-        for (const slot of slots) slot.q.inFlight = slot.n;
+        for (const slot of slots) this.commit(slot);
         void this.sendRequest(node, acks, slots);
       }
     }
     this.checkIdle();
   }
 
-  /** Seals the open batch when its linger is over and picks the encoded head batches for one request. */
+  /** The batches of `q` that may go into a request now (nothing is marked until commit). */
   private takeReady(q: PartitionQueue, now: number): Slot | null {
+    if (q.resetting || q.plainInFlight) return null;
+    if (q.retrying) {
+      if (q.requests > 0) return null; // the later requests come back first (refused for the gap)
+      const slot = this.retrySlot(q);
+      if (slot) return slot;
+      q.retrying = false;
+    }
+    if (q.requests >= this.options.maxInFlightPerPartition) return null;
     const { lingerMs, maxRequestSize } = this.options;
     if (q.open) {
       const waited = now - q.open.createdAt;
       if (lingerMs <= 0 || waited >= lingerMs) this.accumulator.seal(q);
       else this.schedule(lingerMs - waited);
     }
-    const head = q.batches[0];
+    const first = q.sent;
+    const head = q.batches[first];
     if (!head || head === q.open) return null;
     if (head.buildError) {
-      this.failBatches(q, 1, head.buildError);
+      this.failUnsent(q, head, head.buildError);
       return this.takeReady(q, now);
     }
     if (!head.encoded) return null; // still compressing; onBuilt schedules another drain
-    let n = 1;
+    const sequenced = head.baseSequence >= 0;
+    if (!sequenced && q.requests > 0) return null;
     let bytes = head.encoded.length;
-    let timeoutMs = 0;
-    for (const part of head.parts) timeoutMs = Math.max(timeoutMs, part.send.timeoutMs);
-    while (n < q.batches.length) {
-      const next = q.batches[n]!;
-      if (next === q.open || !next.encoded || next.acks !== head.acks || bytes + next.encoded.length > maxRequestSize) break;
+    let timeoutMs = timeoutOf(head);
+    let end = first + 1;
+    while (end < q.batches.length) {
+      const next = q.batches[end]!;
+      if (next === q.open || !next.encoded || next.acks !== head.acks || next.baseSequence >= 0 !== sequenced) break;
+      if (bytes + next.encoded.length > maxRequestSize) break;
       bytes += next.encoded.length;
-      n++;
+      timeoutMs = Math.max(timeoutMs, timeoutOf(next));
+      end++;
     }
-    return { q, n, timeoutMs };
+    return { q, batches: q.batches.slice(first, end), timeoutMs, sequenced };
+  }
+
+  /** Retry mode: the first batch to resend, alone in its request, so the broker sees sequences in order. */
+  private retrySlot(q: PartitionQueue): Slot | null {
+    for (let i = 0; i < q.sent; i++) {
+      const batch = q.batches[i]!;
+      if (batch.state === BatchState.Retry) return { q, batches: [batch], timeoutMs: timeoutOf(batch), sequenced: true };
+    }
+    return null;
+  }
+
+  private commit(slot: Slot): void {
+    const { q } = slot;
+    q.requests++;
+    if (!slot.sequenced) q.plainInFlight = true;
+    for (const batch of slot.batches) {
+      if (batch.state === BatchState.Queued) q.sent++;
+      batch.state = BatchState.InFlight;
+    }
   }
 
   private async sendRequest(node: number, acks: number, slots: Slot[]): Promise<void> {
@@ -169,47 +223,87 @@ export class Sender {
   }
 
   private onResponse(slots: Slot[], response: ProduceResponse | undefined): void {
+    if (!response) {
+      for (const slot of slots) this.onSuccess(slot, -1, -1, -1); // acks=0: written is all we know
+      return;
+    }
     const byPartition = new Map<string, PartitionResult>();
-    for (const t of response?.topics ?? []) for (const p of t.partitions) byPartition.set(`${t.name}\u0000${p.partition}`, p);
+    for (const t of response.topics) for (const p of t.partitions) byPartition.set(`${t.name}\u0000${p.partition}`, p);
     for (const slot of slots) {
       const { q } = slot;
-      if (!response) {
-        this.onSuccess(slot, -1, -1, -1); // acks=0: written is all we know
-        continue;
-      }
       const result = byPartition.get(`${q.topic}\u0000${q.partition}`);
       if (!result) {
         this.onFailure(slot, new SluiceProtocolError('UNKNOWN_SERVER_ERROR', `produce response has no result for ${q.topic}-${q.partition}`));
-      } else if (result.errorCode !== 0) {
-        this.onFailure(slot, new SluiceProtocolError(result.errorCode, result.errorMessage ?? undefined));
-      } else {
+      } else if (result.errorCode === ErrorCode.NONE) {
         this.onSuccess(slot, result.baseOffset, result.logAppendTime, result.logStartOffset);
+      } else if (result.errorCode === ErrorCode.DUPLICATE_SEQUENCE_NUMBER && slot.sequenced) {
+        this.onSuccess(slot, -1, -1, result.logStartOffset); // stored long ago; its offset is no longer known
+      } else {
+        this.onFailure(slot, new SluiceProtocolError(result.errorCode, result.errorMessage ?? undefined));
       }
     }
   }
 
   private onSuccess(slot: Slot, baseOffset: number, logAppendTime: number, logStartOffset: number): void {
     const { q } = slot;
-    q.inFlight = 0;
+    this.requestDone(slot);
     q.attempts = 0;
     let offset = baseOffset;
-    for (const batch of this.accumulator.shift(q, slot.n)) {
-      for (const part of batch.parts) {
-        part.send.partDone(q.topic, q.partition, offset < 0 ? -1 : offset + part.firstIndex, logAppendTime, logStartOffset);
+    for (const batch of slot.batches) {
+      if (batch.state === BatchState.InFlight) {
+        batch.state = BatchState.Acked;
+        batch.baseOffset = offset;
+        batch.logAppendTime = logAppendTime;
+        batch.logStartOffset = logStartOffset;
       }
       if (offset >= 0) offset += batch.recordCount;
     }
+    this.completeHead(q);
+    this.maybeRestart(q);
+  }
+
+  /** Hands acknowledged batches at the head of the queue to their sends, in queue order. */
+  private completeHead(q: PartitionQueue): void {
+    while (q.batches.length > 0 && q.batches[0] !== q.open && q.batches[0]!.state === BatchState.Acked) {
+      const batch = this.accumulator.shift(q, 1)[0]!;
+      q.sent--;
+      const offset = batch.baseOffset;
+      for (const part of batch.parts) {
+        part.send.partDone(q.topic, q.partition, offset < 0 ? -1 : offset + part.firstIndex, batch.logAppendTime, batch.logStartOffset);
+      }
+    }
+  }
+
+  private requestDone(slot: Slot): void {
+    slot.q.requests--;
+    if (!slot.sequenced) slot.q.plainInFlight = false;
   }
 
   private onFailure(slot: Slot, error: Error): void {
     const { q } = slot;
-    q.inFlight = 0;
+    this.requestDone(slot);
     if (needsMetadataRefresh(error)) this.cluster.markStale();
+    const live = slot.batches.filter((b) => b.state === BatchState.InFlight);
+    if (live.length === 0) return this.maybeRestart(q); // already failed with an earlier batch
+    const errorCode = (error as { code?: unknown }).code;
+    if (slot.sequenced && errorCode === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER && (q.retrying || live[0] !== q.batches[0])) {
+      // An earlier batch of this partition is not stored (yet): this one is resent after it.
+      for (const batch of live) batch.state = BatchState.Retry;
+      q.retrying = true;
+      return;
+    }
     const { retries } = this.options.retry;
     if (isRetriable(error) && q.attempts < retries) {
       const wait = backoff(this.options.retry, q.attempts);
       q.attempts++;
       q.notBefore = this.now() + wait;
+      if (slot.sequenced) {
+        for (const batch of live) batch.state = BatchState.Retry;
+        q.retrying = true;
+      } else {
+        for (const batch of live) batch.state = BatchState.Queued; // back at the head: the only request was this one
+        q.sent -= live.length;
+      }
       this.options.logger.debug('produce failed, will retry', { topic: q.topic, partition: q.partition, attempt: q.attempts, retryInMs: wait, error: error.message });
       this.schedule(wait);
       return;
@@ -217,12 +311,67 @@ export class Sender {
     const final = isRetriable(error) ? new SluiceNumberOfRetriesExceeded(error, q.attempts, 0) : error;
     this.options.logger.error('produce failed', { topic: q.topic, partition: q.partition, error: error.message, retries: q.attempts });
     q.attempts = 0;
-    this.failBatches(q, slot.n, final);
+    if (slot.sequenced) return this.breakSequence(q, final);
+    for (const batch of live) this.remove(q, batch, final);
+    this.completeHead(q);
   }
 
-  private failBatches(q: PartitionQueue, n: number, error: Error): void {
-    const failed: ProducerBatchEntry[] = this.accumulator.shift(q, n);
-    for (const batch of failed) for (const part of batch.parts) part.send.fail(error);
+  /** Removes a sent batch from its queue and rejects its sends. */
+  private remove(q: PartitionQueue, batch: ProducerBatchEntry, error: Error): void {
+    const i = q.batches.indexOf(batch);
+    if (i < 0) return;
+    if (i < q.sent) q.sent--;
+    q.batches.splice(i, 1);
+    if (q.open && !q.batches.includes(q.open)) q.open = null;
+    batch.state = BatchState.Failed;
+    for (const part of batch.parts) part.send.fail(error);
+  }
+
+  /**
+   * A sequenced batch failed for good: the broker will refuse everything after its sequence. Every batch
+   * already sent and not acknowledged fails with it; the batches never sent get a new epoch's sequence
+   * once the requests still in flight have come back.
+   */
+  private breakSequence(q: PartitionQueue, error: Error): void {
+    for (let i = q.sent - 1; i >= 0; i--) {
+      const batch = q.batches[i]!;
+      if (batch.state === BatchState.InFlight || batch.state === BatchState.Retry) this.remove(q, batch, error);
+    }
+    q.retrying = false;
+    q.resetting = true;
+    this.completeHead(q);
+    this.maybeRestart(q);
+  }
+
+  /** A batch that could not be built (never sent): it fails alone; with a sequence, later ones are restamped. */
+  private failUnsent(q: PartitionQueue, batch: ProducerBatchEntry, error: Error): void {
+    const sequenced = batch.baseSequence >= 0;
+    q.batches.splice(q.batches.indexOf(batch), 1);
+    batch.state = BatchState.Failed;
+    for (const part of batch.parts) part.send.fail(error);
+    if (sequenced) this.breakSequence(q, error);
+  }
+
+  /** After a broken sequence: once nothing of the partition is in flight, restart it at a new epoch. */
+  private maybeRestart(q: PartitionQueue): void {
+    if (!q.resetting || q.requests > 0) return;
+    if (q.epoch < MAX_EPOCH || !this.options.freshIdentity) {
+      this.accumulator.restartSequence(q, null);
+      q.resetting = false;
+      this.schedule();
+      return;
+    }
+    this.options.freshIdentity().then(
+      (identity) => {
+        this.accumulator.restartSequence(q, identity);
+        q.resetting = false;
+        this.schedule();
+      },
+      (err: Error) => {
+        this.options.logger.error('cannot get a new producer id', { topic: q.topic, partition: q.partition, error: err.message });
+        setTimeout(() => this.maybeRestart(q), this.options.retry.maxRetryTime).unref();
+      },
+    );
   }
 
   private refreshMetadata(): void {
@@ -264,16 +413,21 @@ export function encodeProduce(acks: number, timeoutMs: number, slots: Slot[]): {
   const tail: Buffer[] = [];
   const topics: Array<{ name: string; partitions: Array<{ partition: number; recordsBytes: number }> }> = [];
   for (const [name, list] of byTopic) {
-    const partitions = list.map(({ q, n }) => {
+    const partitions = list.map(({ q, batches }) => {
       let recordsBytes = 0;
-      for (let i = 0; i < n; i++) {
-        const encoded = q.batches[i]!.encoded!;
-        tail.push(encoded);
-        recordsBytes += encoded.length;
+      for (const batch of batches) {
+        tail.push(batch.encoded!);
+        recordsBytes += batch.encoded!.length;
       }
       return { partition: q.partition, recordsBytes };
     });
     topics.push({ name, partitions });
   }
   return { body: { acks, timeoutMs, topics }, tail };
+}
+
+function timeoutOf(batch: ProducerBatchEntry): number {
+  let timeoutMs = 0;
+  for (const part of batch.parts) timeoutMs = Math.max(timeoutMs, part.send.timeoutMs);
+  return timeoutMs;
 }

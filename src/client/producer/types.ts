@@ -61,9 +61,19 @@ export interface ProducerConfig {
   metadataMaxAge?: number;
   /** Default true: the first send to a missing topic creates it (if the broker allows). */
   allowAutoTopicCreation?: boolean;
+  /**
+   * Default true (Kafka ≥ 3.0): batches carry a producer id, epoch and per-partition sequence, so the
+   * broker stores each exactly once and in send() order even with several requests per partition in
+   * flight and retries. false: one request per partition in flight (order kept, a retry after a lost
+   * answer may store a batch twice). Batches of acks=0 sends never carry sequences.
+   */
   idempotent?: boolean;
+  /** Not supported: transactions are not implemented (a warning is logged). */
   transactionalId?: string;
-  /** Produce requests in flight per broker connection (default 5). Per partition it is always 1. */
+  /**
+   * Produce requests in flight per broker connection (default 5), and per partition when idempotent
+   * (capped at 5: the broker deduplicates against the last 5 batches). Not idempotent: 1 per partition.
+   */
   maxInFlightRequests?: number;
   /** Sluice: how long a partition's first record waits for more before its batch is sent (default 0 = next event-loop turn). */
   lingerMs?: number;
