@@ -1,6 +1,7 @@
 // One end-to-end workload, repeated, for before/after comparisons of an optimization and for profiling:
 //   node --import tsx bench/quick.ts <produce|replay|replay-msg|latency> [--size 100] [--records N] [--runs 3] [--rate 10000]
 //     [--partitions N (produce: create the topic with N partitions, send round-robin over them)] [--producers N]
+//     [--idempotent 0|1] [--max-in-flight N] (produce: the producer's settings; default the SDK's)
 // Each run starts a fresh broker process (flush os). Prints every run, the median and the load average.
 // SLUICE_BENCH_CPU_PROF=<dir> makes the broker write a CPU profile (see bench/lib/broker-process.ts).
 import { readFileSync } from 'node:fs';
@@ -44,7 +45,9 @@ for (let run = 0; run < runs; run++) {
     if (workload === 'produce') {
       const partitions = opt('partitions', 0);
       if (partitions > 0) await createTopic(broker, 't', partitions);
-      const r = await produce(broker, 't', records, size, { partitions, producers: opt('producers', 1) });
+      const idempotent = args.includes('--idempotent') ? opt('idempotent', 1) !== 0 : undefined;
+      const maxInFlightRequests = args.includes('--max-in-flight') ? opt('max-in-flight', 5) : undefined;
+      const r = await produce(broker, 't', records, size, { partitions, producers: opt('producers', 1), producer: { idempotent, maxInFlightRequests } });
       measured(records);
       results.push(r);
       process.stdout.write(`run ${run + 1}: ${(r / 1e6).toFixed(3)} M rec/s, ${((r * size) / 2 ** 20).toFixed(0)} MiB/s (load ${load()})\n`);

@@ -26,12 +26,14 @@ export interface ProduceOptions {
   perSend?: number;
   /** Spread sends over this many partitions (explicit partition per send, default: let the partitioner choose). */
   partitions?: number;
+  /** Producer settings under test (default: the SDK's, i.e. idempotent with 5 requests per partition in flight). */
+  producer?: { idempotent?: boolean; maxInFlightRequests?: number };
 }
 
 /** Sends `records` values of `size` bytes; returns records/s (from the first send to the last ack). */
 export async function produce(broker: BrokerProcess, topic: string, records: number, size: number, options: ProduceOptions = {}): Promise<number> {
   const { acks = 1, producers: count = 1, inFlight = 16, partitions = 0 } = options;
-  const producers = Array.from({ length: count }, () => client(broker).producer());
+  const producers = Array.from({ length: count }, () => client(broker).producer(options.producer));
   await Promise.all(producers.map((p) => p.connect()));
   const perSend = options.perSend ?? Math.max(1, Math.min(1000, Math.floor((256 * 1024) / size)));
   const value = Buffer.alloc(size, 0x61);
