@@ -56,6 +56,9 @@ async function apply(records: Buffer): Promise<Verdict> {
       log.nextSeq = seq + header.recordCount;
       log.batches.push({ epoch, seq, offset });
       verdict = { errorCode: 0, baseOffset: offset };
+    } else if (log.epoch === -1) {
+      outOfOrder++;
+      verdict = { errorCode: ErrorCode.UNKNOWN_PRODUCER_ID, baseOffset: -1 }; // no state yet: as the broker answers
     } else {
       outOfOrder++;
       verdict = { errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, baseOffset: -1 };
@@ -76,8 +79,9 @@ function serve(fail: (n: number) => number) {
     const errorCode = fail(n);
     inFlight++;
     maxInFlight = Math.max(maxInFlight, inFlight);
-    const verdict = (applied = applied.then(() => (errorCode ? { errorCode, baseOffset: -1 } : apply(p.records))));
-    return verdict.then(async (v) => {
+    const verdict: Promise<Verdict> = applied.then(() => (errorCode ? { errorCode, baseOffset: -1 } : apply(p.records)));
+    applied = verdict;
+    return verdict.then(async (v: Verdict) => {
       await new Promise((res) => setTimeout(res, 3)); // answers take a moment: requests pile up
       inFlight--;
       return { topics: [{ name: 't', partitions: [{ partition: 0, errorMessage: null, logAppendTime: -1, logStartOffset: 0, ...v }] }], throttleTimeMs: 0 };
@@ -101,7 +105,7 @@ async function sendSpread(p: ReturnType<typeof producer>) {
 
 describe('idempotent producer sequencing', () => {
   it('pipelines up to 5 requests per partition; a retriable failure resends it and the later ones in sequence order', async () => {
-    serve((n) => (n === 4 || n === 20 ? ErrorCode.NOT_LEADER_FOR_PARTITION : 0));
+    serve((n) => (n === 1 || n === 4 || n === 20 ? ErrorCode.NOT_LEADER_FOR_PARTITION : 0));
     const p = producer();
     await p.connect();
     const results = await sendSpread(p);

@@ -50,6 +50,7 @@ interface Slot {
 }
 
 type PartitionResult = ProduceResponse['topics'][number]['partitions'][number];
+const NONE: Slot[] = [];
 
 export class Sender {
   private immediate: NodeJS.Immediate | null = null;
@@ -111,51 +112,61 @@ export class Sender {
 
   drain(): void {
     const now = this.now();
-    const requests = new Map<number, Map<number, Slot[]>>();
+    // Per leader and acks, the requests to send: request j carries the j-th chunk of every ready partition.
+    const requests = new Map<number, Map<number, Slot[][]>>();
     for (const q of this.accumulator.queues.values()) {
       if (q.isEmpty) continue;
       if (now < q.notBefore) {
         this.schedule(q.notBefore - now);
         continue;
       }
-      const slot = this.takeReady(q, now);
-      if (!slot) continue;
+      const chunks = this.takeReady(q, now);
+      if (chunks.length === 0) continue;
       let leader: number;
       try {
         leader = this.cluster.leaderOf(q.topic, q.partition);
       } catch (err) {
         this.refreshMetadata();
-        this.commit(slot);
-        this.onFailure(slot, err as Error);
+        this.commit(chunks[0]!);
+        this.onFailure(chunks[0]!, err as Error);
         continue;
       }
       let byAcks = requests.get(leader);
       if (!byAcks) requests.set(leader, (byAcks = new Map()));
-      const acks = slot.batches[0]!.acks;
-      let slots = byAcks.get(acks);
-      if (!slots) byAcks.set(acks, (slots = []));
-      slots.push(slot);
+      const acks = chunks[0]!.batches[0]!.acks;
+      let list = byAcks.get(acks);
+      if (!list) byAcks.set(acks, (list = []));
+      for (let j = 0; j < chunks.length; j++) (list[j] ??= []).push(chunks[j]!);
     }
     for (const [node, byAcks] of requests) {
-      for (const [acks, slots] of byAcks) {
-        if ((this.nodeInFlight.get(node) ?? 0) >= this.options.maxInFlightRequests) break; // drained again on completion
-        for (const slot of slots) this.commit(slot);
-        void this.sendRequest(node, acks, slots);
+      for (const [acks, list] of byAcks) {
+        for (const slots of list) {
+          // Chunks not sent now stay queued, uncommitted: the next drain (on completion) takes them.
+          if ((this.nodeInFlight.get(node) ?? 0) >= this.options.maxInFlightRequests) break;
+          for (const slot of slots) this.commit(slot);
+          void this.sendRequest(node, acks, slots);
+        }
       }
     }
     this.checkIdle();
   }
 
-  /** The batches of `q` that may go into a request now (nothing is marked until commit). */
-  private takeReady(q: PartitionQueue, now: number): Slot | null {
-    if (q.resetting || q.plainInFlight) return null;
+  /**
+   * The batches of `q` that may be sent now, in order, as chunks for successive requests (nothing is
+   * marked until commit). Sequenced batches are spread over the requests the partition may still have
+   * in flight, so acknowledgements come back progressively while the broker works on the rest: the
+   * application's next sends overlap with the broker's appends instead of taking turns with them.
+   */
+  private takeReady(q: PartitionQueue, now: number): Slot[] {
+    if (q.resetting || q.plainInFlight) return NONE;
     if (q.retrying) {
-      if (q.requests > 0) return null; // the later requests come back first (refused for the gap)
+      if (q.requests > 0) return NONE; // the later requests come back first (refused for the gap)
       const slot = this.retrySlot(q);
-      if (slot) return slot;
+      if (slot) return [slot];
       q.retrying = false;
     }
-    if (q.requests >= this.options.maxInFlightPerPartition) return null;
+    const available = this.options.maxInFlightPerPartition - q.requests;
+    if (available <= 0) return NONE;
     const { lingerMs, maxRequestSize } = this.options;
     if (q.open) {
       const waited = now - q.open.createdAt;
@@ -164,26 +175,34 @@ export class Sender {
     }
     const first = q.sent;
     const head = q.batches[first];
-    if (!head || head === q.open) return null;
+    if (!head || head === q.open) return NONE;
     if (head.buildError) {
       this.failUnsent(q, head, head.buildError);
       return this.takeReady(q, now);
     }
-    if (!head.encoded) return null; // still compressing; onBuilt schedules another drain
+    if (!head.encoded) return NONE; // still compressing; onBuilt schedules another drain
     const sequenced = head.baseSequence >= 0;
-    if (!sequenced && q.requests > 0) return null;
-    let bytes = head.encoded.length;
-    let timeoutMs = timeoutOf(head);
+    if (!sequenced && q.requests > 0) return NONE;
     let end = first + 1;
     while (end < q.batches.length) {
       const next = q.batches[end]!;
       if (next === q.open || !next.encoded || next.acks !== head.acks || next.baseSequence >= 0 !== sequenced) break;
-      if (bytes + next.encoded.length > maxRequestSize) break;
-      bytes += next.encoded.length;
-      timeoutMs = Math.max(timeoutMs, timeoutOf(next));
       end++;
     }
-    return { q, batches: q.batches.slice(first, end), timeoutMs, sequenced };
+    const chunks = sequenced ? Math.min(available, end - first) : 1;
+    const perChunk = Math.ceil((end - first) / chunks);
+    const slots: Slot[] = [];
+    for (let i = first; i < end && slots.length < chunks; ) {
+      let bytes = q.batches[i]!.encoded!.length;
+      let j = i + 1;
+      while (j < end && j - i < perChunk && bytes + q.batches[j]!.encoded!.length <= maxRequestSize) bytes += q.batches[j++]!.encoded!.length;
+      const batches = q.batches.slice(i, j);
+      let timeoutMs = 0;
+      for (const batch of batches) timeoutMs = Math.max(timeoutMs, timeoutOf(batch));
+      slots.push({ q, batches, timeoutMs, sequenced });
+      i = j;
+    }
+    return slots;
   }
 
   /** Retry mode: the first batch to resend, alone in its request, so the broker sees sequences in order. */
@@ -286,8 +305,10 @@ export class Sender {
     const live = slot.batches.filter((b) => b.state === BatchState.InFlight);
     if (live.length === 0) return this.maybeRestart(q); // already failed with an earlier batch
     const errorCode = (error as { code?: unknown }).code;
-    if (slot.sequenced && errorCode === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER && (q.retrying || live[0] !== q.batches[0])) {
-      // An earlier batch of this partition is not stored (yet): this one is resent after it.
+    const gap = errorCode === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER || errorCode === ErrorCode.UNKNOWN_PRODUCER_ID;
+    if (slot.sequenced && gap && (q.retrying || live[0] !== q.batches[0])) {
+      // An earlier batch of this partition is not stored (yet): this one is resent after it. (Behind a
+      // producer's very first batch the broker has no state at all: UNKNOWN_PRODUCER_ID, same cause.)
       for (const batch of live) batch.state = BatchState.Retry;
       q.retrying = true;
       return;
