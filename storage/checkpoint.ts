@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { StorageFs } from './fs.js';
 import { readJsonFile, writeFileAtomic } from './atomic.js';
 import type { Logger } from './types.js';
+import { isSnapshotProducers, type SnapshotProducer } from './producer-state.js';
 
 export const CHECKPOINT_FILE = 'partition.checkpoint';
 
@@ -15,6 +16,11 @@ export interface PartitionCheckpoint {
   logStartOffset: number;
   recoveryPoint: number;
   cleanShutdown: boolean;
+  /**
+   * Only in a clean-shutdown checkpoint, when idempotent producers wrote to the partition: the producer
+   * table as of the log end (= recoveryPoint), so a clean start replays nothing (producer-snapshot.ts).
+   */
+  producers?: SnapshotProducer[];
 }
 
 function isCheckpoint(value: unknown): value is PartitionCheckpoint {
@@ -23,7 +29,8 @@ function isCheckpoint(value: unknown): value is PartitionCheckpoint {
     typeof c === 'object' && c !== null && c.version === 1 &&
     Number.isSafeInteger(c.logStartOffset) && c.logStartOffset >= 0 &&
     Number.isSafeInteger(c.recoveryPoint) && c.recoveryPoint >= 0 &&
-    typeof c.cleanShutdown === 'boolean'
+    typeof c.cleanShutdown === 'boolean' &&
+    (c.producers === undefined || isSnapshotProducers(c.producers))
   );
 }
 

@@ -21,7 +21,7 @@ import { CorruptLogError, LogClosedError, StorageError, StorageIOError, asStorag
 import { GroupCommit } from './group-commit.js';
 import type { LogView } from './partition-read.js';
 import { deleteSegments } from './retention.js';
-import { ProducerStateTable } from './producer-state.js';
+import { ProducerStateTable, type SnapshotProducer } from './producer-state.js';
 import { rebuildProducerState, writeSnapshot } from './producer-snapshot.js';
 
 export interface AppendResult {
@@ -132,7 +132,9 @@ export abstract class PartitionCore {
     for (const s of segments) s.flushedSize = s.size;
     this.commit.reset(this.endOffset);
     try {
-      await this.rebuildProducers(checkpoint?.cleanShutdown === true);
+      // A clean checkpoint holds the producer table as of its recovery point = the log end.
+      const clean = checkpoint?.cleanShutdown === true && checkpoint.recoveryPoint === this.endOffset;
+      await this.rebuildProducers(clean ? { producers: checkpoint.producers } : null);
     } catch (err) {
       await Promise.all(segments.map((s) => s.close().catch(() => {})));
       throw asStorageError(err, `cannot rebuild the producer state of partition ${this.name}`);
@@ -230,6 +232,8 @@ export abstract class PartitionCore {
     await writeCheckpoint(this.fs, this.dir, {
       version: 1, topic: this.topic, partition: this.partition,
       logStartOffset: this.startOffset, recoveryPoint, cleanShutdown: clean,
+      // Clean shutdown: the producer table as of the log end (see producer-snapshot.ts).
+      ...(clean && this.producers.size > 0 ? { producers: this.producers.toSnapshot() } : {}),
     });
     this.onDisk = { clean, recoveryPoint, logStartOffset: this.startOffset };
   }
@@ -273,7 +277,7 @@ export abstract class PartitionCore {
   }
 
   /** Replays the newest producer snapshot and the batch headers after it (open, or a trim that lost history). */
-  protected async rebuildProducers(clean: boolean): Promise<void> {
+  protected async rebuildProducers(clean: { producers: SnapshotProducer[] | undefined } | null): Promise<void> {
     const { replayed, lastSnapshotOffset } = await rebuildProducerState(this.producers, {
       fs: this.fs, dir: this.dir, segments: this.segments, logEndOffset: this.endOffset, clean, logger: this.logger,
     });
@@ -284,10 +288,10 @@ export abstract class PartitionCore {
   /** The log end moved back: forget producer batches that are gone (rebuild when trimming is not enough). */
   protected async trimProducers(): Promise<void> {
     if (this.producers.size === 0 && this.lastSnapshotOffset < 0) return;
-    if (!this.producers.truncateTo(this.endOffset) || this.lastSnapshotOffset > this.endOffset) await this.rebuildProducers(false);
+    if (!this.producers.truncateTo(this.endOffset) || this.lastSnapshotOffset > this.endOffset) await this.rebuildProducers(null);
   }
 
-  /** Writes a producer snapshot at the log end (roll, clean shutdown). Runs inside the queue. */
+  /** Writes a producer snapshot at the log end (segment roll). Runs inside the queue. */
   protected async snapshotProducers(): Promise<void> {
     if (this.producers.size === 0 && this.lastSnapshotOffset < 0) return;
     if (this.lastSnapshotOffset === this.endOffset) return;

@@ -254,8 +254,7 @@ export class PartitionLog extends PartitionCore {
       if (!this.failure) {
         if (this.commit.flushedOffset < this.endOffset || !this.onDisk.clean) await this.syncActive();
         await this.active.persistIndexes(this.logger);
-        await this.snapshotProducers();
-        await this.writeCheckpoint(true);
+        await this.writeCheckpoint(true); // with the producer table
       }
     } catch (err) {
       error = err;

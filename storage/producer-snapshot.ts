@@ -3,14 +3,14 @@
 // offset; the table is rebuilt by loading the newest snapshot at or below the log end and replaying the
 // batch headers (producerId, epoch, baseSequence: header bytes 43..61) from its offset to the log end.
 //
-// Snapshots are written (atomically: temp, fsync, rename) when a segment rolls (so a crash replays at
-// most the active segment, which recovery scans anyway) and at clean shutdown (so a clean start replays
-// nothing). Both are skipped while the table is empty and no snapshot exists, so a partition that never
-// saw an idempotent batch has no snapshot file at all: a clean start then knows the table is empty, an
-// unclean one replays only the active segment (an idempotent batch in a sealed segment would have made
-// its roll write a snapshot). An unreadable snapshot falls back to an older one, or to replaying from the
-// log start. Only the two newest snapshots are kept; snapshots above the log end (after a truncation)
-// are deleted.
+// Snapshots are written (atomically: temp, fsync, rename) when a segment rolls, so a crash replays at most
+// the active segment, which recovery scans anyway; skipped while the table is empty and no snapshot
+// exists, so a partition that never saw an idempotent batch has no snapshot file at all, and without one
+// only the active segment can hold idempotent batches (a sealed one would have made its roll write a
+// snapshot). A clean shutdown stores the table in the clean checkpoint instead (one atomic write per
+// partition either way), so a clean start reads nothing more and replays nothing. An unreadable snapshot
+// falls back to an older one, or to replaying from the log start. Only the two newest snapshots are
+// kept; snapshots above the log end (after a truncation) are deleted.
 import { join } from 'node:path';
 import type { StorageFs } from './fs.js';
 import { readJsonFile, writeFileAtomic } from './atomic.js';
@@ -19,7 +19,7 @@ import { BATCH_HEADER_SIZE, BATCH_LOG_OVERHEAD, Offsets, readInt64 } from './for
 import type { Segment } from './segment.js';
 import { INDEX_MISMATCH } from './segment.js';
 import type { Logger } from './types.js';
-import { lastSequenceOf, type ProducerStateTable, type SnapshotProducer } from './producer-state.js';
+import { isSnapshotProducers, lastSequenceOf, type ProducerStateTable, type SnapshotProducer } from './producer-state.js';
 
 export const SNAPSHOT_SUFFIX = '.snapshot';
 const SNAPSHOT_FILE = /^(\d{20})\.snapshot$/;
@@ -60,16 +60,9 @@ export async function deleteAllSnapshots(fs: StorageFs, dir: string): Promise<vo
   for (const o of await listSnapshots(fs, dir)) await fs.unlink(snapshotPath(dir, o)).catch(() => {});
 }
 
-function isTuple(value: unknown): boolean {
-  return Array.isArray(value) && value.length === 5 && value.every((v) => Number.isSafeInteger(v));
-}
-
 function isSnapshot(value: unknown, offset: number): value is SnapshotFile {
   const s = value as SnapshotFile;
-  return (
-    typeof s === 'object' && s !== null && s.version === 1 && s.offset === offset && Array.isArray(s.producers) &&
-    s.producers.every((p) => Array.isArray(p) && p.length === 2 && Number.isSafeInteger(p[0]) && Array.isArray(p[1]) && p[1].every(isTuple))
-  );
+  return typeof s === 'object' && s !== null && s.version === 1 && s.offset === offset && isSnapshotProducers(s.producers);
 }
 
 async function readSnapshot(fs: StorageFs, dir: string, offset: number, logger: Logger): Promise<SnapshotProducer[] | undefined> {
@@ -90,8 +83,11 @@ export interface RebuildContext {
   dir: string;
   segments: readonly Segment[];
   logEndOffset: number;
-  /** The log was shut down cleanly: no snapshot then means no idempotent batch was ever stored. */
-  clean: boolean;
+  /**
+   * The log was shut down cleanly and ends where the checkpoint says: the checkpoint's producer table
+   * (absent = empty) is the table, nothing is read or replayed.
+   */
+  clean: { producers: SnapshotProducer[] | undefined } | null;
   logger: Logger;
 }
 
@@ -101,6 +97,10 @@ export interface RebuildContext {
  */
 export async function rebuildProducerState(table: ProducerStateTable, ctx: RebuildContext): Promise<{ replayed: number; lastSnapshotOffset: number }> {
   const { fs, dir, segments, logEndOffset } = ctx;
+  if (ctx.clean) {
+    table.loadSnapshot(ctx.clean.producers ?? []);
+    return { replayed: 0, lastSnapshotOffset: -1 };
+  }
   const all = await listSnapshots(fs, dir);
   const offsets = all.filter((o) => o <= logEndOffset);
   for (const o of all) if (o > logEndOffset) await fs.unlink(snapshotPath(dir, o)).catch(() => {});
@@ -116,9 +116,9 @@ export async function rebuildProducerState(table: ProducerStateTable, ctx: Rebui
     found = true;
   }
   if (offsets.length === 0) {
-    // No snapshot was ever written: the table was empty at every roll and at the last clean shutdown,
-    // so idempotent batches can only be in the active segment, and only after an unclean shutdown.
-    if (ctx.clean || segments.length === 0) return { replayed: 0, lastSnapshotOffset };
+    // No snapshot was ever written: the table was empty at every roll, so idempotent batches can only
+    // be in the active segment.
+    if (segments.length === 0) return { replayed: 0, lastSnapshotOffset };
     from = segments[segments.length - 1]!.baseOffset;
   }
   let replayed = 0;

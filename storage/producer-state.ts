@@ -63,6 +63,12 @@ export function lastSequenceOf(firstSeq: number, lastOffsetDelta: number): numbe
 /** A snapshot entry: [producerId, [[epoch, firstSeq, lastSeq, firstOffset, lastOffset], …]]. */
 export type SnapshotProducer = [number, Array<[number, number, number, number, number]>];
 
+/** Validates a decoded snapshot's producer list (files are checked before they are trusted). */
+export function isSnapshotProducers(value: unknown): value is SnapshotProducer[] {
+  const tuple = (t: unknown) => Array.isArray(t) && t.length === 5 && t.every((v) => Number.isSafeInteger(v));
+  return Array.isArray(value) && value.every((p) => Array.isArray(p) && p.length === 2 && Number.isSafeInteger(p[0]) && Array.isArray(p[1]) && p[1].every(tuple));
+}
+
 export class ProducerStateTable {
   private readonly producers = new Map<number, ProducerEntry>();
 

@@ -1,9 +1,10 @@
 // The idempotent-producer state machine of a partition: next sequence appended, retries of recent batches
 // answered with their original offsets and not stored twice, gaps and stale epochs refused, state rolled
 // back with the log after write/fsync failures, and rebuilt after a restart (clean or not).
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FaultyFs, Offsets, PartitionLog, StorageError, writeBatchCrc, writeInt64 } from '../../storage/index.js';
+import { CHECKPOINT_FILE, FaultyFs, Offsets, PartitionLog, StorageError, writeBatchCrc, writeInt64 } from '../../storage/index.js';
 import { lastSequenceOf, ProducerStateTable } from '../../storage/producer-state.js';
 import { config, makeBatch, readAll, withTempDir } from './helpers.js';
 
@@ -143,12 +144,14 @@ describe('idempotent producer state', () => {
     });
   });
 
-  it('survives a clean restart (snapshot at shutdown, nothing replayed) and an unclean one (headers replayed)', async () => {
+  it('survives a clean restart (table in the clean checkpoint, nothing replayed) and an unclean one (headers replayed)', async () => {
     await withTempDir(async (dir) => {
       let log = await open(dir);
       await log.append(idem(11, 0, { records: 4 }));
       await log.close();
-      expect((await readdir(dir)).filter((n) => n.endsWith('.snapshot'))).toEqual(['00000000000000000004.snapshot']);
+      expect((await readdir(dir)).filter((n) => n.endsWith('.snapshot'))).toEqual([]);
+      const checkpoint = JSON.parse(await readFile(join(dir, CHECKPOINT_FILE), 'utf8'));
+      expect(checkpoint).toMatchObject({ cleanShutdown: true, recoveryPoint: 4, producers: [[11, [[0, 0, 3, 0, 3]]]] });
       log = await open(dir);
       expect((await log.append(idem(11, 0, { records: 4 }))).baseOffset).toBe(0);
       await log.append(idem(11, 4, { records: 2 }));
@@ -185,16 +188,18 @@ describe('idempotent producer state', () => {
 
   it('ignores a garbled snapshot and replays from the log start instead', async () => {
     await withTempDir(async (dir) => {
-      let log = await open(dir);
-      await log.append(idem(13, 0));
-      await log.append(idem(13, 1));
-      await log.close();
-      const { writeFile } = await import('node:fs/promises');
-      await writeFile(`${dir}/00000000000000000002.snapshot`, '{not json');
-      log = await open(dir);
-      expect((await log.append(idem(13, 1))).baseOffset).toBe(1);
-      expect((await log.append(idem(13, 2))).baseOffset).toBe(2);
-      await log.close();
+      const cfg = config({ flush: { kind: 'always' }, segmentBytes: 250 });
+      const log = await open(dir, { config: cfg });
+      for (let seq = 0; seq < 6; seq++) await log.append(idem(13, seq));
+      const snapshots = (await readdir(dir)).filter((n) => n.endsWith('.snapshot'));
+      expect(snapshots.length).toBeGreaterThan(0);
+      for (const name of snapshots) await writeFile(join(dir, name), '{not json');
+      // Unclean reopen (the first log is never closed): the garbled snapshots are skipped.
+      const reopened = await open(dir, { config: cfg });
+      expect((await reopened.append(idem(13, 5))).baseOffset).toBe(5);
+      expect((await reopened.append(idem(13, 6))).baseOffset).toBe(6);
+      await reopened.close();
+      await log.close().catch(() => {});
     });
   });
 });

@@ -266,9 +266,21 @@ export class Accumulator {
     }
     q.nextSequence = 0;
     for (const batch of q.batches) {
-      if (batch === q.open || batch.baseSequence < 0) continue;
+      if (batch === q.open || batch.baseSequence < 0 || batch.state !== BatchState.Queued) continue;
       batch.producerId = q.producerId;
       batch.epoch = q.epoch;
+      batch.baseSequence = q.nextSequence;
+      q.nextSequence = (q.nextSequence + batch.recordCount) % SEQUENCE_SPAN;
+      stamp(batch);
+    }
+  }
+
+  /** Restamps the never-sent batches from index `from` on with sequences starting at `sequence` (same epoch). */
+  resequence(q: PartitionQueue, from: number, sequence: number): void {
+    q.nextSequence = sequence;
+    for (let i = from; i < q.batches.length; i++) {
+      const batch = q.batches[i]!;
+      if (batch === q.open || batch.baseSequence < 0) continue;
       batch.baseSequence = q.nextSequence;
       q.nextSequence = (q.nextSequence + batch.recordCount) % SEQUENCE_SPAN;
       stamp(batch);

@@ -364,13 +364,16 @@ export class Sender {
     this.maybeRestart(q);
   }
 
-  /** A batch that could not be built (never sent): it fails alone; with a sequence, later ones are restamped. */
+  /**
+   * A batch that could not be built (never sent) fails alone. It had taken sequences: the batches after it
+   * (never sent either) take them over, so the partition's sequence has no gap and nothing else fails.
+   */
   private failUnsent(q: PartitionQueue, batch: ProducerBatchEntry, error: Error): void {
-    const sequenced = batch.baseSequence >= 0;
-    q.batches.splice(q.batches.indexOf(batch), 1);
+    const at = q.batches.indexOf(batch);
+    q.batches.splice(at, 1);
     batch.state = BatchState.Failed;
     for (const part of batch.parts) part.send.fail(error);
-    if (sequenced) this.breakSequence(q, error);
+    if (batch.baseSequence >= 0) this.accumulator.resequence(q, at, batch.baseSequence);
   }
 
   /** After a broken sequence: once nothing of the partition is in flight, restart it at a new epoch. */
