@@ -44,6 +44,8 @@ export interface SenderOptions {
 
 type PartitionResult = ProduceResponse['topics'][number]['partitions'][number];
 const NONE: Slot[] = [];
+/** Smallest share of a partition's ready bytes worth a request of its own when pipelining (one default batch). */
+const MIN_CHUNK_BYTES = 256 * 1024;
 
 export class Sender {
   private immediate: NodeJS.Immediate | null = null;
@@ -182,7 +184,10 @@ export class Sender {
       if (next === q.open || !next.encoded || next.acks !== head.acks || next.baseSequence >= 0 !== sequenced) break;
       end++;
     }
-    const chunks = sequenced ? Math.min(available, end - first) : 1;
+    let readyBytes = 0;
+    for (let i = first; i < end; i++) readyBytes += q.batches[i]!.encoded!.length;
+    // Spread over the free slots, but a chunk below MIN_CHUNK_BYTES only adds per-request work on both sides.
+    const chunks = sequenced ? Math.max(1, Math.min(available, end - first, Math.floor(readyBytes / MIN_CHUNK_BYTES))) : 1;
     const perChunk = Math.ceil((end - first) / chunks);
     const slots: Slot[] = [];
     for (let i = first; i < end && slots.length < chunks; ) {
