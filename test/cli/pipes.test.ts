@@ -72,7 +72,7 @@ describe('dump-log', () => {
     const segment = join(server.broker.dataDir, 'dumped-0', '00000000000000000000.log');
     const r = await sluice(['dump-log', segment, '--records']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^baseOffset: 0 lastOffset: 2 count: 3 position: 0 size: \d+ createTime: \S+ baseTimestamp: \S+ compression: none producerId: -1 crc: 0x[0-9a-f]{8} valid\n/);
+    expect(r.stdout).toMatch(/^baseOffset: 0 lastOffset: 2 count: 3 position: 0 size: \d+ createTime: \S+ baseTimestamp: \S+ compression: none producerId: \d+ crc: 0x[0-9a-f]{8} valid\n/);
     expect(r.stdout).toMatch(/\| offset: 1 timestamp: \S+ key: "b" value: "2"\n/);
     expect(r.stdout).toMatch(/\nbaseOffset: 3 lastOffset: 3 count: 1 /);
     expect(r.stdout).toMatch(/: 2 batches, 4 records, offsets 0\.\.3, \d+ B, all CRCs valid\n$/);
