@@ -33,9 +33,19 @@ export interface LoadedPartition {
 
 const SEGMENT_FILE = /^(\d{20})\.(log|index|timeindex)$/;
 
-/** Lists segment base offsets, deleting temp files and index files whose .log is gone. */
+/**
+ * Lists segment base offsets, deleting temp files and index files whose .log is gone. A directory that
+ * does not exist yet (a partition being created) is made, empty.
+ */
 async function listSegments(ctx: LoadContext): Promise<number[]> {
-  const names = await ctx.fs.readdir(ctx.dir);
+  let names: string[];
+  try {
+    names = await ctx.fs.readdir(ctx.dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    await ctx.fs.mkdir(ctx.dir);
+    return [];
+  }
   const logs = new Set(names.filter((n) => n.endsWith(LOG_SUFFIX)));
   for (const name of names) {
     const m = SEGMENT_FILE.exec(name);
@@ -50,7 +60,6 @@ async function listSegments(ctx: LoadContext): Promise<number[]> {
 }
 
 export async function loadPartition(ctx: LoadContext): Promise<LoadedPartition> {
-  await ctx.fs.mkdir(ctx.dir);
   const bases = await listSegments(ctx);
   const checkpoint = await readCheckpoint(ctx.fs, ctx.dir, ctx.logger);
   const clean = checkpoint?.cleanShutdown === true;
