@@ -51,6 +51,7 @@ export class LogManager {
   private timer: NodeJS.Timeout | undefined;
   private maintaining: Promise<void> | undefined;
   private closed = false;
+  private readonly dirSync: { running?: Promise<void>; next?: Promise<void> } = {};
 
   private constructor(private readonly options: LogManagerOptions, private readonly fs: StorageFs, private readonly logger: Logger) {}
 
@@ -120,7 +121,35 @@ export class LogManager {
     if (!Number.isSafeInteger(partition) || partition < 0 || partition > 999_999_999) {
       throw new StorageError(`invalid partition number ${partition}`, { code: 'INVALID_PARTITION' });
     }
-    return this.logs.get(keyOf(topic, partition)) ?? this.openPartition(topic, partition, config);
+    const existing = this.logs.get(keyOf(topic, partition));
+    if (existing) return existing;
+    const log = await this.openPartition(topic, partition, config);
+    // The new directory's entry in the data directory (the partition made its own contents durable).
+    await this.syncDataDir();
+    return log;
+  }
+
+  /**
+   * fsync of the data directory, shared by concurrent creations: a caller is covered by a sync that
+   * starts after its call, so while one runs, every caller arriving meanwhile shares the single next
+   * one. Creating 10,000 partitions costs a handful of these instead of 10,000.
+   */
+  private syncDataDir(): Promise<void> {
+    const start = () => {
+      const running = this.fs.syncDir(this.options.dataDir).finally(() => {
+        if (this.dirSync.running === running) this.dirSync.running = undefined;
+      });
+      this.dirSync.running = running;
+      return running;
+    };
+    if (this.dirSync.next) return this.dirSync.next;
+    if (!this.dirSync.running) return start();
+    const next = this.dirSync.running.catch(() => undefined).then(() => {
+      this.dirSync.next = undefined;
+      return start();
+    });
+    this.dirSync.next = next;
+    return next;
   }
 
   async delete(topic: string, partition: number): Promise<void> {

@@ -221,8 +221,11 @@ export class PartitionLog extends PartitionCore {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     let error: unknown;
     try {
-      if (!this.failure) {
-        if (this.commit.flushedOffset < this.endOffset || !this.onDisk.clean) await this.syncActive();
+      // Still clean since a clean open (every mutation marks the checkpoint dirty first): the index files
+      // and the clean checkpoint on disk already describe this log, and rewriting them would cost three
+      // fsyncs and three directory fsyncs per partition — minutes of shutdown for 10,000 idle partitions.
+      if (!this.failure && !this.onDisk.clean) {
+        await this.syncActive();
         await this.active.persistIndexes(this.logger);
         await this.writeCheckpoint(true);
       }
