@@ -89,9 +89,10 @@ export class LogManager {
     this.logger.info({ dataDir, partitions: found.length }, 'log manager opened');
   }
 
-  private openPartition(topic: string, partition: number, config: PartitionConfig): Promise<PartitionLog> {
+  /** `before`: a step the open must wait for (creation's mkdir); registered at once so concurrent calls share the open. */
+  private openPartition(topic: string, partition: number, config: PartitionConfig, before?: Promise<void>): Promise<PartitionLog> {
     const key = keyOf(topic, partition);
-    const pending = PartitionLog.open({
+    const open = () => PartitionLog.open({
       dir: join(this.options.dataDir, key),
       topic,
       partition,
@@ -101,7 +102,8 @@ export class LogManager {
       logger: this.logger,
       repair: this.options.repair ?? false,
       tailCacheBytes: this.options.tailCacheBytes,
-    }).then((log) => {
+    });
+    const pending = (before ? before.then(open) : open()).then((log) => {
       this.opened.set(key, log);
       return log;
     });
@@ -121,9 +123,12 @@ export class LogManager {
     if (!Number.isSafeInteger(partition) || partition < 0 || partition > 999_999_999) {
       throw new StorageError(`invalid partition number ${partition}`, { code: 'INVALID_PARTITION' });
     }
-    const existing = this.logs.get(keyOf(topic, partition));
+    const key = keyOf(topic, partition);
+    const existing = this.logs.get(key);
     if (existing) return existing;
-    const log = await this.openPartition(topic, partition, config);
+    // mkdir first (a no-op when the directory exists): the open then finds it empty instead of missing.
+    const made = this.fs.mkdir(join(this.options.dataDir, key));
+    const log = await this.openPartition(topic, partition, config, made);
     // The new directory's entry in the data directory (the partition made its own contents durable).
     await this.syncDataDir();
     return log;

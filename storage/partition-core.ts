@@ -127,9 +127,10 @@ export abstract class PartitionCore {
     for (const s of segments) s.flushedSize = s.size;
     this.commit.reset(this.endOffset);
     this.onDisk = { clean: checkpoint?.cleanShutdown === true, recoveryPoint: checkpoint?.recoveryPoint ?? -1, logStartOffset: checkpoint?.logStartOffset ?? -1 };
-    // A new partition needs no checkpoint (none = recover from offset 0, i.e. nothing), only its first
-    // segment's directory entry made durable; its parent directory entry is the caller's (LogManager).
-    if (recovered || (!checkpoint && !fresh)) await this.writeCheckpoint(false);
+    // Without a checkpoint every segment was scanned (recovered, unless all were empty). A new partition
+    // needs no checkpoint (none = recover from offset 0, i.e. nothing), only its first segment's directory
+    // entry made durable; its parent directory entry is the caller's (LogManager).
+    if (recovered) await this.writeCheckpoint(false);
     else if (fresh) await this.fs.syncDir(this.dir);
     this.logger.info({ partition: this.name, logStartOffset: this.startOffset, logEndOffset: this.endOffset, segments: segments.length, recovered }, 'partition opened');
   }

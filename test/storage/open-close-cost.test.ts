@@ -104,3 +104,25 @@ describe('creating many partitions at once (LogManager)', () => {
     });
   });
 });
+
+describe('a partition created and never written', () => {
+  it('closes and reopens without writing anything, and then takes appends like any other', async () => {
+    await withTempDir(async (root) => {
+      const dir = join(root, 'p');
+      await (await openAt(dir)).close();
+      expect(await readdir(dir)).toEqual(['00000000000000000000.log']);
+      const fs = new FaultyFs();
+      const reopened = await openAt(dir, fs);
+      expect(reopened.logEndOffset).toBe(0);
+      await reopened.close();
+      expect(fs.counts.sync + fs.counts.syncDir + fs.counts.rename + fs.counts.write).toBe(0);
+      const used = await openAt(dir);
+      await used.append(makeBatch({ records: 3 }));
+      await used.close();
+      const last = await openAt(dir);
+      expect(last.logEndOffset).toBe(3);
+      expect(JSON.parse(await readFile(join(dir, CHECKPOINT_FILE), 'utf8'))).toMatchObject({ cleanShutdown: true, recoveryPoint: 3 });
+      await last.close();
+    });
+  });
+});
