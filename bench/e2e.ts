@@ -1,5 +1,5 @@
-// End-to-end throughput and latency: `sluice serve` in its own process, the SDK in this one, over
-// loopback — beside the loopback limit and the Redis Streams / NATS JetStream peers, in the same run.
+// End-to-end throughput and latency: `sluice serve` in its own process, the SDK in this one (the latency
+// consumer in a third: bench/lib/latency-consumer.ts), over loopback — beside the loopback limit and the Redis Streams / NATS JetStream peers, in the same run.
 //   node --import tsx bench/e2e.ts [--short] [--write]
 // --short: smaller counts, one run each (a quick check). --write: replace the section in RESULTS.md.
 import { startBrokerProcess } from './lib/broker-process.js';
@@ -57,7 +57,7 @@ async function main(): Promise<void> {
   ]);
   const body = [
     `Date ${today()}, commit ${describeCommit()}, machine: ${describeMachine()}.`,
-    `Command: \`node --import tsx bench/e2e.ts${short ? ' --short' : ''} --write\` (after \`npm ci\`). Broker = \`sluice serve\` in its own process; SDK client in the bench process; both share the 2 cores. Medians of ${RUNS} run(s).`,
+    `Command: \`node --import tsx bench/e2e.ts${short ? ' --short' : ''} --write\` (after \`npm ci\`). Broker = \`sluice serve\` in its own process; SDK client in the bench process (the latency consumer in its own process); all share the 2 cores. Medians of ${RUNS} run(s).`,
     '',
     `Loopback limit in the same run (64 KiB writes between two Node processes): **${loopback.toFixed(0)} MiB/s**.`,
     '',

@@ -117,7 +117,7 @@ async function byPartitions(): Promise<string> {
 const started = performance.now();
 const sections = [
   ['### Produce and replay by record size', 'acks=1, 16 sends outstanding of ~256 KiB each (at most 1000 records), one partition; replay from the beginning with eachBatch.', await bySize()],
-  ['### Produce→consume latency at fixed rates', 'One record per send() (an application emitting events), acks=1, one partition; the consumer (eachMessage) stamps arrival. The producer sleeps 1 ms between bursts.', await byRate()],
+  ['### Produce→consume latency at fixed rates', 'One record per send() (an application emitting events), acks=1, one partition; the consumer (eachMessage) runs in its own process and stamps arrival (both stamp the same monotonic clock). The producer sleeps 1 ms between bursts.', await byRate()],
   ['### Concurrent producers', 'N producer instances in the bench process, each its own connection, 4 sends of 100 records outstanding each, one partition.', await byProducers()],
   ['### Partitions', 'One topic of N partitions, records sent round-robin over all partitions (explicit partition per send of ~1000 records).', await byPartitions()],
 ];

@@ -1,5 +1,6 @@
 // One end-to-end workload, repeated, for before/after comparisons of an optimization and for profiling:
 //   node --import tsx bench/quick.ts <produce|replay|replay-msg|latency> [--size 100] [--records N] [--runs 3] [--rate 10000]
+//     [--inline (latency: consumer in this process, not its own)]
 //     [--partitions N (produce: create the topic with N partitions, send round-robin over them)] [--producers N]
 //     [--idempotent 0|1] [--max-in-flight N] (produce: the producer's settings; default the SDK's)
 // Each run starts a fresh broker process (flush os). Prints every run, the median and the load average.
@@ -60,7 +61,8 @@ for (let run = 0; run < runs; run++) {
       results.push(r);
       process.stdout.write(`run ${run + 1}: ${(r / 1e6).toFixed(3)} M rec/s, ${((r * size) / 2 ** 20).toFixed(0)} MiB/s (load ${load()})\n`);
     } else if (workload === 'latency') {
-      const s = await latency(broker, 't', rate, opt('seconds', 3));
+      const consumer = args.includes('--inline') ? 'inline' : 'process';
+      const s = await latency(broker, 't', rate, opt('seconds', 3), { consumer });
       measured(s.count);
       results.push(s.p99);
       process.stdout.write(`run ${run + 1}: p50 ${s.p50.toFixed(2)} p99 ${s.p99.toFixed(2)} p99.9 ${s.p999.toFixed(2)} ms, ${s.count} samples (load ${load()})\n`);

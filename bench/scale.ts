@@ -39,6 +39,7 @@ for (const partitions of counts) {
   const broker = await startBrokerProcess({ flush: 'os', nofile: NOFILE });
   const pid = broker.child.pid!;
   let row;
+  let stopMs = 0;
   try {
     const emptyRss = rssMiB(pid);
     const t0 = performance.now();
@@ -49,18 +50,22 @@ for (const partitions of counts) {
     const rate = await produce(broker, 't', records, 100, { partitions, perSend: PER_SEND });
     row = { emptyRss, createMs, afterCreate, rate, rss: rssMiB(pid), fds: openFiles(pid) };
   } finally {
-    await broker.stop({ keepData: true });
+    // A long grace: closing thousands of written partitions takes longer than the default 5 s, and a
+    // SIGKILL there would make the restart below a crash recovery instead of a clean start.
+    const t0 = performance.now();
+    await broker.stop({ keepData: true, graceMs: 300_000 });
+    stopMs = performance.now() - t0;
   }
   const du = execSync(`du -sm ${broker.dataDir}`, { encoding: 'utf8' }).split('\t')[0];
   // Restart on the same data directory: spawn → listening, and idle RSS with `partitions` partitions on disk.
   const again = await startBrokerProcess({ flush: 'os', dataDir: broker.dataDir, nofile: NOFILE, listenTimeoutMs: 300_000 });
   const idleRss = rssMiB(again.child.pid!);
   const idleFds = openFiles(again.child.pid!);
-  await again.stop({ keepData: true });
+  await again.stop({ keepData: true, graceMs: 300_000 });
   rmSync(broker.dataDir, { recursive: true, force: true });
   figures[partitions] = { rate: row.rate, rss: row.rss, startMs: again.startMs, createMs: row.createMs };
   rows.push([partitions.toLocaleString('en'), row.createMs.toFixed(0), fmtRate(row.rate), row.afterCreate.rss.toFixed(0), row.rss.toFixed(0), row.fds, `${du} MiB`,
-    again.startMs.toFixed(0), idleRss.toFixed(0), idleFds, load()]);
+    stopMs.toFixed(0), again.startMs.toFixed(0), idleRss.toFixed(0), idleFds, load()]);
   process.stdout.write(`${partitions} partitions: ${fmtRate(row.rate)}, RSS ${row.rss.toFixed(0)} MiB, ${row.fds} fds, restart ${again.startMs.toFixed(0)} ms (RSS ${idleRss.toFixed(0)} MiB)\n`);
 }
 
@@ -79,9 +84,9 @@ const body = [
   `Date ${today()}, commit ${describeCommit()}, machine: ${describeMachine()}.`,
   `Command: \`node --import tsx bench/scale.ts${short ? ' --short' : ''} --write\` (took ${((performance.now() - started) / 1000).toFixed(0)} s). "load" = 1-min load average after the point: the 2 cores are shared with other engineers' builds and tests, expect ±30 % noise on rates.`,
   `Broker = \`sluice serve\` (built binary), flush os, own process; the bench's shell has \`ulimit -n\` ${shellLimit}, so the broker is spawned through \`sh -c 'ulimit -n ${NOFILE} || ulimit -n $(ulimit -Hn); exec node dist/cli/main.js serve …'\`; the hard limit cannot be raised here (container without CAP_SYS_RESOURCE), so the broker ran with ${hard} (enough: ~1 fd per partition).`,
-  `One topic of N partitions created with one CreateTopics request; then ${records.toLocaleString('en')} records of 100 B sent in sends of ${PER_SEND} records with an explicit partition, round-robin over all partitions (every partition gets ≥ ${Math.floor(records / PER_SEND / Math.max(...counts))} sends), acks=1, 16 sends outstanding, SDK in the bench process. Then SIGTERM, restart on the same data directory. The 1-partition row uses the same sends of ${PER_SEND} records; with sends of ~1,000 records one partition does ~1 M/s (matrix section), but 10,000 partitions cannot each get sends that large here.`,
+  `One topic of N partitions created with one CreateTopics request; then ${records.toLocaleString('en')} records of 100 B sent in sends of ${PER_SEND} records with an explicit partition, round-robin over all partitions (every partition gets ≥ ${Math.floor(records / PER_SEND / Math.max(...counts))} sends), acks=1, 16 sends outstanding, SDK in the bench process. Then SIGTERM (waiting up to 300 s for the clean shutdown: until this was measured, the bench SIGKILLed the broker after 5 s, so the restart was a crash recovery), restart on the same data directory. The 1-partition row uses the same sends of ${PER_SEND} records; with sends of ~1,000 records one partition does ~1 M/s (matrix section), but 10,000 partitions cannot each get sends that large here.`,
   '',
-  table(['partitions', 'create ms', 'produce rec/s (100 B, over all)', 'RSS after create MiB', 'RSS after produce MiB', 'open fds after produce', 'data dir', 'restart: spawn → listening ms', 'RSS after restart MiB', 'fds after restart', 'load'], rows),
+  table(['partitions', 'create ms', 'produce rec/s (100 B, over all)', 'RSS after create MiB', 'RSS after produce MiB', 'open fds after produce', 'data dir', 'stop after produce: SIGTERM → exit ms', 'restart: spawn → listening ms', 'RSS after restart MiB', 'fds after restart', 'load'], rows),
   '',
   ...verdicts,
 ].join('\n');

@@ -51,6 +51,7 @@ export class LogManager {
   private timer: NodeJS.Timeout | undefined;
   private maintaining: Promise<void> | undefined;
   private closed = false;
+  private readonly dirSync: { running?: Promise<void>; next?: Promise<void> } = {};
 
   private constructor(private readonly options: LogManagerOptions, private readonly fs: StorageFs, private readonly logger: Logger) {}
 
@@ -88,9 +89,10 @@ export class LogManager {
     this.logger.info({ dataDir, partitions: found.length }, 'log manager opened');
   }
 
-  private openPartition(topic: string, partition: number, config: PartitionConfig): Promise<PartitionLog> {
+  /** `before`: a step the open must wait for (creation's mkdir); registered at once so concurrent calls share the open. */
+  private openPartition(topic: string, partition: number, config: PartitionConfig, before?: Promise<void>): Promise<PartitionLog> {
     const key = keyOf(topic, partition);
-    const pending = PartitionLog.open({
+    const open = () => PartitionLog.open({
       dir: join(this.options.dataDir, key),
       topic,
       partition,
@@ -100,7 +102,8 @@ export class LogManager {
       logger: this.logger,
       repair: this.options.repair ?? false,
       tailCacheBytes: this.options.tailCacheBytes,
-    }).then((log) => {
+    });
+    const pending = (before ? before.then(open) : open()).then((log) => {
       this.opened.set(key, log);
       return log;
     });
@@ -120,7 +123,38 @@ export class LogManager {
     if (!Number.isSafeInteger(partition) || partition < 0 || partition > 999_999_999) {
       throw new StorageError(`invalid partition number ${partition}`, { code: 'INVALID_PARTITION' });
     }
-    return this.logs.get(keyOf(topic, partition)) ?? this.openPartition(topic, partition, config);
+    const key = keyOf(topic, partition);
+    const existing = this.logs.get(key);
+    if (existing) return existing;
+    // mkdir first (a no-op when the directory exists): the open then finds it empty instead of missing.
+    const made = this.fs.mkdir(join(this.options.dataDir, key));
+    const log = await this.openPartition(topic, partition, config, made);
+    // The new directory's entry in the data directory (the partition made its own contents durable).
+    await this.syncDataDir();
+    return log;
+  }
+
+  /**
+   * fsync of the data directory, shared by concurrent creations: a caller is covered by a sync that
+   * starts after its call, so while one runs, every caller arriving meanwhile shares the single next
+   * one. Creating 10,000 partitions costs a handful of these instead of 10,000.
+   */
+  private syncDataDir(): Promise<void> {
+    const start = () => {
+      const running = this.fs.syncDir(this.options.dataDir).finally(() => {
+        if (this.dirSync.running === running) this.dirSync.running = undefined;
+      });
+      this.dirSync.running = running;
+      return running;
+    };
+    if (this.dirSync.next) return this.dirSync.next;
+    if (!this.dirSync.running) return start();
+    const next = this.dirSync.running.catch(() => undefined).then(() => {
+      this.dirSync.next = undefined;
+      return start();
+    });
+    this.dirSync.next = next;
+    return next;
   }
 
   async delete(topic: string, partition: number): Promise<void> {

@@ -120,7 +120,8 @@ export abstract class PartitionCore {
       throw asStorageError(err, `cannot open partition ${this.name} in ${this.dir}`);
     }
     const { segments, checkpoint, recovered } = loaded;
-    if (segments.length === 0) segments.push(await Segment.create(this.fs, this.dir, checkpoint?.logStartOffset ?? 0, this.cfg.indexIntervalBytes));
+    const fresh = segments.length === 0;
+    if (fresh) segments.push(await Segment.create(this.fs, this.dir, checkpoint?.logStartOffset ?? 0, this.cfg.indexIntervalBytes));
     this.segments = segments;
     this.endOffset = this.active.nextOffset;
     this.startOffset = Math.max(checkpoint?.logStartOffset ?? 0, segments[0]!.baseOffset);
@@ -140,7 +141,11 @@ export abstract class PartitionCore {
       throw asStorageError(err, `cannot rebuild the producer state of partition ${this.name}`);
     }
     this.onDisk = { clean: checkpoint?.cleanShutdown === true, recoveryPoint: checkpoint?.recoveryPoint ?? -1, logStartOffset: checkpoint?.logStartOffset ?? -1 };
-    if (recovered || !checkpoint) await this.writeCheckpoint(false);
+    // Without a checkpoint every segment was scanned (recovered, unless all were empty). A new partition
+    // needs no checkpoint (none = recover from offset 0, i.e. nothing), only its first segment's directory
+    // entry made durable; its parent directory entry is the caller's (LogManager).
+    if (recovered) await this.writeCheckpoint(false);
+    else if (fresh) await this.fs.syncDir(this.dir);
     this.logger.info({ partition: this.name, logStartOffset: this.startOffset, logEndOffset: this.endOffset, segments: segments.length, recovered }, 'partition opened');
   }
 
@@ -307,6 +312,8 @@ export abstract class PartitionCore {
       const result = await segment.rebuildInPlace();
       if (result.error) throw new CorruptLogError(segment.logPath, result.error.position, result.error.reason);
       if (segment !== this.active) await segment.persistIndexes(this.logger);
+      // The active segment's index files on disk are the bad ones: close must rewrite them (see closeNow).
+      else await this.markDirty();
     });
   }
 

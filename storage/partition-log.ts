@@ -251,8 +251,11 @@ export class PartitionLog extends PartitionCore {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     let error: unknown;
     try {
-      if (!this.failure) {
-        if (this.commit.flushedOffset < this.endOffset || !this.onDisk.clean) await this.syncActive();
+      // Still clean since a clean open (every mutation marks the checkpoint dirty first): the index files
+      // and the clean checkpoint on disk already describe this log, and rewriting them would cost three
+      // fsyncs and three directory fsyncs per partition — minutes of shutdown for 10,000 idle partitions.
+      if (!this.failure && !this.onDisk.clean && !this.neverWritten()) {
+        await this.syncActive();
         await this.active.persistIndexes(this.logger);
         await this.writeCheckpoint(true); // with the producer table
       }
@@ -265,6 +268,15 @@ export class PartitionLog extends PartitionCore {
     this.state = 'closed';
     this.logger.info({ partition: this.name, logEndOffset: this.endOffset, clean: error === undefined }, 'partition closed');
     if (error) throw asStorageError(error, `closing partition ${this.name} failed`);
+  }
+
+  /**
+   * Created and never written (nor truncated, nor trimmed: those write a checkpoint): one empty segment
+   * and no checkpoint on disk. Reopening it scans an empty file, which is instant and recovers nothing,
+   * so its close writes nothing either.
+   */
+  private neverWritten(): boolean {
+    return this.onDisk.recoveryPoint < 0 && this.segments.length === 1 && this.active.size === 0;
   }
 
   /** Closes the log and removes its directory. */

@@ -165,7 +165,8 @@ export class Segment {
     const result = await scanBatches(this.fh, startPos, fileSize, this.baseOffset + startRel, this.visitHeader);
     if (result.error) return false;
     if (timeIndex.length > 0 && timeIndex.relAt(timeIndex.length - 1) >= this.relativeEnd) return false;
-    this.rollBaseTime = await this.firstBatchTimestamp(fallbackTime);
+    // A scan from position 0 already visited the first batch (visitHeader set rollBaseTime from it).
+    if (startPos > 0 || this.rollBaseTime < 0) this.rollBaseTime = await this.firstBatchTimestamp(fallbackTime);
     return true;
   }
 

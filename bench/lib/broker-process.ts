@@ -14,8 +14,11 @@ export interface BrokerProcess {
   child: ChildProcess;
   /** Spawn → accepting connections, ms (polled every 50 ms). */
   startMs: number;
-  /** Stops the broker and removes its data directory unless keepData. */
-  stop(options?: { keepData?: boolean }): Promise<void>;
+  /**
+   * Stops the broker (SIGTERM, then SIGKILL after graceMs, default 5 s: a broker closing thousands of
+   * partitions needs longer, or its next start is a crash recovery) and removes its data directory unless keepData.
+   */
+  stop(options?: { keepData?: boolean; graceMs?: number }): Promise<void>;
 }
 
 /**
@@ -45,7 +48,7 @@ export async function startBrokerProcess(options: { flush: string; extraArgs?: s
     dataDir,
     child,
     async stop(stopOptions) {
-      await stopProcess(child);
+      await stopProcess(child, 'SIGTERM', stopOptions?.graceMs);
       if (!stopOptions?.keepData) rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -1,7 +1,10 @@
 // The SDK workloads the end-to-end benches share: produce throughput, replay throughput and
 // produce→consume latency against a broker process (bench/lib/broker-process.ts).
+import { fork } from 'node:child_process';
+import { join } from 'node:path';
 import { Sluice } from '../../src/index.js';
 import type { BrokerProcess } from './broker-process.js';
+import { monoMs, startTrace, type Trace } from './latency-trace-hooks.js';
 import { summarizeLatencies, type LatencySummary } from './stats.js';
 
 export function client(broker: BrokerProcess) {
@@ -87,33 +90,85 @@ export async function replay(broker: BrokerProcess, topic: string, records: numb
   return records / seconds;
 }
 
+export interface LatencyOptions {
+  /**
+   * Where the consumer runs: 'process' (default) its own process (bench/lib/latency-consumer.ts), as a
+   * real consuming application would; 'inline' in this process next to the producer (the old mode: the
+   * producer's bursts and the consumer's deliveries then queue behind each other on one event loop).
+   */
+  consumer?: 'process' | 'inline';
+  /** Record a timeline in the client processes (bench/lib/latency-trace-hooks.ts) and return it. */
+  trace?: boolean;
+}
+
+export interface LatencyRun extends LatencySummary {
+  /** Per record (after warm-up): send time and eachMessage time, monotonic ms. */
+  sentAt?: number[];
+  arrivedAt?: number[];
+  producerTrace?: Trace;
+  consumerTrace?: Trace;
+}
+
+/** The consumer in a child process; resolves once its run() has started. */
+async function forkConsumer(broker: BrokerProcess, topic: string, trace: boolean) {
+  const child = fork(join(import.meta.dirname, 'latency-consumer.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const next = () => new Promise<unknown>((resolve, reject) => {
+    child.once('message', resolve);
+    child.once('exit', (code) => reject(new Error(`latency consumer exited (${code})`)));
+  });
+  const ready = next();
+  child.send({ address: broker.address, topic, trace });
+  await ready;
+  return {
+    async stop(): Promise<{ sentAt: number[]; arrivedAt: number[]; trace?: Trace }> {
+      const result = next();
+      child.send('stop');
+      return (await result) as { sentAt: number[]; arrivedAt: number[]; trace?: Trace };
+    },
+  };
+}
+
 /**
  * Produces at a fixed rate, one record per send() (as an application sending events one at a time),
- * with the send time in the value; the consumer measures arrival − send.
+ * with the send time (monotonic clock, shared by the processes) in the value; the consumer measures
+ * arrival − send.
  */
-export async function latency(broker: BrokerProcess, topic: string, rate: number, seconds: number): Promise<LatencySummary> {
+export async function latency(broker: BrokerProcess, topic: string, rate: number, seconds: number, options: LatencyOptions = {}): Promise<LatencyRun> {
+  const { consumer: where = 'process', trace = false } = options;
   const sluice = client(broker);
   await createTopic(broker, topic, 1);
+  const stopProducerTrace = trace ? startTrace({ sdkConnections: where === 'process' }) : undefined;
   const producer = sluice.producer();
-  const consumer = sluice.consumer({ maxWaitTimeInMs: 500 });
-  await Promise.all([producer.connect(), consumer.connect()]);
-  await consumer.subscribe({ topic, fromBeginning: false });
-  const samples: number[] = [];
-  const warmupEnds = performance.now() + 500;
-  await consumer.run({
-    eachMessage: async ({ message }: { message: { value: Buffer | null } }) => {
-      const sentAt = message.value!.readDoubleBE(0);
-      if (sentAt > warmupEnds) samples.push(performance.now() - sentAt);
-    },
-  });
+  await producer.connect();
+  const sentAt: number[] = [];
+  const arrivedAt: number[] = [];
+  let stopConsumer: () => Promise<{ sentAt: number[]; arrivedAt: number[]; trace?: Trace }>;
+  if (where === 'process') {
+    stopConsumer = (await forkConsumer(broker, topic, trace)).stop;
+  } else {
+    const consumer = sluice.consumer({ maxWaitTimeInMs: 500 });
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: false });
+    await consumer.run({
+      eachMessage: async ({ message }: { message: { value: Buffer | null } }) => {
+        arrivedAt.push(monoMs());
+        sentAt.push(message.value!.readDoubleBE(0));
+      },
+    });
+    stopConsumer = async () => {
+      await consumer.disconnect();
+      return { sentAt, arrivedAt };
+    };
+  }
   await new Promise((r) => setTimeout(r, 300));
+  const warmupEnds = monoMs() + 500;
   const total = rate * seconds;
   const started = performance.now();
   for (let i = 0; i < total; ) {
     const due = Math.floor(((performance.now() - started) / 1000) * rate);
     while (i < total && i < due) {
       const value = Buffer.alloc(100);
-      value.writeDoubleBE(performance.now(), 0);
+      value.writeDoubleBE(monoMs(), 0);
       void producer.send({ topic, acks: 1, messages: [{ value }] });
       i++;
     }
@@ -122,6 +177,18 @@ export async function latency(broker: BrokerProcess, topic: string, rate: number
     await new Promise((r) => setTimeout(r, 1));
   }
   await new Promise((r) => setTimeout(r, 1000));
-  await Promise.all([producer.disconnect(), consumer.disconnect()]);
-  return summarizeLatencies(samples);
+  await producer.disconnect();
+  const producerTrace = stopProducerTrace?.();
+  const consumed = await stopConsumer();
+  const samples: number[] = [];
+  const kept = { sentAt: [] as number[], arrivedAt: [] as number[] };
+  for (let i = 0; i < consumed.sentAt.length; i++) {
+    if (consumed.sentAt[i]! <= warmupEnds) continue;
+    samples.push(consumed.arrivedAt[i]! - consumed.sentAt[i]!);
+    kept.sentAt.push(consumed.sentAt[i]!);
+    kept.arrivedAt.push(consumed.arrivedAt[i]!);
+  }
+  const summary = summarizeLatencies(samples);
+  if (!trace) return summary;
+  return { ...summary, ...kept, ...(producerTrace ? { producerTrace } : {}), ...(consumed.trace ? { consumerTrace: consumed.trace } : {}) };
 }

@@ -2,8 +2,10 @@
 //
 // Long poll: when fewer than minBytes are available, the request waits up to maxWaitMs. It is woken by
 // appends to any of its partitions (PartitionWaiters), never by a timer polling storage. To not miss an
-// append that lands between "read found too little" and "start waiting", the waiter is armed BEFORE
-// each read; a wake-up that arrives during the read simply makes the next wait return at once.
+// append that lands between "read found too little" and "start waiting", each partition's high
+// watermark (and log) is noted before the read; after the read found too little the waiter is armed and
+// the marks compared: if any moved, the request reads again at once, else every later append wakes it.
+// A fetch that its first read satisfies (a consumer catching up) never touches the waiters.
 //
 // Limits: partitionMaxBytes per partition and maxBytes for the whole response, except that storage
 // always returns the first batch whole, so the first non-empty partition may exceed both (Kafka's rule:
@@ -72,6 +74,34 @@ async function readAll(request: FetchRequest, broker: BrokerContext, ctx: Reques
   return { response: { throttleTimeMs: 0, errorCode: ErrorCode.NONE, topics }, bytes, failed };
 }
 
+/**
+ * What each partition of the request shows consumers right now: its log and high watermark. Taken
+ * before a read; if, after the wake-ups were armed, any of it differs, an append (or a deletion) landed
+ * between the read and the arming and the request reads again instead of waiting.
+ */
+function visibleEnds(request: FetchRequest, broker: BrokerContext): Array<{ log: unknown; end: number }> {
+  const ends: Array<{ log: unknown; end: number }> = [];
+  for (const t of request.topics) {
+    for (const p of t.partitions) {
+      const log = broker.topics.log(t.name, p.partition);
+      ends.push({ log, end: log ? highWatermark(log) : -1 });
+    }
+  }
+  return ends;
+}
+
+function movedSince(ends: Array<{ log: unknown; end: number }>, request: FetchRequest, broker: BrokerContext): boolean {
+  let i = 0;
+  for (const t of request.topics) {
+    for (const p of t.partitions) {
+      const log = broker.topics.log(t.name, p.partition);
+      const then = ends[i++]!;
+      if (log !== then.log || (log ? highWatermark(log) : -1) !== then.end) return true;
+    }
+  }
+  return false;
+}
+
 interface Armed {
   /** Resolves true when woken by an append, false when the time ran out. */
   wait(timeoutMs: number): Promise<boolean>;
@@ -79,8 +109,8 @@ interface Armed {
 }
 
 /**
- * Registers a wake-up on every partition of the request before it reads (see the file comment).
- * `signal` (the connection closing) ends the wait like a timeout: nobody is left to answer.
+ * Registers a wake-up on every partition of the request (after a read found too little; see the file
+ * comment). `signal` (the connection closing) ends the wait like a timeout: nobody is left to answer.
  */
 function arm(request: FetchRequest, broker: BrokerContext, signal: AbortSignal): Armed {
   let woken = false;
@@ -114,16 +144,21 @@ export const fetchHandler = defineHandler(FetchApi, async (request, broker, ctx)
   const started = performance.now();
   for (;;) {
     const canWait = request.maxWaitMs > 0 && !broker.stopping && !ctx.signal.aborted;
-    const armed = canWait ? arm(request, broker, ctx.signal) : undefined;
+    const before = canWait ? visibleEnds(request, broker) : undefined;
+    const round = await readAll(request, broker, ctx);
+    const remaining = request.maxWaitMs - (performance.now() - started);
+    if (!before || round.failed || round.bytes >= request.minBytes || remaining <= 0 || broker.stopping || ctx.signal.aborted) return round.response;
+    // Too little: arm, then look whether something became visible during the read (it would not have
+    // woken a waiter that did not exist yet). A fetch answered by its first read never registers.
+    const armed = arm(request, broker, ctx.signal);
     try {
-      const round = await readAll(request, broker, ctx);
-      const remaining = request.maxWaitMs - (performance.now() - started);
-      if (!armed || round.failed || round.bytes >= request.minBytes || remaining <= 0) return round.response;
+      if (movedSince(before, request, broker)) continue;
       const woke = await armed.wait(remaining);
-      // Timed out: nothing was appended since the read (it would have woken us), so it still stands.
+      // Timed out: nothing was appended since the arming (it would have woken us), nor between the
+      // read and the arming (movedSince), so the read still stands.
       if (!woke) return round.response;
     } finally {
-      armed?.cancel();
+      armed.cancel();
     }
   }
 });
