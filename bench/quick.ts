@@ -2,10 +2,12 @@
 //   node --import tsx bench/quick.ts <produce|replay|replay-msg|latency> [--size 100] [--records N] [--runs 3] [--rate 10000]
 //     [--partitions N (produce: create the topic with N partitions, send round-robin over them)] [--producers N]
 // Each run starts a fresh broker process (flush os). Prints every run, the median and the load average.
-// SLUICE_BENCH_CPU_PROF=<dir> makes the broker write a CPU profile (see bench/lib/broker-process.ts).
+// SLUICE_BENCH_CPU_PROF=<dir> makes the broker write a CPU profile (see bench/lib/broker-process.ts);
+// SLUICE_BENCH_CLIENT_PROF=<dir> profiles this process during the replays (bench/lib/client-profile.ts).
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { startBrokerProcess } from './lib/broker-process.js';
+import { profiled } from './lib/client-profile.js';
 import { median } from './lib/stats.js';
 import { createTopic, latency, produce, replay } from './lib/workloads.js';
 
@@ -52,7 +54,7 @@ for (let run = 0; run < runs; run++) {
       await produce(broker, 't', records, size);
       brokerCpu0 = cpuOf(broker.child.pid!);
       clientCpu0 = process.cpuUsage();
-      const r = await replay(broker, 't', records, workload === 'replay-msg' ? 'eachMessage' : 'eachBatch');
+      const r = await profiled(workload, () => replay(broker, 't', records, workload === 'replay-msg' ? 'eachMessage' : 'eachBatch'));
       measured(records);
       results.push(r);
       process.stdout.write(`run ${run + 1}: ${(r / 1e6).toFixed(3)} M rec/s, ${((r * size) / 2 ** 20).toFixed(0)} MiB/s (load ${load()})\n`);
