@@ -165,6 +165,41 @@ describe('FrameDecoder', () => {
     expect(d.pendingBytes).toBe(6);
   });
 
+  it('one byte at a time: the same frames, and pendingBytes counts what was received of the incomplete one', () => {
+    const d = new FrameDecoder();
+    const out: Buffer[] = [];
+    let frameStart = 0;
+    let next = 0;
+    for (let i = 0; i < stream.length; i++) {
+      const got = d.push(stream.subarray(i, i + 1));
+      out.push(...got);
+      if (got.length > 0) frameStart = i + 1;
+      if (got.length === 0) expect(d.pendingBytes).toBe(i + 1 - frameStart - (i + 1 - frameStart >= 4 ? 4 : 0));
+      if (got.length > 0) next++;
+    }
+    expect(next).toBe(frames.length);
+    expect(out.map((p) => p.toString('hex'))).toEqual(payloads);
+    expect(d.pendingBytes).toBe(0);
+  });
+
+  it('a large frame arriving in socket-sized chunks comes out whole, once, between small frames inside chunks', () => {
+    const big = frame({ correlationId: 7, body: { topics: [] } }, Buffer.from(Array.from({ length: 300_000 }, (_, i) => (i * 31) & 0xff)));
+    const all = Buffer.concat([frames[0]!, big, frames[2]!]);
+    for (const chunkSize of [1000, 65536, 65537, all.length - 1]) {
+      const d = new FrameDecoder();
+      const out: Buffer[] = [];
+      for (let pos = 0; pos < all.length; pos += chunkSize) out.push(...d.push(all.subarray(pos, pos + chunkSize)));
+      expect(out.map((p) => p.toString('hex'))).toEqual([frames[0]!, big, frames[2]!].map((f) => f.subarray(4).toString('hex')));
+      expect(d.pendingBytes).toBe(0);
+    }
+  });
+
+  it('a frame inside one chunk is a view of it (no copy)', () => {
+    const d = new FrameDecoder();
+    const [first] = d.push(stream);
+    expect(first!.buffer).toBe(stream.buffer);
+  });
+
   it('refuses a length over the limit as soon as the 4 length bytes are in, even one byte at a time', () => {
     const d = new FrameDecoder(1000);
     const prefix = Buffer.from([0x00, 0x10, 0x00, 0x00]);
