@@ -16,6 +16,10 @@ import { int, invalid, nullableString, object } from './validate.js';
 
 export const FRAME_PREFIX_BYTES = 8;
 export const DEFAULT_MAX_FRAME_BYTES = 100 * 1024 * 1024;
+/** Direct reads: the scratch buffer's size (Node's own socket read size), and the least a frame must still
+ * miss to be read into directly (smaller rests go through scratch, a read then may take several frames). */
+const SCRATCH_BYTES = 64 * 1024;
+const DIRECT_READ_MIN_BYTES = 16 * 1024;
 
 export interface RequestHeader {
   apiKey: number;
@@ -149,8 +153,15 @@ export function decodeResponsePayload(payload: Buffer): DecodedResponseFrame {
  * chunks of a multi-MiB fetch response survived scavenges, were promoted, and were only freed by
  * mark-compacts, which then ran every few MiB (the consumer spent ~25 % of its time in GC). A large
  * allocUnsafe is an untouched mapping: resident memory grows with the bytes actually received.
+ *
+ * Direct reads (net.Socket's `onread` option): `readBuffer()` says where the next socket read should
+ * land — the unfilled rest of a large frame, so the kernel copies straight into it (no chunk allocated,
+ * no second copy), or else a scratch buffer reused by every read — and `onRead()` takes the result.
+ * Frames completed inside the scratch buffer are copied out of it (it is overwritten by the next read).
  */
 export class FrameDecoder {
+  /** Reused landing buffer of direct reads that do not go straight into a frame (allocated on first use). */
+  private scratch: Buffer | null = null;
   /** Length prefix bytes received so far (they may arrive split across chunks). */
   private readonly prefix = Buffer.alloc(4);
   private prefixFilled = 0;
@@ -166,6 +177,30 @@ export class FrameDecoder {
   }
 
   push(chunk: Buffer): Buffer[] {
+    return this.consumeChunk(chunk, false);
+  }
+
+  /** Where the next direct socket read should land (see the class comment). */
+  readBuffer(): Buffer {
+    const partial = this.partial;
+    if (partial && partial.length - this.filled >= DIRECT_READ_MIN_BYTES) return partial.subarray(this.filled);
+    return (this.scratch ??= Buffer.allocUnsafeSlow(SCRATCH_BYTES));
+  }
+
+  /** `n` bytes were read into `buf`, a buffer readBuffer() returned. Returns the frames completed. */
+  onRead(n: number, buf: Buffer): Buffer[] {
+    const partial = this.partial;
+    if (partial && buf.buffer === partial.buffer && buf.byteOffset === partial.byteOffset + this.filled) {
+      this.filled += n;
+      if (this.filled < partial.length) return [];
+      this.partial = null;
+      return [partial];
+    }
+    return this.consumeChunk(buf.subarray(0, n), buf.buffer === this.scratch?.buffer);
+  }
+
+  /** `reused`: the chunk's memory is overwritten later, so frames inside it are copied out. */
+  private consumeChunk(chunk: Buffer, reused: boolean): Buffer[] {
     const frames: Buffer[] = [];
     let pos = 0;
     const end = chunk.length;
@@ -198,7 +233,7 @@ export class FrameDecoder {
         throw new FramingError(`frame of ${length} bytes exceeds the limit of ${this.maxFrameBytes} bytes`);
       }
       if (end - pos >= length) {
-        frames.push(chunk.subarray(pos, pos + length));
+        frames.push(reused ? Buffer.from(chunk.subarray(pos, pos + length)) : chunk.subarray(pos, pos + length));
         pos += length;
       } else {
         this.partial = Buffer.allocUnsafe(length);

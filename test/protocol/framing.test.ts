@@ -194,6 +194,51 @@ describe('FrameDecoder', () => {
     }
   });
 
+  describe('direct reads (readBuffer / onRead, for net.Socket onread)', () => {
+    const big = frame({ correlationId: 7, body: {} }, Buffer.from(Array.from({ length: 200_000 }, (_, i) => (i * 7) & 0xff)));
+    const all = Buffer.concat([frames[0]!, frames[1]!, big, frames[2]!, big, frames[0]!]);
+    const expected = [frames[0]!, frames[1]!, big, frames[2]!, big, frames[0]!].map((f) => f.subarray(4).toString('hex'));
+
+    /** Plays a socket: each read fills at most `perRead` bytes of the buffer the decoder offers. */
+    function readAll(d: FrameDecoder, perRead: number) {
+      const out: Buffer[] = [];
+      const targets: Buffer[] = [];
+      let pos = 0;
+      while (pos < all.length) {
+        const target = d.readBuffer();
+        targets.push(target);
+        const n = all.copy(target, 0, pos, Math.min(all.length, pos + perRead, pos + target.length));
+        pos += n;
+        out.push(...d.onRead(n, target));
+      }
+      return { out, targets };
+    }
+
+    it('yields the same frames whatever the read sizes, and frames taken from the reused buffer stay intact', () => {
+      for (const perRead of [1, 3, 100, 4096, 65536, 1 << 20]) {
+        const d = new FrameDecoder();
+        const { out } = readAll(d, perRead);
+        expect(out.map((p) => p.toString('hex')), `reads of ${perRead}`).toEqual(expected);
+        expect(d.pendingBytes).toBe(0);
+      }
+    });
+
+    it('reads the rest of a large frame straight into the frame buffer it returns', () => {
+      const d = new FrameDecoder();
+      const { out, targets } = readAll(d, 65536);
+      const bigOut = out.filter((p) => p.length === big.length - 4);
+      expect(bigOut).toHaveLength(2);
+      for (const p of bigOut) expect(targets.some((t) => t.buffer === p.buffer && t.length < p.length)).toBe(true);
+    });
+
+    it('refuses an oversized length read through the scratch buffer', () => {
+      const d = new FrameDecoder(1000);
+      const target = d.readBuffer();
+      target.writeUInt32BE(1001, 0);
+      expect(() => d.onRead(4, target)).toThrow(/exceeds the limit of 1000 bytes/);
+    });
+  });
+
   it('a frame inside one chunk is a view of it (no copy)', () => {
     const d = new FrameDecoder();
     const [first] = d.push(stream);
