@@ -1,6 +1,7 @@
 // One end-to-end workload, repeated, for before/after comparisons of an optimization and for profiling:
 //   node --import tsx bench/quick.ts <produce|replay|replay-msg|latency> [--size 100] [--records N] [--runs 3] [--rate 10000]
 //     [--partitions N (produce: create the topic with N partitions, send round-robin over them)] [--producers N]
+//     [--check-crcs (replay: the consumer verifies batch CRCs, ConsumerConfig.checkCrcs)]
 // Each run starts a fresh broker process (flush os). Prints every run, the median and the load average.
 // SLUICE_BENCH_CPU_PROF=<dir> makes the broker write a CPU profile (see bench/lib/broker-process.ts);
 // SLUICE_BENCH_CLIENT_PROF=<dir> profiles this process during the replays (bench/lib/client-profile.ts).
@@ -9,7 +10,7 @@ import { loadavg } from 'node:os';
 import { startBrokerProcess } from './lib/broker-process.js';
 import { profiled } from './lib/client-profile.js';
 import { median } from './lib/stats.js';
-import { createTopic, latency, produce, replay } from './lib/workloads.js';
+import { createTopic, latency, produce, replay, REPLAY_FETCH } from './lib/workloads.js';
 
 const args = process.argv.slice(2);
 const workload = args[0] ?? 'produce';
@@ -54,7 +55,8 @@ for (let run = 0; run < runs; run++) {
       await produce(broker, 't', records, size);
       brokerCpu0 = cpuOf(broker.child.pid!);
       clientCpu0 = process.cpuUsage();
-      const r = await profiled(workload, () => replay(broker, 't', records, workload === 'replay-msg' ? 'eachMessage' : 'eachBatch'));
+      const config = args.includes('--check-crcs') ? { ...REPLAY_FETCH, checkCrcs: true } : REPLAY_FETCH;
+      const r = await profiled(workload, () => replay(broker, 't', records, workload === 'replay-msg' ? 'eachMessage' : 'eachBatch', config));
       measured(records);
       results.push(r);
       process.stdout.write(`run ${run + 1}: ${(r / 1e6).toFixed(3)} M rec/s, ${((r * size) / 2 ** 20).toFixed(0)} MiB/s (load ${load()})\n`);

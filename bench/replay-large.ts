@@ -3,7 +3,7 @@
 // ≥ 1 GiB of records produced into one partition, then one consumer (eachBatch) replays them from the
 // beginning; CPU of the broker process and of this client process is reported per MiB.
 //   node --import tsx bench/replay-large.ts [--short] [--write] [--runs N] [--mib 1024] [--sizes 65536,1048576]
-//     [--defaults (SDK default fetch sizes instead of the replay benches' 8 MiB / 32 MiB)]
+//     [--defaults (SDK default fetch sizes instead of the replay benches' 8 MiB / 32 MiB)] [--check-crcs (consumer verifies CRCs)]
 // SLUICE_BENCH_CLIENT_PROF=<dir> profiles the client during the replays; SLUICE_BENCH_CPU_PROF=<dir> the broker.
 import { startBrokerProcess } from './lib/broker-process.js';
 import { profiled } from './lib/client-profile.js';
@@ -24,7 +24,8 @@ const write = args.includes('--write');
 const runs = Number(opt('runs', short ? '1' : '3'));
 const mib = Number(opt('mib', short ? '256' : '1024'));
 const sizes = opt('sizes', '65536,1048576').split(',').map(Number);
-const consumerConfig = args.includes('--defaults') ? {} : REPLAY_FETCH;
+const fetchSizes = args.includes('--defaults') ? {} : REPLAY_FETCH;
+const consumerConfig = args.includes('--check-crcs') ? { ...fetchSizes, checkCrcs: true } : fetchSizes;
 const MiB = 2 ** 20;
 
 interface Point {

@@ -68,7 +68,7 @@ export async function replay(
   topic: string,
   records: number,
   mode: 'eachBatch' | 'eachMessage' = 'eachBatch',
-  consumerConfig: Record<string, number> = REPLAY_FETCH,
+  consumerConfig: Record<string, number | boolean> = REPLAY_FETCH,
 ): Promise<number> {
   const consumer = client(broker).consumer(consumerConfig);
   await consumer.connect();
