@@ -57,3 +57,17 @@ describe('decodeFetchedChunk CRC checking (ConsumerConfig.checkCrcs)', () => {
     expect(off.pos).toBe(on.pos);
   });
 });
+
+describe('decodeFetchedChunk with a bad batch after good ones', () => {
+  it('returns the good batches and stops before the bad one; decoding from the bad one throws', async () => {
+    const good = buildRecordBatchSync([{ key: null, value: Buffer.from('good'), timestamp: 1 }]);
+    const bad = buildRecordBatchSync([{ key: null, value: Buffer.from('bad!'), timestamp: 2 }]);
+    bad.writeBigInt64BE(1n, 0);
+    bad[bad.length - 2]! ^= 0x01;
+    const bytes = Buffer.concat([good, bad]);
+    const first = await decodeFetchedChunk(bytes, 0, bytes.length, 0, 1 << 20, true);
+    expect(first.messages.map((m) => m.value!.toString())).toEqual(['good']);
+    expect(first.pos).toBe(good.length);
+    await expect(decodeFetchedChunk(bytes, first.pos, bytes.length, 0, 1 << 20, true)).rejects.toThrow(/CRC mismatch/);
+  });
+});

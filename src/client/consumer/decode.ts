@@ -52,7 +52,8 @@ export interface DecodedChunk {
 
 /**
  * Decodes whole batches from `pos` until about `maxBytes` were read (at least one batch), validating
- * each (its CRC-32C too when `checkCrcs`). Decoding lazily, a slice at a time, keeps messages short-lived: they are made
+ * each (its CRC-32C too when `checkCrcs`). A bad batch throws when it comes first; after good ones, the
+ * chunk ends before it (so the good ones are delivered and the next call throws). Decoding lazily, a slice at a time, keeps messages short-lived: they are made
  * just before the application sees them, instead of a whole prefetched response at once.
  */
 export async function decodeFetchedChunk(
@@ -66,13 +67,22 @@ export async function decodeFetchedChunk(
   const messages: KafkaMessage[] = [];
   const stop = pos + maxBytes;
   while (pos < end && (pos < stop || messages.length === 0)) {
-    const header = validateBatch(bytes, pos, checkCrcs);
-    const lastOffset = header.baseOffset + header.lastOffsetDelta;
-    if (lastOffset >= fromOffset && (header.attributes & ATTR_CONTROL) === 0) {
-      const codec = compressionOf(header.attributes);
-      let section = bytes.subarray(pos + BATCH_HEADER_SIZE, pos + header.sizeInBytes);
-      if (codec !== CompressionCodec.None) section = await decompress(codec, section);
-      readRecords(section, header, fromOffset, messages);
+    const decoded = messages.length;
+    let header: BatchHeader;
+    try {
+      header = validateBatch(bytes, pos, checkCrcs);
+      const lastOffset = header.baseOffset + header.lastOffsetDelta;
+      if (lastOffset >= fromOffset && (header.attributes & ATTR_CONTROL) === 0) {
+        const codec = compressionOf(header.attributes);
+        let section = bytes.subarray(pos + BATCH_HEADER_SIZE, pos + header.sizeInBytes);
+        if (codec !== CompressionCodec.None) section = await decompress(codec, section);
+        readRecords(section, header, fromOffset, messages);
+      }
+    } catch (error) {
+      // The batches before a bad one are delivered; the next call starts at the bad one and throws.
+      if (decoded === 0) throw error;
+      messages.length = decoded;
+      break;
     }
     pos += header.sizeInBytes;
   }
