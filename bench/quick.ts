@@ -3,13 +3,16 @@
 //     [--inline (latency: consumer in this process, not its own)]
 //     [--partitions N (produce: create the topic with N partitions, send round-robin over them)] [--producers N]
 //     [--idempotent 0|1] [--max-in-flight N] (produce: the producer's settings; default the SDK's)
+//     [--check-crcs (replay: the consumer verifies batch CRCs, ConsumerConfig.checkCrcs)]
 // Each run starts a fresh broker process (flush os). Prints every run, the median and the load average.
-// SLUICE_BENCH_CPU_PROF=<dir> makes the broker write a CPU profile (see bench/lib/broker-process.ts).
+// SLUICE_BENCH_CPU_PROF=<dir> makes the broker write a CPU profile (see bench/lib/broker-process.ts);
+// SLUICE_BENCH_CLIENT_PROF=<dir> profiles this process during the replays (bench/lib/client-profile.ts).
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { startBrokerProcess } from './lib/broker-process.js';
+import { profiled } from './lib/client-profile.js';
 import { median } from './lib/stats.js';
-import { createTopic, latency, produce, replay } from './lib/workloads.js';
+import { createTopic, latency, produce, replay, REPLAY_FETCH } from './lib/workloads.js';
 
 const args = process.argv.slice(2);
 const workload = args[0] ?? 'produce';
@@ -56,7 +59,8 @@ for (let run = 0; run < runs; run++) {
       await produce(broker, 't', records, size);
       brokerCpu0 = cpuOf(broker.child.pid!);
       clientCpu0 = process.cpuUsage();
-      const r = await replay(broker, 't', records, workload === 'replay-msg' ? 'eachMessage' : 'eachBatch');
+      const config = args.includes('--check-crcs') ? { ...REPLAY_FETCH, checkCrcs: true } : REPLAY_FETCH;
+      const r = await profiled(workload, () => replay(broker, 't', records, workload === 'replay-msg' ? 'eachMessage' : 'eachBatch', config));
       measured(records);
       results.push(r);
       process.stdout.write(`run ${run + 1}: ${(r / 1e6).toFixed(3)} M rec/s, ${((r * size) / 2 ** 20).toFixed(0)} MiB/s (load ${load()})\n`);

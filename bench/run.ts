@@ -3,7 +3,7 @@
 // (sizes, rates, producers, partitions), consumer groups, the scale points (10,000 partitions, idle
 // connections, slow consumer, recovery time against log size) and the SVG charts drawn from RESULTS.md. Each suite is its own process; `--write`
 // makes each replace its section of bench/RESULTS.md. Builds the broker binary first.
-//   node --import tsx bench/run.ts [--short] [--write] [--only e2e,matrix,scale,connections,slow-consumer,recovery,charts]
+//   node --import tsx bench/run.ts [--short] [--write] [--only e2e,matrix,replay-large,scale,connections,slow-consumer,recovery,charts]
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
@@ -12,7 +12,7 @@ const args = process.argv.slice(2);
 const pass = args.filter((a) => a === '--short' || a === '--write');
 const onlyAt = args.indexOf('--only');
 const only = onlyAt >= 0 ? new Set(args[onlyAt + 1]!.split(',')) : null;
-const suites = ['records', 'storage', 'e2e', 'matrix', 'groups', 'scale', 'connections', 'slow-consumer', 'recovery', 'charts'].filter((s) => !only || only.has(s));
+const suites = ['records', 'storage', 'e2e', 'matrix', 'replay-large', 'groups', 'scale', 'connections', 'slow-consumer', 'recovery', 'charts'].filter((s) => !only || only.has(s));
 
 const build = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
 if (build.status !== 0) process.stderr.write('tsc reported errors (the binary is emitted anyway); continuing\n');

@@ -32,13 +32,16 @@ export async function startBrokerProcess(options: { flush: string; extraArgs?: s
   const port = await freePort();
   // SLUICE_BENCH_CPU_PROF=<dir>: the broker writes a V8 CPU profile there when it stops (read it with
   // bench/lib/profile-top.ts or load it in Chrome DevTools).
+  // SLUICE_BENCH_BROKER_NODE_ARGS="--initial-old-space-size=128 --trace-gc": extra node flags for the broker
+  // (V8 flags only take effect on the command line); SLUICE_BENCH_BROKER_STDOUT=1 shows its stdout (--trace-gc).
   const prof = process.env.SLUICE_BENCH_CPU_PROF;
-  const nodeArgs = prof ? ['--cpu-prof', '--cpu-prof-dir', prof] : [];
+  const extraNodeArgs = process.env.SLUICE_BENCH_BROKER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const nodeArgs = [...(prof ? ['--cpu-prof', '--cpu-prof-dir', prof] : []), ...extraNodeArgs];
   const argv = [process.execPath, ...nodeArgs, BIN, 'serve', '--data-dir', dataDir, '--port', String(port), '--flush', options.flush,
     '--log-level', 'warn', ...(options.extraArgs ?? [])];
   const child = options.nofile
     ? spawn('sh', ['-c', `ulimit -n ${options.nofile} 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec "$@"`, 'sh', ...argv], { stdio: ['ignore', 'ignore', 'inherit'] })
-    : spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', 'inherit'] });
+    : spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', process.env.SLUICE_BENCH_BROKER_STDOUT ? 'inherit' : 'ignore', 'inherit'] });
   await waitForPort(port, options.listenTimeoutMs ?? 60_000);
   const startMs = performance.now() - spawned;
   return {

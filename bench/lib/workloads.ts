@@ -61,9 +61,21 @@ export async function produce(broker: BrokerProcess, topic: string, records: num
   return records / seconds;
 }
 
-/** Consumes `records` from the beginning of `topic`; returns records/s. */
-export async function replay(broker: BrokerProcess, topic: string, records: number, mode: 'eachBatch' | 'eachMessage' = 'eachBatch'): Promise<number> {
-  const consumer = client(broker).consumer({ maxBytesPerPartition: 8 * 1024 * 1024, maxBytes: 32 * 1024 * 1024 });
+/** The replay benches' fetch sizes (larger than the SDK defaults of 1 MiB per partition / 10 MiB per fetch). */
+export const REPLAY_FETCH = { maxBytesPerPartition: 8 * 1024 * 1024, maxBytes: 32 * 1024 * 1024 };
+
+/**
+ * Consumes `records` from the beginning of `topic`; returns records/s. `consumerConfig` replaces the
+ * fetch sizes (pass `{}` for the SDK's defaults).
+ */
+export async function replay(
+  broker: BrokerProcess,
+  topic: string,
+  records: number,
+  mode: 'eachBatch' | 'eachMessage' = 'eachBatch',
+  consumerConfig: Record<string, number | boolean> = REPLAY_FETCH,
+): Promise<number> {
+  const consumer = client(broker).consumer(consumerConfig);
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   let seen = 0;

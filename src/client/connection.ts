@@ -93,7 +93,19 @@ export class Connection {
     this.state = 'connecting';
     const { host, port, connectionTimeout } = this.options;
     return new Promise<void>((resolve, reject) => {
-      const socket = net.connect({ host, port });
+      // Direct reads: the kernel copies a large response (a fetch) straight into its frame buffer; no
+      // chunk per read is allocated (see FrameDecoder.readBuffer). No 'data' events are emitted.
+      const socket = net.connect({
+        host,
+        port,
+        onread: {
+          buffer: () => this.decoder.readBuffer(),
+          callback: (n: number, buf: Uint8Array) => {
+            this.onData(n, buf as Buffer);
+            return true; // false would pause reading
+          },
+        },
+      });
       this.socket = socket;
       socket.setNoDelay(true);
       const timer = setTimeout(() => {
@@ -108,7 +120,6 @@ export class Connection {
         clearTimeout(timer);
         this.handshake().then(resolve, fail);
       });
-      socket.on('data', (chunk: Buffer) => this.onData(chunk));
       socket.on('error', (err: NodeJS.ErrnoException) => {
         const verb = this.state === 'connecting' ? 'cannot reach broker' : 'connection to broker';
         fail(new SluiceConnectionError(`${verb} ${this.broker}: ${describeSocketError(err)}`, this.broker, { code: err.code, cause: err }));
@@ -214,10 +225,10 @@ export class Connection {
     entry.reject(new SluiceRequestTimeoutError(`${apiName} request to ${this.broker} timed out after ${timeoutMs} ms`, this.broker, correlationId, apiName));
   }
 
-  private onData(chunk: Buffer): void {
+  private onData(n: number, buf: Buffer): void {
     let payloads: Buffer[];
     try {
-      payloads = this.decoder.push(chunk);
+      payloads = this.decoder.onRead(n, buf);
     } catch (err) {
       this.close(new SluiceConnectionError(`unreadable data from broker ${this.broker}: ${(err as Error).message}`, this.broker, { cause: err }));
       return;

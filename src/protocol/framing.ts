@@ -16,6 +16,10 @@ import { int, invalid, nullableString, object } from './validate.js';
 
 export const FRAME_PREFIX_BYTES = 8;
 export const DEFAULT_MAX_FRAME_BYTES = 100 * 1024 * 1024;
+/** Direct reads: the scratch buffer's size (Node's own socket read size), and the least a frame must still
+ * miss to be read into directly (smaller rests go through scratch, a read then may take several frames). */
+const SCRATCH_BYTES = 64 * 1024;
+const DIRECT_READ_MIN_BYTES = 16 * 1024;
 
 export interface RequestHeader {
   apiKey: number;
@@ -141,72 +145,102 @@ export function decodeResponsePayload(payload: Buffer): DecodedResponseFrame {
 /**
  * Incremental frame reader for a byte stream. Feed it socket chunks; it returns each complete frame
  * payload (the bytes after the length prefix). A length over `maxFrameBytes` is refused before any
- * buffer of that size is allocated. Payloads inside one chunk are zero-copy views of it; a payload
- * spanning chunks is copied once.
+ * buffer of that size is allocated.
+ *
+ * Copies: a payload inside one chunk is a zero-copy view of it. A payload spanning chunks gets its
+ * buffer allocated as soon as its length is known, and every chunk is copied into it as it arrives (one
+ * copy, as before), so socket chunks die young instead of being held until the frame completes: held
+ * chunks of a multi-MiB fetch response survived scavenges, were promoted, and were only freed by
+ * mark-compacts, which then ran every few MiB (the consumer spent ~25 % of its time in GC). A large
+ * allocUnsafe is an untouched mapping: resident memory grows with the bytes actually received.
+ *
+ * Direct reads (net.Socket's `onread` option): `readBuffer()` says where the next socket read should
+ * land — the unfilled rest of a large frame, so the kernel copies straight into it (no chunk allocated,
+ * no second copy), or else a scratch buffer reused by every read — and `onRead()` takes the result.
+ * Frames completed inside the scratch buffer are copied out of it (it is overwritten by the next read).
  */
 export class FrameDecoder {
-  private chunks: Buffer[] = [];
-  private buffered = 0;
-  private expected = -1;
+  /** Reused landing buffer of direct reads that do not go straight into a frame (allocated on first use). */
+  private scratch: Buffer | null = null;
+  /** Length prefix bytes received so far (they may arrive split across chunks). */
+  private readonly prefix = Buffer.alloc(4);
+  private prefixFilled = 0;
+  /** The payload being filled (its length is known), or null while reading a length prefix. */
+  private partial: Buffer | null = null;
+  private filled = 0;
 
   constructor(private readonly maxFrameBytes = DEFAULT_MAX_FRAME_BYTES) {}
 
   /** Bytes held for a frame not yet complete (for idle/stall accounting). */
   get pendingBytes(): number {
-    return this.buffered;
+    return this.partial ? this.filled : this.prefixFilled;
   }
 
   push(chunk: Buffer): Buffer[] {
-    const frames: Buffer[] = [];
-    if (chunk.length > 0) {
-      this.chunks.push(chunk);
-      this.buffered += chunk.length;
+    return this.consumeChunk(chunk, false);
+  }
+
+  /** Where the next direct socket read should land (see the class comment). */
+  readBuffer(): Buffer {
+    const partial = this.partial;
+    if (partial && partial.length - this.filled >= DIRECT_READ_MIN_BYTES) return partial.subarray(this.filled);
+    return (this.scratch ??= Buffer.allocUnsafeSlow(SCRATCH_BYTES));
+  }
+
+  /** `n` bytes were read into `buf`, a buffer readBuffer() returned. Returns the frames completed. */
+  onRead(n: number, buf: Buffer): Buffer[] {
+    const partial = this.partial;
+    if (partial && buf.buffer === partial.buffer && buf.byteOffset === partial.byteOffset + this.filled) {
+      this.filled += n;
+      if (this.filled < partial.length) return [];
+      this.partial = null;
+      return [partial];
     }
-    for (;;) {
-      if (this.expected < 0) {
-        if (this.buffered < 4) break;
-        const length = this.peekLength();
-        if (length > this.maxFrameBytes) {
-          throw new FramingError(`frame of ${length} bytes exceeds the limit of ${this.maxFrameBytes} bytes`);
-        }
-        this.consume(4);
-        this.expected = length;
+    return this.consumeChunk(buf.subarray(0, n), buf.buffer === this.scratch?.buffer);
+  }
+
+  /** `reused`: the chunk's memory is overwritten later, so frames inside it are copied out. */
+  private consumeChunk(chunk: Buffer, reused: boolean): Buffer[] {
+    const frames: Buffer[] = [];
+    let pos = 0;
+    const end = chunk.length;
+    while (pos < end) {
+      const partial = this.partial;
+      if (partial) {
+        const take = Math.min(partial.length - this.filled, end - pos);
+        chunk.copy(partial, this.filled, pos, pos + take);
+        this.filled += take;
+        pos += take;
+        if (this.filled < partial.length) break;
+        frames.push(partial);
+        this.partial = null;
+        continue;
       }
-      if (this.buffered < this.expected) break;
-      frames.push(this.consume(this.expected));
-      this.expected = -1;
+      let length: number;
+      if (this.prefixFilled === 0 && end - pos >= 4) {
+        length = chunk.readUInt32BE(pos);
+        pos += 4;
+      } else {
+        const take = Math.min(4 - this.prefixFilled, end - pos);
+        chunk.copy(this.prefix, this.prefixFilled, pos, pos + take);
+        this.prefixFilled += take;
+        pos += take;
+        if (this.prefixFilled < 4) break;
+        this.prefixFilled = 0;
+        length = this.prefix.readUInt32BE(0);
+      }
+      if (length > this.maxFrameBytes) {
+        throw new FramingError(`frame of ${length} bytes exceeds the limit of ${this.maxFrameBytes} bytes`);
+      }
+      if (end - pos >= length) {
+        frames.push(reused ? Buffer.from(chunk.subarray(pos, pos + length)) : chunk.subarray(pos, pos + length));
+        pos += length;
+      } else {
+        this.partial = Buffer.allocUnsafe(length);
+        this.filled = 0;
+      }
     }
     return frames;
-  }
-
-  private peekLength(): number {
-    const first = this.chunks[0]!;
-    if (first.length >= 4) return first.readUInt32BE(0);
-    const head = Buffer.concat(this.chunks, 4);
-    return head.readUInt32BE(0);
-  }
-
-  /** Removes and returns the next `n` buffered bytes. */
-  private consume(n: number): Buffer {
-    this.buffered -= n;
-    const first = this.chunks[0];
-    if (first && first.length >= n) {
-      const out = first.subarray(0, n);
-      if (first.length === n) this.chunks.shift();
-      else this.chunks[0] = first.subarray(n);
-      return out;
-    }
-    const out = Buffer.allocUnsafe(n);
-    let filled = 0;
-    while (filled < n) {
-      const chunk = this.chunks[0]!;
-      const take = Math.min(chunk.length, n - filled);
-      chunk.copy(out, filled, 0, take);
-      filled += take;
-      if (take === chunk.length) this.chunks.shift();
-      else this.chunks[0] = chunk.subarray(take);
-    }
-    return out;
   }
 }
 

@@ -130,10 +130,11 @@ export function writeBatchCrc(buf: Buffer, pos = 0): void {
 }
 
 /**
- * Validates the batch at `pos`: complete, magic 2, sane counts, CRC matches.
+ * Validates the batch at `pos`: complete, magic 2, sane counts, CRC matches (unless `checkCrc` is false:
+ * a consumer may skip the CRC-32C pass over the bytes, see the SDK's `checkCrcs`).
  * Returns the header; throws {@link BatchFormatError} naming the byte position.
  */
-export function validateBatch(buf: Buffer, pos = 0): BatchHeader {
+export function validateBatch(buf: Buffer, pos = 0, checkCrc = true): BatchHeader {
   const header = readBatchHeader(buf, pos);
   if (header.sizeInBytes < BATCH_HEADER_SIZE) {
     throw new BatchFormatError(`batch length ${header.sizeInBytes} is smaller than the ${BATCH_HEADER_SIZE}-byte header`, pos);
@@ -154,6 +155,7 @@ export function validateBatch(buf: Buffer, pos = 0): BatchHeader {
       );
     }
   }
+  if (!checkCrc) return header;
   const actual = computeBatchCrc(buf, pos, header.sizeInBytes);
   if (actual !== header.crc) {
     throw new BatchFormatError(`CRC mismatch: stored ${header.crc.toString(16)}, computed ${actual.toString(16)}`, pos);

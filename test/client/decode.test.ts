@@ -27,3 +27,47 @@ describe('decodeFetchedChunk', () => {
     expect(messages[0]!.value!.buffer).toBe(batch.buffer);
   });
 });
+
+describe('decodeFetchedChunk CRC checking (ConsumerConfig.checkCrcs)', () => {
+  const flipped = () => {
+    const batch = buildRecordBatchSync([{ key: null, value: Buffer.from('payload'), timestamp: 5 }]);
+    batch[batch.length - 3]! ^= 0x01; // inside the value: the layout stays valid, only the CRC disagrees
+    return batch;
+  };
+
+  it('with checkCrcs on, a batch whose bytes changed after its CRC was written is refused', async () => {
+    const batch = flipped();
+    await expect(decodeFetchedChunk(batch, 0, batch.length, 0, 1 << 20, true)).rejects.toThrow(/CRC mismatch/);
+  });
+
+  it('with checkCrcs off, the same batch decodes (the check is skipped, not the layout validation)', async () => {
+    const batch = flipped();
+    const { messages } = await decodeFetchedChunk(batch, 0, batch.length, 0, 1 << 20, false);
+    expect(messages).toHaveLength(1);
+    expect(messages[0]!.value!.length).toBe(7);
+    const cut = batch.subarray(0, batch.length - 1);
+    await expect(decodeFetchedChunk(cut, 0, cut.length, 0, 1 << 20, false)).rejects.toThrow(/cut off/);
+  });
+
+  it('valid batches decode the same with and without the check', async () => {
+    const batch = buildRecordBatchSync(Array.from({ length: 50 }, (_, i) => ({ key: Buffer.from(`k${i}`), value: Buffer.from(`v${i}`), timestamp: 1000 + i, headers: [['h', Buffer.from(`x${i}`)]] as Array<[string, Buffer | null]> })));
+    const on = await decodeFetchedChunk(batch, 0, batch.length, 0, 1 << 20, true);
+    const off = await decodeFetchedChunk(batch, 0, batch.length, 0, 1 << 20, false);
+    expect(off.messages).toEqual(on.messages);
+    expect(off.pos).toBe(on.pos);
+  });
+});
+
+describe('decodeFetchedChunk with a bad batch after good ones', () => {
+  it('returns the good batches and stops before the bad one; decoding from the bad one throws', async () => {
+    const good = buildRecordBatchSync([{ key: null, value: Buffer.from('good'), timestamp: 1 }]);
+    const bad = buildRecordBatchSync([{ key: null, value: Buffer.from('bad!'), timestamp: 2 }]);
+    bad.writeBigInt64BE(1n, 0);
+    bad[bad.length - 2]! ^= 0x01;
+    const bytes = Buffer.concat([good, bad]);
+    const first = await decodeFetchedChunk(bytes, 0, bytes.length, 0, 1 << 20, true);
+    expect(first.messages.map((m) => m.value!.toString())).toEqual(['good']);
+    expect(first.pos).toBe(good.length);
+    await expect(decodeFetchedChunk(bytes, first.pos, bytes.length, 0, 1 << 20, true)).rejects.toThrow(/CRC mismatch/);
+  });
+});

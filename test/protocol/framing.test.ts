@@ -165,6 +165,86 @@ describe('FrameDecoder', () => {
     expect(d.pendingBytes).toBe(6);
   });
 
+  it('one byte at a time: the same frames, and pendingBytes counts what was received of the incomplete one', () => {
+    const d = new FrameDecoder();
+    const out: Buffer[] = [];
+    let frameStart = 0;
+    let next = 0;
+    for (let i = 0; i < stream.length; i++) {
+      const got = d.push(stream.subarray(i, i + 1));
+      out.push(...got);
+      if (got.length > 0) frameStart = i + 1;
+      if (got.length === 0) expect(d.pendingBytes).toBe(i + 1 - frameStart - (i + 1 - frameStart >= 4 ? 4 : 0));
+      if (got.length > 0) next++;
+    }
+    expect(next).toBe(frames.length);
+    expect(out.map((p) => p.toString('hex'))).toEqual(payloads);
+    expect(d.pendingBytes).toBe(0);
+  });
+
+  it('a large frame arriving in socket-sized chunks comes out whole, once, between small frames inside chunks', () => {
+    const big = frame({ correlationId: 7, body: { topics: [] } }, Buffer.from(Array.from({ length: 300_000 }, (_, i) => (i * 31) & 0xff)));
+    const all = Buffer.concat([frames[0]!, big, frames[2]!]);
+    for (const chunkSize of [1000, 65536, 65537, all.length - 1]) {
+      const d = new FrameDecoder();
+      const out: Buffer[] = [];
+      for (let pos = 0; pos < all.length; pos += chunkSize) out.push(...d.push(all.subarray(pos, pos + chunkSize)));
+      expect(out.map((p) => p.toString('hex'))).toEqual([frames[0]!, big, frames[2]!].map((f) => f.subarray(4).toString('hex')));
+      expect(d.pendingBytes).toBe(0);
+    }
+  });
+
+  describe('direct reads (readBuffer / onRead, for net.Socket onread)', () => {
+    const big = frame({ correlationId: 7, body: {} }, Buffer.from(Array.from({ length: 200_000 }, (_, i) => (i * 7) & 0xff)));
+    const all = Buffer.concat([frames[0]!, frames[1]!, big, frames[2]!, big, frames[0]!]);
+    const expected = [frames[0]!, frames[1]!, big, frames[2]!, big, frames[0]!].map((f) => f.subarray(4).toString('hex'));
+
+    /** Plays a socket: each read fills at most `perRead` bytes of the buffer the decoder offers. */
+    function readAll(d: FrameDecoder, perRead: number) {
+      const out: Buffer[] = [];
+      const targets: Buffer[] = [];
+      let pos = 0;
+      while (pos < all.length) {
+        const target = d.readBuffer();
+        targets.push(target);
+        const n = all.copy(target, 0, pos, Math.min(all.length, pos + perRead, pos + target.length));
+        pos += n;
+        out.push(...d.onRead(n, target));
+      }
+      return { out, targets };
+    }
+
+    it('yields the same frames whatever the read sizes, and frames taken from the reused buffer stay intact', () => {
+      for (const perRead of [1, 3, 100, 4096, 65536, 1 << 20]) {
+        const d = new FrameDecoder();
+        const { out } = readAll(d, perRead);
+        expect(out.map((p) => p.toString('hex')), `reads of ${perRead}`).toEqual(expected);
+        expect(d.pendingBytes).toBe(0);
+      }
+    });
+
+    it('reads the rest of a large frame straight into the frame buffer it returns', () => {
+      const d = new FrameDecoder();
+      const { out, targets } = readAll(d, 65536);
+      const bigOut = out.filter((p) => p.length === big.length - 4);
+      expect(bigOut).toHaveLength(2);
+      for (const p of bigOut) expect(targets.some((t) => t.buffer === p.buffer && t.length < p.length)).toBe(true);
+    });
+
+    it('refuses an oversized length read through the scratch buffer', () => {
+      const d = new FrameDecoder(1000);
+      const target = d.readBuffer();
+      target.writeUInt32BE(1001, 0);
+      expect(() => d.onRead(4, target)).toThrow(/exceeds the limit of 1000 bytes/);
+    });
+  });
+
+  it('a frame inside one chunk is a view of it (no copy)', () => {
+    const d = new FrameDecoder();
+    const [first] = d.push(stream);
+    expect(first!.buffer).toBe(stream.buffer);
+  });
+
   it('refuses a length over the limit as soon as the 4 length bytes are in, even one byte at a time', () => {
     const d = new FrameDecoder(1000);
     const prefix = Buffer.from([0x00, 0x10, 0x00, 0x00]);

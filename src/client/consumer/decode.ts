@@ -1,5 +1,5 @@
 // Fetch bytes → kafkajs messages, without intermediate record objects. Batches are validated (length,
-// magic, CRC-32C) with storage/format; records below `fromOffset` are skipped (a fetch starts with the
+// magic, and CRC-32C when the consumer's `checkCrcs` is on) with storage/format; records below `fromOffset` are skipped (a fetch starts with the
 // whole batch holding the requested offset); a batch cut off at the end of the response is ignored (the
 // next fetch asks for it again); control batches are skipped. Keys, values and header values of
 // uncompressed batches are zero-copy subarrays of the response.
@@ -52,20 +52,37 @@ export interface DecodedChunk {
 
 /**
  * Decodes whole batches from `pos` until about `maxBytes` were read (at least one batch), validating
- * each (CRC included). Decoding lazily, a slice at a time, keeps messages short-lived: they are made
+ * each (its CRC-32C too when `checkCrcs`). A bad batch throws when it comes first; after good ones, the
+ * chunk ends before it (so the good ones are delivered and the next call throws). Decoding lazily, a slice at a time, keeps messages short-lived: they are made
  * just before the application sees them, instead of a whole prefetched response at once.
  */
-export async function decodeFetchedChunk(bytes: Buffer, pos: number, end: number, fromOffset: number, maxBytes: number): Promise<DecodedChunk> {
+export async function decodeFetchedChunk(
+  bytes: Buffer,
+  pos: number,
+  end: number,
+  fromOffset: number,
+  maxBytes: number,
+  checkCrcs = true,
+): Promise<DecodedChunk> {
   const messages: KafkaMessage[] = [];
   const stop = pos + maxBytes;
   while (pos < end && (pos < stop || messages.length === 0)) {
-    const header = validateBatch(bytes, pos);
-    const lastOffset = header.baseOffset + header.lastOffsetDelta;
-    if (lastOffset >= fromOffset && (header.attributes & ATTR_CONTROL) === 0) {
-      const codec = compressionOf(header.attributes);
-      let section = bytes.subarray(pos + BATCH_HEADER_SIZE, pos + header.sizeInBytes);
-      if (codec !== CompressionCodec.None) section = await decompress(codec, section);
-      readRecords(section, header, fromOffset, messages);
+    const decoded = messages.length;
+    let header: BatchHeader;
+    try {
+      header = validateBatch(bytes, pos, checkCrcs);
+      const lastOffset = header.baseOffset + header.lastOffsetDelta;
+      if (lastOffset >= fromOffset && (header.attributes & ATTR_CONTROL) === 0) {
+        const codec = compressionOf(header.attributes);
+        let section = bytes.subarray(pos + BATCH_HEADER_SIZE, pos + header.sizeInBytes);
+        if (codec !== CompressionCodec.None) section = await decompress(codec, section);
+        readRecords(section, header, fromOffset, messages);
+      }
+    } catch (error) {
+      // The batches before a bad one are delivered; the next call starts at the bad one and throws.
+      if (decoded === 0) throw error;
+      messages.length = decoded;
+      break;
     }
     pos += header.sizeInBytes;
   }

@@ -36,7 +36,7 @@ export const ConsumerEvents = {
 } as const;
 type ConsumerEventName = (typeof ConsumerEvents)[keyof typeof ConsumerEvents];
 
-const DEFAULTS = { maxBytesPerPartition: 1024 * 1024, minBytes: 1, maxBytes: 10 * 1024 * 1024, maxWaitTimeInMs: 5000 };
+const DEFAULTS = { maxBytesPerPartition: 1024 * 1024, minBytes: 1, maxBytes: 10 * 1024 * 1024, maxWaitTimeInMs: 5000, checkCrcs: false };
 
 export class Consumer {
   readonly events = ConsumerEvents;
@@ -127,6 +127,7 @@ export class Consumer {
       commitIfNecessary: () => this.commitConsumed(false),
       uncommittedOffsets: () => this.uncommittedOffsets(),
       onCrash: (error, restart) => this.emitter.emit(ConsumerEvents.CRASH, { error, groupId: this.config.groupId, restart }),
+      checkCrcs: this.config.checkCrcs ?? DEFAULTS.checkCrcs,
     });
     try {
       await this.retrier(() => this.startAssignment());

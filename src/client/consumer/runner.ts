@@ -29,6 +29,8 @@ export interface RunnerDeps {
   commitIfNecessary: (offsets?: OffsetsByTopicPartition) => Promise<void>;
   uncommittedOffsets: () => OffsetsByTopicPartition;
   onCrash: (error: Error, restart: boolean) => void;
+  /** Verify each fetched batch's CRC-32C before decoding it (ConsumerConfig.checkCrcs). */
+  checkCrcs: boolean;
 }
 
 export class Runner {
@@ -107,7 +109,7 @@ export class Runner {
     const epoch = state.epoch;
     let chunk;
     try {
-      chunk = await decodeFetchedChunk(entry.bytes, entry.pos, entry.end, entry.fromOffset, DELIVERY_SLICE_BYTES);
+      chunk = await decodeFetchedChunk(entry.bytes, entry.pos, entry.end, entry.fromOffset, DELIVERY_SLICE_BYTES, this.deps.checkCrcs);
     } catch (err) {
       // Corrupt bytes: fetch again from the first undelivered offset after a pause.
       this.deps.logger.error('cannot decode fetched records', { topic: state.topic, partition: state.partition, offset: state.nextOffset, error: (err as Error).message });

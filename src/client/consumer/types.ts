@@ -123,6 +123,15 @@ export interface ConsumerConfig {
   allowAutoTopicCreation?: boolean;
   maxInFlightRequests?: number;
   readUncommitted?: boolean;
+  /**
+   * Verify the CRC-32C of every fetched record batch before delivering it (librdkafka's `check.crcs`).
+   * Default false, as librdkafka (kafkajs does not check at all): the broker verifies each batch's CRC
+   * when it is produced and recovery verifies the unflushed tail, so on a healthy disk the check finds
+   * nothing, and it costs ~0.3–0.6 ms of CPU per MiB replayed (a quarter of the client's time with
+   * 64 KiB records). Turn it on to catch corruption of data at rest or in memory end to end; a batch that
+   * fails it is not delivered, the error is logged and the partition is fetched again after a pause.
+   */
+  checkCrcs?: boolean;
   /** Sluice: fetched-but-unprocessed bytes per partition above which prefetching pauses (default 2 × maxBytesPerPartition). */
   maxPrefetchBytesPerPartition?: number;
   /** Sluice: where partitions come from (default: static — subscribe() = all partitions, or assign()). */

@@ -1,0 +1,110 @@
+// Replay of large records against the loopback limit measured in the same run (issue 6: "64 KiB+ batches
+// within 50 % of the loopback limit"). For each record size, a fresh `sluice serve` (flush os) gets
+// ≥ 1 GiB of records produced into one partition, then one consumer (eachBatch) replays them from the
+// beginning; CPU of the broker process and of this client process is reported per MiB.
+//   node --import tsx bench/replay-large.ts [--short] [--write] [--runs N] [--mib 1024] [--sizes 65536,1048576]
+//     [--defaults (SDK default fetch sizes instead of the replay benches' 8 MiB / 32 MiB)] [--check-crcs (consumer verifies CRCs)]
+// SLUICE_BENCH_CLIENT_PROF=<dir> profiles the client during the replays; SLUICE_BENCH_CPU_PROF=<dir> the broker.
+import { startBrokerProcess } from './lib/broker-process.js';
+import { profiled } from './lib/client-profile.js';
+import { describeCommit, describeMachine, today } from './lib/machine.js';
+import { cpuSecondsOf, load } from './lib/proc.js';
+import { table, writeResultsSection } from './lib/results.js';
+import { median } from './lib/stats.js';
+import { createTopic, produce, replay, REPLAY_FETCH } from './lib/workloads.js';
+import { measureLoopback } from './loopback.js';
+
+const args = process.argv.slice(2);
+const opt = (name: string, fallback: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1]! : fallback;
+};
+const short = args.includes('--short');
+const write = args.includes('--write');
+const runs = Number(opt('runs', short ? '1' : '3'));
+const mib = Number(opt('mib', short ? '256' : '1024'));
+const sizes = opt('sizes', '65536,1048576').split(',').map(Number);
+const fetchSizes = args.includes('--defaults') ? {} : REPLAY_FETCH;
+const consumerConfig = args.includes('--check-crcs') ? { ...fetchSizes, checkCrcs: true } : fetchSizes;
+const MiB = 2 ** 20;
+
+interface Point {
+  size: number;
+  records: number;
+  mibPerSecond: number;
+  brokerCpuMsPerMiB: number;
+  clientCpuMsPerMiB: number;
+  /** Of which in the kernel (socket reads, page faults). */
+  clientSysMsPerMiB: number;
+  load: string;
+}
+
+async function replayPoint(size: number): Promise<Point> {
+  const records = Math.ceil((mib * MiB) / size);
+  const broker = await startBrokerProcess({ flush: 'os' });
+  try {
+    // Batches of 1 MiB records are just over the default max.message.bytes (1 MiB + 12): raise it.
+    await createTopic(broker, 't', 1, { 'max.message.bytes': String(Math.max(4 * MiB, 2 * size)) });
+    await produce(broker, 't', records, size);
+    const pid = broker.child.pid!;
+    const broker0 = cpuSecondsOf(pid);
+    const client0 = process.cpuUsage();
+    const rate = await profiled(`replay-${size}`, () => replay(broker, 't', records, 'eachBatch', consumerConfig));
+    const c = process.cpuUsage(client0);
+    const total = (records * size) / MiB;
+    return {
+      size,
+      records,
+      mibPerSecond: (rate * size) / MiB,
+      brokerCpuMsPerMiB: ((cpuSecondsOf(pid) - broker0) * 1000) / total,
+      clientCpuMsPerMiB: (c.user + c.system) / 1000 / total,
+      clientSysMsPerMiB: c.system / 1000 / total,
+      load: load(),
+    };
+  } finally {
+    await broker.stop();
+  }
+}
+
+const loopbacks: number[] = [];
+const rows: Array<Array<string | number>> = [];
+const started = performance.now();
+loopbacks.push(await measureLoopback(short ? 2 : 3));
+process.stdout.write(`loopback: ${loopbacks[0]!.toFixed(0)} MiB/s (load ${load()})\n`);
+for (const size of sizes) {
+  const points: Point[] = [];
+  for (let run = 0; run < runs; run++) {
+    const p = await replayPoint(size);
+    points.push(p);
+    process.stdout.write(
+      `${size / 1024} KiB × ${p.records}: ${p.mibPerSecond.toFixed(0)} MiB/s; CPU ms per MiB broker ${p.brokerCpuMsPerMiB.toFixed(2)}, client ${p.clientCpuMsPerMiB.toFixed(2)} (of which system ${p.clientSysMsPerMiB.toFixed(2)}) (load ${p.load})\n`,
+    );
+  }
+  // The limit again after each size: the shared machine's load drifts during the run.
+  loopbacks.push(await measureLoopback(short ? 2 : 3));
+  const limit = median(loopbacks);
+  const rate = median(points.map((p) => p.mibPerSecond));
+  rows.push([
+    `${size / 1024} KiB`,
+    points[0]!.records.toLocaleString('en-US'),
+    `${rate.toFixed(0)} MiB/s`,
+    `${((rate / limit) * 100).toFixed(0)} %`,
+    median(points.map((p) => p.brokerCpuMsPerMiB)).toFixed(2),
+    median(points.map((p) => p.clientCpuMsPerMiB)).toFixed(2),
+    points[points.length - 1]!.load,
+  ]);
+}
+const limit = median(loopbacks);
+const output = [
+  `Date ${today()}, commit ${describeCommit()}, machine: ${describeMachine()}.`,
+  `Command: \`node --import tsx bench/replay-large.ts${short ? ' --short' : ''}${args.includes('--defaults') ? ' --defaults' : ''} --write\` (took ${((performance.now() - started) / 1000).toFixed(0)} s). ` +
+    `Broker = \`sluice serve\` (built binary), flush os, a fresh one per run; ${mib} MiB produced into one partition, then replayed from the beginning ` +
+    `by one consumer (eachBatch, ${args.includes('--defaults') ? 'SDK default fetch sizes' : 'maxBytesPerPartition 8 MiB, maxBytes 32 MiB'}${args.includes('--check-crcs') ? ', checkCrcs' : ''}) in the bench process. Medians of ${runs} run(s). ` +
+    `Node flags: broker \`${process.env.SLUICE_BENCH_BROKER_NODE_ARGS || 'none'}\`, client \`${process.execArgv.filter((a) => !a.includes('tsx') && a !== '--import').join(' ') || 'none'}\`.`,
+  '',
+  `Loopback limit in the same run (64 KiB writes between two Node processes, median of ${loopbacks.length}): **${limit.toFixed(0)} MiB/s**.`,
+  '',
+  table(['record', 'records', 'replay', 'vs loopback', 'broker CPU ms/MiB', 'client CPU ms/MiB', 'load'], rows),
+].join('\n');
+process.stdout.write(`\n${output}\n`);
+if (write) writeResultsSection('Replay of large records', output);
