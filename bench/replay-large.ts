@@ -5,7 +5,7 @@
 //   node --import tsx bench/replay-large.ts [--short] [--write] [--runs N] [--mib 1024] [--sizes 65536,1048576]
 //     [--defaults (SDK default fetch sizes instead of the replay benches' 8 MiB / 32 MiB)] [--check-crcs (consumer verifies CRCs)]
 // SLUICE_BENCH_CLIENT_PROF=<dir> profiles the client during the replays; SLUICE_BENCH_CPU_PROF=<dir> the broker.
-import { startBrokerProcess } from './lib/broker-process.js';
+import { SERVE_NODE_FLAGS, startBrokerProcess } from './lib/broker-process.js';
 import { profiled } from './lib/client-profile.js';
 import { describeCommit, describeMachine, today } from './lib/machine.js';
 import { cpuSecondsOf, load } from './lib/proc.js';
@@ -100,7 +100,7 @@ const output = [
   `Command: \`node --import tsx bench/replay-large.ts${short ? ' --short' : ''}${args.includes('--defaults') ? ' --defaults' : ''} --write\` (took ${((performance.now() - started) / 1000).toFixed(0)} s). ` +
     `Broker = \`sluice serve\` (built binary), flush os, a fresh one per run; ${mib} MiB produced into one partition, then replayed from the beginning ` +
     `by one consumer (eachBatch, ${args.includes('--defaults') ? 'SDK default fetch sizes' : 'maxBytesPerPartition 8 MiB, maxBytes 32 MiB'}${args.includes('--check-crcs') ? ', checkCrcs' : ''}) in the bench process. Medians of ${runs} run(s). ` +
-    `Node flags: broker \`${process.env.SLUICE_BENCH_BROKER_NODE_ARGS || 'none'}\`, client \`${process.execArgv.filter((a) => !a.includes('tsx') && a !== '--import').join(' ') || 'none'}\`.`,
+    `Node flags: broker \`${(process.env.SLUICE_BENCH_BROKER_NODE_ARGS ?? SERVE_NODE_FLAGS.join(' ')) || 'none'}\`, client \`${process.execArgv.filter((a) => !a.includes('tsx') && a !== '--import').join(' ') || 'none'}\`.`,
   '',
   `Loopback limit in the same run (64 KiB writes between two Node processes, median of ${loopbacks.length}): **${limit.toFixed(0)} MiB/s**.`,
   '',

@@ -18,11 +18,14 @@ const build = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root
 if (build.status !== 0) process.stderr.write('tsc reported errors (the binary is emitted anyway); continuing\n');
 spawnSync('chmod', ['+x', join(root, 'dist', 'cli', 'main.js')]);
 
+// The bench process is the client application (it replays gigabytes): it runs with the flag the README
+// recommends for such applications, as `sluice serve` does for the broker (bench/lib/broker-process.ts).
+const CLIENT_NODE_FLAGS = ['--initial-old-space-size=128'];
 let failed = 0;
 for (const suite of suites) {
   process.stdout.write(`\n=== bench/${suite}.ts ${pass.join(' ')}\n`);
   const started = performance.now();
-  const res = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'bench', `${suite}.ts`), ...pass], { cwd: root, stdio: 'inherit' });
+  const res = spawnSync(process.execPath, [...CLIENT_NODE_FLAGS, '--import', 'tsx', join(root, 'bench', `${suite}.ts`), ...pass], { cwd: root, stdio: 'inherit' });
   process.stdout.write(`=== ${suite}: exit ${res.status} after ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
   if (res.status !== 0) failed++;
 }

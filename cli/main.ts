@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --initial-old-space-size=128
 // The `sluice` command line. The only place that reads argv, env and config files.
 // A thin registry: each command lives in its own module exporting `register(program)`; adding a
 // command is one import and one entry in COMMANDS.

@@ -1,11 +1,13 @@
 // Runs `sluice serve` from the built binary as its own process, for benchmarks.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, stopProcess, waitForPort } from './processes.js';
 
 const BIN = join(import.meta.dirname, '..', '..', 'dist', 'cli', 'main.js');
+/** The node flags on the launcher line of the built CLI (`#!/usr/bin/env -S node <flags>`): what `sluice serve` runs with. */
+export const SERVE_NODE_FLAGS = readFileSync(BIN, 'utf8').split('\n', 1)[0]!.replace(/^#!.*?\bnode\b/, '').split(' ').filter(Boolean);
 
 export interface BrokerProcess {
   port: number;
@@ -32,10 +34,12 @@ export async function startBrokerProcess(options: { flush: string; extraArgs?: s
   const port = await freePort();
   // SLUICE_BENCH_CPU_PROF=<dir>: the broker writes a V8 CPU profile there when it stops (read it with
   // bench/lib/profile-top.ts or load it in Chrome DevTools).
-  // SLUICE_BENCH_BROKER_NODE_ARGS="--initial-old-space-size=128 --trace-gc": extra node flags for the broker
-  // (V8 flags only take effect on the command line); SLUICE_BENCH_BROKER_STDOUT=1 shows its stdout (--trace-gc).
+  // The broker runs with the node flags `sluice serve`'s own launcher line gives it (cli/main.ts's shebang).
+  // SLUICE_BENCH_BROKER_NODE_ARGS replaces them: "" for none (V8's defaults), or e.g.
+  // "--initial-old-space-size=128 --trace-gc" (V8 flags only take effect on the command line);
+  // SLUICE_BENCH_BROKER_STDOUT=1 shows its stdout (--trace-gc).
   const prof = process.env.SLUICE_BENCH_CPU_PROF;
-  const extraNodeArgs = process.env.SLUICE_BENCH_BROKER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const extraNodeArgs = (process.env.SLUICE_BENCH_BROKER_NODE_ARGS ?? SERVE_NODE_FLAGS.join(' ')).split(' ').filter(Boolean);
   const nodeArgs = [...(prof ? ['--cpu-prof', '--cpu-prof-dir', prof] : []), ...extraNodeArgs];
   const argv = [process.execPath, ...nodeArgs, BIN, 'serve', '--data-dir', dataDir, '--port', String(port), '--flush', options.flush,
     '--log-level', 'warn', ...(options.extraArgs ?? [])];
