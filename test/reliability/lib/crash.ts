@@ -40,7 +40,7 @@ async function configFile(dataDir: string): Promise<string> {
   // Small segments so rolls happen under load; frequent maintenance so recovery points move while we
   // crash (recovery must trust sealed segments below the point and scan the rest).
   const path = join(dataDir, '..', `${dataDir.split('/').pop()}-sluice.json`);
-  await writeFile(path, JSON.stringify({ topicDefaults: { segmentBytes: 64 * 1024 }, maintenanceIntervalMs: 100 }));
+  await writeFile(path, JSON.stringify({ topicDefaults: { segmentBytes: 16 * 1024 }, maintenanceIntervalMs: 100 }));
   return path;
 }
 
