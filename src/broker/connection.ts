@@ -30,6 +30,7 @@ import {
   type DecodedRequestFrame,
 } from '../protocol/index.js';
 import type { BrokerConfig } from './config.js';
+import { enableDirectReads } from './direct-read.js';
 import type { HandlerRegistry } from './handlers/index.js';
 import { NO_RESPONSE, type BrokerContext, type RequestContext } from './handlers/types.js';
 
@@ -79,14 +80,19 @@ export class Connection {
     // One listener per in-flight long poll (up to maxInFlightRequests): not a leak.
     setMaxListeners(0, this.closing.signal);
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    // Direct reads: the kernel copies a large request (a produce) straight into its frame buffer and no
+    // chunk is allocated per read (FrameDecoder.readBuffer); 'data' events where this Node cannot.
+    const direct = enableDirectReads(socket, () => this.decoder.readBuffer(), (n, buf) => this.onRead(n, buf));
+    if (!direct) socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => {
       this.writeBlocked = false;
       this.pump();
     });
     socket.on('error', (error) => this.logger.debug({ err: error }, 'connection error'));
     socket.on('close', () => this.onClosed());
-    this.logger.debug('connection opened');
+    this.logger.debug({ directReads: direct }, 'connection opened');
+    // Accepted paused (Server: pauseOnConnect), so no byte was read before the wiring above.
+    socket.resume();
   }
 
   /** Requests dispatched and not yet answered. */
@@ -95,17 +101,25 @@ export class Connection {
   }
 
   private onData(chunk: Buffer): void {
+    this.received(chunk.length, () => this.decoder.push(chunk));
+  }
+
+  private onRead(n: number, buf: Buffer): void {
+    this.received(n, () => this.decoder.onRead(n, buf));
+  }
+
+  private received(bytes: number, decode: () => Buffer[]): void {
     if (this.closed || this.draining) return;
     let frames: Buffer[];
     try {
-      frames = this.decoder.push(chunk);
+      frames = decode();
     } catch (error) {
       this.fail(error, 'malformed frame');
       return;
     }
     for (const frame of frames) this.backlog.push(frame);
     this.pump();
-    this.watchStall(chunk.length, frames.length > 0);
+    this.watchStall(bytes, frames.length > 0);
   }
 
   /**
