@@ -34,6 +34,10 @@ import { enableDirectReads } from './direct-read.js';
 import type { HandlerRegistry } from './handlers/index.js';
 import { NO_RESPONSE, type BrokerContext, type RequestContext } from './handlers/types.js';
 
+function runAll(callbacks: Array<() => void>): void {
+  for (const callback of callbacks) callback();
+}
+
 /** Bytes that must arrive (without completing a frame) to push the stall deadline back. */
 const STALL_PROGRESS_BYTES = 16 * 1024;
 
@@ -41,6 +45,8 @@ interface Slot {
   done: boolean;
   /** null: the request gets no response (acks=0) or the connection is gone. */
   frame: Buffer[] | null;
+  /** RequestContext.afterResponseWritten callbacks; dropped when the response is replaced by an error frame. */
+  afterWrite: Array<() => void> | null;
 }
 
 export interface ConnectionDeps {
@@ -143,19 +149,22 @@ export class Connection {
     } catch (error) {
       if (error instanceof RequestHeaderError) {
         this.logger.warn({ correlationId: error.correlationId, reason: error.message }, 'bad request header');
-        this.slots.push({ done: true, frame: encodeErrorResponseFrame(error.correlationId, error) });
+        this.slots.push({ done: true, frame: encodeErrorResponseFrame(error.correlationId, error), afterWrite: null });
         this.flush();
       } else {
         this.fail(error, 'unreadable request header');
       }
       return;
     }
-    const slot: Slot = { done: false, frame: null };
+    const slot: Slot = { done: false, frame: null, afterWrite: null };
     this.slots.push(slot);
     this.inFlight++;
-    this.handle(frame).then(
+    this.handle(frame, slot).then(
       (response) => this.complete(slot, response),
-      (error) => this.complete(slot, this.unexpected(frame, error)),
+      (error) => {
+        slot.afterWrite = null;
+        this.complete(slot, this.unexpected(frame, error));
+      },
     );
   }
 
@@ -168,14 +177,20 @@ export class Connection {
   }
 
   /** Runs one request; every outcome except a bug becomes a frame (or null for acks=0). */
-  private async handle(frame: DecodedRequestFrame): Promise<Buffer[] | null> {
+  private async handle(frame: DecodedRequestFrame, slot: Slot): Promise<Buffer[] | null> {
     const { correlationId } = frame;
     const route = this.deps.registry.route(frame.apiKey, frame.apiVersion);
     if (!('api' in route)) {
       this.logger.debug({ apiKey: frame.apiKey, apiVersion: frame.apiVersion, reason: route.reason }, 'unsupported request');
       return encodeErrorResponseFrame(correlationId, new ProtocolError('UNSUPPORTED_VERSION', route.reason));
     }
-    const ctx: RequestContext = { header: frame, peer: this.peer, logger: this.logger, signal: this.closing.signal };
+    const ctx: RequestContext = {
+      header: frame,
+      peer: this.peer,
+      logger: this.logger,
+      signal: this.closing.signal,
+      afterResponseWritten: (callback) => (slot.afterWrite ??= []).push(callback),
+    };
     try {
       const request = route.api.decodeRequest(frame.body, frame.tail, frame.apiVersion);
       const response = await route.handle(request, this.deps.broker, ctx);
@@ -184,6 +199,7 @@ export class Connection {
       return encodeResponseFrame(correlationId, body, tail);
     } catch (error) {
       if (!(error instanceof ProtocolError)) throw error;
+      slot.afterWrite = null;
       this.logger.debug({ api: route.api.name, correlationId, code: error.type, reason: error.message }, 'request refused');
       return encodeErrorResponseFrame(correlationId, error);
     }
@@ -202,11 +218,15 @@ export class Connection {
     const writable = !this.closed && !socket.destroyed;
     if (writable) socket.cork();
     while (this.slots.length > 0 && this.slots[0]!.done) {
-      const { frame } = this.slots.shift()!;
+      const { frame, afterWrite } = this.slots.shift()!;
       if (!frame || !writable) continue;
       // Header and record chunks go out as separate writes inside one cork: one writev, no concat.
-      for (const chunk of frame) {
-        if (!socket.write(chunk)) this.writeBlocked = true;
+      const last = frame.length - 1;
+      for (let i = 0; i <= last; i++) {
+        // Writes complete in order: the last chunk's callback means the whole frame reached the kernel.
+        // On an error (connection destroyed mid-write) the callbacks are dropped: buffers go to the GC.
+        const done = i === last && afterWrite ? (error?: Error | null) => error || runAll(afterWrite) : undefined;
+        if (!socket.write(frame[i]!, done)) this.writeBlocked = true;
       }
     }
     if (writable) socket.uncork();
