@@ -9,6 +9,12 @@
 // are not draining (a client that does not read its responses stops being read). Nothing is
 // dispatched while writes are not draining either (see pump()).
 //
+// Buffer reuse: a handler may ask (RequestContext.afterResponseWritten) to be told when its response has
+// been written — the write callback of the frame's last chunk, after which the kernel has copied every
+// chunk (writes complete in order) — so fetch can hand its read buffers back to the pool. A write that
+// fails (connection destroyed mid-write) or a response never written drops the callbacks: the GC frees
+// those buffers, and no buffer a pending write may still read is ever reused.
+//
 // Failure rules: bytes that are not a frame (FramingError) close this connection only, logged with
 // the peer; a readable header with bad fields, an unknown API or version, or a body that does not
 // validate, get an error response and the connection stays; a handler that throws unexpectedly
