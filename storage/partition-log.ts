@@ -13,7 +13,7 @@ import type { ParsedBatches } from './append-batches.js';
 import { patchBaseOffset } from './format/record-batch.js';
 import { CorruptLogError, LogClosedError, OffsetOutOfRangeError, StorageError, StorageIOError, asStorageError } from './errors.js';
 import { offsetForTimestamp, readLog, segmentFor } from './partition-read.js';
-import type { ReadResult } from './partition-read.js';
+import type { ReadOptions, ReadResult } from './partition-read.js';
 import { deleteSegments, retentionVictims } from './retention.js';
 import { PartitionCore } from './partition-core.js';
 import { planProducerAppend } from './producer-state.js';
@@ -21,7 +21,7 @@ import { deleteAllSnapshots } from './producer-snapshot.js';
 import { skipBatches } from './append-batches.js';
 import type { AppendResult, PartitionLogOptions } from './partition-core.js';
 
-export type { ReadResult };
+export type { ReadOptions, ReadResult };
 export type { AppendResult, PartitionLogOptions } from './partition-core.js';
 export { DEFAULT_TAIL_CACHE_BYTES } from './partition-core.js';
 
@@ -130,7 +130,7 @@ export class PartitionLog extends PartitionCore {
     return { result, flushed: this.cfg.flush.kind === 'always' ? this.commit.waitFor(lastOffset + 1) : undefined };
   }
 
-  async read(offset: number, options: { maxBytes: number; maxOffset?: number }): Promise<ReadResult> {
+  async read(offset: number, options: ReadOptions): Promise<ReadResult> {
     if (this.state === 'closed') throw new LogClosedError(`partition ${this.name}`);
     return readLog(this.view, offset, options);
   }

@@ -4,6 +4,7 @@
 import type { Segment } from './segment.js';
 import { INDEX_MISMATCH } from './segment.js';
 import type { TailCache } from './tail-cache.js';
+import type { ReadBufferPool } from './read-buffer-pool.js';
 import { CorruptLogError, OffsetOutOfRangeError } from './errors.js';
 
 export interface ReadResult {
@@ -14,6 +15,19 @@ export interface ReadResult {
   nextOffset: number;
   logStartOffset: number;
   logEndOffset: number;
+  /**
+   * The pool buffer the chunks are a view of (reads given a pool, served from a file), else null (tail
+   * cache, fresh buffers). Release it to that pool once nothing references the chunks, or drop it.
+   */
+  lease: Buffer | null;
+}
+
+export interface ReadOptions {
+  maxBytes: number;
+  /** Batches must end below it (the high watermark); default the log end. */
+  maxOffset?: number;
+  /** Take the file read's buffer from this pool (see ReadResult.lease). */
+  pool?: ReadBufferPool;
 }
 
 /** What the read side needs from the partition log (live values). */
@@ -27,17 +41,18 @@ export interface LogView {
   rebuildIndex(segment: Segment): Promise<void>;
 }
 
-export async function readLog(view: LogView, offset: number, options: { maxBytes: number; maxOffset?: number }): Promise<ReadResult> {
+export async function readLog(view: LogView, offset: number, options: ReadOptions): Promise<ReadResult> {
   const { logStartOffset, logEndOffset, cache } = view;
   if (offset < logStartOffset || offset > logEndOffset || !Number.isSafeInteger(offset)) {
     throw new OffsetOutOfRangeError(offset, logStartOffset, logEndOffset, view.name);
   }
   const maxOffset = Math.min(options.maxOffset ?? logEndOffset, logEndOffset);
   const maxBytes = Math.max(1, options.maxBytes);
-  if (offset >= maxOffset) return { chunks: [], bytes: 0, nextOffset: offset, logStartOffset, logEndOffset };
-  if (offset >= cache.firstOffset) return { ...cache.read(offset, maxBytes, maxOffset), logStartOffset, logEndOffset };
-  const { bytes, nextOffset } = await withSegment(view, offset, (s) => s.read(offset, maxBytes, maxOffset));
-  return { chunks: bytes.length === 0 ? [] : [bytes], bytes: bytes.length, nextOffset, logStartOffset, logEndOffset };
+  if (offset >= maxOffset) return { chunks: [], bytes: 0, nextOffset: offset, logStartOffset, logEndOffset, lease: null };
+  // Tail-cache chunks are the log's own memory: never a lease, never pooled.
+  if (offset >= cache.firstOffset) return { ...cache.read(offset, maxBytes, maxOffset), logStartOffset, logEndOffset, lease: null };
+  const { bytes, nextOffset, lease } = await withSegment(view, offset, (s) => s.read(offset, maxBytes, maxOffset, options.pool));
+  return { chunks: bytes.length === 0 ? [] : [bytes], bytes: bytes.length, nextOffset, logStartOffset, logEndOffset, lease };
 }
 
 /** Earliest batch whose maxTimestamp >= timestamp, over segments in offset order. */

@@ -4,9 +4,11 @@
 import type { StorageFileHandle } from './fs.js';
 import { BATCH_HEADER_SIZE, BATCH_LOG_OVERHEAD, BatchFormatError, Offsets, readInt64, validateBatch } from './format/record-batch.js';
 import type { BatchHeader } from './format/record-batch.js';
+import type { ReadBufferPool } from './read-buffer-pool.js';
 
 const SCAN_CHUNK = 8 * 1024 * 1024;
 const WALK_CHUNK = 64 * 1024;
+const EMPTY = Buffer.alloc(0);
 
 export interface ScanResult {
   /** Bytes from the start of the file covered by valid batches (the scan's end position). */
@@ -17,13 +19,21 @@ export interface ScanResult {
   error?: { position: number; reason: string };
 }
 
-/** A moving window over a file: holds file bytes [start, start+length). */
+/**
+ * A moving window over a file: holds file bytes [start, start+length). With a pool, its buffer comes from
+ * the pool and goes back to it on dispose(), unless detach() handed it to the caller (a view escaped).
+ */
 class FileWindow {
-  private buf: Buffer = Buffer.alloc(0);
+  private buf: Buffer = EMPTY;
+  /** `buf` came from the pool and is still ours to return. */
+  private fromPool = false;
   start = 0;
   length = 0;
 
-  constructor(private readonly fh: StorageFileHandle) {}
+  constructor(
+    private readonly fh: StorageFileHandle,
+    private readonly pool?: ReadBufferPool,
+  ) {}
 
   has(pos: number, n: number): boolean {
     return pos >= this.start && pos + n <= this.start + this.length;
@@ -31,13 +41,37 @@ class FileWindow {
 
   /** Loads `n` bytes at `pos` (fewer at EOF). */
   async load(pos: number, n: number): Promise<void> {
-    if (this.buf.length < n) this.buf = Buffer.allocUnsafe(n);
+    if (this.buf.length < n) {
+      if (this.pool) {
+        this.dispose(); // no view of the smaller buffer is kept across loads
+        this.buf = this.pool.acquire(n);
+        this.fromPool = true;
+      } else {
+        this.buf = Buffer.allocUnsafe(n);
+      }
+    }
     this.start = pos;
+    this.length = 0;
     this.length = await this.fh.read(this.buf, 0, n, pos);
   }
 
   view(): Buffer {
     return this.buf.subarray(0, this.length);
+  }
+
+  /** The pooled buffer behind view(), now the caller's to release (null if not pooled); the window forgets it. */
+  detach(): Buffer | null {
+    const lease = this.fromPool ? this.buf : null;
+    this.fromPool = false;
+    this.buf = EMPTY;
+    this.start = this.length = 0;
+    return lease;
+  }
+
+  /** Returns a pooled buffer to the pool: only when no view of it outlives the window. */
+  dispose(): void {
+    const lease = this.detach();
+    if (lease) this.pool!.release(lease);
   }
 }
 

@@ -12,6 +12,7 @@ import { OffsetIndex, TimeIndex } from './sparse-index.js';
 import { FileWindow, LOOKUP_HEADER_BYTES, headerInfo, scanBatches, walkHeaders } from './scan.js';
 import type { ScanResult } from './scan.js';
 import { writeFileAtomic } from './atomic.js';
+import type { ReadBufferPool } from './read-buffer-pool.js';
 import type { Logger } from './types.js';
 
 export const LOG_SUFFIX = '.log';
@@ -32,6 +33,8 @@ const EMPTY = Buffer.alloc(0);
 export interface SegmentRead {
   bytes: Buffer;
   nextOffset: number;
+  /** The pool buffer `bytes` is a view of (reads given a pool), for the caller to release; else null. */
+  lease: Buffer | null;
 }
 
 export class Segment {
@@ -229,14 +232,23 @@ export class Segment {
   /**
    * Whole batches from the one holding `offset`: up to maxBytes, at least one, only batches whose last
    * offset is below maxOffset. One positional read of about maxBytes + indexIntervalBytes from the index
-   * entry; the result is a view of that read buffer (no copy).
+   * entry; the result is a view of that read buffer (no copy). With a pool, the read buffer comes from it:
+   * returned to it here unless the result is a view of it (then the result's lease).
    */
-  async read(offset: number, maxBytes: number, maxOffset: number): Promise<SegmentRead | typeof INDEX_MISMATCH> {
+  async read(offset: number, maxBytes: number, maxOffset: number, pool?: ReadBufferPool): Promise<SegmentRead | typeof INDEX_MISMATCH> {
+    const win = new FileWindow(this.fh, pool);
+    try {
+      return await this.readIn(win, offset, maxBytes, maxOffset);
+    } finally {
+      win.dispose();
+    }
+  }
+
+  private async readIn(win: FileWindow, offset: number, maxBytes: number, maxOffset: number): Promise<SegmentRead | typeof INDEX_MISMATCH> {
     const end = this.size;
     const { position, expected } = this.indexFloor(offset);
-    const win = new FileWindow(this.fh);
     const span = maxBytes + this.indexIntervalBytes + BATCH_HEADER_SIZE;
-    const none = { bytes: EMPTY, nextOffset: offset };
+    const none = { bytes: EMPTY, nextOffset: offset, lease: null };
     let pos = position;
     let first = true;
     for (;;) {
@@ -272,12 +284,14 @@ export class Segment {
         // The first batch is larger than the window: read exactly that batch.
         const whole = Buffer.allocUnsafe(h.size);
         const n = await this.fh.read(whole, 0, h.size, pos);
-        return n === h.size ? { bytes: whole, nextOffset: h.lastOffset + 1 } : { bytes: EMPTY, nextOffset: offset };
+        return { bytes: n === h.size ? whole : EMPTY, nextOffset: n === h.size ? h.lastOffset + 1 : offset, lease: null };
       }
       pos += h.size;
       next = h.lastOffset + 1;
     }
-    return { bytes: win.view().subarray(start - win.start, pos - win.start), nextOffset: next };
+    if (pos === start) return { bytes: EMPTY, nextOffset: next, lease: null };
+    const bytes = win.view().subarray(start - win.start, pos - win.start);
+    return { bytes, nextOffset: next, lease: win.detach() };
   }
 
   /**

@@ -9,6 +9,12 @@
 // are not draining (a client that does not read its responses stops being read). Nothing is
 // dispatched while writes are not draining either (see pump()).
 //
+// Buffer reuse: a handler may ask (RequestContext.afterResponseWritten) to be told when its response has
+// been written — the write callback of the frame's last chunk, after which the kernel has copied every
+// chunk (writes complete in order) — so fetch can hand its read buffers back to the pool. A write that
+// fails (connection destroyed mid-write) or a response never written drops the callbacks: the GC frees
+// those buffers, and no buffer a pending write may still read is ever reused.
+//
 // Failure rules: bytes that are not a frame (FramingError) close this connection only, logged with
 // the peer; a readable header with bad fields, an unknown API or version, or a body that does not
 // validate, get an error response and the connection stays; a handler that throws unexpectedly
@@ -30,8 +36,13 @@ import {
   type DecodedRequestFrame,
 } from '../protocol/index.js';
 import type { BrokerConfig } from './config.js';
+import { enableDirectReads } from './direct-read.js';
 import type { HandlerRegistry } from './handlers/index.js';
 import { NO_RESPONSE, type BrokerContext, type RequestContext } from './handlers/types.js';
+
+function runAll(callbacks: Array<() => void>): void {
+  for (const callback of callbacks) callback();
+}
 
 /** Bytes that must arrive (without completing a frame) to push the stall deadline back. */
 const STALL_PROGRESS_BYTES = 16 * 1024;
@@ -40,6 +51,8 @@ interface Slot {
   done: boolean;
   /** null: the request gets no response (acks=0) or the connection is gone. */
   frame: Buffer[] | null;
+  /** RequestContext.afterResponseWritten callbacks; dropped when the response is replaced by an error frame. */
+  afterWrite: Array<() => void> | null;
 }
 
 export interface ConnectionDeps {
@@ -79,14 +92,19 @@ export class Connection {
     // One listener per in-flight long poll (up to maxInFlightRequests): not a leak.
     setMaxListeners(0, this.closing.signal);
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    // Direct reads: the kernel copies a large request (a produce) straight into its frame buffer and no
+    // chunk is allocated per read (FrameDecoder.readBuffer); 'data' events where this Node cannot.
+    const direct = enableDirectReads(socket, () => this.decoder.readBuffer(), (n, buf) => this.onRead(n, buf));
+    if (!direct) socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => {
       this.writeBlocked = false;
       this.pump();
     });
     socket.on('error', (error) => this.logger.debug({ err: error }, 'connection error'));
     socket.on('close', () => this.onClosed());
-    this.logger.debug('connection opened');
+    this.logger.debug({ directReads: direct }, 'connection opened');
+    // Accepted paused (Server: pauseOnConnect), so no byte was read before the wiring above.
+    socket.resume();
   }
 
   /** Requests dispatched and not yet answered. */
@@ -95,17 +113,25 @@ export class Connection {
   }
 
   private onData(chunk: Buffer): void {
+    this.received(chunk.length, () => this.decoder.push(chunk));
+  }
+
+  private onRead(n: number, buf: Buffer): void {
+    this.received(n, () => this.decoder.onRead(n, buf));
+  }
+
+  private received(bytes: number, decode: () => Buffer[]): void {
     if (this.closed || this.draining) return;
     let frames: Buffer[];
     try {
-      frames = this.decoder.push(chunk);
+      frames = decode();
     } catch (error) {
       this.fail(error, 'malformed frame');
       return;
     }
     for (const frame of frames) this.backlog.push(frame);
     this.pump();
-    this.watchStall(chunk.length, frames.length > 0);
+    this.watchStall(bytes, frames.length > 0);
   }
 
   /**
@@ -129,19 +155,22 @@ export class Connection {
     } catch (error) {
       if (error instanceof RequestHeaderError) {
         this.logger.warn({ correlationId: error.correlationId, reason: error.message }, 'bad request header');
-        this.slots.push({ done: true, frame: encodeErrorResponseFrame(error.correlationId, error) });
+        this.slots.push({ done: true, frame: encodeErrorResponseFrame(error.correlationId, error), afterWrite: null });
         this.flush();
       } else {
         this.fail(error, 'unreadable request header');
       }
       return;
     }
-    const slot: Slot = { done: false, frame: null };
+    const slot: Slot = { done: false, frame: null, afterWrite: null };
     this.slots.push(slot);
     this.inFlight++;
-    this.handle(frame).then(
+    this.handle(frame, slot).then(
       (response) => this.complete(slot, response),
-      (error) => this.complete(slot, this.unexpected(frame, error)),
+      (error) => {
+        slot.afterWrite = null;
+        this.complete(slot, this.unexpected(frame, error));
+      },
     );
   }
 
@@ -154,14 +183,20 @@ export class Connection {
   }
 
   /** Runs one request; every outcome except a bug becomes a frame (or null for acks=0). */
-  private async handle(frame: DecodedRequestFrame): Promise<Buffer[] | null> {
+  private async handle(frame: DecodedRequestFrame, slot: Slot): Promise<Buffer[] | null> {
     const { correlationId } = frame;
     const route = this.deps.registry.route(frame.apiKey, frame.apiVersion);
     if (!('api' in route)) {
       this.logger.debug({ apiKey: frame.apiKey, apiVersion: frame.apiVersion, reason: route.reason }, 'unsupported request');
       return encodeErrorResponseFrame(correlationId, new ProtocolError('UNSUPPORTED_VERSION', route.reason));
     }
-    const ctx: RequestContext = { header: frame, peer: this.peer, logger: this.logger, signal: this.closing.signal };
+    const ctx: RequestContext = {
+      header: frame,
+      peer: this.peer,
+      logger: this.logger,
+      signal: this.closing.signal,
+      afterResponseWritten: (callback) => (slot.afterWrite ??= []).push(callback),
+    };
     try {
       const request = route.api.decodeRequest(frame.body, frame.tail, frame.apiVersion);
       const response = await route.handle(request, this.deps.broker, ctx);
@@ -170,6 +205,7 @@ export class Connection {
       return encodeResponseFrame(correlationId, body, tail);
     } catch (error) {
       if (!(error instanceof ProtocolError)) throw error;
+      slot.afterWrite = null;
       this.logger.debug({ api: route.api.name, correlationId, code: error.type, reason: error.message }, 'request refused');
       return encodeErrorResponseFrame(correlationId, error);
     }
@@ -188,11 +224,15 @@ export class Connection {
     const writable = !this.closed && !socket.destroyed;
     if (writable) socket.cork();
     while (this.slots.length > 0 && this.slots[0]!.done) {
-      const { frame } = this.slots.shift()!;
+      const { frame, afterWrite } = this.slots.shift()!;
       if (!frame || !writable) continue;
       // Header and record chunks go out as separate writes inside one cork: one writev, no concat.
-      for (const chunk of frame) {
-        if (!socket.write(chunk)) this.writeBlocked = true;
+      const last = frame.length - 1;
+      for (let i = 0; i <= last; i++) {
+        // Writes complete in order: the last chunk's callback means the whole frame reached the kernel.
+        // On an error (connection destroyed mid-write) the callbacks are dropped: buffers go to the GC.
+        const done = i === last && afterWrite ? (error?: Error | null) => error || runAll(afterWrite) : undefined;
+        if (!socket.write(frame[i]!, done)) this.writeBlocked = true;
       }
     }
     if (writable) socket.uncork();

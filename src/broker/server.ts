@@ -18,7 +18,7 @@ export class Server {
     broker: BrokerContext,
   ) {
     this.logger = config.logger;
-    this.server = createServer({ noDelay: true }, (socket) => {
+    this.server = createServer({ noDelay: true, pauseOnConnect: true }, (socket) => {
       const connection = new Connection(socket, {
         config,
         registry,

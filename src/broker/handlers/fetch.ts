@@ -23,6 +23,12 @@ interface ReadRound {
   bytes: number;
   /** Some partition answered an error: respond at once (Kafka does the same). */
   failed: boolean;
+  /** Pool buffers the response's records are views of: back to the pool once the response is written. */
+  leases: Buffer[];
+}
+
+function releaseAll(broker: BrokerContext, leases: Buffer[]): void {
+  for (const lease of leases) broker.readBuffers.release(lease);
 }
 
 function emptyResult(partition: number, highWatermark: number, logStartOffset: number): FetchPartitionResult {
@@ -34,6 +40,7 @@ async function readAll(request: FetchRequest, broker: BrokerContext, ctx: Reques
   let budget = Math.min(request.maxBytes, cap);
   let bytes = 0;
   let failed = false;
+  const leases: Buffer[] = [];
   const topics: FetchResponse['topics'] = [];
   for (const t of request.topics) {
     const partitions: FetchPartitionResult[] = [];
@@ -54,13 +61,16 @@ async function readAll(request: FetchRequest, broker: BrokerContext, ctx: Reques
       try {
         // Only offsets below the high watermark are served (under flush=always: fsynced ones).
         const hw = highWatermark(log);
-        const read = await log.read(p.fetchOffset, { maxBytes: Math.min(p.partitionMaxBytes, cap, budget), maxOffset: hw });
+        const read = await log.read(p.fetchOffset, { maxBytes: Math.min(p.partitionMaxBytes, cap, budget), maxOffset: hw, pool: broker.readBuffers });
         const fits = bytes === 0 || read.bytes <= budget;
         const result = emptyResult(p.partition, Math.min(hw, read.logEndOffset), read.logStartOffset);
         if (fits && read.bytes > 0) {
           result.records = read.chunks;
           bytes += read.bytes;
           budget -= read.bytes;
+          if (read.lease) leases.push(read.lease);
+        } else if (read.lease) {
+          broker.readBuffers.release(read.lease); // not answered: nothing references it
         }
         partitions.push(result);
       } catch (error) {
@@ -71,7 +81,7 @@ async function readAll(request: FetchRequest, broker: BrokerContext, ctx: Reques
       }
     }
   }
-  return { response: { throttleTimeMs: 0, errorCode: ErrorCode.NONE, topics }, bytes, failed };
+  return { response: { throttleTimeMs: 0, errorCode: ErrorCode.NONE, topics }, bytes, failed, leases };
 }
 
 /**
@@ -146,17 +156,26 @@ export const fetchHandler = defineHandler(FetchApi, async (request, broker, ctx)
     const canWait = request.maxWaitMs > 0 && !broker.stopping && !ctx.signal.aborted;
     const before = canWait ? visibleEnds(request, broker) : undefined;
     const round = await readAll(request, broker, ctx);
+    const answer = () => {
+      // Record chunks may be views of pool buffers: reusable only once the socket write carrying them is done.
+      if (round.leases.length > 0) ctx.afterResponseWritten(() => releaseAll(broker, round.leases));
+      return round.response;
+    };
     const remaining = request.maxWaitMs - (performance.now() - started);
-    if (!before || round.failed || round.bytes >= request.minBytes || remaining <= 0 || broker.stopping || ctx.signal.aborted) return round.response;
+    if (!before || round.failed || round.bytes >= request.minBytes || remaining <= 0 || broker.stopping || ctx.signal.aborted) return answer();
     // Too little: arm, then look whether something became visible during the read (it would not have
     // woken a waiter that did not exist yet). A fetch answered by its first read never registers.
     const armed = arm(request, broker, ctx.signal);
     try {
-      if (movedSince(before, request, broker)) continue;
+      if (movedSince(before, request, broker)) {
+        releaseAll(broker, round.leases); // this round is read again, its response dropped
+        continue;
+      }
       const woke = await armed.wait(remaining);
       // Timed out: nothing was appended since the arming (it would have woken us), nor between the
       // read and the arming (movedSince), so the read still stands.
-      if (!woke) return round.response;
+      if (!woke) return answer();
+      releaseAll(broker, round.leases);
     } finally {
       armed.cancel();
     }

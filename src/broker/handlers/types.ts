@@ -2,7 +2,7 @@
 // validated the body with the API's decodeRequest; it returns a typed response (or NO_RESPONSE for a
 // produce with acks=0) and the connection encodes it and keeps responses in request order.
 import type { Logger } from 'pino';
-import type { Clock } from '../../../storage/index.js';
+import type { Clock, ReadBufferPool } from '../../../storage/index.js';
 import type { ApiSpec, ApiVersionRange, RequestHeader } from '../../protocol/index.js';
 import type { BrokerConfig } from '../config.js';
 import type { GroupCoordinator } from '../groups/index.js';
@@ -34,6 +34,8 @@ export interface BrokerContext {
   readonly producerIds: ProducerIdAllocator;
   /** The API versions this broker serves (from the handler registry). */
   apiVersions(): ApiVersionRange[];
+  /** Reused buffers for fetch's file reads (storage/read-buffer-pool.ts). */
+  readonly readBuffers: ReadBufferPool;
 }
 
 /** Per-request facts. */
@@ -44,6 +46,12 @@ export interface RequestContext {
   readonly logger: Logger;
   /** Aborted when the client's connection closes: a long poll stops waiting for nobody. */
   readonly signal: AbortSignal;
+  /**
+   * Runs `callback` once this request's response has been written to the socket successfully (the
+   * kernel has copied its bytes: buffers it referenced may be reused). Never runs if the response is not
+   * written (no response, an error frame instead, the connection failed or closed first).
+   */
+  afterResponseWritten(callback: () => void): void;
 }
 
 export interface Handler<Req = any, Res = any> {

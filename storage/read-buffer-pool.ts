@@ -1,0 +1,58 @@
+// Reusable read buffers for segment reads (fetch). A fresh multi-MiB Buffer per read is memory outside
+// the JS heap that V8 only frees in a mark-compact; at replay rates that made the broker run full GCs every
+// few MiB, and each fresh buffer's pages are faulted in again. Reads take a buffer from here and the
+// caller hands it back once nothing references it any more (the broker: after the socket write carrying
+// it completed, i.e. the kernel has copied the bytes).
+//
+// Invariant: release() only a buffer no response, view or pending write still reads; when unsure, do
+// not release it (the GC frees it like any buffer). A buffer released twice would be handed to two readers.
+//
+// Sizes: a request gets a buffer of its size class (64 KiB, then multiples of 1/8 of the power of two at
+// or above it: at most 12.5 % unused), so consumers with the same fetch size reuse each other's buffers.
+// Bound: the free buffers held total at most maxPooledBytes; a release beyond that is dropped (GC).
+// Buffers lent out are not counted: what is in flight is bounded by the broker's fetch and in-flight limits.
+
+const MIN_CLASS_BYTES = 64 * 1024;
+
+/** The size class of a request for `n` bytes (see the file comment). */
+export function sizeClass(n: number): number {
+  if (n <= MIN_CLASS_BYTES) return MIN_CLASS_BYTES;
+  const step = 2 ** Math.ceil(Math.log2(n)) / 8;
+  return Math.ceil(n / step) * step;
+}
+
+export class ReadBufferPool {
+  private readonly free = new Map<number, Buffer[]>();
+  private pooled = 0;
+
+  constructor(readonly maxPooledBytes: number) {}
+
+  /** Bytes held in free buffers. */
+  get pooledBytes(): number {
+    return this.pooled;
+  }
+
+  /** A buffer of at least `n` bytes (its size class), reused when one is free. Contents are stale. */
+  acquire(n: number): Buffer {
+    const size = sizeClass(n);
+    const list = this.free.get(size);
+    const reused = list?.pop();
+    if (reused) {
+      this.pooled -= size;
+      return reused;
+    }
+    return Buffer.allocUnsafeSlow(size);
+  }
+
+  /** Hands back a buffer acquire() returned, once nothing references it (see the invariant above). */
+  release(buffer: Buffer): void {
+    const size = buffer.length;
+    if (size !== sizeClass(size) || buffer.byteOffset !== 0 || buffer.buffer.byteLength !== size) return; // not ours
+    if (this.pooled + size > this.maxPooledBytes) return;
+    let list = this.free.get(size);
+    if (!list) this.free.set(size, (list = []));
+    if (list.includes(buffer)) return; // released twice: keep it once
+    list.push(buffer);
+    this.pooled += size;
+  }
+}

@@ -1,0 +1,46 @@
+// The fetch read-buffer pool: size classes, reuse, and the bound on what it keeps.
+import { describe, expect, it } from 'vitest';
+import { ReadBufferPool, sizeClass } from '../../storage/read-buffer-pool.js';
+
+const MiB = 1024 * 1024;
+
+describe('ReadBufferPool', () => {
+  it('rounds requests up to size classes that waste at most 1/8', () => {
+    expect(sizeClass(1)).toBe(64 * 1024);
+    expect(sizeClass(64 * 1024)).toBe(64 * 1024);
+    expect(sizeClass(64 * 1024 + 1)).toBe(80 * 1024);
+    expect(sizeClass(8 * MiB + 4096 + 61)).toBe(10 * MiB);
+    for (const n of [70_000, 1_000_000, 3 * MiB + 5, 33 * MiB]) {
+      expect(sizeClass(n)).toBeGreaterThanOrEqual(n);
+      expect(sizeClass(n)).toBeLessThanOrEqual(n * 1.25);
+    }
+  });
+
+  it('hands a released buffer to the next request of its class, and only then', () => {
+    const pool = new ReadBufferPool(64 * MiB);
+    const a = pool.acquire(1 * MiB);
+    expect(a.length).toBe(1 * MiB);
+    expect(pool.acquire(1 * MiB) === a).toBe(false); // still lent out
+    pool.release(a);
+    expect(pool.pooledBytes).toBe(1 * MiB);
+    expect(pool.acquire(3 * MiB) === a).toBe(false); // another class
+    expect(pool.acquire(1 * MiB - 100) === a).toBe(true);
+    expect(pool.pooledBytes).toBe(0);
+  });
+
+  it('keeps at most maxPooledBytes of free buffers, once each, and ignores buffers not its own', () => {
+    const pool = new ReadBufferPool(5 * MiB);
+    const lent = Array.from({ length: 8 }, () => pool.acquire(MiB));
+    for (const b of lent) pool.release(b);
+    expect(pool.pooledBytes).toBe(5 * MiB);
+    pool.release(pool.acquire(MiB));
+    pool.release(lent[0]!); // twice
+    expect(pool.pooledBytes).toBe(5 * MiB);
+    const taken = new Set(Array.from({ length: 5 }, () => pool.acquire(MiB)));
+    expect(taken.size).toBe(5);
+    expect(pool.pooledBytes).toBe(0);
+    pool.release(Buffer.alloc(MiB).subarray(0, 64 * 1024)); // a view: never pooled
+    pool.release(Buffer.alloc(100_000)); // not a size class
+    expect(pool.pooledBytes).toBe(0);
+  });
+});
