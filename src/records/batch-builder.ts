@@ -47,7 +47,8 @@ function lengthOf(bytes: HeaderValue | Uint8Array, what: string): number {
 
 /** Bytes of a length-prefixed field of `length` (-1 = null: the prefix alone). */
 function fieldSize(length: number): number {
-  return length < 0 ? 1 : (length < 64 ? 1 : sizeOfVarint(length)) + length;
+  if (length < 64) return length < 0 ? 1 : 1 + length;
+  return sizeOfVarint(length) + length;
 }
 
 /** Writes a field whose length is already known; returns the position after it. */
@@ -158,33 +159,50 @@ export class BatchBuilder {
    * Throws (writing nothing) on a timestamp that is not a safe integer or a field of the wrong type.
    */
   append(key: RecordBytes, value: RecordBytes, headers: RecordHeaders, timestamp: number, limitBytes = Infinity): number {
+    // Hot path of every produced record: the common shapes (Buffer value, null key, no headers, small
+    // varints) are sized and written inline; anything else goes through the general helpers.
     if (!Number.isSafeInteger(timestamp)) throw new RangeError(`record timestamp ${timestamp} is not an integer`);
-    const first = this.count === 0;
-    const timestampDelta = first ? 0 : timestamp - this.baseTimestamp;
-    const offsetDelta = this.count;
-    const keyLength = lengthOf(key, 'message key');
-    const valueLength = lengthOf(value, 'message value');
-    const header = headers === null || headers === undefined ? null : headersSize(headers);
+    const count = this.count;
+    const timestampDelta = count === 0 ? 0 : timestamp - this.baseTimestamp;
+    const keyLength = key === null ? -1 : lengthOf(key, 'message key');
+    const valueLength = value instanceof Uint8Array ? value.length : lengthOf(value, 'message value');
+    const header = headers === undefined || headers === null ? null : headersSize(headers);
+    const smallDelta = timestampDelta > -64 && timestampDelta < 64;
     // Body: attributes, timestampDelta, offsetDelta, key, value, headers (see record.ts).
     const body =
-      1 + sizeOfVarlong(timestampDelta) + sizeOfVarint(offsetDelta) + fieldSize(keyLength) + fieldSize(valueLength) + (header === null ? 1 : header.bytes);
-    const size = sizeOfVarint(body) + body;
-    if (!first && this.end - BATCH_HEADER_SIZE + size > limitBytes) return DOES_NOT_FIT;
+      1 +
+      (smallDelta ? 1 : sizeOfVarlong(timestampDelta)) +
+      (count < 64 ? 1 : sizeOfVarint(count)) +
+      fieldSize(keyLength) +
+      fieldSize(valueLength) +
+      (header === null ? 1 : header.bytes);
+    const size = (body < 64 ? 1 : sizeOfVarint(body)) + body;
+    if (count > 0 && this.end - BATCH_HEADER_SIZE + size > limitBytes) return DOES_NOT_FIT;
     if (this.end + size > this.buf.length) this.grow(this.end + size);
-    if (first) this.baseTimestamp = this.maxTimestamp = timestamp;
+    if (count === 0) this.baseTimestamp = this.maxTimestamp = timestamp;
     else if (timestamp > this.maxTimestamp) this.maxTimestamp = timestamp;
 
     const buf = this.buf;
-    let pos = writeVarint(buf, this.end, body);
+    let pos = this.end;
+    if (body < 64) buf[pos++] = body << 1;
+    else pos = writeVarint(buf, pos, body);
     buf[pos++] = 0; // attributes
-    pos = writeVarlong(buf, pos, timestampDelta);
-    pos = writeVarint(buf, pos, offsetDelta);
-    pos = writeField(buf, pos, key, keyLength);
-    pos = writeField(buf, pos, value, valueLength);
+    if (smallDelta) buf[pos++] = (timestampDelta << 1) ^ (timestampDelta >> 31);
+    else pos = writeVarlong(buf, pos, timestampDelta);
+    if (count < 64) buf[pos++] = count << 1;
+    else pos = writeVarint(buf, pos, count);
+    if (keyLength < 0) buf[pos++] = 1; // zigzag(-1): null key
+    else pos = writeField(buf, pos, key, keyLength);
+    if (valueLength >= 0 && typeof value !== 'string') {
+      if (valueLength < 64) buf[pos++] = valueLength << 1;
+      else pos = writeVarint(buf, pos, valueLength);
+      buf.set(value!, pos); // TypedArray.set: cheaper than Buffer.copy for small values
+      pos += valueLength;
+    } else pos = writeField(buf, pos, value, valueLength);
     if (header === null) buf[pos++] = 0; // no headers
     else pos = writeHeaders(buf, pos, headers!, header.count);
     this.end = pos;
-    this.count++;
+    this.count = count + 1;
     return size;
   }
 
