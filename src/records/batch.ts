@@ -1,23 +1,13 @@
 // Builds and parses whole RecordBatch v2 batches (header layout: storage/format/record-batch.ts).
-// A built batch has baseOffset 0 and partitionLeaderEpoch -1 (the broker patches both on append,
-// outside the CRC), CreateTime timestamps, offset deltas 0..n-1, and a CRC-32C over bytes 21..end.
-import {
-  ATTR_TIMESTAMP_TYPE_LOG_APPEND,
-  BATCH_HEADER_SIZE,
-  BATCH_LOG_OVERHEAD,
-  CompressionCodec,
-  MAGIC_V2,
-  Offsets,
-  compressionOf,
-  iterateBatches,
-  writeBatchCrc,
-  writeInt64,
-  type BatchHeader,
-} from '../../storage/format/record-batch.js';
+// Building goes through BatchBuilder (batch-builder.ts), as the producer's accumulator does. A built
+// batch has baseOffset 0 and partitionLeaderEpoch -1 (the broker patches both on append, outside the
+// CRC), CreateTime timestamps, offset deltas 0..n-1, and a CRC-32C over bytes 21..end.
+import { ATTR_TIMESTAMP_TYPE_LOG_APPEND, BATCH_HEADER_SIZE, CompressionCodec, compressionOf, iterateBatches, type BatchHeader } from '../../storage/format/record-batch.js';
+import { BatchBuilder } from './batch-builder.js';
 import { compress, decompress } from './compression.js';
 import { RecordFormatError } from './errors.js';
-import { readRecord, recordBodySize, writeRecord, type DecodedRecord, type RecordInput } from './record.js';
-import { Reader, sizeOfVarint } from './varint.js';
+import { estimateRecordSize, readRecord, type DecodedRecord, type RecordInput } from './record.js';
+import { Reader } from './varint.js';
 
 export interface BuildBatchOptions {
   compression?: CompressionCodec;
@@ -35,84 +25,36 @@ export interface DecodedBatch {
 /** Smallest possible record: length, attributes, timestampDelta, offsetDelta, key, value, headerCount. */
 const MIN_RECORD_SIZE = 7;
 
-interface Layout {
-  /** Body size (bytes after the length varint) of each record. */
-  bodySizes: Int32Array;
-  /** Bytes of the uncompressed records section. */
-  recordsBytes: number;
-  baseTimestamp: number;
-  maxTimestamp: number;
-}
-
-/** First pass: every record's size, so the batch is written into a single exact allocation. */
-function layoutOf(records: RecordInput[]): Layout {
+/** All `records` in one builder sized for them up front (so it never grows). */
+function builderOf(records: RecordInput[]): BatchBuilder {
   if (records.length === 0) throw new RangeError('a record batch needs at least one record');
-  const baseTimestamp = records[0]!.timestamp;
-  let maxTimestamp = baseTimestamp;
-  let recordsBytes = 0;
-  const bodySizes = new Int32Array(records.length);
+  let capacity = BATCH_HEADER_SIZE;
+  for (const record of records) capacity += estimateRecordSize(record);
+  const builder = new BatchBuilder(capacity);
   for (let i = 0; i < records.length; i++) {
     const record = records[i]!;
-    if (!Number.isSafeInteger(record.timestamp)) throw new RangeError(`record ${i} timestamp ${record.timestamp} is not an integer`);
-    if (record.timestamp > maxTimestamp) maxTimestamp = record.timestamp;
-    const body = recordBodySize(record, record.timestamp - baseTimestamp, i);
-    bodySizes[i] = body;
-    recordsBytes += sizeOfVarint(body) + body;
+    try {
+      builder.append(record.key, record.value, record.headers, record.timestamp);
+    } catch (err) {
+      if (err instanceof RangeError) throw new RangeError(`record ${i}: ${err.message}`, { cause: err });
+      throw err;
+    }
   }
-  return { bodySizes, recordsBytes, baseTimestamp, maxTimestamp };
+  return builder;
 }
 
-function writeRecords(buf: Buffer, pos: number, records: RecordInput[], layout: Layout): void {
-  for (let i = 0; i < records.length; i++) {
-    const record = records[i]!;
-    pos = writeRecord(buf, pos, record, layout.bodySizes[i]!, record.timestamp - layout.baseTimestamp, i);
-  }
-}
-
-function checkInt(name: string, value: number, min: number, max: number): number {
-  if (!Number.isInteger(value) || value < min || value > max) throw new RangeError(`${name} ${value} is outside [${min}, ${max}]`);
-  return value;
-}
-
-/** Writes the 61-byte header (CRC left for {@link writeBatchCrc}) into `buf`, whose length is the batch size. */
-function writeHeader(buf: Buffer, count: number, layout: Layout, codec: CompressionCodec, options: BuildBatchOptions): void {
-  writeInt64(buf, Offsets.baseOffset, 0);
-  buf.writeInt32BE(buf.length - BATCH_LOG_OVERHEAD, Offsets.batchLength);
-  buf.writeInt32BE(-1, Offsets.partitionLeaderEpoch);
-  buf.writeInt8(MAGIC_V2, Offsets.magic);
-  buf.writeInt16BE(codec, Offsets.attributes); // CreateTime, not transactional, not control
-  buf.writeInt32BE(count - 1, Offsets.lastOffsetDelta);
-  writeInt64(buf, Offsets.baseTimestamp, layout.baseTimestamp);
-  writeInt64(buf, Offsets.maxTimestamp, layout.maxTimestamp);
-  writeInt64(buf, Offsets.producerId, checkInt('producerId', options.producerId ?? -1, -1, Number.MAX_SAFE_INTEGER));
-  buf.writeInt16BE(checkInt('producerEpoch', options.producerEpoch ?? -1, -1, 0x7fff), Offsets.producerEpoch);
-  buf.writeInt32BE(checkInt('baseSequence', options.baseSequence ?? -1, -1, 0x7fff_ffff), Offsets.baseSequence);
-  buf.writeInt32BE(count, Offsets.recordCount);
-}
-
-/** Uncompressed batch in one exact allocation; records are copied straight into place. */
+/** Uncompressed batch, records written straight into place (see batch-builder.ts). */
 export function buildRecordBatchSync(records: RecordInput[], options: Omit<BuildBatchOptions, 'compression'> = {}): Buffer {
-  const layout = layoutOf(records);
-  const buf = Buffer.allocUnsafe(BATCH_HEADER_SIZE + layout.recordsBytes);
-  writeHeader(buf, records.length, layout, CompressionCodec.None, options);
-  writeRecords(buf, BATCH_HEADER_SIZE, records, layout);
-  writeBatchCrc(buf, 0);
-  return buf;
+  return builderOf(records).finish(options);
 }
 
 /** One batch, compressed as a whole when `options.compression` is set (gzip always; others optional). */
 export async function buildRecordBatch(records: RecordInput[], options: BuildBatchOptions = {}): Promise<Buffer> {
   const codec = options.compression ?? CompressionCodec.None;
-  if (codec === CompressionCodec.None) return buildRecordBatchSync(records, options);
-  const layout = layoutOf(records);
-  const plain = Buffer.allocUnsafe(layout.recordsBytes);
-  writeRecords(plain, 0, records, layout);
-  const compressed = await compress(codec, plain);
-  const buf = Buffer.allocUnsafe(BATCH_HEADER_SIZE + compressed.length);
-  writeHeader(buf, records.length, layout, codec, options);
-  compressed.copy(buf, BATCH_HEADER_SIZE);
-  writeBatchCrc(buf, 0);
-  return buf;
+  const builder = builderOf(records);
+  if (codec === CompressionCodec.None) return builder.finish(options);
+  const compressed = await compress(codec, builder.recordsSection());
+  return builder.finishCompressed(codec, compressed, options);
 }
 
 /** Parses the (decompressed) records section of one batch; `position` only labels errors. */

@@ -42,7 +42,11 @@ export interface PartitionerOptions {
 
 export function createDefaultPartitioner(options: PartitionerOptions = {}): Partitioner {
   const startAt = options.startAt ?? (() => randomInt(0, 0x7fffffff));
-  const counters = new Map<string, number>();
+  // Round-robin position per topic; the last topic's counter is kept at hand (sends usually target one
+  // topic, and a Map lookup per record is most of this partitioner's cost).
+  const counters = new Map<string, { value: number }>();
+  let lastTopic: string | null = null;
+  let lastCounter = { value: 0 };
   // The partitions with a leader, per metadata array: computed once per metadata version instead of a
   // filter() allocation per record. The cluster replaces a topic's partition array on every metadata
   // refresh (never mutates it), so the array's identity is its version.
@@ -57,8 +61,11 @@ export function createDefaultPartitioner(options: PartitionerOptions = {}): Part
       const key = typeof message.key === 'string' ? Buffer.from(message.key, 'utf8') : message.key;
       return toPositive(murmur2(key)) % numPartitions;
     }
-    const next = ((counters.get(topic) ?? startAt()) + 1) | 0;
-    counters.set(topic, next);
+    let counter = topic === lastTopic ? lastCounter : counters.get(topic);
+    if (counter === undefined) counters.set(topic, (counter = { value: startAt() }));
+    lastTopic = topic;
+    lastCounter = counter;
+    const next = (counter.value = (counter.value + 1) | 0);
     let available = partitionMetadata === lastMetadata ? lastAvailable : availableOf.get(partitionMetadata);
     if (!available) availableOf.set(partitionMetadata, (available = partitionMetadata.filter((p) => p.leader >= 0)));
     lastMetadata = partitionMetadata;

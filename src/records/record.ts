@@ -9,8 +9,9 @@
 //   value           bytes
 //   headerCount     varint
 //   headers         [keyLength varint, key utf8 (never null), valueLength varint (-1 = null), value]
+// Encoding: batch-builder.ts (straight into the batch buffer); decoding: readRecord below.
 import { RecordFormatError } from './errors.js';
-import { Reader, sizeOfVarint, sizeOfVarlong, writeVarint, writeVarlong, MAX_VARINT_BYTES, MAX_VARLONG_BYTES } from './varint.js';
+import { Reader, MAX_VARINT_BYTES, MAX_VARLONG_BYTES } from './varint.js';
 
 export type HeaderPairs = Array<[string, Buffer | null]>;
 
@@ -31,55 +32,6 @@ export interface DecodedRecord {
 }
 
 const EMPTY_HEADERS: HeaderPairs = [];
-
-function sizeOfNullable(bytes: Buffer | null): number {
-  return bytes === null ? 1 : sizeOfVarint(bytes.length) + bytes.length;
-}
-
-/** Size of the record after its length field. */
-export function recordBodySize(record: RecordInput, timestampDelta: number, offsetDelta: number): number {
-  let size = 1 + sizeOfVarlong(timestampDelta) + sizeOfVarint(offsetDelta);
-  size += sizeOfNullable(record.key) + sizeOfNullable(record.value);
-  const headers = record.headers ?? EMPTY_HEADERS;
-  size += sizeOfVarint(headers.length);
-  for (const [key, value] of headers) {
-    const keyBytes = Buffer.byteLength(key, 'utf8');
-    size += sizeOfVarint(keyBytes) + keyBytes + sizeOfNullable(value);
-  }
-  return size;
-}
-
-function writeNullable(buf: Buffer, pos: number, bytes: Buffer | null): number {
-  if (bytes === null) return writeVarint(buf, pos, -1);
-  pos = writeVarint(buf, pos, bytes.length);
-  buf.set(bytes, pos); // TypedArray.set: cheaper than Buffer.copy for the small values typical here
-  return pos + bytes.length;
-}
-
-/** Writes a whole record (length field first) at `pos`; returns the position after it. */
-export function writeRecord(
-  buf: Buffer,
-  pos: number,
-  record: RecordInput,
-  bodySize: number,
-  timestampDelta: number,
-  offsetDelta: number,
-): number {
-  pos = writeVarint(buf, pos, bodySize);
-  buf[pos++] = 0; // attributes
-  pos = writeVarlong(buf, pos, timestampDelta);
-  pos = writeVarint(buf, pos, offsetDelta);
-  pos = writeNullable(buf, pos, record.key);
-  pos = writeNullable(buf, pos, record.value);
-  const headers = record.headers ?? EMPTY_HEADERS;
-  pos = writeVarint(buf, pos, headers.length);
-  for (const [key, value] of headers) {
-    pos = writeVarint(buf, pos, Buffer.byteLength(key, 'utf8'));
-    pos += buf.write(key, pos, 'utf8');
-    pos = writeNullable(buf, pos, value);
-  }
-  return pos;
-}
 
 /**
  * Upper bound of a record's encoded size (length field included), cheap enough to call per send:

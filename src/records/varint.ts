@@ -10,22 +10,33 @@ import { RecordFormatError } from './errors.js';
 export const MAX_VARINT_BYTES = 5;
 export const MAX_VARLONG_BYTES = 10;
 
-/** Bytes needed for `value` (an int32) as a zigzag varint. */
+/** Bytes needed for `value` (an int32) as a zigzag varint. Branches, no loop: most lengths are 1 or 2 bytes. */
 export function sizeOfVarint(value: number): number {
-  let v = ((value << 1) ^ (value >> 31)) >>> 0;
-  let bytes = 1;
-  while (v >= 0x80) {
-    v >>>= 7;
-    bytes++;
-  }
-  return bytes;
+  const v = ((value << 1) ^ (value >> 31)) >>> 0;
+  if (v < 0x80) return 1;
+  if (v < 0x4000) return 2;
+  if (v < 0x20_0000) return 3;
+  return v < 0x1000_0000 ? 4 : 5;
 }
 
-/** Writes `value` (an int32) at `pos`; returns the position after it. The caller sized the buffer. */
+/**
+ * Writes `value` (an int32) at `pos`; returns the position after it. The caller sized the buffer.
+ * The 1- and 2-byte cases (record lengths, deltas and field lengths below 8 KiB) are written straight;
+ * stores into a Uint8Array keep the low 8 bits, so `v | 0x80` is the low group with its continuation bit.
+ */
 export function writeVarint(buf: Buffer, pos: number, value: number): number {
   let v = ((value << 1) ^ (value >> 31)) >>> 0;
+  if (v < 0x80) {
+    buf[pos] = v;
+    return pos + 1;
+  }
+  if (v < 0x4000) {
+    buf[pos] = v | 0x80;
+    buf[pos + 1] = v >>> 7;
+    return pos + 2;
+  }
   while (v >= 0x80) {
-    buf[pos++] = (v & 0x7f) | 0x80;
+    buf[pos++] = v | 0x80;
     v >>>= 7;
   }
   buf[pos++] = v;

@@ -112,6 +112,21 @@ describe('producer accumulator', () => {
     await producer.disconnect();
   });
 
+  it('keeps every record intact across many full batches whose buffers are reused once acknowledged', async () => {
+    // Idempotent (the default): several requests per partition in flight.
+    fake.handler = (r) =>
+      r.apiKey === ApiKey.InitProducerId ? { throttleTimeMs: 0, errorCode: 0, errorMessage: null, producerId: 9, producerEpoch: 0 } : appendAll(r);
+    const producer = client().producer({ batchSize: 2048 });
+    await producer.connect();
+    const values = (round: number) => Array.from({ length: 100 }, (_, i) => `r${round}-${i}-${'x'.repeat((round * 7 + i) % 40)}`);
+    for (let round = 0; round < 30; round++) {
+      // A few sends at once, so batches fill up, seal, and later ones are written into recycled buffers.
+      await Promise.all([0, 1, 2].map((k) => producer.send({ topic: 't', messages: values(round * 3 + k).map((value) => ({ partition: 0, value })) })));
+    }
+    expect(stored.get(0)).toEqual(Array.from({ length: 90 }, (_, n) => values(n)).flat());
+    await producer.disconnect();
+  });
+
   it('rejects invalid input without sending anything', async () => {
     const producer = client().producer({ idempotent: false });
     await expect(producer.send({ topic: 't', messages: [{ value: 'x' }] })).rejects.toThrow(/disconnected/);
@@ -119,6 +134,12 @@ describe('producer accumulator', () => {
     await expect(producer.send({ topic: 't', messages: [] })).rejects.toThrow(/Invalid messages array/);
     await expect(producer.send({ topic: 't', messages: [{ partition: 5, value: 'x' }] })).rejects.toThrow(/has 2 partitions/);
     await expect(producer.send({ topic: 't', acks: 2, messages: [{ value: 'x' }] })).rejects.toThrow(/acks/);
+    const bad = (message: object) => producer.send({ topic: 't', messages: [{ partition: 0, value: 'fine' }, message as { value: string }] });
+    await expect(bad({ value: 42 })).rejects.toThrow(/key and value must be Buffers, strings or null/);
+    await expect(bad({ key: { id: 1 }, value: 'x' })).rejects.toThrow(/key and value must be Buffers, strings or null/);
+    await expect(bad({ value: 'x', timestamp: 'yesterday' })).rejects.toThrow(/Invalid message timestamp yesterday/);
+    await expect(bad({ value: 'x', timestamp: 1.5 })).rejects.toThrow(/Invalid message timestamp 1.5/);
+    await expect(bad({ value: 'x', headers: { trace: [Buffer.from('a'), 7] } })).rejects.toThrow(/Invalid header "trace"/);
     expect(fake.of(ApiKey.Produce)).toHaveLength(0);
     await producer.disconnect();
   });

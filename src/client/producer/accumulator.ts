@@ -13,9 +13,9 @@
 // so the broker stores them in sequence order however many requests are in flight and whatever is
 // retried. Batches without a sequence (idempotence off, acks=0) keep one request per partition in
 // flight: a retried batch stays at the head and every later batch waits behind it.
-import { buildRecordBatch, buildRecordBatchSync } from '../../records/batch.js';
-import type { RecordInput } from '../../records/record.js';
-import { CompressionCodec, Offsets, readInt64, writeBatchCrc, writeInt64 } from '../../../storage/format/record-batch.js';
+import { BatchBuilder, DOES_NOT_FIT, type RecordBytes, type RecordHeaders } from '../../records/batch-builder.js';
+import { compress } from '../../records/compression.js';
+import { BATCH_HEADER_SIZE, CompressionCodec, Offsets, readInt64, writeBatchCrc, writeInt64 } from '../../../storage/format/record-batch.js';
 import type { RecordMetadata } from './types.js';
 
 /** One send()/sendBatch() call: settles when every batch holding its records is acknowledged. */
@@ -91,7 +91,8 @@ export enum BatchState {
 }
 
 export class ProducerBatchEntry {
-  records: RecordInput[] | null = [];
+  /** The records, encoded as they are appended (batch-builder.ts); null once sealed. */
+  builder: BatchBuilder | null;
   state = BatchState.Queued;
   /** Idempotence stamp (set at seal): -1 when the batch has no sequence. */
   producerId = -1;
@@ -106,6 +107,8 @@ export class ProducerBatchEntry {
   readonly parts: BatchPart[] = [];
   /** Encoded RecordBatch once sealed and built; reused as is on retry. */
   encoded: Buffer | null = null;
+  /** The buffer the records were encoded in (`encoded` is a view of it when uncompressed): recycled once acknowledged. */
+  storage: Buffer | null = null;
   buildError: Error | null = null;
   readonly createdAt: number;
   private lastSend: PendingSend | null = null;
@@ -114,20 +117,31 @@ export class ProducerBatchEntry {
     readonly acks: number,
     readonly compression: CompressionCodec,
     now: number,
+    /** First allocation of the batch buffer (header included), or a recycled buffer; and the most doubling may take it to. */
+    capacity: number | Buffer,
+    maxCapacity: number,
+    allocate: (bytes: number) => Buffer,
   ) {
     this.createdAt = now;
+    this.builder = new BatchBuilder(capacity, maxCapacity, allocate);
   }
 
-  add(send: PendingSend, record: RecordInput, size: number): void {
-    const records = this.records!;
+  /**
+   * Encodes one record of `send` into the batch unless it would take the records past `limitBytes`
+   * (an empty batch takes any record). Returns false when it does not fit; throws, changing nothing,
+   * on a field the builder refuses.
+   */
+  add(send: PendingSend, key: RecordBytes, value: RecordBytes, headers: RecordHeaders, timestamp: number, limitBytes: number): boolean {
+    const size = this.builder!.append(key, value, headers, timestamp, limitBytes);
+    if (size === DOES_NOT_FIT) return false;
     if (this.lastSend !== send) {
       this.lastSend = send;
-      this.parts.push({ send, firstIndex: records.length });
+      this.parts.push({ send, firstIndex: this.recordCount });
       send.pending++;
     }
-    records.push(record);
     this.recordCount++;
     this.bytes += size;
+    return true;
   }
 }
 
@@ -151,6 +165,8 @@ export class PartitionQueue {
   nextSequence = 0;
   /** Consecutive failed attempts of the head batches. */
   attempts = 0;
+  /** Size of the last batch sealed here: the next batch's first allocation (batches of a partition tend to repeat). */
+  lastBatchBytes = 0;
   /** No request before this time (retry backoff). */
   notBefore = 0;
 
@@ -181,9 +197,21 @@ export interface AccumulatorOptions {
 export class Accumulator {
   readonly queues = new Map<string, PartitionQueue>();
   private readonly now: () => number;
+  /** Header + batchSize: the size of a full batch's buffer, the only size recycled. */
+  private readonly fullCapacity: number;
+  /**
+   * Full-size batch buffers whose batches were acknowledged, for the next batches: a fresh buffer of this
+   * size is new memory (mmap) that the kernel zeroes and maps page by page as records are written, which
+   * costs more than encoding them. Only an acknowledged batch (acks ≠ 0) gives its buffer back: the broker
+   * answered the request, so every byte of it left the socket and nothing reads the buffer any more.
+   */
+  private readonly spare: Buffer[] = [];
+  private readonly maxSpare: number;
 
   constructor(private readonly options: AccumulatorOptions) {
     this.now = options.now ?? Date.now;
+    this.fullCapacity = BATCH_HEADER_SIZE + options.batchSize;
+    this.maxSpare = Math.max(1, Math.floor(MAX_SPARE_BYTES / this.fullCapacity));
   }
 
   queue(topic: string, partition: number): PartitionQueue {
@@ -193,48 +221,81 @@ export class Accumulator {
     return q;
   }
 
-  /** Appends one record of `send`; closes the open batch first when it is full or its settings differ. */
-  append(q: PartitionQueue, send: PendingSend, record: RecordInput, size: number): void {
-    let batch = q.open;
-    if (batch && (batch.acks !== send.acks || batch.compression !== send.compression || batch.bytes + size > this.options.batchSize)) {
+  /**
+   * Encodes one record of `send` into the partition's open batch; closes that batch first when the
+   * record would take it past batchSize or its settings differ. Throws (nothing appended) on a field
+   * the encoder refuses.
+   */
+  append(q: PartitionQueue, send: PendingSend, key: RecordBytes, value: RecordBytes, headers: RecordHeaders, timestamp: number): void {
+    const open = q.open;
+    if (open !== null) {
+      if (open.acks === send.acks && open.compression === send.compression && open.add(send, key, value, headers, timestamp, this.options.batchSize)) return;
       this.seal(q);
-      batch = null;
     }
-    if (!batch) {
-      batch = new ProducerBatchEntry(send.acks, send.compression, this.now());
-      q.open = batch;
-      q.batches.push(batch);
+    const batch = new ProducerBatchEntry(send.acks, send.compression, this.now(), this.bufferFor(q), this.fullCapacity, this.allocate);
+    try {
+      batch.add(send, key, value, headers, timestamp, Infinity);
+    } catch (err) {
+      this.recycle(batch.builder!.storage); // the batch was never queued
+      throw err;
     }
-    batch.add(send, record, size);
+    q.open = batch;
+    q.batches.push(batch);
   }
 
-  /** Closes the open batch and encodes it (uncompressed: now; compressed: off-thread, then onBuilt). */
+  /**
+   * A new batch's buffer: a spare full-size one when there is one (already paid for); else sized like the
+   * partition's last batch, the best guess of the next, or full-size once batches reach 1/FULL_BUFFER_SHARE
+   * of batchSize (so it can be recycled).
+   */
+  private bufferFor(q: PartitionQueue): number | Buffer {
+    const spare = this.spare.pop();
+    if (spare !== undefined) return spare;
+    return q.lastBatchBytes * FULL_BUFFER_SHARE < this.fullCapacity ? Math.max(MIN_BATCH_CAPACITY, q.lastBatchBytes) : this.fullCapacity;
+  }
+
+  /** Growth of a batch buffer: to full size, a spare when there is one. */
+  private readonly allocate = (bytes: number): Buffer => (bytes === this.fullCapacity ? this.spare.pop() : undefined) ?? Buffer.allocUnsafe(bytes);
+
+  private recycle(storage: Buffer | null): void {
+    if (storage !== null && storage.length === this.fullCapacity && this.spare.length < this.maxSpare) this.spare.push(storage);
+  }
+
+  /** Closes the open batch: header and CRC now (uncompressed), or compressed off-thread, then onBuilt. */
   seal(q: PartitionQueue): void {
     const batch = q.open;
     if (!batch) return;
     q.open = null;
-    const records = batch.records!;
-    batch.records = null;
+    const builder = batch.builder!;
+    batch.builder = null;
+    q.lastBatchBytes = BATCH_HEADER_SIZE + builder.recordsBytes;
     this.assignSequence(q, batch);
     if (batch.compression === CompressionCodec.None) {
       try {
-        batch.encoded = buildRecordBatchSync(records, { producerId: batch.producerId, producerEpoch: batch.epoch, baseSequence: batch.baseSequence });
+        batch.encoded = builder.finish({ producerId: batch.producerId, producerEpoch: batch.epoch, baseSequence: batch.baseSequence });
+        batch.storage = builder.storage;
       } catch (err) {
         batch.buildError = err as Error;
       }
       return;
     }
-    buildRecordBatch(records, { compression: batch.compression }).then(
-      (encoded) => {
-        batch.encoded = encoded;
-        stamp(batch); // the stamp may have changed while compressing (sequence reset)
-        this.options.onBuilt();
-      },
-      (err: Error) => {
-        batch.buildError = err;
-        this.options.onBuilt();
-      },
-    );
+    compress(batch.compression, builder.recordsSection())
+      .then((compressed) => {
+        const encoded = builder.finishCompressed(batch.compression, compressed);
+        this.recycle(builder.storage); // compressed into a buffer of its own: the records' buffer is free
+        return encoded;
+      })
+      .then(
+        (encoded) => {
+          batch.encoded = encoded;
+          stamp(batch); // the stamp as it is now (it may have changed while compressing: sequence reset)
+          this.options.onBuilt();
+        },
+        (err: Error) => {
+          batch.buildError = err;
+          this.options.onBuilt();
+        },
+      );
   }
 
   /** Stamps the next sequence of the partition (acks=0 batches get none: no answer, no retry to detect). */
@@ -287,10 +348,19 @@ export class Accumulator {
     }
   }
 
-  /** Drops the `n` head batches of a queue (acknowledged or failed for good). */
+  /**
+   * Drops the `n` head batches of a queue (acknowledged or failed for good). An acknowledged batch's
+   * buffer is recycled, so its `encoded` is cleared: nothing may read it after this.
+   */
   shift(q: PartitionQueue, n: number): ProducerBatchEntry[] {
     const done = q.batches.splice(0, n);
     if (q.open && !q.batches.includes(q.open)) q.open = null;
+    for (const batch of done) {
+      if (batch.state !== BatchState.Acked || batch.acks === 0) continue; // acks=0: "acknowledged" when written, maybe still queued in the socket
+      batch.encoded = null;
+      this.recycle(batch.storage);
+      batch.storage = null;
+    }
     return done;
   }
 
@@ -301,6 +371,12 @@ export class Accumulator {
 }
 
 const SEQUENCE_SPAN = 0x8000_0000;
+/** First allocation of a partition's first batch (header included); later ones start at the last batch's size. */
+const MIN_BATCH_CAPACITY = 1024;
+/** A partition whose last batch filled at least 1/FULL_BUFFER_SHARE of a full one gets a full-size (recyclable) buffer. */
+const FULL_BUFFER_SHARE = 8;
+/** Most bytes of spare batch buffers an accumulator keeps (at least one buffer). */
+const MAX_SPARE_BYTES = 4 * 1024 * 1024;
 export const MAX_EPOCH = 0x7fff;
 
 /** Writes a batch's idempotence stamp into its encoded header (inside the CRC, so the CRC is redone). */

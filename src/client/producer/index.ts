@@ -4,8 +4,6 @@
 // Sends whose topics have no metadata yet wait in `waiting`, in call order, so a later send can never
 // overtake an earlier one while metadata loads. An idempotent producer (the default) also holds its first
 // sends there until InitProducerId has given it its identity: every batch is stamped with it at seal.
-import { estimateRecordSize, type RecordInput } from '../../records/record.js';
-import { headersToPairs } from '../../records/headers.js';
 import { DefaultPartitioner, type Partitioner } from '../../records/partitioners.js';
 import { CompressionCodec } from '../../../storage/format/record-batch.js';
 import { Cluster, type ClusterOptions } from '../cluster.js';
@@ -211,26 +209,38 @@ export class Producer {
     );
   }
 
+  /**
+   * Encodes every message of the send into its partition's open batch, in message order (no per-record
+   * object: the accumulator writes the record bytes straight away). Partitions are all chosen and checked
+   * first, so a bad partition fails the send before any of its records is appended.
+   */
   private enqueue({ send, topicMessages }: Waiting): void {
     const now = Date.now();
-    const plan: Array<{ queues: PartitionQueue[]; partitions: Int32Array; messages: Message[] }> = [];
+    const partitionsOf: Int32Array[] = [];
     try {
-      for (const { topic, messages } of topicMessages) {
-        plan.push({ queues: [], partitions: this.partitionsFor(topic, messages), messages });
-      }
+      for (const { topic, messages } of topicMessages) partitionsOf.push(this.partitionsFor(topic, messages));
     } catch (err) {
       send.fail(err as Error);
       return;
     }
-    for (let t = 0; t < plan.length; t++) {
-      const { queues, partitions, messages } = plan[t]!;
-      const topic = topicMessages[t]!.topic;
-      for (let i = 0; i < messages.length; i++) {
-        const partition = partitions[i]!;
-        const q = (queues[partition] ??= this.accumulator.queue(topic, partition));
-        const record = toRecord(messages[i]!, now);
-        this.accumulator.append(q, send, record, estimateRecordSize(record));
+    try {
+      for (let t = 0; t < topicMessages.length; t++) {
+        const { topic, messages } = topicMessages[t]!;
+        const partitions = partitionsOf[t]!;
+        const queues: PartitionQueue[] = [];
+        for (let i = 0; i < messages.length; i++) {
+          const partition = partitions[i]!;
+          const q = (queues[partition] ??= this.accumulator.queue(topic, partition));
+          const message = messages[i]!;
+          const ts = message.timestamp;
+          const timestamp = ts === undefined || ts === null ? now : typeof ts === 'number' ? ts : Number(ts);
+          this.accumulator.append(q, send, message.key ?? null, message.value, message.headers, timestamp);
+        }
       }
+    } catch (err) {
+      // Only a message changed after validateBatch can get here (the encoder refused it): the send fails;
+      // its records appended before this one are still sent.
+      send.fail(err as Error);
     }
     send.sealed = true;
     send.maybeResolve();
@@ -265,22 +275,32 @@ function validateBatch(batch: ProducerBatch): { acks: number; compression: Compr
     if (!Array.isArray(messages) || messages.length === 0) throw new SluiceNonRetriableError(`Invalid messages array [${String(messages)}] for topic "${topic}"`);
     for (const m of messages) {
       if (m === null || typeof m !== 'object' || m.value === undefined) throw new SluiceNonRetriableError(`Invalid message without value for topic "${topic}"`);
+      // What the encoder would refuse, refused here, before any record of the send is appended.
+      if (!isBytes(m.value) || (m.key !== undefined && !isBytes(m.key))) {
+        throw new SluiceNonRetriableError(`Invalid message for topic "${topic}": key and value must be Buffers, strings or null`);
+      }
+      const ts = m.timestamp;
+      if (ts !== undefined && ts !== null && !Number.isSafeInteger(typeof ts === 'number' ? ts : Number(ts))) {
+        throw new SluiceNonRetriableError(`Invalid message timestamp ${String(ts)} for topic "${topic}": not an integer number of milliseconds`);
+      }
+      if (m.headers !== undefined && m.headers !== null) checkHeaders(m.headers, topic);
     }
   }
   return { acks, compression };
 }
 
-function toBytes(v: Buffer | string | null | undefined): Buffer | null {
-  if (v === null || v === undefined) return null;
-  return typeof v === 'string' ? Buffer.from(v, 'utf8') : v;
+function isBytes(v: unknown): boolean {
+  return v === null || typeof v === 'string' || v instanceof Uint8Array;
 }
 
-function toRecord(message: Message, now: number): RecordInput {
-  const ts = message.timestamp;
-  return {
-    key: toBytes(message.key),
-    value: toBytes(message.value),
-    headers: message.headers ? headersToPairs(message.headers) : undefined,
-    timestamp: ts === undefined || ts === null ? now : Number(ts),
-  };
+/** Header values: Buffers, strings, null/undefined (a null header value), or arrays of those (a repeated key). */
+function checkHeaders(headers: Message['headers'], topic: string): void {
+  if (typeof headers !== 'object') throw new SluiceNonRetriableError(`Invalid message headers for topic "${topic}": not an object`);
+  for (const key of Object.keys(headers!)) {
+    const value = headers![key];
+    const values = Array.isArray(value) ? value : [value];
+    for (const v of values) {
+      if (v !== undefined && !isBytes(v)) throw new SluiceNonRetriableError(`Invalid header "${key}" for topic "${topic}": values must be Buffers, strings or null`);
+    }
+  }
 }

@@ -77,7 +77,7 @@ export interface ProducerConfig {
   maxInFlightRequests?: number;
   /** Sluice: how long a partition's first record waits for more before its batch is sent (default 0 = next event-loop turn). */
   lingerMs?: number;
-  /** Sluice: a record batch is closed once it holds about this many bytes (default 1 MiB). */
+  /** Sluice: a record batch is closed once its encoded records would pass this many bytes (default 256 KiB; a larger record gets a batch of its own). */
   batchSize?: number;
   /** Sluice: upper bound of record bytes per produce request (default 16 MiB). */
   maxRequestSize?: number;
