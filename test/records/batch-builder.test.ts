@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BatchBuilder, DOES_NOT_FIT, type RecordBytes, type RecordHeaders } from '../../src/records/batch-builder.js';
 import { CompressionCodec, decodeRecordBatches, type HeadersInput } from '../../src/records/index.js';
+import { referenceVarlong } from './reference-varint.js';
 
 const T0 = 1_700_000_000_000;
 
@@ -16,14 +17,7 @@ interface Input {
 // --- An independent reference encoder: Buffer.concat and BigInt varints, straight from Kafka's format. ---
 
 function varlong(value: number): Buffer {
-  let zz = BigInt.asUintN(64, (BigInt(value) << 1n) ^ (BigInt(value) >> 63n));
-  const out: number[] = [];
-  while (zz >= 0x80n) {
-    out.push(Number(zz & 0x7fn) | 0x80);
-    zz >>= 7n;
-  }
-  out.push(Number(zz));
-  return Buffer.from(out);
+  return referenceVarlong(BigInt(value));
 }
 
 function bytesOf(v: RecordBytes | undefined): Buffer | null {

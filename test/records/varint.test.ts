@@ -1,18 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { RecordFormatError, readVarint, readVarlong, sizeOfVarint, sizeOfVarlong, writeVarint, writeVarlong } from '../../src/records/index.js';
-
-/** Independent reference: zigzag + LEB128 over BigInt, as Kafka's ByteUtils.writeVarlong. */
-function referenceVarlong(value: bigint): Buffer {
-  let zz = BigInt.asUintN(64, (value << 1n) ^ (value >> 63n));
-  const out: number[] = [];
-  while (zz >= 0x80n) {
-    out.push(Number(zz & 0x7fn) | 0x80);
-    zz >>= 7n;
-  }
-  out.push(Number(zz));
-  return Buffer.from(out);
-}
+import { referenceVarlong } from './reference-varint.js';
 
 function encodeVarint(value: number): Buffer {
   const buf = Buffer.alloc(sizeOfVarint(value));
