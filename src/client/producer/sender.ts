@@ -25,7 +25,8 @@ import { needsMetadataRefresh, type Cluster } from '../cluster.js';
 import { SluiceNumberOfRetriesExceeded, SluiceProtocolError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { backoff, isRetriable, type ResolvedRetryOptions } from '../retry.js';
-import { BatchState, MAX_EPOCH, type Accumulator, type PartitionQueue, type ProducerBatchEntry, type ProducerIdentity } from './accumulator.js';
+import { BatchState, MAX_EPOCH, type Accumulator, type PartitionQueue, type ProducerIdentity } from './accumulator.js';
+import { failUnsentBatch, removeSentBatch } from './batch-failures.js';
 import { encodeProduce, timeoutOf, type Slot } from './produce-request.js';
 
 export interface SenderOptions {
@@ -172,7 +173,7 @@ export class Sender {
     const head = q.batches[first];
     if (!head || head === q.open) return NONE;
     if (head.buildError) {
-      this.failUnsent(q, head, head.buildError);
+      failUnsentBatch(this.accumulator, q, head, head.buildError);
       return this.takeReady(q, now);
     }
     if (!head.encoded) return NONE; // still compressing; onBuilt schedules another drain
@@ -331,20 +332,10 @@ export class Sender {
     this.options.logger.error('produce failed', { topic: q.topic, partition: q.partition, error: error.message, retries: q.attempts });
     q.attempts = 0;
     if (slot.sequenced) return this.breakSequence(q, final);
-    for (const batch of live) this.remove(q, batch, final);
+    for (const batch of live) removeSentBatch(q, batch, final);
     this.completeHead(q);
   }
 
-  /** Removes a sent batch from its queue and rejects its sends. */
-  private remove(q: PartitionQueue, batch: ProducerBatchEntry, error: Error): void {
-    const i = q.batches.indexOf(batch);
-    if (i < 0) return;
-    if (i < q.sent) q.sent--;
-    q.batches.splice(i, 1);
-    if (q.open && !q.batches.includes(q.open)) q.open = null;
-    batch.state = BatchState.Failed;
-    for (const part of batch.parts) part.send.fail(error);
-  }
 
   /**
    * A sequenced batch failed for good: the broker will refuse everything after its sequence. Every batch
@@ -354,7 +345,7 @@ export class Sender {
   private breakSequence(q: PartitionQueue, error: Error): void {
     for (let i = q.sent - 1; i >= 0; i--) {
       const batch = q.batches[i]!;
-      if (batch.state === BatchState.InFlight || batch.state === BatchState.Retry) this.remove(q, batch, error);
+      if (batch.state === BatchState.InFlight || batch.state === BatchState.Retry) removeSentBatch(q, batch, error);
     }
     q.retrying = false;
     q.resetting = true;
@@ -362,17 +353,6 @@ export class Sender {
     this.maybeRestart(q);
   }
 
-  /**
-   * A batch that could not be built (never sent) fails alone. It had taken sequences: the batches after it
-   * (never sent either) take them over, so the partition's sequence has no gap and nothing else fails.
-   */
-  private failUnsent(q: PartitionQueue, batch: ProducerBatchEntry, error: Error): void {
-    const at = q.batches.indexOf(batch);
-    q.batches.splice(at, 1);
-    batch.state = BatchState.Failed;
-    for (const part of batch.parts) part.send.fail(error);
-    if (batch.baseSequence >= 0) this.accumulator.resequence(q, at, batch.baseSequence);
-  }
 
   /** After a broken sequence: once nothing of the partition is in flight, restart it at a new epoch. */
   private maybeRestart(q: PartitionQueue): void {

@@ -1,0 +1,25 @@
+// Taking a failed batch out of its partition queue and rejecting its sends (used by sender.ts).
+import { BatchState, type Accumulator, type PartitionQueue, type ProducerBatchEntry } from './accumulator.js';
+
+/** Removes a sent batch from its queue and rejects its sends. */
+export function removeSentBatch(q: PartitionQueue, batch: ProducerBatchEntry, error: Error): void {
+  const i = q.batches.indexOf(batch);
+  if (i < 0) return;
+  if (i < q.sent) q.sent--;
+  q.batches.splice(i, 1);
+  if (q.open && !q.batches.includes(q.open)) q.open = null;
+  batch.state = BatchState.Failed;
+  for (const part of batch.parts) part.send.fail(error);
+}
+
+/**
+ * A batch that could not be built (never sent) fails alone. It had taken sequences: the batches after it
+ * (never sent either) take them over, so the partition's sequence has no gap and nothing else fails.
+ */
+export function failUnsentBatch(accumulator: Accumulator, q: PartitionQueue, batch: ProducerBatchEntry, error: Error): void {
+  const at = q.batches.indexOf(batch);
+  q.batches.splice(at, 1);
+  batch.state = BatchState.Failed;
+  for (const part of batch.parts) part.send.fail(error);
+  if (batch.baseSequence >= 0) accumulator.resequence(q, at, batch.baseSequence);
+}
