@@ -1,8 +1,8 @@
 // Fetch bytes → kafkajs messages, without intermediate record objects. Batches are validated (length,
-// magic, and CRC-32C when the consumer's `checkCrcs` is on) with storage/format; records below `fromOffset` are skipped (a fetch starts with the
-// whole batch holding the requested offset); a batch cut off at the end of the response is ignored (the
-// next fetch asks for it again); control batches are skipped. Keys, values and header values of
-// uncompressed batches are zero-copy subarrays of the response.
+// magic, and CRC-32C when the consumer's `checkCrcs` is on) with storage/format; records below
+// `fromOffset` are skipped (a fetch starts with the whole batch holding the requested offset); a batch
+// cut off at the end of the response is ignored (the next fetch asks for it again); control batches are
+// skipped. Keys, values and header values of uncompressed batches are zero-copy subarrays of the response.
 import { decompress } from '../../records/compression.js';
 import { pairsToHeaders, type DecodedHeaders } from '../../records/headers.js';
 import { Reader } from '../../records/varint.js';
@@ -53,8 +53,9 @@ export interface DecodedChunk {
 /**
  * Decodes whole batches from `pos` until about `maxBytes` were read (at least one batch), validating
  * each (its CRC-32C too when `checkCrcs`). A bad batch throws when it comes first; after good ones, the
- * chunk ends before it (so the good ones are delivered and the next call throws). Decoding lazily, a slice at a time, keeps messages short-lived: they are made
- * just before the application sees them, instead of a whole prefetched response at once.
+ * chunk ends before it (so the good ones are delivered and the next call throws). Decoding lazily, a
+ * slice at a time, keeps messages short-lived: they are made just before the application sees them,
+ * instead of a whole prefetched response at once.
  */
 export async function decodeFetchedChunk(
   bytes: Buffer,

@@ -1,7 +1,6 @@
-// The kafkajs-shaped consumer. Without a group (this release) it reads every partition of the topics
-// given to subscribe(), or exactly the partitions given to assign(). The partitions and the committed
-// offsets come from the PartitionAssignmentSource / OffsetCommitter seam in assignment.ts, which group
-// membership will implement.
+// The kafkajs-shaped consumer. Partitions and committed offsets come through the PartitionAssignmentSource /
+// OffsetCommitter seam (assignment.ts): group membership (group/) with a groupId, else every partition of
+// the subscribed topics, or exactly the partitions given to assign().
 import { Cluster, type ClusterOptions } from '../cluster.js';
 import { SluiceNonRetriableError, SluiceNotImplemented } from '../errors.js';
 import { InstrumentationEmitter, type InstrumentationEvent } from '../instrumentation.js';
