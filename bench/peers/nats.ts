@@ -75,13 +75,26 @@ async function request(socket: Socket, reader: NatsReader, subject: string, payl
 }
 
 /** Publishes `records` messages of `size` bytes with up to `window` acks outstanding, then pulls them back. */
-export async function benchNats(records: number, size: number, window = 2000): Promise<PeerResult> {
+/** nats-server with JetStream (installed from Debian when missing) on loopback, file storage in a fresh directory. */
+export async function startNatsServer(): Promise<{ port: number; stop: () => Promise<void> }> {
   const binary = ensureDebianPackage('nats-server', 'nats-server');
   const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-nats-'));
   const port = await freePort();
   const server = startProcess(binary, ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', dir]);
+  const stop = async () => {
+    await stopProcess(server);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  await waitForPort(port).catch(async (err) => {
+    await stop();
+    throw err;
+  });
+  return { port, stop };
+}
+
+export async function benchNats(records: number, size: number, window = 2000): Promise<PeerResult> {
+  const { port, stop } = await startNatsServer();
   try {
-    await waitForPort(port);
     const socket = connect(port, '127.0.0.1');
     await new Promise<void>((r) => socket.once('connect', () => r()));
     socket.setNoDelay(true);
@@ -117,8 +130,7 @@ export async function benchNats(records: number, size: number, window = 2000): P
     socket.destroy();
     return { produceRecordsPerSec: records / produceSeconds, replayRecordsPerSec: records / replaySeconds };
   } finally {
-    await stopProcess(server);
-    rmSync(dir, { recursive: true, force: true });
+    await stop();
   }
 }
 

@@ -100,14 +100,27 @@ async function open(port: number): Promise<{ socket: Socket; counter: ReplyCount
 }
 
 /** Produces `records` entries of `size` bytes with XADD pipelined `window` deep, then reads them back with XRANGE. */
-export async function benchRedis(records: number, size: number, window = 2000): Promise<PeerResult> {
+/** redis-server (installed from Debian when missing) on loopback, AOF appendfsync everysec, in a fresh directory. */
+export async function startRedisServer(): Promise<{ port: number; stop: () => Promise<void> }> {
   const binary = ensureDebianPackage('redis-server', 'redis-server');
   const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-redis-'));
   const port = await freePort();
   const server = startProcess(binary, ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes',
     '--appendfsync', 'everysec', '--save', '', '--protected-mode', 'no']);
+  const stop = async () => {
+    await stopProcess(server);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  await waitForPort(port).catch(async (err) => {
+    await stop();
+    throw err;
+  });
+  return { port, stop };
+}
+
+export async function benchRedis(records: number, size: number, window = 2000): Promise<PeerResult> {
+  const { port, stop } = await startRedisServer();
   try {
-    await waitForPort(port);
     const { socket, counter, waitReplies } = await open(port);
     const value = Buffer.alloc(size, 0x61);
     const xadd = command(['XADD', 'bench', '*', 'v', value]);
@@ -138,8 +151,7 @@ export async function benchRedis(records: number, size: number, window = 2000): 
     socket.destroy();
     return { produceRecordsPerSec: records / produceSeconds, replayRecordsPerSec: read / replaySeconds };
   } finally {
-    await stopProcess(server);
-    rmSync(dir, { recursive: true, force: true });
+    await stop();
   }
 }
 
