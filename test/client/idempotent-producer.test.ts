@@ -69,17 +69,26 @@ async function apply(records: Buffer): Promise<Verdict> {
   return first!;
 }
 
-/** Answers InitProducerId; for Produce, `fail(n)` may refuse the n-th request (1-based) without storing. */
+/**
+ * Answers InitProducerId; for Produce, `fail(n)` may refuse the n-th request (1-based) without storing.
+ * The first Produce answer is held until a second request has arrived (at most 2 s), so requests
+ * really are pipelined however slowly a loaded machine runs the sends (a fixed delay was not enough).
+ */
 function serve(fail: (n: number) => number) {
   let applied: Promise<unknown> = Promise.resolve();
+  let secondArrived!: () => void;
+  const second = new Promise<void>((res) => (secondArrived = res));
+  const holdFirst = Promise.race([second, new Promise((res) => setTimeout(res, 2000))]);
   fake.handler = (r: FakeRequest) => {
     if (r.apiKey === ApiKey.InitProducerId) return { throttleTimeMs: 0, errorCode: 0, errorMessage: null, producerId: 77, producerEpoch: 0 };
     const n = ++requestNo;
+    if (n === 2) secondArrived();
     const p = r.decoded.topics[0].partitions[0];
     const errorCode = fail(n);
     inFlight++;
     maxInFlight = Math.max(maxInFlight, inFlight);
-    const verdict: Promise<Verdict> = applied.then(() => (errorCode ? { errorCode, baseOffset: -1 } : apply(p.records)));
+    const arrived = n === 1 ? holdFirst : applied;
+    const verdict: Promise<Verdict> = arrived.then(() => (errorCode ? { errorCode, baseOffset: -1 } : apply(p.records)));
     applied = verdict;
     return verdict.then(async (v: Verdict) => {
       await new Promise((res) => setTimeout(res, 3)); // answers take a moment: requests pile up
