@@ -29,8 +29,12 @@ const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirna
 });
 await waitForPort(port, 30_000);
 const broker = { port, address: `127.0.0.1:${port}`, dataDir, child, startMs: 0, stop: async () => {} } as BrokerProcess;
-const run = await latency(broker, 't', opt('rate', 10_000), opt('seconds', 3), { trace: true });
-await stopProcess(child);
+let run: Awaited<ReturnType<typeof latency>>;
+try {
+  run = await latency(broker, 't', opt('rate', 10_000), opt('seconds', 3), { trace: true });
+} finally {
+  await stopProcess(child); // also when the run fails: never leave a broker behind
+}
 const brokerTrace = JSON.parse(readFileSync(traceFile, 'utf8')) as Trace;
 rmSync(dataDir, { recursive: true, force: true });
 if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ run, brokerTrace }));

@@ -66,9 +66,10 @@ export function startTrace(options: { sdkConnections: boolean }): () => Trace {
       events.push([monoMs(), `req:${(args[0] as { name: string }).name}`, 0]);
       return originals.sendEncoded.apply(this, args);
     };
-    proto.onData = function (this: unknown, chunk: unknown) {
-      events.push([monoMs(), 'resp', (chunk as Buffer).length]);
-      return originals.onData.call(this, chunk);
+    // onData(bytesRead, buffer): the SDK reads directly into its frame buffer (onread).
+    proto.onData = function (this: unknown, bytesRead: unknown, buffer: unknown) {
+      events.push([monoMs(), 'resp', bytesRead as number]);
+      return originals.onData.call(this, bytesRead, buffer);
     };
   }
   return () => {
