@@ -1,7 +1,9 @@
 // Starting and stopping peer servers (Redis, NATS) and free loopback ports for benchmarks.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, connect, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 export async function freePort(): Promise<number> {
   const server = createServer();
@@ -55,4 +57,24 @@ export async function stopProcess(child: ChildProcess, signal: NodeJS.Signals = 
   const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
   await exited;
   clearTimeout(timer);
+}
+
+/**
+ * A peer server (redis-server, nats-server) from its Debian package, on a free loopback port, with its data in a
+ * fresh temporary directory; `args` builds its command line. `stop` ends it and removes the directory.
+ */
+export async function startPeerServer(binary: string, pkg: string, args: (port: number, dir: string) => string[]): Promise<{ port: number; stop: () => Promise<void> }> {
+  const path = ensureDebianPackage(binary, pkg);
+  const dir = mkdtempSync(join(tmpdir(), `sluice-bench-${binary}-`));
+  const port = await freePort();
+  const server = startProcess(path, args(port, dir));
+  const stop = async () => {
+    await stopProcess(server);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  await waitForPort(port).catch(async (err) => {
+    await stop();
+    throw err;
+  });
+  return { port, stop };
 }

@@ -1,10 +1,7 @@
 // NATS JetStream as a peer: file storage, async publish (every PUB carries a reply subject for its
 // ack, many in flight) and a pull consumer, spoken over the raw text protocol — no client library.
-import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { ensureDebianPackage, freePort, startProcess, stopProcess, waitForPort } from '../lib/processes.js';
+import { startPeerServer } from '../lib/processes.js';
 import type { PeerResult } from './redis.js';
 
 const CRLF = Buffer.from('\r\n');
@@ -74,24 +71,12 @@ async function request(socket: Socket, reader: NatsReader, subject: string, payl
   return reply;
 }
 
-/** Publishes `records` messages of `size` bytes with up to `window` acks outstanding, then pulls them back. */
 /** nats-server with JetStream (installed from Debian when missing) on loopback, file storage in a fresh directory. */
-export async function startNatsServer(): Promise<{ port: number; stop: () => Promise<void> }> {
-  const binary = ensureDebianPackage('nats-server', 'nats-server');
-  const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-nats-'));
-  const port = await freePort();
-  const server = startProcess(binary, ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', dir]);
-  const stop = async () => {
-    await stopProcess(server);
-    rmSync(dir, { recursive: true, force: true });
-  };
-  await waitForPort(port).catch(async (err) => {
-    await stop();
-    throw err;
-  });
-  return { port, stop };
+export function startNatsServer(): Promise<{ port: number; stop: () => Promise<void> }> {
+  return startPeerServer('nats-server', 'nats-server', (port, dir) => ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', dir]);
 }
 
+/** Publishes `records` messages of `size` bytes with up to `window` acks outstanding, then pulls them back. */
 export async function benchNats(records: number, size: number, window = 2000): Promise<PeerResult> {
   const { port, stop } = await startNatsServer();
   try {

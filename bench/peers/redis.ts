@@ -1,10 +1,7 @@
 // Redis Streams as a peer: XADD pipelined over the raw RESP protocol (no client library in the way),
 // durability matched to Sluice's flush interval 1000 ms with appendonly + appendfsync everysec.
-import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { ensureDebianPackage, freePort, startProcess, stopProcess, waitForPort } from '../lib/processes.js';
+import { startPeerServer } from '../lib/processes.js';
 
 function command(args: Array<string | Buffer>): Buffer {
   const parts: Buffer[] = [Buffer.from(`*${args.length}\r\n`)];
@@ -99,25 +96,13 @@ async function open(port: number): Promise<{ socket: Socket; counter: ReplyCount
   return { socket, counter, waitReplies };
 }
 
-/** Produces `records` entries of `size` bytes with XADD pipelined `window` deep, then reads them back with XRANGE. */
 /** redis-server (installed from Debian when missing) on loopback, AOF appendfsync everysec, in a fresh directory. */
-export async function startRedisServer(): Promise<{ port: number; stop: () => Promise<void> }> {
-  const binary = ensureDebianPackage('redis-server', 'redis-server');
-  const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-redis-'));
-  const port = await freePort();
-  const server = startProcess(binary, ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes',
-    '--appendfsync', 'everysec', '--save', '', '--protected-mode', 'no']);
-  const stop = async () => {
-    await stopProcess(server);
-    rmSync(dir, { recursive: true, force: true });
-  };
-  await waitForPort(port).catch(async (err) => {
-    await stop();
-    throw err;
-  });
-  return { port, stop };
+export function startRedisServer(): Promise<{ port: number; stop: () => Promise<void> }> {
+  return startPeerServer('redis-server', 'redis-server', (port, dir) => ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir,
+    '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '', '--protected-mode', 'no']);
 }
 
+/** Produces `records` entries of `size` bytes with XADD pipelined `window` deep, then reads them back with XRANGE. */
 export async function benchRedis(records: number, size: number, window = 2000): Promise<PeerResult> {
   const { port, stop } = await startRedisServer();
   try {
