@@ -22,7 +22,7 @@ let pid: number;
 
 async function startHostileBroker(extra: Record<string, unknown> = {}, dataDir?: string): Promise<SluiceProcess> {
   dataDir ??= await tempDir('sluice-hostile-');
-  const config = join(dataDir, '..', `${dataDir.split('/').pop()}.json`);
+  const config = join(await tempDir('sluice-hostile-config-'), 'sluice.json'); // removed with the other temp dirs
   await writeFile(config, JSON.stringify({ stallTimeoutMs: STALL_MS, maxFrameBytes: 4 * MiB, topicDefaults: { segmentBytes: 8 * MiB }, ...extra }));
   return startSluice(['--data-dir', dataDir, '--port', '0', '--config', config]);
 }

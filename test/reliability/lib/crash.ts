@@ -4,6 +4,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createTopic, readAll } from '../../helpers/broker.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 import { startSluice, type SluiceProcess } from '../../helpers/sluice-process.js';
 import { WireClient } from '../../helpers/wire-client.js';
 import { startLoad, type ProducerRun } from './load.js';
@@ -36,10 +37,11 @@ export interface RoundReport {
 
 export const TOPIC = 'crash';
 
-async function configFile(dataDir: string): Promise<string> {
+async function configFile(): Promise<string> {
   // Small segments so rolls happen under load; frequent maintenance so recovery points move while we
   // crash (recovery must trust sealed segments below the point and scan the rest).
-  const path = join(dataDir, '..', `${dataDir.split('/').pop()}-sluice.json`);
+  // In a temporary directory of its own (removed with the others), not in the broker's data directory.
+  const path = join(await tempDir('sluice-crash-config-'), 'sluice.json');
   await writeFile(path, JSON.stringify({ topicDefaults: { segmentBytes: 16 * 1024 }, maintenanceIntervalMs: 100 }));
   return path;
 }
@@ -76,7 +78,7 @@ async function checkFiles(dataDir: string, runs: ProducerRun[], final: boolean):
 
 export async function crashRounds(o: CrashOptions): Promise<{ reports: RoundReport[]; finalProblems: string[]; totalAcked: number }> {
   const partitions = o.partitions ?? 2;
-  const config = await configFile(o.dataDir);
+  const config = await configFile();
   const args = (flush: string) => ['--data-dir', o.dataDir, '--port', '0', '--flush', flush, '--config', config];
   const runs: ProducerRun[] = [];
   const reports: RoundReport[] = [];
