@@ -28,7 +28,7 @@ type FileOptions = Omit<BrokerOptions, 'logger' | 'clock' | 'dataDir'> & { dataD
 const FILE_KEYS = new Set([
   'dataDir', 'host', 'port', 'advertisedHost', 'nodeId', 'clusterId', 'flush', 'autoCreateTopics', 'defaultPartitions',
   'maxPartitionsPerTopic', 'topicDefaults', 'maxFrameBytes', 'stallTimeoutMs', 'maxInFlightRequests', 'shutdownTimeoutMs',
-  'maintenanceIntervalMs', 'repair', 'logLevel', 'maxFetchBytes',
+  'maintenanceIntervalMs', 'repair', 'logLevel', 'maxFetchBytes', 'producerIdExpirationMs',
 ]);
 
 export function readConfigFile(path: string): FileOptions {

@@ -12,7 +12,7 @@ export type { FaultOp, FaultOptions } from './faulty-fs.js';
 export { writeFileAtomic, readJsonFile } from './atomic.js';
 export { ProducerSequenceError } from './producer-state.js';
 export type { ProducerErrorCode } from './producer-state.js';
-export { PartitionLog, DEFAULT_TAIL_CACHE_BYTES } from './partition-log.js';
+export { PartitionLog, DEFAULT_TAIL_CACHE_BYTES, DEFAULT_PRODUCER_ID_EXPIRATION_MS } from './partition-log.js';
 export type { AppendResult, ReadOptions, ReadResult, PartitionLogOptions } from './partition-log.js';
 export { ReadBufferPool } from './read-buffer-pool.js';
 export { LogManager, parsePartitionDirName, isValidTopicName, FS_CONCURRENCY } from './log-manager.js';

@@ -22,6 +22,8 @@ export interface LogManagerOptions {
   maintenanceIntervalMs?: number;
   /** Per-partition tail cache bound (see PartitionLog). */
   tailCacheBytes?: number;
+  /** How long an idempotent producer's state outlives its last append (see PartitionLog). */
+  producerIdExpirationMs?: number;
 }
 
 const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
@@ -102,6 +104,7 @@ export class LogManager {
       logger: this.logger,
       repair: this.options.repair ?? false,
       tailCacheBytes: this.options.tailCacheBytes,
+      producerIdExpirationMs: this.options.producerIdExpirationMs,
     });
     const pending = (before ? before.then(open) : open()).then((log) => {
       this.opened.set(key, log);

@@ -44,7 +44,12 @@ export interface PartitionLogOptions {
   repair?: boolean;
   /** Bound of the in-memory tail cache in bytes (default 4 MiB; 0 disables it). */
   tailCacheBytes?: number;
+  /** Forget an idempotent producer this long after its last append (default 1 day; producer-state.ts). */
+  producerIdExpirationMs?: number;
 }
+
+/** Kafka's producer.id.expiration.ms default. */
+export const DEFAULT_PRODUCER_ID_EXPIRATION_MS = 24 * 60 * 60 * 1000;
 
 export const DEFAULT_TAIL_CACHE_BYTES = 4 * 1024 * 1024;
 const MAX_RELATIVE_OFFSET = 0x7fff_ffff;
@@ -75,6 +80,7 @@ export abstract class PartitionCore {
   protected readonly producers = new ProducerStateTable();
   /** Offset of the newest producer snapshot file, -1 when there is none. */
   protected lastSnapshotOffset = -1;
+  protected readonly producerIdExpirationMs: number;
 
   abstract flush(): Promise<void>;
 
@@ -87,6 +93,7 @@ export abstract class PartitionCore {
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? noopLogger;
     this.cache = new TailCache(options.tailCacheBytes ?? DEFAULT_TAIL_CACHE_BYTES);
+    this.producerIdExpirationMs = options.producerIdExpirationMs ?? DEFAULT_PRODUCER_ID_EXPIRATION_MS;
     this.commit = new GroupCommit({
       snapshot: () => ({ segment: this.active, offset: this.endOffset, size: this.active.size }),
       rollback: (err) => this.queue.run(() => this.rollbackUnflushed(err)),
@@ -284,10 +291,19 @@ export abstract class PartitionCore {
   /** Replays the newest producer snapshot and the batch headers after it (open, or a trim that lost history). */
   protected async rebuildProducers(clean: { producers: SnapshotProducer[] | undefined } | null): Promise<void> {
     const { replayed, lastSnapshotOffset } = await rebuildProducerState(this.producers, {
-      fs: this.fs, dir: this.dir, segments: this.segments, logEndOffset: this.endOffset, clean, logger: this.logger,
+      fs: this.fs, dir: this.dir, segments: this.segments, logEndOffset: this.endOffset, clean, logger: this.logger, nowMs: this.clock.now(),
     });
     this.lastSnapshotOffset = lastSnapshotOffset;
     if (replayed > 0) this.logger.debug({ partition: this.name, replayed, producers: this.producers.size }, 'producer state rebuilt');
+  }
+
+  /** Forgets producers idle past the expiration time or wholly below the log start (maintenance). */
+  protected async expireProducers(now: number): Promise<void> {
+    if (this.producers.size === 0) return;
+    await this.queue.run(async () => {
+      const removed = this.producers.expire(now, this.producerIdExpirationMs, this.startOffset);
+      if (removed > 0) this.logger.info({ partition: this.name, removed, remaining: this.producers.size }, 'expired idempotent producer state');
+    });
   }
 
   /** The log end moved back: forget producer batches that are gone (rebuild when trimming is not enough). */

@@ -23,7 +23,7 @@ import type { AppendResult, PartitionLogOptions } from './partition-core.js';
 
 export type { ReadOptions, ReadResult };
 export type { AppendResult, PartitionLogOptions } from './partition-core.js';
-export { DEFAULT_TAIL_CACHE_BYTES } from './partition-core.js';
+export { DEFAULT_TAIL_CACHE_BYTES, DEFAULT_PRODUCER_ID_EXPIRATION_MS } from './partition-core.js';
 
 export class PartitionLog extends PartitionCore {
   static async open(options: PartitionLogOptions): Promise<PartitionLog> {
@@ -111,7 +111,10 @@ export class PartitionLog extends PartitionCore {
     }
     this.endOffset = next;
     const producers = parsed.producers;
-    if (producers) for (let i = 0; i < n; i++) if (producers[i]) this.producers.record(producers[i]!, baseOffsets[i]!, lastOffsets[i]!);
+    if (producers) {
+      const now = this.clock.now();
+      for (let i = 0; i < n; i++) if (producers[i]) this.producers.record(producers[i]!, baseOffsets[i]!, lastOffsets[i]!, now);
+    }
     this.cache.add(buf, parsed.positions, baseOffsets, lastOffsets);
     const first = duplicateOffset >= 0 ? duplicateOffset : baseOffset;
     const result: AppendResult = { baseOffset: first, lastOffset: next - 1, recordCount: parsed.recordCount, logAppendTime: -1 };
@@ -230,6 +233,7 @@ export class PartitionLog extends PartitionCore {
       });
     }
     await this.enforceRetention();
+    await this.expireProducers(now);
     const flush = this.cfg.flush;
     if (flush.kind === 'interval' && this.endOffset > this.commit.flushedOffset && now - this.commit.lastFlushTime >= flush.ms) {
       await this.flush();

@@ -89,6 +89,8 @@ export interface RebuildContext {
    */
   clean: { producers: SnapshotProducer[] | undefined } | null;
   logger: Logger;
+  /** Broker clock now: the last-append time of batches replayed from headers (see producer-state.ts). */
+  nowMs: number;
 }
 
 /**
@@ -98,7 +100,7 @@ export interface RebuildContext {
 export async function rebuildProducerState(table: ProducerStateTable, ctx: RebuildContext): Promise<{ replayed: number; lastSnapshotOffset: number }> {
   const { fs, dir, segments, logEndOffset } = ctx;
   if (ctx.clean) {
-    table.loadSnapshot(ctx.clean.producers ?? []);
+    table.loadSnapshot(ctx.clean.producers ?? [], ctx.nowMs);
     return { replayed: 0, lastSnapshotOffset: -1 };
   }
   const all = await listSnapshots(fs, dir);
@@ -111,7 +113,7 @@ export async function rebuildProducerState(table: ProducerStateTable, ctx: Rebui
   for (let i = offsets.length - 1; i >= 0 && !found; i--) {
     const producers = await readSnapshot(fs, dir, offsets[i]!, ctx.logger);
     if (!producers) continue;
-    table.loadSnapshot(producers);
+    table.loadSnapshot(producers, ctx.nowMs);
     from = Math.max(from, offsets[i]!);
     found = true;
   }
@@ -124,13 +126,13 @@ export async function rebuildProducerState(table: ProducerStateTable, ctx: Rebui
   let replayed = 0;
   for (const segment of segments) {
     if (segment.nextOffset <= from) continue;
-    replayed += await replaySegment(table, segment, from);
+    replayed += await replaySegment(table, segment, from, ctx.nowMs);
   }
   return { replayed, lastSnapshotOffset };
 }
 
 /** Records every idempotent batch of `segment` whose base offset is at or above `from`. */
-async function replaySegment(table: ProducerStateTable, segment: Segment, from: number): Promise<number> {
+async function replaySegment(table: ProducerStateTable, segment: Segment, from: number, nowMs: number): Promise<number> {
   let position = 0;
   if (from > segment.baseOffset) {
     const found = await segment.positionOf(from);
@@ -152,7 +154,7 @@ async function replaySegment(table: ProducerStateTable, segment: Segment, from: 
       const lastOffsetDelta = buf.readInt32BE(at + Offsets.lastOffsetDelta);
       const firstSeq = buf.readInt32BE(at + Offsets.baseSequence);
       const info = { producerId, epoch: buf.readInt16BE(at + Offsets.producerEpoch), firstSeq, lastSeq: lastSequenceOf(firstSeq, lastOffsetDelta) };
-      table.record(info, baseOffset, baseOffset + lastOffsetDelta);
+      table.record(info, baseOffset, baseOffset + lastOffsetDelta, nowMs);
       replayed++;
     }
     position += size;

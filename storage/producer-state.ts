@@ -10,6 +10,12 @@
 // without any retained batch although older ones existed, the caller rebuilds the table from the last
 // snapshot and the batch headers after it (producer-snapshot.ts), so a retry is never mistaken for a
 // duplicate of data that is gone.
+//
+// Expiry (Kafka's producer.id.expiration.ms): a producer that has not appended for the expiration time, or
+// whose every batch retention deleted, is forgotten (`expire`), so the table does not grow with every
+// producer id ever seen. Its next batch then gets UNKNOWN_PRODUCER_ID and the SDK starts a new epoch.
+// "Last appended" is the broker's clock at the append; batches replayed from headers after a crash, and
+// snapshots written before the time was kept, count as appended at the time of the rebuild.
 import { StorageError } from './errors.js';
 
 export const PRODUCER_BATCHES_KEPT = 5;
@@ -29,6 +35,8 @@ interface ProducerEntry {
   batches: ProducerBatchMeta[];
   /** True when older batches of this producer exist in the log but are no longer in `batches`. */
   evicted: boolean;
+  /** Broker clock (ms) of this producer's last append. */
+  lastAppendMs: number;
 }
 
 /** The producer facts of one batch, read from its header. */
@@ -60,13 +68,18 @@ export function lastSequenceOf(firstSeq: number, lastOffsetDelta: number): numbe
   return (firstSeq + lastOffsetDelta) % SEQUENCE_SPAN;
 }
 
-/** A snapshot entry: [producerId, [[epoch, firstSeq, lastSeq, firstOffset, lastOffset], …]]. */
-export type SnapshotProducer = [number, Array<[number, number, number, number, number]>];
+/**
+ * A snapshot entry: [producerId, [[epoch, firstSeq, lastSeq, firstOffset, lastOffset], …], lastAppendMs].
+ * Snapshots written before expiry existed have no third element.
+ */
+export type SnapshotProducer = [number, Array<[number, number, number, number, number]>, number?];
 
 /** Validates a decoded snapshot's producer list (files are checked before they are trusted). */
 export function isSnapshotProducers(value: unknown): value is SnapshotProducer[] {
   const tuple = (t: unknown) => Array.isArray(t) && t.length === 5 && t.every((v) => Number.isSafeInteger(v));
-  return Array.isArray(value) && value.every((p) => Array.isArray(p) && p.length === 2 && Number.isSafeInteger(p[0]) && Array.isArray(p[1]) && p[1].every(tuple));
+  const entry = (p: unknown) =>
+    Array.isArray(p) && (p.length === 2 || (p.length === 3 && Number.isSafeInteger(p[2]))) && Number.isSafeInteger(p[0]) && Array.isArray(p[1]) && p[1].every(tuple);
+  return Array.isArray(value) && value.every(entry);
 }
 
 export class ProducerStateTable {
@@ -123,14 +136,15 @@ export class ProducerStateTable {
     throw new ProducerSequenceError('OUT_OF_ORDER_SEQUENCE_NUMBER', `${where}: producer ${producerId} sent sequence ${firstSeq}, expected ${expected}`);
   }
 
-  /** Records a batch that was just written to the log. */
-  record(info: ProducerBatchInfo, firstOffset: number, lastOffset: number): void {
+  /** Records a batch that was just written to the log, at broker time `appendMs`. */
+  record(info: ProducerBatchInfo, firstOffset: number, lastOffset: number, appendMs: number): void {
     const meta: ProducerBatchMeta = { epoch: info.epoch, firstSeq: info.firstSeq, lastSeq: info.lastSeq, firstOffset, lastOffset };
     const entry = this.producers.get(info.producerId);
     if (!entry) {
-      this.producers.set(info.producerId, { batches: [meta], evicted: false });
+      this.producers.set(info.producerId, { batches: [meta], evicted: false, lastAppendMs: appendMs });
       return;
     }
+    entry.lastAppendMs = Math.max(entry.lastAppendMs, appendMs);
     if (entry.batches[entry.batches.length - 1]!.epoch !== info.epoch) {
       // A new epoch starts a new sequence: older batches can no longer be duplicates.
       entry.evicted = true;
@@ -159,6 +173,22 @@ export class ProducerStateTable {
     return exact;
   }
 
+  /**
+   * Forgets producers that have not appended for `expirationMs` (at broker time `nowMs`), and producers
+   * whose last batch lies below `logStartOffset` (retention deleted all their records). Returns how many.
+   */
+  expire(nowMs: number, expirationMs: number, logStartOffset: number): number {
+    let removed = 0;
+    for (const [producerId, entry] of this.producers) {
+      const last = entry.batches[entry.batches.length - 1]!;
+      if (nowMs - entry.lastAppendMs >= expirationMs || last.lastOffset < logStartOffset) {
+        this.producers.delete(producerId);
+        removed++;
+      }
+    }
+    return removed;
+  }
+
   clear(): void {
     this.producers.clear();
   }
@@ -166,18 +196,21 @@ export class ProducerStateTable {
   toSnapshot(): SnapshotProducer[] {
     const out: SnapshotProducer[] = [];
     for (const [producerId, entry] of this.producers) {
-      out.push([producerId, entry.batches.map((b) => [b.epoch, b.firstSeq, b.lastSeq, b.firstOffset, b.lastOffset])]);
+      out.push([producerId, entry.batches.map((b) => [b.epoch, b.firstSeq, b.lastSeq, b.firstOffset, b.lastOffset]), entry.lastAppendMs]);
     }
     return out;
   }
 
-  /** Replaces the table with a snapshot's content (already validated). History before it counts as evicted. */
-  loadSnapshot(producers: SnapshotProducer[]): void {
+  /**
+   * Replaces the table with a snapshot's content (already validated). History before it counts as
+   * evicted. An entry without its last-append time counts as appended at `nowMs`.
+   */
+  loadSnapshot(producers: SnapshotProducer[], nowMs: number): void {
     this.producers.clear();
-    for (const [producerId, batches] of producers) {
+    for (const [producerId, batches, lastAppendMs] of producers) {
       if (batches.length === 0) continue;
       const metas = batches.map(([epoch, firstSeq, lastSeq, firstOffset, lastOffset]) => ({ epoch, firstSeq, lastSeq, firstOffset, lastOffset }));
-      this.producers.set(producerId, { batches: metas, evicted: true });
+      this.producers.set(producerId, { batches: metas, evicted: true, lastAppendMs: lastAppendMs ?? nowMs });
     }
   }
 }

@@ -87,6 +87,7 @@ export class Broker {
         clock: this.config.clock,
         logger: this.logger.child({ component: 'storage' }),
         maintenanceIntervalMs: this.config.maintenanceIntervalMs,
+        producerIdExpirationMs: this.config.producerIdExpirationMs,
         ...(this.config.fs ? { fs: this.config.fs } : {}),
         repair: this.config.repair,
       });

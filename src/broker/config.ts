@@ -2,7 +2,7 @@
 // argv, env and files; it builds a BrokerOptions object and hands it to the Broker.
 import { isAbsolute, resolve } from 'node:path';
 import pino, { type Logger } from 'pino';
-import type { Clock, FlushPolicy, StorageFs } from '../../storage/index.js';
+import { DEFAULT_PRODUCER_ID_EXPIRATION_MS, type Clock, type FlushPolicy, type StorageFs } from '../../storage/index.js';
 import { DEFAULT_MAX_FRAME_BYTES } from '../protocol/index.js';
 import { resolveGroupCoordinatorConfig, type GroupCoordinatorConfig } from './groups/coordinator.js';
 
@@ -69,6 +69,11 @@ export interface BrokerOptions {
   shutdownTimeoutMs?: number;
   /** Period of retention and segment-roll checks. */
   maintenanceIntervalMs?: number;
+  /**
+   * How long a partition keeps an idempotent producer's sequence state after its last append (Kafka's
+   * producer.id.expiration.ms; checked at maintenance). Default 1 day.
+   */
+  producerIdExpirationMs?: number;
   /** pino logger. Default: a silent one (the library never writes to the console by itself). */
   logger?: Logger;
   clock?: Clock;
@@ -100,6 +105,7 @@ export interface BrokerConfig {
   readonly maxFetchBytes: number;
   readonly shutdownTimeoutMs: number;
   readonly maintenanceIntervalMs: number;
+  readonly producerIdExpirationMs: number;
   readonly logger: Logger;
   readonly clock: Clock;
   readonly groups: Readonly<GroupCoordinatorConfig>;
@@ -181,7 +187,7 @@ const KNOWN_KEYS = new Set<string>([
   'dataDir', 'host', 'port', 'advertisedHost', 'nodeId', 'clusterId', 'flush', 'autoCreateTopics',
   'defaultPartitions', 'maxPartitionsPerTopic', 'topicDefaults', 'maxFrameBytes', 'stallTimeoutMs',
   'maxInFlightRequests', 'shutdownTimeoutMs', 'maintenanceIntervalMs', 'logger', 'clock', 'fs', 'repair',
-  'groups', 'maxFetchBytes',
+  'groups', 'maxFetchBytes', 'producerIdExpirationMs',
 ]);
 
 function groupsOption(value: Partial<GroupCoordinatorConfig> | undefined): Readonly<GroupCoordinatorConfig> {
@@ -226,6 +232,7 @@ export function resolveBrokerConfig(options: BrokerOptions): BrokerConfig {
     maxFetchBytes: intIn('maxFetchBytes', options.maxFetchBytes, DEFAULT_MAX_FETCH_BYTES, 1, 0x7fff_ffff),
     shutdownTimeoutMs: intIn('shutdownTimeoutMs', options.shutdownTimeoutMs, 10_000, 0),
     maintenanceIntervalMs: intIn('maintenanceIntervalMs', options.maintenanceIntervalMs, 30_000, 10),
+    producerIdExpirationMs: intIn('producerIdExpirationMs', options.producerIdExpirationMs, DEFAULT_PRODUCER_ID_EXPIRATION_MS, 1),
     logger: options.logger ?? pino({ level: 'silent' }),
     clock: options.clock ?? systemClock,
     groups: groupsOption(options.groups),

@@ -11,6 +11,7 @@ describe('resolveBrokerConfig', () => {
     const c = resolveBrokerConfig({ dataDir: '/tmp/x' });
     expect(c).toMatchObject({ host: '127.0.0.1', port: 9650, advertisedHost: '127.0.0.1', autoCreateTopics: true, defaultPartitions: 1, maxFrameBytes: 100 * 1024 * 1024 });
     expect(c.topicDefaults.flush).toEqual({ kind: 'os' });
+    expect(c.producerIdExpirationMs).toBe(24 * 60 * 60 * 1000);
     expect(Object.isFrozen(c)).toBe(true);
     expect(Object.isFrozen(c.topicDefaults)).toBe(true);
   });
@@ -29,6 +30,7 @@ describe('resolveBrokerConfig', () => {
       [{ dataDir: '/x', autoCreateTopics: 'yes' }, /autoCreateTopics must be true or false/],
       [{ dataDir: '/x', prot: 1 }, /prot is not a broker option/],
       [{ dataDir: '/x', topicDefaults: { segmentBytes: 10 } }, /topicDefaults.segmentBytes must be between 1024/],
+      [{ dataDir: '/x', producerIdExpirationMs: 0 }, /producerIdExpirationMs must be between 1/],
     ];
     for (const [options, message] of bad) {
       expect(() => resolveBrokerConfig(options as never)).toThrow(BrokerConfigError);

@@ -39,7 +39,7 @@ async function sendAll(producer: ReturnType<Sluice['producer']>, count: number, 
   return Promise.all(sends);
 }
 
-describe('idempotent producer (default) under disk faults', () => {
+describe('idempotent producer (default) against a real broker', () => {
   it('pipelined sends with failing writes and fsyncs: every record stored exactly once, in send order', async () => {
     const fs = new FaultyFs();
     fs.syncDelayMs = 2; // fsyncs take a moment, so requests pile up and pipeline
@@ -104,6 +104,20 @@ describe('idempotent producer (default) under disk faults', () => {
     const stored = await readAll(await running.client(), 't', 0);
     expect(values(stored)).toEqual(['first', 'slow0', 'slow0b', 'slow1', 'slow1b', 'slow2', 'slow2b', 'slow3', 'slow3b']);
   }, 60_000);
+
+  it('after the broker forgot the producer (producerIdExpirationMs), the next sends are resent at a new epoch, not failed', async () => {
+    running = await startBroker({ producerIdExpirationMs: 200, maintenanceIntervalMs: 20 });
+    const logs = new LogSink();
+    const producer = client(running.port, logs).producer();
+    await producer.connect();
+    await sendAll(producer, 30, 3);
+    await new Promise((r) => setTimeout(r, 500)); // idle: the partition expires the producer's state
+    await sendAll(producer, 30, 3); // pipelined: the first request is refused, the ones behind it too
+    expect(logs.has(/forgot this producer/)).toBe(true);
+    await producer.disconnect();
+    const stored = await readAll(await running.client(), 't', 0);
+    expect(values(stored)).toEqual([...Array.from({ length: 30 }, (_, i) => `m${i}`), ...Array.from({ length: 30 }, (_, i) => `m${i}`)]);
+  });
 
   it('idempotent: false keeps one request per partition in flight and stamps no producer id', async () => {
     running = await startBroker();

@@ -4,29 +4,9 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CHECKPOINT_FILE, FaultyFs, Offsets, PartitionLog, StorageError, writeBatchCrc, writeInt64 } from '../../storage/index.js';
+import { CHECKPOINT_FILE, FaultyFs, PartitionLog } from '../../storage/index.js';
 import { lastSequenceOf, ProducerStateTable } from '../../storage/producer-state.js';
-import { config, makeBatch, readAll, withTempDir } from './helpers.js';
-
-/** A batch of `records` records stamped by producer `pid` (epoch, first sequence). */
-function idem(pid: number, seq: number, options: { records?: number; epoch?: number; tag?: number } = {}): Buffer {
-  const records = options.records ?? 1;
-  const buf = makeBatch({ records, tag: options.tag ?? seq });
-  writeInt64(buf, Offsets.producerId, pid);
-  buf.writeInt16BE(options.epoch ?? 0, Offsets.producerEpoch);
-  buf.writeInt32BE(seq, Offsets.baseSequence);
-  writeBatchCrc(buf);
-  return buf;
-}
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (err) {
-    return (err as StorageError).code;
-  }
-  return 'NONE';
-}
+import { codeOf, config, idem, makeBatch, readAll, withTempDir } from './helpers.js';
 
 const open = (dir: string, extra: Partial<Parameters<typeof PartitionLog.open>[0]> = {}) =>
   PartitionLog.open({ dir, topic: 't', partition: 0, config: config({ flush: { kind: 'always' } }), ...extra });
@@ -76,7 +56,7 @@ describe('idempotent producer state', () => {
   it('wraps the sequence from 2^31-1 to 0', () => {
     const table = new ProducerStateTable();
     const top = 0x7fff_ffff;
-    table.record({ producerId: 4, epoch: 0, firstSeq: top - 1, lastSeq: lastSequenceOf(top - 1, 1) }, 10, 11);
+    table.record({ producerId: 4, epoch: 0, firstSeq: top - 1, lastSeq: lastSequenceOf(top - 1, 1) }, 10, 11, 0);
     expect(lastSequenceOf(top - 1, 1)).toBe(top);
     expect(table.check({ producerId: 4, epoch: 0, firstSeq: 0, lastSeq: 2 }, new Map(), 't-0').duplicateOf).toBeNull();
     expect(() => table.check({ producerId: 4, epoch: 0, firstSeq: 1, lastSeq: 1 }, new Map(), 't-0')).toThrow(/expected 0/);
@@ -151,7 +131,7 @@ describe('idempotent producer state', () => {
       await log.close();
       expect((await readdir(dir)).filter((n) => n.endsWith('.snapshot'))).toEqual([]);
       const checkpoint = JSON.parse(await readFile(join(dir, CHECKPOINT_FILE), 'utf8'));
-      expect(checkpoint).toMatchObject({ cleanShutdown: true, recoveryPoint: 4, producers: [[11, [[0, 0, 3, 0, 3]]]] });
+      expect(checkpoint).toMatchObject({ cleanShutdown: true, recoveryPoint: 4, producers: [[11, [[0, 0, 3, 0, 3]], expect.any(Number)]] });
       log = await open(dir);
       expect((await log.append(idem(11, 0, { records: 4 }))).baseOffset).toBe(0);
       await log.append(idem(11, 4, { records: 2 }));

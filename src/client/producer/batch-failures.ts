@@ -1,4 +1,5 @@
-// Taking a failed batch out of its partition queue and rejecting its sends (used by sender.ts).
+// Taking a failed batch out of its partition queue and rejecting its sends, or putting sent batches back
+// to be sent again (used by sender.ts).
 import { BatchState, type Accumulator, type PartitionQueue, type ProducerBatchEntry } from './accumulator.js';
 
 /** Removes a sent batch from its queue and rejects its sends. */
@@ -22,4 +23,17 @@ export function failUnsentBatch(accumulator: Accumulator, q: PartitionQueue, bat
   batch.state = BatchState.Failed;
   for (const part of batch.parts) part.send.fail(error);
   if (batch.baseSequence >= 0) accumulator.resequence(q, at, batch.baseSequence);
+}
+
+/**
+ * Marks every sent, unacknowledged batch of the partition as never sent, in order, so a restarted
+ * sequence restamps and resends them. Changes nothing and returns false when one of them is acknowledged
+ * (then they cannot all be unstored).
+ */
+export function requeueSentBatches(q: PartitionQueue): boolean {
+  const sent = q.batches.slice(0, q.sent);
+  if (sent.some((b) => b.state === BatchState.Acked)) return false;
+  for (const batch of sent) batch.state = BatchState.Queued;
+  q.sent = 0;
+  return true;
 }

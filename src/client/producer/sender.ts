@@ -17,6 +17,9 @@
 // A batch that fails for good (non-retriable error, or `retries` exhausted) fails with every batch of
 // the partition already sent and not acknowledged (their outcome is unknown to the broker's sequence);
 // the partition then starts a new epoch at sequence 0 and restamps the batches never sent.
+// UNKNOWN_PRODUCER_ID for the partition's oldest unacknowledged batch means the broker forgot this producer
+// (its state expired): nothing since the last acknowledgement is stored, so all of it is resent at a new
+// epoch from sequence 0 instead of failing (Kafka's KIP-360).
 //
 // Metadata is marked stale on leader/topic/connection errors so the next attempt finds the current leader.
 import { ProduceApi, type ProduceResponse } from '../../protocol/apis/produce.js';
@@ -26,7 +29,7 @@ import { SluiceNumberOfRetriesExceeded, SluiceProtocolError } from '../errors.js
 import type { Logger } from '../logger.js';
 import { backoff, isRetriable, type ResolvedRetryOptions } from '../retry.js';
 import { BatchState, MAX_EPOCH, type Accumulator, type PartitionQueue, type ProducerIdentity } from './accumulator.js';
-import { failUnsentBatch, removeSentBatch } from './batch-failures.js';
+import { failUnsentBatch, removeSentBatch, requeueSentBatches } from './batch-failures.js';
 import { encodeProduce, timeoutOf, type Slot } from './produce-request.js';
 
 export interface SenderOptions {
@@ -304,6 +307,14 @@ export class Sender {
     const live = slot.batches.filter((b) => b.state === BatchState.InFlight);
     if (live.length === 0) return this.maybeRestart(q); // already failed with an earlier batch
     const errorCode = (error as { code?: unknown }).code;
+    const { retries } = this.options.retry;
+    const forgotten = errorCode === ErrorCode.UNKNOWN_PRODUCER_ID && !q.retrying && live[0] === q.batches[0];
+    if (slot.sequenced && forgotten && q.attempts < retries && requeueSentBatches(q)) {
+      q.attempts++;
+      q.resetting = true;
+      this.options.logger.info('the broker forgot this producer (its state expired): resending at a new epoch', { topic: q.topic, partition: q.partition });
+      return this.maybeRestart(q);
+    }
     const gap = errorCode === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER || errorCode === ErrorCode.UNKNOWN_PRODUCER_ID;
     if (slot.sequenced && gap && (q.retrying || live[0] !== q.batches[0])) {
       // An earlier batch of this partition is not stored (yet): this one is resent after it. (Behind a
@@ -312,7 +323,6 @@ export class Sender {
       q.retrying = true;
       return;
     }
-    const { retries } = this.options.retry;
     if (isRetriable(error) && q.attempts < retries) {
       const wait = backoff(this.options.retry, q.attempts);
       q.attempts++;
@@ -336,7 +346,6 @@ export class Sender {
     this.completeHead(q);
   }
 
-
   /**
    * A sequenced batch failed for good: the broker will refuse everything after its sequence. Every batch
    * already sent and not acknowledged fails with it; the batches never sent get a new epoch's sequence
@@ -352,7 +361,6 @@ export class Sender {
     this.completeHead(q);
     this.maybeRestart(q);
   }
-
 
   /** After a broken sequence: once nothing of the partition is in flight, restart it at a new epoch. */
   private maybeRestart(q: PartitionQueue): void {
