@@ -30,7 +30,7 @@ describe('producer state expiry', () => {
       await log.runMaintenance(); // both idle for an hour now
       expect(await codeOf(log.append(idem(1, 3)))).toBe('UNKNOWN_PRODUCER_ID');
       expect((await log.append(idem(1, 0, { epoch: 1 }))).baseOffset).toBe(5);
-      expect(log.endOffset).toBe(6); // the refused batch stored nothing
+      expect(log.logEndOffset).toBe(6); // the refused batch stored nothing
       await log.close();
     });
   });
@@ -43,7 +43,7 @@ describe('producer state expiry', () => {
       clock.advance(HOUR / 2);
       await log.runMaintenance();
       expect((await log.append(idem(3, 0, { records: 3 }))).baseOffset).toBe(0); // answered, not stored again
-      expect(log.endOffset).toBe(3);
+      expect(log.logEndOffset).toBe(3);
       await log.close();
     });
   });
