@@ -62,7 +62,8 @@ export class FetchReadAhead {
       if (read.lease) this.pool.release(read.lease);
       return null;
     }
-    return read;
+    // The bytes stand; the log's bounds are today's (the answer reports them as its watermarks).
+    return { ...read, logStartOffset: log.logStartOffset, logEndOffset: log.logEndOffset };
   }
 
   /**

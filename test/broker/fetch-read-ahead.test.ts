@@ -46,6 +46,18 @@ describe('fetch read-ahead', () => {
     expect(ahead.size).toBe(0);
   });
 
+  it('reports the log bounds at the time it is taken, not when it was read', async () => {
+    const log = await logWith(12);
+    const ahead = new FetchReadAhead(new ReadBufferPool(1 << 20), 1 << 20);
+    ahead.start('k', log, 4, CHUNK, log.logEndOffset);
+    await new Promise((r) => setTimeout(r, 20)); // the read is done
+    for (let i = 0; i < 3; i++) await log.append(makeBatch({ payloadBytes: BATCH_PAYLOAD, tag: 200 + i }));
+    await log.deleteRecordsBefore(2);
+    const taken = await ahead.take('k', log, 4, CHUNK);
+    expect(taken!.logEndOffset).toBe(15);
+    expect(taken!.logStartOffset).toBe(2);
+  });
+
   it('is not used for another offset or size, and its buffer returns to the pool', async () => {
     const log = await logWith(12);
     const pool = new ReadBufferPool(1 << 20);
