@@ -68,6 +68,12 @@ export abstract class PartitionCore {
   protected segments: Segment[] = [];
   protected startOffset = 0;
   protected endOffset = 0;
+  /**
+   * Counts truncations (the log end moving back: truncateTo, or an fsync failure's rollback). Bumped
+   * when one starts and again when it ends, so bytes read before or during one can be told from bytes
+   * read after it: a reader that kept bytes for later (the broker's fetch read-ahead) compares it.
+   */
+  protected truncations = 0;
   protected state: 'open' | 'closing' | 'closed' = 'open';
   protected closing: Promise<void> | undefined;
   /** Set when a failure could not be cleaned up: every mutation then fails until the log is reopened. */
@@ -205,6 +211,7 @@ export abstract class PartitionCore {
     // A group-commit fsync still in flight could succeed during the truncation below and acknowledge
     // offsets that are about to be discarded and reused: it must not count any more.
     this.commit.invalidateInFlight();
+    this.truncations++;
     this.endOffset = lostFrom;
     this.cache.clear();
     try {
@@ -214,6 +221,7 @@ export abstract class PartitionCore {
       return this.commit.failAll(error);
     }
     this.endOffset = segment.nextOffset;
+    this.truncations++;
     try {
       await this.trimProducers();
     } catch (err) {

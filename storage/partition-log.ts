@@ -56,6 +56,10 @@ export class PartitionLog extends PartitionCore {
   get flushedOffset(): number {
     return this.commit.flushedOffset;
   }
+  /** Changes whenever a truncation starts or ends (see PartitionCore.truncations): equal values before and after a read mean no truncation overlapped it or came after it. */
+  get truncationCount(): number {
+    return this.truncations;
+  }
   get sizeInBytes(): number {
     return this.segments.reduce((sum, s) => sum + s.size, 0);
   }
@@ -176,6 +180,7 @@ export class PartitionLog extends PartitionCore {
   async truncateTo(offset: number): Promise<void> {
     await this.mutate(async () => {
       if (offset >= this.endOffset) return;
+      this.truncations++;
       this.commit.invalidateInFlight();
       await this.markDirty();
       if (offset <= this.startOffset) return this.truncateFully(Math.max(offset, 0));
@@ -215,6 +220,7 @@ export class PartitionLog extends PartitionCore {
     this.endOffset = this.active.nextOffset;
     this.cache.clear();
     await this.runCleanup(this.active, () => this.trimProducers());
+    this.truncations++;
     this.commit.failAll(new StorageError(`partition ${this.name} was truncated to ${this.endOffset}`, { code: 'TRUNCATED', retriable: true }));
     this.commit.reset(this.endOffset);
     await this.writeCheckpoint(false);

@@ -37,6 +37,7 @@ import {
 } from '../protocol/index.js';
 import type { BrokerConfig } from './config.js';
 import { enableDirectReads } from './direct-read.js';
+import { FetchReadAhead } from './fetch-read-ahead.js';
 import type { HandlerRegistry } from './handlers/index.js';
 import { NO_RESPONSE, type BrokerContext, type RequestContext } from './handlers/types.js';
 
@@ -66,6 +67,8 @@ export interface ConnectionDeps {
 export class Connection {
   readonly peer: string;
   private readonly decoder: FrameDecoder;
+  /** Fetch's next-chunk reads for this connection (fetch-read-ahead.ts); dropped on close. */
+  private readonly readAhead: FetchReadAhead;
   private readonly logger: Logger;
   private readonly slots: Slot[] = [];
   private readonly backlog: Buffer[] = [];
@@ -89,6 +92,7 @@ export class Connection {
     this.peer = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
     this.logger = deps.logger.child({ peer: this.peer });
     this.decoder = new FrameDecoder(deps.config.maxFrameBytes);
+    this.readAhead = new FetchReadAhead(deps.broker.readBuffers, deps.config.maxFetchBytes);
     // One listener per in-flight long poll (up to maxInFlightRequests): not a leak.
     setMaxListeners(0, this.closing.signal);
     socket.setNoDelay(true);
@@ -196,6 +200,7 @@ export class Connection {
       logger: this.logger,
       signal: this.closing.signal,
       afterResponseWritten: (callback) => (slot.afterWrite ??= []).push(callback),
+      readAhead: this.readAhead,
     };
     try {
       const request = route.api.decodeRequest(frame.body, frame.tail, frame.apiVersion);
@@ -303,6 +308,7 @@ export class Connection {
     if (this.stallTimer) clearTimeout(this.stallTimer);
     this.backlog.length = 0;
     this.closing.abort();
+    this.readAhead.close();
     this.logger.debug('connection closed');
     this.notifyIdle();
     this.deps.onClose(this);

@@ -2,6 +2,8 @@
 // before it armed its wake-up) notifies nobody, yet the fetch must answer with it instead of waiting
 // out maxWaitMs. Driven deterministically with a fake partition log whose first read lets an append in.
 import { describe, expect, it } from 'vitest';
+import { ReadBufferPool } from '../../storage/index.js';
+import { FetchReadAhead } from '../../src/broker/fetch-read-ahead.js';
 import { fetchHandler } from '../../src/broker/handlers/fetch.js';
 import { PartitionWaiters } from '../../src/broker/waiters.js';
 import type { FetchRequest } from '../../src/protocol/index.js';
@@ -43,7 +45,7 @@ const request: FetchRequest = {
 describe('fetch long poll: an append during the read', () => {
   it('is answered at once by a second read, not after maxWaitMs', async () => {
     const { broker, state, record } = fakeBroker();
-    const ctx = { signal: new AbortController().signal, logger: undefined, peer: 'test', header: {} };
+    const ctx = { signal: new AbortController().signal, logger: undefined, peer: 'test', header: {}, readAhead: new FetchReadAhead(new ReadBufferPool(0), 1 << 20) };
     const response = await fetchHandler.handle(request, broker as never, ctx as never);
     expect(state.reads).toBe(2);
     expect((response as { topics: Array<{ partitions: Array<{ records: Buffer[] }> }> }).topics[0]!.partitions[0]!.records).toEqual([record]);
@@ -51,7 +53,7 @@ describe('fetch long poll: an append during the read', () => {
 
   it('leaves no wake-up registered once answered', async () => {
     const { broker } = fakeBroker();
-    const ctx = { signal: new AbortController().signal, logger: undefined, peer: 'test', header: {} };
+    const ctx = { signal: new AbortController().signal, logger: undefined, peer: 'test', header: {}, readAhead: new FetchReadAhead(new ReadBufferPool(0), 1 << 20) };
     await fetchHandler.handle(request, broker as never, ctx as never);
     expect(broker.waiters.size).toBe(0);
   });

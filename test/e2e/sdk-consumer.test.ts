@@ -153,6 +153,30 @@ describe('SDK consumer', () => {
     expect(logs.has(/out of range/)).toBe(true);
   });
 
+  it('eachBatch handlers that return at once still let timers and socket reads run between batches', async () => {
+    // ~1.2 MiB in one partition: one fetch answers several delivery slices (256 KiB each).
+    const value = 'v'.repeat(400);
+    for (let i = 0; i < 3; i++) await producer.send({ topic: 'log', messages: Array.from({ length: 1000 }, () => ({ partition: 0, value })) });
+    const c = sluice.consumer({ maxWaitTimeInMs: 50, maxBytesPerPartition: 4 * 1024 * 1024 });
+    consumers.push(c);
+    await c.connect();
+    await c.subscribe({ topic: 'log', fromBeginning: true });
+    let batches = 0;
+    let seen = 0;
+    let immediateRanAtBatch = -1;
+    await c.run({
+      eachBatch: async ({ batch }) => {
+        if (batch.partition !== 0) return;
+        if (batches++ === 0) setImmediate(() => (immediateRanAtBatch = batches));
+        seen += batch.messages.length;
+      },
+    });
+    await waitFor(() => seen >= 3000);
+    expect(batches).toBeGreaterThan(2);
+    // Scheduled during the first batch, it ran before the second one (not after the whole response).
+    expect(immediateRanAtBatch).toBe(1);
+  });
+
   it('a long-poll fetch returns as soon as data arrives', async () => {
     const c = sluice.consumer({ maxWaitTimeInMs: 10_000 });
     consumers.push(c);

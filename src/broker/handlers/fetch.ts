@@ -7,12 +7,17 @@
 // the marks compared: if any moved, the request reads again at once, else every later append wakes it.
 // A fetch that its first read satisfies (a consumer catching up) never touches the waiters.
 //
+// Read-ahead: a partition answered from a file with more readable behind it gets its next chunk read
+// at once (src/broker/fetch-read-ahead.ts), for this connection's next fetch, which takes it when it
+// asks for exactly that chunk. Started only for answered rounds, after the answer is decided.
+//
 // Limits: partitionMaxBytes per partition and maxBytes for the whole response, except that storage
 // always returns the first batch whole, so the first non-empty partition may exceed both (Kafka's rule:
 // a consumer can always make progress). A later partition whose batches would overshoot the response
 // budget is answered empty (with its watermarks) rather than truncated. Both limits are first clamped
 // to the broker's maxFetchBytes (Kafka's fetch.max.bytes): with maxInFlightRequests it bounds what one
 // connection can make the broker hold, whatever a client asks for.
+import type { PartitionLog } from '../../../storage/index.js';
 import { ErrorCode, FetchApi, type FetchPartitionResult, type FetchRequest, type FetchResponse } from '../../protocol/index.js';
 import { highWatermark } from './high-watermark.js';
 import { partitionError, toPartitionError } from './storage-errors.js';
@@ -25,6 +30,8 @@ interface ReadRound {
   failed: boolean;
   /** Pool buffers the response's records are views of: back to the pool once the response is written. */
   leases: Buffer[];
+  /** Partitions answered from a file with more readable: their next chunk, to read ahead if answered. */
+  next: Array<{ key: string; log: PartitionLog; offset: number; maxBytes: number; maxOffset: number }>;
 }
 
 function releaseAll(broker: BrokerContext, leases: Buffer[]): void {
@@ -41,6 +48,7 @@ async function readAll(request: FetchRequest, broker: BrokerContext, ctx: Reques
   let bytes = 0;
   let failed = false;
   const leases: Buffer[] = [];
+  const next: ReadRound['next'] = [];
   const topics: FetchResponse['topics'] = [];
   for (const t of request.topics) {
     const partitions: FetchPartitionResult[] = [];
@@ -61,14 +69,21 @@ async function readAll(request: FetchRequest, broker: BrokerContext, ctx: Reques
       try {
         // Only offsets below the high watermark are served (under flush=always: fsynced ones).
         const hw = highWatermark(log);
-        const read = await log.read(p.fetchOffset, { maxBytes: Math.min(p.partitionMaxBytes, cap, budget), maxOffset: hw, pool: broker.readBuffers });
+        const key = `${t.name}\u0000${p.partition}`;
+        const maxBytes = Math.min(p.partitionMaxBytes, cap, budget);
+        const read =
+          (await ctx.readAhead.take(key, log, p.fetchOffset, maxBytes)) ?? (await log.read(p.fetchOffset, { maxBytes, maxOffset: hw, pool: broker.readBuffers }));
         const fits = bytes === 0 || read.bytes <= budget;
         const result = emptyResult(p.partition, Math.min(hw, read.logEndOffset), read.logStartOffset);
         if (fits && read.bytes > 0) {
           result.records = read.chunks;
           bytes += read.bytes;
           budget -= read.bytes;
-          if (read.lease) leases.push(read.lease);
+          if (read.lease) {
+            leases.push(read.lease);
+            const nowVisible = highWatermark(log);
+            if (read.nextOffset < nowVisible) next.push({ key, log, offset: read.nextOffset, maxBytes, maxOffset: nowVisible });
+          }
         } else if (read.lease) {
           broker.readBuffers.release(read.lease); // not answered: nothing references it
         }
@@ -81,7 +96,7 @@ async function readAll(request: FetchRequest, broker: BrokerContext, ctx: Reques
       }
     }
   }
-  return { response: { throttleTimeMs: 0, errorCode: ErrorCode.NONE, topics }, bytes, failed, leases };
+  return { response: { throttleTimeMs: 0, errorCode: ErrorCode.NONE, topics }, bytes, failed, leases, next };
 }
 
 /**
@@ -150,8 +165,16 @@ function arm(request: FetchRequest, broker: BrokerContext, signal: AbortSignal):
   };
 }
 
+/** Keys of the partitions a request asks for: read-aheads of other partitions are dropped. */
+function partitionKeys(request: FetchRequest): Set<string> {
+  const keys = new Set<string>();
+  for (const t of request.topics) for (const p of t.partitions) keys.add(`${t.name}\u0000${p.partition}`);
+  return keys;
+}
+
 export const fetchHandler = defineHandler(FetchApi, async (request, broker, ctx) => {
   const started = performance.now();
+  if (ctx.readAhead.size > 0) ctx.readAhead.retainOnly(partitionKeys(request));
   for (;;) {
     const canWait = request.maxWaitMs > 0 && !broker.stopping && !ctx.signal.aborted;
     const before = canWait ? visibleEnds(request, broker) : undefined;
@@ -159,6 +182,7 @@ export const fetchHandler = defineHandler(FetchApi, async (request, broker, ctx)
     const answer = () => {
       // Record chunks may be views of pool buffers: reusable only once the socket write carrying them is done.
       if (round.leases.length > 0) ctx.afterResponseWritten(() => releaseAll(broker, round.leases));
+      for (const n of round.next) ctx.readAhead.start(n.key, n.log, n.offset, n.maxBytes, n.maxOffset);
       return round.response;
     };
     const remaining = request.maxWaitMs - (performance.now() - started);

@@ -9,6 +9,7 @@ import type { GroupCoordinator } from '../groups/index.js';
 import type { TopicRegistry } from '../topics.js';
 import type { PartitionWaiters } from '../waiters.js';
 import type { ProducerIdAllocator } from '../producer-ids.js';
+import type { FetchReadAhead } from '../fetch-read-ahead.js';
 
 /** Returned by a handler when the request gets no response frame at all (produce acks=0). */
 export const NO_RESPONSE: unique symbol = Symbol('sluice.noResponse');
@@ -52,6 +53,8 @@ export interface RequestContext {
    * written (no response, an error frame instead, the connection failed or closed first).
    */
   afterResponseWritten(callback: () => void): void;
+  /** This connection's fetch read-ahead (src/broker/fetch-read-ahead.ts). */
+  readonly readAhead: FetchReadAhead;
 }
 
 export interface Handler<Req = any, Res = any> {

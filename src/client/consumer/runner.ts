@@ -15,6 +15,8 @@ import type { PartitionState } from './partition-state.js';
 import { Signal } from './signal.js';
 import type { ConsumerRunConfig, EachBatchPayload, OffsetsByTopicPartition } from './types.js';
 
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /** Record bytes decoded per delivered batch: keeps messages young (cheap to collect) and batches large. */
 const DELIVERY_SLICE_BYTES = 256 * 1024;
 
@@ -96,6 +98,11 @@ export class Runner {
         state.busy = false;
         this.signal.notify(); // another worker may be waiting for this partition
       }
+      // Let socket reads run between slices. Handlers that return at once make this loop a chain of
+      // microtasks that never reaches the event loop's poll phase: the next fetch response would sit in
+      // the kernel until every buffered record was delivered, and the next fetch would go out only then,
+      // so receiving and delivering alternated instead of overlapping.
+      await yieldToEventLoop();
     }
   }
 

@@ -1,0 +1,115 @@
+// Fetch read-ahead, per connection. A consumer catching up sends its next Fetch only once the previous
+// response has arrived, and that fetch asks for the offset where the response ended, with the same size.
+// Without read-ahead the broker starts its file read (a pread of up to the fetch size) only when that
+// request arrives, so broker read and client receive alternate. So, once a fetch is answered from a
+// file and more is readable, the broker starts reading the partition's next chunk at once, while the
+// response is still being written; the next fetch takes that read (awaiting it if still running).
+//
+// Correctness: a read-ahead is only ever an answer to the request it predicted: same log object (a
+// deleted and re-created partition is another object), same offset, same byte limit; and it is used
+// only if no truncation started or ended since it began (PartitionLog.truncationCount) and its offset
+// is still at or above the log start (retention, deleteRecords: otherwise the fresh read's
+// OFFSET_OUT_OF_RANGE answers). Its upper bound was the high watermark when it started: the watermark
+// only moves back by a truncation, so its bytes stay visible; a later watermark just makes it shorter
+// than a fresh read would be, which the next fetch continues from. A read-ahead that failed is dropped
+// and the fetch reads afresh (meeting the error itself, if it persists).
+//
+// Bound: at most one read-ahead per partition and, per connection, read-aheads totalling at most the
+// broker's maxFetchBytes (one more response's worth). Each one lives until the connection's next fetch:
+// a partition that fetch does not take is dropped, as are all of them when the connection closes. A
+// dropped read-ahead's pool buffer goes back to the pool once its read settles (nothing else saw it).
+import type { PartitionLog, ReadBufferPool, ReadResult } from '../../storage/index.js';
+
+interface Pending {
+  log: PartitionLog;
+  offset: number;
+  maxBytes: number;
+  truncations: number;
+  read: Promise<ReadResult | null>;
+}
+
+export class FetchReadAhead {
+  private readonly pending = new Map<string, Pending>();
+  private reservedBytes = 0;
+  private closed = false;
+
+  constructor(
+    private readonly pool: ReadBufferPool,
+    /** Read-ahead bytes one connection may hold (the broker's maxFetchBytes). */
+    private readonly maxBytes: number,
+  ) {}
+
+  /** Partitions with a read-ahead outstanding. */
+  get size(): number {
+    return this.pending.size;
+  }
+
+  /**
+   * The read-ahead made for exactly this read, or null (none, or no longer valid: see the file
+   * comment). Either way the partition's read-ahead is gone afterwards.
+   */
+  async take(key: string, log: PartitionLog, offset: number, maxBytes: number): Promise<ReadResult | null> {
+    const entry = this.pending.get(key);
+    if (!entry) return null;
+    this.forget(key, entry);
+    if (entry.log !== log || entry.offset !== offset || entry.maxBytes !== maxBytes) {
+      this.drop(entry);
+      return null;
+    }
+    const read = await entry.read;
+    if (!read) return null;
+    if (log.truncationCount !== entry.truncations || offset < log.logStartOffset) {
+      if (read.lease) this.pool.release(read.lease);
+      return null;
+    }
+    // The bytes stand; the log's bounds are today's (the answer reports them as its watermarks).
+    return { ...read, logStartOffset: log.logStartOffset, logEndOffset: log.logEndOffset };
+  }
+
+  /**
+   * Starts reading `maxBytes` at `offset` (where the answered read ended), bounded by `maxOffset` (the
+   * high watermark now), unless the connection's read-ahead budget is spent or the partition already
+   * has one. A read that finds nothing is dropped: the tail is served from memory anyway.
+   */
+  start(key: string, log: PartitionLog, offset: number, maxBytes: number, maxOffset: number): void {
+    if (this.closed || this.pending.has(key) || this.reservedBytes + maxBytes > this.maxBytes) return;
+    const truncations = log.truncationCount;
+    const read = log.read(offset, { maxBytes, maxOffset, pool: this.pool }).then(
+      (r) => {
+        if (r.bytes > 0) return r;
+        if (r.lease) this.pool.release(r.lease);
+        return null;
+      },
+      () => null,
+    );
+    this.pending.set(key, { log, offset, maxBytes, truncations, read });
+    this.reservedBytes += maxBytes;
+  }
+
+  /** Drops every read-ahead whose key is not in `keep` (the partitions the current fetch asks for). */
+  retainOnly(keep: ReadonlySet<string>): void {
+    for (const [key, entry] of this.pending) {
+      if (keep.has(key)) continue;
+      this.forget(key, entry);
+      this.drop(entry);
+    }
+  }
+
+  /** The connection closed: drop everything, and start nothing new. */
+  close(): void {
+    this.closed = true;
+    this.retainOnly(new Set());
+  }
+
+  private forget(key: string, entry: Pending): void {
+    this.pending.delete(key);
+    this.reservedBytes -= entry.maxBytes;
+  }
+
+  /** Nobody will answer with this read: its buffer goes back to the pool once the read is done. */
+  private drop(entry: Pending): void {
+    void entry.read.then((r) => {
+      if (r?.lease) this.pool.release(r.lease);
+    });
+  }
+}

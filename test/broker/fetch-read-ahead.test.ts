@@ -1,0 +1,169 @@
+// Fetch read-ahead (src/broker/fetch-read-ahead.ts): the next chunk of a partition read from its file
+// is served to the next fetch only when it is exactly what a fresh read would return there — never after
+// a truncation, a retention/deleteRecords move of the log start, or with another log object — and its
+// pool buffer goes back to the pool when it is dropped.
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { FetchReadAhead } from '../../src/broker/fetch-read-ahead.js';
+import { DeleteTopicsApi } from '../../src/protocol/index.js';
+import { DEFAULT_PARTITION_CONFIG, PartitionLog, ReadBufferPool } from '../../storage/index.js';
+import { batchOf, createTopic, fetchPartition, produce, recordsOf, startBroker, values, type TestBroker } from '../helpers/broker.js';
+import { removeTempDirs, tempDir } from '../helpers/temp-dir.js';
+import { decodeBatches, makeBatch } from '../storage/helpers.js';
+
+const BATCH_PAYLOAD = 1000;
+const CHUNK = 4 * 1100; // about four batches per read
+
+const logs: PartitionLog[] = [];
+afterEach(async () => {
+  for (const log of logs.splice(0)) await log.close().catch(() => {});
+});
+afterAll(removeTempDirs);
+
+/** A log of `batches` one-record batches, read from its file (no tail cache). */
+async function logWith(batches: number, tag = 0, dir?: string): Promise<PartitionLog> {
+  const log = await PartitionLog.open({ dir: dir ?? join(await tempDir(), 't-0'), topic: 't', partition: 0, config: { ...DEFAULT_PARTITION_CONFIG, flush: { kind: 'os' } }, tailCacheBytes: 0 });
+  logs.push(log);
+  for (let i = 0; i < batches; i++) await log.append(makeBatch({ payloadBytes: BATCH_PAYLOAD, tag: tag + i }));
+  return log;
+}
+
+const payloads = (bytes: Buffer) => decodeBatches(bytes).map((b) => b.payload.toString('hex'));
+
+describe('fetch read-ahead', () => {
+  it('hands the next fetch at the predicted offset the same bytes a fresh read returns, in a pool buffer', async () => {
+    const log = await logWith(12);
+    const pool = new ReadBufferPool(1 << 20);
+    const ahead = new FetchReadAhead(pool, 1 << 20);
+    const first = await log.read(0, { maxBytes: CHUNK, pool });
+    ahead.start('k', log, first.nextOffset, CHUNK, log.logEndOffset);
+    const taken = await ahead.take('k', log, first.nextOffset, CHUNK);
+    const fresh = await log.read(first.nextOffset, { maxBytes: CHUNK });
+    expect(taken).not.toBeNull();
+    expect(taken!.nextOffset).toBe(fresh.nextOffset);
+    expect(payloads(Buffer.concat(taken!.chunks))).toEqual(payloads(Buffer.concat(fresh.chunks)));
+    expect(taken!.lease).not.toBeNull();
+    expect(ahead.size).toBe(0);
+  });
+
+  it('reports the log bounds at the time it is taken, not when it was read', async () => {
+    const log = await logWith(12);
+    const ahead = new FetchReadAhead(new ReadBufferPool(1 << 20), 1 << 20);
+    ahead.start('k', log, 4, CHUNK, log.logEndOffset);
+    await new Promise((r) => setTimeout(r, 20)); // the read is done
+    for (let i = 0; i < 3; i++) await log.append(makeBatch({ payloadBytes: BATCH_PAYLOAD, tag: 200 + i }));
+    await log.deleteRecordsBefore(2);
+    const taken = await ahead.take('k', log, 4, CHUNK);
+    expect(taken!.logEndOffset).toBe(15);
+    expect(taken!.logStartOffset).toBe(2);
+  });
+
+  it('is not used for another offset or size, and its buffer returns to the pool', async () => {
+    const log = await logWith(12);
+    const pool = new ReadBufferPool(1 << 20);
+    const ahead = new FetchReadAhead(pool, 1 << 20);
+    ahead.start('k', log, 4, CHUNK, log.logEndOffset);
+    expect(await ahead.take('k', log, 5, CHUNK)).toBeNull();
+    ahead.start('k', log, 4, CHUNK, log.logEndOffset);
+    expect(await ahead.take('k', log, 4, CHUNK * 2)).toBeNull();
+    await new Promise((r) => setTimeout(r, 20)); // the dropped reads settle
+    expect(pool.pooledBytes).toBeGreaterThan(0);
+  });
+
+  it('is not used after a truncation, even when the log grew back past it with other bytes', async () => {
+    const log = await logWith(12);
+    const ahead = new FetchReadAhead(new ReadBufferPool(1 << 20), 1 << 20);
+    ahead.start('k', log, 4, CHUNK, log.logEndOffset);
+    await log.truncateTo(2);
+    for (let i = 0; i < 10; i++) await log.append(makeBatch({ payloadBytes: BATCH_PAYLOAD, tag: 100 + i }));
+    expect(log.logEndOffset).toBe(12);
+    expect(await ahead.take('k', log, 4, CHUNK)).toBeNull();
+    const fresh = await log.read(4, { maxBytes: CHUNK });
+    expect(decodeBatches(Buffer.concat(fresh.chunks))[0]!.payload[0]).toBe((102 * 31) & 0xff); // makeBatch's pattern for tag 102
+  });
+
+  it('is not used once the log start moved past its offset (deleteRecords, retention)', async () => {
+    const log = await logWith(12);
+    const ahead = new FetchReadAhead(new ReadBufferPool(1 << 20), 1 << 20);
+    ahead.start('k', log, 4, CHUNK, log.logEndOffset);
+    await log.deleteRecordsBefore(6);
+    expect(await ahead.take('k', log, 4, CHUNK)).toBeNull();
+  });
+
+  it('is not used with another log object (a deleted and re-created partition)', async () => {
+    const dir = join(await tempDir(), 't-0');
+    const old = await logWith(12, 0, dir);
+    const ahead = new FetchReadAhead(new ReadBufferPool(1 << 20), 1 << 20);
+    ahead.start('k', old, 4, CHUNK, old.logEndOffset);
+    const other = await logWith(12, 50);
+    expect(await ahead.take('k', other, 4, CHUNK)).toBeNull();
+  });
+
+  it('holds at most its byte budget, one per partition, and nothing after close', async () => {
+    const log = await logWith(12);
+    const ahead = new FetchReadAhead(new ReadBufferPool(1 << 20), 2 * CHUNK);
+    ahead.start('a', log, 0, CHUNK, log.logEndOffset);
+    ahead.start('a', log, 4, CHUNK, log.logEndOffset);
+    ahead.start('b', log, 4, CHUNK, log.logEndOffset);
+    ahead.start('c', log, 8, CHUNK, log.logEndOffset);
+    expect(ahead.size).toBe(2);
+    ahead.retainOnly(new Set(['b']));
+    expect(ahead.size).toBe(1);
+    expect(await ahead.take('b', log, 4, CHUNK)).not.toBeNull();
+    ahead.close();
+    ahead.start('a', log, 0, CHUNK, log.logEndOffset);
+    expect(ahead.size).toBe(0);
+  });
+
+  it('drops a read that found nothing (the log end) or failed', async () => {
+    const log = await logWith(4);
+    const ahead = new FetchReadAhead(new ReadBufferPool(1 << 20), 1 << 20);
+    ahead.start('end', log, 4, CHUNK, log.logEndOffset);
+    ahead.start('bad', log, 99, CHUNK, log.logEndOffset);
+    expect(await ahead.take('end', log, 4, CHUNK)).toBeNull();
+    expect(await ahead.take('bad', log, 99, CHUNK)).toBeNull();
+  });
+});
+
+describe('fetch read-ahead through the broker', () => {
+  let t: TestBroker | undefined;
+  afterEach(async () => t?.stop());
+
+  async function coldBroker(topic: string, batches: number): Promise<TestBroker> {
+    const first = await startBroker();
+    const admin = await first.client();
+    await createTopic(admin, topic, 1);
+    for (let b = 0; b < batches; b++) await produce(admin, topic, 0, batchOf([`${topic}-${b}-${'x'.repeat(900)}`]));
+    await first.stop();
+    return startBroker({ dataDir: first.dataDir }); // restarted: reads come from the segment files
+  }
+
+  it('a consumer following its fetches gets every record once, in order', async () => {
+    t = await coldBroker('follow', 40);
+    const client = await t.client();
+    const seen: string[] = [];
+    for (let offset = 0; offset < 40; ) {
+      const res = await fetchPartition(client, 'follow', 0, offset, { partitionMaxBytes: 3000 });
+      const records = (await recordsOf(res)).filter((r) => r.offset >= offset);
+      expect(records.length).toBeGreaterThan(0);
+      seen.push(...values(records).map((v) => v!.split('-').slice(0, 2).join('-')));
+      offset = records[records.length - 1]!.offset + 1;
+    }
+    expect(seen).toEqual(Array.from({ length: 40 }, (_, b) => `follow-${b}`));
+  });
+
+  it('a topic deleted and re-created between two fetches is read afresh', async () => {
+    t = await coldBroker('again', 20);
+    const client = await t.client();
+    const first = await fetchPartition(client, 'again', 0, 0, { partitionMaxBytes: 3000 });
+    const next = (await recordsOf(first)).at(-1)!.offset + 1; // the read-ahead now holds `next`
+    const admin = await t.client();
+    await admin.request(DeleteTopicsApi, { topics: ['again'], timeoutMs: 5000 });
+    await createTopic(admin, 'again', 1);
+    for (let b = 0; b < 20; b++) await produce(admin, 'again', 0, batchOf([`new-${b}`]));
+    const res = await fetchPartition(client, 'again', 0, next, { partitionMaxBytes: 3000 });
+    expect(res.errorCode).toBe(0);
+    const records = (await recordsOf(res)).filter((r) => r.offset >= next);
+    expect(values(records)[0]).toBe(`new-${next}`);
+  });
+});
