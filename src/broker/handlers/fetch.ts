@@ -14,6 +14,7 @@
 // to the broker's maxFetchBytes (Kafka's fetch.max.bytes): with maxInFlightRequests it bounds what one
 // connection can make the broker hold, whatever a client asks for.
 import { ErrorCode, FetchApi, type FetchPartitionResult, type FetchRequest, type FetchResponse } from '../../protocol/index.js';
+import { onAbort } from '../abort-hooks.js';
 import { highWatermark } from './high-watermark.js';
 import { partitionError, toPartitionError } from './storage-errors.js';
 import { defineHandler, type BrokerContext, type RequestContext } from './types.js';
@@ -131,7 +132,7 @@ function arm(request: FetchRequest, broker: BrokerContext, signal: AbortSignal):
     resolveWait?.(true);
   });
   let timer: NodeJS.Timeout | undefined;
-  const onAbort = () => resolveWait?.(false);
+  let unhook: (() => void) | undefined;
   return {
     wait(timeoutMs) {
       if (woken || broker.stopping) return Promise.resolve(true);
@@ -139,13 +140,13 @@ function arm(request: FetchRequest, broker: BrokerContext, signal: AbortSignal):
       return new Promise<boolean>((resolve) => {
         resolveWait = resolve;
         timer = setTimeout(() => resolve(false), timeoutMs);
-        signal.addEventListener('abort', onAbort, { once: true });
+        unhook = onAbort(signal, () => resolve(false));
       });
     },
     cancel() {
       unregister();
       if (timer) clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
+      unhook?.();
     },
   };
 }
