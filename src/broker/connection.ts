@@ -4,7 +4,11 @@
 // order (a long-poll fetch behind a produce), but a slot's frame is written only once every slot before
 // it is written. A produce with acks=0 fills its slot with "no frame" and is skipped.
 //
-// Backpressure: at most maxInFlightRequests are dispatched; frames decoded beyond that wait in
+// Writes: a finished response is written on the next tick (scheduleFlush), once the burst of work that
+// finished it is over, so responses finished together leave in one corked write (one syscall).
+//
+// Backpressure: at most maxInFlightRequests are dispatched (answers waiting for that next-tick flush
+// still count); frames decoded beyond that wait in
 // `backlog`, and the socket is paused while the backlog is non-empty or while the socket's own writes
 // are not draining (a client that does not read its responses stops being read). Nothing is
 // dispatched while writes are not draining either (see pump()).
@@ -82,6 +86,14 @@ export class Connection {
   /** Bytes received since the stall timer was last armed or pushed back. */
   private stallProgress = 0;
   private idleWaiters: Array<() => void> = [];
+  /** A flush is queued (scheduleFlush) and has not run yet. */
+  private flushScheduled = false;
+  /**
+   * Requests answered since the queued flush was scheduled: still counted against maxInFlightRequests
+   * until that flush has run (and found out whether the socket blocked), as they were when each answer
+   * was flushed at once.
+   */
+  private answeredUnflushed = 0;
   /** Aborted on close; every in-flight request of this connection listens to it. */
   private readonly closing = new AbortController();
 
@@ -146,7 +158,7 @@ export class Connection {
    * responses of at most maxInFlightRequests requests.
    */
   private pump(): void {
-    while (this.backlog.length > 0 && this.inFlight < this.deps.config.maxInFlightRequests && !this.writeBlocked && !this.closed && !this.draining) {
+    while (this.backlog.length > 0 && this.inFlight + this.answeredUnflushed < this.deps.config.maxInFlightRequests && !this.writeBlocked && !this.closed && !this.draining) {
       this.dispatch(this.backlog.shift()!);
     }
     this.updateFlow();
@@ -160,7 +172,7 @@ export class Connection {
       if (error instanceof RequestHeaderError) {
         this.logger.warn({ correlationId: error.correlationId, reason: error.message }, 'bad request header');
         this.slots.push({ done: true, frame: encodeErrorResponseFrame(error.correlationId, error), afterWrite: null });
-        this.flush();
+        this.scheduleFlush();
       } else {
         this.fail(error, 'unreadable request header');
       }
@@ -169,25 +181,41 @@ export class Connection {
     const slot: Slot = { done: false, frame: null, afterWrite: null };
     this.slots.push(slot);
     this.inFlight++;
-    this.handle(frame, slot).then(
-      (response) => this.complete(slot, response),
-      (error) => {
-        slot.afterWrite = null;
-        this.complete(slot, this.unexpected(frame, error));
-      },
-    );
+    let response: Buffer[] | null | Promise<Buffer[] | null>;
+    try {
+      response = this.handle(frame, slot);
+    } catch (error) {
+      response = this.unexpectedFor(frame, slot, error);
+    }
+    // A handler that answered synchronously (no storage or wait) completes here, without a promise hop;
+    // pump()'s loop, which called this, goes on dispatching.
+    if (!(response instanceof Promise)) this.settle(slot, response);
+    else response.then((r) => this.complete(slot, r), (error) => this.complete(slot, this.unexpectedFor(frame, slot, error)));
   }
 
-  private complete(slot: Slot, frame: Buffer[] | null): void {
+  private unexpectedFor(frame: DecodedRequestFrame, slot: Slot, error: unknown): Buffer[] {
+    slot.afterWrite = null;
+    return this.unexpected(frame, error);
+  }
+
+  private settle(slot: Slot, frame: Buffer[] | null): void {
     slot.done = true;
     slot.frame = frame;
     this.inFlight--;
-    this.flush();
+    this.answeredUnflushed++;
+    this.scheduleFlush();
+  }
+
+  private complete(slot: Slot, frame: Buffer[] | null): void {
+    this.settle(slot, frame);
     this.pump();
   }
 
-  /** Runs one request; every outcome except a bug becomes a frame (or null for acks=0). */
-  private async handle(frame: DecodedRequestFrame, slot: Slot): Promise<Buffer[] | null> {
+  /**
+   * Runs one request; every outcome except a bug becomes a frame (or null for acks=0). Synchronous when
+   * the handler is (a promise only for a handler that returned one); a bug throws or rejects.
+   */
+  private handle(frame: DecodedRequestFrame, slot: Slot): Buffer[] | null | Promise<Buffer[] | null> {
     const { correlationId } = frame;
     const route = this.deps.registry.route(frame.apiKey, frame.apiVersion);
     if (!('api' in route)) {
@@ -202,17 +230,25 @@ export class Connection {
       afterResponseWritten: (callback) => (slot.afterWrite ??= []).push(callback),
       readAhead: this.readAhead,
     };
-    try {
-      const request = route.api.decodeRequest(frame.body, frame.tail, frame.apiVersion);
-      const response = await route.handle(request, this.deps.broker, ctx);
-      if (response === NO_RESPONSE) return null;
-      const { body, tail } = route.api.encodeResponse(response);
-      return encodeResponseFrame(correlationId, body, tail);
-    } catch (error) {
+    const refused = (error: unknown): Buffer[] => {
       if (!(error instanceof ProtocolError)) throw error;
       slot.afterWrite = null;
       this.logger.debug({ api: route.api.name, correlationId, code: error.type, reason: error.message }, 'request refused');
       return encodeErrorResponseFrame(correlationId, error);
+    };
+    const encode = (response: unknown): Buffer[] | null => {
+      if (response === NO_RESPONSE) return null;
+      const { body, tail } = route.api.encodeResponse(response);
+      return encodeResponseFrame(correlationId, body, tail);
+    };
+    try {
+      const request = route.api.decodeRequest(frame.body, frame.tail, frame.apiVersion);
+      const response = route.handle(request, this.deps.broker, ctx);
+      if (!(response instanceof Promise)) return encode(response);
+      // An encoding error is refused like a handler's: encode runs inside the chain, before `refused`.
+      return response.then(encode).catch(refused);
+    } catch (error) {
+      return refused(error);
     }
   }
 
@@ -220,6 +256,24 @@ export class Connection {
     this.logger.error({ err: error, apiKey: frame.apiKey, correlationId: frame.correlationId }, 'unexpected error handling a request');
     const message = `unexpected server error: ${(error as Error)?.message ?? String(error)}`;
     return encodeErrorResponseFrame(frame.correlationId, new ProtocolError('UNKNOWN_SERVER_ERROR', message));
+  }
+
+  /**
+   * Flushes once the current burst of work is over: a nextTick queued from a promise continuation runs
+   * after the whole microtask queue has drained, so the responses of requests that complete together
+   * (pipelined produces, all resolved by the same appends) leave in one corked write, one syscall, instead
+   * of one each. Order is unchanged: flush() still writes slots strictly in request order.
+   */
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    process.nextTick(() => {
+      this.flushScheduled = false;
+      this.answeredUnflushed = 0;
+      this.flush();
+      // flush() may have found the socket blocked or freed the way: re-evaluate what to dispatch.
+      this.pump();
+    });
   }
 
   /** Writes every finished slot at the head of the queue, in one corked batch. */
@@ -246,7 +300,7 @@ export class Connection {
 
   private updateFlow(): void {
     if (this.closed) return;
-    const pause = this.writeBlocked || this.backlog.length > 0 || this.inFlight >= this.deps.config.maxInFlightRequests;
+    const pause = this.writeBlocked || this.backlog.length > 0 || this.inFlight + this.answeredUnflushed >= this.deps.config.maxInFlightRequests;
     if (pause && !this.readPaused) {
       this.readPaused = true;
       this.socket.pause();

@@ -54,7 +54,9 @@ const decoder = new Decoder();
  * as they are (writev) instead of being copied into one buffer. Returns [prefix+header, ...tail].
  */
 export function encodeFrame(header: object, tail: readonly Buffer[] = []): Buffer[] {
-  const doc = encoder.encode(header);
+  // A view of the encoder's own buffer, valid until its next encode: copied into `head` right below
+  // (encode() would copy it out first, one allocation and one copy more per frame).
+  const doc = encoder.encodeSharedRef(header);
   let tailBytes = 0;
   for (const chunk of tail) tailBytes += chunk.length;
   const head = Buffer.allocUnsafe(FRAME_PREFIX_BYTES + doc.length);

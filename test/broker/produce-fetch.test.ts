@@ -42,6 +42,25 @@ describe('produce and fetch', () => {
     expect(values(await readAll(client, 'multi', 1))).toEqual(['y1', 'y2', 'y3']);
   });
 
+  it('answers a request mixing a missing partition, an existing topic and a new one, in request order', async () => {
+    await createTopic(client, 'known', 1);
+    const res = await client.request(ProduceApi, {
+      acks: 1,
+      timeoutMs: 1000,
+      topics: [
+        { name: 'known', partitions: [{ partition: 5, records: batchOf(['lost']) }] },
+        { name: 'new-one', partitions: [{ partition: 0, records: batchOf(['n']) }] },
+        { name: 'known', partitions: [{ partition: 0, records: batchOf(['k']) }] },
+      ],
+    });
+    expect(res.topics.map((t) => [t.name, t.partitions.map((p) => [p.partition, p.errorCode, p.baseOffset])])).toEqual([
+      ['known', [[5, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, -1]]],
+      ['new-one', [[0, 0, 0]]],
+      ['known', [[0, 0, 0]]],
+    ]);
+    expect(values(await readAll(client, 'new-one', 0))).toEqual(['n']);
+  });
+
   it('fetch answers high watermark and log start, and an empty result at the log end', async () => {
     await createTopic(client, 'hw');
     await produce(client, 'hw', 0, batchOf(['a', 'b', 'c']));

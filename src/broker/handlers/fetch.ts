@@ -19,6 +19,7 @@
 // connection can make the broker hold, whatever a client asks for.
 import type { PartitionLog } from '../../../storage/index.js';
 import { ErrorCode, FetchApi, type FetchPartitionResult, type FetchRequest, type FetchResponse } from '../../protocol/index.js';
+import { onAbort } from '../abort-hooks.js';
 import { highWatermark } from './high-watermark.js';
 import { partitionError, toPartitionError } from './storage-errors.js';
 import { defineHandler, type BrokerContext, type RequestContext } from './types.js';
@@ -146,7 +147,7 @@ function arm(request: FetchRequest, broker: BrokerContext, signal: AbortSignal):
     resolveWait?.(true);
   });
   let timer: NodeJS.Timeout | undefined;
-  const onAbort = () => resolveWait?.(false);
+  let unhook: (() => void) | undefined;
   return {
     wait(timeoutMs) {
       if (woken || broker.stopping) return Promise.resolve(true);
@@ -154,13 +155,13 @@ function arm(request: FetchRequest, broker: BrokerContext, signal: AbortSignal):
       return new Promise<boolean>((resolve) => {
         resolveWait = resolve;
         timer = setTimeout(() => resolve(false), timeoutMs);
-        signal.addEventListener('abort', onAbort, { once: true });
+        unhook = onAbort(signal, () => resolve(false));
       });
     },
     cancel() {
       unregister();
       if (timer) clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
+      unhook?.();
     },
   };
 }

@@ -4,14 +4,29 @@
 //
 // acks=0 → no response frame; acks=1 and acks=-1 → answer once storage's append resolved, i.e. after
 // the topic's flush policy (fsync for flush=always, group-committed across concurrent produces).
+//
+// Per-request cost: a topic that exists is looked up synchronously, and results are gathered with
+// Promise.all only where there is more than one; the common produce (one topic, one partition) waits on
+// its append's promise alone, with no extra promise hops between the append and the response.
 import type { PartitionLog } from '../../../storage/index.js';
-import { ErrorCode, ProduceApi, ProtocolError, type ProducePartitionResult, type ProduceResponse } from '../../protocol/index.js';
+import { ErrorCode, ProduceApi, ProtocolError, type ProducePartitionResult, type ProduceRequest, type ProduceResponse } from '../../protocol/index.js';
 import type { Topic } from '../topics.js';
 import { partitionError, toPartitionError, type PartitionError } from './storage-errors.js';
 import { defineHandler, NO_RESPONSE, type BrokerContext, type RequestContext } from './types.js';
 
+type TopicResult = ProduceResponse['topics'][number];
+
 function failed(partition: number, error: PartitionError): ProducePartitionResult {
   return { partition, ...error, baseOffset: -1, logAppendTime: -1, logStartOffset: -1 };
+}
+
+/** Promise.all, without a promise for a single value nor for values that are all ready. */
+function gather<T>(values: Array<T | Promise<T>>): T[] | Promise<T[]> {
+  if (values.length === 1) {
+    const only = values[0]!;
+    return only instanceof Promise ? only.then((value) => [value]) : [only];
+  }
+  return values.some((v) => v instanceof Promise) ? Promise.all(values) : (values as T[]);
 }
 
 async function appendTo(
@@ -44,12 +59,21 @@ async function appendTo(
   }
 }
 
-async function produceTopic(
-  name: string,
-  partitions: Array<{ partition: number; records: Buffer }>,
-  broker: BrokerContext,
-  ctx: RequestContext,
-): Promise<ProducePartitionResult[]> {
+function produceToTopic(topic: Topic, partitions: ProduceRequest['topics'][number]['partitions'], broker: BrokerContext, ctx: RequestContext) {
+  const name = topic.name;
+  return gather(
+    partitions.map(({ partition, records }) => {
+      const log = broker.topics.log(name, partition);
+      if (!log) {
+        return failed(partition, partitionError('UNKNOWN_TOPIC_OR_PARTITION', `${name}-${partition} does not exist: topic "${name}" has ${topic.partitions} partition(s)`));
+      }
+      return appendTo(log, partition, records, topic.maxMessageBytes, broker, ctx);
+    }),
+  );
+}
+
+/** A topic not known yet: auto-created if the broker allows it (TopicRegistry.ensure). */
+async function produceToNewTopic(name: string, partitions: ProduceRequest['topics'][number]['partitions'], broker: BrokerContext, ctx: RequestContext) {
   let topic: Topic | undefined;
   try {
     topic = await broker.topics.ensure(name);
@@ -60,23 +84,16 @@ async function produceTopic(
   if (!topic) {
     return partitions.map((p) => failed(p.partition, partitionError('UNKNOWN_TOPIC_OR_PARTITION', `topic "${name}" does not exist`)));
   }
-  const t = topic;
-  return Promise.all(
-    partitions.map(async ({ partition, records }) => {
-      const where = `${name}-${partition}`;
-      const log = broker.topics.log(name, partition);
-      if (!log) {
-        return failed(partition, partitionError('UNKNOWN_TOPIC_OR_PARTITION', `${where} does not exist: topic "${name}" has ${t.partitions} partition(s)`));
-      }
-      return appendTo(log, partition, records, t.maxMessageBytes, broker, ctx);
-    }),
-  );
+  return produceToTopic(topic, partitions, broker, ctx);
 }
 
-export const produceHandler = defineHandler(ProduceApi, async (request, broker, ctx) => {
-  const topics: ProduceResponse['topics'] = await Promise.all(
-    request.topics.map(async (t) => ({ name: t.name, partitions: await produceTopic(t.name, t.partitions, broker, ctx) })),
-  );
+function produceTopic(t: ProduceRequest['topics'][number], broker: BrokerContext, ctx: RequestContext): TopicResult | Promise<TopicResult> {
+  const existing = broker.topics.get(t.name);
+  const results = existing ? produceToTopic(existing, t.partitions, broker, ctx) : produceToNewTopic(t.name, t.partitions, broker, ctx);
+  return results instanceof Promise ? results.then((partitions) => ({ name: t.name, partitions })) : { name: t.name, partitions: results };
+}
+
+function respond(request: ProduceRequest, topics: TopicResult[], ctx: RequestContext): ProduceResponse | typeof NO_RESPONSE {
   if (request.acks === 0) {
     for (const t of topics) {
       for (const p of t.partitions) {
@@ -86,4 +103,9 @@ export const produceHandler = defineHandler(ProduceApi, async (request, broker, 
     return NO_RESPONSE;
   }
   return { topics, throttleTimeMs: 0 };
+}
+
+export const produceHandler = defineHandler(ProduceApi, (request, broker, ctx) => {
+  const topics = gather(request.topics.map((t) => produceTopic(t, broker, ctx)));
+  return topics instanceof Promise ? topics.then((all) => respond(request, all, ctx)) : respond(request, topics, ctx);
 });
