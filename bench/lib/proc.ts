@@ -43,3 +43,30 @@ export function cpuSecondsOf(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
+
+export interface MachineDuring {
+  /** Share of all CPU time the hypervisor gave to other guests (steal), %, over the run. */
+  stealPct: number;
+  /** 1-min load average at the end of the run. */
+  load: number;
+}
+
+/** The machine-wide `cpu` line of /proc/stat: [total ticks, steal ticks] (steal is the 8th value). */
+function cpuTicks(): [number, number] {
+  const values = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal guest guest_nice; guest time is already in user/nice.
+  const total = values.slice(0, 8).reduce((a, b) => a + b, 0);
+  return [total, values[7] ?? 0];
+}
+
+/** Starts measuring steal time; stop() gives the steal share and the load average since the start. */
+export function stealMeter(): { stop(): MachineDuring } {
+  const [total0, steal0] = cpuTicks();
+  return {
+    stop() {
+      const [total1, steal1] = cpuTicks();
+      const stealPct = total1 > total0 ? ((steal1 - steal0) / (total1 - total0)) * 100 : 0;
+      return { stealPct, load: loadavg()[0]! };
+    },
+  };
+}
