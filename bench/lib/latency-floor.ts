@@ -6,7 +6,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { monoMs } from './latency-trace-hooks.js';
-import { stealMeter } from './proc.js';
+import { clientExecArgv, stealMeter } from './proc.js';
 import { summarizeLatencies } from './stats.js';
 import type { LatencyRun } from './workloads.js';
 
@@ -95,7 +95,7 @@ function runConsumer(): void {
 }
 
 function child(role: string): { process: ChildProcess; next(): Promise<unknown> } {
-  const proc = fork(new URL(import.meta.url), [role], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const proc = fork(new URL(import.meta.url), [role], { execArgv: clientExecArgv(), stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const next = () =>
     new Promise<unknown>((resolve, reject) => {
       proc.once('message', resolve);

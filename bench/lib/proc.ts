@@ -70,3 +70,13 @@ export function stealMeter(): { stop(): MachineDuring } {
     },
   };
 }
+
+/**
+ * Node flags for the bench's forked client processes (latency consumer, latency floor): the bench process's
+ * own, so `node --single-threaded-gc --import tsx bench/quick.ts latency` runs producer and consumer alike.
+ */
+export function clientExecArgv(): string[] {
+  // Not the profiling flags (`--cpu-prof-dir <dir>` takes the next argument with it).
+  const own = process.execArgv.filter((a, i, all) => !a.startsWith('--cpu-prof') && all[i - 1] !== '--cpu-prof-dir');
+  return own.includes('tsx') ? own : ['--import', 'tsx', ...own];
+}

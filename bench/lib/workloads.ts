@@ -6,7 +6,7 @@ import { Sluice } from '../../src/index.js';
 import type { BrokerProcess } from './broker-process.js';
 import { monoMs, startTrace, type Trace } from './latency-trace-hooks.js';
 import { afterWarmup, sendPaced } from './latency-floor.js';
-import { stealMeter, type MachineDuring } from './proc.js';
+import { clientExecArgv, stealMeter, type MachineDuring } from './proc.js';
 import { summarizeLatencies, type LatencySummary } from './stats.js';
 
 export function client(broker: BrokerProcess) {
@@ -125,7 +125,7 @@ export interface LatencyRun extends LatencySummary, MachineDuring {
 
 /** The consumer in a child process; resolves once its run() has started. */
 async function forkConsumer(broker: BrokerProcess, topic: string, trace: boolean) {
-  const child = fork(join(import.meta.dirname, 'latency-consumer.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(join(import.meta.dirname, 'latency-consumer.ts'), [], { execArgv: clientExecArgv(), stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const next = () => new Promise<unknown>((resolve, reject) => {
     child.once('message', resolve);
     child.once('exit', (code) => reject(new Error(`latency consumer exited (${code})`)));
