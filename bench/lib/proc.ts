@@ -73,10 +73,10 @@ export function stealMeter(): { stop(): MachineDuring } {
 
 /**
  * Node flags for the bench's forked client processes (latency consumer, latency floor): the bench process's
- * own, so `node --single-threaded-gc --import tsx bench/quick.ts latency` runs producer and consumer alike.
+ * own, so `node --single-threaded-gc --import tsx bench/quick.ts latency` runs producer and consumer alike
+ * (and `--cpu-prof --cpu-prof-dir <dir>` profiles each of them).
  */
 export function clientExecArgv(): string[] {
-  // Not the profiling flags (`--cpu-prof-dir <dir>` takes the next argument with it).
-  const own = process.execArgv.filter((a, i, all) => !a.startsWith('--cpu-prof') && all[i - 1] !== '--cpu-prof-dir');
+  const own = process.execArgv;
   return own.includes('tsx') ? own : ['--import', 'tsx', ...own];
 }
