@@ -73,7 +73,8 @@ for (let run = 0; run < runs; run++) {
       const s = await latency(broker, 't', rate, opt('seconds', 3), { consumer });
       measured(s.count);
       results.push(s.p99);
-      const show = (r: LatencyRun) => `p50 ${r.p50.toFixed(2)} p99 ${r.p99.toFixed(2)} p99.9 ${r.p999.toFixed(2)} ms, ${r.count} samples (steal ${r.stealPct.toFixed(1)} %, load ${r.load.toFixed(1)})`;
+      const show = (r: LatencyRun) =>
+        `p50 ${r.p50.toFixed(2)} p99 ${r.p99.toFixed(2)} p99.9 ${r.p999.toFixed(2)} ms, ${r.count} samples, three processes' CPU ${r.cpuMs.toFixed(0)} ms (steal ${r.stealPct.toFixed(1)} %, load ${r.load.toFixed(1)})`;
       process.stdout.write(`run ${run + 1}: ${show(s)}\n`);
       if (!args.includes('--no-floor')) {
         // The same work without Sluice, right after (bench/lib/latency-floor.ts): what this machine gives now.

@@ -118,7 +118,7 @@ export async function latencyFloor(rate: number, seconds: number): Promise<Laten
     await new Promise<void>((resolve) => producer.once('connect', () => resolve()));
     await new Promise((r) => setTimeout(r, 300));
     const warmupEnds = monoMs() + 500;
-    const steal = stealMeter();
+    const steal = stealMeter([relay.process.pid!, consumer.process.pid!]);
     await sendPaced(rate, seconds, (value) => void producer.write(value));
     await new Promise((r) => setTimeout(r, 1000));
     const machine = steal.stop();

@@ -49,6 +49,8 @@ export interface MachineDuring {
   stealPct: number;
   /** 1-min load average at the end of the run. */
   load: number;
+  /** CPU (user + system) the run's processes used over the run, ms: this one plus the pids given. */
+  cpuMs: number;
 }
 
 /** The machine-wide `cpu` line of /proc/stat: [total ticks, steal ticks] (steal is the 8th value). */
@@ -59,14 +61,21 @@ function cpuTicks(): [number, number] {
   return [total, values[7] ?? 0];
 }
 
-/** Starts measuring steal time; stop() gives the steal share and the load average since the start. */
-export function stealMeter(): { stop(): MachineDuring } {
+/**
+ * Starts measuring steal time and the CPU of this process and of `pids` (the other processes of the run);
+ * stop() (call it while they still run) gives steal share, load average and CPU used since the start.
+ */
+export function stealMeter(pids: number[]): { stop(): MachineDuring } {
   const [total0, steal0] = cpuTicks();
+  const cpu = () => pids.reduce((sum, pid) => sum + cpuSecondsOf(pid) * 1e3, 0);
+  const own0 = process.cpuUsage();
+  const others0 = cpu();
   return {
     stop() {
       const [total1, steal1] = cpuTicks();
       const stealPct = total1 > total0 ? ((steal1 - steal0) / (total1 - total0)) * 100 : 0;
-      return { stealPct, load: loadavg()[0]! };
+      const own = process.cpuUsage(own0);
+      return { stealPct, load: loadavg()[0]!, cpuMs: cpu() - others0 + (own.user + own.system) / 1e3 };
     },
   };
 }

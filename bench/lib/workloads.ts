@@ -134,6 +134,7 @@ async function forkConsumer(broker: BrokerProcess, topic: string, trace: boolean
   child.send({ address: broker.address, topic, trace });
   await ready;
   return {
+    pid: child.pid!,
     async stop(): Promise<{ sentAt: number[]; arrivedAt: number[]; trace?: Trace }> {
       const result = next();
       child.send('stop');
@@ -157,8 +158,11 @@ export async function latency(broker: BrokerProcess, topic: string, rate: number
   const sentAt: number[] = [];
   const arrivedAt: number[] = [];
   let stopConsumer: () => Promise<{ sentAt: number[]; arrivedAt: number[]; trace?: Trace }>;
+  let consumerPid: number | undefined;
   if (where === 'process') {
-    stopConsumer = (await forkConsumer(broker, topic, trace)).stop;
+    const forked = await forkConsumer(broker, topic, trace);
+    stopConsumer = forked.stop;
+    consumerPid = forked.pid;
   } else {
     const consumer = sluice.consumer({ maxWaitTimeInMs: 500 });
     await consumer.connect();
@@ -176,7 +180,7 @@ export async function latency(broker: BrokerProcess, topic: string, rate: number
   }
   await new Promise((r) => setTimeout(r, 300));
   const warmupEnds = monoMs() + 500;
-  const steal = stealMeter();
+  const steal = stealMeter([broker.child.pid!, ...(consumerPid ? [consumerPid] : [])]);
   await sendPaced(rate, seconds, (value) => void producer.send({ topic, acks: 1, messages: [{ value }] }));
   await new Promise((r) => setTimeout(r, 1000));
   const machine = steal.stop();
