@@ -1,6 +1,7 @@
 // One end-to-end workload, repeated, for before/after comparisons of an optimization and for profiling:
 //   node --import tsx bench/quick.ts <produce|replay|replay-msg|latency> [--size 100] [--records N] [--runs 3] [--rate 10000]
 //     [--inline (latency: consumer in this process, not its own)] [--no-floor (latency: skip the run without Sluice)]
+//     [--floor-exchange (latency: also the floor with Sluice's produce acks and fetch requests, bench/lib/latency-floor.ts)]
 //     [--partitions N (produce: create the topic with N partitions, send round-robin over them)] [--producers N]
 //     [--idempotent 0|1] [--max-in-flight N] (produce: the producer's settings; default the SDK's)
 //     [--check-crcs (replay: the consumer verifies batch CRCs, ConsumerConfig.checkCrcs)]
@@ -81,6 +82,10 @@ for (let run = 0; run < runs; run++) {
         const f = await latencyFloor(rate, opt('seconds', 3));
         floors.push(f.p99);
         process.stdout.write(`  floor: ${show(f)}\n`);
+        if (args.includes('--floor-exchange')) {
+          const x = await latencyFloor(rate, opt('seconds', 3), { exchange: true });
+          process.stdout.write(`  floor with acks + fetch requests: ${show(x)}\n`);
+        }
       }
     } else throw new Error(`unknown workload ${workload}`);
   } finally {

@@ -47,16 +47,39 @@ export function afterWarmup(consumed: { sentAt: number[]; arrivedAt: number[] },
   return { samples, kept };
 }
 
-/** Relay: listens on two ports; bytes from any producer connection go as they are to the consumer connection. */
-function runRelay(): void {
+/**
+ * Relay: listens on two ports; bytes from any producer connection go as they are to the consumer connection.
+ * With `exchange` it also makes Sluice's two extra hops, without any other work: each producer chunk is
+ * answered with a 1-byte ack (the produce response), and the consumer gets bytes only against a 1-byte
+ * request (its fetch), parked until bytes arrive (the long poll) — four wake-ups per burst instead of two.
+ */
+function runRelay(exchange: boolean): void {
   let out: Socket | undefined;
+  let parked = !exchange; // without exchange the consumer always "has a fetch parked"
+  let pending: Buffer[] = [];
+  const forward = (chunk: Buffer) => {
+    if (!out || !parked) return void pending.push(chunk);
+    out.write(chunk);
+    if (exchange) parked = false;
+  };
+  const ACK = Buffer.from([1]);
   const consumers = createServer((socket) => {
     socket.setNoDelay(true);
     out = socket;
+    socket.on('data', () => {
+      parked = true;
+      if (pending.length === 0) return;
+      const chunk = Buffer.concat(pending);
+      pending = [];
+      forward(chunk);
+    });
   });
   const producers = createServer((socket) => {
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => out?.write(chunk));
+    socket.on('data', (chunk: Buffer) => {
+      if (exchange) socket.write(ACK);
+      forward(chunk);
+    });
   });
   let listening = 0;
   const ready = () => {
@@ -71,11 +94,15 @@ function runRelay(): void {
 
 /** Consumer: stamps each whole 100-byte record's arrival (records may straddle socket chunks). */
 function runConsumer(): void {
-  process.once('message', (start: { port: number }) => {
+  process.once('message', (start: { port: number; exchange: boolean }) => {
     const sentAt: number[] = [];
     const arrivedAt: number[] = [];
     let carry: Buffer = Buffer.alloc(0);
-    const socket = connect(start.port, '127.0.0.1', () => process.send!('ready'));
+    const FETCH = Buffer.from([1]);
+    const socket = connect(start.port, '127.0.0.1', () => {
+      if (start.exchange) socket.write(FETCH);
+      process.send!('ready');
+    });
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => {
       const now = monoMs();
@@ -86,6 +113,7 @@ function runConsumer(): void {
         sentAt.push(bytes.readDoubleBE(at));
       }
       carry = bytes.subarray(at);
+      if (start.exchange) socket.write(FETCH);
     });
     process.once('message', () => {
       socket.destroy();
@@ -94,8 +122,8 @@ function runConsumer(): void {
   });
 }
 
-function child(role: string): { process: ChildProcess; next(): Promise<unknown> } {
-  const proc = fork(new URL(import.meta.url), [role], { execArgv: clientExecArgv(), stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+function child(role: string, exchange: boolean): { process: ChildProcess; next(): Promise<unknown> } {
+  const proc = fork(new URL(import.meta.url), [role, ...(exchange ? ['--exchange'] : [])], { execArgv: clientExecArgv(), stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const next = () =>
     new Promise<unknown>((resolve, reject) => {
       proc.once('message', resolve);
@@ -104,17 +132,22 @@ function child(role: string): { process: ChildProcess; next(): Promise<unknown> 
   return { process: proc, next };
 }
 
-/** One floor run at `rate` records/s for `seconds` (same warm-up as the Sluice run: the first 0.5 s is dropped). */
-export async function latencyFloor(rate: number, seconds: number): Promise<LatencyRun> {
-  const relay = child('--relay');
-  const consumer = child('--consumer');
+/**
+ * One floor run at `rate` records/s for `seconds` (same warm-up as the Sluice run: the first 0.5 s is dropped).
+ * `exchange`: with Sluice's produce acks and one request per consumer delivery (see runRelay).
+ */
+export async function latencyFloor(rate: number, seconds: number, options: { exchange?: boolean } = {}): Promise<LatencyRun> {
+  const exchange = options.exchange ?? false;
+  const relay = child('--relay', exchange);
+  const consumer = child('--consumer', exchange);
   try {
     const { consumerPort, producerPort } = (await relay.next()) as { consumerPort: number; producerPort: number };
     const consumerReady = consumer.next();
-    consumer.process.send({ port: consumerPort });
+    consumer.process.send({ port: consumerPort, exchange });
     await consumerReady;
     const producer = connect(producerPort, '127.0.0.1');
     producer.setNoDelay(true);
+    producer.on('data', () => {}); // acks (exchange): read, as the SDK reads its produce responses
     await new Promise<void>((resolve) => producer.once('connect', () => resolve()));
     await new Promise((r) => setTimeout(r, 300));
     const warmupEnds = monoMs() + 500;
@@ -133,5 +166,5 @@ export async function latencyFloor(rate: number, seconds: number): Promise<Laten
   }
 }
 
-if (process.argv.includes('--relay')) runRelay();
+if (process.argv.includes('--relay')) runRelay(process.argv.includes('--exchange'));
 else if (process.argv.includes('--consumer')) runConsumer();
