@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BrokerProcess } from './lib/broker-process.js';
+import { brokerNodeFlags, type BrokerProcess } from './lib/broker-process.js';
 import type { Trace } from './lib/latency-trace-hooks.js';
 import { freePort, stopProcess, waitForPort } from './lib/processes.js';
 import { percentileSorted } from './lib/stats.js';
@@ -24,7 +24,9 @@ const jsonOut = args.includes('--json') ? args[args.indexOf('--json') + 1] : und
 const dataDir = mkdtempSync(join(tmpdir(), 'sluice-trace-'));
 const traceFile = join(dataDir, 'broker-trace.json');
 const port = await freePort();
-const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'lib', 'traced-broker.ts'), String(port), join(dataDir, 'data'), traceFile], {
+// The broker runs with the node flags `sluice serve` has (or SLUICE_BENCH_BROKER_NODE_ARGS); the forked
+// consumer with this process's own (bench/lib/proc.ts clientExecArgv).
+const child = spawn(process.execPath, [...brokerNodeFlags(), '--import', 'tsx', join(import.meta.dirname, 'lib', 'traced-broker.ts'), String(port), join(dataDir, 'data'), traceFile], {
   stdio: ['ignore', 'inherit', 'inherit'],
 });
 await waitForPort(port, 30_000);
@@ -51,7 +53,7 @@ for (const [name, t] of sources) {
   const pauses = t.gc.map(([, d]) => d).sort((a, b) => a - b);
   const over1 = pauses.filter((d) => d >= 1).length;
   process.stdout.write(
-    `${name}: event-loop delay p50 ${f(t.loop.p50)} p99 ${f(t.loop.p99)} max ${f(t.loop.max)} ms; GC ${pauses.length} pauses (${JSON.stringify(t.gcKinds)}), ${over1} ≥ 1 ms, max ${f(pauses.at(-1) ?? 0)} ms; ` +
+    `${name}: event-loop delay p50 ${f(t.loop.p50)} p99 ${f(t.loop.p99)} max ${f(t.loop.max)} ms; GC ${pauses.length} pauses (${JSON.stringify(t.gcKinds)}), ${over1} ≥ 1 ms, max ${f(pauses.at(-1) ?? 0)} ms, total ${f(pauses.reduce((a, d) => a + d, 0))} ms; ` +
       `CPU ${t.sched.cpuMs.toFixed(0)} ms, waited for a core ${t.sched.waitMs.toFixed(0)} ms\n`,
   );
 }

@@ -8,6 +8,7 @@ import { startBrokerProcess, type BrokerProcess } from './lib/broker-process.js'
 import { describeCommit, describeMachine, today } from './lib/machine.js';
 import { table, writeResultsSection } from './lib/results.js';
 import { median } from './lib/stats.js';
+import { latencyFloor } from './lib/latency-floor.js';
 import { createTopic, latency, produce, replay } from './lib/workloads.js';
 
 const short = process.argv.includes('--short');
@@ -70,10 +71,12 @@ async function byRate(): Promise<string> {
   for (const rate of [1_000, 10_000, 100_000]) {
     const seconds = short ? 3 : 10;
     const s = await withBroker((b) => latency(b, 'lat', rate, seconds));
-    rows.push([rate.toLocaleString('en'), s.count, s.p50.toFixed(2), s.p99.toFixed(2), s.p999.toFixed(2), s.max.toFixed(1), load()]);
-    process.stdout.write(`latency at ${rate}/s: p50 ${s.p50.toFixed(2)} p99 ${s.p99.toFixed(2)} ms\n`);
+    const f = await latencyFloor(rate, seconds);
+    rows.push([rate.toLocaleString('en'), s.count, s.p50.toFixed(2), s.p99.toFixed(2), s.p999.toFixed(2), s.max.toFixed(1), s.stealPct.toFixed(1),
+      f.p50.toFixed(2), f.p99.toFixed(2), f.p999.toFixed(2), f.stealPct.toFixed(1), load()]);
+    process.stdout.write(`latency at ${rate}/s: p50 ${s.p50.toFixed(2)} p99 ${s.p99.toFixed(2)} ms; floor p50 ${f.p50.toFixed(2)} p99 ${f.p99.toFixed(2)} ms\n`);
   }
-  return table(['records/s', 'samples', 'p50 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'load'], rows);
+  return table(['records/s', 'samples', 'p50 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'steal %', 'floor p50 ms', 'floor p99 ms', 'floor p99.9 ms', 'floor steal %', 'load'], rows);
 }
 
 async function byProducers(): Promise<string> {
@@ -117,7 +120,7 @@ async function byPartitions(): Promise<string> {
 const started = performance.now();
 const sections = [
   ['### Produce and replay by record size', 'acks=1, 16 sends outstanding of ~256 KiB each (at most 1000 records), one partition; replay from the beginning with eachBatch.', await bySize()],
-  ['### Produce→consume latency at fixed rates', 'One record per send() (an application emitting events), acks=1, one partition; the consumer (eachMessage) runs in its own process and stamps arrival (both stamp the same monotonic clock). The producer sleeps 1 ms between bursts.', await byRate()],
+  ['### Produce→consume latency at fixed rates', 'One record per send() (an application emitting events), acks=1, one partition; the consumer (eachMessage) runs in its own process and stamps arrival (both stamp the same monotonic clock). The producer sleeps 1 ms between bursts. "floor": the same work without Sluice, run right after each point (producer → a relay forwarding bytes → consumer, three Node processes over loopback: bench/lib/latency-floor.ts); steal = share of CPU time the hypervisor took for other guests during the run (/proc/stat).', await byRate()],
   ['### Concurrent producers', 'N producer instances in the bench process, each its own connection, 4 sends of 100 records outstanding each, one partition.', await byProducers()],
   ['### Partitions', 'One topic of N partitions, records sent round-robin over all partitions (explicit partition per send of ~1000 records).', await byPartitions()],
 ];

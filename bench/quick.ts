@@ -1,10 +1,13 @@
 // One end-to-end workload, repeated, for before/after comparisons of an optimization and for profiling:
 //   node --import tsx bench/quick.ts <produce|replay|replay-msg|latency> [--size 100] [--records N] [--runs 3] [--rate 10000]
-//     [--inline (latency: consumer in this process, not its own)]
+//     [--inline (latency: consumer in this process, not its own)] [--no-floor (latency: skip the run without Sluice)]
+//     [--floor-exchange (latency: also the floor with Sluice's produce acks and fetch requests, bench/lib/latency-floor.ts)]
 //     [--partitions N (produce: create the topic with N partitions, send round-robin over them)] [--producers N]
 //     [--idempotent 0|1] [--max-in-flight N] (produce: the producer's settings; default the SDK's)
 //     [--check-crcs (replay: the consumer verifies batch CRCs, ConsumerConfig.checkCrcs)]
-// Each run starts a fresh broker process (flush os). Prints every run, the median and the load average.
+// Each run starts a fresh broker process (flush os). Prints every run, the median and the load average;
+// latency runs are each followed by the same work without Sluice (bench/lib/latency-floor.ts) and print the
+// hypervisor's steal share during the run.
 // SLUICE_BENCH_CPU_PROF=<dir> makes the broker write a CPU profile (see bench/lib/broker-process.ts);
 // SLUICE_BENCH_CLIENT_PROF=<dir> profiles this process during the replays (bench/lib/client-profile.ts).
 import { readFileSync } from 'node:fs';
@@ -12,7 +15,8 @@ import { loadavg } from 'node:os';
 import { startBrokerProcess } from './lib/broker-process.js';
 import { profiled } from './lib/client-profile.js';
 import { median } from './lib/stats.js';
-import { createTopic, latency, produce, replay, REPLAY_FETCH } from './lib/workloads.js';
+import { latencyFloor } from './lib/latency-floor.js';
+import { createTopic, latency, produce, replay, REPLAY_FETCH, type LatencyRun } from './lib/workloads.js';
 
 const args = process.argv.slice(2);
 const workload = args[0] ?? 'produce';
@@ -35,6 +39,7 @@ function cpuOf(pid: number): number {
 // Under a loaded shared machine wall-clock rates swing ±50 %; CPU time per record (broker process and
 // this client process) is the steadier before/after figure for an optimization.
 const results: number[] = [];
+const floors: number[] = [];
 const cpu: { broker: number[]; client: number[] } = { broker: [], client: [] };
 for (let run = 0; run < runs; run++) {
   const broker = await startBrokerProcess({ flush: 'os' });
@@ -69,11 +74,24 @@ for (let run = 0; run < runs; run++) {
       const s = await latency(broker, 't', rate, opt('seconds', 3), { consumer });
       measured(s.count);
       results.push(s.p99);
-      process.stdout.write(`run ${run + 1}: p50 ${s.p50.toFixed(2)} p99 ${s.p99.toFixed(2)} p99.9 ${s.p999.toFixed(2)} ms, ${s.count} samples (load ${load()})\n`);
+      const show = (r: LatencyRun) =>
+        `p50 ${r.p50.toFixed(2)} p99 ${r.p99.toFixed(2)} p99.9 ${r.p999.toFixed(2)} ms, ${r.count} samples, three processes' CPU ${r.cpuMs.toFixed(0)} ms (steal ${r.stealPct.toFixed(1)} %, load ${r.load.toFixed(1)})`;
+      process.stdout.write(`run ${run + 1}: ${show(s)}\n`);
+      if (!args.includes('--no-floor')) {
+        // The same work without Sluice, right after (bench/lib/latency-floor.ts): what this machine gives now.
+        const f = await latencyFloor(rate, opt('seconds', 3));
+        floors.push(f.p99);
+        process.stdout.write(`  floor: ${show(f)}\n`);
+        if (args.includes('--floor-exchange')) {
+          const x = await latencyFloor(rate, opt('seconds', 3), { exchange: true });
+          process.stdout.write(`  floor with acks + fetch requests: ${show(x)}\n`);
+        }
+      }
     } else throw new Error(`unknown workload ${workload}`);
   } finally {
     await broker.stop();
   }
 }
 process.stdout.write(`CPU µs per record, median: broker ${median(cpu.broker).toFixed(2)}, client ${median(cpu.client).toFixed(2)}\n`);
-process.stdout.write(`median: ${workload === 'latency' ? `p99 ${median(results).toFixed(2)} ms` : `${(median(results) / 1e6).toFixed(3)} M rec/s`} (load ${load()})\n`);
+const floorNote = floors.length > 0 ? `, floor p99 ${median(floors).toFixed(2)} ms` : '';
+process.stdout.write(`median: ${workload === 'latency' ? `p99 ${median(results).toFixed(2)} ms${floorNote}` : `${(median(results) / 1e6).toFixed(3)} M rec/s`} (load ${load()})\n`);

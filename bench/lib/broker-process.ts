@@ -9,6 +9,11 @@ const BIN = join(import.meta.dirname, '..', '..', 'dist', 'cli', 'main.js');
 /** The node flags on the launcher line of the built CLI (`#!/usr/bin/env -S node <flags>`): what `sluice serve` runs with. */
 export const SERVE_NODE_FLAGS = readFileSync(BIN, 'utf8').split('\n', 1)[0]!.replace(/^#!.*?\bnode\b/, '').split(' ').filter(Boolean);
 
+/** The broker's node flags for a bench: SLUICE_BENCH_BROKER_NODE_ARGS when set (see below), else SERVE_NODE_FLAGS. */
+export function brokerNodeFlags(): string[] {
+  return (process.env.SLUICE_BENCH_BROKER_NODE_ARGS ?? SERVE_NODE_FLAGS.join(' ')).split(' ').filter(Boolean);
+}
+
 export interface BrokerProcess {
   port: number;
   address: string;
@@ -39,8 +44,7 @@ export async function startBrokerProcess(options: { flush: string; extraArgs?: s
   // "--initial-old-space-size=128 --trace-gc" (V8 flags only take effect on the command line);
   // SLUICE_BENCH_BROKER_STDOUT=1 shows its stdout (--trace-gc).
   const prof = process.env.SLUICE_BENCH_CPU_PROF;
-  const extraNodeArgs = (process.env.SLUICE_BENCH_BROKER_NODE_ARGS ?? SERVE_NODE_FLAGS.join(' ')).split(' ').filter(Boolean);
-  const nodeArgs = [...(prof ? ['--cpu-prof', '--cpu-prof-dir', prof] : []), ...extraNodeArgs];
+  const nodeArgs = [...(prof ? ['--cpu-prof', '--cpu-prof-dir', prof] : []), ...brokerNodeFlags()];
   const argv = [process.execPath, ...nodeArgs, BIN, 'serve', '--data-dir', dataDir, '--port', String(port), '--flush', options.flush,
     '--log-level', 'warn', ...(options.extraArgs ?? [])];
   const child = options.nofile

@@ -43,3 +43,49 @@ export function cpuSecondsOf(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
+
+export interface MachineDuring {
+  /** Share of all CPU time the hypervisor gave to other guests (steal), %, over the run. */
+  stealPct: number;
+  /** 1-min load average at the end of the run. */
+  load: number;
+  /** CPU (user + system) the run's processes used over the run, ms: this one plus the pids given. */
+  cpuMs: number;
+}
+
+/** The machine-wide `cpu` line of /proc/stat: [total ticks, steal ticks] (steal is the 8th value). */
+function cpuTicks(): [number, number] {
+  const values = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal guest guest_nice; guest time is already in user/nice.
+  const total = values.slice(0, 8).reduce((a, b) => a + b, 0);
+  return [total, values[7] ?? 0];
+}
+
+/**
+ * Starts measuring steal time and the CPU of this process and of `pids` (the other processes of the run);
+ * stop() (call it while they still run) gives steal share, load average and CPU used since the start.
+ */
+export function stealMeter(pids: number[]): { stop(): MachineDuring } {
+  const [total0, steal0] = cpuTicks();
+  const cpu = () => pids.reduce((sum, pid) => sum + cpuSecondsOf(pid) * 1e3, 0);
+  const own0 = process.cpuUsage();
+  const others0 = cpu();
+  return {
+    stop() {
+      const [total1, steal1] = cpuTicks();
+      const stealPct = total1 > total0 ? ((steal1 - steal0) / (total1 - total0)) * 100 : 0;
+      const own = process.cpuUsage(own0);
+      return { stealPct, load: loadavg()[0]!, cpuMs: cpu() - others0 + (own.user + own.system) / 1e3 };
+    },
+  };
+}
+
+/**
+ * Node flags for the bench's forked client processes (latency consumer, latency floor): the bench process's
+ * own, so `node --single-threaded-gc --import tsx bench/quick.ts latency` runs producer and consumer alike
+ * (and `--cpu-prof --cpu-prof-dir <dir>` profiles each of them).
+ */
+export function clientExecArgv(): string[] {
+  const own = process.execArgv;
+  return own.includes('tsx') ? own : ['--import', 'tsx', ...own];
+}

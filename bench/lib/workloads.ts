@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { Sluice } from '../../src/index.js';
 import type { BrokerProcess } from './broker-process.js';
 import { monoMs, startTrace, type Trace } from './latency-trace-hooks.js';
+import { afterWarmup, sendPaced } from './latency-floor.js';
+import { clientExecArgv, stealMeter, type MachineDuring } from './proc.js';
 import { summarizeLatencies, type LatencySummary } from './stats.js';
 
 export function client(broker: BrokerProcess) {
@@ -113,7 +115,7 @@ export interface LatencyOptions {
   trace?: boolean;
 }
 
-export interface LatencyRun extends LatencySummary {
+export interface LatencyRun extends LatencySummary, MachineDuring {
   /** Per record (after warm-up): send time and eachMessage time, monotonic ms. */
   sentAt?: number[];
   arrivedAt?: number[];
@@ -123,7 +125,7 @@ export interface LatencyRun extends LatencySummary {
 
 /** The consumer in a child process; resolves once its run() has started. */
 async function forkConsumer(broker: BrokerProcess, topic: string, trace: boolean) {
-  const child = fork(join(import.meta.dirname, 'latency-consumer.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(join(import.meta.dirname, 'latency-consumer.ts'), [], { execArgv: clientExecArgv(), stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const next = () => new Promise<unknown>((resolve, reject) => {
     child.once('message', resolve);
     child.once('exit', (code) => reject(new Error(`latency consumer exited (${code})`)));
@@ -132,6 +134,7 @@ async function forkConsumer(broker: BrokerProcess, topic: string, trace: boolean
   child.send({ address: broker.address, topic, trace });
   await ready;
   return {
+    pid: child.pid!,
     async stop(): Promise<{ sentAt: number[]; arrivedAt: number[]; trace?: Trace }> {
       const result = next();
       child.send('stop');
@@ -155,8 +158,11 @@ export async function latency(broker: BrokerProcess, topic: string, rate: number
   const sentAt: number[] = [];
   const arrivedAt: number[] = [];
   let stopConsumer: () => Promise<{ sentAt: number[]; arrivedAt: number[]; trace?: Trace }>;
+  let consumerPid: number | undefined;
   if (where === 'process') {
-    stopConsumer = (await forkConsumer(broker, topic, trace)).stop;
+    const forked = await forkConsumer(broker, topic, trace);
+    stopConsumer = forked.stop;
+    consumerPid = forked.pid;
   } else {
     const consumer = sluice.consumer({ maxWaitTimeInMs: 500 });
     await consumer.connect();
@@ -174,33 +180,15 @@ export async function latency(broker: BrokerProcess, topic: string, rate: number
   }
   await new Promise((r) => setTimeout(r, 300));
   const warmupEnds = monoMs() + 500;
-  const total = rate * seconds;
-  const started = performance.now();
-  for (let i = 0; i < total; ) {
-    const due = Math.floor(((performance.now() - started) / 1000) * rate);
-    while (i < total && i < due) {
-      const value = Buffer.alloc(100);
-      value.writeDoubleBE(monoMs(), 0);
-      void producer.send({ topic, acks: 1, messages: [{ value }] });
-      i++;
-    }
-    // Sleep between bursts instead of spinning on setImmediate: a spinning producer would take a whole
-    // core of this 2-core machine from the broker and the consumer it measures.
-    await new Promise((r) => setTimeout(r, 1));
-  }
+  const steal = stealMeter([broker.child.pid!, ...(consumerPid ? [consumerPid] : [])]);
+  await sendPaced(rate, seconds, (value) => void producer.send({ topic, acks: 1, messages: [{ value }] }));
   await new Promise((r) => setTimeout(r, 1000));
+  const machine = steal.stop();
   await producer.disconnect();
   const producerTrace = stopProducerTrace?.();
   const consumed = await stopConsumer();
-  const samples: number[] = [];
-  const kept = { sentAt: [] as number[], arrivedAt: [] as number[] };
-  for (let i = 0; i < consumed.sentAt.length; i++) {
-    if (consumed.sentAt[i]! <= warmupEnds) continue;
-    samples.push(consumed.arrivedAt[i]! - consumed.sentAt[i]!);
-    kept.sentAt.push(consumed.sentAt[i]!);
-    kept.arrivedAt.push(consumed.arrivedAt[i]!);
-  }
-  const summary = summarizeLatencies(samples);
+  const { samples, kept } = afterWarmup(consumed, warmupEnds);
+  const summary = { ...summarizeLatencies(samples), ...machine };
   if (!trace) return summary;
   return { ...summary, ...kept, ...(producerTrace ? { producerTrace } : {}), ...(consumed.trace ? { consumerTrace: consumed.trace } : {}) };
 }

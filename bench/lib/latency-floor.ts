@@ -1,0 +1,170 @@
+// The latency floor of this machine: the latency bench's work without Sluice. Three Node processes,
+// like the Sluice run (producer = this process, broker, consumer): producer → a relay that only forwards
+// bytes → consumer, over loopback TCP with no-delay, the same send pattern (sendPaced: one 100-byte record
+// per write, bursts every ~1 ms, send time stamped in the record) and the same monotonic clock. Whatever
+// Sluice's latency adds above this floor is ours; the floor itself is the machine (scheduling, steal, GC).
+import { fork, type ChildProcess } from 'node:child_process';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
+import { monoMs } from './latency-trace-hooks.js';
+import { clientExecArgv, stealMeter } from './proc.js';
+import { summarizeLatencies } from './stats.js';
+import type { LatencyRun } from './workloads.js';
+
+const RECORD = 100;
+
+/**
+ * The latency benches' send pattern: `rate` records/s for `seconds`, in bursts of the records that fell
+ * due since the last one; each record is a fresh 100-byte buffer starting with its send time (monoMs,
+ * a big-endian double).
+ */
+export async function sendPaced(rate: number, seconds: number, send: (value: Buffer) => void): Promise<void> {
+  const total = rate * seconds;
+  const started = performance.now();
+  for (let i = 0; i < total; ) {
+    const due = Math.floor(((performance.now() - started) / 1000) * rate);
+    while (i < total && i < due) {
+      const value = Buffer.alloc(100);
+      value.writeDoubleBE(monoMs(), 0);
+      send(value);
+      i++;
+    }
+    // Sleep between bursts instead of spinning on setImmediate: a spinning producer would take a whole
+    // core of this 2-core machine from the broker and the consumer it measures.
+    await new Promise((r) => setTimeout(r, 1));
+  }
+}
+
+/** Latencies (arrival − send) of the records sent after the warm-up, and those records' stamps. */
+export function afterWarmup(consumed: { sentAt: number[]; arrivedAt: number[] }, warmupEnds: number) {
+  const samples: number[] = [];
+  const kept = { sentAt: [] as number[], arrivedAt: [] as number[] };
+  for (let i = 0; i < consumed.sentAt.length; i++) {
+    if (consumed.sentAt[i]! <= warmupEnds) continue;
+    samples.push(consumed.arrivedAt[i]! - consumed.sentAt[i]!);
+    kept.sentAt.push(consumed.sentAt[i]!);
+    kept.arrivedAt.push(consumed.arrivedAt[i]!);
+  }
+  return { samples, kept };
+}
+
+/**
+ * Relay: listens on two ports; bytes from any producer connection go as they are to the consumer connection.
+ * With `exchange` it also makes Sluice's two extra hops, without any other work: each producer chunk is
+ * answered with a 1-byte ack (the produce response), and the consumer gets bytes only against a 1-byte
+ * request (its fetch), parked until bytes arrive (the long poll) — four wake-ups per burst instead of two.
+ */
+function runRelay(exchange: boolean): void {
+  let out: Socket | undefined;
+  let parked = !exchange; // without exchange the consumer always "has a fetch parked"
+  let pending: Buffer[] = [];
+  const forward = (chunk: Buffer) => {
+    if (!out || !parked) return void pending.push(chunk);
+    out.write(chunk);
+    if (exchange) parked = false;
+  };
+  const ACK = Buffer.from([1]);
+  const consumers = createServer((socket) => {
+    socket.setNoDelay(true);
+    out = socket;
+    socket.on('data', () => {
+      parked = true;
+      if (pending.length === 0) return;
+      const chunk = Buffer.concat(pending);
+      pending = [];
+      forward(chunk);
+    });
+  });
+  const producers = createServer((socket) => {
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => {
+      if (exchange) socket.write(ACK);
+      forward(chunk);
+    });
+  });
+  let listening = 0;
+  const ready = () => {
+    if (++listening < 2) return;
+    const port = (server: typeof consumers) => (server.address() as AddressInfo).port;
+    process.send!({ consumerPort: port(consumers), producerPort: port(producers) });
+  };
+  consumers.listen(0, '127.0.0.1', ready);
+  producers.listen(0, '127.0.0.1', ready);
+  process.once('disconnect', () => process.exit(0));
+}
+
+/** Consumer: stamps each whole 100-byte record's arrival (records may straddle socket chunks). */
+function runConsumer(): void {
+  process.once('message', (start: { port: number; exchange: boolean }) => {
+    const sentAt: number[] = [];
+    const arrivedAt: number[] = [];
+    let carry: Buffer = Buffer.alloc(0);
+    const FETCH = Buffer.from([1]);
+    const socket = connect(start.port, '127.0.0.1', () => {
+      if (start.exchange) socket.write(FETCH);
+      process.send!('ready');
+    });
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => {
+      const now = monoMs();
+      const bytes = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
+      let at = 0;
+      for (; at + RECORD <= bytes.length; at += RECORD) {
+        arrivedAt.push(now);
+        sentAt.push(bytes.readDoubleBE(at));
+      }
+      carry = bytes.subarray(at);
+      if (start.exchange) socket.write(FETCH);
+    });
+    process.once('message', () => {
+      socket.destroy();
+      process.send!({ sentAt, arrivedAt }, () => process.disconnect());
+    });
+  });
+}
+
+function child(role: string, exchange: boolean): { process: ChildProcess; next(): Promise<unknown> } {
+  const proc = fork(new URL(import.meta.url), [role, ...(exchange ? ['--exchange'] : [])], { execArgv: clientExecArgv(), stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const next = () =>
+    new Promise<unknown>((resolve, reject) => {
+      proc.once('message', resolve);
+      proc.once('exit', (code) => reject(new Error(`latency floor ${role} exited (${code})`)));
+    });
+  return { process: proc, next };
+}
+
+/**
+ * One floor run at `rate` records/s for `seconds` (same warm-up as the Sluice run: the first 0.5 s is dropped).
+ * `exchange`: with Sluice's produce acks and one request per consumer delivery (see runRelay).
+ */
+export async function latencyFloor(rate: number, seconds: number, options: { exchange?: boolean } = {}): Promise<LatencyRun> {
+  const exchange = options.exchange ?? false;
+  const relay = child('--relay', exchange);
+  const consumer = child('--consumer', exchange);
+  try {
+    const { consumerPort, producerPort } = (await relay.next()) as { consumerPort: number; producerPort: number };
+    const consumerReady = consumer.next();
+    consumer.process.send({ port: consumerPort, exchange });
+    await consumerReady;
+    const producer = connect(producerPort, '127.0.0.1');
+    producer.setNoDelay(true);
+    producer.on('data', () => {}); // acks (exchange): read, as the SDK reads its produce responses
+    await new Promise<void>((resolve) => producer.once('connect', () => resolve()));
+    await new Promise((r) => setTimeout(r, 300));
+    const warmupEnds = monoMs() + 500;
+    const steal = stealMeter([relay.process.pid!, consumer.process.pid!]);
+    await sendPaced(rate, seconds, (value) => void producer.write(value));
+    await new Promise((r) => setTimeout(r, 1000));
+    const machine = steal.stop();
+    producer.destroy();
+    const result = consumer.next();
+    consumer.process.send('stop');
+    const consumed = (await result) as { sentAt: number[]; arrivedAt: number[] };
+    return { ...summarizeLatencies(afterWarmup(consumed, warmupEnds).samples), ...machine };
+  } finally {
+    relay.process.kill();
+    consumer.process.kill();
+  }
+}
+
+if (process.argv.includes('--relay')) runRelay(process.argv.includes('--exchange'));
+else if (process.argv.includes('--consumer')) runConsumer();
