@@ -23,7 +23,8 @@
 // the peer; a readable header with bad fields, an unknown API or version, or a body that does not
 // validate, get an error response and the connection stays; a handler that throws unexpectedly
 // answers UNKNOWN_SERVER_ERROR and is logged. A client that stops sending in the middle of a frame is
-// disconnected after stallTimeoutMs. Only real progress pushes that deadline back — a frame completed,
+// disconnected after stallTimeoutMs (judged after that loop turn's reads, so a broker that was itself held up
+// does not blame the client). Only real progress pushes that deadline back — a frame completed,
 // or STALL_PROGRESS_BYTES received — so a slow-loris client trickling a frame byte by byte is cut off
 // too, instead of holding its connection and buffer forever.
 import { setMaxListeners } from 'node:events';
@@ -341,11 +342,17 @@ export class Connection {
       this.watchStall();
       return;
     }
-    this.logger.warn(
-      { pendingBytes: this.decoder.pendingBytes, stallTimeoutMs: this.deps.config.stallTimeoutMs },
-      'client stalled in the middle of a frame; closing the connection',
-    );
-    this.socket.destroy();
+    // Timers run before the poll phase of the same loop turn: when this process itself was held up (GC, a
+    // busy or stolen CPU), bytes the client sent in time may still wait in the kernel. Judge after this
+    // turn's reads (setImmediate runs after the poll phase): any byte read re-arms the timer.
+    setImmediate(() => {
+      if (this.closed || this.stallTimer || this.decoder.pendingBytes === 0) return;
+      this.logger.warn(
+        { pendingBytes: this.decoder.pendingBytes, stallTimeoutMs: this.deps.config.stallTimeoutMs },
+        'client stalled in the middle of a frame; closing the connection',
+      );
+      this.socket.destroy();
+    });
   }
 
   private fail(error: unknown, what: string): void {

@@ -231,6 +231,28 @@ describe('stalls', () => {
     expect(logs.find(/stalled/)).toBeDefined();
   });
 
+  it('a client whose frame arrived in time is not closed when the broker itself was held up past the timeout', async () => {
+    const c = await WireClient.connect(t.port);
+    const correlationId = c.newCorrelationId();
+    const answered = c.expect(correlationId);
+    const frame = rawFrame({ apiKey: 18, apiVersion: 0, correlationId, clientId: 'x', body: {} });
+    c.write(frame.subarray(0, 6));
+    await new Promise((r) => setTimeout(r, 100)); // the broker has the first bytes: its stall timer runs
+    // The rest is in the kernel well before the timeout, but this process (the broker's) is then busy
+    // until after it, in the check phase: the next loop turn runs its expired timers before it polls.
+    await new Promise<void>((r) =>
+      setImmediate(() => {
+        c.write(frame.subarray(6));
+        const until = performance.now() + 500;
+        while (performance.now() < until);
+        r();
+      }),
+    );
+    expect((await answered).error).toBeNull();
+    expect(c.isClosed).toBe(false);
+    c.destroy();
+  });
+
   it('an idle client between frames is not closed', async () => {
     const c = await WireClient.connect(t.port);
     await new Promise((r) => setTimeout(r, 500));
