@@ -18,10 +18,11 @@ const events: Array<[number, string, number]> = [];
 
 type AnyProto = Record<string, (...args: unknown[]) => unknown>;
 const conn = Connection.prototype as unknown as AnyProto;
-const onData = conn.onData!;
-conn.onData = function (this: unknown, chunk: unknown) {
-  events.push([now(), 'recv', (chunk as Buffer).length]);
-  return onData.call(this, chunk);
+// Both read paths pass through received(bytes, decode): direct reads (onread) and 'data' events.
+const received = conn.received!;
+conn.received = function (this: unknown, bytes: unknown, decode: unknown) {
+  events.push([now(), 'recv', bytes as number]);
+  return received.call(this, bytes, decode);
 };
 const flush = conn.flush!;
 conn.flush = function (this: { slots: Array<{ done: boolean; frame: Buffer[] | null }> }) {
