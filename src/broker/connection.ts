@@ -347,10 +347,8 @@ export class Connection {
     // turn's reads (setImmediate runs after the poll phase): any byte read re-arms the timer.
     setImmediate(() => {
       if (this.closed || this.stallTimer || this.decoder.pendingBytes === 0) return;
-      this.logger.warn(
-        { pendingBytes: this.decoder.pendingBytes, stallTimeoutMs: this.deps.config.stallTimeoutMs },
-        'client stalled in the middle of a frame; closing the connection',
-      );
+      const { pendingBytes } = this.decoder;
+      this.logger.warn({ pendingBytes, stallTimeoutMs: this.deps.config.stallTimeoutMs }, 'client stalled in the middle of a frame; closing the connection');
       this.socket.destroy();
     });
   }

@@ -26,14 +26,16 @@ export function failUnsentBatch(accumulator: Accumulator, q: PartitionQueue, bat
 }
 
 /**
- * Marks every sent, unacknowledged batch of the partition as never sent, in order, so a restarted
- * sequence restamps and resends them. Changes nothing and returns false when one of them is acknowledged
- * (then they cannot all be unstored).
+ * Marks every sent, unacknowledged batch of the partition as never sent, in order, and the partition as
+ * restarting (a new epoch, counted as an attempt), so the restarted sequence restamps and resends them.
+ * Changes nothing and returns false when one of them is acknowledged (then they cannot all be unstored).
  */
-export function requeueSentBatches(q: PartitionQueue): boolean {
+export function requeueForNewEpoch(q: PartitionQueue): boolean {
   const sent = q.batches.slice(0, q.sent);
   if (sent.some((b) => b.state === BatchState.Acked)) return false;
   for (const batch of sent) batch.state = BatchState.Queued;
   q.sent = 0;
+  q.attempts++;
+  q.resetting = true;
   return true;
 }

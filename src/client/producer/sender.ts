@@ -17,9 +17,8 @@
 // A batch that fails for good (non-retriable error, or `retries` exhausted) fails with every batch of
 // the partition already sent and not acknowledged (their outcome is unknown to the broker's sequence);
 // the partition then starts a new epoch at sequence 0 and restamps the batches never sent.
-// UNKNOWN_PRODUCER_ID for the partition's oldest unacknowledged batch means the broker forgot this producer
-// (its state expired): nothing since the last acknowledgement is stored, so all of it is resent at a new
-// epoch from sequence 0 instead of failing (Kafka's KIP-360).
+// UNKNOWN_PRODUCER_ID for the oldest unacknowledged batch: the broker forgot this producer (its state expired),
+// nothing since the last acknowledgement is stored; all of it is resent at a new epoch (Kafka's KIP-360).
 //
 // Metadata is marked stale on leader/topic/connection errors so the next attempt finds the current leader.
 import { ProduceApi, type ProduceResponse } from '../../protocol/apis/produce.js';
@@ -29,7 +28,7 @@ import { SluiceNumberOfRetriesExceeded, SluiceProtocolError } from '../errors.js
 import type { Logger } from '../logger.js';
 import { backoff, isRetriable, type ResolvedRetryOptions } from '../retry.js';
 import { BatchState, MAX_EPOCH, type Accumulator, type PartitionQueue, type ProducerIdentity } from './accumulator.js';
-import { failUnsentBatch, removeSentBatch, requeueSentBatches } from './batch-failures.js';
+import { failUnsentBatch, removeSentBatch, requeueForNewEpoch } from './batch-failures.js';
 import { encodeProduce, timeoutOf, type Slot } from './produce-request.js';
 
 export interface SenderOptions {
@@ -309,9 +308,7 @@ export class Sender {
     const errorCode = (error as { code?: unknown }).code;
     const { retries } = this.options.retry;
     const forgotten = errorCode === ErrorCode.UNKNOWN_PRODUCER_ID && !q.retrying && live[0] === q.batches[0];
-    if (slot.sequenced && forgotten && q.attempts < retries && requeueSentBatches(q)) {
-      q.attempts++;
-      q.resetting = true;
+    if (slot.sequenced && forgotten && q.attempts < retries && requeueForNewEpoch(q)) {
       this.options.logger.info('the broker forgot this producer (its state expired): resending at a new epoch', { topic: q.topic, partition: q.partition });
       return this.maybeRestart(q);
     }
