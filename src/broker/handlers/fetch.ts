@@ -35,6 +35,11 @@ interface ReadRound {
   next: Array<{ key: string; log: PartitionLog; offset: number; maxBytes: number; maxOffset: number }>;
 }
 
+/** A partition's key in the connection's read-ahead table. */
+function readAheadKey(topic: string, partition: number): string {
+  return `${topic}\u0000${partition}`;
+}
+
 function releaseAll(broker: BrokerContext, leases: Buffer[]): void {
   for (const lease of leases) broker.readBuffers.release(lease);
 }
@@ -70,7 +75,7 @@ async function readAll(request: FetchRequest, broker: BrokerContext, ctx: Reques
       try {
         // Only offsets below the high watermark are served (under flush=always: fsynced ones).
         const hw = highWatermark(log);
-        const key = `${t.name}\u0000${p.partition}`;
+        const key = readAheadKey(t.name, p.partition);
         const maxBytes = Math.min(p.partitionMaxBytes, cap, budget);
         const read =
           (await ctx.readAhead.take(key, log, p.fetchOffset, maxBytes)) ?? (await log.read(p.fetchOffset, { maxBytes, maxOffset: hw, pool: broker.readBuffers }));
@@ -169,7 +174,7 @@ function arm(request: FetchRequest, broker: BrokerContext, signal: AbortSignal):
 /** Keys of the partitions a request asks for: read-aheads of other partitions are dropped. */
 function partitionKeys(request: FetchRequest): Set<string> {
   const keys = new Set<string>();
-  for (const t of request.topics) for (const p of t.partitions) keys.add(`${t.name}\u0000${p.partition}`);
+  for (const t of request.topics) for (const p of t.partitions) keys.add(readAheadKey(t.name, p.partition));
   return keys;
 }
 

@@ -8,17 +8,16 @@
 // (OUT_OF_ORDER_SEQUENCE_NUMBER) or answers a retry of a stored batch with its original offsets. Batches
 // without a sequence keep one request per partition in flight.
 //
-// Failures of sequenced batches: a retriable error (or a lost connection) marks the batches of that
-// request for resending (Retry) and puts the partition in retry mode: no new batch is sent, the later
-// requests in flight come back (usually OUT_OF_ORDER_SEQUENCE_NUMBER: marked Retry too, not counted as
-// attempts), then the Retry batches are resent one request at a time, in sequence order, with their
-// ORIGINAL sequences; pipelining resumes once none is left. Acknowledged batches are handed to their
-// sends in queue order only (completeHead), so every send learns its true offset.
-// A batch that fails for good (non-retriable error, or `retries` exhausted) fails with every batch of
-// the partition already sent and not acknowledged (their outcome is unknown to the broker's sequence);
-// the partition then starts a new epoch at sequence 0 and restamps the batches never sent.
-// UNKNOWN_PRODUCER_ID for the oldest unacknowledged batch: the broker forgot this producer (its state expired),
-// nothing since the last acknowledgement is stored; all of it is resent at a new epoch (Kafka's KIP-360).
+// Failures of sequenced batches: a retriable error (or a lost connection) marks the batches of that request for
+// resending (Retry) and puts the partition in retry mode: no new batch is sent, the later requests in flight come
+// back (usually OUT_OF_ORDER_SEQUENCE_NUMBER: marked Retry too, not counted as attempts), then the Retry batches
+// are resent one request at a time, in sequence order, with their ORIGINAL sequences; pipelining resumes once none
+// is left. Acknowledged batches are handed to their sends in queue order only (completeHead, queue-outcomes.ts), so every send learns
+// its true offset. A batch that fails for good (non-retriable error, or `retries` exhausted) fails with every
+// batch of the partition already sent and not acknowledged (their outcome is unknown to the broker's sequence);
+// the partition then starts a new epoch at sequence 0 and restamps the batches never sent. UNKNOWN_PRODUCER_ID for
+// the oldest unacknowledged batch: the broker forgot this producer (its state expired), nothing since the last
+// acknowledgement is stored; all of it is resent at a new epoch (Kafka's KIP-360).
 //
 // Metadata is marked stale on leader/topic/connection errors so the next attempt finds the current leader.
 import { ProduceApi, type ProduceResponse } from '../../protocol/apis/produce.js';
@@ -28,7 +27,7 @@ import { SluiceNumberOfRetriesExceeded, SluiceProtocolError } from '../errors.js
 import type { Logger } from '../logger.js';
 import { backoff, isRetriable, type ResolvedRetryOptions } from '../retry.js';
 import { BatchState, MAX_EPOCH, type Accumulator, type PartitionQueue, type ProducerIdentity } from './accumulator.js';
-import { failUnsentBatch, removeSentBatch, requeueForNewEpoch } from './batch-failures.js';
+import { completeHead, failUnsentBatch, removeSentBatch, requeueForNewEpoch } from './queue-outcomes.js';
 import { encodeProduce, timeoutOf, type Slot } from './produce-request.js';
 
 export interface SenderOptions {
@@ -278,20 +277,8 @@ export class Sender {
       }
       if (offset >= 0) offset += batch.recordCount;
     }
-    this.completeHead(q);
+    completeHead(this.accumulator, q);
     this.maybeRestart(q);
-  }
-
-  /** Hands acknowledged batches at the head of the queue to their sends, in queue order. */
-  private completeHead(q: PartitionQueue): void {
-    while (q.batches.length > 0 && q.batches[0] !== q.open && q.batches[0]!.state === BatchState.Acked) {
-      const batch = this.accumulator.shift(q, 1)[0]!;
-      q.sent--;
-      const offset = batch.baseOffset;
-      for (const part of batch.parts) {
-        part.send.partDone(q.topic, q.partition, offset < 0 ? -1 : offset + part.firstIndex, batch.logAppendTime, batch.logStartOffset);
-      }
-    }
   }
 
   private requestDone(slot: Slot): void {
@@ -307,13 +294,13 @@ export class Sender {
     if (live.length === 0) return this.maybeRestart(q); // already failed with an earlier batch
     const errorCode = (error as { code?: unknown }).code;
     const { retries } = this.options.retry;
-    const forgotten = errorCode === ErrorCode.UNKNOWN_PRODUCER_ID && !q.retrying && live[0] === q.batches[0];
-    if (slot.sequenced && forgotten && q.attempts < retries && requeueForNewEpoch(q)) {
+    const atHead = !q.retrying && live[0] === q.batches[0]; // the partition's oldest unacknowledged batch
+    if (slot.sequenced && atHead && errorCode === ErrorCode.UNKNOWN_PRODUCER_ID && q.attempts < retries && requeueForNewEpoch(q)) {
       this.options.logger.info('the broker forgot this producer (its state expired): resending at a new epoch', { topic: q.topic, partition: q.partition });
       return this.maybeRestart(q);
     }
     const gap = errorCode === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER || errorCode === ErrorCode.UNKNOWN_PRODUCER_ID;
-    if (slot.sequenced && gap && (q.retrying || live[0] !== q.batches[0])) {
+    if (slot.sequenced && gap && !atHead) {
       // An earlier batch of this partition is not stored (yet): this one is resent after it. (Behind a
       // producer's very first batch the broker has no state at all: UNKNOWN_PRODUCER_ID, same cause.)
       for (const batch of live) batch.state = BatchState.Retry;
@@ -340,7 +327,7 @@ export class Sender {
     q.attempts = 0;
     if (slot.sequenced) return this.breakSequence(q, final);
     for (const batch of live) removeSentBatch(q, batch, final);
-    this.completeHead(q);
+    completeHead(this.accumulator, q);
   }
 
   /**
@@ -355,7 +342,7 @@ export class Sender {
     }
     q.retrying = false;
     q.resetting = true;
-    this.completeHead(q);
+    completeHead(this.accumulator, q);
     this.maybeRestart(q);
   }
 

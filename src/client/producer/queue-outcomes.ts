@@ -1,6 +1,19 @@
-// Taking a failed batch out of its partition queue and rejecting its sends, or putting sent batches back
-// to be sent again (used by sender.ts).
+// What becomes of a partition queue's batches once their outcome is known (used by sender.ts): acknowledged
+// ones handed to their sends in queue order, failed ones taken out with their sends rejected, or sent ones
+// put back to be sent again.
 import { BatchState, type Accumulator, type PartitionQueue, type ProducerBatchEntry } from './accumulator.js';
+
+/** Hands acknowledged batches at the head of the queue to their sends, in queue order. */
+export function completeHead(accumulator: Accumulator, q: PartitionQueue): void {
+  while (q.batches.length > 0 && q.batches[0] !== q.open && q.batches[0]!.state === BatchState.Acked) {
+    const batch = accumulator.shift(q, 1)[0]!;
+    q.sent--;
+    const offset = batch.baseOffset;
+    for (const part of batch.parts) {
+      part.send.partDone(q.topic, q.partition, offset < 0 ? -1 : offset + part.firstIndex, batch.logAppendTime, batch.logStartOffset);
+    }
+  }
+}
 
 /** Removes a sent batch from its queue and rejects its sends. */
 export function removeSentBatch(q: PartitionQueue, batch: ProducerBatchEntry, error: Error): void {
