@@ -23,7 +23,12 @@ function tableOf(section: string, sub?: string): string[][] {
   const lines = body.split('\n');
   const first = lines.findIndex((l) => l.startsWith('|'));
   const rows: string[][] = [];
-  for (let i = first + 2; i < lines.length && lines[i]!.startsWith('|'); i++) rows.push(lines[i]!.slice(1, -1).split('|').map((c) => c.trim()));
+  for (let i = first + 2; i < lines.length && lines[i]!.startsWith('|'); i++)
+    rows.push(
+      lines[i]!.slice(1, -1)
+        .split('|')
+        .map((c) => c.trim()),
+    );
   return rows;
 }
 const num = (cell: string) => Number.parseFloat(cell.replace(/,/g, ''));
@@ -63,7 +68,8 @@ function barChart(c: Chart): string {
   if (c.log) {
     const lo = 10 ** Math.floor(Math.log10(Math.min(...all)));
     const hi = 10 ** Math.ceil(Math.log10(maxV));
-    y = (v) => top + plotH - ((Math.log10(Math.max(v, lo)) - Math.log10(lo)) / (Math.log10(hi) - Math.log10(lo))) * plotH;
+    y = (v) =>
+      top + plotH - ((Math.log10(Math.max(v, lo)) - Math.log10(lo)) / (Math.log10(hi) - Math.log10(lo))) * plotH;
     ticks = [];
     for (let t = lo; t <= hi; t *= 10) ticks.push(t);
   } else {
@@ -75,15 +81,21 @@ function barChart(c: Chart): string {
     for (let t = 0; t <= hi + 1e-9; t += nice) ticks.push(t);
   }
   const out: string[] = [];
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="Helvetica, Arial, sans-serif" font-size="12">`);
+  out.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="Helvetica, Arial, sans-serif" font-size="12">`,
+  );
   out.push(`<rect width="${W}" height="${H}" fill="#ffffff"/>`);
   out.push(`<text x="${left}" y="24" font-size="16" font-weight="bold" fill="#222">${esc(c.title)}</text>`);
   out.push(`<text x="${left}" y="42" fill="#555">${esc(c.subtitle)}</text>`);
   for (const t of ticks) {
     out.push(`<line x1="${left}" x2="${W - right}" y1="${y(t).toFixed(1)}" y2="${y(t).toFixed(1)}" stroke="#e3e3e3"/>`);
-    out.push(`<text x="${left - 6}" y="${(y(t) + 4).toFixed(1)}" text-anchor="end" fill="#555">${t.toLocaleString('en')}</text>`);
+    out.push(
+      `<text x="${left - 6}" y="${(y(t) + 4).toFixed(1)}" text-anchor="end" fill="#555">${t.toLocaleString('en')}</text>`,
+    );
   }
-  out.push(`<text x="16" y="${top + plotH / 2}" transform="rotate(-90 16 ${top + plotH / 2})" text-anchor="middle" fill="#555">${esc(c.unit)}${c.log ? ' (log scale)' : ''}</text>`);
+  out.push(
+    `<text x="16" y="${top + plotH / 2}" transform="rotate(-90 16 ${top + plotH / 2})" text-anchor="middle" fill="#555">${esc(c.unit)}${c.log ? ' (log scale)' : ''}</text>`,
+  );
   const groupW = plotW / c.groups.length;
   const barW = Math.min(48, (groupW * 0.8) / c.series.length);
   c.groups.forEach((g, gi) => {
@@ -93,15 +105,25 @@ function barChart(c: Chart): string {
       if (!(v > 0)) return;
       const x = x0 + si * barW;
       const yt = y(v);
-      out.push(`<rect x="${(x + 1).toFixed(1)}" y="${yt.toFixed(1)}" width="${(barW - 2).toFixed(1)}" height="${(top + plotH - yt).toFixed(1)}" fill="${s.color}"><title>${esc(`${s.name}, ${g}: ${fmt(v)} ${c.unit}`)}</title></rect>`);
-      out.push(`<text x="${(x + barW / 2).toFixed(1)}" y="${(yt - 4).toFixed(1)}" text-anchor="middle" font-size="11" fill="#333">${fmt(v)}</text>`);
+      out.push(
+        `<rect x="${(x + 1).toFixed(1)}" y="${yt.toFixed(1)}" width="${(barW - 2).toFixed(1)}" height="${(top + plotH - yt).toFixed(1)}" fill="${s.color}"><title>${esc(`${s.name}, ${g}: ${fmt(v)} ${c.unit}`)}</title></rect>`,
+      );
+      out.push(
+        `<text x="${(x + barW / 2).toFixed(1)}" y="${(yt - 4).toFixed(1)}" text-anchor="middle" font-size="11" fill="#333">${fmt(v)}</text>`,
+      );
     });
-    out.push(`<text x="${(left + gi * groupW + groupW / 2).toFixed(1)}" y="${top + plotH + 18}" text-anchor="middle" fill="#222">${esc(g)}</text>`);
+    out.push(
+      `<text x="${(left + gi * groupW + groupW / 2).toFixed(1)}" y="${top + plotH + 18}" text-anchor="middle" fill="#222">${esc(g)}</text>`,
+    );
   });
   for (const l of c.lines ?? []) {
     const yl = y(l.value).toFixed(1);
-    out.push(`<line x1="${left}" x2="${W - right}" y1="${yl}" y2="${yl}" stroke="${l.color}" stroke-width="2" stroke-dasharray="6 4"/>`);
-    out.push(`<text x="${W - right - 4}" y="${(Number(yl) - 6).toFixed(1)}" text-anchor="end" fill="${l.color}" font-weight="bold">${esc(`${l.label}: ${fmt(l.value)}`)}</text>`);
+    out.push(
+      `<line x1="${left}" x2="${W - right}" y1="${yl}" y2="${yl}" stroke="${l.color}" stroke-width="2" stroke-dasharray="6 4"/>`,
+    );
+    out.push(
+      `<text x="${W - right - 4}" y="${(Number(yl) - 6).toFixed(1)}" text-anchor="end" fill="${l.color}" font-weight="bold">${esc(`${l.label}: ${fmt(l.value)}`)}</text>`,
+    );
   }
   out.push(`<line x1="${left}" x2="${W - right}" y1="${top + plotH}" y2="${top + plotH}" stroke="#888"/>`);
   // Legend under the plot.
@@ -151,7 +173,12 @@ const charts: Array<{ file: string; alt: string; svg: string }> = [];
   const peerTable = e2e.slice(e2e.indexOf('| 100 B records'));
   const all = peerTable.split('\n');
   const end = all.findIndex((l) => !l.startsWith('|'));
-  const lines = all.slice(2, end < 0 ? all.length : end).map((l) => l.slice(1, -1).split('|').map((c) => c.trim()));
+  const lines = all.slice(2, end < 0 ? all.length : end).map((l) =>
+    l
+      .slice(1, -1)
+      .split('|')
+      .map((c) => c.trim()),
+  );
   // A peer cell may hold "raw / library" figures: the chart shows the faster client.
   const pick = (col: number) => lines.map((r) => Math.max(...r[col]!.split(' / ').map(num)));
   charts.push({
@@ -159,7 +186,8 @@ const charts: Array<{ file: string; alt: string; svg: string }> = [];
     alt: 'Sluice vs Redis Streams vs NATS JetStream, produce and replay k records/s',
     svg: barChart({
       title: 'Sluice vs peers, 100-byte records (thousand records/s)',
-      subtitle: 'same machine, same run; Sluice flush 1000 ms, Redis appendonly everysec, NATS JetStream file storage; each peer by its faster client',
+      subtitle:
+        'same machine, same run; Sluice flush 1000 ms, Redis appendonly everysec, NATS JetStream file storage; each peer by its faster client',
       unit: 'k records/s',
       groups: lines.map((r) => r[0]!),
       series: [
@@ -179,7 +207,8 @@ try {
     alt: 'Open time after clean shutdown vs after SIGKILL by log size',
     svg: barChart({
       title: 'sluice serve open time (spawn → listening) by log size',
-      subtitle: 'one partition; clean = after SIGTERM, crash = after SIGKILL (recovery scan); includes ~0.5 s Node start-up',
+      subtitle:
+        'one partition; clean = after SIGTERM, crash = after SIGKILL (recovery scan); includes ~0.5 s Node start-up',
       unit: 'ms',
       groups: rows.map((r) => r[0]!),
       series: [
@@ -205,7 +234,11 @@ try {
       unit: 'MiB',
       groups: [...conn.map((r) => `${r[0]} conn.`), ...parts.map((r) => `${r[0]} partitions`)],
       series: [
-        { name: 'RSS (connections; partitions after produce)', color: BLUE, values: [...conn.map((r) => num(r[1]!)), ...parts.map((r) => num(r[4]!))] },
+        {
+          name: 'RSS (connections; partitions after produce)',
+          color: BLUE,
+          values: [...conn.map((r) => num(r[1]!)), ...parts.map((r) => num(r[4]!))],
+        },
         { name: 'RSS after restart', color: TEAL, values: [...conn.map(() => 0), ...parts.map((r) => num(r[8]!))] },
       ],
       lines: [{ label: 'target at 10,000 partitions', value: 1024, color: RED }],
@@ -219,9 +252,12 @@ mkdirSync(OUT, { recursive: true });
 for (const c of charts) writeFileSync(join(OUT, c.file), c.svg);
 process.stdout.write(`wrote ${charts.map((c) => `bench/charts/${c.file}`).join(', ')}\n`);
 if (process.argv.includes('--write')) {
-  writeResultsSection('Charts', [
-    'Drawn by `node --import tsx bench/charts.ts --write` from the tables in this file (so they show the latest run of each section): hand-written SVG, no dependency.',
-    '',
-    ...charts.map((c) => `![${c.alt}](charts/${c.file})`),
-  ].join('\n\n'));
+  writeResultsSection(
+    'Charts',
+    [
+      'Drawn by `node --import tsx bench/charts.ts --write` from the tables in this file (so they show the latest run of each section): hand-written SVG, no dependency.',
+      '',
+      ...charts.map((c) => `![${c.alt}](charts/${c.file})`),
+    ].join('\n\n'),
+  );
 }

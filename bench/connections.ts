@@ -21,7 +21,9 @@ try {
   for (const n of steps) {
     // Open in waves of 50 so the accept queue does not overflow.
     while (connections.length < n) {
-      const wave = await Promise.all(Array.from({ length: Math.min(50, n - connections.length) }, () => RawConnection.open(broker.port)));
+      const wave = await Promise.all(
+        Array.from({ length: Math.min(50, n - connections.length) }, () => RawConnection.open(broker.port)),
+      );
       await Promise.all(wave.map((c) => c.apiVersions()));
       connections.push(...wave);
     }

@@ -18,7 +18,9 @@ const write = process.argv.includes('--write');
 const RUNS = short ? 1 : 3;
 
 async function main(): Promise<void> {
-  const counts = short ? { p100: 500_000, p1k: 100_000, replay: 1_000_000, peers: 200_000 } : { p100: 3_000_000, p1k: 500_000, replay: 10_000_000, peers: 1_000_000 };
+  const counts = short
+    ? { p100: 500_000, p1k: 100_000, replay: 1_000_000, peers: 200_000 }
+    : { p100: 3_000_000, p1k: 500_000, replay: 10_000_000, peers: 1_000_000 };
   const loopback = median(await Promise.all([measureLoopback(short ? 1 : 3)]));
   const rows: Array<Array<string | number>> = [];
   const runs = { p100: [] as number[], p1k: [] as number[], replay: [] as number[] };
@@ -50,15 +52,36 @@ async function main(): Promise<void> {
   const k = (n: number) => `${(n / 1e3).toFixed(0)} k/s`;
   const peerRow = (name: string, key: keyof PeerResult, sluice: number) => {
     const fastest = Math.max(redis.raw[key], redis.lib[key], nats.raw[key], nats.lib[key]);
-    return [name, k(sluice), `${k(redis.raw[key])} / ${k(redis.lib[key])}`, `${k(nats.raw[key])} / ${k(nats.lib[key])}`, `${(sluice / fastest).toFixed(1)}×`];
+    return [
+      name,
+      k(sluice),
+      `${k(redis.raw[key])} / ${k(redis.lib[key])}`,
+      `${k(nats.raw[key])} / ${k(nats.lib[key])}`,
+      `${(sluice / fastest).toFixed(1)}×`,
+    ];
   };
 
   const p100 = median(runs.p100);
   const p1kMiB = mbPerSecond(median(runs.p1k) * 1024, 1);
   const replayRate = median(runs.replay);
-  rows.push(['produce 100 B, acks=1, flush os', `${(p100 / 1e6).toFixed(2)} M rec/s (${mbPerSecond(p100 * 100, 1).toFixed(0)} MiB/s)`, '≥ 1.00 M rec/s', `${((p100 * 100) / (loopback * 1024 * 1024) * 100).toFixed(1)} % of loopback bytes`]);
-  rows.push(['produce 1 KiB, acks=1, flush os', `${p1kMiB.toFixed(0)} MiB/s`, '≥ 300 MB/s', `${((p1kMiB / loopback) * 100).toFixed(1)} % of loopback`]);
-  rows.push([`replay ${counts.replay.toLocaleString('en')} × 100 B`, `${(replayRate / 1e6).toFixed(2)} M rec/s`, '≥ 2.00 M rec/s', `${((replayRate * 100) / (loopback * 1024 * 1024) * 100).toFixed(1)} % of loopback bytes`]);
+  rows.push([
+    'produce 100 B, acks=1, flush os',
+    `${(p100 / 1e6).toFixed(2)} M rec/s (${mbPerSecond(p100 * 100, 1).toFixed(0)} MiB/s)`,
+    '≥ 1.00 M rec/s',
+    `${(((p100 * 100) / (loopback * 1024 * 1024)) * 100).toFixed(1)} % of loopback bytes`,
+  ]);
+  rows.push([
+    'produce 1 KiB, acks=1, flush os',
+    `${p1kMiB.toFixed(0)} MiB/s`,
+    '≥ 300 MB/s',
+    `${((p1kMiB / loopback) * 100).toFixed(1)} % of loopback`,
+  ]);
+  rows.push([
+    `replay ${counts.replay.toLocaleString('en')} × 100 B`,
+    `${(replayRate / 1e6).toFixed(2)} M rec/s`,
+    '≥ 2.00 M rec/s',
+    `${(((replayRate * 100) / (loopback * 1024 * 1024)) * 100).toFixed(1)} % of loopback bytes`,
+  ]);
   const ms = (r: LatencyRun) => `${r.p50.toFixed(2)} / ${r.p99.toFixed(2)} / ${r.p999.toFixed(2)} ms`;
   rows.push([
     `latency at 10k rec/s (p50 / p99 / p99.9), ${lat.count} samples, steal ${lat.stealPct.toFixed(1)} %`,
@@ -66,10 +89,19 @@ async function main(): Promise<void> {
     'p99 ≤ 2 ms',
     `floor (no Sluice, steal ${floor.stealPct.toFixed(1)} %): ${ms(floor)}`,
   ]);
-  const peers = table(['100 B records', 'Sluice (flush 1000 ms)', 'Redis Streams (everysec): raw / ioredis', 'NATS JetStream (file): raw / nats.js', 'Sluice ÷ fastest peer client'], [
-    peerRow('produce', 'produceRecordsPerSec', sluiceMatched.produce),
-    peerRow('replay', 'replayRecordsPerSec', sluiceMatched.replay),
-  ]);
+  const peers = table(
+    [
+      '100 B records',
+      'Sluice (flush 1000 ms)',
+      'Redis Streams (everysec): raw / ioredis',
+      'NATS JetStream (file): raw / nats.js',
+      'Sluice ÷ fastest peer client',
+    ],
+    [
+      peerRow('produce', 'produceRecordsPerSec', sluiceMatched.produce),
+      peerRow('replay', 'replayRecordsPerSec', sluiceMatched.replay),
+    ],
+  );
   const body = [
     `Date ${today()}, commit ${describeCommit()}, machine: ${describeMachine()}.`,
     `Command: \`node --import tsx bench/e2e.ts${short ? ' --short' : ''} --write\` (after \`npm ci\`). Broker = \`sluice serve\` in its own process; SDK client in the bench process (the latency consumer in its own process); all share the 2 cores. Medians of ${RUNS} run(s).`,

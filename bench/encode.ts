@@ -21,7 +21,12 @@ const runs = opt('runs', 5);
 const batchSize = 256 * 1024;
 const value: Buffer | string = opt('string', 0) ? 'a'.repeat(size) : Buffer.alloc(size, 0x61);
 const headers = opt('headers', 0) ? { trace: 'abc123', origin: Buffer.from('bench') } : undefined;
-const messages = Array.from({ length: perSend }, () => ({ key: null, value, headers, timestamp: undefined as number | undefined }));
+const messages = Array.from({ length: perSend }, () => ({
+  key: null,
+  value,
+  headers,
+  timestamp: undefined as number | undefined,
+}));
 
 /** CPU time (user + system) since `since`, in ns: wall time swings with the shared machine's load. */
 function cpuNs(since: NodeJS.CpuUsage): number {
@@ -36,7 +41,13 @@ function accumulatorPath(): number {
   let bytes = 0;
   const started = process.cpuUsage();
   for (let sent = 0; sent < records; sent += perSend) {
-    const send = new PendingSend(1, 30_000, CompressionCodec.None, () => {}, () => {});
+    const send = new PendingSend(
+      1,
+      30_000,
+      CompressionCodec.None,
+      () => {},
+      () => {},
+    );
     const now = Date.now();
     for (let i = 0; i < messages.length; i++) {
       const m = messages[i]!;
@@ -79,5 +90,7 @@ for (const [name, path] of [
 ] as const) {
   path(); // warm-up
   const samples = Array.from({ length: runs }, () => path());
-  process.stdout.write(`${name}: ${median(samples).toFixed(1)} ns/record median, ${Math.min(...samples).toFixed(1)} min (runs: ${samples.map((s) => s.toFixed(0)).join(' ')}), ${size} B ${typeof value === 'string' ? 'string' : 'Buffer'} values${headers ? ', 2 headers' : ''}\n`);
+  process.stdout.write(
+    `${name}: ${median(samples).toFixed(1)} ns/record median, ${Math.min(...samples).toFixed(1)} min (runs: ${samples.map((s) => s.toFixed(0)).join(' ')}), ${size} B ${typeof value === 'string' ? 'string' : 'Buffer'} values${headers ? ', 2 headers' : ''}\n`,
+  );
 }

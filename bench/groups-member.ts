@@ -5,7 +5,13 @@ import { PartitionAssigners, Sluice, logLevel } from '../src/client/index.js';
 
 const [address, groupId, topic] = process.argv.slice(2) as [string, string, string];
 const sluice = new Sluice({ clientId: 'bench-member', brokers: [address], logLevel: logLevel.NOTHING });
-const consumer = sluice.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 500, maxWaitTimeInMs: 100, partitionAssigners: [PartitionAssigners.range] });
+const consumer = sluice.consumer({
+  groupId,
+  sessionTimeout: 10_000,
+  heartbeatInterval: 500,
+  maxWaitTimeInMs: 100,
+  partitionAssigners: [PartitionAssigners.range],
+});
 let count = 0;
 const report = () => process.stdout.write(`COUNT ${count}\n`);
 setInterval(report, 50).unref();
@@ -13,7 +19,9 @@ process.on('SIGTERM', () => {
   report();
   void consumer.disconnect().finally(() => process.exit(0));
 });
-consumer.on(consumer.events.GROUP_JOIN, (e) => process.stdout.write(`JOIN ${((e.payload.memberAssignment as Record<string, number[]>)[topic] ?? []).length}\n`));
+consumer.on(consumer.events.GROUP_JOIN, (e) =>
+  process.stdout.write(`JOIN ${((e.payload.memberAssignment as Record<string, number[]>)[topic] ?? []).length}\n`),
+);
 process.stdin.on('data', (d: Buffer) => {
   if (d.toString().includes('GO')) consumer.resume([{ topic }]);
 });

@@ -26,9 +26,30 @@ const root = resolve(import.meta.dirname, '..');
 async function startBroker(): Promise<{ address: string; stop(): Promise<void> }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sluice-bench-groups-'));
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'cli/main.ts'), 'serve', '--data-dir', dataDir, '--port', String(port), '--log-level', 'warn'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      join(root, 'cli/main.ts'),
+      'serve',
+      '--data-dir',
+      dataDir,
+      '--port',
+      String(port),
+      '--log-level',
+      'warn',
+    ],
+    { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] },
+  );
   await waitForPort(port, 30_000);
-  return { address: `127.0.0.1:${port}`, stop: async () => { await stopProcess(child); rmSync(dataDir, { recursive: true, force: true }); } };
+  return {
+    address: `127.0.0.1:${port}`,
+    stop: async () => {
+      await stopProcess(child);
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
 }
 
 const client = (address: string) => new Sluice({ clientId: 'bench', brokers: [address], logLevel: logLevel.NOTHING });
@@ -49,7 +70,11 @@ interface Member {
 
 async function startMember(address: string, groupId: string, topic: string, cooperative: boolean): Promise<Member> {
   const consumer = client(address).consumer({
-    groupId, sessionTimeout: 10_000, rebalanceTimeout: 10_000, heartbeatInterval: 100, maxWaitTimeInMs: 50,
+    groupId,
+    sessionTimeout: 10_000,
+    rebalanceTimeout: 10_000,
+    heartbeatInterval: 100,
+    maxWaitTimeInMs: 50,
     partitionAssigners: [cooperative ? PartitionAssigners.cooperativeSticky : PartitionAssigners.roundRobin],
   });
   const m: Member = { consumer, joinedAt: 0, consumingSince: 0, generation: 0 };
@@ -86,7 +111,10 @@ async function rebalanceOnce(address: string, n: number, cooperative: boolean, r
   let producing = true;
   const pump = (async () => {
     while (producing) {
-      await producer.send({ topic, messages: Array.from({ length: 2 * n }, (_, partition) => ({ partition, value: 'x' })) });
+      await producer.send({
+        topic,
+        messages: Array.from({ length: 2 * n }, (_, partition) => ({ partition, value: 'x' })),
+      });
       await new Promise((r) => setTimeout(r, 5));
     }
   })();
@@ -100,7 +128,11 @@ async function rebalanceOnce(address: string, n: number, cooperative: boolean, r
   const all = [...members, newcomer];
   // Eager members all rejoin; cooperative ones whose partitions did not move may keep their generation count
   // moving by one or two joins: wait until every member joined after `started` and consumes since.
-  await until(() => all.every((m, i) => m.joinedAt >= started && m.consumingSince > 0 && (i === n || m.generation > generations[i]!)), 60_000);
+  await until(
+    () =>
+      all.every((m, i) => m.joinedAt >= started && m.consumingSince > 0 && (i === n || m.generation > generations[i]!)),
+    60_000,
+  );
   const elapsed = Math.max(...all.map((m) => m.consumingSince)) - started;
   producing = false;
   await pump;
@@ -128,14 +160,24 @@ async function fill(address: string, topic: string, records: number): Promise<vo
 }
 
 /** records/s for a group of `members` processes reading `records` records, timed from a stable, paused group. */
-async function throughputOnce(address: string, topic: string, records: number, members: number, run: number): Promise<number> {
+async function throughputOnce(
+  address: string,
+  topic: string,
+  records: number,
+  members: number,
+  run: number,
+): Promise<number> {
   const groupId = `tp-${members}-${run}`;
   const counts = new Array<number>(members).fill(0);
   const owned = new Array<number>(members).fill(-1);
   let lastJoin = Date.now();
   const children: ChildProcess[] = [];
   for (let i = 0; i < members; i++) {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench/groups-member.ts'), address, groupId, topic], { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(root, 'bench/groups-member.ts'), address, groupId, topic],
+      { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] },
+    );
     children.push(child);
     child.stdout!.on('data', (d: Buffer) => {
       for (const line of d.toString().trim().split('\n')) {
@@ -149,7 +191,10 @@ async function throughputOnce(address: string, topic: string, records: number, m
     });
   }
   // Every member joined, the partitions are all owned, and no join for 1 s: the group is stable.
-  await until(() => owned.every((o) => o >= 0) && owned.reduce((a, b) => a + b, 0) === 6 && Date.now() - lastJoin > 1000, 120_000);
+  await until(
+    () => owned.every((o) => o >= 0) && owned.reduce((a, b) => a + b, 0) === 6 && Date.now() - lastJoin > 1000,
+    120_000,
+  );
   const started = Date.now();
   for (const child of children) child.stdin!.write('GO\n');
   await until(() => counts.reduce((a, b) => a + b, 0) >= records, 300_000);
@@ -166,7 +211,14 @@ async function main() {
       for (const cooperative of [false, true]) {
         const samples: number[] = [];
         for (let run = 0; run < RUNS; run++) samples.push(await rebalanceOnce(broker.address, n, cooperative, run));
-        rebalanceRows.push([n, `${n + 1}`, 2 * n, cooperative ? 'cooperative-sticky' : 'round-robin (eager)', median(samples), samples.join(', ')]);
+        rebalanceRows.push([
+          n,
+          `${n + 1}`,
+          2 * n,
+          cooperative ? 'cooperative-sticky' : 'round-robin (eager)',
+          median(samples),
+          samples.join(', '),
+        ]);
         console.log(`rebalance n=${n} ${cooperative ? 'coop' : 'eager'}: ${samples.join(', ')} ms`);
       }
     }
@@ -175,8 +227,14 @@ async function main() {
     const tpRows: Array<Array<string | number>> = [];
     for (const members of [1, 3]) {
       const samples: number[] = [];
-      for (let run = 0; run < RUNS; run++) samples.push(await throughputOnce(broker.address, 'tp', records, members, run));
-      tpRows.push([members, records.toLocaleString('en-US'), Math.round(median(samples)).toLocaleString('en-US'), samples.map((s) => Math.round(s / 1000)).join(', ') + ' k']);
+      for (let run = 0; run < RUNS; run++)
+        samples.push(await throughputOnce(broker.address, 'tp', records, members, run));
+      tpRows.push([
+        members,
+        records.toLocaleString('en-US'),
+        Math.round(median(samples)).toLocaleString('en-US'),
+        `${samples.map((s) => Math.round(s / 1000)).join(', ')} k`,
+      ]);
       console.log(`throughput members=${members}: ${samples.map(Math.round).join(', ')} records/s`);
     }
     const body = [

@@ -26,11 +26,30 @@ const traceFile = join(dataDir, 'broker-trace.json');
 const port = await freePort();
 // The broker runs with the node flags `sluice serve` has (or SLUICE_BENCH_BROKER_NODE_ARGS); the forked
 // consumer with this process's own (bench/lib/proc.ts clientExecArgv).
-const child = spawn(process.execPath, [...brokerNodeFlags(), '--import', 'tsx', join(import.meta.dirname, 'lib', 'traced-broker.ts'), String(port), join(dataDir, 'data'), traceFile], {
-  stdio: ['ignore', 'inherit', 'inherit'],
-});
+const child = spawn(
+  process.execPath,
+  [
+    ...brokerNodeFlags(),
+    '--import',
+    'tsx',
+    join(import.meta.dirname, 'lib', 'traced-broker.ts'),
+    String(port),
+    join(dataDir, 'data'),
+    traceFile,
+  ],
+  {
+    stdio: ['ignore', 'inherit', 'inherit'],
+  },
+);
 await waitForPort(port, 30_000);
-const broker = { port, address: `127.0.0.1:${port}`, dataDir, child, startMs: 0, stop: async () => {} } as BrokerProcess;
+const broker = {
+  port,
+  address: `127.0.0.1:${port}`,
+  dataDir,
+  child,
+  startMs: 0,
+  stop: async () => {},
+} as BrokerProcess;
 let run: Awaited<ReturnType<typeof latency>>;
 try {
   run = await latency(broker, 't', opt('rate', 10_000), opt('seconds', 3), { trace: true });
@@ -43,12 +62,18 @@ if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ run, brokerTrace }));
 
 const sentAt = run.sentAt!;
 const arrivedAt = run.arrivedAt!;
-const sources: Array<[string, Trace]> = [['producer', run.producerTrace!], ['consumer', run.consumerTrace!], ['broker', brokerTrace]];
+const sources: Array<[string, Trace]> = [
+  ['producer', run.producerTrace!],
+  ['consumer', run.consumerTrace!],
+  ['broker', brokerTrace],
+];
 const lat = sentAt.map((s, i) => arrivedAt[i]! - s);
 const sorted = Float64Array.from(lat).sort();
 const p99 = percentileSorted(sorted, 99);
 const f = (ms: number) => ms.toFixed(2);
-process.stdout.write(`${lat.length} samples: p50 ${f(percentileSorted(sorted, 50))} p99 ${f(p99)} p99.9 ${f(percentileSorted(sorted, 99.9))} max ${f(sorted[sorted.length - 1]!)} ms (load ${loadavg()[0]!.toFixed(1)})\n`);
+process.stdout.write(
+  `${lat.length} samples: p50 ${f(percentileSorted(sorted, 50))} p99 ${f(p99)} p99.9 ${f(percentileSorted(sorted, 99.9))} max ${f(sorted[sorted.length - 1]!)} ms (load ${loadavg()[0]!.toFixed(1)})\n`,
+);
 for (const [name, t] of sources) {
   const pauses = t.gc.map(([, d]) => d).sort((a, b) => a - b);
   const over1 = pauses.filter((d) => d >= 1).length;
@@ -73,7 +98,13 @@ function nextAfter(events: Trace['events'], kind: string, t: number): number {
 }
 const b = brokerTrace.events;
 const c = run.consumerTrace!.events;
-const stages = { 'send→broker recv': [] as number[], 'recv→notify': [] as number[], 'notify→write': [] as number[], 'write→consumer resp': [] as number[], 'resp→eachMessage': [] as number[] };
+const stages = {
+  'send→broker recv': [] as number[],
+  'recv→notify': [] as number[],
+  'notify→write': [] as number[],
+  'write→consumer resp': [] as number[],
+  'resp→eachMessage': [] as number[],
+};
 const tail: number[] = [];
 for (let i = 0; i < lat.length; i++) {
   const recv = nextAfter(b, 'recv', sentAt[i]!);
@@ -83,12 +114,16 @@ for (let i = 0; i < lat.length; i++) {
   const parts = [recv - sentAt[i]!, notify - recv, write - notify, resp - write, arrivedAt[i]! - resp];
   if (lat[i]! < p99) continue;
   tail.push(i);
-  Object.values(stages).forEach((list, k) => list.push(parts[k]!));
+  Object.values(stages).forEach((list, k) => {
+    list.push(parts[k]!);
+  });
 }
 process.stdout.write(`\nrecords ≥ p99 (${tail.length}): median ms per stage (approximate: next event of each kind)\n`);
 for (const [name, list] of Object.entries(stages)) {
   const s = Float64Array.from(list.filter((v) => Number.isFinite(v))).sort();
-  process.stdout.write(`  ${name.padEnd(22)} median ${f(percentileSorted(s, 50))}  max ${f(s[s.length - 1] ?? Number.NaN)}\n`);
+  process.stdout.write(
+    `  ${name.padEnd(22)} median ${f(percentileSorted(s, 50))}  max ${f(s[s.length - 1] ?? Number.NaN)}\n`,
+  );
 }
 // Coincidences: a GC pause or a long gap in a process's events between send and delivery.
 const overlapsGc = (t: Trace, from: number, to: number) => t.gc.some(([s, d]) => s < to && s + d > from && d >= 0.5);
@@ -110,7 +145,8 @@ for (const i of slowest) {
   process.stdout.write(`\nrecord sent at +${f(t0 - sentAt[0]!)} ms, latency ${f(lat[i]!)} ms\n`);
   const merged: Array<[number, string]> = [];
   for (const [name, t] of sources) {
-    for (const [at, kind, detail] of t.events) if (at >= t0 - 0.5 && at <= t1 + 0.2) merged.push([at, `${name} ${kind} ${detail || ''}`]);
+    for (const [at, kind, detail] of t.events)
+      if (at >= t0 - 0.5 && at <= t1 + 0.2) merged.push([at, `${name} ${kind} ${detail || ''}`]);
     for (const [at, d] of t.gc) if (at + d >= t0 - 0.5 && at <= t1) merged.push([at, `${name} GC ${f(d)} ms`]);
   }
   merged.sort((x, y) => x[0] - y[0]);

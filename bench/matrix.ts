@@ -50,17 +50,30 @@ async function bySize(): Promise<string> {
   for (const size of sizes) {
     const records = Math.max(64, Math.min(short ? 500_000 : 3_000_000, Math.floor(bytesPerPoint / size)));
     // Records of 1 MiB make batches just over the default max.message.bytes (1 MiB + 12): raise it.
-    const setup = (b: BrokerProcess) => createTopic(b, 't', 1, size > 512 * 1024 ? { 'max.message.bytes': String(4 * 2 ** 20) } : {});
-    const p = await repeat(() => withBroker(async (b) => {
-      await setup(b);
-      return produce(b, 't', records, size);
-    }));
-    const r = await repeat(() => withBroker(async (b) => {
-      await setup(b);
-      await produce(b, 't', records, size);
-      return replay(b, 't', records);
-    }));
-    rows.push([size >= 1024 ? `${size / 1024} KiB` : `${size} B`, records.toLocaleString('en'), fmtRate(p), fmtMiB(p, size), fmtRate(r), fmtMiB(r, size), load()]);
+    const setup = (b: BrokerProcess) =>
+      createTopic(b, 't', 1, size > 512 * 1024 ? { 'max.message.bytes': String(4 * 2 ** 20) } : {});
+    const p = await repeat(() =>
+      withBroker(async (b) => {
+        await setup(b);
+        return produce(b, 't', records, size);
+      }),
+    );
+    const r = await repeat(() =>
+      withBroker(async (b) => {
+        await setup(b);
+        await produce(b, 't', records, size);
+        return replay(b, 't', records);
+      }),
+    );
+    rows.push([
+      size >= 1024 ? `${size / 1024} KiB` : `${size} B`,
+      records.toLocaleString('en'),
+      fmtRate(p),
+      fmtMiB(p, size),
+      fmtRate(r),
+      fmtMiB(r, size),
+      load(),
+    ]);
     process.stdout.write(`size ${size}: produce ${fmtRate(p)}, replay ${fmtRate(r)}\n`);
   }
   return table(['record', 'records', 'produce rec/s', 'produce MiB/s', 'replay rec/s', 'replay MiB/s', 'load'], rows);
@@ -72,11 +85,41 @@ async function byRate(): Promise<string> {
     const seconds = short ? 3 : 10;
     const s = await withBroker((b) => latency(b, 'lat', rate, seconds));
     const f = await latencyFloor(rate, seconds);
-    rows.push([rate.toLocaleString('en'), s.count, s.p50.toFixed(2), s.p99.toFixed(2), s.p999.toFixed(2), s.max.toFixed(1), s.stealPct.toFixed(1),
-      f.p50.toFixed(2), f.p99.toFixed(2), f.p999.toFixed(2), f.stealPct.toFixed(1), load()]);
-    process.stdout.write(`latency at ${rate}/s: p50 ${s.p50.toFixed(2)} p99 ${s.p99.toFixed(2)} ms; floor p50 ${f.p50.toFixed(2)} p99 ${f.p99.toFixed(2)} ms\n`);
+    rows.push([
+      rate.toLocaleString('en'),
+      s.count,
+      s.p50.toFixed(2),
+      s.p99.toFixed(2),
+      s.p999.toFixed(2),
+      s.max.toFixed(1),
+      s.stealPct.toFixed(1),
+      f.p50.toFixed(2),
+      f.p99.toFixed(2),
+      f.p999.toFixed(2),
+      f.stealPct.toFixed(1),
+      load(),
+    ]);
+    process.stdout.write(
+      `latency at ${rate}/s: p50 ${s.p50.toFixed(2)} p99 ${s.p99.toFixed(2)} ms; floor p50 ${f.p50.toFixed(2)} p99 ${f.p99.toFixed(2)} ms\n`,
+    );
   }
-  return table(['records/s', 'samples', 'p50 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'steal %', 'floor p50 ms', 'floor p99 ms', 'floor p99.9 ms', 'floor steal %', 'load'], rows);
+  return table(
+    [
+      'records/s',
+      'samples',
+      'p50 ms',
+      'p99 ms',
+      'p99.9 ms',
+      'max ms',
+      'steal %',
+      'floor p50 ms',
+      'floor p99 ms',
+      'floor p99.9 ms',
+      'floor steal %',
+      'load',
+    ],
+    rows,
+  );
 }
 
 async function byProducers(): Promise<string> {
@@ -84,7 +127,9 @@ async function byProducers(): Promise<string> {
   const records = short ? 400_000 : 2_000_000;
   for (const producers of [1, 10, 100]) {
     // Each producer keeps 4 sends of 100 records outstanding (many small clients, not one big one).
-    const r = await repeat(() => withBroker((b) => produce(b, 't', records, 100, { producers, inFlight: 4, perSend: 100 })));
+    const r = await repeat(() =>
+      withBroker((b) => produce(b, 't', records, 100, { producers, inFlight: 4, perSend: 100 })),
+    );
     rows.push([producers, fmtRate(r), fmtMiB(r, 100), load()]);
     process.stdout.write(`${producers} producers: ${fmtRate(r)}\n`);
   }
@@ -111,18 +156,57 @@ async function byPartitions(): Promise<string> {
     const idleRss = rssMiB(again.child.pid!);
     await again.stop({ keepData: true });
     rmSync(broker.dataDir, { recursive: true, force: true });
-    rows.push([partitions, row.createMs.toFixed(0), fmtRate(row.rate), row.rss.toFixed(0), row.fds, again.startMs.toFixed(0), idleRss.toFixed(0), load()]);
-    process.stdout.write(`${partitions} partitions: ${fmtRate(row.rate)}, RSS ${row.rss.toFixed(0)} MiB, restart ${again.startMs.toFixed(0)} ms\n`);
+    rows.push([
+      partitions,
+      row.createMs.toFixed(0),
+      fmtRate(row.rate),
+      row.rss.toFixed(0),
+      row.fds,
+      again.startMs.toFixed(0),
+      idleRss.toFixed(0),
+      load(),
+    ]);
+    process.stdout.write(
+      `${partitions} partitions: ${fmtRate(row.rate)}, RSS ${row.rss.toFixed(0)} MiB, restart ${again.startMs.toFixed(0)} ms\n`,
+    );
   }
-  return table(['partitions', 'create ms', 'produce rec/s (100 B, over all)', 'broker RSS MiB after produce', 'open fds', 'restart: spawn → listening ms', 'RSS after restart MiB', 'load'], rows);
+  return table(
+    [
+      'partitions',
+      'create ms',
+      'produce rec/s (100 B, over all)',
+      'broker RSS MiB after produce',
+      'open fds',
+      'restart: spawn → listening ms',
+      'RSS after restart MiB',
+      'load',
+    ],
+    rows,
+  );
 }
 
 const started = performance.now();
 const sections = [
-  ['### Produce and replay by record size', 'acks=1, 16 sends outstanding of ~256 KiB each (at most 1000 records), one partition; replay from the beginning with eachBatch.', await bySize()],
-  ['### Produce→consume latency at fixed rates', 'One record per send() (an application emitting events), acks=1, one partition; the consumer (eachMessage) runs in its own process and stamps arrival (both stamp the same monotonic clock). The producer sleeps 1 ms between bursts. "floor": the same work without Sluice, run right after each point (producer → a relay forwarding bytes → consumer, three Node processes over loopback: bench/lib/latency-floor.ts); steal = share of CPU time the hypervisor took for other guests during the run (/proc/stat).', await byRate()],
-  ['### Concurrent producers', 'N producer instances in the bench process, each its own connection, 4 sends of 100 records outstanding each, one partition.', await byProducers()],
-  ['### Partitions', 'One topic of N partitions, records sent round-robin over all partitions (explicit partition per send of ~1000 records).', await byPartitions()],
+  [
+    '### Produce and replay by record size',
+    'acks=1, 16 sends outstanding of ~256 KiB each (at most 1000 records), one partition; replay from the beginning with eachBatch.',
+    await bySize(),
+  ],
+  [
+    '### Produce→consume latency at fixed rates',
+    'One record per send() (an application emitting events), acks=1, one partition; the consumer (eachMessage) runs in its own process and stamps arrival (both stamp the same monotonic clock). The producer sleeps 1 ms between bursts. "floor": the same work without Sluice, run right after each point (producer → a relay forwarding bytes → consumer, three Node processes over loopback: bench/lib/latency-floor.ts); steal = share of CPU time the hypervisor took for other guests during the run (/proc/stat).',
+    await byRate(),
+  ],
+  [
+    '### Concurrent producers',
+    'N producer instances in the bench process, each its own connection, 4 sends of 100 records outstanding each, one partition.',
+    await byProducers(),
+  ],
+  [
+    '### Partitions',
+    'One topic of N partitions, records sent round-robin over all partitions (explicit partition per send of ~1000 records).',
+    await byPartitions(),
+  ],
 ];
 const body = [
   `Date ${today()}, commit ${describeCommit()}, machine: ${describeMachine()}.`,

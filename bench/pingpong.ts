@@ -9,7 +9,8 @@ import { median, summarizeLatencies } from './lib/stats.js';
 import { client, createTopic } from './lib/workloads.js';
 
 const args = process.argv.slice(2);
-const opt = (name: string, fallback: number) => (args.includes(`--${name}`) ? Number(args[args.indexOf(`--${name}`) + 1]) : fallback);
+const opt = (name: string, fallback: number) =>
+  args.includes(`--${name}`) ? Number(args[args.indexOf(`--${name}`) + 1]) : fallback;
 const cpuOf = (pid: number) => {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return (Number(f[11]) + Number(f[12])) * 10; // ms
@@ -49,11 +50,15 @@ for (let run = 0; run < opt('runs', 3); run++) {
     rows.broker.push(brokerUs);
     rows.client.push(clientUs);
     rows.rate.push(n / ((performance.now() - t0) / 1000));
-    process.stdout.write(`run ${run + 1}: ${n} round trips, RTT p50 ${s.p50.toFixed(3)} p99 ${s.p99.toFixed(3)} ms; CPU µs/request broker ${brokerUs.toFixed(1)}, client ${clientUs.toFixed(1)} (load ${loadavg()[0]!.toFixed(1)})\n`);
+    process.stdout.write(
+      `run ${run + 1}: ${n} round trips, RTT p50 ${s.p50.toFixed(3)} p99 ${s.p99.toFixed(3)} ms; CPU µs/request broker ${brokerUs.toFixed(1)}, client ${clientUs.toFixed(1)} (load ${loadavg()[0]!.toFixed(1)})\n`,
+    );
     await consumer?.disconnect();
     await producer.disconnect();
   } finally {
     await broker.stop();
   }
 }
-process.stdout.write(`median: ${median(rows.rate).toFixed(0)} round trips/s; CPU µs/request broker ${median(rows.broker).toFixed(1)}, client ${median(rows.client).toFixed(1)}\n`);
+process.stdout.write(
+  `median: ${median(rows.rate).toFixed(0)} round trips/s; CPU µs/request broker ${median(rows.broker).toFixed(1)}, client ${median(rows.client).toFixed(1)}\n`,
+);

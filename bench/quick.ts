@@ -26,7 +26,10 @@ const opt = (name: string, fallback: number) => {
 };
 const size = opt('size', 100);
 const runs = opt('runs', 3);
-const records = opt('records', workload.startsWith('replay') ? 1_000_000 : Math.max(2000, Math.floor(50_000_000 / Math.max(size, 100))));
+const records = opt(
+  'records',
+  workload.startsWith('replay') ? 1_000_000 : Math.max(2000, Math.floor(50_000_000 / Math.max(size, 100))),
+);
 const rate = opt('rate', 10_000);
 const load = () => loadavg()[0]!.toFixed(1);
 
@@ -56,19 +59,29 @@ for (let run = 0; run < runs; run++) {
       if (partitions > 0) await createTopic(broker, 't', partitions);
       const idempotent = args.includes('--idempotent') ? opt('idempotent', 1) !== 0 : undefined;
       const maxInFlightRequests = args.includes('--max-in-flight') ? opt('max-in-flight', 5) : undefined;
-      const r = await produce(broker, 't', records, size, { partitions, producers: opt('producers', 1), producer: { idempotent, maxInFlightRequests } });
+      const r = await produce(broker, 't', records, size, {
+        partitions,
+        producers: opt('producers', 1),
+        producer: { idempotent, maxInFlightRequests },
+      });
       measured(records);
       results.push(r);
-      process.stdout.write(`run ${run + 1}: ${(r / 1e6).toFixed(3)} M rec/s, ${((r * size) / 2 ** 20).toFixed(0)} MiB/s (load ${load()})\n`);
+      process.stdout.write(
+        `run ${run + 1}: ${(r / 1e6).toFixed(3)} M rec/s, ${((r * size) / 2 ** 20).toFixed(0)} MiB/s (load ${load()})\n`,
+      );
     } else if (workload.startsWith('replay')) {
       await produce(broker, 't', records, size);
       brokerCpu0 = cpuOf(broker.child.pid!);
       clientCpu0 = process.cpuUsage();
       const config = args.includes('--check-crcs') ? { ...REPLAY_FETCH, checkCrcs: true } : REPLAY_FETCH;
-      const r = await profiled(workload, () => replay(broker, 't', records, workload === 'replay-msg' ? 'eachMessage' : 'eachBatch', config));
+      const r = await profiled(workload, () =>
+        replay(broker, 't', records, workload === 'replay-msg' ? 'eachMessage' : 'eachBatch', config),
+      );
       measured(records);
       results.push(r);
-      process.stdout.write(`run ${run + 1}: ${(r / 1e6).toFixed(3)} M rec/s, ${((r * size) / 2 ** 20).toFixed(0)} MiB/s (load ${load()})\n`);
+      process.stdout.write(
+        `run ${run + 1}: ${(r / 1e6).toFixed(3)} M rec/s, ${((r * size) / 2 ** 20).toFixed(0)} MiB/s (load ${load()})\n`,
+      );
     } else if (workload === 'latency') {
       const consumer = args.includes('--inline') ? 'inline' : 'process';
       const s = await latency(broker, 't', rate, opt('seconds', 3), { consumer });
@@ -92,6 +105,10 @@ for (let run = 0; run < runs; run++) {
     await broker.stop();
   }
 }
-process.stdout.write(`CPU µs per record, median: broker ${median(cpu.broker).toFixed(2)}, client ${median(cpu.client).toFixed(2)}\n`);
+process.stdout.write(
+  `CPU µs per record, median: broker ${median(cpu.broker).toFixed(2)}, client ${median(cpu.client).toFixed(2)}\n`,
+);
 const floorNote = floors.length > 0 ? `, floor p99 ${median(floors).toFixed(2)} ms` : '';
-process.stdout.write(`median: ${workload === 'latency' ? `p99 ${median(results).toFixed(2)} ms${floorNote}` : `${(median(results) / 1e6).toFixed(3)} M rec/s`} (load ${load()})\n`);
+process.stdout.write(
+  `median: ${workload === 'latency' ? `p99 ${median(results).toFixed(2)} ms${floorNote}` : `${(median(results) / 1e6).toFixed(3)} M rec/s`} (load ${load()})\n`,
+);

@@ -5,7 +5,13 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { buildRecordBatch, CompressionCodec, decodeRecordBatches, isCodecAvailable, type RecordInput } from '../src/records/index.js';
+import {
+  buildRecordBatch,
+  CompressionCodec,
+  decodeRecordBatches,
+  isCodecAvailable,
+  type RecordInput,
+} from '../src/records/index.js';
 
 const RECORDS_PER_BATCH = 1_000;
 const BATCHES_PER_RUN = 100;
@@ -17,7 +23,11 @@ function makeRecords(): RecordInput[] {
   const now = Date.now();
   return Array.from({ length: RECORDS_PER_BATCH }, (_, i) => {
     const text = `{"id":${i},"user":"u${(i * 7919) % 10_000}","event":"page_view","path":"/p/${i % 97}","ok":true}`;
-    return { key: Buffer.from(`key-${String(i % 1000).padStart(4, '0')}`), value: Buffer.from(text.padEnd(VALUE_SIZE, ' ')), timestamp: now + i };
+    return {
+      key: Buffer.from(`key-${String(i % 1000).padStart(4, '0')}`),
+      value: Buffer.from(text.padEnd(VALUE_SIZE, ' ')),
+      timestamp: now + i,
+    };
   });
 }
 
@@ -66,7 +76,10 @@ async function memcpyRow(bytes: number): Promise<Row> {
 function format(rows: Row[], plainBytes: number): string {
   const perSec = (s: number) => (RECORDS_PER_BATCH * BATCHES_PER_RUN) / s;
   const mb = (bytes: number, s: number) => (bytes * BATCHES_PER_RUN) / s / 2 ** 20;
-  const lines = ['| codec | batch bytes | encode records/s | encode MiB/s | decode records/s | decode MiB/s |', '| --- | --- | --- | --- | --- | --- |'];
+  const lines = [
+    '| codec | batch bytes | encode records/s | encode MiB/s | decode records/s | decode MiB/s |',
+    '| --- | --- | --- | --- | --- | --- |',
+  ];
   for (const r of rows) {
     // MiB/s counts uncompressed batch bytes, so codecs compare on the same work.
     lines.push(
@@ -82,7 +95,10 @@ function writeSection(body: string): void {
   const text = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmark results\n';
   const section = `${heading}\n${body.trim()}\n\n`;
   const start = text.indexOf(heading);
-  if (start < 0) return writeFileSync(file, `${text.trimEnd()}\n\n${section}`);
+  if (start < 0) {
+    writeFileSync(file, `${text.trimEnd()}\n\n${section}`);
+    return;
+  }
   const next = text.indexOf('\n## ', start + heading.length);
   writeFileSync(file, text.slice(0, start) + section + (next < 0 ? '' : text.slice(next + 1)));
 }
@@ -92,7 +108,11 @@ async function main(): Promise<void> {
   const rows: Row[] = [await measure('none', CompressionCodec.None, records)];
   const plainBytes = rows[0]!.batchBytes;
   rows.push(await measure('gzip', CompressionCodec.Gzip, records));
-  for (const [name, codec] of [['snappy', CompressionCodec.Snappy], ['lz4', CompressionCodec.Lz4], ['zstd', CompressionCodec.Zstd]] as const) {
+  for (const [name, codec] of [
+    ['snappy', CompressionCodec.Snappy],
+    ['lz4', CompressionCodec.Lz4],
+    ['zstd', CompressionCodec.Zstd],
+  ] as const) {
     if (await isCodecAvailable(codec)) rows.push(await measure(name, codec, records));
   }
   rows.push(await memcpyRow(plainBytes));

@@ -54,8 +54,17 @@ try {
     broker = await startBrokerProcess({ flush: 'os', dataDir, listenTimeoutMs: 300_000 });
     const cleanMs = broker.startMs;
     const hwClean = await highWatermark(broker);
-    const ok = hwCrash === records && hwClean === records ? 'yes' : `no (crash ${hwCrash}, clean ${hwClean}, sent ${records})`;
-    rows.push([`${mib} MiB`, records.toLocaleString('en'), cleanMs.toFixed(0), crashMs.toFixed(0), crashMs > cleanMs ? (mib / ((crashMs - cleanMs) / 1000)).toFixed(0) : '—', ok, load()]);
+    const ok =
+      hwCrash === records && hwClean === records ? 'yes' : `no (crash ${hwCrash}, clean ${hwClean}, sent ${records})`;
+    rows.push([
+      `${mib} MiB`,
+      records.toLocaleString('en'),
+      cleanMs.toFixed(0),
+      crashMs.toFixed(0),
+      crashMs > cleanMs ? (mib / ((crashMs - cleanMs) / 1000)).toFixed(0) : '—',
+      ok,
+      load(),
+    ]);
     process.stdout.write(`${mib} MiB: clean ${cleanMs.toFixed(0)} ms, crash ${crashMs.toFixed(0)} ms, ${ok}\n`);
     await broker.stop();
     broker = null;
@@ -71,7 +80,18 @@ const body = [
   '',
   'Reading: a clean open costs about what Node start-up costs at every size (index files, no scan); a crash adds a scan that grows linearly with the unflushed log, ~0.6–0.8 s per GiB from the page cache here (a cold disk would be slower: its read rate).',
   '',
-  table(['log size', 'records', 'clean open ms', 'crash open ms (recovery scan)', 'scan MiB/s ≈ size / (crash − clean)', 'all records back', 'load'], rows),
+  table(
+    [
+      'log size',
+      'records',
+      'clean open ms',
+      'crash open ms (recovery scan)',
+      'scan MiB/s ≈ size / (crash − clean)',
+      'all records back',
+      'load',
+    ],
+    rows,
+  ),
 ].join('\n');
 process.stdout.write(`${body}\n`);
 if (write) writeResultsSection('Scale: recovery time against log size', body);

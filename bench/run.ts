@@ -12,7 +12,19 @@ const args = process.argv.slice(2);
 const pass = args.filter((a) => a === '--short' || a === '--write');
 const onlyAt = args.indexOf('--only');
 const only = onlyAt >= 0 ? new Set(args[onlyAt + 1]!.split(',')) : null;
-const suites = ['records', 'storage', 'e2e', 'matrix', 'replay-large', 'groups', 'scale', 'connections', 'slow-consumer', 'recovery', 'charts'].filter((s) => !only || only.has(s));
+const suites = [
+  'records',
+  'storage',
+  'e2e',
+  'matrix',
+  'replay-large',
+  'groups',
+  'scale',
+  'connections',
+  'slow-consumer',
+  'recovery',
+  'charts',
+].filter((s) => !only || only.has(s));
 
 const build = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
 if (build.status !== 0) process.stderr.write('tsc reported errors (the binary is emitted anyway); continuing\n');
@@ -25,8 +37,14 @@ let failed = 0;
 for (const suite of suites) {
   process.stdout.write(`\n=== bench/${suite}.ts ${pass.join(' ')}\n`);
   const started = performance.now();
-  const res = spawnSync(process.execPath, [...CLIENT_NODE_FLAGS, '--import', 'tsx', join(root, 'bench', `${suite}.ts`), ...pass], { cwd: root, stdio: 'inherit' });
-  process.stdout.write(`=== ${suite}: exit ${res.status} after ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
+  const res = spawnSync(
+    process.execPath,
+    [...CLIENT_NODE_FLAGS, '--import', 'tsx', join(root, 'bench', `${suite}.ts`), ...pass],
+    { cwd: root, stdio: 'inherit' },
+  );
+  process.stdout.write(
+    `=== ${suite}: exit ${res.status} after ${((performance.now() - started) / 1000).toFixed(0)} s\n`,
+  );
   if (res.status !== 0) failed++;
 }
 process.exit(failed > 0 ? 1 : 0);

@@ -47,7 +47,14 @@ try {
   let sampler = sampleRss(pid);
   let p0 = produced;
   await sleep(ALONE_S * 1000);
-  rows.push([`producer alone, ${ALONE_S} s`, ((produced - p0) / ALONE_S / 1e3).toFixed(0), '—', sampler.stop().toFixed(0), rssMiB(pid).toFixed(0), load()]);
+  rows.push([
+    `producer alone, ${ALONE_S} s`,
+    ((produced - p0) / ALONE_S / 1e3).toFixed(0),
+    '—',
+    sampler.stop().toFixed(0),
+    rssMiB(pid).toFixed(0),
+    load(),
+  ]);
   process.stdout.write(`alone: max RSS ${sampler.max().toFixed(0)} MiB\n`);
 
   // Phase 2: slow SDK consumer + a raw fetcher that never reads its socket.
@@ -64,7 +71,13 @@ try {
   raw = await RawConnection.open(broker.port);
   raw.socket.pause();
   const fetchAt = (offset: number) =>
-    raw!.send(ApiKey.Fetch, { maxWaitMs: 500, minBytes: 1, maxBytes: PART_MAX, isolationLevel: 0, topics: [{ name: 't', partitions: [{ partition: 0, fetchOffset: offset, partitionMaxBytes: PART_MAX }] }] });
+    raw!.send(ApiKey.Fetch, {
+      maxWaitMs: 500,
+      minBytes: 1,
+      maxBytes: PART_MAX,
+      isolationLevel: 0,
+      topics: [{ name: 't', partitions: [{ partition: 0, fetchOffset: offset, partitionMaxBytes: PART_MAX }] }],
+    });
   const phaseEnds = performance.now() + SLOW_S * 1000;
   while (performance.now() < phaseEnds) {
     // 20 fetches/s at spread offsets (each answer is ~1 MiB read from the log), none of them read.
@@ -73,7 +86,14 @@ try {
     await sleep(50);
   }
   const rate = (produced - p0) / SLOW_S;
-  rows.push([`producer + slow consumers, ${SLOW_S} s`, (rate / 1e3).toFixed(0), (consumed / SLOW_S / 1e3).toFixed(1), sampler.stop().toFixed(0), rssMiB(pid).toFixed(0), load()]);
+  rows.push([
+    `producer + slow consumers, ${SLOW_S} s`,
+    (rate / 1e3).toFixed(0),
+    (consumed / SLOW_S / 1e3).toFixed(1),
+    sampler.stop().toFixed(0),
+    rssMiB(pid).toFixed(0),
+    load(),
+  ]);
   process.stdout.write(`slow: max RSS ${sampler.max().toFixed(0)} MiB, consumed ${consumed}, produced ${produced}\n`);
 } finally {
   producing = false;

@@ -30,7 +30,11 @@ const GROUP_SECONDS = SHORT ? 1.5 : 3;
 const LOOKUPS = SHORT ? 2_000 : 10_000;
 const SIZES = [1024, 16 * 1024, 256 * 1024];
 
-const cfg = (overrides: Partial<PartitionConfig> = {}): PartitionConfig => ({ ...DEFAULT_PARTITION_CONFIG, retentionMs: -1, ...overrides });
+const cfg = (overrides: Partial<PartitionConfig> = {}): PartitionConfig => ({
+  ...DEFAULT_PARTITION_CONFIG,
+  retentionMs: -1,
+  ...overrides,
+});
 const seconds = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e9;
 const mbps = (bytes: number, s: number) => bytes / s / MiB;
 
@@ -69,9 +73,11 @@ async function appendWrite(size: number, pool: Buffer[], inFlight: number): Prom
     const n = bytes / size;
     let next = 0;
     const start = process.hrtime.bigint();
-    await Promise.all(Array.from({ length: inFlight }, async () => {
-      while (next < n) await log.append(pool[next++ % pool.length]!);
-    }));
+    await Promise.all(
+      Array.from({ length: inFlight }, async () => {
+        while (next < n) await log.append(pool[next++ % pool.length]!);
+      }),
+    );
     const s = seconds(start);
     await log.close();
     return mbps(bytes, s);
@@ -87,7 +93,13 @@ function crcRate(size: number): number {
   return mbps(n * size, seconds(start));
 }
 
-interface WriteFigures { size: number; raw: number; one: number; four: number; crc: number }
+interface WriteFigures {
+  size: number;
+  raw: number;
+  one: number;
+  four: number;
+  crc: number;
+}
 const writeFigures: WriteFigures[] = [];
 
 async function writeThroughput(): Promise<string[][]> {
@@ -100,15 +112,30 @@ async function writeThroughput(): Promise<string[][]> {
     const crc: number[] = [];
     for (let run = 0; run < RUNS; run++) {
       // Rotate the order so writeback pressure from one does not always land on the same contender.
-      const steps = [async () => raw.push(await rawWrite(size, pool)), async () => one.push(await appendWrite(size, pool, 1)), async () => four.push(await appendWrite(size, pool, 4))];
+      const steps = [
+        async () => raw.push(await rawWrite(size, pool)),
+        async () => one.push(await appendWrite(size, pool, 1)),
+        async () => four.push(await appendWrite(size, pool, 4)),
+      ];
       for (let i = 0; i < steps.length; i++) await steps[(i + run) % steps.length]!();
       crc.push(crcRate(size));
     }
     const [r, l1, l4, c] = [median(raw), median(one), median(four), median(crc)];
     writeFigures.push({ size, raw: r, one: l1, four: l4, crc: c });
     const pct = (x: number) => `${((x / r) * 100).toFixed(0)}%`;
-    rows.push([`${size / 1024} KiB`, r.toFixed(0), l1.toFixed(0), pct(l1), l4.toFixed(0), pct(l4), ((l4 * MiB) / size / 1000).toFixed(1), c.toFixed(0)]);
-    console.error(`append ${size}: raw ${r.toFixed(0)} MiB/s, log x1 ${l1.toFixed(0)}, log x4 ${l4.toFixed(0)}, crc ${c.toFixed(0)}`);
+    rows.push([
+      `${size / 1024} KiB`,
+      r.toFixed(0),
+      l1.toFixed(0),
+      pct(l1),
+      l4.toFixed(0),
+      pct(l4),
+      ((l4 * MiB) / size / 1000).toFixed(1),
+      c.toFixed(0),
+    ]);
+    console.error(
+      `append ${size}: raw ${r.toFixed(0)} MiB/s, log x1 ${l1.toFixed(0)}, log x4 ${l4.toFixed(0)}, crc ${c.toFixed(0)}`,
+    );
   }
   return rows;
 }
@@ -134,7 +161,13 @@ async function rawFsyncRate(): Promise<number> {
 async function groupCommit(): Promise<{ appends: number; fsyncs: number }> {
   return withDir(async (dir) => {
     const fs = new FaultyFs();
-    const log = await PartitionLog.open({ dir, topic: 'b', partition: 0, config: cfg({ flush: { kind: 'always' } }), fs });
+    const log = await PartitionLog.open({
+      dir,
+      topic: 'b',
+      partition: 0,
+      config: cfg({ flush: { kind: 'always' } }),
+      fs,
+    });
     const pool = batchPool(1024, 256);
     const before = fs.counts.sync;
     let appends = 0;
@@ -160,8 +193,18 @@ async function groupCommitRows(): Promise<string[][]> {
   const appends = median(runs.map((r) => r.appends));
   const fsyncs = median(runs.map((r) => r.fsyncs));
   const perFsync = median(runs.map((r) => r.appends / r.fsyncs));
-  console.error(`group commit: ${appends.toFixed(0)} appends/s, ${fsyncs.toFixed(0)} fsyncs/s, raw ${median(raw).toFixed(0)}`);
-  return [[median(raw).toFixed(0), appends.toFixed(0), fsyncs.toFixed(0), perFsync.toFixed(1), `${((fsyncs / median(raw)) * 100).toFixed(0)}%`]];
+  console.error(
+    `group commit: ${appends.toFixed(0)} appends/s, ${fsyncs.toFixed(0)} fsyncs/s, raw ${median(raw).toFixed(0)}`,
+  );
+  return [
+    [
+      median(raw).toFixed(0),
+      appends.toFixed(0),
+      fsyncs.toFixed(0),
+      perFsync.toFixed(1),
+      `${((fsyncs / median(raw)) * 100).toFixed(0)}%`,
+    ],
+  ];
 }
 
 /** Fills a partition with `bytes` of `size`-byte batches; returns its directory (inside `dir`). */
@@ -182,8 +225,13 @@ async function readThroughput(): Promise<{ rows: string[][]; lookups: string[][]
     await rawRead(rawPath); // warm-up pass for both (JIT, page cache)
     await logRead(log);
     for (let run = 0; run < RUNS; run++) {
-      if (run % 2 === 0) raw.push(await rawRead(rawPath)), ours.push(await logRead(log));
-      else ours.push(await logRead(log)), raw.push(await rawRead(rawPath));
+      if (run % 2 === 0) {
+        raw.push(await rawRead(rawPath));
+        ours.push(await logRead(log));
+      } else {
+        ours.push(await logRead(log));
+        raw.push(await rawRead(rawPath));
+      }
     }
     const r = median(raw);
     const l = median(ours);
@@ -246,11 +294,30 @@ async function openTimes(): Promise<string[][]> {
     for (let run = 0; run < RUNS; run++) {
       clean.push(await timeOpen(path));
       // A crash before any checkpoint: no clean-shutdown flag and recovery point 0, so every batch is verified.
-      await writeFile(join(path, CHECKPOINT_FILE), JSON.stringify({ version: 1, topic: 'b', partition: 0, logStartOffset: 0, recoveryPoint: 0, cleanShutdown: false }));
+      await writeFile(
+        join(path, CHECKPOINT_FILE),
+        JSON.stringify({
+          version: 1,
+          topic: 'b',
+          partition: 0,
+          logStartOffset: 0,
+          recoveryPoint: 0,
+          cleanShutdown: false,
+        }),
+      );
       crash.push(await timeOpen(path));
     }
-    console.error(`open ${OPEN_BYTES / MiB} MiB: clean ${median(clean).toFixed(3)} s, crash ${median(crash).toFixed(3)} s`);
-    return [[`${OPEN_BYTES / MiB} MiB`, (median(clean) * 1000).toFixed(0), (median(crash) * 1000).toFixed(0), mbps(OPEN_BYTES, median(crash)).toFixed(0)]];
+    console.error(
+      `open ${OPEN_BYTES / MiB} MiB: clean ${median(clean).toFixed(3)} s, crash ${median(crash).toFixed(3)} s`,
+    );
+    return [
+      [
+        `${OPEN_BYTES / MiB} MiB`,
+        (median(clean) * 1000).toFixed(0),
+        (median(crash) * 1000).toFixed(0),
+        mbps(OPEN_BYTES, median(crash)).toFixed(0),
+      ],
+    ];
   });
 }
 
@@ -269,22 +336,30 @@ function notes(readRatio: number): string {
   for (const f of writeFigures) {
     const us = (mibPerS: number) => (f.size / (mibPerS * MiB)) * 1e6;
     if (f.one < 0.8 * f.raw) {
-      lines.push(`- ${f.size / 1024} KiB ×1 at ${((f.one / f.raw) * 100).toFixed(0)} % of raw: each append first validates the batch CRC ` +
-        `(${us(f.crc).toFixed(1)} µs here) and does ~5 µs of fixed work (queue, header parse, index, cache) on the main thread, ` +
-        `serially before its write (${us(f.raw).toFixed(1)} µs raw); nothing overlaps with one append in flight.`);
+      lines.push(
+        `- ${f.size / 1024} KiB ×1 at ${((f.one / f.raw) * 100).toFixed(0)} % of raw: each append first validates the batch CRC ` +
+          `(${us(f.crc).toFixed(1)} µs here) and does ~5 µs of fixed work (queue, header parse, index, cache) on the main thread, ` +
+          `serially before its write (${us(f.raw).toFixed(1)} µs raw); nothing overlaps with one append in flight.`,
+      );
     }
     if (f.four < 0.8 * f.raw) {
-      lines.push(`- ${f.size / 1024} KiB ×4 at ${((f.four / f.raw) * 100).toFixed(0)} % of raw: with appends outstanding the CRC of the next batch ` +
-        'overlaps the current write, but that needs two free cores (main thread + a libuv thread copying into the page cache); ' +
-        'this shared 2-core machine rarely has them (the CRC column shows its speed under the same load).');
+      lines.push(
+        `- ${f.size / 1024} KiB ×4 at ${((f.four / f.raw) * 100).toFixed(0)} % of raw: with appends outstanding the CRC of the next batch ` +
+          'overlaps the current write, but that needs two free cores (main thread + a libuv thread copying into the page cache); ' +
+          'this shared 2-core machine rarely has them (the CRC column shows its speed under the same load).',
+      );
     }
   }
   if (readRatio < 0.8) {
-    lines.push(`- Sequential read at ${(readRatio * 100).toFixed(0)} % of raw: each 1 MiB read is one positional read plus header walks ` +
-      'bounded by two index intervals (the sparse index lets it jump over the rest); raw page-cache reads run at memcpy speed, ' +
-      'so the per-call work (segment lookup, promise hops, window allocation) and scheduling noise show. Runs of the same code vary ±30 % here.');
+    lines.push(
+      `- Sequential read at ${(readRatio * 100).toFixed(0)} % of raw: each 1 MiB read is one positional read plus header walks ` +
+        'bounded by two index intervals (the sparse index lets it jump over the rest); raw page-cache reads run at memcpy speed, ' +
+        'so the per-call work (segment lookup, promise hops, window allocation) and scheduling noise show. Runs of the same code vary ±30 % here.',
+    );
   }
-  return lines.length ? ['### Targets missed in this run, and why', '', ...lines].join('\n') : 'All targets met in this run.';
+  return lines.length
+    ? ['### Targets missed in this run, and why', '', ...lines].join('\n')
+    : 'All targets met in this run.';
 }
 
 function sh(command: string): string {
@@ -304,8 +379,8 @@ async function main(): Promise<void> {
   const readRatio = Number(reads.rows[0]![2]!.replace('%', '')) / 100;
   const body = [
     `${today()}, commit ${describeCommit()}, ${describeMachine()}.`,
-    `\`nproc\` = ${sh('nproc')}; \`free -g\` total/available = ${sh("free -g | awk '/Mem:/ {print $2\"/\"$7}'")} GiB; \`df -h /work\`: ${sh("df -h /work | tail -1 | awk '{print $1\", \"$2\" size, \"$4\" free\"}'")} (ext4 on a virtual disk; os.tmpdir() is on the same disk).`,
-    'The machine is shared with other engineers\' builds and tests running at the same time: expect noise of ±20 %.',
+    `\`nproc\` = ${sh('nproc')}; \`free -g\` total/available = ${sh('free -g | awk \'/Mem:/ {print $2"/"$7}\'')} GiB; \`df -h /work\`: ${sh('df -h /work | tail -1 | awk \'{print $1", "$2" size, "$4" free"}\'')} (ext4 on a virtual disk; os.tmpdir() is on the same disk).`,
+    "The machine is shared with other engineers' builds and tests running at the same time: expect noise of ±20 %.",
     `Command: \`node --import tsx bench/storage.ts${SHORT ? ' --short' : ''} --write\` (took ${seconds(started).toFixed(0)} s). Medians of ${RUNS} runs.`,
     'Raw baselines use node:fs FileHandle positional writes/reads of the same sizes, awaited one at a time, on the same disk.',
     'Page cache is warm (caches are not dropped on a shared machine), so read and flush-os figures measure the kernel path more than the device.',
@@ -314,13 +389,25 @@ async function main(): Promise<void> {
     '',
     '"×1" awaits each append before the next (like the raw loop); "×4" keeps 4 appends outstanding, as a broker with',
     'several producers does (they are still written one at a time, in order, by the serial queue). Append validates',
-    'every batch\'s CRC-32C on the main thread before writing it; the last column is that CRC\'s speed on this machine.',
+    "every batch's CRC-32C on the main thread before writing it; the last column is that CRC's speed on this machine.",
     '',
-    table(['batch', 'raw write MiB/s', 'append ×1 MiB/s', '×1 / raw', 'append ×4 MiB/s', '×4 / raw', '×4 appends/s (k)', 'CRC-32C MiB/s'], writes),
+    table(
+      [
+        'batch',
+        'raw write MiB/s',
+        'append ×1 MiB/s',
+        '×1 / raw',
+        'append ×4 MiB/s',
+        '×4 / raw',
+        '×4 appends/s (k)',
+        'CRC-32C MiB/s',
+      ],
+      writes,
+    ),
     '',
     `### Flush \`always\`: 64 concurrent appenders of 1 KiB batches for ${GROUP_SECONDS} s`,
     '',
-    'Raw = write 1 KiB + fdatasync in a loop (the device\'s fsync ceiling for one writer).',
+    "Raw = write 1 KiB + fdatasync in a loop (the device's fsync ceiling for one writer).",
     '',
     table(['raw fsyncs/s', 'appends/s', 'fsyncs/s', 'appends per fsync', 'fsyncs / raw'], group),
     '',
@@ -336,7 +423,7 @@ async function main(): Promise<void> {
     '',
     table(['partition', 'clean open ms', 'crash open ms (full CRC scan)', 'crash scan MiB/s'], opens),
     '',
-    'Clean open reads the index files and validates only the batches after each segment\'s last index entry; the crash case',
+    "Clean open reads the index files and validates only the batches after each segment's last index entry; the crash case",
     'has no clean-shutdown flag and recovery point 0 (no checkpoint was ever written), so every batch is read and CRC-checked.',
     '',
     notes(readRatio),

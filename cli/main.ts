@@ -15,7 +15,17 @@ import * as topics from './commands/topics.js';
 import { configure } from './lib/command.js';
 import * as serve from './serve.js';
 
-const COMMANDS: ReadonlyArray<{ register(program: Command): void }> = [serve, topics, produce, consume, replay, groups, perf, dumpLog, completion];
+const COMMANDS: ReadonlyArray<{ register(program: Command): void }> = [
+  serve,
+  topics,
+  produce,
+  consume,
+  replay,
+  groups,
+  perf,
+  dumpLog,
+  completion,
+];
 
 const program = configure(new Command('sluice'))
   .description('Sluice: a log-structured streaming broker (Kafka’s model in one small process)')

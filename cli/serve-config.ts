@@ -26,9 +26,26 @@ export interface ServeFlags {
 type FileOptions = Omit<BrokerOptions, 'logger' | 'clock' | 'dataDir'> & { dataDir?: string; logLevel?: string };
 
 const FILE_KEYS = new Set([
-  'dataDir', 'host', 'port', 'advertisedHost', 'nodeId', 'clusterId', 'flush', 'autoCreateTopics', 'defaultPartitions',
-  'maxPartitionsPerTopic', 'topicDefaults', 'maxFrameBytes', 'stallTimeoutMs', 'maxInFlightRequests', 'shutdownTimeoutMs',
-  'maintenanceIntervalMs', 'repair', 'logLevel', 'maxFetchBytes', 'producerIdExpirationMs',
+  'dataDir',
+  'host',
+  'port',
+  'advertisedHost',
+  'nodeId',
+  'clusterId',
+  'flush',
+  'autoCreateTopics',
+  'defaultPartitions',
+  'maxPartitionsPerTopic',
+  'topicDefaults',
+  'maxFrameBytes',
+  'stallTimeoutMs',
+  'maxInFlightRequests',
+  'shutdownTimeoutMs',
+  'maintenanceIntervalMs',
+  'repair',
+  'logLevel',
+  'maxFetchBytes',
+  'producerIdExpirationMs',
 ]);
 
 export function readConfigFile(path: string): FileOptions {
@@ -37,7 +54,11 @@ export function readConfigFile(path: string): FileOptions {
     text = readFileSync(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new UsageError(code === 'ENOENT' ? `config file ${path} does not exist` : `cannot read config file ${path} (${code ?? (error as Error).message})`);
+    throw new UsageError(
+      code === 'ENOENT'
+        ? `config file ${path} does not exist`
+        : `cannot read config file ${path} (${code ?? (error as Error).message})`,
+    );
   }
   let parsed: unknown;
   try {
@@ -45,9 +66,11 @@ export function readConfigFile(path: string): FileOptions {
   } catch (error) {
     throw new UsageError(`config file ${path} is not valid JSON: ${(error as Error).message}`);
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new UsageError(`config file ${path} must hold a JSON object`);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new UsageError(`config file ${path} must hold a JSON object`);
   for (const key of Object.keys(parsed)) {
-    if (!FILE_KEYS.has(key)) throw new UsageError(`config file ${path}: unknown setting "${key}" (known: ${[...FILE_KEYS].join(', ')})`);
+    if (!FILE_KEYS.has(key))
+      throw new UsageError(`config file ${path}: unknown setting "${key}" (known: ${[...FILE_KEYS].join(', ')})`);
   }
   const options = parsed as FileOptions;
   // Relative data dirs in a config file are relative to the file, not to the working directory.
@@ -64,16 +87,23 @@ export interface ServeSettings {
 export function serveSettings(flags: ServeFlags): ServeSettings {
   const file = flags.config !== undefined ? readConfigFile(flags.config) : {};
   const { logLevel: fileLevel, ...fromFile } = file;
-  const given = Object.fromEntries(Object.entries({
-    dataDir: flags.dataDir,
-    host: flags.host,
-    port: flags.port,
-    flush: flags.flush,
-    autoCreateTopics: flags.autoCreateTopics,
-    defaultPartitions: flags.defaultPartitions,
-    repair: flags.repair,
-  }).filter(([, v]) => v !== undefined));
-  const options: BrokerOptions = { ...fromFile, dataDir: './data', ...(fromFile.dataDir ? { dataDir: fromFile.dataDir } : {}), ...given };
+  const given = Object.fromEntries(
+    Object.entries({
+      dataDir: flags.dataDir,
+      host: flags.host,
+      port: flags.port,
+      flush: flags.flush,
+      autoCreateTopics: flags.autoCreateTopics,
+      defaultPartitions: flags.defaultPartitions,
+      repair: flags.repair,
+    }).filter(([, v]) => v !== undefined),
+  );
+  const options: BrokerOptions = {
+    ...fromFile,
+    dataDir: './data',
+    ...(fromFile.dataDir ? { dataDir: fromFile.dataDir } : {}),
+    ...given,
+  };
   const logLevel = flags.logLevel ?? fileLevel ?? 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     throw new UsageError(`log level must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);

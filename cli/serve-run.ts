@@ -6,7 +6,8 @@ import { describeError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './
 import { serveSettings, type LogLevel, type ServeFlags } from './serve-config.js';
 
 function createLogger(level: LogLevel): Logger {
-  if (process.stdout.isTTY) return pino({ level }, pretty({ colorize: true, sync: true, translateTime: 'SYS:HH:MM:ss.l' }));
+  if (process.stdout.isTTY)
+    return pino({ level }, pretty({ colorize: true, sync: true, translateTime: 'SYS:HH:MM:ss.l' }));
   // Synchronous writes: a line logged just before a crash or SIGKILL is not lost in a buffer.
   return pino({ level }, pino.destination({ dest: 1, sync: true }));
 }
@@ -31,9 +32,10 @@ export async function serve(flags: ServeFlags): Promise<number> {
   } catch (error) {
     logger.fatal({ err: error }, 'broker failed to start');
     const code = (error as { code?: unknown }).code;
-    const hint = code === 'CORRUPT_LOG' && !settings.options.repair
-      ? '\nhint: `sluice serve --repair` truncates the log at that byte (losing every later record of the partition) and starts; `sluice dump-log <file>` shows the damage first'
-      : '';
+    const hint =
+      code === 'CORRUPT_LOG' && !settings.options.repair
+        ? '\nhint: `sluice serve --repair` truncates the log at that byte (losing every later record of the partition) and starts; `sluice dump-log <file>` shows the damage first'
+        : '';
     process.stderr.write(`error: cannot start the broker: ${describeError(error)}${hint}\n`);
     return EXIT_FAILURE;
   }

@@ -27,8 +27,15 @@ export function register(program: Command): void {
     .option('--config <file>', 'JSON file of broker settings; flags override it')
     .addOption(new Option('--log-level <level>', 'log level (default: info)').choices(LOG_LEVELS))
     .option('--no-auto-create-topics', 'do not create topics on first produce or metadata request')
-    .option('--default-partitions <n>', 'partitions of auto-created topics (default: 1)', parseInteger('default partitions', 1))
-    .option('--repair', 'truncate a corrupt sealed segment at its first bad batch (dropping what follows) instead of refusing to start')
+    .option(
+      '--default-partitions <n>',
+      'partitions of auto-created topics (default: 1)',
+      parseInteger('default partitions', 1),
+    )
+    .option(
+      '--repair',
+      'truncate a corrupt sealed segment at its first bad batch (dropping what follows) instead of refusing to start',
+    )
     .action(async (flags: ServeFlags & { autoCreateTopics?: boolean }, cmd: Command) => {
       // commander sets autoCreateTopics=true by default for a --no- flag; only an explicit flag counts.
       if (cmd.getOptionValueSource('autoCreateTopics') === 'default') delete flags.autoCreateTopics;

@@ -1,6 +1,12 @@
 // Validation of a producer's buffer before it is queued: header-only work per batch (CRC over the bytes,
 // never decoding records). Produces the per-batch facts the append needs, in parallel arrays.
-import { BATCH_HEADER_SIZE, BATCH_LOG_OVERHEAD, BatchFormatError, Offsets, validateBatch } from './format/record-batch.js';
+import {
+  BATCH_HEADER_SIZE,
+  BATCH_LOG_OVERHEAD,
+  BatchFormatError,
+  Offsets,
+  validateBatch,
+} from './format/record-batch.js';
 import { InvalidRecordError, RecordTooLargeError } from './errors.js';
 import { lastSequenceOf, type ProducerBatchInfo } from './producer-state.js';
 
@@ -22,7 +28,15 @@ export interface ParsedBatches {
  */
 export function parseBatches(buf: Buffer, maxBatchBytes = Number.POSITIVE_INFINITY): ParsedBatches {
   if (!Buffer.isBuffer(buf) || buf.length === 0) throw new InvalidRecordError('append needs at least one record batch');
-  const parsed: ParsedBatches = { positions: [], sizes: [], lastOffsetDeltas: [], maxTimestamps: [], offsetCount: 0, recordCount: 0, producers: null };
+  const parsed: ParsedBatches = {
+    positions: [],
+    sizes: [],
+    lastOffsetDeltas: [],
+    maxTimestamps: [],
+    offsetCount: 0,
+    recordCount: 0,
+    producers: null,
+  };
   try {
     for (let position = 0; position < buf.length; ) {
       const left = buf.length - position;
@@ -39,12 +53,22 @@ export function parseBatches(buf: Buffer, maxBatchBytes = Number.POSITIVE_INFINI
       parsed.offsetCount += header.lastOffsetDelta + 1;
       parsed.recordCount += header.recordCount;
       if (header.producerId >= 0) {
-        const producers = (parsed.producers ??= new Array<ProducerBatchInfo | null>(parsed.positions.length - 1).fill(null));
+        const producers = (parsed.producers ??= new Array<ProducerBatchInfo | null>(parsed.positions.length - 1).fill(
+          null,
+        ));
         const firstSeq = header.baseSequence;
         if (firstSeq < 0 || header.producerEpoch < 0) {
-          throw new InvalidRecordError(`batch at byte ${position} has producerId ${header.producerId} but sequence ${firstSeq} / epoch ${header.producerEpoch}`, position);
+          throw new InvalidRecordError(
+            `batch at byte ${position} has producerId ${header.producerId} but sequence ${firstSeq} / epoch ${header.producerEpoch}`,
+            position,
+          );
         }
-        producers.push({ producerId: header.producerId, epoch: header.producerEpoch, firstSeq, lastSeq: lastSequenceOf(firstSeq, header.lastOffsetDelta) });
+        producers.push({
+          producerId: header.producerId,
+          epoch: header.producerEpoch,
+          firstSeq,
+          lastSeq: lastSequenceOf(firstSeq, header.lastOffsetDelta),
+        });
       } else if (parsed.producers) {
         parsed.producers.push(null);
       }

@@ -26,16 +26,24 @@ export interface PartitionCheckpoint {
 function isCheckpoint(value: unknown): value is PartitionCheckpoint {
   const c = value as PartitionCheckpoint;
   return (
-    typeof c === 'object' && c !== null && c.version === 1 &&
-    Number.isSafeInteger(c.logStartOffset) && c.logStartOffset >= 0 &&
-    Number.isSafeInteger(c.recoveryPoint) && c.recoveryPoint >= 0 &&
+    typeof c === 'object' &&
+    c !== null &&
+    c.version === 1 &&
+    Number.isSafeInteger(c.logStartOffset) &&
+    c.logStartOffset >= 0 &&
+    Number.isSafeInteger(c.recoveryPoint) &&
+    c.recoveryPoint >= 0 &&
     typeof c.cleanShutdown === 'boolean' &&
     (c.producers === undefined || isSnapshotProducers(c.producers))
   );
 }
 
 /** Undefined when missing; a garbled checkpoint is logged and ignored (recovery then scans everything). */
-export async function readCheckpoint(fs: StorageFs, dir: string, logger: Logger): Promise<PartitionCheckpoint | undefined> {
+export async function readCheckpoint(
+  fs: StorageFs,
+  dir: string,
+  logger: Logger,
+): Promise<PartitionCheckpoint | undefined> {
   const path = join(dir, CHECKPOINT_FILE);
   try {
     const value = await readJsonFile<unknown>(fs, path);

@@ -32,7 +32,11 @@ export class OffsetOutOfRangeError extends StorageError {
 /** A batch handed to append() is malformed (layout, magic, counts or CRC). Nothing was written. */
 export class InvalidRecordError extends StorageError {
   override name = 'InvalidRecordError';
-  constructor(message: string, readonly position?: number, cause?: unknown) {
+  constructor(
+    message: string,
+    readonly position?: number,
+    cause?: unknown,
+  ) {
     super(message, { code: 'INVALID_RECORD', cause });
   }
 }
@@ -40,15 +44,26 @@ export class InvalidRecordError extends StorageError {
 /** A batch handed to append() is larger than the caller's limit (the topic's max.message.bytes). Nothing was written. */
 export class RecordTooLargeError extends StorageError {
   override name = 'RecordTooLargeError';
-  constructor(readonly batchBytes: number, readonly limit: number, readonly position: number) {
-    super(`a record batch of ${batchBytes} bytes (at byte ${position}) exceeds the limit of ${limit} bytes`, { code: 'RECORD_TOO_LARGE' });
+  constructor(
+    readonly batchBytes: number,
+    readonly limit: number,
+    readonly position: number,
+  ) {
+    super(`a record batch of ${batchBytes} bytes (at byte ${position}) exceeds the limit of ${limit} bytes`, {
+      code: 'RECORD_TOO_LARGE',
+    });
   }
 }
 
 /** A sealed segment holds bytes that are not valid batches. Names the file and the byte position. */
 export class CorruptLogError extends StorageError {
   override name = 'CorruptLogError';
-  constructor(readonly file: string, readonly position: number, reason: string, cause?: unknown) {
+  constructor(
+    readonly file: string,
+    readonly position: number,
+    reason: string,
+    cause?: unknown,
+  ) {
     super(
       `corrupt log segment ${file} at byte ${position}: ${reason} ` +
         '(open the partition with repair: true to truncate the log there, losing every later record)',

@@ -24,7 +24,15 @@ interface ArmedFault extends FaultOptions {
 
 export class FaultyFs implements StorageFs {
   /** Calls per operation, including failed ones. `sync` counts file fsyncs (not directory fsyncs). */
-  readonly counts: Record<FaultOp | 'syncDir', number> = { write: 0, sync: 0, open: 0, truncate: 0, rename: 0, read: 0, syncDir: 0 };
+  readonly counts: Record<FaultOp | 'syncDir', number> = {
+    write: 0,
+    sync: 0,
+    open: 0,
+    truncate: 0,
+    rename: 0,
+    read: 0,
+    syncDir: 0,
+  };
   /** Milliseconds each file fsync takes in addition to the real one. */
   syncDelayMs = 0;
   private faults: ArmedFault[] = [];
@@ -103,7 +111,10 @@ export class FaultyFs implements StorageFs {
 }
 
 class FaultyHandle implements StorageFileHandle {
-  constructor(private readonly owner: FaultyFs, private readonly inner: StorageFileHandle) {}
+  constructor(
+    private readonly owner: FaultyFs,
+    private readonly inner: StorageFileHandle,
+  ) {}
 
   get path(): string {
     return this.inner.path;

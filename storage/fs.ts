@@ -47,7 +47,10 @@ export interface StorageFs {
 const SYNC_WRITE_MAX_BYTES = 64 * 1024;
 
 class NodeFileHandle implements StorageFileHandle {
-  constructor(readonly path: string, private readonly fh: FileHandle) {}
+  constructor(
+    readonly path: string,
+    private readonly fh: FileHandle,
+  ) {}
 
   async write(buffer: Buffer, position: number): Promise<void> {
     let done = 0;

@@ -1,6 +1,14 @@
 // Public surface of the storage engine.
 export * from './format/record-batch.js';
-export { StorageError, OffsetOutOfRangeError, InvalidRecordError, RecordTooLargeError, CorruptLogError, StorageIOError, LogClosedError } from './errors.js';
+export {
+  StorageError,
+  OffsetOutOfRangeError,
+  InvalidRecordError,
+  RecordTooLargeError,
+  CorruptLogError,
+  StorageIOError,
+  LogClosedError,
+} from './errors.js';
 export type { Logger, Clock } from './types.js';
 export { noopLogger, systemClock } from './types.js';
 export type { FlushPolicy, PartitionConfig } from './config.js';

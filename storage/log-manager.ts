@@ -55,7 +55,11 @@ export class LogManager {
   private closed = false;
   private readonly dirSync: { running?: Promise<void>; next?: Promise<void> } = {};
 
-  private constructor(private readonly options: LogManagerOptions, private readonly fs: StorageFs, private readonly logger: Logger) {}
+  private constructor(
+    private readonly options: LogManagerOptions,
+    private readonly fs: StorageFs,
+    private readonly logger: Logger,
+  ) {}
 
   static async open(options: LogManagerOptions): Promise<LogManager> {
     const manager = new LogManager(options, options.fs ?? nodeFs, options.logger ?? noopLogger);
@@ -79,11 +83,19 @@ export class LogManager {
     for (const name of names) {
       if (name.endsWith(DELETED_SUFFIX)) await this.fs.rmdir(join(dataDir, name));
     }
-    const candidates = names.filter((name) => !name.endsWith(DELETED_SUFFIX)).map((name) => ({ name, parsed: parsePartitionDirName(name) }));
-    const isDir = await mapWithConcurrency(candidates, FS_CONCURRENCY, async (c) => c.parsed !== undefined && (await this.fs.stat(join(dataDir, c.name)))?.isDirectory === true);
+    const candidates = names
+      .filter((name) => !name.endsWith(DELETED_SUFFIX))
+      .map((name) => ({ name, parsed: parsePartitionDirName(name) }));
+    const isDir = await mapWithConcurrency(
+      candidates,
+      FS_CONCURRENCY,
+      async (c) => c.parsed !== undefined && (await this.fs.stat(join(dataDir, c.name)))?.isDirectory === true,
+    );
     const found = candidates.filter((_, i) => isDir[i]).map((c) => c.parsed!);
     try {
-      await mapWithConcurrency(found, FS_CONCURRENCY, (p) => this.openPartition(p.topic, p.partition, this.options.configFor(p.topic, p.partition)));
+      await mapWithConcurrency(found, FS_CONCURRENCY, (p) =>
+        this.openPartition(p.topic, p.partition, this.options.configFor(p.topic, p.partition)),
+      );
     } catch (err) {
       await this.close().catch(() => {});
       throw err;
@@ -92,20 +104,26 @@ export class LogManager {
   }
 
   /** `before`: a step the open must wait for (creation's mkdir); registered at once so concurrent calls share the open. */
-  private openPartition(topic: string, partition: number, config: PartitionConfig, before?: Promise<void>): Promise<PartitionLog> {
+  private openPartition(
+    topic: string,
+    partition: number,
+    config: PartitionConfig,
+    before?: Promise<void>,
+  ): Promise<PartitionLog> {
     const key = keyOf(topic, partition);
-    const open = () => PartitionLog.open({
-      dir: join(this.options.dataDir, key),
-      topic,
-      partition,
-      config,
-      fs: this.fs,
-      clock: this.options.clock ?? systemClock,
-      logger: this.logger,
-      repair: this.options.repair ?? false,
-      tailCacheBytes: this.options.tailCacheBytes,
-      producerIdExpirationMs: this.options.producerIdExpirationMs,
-    });
+    const open = () =>
+      PartitionLog.open({
+        dir: join(this.options.dataDir, key),
+        topic,
+        partition,
+        config,
+        fs: this.fs,
+        clock: this.options.clock ?? systemClock,
+        logger: this.logger,
+        repair: this.options.repair ?? false,
+        tailCacheBytes: this.options.tailCacheBytes,
+        producerIdExpirationMs: this.options.producerIdExpirationMs,
+      });
     const pending = (before ? before.then(open) : open()).then((log) => {
       this.opened.set(key, log);
       return log;
@@ -122,7 +140,10 @@ export class LogManager {
   /** Creates the partition directory and opens it; returns the open log if it exists already. */
   async create(topic: string, partition: number, config: PartitionConfig): Promise<PartitionLog> {
     if (this.closed) throw new LogClosedError('log manager');
-    if (!isValidTopicName(topic)) throw new StorageError(`invalid topic name ${JSON.stringify(topic)}: use 1-249 of [a-zA-Z0-9._-]`, { code: 'INVALID_TOPIC' });
+    if (!isValidTopicName(topic))
+      throw new StorageError(`invalid topic name ${JSON.stringify(topic)}: use 1-249 of [a-zA-Z0-9._-]`, {
+        code: 'INVALID_TOPIC',
+      });
     if (!Number.isSafeInteger(partition) || partition < 0 || partition > 999_999_999) {
       throw new StorageError(`invalid partition number ${partition}`, { code: 'INVALID_PARTITION' });
     }
@@ -152,10 +173,12 @@ export class LogManager {
     };
     if (this.dirSync.next) return this.dirSync.next;
     if (!this.dirSync.running) return start();
-    const next = this.dirSync.running.catch(() => undefined).then(() => {
-      this.dirSync.next = undefined;
-      return start();
-    });
+    const next = this.dirSync.running
+      .catch(() => undefined)
+      .then(() => {
+        this.dirSync.next = undefined;
+        return start();
+      });
     this.dirSync.next = next;
     return next;
   }
@@ -181,7 +204,8 @@ export class LogManager {
         try {
           await log.runMaintenance();
         } catch (err) {
-          if (!(err instanceof LogClosedError)) this.logger.error({ err, partition: `${log.topic}-${log.partition}` }, 'maintenance failed');
+          if (!(err instanceof LogClosedError))
+            this.logger.error({ err, partition: `${log.topic}-${log.partition}` }, 'maintenance failed');
         }
       }
     })().finally(() => {

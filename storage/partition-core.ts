@@ -17,7 +17,7 @@ import { Segment } from './segment.js';
 import { TailCache } from './tail-cache.js';
 import { loadPartition } from './partition-load.js';
 import { writeCheckpoint } from './checkpoint.js';
-import { CorruptLogError, LogClosedError, StorageError, StorageIOError, asStorageError } from './errors.js';
+import { CorruptLogError, LogClosedError, type StorageError, StorageIOError, asStorageError } from './errors.js';
 import { GroupCommit } from './group-commit.js';
 import type { LogView } from './partition-read.js';
 import { deleteSegments } from './retention.js';
@@ -109,9 +109,15 @@ export abstract class PartitionCore {
     this.view = {
       name: this.name,
       cache: this.cache,
-      get segments() { return self.segments; },
-      get logStartOffset() { return self.startOffset; },
-      get logEndOffset() { return self.endOffset; },
+      get segments() {
+        return self.segments;
+      },
+      get logStartOffset() {
+        return self.startOffset;
+      },
+      get logEndOffset() {
+        return self.endOffset;
+      },
       rebuildIndex: (segment) => this.rebuildIndex(segment),
     };
   }
@@ -125,7 +131,14 @@ export abstract class PartitionCore {
   }
 
   protected async load(repair: boolean): Promise<void> {
-    const ctx = { fs: this.fs, dir: this.dir, indexIntervalBytes: this.cfg.indexIntervalBytes, repair, logger: this.logger, clock: this.clock };
+    const ctx = {
+      fs: this.fs,
+      dir: this.dir,
+      indexIntervalBytes: this.cfg.indexIntervalBytes,
+      repair,
+      logger: this.logger,
+      clock: this.clock,
+    };
     let loaded;
     try {
       loaded = await loadPartition(ctx);
@@ -134,12 +147,18 @@ export abstract class PartitionCore {
     }
     const { segments, checkpoint, recovered } = loaded;
     const fresh = segments.length === 0;
-    if (fresh) segments.push(await Segment.create(this.fs, this.dir, checkpoint?.logStartOffset ?? 0, this.cfg.indexIntervalBytes));
+    if (fresh)
+      segments.push(
+        await Segment.create(this.fs, this.dir, checkpoint?.logStartOffset ?? 0, this.cfg.indexIntervalBytes),
+      );
     this.segments = segments;
     this.endOffset = this.active.nextOffset;
     this.startOffset = Math.max(checkpoint?.logStartOffset ?? 0, segments[0]!.baseOffset);
     if (this.startOffset > this.endOffset) {
-      this.logger.warn({ partition: this.name, logStartOffset: this.startOffset, logEndOffset: this.endOffset }, 'log start offset beyond the recovered log end; moving it back');
+      this.logger.warn(
+        { partition: this.name, logStartOffset: this.startOffset, logEndOffset: this.endOffset },
+        'log start offset beyond the recovered log end; moving it back',
+      );
       this.startOffset = this.endOffset;
     }
     if (recovered) for (const s of segments) await s.fh.sync();
@@ -153,19 +172,35 @@ export abstract class PartitionCore {
       await Promise.all(segments.map((s) => s.close().catch(() => {})));
       throw asStorageError(err, `cannot rebuild the producer state of partition ${this.name}`);
     }
-    this.onDisk = { clean: checkpoint?.cleanShutdown === true, recoveryPoint: checkpoint?.recoveryPoint ?? -1, logStartOffset: checkpoint?.logStartOffset ?? -1 };
+    this.onDisk = {
+      clean: checkpoint?.cleanShutdown === true,
+      recoveryPoint: checkpoint?.recoveryPoint ?? -1,
+      logStartOffset: checkpoint?.logStartOffset ?? -1,
+    };
     // Without a checkpoint every segment was scanned (recovered, unless all were empty). A new partition
     // needs no checkpoint (none = recover from offset 0, i.e. nothing), only its first segment's directory
     // entry made durable; its parent directory entry is the caller's (LogManager).
     if (recovered) await this.writeCheckpoint(false);
     else if (fresh) await this.fs.syncDir(this.dir);
-    this.logger.info({ partition: this.name, logStartOffset: this.startOffset, logEndOffset: this.endOffset, segments: segments.length, recovered }, 'partition opened');
+    this.logger.info(
+      {
+        partition: this.name,
+        logStartOffset: this.startOffset,
+        logEndOffset: this.endOffset,
+        segments: segments.length,
+        recovered,
+      },
+      'partition opened',
+    );
   }
 
   protected checkWritable(): void {
     if (this.state !== 'open') throw new LogClosedError(`partition ${this.name}`);
     if (this.failure) {
-      throw new StorageIOError(`partition ${this.name} is offline after an I/O error that could not be cleaned up; reopen it`, this.failure);
+      throw new StorageIOError(
+        `partition ${this.name} is offline after an I/O error that could not be cleaned up; reopen it`,
+        this.failure,
+      );
     }
   }
 
@@ -202,7 +237,10 @@ export abstract class PartitionCore {
    */
   protected async rollbackUnflushed(cause: unknown): Promise<void> {
     const segment = this.active;
-    const error = new StorageIOError(`fsync of ${segment.logPath} failed; data after offset ${this.commit.flushedOffset} was discarded`, cause);
+    const error = new StorageIOError(
+      `fsync of ${segment.logPath} failed; data after offset ${this.commit.flushedOffset} was discarded`,
+      cause,
+    );
     if (this.failure) return this.commit.failAll(error);
     // Hide the unknown data from readers first; the waiters learn of the failure only once the log is
     // consistent again, so a caller that sees the rejection never sees the discarded offsets.
@@ -230,14 +268,18 @@ export abstract class PartitionCore {
     }
     this.commit.reset(this.endOffset);
     this.commit.failAll(error);
-    this.logger.error({ err: cause, file: segment.logPath, from: lostFrom, to: lostTo }, 'fsync failed; discarded unflushed data');
+    this.logger.error(
+      { err: cause, file: segment.logPath, from: lostFrom, to: lostTo },
+      'fsync failed; discarded unflushed data',
+    );
   }
 
   protected armFlushTimer(ms: number): void {
     if (this.flushTimer) return;
     this.flushTimer = setTimeout(() => {
       this.flushTimer = undefined;
-      if (this.state === 'open') this.flush().catch((err) => this.logger.error({ err, partition: this.name }, 'interval flush failed'));
+      if (this.state === 'open')
+        this.flush().catch((err) => this.logger.error({ err, partition: this.name }, 'interval flush failed'));
     }, ms);
     this.flushTimer.unref();
   }
@@ -250,8 +292,12 @@ export abstract class PartitionCore {
   protected async writeCheckpoint(clean: boolean): Promise<void> {
     const recoveryPoint = clean ? this.endOffset : this.commit.flushedOffset;
     await writeCheckpoint(this.fs, this.dir, {
-      version: 1, topic: this.topic, partition: this.partition,
-      logStartOffset: this.startOffset, recoveryPoint, cleanShutdown: clean,
+      version: 1,
+      topic: this.topic,
+      partition: this.partition,
+      logStartOffset: this.startOffset,
+      recoveryPoint,
+      cleanShutdown: clean,
       // Clean shutdown: the producer table as of the log end (see producer-snapshot.ts).
       ...(clean && this.producers.size > 0 ? { producers: this.producers.toSnapshot() } : {}),
     });
@@ -299,10 +345,17 @@ export abstract class PartitionCore {
   /** Replays the newest producer snapshot and the batch headers after it (open, or a trim that lost history). */
   protected async rebuildProducers(clean: { producers: SnapshotProducer[] | undefined } | null): Promise<void> {
     const { replayed, lastSnapshotOffset } = await rebuildProducerState(this.producers, {
-      fs: this.fs, dir: this.dir, segments: this.segments, logEndOffset: this.endOffset, clean, logger: this.logger, nowMs: this.clock.now(),
+      fs: this.fs,
+      dir: this.dir,
+      segments: this.segments,
+      logEndOffset: this.endOffset,
+      clean,
+      logger: this.logger,
+      nowMs: this.clock.now(),
     });
     this.lastSnapshotOffset = lastSnapshotOffset;
-    if (replayed > 0) this.logger.debug({ partition: this.name, replayed, producers: this.producers.size }, 'producer state rebuilt');
+    if (replayed > 0)
+      this.logger.debug({ partition: this.name, replayed, producers: this.producers.size }, 'producer state rebuilt');
   }
 
   /** Forgets producers idle past the expiration time or wholly below the log start (maintenance). */
@@ -310,14 +363,19 @@ export abstract class PartitionCore {
     if (this.producers.size === 0) return;
     await this.queue.run(async () => {
       const removed = this.producers.expire(now, this.producerIdExpirationMs, this.startOffset);
-      if (removed > 0) this.logger.info({ partition: this.name, removed, remaining: this.producers.size }, 'expired idempotent producer state');
+      if (removed > 0)
+        this.logger.info(
+          { partition: this.name, removed, remaining: this.producers.size },
+          'expired idempotent producer state',
+        );
     });
   }
 
   /** The log end moved back: forget producer batches that are gone (rebuild when trimming is not enough). */
   protected async trimProducers(): Promise<void> {
     if (this.producers.size === 0 && this.lastSnapshotOffset < 0) return;
-    if (!this.producers.truncateTo(this.endOffset) || this.lastSnapshotOffset > this.endOffset) await this.rebuildProducers(null);
+    if (!this.producers.truncateTo(this.endOffset) || this.lastSnapshotOffset > this.endOffset)
+      await this.rebuildProducers(null);
   }
 
   /** Writes a producer snapshot at the log end (segment roll). Runs inside the queue. */
@@ -331,7 +389,8 @@ export abstract class PartitionCore {
   /** Runs in the queue: a lookup found an index entry that does not point at its batch. */
   protected rebuildIndex(segment: Segment): Promise<void> {
     return this.queue.run(async () => {
-      if (this.state === 'closed' || !this.segments.includes(segment)) throw new LogClosedError(`segment ${segment.logPath}`);
+      if (this.state === 'closed' || !this.segments.includes(segment))
+        throw new LogClosedError(`segment ${segment.logPath}`);
       this.logger.warn({ file: segment.indexPath }, 'index does not match the log; rebuilding it');
       const result = await segment.rebuildInPlace();
       if (result.error) throw new CorruptLogError(segment.logPath, result.error.position, result.error.reason);
@@ -374,5 +433,4 @@ export abstract class PartitionCore {
       throw this.failure;
     }
   }
-
 }

@@ -93,7 +93,13 @@ export async function loadPartition(ctx: LoadContext): Promise<LoadedPartition> 
 }
 
 /** Loads or scans one segment. Returns true when later segments were dropped (repair). */
-async function loadOne(ctx: LoadContext, segment: Segment, fileSize: number, scan: boolean, isLast: boolean): Promise<boolean> {
+async function loadOne(
+  ctx: LoadContext,
+  segment: Segment,
+  fileSize: number,
+  scan: boolean,
+  isLast: boolean,
+): Promise<boolean> {
   if (!scan) {
     if (await segment.load(fileSize, ctx.clock.now())) return false;
     ctx.logger.info({ file: segment.indexPath }, 'index files missing or inconsistent; rebuilding them from the log');

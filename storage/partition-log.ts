@@ -11,7 +11,14 @@ import { Segment, INDEX_MISMATCH } from './segment.js';
 import { parseBatches } from './append-batches.js';
 import type { ParsedBatches } from './append-batches.js';
 import { patchBaseOffset } from './format/record-batch.js';
-import { CorruptLogError, LogClosedError, OffsetOutOfRangeError, StorageError, StorageIOError, asStorageError } from './errors.js';
+import {
+  CorruptLogError,
+  LogClosedError,
+  OffsetOutOfRangeError,
+  StorageError,
+  StorageIOError,
+  asStorageError,
+} from './errors.js';
 import { offsetForTimestamp, readLog, segmentFor } from './partition-read.js';
 import type { ReadOptions, ReadResult } from './partition-read.js';
 import { deleteSegments, retentionVictims } from './retention.js';
@@ -81,7 +88,8 @@ export class PartitionLog extends PartitionCore {
     if (parsed.producers) {
       // Idempotent batches: checked here, in the queue, against every append before this one.
       const plan = planProducerAppend(this.producers, parsed.producers, this.name);
-      if (plan.duplicates === parsed.positions.length) return this.duplicateResult(plan.firstOffset, plan.lastOffset, parsed.recordCount);
+      if (plan.duplicates === parsed.positions.length)
+        return this.duplicateResult(plan.firstOffset, plan.lastOffset, parsed.recordCount);
       if (plan.duplicates > 0) {
         duplicateOffset = plan.firstOffset;
         ({ buf, parsed } = skipBatches(buf, parsed, plan.duplicates));
@@ -111,17 +119,29 @@ export class PartitionLog extends PartitionCore {
     }
     if (segment.rollBaseTime < 0) segment.rollBaseTime = this.clock.now();
     for (let i = 0; i < n; i++) {
-      segment.visitBatch(position + parsed.positions[i]!, baseOffsets[i]!, lastOffsets[i]!, parsed.maxTimestamps[i]!, parsed.sizes[i]!);
+      segment.visitBatch(
+        position + parsed.positions[i]!,
+        baseOffsets[i]!,
+        lastOffsets[i]!,
+        parsed.maxTimestamps[i]!,
+        parsed.sizes[i]!,
+      );
     }
     this.endOffset = next;
     const producers = parsed.producers;
     if (producers) {
       const now = this.clock.now();
-      for (let i = 0; i < n; i++) if (producers[i]) this.producers.record(producers[i]!, baseOffsets[i]!, lastOffsets[i]!, now);
+      for (let i = 0; i < n; i++)
+        if (producers[i]) this.producers.record(producers[i]!, baseOffsets[i]!, lastOffsets[i]!, now);
     }
     this.cache.add(buf, parsed.positions, baseOffsets, lastOffsets);
     const first = duplicateOffset >= 0 ? duplicateOffset : baseOffset;
-    const result: AppendResult = { baseOffset: first, lastOffset: next - 1, recordCount: parsed.recordCount, logAppendTime: -1 };
+    const result: AppendResult = {
+      baseOffset: first,
+      lastOffset: next - 1,
+      recordCount: parsed.recordCount,
+      logAppendTime: -1,
+    };
     const flush = this.cfg.flush;
     if (flush.kind === 'interval') this.armFlushTimer(flush.ms);
     return { result, flushed: flush.kind === 'always' ? this.commit.waitFor(next) : undefined };
@@ -172,7 +192,11 @@ export class PartitionLog extends PartitionCore {
       const victims = retentionVictims(this.segments, this.startOffset, this.cfg, this.clock.now(), true);
       if (victims.length > 0) await this.markDirty();
       const count = await this.removeSegments(victims);
-      if (count > 0) this.logger.info({ partition: this.name, deleted: count, logStartOffset: this.startOffset }, 'retention deleted segments');
+      if (count > 0)
+        this.logger.info(
+          { partition: this.name, deleted: count, logStartOffset: this.startOffset },
+          'retention deleted segments',
+        );
       return count;
     });
   }
@@ -206,7 +230,10 @@ export class PartitionLog extends PartitionCore {
     this.segments = [segment];
     // A segment with the same base offset shares its file name with the new one: close it, do not unlink it.
     for (const s of old) if (s.baseOffset === offset) void s.close().catch(() => {});
-    await deleteSegments(old.filter((s) => s.baseOffset !== offset), this.logger);
+    await deleteSegments(
+      old.filter((s) => s.baseOffset !== offset),
+      this.logger,
+    );
     this.startOffset = offset;
     this.producers.clear();
     await deleteAllSnapshots(this.fs, this.dir);
@@ -221,7 +248,12 @@ export class PartitionLog extends PartitionCore {
     this.cache.clear();
     await this.runCleanup(this.active, () => this.trimProducers());
     this.truncations++;
-    this.commit.failAll(new StorageError(`partition ${this.name} was truncated to ${this.endOffset}`, { code: 'TRUNCATED', retriable: true }));
+    this.commit.failAll(
+      new StorageError(`partition ${this.name} was truncated to ${this.endOffset}`, {
+        code: 'TRUNCATED',
+        retriable: true,
+      }),
+    );
     this.commit.reset(this.endOffset);
     await this.writeCheckpoint(false);
   }
@@ -241,7 +273,11 @@ export class PartitionLog extends PartitionCore {
     await this.enforceRetention();
     await this.expireProducers(now);
     const flush = this.cfg.flush;
-    if (flush.kind === 'interval' && this.endOffset > this.commit.flushedOffset && now - this.commit.lastFlushTime >= flush.ms) {
+    if (
+      flush.kind === 'interval' &&
+      this.endOffset > this.commit.flushedOffset &&
+      now - this.commit.lastFlushTime >= flush.ms
+    ) {
       await this.flush();
     }
     if (this.commit.flushedOffset !== this.onDisk.recoveryPoint && !this.onDisk.clean) {
@@ -276,7 +312,10 @@ export class PartitionLog extends PartitionCore {
     await Promise.all(this.segments.map((s) => s.close().catch(() => {})));
     this.cache.clear();
     this.state = 'closed';
-    this.logger.info({ partition: this.name, logEndOffset: this.endOffset, clean: error === undefined }, 'partition closed');
+    this.logger.info(
+      { partition: this.name, logEndOffset: this.endOffset, clean: error === undefined },
+      'partition closed',
+    );
     if (error) throw asStorageError(error, `closing partition ${this.name} failed`);
   }
 

@@ -48,15 +48,29 @@ export async function readLog(view: LogView, offset: number, options: ReadOption
   }
   const maxOffset = Math.min(options.maxOffset ?? logEndOffset, logEndOffset);
   const maxBytes = Math.max(1, options.maxBytes);
-  if (offset >= maxOffset) return { chunks: [], bytes: 0, nextOffset: offset, logStartOffset, logEndOffset, lease: null };
+  if (offset >= maxOffset)
+    return { chunks: [], bytes: 0, nextOffset: offset, logStartOffset, logEndOffset, lease: null };
   // Tail-cache chunks are the log's own memory: never a lease, never pooled.
-  if (offset >= cache.firstOffset) return { ...cache.read(offset, maxBytes, maxOffset), logStartOffset, logEndOffset, lease: null };
-  const { bytes, nextOffset, lease } = await withSegment(view, offset, (s) => s.read(offset, maxBytes, maxOffset, options.pool));
-  return { chunks: bytes.length === 0 ? [] : [bytes], bytes: bytes.length, nextOffset, logStartOffset, logEndOffset, lease };
+  if (offset >= cache.firstOffset)
+    return { ...cache.read(offset, maxBytes, maxOffset), logStartOffset, logEndOffset, lease: null };
+  const { bytes, nextOffset, lease } = await withSegment(view, offset, (s) =>
+    s.read(offset, maxBytes, maxOffset, options.pool),
+  );
+  return {
+    chunks: bytes.length === 0 ? [] : [bytes],
+    bytes: bytes.length,
+    nextOffset,
+    logStartOffset,
+    logEndOffset,
+    lease,
+  };
 }
 
 /** Earliest batch whose maxTimestamp >= timestamp, over segments in offset order. */
-export async function offsetForTimestamp(view: LogView, timestamp: number): Promise<{ offset: number; timestamp: number } | null> {
+export async function offsetForTimestamp(
+  view: LogView,
+  timestamp: number,
+): Promise<{ offset: number; timestamp: number } | null> {
   for (const segment of [...view.segments]) {
     if (segment.nextOffset <= view.logStartOffset || segment.maxTimestamp < timestamp) continue;
     const found = await withSegment(view, segment.baseOffset, (s) => s.findByTimestamp(timestamp));
@@ -66,7 +80,11 @@ export async function offsetForTimestamp(view: LogView, timestamp: number): Prom
 }
 
 /** Runs a lookup on the segment holding `offset`; when its index lies, rebuilds the index once and retries. */
-async function withSegment<T>(view: LogView, offset: number, lookup: (s: Segment) => Promise<T | typeof INDEX_MISMATCH>): Promise<T> {
+async function withSegment<T>(
+  view: LogView,
+  offset: number,
+  lookup: (s: Segment) => Promise<T | typeof INDEX_MISMATCH>,
+): Promise<T> {
   const segment = segmentFor(view.segments, offset);
   const attempt = async (): Promise<T | typeof INDEX_MISMATCH> => {
     segment.retain();
@@ -83,7 +101,11 @@ async function withSegment<T>(view: LogView, offset: number, lookup: (s: Segment
     result = await attempt();
   }
   if (result === INDEX_MISMATCH) {
-    throw new CorruptLogError(segment.logPath, segment.indexFloor(offset).position, 'index entry does not point at a batch');
+    throw new CorruptLogError(
+      segment.logPath,
+      segment.indexFloor(offset).position,
+      'index entry does not point at a batch',
+    );
   }
   return result;
 }

@@ -19,7 +19,12 @@ import { BATCH_HEADER_SIZE, BATCH_LOG_OVERHEAD, Offsets, readInt64 } from './for
 import type { Segment } from './segment.js';
 import { INDEX_MISMATCH } from './segment.js';
 import type { Logger } from './types.js';
-import { isSnapshotProducers, lastSequenceOf, type ProducerStateTable, type SnapshotProducer } from './producer-state.js';
+import {
+  isSnapshotProducers,
+  lastSequenceOf,
+  type ProducerStateTable,
+  type SnapshotProducer,
+} from './producer-state.js';
 
 export const SNAPSHOT_SUFFIX = '.snapshot';
 const SNAPSHOT_FILE = /^(\d{20})\.snapshot$/;
@@ -46,12 +51,22 @@ export async function listSnapshots(fs: StorageFs, dir: string): Promise<number[
 }
 
 /** Writes the table as of log end `offset`, then deletes all but the newest SNAPSHOTS_KEPT snapshots. */
-export async function writeSnapshot(fs: StorageFs, dir: string, offset: number, table: ProducerStateTable, logger: Logger): Promise<void> {
+export async function writeSnapshot(
+  fs: StorageFs,
+  dir: string,
+  offset: number,
+  table: ProducerStateTable,
+  logger: Logger,
+): Promise<void> {
   const file: SnapshotFile = { version: 1, offset, producers: table.toSnapshot() };
   await writeFileAtomic(fs, snapshotPath(dir, offset), `${JSON.stringify(file)}\n`);
   const offsets = await listSnapshots(fs, dir);
   for (const old of offsets.slice(0, Math.max(0, offsets.length - SNAPSHOTS_KEPT))) {
-    await fs.unlink(snapshotPath(dir, old)).catch((err: unknown) => logger.warn({ err, file: snapshotPath(dir, old) }, 'cannot delete an old producer snapshot'));
+    await fs
+      .unlink(snapshotPath(dir, old))
+      .catch((err: unknown) =>
+        logger.warn({ err, file: snapshotPath(dir, old) }, 'cannot delete an old producer snapshot'),
+      );
   }
 }
 
@@ -62,10 +77,17 @@ export async function deleteAllSnapshots(fs: StorageFs, dir: string): Promise<vo
 
 function isSnapshot(value: unknown, offset: number): value is SnapshotFile {
   const s = value as SnapshotFile;
-  return typeof s === 'object' && s !== null && s.version === 1 && s.offset === offset && isSnapshotProducers(s.producers);
+  return (
+    typeof s === 'object' && s !== null && s.version === 1 && s.offset === offset && isSnapshotProducers(s.producers)
+  );
 }
 
-async function readSnapshot(fs: StorageFs, dir: string, offset: number, logger: Logger): Promise<SnapshotProducer[] | undefined> {
+async function readSnapshot(
+  fs: StorageFs,
+  dir: string,
+  offset: number,
+  logger: Logger,
+): Promise<SnapshotProducer[] | undefined> {
   const path = snapshotPath(dir, offset);
   try {
     const value = await readJsonFile<unknown>(fs, path);
@@ -97,7 +119,10 @@ export interface RebuildContext {
  * Rebuilds `table` for the log as it is now: newest readable snapshot at or below the log end, then the
  * batch headers after it. Deletes snapshots above the log end. Returns how many batches were replayed.
  */
-export async function rebuildProducerState(table: ProducerStateTable, ctx: RebuildContext): Promise<{ replayed: number; lastSnapshotOffset: number }> {
+export async function rebuildProducerState(
+  table: ProducerStateTable,
+  ctx: RebuildContext,
+): Promise<{ replayed: number; lastSnapshotOffset: number }> {
   const { fs, dir, segments, logEndOffset } = ctx;
   if (ctx.clean) {
     table.loadSnapshot(ctx.clean.producers ?? [], ctx.nowMs);
@@ -132,7 +157,12 @@ export async function rebuildProducerState(table: ProducerStateTable, ctx: Rebui
 }
 
 /** Records every idempotent batch of `segment` whose base offset is at or above `from`. */
-async function replaySegment(table: ProducerStateTable, segment: Segment, from: number, nowMs: number): Promise<number> {
+async function replaySegment(
+  table: ProducerStateTable,
+  segment: Segment,
+  from: number,
+  nowMs: number,
+): Promise<number> {
   let position = 0;
   if (from > segment.baseOffset) {
     const found = await segment.positionOf(from);
@@ -153,7 +183,12 @@ async function replaySegment(table: ProducerStateTable, segment: Segment, from: 
     if (producerId >= 0 && baseOffset >= from) {
       const lastOffsetDelta = buf.readInt32BE(at + Offsets.lastOffsetDelta);
       const firstSeq = buf.readInt32BE(at + Offsets.baseSequence);
-      const info = { producerId, epoch: buf.readInt16BE(at + Offsets.producerEpoch), firstSeq, lastSeq: lastSequenceOf(firstSeq, lastOffsetDelta) };
+      const info = {
+        producerId,
+        epoch: buf.readInt16BE(at + Offsets.producerEpoch),
+        firstSeq,
+        lastSeq: lastSequenceOf(firstSeq, lastOffsetDelta),
+      };
       table.record(info, baseOffset, baseOffset + lastOffsetDelta, nowMs);
       replayed++;
     }

@@ -47,7 +47,11 @@ export interface ProducerBatchInfo {
   lastSeq: number;
 }
 
-export type ProducerErrorCode = 'OUT_OF_ORDER_SEQUENCE_NUMBER' | 'INVALID_PRODUCER_EPOCH' | 'UNKNOWN_PRODUCER_ID' | 'DUPLICATE_SEQUENCE_NUMBER';
+export type ProducerErrorCode =
+  | 'OUT_OF_ORDER_SEQUENCE_NUMBER'
+  | 'INVALID_PRODUCER_EPOCH'
+  | 'UNKNOWN_PRODUCER_ID'
+  | 'DUPLICATE_SEQUENCE_NUMBER';
 
 /** A batch's producer sequence or epoch does not fit the partition's state. Nothing was written. */
 export class ProducerSequenceError extends StorageError {
@@ -78,7 +82,11 @@ export type SnapshotProducer = [number, Array<[number, number, number, number, n
 export function isSnapshotProducers(value: unknown): value is SnapshotProducer[] {
   const tuple = (t: unknown) => Array.isArray(t) && t.length === 5 && t.every((v) => Number.isSafeInteger(v));
   const entry = (p: unknown) =>
-    Array.isArray(p) && (p.length === 2 || (p.length === 3 && Number.isSafeInteger(p[2]))) && Number.isSafeInteger(p[0]) && Array.isArray(p[1]) && p[1].every(tuple);
+    Array.isArray(p) &&
+    (p.length === 2 || (p.length === 3 && Number.isSafeInteger(p[2]))) &&
+    Number.isSafeInteger(p[0]) &&
+    Array.isArray(p[1]) &&
+    p[1].every(tuple);
   return Array.isArray(value) && value.every(entry);
 }
 
@@ -97,21 +105,31 @@ export class ProducerStateTable {
     const { producerId, epoch, firstSeq, lastSeq } = info;
     const entry = this.producers.get(producerId);
     const prior = pending.get(producerId);
-    const lastEpoch = prior?.epoch ?? entry?.batches[entry.batches.length - 1]!.epoch;
-    const lastSeq0 = prior?.lastSeq ?? entry?.batches[entry.batches.length - 1]!.lastSeq;
+    const lastOfTable = entry?.batches[entry.batches.length - 1];
+    const lastEpoch = prior?.epoch ?? lastOfTable?.epoch;
+    const lastSeq0 = prior?.lastSeq ?? lastOfTable?.lastSeq;
     if (lastEpoch === undefined || lastSeq0 === undefined) {
       if (firstSeq !== 0) {
-        throw new ProducerSequenceError('UNKNOWN_PRODUCER_ID', `${where}: producer ${producerId} has no state here and its batch starts at sequence ${firstSeq}, not 0`);
+        throw new ProducerSequenceError(
+          'UNKNOWN_PRODUCER_ID',
+          `${where}: producer ${producerId} has no state here and its batch starts at sequence ${firstSeq}, not 0`,
+        );
       }
       pending.set(producerId, info);
       return { duplicateOf: null };
     }
     if (epoch < lastEpoch) {
-      throw new ProducerSequenceError('INVALID_PRODUCER_EPOCH', `${where}: producer ${producerId} epoch ${epoch} is older than the current epoch ${lastEpoch}`);
+      throw new ProducerSequenceError(
+        'INVALID_PRODUCER_EPOCH',
+        `${where}: producer ${producerId} epoch ${epoch} is older than the current epoch ${lastEpoch}`,
+      );
     }
     if (epoch > lastEpoch) {
       if (firstSeq !== 0) {
-        throw new ProducerSequenceError('OUT_OF_ORDER_SEQUENCE_NUMBER', `${where}: producer ${producerId} starts epoch ${epoch} at sequence ${firstSeq}, not 0`);
+        throw new ProducerSequenceError(
+          'OUT_OF_ORDER_SEQUENCE_NUMBER',
+          `${where}: producer ${producerId} starts epoch ${epoch} at sequence ${firstSeq}, not 0`,
+        );
       }
       pending.set(producerId, info);
       return { duplicateOf: null };
@@ -130,15 +148,27 @@ export class ProducerStateTable {
       // Entirely before the remembered window: stored long ago, its offsets are no longer known.
       const before = (entry.batches[0]!.firstSeq - lastSeq + SEQUENCE_SPAN) % SEQUENCE_SPAN;
       if (before > 0 && before < SEQUENCE_SPAN / 2) {
-        throw new ProducerSequenceError('DUPLICATE_SEQUENCE_NUMBER', `${where}: producer ${producerId} batch ${firstSeq}..${lastSeq} was stored earlier (before the last ${PRODUCER_BATCHES_KEPT} batches remembered)`);
+        throw new ProducerSequenceError(
+          'DUPLICATE_SEQUENCE_NUMBER',
+          `${where}: producer ${producerId} batch ${firstSeq}..${lastSeq} was stored earlier (before the last ${PRODUCER_BATCHES_KEPT} batches remembered)`,
+        );
       }
     }
-    throw new ProducerSequenceError('OUT_OF_ORDER_SEQUENCE_NUMBER', `${where}: producer ${producerId} sent sequence ${firstSeq}, expected ${expected}`);
+    throw new ProducerSequenceError(
+      'OUT_OF_ORDER_SEQUENCE_NUMBER',
+      `${where}: producer ${producerId} sent sequence ${firstSeq}, expected ${expected}`,
+    );
   }
 
   /** Records a batch that was just written to the log, at broker time `appendMs`. */
   record(info: ProducerBatchInfo, firstOffset: number, lastOffset: number, appendMs: number): void {
-    const meta: ProducerBatchMeta = { epoch: info.epoch, firstSeq: info.firstSeq, lastSeq: info.lastSeq, firstOffset, lastOffset };
+    const meta: ProducerBatchMeta = {
+      epoch: info.epoch,
+      firstSeq: info.firstSeq,
+      lastSeq: info.lastSeq,
+      firstOffset,
+      lastOffset,
+    };
     const entry = this.producers.get(info.producerId);
     if (!entry) {
       this.producers.set(info.producerId, { batches: [meta], evicted: false, lastAppendMs: appendMs });
@@ -196,7 +226,11 @@ export class ProducerStateTable {
   toSnapshot(): SnapshotProducer[] {
     const out: SnapshotProducer[] = [];
     for (const [producerId, entry] of this.producers) {
-      out.push([producerId, entry.batches.map((b) => [b.epoch, b.firstSeq, b.lastSeq, b.firstOffset, b.lastOffset]), entry.lastAppendMs]);
+      out.push([
+        producerId,
+        entry.batches.map((b) => [b.epoch, b.firstSeq, b.lastSeq, b.firstOffset, b.lastOffset]),
+        entry.lastAppendMs,
+      ]);
     }
     return out;
   }
@@ -209,7 +243,13 @@ export class ProducerStateTable {
     this.producers.clear();
     for (const [producerId, batches, lastAppendMs] of producers) {
       if (batches.length === 0) continue;
-      const metas = batches.map(([epoch, firstSeq, lastSeq, firstOffset, lastOffset]) => ({ epoch, firstSeq, lastSeq, firstOffset, lastOffset }));
+      const metas = batches.map(([epoch, firstSeq, lastSeq, firstOffset, lastOffset]) => ({
+        epoch,
+        firstSeq,
+        lastSeq,
+        firstOffset,
+        lastOffset,
+      }));
       this.producers.set(producerId, { batches: metas, evicted: true, lastAppendMs: lastAppendMs ?? nowMs });
     }
   }
@@ -227,7 +267,11 @@ export interface ProducerAppendPlan {
  * Checks every idempotent batch of an append, in order (throws ProducerSequenceError). Duplicates may
  * only form a prefix: a retried request can repeat batches that were stored, then carry new ones.
  */
-export function planProducerAppend(table: ProducerStateTable, producers: ReadonlyArray<ProducerBatchInfo | null>, where: string): ProducerAppendPlan {
+export function planProducerAppend(
+  table: ProducerStateTable,
+  producers: ReadonlyArray<ProducerBatchInfo | null>,
+  where: string,
+): ProducerAppendPlan {
   const plan: ProducerAppendPlan = { duplicates: 0, firstOffset: -1, lastOffset: -1 };
   const pending = new Map<number, ProducerBatchInfo>();
   let fresh = false;
@@ -243,7 +287,10 @@ export function planProducerAppend(table: ProducerStateTable, producers: Readonl
       continue;
     }
     if (fresh) {
-      throw new ProducerSequenceError('OUT_OF_ORDER_SEQUENCE_NUMBER', `${where}: producer ${info.producerId} repeats sequence ${info.firstSeq} after new batches in the same request`);
+      throw new ProducerSequenceError(
+        'OUT_OF_ORDER_SEQUENCE_NUMBER',
+        `${where}: producer ${info.producerId} repeats sequence ${info.firstSeq} after new batches in the same request`,
+      );
     }
     if (plan.duplicates === 0) plan.firstOffset = duplicateOf.firstOffset;
     plan.lastOffset = duplicateOf.lastOffset;

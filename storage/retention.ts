@@ -17,7 +17,8 @@ export function retentionVictims(
   for (let i = 0; i < segments.length - 1; i++) {
     const s = segments[i]!;
     const belowStart = s.nextOffset <= logStartOffset;
-    const byTime = applyRetention && config.retentionMs >= 0 && s.maxTimestamp >= 0 && now - s.maxTimestamp > config.retentionMs;
+    const byTime =
+      applyRetention && config.retentionMs >= 0 && s.maxTimestamp >= 0 && now - s.maxTimestamp > config.retentionMs;
     const bySize = applyRetention && config.retentionBytes >= 0 && total - s.size >= config.retentionBytes;
     if (!belowStart && !byTime && !bySize) break;
     victims.push(s);
@@ -32,7 +33,10 @@ export async function deleteSegments(segments: Segment[], logger: Logger): Promi
     try {
       await s.delete();
     } catch (err) {
-      logger.warn({ err, file: s.logPath }, 'cannot delete segment files; they will be removed by a later retention run');
+      logger.warn(
+        { err, file: s.logPath },
+        'cannot delete segment files; they will be removed by a later retention run',
+      );
     }
   }
 }

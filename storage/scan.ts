@@ -2,7 +2,14 @@
 // dense offsets) and is what recovery and index rebuilds use; `walkHeaders` reads only batch headers,
 // skipping bodies, for lookups.
 import type { StorageFileHandle } from './fs.js';
-import { BATCH_HEADER_SIZE, BATCH_LOG_OVERHEAD, BatchFormatError, Offsets, readInt64, validateBatch } from './format/record-batch.js';
+import {
+  BATCH_HEADER_SIZE,
+  BATCH_LOG_OVERHEAD,
+  BatchFormatError,
+  Offsets,
+  readInt64,
+  validateBatch,
+} from './format/record-batch.js';
 import type { BatchHeader } from './format/record-batch.js';
 import type { ReadBufferPool } from './read-buffer-pool.js';
 
@@ -89,13 +96,18 @@ export async function scanBatches(
   const win = new FileWindow(fh);
   let pos = start;
   let next = expectedOffset;
-  const stop = (reason: string): ScanResult => ({ validBytes: pos, nextOffset: next, error: { position: pos, reason } });
+  const stop = (reason: string): ScanResult => ({
+    validBytes: pos,
+    nextOffset: next,
+    error: { position: pos, reason },
+  });
   while (pos < end) {
     if (end - pos < BATCH_HEADER_SIZE) return stop(`incomplete batch header: ${end - pos} bytes left`);
     if (!win.has(pos, BATCH_HEADER_SIZE)) await win.load(pos, Math.min(SCAN_CHUNK, end - pos));
     if (!win.has(pos, BATCH_HEADER_SIZE)) return stop('file shorter than expected');
     const size = win.view().readInt32BE(pos - win.start + Offsets.batchLength) + BATCH_LOG_OVERHEAD;
-    if (size < BATCH_HEADER_SIZE) return stop(`batch length ${size} is smaller than the ${BATCH_HEADER_SIZE}-byte header`);
+    if (size < BATCH_HEADER_SIZE)
+      return stop(`batch length ${size} is smaller than the ${BATCH_HEADER_SIZE}-byte header`);
     if (size > end - pos) return stop(`batch of ${size} bytes runs past the end of the file (${end - pos} bytes left)`);
     if (!win.has(pos, size)) await win.load(pos, Math.min(Math.max(SCAN_CHUNK, size), end - pos));
     if (!win.has(pos, size)) return stop('file shorter than expected');

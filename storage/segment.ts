@@ -76,7 +76,12 @@ export class Segment {
   }
 
   /** Opens an existing segment; call load() or rebuild() next. Returns the file's size on disk too. */
-  static async open(fs: StorageFs, dir: string, baseOffset: number, indexIntervalBytes: number): Promise<{ segment: Segment; fileSize: number }> {
+  static async open(
+    fs: StorageFs,
+    dir: string,
+    baseOffset: number,
+    indexIntervalBytes: number,
+  ): Promise<{ segment: Segment; fileSize: number }> {
     const fh = await fs.open(join(dir, segmentFileName(baseOffset, LOG_SUFFIX)), 'r+');
     return { segment: new Segment(dir, baseOffset, fh, fs, indexIntervalBytes), fileSize: await fh.size() };
   }
@@ -94,7 +99,8 @@ export class Segment {
     }
     if (this.bytesSinceIndexEntry > this.indexIntervalBytes) {
       this.offsetIndex.append(rel, position);
-      if (this.maxTimestamp > this.timeIndex.lastTimestamp) this.timeIndex.append(this.maxTimestamp, this.offsetOfMaxTimestamp);
+      if (this.maxTimestamp > this.timeIndex.lastTimestamp)
+        this.timeIndex.append(this.maxTimestamp, this.offsetOfMaxTimestamp);
       this.bytesSinceIndexEntry = 0;
     }
     this.bytesSinceIndexEntry += size;
@@ -188,7 +194,8 @@ export class Segment {
 
   /** Makes the persisted indexes final for a sealed (or closing) segment. Index files are derived data. */
   async persistIndexes(logger: Logger): Promise<void> {
-    if (this.maxTimestamp > this.timeIndex.lastTimestamp) this.timeIndex.append(this.maxTimestamp, this.offsetOfMaxTimestamp);
+    if (this.maxTimestamp > this.timeIndex.lastTimestamp)
+      this.timeIndex.append(this.maxTimestamp, this.offsetOfMaxTimestamp);
     try {
       await writeFileAtomic(this.fs, this.indexPath, this.offsetIndex.toBuffer());
       await writeFileAtomic(this.fs, this.timeIndexPath, this.timeIndex.toBuffer());
@@ -235,7 +242,12 @@ export class Segment {
    * entry; the result is a view of that read buffer (no copy). With a pool, the read buffer comes from it:
    * returned to it here unless the result is a view of it (then the result's lease).
    */
-  async read(offset: number, maxBytes: number, maxOffset: number, pool?: ReadBufferPool): Promise<SegmentRead | typeof INDEX_MISMATCH> {
+  async read(
+    offset: number,
+    maxBytes: number,
+    maxOffset: number,
+    pool?: ReadBufferPool,
+  ): Promise<SegmentRead | typeof INDEX_MISMATCH> {
     const win = new FileWindow(this.fh, pool);
     try {
       return await this.readIn(win, offset, maxBytes, maxOffset);
@@ -244,7 +256,12 @@ export class Segment {
     }
   }
 
-  private async readIn(win: FileWindow, offset: number, maxBytes: number, maxOffset: number): Promise<SegmentRead | typeof INDEX_MISMATCH> {
+  private async readIn(
+    win: FileWindow,
+    offset: number,
+    maxBytes: number,
+    maxOffset: number,
+  ): Promise<SegmentRead | typeof INDEX_MISMATCH> {
     const end = this.size;
     const { position, expected } = this.indexFloor(offset);
     const span = maxBytes + this.indexIntervalBytes + BATCH_HEADER_SIZE;
@@ -269,13 +286,21 @@ export class Segment {
    * (a thousand per MiB of 1 KiB batches), it jumps to the furthest index entry that is certainly within
    * both limits and walks only from there.
    */
-  private async collect(win: FileWindow, start: number, end: number, maxBytes: number, maxOffset: number, offset: number): Promise<SegmentRead | typeof INDEX_MISMATCH> {
+  private async collect(
+    win: FileWindow,
+    start: number,
+    end: number,
+    maxBytes: number,
+    maxOffset: number,
+    offset: number,
+  ): Promise<SegmentRead | typeof INDEX_MISMATCH> {
     const jump = this.jumpTarget(win, start, maxBytes, maxOffset);
     let pos = jump?.position ?? start;
     let next = jump?.offset ?? offset;
     while (pos + LOOKUP_HEADER_BYTES <= end && win.has(pos, LOOKUP_HEADER_BYTES)) {
       const h = headerInfo(win.view(), pos - win.start, pos);
-      if (jump && pos === jump.position && (h.baseOffset !== jump.offset || h.size < BATCH_HEADER_SIZE)) return INDEX_MISMATCH;
+      if (jump && pos === jump.position && (h.baseOffset !== jump.offset || h.size < BATCH_HEADER_SIZE))
+        return INDEX_MISMATCH;
       if (h.lastOffset >= maxOffset) break;
       const total = pos - start;
       if (total > 0 && total + h.size > maxBytes) break;
@@ -284,7 +309,11 @@ export class Segment {
         // The first batch is larger than the window: read exactly that batch.
         const whole = Buffer.allocUnsafe(h.size);
         const n = await this.fh.read(whole, 0, h.size, pos);
-        return { bytes: n === h.size ? whole : EMPTY, nextOffset: n === h.size ? h.lastOffset + 1 : offset, lease: null };
+        return {
+          bytes: n === h.size ? whole : EMPTY,
+          nextOffset: n === h.size ? h.lastOffset + 1 : offset,
+          lease: null,
+        };
       }
       pos += h.size;
       next = h.lastOffset + 1;
@@ -299,7 +328,12 @@ export class Segment {
    * below maxOffset, and lies inside the loaded window. Entries are increasing in offset and position, so
    * the smaller of the two floors satisfies both limits.
    */
-  private jumpTarget(win: FileWindow, start: number, maxBytes: number, maxOffset: number): { position: number; offset: number } | undefined {
+  private jumpTarget(
+    win: FileWindow,
+    start: number,
+    maxBytes: number,
+    maxOffset: number,
+  ): { position: number; offset: number } | undefined {
     const limit = Math.min(start + maxBytes, win.start + win.length);
     const k = Math.min(this.offsetIndex.floorByPosition(limit), this.offsetIndex.floor(maxOffset - this.baseOffset));
     if (k < 0 || this.offsetIndex.positionAt(k) <= start) return undefined;

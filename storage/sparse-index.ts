@@ -64,7 +64,8 @@ export class OffsetIndex {
 
   /** Drops entries at or beyond `rel` or `position` (used by truncation). */
   truncateFrom(rel: number, position: number): void {
-    while (this.length > 0 && (this.rel[this.length - 1]! >= rel || this.pos[this.length - 1]! >= position)) this.length--;
+    while (this.length > 0 && (this.rel[this.length - 1]! >= rel || this.pos[this.length - 1]! >= position))
+      this.length--;
   }
 
   toBuffer(): Buffer {

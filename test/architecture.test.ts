@@ -15,15 +15,22 @@ function sourceFiles(dir: string): string[] {
   return out;
 }
 
-const importPattern = /(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|^import\s+['"]([^'"]+)['"]/gm;
+const importPattern =
+  /(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|^import\s+['"]([^'"]+)['"]/gm;
 
 /** Every module specifier a file imports, with relative ones resolved to repo-relative paths. */
-export function importsOf(file: string, text = readFileSync(file, 'utf8')): string[] {
+function importsOf(file: string, text = readFileSync(file, 'utf8')): string[] {
   const specs: string[] = [];
   for (const m of text.matchAll(importPattern)) {
     const spec = m[1] ?? m[2] ?? m[3];
     if (!spec) continue;
-    specs.push(spec.startsWith('.') ? relative(root, resolve(dirname(file), spec)).split(sep).join('/') : spec);
+    specs.push(
+      spec.startsWith('.')
+        ? relative(root, resolve(dirname(file), spec))
+            .split(sep)
+            .join('/')
+        : spec,
+    );
   }
   return specs;
 }
@@ -41,25 +48,34 @@ const rules: Rule[] = [
   {
     from: 'storage',
     forbids: (t) =>
-      isUnder(t, 'src') || isUnder(t, 'cli') ? 'storage/ must not import src/ or cli/'
-      : t === 'node:net' || t === 'net' || t === 'node:http' || t === 'node:tls' ? 'storage/ never touches the network'
-      : undefined,
+      isUnder(t, 'src') || isUnder(t, 'cli')
+        ? 'storage/ must not import src/ or cli/'
+        : t === 'node:net' || t === 'net' || t === 'node:http' || t === 'node:tls'
+          ? 'storage/ never touches the network'
+          : undefined,
   },
   { from: 'src', forbids: (t) => (isUnder(t, 'cli') ? 'src/ must not import cli/' : undefined) },
   {
     from: 'src/protocol',
     forbids: (t) =>
-      isUnder(t, 'src/broker') || isUnder(t, 'src/client') ? 'src/protocol imports neither broker nor client'
-      : t === 'node:net' || t === 'net' ? 'src/protocol must not import node:net'
-      : undefined,
+      isUnder(t, 'src/broker') || isUnder(t, 'src/client')
+        ? 'src/protocol imports neither broker nor client'
+        : t === 'node:net' || t === 'net'
+          ? 'src/protocol must not import node:net'
+          : undefined,
   },
-  { from: 'src/records', forbids: (t) => (isUnder(t, 'src/broker') ? 'src/records is SDK-side: no broker code' : undefined) },
+  {
+    from: 'src/records',
+    forbids: (t) => (isUnder(t, 'src/broker') ? 'src/records is SDK-side: no broker code' : undefined),
+  },
   {
     from: 'src/client',
     forbids: (t) =>
-      isUnder(t, 'src/broker') ? 'the client imports no broker code'
-      : isUnder(t, 'storage') && !isUnder(t, 'storage/format') ? 'the client may use only storage/format (pure code)'
-      : undefined,
+      isUnder(t, 'src/broker')
+        ? 'the client imports no broker code'
+        : isUnder(t, 'storage') && !isUnder(t, 'storage/format')
+          ? 'the client may use only storage/format (pure code)'
+          : undefined,
   },
 ];
 

@@ -7,7 +7,11 @@ import { freePort, stopProcess, waitForPort } from './processes.js';
 
 const BIN = join(import.meta.dirname, '..', '..', 'dist', 'cli', 'main.js');
 /** The node flags on the launcher line of the built CLI (`#!/usr/bin/env -S node <flags>`): what `sluice serve` runs with. */
-export const SERVE_NODE_FLAGS = readFileSync(BIN, 'utf8').split('\n', 1)[0]!.replace(/^#!.*?\bnode\b/, '').split(' ').filter(Boolean);
+export const SERVE_NODE_FLAGS = readFileSync(BIN, 'utf8')
+  .split('\n', 1)[0]!
+  .replace(/^#!.*?\bnode\b/, '')
+  .split(' ')
+  .filter(Boolean);
 
 /** The broker's node flags for a bench: SLUICE_BENCH_BROKER_NODE_ARGS when set (see below), else SERVE_NODE_FLAGS. */
 export function brokerNodeFlags(): string[] {
@@ -33,7 +37,13 @@ export interface BrokerProcess {
  * benches that open more files than the default limit allows; when the hard limit is lower and cannot be
  * raised (no CAP_SYS_RESOURCE), the soft limit is raised to the hard one instead.
  */
-export async function startBrokerProcess(options: { flush: string; extraArgs?: string[]; dataDir?: string; nofile?: number; listenTimeoutMs?: number }): Promise<BrokerProcess> {
+export async function startBrokerProcess(options: {
+  flush: string;
+  extraArgs?: string[];
+  dataDir?: string;
+  nofile?: number;
+  listenTimeoutMs?: number;
+}): Promise<BrokerProcess> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'sluice-bench-'));
   const spawned = performance.now();
   const port = await freePort();
@@ -45,11 +55,30 @@ export async function startBrokerProcess(options: { flush: string; extraArgs?: s
   // SLUICE_BENCH_BROKER_STDOUT=1 shows its stdout (--trace-gc).
   const prof = process.env.SLUICE_BENCH_CPU_PROF;
   const nodeArgs = [...(prof ? ['--cpu-prof', '--cpu-prof-dir', prof] : []), ...brokerNodeFlags()];
-  const argv = [process.execPath, ...nodeArgs, BIN, 'serve', '--data-dir', dataDir, '--port', String(port), '--flush', options.flush,
-    '--log-level', 'warn', ...(options.extraArgs ?? [])];
+  const argv = [
+    process.execPath,
+    ...nodeArgs,
+    BIN,
+    'serve',
+    '--data-dir',
+    dataDir,
+    '--port',
+    String(port),
+    '--flush',
+    options.flush,
+    '--log-level',
+    'warn',
+    ...(options.extraArgs ?? []),
+  ];
   const child = options.nofile
-    ? spawn('sh', ['-c', `ulimit -n ${options.nofile} 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec "$@"`, 'sh', ...argv], { stdio: ['ignore', 'ignore', 'inherit'] })
-    : spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', process.env.SLUICE_BENCH_BROKER_STDOUT ? 'inherit' : 'ignore', 'inherit'] });
+    ? spawn(
+        'sh',
+        ['-c', `ulimit -n ${options.nofile} 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec "$@"`, 'sh', ...argv],
+        { stdio: ['ignore', 'ignore', 'inherit'] },
+      )
+    : spawn(argv[0]!, argv.slice(1), {
+        stdio: ['ignore', process.env.SLUICE_BENCH_BROKER_STDOUT ? 'inherit' : 'ignore', 'inherit'],
+      });
   await waitForPort(port, options.listenTimeoutMs ?? 60_000);
   const startMs = performance.now() - spawned;
   return {

@@ -7,7 +7,8 @@ import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 
 export async function profiled<T>(label: string, fn: () => Promise<T>): Promise<T> {
-  const mark = (what: string) => process.env.SLUICE_BENCH_MARK && process.stderr.write(`${label}-${what} ${Math.round(process.uptime() * 1000)}\n`);
+  const mark = (what: string) =>
+    process.env.SLUICE_BENCH_MARK && process.stderr.write(`${label}-${what} ${Math.round(process.uptime() * 1000)}\n`);
   const dir = process.env.SLUICE_BENCH_CLIENT_PROF;
   if (!dir) {
     mark('START');

@@ -14,7 +14,9 @@ const send = (message: unknown) => new Promise<void>((resolve) => process.send!(
 
 process.once('message', async (start: Start) => {
   const stopTrace = start.trace ? startTrace({ sdkConnections: true }) : undefined;
-  const consumer = new Sluice({ clientId: 'bench-consumer', brokers: [start.address], logLevel: 0 }).consumer({ maxWaitTimeInMs: 500 });
+  const consumer = new Sluice({ clientId: 'bench-consumer', brokers: [start.address], logLevel: 0 }).consumer({
+    maxWaitTimeInMs: 500,
+  });
   await consumer.connect();
   await consumer.subscribe({ topic: start.topic, fromBeginning: false });
   const sentAt: number[] = [];

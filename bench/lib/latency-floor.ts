@@ -123,7 +123,10 @@ function runConsumer(): void {
 }
 
 function child(role: string, exchange: boolean): { process: ChildProcess; next(): Promise<unknown> } {
-  const proc = fork(new URL(import.meta.url), [role, ...(exchange ? ['--exchange'] : [])], { execArgv: clientExecArgv(), stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const proc = fork(new URL(import.meta.url), [role, ...(exchange ? ['--exchange'] : [])], {
+    execArgv: clientExecArgv(),
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const next = () =>
     new Promise<unknown>((resolve, reject) => {
       proc.once('message', resolve);
@@ -136,7 +139,11 @@ function child(role: string, exchange: boolean): { process: ChildProcess; next()
  * One floor run at `rate` records/s for `seconds` (same warm-up as the Sluice run: the first 0.5 s is dropped).
  * `exchange`: with Sluice's produce acks and one request per consumer delivery (see runRelay).
  */
-export async function latencyFloor(rate: number, seconds: number, options: { exchange?: boolean } = {}): Promise<LatencyRun> {
+export async function latencyFloor(
+  rate: number,
+  seconds: number,
+  options: { exchange?: boolean } = {},
+): Promise<LatencyRun> {
   const exchange = options.exchange ?? false;
   const relay = child('--relay', exchange);
   const consumer = child('--consumer', exchange);

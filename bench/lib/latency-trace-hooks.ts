@@ -52,7 +52,7 @@ export function startTrace(options: { sdkConnections: boolean }): () => Trace {
   const observer = new PerformanceObserver((list) => {
     for (const e of list.getEntries()) {
       gc.push([perfToMono + e.startTime, e.duration]);
-      const kind = kindNames[((e as { detail?: { kind?: number } }).detail)?.kind ?? 0] ?? 'other';
+      const kind = kindNames[(e as { detail?: { kind?: number } }).detail?.kind ?? 0] ?? 'other';
       gcKinds[kind] = (gcKinds[kind] ?? 0) + 1;
     }
   });
@@ -78,6 +78,12 @@ export function startTrace(options: { sdkConnections: boolean }): () => Trace {
     Object.assign(proto, originals);
     const sched1 = schedTotals();
     const sched = { cpuMs: sched1.cpuMs - sched0.cpuMs, waitMs: sched1.waitMs - sched0.waitMs };
-    return { events, gc, gcKinds, sched, loop: { p50: eld.percentile(50) / 1e6, p99: eld.percentile(99) / 1e6, max: eld.max / 1e6 } };
+    return {
+      events,
+      gc,
+      gcKinds,
+      sched,
+      loop: { p50: eld.percentile(50) / 1e6, p99: eld.percentile(99) / 1e6, max: eld.max / 1e6 },
+    };
   };
 }

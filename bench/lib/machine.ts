@@ -13,7 +13,7 @@ function run(command: string): string {
 export function describeMachine(): string {
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   const memGiB = (totalmem() / 2 ** 30).toFixed(0);
-  const disk = run("df -h /work 2>/dev/null | tail -1 | awk '{print $1\" \"$2\" total, \"$4\" free\"}'");
+  const disk = run('df -h /work 2>/dev/null | tail -1 | awk \'{print $1" "$2" total, "$4" free"}\'');
   return `${cpus().length} cores (${cpu}), ${memGiB} GiB RAM, disk ${disk}, Node ${process.version}`;
 }
 

@@ -50,7 +50,11 @@ export function startProcess(command: string, args: string[]): ChildProcess {
 }
 
 /** Sends `signal`, then SIGKILL if the process has not exited after `graceMs`. */
-export async function stopProcess(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM', graceMs = 5000): Promise<void> {
+export async function stopProcess(
+  child: ChildProcess,
+  signal: NodeJS.Signals = 'SIGTERM',
+  graceMs = 5000,
+): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   child.kill(signal);
@@ -63,7 +67,11 @@ export async function stopProcess(child: ChildProcess, signal: NodeJS.Signals = 
  * A peer server (redis-server, nats-server) from its Debian package, on a free loopback port, with its data in a
  * fresh temporary directory; `args` builds its command line. `stop` ends it and removes the directory.
  */
-export async function startPeerServer(binary: string, pkg: string, args: (port: number, dir: string) => string[]): Promise<{ port: number; stop: () => Promise<void> }> {
+export async function startPeerServer(
+  binary: string,
+  pkg: string,
+  args: (port: number, dir: string) => string[],
+): Promise<{ port: number; stop: () => Promise<void> }> {
   const path = ensureDebianPackage(binary, pkg);
   const dir = mkdtempSync(join(tmpdir(), `sluice-bench-${binary}-`));
   const port = await freePort();

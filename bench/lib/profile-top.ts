@@ -25,4 +25,7 @@ for (let i = 0; i < profile.samples.length; i++) {
 }
 const rows = [...self].sort((a, b) => b[1] - a[1]).slice(0, Number(countArg ?? 30));
 process.stdout.write(`total ${(total / 1000).toFixed(0)} ms sampled\n`);
-for (const [key, us] of rows) process.stdout.write(`${((us / total) * 100).toFixed(1).padStart(5)} %  ${(us / 1000).toFixed(0).padStart(6)} ms  ${key}\n`);
+for (const [key, us] of rows)
+  process.stdout.write(
+    `${((us / total) * 100).toFixed(1).padStart(5)} %  ${(us / 1000).toFixed(0).padStart(6)} ms  ${key}\n`,
+  );

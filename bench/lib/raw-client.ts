@@ -25,7 +25,10 @@ export class RawConnection {
   }
 
   send(apiKey: number, body: unknown): void {
-    const frame = encodeRequestFrame({ apiKey, apiVersion: 0, correlationId: this.correlationId++, clientId: 'bench-raw' }, body);
+    const frame = encodeRequestFrame(
+      { apiKey, apiVersion: 0, correlationId: this.correlationId++, clientId: 'bench-raw' },
+      body,
+    );
     for (const b of frame) this.socket.write(b);
   }
 
@@ -51,7 +54,11 @@ export class RawConnection {
       this.responses++;
     }
     if (this.pending.length === 0) this.pending = Buffer.alloc(0);
-    this.waiters = this.waiters.filter((w) => (this.responses >= w.count ? (w.resolve(), false) : true));
+    this.waiters = this.waiters.filter((w) => {
+      if (this.responses < w.count) return true;
+      w.resolve();
+      return false;
+    });
   }
 
   close(): void {

@@ -3,7 +3,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const RESULTS = join(import.meta.dirname, '..', 'RESULTS.md');
-const HEADER = '# Benchmark results\n\nEvery figure here was measured by a script in `bench/`; each section names its command.\n';
+const HEADER =
+  '# Benchmark results\n\nEvery figure here was measured by a script in `bench/`; each section names its command.\n';
 
 /** Replaces (or appends) the section starting with `## ${title}` up to the next `## ` heading. */
 export function writeResultsSection(title: string, body: string): void {

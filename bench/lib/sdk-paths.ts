@@ -54,4 +54,6 @@ for (let i = 0; i < 7; i++) {
   e.push(encodeOnce());
   p.push(partitionOnce());
 }
-process.stdout.write(`ns per record (median of 7): consumer decode ${median(d).toFixed(0)}, batch encode ${median(e).toFixed(0)}, default partitioner (no key) ${median(p).toFixed(0)}\n`);
+process.stdout.write(
+  `ns per record (median of 7): consumer decode ${median(d).toFixed(0)}, batch encode ${median(e).toFixed(0)}, default partitioner (no key) ${median(p).toFixed(0)}\n`,
+);

@@ -13,7 +13,12 @@ export function client(broker: BrokerProcess) {
   return new Sluice({ clientId: 'bench', brokers: [broker.address], logLevel: 0 });
 }
 
-export async function createTopic(broker: BrokerProcess, topic: string, numPartitions: number, configs: Record<string, string> = {}): Promise<void> {
+export async function createTopic(
+  broker: BrokerProcess,
+  topic: string,
+  numPartitions: number,
+  configs: Record<string, string> = {},
+): Promise<void> {
   const admin = client(broker).admin();
   await admin.connect();
   const configEntries = Object.entries(configs).map(([name, value]) => ({ name, value }));
@@ -36,7 +41,13 @@ export interface ProduceOptions {
 }
 
 /** Sends `records` values of `size` bytes; returns records/s (from the first send to the last ack). */
-export async function produce(broker: BrokerProcess, topic: string, records: number, size: number, options: ProduceOptions = {}): Promise<number> {
+export async function produce(
+  broker: BrokerProcess,
+  topic: string,
+  records: number,
+  size: number,
+  options: ProduceOptions = {},
+): Promise<number> {
   const { acks = 1, producers: count = 1, inFlight = 16, partitions = 0 } = options;
   const producers = Array.from({ length: count }, () => client(broker).producer(options.producer));
   await Promise.all(producers.map((p) => p.connect()));
@@ -45,7 +56,9 @@ export async function produce(broker: BrokerProcess, topic: string, records: num
   const messages = Array.from({ length: perSend }, () => ({ value }));
   // Messages with an explicit partition, built once per partition (objects made by a spread per send
   // cost the SDK ~1 µs per record more to read: V8 gives them slow, unstable shapes).
-  const withPartition = Array.from({ length: partitions }, (_, partition) => Array.from({ length: perSend }, () => ({ value, partition })));
+  const withPartition = Array.from({ length: partitions }, (_, partition) =>
+    Array.from({ length: perSend }, () => ({ value, partition })),
+  );
   let sent = 0;
   let next = 0;
   const started = performance.now();
@@ -125,11 +138,15 @@ export interface LatencyRun extends LatencySummary, MachineDuring {
 
 /** The consumer in a child process; resolves once its run() has started. */
 async function forkConsumer(broker: BrokerProcess, topic: string, trace: boolean) {
-  const child = fork(join(import.meta.dirname, 'latency-consumer.ts'), [], { execArgv: clientExecArgv(), stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const next = () => new Promise<unknown>((resolve, reject) => {
-    child.once('message', resolve);
-    child.once('exit', (code) => reject(new Error(`latency consumer exited (${code})`)));
+  const child = fork(join(import.meta.dirname, 'latency-consumer.ts'), [], {
+    execArgv: clientExecArgv(),
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
+  const next = () =>
+    new Promise<unknown>((resolve, reject) => {
+      child.once('message', resolve);
+      child.once('exit', (code) => reject(new Error(`latency consumer exited (${code})`)));
+    });
   const ready = next();
   child.send({ address: broker.address, topic, trace });
   await ready;
@@ -148,7 +165,13 @@ async function forkConsumer(broker: BrokerProcess, topic: string, trace: boolean
  * with the send time (monotonic clock, shared by the processes) in the value; the consumer measures
  * arrival − send.
  */
-export async function latency(broker: BrokerProcess, topic: string, rate: number, seconds: number, options: LatencyOptions = {}): Promise<LatencyRun> {
+export async function latency(
+  broker: BrokerProcess,
+  topic: string,
+  rate: number,
+  seconds: number,
+  options: LatencyOptions = {},
+): Promise<LatencyRun> {
   const { consumer: where = 'process', trace = false } = options;
   const sluice = client(broker);
   await createTopic(broker, topic, 1);
@@ -190,5 +213,10 @@ export async function latency(broker: BrokerProcess, topic: string, rate: number
   const { samples, kept } = afterWarmup(consumed, warmupEnds);
   const summary = { ...summarizeLatencies(samples), ...machine };
   if (!trace) return summary;
-  return { ...summary, ...kept, ...(producerTrace ? { producerTrace } : {}), ...(consumed.trace ? { consumerTrace: consumed.trace } : {}) };
+  return {
+    ...summary,
+    ...kept,
+    ...(producerTrace ? { producerTrace } : {}),
+    ...(consumed.trace ? { consumerTrace: consumed.trace } : {}),
+  };
 }

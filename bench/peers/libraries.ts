@@ -67,7 +67,11 @@ export async function benchNatsJs(records: number, size: number, window = 2000):
     await previous;
     const produceSeconds = (performance.now() - started) / 1000;
 
-    await jsm.consumers.add('BENCH', { durable_name: 'replay', ack_policy: AckPolicy.None, deliver_policy: DeliverPolicy.All });
+    await jsm.consumers.add('BENCH', {
+      durable_name: 'replay',
+      ack_policy: AckPolicy.None,
+      deliver_policy: DeliverPolicy.All,
+    });
     const consumer = await js.consumers.get('BENCH', 'replay');
     const replayStart = performance.now();
     let read = 0;
@@ -88,8 +92,13 @@ export async function benchNatsJs(records: number, size: number, window = 2000):
 if (import.meta.url === `file://${process.argv[1]}`) {
   const records = Number(process.argv[2] ?? 200_000);
   const size = Number(process.argv[3] ?? 100);
-  for (const [name, bench] of [['ioredis', benchIoredis], ['nats.js', benchNatsJs]] as const) {
+  for (const [name, bench] of [
+    ['ioredis', benchIoredis],
+    ['nats.js', benchNatsJs],
+  ] as const) {
     const r = await bench(records, size);
-    process.stdout.write(`${name}: produce ${r.produceRecordsPerSec.toFixed(0)}/s, replay ${r.replayRecordsPerSec.toFixed(0)}/s\n`);
+    process.stdout.write(
+      `${name}: produce ${r.produceRecordsPerSec.toFixed(0)}/s, replay ${r.replayRecordsPerSec.toFixed(0)}/s\n`,
+    );
   }
 }

@@ -33,7 +33,7 @@ class NatsReader {
         pos = nl + 2 + total + 2;
       } else {
         if (line === 'PING') this.socket.write('PONG\r\n');
-        if (line.startsWith("-ERR")) throw new Error(`nats: ${line}`);
+        if (line.startsWith('-ERR')) throw new Error(`nats: ${line}`);
         pos = nl + 2;
       }
     }
@@ -62,7 +62,13 @@ function pub(subject: string, reply: string, payload: Buffer | string): Buffer {
   return Buffer.concat([Buffer.from(`PUB ${subject} ${reply} ${body.length}\r\n`), body, CRLF]);
 }
 
-async function request(socket: Socket, reader: NatsReader, subject: string, payload: object, inbox: string): Promise<unknown> {
+async function request(
+  socket: Socket,
+  reader: NatsReader,
+  subject: string,
+  payload: object,
+  inbox: string,
+): Promise<unknown> {
   const before = reader.count(inbox);
   socket.write(pub(subject, inbox, JSON.stringify(payload)));
   await reader.waitFor(inbox, before + 1, 10_000);
@@ -73,7 +79,15 @@ async function request(socket: Socket, reader: NatsReader, subject: string, payl
 
 /** nats-server with JetStream (installed from Debian when missing) on loopback, file storage in a fresh directory. */
 export function startNatsServer(): Promise<{ port: number; stop: () => Promise<void> }> {
-  return startPeerServer('nats-server', 'nats-server', (port, dir) => ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', dir]);
+  return startPeerServer('nats-server', 'nats-server', (port, dir) => [
+    '-js',
+    '-a',
+    '127.0.0.1',
+    '-p',
+    String(port),
+    '-sd',
+    dir,
+  ]);
 }
 
 /** Publishes `records` messages of `size` bytes with up to `window` acks outstanding, then pulls them back. */
@@ -85,8 +99,16 @@ export async function benchNats(records: number, size: number, window = 2000): P
     socket.setNoDelay(true);
     const reader = new NatsReader(socket);
     socket.on('data', (c: Buffer) => reader.push(c));
-    socket.write('CONNECT {"verbose":false,"pedantic":false,"headers":true,"no_responders":true,"protocol":1}\r\nSUB _INBOX.b.> 1\r\n');
-    await request(socket, reader, '$JS.API.STREAM.CREATE.BENCH', { name: 'BENCH', subjects: ['bench.data'], storage: 'file' }, '_INBOX.b.admin');
+    socket.write(
+      'CONNECT {"verbose":false,"pedantic":false,"headers":true,"no_responders":true,"protocol":1}\r\nSUB _INBOX.b.> 1\r\n',
+    );
+    await request(
+      socket,
+      reader,
+      '$JS.API.STREAM.CREATE.BENCH',
+      { name: 'BENCH', subjects: ['bench.data'], storage: 'file' },
+      '_INBOX.b.admin',
+    );
 
     const one = pub('bench.data', '_INBOX.b.ack', Buffer.alloc(size, 0x61));
     const started = performance.now();
@@ -100,14 +122,21 @@ export async function benchNats(records: number, size: number, window = 2000): P
     await reader.waitFor('_INBOX.b.ack', records);
     const produceSeconds = (performance.now() - started) / 1000;
 
-    await request(socket, reader, '$JS.API.CONSUMER.DURABLE.CREATE.BENCH.replay',
-      { stream_name: 'BENCH', config: { durable_name: 'replay', ack_policy: 'none', deliver_policy: 'all' } }, '_INBOX.b.admin');
+    await request(
+      socket,
+      reader,
+      '$JS.API.CONSUMER.DURABLE.CREATE.BENCH.replay',
+      { stream_name: 'BENCH', config: { durable_name: 'replay', ack_policy: 'none', deliver_policy: 'all' } },
+      '_INBOX.b.admin',
+    );
     const replayStart = performance.now();
     let asked = 0;
     // Pulled messages arrive with their original subject, on the subscription of the pull's inbox.
     while (reader.count('bench.data') < records) {
       const batch = Math.min(10_000, records - asked);
-      socket.write(pub('$JS.API.CONSUMER.MSG.NEXT.BENCH.replay', '_INBOX.b.pull', JSON.stringify({ batch, expires: 5e9 })));
+      socket.write(
+        pub('$JS.API.CONSUMER.MSG.NEXT.BENCH.replay', '_INBOX.b.pull', JSON.stringify({ batch, expires: 5e9 })),
+      );
       asked += batch;
       await reader.waitFor('bench.data', asked);
     }
@@ -121,5 +150,7 @@ export async function benchNats(records: number, size: number, window = 2000): P
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const r = await benchNats(Number(process.argv[2] ?? 200_000), Number(process.argv[3] ?? 100));
-  process.stdout.write(`nats jetstream: produce ${r.produceRecordsPerSec.toFixed(0)}/s, replay ${r.replayRecordsPerSec.toFixed(0)}/s\n`);
+  process.stdout.write(
+    `nats jetstream: produce ${r.produceRecordsPerSec.toFixed(0)}/s, replay ${r.replayRecordsPerSec.toFixed(0)}/s\n`,
+  );
 }

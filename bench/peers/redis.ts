@@ -77,7 +77,9 @@ export interface PeerResult {
   replayRecordsPerSec: number;
 }
 
-async function open(port: number): Promise<{ socket: Socket; counter: ReplyCounter; waitReplies: (n: number) => Promise<void> }> {
+async function open(
+  port: number,
+): Promise<{ socket: Socket; counter: ReplyCounter; waitReplies: (n: number) => Promise<void> }> {
   const socket = connect(port, '127.0.0.1');
   await new Promise<void>((r) => socket.once('connect', () => r()));
   socket.setNoDelay(true);
@@ -98,8 +100,22 @@ async function open(port: number): Promise<{ socket: Socket; counter: ReplyCount
 
 /** redis-server (installed from Debian when missing) on loopback, AOF appendfsync everysec, in a fresh directory. */
 export function startRedisServer(): Promise<{ port: number; stop: () => Promise<void> }> {
-  return startPeerServer('redis-server', 'redis-server', (port, dir) => ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir,
-    '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '', '--protected-mode', 'no']);
+  return startPeerServer('redis-server', 'redis-server', (port, dir) => [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--dir',
+    dir,
+    '--appendonly',
+    'yes',
+    '--appendfsync',
+    'everysec',
+    '--save',
+    '',
+    '--protected-mode',
+    'no',
+  ]);
 }
 
 /** Produces `records` entries of `size` bytes with XADD pipelined `window` deep, then reads them back with XRANGE. */
@@ -142,5 +158,7 @@ export async function benchRedis(records: number, size: number, window = 2000): 
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const r = await benchRedis(Number(process.argv[2] ?? 200_000), Number(process.argv[3] ?? 100));
-  process.stdout.write(`redis streams: produce ${r.produceRecordsPerSec.toFixed(0)}/s, replay ${r.replayRecordsPerSec.toFixed(0)}/s\n`);
+  process.stdout.write(
+    `redis streams: produce ${r.produceRecordsPerSec.toFixed(0)}/s, replay ${r.replayRecordsPerSec.toFixed(0)}/s\n`,
+  );
 }

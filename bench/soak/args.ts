@@ -14,5 +14,9 @@ export function soakArgs(defaults: { rounds?: number; seconds?: number } = {}): 
     if (!Number.isSafeInteger(n) || n < 1) throw new Error(`${flag} needs a positive integer, got ${argv[i + 1]}`);
     return n;
   };
-  return { rounds: value('--rounds') ?? defaults.rounds ?? 50, seconds: value('--seconds') ?? defaults.seconds ?? 60, seed: value('--seed') };
+  return {
+    rounds: value('--rounds') ?? defaults.rounds ?? 50,
+    seconds: value('--seconds') ?? defaults.seconds ?? 60,
+    seed: value('--seed'),
+  };
 }

@@ -25,7 +25,9 @@ const result = await crashRounds({
 });
 const problems = [...result.reports.flatMap((r) => r.problems), ...result.finalProblems];
 const torn = result.reports.reduce((n, r) => n + r.tornTails, 0);
-console.log(`${result.reports.length} rounds in ${((Date.now() - started) / 1000).toFixed(1)} s: ${result.totalAcked} acknowledged records, ${torn} torn tails seen, ${problems.length} problems`);
+console.log(
+  `${result.reports.length} rounds in ${((Date.now() - started) / 1000).toFixed(1)} s: ${result.totalAcked} acknowledged records, ${torn} torn tails seen, ${problems.length} problems`,
+);
 for (const p of problems) console.log(`PROBLEM: ${p}`);
 if (problems.length === 0) await rm(dataDir, { recursive: true, force: true });
 process.exit(problems.length === 0 ? 0 : 1);

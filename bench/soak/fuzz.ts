@@ -39,7 +39,8 @@ const goodLoop = (async () => {
     try {
       const p = await produce(c, 'good', 0, batchOf([`g${n}`]));
       const f = await fetchPartition(c, 'good', 0, p.baseOffset);
-      if (p.errorCode !== ErrorCode.NONE || f.records.length === 0) throw new Error(`produce ${p.errorCode} fetch ${f.errorCode}`);
+      if (p.errorCode !== ErrorCode.NONE || f.records.length === 0)
+        throw new Error(`produce ${p.errorCode} fetch ${f.errorCode}`);
       good.ok++;
     } catch (error) {
       good.failures.push((error as Error).message);
@@ -63,8 +64,12 @@ stop = true;
 await goodLoop;
 const alive = proc.child.exitCode === null;
 const fds = alive ? await fdCount(pid) : -1;
-console.log(`${frames} frames on ${outcomes.answered + outcomes.closed + outcomes.parked + outcomes.hung} connections: ${JSON.stringify(outcomes)}`);
-console.log(`broker alive: ${alive}; peak RSS growth ${(peakRss / MiB).toFixed(1)} MiB; descriptors ${fds0} → ${fds}; good client ${good.ok} round trips, ${good.failures.length} failures`);
+console.log(
+  `${frames} frames on ${outcomes.answered + outcomes.closed + outcomes.parked + outcomes.hung} connections: ${JSON.stringify(outcomes)}`,
+);
+console.log(
+  `broker alive: ${alive}; peak RSS growth ${(peakRss / MiB).toFixed(1)} MiB; descriptors ${fds0} → ${fds}; good client ${good.ok} round trips, ${good.failures.length} failures`,
+);
 const ok = alive && outcomes.hung === 0 && good.failures.length === 0 && peakRss < 200 * MiB;
 if (alive) await proc.kill('SIGTERM');
 if (ok) await rm(dataDir, { recursive: true, force: true });

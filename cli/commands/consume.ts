@@ -8,7 +8,16 @@ import { parseChoice, parseInteger } from '../lib/options.js';
 import { formatCount, jsonLine } from '../lib/output.js';
 import { boundsOf, offsetsAtTime, type PartitionRange } from '../lib/ranges.js';
 import { headerPairs, recordToJson } from '../lib/records.js';
-import { connectAdmin, createClient, onCrash, requireTopic, type AdminClient, type ConsumerClient, type EachBatchPayload, type KafkaMessage } from '../lib/sdk.js';
+import {
+  connectAdmin,
+  createClient,
+  onCrash,
+  requireTopic,
+  type AdminClient,
+  type ConsumerClient,
+  type EachBatchPayload,
+  type KafkaMessage,
+} from '../lib/sdk.js';
 import { TIME_HELP, timeOption } from '../lib/time.js';
 
 const FORMATS = ['text', 'json', 'raw'] as const;
@@ -30,31 +39,57 @@ interface ConsumeOptions {
 }
 
 export function register(program: Command): void {
-  const cmd = subcommand(program, 'consume', 'print records of a topic (new ones by default; see --from-beginning, --offset, --since)')
+  const cmd = subcommand(
+    program,
+    'consume',
+    'print records of a topic (new ones by default; see --from-beginning, --offset, --since)',
+  )
     .argument('<topic>', 'topic to read')
     .option('--from-beginning', 'start at the earliest record')
-    .option('-o, --offset <n>', 'start at this offset (negative: that many records before the end)', parseInteger('offset'))
+    .option(
+      '-o, --offset <n>',
+      'start at this offset (negative: that many records before the end)',
+      parseInteger('offset'),
+    )
     .option('--since <time>', `start at the first record at or after ${TIME_HELP}`, timeOption)
     .option('--until <time>', 'stop before the first record at or after this time (same forms as --since)', timeOption)
     .option('-p, --partition <n>', 'read only this partition', parseInteger('partition', 0))
     .option('-g, --group <group>', 'join this consumer group: share partitions with its members and commit offsets')
     .option('-n, --max-messages <n>', 'stop after this many records', parseInteger('max-messages', 1))
     .option('-e, --exit-at-end', 'stop when caught up with the end of the log (as it was at start)')
-    .addOption(choiceOption('--format <format>', 'text: value per line; json: one object per record; raw: value bytes only', FORMATS, parseChoice('format', FORMATS)).default('text'))
+    .addOption(
+      choiceOption(
+        '--format <format>',
+        'text: value per line; json: one object per record; raw: value bytes only',
+        FORMATS,
+        parseChoice('format', FORMATS),
+      ).default('text'),
+    )
     .option('--print-key', 'text format: print the key before the value')
     .option('--print-headers', 'text format: print headers (k=v,…) before the value')
     .addOption(new Option('--key-separator <sep>', 'text format: between key/headers and value').default('\t', 'tab'))
-    .addHelpText('after', `\nExamples:\n  sluice consume orders --from-beginning -e\n  sluice consume orders --since 15m --format json\n  sluice consume orders --group billing`);
+    .addHelpText(
+      'after',
+      `\nExamples:\n  sluice consume orders --from-beginning -e\n  sluice consume orders --since 15m --format json\n  sluice consume orders --group billing`,
+    );
   withBrokers(cmd).action(action(consume));
 }
 
 function validate(opts: ConsumeOptions): void {
-  const starts = [opts.fromBeginning && '--from-beginning', opts.offset !== undefined && '--offset', opts.since !== undefined && '--since'].filter(Boolean);
+  const starts = [
+    opts.fromBeginning && '--from-beginning',
+    opts.offset !== undefined && '--offset',
+    opts.since !== undefined && '--since',
+  ].filter(Boolean);
   if (starts.length > 1) throw new UsageError(`${starts.join(' and ')} both say where to start: give one`);
-  if (opts.group && opts.offset !== undefined) throw new UsageError('--offset cannot be used with --group (use `sluice groups reset-offsets` to move a group)');
-  if (opts.group && opts.partition !== undefined) throw new UsageError('--partition cannot be used with --group: the group assigns partitions');
-  if (opts.group && opts.since !== undefined) throw new UsageError('--since cannot be used with --group (use `sluice groups reset-offsets --to-datetime`)');
-  if (opts.since !== undefined && opts.until !== undefined && opts.until <= opts.since) throw new UsageError('--until must be later than --since');
+  if (opts.group && opts.offset !== undefined)
+    throw new UsageError('--offset cannot be used with --group (use `sluice groups reset-offsets` to move a group)');
+  if (opts.group && opts.partition !== undefined)
+    throw new UsageError('--partition cannot be used with --group: the group assigns partitions');
+  if (opts.group && opts.since !== undefined)
+    throw new UsageError('--since cannot be used with --group (use `sluice groups reset-offsets --to-datetime`)');
+  if (opts.since !== undefined && opts.until !== undefined && opts.until <= opts.since)
+    throw new UsageError('--until must be later than --since');
 }
 
 /** Start and end offsets of every partition to read. */
@@ -65,7 +100,8 @@ async function plan(admin: AdminClient, topic: string, opts: ConsumeOptions): Pr
   return bounds.map(({ partition, low, high }) => {
     let start = high;
     if (opts.fromBeginning) start = low;
-    else if (opts.offset !== undefined) start = opts.offset < 0 ? Math.max(low, high + opts.offset) : Math.min(Math.max(opts.offset, low), high);
+    else if (opts.offset !== undefined)
+      start = opts.offset < 0 ? Math.max(low, high + opts.offset) : Math.min(Math.max(opts.offset, low), high);
     else if (since) start = since.get(partition) ?? high;
     let end = Infinity;
     if (opts.exitAtEnd) end = high;
@@ -89,7 +125,19 @@ class Printer {
     const sep = this.opts.keySeparator;
     for (const m of messages) {
       if (this.opts.format === 'json') {
-        out.push(jsonLine(recordToJson({ topic: this.topic, partition, offset: m.offset, timestamp: m.timestamp, key: m.key, value: m.value, headers: m.headers })));
+        out.push(
+          jsonLine(
+            recordToJson({
+              topic: this.topic,
+              partition,
+              offset: m.offset,
+              timestamp: m.timestamp,
+              key: m.key,
+              value: m.value,
+              headers: m.headers,
+            }),
+          ),
+        );
         continue;
       }
       if (this.opts.format === 'raw') {
@@ -97,7 +145,12 @@ class Printer {
         continue;
       }
       if (this.opts.printHeaders) {
-        out.push(headerPairs(m.headers).map(([k, v]) => `${k}=${v === null ? '' : v.toString()}`).join(','), sep);
+        out.push(
+          headerPairs(m.headers)
+            .map(([k, v]) => `${k}=${v === null ? '' : v.toString()}`)
+            .join(','),
+          sep,
+        );
       }
       if (this.opts.printKey) out.push(m.key ?? 'null', sep);
       out.push(m.value ?? 'null', '\n');
@@ -125,14 +178,18 @@ async function consume(ctx: Context, topic: string, opts: ConsumeOptions): Promi
   let crashed: (err: unknown) => void = () => {};
   const crash = new Promise<void>((_, reject) => (crashed = reject));
   onCrash(consumer, (err) => crashed(err));
-  const { done } = opts.group ? await runGroup(ctx, consumer, topic, opts, printer) : await runAssigned(consumer, topic, ranges, opts, printer);
+  const { done } = opts.group
+    ? await runGroup(ctx, consumer, topic, opts, printer)
+    : await runAssigned(consumer, topic, ranges, opts, printer);
   await stopOn(ctx, Promise.race([done, crash]));
   await consumer.stop();
-  ctx.info(`consumed ${formatCount(printer.count)} record${printer.count === 1 ? '' : 's'}${opts.group ? ` (group '${opts.group}', offsets committed)` : ''}`);
+  ctx.info(
+    `consumed ${formatCount(printer.count)} record${printer.count === 1 ? '' : 's'}${opts.group ? ` (group '${opts.group}', offsets committed)` : ''}`,
+  );
 }
 
 /** Waits for the run to finish, or for Ctrl-C / SIGTERM (a second Ctrl-C exits at once). */
-function stopOn(ctx: Context, done: Promise<void>): Promise<void> {
+function stopOn(_ctx: Context, done: Promise<void>): Promise<void> {
   return new Promise((resolve, reject) => {
     let signals = 0;
     const onSignal = () => {
@@ -161,7 +218,13 @@ function finisher(): Finish {
   return { promise, resolve, reject };
 }
 
-async function runAssigned(consumer: ConsumerClient, topic: string, ranges: PartitionRange[], opts: ConsumeOptions, printer: Printer): Promise<{ done: Promise<void> }> {
+async function runAssigned(
+  consumer: ConsumerClient,
+  topic: string,
+  ranges: PartitionRange[],
+  opts: ConsumeOptions,
+  printer: Printer,
+): Promise<{ done: Promise<void> }> {
   const finish = finisher();
   const live = new Map(ranges.filter((r) => r.start < r.end).map((r) => [r.partition, r]));
   const max = opts.maxMessages ?? Infinity;
@@ -179,7 +242,9 @@ async function runAssigned(consumer: ConsumerClient, topic: string, ranges: Part
       if (!range || printer.count >= max) return;
       let messages = batch.messages;
       let reachedEnd = false;
-      const endIdx = messages.findIndex((m) => Number(m.offset) >= range.end || (until !== undefined && Number(m.timestamp) >= until));
+      const endIdx = messages.findIndex(
+        (m) => Number(m.offset) >= range.end || (until !== undefined && Number(m.timestamp) >= until),
+      );
       if (endIdx !== -1) {
         messages = messages.slice(0, endIdx);
         reachedEnd = true;
@@ -197,7 +262,13 @@ async function runAssigned(consumer: ConsumerClient, topic: string, ranges: Part
   return { done: finish.promise };
 }
 
-async function runGroup(ctx: Context, consumer: ConsumerClient, topic: string, opts: ConsumeOptions, printer: Printer): Promise<{ done: Promise<void> }> {
+async function runGroup(
+  ctx: Context,
+  consumer: ConsumerClient,
+  topic: string,
+  opts: ConsumeOptions,
+  printer: Printer,
+): Promise<{ done: Promise<void> }> {
   const finish = finisher();
   const max = opts.maxMessages ?? Infinity;
   await consumer.connect();

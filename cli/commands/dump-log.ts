@@ -14,7 +14,11 @@ interface DumpOptions {
 }
 
 export function register(program: Command): void {
-  const cmd = subcommand(program, 'dump-log', 'print the batches (and records) of a segment .log file, checking every CRC')
+  const cmd = subcommand(
+    program,
+    'dump-log',
+    'print the batches (and records) of a segment .log file, checking every CRC',
+  )
     .argument('<segment.log>', 'a segment file, e.g. data/orders-0/00000000000000000000.log')
     .option('--records', 'print every record too');
   withFormat(cmd);
@@ -27,14 +31,16 @@ async function dumpLog(ctx: Context, file: string, opts: DumpOptions): Promise<v
   let summary: ScanSummary | undefined;
   let firstCorruption: Corruption | undefined;
   const out = (s: string) => ctx.stdout.write(s);
-  if (/\.(time)?index$/.test(file)) throw new CliError(`${file} is an index file: dump-log reads a segment's .log file (indexes are rebuilt from it)`);
+  if (/\.(time)?index$/.test(file))
+    throw new CliError(`${file} is an index file: dump-log reads a segment's .log file (indexes are rebuilt from it)`);
   try {
     for await (const event of scanSegment(file, { records: opts.records === true })) {
       if (event.kind === 'summary') summary = event;
       else if (event.kind === 'corruption') firstCorruption ??= event;
       if (opts.format === 'json') out(jsonLine(eventJson(event)));
       else if (event.kind === 'batch') out(batchText(event, c.green, c.red));
-      else if (event.kind === 'corruption') out(c.red(`corrupt at byte ${event.position}${after(event)}: ${event.message}\n`));
+      else if (event.kind === 'corruption')
+        out(c.red(`corrupt at byte ${event.position}${after(event)}: ${event.message}\n`));
       else out(summaryText(event));
     }
   } catch (err) {
@@ -52,7 +58,8 @@ async function dumpLog(ctx: Context, file: string, opts: DumpOptions): Promise<v
   }
 }
 
-const after = (e: Corruption) => (e.afterOffset !== undefined ? ` (after offset ${e.afterOffset})` : ' (before any valid batch)');
+const after = (e: Corruption) =>
+  e.afterOffset !== undefined ? ` (after offset ${e.afterOffset})` : ' (before any valid batch)';
 
 function batchText(b: ScannedBatch, ok: (s: string) => string, bad: (s: string) => string): string {
   const h = b.header;
@@ -73,8 +80,10 @@ const quoted = (b: Buffer | null) => (b === null ? '(null)' : `"${textOf(b)}"`);
 
 function summaryText(s: ScanSummary): string {
   const range = s.firstOffset === null ? 'no records' : `offsets ${s.firstOffset}..${s.lastOffset}`;
-  return `${s.file}: ${formatCount(s.batches)} batches, ${formatCount(s.records)} records, ${range}, ${formatBytes(s.bytes)}` +
-    `${s.corrupt > 0 ? `, ${s.corrupt} corrupt` : ', all CRCs valid'}\n`;
+  return (
+    `${s.file}: ${formatCount(s.batches)} batches, ${formatCount(s.records)} records, ${range}, ${formatBytes(s.bytes)}` +
+    `${s.corrupt > 0 ? `, ${s.corrupt} corrupt` : ', all CRCs valid'}\n`
+  );
 }
 
 function eventJson(e: ScannedBatch | Corruption | ScanSummary): Record<string, unknown> {
@@ -97,7 +106,12 @@ function eventJson(e: ScannedBatch | Corruption | ScanSummary): Record<string, u
     transactional: e.transactional,
     control: e.control,
     ...(e.records
-      ? { records: e.records.map((r) => { const { topic: _t, partition: _p, ...rest } = recordToJson({ topic: '', partition: 0, ...r }); return rest; }) }
+      ? {
+          records: e.records.map((r) => {
+            const { topic: _t, partition: _p, ...rest } = recordToJson({ topic: '', partition: 0, ...r });
+            return rest;
+          }),
+        }
       : {}),
   };
 }

@@ -12,16 +12,34 @@ import { TIME_HELP, isoTime, timeOption } from '../lib/time.js';
 type Format = 'text' | 'json';
 
 export function register(program: Command): void {
-  const groups = subcommand(program, 'groups', 'list, describe (with lag), reset offsets of and delete consumer groups');
+  const groups = subcommand(
+    program,
+    'groups',
+    'list, describe (with lag), reset offsets of and delete consumer groups',
+  );
 
-  withFormat(withBrokers(subcommand(groups, 'list', 'list consumer groups with their state and member count'))).action(action(listGroups));
+  withFormat(withBrokers(subcommand(groups, 'list', 'list consumer groups with their state and member count'))).action(
+    action(listGroups),
+  );
 
-  const describe = subcommand(groups, 'describe', 'members, assignment, committed offsets and lag per partition of a group')
+  const describe = subcommand(
+    groups,
+    'describe',
+    'members, assignment, committed offsets and lag per partition of a group',
+  )
     .argument('<group>', 'group id')
-    .addOption(new Option('-w, --watch [seconds]', 'redraw every few seconds until Ctrl-C').argParser(parseInteger('watch', 1, 3600)));
+    .addOption(
+      new Option('-w, --watch [seconds]', 'redraw every few seconds until Ctrl-C').argParser(
+        parseInteger('watch', 1, 3600),
+      ),
+    );
   withFormat(withBrokers(describe)).action(action(describeGroup));
 
-  const reset = subcommand(groups, 'reset-offsets', "move a group's committed offsets (the group must have no active members)")
+  const reset = subcommand(
+    groups,
+    'reset-offsets',
+    "move a group's committed offsets (the group must have no active members)",
+  )
     .argument('<group>', 'group id')
     .requiredOption('-t, --topic <topic>', 'topic whose offsets move')
     .option('-p, --partition <n>', 'only this partition', parseInteger('partition', 0))
@@ -34,14 +52,23 @@ export function register(program: Command): void {
     .option('--execute', 'apply the new offsets');
   withFormat(withBrokers(reset)).action(action(resetOffsets));
 
-  withBrokers(subcommand(groups, 'delete', 'delete a group and its committed offsets (it must have no active members)').argument('<group>', 'group id')).action(
-    action(deleteGroup),
-  );
+  withBrokers(
+    subcommand(groups, 'delete', 'delete a group and its committed offsets (it must have no active members)').argument(
+      '<group>',
+      'group id',
+    ),
+  ).action(action(deleteGroup));
 }
 
-function requireGroupAdmin(admin: AdminClient): Required<Pick<AdminClient, 'listGroups' | 'describeGroups' | 'fetchOffsets' | 'setOffsets' | 'deleteGroups'>> {
+function requireGroupAdmin(
+  admin: AdminClient,
+): Required<Pick<AdminClient, 'listGroups' | 'describeGroups' | 'fetchOffsets' | 'setOffsets' | 'deleteGroups'>> {
   const a = admin as Required<AdminClient>;
-  if (typeof a.listGroups !== 'function' || typeof a.describeGroups !== 'function' || typeof a.fetchOffsets !== 'function') {
+  if (
+    typeof a.listGroups !== 'function' ||
+    typeof a.describeGroups !== 'function' ||
+    typeof a.fetchOffsets !== 'function'
+  ) {
     throw new CliError('this build of the SDK has no consumer-group admin calls yet');
   }
   return {
@@ -75,9 +102,18 @@ async function listGroups(ctx: Context, opts: { format: Format }) {
   const g = requireGroupAdmin(admin);
   const ids = (await g.listGroups()).groups.map((x) => x.groupId).sort();
   const described = ids.length > 0 ? (await g.describeGroups(ids)).groups : [];
-  const rows = described.map((d) => ({ group: d.groupId, state: d.state, members: d.members.length, protocol: d.protocol || '' }));
-  if (opts.format === 'json') return void rows.forEach((r) => ctx.stdout.write(jsonLine(r)));
-  if (rows.length === 0) return void ctx.info('no consumer groups yet: `sluice consume <topic> --group <name>` starts one');
+  const rows = described.map((d) => ({
+    group: d.groupId,
+    state: d.state,
+    members: d.members.length,
+    protocol: d.protocol || '',
+  }));
+  if (opts.format === 'json') {
+    for (const r of rows) ctx.stdout.write(jsonLine(r));
+    return;
+  }
+  if (rows.length === 0)
+    return void ctx.info('no consumer groups yet: `sluice consume <topic> --group <name>` starts one');
   ctx.stdout.write(
     renderTable(
       [{ header: 'GROUP' }, { header: 'STATE' }, { header: 'MEMBERS', align: 'right' }, { header: 'ASSIGNOR' }],
@@ -104,8 +140,16 @@ async function lagReport(admin: AdminClient, group: string) {
   const owners = new Map<string, { memberId: string; clientId: string; host: string }>();
   const members = description.members.map((m) => {
     const assignment = assignmentOf(m.memberAssignment);
-    for (const [topic, parts] of Object.entries(assignment)) for (const p of parts) owners.set(`${topic}:${p}`, { memberId: m.memberId, clientId: m.clientId, host: m.clientHost });
-    return { memberId: m.memberId, clientId: m.clientId, host: m.clientHost, groupInstanceId: m.groupInstanceId ?? null, assignment };
+    for (const [topic, parts] of Object.entries(assignment))
+      for (const p of parts)
+        owners.set(`${topic}:${p}`, { memberId: m.memberId, clientId: m.clientId, host: m.clientHost });
+    return {
+      memberId: m.memberId,
+      clientId: m.clientId,
+      host: m.clientHost,
+      groupInstanceId: m.groupInstanceId ?? null,
+      assignment,
+    };
   });
   const committed = await g.fetchOffsets({ groupId: group });
   const topics = new Set([...committed.map((t) => t.topic), ...members.flatMap((m) => Object.keys(m.assignment))]);
@@ -114,17 +158,36 @@ async function lagReport(admin: AdminClient, group: string) {
   for (const topic of [...topics].sort()) {
     if (!existing.has(topic)) continue;
     const ends = await offsetsOf(admin, topic);
-    const byPartition = new Map((committed.find((t) => t.topic === topic)?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
+    const byPartition = new Map(
+      (committed.find((t) => t.topic === topic)?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]),
+    );
     for (const { partition, high } of ends) {
       const owner = owners.get(`${topic}:${partition}`);
       const c = byPartition.get(partition);
       if (c === undefined && !owner) continue;
       const committedOffset = c !== undefined && c >= 0 ? c : null;
-      rows.push({ topic, partition, committedOffset, logEndOffset: high, lag: committedOffset === null ? high : Math.max(0, high - committedOffset), memberId: owner?.memberId ?? null, clientId: owner?.clientId ?? null, host: owner?.host ?? null });
+      rows.push({
+        topic,
+        partition,
+        committedOffset,
+        logEndOffset: high,
+        lag: committedOffset === null ? high : Math.max(0, high - committedOffset),
+        memberId: owner?.memberId ?? null,
+        clientId: owner?.clientId ?? null,
+        host: owner?.host ?? null,
+      });
     }
   }
-  if (description.state === 'Dead' && rows.length === 0 && members.length === 0) throw new CliError(`unknown group '${group}'`);
-  return { group, state: description.state, protocol: description.protocol, members, partitions: rows, totalLag: rows.reduce((n, r) => n + r.lag, 0) };
+  if (description.state === 'Dead' && rows.length === 0 && members.length === 0)
+    throw new CliError(`unknown group '${group}'`);
+  return {
+    group,
+    state: description.state,
+    protocol: description.protocol,
+    members,
+    partitions: rows,
+    totalLag: rows.reduce((n, r) => n + r.lag, 0),
+  };
 }
 
 async function describeGroup(ctx: Context, group: string, opts: { format: Format; watch?: number | true }) {
@@ -136,7 +199,8 @@ async function describeGroup(ctx: Context, group: string, opts: { format: Format
     else {
       if (interval > 0 && ctx.stdout.isTTY) ctx.stdout.write('\x1b[H\x1b[2J');
       printLag(ctx, report);
-      if (interval > 0) ctx.stdout.write(ctx.color.dim(`\n${isoTime(Date.now())} — every ${interval}s, Ctrl-C to stop\n`));
+      if (interval > 0)
+        ctx.stdout.write(ctx.color.dim(`\n${isoTime(Date.now())} — every ${interval}s, Ctrl-C to stop\n`));
     }
     if (interval === 0) return;
     await new Promise((resolve) => setTimeout(resolve, interval * 1000));
@@ -203,25 +267,47 @@ interface ResetOptions {
 const STRATEGIES = ['--to-earliest', '--to-latest', '--to-offset', '--to-datetime', '--shift-by'];
 
 async function resetOffsets(ctx: Context, group: string, opts: ResetOptions) {
-  const chosen = [opts.toEarliest && '--to-earliest', opts.toLatest && '--to-latest', opts.toOffset !== undefined && '--to-offset', opts.toDatetime !== undefined && '--to-datetime', opts.shiftBy !== undefined && '--shift-by'].filter(
-    (x): x is string => typeof x === 'string',
-  );
-  if (chosen.length !== 1) throw new UsageError(`give exactly one of ${STRATEGIES.join(', ')}${chosen.length > 1 ? ` (got ${chosen.join(' and ')})` : ''}`);
+  const chosen = [
+    opts.toEarliest && '--to-earliest',
+    opts.toLatest && '--to-latest',
+    opts.toOffset !== undefined && '--to-offset',
+    opts.toDatetime !== undefined && '--to-datetime',
+    opts.shiftBy !== undefined && '--shift-by',
+  ].filter((x): x is string => typeof x === 'string');
+  if (chosen.length !== 1)
+    throw new UsageError(
+      `give exactly one of ${STRATEGIES.join(', ')}${chosen.length > 1 ? ` (got ${chosen.join(' and ')})` : ''}`,
+    );
   if (opts.dryRun && opts.execute) throw new UsageError('--dry-run and --execute contradict each other: give one');
   const admin = await connectAdmin(ctx);
   const g = requireGroupAdmin(admin);
   await requireTopic(admin, opts.topic);
   const description = await describeOne(admin, group);
   if (description.members.length > 0) {
-    throw new CliError(`group '${group}' has ${description.members.length} active member${description.members.length === 1 ? '' : 's'}: stop ${description.members.length === 1 ? 'it' : 'them'} before resetting offsets`);
+    throw new CliError(
+      `group '${group}' has ${description.members.length} active member${description.members.length === 1 ? '' : 's'}: stop ${description.members.length === 1 ? 'it' : 'them'} before resetting offsets`,
+    );
   }
   let bounds = await offsetsOf(admin, opts.topic);
   if (opts.partition !== undefined) {
     bounds = bounds.filter((b) => b.partition === opts.partition);
     if (bounds.length === 0) throw new CliError(`partition ${opts.partition} does not exist in topic '${opts.topic}'`);
   }
-  const committed = new Map(((await g.fetchOffsets({ groupId: group, topics: [opts.topic] })).find((t) => t.topic === opts.topic)?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
-  const atTime = opts.toDatetime !== undefined ? new Map((await admin.fetchTopicOffsetsByTimestamp(opts.topic, opts.toDatetime)).map((o) => [o.partition, Number(o.offset)])) : undefined;
+  const committed = new Map(
+    (
+      (await g.fetchOffsets({ groupId: group, topics: [opts.topic] })).find((t) => t.topic === opts.topic)
+        ?.partitions ?? []
+    ).map((p) => [p.partition, Number(p.offset)]),
+  );
+  const atTime =
+    opts.toDatetime !== undefined
+      ? new Map(
+          (await admin.fetchTopicOffsetsByTimestamp(opts.topic, opts.toDatetime)).map((o) => [
+            o.partition,
+            Number(o.offset),
+          ]),
+        )
+      : undefined;
   const plan = bounds.map(({ partition, low, high }) => {
     const current = committed.get(partition);
     const cur = current !== undefined && current >= 0 ? current : null;
@@ -234,20 +320,38 @@ async function resetOffsets(ctx: Context, group: string, opts: ResetOptions) {
     return { topic: opts.topic, partition, currentOffset: cur, newOffset: Math.min(Math.max(target, low), high) };
   });
   if (opts.execute) {
-    await g.setOffsets({ groupId: group, topic: opts.topic, partitions: plan.map((p) => ({ partition: p.partition, offset: String(p.newOffset) })) });
+    await g.setOffsets({
+      groupId: group,
+      topic: opts.topic,
+      partitions: plan.map((p) => ({ partition: p.partition, offset: String(p.newOffset) })),
+    });
   }
   if (opts.format === 'json') {
     for (const p of plan) ctx.stdout.write(jsonLine({ group, ...p, applied: opts.execute === true }));
   } else {
     ctx.stdout.write(
       renderTable(
-        [{ header: 'TOPIC' }, { header: 'PARTITION', align: 'right' }, { header: 'CURRENT', align: 'right' }, { header: 'NEW', align: 'right' }],
-        plan.map((p) => [p.topic, String(p.partition), p.currentOffset === null ? '-' : String(p.currentOffset), String(p.newOffset)]),
+        [
+          { header: 'TOPIC' },
+          { header: 'PARTITION', align: 'right' },
+          { header: 'CURRENT', align: 'right' },
+          { header: 'NEW', align: 'right' },
+        ],
+        plan.map((p) => [
+          p.topic,
+          String(p.partition),
+          p.currentOffset === null ? '-' : String(p.currentOffset),
+          String(p.newOffset),
+        ]),
         ctx.color,
       ),
     );
   }
-  ctx.info(opts.execute ? `reset offsets of group '${group}' on '${opts.topic}'` : 'dry run: nothing changed; add --execute to apply');
+  ctx.info(
+    opts.execute
+      ? `reset offsets of group '${group}' on '${opts.topic}'`
+      : 'dry run: nothing changed; add --execute to apply',
+  );
 }
 
 async function deleteGroup(ctx: Context, group: string) {
@@ -260,8 +364,10 @@ async function deleteGroup(ctx: Context, group: string) {
   } catch (err) {
     const types = causeChain(err).map((e) => String(e.type ?? ''));
     const codes = causeChain(err).map((e) => e.code);
-    if (types.includes('NON_EMPTY_GROUP') || codes.includes(68)) throw new CliError(`group '${group}' has active members: stop them before deleting it`, { cause: err });
-    if (types.includes('GROUP_ID_NOT_FOUND') || codes.includes(69)) throw new CliError(`unknown group '${group}'`, { cause: err });
+    if (types.includes('NON_EMPTY_GROUP') || codes.includes(68))
+      throw new CliError(`group '${group}' has active members: stop them before deleting it`, { cause: err });
+    if (types.includes('GROUP_ID_NOT_FOUND') || codes.includes(69))
+      throw new CliError(`unknown group '${group}'`, { cause: err });
     throw err;
   }
   ctx.stdout.write(`deleted group '${group}'\n`);

@@ -4,9 +4,26 @@ import { randomBytes } from 'node:crypto';
 import { Option, type Command } from 'commander';
 import { action, choiceOption, subcommand, withBrokers, withFormat, type Context } from '../lib/command.js';
 import { CliError } from '../lib/errors.js';
-import { COMPRESSIONS, COMPRESSION_CODES, parseAcks, parseCompression, parseInteger, parseSize, type Acks, type CompressionName } from '../lib/options.js';
+import {
+  COMPRESSIONS,
+  COMPRESSION_CODES,
+  parseAcks,
+  parseCompression,
+  parseInteger,
+  parseSize,
+  type Acks,
+  type CompressionName,
+} from '../lib/options.js';
 import { formatCount, jsonLine } from '../lib/output.js';
-import { connectAdmin, createClient, offsetsOf, onCrash, requireTopic, type EachBatchPayload, type SendMessage } from '../lib/sdk.js';
+import {
+  connectAdmin,
+  createClient,
+  offsetsOf,
+  onCrash,
+  requireTopic,
+  type EachBatchPayload,
+  type SendMessage,
+} from '../lib/sdk.js';
 import { LatencyStats } from '../lib/stats.js';
 import { durationMs } from '../lib/time.js';
 
@@ -30,31 +47,57 @@ interface PerfConsumeOptions {
 }
 
 const intervalOption = () =>
-  new Option('--report-interval <duration>', 'how often to print progress (e.g. 2s)').default(2000, '2s').argParser((raw: string) => {
-    const ms = durationMs(raw);
-    if (ms === undefined || ms <= 0) throw new CliError(`'${raw}' is not a duration like 2s or 500ms`);
-    return ms;
-  });
+  new Option('--report-interval <duration>', 'how often to print progress (e.g. 2s)')
+    .default(2000, '2s')
+    .argParser((raw: string) => {
+      const ms = durationMs(raw);
+      if (ms === undefined || ms <= 0) throw new CliError(`'${raw}' is not a duration like 2s or 500ms`);
+      return ms;
+    });
 
 export function register(program: Command): void {
   const perf = subcommand(program, 'perf', 'measure produce and consume throughput and latency');
 
-  const produce = subcommand(perf, 'produce', 'send generated records as fast as allowed and report throughput and latency')
+  const produce = subcommand(
+    perf,
+    'produce',
+    'send generated records as fast as allowed and report throughput and latency',
+  )
     .argument('<topic>', 'topic to write to (created on first use if the broker allows it)')
     .requiredOption('--records <n>', 'how many records to send', parseInteger('records', 1))
     .requiredOption('--record-size <bytes>', 'value size of each record (e.g. 100, 1k)', parseSize('record-size', 0))
-    .addOption(choiceOption('--acks <acks>', 'acknowledgement: 0, 1, -1/all', ['0', '1', '-1', 'all'], parseAcks).default(1))
-    .addOption(new Option('--throughput <records/s>', 'cap the send rate (-1: no cap)').argParser(parseInteger('throughput', -1)).default(-1))
-    .addOption(choiceOption('-z, --compression <codec>', 'compression codec', COMPRESSIONS, parseCompression).default('none'))
-    .addOption(new Option('--batch-records <n>', 'records per send call (default: sized from the rate)').argParser(parseInteger('batch-records', 1, 100_000)))
-    .addOption(new Option('--max-in-flight <n>', 'send calls in flight').argParser(parseInteger('max-in-flight', 1, 64)).default(8))
+    .addOption(
+      choiceOption('--acks <acks>', 'acknowledgement: 0, 1, -1/all', ['0', '1', '-1', 'all'], parseAcks).default(1),
+    )
+    .addOption(
+      new Option('--throughput <records/s>', 'cap the send rate (-1: no cap)')
+        .argParser(parseInteger('throughput', -1))
+        .default(-1),
+    )
+    .addOption(
+      choiceOption('-z, --compression <codec>', 'compression codec', COMPRESSIONS, parseCompression).default('none'),
+    )
+    .addOption(
+      new Option('--batch-records <n>', 'records per send call (default: sized from the rate)').argParser(
+        parseInteger('batch-records', 1, 100_000),
+      ),
+    )
+    .addOption(
+      new Option('--max-in-flight <n>', 'send calls in flight')
+        .argParser(parseInteger('max-in-flight', 1, 64))
+        .default(8),
+    )
     .addOption(intervalOption());
   withFormat(withBrokers(produce)).action(action(perfProduce));
 
   const consume = subcommand(perf, 'consume', 'read records from the beginning and report throughput and latency')
     .argument('<topic>', 'topic to read')
     .requiredOption('--records <n>', 'how many records to read', parseInteger('records', 1))
-    .addOption(new Option('--timeout <duration>', 'give up after this long without a record').default(10_000, '10s').argParser((raw: string) => durationMs(raw) ?? parseInteger('timeout', 1)(raw)))
+    .addOption(
+      new Option('--timeout <duration>', 'give up after this long without a record')
+        .default(10_000, '10s')
+        .argParser((raw: string) => durationMs(raw) ?? parseInteger('timeout', 1)(raw)),
+    )
     .addOption(intervalOption());
   withFormat(withBrokers(consume)).action(action(perfConsume));
 }
@@ -101,8 +144,10 @@ function printSummary(ctx: Context, format: 'text' | 'json', s: ReturnType<typeo
 
 /** Progress over the last interval, Kafka's wording. */
 function progressLine(kind: string, records: number, bytes: number, ms: number, latency: LatencyStats): string {
-  return `${formatCount(records)} records ${kind}, ${fixed(rate(records, ms), 1)} records/s (${fixed(mb(bytes, ms))} MiB/s), ` +
-    `${fixed(latency.avg, 1)} ms avg latency, ${fixed(latency.max, 1)} ms max latency`;
+  return (
+    `${formatCount(records)} records ${kind}, ${fixed(rate(records, ms), 1)} records/s (${fixed(mb(bytes, ms))} MiB/s), ` +
+    `${fixed(latency.avg, 1)} ms avg latency, ${fixed(latency.max, 1)} ms max latency`
+  );
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -115,7 +160,8 @@ async function perfProduce(ctx: Context, topic: string, opts: PerfProduceOptions
   // Kafka's tool sends random printable payloads; one shared buffer keeps the generator out of the measurement.
   const payload = Buffer.from(randomBytes(opts.recordSize).map((b) => 65 + (b % 26)));
   const throttled = opts.throughput > 0;
-  const chunk = opts.batchRecords ?? (throttled ? Math.max(1, Math.min(1000, Math.floor(opts.throughput / 200))) : 1000);
+  const chunk =
+    opts.batchRecords ?? (throttled ? Math.max(1, Math.min(1000, Math.floor(opts.throughput / 200))) : 1000);
   const all = new LatencyStats();
   let window = { start: Date.now(), records: 0, bytes: 0, latency: new LatencyStats() };
   const started = Date.now();
@@ -161,8 +207,20 @@ async function perfProduce(ctx: Context, topic: string, opts: PerfProduceOptions
   while (inFlight.size > 0) await Promise.race(inFlight);
   clearInterval(report);
   const elapsedMs = Date.now() - started;
-  if (failure !== undefined) throw new CliError(`${formatCount(opts.records - acked)} of ${formatCount(opts.records)} records were not acknowledged: ${(failure as Error).message}`, { cause: failure });
-  printSummary(ctx, opts.format, summary('sent', { records: acked, bytes: acked * opts.recordSize, elapsedMs, latency: all }, opts.acks === 0 ? 'send (acks=0: not confirmed)' : 'produce'));
+  if (failure !== undefined)
+    throw new CliError(
+      `${formatCount(opts.records - acked)} of ${formatCount(opts.records)} records were not acknowledged: ${(failure as Error).message}`,
+      { cause: failure },
+    );
+  printSummary(
+    ctx,
+    opts.format,
+    summary(
+      'sent',
+      { records: acked, bytes: acked * opts.recordSize, elapsedMs, latency: all },
+      opts.acks === 0 ? 'send (acks=0: not confirmed)' : 'produce',
+    ),
+  );
 }
 
 async function perfConsume(ctx: Context, topic: string, opts: PerfConsumeOptions): Promise<void> {
@@ -189,14 +247,23 @@ async function perfConsume(ctx: Context, topic: string, opts: PerfConsumeOptions
   onCrash(consumer, (error) => end({ error }));
   consumer.assign!([{ topic, partitions }]);
   for (const partition of partitions) consumer.seek({ topic, partition, offset: '-2' });
-  const report = setInterval(() => {
-    const now = Date.now();
-    if (now - window.start >= opts.reportInterval) {
-      if (window.records > 0) ctx.info(progressLine('received', window.records, window.bytes, now - window.start, window.latency));
-      window = { start: now, records: 0, bytes: 0, latency: new LatencyStats() };
-    }
-    if (now - lastData > opts.timeout) end({ error: new CliError(`only ${formatCount(records)} of ${formatCount(opts.records)} records arrived before ${fixed(opts.timeout / 1000, 1)}s passed without one`) });
-  }, Math.min(opts.reportInterval, 500));
+  const report = setInterval(
+    () => {
+      const now = Date.now();
+      if (now - window.start >= opts.reportInterval) {
+        if (window.records > 0)
+          ctx.info(progressLine('received', window.records, window.bytes, now - window.start, window.latency));
+        window = { start: now, records: 0, bytes: 0, latency: new LatencyStats() };
+      }
+      if (now - lastData > opts.timeout)
+        end({
+          error: new CliError(
+            `only ${formatCount(records)} of ${formatCount(opts.records)} records arrived before ${fixed(opts.timeout / 1000, 1)}s passed without one`,
+          ),
+        });
+    },
+    Math.min(opts.reportInterval, 500),
+  );
   ctx.onCleanup(() => clearInterval(report));
   started = Date.now();
   await consumer.run({
@@ -226,5 +293,9 @@ async function perfConsume(ctx: Context, topic: string, opts: PerfConsumeOptions
   clearInterval(report);
   await consumer.stop();
   if (outcome?.error) throw outcome.error;
-  printSummary(ctx, opts.format, summary('received', { records, bytes, elapsedMs, latency: all }, 'end-to-end (record timestamp to receipt)'));
+  printSummary(
+    ctx,
+    opts.format,
+    summary('received', { records, bytes, elapsedMs, latency: all }, 'end-to-end (record timestamp to receipt)'),
+  );
 }

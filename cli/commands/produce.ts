@@ -6,7 +6,16 @@ import { Option, type Command } from 'commander';
 import { action, choiceOption, subcommand, withBrokers, type Context } from '../lib/command.js';
 import { CliError, causeChain, describeError } from '../lib/errors.js';
 import { LineSplitter } from '../lib/lines.js';
-import { COMPRESSIONS, COMPRESSION_CODES, collectKeyValue, parseAcks, parseCompression, parseInteger, type Acks, type CompressionName } from '../lib/options.js';
+import {
+  COMPRESSIONS,
+  COMPRESSION_CODES,
+  collectKeyValue,
+  parseAcks,
+  parseCompression,
+  parseInteger,
+  type Acks,
+  type CompressionName,
+} from '../lib/options.js';
 import { formatBytes, formatCount } from '../lib/output.js';
 import { formatDuration } from '../lib/time.js';
 import { connectAdmin, createClient, partitionsOf, type ProducerClient, type SendMessage } from '../lib/sdk.js';
@@ -30,14 +39,42 @@ export function register(program: Command): void {
     .option('-f, --file <path>', 'read lines from this file instead of stdin')
     .option('-K, --key-separator <sep>', 'split each line at the first <sep>: key before it, value after it')
     .option('-H, --header <key=value>', 'header added to every record (repeatable)', collectKeyValue('header'))
-    .option('-p, --partition <n>', 'send every record to this partition (default: by key, else spread)', parseInteger('partition', 0))
-    .addOption(choiceOption('--acks <acks>', 'acknowledgement: 0 none, 1 leader, -1/all after the flush policy', ['0', '1', '-1', 'all'], parseAcks).default(-1, 'all'))
-    .addOption(choiceOption('-z, --compression <codec>', 'compression codec', COMPRESSIONS, parseCompression).default('none'))
+    .option(
+      '-p, --partition <n>',
+      'send every record to this partition (default: by key, else spread)',
+      parseInteger('partition', 0),
+    )
+    .addOption(
+      choiceOption(
+        '--acks <acks>',
+        'acknowledgement: 0 none, 1 leader, -1/all after the flush policy',
+        ['0', '1', '-1', 'all'],
+        parseAcks,
+      ).default(-1, 'all'),
+    )
+    .addOption(
+      choiceOption('-z, --compression <codec>', 'compression codec', COMPRESSIONS, parseCompression).default('none'),
+    )
     .option('--skip-empty', 'skip empty lines instead of sending empty values')
-    .addOption(new Option('--batch-records <n>', 'records per send call').argParser(parseInteger('batch-records', 1, 1_000_000)).default(10_000))
-    .addOption(new Option('--batch-bytes <n>', 'bytes per send call, at most').argParser(parseInteger('batch-bytes', 1024)).default(4 * 1024 * 1024))
-    .addOption(new Option('--max-in-flight <n>', 'send calls awaiting acknowledgement at once').argParser(parseInteger('max-in-flight', 1, 64)).default(4))
-    .addHelpText('after', `\nExamples:\n  seq 1000 | sluice produce numbers\n  printf 'user-1:clicked\\n' | sluice produce events -K : -H source=cli`);
+    .addOption(
+      new Option('--batch-records <n>', 'records per send call')
+        .argParser(parseInteger('batch-records', 1, 1_000_000))
+        .default(10_000),
+    )
+    .addOption(
+      new Option('--batch-bytes <n>', 'bytes per send call, at most')
+        .argParser(parseInteger('batch-bytes', 1024))
+        .default(4 * 1024 * 1024),
+    )
+    .addOption(
+      new Option('--max-in-flight <n>', 'send calls awaiting acknowledgement at once')
+        .argParser(parseInteger('max-in-flight', 1, 64))
+        .default(4),
+    )
+    .addHelpText(
+      'after',
+      `\nExamples:\n  seq 1000 | sluice produce numbers\n  printf 'user-1:clicked\\n' | sluice produce events -K : -H source=cli`,
+    );
   withBrokers(cmd).action(action(produce));
 }
 
@@ -64,7 +101,12 @@ class Sender {
     this.sent += messages.length;
     this.bytes += bytes;
     const p: Promise<void> = this.producer
-      .send({ topic: this.topic, messages, acks: this.opts.acks, compression: COMPRESSION_CODES[this.opts.compression] })
+      .send({
+        topic: this.topic,
+        messages,
+        acks: this.opts.acks,
+        compression: COMPRESSION_CODES[this.opts.compression],
+      })
       .then(
         () => {
           this.acked += messages.length;
@@ -101,7 +143,9 @@ async function checkTopic(ctx: Context, topic: string, partition: number | undef
   if (partition === undefined) return true;
   const partitions = await partitionsOf(admin, topic);
   if (!partitions.includes(partition)) {
-    throw new CliError(`partition ${partition} does not exist: topic '${topic}' has ${partitions.length} partition${partitions.length === 1 ? '' : 's'} (0..${partitions.length - 1})`);
+    throw new CliError(
+      `partition ${partition} does not exist: topic '${topic}' has ${partitions.length} partition${partitions.length === 1 ? '' : 's'} (0..${partitions.length - 1})`,
+    );
   }
   return true;
 }
@@ -132,7 +176,10 @@ async function produce(ctx: Context, topic: string, opts: ProduceOptions): Promi
   const existed = await checkTopic(ctx, topic, opts.partition);
   if (!opts.file && process.stdin.isTTY) ctx.info(`type one record per line, Ctrl-D to finish`);
   const client = createClient(ctx);
-  const producer = client.producer({ retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2000 }, maxInFlightRequests: opts.maxInFlight * 2 });
+  const producer = client.producer({
+    retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2000 },
+    maxInFlightRequests: opts.maxInFlight * 2,
+  });
   ctx.onCleanup(() => producer.disconnect());
   await producer.connect();
 
@@ -196,16 +243,26 @@ async function produce(ctx: Context, topic: string, opts: ProduceOptions): Promi
   if (!opts.file) process.stdin.destroy();
 
   const took = Date.now() - started;
-  if (missingKey > 0) ctx.warn(`${formatCount(missingKey)} line${missingKey === 1 ? '' : 's'} had no '${opts.keySeparator}' and were sent with a null key`);
+  if (missingKey > 0)
+    ctx.warn(
+      `${formatCount(missingKey)} line${missingKey === 1 ? '' : 's'} had no '${opts.keySeparator}' and were sent with a null key`,
+    );
   const rate = took > 0 ? Math.round((sender.acked * 1000) / took) : sender.acked;
   const verb = opts.acks === 0 ? 'sent (acks=0, unconfirmed)' : 'produced';
   if (sender.healthy) {
-    ctx.info(`${verb} ${formatCount(sender.acked)} record${sender.acked === 1 ? '' : 's'} (${formatBytes(sender.bytes)}) to '${topic}' in ${formatDuration(took)} (${formatCount(rate)} records/s)`);
+    ctx.info(
+      `${verb} ${formatCount(sender.acked)} record${sender.acked === 1 ? '' : 's'} (${formatBytes(sender.bytes)}) to '${topic}' in ${formatDuration(took)} (${formatCount(rate)} records/s)`,
+    );
     return;
   }
-  ctx.info(`${verb} ${formatCount(sender.acked)} record${sender.acked === 1 ? '' : 's'} to '${topic}' in ${formatDuration(took)}`);
+  ctx.info(
+    `${verb} ${formatCount(sender.acked)} record${sender.acked === 1 ? '' : 's'} to '${topic}' in ${formatDuration(took)}`,
+  );
   if (!existed && causeChain(sender.firstError).some((e) => e.type === 'UNKNOWN_TOPIC_OR_PARTITION')) {
-    throw new CliError(`unknown topic '${topic}': this broker does not create topics on first use (create it with \`sluice topics create ${topic}\`)`, { cause: sender.firstError });
+    throw new CliError(
+      `unknown topic '${topic}': this broker does not create topics on first use (create it with \`sluice topics create ${topic}\`)`,
+      { cause: sender.firstError },
+    );
   }
   throw new CliError(
     `${formatCount(sender.failed)} record${sender.failed === 1 ? ' was' : 's were'} not acknowledged (input stopped after ${formatCount(sender.sent)} lines): ${describeError(sender.firstError, { brokers: ctx.brokers })}`,

@@ -8,7 +8,16 @@ import { CliError, UsageError, describeError } from '../lib/errors.js';
 import { parseInteger } from '../lib/options.js';
 import { ProgressBar, formatCount } from '../lib/output.js';
 import { boundsOf, resolvePosition, totalRecords, type PartitionRange } from '../lib/ranges.js';
-import { connectAdmin, createClient, offsetsOf, onCrash, requireTopic, type AdminClient, type EachBatchPayload, type SendMessage } from '../lib/sdk.js';
+import {
+  connectAdmin,
+  createClient,
+  offsetsOf,
+  onCrash,
+  requireTopic,
+  type AdminClient,
+  type EachBatchPayload,
+  type SendMessage,
+} from '../lib/sdk.js';
 import { TIME_HELP, formatDuration, positionOption, type Position } from '../lib/time.js';
 
 interface ReplayOptions {
@@ -20,14 +29,25 @@ interface ReplayOptions {
 }
 
 export function register(program: Command): void {
-  const cmd = subcommand(program, 'replay', 'copy a range of a topic’s history into another topic (keys, headers, timestamps kept)')
+  const cmd = subcommand(
+    program,
+    'replay',
+    'copy a range of a topic’s history into another topic (keys, headers, timestamps kept)',
+  )
     .argument('<topic>', 'topic to copy from')
     .requiredOption('--from <offset|time>', `first record: an offset, or ${TIME_HELP}`, positionOption)
-    .option('--to <offset|time>', 'stop before this offset or time (default: the end of the log at start)', positionOption)
+    .option(
+      '--to <offset|time>',
+      'stop before this offset or time (default: the end of the log at start)',
+      positionOption,
+    )
     .requiredOption('--into <topic>', 'topic to copy into (created with the same partition count if missing)')
     .option('-p, --partition <n>', 'copy only this partition', parseInteger('partition', 0))
     .option('--dry-run', 'print what would be copied and stop')
-    .addHelpText('after', `\nExamples:\n  sluice replay orders --from 1h --into orders-retry\n  sluice replay orders --from 2024-05-01T00:00:00Z --to 2024-05-02T00:00:00Z --into orders-may1\n  sluice replay orders --from 0 --to 1000 --into orders-sample`);
+    .addHelpText(
+      'after',
+      `\nExamples:\n  sluice replay orders --from 1h --into orders-retry\n  sluice replay orders --from 2024-05-01T00:00:00Z --to 2024-05-02T00:00:00Z --into orders-may1\n  sluice replay orders --from 0 --to 1000 --into orders-sample`,
+    );
   withBrokers(cmd).action(action(replay));
 }
 
@@ -35,11 +55,22 @@ async function planRanges(admin: AdminClient, topic: string, opts: ReplayOptions
   const bounds = await boundsOf(admin, topic, opts.partition);
   const from = await resolvePosition(admin, topic, bounds, opts.from);
   const to = opts.to ? await resolvePosition(admin, topic, bounds, opts.to) : undefined;
-  return bounds.map(({ partition, low, high }) => ({ partition, low, high, start: from.get(partition)!, end: to?.get(partition) ?? high }));
+  return bounds.map(({ partition, low, high }) => ({
+    partition,
+    low,
+    high,
+    start: from.get(partition)!,
+    end: to?.get(partition) ?? high,
+  }));
 }
 
 /** Creates the target like the source when missing; says whether partition numbers can be kept. */
-async function prepareTarget(ctx: Context, admin: AdminClient, target: string, sourcePartitions: number): Promise<boolean> {
+async function prepareTarget(
+  ctx: Context,
+  admin: AdminClient,
+  target: string,
+  sourcePartitions: number,
+): Promise<boolean> {
   if (!(await admin.listTopics()).includes(target)) {
     await admin.createTopics({ topics: [{ topic: target, numPartitions: sourcePartitions }] });
     ctx.info(`created topic '${target}' with ${sourcePartitions} partition${sourcePartitions === 1 ? '' : 's'}`);
@@ -47,12 +78,15 @@ async function prepareTarget(ctx: Context, admin: AdminClient, target: string, s
   }
   const targetPartitions = (await offsetsOf(admin, target)).length;
   if (targetPartitions === sourcePartitions) return true;
-  ctx.warn(`'${target}' has ${targetPartitions} partitions and the source ${sourcePartitions}: records are placed by key, so order is kept per key only`);
+  ctx.warn(
+    `'${target}' has ${targetPartitions} partitions and the source ${sourcePartitions}: records are placed by key, so order is kept per key only`,
+  );
   return false;
 }
 
 async function replay(ctx: Context, topic: string, opts: ReplayOptions): Promise<void> {
-  if (opts.into === topic) throw new UsageError('--into must name another topic: replaying a topic into itself would read its own output');
+  if (opts.into === topic)
+    throw new UsageError('--into must name another topic: replaying a topic into itself would read its own output');
   if (opts.from.kind === opts.to?.kind) {
     const a = opts.from.kind === 'offset' ? opts.from.offset : opts.from.timestamp;
     const b = opts.to.kind === 'offset' ? opts.to.offset : opts.to.timestamp;
@@ -64,7 +98,10 @@ async function replay(ctx: Context, topic: string, opts: ReplayOptions): Promise
   const total = totalRecords(ranges);
   const sourcePartitions = (await offsetsOf(admin, topic)).length;
   if (opts.dryRun) {
-    for (const r of ranges) ctx.stdout.write(`partition ${r.partition}: offsets ${r.start}..${r.end - 1} (${formatCount(r.end - r.start)} records)\n`);
+    for (const r of ranges)
+      ctx.stdout.write(
+        `partition ${r.partition}: offsets ${r.start}..${r.end - 1} (${formatCount(r.end - r.start)} records)\n`,
+      );
     ctx.stdout.write(`would copy ${formatCount(total)} records from '${topic}' into '${opts.into}'\n`);
     return;
   }
@@ -98,7 +135,12 @@ async function replay(ctx: Context, topic: string, opts: ReplayOptions): Promise
       const messages: SendMessage[] = [];
       for (const m of batch.messages) {
         if (Number(m.offset) >= range.end) break;
-        const msg: SendMessage = { key: m.key, value: m.value, timestamp: m.timestamp, headers: m.headers as SendMessage['headers'] };
+        const msg: SendMessage = {
+          key: m.key,
+          value: m.value,
+          timestamp: m.timestamp,
+          headers: m.headers as SendMessage['headers'],
+        };
         if (keepPartitions) msg.partition = batch.partition;
         messages.push(msg);
       }
@@ -122,6 +164,12 @@ async function replay(ctx: Context, topic: string, opts: ReplayOptions): Promise
   await done;
   bar.finish(copied);
   await consumer.stop();
-  if (failure) throw new CliError(`replay stopped after copying ${formatCount(copied)} of ${formatCount(total)} records: ${describeError(failure, { brokers: ctx.brokers })}`, { cause: failure });
-  ctx.info(`replayed ${formatCount(copied)} record${copied === 1 ? '' : 's'} from '${topic}' into '${opts.into}' in ${formatDuration(Date.now() - started)}`);
+  if (failure)
+    throw new CliError(
+      `replay stopped after copying ${formatCount(copied)} of ${formatCount(total)} records: ${describeError(failure, { brokers: ctx.brokers })}`,
+      { cause: failure },
+    );
+  ctx.info(
+    `replayed ${formatCount(copied)} record${copied === 1 ? '' : 's'} from '${topic}' into '${opts.into}' in ${formatDuration(Date.now() - started)}`,
+  );
 }

@@ -18,18 +18,30 @@ export function register(program: Command): void {
 
   const create = subcommand(topics, 'create', 'create a topic')
     .argument('<topic>', 'topic name')
-    .option('-p, --partitions <n>', 'number of partitions (default: the broker default)', parseInteger('partitions', 1, 100_000))
+    .option(
+      '-p, --partitions <n>',
+      'number of partitions (default: the broker default)',
+      parseInteger('partitions', 1, 100_000),
+    )
     .addOption(configOption())
     .option('--if-not-exists', 'succeed when the topic already exists');
   withBrokers(create).action(action(createTopic));
 
-  const list = subcommand(topics, 'list', 'list topics with their partition and record counts').option('-a, --all', 'include internal topics (__consumer_offsets, …)');
+  const list = subcommand(topics, 'list', 'list topics with their partition and record counts').option(
+    '-a, --all',
+    'include internal topics (__consumer_offsets, …)',
+  );
   withFormat(withBrokers(list)).action(action(listTopics));
 
-  const describe = subcommand(topics, 'describe', 'partitions, log start/end offsets and configs of a topic').argument('<topic>', 'topic name');
+  const describe = subcommand(topics, 'describe', 'partitions, log start/end offsets and configs of a topic').argument(
+    '<topic>',
+    'topic name',
+  );
   withFormat(withBrokers(describe)).action(action(describeTopic));
 
-  const del = subcommand(topics, 'delete', 'delete a topic and all its records').argument('<topic>', 'topic name').option('--if-exists', 'succeed when the topic does not exist');
+  const del = subcommand(topics, 'delete', 'delete a topic and all its records')
+    .argument('<topic>', 'topic name')
+    .option('--if-exists', 'succeed when the topic does not exist');
   withBrokers(del).action(action(deleteTopic));
 
   const alter = subcommand(topics, 'alter', "change a topic's configs")
@@ -39,7 +51,11 @@ export function register(program: Command): void {
   withBrokers(alter).action(action(alterTopic));
 }
 
-async function createTopic(ctx: Context, topic: string, opts: { partitions?: number; config?: Array<[string, string]>; ifNotExists?: boolean }) {
+async function createTopic(
+  ctx: Context,
+  topic: string,
+  opts: { partitions?: number; config?: Array<[string, string]>; ifNotExists?: boolean },
+) {
   const admin = await connectAdmin(ctx);
   const created = await admin.createTopics({
     topics: [
@@ -102,7 +118,9 @@ async function describeTopic(ctx: Context, topic: string, opts: { format: Format
     admin.describeConfigs({ resources: [{ type: TOPIC_RESOURCE, name: topic }], includeSynonyms: false }),
   ]);
   const leaders = new Map((meta.topics[0]?.partitions ?? []).map((p) => [p.partitionId, p.leader]));
-  const entries = (configs.resources[0]?.configEntries ?? []).slice().sort((a, b) => a.configName.localeCompare(b.configName));
+  const entries = (configs.resources[0]?.configEntries ?? [])
+    .slice()
+    .sort((a, b) => a.configName.localeCompare(b.configName));
   const partitions = offsets.map((o) => ({
     partition: o.partition,
     leader: leaders.get(o.partition) ?? -1,
@@ -124,17 +142,17 @@ async function describeTopic(ctx: Context, topic: string, opts: { format: Format
   }
   const c = ctx.color;
   ctx.stdout.write(
-    renderPairs(
+    `${renderPairs(
       [
         ['topic', topic],
         ['partitions', String(partitions.length)],
         ['records', formatCount(partitions.reduce((n, p) => n + p.records, 0))],
       ],
       c,
-    ) + '\n',
+    )}\n`,
   );
   ctx.stdout.write(
-    renderTable(
+    `${renderTable(
       [
         { header: 'PARTITION', align: 'right' },
         { header: 'LEADER', align: 'right' },
@@ -142,9 +160,15 @@ async function describeTopic(ctx: Context, topic: string, opts: { format: Format
         { header: 'LOG-END', align: 'right' },
         { header: 'RECORDS', align: 'right' },
       ],
-      partitions.map((p) => [String(p.partition), String(p.leader), String(p.logStartOffset), String(p.logEndOffset), formatCount(p.records)]),
+      partitions.map((p) => [
+        String(p.partition),
+        String(p.leader),
+        String(p.logStartOffset),
+        String(p.logEndOffset),
+        formatCount(p.records),
+      ]),
       c,
-    ) + '\n',
+    )}\n`,
   );
   ctx.stdout.write(
     renderTable(
@@ -157,16 +181,22 @@ async function describeTopic(ctx: Context, topic: string, opts: { format: Format
 
 async function deleteTopic(ctx: Context, topic: string, opts: { ifExists?: boolean }) {
   const admin = await connectAdmin(ctx);
-  if (opts.ifExists && !(await admin.listTopics()).includes(topic)) return void ctx.info(`topic '${topic}' does not exist`);
+  if (opts.ifExists && !(await admin.listTopics()).includes(topic))
+    return void ctx.info(`topic '${topic}' does not exist`);
   await requireTopic(admin, topic);
   await admin.deleteTopics({ topics: [topic] });
   ctx.stdout.write(`deleted topic '${topic}'\n`);
 }
 
-async function alterTopic(ctx: Context, topic: string, opts: { config?: Array<[string, string]>; deleteConfig?: string[] }) {
+async function alterTopic(
+  ctx: Context,
+  topic: string,
+  opts: { config?: Array<[string, string]>; deleteConfig?: string[] },
+) {
   const set = opts.config ?? [];
   const reset = opts.deleteConfig ?? [];
-  if (set.length === 0 && reset.length === 0) throw new UsageError('nothing to change: give --config key=value or --delete-config key');
+  if (set.length === 0 && reset.length === 0)
+    throw new UsageError('nothing to change: give --config key=value or --delete-config key');
   const admin = await connectAdmin(ctx);
   await requireTopic(admin, topic);
   await admin.alterConfigs({
@@ -174,7 +204,10 @@ async function alterTopic(ctx: Context, topic: string, opts: { config?: Array<[s
       {
         type: TOPIC_RESOURCE,
         name: topic,
-        configEntries: [...set.map(([name, value]) => ({ name, value: value as string | null })), ...reset.map((name) => ({ name, value: null }))],
+        configEntries: [
+          ...set.map(([name, value]) => ({ name, value: value as string | null })),
+          ...reset.map((name) => ({ name, value: null })),
+        ],
       },
     ],
   });
@@ -182,6 +215,7 @@ async function alterTopic(ctx: Context, topic: string, opts: { config?: Array<[s
   const now = await admin.describeConfigs({ resources: [{ type: TOPIC_RESOURCE, name: topic, configNames: names }] });
   ctx.stdout.write(`altered topic '${topic}':\n`);
   for (const e of now.resources[0]?.configEntries ?? []) {
-    if (names.includes(e.configName)) ctx.stdout.write(`  ${e.configName}=${e.configValue ?? '(null)'}${e.isDefault ? ' (default)' : ''}\n`);
+    if (names.includes(e.configName))
+      ctx.stdout.write(`  ${e.configName}=${e.configValue ?? '(null)'}${e.isDefault ? ' (default)' : ''}\n`);
   }
 }

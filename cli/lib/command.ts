@@ -1,6 +1,6 @@
 // Shared plumbing of every command: common flags, the usage-error exit code, and the action wrapper
 // that turns any failure into one sentence on stderr (stack with --debug) and the right exit code.
-import { Command, CommanderError, Option } from 'commander';
+import { type Command, type CommanderError, Option } from 'commander';
 import { CliError, EXIT_OK, EXIT_USAGE, UsageError, debugDetails, describeError, exitCodeOf } from './errors.js';
 import { colorsEnabled, paint, type Paint } from './output.js';
 import { DEFAULT_BROKERS, FORMATS, parseBrokerList, parseChoice } from './options.js';
@@ -56,7 +56,12 @@ export function withDebug(cmd: Command): Command {
  * An option taking one of `choices`: our parser (case-insensitive, aliases, an error listing the
  * accepted values), with the choices recorded for help text and shell completion.
  */
-export function choiceOption<T>(flags: string, description: string, choices: readonly string[], parse: (raw: string) => T): Option {
+export function choiceOption<T>(
+  flags: string,
+  description: string,
+  choices: readonly string[],
+  parse: (raw: string) => T,
+): Option {
   const option = new Option(flags, description).argParser(parse);
   option.argChoices = [...choices];
   return option;
@@ -64,7 +69,9 @@ export function choiceOption<T>(flags: string, description: string, choices: rea
 
 /** --format text|json (or a wider set) on listing commands. */
 export function withFormat(cmd: Command, choices: readonly string[] = FORMATS): Command {
-  return cmd.addOption(choiceOption('--format <format>', 'output format', choices, parseChoice('format', choices)).default('text'));
+  return cmd.addOption(
+    choiceOption('--format <format>', 'output format', choices, parseChoice('format', choices)).default('text'),
+  );
 }
 
 type Action<A extends unknown[]> = (ctx: Context, ...args: A) => Promise<void> | void;

@@ -22,7 +22,9 @@ export function commandNodes(root: Command): Node[] {
     const options = cmd.options.filter((o) => !o.hidden);
     const node: Node = {
       path,
-      subcommands: cmd.commands.filter((c) => !(c as unknown as { _hidden?: boolean })._hidden).map((c) => ({ name: c.name(), description: c.description() })),
+      subcommands: cmd.commands
+        .filter((c) => !(c as unknown as { _hidden?: boolean })._hidden)
+        .map((c) => ({ name: c.name(), description: c.description() })),
       options: [...options.flatMap(flagsOf), '--help'],
       choices: new Map(),
       valued: [],
@@ -63,7 +65,12 @@ export function bashScript(root: Command): string {
   const nodes = commandNodes(root);
   const cases = nodes
     .map((n) => {
-      const choiceCases = [...n.choices].map(([flag, values]) => `          ${flag}) COMPREPLY=( $(compgen -W ${q(values.join(' '))} -- "$cur") ); return ;;`).join('\n');
+      const choiceCases = [...n.choices]
+        .map(
+          ([flag, values]) =>
+            `          ${flag}) COMPREPLY=( $(compgen -W ${q(values.join(' '))} -- "$cur") ); return ;;`,
+        )
+        .join('\n');
       return [
         `    "${n.path}")`,
         `      subs=${q(n.subcommands.map((s) => s.name).join(' '))}`,
@@ -71,7 +78,9 @@ export function bashScript(root: Command): string {
         `      valued=${q(` ${n.valued.join(' ')} `)}`,
         choiceCases ? `      case "$prev" in\n${choiceCases}\n      esac` : '',
         '      ;;',
-      ].filter(Boolean).join('\n');
+      ]
+        .filter(Boolean)
+        .join('\n');
     })
     .join('\n');
   return `# bash completion for ${name}. Load it with:  source <(${name} completion bash)
@@ -112,7 +121,9 @@ export function zshScript(root: Command): string {
   const cases = nodes
     .map((n) => {
       const subs = n.subcommands.map((s) => q(`${esc(s.name)}:${esc(s.description)}`)).join(' ');
-      const choiceCases = [...n.choices].map(([flag, values]) => `        ${flag}) compadd -- ${values.map(q).join(' ')}; return ;;`).join('\n');
+      const choiceCases = [...n.choices]
+        .map(([flag, values]) => `        ${flag}) compadd -- ${values.map(q).join(' ')}; return ;;`)
+        .join('\n');
       return [
         `    "${n.path}")`,
         `      subs=(${subs})`,
@@ -120,7 +131,9 @@ export function zshScript(root: Command): string {
         `      valued=(${n.valued.map(q).join(' ')})`,
         choiceCases ? `      case "$prev" in\n${choiceCases}\n      esac` : '',
         '      ;;',
-      ].filter(Boolean).join('\n');
+      ]
+        .filter(Boolean)
+        .join('\n');
     })
     .join('\n');
   return `#compdef ${name}

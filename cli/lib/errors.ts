@@ -67,9 +67,11 @@ export function socketFailure(err: unknown): { reason: string; address?: string 
   for (const e of causeChain(err)) {
     if (typeof e.code === 'string' && socketReasons[e.code]) {
       const address =
-        typeof e.address === 'string' && typeof e.port === 'number' ? `${e.address}:${e.port}`
-        : typeof e.broker === 'string' ? e.broker
-        : undefined;
+        typeof e.address === 'string' && typeof e.port === 'number'
+          ? `${e.address}:${e.port}`
+          : typeof e.broker === 'string'
+            ? e.broker
+            : undefined;
       return { reason: socketReasons[e.code]!, address };
     }
   }

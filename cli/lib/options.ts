@@ -36,7 +36,10 @@ export interface BrokerAddress {
 
 /** `host:port[,host:port…]`, IPv6 as `[::1]:9650`. */
 export function parseBrokerList(raw: string): string[] {
-  const parts = raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const parts = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   if (parts.length === 0) throw new InvalidArgumentError('expected host:port[,host:port…].');
   for (const part of parts) {
     const m = /^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]+):(\d+)$/.exec(part);

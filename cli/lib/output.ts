@@ -31,8 +31,16 @@ const wrap = (open: number, close: number) => (s: string) => `\x1b[${open}m${s}\
 const identity = (s: string) => s;
 
 export function paint(enabled: boolean): Paint {
-  if (!enabled) return { bold: identity, dim: identity, red: identity, green: identity, yellow: identity, cyan: identity };
-  return { bold: wrap(1, 22), dim: wrap(2, 22), red: wrap(31, 39), green: wrap(32, 39), yellow: wrap(33, 39), cyan: wrap(36, 39) };
+  if (!enabled)
+    return { bold: identity, dim: identity, red: identity, green: identity, yellow: identity, cyan: identity };
+  return {
+    bold: wrap(1, 22),
+    dim: wrap(2, 22),
+    red: wrap(31, 39),
+    green: wrap(32, 39),
+    yellow: wrap(33, 39),
+    cyan: wrap(36, 39),
+  };
 }
 
 // eslint-disable-next-line no-control-regex
@@ -56,13 +64,19 @@ export function renderTable(columns: Column[], rows: string[][], p: Paint = pain
       })
       .join('  ')
       .trimEnd();
-  return [line(columns.map((c) => c.header), p.bold), ...rows.map((r) => line(r))].join('\n') + '\n';
+  return `${[
+    line(
+      columns.map((c) => c.header),
+      p.bold,
+    ),
+    ...rows.map((r) => line(r)),
+  ].join('\n')}\n`;
 }
 
 /** `key: value` lines with aligned values. */
 export function renderPairs(pairs: Array<[string, string]>, p: Paint = paint(false)): string {
   const width = Math.max(0, ...pairs.map(([k]) => k.length));
-  return pairs.map(([k, v]) => `${p.bold(`${k}:`)}${' '.repeat(width - k.length + 1)}${v}`).join('\n') + '\n';
+  return `${pairs.map(([k, v]) => `${p.bold(`${k}:`)}${' '.repeat(width - k.length + 1)}${v}`).join('\n')}\n`;
 }
 
 export function jsonLine(value: unknown): string {
@@ -116,7 +130,9 @@ export class ProgressBar {
     const rate = secs > 0 ? Math.round(done / secs) : 0;
     const bar = `${'█'.repeat(filled)}${'░'.repeat(width - filled)}`;
     const pct = `${(ratio * 100).toFixed(0).padStart(3)}%`;
-    this.stream.write(`\r\x1b[2K${this.label} ${bar} ${pct} ${formatCount(done)}/${formatCount(this.total)} (${formatCount(rate)}/s)`);
+    this.stream.write(
+      `\r\x1b[2K${this.label} ${bar} ${pct} ${formatCount(done)}/${formatCount(this.total)} (${formatCount(rate)}/s)`,
+    );
     this.drawn = true;
   }
 

@@ -15,7 +15,11 @@ export interface PartitionRange {
 }
 
 /** First offset at or after `timestamp` per partition (the log end where no record is that recent). */
-export async function offsetsAtTime(admin: AdminClient, topic: string, timestamp: number): Promise<Map<number, number>> {
+export async function offsetsAtTime(
+  admin: AdminClient,
+  topic: string,
+  timestamp: number,
+): Promise<Map<number, number>> {
   const found = await admin.fetchTopicOffsetsByTimestamp(topic, timestamp);
   return new Map(found.map((o) => [o.partition, Number(o.offset)]));
 }
@@ -26,13 +30,20 @@ export async function boundsOf(admin: AdminClient, topic: string, only?: number)
   if (only === undefined) return all;
   const hit = all.filter((o) => o.partition === only);
   if (hit.length === 0) {
-    throw new CliError(`partition ${only} does not exist: topic '${topic}' has ${all.length} partition${all.length === 1 ? '' : 's'} (0..${all.length - 1})`);
+    throw new CliError(
+      `partition ${only} does not exist: topic '${topic}' has ${all.length} partition${all.length === 1 ? '' : 's'} (0..${all.length - 1})`,
+    );
   }
   return hit;
 }
 
 /** Offsets per partition for a replay bound: an offset (clamped into the log) or a time. */
-export async function resolvePosition(admin: AdminClient, topic: string, bounds: PartitionOffsets[], position: Position): Promise<Map<number, number>> {
+export async function resolvePosition(
+  admin: AdminClient,
+  topic: string,
+  bounds: PartitionOffsets[],
+  position: Position,
+): Promise<Map<number, number>> {
   if (position.kind === 'offset') {
     return new Map(bounds.map((b) => [b.partition, Math.min(Math.max(position.offset, b.low), b.high)]));
   }

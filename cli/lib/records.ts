@@ -25,7 +25,8 @@ export function headerPairs(headers: PrintableRecord['headers']): Array<[string,
   const out: Array<[string, Buffer | null]> = [];
   for (const [k, v] of Object.entries(headers)) {
     const values = Array.isArray(v) ? v : [v];
-    for (const x of values) out.push([k, x === null || x === undefined ? null : Buffer.isBuffer(x) ? x : Buffer.from(String(x))]);
+    for (const x of values)
+      out.push([k, x === null || x === undefined ? null : Buffer.isBuffer(x) ? x : Buffer.from(String(x))]);
   }
   return out;
 }
@@ -39,7 +40,11 @@ export function textOf(buf: Buffer | null | undefined, nullText = ''): string {
     return /[\x00-\x1f\x7f]/.test(s) ? s.replace(/[\x00-\x1f\x7f]/g, (c) => escapeControl(c)) : s;
   }
   let out = '';
-  for (const byte of buf) out += byte >= 0x20 && byte < 0x7f && byte !== 0x5c ? String.fromCharCode(byte) : `\\x${byte.toString(16).padStart(2, '0')}`;
+  for (const byte of buf)
+    out +=
+      byte >= 0x20 && byte < 0x7f && byte !== 0x5c
+        ? String.fromCharCode(byte)
+        : `\\x${byte.toString(16).padStart(2, '0')}`;
   return out;
 }
 

@@ -9,19 +9,53 @@ export interface AdminClient {
   connect(): Promise<void>;
   disconnect(): Promise<void>;
   listTopics(): Promise<string[]>;
-  createTopics(o: { topics: Array<{ topic: string; numPartitions?: number; configEntries?: Array<{ name: string; value: string }> }>; waitForLeaders?: boolean }): Promise<boolean>;
+  createTopics(o: {
+    topics: Array<{ topic: string; numPartitions?: number; configEntries?: Array<{ name: string; value: string }> }>;
+    waitForLeaders?: boolean;
+  }): Promise<boolean>;
   deleteTopics(o: { topics: string[] }): Promise<void>;
-  fetchTopicMetadata(o: { topics: string[] }): Promise<{ topics: Array<{ name: string; partitions: Array<{ partitionId: number; leader: number; replicas: number[]; isr: number[] }> }> }>;
-  fetchTopicOffsets(topic: string): Promise<Array<{ partition: number; offset: string; high: string; low: string }>>;
-  fetchTopicOffsetsByTimestamp(topic: string, timestamp?: number): Promise<Array<{ partition: number; offset: string }>>;
-  describeConfigs(o: { resources: Array<{ type: number; name: string; configNames?: string[] }>; includeSynonyms?: boolean }): Promise<{
-    resources: Array<{ resourceName: string; configEntries: Array<{ configName: string; configValue: string | null; isDefault: boolean; configSource: number; readOnly: boolean }> }>;
+  fetchTopicMetadata(o: { topics: string[] }): Promise<{
+    topics: Array<{
+      name: string;
+      partitions: Array<{ partitionId: number; leader: number; replicas: number[]; isr: number[] }>;
+    }>;
   }>;
-  alterConfigs(o: { resources: Array<{ type: number; name: string; configEntries: Array<{ name: string; value: string | null }> }> }): Promise<unknown>;
+  fetchTopicOffsets(topic: string): Promise<Array<{ partition: number; offset: string; high: string; low: string }>>;
+  fetchTopicOffsetsByTimestamp(
+    topic: string,
+    timestamp?: number,
+  ): Promise<Array<{ partition: number; offset: string }>>;
+  describeConfigs(o: {
+    resources: Array<{ type: number; name: string; configNames?: string[] }>;
+    includeSynonyms?: boolean;
+  }): Promise<{
+    resources: Array<{
+      resourceName: string;
+      configEntries: Array<{
+        configName: string;
+        configValue: string | null;
+        isDefault: boolean;
+        configSource: number;
+        readOnly: boolean;
+      }>;
+    }>;
+  }>;
+  alterConfigs(o: {
+    resources: Array<{ type: number; name: string; configEntries: Array<{ name: string; value: string | null }> }>;
+  }): Promise<unknown>;
   listGroups?(): Promise<{ groups: Array<{ groupId: string; protocolType: string }> }>;
   describeGroups?(groupIds: string[]): Promise<{ groups: GroupDescription[] }>;
-  fetchOffsets?(o: { groupId: string; topics?: string[] }): Promise<Array<{ topic: string; partitions: Array<{ partition: number; offset: string; metadata?: string | null }> }>>;
-  setOffsets?(o: { groupId: string; topic: string; partitions: Array<{ partition: number; offset: string }> }): Promise<void>;
+  fetchOffsets?(o: {
+    groupId: string;
+    topics?: string[];
+  }): Promise<
+    Array<{ topic: string; partitions: Array<{ partition: number; offset: string; metadata?: string | null }> }>
+  >;
+  setOffsets?(o: {
+    groupId: string;
+    topic: string;
+    partitions: Array<{ partition: number; offset: string }>;
+  }): Promise<void>;
   resetOffsets?(o: { groupId: string; topic: string; earliest?: boolean }): Promise<void>;
   deleteGroups?(groupIds: string[]): Promise<Array<{ groupId: string; errorCode: number }>>;
 }
@@ -32,7 +66,14 @@ export interface GroupDescription {
   protocol: string;
   protocolType: string;
   errorCode?: number;
-  members: Array<{ memberId: string; clientId: string; clientHost: string; memberAssignment: Buffer; memberMetadata: Buffer; groupInstanceId?: string | null }>;
+  members: Array<{
+    memberId: string;
+    clientId: string;
+    clientHost: string;
+    memberAssignment: Buffer;
+    memberMetadata: Buffer;
+    groupInstanceId?: string | null;
+  }>;
 }
 
 export interface SendMessage {
@@ -46,7 +87,13 @@ export interface SendMessage {
 export interface ProducerClient {
   connect(): Promise<void>;
   disconnect(): Promise<void>;
-  send(record: { topic: string; messages: SendMessage[]; acks?: number; compression?: number; timeout?: number }): Promise<Array<{ topicName: string; partition: number; errorCode: number; baseOffset: string }>>;
+  send(record: {
+    topic: string;
+    messages: SendMessage[];
+    acks?: number;
+    compression?: number;
+    timeout?: number;
+  }): Promise<Array<{ topicName: string; partition: number; errorCode: number; baseOffset: string }>>;
 }
 
 export interface KafkaMessage {
@@ -58,7 +105,14 @@ export interface KafkaMessage {
 }
 
 export interface EachBatchPayload {
-  batch: { topic: string; partition: number; highWatermark: string; messages: KafkaMessage[]; firstOffset?(): string | null; lastOffset?(): string };
+  batch: {
+    topic: string;
+    partition: number;
+    highWatermark: string;
+    messages: KafkaMessage[];
+    firstOffset?(): string | null;
+    lastOffset?(): string;
+  };
   resolveOffset?(offset: string): void;
   heartbeat?(): Promise<void>;
   commitOffsetsIfNecessary?(): Promise<void>;
@@ -71,8 +125,17 @@ export interface ConsumerClient {
   connect(): Promise<void>;
   disconnect(): Promise<void>;
   subscribe(o: { topic: string; fromBeginning?: boolean }): Promise<void>;
-  assign?(assignments: Array<{ topic: string; partitions: number[] | Array<{ partition: number; offset?: string }> }> | { topic: string; partitions: number[] }): unknown;
-  run(o: { eachBatch?: (p: EachBatchPayload) => Promise<void>; eachMessage?: (p: { topic: string; partition: number; message: KafkaMessage }) => Promise<void>; autoCommit?: boolean; eachBatchAutoResolve?: boolean }): Promise<void>;
+  assign?(
+    assignments:
+      | Array<{ topic: string; partitions: number[] | Array<{ partition: number; offset?: string }> }>
+      | { topic: string; partitions: number[] },
+  ): unknown;
+  run(o: {
+    eachBatch?: (p: EachBatchPayload) => Promise<void>;
+    eachMessage?: (p: { topic: string; partition: number; message: KafkaMessage }) => Promise<void>;
+    autoCommit?: boolean;
+    eachBatchAutoResolve?: boolean;
+  }): Promise<void>;
   seek(o: { topic: string; partition: number; offset: string }): void;
   pause(topics: Array<{ topic: string; partitions?: number[] }>): void;
   resume(topics: Array<{ topic: string; partitions?: number[] }>): void;
@@ -121,8 +184,16 @@ export async function requireTopic(admin: AdminClient, topic: string): Promise<v
   const topics = await admin.listTopics();
   if (topics.includes(topic)) return;
   const visible = topics.filter((t) => !t.startsWith('__'));
-  const close = visible.filter((t) => t.toLowerCase().includes(topic.toLowerCase()) || topic.toLowerCase().includes(t.toLowerCase()));
-  const hint = close.length > 0 ? ` (did you mean ${close.slice(0, 3).map((t) => `'${t}'`).join(', ')}?)` : '';
+  const close = visible.filter(
+    (t) => t.toLowerCase().includes(topic.toLowerCase()) || topic.toLowerCase().includes(t.toLowerCase()),
+  );
+  const hint =
+    close.length > 0
+      ? ` (did you mean ${close
+          .slice(0, 3)
+          .map((t) => `'${t}'`)
+          .join(', ')}?)`
+      : '';
   throw new CliError(`unknown topic '${topic}'${hint}`);
 }
 
@@ -140,7 +211,9 @@ export interface PartitionOffsets {
 
 export async function offsetsOf(admin: AdminClient, topic: string): Promise<PartitionOffsets[]> {
   const offsets = await admin.fetchTopicOffsets(topic);
-  return offsets.map((o) => ({ partition: o.partition, low: Number(o.low), high: Number(o.high) })).sort((a, b) => a.partition - b.partition);
+  return offsets
+    .map((o) => ({ partition: o.partition, low: Number(o.low), high: Number(o.high) }))
+    .sort((a, b) => a.partition - b.partition);
 }
 
 /**

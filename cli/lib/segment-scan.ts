@@ -84,8 +84,10 @@ function headerProblem(h: BatchHeader, left: number): string | undefined {
       : `batch length ${h.sizeInBytes} is smaller than the ${BATCH_HEADER_SIZE}-byte header`;
   }
   if (h.magic !== MAGIC_V2) return `unsupported magic ${h.magic} (expected 2)`;
-  if (h.sizeInBytes > left) return `batch of ${h.sizeInBytes} bytes is cut off: only ${left} bytes left in the file (torn write)`;
-  if (h.recordCount < 0 || h.lastOffsetDelta < 0) return `negative record count ${h.recordCount} or last offset delta ${h.lastOffsetDelta}`;
+  if (h.sizeInBytes > left)
+    return `batch of ${h.sizeInBytes} bytes is cut off: only ${left} bytes left in the file (torn write)`;
+  if (h.recordCount < 0 || h.lastOffsetDelta < 0)
+    return `negative record count ${h.recordCount} or last offset delta ${h.lastOffsetDelta}`;
   return undefined;
 }
 
@@ -113,12 +115,28 @@ export async function* scanSegment(path: string, options: { records?: boolean } 
   const fh = await open(path, 'r');
   try {
     const size = (await fh.stat()).size;
-    const summary: ScanSummary = { kind: 'summary', file: path, bytes: size, batches: 0, records: 0, firstOffset: null, lastOffset: null, validBytes: 0, corrupt: 0 };
+    const summary: ScanSummary = {
+      kind: 'summary',
+      file: path,
+      bytes: size,
+      batches: 0,
+      records: 0,
+      firstOffset: null,
+      lastOffset: null,
+      validBytes: 0,
+      corrupt: 0,
+    };
     let pos = 0;
     let expectedNext = baseOffsetOfName(path);
     const corrupt = (message: string, fatal: boolean): Corruption => {
       summary.corrupt++;
-      return { kind: 'corruption', position: pos, message, fatal, ...(summary.lastOffset !== null ? { afterOffset: summary.lastOffset } : {}) };
+      return {
+        kind: 'corruption',
+        position: pos,
+        message,
+        fatal,
+        ...(summary.lastOffset !== null ? { afterOffset: summary.lastOffset } : {}),
+      };
     };
     while (pos < size) {
       const head = await readAt(fh, pos, Math.min(BATCH_HEADER_SIZE, size - pos));
@@ -143,11 +161,20 @@ export async function* scanSegment(path: string, options: { records?: boolean } 
       }
       yield batch;
       if (!batch.crcValid) {
-        yield corrupt(`CRC mismatch in batch with offsets ${header.baseOffset}..${batch.lastOffset}: stored ${hex(header.crc)}, computed ${hex(batch.computedCrc)}`, false);
+        yield corrupt(
+          `CRC mismatch in batch with offsets ${header.baseOffset}..${batch.lastOffset}: stored ${hex(header.crc)}, computed ${hex(batch.computedCrc)}`,
+          false,
+        );
       } else if (batch.recordError) {
-        yield corrupt(`records of batch ${header.baseOffset}..${batch.lastOffset} do not decode: ${batch.recordError}`, false);
+        yield corrupt(
+          `records of batch ${header.baseOffset}..${batch.lastOffset} do not decode: ${batch.recordError}`,
+          false,
+        );
       } else if (expectedNext !== undefined && header.baseOffset < expectedNext) {
-        yield corrupt(`batch starts at offset ${header.baseOffset}, below the expected ${expectedNext} (offsets go backwards)`, false);
+        yield corrupt(
+          `batch starts at offset ${header.baseOffset}, below the expected ${expectedNext} (offsets go backwards)`,
+          false,
+        );
       }
       summary.batches++;
       summary.records += header.recordCount;

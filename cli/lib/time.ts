@@ -65,7 +65,9 @@ export function parsePosition(text: string, now: number = Date.now()): Position 
   try {
     return { kind: 'time', timestamp: parseTimeSpec(t, now) };
   } catch {
-    throw new InvalidArgumentError(`'${text}' is neither an offset nor a time: expected a whole number or ${TIME_HELP}.`);
+    throw new InvalidArgumentError(
+      `'${text}' is neither an offset nor a time: expected a whole number or ${TIME_HELP}.`,
+    );
   }
 }
 

@@ -52,7 +52,9 @@ export class Broker {
     this.topicRegistry = new TopicRegistry(this.config, {
       onDeleted: (topic, partitions) => {
         for (let p = 0; p < partitions; p++) this.waiters.notify(topic, p);
-        this.groups?.coordinator.topicDeleted(topic).catch((err) => this.logger.warn({ err, topic }, 'could not drop committed offsets of a deleted topic'));
+        this.groups?.coordinator
+          .topicDeleted(topic)
+          .catch((err) => this.logger.warn({ err, topic }, 'could not drop committed offsets of a deleted topic'));
       },
     });
   }
@@ -92,18 +94,35 @@ export class Broker {
         repair: this.config.repair,
       });
       await this.topicRegistry.attach(this.logs);
-      this.groups = await startGroupService({ dataDir, flush: this.config.topicDefaults.flush, clock: this.config.clock, logger: this.logger.child({ component: 'groups' }), topics: this.topicRegistry, config: this.config.groups });
+      this.groups = await startGroupService({
+        dataDir,
+        flush: this.config.topicDefaults.flush,
+        clock: this.config.clock,
+        logger: this.logger.child({ component: 'groups' }),
+        topics: this.topicRegistry,
+        config: this.config.groups,
+      });
       this.server = new Server(this.config, this.registry, this.context());
       this.boundPort = await this.server.listen();
     } catch (error) {
       this.state = 'stopped';
-      await this.groups?.close().catch((closeError) => this.logger.error({ err: closeError }, 'closing groups after a failed start'));
-      await this.logs?.close().catch((closeError) => this.logger.error({ err: closeError }, 'closing logs after a failed start'));
+      await this.groups
+        ?.close()
+        .catch((closeError) => this.logger.error({ err: closeError }, 'closing groups after a failed start'));
+      await this.logs
+        ?.close()
+        .catch((closeError) => this.logger.error({ err: closeError }, 'closing logs after a failed start'));
       throw error;
     }
     this.state = 'running';
     this.logger.info(
-      { host: this.config.host, port: this.boundPort, address: this.address, dataDir, topics: this.topicRegistry.list().length },
+      {
+        host: this.config.host,
+        port: this.boundPort,
+        address: this.address,
+        dataDir,
+        topics: this.topicRegistry.list().length,
+      },
       'listening',
     );
     return this.boundPort;

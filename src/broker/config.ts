@@ -2,7 +2,12 @@
 // argv, env and files; it builds a BrokerOptions object and hands it to the Broker.
 import { isAbsolute, resolve } from 'node:path';
 import pino, { type Logger } from 'pino';
-import { DEFAULT_PRODUCER_ID_EXPIRATION_MS, type Clock, type FlushPolicy, type StorageFs } from '../../storage/index.js';
+import {
+  DEFAULT_PRODUCER_ID_EXPIRATION_MS,
+  type Clock,
+  type FlushPolicy,
+  type StorageFs,
+} from '../../storage/index.js';
 import { DEFAULT_MAX_FRAME_BYTES } from '../protocol/index.js';
 import { resolveGroupCoordinatorConfig, type GroupCoordinatorConfig } from './groups/coordinator.js';
 
@@ -126,7 +131,8 @@ function fail(key: string, problem: string): never {
 
 function intIn(key: string, value: unknown, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value)) fail(key, `must be an integer, got ${JSON.stringify(value)}`);
+  if (typeof value !== 'number' || !Number.isSafeInteger(value))
+    fail(key, `must be an integer, got ${JSON.stringify(value)}`);
   if (value < min || value > max) fail(key, `must be between ${min} and ${max}, got ${value}`);
   return value;
 }
@@ -138,7 +144,9 @@ export function parseFlushPolicy(value: string, key = 'flush'): FlushPolicy {
   const match = /^(?:interval:)?(\d{1,10})$/.exec(text);
   const ms = match ? Number(match[1]) : NaN;
   if (!Number.isSafeInteger(ms) || ms < 1) {
-    throw new BrokerConfigError(`${key} must be "always", "os" or a positive number of milliseconds, got ${JSON.stringify(value)}`);
+    throw new BrokerConfigError(
+      `${key} must be "always", "os" or a positive number of milliseconds, got ${JSON.stringify(value)}`,
+    );
   }
   return Object.freeze({ kind: 'interval', ms });
 }
@@ -155,7 +163,10 @@ function flushOption(key: string, value: unknown, fallback: FlushPolicy): FlushP
     if (v.kind === 'always' || v.kind === 'os') return Object.freeze({ kind: v.kind });
     if (v.kind === 'interval') return Object.freeze({ kind: 'interval', ms: intIn(`${key}.ms`, v.ms, 0, 1) });
   }
-  return fail(key, `must be "always", "os", a number of milliseconds or a flush policy object, got ${JSON.stringify(value)}`);
+  return fail(
+    key,
+    `must be "always", "os", a number of milliseconds or a flush policy object, got ${JSON.stringify(value)}`,
+  );
 }
 
 function topicDefaults(options: BrokerOptions): Readonly<TopicDefaults> {
@@ -168,7 +179,13 @@ function topicDefaults(options: BrokerOptions): Readonly<TopicDefaults> {
     segmentBytes,
     segmentMs: intIn('topicDefaults.segmentMs', t.segmentMs, d.segmentMs, 1),
     maxMessageBytes: intIn('topicDefaults.maxMessageBytes', t.maxMessageBytes, d.maxMessageBytes, 0, 0x7fff_ffff),
-    indexIntervalBytes: intIn('topicDefaults.indexIntervalBytes', t.indexIntervalBytes, d.indexIntervalBytes, 0, 0x7fff_ffff),
+    indexIntervalBytes: intIn(
+      'topicDefaults.indexIntervalBytes',
+      t.indexIntervalBytes,
+      d.indexIntervalBytes,
+      0,
+      0x7fff_ffff,
+    ),
     flush: flushOption('flush', options.flush, flushOption('topicDefaults.flush', t.flush, d.flush)),
   });
 }
@@ -179,15 +196,35 @@ function isWildcard(host: string): boolean {
 
 function stringOption(key: string, value: unknown, fallback: string): string {
   if (value === undefined) return fallback;
-  if (typeof value !== 'string' || value.length === 0) fail(key, `must be a non-empty string, got ${JSON.stringify(value)}`);
+  if (typeof value !== 'string' || value.length === 0)
+    fail(key, `must be a non-empty string, got ${JSON.stringify(value)}`);
   return value;
 }
 
 const KNOWN_KEYS = new Set<string>([
-  'dataDir', 'host', 'port', 'advertisedHost', 'nodeId', 'clusterId', 'flush', 'autoCreateTopics',
-  'defaultPartitions', 'maxPartitionsPerTopic', 'topicDefaults', 'maxFrameBytes', 'stallTimeoutMs',
-  'maxInFlightRequests', 'shutdownTimeoutMs', 'maintenanceIntervalMs', 'logger', 'clock', 'fs', 'repair',
-  'groups', 'maxFetchBytes', 'producerIdExpirationMs',
+  'dataDir',
+  'host',
+  'port',
+  'advertisedHost',
+  'nodeId',
+  'clusterId',
+  'flush',
+  'autoCreateTopics',
+  'defaultPartitions',
+  'maxPartitionsPerTopic',
+  'topicDefaults',
+  'maxFrameBytes',
+  'stallTimeoutMs',
+  'maxInFlightRequests',
+  'shutdownTimeoutMs',
+  'maintenanceIntervalMs',
+  'logger',
+  'clock',
+  'fs',
+  'repair',
+  'groups',
+  'maxFetchBytes',
+  'producerIdExpirationMs',
 ]);
 
 function groupsOption(value: Partial<GroupCoordinatorConfig> | undefined): Readonly<GroupCoordinatorConfig> {
@@ -210,7 +247,10 @@ export function resolveBrokerConfig(options: BrokerOptions): BrokerConfig {
   if (options.autoCreateTopics !== undefined && typeof options.autoCreateTopics !== 'boolean') {
     fail('autoCreateTopics', 'must be true or false');
   }
-  if (options.clusterId !== undefined && (typeof options.clusterId !== 'string' || !/^[\w.-]{1,64}$/.test(options.clusterId))) {
+  if (
+    options.clusterId !== undefined &&
+    (typeof options.clusterId !== 'string' || !/^[\w.-]{1,64}$/.test(options.clusterId))
+  ) {
     fail('clusterId', 'must be 1..64 characters of [A-Za-z0-9_.-]');
   }
   if (options.repair !== undefined && typeof options.repair !== 'boolean') fail('repair', 'must be true or false');
@@ -232,7 +272,12 @@ export function resolveBrokerConfig(options: BrokerOptions): BrokerConfig {
     maxFetchBytes: intIn('maxFetchBytes', options.maxFetchBytes, DEFAULT_MAX_FETCH_BYTES, 1, 0x7fff_ffff),
     shutdownTimeoutMs: intIn('shutdownTimeoutMs', options.shutdownTimeoutMs, 10_000, 0),
     maintenanceIntervalMs: intIn('maintenanceIntervalMs', options.maintenanceIntervalMs, 30_000, 10),
-    producerIdExpirationMs: intIn('producerIdExpirationMs', options.producerIdExpirationMs, DEFAULT_PRODUCER_ID_EXPIRATION_MS, 1),
+    producerIdExpirationMs: intIn(
+      'producerIdExpirationMs',
+      options.producerIdExpirationMs,
+      DEFAULT_PRODUCER_ID_EXPIRATION_MS,
+      1,
+    ),
     logger: options.logger ?? pino({ level: 'silent' }),
     clock: options.clock ?? systemClock,
     groups: groupsOption(options.groups),

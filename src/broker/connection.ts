@@ -111,7 +111,11 @@ export class Connection {
     socket.setNoDelay(true);
     // Direct reads: the kernel copies a large request (a produce) straight into its frame buffer and no
     // chunk is allocated per read (FrameDecoder.readBuffer); 'data' events where this Node cannot.
-    const direct = enableDirectReads(socket, () => this.decoder.readBuffer(), (n, buf) => this.onRead(n, buf));
+    const direct = enableDirectReads(
+      socket,
+      () => this.decoder.readBuffer(),
+      (n, buf) => this.onRead(n, buf),
+    );
     if (!direct) socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => {
       this.writeBlocked = false;
@@ -159,7 +163,13 @@ export class Connection {
    * responses of at most maxInFlightRequests requests.
    */
   private pump(): void {
-    while (this.backlog.length > 0 && this.inFlight + this.answeredUnflushed < this.deps.config.maxInFlightRequests && !this.writeBlocked && !this.closed && !this.draining) {
+    while (
+      this.backlog.length > 0 &&
+      this.inFlight + this.answeredUnflushed < this.deps.config.maxInFlightRequests &&
+      !this.writeBlocked &&
+      !this.closed &&
+      !this.draining
+    ) {
       this.dispatch(this.backlog.shift()!);
     }
     this.updateFlow();
@@ -191,7 +201,11 @@ export class Connection {
     // A handler that answered synchronously (no storage or wait) completes here, without a promise hop;
     // pump()'s loop, which called this, goes on dispatching.
     if (!(response instanceof Promise)) this.settle(slot, response);
-    else response.then((r) => this.complete(slot, r), (error) => this.complete(slot, this.unexpectedFor(frame, slot, error)));
+    else
+      response.then(
+        (r) => this.complete(slot, r),
+        (error) => this.complete(slot, this.unexpectedFor(frame, slot, error)),
+      );
   }
 
   private unexpectedFor(frame: DecodedRequestFrame, slot: Slot, error: unknown): Buffer[] {
@@ -220,7 +234,10 @@ export class Connection {
     const { correlationId } = frame;
     const route = this.deps.registry.route(frame.apiKey, frame.apiVersion);
     if (!('api' in route)) {
-      this.logger.debug({ apiKey: frame.apiKey, apiVersion: frame.apiVersion, reason: route.reason }, 'unsupported request');
+      this.logger.debug(
+        { apiKey: frame.apiKey, apiVersion: frame.apiVersion, reason: route.reason },
+        'unsupported request',
+      );
       return encodeErrorResponseFrame(correlationId, new ProtocolError('UNSUPPORTED_VERSION', route.reason));
     }
     const ctx: RequestContext = {
@@ -234,7 +251,10 @@ export class Connection {
     const refused = (error: unknown): Buffer[] => {
       if (!(error instanceof ProtocolError)) throw error;
       slot.afterWrite = null;
-      this.logger.debug({ api: route.api.name, correlationId, code: error.type, reason: error.message }, 'request refused');
+      this.logger.debug(
+        { api: route.api.name, correlationId, code: error.type, reason: error.message },
+        'request refused',
+      );
       return encodeErrorResponseFrame(correlationId, error);
     };
     const encode = (response: unknown): Buffer[] | null => {
@@ -254,7 +274,10 @@ export class Connection {
   }
 
   private unexpected(frame: DecodedRequestFrame, error: unknown): Buffer[] {
-    this.logger.error({ err: error, apiKey: frame.apiKey, correlationId: frame.correlationId }, 'unexpected error handling a request');
+    this.logger.error(
+      { err: error, apiKey: frame.apiKey, correlationId: frame.correlationId },
+      'unexpected error handling a request',
+    );
     const message = `unexpected server error: ${(error as Error)?.message ?? String(error)}`;
     return encodeErrorResponseFrame(frame.correlationId, new ProtocolError('UNKNOWN_SERVER_ERROR', message));
   }
@@ -301,7 +324,10 @@ export class Connection {
 
   private updateFlow(): void {
     if (this.closed) return;
-    const pause = this.writeBlocked || this.backlog.length > 0 || this.inFlight + this.answeredUnflushed >= this.deps.config.maxInFlightRequests;
+    const pause =
+      this.writeBlocked ||
+      this.backlog.length > 0 ||
+      this.inFlight + this.answeredUnflushed >= this.deps.config.maxInFlightRequests;
     if (pause && !this.readPaused) {
       this.readPaused = true;
       this.socket.pause();
@@ -348,7 +374,10 @@ export class Connection {
     setImmediate(() => {
       if (this.closed || this.stallTimer || this.decoder.pendingBytes === 0) return;
       const { pendingBytes } = this.decoder;
-      this.logger.warn({ pendingBytes, stallTimeoutMs: this.deps.config.stallTimeoutMs }, 'client stalled in the middle of a frame; closing the connection');
+      this.logger.warn(
+        { pendingBytes, stallTimeoutMs: this.deps.config.stallTimeoutMs },
+        'client stalled in the middle of a frame; closing the connection',
+      );
       this.socket.destroy();
     });
   }

@@ -30,12 +30,17 @@ function onreadSlots(socket: Socket): { buffer: symbol; callback: symbol; genera
  * Makes `socket` read into `nextBuffer()` (asked again after every read) and report each read to
  * `onRead(bytesRead, buffer)`. Returns false, changing nothing, when this Node's internals differ.
  */
-export function enableDirectReads(socket: Socket, nextBuffer: () => Buffer, onRead: (n: number, buf: Buffer) => void): boolean {
+export function enableDirectReads(
+  socket: Socket,
+  nextBuffer: () => Buffer,
+  onRead: (n: number, buf: Buffer) => void,
+): boolean {
   const slots = onreadSlots(socket);
   const handle = (socket as unknown as { _handle?: Partial<ReadHandle> | null })._handle;
   if (!slots || !handle || typeof handle.useUserBuffer !== 'function') return false;
   const slotted = socket as unknown as Record<symbol, unknown>;
-  if (slotted[slots.buffer] !== null || slotted[slots.callback] !== null || slotted[slots.generator] !== null) return false;
+  if (slotted[slots.buffer] !== null || slotted[slots.callback] !== null || slotted[slots.generator] !== null)
+    return false;
   const first = nextBuffer();
   slotted[slots.buffer] = first;
   slotted[slots.generator] = nextBuffer;

@@ -23,7 +23,10 @@ export class ProducerIdAllocator {
   private reserving: Promise<void> | null = null;
   private readonly path: string;
 
-  constructor(dataDir: string, private readonly blockSize = PRODUCER_ID_BLOCK) {
+  constructor(
+    dataDir: string,
+    private readonly blockSize = PRODUCER_ID_BLOCK,
+  ) {
     this.path = join(dataDir, PRODUCER_IDS_FILE);
   }
 
@@ -43,7 +46,8 @@ export class ProducerIdAllocator {
 
   private async reserve(): Promise<void> {
     const stored = await readJsonFile<StoredMark>(nodeFs, this.path);
-    const storedStart = Number.isSafeInteger(stored?.nextBlockStart) && stored!.nextBlockStart >= 0 ? stored!.nextBlockStart : 0;
+    const storedStart =
+      Number.isSafeInteger(stored?.nextBlockStart) && stored!.nextBlockStart >= 0 ? stored!.nextBlockStart : 0;
     const start = Math.max(storedStart, this.limit);
     await mkdir(dirname(this.path), { recursive: true });
     const mark: StoredMark = { version: 1, nextBlockStart: start + this.blockSize };

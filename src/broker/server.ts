@@ -58,7 +58,10 @@ export class Server {
     const outcome = await Promise.race([drained.then(() => 'drained' as const), expired]);
     clearTimeout(timer);
     if (outcome === 'timeout') {
-      this.logger.warn({ connections: this.connections.size }, 'shutdown grace period over; closing connections with requests in flight');
+      this.logger.warn(
+        { connections: this.connections.size },
+        'shutdown grace period over; closing connections with requests in flight',
+      );
     }
     for (const c of this.connections) c.destroy();
     await closed;

@@ -52,7 +52,12 @@ const KEYS: Record<string, KeySpec> = {
     parse(value) {
       const v = value.trim();
       if (v === 'delete') return v;
-      if (v.split(',').map((s) => s.trim()).includes('compact')) {
+      if (
+        v
+          .split(',')
+          .map((s) => s.trim())
+          .includes('compact')
+      ) {
         throw new TopicConfigError('cleanup.policy=compact is not supported yet (only "delete")');
       }
       throw new TopicConfigError(`cleanup.policy must be "delete", got "${value}"`);
@@ -85,7 +90,10 @@ export function parseTopicConfig(name: string, value: string): string {
  * Applies an incremental change: named keys set, null reverts to the inherited value. Returns the new
  * override map; throws TopicConfigError on the first bad key. `partitions` is left to the caller.
  */
-export function applyConfigChanges(current: Readonly<Record<string, string>>, changes: Record<string, string | null>): Record<string, string> {
+export function applyConfigChanges(
+  current: Readonly<Record<string, string>>,
+  changes: Record<string, string | null>,
+): Record<string, string> {
   const next: Record<string, string> = { ...current };
   for (const [name, value] of Object.entries(changes)) {
     if (name === PARTITIONS_KEY) continue;
@@ -104,7 +112,10 @@ function effective(name: string, overrides: Readonly<Record<string, string>>, de
 }
 
 /** The storage settings of every partition of a topic with these overrides. */
-export function partitionConfigFor(overrides: Readonly<Record<string, string>>, defaults: TopicDefaults): PartitionConfig {
+export function partitionConfigFor(
+  overrides: Readonly<Record<string, string>>,
+  defaults: TopicDefaults,
+): PartitionConfig {
   const num = (name: string) => Number(effective(name, overrides, defaults));
   return {
     segmentBytes: num('segment.bytes'),
@@ -131,14 +142,22 @@ export function describeTopicConfigs(
   const out: ConfigEntry[] = [];
   for (const name of wanted) {
     if (name === PARTITIONS_KEY) {
-      out.push({ name, value: String(partitions), readOnly: false, isDefault: false, source: 'topic', isSensitive: false });
+      out.push({
+        name,
+        value: String(partitions),
+        readOnly: false,
+        isDefault: false,
+        source: 'topic',
+        isSensitive: false,
+      });
       continue;
     }
     const spec = KEYS[name];
     if (!spec) continue;
     const override = overrides[name];
     const inherited = spec.inherited(defaults);
-    const source = override !== undefined ? 'topic' : inherited !== spec.inherited(BUILTIN_TOPIC_DEFAULTS) ? 'broker' : 'default';
+    const source =
+      override !== undefined ? 'topic' : inherited !== spec.inherited(BUILTIN_TOPIC_DEFAULTS) ? 'broker' : 'default';
     out.push({
       name,
       value: override ?? inherited,

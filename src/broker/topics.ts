@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import {
   FS_CONCURRENCY,
-  LogManager,
+  type LogManager,
   mapWithConcurrency,
   nodeFs,
   readJsonFile,
@@ -72,7 +72,11 @@ export const TOPICS_FILE = 'topics.json';
  * damage does this) stops the start with the file named, or, with `repair`, is moved aside to
  * `<file>.corrupt` with a warning saying what the broker does instead (`fallback`).
  */
-export async function readMetadataFile<T>(path: string, config: Pick<BrokerConfig, 'repair' | 'logger'>, fallback: string): Promise<T | undefined> {
+export async function readMetadataFile<T>(
+  path: string,
+  config: Pick<BrokerConfig, 'repair' | 'logger'>,
+  fallback: string,
+): Promise<T | undefined> {
   try {
     return await readJsonFile<T>(nodeFs, path);
   } catch (error) {
@@ -83,7 +87,10 @@ export async function readMetadataFile<T>(path: string, config: Pick<BrokerConfi
     }
     const aside = `${path}.corrupt`;
     await nodeFs.rename(path, aside);
-    config.logger.warn({ file: path, movedTo: aside, reason: error.message }, `repair: ${path} is not valid JSON; moved aside to ${aside}; ${fallback}`);
+    config.logger.warn(
+      { file: path, movedTo: aside, reason: error.message },
+      `repair: ${path} is not valid JSON; moved aside to ${aside}; ${fallback}`,
+    );
     return undefined;
   }
 }
@@ -113,7 +120,11 @@ export class TopicRegistry {
 
   /** Reads topics.json (a missing file means no topics). Call before opening the logs. */
   async load(): Promise<void> {
-    const file = await readMetadataFile<TopicsFile>(this.path, this.config, 'topics will be adopted from the partition directories, with default configs');
+    const file = await readMetadataFile<TopicsFile>(
+      this.path,
+      this.config,
+      'topics will be adopted from the partition directories, with default configs',
+    );
     if (file === undefined) return;
     if (typeof file !== 'object' || file === null || typeof file.topics !== 'object' || file.topics === null) {
       throw new Error(`${this.path} is not a Sluice topics file`);
@@ -146,7 +157,10 @@ export class TopicRegistry {
       for (const [topic, partitions] of adopted) {
         const known = this.topics.get(topic);
         this.logger.warn({ topic, partitions }, 'adopting partitions found on disk but missing from topics.json');
-        this.topics.set(topic, this.topicOf(topic, partitions, known?.configs ?? {}, known?.createdAt ?? this.config.clock.now()));
+        this.topics.set(
+          topic,
+          this.topicOf(topic, partitions, known?.configs ?? {}, known?.createdAt ?? this.config.clock.now()),
+        );
       }
       for (const topic of this.topics.values()) await this.createMissingPartitions(topic);
       this.deleting = [];
@@ -173,7 +187,12 @@ export class TopicRegistry {
    * Creates a topic. `numPartitions` -1 = the broker default (or configs.partitions). Throws
    * ProtocolError with INVALID_TOPIC_EXCEPTION, TOPIC_ALREADY_EXISTS, INVALID_PARTITIONS or INVALID_CONFIG.
    */
-  create(name: string, numPartitions: number, configs: Record<string, string>, options: { validateOnly?: boolean } = {}): Promise<Topic> {
+  create(
+    name: string,
+    numPartitions: number,
+    configs: Record<string, string>,
+    options: { validateOnly?: boolean } = {},
+  ): Promise<Topic> {
     return this.serial(async () => {
       const topic = this.validateNew(name, numPartitions, configs);
       if (options.validateOnly) return topic;
@@ -216,7 +235,11 @@ export class TopicRegistry {
    * Incremental config change: named keys set, null reverts to the inherited value; `partitions` may
    * only grow. Throws UNKNOWN_TOPIC_OR_PARTITION, INVALID_CONFIG or INVALID_PARTITIONS.
    */
-  alter(name: string, changes: Record<string, string | null>, options: { validateOnly?: boolean } = {}): Promise<Topic> {
+  alter(
+    name: string,
+    changes: Record<string, string | null>,
+    options: { validateOnly?: boolean } = {},
+  ): Promise<Topic> {
     return this.serial(async () => {
       const current = this.topics.get(name);
       if (!current) throw new ProtocolError('UNKNOWN_TOPIC_OR_PARTITION', `topic "${name}" does not exist`);
@@ -231,7 +254,10 @@ export class TopicRegistry {
       if (asked !== undefined && asked !== null) {
         partitions = this.partitionCount(asked);
         if (partitions < current.partitions) {
-          throw new ProtocolError('INVALID_PARTITIONS', `topic "${name}" has ${current.partitions} partitions; the count can only grow`);
+          throw new ProtocolError(
+            'INVALID_PARTITIONS',
+            `topic "${name}" has ${current.partitions} partitions; the count can only grow`,
+          );
         }
       }
       const next = this.topicOf(name, partitions, configs, current.createdAt);
@@ -248,17 +274,24 @@ export class TopicRegistry {
 
   private validateNew(name: string, numPartitions: number, configs: Record<string, string>): Topic {
     if (!isValidTopicName(name)) {
-      throw new ProtocolError('INVALID_TOPIC_EXCEPTION', `topic name "${name}" is not 1..249 characters of [a-zA-Z0-9._-] (nor "." or "..")`);
+      throw new ProtocolError(
+        'INVALID_TOPIC_EXCEPTION',
+        `topic name "${name}" is not 1..249 characters of [a-zA-Z0-9._-] (nor "." or "..")`,
+      );
     }
     if (this.topics.has(name)) throw new ProtocolError('TOPIC_ALREADY_EXISTS', `topic "${name}" already exists`);
-    if (this.deleting.includes(name)) throw new ProtocolError('TOPIC_ALREADY_EXISTS', `topic "${name}" is being deleted`);
+    if (this.deleting.includes(name))
+      throw new ProtocolError('TOPIC_ALREADY_EXISTS', `topic "${name}" is being deleted`);
     const overrides: Record<string, string> = {};
     let partitions = numPartitions === -1 ? this.config.defaultPartitions : numPartitions;
     for (const [key, value] of Object.entries(configs)) {
       if (key === PARTITIONS_KEY) {
         const fromConfig = this.partitionCount(value);
         if (numPartitions !== -1 && fromConfig !== numPartitions) {
-          throw new ProtocolError('INVALID_PARTITIONS', `numPartitions ${numPartitions} and configs.partitions ${fromConfig} disagree`);
+          throw new ProtocolError(
+            'INVALID_PARTITIONS',
+            `numPartitions ${numPartitions} and configs.partitions ${fromConfig} disagree`,
+          );
         }
         partitions = fromConfig;
         continue;
@@ -270,7 +303,10 @@ export class TopicRegistry {
       }
     }
     if (!Number.isSafeInteger(partitions) || partitions < 1 || partitions > this.config.maxPartitionsPerTopic) {
-      throw new ProtocolError('INVALID_PARTITIONS', `numPartitions must be between 1 and ${this.config.maxPartitionsPerTopic}, got ${partitions}`);
+      throw new ProtocolError(
+        'INVALID_PARTITIONS',
+        `numPartitions must be between 1 and ${this.config.maxPartitionsPerTopic}, got ${partitions}`,
+      );
     }
     return this.topicOf(name, partitions, overrides, this.config.clock.now());
   }
@@ -320,8 +356,14 @@ export class TopicRegistry {
   /** Writes topics.json: the visible topics, plus `pending` (a topic being created or altered). */
   private async save(pending?: Topic): Promise<void> {
     const topics: Record<string, TopicRecord> = {};
-    for (const t of this.topics.values()) topics[t.name] = { partitions: t.partitions, configs: { ...t.configs }, createdAt: t.createdAt };
-    if (pending) topics[pending.name] = { partitions: pending.partitions, configs: { ...pending.configs }, createdAt: pending.createdAt };
+    for (const t of this.topics.values())
+      topics[t.name] = { partitions: t.partitions, configs: { ...t.configs }, createdAt: t.createdAt };
+    if (pending)
+      topics[pending.name] = {
+        partitions: pending.partitions,
+        configs: { ...pending.configs },
+        createdAt: pending.createdAt,
+      };
     const file: TopicsFile = { version: 1, topics, ...(this.deleting.length > 0 ? { deleting: this.deleting } : {}) };
     await writeFileAtomic(nodeFs, this.path, `${JSON.stringify(file, null, 2)}\n`);
   }

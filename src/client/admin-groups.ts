@@ -37,7 +37,14 @@ export interface GroupOffsetPartition {
 export interface GroupDescriptionResult {
   errorCode: number;
   groupId: string;
-  members: Array<{ memberId: string; groupInstanceId: string | null; clientId: string; clientHost: string; memberMetadata: Buffer; memberAssignment: Buffer }>;
+  members: Array<{
+    memberId: string;
+    groupInstanceId: string | null;
+    clientId: string;
+    clientHost: string;
+    memberMetadata: Buffer;
+    memberAssignment: Buffer;
+  }>;
   protocol: string;
   protocolType: string;
   state: string;
@@ -82,22 +89,40 @@ export class AdminGroups {
     });
   }
 
-  async fetchOffsets(options: { groupId: string; topics?: string[]; topic?: string; resolveOffsets?: boolean }): Promise<any> {
+  async fetchOffsets(options: {
+    groupId: string;
+    topics?: string[];
+    topic?: string;
+    resolveOffsets?: boolean;
+  }): Promise<any> {
     const { groupId, topic, resolveOffsets = false } = options;
     const topics = topic !== undefined ? [topic] : options.topics;
     const response = await this.run(async () => {
-      const request = topics ? await Promise.all(topics.map(async (name) => ({ name, partitions: await this.partitionsOf(name) }))) : null;
+      const request = topics
+        ? await Promise.all(topics.map(async (name) => ({ name, partitions: await this.partitionsOf(name) })))
+        : null;
       const r = await (await this.coordinator(groupId)).send(OffsetFetchApi, { groupId, topics: request });
       if (r.errorCode !== 0) throw new SluiceProtocolError(r.errorCode, r.errorMessage ?? undefined);
       return r;
     });
-    const result = response.topics.map((t) => ({ topic: t.name, partitions: t.partitions.map((p) => toPartition(p, resolveOffsets)) }));
+    const result = response.topics.map((t) => ({
+      topic: t.name,
+      partitions: t.partitions.map((p) => toPartition(p, resolveOffsets)),
+    }));
     return topic !== undefined ? (result[0]?.partitions ?? []) : result;
   }
 
-  async setOffsets(options: { groupId: string; topic: string; partitions: Array<{ partition: number; offset: string }> }): Promise<void> {
+  async setOffsets(options: {
+    groupId: string;
+    topic: string;
+    partitions: Array<{ partition: number; offset: string }>;
+  }): Promise<void> {
     const { groupId, topic, partitions } = options;
-    await this.commitStandalone(groupId, topic, partitions.map((p) => ({ partition: p.partition, offset: Number(p.offset) })));
+    await this.commitStandalone(
+      groupId,
+      topic,
+      partitions.map((p) => ({ partition: p.partition, offset: Number(p.offset) })),
+    );
   }
 
   async resetOffsets(options: { groupId: string; topic: string; earliest?: boolean }): Promise<void> {
@@ -105,43 +130,87 @@ export class AdminGroups {
     const timestamp = earliest ? EARLIEST_TIMESTAMP : LATEST_TIMESTAMP;
     const offsets = await this.run(async () => {
       const partitions = await this.partitionsOf(topic);
-      const found = await listOffsets(this.cluster, partitions.map((partition) => ({ topic, partition, timestamp })));
+      const found = await listOffsets(
+        this.cluster,
+        partitions.map((partition) => ({ topic, partition, timestamp })),
+      );
       return partitions.map((partition) => ({ partition, offset: found.get(offsetKey(topic, partition))! }));
     });
     await this.commitStandalone(groupId, topic, offsets);
   }
 
   async deleteGroups(groupIds: string[]): Promise<Array<{ groupId: string; errorCode: number }>> {
-    const r = await this.run(async () => (await this.coordinator(groupIds[0] ?? '')).send(DeleteGroupsApi, { groups: groupIds }));
+    const r = await this.run(async () =>
+      (await this.coordinator(groupIds[0] ?? '')).send(DeleteGroupsApi, { groups: groupIds }),
+    );
     const results = r.results.map((x) => ({ groupId: x.groupId, errorCode: x.errorCode }));
     const failed = r.results.filter((x) => x.errorCode !== 0);
     if (failed.length > 0) {
-      throw new SluiceDeleteGroupsError(failed.map((x) => ({ groupId: x.groupId, errorCode: x.errorCode, error: new SluiceProtocolError(x.errorCode, x.errorMessage ?? undefined) })));
+      throw new SluiceDeleteGroupsError(
+        failed.map((x) => ({
+          groupId: x.groupId,
+          errorCode: x.errorCode,
+          error: new SluiceProtocolError(x.errorCode, x.errorMessage ?? undefined),
+        })),
+      );
     }
     return results;
   }
 
   /** Sluice: lag per partition (log end − committed) and the total over partitions with a commit. */
-  async fetchGroupLag(options: { groupId: string; topics?: string[] }): Promise<{ groupId: string; totalLag: number; topics: Array<{ topic: string; partitions: GroupOffsetPartition[] }> }> {
-    const topics = (await this.fetchOffsets({ groupId: options.groupId, topics: options.topics })) as Array<{ topic: string; partitions: GroupOffsetPartition[] }>;
+  async fetchGroupLag(options: { groupId: string; topics?: string[] }): Promise<{
+    groupId: string;
+    totalLag: number;
+    topics: Array<{ topic: string; partitions: GroupOffsetPartition[] }>;
+  }> {
+    const topics = (await this.fetchOffsets({ groupId: options.groupId, topics: options.topics })) as Array<{
+      topic: string;
+      partitions: GroupOffsetPartition[];
+    }>;
     const totalLag = topics.reduce((n, t) => n + t.partitions.reduce((m, p) => m + (p.lag ?? 0), 0), 0);
     return { groupId: options.groupId, totalLag, topics };
   }
 
-  private async commitStandalone(groupId: string, topic: string, partitions: Array<{ partition: number; offset: number }>): Promise<void> {
+  private async commitStandalone(
+    groupId: string,
+    topic: string,
+    partitions: Array<{ partition: number; offset: number }>,
+  ): Promise<void> {
     for (const p of partitions) {
-      if (!Number.isSafeInteger(p.offset) || p.offset < 0) throw new SluiceNonRetriableError(`offset ${p.offset} of ${topic}-${p.partition} must be a non-negative integer`);
+      if (!Number.isSafeInteger(p.offset) || p.offset < 0)
+        throw new SluiceNonRetriableError(
+          `offset ${p.offset} of ${topic}-${p.partition} must be a non-negative integer`,
+        );
     }
     const r = await this.run(async () =>
       (await this.coordinator(groupId)).send(OffsetCommitApi, {
-        groupId, generationId: -1, memberId: '', groupInstanceId: null,
-        topics: [{ name: topic, partitions: partitions.map((p) => ({ partition: p.partition, offset: p.offset, leaderEpoch: -1, metadata: null })) }],
+        groupId,
+        generationId: -1,
+        memberId: '',
+        groupInstanceId: null,
+        topics: [
+          {
+            name: topic,
+            partitions: partitions.map((p) => ({
+              partition: p.partition,
+              offset: p.offset,
+              leaderEpoch: -1,
+              metadata: null,
+            })),
+          },
+        ],
       }),
     );
     const failed = r.topics.flatMap((t) => t.partitions).find((p) => p.errorCode !== 0);
     if (failed) {
-      const hint = errorInfo(failed.errorCode).name === 'UNKNOWN_MEMBER_ID' ? ` (offsets of group '${groupId}' can only be set while it has no active members)` : '';
-      throw new SluiceProtocolError(failed.errorCode, `${failed.errorMessage ?? errorInfo(failed.errorCode).message}${hint}`);
+      const hint =
+        errorInfo(failed.errorCode).name === 'UNKNOWN_MEMBER_ID'
+          ? ` (offsets of group '${groupId}' can only be set while it has no active members)`
+          : '';
+      throw new SluiceProtocolError(
+        failed.errorCode,
+        `${failed.errorMessage ?? errorInfo(failed.errorCode).message}${hint}`,
+      );
     }
   }
 
@@ -159,7 +228,16 @@ export class AdminGroups {
   }
 }
 
-function toPartition(p: OffsetFetchResponse['topics'][number]['partitions'][number], resolveOffsets: boolean): GroupOffsetPartition {
+function toPartition(
+  p: OffsetFetchResponse['topics'][number]['partitions'][number],
+  resolveOffsets: boolean,
+): GroupOffsetPartition {
   const offset = resolveOffsets && p.offset < 0 && p.logEndOffset >= 0 ? p.logEndOffset : p.offset;
-  return { partition: p.partition, offset: String(offset), metadata: p.metadata, logEndOffset: String(p.logEndOffset), lag: p.offset >= 0 && p.lag >= 0 ? p.lag : null };
+  return {
+    partition: p.partition,
+    offset: String(offset),
+    metadata: p.metadata,
+    logEndOffset: String(p.logEndOffset),
+    lag: p.offset >= 0 && p.lag >= 0 ? p.lag : null,
+  };
 }

@@ -3,7 +3,11 @@
 import { AlterConfigsApi } from '../protocol/apis/alter-configs.js';
 import { CreateTopicsApi } from '../protocol/apis/create-topics.js';
 import { DeleteTopicsApi } from '../protocol/apis/delete-topics.js';
-import { DescribeConfigsApi, type ConfigSource as WireConfigSource, type ResourceType } from '../protocol/apis/describe-configs.js';
+import {
+  DescribeConfigsApi,
+  type ConfigSource as WireConfigSource,
+  type ResourceType,
+} from '../protocol/apis/describe-configs.js';
 import { ErrorCode } from '../protocol/errors.js';
 import { AdminGroups } from './admin-groups.js';
 import { Cluster, needsMetadataRefresh, type ClusterOptions, type PartitionInfo } from './cluster.js';
@@ -71,7 +75,12 @@ export interface DescribeConfigResponse {
   throttleTime: number;
 }
 export interface AlterConfigsResponse {
-  resources: Array<{ errorCode: number; errorMessage: string; resourceName: string; resourceType: ConfigResourceTypes }>;
+  resources: Array<{
+    errorCode: number;
+    errorMessage: string;
+    resourceName: string;
+    resourceType: ConfigResourceTypes;
+  }>;
   throttleTime: number;
 }
 export interface AdminConfig {
@@ -86,7 +95,8 @@ const toWireType = (type: ConfigResourceTypes): ResourceType => {
   if (type === ConfigResourceTypes.BROKER) return 'broker';
   throw new SluiceNonRetriableError(`config resource type ${type} is not supported (TOPIC = 2, BROKER = 4)`);
 };
-const fromWireType = (type: ResourceType) => (type === 'topic' ? ConfigResourceTypes.TOPIC : ConfigResourceTypes.BROKER);
+const fromWireType = (type: ResourceType) =>
+  type === 'topic' ? ConfigResourceTypes.TOPIC : ConfigResourceTypes.BROKER;
 const SOURCES: Record<WireConfigSource, ConfigSource> = {
   topic: ConfigSource.TOPIC_CONFIG,
   broker: ConfigSource.STATIC_BROKER_CONFIG,
@@ -101,7 +111,12 @@ export class Admin {
   /** Consumer-group calls (admin-groups.ts). */
   private readonly groups: AdminGroups;
 
-  constructor(clusterOptions: ClusterOptions, config: AdminConfig, retry: RetryOptions | undefined, private readonly log: Logger) {
+  constructor(
+    clusterOptions: ClusterOptions,
+    config: AdminConfig,
+    retry: RetryOptions | undefined,
+    private readonly log: Logger,
+  ) {
     this.cluster = new Cluster({ ...clusterOptions, allowAutoTopicCreation: false });
     this.retrier = createRetry({ ...retry, ...config.retry });
     this.emitter = new InstrumentationEmitter(Object.values(AdminEvents), log);
@@ -139,9 +154,15 @@ export class Admin {
   }
 
   /** true when created; false when every topic already existed (kafkajs semantics). */
-  async createTopics(options: { topics: ITopicConfig[]; validateOnly?: boolean; timeout?: number; waitForLeaders?: boolean }): Promise<boolean> {
+  async createTopics(options: {
+    topics: ITopicConfig[];
+    validateOnly?: boolean;
+    timeout?: number;
+    waitForLeaders?: boolean;
+  }): Promise<boolean> {
     const { topics, validateOnly = false, timeout = 5000, waitForLeaders = true } = options;
-    if (!Array.isArray(topics) || topics.length === 0) throw new SluiceNonRetriableError('createTopics needs a non-empty topics array');
+    if (!Array.isArray(topics) || topics.length === 0)
+      throw new SluiceNonRetriableError('createTopics needs a non-empty topics array');
     const response = await this.run(async () =>
       (await this.cluster.anyConnection()).send(CreateTopicsApi, {
         topics: topics.map((t) => ({
@@ -171,8 +192,11 @@ export class Admin {
 
   async deleteTopics(options: { topics: string[]; timeout?: number }): Promise<void> {
     const { topics, timeout = 5000 } = options;
-    if (!Array.isArray(topics) || topics.length === 0) throw new SluiceNonRetriableError('deleteTopics needs a non-empty topics array');
-    const response = await this.run(async () => (await this.cluster.anyConnection()).send(DeleteTopicsApi, { topics, timeoutMs: timeout }));
+    if (!Array.isArray(topics) || topics.length === 0)
+      throw new SluiceNonRetriableError('deleteTopics needs a non-empty topics array');
+    const response = await this.run(async () =>
+      (await this.cluster.anyConnection()).send(DeleteTopicsApi, { topics, timeoutMs: timeout }),
+    );
     for (const name of topics) this.cluster.forgetTopic(name);
     const failed = response.topics.find((t) => t.errorCode !== 0);
     if (failed) throw topicError(failed);
@@ -183,7 +207,9 @@ export class Admin {
     return response.topics.map((t) => t.name);
   }
 
-  async fetchTopicMetadata(options: { topics?: string[] } = {}): Promise<{ topics: Array<{ name: string; partitions: PartitionInfo[] }> }> {
+  async fetchTopicMetadata(
+    options: { topics?: string[] } = {},
+  ): Promise<{ topics: Array<{ name: string; partitions: PartitionInfo[] }> }> {
     const topics = options.topics && options.topics.length > 0 ? options.topics : null;
     const response = await this.run(async () => {
       const r = await this.cluster.fetchMetadata(topics);
@@ -195,19 +221,34 @@ export class Admin {
       topics: response.topics.map((t) => ({
         name: t.name,
         partitions: t.partitions
-          .map((p) => ({ partitionErrorCode: p.errorCode, partitionId: p.partition, leader: p.leader, replicas: p.replicas, isr: p.isr, offlineReplicas: [] }))
+          .map((p) => ({
+            partitionErrorCode: p.errorCode,
+            partitionId: p.partition,
+            leader: p.leader,
+            replicas: p.replicas,
+            isr: p.isr,
+            offlineReplicas: [],
+          }))
           .sort((a, b) => a.partitionId - b.partitionId),
       })),
     };
   }
 
   /** Per partition: high watermark as `offset` and `high`, log start as `low` (strings, as kafkajs). */
-  async fetchTopicOffsets(topic: string): Promise<Array<{ partition: number; offset: string; high: string; low: string }>> {
+  async fetchTopicOffsets(
+    topic: string,
+  ): Promise<Array<{ partition: number; offset: string; high: string; low: string }>> {
     return this.run(async () => {
       const partitions = await this.partitionsOf(topic);
       const [high, low] = await Promise.all([
-        listOffsets(this.cluster, partitions.map((partition) => ({ topic, partition, timestamp: LATEST_TIMESTAMP }))),
-        listOffsets(this.cluster, partitions.map((partition) => ({ topic, partition, timestamp: EARLIEST_TIMESTAMP }))),
+        listOffsets(
+          this.cluster,
+          partitions.map((partition) => ({ topic, partition, timestamp: LATEST_TIMESTAMP })),
+        ),
+        listOffsets(
+          this.cluster,
+          partitions.map((partition) => ({ topic, partition, timestamp: EARLIEST_TIMESTAMP })),
+        ),
       ]);
       return partitions.map((partition) => {
         const h = String(high.get(offsetKey(topic, partition)));
@@ -217,13 +258,22 @@ export class Admin {
   }
 
   /** First offset at or after `timestamp` per partition; the high watermark where no record is that recent. */
-  async fetchTopicOffsetsByTimestamp(topic: string, timestamp?: number): Promise<Array<{ partition: number; offset: string }>> {
+  async fetchTopicOffsetsByTimestamp(
+    topic: string,
+    timestamp?: number,
+  ): Promise<Array<{ partition: number; offset: string }>> {
     return this.run(async () => {
       const partitions = await this.partitionsOf(topic);
       const ts = timestamp ?? LATEST_TIMESTAMP;
       const [found, high] = await Promise.all([
-        listOffsets(this.cluster, partitions.map((partition) => ({ topic, partition, timestamp: ts }))),
-        listOffsets(this.cluster, partitions.map((partition) => ({ topic, partition, timestamp: LATEST_TIMESTAMP }))),
+        listOffsets(
+          this.cluster,
+          partitions.map((partition) => ({ topic, partition, timestamp: ts })),
+        ),
+        listOffsets(
+          this.cluster,
+          partitions.map((partition) => ({ topic, partition, timestamp: LATEST_TIMESTAMP })),
+        ),
       ]);
       return partitions.map((partition) => {
         const offset = found.get(offsetKey(topic, partition))!;
@@ -266,13 +316,18 @@ export class Admin {
     return this.cluster.topicMetadata(topic)!.partitions.map((p) => p.partitionId);
   }
 
-  async describeConfigs(options: { resources: ResourceConfigQuery[]; includeSynonyms?: boolean }): Promise<DescribeConfigResponse> {
+  async describeConfigs(options: {
+    resources: ResourceConfigQuery[];
+    includeSynonyms?: boolean;
+  }): Promise<DescribeConfigResponse> {
     const resources = options.resources.map((r) => ({
       type: toWireType(r.type),
       name: r.name,
       configNames: r.configNames && r.configNames.length > 0 ? r.configNames : null,
     }));
-    const response = await this.run(async () => (await this.cluster.anyConnection()).send(DescribeConfigsApi, { resources }));
+    const response = await this.run(async () =>
+      (await this.cluster.anyConnection()).send(DescribeConfigsApi, { resources }),
+    );
     throwFirstResourceError(response.resources, 'describeConfigs');
     return {
       throttleTime: 0,
@@ -302,7 +357,10 @@ export class Admin {
       configs: Object.fromEntries(r.configEntries.map((e) => [e.name, e.value === null ? null : String(e.value)])),
     }));
     const response = await this.run(async () =>
-      (await this.cluster.anyConnection()).send(AlterConfigsApi, { resources, validateOnly: options.validateOnly ?? false }),
+      (await this.cluster.anyConnection()).send(AlterConfigsApi, {
+        resources,
+        validateOnly: options.validateOnly ?? false,
+      }),
     );
     throwFirstResourceError(response.resources, 'alterConfigs');
     return { throttleTime: 0, resources: response.resources.map(resourceResult) };
@@ -319,11 +377,20 @@ interface WireResourceResult {
 /** kafkajs rejects the whole call when any resource failed: the first failure becomes the error. */
 function throwFirstResourceError(resources: readonly WireResourceResult[], operation: string): void {
   const failed = resources.find((r) => r.errorCode !== 0);
-  if (failed) throw new SluiceProtocolError(failed.errorCode, failed.errorMessage ?? `${operation} failed for ${failed.type} ${failed.name}`);
+  if (failed)
+    throw new SluiceProtocolError(
+      failed.errorCode,
+      failed.errorMessage ?? `${operation} failed for ${failed.type} ${failed.name}`,
+    );
 }
 
 function resourceResult(r: WireResourceResult) {
-  return { errorCode: r.errorCode, errorMessage: r.errorMessage ?? '', resourceName: r.name, resourceType: fromWireType(r.type) };
+  return {
+    errorCode: r.errorCode,
+    errorMessage: r.errorMessage ?? '',
+    resourceName: r.name,
+    resourceType: fromWireType(r.type),
+  };
 }
 
 function topicError(t: { name: string; errorCode: number; errorMessage: string | null }): SluiceProtocolError {

@@ -130,7 +130,10 @@ export class Cluster {
     const address = this.nodes.get(nodeId);
     if (!address) {
       this.stale = true;
-      throw new SluiceError(`broker node ${nodeId} is not in the cluster metadata`, { retriable: true, type: 'BROKER_NOT_FOUND' });
+      throw new SluiceError(`broker node ${nodeId} is not in the cluster metadata`, {
+        retriable: true,
+        type: 'BROKER_NOT_FOUND',
+      });
     }
     return this.connectionTo(address);
   }
@@ -169,7 +172,8 @@ export class Cluster {
     const maxAge = this.options.metadataMaxAge ?? 300_000;
     if (missing || this.stale || Date.now() - this.refreshedAt > maxAge) await this.refreshMetadata();
     for (const topic of topics) {
-      if (!this.topics.has(topic)) throw new SluiceProtocolError('UNKNOWN_TOPIC_OR_PARTITION', `topic ${topic} does not exist`);
+      if (!this.topics.has(topic))
+        throw new SluiceProtocolError('UNKNOWN_TOPIC_OR_PARTITION', `topic ${topic} does not exist`);
     }
   }
 
@@ -199,7 +203,11 @@ export class Cluster {
     for (const topic of response.topics) {
       if (topic.errorCode !== 0) {
         this.topics.delete(topic.name);
-        this.logger.debug('topic metadata error', { topic: topic.name, errorCode: topic.errorCode, error: topic.errorMessage });
+        this.logger.debug('topic metadata error', {
+          topic: topic.name,
+          errorCode: topic.errorCode,
+          error: topic.errorMessage,
+        });
         continue;
       }
       this.topics.set(topic.name, toTopicInfo(topic));
@@ -239,7 +247,9 @@ export class Cluster {
   }
 
   /** Groups partitions by leader node: Map<nodeId, Map<topic, partitions[]>>. */
-  partitionsByLeader(topicPartitions: ReadonlyArray<{ topic: string; partitions: number[] }>): Map<number, Map<string, number[]>> {
+  partitionsByLeader(
+    topicPartitions: ReadonlyArray<{ topic: string; partitions: number[] }>,
+  ): Map<number, Map<string, number[]>> {
     const out = new Map<number, Map<string, number[]>>();
     for (const { topic, partitions } of topicPartitions) {
       for (const partition of partitions) {

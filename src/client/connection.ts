@@ -109,7 +109,13 @@ export class Connection {
       this.socket = socket;
       socket.setNoDelay(true);
       const timer = setTimeout(() => {
-        fail(new SluiceConnectionError(`cannot reach broker ${this.broker}: connection timed out after ${connectionTimeout} ms`, this.broker, { code: 'ETIMEDOUT' }));
+        fail(
+          new SluiceConnectionError(
+            `cannot reach broker ${this.broker}: connection timed out after ${connectionTimeout} ms`,
+            this.broker,
+            { code: 'ETIMEDOUT' },
+          ),
+        );
       }, connectionTimeout);
       const fail = (error: Error) => {
         clearTimeout(timer);
@@ -122,7 +128,12 @@ export class Connection {
       });
       socket.on('error', (err: NodeJS.ErrnoException) => {
         const verb = this.state === 'connecting' ? 'cannot reach broker' : 'connection to broker';
-        fail(new SluiceConnectionError(`${verb} ${this.broker}: ${describeSocketError(err)}`, this.broker, { code: err.code, cause: err }));
+        fail(
+          new SluiceConnectionError(`${verb} ${this.broker}: ${describeSocketError(err)}`, this.broker, {
+            code: err.code,
+            cause: err,
+          }),
+        );
       });
       socket.on('close', () => fail(this.connectionError('connection closed by the broker')));
     });
@@ -131,7 +142,8 @@ export class Connection {
   /** ApiVersions is the first request on every connection (DESIGN §3). */
   private async handshake(): Promise<void> {
     const response = await this.send(ApiVersionsApi, {}, { allowBeforeReady: true });
-    if (response.errorCode !== 0) throw new SluiceProtocolError(response.errorCode, `ApiVersions failed on ${this.broker}`);
+    if (response.errorCode !== 0)
+      throw new SluiceProtocolError(response.errorCode, `ApiVersions failed on ${this.broker}`);
     this.versions = new Map(response.apiVersions.map((v) => [v.apiKey, v]));
     this.state = 'ready';
     this.options.logger.debug('connected', { broker: this.broker, brokerVersion: response.brokerVersion });
@@ -146,15 +158,22 @@ export class Connection {
     if (api.key === ApiKey.ApiVersions) return 0;
     const range = this.versions.get(api.key);
     if (!range || range.maxVersion < api.minVersion || range.minVersion > api.maxVersion) {
-      throw new SluiceNonRetriableError(`broker ${this.broker} does not support API ${api.name} v${api.minVersion}-${api.maxVersion}`, {
-        type: 'UNSUPPORTED_VERSION',
-      });
+      throw new SluiceNonRetriableError(
+        `broker ${this.broker} does not support API ${api.name} v${api.minVersion}-${api.maxVersion}`,
+        {
+          type: 'UNSUPPORTED_VERSION',
+        },
+      );
     }
     return Math.min(range.maxVersion, api.maxVersion);
   }
 
   /** Sends a typed request. */
-  send<Req, Res>(api: ApiSpec<Req, Res>, request: Req, options?: RequestOptions & { allowBeforeReady?: boolean }): Promise<Res> {
+  send<Req, Res>(
+    api: ApiSpec<Req, Res>,
+    request: Req,
+    options?: RequestOptions & { allowBeforeReady?: boolean },
+  ): Promise<Res> {
     return this.sendEncoded(api, api.encodeRequest(request), options) as Promise<Res>;
   }
 
@@ -178,13 +197,21 @@ export class Connection {
     const frame = encodeRequestFrame(header, message.body, message.tail);
     if (options.expectResponse === false) {
       return new Promise((resolve, reject) => {
-        this.write(frame, (err) => (err ? reject(this.closeError ?? this.connectionError(err.message)) : resolve(undefined)));
+        this.write(frame, (err) =>
+          err ? reject(this.closeError ?? this.connectionError(err.message)) : resolve(undefined),
+        );
       });
     }
     return new Promise<Res>((resolve, reject) => {
       const timeoutMs = options.timeoutMs ?? this.options.requestTimeout;
       const timer = setTimeout(() => this.onTimeout(correlationId, api.name, timeoutMs), timeoutMs);
-      this.pending.set(correlationId, { api: api as ApiSpec<unknown, unknown>, version, resolve: resolve as (v: unknown) => void, reject, timer });
+      this.pending.set(correlationId, {
+        api: api as ApiSpec<unknown, unknown>,
+        version,
+        resolve: resolve as (v: unknown) => void,
+        reject,
+        timer,
+      });
       this.write(frame);
     });
   }
@@ -205,7 +232,7 @@ export class Connection {
   /** Resolves when the socket's write buffer is below its high-water mark. */
   drained(): Promise<void> {
     const socket = this.socket;
-    if (!socket || !socket.writableNeedDrain || this.state === 'closed') return Promise.resolve();
+    if (!socket?.writableNeedDrain || this.state === 'closed') return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
         socket.off('drain', done);
@@ -222,7 +249,14 @@ export class Connection {
     if (!entry) return;
     this.pending.delete(correlationId);
     // The late response, if it ever comes, finds no entry and is dropped in onData.
-    entry.reject(new SluiceRequestTimeoutError(`${apiName} request to ${this.broker} timed out after ${timeoutMs} ms`, this.broker, correlationId, apiName));
+    entry.reject(
+      new SluiceRequestTimeoutError(
+        `${apiName} request to ${this.broker} timed out after ${timeoutMs} ms`,
+        this.broker,
+        correlationId,
+        apiName,
+      ),
+    );
   }
 
   private onData(n: number, buf: Buffer): void {
@@ -230,7 +264,13 @@ export class Connection {
     try {
       payloads = this.decoder.onRead(n, buf);
     } catch (err) {
-      this.close(new SluiceConnectionError(`unreadable data from broker ${this.broker}: ${(err as Error).message}`, this.broker, { cause: err }));
+      this.close(
+        new SluiceConnectionError(
+          `unreadable data from broker ${this.broker}: ${(err as Error).message}`,
+          this.broker,
+          { cause: err },
+        ),
+      );
       return;
     }
     for (const payload of payloads) this.onFrame(payload);
@@ -241,12 +281,21 @@ export class Connection {
     try {
       frame = decodeResponsePayload(payload);
     } catch (err) {
-      this.close(new SluiceConnectionError(`malformed response from broker ${this.broker}: ${(err as Error).message}`, this.broker, { cause: err }));
+      this.close(
+        new SluiceConnectionError(
+          `malformed response from broker ${this.broker}: ${(err as Error).message}`,
+          this.broker,
+          { cause: err },
+        ),
+      );
       return;
     }
     const entry = this.pending.get(frame.correlationId);
     if (!entry) {
-      this.options.logger.debug('dropping response to a request no longer waited for', { broker: this.broker, correlationId: frame.correlationId });
+      this.options.logger.debug('dropping response to a request no longer waited for', {
+        broker: this.broker,
+        correlationId: frame.correlationId,
+      });
       return;
     }
     this.pending.delete(frame.correlationId);
@@ -260,8 +309,12 @@ export class Connection {
     } catch (err) {
       const e = err as Error & { code?: number };
       entry.reject(
-        err instanceof SluiceError ? err
-        : new SluiceProtocolError(typeof e.code === 'number' ? e.code : 'INVALID_REQUEST', `invalid ${entry.api.name} response from ${this.broker}: ${e.message}`),
+        err instanceof SluiceError
+          ? err
+          : new SluiceProtocolError(
+              typeof e.code === 'number' ? e.code : 'INVALID_REQUEST',
+              `invalid ${entry.api.name} response from ${this.broker}: ${e.message}`,
+            ),
       );
     }
   }

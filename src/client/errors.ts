@@ -42,7 +42,12 @@ export class SluiceProtocolError extends SluiceError {
 
   constructor(code: number | ErrorName, message?: string, options: { cause?: unknown } = {}) {
     const info = typeof code === 'number' ? errorInfo(code) : errorInfoByName(code);
-    super(message || info.message, { code: info.code, type: info.name, retriable: info.retriable, cause: options.cause });
+    super(message || info.message, {
+      code: info.code,
+      type: info.name,
+      retriable: info.retriable,
+      cause: options.cause,
+    });
   }
 }
 

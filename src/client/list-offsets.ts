@@ -33,7 +33,13 @@ export async function listOffsets(cluster: Cluster, queries: OffsetQuery[]): Pro
 }
 
 /** Scans the batch at `offset` for the first record with timestamp >= `timestamp`. */
-async function firstOffsetAtOrAfter(cluster: Cluster, topic: string, partition: number, offset: number, timestamp: number): Promise<number> {
+async function firstOffsetAtOrAfter(
+  cluster: Cluster,
+  topic: string,
+  partition: number,
+  offset: number,
+  timestamp: number,
+): Promise<number> {
   const connection = await cluster.nodeConnection(cluster.leaderOf(topic, partition));
   const response = await connection.send(FetchApi, {
     maxWaitMs: 0,
@@ -78,7 +84,10 @@ async function listBatchOffsets(cluster: Cluster, queries: OffsetQuery[]): Promi
         for (const p of t.partitions) {
           if (p.errorCode !== 0) {
             cluster.markStale();
-            throw new SluiceProtocolError(p.errorCode, p.errorMessage ?? `ListOffsets failed for ${t.name}-${p.partition}`);
+            throw new SluiceProtocolError(
+              p.errorCode,
+              p.errorMessage ?? `ListOffsets failed for ${t.name}-${p.partition}`,
+            );
           }
           out.set(`${t.name}\u0000${p.partition}`, p.offset);
         }

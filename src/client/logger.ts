@@ -50,7 +50,12 @@ export function createLogger(options: { level?: logLevel; logCreator?: logCreato
   const build = (namespace: string, own: logLevel | undefined): Logger => {
     const emit = (level: logLevel, message: string, extra?: object) => {
       if (level > (own ?? shared.level)) return;
-      sink({ namespace, level, label: labels[level]!, log: { timestamp: new Date().toISOString(), message, ...extra } });
+      sink({
+        namespace,
+        level,
+        label: labels[level]!,
+        log: { timestamp: new Date().toISOString(), message, ...extra },
+      });
     };
     return {
       error: (m, e) => emit(logLevel.ERROR, m, e),

@@ -33,7 +33,10 @@ export class Sluice {
   private readonly rootLogger: Logger;
 
   constructor(config: SluiceConfig) {
-    if (!config || (typeof config.brokers !== 'function' && (!Array.isArray(config.brokers) || config.brokers.length === 0))) {
+    if (
+      !config ||
+      (typeof config.brokers !== 'function' && (!Array.isArray(config.brokers) || config.brokers.length === 0))
+    ) {
       throw new SluiceNonRetriableError('Failed to connect: brokers parameter should not be empty');
     }
     this.rootLogger = createLogger({ level: config.logLevel ?? logLevel.WARN, logCreator: config.logCreator });
@@ -72,6 +75,7 @@ export class Sluice {
 
 function positive(value: number | undefined, fallback: number, name: string): number {
   if (value === undefined) return fallback;
-  if (!Number.isFinite(value) || value <= 0) throw new SluiceNonRetriableError(`${name} must be a positive number of ms, not ${value}`);
+  if (!Number.isFinite(value) || value <= 0)
+    throw new SluiceNonRetriableError(`${name} must be a positive number of ms, not ${value}`);
   return value;
 }

@@ -17,19 +17,39 @@ const table = [
   ['CORRUPT_MESSAGE', 2, true, 'The message contents do not match the message CRC or the message is otherwise corrupt'],
   ['UNKNOWN_TOPIC_OR_PARTITION', 3, true, 'This server does not host this topic-partition'],
   ['INVALID_FETCH_SIZE', 4, false, 'The requested fetch size is invalid'],
-  ['LEADER_NOT_AVAILABLE', 5, true, 'There is no leader for this topic-partition as we are in the middle of a leadership election'],
+  [
+    'LEADER_NOT_AVAILABLE',
+    5,
+    true,
+    'There is no leader for this topic-partition as we are in the middle of a leadership election',
+  ],
   ['NOT_LEADER_FOR_PARTITION', 6, true, 'This server is not the leader for that topic-partition'],
   ['REQUEST_TIMED_OUT', 7, true, 'The request timed out'],
-  ['MESSAGE_TOO_LARGE', 10, false, 'The request included a message larger than the max message size the server will accept'],
+  [
+    'MESSAGE_TOO_LARGE',
+    10,
+    false,
+    'The request included a message larger than the max message size the server will accept',
+  ],
   ['OFFSET_METADATA_TOO_LARGE', 12, false, 'The metadata field of the offset request was too large'],
   ['COORDINATOR_LOAD_IN_PROGRESS', 14, true, 'The coordinator is loading and hence can not process requests'],
   ['COORDINATOR_NOT_AVAILABLE', 15, true, 'The coordinator is not available'],
   ['NOT_COORDINATOR', 16, true, 'This is not the correct coordinator'],
   ['INVALID_TOPIC_EXCEPTION', 17, false, 'The request attempted to perform an operation on an invalid topic'],
-  ['RECORD_LIST_TOO_LARGE', 18, false, 'The request included message batch larger than the configured segment size on the server'],
+  [
+    'RECORD_LIST_TOO_LARGE',
+    18,
+    false,
+    'The request included message batch larger than the configured segment size on the server',
+  ],
   ['NOT_ENOUGH_REPLICAS', 19, true, 'Messages are rejected since there are fewer in-sync replicas than required'],
   ['ILLEGAL_GENERATION', 22, false, 'Specified group generation id is not valid'],
-  ['INCONSISTENT_GROUP_PROTOCOL', 23, false, "The group member's supported protocols are incompatible with those of existing members"],
+  [
+    'INCONSISTENT_GROUP_PROTOCOL',
+    23,
+    false,
+    "The group member's supported protocols are incompatible with those of existing members",
+  ],
   ['INVALID_GROUP_ID', 24, false, 'The configured groupId is invalid'],
   ['UNKNOWN_MEMBER_ID', 25, false, 'The coordinator is not aware of this member'],
   ['INVALID_SESSION_TIMEOUT', 26, false, 'The session timeout is not within the range allowed by the broker'],
@@ -51,11 +71,26 @@ const table = [
   ['INVALID_PRODUCER_EPOCH', 47, false, 'Producer attempted to produce with an old epoch'],
   ['KAFKA_STORAGE_ERROR', 56, true, 'Disk error when trying to access log file on the disk'],
   ['SASL_AUTHENTICATION_FAILED', 58, false, 'SASL Authentication failed'],
-  ['UNKNOWN_PRODUCER_ID', 59, false, 'The broker has no state for this producer id (its records may have been deleted); the producer must start a new sequence'],
+  [
+    'UNKNOWN_PRODUCER_ID',
+    59,
+    false,
+    'The broker has no state for this producer id (its records may have been deleted); the producer must start a new sequence',
+  ],
   ['NON_EMPTY_GROUP', 68, false, 'The group is not empty'],
   ['GROUP_ID_NOT_FOUND', 69, false, 'The group id does not exist'],
-  ['MEMBER_ID_REQUIRED', 79, false, 'The group member needs to have a valid member id before actually entering a consumer group'],
-  ['FENCED_INSTANCE_ID', 82, false, 'The broker rejected this static consumer since another consumer with the same group.instance.id has registered with a different member.id'],
+  [
+    'MEMBER_ID_REQUIRED',
+    79,
+    false,
+    'The group member needs to have a valid member id before actually entering a consumer group',
+  ],
+  [
+    'FENCED_INSTANCE_ID',
+    82,
+    false,
+    'The broker rejected this static consumer since another consumer with the same group.instance.id has registered with a different member.id',
+  ],
   ['GROUP_MAX_SIZE_REACHED', 81, false, 'The consumer group has reached its max size'],
   ['UNSTABLE_OFFSET_COMMIT', 88, true, 'There are unstable offsets that need to be cleared'],
   ['INVALID_RECORD', 87, false, 'This record has failed the validation on broker and hence will be rejected'],
@@ -79,7 +114,14 @@ export const ErrorCode = Object.freeze(Object.fromEntries(table.map(([name, code
 
 /** Looks up a code; an unknown code maps to a synthetic non-retriable entry, never throws. */
 export function errorInfo(code: number): ErrorInfo {
-  return byCode.get(code) ?? { name: `UNKNOWN_ERROR_CODE_${code}`, code, retriable: false, message: `Unknown error code ${code}` };
+  return (
+    byCode.get(code) ?? {
+      name: `UNKNOWN_ERROR_CODE_${code}`,
+      code,
+      retriable: false,
+      message: `Unknown error code ${code}`,
+    }
+  );
 }
 
 export function errorInfoByName(name: ErrorName): ErrorInfo {

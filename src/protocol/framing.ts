@@ -91,7 +91,8 @@ function splitPayload(payload: Buffer): { doc: Record<string, unknown>; tail: Bu
   } catch (cause) {
     throw new FramingError(`frame header is not valid msgpack: ${(cause as Error).message}`);
   }
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new FramingError('frame header is not a map');
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc))
+    throw new FramingError('frame header is not a map');
   return { doc: doc as Record<string, unknown>, tail: payload.subarray(4 + headerLength) };
 }
 

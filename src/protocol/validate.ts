@@ -15,7 +15,12 @@ export function object(value: unknown, path: string): Obj {
   return value as Obj;
 }
 
-export function int(value: unknown, path: string, min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER): number {
+export function int(
+  value: unknown,
+  path: string,
+  min = Number.MIN_SAFE_INTEGER,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   if (typeof value === 'bigint') value = Number(value);
   if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw invalid(path, 'expected an integer');
   if (value < min || value > max) throw invalid(path, `${value} is outside ${min}..${max}`);
@@ -52,7 +57,12 @@ export function nullableBytes(value: unknown, path: string, maxLength?: number):
   return value === null || value === undefined ? null : bytes(value, path, maxLength);
 }
 
-export function array<T>(value: unknown, path: string, each: (item: unknown, path: string) => T, maxLength = 100_000): T[] {
+export function array<T>(
+  value: unknown,
+  path: string,
+  each: (item: unknown, path: string) => T,
+  maxLength = 100_000,
+): T[] {
   if (!Array.isArray(value)) throw invalid(path, 'expected an array');
   if (value.length > maxLength) throw invalid(path, `more than ${maxLength} entries`);
   const out = new Array<T>(value.length);
@@ -60,7 +70,12 @@ export function array<T>(value: unknown, path: string, each: (item: unknown, pat
   return out;
 }
 
-export function nullableArray<T>(value: unknown, path: string, each: (item: unknown, path: string) => T, maxLength?: number): T[] | null {
+export function nullableArray<T>(
+  value: unknown,
+  path: string,
+  each: (item: unknown, path: string) => T,
+  maxLength?: number,
+): T[] | null {
   return value === null || value === undefined ? null : array(value, path, each, maxLength);
 }
 

@@ -158,7 +158,13 @@ export class BatchBuilder {
    * the batch already holds a record and this one would take the records section past `limitBytes`.
    * Throws (writing nothing) on a timestamp that is not a safe integer or a field of the wrong type.
    */
-  append(key: RecordBytes, value: RecordBytes, headers: RecordHeaders, timestamp: number, limitBytes = Infinity): number {
+  append(
+    key: RecordBytes,
+    value: RecordBytes,
+    headers: RecordHeaders,
+    timestamp: number,
+    limitBytes = Infinity,
+  ): number {
     // Hot path of every produced record: the common shapes (Buffer value, null key, no headers, small
     // varints) are sized and written inline; anything else goes through the general helpers.
     if (!Number.isSafeInteger(timestamp)) throw new RangeError(`record timestamp ${timestamp} is not an integer`);
@@ -191,7 +197,8 @@ export class BatchBuilder {
     else pos = writeVarlong(buf, pos, timestampDelta);
     if (count < 64) buf[pos++] = count << 1;
     else pos = writeVarint(buf, pos, count);
-    if (keyLength < 0) buf[pos++] = 1; // zigzag(-1): null key
+    if (keyLength < 0)
+      buf[pos++] = 1; // zigzag(-1): null key
     else pos = writeField(buf, pos, key, keyLength);
     if (valueLength >= 0 && typeof value !== 'string') {
       if (valueLength < 64) buf[pos++] = valueLength << 1;
@@ -199,7 +206,8 @@ export class BatchBuilder {
       buf.set(value!, pos); // TypedArray.set: cheaper than Buffer.copy for small values
       pos += valueLength;
     } else pos = writeField(buf, pos, value, valueLength);
-    if (header === null) buf[pos++] = 0; // no headers
+    if (header === null)
+      buf[pos++] = 0; // no headers
     else pos = writeHeaders(buf, pos, headers!, header.count);
     this.end = pos;
     this.count = count + 1;
@@ -254,6 +262,7 @@ export class BatchBuilder {
 }
 
 function checkInt(name: string, value: number, min: number, max: number): number {
-  if (!Number.isInteger(value) || value < min || value > max) throw new RangeError(`${name} ${value} is outside [${min}, ${max}]`);
+  if (!Number.isInteger(value) || value < min || value > max)
+    throw new RangeError(`${name} ${value} is outside [${min}, ${max}]`);
   return value;
 }

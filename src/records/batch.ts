@@ -2,7 +2,14 @@
 // Building goes through BatchBuilder (batch-builder.ts), as the producer's accumulator does. A built
 // batch has baseOffset 0 and partitionLeaderEpoch -1 (the broker patches both on append, outside the
 // CRC), CreateTime timestamps, offset deltas 0..n-1, and a CRC-32C over bytes 21..end.
-import { ATTR_TIMESTAMP_TYPE_LOG_APPEND, BATCH_HEADER_SIZE, CompressionCodec, compressionOf, iterateBatches, type BatchHeader } from '../../storage/format/record-batch.js';
+import {
+  ATTR_TIMESTAMP_TYPE_LOG_APPEND,
+  BATCH_HEADER_SIZE,
+  CompressionCodec,
+  compressionOf,
+  iterateBatches,
+  type BatchHeader,
+} from '../../storage/format/record-batch.js';
 import { BatchBuilder } from './batch-builder.js';
 import { compress, decompress } from './compression.js';
 import { RecordFormatError } from './errors.js';
@@ -44,7 +51,10 @@ function builderOf(records: RecordInput[]): BatchBuilder {
 }
 
 /** Uncompressed batch, records written straight into place (see batch-builder.ts). */
-export function buildRecordBatchSync(records: RecordInput[], options: Omit<BuildBatchOptions, 'compression'> = {}): Buffer {
+export function buildRecordBatchSync(
+  records: RecordInput[],
+  options: Omit<BuildBatchOptions, 'compression'> = {},
+): Buffer {
   return builderOf(records).finish(options);
 }
 

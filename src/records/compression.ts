@@ -45,9 +45,13 @@ async function loadOptional<T>(codec: keyof typeof OPTIONAL_CODEC_PACKAGES): Pro
     // A non-literal specifier keeps tsc and bundlers from requiring the package at build time.
     pending = import(pkg).catch((cause: unknown) => {
       loaded.delete(pkg); // let a later call retry after the package is installed
-      throw new CompressionError(`${codecNames[codec]} compression needs the optional package '${pkg}'`, 'COMPRESSION_UNAVAILABLE', {
-        cause,
-      });
+      throw new CompressionError(
+        `${codecNames[codec]} compression needs the optional package '${pkg}'`,
+        'COMPRESSION_UNAVAILABLE',
+        {
+          cause,
+        },
+      );
     });
     loaded.set(pkg, pending);
   }
@@ -105,10 +109,14 @@ async function snappyUncompress(snappy: SnappyModule, data: Buffer): Promise<Buf
   const blocks: Promise<Buffer>[] = [];
   let pos = XERIAL_HEADER_SIZE;
   while (pos < data.length) {
-    if (data.length - pos < 4) throw new CompressionError(`xerial snappy block length cut off at ${pos}`, 'CORRUPT_COMPRESSED_DATA');
+    if (data.length - pos < 4)
+      throw new CompressionError(`xerial snappy block length cut off at ${pos}`, 'CORRUPT_COMPRESSED_DATA');
     const length = data.readInt32BE(pos);
     if (length < 0 || length > data.length - pos - 4) {
-      throw new CompressionError(`xerial snappy block of ${length} bytes does not fit at ${pos}`, 'CORRUPT_COMPRESSED_DATA');
+      throw new CompressionError(
+        `xerial snappy block of ${length} bytes does not fit at ${pos}`,
+        'CORRUPT_COMPRESSED_DATA',
+      );
     }
     blocks.push(one(data.subarray(pos + 4, pos + 4 + length)));
     pos += 4 + length;
@@ -162,7 +170,11 @@ export async function decompress(codec: CompressionCodec, data: Buffer): Promise
     return await decompressWith(codec, data);
   } catch (err) {
     if (err instanceof CompressionError) throw err;
-    throw new CompressionError(`${codecNames[codec]} data is corrupt: ${(err as Error).message}`, 'CORRUPT_COMPRESSED_DATA', { cause: err });
+    throw new CompressionError(
+      `${codecNames[codec]} data is corrupt: ${(err as Error).message}`,
+      'CORRUPT_COMPRESSED_DATA',
+      { cause: err },
+    );
   }
 }
 

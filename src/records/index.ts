@@ -18,7 +18,14 @@ export {
 } from './varint.js';
 export { murmur2, partitionForKey, toPositive } from './murmur2.js';
 export { createDefaultPartitioner, DefaultPartitioner, Partitioners } from './partitioners.js';
-export type { Partitioner, PartitionerArgs, PartitionerFactory, PartitionerMessage, PartitionerOptions, PartitionMetadata } from './partitioners.js';
+export type {
+  Partitioner,
+  PartitionerArgs,
+  PartitionerFactory,
+  PartitionerMessage,
+  PartitionerOptions,
+  PartitionMetadata,
+} from './partitioners.js';
 export { headersToPairs, pairsToHeaders } from './headers.js';
 export type { DecodedHeaders, HeadersInput, HeaderValue } from './headers.js';
 export { BatchFormatError, CompressionCodec } from '../../storage/format/record-batch.js';

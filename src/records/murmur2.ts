@@ -39,6 +39,7 @@ export function toPositive(n: number): number {
 
 /** The partition Kafka's default partitioner picks for a keyed record. */
 export function partitionForKey(key: Buffer, numPartitions: number): number {
-  if (!Number.isInteger(numPartitions) || numPartitions <= 0) throw new RangeError(`numPartitions ${numPartitions} must be a positive integer`);
+  if (!Number.isInteger(numPartitions) || numPartitions <= 0)
+    throw new RangeError(`numPartitions ${numPartitions} must be a positive integer`);
   return toPositive(murmur2(key)) % numPartitions;
 }

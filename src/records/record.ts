@@ -11,7 +11,7 @@
 //   headers         [keyLength varint, key utf8 (never null), valueLength varint (-1 = null), value]
 // Encoding: batch-builder.ts (straight into the batch buffer); decoding: readRecord below.
 import { RecordFormatError } from './errors.js';
-import { Reader, MAX_VARINT_BYTES, MAX_VARLONG_BYTES } from './varint.js';
+import { type Reader, MAX_VARINT_BYTES, MAX_VARLONG_BYTES } from './varint.js';
 
 export type HeaderPairs = Array<[string, Buffer | null]>;
 
@@ -62,7 +62,8 @@ function readHeaders(reader: Reader): HeaderPairs {
   const headers: HeaderPairs = new Array(count);
   for (let i = 0; i < count; i++) {
     const keyLength = reader.readVarint();
-    if (keyLength < 0) throw new RecordFormatError(`header key length ${keyLength} is invalid (header keys are never null)`);
+    if (keyLength < 0)
+      throw new RecordFormatError(`header key length ${keyLength} is invalid (header keys are never null)`);
     const keyBytes = reader.readBytes(keyLength, 'header key');
     headers[i] = [keyBytes.toString('utf8'), readNullable(reader, 'header value')];
   }
@@ -73,7 +74,12 @@ function readHeaders(reader: Reader): HeaderPairs {
  * Reads one record at the reader's position. `baseOffset`/`baseTimestamp` come from the batch;
  * `fixedTimestamp` (LogAppendTime batches) replaces every record's own timestamp.
  */
-export function readRecord(reader: Reader, baseOffset: number, baseTimestamp: number, fixedTimestamp?: number): DecodedRecord {
+export function readRecord(
+  reader: Reader,
+  baseOffset: number,
+  baseTimestamp: number,
+  fixedTimestamp?: number,
+): DecodedRecord {
   const length = reader.readVarint();
   if (length < 0) throw new RecordFormatError(`record length ${length} is negative`);
   reader.need(length, 'record');
@@ -91,7 +97,9 @@ export function readRecord(reader: Reader, baseOffset: number, baseTimestamp: nu
   const headers = readHeaders(reader);
   reader.end = outerEnd;
   if (reader.pos !== end) {
-    throw new RecordFormatError(`record at position ${start} declares ${length} bytes but its fields use ${reader.pos - start}`);
+    throw new RecordFormatError(
+      `record at position ${start} declares ${length} bytes but its fields use ${reader.pos - start}`,
+    );
   }
   return {
     offset: baseOffset + offsetDelta,

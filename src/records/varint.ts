@@ -143,7 +143,8 @@ export class Reader {
     let scale = 1;
     let byte = first;
     while (byte >= 0x80) {
-      if (pos - start >= MAX_VARLONG_BYTES) throw new RecordFormatError(`varlong at position ${start} is longer than 10 bytes`);
+      if (pos - start >= MAX_VARLONG_BYTES)
+        throw new RecordFormatError(`varlong at position ${start} is longer than 10 bytes`);
       if (pos >= end) throw new RecordFormatError(`varlong truncated at position ${pos}`);
       byte = buf[pos++]!;
       rest += (byte & 0x7f) * scale;

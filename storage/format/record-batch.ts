@@ -137,14 +137,23 @@ export function writeBatchCrc(buf: Buffer, pos = 0): void {
 export function validateBatch(buf: Buffer, pos = 0, checkCrc = true): BatchHeader {
   const header = readBatchHeader(buf, pos);
   if (header.sizeInBytes < BATCH_HEADER_SIZE) {
-    throw new BatchFormatError(`batch length ${header.sizeInBytes} is smaller than the ${BATCH_HEADER_SIZE}-byte header`, pos);
+    throw new BatchFormatError(
+      `batch length ${header.sizeInBytes} is smaller than the ${BATCH_HEADER_SIZE}-byte header`,
+      pos,
+    );
   }
   if (header.sizeInBytes > buf.length - pos) {
-    throw new BatchFormatError(`batch of ${header.sizeInBytes} bytes is cut off: only ${buf.length - pos} bytes present`, pos);
+    throw new BatchFormatError(
+      `batch of ${header.sizeInBytes} bytes is cut off: only ${buf.length - pos} bytes present`,
+      pos,
+    );
   }
   if (header.magic !== MAGIC_V2) throw new BatchFormatError(`unsupported magic ${header.magic} (expected 2)`, pos);
   if (header.recordCount < 0 || header.lastOffsetDelta < 0) {
-    throw new BatchFormatError(`negative record count ${header.recordCount} or last offset delta ${header.lastOffsetDelta}`, pos);
+    throw new BatchFormatError(
+      `negative record count ${header.recordCount} or last offset delta ${header.lastOffsetDelta}`,
+      pos,
+    );
   }
   if (header.recordCount !== header.lastOffsetDelta + 1 && (header.attributes & ATTR_CONTROL) === 0) {
     // Kafka allows gaps only after compaction; a producer always sends dense batches.
@@ -172,12 +181,18 @@ export interface BatchLocation {
  * Walks the batches packed in `buf`. With `validate`, each is fully checked (CRC included);
  * otherwise only the length fields are trusted. Stops with an error at the first bad batch.
  */
-export function* iterateBatches(buf: Buffer, options: { validate: boolean } = { validate: true }): Generator<BatchLocation> {
+export function* iterateBatches(
+  buf: Buffer,
+  options: { validate: boolean } = { validate: true },
+): Generator<BatchLocation> {
   let pos = 0;
   while (pos < buf.length) {
     const header = options.validate ? validateBatch(buf, pos) : readBatchHeader(buf, pos);
     if (!options.validate && (header.sizeInBytes < BATCH_HEADER_SIZE || header.sizeInBytes > buf.length - pos)) {
-      throw new BatchFormatError(`batch length ${header.sizeInBytes} does not fit the ${buf.length - pos} bytes left`, pos);
+      throw new BatchFormatError(
+        `batch length ${header.sizeInBytes} does not fit the ${buf.length - pos} bytes left`,
+        pos,
+      );
     }
     yield { header, position: pos };
     pos += header.sizeInBytes;

@@ -41,7 +41,15 @@ describe('ApiVersions', () => {
     const res = await client.request(ApiVersionsApi, {});
     expect(res.brokerVersion).toBe(SLUICE_VERSION);
     const keys = res.apiVersions.map((v) => v.apiKey);
-    for (const k of [ApiKey.Produce, ApiKey.Fetch, ApiKey.ListOffsets, ApiKey.Metadata, ApiKey.ApiVersions, ApiKey.CreateTopics]) expect(keys).toContain(k);
+    for (const k of [
+      ApiKey.Produce,
+      ApiKey.Fetch,
+      ApiKey.ListOffsets,
+      ApiKey.Metadata,
+      ApiKey.ApiVersions,
+      ApiKey.CreateTopics,
+    ])
+      expect(keys).toContain(k);
   });
 });
 
@@ -74,12 +82,19 @@ describe('CreateTopics', () => {
     });
     expect(res.topics.find((r) => r.name === 'compact')!.errorMessage).toContain('not supported yet');
     const meta = await client.request(MetadataApi, { topics: ['good', 'defaulted'], allowAutoTopicCreation: false });
-    expect(meta.topics.map((m) => [m.name, m.partitions.length])).toEqual([['good', 3], ['defaulted', 2]]);
+    expect(meta.topics.map((m) => [m.name, m.partitions.length])).toEqual([
+      ['good', 3],
+      ['defaulted', 2],
+    ]);
     expect((await createTopic(client, 'good')).errorCode).toBe(ErrorCode.TOPIC_ALREADY_EXISTS);
   });
 
   it('validateOnly creates nothing', async () => {
-    const res = await client.request(CreateTopicsApi, { timeoutMs: 1000, validateOnly: true, topics: [{ name: 'dry', numPartitions: 1, replicationFactor: 1, configs: {} }] });
+    const res = await client.request(CreateTopicsApi, {
+      timeoutMs: 1000,
+      validateOnly: true,
+      topics: [{ name: 'dry', numPartitions: 1, replicationFactor: 1, configs: {} }],
+    });
     expect(res.topics[0]!.errorCode).toBe(0);
     const meta = await client.request(MetadataApi, { topics: ['dry'], allowAutoTopicCreation: false });
     expect(meta.topics[0]!.errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
@@ -137,14 +152,21 @@ describe('DescribeConfigs and AlterConfigs', () => {
     const r = await describeTopic('inherits');
     expect(entry(r, 'flush')).toMatchObject({ value: 'always', source: 'broker' });
     expect(entry(r, 'retention.ms')).toMatchObject({ value: '5000', source: 'broker' });
-    const broker = await client.request(DescribeConfigsApi, { resources: [{ type: 'broker', name: '0', configNames: null }] });
-    expect(broker.resources[0]!.configs.find((c) => c.name === 'flush')).toMatchObject({ value: 'always', readOnly: true });
+    const broker = await client.request(DescribeConfigsApi, {
+      resources: [{ type: 'broker', name: '0', configNames: null }],
+    });
+    expect(broker.resources[0]!.configs.find((c) => c.name === 'flush')).toMatchObject({
+      value: 'always',
+      readOnly: true,
+    });
   });
 
   it('alters incrementally; null reverts to the inherited value; partitions only grow', async () => {
     await createTopic(client, 'alt', 1, { 'retention.ms': '1000', 'segment.ms': '5000' });
     const alter = (configs: Record<string, string | null>) =>
-      client.request(AlterConfigsApi, { validateOnly: false, resources: [{ type: 'topic', name: 'alt', configs }] }).then((r) => r.resources[0]!);
+      client
+        .request(AlterConfigsApi, { validateOnly: false, resources: [{ type: 'topic', name: 'alt', configs }] })
+        .then((r) => r.resources[0]!);
     expect((await alter({ 'retention.ms': null, 'max.message.bytes': '5000' })).errorCode).toBe(0);
     let r = await describeTopic('alt');
     expect(entry(r, 'retention.ms')).toMatchObject({ source: 'default' });
@@ -160,9 +182,15 @@ describe('DescribeConfigs and AlterConfigs', () => {
     r = await describeTopic('alt');
     expect(entry(r, 'partitions')).toMatchObject({ value: '3' });
 
-    const missing = await client.request(AlterConfigsApi, { validateOnly: false, resources: [{ type: 'topic', name: 'nope', configs: { flush: 'os' } }] });
+    const missing = await client.request(AlterConfigsApi, {
+      validateOnly: false,
+      resources: [{ type: 'topic', name: 'nope', configs: { flush: 'os' } }],
+    });
     expect(missing.resources[0]!.errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-    const brokerAlter = await client.request(AlterConfigsApi, { validateOnly: false, resources: [{ type: 'broker', name: '0', configs: { flush: 'os' } }] });
+    const brokerAlter = await client.request(AlterConfigsApi, {
+      validateOnly: false,
+      resources: [{ type: 'broker', name: '0', configs: { flush: 'os' } }],
+    });
     expect(brokerAlter.resources[0]!.errorCode).toBe(ErrorCode.INVALID_CONFIG);
   });
 });
@@ -202,13 +230,21 @@ describe('ListOffsets', () => {
     await produce(client, 'lo', 0, batchOf(['c'], { timestamp: 2_000 }));
     await produce(client, 'lo', 0, batchOf(['d', 'e'], { timestamp: 3_000 }));
     const ask = (timestamp: number) =>
-      client.request(ListOffsetsApi, { isolationLevel: 0, topics: [{ name: 'lo', partitions: [{ partition: 0, timestamp }] }] }).then((r) => r.topics[0]!.partitions[0]!);
+      client
+        .request(ListOffsetsApi, {
+          isolationLevel: 0,
+          topics: [{ name: 'lo', partitions: [{ partition: 0, timestamp }] }],
+        })
+        .then((r) => r.topics[0]!.partitions[0]!);
     expect(await ask(-2)).toMatchObject({ errorCode: 0, offset: 0 });
     expect(await ask(-1)).toMatchObject({ errorCode: 0, offset: 5 });
     expect(await ask(1_500)).toMatchObject({ errorCode: 0, offset: 2, timestamp: 2_000 });
     expect(await ask(0)).toMatchObject({ offset: 0, timestamp: 1_000 });
     expect(await ask(9_999)).toMatchObject({ errorCode: 0, offset: -1, timestamp: -1 });
-    const missing = await client.request(ListOffsetsApi, { isolationLevel: 0, topics: [{ name: 'lo', partitions: [{ partition: 5, timestamp: -1 }] }] });
+    const missing = await client.request(ListOffsetsApi, {
+      isolationLevel: 0,
+      topics: [{ name: 'lo', partitions: [{ partition: 5, timestamp: -1 }] }],
+    });
     expect(missing.topics[0]!.partitions[0]!.errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   });
 });

@@ -4,7 +4,17 @@ import { encode } from '@msgpack/msgpack';
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ALL_APIS, ApiKey, ErrorCode, ProduceApi } from '../../src/protocol/index.js';
-import { batchOf, createTopic, fetchPartition, LogCapture, produce, readAll, startBroker, values, type TestBroker } from '../helpers/broker.js';
+import {
+  batchOf,
+  createTopic,
+  fetchPartition,
+  LogCapture,
+  produce,
+  readAll,
+  startBroker,
+  values,
+  type TestBroker,
+} from '../helpers/broker.js';
 import { removeTempDirs } from '../helpers/temp-dir.js';
 import { WireClient } from '../helpers/wire-client.js';
 
@@ -139,7 +149,9 @@ describe('a readable header with a bad request gets an error response and the co
 
   it('an invalid body → INVALID_REQUEST with the path of the bad field', async () => {
     const c = await WireClient.connect(t.port);
-    const res = await c.send(ApiKey.Fetch, 0, { topics: [{ name: 'kept', partitions: [{ partition: 0, fetchOffset: 'zero' }] }] });
+    const res = await c.send(ApiKey.Fetch, 0, {
+      topics: [{ name: 'kept', partitions: [{ partition: 0, fetchOffset: 'zero' }] }],
+    });
     expect(res.error).toMatchObject({ code: ErrorCode.INVALID_REQUEST });
     expect(res.error!.message).toBe('topics[0].partitions[0].fetchOffset: expected an integer');
     const produceRes = await c.send(ApiKey.Produce, 0, { acks: 5, topics: [] });
@@ -149,14 +161,29 @@ describe('a readable header with a bad request gets an error response and the co
 
   it('a produce whose recordsBytes overrun the tail → INVALID_REQUEST', async () => {
     const c = await WireClient.connect(t.port);
-    const res = await c.send(ApiKey.Produce, 0, { acks: 1, topics: [{ name: 'kept', partitions: [{ partition: 0, recordsBytes: 500 }] }] }, [Buffer.alloc(10)]);
+    const res = await c.send(
+      ApiKey.Produce,
+      0,
+      { acks: 1, topics: [{ name: 'kept', partitions: [{ partition: 0, recordsBytes: 500 }] }] },
+      [Buffer.alloc(10)],
+    );
     expect(res.error!.message).toContain('topics[0].partitions[0].recordsBytes');
     c.destroy();
   });
 
   it('no body shape for any API yields UNKNOWN_SERVER_ERROR', async () => {
     const c = await WireClient.connect(t.port);
-    const shapes: unknown[] = [null, 1, 'x', [], {}, { topics: 'x' }, { topics: [null] }, { topics: [{ name: 1 }] }, { resources: [{}] }];
+    const shapes: unknown[] = [
+      null,
+      1,
+      'x',
+      [],
+      {},
+      { topics: 'x' },
+      { topics: [null] },
+      { topics: [{ name: 1 }] },
+      { resources: [{}] },
+    ];
     for (const api of ALL_APIS) {
       for (const body of shapes) {
         const res = await c.send(api.key, api.maxVersion, body);
@@ -203,7 +230,11 @@ describe('bad records and partitions get per-partition error codes', () => {
 
   it('produce to an invalid topic name → INVALID_TOPIC_EXCEPTION', async () => {
     const c = await WireClient.connect(t.port);
-    const res = await c.request(ProduceApi, { acks: 1, timeoutMs: 100, topics: [{ name: 'no/slash', partitions: [{ partition: 0, records: batchOf(['x']) }] }] });
+    const res = await c.request(ProduceApi, {
+      acks: 1,
+      timeoutMs: 100,
+      topics: [{ name: 'no/slash', partitions: [{ partition: 0, records: batchOf(['x']) }] }],
+    });
     expect(res.topics[0]!.partitions[0]!.errorCode).toBe(ErrorCode.INVALID_TOPIC_EXCEPTION);
     c.destroy();
   });

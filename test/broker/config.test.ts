@@ -3,13 +3,25 @@ import { describe, expect, it } from 'vitest';
 import { BrokerConfigError, parseFlushPolicy, resolveBrokerConfig } from '../../src/broker/index.js';
 import { apiVersionsHandler } from '../../src/broker/handlers/api-versions.js';
 import { BROKER_HANDLERS, HandlerRegistry } from '../../src/broker/handlers/index.js';
-import { applyConfigChanges, describeTopicConfigs, parseTopicConfig, partitionConfigFor } from '../../src/broker/topic-config.js';
+import {
+  applyConfigChanges,
+  describeTopicConfigs,
+  parseTopicConfig,
+  partitionConfigFor,
+} from '../../src/broker/topic-config.js';
 import { ApiKey } from '../../src/protocol/index.js';
 
 describe('resolveBrokerConfig', () => {
   it('fills defaults and freezes', () => {
     const c = resolveBrokerConfig({ dataDir: '/tmp/x' });
-    expect(c).toMatchObject({ host: '127.0.0.1', port: 9650, advertisedHost: '127.0.0.1', autoCreateTopics: true, defaultPartitions: 1, maxFrameBytes: 100 * 1024 * 1024 });
+    expect(c).toMatchObject({
+      host: '127.0.0.1',
+      port: 9650,
+      advertisedHost: '127.0.0.1',
+      autoCreateTopics: true,
+      defaultPartitions: 1,
+      maxFrameBytes: 100 * 1024 * 1024,
+    });
     expect(c.topicDefaults.flush).toEqual({ kind: 'os' });
     expect(c.producerIdExpirationMs).toBe(24 * 60 * 60 * 1000);
     expect(Object.isFrozen(c)).toBe(true);
@@ -71,7 +83,9 @@ describe('topic configs', () => {
   });
 
   it('applies incremental changes; null removes an override', () => {
-    expect(applyConfigChanges({ 'retention.ms': '5', flush: 'os' }, { 'retention.ms': null, 'segment.ms': '9' })).toEqual({ flush: 'os', 'segment.ms': '9' });
+    expect(
+      applyConfigChanges({ 'retention.ms': '5', flush: 'os' }, { 'retention.ms': null, 'segment.ms': '9' }),
+    ).toEqual({ flush: 'os', 'segment.ms': '9' });
   });
 
   it('describes sources', () => {
@@ -88,8 +102,12 @@ describe('handler registry', () => {
   it('routes served APIs and explains the rest', () => {
     const registry = new HandlerRegistry([apiVersionsHandler]);
     expect(registry.route(ApiKey.ApiVersions, 0)).toBe(apiVersionsHandler);
-    expect(registry.route(ApiKey.ApiVersions, 3)).toEqual({ reason: 'ApiVersions version 3 is not supported (this broker serves 0..0)' });
-    expect(registry.route(ApiKey.JoinGroup, 0)).toEqual({ reason: 'JoinGroup (apiKey 11) is not implemented by this broker yet' });
+    expect(registry.route(ApiKey.ApiVersions, 3)).toEqual({
+      reason: 'ApiVersions version 3 is not supported (this broker serves 0..0)',
+    });
+    expect(registry.route(ApiKey.JoinGroup, 0)).toEqual({
+      reason: 'JoinGroup (apiKey 11) is not implemented by this broker yet',
+    });
     expect(registry.route(4242, 0)).toEqual({ reason: 'unknown apiKey 4242' });
     expect(registry.versions()).toEqual([{ apiKey: ApiKey.ApiVersions, minVersion: 0, maxVersion: 0 }]);
   });

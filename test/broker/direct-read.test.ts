@@ -3,7 +3,13 @@
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { enableDirectReads } from '../../src/broker/direct-read.js';
-import { ApiKey, decodeResponsePayload, encodeRequestFrame, FrameDecoder, ProduceApi } from '../../src/protocol/index.js';
+import {
+  ApiKey,
+  decodeResponsePayload,
+  encodeRequestFrame,
+  FrameDecoder,
+  ProduceApi,
+} from '../../src/protocol/index.js';
 import { batchOf, createTopic, readAll, startBroker, values, type TestBroker } from '../helpers/broker.js';
 import { removeTempDirs } from '../helpers/temp-dir.js';
 
@@ -16,10 +22,14 @@ describe('enableDirectReads', () => {
     let server!: ReturnType<typeof createServer>;
     const accepted = new Promise<{ socket: Socket; direct: boolean }>((resolve) => {
       server = createServer({ pauseOnConnect: true }, (socket) => {
-        const direct = enableDirectReads(socket, () => landing, (n, buf) => {
-          expect(buf).toBe(landing);
-          received.push(Buffer.from(buf.subarray(0, n)));
-        });
+        const direct = enableDirectReads(
+          socket,
+          () => landing,
+          (n, buf) => {
+            expect(buf).toBe(landing);
+            received.push(Buffer.from(buf.subarray(0, n)));
+          },
+        );
         socket.on('data', () => received.push(Buffer.from('DATA EVENT')));
         resolve({ socket, direct });
       });
@@ -73,10 +83,20 @@ describe('broker connection with direct reads', () => {
     const stream: Buffer[] = [];
     for (let i = 0; i < 12; i++) {
       const size = i % 3 === 0 ? 500_000 + i * 100_000 : 200 + i * 37;
-      const value = `${i}:` + String.fromCharCode(97 + i).repeat(size);
+      const value = `${i}:${String.fromCharCode(97 + i).repeat(size)}`;
       expected.push(value);
-      const { body, tail } = ProduceApi.encodeRequest({ acks: 1, timeoutMs: 5000, topics: [{ name: 'direct', partitions: [{ partition: 0, records: batchOf([value]) }] }] });
-      stream.push(...encodeRequestFrame({ apiKey: ApiKey.Produce, apiVersion: 0, correlationId: 100 + i, clientId: 'direct' }, body, tail));
+      const { body, tail } = ProduceApi.encodeRequest({
+        acks: 1,
+        timeoutMs: 5000,
+        topics: [{ name: 'direct', partitions: [{ partition: 0, records: batchOf([value]) }] }],
+      });
+      stream.push(
+        ...encodeRequestFrame(
+          { apiKey: ApiKey.Produce, apiVersion: 0, correlationId: 100 + i, clientId: 'direct' },
+          body,
+          tail,
+        ),
+      );
     }
     const bytes = Buffer.concat(stream);
 

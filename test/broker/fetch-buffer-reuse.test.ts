@@ -28,7 +28,12 @@ let t: TestBroker | undefined;
 afterEach(async () => t?.stop());
 afterAll(removeTempDirs);
 
-async function fetchPipelined(port: number, asks: Asked[], firstId: number, stallMs: number): Promise<Array<{ ask: Asked; records: Array<{ offset: number; value: string }> }>> {
+async function fetchPipelined(
+  port: number,
+  asks: Asked[],
+  firstId: number,
+  stallMs: number,
+): Promise<Array<{ ask: Asked; records: Array<{ offset: number; value: string }> }>> {
   const socket: Socket = connect(port, '127.0.0.1');
   await new Promise((r) => socket.once('connect', r));
   socket.pause();
@@ -39,9 +44,16 @@ async function fetchPipelined(port: number, asks: Asked[], firstId: number, stal
       minBytes: 1,
       maxBytes: 1 << 24,
       isolationLevel: 0,
-      topics: [{ name: 'reuse', partitions: [{ partition: ask.partition, fetchOffset: ask.offset, partitionMaxBytes }] }],
+      topics: [
+        { name: 'reuse', partitions: [{ partition: ask.partition, fetchOffset: ask.offset, partitionMaxBytes }] },
+      ],
     });
-    for (const chunk of encodeRequestFrame({ apiKey: ApiKey.Fetch, apiVersion: FetchApi.maxVersion, correlationId: firstId + i, clientId: 'reuse' }, body, tail)) socket.write(chunk);
+    for (const chunk of encodeRequestFrame(
+      { apiKey: ApiKey.Fetch, apiVersion: FetchApi.maxVersion, correlationId: firstId + i, clientId: 'reuse' },
+      body,
+      tail,
+    ))
+      socket.write(chunk);
   }
   await new Promise((r) => setTimeout(r, stallMs));
   const decoder = new FrameDecoder(1 << 30);
@@ -63,7 +75,10 @@ async function fetchPipelined(port: number, asks: Asked[], firstId: number, stal
     const result = response.topics[0]!.partitions[0]!;
     expect(result.errorCode).toBe(0);
     const batches = await decodeRecordBatches(Buffer.concat(result.records));
-    out.push({ ask: asks[i]!, records: batches.flatMap((b) => b.records).map((r) => ({ offset: r.offset, value: r.value!.toString('latin1') })) });
+    out.push({
+      ask: asks[i]!,
+      records: batches.flatMap((b) => b.records).map((r) => ({ offset: r.offset, value: r.value!.toString('latin1') })),
+    });
   }
   return out;
 }
@@ -86,9 +101,14 @@ describe('fetch read buffer reuse', () => {
 
     const total = BATCHES * PER_BATCH;
     const clients = Array.from({ length: 8 }, (_, c) =>
-      Array.from({ length: 24 }, (_, i): Asked => ({ partition: (c + i) % PARTITIONS, offset: (c * 97 + i * 131) % total })),
+      Array.from(
+        { length: 24 },
+        (_, i): Asked => ({ partition: (c + i) % PARTITIONS, offset: (c * 97 + i * 131) % total }),
+      ),
     );
-    const results = await Promise.all(clients.map((asks, c) => fetchPipelined(t!.port, asks, 1000 * (c + 1), c % 2 === 0 ? 400 : 0)));
+    const results = await Promise.all(
+      clients.map((asks, c) => fetchPipelined(t!.port, asks, 1000 * (c + 1), c % 2 === 0 ? 400 : 0)),
+    );
 
     let checked = 0;
     for (const { ask, records } of results.flat()) {

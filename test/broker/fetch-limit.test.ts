@@ -11,8 +11,16 @@ afterEach(async () => t?.stop());
 afterAll(removeTempDirs);
 
 const askEverything = (fetchOffset = 0) => ({
-  maxWaitMs: 0, minBytes: 1, maxBytes: 0x7fff_ffff, isolationLevel: 0,
-  topics: [{ name: 'big', partitions: [0, 1].map((partition) => ({ partition, fetchOffset, partitionMaxBytes: 0x7fff_ffff })) }],
+  maxWaitMs: 0,
+  minBytes: 1,
+  maxBytes: 0x7fff_ffff,
+  isolationLevel: 0,
+  topics: [
+    {
+      name: 'big',
+      partitions: [0, 1].map((partition) => ({ partition, fetchOffset, partitionMaxBytes: 0x7fff_ffff })),
+    },
+  ],
 });
 
 it('defaults to 50 MiB and refuses nonsense', () => {

@@ -7,7 +7,16 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { FetchReadAhead } from '../../src/broker/fetch-read-ahead.js';
 import { DeleteTopicsApi } from '../../src/protocol/index.js';
 import { DEFAULT_PARTITION_CONFIG, PartitionLog, ReadBufferPool } from '../../storage/index.js';
-import { batchOf, createTopic, fetchPartition, produce, recordsOf, startBroker, values, type TestBroker } from '../helpers/broker.js';
+import {
+  batchOf,
+  createTopic,
+  fetchPartition,
+  produce,
+  recordsOf,
+  startBroker,
+  values,
+  type TestBroker,
+} from '../helpers/broker.js';
 import { removeTempDirs, tempDir } from '../helpers/temp-dir.js';
 import { decodeBatches, makeBatch } from '../storage/helpers.js';
 
@@ -22,7 +31,13 @@ afterAll(removeTempDirs);
 
 /** A log of `batches` one-record batches, read from its file (no tail cache). */
 async function logWith(batches: number, tag = 0, dir?: string): Promise<PartitionLog> {
-  const log = await PartitionLog.open({ dir: dir ?? join(await tempDir(), 't-0'), topic: 't', partition: 0, config: { ...DEFAULT_PARTITION_CONFIG, flush: { kind: 'os' } }, tailCacheBytes: 0 });
+  const log = await PartitionLog.open({
+    dir: dir ?? join(await tempDir(), 't-0'),
+    topic: 't',
+    partition: 0,
+    config: { ...DEFAULT_PARTITION_CONFIG, flush: { kind: 'os' } },
+    tailCacheBytes: 0,
+  });
   logs.push(log);
   for (let i = 0; i < batches; i++) await log.append(makeBatch({ payloadBytes: BATCH_PAYLOAD, tag: tag + i }));
   return log;

@@ -45,15 +45,29 @@ const request: FetchRequest = {
 describe('fetch long poll: an append during the read', () => {
   it('is answered at once by a second read, not after maxWaitMs', async () => {
     const { broker, state, record } = fakeBroker();
-    const ctx = { signal: new AbortController().signal, logger: undefined, peer: 'test', header: {}, readAhead: new FetchReadAhead(new ReadBufferPool(0), 1 << 20) };
+    const ctx = {
+      signal: new AbortController().signal,
+      logger: undefined,
+      peer: 'test',
+      header: {},
+      readAhead: new FetchReadAhead(new ReadBufferPool(0), 1 << 20),
+    };
     const response = await fetchHandler.handle(request, broker as never, ctx as never);
     expect(state.reads).toBe(2);
-    expect((response as { topics: Array<{ partitions: Array<{ records: Buffer[] }> }> }).topics[0]!.partitions[0]!.records).toEqual([record]);
+    expect(
+      (response as { topics: Array<{ partitions: Array<{ records: Buffer[] }> }> }).topics[0]!.partitions[0]!.records,
+    ).toEqual([record]);
   });
 
   it('leaves no wake-up registered once answered', async () => {
     const { broker } = fakeBroker();
-    const ctx = { signal: new AbortController().signal, logger: undefined, peer: 'test', header: {}, readAhead: new FetchReadAhead(new ReadBufferPool(0), 1 << 20) };
+    const ctx = {
+      signal: new AbortController().signal,
+      logger: undefined,
+      peer: 'test',
+      header: {},
+      readAhead: new FetchReadAhead(new ReadBufferPool(0), 1 << 20),
+    };
     await fetchHandler.handle(request, broker as never, ctx as never);
     expect(broker.waiters.size).toBe(0);
   });

@@ -38,9 +38,17 @@ describe('InitProducerId', () => {
     broker = await startBroker();
     const client = await broker.client();
     const { producerId } = await client.request(InitProducerIdApi, fresh);
-    expect(await client.request(InitProducerIdApi, { ...fresh, producerId, producerEpoch: 0 })).toMatchObject({ producerId, producerEpoch: 1, errorCode: 0 });
-    expect((await client.request(InitProducerIdApi, { ...fresh, producerId: 10_000_000, producerEpoch: 0 })).errorCode).toBe(ErrorCode.UNKNOWN_PRODUCER_ID);
-    expect((await client.request(InitProducerIdApi, { ...fresh, producerEpoch: 3 })).errorCode).toBe(ErrorCode.INVALID_REQUEST);
+    expect(await client.request(InitProducerIdApi, { ...fresh, producerId, producerEpoch: 0 })).toMatchObject({
+      producerId,
+      producerEpoch: 1,
+      errorCode: 0,
+    });
+    expect(
+      (await client.request(InitProducerIdApi, { ...fresh, producerId: 10_000_000, producerEpoch: 0 })).errorCode,
+    ).toBe(ErrorCode.UNKNOWN_PRODUCER_ID);
+    expect((await client.request(InitProducerIdApi, { ...fresh, producerEpoch: 3 })).errorCode).toBe(
+      ErrorCode.INVALID_REQUEST,
+    );
     const tx = await client.request(InitProducerIdApi, { ...fresh, transactionalId: 'tx-1' });
     expect(tx).toMatchObject({ errorCode: ErrorCode.INVALID_REQUEST, producerId: -1 });
     expect(tx.errorMessage).toMatch(/transactions/);

@@ -1,7 +1,16 @@
 // Long-poll fetch: woken by an append as soon as it lands, otherwise answered after maxWaitMs.
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FetchApi } from '../../src/protocol/index.js';
-import { batchOf, createTopic, fetchPartition, produce, recordsOf, startBroker, values, type TestBroker } from '../helpers/broker.js';
+import {
+  batchOf,
+  createTopic,
+  fetchPartition,
+  produce,
+  recordsOf,
+  startBroker,
+  values,
+  type TestBroker,
+} from '../helpers/broker.js';
 import { removeTempDirs } from '../helpers/temp-dir.js';
 import type { WireClient } from '../helpers/wire-client.js';
 
@@ -33,8 +42,19 @@ describe('long-poll fetch', () => {
   it('is woken by an append to any of its partitions', async () => {
     const started = performance.now();
     const pending = client.request(FetchApi, {
-      maxWaitMs: 10_000, minBytes: 1, maxBytes: 1 << 20, isolationLevel: 0,
-      topics: [{ name: 'poll', partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 1 << 20 }, { partition: 1, fetchOffset: 0, partitionMaxBytes: 1 << 20 }] }],
+      maxWaitMs: 10_000,
+      minBytes: 1,
+      maxBytes: 1 << 20,
+      isolationLevel: 0,
+      topics: [
+        {
+          name: 'poll',
+          partitions: [
+            { partition: 0, fetchOffset: 0, partitionMaxBytes: 1 << 20 },
+            { partition: 1, fetchOffset: 0, partitionMaxBytes: 1 << 20 },
+          ],
+        },
+      ],
     });
     await new Promise((r) => setTimeout(r, 50));
     await produce(producer, 'poll', 1, batchOf(['p1']), 1);

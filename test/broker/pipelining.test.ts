@@ -2,7 +2,15 @@
 // one (a long poll) finishes after later ones; the in-flight cap applies backpressure, not errors.
 import { connect } from 'node:net';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ApiKey, ApiVersionsApi, decodeResponsePayload, encodeRequestFrame, FetchApi, FrameDecoder, ProduceApi } from '../../src/protocol/index.js';
+import {
+  ApiKey,
+  ApiVersionsApi,
+  decodeResponsePayload,
+  encodeRequestFrame,
+  FetchApi,
+  FrameDecoder,
+  ProduceApi,
+} from '../../src/protocol/index.js';
 import { batchOf, createTopic, readAll, startBroker, values, type TestBroker } from '../helpers/broker.js';
 import { removeTempDirs } from '../helpers/temp-dir.js';
 import type { WireClient } from '../helpers/wire-client.js';
@@ -28,7 +36,11 @@ describe('pipelining', () => {
       if (i % 3 === 0) {
         pending.push(client.send(ApiKey.ApiVersions, 0, {}, [], correlationId));
       } else {
-        const { body, tail } = ProduceApi.encodeRequest({ acks: 1, timeoutMs: 1000, topics: [{ name: 'pipe', partitions: [{ partition: i % 2, records: batchOf([`m${i}`]) }] }] });
+        const { body, tail } = ProduceApi.encodeRequest({
+          acks: 1,
+          timeoutMs: 1000,
+          topics: [{ name: 'pipe', partitions: [{ partition: i % 2, records: batchOf([`m${i}`]) }] }],
+        });
         pending.push(client.send(ApiKey.Produce, 0, body, tail, correlationId));
       }
     }
@@ -41,7 +53,10 @@ describe('pipelining', () => {
   it('holds later responses behind a long poll that finishes last', async () => {
     const fetchId = client.newCorrelationId();
     const fetchBody = FetchApi.encodeRequest({
-      maxWaitMs: 400, minBytes: 1, maxBytes: 1 << 20, isolationLevel: 0,
+      maxWaitMs: 400,
+      minBytes: 1,
+      maxBytes: 1 << 20,
+      isolationLevel: 0,
       topics: [{ name: 'pipe', partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 1 << 20 }] }],
     });
     const fetched = client.send(ApiKey.Fetch, 0, fetchBody.body, [], fetchId);
@@ -58,7 +73,11 @@ describe('pipelining', () => {
 describe('backpressure', () => {
   it('stops reading a client that does not read its responses, and resumes when it does', async () => {
     await createTopic(client, 'bp', 1, { 'max.message.bytes': String(2 * 1024 * 1024) });
-    const { body: produceBody, tail } = ProduceApi.encodeRequest({ acks: 1, timeoutMs: 1000, topics: [{ name: 'bp', partitions: [{ partition: 0, records: batchOf(['v'.repeat(256 * 1024)]) }] }] });
+    const { body: produceBody, tail } = ProduceApi.encodeRequest({
+      acks: 1,
+      timeoutMs: 1000,
+      topics: [{ name: 'bp', partitions: [{ partition: 0, records: batchOf(['v'.repeat(256 * 1024)]) }] }],
+    });
     await client.send(ApiKey.Produce, 0, produceBody, tail);
 
     const socket = connect({ port: t.port, host: '127.0.0.1' });
@@ -67,8 +86,21 @@ describe('backpressure', () => {
     const n = 200;
     const pad = 'p'.repeat(100_000); // unknown body keys are ignored: a cheap way to make requests big
     for (let i = 1; i <= n; i++) {
-      const body = { ...FetchApi.encodeRequest({ maxWaitMs: 0, minBytes: 1, maxBytes: 1 << 20, isolationLevel: 0, topics: [{ name: 'bp', partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 1 << 20 }] }] }).body as object, pad };
-      for (const chunk of encodeRequestFrame({ apiKey: ApiKey.Fetch, apiVersion: 0, correlationId: i, clientId: 'slow' }, body)) socket.write(chunk);
+      const body = {
+        ...(FetchApi.encodeRequest({
+          maxWaitMs: 0,
+          minBytes: 1,
+          maxBytes: 1 << 20,
+          isolationLevel: 0,
+          topics: [{ name: 'bp', partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 1 << 20 }] }],
+        }).body as object),
+        pad,
+      };
+      for (const chunk of encodeRequestFrame(
+        { apiKey: ApiKey.Fetch, apiVersion: 0, correlationId: i, clientId: 'slow' },
+        body,
+      ))
+        socket.write(chunk);
     }
     await new Promise((r) => setTimeout(r, 500));
     // The broker stopped reading: most of our 20 MB of requests is still queued on our side.

@@ -1,7 +1,17 @@
 // Produce → fetch round trips through a live in-process broker, with raw protocol frames.
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ApiKey, ErrorCode, FetchApi, ListOffsetsApi, ProduceApi } from '../../src/protocol/index.js';
-import { batchOf, createTopic, fetchPartition, produce, readAll, recordsOf, startBroker, values, type TestBroker } from '../helpers/broker.js';
+import {
+  batchOf,
+  createTopic,
+  fetchPartition,
+  produce,
+  readAll,
+  recordsOf,
+  startBroker,
+  values,
+  type TestBroker,
+} from '../helpers/broker.js';
 import { removeTempDirs } from '../helpers/temp-dir.js';
 import type { WireClient } from '../helpers/wire-client.js';
 
@@ -36,9 +46,20 @@ describe('produce and fetch', () => {
     const res = await client.request(ProduceApi, {
       acks: 1,
       timeoutMs: 1000,
-      topics: [{ name: 'multi', partitions: [{ partition: 0, records: batchOf(['x']) }, { partition: 1, records: Buffer.concat([batchOf(['y1']), batchOf(['y2', 'y3'])]) }] }],
+      topics: [
+        {
+          name: 'multi',
+          partitions: [
+            { partition: 0, records: batchOf(['x']) },
+            { partition: 1, records: Buffer.concat([batchOf(['y1']), batchOf(['y2', 'y3'])]) },
+          ],
+        },
+      ],
     });
-    expect(res.topics[0]!.partitions.map((p) => [p.partition, p.errorCode, p.baseOffset])).toEqual([[0, 0, 0], [1, 0, 0]]);
+    expect(res.topics[0]!.partitions.map((p) => [p.partition, p.errorCode, p.baseOffset])).toEqual([
+      [0, 0, 0],
+      [1, 0, 0],
+    ]);
     expect(values(await readAll(client, 'multi', 1))).toEqual(['y1', 'y2', 'y3']);
   });
 
@@ -73,7 +94,11 @@ describe('produce and fetch', () => {
 
   it('acks=0 gets no response frame but the records are stored', async () => {
     await createTopic(client, 'fire');
-    const body = ProduceApi.encodeRequest({ acks: 0, timeoutMs: 1000, topics: [{ name: 'fire', partitions: [{ partition: 0, records: batchOf(['f1']) }] }] });
+    const body = ProduceApi.encodeRequest({
+      acks: 0,
+      timeoutMs: 1000,
+      topics: [{ name: 'fire', partitions: [{ partition: 0, records: batchOf(['f1']) }] }],
+    });
     const silent = client.sendOneWay(ApiKey.Produce, body.body, body.tail);
     // A later request on the same connection is answered; the acks=0 one never is.
     const after = await produce(client, 'fire', 0, batchOf(['f2']), 1);
@@ -97,8 +122,16 @@ describe('produce and fetch', () => {
   it('pipelined produces racing the auto-creation of their topic all succeed, in order', async () => {
     const pending = [];
     for (let i = 0; i < 30; i++) {
-      const { body, tail } = ProduceApi.encodeRequest({ acks: 1, timeoutMs: 1000, topics: [{ name: 'raced', partitions: [{ partition: 0, records: batchOf([`r${i}`]) }] }] });
-      pending.push(client.send(ApiKey.Produce, 0, body, tail).then((raw) => ProduceApi.decodeResponse(raw.body, raw.tail, 0).topics[0]!.partitions[0]!));
+      const { body, tail } = ProduceApi.encodeRequest({
+        acks: 1,
+        timeoutMs: 1000,
+        topics: [{ name: 'raced', partitions: [{ partition: 0, records: batchOf([`r${i}`]) }] }],
+      });
+      pending.push(
+        client
+          .send(ApiKey.Produce, 0, body, tail)
+          .then((raw) => ProduceApi.decodeResponse(raw.body, raw.tail, 0).topics[0]!.partitions[0]!),
+      );
     }
     const results = await Promise.all(pending);
     expect(results.map((r) => [r.errorCode, r.baseOffset])).toEqual(results.map((_, i) => [0, i]));
@@ -108,7 +141,10 @@ describe('produce and fetch', () => {
   it('does not auto-create on fetch', async () => {
     const res = await fetchPartition(client, 'nope', 0, 0);
     expect(res.errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-    const offsets = await client.request(ListOffsetsApi, { isolationLevel: 0, topics: [{ name: 'nope', partitions: [{ partition: 0, timestamp: -1 }] }] });
+    const offsets = await client.request(ListOffsetsApi, {
+      isolationLevel: 0,
+      topics: [{ name: 'nope', partitions: [{ partition: 0, timestamp: -1 }] }],
+    });
     expect(offsets.topics[0]!.partitions[0]!.errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   });
 
@@ -122,8 +158,19 @@ describe('produce and fetch', () => {
     const some = await fetchPartition(client, 'limits', 0, 0, { partitionMaxBytes: 4500 });
     expect((await recordsOf(some)).length).toBe(2);
     const res = await client.request(FetchApi, {
-      maxWaitMs: 0, minBytes: 1, maxBytes: 100, isolationLevel: 0,
-      topics: [{ name: 'limits', partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 1 << 20 }, { partition: 1, fetchOffset: 0, partitionMaxBytes: 1 << 20 }] }],
+      maxWaitMs: 0,
+      minBytes: 1,
+      maxBytes: 100,
+      isolationLevel: 0,
+      topics: [
+        {
+          name: 'limits',
+          partitions: [
+            { partition: 0, fetchOffset: 0, partitionMaxBytes: 1 << 20 },
+            { partition: 1, fetchOffset: 0, partitionMaxBytes: 1 << 20 },
+          ],
+        },
+      ],
     });
     const [p0, p1] = res.topics[0]!.partitions;
     expect((await recordsOf(p0!)).length).toBe(1);

@@ -25,7 +25,9 @@ describe('restart', () => {
     const meta = await c.request(MetadataApi, { topics: null, allowAutoTopicCreation: false });
     expect(meta.clusterId).toBe(clusterId);
     expect(meta.topics.map((x) => [x.name, x.partitions.length])).toEqual([['durable', 2]]);
-    const cfg = await c.request(DescribeConfigsApi, { resources: [{ type: 'topic', name: 'durable', configNames: ['retention.ms'] }] });
+    const cfg = await c.request(DescribeConfigsApi, {
+      resources: [{ type: 'topic', name: 'durable', configNames: ['retention.ms'] }],
+    });
     expect(cfg.resources[0]!.configs[0]).toMatchObject({ value: '123456', source: 'topic' });
     expect(values(await readAll(c, 'durable', 0))).toEqual([...Array(10).keys()].map((i) => `v${i * 2}`));
     expect((await produce(c, 'durable', 1, batchOf(['after']))).baseOffset).toBe(10);

@@ -30,11 +30,17 @@ describe('program', () => {
       [['topics', 'create'], /^error: missing required argument 'topic'/],
       [['consume', 't', '--nope'], /^error: unknown option '--nope'/],
       [['consume', 't', '--format', 'xml'], /argument 'xml' is invalid\. format must be one of: text, json, raw\./],
-      [['consume', 't', '--since', 'yesterday'], /'yesterday' is not a time: expected an ISO 8601 time .* or a duration ago \(30s, 15m, 2h, 3d\)/],
+      [
+        ['consume', 't', '--since', 'yesterday'],
+        /'yesterday' is not a time: expected an ISO 8601 time .* or a duration ago \(30s, 15m, 2h, 3d\)/,
+      ],
       [['produce', 't', '--acks', '7'], /acks must be one of: 0, 1, -1, all\./],
       [['topics', 'create', 't', '-p', 'many'], /partitions must be a whole number\./],
       [['topics', 'list', '-b', 'localhost'], /'localhost' is not a broker address: expected host:port/],
-      [['consume', 't', '--from-beginning', '--offset', '3'], /--from-beginning and --offset both say where to start: give one/],
+      [
+        ['consume', 't', '--from-beginning', '--offset', '3'],
+        /--from-beginning and --offset both say where to start: give one/,
+      ],
       [['completion', 'fish'], /shell must be one of: bash, zsh\./],
     ];
     for (const [args, message] of cases) {
@@ -60,7 +66,16 @@ describe('program', () => {
 
 describe('topics', () => {
   it('creates, lists, describes, alters and deletes a topic', async () => {
-    const created = await sluice(['topics', 'create', 'tour', '-p', '3', '--config', 'retention.ms=3600000', ...server.flags]);
+    const created = await sluice([
+      'topics',
+      'create',
+      'tour',
+      '-p',
+      '3',
+      '--config',
+      'retention.ms=3600000',
+      ...server.flags,
+    ]);
     expect(created).toMatchObject({ code: 0, stdout: "created topic 'tour' with 3 partitions\n" });
 
     const again = await sluice(['topics', 'create', 'tour', ...server.flags]);
@@ -73,16 +88,22 @@ describe('topics', () => {
     expect(list.code).toBe(0);
     expect(list.stdout).toMatch(/^TOPIC\s+PARTITIONS\s+RECORDS\n/);
     expect(list.stdout).toMatch(/\ntour\s+3\s+2\n/);
-    expect(jsonLines(( await sluice(['topics', 'list', '--format', 'json', ...server.flags])).stdout)).toContainEqual({ topic: 'tour', partitions: 3, records: 2 });
+    expect(jsonLines((await sluice(['topics', 'list', '--format', 'json', ...server.flags])).stdout)).toContainEqual({
+      topic: 'tour',
+      partitions: 3,
+      records: 2,
+    });
 
     const describe = await sluice(['topics', 'describe', 'tour', ...server.flags]);
     expect(describe.code).toBe(0);
     expect(describe.stdout).toMatch(/PARTITION\s+LEADER\s+LOG-START\s+LOG-END\s+RECORDS/);
     expect(describe.stdout).toMatch(/\n\s+1\s+0\s+0\s+2\s+2\n/);
     expect(describe.stdout).toMatch(/retention\.ms\s+3600000\s+topic/);
-    const json = jsonLines<{ topic: string; partitions: Array<{ partition: number; logStartOffset: number; logEndOffset: number }>; configs: Record<string, string> }>(
-      (await sluice(['topics', 'describe', 'tour', '--format', 'json', ...server.flags])).stdout,
-    );
+    const json = jsonLines<{
+      topic: string;
+      partitions: Array<{ partition: number; logStartOffset: number; logEndOffset: number }>;
+      configs: Record<string, string>;
+    }>((await sluice(['topics', 'describe', 'tour', '--format', 'json', ...server.flags])).stdout);
     expect(json).toHaveLength(1);
     expect(json[0]!.partitions).toEqual([
       { partition: 0, leader: 0, logStartOffset: 0, logEndOffset: 0, records: 0 },
@@ -105,7 +126,12 @@ describe('topics', () => {
   });
 
   it('names an unknown topic', async () => {
-    for (const args of [['topics', 'describe', 'ghost'], ['topics', 'delete', 'ghost'], ['topics', 'alter', 'ghost', '--config', 'a=b'], ['consume', 'ghost', '-e']]) {
+    for (const args of [
+      ['topics', 'describe', 'ghost'],
+      ['topics', 'delete', 'ghost'],
+      ['topics', 'alter', 'ghost', '--config', 'a=b'],
+      ['consume', 'ghost', '-e'],
+    ]) {
       const r = await sluice([...args, ...server.flags]);
       expect(r.code, args.join(' ')).toBe(1);
       expect(r.stderr, args.join(' ')).toBe("error: unknown topic 'ghost'\n");

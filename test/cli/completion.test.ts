@@ -34,7 +34,9 @@ describe('completion', () => {
   it('completes commands, subcommands, options and choice values in bash', () => {
     expect(complete('sluice ')).toEqual(expect.arrayContaining(['topics', 'dump-log', 'completion', 'help']));
     expect(complete('sluice top')).toEqual(['topics']);
-    expect(complete('sluice topics ')).toEqual(expect.arrayContaining(['create', 'list', 'describe', 'delete', 'alter']));
+    expect(complete('sluice topics ')).toEqual(
+      expect.arrayContaining(['create', 'list', 'describe', 'delete', 'alter']),
+    );
     expect(complete('sluice topics create orders --par')).toEqual(['--partitions']);
     expect(complete('sluice topics list --format ')).toEqual(['text', 'json']);
   });

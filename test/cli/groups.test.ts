@@ -16,15 +16,27 @@ interface LagReport {
   group: string;
   state: string;
   members: Array<{ memberId: string; clientId: string; assignment: Record<string, number[]> }>;
-  partitions: Array<{ topic: string; partition: number; committedOffset: number | null; logEndOffset: number; lag: number; memberId: string | null }>;
+  partitions: Array<{
+    topic: string;
+    partition: number;
+    committedOffset: number | null;
+    logEndOffset: number;
+    lag: number;
+    memberId: string | null;
+  }>;
   totalLag: number;
 }
 
-const describeJson = async (group: string) => jsonLines<LagReport>((await sluice(['groups', 'describe', group, '--format', 'json', ...server.flags])).stdout)[0]!;
+const describeJson = async (group: string) =>
+  jsonLines<LagReport>((await sluice(['groups', 'describe', group, '--format', 'json', ...server.flags])).stdout)[0]!;
 
 /** A `sluice consume --group` running in the background until stopped with Ctrl-C (SIGINT). */
 function member(group: string) {
-  const child = spawn(process.execPath, [binary, 'consume', 'orders', '--group', group, '--from-beginning', ...server.flags], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [binary, 'consume', 'orders', '--group', group, '--from-beginning', ...server.flags],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -51,17 +63,30 @@ describe('groups', () => {
   it('shows a live member, its assignment and lag, and commits on Ctrl-C', async () => {
     const m = member('billing');
     await until(() => m.lines().length === 30);
-    await until(async () => (await describeJson('billing')).totalLag === 0 && (await describeJson('billing')).state === 'Stable');
+    await until(
+      async () => (await describeJson('billing')).totalLag === 0 && (await describeJson('billing')).state === 'Stable',
+    );
     const live = await describeJson('billing');
     expect(live.members).toHaveLength(1);
     expect(live.members[0]!.assignment).toEqual({ orders: [0, 1, 2] });
-    expect(live.partitions.map((p) => [p.partition, p.committedOffset, p.logEndOffset, p.lag, p.memberId])).toEqual([0, 1, 2].map((p) => [p, 10, 10, 0, live.members[0]!.memberId]));
+    expect(live.partitions.map((p) => [p.partition, p.committedOffset, p.logEndOffset, p.lag, p.memberId])).toEqual(
+      [0, 1, 2].map((p) => [p, 10, 10, 0, live.members[0]!.memberId]),
+    );
 
     const text = await sluice(['groups', 'describe', 'billing', ...server.flags]);
     expect(text.stdout).toMatch(/state:\s+Stable/);
     expect(text.stdout).toMatch(/TOPIC\s+PARTITION\s+COMMITTED\s+LOG-END\s+LAG\s+MEMBER\s+CLIENT\s+HOST/);
 
-    const busyReset = await sluice(['groups', 'reset-offsets', 'billing', '--topic', 'orders', '--to-earliest', '--execute', ...server.flags]);
+    const busyReset = await sluice([
+      'groups',
+      'reset-offsets',
+      'billing',
+      '--topic',
+      'orders',
+      '--to-earliest',
+      '--execute',
+      ...server.flags,
+    ]);
     expect(busyReset.code).toBe(1);
     expect(busyReset.stderr).toBe("error: group 'billing' has 1 active member: stop it before resetting offsets\n");
     const busyDelete = await sluice(['groups', 'delete', 'billing', ...server.flags]);
@@ -74,14 +99,20 @@ describe('groups', () => {
 
     const list = await sluice(['groups', 'list', ...server.flags]);
     expect(list.stdout).toMatch(/GROUP\s+STATE\s+MEMBERS\s+ASSIGNOR\nbilling\s+Empty\s+0/);
-    expect(jsonLines((await sluice(['groups', 'list', '--format', 'json', ...server.flags])).stdout)).toContainEqual(expect.objectContaining({ group: 'billing', state: 'Empty', members: 0 }));
+    expect(jsonLines((await sluice(['groups', 'list', '--format', 'json', ...server.flags])).stdout)).toContainEqual(
+      expect.objectContaining({ group: 'billing', state: 'Empty', members: 0 }),
+    );
   });
 
   it('resumes where the group committed and shows lag for new records', async () => {
     await sluice(['produce', 'orders', '-p', '0', ...server.flags], { input: 'late1\nlate2\n' });
     const lagging = await describeJson('billing');
     expect(lagging.totalLag).toBe(2);
-    expect(lagging.partitions.find((p) => p.partition === 0)).toMatchObject({ committedOffset: 10, logEndOffset: 12, lag: 2 });
+    expect(lagging.partitions.find((p) => p.partition === 0)).toMatchObject({
+      committedOffset: 10,
+      logEndOffset: 12,
+      lag: 2,
+    });
     const text = await sluice(['groups', 'describe', 'billing', ...server.flags]);
     expect(text.stdout).toMatch(/total lag:\s+2\n/);
     const resumed = await sluice(['consume', 'orders', '--group', 'billing', '-e', ...server.flags]);
@@ -91,37 +122,103 @@ describe('groups', () => {
   });
 
   it('resets offsets: dry run by default, then --execute', async () => {
-    const dry = await sluice(['groups', 'reset-offsets', 'billing', '--topic', 'orders', '--to-earliest', ...server.flags]);
+    const dry = await sluice([
+      'groups',
+      'reset-offsets',
+      'billing',
+      '--topic',
+      'orders',
+      '--to-earliest',
+      ...server.flags,
+    ]);
     expect(dry.code).toBe(0);
     expect(dry.stdout).toMatch(/TOPIC\s+PARTITION\s+CURRENT\s+NEW\norders\s+0\s+12\s+0\n/);
     expect(dry.stderr).toBe('dry run: nothing changed; add --execute to apply\n');
     expect((await describeJson('billing')).totalLag).toBe(0);
 
-    const shift = await sluice(['groups', 'reset-offsets', 'billing', '--topic', 'orders', '--shift-by', '-3', '--execute', '--format', 'json', ...server.flags]);
+    const shift = await sluice([
+      'groups',
+      'reset-offsets',
+      'billing',
+      '--topic',
+      'orders',
+      '--shift-by',
+      '-3',
+      '--execute',
+      '--format',
+      'json',
+      ...server.flags,
+    ]);
     expect(jsonLines(shift.stdout)).toEqual([
       { group: 'billing', topic: 'orders', partition: 0, currentOffset: 12, newOffset: 9, applied: true },
       { group: 'billing', topic: 'orders', partition: 1, currentOffset: 10, newOffset: 7, applied: true },
       { group: 'billing', topic: 'orders', partition: 2, currentOffset: 10, newOffset: 7, applied: true },
     ]);
     expect((await describeJson('billing')).totalLag).toBe(9);
-    await sluice(['groups', 'reset-offsets', 'billing', '--topic', 'orders', '--to-offset', '100', '--partition', '1', '--execute', ...server.flags]);
+    await sluice([
+      'groups',
+      'reset-offsets',
+      'billing',
+      '--topic',
+      'orders',
+      '--to-offset',
+      '100',
+      '--partition',
+      '1',
+      '--execute',
+      ...server.flags,
+    ]);
     expect((await describeJson('billing')).partitions.find((p) => p.partition === 1)!.committedOffset).toBe(10); // clamped to the log end
-    await sluice(['groups', 'reset-offsets', 'billing', '--topic', 'orders', '--to-datetime', '1h', '--execute', ...server.flags]);
+    await sluice([
+      'groups',
+      'reset-offsets',
+      'billing',
+      '--topic',
+      'orders',
+      '--to-datetime',
+      '1h',
+      '--execute',
+      ...server.flags,
+    ]);
     expect((await describeJson('billing')).totalLag).toBe(32);
 
     const none = await sluice(['groups', 'reset-offsets', 'billing', '--topic', 'orders', ...server.flags]);
     expect(none.code).toBe(2);
-    expect(none.stderr).toMatch(/give exactly one of --to-earliest, --to-latest, --to-offset, --to-datetime, --shift-by/);
-    const both = await sluice(['groups', 'reset-offsets', 'billing', '--topic', 'orders', '--to-latest', '--dry-run', '--execute', ...server.flags]);
+    expect(none.stderr).toMatch(
+      /give exactly one of --to-earliest, --to-latest, --to-offset, --to-datetime, --shift-by/,
+    );
+    const both = await sluice([
+      'groups',
+      'reset-offsets',
+      'billing',
+      '--topic',
+      'orders',
+      '--to-latest',
+      '--dry-run',
+      '--execute',
+      ...server.flags,
+    ]);
     expect(both.code).toBe(2);
-    const badTime = await sluice(['groups', 'reset-offsets', 'billing', '--topic', 'orders', '--to-datetime', 'tuesday', ...server.flags]);
+    const badTime = await sluice([
+      'groups',
+      'reset-offsets',
+      'billing',
+      '--topic',
+      'orders',
+      '--to-datetime',
+      'tuesday',
+      ...server.flags,
+    ]);
     expect(badTime.code).toBe(2);
   });
 
   it('deletes a group and names unknown ones', async () => {
     const del = await sluice(['groups', 'delete', 'billing', ...server.flags]);
     expect(del).toMatchObject({ code: 0, stdout: "deleted group 'billing'\n" });
-    for (const args of [['groups', 'describe', 'billing'], ['groups', 'delete', 'billing']]) {
+    for (const args of [
+      ['groups', 'describe', 'billing'],
+      ['groups', 'delete', 'billing'],
+    ]) {
       const r = await sluice([...args, ...server.flags]);
       expect(r.code, args.join(' ')).toBe(1);
       expect(r.stderr, args.join(' ')).toBe("error: unknown group 'billing'\n");

@@ -14,7 +14,11 @@ describe('tables', () => {
         ['a-much-longer-name', '12'],
       ],
     );
-    expect(out).toBe(['TOPIC               PARTITIONS', 'orders                       3', 'a-much-longer-name          12', ''].join('\n'));
+    expect(out).toBe(
+      ['TOPIC               PARTITIONS', 'orders                       3', 'a-much-longer-name          12', ''].join(
+        '\n',
+      ),
+    );
   });
 
   it('measures width without color codes', () => {
@@ -70,7 +74,11 @@ describe('records', () => {
 
 describe('error sentences', () => {
   it('finds a refused connection anywhere in the cause chain', () => {
-    const sock = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9650'), { code: 'ECONNREFUSED', address: '127.0.0.1', port: 9650 });
+    const sock = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9650'), {
+      code: 'ECONNREFUSED',
+      address: '127.0.0.1',
+      port: 9650,
+    });
     const wrapped = new Error('Connection error', { cause: new Error('retries exceeded', { cause: sock }) });
     expect(socketFailure(wrapped)).toEqual({ reason: 'connection refused', address: '127.0.0.1:9650' });
     expect(describeError(wrapped)).toBe('cannot reach broker 127.0.0.1:9650: connection refused');
@@ -78,11 +86,15 @@ describe('error sentences', () => {
 
   it('uses the broker list when the error names no address', () => {
     const err = Object.assign(new Error('boom'), { code: 'ECONNREFUSED' });
-    expect(describeError(err, { brokers: ['10.0.0.1:9650'] })).toBe('cannot reach broker 10.0.0.1:9650: connection refused');
+    expect(describeError(err, { brokers: ['10.0.0.1:9650'] })).toBe(
+      'cannot reach broker 10.0.0.1:9650: connection refused',
+    );
   });
 
   it('keeps the first line of other errors and their type', () => {
-    const err = Object.assign(new Error('This server does not host this topic-partition\n  at x'), { type: 'UNKNOWN_TOPIC_OR_PARTITION' });
+    const err = Object.assign(new Error('This server does not host this topic-partition\n  at x'), {
+      type: 'UNKNOWN_TOPIC_OR_PARTITION',
+    });
     expect(describeError(err)).toBe('This server does not host this topic-partition (UNKNOWN_TOPIC_OR_PARTITION)');
   });
 

@@ -1,7 +1,14 @@
 // Flag values, times and lines as a person types them, and the messages a bad one gets.
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from 'commander';
-import { parseAcks, parseBrokerList, parseChoice, parseInteger, parseKeyValue, parseSize } from '../../cli/lib/options.js';
+import {
+  parseAcks,
+  parseBrokerList,
+  parseChoice,
+  parseInteger,
+  parseKeyValue,
+  parseSize,
+} from '../../cli/lib/options.js';
 import { durationMs, formatDuration, isoMs, parsePosition, parseTimeSpec } from '../../cli/lib/time.js';
 import { LineSplitter } from '../../cli/lib/lines.js';
 
@@ -30,13 +37,18 @@ describe('time specs', () => {
     for (const bad of ['yesterday', '15', '15x', '2024-13-45T99:00', '', 'm15', '2024/05/01']) {
       expect(() => parseTimeSpec(bad, NOW), bad).toThrow(InvalidArgumentError);
     }
-    expect(() => parseTimeSpec('soon', NOW)).toThrow(/'soon' is not a time: expected an ISO 8601 time .* or a duration ago \(30s, 15m, 2h, 3d\)/);
+    expect(() => parseTimeSpec('soon', NOW)).toThrow(
+      /'soon' is not a time: expected an ISO 8601 time .* or a duration ago \(30s, 15m, 2h, 3d\)/,
+    );
   });
 
   it('tells offsets from times in replay positions', () => {
     expect(parsePosition('42', NOW)).toEqual({ kind: 'offset', offset: 42 });
     expect(parsePosition('1h', NOW)).toEqual({ kind: 'time', timestamp: NOW - 3_600_000 });
-    expect(parsePosition('2024-05-01T00:00:00Z', NOW)).toEqual({ kind: 'time', timestamp: Date.parse('2024-05-01T00:00:00Z') });
+    expect(parsePosition('2024-05-01T00:00:00Z', NOW)).toEqual({
+      kind: 'time',
+      timestamp: Date.parse('2024-05-01T00:00:00Z'),
+    });
     expect(() => parsePosition('-3', NOW)).toThrow(/neither an offset nor a time/);
   });
 
@@ -103,7 +115,13 @@ describe('LineSplitter', () => {
     const text = 'alpha\nbeta\r\n\ngamma\ndelta';
     for (let i = 0; i <= text.length; i++) {
       for (let j = i; j <= text.length; j++) {
-        expect(split([text.slice(0, i), text.slice(i, j), text.slice(j)])).toEqual(['alpha', 'beta', '', 'gamma', 'delta']);
+        expect(split([text.slice(0, i), text.slice(i, j), text.slice(j)])).toEqual([
+          'alpha',
+          'beta',
+          '',
+          'gamma',
+          'delta',
+        ]);
       }
     }
   });

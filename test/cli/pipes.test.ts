@@ -30,11 +30,16 @@ async function* lines(): AsyncGenerator<string> {
 describe('produce → consume through pipes', () => {
   it('moves 100,000 lines and loses nothing, in order per partition and per key', async () => {
     expect((await sluice(['topics', 'create', 'bulk', '-p', '4', ...server.flags])).code).toBe(0);
-    const produced = await sluice(['produce', 'bulk', '--key-separator', '|', '--acks', 'all', ...server.flags], { input: lines(), timeoutMs: 60_000 });
+    const produced = await sluice(['produce', 'bulk', '--key-separator', '|', '--acks', 'all', ...server.flags], {
+      input: lines(),
+      timeoutMs: 60_000,
+    });
     expect(produced.stderr).toMatch(/^produced 100,000 records .* to 'bulk'/);
     expect(produced.code).toBe(0);
 
-    const consumed = await sluice(['consume', 'bulk', '--from-beginning', '-e', '--format', 'json', ...server.flags], { timeoutMs: 60_000 });
+    const consumed = await sluice(['consume', 'bulk', '--from-beginning', '-e', '--format', 'json', ...server.flags], {
+      timeoutMs: 60_000,
+    });
     expect(consumed.code).toBe(0);
     expect(consumed.stderr).toBe('consumed 100,000 records\n');
     const records = jsonLines<{ partition: number; offset: number; key: string; value: string }>(consumed.stdout);
@@ -58,7 +63,10 @@ describe('produce → consume through pipes', () => {
     expect(lastOffset.size).toBe(4);
 
     // The text format carries the same lines back through a pipe.
-    const text = await sluice(['consume', 'bulk', '--from-beginning', '-e', '--print-key', '--key-separator', '|', ...server.flags], { timeoutMs: 60_000 });
+    const text = await sluice(
+      ['consume', 'bulk', '--from-beginning', '-e', '--print-key', '--key-separator', '|', ...server.flags],
+      { timeoutMs: 60_000 },
+    );
     const back = text.stdout.split('\n').filter(Boolean);
     expect(back).toHaveLength(N);
     expect(new Set(back)).toEqual(new Set(Array.from({ length: N }, (_, i) => `key-${i % KEYS}|${i}`)));
@@ -72,12 +80,16 @@ describe('dump-log', () => {
     const segment = join(server.broker.dataDir, 'dumped-0', '00000000000000000000.log');
     const r = await sluice(['dump-log', segment, '--records']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^baseOffset: 0 lastOffset: 2 count: 3 position: 0 size: \d+ createTime: \S+ baseTimestamp: \S+ compression: none producerId: \d+ crc: 0x[0-9a-f]{8} valid\n/);
+    expect(r.stdout).toMatch(
+      /^baseOffset: 0 lastOffset: 2 count: 3 position: 0 size: \d+ createTime: \S+ baseTimestamp: \S+ compression: none producerId: \d+ crc: 0x[0-9a-f]{8} valid\n/,
+    );
     expect(r.stdout).toMatch(/\| offset: 1 timestamp: \S+ key: "b" value: "2"\n/);
     expect(r.stdout).toMatch(/\nbaseOffset: 3 lastOffset: 3 count: 1 /);
     expect(r.stdout).toMatch(/: 2 batches, 4 records, offsets 0\.\.3, \d+ B, all CRCs valid\n$/);
 
-    const json = jsonLines<{ kind: string; crcValid?: boolean; records?: unknown[] }>((await sluice(['dump-log', segment, '--format', 'json'])).stdout);
+    const json = jsonLines<{ kind: string; crcValid?: boolean; records?: unknown[] }>(
+      (await sluice(['dump-log', segment, '--format', 'json'])).stdout,
+    );
     expect(json.map((e) => e.kind)).toEqual(['batch', 'batch', 'summary']);
     expect(json[0]).toMatchObject({ baseOffset: 0, lastOffset: 2, count: 3, crcValid: true, compression: 'none' });
   });
@@ -94,14 +106,22 @@ describe('dump-log', () => {
     writeFileSync(flipped, bad);
     const r = await sluice(['dump-log', flipped]);
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain(`corrupt at byte ${firstSize} (after offset 2): CRC mismatch in batch with offsets 3..3`);
-    expect(r.stderr).toMatch(new RegExp(`^error: .*00000000000000000000\\.log is corrupt at byte ${firstSize} \\(after offset 2\\): CRC mismatch`));
+    expect(r.stdout).toContain(
+      `corrupt at byte ${firstSize} (after offset 2): CRC mismatch in batch with offsets 3..3`,
+    );
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `^error: .*00000000000000000000\\.log is corrupt at byte ${firstSize} \\(after offset 2\\): CRC mismatch`,
+      ),
+    );
 
     const torn = join(dir, 'torn.log');
     writeFileSync(torn, bytes.subarray(0, bytes.length - 3));
     const t = await sluice(['dump-log', torn]);
     expect(t.code).toBe(1);
-    expect(t.stderr).toMatch(/is corrupt at byte \d+ \(after offset 2\): batch of \d+ bytes is cut off: only \d+ bytes left in the file \(torn write\)/);
+    expect(t.stderr).toMatch(
+      /is corrupt at byte \d+ \(after offset 2\): batch of \d+ bytes is cut off: only \d+ bytes left in the file \(torn write\)/,
+    );
 
     const missing = await sluice(['dump-log', join(dir, 'nope.log')]);
     expect(missing.code).toBe(1);

@@ -20,7 +20,9 @@ async function segment(): Promise<{ bytes: Buffer; sizes: number[] }> {
       headers: [['h', Buffer.from('v')]] as Array<[string, Buffer | null]>,
       timestamp: 1_700_000_000_000 + b * 3 + i,
     }));
-    const batch = await buildRecordBatch(records, { compression: b === 1 ? CompressionCodec.Gzip : CompressionCodec.None });
+    const batch = await buildRecordBatch(records, {
+      compression: b === 1 ? CompressionCodec.Gzip : CompressionCodec.None,
+    });
     patchBaseOffset(batch, 0, b * 3, 0);
     parts.push(batch);
   }
@@ -40,7 +42,16 @@ describe('scanSegment', () => {
     const { bytes, sizes } = await segment();
     const events = await scan('00000000000000000000.log', bytes);
     const batches = events.filter((e) => e.kind === 'batch');
-    expect(batches.map((b) => [b.header.baseOffset, b.lastOffset, b.position, b.header.sizeInBytes, b.compression, b.crcValid])).toEqual([
+    expect(
+      batches.map((b) => [
+        b.header.baseOffset,
+        b.lastOffset,
+        b.position,
+        b.header.sizeInBytes,
+        b.compression,
+        b.crcValid,
+      ]),
+    ).toEqual([
       [0, 2, 0, sizes[0], 'none', true],
       [3, 5, sizes[0], sizes[1], 'gzip', true],
       [6, 8, sizes[0]! + sizes[1]!, sizes[2], 'none', true],
@@ -50,7 +61,15 @@ describe('scanSegment', () => {
       [4, 'k1', 'value 4'],
       [5, 'k2', 'value 5'],
     ]);
-    expect(events.at(-1)).toMatchObject({ kind: 'summary', batches: 3, records: 9, firstOffset: 0, lastOffset: 8, corrupt: 0, validBytes: bytes.length });
+    expect(events.at(-1)).toMatchObject({
+      kind: 'summary',
+      batches: 3,
+      records: 9,
+      firstOffset: 0,
+      lastOffset: 8,
+      corrupt: 0,
+      validBytes: bytes.length,
+    });
   });
 
   it('reports a flipped bit as a CRC mismatch at its batch and keeps going', async () => {
@@ -76,14 +95,23 @@ describe('scanSegment', () => {
     const { bytes } = await segment();
     const magic = Buffer.from(bytes);
     magic[16] = 9;
-    expect((await scan('magic.log', magic)).find((e) => e.kind === 'corruption')).toMatchObject({ position: 0, message: 'unsupported magic 9 (expected 2)' });
+    expect((await scan('magic.log', magic)).find((e) => e.kind === 'corruption')).toMatchObject({
+      position: 0,
+      message: 'unsupported magic 9 (expected 2)',
+    });
     const stray = await scan('stray.log', Buffer.concat([bytes, Buffer.alloc(5)]));
-    expect(stray.find((e) => e.kind === 'corruption')).toMatchObject({ position: bytes.length, message: expect.stringMatching(/ends with 5 bytes/) });
+    expect(stray.find((e) => e.kind === 'corruption')).toMatchObject({
+      position: bytes.length,
+      message: expect.stringMatching(/ends with 5 bytes/),
+    });
   });
 
   it('notices offsets below the base offset in the file name', async () => {
     const { bytes } = await segment();
     const events = await scan('00000000000000000100.log', bytes, false);
-    expect(events.find((e) => e.kind === 'corruption')).toMatchObject({ position: 0, message: expect.stringMatching(/below the expected 100/) });
+    expect(events.find((e) => e.kind === 'corruption')).toMatchObject({
+      position: 0,
+      message: expect.stringMatching(/below the expected 100/),
+    });
   });
 });

@@ -23,12 +23,38 @@ describe('serve settings', () => {
   });
 
   it('merges the config file under the flags; a relative dataDir is relative to the file', async () => {
-    const path = await configFile({ port: 1234, flush: 'always', dataDir: 'store', defaultPartitions: 3, logLevel: 'warn', topicDefaults: { retentionMs: 1000 } });
+    const path = await configFile({
+      port: 1234,
+      flush: 'always',
+      dataDir: 'store',
+      defaultPartitions: 3,
+      logLevel: 'warn',
+      topicDefaults: { retentionMs: 1000 },
+    });
     const fromFile = serveSettings({ config: path });
-    expect(fromFile.options).toMatchObject({ port: 1234, flush: 'always', dataDir: join(path, '..', 'store'), defaultPartitions: 3, topicDefaults: { retentionMs: 1000 } });
+    expect(fromFile.options).toMatchObject({
+      port: 1234,
+      flush: 'always',
+      dataDir: join(path, '..', 'store'),
+      defaultPartitions: 3,
+      topicDefaults: { retentionMs: 1000 },
+    });
     expect(fromFile.logLevel).toBe('warn');
-    const flagged = serveSettings({ config: path, port: 0, flush: 'os', dataDir: '/tmp/elsewhere', logLevel: 'debug', autoCreateTopics: false });
-    expect(flagged.options).toMatchObject({ port: 0, flush: 'os', dataDir: '/tmp/elsewhere', autoCreateTopics: false, defaultPartitions: 3 });
+    const flagged = serveSettings({
+      config: path,
+      port: 0,
+      flush: 'os',
+      dataDir: '/tmp/elsewhere',
+      logLevel: 'debug',
+      autoCreateTopics: false,
+    });
+    expect(flagged.options).toMatchObject({
+      port: 0,
+      flush: 'os',
+      dataDir: '/tmp/elsewhere',
+      autoCreateTopics: false,
+      defaultPartitions: 3,
+    });
     expect(flagged.logLevel).toBe('debug');
   });
 
@@ -43,7 +69,10 @@ describe('serve settings', () => {
     const unknown = await configFile({ prot: 9650 });
     cases.push([() => serveSettings({ config: unknown }), /unknown setting "prot"/]);
     const outOfRange = await configFile({ port: 99999 });
-    cases.push([() => serveSettings({ config: outOfRange }), /invalid broker setting: port must be between 0 and 65535/]);
+    cases.push([
+      () => serveSettings({ config: outOfRange }),
+      /invalid broker setting: port must be between 0 and 65535/,
+    ]);
     const array = await configFile([1]);
     cases.push([() => serveSettings({ config: array }), /must hold a JSON object/]);
     for (const [run, message] of cases) {

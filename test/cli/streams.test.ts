@@ -14,15 +14,29 @@ const server = useLiveBroker();
 describe('produce and consume', () => {
   it('sends lines with keys and headers and prints them as text, JSON and raw', async () => {
     await sluice(['topics', 'create', 'kv', '-p', '2', ...server.flags]);
-    const p = await sluice(['produce', 'kv', '-K', ':', '-H', 'src=cli', '-H', 'v=1', ...server.flags], { input: 'alice:hello\nbob:world\nno-key-here\n' });
+    const p = await sluice(['produce', 'kv', '-K', ':', '-H', 'src=cli', '-H', 'v=1', ...server.flags], {
+      input: 'alice:hello\nbob:world\nno-key-here\n',
+    });
     expect(p.code).toBe(0);
     expect(p.stderr).toMatch(/produced 3 records .* to 'kv' in /);
     expect(p.stderr).toMatch(/1 line had no ':' and were sent with a null key/);
 
-    const json = jsonLines<{ topic: string; partition: number; offset: number; timestamp: number; key: string | null; value: string; headers: Record<string, string> }>(
-      (await sluice(['consume', 'kv', '--from-beginning', '-e', '--format', 'json', ...server.flags])).stdout,
+    const json = jsonLines<{
+      topic: string;
+      partition: number;
+      offset: number;
+      timestamp: number;
+      key: string | null;
+      value: string;
+      headers: Record<string, string>;
+    }>((await sluice(['consume', 'kv', '--from-beginning', '-e', '--format', 'json', ...server.flags])).stdout);
+    expect(json.map((r) => [r.key, r.value]).sort()).toEqual(
+      [
+        ['alice', 'hello'],
+        ['bob', 'world'],
+        [null, 'no-key-here'],
+      ].sort(),
     );
-    expect(json.map((r) => [r.key, r.value]).sort()).toEqual([['alice', 'hello'], ['bob', 'world'], [null, 'no-key-here']].sort());
     for (const r of json) {
       expect(r.topic).toBe('kv');
       expect(r.headers).toEqual({ src: 'cli', v: '1' });
@@ -30,20 +44,43 @@ describe('produce and consume', () => {
       expect(typeof r.offset).toBe('number');
     }
 
-    const text = await sluice(['consume', 'kv', '--from-beginning', '-e', '--print-key', '--print-headers', ...server.flags]);
+    const text = await sluice([
+      'consume',
+      'kv',
+      '--from-beginning',
+      '-e',
+      '--print-key',
+      '--print-headers',
+      ...server.flags,
+    ]);
     expect(text.code).toBe(0);
-    expect(text.stdout.split('\n').filter(Boolean).sort()).toEqual(['src=cli,v=1\talice\thello', 'src=cli,v=1\tbob\tworld', 'src=cli,v=1\tnull\tno-key-here'].sort());
+    expect(text.stdout.split('\n').filter(Boolean).sort()).toEqual(
+      ['src=cli,v=1\talice\thello', 'src=cli,v=1\tbob\tworld', 'src=cli,v=1\tnull\tno-key-here'].sort(),
+    );
     expect(text.stderr).toBe('consumed 3 records\n');
 
-    const raw = await sluice(['consume', 'kv', '--from-beginning', '-e', '--format', 'raw', '--partition', String(json.find((r) => r.key === 'alice')!.partition), ...server.flags]);
+    const raw = await sluice([
+      'consume',
+      'kv',
+      '--from-beginning',
+      '-e',
+      '--format',
+      'raw',
+      '--partition',
+      String(json.find((r) => r.key === 'alice')!.partition),
+      ...server.flags,
+    ]);
     expect(raw.stdout).toContain('hello');
     expect(raw.stdout).not.toContain('\n');
   });
 
   it('starts at an offset, a partition, a time; stops at --max-messages and --until', async () => {
     await sluice(['topics', 'create', 'pos', ...server.flags]);
-    await sluice(['produce', 'pos', ...server.flags], { input: Array.from({ length: 10 }, (_, i) => `m${i}`).join('\n') });
-    const lines = async (...args: string[]) => (await sluice(['consume', 'pos', '-e', ...args, ...server.flags])).stdout.split('\n').filter(Boolean);
+    await sluice(['produce', 'pos', ...server.flags], {
+      input: Array.from({ length: 10 }, (_, i) => `m${i}`).join('\n'),
+    });
+    const lines = async (...args: string[]) =>
+      (await sluice(['consume', 'pos', '-e', ...args, ...server.flags])).stdout.split('\n').filter(Boolean);
     expect(await lines('--offset', '7')).toEqual(['m7', 'm8', 'm9']);
     expect(await lines('--offset', '-2')).toEqual(['m8', 'm9']);
     expect(await lines('--from-beginning', '--max-messages', '3')).toEqual(['m0', 'm1', 'm2']);
@@ -64,7 +101,9 @@ describe('produce and consume', () => {
     const got = new Promise<void>((r) => (resolveSeen = r));
     const { spawn } = await import('node:child_process');
     const { binary } = await import('./helpers.js');
-    const child = spawn(process.execPath, [binary, 'consume', 'live', ...server.flags], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [binary, 'consume', 'live', ...server.flags], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     child.stdout.on('data', (d: Buffer) => {
       seen += d.toString();
       if (seen.includes('late')) resolveSeen();
@@ -87,7 +126,9 @@ describe('produce and consume', () => {
     writeFileSync(file, 'one\ntwo\r\nthree');
     const r = await sluice(['produce', 'fromfile', '--file', file, ...server.flags]);
     expect(r.code).toBe(0);
-    expect((await sluice(['consume', 'fromfile', '--from-beginning', '-e', ...server.flags])).stdout).toBe('one\ntwo\nthree\n');
+    expect((await sluice(['consume', 'fromfile', '--from-beginning', '-e', ...server.flags])).stdout).toBe(
+      'one\ntwo\nthree\n',
+    );
     const missing = await sluice(['produce', 'fromfile', '--file', join(dir, 'nope.txt'), ...server.flags]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toBe(`error: no such file: ${join(dir, 'nope.txt')}\n`);
@@ -117,15 +158,37 @@ describe('replay', () => {
     expect(all.stderr).toMatch(/created topic 'dst' with 2 partitions/);
     expect(all.stderr).toMatch(/replayed 40 records from 'src' into 'dst'/);
     expect(all.stderr).not.toContain('\r');
-    const strip = (r: { partition: number; offset: number; timestamp: number; key: string; value: string; headers: unknown }) => ({ ...r, topic: undefined });
-    const src = jsonLines<never>((await sluice(['consume', 'src', '--from-beginning', '-e', '--format', 'json', ...server.flags])).stdout).map(strip);
-    const dst = jsonLines<never>((await sluice(['consume', 'dst', '--from-beginning', '-e', '--format', 'json', ...server.flags])).stdout).map(strip);
-    const order = (x: { partition: number; offset: number }, y: { partition: number; offset: number }) => x.partition - y.partition || x.offset - y.offset;
+    const strip = (r: {
+      partition: number;
+      offset: number;
+      timestamp: number;
+      key: string;
+      value: string;
+      headers: unknown;
+    }) => ({ ...r, topic: undefined });
+    const src = jsonLines<never>(
+      (await sluice(['consume', 'src', '--from-beginning', '-e', '--format', 'json', ...server.flags])).stdout,
+    ).map(strip);
+    const dst = jsonLines<never>(
+      (await sluice(['consume', 'dst', '--from-beginning', '-e', '--format', 'json', ...server.flags])).stdout,
+    ).map(strip);
+    const order = (x: { partition: number; offset: number }, y: { partition: number; offset: number }) =>
+      x.partition - y.partition || x.offset - y.offset;
     expect(dst.sort(order)).toEqual(src.sort(order));
 
     const some = await sluice(['replay', 'src', '--from', '5', '--to', '8', '--into', 'dst2', ...server.flags]);
     expect(some.stderr).toMatch(/replayed 6 records/); // offsets 5, 6, 7 of each partition
-    const none = await sluice(['replay', 'src', '--from', '2000-01-01T00:00:00Z', '--to', '2000-01-02T00:00:00Z', '--into', 'dst3', ...server.flags]);
+    const none = await sluice([
+      'replay',
+      'src',
+      '--from',
+      '2000-01-01T00:00:00Z',
+      '--to',
+      '2000-01-02T00:00:00Z',
+      '--into',
+      'dst3',
+      ...server.flags,
+    ]);
     expect(none.code).toBe(0);
     expect(none.stderr).toMatch(/nothing to replay/);
     const self = await sluice(['replay', 'src', '--from', '0', '--into', 'src', ...server.flags]);
@@ -144,15 +207,41 @@ describe('replay', () => {
 
 describe('perf', () => {
   it('produces and consumes generated records and reports throughput and latency percentiles', async () => {
-    const p = await sluice(['perf', 'produce', 'perf', '--records', '20000', '--record-size', '100', '--acks', '1', ...server.flags]);
+    const p = await sluice([
+      'perf',
+      'produce',
+      'perf',
+      '--records',
+      '20000',
+      '--record-size',
+      '100',
+      '--acks',
+      '1',
+      ...server.flags,
+    ]);
     expect(p.code).toBe(0);
-    expect(p.stdout).toMatch(/^20,000 records sent in [\d.]+s: [\d,]+ records\/s \([\d.]+ MiB\/s\)\nproduce latency ms: avg [\d.]+, p50 [\d.]+, p95 [\d.]+, p99 [\d.]+, max [\d.]+\n$/);
+    expect(p.stdout).toMatch(
+      /^20,000 records sent in [\d.]+s: [\d,]+ records\/s \([\d.]+ MiB\/s\)\nproduce latency ms: avg [\d.]+, p50 [\d.]+, p95 [\d.]+, p99 [\d.]+, max [\d.]+\n$/,
+    );
     const c = await sluice(['perf', 'consume', 'perf', '--records', '20000', '--format', 'json', ...server.flags]);
     expect(c.code).toBe(0);
     const [s] = jsonLines<{ records: number; bytes: number; recordsPerSec: number; latencyP99Ms: number }>(c.stdout);
     expect(s).toMatchObject({ records: 20000, bytes: 2_000_000 });
     expect(s!.recordsPerSec).toBeGreaterThan(0);
-    const throttled = await sluice(['perf', 'produce', 'perf', '--records', '300', '--record-size', '10', '--throughput', '500', '--format', 'json', ...server.flags]);
+    const throttled = await sluice([
+      'perf',
+      'produce',
+      'perf',
+      '--records',
+      '300',
+      '--record-size',
+      '10',
+      '--throughput',
+      '500',
+      '--format',
+      'json',
+      ...server.flags,
+    ]);
     const [t] = jsonLines<{ elapsedMs: number; recordsPerSec: number }>(throttled.stdout);
     expect(t!.elapsedMs).toBeGreaterThanOrEqual(550);
     expect(t!.recordsPerSec).toBeLessThanOrEqual(550);

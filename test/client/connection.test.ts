@@ -10,12 +10,22 @@ let fake: FakeBroker;
 const open: Connection[] = [];
 
 function connection(port: number, requestTimeout = 2000): Connection {
-  const c = new Connection({ host: '127.0.0.1', port, clientId: 'unit', connectionTimeout: 1000, requestTimeout, logger: nullLogger });
+  const c = new Connection({
+    host: '127.0.0.1',
+    port,
+    clientId: 'unit',
+    connectionTimeout: 1000,
+    requestTimeout,
+    logger: nullLogger,
+  });
   open.push(c);
   return c;
 }
 
-const listOffsets = (partition: number) => ({ isolationLevel: 0, topics: [{ name: 't', partitions: [{ partition, timestamp: -1 }] }] });
+const listOffsets = (partition: number) => ({
+  isolationLevel: 0,
+  topics: [{ name: 't', partitions: [{ partition, timestamp: -1 }] }],
+});
 const answer = (partition: number, offset: number) => ({
   topics: [{ name: 't', partitions: [{ partition, errorCode: 0, errorMessage: null, timestamp: -1, offset }] }],
 });
@@ -33,7 +43,13 @@ describe('Connection', () => {
   it('sends ApiVersions first, then pipelines requests and matches responses', async () => {
     const gates: Array<() => void> = [];
     fake.handler = (r) =>
-      new Promise((resolve) => gates.push(() => resolve(answer(r.decoded.topics[0].partitions[0].partition, 100 + r.decoded.topics[0].partitions[0].partition))));
+      new Promise((resolve) =>
+        gates.push(() =>
+          resolve(
+            answer(r.decoded.topics[0].partitions[0].partition, 100 + r.decoded.topics[0].partitions[0].partition),
+          ),
+        ),
+      );
     const c = connection(fake.port);
     await c.connect();
     expect(fake.requests[0]!.apiKey).toBe(ApiKey.ApiVersions);
@@ -73,7 +89,9 @@ describe('Connection', () => {
         s.close(() => resolve(p));
       });
     });
-    const error = await connection(port).connect().catch((e: unknown) => e);
+    const error = await connection(port)
+      .connect()
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SluiceConnectionError);
     expect((error as Error).message).toBe(`cannot reach broker 127.0.0.1:${port}: connection refused`);
     expect((error as SluiceConnectionError).code).toBe('ECONNREFUSED');
@@ -99,7 +117,8 @@ describe('Connection', () => {
     // Write an error frame by hand for the next correlation id.
     fake.handler = (r) => {
       void import('../../src/protocol/index.js').then(({ encodeErrorResponseFrame, ProtocolError }) => {
-        for (const part of encodeErrorResponseFrame(r.correlationId, new ProtocolError('INVALID_REQUEST', 'nope'))) r.socket.write(part);
+        for (const part of encodeErrorResponseFrame(r.correlationId, new ProtocolError('INVALID_REQUEST', 'nope')))
+          r.socket.write(part);
       });
       return null;
     };

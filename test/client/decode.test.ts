@@ -5,7 +5,11 @@ import { decodeFetchedChunk } from '../../src/client/consumer/decode.js';
 describe('decodeFetchedChunk', () => {
   it('gives every record its exact decimal offset and timestamp across thousand boundaries', async () => {
     const base = 1_234_998_990;
-    const records = Array.from({ length: 2100 }, (_, i) => ({ key: null, value: Buffer.from([i & 0xff]), timestamp: 1_700_000_000_000 + (i >> 4) }));
+    const records = Array.from({ length: 2100 }, (_, i) => ({
+      key: null,
+      value: Buffer.from([i & 0xff]),
+      timestamp: 1_700_000_000_000 + (i >> 4),
+    }));
     const batch = buildRecordBatchSync(records);
     batch.writeBigInt64BE(BigInt(base), 0);
     const { messages } = await decodeFetchedChunk(batch, 0, batch.length, base + 5, 1 << 20);
@@ -50,7 +54,14 @@ describe('decodeFetchedChunk CRC checking (ConsumerConfig.checkCrcs)', () => {
   });
 
   it('valid batches decode the same with and without the check', async () => {
-    const batch = buildRecordBatchSync(Array.from({ length: 50 }, (_, i) => ({ key: Buffer.from(`k${i}`), value: Buffer.from(`v${i}`), timestamp: 1000 + i, headers: [['h', Buffer.from(`x${i}`)]] as Array<[string, Buffer | null]> })));
+    const batch = buildRecordBatchSync(
+      Array.from({ length: 50 }, (_, i) => ({
+        key: Buffer.from(`k${i}`),
+        value: Buffer.from(`v${i}`),
+        timestamp: 1000 + i,
+        headers: [['h', Buffer.from(`x${i}`)]] as Array<[string, Buffer | null]>,
+      })),
+    );
     const on = await decodeFetchedChunk(batch, 0, batch.length, 0, 1 << 20, true);
     const off = await decodeFetchedChunk(batch, 0, batch.length, 0, 1 << 20, false);
     expect(off.messages).toEqual(on.messages);

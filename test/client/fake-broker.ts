@@ -1,7 +1,14 @@
 // A scriptable broker for unit tests: speaks the real framing, answers ApiVersions and Metadata by
 // itself, and hands every other request to a handler that may answer, answer late, or never answer.
 import * as net from 'node:net';
-import { ALL_APIS, apiByKey, decodeRequestPayload, encodeResponseFrame, FrameDecoder, type DecodedRequestFrame } from '../../src/protocol/index.js';
+import {
+  ALL_APIS,
+  apiByKey,
+  decodeRequestPayload,
+  encodeResponseFrame,
+  FrameDecoder,
+  type DecodedRequestFrame,
+} from '../../src/protocol/index.js';
 
 export interface FakeRequest extends DecodedRequestFrame {
   /** The request decoded with its API's decodeRequest. */
@@ -47,7 +54,11 @@ export class FakeBroker {
       for (const payload of decoder.push(chunk)) {
         const frame = decodeRequestPayload(Buffer.from(payload));
         const api = apiByKey(frame.apiKey)!;
-        const request: FakeRequest = { ...frame, decoded: api.decodeRequest(frame.body, frame.tail, frame.apiVersion), socket };
+        const request: FakeRequest = {
+          ...frame,
+          decoded: api.decodeRequest(frame.body, frame.tail, frame.apiVersion),
+          socket,
+        };
         this.requests.push(request);
         const answer = Promise.resolve(this.answer(request));
         chain = chain.then(async () => {
@@ -62,7 +73,11 @@ export class FakeBroker {
 
   private answer(request: FakeRequest): unknown {
     if (request.apiKey === 18) {
-      return { errorCode: 0, brokerVersion: 'fake', apiVersions: ALL_APIS.map((a) => ({ apiKey: a.key, minVersion: a.minVersion, maxVersion: a.maxVersion })) };
+      return {
+        errorCode: 0,
+        brokerVersion: 'fake',
+        apiVersions: ALL_APIS.map((a) => ({ apiKey: a.key, minVersion: a.minVersion, maxVersion: a.maxVersion })),
+      };
     }
     if (request.apiKey === 3) {
       const wanted: string[] | null = request.decoded.topics;
@@ -78,7 +93,13 @@ export class FakeBroker {
               errorCode: 0,
               errorMessage: null,
               isInternal: false,
-              partitions: Array.from({ length: t.partitions }, (_, p) => ({ partition: p, errorCode: 0, leader: 0, replicas: [0], isr: [0] })),
+              partitions: Array.from({ length: t.partitions }, (_, p) => ({
+                partition: p,
+                errorCode: 0,
+                leader: 0,
+                replicas: [0],
+                isr: [0],
+              })),
             })),
           ...(wanted ?? [])
             .filter((n) => !this.topics.some((t) => t.name === n))

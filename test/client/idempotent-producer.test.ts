@@ -80,7 +80,8 @@ function serve(fail: (n: number) => number) {
   const second = new Promise<void>((res) => (secondArrived = res));
   const holdFirst = Promise.race([second, new Promise((res) => setTimeout(res, 2000))]);
   fake.handler = (r: FakeRequest) => {
-    if (r.apiKey === ApiKey.InitProducerId) return { throttleTimeMs: 0, errorCode: 0, errorMessage: null, producerId: 77, producerEpoch: 0 };
+    if (r.apiKey === ApiKey.InitProducerId)
+      return { throttleTimeMs: 0, errorCode: 0, errorMessage: null, producerId: 77, producerEpoch: 0 };
     const n = ++requestNo;
     if (n === 2) secondArrived();
     const p = r.decoded.topics[0].partitions[0];
@@ -88,25 +89,41 @@ function serve(fail: (n: number) => number) {
     inFlight++;
     maxInFlight = Math.max(maxInFlight, inFlight);
     const arrived = n === 1 ? holdFirst : applied;
-    const verdict: Promise<Verdict> = arrived.then(() => (errorCode ? { errorCode, baseOffset: -1 } : apply(p.records)));
+    const verdict: Promise<Verdict> = arrived.then(() =>
+      errorCode ? { errorCode, baseOffset: -1 } : apply(p.records),
+    );
     applied = verdict;
     return verdict.then(async (v: Verdict) => {
       await new Promise((res) => setTimeout(res, 3)); // answers take a moment: requests pile up
       inFlight--;
-      return { topics: [{ name: 't', partitions: [{ partition: 0, errorMessage: null, logAppendTime: -1, logStartOffset: 0, ...v }] }], throttleTimeMs: 0 };
+      return {
+        topics: [
+          { name: 't', partitions: [{ partition: 0, errorMessage: null, logAppendTime: -1, logStartOffset: 0, ...v }] },
+        ],
+        throttleTimeMs: 0,
+      };
     });
   };
 }
 
 function producer(retries = 10) {
-  return new Sluice({ brokers: [`127.0.0.1:${fake.port}`], logLevel: logLevel.NOTHING, retry: { retries, initialRetryTime: 5, maxRetryTime: 10 } }).producer();
+  return new Sluice({
+    brokers: [`127.0.0.1:${fake.port}`],
+    logLevel: logLevel.NOTHING,
+    retry: { retries, initialRetryTime: 5, maxRetryTime: 10 },
+  }).producer();
 }
 
 /** 60 single-record sends, each its own request (a turn of the event loop between them). */
 async function sendSpread(p: ReturnType<typeof producer>) {
   const settled: Array<Promise<{ i: number; ok: boolean; offset?: string }>> = [];
   for (let i = 0; i < 60; i++) {
-    settled.push(p.send({ topic: 't', messages: [{ value: `v${i}` }] }).then((r) => ({ i, ok: true, offset: r[0]!.baseOffset }), (e: Error) => ({ i, ok: false, offset: e.message })));
+    settled.push(
+      p.send({ topic: 't', messages: [{ value: `v${i}` }] }).then(
+        (r) => ({ i, ok: true, offset: r[0]!.baseOffset }),
+        (e: Error) => ({ i, ok: false, offset: e.message }),
+      ),
+    );
     await new Promise((res) => setImmediate(res));
   }
   return Promise.all(settled);

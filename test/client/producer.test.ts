@@ -19,7 +19,11 @@ beforeEach(async () => {
 afterEach(async () => fake.stop());
 
 function client(retries = 5) {
-  return new Sluice({ brokers: [`127.0.0.1:${fake.port}`], logLevel: logLevel.NOTHING, retry: { retries, initialRetryTime: 10, maxRetryTime: 50 } });
+  return new Sluice({
+    brokers: [`127.0.0.1:${fake.port}`],
+    logLevel: logLevel.NOTHING,
+    retry: { retries, initialRetryTime: 10, maxRetryTime: 50 },
+  });
 }
 
 /** Appends every batch of a produce request; `fail(partition, attempt)` can return an error code instead. */
@@ -32,10 +36,18 @@ async function appendAll(r: FakeRequest, fail: (partition: number) => number = (
       const log = stored.get(p.partition) ?? [];
       const baseOffset = log.length;
       if (errorCode === 0) {
-        for (const batch of await decodeRecordBatches(p.records)) for (const rec of batch.records) log.push(rec.value!.toString());
+        for (const batch of await decodeRecordBatches(p.records))
+          for (const rec of batch.records) log.push(rec.value!.toString());
         stored.set(p.partition, log);
       }
-      partitions.push({ partition: p.partition, errorCode, errorMessage: null, baseOffset: errorCode ? -1 : baseOffset, logAppendTime: -1, logStartOffset: 0 });
+      partitions.push({
+        partition: p.partition,
+        errorCode,
+        errorMessage: null,
+        baseOffset: errorCode ? -1 : baseOffset,
+        logAppendTime: -1,
+        logStartOffset: 0,
+      });
     }
     topics.push({ name: t.name, partitions });
   }
@@ -47,18 +59,38 @@ describe('producer accumulator', () => {
     fake.handler = (r) => appendAll(r);
     const producer = client().producer({ idempotent: false });
     await producer.connect();
-    const sends = Array.from({ length: 50 }, (_, i) => producer.send({ topic: 't', messages: [{ partition: i % 2, value: `v${i}` }, { partition: i % 2, value: `w${i}` }] }));
+    const sends = Array.from({ length: 50 }, (_, i) =>
+      producer.send({
+        topic: 't',
+        messages: [
+          { partition: i % 2, value: `v${i}` },
+          { partition: i % 2, value: `w${i}` },
+        ],
+      }),
+    );
     const results = await Promise.all(sends);
     const produces = fake.of(ApiKey.Produce);
     expect(produces).toHaveLength(1);
     const parts = produces[0]!.decoded.topics[0].partitions;
     expect(parts.map((p: { partition: number }) => p.partition).sort()).toEqual([0, 1]);
     for (const p of parts) expect(await decodeRecordBatches(p.records)).toHaveLength(1);
-    const expected = (partition: number) => Array.from({ length: 25 }, (_, k) => [`v${2 * k + partition}`, `w${2 * k + partition}`]).flat();
+    const expected = (partition: number) =>
+      Array.from({ length: 25 }, (_, k) => [`v${2 * k + partition}`, `w${2 * k + partition}`]).flat();
     expect(stored.get(0)).toEqual(expected(0));
     expect(stored.get(1)).toEqual(expected(1));
     // each send learns the offset of its own first record
-    results.forEach((res, i) => expect(res).toEqual([{ topicName: 't', partition: i % 2, errorCode: 0, baseOffset: String(Math.floor(i / 2) * 2), logAppendTime: '-1', logStartOffset: '0' }]));
+    results.forEach((res, i) => {
+      expect(res).toEqual([
+        {
+          topicName: 't',
+          partition: i % 2,
+          errorCode: 0,
+          baseOffset: String(Math.floor(i / 2) * 2),
+          logAppendTime: '-1',
+          logStartOffset: '0',
+        },
+      ]);
+    });
     await producer.disconnect();
   });
 
@@ -92,7 +124,9 @@ describe('producer accumulator', () => {
     fake.handler = (r) => appendAll(r, () => ErrorCode.NOT_ENOUGH_REPLICAS);
     const producer = client(2).producer({ idempotent: false });
     await producer.connect();
-    const error = await producer.send({ topic: 't', messages: [{ partition: 1, value: 'x' }] }).catch((e: unknown) => e);
+    const error = await producer
+      .send({ topic: 't', messages: [{ partition: 1, value: 'x' }] })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SluiceNumberOfRetriesExceeded);
     expect((error as { cause: { type: string } }).cause.type).toBe('NOT_ENOUGH_REPLICAS');
     expect(fake.of(ApiKey.Produce)).toHaveLength(3);
@@ -115,13 +149,20 @@ describe('producer accumulator', () => {
   it('keeps every record intact across many full batches whose buffers are reused once acknowledged', async () => {
     // Idempotent (the default): several requests per partition in flight.
     fake.handler = (r) =>
-      r.apiKey === ApiKey.InitProducerId ? { throttleTimeMs: 0, errorCode: 0, errorMessage: null, producerId: 9, producerEpoch: 0 } : appendAll(r);
+      r.apiKey === ApiKey.InitProducerId
+        ? { throttleTimeMs: 0, errorCode: 0, errorMessage: null, producerId: 9, producerEpoch: 0 }
+        : appendAll(r);
     const producer = client().producer({ batchSize: 2048 });
     await producer.connect();
-    const values = (round: number) => Array.from({ length: 100 }, (_, i) => `r${round}-${i}-${'x'.repeat((round * 7 + i) % 40)}`);
+    const values = (round: number) =>
+      Array.from({ length: 100 }, (_, i) => `r${round}-${i}-${'x'.repeat((round * 7 + i) % 40)}`);
     for (let round = 0; round < 30; round++) {
       // A few sends at once, so batches fill up, seal, and later ones are written into recycled buffers.
-      await Promise.all([0, 1, 2].map((k) => producer.send({ topic: 't', messages: values(round * 3 + k).map((value) => ({ partition: 0, value })) })));
+      await Promise.all(
+        [0, 1, 2].map((k) =>
+          producer.send({ topic: 't', messages: values(round * 3 + k).map((value) => ({ partition: 0, value })) }),
+        ),
+      );
     }
     expect(stored.get(0)).toEqual(Array.from({ length: 90 }, (_, n) => values(n)).flat());
     await producer.disconnect();
@@ -132,14 +173,19 @@ describe('producer accumulator', () => {
     await expect(producer.send({ topic: 't', messages: [{ value: 'x' }] })).rejects.toThrow(/disconnected/);
     await producer.connect();
     await expect(producer.send({ topic: 't', messages: [] })).rejects.toThrow(/Invalid messages array/);
-    await expect(producer.send({ topic: 't', messages: [{ partition: 5, value: 'x' }] })).rejects.toThrow(/has 2 partitions/);
+    await expect(producer.send({ topic: 't', messages: [{ partition: 5, value: 'x' }] })).rejects.toThrow(
+      /has 2 partitions/,
+    );
     await expect(producer.send({ topic: 't', acks: 2, messages: [{ value: 'x' }] })).rejects.toThrow(/acks/);
-    const bad = (message: object) => producer.send({ topic: 't', messages: [{ partition: 0, value: 'fine' }, message as { value: string }] });
+    const bad = (message: object) =>
+      producer.send({ topic: 't', messages: [{ partition: 0, value: 'fine' }, message as { value: string }] });
     await expect(bad({ value: 42 })).rejects.toThrow(/key and value must be Buffers, strings or null/);
     await expect(bad({ key: { id: 1 }, value: 'x' })).rejects.toThrow(/key and value must be Buffers, strings or null/);
     await expect(bad({ value: 'x', timestamp: 'yesterday' })).rejects.toThrow(/Invalid message timestamp yesterday/);
     await expect(bad({ value: 'x', timestamp: 1.5 })).rejects.toThrow(/Invalid message timestamp 1.5/);
-    await expect(bad({ value: 'x', headers: { trace: [Buffer.from('a'), 7] } })).rejects.toThrow(/Invalid header "trace"/);
+    await expect(bad({ value: 'x', headers: { trace: [Buffer.from('a'), 7] } })).rejects.toThrow(
+      /Invalid header "trace"/,
+    );
     expect(fake.of(ApiKey.Produce)).toHaveLength(0);
     await producer.disconnect();
   });

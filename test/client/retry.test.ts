@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { SluiceError, SluiceNonRetriableError, SluiceNumberOfRetriesExceeded, KafkaJSNumberOfRetriesExceeded } from '../../src/client/errors.js';
+import {
+  SluiceError,
+  SluiceNonRetriableError,
+  SluiceNumberOfRetriesExceeded,
+  KafkaJSNumberOfRetriesExceeded,
+} from '../../src/client/errors.js';
 import { backoff, createRetry, jitter, resolveRetryOptions } from '../../src/client/retry.js';
 
 describe('retry', () => {
@@ -19,7 +24,10 @@ describe('retry', () => {
 
   it('retries retriable errors, sleeping the backoff between attempts', async () => {
     const sleeps: number[] = [];
-    const retry = createRetry({ retries: 3, initialRetryTime: 100, factor: 0, multiplier: 2 }, { sleep: async (ms) => void sleeps.push(ms) });
+    const retry = createRetry(
+      { retries: 3, initialRetryTime: 100, factor: 0, multiplier: 2 },
+      { sleep: async (ms) => void sleeps.push(ms) },
+    );
     let calls = 0;
     const result = await retry(async (_bail, retryCount) => {
       calls++;
@@ -51,10 +59,25 @@ describe('retry', () => {
     const retry = createRetry({ retries: 5, initialRetryTime: 1 }, { sleep: async () => {} });
     let calls = 0;
     const fatal = new SluiceNonRetriableError('bad input');
-    await expect(retry(async () => (calls++, Promise.reject(fatal)))).rejects.toBe(fatal);
-    await expect(retry(async () => (calls++, Promise.reject(new TypeError('bug'))))).rejects.toThrow(TypeError);
+    await expect(
+      retry(async () => {
+        calls++;
+        throw fatal;
+      }),
+    ).rejects.toBe(fatal);
+    await expect(
+      retry(async () => {
+        calls++;
+        throw new TypeError('bug');
+      }),
+    ).rejects.toThrow(TypeError);
     const stop = new Error('stop now');
-    await expect(retry(async (bail) => (calls++, bail(stop)))).rejects.toBe(stop);
+    await expect(
+      retry(async (bail) => {
+        calls++;
+        return bail(stop);
+      }),
+    ).rejects.toBe(stop);
     expect(calls).toBe(3);
   });
 });

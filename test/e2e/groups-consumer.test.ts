@@ -28,7 +28,10 @@ async function createTopic(topic: string, numPartitions: number) {
 async function produce(topic: string, count: number, partitions: number, prefix = 'm') {
   const producer = sluice.producer();
   await producer.connect();
-  await producer.send({ topic, messages: Array.from({ length: count }, (_, i) => ({ partition: i % partitions, value: `${prefix}${i}` })) });
+  await producer.send({
+    topic,
+    messages: Array.from({ length: count }, (_, i) => ({ partition: i % partitions, value: `${prefix}${i}` })),
+  });
   await producer.disconnect();
 }
 
@@ -44,7 +47,16 @@ interface Member {
   memberIds: string[];
 }
 
-async function member(groupId: string, topic: string, options: { assigner?: 'roundRobin' | 'range' | 'cooperativeSticky'; instanceId?: string; session?: number; delayMs?: number } = {}): Promise<Member> {
+async function member(
+  groupId: string,
+  topic: string,
+  options: {
+    assigner?: 'roundRobin' | 'range' | 'cooperativeSticky';
+    instanceId?: string;
+    session?: number;
+    delayMs?: number;
+  } = {},
+): Promise<Member> {
   const consumer = sluice.consumer({
     groupId,
     sessionTimeout: options.session ?? 2000,
@@ -55,7 +67,15 @@ async function member(groupId: string, topic: string, options: { assigner?: 'rou
     ...(options.instanceId ? { groupInstanceId: options.instanceId } : {}),
   });
   consumers.push(consumer);
-  const m: Member = { consumer, assignment: () => [], joins: 0, seen: [], rebalances: [], joinTimes: [], memberIds: [] };
+  const m: Member = {
+    consumer,
+    assignment: () => [],
+    joins: 0,
+    seen: [],
+    rebalances: [],
+    joinTimes: [],
+    memberIds: [],
+  };
   consumer.on(consumer.events.REBALANCING, () => m.rebalances.push(Date.now()));
   let current: number[] = [];
   m.assignment = () => current;
@@ -87,7 +107,7 @@ describe('consumer groups (SDK)', () => {
     const fourth = await member('g', 't6');
     const all = [...ms, fourth];
     await waitFor(() => sizes(all).join() === '1,1,2,2' && union(all).join() === '0,1,2,3,4,5', 8000);
-    const described = await fourth.consumer.describeGroup() as { state: string; members: unknown[] };
+    const described = (await fourth.consumer.describeGroup()) as { state: string; members: unknown[] };
     expect(described.state).toBe('Stable');
     expect(described.members).toHaveLength(4);
   });
@@ -160,7 +180,10 @@ describe('consumer groups (SDK)', () => {
     await producer.connect();
     const pump = (async () => {
       for (let i = 0; !stop; i++) {
-        await producer.send({ topic: 'coop', messages: [0, 1, 2, 3].map((partition) => ({ partition, value: `v${i}` })) });
+        await producer.send({
+          topic: 'coop',
+          messages: [0, 1, 2, 3].map((partition) => ({ partition, value: `v${i}` })),
+        });
         await new Promise((r) => setTimeout(r, 10));
       }
     })();

@@ -35,11 +35,14 @@ interface Processed {
 async function produce(from: number, count: number) {
   const producer = sluice.producer();
   await producer.connect();
-  await producer.send({ topic: 'work', messages: Array.from({ length: count }, (_, i) => ({ partition: (from + i) % 6, value: String(from + i) })) });
+  await producer.send({
+    topic: 'work',
+    messages: Array.from({ length: count }, (_, i) => ({ partition: (from + i) % 6, value: String(from + i) })),
+  });
   await producer.disconnect();
 }
 
-it('moves a SIGKILLed member\'s partitions to the others; duplicates only from uncommitted offsets', async () => {
+it("moves a SIGKILLed member's partitions to the others; duplicates only from uncommitted offsets", async () => {
   const admin = sluice.admin();
   await admin.connect();
   await admin.createTopics({ topics: [{ topic: 'work', numPartitions: 6 }] });
@@ -48,7 +51,11 @@ it('moves a SIGKILLed member\'s partitions to the others; duplicates only from u
   const processed: Processed[] = [];
   const childCommits = new Map<number, number>();
   let childPartitions: number[] = [];
-  child = spawn(process.execPath, ['--import', 'tsx', resolve(root, 'test/e2e/groups-member-process.ts'), String(b.port), 'crash', 'work'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  child = spawn(
+    process.execPath,
+    ['--import', 'tsx', resolve(root, 'test/e2e/groups-member-process.ts'), String(b.port), 'crash', 'work'],
+    { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   let partial = '';
   child.stdout!.on('data', (chunk: Buffer) => {
     const lines = (partial + chunk.toString()).split('\n');
@@ -64,9 +71,18 @@ it('moves a SIGKILLed member\'s partitions to the others; duplicates only from u
   await waitFor(() => childPartitions.length === 6, 20_000); // the child process is up and owns everything
   const assignments = new Map<string, number[]>();
   for (const who of ['a', 'b']) {
-    const consumer = sluice.consumer({ groupId: 'crash', sessionTimeout: 1500, rebalanceTimeout: 3000, heartbeatInterval: 100, maxWaitTimeInMs: 100, partitionAssigners: [PartitionAssigners.range] });
+    const consumer = sluice.consumer({
+      groupId: 'crash',
+      sessionTimeout: 1500,
+      rebalanceTimeout: 3000,
+      heartbeatInterval: 100,
+      maxWaitTimeInMs: 100,
+      partitionAssigners: [PartitionAssigners.range],
+    });
     consumers.push(consumer);
-    consumer.on(consumer.events.GROUP_JOIN, (e) => assignments.set(who, (e.payload.memberAssignment as Record<string, number[]>).work ?? []));
+    consumer.on(consumer.events.GROUP_JOIN, (e) =>
+      assignments.set(who, (e.payload.memberAssignment as Record<string, number[]>).work ?? []),
+    );
     await consumer.connect();
     await consumer.subscribe({ topic: 'work', fromBeginning: true });
     await consumer.run({
@@ -77,10 +93,20 @@ it('moves a SIGKILLed member\'s partitions to the others; duplicates only from u
     });
   }
   const sizes = () => [childPartitions.length, assignments.get('a')?.length ?? 0, assignments.get('b')?.length ?? 0];
-  await waitFor(() => sizes().join() === '2,2,2', 15_000).catch((e) => { throw new Error(`sizes ${sizes().join()} ${JSON.stringify([...assignments])} child msgs ${processed.filter((p) => p.who === 'child').length}: ${e}`); });
+  await waitFor(() => sizes().join() === '2,2,2', 15_000).catch((e) => {
+    throw new Error(
+      `sizes ${sizes().join()} ${JSON.stringify([...assignments])} child msgs ${processed.filter((p) => p.who === 'child').length}: ${e}`,
+    );
+  });
   await produce(0, 1200);
   // Let the child make progress, some of it committed and some not.
-  await waitFor(() => processed.filter((p) => p.who === 'child').length >= 150 && childCommits.size > 0, 15_000).catch((e) => { throw new Error(`child msgs ${processed.filter((p) => p.who === 'child').length} commits ${[...childCommits]} total ${processed.length} sizes ${sizes()}: ${e}`); });
+  await waitFor(() => processed.filter((p) => p.who === 'child').length >= 150 && childCommits.size > 0, 15_000).catch(
+    (e) => {
+      throw new Error(
+        `child msgs ${processed.filter((p) => p.who === 'child').length} commits ${[...childCommits]} total ${processed.length} sizes ${sizes()}: ${e}`,
+      );
+    },
+  );
   const killedAt = Date.now();
   child.kill('SIGKILL');
   const killedPartitions = childPartitions;

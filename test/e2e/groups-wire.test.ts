@@ -32,13 +32,33 @@ afterAll(removeTempDirs);
 
 function join(client: WireClient, groupId: string, memberId = '', sessionTimeoutMs = 2000): Promise<JoinGroupResponse> {
   return client.request(JoinGroupApi, {
-    groupId, sessionTimeoutMs, rebalanceTimeoutMs: 3000, memberId, groupInstanceId: null, protocolType: 'consumer',
-    protocols: [{ name: 'RangeAssigner', metadata: Buffer.from('m') }], reason: null,
+    groupId,
+    sessionTimeoutMs,
+    rebalanceTimeoutMs: 3000,
+    memberId,
+    groupInstanceId: null,
+    protocolType: 'consumer',
+    protocols: [{ name: 'RangeAssigner', metadata: Buffer.from('m') }],
+    reason: null,
   });
 }
 
-function commit(client: WireClient, groupId: string, generationId: number, memberId: string, topic: string, partition: number, offset: number) {
-  return client.request(OffsetCommitApi, { groupId, generationId, memberId, groupInstanceId: null, topics: [{ name: topic, partitions: [{ partition, offset, leaderEpoch: -1, metadata: 'm' }] }] });
+function commit(
+  client: WireClient,
+  groupId: string,
+  generationId: number,
+  memberId: string,
+  topic: string,
+  partition: number,
+  offset: number,
+) {
+  return client.request(OffsetCommitApi, {
+    groupId,
+    generationId,
+    memberId,
+    groupInstanceId: null,
+    topics: [{ name: topic, partitions: [{ partition, offset, leaderEpoch: -1, metadata: 'm' }] }],
+  });
 }
 
 describe('group APIs on the wire', () => {
@@ -55,9 +75,26 @@ describe('group APIs on the wire', () => {
     const j = await join(c, 'g');
     expect(j.errorCode).toBe(0);
     expect(j.leader).toBe(j.memberId);
-    const s = await c.request(SyncGroupApi, { groupId: 'g', generationId: j.generationId, memberId: j.memberId, groupInstanceId: null, protocolType: 'consumer', protocolName: j.protocolName, assignments: [{ memberId: j.memberId, assignment: Buffer.from('mine') }] });
+    const s = await c.request(SyncGroupApi, {
+      groupId: 'g',
+      generationId: j.generationId,
+      memberId: j.memberId,
+      groupInstanceId: null,
+      protocolType: 'consumer',
+      protocolName: j.protocolName,
+      assignments: [{ memberId: j.memberId, assignment: Buffer.from('mine') }],
+    });
     expect(s.assignment.toString()).toBe('mine');
-    expect((await c.request(HeartbeatApi, { groupId: 'g', generationId: j.generationId, memberId: j.memberId, groupInstanceId: null })).errorCode).toBe(0);
+    expect(
+      (
+        await c.request(HeartbeatApi, {
+          groupId: 'g',
+          generationId: j.generationId,
+          memberId: j.memberId,
+          groupInstanceId: null,
+        })
+      ).errorCode,
+    ).toBe(0);
     const cr = await commit(c, 'g', j.generationId, j.memberId, 'orders', 0, 1);
     expect(cr.topics[0]!.partitions[0]!.errorCode).toBe(0);
     const f = await c.request(OffsetFetchApi, { groupId: 'g', topics: [{ name: 'orders', partitions: [0, 1] }] });
@@ -68,24 +105,58 @@ describe('group APIs on the wire', () => {
     const d = await c.request(DescribeGroupsApi, { groups: ['g'] });
     expect(d.groups[0]).toMatchObject({ groupState: 'Stable', protocolData: 'RangeAssigner' });
     expect(d.groups[0]!.members[0]!.clientHost).toBe('/127.0.0.1');
-    const l = await c.request(LeaveGroupApi, { groupId: 'g', members: [{ memberId: j.memberId, groupInstanceId: null, reason: 'bye' }] });
+    const l = await c.request(LeaveGroupApi, {
+      groupId: 'g',
+      members: [{ memberId: j.memberId, groupInstanceId: null, reason: 'bye' }],
+    });
     expect(l.members[0]!.errorCode).toBe(0);
-    expect((await c.request(ListGroupsApi, { statesFilter: null })).groups).toEqual([{ groupId: 'g', protocolType: 'consumer', groupState: 'Empty' }]);
+    expect((await c.request(ListGroupsApi, { statesFilter: null })).groups).toEqual([
+      { groupId: 'g', protocolType: 'consumer', groupState: 'Empty' },
+    ]);
   });
 
   it('answers bad input with clear codes: unknown group, wrong member, removed member, missing topic, non-empty delete', async () => {
     const j = await join(c, 'g', '', 500);
-    await c.request(SyncGroupApi, { groupId: 'g', generationId: j.generationId, memberId: j.memberId, groupInstanceId: null, protocolType: null, protocolName: null, assignments: [] });
-    expect((await c.request(DescribeGroupsApi, { groups: ['nope'] })).groups[0]!.errorCode).toBe(ErrorCode.GROUP_ID_NOT_FOUND);
-    expect((await c.request(DeleteGroupsApi, { groups: ['nope'] })).results[0]!.errorCode).toBe(ErrorCode.GROUP_ID_NOT_FOUND);
+    await c.request(SyncGroupApi, {
+      groupId: 'g',
+      generationId: j.generationId,
+      memberId: j.memberId,
+      groupInstanceId: null,
+      protocolType: null,
+      protocolName: null,
+      assignments: [],
+    });
+    expect((await c.request(DescribeGroupsApi, { groups: ['nope'] })).groups[0]!.errorCode).toBe(
+      ErrorCode.GROUP_ID_NOT_FOUND,
+    );
+    expect((await c.request(DeleteGroupsApi, { groups: ['nope'] })).results[0]!.errorCode).toBe(
+      ErrorCode.GROUP_ID_NOT_FOUND,
+    );
     expect((await c.request(DeleteGroupsApi, { groups: ['g'] })).results[0]!.errorCode).toBe(ErrorCode.NON_EMPTY_GROUP);
-    expect((await c.request(HeartbeatApi, { groupId: 'g', generationId: j.generationId, memberId: 'wrong', groupInstanceId: null })).errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+    expect(
+      (
+        await c.request(HeartbeatApi, {
+          groupId: 'g',
+          generationId: j.generationId,
+          memberId: 'wrong',
+          groupInstanceId: null,
+        })
+      ).errorCode,
+    ).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
     const missing = await commit(c, 'g', j.generationId, j.memberId, 'no-such-topic', 0, 1);
     expect(missing.topics[0]!.partitions[0]!.errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-    const unknownFetch = await c.request(OffsetFetchApi, { groupId: 'never-seen', topics: [{ name: 'orders', partitions: [0] }] });
+    const unknownFetch = await c.request(OffsetFetchApi, {
+      groupId: 'never-seen',
+      topics: [{ name: 'orders', partitions: [0] }],
+    });
     expect(unknownFetch.topics[0]!.partitions[0]!.offset).toBe(-1);
     await new Promise((r) => setTimeout(r, 900)); // session (500 ms) expires: the member is removed
-    const hb = await c.request(HeartbeatApi, { groupId: 'g', generationId: j.generationId, memberId: j.memberId, groupInstanceId: null });
+    const hb = await c.request(HeartbeatApi, {
+      groupId: 'g',
+      generationId: j.generationId,
+      memberId: j.memberId,
+      groupInstanceId: null,
+    });
     expect(hb.errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
     expect(hb.errorMessage).toContain('session timeout');
     expect((await c.request(DeleteGroupsApi, { groups: ['g'] })).results[0]!.errorCode).toBe(0);
@@ -94,7 +165,15 @@ describe('group APIs on the wire', () => {
   it('rejects a commit from a stale generation with a clear message', async () => {
     const c2 = await b.client();
     const first = await join(c, 'g');
-    await c.request(SyncGroupApi, { groupId: 'g', generationId: first.generationId, memberId: first.memberId, groupInstanceId: null, protocolType: null, protocolName: null, assignments: [] });
+    await c.request(SyncGroupApi, {
+      groupId: 'g',
+      generationId: first.generationId,
+      memberId: first.memberId,
+      groupInstanceId: null,
+      protocolType: null,
+      protocolName: null,
+      assignments: [],
+    });
     const second = join(c2, 'g'); // a new member: the group rebalances to generation 2
     const again = await join(c, 'g', first.memberId);
     expect((await second).generationId).toBe(first.generationId + 1);
@@ -106,7 +185,15 @@ describe('group APIs on the wire', () => {
 
   it('a JoinGroup parked in a rebalance does not hold up broker shutdown', async () => {
     const first = await join(c, 'g');
-    await c.request(SyncGroupApi, { groupId: 'g', generationId: first.generationId, memberId: first.memberId, groupInstanceId: null, protocolType: null, protocolName: null, assignments: [] });
+    await c.request(SyncGroupApi, {
+      groupId: 'g',
+      generationId: first.generationId,
+      memberId: first.memberId,
+      groupInstanceId: null,
+      protocolType: null,
+      protocolName: null,
+      assignments: [],
+    });
     const c2 = await b.client();
     const parked = join(c2, 'g'); // waits for the first member to rejoin (up to the 3 s rebalance timeout)
     await new Promise((r) => setTimeout(r, 50));
@@ -123,7 +210,12 @@ describe('group APIs on the wire', () => {
     b = await startBroker({ dataDir: b.dataDir });
     c = await b.client();
     const f = await c.request(OffsetFetchApi, { groupId: 'kept', topics: null });
-    expect(f.topics).toEqual([{ name: 'orders', partitions: [{ partition: 1, offset: 42, metadata: 'm', errorCode: 0, logEndOffset: 0, lag: 0 }] }]);
+    expect(f.topics).toEqual([
+      {
+        name: 'orders',
+        partitions: [{ partition: 1, offset: 42, metadata: 'm', errorCode: 0, logEndOffset: 0, lag: 0 }],
+      },
+    ]);
     expect((await c.request(ListGroupsApi, { statesFilter: null })).groups.map((g) => g.groupId)).toEqual(['kept']);
   });
 });

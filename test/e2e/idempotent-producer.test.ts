@@ -95,14 +95,26 @@ describe('idempotent producer (default) against a real broker', () => {
     expect(await producer.send({ topic: 't', messages: [{ value: 'first' }] })).toMatchObject([{ baseOffset: '0' }]);
 
     fs.syncDelayMs = 400; // every answer now comes after the client gave up: each send is retried
-    const results = await Promise.all([0, 1, 2, 3].map((i) => producer.send({ topic: 't', messages: [{ value: `slow${i}` }, { value: `slow${i}b` }] })));
+    const results = await Promise.all(
+      [0, 1, 2, 3].map((i) => producer.send({ topic: 't', messages: [{ value: `slow${i}` }, { value: `slow${i}b` }] })),
+    );
     fs.syncDelayMs = 0;
     expect(logs.entries.some((e) => /timed out/.test(String((e.log as { error?: unknown }).error)))).toBe(true);
     expect(results.map((r) => r[0]!.baseOffset)).toEqual(['1', '3', '5', '7']);
     await producer.disconnect();
 
     const stored = await readAll(await running.client(), 't', 0);
-    expect(values(stored)).toEqual(['first', 'slow0', 'slow0b', 'slow1', 'slow1b', 'slow2', 'slow2b', 'slow3', 'slow3b']);
+    expect(values(stored)).toEqual([
+      'first',
+      'slow0',
+      'slow0b',
+      'slow1',
+      'slow1b',
+      'slow2',
+      'slow2b',
+      'slow3',
+      'slow3b',
+    ]);
   }, 60_000);
 
   it('after the broker forgot the producer (producerIdExpirationMs), the next sends are resent at a new epoch, not failed', async () => {
@@ -116,7 +128,10 @@ describe('idempotent producer (default) against a real broker', () => {
     expect(logs.has(/forgot this producer/)).toBe(true);
     await producer.disconnect();
     const stored = await readAll(await running.client(), 't', 0);
-    expect(values(stored)).toEqual([...Array.from({ length: 30 }, (_, i) => `m${i}`), ...Array.from({ length: 30 }, (_, i) => `m${i}`)]);
+    expect(values(stored)).toEqual([
+      ...Array.from({ length: 30 }, (_, i) => `m${i}`),
+      ...Array.from({ length: 30 }, (_, i) => `m${i}`),
+    ]);
   });
 
   it('idempotent: false keeps one request per partition in flight and stamps no producer id', async () => {

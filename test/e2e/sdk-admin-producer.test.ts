@@ -18,7 +18,11 @@ describe('SDK admin', () => {
   it('creates, lists, describes, configures and deletes topics', async () => {
     const admin = sluice.admin();
     await admin.connect();
-    expect(await admin.createTopics({ topics: [{ topic: 'a', numPartitions: 3, configEntries: [{ name: 'retention.ms', value: '60000' }] }] })).toBe(true);
+    expect(
+      await admin.createTopics({
+        topics: [{ topic: 'a', numPartitions: 3, configEntries: [{ name: 'retention.ms', value: '60000' }] }],
+      }),
+    ).toBe(true);
     expect(await admin.createTopics({ topics: [{ topic: 'a', numPartitions: 3 }] })).toBe(false); // existed
     expect(await admin.listTopics()).toContain('a');
 
@@ -26,17 +30,39 @@ describe('SDK admin', () => {
     expect(topics).toHaveLength(1);
     expect(topics[0]!.name).toBe('a');
     expect(topics[0]!.partitions.map((p) => p.partitionId)).toEqual([0, 1, 2]);
-    expect(topics[0]!.partitions[0]).toMatchObject({ partitionErrorCode: 0, leader: expect.any(Number), replicas: expect.any(Array), isr: expect.any(Array) });
+    expect(topics[0]!.partitions[0]).toMatchObject({
+      partitionErrorCode: 0,
+      leader: expect.any(Number),
+      replicas: expect.any(Array),
+      isr: expect.any(Array),
+    });
 
-    const described = await admin.describeConfigs({ resources: [{ type: ConfigResourceTypes.TOPIC, name: 'a', configNames: ['retention.ms'] }], includeSynonyms: false });
-    expect(described.resources[0]).toMatchObject({ resourceName: 'a', resourceType: ConfigResourceTypes.TOPIC, errorCode: 0 });
+    const described = await admin.describeConfigs({
+      resources: [{ type: ConfigResourceTypes.TOPIC, name: 'a', configNames: ['retention.ms'] }],
+      includeSynonyms: false,
+    });
+    expect(described.resources[0]).toMatchObject({
+      resourceName: 'a',
+      resourceType: ConfigResourceTypes.TOPIC,
+      errorCode: 0,
+    });
     expect(described.resources[0]!.configEntries).toEqual([
       expect.objectContaining({ configName: 'retention.ms', configValue: '60000', isDefault: false, configSource: 1 }),
     ]);
 
-    const altered = await admin.alterConfigs({ validateOnly: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: 'a', configEntries: [{ name: 'retention.ms', value: '120000' }] }] });
-    expect(altered.resources).toEqual([{ errorCode: 0, errorMessage: '', resourceName: 'a', resourceType: ConfigResourceTypes.TOPIC }]);
-    const after = await admin.describeConfigs({ resources: [{ type: ConfigResourceTypes.TOPIC, name: 'a', configNames: ['retention.ms'] }], includeSynonyms: false });
+    const altered = await admin.alterConfigs({
+      validateOnly: false,
+      resources: [
+        { type: ConfigResourceTypes.TOPIC, name: 'a', configEntries: [{ name: 'retention.ms', value: '120000' }] },
+      ],
+    });
+    expect(altered.resources).toEqual([
+      { errorCode: 0, errorMessage: '', resourceName: 'a', resourceType: ConfigResourceTypes.TOPIC },
+    ]);
+    const after = await admin.describeConfigs({
+      resources: [{ type: ConfigResourceTypes.TOPIC, name: 'a', configNames: ['retention.ms'] }],
+      includeSynonyms: false,
+    });
     expect(after.resources[0]!.configEntries[0]!.configValue).toBe('120000');
 
     await admin.deleteTopics({ topics: ['a'] });
@@ -51,7 +77,10 @@ describe('SDK admin', () => {
     const producer = sluice.producer();
     await producer.connect();
     const t0 = 1_700_000_000_000;
-    await producer.send({ topic: 'o', messages: [0, 1, 2].map((i) => ({ partition: 0, value: `x${i}`, timestamp: String(t0 + i * 10) })) });
+    await producer.send({
+      topic: 'o',
+      messages: [0, 1, 2].map((i) => ({ partition: 0, value: `x${i}`, timestamp: String(t0 + i * 10) })),
+    });
     await producer.disconnect();
     const offsets = await admin.fetchTopicOffsets('o');
     expect(offsets.sort((x, y) => x.partition - y.partition)).toEqual([
@@ -73,19 +102,31 @@ describe('SDK producer against the broker', () => {
     await producer.connect();
     const sends: Promise<unknown>[] = [];
     for (let i = 0; i < 2000; i++) {
-      sends.push(producer.send({ topic: 'ordered', messages: [{ key: 'same-key', value: String(i) }, { key: 'same-key', value: `${i}b` }] }));
+      sends.push(
+        producer.send({
+          topic: 'ordered',
+          messages: [
+            { key: 'same-key', value: String(i) },
+            { key: 'same-key', value: `${i}b` },
+          ],
+        }),
+      );
       if (i % 97 === 0) await new Promise((r) => setImmediate(r)); // let requests go out between sends
     }
     const results = (await Promise.all(sends)) as Array<Array<{ baseOffset: string; partition: number }>>;
     // each send's records got consecutive offsets, in call order
-    results.forEach((r, i) => expect(r[0]!.baseOffset).toBe(String(2 * i)));
+    results.forEach((r, i) => {
+      expect(r[0]!.baseOffset).toBe(String(2 * i));
+    });
     await producer.disconnect();
     const consumer = sluice.consumer({ maxWaitTimeInMs: 50 });
     await consumer.connect();
     await consumer.subscribe({ topics: ['ordered'], fromBeginning: true });
     const got = await collect(consumer, 4000);
     await consumer.disconnect();
-    expect(got.map((g) => str(g.message.value))).toEqual(Array.from({ length: 2000 }, (_, i) => [String(i), `${i}b`]).flat());
+    expect(got.map((g) => str(g.message.value))).toEqual(
+      Array.from({ length: 2000 }, (_, i) => [String(i), `${i}b`]).flat(),
+    );
   });
 
   it('reconnects after a broker restart and retries the sends made while it was down', async () => {

@@ -4,7 +4,16 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Consumer, Producer, Sluice } from '../../src/client/index.js';
 import { removeTempDirs } from '../helpers/temp-dir.js';
-import { collect, LogSink, sdkClient, startSdkBroker, str, waitFor, type Received, type SdkBroker } from '../client/helpers.js';
+import {
+  collect,
+  LogSink,
+  sdkClient,
+  startSdkBroker,
+  str,
+  waitFor,
+  type Received,
+  type SdkBroker,
+} from '../client/helpers.js';
 
 let b: SdkBroker;
 let sluice: Sluice;
@@ -37,7 +46,10 @@ function consumer(client = sluice): Consumer {
 /** Produces `n` records to partition 0 in separate sends, each with its own timestamp. */
 async function produceSeries(n: number, firstTimestamp: number) {
   for (let i = 0; i < n; i++) {
-    await producer.send({ topic: 'log', messages: [{ partition: 0, value: `m${i}`, timestamp: String(firstTimestamp + i * 1000) }] });
+    await producer.send({
+      topic: 'log',
+      messages: [{ partition: 0, value: `m${i}`, timestamp: String(firstTimestamp + i * 1000) }],
+    });
   }
 }
 
@@ -69,7 +81,10 @@ describe('SDK consumer', () => {
 
   it('replays from a timestamp that falls inside one record batch', async () => {
     const t0 = 1_700_000_000_000;
-    await producer.send({ topic: 'log', messages: Array.from({ length: 10 }, (_, i) => ({ partition: 1, value: `s${i}`, timestamp: String(t0 + i) })) });
+    await producer.send({
+      topic: 'log',
+      messages: Array.from({ length: 10 }, (_, i) => ({ partition: 1, value: `s${i}`, timestamp: String(t0 + i) })),
+    });
     const c = consumer();
     await c.connect();
     c.assign([{ topic: 'log', partitions: [1] }]);
@@ -79,7 +94,13 @@ describe('SDK consumer', () => {
   });
 
   it('subscribe without a group reads every partition; latest by default, earliest with fromBeginning', async () => {
-    await producer.send({ topic: 'log', messages: [{ partition: 0, value: 'old0' }, { partition: 1, value: 'old1' }] });
+    await producer.send({
+      topic: 'log',
+      messages: [
+        { partition: 0, value: 'old0' },
+        { partition: 1, value: 'old1' },
+      ],
+    });
     const fromStart = consumer();
     await fromStart.connect();
     await fromStart.subscribe({ topics: ['log'], fromBeginning: true });
@@ -89,13 +110,22 @@ describe('SDK consumer', () => {
     await latest.subscribe({ topic: 'log' });
     const late = collect(latest, 2);
     await new Promise((r) => setTimeout(r, 100)); // let the latest-consumer take its position
-    await producer.send({ topic: 'log', messages: [{ partition: 0, value: 'new0' }, { partition: 1, value: 'new1' }] });
+    await producer.send({
+      topic: 'log',
+      messages: [
+        { partition: 0, value: 'new0' },
+        { partition: 1, value: 'new1' },
+      ],
+    });
     expect(values(await early).sort()).toEqual(['new0', 'new1', 'old0', 'old1']);
     expect(values(await late).sort()).toEqual(['new0', 'new1']);
   });
 
   it('pauses, resumes and seeks while running', async () => {
-    await producer.send({ topic: 'log', messages: Array.from({ length: 10 }, (_, i) => ({ partition: 1, value: `p${i}` })) });
+    await producer.send({
+      topic: 'log',
+      messages: Array.from({ length: 10 }, (_, i) => ({ partition: 1, value: `p${i}` })),
+    });
     const c = consumer();
     await c.connect();
     c.assign([{ topic: 'log', partitions: [1], fromBeginning: true }]);
@@ -121,7 +151,10 @@ describe('SDK consumer', () => {
 
   it('eachBatch: skips records below the fetch offset and redelivers what was not resolved', async () => {
     // one batch holding offsets 0..5
-    await producer.send({ topic: 'log', messages: Array.from({ length: 6 }, (_, i) => ({ partition: 0, value: `b${i}` })) });
+    await producer.send({
+      topic: 'log',
+      messages: Array.from({ length: 6 }, (_, i) => ({ partition: 0, value: `b${i}` })),
+    });
     const c = consumer();
     await c.connect();
     c.assign([{ topic: 'log', partitions: [0] }]);
@@ -132,7 +165,8 @@ describe('SDK consumer', () => {
       eachBatch: async ({ batch, resolveOffset }) => {
         seen.push(batch.messages.map((m) => m.offset));
         expect(batch.highWatermark).toBe('6');
-        if (seen.length === 1) resolveOffset(batch.messages[1]!.offset); // resolve 2 and 3 only
+        if (seen.length === 1)
+          resolveOffset(batch.messages[1]!.offset); // resolve 2 and 3 only
         else for (const m of batch.messages) resolveOffset(m.offset);
       },
     });
@@ -142,7 +176,13 @@ describe('SDK consumer', () => {
   });
 
   it('resets an out-of-range position per fromBeginning, with a log line', async () => {
-    await producer.send({ topic: 'log', messages: [{ partition: 0, value: 'a' }, { partition: 0, value: 'b' }] });
+    await producer.send({
+      topic: 'log',
+      messages: [
+        { partition: 0, value: 'a' },
+        { partition: 0, value: 'b' },
+      ],
+    });
     const logs = new LogSink();
     const c = consumer(sdkClient(b.port, { logs }));
     await c.connect();
@@ -156,7 +196,8 @@ describe('SDK consumer', () => {
   it('eachBatch handlers that return at once still let timers and socket reads run between batches', async () => {
     // ~1.2 MiB in one partition: one fetch answers several delivery slices (256 KiB each).
     const value = 'v'.repeat(400);
-    for (let i = 0; i < 3; i++) await producer.send({ topic: 'log', messages: Array.from({ length: 1000 }, () => ({ partition: 0, value })) });
+    for (let i = 0; i < 3; i++)
+      await producer.send({ topic: 'log', messages: Array.from({ length: 1000 }, () => ({ partition: 0, value })) });
     const c = sluice.consumer({ maxWaitTimeInMs: 50, maxBytesPerPartition: 4 * 1024 * 1024 });
     consumers.push(c);
     await c.connect();
@@ -198,7 +239,8 @@ describe('SDK consumer checkCrcs', () => {
     b = await startSdkBroker({ topicDefaults: { segmentBytes: 1024, indexIntervalBytes: 256 } });
     const seed = sdkClient(b.port).producer();
     await seed.connect();
-    for (let i = 0; i < 40; i++) await seed.send({ topic: 'crc', messages: [{ value: `v${String(i).padStart(2, '0')}-original` }] });
+    for (let i = 0; i < 40; i++)
+      await seed.send({ topic: 'crc', messages: [{ value: `v${String(i).padStart(2, '0')}-original` }] });
     await seed.disconnect();
     await b.stop(); // clean shutdown: the restart trusts sealed segments (RELIABILITY.md, known limits)
     const dir = join(b.dataDir, 'crc-0');

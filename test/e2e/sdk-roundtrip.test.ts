@@ -31,7 +31,12 @@ describe('SDK round trips', () => {
     const messages = [
       { partition: 0, key: null, value: null },
       { partition: 1, key: '', value: '' },
-      { partition: 2, key: large, value: large, headers: { big: large, none: undefined as unknown as null, multi: ['a', 'b'] } },
+      {
+        partition: 2,
+        key: large,
+        value: large,
+        headers: { big: large, none: undefined as unknown as null, multi: ['a', 'b'] },
+      },
       { partition: 0, key: 'k', value: Buffer.from([0, 1, 2]), headers: {} },
     ];
     const result = await producer.send({ topic: 'rt', messages });
@@ -71,7 +76,9 @@ describe('SDK round trips', () => {
     const producer = sluice.producer();
     await producer.connect();
     const keys = Array.from({ length: 200 }, (_, i) => `user-${i}`);
-    const results = await Promise.all(keys.map((key) => producer.send({ topic: 'keys', messages: [{ key, value: key }] })));
+    const results = await Promise.all(
+      keys.map((key) => producer.send({ topic: 'keys', messages: [{ key, value: key }] })),
+    );
     for (let i = 0; i < keys.length; i++) {
       expect(results[i]![0]!.partition).toBe(partitionForKey(Buffer.from(keys[i]!), 5));
     }
@@ -89,7 +96,11 @@ describe('SDK round trips', () => {
     const producer = sluice.producer();
     await producer.connect();
     const values = Array.from({ length: 500 }, (_, i) => `compressible value ${i} `.repeat(10));
-    await producer.send({ topic: 'gz', compression: CompressionTypes.GZIP, messages: values.map((value) => ({ value })) });
+    await producer.send({
+      topic: 'gz',
+      compression: CompressionTypes.GZIP,
+      messages: values.map((value) => ({ value })),
+    });
     await producer.disconnect();
     const consumer = sluice.consumer({ maxWaitTimeInMs: 100 });
     await consumer.connect();

@@ -51,7 +51,11 @@ describe('sluice serve', () => {
       for (let n = 0; !stop; n++) {
         const value = `w${id}-${n}`;
         try {
-          const res = await c.request(ProduceApi, { acks: -1, timeoutMs: 5000, topics: [{ name: 'acked', partitions: [{ partition, records: batchOf([value]) }] }] });
+          const res = await c.request(ProduceApi, {
+            acks: -1,
+            timeoutMs: 5000,
+            topics: [{ name: 'acked', partitions: [{ partition, records: batchOf([value]) }] }],
+          });
           const p = res.topics[0]!.partitions[0]!;
           if (p.errorCode === ErrorCode.NONE) {
             const list = acked.get(`${partition}`) ?? [];
@@ -78,11 +82,15 @@ describe('sluice serve', () => {
     for (const [partition, list] of acked) {
       const stored = await readAll(c, 'acked', Number(partition));
       const byOffset = new Map(stored.map((r) => [r.offset, r.value?.toString()]));
-      for (const { offset, value } of list) expect(byOffset.get(offset), `offset ${offset} of partition ${partition}`).toBe(value);
+      for (const { offset, value } of list)
+        expect(byOffset.get(offset), `offset ${offset} of partition ${partition}`).toBe(value);
       // Dense offsets, and each producer's records in the order it sent them.
       expect(stored.map((r) => r.offset)).toEqual(stored.map((_, i) => i));
       for (const id of [0, 1, 2, 3].filter((w) => w % 2 === Number(partition))) {
-        const seq = stored.map((r) => r.value!.toString()).filter((v) => v.startsWith(`w${id}-`)).map((v) => Number(v.split('-')[1]));
+        const seq = stored
+          .map((r) => r.value!.toString())
+          .filter((v) => v.startsWith(`w${id}-`))
+          .map((v) => Number(v.split('-')[1]));
         expect(seq).toEqual(seq.map((_, i) => i));
       }
     }

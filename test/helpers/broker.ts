@@ -21,7 +21,8 @@ export class LogCapture {
     { level: 'debug' },
     new Writable({
       write: (chunk: Buffer, _encoding, callback) => {
-        for (const line of chunk.toString('utf8').split('\n')) if (line) this.lines.push(JSON.parse(line) as Record<string, unknown>);
+        for (const line of chunk.toString('utf8').split('\n'))
+          if (line) this.lines.push(JSON.parse(line) as Record<string, unknown>);
         callback();
       },
     }),
@@ -66,17 +67,40 @@ export async function startBroker(options: Partial<BrokerOptions> = {}): Promise
 export function batchOf(values: string[], options: { timestamp?: number; keys?: Array<string | null> } = {}): Buffer {
   const ts = options.timestamp ?? Date.now();
   return buildRecordBatchSync(
-    values.map((v, i) => ({ key: options.keys?.[i] != null ? Buffer.from(options.keys[i]!) : null, value: Buffer.from(v), timestamp: ts })),
+    values.map((v, i) => ({
+      key: options.keys?.[i] != null ? Buffer.from(options.keys[i]!) : null,
+      value: Buffer.from(v),
+      timestamp: ts,
+    })),
   );
 }
 
-export async function createTopic(client: WireClient, name: string, numPartitions = 1, configs: Record<string, string> = {}) {
-  const res = await client.request(CreateTopicsApi, { topics: [{ name, numPartitions, replicationFactor: 1, configs }], timeoutMs: 5000, validateOnly: false });
+export async function createTopic(
+  client: WireClient,
+  name: string,
+  numPartitions = 1,
+  configs: Record<string, string> = {},
+) {
+  const res = await client.request(CreateTopicsApi, {
+    topics: [{ name, numPartitions, replicationFactor: 1, configs }],
+    timeoutMs: 5000,
+    validateOnly: false,
+  });
   return res.topics[0]!;
 }
 
-export async function produce(client: WireClient, topic: string, partition: number, records: Buffer, acks: -1 | 1 = -1): Promise<ProducePartitionResult> {
-  const res = await client.request(ProduceApi, { acks, timeoutMs: 5000, topics: [{ name: topic, partitions: [{ partition, records }] }] });
+export async function produce(
+  client: WireClient,
+  topic: string,
+  partition: number,
+  records: Buffer,
+  acks: -1 | 1 = -1,
+): Promise<ProducePartitionResult> {
+  const res = await client.request(ProduceApi, {
+    acks,
+    timeoutMs: 5000,
+    topics: [{ name: topic, partitions: [{ partition, records }] }],
+  });
   return res.topics[0]!.partitions[0]!;
 }
 
@@ -92,7 +116,12 @@ export async function fetchPartition(
     minBytes: options.minBytes ?? 1,
     maxBytes: options.maxBytes ?? 50 * 1024 * 1024,
     isolationLevel: 0,
-    topics: [{ name: topic, partitions: [{ partition, fetchOffset, partitionMaxBytes: options.partitionMaxBytes ?? 10 * 1024 * 1024 }] }],
+    topics: [
+      {
+        name: topic,
+        partitions: [{ partition, fetchOffset, partitionMaxBytes: options.partitionMaxBytes ?? 10 * 1024 * 1024 }],
+      },
+    ],
   });
   return res.topics[0]!.partitions[0]!;
 }
@@ -103,12 +132,18 @@ export async function recordsOf(result: FetchPartitionResult): Promise<DecodedRe
 }
 
 /** Every record from `from` to the log end, following fetches. */
-export async function readAll(client: WireClient, topic: string, partition: number, from = 0): Promise<DecodedRecord[]> {
+export async function readAll(
+  client: WireClient,
+  topic: string,
+  partition: number,
+  from = 0,
+): Promise<DecodedRecord[]> {
   const out: DecodedRecord[] = [];
   let offset = from;
   for (;;) {
     const res = await fetchPartition(client, topic, partition, offset);
-    if (res.errorCode !== 0) throw new Error(`fetch ${topic}-${partition}@${offset}: ${res.errorCode} ${res.errorMessage}`);
+    if (res.errorCode !== 0)
+      throw new Error(`fetch ${topic}-${partition}@${offset}: ${res.errorCode} ${res.errorMessage}`);
     const records = (await recordsOf(res)).filter((r) => r.offset >= offset);
     if (records.length === 0) return out;
     out.push(...records);

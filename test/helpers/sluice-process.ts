@@ -24,7 +24,10 @@ export interface SluiceProcess {
 }
 
 /** Runs `sluice <args>` to completion: exit code, stdout, stderr. */
-export function runSluice(args: string[], timeoutMs = 15_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runSluice(
+  args: string[],
+  timeoutMs = 15_000,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [...sluiceArgv(), ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -43,7 +46,10 @@ export function runSluice(args: string[], timeoutMs = 15_000): Promise<{ code: n
 }
 
 export function startSluice(args: string[], timeoutMs = 20_000): Promise<SluiceProcess> {
-  const child = spawn(process.execPath, [...sluiceArgv(), 'serve', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...sluiceArgv(), 'serve', ...args], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const lines: Array<Record<string, unknown>> = [];
   let err = '';
   let partial = '';

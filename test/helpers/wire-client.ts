@@ -77,7 +77,13 @@ export class WireClient {
   }
 
   /** Sends a request with an arbitrary body and tail; resolves with the raw response frame. */
-  send(apiKey: number, apiVersion: number, body: unknown, tail: Buffer[] = [], correlationId = this.nextCorrelationId++): Promise<RawResponse> {
+  send(
+    apiKey: number,
+    apiVersion: number,
+    body: unknown,
+    tail: Buffer[] = [],
+    correlationId = this.nextCorrelationId++,
+  ): Promise<RawResponse> {
     const promise = this.expect(correlationId);
     this.write(encodeRequestFrame({ apiKey, apiVersion, correlationId, clientId: 'test' }, body, tail));
     return promise;

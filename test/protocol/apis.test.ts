@@ -8,13 +8,20 @@ import { EXAMPLES } from './examples.js';
 type Leaf = { path: string; value: unknown; set(value: unknown): void };
 
 /** Every field of a decoded msgpack value (containers included), with its validator-style path. */
-function fields(value: unknown, path: string, parent?: { obj: Record<string, unknown> | unknown[]; key: string | number }): Leaf[] {
+function fields(
+  value: unknown,
+  path: string,
+  parent?: { obj: Record<string, unknown> | unknown[]; key: string | number },
+): Leaf[] {
   const out: Leaf[] = [];
   if (parent) out.push({ path, value, set: (v) => ((parent.obj as Record<string | number, unknown>)[parent.key] = v) });
   if (Array.isArray(value)) {
-    value.forEach((item, i) => out.push(...fields(item, `${path}[${i}]`, { obj: value, key: i })));
+    value.forEach((item, i) => {
+      out.push(...fields(item, `${path}[${i}]`, { obj: value, key: i }));
+    });
   } else if (value !== null && typeof value === 'object' && !(value instanceof Uint8Array)) {
-    for (const [k, v] of Object.entries(value)) out.push(...fields(v, path === '' ? k : `${path}.${k}`, { obj: value as Record<string, unknown>, key: k }));
+    for (const [k, v] of Object.entries(value))
+      out.push(...fields(v, path === '' ? k : `${path}.${k}`, { obj: value as Record<string, unknown>, key: k }));
   }
   return out;
 }
@@ -35,7 +42,10 @@ function wire(body: unknown): unknown {
 }
 
 function cases(): Array<{ api: ApiSpec<unknown, unknown>; side: 'request' | 'response' }> {
-  return ALL_APIS.flatMap((api) => [{ api, side: 'request' as const }, { api, side: 'response' as const }]);
+  return ALL_APIS.flatMap((api) => [
+    { api, side: 'request' as const },
+    { api, side: 'response' as const },
+  ]);
 }
 
 describe.each(cases())('$api.name $side', ({ api, side }) => {
@@ -69,11 +79,17 @@ describe.each(cases())('$api.name $side', ({ api, side }) => {
       } catch (error) {
         thrown = error;
       }
-      expect(thrown, `${api.name} ${side}: ${path} = ${JSON.stringify(wrongFor(original))} was accepted`).toBeInstanceOf(ProtocolError);
+      expect(
+        thrown,
+        `${api.name} ${side}: ${path} = ${JSON.stringify(wrongFor(original))} was accepted`,
+      ).toBeInstanceOf(ProtocolError);
       const e = thrown as ProtocolError;
       expect(e.code).toBe(ErrorCode.INVALID_REQUEST);
       // Group response helpers name top-level error fields "body.errorCode"; both spellings name the field.
-      expect([e.message.startsWith(`${path}:`), e.message.startsWith(`body.${path}:`)], `${path} → "${e.message}"`).toContain(true);
+      expect(
+        [e.message.startsWith(`${path}:`), e.message.startsWith(`body.${path}:`)],
+        `${path} → "${e.message}"`,
+      ).toContain(true);
     }
   });
 

@@ -16,11 +16,23 @@ export const EXAMPLES: Record<number, { request: unknown; response: unknown }> =
       brokers: [{ nodeId: 0, host: '127.0.0.1', port: 9650 }],
       clusterId: 'c',
       controllerId: 0,
-      topics: [{ name: 'a', errorCode: 0, errorMessage: null, isInternal: false, partitions: [{ partition: 0, errorCode: 0, leader: 0, replicas: [0], isr: [0] }] }],
+      topics: [
+        {
+          name: 'a',
+          errorCode: 0,
+          errorMessage: null,
+          isInternal: false,
+          partitions: [{ partition: 0, errorCode: 0, leader: 0, replicas: [0], isr: [0] }],
+        },
+      ],
     },
   },
   [ApiKey.CreateTopics]: {
-    request: { topics: [{ name: 'a', numPartitions: 2, replicationFactor: 1, configs: { 'retention.ms': '1000' } }], timeoutMs: 100, validateOnly: false },
+    request: {
+      topics: [{ name: 'a', numPartitions: 2, replicationFactor: 1, configs: { 'retention.ms': '1000' } }],
+      timeoutMs: 100,
+      validateOnly: false,
+    },
     response: { topics: [{ name: 'a', errorCode: 0, errorMessage: null }] },
   },
   [ApiKey.DeleteTopics]: {
@@ -30,28 +42,76 @@ export const EXAMPLES: Record<number, { request: unknown; response: unknown }> =
   [ApiKey.DescribeConfigs]: {
     request: { resources: [{ type: 'topic', name: 'a', configNames: ['flush'] }] },
     response: {
-      resources: [{ type: 'topic', name: 'a', errorCode: 0, errorMessage: null, configs: [{ name: 'flush', value: 'os', readOnly: false, isDefault: true, source: 'default', isSensitive: false }] }],
+      resources: [
+        {
+          type: 'topic',
+          name: 'a',
+          errorCode: 0,
+          errorMessage: null,
+          configs: [
+            { name: 'flush', value: 'os', readOnly: false, isDefault: true, source: 'default', isSensitive: false },
+          ],
+        },
+      ],
     },
   },
   [ApiKey.AlterConfigs]: {
-    request: { resources: [{ type: 'topic', name: 'a', configs: { flush: 'always', 'retention.ms': null } }], validateOnly: false },
+    request: {
+      resources: [{ type: 'topic', name: 'a', configs: { flush: 'always', 'retention.ms': null } }],
+      validateOnly: false,
+    },
     response: { resources: [{ type: 'topic', name: 'a', errorCode: 0, errorMessage: null }] },
   },
   [ApiKey.Produce]: {
     request: { acks: -1, timeoutMs: 100, topics: [{ name: 'a', partitions: [{ partition: 0, records: batch }] }] },
-    response: { topics: [{ name: 'a', partitions: [{ partition: 0, errorCode: 0, errorMessage: null, baseOffset: 5, logAppendTime: -1, logStartOffset: 0 }] }], throttleTimeMs: 0 },
+    response: {
+      topics: [
+        {
+          name: 'a',
+          partitions: [
+            { partition: 0, errorCode: 0, errorMessage: null, baseOffset: 5, logAppendTime: -1, logStartOffset: 0 },
+          ],
+        },
+      ],
+      throttleTimeMs: 0,
+    },
   },
   [ApiKey.Fetch]: {
-    request: { maxWaitMs: 100, minBytes: 1, maxBytes: 1000, isolationLevel: 0, topics: [{ name: 'a', partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 100 }] }] },
+    request: {
+      maxWaitMs: 100,
+      minBytes: 1,
+      maxBytes: 1000,
+      isolationLevel: 0,
+      topics: [{ name: 'a', partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 100 }] }],
+    },
     response: {
       throttleTimeMs: 0,
       errorCode: 0,
-      topics: [{ name: 'a', partitions: [{ partition: 0, errorCode: 0, errorMessage: null, highWatermark: 1, lastStableOffset: 1, logStartOffset: 0, records: [batch] }] }],
+      topics: [
+        {
+          name: 'a',
+          partitions: [
+            {
+              partition: 0,
+              errorCode: 0,
+              errorMessage: null,
+              highWatermark: 1,
+              lastStableOffset: 1,
+              logStartOffset: 0,
+              records: [batch],
+            },
+          ],
+        },
+      ],
     },
   },
   [ApiKey.ListOffsets]: {
     request: { isolationLevel: 0, topics: [{ name: 'a', partitions: [{ partition: 0, timestamp: -1 }] }] },
-    response: { topics: [{ name: 'a', partitions: [{ partition: 0, errorCode: 0, errorMessage: null, timestamp: -1, offset: 7 }] }] },
+    response: {
+      topics: [
+        { name: 'a', partitions: [{ partition: 0, errorCode: 0, errorMessage: null, timestamp: -1, offset: 7 }] },
+      ],
+    },
   },
   [ApiKey.InitProducerId]: {
     request: { transactionalId: null, transactionTimeoutMs: 60000, producerId: -1, producerEpoch: -1 },
@@ -62,11 +122,37 @@ export const EXAMPLES: Record<number, { request: unknown; response: unknown }> =
     response: { errorCode: 0, errorMessage: null, nodeId: 0, host: 'h', port: 1 },
   },
   [ApiKey.JoinGroup]: {
-    request: { groupId: 'g', sessionTimeoutMs: 1000, rebalanceTimeoutMs: 1000, memberId: '', groupInstanceId: null, protocolType: 'consumer', protocols: [{ name: 'range', metadata: bin }], reason: null },
-    response: { errorCode: 0, errorMessage: null, generationId: 1, protocolType: 'consumer', protocolName: 'range', leader: 'm', memberId: 'm', members: [{ memberId: 'm', groupInstanceId: null, metadata: bin }] },
+    request: {
+      groupId: 'g',
+      sessionTimeoutMs: 1000,
+      rebalanceTimeoutMs: 1000,
+      memberId: '',
+      groupInstanceId: null,
+      protocolType: 'consumer',
+      protocols: [{ name: 'range', metadata: bin }],
+      reason: null,
+    },
+    response: {
+      errorCode: 0,
+      errorMessage: null,
+      generationId: 1,
+      protocolType: 'consumer',
+      protocolName: 'range',
+      leader: 'm',
+      memberId: 'm',
+      members: [{ memberId: 'm', groupInstanceId: null, metadata: bin }],
+    },
   },
   [ApiKey.SyncGroup]: {
-    request: { groupId: 'g', generationId: 1, memberId: 'm', groupInstanceId: null, protocolType: 'consumer', protocolName: 'range', assignments: [{ memberId: 'm', assignment: bin }] },
+    request: {
+      groupId: 'g',
+      generationId: 1,
+      memberId: 'm',
+      groupInstanceId: null,
+      protocolType: 'consumer',
+      protocolName: 'range',
+      assignments: [{ memberId: 'm', assignment: bin }],
+    },
     response: { errorCode: 0, errorMessage: null, protocolType: 'consumer', protocolName: 'range', assignment: bin },
   },
   [ApiKey.Heartbeat]: {
@@ -78,12 +164,24 @@ export const EXAMPLES: Record<number, { request: unknown; response: unknown }> =
     response: { errorCode: 0, errorMessage: null, members: [{ memberId: 'm', groupInstanceId: null, errorCode: 0 }] },
   },
   [ApiKey.OffsetCommit]: {
-    request: { groupId: 'g', generationId: 1, memberId: 'm', groupInstanceId: null, topics: [{ name: 'a', partitions: [{ partition: 0, offset: 3, leaderEpoch: -1, metadata: null }] }] },
+    request: {
+      groupId: 'g',
+      generationId: 1,
+      memberId: 'm',
+      groupInstanceId: null,
+      topics: [{ name: 'a', partitions: [{ partition: 0, offset: 3, leaderEpoch: -1, metadata: null }] }],
+    },
     response: { topics: [{ name: 'a', partitions: [{ partition: 0, errorCode: 0, errorMessage: null }] }] },
   },
   [ApiKey.OffsetFetch]: {
     request: { groupId: 'g', topics: [{ name: 'a', partitions: [0] }] },
-    response: { errorCode: 0, errorMessage: null, topics: [{ name: 'a', partitions: [{ partition: 0, offset: 3, metadata: null, errorCode: 0, logEndOffset: 5, lag: 2 }] }] },
+    response: {
+      errorCode: 0,
+      errorMessage: null,
+      topics: [
+        { name: 'a', partitions: [{ partition: 0, offset: 3, metadata: null, errorCode: 0, logEndOffset: 5, lag: 2 }] },
+      ],
+    },
   },
   [ApiKey.ListGroups]: {
     request: { statesFilter: ['Stable'] },
@@ -92,7 +190,26 @@ export const EXAMPLES: Record<number, { request: unknown; response: unknown }> =
   [ApiKey.DescribeGroups]: {
     request: { groups: ['g'] },
     response: {
-      groups: [{ errorCode: 0, errorMessage: null, groupId: 'g', groupState: 'Stable', protocolType: 'consumer', protocolData: 'range', members: [{ memberId: 'm', groupInstanceId: null, clientId: 'c', clientHost: 'h', memberMetadata: bin, memberAssignment: bin }] }],
+      groups: [
+        {
+          errorCode: 0,
+          errorMessage: null,
+          groupId: 'g',
+          groupState: 'Stable',
+          protocolType: 'consumer',
+          protocolData: 'range',
+          members: [
+            {
+              memberId: 'm',
+              groupInstanceId: null,
+              clientId: 'c',
+              clientHost: 'h',
+              memberMetadata: bin,
+              memberAssignment: bin,
+            },
+          ],
+        },
+      ],
     },
   },
   [ApiKey.DeleteGroups]: {

@@ -73,11 +73,21 @@ describe('frame bytes', () => {
 
   it('Produce request: record bytes follow the header untouched, their length stated in the body', () => {
     const records = Buffer.from('0011223344556677', 'hex');
-    const { body, tail } = ProduceApi.encodeRequest({ acks: -1, timeoutMs: 1000, topics: [{ name: 't', partitions: [{ partition: 2, records }] }] });
+    const { body, tail } = ProduceApi.encodeRequest({
+      acks: -1,
+      timeoutMs: 1000,
+      topics: [{ name: 't', partitions: [{ partition: 2, records }] }],
+    });
     const chunks = encodeRequestFrame({ apiKey: 0, apiVersion: 0, correlationId: 300, clientId: null }, body, tail);
     expect(chunks[1]).toBe(records); // the same Buffer object: never copied
     const expected = frame(
-      { apiKey: 0, apiVersion: 0, correlationId: 300, clientId: null, body: { acks: -1, timeoutMs: 1000, topics: [{ name: 't', partitions: [{ partition: 2, recordsBytes: 8 }] }] } },
+      {
+        apiKey: 0,
+        apiVersion: 0,
+        correlationId: 300,
+        clientId: null,
+        body: { acks: -1, timeoutMs: 1000, topics: [{ name: 't', partitions: [{ partition: 2, recordsBytes: 8 }] }] },
+      },
       records,
     );
     expect(Buffer.concat(chunks).toString('hex')).toBe(expected.toString('hex'));
@@ -90,7 +100,22 @@ describe('frame bytes', () => {
     const { body, tail } = FetchApi.encodeResponse({
       throttleTimeMs: 0,
       errorCode: 0,
-      topics: [{ name: 't', partitions: [{ partition: 0, errorCode: 0, errorMessage: null, highWatermark: big, lastStableOffset: big, logStartOffset: 0, records: [a, b] }] }],
+      topics: [
+        {
+          name: 't',
+          partitions: [
+            {
+              partition: 0,
+              errorCode: 0,
+              errorMessage: null,
+              highWatermark: big,
+              lastStableOffset: big,
+              logStartOffset: 0,
+              records: [a, b],
+            },
+          ],
+        },
+      ],
     });
     const got = Buffer.concat(encodeResponseFrame(9, body, tail));
     const expected = frame(
@@ -99,7 +124,22 @@ describe('frame bytes', () => {
         body: {
           throttleTimeMs: 0,
           errorCode: 0,
-          topics: [{ name: 't', partitions: [{ partition: 0, errorCode: 0, errorMessage: null, highWatermark: big, lastStableOffset: big, logStartOffset: 0, recordsBytes: 5 }] }],
+          topics: [
+            {
+              name: 't',
+              partitions: [
+                {
+                  partition: 0,
+                  errorCode: 0,
+                  errorMessage: null,
+                  highWatermark: big,
+                  lastStableOffset: big,
+                  logStartOffset: 0,
+                  recordsBytes: 5,
+                },
+              ],
+            },
+          ],
         },
       },
       Buffer.concat([a, b]),
@@ -128,7 +168,10 @@ describe('FrameDecoder', () => {
     for (let i = 0; i <= stream.length; i++) {
       const d = new FrameDecoder();
       const out = [...d.push(stream.subarray(0, i)), ...d.push(stream.subarray(i))];
-      expect(out.map((p) => p.toString('hex')), `split at ${i}`).toEqual(payloads);
+      expect(
+        out.map((p) => p.toString('hex')),
+        `split at ${i}`,
+      ).toEqual(payloads);
       expect(d.pendingBytes).toBe(0);
     }
   });
@@ -183,21 +226,31 @@ describe('FrameDecoder', () => {
   });
 
   it('a large frame arriving in socket-sized chunks comes out whole, once, between small frames inside chunks', () => {
-    const big = frame({ correlationId: 7, body: { topics: [] } }, Buffer.from(Array.from({ length: 300_000 }, (_, i) => (i * 31) & 0xff)));
+    const big = frame(
+      { correlationId: 7, body: { topics: [] } },
+      Buffer.from(Array.from({ length: 300_000 }, (_, i) => (i * 31) & 0xff)),
+    );
     const all = Buffer.concat([frames[0]!, big, frames[2]!]);
     for (const chunkSize of [1000, 65536, 65537, all.length - 1]) {
       const d = new FrameDecoder();
       const out: Buffer[] = [];
       for (let pos = 0; pos < all.length; pos += chunkSize) out.push(...d.push(all.subarray(pos, pos + chunkSize)));
-      expect(out.map((p) => p.toString('hex'))).toEqual([frames[0]!, big, frames[2]!].map((f) => f.subarray(4).toString('hex')));
+      expect(out.map((p) => p.toString('hex'))).toEqual(
+        [frames[0]!, big, frames[2]!].map((f) => f.subarray(4).toString('hex')),
+      );
       expect(d.pendingBytes).toBe(0);
     }
   });
 
   describe('direct reads (readBuffer / onRead, for net.Socket onread)', () => {
-    const big = frame({ correlationId: 7, body: {} }, Buffer.from(Array.from({ length: 200_000 }, (_, i) => (i * 7) & 0xff)));
+    const big = frame(
+      { correlationId: 7, body: {} },
+      Buffer.from(Array.from({ length: 200_000 }, (_, i) => (i * 7) & 0xff)),
+    );
     const all = Buffer.concat([frames[0]!, frames[1]!, big, frames[2]!, big, frames[0]!]);
-    const expected = [frames[0]!, frames[1]!, big, frames[2]!, big, frames[0]!].map((f) => f.subarray(4).toString('hex'));
+    const expected = [frames[0]!, frames[1]!, big, frames[2]!, big, frames[0]!].map((f) =>
+      f.subarray(4).toString('hex'),
+    );
 
     /** Plays a socket: each read fills at most `perRead` bytes of the buffer the decoder offers. */
     function readAll(d: FrameDecoder, perRead: number) {
@@ -218,7 +271,10 @@ describe('FrameDecoder', () => {
       for (const perRead of [1, 3, 100, 4096, 65536, 1 << 20]) {
         const d = new FrameDecoder();
         const { out } = readAll(d, perRead);
-        expect(out.map((p) => p.toString('hex')), `reads of ${perRead}`).toEqual(expected);
+        expect(
+          out.map((p) => p.toString('hex')),
+          `reads of ${perRead}`,
+        ).toEqual(expected);
         expect(d.pendingBytes).toBe(0);
       }
     });
@@ -258,7 +314,10 @@ describe('request header decoding', () => {
   const payload = (header: Mp) => frame(header).subarray(4);
 
   it('reads the header fields and leaves the tail as a view', () => {
-    const f = frame({ apiKey: 1, apiVersion: 0, correlationId: 42, clientId: 'x', body: { a: 1 } }, Buffer.from('tail'));
+    const f = frame(
+      { apiKey: 1, apiVersion: 0, correlationId: 42, clientId: 'x', body: { a: 1 } },
+      Buffer.from('tail'),
+    );
     const d = decodeRequestPayload(f.subarray(4));
     expect(d).toMatchObject({ apiKey: 1, apiVersion: 0, correlationId: 42, clientId: 'x', body: { a: 1 } });
     expect(d.tail.toString()).toBe('tail');

@@ -84,7 +84,13 @@ function build(records: Input[], capacity: number | Buffer = 64): Buffer {
 
 const text = fc.string({ unit: 'binary', maxLength: 80 }); // any code point: 1- to 4-byte UTF-8
 const bytes = fc.uint8Array({ maxLength: 300 }).map((a) => Buffer.from(a));
-const fieldArb: fc.Arbitrary<RecordBytes> = fc.oneof(fc.constant(null), bytes, text, fc.constant(''), fc.constant(Buffer.alloc(0)));
+const fieldArb: fc.Arbitrary<RecordBytes> = fc.oneof(
+  fc.constant(null),
+  bytes,
+  text,
+  fc.constant(''),
+  fc.constant(Buffer.alloc(0)),
+);
 const headerValue = fc.oneof(fc.constant(null), fc.constant(undefined), bytes, text);
 const pairsArb = fc.array(fc.tuple(text, fc.oneof(fc.constant(null), bytes)), { maxLength: 4 });
 const objectArb: fc.Arbitrary<HeadersInput> = fc.dictionary(
@@ -114,7 +120,13 @@ describe('BatchBuilder', () => {
       fc.asyncProperty(fc.array(input, { minLength: 1, maxLength: 20 }), async (records) => {
         const [batch] = await decodeRecordBatches(build(records));
         expect(batch!.records).toEqual(
-          records.map((r, i) => ({ offset: i, timestamp: r.timestamp, key: bytesOf(r.key), value: bytesOf(r.value), headers: pairsOf(r.headers) })),
+          records.map((r, i) => ({
+            offset: i,
+            timestamp: r.timestamp,
+            key: bytesOf(r.key),
+            value: bytesOf(r.value),
+            headers: pairsOf(r.headers),
+          })),
         );
       }),
       { numRuns: 100 },
@@ -123,7 +135,11 @@ describe('BatchBuilder', () => {
 
   it('encodes multi-byte lengths and offset deltas at every varint width boundary, growing from a tiny buffer', () => {
     const sizes = [0, 1, 63, 64, 65, 127, 128, 8191, 8192, 8193, 1_048_576];
-    const records: Input[] = sizes.map((n, i) => ({ key: n % 2 ? 'k'.repeat(n) : null, value: Buffer.alloc(n, i), timestamp: T0 + i * 1000 }));
+    const records: Input[] = sizes.map((n, i) => ({
+      key: n % 2 ? 'k'.repeat(n) : null,
+      value: Buffer.alloc(n, i),
+      timestamp: T0 + i * 1000,
+    }));
     // 20,000 small records: offset deltas up to 2 and 3 bytes.
     for (let i = 0; i < 20_000; i++) records.push({ key: null, value: 'v', timestamp: T0 - i });
     const grown = build(records, 0);
@@ -156,14 +172,23 @@ describe('BatchBuilder', () => {
     const size = builder.append(null, Buffer.alloc(10), undefined, T0 + 1, 1000);
     expect(size).toBe(10 + 7);
     expect(builder.recordsBytes).toBe(509 + 17);
-    expect(builder.finish().equals(referenceBatch([{ key: null, value: Buffer.alloc(500), timestamp: T0 }, { key: null, value: Buffer.alloc(10), timestamp: T0 + 1 }]))).toBe(true);
+    expect(
+      builder.finish().equals(
+        referenceBatch([
+          { key: null, value: Buffer.alloc(500), timestamp: T0 },
+          { key: null, value: Buffer.alloc(10), timestamp: T0 + 1 },
+        ]),
+      ),
+    ).toBe(true);
   });
 
   it('refuses bad input with a clear error before writing anything', () => {
     const builder = new BatchBuilder();
     builder.append('k', 'v', undefined, T0);
     expect(() => builder.append(null, 'v', undefined, 1.5)).toThrow(/timestamp 1.5 is not an integer/);
-    expect(() => builder.append(null, 42 as unknown as string, undefined, T0)).toThrow(/message value must be a Buffer, a string or null/);
+    expect(() => builder.append(null, 42 as unknown as string, undefined, T0)).toThrow(
+      /message value must be a Buffer, a string or null/,
+    );
     expect(() => builder.append({} as unknown as string, 'v', undefined, T0)).toThrow(/message key must be/);
     expect(() => builder.append(null, 'v', { h: 5 as unknown as string }, T0)).toThrow(/header h must be/);
     expect(() => builder.append(null, 'v', undefined, -(2 ** 53) + 1)).toThrow(/not a safe integer/); // delta out of range
@@ -176,10 +201,18 @@ describe('BatchBuilder', () => {
 
   it('builds a compressed batch from its records section that decodes to the same records', async () => {
     const { compress } = await import('../../src/records/compression.js');
-    const records: Input[] = Array.from({ length: 50 }, (_, i) => ({ key: `key-${i}`, value: 'é'.repeat(i * 7), headers: { n: String(i) }, timestamp: T0 + i }));
+    const records: Input[] = Array.from({ length: 50 }, (_, i) => ({
+      key: `key-${i}`,
+      value: 'é'.repeat(i * 7),
+      headers: { n: String(i) },
+      timestamp: T0 + i,
+    }));
     const builder = new BatchBuilder();
     for (const r of records) builder.append(r.key, r.value, r.headers, r.timestamp);
-    const batch = builder.finishCompressed(CompressionCodec.Gzip, await compress(CompressionCodec.Gzip, builder.recordsSection()));
+    const batch = builder.finishCompressed(
+      CompressionCodec.Gzip,
+      await compress(CompressionCodec.Gzip, builder.recordsSection()),
+    );
     const [decoded] = await decodeRecordBatches(batch);
     expect(decoded!.header.attributes & 0x07).toBe(CompressionCodec.Gzip);
     expect(decoded!.records.map((r) => [r.key!.toString(), r.value!.toString(), r.headers])).toEqual(

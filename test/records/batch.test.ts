@@ -4,7 +4,7 @@ import {
   BatchFormatError,
   buildRecordBatch,
   buildRecordBatchSync,
-  CompressionCodec,
+  type CompressionCodec,
   decodeRecordBatches,
   estimateRecordSize,
   RecordFormatError,
@@ -13,8 +13,18 @@ import {
 
 const T0 = 1_700_000_000_000;
 
-function rec(key: string | null, value: string | null, timestamp = T0, headers?: Array<[string, Buffer | null]>): RecordInput {
-  return { key: key === null ? null : Buffer.from(key), value: value === null ? null : Buffer.from(value), timestamp, headers };
+function rec(
+  key: string | null,
+  value: string | null,
+  timestamp = T0,
+  headers?: Array<[string, Buffer | null]>,
+): RecordInput {
+  return {
+    key: key === null ? null : Buffer.from(key),
+    value: value === null ? null : Buffer.from(value),
+    timestamp,
+    headers,
+  };
 }
 
 async function roundTrip(records: RecordInput[], compression?: CompressionCodec) {
@@ -32,16 +42,36 @@ describe('buildRecordBatchSync: exact bytes', () => {
     expect(batch.length).toBe(61 + 9);
     const h = readBatchHeader(batch);
     expect(h).toMatchObject({
-      baseOffset: 0, sizeInBytes: 70, partitionLeaderEpoch: -1, magic: 2, attributes: 0, lastOffsetDelta: 0,
-      baseTimestamp: T0, maxTimestamp: T0, producerId: -1, producerEpoch: -1, baseSequence: -1, recordCount: 1,
+      baseOffset: 0,
+      sizeInBytes: 70,
+      partitionLeaderEpoch: -1,
+      magic: 2,
+      attributes: 0,
+      lastOffsetDelta: 0,
+      baseTimestamp: T0,
+      maxTimestamp: T0,
+      producerId: -1,
+      producerEpoch: -1,
+      baseSequence: -1,
+      recordCount: 1,
     });
     expect(() => validateBatch(batch)).not.toThrow();
   });
 
   it('sets idempotent producer fields and offset deltas 0..n-1', async () => {
-    const bytes = buildRecordBatchSync([rec('a', '1'), rec('b', '2'), rec('c', '3')], { producerId: 4242, producerEpoch: 3, baseSequence: 17 });
+    const bytes = buildRecordBatchSync([rec('a', '1'), rec('b', '2'), rec('c', '3')], {
+      producerId: 4242,
+      producerEpoch: 3,
+      baseSequence: 17,
+    });
     const [batch] = await decodeRecordBatches(bytes);
-    expect(batch!.header).toMatchObject({ producerId: 4242, producerEpoch: 3, baseSequence: 17, recordCount: 3, lastOffsetDelta: 2 });
+    expect(batch!.header).toMatchObject({
+      producerId: 4242,
+      producerEpoch: 3,
+      baseSequence: 17,
+      recordCount: 3,
+      lastOffsetDelta: 2,
+    });
     expect(batch!.records.map((r) => r.offset)).toEqual([0, 1, 2]);
   });
 
@@ -70,7 +100,10 @@ describe('round trips', () => {
   });
 
   it('keeps headers: none, many, null values, duplicate and UTF-8 keys, in order', async () => {
-    const many: Array<[string, Buffer | null]> = Array.from({ length: 200 }, (_, i) => [`h${i}`, Buffer.from(String(i))]);
+    const many: Array<[string, Buffer | null]> = Array.from({ length: 200 }, (_, i) => [
+      `h${i}`,
+      Buffer.from(String(i)),
+    ]);
     const mixed: Array<[string, Buffer | null]> = [
       ['trace', Buffer.from('abc')],
       ['empty', Buffer.alloc(0)],
@@ -101,7 +134,11 @@ describe('round trips', () => {
     b.writeInt32BE(0, 0);
     b.writeInt32BE(102, 4);
     const batches = await decodeRecordBatches(Buffer.concat([a, b]));
-    expect(batches.flatMap((x) => x.records.map((r) => [r.offset, r.value!.toString()]))).toEqual([[100, '1'], [101, '2'], [102, '3']]);
+    expect(batches.flatMap((x) => x.records.map((r) => [r.offset, r.value!.toString()]))).toEqual([
+      [100, '1'],
+      [101, '2'],
+      [102, '3'],
+    ]);
   });
 
   it('returns key and value as views of the input for uncompressed batches (no copy)', async () => {
@@ -166,7 +203,14 @@ describe('corrupt input', () => {
 
 describe('estimateRecordSize', () => {
   it('is an upper bound of the bytes a record adds to a batch', () => {
-    const cases = [rec(null, null), rec('k', 'v'), rec('k'.repeat(300), 'v'.repeat(100_000), T0, [['é日', Buffer.from('x')], ['n', null]])];
+    const cases = [
+      rec(null, null),
+      rec('k', 'v'),
+      rec('k'.repeat(300), 'v'.repeat(100_000), T0, [
+        ['é日', Buffer.from('x')],
+        ['n', null],
+      ]),
+    ];
     for (const r of cases) {
       const added = buildRecordBatchSync([r]).length - 61;
       expect(estimateRecordSize(r)).toBeGreaterThanOrEqual(added);

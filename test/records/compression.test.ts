@@ -19,7 +19,13 @@ function sampleRecords(count: number): RecordInput[] {
   return Array.from({ length: count }, (_, i) => ({
     key: i % 7 === 0 ? null : Buffer.from(`key-${i % 50}`),
     value: Buffer.from(`{"order":${i},"status":"shipped","note":"${'x'.repeat(i % 90)}"}`),
-    headers: i % 3 === 0 ? [['trace-id', Buffer.from(`t${i}`)], ['retry', null]] : [],
+    headers:
+      i % 3 === 0
+        ? [
+            ['trace-id', Buffer.from(`t${i}`)],
+            ['retry', null],
+          ]
+        : [],
     timestamp: T0 + i,
   }));
 }
@@ -55,7 +61,11 @@ describe('gzip (always available)', () => {
 
   it('decodes a batch gzipped by another producer', async () => {
     const input = sampleRecords(20);
-    const bytes = withSection(input, CompressionCodec.Gzip, gzipSync(buildRecordBatchSync(input).subarray(61), { level: 9 }));
+    const bytes = withSection(
+      input,
+      CompressionCodec.Gzip,
+      gzipSync(buildRecordBatchSync(input).subarray(61), { level: 9 }),
+    );
     expectSameRecords(await decodeRecordBatches(bytes), input);
   });
 
@@ -66,7 +76,9 @@ describe('gzip (always available)', () => {
   });
 
   it('reports an unknown codec id passed to the builder', async () => {
-    await expect(buildRecordBatch(sampleRecords(1), { compression: 6 as CompressionCodec })).rejects.toThrow(/unknown compression codec id 6/);
+    await expect(buildRecordBatch(sampleRecords(1), { compression: 6 as CompressionCodec })).rejects.toThrow(
+      /unknown compression codec id 6/,
+    );
   });
 });
 
@@ -96,7 +108,9 @@ describe('snappy framing', () => {
   it('writes xerial framing in 32 KiB blocks and also reads raw snappy (librdkafka style)', async () => {
     const input = sampleRecords(3_000); // > 32 KiB uncompressed: several xerial blocks
     if (!(await isCodecAvailable(CompressionCodec.Snappy))) {
-      await expect(buildRecordBatch(input, { compression: CompressionCodec.Snappy })).rejects.toThrow(/optional package 'snappy'/);
+      await expect(buildRecordBatch(input, { compression: CompressionCodec.Snappy })).rejects.toThrow(
+        /optional package 'snappy'/,
+      );
       return;
     }
     const framed = await buildRecordBatch(input, { compression: CompressionCodec.Snappy });
@@ -107,7 +121,11 @@ describe('snappy framing', () => {
 
     const spec: string = 'snappy';
     const snappy = (await import(spec)) as { compressSync(b: Buffer): Buffer };
-    const raw = withSection(input, CompressionCodec.Snappy, snappy.compressSync(buildRecordBatchSync(input).subarray(61)));
+    const raw = withSection(
+      input,
+      CompressionCodec.Snappy,
+      snappy.compressSync(buildRecordBatchSync(input).subarray(61)),
+    );
     expect(isXerialFramed(raw.subarray(61))).toBe(false);
     expectSameRecords(await decodeRecordBatches(raw), input);
   });

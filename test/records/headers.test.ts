@@ -28,17 +28,19 @@ describe('kafkajs header helpers', () => {
     expect(out.retry).toEqual([Buffer.from('a'), null, Buffer.from('c')]);
     expect(Object.keys(out)).toEqual(['trace', 'retry', '__proto__']);
     expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
-    expect(out['__proto__']).toEqual(Buffer.from('safe'));
+    expect(Object.getOwnPropertyDescriptor(out, '__proto__')?.value).toEqual(Buffer.from('safe'));
   });
 
   it('survives a trip through a batch', async () => {
-    const headers = { 'content-type': 'application/json', tag: ['a', 'b'], 'キー': Buffer.from([0]) };
-    const bytes = buildRecordBatchSync([{ key: null, value: Buffer.from('{}'), timestamp: 1, headers: headersToPairs(headers) }]);
+    const headers = { 'content-type': 'application/json', tag: ['a', 'b'], キー: Buffer.from([0]) };
+    const bytes = buildRecordBatchSync([
+      { key: null, value: Buffer.from('{}'), timestamp: 1, headers: headersToPairs(headers) },
+    ]);
     const [batch] = await decodeRecordBatches(bytes);
     expect(pairsToHeaders(batch!.records[0]!.headers)).toEqual({
       'content-type': Buffer.from('application/json'),
       tag: [Buffer.from('a'), Buffer.from('b')],
-      'キー': Buffer.from([0]),
+      キー: Buffer.from([0]),
     });
   });
 });

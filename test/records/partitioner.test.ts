@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { createDefaultPartitioner, murmur2, partitionForKey, Partitioners, toPositive, type PartitionMetadata } from '../../src/records/index.js';
+import {
+  createDefaultPartitioner,
+  murmur2,
+  partitionForKey,
+  Partitioners,
+  toPositive,
+  type PartitionMetadata,
+} from '../../src/records/index.js';
 
 // Kafka's own UtilsTest.testMurmur2 cases (Java's Utils.murmur2).
 const kafkaUtilsTest: Array<[string, number]> = [
@@ -55,7 +62,8 @@ describe('partitionForKey', () => {
   });
 });
 
-const meta = (leaders: number[]): PartitionMetadata[] => leaders.map((leader, partitionId) => ({ partitionId, leader }));
+const meta = (leaders: number[]): PartitionMetadata[] =>
+  leaders.map((leader, partitionId) => ({ partitionId, leader }));
 
 describe('DefaultPartitioner (kafkajs JavaCompatiblePartitioner semantics)', () => {
   it('places keyed messages like Kafka, string and Buffer keys alike', () => {
@@ -74,7 +82,9 @@ describe('DefaultPartitioner (kafkajs JavaCompatiblePartitioner semantics)', () 
 
   it('honours an explicit partition', () => {
     const partition = Partitioners.JavaCompatiblePartitioner();
-    expect(partition({ topic: 't', partitionMetadata: meta([1, 1, 1]), message: { key: 'foobar', partition: 2 } })).toBe(2);
+    expect(
+      partition({ topic: 't', partitionMetadata: meta([1, 1, 1]), message: { key: 'foobar', partition: 2 } }),
+    ).toBe(2);
   });
 
   it('round-robins unkeyed messages over partitions that have a leader, per topic', () => {
@@ -87,12 +97,18 @@ describe('DefaultPartitioner (kafkajs JavaCompatiblePartitioner semantics)', () 
 
   it('falls back to all partitions when none has a leader', () => {
     const partition = createDefaultPartitioner({ startAt: () => 0 });
-    const picks = Array.from({ length: 3 }, () => partition({ topic: 'a', partitionMetadata: meta([-1, -1, -1]), message: {} }));
+    const picks = Array.from({ length: 3 }, () =>
+      partition({ topic: 'a', partitionMetadata: meta([-1, -1, -1]), message: {} }),
+    );
     expect(picks).toEqual([1, 2, 0]);
   });
 
   it('exposes the kafkajs names, Legacy being the same partitioner', () => {
-    expect(Object.keys(Partitioners).sort()).toEqual(['DefaultPartitioner', 'JavaCompatiblePartitioner', 'LegacyPartitioner']);
+    expect(Object.keys(Partitioners).sort()).toEqual([
+      'DefaultPartitioner',
+      'JavaCompatiblePartitioner',
+      'LegacyPartitioner',
+    ]);
     const legacy = Partitioners.LegacyPartitioner();
     expect(legacy({ topic: 't', partitionMetadata: meta([1, 1, 1, 1, 1, 1]), message: { key: 'foobar' } })).toBe(0);
   });

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { RecordFormatError, readVarint, readVarlong, sizeOfVarint, sizeOfVarlong, writeVarint, writeVarlong } from '../../src/records/index.js';
+import {
+  RecordFormatError,
+  readVarint,
+  readVarlong,
+  sizeOfVarint,
+  sizeOfVarlong,
+  writeVarint,
+  writeVarlong,
+} from '../../src/records/index.js';
 import { referenceVarlong } from './reference-varint.js';
 
 function encodeVarint(value: number): Buffer {
@@ -60,8 +68,23 @@ describe('varint (int32)', () => {
 
 describe('varlong (int64 as safe integers)', () => {
   const edge = [
-    0, -1, 1, 2147483647, -2147483648, 2147483648, -2147483649, 1_700_000_000_000, -1_700_000_000_000,
-    2 ** 52, -(2 ** 52), Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER, 0x3fffffff, 0x40000000, -0x40000000, -0x40000001,
+    0,
+    -1,
+    1,
+    2147483647,
+    -2147483648,
+    2147483648,
+    -2147483649,
+    1_700_000_000_000,
+    -1_700_000_000_000,
+    2 ** 52,
+    -(2 ** 52),
+    Number.MAX_SAFE_INTEGER,
+    Number.MIN_SAFE_INTEGER,
+    0x3fffffff,
+    0x40000000,
+    -0x40000000,
+    -0x40000001,
   ];
   it.each(edge)('encodes %d like Kafka and decodes it back', (value) => {
     const bytes = encodeVarlong(value);

@@ -24,9 +24,15 @@ afterAll(async () => {
 });
 
 /** Runs `sluice <args>` with `stdin` piped in. */
-function sluiceWithStdin(args: string[], stdin: Buffer): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function sluiceWithStdin(
+  args: string[],
+  stdin: Buffer,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((done) => {
-    const child = spawn(process.execPath, [...sluiceArgv(), ...args], { cwd: resolve(import.meta.dirname, '../..'), stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...sluiceArgv(), ...args], {
+      cwd: resolve(import.meta.dirname, '../..'),
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -70,7 +76,12 @@ describe('sluice produce with bad input', () => {
   });
 
   it('invalid UTF-8 and binary lines arrive byte for byte (from stdin and from a file)', async () => {
-    const lines = [Buffer.from([0xff, 0xfe, 0x41]), Buffer.from([0xc3, 0x28]), Buffer.from([0, 1, 2, 0x80]), randomBytes(64).filter((b) => b !== 0x0a)];
+    const lines = [
+      Buffer.from([0xff, 0xfe, 0x41]),
+      Buffer.from([0xc3, 0x28]),
+      Buffer.from([0, 1, 2, 0x80]),
+      randomBytes(64).filter((b) => b !== 0x0a),
+    ];
     const input = Buffer.concat(lines.flatMap((l) => [l, Buffer.from('\n')]));
     const viaStdin = await sluiceWithStdin(['produce', 'bin-stdin', ...broker()], input);
     expect(viaStdin.stderr).toMatch(/produced 4 records/);
@@ -82,7 +93,10 @@ describe('sluice produce with bad input', () => {
     const c = await t.client();
     for (const topic of ['bin-stdin', 'bin-file']) {
       const stored = (await readAll(c, topic, 0)).map((r) => r.value!);
-      expect(stored.map((b) => b.toString('hex')), topic).toEqual(lines.map((b) => Buffer.from(b).toString('hex')));
+      expect(
+        stored.map((b) => b.toString('hex')),
+        topic,
+      ).toEqual(lines.map((b) => Buffer.from(b).toString('hex')));
     }
   });
 });

@@ -7,7 +7,17 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Broker } from '../../src/broker/index.js';
 import { ListOffsetsApi } from '../../src/protocol/index.js';
-import { batchOf, createTopic, fetchPartition, LogCapture, produce, readAll, recordsOf, startBroker, values } from '../helpers/broker.js';
+import {
+  batchOf,
+  createTopic,
+  fetchPartition,
+  LogCapture,
+  produce,
+  readAll,
+  recordsOf,
+  startBroker,
+  values,
+} from '../helpers/broker.js';
 import { runSluice } from '../helpers/sluice-process.js';
 import { removeTempDirs, tempDir } from '../helpers/temp-dir.js';
 
@@ -15,14 +25,14 @@ afterAll(removeTempDirs);
 
 const BATCHES = 40;
 const T0 = 1_700_000_000_000;
-const valueOf = (i: number) => `v${i}-${'p'.repeat(150)}`;
+const valueAt = (i: number) => `v${i}-${'p'.repeat(150)}`;
 
 /** A stopped broker's data dir: topic "c", 40 one-record batches over several 1 KiB segments. */
 async function seedTemplate() {
   const t = await startBroker({ flush: 'os', topicDefaults: { segmentBytes: 1024, indexIntervalBytes: 256 } });
   const c = await t.client();
   await createTopic(c, 'c', 1);
-  for (let i = 0; i < BATCHES; i++) await produce(c, 'c', 0, batchOf([valueOf(i)], { timestamp: T0 + i * 1000 }));
+  for (let i = 0; i < BATCHES; i++) await produce(c, 'c', 0, batchOf([valueAt(i)], { timestamp: T0 + i * 1000 }));
   await t.stop();
   return t.dataDir;
 }
@@ -35,7 +45,10 @@ async function seeded() {
   const dataDir = await tempDir('sluice-corrupt-');
   await cp(await template, dataDir, { recursive: true });
   const dir = join(dataDir, 'c-0');
-  const segments = (await readdir(dir)).filter((n) => n.endsWith('.log')).sort().map((n) => join(dir, n));
+  const segments = (await readdir(dir))
+    .filter((n) => n.endsWith('.log'))
+    .sort()
+    .map((n) => join(dir, n));
   return { dataDir, dir, segments };
 }
 
@@ -65,7 +78,7 @@ async function dumpLog(file: string) {
   return { code: r.code, position: Number(/corrupt at byte (\d+)/.exec(r.stderr)?.[1] ?? NaN), stderr: r.stderr };
 }
 
-const prefixValues = (n: number) => Array.from({ length: n }, (_, i) => valueOf(i));
+const prefixValues = (n: number) => Array.from({ length: n }, (_, i) => valueAt(i));
 
 describe('corrupt segments', () => {
   it('a bit flip in the active segment after a crash: the tail from that batch is cut, with a warning', async () => {
@@ -101,7 +114,11 @@ describe('corrupt segments', () => {
     await expect(refused.start()).rejects.toThrow(`corrupt log segment ${sealed} at byte ${2 * batchSize}`);
 
     const { t, c, logs } = await restart(dataDir, { repair: true });
-    expect(logs.find(/^repair: truncated a corrupt sealed segment/)).toMatchObject({ level: 40, file: sealed, position: 2 * batchSize });
+    expect(logs.find(/^repair: truncated a corrupt sealed segment/)).toMatchObject({
+      level: 40,
+      file: sealed,
+      position: 2 * batchSize,
+    });
     expect(values(await readAll(c, 'c', 0))).toEqual(prefixValues(base + 2));
     expect(await produce(c, 'c', 0, batchOf(['after']))).toMatchObject({ errorCode: 0, baseOffset: base + 2 });
     await t.stop();
@@ -157,11 +174,16 @@ describe('damaged indexes are rebuilt', () => {
       for (let o = 0; o < BATCHES; o++) {
         const got = await recordsOf(await fetchPartition(c, 'c', 0, o, { partitionMaxBytes: 1 }));
         expect(got[0]?.offset).toBe(o);
-        expect(got[0]?.value?.toString()).toBe(valueOf(o));
+        expect(got[0]?.value?.toString()).toBe(valueAt(o));
       }
       for (const o of [0, 7, 23, 39]) {
-        const res = await c.request(ListOffsetsApi, { isolationLevel: 0, topics: [{ name: 'c', partitions: [{ partition: 0, timestamp: T0 + o * 1000 }] }] } as never);
-        expect((res as { topics: Array<{ partitions: Array<{ offset: number }> }> }).topics[0]!.partitions[0]!.offset).toBe(o);
+        const res = await c.request(ListOffsetsApi, {
+          isolationLevel: 0,
+          topics: [{ name: 'c', partitions: [{ partition: 0, timestamp: T0 + o * 1000 }] }],
+        } as never);
+        expect(
+          (res as { topics: Array<{ partitions: Array<{ offset: number }> }> }).topics[0]!.partitions[0]!.offset,
+        ).toBe(o);
       }
       await t.stop();
     });

@@ -16,9 +16,17 @@ describe('crash: SIGKILL of sluice serve under acks=-1 load', () => {
   it('keeps every acknowledged record exactly once, in order, with dense offsets and valid CRCs', async () => {
     const random = rng();
     const dataDir = await tempDir('sluice-crash-');
-    const { reports, finalProblems, totalAcked } = await crashRounds({ dataDir, rounds: 5, rng: random, flush: ['always', 'os', '50', 'always', 'os'] });
+    const { reports, finalProblems, totalAcked } = await crashRounds({
+      dataDir,
+      rounds: 5,
+      rng: random,
+      flush: ['always', 'os', '50', 'always', 'os'],
+    });
     const context = `seed ${random.seed} (replay with SLUICE_SEED=${random.seed}); rounds: ${JSON.stringify(reports)}`;
-    expect(reports.flatMap((r) => r.problems), context).toEqual([]);
+    expect(
+      reports.flatMap((r) => r.problems),
+      context,
+    ).toEqual([]);
     expect(finalProblems, context).toEqual([]);
     expect(reports).toHaveLength(5);
     expect(totalAcked, context).toBeGreaterThan(100);

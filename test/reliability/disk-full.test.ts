@@ -5,7 +5,17 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { FaultyFs } from '../../storage/index.js';
 import { ErrorCode, errorInfo } from '../../src/protocol/index.js';
-import { batchOf, createTopic, fetchPartition, produce, readAll, recordsOf, startBroker, values, type TestBroker } from '../helpers/broker.js';
+import {
+  batchOf,
+  createTopic,
+  fetchPartition,
+  produce,
+  readAll,
+  recordsOf,
+  startBroker,
+  values,
+  type TestBroker,
+} from '../helpers/broker.js';
 import { removeTempDirs } from '../helpers/temp-dir.js';
 import { startLoad } from './lib/load.js';
 import { rng } from './lib/rng.js';
@@ -44,7 +54,7 @@ describe('disk full (ENOSPC through FaultyFs)', () => {
       expect(values(await readAll(c, 't', 0))).toEqual(['a', 'b']);
 
       fs.clearFaults();
-      expect((await produce(c, 't', 0, batchOf(['c'])))).toMatchObject({ errorCode: 0, baseOffset: 2 });
+      expect(await produce(c, 't', 0, batchOf(['c']))).toMatchObject({ errorCode: 0, baseOffset: 2 });
       const all = await readAll(c, 't', 0);
       expect(values(all)).toEqual(['a', 'b', 'c']);
       expect(all.map((r) => r.offset)).toEqual([0, 1, 2]);
@@ -92,7 +102,17 @@ describe('disk full (ENOSPC through FaultyFs)', () => {
     const random = rng();
     const fs = new FaultyFs();
     const c = await brokerWith(fs, 'always', 8 * 1024);
-    const load = startLoad({ port: running!.port, topic: 't', partitions: 1, producers: 3, prefix: 's', acks: -1, pipeline: 4, rng: random, padding: 100 });
+    const load = startLoad({
+      port: running!.port,
+      topic: 't',
+      partitions: 1,
+      producers: 3,
+      prefix: 's',
+      acks: -1,
+      pipeline: 4,
+      rng: random,
+      padding: 100,
+    });
     const reader = await running!.client();
     const seen = new Map<number, string>();
     let visibleButLost = 0;
@@ -105,7 +125,9 @@ describe('disk full (ENOSPC through FaultyFs)', () => {
       if (kind === 2) fs.fail('open', { code, path: onLog, times: 1 });
       await new Promise((r) => setTimeout(r, random.int(2, 15)));
       // A consumer reading during the storm: what it sees at an offset must never change later.
-      for (const r of asStored(await recordsOf(await fetchPartition(reader, 't', 0, 0, { partitionMaxBytes: 1 << 30 })))) {
+      for (const r of asStored(
+        await recordsOf(await fetchPartition(reader, 't', 0, 0, { partitionMaxBytes: 1 << 30 })),
+      )) {
         if (seen.has(r.offset) && seen.get(r.offset) !== r.value) visibleButLost++;
         seen.set(r.offset, r.value);
       }
@@ -120,8 +142,13 @@ describe('disk full (ENOSPC through FaultyFs)', () => {
     const problems = checkAcked(stored, load.runs).filter((p) => !p.includes('stored sequence is not'));
     expect(problems, context).toEqual([]);
     for (const run of load.runs) {
-      const seqs = stored.filter((r) => r.value.startsWith(`${run.tag}-`)).map((r) => Number(r.value.split('|')[0]!.split('-')[1]));
-      expect(seqs.every((s, i) => i === 0 || s > seqs[i - 1]!), `${run.tag} in send order (${context})`).toBe(true);
+      const seqs = stored
+        .filter((r) => r.value.startsWith(`${run.tag}-`))
+        .map((r) => Number(r.value.split('|')[0]!.split('-')[1]));
+      expect(
+        seqs.every((s, i) => i === 0 || s > seqs[i - 1]!),
+        `${run.tag} in send order (${context})`,
+      ).toBe(true);
     }
     expect(visibleButLost, `records a consumer saw that were later replaced (${context})`).toBe(0);
     const ok = await produce(c, 't', 0, batchOf(['after']));

@@ -22,7 +22,12 @@ afterEach(async () => {
 });
 afterAll(removeTempDirs);
 
-interface Processed { who: string; partition: number; offset: number; value: string }
+interface Processed {
+  who: string;
+  partition: number;
+  offset: number;
+  value: string;
+}
 
 /** A member in a child process (lib/group-member.ts); its stdout lines, parsed. */
 class ChildMember {
@@ -32,7 +37,11 @@ class ChildMember {
   readonly commits = new Map<number, number>();
   private partial = '';
   constructor(port: number, groupId: string, args: string[], processed: Processed[]) {
-    this.proc = spawn(process.execPath, ['--import', 'tsx', resolve(root, 'test/reliability/lib/group-member.ts'), String(port), groupId, TOPIC, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    this.proc = spawn(
+      process.execPath,
+      ['--import', 'tsx', resolve(root, 'test/reliability/lib/group-member.ts'), String(port), groupId, TOPIC, ...args],
+      { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     cleanups.push(() => this.proc.kill('SIGKILL'));
     this.proc.stdout!.on('data', (chunk: Buffer) => {
       const lines = (this.partial + chunk.toString()).split('\n');
@@ -58,7 +67,9 @@ function sampleCommits(admin: Admin, groupId: string) {
   const loop = (async () => {
     while (running) {
       try {
-        const topics = (await admin.fetchOffsets({ groupId, topics: [TOPIC] })) as Array<{ partitions: Array<{ partition: number; offset: string }> }>;
+        const topics = (await admin.fetchOffsets({ groupId, topics: [TOPIC] })) as Array<{
+          partitions: Array<{ partition: number; offset: string }>;
+        }>;
         for (const p of topics[0]?.partitions ?? []) {
           if (Number(p.offset) < 0) continue;
           const list = history.get(p.partition) ?? [];
@@ -103,7 +114,8 @@ async function produce(sluice: Sluice, from: number, perPartition: number, chunk
   let n = from;
   for (let i = 0; i < perPartition; i += chunk) {
     const messages = [];
-    for (let p = 0; p < PARTITIONS; p++) for (let j = 0; j < chunk; j++) messages.push({ partition: p, value: String(n++) });
+    for (let p = 0; p < PARTITIONS; p++)
+      for (let j = 0; j < chunk; j++) messages.push({ partition: p, value: String(n++) });
     await producer.send({ topic: TOPIC, messages });
   }
   await producer.disconnect();
@@ -111,7 +123,14 @@ async function produce(sluice: Sluice, from: number, perPartition: number, chunk
 }
 
 function inProcessMember(sluice: Sluice, who: string, groupId: string, processed: Processed[], sessionTimeout = 1000) {
-  const consumer = sluice.consumer({ groupId, sessionTimeout, rebalanceTimeout: 2000, heartbeatInterval: 100, maxWaitTimeInMs: 100, partitionAssigners: [PartitionAssigners.range] });
+  const consumer = sluice.consumer({
+    groupId,
+    sessionTimeout,
+    rebalanceTimeout: 2000,
+    heartbeatInterval: 100,
+    maxWaitTimeInMs: 100,
+    partitionAssigners: [PartitionAssigners.range],
+  });
   cleanups.push(() => consumer.disconnect());
   const state = { consumer, partitions: [] as number[], joins: 0 };
   consumer.on(consumer.events.GROUP_JOIN, (e) => {
@@ -134,7 +153,11 @@ function inProcessMember(sluice: Sluice, who: string, groupId: string, processed
 const distinct = (processed: Processed[]) => new Set(processed.map((p) => p.value)).size;
 
 /** Every record processed more than once was first processed by `lost` at or after its last commit there. */
-function expectDuplicatesOnlyAfterCommit(processed: Processed[], lostPartitions: number[], commits: Map<number, number>) {
+function expectDuplicatesOnlyAfterCommit(
+  processed: Processed[],
+  lostPartitions: number[],
+  commits: Map<number, number>,
+) {
   const byValue = new Map<string, Processed[]>();
   for (const p of processed) byValue.set(p.value, [...(byValue.get(p.value) ?? []), p]);
   for (const list of byValue.values()) {
@@ -154,7 +177,9 @@ async function waitForAsync(check: () => Promise<boolean>, timeoutMs: number): P
 }
 
 async function committedNow(admin: Admin, groupId: string): Promise<number[]> {
-  const topics = (await admin.fetchOffsets({ groupId, topics: [TOPIC] })) as Array<{ partitions: Array<{ partition: number; offset: string }> }>;
+  const topics = (await admin.fetchOffsets({ groupId, topics: [TOPIC] })) as Array<{
+    partitions: Array<{ partition: number; offset: string }>;
+  }>;
   return topics[0]!.partitions.sort((a, b) => a.partition - b.partition).map((p) => Number(p.offset));
 }
 
@@ -180,13 +205,21 @@ it('a member SIGKILLed inside a batch: at least once, duplicates only after its 
   // Inside a batch: it was handed over and some, not all, of its records were processed.
   await waitFor(() => {
     const at = child.lines.findLastIndex((l) => l.startsWith('BATCH'));
-    return child.count('BATCH') > batchesBefore && child.lines.slice(at + 1).filter((l) => l.startsWith('MSG')).length >= 10;
+    return (
+      child.count('BATCH') > batchesBefore && child.lines.slice(at + 1).filter((l) => l.startsWith('MSG')).length >= 10
+    );
   }, 10_000);
   child.proc.kill('SIGKILL');
   const lostPartitions = child.partitions;
   const commitsAtKill = new Map(child.commits);
-  const batch = child.lines.findLast((l) => l.startsWith('BATCH'))!.split(' ').map(Number);
-  const lastMsg = child.lines.findLast((l) => l.startsWith('MSG'))!.split(' ').map(Number);
+  const batch = child.lines
+    .findLast((l) => l.startsWith('BATCH'))!
+    .split(' ')
+    .map(Number);
+  const lastMsg = child.lines
+    .findLast((l) => l.startsWith('MSG'))!
+    .split(' ')
+    .map(Number);
   expect(lastMsg[2]).toBeLessThan(batch[3]!); // killed before the end of the batch
 
   await waitFor(() => a.state.partitions.length === PARTITIONS, 10_000);
@@ -238,7 +271,9 @@ it('the coordinator restarted mid-rebalance: members rejoin by themselves, the g
   await waitForAsync(async () => {
     const g = (await admin.describeGroups(['restart'])).groups[0]!;
     if (g.state !== 'Stable' || g.members.length !== 2) return false;
-    const owned = g.members.flatMap((m) => AssignerProtocol.MemberAssignment.decode(m.memberAssignment as Buffer)?.assignment[TOPIC] ?? []);
+    const owned = g.members.flatMap(
+      (m) => AssignerProtocol.MemberAssignment.decode(m.memberAssignment as Buffer)?.assignment[TOPIC] ?? [],
+    );
     return owned.sort().join() === '0,1,2,3';
   }, 15_000);
   await waitForAsync(async () => (await committedNow(admin, 'restart')).every((o) => o === next / PARTITIONS), 10_000);
@@ -289,14 +324,24 @@ it('heartbeats stopped past the session timeout: removed, partitions move, stale
   // What it tried to commit on waking up failed (refused by the coordinator, or by the SDK once it knew
   // it had been removed), and the coordinator refuses its old identity outright.
   const afterWake = child.lines.slice(child.lines.indexOf('UNBLOCK'));
-  expect(afterWake.some((l) => l.startsWith('LOG') && /commit .*failed/.test(l)), afterWake.filter((l) => !l.startsWith('MSG')).join('\n')).toBe(true);
+  expect(
+    afterWake.some((l) => l.startsWith('LOG') && /commit .*failed/.test(l)),
+    afterWake.filter((l) => !l.startsWith('MSG')).join('\n'),
+  ).toBe(true);
   const wire = await WireClient.connect(port);
   cleanups.push(() => wire.destroy());
   const stale = await wire.request(OffsetCommitApi, {
-    groupId: 'late', generationId: Number(oldGeneration), memberId: oldMemberId!, groupInstanceId: null,
-    topics: [{ name: TOPIC, partitions: [{ partition: childPartitions[0]!, offset: 0, leaderEpoch: -1, metadata: null }] }],
+    groupId: 'late',
+    generationId: Number(oldGeneration),
+    memberId: oldMemberId!,
+    groupInstanceId: null,
+    topics: [
+      { name: TOPIC, partitions: [{ partition: childPartitions[0]!, offset: 0, leaderEpoch: -1, metadata: null }] },
+    ],
   });
-  expect([ErrorCode.UNKNOWN_MEMBER_ID, ErrorCode.ILLEGAL_GENERATION]).toContain(stale.topics[0]!.partitions[0]!.errorCode);
+  expect([ErrorCode.UNKNOWN_MEMBER_ID, ErrorCode.ILLEGAL_GENERATION]).toContain(
+    stale.topics[0]!.partitions[0]!.errorCode,
+  );
   expect(await committedNow(admin, 'late')).toEqual(Array(PARTITIONS).fill(next / PARTITIONS));
   expect(distinct(processed)).toBe(next);
   expectDuplicatesOnlyAfterCommit(processed, childPartitions, commitsAtBlock);

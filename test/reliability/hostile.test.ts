@@ -23,7 +23,15 @@ let pid: number;
 async function startHostileBroker(extra: Record<string, unknown> = {}, dataDir?: string): Promise<SluiceProcess> {
   dataDir ??= await tempDir('sluice-hostile-');
   const config = join(await tempDir('sluice-hostile-config-'), 'sluice.json'); // removed with the other temp dirs
-  await writeFile(config, JSON.stringify({ stallTimeoutMs: STALL_MS, maxFrameBytes: 4 * MiB, topicDefaults: { segmentBytes: 8 * MiB }, ...extra }));
+  await writeFile(
+    config,
+    JSON.stringify({
+      stallTimeoutMs: STALL_MS,
+      maxFrameBytes: 4 * MiB,
+      topicDefaults: { segmentBytes: 8 * MiB },
+      ...extra,
+    }),
+  );
   return startSluice(['--data-dir', dataDir, '--port', '0', '--config', config]);
 }
 
@@ -47,7 +55,13 @@ function goodClient(port: number) {
     }
     c.destroy();
   })();
-  return { stats, stop: () => ((stopped = true), done) };
+  return {
+    stats,
+    stop: () => {
+      stopped = true;
+      return done;
+    },
+  };
 }
 
 beforeAll(async () => {
@@ -74,7 +88,8 @@ describe('hostile input against a live broker', () => {
     const connections = Array.from({ length: 500 }, () => fuzzConnection(random, 6, () => id++));
     for (let i = 0; i < connections.length; i += 25) {
       const wave = connections.slice(i, i + 25);
-      for (const outcome of await Promise.all(wave.map((f) => sendHostile(proc.port, f.frames, STALL_MS * 4 + 3000)))) outcomes[outcome]++;
+      for (const outcome of await Promise.all(wave.map((f) => sendHostile(proc.port, f.frames, STALL_MS * 4 + 3000))))
+        outcomes[outcome]++;
       frames += wave.reduce((n, f) => n + f.frames.length, 0);
     }
     await good.stop();
@@ -107,7 +122,13 @@ describe('hostile input against a live broker', () => {
   });
 
   it('disconnects slow-loris clients that dribble a frame one byte at a time', async () => {
-    const frame = Buffer.concat(encodeRequestFrame({ apiKey: FetchApi.key, apiVersion: FetchApi.maxVersion, correlationId: 1, clientId: 'loris' }, { maxWaitMs: 0, minBytes: 1, maxBytes: 1000, isolationLevel: 0, topics: [] }, []));
+    const frame = Buffer.concat(
+      encodeRequestFrame(
+        { apiKey: FetchApi.key, apiVersion: FetchApi.maxVersion, correlationId: 1, clientId: 'loris' },
+        { maxWaitMs: 0, minBytes: 1, maxBytes: 1000, isolationLevel: 0, topics: [] },
+        [],
+      ),
+    );
     // Pad the frame so that, at one byte per 50 ms, it would take far longer than the stall timeout.
     const padded = Buffer.concat([frame.subarray(0, 4), frame.subarray(4)]);
     padded.writeUInt32BE(padded.length - 4 + 4000, 0);
@@ -137,14 +158,20 @@ describe('hostile input against a live broker', () => {
 
   it('releases everything when a thousand connections are opened and dropped', async () => {
     const fdsBefore = await fdCount(pid);
-    const half = Buffer.concat(encodeRequestFrame({ apiKey: 18, apiVersion: 0, correlationId: 1, clientId: 'churn' }, {}, [])).subarray(0, 9);
+    const half = Buffer.concat(
+      encodeRequestFrame({ apiKey: 18, apiVersion: 0, correlationId: 1, clientId: 'churn' }, {}, []),
+    ).subarray(0, 9);
     for (let wave = 0; wave < 5; wave++) {
       const sockets = await Promise.all(
-        Array.from({ length: 200 }, (_, i) => new Promise<Socket>((resolve, reject) => {
-          const s = connect({ port: proc.port, host: '127.0.0.1' }, () => resolve(s));
-          s.on('error', reject);
-          if (i % 3 === 0) s.write(half);
-        })),
+        Array.from(
+          { length: 200 },
+          (_, i) =>
+            new Promise<Socket>((resolve, reject) => {
+              const s = connect({ port: proc.port, host: '127.0.0.1' }, () => resolve(s));
+              s.on('error', reject);
+              if (i % 3 === 0) s.write(half);
+            }),
+        ),
       );
       for (const s of sockets) s.destroy();
     }
@@ -170,7 +197,8 @@ describe('a client that never reads its responses', () => {
     const c = await WireClient.connect(filler.port);
     await createTopic(c, 'large', 1);
     const chunk = 'v'.repeat(1000);
-    for (let i = 0; i < 48; i++) expect((await produce(c, 'large', 0, batchOf(Array.from({ length: 1000 }, () => chunk)))).errorCode).toBe(0);
+    for (let i = 0; i < 48; i++)
+      expect((await produce(c, 'large', 0, batchOf(Array.from({ length: 1000 }, () => chunk)))).errorCode).toBe(0);
     c.destroy();
     expect(await filler.kill('SIGTERM')).toBe(0);
     // A fresh process over the 48 MB topic, so its RSS holds no memory left over from producing.
@@ -184,8 +212,24 @@ describe('a client that never reads its responses', () => {
     });
     hog.pause();
     for (let i = 0; i < 1000; i++) {
-      const { body, tail } = FetchApi.encodeRequest({ maxWaitMs: 0, minBytes: 1, maxBytes: 4 * MiB, isolationLevel: 0, topics: [{ name: 'large', partitions: [{ partition: 0, fetchOffset: (i * 997) % 40_000, partitionMaxBytes: 4 * MiB }] }] });
-      for (const b of encodeRequestFrame({ apiKey: FetchApi.key, apiVersion: FetchApi.maxVersion, correlationId: i + 1, clientId: 'hog' }, body, tail)) hog.write(b);
+      const { body, tail } = FetchApi.encodeRequest({
+        maxWaitMs: 0,
+        minBytes: 1,
+        maxBytes: 4 * MiB,
+        isolationLevel: 0,
+        topics: [
+          {
+            name: 'large',
+            partitions: [{ partition: 0, fetchOffset: (i * 997) % 40_000, partitionMaxBytes: 4 * MiB }],
+          },
+        ],
+      });
+      for (const b of encodeRequestFrame(
+        { apiKey: FetchApi.key, apiVersion: FetchApi.maxVersion, correlationId: i + 1, clientId: 'hog' },
+        body,
+        tail,
+      ))
+        hog.write(b);
     }
     let peak = 0;
     const sampleUntil = Date.now() + 3000;

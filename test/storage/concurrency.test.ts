@@ -22,14 +22,18 @@ describe('mapWithConcurrency', () => {
   it('starts nothing after the first failure, lets running calls settle, and rejects with that failure', async () => {
     const started: number[] = [];
     let settled = 0;
-    const run = mapWithConcurrency(Array.from({ length: 20 }, (_, i) => i), 3, async (n) => {
-      started.push(n);
-      await tick();
-      if (n === 1) throw new Error('disk on fire');
-      await tick();
-      settled++;
-      return n;
-    });
+    const run = mapWithConcurrency(
+      Array.from({ length: 20 }, (_, i) => i),
+      3,
+      async (n) => {
+        started.push(n);
+        await tick();
+        if (n === 1) throw new Error('disk on fire');
+        await tick();
+        settled++;
+        return n;
+      },
+    );
     await expect(run).rejects.toThrow('disk on fire');
     expect(started).toEqual([0, 1, 2]);
     expect(settled).toBe(2);

@@ -8,7 +8,14 @@ import { FakeClock, config, makeBatch, readAll, withTempDir } from './helpers.js
 const isLog = (p: string) => p.endsWith('.log');
 
 function openWith(dir: string, fs: FaultyFs, flush: FlushPolicy = { kind: 'os' }, clock = new FakeClock()) {
-  return PartitionLog.open({ dir, topic: 't', partition: 0, config: config({ flush, segmentBytes: 64 * 1024 }), fs, clock });
+  return PartitionLog.open({
+    dir,
+    topic: 't',
+    partition: 0,
+    config: config({ flush, segmentBytes: 64 * 1024 }),
+    fs,
+    clock,
+  });
 }
 
 async function logSize(dir: string): Promise<number> {
@@ -33,7 +40,10 @@ describe('write failures', () => {
       expect((await log.append(makeBatch({ records: 1 }))).baseOffset).toBe(2);
       await log.close();
       const reopened = await openWith(dir, new FaultyFs());
-      expect((await readAll(reopened)).map((b) => [b.baseOffset, b.lastOffset])).toEqual([[0, 1], [2, 2]]);
+      expect((await readAll(reopened)).map((b) => [b.baseOffset, b.lastOffset])).toEqual([
+        [0, 1],
+        [2, 2],
+      ]);
       await reopened.close();
     });
   });
@@ -70,7 +80,9 @@ describe('fsync failures (flush: always)', () => {
       const acked = await Promise.all([log.append(makeBatch({ tag: 1 })), log.append(makeBatch({ tag: 2 }))]);
       expect(log.flushedOffset).toBe(2);
       fs.failFsyncs({ code: 'EIO', times: 1, path: isLog });
-      const outcomes = await Promise.allSettled(Array.from({ length: 5 }, (_, i) => log.append(makeBatch({ tag: 10 + i }))));
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 5 }, (_, i) => log.append(makeBatch({ tag: 10 + i }))),
+      );
       const rejected = outcomes.filter((o) => o.status === 'rejected');
       expect(rejected.length).toBeGreaterThan(0);
       for (const r of rejected) expect((r as PromiseRejectedResult).reason).toMatchObject({ code: 'STORAGE_IO' });
@@ -156,7 +168,12 @@ describe('fsync failures (flush: always)', () => {
       expect(log.segmentCount).toBe(2);
       expect((await log.append(makeBatch({ payloadBytes: 100 }))).baseOffset).toBe(1);
       await log.close();
-      const reopened = await PartitionLog.open({ dir, topic: 't', partition: 0, config: config({ segmentBytes: 300 }) });
+      const reopened = await PartitionLog.open({
+        dir,
+        topic: 't',
+        partition: 0,
+        config: config({ segmentBytes: 300 }),
+      });
       expect(reopened.logEndOffset).toBe(2);
       expect((await readAll(reopened)).map((b) => b.baseOffset)).toEqual([0, 1]);
       await reopened.close();

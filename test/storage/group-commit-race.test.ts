@@ -53,12 +53,21 @@ describe('group commit during a rollback', () => {
           await new Promise((r) => setImmediate(r));
         },
       });
-      const log = await PartitionLog.open({ dir, topic: 't', partition: 0, config: config({ flush: { kind: 'always' }, segmentBytes: 1024 }), fs });
+      const log = await PartitionLog.open({
+        dir,
+        topic: 't',
+        partition: 0,
+        config: config({ flush: { kind: 'always' }, segmentBytes: 1024 }),
+        fs,
+      });
       expect((await log.append(makeBatch({ tag: 1 }))).baseOffset).toBe(0);
 
       armed = true;
       const a = log.append(makeBatch({ tag: 2 })); // written at offset 1, waits for the held fsync
-      const aResult = a.then(() => 'acknowledged', () => 'rejected');
+      const aResult = a.then(
+        () => 'acknowledged',
+        () => 'rejected',
+      );
       await new Promise((r) => setImmediate(r));
       const b = log.append(makeBatch({ tag: 3, payloadBytes: 1000 })); // needs a roll, whose fsync fails
       await expect(b).rejects.toThrow(/fsync/);

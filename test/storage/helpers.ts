@@ -3,8 +3,23 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BATCH_HEADER_SIZE, BATCH_LOG_OVERHEAD, MAGIC_V2, Offsets, iterateBatches, writeBatchCrc, writeInt64 } from '../../storage/index.js';
-import type { Clock, PartitionConfig, PartitionLog, StorageError, StorageFileHandle, StorageFs } from '../../storage/index.js';
+import {
+  BATCH_HEADER_SIZE,
+  BATCH_LOG_OVERHEAD,
+  MAGIC_V2,
+  Offsets,
+  iterateBatches,
+  writeBatchCrc,
+  writeInt64,
+} from '../../storage/index.js';
+import type {
+  Clock,
+  PartitionConfig,
+  PartitionLog,
+  StorageError,
+  StorageFileHandle,
+  StorageFs,
+} from '../../storage/index.js';
 import { DEFAULT_PARTITION_CONFIG, nodeFs } from '../../storage/index.js';
 
 export interface BatchSpec {
@@ -113,7 +128,11 @@ export const noSyncFs: StorageFs = {
 };
 
 /** A batch of `records` records stamped by idempotent producer `pid` (epoch, first sequence). */
-export function idem(pid: number, seq: number, options: { records?: number; epoch?: number; tag?: number } = {}): Buffer {
+export function idem(
+  pid: number,
+  seq: number,
+  options: { records?: number; epoch?: number; tag?: number } = {},
+): Buffer {
   const records = options.records ?? 1;
   const buf = makeBatch({ records, tag: options.tag ?? seq });
   writeInt64(buf, Offsets.producerId, pid);

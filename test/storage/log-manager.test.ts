@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { LogManager, parsePartitionDirName, readJsonFile, writeFileAtomic, nodeFs, LogClosedError } from '../../storage/index.js';
+import {
+  LogManager,
+  parsePartitionDirName,
+  readJsonFile,
+  writeFileAtomic,
+  nodeFs,
+  LogClosedError,
+} from '../../storage/index.js';
 import type { PartitionConfig } from '../../storage/index.js';
 import { FakeClock, config, makeBatch, withTempDir } from './helpers.js';
 
@@ -13,7 +20,11 @@ describe('LogManager', () => {
       const configFor = (): PartitionConfig => config();
       const manager = await LogManager.open({ dataDir, configFor, maintenanceIntervalMs: 0 });
       const a0 = await manager.create('orders.v1-eu', 0, config());
-      const [again, a1, b0] = await Promise.all([manager.create('orders.v1-eu', 0, config()), manager.create('orders.v1-eu', 1, config()), manager.create('audit', 0, config())]);
+      const [again, a1, b0] = await Promise.all([
+        manager.create('orders.v1-eu', 0, config()),
+        manager.create('orders.v1-eu', 1, config()),
+        manager.create('audit', 0, config()),
+      ]);
       expect(again).toBe(a0);
       await a0.append(makeBatch({ records: 3 }));
       await a1.append(makeBatch({ records: 1 }));
@@ -27,7 +38,12 @@ describe('LogManager', () => {
       await expect(a0.append(makeBatch())).rejects.toBeInstanceOf(LogClosedError);
 
       const reopened = await LogManager.open({ dataDir, configFor, maintenanceIntervalMs: 0 });
-      expect(reopened.partitions().map((p) => `${p.topic}/${p.partition}=${p.logEndOffset}`).sort()).toEqual(['orders.v1-eu/0=3', 'orders.v1-eu/1=1']);
+      expect(
+        reopened
+          .partitions()
+          .map((p) => `${p.topic}/${p.partition}=${p.logEndOffset}`)
+          .sort(),
+      ).toEqual(['orders.v1-eu/0=3', 'orders.v1-eu/1=1']);
       await reopened.close();
     });
   });

@@ -9,7 +9,8 @@ import type { StorageFs } from '../../storage/index.js';
 import { config, makeBatch, readAll, withTempDir } from './helpers.js';
 
 const cfg = config({ segmentBytes: 4000, indexIntervalBytes: 200 });
-const openAt = (dir: string, fs?: StorageFs) => PartitionLog.open({ dir, topic: 't', partition: 0, config: cfg, ...(fs ? { fs } : {}) });
+const openAt = (dir: string, fs?: StorageFs) =>
+  PartitionLog.open({ dir, topic: 't', partition: 0, config: cfg, ...(fs ? { fs } : {}) });
 
 async function snapshot(dir: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
@@ -80,7 +81,10 @@ describe('closing a partition unchanged since a clean open', () => {
       expect(fs.counts.sync).toBeGreaterThan(0);
       const third = await openAt(dir);
       expect(third.logEndOffset).toBe(21);
-      expect(JSON.parse(await readFile(join(dir, CHECKPOINT_FILE), 'utf8'))).toMatchObject({ cleanShutdown: true, recoveryPoint: 21 });
+      expect(JSON.parse(await readFile(join(dir, CHECKPOINT_FILE), 'utf8'))).toMatchObject({
+        cleanShutdown: true,
+        recoveryPoint: 21,
+      });
       await third.close();
     });
   });
@@ -121,7 +125,10 @@ describe('a partition created and never written', () => {
       await used.close();
       const last = await openAt(dir);
       expect(last.logEndOffset).toBe(3);
-      expect(JSON.parse(await readFile(join(dir, CHECKPOINT_FILE), 'utf8'))).toMatchObject({ cleanShutdown: true, recoveryPoint: 3 });
+      expect(JSON.parse(await readFile(join(dir, CHECKPOINT_FILE), 'utf8'))).toMatchObject({
+        cleanShutdown: true,
+        recoveryPoint: 3,
+      });
       await last.close();
     });
   });

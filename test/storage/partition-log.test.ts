@@ -5,7 +5,14 @@ import { PartitionLog, OffsetOutOfRangeError, InvalidRecordError, LogClosedError
 import { FakeClock, config, decodeBatches, makeBatch, readAll, withTempDir } from './helpers.js';
 
 const open = (dir: string, overrides = {}, clock = new FakeClock(), tailCacheBytes?: number) =>
-  PartitionLog.open({ dir: join(dir, 'events-0'), topic: 'events', partition: 0, config: config(overrides), clock, tailCacheBytes });
+  PartitionLog.open({
+    dir: join(dir, 'events-0'),
+    topic: 'events',
+    partition: 0,
+    config: config(overrides),
+    clock,
+    tailCacheBytes,
+  });
 
 describe('PartitionLog append and read', () => {
   it('round-trips batches with dense offsets and unchanged record bytes', async () => {
@@ -17,7 +24,11 @@ describe('PartitionLog append and read', () => {
       expect(b).toEqual({ baseOffset: 3, lastOffset: 5, recordCount: 3, logAppendTime: -1 });
       expect(log.logEndOffset).toBe(6);
       const batches = await readAll(log);
-      expect(batches.map((x) => [x.baseOffset, x.lastOffset])).toEqual([[0, 2], [3, 4], [5, 5]]);
+      expect(batches.map((x) => [x.baseOffset, x.lastOffset])).toEqual([
+        [0, 2],
+        [3, 4],
+        [5, 5],
+      ]);
       expect(batches[1]!.payload).toEqual(makeBatch({ records: 2, tag: 2 }).subarray(61));
       await log.close();
       const reopened = await open(dir);
@@ -30,8 +41,15 @@ describe('PartitionLog append and read', () => {
   it('finds the batch holding every offset of a multi-segment log, from disk and from the tail cache', async () => {
     await withTempDir(async (dir) => {
       for (const cache of [0, 4096]) {
-        const log = await PartitionLog.open({ dir: join(dir, `t-${cache}`), topic: 't', partition: cache, config: config({ segmentBytes: 2000, indexIntervalBytes: 150 }), tailCacheBytes: cache });
-        for (let i = 0; i < 120; i++) await log.append(makeBatch({ records: 1 + (i % 4), payloadBytes: 20 + (i % 7) * 10, tag: i }));
+        const log = await PartitionLog.open({
+          dir: join(dir, `t-${cache}`),
+          topic: 't',
+          partition: cache,
+          config: config({ segmentBytes: 2000, indexIntervalBytes: 150 }),
+          tailCacheBytes: cache,
+        });
+        for (let i = 0; i < 120; i++)
+          await log.append(makeBatch({ records: 1 + (i % 4), payloadBytes: 20 + (i % 7) * 10, tag: i }));
         expect(log.segmentCount).toBeGreaterThan(5);
         for (let offset = 0; offset < log.logEndOffset; offset++) {
           const r = await log.read(offset, { maxBytes: 1 });
@@ -106,7 +124,9 @@ describe('PartitionLog append and read', () => {
   it('gives concurrent appends dense offsets in call order', async () => {
     await withTempDir(async (dir) => {
       const log = await open(dir, { segmentBytes: 4096 });
-      const results = await Promise.all(Array.from({ length: 200 }, (_, i) => log.append(makeBatch({ records: 1 + (i % 3), tag: i }))));
+      const results = await Promise.all(
+        Array.from({ length: 200 }, (_, i) => log.append(makeBatch({ records: 1 + (i % 3), tag: i }))),
+      );
       let next = 0;
       for (const r of results) {
         expect(r.baseOffset).toBe(next);
@@ -137,37 +157,53 @@ describe('PartitionLog read limits (property)', () => {
       const sizes = Array.from({ length: 150 }, (_, i) => 10 + ((i * 37) % 200));
       const logs: PartitionLog[] = [];
       for (const cache of [0, 1 << 20]) {
-        const log = await PartitionLog.open({ dir: join(dir, `p-${cache}`), topic: 'p', partition: 0, config: config({ segmentBytes: 8000, indexIntervalBytes: 300 }), tailCacheBytes: cache });
-        for (let i = 0; i < sizes.length; i++) await log.append(makeBatch({ records: 1 + (i % 3), payloadBytes: sizes[i], tag: i }));
+        const log = await PartitionLog.open({
+          dir: join(dir, `p-${cache}`),
+          topic: 'p',
+          partition: 0,
+          config: config({ segmentBytes: 8000, indexIntervalBytes: 300 }),
+          tailCacheBytes: cache,
+        });
+        for (let i = 0; i < sizes.length; i++)
+          await log.append(makeBatch({ records: 1 + (i % 3), payloadBytes: sizes[i], tag: i }));
         logs.push(log);
       }
       const all = await readAll(logs[0]!);
       const end = logs[0]!.logEndOffset;
       await fc.assert(
-        fc.asyncProperty(fc.integer({ min: 0, max: end }), fc.integer({ min: 1, max: 3000 }), fc.integer({ min: 0, max: end + 5 }), async (offset, maxBytes, maxOffset) => {
-          // Reference: batches of the segment holding `offset` (disk reads stop at a segment end; the cache does not).
-          const fromIdx = all.findIndex((b) => b.lastOffset >= offset);
-          for (const log of logs) {
-            const r = await log.read(offset, { maxBytes, maxOffset });
-            const got = decodeBatches(Buffer.concat(r.chunks));
-            expect(r.bytes).toBe(got.reduce((n, b) => n + 61 + b.payload.length, 0));
-            if (fromIdx < 0 || all[fromIdx]!.lastOffset >= maxOffset) {
-              expect(got).toEqual([]);
-              expect(r.nextOffset).toBe(offset);
-              continue;
+        fc.asyncProperty(
+          fc.integer({ min: 0, max: end }),
+          fc.integer({ min: 1, max: 3000 }),
+          fc.integer({ min: 0, max: end + 5 }),
+          async (offset, maxBytes, maxOffset) => {
+            // Reference: batches of the segment holding `offset` (disk reads stop at a segment end; the cache does not).
+            const fromIdx = all.findIndex((b) => b.lastOffset >= offset);
+            for (const log of logs) {
+              const r = await log.read(offset, { maxBytes, maxOffset });
+              const got = decodeBatches(Buffer.concat(r.chunks));
+              expect(r.bytes).toBe(got.reduce((n, b) => n + 61 + b.payload.length, 0));
+              if (fromIdx < 0 || all[fromIdx]!.lastOffset >= maxOffset) {
+                expect(got).toEqual([]);
+                expect(r.nextOffset).toBe(offset);
+                continue;
+              }
+              expect(got[0]).toEqual(all[fromIdx]);
+              expect(got).toEqual(all.slice(fromIdx, fromIdx + got.length));
+              expect(got.every((b) => b.lastOffset < maxOffset)).toBe(true);
+              expect(got.length === 1 || r.bytes <= maxBytes).toBe(true);
+              expect(r.nextOffset).toBe(got.at(-1)!.lastOffset + 1);
+              // Maximal: the next batch would break a limit (or the segment ended, for disk reads).
+              const nextBatch = all[fromIdx + got.length];
+              if (
+                nextBatch &&
+                r.bytes + 61 + nextBatch.payload.length <= maxBytes &&
+                nextBatch.lastOffset < maxOffset
+              ) {
+                expect(logs.indexOf(log)).toBe(0);
+              }
             }
-            expect(got[0]).toEqual(all[fromIdx]);
-            expect(got).toEqual(all.slice(fromIdx, fromIdx + got.length));
-            expect(got.every((b) => b.lastOffset < maxOffset)).toBe(true);
-            expect(got.length === 1 || r.bytes <= maxBytes).toBe(true);
-            expect(r.nextOffset).toBe(got.at(-1)!.lastOffset + 1);
-            // Maximal: the next batch would break a limit (or the segment ended, for disk reads).
-            const nextBatch = all[fromIdx + got.length];
-            if (nextBatch && r.bytes + 61 + nextBatch.payload.length <= maxBytes && nextBatch.lastOffset < maxOffset) {
-              expect(logs.indexOf(log)).toBe(0);
-            }
-          }
-        }),
+          },
+        ),
         { numRuns: 300 },
       );
       for (const log of logs) await log.close();

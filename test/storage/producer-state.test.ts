@@ -59,7 +59,9 @@ describe('idempotent producer state', () => {
     table.record({ producerId: 4, epoch: 0, firstSeq: top - 1, lastSeq: lastSequenceOf(top - 1, 1) }, 10, 11, 0);
     expect(lastSequenceOf(top - 1, 1)).toBe(top);
     expect(table.check({ producerId: 4, epoch: 0, firstSeq: 0, lastSeq: 2 }, new Map(), 't-0').duplicateOf).toBeNull();
-    expect(() => table.check({ producerId: 4, epoch: 0, firstSeq: 1, lastSeq: 1 }, new Map(), 't-0')).toThrow(/expected 0/);
+    expect(() => table.check({ producerId: 4, epoch: 0, firstSeq: 1, lastSeq: 1 }, new Map(), 't-0')).toThrow(
+      /expected 0/,
+    );
     expect(lastSequenceOf(top, 2)).toBe(1);
   });
 
@@ -70,7 +72,10 @@ describe('idempotent producer state', () => {
       const result = await log.append(Buffer.concat([idem(5, 0, { records: 2 }), idem(5, 2, { records: 3 })]));
       expect(result.baseOffset).toBe(0);
       expect(log.logEndOffset).toBe(5);
-      expect((await readAll(log)).map((b) => [b.baseOffset, b.lastOffset])).toEqual([[0, 1], [2, 4]]);
+      expect((await readAll(log)).map((b) => [b.baseOffset, b.lastOffset])).toEqual([
+        [0, 1],
+        [2, 4],
+      ]);
       await log.close();
     });
   });
@@ -89,7 +94,11 @@ describe('idempotent producer state', () => {
       expect(await codeOf(log.append(idem(9, 2)))).toBe('OUT_OF_ORDER_SEQUENCE_NUMBER');
       expect((await log.append(idem(9, 1))).baseOffset).toBe(1);
       expect((await log.append(idem(9, 2))).baseOffset).toBe(2);
-      expect((await readAll(log)).map((x) => x.payload.equals(idem(9, x.baseOffset).subarray(61)))).toEqual([true, true, true]);
+      expect((await readAll(log)).map((x) => x.payload.equals(idem(9, x.baseOffset).subarray(61)))).toEqual([
+        true,
+        true,
+        true,
+      ]);
       await log.close();
     });
   });
@@ -131,7 +140,11 @@ describe('idempotent producer state', () => {
       await log.close();
       expect((await readdir(dir)).filter((n) => n.endsWith('.snapshot'))).toEqual([]);
       const checkpoint = JSON.parse(await readFile(join(dir, CHECKPOINT_FILE), 'utf8'));
-      expect(checkpoint).toMatchObject({ cleanShutdown: true, recoveryPoint: 4, producers: [[11, [[0, 0, 3, 0, 3]], expect.any(Number)]] });
+      expect(checkpoint).toMatchObject({
+        cleanShutdown: true,
+        recoveryPoint: 4,
+        producers: [[11, [[0, 0, 3, 0, 3]], expect.any(Number)]],
+      });
       log = await open(dir);
       expect((await log.append(idem(11, 0, { records: 4 }))).baseOffset).toBe(0);
       await log.append(idem(11, 4, { records: 2 }));

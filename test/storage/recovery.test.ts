@@ -12,12 +12,17 @@ const openAt = (dir: string, options: { repair?: boolean; fs?: StorageFs } = {})
   PartitionLog.open({ dir, topic: 't', partition: 0, config: cfg, fs: options.fs ?? noSyncFs, ...options });
 
 /** Writes `count` batches and copies the directory while the log is still open: a crash image. */
-async function crashImage(root: string, count: number, sizeOf = (i: number) => 20 + (i % 5) * 17): Promise<{ image: string; ends: number[] }> {
+async function crashImage(
+  root: string,
+  count: number,
+  sizeOf = (i: number) => 20 + (i % 5) * 17,
+): Promise<{ image: string; ends: number[] }> {
   const live = join(root, 'live');
   const image = join(root, 'image');
   const log = await openAt(live);
   const ends: number[] = [];
-  for (let i = 0; i < count; i++) ends.push((await log.append(makeBatch({ records: 1 + (i % 3), payloadBytes: sizeOf(i), tag: i }))).lastOffset + 1);
+  for (let i = 0; i < count; i++)
+    ends.push((await log.append(makeBatch({ records: 1 + (i % 3), payloadBytes: sizeOf(i), tag: i }))).lastOffset + 1);
   await cp(live, image, { recursive: true });
   await log.close();
   return { image, ends };
@@ -65,22 +70,26 @@ describe('recovery of a torn tail', () => {
     await withTempDir(async (root) => {
       let run = 0;
       await fc.assert(
-        fc.asyncProperty(fc.array(fc.integer({ min: 0, max: 300 }), { minLength: 1, maxLength: 25 }), fc.double({ min: 0, max: 1, noNaN: true }), async (sizes, where) => {
-          const dir = join(root, `p${run++}`);
-          const { image, ends } = await crashImage(dir, sizes.length, (i) => sizes[i]!);
-          const name = (await logFiles(image)).at(-1)!;
-          const size = (await stat(join(image, name))).size;
-          const cut = Math.floor(where * size);
-          await truncate(join(image, name), cut);
-          const log = await openAt(image);
-          const kept = await readAll(log);
-          const firstInSegment = Number(name.slice(0, 20));
-          // Batches of the active segment survive iff they end at or before the cut.
-          const survivors = ends.filter((_, i) => batchEndsBefore(ends, i, firstInSegment, sizes, cut));
-          expect(kept.map((b) => b.lastOffset + 1)).toEqual(survivors);
-          expect(log.logEndOffset).toBe(survivors.at(-1) ?? firstInSegment);
-          await log.close();
-        }),
+        fc.asyncProperty(
+          fc.array(fc.integer({ min: 0, max: 300 }), { minLength: 1, maxLength: 25 }),
+          fc.double({ min: 0, max: 1, noNaN: true }),
+          async (sizes, where) => {
+            const dir = join(root, `p${run++}`);
+            const { image, ends } = await crashImage(dir, sizes.length, (i) => sizes[i]!);
+            const name = (await logFiles(image)).at(-1)!;
+            const size = (await stat(join(image, name))).size;
+            const cut = Math.floor(where * size);
+            await truncate(join(image, name), cut);
+            const log = await openAt(image);
+            const kept = await readAll(log);
+            const firstInSegment = Number(name.slice(0, 20));
+            // Batches of the active segment survive iff they end at or before the cut.
+            const survivors = ends.filter((_, i) => batchEndsBefore(ends, i, firstInSegment, sizes, cut));
+            expect(kept.map((b) => b.lastOffset + 1)).toEqual(survivors);
+            expect(log.logEndOffset).toBe(survivors.at(-1) ?? firstInSegment);
+            await log.close();
+          },
+        ),
         { numRuns: 25 },
       );
     });
@@ -136,7 +145,15 @@ describe('recovery of corrupt bytes', () => {
 
       const warnings: object[] = [];
       const logger = { info() {}, debug() {}, error() {}, warn: (o: object) => void warnings.push(o) };
-      const repaired = await PartitionLog.open({ dir: image, topic: 't', partition: 0, config: cfg, fs: noSyncFs, repair: true, logger });
+      const repaired = await PartitionLog.open({
+        dir: image,
+        topic: 't',
+        partition: 0,
+        config: cfg,
+        fs: noSyncFs,
+        repair: true,
+        logger,
+      });
       const firstLost = Number(sealed.slice(0, 20)) + countOffsets(await readFile(join(image, sealed)), 2);
       expect(repaired.logEndOffset).toBe(firstLost);
       expect((await readAll(repaired)).map((b) => b.lastOffset + 1)).toEqual(ends.filter((e) => e <= firstLost));
@@ -170,7 +187,15 @@ describe('index rebuild', () => {
     const dir = join(root, 'p');
     const log = await openAt(dir);
     const t0 = 1_700_000_000_000;
-    for (let i = 0; i < 80; i++) await log.append(makeBatch({ records: 1 + (i % 3), payloadBytes: 30 + (i % 4) * 20, maxTimestamp: t0 + i * 100, baseTimestamp: t0 + i * 100 }));
+    for (let i = 0; i < 80; i++)
+      await log.append(
+        makeBatch({
+          records: 1 + (i % 3),
+          payloadBytes: 30 + (i % 4) * 20,
+          maxTimestamp: t0 + i * 100,
+          baseTimestamp: t0 + i * 100,
+        }),
+      );
     await log.close();
     return { dir, t0 };
   }
@@ -181,7 +206,14 @@ describe('index rebuild', () => {
       const indexes = (await readdir(dir)).filter((n) => n.endsWith('index'));
       expect(indexes.length).toBeGreaterThan(4);
       for (const name of indexes) await unlink(join(dir, name));
-      const log = await PartitionLog.open({ dir, topic: 't', partition: 0, config: cfg, fs: noSyncFs, tailCacheBytes: 0 });
+      const log = await PartitionLog.open({
+        dir,
+        topic: 't',
+        partition: 0,
+        config: cfg,
+        fs: noSyncFs,
+        tailCacheBytes: 0,
+      });
       await everyOffsetResolves(log);
       expect((await log.offsetForTimestamp(t0 + 4050))?.timestamp).toBe(t0 + 4100);
       await log.close();
@@ -200,9 +232,17 @@ describe('index rebuild', () => {
       for (let p = 0; p < third.length; p += 8) third.writeUInt32BE(third.readUInt32BE(p + 4) + 3, p + 4);
       expect(third.length).toBeGreaterThan(0);
       await writeFile(join(dir, names[2]!), third);
-      const log = await PartitionLog.open({ dir, topic: 't', partition: 0, config: cfg, fs: noSyncFs, tailCacheBytes: 0 });
+      const log = await PartitionLog.open({
+        dir,
+        topic: 't',
+        partition: 0,
+        config: cfg,
+        fs: noSyncFs,
+        tailCacheBytes: 0,
+      });
       await everyOffsetResolves(log);
-      for (let i = 1; i < 80; i++) expect((await log.offsetForTimestamp(t0 + i * 100 - 50))?.timestamp).toBe(t0 + i * 100);
+      for (let i = 1; i < 80; i++)
+        expect((await log.offsetForTimestamp(t0 + i * 100 - 50))?.timestamp).toBe(t0 + i * 100);
       await log.close();
     });
   });

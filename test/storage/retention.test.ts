@@ -12,7 +12,8 @@ function openLog(dir: string, overrides: Partial<PartitionConfig>, clock: FakeCl
 }
 
 /** 161-byte batches stamped with the fake clock's time. */
-const batchAt = (clock: FakeClock) => makeBatch({ payloadBytes: 100, baseTimestamp: clock.now(), maxTimestamp: clock.now() });
+const batchAt = (clock: FakeClock) =>
+  makeBatch({ payloadBytes: 100, baseTimestamp: clock.now(), maxTimestamp: clock.now() });
 
 describe('rolling', () => {
   it('rolls when the next append would exceed segmentBytes', async () => {
@@ -22,9 +23,11 @@ describe('rolling', () => {
       for (let i = 0; i < 9; i++) await log.append(batchAt(clock));
       // 3 batches of 161 bytes fit in 500; the 4th starts a new segment.
       expect(log.segmentCount).toBe(3);
-      expect((await readdir(join(dir, 'p'))).filter((n) => n.endsWith('.log')).sort()).toEqual(
-        ['00000000000000000000.log', '00000000000000000003.log', '00000000000000000006.log'],
-      );
+      expect((await readdir(join(dir, 'p'))).filter((n) => n.endsWith('.log')).sort()).toEqual([
+        '00000000000000000000.log',
+        '00000000000000000003.log',
+        '00000000000000000006.log',
+      ]);
       // A batch larger than a segment still goes in (alone).
       await log.append(makeBatch({ payloadBytes: 800 }));
       expect(log.segmentCount).toBe(4);

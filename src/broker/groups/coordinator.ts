@@ -24,7 +24,7 @@ import type {
 } from '../../protocol/index.js';
 import { OFFSET_METADATA_MAX } from '../../protocol/index.js';
 import { Group } from './group.js';
-import { OffsetsStore, type OffsetCommitEntry } from './offsets-store.js';
+import type { OffsetsStore, OffsetCommitEntry } from './offsets-store.js';
 import { Rebalancer, type RebalanceConfig, type RequestContext } from './rebalance.js';
 import { groupError, joinError, OK, syncError, type GroupError } from './responses.js';
 import { systemScheduler, type Scheduler, type TimerHandle } from './scheduler.js';
@@ -51,12 +51,16 @@ export const DEFAULT_GROUP_COORDINATOR_CONFIG: Readonly<GroupCoordinatorConfig> 
   offsetMetadataMaxBytes: OFFSET_METADATA_MAX,
 });
 
-export function resolveGroupCoordinatorConfig(config: Partial<GroupCoordinatorConfig> = {}): Readonly<GroupCoordinatorConfig> {
+export function resolveGroupCoordinatorConfig(
+  config: Partial<GroupCoordinatorConfig> = {},
+): Readonly<GroupCoordinatorConfig> {
   const c = { ...DEFAULT_GROUP_COORDINATOR_CONFIG, ...config };
   for (const [key, value] of Object.entries(c)) {
-    if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`group coordinator config ${key} must be a non-negative integer, got ${value}`);
+    if (!Number.isSafeInteger(value) || value < 0)
+      throw new RangeError(`group coordinator config ${key} must be a non-negative integer, got ${value}`);
   }
-  if (c.minSessionTimeoutMs > c.maxSessionTimeoutMs) throw new RangeError('minSessionTimeoutMs exceeds maxSessionTimeoutMs');
+  if (c.minSessionTimeoutMs > c.maxSessionTimeoutMs)
+    throw new RangeError('minSessionTimeoutMs exceeds maxSessionTimeoutMs');
   if (c.offsetsRetentionCheckIntervalMs === 0) throw new RangeError('offsetsRetentionCheckIntervalMs must be positive');
   return Object.freeze(c);
 }
@@ -131,7 +135,9 @@ export class GroupCoordinator {
 
   join(req: JoinGroupRequest, ctx: RequestContext): Promise<JoinGroupResponse> {
     const unavailable = this.unavailable();
-    return unavailable ? Promise.resolve(joinError(unavailable.name, req.memberId, unavailable.message)) : this.rebalancer.join(req, ctx);
+    return unavailable
+      ? Promise.resolve(joinError(unavailable.name, req.memberId, unavailable.message))
+      : this.rebalancer.join(req, ctx);
   }
 
   sync(req: SyncGroupRequest): Promise<SyncGroupResponse> {
@@ -146,7 +152,9 @@ export class GroupCoordinator {
 
   leave(req: LeaveGroupRequest): LeaveGroupResponse {
     const unavailable = this.unavailable();
-    return unavailable ? { ...groupError(unavailable.name, unavailable.message), members: [] } : this.rebalancer.leave(req);
+    return unavailable
+      ? { ...groupError(unavailable.name, unavailable.message), members: [] }
+      : this.rebalancer.leave(req);
   }
 
   async commitOffsets(req: OffsetCommitRequest): Promise<OffsetCommitResponse> {
@@ -176,7 +184,12 @@ export class GroupCoordinator {
   fetchOffsets(req: OffsetFetchRequest): OffsetFetchResponse {
     const unavailable = this.unavailable();
     if (unavailable) return { ...groupError(unavailable.name, unavailable.message), topics: [] };
-    const wanted = req.topics ?? [...this.store.offsetsOf(req.groupId)].map(([name, parts]) => ({ name, partitions: [...parts.keys()].sort((a, b) => a - b) }));
+    const wanted =
+      req.topics ??
+      [...this.store.offsetsOf(req.groupId)].map(([name, parts]) => ({
+        name,
+        partitions: [...parts.keys()].sort((a, b) => a - b),
+      }));
     return {
       ...OK,
       topics: wanted.map((t) => ({
@@ -204,7 +217,11 @@ export class GroupCoordinator {
 
   describeGroups(req: DescribeGroupsRequest): DescribeGroupsResponse {
     const unavailable = this.unavailable();
-    return { groups: req.groups.map((id) => (unavailable ? deadGroup(id, groupError(unavailable.name, unavailable.message)) : this.describe(id))) };
+    return {
+      groups: req.groups.map((id) =>
+        unavailable ? deadGroup(id, groupError(unavailable.name, unavailable.message)) : this.describe(id),
+      ),
+    };
   }
 
   async deleteGroups(req: DeleteGroupsRequest): Promise<DeleteGroupsResponse> {
@@ -237,7 +254,8 @@ export class GroupCoordinator {
       this.groups.delete(group.groupId);
       expired.push(group.groupId);
     }
-    if (expired.length > 0) this.logger.info({ groups: expired }, 'expired offsets of groups empty longer than offsetsRetentionMs');
+    if (expired.length > 0)
+      this.logger.info({ groups: expired }, 'expired offsets of groups empty longer than offsetsRetentionMs');
     return expired;
   }
 
@@ -255,9 +273,13 @@ export class GroupCoordinator {
     await this.store.drain();
   }
 
-  private unavailable(): { name: 'COORDINATOR_LOAD_IN_PROGRESS' | 'COORDINATOR_NOT_AVAILABLE'; message: string } | null {
+  private unavailable(): {
+    name: 'COORDINATOR_LOAD_IN_PROGRESS' | 'COORDINATOR_NOT_AVAILABLE';
+    message: string;
+  } | null {
     if (this.status === 'ready') return null;
-    if (this.status === 'closed') return { name: 'COORDINATOR_NOT_AVAILABLE', message: 'the group coordinator is shut down' };
+    if (this.status === 'closed')
+      return { name: 'COORDINATOR_NOT_AVAILABLE', message: 'the group coordinator is shut down' };
     return { name: 'COORDINATOR_LOAD_IN_PROGRESS', message: 'the group coordinator is loading __consumer_offsets' };
   }
 
@@ -270,19 +292,34 @@ export class GroupCoordinator {
     if (req.generationId < 0 && req.memberId === '') {
       // A standalone commit (admin tools, manually assigned consumers): only while nobody is in the group.
       if (!group || group.is('Empty')) return null;
-      return groupError('UNKNOWN_MEMBER_ID', `group '${req.groupId}' has active members (${group.state}): a commit without a member id and generation is only accepted while it is Empty`);
+      return groupError(
+        'UNKNOWN_MEMBER_ID',
+        `group '${req.groupId}' has active members (${group.state}): a commit without a member id and generation is only accepted while it is Empty`,
+      );
     }
-    if (!group) return groupError('UNKNOWN_MEMBER_ID', `group '${req.groupId}' does not exist: join it first, or commit with generationId -1 and memberId ''`);
+    if (!group)
+      return groupError(
+        'UNKNOWN_MEMBER_ID',
+        `group '${req.groupId}' does not exist: join it first, or commit with generationId -1 and memberId ''`,
+      );
     return this.rebalancer.checkCommitter(group, req.generationId, req.memberId, req.groupInstanceId);
   }
 
-  private partitionCommitError(topic: string, partition: number, offset: number, metadata: string | null): GroupError | null {
+  private partitionCommitError(
+    topic: string,
+    partition: number,
+    offset: number,
+    metadata: string | null,
+  ): GroupError | null {
     if (this.topics.logEndOffset(topic, partition) === undefined) {
       return groupError('UNKNOWN_TOPIC_OR_PARTITION', `topic-partition ${topic}-${partition} does not exist`);
     }
     if (offset < 0) return groupError('INVALID_COMMIT_OFFSET_SIZE', `offset ${offset} is negative`);
     if (metadata !== null && Buffer.byteLength(metadata) > this.config.offsetMetadataMaxBytes) {
-      return groupError('OFFSET_METADATA_TOO_LARGE', `metadata of ${Buffer.byteLength(metadata)} bytes exceeds ${this.config.offsetMetadataMaxBytes}`);
+      return groupError(
+        'OFFSET_METADATA_TOO_LARGE',
+        `metadata of ${Buffer.byteLength(metadata)} bytes exceeds ${this.config.offsetMetadataMaxBytes}`,
+      );
     }
     return null;
   }
@@ -311,11 +348,18 @@ export class GroupCoordinator {
   private async deleteGroup(groupId: string): Promise<GroupError> {
     const group = this.groups.get(groupId);
     if (!group) return groupError('GROUP_ID_NOT_FOUND', `group '${groupId}' does not exist`);
-    if (!group.is('Empty')) return groupError('NON_EMPTY_GROUP', `group '${groupId}' has ${group.size} member(s) (${group.state}): stop its consumers first`);
+    if (!group.is('Empty'))
+      return groupError(
+        'NON_EMPTY_GROUP',
+        `group '${groupId}' has ${group.size} member(s) (${group.state}): stop its consumers first`,
+      );
     try {
       await this.store.deleteGroup(groupId, this.scheduler.now());
     } catch (err) {
-      return groupError('KAFKA_STORAGE_ERROR', `could not delete the offsets of '${groupId}': ${(err as Error).message}`);
+      return groupError(
+        'KAFKA_STORAGE_ERROR',
+        `could not delete the offsets of '${groupId}': ${(err as Error).message}`,
+      );
     }
     if (this.groups.get(groupId) === group && group.is('Empty')) {
       group.transitionTo('Dead', this.scheduler.now());

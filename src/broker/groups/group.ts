@@ -24,7 +24,13 @@ import type { JoinGroupProtocol, JoinGroupResponse, SyncGroupResponse } from '..
 
 export type GroupState = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable' | 'Dead';
 
-export const GROUP_STATES: readonly GroupState[] = ['Empty', 'PreparingRebalance', 'CompletingRebalance', 'Stable', 'Dead'];
+export const GROUP_STATES: readonly GroupState[] = [
+  'Empty',
+  'PreparingRebalance',
+  'CompletingRebalance',
+  'Stable',
+  'Dead',
+];
 
 /** Allowed next states of each state. */
 export const TRANSITIONS: Readonly<Record<GroupState, readonly GroupState[]>> = Object.freeze({
@@ -170,7 +176,9 @@ export class Group {
     const members = [...this.members.values()];
     if (members.length === 0) return [];
     const first = (this.leaderId && this.members.get(this.leaderId)) || members[0]!;
-    return first.protocols.map((p) => p.name).filter((name) => members.every((m) => m.protocols.some((p) => p.name === name)));
+    return first.protocols
+      .map((p) => p.name)
+      .filter((name) => members.every((m) => m.protocols.some((p) => p.name === name)));
   }
 
   /** Could a member offering `protocols` of `protocolType` join without breaking the group's protocol agreement? */

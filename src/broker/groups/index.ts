@@ -1,6 +1,12 @@
 // Consumer groups: coordinator (Kafka's classic group protocol), state machine, committed offsets.
 export { GroupCoordinator, DEFAULT_GROUP_COORDINATOR_CONFIG, resolveGroupCoordinatorConfig } from './coordinator.js';
-export type { GroupCoordinatorConfig, GroupCoordinatorOptions, GroupLogger, RequestContext, TopicLookup } from './coordinator.js';
+export type {
+  GroupCoordinatorConfig,
+  GroupCoordinatorOptions,
+  GroupLogger,
+  RequestContext,
+  TopicLookup,
+} from './coordinator.js';
 export { Group, GROUP_STATES, TRANSITIONS, IllegalTransitionError } from './group.js';
 export type { GroupState, Member } from './group.js';
 export { OffsetsStore, MemoryOffsetsLog, OFFSETS_TOPIC } from './offsets-store.js';

@@ -78,7 +78,14 @@ export function decodeEntry(key: Buffer | null, value: Buffer | null): OffsetsLo
   }
   if (k[0] === GROUP_KEY && isStr(k[1])) {
     if (v === null) return { kind: 'group', groupId: k[1], value: null };
-    if (!Array.isArray(v) || !isNullableStr(v[1]) || !isInt(v[2]) || !isNullableStr(v[3]) || typeof v[4] !== 'boolean' || !isInt(v[5])) {
+    if (
+      !Array.isArray(v) ||
+      !isNullableStr(v[1]) ||
+      !isInt(v[2]) ||
+      !isNullableStr(v[3]) ||
+      typeof v[4] !== 'boolean' ||
+      !isInt(v[5])
+    ) {
       return undefined;
     }
     return {

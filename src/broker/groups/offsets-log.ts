@@ -35,7 +35,8 @@ export class PartitionOffsetsLog implements OffsetsLog {
       if (chunks.length === 0) return;
       const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
       let next = offset;
-      for (const { header } of iterateBatches(bytes, { validate: false })) next = header.baseOffset + header.lastOffsetDelta + 1;
+      for (const { header } of iterateBatches(bytes, { validate: false }))
+        next = header.baseOffset + header.lastOffsetDelta + 1;
       if (next <= offset) return;
       yield bytes;
       offset = next;
@@ -48,8 +49,18 @@ export interface InternalLogs {
   close(): Promise<void>;
 }
 
-export async function openInternalLogs(options: { dataDir: string; flush: FlushPolicy; clock: Clock; logger: Logger }): Promise<InternalLogs> {
-  const config = resolvePartitionConfig({ retentionMs: -1, retentionBytes: -1, segmentBytes: 64 * 1024 * 1024, flush: options.flush });
+export async function openInternalLogs(options: {
+  dataDir: string;
+  flush: FlushPolicy;
+  clock: Clock;
+  logger: Logger;
+}): Promise<InternalLogs> {
+  const config = resolvePartitionConfig({
+    retentionMs: -1,
+    retentionBytes: -1,
+    segmentBytes: 64 * 1024 * 1024,
+    flush: options.flush,
+  });
   const manager = await LogManager.open({
     dataDir: join(options.dataDir, INTERNAL_DIR),
     configFor: () => config,

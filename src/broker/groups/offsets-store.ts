@@ -100,7 +100,8 @@ export class OffsetsStore {
   /** Newest commit timestamp among the group's offsets, or -1. */
   lastCommitTimestamp(groupId: string): number {
     let max = -1;
-    for (const parts of this.offsetsOf(groupId).values()) for (const o of parts.values()) max = Math.max(max, o.commitTimestamp);
+    for (const parts of this.offsetsOf(groupId).values())
+      for (const o of parts.values()) max = Math.max(max, o.commitTimestamp);
     return max;
   }
 
@@ -112,21 +113,40 @@ export class OffsetsStore {
       timestamp,
     }));
     await this.write(records, () => {
-      for (const e of entries) this.applyOffset(groupId, e.topic, e.partition, { offset: e.offset, metadata: e.metadata, commitTimestamp: timestamp });
+      for (const e of entries)
+        this.applyOffset(groupId, e.topic, e.partition, {
+          offset: e.offset,
+          metadata: e.metadata,
+          commitTimestamp: timestamp,
+        });
     });
   }
 
   async putGroup(groupId: string, record: GroupRecord): Promise<void> {
-    const records = [{ key: encodeGroupKey(groupId), value: encodeGroupValue(record), timestamp: record.stateTimestamp }];
+    const records = [
+      { key: encodeGroupKey(groupId), value: encodeGroupValue(record), timestamp: record.stateTimestamp },
+    ];
     await this.write(records, () => this.applyGroup(groupId, record));
   }
 
   /** Tombstones the given partitions' offsets of a group (all of them when `partitions` is omitted). */
-  async deleteOffsets(groupId: string, timestamp: number, partitions?: Array<{ topic: string; partition: number }>): Promise<number> {
-    const targets = partitions ?? [...this.offsetsOf(groupId)].flatMap(([topic, parts]) => [...parts.keys()].map((partition) => ({ topic, partition })));
+  async deleteOffsets(
+    groupId: string,
+    timestamp: number,
+    partitions?: Array<{ topic: string; partition: number }>,
+  ): Promise<number> {
+    const targets =
+      partitions ??
+      [...this.offsetsOf(groupId)].flatMap(([topic, parts]) =>
+        [...parts.keys()].map((partition) => ({ topic, partition })),
+      );
     const present = targets.filter((t) => this.get(groupId, t.topic, t.partition) !== undefined);
     if (present.length === 0) return 0;
-    const records = present.map((t) => ({ key: encodeOffsetKey(groupId, t.topic, t.partition), value: null, timestamp }));
+    const records = present.map((t) => ({
+      key: encodeOffsetKey(groupId, t.topic, t.partition),
+      value: null,
+      timestamp,
+    }));
     await this.write(records, () => {
       for (const t of present) this.applyOffset(groupId, t.topic, t.partition, null);
     });
@@ -137,7 +157,9 @@ export class OffsetsStore {
   async deleteGroup(groupId: string, timestamp: number): Promise<void> {
     await this.deleteOffsets(groupId, timestamp);
     if (this.groupRecords.has(groupId)) {
-      await this.write([{ key: encodeGroupKey(groupId), value: null, timestamp }], () => this.applyGroup(groupId, null));
+      await this.write([{ key: encodeGroupKey(groupId), value: null, timestamp }], () =>
+        this.applyGroup(groupId, null),
+      );
     }
   }
 
@@ -145,7 +167,12 @@ export class OffsetsStore {
   async deleteTopic(topic: string, timestamp: number): Promise<void> {
     for (const [groupId, topics] of [...this.offsets]) {
       const parts = topics.get(topic);
-      if (parts) await this.deleteOffsets(groupId, timestamp, [...parts.keys()].map((partition) => ({ topic, partition })));
+      if (parts)
+        await this.deleteOffsets(
+          groupId,
+          timestamp,
+          [...parts.keys()].map((partition) => ({ topic, partition })),
+        );
     }
   }
 
@@ -157,10 +184,12 @@ export class OffsetsStore {
   /** Appends one batch after every earlier write, then applies it to memory; a failed append changes nothing. */
   private write(records: RecordInput[], apply: () => void): Promise<void> {
     const batch = buildRecordBatchSync(records);
-    const next = this.chain.catch(() => undefined).then(async () => {
-      await this.log.append(batch);
-      apply();
-    });
+    const next = this.chain
+      .catch(() => undefined)
+      .then(async () => {
+        await this.log.append(batch);
+        apply();
+      });
     this.chain = next;
     return next;
   }

@@ -20,7 +20,17 @@ import type {
   SyncGroupResponse,
 } from '../../protocol/index.js';
 import { Group, newMemberId, type Member } from './group.js';
-import { fenced, groupError, isFenced, joinError, OK, staleGeneration, syncError, unknownMember, type GroupError } from './responses.js';
+import {
+  fenced,
+  groupError,
+  isFenced,
+  joinError,
+  OK,
+  staleGeneration,
+  syncError,
+  unknownMember,
+  type GroupError,
+} from './responses.js';
 import type { Scheduler, TimerHandle } from './scheduler.js';
 
 export interface RebalanceConfig {
@@ -64,45 +74,91 @@ export class Rebalancer {
     const { minSessionTimeoutMs: min, maxSessionTimeoutMs: max } = this.config;
     if (req.groupId === '') return resolved(joinError('INVALID_GROUP_ID', req.memberId, 'groupId must not be empty'));
     if (req.sessionTimeoutMs < min || req.sessionTimeoutMs > max) {
-      return resolved(joinError('INVALID_SESSION_TIMEOUT', req.memberId, `sessionTimeout ${req.sessionTimeoutMs} ms is outside the broker's range ${min}..${max} ms`));
+      return resolved(
+        joinError(
+          'INVALID_SESSION_TIMEOUT',
+          req.memberId,
+          `sessionTimeout ${req.sessionTimeoutMs} ms is outside the broker's range ${min}..${max} ms`,
+        ),
+      );
     }
     if (req.protocolType === '' || req.protocols.length === 0) {
-      return resolved(joinError('INCONSISTENT_GROUP_PROTOCOL', req.memberId, 'a member must name a protocolType and at least one protocol'));
+      return resolved(
+        joinError(
+          'INCONSISTENT_GROUP_PROTOCOL',
+          req.memberId,
+          'a member must name a protocolType and at least one protocol',
+        ),
+      );
     }
     let group = this.groups.get(req.groupId);
     if (!group) {
-      if (req.memberId !== '') return resolved(joinError('UNKNOWN_MEMBER_ID', req.memberId, `group '${req.groupId}' does not exist (any more): rejoin with memberId ''`));
+      if (req.memberId !== '')
+        return resolved(
+          joinError(
+            'UNKNOWN_MEMBER_ID',
+            req.memberId,
+            `group '${req.groupId}' does not exist (any more): rejoin with memberId ''`,
+          ),
+        );
       group = new Group(req.groupId, this.scheduler.now());
       this.groups.set(req.groupId, group);
     }
     if (!group.supportsProtocols(req.protocolType, req.protocols)) {
       const offered = req.protocols.map((p) => p.name).join(', ');
-      return resolved(joinError('INCONSISTENT_GROUP_PROTOCOL', req.memberId, `group '${group.groupId}' (${group.protocolType}: ${group.candidateProtocols().join(', ')}) shares no protocol with this member (${req.protocolType}: ${offered})`));
+      return resolved(
+        joinError(
+          'INCONSISTENT_GROUP_PROTOCOL',
+          req.memberId,
+          `group '${group.groupId}' (${group.protocolType}: ${group.candidateProtocols().join(', ')}) shares no protocol with this member (${req.protocolType}: ${offered})`,
+        ),
+      );
     }
     if (req.memberId === '') {
-      if (req.groupInstanceId !== null && group.memberIdOfInstance(req.groupInstanceId) !== undefined) return this.rejoinStatic(group, req, ctx);
+      if (req.groupInstanceId !== null && group.memberIdOfInstance(req.groupInstanceId) !== undefined)
+        return this.rejoinStatic(group, req, ctx);
       if (this.config.maxGroupSize > 0 && group.size >= this.config.maxGroupSize) {
-        return resolved(joinError('GROUP_MAX_SIZE_REACHED', '', `group '${group.groupId}' already has ${group.size} members`));
+        return resolved(
+          joinError('GROUP_MAX_SIZE_REACHED', '', `group '${group.groupId}' already has ${group.size} members`),
+        );
       }
       return this.joinNew(group, req, ctx);
     }
-    if (isFenced(group, req.memberId, req.groupInstanceId)) return resolved(joinError('FENCED_INSTANCE_ID', req.memberId, fenced(req.groupInstanceId!)));
+    if (isFenced(group, req.memberId, req.groupInstanceId))
+      return resolved(joinError('FENCED_INSTANCE_ID', req.memberId, fenced(req.groupInstanceId!)));
     const member = group.members.get(req.memberId);
     if (!member) return resolved(joinError('UNKNOWN_MEMBER_ID', req.memberId, unknownMember(group, req.memberId)));
     if (req.groupInstanceId !== null && member.groupInstanceId !== req.groupInstanceId) {
-      return resolved(joinError('FENCED_INSTANCE_ID', req.memberId, `member '${req.memberId}' is not registered under group.instance.id '${req.groupInstanceId}'`));
+      return resolved(
+        joinError(
+          'FENCED_INSTANCE_ID',
+          req.memberId,
+          `member '${req.memberId}' is not registered under group.instance.id '${req.groupInstanceId}'`,
+        ),
+      );
     }
     return this.rejoinKnown(group, member, req);
   }
 
   sync(req: SyncGroupRequest): Promise<SyncGroupResponse> {
     const group = this.groups.get(req.groupId);
-    if (group && isFenced(group, req.memberId, req.groupInstanceId)) return resolved(syncError('FENCED_INSTANCE_ID', fenced(req.groupInstanceId!)));
+    if (group && isFenced(group, req.memberId, req.groupInstanceId))
+      return resolved(syncError('FENCED_INSTANCE_ID', fenced(req.groupInstanceId!)));
     const member = group?.members.get(req.memberId);
-    if (!group || !member) return resolved(syncError('UNKNOWN_MEMBER_ID', unknownMember(group, req.memberId, req.groupId)));
-    if (req.generationId !== group.generationId) return resolved(syncError('ILLEGAL_GENERATION', staleGeneration(group, req.generationId)));
-    if ((req.protocolType !== null && req.protocolType !== group.protocolType) || (req.protocolName !== null && group.protocolName !== null && req.protocolName !== group.protocolName)) {
-      return resolved(syncError('INCONSISTENT_GROUP_PROTOCOL', `group '${group.groupId}' uses ${group.protocolType}/${group.protocolName}`));
+    if (!group || !member)
+      return resolved(syncError('UNKNOWN_MEMBER_ID', unknownMember(group, req.memberId, req.groupId)));
+    if (req.generationId !== group.generationId)
+      return resolved(syncError('ILLEGAL_GENERATION', staleGeneration(group, req.generationId)));
+    if (
+      (req.protocolType !== null && req.protocolType !== group.protocolType) ||
+      (req.protocolName !== null && group.protocolName !== null && req.protocolName !== group.protocolName)
+    ) {
+      return resolved(
+        syncError(
+          'INCONSISTENT_GROUP_PROTOCOL',
+          `group '${group.groupId}' uses ${group.protocolType}/${group.protocolName}`,
+        ),
+      );
     }
     if (group.is('PreparingRebalance')) return resolved(syncError('REBALANCE_IN_PROGRESS'));
     this.touch(group, member);
@@ -129,12 +185,15 @@ export class Rebalancer {
 
   heartbeat(req: HeartbeatRequest): HeartbeatResponse {
     const group = this.groups.get(req.groupId);
-    if (group && isFenced(group, req.memberId, req.groupInstanceId)) return groupError('FENCED_INSTANCE_ID', fenced(req.groupInstanceId!));
+    if (group && isFenced(group, req.memberId, req.groupInstanceId))
+      return groupError('FENCED_INSTANCE_ID', fenced(req.groupInstanceId!));
     const member = group?.members.get(req.memberId);
     if (!group || !member) return groupError('UNKNOWN_MEMBER_ID', unknownMember(group, req.memberId, req.groupId));
-    if (req.generationId !== group.generationId) return groupError('ILLEGAL_GENERATION', staleGeneration(group, req.generationId));
+    if (req.generationId !== group.generationId)
+      return groupError('ILLEGAL_GENERATION', staleGeneration(group, req.generationId));
     this.touch(group, member);
-    if (group.is('PreparingRebalance')) return groupError('REBALANCE_IN_PROGRESS', `group '${group.groupId}' is rebalancing: rejoin`);
+    if (group.is('PreparingRebalance'))
+      return groupError('REBALANCE_IN_PROGRESS', `group '${group.groupId}' is rebalancing: rejoin`);
     return OK;
   }
 
@@ -145,9 +204,14 @@ export class Rebalancer {
     for (const m of req.members) {
       const target = group ? this.leaveTarget(group, m.memberId, m.groupInstanceId) : groupError('UNKNOWN_MEMBER_ID');
       if ('memberId' in target) leaving.push(target);
-      results.push({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, errorCode: 'memberId' in target ? 0 : target.errorCode });
+      results.push({
+        memberId: m.memberId,
+        groupInstanceId: m.groupInstanceId,
+        errorCode: 'memberId' in target ? 0 : target.errorCode,
+      });
     }
-    if (group && leaving.length > 0) this.removeMembers(group, leaving, `${leaving.map((m) => m.memberId).join(', ')} left the group`);
+    if (group && leaving.length > 0)
+      this.removeMembers(group, leaving, `${leaving.map((m) => m.memberId).join(', ')} left the group`);
     return { ...OK, members: results };
   }
 
@@ -160,9 +224,16 @@ export class Rebalancer {
     const member = group.members.get(memberId);
     if (!member) return groupError('UNKNOWN_MEMBER_ID', unknownMember(group, memberId));
     if (generationId !== group.generationId) {
-      return groupError('ILLEGAL_GENERATION', `commit rejected: it comes from generation ${generationId} but group '${group.groupId}' is at generation ${group.generationId}; the member must rejoin (its partitions may have moved to another member)`);
+      return groupError(
+        'ILLEGAL_GENERATION',
+        `commit rejected: it comes from generation ${generationId} but group '${group.groupId}' is at generation ${group.generationId}; the member must rejoin (its partitions may have moved to another member)`,
+      );
     }
-    if (group.is('CompletingRebalance')) return groupError('REBALANCE_IN_PROGRESS', `group '${group.groupId}' is completing a rebalance: commit after SyncGroup`);
+    if (group.is('CompletingRebalance'))
+      return groupError(
+        'REBALANCE_IN_PROGRESS',
+        `group '${group.groupId}' is completing a rebalance: commit after SyncGroup`,
+      );
     this.touch(group, member);
     return null;
   }
@@ -210,17 +281,33 @@ export class Rebalancer {
   /** A static member rejoined with memberId '': it takes over its instance's membership and assignment. */
   private rejoinStatic(group: Group, req: JoinGroupRequest, ctx: RequestContext): Promise<JoinGroupResponse> {
     const instanceId = req.groupInstanceId!;
-    const { member, oldId, oldJoin, oldSync } = group.replaceStaticMember(instanceId, newMemberId(ctx.clientId || 'member'));
+    const { member, oldId, oldJoin, oldSync } = group.replaceStaticMember(
+      instanceId,
+      newMemberId(ctx.clientId || 'member'),
+    );
     oldJoin?.(joinError('FENCED_INSTANCE_ID', oldId, fenced(instanceId)));
     oldSync?.(syncError('FENCED_INSTANCE_ID', fenced(instanceId)));
     const sameMetadata = Group.sameProtocols(member.protocols, req.protocols);
-    Object.assign(member, { clientId: ctx.clientId, clientHost: ctx.clientHost, sessionTimeoutMs: req.sessionTimeoutMs, rebalanceTimeoutMs: req.rebalanceTimeoutMs, protocols: req.protocols });
+    Object.assign(member, {
+      clientId: ctx.clientId,
+      clientHost: ctx.clientHost,
+      sessionTimeoutMs: req.sessionTimeoutMs,
+      rebalanceTimeoutMs: req.rebalanceTimeoutMs,
+      protocols: req.protocols,
+    });
     this.touch(group, member);
-    this.hooks.log('static member rejoined', { groupId: group.groupId, instanceId, oldId, memberId: member.memberId, rebalance: !(group.is('Stable') && sameMetadata) });
+    this.hooks.log('static member rejoined', {
+      groupId: group.groupId,
+      instanceId,
+      oldId,
+      memberId: member.memberId,
+      rebalance: !(group.is('Stable') && sameMetadata),
+    });
     // A restart within the session timeout: same generation, same assignment (SyncGroup returns it).
     if (group.is('Stable') && sameMetadata) return resolved(this.joinResponse(group, member, false));
     const pending = this.awaitJoin(member);
-    if (!group.is('PreparingRebalance')) this.prepareRebalance(group, `static member ${instanceId} rejoined with new metadata`);
+    if (!group.is('PreparingRebalance'))
+      this.prepareRebalance(group, `static member ${instanceId} rejoined with new metadata`);
     this.maybeCompleteJoin(group);
     return pending;
   }
@@ -232,11 +319,14 @@ export class Rebalancer {
     // A member that lost its JoinGroup response (CompletingRebalance) or a follower re-checking in (Stable)
     // gets the current generation back; anything else starts or joins a rebalance.
     if (same && (group.is('CompletingRebalance') || (group.is('Stable') && member.memberId !== group.leaderId))) {
-      return resolved(this.joinResponse(group, member, member.memberId === group.leaderId && group.is('CompletingRebalance')));
+      return resolved(
+        this.joinResponse(group, member, member.memberId === group.leaderId && group.is('CompletingRebalance')),
+      );
     }
     member.protocols = req.protocols;
     const pending = this.awaitJoin(member);
-    if (!group.is('PreparingRebalance')) this.prepareRebalance(group, `member ${member.memberId} rejoined${same ? '' : ' with new metadata'}`);
+    if (!group.is('PreparingRebalance'))
+      this.prepareRebalance(group, `member ${member.memberId} rejoined${same ? '' : ' with new metadata'}`);
     this.maybeCompleteJoin(group);
     return pending;
   }
@@ -253,7 +343,9 @@ export class Rebalancer {
 
   private awaitJoin(member: Member): Promise<JoinGroupResponse> {
     return new Promise((resolve) => {
-      member.awaitingJoin?.(joinError('REBALANCE_IN_PROGRESS', member.memberId, 'superseded by a newer JoinGroup from the same member'));
+      member.awaitingJoin?.(
+        joinError('REBALANCE_IN_PROGRESS', member.memberId, 'superseded by a newer JoinGroup from the same member'),
+      );
       member.awaitingJoin = resolve;
     });
   }
@@ -261,7 +353,9 @@ export class Rebalancer {
   private prepareRebalance(group: Group, reason: string): void {
     if (group.is('CompletingRebalance')) {
       for (const m of group.members.values()) {
-        m.awaitingSync?.(syncError('REBALANCE_IN_PROGRESS', `group '${group.groupId}' is rebalancing again: ${reason}`));
+        m.awaitingSync?.(
+          syncError('REBALANCE_IN_PROGRESS', `group '${group.groupId}' is rebalancing again: ${reason}`),
+        );
         m.awaitingSync = null;
       }
       group.clearAssignments();
@@ -313,7 +407,10 @@ export class Rebalancer {
     const now = this.scheduler.now();
     for (const m of [...group.members.values()]) {
       if (m.awaitingJoin !== null) continue;
-      this.hooks.log('member removed: did not rejoin within the rebalance timeout', { groupId: group.groupId, memberId: m.memberId });
+      this.hooks.log('member removed: did not rejoin within the rebalance timeout', {
+        groupId: group.groupId,
+        memberId: m.memberId,
+      });
       this.sessionTimers.get(m)?.cancel();
       group.remove(m.memberId);
     }
@@ -335,15 +432,29 @@ export class Rebalancer {
       respond(this.joinResponse(group, m, m.memberId === group.leaderId));
     }
     const generation = group.generationId;
-    this.syncTimers.set(group, this.scheduler.schedule(group.rebalanceTimeoutMs(), () => this.onSyncTimeout(group, generation)));
-    this.hooks.log('join complete', { groupId: group.groupId, generationId: generation, protocol: group.protocolName, leader: group.leaderId, members: group.size });
+    this.syncTimers.set(
+      group,
+      this.scheduler.schedule(group.rebalanceTimeoutMs(), () => this.onSyncTimeout(group, generation)),
+    );
+    this.hooks.log('join complete', {
+      groupId: group.groupId,
+      generationId: generation,
+      protocol: group.protocolName,
+      leader: group.leaderId,
+      members: group.size,
+    });
     this.hooks.generationCompleted(group);
   }
 
   private onSyncTimeout(group: Group, generation: number): void {
     if (group.generationId !== generation || !(group.is('CompletingRebalance') || group.is('Stable'))) return;
     const late = [...group.pendingSync].map((id) => group.members.get(id)!).filter(Boolean);
-    if (late.length > 0) this.removeMembers(group, late, `${late.map((m) => m.memberId).join(', ')} sent no SyncGroup within the rebalance timeout`);
+    if (late.length > 0)
+      this.removeMembers(
+        group,
+        late,
+        `${late.map((m) => m.memberId).join(', ')} sent no SyncGroup within the rebalance timeout`,
+      );
   }
 
   private removeMembers(group: Group, members: Member[], reason: string): void {
@@ -364,18 +475,25 @@ export class Rebalancer {
   }
 
   private armSession(group: Group, member: Member, ms: number): void {
-    this.sessionTimers.set(member, this.scheduler.schedule(ms, () => {
-      this.sessionTimers.delete(member);
-      if (group.members.get(member.memberId) !== member) return;
-      const now = this.scheduler.now();
-      // Members waiting on JoinGroup/SyncGroup are kept alive: the join/sync timers bound those waits.
-      if (member.awaitingJoin || member.awaitingSync) member.sessionDeadline = now + member.sessionTimeoutMs;
-      if (now < member.sessionDeadline) {
-        this.armSession(group, member, member.sessionDeadline - now);
-        return;
-      }
-      this.removeMembers(group, [member], `session timeout (${member.sessionTimeoutMs} ms) of member ${member.memberId} expired`);
-    }));
+    this.sessionTimers.set(
+      member,
+      this.scheduler.schedule(ms, () => {
+        this.sessionTimers.delete(member);
+        if (group.members.get(member.memberId) !== member) return;
+        const now = this.scheduler.now();
+        // Members waiting on JoinGroup/SyncGroup are kept alive: the join/sync timers bound those waits.
+        if (member.awaitingJoin || member.awaitingSync) member.sessionDeadline = now + member.sessionTimeoutMs;
+        if (now < member.sessionDeadline) {
+          this.armSession(group, member, member.sessionDeadline - now);
+          return;
+        }
+        this.removeMembers(
+          group,
+          [member],
+          `session timeout (${member.sessionTimeoutMs} ms) of member ${member.memberId} expired`,
+        );
+      }),
+    );
   }
 
   private joinResponse(group: Group, member: Member, withMembers: boolean): JoinGroupResponse {
@@ -387,7 +505,11 @@ export class Rebalancer {
       leader: group.leaderId ?? '',
       memberId: member.memberId,
       members: withMembers
-        ? [...group.members.values()].map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, metadata: group.metadataOf(m) }))
+        ? [...group.members.values()].map((m) => ({
+            memberId: m.memberId,
+            groupInstanceId: m.groupInstanceId,
+            metadata: group.metadataOf(m),
+          }))
         : [],
     };
   }

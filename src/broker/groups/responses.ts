@@ -16,7 +16,15 @@ export function groupError(name: ErrorName, message: string | null = null): Grou
 export const OK: GroupError = Object.freeze({ errorCode: 0, errorMessage: null });
 
 export function joinError(name: ErrorName, memberId = '', message: string | null = null): JoinGroupResponse {
-  return { ...groupError(name, message), generationId: -1, protocolType: null, protocolName: null, leader: '', memberId, members: [] };
+  return {
+    ...groupError(name, message),
+    generationId: -1,
+    protocolType: null,
+    protocolName: null,
+    leader: '',
+    memberId,
+    members: [],
+  };
 }
 
 export function syncError(name: ErrorName, message: string | null = null): SyncGroupResponse {

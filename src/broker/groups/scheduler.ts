@@ -61,7 +61,8 @@ export class ManualScheduler implements Scheduler {
     for (;;) {
       this.pending = this.pending.filter((p) => !p.cancelled);
       let next: Pending | undefined;
-      for (const p of this.pending) if (p.at <= end && (!next || p.at < next.at || (p.at === next.at && p.seq < next.seq))) next = p;
+      for (const p of this.pending)
+        if (p.at <= end && (!next || p.at < next.at || (p.at === next.at && p.seq < next.seq))) next = p;
       if (!next) break;
       this.time = Math.max(this.time, next.at);
       next.cancelled = true;

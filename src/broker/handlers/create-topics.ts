@@ -9,12 +9,17 @@ export const createTopicsHandler = defineHandler(CreateTopicsApi, async (request
   // Sequential: creations are serialised by the registry anyway, and results keep request order.
   for (const t of request.topics) {
     try {
-      if (counts.get(t.name)! > 1) throw new ProtocolError('INVALID_REQUEST', `topic "${t.name}" appears more than once in the request`);
+      if (counts.get(t.name)! > 1)
+        throw new ProtocolError('INVALID_REQUEST', `topic "${t.name}" appears more than once in the request`);
       if (t.replicationFactor !== -1 && t.replicationFactor !== 1) {
-        throw new ProtocolError('INVALID_REPLICATION_FACTOR', `replicationFactor ${t.replicationFactor}: a single broker supports only 1`);
+        throw new ProtocolError(
+          'INVALID_REPLICATION_FACTOR',
+          `replicationFactor ${t.replicationFactor}: a single broker supports only 1`,
+        );
       }
       await broker.topics.create(t.name, t.numPartitions, t.configs, { validateOnly: request.validateOnly });
-      if (!request.validateOnly) ctx.logger.info({ topic: t.name, partitions: t.numPartitions, configs: t.configs }, 'created topic');
+      if (!request.validateOnly)
+        ctx.logger.info({ topic: t.name, partitions: t.numPartitions, configs: t.configs }, 'created topic');
       topics.push({ name: t.name, errorCode: ErrorCode.NONE, errorMessage: null });
     } catch (error) {
       if (!(error instanceof ProtocolError)) throw error;

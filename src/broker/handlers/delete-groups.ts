@@ -2,4 +2,6 @@
 import { DeleteGroupsApi } from '../../protocol/index.js';
 import { defineHandler } from './types.js';
 
-export const deleteGroupsHandler = defineHandler(DeleteGroupsApi, (request, broker) => broker.groups.deleteGroups(request));
+export const deleteGroupsHandler = defineHandler(DeleteGroupsApi, (request, broker) =>
+  broker.groups.deleteGroups(request),
+);

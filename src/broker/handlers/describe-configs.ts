@@ -24,7 +24,14 @@ function brokerEntries(broker: BrokerContext): ConfigEntry[] {
     ['flush', formatFlushPolicy(d.flush)],
     ['socket.request.max.bytes', String(c.maxFrameBytes)],
   ];
-  return values.map(([name, value]) => ({ name, value, readOnly: true, isDefault: false, source: 'broker', isSensitive: false }));
+  return values.map(([name, value]) => ({
+    name,
+    value,
+    readOnly: true,
+    isDefault: false,
+    source: 'broker',
+    isSensitive: false,
+  }));
 }
 
 export const describeConfigsHandler = defineHandler(DescribeConfigsApi, (request, broker) => {
@@ -37,7 +44,12 @@ export const describeConfigsHandler = defineHandler(DescribeConfigsApi, (request
     }
     const topic = broker.topics.get(r.name);
     if (!topic) {
-      return { ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `topic "${r.name}" does not exist`, configs: [] };
+      return {
+        ...base,
+        errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+        errorMessage: `topic "${r.name}" does not exist`,
+        configs: [],
+      };
     }
     const configs = describeTopicConfigs(topic.configs, topic.partitions, broker.config.topicDefaults, r.configNames);
     return { ...base, errorCode: ErrorCode.NONE, errorMessage: null, configs };

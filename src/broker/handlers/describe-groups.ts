@@ -2,4 +2,6 @@
 import { DescribeGroupsApi } from '../../protocol/index.js';
 import { defineHandler } from './types.js';
 
-export const describeGroupsHandler = defineHandler(DescribeGroupsApi, (request, broker) => broker.groups.describeGroups(request));
+export const describeGroupsHandler = defineHandler(DescribeGroupsApi, (request, broker) =>
+  broker.groups.describeGroups(request),
+);

@@ -18,7 +18,13 @@
 // to the broker's maxFetchBytes (Kafka's fetch.max.bytes): with maxInFlightRequests it bounds what one
 // connection can make the broker hold, whatever a client asks for.
 import type { PartitionLog } from '../../../storage/index.js';
-import { ErrorCode, FetchApi, type FetchPartitionResult, type FetchRequest, type FetchResponse } from '../../protocol/index.js';
+import {
+  ErrorCode,
+  FetchApi,
+  type FetchPartitionResult,
+  type FetchRequest,
+  type FetchResponse,
+} from '../../protocol/index.js';
 import { onAbort } from '../abort-hooks.js';
 import { highWatermark } from './high-watermark.js';
 import { partitionError, toPartitionError } from './storage-errors.js';
@@ -45,7 +51,15 @@ function releaseAll(broker: BrokerContext, leases: Buffer[]): void {
 }
 
 function emptyResult(partition: number, highWatermark: number, logStartOffset: number): FetchPartitionResult {
-  return { partition, errorCode: ErrorCode.NONE, errorMessage: null, highWatermark, lastStableOffset: highWatermark, logStartOffset, records: [] };
+  return {
+    partition,
+    errorCode: ErrorCode.NONE,
+    errorMessage: null,
+    highWatermark,
+    lastStableOffset: highWatermark,
+    logStartOffset,
+    records: [],
+  };
 }
 
 async function readAll(request: FetchRequest, broker: BrokerContext, ctx: RequestContext): Promise<ReadRound> {
@@ -65,7 +79,14 @@ async function readAll(request: FetchRequest, broker: BrokerContext, ctx: Reques
       if (!log) {
         failed = true;
         const error = partitionError('UNKNOWN_TOPIC_OR_PARTITION', `${where} does not exist`);
-        partitions.push({ partition: p.partition, ...error, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: [] });
+        partitions.push({
+          partition: p.partition,
+          ...error,
+          highWatermark: -1,
+          lastStableOffset: -1,
+          logStartOffset: -1,
+          records: [],
+        });
         continue;
       }
       if (budget <= 0) {
@@ -78,7 +99,8 @@ async function readAll(request: FetchRequest, broker: BrokerContext, ctx: Reques
         const key = readAheadKey(t.name, p.partition);
         const maxBytes = Math.min(p.partitionMaxBytes, cap, budget);
         const read =
-          (await ctx.readAhead.take(key, log, p.fetchOffset, maxBytes)) ?? (await log.read(p.fetchOffset, { maxBytes, maxOffset: hw, pool: broker.readBuffers }));
+          (await ctx.readAhead.take(key, log, p.fetchOffset, maxBytes)) ??
+          (await log.read(p.fetchOffset, { maxBytes, maxOffset: hw, pool: broker.readBuffers }));
         const fits = bytes === 0 || read.bytes <= budget;
         const result = emptyResult(p.partition, Math.min(hw, read.logEndOffset), read.logStartOffset);
         if (fits && read.bytes > 0) {
@@ -88,7 +110,8 @@ async function readAll(request: FetchRequest, broker: BrokerContext, ctx: Reques
           if (read.lease) {
             leases.push(read.lease);
             const nowVisible = highWatermark(log);
-            if (read.nextOffset < nowVisible) next.push({ key, log, offset: read.nextOffset, maxBytes, maxOffset: nowVisible });
+            if (read.nextOffset < nowVisible)
+              next.push({ key, log, offset: read.nextOffset, maxBytes, maxOffset: nowVisible });
           }
         } else if (read.lease) {
           broker.readBuffers.release(read.lease); // not answered: nothing references it
@@ -98,7 +121,14 @@ async function readAll(request: FetchRequest, broker: BrokerContext, ctx: Reques
         failed = true;
         const wire = toPartitionError(error, where, ctx.logger);
         const hw = highWatermark(log);
-        partitions.push({ partition: p.partition, ...wire, highWatermark: hw, lastStableOffset: hw, logStartOffset: log.logStartOffset, records: [] });
+        partitions.push({
+          partition: p.partition,
+          ...wire,
+          highWatermark: hw,
+          lastStableOffset: hw,
+          logStartOffset: log.logStartOffset,
+          records: [],
+        });
       }
     }
   }
@@ -146,7 +176,9 @@ interface Armed {
 function arm(request: FetchRequest, broker: BrokerContext, signal: AbortSignal): Armed {
   let woken = false;
   let resolveWait: ((woke: boolean) => void) | undefined;
-  const partitions = request.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partition })));
+  const partitions = request.topics.flatMap((t) =>
+    t.partitions.map((p) => ({ topic: t.name, partition: p.partition })),
+  );
   const unregister = broker.waiters.register(partitions, () => {
     woken = true;
     resolveWait?.(true);
@@ -192,7 +224,15 @@ export const fetchHandler = defineHandler(FetchApi, async (request, broker, ctx)
       return round.response;
     };
     const remaining = request.maxWaitMs - (performance.now() - started);
-    if (!before || round.failed || round.bytes >= request.minBytes || remaining <= 0 || broker.stopping || ctx.signal.aborted) return answer();
+    if (
+      !before ||
+      round.failed ||
+      round.bytes >= request.minBytes ||
+      remaining <= 0 ||
+      broker.stopping ||
+      ctx.signal.aborted
+    )
+      return answer();
     // Too little: arm, then look whether something became visible during the read (it would not have
     // woken a waiter that did not exist yet). A fetch answered by its first read never registers.
     const armed = arm(request, broker, ctx.signal);

@@ -4,7 +4,19 @@ import { defineHandler } from './types.js';
 
 export const findCoordinatorHandler = defineHandler(FindCoordinatorApi, (request, broker) => {
   if (request.keyType !== 0) {
-    return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: `keyType ${request.keyType} (transactions) is not supported`, nodeId: -1, host: '', port: -1 };
+    return {
+      errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE,
+      errorMessage: `keyType ${request.keyType} (transactions) is not supported`,
+      nodeId: -1,
+      host: '',
+      port: -1,
+    };
   }
-  return { errorCode: ErrorCode.NONE, errorMessage: null, nodeId: broker.config.nodeId, host: broker.config.advertisedHost, port: broker.port };
+  return {
+    errorCode: ErrorCode.NONE,
+    errorMessage: null,
+    nodeId: broker.config.nodeId,
+    host: broker.config.advertisedHost,
+    port: broker.port,
+  };
 });

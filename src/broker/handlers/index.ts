@@ -38,7 +38,8 @@ export class HandlerRegistry {
 
   constructor(handlers: readonly Handler[] = BROKER_HANDLERS) {
     for (const handler of handlers) {
-      if (this.byKey.has(handler.api.key)) throw new Error(`two handlers for API ${handler.api.name} (${handler.api.key})`);
+      if (this.byKey.has(handler.api.key))
+        throw new Error(`two handlers for API ${handler.api.name} (${handler.api.key})`);
       this.byKey.set(handler.api.key, handler);
     }
   }
@@ -48,11 +49,17 @@ export class HandlerRegistry {
     const handler = this.byKey.get(apiKey);
     if (!handler) {
       const known = apiByKey(apiKey);
-      return { reason: known ? `${known.name} (apiKey ${apiKey}) is not implemented by this broker yet` : `unknown apiKey ${apiKey}` };
+      return {
+        reason: known
+          ? `${known.name} (apiKey ${apiKey}) is not implemented by this broker yet`
+          : `unknown apiKey ${apiKey}`,
+      };
     }
     const { minVersion, maxVersion, name } = handler.api;
     if (apiVersion < minVersion || apiVersion > maxVersion) {
-      return { reason: `${name} version ${apiVersion} is not supported (this broker serves ${minVersion}..${maxVersion})` };
+      return {
+        reason: `${name} version ${apiVersion} is not supported (this broker serves ${minVersion}..${maxVersion})`,
+      };
     }
     return handler;
   }

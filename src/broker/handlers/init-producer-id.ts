@@ -9,20 +9,35 @@ function refused(code: keyof typeof ErrorCode, errorMessage: string): InitProduc
 }
 
 export const initProducerIdHandler = defineHandler(InitProducerIdApi, async (request, broker, ctx) => {
-  if (request.transactionalId !== null) return refused('INVALID_REQUEST', 'transactions (a transactionalId) are not supported by this broker');
+  if (request.transactionalId !== null)
+    return refused('INVALID_REQUEST', 'transactions (a transactionalId) are not supported by this broker');
   const { producerId, producerEpoch } = request;
   if (producerId >= 0) {
-    if (producerEpoch < 0) return refused('INVALID_REQUEST', `producerEpoch must be given (>= 0) with producerId ${producerId}`);
-    if (!broker.producerIds.wasIssued(producerId)) return refused('UNKNOWN_PRODUCER_ID', `producer id ${producerId} was not issued by this broker`);
+    if (producerEpoch < 0)
+      return refused('INVALID_REQUEST', `producerEpoch must be given (>= 0) with producerId ${producerId}`);
+    if (!broker.producerIds.wasIssued(producerId))
+      return refused('UNKNOWN_PRODUCER_ID', `producer id ${producerId} was not issued by this broker`);
     if (producerEpoch < MAX_PRODUCER_EPOCH) {
-      return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: null, producerId, producerEpoch: producerEpoch + 1 };
+      return {
+        throttleTimeMs: 0,
+        errorCode: ErrorCode.NONE,
+        errorMessage: null,
+        producerId,
+        producerEpoch: producerEpoch + 1,
+      };
     }
     // Epochs exhausted: a fresh id (Kafka does the same).
   } else if (producerEpoch !== -1) {
     return refused('INVALID_REQUEST', `producerEpoch ${producerEpoch} needs a producerId`);
   }
   try {
-    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: null, producerId: await broker.producerIds.allocate(), producerEpoch: 0 };
+    return {
+      throttleTimeMs: 0,
+      errorCode: ErrorCode.NONE,
+      errorMessage: null,
+      producerId: await broker.producerIds.allocate(),
+      producerEpoch: 0,
+    };
   } catch (err) {
     ctx.logger.error({ err }, 'cannot reserve producer ids');
     return refused('KAFKA_STORAGE_ERROR', `cannot reserve producer ids: ${(err as Error).message}`);

@@ -3,4 +3,6 @@ import { JoinGroupApi } from '../../protocol/index.js';
 import { memberContext } from './group-context.js';
 import { defineHandler } from './types.js';
 
-export const joinGroupHandler = defineHandler(JoinGroupApi, (request, broker, ctx) => broker.groups.join(request, memberContext(ctx)));
+export const joinGroupHandler = defineHandler(JoinGroupApi, (request, broker, ctx) =>
+  broker.groups.join(request, memberContext(ctx)),
+);

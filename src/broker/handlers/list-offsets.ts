@@ -1,23 +1,48 @@
 // ListOffsets: earliest (-2) = log start, latest (-1) = the high watermark (log end, or the fsynced end under flush=always), or
 // the first offset whose batch has a timestamp at or after the one asked (-1/-1 when none).
-import { EARLIEST_TIMESTAMP, ErrorCode, LATEST_TIMESTAMP, ListOffsetsApi, type ListOffsetsPartitionResult } from '../../protocol/index.js';
+import {
+  EARLIEST_TIMESTAMP,
+  ErrorCode,
+  LATEST_TIMESTAMP,
+  ListOffsetsApi,
+  type ListOffsetsPartitionResult,
+} from '../../protocol/index.js';
 import { highWatermark } from './high-watermark.js';
 import { partitionError, toPartitionError } from './storage-errors.js';
 import { defineHandler, type BrokerContext, type RequestContext } from './types.js';
 
-async function lookup(topic: string, partition: number, timestamp: number, broker: BrokerContext, ctx: RequestContext): Promise<ListOffsetsPartitionResult> {
+async function lookup(
+  topic: string,
+  partition: number,
+  timestamp: number,
+  broker: BrokerContext,
+  ctx: RequestContext,
+): Promise<ListOffsetsPartitionResult> {
   const where = `${topic}-${partition}`;
   const log = broker.topics.log(topic, partition);
   if (!log) {
-    return { partition, ...partitionError('UNKNOWN_TOPIC_OR_PARTITION', `${where} does not exist`), timestamp: -1, offset: -1 };
+    return {
+      partition,
+      ...partitionError('UNKNOWN_TOPIC_OR_PARTITION', `${where} does not exist`),
+      timestamp: -1,
+      offset: -1,
+    };
   }
   try {
-    if (timestamp === EARLIEST_TIMESTAMP) return { partition, errorCode: ErrorCode.NONE, errorMessage: null, timestamp: -1, offset: log.logStartOffset };
-    if (timestamp === LATEST_TIMESTAMP) return { partition, errorCode: ErrorCode.NONE, errorMessage: null, timestamp: -1, offset: highWatermark(log) };
+    if (timestamp === EARLIEST_TIMESTAMP)
+      return { partition, errorCode: ErrorCode.NONE, errorMessage: null, timestamp: -1, offset: log.logStartOffset };
+    if (timestamp === LATEST_TIMESTAMP)
+      return { partition, errorCode: ErrorCode.NONE, errorMessage: null, timestamp: -1, offset: highWatermark(log) };
     let found = await log.offsetForTimestamp(timestamp);
     // Like a fetch, a lookup never points at records consumers may not see yet.
     if (found && found.offset >= highWatermark(log)) found = null;
-    return { partition, errorCode: ErrorCode.NONE, errorMessage: null, timestamp: found?.timestamp ?? -1, offset: found?.offset ?? -1 };
+    return {
+      partition,
+      errorCode: ErrorCode.NONE,
+      errorMessage: null,
+      timestamp: found?.timestamp ?? -1,
+      offset: found?.offset ?? -1,
+    };
   } catch (error) {
     return { partition, ...toPartitionError(error, where, ctx.logger), timestamp: -1, offset: -1 };
   }

@@ -9,7 +9,13 @@ function describeTopic(topic: Topic, nodeId: number): TopicMetadata {
   for (let p = 0; p < topic.partitions; p++) {
     partitions[p] = { partition: p, errorCode: ErrorCode.NONE, leader: nodeId, replicas: [nodeId], isr: [nodeId] };
   }
-  return { name: topic.name, errorCode: ErrorCode.NONE, errorMessage: null, isInternal: topic.name.startsWith('__'), partitions };
+  return {
+    name: topic.name,
+    errorCode: ErrorCode.NONE,
+    errorMessage: null,
+    isInternal: topic.name.startsWith('__'),
+    partitions,
+  };
 }
 
 function failed(name: string, error: ProtocolError): TopicMetadata {
@@ -18,7 +24,10 @@ function failed(name: string, error: ProtocolError): TopicMetadata {
 
 async function lookup(name: string, autoCreate: boolean, broker: BrokerContext): Promise<TopicMetadata> {
   if (!isValidTopicName(name)) {
-    return failed(name, new ProtocolError('INVALID_TOPIC_EXCEPTION', `topic name "${name}" is not 1..249 characters of [a-zA-Z0-9._-]`));
+    return failed(
+      name,
+      new ProtocolError('INVALID_TOPIC_EXCEPTION', `topic name "${name}" is not 1..249 characters of [a-zA-Z0-9._-]`),
+    );
   }
   let topic = broker.topics.get(name);
   if (!topic && autoCreate) {
@@ -38,7 +47,11 @@ export const metadataHandler = defineHandler(MetadataApi, async (request, broker
   const topics =
     request.topics === null
       ? broker.topics.list().map((t) => describeTopic(t, nodeId))
-      : await Promise.all(request.topics.map((name) => lookup(name, request.allowAutoTopicCreation && broker.config.autoCreateTopics, broker)));
+      : await Promise.all(
+          request.topics.map((name) =>
+            lookup(name, request.allowAutoTopicCreation && broker.config.autoCreateTopics, broker),
+          ),
+        );
   return {
     brokers: [{ nodeId, host: advertisedHost, port: broker.port }],
     clusterId: broker.clusterId,

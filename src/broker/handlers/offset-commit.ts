@@ -2,4 +2,6 @@
 import { OffsetCommitApi } from '../../protocol/index.js';
 import { defineHandler } from './types.js';
 
-export const offsetCommitHandler = defineHandler(OffsetCommitApi, (request, broker) => broker.groups.commitOffsets(request));
+export const offsetCommitHandler = defineHandler(OffsetCommitApi, (request, broker) =>
+  broker.groups.commitOffsets(request),
+);

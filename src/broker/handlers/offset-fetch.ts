@@ -2,4 +2,6 @@
 import { OffsetFetchApi } from '../../protocol/index.js';
 import { defineHandler } from './types.js';
 
-export const offsetFetchHandler = defineHandler(OffsetFetchApi, (request, broker) => broker.groups.fetchOffsets(request));
+export const offsetFetchHandler = defineHandler(OffsetFetchApi, (request, broker) =>
+  broker.groups.fetchOffsets(request),
+);

@@ -9,7 +9,14 @@
 // Promise.all only where there is more than one; the common produce (one topic, one partition) waits on
 // its append's promise alone, with no extra promise hops between the append and the response.
 import type { PartitionLog } from '../../../storage/index.js';
-import { ErrorCode, ProduceApi, ProtocolError, type ProducePartitionResult, type ProduceRequest, type ProduceResponse } from '../../protocol/index.js';
+import {
+  ErrorCode,
+  ProduceApi,
+  ProtocolError,
+  type ProducePartitionResult,
+  type ProduceRequest,
+  type ProduceResponse,
+} from '../../protocol/index.js';
 import type { Topic } from '../topics.js';
 import { partitionError, toPartitionError, type PartitionError } from './storage-errors.js';
 import { defineHandler, NO_RESPONSE, type BrokerContext, type RequestContext } from './types.js';
@@ -59,13 +66,24 @@ async function appendTo(
   }
 }
 
-function produceToTopic(topic: Topic, partitions: ProduceRequest['topics'][number]['partitions'], broker: BrokerContext, ctx: RequestContext) {
+function produceToTopic(
+  topic: Topic,
+  partitions: ProduceRequest['topics'][number]['partitions'],
+  broker: BrokerContext,
+  ctx: RequestContext,
+) {
   const name = topic.name;
   return gather(
     partitions.map(({ partition, records }) => {
       const log = broker.topics.log(name, partition);
       if (!log) {
-        return failed(partition, partitionError('UNKNOWN_TOPIC_OR_PARTITION', `${name}-${partition} does not exist: topic "${name}" has ${topic.partitions} partition(s)`));
+        return failed(
+          partition,
+          partitionError(
+            'UNKNOWN_TOPIC_OR_PARTITION',
+            `${name}-${partition} does not exist: topic "${name}" has ${topic.partitions} partition(s)`,
+          ),
+        );
       }
       return appendTo(log, partition, records, topic.maxMessageBytes, broker, ctx);
     }),
@@ -73,7 +91,12 @@ function produceToTopic(topic: Topic, partitions: ProduceRequest['topics'][numbe
 }
 
 /** A topic not known yet: auto-created if the broker allows it (TopicRegistry.ensure). */
-async function produceToNewTopic(name: string, partitions: ProduceRequest['topics'][number]['partitions'], broker: BrokerContext, ctx: RequestContext) {
+async function produceToNewTopic(
+  name: string,
+  partitions: ProduceRequest['topics'][number]['partitions'],
+  broker: BrokerContext,
+  ctx: RequestContext,
+) {
   let topic: Topic | undefined;
   try {
     topic = await broker.topics.ensure(name);
@@ -82,22 +105,40 @@ async function produceToNewTopic(name: string, partitions: ProduceRequest['topic
     return partitions.map((p) => failed(p.partition, { errorCode: error.code, errorMessage: error.message }));
   }
   if (!topic) {
-    return partitions.map((p) => failed(p.partition, partitionError('UNKNOWN_TOPIC_OR_PARTITION', `topic "${name}" does not exist`)));
+    return partitions.map((p) =>
+      failed(p.partition, partitionError('UNKNOWN_TOPIC_OR_PARTITION', `topic "${name}" does not exist`)),
+    );
   }
   return produceToTopic(topic, partitions, broker, ctx);
 }
 
-function produceTopic(t: ProduceRequest['topics'][number], broker: BrokerContext, ctx: RequestContext): TopicResult | Promise<TopicResult> {
+function produceTopic(
+  t: ProduceRequest['topics'][number],
+  broker: BrokerContext,
+  ctx: RequestContext,
+): TopicResult | Promise<TopicResult> {
   const existing = broker.topics.get(t.name);
-  const results = existing ? produceToTopic(existing, t.partitions, broker, ctx) : produceToNewTopic(t.name, t.partitions, broker, ctx);
-  return results instanceof Promise ? results.then((partitions) => ({ name: t.name, partitions })) : { name: t.name, partitions: results };
+  const results = existing
+    ? produceToTopic(existing, t.partitions, broker, ctx)
+    : produceToNewTopic(t.name, t.partitions, broker, ctx);
+  return results instanceof Promise
+    ? results.then((partitions) => ({ name: t.name, partitions }))
+    : { name: t.name, partitions: results };
 }
 
-function respond(request: ProduceRequest, topics: TopicResult[], ctx: RequestContext): ProduceResponse | typeof NO_RESPONSE {
+function respond(
+  request: ProduceRequest,
+  topics: TopicResult[],
+  ctx: RequestContext,
+): ProduceResponse | typeof NO_RESPONSE {
   if (request.acks === 0) {
     for (const t of topics) {
       for (const p of t.partitions) {
-        if (p.errorCode !== ErrorCode.NONE) ctx.logger.warn({ topic: t.name, partition: p.partition, errorCode: p.errorCode, reason: p.errorMessage }, 'acks=0 produce failed');
+        if (p.errorCode !== ErrorCode.NONE)
+          ctx.logger.warn(
+            { topic: t.name, partition: p.partition, errorCode: p.errorCode, reason: p.errorMessage },
+            'acks=0 produce failed',
+          );
       }
     }
     return NO_RESPONSE;

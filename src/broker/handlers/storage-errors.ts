@@ -34,14 +34,21 @@ export function wireErrorOf(error: unknown, where: string): PartitionError | und
   }
   if (error instanceof RecordTooLargeError) {
     // The limit storage was given is the topic's max.message.bytes.
-    return partitionError('MESSAGE_TOO_LARGE', `${where}: a record batch of ${error.batchBytes} bytes exceeds max.message.bytes=${error.limit}`);
+    return partitionError(
+      'MESSAGE_TOO_LARGE',
+      `${where}: a record batch of ${error.batchBytes} bytes exceeds max.message.bytes=${error.limit}`,
+    );
   }
   // Storage names these errors by their wire names (OUT_OF_ORDER_SEQUENCE_NUMBER, INVALID_PRODUCER_EPOCH, …).
-  if (error instanceof ProducerSequenceError) return partitionError(error.code as keyof typeof ErrorCode, error.message);
+  if (error instanceof ProducerSequenceError)
+    return partitionError(error.code as keyof typeof ErrorCode, error.message);
   if (error instanceof InvalidRecordError) return partitionError('CORRUPT_MESSAGE', `${where}: ${error.message}`);
   if (error instanceof StorageIOError) return partitionError('KAFKA_STORAGE_ERROR', `${where}: ${error.message}`);
   if (error instanceof LogClosedError) {
-    return partitionError('NOT_LEADER_FOR_PARTITION', `${where} is closed (topic deleted or broker stopping); refresh metadata and retry`);
+    return partitionError(
+      'NOT_LEADER_FOR_PARTITION',
+      `${where} is closed (topic deleted or broker stopping); refresh metadata and retry`,
+    );
   }
   if (error instanceof CorruptLogError) return partitionError('KAFKA_STORAGE_ERROR', `${where}: ${error.message}`);
   if (error instanceof StorageError) return partitionError('KAFKA_STORAGE_ERROR', `${where}: ${error.message}`);
@@ -49,9 +56,16 @@ export function wireErrorOf(error: unknown, where: string): PartitionError | und
 }
 
 /** Like wireErrorOf, but an unrecognised error is logged and answered UNKNOWN_SERVER_ERROR. */
-export function toPartitionError(error: unknown, where: string, log: { error(obj: object, msg: string): void }): PartitionError {
+export function toPartitionError(
+  error: unknown,
+  where: string,
+  log: { error(obj: object, msg: string): void },
+): PartitionError {
   const known = wireErrorOf(error, where);
   if (known) return known;
   log.error({ err: error, partition: where }, 'unexpected error serving a partition');
-  return partitionError('UNKNOWN_SERVER_ERROR', `${where}: unexpected server error (${(error as Error)?.message ?? String(error)})`);
+  return partitionError(
+    'UNKNOWN_SERVER_ERROR',
+    `${where}: unexpected server error (${(error as Error)?.message ?? String(error)})`,
+  );
 }

@@ -94,7 +94,9 @@ export async function decodeFetchedChunk(
  * Node's own Buffer class (what `subarray` ends up constructing): building the view directly skips
  * subarray's species lookup, a measurable share of decoding small records.
  */
-const FastBuffer = (Buffer as unknown as Record<symbol, new (buffer: ArrayBufferLike, byteOffset: number, length: number) => Buffer>)[Symbol.species]!;
+const FastBuffer = (
+  Buffer as unknown as Record<symbol, new (buffer: ArrayBufferLike, byteOffset: number, length: number) => Buffer>
+)[Symbol.species]!;
 
 function readNullable(reader: Reader, what: string): Buffer | null {
   const length = reader.readVarint();
@@ -156,7 +158,8 @@ function readRecords(section: Buffer, header: BatchHeader, fromOffset: number, o
     const headerCount = reader.readVarint();
     let headers = EMPTY_HEADERS;
     if (headerCount !== 0) {
-      if (headerCount < 0 || headerCount > (end - reader.pos) / 2) throw new RecordFormatError(`header count ${headerCount} is invalid`);
+      if (headerCount < 0 || headerCount > (end - reader.pos) / 2)
+        throw new RecordFormatError(`header count ${headerCount} is invalid`);
       const pairs: Array<[string, Buffer | null]> = new Array(headerCount);
       for (let h = 0; h < headerCount; h++) {
         const keyLength = reader.readVarint();
@@ -165,7 +168,10 @@ function readRecords(section: Buffer, header: BatchHeader, fromOffset: number, o
       }
       headers = pairsToHeaders(pairs);
     }
-    if (reader.pos !== end) throw new RecordFormatError(`record at offset ${offset} declares ${length} bytes but its fields use ${reader.pos - start}`);
+    if (reader.pos !== end)
+      throw new RecordFormatError(
+        `record at offset ${offset} declares ${length} bytes but its fields use ${reader.pos - start}`,
+      );
     if (!logAppend && timestampDelta !== lastDelta) {
       lastDelta = timestampDelta;
       lastTimestamp = String(header.baseTimestamp + timestampDelta);

@@ -100,7 +100,14 @@ export class Fetcher {
   private eligible(node: number, now: number): PartitionState[] {
     const out: PartitionState[] = [];
     for (const s of this.states) {
-      if (s.paused || !s.hasPosition || s.fetching || s.bufferedBytes >= this.options.maxPrefetchBytes || now < s.notBefore) continue;
+      if (
+        s.paused ||
+        !s.hasPosition ||
+        s.fetching ||
+        s.bufferedBytes >= this.options.maxPrefetchBytes ||
+        now < s.notBefore
+      )
+        continue;
       if (this.leaderOf(s) === node) out.push(s);
     }
     return out;
@@ -121,7 +128,11 @@ export class Fetcher {
       } catch (err) {
         if (!this.running) return; // the connection was closed under a long poll by stop/disconnect
         const wait = backoff(this.options.retry, Math.min(failures++, 10));
-        this.options.logger.warn('fetch failed, retrying', { broker: node, error: (err as Error).message, retryInMs: wait });
+        this.options.logger.warn('fetch failed, retrying', {
+          broker: node,
+          error: (err as Error).message,
+          retryInMs: wait,
+        });
         if (needsMetadataRefresh(err)) {
           this.options.cluster.markStale();
           await this.options.cluster.refreshMetadata().catch(() => {});
@@ -146,7 +157,13 @@ export class Fetcher {
       const connection = await cluster.nodeConnection(node);
       const response = await connection.send(
         FetchApi,
-        { maxWaitMs: maxWaitTimeInMs, minBytes, maxBytes, isolationLevel: 0, topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })) },
+        {
+          maxWaitMs: maxWaitTimeInMs,
+          minBytes,
+          maxBytes,
+          isolationLevel: 0,
+          topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })),
+        },
         { timeoutMs: requestTimeout + maxWaitTimeInMs },
       );
       if (response.errorCode !== 0) throw new SluiceProtocolError(response.errorCode);
@@ -155,7 +172,8 @@ export class Fetcher {
       for (let i = 0; i < targets.length; i++) {
         const state = targets[i]!;
         const result = results.get(`${state.topic}\u0000${state.partition}`);
-        if (result && this.running && state.epoch === epochs[i]) await this.absorb(state, result, offsets[i]!, epochs[i]!);
+        if (result && this.running && state.epoch === epochs[i])
+          await this.absorb(state, result, offsets[i]!, epochs[i]!);
       }
     } finally {
       for (const s of targets) s.fetching = false;
@@ -163,7 +181,12 @@ export class Fetcher {
   }
 
   /** Applies one partition's fetch result to its state. */
-  private async absorb(state: PartitionState, result: FetchPartitionResult, fetchOffset: number, epoch: number): Promise<void> {
+  private async absorb(
+    state: PartitionState,
+    result: FetchPartitionResult,
+    fetchOffset: number,
+    epoch: number,
+  ): Promise<void> {
     if (result.errorCode !== 0) return this.onPartitionError(state, result);
     state.highWatermark = result.highWatermark;
     const bytes = result.records[0];
@@ -191,7 +214,12 @@ export class Fetcher {
     }
     if (STALE_METADATA_CODES.has(result.errorCode)) cluster.markStale();
     state.notBefore = Date.now() + backoff(this.options.retry, 0);
-    logger.warn('fetch error', { topic: state.topic, partition: state.partition, errorCode: result.errorCode, error: result.errorMessage });
+    logger.warn('fetch error', {
+      topic: state.topic,
+      partition: state.partition,
+      errorCode: result.errorCode,
+      error: result.errorMessage,
+    });
     if (STALE_METADATA_CODES.has(result.errorCode)) await cluster.refreshMetadata().catch(() => {});
   }
 }

@@ -8,7 +8,12 @@ import { offsetKey } from '../list-offsets.js';
 import { PauseRegistry } from './pause-registry.js';
 import type { Logger } from '../logger.js';
 import { createRetry, resolveRetryOptions, type Retrier, type RetryOptions } from '../retry.js';
-import { NoOffsetCommitter, StaticAssignmentSource, type OffsetCommitter, type PartitionAssignmentSource } from './assignment.js';
+import {
+  NoOffsetCommitter,
+  StaticAssignmentSource,
+  type OffsetCommitter,
+  type PartitionAssignmentSource,
+} from './assignment.js';
 import { Fetcher } from './fetcher.js';
 import { CommitTracker, createGroupMembership, GroupEvents, waitIdle, type GroupMembership } from './group/index.js';
 import { PartitionState } from './partition-state.js';
@@ -35,7 +40,13 @@ export const ConsumerEvents = {
 } as const;
 type ConsumerEventName = (typeof ConsumerEvents)[keyof typeof ConsumerEvents];
 
-const DEFAULTS = { maxBytesPerPartition: 1024 * 1024, minBytes: 1, maxBytes: 10 * 1024 * 1024, maxWaitTimeInMs: 5000, checkCrcs: false };
+const DEFAULTS = {
+  maxBytesPerPartition: 1024 * 1024,
+  minBytes: 1,
+  maxBytes: 10 * 1024 * 1024,
+  maxWaitTimeInMs: 5000,
+  checkCrcs: false,
+};
 
 export class Consumer {
   readonly events = ConsumerEvents;
@@ -64,13 +75,25 @@ export class Consumer {
     retry: RetryOptions | undefined,
     private readonly log: Logger,
   ) {
-    this.cluster = new Cluster({ ...clusterOptions, allowAutoTopicCreation: config.allowAutoTopicCreation ?? false, metadataMaxAge: config.metadataMaxAge });
+    this.cluster = new Cluster({
+      ...clusterOptions,
+      allowAutoTopicCreation: config.allowAutoTopicCreation ?? false,
+      metadataMaxAge: config.metadataMaxAge,
+    });
     this.retryOptions = { ...retry, ...config.retry };
     this.retrier = createRetry(this.retryOptions);
     this.emitter = new InstrumentationEmitter(Object.values(ConsumerEvents), log);
-    this.group = config.groupId && !config.partitionAssignmentSource
-      ? createGroupMembership({ clusterOptions, config: { ...config, groupId: config.groupId }, cluster: this.cluster, retrier: this.retrier, logger: log, emit: (e, p) => this.emitter.emit(e, p) })
-      : null;
+    this.group =
+      config.groupId && !config.partitionAssignmentSource
+        ? createGroupMembership({
+            clusterOptions,
+            config: { ...config, groupId: config.groupId },
+            cluster: this.cluster,
+            retrier: this.retrier,
+            logger: log,
+            emit: (e, p) => this.emitter.emit(e, p),
+          })
+        : null;
     if (this.group) this.group.onFatal = (error) => this.crash(error);
     this.committer = config.offsetCommitter ?? this.group ?? new NoOffsetCommitter();
   }
@@ -97,7 +120,11 @@ export class Consumer {
   async subscribe(subscription: ConsumerSubscribeTopics | ConsumerSubscribeTopic): Promise<void> {
     if (this.runner) throw new SluiceNonRetriableError('Cannot subscribe to topic while consumer is running');
     const topics = 'topics' in subscription ? subscription.topics : [subscription.topic];
-    if (!Array.isArray(topics) || topics.length === 0 || topics.some((t) => typeof t !== 'string' && !(t instanceof RegExp))) {
+    if (
+      !Array.isArray(topics) ||
+      topics.length === 0 ||
+      topics.some((t) => typeof t !== 'string' && !(t instanceof RegExp))
+    ) {
       throw new SluiceNonRetriableError('subscribe() needs topics: a non-empty array of strings or RegExps');
     }
     for (const topic of topics) this.subscriptions.set(topic, subscription.fromBeginning ?? false);
@@ -106,12 +133,17 @@ export class Consumer {
   /** Sluice addition: consume exactly these partitions (no group, no subscription needed). */
   assign(assignments: ConsumerAssignment[]): void {
     if (this.runner) throw new SluiceNonRetriableError('Cannot assign partitions while consumer is running');
-    this.explicit = assignments.map((a) => ({ topic: a.topic, partitions: [...a.partitions], fromBeginning: a.fromBeginning ?? false }));
+    this.explicit = assignments.map((a) => ({
+      topic: a.topic,
+      partitions: [...a.partitions],
+      fromBeginning: a.fromBeginning ?? false,
+    }));
   }
 
   async run(config: ConsumerRunConfig = {}): Promise<void> {
     if (this.runner) throw new SluiceNonRetriableError('Consumer is already running');
-    if (!config.eachMessage && !config.eachBatch) throw new SluiceNonRetriableError('run() needs eachMessage or eachBatch');
+    if (!config.eachMessage && !config.eachBatch)
+      throw new SluiceNonRetriableError('run() needs eachMessage or eachBatch');
     const retry = { ...resolveRetryOptions(this.retryOptions), restartOnFailure: this.retryOptions.restartOnFailure };
     this.commits = new CommitTracker(config.autoCommitInterval ?? null, config.autoCommitThreshold ?? null);
     this.runner = new Runner(config, {
@@ -125,7 +157,8 @@ export class Consumer {
       },
       commitIfNecessary: () => this.commitConsumed(false),
       uncommittedOffsets: () => this.uncommittedOffsets(),
-      onCrash: (error, restart) => this.emitter.emit(ConsumerEvents.CRASH, { error, groupId: this.config.groupId, restart }),
+      onCrash: (error, restart) =>
+        this.emitter.emit(ConsumerEvents.CRASH, { error, groupId: this.config.groupId, restart }),
       checkCrcs: this.config.checkCrcs ?? DEFAULTS.checkCrcs,
     });
     try {
@@ -167,12 +200,18 @@ export class Consumer {
     if (!this.explicit && this.subscriptions.size === 0 && !this.config.partitionAssignmentSource) {
       throw new SluiceNonRetriableError('subscribe() or assign() before run()');
     }
-    const assignment = await source.start({ cluster: this.cluster, logger: this.log, subscribedTopics: await this.subscribedTopics() });
+    const assignment = await source.start({
+      cluster: this.cluster,
+      logger: this.log,
+      subscribedTopics: await this.subscribedTopics(),
+    });
     const applied = this.applyAssignment(assignment);
     this.assignmentChain = applied.catch(() => undefined);
     source.onChange((next) => {
       const change = this.assignmentChain.then(() => this.reassign(next));
-      this.assignmentChain = change.catch((err: Error) => this.log.error('applying a new assignment failed', { error: err.message }));
+      this.assignmentChain = change.catch((err: Error) =>
+        this.log.error('applying a new assignment failed', { error: err.message }),
+      );
       return this.assignmentChain;
     });
     await applied;
@@ -203,7 +242,10 @@ export class Consumer {
       const seek = this.pendingSeeks.get(key);
       const stored = committed.get(key);
       const request: PositionRequest =
-        seek ?? (stored !== null && stored !== undefined ? { kind: 'offset', offset: stored } : { kind: s.fromBeginning ? 'earliest' : 'latest' });
+        seek ??
+        (stored !== null && stored !== undefined
+          ? { kind: 'offset', offset: stored }
+          : { kind: s.fromBeginning ? 'earliest' : 'latest' });
       return { topic: s.topic, partition: s.partition, request };
     });
     const positions = await resolvePositions(this.cluster, requests);
@@ -211,7 +253,8 @@ export class Consumer {
       state.seek(positions.get(key)!);
       this.pendingSeeks.delete(key);
       const stored = committed.get(key);
-      if (stored !== null && stored !== undefined && stored === state.nextOffset) this.commits.done([{ topic: state.topic, partition: state.partition, offset: stored }]);
+      if (stored !== null && stored !== undefined && stored === state.nextOffset)
+        this.commits.done([{ topic: state.topic, partition: state.partition, offset: stored }]);
     }
     return states;
   }
@@ -231,13 +274,16 @@ export class Consumer {
       this.runner.start(kept);
       this.fetcher?.start(kept);
       await waitIdle(revoked);
-      await this.commitStates(revoked).catch((err: Error) => this.log.warn('commit of revoked partitions failed; they will be redelivered', { error: err.message }));
+      await this.commitStates(revoked).catch((err: Error) =>
+        this.log.warn('commit of revoked partitions failed; they will be redelivered', { error: err.message }),
+      );
       for (const s of revoked) this.commits.forget(s.topic, s.partition);
     }
     const added = assignment
       .map((a) => ({ topic: a.topic, partitions: a.partitions.filter((p) => !this.states.has(offsetKey(a.topic, p))) }))
       .filter((a) => a.partitions.length > 0);
-    const fresh = added.length > 0 ? await this.retrier(() => this.positionedStates(added)) : new Map<string, PartitionState>();
+    const fresh =
+      added.length > 0 ? await this.retrier(() => this.positionedStates(added)) : new Map<string, PartitionState>();
     if (!this.runner?.isRunning) return;
     this.states = new Map([...this.states, ...fresh]);
     const list = [...this.states.values()];
@@ -270,7 +316,13 @@ export class Consumer {
       onOutOfRange: async (state) => {
         const epoch = state.epoch;
         const positions = await this.retrier(() =>
-          resolvePositions(this.cluster, [{ topic: state.topic, partition: state.partition, request: { kind: state.fromBeginning ? 'earliest' : 'latest' } }]),
+          resolvePositions(this.cluster, [
+            {
+              topic: state.topic,
+              partition: state.partition,
+              request: { kind: state.fromBeginning ? 'earliest' : 'latest' },
+            },
+          ]),
         );
         if (state.epoch === epoch) state.seek(positions.get(offsetKey(state.topic, state.partition))!);
       },
@@ -295,7 +347,15 @@ export class Consumer {
   }
 
   /** Sluice addition: position at the first record whose timestamp is >= `timestamp` (ms). */
-  seekToTimestamp({ topic, partition, timestamp }: { topic: string; partition: number; timestamp: number | string }): void {
+  seekToTimestamp({
+    topic,
+    partition,
+    timestamp,
+  }: {
+    topic: string;
+    partition: number;
+    timestamp: number | string;
+  }): void {
     this.applySeek(topic, partition, { kind: 'timestamp', timestamp: Number(timestamp) });
   }
 

@@ -12,7 +12,8 @@ export type PositionRequest =
 /** `seek()` offsets: a non-negative offset, or kafkajs-style '-2' earliest / '-1' latest. */
 export function parseSeekOffset(offset: string | number): PositionRequest {
   const n = Number(offset);
-  if (!Number.isSafeInteger(n) || n < EARLIEST_TIMESTAMP) throw new RangeError(`offset ${String(offset)} is not a valid offset`);
+  if (!Number.isSafeInteger(n) || n < EARLIEST_TIMESTAMP)
+    throw new RangeError(`offset ${String(offset)} is not a valid offset`);
   if (n === EARLIEST_TIMESTAMP) return { kind: 'earliest' };
   if (n === LATEST_TIMESTAMP) return { kind: 'latest' };
   return { kind: 'offset', offset: n };
@@ -36,12 +37,21 @@ export async function resolvePositions(
   }
   if (queries.length === 0) return out;
   // A timestamp query may ask for earliest and timestamp of the same partition: split into two calls.
-  const found = await listOffsets(cluster, queries.filter((q) => q.timestamp < 0));
-  const stamped = await listOffsets(cluster, queries.filter((q) => q.timestamp >= 0));
+  const found = await listOffsets(
+    cluster,
+    queries.filter((q) => q.timestamp < 0),
+  );
+  const stamped = await listOffsets(
+    cluster,
+    queries.filter((q) => q.timestamp >= 0),
+  );
   for (const [key, offset] of found) out.set(key, offset);
   if (byTimestamp.length > 0) {
     // No record at or after the timestamp: start at the end, as Kafka's offsetsForTimes users do.
-    const latest = await listOffsets(cluster, byTimestamp.map((p) => ({ ...p, timestamp: LATEST_TIMESTAMP })));
+    const latest = await listOffsets(
+      cluster,
+      byTimestamp.map((p) => ({ ...p, timestamp: LATEST_TIMESTAMP })),
+    );
     for (const [key, offset] of stamped) out.set(key, offset >= 0 ? offset : latest.get(key)!);
   }
   return out;

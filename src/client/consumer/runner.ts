@@ -116,10 +116,22 @@ export class Runner {
     const epoch = state.epoch;
     let chunk;
     try {
-      chunk = await decodeFetchedChunk(entry.bytes, entry.pos, entry.end, entry.fromOffset, DELIVERY_SLICE_BYTES, this.deps.checkCrcs);
+      chunk = await decodeFetchedChunk(
+        entry.bytes,
+        entry.pos,
+        entry.end,
+        entry.fromOffset,
+        DELIVERY_SLICE_BYTES,
+        this.deps.checkCrcs,
+      );
     } catch (err) {
       // Corrupt bytes: fetch again from the first undelivered offset after a pause.
-      this.deps.logger.error('cannot decode fetched records', { topic: state.topic, partition: state.partition, offset: state.nextOffset, error: (err as Error).message });
+      this.deps.logger.error('cannot decode fetched records', {
+        topic: state.topic,
+        partition: state.partition,
+        offset: state.nextOffset,
+        error: (err as Error).message,
+      });
       this.rewind(state, epoch, state.nextOffset);
       state.notBefore = Date.now() + this.deps.retry.maxRetryTime;
       return null;
@@ -130,7 +142,13 @@ export class Runner {
     if (entry.pos >= entry.end) state.buffered.shift();
     this.deps.wakeFetcher();
     if (chunk.messages.length === 0) return null;
-    return new FetchedBatch(state.topic, state.partition, String(entry.highWatermark), chunk.messages, entry.fromOffset);
+    return new FetchedBatch(
+      state.topic,
+      state.partition,
+      String(entry.highWatermark),
+      chunk.messages,
+      entry.fromOffset,
+    );
   }
 
   private async deliverMessages(state: PartitionState, batch: FetchedBatch, epoch: number): Promise<void> {

@@ -15,7 +15,14 @@
 // flight: a retried batch stays at the head and every later batch waits behind it.
 import { BatchBuilder, DOES_NOT_FIT, type RecordBytes, type RecordHeaders } from '../../records/batch-builder.js';
 import { compress } from '../../records/compression.js';
-import { BATCH_HEADER_SIZE, CompressionCodec, Offsets, readInt64, writeBatchCrc, writeInt64 } from '../../../storage/format/record-batch.js';
+import {
+  BATCH_HEADER_SIZE,
+  CompressionCodec,
+  Offsets,
+  readInt64,
+  writeBatchCrc,
+  writeInt64,
+} from '../../../storage/format/record-batch.js';
 import type { RecordMetadata } from './types.js';
 
 /** One send()/sendBatch() call: settles when every batch holding its records is acknowledged. */
@@ -131,7 +138,14 @@ export class ProducerBatchEntry {
    * (an empty batch takes any record). Returns false when it does not fit; throws, changing nothing,
    * on a field the builder refuses.
    */
-  add(send: PendingSend, key: RecordBytes, value: RecordBytes, headers: RecordHeaders, timestamp: number, limitBytes: number): boolean {
+  add(
+    send: PendingSend,
+    key: RecordBytes,
+    value: RecordBytes,
+    headers: RecordHeaders,
+    timestamp: number,
+    limitBytes: number,
+  ): boolean {
     const size = this.builder!.append(key, value, headers, timestamp, limitBytes);
     if (size === DOES_NOT_FIT) return false;
     if (this.lastSend !== send) {
@@ -226,13 +240,32 @@ export class Accumulator {
    * record would take it past batchSize or its settings differ. Throws (nothing appended) on a field
    * the encoder refuses.
    */
-  append(q: PartitionQueue, send: PendingSend, key: RecordBytes, value: RecordBytes, headers: RecordHeaders, timestamp: number): void {
+  append(
+    q: PartitionQueue,
+    send: PendingSend,
+    key: RecordBytes,
+    value: RecordBytes,
+    headers: RecordHeaders,
+    timestamp: number,
+  ): void {
     const open = q.open;
     if (open !== null) {
-      if (open.acks === send.acks && open.compression === send.compression && open.add(send, key, value, headers, timestamp, this.options.batchSize)) return;
+      if (
+        open.acks === send.acks &&
+        open.compression === send.compression &&
+        open.add(send, key, value, headers, timestamp, this.options.batchSize)
+      )
+        return;
       this.seal(q);
     }
-    const batch = new ProducerBatchEntry(send.acks, send.compression, this.now(), this.bufferFor(q), this.fullCapacity, this.allocate);
+    const batch = new ProducerBatchEntry(
+      send.acks,
+      send.compression,
+      this.now(),
+      this.bufferFor(q),
+      this.fullCapacity,
+      this.allocate,
+    );
     try {
       batch.add(send, key, value, headers, timestamp, Infinity);
     } catch (err) {
@@ -251,14 +284,18 @@ export class Accumulator {
   private bufferFor(q: PartitionQueue): number | Buffer {
     const spare = this.spare.pop();
     if (spare !== undefined) return spare;
-    return q.lastBatchBytes * FULL_BUFFER_SHARE < this.fullCapacity ? Math.max(MIN_BATCH_CAPACITY, q.lastBatchBytes) : this.fullCapacity;
+    return q.lastBatchBytes * FULL_BUFFER_SHARE < this.fullCapacity
+      ? Math.max(MIN_BATCH_CAPACITY, q.lastBatchBytes)
+      : this.fullCapacity;
   }
 
   /** Growth of a batch buffer: to full size, a spare when there is one. */
-  private readonly allocate = (bytes: number): Buffer => (bytes === this.fullCapacity ? this.spare.pop() : undefined) ?? Buffer.allocUnsafe(bytes);
+  private readonly allocate = (bytes: number): Buffer =>
+    (bytes === this.fullCapacity ? this.spare.pop() : undefined) ?? Buffer.allocUnsafe(bytes);
 
   private recycle(storage: Buffer | null): void {
-    if (storage !== null && storage.length === this.fullCapacity && this.spare.length < this.maxSpare) this.spare.push(storage);
+    if (storage !== null && storage.length === this.fullCapacity && this.spare.length < this.maxSpare)
+      this.spare.push(storage);
   }
 
   /** Closes the open batch: header and CRC now (uncompressed), or compressed off-thread, then onBuilt. */
@@ -272,7 +309,11 @@ export class Accumulator {
     this.assignSequence(q, batch);
     if (batch.compression === CompressionCodec.None) {
       try {
-        batch.encoded = builder.finish({ producerId: batch.producerId, producerEpoch: batch.epoch, baseSequence: batch.baseSequence });
+        batch.encoded = builder.finish({
+          producerId: batch.producerId,
+          producerEpoch: batch.epoch,
+          baseSequence: batch.baseSequence,
+        });
         batch.storage = builder.storage;
       } catch (err) {
         batch.buildError = err as Error;

@@ -22,7 +22,13 @@ export const ProducerEvents = {
 } as const;
 type ProducerEventName = (typeof ProducerEvents)[keyof typeof ProducerEvents];
 
-const DEFAULTS = { lingerMs: 0, batchSize: 256 * 1024, maxRequestSize: 16 * 1024 * 1024, maxInFlightRequests: 5, timeout: 30_000 };
+const DEFAULTS = {
+  lingerMs: 0,
+  batchSize: 256 * 1024,
+  maxRequestSize: 16 * 1024 * 1024,
+  maxInFlightRequests: 5,
+  timeout: 30_000,
+};
 
 /** The broker remembers this many batches per producer and partition (storage/producer-state.ts). */
 const MAX_IDEMPOTENT_IN_FLIGHT = 5;
@@ -64,7 +70,8 @@ export class Producer {
     this.partitioner = (config.createPartitioner ?? DefaultPartitioner)();
     this.idempotent = config.idempotent ?? true;
     const maxInFlight = config.maxInFlightRequests ?? DEFAULTS.maxInFlightRequests;
-    if (!Number.isInteger(maxInFlight) || maxInFlight < 1) throw new SluiceNonRetriableError(`maxInFlightRequests must be a positive integer, not ${maxInFlight}`);
+    if (!Number.isInteger(maxInFlight) || maxInFlight < 1)
+      throw new SluiceNonRetriableError(`maxInFlightRequests must be a positive integer, not ${maxInFlight}`);
     this.accumulator = new Accumulator({
       batchSize: config.batchSize ?? DEFAULTS.batchSize,
       onBuilt: () => this.sender.schedule(),
@@ -81,7 +88,8 @@ export class Producer {
       logger: log,
     });
     this.emitter = new InstrumentationEmitter(Object.values(ProducerEvents), log);
-    if (config.transactionalId) log.warn('transactional producers are not supported yet; producing without transactions');
+    if (config.transactionalId)
+      log.warn('transactional producers are not supported yet; producing without transactions');
   }
 
   async connect(): Promise<void> {
@@ -117,7 +125,8 @@ export class Producer {
   }
 
   send(record: ProducerRecord): Promise<RecordMetadata[]> {
-    if (record === null || typeof record !== 'object') return Promise.reject(new SluiceNonRetriableError('send() needs a record object'));
+    if (record === null || typeof record !== 'object')
+      return Promise.reject(new SluiceNonRetriableError('send() needs a record object'));
     // An object of fixed shape (not rest/spread): send() is per event for many applications, and
     // objects built by rest/spread get slow shapes that every later property read pays for.
     return this.sendBatch({
@@ -175,7 +184,9 @@ export class Producer {
       (err: Error & { type?: string }) => {
         this.loadingIdentity = false;
         if (err.type === 'UNSUPPORTED_VERSION') {
-          this.log.warn('the broker does not support InitProducerId; producing without idempotence (one request per partition in flight)');
+          this.log.warn(
+            'the broker does not support InitProducerId; producing without idempotence (one request per partition in flight)',
+          );
           this.idempotent = false;
           this.sender.limitPartitionsToOneRequest();
         } else {
@@ -188,7 +199,12 @@ export class Producer {
 
   private async initProducerId(): Promise<ProducerIdentity> {
     const connection = await this.cluster.anyConnection();
-    const response = await connection.send(InitProducerIdApi, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: -1, producerEpoch: -1 });
+    const response = await connection.send(InitProducerIdApi, {
+      transactionalId: null,
+      transactionTimeoutMs: 60_000,
+      producerId: -1,
+      producerEpoch: -1,
+    });
     if (response.errorCode !== 0) throw new SluiceProtocolError(response.errorCode, response.errorMessage ?? undefined);
     return { producerId: response.producerId, epoch: response.producerEpoch };
   }
@@ -254,9 +270,14 @@ export class Producer {
     const out = new Int32Array(messages.length);
     for (let i = 0; i < messages.length; i++) {
       const message = messages[i]!;
-      const partition = Number.isInteger(message.partition) ? message.partition! : this.partitioner({ topic, partitionMetadata, message });
+      const partition = Number.isInteger(message.partition)
+        ? message.partition!
+        : this.partitioner({ topic, partitionMetadata, message });
       if (!Number.isInteger(partition) || partition < 0 || partition >= count) {
-        throw new SluiceProtocolError('UNKNOWN_TOPIC_OR_PARTITION', `topic ${topic} has ${count} partitions; partition ${partition} does not exist`);
+        throw new SluiceProtocolError(
+          'UNKNOWN_TOPIC_OR_PARTITION',
+          `topic ${topic} has ${count} partitions; partition ${partition} does not exist`,
+        );
       }
       out[i] = partition;
     }
@@ -266,22 +287,32 @@ export class Producer {
 
 function validateBatch(batch: ProducerBatch): { acks: number; compression: CompressionCodec } {
   const acks = batch.acks ?? -1;
-  if (acks !== -1 && acks !== 0 && acks !== 1) throw new SluiceNonRetriableError(`acks must be -1, 0 or 1, not ${acks}`);
+  if (acks !== -1 && acks !== 0 && acks !== 1)
+    throw new SluiceNonRetriableError(`acks must be -1, 0 or 1, not ${acks}`);
   const compression = (batch.compression ?? CompressionCodec.None) as number;
-  if (!Number.isInteger(compression) || compression < 0 || compression > 4) throw new SluiceNonRetriableError(`unknown compression type ${compression}`);
-  if (!Array.isArray(batch.topicMessages) || batch.topicMessages.length === 0) throw new SluiceNonRetriableError('sendBatch needs a non-empty topicMessages array');
+  if (!Number.isInteger(compression) || compression < 0 || compression > 4)
+    throw new SluiceNonRetriableError(`unknown compression type ${compression}`);
+  if (!Array.isArray(batch.topicMessages) || batch.topicMessages.length === 0)
+    throw new SluiceNonRetriableError('sendBatch needs a non-empty topicMessages array');
   for (const { topic, messages } of batch.topicMessages) {
-    if (typeof topic !== 'string' || topic.length === 0) throw new SluiceNonRetriableError(`Invalid topic ${String(topic)}`);
-    if (!Array.isArray(messages) || messages.length === 0) throw new SluiceNonRetriableError(`Invalid messages array [${String(messages)}] for topic "${topic}"`);
+    if (typeof topic !== 'string' || topic.length === 0)
+      throw new SluiceNonRetriableError(`Invalid topic ${String(topic)}`);
+    if (!Array.isArray(messages) || messages.length === 0)
+      throw new SluiceNonRetriableError(`Invalid messages array [${String(messages)}] for topic "${topic}"`);
     for (const m of messages) {
-      if (m === null || typeof m !== 'object' || m.value === undefined) throw new SluiceNonRetriableError(`Invalid message without value for topic "${topic}"`);
+      if (m === null || typeof m !== 'object' || m.value === undefined)
+        throw new SluiceNonRetriableError(`Invalid message without value for topic "${topic}"`);
       // What the encoder would refuse, refused here, before any record of the send is appended.
       if (!isBytes(m.value) || (m.key !== undefined && !isBytes(m.key))) {
-        throw new SluiceNonRetriableError(`Invalid message for topic "${topic}": key and value must be Buffers, strings or null`);
+        throw new SluiceNonRetriableError(
+          `Invalid message for topic "${topic}": key and value must be Buffers, strings or null`,
+        );
       }
       const ts = m.timestamp;
       if (ts !== undefined && ts !== null && !Number.isSafeInteger(typeof ts === 'number' ? ts : Number(ts))) {
-        throw new SluiceNonRetriableError(`Invalid message timestamp ${String(ts)} for topic "${topic}": not an integer number of milliseconds`);
+        throw new SluiceNonRetriableError(
+          `Invalid message timestamp ${String(ts)} for topic "${topic}": not an integer number of milliseconds`,
+        );
       }
       if (m.headers !== undefined && m.headers !== null) checkHeaders(m.headers, topic);
     }
@@ -295,12 +326,16 @@ function isBytes(v: unknown): boolean {
 
 /** Header values: Buffers, strings, null/undefined (a null header value), or arrays of those (a repeated key). */
 function checkHeaders(headers: Message['headers'], topic: string): void {
-  if (typeof headers !== 'object') throw new SluiceNonRetriableError(`Invalid message headers for topic "${topic}": not an object`);
+  if (typeof headers !== 'object')
+    throw new SluiceNonRetriableError(`Invalid message headers for topic "${topic}": not an object`);
   for (const key of Object.keys(headers!)) {
     const value = headers![key];
     const values = Array.isArray(value) ? value : [value];
     for (const v of values) {
-      if (v !== undefined && !isBytes(v)) throw new SluiceNonRetriableError(`Invalid header "${key}" for topic "${topic}": values must be Buffers, strings or null`);
+      if (v !== undefined && !isBytes(v))
+        throw new SluiceNonRetriableError(
+          `Invalid header "${key}" for topic "${topic}": values must be Buffers, strings or null`,
+        );
     }
   }
 }

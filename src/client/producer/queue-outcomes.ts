@@ -10,7 +10,13 @@ export function completeHead(accumulator: Accumulator, q: PartitionQueue): void 
     q.sent--;
     const offset = batch.baseOffset;
     for (const part of batch.parts) {
-      part.send.partDone(q.topic, q.partition, offset < 0 ? -1 : offset + part.firstIndex, batch.logAppendTime, batch.logStartOffset);
+      part.send.partDone(
+        q.topic,
+        q.partition,
+        offset < 0 ? -1 : offset + part.firstIndex,
+        batch.logAppendTime,
+        batch.logStartOffset,
+      );
     }
   }
 }
@@ -30,7 +36,12 @@ export function removeSentBatch(q: PartitionQueue, batch: ProducerBatchEntry, er
  * A batch that could not be built (never sent) fails alone. It had taken sequences: the batches after it
  * (never sent either) take them over, so the partition's sequence has no gap and nothing else fails.
  */
-export function failUnsentBatch(accumulator: Accumulator, q: PartitionQueue, batch: ProducerBatchEntry, error: Error): void {
+export function failUnsentBatch(
+  accumulator: Accumulator,
+  q: PartitionQueue,
+  batch: ProducerBatchEntry,
+  error: Error,
+): void {
   const at = q.batches.indexOf(batch);
   q.batches.splice(at, 1);
   batch.state = BatchState.Failed;

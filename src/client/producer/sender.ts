@@ -189,13 +189,16 @@ export class Sender {
     let readyBytes = 0;
     for (let i = first; i < end; i++) readyBytes += q.batches[i]!.encoded!.length;
     // Spread over the free slots, but a chunk below MIN_CHUNK_BYTES only adds per-request work on both sides.
-    const chunks = sequenced ? Math.max(1, Math.min(available, end - first, Math.floor(readyBytes / MIN_CHUNK_BYTES))) : 1;
+    const chunks = sequenced
+      ? Math.max(1, Math.min(available, end - first, Math.floor(readyBytes / MIN_CHUNK_BYTES)))
+      : 1;
     const perChunk = Math.ceil((end - first) / chunks);
     const slots: Slot[] = [];
     for (let i = first; i < end && slots.length < chunks; ) {
       let bytes = q.batches[i]!.encoded!.length;
       let j = i + 1;
-      while (j < end && j - i < perChunk && bytes + q.batches[j]!.encoded!.length <= maxRequestSize) bytes += q.batches[j++]!.encoded!.length;
+      while (j < end && j - i < perChunk && bytes + q.batches[j]!.encoded!.length <= maxRequestSize)
+        bytes += q.batches[j++]!.encoded!.length;
       const batches = q.batches.slice(i, j);
       let timeoutMs = 0;
       for (const batch of batches) timeoutMs = Math.max(timeoutMs, timeoutOf(batch));
@@ -209,7 +212,8 @@ export class Sender {
   private retrySlot(q: PartitionQueue): Slot | null {
     for (let i = 0; i < q.sent; i++) {
       const batch = q.batches[i]!;
-      if (batch.state === BatchState.Retry) return { q, batches: [batch], timeoutMs: timeoutOf(batch), sequenced: true };
+      if (batch.state === BatchState.Retry)
+        return { q, batches: [batch], timeoutMs: timeoutOf(batch), sequenced: true };
     }
     return null;
   }
@@ -230,7 +234,9 @@ export class Sender {
       const connection = await this.cluster.nodeConnection(node);
       if (acks === 0) await connection.drained(); // no responses to pace us: respect socket backpressure
       const timeoutMs = slots.reduce((max, s) => Math.max(max, s.timeoutMs), 0);
-      const response = await connection.sendEncoded(ProduceApi, encodeProduce(acks, timeoutMs, slots), { expectResponse: acks !== 0 });
+      const response = await connection.sendEncoded(ProduceApi, encodeProduce(acks, timeoutMs, slots), {
+        expectResponse: acks !== 0,
+      });
       this.onResponse(slots, response);
     } catch (err) {
       if (needsMetadataRefresh(err)) this.refreshMetadata();
@@ -252,7 +258,13 @@ export class Sender {
       const { q } = slot;
       const result = byPartition.get(`${q.topic}\u0000${q.partition}`);
       if (!result) {
-        this.onFailure(slot, new SluiceProtocolError('UNKNOWN_SERVER_ERROR', `produce response has no result for ${q.topic}-${q.partition}`));
+        this.onFailure(
+          slot,
+          new SluiceProtocolError(
+            'UNKNOWN_SERVER_ERROR',
+            `produce response has no result for ${q.topic}-${q.partition}`,
+          ),
+        );
       } else if (result.errorCode === ErrorCode.NONE) {
         this.onSuccess(slot, result.baseOffset, result.logAppendTime, result.logStartOffset);
       } else if (result.errorCode === ErrorCode.DUPLICATE_SEQUENCE_NUMBER && slot.sequenced) {
@@ -291,13 +303,27 @@ export class Sender {
     this.requestDone(slot);
     if (needsMetadataRefresh(error)) this.cluster.markStale();
     const live = slot.batches.filter((b) => b.state === BatchState.InFlight);
-    if (live.length === 0) return this.maybeRestart(q); // already failed with an earlier batch
+    if (live.length === 0) {
+      // already failed with an earlier batch
+      this.maybeRestart(q);
+      return;
+    }
     const errorCode = (error as { code?: unknown }).code;
     const { retries } = this.options.retry;
     const atHead = !q.retrying && live[0] === q.batches[0]; // the partition's oldest unacknowledged batch
-    if (slot.sequenced && atHead && errorCode === ErrorCode.UNKNOWN_PRODUCER_ID && q.attempts < retries && requeueForNewEpoch(q)) {
-      this.options.logger.info('the broker forgot this producer (its state expired): resending at a new epoch', { topic: q.topic, partition: q.partition });
-      return this.maybeRestart(q);
+    if (
+      slot.sequenced &&
+      atHead &&
+      errorCode === ErrorCode.UNKNOWN_PRODUCER_ID &&
+      q.attempts < retries &&
+      requeueForNewEpoch(q)
+    ) {
+      this.options.logger.info('the broker forgot this producer (its state expired): resending at a new epoch', {
+        topic: q.topic,
+        partition: q.partition,
+      });
+      this.maybeRestart(q);
+      return;
     }
     const gap = errorCode === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER || errorCode === ErrorCode.UNKNOWN_PRODUCER_ID;
     if (slot.sequenced && gap && !atHead) {
@@ -318,14 +344,28 @@ export class Sender {
         for (const batch of live) batch.state = BatchState.Queued; // back at the head: the only request was this one
         q.sent -= live.length;
       }
-      this.options.logger.debug('produce failed, will retry', { topic: q.topic, partition: q.partition, attempt: q.attempts, retryInMs: wait, error: error.message });
+      this.options.logger.debug('produce failed, will retry', {
+        topic: q.topic,
+        partition: q.partition,
+        attempt: q.attempts,
+        retryInMs: wait,
+        error: error.message,
+      });
       this.schedule(wait);
       return;
     }
     const final = isRetriable(error) ? new SluiceNumberOfRetriesExceeded(error, q.attempts, 0) : error;
-    this.options.logger.error('produce failed', { topic: q.topic, partition: q.partition, error: error.message, retries: q.attempts });
+    this.options.logger.error('produce failed', {
+      topic: q.topic,
+      partition: q.partition,
+      error: error.message,
+      retries: q.attempts,
+    });
     q.attempts = 0;
-    if (slot.sequenced) return this.breakSequence(q, final);
+    if (slot.sequenced) {
+      this.breakSequence(q, final);
+      return;
+    }
     for (const batch of live) removeSentBatch(q, batch, final);
     completeHead(this.accumulator, q);
   }
@@ -362,7 +402,11 @@ export class Sender {
         this.schedule();
       },
       (err: Error) => {
-        this.options.logger.error('cannot get a new producer id', { topic: q.topic, partition: q.partition, error: err.message });
+        this.options.logger.error('cannot get a new producer id', {
+          topic: q.topic,
+          partition: q.partition,
+          error: err.message,
+        });
         setTimeout(() => this.maybeRestart(q), this.options.retry.maxRetryTime).unref();
       },
     );

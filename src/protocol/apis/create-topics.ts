@@ -28,19 +28,25 @@ export const CreateTopicsApi = plainApi<CreateTopicsRequest, CreateTopicsRespons
   (body) => {
     const b = object(body, 'body');
     return {
-      topics: array(b.topics, 'topics', (v, p) => {
-        const o = object(v, p);
-        return {
-          name: topicName(o.name, `${p}.name`),
-          numPartitions: optionalInt(o.numPartitions, `${p}.numPartitions`, -1, -1, 1_000_000),
-          replicationFactor: optionalInt(o.replicationFactor, `${p}.replicationFactor`, -1, -1, 32_767),
-          configs: (o.configs === undefined || o.configs === null ? {} : stringMap(o.configs, `${p}.configs`)) as Record<string, string>,
-        };
-      }, 10_000),
+      topics: array(
+        b.topics,
+        'topics',
+        (v, p) => {
+          const o = object(v, p);
+          return {
+            name: topicName(o.name, `${p}.name`),
+            numPartitions: optionalInt(o.numPartitions, `${p}.numPartitions`, -1, -1, 1_000_000),
+            replicationFactor: optionalInt(o.replicationFactor, `${p}.replicationFactor`, -1, -1, 32_767),
+            configs: (o.configs === undefined || o.configs === null
+              ? {}
+              : stringMap(o.configs, `${p}.configs`)) as Record<string, string>,
+          };
+        },
+        10_000,
+      ),
       timeoutMs: optionalInt(b.timeoutMs, 'timeoutMs', 30_000, 0),
       validateOnly: bool(b.validateOnly, 'validateOnly', false),
     };
   },
   decodeTopicResults,
 );
-

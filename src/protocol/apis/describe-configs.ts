@@ -41,7 +41,11 @@ export interface DescribeConfigsResponse {
 }
 
 /** Reads `[{ type, name, …rest }]`, the resource list of both config APIs; `rest` reads the other fields. */
-export function resources<T extends object>(value: unknown, path: string, rest: (o: Obj, path: string) => T): Array<{ type: ResourceType; name: string } & T> {
+export function resources<T extends object>(
+  value: unknown,
+  path: string,
+  rest: (o: Obj, path: string) => T,
+): Array<{ type: ResourceType; name: string } & T> {
   return array(value, path, (v, p) => {
     const o = object(v, p);
     return { type: oneOf(o.type, `${p}.type`, RESOURCE_TYPES), name: string(o.name, `${p}.name`), ...rest(o, p) };

@@ -26,6 +26,11 @@ export const FindCoordinatorApi = plainApi<FindCoordinatorRequest, FindCoordinat
   },
   (v) => {
     const b = body(v);
-    return { ...errorFields(b, 'body'), nodeId: int(b.nodeId, 'nodeId'), host: string(b.host, 'host'), port: int(b.port, 'port', 0, 65535) };
+    return {
+      ...errorFields(b, 'body'),
+      nodeId: int(b.nodeId, 'nodeId'),
+      host: string(b.host, 'host'),
+      port: int(b.port, 'port', 0, 65535),
+    };
   },
 );

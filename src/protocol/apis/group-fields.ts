@@ -15,7 +15,10 @@ export function instanceId(value: unknown, path: string): string | null {
 export function errorFields(o: Obj, p: string): { errorCode: number; errorMessage: string | null } {
   // Top-level fields are named bare ('errorCode'), as every other API names them.
   const at = (field: string) => (p === 'body' ? field : `${p}.${field}`);
-  return { errorCode: int(o.errorCode, at('errorCode')), errorMessage: nullableString(o.errorMessage, at('errorMessage')) };
+  return {
+    errorCode: int(o.errorCode, at('errorCode')),
+    errorMessage: nullableString(o.errorMessage, at('errorMessage')),
+  };
 }
 
 export function body(value: unknown): Obj {
@@ -23,7 +26,12 @@ export function body(value: unknown): Obj {
 }
 
 /** Who sends a Heartbeat or SyncGroup: the group, the generation it believes in, and its identity. */
-export function memberOfGeneration(b: Obj): { groupId: string; generationId: number; memberId: string; groupInstanceId: string | null } {
+export function memberOfGeneration(b: Obj): {
+  groupId: string;
+  generationId: number;
+  memberId: string;
+  groupInstanceId: string | null;
+} {
   return {
     groupId: groupId(b.groupId, 'groupId'),
     generationId: int(b.generationId, 'generationId'),

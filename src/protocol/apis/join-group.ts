@@ -55,10 +55,15 @@ export const JoinGroupApi = plainApi<JoinGroupRequest, JoinGroupResponse>(
       memberId: string(b.memberId ?? '', 'memberId', 1024),
       groupInstanceId: instanceId(b.groupInstanceId, 'groupInstanceId'),
       protocolType: string(b.protocolType, 'protocolType', 255),
-      protocols: array(b.protocols, 'protocols', (x, p) => {
-        const o = object(x, p);
-        return { name: string(o.name, `${p}.name`, 255), metadata: bytes(o.metadata, `${p}.metadata`, MAX_METADATA) };
-      }, 64),
+      protocols: array(
+        b.protocols,
+        'protocols',
+        (x, p) => {
+          const o = object(x, p);
+          return { name: string(o.name, `${p}.name`, 255), metadata: bytes(o.metadata, `${p}.metadata`, MAX_METADATA) };
+        },
+        64,
+      ),
       reason: nullableString(b.reason, 'reason', 4096),
     };
   },

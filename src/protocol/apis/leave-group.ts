@@ -21,14 +21,19 @@ export const LeaveGroupApi = plainApi<LeaveGroupRequest, LeaveGroupResponse>(
     const b = body(v);
     return {
       groupId: groupId(b.groupId, 'groupId'),
-      members: array(b.members, 'members', (x, p) => {
-        const o = object(x, p);
-        return {
-          memberId: string(o.memberId ?? '', `${p}.memberId`, 1024),
-          groupInstanceId: instanceId(o.groupInstanceId, `${p}.groupInstanceId`),
-          reason: nullableString(o.reason, `${p}.reason`, 4096),
-        };
-      }, 10_000),
+      members: array(
+        b.members,
+        'members',
+        (x, p) => {
+          const o = object(x, p);
+          return {
+            memberId: string(o.memberId ?? '', `${p}.memberId`, 1024),
+            groupInstanceId: instanceId(o.groupInstanceId, `${p}.groupInstanceId`),
+            reason: nullableString(o.reason, `${p}.reason`, 4096),
+          };
+        },
+        10_000,
+      ),
     };
   },
   (v) => {

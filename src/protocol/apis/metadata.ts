@@ -63,7 +63,11 @@ export const MetadataApi = plainApi<MetadataRequest, MetadataResponse>(
     return {
       brokers: array(b.brokers, 'brokers', (v, p) => {
         const o = object(v, p);
-        return { nodeId: int(o.nodeId, `${p}.nodeId`), host: string(o.host, `${p}.host`), port: int(o.port, `${p}.port`, 0, 65535) };
+        return {
+          nodeId: int(o.nodeId, `${p}.nodeId`),
+          host: string(o.host, `${p}.host`),
+          port: int(o.port, `${p}.port`, 0, 65535),
+        };
       }),
       clusterId: string(b.clusterId, 'clusterId'),
       controllerId: int(b.controllerId, 'controllerId'),

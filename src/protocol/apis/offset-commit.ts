@@ -16,7 +16,10 @@ export interface OffsetCommitRequest {
 }
 
 export interface OffsetCommitResponse {
-  topics: Array<{ name: string; partitions: Array<{ partition: number; errorCode: number; errorMessage: string | null }> }>;
+  topics: Array<{
+    name: string;
+    partitions: Array<{ partition: number; errorCode: number; errorMessage: string | null }>;
+  }>;
 }
 
 export const OFFSET_METADATA_MAX = 4096;

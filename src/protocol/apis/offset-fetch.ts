@@ -1,6 +1,15 @@
 // OffsetFetch: a group's committed offsets, with the partition's log end and the lag beside each.
 import { ApiKey, plainApi } from '../api-keys.js';
-import { array, int, nullableArray, nullableString, object, optionalInt, topicName, topicPartitions } from '../validate.js';
+import {
+  array,
+  int,
+  nullableArray,
+  nullableString,
+  object,
+  optionalInt,
+  topicName,
+  topicPartitions,
+} from '../validate.js';
 import { body, errorFields, groupId } from './group-fields.js';
 
 export interface OffsetFetchRequest {
@@ -36,7 +45,10 @@ export const OffsetFetchApi = plainApi<OffsetFetchRequest, OffsetFetchResponse>(
       groupId: groupId(b.groupId, 'groupId'),
       topics: nullableArray(b.topics, 'topics', (x, p) => {
         const o = object(x, p);
-        return { name: topicName(o.name, `${p}.name`), partitions: array(o.partitions, `${p}.partitions`, (y, q) => int(y, q, 0)) };
+        return {
+          name: topicName(o.name, `${p}.name`),
+          partitions: array(o.partitions, `${p}.partitions`, (y, q) => int(y, q, 0)),
+        };
       }),
     };
   },

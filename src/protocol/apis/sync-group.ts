@@ -34,10 +34,18 @@ export const SyncGroupApi = plainApi<SyncGroupRequest, SyncGroupResponse>(
       ...memberOfGeneration(b),
       protocolType: nullableString(b.protocolType, 'protocolType', 255),
       protocolName: nullableString(b.protocolName, 'protocolName', 255),
-      assignments: array(b.assignments ?? [], 'assignments', (x, p) => {
-        const o = object(x, p);
-        return { memberId: string(o.memberId, `${p}.memberId`, 1024), assignment: bytes(o.assignment, `${p}.assignment`, MAX_ASSIGNMENT) };
-      }, 10_000),
+      assignments: array(
+        b.assignments ?? [],
+        'assignments',
+        (x, p) => {
+          const o = object(x, p);
+          return {
+            memberId: string(o.memberId, `${p}.memberId`, 1024),
+            assignment: bytes(o.assignment, `${p}.assignment`, MAX_ASSIGNMENT),
+          };
+        },
+        10_000,
+      ),
     };
   },
   (v) => {

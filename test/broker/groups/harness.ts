@@ -1,6 +1,12 @@
 // Drives a GroupCoordinator on a manual clock: no sockets, no sleeping.
 import { ErrorCode, type JoinGroupResponse, type SyncGroupResponse } from '../../../src/protocol/index.js';
-import { GroupCoordinator, ManualScheduler, MemoryOffsetsLog, OffsetsStore, type GroupCoordinatorConfig } from '../../../src/broker/groups/index.js';
+import {
+  GroupCoordinator,
+  ManualScheduler,
+  MemoryOffsetsLog,
+  OffsetsStore,
+  type GroupCoordinatorConfig,
+} from '../../../src/broker/groups/index.js';
 
 export const SESSION = 3_000;
 export const REBALANCE = 10_000;
@@ -14,8 +20,15 @@ export interface Harness {
   topics: Map<string, number[]>;
 }
 
-export async function harness(config: Partial<GroupCoordinatorConfig> = {}, log = new MemoryOffsetsLog(), clock = new ManualScheduler()): Promise<Harness> {
-  const topics = new Map<string, number[]>([['orders', [100, 50, 0]], ['events', [10]]]);
+export async function harness(
+  config: Partial<GroupCoordinatorConfig> = {},
+  log = new MemoryOffsetsLog(),
+  clock = new ManualScheduler(),
+): Promise<Harness> {
+  const topics = new Map<string, number[]>([
+    ['orders', [100, 50, 0]],
+    ['events', [10]],
+  ]);
   const coordinator = new GroupCoordinator({
     store: new OffsetsStore(log),
     topics: { logEndOffset: (t, p) => topics.get(t)?.[p] },
@@ -51,7 +64,13 @@ export function join(h: Harness, groupId: string, o: JoinOptions = {}): Promise<
   );
 }
 
-export function sync(h: Harness, groupId: string, r: JoinGroupResponse, assignments: Record<string, string> = {}, instanceId: string | null = null): Promise<SyncGroupResponse> {
+export function sync(
+  h: Harness,
+  groupId: string,
+  r: JoinGroupResponse,
+  assignments: Record<string, string> = {},
+  instanceId: string | null = null,
+): Promise<SyncGroupResponse> {
   return h.coordinator.sync({
     groupId,
     generationId: r.generationId,
@@ -63,7 +82,13 @@ export function sync(h: Harness, groupId: string, r: JoinGroupResponse, assignme
   });
 }
 
-export function heartbeat(h: Harness, groupId: string, memberId: string, generationId: number, instanceId: string | null = null): number {
+export function heartbeat(
+  h: Harness,
+  groupId: string,
+  memberId: string,
+  generationId: number,
+  instanceId: string | null = null,
+): number {
   return h.coordinator.heartbeat({ groupId, generationId, memberId, groupInstanceId: instanceId }).errorCode;
 }
 
@@ -81,7 +106,12 @@ export async function isPending(p: Promise<unknown>): Promise<boolean> {
 }
 
 /** Joins `n` members into a Stable group; the leader assigns `member → 'a<i>'`. */
-export async function stableGroup(h: Harness, groupId: string, n: number, o: JoinOptions = {}): Promise<JoinGroupResponse[]> {
+export async function stableGroup(
+  h: Harness,
+  groupId: string,
+  n: number,
+  o: JoinOptions = {},
+): Promise<JoinGroupResponse[]> {
   const pending = Array.from({ length: n }, () => join(h, groupId, o));
   settle(h, groupId);
   const joins = await Promise.all(pending);
@@ -93,7 +123,8 @@ export async function stableGroup(h: Harness, groupId: string, n: number, o: Joi
 
 /** Advances the clock window by window until the group's join completes (the initial window extends per arrival). */
 export function settle(h: Harness, groupId: string): void {
-  for (let i = 0; i < 1_000 && h.coordinator.groups.get(groupId)?.state === 'PreparingRebalance'; i++) h.clock.advance(DELAY);
+  for (let i = 0; i < 1_000 && h.coordinator.groups.get(groupId)?.state === 'PreparingRebalance'; i++)
+    h.clock.advance(DELAY);
 }
 
 export { ErrorCode };

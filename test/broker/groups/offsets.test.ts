@@ -1,12 +1,26 @@
 import { describe, expect, it } from 'vitest';
 import { buildRecordBatchSync } from '../../../src/records/index.js';
-import { GroupCoordinator, ManualScheduler, MemoryOffsetsLog, OffsetsStore, TRANSITIONS, Group, IllegalTransitionError } from '../../../src/broker/groups/index.js';
+import {
+  GroupCoordinator,
+  ManualScheduler,
+  MemoryOffsetsLog,
+  OffsetsStore,
+  TRANSITIONS,
+  Group,
+  IllegalTransitionError,
+} from '../../../src/broker/groups/index.js';
 import { decodeEntry, encodeOffsetKey, encodeOffsetValue } from '../../../src/broker/groups/offsets-codec.js';
 import { ErrorCode, harness, heartbeat, join, now, settle, stableGroup, sync, type Harness } from './harness.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 
-function commit(h: Harness, groupId: string, parts: Array<[string, number, number, string?]>, generationId = -1, memberId = '') {
+function commit(
+  h: Harness,
+  groupId: string,
+  parts: Array<[string, number, number, string?]>,
+  generationId = -1,
+  memberId = '',
+) {
   return h.coordinator.commitOffsets({
     groupId,
     generationId,
@@ -14,7 +28,9 @@ function commit(h: Harness, groupId: string, parts: Array<[string, number, numbe
     groupInstanceId: null,
     topics: [...new Set(parts.map((p) => p[0]))].map((name) => ({
       name,
-      partitions: parts.filter((p) => p[0] === name).map(([, partition, offset, metadata]) => ({ partition, offset, leaderEpoch: -1, metadata: metadata ?? null })),
+      partitions: parts
+        .filter((p) => p[0] === name)
+        .map(([, partition, offset, metadata]) => ({ partition, offset, leaderEpoch: -1, metadata: metadata ?? null })),
     })),
   });
 }
@@ -24,7 +40,14 @@ const codes = (r: Awaited<ReturnType<typeof commit>>) => r.topics.flatMap((t) =>
 describe('offset commits', () => {
   it('a standalone commit (generation -1, no member) creates an Empty group; fetch returns offset, log end and lag', async () => {
     const h = await harness();
-    expect(codes(await commit(h, 'g', [['orders', 0, 40, 'meta'], ['orders', 1, 50]]))).toEqual([0, 0]);
+    expect(
+      codes(
+        await commit(h, 'g', [
+          ['orders', 0, 40, 'meta'],
+          ['orders', 1, 50],
+        ]),
+      ),
+    ).toEqual([0, 0]);
     expect(h.coordinator.groups.get('g')!.state).toBe('Empty');
     const f = h.coordinator.fetchOffsets({ groupId: 'g', topics: [{ name: 'orders', partitions: [0, 1, 2] }] });
     expect(f.topics[0]!.partitions).toEqual([
@@ -45,8 +68,20 @@ describe('offset commits', () => {
 
   it('rejects per partition: missing topic or partition, negative offset, oversized metadata', async () => {
     const h = await harness();
-    const r = await commit(h, 'g', [['nope', 0, 1], ['orders', 9, 1], ['orders', 0, -5], ['orders', 1, 1, 'x'.repeat(5000)], ['orders', 2, 0]]);
-    expect(codes(r)).toEqual([ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, ErrorCode.INVALID_COMMIT_OFFSET_SIZE, ErrorCode.OFFSET_METADATA_TOO_LARGE, 0]);
+    const r = await commit(h, 'g', [
+      ['nope', 0, 1],
+      ['orders', 9, 1],
+      ['orders', 0, -5],
+      ['orders', 1, 1, 'x'.repeat(5000)],
+      ['orders', 2, 0],
+    ]);
+    expect(codes(r)).toEqual([
+      ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+      ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+      ErrorCode.INVALID_COMMIT_OFFSET_SIZE,
+      ErrorCode.OFFSET_METADATA_TOO_LARGE,
+      0,
+    ]);
     expect(r.topics[0]!.partitions[0]!.errorMessage).toContain('nope-0');
   });
 
@@ -71,7 +106,10 @@ describe('offset commits', () => {
     const stale = await commit(h, 'g', [['orders', 0, 4]], 1, b!.memberId);
     expect(codes(stale)).toEqual([ErrorCode.ILLEGAL_GENERATION]);
     expect(stale.topics[0]!.partitions[0]!.errorMessage).toMatch(/generation 1 but group 'g' is at generation 2/);
-    expect(h.coordinator.fetchOffsets({ groupId: 'g', topics: [{ name: 'orders', partitions: [0] }] }).topics[0]!.partitions[0]!.offset).toBe(2);
+    expect(
+      h.coordinator.fetchOffsets({ groupId: 'g', topics: [{ name: 'orders', partitions: [0] }] }).topics[0]!
+        .partitions[0]!.offset,
+    ).toBe(2);
   });
 
   it('a failed append stores nothing and answers KAFKA_STORAGE_ERROR', async () => {
@@ -80,7 +118,10 @@ describe('offset commits', () => {
     const r = await commit(h, 'g', [['orders', 0, 7]]);
     expect(codes(r)).toEqual([ErrorCode.KAFKA_STORAGE_ERROR]);
     expect(r.topics[0]!.partitions[0]!.errorMessage).toContain('disk full');
-    expect(h.coordinator.fetchOffsets({ groupId: 'g', topics: [{ name: 'orders', partitions: [0] }] }).topics[0]!.partitions[0]!.offset).toBe(-1);
+    expect(
+      h.coordinator.fetchOffsets({ groupId: 'g', topics: [{ name: 'orders', partitions: [0] }] }).topics[0]!
+        .partitions[0]!.offset,
+    ).toBe(-1);
   });
 });
 
@@ -88,7 +129,10 @@ describe('offsets persistence in __consumer_offsets', () => {
   it('replays the log on start: latest value wins, tombstones delete, group generation survives', async () => {
     const log = new MemoryOffsetsLog();
     const h = await harness({}, log);
-    await commit(h, 'g', [['orders', 0, 10], ['orders', 1, 5]]);
+    await commit(h, 'g', [
+      ['orders', 0, 10],
+      ['orders', 1, 5],
+    ]);
     await commit(h, 'g', [['orders', 0, 30, 'later']]);
     await commit(h, 'other', [['events', 0, 3]]);
     await stableGroup(h, 'live', 1);
@@ -97,10 +141,16 @@ describe('offsets persistence in __consumer_offsets', () => {
 
     const h2 = await harness({}, log);
     const f = h2.coordinator.fetchOffsets({ groupId: 'g', topics: null });
-    expect(f.topics[0]!.partitions.map((p) => [p.partition, p.offset, p.metadata])).toEqual([[0, 30, 'later'], [1, 5, null]]);
+    expect(f.topics[0]!.partitions.map((p) => [p.partition, p.offset, p.metadata])).toEqual([
+      [0, 30, 'later'],
+      [1, 5, null],
+    ]);
     expect(h2.coordinator.fetchOffsets({ groupId: 'other', topics: null }).topics).toEqual([]);
     const groups = h2.coordinator.listGroups({ statesFilter: null }).groups;
-    expect(groups.map((g) => [g.groupId, g.groupState, g.protocolType]).sort()).toEqual([['g', 'Empty', ''], ['live', 'Empty', 'consumer']]);
+    expect(groups.map((g) => [g.groupId, g.groupState, g.protocolType]).sort()).toEqual([
+      ['g', 'Empty', ''],
+      ['live', 'Empty', 'consumer'],
+    ]);
     expect(h2.coordinator.groups.get('live')!.generationId).toBe(1);
     const p = join(h2, 'live');
     settle(h2, 'live');
@@ -109,11 +159,17 @@ describe('offsets persistence in __consumer_offsets', () => {
 
   it('skips records it does not understand', async () => {
     const log = new MemoryOffsetsLog();
-    log.batches.push(buildRecordBatchSync([
-      { key: Buffer.from('garbage'), value: Buffer.from('x'), timestamp: 1 },
-      { key: encodeOffsetKey('g', 'orders', 0), value: encodeOffsetValue({ offset: 9, metadata: null, commitTimestamp: 1 }), timestamp: 1 },
-      { key: null, value: null, timestamp: 1 },
-    ]));
+    log.batches.push(
+      buildRecordBatchSync([
+        { key: Buffer.from('garbage'), value: Buffer.from('x'), timestamp: 1 },
+        {
+          key: encodeOffsetKey('g', 'orders', 0),
+          value: encodeOffsetValue({ offset: 9, metadata: null, commitTimestamp: 1 }),
+          timestamp: 1,
+        },
+        { key: null, value: null, timestamp: 1 },
+      ]),
+    );
     const store = new OffsetsStore(log);
     expect((await store.load()).records).toBe(3);
     expect(store.get('g', 'orders', 0)?.offset).toBe(9);
@@ -122,7 +178,11 @@ describe('offsets persistence in __consumer_offsets', () => {
 
   it('expires the offsets of a group Empty longer than offsets retention, checked periodically', async () => {
     const clock = new ManualScheduler();
-    const h = await harness({ offsetsRetentionMs: 7 * DAY, offsetsRetentionCheckIntervalMs: 60_000 }, new MemoryOffsetsLog(), clock);
+    const h = await harness(
+      { offsetsRetentionMs: 7 * DAY, offsetsRetentionCheckIntervalMs: 60_000 },
+      new MemoryOffsetsLog(),
+      clock,
+    );
     await commit(h, 'old', [['orders', 0, 1]]);
     const [m] = await stableGroup(h, 'busy', 1, { session: 120_000 });
     await commit(h, 'busy', [['orders', 1, 1]], m!.generationId, m!.memberId);
@@ -141,7 +201,10 @@ describe('offsets persistence in __consumer_offsets', () => {
 
   it('tombstones offsets of a deleted topic', async () => {
     const h = await harness();
-    await commit(h, 'g', [['orders', 0, 1], ['events', 0, 2]]);
+    await commit(h, 'g', [
+      ['orders', 0, 1],
+      ['events', 0, 2],
+    ]);
     await h.coordinator.topicDeleted('orders');
     expect(h.coordinator.fetchOffsets({ groupId: 'g', topics: null }).topics.map((t) => t.name)).toEqual(['events']);
   });
@@ -152,7 +215,13 @@ describe('admin group APIs', () => {
     const h = await harness();
     const [a] = await stableGroup(h, 'g', 1);
     const d = h.coordinator.describeGroups({ groups: ['g', 'missing'] });
-    expect(d.groups[0]).toMatchObject({ errorCode: 0, groupId: 'g', groupState: 'Stable', protocolType: 'consumer', protocolData: 'range' });
+    expect(d.groups[0]).toMatchObject({
+      errorCode: 0,
+      groupId: 'g',
+      groupState: 'Stable',
+      protocolType: 'consumer',
+      protocolData: 'range',
+    });
     expect(d.groups[0]!.members[0]).toMatchObject({ memberId: a!.memberId, clientId: 'app', clientHost: '/127.0.0.1' });
     expect(d.groups[0]!.members[0]!.memberAssignment.toString()).toBe('a0');
     expect(d.groups[1]).toMatchObject({ errorCode: ErrorCode.GROUP_ID_NOT_FOUND, groupState: 'Dead' });
@@ -162,7 +231,9 @@ describe('admin group APIs', () => {
     const h = await harness();
     await stableGroup(h, 'g1', 1);
     await commit(h, 'g2', [['orders', 0, 1]]);
-    expect(h.coordinator.listGroups({ statesFilter: ['Stable'] }).groups).toEqual([{ groupId: 'g1', protocolType: 'consumer', groupState: 'Stable' }]);
+    expect(h.coordinator.listGroups({ statesFilter: ['Stable'] }).groups).toEqual([
+      { groupId: 'g1', protocolType: 'consumer', groupState: 'Stable' },
+    ]);
     expect(h.coordinator.listGroups({ statesFilter: null }).groups).toHaveLength(2);
   });
 
@@ -177,8 +248,29 @@ describe('admin group APIs', () => {
   });
 
   it('answers COORDINATOR_LOAD_IN_PROGRESS before start()', async () => {
-    const c = new GroupCoordinator({ store: new OffsetsStore(new MemoryOffsetsLog()), topics: { logEndOffset: () => 0 } });
-    expect((await now(c.join({ groupId: 'g', sessionTimeoutMs: 1000, rebalanceTimeoutMs: 1000, memberId: '', groupInstanceId: null, protocolType: 'consumer', protocols: [{ name: 'r', metadata: Buffer.alloc(0) }], reason: null }, { clientId: 'c', clientHost: 'h' }))).errorCode).toBe(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
+    const c = new GroupCoordinator({
+      store: new OffsetsStore(new MemoryOffsetsLog()),
+      topics: { logEndOffset: () => 0 },
+    });
+    expect(
+      (
+        await now(
+          c.join(
+            {
+              groupId: 'g',
+              sessionTimeoutMs: 1000,
+              rebalanceTimeoutMs: 1000,
+              memberId: '',
+              groupInstanceId: null,
+              protocolType: 'consumer',
+              protocols: [{ name: 'r', metadata: Buffer.alloc(0) }],
+              reason: null,
+            },
+            { clientId: 'c', clientHost: 'h' },
+          ),
+        )
+      ).errorCode,
+    ).toBe(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
   });
 });
 

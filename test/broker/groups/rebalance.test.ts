@@ -1,5 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { DELAY, ErrorCode, harness, heartbeat, isPending, join, now, REBALANCE, SESSION, settle, stableGroup, sync } from './harness.js';
+import {
+  DELAY,
+  ErrorCode,
+  harness,
+  heartbeat,
+  isPending,
+  join,
+  now,
+  REBALANCE,
+  SESSION,
+  settle,
+  stableGroup,
+  sync,
+} from './harness.js';
 
 describe('group coordinator: join and sync', () => {
   it('gives a first member a generated id, makes it leader, and completes after the initial join window', async () => {
@@ -62,7 +75,12 @@ describe('group coordinator: join and sync', () => {
 
   it('picks the protocol every member supports, by votes', async () => {
     const h = await harness();
-    const a = join(h, 'g', { protocols: [['cooperative-sticky', 'x'], ['range', 'y']] });
+    const a = join(h, 'g', {
+      protocols: [
+        ['cooperative-sticky', 'x'],
+        ['range', 'y'],
+      ],
+    });
     const b = join(h, 'g', { protocols: [['range', 'z']] });
     settle(h, 'g');
     const [ra, rb] = await Promise.all([a, b]);
@@ -146,7 +164,10 @@ describe('group coordinator: rebalances', () => {
     const h = await harness();
     const [a] = await stableGroup(h, 'g', 1);
     expect(heartbeat(h, 'g', a!.memberId, 0)).toBe(ErrorCode.ILLEGAL_GENERATION);
-    expect(h.coordinator.heartbeat({ groupId: 'g', generationId: 0, memberId: a!.memberId, groupInstanceId: null }).errorMessage).toContain('is at generation 1');
+    expect(
+      h.coordinator.heartbeat({ groupId: 'g', generationId: 0, memberId: a!.memberId, groupInstanceId: null })
+        .errorMessage,
+    ).toContain('is at generation 1');
     expect(heartbeat(h, 'g', 'nobody', 1)).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
     expect(heartbeat(h, 'nogroup', a!.memberId, 1)).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
     expect(heartbeat(h, 'g', a!.memberId, 1)).toBe(0);
@@ -155,7 +176,13 @@ describe('group coordinator: rebalances', () => {
   it('a leave rebalances the rest; the last leave empties the group', async () => {
     const h = await harness();
     const [a, b] = await stableGroup(h, 'g', 2);
-    const res = h.coordinator.leave({ groupId: 'g', members: [{ memberId: b!.memberId, groupInstanceId: null, reason: null }, { memberId: 'x', groupInstanceId: null, reason: null }] });
+    const res = h.coordinator.leave({
+      groupId: 'g',
+      members: [
+        { memberId: b!.memberId, groupInstanceId: null, reason: null },
+        { memberId: 'x', groupInstanceId: null, reason: null },
+      ],
+    });
     expect(res.members.map((m) => m.errorCode)).toEqual([0, ErrorCode.UNKNOWN_MEMBER_ID]);
     expect(h.coordinator.groups.get('g')!.state).toBe('PreparingRebalance');
     const r = await now(join(h, 'g', { memberId: a!.memberId }));
@@ -222,7 +249,10 @@ describe('group coordinator: static membership', () => {
     const r0 = join(h, 'g', { memberId: joins[0]!.memberId, instanceId: 'pod-0' });
     const [r1, r0b] = await Promise.all([other, r0]);
     const leader = r0b.leader === r0b.memberId ? r0b : r1;
-    await Promise.all([sync(h, 'g', r0b, leader === r0b ? { [r0b.memberId]: 'P0', [r1.memberId]: 'P1' } : {}, 'pod-0'), sync(h, 'g', r1, leader === r1 ? { [r0b.memberId]: 'P0', [r1.memberId]: 'P1' } : {}, 'pod-1')]);
+    await Promise.all([
+      sync(h, 'g', r0b, leader === r0b ? { [r0b.memberId]: 'P0', [r1.memberId]: 'P1' } : {}, 'pod-0'),
+      sync(h, 'g', r1, leader === r1 ? { [r0b.memberId]: 'P0', [r1.memberId]: 'P1' } : {}, 'pod-1'),
+    ]);
     const g = h.coordinator.groups.get('g')!;
     expect(g.state).toBe('Stable');
     const generation = g.generationId;
@@ -263,9 +293,15 @@ describe('group coordinator: static membership', () => {
     const [a] = await stableGroup(h, 'g', 1, { instanceId: 'pod-0' });
     const r = await now(join(h, 'g', { memberId: a!.memberId, instanceId: 'pod-7' }));
     expect(r.errorCode).toBe(ErrorCode.FENCED_INSTANCE_ID);
-    const leave = h.coordinator.leave({ groupId: 'g', members: [{ memberId: 'someone-else', groupInstanceId: 'pod-0', reason: null }] });
+    const leave = h.coordinator.leave({
+      groupId: 'g',
+      members: [{ memberId: 'someone-else', groupInstanceId: 'pod-0', reason: null }],
+    });
     expect(leave.members[0]!.errorCode).toBe(ErrorCode.FENCED_INSTANCE_ID);
-    const ok = h.coordinator.leave({ groupId: 'g', members: [{ memberId: '', groupInstanceId: 'pod-0', reason: null }] });
+    const ok = h.coordinator.leave({
+      groupId: 'g',
+      members: [{ memberId: '', groupInstanceId: 'pod-0', reason: null }],
+    });
     expect(ok.members[0]!.errorCode).toBe(0);
     expect(h.coordinator.groups.get('g')!.state).toBe('Empty');
   });

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { AssignerProtocol, PartitionAssigners, type Assigner, type AssignerCluster, type TopicPartitionList } from '../../../src/client/consumer/assignors/index.js';
+import {
+  AssignerProtocol,
+  PartitionAssigners,
+  type Assigner,
+  type AssignerCluster,
+  type TopicPartitionList,
+} from '../../../src/client/consumer/assignors/index.js';
 
 function cluster(topics: Record<string, number>): AssignerCluster {
   return {
@@ -21,18 +27,31 @@ interface M {
 async function assign(assigner: Assigner, members: M[]): Promise<Record<string, Record<string, number[]>>> {
   const topics = [...new Set(members.flatMap((m) => m.topics))];
   const out = await assigner.assign({
-    members: members.map((m) => ({ memberId: m.id, memberMetadata: assigner.protocol({ topics: m.topics, ownedPartitions: m.owned, generationId: m.generationId }).metadata })),
+    members: members.map((m) => ({
+      memberId: m.id,
+      memberMetadata: assigner.protocol({ topics: m.topics, ownedPartitions: m.owned, generationId: m.generationId })
+        .metadata,
+    })),
     topics,
   });
-  return Object.fromEntries(out.map((a) => [a.memberId, AssignerProtocol.MemberAssignment.decode(a.memberAssignment)?.assignment ?? {}]));
+  return Object.fromEntries(
+    out.map((a) => [a.memberId, AssignerProtocol.MemberAssignment.decode(a.memberAssignment)?.assignment ?? {}]),
+  );
 }
 
 const count = (a: Record<string, number[]>) => Object.values(a).reduce((n, p) => n + p.length, 0);
-const owned = (a: Record<string, number[]>): TopicPartitionList[] => Object.entries(a).map(([topic, partitions]) => ({ topic, partitions }));
+const owned = (a: Record<string, number[]>): TopicPartitionList[] =>
+  Object.entries(a).map(([topic, partitions]) => ({ topic, partitions }));
 
 describe('assigner protocol encoding', () => {
   it('round-trips member metadata and assignments; empty assignment bytes decode to null', () => {
-    const meta = { version: 1, topics: ['a', 'b'], userData: Buffer.from([1, 2]), ownedPartitions: [{ topic: 'a', partitions: [0, 3] }], generationId: 7 };
+    const meta = {
+      version: 1,
+      topics: ['a', 'b'],
+      userData: Buffer.from([1, 2]),
+      ownedPartitions: [{ topic: 'a', partitions: [0, 3] }],
+      generationId: 7,
+    };
     expect(AssignerProtocol.MemberMetadata.decode(AssignerProtocol.MemberMetadata.encode(meta))).toEqual(meta);
     const asg = { version: 0, assignment: { a: [1, 2] }, userData: null };
     expect(AssignerProtocol.MemberAssignment.decode(AssignerProtocol.MemberAssignment.encode(asg))).toEqual(asg);
@@ -44,7 +63,11 @@ describe('assigner protocol encoding', () => {
 describe('range', () => {
   it('gives each member a contiguous range per topic, extras to the first members', async () => {
     const a = PartitionAssigners.range({ cluster: cluster({ t: 7, u: 2 }) });
-    const r = await assign(a, [{ id: 'b', topics: ['t', 'u'] }, { id: 'a', topics: ['t', 'u'] }, { id: 'c', topics: ['t'] }]);
+    const r = await assign(a, [
+      { id: 'b', topics: ['t', 'u'] },
+      { id: 'a', topics: ['t', 'u'] },
+      { id: 'c', topics: ['t'] },
+    ]);
     expect(r).toEqual({ a: { t: [0, 1, 2], u: [0] }, b: { t: [3, 4], u: [1] }, c: { t: [5, 6] } });
   });
 });
@@ -52,13 +75,20 @@ describe('range', () => {
 describe('round robin', () => {
   it('deals partitions in turn to subscribed members', async () => {
     const a = PartitionAssigners.roundRobin({ cluster: cluster({ t: 6 }) });
-    const r = await assign(a, [{ id: 'm1', topics: ['t'] }, { id: 'm2', topics: ['t'] }, { id: 'm3', topics: ['t'] }]);
+    const r = await assign(a, [
+      { id: 'm1', topics: ['t'] },
+      { id: 'm2', topics: ['t'] },
+      { id: 'm3', topics: ['t'] },
+    ]);
     expect(r).toEqual({ m1: { t: [0, 3] }, m2: { t: [1, 4] }, m3: { t: [2, 5] } });
   });
 
   it('skips members not subscribed to a topic; every partition is assigned exactly once', async () => {
     const a = PartitionAssigners.roundRobin({ cluster: cluster({ t: 5, u: 3 }) });
-    const r = await assign(a, [{ id: 'a', topics: ['t'] }, { id: 'b', topics: ['t', 'u'] }]);
+    const r = await assign(a, [
+      { id: 'a', topics: ['t'] },
+      { id: 'b', topics: ['t', 'u'] },
+    ]);
     expect(r.a!.u).toBeUndefined();
     expect(r.b!.u).toEqual([0, 1, 2]);
     expect(count(r.a!) + count(r.b!)).toBe(8);
@@ -69,14 +99,21 @@ describe('cooperative sticky', () => {
   const make = (topics: Record<string, number>) => PartitionAssigners.cooperativeSticky({ cluster: cluster(topics) });
 
   it('balances a fresh group', async () => {
-    const r = await assign(make({ t: 6 }), [{ id: 'a', topics: ['t'] }, { id: 'b', topics: ['t'] }, { id: 'c', topics: ['t'] }]);
+    const r = await assign(make({ t: 6 }), [
+      { id: 'a', topics: ['t'] },
+      { id: 'b', topics: ['t'] },
+      { id: 'c', topics: ['t'] },
+    ]);
     expect(Object.values(r).map(count)).toEqual([2, 2, 2]);
     expect(new Set(Object.values(r).flatMap((x) => x.t))).toEqual(new Set([0, 1, 2, 3, 4, 5]));
   });
 
   it('a joining member: owners keep what they still own, moved partitions are held back one round, then assigned', async () => {
     const assigner = make({ t: 6 });
-    const first = await assign(assigner, [{ id: 'a', topics: ['t'] }, { id: 'b', topics: ['t'] }]);
+    const first = await assign(assigner, [
+      { id: 'a', topics: ['t'] },
+      { id: 'b', topics: ['t'] },
+    ]);
     // Round 1 with newcomer c: a and b each must give one partition up; nobody gets it yet.
     const r1 = await assign(assigner, [
       { id: 'a', topics: ['t'], owned: owned(first.a!), generationId: 1 },
@@ -120,7 +157,11 @@ describe('cooperative sticky', () => {
   });
 
   it('stays balanced with mixed subscriptions', async () => {
-    const r = await assign(make({ t: 4, u: 4 }), [{ id: 'a', topics: ['t'] }, { id: 'b', topics: ['t', 'u'] }, { id: 'c', topics: ['u'] }]);
+    const r = await assign(make({ t: 4, u: 4 }), [
+      { id: 'a', topics: ['t'] },
+      { id: 'b', topics: ['t', 'u'] },
+      { id: 'c', topics: ['u'] },
+    ]);
     const counts = Object.values(r).map(count);
     expect(Math.max(...counts) - Math.min(...counts)).toBeLessThanOrEqual(1);
     expect(r.a!.u).toBeUndefined();

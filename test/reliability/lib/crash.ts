@@ -53,7 +53,12 @@ async function checkServed(proc: SluiceProcess, partitions: number, runs: Produc
     const problems: string[] = [];
     for (let p = 0; p < partitions; p++) {
       const stored = asStored(await readAll(c, TOPIC, p));
-      problems.push(...checkAcked(stored, runs.filter((r) => r.partition === p)).map((s) => `served partition ${p}: ${s}`));
+      problems.push(
+        ...checkAcked(
+          stored,
+          runs.filter((r) => r.partition === p),
+        ).map((s) => `served partition ${p}: ${s}`),
+      );
     }
     return problems;
   } finally {
@@ -62,21 +67,33 @@ async function checkServed(proc: SluiceProcess, partitions: number, runs: Produc
 }
 
 /** Checks the files right after a kill: corruption only as a torn tail of the last segment; acked ⊆ sound prefix. */
-async function checkFiles(dataDir: string, runs: ProducerRun[], final: boolean): Promise<{ problems: string[]; tornTails: number }> {
+async function checkFiles(
+  dataDir: string,
+  runs: ProducerRun[],
+  final: boolean,
+): Promise<{ problems: string[]; tornTails: number }> {
   const problems: string[] = [];
   let tornTails = 0;
   for (const [p, scan] of await scanTopic(dataDir, TOPIC)) {
     for (const c of scan.corruptions) {
-      if (final || !c.lastSegment) problems.push(`partition ${p}: ${c.file} corrupt at byte ${c.position}: ${c.message}`);
+      if (final || !c.lastSegment)
+        problems.push(`partition ${p}: ${c.file} corrupt at byte ${c.position}: ${c.message}`);
       else tornTails++;
     }
     if (scan.denseProblem) problems.push(`partition ${p}: ${scan.denseProblem}`);
-    problems.push(...checkAcked(scan.records, runs.filter((r) => r.partition === p)).map((s) => `files of partition ${p}: ${s}`));
+    problems.push(
+      ...checkAcked(
+        scan.records,
+        runs.filter((r) => r.partition === p),
+      ).map((s) => `files of partition ${p}: ${s}`),
+    );
   }
   return { problems, tornTails };
 }
 
-export async function crashRounds(o: CrashOptions): Promise<{ reports: RoundReport[]; finalProblems: string[]; totalAcked: number }> {
+export async function crashRounds(
+  o: CrashOptions,
+): Promise<{ reports: RoundReport[]; finalProblems: string[]; totalAcked: number }> {
   const partitions = o.partitions ?? 2;
   const config = await configFile();
   const args = (flush: string) => ['--data-dir', o.dataDir, '--port', '0', '--flush', flush, '--config', config];
@@ -94,9 +111,20 @@ export async function crashRounds(o: CrashOptions): Promise<{ reports: RoundRepo
     } else {
       problems.push(...(await checkServed(proc, partitions, runs)));
       const truncations = proc.lines.filter((l) => l.msg === 'truncated a torn or corrupt tail of the log').length;
-      if (truncations < tornBefore) problems.push(`the files had ${tornBefore} torn tail(s) but the broker reported ${truncations} truncation(s)`);
+      if (truncations < tornBefore)
+        problems.push(`the files had ${tornBefore} torn tail(s) but the broker reported ${truncations} truncation(s)`);
     }
-    const load = startLoad({ port: proc.port, topic: TOPIC, partitions, producers: o.producers ?? 4, prefix: `r${round}`, acks: -1, pipeline: 4, rng: o.rng, padding: o.rng.int(0, 400) });
+    const load = startLoad({
+      port: proc.port,
+      topic: TOPIC,
+      partitions,
+      producers: o.producers ?? 4,
+      prefix: `r${round}`,
+      acks: -1,
+      pipeline: 4,
+      rng: o.rng,
+      padding: o.rng.int(0, 400),
+    });
     runs.push(...load.runs);
     const [min, max] = o.killAfterMs ?? [150, 700];
     const killAfterMs = o.rng.int(min, max);
@@ -108,7 +136,9 @@ export async function crashRounds(o: CrashOptions): Promise<{ reports: RoundRepo
     tornBefore = files.tornTails;
     const acked = load.runs.reduce((n, r) => n + r.acked.length, 0);
     reports.push({ round, flush, killAfterMs, acked, tornTails: files.tornTails, problems });
-    o.log?.(`round ${round} flush=${flush} killed after ${killAfterMs} ms: ${acked} acked, ${files.tornTails} torn tail(s), ${problems.length} problem(s)`);
+    o.log?.(
+      `round ${round} flush=${flush} killed after ${killAfterMs} ms: ${acked} acked, ${files.tornTails} torn tail(s), ${problems.length} problem(s)`,
+    );
     if (problems.length > 0) break;
   }
   // Last start: recovered, then a graceful stop must leave files with no damage at all.

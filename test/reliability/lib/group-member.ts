@@ -8,7 +8,14 @@
 // argv: <port> <groupId> <topic> <mode: batch | block> [block after N records] [block ms]
 import { logLevel, PartitionAssigners, Sluice, type LogEntry } from '../../../src/client/index.js';
 
-const [port, groupId, topic, mode, blockAfter = '10', blockMs = '3000'] = process.argv.slice(2) as [string, string, string, string, string?, string?];
+const [port, groupId, topic, mode, blockAfter = '10', blockMs = '3000'] = process.argv.slice(2) as [
+  string,
+  string,
+  string,
+  string,
+  string?,
+  string?,
+];
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const sluice = new Sluice({
   clientId: `member-${mode}`,
@@ -16,13 +23,24 @@ const sluice = new Sluice({
   connectionTimeout: 1000,
   retry: { retries: 5, initialRetryTime: 50, maxRetryTime: 500 },
   logLevel: logLevel.WARN,
-  logCreator: () => (e: LogEntry) => out(`LOG ${e.label} ${e.log.message} ${String((e.log as { error?: unknown }).error ?? '')}`.replace(/\n/g, ' ')),
+  logCreator: () => (e: LogEntry) =>
+    out(`LOG ${e.label} ${e.log.message} ${String((e.log as { error?: unknown }).error ?? '')}`.replace(/\n/g, ' ')),
 });
-const consumer = sluice.consumer({ groupId, sessionTimeout: 1000, rebalanceTimeout: 2000, heartbeatInterval: 100, maxWaitTimeInMs: 100, partitionAssigners: [PartitionAssigners.range] });
-consumer.on(consumer.events.GROUP_JOIN, (e) => out(`JOIN ${((e.payload.memberAssignment as Record<string, number[]>)[topic] ?? []).join(',')}`));
+const consumer = sluice.consumer({
+  groupId,
+  sessionTimeout: 1000,
+  rebalanceTimeout: 2000,
+  heartbeatInterval: 100,
+  maxWaitTimeInMs: 100,
+  partitionAssigners: [PartitionAssigners.range],
+});
+consumer.on(consumer.events.GROUP_JOIN, (e) =>
+  out(`JOIN ${((e.payload.memberAssignment as Record<string, number[]>)[topic] ?? []).join(',')}`),
+);
 consumer.on(consumer.events.COMMIT_OFFSETS, (e) => {
   const { memberId, groupGenerationId } = e.payload as { memberId: string; groupGenerationId: number };
-  for (const t of e.payload.topics as Array<{ partitions: Array<{ partition: number; offset: string }> }>) for (const p of t.partitions) out(`COMMIT ${p.partition} ${p.offset} ${memberId} ${groupGenerationId}`);
+  for (const t of e.payload.topics as Array<{ partitions: Array<{ partition: number; offset: string }> }>)
+    for (const p of t.partitions) out(`COMMIT ${p.partition} ${p.offset} ${memberId} ${groupGenerationId}`);
 });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 await consumer.connect();

@@ -3,7 +3,14 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { encode } from '@msgpack/msgpack';
 import fc from 'fast-check';
-import { ALL_APIS, ApiVersionsApi, apiByKey, decodeRequestPayload, encodeRequestFrame, FrameDecoder } from '../../../src/protocol/index.js';
+import {
+  ALL_APIS,
+  ApiVersionsApi,
+  apiByKey,
+  decodeRequestPayload,
+  encodeRequestFrame,
+  FrameDecoder,
+} from '../../../src/protocol/index.js';
 import { EXAMPLES } from '../../protocol/examples.js';
 import { WireClient } from '../../helpers/wire-client.js';
 import type { Rng } from './rng.js';
@@ -20,7 +27,11 @@ export async function fdCount(pid: number): Promise<number> {
 }
 
 /** Polls `check` (an external process's state) until it returns true or the deadline passes. */
-export async function until(check: () => Promise<boolean> | boolean, deadlineMs: number, everyMs = 50): Promise<boolean> {
+export async function until(
+  check: () => Promise<boolean> | boolean,
+  deadlineMs: number,
+  everyMs = 50,
+): Promise<boolean> {
   const end = Date.now() + deadlineMs;
   for (;;) {
     if (await check()) return true;
@@ -35,7 +46,13 @@ const concat = (chunks: Buffer[]) => Buffer.concat(chunks);
 export function validFrames(correlationId: () => number): Buffer[] {
   return ALL_APIS.filter((api) => EXAMPLES[api.key] !== undefined).map((api) => {
     const { body, tail } = api.encodeRequest(EXAMPLES[api.key]!.request as never);
-    return concat(encodeRequestFrame({ apiKey: api.key, apiVersion: api.maxVersion, correlationId: correlationId(), clientId: 'fuzz' }, body, tail));
+    return concat(
+      encodeRequestFrame(
+        { apiKey: api.key, apiVersion: api.maxVersion, correlationId: correlationId(), clientId: 'fuzz' },
+        body,
+        tail,
+      ),
+    );
   });
 }
 
@@ -54,7 +71,11 @@ export type Mutation = 'flip' | 'truncate' | 'length' | 'body' | 'header' | 'tai
  * One connection's worth: `framed` mutations that keep frame boundaries, then one of any kind (which
  * may break the framing and get the connection closed).
  */
-export function fuzzConnection(random: Rng, framed: number, nextId: () => number): { frames: Buffer[]; kinds: Record<Mutation, number> } {
+export function fuzzConnection(
+  random: Rng,
+  framed: number,
+  nextId: () => number,
+): { frames: Buffer[]; kinds: Record<Mutation, number> } {
   const a = fuzzFrames(random, framed, nextId, { framed: true });
   const b = fuzzFrames(random, 1, nextId);
   for (const k of Object.keys(a.kinds) as Mutation[]) a.kinds[k] += b.kinds[k];
@@ -65,8 +86,16 @@ export function fuzzConnection(random: Rng, framed: number, nextId: () => number
  * Produces `count` frames: valid ones mutated by one of the Mutations. Random msgpack values come from
  * fast-check's `anything` (nested objects, arrays, strings, numbers, null, __proto__ keys, …).
  */
-export function fuzzFrames(random: Rng, count: number, nextId: () => number, options: { framed?: boolean } = {}): { frames: Buffer[]; kinds: Record<Mutation, number> } {
-  const values = fc.sample(fc.anything({ maxDepth: 3, withBigInt: false, withTypedArray: true, withNullPrototype: true }), { seed: random.int(0, 2 ** 31 - 1), numRuns: count });
+export function fuzzFrames(
+  random: Rng,
+  count: number,
+  nextId: () => number,
+  options: { framed?: boolean } = {},
+): { frames: Buffer[]; kinds: Record<Mutation, number> } {
+  const values = fc.sample(
+    fc.anything({ maxDepth: 3, withBigInt: false, withTypedArray: true, withNullPrototype: true }),
+    { seed: random.int(0, 2 ** 31 - 1), numRuns: count },
+  );
   const kinds: Record<Mutation, number> = { flip: 0, truncate: 0, length: 0, body: 0, header: 0, tail: 0, valid: 0 };
   const frames: Buffer[] = [];
   const apiKeys = ALL_APIS.map((a) => a.key);
@@ -83,7 +112,8 @@ export function fuzzFrames(random: Rng, count: number, nextId: () => number, opt
       case 'flip': {
         frame = Buffer.from(base);
         // Framed flips spare the two length fields (bytes 0..7) and hit the msgpack document and tail.
-        for (let n = random.int(1, 6); n > 0; n--) frame[random.int(options.framed ? 8 : 4, frame.length - 1)]! ^= 1 << random.int(0, 7);
+        for (let n = random.int(1, 6); n > 0; n--)
+          frame[random.int(options.framed ? 8 : 4, frame.length - 1)]! ^= 1 << random.int(0, 7);
         break;
       }
       case 'truncate':
@@ -91,20 +121,64 @@ export function fuzzFrames(random: Rng, count: number, nextId: () => number, opt
         break;
       case 'length': {
         frame = Buffer.from(base);
-        frame.writeUInt32BE(random.pick([0, 1, 3, 4, 5, base.length - 4 - random.int(1, 8), base.length + random.int(1, 64), 0x7fffffff, 0xffffffff]) >>> 0, 0);
+        frame.writeUInt32BE(
+          random.pick([
+            0,
+            1,
+            3,
+            4,
+            5,
+            base.length - 4 - random.int(1, 8),
+            base.length + random.int(1, 64),
+            0x7fffffff,
+            0xffffffff,
+          ]) >>> 0,
+          0,
+        );
         break;
       }
       case 'body':
-        frame = frameOfDocument({ apiKey: random.pick(apiKeys), apiVersion: 0, correlationId: nextId(), clientId: 'fuzz', body: value });
+        frame = frameOfDocument({
+          apiKey: random.pick(apiKeys),
+          apiVersion: 0,
+          correlationId: nextId(),
+          clientId: 'fuzz',
+          body: value,
+        });
         break;
       case 'header':
-        frame = frameOfDocument(random.int(0, 1) ? value : { apiKey: value, apiVersion: random.pick([value, -1, 99, 0]), correlationId: random.pick([value, -5, 2 ** 40, nextId()]), clientId: value, body: {} });
+        frame = frameOfDocument(
+          random.int(0, 1)
+            ? value
+            : {
+                apiKey: value,
+                apiVersion: random.pick([value, -1, 99, 0]),
+                correlationId: random.pick([value, -5, 2 ** 40, nextId()]),
+                clientId: value,
+                body: {},
+              },
+        );
         break;
       case 'tail': {
         // A produce whose stated record bytes disagree with the tail, or whose batch bytes are garbage.
         const garbage = Buffer.from(Array.from({ length: random.int(0, 300) }, () => random.int(0, 255)));
         frame = frameOfDocument(
-          { apiKey: 0, apiVersion: 0, correlationId: nextId(), clientId: 'fuzz', body: { acks: random.pick([-1, 0, 1]), timeoutMs: 1000, topics: [{ name: 'fuzzed', partitions: [{ partition: random.int(-1, 2), recordsBytes: garbage.length + random.int(-20, 20) }] }] } },
+          {
+            apiKey: 0,
+            apiVersion: 0,
+            correlationId: nextId(),
+            clientId: 'fuzz',
+            body: {
+              acks: random.pick([-1, 0, 1]),
+              timeoutMs: 1000,
+              topics: [
+                {
+                  name: 'fuzzed',
+                  partitions: [{ partition: random.int(-1, 2), recordsBytes: garbage.length + random.int(-20, 20) }],
+                },
+              ],
+            },
+          },
           garbage,
         );
         break;
@@ -137,9 +211,14 @@ export function parkableMs(frames: Buffer[]): number {
       const frame = decodeRequestPayload(payload);
       const api = apiByKey(frame.apiKey);
       if (!api) continue;
-      const req = api.decodeRequest(frame.body, frame.tail, frame.apiVersion) as { maxWaitMs?: number; rebalanceTimeoutMs?: number; sessionTimeoutMs?: number };
+      const req = api.decodeRequest(frame.body, frame.tail, frame.apiVersion) as {
+        maxWaitMs?: number;
+        rebalanceTimeoutMs?: number;
+        sessionTimeoutMs?: number;
+      };
       if (api.name === 'Fetch') longest = Math.max(longest, req.maxWaitMs ?? 0);
-      if (api.name === 'JoinGroup' || api.name === 'SyncGroup') longest = Math.max(longest, req.rebalanceTimeoutMs ?? 60_000, req.sessionTimeoutMs ?? 0);
+      if (api.name === 'JoinGroup' || api.name === 'SyncGroup')
+        longest = Math.max(longest, req.rebalanceTimeoutMs ?? 60_000, req.sessionTimeoutMs ?? 0);
     } catch {
       // not a valid request: answered with an error, never parked
     }
@@ -174,7 +253,15 @@ async function sentinel(c: WireClient, deadlineMs: number): Promise<'answered' |
     () => 'answered' as const,
     () => 'closed' as const,
   );
-  c.write(concat(encodeRequestFrame({ apiKey: ApiVersionsApi.key, apiVersion: ApiVersionsApi.maxVersion, correlationId: id, clientId: 'fuzz' }, {}, [])));
+  c.write(
+    concat(
+      encodeRequestFrame(
+        { apiKey: ApiVersionsApi.key, apiVersion: ApiVersionsApi.maxVersion, correlationId: id, clientId: 'fuzz' },
+        {},
+        [],
+      ),
+    ),
+  );
   let timer: NodeJS.Timeout | undefined;
   const hung = new Promise<'hung'>((r) => (timer = setTimeout(() => r('hung'), deadlineMs)));
   const outcome = await Promise.race([answered, hung]);

@@ -52,7 +52,13 @@ export function startLoad(options: LoadOptions): Load {
   const runs: ProducerRun[] = [];
   const tasks: Promise<void>[] = [];
   for (let i = 0; i < options.producers; i++) {
-    const run: ProducerRun = { tag: `${options.prefix}p${i}`, partition: i % options.partitions, acked: [], sent: 0, errors: new Map() };
+    const run: ProducerRun = {
+      tag: `${options.prefix}p${i}`,
+      partition: i % options.partitions,
+      acked: [],
+      sent: 0,
+      errors: new Map(),
+    };
     runs.push(run);
     tasks.push(produceLoop(run, options, () => stopping));
   }
@@ -84,13 +90,28 @@ async function produceLoop(run: ProducerRun, o: LoadOptions, stopping: () => boo
     run.sent += count;
     const records = batchOf(pad ? vals.map((v) => `${v}|${pad}`) : vals);
     if (o.acks === 0) {
-      client.sendOneWay(ProduceApi.key, ProduceApi.encodeRequest({ acks: 0, timeoutMs: 5000, topics: [{ name: o.topic, partitions: [{ partition: run.partition, records }] }] }).body, [records]);
+      client.sendOneWay(
+        ProduceApi.key,
+        ProduceApi.encodeRequest({
+          acks: 0,
+          timeoutMs: 5000,
+          topics: [{ name: o.topic, partitions: [{ partition: run.partition, records }] }],
+        }).body,
+        [records],
+      );
       return;
     }
     try {
-      const res = await client.request(ProduceApi, { acks: o.acks, timeoutMs: 5000, topics: [{ name: o.topic, partitions: [{ partition: run.partition, records }] }] });
+      const res = await client.request(ProduceApi, {
+        acks: o.acks,
+        timeoutMs: 5000,
+        topics: [{ name: o.topic, partitions: [{ partition: run.partition, records }] }],
+      });
       const p = res.topics[0]!.partitions[0]!;
-      if (p.errorCode === ErrorCode.NONE) vals.forEach((value, k) => run.acked.push({ offset: p.baseOffset + k, value }));
+      if (p.errorCode === ErrorCode.NONE)
+        vals.forEach((value, k) => {
+          run.acked.push({ offset: p.baseOffset + k, value });
+        });
       else run.errors.set(p.errorCode, (run.errors.get(p.errorCode) ?? 0) + 1);
     } catch {
       broken = true; // the connection died with the broker: this request was never acknowledged

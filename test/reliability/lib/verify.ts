@@ -36,7 +36,8 @@ export async function scanPartitionDir(dir: string): Promise<PartitionScan> {
         scan.denseProblem ??= `${file} byte ${event.position}: batch starts at offset ${event.header.baseOffset}, expected ${expected}`;
       }
       expected = event.lastOffset + 1;
-      for (const r of event.records ?? []) scan.records.push({ offset: r.offset, value: r.value?.toString('utf8') ?? '' });
+      for (const r of event.records ?? [])
+        scan.records.push({ offset: r.offset, value: r.value?.toString('utf8') ?? '' });
     }
     if (bad) break;
   }
@@ -60,7 +61,8 @@ export async function scanTopic(dataDir: string, topic: string): Promise<Map<num
 export function checkAcked(stored: Array<{ offset: number; value: string }>, runs: ProducerRun[]): string[] {
   const problems: string[] = [];
   stored.forEach((r, i) => {
-    if (r.offset !== i && problems.length < 5) problems.push(`offsets not dense: position ${i} holds offset ${r.offset}`);
+    if (r.offset !== i && problems.length < 5)
+      problems.push(`offsets not dense: position ${i} holds offset ${r.offset}`);
   });
   const byOffset = new Map(stored.map((r) => [r.offset, r.value]));
   const seen = new Map<string, number>();
@@ -75,14 +77,17 @@ export function checkAcked(stored: Array<{ offset: number; value: string }>, run
   for (const run of runs) {
     for (const a of run.acked) {
       const got = byOffset.get(a.offset)?.split('|')[0];
-      if (got !== a.value && problems.length < 10) problems.push(`acknowledged ${a.value} at offset ${a.offset}, found ${got ?? 'nothing'}`);
+      if (got !== a.value && problems.length < 10)
+        problems.push(`acknowledged ${a.value} at offset ${a.offset}, found ${got ?? 'nothing'}`);
     }
     // Requests go one connection, in order, through one serial appender: what is stored of a producer
     // is a gap-free prefix of what it sent, in send order.
     const s = seqs.get(run.tag) ?? [];
-    if (s.some((v, i) => v !== i) && problems.length < 10) problems.push(`${run.tag}: stored sequence is not 0..${s.length - 1} in order: ${s.slice(0, 20).join(',')}`);
+    if (s.some((v, i) => v !== i) && problems.length < 10)
+      problems.push(`${run.tag}: stored sequence is not 0..${s.length - 1} in order: ${s.slice(0, 20).join(',')}`);
   }
   return problems;
 }
 
-export const asStored = (records: DecodedRecord[]) => records.map((r) => ({ offset: r.offset, value: r.value?.toString('utf8') ?? '' }));
+export const asStored = (records: DecodedRecord[]) =>
+  records.map((r) => ({ offset: r.offset, value: r.value?.toString('utf8') ?? '' }));

@@ -15,7 +15,12 @@ export function decodeMembers(members: GroupMember[]): DecodedMember[] {
     .map((m) => {
       try {
         const meta = MemberMetadata.decode(m.memberMetadata);
-        return { memberId: m.memberId, topics: new Set(meta.topics), owned: meta.ownedPartitions ?? [], generationId: meta.generationId ?? -1 };
+        return {
+          memberId: m.memberId,
+          topics: new Set(meta.topics),
+          owned: meta.ownedPartitions ?? [],
+          generationId: meta.generationId ?? -1,
+        };
       } catch {
         return { memberId: m.memberId, topics: new Set<string>(), owned: [], generationId: -1 };
       }
@@ -26,22 +31,35 @@ export function decodeMembers(members: GroupMember[]): DecodedMember[] {
 /** Partition ids of a topic, ascending; [] when the cluster does not know the topic. */
 export function partitionsOf(cluster: AssignerCluster, topic: string): number[] {
   try {
-    return cluster.findTopicPartitionMetadata(topic).map((p) => p.partitionId).sort((a, b) => a - b);
+    return cluster
+      .findTopicPartitionMetadata(topic)
+      .map((p) => p.partitionId)
+      .sort((a, b) => a - b);
   } catch {
     return [];
   }
 }
 
 /** Every member gets an entry (possibly empty), encoded as MemberAssignment version `version`. */
-export function encodeAssignments(members: DecodedMember[], result: Map<string, Map<string, number[]>>, version: number): GroupMemberAssignment[] {
+export function encodeAssignments(
+  members: DecodedMember[],
+  result: Map<string, Map<string, number[]>>,
+  version: number,
+): GroupMemberAssignment[] {
   return members.map((m) => {
     const assignment: Record<string, number[]> = {};
-    for (const [topic, parts] of result.get(m.memberId) ?? []) if (parts.length > 0) assignment[topic] = [...parts].sort((a, b) => a - b);
+    for (const [topic, parts] of result.get(m.memberId) ?? [])
+      if (parts.length > 0) assignment[topic] = [...parts].sort((a, b) => a - b);
     return { memberId: m.memberId, memberAssignment: MemberAssignment.encode({ version, assignment, userData: null }) };
   });
 }
 
-export function addTo(result: Map<string, Map<string, number[]>>, memberId: string, topic: string, partition: number): void {
+export function addTo(
+  result: Map<string, Map<string, number[]>>,
+  memberId: string,
+  topic: string,
+  partition: number,
+): void {
   let topics = result.get(memberId);
   if (!topics) result.set(memberId, (topics = new Map()));
   let parts = topics.get(topic);

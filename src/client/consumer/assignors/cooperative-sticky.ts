@@ -28,7 +28,11 @@ export interface StickyPlan {
 }
 
 /** The assignment computation, exported for tests. */
-export function planCooperativeSticky(members: DecodedMember[], cluster: AssignerCluster, topics: string[]): StickyPlan {
+export function planCooperativeSticky(
+  members: DecodedMember[],
+  cluster: AssignerCluster,
+  topics: string[],
+): StickyPlan {
   const eligible = new Map<Key, DecodedMember[]>();
   for (const topic of [...new Set(topics)].sort()) {
     const subscribed = members.filter((m) => m.topics.has(topic));
@@ -46,19 +50,24 @@ export function planCooperativeSticky(members: DecodedMember[], cluster: Assigne
   balance(target, eligible);
   const pendingRevocation: Key[] = [];
   for (const [memberId, keys] of target) {
-    target.set(memberId, keys.filter((key) => {
-      const previous = owner.get(key);
-      if (previous === undefined || previous === memberId) return true;
-      pendingRevocation.push(key);
-      return false;
-    }));
+    target.set(
+      memberId,
+      keys.filter((key) => {
+        const previous = owner.get(key);
+        if (previous === undefined || previous === memberId) return true;
+        pendingRevocation.push(key);
+        return false;
+      }),
+    );
   }
   return { assignment: target, pendingRevocation };
 }
 
 function claims(members: DecodedMember[], eligible: Map<Key, DecodedMember[]>): Map<Key, string> {
   const owner = new Map<Key, string>();
-  const byGeneration = [...members].sort((a, b) => b.generationId - a.generationId || (a.memberId < b.memberId ? -1 : 1));
+  const byGeneration = [...members].sort(
+    (a, b) => b.generationId - a.generationId || (a.memberId < b.memberId ? -1 : 1),
+  );
   for (const m of byGeneration) {
     for (const { topic, partitions } of m.owned) {
       if (!m.topics.has(topic)) continue;
@@ -125,7 +134,13 @@ export const CooperativeStickyAssigner: PartitionAssigner = ({ cluster }) => ({
   protocol({ topics, ownedPartitions, generationId }) {
     return {
       name: this.name,
-      metadata: MemberMetadata.encode({ version: this.version, topics, userData: null, ownedPartitions: ownedPartitions ?? [], generationId: generationId ?? -1 }),
+      metadata: MemberMetadata.encode({
+        version: this.version,
+        topics,
+        userData: null,
+        ownedPartitions: ownedPartitions ?? [],
+        generationId: generationId ?? -1,
+      }),
     };
   },
 });

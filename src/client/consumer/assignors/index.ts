@@ -10,8 +10,21 @@ export const PartitionAssigners = Object.freeze({
 });
 
 export { AssignerProtocol, MemberAssignment, MemberMetadata } from './protocol.js';
-export type { MemberAssignment as MemberAssignmentData, MemberMetadata as MemberMetadataData, TopicPartitionList } from './protocol.js';
+export type {
+  MemberAssignment as MemberAssignmentData,
+  MemberMetadata as MemberMetadataData,
+  TopicPartitionList,
+} from './protocol.js';
 export { CooperativeStickyAssigner, planCooperativeSticky } from './cooperative-sticky.js';
 export { RangeAssigner } from './range.js';
 export { RoundRobinAssigner } from './round-robin.js';
-export type { Assigner, AssignerCluster, AssignerPartitionMetadata, GroupMember, GroupMemberAssignment, GroupState, PartitionAssigner, ProtocolArgs } from './types.js';
+export type {
+  Assigner,
+  AssignerCluster,
+  AssignerPartitionMetadata,
+  GroupMember,
+  GroupMemberAssignment,
+  GroupState,
+  PartitionAssigner,
+  ProtocolArgs,
+} from './types.js';

@@ -38,7 +38,8 @@ function toBuffer(u8: Uint8Array): Buffer {
 }
 
 function asRecord(value: unknown, what: string): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new TypeError(`${what} is not a msgpack map`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new TypeError(`${what} is not a msgpack map`);
   return value as Record<string, unknown>;
 }
 
@@ -50,22 +51,26 @@ function userDataOf(v: unknown): Buffer | null {
 
 export const MemberMetadata = {
   encode(m: MemberMetadata): Buffer {
-    return toBuffer(encode({
-      version: m.version,
-      topics: m.topics,
-      userData: m.userData ?? null,
-      ...(m.ownedPartitions ? { ownedPartitions: m.ownedPartitions } : {}),
-      ...(m.generationId !== undefined ? { generationId: m.generationId } : {}),
-    }));
+    return toBuffer(
+      encode({
+        version: m.version,
+        topics: m.topics,
+        userData: m.userData ?? null,
+        ...(m.ownedPartitions ? { ownedPartitions: m.ownedPartitions } : {}),
+        ...(m.generationId !== undefined ? { generationId: m.generationId } : {}),
+      }),
+    );
   },
   /** Decodes; throws TypeError on bytes that are not a MemberMetadata. */
   decode(bytes: Buffer): MemberMetadata {
     const o = asRecord(decode(bytes), 'member metadata');
-    if (!Array.isArray(o.topics) || !o.topics.every((t) => typeof t === 'string')) throw new TypeError('member metadata has no topics list');
+    if (!Array.isArray(o.topics) || !o.topics.every((t) => typeof t === 'string'))
+      throw new TypeError('member metadata has no topics list');
     const owned = Array.isArray(o.ownedPartitions)
       ? o.ownedPartitions.map((x) => {
           const t = asRecord(x, 'ownedPartitions entry');
-          if (typeof t.topic !== 'string' || !isIntArray(t.partitions)) throw new TypeError('bad ownedPartitions entry');
+          if (typeof t.topic !== 'string' || !isIntArray(t.partitions))
+            throw new TypeError('bad ownedPartitions entry');
           return { topic: t.topic, partitions: t.partitions };
         })
       : undefined;

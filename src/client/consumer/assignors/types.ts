@@ -44,7 +44,11 @@ export interface Assigner {
    * revoke only partitions that move (two rounds). Absent or 'eager': everything is revoked before rejoining.
    */
   rebalanceProtocol?: 'eager' | 'cooperative';
-  assign(group: { members: GroupMember[]; topics: string[]; userData?: Buffer }): Promise<GroupMemberAssignment[]> | GroupMemberAssignment[];
+  assign(group: {
+    members: GroupMember[];
+    topics: string[];
+    userData?: Buffer;
+  }): Promise<GroupMemberAssignment[]> | GroupMemberAssignment[];
   protocol(args: ProtocolArgs): GroupState;
 }
 

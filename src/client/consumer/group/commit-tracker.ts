@@ -38,7 +38,8 @@ export class CommitTracker {
     if (this.interval !== null && Date.now() - this.lastCommit >= this.interval) return true;
     if (this.threshold !== null) {
       let consumed = 0;
-      for (const p of pending) consumed += Number(p.offset) - (this.committed.get(key(p.topic, p.partition)) ?? Number(p.offset));
+      for (const p of pending)
+        consumed += Number(p.offset) - (this.committed.get(key(p.topic, p.partition)) ?? Number(p.offset));
       if (consumed >= this.threshold) return true;
     }
     return false;

@@ -30,17 +30,29 @@ export const COORDINATOR_CODES: ReadonlySet<number> = new Set([
 
 export class CoordinatorLink {
   private address: { host: string; port: number } | null = null;
-  private readonly connections: { blocking: Connection | null; control: Connection | null } = { blocking: null, control: null };
+  private readonly connections: { blocking: Connection | null; control: Connection | null } = {
+    blocking: null,
+    control: null,
+  };
 
   constructor(private readonly options: CoordinatorLinkOptions) {}
 
   /** Sends on the coordinator connection of that kind; a connection error forgets the coordinator. */
-  async send<Req, Res>(kind: 'blocking' | 'control', api: ApiSpec<Req, Res>, request: Req, timeoutMs?: number): Promise<Res> {
+  async send<Req, Res>(
+    kind: 'blocking' | 'control',
+    api: ApiSpec<Req, Res>,
+    request: Req,
+    timeoutMs?: number,
+  ): Promise<Res> {
     const connection = await this.connection(kind);
     try {
       return await connection.send(api, request, timeoutMs === undefined ? undefined : { timeoutMs });
     } catch (err) {
-      if (err instanceof SluiceConnectionError || (err instanceof SluiceProtocolError && COORDINATOR_CODES.has(err.code))) this.reset();
+      if (
+        err instanceof SluiceConnectionError ||
+        (err instanceof SluiceProtocolError && COORDINATOR_CODES.has(err.code))
+      )
+        this.reset();
       throw err;
     }
   }
@@ -63,7 +75,14 @@ export class CoordinatorLink {
     if (existing && !existing.isClosed) return existing;
     const address = this.address ?? (this.address = await this.find());
     const { clientId, connectionTimeout, requestTimeout, logger } = this.options;
-    const connection = new Connection({ host: address.host, port: address.port, clientId, connectionTimeout, requestTimeout, logger });
+    const connection = new Connection({
+      host: address.host,
+      port: address.port,
+      clientId,
+      connectionTimeout,
+      requestTimeout,
+      logger,
+    });
     this.connections[kind] = connection;
     await connection.connect();
     return connection;
@@ -74,7 +93,10 @@ export class CoordinatorLink {
     const response = await connection.send(FindCoordinatorApi, { key: this.options.groupId, keyType: 0 });
     if (response.errorCode !== 0) throw new SluiceProtocolError(response.errorCode, response.errorMessage ?? undefined);
     // A broker bound to a wildcard address advertises it; reach it through the host we already use.
-    const host = response.host === '0.0.0.0' || response.host === '::' ? connection.broker.slice(0, connection.broker.lastIndexOf(':')) : response.host;
+    const host =
+      response.host === '0.0.0.0' || response.host === '::'
+        ? connection.broker.slice(0, connection.broker.lastIndexOf(':'))
+        : response.host;
     return { host, port: response.port };
   }
 }

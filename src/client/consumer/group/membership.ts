@@ -26,11 +26,22 @@ import {
 } from '../../../protocol/index.js';
 import { ErrorCode } from '../../../protocol/errors.js';
 import type { Cluster } from '../../cluster.js';
-import { SluiceError, SluiceNonRetriableError, SluiceNumberOfRetriesExceeded, SluiceProtocolError } from '../../errors.js';
+import {
+  type SluiceError,
+  SluiceNonRetriableError,
+  SluiceNumberOfRetriesExceeded,
+  SluiceProtocolError,
+} from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import { isRetriable, type Retrier } from '../../retry.js';
 import type { AssignmentContext, OffsetCommitter, PartitionAssignmentSource } from '../assignment.js';
-import { MemberAssignment, MemberMetadata, type Assigner, type AssignerCluster, type PartitionAssigner } from '../assignors/index.js';
+import {
+  MemberAssignment,
+  MemberMetadata,
+  type Assigner,
+  type AssignerCluster,
+  type PartitionAssigner,
+} from '../assignors/index.js';
 import type { TopicPartitionOffsetAndMetadata, TopicPartitions } from '../types.js';
 import { CoordinatorLink, COORDINATOR_CODES } from './coordinator-link.js';
 import { GroupEvents, type GroupEventName } from './events.js';
@@ -54,7 +65,11 @@ export interface GroupMembershipOptions {
 type Listener = (assignment: TopicPartitions[]) => Promise<void> | void;
 
 /** Errors after which the member must rejoin (the coordinator moved on without it). */
-const REJOIN_CODES: ReadonlySet<number> = new Set([ErrorCode.REBALANCE_IN_PROGRESS, ErrorCode.ILLEGAL_GENERATION, ErrorCode.UNKNOWN_MEMBER_ID]);
+const REJOIN_CODES: ReadonlySet<number> = new Set([
+  ErrorCode.REBALANCE_IN_PROGRESS,
+  ErrorCode.ILLEGAL_GENERATION,
+  ErrorCode.UNKNOWN_MEMBER_ID,
+]);
 const FATAL_JOIN_CODES: ReadonlySet<number> = new Set([
   ErrorCode.INCONSISTENT_GROUP_PROTOCOL,
   ErrorCode.INVALID_SESSION_TIMEOUT,
@@ -89,7 +104,8 @@ export class GroupMembership implements PartitionAssignmentSource, OffsetCommitt
       findTopicPartitionMetadata: (topic) => options.cluster.topicMetadata(topic)?.partitions ?? [],
     };
     this.assigners = options.assigners.map((factory) => factory({ cluster }));
-    if (this.assigners.length === 0) throw new SluiceNonRetriableError('partitionAssigners must name at least one assigner');
+    if (this.assigners.length === 0)
+      throw new SluiceNonRetriableError('partitionAssigners must name at least one assigner');
   }
 
   get groupId(): string {
@@ -147,9 +163,15 @@ export class GroupMembership implements PartitionAssignmentSource, OffsetCommitt
     await this.rebalancing?.catch(() => undefined);
     if (this.memberId !== '' && this.options.groupInstanceId === null) {
       try {
-        await this.link.send('control', LeaveGroupApi, { groupId: this.groupId, members: [{ memberId: this.memberId, groupInstanceId: null, reason: 'the consumer is leaving the group' }] });
+        await this.link.send('control', LeaveGroupApi, {
+          groupId: this.groupId,
+          members: [{ memberId: this.memberId, groupInstanceId: null, reason: 'the consumer is leaving the group' }],
+        });
       } catch (err) {
-        this.options.logger.warn('LeaveGroup failed; the coordinator will expire the member after its session timeout', { groupId: this.groupId, error: (err as Error).message });
+        this.options.logger.warn(
+          'LeaveGroup failed; the coordinator will expire the member after its session timeout',
+          { groupId: this.groupId, error: (err as Error).message },
+        );
       }
     }
     this.link.close();
@@ -159,13 +181,28 @@ export class GroupMembership implements PartitionAssignmentSource, OffsetCommitt
   }
 
   /** consumer.describeGroup(), kafkajs's shape. */
-  async describe(): Promise<{ errorCode: number; groupId: string; members: unknown[]; protocol: string; protocolType: string; state: string }> {
-    const r = await this.options.retrier(() => this.link.send('control', DescribeGroupsApi, { groups: [this.groupId] }));
+  async describe(): Promise<{
+    errorCode: number;
+    groupId: string;
+    members: unknown[];
+    protocol: string;
+    protocolType: string;
+    state: string;
+  }> {
+    const r = await this.options.retrier(() =>
+      this.link.send('control', DescribeGroupsApi, { groups: [this.groupId] }),
+    );
     const g = r.groups[0]!;
     return {
       errorCode: g.errorCode,
       groupId: g.groupId,
-      members: g.members.map((m) => ({ memberId: m.memberId, clientId: m.clientId, clientHost: m.clientHost, memberMetadata: m.memberMetadata, memberAssignment: m.memberAssignment })),
+      members: g.members.map((m) => ({
+        memberId: m.memberId,
+        clientId: m.clientId,
+        clientHost: m.clientHost,
+        memberMetadata: m.memberMetadata,
+        memberAssignment: m.memberAssignment,
+      })),
       protocol: g.protocolData,
       protocolType: g.protocolType,
       state: g.groupState,
@@ -176,17 +213,24 @@ export class GroupMembership implements PartitionAssignmentSource, OffsetCommitt
     const out = new Map<string, number | null>();
     if (assignment.length === 0) return out;
     const response = await this.options.retrier(async () => {
-      const r = await this.link.send('control', OffsetFetchApi, { groupId: this.groupId, topics: assignment.map((a) => ({ name: a.topic, partitions: a.partitions })) });
+      const r = await this.link.send('control', OffsetFetchApi, {
+        groupId: this.groupId,
+        topics: assignment.map((a) => ({ name: a.topic, partitions: a.partitions })),
+      });
       if (r.errorCode !== 0) throw this.coordinatorError(r.errorCode, r.errorMessage);
       return r;
     });
-    for (const t of response.topics) for (const p of t.partitions) out.set(key(t.name, p.partition), p.offset >= 0 ? p.offset : null);
+    for (const t of response.topics)
+      for (const p of t.partitions) out.set(key(t.name, p.partition), p.offset >= 0 ? p.offset : null);
     return out;
   }
 
   async commit(offsets: TopicPartitionOffsetAndMetadata[]): Promise<void> {
     if (offsets.length === 0) return;
-    const byTopic = new Map<string, Array<{ partition: number; offset: number; leaderEpoch: number; metadata: string | null }>>();
+    const byTopic = new Map<
+      string,
+      Array<{ partition: number; offset: number; leaderEpoch: number; metadata: string | null }>
+    >();
     for (const o of offsets) {
       const list = byTopic.get(o.topic) ?? [];
       list.push({ partition: o.partition, offset: Number(o.offset), leaderEpoch: -1, metadata: o.metadata ?? null });
@@ -198,16 +242,27 @@ export class GroupMembership implements PartitionAssignmentSource, OffsetCommitt
     // standalone commit, which the coordinator accepts whenever the group is Empty — a removed member
     // coming back could then move offsets back below what the partitions' new owner committed.
     if (memberId === '' || generationId < 0) {
-      throw new SluiceProtocolError(ErrorCode.REBALANCE_IN_PROGRESS, `not committed: this consumer is not a member of group '${this.groupId}' right now (rejoining); its records will be redelivered`);
+      throw new SluiceProtocolError(
+        ErrorCode.REBALANCE_IN_PROGRESS,
+        `not committed: this consumer is not a member of group '${this.groupId}' right now (rejoining); its records will be redelivered`,
+      );
     }
-    const request = { groupId: this.groupId, generationId, memberId, groupInstanceId: this.options.groupInstanceId, topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })) };
+    const request = {
+      groupId: this.groupId,
+      generationId,
+      memberId,
+      groupInstanceId: this.options.groupInstanceId,
+      topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })),
+    };
     const response = await this.options.retrier(async () => {
       const r = await this.link.send('control', OffsetCommitApi, request);
       const coordinatorError = r.topics.flatMap((t) => t.partitions).find((p) => COORDINATOR_CODES.has(p.errorCode));
       if (coordinatorError) throw this.coordinatorError(coordinatorError.errorCode, coordinatorError.errorMessage);
       return r;
     });
-    const failed = response.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, ...p }))).find((p) => p.errorCode !== 0);
+    const failed = response.topics
+      .flatMap((t) => t.partitions.map((p) => ({ topic: t.name, ...p })))
+      .find((p) => p.errorCode !== 0);
     if (failed) {
       if (REJOIN_CODES.has(failed.errorCode)) this.onRejoinCode(failed.errorCode);
       throw new SluiceProtocolError(failed.errorCode, failed.errorMessage ?? undefined);
@@ -216,7 +271,10 @@ export class GroupMembership implements PartitionAssignmentSource, OffsetCommitt
       groupId: this.groupId,
       memberId,
       groupGenerationId: generationId,
-      topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions: partitions.map((p) => ({ partition: p.partition, offset: String(p.offset) })) })),
+      topics: [...byTopic].map(([topic, partitions]) => ({
+        topic,
+        partitions: partitions.map((p) => ({ partition: p.partition, offset: String(p.offset) })),
+      })),
     });
   }
 
@@ -239,7 +297,12 @@ export class GroupMembership implements PartitionAssignmentSource, OffsetCommitt
     const generationId = this.generationId;
     let code: number;
     try {
-      const r = await this.link.send('control', HeartbeatApi, { groupId: this.groupId, generationId, memberId: this.memberId, groupInstanceId: this.options.groupInstanceId });
+      const r = await this.link.send('control', HeartbeatApi, {
+        groupId: this.groupId,
+        generationId,
+        memberId: this.memberId,
+        groupInstanceId: this.options.groupInstanceId,
+      });
       code = r.errorCode;
     } catch (err) {
       this.options.logger.debug('heartbeat failed', { groupId: this.groupId, error: (err as Error).message });
@@ -249,11 +312,17 @@ export class GroupMembership implements PartitionAssignmentSource, OffsetCommitt
     this.lastHeartbeat = Date.now();
     if (this.rebalancing) return;
     if (code === 0) {
-      this.options.emit(GroupEvents.HEARTBEAT, { groupId: this.groupId, memberId: this.memberId, groupGenerationId: generationId });
+      this.options.emit(GroupEvents.HEARTBEAT, {
+        groupId: this.groupId,
+        memberId: this.memberId,
+        groupGenerationId: generationId,
+      });
     } else if (REJOIN_CODES.has(code)) {
       this.onRejoinCode(code);
     } else if (code === ErrorCode.FENCED_INSTANCE_ID) {
-      this.fail(new SluiceProtocolError(code, `another consumer took over group.instance.id '${this.options.groupInstanceId}'`));
+      this.fail(
+        new SluiceProtocolError(code, `another consumer took over group.instance.id '${this.options.groupInstanceId}'`),
+      );
     } else if (COORDINATOR_CODES.has(code)) {
       this.link.reset();
     }
@@ -264,7 +333,9 @@ export class GroupMembership implements PartitionAssignmentSource, OffsetCommitt
       this.memberId = '';
       this.generationId = -1;
     }
-    this.requestRejoin(ErrorCode.UNKNOWN_MEMBER_ID === code ? 'the coordinator no longer knows this member' : 'the group is rebalancing');
+    this.requestRejoin(
+      ErrorCode.UNKNOWN_MEMBER_ID === code ? 'the coordinator no longer knows this member' : 'the group is rebalancing',
+    );
   }
 
   private fail(error: Error): void {
@@ -307,7 +378,11 @@ export class GroupMembership implements PartitionAssignmentSource, OffsetCommitt
         const cause = err instanceof SluiceNumberOfRetriesExceeded ? (err.cause as Error) : err;
         if (!this.running || !isRetriable(cause)) throw err;
         const waitMs = Math.min(2000, 100 * 2 ** Math.min(attempt, 5));
-        this.options.logger.warn('cannot join the group yet; retrying', { groupId: this.groupId, error: (err as Error).message, retryInMs: waitMs });
+        this.options.logger.warn('cannot join the group yet; retrying', {
+          groupId: this.groupId,
+          error: (err as Error).message,
+          retryInMs: waitMs,
+        });
         await new Promise((r) => setTimeout(r, waitMs));
       }
     }
@@ -321,31 +396,55 @@ export class GroupMembership implements PartitionAssignmentSource, OffsetCommitt
         const started = Date.now();
         const join = await this.join();
         if (join.errorCode !== 0) {
-          if (FATAL_JOIN_CODES.has(join.errorCode)) bail(new SluiceProtocolError(join.errorCode, join.errorMessage ?? undefined));
+          if (FATAL_JOIN_CODES.has(join.errorCode))
+            bail(new SluiceProtocolError(join.errorCode, join.errorMessage ?? undefined));
           if (join.errorCode === ErrorCode.UNKNOWN_MEMBER_ID) this.memberId = '';
           else if (join.errorCode === ErrorCode.MEMBER_ID_REQUIRED) this.memberId = join.memberId;
           if (REJOIN_CODES.has(join.errorCode) || join.errorCode === ErrorCode.MEMBER_ID_REQUIRED) continue;
           throw this.coordinatorError(join.errorCode, join.errorMessage);
         }
-        Object.assign(this, { memberId: join.memberId, generationId: join.generationId, leaderId: join.leader, protocolName: join.protocolName });
+        Object.assign(this, {
+          memberId: join.memberId,
+          generationId: join.generationId,
+          leaderId: join.leader,
+          protocolName: join.protocolName,
+        });
         const assignments = join.leader === join.memberId && join.members.length > 0 ? await this.assign(join) : [];
-        const sync = await this.link.send('blocking', SyncGroupApi, {
-          groupId: this.groupId, generationId: join.generationId, memberId: join.memberId, groupInstanceId: this.options.groupInstanceId,
-          protocolType: 'consumer', protocolName: join.protocolName, assignments,
-        }, this.options.rebalanceTimeout + this.options.requestTimeout);
+        const sync = await this.link.send(
+          'blocking',
+          SyncGroupApi,
+          {
+            groupId: this.groupId,
+            generationId: join.generationId,
+            memberId: join.memberId,
+            groupInstanceId: this.options.groupInstanceId,
+            protocolType: 'consumer',
+            protocolName: join.protocolName,
+            assignments,
+          },
+          this.options.rebalanceTimeout + this.options.requestTimeout,
+        );
         if (sync.errorCode !== 0) {
-          if (sync.errorCode === ErrorCode.FENCED_INSTANCE_ID) bail(new SluiceProtocolError(sync.errorCode, sync.errorMessage ?? undefined));
+          if (sync.errorCode === ErrorCode.FENCED_INSTANCE_ID)
+            bail(new SluiceProtocolError(sync.errorCode, sync.errorMessage ?? undefined));
           if (sync.errorCode === ErrorCode.UNKNOWN_MEMBER_ID) this.memberId = '';
           if (REJOIN_CODES.has(sync.errorCode)) continue;
           throw this.coordinatorError(sync.errorCode, sync.errorMessage);
         }
         const decoded = MemberAssignment.decode(sync.assignment)?.assignment ?? {};
-        const assignment = Object.entries(decoded).filter(([topic]) => this.topics.includes(topic)).map(([topic, partitions]) => ({ topic, partitions: [...partitions].sort((a, b) => a - b) }));
+        const assignment = Object.entries(decoded)
+          .filter(([topic]) => this.topics.includes(topic))
+          .map(([topic, partitions]) => ({ topic, partitions: [...partitions].sort((a, b) => a - b) }));
         await this.options.cluster.addTargetTopics(assignment.map((a) => a.topic));
         this.lastHeartbeat = Date.now();
         this.options.emit(GroupEvents.GROUP_JOIN, {
-          duration: Date.now() - started, groupId: this.groupId, isLeader: join.leader === join.memberId, leaderId: join.leader,
-          groupProtocol: join.protocolName, memberId: join.memberId, memberAssignment: decoded,
+          duration: Date.now() - started,
+          groupId: this.groupId,
+          isLeader: join.leader === join.memberId,
+          leaderId: join.leader,
+          groupProtocol: join.protocolName,
+          memberId: join.memberId,
+          memberAssignment: decoded,
         });
         return assignment;
       }
@@ -354,22 +453,32 @@ export class GroupMembership implements PartitionAssignmentSource, OffsetCommitt
 
   private join(): Promise<JoinGroupResponse> {
     const owned = this.assignment;
-    return this.link.send('blocking', JoinGroupApi, {
-      groupId: this.groupId,
-      sessionTimeoutMs: this.options.sessionTimeout,
-      rebalanceTimeoutMs: this.options.rebalanceTimeout,
-      memberId: this.memberId,
-      groupInstanceId: this.options.groupInstanceId,
-      protocolType: 'consumer',
-      protocols: this.assigners.map((a) => a.protocol({ topics: this.topics, ownedPartitions: owned, generationId: this.generationId })),
-      reason: null,
-    }, this.options.rebalanceTimeout + this.options.requestTimeout);
+    return this.link.send(
+      'blocking',
+      JoinGroupApi,
+      {
+        groupId: this.groupId,
+        sessionTimeoutMs: this.options.sessionTimeout,
+        rebalanceTimeoutMs: this.options.rebalanceTimeout,
+        memberId: this.memberId,
+        groupInstanceId: this.options.groupInstanceId,
+        protocolType: 'consumer',
+        protocols: this.assigners.map((a) =>
+          a.protocol({ topics: this.topics, ownedPartitions: owned, generationId: this.generationId }),
+        ),
+        reason: null,
+      },
+      this.options.rebalanceTimeout + this.options.requestTimeout,
+    );
   }
 
   /** Leader only: runs the chosen assigner over every member's metadata. */
   private async assign(join: JoinGroupResponse): Promise<Array<{ memberId: string; assignment: Buffer }>> {
     const assigner = this.assigners.find((a) => a.name === join.protocolName);
-    if (!assigner) throw new SluiceNonRetriableError(`the group chose assigner ${join.protocolName}, which this member does not have`);
+    if (!assigner)
+      throw new SluiceNonRetriableError(
+        `the group chose assigner ${join.protocolName}, which this member does not have`,
+      );
     const members = join.members.map((m) => ({ memberId: m.memberId, memberMetadata: m.metadata }));
     const topics = new Set<string>();
     for (const m of members) {
@@ -380,9 +489,15 @@ export class GroupMembership implements PartitionAssignmentSource, OffsetCommitt
       }
     }
     await this.options.cluster.addTargetTopics([...topics]).catch((err: SluiceError) => {
-      this.options.logger.warn('some subscribed topics are unknown; they get no partitions', { groupId: this.groupId, error: err.message });
+      this.options.logger.warn('some subscribed topics are unknown; they get no partitions', {
+        groupId: this.groupId,
+        error: err.message,
+      });
     });
-    const result = await assigner.assign({ members, topics: [...topics].filter((t) => this.options.cluster.topicMetadata(t)) });
+    const result = await assigner.assign({
+      members,
+      topics: [...topics].filter((t) => this.options.cluster.topicMetadata(t)),
+    });
     return result.map((r) => ({ memberId: r.memberId, assignment: r.memberAssignment }));
   }
 }
