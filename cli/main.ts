@@ -3,7 +3,7 @@
 // A thin registry: each command lives in its own module exporting `register(program)`; adding a
 // command is one import and one entry in COMMANDS.
 import { Command } from 'commander';
-import { SLUICE_VERSION } from '../src/broker/version.js';
+import { SLUICE_VERSION } from '../src/version.js';
 import * as completion from './commands/completion.js';
 import * as consume from './commands/consume.js';
 import * as dumpLog from './commands/dump-log.js';

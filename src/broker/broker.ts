@@ -16,7 +16,7 @@ import { HandlerRegistry } from './handlers/index.js';
 import type { BrokerContext } from './handlers/types.js';
 import { Server } from './server.js';
 import { readMetadataFile, TopicRegistry } from './topics.js';
-import { SLUICE_VERSION } from './version.js';
+import { SLUICE_VERSION } from '../version.js';
 import { PartitionWaiters } from './waiters.js';
 import { ProducerIdAllocator } from './producer-ids.js';
 

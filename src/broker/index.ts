@@ -9,4 +9,4 @@ export {
 } from './config.js';
 export type { BrokerConfig, BrokerOptions, TopicDefaults } from './config.js';
 export { TOPIC_CONFIG_NAMES } from './topic-config.js';
-export { SLUICE_VERSION } from './version.js';
+export { SLUICE_VERSION } from '../version.js';

@@ -1,0 +1,2 @@
+// `sluice/broker`: the embeddable broker alone.
+export * from './broker/index.js';
