@@ -109,6 +109,8 @@ export class ProducerBatchEntry {
   baseOffset = -1;
   logAppendTime = -1;
   logStartOffset = -1;
+  /** Failed attempts of this batch: the retry budget is per batch (per send), not per partition. */
+  attempts = 0;
   recordCount = 0;
   bytes = 0;
   readonly parts: BatchPart[] = [];
@@ -177,8 +179,6 @@ export class PartitionQueue {
   producerId = -1;
   epoch = -1;
   nextSequence = 0;
-  /** Consecutive failed attempts of the head batches. */
-  attempts = 0;
   /** Size of the last batch sealed here: the next batch's first allocation (batches of a partition tend to repeat). */
   lastBatchBytes = 0;
   /** No request before this time (retry backoff). */

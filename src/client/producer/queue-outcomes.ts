@@ -51,15 +51,18 @@ export function failUnsentBatch(
 
 /**
  * Marks every sent, unacknowledged batch of the partition as never sent, in order, and the partition as
- * restarting (a new epoch, counted as an attempt), so the restarted sequence restamps and resends them.
+ * restarting (a new epoch, counted as an attempt of each batch), so the restarted sequence restamps and
+ * resends them.
  * Changes nothing and returns false when one of them is acknowledged (then they cannot all be unstored).
  */
 export function requeueForNewEpoch(q: PartitionQueue): boolean {
   const sent = q.batches.slice(0, q.sent);
   if (sent.some((b) => b.state === BatchState.Acked)) return false;
-  for (const batch of sent) batch.state = BatchState.Queued;
+  for (const batch of sent) {
+    batch.state = BatchState.Queued;
+    batch.attempts++;
+  }
   q.sent = 0;
-  q.attempts++;
   q.resetting = true;
   return true;
 }

@@ -19,6 +19,9 @@
 // the oldest unacknowledged batch: the broker forgot this producer (its state expired), nothing since the last
 // acknowledgement is stored; all of it is resent at a new epoch (Kafka's KIP-360).
 //
+// The retry budget (`retries`) is per batch, so per send as in kafkajs: a failed request spends one attempt of
+// each batch it carried, and pipelined requests failing together (a broker outage) do not spend it k times.
+//
 // Metadata is marked stale on leader/topic/connection errors so the next attempt finds the current leader.
 import { ProduceApi, type ProduceResponse } from '../../protocol/apis/produce.js';
 import { ErrorCode } from '../../protocol/errors.js';
@@ -26,7 +29,14 @@ import { needsMetadataRefresh, type Cluster } from '../cluster.js';
 import { SluiceNumberOfRetriesExceeded, SluiceProtocolError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { backoff, isRetriable, type ResolvedRetryOptions } from '../retry.js';
-import { BatchState, MAX_EPOCH, type Accumulator, type PartitionQueue, type ProducerIdentity } from './accumulator.js';
+import {
+  BatchState,
+  MAX_EPOCH,
+  type Accumulator,
+  type PartitionQueue,
+  type ProducerBatchEntry,
+  type ProducerIdentity,
+} from './accumulator.js';
 import { completeHead, failUnsentBatch, removeSentBatch, requeueForNewEpoch } from './queue-outcomes.js';
 import { encodeProduce, timeoutOf, type Slot } from './produce-request.js';
 
@@ -278,7 +288,6 @@ export class Sender {
   private onSuccess(slot: Slot, baseOffset: number, logAppendTime: number, logStartOffset: number): void {
     const { q } = slot;
     this.requestDone(slot);
-    q.attempts = 0;
     let offset = baseOffset;
     for (const batch of slot.batches) {
       if (batch.state === BatchState.InFlight) {
@@ -298,6 +307,11 @@ export class Sender {
     if (!slot.sequenced) slot.q.plainInFlight = false;
   }
 
+  /**
+   * Retries are counted per batch: each batch may fail `retries` + 1 times, whatever else of its partition
+   * was in flight with it (k pipelined requests failing together spend one attempt of each of their
+   * batches, not k attempts of the partition).
+   */
   private onFailure(slot: Slot, error: Error): void {
     const { q } = slot;
     this.requestDone(slot);
@@ -315,7 +329,7 @@ export class Sender {
       slot.sequenced &&
       atHead &&
       errorCode === ErrorCode.UNKNOWN_PRODUCER_ID &&
-      q.attempts < retries &&
+      live[0]!.attempts < retries &&
       requeueForNewEpoch(q)
     ) {
       this.options.logger.info('the broker forgot this producer (its state expired): resending at a new epoch', {
@@ -333,40 +347,56 @@ export class Sender {
       q.retrying = true;
       return;
     }
-    if (isRetriable(error) && q.attempts < retries) {
-      const wait = backoff(this.options.retry, q.attempts);
-      q.attempts++;
-      q.notBefore = this.now() + wait;
-      if (slot.sequenced) {
-        for (const batch of live) batch.state = BatchState.Retry;
-        q.retrying = true;
-      } else {
-        for (const batch of live) batch.state = BatchState.Queued; // back at the head: the only request was this one
-        q.sent -= live.length;
-      }
-      this.options.logger.debug('produce failed, will retry', {
-        topic: q.topic,
-        partition: q.partition,
-        attempt: q.attempts,
-        retryInMs: wait,
-        error: error.message,
-      });
-      this.schedule(wait);
+    if (!isRetriable(error)) {
+      this.failForGood(slot, live, error, error);
       return;
     }
-    const final = isRetriable(error) ? new SluiceNumberOfRetriesExceeded(error, q.attempts, 0) : error;
+    const spent = live.filter((b) => b.attempts >= retries);
+    if (spent.length > 0) {
+      const exceeded = new SluiceNumberOfRetriesExceeded(error, spent[0]!.attempts, 0);
+      if (slot.sequenced || spent.length === live.length) {
+        this.failForGood(slot, live, exceeded, error);
+        return;
+      }
+      // One request per partition carries its head batches and those appended since: the ones whose budget
+      // is spent fail (the oldest: attempts never grow along a queue), the others are retried.
+      this.failForGood(slot, spent, exceeded, error);
+      live.splice(0, spent.length);
+    }
+    const wait = backoff(this.options.retry, live[0]!.attempts);
+    q.notBefore = Math.max(q.notBefore, this.now() + wait);
+    for (const batch of live) batch.attempts++;
+    if (slot.sequenced) {
+      for (const batch of live) batch.state = BatchState.Retry;
+      q.retrying = true;
+    } else {
+      for (const batch of live) batch.state = BatchState.Queued; // back at the head: the only request was this one
+      q.sent -= live.length;
+    }
+    this.options.logger.debug('produce failed, will retry', {
+      topic: q.topic,
+      partition: q.partition,
+      attempt: live[0]!.attempts,
+      retryInMs: wait,
+      error: error.message,
+    });
+    this.schedule(wait);
+  }
+
+  /** `batches` of the slot fail with `final` (sequenced: with every other sent, unacknowledged batch). */
+  private failForGood(slot: Slot, batches: ProducerBatchEntry[], final: Error, cause: Error): void {
+    const { q } = slot;
     this.options.logger.error('produce failed', {
       topic: q.topic,
       partition: q.partition,
-      error: error.message,
-      retries: q.attempts,
+      error: cause.message,
+      retries: batches[0]!.attempts,
     });
-    q.attempts = 0;
     if (slot.sequenced) {
       this.breakSequence(q, final);
       return;
     }
-    for (const batch of live) removeSentBatch(q, batch, final);
+    for (const batch of batches) removeSentBatch(q, batch, final);
     completeHead(this.accumulator, q);
   }
 
