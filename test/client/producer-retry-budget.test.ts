@@ -5,7 +5,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Cluster } from '../../src/client/cluster.js';
 import { SluiceConnectionError, SluiceNumberOfRetriesExceeded } from '../../src/client/errors.js';
 import { createLogger, logLevel } from '../../src/client/logger.js';
-import { Accumulator, PendingSend } from '../../src/client/producer/accumulator.js';
+import { Accumulator } from '../../src/client/producer/accumulator.js';
+import { PendingSend } from '../../src/client/producer/pending-send.js';
 import { Sender } from '../../src/client/producer/sender.js';
 import { RETRY_DEFAULTS, resolveRetryOptions } from '../../src/client/retry.js';
 import { CompressionCodec } from '../../storage/index.js';
@@ -60,7 +61,7 @@ function producerDuringOutage() {
       },
     );
     accumulator.append(accumulator.queue('t', 0), pending, null, Buffer.alloc(300 * 1024), undefined, Date.now());
-    pending.sealed = true;
+    pending.seal();
     sender.schedule();
     return outcome;
   };
