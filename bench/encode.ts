@@ -4,7 +4,8 @@
 //   node --import tsx bench/encode.ts [--size 100] [--records 2000000] [--per-send 1000] [--string 0|1] [--headers 0|1] [--runs 5]
 // Prints CPU ns per record (median and minimum of runs: on a loaded machine the minimum is the steadier) for each path. Sealed batches are acknowledged at once (no
 // broker), so the accumulator recycles their buffers as it does with a broker that keeps up.
-import { Accumulator, BatchState, PendingSend } from '../src/client/producer/accumulator.js';
+import { Accumulator } from '../src/client/producer/accumulator.js';
+import { PendingSend } from '../src/client/producer/pending-send.js';
 import { BatchBuilder } from '../src/records/batch-builder.js';
 import { CompressionCodec } from '../storage/format/record-batch.js';
 import { median } from './lib/stats.js';
@@ -53,14 +54,14 @@ function accumulatorPath(): number {
       const m = messages[i]!;
       accumulator.append(q, send, m.key, m.value, m.headers, m.timestamp ?? now);
     }
-    send.sealed = true;
-    // What the sender does on the next turn: seal the open batch, "send" and drop what is sealed.
+    send.seal();
+    // What the sender does on the next turn: seal the open batch, send what is sealed, and the broker's answer
+    // acknowledges it (the queue hands the offsets to the sends and the buffers are recycled).
     accumulator.seal(q);
-    for (const batch of q.batches) {
-      bytes += batch.encoded!.length;
-      batch.state = BatchState.Acked; // as the sender marks it when the broker answers: its buffer is recycled
-    }
-    accumulator.shift(q, q.batches.length);
+    const batches = q.sendable();
+    for (const batch of batches) bytes += batch.encoded!.length;
+    q.commit(batches);
+    q.acknowledge(batches, 0, -1, 0);
   }
   const ns = cpuNs(started);
   if (bytes < records * size) throw new Error('encoded fewer bytes than the records hold');

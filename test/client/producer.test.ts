@@ -133,6 +133,31 @@ describe('producer accumulator', () => {
     await producer.disconnect();
   });
 
+  it('counts retries per send: a send retried along with an older one keeps its own budget', async () => {
+    // The first 3 produce requests fail; the first one is answered only once the second send is queued,
+    // so the older send's retries carry the newer one: requests (a), (a b), (a b), then (b).
+    let release!: () => void;
+    const secondQueued = new Promise<void>((resolve) => (release = resolve));
+    let n = 0;
+    fake.handler = (r) => {
+      if (++n > 3) return appendAll(r);
+      const refuse = () => appendAll(r, () => ErrorCode.NOT_ENOUGH_REPLICAS);
+      return n === 1 ? secondQueued.then(refuse) : refuse();
+    };
+    const producer = client(2).producer({ idempotent: false });
+    await producer.connect();
+    const older = producer.send({ topic: 't', messages: [{ partition: 0, value: 'a' }] }).catch((e: unknown) => e);
+    await waitFor(() => fake.of(ApiKey.Produce).length === 1);
+    const newer = producer.send({ topic: 't', messages: [{ partition: 0, value: 'b' }] });
+    release();
+    expect(await older).toBeInstanceOf(SluiceNumberOfRetriesExceeded);
+    expect((await older) as SluiceNumberOfRetriesExceeded).toMatchObject({ retryCount: 2 });
+    expect((await newer)[0]!.baseOffset).toBe('0');
+    expect(stored.get(0)).toEqual(['b']);
+    expect(fake.of(ApiKey.Produce)).toHaveLength(4);
+    await producer.disconnect();
+  });
+
   it('acks=0 resolves once written, with an empty result, and the broker is not waited for', async () => {
     fake.handler = (r) => {
       void appendAll(r);

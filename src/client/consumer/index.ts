@@ -66,6 +66,10 @@ export class Consumer {
   /** Group membership when `groupId` is set (and no custom assignment source is given). */
   private readonly group: GroupMembership | null;
   private commits = new CommitTracker();
+  /** autoCommitInterval: the next look for uncommitted positions (while running). */
+  private autoCommitTimer: NodeJS.Timeout | null = null;
+  /** Commits run one at a time, in order, each with the positions of its turn: offsets never go backwards. */
+  private commitQueue: Promise<unknown> = Promise.resolve();
   /** Assignment changes apply one at a time, in order. */
   private assignmentChain: Promise<void> = Promise.resolve();
 
@@ -167,6 +171,21 @@ export class Consumer {
       this.runner = null;
       throw err;
     }
+    if (config.autoCommit !== false) this.armAutoCommit();
+  }
+
+  /**
+   * autoCommitInterval: commits on a timer whatever is uncommitted, so the tail of a partition that got no
+   * more records is committed too (the check after each batch alone would wait for a next batch).
+   */
+  private armAutoCommit(): void {
+    const wait = this.commits.nextCheckInMs();
+    if (wait === null || this.autoCommitTimer || !this.runner?.isRunning || this.committer instanceof NoOffsetCommitter)
+      return;
+    this.autoCommitTimer = setTimeout(() => {
+      this.autoCommitTimer = null;
+      void this.commitConsumed(false).finally(() => this.armAutoCommit());
+    }, wait);
   }
 
   private resolveSource(): PartitionAssignmentSource {
@@ -274,7 +293,7 @@ export class Consumer {
       this.runner.start(kept);
       this.fetcher?.start(kept);
       await waitIdle(revoked);
-      await this.commitStates(revoked).catch((err: Error) =>
+      await this.commitStates(() => revoked).catch((err: Error) =>
         this.log.warn('commit of revoked partitions failed; they will be redelivered', { error: err.message }),
       );
       for (const s of revoked) this.commits.forget(s.topic, s.partition);
@@ -332,6 +351,8 @@ export class Consumer {
   async stop(): Promise<void> {
     if (!this.runner) return;
     const runner = this.runner;
+    if (this.autoCommitTimer) clearTimeout(this.autoCommitTimer);
+    this.autoCommitTimer = null;
     await Promise.all([this.fetcher?.stop(), runner.stop()]);
     await this.commitConsumed().catch((err: Error) => this.log.error('commit on stop failed', { error: err.message }));
     await this.source?.stop();
@@ -437,19 +458,24 @@ export class Consumer {
   private async commitConsumed(force = true): Promise<void> {
     if (!force && !this.commits.due(this.commits.pending(this.states.values()))) return;
     try {
-      await this.commitStates(this.states.values());
+      await this.commitStates(() => this.states.values());
     } catch (err) {
       if (force) throw err;
       this.log.warn('automatic offset commit failed', { groupId: this.config.groupId, error: (err as Error).message });
     }
   }
 
-  private async commitStates(states: Iterable<PartitionState>): Promise<void> {
-    if (this.committer instanceof NoOffsetCommitter) return;
-    const offsets = this.commits.pending(states);
-    if (offsets.length === 0) return;
-    await this.committer.commit(offsets);
-    this.commits.done(offsets);
+  /** Commits the positions of `states` that moved, once the commits queued before have finished. */
+  private commitStates(states: () => Iterable<PartitionState>): Promise<void> {
+    if (this.committer instanceof NoOffsetCommitter) return Promise.resolve();
+    const turn = this.commitQueue.then(async () => {
+      const offsets = this.commits.pending(states());
+      if (offsets.length === 0) return;
+      await this.committer.commit(offsets);
+      this.commits.done(offsets);
+    });
+    this.commitQueue = turn.catch(() => undefined);
+    return turn;
   }
 
   /** kafkajs shape: { errorCode, groupId, members, protocol, protocolType, state }. */

@@ -12,7 +12,9 @@ import { InstrumentationEmitter, type InstrumentationEvent } from '../instrument
 import type { Logger } from '../logger.js';
 import { createRetry, resolveRetryOptions, type Retrier, type RetryOptions } from '../retry.js';
 import { InitProducerIdApi } from '../../protocol/apis/init-producer-id.js';
-import { Accumulator, PendingSend, type PartitionQueue, type ProducerIdentity } from './accumulator.js';
+import { Accumulator } from './accumulator.js';
+import type { PartitionQueue, ProducerIdentity } from './partition-queue.js';
+import { PendingSend } from './pending-send.js';
 import { Sender } from './sender.js';
 import type { Message, ProducerBatch, ProducerConfig, ProducerRecord, RecordMetadata, TopicMessages } from './types.js';
 
@@ -258,8 +260,7 @@ export class Producer {
       // its records appended before this one are still sent.
       send.fail(err as Error);
     }
-    send.sealed = true;
-    send.maybeResolve();
+    send.seal();
     this.sender.schedule();
   }
 

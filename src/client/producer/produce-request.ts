@@ -1,6 +1,7 @@
 // One produce request's content: per partition, the batches it carries (a Slot), and the encoding of
 // the request body + tail without copying record bytes.
-import type { PartitionQueue, ProducerBatchEntry } from './accumulator.js';
+import type { ProducerBatchEntry } from './batch.js';
+import type { PartitionQueue } from './partition-queue.js';
 
 export interface Slot {
   q: PartitionQueue;

@@ -1,7 +1,8 @@
 // Which consumed positions still need committing, and whether an automatic commit is due. kafkajs's
 // run() options: autoCommitInterval (ms since the last commit) and autoCommitThreshold (messages consumed
 // since the last commit); with neither set, every processed batch is committed (kafkajs's default).
-// Only partitions whose position moved since their last commit are sent.
+// Only partitions whose position moved since their last commit are sent. With an interval the consumer also
+// checks on a timer (nextCheckInMs), so the tail of a partition that went quiet is committed too.
 import type { TopicPartitionOffsetAndMetadata } from '../types.js';
 
 interface Position {
@@ -43,6 +44,17 @@ export class CommitTracker {
       if (consumed >= this.threshold) return true;
     }
     return false;
+  }
+
+  /**
+   * With autoCommitInterval: when the timer should next look for something to commit — when the interval
+   * since the last commit ends, or a whole interval from now once it has (nothing was pending, or the commit
+   * failed). Null without an interval.
+   */
+  nextCheckInMs(): number | null {
+    if (this.interval === null) return null;
+    const left = this.lastCommit + this.interval - Date.now();
+    return left > 0 ? left : this.interval;
   }
 
   /** Records offsets as committed (after a commit, or when a partition starts at its committed offset). */

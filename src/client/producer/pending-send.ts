@@ -1,0 +1,80 @@
+// One send()/sendBatch() call: its records are spread over batches (a part per batch and partition), and
+// its promise settles once every part is acknowledged (or as soon as one fails for good).
+import type { CompressionCodec } from '../../../storage/format/record-batch.js';
+import type { RecordMetadata } from './types.js';
+
+export class PendingSend {
+  /** Batch parts not yet acknowledged. */
+  #pending = 0;
+  readonly #results: RecordMetadata[] = [];
+  /** Partitions already in `results`: most sends touch one, so a Set is made only for a second. */
+  #firstKey: string | null = null;
+  #seen: Set<string> | null = null;
+  #settled = false;
+  /** Set when all records are appended; a send never settles before that. */
+  #sealed = false;
+
+  readonly #resolve: (results: RecordMetadata[]) => void;
+  readonly #reject: (error: Error) => void;
+
+  constructor(
+    readonly acks: number,
+    readonly timeoutMs: number,
+    readonly compression: CompressionCodec,
+    resolve: (results: RecordMetadata[]) => void,
+    reject: (error: Error) => void,
+  ) {
+    this.#resolve = resolve;
+    this.#reject = reject;
+  }
+
+  /** A batch took records of this send. */
+  addPart(): void {
+    this.#pending++;
+  }
+
+  /** Every record is appended: the send settles once its parts are acknowledged (maybe at once). */
+  seal(): void {
+    this.#sealed = true;
+    this.#maybeResolve();
+  }
+
+  /** A part of this send was stored; the first part per partition carries the send's base offset. */
+  partDone(topic: string, partition: number, baseOffset: number, logAppendTime: number, logStartOffset: number): void {
+    if (this.acks !== 0) {
+      const key = `${topic}\u0000${partition}`;
+      if (this.#firstKey === null || (key !== this.#firstKey && !this.#seen?.has(key))) {
+        if (this.#firstKey === null) this.#firstKey = key;
+        else (this.#seen ??= new Set()).add(key);
+        this.#results.push({
+          topicName: topic,
+          partition,
+          errorCode: 0,
+          baseOffset: String(baseOffset),
+          logAppendTime: String(logAppendTime),
+          logStartOffset: String(logStartOffset),
+        });
+      }
+    }
+    this.#pending--;
+    this.#maybeResolve();
+  }
+
+  fail(error: Error): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    this.#reject(error);
+  }
+
+  #maybeResolve(): void {
+    if (this.#settled || !this.#sealed || this.#pending > 0) return;
+    this.#settled = true;
+    this.#resolve(this.#results);
+  }
+}
+
+/** The records of one send in one batch: they start at `firstIndex` of the batch. */
+export interface BatchPart {
+  send: PendingSend;
+  firstIndex: number;
+}

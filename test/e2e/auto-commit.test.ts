@@ -1,0 +1,71 @@
+// autoCommitInterval commits the consumed tail of a partition that has gone quiet: on a timer, not only when
+// a later batch arrives (which a quiet partition never gets), so lag reaches 0 and a crash replays nothing.
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Admin, Consumer, Sluice } from '../../src/client/index.js';
+import { removeTempDirs } from '../helpers/temp-dir.js';
+import { sdkClient, startSdkBroker, waitFor, type SdkBroker } from '../client/helpers.js';
+
+let b: SdkBroker;
+let sluice: Sluice;
+let admin: Admin;
+let consumer: Consumer | undefined;
+
+beforeEach(async () => {
+  b = await startSdkBroker();
+  sluice = sdkClient(b.port);
+  admin = sluice.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic: 't', numPartitions: 1 }] });
+});
+afterEach(async () => {
+  await consumer?.disconnect().catch(() => undefined);
+  consumer = undefined;
+  await admin.disconnect();
+  await b.stop();
+});
+afterAll(removeTempDirs);
+
+/** Longer than joining the group and fetching the records, so the batch's own commit check is not yet due. */
+const INTERVAL_MS = 3000;
+const MARGIN_MS = 2500;
+
+async function committedOffset(groupId: string): Promise<string | undefined> {
+  const topics = (await admin.fetchOffsets({ groupId, topics: ['t'] })) as Array<{
+    partitions: Array<{ offset: string }>;
+  }>;
+  return topics[0]?.partitions[0]?.offset;
+}
+
+/** Polls `check` until it holds or `deadline` (epoch ms) passes; returns whether it held. */
+async function holdsBefore(deadline: number, check: () => Promise<boolean>): Promise<boolean> {
+  for (;;) {
+    if (await check()) return true;
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('automatic offset commits', () => {
+  it('autoCommitInterval commits the tail of a partition that got no more records', async () => {
+    const producer = sluice.producer();
+    await producer.connect();
+    await producer.send({ topic: 't', messages: Array.from({ length: 10 }, (_, i) => ({ value: `m${i}` })) });
+    await producer.disconnect();
+
+    consumer = sluice.consumer({ groupId: 'quiet', heartbeatInterval: 100, maxWaitTimeInMs: 100 });
+    await consumer.connect();
+    await consumer.subscribe({ topic: 't', fromBeginning: true });
+    let consumed = 0;
+    const runAt = Date.now();
+    await consumer.run({ autoCommitInterval: INTERVAL_MS, eachMessage: async () => void consumed++ });
+    await waitFor(() => consumed === 10, 10_000);
+    // No more traffic: the committed offset must still reach the end within one interval (from the run's start,
+    // when the interval began) and a margin.
+    const reached = await holdsBefore(
+      runAt + INTERVAL_MS + MARGIN_MS,
+      async () => (await committedOffset('quiet')) === '10',
+    );
+    expect(reached).toBe(true);
+    expect((await admin.fetchGroupLag({ groupId: 'quiet' })).totalLag).toBe(0);
+  });
+});
