@@ -38,6 +38,8 @@ const FILE_KEYS = new Set([
   'maxPartitionsPerTopic',
   'topicDefaults',
   'maxFrameBytes',
+  'maxHeaderBytes',
+  'maxHeaderItems',
   'stallTimeoutMs',
   'maxInFlightRequests',
   'shutdownTimeoutMs',

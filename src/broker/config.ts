@@ -8,7 +8,12 @@ import {
   type FlushPolicy,
   type StorageFs,
 } from '../../storage/index.js';
-import { DEFAULT_MAX_FRAME_BYTES } from '../protocol/index.js';
+import {
+  DEFAULT_MAX_FRAME_BYTES,
+  DEFAULT_REQUEST_HEADER_LIMITS,
+  type HeaderLimits,
+  MAX_HEADER_DEPTH,
+} from '../protocol/index.js';
 import { resolveGroupCoordinatorConfig, type GroupCoordinatorConfig } from './groups/coordinator.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -61,6 +66,14 @@ export interface BrokerOptions {
   topicDefaults?: Partial<TopicDefaults>;
   /** Largest frame accepted; a longer length prefix closes the connection before any allocation. */
   maxFrameBytes?: number;
+  /**
+   * Largest msgpack header (the request's fields, without the tail of record bytes) decoded. Default 1 MiB.
+   * A header over it, or over maxHeaderItems, or nested deeper than 32, is not decoded: the request is
+   * answered INVALID_REQUEST (or, when it names no correlationId, the connection is closed).
+   */
+  maxHeaderBytes?: number;
+  /** Most msgpack values (arrays, maps, keys, scalars) in a request header. Default 131,072. */
+  maxHeaderItems?: number;
   /** A client that stops sending in the middle of a frame is disconnected after this long. */
   stallTimeoutMs?: number;
   /** Requests one connection may have in flight before the broker stops reading its socket. */
@@ -105,6 +118,8 @@ export interface BrokerConfig {
   readonly maxPartitionsPerTopic: number;
   readonly topicDefaults: Readonly<TopicDefaults>;
   readonly maxFrameBytes: number;
+  /** maxHeaderBytes, maxHeaderItems and the fixed depth limit, as the request decoder takes them. */
+  readonly headerLimits: Readonly<HeaderLimits>;
   readonly stallTimeoutMs: number;
   readonly maxInFlightRequests: number;
   readonly maxFetchBytes: number;
@@ -214,6 +229,8 @@ const KNOWN_KEYS = new Set<string>([
   'maxPartitionsPerTopic',
   'topicDefaults',
   'maxFrameBytes',
+  'maxHeaderBytes',
+  'maxHeaderItems',
   'stallTimeoutMs',
   'maxInFlightRequests',
   'shutdownTimeoutMs',
@@ -226,6 +243,20 @@ const KNOWN_KEYS = new Set<string>([
   'maxFetchBytes',
   'producerIdExpirationMs',
 ]);
+
+function headerLimits(options: BrokerOptions, maxFrameBytes: number): Readonly<HeaderLimits> {
+  const d = DEFAULT_REQUEST_HEADER_LIMITS;
+  // frameLength counts the headerLength field (4 bytes), the header and the tail.
+  const frameRoom = maxFrameBytes - 4;
+  const maxHeaderBytes = intIn('maxHeaderBytes', options.maxHeaderBytes, Math.min(d.maxHeaderBytes, frameRoom), 1024);
+  if (maxHeaderBytes > frameRoom)
+    fail('maxHeaderBytes', `must not exceed maxFrameBytes - 4 (${frameRoom}), got ${maxHeaderBytes}`);
+  return Object.freeze({
+    maxHeaderBytes,
+    maxHeaderItems: intIn('maxHeaderItems', options.maxHeaderItems, d.maxHeaderItems, 16, 0x7fff_ffff),
+    maxHeaderDepth: MAX_HEADER_DEPTH,
+  });
+}
 
 function groupsOption(value: Partial<GroupCoordinatorConfig> | undefined): Readonly<GroupCoordinatorConfig> {
   try {
@@ -255,6 +286,7 @@ export function resolveBrokerConfig(options: BrokerOptions): BrokerConfig {
   }
   if (options.repair !== undefined && typeof options.repair !== 'boolean') fail('repair', 'must be true or false');
   const maxPartitionsPerTopic = intIn('maxPartitionsPerTopic', options.maxPartitionsPerTopic, 10_000, 1, 1_000_000);
+  const maxFrameBytes = intIn('maxFrameBytes', options.maxFrameBytes, DEFAULT_MAX_FRAME_BYTES, 1024, 0xffff_ffff);
   return Object.freeze({
     dataDir: isAbsolute(dataDir) ? dataDir : resolve(dataDir),
     host,
@@ -266,7 +298,8 @@ export function resolveBrokerConfig(options: BrokerOptions): BrokerConfig {
     defaultPartitions: intIn('defaultPartitions', options.defaultPartitions, 1, 1, maxPartitionsPerTopic),
     maxPartitionsPerTopic,
     topicDefaults: topicDefaults(options),
-    maxFrameBytes: intIn('maxFrameBytes', options.maxFrameBytes, DEFAULT_MAX_FRAME_BYTES, 1024, 0xffff_ffff),
+    maxFrameBytes,
+    headerLimits: headerLimits(options, maxFrameBytes),
     stallTimeoutMs: intIn('stallTimeoutMs', options.stallTimeoutMs, 30_000, 1),
     maxInFlightRequests: intIn('maxInFlightRequests', options.maxInFlightRequests, 64, 1, 100_000),
     maxFetchBytes: intIn('maxFetchBytes', options.maxFetchBytes, DEFAULT_MAX_FETCH_BYTES, 1, 0x7fff_ffff),

@@ -178,7 +178,7 @@ export class Connection {
   private dispatch(payload: Buffer): void {
     let frame: DecodedRequestFrame;
     try {
-      frame = decodeRequestPayload(payload);
+      frame = decodeRequestPayload(payload, this.deps.config.headerLimits);
     } catch (error) {
       if (error instanceof RequestHeaderError) {
         this.logger.warn({ correlationId: error.correlationId, reason: error.message }, 'bad request header');

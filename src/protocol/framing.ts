@@ -12,10 +12,38 @@
 // The body says how the tail is cut (e.g. `recordsBytes` per partition, in order).
 import { Decoder, Encoder } from '@msgpack/msgpack';
 import { ProtocolError } from './errors.js';
+import { type HeaderLimits, scanMsgpack } from './msgpack-bounds.js';
 import { int, invalid, nullableString, object } from './validate.js';
 
 export const FRAME_PREFIX_BYTES = 8;
 export const DEFAULT_MAX_FRAME_BYTES = 100 * 1024 * 1024;
+/**
+ * Nesting of a header: the deepest legitimate one is 7 (header → body → topics → topic → partitions →
+ * partition → replicas); group metadata and assignments are opaque `bin` values, not nested msgpack.
+ */
+export const MAX_HEADER_DEPTH = 32;
+/**
+ * What the broker accepts in a request header unless configured otherwise (maxHeaderBytes,
+ * maxHeaderItems). 1 MiB holds a CreateTopics of thousands of topics, or a JoinGroup's metadata (Kafka's
+ * effective bound on a group's metadata is its 1 MiB message.max.bytes); 131,072 values (~9 a topic) hold
+ * a CreateTopics of 10,000 topics with a couple of configs each and decode in ~10-40 ms at worst.
+ */
+export const DEFAULT_REQUEST_HEADER_LIMITS: Readonly<HeaderLimits> = Object.freeze({
+  maxHeaderBytes: 1024 * 1024,
+  maxHeaderItems: 128 * 1024,
+  maxHeaderDepth: MAX_HEADER_DEPTH,
+});
+/**
+ * What the SDK accepts in a response header, against a broker that is hostile or broken. Responses may be
+ * much larger than requests (Metadata of every topic: ~12 values a partition; the leader's JoinGroup
+ * response: every member's metadata), so only depth and values are bounded: 2 Mi values decode to at most
+ * ~130 MiB of heap.
+ */
+export const DEFAULT_RESPONSE_HEADER_LIMITS: Readonly<HeaderLimits> = Object.freeze({
+  maxHeaderBytes: DEFAULT_MAX_FRAME_BYTES,
+  maxHeaderItems: 2 * 1024 * 1024,
+  maxHeaderDepth: MAX_HEADER_DEPTH,
+});
 /** Direct reads: the scratch buffer's size (Node's own socket read size), and the least a frame must still
  * miss to be read into directly (smaller rests go through scratch, a read then may take several frames). */
 const SCRATCH_BYTES = 64 * 1024;
@@ -43,6 +71,20 @@ export interface DecodedResponseFrame {
 /** Thrown for bytes that are not a frame at all; the connection that sent them should be closed. */
 export class FramingError extends Error {
   override name = 'FramingError';
+}
+
+/**
+ * A header that passes one of its HeaderLimits. Not decoded; `correlationId` is set when the header
+ * named one before the limit was passed (a request then gets an error answer instead of a closed connection).
+ */
+export class HeaderLimitError extends FramingError {
+  override name = 'HeaderLimitError';
+  constructor(
+    message: string,
+    readonly correlationId: number | undefined,
+  ) {
+    super(message);
+  }
 }
 
 // One encoder/decoder per module is safe: encode()/decode() are synchronous and not re-entrant here.
@@ -78,16 +120,27 @@ export function encodeErrorResponseFrame(correlationId: number, error: ProtocolE
   return encodeFrame({ correlationId, error: { code: error.code, message: error.message } });
 }
 
-/** Splits a complete frame payload (the bytes after frameLength) into its msgpack document and tail. */
-function splitPayload(payload: Buffer): { doc: Record<string, unknown>; tail: Buffer } {
+/**
+ * Splits a complete frame payload (the bytes after frameLength) into its msgpack document and tail. The
+ * header is checked against `limits` before it is decoded (msgpack-bounds.ts).
+ */
+function splitPayload(
+  payload: Buffer,
+  limits: HeaderLimits,
+  what: string,
+): { doc: Record<string, unknown>; tail: Buffer } {
   if (payload.length < 4) throw new FramingError(`frame of ${payload.length} bytes has no header length`);
   const headerLength = payload.readUInt32BE(0);
   if (headerLength > payload.length - 4) {
     throw new FramingError(`header length ${headerLength} exceeds the ${payload.length - 4} bytes of the frame`);
   }
+  const header = payload.subarray(4, 4 + headerLength);
+  const scan = scanMsgpack(header, limits);
+  if (scan.malformed) throw new FramingError(`frame header is not valid msgpack: ${scan.malformed}`);
+  if (scan.exceeded) throw new HeaderLimitError(`${what} header ${scan.exceeded}`, scan.correlationId);
   let doc: unknown;
   try {
-    doc = decoder.decode(payload.subarray(4, 4 + headerLength));
+    doc = decoder.decode(header);
   } catch (cause) {
     throw new FramingError(`frame header is not valid msgpack: ${(cause as Error).message}`);
   }
@@ -111,10 +164,22 @@ export class RequestHeaderError extends ProtocolError {
 
 /**
  * Parses a request payload. A payload whose header cannot be read throws FramingError (close the
- * connection); a readable header with bad fields throws RequestHeaderError carrying the correlationId.
+ * connection); a readable header with bad fields, or one past `limits` that named its correlationId,
+ * throws RequestHeaderError carrying the correlationId.
  */
-export function decodeRequestPayload(payload: Buffer): DecodedRequestFrame {
-  const { doc, tail } = splitPayload(payload);
+export function decodeRequestPayload(
+  payload: Buffer,
+  limits: HeaderLimits = DEFAULT_REQUEST_HEADER_LIMITS,
+): DecodedRequestFrame {
+  let split: { doc: Record<string, unknown>; tail: Buffer };
+  try {
+    split = splitPayload(payload, limits, 'request');
+  } catch (error) {
+    if (error instanceof HeaderLimitError && error.correlationId !== undefined)
+      throw new RequestHeaderError(error.correlationId, new ProtocolError('INVALID_REQUEST', error.message));
+    throw error;
+  }
+  const { doc, tail } = split;
   const correlationId = doc.correlationId;
   if (typeof correlationId !== 'number' || !Number.isSafeInteger(correlationId)) {
     throw new FramingError('request header has no integer correlationId');
@@ -134,8 +199,11 @@ export function decodeRequestPayload(payload: Buffer): DecodedRequestFrame {
   }
 }
 
-export function decodeResponsePayload(payload: Buffer): DecodedResponseFrame {
-  const { doc, tail } = splitPayload(payload);
+export function decodeResponsePayload(
+  payload: Buffer,
+  limits: HeaderLimits = DEFAULT_RESPONSE_HEADER_LIMITS,
+): DecodedResponseFrame {
+  const { doc, tail } = splitPayload(payload, limits, 'response');
   const correlationId = int(doc.correlationId, 'correlationId');
   let error: DecodedResponseFrame['error'] = null;
   if (doc.error !== undefined && doc.error !== null) {

@@ -24,6 +24,9 @@ describe('resolveBrokerConfig', () => {
     });
     expect(c.topicDefaults.flush).toEqual({ kind: 'os' });
     expect(c.producerIdExpirationMs).toBe(24 * 60 * 60 * 1000);
+    expect(c.headerLimits).toEqual({ maxHeaderBytes: 1024 * 1024, maxHeaderItems: 131_072, maxHeaderDepth: 32 });
+    // A small frame limit shrinks the default header limit with it.
+    expect(resolveBrokerConfig({ dataDir: '/x', maxFrameBytes: 4096 }).headerLimits.maxHeaderBytes).toBe(4092);
     expect(Object.isFrozen(c)).toBe(true);
     expect(Object.isFrozen(c.topicDefaults)).toBe(true);
   });
@@ -43,6 +46,11 @@ describe('resolveBrokerConfig', () => {
       [{ dataDir: '/x', prot: 1 }, /prot is not a broker option/],
       [{ dataDir: '/x', topicDefaults: { segmentBytes: 10 } }, /topicDefaults.segmentBytes must be between 1024/],
       [{ dataDir: '/x', producerIdExpirationMs: 0 }, /producerIdExpirationMs must be between 1/],
+      [
+        { dataDir: '/x', maxFrameBytes: 65536, maxHeaderBytes: 65536 },
+        /maxHeaderBytes must not exceed maxFrameBytes - 4 \(65532\), got 65536/,
+      ],
+      [{ dataDir: '/x', maxHeaderItems: 1 }, /maxHeaderItems must be between 16/],
     ];
     for (const [options, message] of bad) {
       expect(() => resolveBrokerConfig(options as never)).toThrow(BrokerConfigError);
