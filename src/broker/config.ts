@@ -50,8 +50,13 @@ export interface BrokerOptions {
   host?: string;
   /** TCP port; 0 picks a free one (read it from `broker.port` after start). Default 9650. */
   port?: number;
-  /** Host clients are told to connect to in Metadata. Default: host, or 127.0.0.1 for a wildcard host. */
+  /**
+   * Host clients are told to connect to (Metadata, FindCoordinator). Default: host, or 127.0.0.1 for a
+   * wildcard host (0.0.0.0, ::), which start() warns about: remote clients would be sent to their own loopback.
+   */
   advertisedHost?: string;
+  /** Port clients are told to connect to (a port forward, a NAT). Default: the port bound. */
+  advertisedPort?: number;
   nodeId?: number;
   /** Default: generated once and kept in <dataDir>/meta.json. */
   clusterId?: string;
@@ -111,6 +116,8 @@ export interface BrokerConfig {
   readonly host: string;
   readonly port: number;
   readonly advertisedHost: string;
+  /** null: the port actually bound (BrokerContext.advertisedPort). */
+  readonly advertisedPort: number | null;
   readonly nodeId: number;
   readonly clusterId: string | null;
   readonly autoCreateTopics: boolean;
@@ -205,7 +212,8 @@ function topicDefaults(options: BrokerOptions): Readonly<TopicDefaults> {
   });
 }
 
-function isWildcard(host: string): boolean {
+/** A host that accepts connections on every interface (0.0.0.0, ::), which clients cannot dial. */
+export function isWildcard(host: string): boolean {
   return host === '0.0.0.0' || host === '::' || host === '';
 }
 
@@ -221,6 +229,7 @@ const KNOWN_KEYS = new Set<string>([
   'host',
   'port',
   'advertisedHost',
+  'advertisedPort',
   'nodeId',
   'clusterId',
   'flush',
@@ -292,6 +301,8 @@ export function resolveBrokerConfig(options: BrokerOptions): BrokerConfig {
     host,
     port: intIn('port', options.port, 9650, 0, 65535),
     advertisedHost: stringOption('advertisedHost', options.advertisedHost, isWildcard(host) ? '127.0.0.1' : host),
+    advertisedPort:
+      options.advertisedPort === undefined ? null : intIn('advertisedPort', options.advertisedPort, 0, 1, 65535),
     nodeId: intIn('nodeId', options.nodeId, 0, 0, 0x7fff_ffff),
     clusterId: options.clusterId ?? null,
     autoCreateTopics: options.autoCreateTopics ?? true,

@@ -31,8 +31,15 @@ describe('resolveBrokerConfig', () => {
     expect(Object.isFrozen(c.topicDefaults)).toBe(true);
   });
 
-  it('advertises loopback for a wildcard host', () => {
+  it('advertises loopback for a wildcard host, else the bound host; the bound port unless told', () => {
     expect(resolveBrokerConfig({ dataDir: '/tmp/x', host: '0.0.0.0' }).advertisedHost).toBe('127.0.0.1');
+    expect(resolveBrokerConfig({ dataDir: '/tmp/x', host: '::' }).advertisedHost).toBe('127.0.0.1');
+    expect(resolveBrokerConfig({ dataDir: '/tmp/x', host: '10.1.2.3' }).advertisedHost).toBe('10.1.2.3');
+    expect(resolveBrokerConfig({ dataDir: '/tmp/x' }).advertisedPort).toBeNull();
+    expect(resolveBrokerConfig({ dataDir: '/tmp/x', advertisedPort: 19092 }).advertisedPort).toBe(19092);
+    expect(() => resolveBrokerConfig({ dataDir: '/tmp/x', advertisedPort: 0 })).toThrow(
+      'advertisedPort must be between 1 and 65535, got 0',
+    );
   });
 
   it('says clearly what is wrong', () => {

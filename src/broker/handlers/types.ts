@@ -27,6 +27,8 @@ export interface BrokerContext {
   readonly clusterId: string;
   /** The port actually bound (differs from config.port when that is 0). */
   readonly port: number;
+  /** The port clients are told to connect to: config.advertisedPort, else the port bound. */
+  readonly advertisedPort: number;
   /** True once stop() began: long polls return at once instead of waiting. */
   readonly stopping: boolean;
   /** The consumer-group coordinator (src/broker/groups/). */
