@@ -19,6 +19,7 @@ import { resolveGroupCoordinatorConfig, type GroupCoordinatorConfig } from './gr
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Kafka's fetch.max.bytes default (50 MiB). */
 export const DEFAULT_MAX_FETCH_BYTES = 50 * 1024 * 1024;
+const MiB = 1024 * 1024;
 
 /** Per-topic settings a topic inherits unless it overrides them (DescribeConfigs source "broker"/"default"). */
 export interface TopicDefaults {
@@ -84,6 +85,21 @@ export interface BrokerOptions {
   /** Requests one connection may have in flight before the broker stops reading its socket. */
   maxInFlightRequests?: number;
   /**
+   * Broker-wide budget of bytes in flight: request frames from their length prefix until answered, and
+   * responses from their first byte until written (src/broker/memory-budget.ts). A frame is read only when
+   * it fits; meanwhile its connection is not read. Default 256 MiB; at least maxFrameBytes.
+   */
+  maxInFlightBytes?: number;
+  /**
+   * One connection's share of maxInFlightBytes: it reads no new frame while holding this much (a connection
+   * holding nothing may always read one frame). Default 128 MiB.
+   */
+  maxConnectionInFlightBytes?: number;
+  /** Connections open at once; more are closed at once, with a log line. Default 10,000. */
+  maxConnections?: number;
+  /** Connections open at once from one remote address. Default 1,000. */
+  maxConnectionsPerAddress?: number;
+  /**
    * Largest fetch response the broker builds, whatever the request's maxBytes / partitionMaxBytes ask
    * (Kafka's fetch.max.bytes): a partition's first batch is still returned whole. Default 50 MiB.
    */
@@ -129,6 +145,10 @@ export interface BrokerConfig {
   readonly headerLimits: Readonly<HeaderLimits>;
   readonly stallTimeoutMs: number;
   readonly maxInFlightRequests: number;
+  readonly maxInFlightBytes: number;
+  readonly maxConnectionInFlightBytes: number;
+  readonly maxConnections: number;
+  readonly maxConnectionsPerAddress: number;
   readonly maxFetchBytes: number;
   readonly shutdownTimeoutMs: number;
   readonly maintenanceIntervalMs: number;
@@ -242,6 +262,10 @@ const KNOWN_KEYS = new Set<string>([
   'maxHeaderItems',
   'stallTimeoutMs',
   'maxInFlightRequests',
+  'maxInFlightBytes',
+  'maxConnectionInFlightBytes',
+  'maxConnections',
+  'maxConnectionsPerAddress',
   'shutdownTimeoutMs',
   'maintenanceIntervalMs',
   'logger',
@@ -296,6 +320,17 @@ export function resolveBrokerConfig(options: BrokerOptions): BrokerConfig {
   if (options.repair !== undefined && typeof options.repair !== 'boolean') fail('repair', 'must be true or false');
   const maxPartitionsPerTopic = intIn('maxPartitionsPerTopic', options.maxPartitionsPerTopic, 10_000, 1, 1_000_000);
   const maxFrameBytes = intIn('maxFrameBytes', options.maxFrameBytes, DEFAULT_MAX_FRAME_BYTES, 1024, 0xffff_ffff);
+  const maxInFlightBytes = intIn(
+    'maxInFlightBytes',
+    options.maxInFlightBytes,
+    Math.max(256 * MiB, maxFrameBytes),
+    1024,
+    Number.MAX_SAFE_INTEGER,
+  );
+  // A frame the budget could never grant would wait forever: refuse the configuration instead.
+  if (maxFrameBytes > maxInFlightBytes)
+    fail('maxFrameBytes', `(${maxFrameBytes}) must not exceed maxInFlightBytes (${maxInFlightBytes})`);
+  const maxConnections = intIn('maxConnections', options.maxConnections, 10_000, 1, 10_000_000);
   return Object.freeze({
     dataDir: isAbsolute(dataDir) ? dataDir : resolve(dataDir),
     host,
@@ -313,6 +348,22 @@ export function resolveBrokerConfig(options: BrokerOptions): BrokerConfig {
     headerLimits: headerLimits(options, maxFrameBytes),
     stallTimeoutMs: intIn('stallTimeoutMs', options.stallTimeoutMs, 30_000, 1),
     maxInFlightRequests: intIn('maxInFlightRequests', options.maxInFlightRequests, 64, 1, 100_000),
+    maxInFlightBytes,
+    maxConnectionInFlightBytes: intIn(
+      'maxConnectionInFlightBytes',
+      options.maxConnectionInFlightBytes,
+      Math.min(128 * MiB, maxInFlightBytes),
+      1024,
+      maxInFlightBytes,
+    ),
+    maxConnections,
+    maxConnectionsPerAddress: intIn(
+      'maxConnectionsPerAddress',
+      options.maxConnectionsPerAddress,
+      Math.min(1000, maxConnections),
+      1,
+      maxConnections,
+    ),
     maxFetchBytes: intIn('maxFetchBytes', options.maxFetchBytes, DEFAULT_MAX_FETCH_BYTES, 1, 0x7fff_ffff),
     shutdownTimeoutMs: intIn('shutdownTimeoutMs', options.shutdownTimeoutMs, 10_000, 0),
     maintenanceIntervalMs: intIn('maintenanceIntervalMs', options.maintenanceIntervalMs, 30_000, 10),

@@ -230,9 +230,29 @@ export function decodeResponsePayload(
  * no second copy), or else a scratch buffer reused by every read — and `onRead()` takes the result.
  * Frames completed inside the scratch buffer are copied out of it (it is overwritten by the next read).
  */
+export interface FrameDecoderOptions {
+  /**
+   * The landing buffer of direct reads that do not go straight into a frame. Decoders on one event loop
+   * may share one (the broker does: an idle connection then holds none): every read is consumed, and
+   * whatever must outlive it copied, before the next read. Default: one of its own, made on first use.
+   */
+  scratch?: Buffer;
+  /**
+   * Called with a frame's length as soon as its length prefix is read, before its buffer is allocated or
+   * the frame returned. false: the decoder holds that frame, keeping the rest of the bytes already read
+   * (a copy, at most one read), and returns nothing more until admitted() is called. The caller stops
+   * reading meanwhile (the broker's memory budget, src/broker/memory-budget.ts).
+   */
+  admit?: (length: number) => boolean;
+}
+
 export class FrameDecoder {
   /** Reused landing buffer of direct reads that do not go straight into a frame (allocated on first use). */
-  private scratch: Buffer | null = null;
+  private scratch: Buffer | null;
+  private readonly admit: ((length: number) => boolean) | undefined;
+  /** The length of a frame admit() refused (-1: none), and the bytes read after its length prefix. */
+  private waitingLength = -1;
+  private stash: Buffer | null = null;
   /** Length prefix bytes received so far (they may arrive split across chunks). */
   private readonly prefix = Buffer.alloc(4);
   private prefixFilled = 0;
@@ -240,11 +260,35 @@ export class FrameDecoder {
   private partial: Buffer | null = null;
   private filled = 0;
 
-  constructor(private readonly maxFrameBytes = DEFAULT_MAX_FRAME_BYTES) {}
+  constructor(
+    private readonly maxFrameBytes = DEFAULT_MAX_FRAME_BYTES,
+    options: FrameDecoderOptions = {},
+  ) {
+    this.scratch = options.scratch ?? null;
+    this.admit = options.admit;
+  }
 
   /** Bytes held for a frame not yet complete (for idle/stall accounting). */
   get pendingBytes(): number {
+    if (this.waitingLength >= 0) return 4 + (this.stash?.length ?? 0);
     return this.partial ? this.filled : this.prefixFilled;
+  }
+
+  /** A frame is held until admitted() (see FrameDecoderOptions.admit). */
+  get waiting(): boolean {
+    return this.waitingLength >= 0;
+  }
+
+  /** The frame admit() refused may now be read: returns the frames completed by the bytes already held. */
+  admitted(): Buffer[] {
+    const length = this.waitingLength;
+    if (length < 0) return [];
+    const stash = this.stash ?? Buffer.alloc(0);
+    this.waitingLength = -1;
+    this.stash = null;
+    const frames: Buffer[] = [];
+    const pos = this.startFrame(length, stash, 0, false, frames);
+    return pos < stash.length ? frames.concat(this.consumeChunk(stash.subarray(pos), false)) : frames;
   }
 
   push(chunk: Buffer): Buffer[] {
@@ -254,6 +298,7 @@ export class FrameDecoder {
   /** Where the next direct socket read should land (see the class comment). */
   readBuffer(): Buffer {
     const partial = this.partial;
+    // (While a frame waits for admission the reader is stopped; a read still made lands in scratch.)
     if (partial && partial.length - this.filled >= DIRECT_READ_MIN_BYTES) return partial.subarray(this.filled);
     return (this.scratch ??= Buffer.allocUnsafeSlow(SCRATCH_BYTES));
   }
@@ -272,6 +317,11 @@ export class FrameDecoder {
 
   /** `reused`: the chunk's memory is overwritten later, so frames inside it are copied out. */
   private consumeChunk(chunk: Buffer, reused: boolean): Buffer[] {
+    if (this.waitingLength >= 0) {
+      // Bytes read while a frame waits (the reader should have stopped): held with the others.
+      this.stash = this.stash ? Buffer.concat([this.stash, chunk]) : Buffer.from(chunk);
+      return [];
+    }
     const frames: Buffer[] = [];
     let pos = 0;
     const end = chunk.length;
@@ -303,15 +353,28 @@ export class FrameDecoder {
       if (length > this.maxFrameBytes) {
         throw new FramingError(`frame of ${length} bytes exceeds the limit of ${this.maxFrameBytes} bytes`);
       }
-      if (end - pos >= length) {
-        frames.push(reused ? Buffer.from(chunk.subarray(pos, pos + length)) : chunk.subarray(pos, pos + length));
-        pos += length;
-      } else {
-        this.partial = Buffer.allocUnsafe(length);
-        this.filled = 0;
+      if (this.admit && !this.admit(length)) {
+        this.waitingLength = length;
+        this.stash = Buffer.from(chunk.subarray(pos));
+        break;
       }
+      pos = this.startFrame(length, chunk, pos, reused, frames);
     }
     return frames;
+  }
+
+  /**
+   * A frame of `length` starts at `pos`: returned when it is all in the chunk (the position after it is
+   * returned), else its buffer is allocated and `pos` returned unchanged (the caller copies the rest in).
+   */
+  private startFrame(length: number, chunk: Buffer, pos: number, reused: boolean, frames: Buffer[]): number {
+    if (chunk.length - pos >= length) {
+      frames.push(reused ? Buffer.from(chunk.subarray(pos, pos + length)) : chunk.subarray(pos, pos + length));
+      return pos + length;
+    }
+    this.partial = Buffer.allocUnsafe(length);
+    this.filled = 0;
+    return pos;
   }
 }
 

@@ -25,6 +25,17 @@ describe('resolveBrokerConfig', () => {
     expect(c.topicDefaults.flush).toEqual({ kind: 'os' });
     expect(c.producerIdExpirationMs).toBe(24 * 60 * 60 * 1000);
     expect(c.headerLimits).toEqual({ maxHeaderBytes: 1024 * 1024, maxHeaderItems: 131_072, maxHeaderDepth: 32 });
+    expect(c).toMatchObject({
+      maxInFlightBytes: 256 * 1024 * 1024,
+      maxConnectionInFlightBytes: 128 * 1024 * 1024,
+      maxConnections: 10_000,
+      maxConnectionsPerAddress: 1000,
+    });
+    expect(c.groups.maxGroupSize).toBe(1000);
+    // A larger frame limit raises the default budget with it: a frame must always be able to fit.
+    expect(resolveBrokerConfig({ dataDir: '/x', maxFrameBytes: 512 * 1024 * 1024 }).maxInFlightBytes).toBe(
+      512 * 1024 * 1024,
+    );
     // A small frame limit shrinks the default header limit with it.
     expect(resolveBrokerConfig({ dataDir: '/x', maxFrameBytes: 4096 }).headerLimits.maxHeaderBytes).toBe(4092);
     expect(Object.isFrozen(c)).toBe(true);
@@ -58,6 +69,19 @@ describe('resolveBrokerConfig', () => {
         /maxHeaderBytes must not exceed maxFrameBytes - 4 \(65532\), got 65536/,
       ],
       [{ dataDir: '/x', maxHeaderItems: 1 }, /maxHeaderItems must be between 16/],
+      [
+        { dataDir: '/x', maxFrameBytes: 200 * 1024 * 1024, maxInFlightBytes: 100 * 1024 * 1024 },
+        /maxFrameBytes \(209715200\) must not exceed maxInFlightBytes \(104857600\)/,
+      ],
+      [
+        { dataDir: '/x', maxConnections: 10, maxConnectionsPerAddress: 11 },
+        /maxConnectionsPerAddress must be between 1 and 10/,
+      ],
+      [
+        { dataDir: '/x', groups: { maxGroupSize: -1 } },
+        /groups group coordinator config maxGroupSize must be a non-negative/,
+      ],
+      [{ dataDir: '/x', groups: { maxGroupSise: 5 } }, /groups maxGroupSise is not a group coordinator setting/],
     ];
     for (const [options, message] of bad) {
       expect(() => resolveBrokerConfig(options as never)).toThrow(BrokerConfigError);

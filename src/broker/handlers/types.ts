@@ -57,6 +57,19 @@ export interface RequestContext {
   afterResponseWritten(callback: () => void): void;
   /** This connection's fetch read-ahead (src/broker/fetch-read-ahead.ts). */
   readonly readAhead: FetchReadAhead;
+  /** This request's response bytes in the broker's memory budget (src/broker/memory-budget.ts). */
+  readonly responseMemory: ResponseMemory;
+}
+
+/**
+ * What a response being built holds of the broker's memory budget. Any response is counted once encoded;
+ * a handler that reads a lot before that (fetch) reserves first and reads only what it got.
+ */
+export interface ResponseMemory {
+  /** Takes as much of `wanted` as is free now, possibly 0, in place of what the request held; returns it. */
+  reserve(wanted: number): number;
+  /** The request now holds exactly `bytes` (what its reads really returned). */
+  hold(bytes: number): void;
 }
 
 export interface Handler<Req = any, Res = any> {

@@ -77,12 +77,13 @@ function frameOfBytes(doc: Buffer): Buffer {
  * A header that is expensive to decode: nested arrays/maps from a few levels to a million deep (below,
  * at and past the broker's limit of 32), a collection of hundreds of thousands of values, or one claiming
  * billions; either as a request's body (the header names its correlationId first) or as the whole header.
+ * `framed`: only what the broker answers with an error and survives (a body in a well-formed document).
  */
-function costlyHeader(random: Rng, correlationId: number): Buffer {
+function costlyHeader(random: Rng, correlationId: number, framed: boolean): Buffer {
   const depth = random.pick([1, random.int(2, 30), random.int(30, 34), 100, random.int(1000, 100_000), 1_000_000]);
   const level = random.pick([[0x91], [0x81, 0xa1, 0x6b]]); // [x] or {k: x}
   let inner: Buffer;
-  switch (random.int(0, 3)) {
+  switch (framed ? random.pick([0, 1, 3]) : random.int(0, 3)) {
     case 0:
       inner = Buffer.concat([Buffer.alloc(depth * level.length).fill(Buffer.from(level)), Buffer.from([0xc0])]);
       break;
@@ -100,7 +101,7 @@ function costlyHeader(random: Rng, correlationId: number): Buffer {
     default:
       inner = Buffer.from(encode({ topics: [{ name: 'fuzzed', partitions: [{ partition: 0, replicas: [[[0]]] }] }] }));
   }
-  if (random.int(0, 3) === 0) return frameOfBytes(inner);
+  if (!framed && random.int(0, 3) === 0) return frameOfBytes(inner);
   const header = Buffer.from(
     encode({ apiKey: random.pick(ALL_APIS).key, apiVersion: 0, correlationId, clientId: 'fuzz' }),
   );
@@ -223,7 +224,7 @@ export function fuzzFrames(
         );
         break;
       case 'costly':
-        frame = costlyHeader(random, nextId());
+        frame = costlyHeader(random, nextId(), options.framed ?? false);
         break;
       case 'tail': {
         // A produce whose stated record bytes disagree with the tail, or whose batch bytes are garbage.
