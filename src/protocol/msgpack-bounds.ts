@@ -57,32 +57,32 @@ function intAt(b: Uint8Array, p: number): number | undefined {
   const t = b[p]!;
   if (t <= 0x7f) return t;
   if (t >= 0xe0) return t - 0x100;
-  const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  let value: number | bigint;
   switch (t) {
     case 0xcc:
       return b[p + 1];
     case 0xcd:
-      return view.getUint16(p + 1);
+      return u16(b, p + 1);
     case 0xce:
-      return view.getUint32(p + 1);
-    case 0xcf:
-      value = view.getBigUint64(p + 1);
-      break;
+      return u32(b, p + 1);
     case 0xd0:
-      return view.getInt8(p + 1);
+      return (b[p + 1]! << 24) >> 24;
     case 0xd1:
-      return view.getInt16(p + 1);
+      return (u16(b, p + 1) << 16) >> 16;
     case 0xd2:
-      return view.getInt32(p + 1);
-    case 0xd3:
-      value = view.getBigInt64(p + 1);
-      break;
+      return u32(b, p + 1) | 0;
+    case 0xcf:
+    case 0xd3: {
+      const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+      const n = Number(t === 0xcf ? view.getBigUint64(p + 1) : view.getBigInt64(p + 1));
+      return Number.isSafeInteger(n) ? n : undefined;
+    }
     default:
       return undefined;
   }
-  const n = Number(value);
-  return Number.isSafeInteger(n) ? n : undefined;
+}
+
+function outcome(exceeded: string | null, malformed: string | null, correlationId: number | undefined): ScanResult {
+  return { exceeded, malformed, correlationId };
 }
 
 /**
@@ -96,31 +96,29 @@ export function scanMsgpack(doc: Uint8Array, limits: HeaderLimits): ScanResult {
     remaining = new Float64Array(maxHeaderDepth + 2);
     isMap = new Uint8Array(maxHeaderDepth + 2);
   }
+  const left = remaining;
+  const maps = isMap;
   const end = doc.length;
   let correlationId: number | undefined;
-  const result = (exceeded: string | null, malformed: string | null): ScanResult => ({
-    exceeded,
-    malformed,
-    correlationId,
-  });
   let pos = 0;
   let depth = 0;
   let items = 0;
   let correlationNext = false;
-  remaining[0] = 1;
-  isMap[0] = 0;
-  while (depth > 0 || remaining[0]! > 0) {
-    if (remaining[depth] === 0) {
+  left[0] = 1;
+  maps[0] = 0;
+  while (depth > 0 || left[0]! > 0) {
+    if (left[depth] === 0) {
       depth--;
       continue;
     }
-    if (pos >= end) return result(null, `it ends inside a value after ${end} bytes`);
-    if (++items > maxHeaderItems) return result(`holds more than maxHeaderItems (${maxHeaderItems}) values`, null);
+    if (pos >= end) return outcome(null, `it ends inside a value after ${end} bytes`, correlationId);
+    if (++items > maxHeaderItems)
+      return outcome(`holds more than maxHeaderItems (${maxHeaderItems}) values`, null, correlationId);
     // A key of the top-level map comes when that map has an even number of values left.
-    const topKey = depth === 1 && isMap[1] === 1 && remaining[1]! % 2 === 0;
+    const topKey = depth === 1 && maps[1] === 1 && left[1]! % 2 === 0;
     const isCorrelationValue = correlationNext;
     correlationNext = false;
-    remaining[depth]!--;
+    left[depth]!--;
     const t = doc[pos]!;
     /** Bytes the value takes (type byte included); for a container, its header only. */
     let size: number;
@@ -231,9 +229,9 @@ export function scanMsgpack(doc: Uint8Array, limits: HeaderLimits): ScanResult {
           map = 1;
           break;
         default:
-          return result(null, `byte 0x${t.toString(16)} at ${pos} is not a msgpack type`);
+          return outcome(null, `byte 0x${t.toString(16)} at ${pos} is not a msgpack type`, correlationId);
       }
-      if (pos + head > end) return result(null, `it ends inside a value after ${end} bytes`);
+      if (pos + head > end) return outcome(null, `it ends inside a value after ${end} bytes`, correlationId);
       size = head;
       if (children === -2) {
         const n = head === 3 ? u16(doc, pos + 1) : u32(doc, pos + 1);
@@ -250,19 +248,19 @@ export function scanMsgpack(doc: Uint8Array, limits: HeaderLimits): ScanResult {
     if (isCorrelationValue && children < 0 && strStart < 0) correlationId = intAt(doc, pos);
     if (topKey && strStart >= 0) correlationNext = isCorrelationKey(doc, strStart, strLength);
     pos += size;
-    if (pos > end) return result(null, `it ends inside a value after ${end} bytes`);
+    if (pos > end) return outcome(null, `it ends inside a value after ${end} bytes`, correlationId);
     if (children >= 0) {
       if (depth + 1 > maxHeaderDepth)
-        return result(`nests deeper than maxHeaderDepth (${maxHeaderDepth}) levels`, null);
+        return outcome(`nests deeper than maxHeaderDepth (${maxHeaderDepth}) levels`, null, correlationId);
       if (children > 0) {
         depth++;
-        remaining[depth] = children;
-        isMap[depth] = map;
+        left[depth] = children;
+        maps[depth] = map;
       }
     }
   }
-  if (pos < end) return result(null, `${end - pos} bytes follow the document`);
+  if (pos < end) return outcome(null, `${end - pos} bytes follow the document`, correlationId);
   if (end > limits.maxHeaderBytes)
-    return result(`of ${end} bytes exceeds maxHeaderBytes (${limits.maxHeaderBytes})`, null);
-  return result(null, null);
+    return outcome(`of ${end} bytes exceeds maxHeaderBytes (${limits.maxHeaderBytes})`, null, correlationId);
+  return outcome(null, null, correlationId);
 }
