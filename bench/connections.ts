@@ -51,7 +51,7 @@ const body = [
   '',
   table(['idle connections', 'broker RSS MiB', 'broker open fds', 'load'], rows),
   '',
-  `Memory per idle connection: (RSS at 1,000 − RSS at 1) / 999 = **${perConnKiB.toFixed(1)} KiB** (socket object, FrameDecoder, per-connection state; the kernel's socket buffers are not in RSS). Bound: ≈ ${perConnKiB.toFixed(0)} KiB × connections, i.e. ~${((perConnKiB * 10_000) / 1024).toFixed(0)} MiB for 10,000; the broker has no connection limit of its own — the process's \`ulimit -n\` caps connections. After closing them all the fds come back but RSS does not fall at once: V8 keeps its grown heap (and freed objects await a major GC). Target (bounded, report the bound): **met**.`,
+  `Memory per idle connection: (RSS at 1,000 − RSS at 1) / 999 = **${perConnKiB.toFixed(1)} KiB** (socket object, FrameDecoder, per-connection state; the kernel's socket buffers are not in RSS). Bound: ≈ ${perConnKiB.toFixed(0)} KiB × connections, i.e. ~${((perConnKiB * 10_000) / 1024).toFixed(0)} MiB for 10,000; the broker closes connections beyond \`maxConnections\` (default 10,000) and \`maxConnectionsPerAddress\` (default 1,000). After closing them all the fds come back but RSS does not fall at once: V8 keeps its grown heap (and freed objects await a major GC). Target (bounded, report the bound): **met**.`,
 ].join('\n');
 process.stdout.write(`${body}\n`);
 if (write) writeResultsSection('Scale: idle connections', body);

@@ -14,6 +14,8 @@ export interface ServeFlags {
   dataDir?: string;
   host?: string;
   port?: number;
+  advertisedHost?: string;
+  advertisedPort?: number;
   flush?: string;
   config?: string;
   logLevel?: string;
@@ -30,6 +32,7 @@ const FILE_KEYS = new Set([
   'host',
   'port',
   'advertisedHost',
+  'advertisedPort',
   'nodeId',
   'clusterId',
   'flush',
@@ -38,8 +41,15 @@ const FILE_KEYS = new Set([
   'maxPartitionsPerTopic',
   'topicDefaults',
   'maxFrameBytes',
+  'maxHeaderBytes',
+  'maxHeaderItems',
   'stallTimeoutMs',
   'maxInFlightRequests',
+  'maxInFlightBytes',
+  'maxConnectionInFlightBytes',
+  'maxConnections',
+  'maxConnectionsPerAddress',
+  'groups',
   'shutdownTimeoutMs',
   'maintenanceIntervalMs',
   'repair',
@@ -92,6 +102,8 @@ export function serveSettings(flags: ServeFlags): ServeSettings {
       dataDir: flags.dataDir,
       host: flags.host,
       port: flags.port,
+      advertisedHost: flags.advertisedHost,
+      advertisedPort: flags.advertisedPort,
       flush: flags.flush,
       autoCreateTopics: flags.autoCreateTopics,
       defaultPartitions: flags.defaultPartitions,

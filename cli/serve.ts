@@ -23,6 +23,15 @@ export function register(program: Command): void {
     .option('--data-dir <dir>', 'directory for partitions and metadata (default: ./data)')
     .option('--host <host>', 'interface to bind; 0.0.0.0 exposes the broker (default: 127.0.0.1)')
     .option('--port <port>', 'TCP port; 0 picks a free one (default: 9650)', parseInteger('port', 0, 65535))
+    .option(
+      '--advertised-host <host>',
+      'host clients are told to connect to (default: --host, or 127.0.0.1 when that is 0.0.0.0 or ::)',
+    )
+    .option(
+      '--advertised-port <port>',
+      'port clients are told to connect to, e.g. behind a port forward (default: the port bound)',
+      parseInteger('advertised port', 1, 65535),
+    )
     .option('--flush <policy>', 'default flush policy of topics: always | os | <ms> (default: os)', parseFlush)
     .option('--config <file>', 'JSON file of broker settings; flags override it')
     .addOption(new Option('--log-level <level>', 'log level (default: info)').choices(LOG_LEVELS))

@@ -62,17 +62,27 @@ export function causeChain(err: unknown): ErrorLike[] {
   return out;
 }
 
-/** "connection refused" when some error in the chain is a socket failure, with the address it names. */
+/** The address an error names: a socket error's address:port, or an SDK connection error's broker. */
+function addressOf(e: ErrorLike): string | undefined {
+  if (typeof e.address === 'string' && typeof e.port === 'number') return `${e.address}:${e.port}`;
+  return typeof e.broker === 'string' ? e.broker : undefined;
+}
+
+/**
+ * "connection refused" when some error in the chain is a socket failure, with the address that failed:
+ * the first one named along the chain (an outer error, e.g. retries exceeded, may carry the code alone).
+ * It is not necessarily the address the command was given: a seed broker may be reachable and the
+ * address it advertises not.
+ */
 export function socketFailure(err: unknown): { reason: string; address?: string } | undefined {
-  for (const e of causeChain(err)) {
+  const chain = causeChain(err);
+  for (const e of chain) {
     if (typeof e.code === 'string' && socketReasons[e.code]) {
-      const address =
-        typeof e.address === 'string' && typeof e.port === 'number'
-          ? `${e.address}:${e.port}`
-          : typeof e.broker === 'string'
-            ? e.broker
-            : undefined;
-      return { reason: socketReasons[e.code]!, address };
+      const named = chain
+        .slice(chain.indexOf(e))
+        .map(addressOf)
+        .find((a) => a !== undefined);
+      return { reason: socketReasons[e.code]!, address: named ?? chain.map(addressOf).find((a) => a !== undefined) };
     }
   }
   // Clients that wrap the socket error without keeping it as `cause` still say so in words.
@@ -100,7 +110,13 @@ export function describeError(err: unknown, context: ErrorContext = {}): string 
   const socket = socketFailure(err);
   if (socket) {
     const where = socket.address ?? context.brokers?.join(',') ?? 'the broker';
-    return `cannot reach broker ${where}: ${socket.reason}`;
+    // Not an address the command was given: the one a broker advertised (its advertisedHost/Port).
+    const seeds = context.brokers ?? [];
+    const advertised =
+      socket.address && seeds.length > 0 && !seeds.includes(socket.address)
+        ? ` (the address advertised by ${seeds.join(',')})`
+        : '';
+    return `cannot reach broker ${where}${advertised}: ${socket.reason}`;
   }
   const e = (err ?? {}) as ErrorLike;
   const message = typeof e.message === 'string' && e.message !== '' ? e.message : String(err);

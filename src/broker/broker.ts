@@ -10,7 +10,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { LogManager, nodeFs, ReadBufferPool, writeFileAtomic } from '../../storage/index.js';
-import { resolveBrokerConfig, type BrokerConfig, type BrokerOptions } from './config.js';
+import { isWildcard, resolveBrokerConfig, type BrokerConfig, type BrokerOptions } from './config.js';
 import { startGroupService, type GroupService } from './groups/index.js';
 import { HandlerRegistry } from './handlers/index.js';
 import type { BrokerContext } from './handlers/types.js';
@@ -65,9 +65,14 @@ export class Broker {
     return this.boundPort;
   }
 
-  /** "host:port" to give clients, e.g. "127.0.0.1:40123" (valid after start()). */
+  /** The port clients are told to connect to: advertisedPort, else the bound port (valid after start()). */
+  get advertisedPort(): number {
+    return this.config.advertisedPort ?? this.port;
+  }
+
+  /** "host:port" to give clients, e.g. "127.0.0.1:40123": the advertised address (valid after start()). */
   get address(): string {
-    return `${this.config.advertisedHost}:${this.port}`;
+    return `${this.config.advertisedHost}:${this.advertisedPort}`;
   }
 
   get running(): boolean {
@@ -115,6 +120,7 @@ export class Broker {
       throw error;
     }
     this.state = 'running';
+    this.warnIfUnreachable();
     this.logger.info(
       {
         host: this.config.host,
@@ -158,6 +164,16 @@ export class Broker {
     }
   }
 
+  /** Bound to every interface but advertising loopback: clients on other machines are sent to themselves. */
+  private warnIfUnreachable(): void {
+    const { host, advertisedHost } = this.config;
+    if (!isWildcard(host) || !isLoopback(advertisedHost)) return;
+    this.logger.warn(
+      { host, advertisedHost, port: this.advertisedPort },
+      `bound to every interface (${host}) but advertising ${advertisedHost}: clients on other machines will be told to connect to their own loopback; set advertisedHost (sluice serve --advertised-host) to an address they can reach`,
+    );
+  }
+
   private context(): BrokerContext {
     const self = this;
     return {
@@ -172,6 +188,9 @@ export class Broker {
       readBuffers: this.readBuffers,
       get port() {
         return self.boundPort;
+      },
+      get advertisedPort() {
+        return self.advertisedPort;
       },
       get stopping() {
         return self.state === 'stopping' || self.state === 'stopped';
@@ -192,6 +211,10 @@ export class Broker {
     if (clusterId !== stored) await writeFileAtomic(nodeFs, path, `${JSON.stringify({ clusterId }, null, 2)}\n`);
     return clusterId;
   }
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
 /** Creates and starts a broker: `const broker = await createBroker({ dataDir, port: 0 })`. */

@@ -8,12 +8,18 @@ import {
   type FlushPolicy,
   type StorageFs,
 } from '../../storage/index.js';
-import { DEFAULT_MAX_FRAME_BYTES } from '../protocol/index.js';
+import {
+  DEFAULT_MAX_FRAME_BYTES,
+  DEFAULT_REQUEST_HEADER_LIMITS,
+  type HeaderLimits,
+  MAX_HEADER_DEPTH,
+} from '../protocol/index.js';
 import { resolveGroupCoordinatorConfig, type GroupCoordinatorConfig } from './groups/coordinator.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Kafka's fetch.max.bytes default (50 MiB). */
 export const DEFAULT_MAX_FETCH_BYTES = 50 * 1024 * 1024;
+const MiB = 1024 * 1024;
 
 /** Per-topic settings a topic inherits unless it overrides them (DescribeConfigs source "broker"/"default"). */
 export interface TopicDefaults {
@@ -45,8 +51,13 @@ export interface BrokerOptions {
   host?: string;
   /** TCP port; 0 picks a free one (read it from `broker.port` after start). Default 9650. */
   port?: number;
-  /** Host clients are told to connect to in Metadata. Default: host, or 127.0.0.1 for a wildcard host. */
+  /**
+   * Host clients are told to connect to (Metadata, FindCoordinator). Default: host, or 127.0.0.1 for a
+   * wildcard host (0.0.0.0, ::), which start() warns about: remote clients would be sent to their own loopback.
+   */
   advertisedHost?: string;
+  /** Port clients are told to connect to (a port forward, a NAT). Default: the port bound. */
+  advertisedPort?: number;
   nodeId?: number;
   /** Default: generated once and kept in <dataDir>/meta.json. */
   clusterId?: string;
@@ -61,10 +72,33 @@ export interface BrokerOptions {
   topicDefaults?: Partial<TopicDefaults>;
   /** Largest frame accepted; a longer length prefix closes the connection before any allocation. */
   maxFrameBytes?: number;
+  /**
+   * Largest msgpack header (the request's fields, without the tail of record bytes) decoded. Default 1 MiB.
+   * A header over it, or over maxHeaderItems, or nested deeper than 32, is not decoded: the request is
+   * answered INVALID_REQUEST (or, when it names no correlationId, the connection is closed).
+   */
+  maxHeaderBytes?: number;
+  /** Most msgpack values (arrays, maps, keys, scalars) in a request header. Default 131,072. */
+  maxHeaderItems?: number;
   /** A client that stops sending in the middle of a frame is disconnected after this long. */
   stallTimeoutMs?: number;
   /** Requests one connection may have in flight before the broker stops reading its socket. */
   maxInFlightRequests?: number;
+  /**
+   * Broker-wide budget of bytes in flight: request frames from their length prefix until answered, and
+   * responses from their first byte until written (src/broker/memory-budget.ts). A frame is read only when
+   * it fits; meanwhile its connection is not read. Default 256 MiB; at least maxFrameBytes.
+   */
+  maxInFlightBytes?: number;
+  /**
+   * One connection's share of maxInFlightBytes: it reads no new frame while holding this much (a connection
+   * holding nothing may always read one frame). Default 128 MiB.
+   */
+  maxConnectionInFlightBytes?: number;
+  /** Connections open at once; more are closed at once, with a log line. Default 10,000. */
+  maxConnections?: number;
+  /** Connections open at once from one remote address. Default 1,000. */
+  maxConnectionsPerAddress?: number;
   /**
    * Largest fetch response the broker builds, whatever the request's maxBytes / partitionMaxBytes ask
    * (Kafka's fetch.max.bytes): a partition's first batch is still returned whole. Default 50 MiB.
@@ -98,6 +132,8 @@ export interface BrokerConfig {
   readonly host: string;
   readonly port: number;
   readonly advertisedHost: string;
+  /** null: the port actually bound (BrokerContext.advertisedPort). */
+  readonly advertisedPort: number | null;
   readonly nodeId: number;
   readonly clusterId: string | null;
   readonly autoCreateTopics: boolean;
@@ -105,8 +141,14 @@ export interface BrokerConfig {
   readonly maxPartitionsPerTopic: number;
   readonly topicDefaults: Readonly<TopicDefaults>;
   readonly maxFrameBytes: number;
+  /** maxHeaderBytes, maxHeaderItems and the fixed depth limit, as the request decoder takes them. */
+  readonly headerLimits: Readonly<HeaderLimits>;
   readonly stallTimeoutMs: number;
   readonly maxInFlightRequests: number;
+  readonly maxInFlightBytes: number;
+  readonly maxConnectionInFlightBytes: number;
+  readonly maxConnections: number;
+  readonly maxConnectionsPerAddress: number;
   readonly maxFetchBytes: number;
   readonly shutdownTimeoutMs: number;
   readonly maintenanceIntervalMs: number;
@@ -190,7 +232,8 @@ function topicDefaults(options: BrokerOptions): Readonly<TopicDefaults> {
   });
 }
 
-function isWildcard(host: string): boolean {
+/** A host that accepts connections on every interface (0.0.0.0, ::), which clients cannot dial. */
+export function isWildcard(host: string): boolean {
   return host === '0.0.0.0' || host === '::' || host === '';
 }
 
@@ -206,6 +249,7 @@ const KNOWN_KEYS = new Set<string>([
   'host',
   'port',
   'advertisedHost',
+  'advertisedPort',
   'nodeId',
   'clusterId',
   'flush',
@@ -214,8 +258,14 @@ const KNOWN_KEYS = new Set<string>([
   'maxPartitionsPerTopic',
   'topicDefaults',
   'maxFrameBytes',
+  'maxHeaderBytes',
+  'maxHeaderItems',
   'stallTimeoutMs',
   'maxInFlightRequests',
+  'maxInFlightBytes',
+  'maxConnectionInFlightBytes',
+  'maxConnections',
+  'maxConnectionsPerAddress',
   'shutdownTimeoutMs',
   'maintenanceIntervalMs',
   'logger',
@@ -226,6 +276,20 @@ const KNOWN_KEYS = new Set<string>([
   'maxFetchBytes',
   'producerIdExpirationMs',
 ]);
+
+function headerLimits(options: BrokerOptions, maxFrameBytes: number): Readonly<HeaderLimits> {
+  const d = DEFAULT_REQUEST_HEADER_LIMITS;
+  // frameLength counts the headerLength field (4 bytes), the header and the tail.
+  const frameRoom = maxFrameBytes - 4;
+  const maxHeaderBytes = intIn('maxHeaderBytes', options.maxHeaderBytes, Math.min(d.maxHeaderBytes, frameRoom), 1024);
+  if (maxHeaderBytes > frameRoom)
+    fail('maxHeaderBytes', `must not exceed maxFrameBytes - 4 (${frameRoom}), got ${maxHeaderBytes}`);
+  return Object.freeze({
+    maxHeaderBytes,
+    maxHeaderItems: intIn('maxHeaderItems', options.maxHeaderItems, d.maxHeaderItems, 16, 0x7fff_ffff),
+    maxHeaderDepth: MAX_HEADER_DEPTH,
+  });
+}
 
 function groupsOption(value: Partial<GroupCoordinatorConfig> | undefined): Readonly<GroupCoordinatorConfig> {
   try {
@@ -255,20 +319,51 @@ export function resolveBrokerConfig(options: BrokerOptions): BrokerConfig {
   }
   if (options.repair !== undefined && typeof options.repair !== 'boolean') fail('repair', 'must be true or false');
   const maxPartitionsPerTopic = intIn('maxPartitionsPerTopic', options.maxPartitionsPerTopic, 10_000, 1, 1_000_000);
+  const maxFrameBytes = intIn('maxFrameBytes', options.maxFrameBytes, DEFAULT_MAX_FRAME_BYTES, 1024, 0xffff_ffff);
+  const maxInFlightBytes = intIn(
+    'maxInFlightBytes',
+    options.maxInFlightBytes,
+    Math.max(256 * MiB, maxFrameBytes),
+    1024,
+    Number.MAX_SAFE_INTEGER,
+  );
+  // A frame the budget could never grant would wait forever: refuse the configuration instead.
+  if (maxFrameBytes > maxInFlightBytes)
+    fail('maxFrameBytes', `(${maxFrameBytes}) must not exceed maxInFlightBytes (${maxInFlightBytes})`);
+  const maxConnections = intIn('maxConnections', options.maxConnections, 10_000, 1, 10_000_000);
   return Object.freeze({
     dataDir: isAbsolute(dataDir) ? dataDir : resolve(dataDir),
     host,
     port: intIn('port', options.port, 9650, 0, 65535),
     advertisedHost: stringOption('advertisedHost', options.advertisedHost, isWildcard(host) ? '127.0.0.1' : host),
+    advertisedPort:
+      options.advertisedPort === undefined ? null : intIn('advertisedPort', options.advertisedPort, 0, 1, 65535),
     nodeId: intIn('nodeId', options.nodeId, 0, 0, 0x7fff_ffff),
     clusterId: options.clusterId ?? null,
     autoCreateTopics: options.autoCreateTopics ?? true,
     defaultPartitions: intIn('defaultPartitions', options.defaultPartitions, 1, 1, maxPartitionsPerTopic),
     maxPartitionsPerTopic,
     topicDefaults: topicDefaults(options),
-    maxFrameBytes: intIn('maxFrameBytes', options.maxFrameBytes, DEFAULT_MAX_FRAME_BYTES, 1024, 0xffff_ffff),
+    maxFrameBytes,
+    headerLimits: headerLimits(options, maxFrameBytes),
     stallTimeoutMs: intIn('stallTimeoutMs', options.stallTimeoutMs, 30_000, 1),
     maxInFlightRequests: intIn('maxInFlightRequests', options.maxInFlightRequests, 64, 1, 100_000),
+    maxInFlightBytes,
+    maxConnectionInFlightBytes: intIn(
+      'maxConnectionInFlightBytes',
+      options.maxConnectionInFlightBytes,
+      Math.min(128 * MiB, maxInFlightBytes),
+      1024,
+      maxInFlightBytes,
+    ),
+    maxConnections,
+    maxConnectionsPerAddress: intIn(
+      'maxConnectionsPerAddress',
+      options.maxConnectionsPerAddress,
+      Math.min(1000, maxConnections),
+      1,
+      maxConnections,
+    ),
     maxFetchBytes: intIn('maxFetchBytes', options.maxFetchBytes, DEFAULT_MAX_FETCH_BYTES, 1, 0x7fff_ffff),
     shutdownTimeoutMs: intIn('shutdownTimeoutMs', options.shutdownTimeoutMs, 10_000, 0),
     maintenanceIntervalMs: intIn('maintenanceIntervalMs', options.maintenanceIntervalMs, 30_000, 10),

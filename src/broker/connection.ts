@@ -13,6 +13,12 @@
 // are not draining (a client that does not read its responses stops being read). Nothing is
 // dispatched while writes are not draining either (see pump()).
 //
+// Memory: every frame is admitted by the broker's memory budget (memory-budget.ts) as soon as its length
+// prefix is read, before its buffer exists; a frame that does not fit pauses the socket until it does.
+// The request's bytes are counted until its handler settles, its response's from the moment they exist
+// (a fetch reserves through RequestContext.responseMemory before reading) until the socket has written
+// them. A connection paused for memory is not a stalled client (see the stall rule below).
+//
 // Buffer reuse: a handler may ask (RequestContext.afterResponseWritten) to be told when its response has
 // been written — the write callback of the frame's last chunk, after which the kernel has copied every
 // chunk (writes complete in order) — so fetch can hand its read buffers back to the pool. A write that
@@ -45,6 +51,7 @@ import { enableDirectReads } from './direct-read.js';
 import { FetchReadAhead } from './fetch-read-ahead.js';
 import type { HandlerRegistry } from './handlers/index.js';
 import { NO_RESPONSE, type BrokerContext, type RequestContext } from './handlers/types.js';
+import { ConnectionMemory, type MemoryBudget } from './memory-budget.js';
 
 function runAll(callbacks: Array<() => void>): void {
   for (const callback of callbacks) callback();
@@ -53,8 +60,18 @@ function runAll(callbacks: Array<() => void>): void {
 /** Bytes that must arrive (without completing a frame) to push the stall deadline back. */
 const STALL_PROGRESS_BYTES = 16 * 1024;
 
+function byteLength(frame: Buffer[] | null): number {
+  let n = 0;
+  if (frame) for (const chunk of frame) n += chunk.length;
+  return n;
+}
+
 interface Slot {
   done: boolean;
+  /** The request frame's bytes in the memory budget, until the request settles. */
+  requestBytes: number;
+  /** The response's bytes in the memory budget, until the socket has written them. */
+  responseBytes: number;
   /** null: the request gets no response (acks=0) or the connection is gone. */
   frame: Buffer[] | null;
   /** RequestContext.afterResponseWritten callbacks; dropped when the response is replaced by an error frame. */
@@ -66,12 +83,17 @@ export interface ConnectionDeps {
   registry: HandlerRegistry;
   broker: BrokerContext;
   logger: Logger;
+  /** The broker-wide budget of bytes in flight (memory-budget.ts). */
+  memory: MemoryBudget;
+  /** Landing buffer of direct reads, shared by every connection (FrameDecoderOptions.scratch). */
+  scratch: Buffer;
   onClose(connection: Connection): void;
 }
 
 export class Connection {
   readonly peer: string;
   private readonly decoder: FrameDecoder;
+  private readonly memory: ConnectionMemory;
   /** Fetch's next-chunk reads for this connection (fetch-read-ahead.ts); dropped on close. */
   private readonly readAhead: FetchReadAhead;
   private readonly logger: Logger;
@@ -104,8 +126,14 @@ export class Connection {
   ) {
     this.peer = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
     this.logger = deps.logger.child({ peer: this.peer });
-    this.decoder = new FrameDecoder(deps.config.maxFrameBytes);
-    this.readAhead = new FetchReadAhead(deps.broker.readBuffers, deps.config.maxFetchBytes);
+    this.memory = new ConnectionMemory(deps.memory, deps.config.maxConnectionInFlightBytes, () =>
+      this.received(0, () => this.decoder.admitted()),
+    );
+    this.decoder = new FrameDecoder(deps.config.maxFrameBytes, {
+      scratch: deps.scratch,
+      admit: (length) => this.memory.admit(length),
+    });
+    this.readAhead = new FetchReadAhead(deps.broker.readBuffers, deps.config.maxFetchBytes, this.memory);
     // One listener per in-flight long poll (up to maxInFlightRequests): not a leak.
     setMaxListeners(0, this.closing.signal);
     socket.setNoDelay(true);
@@ -178,18 +206,22 @@ export class Connection {
   private dispatch(payload: Buffer): void {
     let frame: DecodedRequestFrame;
     try {
-      frame = decodeRequestPayload(payload);
+      frame = decodeRequestPayload(payload, this.deps.config.headerLimits);
     } catch (error) {
       if (error instanceof RequestHeaderError) {
         this.logger.warn({ correlationId: error.correlationId, reason: error.message }, 'bad request header');
-        this.slots.push({ done: true, frame: encodeErrorResponseFrame(error.correlationId, error), afterWrite: null });
+        this.memory.release(payload.length);
+        const frame = encodeErrorResponseFrame(error.correlationId, error);
+        const slot: Slot = { done: true, requestBytes: 0, responseBytes: 0, frame, afterWrite: null };
+        this.holdResponse(slot, byteLength(frame));
+        this.slots.push(slot);
         this.scheduleFlush();
       } else {
         this.fail(error, 'unreadable request header');
       }
       return;
     }
-    const slot: Slot = { done: false, frame: null, afterWrite: null };
+    const slot: Slot = { done: false, requestBytes: payload.length, responseBytes: 0, frame: null, afterWrite: null };
     this.slots.push(slot);
     this.inFlight++;
     let response: Buffer[] | null | Promise<Buffer[] | null>;
@@ -216,6 +248,9 @@ export class Connection {
   private settle(slot: Slot, frame: Buffer[] | null): void {
     slot.done = true;
     slot.frame = frame;
+    this.memory.release(slot.requestBytes);
+    slot.requestBytes = 0;
+    this.holdResponse(slot, byteLength(frame));
     this.inFlight--;
     this.answeredUnflushed++;
     this.scheduleFlush();
@@ -247,6 +282,14 @@ export class Connection {
       signal: this.closing.signal,
       afterResponseWritten: (callback) => (slot.afterWrite ??= []).push(callback),
       readAhead: this.readAhead,
+      responseMemory: {
+        reserve: (wanted) => {
+          this.holdResponse(slot, 0);
+          slot.responseBytes = this.memory.reserveUpTo(wanted);
+          return slot.responseBytes;
+        },
+        hold: (bytes) => this.holdResponse(slot, bytes),
+      },
     };
     const refused = (error: unknown): Buffer[] => {
       if (!(error instanceof ProtocolError)) throw error;
@@ -271,6 +314,13 @@ export class Connection {
     } catch (error) {
       return refused(error);
     }
+  }
+
+  /** The slot's response now holds `bytes` of the memory budget. */
+  private holdResponse(slot: Slot, bytes: number): void {
+    if (bytes > slot.responseBytes) this.memory.charge(bytes - slot.responseBytes);
+    else this.memory.release(slot.responseBytes - bytes);
+    slot.responseBytes = bytes;
   }
 
   private unexpected(frame: DecodedRequestFrame, error: unknown): Buffer[] {
@@ -307,16 +357,21 @@ export class Connection {
     const writable = !this.closed && !socket.destroyed;
     if (writable) socket.cork();
     while (this.slots.length > 0 && this.slots[0]!.done) {
-      const { frame, afterWrite } = this.slots.shift()!;
-      if (!frame || !writable) continue;
+      const { frame, afterWrite, responseBytes } = this.slots.shift()!;
+      if (!frame || !writable) {
+        this.memory.release(responseBytes);
+        continue;
+      }
       // Header and record chunks go out as separate writes inside one cork: one writev, no concat.
       const last = frame.length - 1;
-      for (let i = 0; i <= last; i++) {
-        // Writes complete in order: the last chunk's callback means the whole frame reached the kernel.
-        // On an error (connection destroyed mid-write) the callbacks are dropped: buffers go to the GC.
-        const done = i === last && afterWrite ? (error?: Error | null) => error || runAll(afterWrite) : undefined;
-        if (!socket.write(frame[i]!, done)) this.writeBlocked = true;
-      }
+      for (let i = 0; i < last; i++) if (!socket.write(frame[i]!)) this.writeBlocked = true;
+      // Writes complete in order: the last chunk's callback means the whole frame reached the kernel.
+      // On an error (connection destroyed mid-write) afterWrite callbacks are dropped: buffers go to the GC.
+      const written = (error?: Error | null) => {
+        if (!error && afterWrite) runAll(afterWrite);
+        this.memory.release(responseBytes);
+      };
+      if (!socket.write(frame[last]!, written)) this.writeBlocked = true;
     }
     if (writable) socket.uncork();
     if (this.slots.length === 0) this.notifyIdle();
@@ -326,6 +381,7 @@ export class Connection {
     if (this.closed) return;
     const pause =
       this.writeBlocked ||
+      this.decoder.waiting ||
       this.backlog.length > 0 ||
       this.inFlight + this.answeredUnflushed >= this.deps.config.maxInFlightRequests;
     if (pause && !this.readPaused) {
@@ -334,6 +390,11 @@ export class Connection {
     } else if (!pause && this.readPaused && !this.draining) {
       this.readPaused = false;
       this.socket.resume();
+      // The client's time starts again now: the broker, not the client, held the frame up meanwhile.
+      if (this.stallTimer) {
+        this.stallProgress = 0;
+        this.stallTimer.refresh();
+      }
     }
   }
 
@@ -397,6 +458,7 @@ export class Connection {
     this.backlog.length = 0;
     this.closing.abort();
     this.readAhead.close();
+    this.memory.close();
     this.logger.debug('connection closed');
     this.notifyIdle();
     this.deps.onClose(this);

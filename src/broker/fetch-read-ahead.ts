@@ -15,10 +15,17 @@
 // and the fetch reads afresh (meeting the error itself, if it persists).
 //
 // Bound: at most one read-ahead per partition and, per connection, read-aheads totalling at most the
-// broker's maxFetchBytes (one more response's worth). Each one lives until the connection's next fetch:
+// broker's maxFetchBytes (one more response's worth). Each one also holds its size of the broker's memory
+// budget (memory-budget.ts) and is not started when that has no room: a read-ahead is optional. Each one lives until the connection's next fetch:
 // a partition that fetch does not take is dropped, as are all of them when the connection closes. A
 // dropped read-ahead's pool buffer goes back to the pool once its read settles (nothing else saw it).
 import type { PartitionLog, ReadBufferPool, ReadResult } from '../../storage/index.js';
+
+/** The connection's share of the memory budget (ConnectionMemory). */
+export interface ReadAheadMemory {
+  tryReserve(bytes: number): boolean;
+  release(bytes: number): void;
+}
 
 interface Pending {
   log: PartitionLog;
@@ -37,6 +44,7 @@ export class FetchReadAhead {
     private readonly pool: ReadBufferPool,
     /** Read-ahead bytes one connection may hold (the broker's maxFetchBytes). */
     private readonly maxBytes: number,
+    private readonly memory: ReadAheadMemory,
   ) {}
 
   /** Partitions with a read-ahead outstanding. */
@@ -73,6 +81,7 @@ export class FetchReadAhead {
    */
   start(key: string, log: PartitionLog, offset: number, maxBytes: number, maxOffset: number): void {
     if (this.closed || this.pending.has(key) || this.reservedBytes + maxBytes > this.maxBytes) return;
+    if (!this.memory.tryReserve(maxBytes)) return;
     const truncations = log.truncationCount;
     const read = log.read(offset, { maxBytes, maxOffset, pool: this.pool }).then(
       (r) => {
@@ -104,6 +113,7 @@ export class FetchReadAhead {
   private forget(key: string, entry: Pending): void {
     this.pending.delete(key);
     this.reservedBytes -= entry.maxBytes;
+    this.memory.release(entry.maxBytes);
   }
 
   /** Nobody will answer with this read: its buffer goes back to the pool once the read is done. */

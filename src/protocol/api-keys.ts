@@ -1,4 +1,6 @@
 // API keys. Numbers follow Kafka's where Kafka has the same API, for familiarity in logs and tools.
+import { refuseTail } from './apis/tail.js';
+
 export const ApiKey = {
   Produce: 0,
   Fetch: 1,
@@ -61,7 +63,10 @@ export function plainApi<Req, Res>(
     minVersion: versions.min,
     maxVersion: versions.max,
     encodeRequest: (request) => ({ body: request, tail: [] }),
-    decodeRequest: (body) => decodeRequest(body),
+    decodeRequest: (body, tail) => {
+      refuseTail(tail, name);
+      return decodeRequest(body);
+    },
     encodeResponse: (response) => ({ body: response, tail: [] }),
     decodeResponse: (body) => decodeResponse(body),
   };

@@ -12,10 +12,38 @@
 // The body says how the tail is cut (e.g. `recordsBytes` per partition, in order).
 import { Decoder, Encoder } from '@msgpack/msgpack';
 import { ProtocolError } from './errors.js';
+import { type HeaderLimits, scanMsgpack } from './msgpack-bounds.js';
 import { int, invalid, nullableString, object } from './validate.js';
 
 export const FRAME_PREFIX_BYTES = 8;
 export const DEFAULT_MAX_FRAME_BYTES = 100 * 1024 * 1024;
+/**
+ * Nesting of a header: the deepest legitimate one is 7 (header → body → topics → topic → partitions →
+ * partition → replicas); group metadata and assignments are opaque `bin` values, not nested msgpack.
+ */
+export const MAX_HEADER_DEPTH = 32;
+/**
+ * What the broker accepts in a request header unless configured otherwise (maxHeaderBytes,
+ * maxHeaderItems). 1 MiB holds a CreateTopics of thousands of topics, or a JoinGroup's metadata (Kafka's
+ * effective bound on a group's metadata is its 1 MiB message.max.bytes); 131,072 values (~9 a topic) hold
+ * a CreateTopics of 10,000 topics with a couple of configs each and decode in ~10-40 ms at worst.
+ */
+export const DEFAULT_REQUEST_HEADER_LIMITS: Readonly<HeaderLimits> = Object.freeze({
+  maxHeaderBytes: 1024 * 1024,
+  maxHeaderItems: 128 * 1024,
+  maxHeaderDepth: MAX_HEADER_DEPTH,
+});
+/**
+ * What the SDK accepts in a response header, against a broker that is hostile or broken. Responses may be
+ * much larger than requests (Metadata of every topic: ~12 values a partition; the leader's JoinGroup
+ * response: every member's metadata), so only depth and values are bounded: 2 Mi values decode to at most
+ * ~130 MiB of heap.
+ */
+export const DEFAULT_RESPONSE_HEADER_LIMITS: Readonly<HeaderLimits> = Object.freeze({
+  maxHeaderBytes: DEFAULT_MAX_FRAME_BYTES,
+  maxHeaderItems: 2 * 1024 * 1024,
+  maxHeaderDepth: MAX_HEADER_DEPTH,
+});
 /** Direct reads: the scratch buffer's size (Node's own socket read size), and the least a frame must still
  * miss to be read into directly (smaller rests go through scratch, a read then may take several frames). */
 const SCRATCH_BYTES = 64 * 1024;
@@ -43,6 +71,20 @@ export interface DecodedResponseFrame {
 /** Thrown for bytes that are not a frame at all; the connection that sent them should be closed. */
 export class FramingError extends Error {
   override name = 'FramingError';
+}
+
+/**
+ * A header that passes one of its HeaderLimits. Not decoded; `correlationId` is set when the header
+ * named one before the limit was passed (a request then gets an error answer instead of a closed connection).
+ */
+export class HeaderLimitError extends FramingError {
+  override name = 'HeaderLimitError';
+  constructor(
+    message: string,
+    readonly correlationId: number | undefined,
+  ) {
+    super(message);
+  }
 }
 
 // One encoder/decoder per module is safe: encode()/decode() are synchronous and not re-entrant here.
@@ -78,16 +120,27 @@ export function encodeErrorResponseFrame(correlationId: number, error: ProtocolE
   return encodeFrame({ correlationId, error: { code: error.code, message: error.message } });
 }
 
-/** Splits a complete frame payload (the bytes after frameLength) into its msgpack document and tail. */
-function splitPayload(payload: Buffer): { doc: Record<string, unknown>; tail: Buffer } {
+/**
+ * Splits a complete frame payload (the bytes after frameLength) into its msgpack document and tail. The
+ * header is checked against `limits` before it is decoded (msgpack-bounds.ts).
+ */
+function splitPayload(
+  payload: Buffer,
+  limits: HeaderLimits,
+  what: string,
+): { doc: Record<string, unknown>; tail: Buffer } {
   if (payload.length < 4) throw new FramingError(`frame of ${payload.length} bytes has no header length`);
   const headerLength = payload.readUInt32BE(0);
   if (headerLength > payload.length - 4) {
     throw new FramingError(`header length ${headerLength} exceeds the ${payload.length - 4} bytes of the frame`);
   }
+  const header = payload.subarray(4, 4 + headerLength);
+  const scan = scanMsgpack(header, limits);
+  if (scan.malformed) throw new FramingError(`frame header is not valid msgpack: ${scan.malformed}`);
+  if (scan.exceeded) throw new HeaderLimitError(`${what} header ${scan.exceeded}`, scan.correlationId);
   let doc: unknown;
   try {
-    doc = decoder.decode(payload.subarray(4, 4 + headerLength));
+    doc = decoder.decode(header);
   } catch (cause) {
     throw new FramingError(`frame header is not valid msgpack: ${(cause as Error).message}`);
   }
@@ -111,10 +164,22 @@ export class RequestHeaderError extends ProtocolError {
 
 /**
  * Parses a request payload. A payload whose header cannot be read throws FramingError (close the
- * connection); a readable header with bad fields throws RequestHeaderError carrying the correlationId.
+ * connection); a readable header with bad fields, or one past `limits` that named its correlationId,
+ * throws RequestHeaderError carrying the correlationId.
  */
-export function decodeRequestPayload(payload: Buffer): DecodedRequestFrame {
-  const { doc, tail } = splitPayload(payload);
+export function decodeRequestPayload(
+  payload: Buffer,
+  limits: HeaderLimits = DEFAULT_REQUEST_HEADER_LIMITS,
+): DecodedRequestFrame {
+  let split: { doc: Record<string, unknown>; tail: Buffer };
+  try {
+    split = splitPayload(payload, limits, 'request');
+  } catch (error) {
+    if (error instanceof HeaderLimitError && error.correlationId !== undefined)
+      throw new RequestHeaderError(error.correlationId, new ProtocolError('INVALID_REQUEST', error.message));
+    throw error;
+  }
+  const { doc, tail } = split;
   const correlationId = doc.correlationId;
   if (typeof correlationId !== 'number' || !Number.isSafeInteger(correlationId)) {
     throw new FramingError('request header has no integer correlationId');
@@ -134,8 +199,11 @@ export function decodeRequestPayload(payload: Buffer): DecodedRequestFrame {
   }
 }
 
-export function decodeResponsePayload(payload: Buffer): DecodedResponseFrame {
-  const { doc, tail } = splitPayload(payload);
+export function decodeResponsePayload(
+  payload: Buffer,
+  limits: HeaderLimits = DEFAULT_RESPONSE_HEADER_LIMITS,
+): DecodedResponseFrame {
+  const { doc, tail } = splitPayload(payload, limits, 'response');
   const correlationId = int(doc.correlationId, 'correlationId');
   let error: DecodedResponseFrame['error'] = null;
   if (doc.error !== undefined && doc.error !== null) {
@@ -162,9 +230,29 @@ export function decodeResponsePayload(payload: Buffer): DecodedResponseFrame {
  * no second copy), or else a scratch buffer reused by every read — and `onRead()` takes the result.
  * Frames completed inside the scratch buffer are copied out of it (it is overwritten by the next read).
  */
+export interface FrameDecoderOptions {
+  /**
+   * The landing buffer of direct reads that do not go straight into a frame. Decoders on one event loop
+   * may share one (the broker does: an idle connection then holds none): every read is consumed, and
+   * whatever must outlive it copied, before the next read. Default: one of its own, made on first use.
+   */
+  scratch?: Buffer;
+  /**
+   * Called with a frame's length as soon as its length prefix is read, before its buffer is allocated or
+   * the frame returned. false: the decoder holds that frame, keeping the rest of the bytes already read
+   * (a copy, at most one read), and returns nothing more until admitted() is called. The caller stops
+   * reading meanwhile (the broker's memory budget, src/broker/memory-budget.ts).
+   */
+  admit?: (length: number) => boolean;
+}
+
 export class FrameDecoder {
   /** Reused landing buffer of direct reads that do not go straight into a frame (allocated on first use). */
-  private scratch: Buffer | null = null;
+  private scratch: Buffer | null;
+  private readonly admit: ((length: number) => boolean) | undefined;
+  /** The length of a frame admit() refused (-1: none), and the bytes read after its length prefix. */
+  private waitingLength = -1;
+  private stash: Buffer | null = null;
   /** Length prefix bytes received so far (they may arrive split across chunks). */
   private readonly prefix = Buffer.alloc(4);
   private prefixFilled = 0;
@@ -172,11 +260,35 @@ export class FrameDecoder {
   private partial: Buffer | null = null;
   private filled = 0;
 
-  constructor(private readonly maxFrameBytes = DEFAULT_MAX_FRAME_BYTES) {}
+  constructor(
+    private readonly maxFrameBytes = DEFAULT_MAX_FRAME_BYTES,
+    options: FrameDecoderOptions = {},
+  ) {
+    this.scratch = options.scratch ?? null;
+    this.admit = options.admit;
+  }
 
   /** Bytes held for a frame not yet complete (for idle/stall accounting). */
   get pendingBytes(): number {
+    if (this.waitingLength >= 0) return 4 + (this.stash?.length ?? 0);
     return this.partial ? this.filled : this.prefixFilled;
+  }
+
+  /** A frame is held until admitted() (see FrameDecoderOptions.admit). */
+  get waiting(): boolean {
+    return this.waitingLength >= 0;
+  }
+
+  /** The frame admit() refused may now be read: returns the frames completed by the bytes already held. */
+  admitted(): Buffer[] {
+    const length = this.waitingLength;
+    if (length < 0) return [];
+    const stash = this.stash ?? Buffer.alloc(0);
+    this.waitingLength = -1;
+    this.stash = null;
+    const frames: Buffer[] = [];
+    const pos = this.startFrame(length, stash, 0, false, frames);
+    return pos < stash.length ? frames.concat(this.consumeChunk(stash.subarray(pos), false)) : frames;
   }
 
   push(chunk: Buffer): Buffer[] {
@@ -186,6 +298,7 @@ export class FrameDecoder {
   /** Where the next direct socket read should land (see the class comment). */
   readBuffer(): Buffer {
     const partial = this.partial;
+    // (While a frame waits for admission the reader is stopped; a read still made lands in scratch.)
     if (partial && partial.length - this.filled >= DIRECT_READ_MIN_BYTES) return partial.subarray(this.filled);
     return (this.scratch ??= Buffer.allocUnsafeSlow(SCRATCH_BYTES));
   }
@@ -204,6 +317,11 @@ export class FrameDecoder {
 
   /** `reused`: the chunk's memory is overwritten later, so frames inside it are copied out. */
   private consumeChunk(chunk: Buffer, reused: boolean): Buffer[] {
+    if (this.waitingLength >= 0) {
+      // Bytes read while a frame waits (the reader should have stopped): held with the others.
+      this.stash = this.stash ? Buffer.concat([this.stash, chunk]) : Buffer.from(chunk);
+      return [];
+    }
     const frames: Buffer[] = [];
     let pos = 0;
     const end = chunk.length;
@@ -235,15 +353,28 @@ export class FrameDecoder {
       if (length > this.maxFrameBytes) {
         throw new FramingError(`frame of ${length} bytes exceeds the limit of ${this.maxFrameBytes} bytes`);
       }
-      if (end - pos >= length) {
-        frames.push(reused ? Buffer.from(chunk.subarray(pos, pos + length)) : chunk.subarray(pos, pos + length));
-        pos += length;
-      } else {
-        this.partial = Buffer.allocUnsafe(length);
-        this.filled = 0;
+      if (this.admit && !this.admit(length)) {
+        this.waitingLength = length;
+        this.stash = Buffer.from(chunk.subarray(pos));
+        break;
       }
+      pos = this.startFrame(length, chunk, pos, reused, frames);
     }
     return frames;
+  }
+
+  /**
+   * A frame of `length` starts at `pos`: returned when it is all in the chunk (the position after it is
+   * returned), else its buffer is allocated and `pos` returned unchanged (the caller copies the rest in).
+   */
+  private startFrame(length: number, chunk: Buffer, pos: number, reused: boolean, frames: Buffer[]): number {
+    if (chunk.length - pos >= length) {
+      frames.push(reused ? Buffer.from(chunk.subarray(pos, pos + length)) : chunk.subarray(pos, pos + length));
+      return pos + length;
+    }
+    this.partial = Buffer.allocUnsafe(length);
+    this.filled = 0;
+    return pos;
   }
 }
 

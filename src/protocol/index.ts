@@ -3,4 +3,5 @@ export * from './api-keys.js';
 export * from './apis/index.js';
 export * from './errors.js';
 export * from './framing.js';
+export * from './msgpack-bounds.js';
 export { isValidTopicName, TOPIC_NAME_PATTERN } from './validate.js';

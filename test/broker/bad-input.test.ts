@@ -19,12 +19,18 @@ import { removeTempDirs } from '../helpers/temp-dir.js';
 import { WireClient } from '../helpers/wire-client.js';
 
 const MAX_FRAME = 1024 * 1024;
+const MAX_HEADER = 64 * 1024;
 let t: TestBroker;
 let logs: LogCapture;
 
 beforeAll(async () => {
   logs = new LogCapture();
-  t = await startBroker({ maxFrameBytes: MAX_FRAME, stallTimeoutMs: 300, logger: logs.logger });
+  t = await startBroker({
+    maxFrameBytes: MAX_FRAME,
+    maxHeaderBytes: MAX_HEADER,
+    stallTimeoutMs: 300,
+    logger: logs.logger,
+  });
   const c = await t.client();
   await createTopic(c, 'kept', 2, { 'max.message.bytes': '2000' });
   await produce(c, 'kept', 0, batchOf(['k0', 'k1', 'k2']));
@@ -168,6 +174,39 @@ describe('a readable header with a bad request gets an error response and the co
       [Buffer.alloc(10)],
     );
     expect(res.error!.message).toContain('topics[0].partitions[0].recordsBytes');
+    c.destroy();
+  });
+
+  it('a header over maxHeaderBytes, over maxHeaderItems or nested too deep → INVALID_REQUEST naming the limit', async () => {
+    const c = await WireClient.connect(t.port);
+    let deep: unknown = 0;
+    for (let i = 0; i < 40; i++) deep = [deep];
+    const cases: Array<[unknown, RegExp]> = [
+      [{ topics: ['x'.repeat(MAX_HEADER)] }, /^request header of 656\d\d bytes exceeds maxHeaderBytes \(65536\)$/],
+      [
+        { topics: Array.from({ length: 200_000 }, () => 0) },
+        /^request header holds more than maxHeaderItems \(131072\) values$/,
+      ],
+      [{ topics: deep }, /^request header nests deeper than maxHeaderDepth \(32\) levels$/],
+    ];
+    for (const [body, message] of cases) {
+      const res = await c.send(ApiKey.Metadata, 0, body);
+      expect(res.error?.code).toBe(ErrorCode.INVALID_REQUEST);
+      expect(res.error?.message).toMatch(message);
+    }
+    expect((await fetchPartition(c, 'kept', 0, 0)).errorCode).toBe(0);
+    c.destroy();
+  });
+
+  it('a tail on a request of an API that takes none → INVALID_REQUEST (its bytes are not kept)', async () => {
+    const c = await WireClient.connect(t.port);
+    const res = await c.send(ApiKey.Metadata, 0, { topics: null }, [Buffer.alloc(1000)]);
+    expect(res.error).toEqual({
+      code: ErrorCode.INVALID_REQUEST,
+      message: 'tail: Metadata requests carry no tail, got 1000 bytes',
+    });
+    const fetch = await c.send(ApiKey.Fetch, 0, { topics: [] }, [Buffer.alloc(3)]);
+    expect(fetch.error?.message).toBe('tail: Fetch requests carry no tail, got 3 bytes');
     c.destroy();
   });
 

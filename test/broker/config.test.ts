@@ -24,12 +24,33 @@ describe('resolveBrokerConfig', () => {
     });
     expect(c.topicDefaults.flush).toEqual({ kind: 'os' });
     expect(c.producerIdExpirationMs).toBe(24 * 60 * 60 * 1000);
+    expect(c.headerLimits).toEqual({ maxHeaderBytes: 1024 * 1024, maxHeaderItems: 131_072, maxHeaderDepth: 32 });
+    expect(c).toMatchObject({
+      maxInFlightBytes: 256 * 1024 * 1024,
+      maxConnectionInFlightBytes: 128 * 1024 * 1024,
+      maxConnections: 10_000,
+      maxConnectionsPerAddress: 1000,
+    });
+    expect(c.groups.maxGroupSize).toBe(1000);
+    // A larger frame limit raises the default budget with it: a frame must always be able to fit.
+    expect(resolveBrokerConfig({ dataDir: '/x', maxFrameBytes: 512 * 1024 * 1024 }).maxInFlightBytes).toBe(
+      512 * 1024 * 1024,
+    );
+    // A small frame limit shrinks the default header limit with it.
+    expect(resolveBrokerConfig({ dataDir: '/x', maxFrameBytes: 4096 }).headerLimits.maxHeaderBytes).toBe(4092);
     expect(Object.isFrozen(c)).toBe(true);
     expect(Object.isFrozen(c.topicDefaults)).toBe(true);
   });
 
-  it('advertises loopback for a wildcard host', () => {
+  it('advertises loopback for a wildcard host, else the bound host; the bound port unless told', () => {
     expect(resolveBrokerConfig({ dataDir: '/tmp/x', host: '0.0.0.0' }).advertisedHost).toBe('127.0.0.1');
+    expect(resolveBrokerConfig({ dataDir: '/tmp/x', host: '::' }).advertisedHost).toBe('127.0.0.1');
+    expect(resolveBrokerConfig({ dataDir: '/tmp/x', host: '10.1.2.3' }).advertisedHost).toBe('10.1.2.3');
+    expect(resolveBrokerConfig({ dataDir: '/tmp/x' }).advertisedPort).toBeNull();
+    expect(resolveBrokerConfig({ dataDir: '/tmp/x', advertisedPort: 19092 }).advertisedPort).toBe(19092);
+    expect(() => resolveBrokerConfig({ dataDir: '/tmp/x', advertisedPort: 0 })).toThrow(
+      'advertisedPort must be between 1 and 65535, got 0',
+    );
   });
 
   it('says clearly what is wrong', () => {
@@ -43,6 +64,24 @@ describe('resolveBrokerConfig', () => {
       [{ dataDir: '/x', prot: 1 }, /prot is not a broker option/],
       [{ dataDir: '/x', topicDefaults: { segmentBytes: 10 } }, /topicDefaults.segmentBytes must be between 1024/],
       [{ dataDir: '/x', producerIdExpirationMs: 0 }, /producerIdExpirationMs must be between 1/],
+      [
+        { dataDir: '/x', maxFrameBytes: 65536, maxHeaderBytes: 65536 },
+        /maxHeaderBytes must not exceed maxFrameBytes - 4 \(65532\), got 65536/,
+      ],
+      [{ dataDir: '/x', maxHeaderItems: 1 }, /maxHeaderItems must be between 16/],
+      [
+        { dataDir: '/x', maxFrameBytes: 200 * 1024 * 1024, maxInFlightBytes: 100 * 1024 * 1024 },
+        /maxFrameBytes \(209715200\) must not exceed maxInFlightBytes \(104857600\)/,
+      ],
+      [
+        { dataDir: '/x', maxConnections: 10, maxConnectionsPerAddress: 11 },
+        /maxConnectionsPerAddress must be between 1 and 10/,
+      ],
+      [
+        { dataDir: '/x', groups: { maxGroupSize: -1 } },
+        /groups group coordinator config maxGroupSize must be a non-negative/,
+      ],
+      [{ dataDir: '/x', groups: { maxGroupSise: 5 } }, /groups maxGroupSise is not a group coordinator setting/],
     ];
     for (const [options, message] of bad) {
       expect(() => resolveBrokerConfig(options as never)).toThrow(BrokerConfigError);

@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { FetchReadAhead } from '../../src/broker/fetch-read-ahead.js';
+import { ConnectionMemory, MemoryBudget } from '../../src/broker/memory-budget.js';
 import { DeleteTopicsApi } from '../../src/protocol/index.js';
 import { DEFAULT_PARTITION_CONFIG, PartitionLog, ReadBufferPool } from '../../storage/index.js';
 import {
@@ -19,6 +20,9 @@ import {
 } from '../helpers/broker.js';
 import { removeTempDirs, tempDir } from '../helpers/temp-dir.js';
 import { decodeBatches, makeBatch } from '../storage/helpers.js';
+
+/** A connection's memory share with room for everything (the budget is tested in memory-budget.test.ts). */
+const noLimit = { tryReserve: () => true, release: () => {} };
 
 const BATCH_PAYLOAD = 1000;
 const CHUNK = 4 * 1100; // about four batches per read
@@ -49,7 +53,7 @@ describe('fetch read-ahead', () => {
   it('hands the next fetch at the predicted offset the same bytes a fresh read returns, in a pool buffer', async () => {
     const log = await logWith(12);
     const pool = new ReadBufferPool(1 << 20);
-    const ahead = new FetchReadAhead(pool, 1 << 20);
+    const ahead = new FetchReadAhead(pool, 1 << 20, noLimit);
     const first = await log.read(0, { maxBytes: CHUNK, pool });
     ahead.start('k', log, first.nextOffset, CHUNK, log.logEndOffset);
     const taken = await ahead.take('k', log, first.nextOffset, CHUNK);
@@ -63,7 +67,7 @@ describe('fetch read-ahead', () => {
 
   it('reports the log bounds at the time it is taken, not when it was read', async () => {
     const log = await logWith(12);
-    const ahead = new FetchReadAhead(new ReadBufferPool(1 << 20), 1 << 20);
+    const ahead = new FetchReadAhead(new ReadBufferPool(1 << 20), 1 << 20, noLimit);
     ahead.start('k', log, 4, CHUNK, log.logEndOffset);
     await new Promise((r) => setTimeout(r, 20)); // the read is done
     for (let i = 0; i < 3; i++) await log.append(makeBatch({ payloadBytes: BATCH_PAYLOAD, tag: 200 + i }));
@@ -76,7 +80,7 @@ describe('fetch read-ahead', () => {
   it('is not used for another offset or size, and its buffer returns to the pool', async () => {
     const log = await logWith(12);
     const pool = new ReadBufferPool(1 << 20);
-    const ahead = new FetchReadAhead(pool, 1 << 20);
+    const ahead = new FetchReadAhead(pool, 1 << 20, noLimit);
     ahead.start('k', log, 4, CHUNK, log.logEndOffset);
     expect(await ahead.take('k', log, 5, CHUNK)).toBeNull();
     ahead.start('k', log, 4, CHUNK, log.logEndOffset);
@@ -87,7 +91,7 @@ describe('fetch read-ahead', () => {
 
   it('is not used after a truncation, even when the log grew back past it with other bytes', async () => {
     const log = await logWith(12);
-    const ahead = new FetchReadAhead(new ReadBufferPool(1 << 20), 1 << 20);
+    const ahead = new FetchReadAhead(new ReadBufferPool(1 << 20), 1 << 20, noLimit);
     ahead.start('k', log, 4, CHUNK, log.logEndOffset);
     await log.truncateTo(2);
     for (let i = 0; i < 10; i++) await log.append(makeBatch({ payloadBytes: BATCH_PAYLOAD, tag: 100 + i }));
@@ -99,7 +103,7 @@ describe('fetch read-ahead', () => {
 
   it('is not used once the log start moved past its offset (deleteRecords, retention)', async () => {
     const log = await logWith(12);
-    const ahead = new FetchReadAhead(new ReadBufferPool(1 << 20), 1 << 20);
+    const ahead = new FetchReadAhead(new ReadBufferPool(1 << 20), 1 << 20, noLimit);
     ahead.start('k', log, 4, CHUNK, log.logEndOffset);
     await log.deleteRecordsBefore(6);
     expect(await ahead.take('k', log, 4, CHUNK)).toBeNull();
@@ -108,7 +112,7 @@ describe('fetch read-ahead', () => {
   it('is not used with another log object (a deleted and re-created partition)', async () => {
     const dir = join(await tempDir(), 't-0');
     const old = await logWith(12, 0, dir);
-    const ahead = new FetchReadAhead(new ReadBufferPool(1 << 20), 1 << 20);
+    const ahead = new FetchReadAhead(new ReadBufferPool(1 << 20), 1 << 20, noLimit);
     ahead.start('k', old, 4, CHUNK, old.logEndOffset);
     const other = await logWith(12, 50);
     expect(await ahead.take('k', other, 4, CHUNK)).toBeNull();
@@ -116,7 +120,7 @@ describe('fetch read-ahead', () => {
 
   it('holds at most its byte budget, one per partition, and nothing after close', async () => {
     const log = await logWith(12);
-    const ahead = new FetchReadAhead(new ReadBufferPool(1 << 20), 2 * CHUNK);
+    const ahead = new FetchReadAhead(new ReadBufferPool(1 << 20), 2 * CHUNK, noLimit);
     ahead.start('a', log, 0, CHUNK, log.logEndOffset);
     ahead.start('a', log, 4, CHUNK, log.logEndOffset);
     ahead.start('b', log, 4, CHUNK, log.logEndOffset);
@@ -130,9 +134,25 @@ describe('fetch read-ahead', () => {
     expect(ahead.size).toBe(0);
   });
 
+  it('starts nothing the memory budget of the broker has no room for, and gives the room back when dropped', async () => {
+    const log = await logWith(12);
+    const budget = new MemoryBudget(3 * CHUNK);
+    const memory = new ConnectionMemory(budget, budget.limit, () => {});
+    memory.charge(CHUNK); // e.g. the response being written
+    const ahead = new FetchReadAhead(new ReadBufferPool(1 << 20), 1 << 20, memory);
+    ahead.start('a', log, 0, CHUNK, log.logEndOffset);
+    ahead.start('b', log, 4, CHUNK, log.logEndOffset);
+    ahead.start('c', log, 8, CHUNK, log.logEndOffset); // no room left: not started
+    expect(ahead.size).toBe(2);
+    expect(budget.used).toBe(3 * CHUNK);
+    expect(await ahead.take('a', log, 0, CHUNK)).not.toBeNull();
+    ahead.close();
+    expect(budget.used).toBe(CHUNK);
+  });
+
   it('drops a read that found nothing (the log end) or failed', async () => {
     const log = await logWith(4);
-    const ahead = new FetchReadAhead(new ReadBufferPool(1 << 20), 1 << 20);
+    const ahead = new FetchReadAhead(new ReadBufferPool(1 << 20), 1 << 20, noLimit);
     ahead.start('end', log, 4, CHUNK, log.logEndOffset);
     ahead.start('bad', log, 99, CHUNK, log.logEndOffset);
     expect(await ahead.take('end', log, 4, CHUNK)).toBeNull();

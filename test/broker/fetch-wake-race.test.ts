@@ -50,7 +50,8 @@ describe('fetch long poll: an append during the read', () => {
       logger: undefined,
       peer: 'test',
       header: {},
-      readAhead: new FetchReadAhead(new ReadBufferPool(0), 1 << 20),
+      readAhead: new FetchReadAhead(new ReadBufferPool(0), 1 << 20, { tryReserve: () => true, release: () => {} }),
+      responseMemory: { reserve: (wanted: number) => wanted, hold: () => {} },
     };
     const response = await fetchHandler.handle(request, broker as never, ctx as never);
     expect(state.reads).toBe(2);
@@ -66,7 +67,8 @@ describe('fetch long poll: an append during the read', () => {
       logger: undefined,
       peer: 'test',
       header: {},
-      readAhead: new FetchReadAhead(new ReadBufferPool(0), 1 << 20),
+      readAhead: new FetchReadAhead(new ReadBufferPool(0), 1 << 20, { tryReserve: () => true, release: () => {} }),
+      responseMemory: { reserve: (wanted: number) => wanted, hold: () => {} },
     };
     await fetchHandler.handle(request, broker as never, ctx as never);
     expect(broker.waiters.size).toBe(0);

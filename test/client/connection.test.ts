@@ -1,4 +1,5 @@
 import * as net from 'node:net';
+import { encode } from '@msgpack/msgpack';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Connection } from '../../src/client/connection.js';
 import { SluiceConnectionError, SluiceProtocolError, SluiceRequestTimeoutError } from '../../src/client/errors.js';
@@ -125,5 +126,29 @@ describe('Connection', () => {
     const error = await c.send(ListOffsetsApi, listOffsets(0)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SluiceProtocolError);
     expect(error).toMatchObject({ code: 42, type: 'INVALID_REQUEST', retriable: false, message: 'nope' });
+  });
+
+  it('closes the connection on a response header nested millions deep, without decoding it', async () => {
+    const c = connection(fake.port);
+    await c.connect();
+    // A hostile broker: {correlationId, body: [[[[…]]]]} with 4 million levels (4 MiB of 0x91).
+    fake.handler = (r) => {
+      const head = Buffer.from(encode({ correlationId: r.correlationId }));
+      head[0] = 0x82; // the map gets a second entry: body
+      const deep = Buffer.alloc(4 * 1024 * 1024, 0x91);
+      deep[deep.length - 1] = 0xc0;
+      const doc = Buffer.concat([head, Buffer.from(encode('body')), deep]);
+      const prefix = Buffer.alloc(8);
+      prefix.writeUInt32BE(4 + doc.length, 0);
+      prefix.writeUInt32BE(doc.length, 4);
+      r.socket.write(Buffer.concat([prefix, doc]));
+      return null;
+    };
+    const error = await c.send(ListOffsetsApi, listOffsets(0)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SluiceConnectionError);
+    expect((error as Error).message).toBe(
+      `malformed response from broker 127.0.0.1:${fake.port}: response header nests deeper than maxHeaderDepth (32) levels`,
+    );
+    expect(c.isClosed).toBe(true);
   });
 });

@@ -54,9 +54,9 @@ export class WireClient {
     socket.on('error', () => {});
   }
 
-  static connect(port: number, host = '127.0.0.1'): Promise<WireClient> {
+  static connect(port: number, host = '127.0.0.1', options: { localAddress?: string } = {}): Promise<WireClient> {
     return new Promise((resolve, reject) => {
-      const socket = connect({ port, host }, () => {
+      const socket = connect({ port, host, ...options }, () => {
         socket.off('error', reject);
         resolve(new WireClient(socket));
       });

@@ -1,8 +1,10 @@
 // Framing: exact bytes checked against an independent builder (a tiny msgpack writer written from the
 // spec, not @msgpack/msgpack), the FrameDecoder fed every possible split, and header errors.
+import { encode } from '@msgpack/msgpack';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  DEFAULT_REQUEST_HEADER_LIMITS,
   decodeRequestPayload,
   decodeResponsePayload,
   encodeErrorResponseFrame,
@@ -11,6 +13,7 @@ import {
   FetchApi,
   FrameDecoder,
   FramingError,
+  HeaderLimitError,
   ProduceApi,
   ProtocolError,
   RequestHeaderError,
@@ -343,5 +346,68 @@ describe('request header decoding', () => {
       expect((thrown as RequestHeaderError).correlationId).toBe(11);
       expect((thrown as RequestHeaderError).type).toBe('INVALID_REQUEST');
     }
+  });
+});
+
+describe('header limits (checked before decoding)', () => {
+  const limits = { maxHeaderBytes: 4096, maxHeaderItems: 1000, maxHeaderDepth: 32 };
+  // Large strings and arrays: encoded by @msgpack/msgpack (the tiny writer above covers short ones only).
+  const payload = (header: unknown) => {
+    const doc = Buffer.from(encode(header));
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(doc.length);
+    return Buffer.concat([length, doc]);
+  };
+  let deep: Mp = 1;
+  for (let i = 0; i < 40; i++) deep = [deep];
+
+  function refusal(run: () => unknown): unknown {
+    try {
+      run();
+    } catch (error) {
+      return error;
+    }
+    throw new Error('expected a refusal');
+  }
+
+  it('a request past a limit that named its correlationId → RequestHeaderError INVALID_REQUEST (answered)', () => {
+    const cases: Array<[unknown, string]> = [
+      [deep, 'request header nests deeper than maxHeaderDepth (32) levels'],
+      [Array.from({ length: 1000 }, () => 0), 'request header holds more than maxHeaderItems (1000) values'],
+      ['x'.repeat(5000), 'request header of 5055 bytes exceeds maxHeaderBytes (4096)'],
+    ];
+    for (const [body, message] of cases) {
+      const error = refusal(() =>
+        decodeRequestPayload(payload({ apiKey: 3, apiVersion: 0, correlationId: 77, clientId: 'c', body }), limits),
+      );
+      expect(error).toBeInstanceOf(RequestHeaderError);
+      expect(error).toMatchObject({ correlationId: 77, type: 'INVALID_REQUEST', message });
+    }
+  });
+
+  it('a header past a limit with no correlationId before it, or a response past one → FramingError (close)', () => {
+    expect(refusal(() => decodeRequestPayload(payload(deep), limits))).toBeInstanceOf(HeaderLimitError);
+    expect(refusal(() => decodeRequestPayload(payload({ body: deep, correlationId: 1 }), limits))).toBeInstanceOf(
+      HeaderLimitError,
+    );
+    const response = refusal(() => decodeResponsePayload(payload({ correlationId: 1, body: deep })));
+    expect(response).toBeInstanceOf(FramingError);
+    expect((response as Error).message).toBe('response header nests deeper than maxHeaderDepth (32) levels');
+  });
+
+  it('the defaults: a request header of 1 MiB, 131,072 values, 32 levels', () => {
+    expect(DEFAULT_REQUEST_HEADER_LIMITS).toEqual({
+      maxHeaderBytes: 1024 * 1024,
+      maxHeaderItems: 131_072,
+      maxHeaderDepth: 32,
+    });
+    const nearly = payload({
+      apiKey: 3,
+      apiVersion: 0,
+      correlationId: 5,
+      clientId: 'c',
+      body: 'x'.repeat(1024 * 1000),
+    });
+    expect(decodeRequestPayload(nearly).correlationId).toBe(5);
   });
 });

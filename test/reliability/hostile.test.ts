@@ -7,7 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeRequestFrame, FetchApi } from '../../src/protocol/index.js';
+import { ApiVersionsApi, encodeRequestFrame, FetchApi } from '../../src/protocol/index.js';
 import { batchOf, createTopic, fetchPartition, produce, readAll, values } from '../helpers/broker.js';
 import { startSluice, type SluiceProcess } from '../helpers/sluice-process.js';
 import { removeTempDirs, tempDir } from '../helpers/temp-dir.js';
@@ -104,6 +104,38 @@ describe('hostile input against a live broker', () => {
     expect((await rssOf(pid)) - rssBefore, 'RSS growth').toBeLessThan(150 * MiB);
     expect(proc.lines.some((l) => l.msg === 'uncaught exception; exiting')).toBe(false);
   }, 60_000);
+
+  it('refuses a header of arrays nested 4 million deep without stalling other clients or growing', async () => {
+    // 0x91 = "an array of one element", so 4 MiB of it nest 4 million levels; 0xc0 (nil) ends the innermost.
+    // Without bounds the decoder allocated per level on the event loop: ~3.6 s and ~480 MiB for this frame.
+    const depth = 4 * MiB - 64;
+    const doc = Buffer.alloc(depth + 1, 0x91);
+    doc[depth] = 0xc0;
+    const head = Buffer.alloc(8);
+    head.writeUInt32BE(4 + doc.length, 0);
+    head.writeUInt32BE(doc.length, 4);
+    const rssBefore = await rssOf(pid);
+    const probe = await WireClient.connect(proc.port);
+    const hostile = await WireClient.connect(proc.port);
+    let longestMs = 0;
+    let attacking = true;
+    const probing = (async () => {
+      while (attacking) {
+        const started = performance.now();
+        await probe.request(ApiVersionsApi, {});
+        longestMs = Math.max(longestMs, performance.now() - started);
+      }
+    })();
+    hostile.write([head, doc]);
+    await hostile.closed;
+    attacking = false;
+    await probing;
+    probe.destroy();
+    expect(proc.child.exitCode).toBeNull();
+    expect(longestMs, 'longest ApiVersions round trip of another client meanwhile').toBeLessThan(1000);
+    expect((await rssOf(pid)) - rssBefore, 'RSS growth').toBeLessThan(64 * MiB);
+    expect(proc.lines.some((l) => String(l.reason).includes('nests deeper than'))).toBe(true);
+  });
 
   it('closes a connection announcing an oversized frame before allocating it', async () => {
     const rssBefore = await rssOf(pid);

@@ -45,7 +45,9 @@ export const DEFAULT_GROUP_COORDINATOR_CONFIG: Readonly<GroupCoordinatorConfig> 
   minSessionTimeoutMs: 100,
   maxSessionTimeoutMs: 30 * 60 * 1000,
   initialRebalanceDelayMs: 100,
-  maxGroupSize: 0,
+  // Kafka's group.max.size (unbounded there by default). Each member holds its metadata (a JoinGroup
+  // header, ≤ maxHeaderBytes), so this bounds a group's memory: 1,000 × 1 MiB at most.
+  maxGroupSize: 1000,
   offsetsRetentionMs: 7 * DAY_MS,
   offsetsRetentionCheckIntervalMs: 10 * 60 * 1000,
   offsetMetadataMaxBytes: OFFSET_METADATA_MAX,
@@ -54,6 +56,12 @@ export const DEFAULT_GROUP_COORDINATOR_CONFIG: Readonly<GroupCoordinatorConfig> 
 export function resolveGroupCoordinatorConfig(
   config: Partial<GroupCoordinatorConfig> = {},
 ): Readonly<GroupCoordinatorConfig> {
+  for (const key of Object.keys(config)) {
+    if (!Object.hasOwn(DEFAULT_GROUP_COORDINATOR_CONFIG, key))
+      throw new RangeError(
+        `${key} is not a group coordinator setting (known: ${Object.keys(DEFAULT_GROUP_COORDINATOR_CONFIG).join(', ')})`,
+      );
+  }
   const c = { ...DEFAULT_GROUP_COORDINATOR_CONFIG, ...config };
   for (const [key, value] of Object.entries(c)) {
     if (!Number.isSafeInteger(value) || value < 0)

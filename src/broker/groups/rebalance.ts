@@ -119,7 +119,11 @@ export class Rebalancer {
         return this.rejoinStatic(group, req, ctx);
       if (this.config.maxGroupSize > 0 && group.size >= this.config.maxGroupSize) {
         return resolved(
-          joinError('GROUP_MAX_SIZE_REACHED', '', `group '${group.groupId}' already has ${group.size} members`),
+          joinError(
+            'GROUP_MAX_SIZE_REACHED',
+            '',
+            `group '${group.groupId}' already has ${group.size} members, the broker's maxGroupSize`,
+          ),
         );
       }
       return this.joinNew(group, req, ctx);

@@ -13,6 +13,7 @@ function brokerEntries(broker: BrokerContext): ConfigEntry[] {
     ['cluster.id', broker.clusterId],
     ['listeners', `${c.host}:${broker.port}`],
     ['advertised.host', c.advertisedHost],
+    ['advertised.port', String(broker.advertisedPort)],
     ['auto.create.topics.enable', String(c.autoCreateTopics)],
     ['num.partitions', String(c.defaultPartitions)],
     ['log.retention.ms', String(d.retentionMs)],

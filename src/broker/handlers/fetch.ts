@@ -15,8 +15,9 @@
 // always returns the first batch whole, so the first non-empty partition may exceed both (Kafka's rule:
 // a consumer can always make progress). A later partition whose batches would overshoot the response
 // budget is answered empty (with its watermarks) rather than truncated. Both limits are first clamped
-// to the broker's maxFetchBytes (Kafka's fetch.max.bytes): with maxInFlightRequests it bounds what one
-// connection can make the broker hold, whatever a client asks for.
+// to the broker's maxFetchBytes (Kafka's fetch.max.bytes), then to what the broker's memory budget has
+// room for (memory-budget.ts; reserved before reading, then held as what was read until the response is
+// written), so fetches read less, never more, when memory is short.
 import type { PartitionLog } from '../../../storage/index.js';
 import {
   ErrorCode,
@@ -64,7 +65,9 @@ function emptyResult(partition: number, highWatermark: number, logStartOffset: n
 
 async function readAll(request: FetchRequest, broker: BrokerContext, ctx: RequestContext): Promise<ReadRound> {
   const cap = broker.config.maxFetchBytes;
-  let budget = Math.min(request.maxBytes, cap);
+  // What the broker's memory budget has room for now: reserved before reading, so concurrent fetches
+  // cannot all read a full response; at least 1 byte (the first batch still comes whole).
+  let budget = Math.max(1, ctx.responseMemory.reserve(Math.min(request.maxBytes, cap)));
   let bytes = 0;
   let failed = false;
   const leases: Buffer[] = [];
@@ -132,6 +135,7 @@ async function readAll(request: FetchRequest, broker: BrokerContext, ctx: Reques
       }
     }
   }
+  ctx.responseMemory.hold(bytes);
   return { response: { throttleTimeMs: 0, errorCode: ErrorCode.NONE, topics }, bytes, failed, leases, next };
 }
 

@@ -17,6 +17,6 @@ export const findCoordinatorHandler = defineHandler(FindCoordinatorApi, (request
     errorMessage: null,
     nodeId: broker.config.nodeId,
     host: broker.config.advertisedHost,
-    port: broker.port,
+    port: broker.advertisedPort,
   };
 });

@@ -53,7 +53,7 @@ export const metadataHandler = defineHandler(MetadataApi, async (request, broker
           ),
         );
   return {
-    brokers: [{ nodeId, host: advertisedHost, port: broker.port }],
+    brokers: [{ nodeId, host: advertisedHost, port: broker.advertisedPort }],
     clusterId: broker.clusterId,
     controllerId: nodeId,
     topics,

@@ -27,6 +27,8 @@ export interface BrokerContext {
   readonly clusterId: string;
   /** The port actually bound (differs from config.port when that is 0). */
   readonly port: number;
+  /** The port clients are told to connect to: config.advertisedPort, else the port bound. */
+  readonly advertisedPort: number;
   /** True once stop() began: long polls return at once instead of waiting. */
   readonly stopping: boolean;
   /** The consumer-group coordinator (src/broker/groups/). */
@@ -55,6 +57,19 @@ export interface RequestContext {
   afterResponseWritten(callback: () => void): void;
   /** This connection's fetch read-ahead (src/broker/fetch-read-ahead.ts). */
   readonly readAhead: FetchReadAhead;
+  /** This request's response bytes in the broker's memory budget (src/broker/memory-budget.ts). */
+  readonly responseMemory: ResponseMemory;
+}
+
+/**
+ * What a response being built holds of the broker's memory budget. Any response is counted once encoded;
+ * a handler that reads a lot before that (fetch) reserves first and reads only what it got.
+ */
+export interface ResponseMemory {
+  /** Takes as much of `wanted` as is free now, possibly 0, in place of what the request held; returns it. */
+  reserve(wanted: number): number;
+  /** The request now holds exactly `bytes` (what its reads really returned). */
+  hold(bytes: number): void;
 }
 
 export interface Handler<Req = any, Res = any> {

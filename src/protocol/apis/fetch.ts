@@ -2,7 +2,7 @@
 // available. The record bytes travel in the response tail, as chunks straight from storage.
 import { ApiKey, type ApiSpec } from '../api-keys.js';
 import { int, nullableString, object, optionalInt, topicPartitions } from '../validate.js';
-import { TailReader } from './tail.js';
+import { refuseTail, TailReader } from './tail.js';
 
 export interface FetchRequest {
   /** Longest the broker may hold the request when fewer than minBytes are available. */
@@ -42,7 +42,8 @@ export const FetchApi: ApiSpec<FetchRequest, FetchResponse> = {
   minVersion: 0,
   maxVersion: 0,
   encodeRequest: (request) => ({ body: request, tail: [] }),
-  decodeRequest(body) {
+  decodeRequest(body, tail) {
+    refuseTail(tail, 'Fetch');
     const b = object(body, 'body');
     return {
       maxWaitMs: optionalInt(b.maxWaitMs, 'maxWaitMs', 500, 0, MAX_WAIT_LIMIT_MS),

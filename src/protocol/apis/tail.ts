@@ -25,6 +25,14 @@ export class TailReader {
   }
 }
 
+/**
+ * A request of an API without a tail must not carry one: its bytes would be read into memory for nothing
+ * (and a decoded `bin` value, being a view of the frame, would keep all of them alive, e.g. in a group).
+ */
+export function refuseTail(tail: Buffer, api: string): void {
+  if (tail.length > 0) throw invalid('tail', `${api} requests carry no tail, got ${tail.length} bytes`);
+}
+
 export function totalLength(chunks: readonly Buffer[]): number {
   let n = 0;
   for (const c of chunks) n += c.length;

@@ -106,6 +106,14 @@ describe('group coordinator: join and sync', () => {
     void join(h, 'g');
     expect((await join(h, 'g')).errorCode).toBe(ErrorCode.GROUP_MAX_SIZE_REACHED);
   });
+
+  it('caps the group size at 1,000 members by default (each holds its metadata)', async () => {
+    const h = await harness();
+    for (let i = 0; i < 1000; i++) void join(h, 'g');
+    const refused = await join(h, 'g');
+    expect(refused.errorCode).toBe(ErrorCode.GROUP_MAX_SIZE_REACHED);
+    expect(refused.errorMessage).toBe("group 'g' already has 1000 members, the broker's maxGroupSize");
+  });
 });
 
 describe('group coordinator: rebalances', () => {

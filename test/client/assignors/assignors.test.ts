@@ -58,6 +58,16 @@ describe('assigner protocol encoding', () => {
     expect(AssignerProtocol.MemberAssignment.decode(Buffer.alloc(0))).toBeNull();
     expect(() => AssignerProtocol.MemberMetadata.decode(Buffer.from([0xc0]))).toThrow(TypeError);
   });
+
+  it('refuses metadata nested millions deep (bytes of another member) before decoding it', () => {
+    // 4 MiB of 0x91 (an array of one element) nest 4 million levels: ~3.6 s and ~480 MiB to decode.
+    const deep = Buffer.alloc(4 * 1024 * 1024, 0x91);
+    deep[deep.length - 1] = 0xc0;
+    expect(() => AssignerProtocol.MemberMetadata.decode(deep)).toThrow(
+      new TypeError('member metadata nests deeper than maxHeaderDepth (32) levels'),
+    );
+    expect(() => AssignerProtocol.MemberAssignment.decode(deep)).toThrow(/member assignment nests deeper/);
+  });
 });
 
 describe('range', () => {

@@ -65,7 +65,51 @@ function frameOfDocument(doc: unknown, tail: Buffer = Buffer.alloc(0)): Buffer {
   return Buffer.concat([head, bytes, tail]);
 }
 
-export type Mutation = 'flip' | 'truncate' | 'length' | 'body' | 'header' | 'tail' | 'valid';
+/** A frame around raw msgpack document bytes (for documents no encoder would write). */
+function frameOfBytes(doc: Buffer): Buffer {
+  const head = Buffer.alloc(8);
+  head.writeUInt32BE(4 + doc.length, 0);
+  head.writeUInt32BE(doc.length, 4);
+  return Buffer.concat([head, doc]);
+}
+
+/**
+ * A header that is expensive to decode: nested arrays/maps from a few levels to a million deep (below,
+ * at and past the broker's limit of 32), a collection of hundreds of thousands of values, or one claiming
+ * billions; either as a request's body (the header names its correlationId first) or as the whole header.
+ * `framed`: only what the broker answers with an error and survives (a body in a well-formed document).
+ */
+function costlyHeader(random: Rng, correlationId: number, framed: boolean): Buffer {
+  const depth = random.pick([1, random.int(2, 30), random.int(30, 34), 100, random.int(1000, 100_000), 1_000_000]);
+  const level = random.pick([[0x91], [0x81, 0xa1, 0x6b]]); // [x] or {k: x}
+  let inner: Buffer;
+  switch (framed ? random.pick([0, 1, 3]) : random.int(0, 3)) {
+    case 0:
+      inner = Buffer.concat([Buffer.alloc(depth * level.length).fill(Buffer.from(level)), Buffer.from([0xc0])]);
+      break;
+    case 1: {
+      const count = random.pick([1000, 65_535, 200_000]);
+      const one = random.pick([[0x80], [0x90], [0x00], [0xa1, 0x78]]);
+      const head = Buffer.from([0xdd, 0, 0, 0, 0]);
+      head.writeUInt32BE(count, 1);
+      inner = Buffer.concat([head, Buffer.alloc(count * one.length).fill(Buffer.from(one))]);
+      break;
+    }
+    case 2:
+      inner = Buffer.from([random.pick([0xdd, 0xdf]), 0xff, 0xff, 0xff, 0xff, 0xc0, 0xc0]); // claims 4 billion
+      break;
+    default:
+      inner = Buffer.from(encode({ topics: [{ name: 'fuzzed', partitions: [{ partition: 0, replicas: [[[0]]] }] }] }));
+  }
+  if (!framed && random.int(0, 3) === 0) return frameOfBytes(inner);
+  const header = Buffer.from(
+    encode({ apiKey: random.pick(ALL_APIS).key, apiVersion: 0, correlationId, clientId: 'fuzz' }),
+  );
+  header[0]! += 1; // one more entry in the header map: body
+  return frameOfBytes(Buffer.concat([header, Buffer.from(encode('body')), inner]));
+}
+
+export type Mutation = 'flip' | 'truncate' | 'length' | 'body' | 'header' | 'costly' | 'tail' | 'valid';
 
 /**
  * One connection's worth: `framed` mutations that keep frame boundaries, then one of any kind (which
@@ -96,15 +140,35 @@ export function fuzzFrames(
     fc.anything({ maxDepth: 3, withBigInt: false, withTypedArray: true, withNullPrototype: true }),
     { seed: random.int(0, 2 ** 31 - 1), numRuns: count },
   );
-  const kinds: Record<Mutation, number> = { flip: 0, truncate: 0, length: 0, body: 0, header: 0, tail: 0, valid: 0 };
+  const kinds: Record<Mutation, number> = {
+    flip: 0,
+    truncate: 0,
+    length: 0,
+    body: 0,
+    header: 0,
+    costly: 0,
+    tail: 0,
+    valid: 0,
+  };
   const frames: Buffer[] = [];
   const apiKeys = ALL_APIS.map((a) => a.key);
   for (let i = 0; i < count; i++) {
     const base = random.pick(validFrames(nextId));
     // framed: only mutations that keep the frame boundaries (the connection should survive them).
     const kind = options.framed
-      ? random.pick<Mutation>(['flip', 'body', 'body', 'header', 'tail', 'valid'])
-      : random.pick<Mutation>(['flip', 'flip', 'truncate', 'length', 'body', 'body', 'header', 'tail', 'valid']);
+      ? random.pick<Mutation>(['flip', 'body', 'body', 'header', 'costly', 'tail', 'valid'])
+      : random.pick<Mutation>([
+          'flip',
+          'flip',
+          'truncate',
+          'length',
+          'body',
+          'body',
+          'header',
+          'costly',
+          'tail',
+          'valid',
+        ]);
     kinds[kind]++;
     const value = values[i];
     let frame: Buffer;
@@ -158,6 +222,9 @@ export function fuzzFrames(
                 body: {},
               },
         );
+        break;
+      case 'costly':
+        frame = costlyHeader(random, nextId(), options.framed ?? false);
         break;
       case 'tail': {
         // A produce whose stated record bytes disagree with the tail, or whose batch bytes are garbage.

@@ -10,6 +10,7 @@
 // `AssignerProtocol.MemberMetadata.encode/decode` and `.MemberAssignment.encode/decode` have kafkajs's
 // names and shapes, so a custom kafkajs assigner ports by changing its import.
 import { decode, encode } from '@msgpack/msgpack';
+import { DEFAULT_RESPONSE_HEADER_LIMITS, scanMsgpack } from '../../../protocol/index.js';
 
 export interface TopicPartitionList {
   topic: string;
@@ -43,6 +44,18 @@ function asRecord(value: unknown, what: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
+/**
+ * Decodes bytes another member (through the broker) sent, within the SDK's response bounds (depth and
+ * values; see src/protocol/msgpack-bounds.ts), so hostile metadata cannot make the decoder allocate per
+ * byte. Throws TypeError like any other malformed metadata.
+ */
+function decodeBounded(bytes: Buffer, what: string): unknown {
+  const scan = scanMsgpack(bytes, { ...DEFAULT_RESPONSE_HEADER_LIMITS, maxHeaderBytes: bytes.length });
+  if (scan.malformed) throw new TypeError(`${what} is not msgpack: ${scan.malformed}`);
+  if (scan.exceeded) throw new TypeError(`${what} ${scan.exceeded}`);
+  return decode(bytes);
+}
+
 const isIntArray = (v: unknown): v is number[] => Array.isArray(v) && v.every((x) => Number.isInteger(x));
 
 function userDataOf(v: unknown): Buffer | null {
@@ -63,7 +76,7 @@ export const MemberMetadata = {
   },
   /** Decodes; throws TypeError on bytes that are not a MemberMetadata. */
   decode(bytes: Buffer): MemberMetadata {
-    const o = asRecord(decode(bytes), 'member metadata');
+    const o = asRecord(decodeBounded(bytes, 'member metadata'), 'member metadata');
     if (!Array.isArray(o.topics) || !o.topics.every((t) => typeof t === 'string'))
       throw new TypeError('member metadata has no topics list');
     const owned = Array.isArray(o.ownedPartitions)
@@ -91,7 +104,7 @@ export const MemberAssignment = {
   /** An empty buffer (no assignment yet) decodes to null, as in kafkajs. */
   decode(bytes: Buffer): MemberAssignment | null {
     if (bytes.length === 0) return null;
-    const o = asRecord(decode(bytes), 'member assignment');
+    const o = asRecord(decodeBounded(bytes, 'member assignment'), 'member assignment');
     const assignment: Record<string, number[]> = {};
     for (const [topic, parts] of Object.entries(asRecord(o.assignment, 'assignment'))) {
       if (!isIntArray(parts)) throw new TypeError(`assignment of ${topic} is not a list of partitions`);

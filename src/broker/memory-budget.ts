@@ -1,0 +1,215 @@
+// The broker's budget of bytes in flight (maxInFlightBytes), and each connection's share of it
+// (maxConnectionInFlightBytes).
+//
+// Counted: a request frame from the moment its length prefix is read (before its buffer is allocated)
+// until the request is answered (its handler settled); a response from the moment its bytes exist (a
+// fetch reserves before reading its files; any other response once encoded) until the socket has written
+// it or the connection closed; a connection's fetch read-ahead while it holds one.
+//
+// Admission: a frame is read only when both the broker-wide budget and its connection's limit have room
+// for its whole length (a connection holding nothing may always take one frame: maxFrameBytes ≤
+// maxInFlightBytes is checked at start). Otherwise the connection stops reading (its socket is paused)
+// and waits. Waiting frames are admitted as room appears, in the order they asked, skipping any that does
+// not fit yet, so a small request is not held up behind a 100 MiB one. Responses are never refused (they
+// are work already done) but they are counted: a broker over budget reads nothing new until they drain,
+// and a fetch reads only what fits (at least one batch).
+//
+// No deadlock: a frame waiting for room holds none; everything that holds room gives it back without
+// needing more: a handler never waits for the budget, a response is released once the client reads it (or
+// its connection closes), and a client stuck in the middle of a frame is closed by the stall watchdog
+// (which does not count time the broker itself kept the connection paused).
+//
+// Concurrency: one event loop; grants run callbacks, which may release and acquire again (re-entrancy is
+// handled by looping until nothing more fits).
+
+interface Waiter {
+  readonly bytes: number;
+  grant(): void;
+}
+
+/** Broker-wide bytes in flight. */
+export class MemoryBudget {
+  #used = 0;
+  readonly #waiters: Waiter[] = [];
+  #granting = false;
+  #releasedWhileGranting = false;
+
+  constructor(readonly limit: number) {}
+
+  /** Bytes counted now (may exceed the limit by responses, which are never refused). */
+  get used(): number {
+    return this.#used;
+  }
+
+  /** Frames waiting for room. */
+  get waiting(): number {
+    return this.#waiters.length;
+  }
+
+  /** Room left now. */
+  get headroom(): number {
+    return Math.max(0, this.limit - this.#used);
+  }
+
+  /** Takes `bytes` if they fit now. */
+  tryAcquire(bytes: number): boolean {
+    if (this.#used + bytes > this.limit) return false;
+    this.#used += bytes;
+    return true;
+  }
+
+  /** Counts `bytes` that exist already (a response): never refused. */
+  charge(bytes: number): void {
+    this.#used += bytes;
+  }
+
+  release(bytes: number): void {
+    this.#used -= bytes;
+    if (this.#waiters.length > 0) this.#grantWaiters();
+  }
+
+  /**
+   * Calls `grant` once `bytes` have been taken for it, on a later release (call it after tryAcquire failed).
+   * Returns a cancel function (a no-op once granted).
+   */
+  wait(bytes: number, grant: () => void): () => void {
+    if (bytes > this.limit) throw new RangeError(`${bytes} bytes can never fit a budget of ${this.limit}`);
+    const waiter: Waiter = { bytes, grant };
+    this.#waiters.push(waiter);
+    return () => {
+      const i = this.#waiters.indexOf(waiter);
+      if (i >= 0) this.#waiters.splice(i, 1);
+    };
+  }
+
+  #grantWaiters(): void {
+    if (this.#granting) {
+      this.#releasedWhileGranting = true;
+      return;
+    }
+    this.#granting = true;
+    try {
+      do {
+        this.#releasedWhileGranting = false;
+        for (let i = 0; i < this.#waiters.length; ) {
+          const waiter = this.#waiters[i]!;
+          if (this.#used + waiter.bytes > this.limit) {
+            i++;
+            continue;
+          }
+          this.#waiters.splice(i, 1);
+          this.#used += waiter.bytes;
+          waiter.grant();
+        }
+      } while (this.#releasedWhileGranting);
+    } finally {
+      this.#granting = false;
+    }
+  }
+}
+
+/**
+ * One connection's bytes in flight, within its own limit and the broker's budget. `onAdmitted` is called
+ * (on a later microtask, never inside the call that freed the room) when a frame admit() refused has been
+ * given its room.
+ */
+export class ConnectionMemory {
+  #held = 0;
+  /** A frame refused by admit(), until it is given room; `cancel` is set while it waits for the budget. */
+  #pending: { bytes: number; cancel: (() => void) | null } | null = null;
+  #closed = false;
+
+  constructor(
+    readonly budget: MemoryBudget,
+    readonly limit: number,
+    private readonly onAdmitted: () => void,
+  ) {}
+
+  /** Bytes this connection holds. */
+  get held(): number {
+    return this.#held;
+  }
+
+  /** A frame is waiting for room: the connection must not read. */
+  get waiting(): boolean {
+    return this.#pending !== null;
+  }
+
+  /** Room for a frame of `bytes`: true when taken now; false when it waits (see the class comment). */
+  admit(bytes: number): boolean {
+    if (this.#closed) return false;
+    if (this.#fitsOwn(bytes) && this.budget.tryAcquire(bytes)) {
+      this.#held += bytes;
+      return true;
+    }
+    this.#pending = { bytes, cancel: null };
+    if (this.#fitsOwn(bytes)) this.#waitForBudget();
+    return false;
+  }
+
+  /** Takes as much of `wanted` as fits now, possibly 0 (for work that can shrink: a fetch). */
+  reserveUpTo(wanted: number): number {
+    if (this.#closed) return 0;
+    const own = this.#held === 0 ? wanted : Math.max(0, this.limit - this.#held);
+    const bytes = Math.max(0, Math.min(wanted, own, this.budget.headroom));
+    this.charge(bytes);
+    return bytes;
+  }
+
+  /** Takes `bytes` if they fit now, else nothing (for work that is optional: a read-ahead). */
+  tryReserve(bytes: number): boolean {
+    if (this.#closed || this.#held + bytes > this.limit || !this.budget.tryAcquire(bytes)) return false;
+    this.#held += bytes;
+    return true;
+  }
+
+  /** Counts bytes that exist already (a response): never refused. */
+  charge(bytes: number): void {
+    if (this.#closed || bytes === 0) return;
+    this.#held += bytes;
+    this.budget.charge(bytes);
+  }
+
+  release(bytes: number): void {
+    if (this.#closed || bytes === 0) return;
+    this.#held -= bytes;
+    this.budget.release(bytes);
+    const pending = this.#pending;
+    if (pending && !pending.cancel && this.#fitsOwn(pending.bytes)) {
+      if (this.budget.tryAcquire(pending.bytes)) this.#admitted(pending.bytes);
+      else this.#waitForBudget();
+    }
+  }
+
+  /** The connection closed: everything it held goes back, a waiting frame stops waiting. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#pending?.cancel?.();
+    this.#pending = null;
+    this.budget.release(this.#held);
+    this.#held = 0;
+  }
+
+  /** Within this connection's own limit (one frame is always allowed when it holds nothing). */
+  #fitsOwn(bytes: number): boolean {
+    return this.#held === 0 || this.#held + bytes <= this.limit;
+  }
+
+  #waitForBudget(): void {
+    const pending = this.#pending!;
+    pending.cancel = this.budget.wait(pending.bytes, () => {
+      pending.cancel = null;
+      this.#admitted(pending.bytes);
+    });
+  }
+
+  /** `bytes` were taken from the budget for the pending frame. */
+  #admitted(bytes: number): void {
+    this.#pending = null;
+    this.#held += bytes;
+    queueMicrotask(() => {
+      if (!this.#closed) this.onAdmitted();
+    });
+  }
+}
