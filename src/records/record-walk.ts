@@ -92,30 +92,54 @@ export class RecordWalk {
     let max = this.maxTimestamp;
     let i = this.#index;
     try {
+      // One-byte varints (attributes aside: timestamp delta, offset delta, header count, null lengths, short
+      // lengths) are decoded inline; longer ones by varint()/varlong(). The loop then makes few calls, and
+      // its speed does not hang on what the JIT chooses to inline.
       for (; i < last; i++) {
-        const length = varint(buf, pos, end);
-        pos = after;
+        let b = pos < end ? buf[pos]! : 0x80;
+        let length: number;
+        if (b < 0x80) {
+          length = (b >>> 1) ^ -(b & 1);
+          pos++;
+        } else {
+          length = varint(buf, pos, end);
+          pos = after;
+        }
         if (length < 1 || length > end - pos)
           throw invalid(`length ${length} does not fit the ${end - pos} bytes left`);
         const recordEnd = pos + length;
         pos++; // attributes: unused in v2
-        const timestamp = base + varlong(buf, pos, recordEnd);
-        pos = after;
-        const offsetDelta = varint(buf, pos, recordEnd);
-        pos = after;
-        if (offsetDelta !== i) throw invalid(`offset delta ${offsetDelta} (records must be numbered 0, 1, 2 …)`);
-        pos = skipBytes(buf, pos, recordEnd, 'key');
-        pos = skipBytes(buf, pos, recordEnd, 'value');
-        const headers = varint(buf, pos, recordEnd);
-        pos = after;
-        if (headers < 0 || headers > (recordEnd - pos) / 2) throw invalid(`header count ${headers} is invalid`);
-        for (let h = 0; h < headers; h++) {
-          const keyLength = varint(buf, pos, recordEnd);
+        let timestamp = base;
+        b = pos < recordEnd ? buf[pos]! : 0x80;
+        if (b < 0x80) {
+          timestamp += (b >>> 1) ^ -(b & 1);
+          pos++;
+        } else {
+          timestamp += varlong(buf, pos, recordEnd);
           pos = after;
-          if (keyLength < 0 || keyLength > recordEnd - pos)
-            throw invalid(`header ${h} key length ${keyLength} does not fit (keys are never null)`);
-          pos = skipBytes(buf, pos + keyLength, recordEnd, `header ${h} value`);
         }
+        b = pos < recordEnd ? buf[pos]! : 0x80;
+        const offsetDelta = b < 0x80 ? (b >>> 1) ^ -(b & 1) : varint(buf, pos, recordEnd);
+        pos = b < 0x80 ? pos + 1 : after;
+        if (offsetDelta !== i) throw invalid(`offset delta ${offsetDelta} (records must be numbered 0, 1, 2 …)`);
+        for (let field = 0; field < 2; field++) {
+          b = pos < recordEnd ? buf[pos]! : 0x80;
+          let size: number;
+          if (b < 0x80) {
+            size = (b >>> 1) ^ -(b & 1);
+            pos++;
+          } else {
+            size = varint(buf, pos, recordEnd);
+            pos = after;
+          }
+          if (size < -1 || size > recordEnd - pos)
+            throw invalid(`${field === 0 ? 'key' : 'value'} length ${size} does not fit`);
+          if (size > 0) pos += size;
+        }
+        b = pos < recordEnd ? buf[pos]! : 0x80;
+        const headers = b < 0x80 ? (b >>> 1) ^ -(b & 1) : varint(buf, pos, recordEnd);
+        pos = b < 0x80 ? pos + 1 : after;
+        if (headers !== 0) pos = skipHeaders(buf, pos, recordEnd, headers);
         if (pos !== recordEnd)
           throw invalid(`its fields end ${recordEnd - pos} bytes before its declared length of ${length}`);
         if (timestamp > max) max = timestamp;
@@ -136,6 +160,19 @@ export class RecordWalk {
 }
 
 const invalid = (reason: string) => new RecordFormatError(reason);
+
+/** Skips `count` headers (key: length ≥ 0 and bytes; value: nullable bytes); returns the position after them. */
+function skipHeaders(buf: Buffer, pos: number, end: number, count: number): number {
+  if (count < 0 || count > (end - pos) / 2) throw invalid(`header count ${count} is invalid`);
+  for (let h = 0; h < count; h++) {
+    const keyLength = varint(buf, pos, end);
+    pos = after;
+    if (keyLength < 0 || keyLength > end - pos)
+      throw invalid(`header ${h} key length ${keyLength} does not fit (keys are never null)`);
+    pos = skipBytes(buf, pos + keyLength, end, `header ${h} value`);
+  }
+  return pos;
+}
 
 /** Skips a nullable byte field (length varint, -1 = null); returns the position after it. */
 function skipBytes(buf: Buffer, pos: number, end: number, what: string): number {
