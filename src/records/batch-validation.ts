@@ -13,6 +13,12 @@
 // Batches with no compression are checked synchronously and allocate nothing per record (the hot path);
 // compressed ones are decompressed off the event loop (zlib's and the codecs' thread pools) and a large
 // section is walked in slices with the event loop let through in between.
+//
+// Why here and not in storage/format: storage knows files, bytes and offsets, so it checks what concerns
+// those (layout, CRC, offsets dense and in range) whoever calls append. What a record holds, the codecs (with
+// their optional packages and asynchronous decompression) and a topic's timestamp policy are the record
+// format's and the broker's: the produce handler runs this before storage.append, and any other front door
+// that accepts records from clients must too.
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import {
   ATTR_COMPRESSION_MASK,

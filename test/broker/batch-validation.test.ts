@@ -5,7 +5,7 @@
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Sluice, logLevel } from '../../src/client/index.js';
-import { ErrorCode, ListOffsetsApi } from '../../src/protocol/index.js';
+import { DescribeConfigsApi, ErrorCode, ListOffsetsApi } from '../../src/protocol/index.js';
 import { CompressionCodec, buildRecordBatch, compress, isCodecAvailable } from '../../src/records/index.js';
 import { batchOf, createTopic, produce, startBroker, type TestBroker } from '../helpers/broker.js';
 import { rawBatch, rawRecord, withCrc } from '../helpers/raw-batch.js';
@@ -219,6 +219,25 @@ describe('batches no consumer could read are refused at produce time', () => {
       'window',
     );
     expect((await produce(c, 'window', 0, batchOf(['now'], { timestamp: now }))).errorCode).toBe(0);
+  });
+
+  it('takes the timestamp window as Kafka writes it; anything but an integer of 0 or more is INVALID_CONFIG', async () => {
+    const created = await createTopic(c, 'kafka-window', 1, {
+      'message.timestamp.after.max.ms': '9223372036854775807',
+      'message.timestamp.before.max.ms': '3600000',
+    });
+    expect(created.errorCode).toBe(0);
+    const res = await c.request(DescribeConfigsApi, {
+      resources: [{ type: 'topic', name: 'kafka-window', configNames: null }],
+    });
+    const value = (name: string) => res.resources[0]!.configs.find((e) => e.name === name)?.value;
+    expect(value('message.timestamp.after.max.ms')).toBe(String(Number.MAX_SAFE_INTEGER));
+    expect(value('message.timestamp.before.max.ms')).toBe('3600000');
+    for (const bad of ['-1', '1.5', 'soon']) {
+      const refused = await createTopic(c, 'bad-window', 1, { 'message.timestamp.before.max.ms': bad });
+      expect(refused.errorCode).toBe(ErrorCode.INVALID_CONFIG);
+      expect(refused.errorMessage).toContain('message.timestamp.before.max.ms must be an integer of 0 or more');
+    }
   });
 
   // 64 MiB of zeros in a few KiB: decompressing it whole would allocate 64 MiB per batch per request. gzip
