@@ -15,7 +15,7 @@ import {
   writeBatchCrc,
 } from '../../storage/index.js';
 import type { PartitionConfig, StorageFs } from '../../storage/index.js';
-import { config, makeBatch, readAll, withTempDir } from './helpers.js';
+import { config, idem, makeBatch, readAll, withTempDir } from './helpers.js';
 
 function openLog(dir: string, overrides: Partial<PartitionConfig> = {}, fs: StorageFs = nodeFs) {
   return PartitionLog.open({ dir: join(dir, 'p'), topic: 't', partition: 0, config: config(overrides), fs });
@@ -139,6 +139,29 @@ describe('an append spanning segments is all-or-nothing', () => {
       await poll;
       expect(Math.max(...seen)).toBe(1);
       await expectOnlyFirst(dir, log);
+    });
+  });
+
+  it('an idempotent producer retrying a failed spanning append is stored once, and its sequence goes on', async () => {
+    await withTempDir(async (dir) => {
+      const fs = new FaultyFs();
+      const open = () => openLog(dir, { segmentBytes: 200 }, fs); // two 93-byte batches a segment
+      const log = await open();
+      await log.append(idem(1, 0));
+      await log.flush();
+      fs.failWrites({ path: second, times: 1 });
+      const retried = Buffer.concat([idem(1, 1), idem(1, 2), idem(1, 3)]);
+      await expect(log.append(Buffer.from(retried))).rejects.toBeInstanceOf(StorageIOError);
+      expect(log.logEndOffset).toBe(1);
+      // Not mistaken for a duplicate of batches that are gone: appended, at the next offset.
+      expect((await log.append(Buffer.from(retried))).baseOffset).toBe(1);
+      expect(log.logEndOffset).toBe(4);
+      await log.close();
+      const reopened = await open();
+      expect((await reopened.append(idem(1, 4))).baseOffset).toBe(4);
+      expect((await reopened.append(idem(1, 2))).baseOffset).toBe(2); // a retry of a stored batch: its offset
+      expect((await readAll(reopened)).map((b) => b.baseOffset)).toEqual([0, 1, 2, 3, 4]);
+      await reopened.close();
     });
   });
 });
