@@ -42,10 +42,11 @@ it('refuses four batches of one record claiming 2^31 offsets each; the log end s
 });
 
 it('a request of 11 batches (330 KB) for one partition under segment.bytes=65536 writes no segment past 65536', async () => {
-  const t = await startBroker();
+  // The broker's default rather than the topic config: clients may not set segment.bytes this low.
+  const t = await startBroker({ topicDefaults: { segmentBytes: 65536 } });
   try {
     const c = await t.client();
-    await createTopic(c, 'rolled', 1, { 'segment.bytes': '65536' });
+    await createTopic(c, 'rolled', 1);
     const big = 'x'.repeat(30_000);
     const batches = Array.from({ length: 11 }, (_, i) => batchOf([`${i}:${big}`]));
     const res = await produce(c, 'rolled', 0, Buffer.concat(batches));
