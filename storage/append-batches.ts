@@ -1,5 +1,5 @@
 // Validation of a producer's buffer before it is queued: header-only work per batch (CRC over the bytes,
-// never decoding records). Produces the per-batch facts the append needs, in parallel arrays.
+// offsets dense, never decoding records). Produces the per-batch facts the append needs, in parallel arrays.
 import {
   BATCH_HEADER_SIZE,
   BATCH_LOG_OVERHEAD,
@@ -46,6 +46,15 @@ export function parseBatches(buf: Buffer, maxBatchBytes = Number.POSITIVE_INFINI
         if (size > maxBatchBytes && size <= left) throw new RecordTooLargeError(size, maxBatchBytes, position);
       }
       const header = validateBatch(buf, position);
+      if (header.recordCount !== header.lastOffsetDelta + 1) {
+        // Offsets are dense: a batch claiming more offsets than records would move the log end for nothing
+        // (2^31 offsets in 73 bytes) and push a segment past its 32-bit relative offsets.
+        throw new InvalidRecordError(
+          `batch ${parsed.positions.length} (at byte ${position}): it spans ${header.lastOffsetDelta + 1} offsets but holds ` +
+            `${header.recordCount} records (an appended batch uses one offset per record)`,
+          position,
+        );
+      }
       parsed.positions.push(position);
       parsed.sizes.push(header.sizeInBytes);
       parsed.lastOffsetDeltas.push(header.lastOffsetDelta);
@@ -76,7 +85,8 @@ export function parseBatches(buf: Buffer, maxBatchBytes = Number.POSITIVE_INFINI
     }
   } catch (err) {
     if (err instanceof BatchFormatError) {
-      throw new InvalidRecordError(`invalid record batch at byte ${err.position}: ${err.message}`, err.position, err);
+      const index = parsed.positions.length;
+      throw new InvalidRecordError(`batch ${index} (at byte ${err.position}): ${err.message}`, err.position, err);
     }
     throw err;
   }

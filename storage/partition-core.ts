@@ -258,7 +258,9 @@ export abstract class PartitionCore {
       this.goOffline(err, `cannot discard unflushed data of ${segment.logPath} after an fsync failure`);
       return this.commit.failAll(error);
     }
-    this.endOffset = segment.nextOffset;
+    // Never beyond the end readers knew: an append spanning segments that fails here still holds its
+    // first part in this segment, unseen, until it cuts it away itself (PartitionLog.discardPartialAppend).
+    this.endOffset = Math.min(segment.nextOffset, lostTo);
     this.truncations++;
     try {
       await this.trimProducers();
@@ -304,19 +306,24 @@ export abstract class PartitionCore {
     this.onDisk = { clean, recoveryPoint, logStartOffset: this.startOffset };
   }
 
-  /** Must the active segment roll before an append of `bytes` holding `offsets` offsets? (Synchronous: hot path.) */
-  protected needsRoll(bytes: number, offsets: number): boolean {
+  /**
+   * Must the active segment roll before it takes a batch of `bytes` ending at offset `lastOffset`, with
+   * `pending` bytes of the same append placed before it? Checked per batch, so no segment passes
+   * `segmentBytes` or its 32-bit relative offsets; only a batch alone in its segment may be larger.
+   * (Synchronous: hot path.)
+   */
+  protected needsRoll(pending: number, bytes: number, lastOffset: number): boolean {
     const segment = this.active;
-    if (segment.size === 0) return false;
-    const full = segment.size + bytes > this.cfg.segmentBytes;
-    const old = this.clock.now() - segment.rollBaseTime >= this.cfg.segmentMs;
-    const overflow = this.endOffset + offsets - 1 - segment.baseOffset > MAX_RELATIVE_OFFSET;
-    return full || old || overflow;
+    const size = segment.size + pending;
+    if (size === 0) return false;
+    if (size + bytes > this.cfg.segmentBytes || lastOffset - segment.baseOffset > MAX_RELATIVE_OFFSET) return true;
+    return segment.size > 0 && this.clock.now() - segment.rollBaseTime >= this.cfg.segmentMs;
   }
 
   /**
-   * Seals the active segment and starts a new one at the log end. The sealed segment is fsynced first,
-   * which keeps the invariant that only the active segment holds unflushed data. Runs inside the queue.
+   * Seals the active segment and starts a new one where it ends (the log end, or, inside an append that
+   * spans segments, the end of what that append wrote so far). The sealed segment is fsynced first, which
+   * keeps the invariant that only the active segment holds unflushed data. Runs inside the queue.
    */
   protected async roll(): Promise<void> {
     const old = this.active;
@@ -330,13 +337,14 @@ export abstract class PartitionCore {
     this.commit.advance(this.endOffset);
     await old.persistIndexes(this.logger);
     // The producer table as of the new segment's base: a crash then replays at most the active segment.
-    await this.snapshotProducers();
+    const base = old.nextOffset;
+    await this.snapshotProducers(base);
     let segment: Segment;
     try {
-      segment = await Segment.create(this.fs, this.dir, this.endOffset, this.cfg.indexIntervalBytes);
+      segment = await Segment.create(this.fs, this.dir, base, this.cfg.indexIntervalBytes);
       await this.fs.syncDir(this.dir);
     } catch (err) {
-      throw new StorageIOError(`cannot create segment ${this.endOffset} in ${this.dir}`, err);
+      throw new StorageIOError(`cannot create segment ${base} in ${this.dir}`, err);
     }
     this.segments.push(segment);
     this.logger.debug({ partition: this.name, baseOffset: segment.baseOffset }, 'rolled a new segment');
@@ -378,12 +386,12 @@ export abstract class PartitionCore {
       await this.rebuildProducers(null);
   }
 
-  /** Writes a producer snapshot at the log end (segment roll). Runs inside the queue. */
-  protected async snapshotProducers(): Promise<void> {
+  /** Writes a producer snapshot as of `offset` (segment roll: the new segment's base). Runs inside the queue. */
+  protected async snapshotProducers(offset = this.endOffset): Promise<void> {
     if (this.producers.size === 0 && this.lastSnapshotOffset < 0) return;
-    if (this.lastSnapshotOffset === this.endOffset) return;
-    await writeSnapshot(this.fs, this.dir, this.endOffset, this.producers, this.logger);
-    this.lastSnapshotOffset = this.endOffset;
+    if (this.lastSnapshotOffset === offset) return;
+    await writeSnapshot(this.fs, this.dir, offset, this.producers, this.logger);
+    this.lastSnapshotOffset = offset;
   }
 
   /** Runs in the queue: a lookup found an index entry that does not point at its batch. */

@@ -13,6 +13,7 @@ import type { ParsedBatches } from './append-batches.js';
 import { patchBaseOffset } from './format/record-batch.js';
 import {
   CorruptLogError,
+  InvalidRecordError,
   LogClosedError,
   OffsetOutOfRangeError,
   StorageError,
@@ -97,43 +98,69 @@ export class PartitionLog extends PartitionCore {
     }
     // Synchronous checks first: an append that needs neither pays for no extra await.
     if (this.onDisk.clean) await this.markDirty();
-    if (this.needsRoll(buf.length, parsed.offsetCount)) await this.roll();
-    const segment = this.active;
-    const position = segment.size;
     const baseOffset = this.endOffset;
     const n = parsed.positions.length;
     const baseOffsets = new Array<number>(n);
     const lastOffsets = new Array<number>(n);
     let next = baseOffset;
     for (let i = 0; i < n; i++) {
-      patchBaseOffset(buf, parsed.positions[i]!, next, leaderEpoch);
       baseOffsets[i] = next;
       next += parsed.lastOffsetDeltas[i]! + 1;
       lastOffsets[i] = next - 1;
     }
-    try {
-      await segment.write(buf);
-    } catch (err) {
-      await this.cutBack(segment, position, err);
-      throw new StorageIOError(`append to ${segment.logPath} failed; nothing was stored`, err);
-    }
-    if (segment.rollBaseTime < 0) segment.rollBaseTime = this.clock.now();
-    for (let i = 0; i < n; i++) {
-      segment.visitBatch(
-        position + parsed.positions[i]!,
-        baseOffsets[i]!,
-        lastOffsets[i]!,
-        parsed.maxTimestamps[i]!,
-        parsed.sizes[i]!,
+    if (next > Number.MAX_SAFE_INTEGER) {
+      throw new InvalidRecordError(
+        `append to ${this.name} refused: the log end would pass 2^53 - 1, the largest offset a Number keeps exactly`,
       );
     }
-    this.endOffset = next;
-    const producers = parsed.producers;
-    if (producers) {
-      const now = this.clock.now();
-      for (let i = 0; i < n; i++)
-        if (producers[i]) this.producers.record(producers[i]!, baseOffsets[i]!, lastOffsets[i]!, now);
+    for (let i = 0; i < n; i++) patchBaseOffset(buf, parsed.positions[i]!, baseOffsets[i]!, leaderEpoch);
+    // Batches go to the active segment in runs, each run one positional write; the roll check holds per
+    // batch. Usually there is one run. Until the last run is written the log end stays put, so readers see
+    // none of an append that spans segments before all of it is there (and none of it if a part fails).
+    let start: { segment: Segment; position: number } | undefined;
+    try {
+      for (let from = 0; from < n; ) {
+        let to = from;
+        let bytes = 0;
+        while (to < n && !this.needsRoll(bytes, parsed.sizes[to]!, lastOffsets[to]!)) bytes += parsed.sizes[to++]!;
+        if (to === from) {
+          await this.roll();
+          continue;
+        }
+        const segment = this.active;
+        const position = segment.size;
+        start ??= { segment, position };
+        try {
+          await segment.write(buf.subarray(parsed.positions[from]!, to === n ? buf.length : parsed.positions[to]));
+        } catch (err) {
+          await this.cutBack(segment, position, err);
+          throw new StorageIOError(`append to ${segment.logPath} failed; nothing was stored`, err);
+        }
+        if (segment.rollBaseTime < 0) segment.rollBaseTime = this.clock.now();
+        const first = parsed.positions[from]!;
+        for (let i = from; i < to; i++)
+          segment.visitBatch(
+            position + parsed.positions[i]! - first,
+            baseOffsets[i]!,
+            lastOffsets[i]!,
+            parsed.maxTimestamps[i]!,
+            parsed.sizes[i]!,
+          );
+        // Recorded per run: a roll after it snapshots the table as of the next segment's base.
+        const producers = parsed.producers;
+        if (producers) {
+          const now = this.clock.now();
+          for (let i = from; i < to; i++)
+            if (producers[i]) this.producers.record(producers[i]!, baseOffsets[i]!, lastOffsets[i]!, now);
+        }
+        from = to;
+      }
+    } catch (err) {
+      const wrotePart = start && (this.active !== start.segment || start.segment.size > start.position);
+      if (wrotePart && !this.failure) await this.discardPartialAppend(start!.segment, start!.position);
+      throw err;
     }
+    this.endOffset = next;
     this.cache.add(buf, parsed.positions, baseOffsets, lastOffsets);
     const first = duplicateOffset >= 0 ? duplicateOffset : baseOffset;
     const result: AppendResult = {
@@ -145,6 +172,33 @@ export class PartitionLog extends PartitionCore {
     const flush = this.cfg.flush;
     if (flush.kind === 'interval') this.armFlushTimer(flush.ms);
     return { result, flushed: flush.kind === 'always' ? this.commit.waitFor(next) : undefined };
+  }
+
+  /**
+   * A later part of an append failed after earlier parts were written (to `segment` from `position`, and to
+   * segments rolled after it): cut all of them away, so the append stored nothing, as a failed append must.
+   * Readers never saw them (the log end had not moved). If this cleanup fails the partition goes offline.
+   */
+  private async discardPartialAppend(segment: Segment, position: number): Promise<void> {
+    const index = this.segments.indexOf(segment);
+    const later = index < 0 ? [] : this.segments.slice(index + 1);
+    try {
+      if (later.length > 0) {
+        this.segments = this.segments.slice(0, index + 1);
+        await deleteSegments(later, this.logger);
+      }
+      if (index >= 0 && segment.size > position) await segment.truncateTo(position);
+      await this.active.fh.sync();
+      await this.fs.syncDir(this.dir);
+      await this.trimProducers();
+    } catch (err) {
+      this.goOffline(err, `cannot remove the written part of a failed append to ${this.name}`);
+      throw this.failure;
+    }
+    this.logger.warn(
+      { partition: this.name, from: this.endOffset, segmentsRemoved: later.length },
+      'an append spanning segments failed part-way; its written part was removed',
+    );
   }
 
   /**

@@ -30,6 +30,9 @@ export interface TopicDefaults {
   maxMessageBytes: number;
   indexIntervalBytes: number;
   flush: FlushPolicy;
+  /** How far a record's CreateTime may lie behind / ahead of the broker's clock (Kafka's message.timestamp.*.max.ms). */
+  messageTimestampBeforeMaxMs: number;
+  messageTimestampAfterMaxMs: number;
 }
 
 export const BUILTIN_TOPIC_DEFAULTS: Readonly<TopicDefaults> = Object.freeze({
@@ -41,6 +44,9 @@ export const BUILTIN_TOPIC_DEFAULTS: Readonly<TopicDefaults> = Object.freeze({
   maxMessageBytes: 1024 * 1024 + 12,
   indexIntervalBytes: 4096,
   flush: Object.freeze({ kind: 'os' }) as FlushPolicy,
+  // Unlimited, like Kafka 3.x's Long.MAX_VALUE: any timestamp is accepted.
+  messageTimestampBeforeMaxMs: Number.MAX_SAFE_INTEGER,
+  messageTimestampAfterMaxMs: Number.MAX_SAFE_INTEGER,
 });
 
 /** What a caller passes to `new Broker(...)`: everything but dataDir is optional. */
@@ -229,6 +235,18 @@ function topicDefaults(options: BrokerOptions): Readonly<TopicDefaults> {
       0x7fff_ffff,
     ),
     flush: flushOption('flush', options.flush, flushOption('topicDefaults.flush', t.flush, d.flush)),
+    messageTimestampBeforeMaxMs: intIn(
+      'topicDefaults.messageTimestampBeforeMaxMs',
+      t.messageTimestampBeforeMaxMs,
+      d.messageTimestampBeforeMaxMs,
+      0,
+    ),
+    messageTimestampAfterMaxMs: intIn(
+      'topicDefaults.messageTimestampAfterMaxMs',
+      t.messageTimestampAfterMaxMs,
+      d.messageTimestampAfterMaxMs,
+      0,
+    ),
   });
 }
 

@@ -3,6 +3,7 @@
 // strings (what DescribeConfigs shows and topics.json stores).
 import type { PartitionConfig } from '../../storage/index.js';
 import type { ConfigEntry } from '../protocol/index.js';
+import { type BatchPolicy, DECOMPRESSED_BYTES_PER_BATCH_BYTE } from '../records/batch-validation.js';
 import { BUILTIN_TOPIC_DEFAULTS, formatFlushPolicy, parseFlushPolicy, type TopicDefaults } from './config.js';
 
 /** A config value that is unknown, malformed or out of range; handlers answer INVALID_CONFIG. */
@@ -29,6 +30,22 @@ function intKey(name: string, min: number, max: number, pick: (d: TopicDefaults)
   };
 }
 
+/**
+ * A time window in ms, 0 or more. Kafka's unlimited default is Long.MAX_VALUE (9223372036854775807): any
+ * value past 2^53 - 1 ms (285,000 years) means the same here and is kept as that largest safe integer.
+ */
+function windowKey(name: string, pick: (d: TopicDefaults) => number): KeySpec {
+  return {
+    parse(value) {
+      const text = value.trim();
+      if (!/^\d{1,19}$/.test(text))
+        throw new TopicConfigError(`${name} must be an integer of 0 or more, got "${value}"`);
+      return String(Math.min(Number(text), Number.MAX_SAFE_INTEGER));
+    },
+    inherited: (d) => String(pick(d)),
+  };
+}
+
 const INT31 = 0x7fff_ffff;
 
 const KEYS: Record<string, KeySpec> = {
@@ -38,6 +55,8 @@ const KEYS: Record<string, KeySpec> = {
   'segment.ms': intKey('segment.ms', 1, Number.MAX_SAFE_INTEGER, (d) => d.segmentMs),
   'max.message.bytes': intKey('max.message.bytes', 0, INT31, (d) => d.maxMessageBytes),
   'index.interval.bytes': intKey('index.interval.bytes', 0, INT31, (d) => d.indexIntervalBytes),
+  'message.timestamp.before.max.ms': windowKey('message.timestamp.before.max.ms', (d) => d.messageTimestampBeforeMaxMs),
+  'message.timestamp.after.max.ms': windowKey('message.timestamp.after.max.ms', (d) => d.messageTimestampAfterMaxMs),
   flush: {
     parse(value) {
       try {
@@ -129,6 +148,17 @@ export function partitionConfigFor(
 
 export function maxMessageBytesOf(overrides: Readonly<Record<string, string>>, defaults: TopicDefaults): number {
   return Number(effective('max.message.bytes', overrides, defaults));
+}
+
+/** What produce checks every batch of a topic with these overrides against (src/records/batch-validation.ts). */
+export function batchPolicyFor(overrides: Readonly<Record<string, string>>, defaults: TopicDefaults): BatchPolicy {
+  const maxBatchBytes = maxMessageBytesOf(overrides, defaults);
+  return Object.freeze({
+    maxBatchBytes,
+    maxDecompressedBytes: maxBatchBytes * DECOMPRESSED_BYTES_PER_BATCH_BYTE,
+    timestampBeforeMaxMs: Number(effective('message.timestamp.before.max.ms', overrides, defaults)),
+    timestampAfterMaxMs: Number(effective('message.timestamp.after.max.ms', overrides, defaults)),
+  });
 }
 
 /** DescribeConfigs entries for a topic, optionally only the named keys (unknown names are skipped). */

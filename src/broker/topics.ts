@@ -26,9 +26,11 @@ import {
   type PartitionLog,
 } from '../../storage/index.js';
 import { isValidTopicName, ProtocolError } from '../protocol/index.js';
+import type { BatchPolicy } from '../records/batch-validation.js';
 import type { BrokerConfig, TopicDefaults } from './config.js';
 import {
   applyConfigChanges,
+  batchPolicyFor,
   maxMessageBytesOf,
   parsePartitions,
   parseTopicConfig,
@@ -57,6 +59,8 @@ export interface Topic {
   readonly configs: Readonly<Record<string, string>>;
   readonly createdAt: number;
   readonly maxMessageBytes: number;
+  /** What produce checks each batch against (max.message.bytes, decompressed size, timestamp window). */
+  readonly batchPolicy: BatchPolicy;
   readonly partitionConfig: PartitionConfig;
 }
 
@@ -349,6 +353,7 @@ export class TopicRegistry {
       configs: Object.freeze({ ...configs }),
       createdAt,
       maxMessageBytes: maxMessageBytesOf(configs, this.defaults),
+      batchPolicy: batchPolicyFor(configs, this.defaults),
       partitionConfig: partitionConfigFor(configs, this.defaults),
     });
   }

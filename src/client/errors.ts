@@ -97,6 +97,28 @@ export class SluiceNumberOfRetriesExceeded extends SluiceNonRetriableError {
   }
 }
 
+/**
+ * A fetched record batch the consumer cannot decode: bytes damaged at rest or a format it cannot read. It
+ * stays the same however often it is fetched again, so the consumer crashes with it (kafkajs's CRASH event)
+ * instead of waiting on that partition for ever.
+ */
+export class SluiceCorruptBatchError extends SluiceNonRetriableError {
+  override name = 'SluiceCorruptBatchError';
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+    /** Base offset of the batch (decimal string, as kafkajs offsets). */
+    readonly offset: string,
+    cause: Error,
+  ) {
+    super(`cannot decode the record batch at offset ${offset} of ${topic}-${partition}: ${cause.message}`, {
+      cause,
+      type: 'CORRUPT_MESSAGE',
+      code: errorInfoByName('CORRUPT_MESSAGE').code,
+    });
+  }
+}
+
 export class SluiceTopicMetadataNotLoaded extends SluiceError {
   override name = 'SluiceTopicMetadataNotLoaded';
   constructor(readonly topic: string) {

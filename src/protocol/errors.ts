@@ -80,6 +80,12 @@ const table = [
   ['NON_EMPTY_GROUP', 68, false, 'The group is not empty'],
   ['GROUP_ID_NOT_FOUND', 69, false, 'The group id does not exist'],
   [
+    'UNSUPPORTED_COMPRESSION_TYPE',
+    76,
+    false,
+    'The requesting client does not support the compression type of given partition',
+  ],
+  [
     'MEMBER_ID_REQUIRED',
     79,
     false,

@@ -6,11 +6,16 @@
 //   zstd   a standard zstd frame (magic 28 B5 2F FD)
 // snappy, lz4 and zstd come from optional npm packages loaded on first use, so a producer that never
 // compresses with them needs none installed; a missing package gives a CompressionError naming it.
+import { constants as bufferConstants } from 'node:buffer';
 import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
 import { CompressionCodec } from '../../storage/format/record-batch.js';
+import { decompressedSizeBound, isXerialFramed, XERIAL_HEADER_SIZE, XERIAL_MAGIC } from './compression-framing.js';
 import { CompressionError } from './errors.js';
 
+export { isXerialFramed };
+
+const MAX_LENGTH = bufferConstants.MAX_LENGTH;
 const gzip = promisify(zlib.gzip);
 const gunzip = promisify(zlib.gunzip);
 
@@ -73,16 +78,8 @@ async function zstdModule(): Promise<ZstdModule> {
   return loadOptional<ZstdModule>(CompressionCodec.Zstd);
 }
 
-// xerial snappy-java framing, as Kafka's Java producer writes it:
-//   header  8 bytes magic 82 'SNAPPY' 00, int32 BE version (1), int32 BE compatible version (1)
-//   blocks  repeated: int32 BE compressed length, raw snappy block (each ≤ 32 KiB uncompressed)
-const XERIAL_MAGIC = Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00]);
-const XERIAL_HEADER_SIZE = 16;
+// xerial snappy-java framing: see compression-framing.ts. Blocks hold at most 32 KiB uncompressed.
 const XERIAL_BLOCK_SIZE = 32 * 1024;
-
-export function isXerialFramed(data: Buffer): boolean {
-  return data.length >= XERIAL_HEADER_SIZE && data.subarray(0, 8).equals(XERIAL_MAGIC);
-}
 
 async function snappyCompressXerial(snappy: SnappyModule, data: Buffer): Promise<Buffer> {
   const blocks: Promise<Buffer>[] = [];
@@ -147,12 +144,13 @@ export async function compress(codec: CompressionCodec, data: Buffer): Promise<B
   }
 }
 
-async function decompressWith(codec: CompressionCodec, data: Buffer): Promise<Buffer> {
+async function decompressWith(codec: CompressionCodec, data: Buffer, maxBytes: number): Promise<Buffer> {
   switch (codec) {
     case CompressionCodec.None:
       return data;
     case CompressionCodec.Gzip:
-      return gunzip(data);
+      // zlib stops inflating (ERR_BUFFER_TOO_LARGE) once the output would pass the limit.
+      return maxBytes < MAX_LENGTH ? gunzip(data, { maxOutputLength: Math.max(1, maxBytes) }) : gunzip(data);
     case CompressionCodec.Snappy:
       return snappyUncompress(await loadOptional<SnappyModule>(codec), data);
     case CompressionCodec.Lz4:
@@ -164,12 +162,43 @@ async function decompressWith(codec: CompressionCodec, data: Buffer): Promise<Bu
   }
 }
 
-/** Decompresses a batch's records section; corrupt input becomes a CompressionError. */
-export async function decompress(codec: CompressionCodec, data: Buffer): Promise<Buffer> {
+/** `size`: what is known of the decompressed size ("up to 9000 bytes"), when anything is. */
+function tooLarge(codec: CompressionCodec, maxBytes: number, size?: string): CompressionError {
+  return new CompressionError(
+    `${codecNames[codec]} data decompresses to ${size ? `${size}, ` : ''}more than the limit of ${maxBytes} bytes`,
+    'DECOMPRESSED_TOO_LARGE',
+  );
+}
+
+/**
+ * The most a capped decompress lets a codec inflate before it can check the real size: the framing's bound
+ * counts every compressed block as full (a frame's last block rarely is), so it may pass `maxBytes` a little
+ * for data that does not.
+ */
+const boundAllowance = (maxBytes: number) => Math.max(2 * maxBytes, 8 * 1024 * 1024);
+
+/**
+ * Decompresses a batch's records section; corrupt input becomes a CompressionError. With `maxBytes`, data
+ * that decompresses to more is refused (DECOMPRESSED_TOO_LARGE) and memory stays bounded: gzip stops as it
+ * inflates past the limit; snappy, lz4 and zstd are refused before any decompression when the bound their
+ * framing gives (compression-framing.ts) passes max(2 × maxBytes, 8 MiB), and after it when they pass maxBytes.
+ */
+export async function decompress(
+  codec: CompressionCodec,
+  data: Buffer,
+  maxBytes = Number.POSITIVE_INFINITY,
+): Promise<Buffer> {
   try {
-    return await decompressWith(codec, data);
+    if (Number.isFinite(maxBytes) && codec !== CompressionCodec.Gzip) {
+      const bound = decompressedSizeBound(codec, data);
+      if (bound > boundAllowance(maxBytes)) throw tooLarge(codec, maxBytes, `up to ${bound} bytes`);
+    }
+    const out = await decompressWith(codec, data, maxBytes);
+    if (out.length > maxBytes) throw tooLarge(codec, maxBytes, `${out.length} bytes`);
+    return out;
   } catch (err) {
     if (err instanceof CompressionError) throw err;
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw tooLarge(codec, maxBytes);
     throw new CompressionError(
       `${codecNames[codec]} data is corrupt: ${(err as Error).message}`,
       'CORRUPT_COMPRESSED_DATA',

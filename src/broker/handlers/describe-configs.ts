@@ -22,6 +22,8 @@ function brokerEntries(broker: BrokerContext): ConfigEntry[] {
     ['log.roll.ms', String(d.segmentMs)],
     ['log.index.interval.bytes', String(d.indexIntervalBytes)],
     ['message.max.bytes', String(d.maxMessageBytes)],
+    ['log.message.timestamp.before.max.ms', String(d.messageTimestampBeforeMaxMs)],
+    ['log.message.timestamp.after.max.ms', String(d.messageTimestampAfterMaxMs)],
     ['flush', formatFlushPolicy(d.flush)],
     ['socket.request.max.bytes', String(c.maxFrameBytes)],
   ];

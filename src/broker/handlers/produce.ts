@@ -1,13 +1,17 @@
 // Produce: one storage append per partition per request, partitions appended concurrently. The record
-// bytes are the request frame's tail (zero-copy views); storage walks the batch headers once, refusing a
-// batch over the topic's max.message.bytes before its CRC, then validates CRCs and patches base offsets.
+// bytes are the request frame's tail (zero-copy views). Each partition's bytes are first checked against
+// the topic's batch policy (src/records/batch-validation.ts: attributes, counts, every record, compressed
+// payloads, timestamps), so nothing is stored that a consumer cannot read; storage then walks the batch
+// headers once, refusing a batch over max.message.bytes before its CRC, validates CRCs and offset density,
+// and patches base offsets.
 //
 // acks=0 → no response frame; acks=1 and acks=-1 → answer once storage's append resolved, i.e. after
 // the topic's flush policy (fsync for flush=always, group-committed across concurrent produces).
 //
-// Per-request cost: a topic that exists is looked up synchronously, and results are gathered with
-// Promise.all only where there is more than one; the common produce (one topic, one partition) waits on
-// its append's promise alone, with no extra promise hops between the append and the response.
+// Per-request cost: a topic that exists is looked up synchronously, batches without compression are checked
+// synchronously, and results are gathered with Promise.all only where there is more than one; the common
+// produce (one topic, one partition) waits on its append's promise alone, with no extra promise hops
+// between the append and the response.
 import type { PartitionLog } from '../../../storage/index.js';
 import {
   ErrorCode,
@@ -17,6 +21,7 @@ import {
   type ProduceRequest,
   type ProduceResponse,
 } from '../../protocol/index.js';
+import { validateProducedBatches } from '../../records/batch-validation.js';
 import type { Topic } from '../topics.js';
 import { partitionError, toPartitionError, type PartitionError } from './storage-errors.js';
 import { defineHandler, NO_RESPONSE, type BrokerContext, type RequestContext } from './types.js';
@@ -40,16 +45,18 @@ async function appendTo(
   log: PartitionLog,
   partition: number,
   records: Buffer,
-  maxBatchBytes: number,
+  topic: Topic,
   broker: BrokerContext,
   ctx: RequestContext,
 ): Promise<ProducePartitionResult> {
   const where = `${log.topic}-${partition}`;
   try {
+    const checking = validateProducedBatches(records, topic.batchPolicy, broker.clock.now());
+    if (checking) await checking;
     // Storage resolves after the flush policy (fsync for flush=always, group-committed), which
     // satisfies acks=-1; acks=1 waits for the same (stricter than "written", never weaker).
-    // One pass in storage: each batch's size against max.message.bytes, then its CRC (no record decoding).
-    const result = await log.append(records, { maxBatchBytes });
+    // One pass in storage: each batch's size against max.message.bytes, then its CRC.
+    const result = await log.append(records, { maxBatchBytes: topic.maxMessageBytes });
     return {
       partition,
       errorCode: ErrorCode.NONE,
@@ -85,7 +92,7 @@ function produceToTopic(
           ),
         );
       }
-      return appendTo(log, partition, records, topic.maxMessageBytes, broker, ctx);
+      return appendTo(log, partition, records, topic, broker, ctx);
     }),
   );
 }

@@ -12,6 +12,7 @@ import {
   StorageIOError,
 } from '../../../storage/index.js';
 import { ErrorCode, ProtocolError } from '../../protocol/index.js';
+import { type BatchProblem, InvalidBatchError } from '../../records/errors.js';
 
 export interface PartitionError {
   errorCode: number;
@@ -21,6 +22,14 @@ export interface PartitionError {
 export function partitionError(code: keyof typeof ErrorCode, errorMessage: string): PartitionError {
   return { errorCode: ErrorCode[code], errorMessage };
 }
+
+/** A produced batch refused by src/records/batch-validation.ts, by what was wrong with it. */
+const BATCH_PROBLEM_CODES: Readonly<Record<BatchProblem, keyof typeof ErrorCode>> = {
+  corrupt: 'CORRUPT_MESSAGE',
+  invalid: 'INVALID_RECORD',
+  'unsupported-compression': 'UNSUPPORTED_COMPRESSION_TYPE',
+  'invalid-timestamp': 'INVALID_TIMESTAMP',
+};
 
 /**
  * Maps an error thrown while serving one partition to its wire code. `where` names the partition
@@ -42,6 +51,8 @@ export function wireErrorOf(error: unknown, where: string): PartitionError | und
   // Storage names these errors by their wire names (OUT_OF_ORDER_SEQUENCE_NUMBER, INVALID_PRODUCER_EPOCH, …).
   if (error instanceof ProducerSequenceError)
     return partitionError(error.code as keyof typeof ErrorCode, error.message);
+  if (error instanceof InvalidBatchError)
+    return partitionError(BATCH_PROBLEM_CODES[error.problem], `${where}: ${error.message}`);
   if (error instanceof InvalidRecordError) return partitionError('CORRUPT_MESSAGE', `${where}: ${error.message}`);
   if (error instanceof StorageIOError) return partitionError('KAFKA_STORAGE_ERROR', `${where}: ${error.message}`);
   if (error instanceof LogClosedError) {

@@ -44,6 +44,17 @@ export function scanFetchedRecords(bytes: Buffer, fromOffset: number): ScannedFe
   return { end: pos, nextOffset };
 }
 
+/** The batch at `baseOffset` of a fetch response cannot be decoded; `cause` says why. */
+export class UndecodableBatchError extends Error {
+  override readonly name = 'UndecodableBatchError';
+  constructor(
+    readonly baseOffset: number,
+    cause: unknown,
+  ) {
+    super((cause as Error)?.message ?? String(cause), { cause });
+  }
+}
+
 export interface DecodedChunk {
   messages: KafkaMessage[];
   /** Position after the last batch decoded. */
@@ -52,8 +63,8 @@ export interface DecodedChunk {
 
 /**
  * Decodes whole batches from `pos` until about `maxBytes` were read (at least one batch), validating
- * each (its CRC-32C too when `checkCrcs`). A bad batch throws when it comes first; after good ones, the
- * chunk ends before it (so the good ones are delivered and the next call throws). Decoding lazily, a
+ * each (its CRC-32C too when `checkCrcs`). A bad batch throws UndecodableBatchError when it comes first;
+ * after good ones, the chunk ends before it (so the good ones are delivered and the next call throws). Decoding lazily, a
  * slice at a time, keeps messages short-lived: they are made just before the application sees them,
  * instead of a whole prefetched response at once.
  */
@@ -81,7 +92,10 @@ export async function decodeFetchedChunk(
       }
     } catch (error) {
       // The batches before a bad one are delivered; the next call starts at the bad one and throws.
-      if (decoded === 0) throw error;
+      if (decoded === 0) {
+        const baseOffset = bytes.length - pos >= 8 ? readInt64(bytes, pos + Offsets.baseOffset) : fromOffset;
+        throw new UndecodableBatchError(baseOffset, error);
+      }
       messages.length = decoded;
       break;
     }

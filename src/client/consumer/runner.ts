@@ -10,7 +10,8 @@ import type { Logger } from '../logger.js';
 import { backoff, type ResolvedRetryOptions } from '../retry.js';
 import type { PartitionAssignmentSource } from './assignment.js';
 import { FetchedBatch } from './batch.js';
-import { decodeFetchedChunk } from './decode.js';
+import { SluiceCorruptBatchError } from '../errors.js';
+import { decodeFetchedChunk, UndecodableBatchError } from './decode.js';
 import type { PartitionState } from './partition-state.js';
 import { Signal } from './signal.js';
 import type { ConsumerRunConfig, EachBatchPayload, OffsetsByTopicPartition } from './types.js';
@@ -125,15 +126,7 @@ export class Runner {
         this.deps.checkCrcs,
       );
     } catch (err) {
-      // Corrupt bytes: fetch again from the first undelivered offset after a pause.
-      this.deps.logger.error('cannot decode fetched records', {
-        topic: state.topic,
-        partition: state.partition,
-        offset: state.nextOffset,
-        error: (err as Error).message,
-      });
-      this.rewind(state, epoch, state.nextOffset);
-      state.notBefore = Date.now() + this.deps.retry.maxRetryTime;
+      this.onUndecodable(state, epoch, err);
       return null;
     }
     if (state.epoch !== epoch) return null;
@@ -193,6 +186,33 @@ export class Runner {
     if (this.config.eachBatchAutoResolve !== false) state.nextOffset = last + 1;
     if (state.nextOffset <= last) this.rewind(state, epoch, state.nextOffset);
     state.failures = 0;
+  }
+
+  /**
+   * A fetched batch cannot be decoded. It is fetched again after a backoff (bytes damaged on the way heal;
+   * with checkCrcs such a batch is never delivered); once the retries are spent the consumer crashes
+   * naming topic, partition and offset, rather than wait on the partition for ever with its lag frozen.
+   */
+  private onUndecodable(state: PartitionState, epoch: number, err: unknown): void {
+    const { retry, logger } = this.deps;
+    const offset = String(err instanceof UndecodableBatchError ? err.baseOffset : state.nextOffset);
+    const cause = (err instanceof UndecodableBatchError ? err.cause : err) as Error;
+    const wait = backoff(retry, Math.min(state.failures, 10));
+    state.failures++;
+    const crashing = state.failures > retry.retries;
+    logger.error('cannot decode fetched records', {
+      topic: state.topic,
+      partition: state.partition,
+      offset,
+      attempt: state.failures,
+      error: cause.message,
+      ...(crashing ? { crash: true } : { retryInMs: wait }),
+    });
+    this.rewind(state, epoch, state.nextOffset);
+    state.notBefore = Date.now() + wait;
+    if (!crashing) return;
+    this.running = false;
+    this.deps.onCrash(new SluiceCorruptBatchError(state.topic, state.partition, offset, cause), false);
   }
 
   /** Refetches from `offset` (unless a seek already moved the partition elsewhere). */
