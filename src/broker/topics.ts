@@ -282,7 +282,7 @@ export class TopicRegistry {
     if (this.topics.has(name)) throw new ProtocolError('TOPIC_ALREADY_EXISTS', `topic "${name}" already exists`);
     if (this.deleting.includes(name))
       throw new ProtocolError('TOPIC_ALREADY_EXISTS', `topic "${name}" is being deleted`);
-    const overrides: Record<string, string> = {};
+    const overrides = new Map<string, string>();
     let partitions = numPartitions === -1 ? this.config.defaultPartitions : numPartitions;
     for (const [key, value] of Object.entries(configs)) {
       if (key === PARTITIONS_KEY) {
@@ -297,7 +297,7 @@ export class TopicRegistry {
         continue;
       }
       try {
-        overrides[key] = parseTopicConfig(key, value);
+        overrides.set(key, parseTopicConfig(key, value));
       } catch (error) {
         invalidConfig(error);
       }
@@ -308,7 +308,7 @@ export class TopicRegistry {
         `numPartitions must be between 1 and ${this.config.maxPartitionsPerTopic}, got ${partitions}`,
       );
     }
-    return this.topicOf(name, partitions, overrides, this.config.clock.now());
+    return this.topicOf(name, partitions, Object.fromEntries(overrides), this.config.clock.now());
   }
 
   private partitionCount(value: string): number {
@@ -355,17 +355,18 @@ export class TopicRegistry {
 
   /** Writes topics.json: the visible topics, plus `pending` (a topic being created or altered). */
   private async save(pending?: Topic): Promise<void> {
-    const topics: Record<string, TopicRecord> = {};
-    for (const t of this.topics.values())
-      topics[t.name] = { partitions: t.partitions, configs: { ...t.configs }, createdAt: t.createdAt };
-    if (pending)
-      topics[pending.name] = {
-        partitions: pending.partitions,
-        configs: { ...pending.configs },
-        createdAt: pending.createdAt,
-      };
+    // Object.fromEntries defines own properties: a topic named "__proto__" is a key like any other
+    // (an assignment would set the object's prototype, and JSON.stringify would drop the topic).
+    const all = new Map(this.topics);
+    if (pending) all.set(pending.name, pending);
+    const topics: Record<string, TopicRecord> = Object.fromEntries(
+      [...all.values()].map((t) => [
+        t.name,
+        { partitions: t.partitions, configs: { ...t.configs }, createdAt: t.createdAt },
+      ]),
+    );
     const file: TopicsFile = { version: 1, topics, ...(this.deleting.length > 0 ? { deleting: this.deleting } : {}) };
-    await writeFileAtomic(nodeFs, this.path, `${JSON.stringify(file, null, 2)}\n`);
+    await writeFileAtomic(this.config.fs ?? nodeFs, this.path, `${JSON.stringify(file, null, 2)}\n`);
   }
 
   private serial<T>(task: () => Promise<T>): Promise<T> {

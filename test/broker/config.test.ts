@@ -66,7 +66,7 @@ describe('topic configs', () => {
     expect(parseTopicConfig('retention.ms', ' 1000 ')).toBe('1000');
     expect(parseTopicConfig('flush', 'interval:20')).toBe('20');
     expect(() => parseTopicConfig('retention.ms', '-2')).toThrow(/between -1 and/);
-    expect(() => parseTopicConfig('segment.bytes', '12')).toThrow(/between 1024/);
+    expect(() => parseTopicConfig('segment.bytes', '1024')).toThrow(/between 1048576/);
     expect(() => parseTopicConfig('nope', '1')).toThrow(/unknown topic config "nope"/);
     expect(() => parseTopicConfig('cleanup.policy', 'compact,delete')).toThrow(/not supported yet/);
   });
