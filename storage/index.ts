@@ -29,3 +29,5 @@ export type { LogManagerOptions } from './log-manager.js';
 export { CHECKPOINT_FILE } from './checkpoint.js';
 export type { PartitionCheckpoint } from './checkpoint.js';
 export { segmentFileName } from './segment.js';
+export { lockDataDir, DataDirLockedError, LOCK_FILE } from './data-dir-lock.js';
+export type { DataDirLock } from './data-dir-lock.js';

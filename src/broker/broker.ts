@@ -9,7 +9,14 @@ import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { LogManager, nodeFs, ReadBufferPool, writeFileAtomic } from '../../storage/index.js';
+import {
+  type DataDirLock,
+  LogManager,
+  lockDataDir,
+  nodeFs,
+  ReadBufferPool,
+  writeFileAtomic,
+} from '../../storage/index.js';
 import { resolveBrokerConfig, type BrokerConfig, type BrokerOptions } from './config.js';
 import { startGroupService, type GroupService } from './groups/index.js';
 import { HandlerRegistry } from './handlers/index.js';
@@ -37,6 +44,7 @@ export class Broker {
   private readonly topicRegistry: TopicRegistry;
   private readonly producerIds: ProducerIdAllocator;
   private logs: LogManager | undefined;
+  private lock: DataDirLock | undefined;
   private groups: GroupService | undefined;
   private server: Server | undefined;
   private state: State = 'new';
@@ -81,6 +89,8 @@ export class Broker {
     const { dataDir } = this.config;
     try {
       await mkdir(dataDir, { recursive: true });
+      // Before anything is read: a second broker on the same directory would corrupt it (storage/data-dir-lock.ts).
+      this.lock = await lockDataDir(dataDir, this.logger);
       this.clusterId = await this.loadClusterId();
       await this.topicRegistry.load();
       this.logs = await LogManager.open({
@@ -112,6 +122,7 @@ export class Broker {
       await this.logs
         ?.close()
         .catch((closeError) => this.logger.error({ err: closeError }, 'closing logs after a failed start'));
+      await this.lock?.release();
       throw error;
     }
     this.state = 'running';
@@ -152,7 +163,11 @@ export class Broker {
       await this.server?.close(this.config.shutdownTimeoutMs);
     } finally {
       await this.groups?.close().catch((err) => this.logger.error({ err }, 'closing the group coordinator'));
-      await this.logs?.close();
+      try {
+        await this.logs?.close();
+      } finally {
+        await this.lock?.release();
+      }
       this.state = 'stopped';
       this.logger.info('stopped');
     }
