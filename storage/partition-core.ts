@@ -74,7 +74,8 @@ export abstract class PartitionCore {
    * read after it: a reader that kept bytes for later (the broker's fetch read-ahead) compares it.
    */
   protected truncations = 0;
-  protected state: 'open' | 'closing' | 'closed' = 'open';
+  /** 'frozen': mutations refused while the partition's directory is being deleted (then discarded, or thawed). */
+  protected state: 'open' | 'frozen' | 'closing' | 'closed' = 'open';
   protected closing: Promise<void> | undefined;
   /** Set when a failure could not be cleaned up: every mutation then fails until the log is reopened. */
   protected failure: StorageError | undefined;

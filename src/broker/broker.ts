@@ -156,6 +156,7 @@ export class Broker {
     }
     this.state = 'stopping';
     this.logger.info('stopping');
+    this.topicRegistry.close();
     this.waiters.notifyAll();
     // Parked JoinGroup/SyncGroup requests are answered (COORDINATOR_NOT_AVAILABLE) before the server drains.
     await this.groups?.coordinator.close().catch((err) => this.logger.error({ err }, 'closing the group coordinator'));
