@@ -11,6 +11,8 @@ import { PartitionLog } from './partition-log.js';
 import { mapWithConcurrency } from './concurrency.js';
 import { LogClosedError, StorageError, StorageIOError } from './errors.js';
 import { TopicTrash, TRASH_SUFFIX } from './topic-trash.js';
+import { FilePool, type FileStats } from './file-pool.js';
+import { openFileLimit, segmentFileBudget } from './file-budget.js';
 
 export interface LogManagerOptions {
   dataDir: string;
@@ -25,6 +27,13 @@ export interface LogManagerOptions {
   tailCacheBytes?: number;
   /** How long an idempotent producer's state outlives its last append (see PartitionLog). */
   producerIdExpirationMs?: number;
+  /** Segment files kept open at most (file-pool.ts). Default: half the process's descriptor limit (file-budget.ts). */
+  maxOpenSegmentFiles?: number;
+}
+
+/** Open segment files, and the process limit the budget was derived from (undefined: unknown or given). */
+export interface LogManagerFileStats extends FileStats {
+  processLimit: number | undefined;
 }
 
 const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
@@ -63,6 +72,8 @@ export class LogManager {
   private closed = false;
   private readonly dirSync: { running?: Promise<void>; next?: Promise<void> } = {};
   private readonly trash: TopicTrash;
+  private readonly files: FilePool;
+  private readonly processLimit: number | undefined;
 
   private constructor(
     private readonly options: LogManagerOptions,
@@ -70,6 +81,13 @@ export class LogManager {
     private readonly logger: Logger,
   ) {
     this.trash = new TopicTrash(options.dataDir, fs, logger);
+    this.processLimit = openFileLimit();
+    this.files = new FilePool(options.maxOpenSegmentFiles ?? segmentFileBudget(this.processLimit), logger);
+  }
+
+  /** Segment files open now, the budget, and counters (for logs and, later, metrics). */
+  get fileStats(): LogManagerFileStats {
+    return { ...this.files.stats, processLimit: this.processLimit };
   }
 
   static async open(options: LogManagerOptions): Promise<LogManager> {
@@ -122,7 +140,22 @@ export class LogManager {
       await this.close().catch(() => {});
       throw err;
     }
-    this.logger.info({ dataDir, partitions: found.length }, 'log manager opened');
+    const files = this.fileStats;
+    this.logger.info(
+      {
+        dataDir,
+        partitions: found.length,
+        openFileLimit: files.processLimit ?? 'unknown',
+        segmentFileBudget: files.budget,
+        openSegmentFiles: files.open,
+      },
+      'log manager opened',
+    );
+    if (found.length > files.budget)
+      this.logger.warn(
+        { partitions: found.length, segmentFileBudget: files.budget },
+        'more partitions than the segment file budget: files of idle partitions are closed and opened again when used (raise the descriptor limit, ulimit -n, to reopen less)',
+      );
   }
 
   /** `before`: a step the open must wait for (creation's mkdir); registered at once so concurrent calls share the open. */
@@ -145,6 +178,7 @@ export class LogManager {
         repair: this.options.repair ?? false,
         tailCacheBytes: this.options.tailCacheBytes,
         producerIdExpirationMs: this.options.producerIdExpirationMs,
+        files: this.files,
       });
     const pending = (before ? before.then(open) : open()).then((log) => {
       if (this.logs.get(key)?.log === pending) this.opened.set(key, log);

@@ -6,7 +6,7 @@
 // fsyncs run outside the queue (GroupCommit) so appends keep writing while a flush is in flight.
 import type { PartitionConfig } from './config.js';
 import { resolvePartitionConfig } from './config.js';
-import { Segment, INDEX_MISMATCH } from './segment.js';
+import { INDEX_MISMATCH } from './segment.js';
 import { parseBatches } from './append-batches.js';
 import type { ParsedBatches } from './append-batches.js';
 import { patchBaseOffset } from './format/record-batch.js';
@@ -225,7 +225,7 @@ export class PartitionLog extends PartitionCore {
   /** Drops every segment and restarts the log empty at `offset` (replication: below the log start). */
   private async truncateFully(offset: number): Promise<void> {
     const old = this.segments;
-    const segment = await Segment.create(this.fs, this.dir, offset, this.cfg.indexIntervalBytes);
+    const segment = await this.createSegment(offset);
     this.segments = [segment];
     // A segment with the same base offset shares its file name with the new one: close it, do not unlink it.
     for (const s of old) if (s.baseOffset === offset) void s.close().catch(() => {});
@@ -337,6 +337,8 @@ export class PartitionLog extends PartitionCore {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
     await this.queue.run(async () => {});
+    // Readers in progress keep reading after the directory is renamed, through open descriptors.
+    await Promise.all(this.segments.filter((s) => s.readers > 0).map((s) => s.fh.keepOpen().catch(() => {})));
   }
 
   unfreeze(): void {
