@@ -17,7 +17,7 @@ export type { StorageFs, StorageFileHandle, OpenMode } from './fs.js';
 export { nodeFs } from './fs.js';
 export { FaultyFs } from './faulty-fs.js';
 export type { FaultOp, FaultOptions } from './faulty-fs.js';
-export { writeFileAtomic, readJsonFile } from './atomic.js';
+export { writeFileAtomic, readJsonFile, TEMP_SUFFIX } from './atomic.js';
 export { ProducerSequenceError } from './producer-state.js';
 export type { ProducerErrorCode } from './producer-state.js';
 export { PartitionLog, DEFAULT_TAIL_CACHE_BYTES, DEFAULT_PRODUCER_ID_EXPIRATION_MS } from './partition-log.js';

@@ -24,6 +24,7 @@ import {
   nodeFs,
   readJsonFile,
   StorageError,
+  TEMP_SUFFIX,
   writeFileAtomic,
   type PartitionConfig,
   type PartitionLog,
@@ -128,6 +129,8 @@ export class TopicRegistry {
 
   /** Reads topics.json (a missing file means no topics). Call before opening the logs. */
   async load(): Promise<void> {
+    // A leftover of a write interrupted by a crash (topics.json itself is whole: writes are atomic).
+    await (this.config.fs ?? nodeFs).unlink(`${this.path}${TEMP_SUFFIX}`).catch(() => {});
     const file = await readMetadataFile<TopicsFile>(
       this.path,
       this.config,
