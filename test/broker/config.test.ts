@@ -43,6 +43,8 @@ describe('resolveBrokerConfig', () => {
       [{ dataDir: '/x', prot: 1 }, /prot is not a broker option/],
       [{ dataDir: '/x', topicDefaults: { segmentBytes: 10 } }, /topicDefaults.segmentBytes must be between 1024/],
       [{ dataDir: '/x', producerIdExpirationMs: 0 }, /producerIdExpirationMs must be between 1/],
+      // <249-character topic>-<partition> must fit a 255-byte directory name: 5 digits at most.
+      [{ dataDir: '/x', maxPartitionsPerTopic: 100_001 }, /maxPartitionsPerTopic must be between 1 and 100000/],
     ];
     for (const [options, message] of bad) {
       expect(() => resolveBrokerConfig(options as never)).toThrow(BrokerConfigError);
