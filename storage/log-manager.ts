@@ -1,6 +1,6 @@
 // Owns every partition of a data directory: `<dataDir>/<topic>-<partition>/`. Opens them all at start,
-// creates and deletes them, and runs maintenance (segment.ms rolls, retention, interval flushes,
-// recovery-point checkpoints) on an unref'd timer or when a test calls runMaintenance().
+// creates them, deletes topics (topic-trash.ts), and runs maintenance (segment.ms rolls, retention, interval
+// flushes, recovery-point checkpoints) on an unref'd timer or when a test calls runMaintenance().
 import { join } from 'node:path';
 import type { StorageFs } from './fs.js';
 import { nodeFs } from './fs.js';
@@ -10,6 +10,9 @@ import { noopLogger, systemClock } from './types.js';
 import { PartitionLog } from './partition-log.js';
 import { mapWithConcurrency } from './concurrency.js';
 import { LogClosedError, StorageError, StorageIOError } from './errors.js';
+import { TopicTrash, TRASH_SUFFIX } from './topic-trash.js';
+import { FilePool, type FileStats } from './file-pool.js';
+import { openFileLimit, segmentFileBudget } from './file-budget.js';
 
 export interface LogManagerOptions {
   dataDir: string;
@@ -24,10 +27,18 @@ export interface LogManagerOptions {
   tailCacheBytes?: number;
   /** How long an idempotent producer's state outlives its last append (see PartitionLog). */
   producerIdExpirationMs?: number;
+  /** Segment files kept open at most (file-pool.ts). Default: half the process's descriptor limit (file-budget.ts). */
+  maxOpenSegmentFiles?: number;
+}
+
+/** Open segment files, and the process limit the budget was derived from (undefined: unknown or given). */
+export interface LogManagerFileStats extends FileStats {
+  processLimit: number | undefined;
 }
 
 const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
-const DELETED_SUFFIX = '.deleted';
+/** NAME_MAX of Linux file systems (ext4, xfs, btrfs, tmpfs): the longest directory name, in bytes. */
+export const MAX_DIR_NAME_BYTES = 255;
 /** Partitions opened (or stat'ed) at once at start: enough to keep libuv's thread pool busy. */
 export const FS_CONCURRENCY = 32;
 
@@ -47,19 +58,37 @@ export function parsePartitionDirName(name: string): { topic: string; partition:
 
 const keyOf = (topic: string, partition: number) => `${topic}-${partition}`;
 
+interface Entry {
+  topic: string;
+  partition: number;
+  log: Promise<PartitionLog>;
+}
+
 export class LogManager {
-  private readonly logs = new Map<string, Promise<PartitionLog>>();
+  private readonly logs = new Map<string, Entry>();
   private readonly opened = new Map<string, PartitionLog>();
   private timer: NodeJS.Timeout | undefined;
   private maintaining: Promise<void> | undefined;
   private closed = false;
   private readonly dirSync: { running?: Promise<void>; next?: Promise<void> } = {};
+  private readonly trash: TopicTrash;
+  private readonly files: FilePool;
+  private readonly processLimit: number | undefined;
 
   private constructor(
     private readonly options: LogManagerOptions,
     private readonly fs: StorageFs,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.trash = new TopicTrash(options.dataDir, fs, logger);
+    this.processLimit = openFileLimit();
+    this.files = new FilePool(options.maxOpenSegmentFiles ?? segmentFileBudget(this.processLimit), logger);
+  }
+
+  /** Segment files open now, the budget, and counters (for logs and, later, metrics). */
+  get fileStats(): LogManagerFileStats {
+    return { ...this.files.stats, processLimit: this.processLimit };
+  }
 
   static async open(options: LogManagerOptions): Promise<LogManager> {
     const manager = new LogManager(options, options.fs ?? nodeFs, options.logger ?? noopLogger);
@@ -80,18 +109,29 @@ export class LogManager {
       throw new StorageIOError(`cannot create data directory ${dataDir}`, err);
     }
     const names = await this.fs.readdir(dataDir);
-    for (const name of names) {
-      if (name.endsWith(DELETED_SUFFIX)) await this.fs.rmdir(join(dataDir, name));
-    }
+    this.trash.scan(names);
     const candidates = names
-      .filter((name) => !name.endsWith(DELETED_SUFFIX))
+      .filter((name) => !name.endsWith(TRASH_SUFFIX))
       .map((name) => ({ name, parsed: parsePartitionDirName(name) }));
     const isDir = await mapWithConcurrency(
       candidates,
       FS_CONCURRENCY,
       async (c) => c.parsed !== undefined && (await this.fs.stat(join(dataDir, c.name)))?.isDirectory === true,
     );
-    const found = candidates.filter((_, i) => isDir[i]).map((c) => c.parsed!);
+    const partitions = candidates.filter((_, i) => isDir[i]).map((c) => c.parsed!);
+    // A committed deletion (a trash directory of the topic exists) is finished, not undone: its remaining
+    // partitions are moved to the trash unopened. Failures are logged and retried, never fatal.
+    const deleted = partitions.filter((p) => this.trash.isDeleting(p.topic));
+    for (const topic of new Set(deleted.map((p) => p.topic))) {
+      const numbers = deleted.filter((p) => p.topic === topic).map((p) => p.partition);
+      await this.trash.move(topic, numbers, true);
+      this.logger.warn(
+        { topic, partitions: numbers.length },
+        'finishing the deletion of a topic interrupted by a crash',
+      );
+    }
+    await this.trash.purge();
+    const found = partitions.filter((p) => !this.trash.isDeleting(p.topic));
     try {
       await mapWithConcurrency(found, FS_CONCURRENCY, (p) =>
         this.openPartition(p.topic, p.partition, this.options.configFor(p.topic, p.partition)),
@@ -100,7 +140,22 @@ export class LogManager {
       await this.close().catch(() => {});
       throw err;
     }
-    this.logger.info({ dataDir, partitions: found.length }, 'log manager opened');
+    const files = this.fileStats;
+    this.logger.info(
+      {
+        dataDir,
+        partitions: found.length,
+        openFileLimit: files.processLimit ?? 'unknown',
+        segmentFileBudget: files.budget,
+        openSegmentFiles: files.open,
+      },
+      'log manager opened',
+    );
+    if (found.length > files.budget)
+      this.logger.warn(
+        { partitions: found.length, segmentFileBudget: files.budget },
+        'more partitions than the segment file budget: files of idle partitions are closed and opened again when used (raise the descriptor limit, ulimit -n, to reopen less)',
+      );
   }
 
   /** `before`: a step the open must wait for (creation's mkdir); registered at once so concurrent calls share the open. */
@@ -123,13 +178,17 @@ export class LogManager {
         repair: this.options.repair ?? false,
         tailCacheBytes: this.options.tailCacheBytes,
         producerIdExpirationMs: this.options.producerIdExpirationMs,
+        files: this.files,
       });
     const pending = (before ? before.then(open) : open()).then((log) => {
-      this.opened.set(key, log);
+      if (this.logs.get(key)?.log === pending) this.opened.set(key, log);
       return log;
     });
-    this.logs.set(key, pending);
-    pending.catch(() => this.logs.delete(key));
+    const entry = { topic, partition, log: pending };
+    this.logs.set(key, entry);
+    pending.catch(() => {
+      if (this.logs.get(key) === entry) this.logs.delete(key);
+    });
     return pending;
   }
 
@@ -148,8 +207,15 @@ export class LogManager {
       throw new StorageError(`invalid partition number ${partition}`, { code: 'INVALID_PARTITION' });
     }
     const key = keyOf(topic, partition);
+    if (Buffer.byteLength(key) > MAX_DIR_NAME_BYTES)
+      throw new StorageError(
+        `partition directory name ${key.slice(0, 20)}…-${partition} would be longer than ${MAX_DIR_NAME_BYTES} bytes`,
+        { code: 'INVALID_PARTITION' },
+      );
+    if (this.trash.isDeleting(topic))
+      throw new StorageError(`topic ${topic} is still being deleted`, { code: 'TOPIC_BEING_DELETED', retriable: true });
     const existing = this.logs.get(key);
-    if (existing) return existing;
+    if (existing) return existing.log;
     // mkdir first (a no-op when the directory exists): the open then finds it empty instead of missing.
     const made = this.fs.mkdir(join(this.options.dataDir, key));
     const log = await this.openPartition(topic, partition, config, made);
@@ -183,13 +249,59 @@ export class LogManager {
     return next;
   }
 
-  async delete(topic: string, partition: number): Promise<void> {
-    const key = keyOf(topic, partition);
-    const pending = this.logs.get(key);
-    if (!pending) return;
-    this.logs.delete(key);
-    this.opened.delete(key);
-    await (await pending).delete();
+  /**
+   * Deletes every partition of `topic` (topic-trash.ts): stops their mutations, moves their directories to
+   * the trash — the first rename commits the deletion — closes them without writing and frees their files.
+   * Needs no free space. Throws StorageIOError, with nothing changed, only when no directory could be moved;
+   * later failures are logged and left to retryDeletions(). The caller then rewrites its metadata and calls
+   * clearTrash().
+   */
+  async deleteTopic(topic: string): Promise<void> {
+    if (this.closed) throw new LogClosedError('log manager');
+    const entries = [...this.logs.entries()].filter(([, e]) => e.topic === topic);
+    for (const [key] of entries) {
+      this.logs.delete(key);
+      this.opened.delete(key);
+    }
+    const settled = await Promise.allSettled(entries.map(([, e]) => e.log));
+    const logs = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    await Promise.all(logs.map((log) => log.freeze()));
+    // The directories on disk, not only the open logs: one that failed to open must go too.
+    const onDisk = (await this.fs.readdir(this.options.dataDir))
+      .map(parsePartitionDirName)
+      .filter((p) => p?.topic === topic)
+      .map((p) => p!.partition);
+    const numbers = [...new Set([...entries.map(([, e]) => e.partition), ...onDisk])].sort((a, b) => a - b);
+    try {
+      await this.trash.move(topic, numbers, this.trash.isDeleting(topic));
+    } catch (err) {
+      for (const [key, entry] of entries) this.logs.set(key, entry);
+      for (const log of logs) {
+        log.unfreeze();
+        this.opened.set(keyOf(log.topic, log.partition), log);
+      }
+      throw new StorageIOError(`cannot delete topic ${topic}: its partition directories cannot be moved`, err);
+    }
+    await Promise.all(logs.map((log) => log.discard()));
+    await this.trash.purge();
+  }
+
+  /** A deletion of `topic` is committed but not finished: it may not be created again yet. */
+  isDeletingTopic(topic: string): boolean {
+    return this.trash.isDeleting(topic);
+  }
+
+  /** Retries the trash moves and file removals that failed (logged, never thrown). */
+  retryDeletions(): Promise<void> {
+    return this.trash.retry();
+  }
+
+  /**
+   * Removes the trash directories, the last evidence of deleted topics: call only once the caller's
+   * metadata no longer lists them (durably). Returns true when no deletion is left unfinished.
+   */
+  clearTrash(): Promise<boolean> {
+    return this.trash.clear();
   }
 
   partitions(): PartitionLog[] {
@@ -218,7 +330,7 @@ export class LogManager {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
     await this.maintaining;
-    const logs = await Promise.allSettled([...this.logs.values()]);
+    const logs = await Promise.allSettled([...this.logs.values()].map((e) => e.log));
     const results = await Promise.allSettled(logs.flatMap((r) => (r.status === 'fulfilled' ? [r.value.close()] : [])));
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;

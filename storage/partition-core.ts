@@ -14,6 +14,7 @@ import type { Clock, Logger } from './types.js';
 import { noopLogger, systemClock } from './types.js';
 import { SerialQueue } from './serial-queue.js';
 import { Segment } from './segment.js';
+import { FilePool } from './file-pool.js';
 import { TailCache } from './tail-cache.js';
 import { loadPartition } from './partition-load.js';
 import { writeCheckpoint } from './checkpoint.js';
@@ -46,6 +47,8 @@ export interface PartitionLogOptions {
   tailCacheBytes?: number;
   /** Forget an idempotent producer this long after its last append (default 1 day; producer-state.ts). */
   producerIdExpirationMs?: number;
+  /** The open-file budget shared with other partitions (file-pool.ts). Default: unlimited, files stay open. */
+  files?: FilePool;
 }
 
 /** Kafka's producer.id.expiration.ms default. */
@@ -61,6 +64,7 @@ export abstract class PartitionCore {
   readonly dir: string;
   protected cfg: Readonly<PartitionConfig>;
   protected readonly fs: StorageFs;
+  protected readonly files: FilePool;
   protected readonly clock: Clock;
   protected readonly logger: Logger;
   protected readonly cache: TailCache;
@@ -74,7 +78,8 @@ export abstract class PartitionCore {
    * read after it: a reader that kept bytes for later (the broker's fetch read-ahead) compares it.
    */
   protected truncations = 0;
-  protected state: 'open' | 'closing' | 'closed' = 'open';
+  /** 'frozen': mutations refused while the partition's directory is being deleted (then discarded, or thawed). */
+  protected state: 'open' | 'frozen' | 'closing' | 'closed' = 'open';
   protected closing: Promise<void> | undefined;
   /** Set when a failure could not be cleaned up: every mutation then fails until the log is reopened. */
   protected failure: StorageError | undefined;
@@ -96,6 +101,7 @@ export abstract class PartitionCore {
     this.dir = options.dir;
     this.cfg = resolvePartitionConfig(options.config);
     this.fs = options.fs ?? nodeFs;
+    this.files = options.files ?? new FilePool();
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? noopLogger;
     this.cache = new TailCache(options.tailCacheBytes ?? DEFAULT_TAIL_CACHE_BYTES);
@@ -133,6 +139,7 @@ export abstract class PartitionCore {
   protected async load(repair: boolean): Promise<void> {
     const ctx = {
       fs: this.fs,
+      files: this.files,
       dir: this.dir,
       indexIntervalBytes: this.cfg.indexIntervalBytes,
       repair,
@@ -147,10 +154,8 @@ export abstract class PartitionCore {
     }
     const { segments, checkpoint, recovered } = loaded;
     const fresh = segments.length === 0;
-    if (fresh)
-      segments.push(
-        await Segment.create(this.fs, this.dir, checkpoint?.logStartOffset ?? 0, this.cfg.indexIntervalBytes),
-      );
+    if (fresh) segments.push(await this.createSegment(checkpoint?.logStartOffset ?? 0));
+    for (const s of segments) s.fh.onPressure = this.relieve;
     this.segments = segments;
     this.endOffset = this.active.nextOffset;
     this.startOffset = Math.max(checkpoint?.logStartOffset ?? 0, segments[0]!.baseOffset);
@@ -193,6 +198,22 @@ export abstract class PartitionCore {
       'partition opened',
     );
   }
+
+  /** A new empty segment file, counted against the open-file budget. */
+  protected async createSegment(baseOffset: number): Promise<Segment> {
+    const segment = await Segment.create(this.fs, this.dir, baseOffset, this.cfg.indexIntervalBytes, this.files);
+    segment.fh.onPressure = this.relieve;
+    return segment;
+  }
+
+  /**
+   * The file pool is over budget and this partition's active segment holds unflushed data, so its file
+   * cannot be closed: flush it (the pool closes it once it is clean and idle).
+   */
+  private readonly relieve = (): void => {
+    if (this.state === 'open' && !this.failure)
+      this.flush().catch((err) => this.logger.warn({ err, partition: this.name }, 'flush to free a file failed'));
+  };
 
   protected checkWritable(): void {
     if (this.state !== 'open') throw new LogClosedError(`partition ${this.name}`);
@@ -341,7 +362,7 @@ export abstract class PartitionCore {
     await this.snapshotProducers(base);
     let segment: Segment;
     try {
-      segment = await Segment.create(this.fs, this.dir, base, this.cfg.indexIntervalBytes);
+      segment = await this.createSegment(base);
       await this.fs.syncDir(this.dir);
     } catch (err) {
       throw new StorageIOError(`cannot create segment ${base} in ${this.dir}`, err);

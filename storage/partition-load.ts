@@ -8,6 +8,7 @@
 // naming the file and byte position, or with `repair` the log is truncated there and later segments dropped.
 import { join } from 'node:path';
 import type { StorageFs } from './fs.js';
+import type { FilePool } from './file-pool.js';
 import { Segment, LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX } from './segment.js';
 import { CorruptLogError } from './errors.js';
 import { readCheckpoint } from './checkpoint.js';
@@ -17,6 +18,7 @@ import type { Logger, Clock } from './types.js';
 
 export interface LoadContext {
   fs: StorageFs;
+  files: FilePool;
   dir: string;
   indexIntervalBytes: number;
   repair: boolean;
@@ -73,7 +75,7 @@ export async function loadPartition(ctx: LoadContext): Promise<LoadedPartition> 
     for (let i = 0; i < bases.length; i++) {
       const isLast = i === bases.length - 1;
       const nextBase = isLast ? Number.POSITIVE_INFINITY : bases[i + 1]!;
-      const { segment, fileSize } = await Segment.open(ctx.fs, ctx.dir, bases[i]!, ctx.indexIntervalBytes);
+      const { segment, fileSize } = await Segment.open(ctx.fs, ctx.dir, bases[i]!, ctx.indexIntervalBytes, ctx.files);
       segments.push(segment);
       const scan = isLast ? !clean : nextBase > recoveryPoint;
       // Scanning an empty file recovers nothing (a partition closed before anything was written to it).

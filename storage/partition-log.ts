@@ -4,10 +4,9 @@
 // SerialQueue, so positions and offsets need no locks and concurrent appends get offsets in call order.
 // Reads never enter the queue: they snapshot sizes and offsets synchronously and hold a segment reference.
 // fsyncs run outside the queue (GroupCommit) so appends keep writing while a flush is in flight.
-import { join } from 'node:path';
 import type { PartitionConfig } from './config.js';
 import { resolvePartitionConfig } from './config.js';
-import { Segment, INDEX_MISMATCH } from './segment.js';
+import { INDEX_MISMATCH, type Segment } from './segment.js';
 import { parseBatches } from './append-batches.js';
 import type { ParsedBatches } from './append-batches.js';
 import { patchBaseOffset } from './format/record-batch.js';
@@ -280,7 +279,7 @@ export class PartitionLog extends PartitionCore {
   /** Drops every segment and restarts the log empty at `offset` (replication: below the log start). */
   private async truncateFully(offset: number): Promise<void> {
     const old = this.segments;
-    const segment = await Segment.create(this.fs, this.dir, offset, this.cfg.indexIntervalBytes);
+    const segment = await this.createSegment(offset);
     this.segments = [segment];
     // A segment with the same base offset shares its file name with the new one: close it, do not unlink it.
     for (const s of old) if (s.baseOffset === offset) void s.close().catch(() => {});
@@ -382,17 +381,33 @@ export class PartitionLog extends PartitionCore {
     return this.onDisk.recoveryPoint < 0 && this.segments.length === 1 && this.active.size === 0;
   }
 
-  /** Closes the log and removes its directory. */
-  async delete(): Promise<void> {
-    await this.close().catch((err) => this.logger.warn({ err, partition: this.name }, 'close before delete failed'));
-    const trash = `${this.dir}.deleted`;
-    try {
-      await this.fs.rmdir(trash);
-      await this.fs.rename(this.dir, trash);
-      await this.fs.syncDir(join(this.dir, '..'));
-      await this.fs.rmdir(trash);
-    } catch (err) {
-      throw new StorageIOError(`cannot delete partition directory ${this.dir}`, err);
-    }
+  /**
+   * Refuses mutations from now on (LogClosedError) and waits for the queued ones; reads go on and no file is
+   * written. The partition's directory is about to be deleted: discard() follows, or unfreeze() if it was not.
+   */
+  async freeze(): Promise<void> {
+    if (this.state !== 'open') return;
+    this.state = 'frozen';
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    await this.queue.run(async () => {});
+    // Readers in progress keep reading after the directory is renamed, through open descriptors.
+    await Promise.all(this.segments.filter((s) => s.readers > 0).map((s) => s.fh.keepOpen().catch(() => {})));
+  }
+
+  unfreeze(): void {
+    if (this.state === 'frozen') this.state = 'open';
+  }
+
+  /**
+   * Closes a frozen log without writing anything (no flush, no index files, no checkpoint: its files are
+   * being deleted, and the disk may be full). Each segment's file closes after its last reader.
+   */
+  async discard(): Promise<void> {
+    if (this.state !== 'frozen') return;
+    this.state = 'closed';
+    this.commit.failAll(new LogClosedError(`partition ${this.name}`));
+    this.cache.clear();
+    await Promise.all(this.segments.map((s) => s.close().catch(() => {})));
   }
 }

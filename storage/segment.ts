@@ -4,8 +4,11 @@
 // segment is open: a failed write is truncated back); batches are dense from `baseOffset` to `nextOffset`;
 // `flushedSize <= size` bytes are known fsynced. Only the partition's serial queue mutates a segment;
 // readers hold a reference (retain/release) so a deleted segment's handle closes after its last read.
+// The file is a PooledFile (file-pool.ts): the pool may close it while nobody reads it and nothing written
+// to it is unflushed; the next operation opens it again.
 import { join } from 'node:path';
-import type { StorageFileHandle, StorageFs } from './fs.js';
+import type { StorageFs } from './fs.js';
+import { FilePool, type PooledFile } from './file-pool.js';
 import type { BatchHeader } from './format/record-batch.js';
 import { BATCH_HEADER_SIZE } from './format/record-batch.js';
 import { OffsetIndex, TimeIndex } from './sparse-index.js';
@@ -53,13 +56,15 @@ export class Segment {
   private offsetOfMaxTimestamp = 0;
   private bytesSinceIndexEntry = 0;
   private refs = 0;
+  /** Written through this object (not only loaded): unflushed bytes are then possible. */
+  private written = false;
   private closing: (() => void) | undefined;
   private closed: Promise<void> | undefined;
 
   private constructor(
     readonly dir: string,
     readonly baseOffset: number,
-    readonly fh: StorageFileHandle,
+    readonly fh: PooledFile,
     private readonly fs: StorageFs,
     public indexIntervalBytes: number,
   ) {
@@ -69,10 +74,24 @@ export class Segment {
     this.nextOffset = baseOffset;
   }
 
-  /** Creates (or empties) the segment files for a new segment. */
-  static async create(fs: StorageFs, dir: string, baseOffset: number, indexIntervalBytes: number): Promise<Segment> {
-    const fh = await fs.open(join(dir, segmentFileName(baseOffset, LOG_SUFFIX)), 'w+');
-    return new Segment(dir, baseOffset, fh, fs, indexIntervalBytes);
+  /** Tells the pool when the file may be closed (not for rebuildInPlace's temporary twin on the same file). */
+  private ownFile(): this {
+    const fh = this.fh;
+    fh.dirty = () => this.written && this.flushedSize < this.size;
+    fh.canClose = () => this.refs === 0 && !fh.dirty();
+    return this;
+  }
+
+  /** Creates (or empties) the segment files for a new segment. `files`: the open-file budget (none: unlimited). */
+  static async create(
+    fs: StorageFs,
+    dir: string,
+    baseOffset: number,
+    indexIntervalBytes: number,
+    files: FilePool = new FilePool(),
+  ): Promise<Segment> {
+    const fh = await files.open(fs, join(dir, segmentFileName(baseOffset, LOG_SUFFIX)), 'w+');
+    return new Segment(dir, baseOffset, fh, fs, indexIntervalBytes).ownFile();
   }
 
   /** Opens an existing segment; call load() or rebuild() next. Returns the file's size on disk too. */
@@ -81,9 +100,11 @@ export class Segment {
     dir: string,
     baseOffset: number,
     indexIntervalBytes: number,
+    files: FilePool = new FilePool(),
   ): Promise<{ segment: Segment; fileSize: number }> {
-    const fh = await fs.open(join(dir, segmentFileName(baseOffset, LOG_SUFFIX)), 'r+');
-    return { segment: new Segment(dir, baseOffset, fh, fs, indexIntervalBytes), fileSize: await fh.size() };
+    const fh = await files.open(fs, join(dir, segmentFileName(baseOffset, LOG_SUFFIX)), 'r+');
+    const segment = new Segment(dir, baseOffset, fh, fs, indexIntervalBytes).ownFile();
+    return { segment, fileSize: await fh.size() };
   }
 
   get relativeEnd(): number {
@@ -189,6 +210,7 @@ export class Segment {
 
   /** Appends pre-validated batches with one positional write at the end. The caller cuts back on failure. */
   async write(bytes: Buffer): Promise<void> {
+    this.written = true;
     await this.fh.write(bytes, this.size);
   }
 
@@ -362,6 +384,11 @@ export class Segment {
     this.refs++;
   }
 
+  /** Readers holding the segment now. */
+  get readers(): number {
+    return this.refs;
+  }
+
   release(): void {
     this.refs--;
     if (this.refs === 0 && this.closing) this.closing();
@@ -381,6 +408,9 @@ export class Segment {
    * read, without waiting here (a reader may be waiting for the queue this runs in).
    */
   async delete(): Promise<void> {
+    // A reader holding the segment keeps reading the unlinked file through an open descriptor: if the pool
+    // had closed it, it must be open before the name goes.
+    if (this.refs > 0) await this.fh.keepOpen().catch(() => {});
     void this.close().catch(() => {});
     for (const path of [this.logPath, this.indexPath, this.timeIndexPath]) {
       await this.fs.unlink(path).catch((err: NodeJS.ErrnoException) => {

@@ -9,7 +9,14 @@ import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { LogManager, nodeFs, ReadBufferPool, writeFileAtomic } from '../../storage/index.js';
+import {
+  type DataDirLock,
+  LogManager,
+  lockDataDir,
+  nodeFs,
+  ReadBufferPool,
+  writeFileAtomic,
+} from '../../storage/index.js';
 import { isWildcard, resolveBrokerConfig, type BrokerConfig, type BrokerOptions } from './config.js';
 import { startGroupService, type GroupService } from './groups/index.js';
 import { HandlerRegistry } from './handlers/index.js';
@@ -37,6 +44,7 @@ export class Broker {
   private readonly topicRegistry: TopicRegistry;
   private readonly producerIds: ProducerIdAllocator;
   private logs: LogManager | undefined;
+  private lock: DataDirLock | undefined;
   private groups: GroupService | undefined;
   private server: Server | undefined;
   private state: State = 'new';
@@ -86,6 +94,8 @@ export class Broker {
     const { dataDir } = this.config;
     try {
       await mkdir(dataDir, { recursive: true });
+      // Before anything is read: a second broker on the same directory would corrupt it (storage/data-dir-lock.ts).
+      this.lock = await lockDataDir(dataDir, this.logger);
       this.clusterId = await this.loadClusterId();
       await this.topicRegistry.load();
       this.logs = await LogManager.open({
@@ -117,6 +127,7 @@ export class Broker {
       await this.logs
         ?.close()
         .catch((closeError) => this.logger.error({ err: closeError }, 'closing logs after a failed start'));
+      await this.lock?.release();
       throw error;
     }
     this.state = 'running';
@@ -151,6 +162,7 @@ export class Broker {
     }
     this.state = 'stopping';
     this.logger.info('stopping');
+    this.topicRegistry.close();
     this.waiters.notifyAll();
     // Parked JoinGroup/SyncGroup requests are answered (COORDINATOR_NOT_AVAILABLE) before the server drains.
     await this.groups?.coordinator.close().catch((err) => this.logger.error({ err }, 'closing the group coordinator'));
@@ -158,7 +170,11 @@ export class Broker {
       await this.server?.close(this.config.shutdownTimeoutMs);
     } finally {
       await this.groups?.close().catch((err) => this.logger.error({ err }, 'closing the group coordinator'));
-      await this.logs?.close();
+      try {
+        await this.logs?.close();
+      } finally {
+        await this.lock?.release();
+      }
       this.state = 'stopped';
       this.logger.info('stopped');
     }

@@ -336,7 +336,9 @@ export function resolveBrokerConfig(options: BrokerOptions): BrokerConfig {
     fail('clusterId', 'must be 1..64 characters of [A-Za-z0-9_.-]');
   }
   if (options.repair !== undefined && typeof options.repair !== 'boolean') fail('repair', 'must be true or false');
-  const maxPartitionsPerTopic = intIn('maxPartitionsPerTopic', options.maxPartitionsPerTopic, 10_000, 1, 1_000_000);
+  // Partition directories are `<topic>-<n>`: a 249-character name (the longest legal) leaves 5 digits of the
+  // file system's 255 bytes, so n <= 99,999.
+  const maxPartitionsPerTopic = intIn('maxPartitionsPerTopic', options.maxPartitionsPerTopic, 10_000, 1, 100_000);
   const maxFrameBytes = intIn('maxFrameBytes', options.maxFrameBytes, DEFAULT_MAX_FRAME_BYTES, 1024, 0xffff_ffff);
   const maxInFlightBytes = intIn(
     'maxInFlightBytes',

@@ -48,47 +48,62 @@ function windowKey(name: string, pick: (d: TopicDefaults) => number): KeySpec {
 
 const INT31 = 0x7fff_ffff;
 
-const KEYS: Record<string, KeySpec> = {
-  'retention.ms': intKey('retention.ms', -1, Number.MAX_SAFE_INTEGER, (d) => d.retentionMs),
-  'retention.bytes': intKey('retention.bytes', -1, Number.MAX_SAFE_INTEGER, (d) => d.retentionBytes),
-  'segment.bytes': intKey('segment.bytes', 1024, INT31, (d) => d.segmentBytes),
-  'segment.ms': intKey('segment.ms', 1, Number.MAX_SAFE_INTEGER, (d) => d.segmentMs),
-  'max.message.bytes': intKey('max.message.bytes', 0, INT31, (d) => d.maxMessageBytes),
-  'index.interval.bytes': intKey('index.interval.bytes', 0, INT31, (d) => d.indexIntervalBytes),
-  'message.timestamp.before.max.ms': windowKey('message.timestamp.before.max.ms', (d) => d.messageTimestampBeforeMaxMs),
-  'message.timestamp.after.max.ms': windowKey('message.timestamp.after.max.ms', (d) => d.messageTimestampAfterMaxMs),
-  flush: {
-    parse(value) {
-      try {
-        return formatFlushPolicy(parseFlushPolicy(value));
-      } catch (error) {
-        throw new TopicConfigError((error as Error).message);
-      }
+/**
+ * The smallest `segment.bytes` a client may set (Kafka 4's floor too). Every segment is a file, and a
+ * tiny one makes a partition roll a new file every few records: 1 KiB segments let one client fill
+ * the data directory with files and the broker with descriptors. The operator's own default
+ * (`topicDefaults.segmentBytes`) may still go lower, for tests.
+ */
+export const MIN_TOPIC_SEGMENT_BYTES = 1024 * 1024;
+
+// A Map, not an object literal: names come from clients, and "constructor" or "toString" must be unknown
+// keys rather than Object.prototype's functions.
+const KEYS = new Map<string, KeySpec>(
+  Object.entries({
+    'retention.ms': intKey('retention.ms', -1, Number.MAX_SAFE_INTEGER, (d) => d.retentionMs),
+    'retention.bytes': intKey('retention.bytes', -1, Number.MAX_SAFE_INTEGER, (d) => d.retentionBytes),
+    'segment.bytes': intKey('segment.bytes', MIN_TOPIC_SEGMENT_BYTES, INT31, (d) => d.segmentBytes),
+    'segment.ms': intKey('segment.ms', 1, Number.MAX_SAFE_INTEGER, (d) => d.segmentMs),
+    'max.message.bytes': intKey('max.message.bytes', 0, INT31, (d) => d.maxMessageBytes),
+    'index.interval.bytes': intKey('index.interval.bytes', 0, INT31, (d) => d.indexIntervalBytes),
+    'message.timestamp.before.max.ms': windowKey(
+      'message.timestamp.before.max.ms',
+      (d) => d.messageTimestampBeforeMaxMs,
+    ),
+    'message.timestamp.after.max.ms': windowKey('message.timestamp.after.max.ms', (d) => d.messageTimestampAfterMaxMs),
+    flush: {
+      parse(value) {
+        try {
+          return formatFlushPolicy(parseFlushPolicy(value));
+        } catch (error) {
+          throw new TopicConfigError((error as Error).message);
+        }
+      },
+      inherited: (d) => formatFlushPolicy(d.flush),
     },
-    inherited: (d) => formatFlushPolicy(d.flush),
-  },
-  'cleanup.policy': {
-    parse(value) {
-      const v = value.trim();
-      if (v === 'delete') return v;
-      if (
-        v
-          .split(',')
-          .map((s) => s.trim())
-          .includes('compact')
-      ) {
-        throw new TopicConfigError('cleanup.policy=compact is not supported yet (only "delete")');
-      }
-      throw new TopicConfigError(`cleanup.policy must be "delete", got "${value}"`);
+    'cleanup.policy': {
+      parse(value) {
+        const v = value.trim();
+        if (v === 'delete') return v;
+        if (
+          v
+            .split(',')
+            .map((s) => s.trim())
+            .includes('compact')
+        ) {
+          throw new TopicConfigError('cleanup.policy=compact is not supported yet (only "delete")');
+        }
+        throw new TopicConfigError(`cleanup.policy must be "delete", got "${value}"`);
+      },
+      inherited: () => 'delete',
     },
-    inherited: () => 'delete',
-  },
-};
+  }),
+);
 
 /** The pseudo-config `partitions`: shown by DescribeConfigs, accepted by CreateTopics and AlterConfigs. */
 export const PARTITIONS_KEY = 'partitions';
 
-export const TOPIC_CONFIG_NAMES: readonly string[] = Object.freeze([PARTITIONS_KEY, ...Object.keys(KEYS)]);
+export const TOPIC_CONFIG_NAMES: readonly string[] = Object.freeze([PARTITIONS_KEY, ...KEYS.keys()]);
 
 export function parsePartitions(value: string, max: number): number {
   const n = /^\d{1,9}$/.test(value.trim()) ? Number(value.trim()) : NaN;
@@ -100,7 +115,7 @@ export function parsePartitions(value: string, max: number): number {
 
 /** Validates one config value (not `partitions`) and returns its canonical form. */
 export function parseTopicConfig(name: string, value: string): string {
-  const spec = KEYS[name];
+  const spec = KEYS.get(name);
   if (!spec) throw new TopicConfigError(`unknown topic config "${name}" (known: ${TOPIC_CONFIG_NAMES.join(', ')})`);
   return spec.parse(value);
 }
@@ -113,21 +128,21 @@ export function applyConfigChanges(
   current: Readonly<Record<string, string>>,
   changes: Record<string, string | null>,
 ): Record<string, string> {
-  const next: Record<string, string> = { ...current };
+  const next = new Map(Object.entries(current));
   for (const [name, value] of Object.entries(changes)) {
     if (name === PARTITIONS_KEY) continue;
     if (value === null) {
-      if (!KEYS[name]) throw new TopicConfigError(`unknown topic config "${name}"`);
-      delete next[name];
+      if (!KEYS.has(name)) throw new TopicConfigError(`unknown topic config "${name}"`);
+      next.delete(name);
     } else {
-      next[name] = parseTopicConfig(name, value);
+      next.set(name, parseTopicConfig(name, value));
     }
   }
-  return next;
+  return Object.fromEntries(next);
 }
 
 function effective(name: string, overrides: Readonly<Record<string, string>>, defaults: TopicDefaults): string {
-  return overrides[name] ?? KEYS[name]!.inherited(defaults);
+  return (Object.hasOwn(overrides, name) ? overrides[name] : undefined) ?? KEYS.get(name)!.inherited(defaults);
 }
 
 /** The storage settings of every partition of a topic with these overrides. */
@@ -182,9 +197,9 @@ export function describeTopicConfigs(
       });
       continue;
     }
-    const spec = KEYS[name];
+    const spec = KEYS.get(name);
     if (!spec) continue;
-    const override = overrides[name];
+    const override = Object.hasOwn(overrides, name) ? overrides[name] : undefined;
     const inherited = spec.inherited(defaults);
     const source =
       override !== undefined ? 'topic' : inherited !== spec.inherited(BUILTIN_TOPIC_DEFAULTS) ? 'broker' : 'default';

@@ -2,13 +2,16 @@
 // file, fsync, rename) on every change, before the partition logs are created and after none are lost:
 //
 //   { "version": 1,
-//     "topics":   { "<name>": { "partitions": 3, "configs": { "retention.ms": "60000" }, "createdAt": 1700000000000 } },
-//     "deleting": ["<name>"] }
+//     "topics":   { "<name>": { "partitions": 3, "configs": { "retention.ms": "60000" }, "createdAt": 1700000000000 } } }
 //
-// Deletion first records the name under "deleting" (with the topic removed), then deletes the data,
-// then drops the tombstone; a crash in between finishes the deletion on the next start. A partition
-// directory found on disk that topics.json does not know (and no tombstone names) is adopted, never
-// deleted: losing data is worse than showing an unexpected topic.
+// Deletion needs no free space and is atomic across a crash (storage/topic-trash.ts): the partition
+// directories are moved to the trash first (the first move commits the deletion), their files are removed,
+// and only then is topics.json rewritten without the topic; the trash directories, which say "this topic is
+// deleted" to the next start, are removed once that rewrite is durable. Until then the name cannot be
+// created again. A failed step is logged and retried (maintenance interval), never a reason not to start.
+// A partition directory found on disk that topics.json does not know is adopted, never deleted: losing data
+// is worse than showing an unexpected topic. (Files of older versions may list `"deleting": ["<name>"]`:
+// those topics are deleted at start.)
 //
 // Mutations are serialised through one promise chain, so two auto-creations of the same topic, or a
 // create racing a delete, never interleave their file writes.
@@ -21,6 +24,7 @@ import {
   nodeFs,
   readJsonFile,
   StorageError,
+  TEMP_SUFFIX,
   writeFileAtomic,
   type PartitionConfig,
   type PartitionLog,
@@ -106,7 +110,12 @@ function invalidConfig(error: unknown): never {
 
 export class TopicRegistry {
   private readonly topics = new Map<string, Topic>();
-  private deleting: string[] = [];
+  /** Topics topics.json of an older version listed under "deleting": deleted at attach. */
+  private legacyTombstones: string[] = [];
+  /** topics.json on disk may still list a deleted topic (its rewrite failed, or is still to come). */
+  private metadataStale = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private closed = false;
   private chain: Promise<unknown> = Promise.resolve();
   private logs: LogManager | undefined;
   private readonly path: string;
@@ -124,6 +133,8 @@ export class TopicRegistry {
 
   /** Reads topics.json (a missing file means no topics). Call before opening the logs. */
   async load(): Promise<void> {
+    // A leftover of a write interrupted by a crash (topics.json itself is whole: writes are atomic).
+    await (this.config.fs ?? nodeFs).unlink(`${this.path}${TEMP_SUFFIX}`).catch(() => {});
     const file = await readMetadataFile<TopicsFile>(
       this.path,
       this.config,
@@ -136,7 +147,7 @@ export class TopicRegistry {
     for (const [name, record] of Object.entries(file.topics)) {
       this.topics.set(name, this.topicOf(name, record.partitions, record.configs ?? {}, record.createdAt ?? 0));
     }
-    this.deleting = Array.isArray(file.deleting) ? file.deleting.filter((n) => typeof n === 'string') : [];
+    this.legacyTombstones = Array.isArray(file.deleting) ? file.deleting.filter((n) => typeof n === 'string') : [];
   }
 
   /** Storage settings for a partition found on disk (LogManager's configFor). */
@@ -148,13 +159,25 @@ export class TopicRegistry {
   async attach(logs: LogManager): Promise<void> {
     this.logs = logs;
     await this.serial(async () => {
-      const tombstones = new Set(this.deleting);
+      let changed = this.legacyTombstones.length > 0;
+      for (const name of [...this.topics.keys()]) {
+        // A deletion committed before a crash: the storage layer has moved what was left to the trash.
+        if (!logs.isDeletingTopic(name)) continue;
+        this.topics.delete(name);
+        changed = true;
+        this.logger.warn({ topic: name }, 'finishing the deletion of a topic interrupted by a crash');
+      }
+      for (const name of this.legacyTombstones) {
+        if (this.topics.has(name)) continue;
+        await logs
+          .deleteTopic(name)
+          .catch((err) => this.logger.error({ err, topic: name }, 'cannot delete a topic marked deleted; will retry'));
+      }
+      this.legacyTombstones = [];
       const adopted = new Map<string, number>();
       for (const log of logs.partitions()) {
         const { topic, partition } = log;
-        if (tombstones.has(topic) && !this.topics.has(topic)) {
-          await logs.delete(topic, partition);
-        } else if (!this.topics.has(topic) || partition >= this.topics.get(topic)!.partitions) {
+        if (!this.topics.has(topic) || partition >= this.topics.get(topic)!.partitions) {
           adopted.set(topic, Math.max(adopted.get(topic) ?? 0, partition + 1));
         }
       }
@@ -165,11 +188,45 @@ export class TopicRegistry {
           topic,
           this.topicOf(topic, partitions, known?.configs ?? {}, known?.createdAt ?? this.config.clock.now()),
         );
+        changed = true;
       }
       for (const topic of this.topics.values()) await this.createMissingPartitions(topic);
-      this.deleting = [];
-      await this.save();
+      if (changed) this.metadataStale = true;
+      await this.finishDeletions();
     });
+  }
+
+  /** Stops the retry timer (broker stop). */
+  close(): void {
+    this.closed = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+  }
+
+  /**
+   * Finishes what deletions left: the trash moves and file removals that failed, then the rewrite of
+   * topics.json, and only after it the trash directories. Logs failures and retries later; never throws.
+   * Runs inside the chain.
+   */
+  private async finishDeletions(): Promise<void> {
+    const logs = this.logs;
+    if (!logs) return;
+    await logs.retryDeletions();
+    if (this.metadataStale) {
+      try {
+        await this.save();
+        this.metadataStale = false;
+      } catch (err) {
+        this.logger.error({ err, file: this.path }, 'cannot rewrite topics.json after deleting a topic; will retry');
+      }
+    }
+    const finished = !this.metadataStale && (await logs.clearTrash());
+    if (finished || this.closed || this.retryTimer) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      if (!this.closed) void this.serial(() => this.finishDeletions());
+    }, this.config.maintenanceIntervalMs);
+    this.retryTimer.unref();
   }
 
   get(name: string): Topic | undefined {
@@ -198,6 +255,7 @@ export class TopicRegistry {
     options: { validateOnly?: boolean } = {},
   ): Promise<Topic> {
     return this.serial(async () => {
+      await this.finishDeletionOf(name);
       const topic = this.validateNew(name, numPartitions, configs);
       if (options.validateOnly) return topic;
       return this.commitNew(topic);
@@ -211,25 +269,35 @@ export class TopicRegistry {
     return this.serial(async () => {
       const raced = this.topics.get(name);
       if (raced) return raced;
+      await this.finishDeletionOf(name);
       const topic = this.commitNew(this.validateNew(name, -1, {}));
       this.logger.info({ topic: name, partitions: this.config.defaultPartitions }, 'auto-created topic');
       return topic;
     });
   }
 
-  /** Removes a topic and all its data. Throws UNKNOWN_TOPIC_OR_PARTITION when it does not exist. */
+  /** A name whose deletion is unfinished cannot be created again: try to finish it now (space may be back). */
+  private async finishDeletionOf(name: string): Promise<void> {
+    if (this.logs?.isDeletingTopic(name)) await this.finishDeletions();
+  }
+
+  /**
+   * Removes a topic and all its data, also on a full disk (see the file comment). Throws
+   * UNKNOWN_TOPIC_OR_PARTITION when it does not exist, a storage error when nothing could be deleted.
+   */
   delete(name: string): Promise<void> {
     return this.serial(async () => {
       const topic = this.topics.get(name);
       if (!topic) throw new ProtocolError('UNKNOWN_TOPIC_OR_PARTITION', `topic "${name}" does not exist`);
       this.topics.delete(name);
-      this.deleting.push(name);
-      await this.save();
-      for (let p = 0; p < topic.partitions; p++) {
-        if (this.logs?.get(name, p)) await this.logs.delete(name, p);
+      try {
+        await this.logs?.deleteTopic(name);
+      } catch (error) {
+        this.topics.set(name, topic);
+        throw error;
       }
-      this.deleting = this.deleting.filter((n) => n !== name);
-      await this.save();
+      this.metadataStale = true;
+      await this.finishDeletions();
       this.logger.info({ topic: name }, 'deleted topic');
       this.changes.onDeleted?.(name, topic.partitions);
     });
@@ -284,9 +352,12 @@ export class TopicRegistry {
       );
     }
     if (this.topics.has(name)) throw new ProtocolError('TOPIC_ALREADY_EXISTS', `topic "${name}" already exists`);
-    if (this.deleting.includes(name))
-      throw new ProtocolError('TOPIC_ALREADY_EXISTS', `topic "${name}" is being deleted`);
-    const overrides: Record<string, string> = {};
+    if (this.logs?.isDeletingTopic(name))
+      throw new ProtocolError(
+        'TOPIC_ALREADY_EXISTS',
+        `topic "${name}" is being deleted (its files or topics.json could not all be updated yet); retry later`,
+      );
+    const overrides = new Map<string, string>();
     let partitions = numPartitions === -1 ? this.config.defaultPartitions : numPartitions;
     for (const [key, value] of Object.entries(configs)) {
       if (key === PARTITIONS_KEY) {
@@ -301,7 +372,7 @@ export class TopicRegistry {
         continue;
       }
       try {
-        overrides[key] = parseTopicConfig(key, value);
+        overrides.set(key, parseTopicConfig(key, value));
       } catch (error) {
         invalidConfig(error);
       }
@@ -312,7 +383,7 @@ export class TopicRegistry {
         `numPartitions must be between 1 and ${this.config.maxPartitionsPerTopic}, got ${partitions}`,
       );
     }
-    return this.topicOf(name, partitions, overrides, this.config.clock.now());
+    return this.topicOf(name, partitions, Object.fromEntries(overrides), this.config.clock.now());
   }
 
   private partitionCount(value: string): number {
@@ -332,7 +403,12 @@ export class TopicRegistry {
     try {
       await this.createMissingPartitions(topic);
     } catch (error) {
-      await this.save().catch(() => undefined);
+      // Undo like a deletion, so a restart finds neither the half-created partitions nor the topics.json entry.
+      await this.logs
+        ?.deleteTopic(topic.name)
+        .catch((err) => this.logger.error({ err, topic: topic.name }, 'cannot remove a half-created topic'));
+      this.metadataStale = true;
+      await this.finishDeletions();
       throw error;
     }
     this.topics.set(topic.name, topic);
@@ -360,17 +436,18 @@ export class TopicRegistry {
 
   /** Writes topics.json: the visible topics, plus `pending` (a topic being created or altered). */
   private async save(pending?: Topic): Promise<void> {
-    const topics: Record<string, TopicRecord> = {};
-    for (const t of this.topics.values())
-      topics[t.name] = { partitions: t.partitions, configs: { ...t.configs }, createdAt: t.createdAt };
-    if (pending)
-      topics[pending.name] = {
-        partitions: pending.partitions,
-        configs: { ...pending.configs },
-        createdAt: pending.createdAt,
-      };
-    const file: TopicsFile = { version: 1, topics, ...(this.deleting.length > 0 ? { deleting: this.deleting } : {}) };
-    await writeFileAtomic(nodeFs, this.path, `${JSON.stringify(file, null, 2)}\n`);
+    // Object.fromEntries defines own properties: a topic named "__proto__" is a key like any other
+    // (an assignment would set the object's prototype, and JSON.stringify would drop the topic).
+    const all = new Map(this.topics);
+    if (pending) all.set(pending.name, pending);
+    const topics: Record<string, TopicRecord> = Object.fromEntries(
+      [...all.values()].map((t) => [
+        t.name,
+        { partitions: t.partitions, configs: { ...t.configs }, createdAt: t.createdAt },
+      ]),
+    );
+    const file: TopicsFile = { version: 1, topics };
+    await writeFileAtomic(this.config.fs ?? nodeFs, this.path, `${JSON.stringify(file, null, 2)}\n`);
   }
 
   private serial<T>(task: () => Promise<T>): Promise<T> {

@@ -82,6 +82,8 @@ describe('resolveBrokerConfig', () => {
         /groups group coordinator config maxGroupSize must be a non-negative/,
       ],
       [{ dataDir: '/x', groups: { maxGroupSise: 5 } }, /groups maxGroupSise is not a group coordinator setting/],
+      // <249-character topic>-<partition> must fit a 255-byte directory name: 5 digits at most.
+      [{ dataDir: '/x', maxPartitionsPerTopic: 100_001 }, /maxPartitionsPerTopic must be between 1 and 100000/],
     ];
     for (const [options, message] of bad) {
       expect(() => resolveBrokerConfig(options as never)).toThrow(BrokerConfigError);
@@ -105,7 +107,7 @@ describe('topic configs', () => {
     expect(parseTopicConfig('retention.ms', ' 1000 ')).toBe('1000');
     expect(parseTopicConfig('flush', 'interval:20')).toBe('20');
     expect(() => parseTopicConfig('retention.ms', '-2')).toThrow(/between -1 and/);
-    expect(() => parseTopicConfig('segment.bytes', '12')).toThrow(/between 1024/);
+    expect(() => parseTopicConfig('segment.bytes', '1024')).toThrow(/between 1048576/);
     expect(() => parseTopicConfig('nope', '1')).toThrow(/unknown topic config "nope"/);
     expect(() => parseTopicConfig('cleanup.policy', 'compact,delete')).toThrow(/not supported yet/);
   });

@@ -45,11 +45,21 @@ export function runSluice(
   });
 }
 
-export function startSluice(args: string[], timeoutMs = 20_000): Promise<SluiceProcess> {
-  const child = spawn(process.execPath, [...sluiceArgv(), 'serve', ...args], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+/** `openFiles`: run under `ulimit -n <openFiles>` (through bash; the pid is the broker's, thanks to exec). */
+export function startSluice(
+  args: string[],
+  timeoutMs = 20_000,
+  options: { openFiles?: number } = {},
+): Promise<SluiceProcess> {
+  const argv = [...sluiceArgv(), 'serve', ...args];
+  const quoted = [process.execPath, ...argv].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
+  const child =
+    options.openFiles === undefined
+      ? spawn(process.execPath, argv, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn('bash', ['-c', `ulimit -n ${options.openFiles} && exec ${quoted}`], {
+          cwd: root,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
   const lines: Array<Record<string, unknown>> = [];
   let err = '';
   let partial = '';

@@ -30,8 +30,9 @@ describe('LogManager', () => {
       await a1.append(makeBatch({ records: 1 }));
       await b0.append(makeBatch({ records: 2 }));
       expect(manager.partitions()).toHaveLength(3);
-      await manager.delete('audit', 0);
+      await manager.deleteTopic('audit');
       expect(manager.get('audit', 0)).toBeUndefined();
+      expect(await manager.clearTrash()).toBe(true);
       expect((await readdir(dataDir)).sort()).toEqual(['orders.v1-eu-0', 'orders.v1-eu-1']);
       await mkdir(join(dataDir, 'not a partition'));
       await manager.close();

@@ -1,6 +1,7 @@
 // AlterConfigs: incremental topic config changes (null reverts a key to its inherited value). Broker
 // settings are fixed for the life of the process: they come from flags or the config file.
-import { AlterConfigsApi, ErrorCode, ProtocolError, type AlterConfigsResult } from '../../protocol/index.js';
+import { AlterConfigsApi, ErrorCode, type AlterConfigsResult } from '../../protocol/index.js';
+import { wireErrorOf } from './storage-errors.js';
 import { defineHandler } from './types.js';
 
 export const alterConfigsHandler = defineHandler(AlterConfigsApi, async (request, broker) => {
@@ -19,8 +20,9 @@ export const alterConfigsHandler = defineHandler(AlterConfigsApi, async (request
       await broker.topics.alter(r.name, r.configs, { validateOnly: request.validateOnly });
       resources.push({ ...base, errorCode: ErrorCode.NONE, errorMessage: null });
     } catch (error) {
-      if (!(error instanceof ProtocolError)) throw error;
-      resources.push({ ...base, errorCode: error.code, errorMessage: error.message });
+      const wire = wireErrorOf(error, r.name);
+      if (!wire) throw error;
+      resources.push({ ...base, ...wire });
     }
   }
   return { resources };

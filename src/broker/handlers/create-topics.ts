@@ -1,5 +1,6 @@
 // CreateTopics: per-topic results; a bad topic never fails its neighbours.
 import { CreateTopicsApi, ErrorCode, ProtocolError, type TopicResult } from '../../protocol/index.js';
+import { wireErrorOf } from './storage-errors.js';
 import { defineHandler } from './types.js';
 
 export const createTopicsHandler = defineHandler(CreateTopicsApi, async (request, broker, ctx) => {
@@ -22,8 +23,10 @@ export const createTopicsHandler = defineHandler(CreateTopicsApi, async (request
         ctx.logger.info({ topic: t.name, partitions: t.numPartitions, configs: t.configs }, 'created topic');
       topics.push({ name: t.name, errorCode: ErrorCode.NONE, errorMessage: null });
     } catch (error) {
-      if (!(error instanceof ProtocolError)) throw error;
-      topics.push({ name: t.name, errorCode: error.code, errorMessage: error.message });
+      // A full or failing disk (topics.json, a partition directory) is KAFKA_STORAGE_ERROR, not a crash.
+      const wire = wireErrorOf(error, t.name);
+      if (!wire) throw error;
+      topics.push({ name: t.name, ...wire });
     }
   }
   return { topics };
