@@ -17,6 +17,8 @@ export type { StorageFs, StorageFileHandle, OpenMode } from './fs.js';
 export { nodeFs } from './fs.js';
 export { FaultyFs } from './faulty-fs.js';
 export type { FaultOp, FaultOptions } from './faulty-fs.js';
+export { PowerCutDisk, SECTOR_BYTES } from './power-cut-disk.js';
+export type { CutOptions, CutReport, UnsyncedFate } from './power-cut-disk.js';
 export { writeFileAtomic, readJsonFile } from './atomic.js';
 export { ProducerSequenceError } from './producer-state.js';
 export type { ProducerErrorCode } from './producer-state.js';
