@@ -6,10 +6,9 @@
 //   … connect to broker.address …
 //   await broker.stop();             // graceful: in-flight requests answered, logs flushed and closed
 import { randomUUID } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { LogManager, nodeFs, ReadBufferPool, writeFileAtomic } from '../../storage/index.js';
+import { LogManager, ReadBufferPool, writeFileAtomic } from '../../storage/index.js';
 import { resolveBrokerConfig, type BrokerConfig, type BrokerOptions } from './config.js';
 import { startGroupService, type GroupService } from './groups/index.js';
 import { HandlerRegistry } from './handlers/index.js';
@@ -48,7 +47,7 @@ export class Broker {
   constructor(options: BrokerOptions) {
     this.config = resolveBrokerConfig(options);
     this.logger = this.config.logger;
-    this.producerIds = new ProducerIdAllocator(this.config.dataDir);
+    this.producerIds = new ProducerIdAllocator(this.config.dataDir, this.config.fs);
     this.topicRegistry = new TopicRegistry(this.config, {
       onDeleted: (topic, partitions) => {
         for (let p = 0; p < partitions; p++) this.waiters.notify(topic, p);
@@ -80,7 +79,7 @@ export class Broker {
     this.state = 'starting';
     const { dataDir } = this.config;
     try {
-      await mkdir(dataDir, { recursive: true });
+      await this.config.fs.mkdir(dataDir);
       this.clusterId = await this.loadClusterId();
       await this.topicRegistry.load();
       this.logs = await LogManager.open({
@@ -90,12 +89,13 @@ export class Broker {
         logger: this.logger.child({ component: 'storage' }),
         maintenanceIntervalMs: this.config.maintenanceIntervalMs,
         producerIdExpirationMs: this.config.producerIdExpirationMs,
-        ...(this.config.fs ? { fs: this.config.fs } : {}),
+        fs: this.config.fs,
         repair: this.config.repair,
       });
       await this.topicRegistry.attach(this.logs);
       this.groups = await startGroupService({
         dataDir,
+        fs: this.config.fs,
         flush: this.config.topicDefaults.flush,
         clock: this.config.clock,
         logger: this.logger.child({ component: 'groups' }),
@@ -189,7 +189,8 @@ export class Broker {
     const meta = await readMetadataFile<{ clusterId?: unknown }>(path, this.config, 'a new cluster id is generated');
     const stored = typeof meta?.clusterId === 'string' ? meta.clusterId : undefined;
     const clusterId = this.config.clusterId ?? stored ?? randomUUID();
-    if (clusterId !== stored) await writeFileAtomic(nodeFs, path, `${JSON.stringify({ clusterId }, null, 2)}\n`);
+    if (clusterId !== stored)
+      await writeFileAtomic(this.config.fs, path, `${JSON.stringify({ clusterId }, null, 2)}\n`);
     return clusterId;
   }
 }

@@ -18,7 +18,6 @@ import {
   FS_CONCURRENCY,
   type LogManager,
   mapWithConcurrency,
-  nodeFs,
   readJsonFile,
   StorageError,
   writeFileAtomic,
@@ -74,11 +73,11 @@ export const TOPICS_FILE = 'topics.json';
  */
 export async function readMetadataFile<T>(
   path: string,
-  config: Pick<BrokerConfig, 'repair' | 'logger'>,
+  config: Pick<BrokerConfig, 'repair' | 'logger' | 'fs'>,
   fallback: string,
 ): Promise<T | undefined> {
   try {
-    return await readJsonFile<T>(nodeFs, path);
+    return await readJsonFile<T>(config.fs, path);
   } catch (error) {
     if (!(error instanceof StorageError) || error.code !== 'CORRUPT_METADATA') throw error;
     if (!config.repair) {
@@ -86,7 +85,7 @@ export async function readMetadataFile<T>(
       throw error;
     }
     const aside = `${path}.corrupt`;
-    await nodeFs.rename(path, aside);
+    await config.fs.rename(path, aside);
     config.logger.warn(
       { file: path, movedTo: aside, reason: error.message },
       `repair: ${path} is not valid JSON; moved aside to ${aside}; ${fallback}`,
@@ -365,7 +364,7 @@ export class TopicRegistry {
         createdAt: pending.createdAt,
       };
     const file: TopicsFile = { version: 1, topics, ...(this.deleting.length > 0 ? { deleting: this.deleting } : {}) };
-    await writeFileAtomic(nodeFs, this.path, `${JSON.stringify(file, null, 2)}\n`);
+    await writeFileAtomic(this.config.fs, this.path, `${JSON.stringify(file, null, 2)}\n`);
   }
 
   private serial<T>(task: () => Promise<T>): Promise<T> {
