@@ -20,6 +20,7 @@ export type { FaultOp, FaultOptions } from './faulty-fs.js';
 export { PowerCutDisk, SECTOR_BYTES } from './power-cut-disk.js';
 export type { CutOptions, CutReport, UnsyncedFate } from './power-cut-disk.js';
 export { writeFileAtomic, readJsonFile } from './atomic.js';
+export { mkdirDurable } from './durable-dir.js';
 export { ProducerSequenceError } from './producer-state.js';
 export type { ProducerErrorCode } from './producer-state.js';
 export { PartitionLog, DEFAULT_TAIL_CACHE_BYTES, DEFAULT_PRODUCER_ID_EXPIRATION_MS } from './partition-log.js';

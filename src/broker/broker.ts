@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { LogManager, ReadBufferPool, writeFileAtomic } from '../../storage/index.js';
+import { LogManager, mkdirDurable, ReadBufferPool, writeFileAtomic } from '../../storage/index.js';
 import { resolveBrokerConfig, type BrokerConfig, type BrokerOptions } from './config.js';
 import { startGroupService, type GroupService } from './groups/index.js';
 import { HandlerRegistry } from './handlers/index.js';
@@ -79,7 +79,7 @@ export class Broker {
     this.state = 'starting';
     const { dataDir } = this.config;
     try {
-      await this.config.fs.mkdir(dataDir);
+      await mkdirDurable(this.config.fs, dataDir);
       this.clusterId = await this.loadClusterId();
       await this.topicRegistry.load();
       this.logs = await LogManager.open({

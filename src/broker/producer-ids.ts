@@ -5,7 +5,7 @@
 // out any id of the block, so one fsync covers PRODUCER_ID_BLOCK ids. After a restart the next block
 // starts at the stored mark; ids of a block that was not used up are skipped, never reissued.
 import { dirname, join } from 'node:path';
-import { nodeFs, readJsonFile, type StorageFs, writeFileAtomic } from '../../storage/index.js';
+import { mkdirDurable, nodeFs, readJsonFile, type StorageFs, writeFileAtomic } from '../../storage/index.js';
 
 export const PRODUCER_ID_BLOCK = 1000;
 export const PRODUCER_IDS_FILE = join('__internal', 'producer-ids.json');
@@ -49,7 +49,7 @@ export class ProducerIdAllocator {
     const storedStart =
       Number.isSafeInteger(stored?.nextBlockStart) && stored!.nextBlockStart >= 0 ? stored!.nextBlockStart : 0;
     const start = Math.max(storedStart, this.limit);
-    await this.fs.mkdir(dirname(this.path));
+    await mkdirDurable(this.fs, dirname(this.path));
     const mark: StoredMark = { version: 1, nextBlockStart: start + this.blockSize };
     await writeFileAtomic(this.fs, this.path, `${JSON.stringify(mark)}\n`);
     this.next = start;
