@@ -9,6 +9,7 @@ import type { Clock, Logger } from './types.js';
 import { noopLogger, systemClock } from './types.js';
 import { PartitionLog } from './partition-log.js';
 import { mapWithConcurrency } from './concurrency.js';
+import { mkdirDurable } from './durable-dir.js';
 import { LogClosedError, StorageError, StorageIOError } from './errors.js';
 import { TopicTrash, TRASH_SUFFIX } from './topic-trash.js';
 import { FilePool, type FileStats } from './file-pool.js';
@@ -104,7 +105,7 @@ export class LogManager {
   private async openAll(): Promise<void> {
     const { dataDir } = this.options;
     try {
-      await this.fs.mkdir(dataDir);
+      await mkdirDurable(this.fs, dataDir);
     } catch (err) {
       throw new StorageIOError(`cannot create data directory ${dataDir}`, err);
     }

@@ -6,14 +6,13 @@
 //   … connect to broker.address …
 //   await broker.stop();             // graceful: in-flight requests answered, logs flushed and closed
 import { randomUUID } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import {
   type DataDirLock,
   LogManager,
   lockDataDir,
-  nodeFs,
+  mkdirDurable,
   ReadBufferPool,
   writeFileAtomic,
 } from '../../storage/index.js';
@@ -56,7 +55,7 @@ export class Broker {
   constructor(options: BrokerOptions) {
     this.config = resolveBrokerConfig(options);
     this.logger = this.config.logger;
-    this.producerIds = new ProducerIdAllocator(this.config.dataDir);
+    this.producerIds = new ProducerIdAllocator(this.config.dataDir, this.config.fs);
     this.topicRegistry = new TopicRegistry(this.config, {
       onDeleted: (topic, partitions) => {
         for (let p = 0; p < partitions; p++) this.waiters.notify(topic, p);
@@ -93,7 +92,7 @@ export class Broker {
     this.state = 'starting';
     const { dataDir } = this.config;
     try {
-      await mkdir(dataDir, { recursive: true });
+      await mkdirDurable(this.config.fs, dataDir);
       // Before anything is read: a second broker on the same directory would corrupt it (storage/data-dir-lock.ts).
       this.lock = await lockDataDir(dataDir, this.logger);
       this.clusterId = await this.loadClusterId();
@@ -105,12 +104,13 @@ export class Broker {
         logger: this.logger.child({ component: 'storage' }),
         maintenanceIntervalMs: this.config.maintenanceIntervalMs,
         producerIdExpirationMs: this.config.producerIdExpirationMs,
-        ...(this.config.fs ? { fs: this.config.fs } : {}),
+        fs: this.config.fs,
         repair: this.config.repair,
       });
       await this.topicRegistry.attach(this.logs);
       this.groups = await startGroupService({
         dataDir,
+        fs: this.config.fs,
         flush: this.config.topicDefaults.flush,
         clock: this.config.clock,
         logger: this.logger.child({ component: 'groups' }),
@@ -224,7 +224,8 @@ export class Broker {
     const meta = await readMetadataFile<{ clusterId?: unknown }>(path, this.config, 'a new cluster id is generated');
     const stored = typeof meta?.clusterId === 'string' ? meta.clusterId : undefined;
     const clusterId = this.config.clusterId ?? stored ?? randomUUID();
-    if (clusterId !== stored) await writeFileAtomic(nodeFs, path, `${JSON.stringify({ clusterId }, null, 2)}\n`);
+    if (clusterId !== stored)
+      await writeFileAtomic(this.config.fs, path, `${JSON.stringify({ clusterId }, null, 2)}\n`);
     return clusterId;
   }
 }

@@ -6,6 +6,7 @@ import {
   DEFAULT_PRODUCER_ID_EXPIRATION_MS,
   type Clock,
   type FlushPolicy,
+  nodeFs,
   type StorageFs,
 } from '../../storage/index.js';
 import {
@@ -124,7 +125,10 @@ export interface BrokerOptions {
   clock?: Clock;
   /** Consumer-group coordinator settings (session timeout bounds, initial rebalance delay, offsets retention). */
   groups?: Partial<GroupCoordinatorConfig>;
-  /** File system of the partition logs (tests inject storage's FaultyFs to fail writes and fsyncs). */
+  /**
+   * File system of every file the broker keeps in dataDir: partition logs, topics.json, meta.json and
+   * __internal/ (tests inject storage's FaultyFs to fail writes and fsyncs, PowerCutDisk to cut the power).
+   */
   fs?: StorageFs;
   /**
    * On start, truncate a corrupt sealed segment at the first bad batch (dropping everything after it)
@@ -162,7 +166,7 @@ export interface BrokerConfig {
   readonly logger: Logger;
   readonly clock: Clock;
   readonly groups: Readonly<GroupCoordinatorConfig>;
-  readonly fs: StorageFs | undefined;
+  readonly fs: StorageFs;
   readonly repair: boolean;
 }
 
@@ -396,7 +400,7 @@ export function resolveBrokerConfig(options: BrokerOptions): BrokerConfig {
     logger: options.logger ?? pino({ level: 'silent' }),
     clock: options.clock ?? systemClock,
     groups: groupsOption(options.groups),
-    fs: options.fs,
+    fs: options.fs ?? nodeFs,
     repair: options.repair ?? false,
   });
 }

@@ -4,9 +4,8 @@
 // (`<dataDir>/__internal/producer-ids.json`, written atomically: temp, fsync, rename) before handing
 // out any id of the block, so one fsync covers PRODUCER_ID_BLOCK ids. After a restart the next block
 // starts at the stored mark; ids of a block that was not used up are skipped, never reissued.
-import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { nodeFs, readJsonFile, writeFileAtomic } from '../../storage/index.js';
+import { mkdirDurable, nodeFs, readJsonFile, type StorageFs, writeFileAtomic } from '../../storage/index.js';
 
 export const PRODUCER_ID_BLOCK = 1000;
 export const PRODUCER_IDS_FILE = join('__internal', 'producer-ids.json');
@@ -25,6 +24,7 @@ export class ProducerIdAllocator {
 
   constructor(
     dataDir: string,
+    private readonly fs: StorageFs = nodeFs,
     private readonly blockSize = PRODUCER_ID_BLOCK,
   ) {
     this.path = join(dataDir, PRODUCER_IDS_FILE);
@@ -45,13 +45,13 @@ export class ProducerIdAllocator {
   }
 
   private async reserve(): Promise<void> {
-    const stored = await readJsonFile<StoredMark>(nodeFs, this.path);
+    const stored = await readJsonFile<StoredMark>(this.fs, this.path);
     const storedStart =
       Number.isSafeInteger(stored?.nextBlockStart) && stored!.nextBlockStart >= 0 ? stored!.nextBlockStart : 0;
     const start = Math.max(storedStart, this.limit);
-    await mkdir(dirname(this.path), { recursive: true });
+    await mkdirDurable(this.fs, dirname(this.path));
     const mark: StoredMark = { version: 1, nextBlockStart: start + this.blockSize };
-    await writeFileAtomic(nodeFs, this.path, `${JSON.stringify(mark)}\n`);
+    await writeFileAtomic(this.fs, this.path, `${JSON.stringify(mark)}\n`);
     this.next = start;
     this.limit = start + this.blockSize;
   }

@@ -21,7 +21,6 @@ import {
   FS_CONCURRENCY,
   type LogManager,
   mapWithConcurrency,
-  nodeFs,
   readJsonFile,
   StorageError,
   TEMP_SUFFIX,
@@ -82,11 +81,11 @@ export const TOPICS_FILE = 'topics.json';
  */
 export async function readMetadataFile<T>(
   path: string,
-  config: Pick<BrokerConfig, 'repair' | 'logger'>,
+  config: Pick<BrokerConfig, 'repair' | 'logger' | 'fs'>,
   fallback: string,
 ): Promise<T | undefined> {
   try {
-    return await readJsonFile<T>(nodeFs, path);
+    return await readJsonFile<T>(config.fs, path);
   } catch (error) {
     if (!(error instanceof StorageError) || error.code !== 'CORRUPT_METADATA') throw error;
     if (!config.repair) {
@@ -94,7 +93,7 @@ export async function readMetadataFile<T>(
       throw error;
     }
     const aside = `${path}.corrupt`;
-    await nodeFs.rename(path, aside);
+    await config.fs.rename(path, aside);
     config.logger.warn(
       { file: path, movedTo: aside, reason: error.message },
       `repair: ${path} is not valid JSON; moved aside to ${aside}; ${fallback}`,
@@ -134,7 +133,7 @@ export class TopicRegistry {
   /** Reads topics.json (a missing file means no topics). Call before opening the logs. */
   async load(): Promise<void> {
     // A leftover of a write interrupted by a crash (topics.json itself is whole: writes are atomic).
-    await (this.config.fs ?? nodeFs).unlink(`${this.path}${TEMP_SUFFIX}`).catch(() => {});
+    await this.config.fs.unlink(`${this.path}${TEMP_SUFFIX}`).catch(() => {});
     const file = await readMetadataFile<TopicsFile>(
       this.path,
       this.config,
@@ -447,7 +446,7 @@ export class TopicRegistry {
       ]),
     );
     const file: TopicsFile = { version: 1, topics };
-    await writeFileAtomic(this.config.fs ?? nodeFs, this.path, `${JSON.stringify(file, null, 2)}\n`);
+    await writeFileAtomic(this.config.fs, this.path, `${JSON.stringify(file, null, 2)}\n`);
   }
 
   private serial<T>(task: () => Promise<T>): Promise<T> {

@@ -56,7 +56,7 @@ export class WireClient {
 
   static connect(port: number, host = '127.0.0.1', options: { localAddress?: string } = {}): Promise<WireClient> {
     return new Promise((resolve, reject) => {
-      const socket = connect({ port, host, ...options }, () => {
+      const socket = connect({ port, host, noDelay: true, ...options }, () => {
         socket.off('error', reject);
         resolve(new WireClient(socket));
       });

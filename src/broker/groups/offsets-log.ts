@@ -14,6 +14,7 @@ import {
   type FlushPolicy,
   type Logger,
   type PartitionLog,
+  type StorageFs,
 } from '../../../storage/index.js';
 import { OFFSETS_TOPIC, type OffsetsLog } from './offsets-store.js';
 
@@ -51,6 +52,7 @@ export interface InternalLogs {
 
 export async function openInternalLogs(options: {
   dataDir: string;
+  fs?: StorageFs;
   flush: FlushPolicy;
   clock: Clock;
   logger: Logger;
@@ -64,6 +66,7 @@ export async function openInternalLogs(options: {
   const manager = await LogManager.open({
     dataDir: join(options.dataDir, INTERNAL_DIR),
     configFor: () => config,
+    ...(options.fs ? { fs: options.fs } : {}),
     clock: options.clock,
     logger: options.logger,
   });

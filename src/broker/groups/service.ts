@@ -1,6 +1,6 @@
 // What the broker's composition root calls: opens `__consumer_offsets`, replays it into a coordinator,
 // and closes both in order on stop (coordinator first: pending joins answered, writes drained).
-import type { Clock, FlushPolicy, Logger } from '../../../storage/index.js';
+import type { Clock, FlushPolicy, Logger, StorageFs } from '../../../storage/index.js';
 import { GroupCoordinator, type GroupCoordinatorConfig } from './coordinator.js';
 import { openInternalLogs } from './offsets-log.js';
 import { OffsetsStore } from './offsets-store.js';
@@ -8,6 +8,8 @@ import { systemScheduler, type Scheduler } from './scheduler.js';
 
 export interface GroupServiceOptions {
   dataDir: string;
+  /** The broker's file system (storage's nodeFs unless a test injects one). */
+  fs?: StorageFs;
   /** Flush policy of `__consumer_offsets` (the broker's default). */
   flush: FlushPolicy;
   clock: Clock;
