@@ -20,7 +20,7 @@ import {
 import { errorInfo } from '../protocol/errors.js';
 import type { Cluster } from './cluster.js';
 import type { Connection } from './connection.js';
-import { SluiceNonRetriableError, SluiceProtocolError } from './errors.js';
+import { SluiceDeleteGroupsError, SluiceNonRetriableError, SluiceProtocolError } from './errors.js';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, listOffsets, offsetKey } from './list-offsets.js';
 
 export interface GroupOffsetPartition {
@@ -48,13 +48,6 @@ export interface GroupDescriptionResult {
   protocol: string;
   protocolType: string;
   state: string;
-}
-
-export class SluiceDeleteGroupsError extends SluiceProtocolError {
-  override name = 'SluiceDeleteGroupsError';
-  constructor(readonly groups: Array<{ groupId: string; errorCode: number; error: SluiceProtocolError }>) {
-    super(groups[0]!.errorCode, `could not delete ${groups.map((g) => `'${g.groupId}' (${g.error.type})`).join(', ')}`);
-  }
 }
 
 type Run = <T>(fn: () => Promise<T>) => Promise<T>;

@@ -10,6 +10,7 @@ export type {
   PartitionerFactory as ICustomPartitioner,
 } from '../records/partitioners.js';
 export { CompressionTypes } from './producer/types.js';
+export { CompressionCodecs } from './compression-codecs.js';
 export type {
   Message,
   ProducerBatch,
@@ -24,7 +25,6 @@ export { Consumer, ConsumerEvents } from './consumer/index.js';
 export type * from './consumer/types.js';
 export { NoOffsetCommitter, StaticAssignmentSource } from './consumer/assignment.js';
 export { AssignerProtocol, PartitionAssigners } from './consumer/assignors/index.js';
-export { SluiceDeleteGroupsError, SluiceDeleteGroupsError as KafkaJSDeleteGroupsError } from './admin-groups.js';
 export type { GroupDescriptionResult, GroupOffsetPartition } from './admin-groups.js';
 export type {
   Assigner,
@@ -49,3 +49,4 @@ export type { PartitionInfo as PartitionMetadata } from './cluster.js';
 export type { RetryOptions } from './retry.js';
 export type { InstrumentationEvent } from './instrumentation.js';
 export * from './errors.js';
+export * from './acl.js';

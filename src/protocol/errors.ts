@@ -124,6 +124,11 @@ export function errorInfo(code: number): ErrorInfo {
   );
 }
 
+/** Whether `name` is one of the table's names (e.g. 'UNKNOWN_TOPIC_OR_PARTITION'). */
+export function isErrorName(name: string): name is ErrorName {
+  return byName.has(name);
+}
+
 export function errorInfoByName(name: ErrorName): ErrorInfo {
   return byName.get(name)!;
 }
