@@ -63,6 +63,7 @@ const table = [
   ['TOPIC_ALREADY_EXISTS', 36, false, 'Topic with this name already exists'],
   ['INVALID_PARTITIONS', 37, false, 'Number of partitions is invalid'],
   ['INVALID_REPLICATION_FACTOR', 38, false, 'Replication-factor is invalid'],
+  ['INVALID_REPLICA_ASSIGNMENT', 39, false, 'Replica assignment is invalid'],
   ['INVALID_CONFIG', 40, false, 'Configuration is invalid'],
   ['INVALID_REQUEST', 42, false, 'This most likely occurs because of a request being malformed by the client library'],
   ['POLICY_VIOLATION', 44, false, 'Request parameters do not satisfy the configured policy'],

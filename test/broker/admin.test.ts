@@ -7,6 +7,7 @@ import {
   AlterConfigsApi,
   ApiKey,
   ApiVersionsApi,
+  CreatePartitionsApi,
   CreateTopicsApi,
   DeleteTopicsApi,
   DescribeConfigsApi,
@@ -192,6 +193,77 @@ describe('DescribeConfigs and AlterConfigs', () => {
       resources: [{ type: 'broker', name: '0', configs: { flush: 'os' } }],
     });
     expect(brokerAlter.resources[0]!.errorCode).toBe(ErrorCode.INVALID_CONFIG);
+  });
+});
+
+describe('CreatePartitions', () => {
+  const partitionCount = async (topic: string) =>
+    (await client.request(MetadataApi, { topics: [topic], allowAutoTopicCreation: false })).topics[0]!.partitions
+      .length;
+
+  it('grows topics per topic; validateOnly changes nothing; bad counts and assignments are refused', async () => {
+    await createTopic(client, 'grow', 2);
+    await createTopic(client, 'other', 3);
+    const res = await client.request(CreatePartitionsApi, {
+      timeoutMs: 1000,
+      validateOnly: false,
+      topics: [
+        { name: 'grow', count: 4, assignments: [[0], [0]] },
+        { name: 'other', count: 3, assignments: null },
+        { name: 'nope', count: 2, assignments: null },
+      ],
+    });
+    expect(res.topics.map((r) => [r.name, r.errorCode])).toEqual([
+      ['grow', 0],
+      ['other', ErrorCode.INVALID_PARTITIONS],
+      ['nope', ErrorCode.UNKNOWN_TOPIC_OR_PARTITION],
+    ]);
+    expect(res.topics[1]!.errorMessage).toMatch(/already has 3 partitions/);
+    expect(await partitionCount('grow')).toBe(4);
+    expect((await produce(client, 'grow', 3, batchOf(['in a new partition']))).errorCode).toBe(0);
+
+    const refused = await client.request(CreatePartitionsApi, {
+      timeoutMs: 1000,
+      validateOnly: false,
+      topics: [
+        { name: 'grow', count: 2, assignments: null },
+        { name: 'other', count: 5, assignments: [[1], [0]] },
+      ],
+    });
+    expect(refused.topics.map((r) => r.errorCode)).toEqual([
+      ErrorCode.INVALID_PARTITIONS,
+      ErrorCode.INVALID_REPLICA_ASSIGNMENT,
+    ]);
+    expect(refused.topics[0]!.errorMessage).toMatch(/can only grow/);
+
+    const dryRun = await client.request(CreatePartitionsApi, {
+      timeoutMs: 1000,
+      validateOnly: true,
+      topics: [{ name: 'other', count: 6, assignments: null }],
+    });
+    expect(dryRun.topics[0]!.errorCode).toBe(0);
+    expect(await partitionCount('other')).toBe(3);
+
+    const twice = await client.request(CreatePartitionsApi, {
+      timeoutMs: 1000,
+      validateOnly: false,
+      topics: [
+        { name: 'other', count: 6, assignments: null },
+        { name: 'other', count: 7, assignments: null },
+      ],
+    });
+    expect(twice.topics.map((r) => r.errorCode)).toEqual([ErrorCode.INVALID_REQUEST, ErrorCode.INVALID_REQUEST]);
+  });
+
+  it('keeps the new count in topics.json (it survives a restart)', async () => {
+    await createTopic(client, 'persisted', 1);
+    await client.request(CreatePartitionsApi, {
+      timeoutMs: 1000,
+      validateOnly: false,
+      topics: [{ name: 'persisted', count: 5, assignments: null }],
+    });
+    const file = JSON.parse(await readFile(join(t.dataDir, 'topics.json'), 'utf8'));
+    expect(file.topics.persisted.partitions).toBe(5);
   });
 });
 
