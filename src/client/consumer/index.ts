@@ -7,6 +7,7 @@ import { InstrumentationEmitter, type InstrumentationEvent } from '../instrument
 import { offsetKey } from '../list-offsets.js';
 import { PauseRegistry } from './pause-registry.js';
 import type { Logger } from '../logger.js';
+import { networkEvents } from '../network-events.js';
 import { createRetry, resolveRetryOptions, type Retrier, type RetryOptions } from '../retry.js';
 import {
   NoOffsetCommitter,
@@ -36,7 +37,14 @@ export const ConsumerEvents = {
   DISCONNECT: 'consumer.disconnect',
   STOP: 'consumer.stop',
   CRASH: 'consumer.crash',
+  // kafkajs's fetch and batch events: listeners may subscribe; the runner and fetcher emit them.
+  FETCH_START: 'consumer.fetch_start',
+  FETCH: 'consumer.fetch',
+  START_BATCH_PROCESS: 'consumer.start_batch_process',
+  END_BATCH_PROCESS: 'consumer.end_batch_process',
+  RECEIVED_UNSUBSCRIBED_TOPICS: 'consumer.received_unsubscribed_topics',
   ...GroupEvents,
+  ...networkEvents('consumer'),
 } as const;
 type ConsumerEventName = (typeof ConsumerEvents)[keyof typeof ConsumerEvents];
 
@@ -82,7 +90,7 @@ export class Consumer {
     });
     this.retryOptions = { ...retry, ...config.retry };
     this.retrier = createRetry(this.retryOptions);
-    this.emitter = new InstrumentationEmitter(Object.values(ConsumerEvents), log);
+    this.emitter = new InstrumentationEmitter(Object.values(ConsumerEvents), log, clusterOptions.network);
     this.group =
       config.groupId && !config.partitionAssignmentSource
         ? createGroupMembership({
