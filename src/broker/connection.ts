@@ -405,7 +405,7 @@ export class Connection {
     else this.logger.error({ err: error }, `${what}; closing the connection`);
     this.backlog.length = 0;
     // Answer what was already accepted? No: the stream is unusable; the client reconnects and retries.
-    if (!foreign || foreign.protocol !== 'HTTP') this.socket.destroy();
+    if (foreign?.protocol !== 'HTTP') this.socket.destroy();
   }
 
   private onClosed(): void {
