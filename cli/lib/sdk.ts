@@ -8,7 +8,12 @@ import { CliError } from './errors.js';
 export interface AdminClient {
   connect(): Promise<void>;
   disconnect(): Promise<void>;
-  listTopics(): Promise<string[]>;
+  /** Sluice: `includeInternal` adds the broker's internal topics (__consumer_offsets). */
+  listTopics(options?: { includeInternal?: boolean }): Promise<string[]>;
+  describeCluster(): Promise<{
+    brokers: Array<{ nodeId: number; host: string; port: number }>;
+    controller: number | null;
+  }>;
   createTopics(o: {
     topics: Array<{ topic: string; numPartitions?: number; configEntries?: Array<{ name: string; value: string }> }>;
     waitForLeaders?: boolean;
@@ -151,8 +156,9 @@ export interface SluiceClient {
   consumer(config?: Record<string, unknown>): ConsumerClient;
 }
 
-/** kafkajs's ConfigResourceTypes.TOPIC. */
+/** kafkajs's ConfigResourceTypes.TOPIC and BROKER. */
 export const TOPIC_RESOURCE = 2;
+export const BROKER_RESOURCE = 4;
 
 /** Retries tuned for a person waiting at a terminal: an unreachable broker is reported in about a second. */
 export const CLI_RETRY = { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 } as const;
