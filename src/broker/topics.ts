@@ -27,6 +27,7 @@ import {
 } from '../../storage/index.js';
 import { isValidTopicName, ProtocolError } from '../protocol/index.js';
 import type { BrokerConfig, TopicDefaults } from './config.js';
+import { OFFSETS_TOPIC } from './groups/offsets-store.js';
 import {
   applyConfigChanges,
   maxMessageBytesOf,
@@ -307,6 +308,12 @@ export class TopicRegistry {
   }
 
   private validateNew(name: string, numPartitions: number, configs: Record<string, string>): Topic {
+    if (name === OFFSETS_TOPIC) {
+      throw new ProtocolError(
+        'INVALID_TOPIC_EXCEPTION',
+        `topic "${name}" is internal to the broker (committed group offsets): it cannot be created or written to`,
+      );
+    }
     if (!isValidTopicName(name)) {
       throw new ProtocolError(
         'INVALID_TOPIC_EXCEPTION',

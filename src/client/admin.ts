@@ -232,8 +232,9 @@ export class Admin {
     return notYet('listPartitionReassignments', REASSIGNMENT_LATER);
   }
 
-  async listTopics(): Promise<string[]> {
-    const response = await this.run(() => this.cluster.fetchMetadata(null));
+  /** Topic names; Sluice: `includeInternal` adds the broker's internal topics (`__consumer_offsets`). */
+  async listTopics(options: { includeInternal?: boolean } = {}): Promise<string[]> {
+    const response = await this.run(() => this.cluster.fetchMetadata(null, false, options.includeInternal === true));
     return response.topics.map((t) => t.name);
   }
 

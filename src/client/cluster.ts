@@ -192,11 +192,18 @@ export class Cluster {
     return this.refreshing;
   }
 
-  /** One Metadata request; `topics` null = all topics (not cached beyond what is tracked). */
-  async fetchMetadata(topics: string[] | null, allowAutoTopicCreation = false): Promise<MetadataResponse> {
+  /**
+   * One Metadata request; `topics` null = all topics (not cached beyond what is tracked), with the
+   * broker's internal topics too when `includeInternal`.
+   */
+  async fetchMetadata(
+    topics: string[] | null,
+    allowAutoTopicCreation = false,
+    includeInternal = false,
+  ): Promise<MetadataResponse> {
     const connection = await this.anyConnection();
     try {
-      const response = await connection.send(MetadataApi, { topics, allowAutoTopicCreation });
+      const response = await connection.send(MetadataApi, { topics, allowAutoTopicCreation, includeInternal });
       this.updateNodes(response);
       return response;
     } catch (err) {

@@ -293,6 +293,33 @@ describe('Metadata', () => {
     expect(off.topics[0]!.errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
     expect((await produce(client, 'auto2', 0, batchOf(['x']))).errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   });
+
+  it('lists __consumer_offsets only when asked (includeInternal or by name), as internal and read-only', async () => {
+    await createTopic(client, 'user', 1);
+    const plain = await client.request(MetadataApi, { topics: null, allowAutoTopicCreation: false });
+    expect(plain.topics.map((x) => x.name)).toEqual(['user']);
+    const all = await client.request(MetadataApi, {
+      topics: null,
+      allowAutoTopicCreation: false,
+      includeInternal: true,
+    });
+    expect(all.topics.map((x) => [x.name, x.isInternal, x.partitions.length])).toEqual([
+      ['user', false, 1],
+      ['__consumer_offsets', true, 1],
+    ]);
+    const named = await client.request(MetadataApi, { topics: ['__consumer_offsets'], allowAutoTopicCreation: true });
+    expect(named.topics[0]).toMatchObject({ name: '__consumer_offsets', errorCode: 0, isInternal: true });
+    const offsets = await client.request(ListOffsetsApi, {
+      isolationLevel: 0,
+      topics: [{ name: '__consumer_offsets', partitions: [{ partition: 0, timestamp: -1 }] }],
+    });
+    expect(offsets.topics[0]!.partitions[0]).toMatchObject({ errorCode: 0, offset: 0 });
+
+    expect((await createTopic(client, '__consumer_offsets', 1)).errorCode).toBe(ErrorCode.INVALID_TOPIC_EXCEPTION);
+    const write = await produce(client, '__consumer_offsets', 0, batchOf(['x']));
+    expect(write.errorCode).toBe(ErrorCode.INVALID_TOPIC_EXCEPTION);
+    expect(write.errorMessage).toMatch(/internal to the broker/);
+  });
 });
 
 describe('ListOffsets', () => {
