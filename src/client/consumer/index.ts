@@ -7,6 +7,7 @@ import { InstrumentationEmitter, type InstrumentationEvent } from '../instrument
 import { offsetKey } from '../list-offsets.js';
 import { PauseRegistry } from './pause-registry.js';
 import type { Logger } from '../logger.js';
+import type { GroupDescription } from '../kafkajs-types.js';
 import { networkEvents } from '../network-events.js';
 import { createRetry, resolveRetryOptions, type Retrier, type RetryOptions } from '../retry.js';
 import {
@@ -74,6 +75,8 @@ export class Consumer {
   /** Group membership when `groupId` is set (and no custom assignment source is given). */
   private readonly group: GroupMembership | null;
   private commits = new CommitTracker();
+  /** run()'s autoCommit: false = offsets are committed only by commitOffsets() (and eachBatch's commitOffsetsIfNecessary). */
+  private autoCommit = true;
   /** Assignment changes apply one at a time, in order. */
   private assignmentChain: Promise<void> = Promise.resolve();
 
@@ -154,6 +157,7 @@ export class Consumer {
       throw new SluiceNonRetriableError('run() needs eachMessage or eachBatch');
     const retry = { ...resolveRetryOptions(this.retryOptions), restartOnFailure: this.retryOptions.restartOnFailure };
     this.commits = new CommitTracker(config.autoCommitInterval ?? null, config.autoCommitThreshold ?? null);
+    this.autoCommit = config.autoCommit !== false;
     this.runner = new Runner(config, {
       logger: this.log,
       retry,
@@ -282,9 +286,10 @@ export class Consumer {
       this.runner.start(kept);
       this.fetcher?.start(kept);
       await waitIdle(revoked);
-      await this.commitStates(revoked).catch((err: Error) =>
-        this.log.warn('commit of revoked partitions failed; they will be redelivered', { error: err.message }),
-      );
+      if (this.autoCommit)
+        await this.commitStates(revoked).catch((err: Error) =>
+          this.log.warn('commit of revoked partitions failed; they will be redelivered', { error: err.message }),
+        );
       for (const s of revoked) this.commits.forget(s.topic, s.partition);
     }
     const added = assignment
@@ -341,7 +346,10 @@ export class Consumer {
     if (!this.runner) return;
     const runner = this.runner;
     await Promise.all([this.fetcher?.stop(), runner.stop()]);
-    await this.commitConsumed().catch((err: Error) => this.log.error('commit on stop failed', { error: err.message }));
+    if (this.autoCommit)
+      await this.commitConsumed().catch((err: Error) =>
+        this.log.error('commit on stop failed', { error: err.message }),
+      );
     await this.source?.stop();
     this.runner = null;
     this.fetcher = null;
@@ -461,8 +469,8 @@ export class Consumer {
   }
 
   /** kafkajs shape: { errorCode, groupId, members, protocol, protocolType, state }. */
-  describeGroup(): Promise<unknown> {
+  describeGroup(): Promise<GroupDescription & { errorCode: number }> {
     if (!this.group) return Promise.reject(new SluiceNotImplemented('describeGroup() needs a groupId'));
-    return this.group.describe();
+    return this.group.describe() as Promise<GroupDescription & { errorCode: number }>;
   }
 }
