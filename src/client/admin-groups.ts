@@ -20,6 +20,7 @@ import {
 import { errorInfo } from '../protocol/errors.js';
 import type { Cluster } from './cluster.js';
 import type { Connection } from './connection.js';
+import type { ConsumerGroupState } from './kafkajs-types.js';
 import { SluiceDeleteGroupsError, SluiceNonRetriableError, SluiceProtocolError } from './errors.js';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, listOffsets, offsetKey } from './list-offsets.js';
 
@@ -47,7 +48,8 @@ export interface GroupDescriptionResult {
   }>;
   protocol: string;
   protocolType: string;
-  state: string;
+  /** Kafka's group states, as the broker names them. */
+  state: ConsumerGroupState;
 }
 
 type Run = <T>(fn: () => Promise<T>) => Promise<T>;
@@ -76,7 +78,7 @@ export class AdminGroups {
           members: g.members.map((m) => ({ ...m })),
           protocol: g.protocolData,
           protocolType: g.protocolType,
-          state: g.groupState,
+          state: g.groupState as ConsumerGroupState,
         })),
       };
     });

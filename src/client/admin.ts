@@ -12,7 +12,7 @@ import {
 } from '../protocol/apis/describe-configs.js';
 import { ErrorCode } from '../protocol/errors.js';
 import type { AclEntry, AclFilter, DeleteAclResponse, DescribeAclResponse } from './acl.js';
-import { AdminGroups } from './admin-groups.js';
+import { AdminGroups, type GroupOffsetPartition } from './admin-groups.js';
 import { deleteTopicRecords } from './admin-records.js';
 import {
   type AdminConfig,
@@ -319,7 +319,14 @@ export class Admin {
     return this.groups.describeGroups(groupIds);
   }
 
-  fetchOffsets(options: Parameters<AdminGroups['fetchOffsets']>[0]): ReturnType<AdminGroups['fetchOffsets']> {
+  /** Committed offsets per topic (kafkajs 2); with `topic` instead of `topics`, kafkajs 1.x's flat list. */
+  fetchOffsets(options: {
+    groupId: string;
+    topics?: string[];
+    resolveOffsets?: boolean;
+  }): Promise<Array<{ topic: string; partitions: GroupOffsetPartition[] }>>;
+  fetchOffsets(options: { groupId: string; topic: string; resolveOffsets?: boolean }): Promise<GroupOffsetPartition[]>;
+  fetchOffsets(options: Parameters<AdminGroups['fetchOffsets']>[0]): Promise<unknown> {
     return this.groups.fetchOffsets(options);
   }
 
