@@ -189,6 +189,8 @@ class Printer {
 
 async function consume(ctx: Context, topic: string, opts: ConsumeOptions): Promise<void> {
   validate(opts);
+  // From the start: a Ctrl-C while connecting or joining stops cleanly too.
+  const stop = interrupted();
   const admin = await connectAdmin(ctx);
   await requireTopic(admin, topic);
   const ranges = opts.group ? [] : await plan(admin, topic, opts);
@@ -207,7 +209,7 @@ async function consume(ctx: Context, topic: string, opts: ConsumeOptions): Promi
   const { done } = opts.group
     ? await runGroup(ctx, consumer, topic, opts, printer)
     : await runAssigned(consumer, topic, ranges, opts, printer);
-  await Promise.race([done, crash, interrupted()]);
+  await Promise.race([done, crash, stop]);
   await consumer.stop();
   ctx.info(
     `consumed ${formatCount(printer.count)} record${printer.count === 1 ? '' : 's'}${opts.group ? ` (group '${opts.group}', offsets committed)` : ''}`,

@@ -11,7 +11,7 @@ export const EXAMPLES: Record<number, { request: unknown; response: unknown }> =
     response: { errorCode: 0, apiVersions: [{ apiKey: 0, minVersion: 0, maxVersion: 0 }], brokerVersion: '0.1.0' },
   },
   [ApiKey.Metadata]: {
-    request: { topics: ['a'], allowAutoTopicCreation: true },
+    request: { topics: ['a'], allowAutoTopicCreation: true, includeInternal: false },
     response: {
       brokers: [{ nodeId: 0, host: '127.0.0.1', port: 9650 }],
       clusterId: 'c',
