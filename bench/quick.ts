@@ -4,6 +4,8 @@
 //     [--floor-exchange (latency: also the floor with Sluice's produce acks and fetch requests, bench/lib/latency-floor.ts)]
 //     [--partitions N (produce: create the topic with N partitions, send round-robin over them)] [--producers N]
 //     [--idempotent 0|1] [--max-in-flight N] (produce: the producer's settings; default the SDK's)
+//     [--request-listener (produce: a producer.events.REQUEST listener on every producer, counting events)]
+//     [--per-send N (produce: records per send() call; default ~256 KiB worth)]
 //     [--check-crcs (replay: the consumer verifies batch CRCs, ConsumerConfig.checkCrcs)]
 // Each run starts a fresh broker process (flush os). Prints every run, the median and the load average;
 // latency runs are each followed by the same work without Sluice (bench/lib/latency-floor.ts) and print the
@@ -59,11 +61,19 @@ for (let run = 0; run < runs; run++) {
       if (partitions > 0) await createTopic(broker, 't', partitions);
       const idempotent = args.includes('--idempotent') ? opt('idempotent', 1) !== 0 : undefined;
       const maxInFlightRequests = args.includes('--max-in-flight') ? opt('max-in-flight', 5) : undefined;
+      let requestEvents = 0;
+      const onProducer = args.includes('--request-listener')
+        ? (p: { events: { REQUEST: string }; on(name: string, listener: () => void): unknown }) =>
+            void p.on(p.events.REQUEST, () => requestEvents++)
+        : undefined;
       const r = await produce(broker, 't', records, size, {
         partitions,
         producers: opt('producers', 1),
         producer: { idempotent, maxInFlightRequests },
+        perSend: args.includes('--per-send') ? opt('per-send', 1) : undefined,
+        onProducer,
       });
+      if (onProducer) process.stdout.write(`REQUEST events: ${requestEvents}\n`);
       measured(records);
       results.push(r);
       process.stdout.write(

@@ -8,6 +8,7 @@ import * as completion from './commands/completion.js';
 import * as consume from './commands/consume.js';
 import * as dumpLog from './commands/dump-log.js';
 import * as groups from './commands/groups.js';
+import * as help from './commands/help.js';
 import * as perf from './commands/perf.js';
 import * as produce from './commands/produce.js';
 import * as replay from './commands/replay.js';
@@ -25,6 +26,7 @@ const COMMANDS: ReadonlyArray<{ register(program: Command): void }> = [
   perf,
   dumpLog,
   completion,
+  help,
 ];
 
 const program = configure(new Command('sluice'))

@@ -38,6 +38,8 @@ export interface ProduceOptions {
   partitions?: number;
   /** Producer settings under test (default: the SDK's, i.e. idempotent with 5 requests per partition in flight). */
   producer?: { idempotent?: boolean; maxInFlightRequests?: number };
+  /** Called with each producer before it connects (e.g. to attach instrumentation listeners). */
+  onProducer?: (producer: ReturnType<ReturnType<typeof client>['producer']>) => void;
 }
 
 /** Sends `records` values of `size` bytes; returns records/s (from the first send to the last ack). */
@@ -50,6 +52,7 @@ export async function produce(
 ): Promise<number> {
   const { acks = 1, producers: count = 1, inFlight = 16, partitions = 0 } = options;
   const producers = Array.from({ length: count }, () => client(broker).producer(options.producer));
+  for (const p of producers) options.onProducer?.(p);
   await Promise.all(producers.map((p) => p.connect()));
   const perSend = options.perSend ?? Math.max(1, Math.min(1000, Math.floor((256 * 1024) / size)));
   const value = Buffer.alloc(size, 0x61);

@@ -2,7 +2,7 @@
 // exactly the partitions and offsets asked for (and, with -e/--until, stops at a bound fixed when it
 // starts); with --group it joins the group and commits what it printed, also on Ctrl-C.
 import { Option, type Command } from 'commander';
-import { action, choiceOption, flushed, subcommand, withBrokers, type Context } from '../lib/command.js';
+import { action, choiceOption, flushed, interrupted, subcommand, withBrokers, type Context } from '../lib/command.js';
 import { UsageError } from '../lib/errors.js';
 import { parseChoice, parseInteger } from '../lib/options.js';
 import { formatCount, jsonLine } from '../lib/output.js';
@@ -36,6 +36,7 @@ interface ConsumeOptions {
   printKey?: boolean;
   printHeaders?: boolean;
   keySeparator: string;
+  nullLiteral: string;
 }
 
 export function register(program: Command): void {
@@ -68,6 +69,9 @@ export function register(program: Command): void {
     .option('--print-key', 'text format: print the key before the value')
     .option('--print-headers', 'text format: print headers (k=v,…) before the value')
     .addOption(new Option('--key-separator <sep>', 'text format: between key/headers and value').default('\t', 'tab'))
+    .addOption(
+      new Option('--null-literal <text>', 'text format: how a null key or value is printed').default('', 'nothing'),
+    )
     .addHelpText(
       'after',
       `\nExamples:\n  sluice consume orders --from-beginning -e\n  sluice consume orders --since 15m --format json\n  sluice consume orders --group billing`,
@@ -111,6 +115,27 @@ async function plan(admin: AdminClient, topic: string, opts: ConsumeOptions): Pr
   });
 }
 
+/** --offset past a partition's end (or before its start) is moved there; say so rather than wait silently. */
+function sayWhereOffsetLands(ctx: Context, opts: ConsumeOptions, ranges: PartitionRange[]): void {
+  const offset = opts.offset!;
+  const past = ranges.filter((r) => offset > r.high);
+  const before = ranges.filter((r) => offset < r.low);
+  const list = (rs: PartitionRange[], bound: 'high' | 'low') =>
+    rs.map((r) => `${r.partition} (${bound === 'high' ? 'ends at' : 'starts at'} ${formatCount(r[bound])})`).join(', ');
+  if (past.length > 0) {
+    const which = past.length === 1 ? `partition ${list(past, 'high')}` : `partitions ${list(past, 'high')}`;
+    ctx.info(
+      `--offset ${formatCount(offset)} is beyond the end of ${which}: ${
+        opts.exitAtEnd ? 'nothing to read there' : 'waiting there for new records'
+      }`,
+    );
+  }
+  if (before.length > 0) {
+    const which = before.length === 1 ? `partition ${list(before, 'low')}` : `partitions ${list(before, 'low')}`;
+    ctx.info(`--offset ${formatCount(offset)} is before the first record of ${which}: starting at the first record`);
+  }
+}
+
 class Printer {
   count = 0;
   constructor(
@@ -152,8 +177,8 @@ class Printer {
           sep,
         );
       }
-      if (this.opts.printKey) out.push(m.key ?? 'null', sep);
-      out.push(m.value ?? 'null', '\n');
+      if (this.opts.printKey) out.push(m.key ?? this.opts.nullLiteral, sep);
+      out.push(m.value ?? this.opts.nullLiteral, '\n');
     }
     this.count += messages.length;
     if (out.length === 0) return undefined;
@@ -164,9 +189,12 @@ class Printer {
 
 async function consume(ctx: Context, topic: string, opts: ConsumeOptions): Promise<void> {
   validate(opts);
+  // From the start: a Ctrl-C while connecting or joining stops cleanly too.
+  const stop = interrupted();
   const admin = await connectAdmin(ctx);
   await requireTopic(admin, topic);
   const ranges = opts.group ? [] : await plan(admin, topic, opts);
+  if (opts.offset !== undefined && opts.offset >= 0) sayWhereOffsetLands(ctx, opts, ranges);
   const client = createClient(ctx, { retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2000 } });
   const consumer = client.consumer({
     ...(opts.group ? { groupId: opts.group } : {}),
@@ -181,25 +209,11 @@ async function consume(ctx: Context, topic: string, opts: ConsumeOptions): Promi
   const { done } = opts.group
     ? await runGroup(ctx, consumer, topic, opts, printer)
     : await runAssigned(consumer, topic, ranges, opts, printer);
-  await stopOn(ctx, Promise.race([done, crash]));
+  await Promise.race([done, crash, stop]);
   await consumer.stop();
   ctx.info(
     `consumed ${formatCount(printer.count)} record${printer.count === 1 ? '' : 's'}${opts.group ? ` (group '${opts.group}', offsets committed)` : ''}`,
   );
-}
-
-/** Waits for the run to finish, or for Ctrl-C / SIGTERM (a second Ctrl-C exits at once). */
-function stopOn(_ctx: Context, done: Promise<void>): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let signals = 0;
-    const onSignal = () => {
-      if (++signals > 1) process.exit(130);
-      resolve();
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-    done.then(resolve, reject);
-  });
 }
 
 interface Finish {

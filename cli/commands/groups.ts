@@ -2,7 +2,7 @@
 // in the manner of kafka-consumer-groups.sh (lag = log end offset − committed offset).
 import { Option, type Command } from 'commander';
 import * as sdk from '../../src/client/index.js';
-import { action, subcommand, withBrokers, withFormat, type Context } from '../lib/command.js';
+import { action, interrupted, subcommand, withBrokers, withFormat, type Context } from '../lib/command.js';
 import { CliError, UsageError, causeChain } from '../lib/errors.js';
 import { parseInteger } from '../lib/options.js';
 import { formatCount, jsonLine, renderPairs, renderTable } from '../lib/output.js';
@@ -193,6 +193,9 @@ async function lagReport(admin: AdminClient, group: string) {
 async function describeGroup(ctx: Context, group: string, opts: { format: Format; watch?: number | true }) {
   const admin = await connectAdmin(ctx);
   const interval = opts.watch === undefined ? 0 : opts.watch === true ? 2 : opts.watch;
+  // Watching ends with Ctrl-C, the normal way out: exit 0.
+  let stopped = false;
+  const stop = interval > 0 ? interrupted().then(() => void (stopped = true)) : undefined;
   for (;;) {
     const report = await lagReport(admin, group);
     if (opts.format === 'json') ctx.stdout.write(jsonLine(report));
@@ -203,7 +206,10 @@ async function describeGroup(ctx: Context, group: string, opts: { format: Format
         ctx.stdout.write(ctx.color.dim(`\n${isoTime(Date.now())} — every ${interval}s, Ctrl-C to stop\n`));
     }
     if (interval === 0) return;
-    await new Promise((resolve) => setTimeout(resolve, interval * 1000));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([stop, new Promise((resolve) => (timer = setTimeout(resolve, interval * 1000)))]);
+    clearTimeout(timer);
+    if (stopped) return;
   }
 }
 

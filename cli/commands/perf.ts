@@ -25,7 +25,7 @@ import {
   type SendMessage,
 } from '../lib/sdk.js';
 import { LatencyStats } from '../lib/stats.js';
-import { durationMs } from '../lib/time.js';
+import { durationMs, formatDuration } from '../lib/time.js';
 
 interface PerfProduceOptions {
   records: number;
@@ -137,16 +137,23 @@ function printSummary(ctx: Context, format: 'text' | 'json', s: ReturnType<typeo
   ctx.stdout.write(
     `${c.bold(`${formatCount(s.records)} records`)} ${s.kind} in ${fixed(s.elapsedMs / 1000)}s: ` +
       `${c.bold(`${formatCount(s.recordsPerSec)} records/s`)} (${fixed(s.mbPerSec)} MiB/s)\n` +
-      `${s.latency} latency ms: avg ${fixed(s.latencyAvgMs)}, p50 ${fixed(s.latencyP50Ms)}, p95 ${fixed(s.latencyP95Ms)}, ` +
+      `${s.latency}, ms: avg ${fixed(s.latencyAvgMs)}, p50 ${fixed(s.latencyP50Ms)}, p95 ${fixed(s.latencyP95Ms)}, ` +
       `p99 ${fixed(s.latencyP99Ms)}, max ${fixed(s.latencyMaxMs)}\n`,
   );
 }
 
-/** Progress over the last interval, Kafka's wording. */
-function progressLine(kind: string, records: number, bytes: number, ms: number, latency: LatencyStats): string {
+/** Progress over the last interval, Kafka's wording; `measure` names what the times are ('latency', 'age'). */
+function progressLine(
+  kind: string,
+  records: number,
+  bytes: number,
+  ms: number,
+  latency: LatencyStats,
+  measure = 'latency',
+): string {
   return (
     `${formatCount(records)} records ${kind}, ${fixed(rate(records, ms), 1)} records/s (${fixed(mb(bytes, ms))} MiB/s), ` +
-    `${fixed(latency.avg, 1)} ms avg latency, ${fixed(latency.max, 1)} ms max latency`
+    `${fixed(latency.avg, 1)} ms avg ${measure}, ${fixed(latency.max, 1)} ms max ${measure}`
   );
 }
 
@@ -218,7 +225,7 @@ async function perfProduce(ctx: Context, topic: string, opts: PerfProduceOptions
     summary(
       'sent',
       { records: acked, bytes: acked * opts.recordSize, elapsedMs, latency: all },
-      opts.acks === 0 ? 'send (acks=0: not confirmed)' : 'produce',
+      opts.acks === 0 ? 'send latency (acks=0: not confirmed)' : 'produce latency',
     ),
   );
 }
@@ -237,6 +244,7 @@ async function perfConsume(ctx: Context, topic: string, opts: PerfConsumeOptions
   let bytes = 0;
   let lastData = Date.now();
   let started = 0;
+  let oldest = Number.POSITIVE_INFINITY;
   let outcome: { error?: unknown } | undefined;
   let finish!: () => void;
   const done = new Promise<void>((resolve) => (finish = resolve));
@@ -252,7 +260,7 @@ async function perfConsume(ctx: Context, topic: string, opts: PerfConsumeOptions
       const now = Date.now();
       if (now - window.start >= opts.reportInterval) {
         if (window.records > 0)
-          ctx.info(progressLine('received', window.records, window.bytes, now - window.start, window.latency));
+          ctx.info(progressLine('received', window.records, window.bytes, now - window.start, window.latency, 'age'));
         window = { start: now, records: 0, bytes: 0, latency: new LatencyStats() };
       }
       if (now - lastData > opts.timeout)
@@ -275,7 +283,9 @@ async function perfConsume(ctx: Context, topic: string, opts: PerfConsumeOptions
       let b = 0;
       for (const m of batch.messages) {
         if (records + n >= opts.records) break;
-        const latency = Math.max(0, now - Number(m.timestamp));
+        const timestamp = Number(m.timestamp);
+        if (timestamp < oldest) oldest = timestamp;
+        const latency = Math.max(0, now - timestamp);
         all.add(latency);
         window.latency.add(latency);
         b += (m.value?.length ?? 0) + (m.key?.length ?? 0);
@@ -293,9 +303,19 @@ async function perfConsume(ctx: Context, topic: string, opts: PerfConsumeOptions
   clearInterval(report);
   await consumer.stop();
   if (outcome?.error) throw outcome.error;
+  // A record's age at receipt is end-to-end latency only for records produced while this runs.
+  if (oldest < started - 1000) {
+    ctx.info(
+      `note: records written before this run began (the oldest ${formatDuration(started - oldest)} earlier) were read, so their age is not end-to-end latency; run \`sluice perf produce\` at the same time to measure that`,
+    );
+  }
   printSummary(
     ctx,
     opts.format,
-    summary('received', { records, bytes, elapsedMs, latency: all }, 'end-to-end (record timestamp to receipt)'),
+    summary(
+      'received',
+      { records, bytes, elapsedMs, latency: all },
+      'record age at receipt (receipt time − record timestamp)',
+    ),
   );
 }

@@ -1,24 +1,34 @@
-// `sluice produce <topic>`: one record per input line. Lines are grouped into large sends and several
-// sends stay in flight, so throughput is bounded by the broker, not by round trips; the SDK keeps
-// the order of send() calls per partition, so in-flight sends cannot reorder lines.
+// `sluice produce <topic>`: one record per input line. Lines are read in linear time and checked before
+// anything is sent (a line over --max-line-bytes, or a record over the topic's max.message.bytes, is refused
+// with its line number). Records are grouped per partition into sends of one batch each, several partitions
+// in flight at once (partition-sender.ts), so every record's outcome is counted exactly; --on-error decides
+// whether the rest is sent after a failure. A missing topic is created only once the first record is ready,
+// and removed again if it was created here and nothing could be stored.
 import { open, type FileHandle } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
+import { createDefaultPartitioner, estimateRecordSize, type HeaderPairs } from '../../src/records/index.js';
 import { action, choiceOption, subcommand, withBrokers, type Context } from '../lib/command.js';
-import { CliError, causeChain, describeError } from '../lib/errors.js';
-import { LineSplitter } from '../lib/lines.js';
+import { CliError, describeError } from '../lib/errors.js';
+import { type Line, LineReader } from '../lib/lines.js';
 import {
   COMPRESSIONS,
   COMPRESSION_CODES,
   collectKeyValue,
   parseAcks,
+  parseChoice,
   parseCompression,
   parseInteger,
   type Acks,
   type CompressionName,
 } from '../lib/options.js';
 import { formatBytes, formatCount } from '../lib/output.js';
+import { PartitionSender } from '../lib/partition-sender.js';
+import { batchBudget, createPlannedTopic, planTopic, removeIfEmpty, type TopicPlan } from '../lib/produce-topic.js';
 import { formatDuration } from '../lib/time.js';
-import { connectAdmin, createClient, partitionsOf, type ProducerClient, type SendMessage } from '../lib/sdk.js';
+import { connectAdmin, createClient, type SendMessage } from '../lib/sdk.js';
+import { BATCH_HEADER_SIZE } from '../../storage/format/record-batch.js';
+
+const ON_ERROR = ['stop', 'skip'] as const;
 
 interface ProduceOptions {
   file?: string;
@@ -28,9 +38,11 @@ interface ProduceOptions {
   acks: Acks;
   compression: CompressionName;
   batchRecords: number;
-  batchBytes: number;
   maxInFlight: number;
   skipEmpty?: boolean;
+  maxLineBytes?: number;
+  onError: (typeof ON_ERROR)[number];
+  createTopic?: boolean;
 }
 
 export function register(program: Command): void {
@@ -57,73 +69,35 @@ export function register(program: Command): void {
     )
     .option('--skip-empty', 'skip empty lines instead of sending empty values')
     .addOption(
-      new Option('--batch-records <n>', 'records per send call')
+      new Option(
+        '--max-line-bytes <n>',
+        "refuse lines longer than this (default: the topic's max.message.bytes), naming the line",
+      ).argParser(parseInteger('max-line-bytes', 1)),
+    )
+    .addOption(
+      choiceOption(
+        '--on-error <what>',
+        'after a refused line or a failed send: stop (send nothing more) or skip (send the rest)',
+        ON_ERROR,
+        parseChoice('on-error', ON_ERROR),
+      ).default('stop'),
+    )
+    .option('--create-topic', 'create the topic if it is missing (and keep it, even if nothing is stored)')
+    .addOption(
+      new Option('--batch-records <n>', 'records per send call, at most')
         .argParser(parseInteger('batch-records', 1, 1_000_000))
         .default(10_000),
     )
     .addOption(
-      new Option('--batch-bytes <n>', 'bytes per send call, at most')
-        .argParser(parseInteger('batch-bytes', 1024))
-        .default(4 * 1024 * 1024),
-    )
-    .addOption(
-      new Option('--max-in-flight <n>', 'send calls awaiting acknowledgement at once')
+      new Option('--max-in-flight <n>', 'send calls awaiting acknowledgement at once (one per partition at most)')
         .argParser(parseInteger('max-in-flight', 1, 64))
         .default(4),
     )
     .addHelpText(
       'after',
-      `\nExamples:\n  seq 1000 | sluice produce numbers\n  printf 'user-1:clicked\\n' | sluice produce events -K : -H source=cli`,
+      `\nExamples:\n  seq 1000 | sluice produce numbers\n  printf 'user-1:clicked\\n' | sluice produce events -K : -H source=cli\n  sluice produce big --file dump.txt --on-error skip`,
     );
   withBrokers(cmd).action(action(produce));
-}
-
-class Sender {
-  sent = 0;
-  acked = 0;
-  failed = 0;
-  bytes = 0;
-  firstError: unknown;
-  private readonly inFlight = new Set<Promise<void>>();
-
-  constructor(
-    private readonly producer: ProducerClient,
-    private readonly topic: string,
-    private readonly opts: ProduceOptions,
-  ) {}
-
-  get healthy(): boolean {
-    return this.firstError === undefined;
-  }
-
-  /** Starts one send; resolves once there is room for another. */
-  async dispatch(messages: SendMessage[], bytes: number): Promise<void> {
-    this.sent += messages.length;
-    this.bytes += bytes;
-    const p: Promise<void> = this.producer
-      .send({
-        topic: this.topic,
-        messages,
-        acks: this.opts.acks,
-        compression: COMPRESSION_CODES[this.opts.compression],
-      })
-      .then(
-        () => {
-          this.acked += messages.length;
-        },
-        (err: unknown) => {
-          this.failed += messages.length;
-          this.firstError ??= err;
-        },
-      )
-      .finally(() => this.inFlight.delete(p));
-    this.inFlight.add(p);
-    while (this.inFlight.size >= this.opts.maxInFlight) await Promise.race(this.inFlight);
-  }
-
-  async drain(): Promise<void> {
-    while (this.inFlight.size > 0) await Promise.race(this.inFlight);
-  }
 }
 
 function headersOf(pairs: Array<[string, string]>): SendMessage['headers'] | undefined {
@@ -134,20 +108,6 @@ function headersOf(pairs: Array<[string, string]>): SendMessage['headers'] | und
     out[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
   }
   return out;
-}
-
-/** Whether the topic exists now; with --partition, that the partition does. */
-async function checkTopic(ctx: Context, topic: string, partition: number | undefined): Promise<boolean> {
-  const admin = await connectAdmin(ctx);
-  if (!(await admin.listTopics()).includes(topic)) return false; // the broker's auto-creation decides
-  if (partition === undefined) return true;
-  const partitions = await partitionsOf(admin, topic);
-  if (!partitions.includes(partition)) {
-    throw new CliError(
-      `partition ${partition} does not exist: topic '${topic}' has ${partitions.length} partition${partitions.length === 1 ? '' : 's'} (0..${partitions.length - 1})`,
-    );
-  }
-  return true;
 }
 
 /**
@@ -171,101 +131,200 @@ async function openInput(path: string): Promise<NodeJS.ReadableStream> {
   return fh.createReadStream({ highWaterMark: 1 << 20 });
 }
 
+/** Lines refused before sending: how many, and the first one's number and reason. */
+interface Refusals {
+  count: number;
+  first?: { line: number; reason: string };
+}
+
 async function produce(ctx: Context, topic: string, opts: ProduceOptions): Promise<void> {
   const input = opts.file ? await openInput(opts.file) : process.stdin;
-  const existed = await checkTopic(ctx, topic, opts.partition);
+  const separator = opts.keySeparator !== undefined ? Buffer.from(opts.keySeparator) : undefined;
+  if (separator && separator.length === 0) throw new CliError('--key-separator must not be empty');
+  const admin = await connectAdmin(ctx);
+  const plan = await planTopic(admin, topic, { createTopic: opts.createTopic === true, partition: opts.partition });
   if (!opts.file && process.stdin.isTTY) ctx.info(`type one record per line, Ctrl-D to finish`);
+
+  // One send = one batch, as large as the topic takes (at most 1 MiB): fewer round trips per partition.
+  const groupBytes = Math.min(1024 * 1024, batchBudget(plan.maxMessageBytes));
   const client = createClient(ctx);
   const producer = client.producer({
     retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2000 },
-    maxInFlightRequests: opts.maxInFlight * 2,
+    maxInFlightRequests: opts.maxInFlight,
+    batchSize: groupBytes,
   });
   ctx.onCleanup(() => producer.disconnect());
   await producer.connect();
 
   const started = Date.now();
-  const sender = new Sender(producer, topic, opts);
+  const sender = new PartitionSender(producer, {
+    topic,
+    acks: opts.acks,
+    compression: COMPRESSION_CODES[opts.compression],
+    maxInFlight: opts.maxInFlight,
+    groupBytes,
+    groupRecords: opts.batchRecords,
+    stopOnError: opts.onError === 'stop',
+  });
   const headers = headersOf(opts.header ?? []);
-  const separator = opts.keySeparator !== undefined ? Buffer.from(opts.keySeparator) : undefined;
-  if (separator && separator.length === 0) throw new CliError('--key-separator must not be empty');
+  const headerPairs: HeaderPairs = (opts.header ?? []).map(([k, v]) => [k, Buffer.from(v)]);
+  // A record's size bound (estimateRecordSize) without building a record per line: fixed part + key + value.
+  const recordBase = estimateRecordSize({ key: null, value: null, headers: headerPairs, timestamp: 0 });
+  const maxLineBytes = opts.maxLineBytes ?? plan.maxMessageBytes;
+  // Compressed batches may be smaller than their records: only uncompressed records are checked against the topic.
+  const recordLimit = opts.compression === 'none' ? plan.maxMessageBytes : Number.POSITIVE_INFINITY;
+  const refusals: Refusals = { count: 0 };
+  let created = false;
+  const partitioner = createDefaultPartitioner();
+  let partitionMetadata = plan.partitions.map((partitionId) => ({ partitionId, leader: 0 }));
   let missingKey = 0;
-  let batch: SendMessage[] = [];
-  let batchBytes = 0;
+  let stoppedAtLine: number | undefined;
 
-  const add = (line: Buffer) => {
-    if (line.length === 0 && opts.skipEmpty) return;
+  const refuse = (line: number, reason: string): boolean => {
+    refusals.count++;
+    refusals.first ??= { line, reason };
+    if (opts.onError === 'stop') stoppedAtLine = line;
+    return opts.onError === 'skip';
+  };
+
+  /** Sends one line; false when reading must stop (a promise only when the topic must be created or the sender is full). */
+  const add = (line: Line): boolean | Promise<boolean> => {
+    if ('tooLong' in line) {
+      const limit = opts.maxLineBytes !== undefined ? '--max-line-bytes' : "the topic's max.message.bytes";
+      return refuse(
+        line.number,
+        `is longer than ${formatCount(maxLineBytes)} bytes (${limit}; at least ${formatCount(line.atLeast)} bytes)`,
+      );
+    }
+    if (line.bytes.length === 0 && opts.skipEmpty) return true;
     let key: Buffer | null = null;
-    let value = line;
+    let value = line.bytes;
     if (separator) {
-      const at = line.indexOf(separator);
+      const at = value.indexOf(separator);
       if (at === -1) missingKey++;
       else {
-        key = line.subarray(0, at);
-        value = line.subarray(at + separator.length);
+        key = value.subarray(0, at);
+        value = value.subarray(at + separator.length);
       }
     }
-    const message: SendMessage = { key, value };
-    if (headers) message.headers = headers;
-    if (opts.partition !== undefined) message.partition = opts.partition;
-    batch.push(message);
-    batchBytes += line.length;
-  };
-  const flush = async () => {
-    if (batch.length === 0) return;
-    const messages = batch;
-    const bytes = batchBytes;
-    batch = [];
-    batchBytes = 0;
-    await sender.dispatch(messages, bytes);
+    const bytes = recordBase + (key?.length ?? 0) + value.length;
+    if (bytes + BATCH_HEADER_SIZE > recordLimit) {
+      return refuse(
+        line.number,
+        `makes a record of up to ${formatCount(bytes + BATCH_HEADER_SIZE)} bytes in its batch, over the topic's max.message.bytes (${formatCount(plan.maxMessageBytes)})`,
+      );
+    }
+    if (plan.partitions.length === 0) return createTopic().then(() => send(line.number, key, value, bytes));
+    return send(line.number, key, value, bytes);
   };
 
-  const splitter = new LineSplitter();
-  const lines: Buffer[] = [];
+  const createTopic = async () => {
+    const count = await createPlannedTopic(admin, plan, opts.partition);
+    created = true;
+    ctx.info(`created topic '${topic}' with ${plural(count, 'partition')}`);
+    partitionMetadata = plan.partitions.map((partitionId) => ({ partitionId, leader: 0 }));
+  };
+
+  const send = (lineNumber: number, key: Buffer | null, value: Buffer, bytes: number): boolean | Promise<boolean> => {
+    const message: SendMessage = { key, value, partition: 0 };
+    if (headers) message.headers = headers;
+    message.partition =
+      opts.partition ??
+      (partitionMetadata.length === 1
+        ? partitionMetadata[0]!.partitionId
+        : partitioner({ topic, partitionMetadata, message: { key } }));
+    const full = sender.add(message.partition, message, bytes, (key?.length ?? 0) + value.length, lineNumber);
+    return full ? full.then(() => !sender.stopped) : !sender.stopped;
+  };
+
   try {
-    for await (const chunk of input as AsyncIterable<Buffer>) {
-      lines.length = 0;
-      for (const line of splitter.push(chunk, lines)) {
-        add(line);
-        if (batch.length >= opts.batchRecords || batchBytes >= opts.batchBytes) await flush();
-      }
-      if (!sender.healthy) break;
+    try {
+      await readLines(input, new LineReader(maxLineBytes), add);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new CliError(`no such file: ${opts.file}`);
+      throw err;
     }
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new CliError(`no such file: ${opts.file}`);
-    throw err;
+    await sender.finish();
+  } finally {
+    if (!opts.file) process.stdin.destroy();
+    else (input as NodeJS.ReadableStream & { destroy(): void }).destroy();
+    if (created && sender.acked === 0 && !opts.createTopic) await cleanUp(ctx, admin, plan);
   }
-  if (sender.healthy) {
-    const last = splitter.end();
-    if (last) add(last);
-    await flush();
-  }
-  await sender.drain();
-  if (!opts.file) process.stdin.destroy();
 
   const took = Date.now() - started;
   if (missingKey > 0)
     ctx.warn(
       `${formatCount(missingKey)} line${missingKey === 1 ? '' : 's'} had no '${opts.keySeparator}' and were sent with a null key`,
     );
-  const rate = took > 0 ? Math.round((sender.acked * 1000) / took) : sender.acked;
   const verb = opts.acks === 0 ? 'sent (acks=0, unconfirmed)' : 'produced';
-  if (sender.healthy) {
-    ctx.info(
-      `${verb} ${formatCount(sender.acked)} record${sender.acked === 1 ? '' : 's'} (${formatBytes(sender.bytes)}) to '${topic}' in ${formatDuration(took)} (${formatCount(rate)} records/s)`,
-    );
-    return;
-  }
+  const rate = took > 0 ? Math.round((sender.acked * 1000) / took) : sender.acked;
   ctx.info(
-    `${verb} ${formatCount(sender.acked)} record${sender.acked === 1 ? '' : 's'} to '${topic}' in ${formatDuration(took)}`,
+    `${verb} ${plural(sender.acked, 'record')} (${formatBytes(sender.ackedBytes)}) to '${topic}' in ${formatDuration(took)} (${formatCount(rate)} records/s)`,
   );
-  if (!existed && causeChain(sender.firstError).some((e) => e.type === 'UNKNOWN_TOPIC_OR_PARTITION')) {
-    throw new CliError(
-      `unknown topic '${topic}': this broker does not create topics on first use (create it with \`sluice topics create ${topic}\`)`,
-      { cause: sender.firstError },
+  const problems = summarizeProblems(ctx, opts, sender, refusals, stoppedAtLine);
+  if (problems.length > 0) throw new CliError(problems.join('; '), { cause: sender.failures[0]?.error });
+}
+
+/** Feeds every line to `add` until the input ends or `add` says to stop (false). */
+async function readLines(
+  input: NodeJS.ReadableStream,
+  reader: LineReader,
+  add: (line: Line) => boolean | Promise<boolean>,
+): Promise<void> {
+  const lines: Line[] = [];
+  for await (const chunk of input as AsyncIterable<Buffer>) {
+    lines.length = 0;
+    for (const line of reader.push(chunk, lines)) {
+      const more = add(line);
+      if (more === false || (more !== true && !(await more))) return;
+    }
+  }
+  const last = reader.end();
+  if (last) await add(last);
+}
+
+async function cleanUp(ctx: Context, admin: Awaited<ReturnType<typeof connectAdmin>>, plan: TopicPlan): Promise<void> {
+  try {
+    if (await removeIfEmpty(admin, plan.topic))
+      ctx.info(`removed topic '${plan.topic}' again: it was created for this produce and nothing was stored in it`);
+  } catch (err) {
+    ctx.warn(`could not remove the empty topic '${plan.topic}' this produce created: ${describeError(err)}`);
+  }
+}
+
+const plural = (n: number, what: string) => `${formatCount(n)} ${what}${n === 1 ? '' : 's'}`;
+
+/** One clause per kind of record that was not produced, exact counts, the first cause of each. */
+function summarizeProblems(
+  ctx: Context,
+  opts: ProduceOptions,
+  sender: PartitionSender,
+  refusals: Refusals,
+  stoppedAtLine: number | undefined,
+): string[] {
+  const out: string[] = [];
+  if (refusals.first) {
+    const { line, reason } = refusals.first;
+    out.push(
+      stoppedAtLine !== undefined
+        ? `line ${formatCount(line)} ${reason}: it was not sent, nor anything after it (--on-error skip sends the other lines)`
+        : `${plural(refusals.count, 'line')} not sent: line ${formatCount(line)} ${reason}${refusals.count > 1 ? ` (and ${formatCount(refusals.count - 1)} more)` : ''}`,
     );
   }
-  throw new CliError(
-    `${formatCount(sender.failed)} record${sender.failed === 1 ? ' was' : 's were'} not acknowledged (input stopped after ${formatCount(sender.sent)} lines): ${describeError(sender.firstError, { brokers: ctx.brokers })}`,
-    { cause: sender.firstError },
-  );
+  const failure = sender.failures[0];
+  if (failure) {
+    const where =
+      failure.firstLine === failure.lastLine
+        ? `line ${formatCount(failure.firstLine)}`
+        : `lines ${formatCount(failure.firstLine)}..${formatCount(failure.lastLine)}`;
+    out.push(
+      `${plural(sender.failed, 'record')} not acknowledged (first: ${where}: ${describeError(failure.error, { brokers: ctx.brokers })})`,
+    );
+  }
+  if (sender.unsent > 0 || (failure && opts.onError === 'stop')) {
+    out.push(
+      `${plural(sender.unsent, 'more record')} read but not sent, and reading stopped (--on-error skip keeps sending)`,
+    );
+  }
+  return out;
 }

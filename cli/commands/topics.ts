@@ -93,7 +93,9 @@ async function summarize(admin: AdminClient, topic: string): Promise<TopicSummar
 
 async function listTopics(ctx: Context, opts: { all?: boolean; format: Format }) {
   const admin = await connectAdmin(ctx);
-  const names = (await admin.listTopics()).filter((t) => opts.all || !t.startsWith('__')).sort();
+  const names = (await admin.listTopics({ includeInternal: opts.all === true }))
+    .filter((t) => opts.all || !t.startsWith('__'))
+    .sort();
   const rows = await Promise.all(names.map((t) => summarize(admin, t)));
   if (opts.format === 'json') {
     for (const r of rows) ctx.stdout.write(jsonLine({ topic: r.topic, partitions: r.partitions, records: r.records }));

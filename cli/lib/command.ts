@@ -1,7 +1,16 @@
 // Shared plumbing of every command: common flags, the usage-error exit code, and the action wrapper
 // that turns any failure into one sentence on stderr (stack with --debug) and the right exit code.
 import { type Command, type CommanderError, Option } from 'commander';
-import { CliError, EXIT_OK, EXIT_USAGE, UsageError, debugDetails, describeError, exitCodeOf } from './errors.js';
+import {
+  CliError,
+  EXIT_INTERRUPTED,
+  EXIT_OK,
+  EXIT_USAGE,
+  UsageError,
+  debugDetails,
+  describeError,
+  exitCodeOf,
+} from './errors.js';
 import { colorsEnabled, paint, type Paint } from './output.js';
 import { DEFAULT_BROKERS, FORMATS, parseBrokerList, parseChoice } from './options.js';
 
@@ -149,6 +158,23 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
     timer = setTimeout(() => resolve(undefined), ms);
   });
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Resolves at the first Ctrl-C (SIGINT) or SIGTERM: for commands that run until interrupted (consume,
+ * `groups describe --watch`), the normal way to stop, so they finish cleanly and exit 0. A second signal
+ * exits at once with 130 (128 + SIGINT), as shells report an interrupted command.
+ */
+export function interrupted(): Promise<void> {
+  return new Promise((resolve) => {
+    let signals = 0;
+    const onSignal = () => {
+      if (++signals > 1) process.exit(EXIT_INTERRUPTED);
+      resolve();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
 }
 
 export function usage(message: string): UsageError {

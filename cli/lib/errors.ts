@@ -1,9 +1,11 @@
 // Errors the CLI shows a person: one sentence on stderr, a stack only with --debug.
-// Exit codes: 0 ok, 1 failure, 2 usage error (bad flag, bad value, missing argument).
+// Exit codes: 0 ok, 1 failure, 2 usage error (bad flag, bad value, missing argument), 130 interrupted
+// (Ctrl-C where it is not the normal way to stop a command, or a second Ctrl-C).
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
+export const EXIT_INTERRUPTED = 130;
 
 /** The command line was wrong: a bad flag value, a missing or conflicting option. Exit code 2. */
 export class UsageError extends Error {

@@ -1,38 +1,75 @@
-// Splits a byte stream into lines without decoding it: each line is a Buffer view into the chunk
-// that holds it (only a line that straddles two chunks is copied). "\r\n" endings lose the "\r".
-export class LineSplitter {
-  private carry: Buffer | null = null;
+// Splits a byte stream into numbered lines without decoding it, in linear time: a line inside one chunk is
+// a Buffer view into that chunk; a line spanning chunks is gathered as a list of pieces and joined once, at
+// its newline (never re-copied per chunk). "\r\n" endings lose the "\r".
+//
+// A line longer than `maxLineBytes` is reported as soon as the limit is passed (`tooLong`, with the bytes
+// seen so far) and its remaining bytes are skipped, not kept: a 200 MiB line costs a counter, not memory.
+export type Line = { number: number; bytes: Buffer } | { number: number; tooLong: true; atLeast: number };
 
-  /** Lines completed by `chunk`; a trailing partial line waits for the next chunk or {@link end}. */
-  push(chunk: Buffer, out: Buffer[] = []): Buffer[] {
-    let buf = chunk;
-    if (this.carry) {
-      const nl = chunk.indexOf(10);
-      if (nl === -1) {
-        this.carry = Buffer.concat([this.carry, chunk]);
-        return out;
-      }
-      out.push(trimCr(Buffer.concat([this.carry, chunk.subarray(0, nl)])));
-      this.carry = null;
-      buf = chunk.subarray(nl + 1);
-    }
+export class LineReader {
+  readonly #max: number;
+  /** Pieces of the line in progress (copies: they outlive their chunk) and their total length. */
+  #parts: Buffer[] = [];
+  #bytes = 0;
+  /** The line in progress was reported too long: drop its bytes until its newline. */
+  #skipping = false;
+  /** 1-based number of the line in progress. */
+  #number = 1;
+
+  constructor(maxLineBytes = Number.POSITIVE_INFINITY) {
+    this.#max = maxLineBytes;
+  }
+
+  /** Lines completed (or found too long) by `chunk`; a trailing partial line waits for more or {@link end}. */
+  push(chunk: Buffer, out: Line[] = []): Line[] {
     let start = 0;
-    for (let nl = buf.indexOf(10, start); nl !== -1; nl = buf.indexOf(10, start)) {
-      out.push(trimCr(buf.subarray(start, nl)));
+    for (let nl = chunk.indexOf(10); nl !== -1; nl = chunk.indexOf(10, start)) {
+      this.#finish(chunk.subarray(start, nl), out);
       start = nl + 1;
     }
-    if (start < buf.length) this.carry = Buffer.from(buf.subarray(start));
+    if (start < chunk.length) this.#keep(chunk.subarray(start), out);
     return out;
   }
 
   /** The last line when the input did not end with a newline. */
-  end(): Buffer | null {
-    const last = this.carry;
-    this.carry = null;
-    return last && last.length > 0 ? trimCr(last) : null;
+  end(): Line | null {
+    if (this.#skipping || this.#bytes === 0) {
+      this.#skipping = false;
+      return null;
+    }
+    const out: Line[] = [];
+    this.#finish(Buffer.alloc(0), out);
+    return out[0] ?? null;
   }
-}
 
-function trimCr(line: Buffer): Buffer {
-  return line.length > 0 && line[line.length - 1] === 13 ? line.subarray(0, line.length - 1) : line;
+  #keep(piece: Buffer, out: Line[]): void {
+    if (this.#skipping) return;
+    // One byte of slack: the line may still turn out to end in "\r".
+    if (this.#bytes + piece.length > this.#max + 1) {
+      out.push({ number: this.#number, tooLong: true, atLeast: this.#bytes + piece.length });
+      this.#skipping = true;
+      this.#parts = [];
+      this.#bytes = 0;
+      return;
+    }
+    this.#parts.push(Buffer.from(piece));
+    this.#bytes += piece.length;
+  }
+
+  #finish(piece: Buffer, out: Line[]): void {
+    const number = this.#number++;
+    if (this.#skipping) {
+      this.#skipping = false;
+      return;
+    }
+    let line = piece;
+    if (this.#parts.length > 0) {
+      this.#parts.push(piece);
+      line = Buffer.concat(this.#parts, this.#bytes + piece.length);
+      this.#parts = [];
+      this.#bytes = 0;
+    }
+    if (line.length > 0 && line[line.length - 1] === 13) line = line.subarray(0, line.length - 1);
+    out.push(line.length > this.#max ? { number, tooLong: true, atLeast: line.length } : { number, bytes: line });
+  }
 }

@@ -4,11 +4,17 @@
 import * as sdk from '../../src/client/index.js';
 import type { Context } from './command.js';
 import { CliError } from './errors.js';
+import { Notices } from './notices.js';
 
 export interface AdminClient {
   connect(): Promise<void>;
   disconnect(): Promise<void>;
-  listTopics(): Promise<string[]>;
+  /** Sluice: `includeInternal` adds the broker's internal topics (__consumer_offsets). */
+  listTopics(options?: { includeInternal?: boolean }): Promise<string[]>;
+  describeCluster(): Promise<{
+    brokers: Array<{ nodeId: number; host: string; port: number }>;
+    controller: number | null;
+  }>;
   createTopics(o: {
     topics: Array<{ topic: string; numPartitions?: number; configEntries?: Array<{ name: string; value: string }> }>;
     waitForLeaders?: boolean;
@@ -151,13 +157,24 @@ export interface SluiceClient {
   consumer(config?: Record<string, unknown>): ConsumerClient;
 }
 
-/** kafkajs's ConfigResourceTypes.TOPIC. */
+/** kafkajs's ConfigResourceTypes.TOPIC and BROKER. */
 export const TOPIC_RESOURCE = 2;
+export const BROKER_RESOURCE = 4;
 
 /** Retries tuned for a person waiting at a terminal: an unreachable broker is reported in about a second. */
 export const CLI_RETRY = { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 } as const;
 
+const noticesOf = new WeakMap<Context, Notices>();
+
+/**
+ * The SDK client of a command. Without --debug, the SDK's warnings (retrying a fetch, waiting to join a
+ * group, records it cannot decode) reach the user as notices on stderr (notices.ts); with --debug its log
+ * is printed as is, from level INFO.
+ */
 export function createClient(ctx: Context, overrides: Record<string, unknown> = {}): SluiceClient {
+  let notices = noticesOf.get(ctx);
+  if (!notices) noticesOf.set(ctx, (notices = new Notices((line) => ctx.warn(line))));
+  const sink = notices;
   // Assigning the real client to the facade type makes tsc check the facade against the SDK's shapes.
   const client: SluiceClient = new sdk.Sluice({
     clientId: 'sluice-cli',
@@ -165,7 +182,9 @@ export function createClient(ctx: Context, overrides: Record<string, unknown> = 
     connectionTimeout: 3000,
     requestTimeout: 30_000,
     retry: CLI_RETRY,
-    logLevel: ctx.debug ? sdk.logLevel.INFO : sdk.logLevel.NOTHING,
+    ...(ctx.debug
+      ? { logLevel: sdk.logLevel.INFO }
+      : { logLevel: sdk.logLevel.WARN, logCreator: () => (entry: sdk.LogEntry) => sink.sdkEntry(entry) }),
     ...overrides,
   });
   return client;

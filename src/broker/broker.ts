@@ -214,6 +214,8 @@ export class Broker {
       get groups() {
         return self.groups!.coordinator;
       },
+      internalTopics: () => self.groups?.internalTopics ?? [],
+      internalLog: (topic, partition) => self.groups?.internalLog(topic, partition),
       apiVersions: () => this.registry.versions(),
     };
   }

@@ -49,6 +49,7 @@ import {
 import type { BrokerConfig } from './config.js';
 import { enableDirectReads } from './direct-read.js';
 import { FetchReadAhead } from './fetch-read-ahead.js';
+import { foreignProtocolMessage, httpRefusal, identifyForeignProtocol } from './foreign-protocol.js';
 import type { HandlerRegistry } from './handlers/index.js';
 import { NO_RESPONSE, type BrokerContext, type RequestContext } from './handlers/types.js';
 import { ConnectionMemory, type MemoryBudget } from './memory-budget.js';
@@ -119,6 +120,10 @@ export class Connection {
   private answeredUnflushed = 0;
   /** Aborted on close; every in-flight request of this connection listens to it. */
   private readonly closing = new AbortController();
+  /** Set once the byte stream proved unusable: nothing more is read from it. */
+  private failed = false;
+  /** The connection's first bytes (up to 16), kept to name the protocol of a client that is not ours. */
+  private firstBytes: Buffer | null = null;
 
   constructor(
     private readonly socket: Socket,
@@ -162,15 +167,17 @@ export class Connection {
   }
 
   private onData(chunk: Buffer): void {
+    if (this.firstBytes === null) this.firstBytes = Buffer.from(chunk.subarray(0, 16));
     this.received(chunk.length, () => this.decoder.push(chunk));
   }
 
   private onRead(n: number, buf: Buffer): void {
+    if (this.firstBytes === null) this.firstBytes = Buffer.from(buf.subarray(0, Math.min(n, 16)));
     this.received(n, () => this.decoder.onRead(n, buf));
   }
 
   private received(bytes: number, decode: () => Buffer[]): void {
-    if (this.closed || this.draining) return;
+    if (this.closed || this.draining || this.failed) return;
     let frames: Buffer[];
     try {
       frames = decode();
@@ -444,11 +451,22 @@ export class Connection {
   }
 
   private fail(error: unknown, what: string): void {
-    if (error instanceof FramingError) this.logger.warn({ reason: error.message }, `${what}; closing the connection`);
+    this.failed = true;
+    const foreign = this.firstBytes ? identifyForeignProtocol(this.firstBytes) : null;
+    if (foreign) {
+      const message = foreignProtocolMessage(foreign, this.deps.broker.port);
+      this.logger.warn({ protocol: foreign.protocol, seen: foreign.seen }, `${message}; closing the connection`);
+      if (foreign.protocol === 'HTTP') {
+        // curl or a browser shows this reply; the socket closes once it is written, or after 1 s at most.
+        this.socket.end(httpRefusal(message));
+        setTimeout(() => this.socket.destroy(), 1000).unref();
+      }
+    } else if (error instanceof FramingError)
+      this.logger.warn({ reason: error.message }, `${what}; closing the connection`);
     else this.logger.error({ err: error }, `${what}; closing the connection`);
     this.backlog.length = 0;
     // Answer what was already accepted? No: the stream is unusable; the client reconnects and retries.
-    this.socket.destroy();
+    if (foreign?.protocol !== 'HTTP') this.socket.destroy();
   }
 
   private onClosed(): void {

@@ -31,6 +31,7 @@ import {
 import { isValidTopicName, ProtocolError } from '../protocol/index.js';
 import type { BatchPolicy } from '../records/batch-validation.js';
 import type { BrokerConfig, TopicDefaults } from './config.js';
+import { OFFSETS_TOPIC } from './groups/offsets-store.js';
 import {
   applyConfigChanges,
   batchPolicyFor,
@@ -320,30 +321,70 @@ export class TopicRegistry {
       } catch (error) {
         invalidConfig(error);
       }
-      let partitions = current.partitions;
       const asked = changes[PARTITIONS_KEY];
-      if (asked !== undefined && asked !== null) {
-        partitions = this.partitionCount(asked);
-        if (partitions < current.partitions) {
-          throw new ProtocolError(
-            'INVALID_PARTITIONS',
-            `topic "${name}" has ${current.partitions} partitions; the count can only grow`,
-          );
-        }
-      }
+      const partitions =
+        asked === undefined || asked === null
+          ? current.partitions
+          : this.grownCount(current, this.partitionCount(asked));
       const next = this.topicOf(name, partitions, configs, current.createdAt);
       if (options.validateOnly) return next;
-      await this.save(next);
-      // New partitions exist before the larger count is visible (see commitNew).
-      await this.createMissingPartitions(next);
-      this.topics.set(name, next);
+      await this.commitChanged(next);
       for (let p = 0; p < current.partitions; p++) this.logs?.get(name, p)?.updateConfig(next.partitionConfig);
       this.logger.info({ topic: name, changes }, 'altered topic configs');
       return next;
     });
   }
 
+  /**
+   * Raises a topic's partition count to `count` (CreatePartitions). Throws UNKNOWN_TOPIC_OR_PARTITION, or
+   * INVALID_PARTITIONS when `count` is not larger than today's count or above the broker's maximum.
+   */
+  addPartitions(name: string, count: number, options: { validateOnly?: boolean } = {}): Promise<Topic> {
+    return this.serial(async () => {
+      const current = this.topics.get(name);
+      if (!current) throw new ProtocolError('UNKNOWN_TOPIC_OR_PARTITION', `topic "${name}" does not exist`);
+      if (count === current.partitions)
+        throw new ProtocolError('INVALID_PARTITIONS', `topic "${name}" already has ${count} partitions`);
+      if (count > this.config.maxPartitionsPerTopic) {
+        throw new ProtocolError(
+          'INVALID_PARTITIONS',
+          `a topic may have at most ${this.config.maxPartitionsPerTopic} partitions, not ${count}`,
+        );
+      }
+      const next = this.topicOf(name, this.grownCount(current, count), current.configs, current.createdAt);
+      if (options.validateOnly) return next;
+      await this.commitChanged(next);
+      this.logger.info({ topic: name, from: current.partitions, to: count }, 'added partitions');
+      return next;
+    });
+  }
+
+  /** Records a changed topic, creates its new partitions, and only then makes the change visible. */
+  private async commitChanged(next: Topic): Promise<void> {
+    await this.save(next);
+    // New partitions exist before the larger count is visible (see commitNew).
+    await this.createMissingPartitions(next);
+    this.topics.set(next.name, next);
+  }
+
+  /** `count`, unless it would shrink the topic. */
+  private grownCount(current: Topic, count: number): number {
+    if (count < current.partitions) {
+      throw new ProtocolError(
+        'INVALID_PARTITIONS',
+        `topic "${current.name}" has ${current.partitions} partitions; the count can only grow, not go down to ${count}`,
+      );
+    }
+    return count;
+  }
+
   private validateNew(name: string, numPartitions: number, configs: Record<string, string>): Topic {
+    if (name === OFFSETS_TOPIC) {
+      throw new ProtocolError(
+        'INVALID_TOPIC_EXCEPTION',
+        `topic "${name}" is internal to the broker (committed group offsets): it cannot be created or written to`,
+      );
+    }
     if (!isValidTopicName(name)) {
       throw new ProtocolError(
         'INVALID_TOPIC_EXCEPTION',

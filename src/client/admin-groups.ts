@@ -20,7 +20,8 @@ import {
 import { errorInfo } from '../protocol/errors.js';
 import type { Cluster } from './cluster.js';
 import type { Connection } from './connection.js';
-import { SluiceNonRetriableError, SluiceProtocolError } from './errors.js';
+import type { ConsumerGroupState } from './kafkajs-types.js';
+import { SluiceDeleteGroupsError, SluiceNonRetriableError, SluiceProtocolError } from './errors.js';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, listOffsets, offsetKey } from './list-offsets.js';
 
 export interface GroupOffsetPartition {
@@ -47,14 +48,8 @@ export interface GroupDescriptionResult {
   }>;
   protocol: string;
   protocolType: string;
-  state: string;
-}
-
-export class SluiceDeleteGroupsError extends SluiceProtocolError {
-  override name = 'SluiceDeleteGroupsError';
-  constructor(readonly groups: Array<{ groupId: string; errorCode: number; error: SluiceProtocolError }>) {
-    super(groups[0]!.errorCode, `could not delete ${groups.map((g) => `'${g.groupId}' (${g.error.type})`).join(', ')}`);
-  }
+  /** Kafka's group states, as the broker names them. */
+  state: ConsumerGroupState;
 }
 
 type Run = <T>(fn: () => Promise<T>) => Promise<T>;
@@ -83,7 +78,7 @@ export class AdminGroups {
           members: g.members.map((m) => ({ ...m })),
           protocol: g.protocolData,
           protocolType: g.protocolType,
-          state: g.groupState,
+          state: g.groupState as ConsumerGroupState,
         })),
       };
     });

@@ -1,6 +1,8 @@
-// The kafkajs-shaped admin client: topics, metadata, offsets and configs. Every call runs inside the
-// retrier; metadata is refreshed when a call fails because it was stale.
+// The kafkajs-shaped admin client: topics, partitions, records, metadata, offsets and configs. Every call
+// runs inside the retrier; metadata is refreshed when a call fails because it was stale. kafkajs's ACL and
+// partition-reassignment methods exist and reject with KafkaJSNotImplemented until Sluice has them.
 import { AlterConfigsApi } from '../protocol/apis/alter-configs.js';
+import { CreatePartitionsApi } from '../protocol/apis/create-partitions.js';
 import { CreateTopicsApi } from '../protocol/apis/create-topics.js';
 import { DeleteTopicsApi } from '../protocol/apis/delete-topics.js';
 import {
@@ -9,85 +11,40 @@ import {
   type ResourceType,
 } from '../protocol/apis/describe-configs.js';
 import { ErrorCode } from '../protocol/errors.js';
-import { AdminGroups } from './admin-groups.js';
-import { Cluster, needsMetadataRefresh, type ClusterOptions, type PartitionInfo } from './cluster.js';
-import { SluiceNonRetriableError, SluiceProtocolError } from './errors.js';
+import type { AclEntry, AclFilter, DeleteAclResponse, DescribeAclResponse } from './acl.js';
+import { AdminGroups, type GroupOffsetPartition } from './admin-groups.js';
+import { deleteTopicRecords } from './admin-records.js';
+import {
+  type AdminConfig,
+  type AlterConfigsResponse,
+  type ClusterDescription,
+  ConfigResourceTypes,
+  ConfigSource,
+  type DescribeConfigResponse,
+  type IResourceConfig,
+  type ITopicConfig,
+  type ITopicMetadata,
+  type ITopicPartitionConfig,
+  type ListPartitionReassignmentsResponse,
+  type PartitionReassignment,
+  type ResourceConfigQuery,
+  type SeekEntry,
+} from './admin-types.js';
+import { Cluster, type ClusterOptions, needsMetadataRefresh } from './cluster.js';
+import type { TopicPartitions } from './consumer/types.js';
+import { SluiceNonRetriableError, SluiceNotImplemented, SluiceProtocolError } from './errors.js';
 import { InstrumentationEmitter, type InstrumentationEvent } from './instrumentation.js';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, listOffsets, offsetKey } from './list-offsets.js';
 import type { Logger } from './logger.js';
+import { networkEvents } from './network-events.js';
 import { createRetry, type Retrier, type RetryOptions } from './retry.js';
 
-/** kafkajs's numbers (Kafka's resource type ids). */
-export enum ConfigResourceTypes {
-  UNKNOWN = 0,
-  TOPIC = 2,
-  BROKER = 4,
-  BROKER_LOGGER = 8,
-}
-
-export enum ConfigSource {
-  UNKNOWN = 0,
-  TOPIC_CONFIG = 1,
-  DYNAMIC_BROKER_CONFIG = 2,
-  DYNAMIC_DEFAULT_BROKER_CONFIG = 3,
-  STATIC_BROKER_CONFIG = 4,
-  DEFAULT_CONFIG = 5,
-  DYNAMIC_BROKER_LOGGER_CONFIG = 6,
-}
-
-export interface IResourceConfigEntry {
-  name: string;
-  value: string | null;
-}
-export interface ITopicConfig {
-  topic: string;
-  numPartitions?: number;
-  replicationFactor?: number;
-  configEntries?: IResourceConfigEntry[];
-}
-export interface ResourceConfigQuery {
-  type: ConfigResourceTypes;
-  name: string;
-  configNames?: string[];
-}
-export interface IResourceConfig {
-  type: ConfigResourceTypes;
-  name: string;
-  configEntries: IResourceConfigEntry[];
-}
-export interface ConfigEntries {
-  configName: string;
-  configValue: string | null;
-  isDefault: boolean;
-  configSource: ConfigSource;
-  isSensitive: boolean;
-  readOnly: boolean;
-  configSynonyms: Array<{ configName: string; configValue: string | null; configSource: ConfigSource }>;
-}
-export interface DescribeConfigResponse {
-  resources: Array<{
-    configEntries: ConfigEntries[];
-    errorCode: number;
-    errorMessage: string;
-    resourceName: string;
-    resourceType: ConfigResourceTypes;
-  }>;
-  throttleTime: number;
-}
-export interface AlterConfigsResponse {
-  resources: Array<{
-    errorCode: number;
-    errorMessage: string;
-    resourceName: string;
-    resourceType: ConfigResourceTypes;
-  }>;
-  throttleTime: number;
-}
-export interface AdminConfig {
-  retry?: RetryOptions;
-}
-
-export const AdminEvents = { CONNECT: 'admin.connect', DISCONNECT: 'admin.disconnect' } as const;
+export const AdminEvents = {
+  CONNECT: 'admin.connect',
+  DISCONNECT: 'admin.disconnect',
+  ...networkEvents('admin'),
+} as const;
+export type AdminEvents = typeof AdminEvents;
 type AdminEventName = (typeof AdminEvents)[keyof typeof AdminEvents];
 
 const toWireType = (type: ConfigResourceTypes): ResourceType => {
@@ -119,7 +76,7 @@ export class Admin {
   ) {
     this.cluster = new Cluster({ ...clusterOptions, allowAutoTopicCreation: false });
     this.retrier = createRetry({ ...retry, ...config.retry });
-    this.emitter = new InstrumentationEmitter(Object.values(AdminEvents), log);
+    this.emitter = new InstrumentationEmitter(Object.values(AdminEvents), log, clusterOptions.network);
     this.groups = new AdminGroups(this.cluster, (fn) => this.run(fn));
   }
 
@@ -167,7 +124,7 @@ export class Admin {
       (await this.cluster.anyConnection()).send(CreateTopicsApi, {
         topics: topics.map((t) => ({
           name: t.topic,
-          numPartitions: t.numPartitions ?? -1,
+          numPartitions: partitionsOf(t),
           replicationFactor: t.replicationFactor ?? -1,
           configs: Object.fromEntries((t.configEntries ?? []).map((e) => [e.name, String(e.value)])),
         })),
@@ -202,14 +159,86 @@ export class Admin {
     if (failed) throw topicError(failed);
   }
 
-  async listTopics(): Promise<string[]> {
-    const response = await this.run(() => this.cluster.fetchMetadata(null));
+  /**
+   * Raises partition counts (`count` is the new total per topic). Resolves true; rejects with the first
+   * topic's error (KafkaJSProtocolError: INVALID_PARTITIONS, UNKNOWN_TOPIC_OR_PARTITION, …).
+   */
+  async createPartitions(options: {
+    topicPartitions: ITopicPartitionConfig[];
+    validateOnly?: boolean;
+    timeout?: number;
+  }): Promise<boolean> {
+    const { topicPartitions, validateOnly = false, timeout = 5000 } = options ?? ({} as typeof options);
+    if (!Array.isArray(topicPartitions))
+      throw new SluiceNonRetriableError(`Invalid topic partitions array ${topicPartitions}`);
+    if (topicPartitions.length === 0) throw new SluiceNonRetriableError('Empty topic partitions array');
+    if (topicPartitions.some((t) => typeof t?.topic !== 'string'))
+      throw new SluiceNonRetriableError('Invalid topic partitions array, the topic names have to be a valid string');
+    if (new Set(topicPartitions.map((t) => t.topic)).size < topicPartitions.length)
+      throw new SluiceNonRetriableError(
+        'Invalid topic partitions array, it cannot have multiple entries for the same topic',
+      );
+    const response = await this.run(async () =>
+      (await this.cluster.anyConnection()).send(CreatePartitionsApi, {
+        topics: topicPartitions.map((t) => ({ name: t.topic, count: t.count, assignments: t.assignments ?? null })),
+        timeoutMs: timeout,
+        validateOnly,
+      }),
+    );
+    this.cluster.markStale();
+    const failed = response.topics.find((t) => t.errorCode !== 0);
+    if (failed) throw topicError(failed);
+    return true;
+  }
+
+  /** The brokers, the controller and the cluster id (kafkajs's shape). */
+  async describeCluster(): Promise<ClusterDescription> {
+    const response = await this.run(() => this.cluster.fetchMetadata([]));
+    return {
+      brokers: response.brokers.map(({ nodeId, host, port }) => ({ nodeId, host, port })),
+      controller: response.controllerId < 0 ? null : response.controllerId,
+      clusterId: response.clusterId,
+    };
+  }
+
+  /**
+   * Deletes every record below `offset` in each partition ('-1': all readable records). Rejects with
+   * KafkaJSDeleteTopicRecordsError listing the partitions that failed.
+   */
+  deleteTopicRecords(options: { topic: string; partitions: SeekEntry[] }): Promise<void> {
+    return deleteTopicRecords(this.cluster, (fn) => this.run(fn), this.log, options);
+  }
+
+  createAcls(_options: { acl: AclEntry[] }): Promise<boolean> {
+    return notYet('createAcls', ACLS_LATER);
+  }
+
+  describeAcls(_options: AclFilter): Promise<DescribeAclResponse> {
+    return notYet('describeAcls', ACLS_LATER);
+  }
+
+  deleteAcls(_options: { filters: AclFilter[] }): Promise<DeleteAclResponse> {
+    return notYet('deleteAcls', ACLS_LATER);
+  }
+
+  alterPartitionReassignments(_request: { topics: PartitionReassignment[]; timeout?: number }): Promise<void> {
+    return notYet('alterPartitionReassignments', REASSIGNMENT_LATER);
+  }
+
+  listPartitionReassignments(_request: {
+    topics?: TopicPartitions[];
+    timeout?: number;
+  }): Promise<ListPartitionReassignmentsResponse> {
+    return notYet('listPartitionReassignments', REASSIGNMENT_LATER);
+  }
+
+  /** Topic names; Sluice: `includeInternal` adds the broker's internal topics (`__consumer_offsets`). */
+  async listTopics(options: { includeInternal?: boolean } = {}): Promise<string[]> {
+    const response = await this.run(() => this.cluster.fetchMetadata(null, false, options.includeInternal === true));
     return response.topics.map((t) => t.name);
   }
 
-  async fetchTopicMetadata(
-    options: { topics?: string[] } = {},
-  ): Promise<{ topics: Array<{ name: string; partitions: PartitionInfo[] }> }> {
+  async fetchTopicMetadata(options: { topics?: string[] } = {}): Promise<{ topics: ITopicMetadata[] }> {
     const topics = options.topics && options.topics.length > 0 ? options.topics : null;
     const response = await this.run(async () => {
       const r = await this.cluster.fetchMetadata(topics);
@@ -290,7 +319,14 @@ export class Admin {
     return this.groups.describeGroups(groupIds);
   }
 
-  fetchOffsets(options: Parameters<AdminGroups['fetchOffsets']>[0]): ReturnType<AdminGroups['fetchOffsets']> {
+  /** Committed offsets per topic (kafkajs 2); with `topic` instead of `topics`, kafkajs 1.x's flat list. */
+  fetchOffsets(options: {
+    groupId: string;
+    topics?: string[];
+    resolveOffsets?: boolean;
+  }): Promise<Array<{ topic: string; partitions: GroupOffsetPartition[] }>>;
+  fetchOffsets(options: { groupId: string; topic: string; resolveOffsets?: boolean }): Promise<GroupOffsetPartition[]>;
+  fetchOffsets(options: Parameters<AdminGroups['fetchOffsets']>[0]): Promise<unknown> {
     return this.groups.fetchOffsets(options);
   }
 
@@ -365,6 +401,31 @@ export class Admin {
     throwFirstResourceError(response.resources, 'alterConfigs');
     return { throttleTime: 0, resources: response.resources.map(resourceResult) };
   }
+}
+
+const ACLS_LATER =
+  'Sluice has no authentication or ACLs yet (they come with the security work): every client may do everything';
+const REASSIGNMENT_LATER =
+  'Sluice runs as a single broker, so every partition has one replica (node 0) and nothing to reassign; reassignment comes with clustering';
+
+function notYet(method: string, why: string): Promise<never> {
+  return Promise.reject(new SluiceNotImplemented(`admin.${method}() is not supported yet: ${why}`));
+}
+
+/**
+ * The partition count CreateTopics gets: numPartitions, else the length of replicaAssignment (Kafka's rule),
+ * whose replica sets must all be this broker ([0]).
+ */
+function partitionsOf(t: ITopicConfig): number {
+  const assignment = t.replicaAssignment ?? [];
+  const bad = assignment.find((a) => !Array.isArray(a?.replicas) || a.replicas.length !== 1 || a.replicas[0] !== 0);
+  if (bad) {
+    throw new SluiceProtocolError(
+      'INVALID_REPLICA_ASSIGNMENT',
+      `replicaAssignment ${JSON.stringify(bad)} of topic ${t.topic}: this single broker is node 0, so every partition's replicas must be [0]`,
+    );
+  }
+  return t.numPartitions ?? (assignment.length > 0 ? assignment.length : -1);
 }
 
 interface WireResourceResult {

@@ -9,8 +9,15 @@
 import { MetadataApi, type MetadataResponse } from '../protocol/apis/metadata.js';
 import { ErrorCode } from '../protocol/errors.js';
 import { Connection } from './connection.js';
-import { SluiceConnectionError, SluiceError, SluiceNonRetriableError, SluiceProtocolError } from './errors.js';
+import {
+  KafkaJSBrokerNotFound,
+  SluiceConnectionError,
+  SluiceError,
+  SluiceNonRetriableError,
+  SluiceProtocolError,
+} from './errors.js';
 import type { Logger } from './logger.js';
+import type { NetworkSource } from './network-events.js';
 
 export interface ClusterOptions {
   brokers: string[] | (() => string[] | Promise<string[]>);
@@ -23,6 +30,8 @@ export interface ClusterOptions {
   allowAutoTopicCreation?: boolean;
   /** Metadata older than this is refreshed before use. */
   metadataMaxAge?: number;
+  /** The client these connections belong to, for the instrumentation channels (network-events.ts). */
+  network?: NetworkSource;
 }
 
 /** kafkajs's PartitionMetadata shape. */
@@ -116,6 +125,7 @@ export class Cluster {
         requestTimeout: this.options.requestTimeout,
         logger: this.logger,
         maxFrameBytes: this.options.maxFrameBytes,
+        network: this.options.network,
         onClose: (closed) => {
           if (this.connections.get(key) === closed) this.connections.delete(key);
         },
@@ -130,10 +140,7 @@ export class Cluster {
     const address = this.nodes.get(nodeId);
     if (!address) {
       this.stale = true;
-      throw new SluiceError(`broker node ${nodeId} is not in the cluster metadata`, {
-        retriable: true,
-        type: 'BROKER_NOT_FOUND',
-      });
+      throw new KafkaJSBrokerNotFound(`broker node ${nodeId} is not in the cluster metadata`);
     }
     return this.connectionTo(address);
   }
@@ -185,11 +192,18 @@ export class Cluster {
     return this.refreshing;
   }
 
-  /** One Metadata request; `topics` null = all topics (not cached beyond what is tracked). */
-  async fetchMetadata(topics: string[] | null, allowAutoTopicCreation = false): Promise<MetadataResponse> {
+  /**
+   * One Metadata request; `topics` null = all topics (not cached beyond what is tracked), with the
+   * broker's internal topics too when `includeInternal`.
+   */
+  async fetchMetadata(
+    topics: string[] | null,
+    allowAutoTopicCreation = false,
+    includeInternal = false,
+  ): Promise<MetadataResponse> {
     const connection = await this.anyConnection();
     try {
-      const response = await connection.send(MetadataApi, { topics, allowAutoTopicCreation });
+      const response = await connection.send(MetadataApi, { topics, allowAutoTopicCreation, includeInternal });
       this.updateNodes(response);
       return response;
     } catch (err) {

@@ -9,6 +9,9 @@
 // Lifecycle: connect() opens the socket (bounded by connectionTimeout) and sends ApiVersions first. Any
 // socket error or close fails every pending request with a retriable SluiceConnectionError; a closed
 // Connection is never reused — the cluster opens a fresh one on the next request (see cluster.ts).
+//
+// Instrumentation: requests, timeouts and the number of unanswered requests are reported to the client's
+// NetworkSource (network-events.ts) only while someone listens; otherwise a request costs one check.
 import * as net from 'node:net';
 import type { ApiSpec, EncodedMessage } from '../protocol/api-keys.js';
 import { ApiKey } from '../protocol/api-keys.js';
@@ -16,13 +19,14 @@ import { ApiVersionsApi, type ApiVersionRange } from '../protocol/apis/api-versi
 import { decodeResponsePayload, encodeRequestFrame, FrameDecoder } from '../protocol/framing.js';
 import {
   describeSocketError,
+  KafkaJSServerDoesNotSupportApiKey,
   SluiceConnectionError,
   SluiceError,
-  SluiceNonRetriableError,
   SluiceProtocolError,
   SluiceRequestTimeoutError,
 } from './errors.js';
 import type { Logger } from './logger.js';
+import type { NetworkSource, RequestTimeoutPayload } from './network-events.js';
 
 export interface ConnectionOptions {
   host: string;
@@ -34,6 +38,8 @@ export interface ConnectionOptions {
   maxFrameBytes?: number;
   /** Called once when the connection closes for any reason. */
   onClose?: (connection: Connection) => void;
+  /** The client whose requests these are, for the instrumentation channels (none: nothing is published). */
+  network?: NetworkSource;
 }
 
 export interface RequestOptions {
@@ -49,6 +55,8 @@ interface Pending {
   resolve: (value: unknown) => void;
   reject: (error: Error) => void;
   timer: NodeJS.Timeout;
+  /** Date.now() when sent, taken only while someone listens to requests or timeouts (else 0). */
+  sentAt: number;
 }
 
 type State = 'new' | 'connecting' | 'ready' | 'closed';
@@ -158,11 +166,9 @@ export class Connection {
     if (api.key === ApiKey.ApiVersions) return 0;
     const range = this.versions.get(api.key);
     if (!range || range.maxVersion < api.minVersion || range.minVersion > api.maxVersion) {
-      throw new SluiceNonRetriableError(
+      throw new KafkaJSServerDoesNotSupportApiKey(
         `broker ${this.broker} does not support API ${api.name} v${api.minVersion}-${api.maxVersion}`,
-        {
-          type: 'UNSUPPORTED_VERSION',
-        },
+        { apiKey: api.key, apiName: api.name },
       );
     }
     return Math.min(range.maxVersion, api.maxVersion);
@@ -195,24 +201,60 @@ export class Connection {
     this.nextCorrelationId = (this.nextCorrelationId + 1) | 0 || 1;
     const header = { apiKey: api.key, apiVersion: version, correlationId, clientId: this.options.clientId };
     const frame = encodeRequestFrame(header, message.body, message.tail);
+    const network = this.options.network;
+    const sentAt = network?.wantsRequests ? Date.now() : 0;
     if (options.expectResponse === false) {
       return new Promise((resolve, reject) => {
-        this.write(frame, (err) =>
-          err ? reject(this.closeError ?? this.connectionError(err.message)) : resolve(undefined),
-        );
+        this.write(frame, (err) => {
+          if (err) return reject(this.closeError ?? this.connectionError(err.message));
+          if (sentAt > 0) this.reportRequest(api as ApiSpec<unknown, unknown>, version, correlationId, sentAt, 0);
+          resolve(undefined);
+        });
       });
     }
     return new Promise<Res>((resolve, reject) => {
       const timeoutMs = options.timeoutMs ?? this.options.requestTimeout;
-      const timer = setTimeout(() => this.onTimeout(correlationId, api.name, timeoutMs), timeoutMs);
+      const timer = setTimeout(() => this.onTimeout(correlationId, timeoutMs), timeoutMs);
       this.pending.set(correlationId, {
         api: api as ApiSpec<unknown, unknown>,
         version,
         resolve: resolve as (v: unknown) => void,
         reject,
         timer,
+        sentAt,
       });
+      if (network?.wantsQueueSize) this.reportQueueSize();
       this.write(frame);
+    });
+  }
+
+  private reportRequest(
+    api: ApiSpec<unknown, unknown>,
+    apiVersion: number,
+    correlationId: number,
+    sentAt: number,
+    size: number,
+  ): void {
+    this.options.network?.request({
+      broker: this.broker,
+      clientId: this.options.clientId,
+      correlationId,
+      size,
+      createdAt: sentAt,
+      sentAt,
+      pendingDuration: 0,
+      duration: Date.now() - sentAt,
+      apiName: api.name,
+      apiKey: api.key,
+      apiVersion,
+    });
+  }
+
+  private reportQueueSize(): void {
+    this.options.network?.queueSize({
+      broker: this.broker,
+      clientId: this.options.clientId,
+      queueSize: this.pending.size,
     });
   }
 
@@ -244,17 +286,30 @@ export class Connection {
     });
   }
 
-  private onTimeout(correlationId: number, apiName: string, timeoutMs: number): void {
+  private onTimeout(correlationId: number, timeoutMs: number): void {
     const entry = this.pending.get(correlationId);
     if (!entry) return;
     this.pending.delete(correlationId);
+    const network = this.options.network;
+    if (network?.wantsQueueSize) this.reportQueueSize();
+    const sentAt = entry.sentAt > 0 ? entry.sentAt : Date.now() - timeoutMs;
+    const details: RequestTimeoutPayload = {
+      broker: this.broker,
+      clientId: this.options.clientId,
+      correlationId,
+      createdAt: sentAt,
+      sentAt,
+      pendingDuration: 0,
+      apiName: entry.api.name,
+      apiKey: entry.api.key,
+      apiVersion: entry.version,
+    };
+    network?.requestTimeout(details);
     // The late response, if it ever comes, finds no entry and is dropped in onData.
     entry.reject(
       new SluiceRequestTimeoutError(
-        `${apiName} request to ${this.broker} timed out after ${timeoutMs} ms`,
-        this.broker,
-        correlationId,
-        apiName,
+        `${entry.api.name} request to ${this.broker} timed out after ${timeoutMs} ms`,
+        details,
       ),
     );
   }
@@ -300,6 +355,9 @@ export class Connection {
     }
     this.pending.delete(frame.correlationId);
     clearTimeout(entry.timer);
+    if (this.options.network?.wantsQueueSize) this.reportQueueSize();
+    if (entry.sentAt > 0)
+      this.reportRequest(entry.api, entry.version, frame.correlationId, entry.sentAt, payload.length);
     if (frame.error) {
       entry.reject(new SluiceProtocolError(frame.error.code, frame.error.message || undefined));
       return;
@@ -325,11 +383,13 @@ export class Connection {
     this.state = 'closed';
     this.closeError = error ?? this.connectionError('connection closed by the client');
     this.socket?.destroy();
+    const hadPending = this.pending.size > 0;
     for (const entry of this.pending.values()) {
       clearTimeout(entry.timer);
       entry.reject(this.closeError);
     }
     this.pending.clear();
+    if (hadPending && this.options.network?.wantsQueueSize) this.reportQueueSize();
     this.options.onClose?.(this);
   }
 }

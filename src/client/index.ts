@@ -1,4 +1,9 @@
-// The kafkajs-shaped client SDK. `import { Kafka } from 'sluice'` works as it does with kafkajs.
+// The kafkajs-shaped client SDK. `import { Kafka } from 'sluice'` works as it does with kafkajs: every value
+// kafkajs 2.x exports, and every type name of its types/index.d.ts except its internal `Broker` and
+// `ConsumerGroup` (Sluice's `Broker` is the embeddable broker), is exported here under the same name.
+import { ConsumerEvents as ConsumerEventNames } from './consumer/index.js';
+import { ProducerEvents as ProducerEventNames } from './producer/index.js';
+
 export { Sluice, Sluice as Kafka } from './sluice.js';
 export type { SluiceConfig, SluiceConfig as KafkaConfig } from './sluice.js';
 export { logLevel, createLogger } from './logger.js';
@@ -10,6 +15,8 @@ export type {
   PartitionerFactory as ICustomPartitioner,
 } from '../records/partitioners.js';
 export { CompressionTypes } from './producer/types.js';
+export { CompressionCodecs } from './compression-codecs.js';
+export type { PluginCodec, PluginCodecFactory } from './compression-codecs.js';
 export type {
   Message,
   ProducerBatch,
@@ -19,12 +26,19 @@ export type {
   TopicMessages,
   IHeaders,
 } from './producer/types.js';
-export { Producer, ProducerEvents } from './producer/index.js';
-export { Consumer, ConsumerEvents } from './consumer/index.js';
+export { Producer } from './producer/index.js';
+export const ProducerEvents = ProducerEventNames;
+export type ProducerEvents = typeof ProducerEventNames;
+export { Consumer } from './consumer/index.js';
+export const ConsumerEvents = ConsumerEventNames;
+export type ConsumerEvents = typeof ConsumerEventNames;
 export type * from './consumer/types.js';
 export { NoOffsetCommitter, StaticAssignmentSource } from './consumer/assignment.js';
 export { AssignerProtocol, PartitionAssigners } from './consumer/assignors/index.js';
-export { SluiceDeleteGroupsError, SluiceDeleteGroupsError as KafkaJSDeleteGroupsError } from './admin-groups.js';
+export type {
+  MemberAssignmentData as MemberAssignment,
+  MemberMetadataData as MemberMetadata,
+} from './consumer/assignors/index.js';
 export type { GroupDescriptionResult, GroupOffsetPartition } from './admin-groups.js';
 export type {
   Assigner,
@@ -35,17 +49,28 @@ export type {
   PartitionAssigner,
 } from './consumer/assignors/index.js';
 export type { AssignmentContext, OffsetCommitter, PartitionAssignmentSource } from './consumer/assignment.js';
-export { Admin, AdminEvents, ConfigResourceTypes, ConfigSource } from './admin.js';
-export type {
-  AdminConfig,
-  AlterConfigsResponse,
-  ConfigEntries,
-  DescribeConfigResponse,
-  IResourceConfig,
-  ITopicConfig,
-  ResourceConfigQuery,
-} from './admin.js';
+export { Admin, AdminEvents } from './admin.js';
+export { ConfigResourceTypes, ConfigSource } from './admin-types.js';
+export type * from './admin-types.js';
 export type { PartitionInfo as PartitionMetadata } from './cluster.js';
 export type { RetryOptions } from './retry.js';
-export type { InstrumentationEvent } from './instrumentation.js';
+export type {
+  ConnectEvent,
+  DisconnectEvent,
+  InstrumentationEvent,
+  RemoveInstrumentationEventListener,
+  RequestEvent,
+  RequestQueueSizeEvent,
+  RequestTimeoutEvent,
+} from './instrumentation.js';
+export { REQUEST_CHANNEL, REQUEST_QUEUE_SIZE_CHANNEL, REQUEST_TIMEOUT_CHANNEL } from './network-events.js';
+export type {
+  ClientKind,
+  NetworkMessage,
+  RequestPayload,
+  RequestQueueSizePayload,
+  RequestTimeoutPayload,
+} from './network-events.js';
+export type * from './kafkajs-types.js';
 export * from './errors.js';
+export * from './acl.js';

@@ -1,6 +1,17 @@
 // kafkajs-style instrumentation events: `on(eventName, listener)` returns a function that removes the
-// listener. Only lifecycle events are emitted for now (connect, disconnect, stop, crash, …).
+// listener; an unknown event name is refused (KafkaJSNonRetriableError), as kafkajs does. Events are
+// emitted only while someone listens. Network events (`*.network.request`, …) come from the client's
+// connections through its NetworkSource (network-events.ts), which the emitter hooks into only while it
+// has listeners for that event.
+import { SluiceNonRetriableError } from './errors.js';
 import type { Logger } from './logger.js';
+import {
+  channelOfEvent,
+  type NetworkSource,
+  type RequestPayload,
+  type RequestQueueSizePayload,
+  type RequestTimeoutPayload,
+} from './network-events.js';
 
 export interface InstrumentationEvent<T> {
   id: string;
@@ -9,30 +20,42 @@ export interface InstrumentationEvent<T> {
   payload: T;
 }
 
-export type RemoveInstrumentationEventListener = () => void;
+export type RemoveInstrumentationEventListener<_T = string> = () => void;
+
+export type ConnectEvent = InstrumentationEvent<null>;
+export type DisconnectEvent = InstrumentationEvent<null>;
+export type RequestEvent = InstrumentationEvent<RequestPayload>;
+export type RequestTimeoutEvent = InstrumentationEvent<RequestTimeoutPayload>;
+export type RequestQueueSizeEvent = InstrumentationEvent<RequestQueueSizePayload>;
 
 let nextId = 0;
 
+type Listener = (event: InstrumentationEvent<any>) => void;
+
 export class InstrumentationEmitter<Names extends string> {
-  private readonly listeners = new Map<string, Set<(event: InstrumentationEvent<unknown>) => void>>();
+  readonly #listeners = new Map<string, Set<Listener>>();
 
   constructor(
     private readonly known: readonly Names[],
     private readonly logger: Logger,
+    private readonly network?: NetworkSource,
   ) {}
 
-  on(eventName: Names, listener: (event: InstrumentationEvent<any>) => void): RemoveInstrumentationEventListener {
+  on(eventName: Names, listener: Listener): RemoveInstrumentationEventListener<Names> {
     if (!this.known.includes(eventName)) {
-      throw new TypeError(`event name "${eventName}" is not one of ${this.known.join(', ')}`);
+      throw new SluiceNonRetriableError(`Event name should be one of ${this.known.join(', ')}, not "${eventName}"`);
     }
-    let set = this.listeners.get(eventName);
-    if (!set) this.listeners.set(eventName, (set = new Set()));
+    let set = this.#listeners.get(eventName);
+    if (!set) this.#listeners.set(eventName, (set = new Set()));
     set.add(listener);
-    return () => set.delete(listener);
+    if (set.size === 1) this.#feed(eventName);
+    return () => {
+      if (set.delete(listener) && set.size === 0) this.#unfeed(eventName);
+    };
   }
 
   emit<T>(type: Names, payload: T): void {
-    const set = this.listeners.get(type);
+    const set = this.#listeners.get(type);
     if (!set || set.size === 0) return;
     const event: InstrumentationEvent<T> = { id: String(nextId++), type, timestamp: Date.now(), payload };
     for (const listener of set) {
@@ -42,5 +65,16 @@ export class InstrumentationEmitter<Names extends string> {
         this.logger.error(`listener for ${type} threw`, { error: (err as Error).message });
       }
     }
+  }
+
+  /** Network events reach the emitter only while they have listeners (see network-events.ts). */
+  #feed(eventName: Names): void {
+    const channel = channelOfEvent(eventName);
+    if (channel) this.network?.listen(channel, (payload: unknown) => this.emit(eventName, payload));
+  }
+
+  #unfeed(eventName: string): void {
+    const channel = channelOfEvent(eventName);
+    if (channel) this.network?.listen(channel, null);
   }
 }

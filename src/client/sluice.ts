@@ -1,17 +1,20 @@
 // The client entry point: `new Sluice({ clientId, brokers })` (alias `Kafka`) hands out producers,
 // consumers and admin clients. Config is validated and defaulted once here and passed down.
-import { Admin, type AdminConfig } from './admin.js';
+import { Admin } from './admin.js';
+import type { AdminConfig } from './admin-types.js';
 import type { ClusterOptions } from './cluster.js';
 import { Consumer } from './consumer/index.js';
 import type { ConsumerConfig } from './consumer/types.js';
 import { SluiceNonRetriableError } from './errors.js';
 import { createLogger, type logCreator, type Logger, logLevel } from './logger.js';
 import { Producer } from './producer/index.js';
+import type { BrokersFunction, ISocketFactory, Mechanism, SASLOptions } from './kafkajs-types.js';
+import { type ClientKind, NetworkSource } from './network-events.js';
 import type { ProducerConfig } from './producer/types.js';
 import type { RetryOptions } from './retry.js';
 
 export interface SluiceConfig {
-  brokers: string[] | (() => string[] | Promise<string[]>);
+  brokers: string[] | BrokersFunction;
   clientId?: string;
   /** ms to open a TCP connection (default 1000). */
   connectionTimeout?: number;
@@ -22,9 +25,15 @@ export interface SluiceConfig {
   logCreator?: logCreator;
   /** Largest response frame accepted (default 100 MiB). */
   maxFrameBytes?: number;
-  /** Accepted for kafkajs compatibility; TLS and SASL are not supported yet. */
-  ssl?: unknown;
-  sasl?: unknown;
+  /** TLS and SASL are not supported yet: passing either (or a socketFactory) is refused. */
+  ssl?: import('node:tls').ConnectionOptions | boolean;
+  sasl?: SASLOptions | Mechanism;
+  socketFactory?: ISocketFactory;
+  /** kafkajs options with nothing to do here (no authentication); accepted and ignored. */
+  authenticationTimeout?: number;
+  reauthenticationThreshold?: number;
+  /** Sluice always enforces requestTimeout; accepted for kafkajs compatibility. */
+  enforceRequestTimeout?: boolean;
 }
 
 export class Sluice {
@@ -41,6 +50,7 @@ export class Sluice {
     }
     this.rootLogger = createLogger({ level: config.logLevel ?? logLevel.WARN, logCreator: config.logCreator });
     if (config.ssl || config.sasl) throw new SluiceNonRetriableError('ssl and sasl are not supported yet');
+    if (config.socketFactory) throw new SluiceNonRetriableError('socketFactory is not supported yet');
     this.retry = config.retry;
     this.clusterOptions = Object.freeze({
       brokers: config.brokers,
@@ -53,23 +63,34 @@ export class Sluice {
   }
 
   producer(config: ProducerConfig = {}): Producer {
-    return new Producer(this.withLogger('Producer'), config, this.retry, this.rootLogger.namespace('Producer'));
+    return new Producer(
+      this.clientOptions('Producer', 'producer'),
+      config,
+      this.retry,
+      this.rootLogger.namespace('Producer'),
+    );
   }
 
   consumer(config: ConsumerConfig = {}): Consumer {
-    return new Consumer(this.withLogger('Consumer'), config, this.retry, this.rootLogger.namespace('Consumer'));
+    return new Consumer(
+      this.clientOptions('Consumer', 'consumer'),
+      config,
+      this.retry,
+      this.rootLogger.namespace('Consumer'),
+    );
   }
 
   admin(config: AdminConfig = {}): Admin {
-    return new Admin(this.withLogger('Admin'), config, this.retry, this.rootLogger.namespace('Admin'));
+    return new Admin(this.clientOptions('Admin', 'admin'), config, this.retry, this.rootLogger.namespace('Admin'));
   }
 
   logger(): Logger {
     return this.rootLogger;
   }
 
-  private withLogger(namespace: string): ClusterOptions {
-    return { ...this.clusterOptions, logger: this.rootLogger.namespace(namespace) };
+  /** The cluster options of one client: its logger namespace, and its identity on the instrumentation channels. */
+  private clientOptions(namespace: string, kind: ClientKind): ClusterOptions {
+    return { ...this.clusterOptions, logger: this.rootLogger.namespace(namespace), network: new NetworkSource(kind) };
   }
 }
 

@@ -18,10 +18,12 @@ export const ApiKey = {
   ApiVersions: 18,
   CreateTopics: 19,
   DeleteTopics: 20,
+  DeleteRecords: 21,
   InitProducerId: 22,
   DescribeConfigs: 32,
   AlterConfigs: 33,
   Authenticate: 36,
+  CreatePartitions: 37,
   DeleteGroups: 42,
 } as const;
 

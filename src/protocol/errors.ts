@@ -63,6 +63,7 @@ const table = [
   ['TOPIC_ALREADY_EXISTS', 36, false, 'Topic with this name already exists'],
   ['INVALID_PARTITIONS', 37, false, 'Number of partitions is invalid'],
   ['INVALID_REPLICATION_FACTOR', 38, false, 'Replication-factor is invalid'],
+  ['INVALID_REPLICA_ASSIGNMENT', 39, false, 'Replica assignment is invalid'],
   ['INVALID_CONFIG', 40, false, 'Configuration is invalid'],
   ['INVALID_REQUEST', 42, false, 'This most likely occurs because of a request being malformed by the client library'],
   ['POLICY_VIOLATION', 44, false, 'Request parameters do not satisfy the configured policy'],
@@ -128,6 +129,11 @@ export function errorInfo(code: number): ErrorInfo {
       message: `Unknown error code ${code}`,
     }
   );
+}
+
+/** Whether `name` is one of the table's names (e.g. 'UNKNOWN_TOPIC_OR_PARTITION'). */
+export function isErrorName(name: string): name is ErrorName {
+  return byName.has(name);
 }
 
 export function errorInfoByName(name: ErrorName): ErrorInfo {

@@ -7,6 +7,11 @@
 // snappy, lz4 and zstd come from optional npm packages loaded on first use, so a producer that never
 // compresses with them needs none installed; a missing package gives a CompressionError naming it.
 import { constants as bufferConstants } from 'node:buffer';
+//
+// kafkajs's codec plugins: `CompressionCodecs[CompressionTypes.Snappy] = SnappyCodec` (a factory returning
+// `{ compress(encoder), decompress(buffer) }`) replaces the codec of that type for this process: compress()
+// and decompress() below use a registered factory instead of the built-in codec. The table starts out
+// holding the built-in codecs in that same shape.
 import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
 import { CompressionCodec } from '../../storage/format/record-batch.js';
@@ -126,8 +131,55 @@ function unknownCodec(codec: number): CompressionError {
   return new CompressionError(`unknown compression codec id ${codec} (Kafka defines 0-4)`, 'UNKNOWN_COMPRESSION');
 }
 
-/** Compresses a batch's records section with `codec`. */
+/** A kafkajs codec: `compress` gets an encoder whose `buffer` holds the bytes to compress. */
+export interface PluginCodec {
+  compress(encoder: { buffer: Buffer }): Promise<Buffer | Uint8Array> | Buffer | Uint8Array;
+  decompress(buffer: Buffer): Promise<Buffer | Uint8Array> | Buffer | Uint8Array;
+}
+export type PluginCodecFactory = () => PluginCodec;
+
+function builtinFactory(codec: CompressionCodec): PluginCodecFactory {
+  const plugin: PluginCodec = {
+    compress: (encoder) => compressBuiltin(codec, encoder.buffer),
+    decompress: (buffer) => decompressWith(codec, buffer, Number.POSITIVE_INFINITY),
+  };
+  return () => plugin;
+}
+
+const BUILTIN_FACTORIES: Readonly<Record<number, PluginCodecFactory>> = Object.freeze({
+  [CompressionCodec.Gzip]: builtinFactory(CompressionCodec.Gzip),
+  [CompressionCodec.Snappy]: builtinFactory(CompressionCodec.Snappy),
+  [CompressionCodec.Lz4]: builtinFactory(CompressionCodec.Lz4),
+  [CompressionCodec.Zstd]: builtinFactory(CompressionCodec.Zstd),
+});
+
+/** kafkajs's `CompressionCodecs`: codec type → factory. Assigning an entry plugs in another codec. */
+export const CompressionCodecs: Record<number, PluginCodecFactory> = { ...BUILTIN_FACTORIES };
+
+/** The codec registered for `codec` in place of the built-in one, or null. */
+function pluginFor(codec: CompressionCodec): PluginCodec | null {
+  const factory = CompressionCodecs[codec];
+  if (factory === undefined || factory === BUILTIN_FACTORIES[codec]) return null;
+  if (typeof factory !== 'function') {
+    throw new CompressionError(
+      `CompressionCodecs[${codec}] must be a function returning { compress, decompress }`,
+      'UNKNOWN_COMPRESSION',
+    );
+  }
+  return factory();
+}
+
+const asBuffer = (bytes: Buffer | Uint8Array): Buffer =>
+  Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+
+/** Compresses a batch's records section with `codec` (a registered plugin codec when there is one). */
 export async function compress(codec: CompressionCodec, data: Buffer): Promise<Buffer> {
+  const plugin = codec === CompressionCodec.None ? null : pluginFor(codec);
+  if (plugin) return asBuffer(await plugin.compress({ buffer: data }));
+  return compressBuiltin(codec, data);
+}
+
+async function compressBuiltin(codec: CompressionCodec, data: Buffer): Promise<Buffer> {
   switch (codec) {
     case CompressionCodec.None:
       return data;
@@ -189,11 +241,12 @@ export async function decompress(
   maxBytes = Number.POSITIVE_INFINITY,
 ): Promise<Buffer> {
   try {
+    const plugin = codec === CompressionCodec.None ? null : pluginFor(codec);
     if (Number.isFinite(maxBytes) && codec !== CompressionCodec.Gzip) {
       const bound = decompressedSizeBound(codec, data);
       if (bound > boundAllowance(maxBytes)) throw tooLarge(codec, maxBytes, `up to ${bound} bytes`);
     }
-    const out = await decompressWith(codec, data, maxBytes);
+    const out = plugin ? asBuffer(await plugin.decompress(data)) : await decompressWith(codec, data, maxBytes);
     if (out.length > maxBytes) throw tooLarge(codec, maxBytes, `${out.length} bytes`);
     return out;
   } catch (err) {

@@ -17,7 +17,14 @@ export {
   writeVarlong,
 } from './varint.js';
 export { murmur2, partitionForKey, toPositive } from './murmur2.js';
-export { createDefaultPartitioner, DefaultPartitioner, Partitioners } from './partitioners.js';
+export {
+  createDefaultPartitioner,
+  createLegacyPartitioner,
+  DefaultPartitioner,
+  LegacyPartitioner,
+  Partitioners,
+} from './partitioners.js';
+export { legacyMurmur2 } from './murmur2-legacy.js';
 export type {
   Partitioner,
   PartitionerArgs,

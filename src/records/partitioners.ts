@@ -10,8 +10,12 @@
 //      or over all partitions when none has; each partitioner instance keeps one counter per topic,
 //      starting at a random point so many producers do not all start on partition 0.
 // Kafka ≥ 2.4's "sticky" batching for unkeyed records is not imitated (kafkajs does not either).
+//
+// LegacyPartitioner is kafkajs's LegacyPartitioner: the same three rules, but keys hashed with kafkajs's
+// legacy murmur2 (murmur2-legacy.ts), so a program that used it keeps its keys on the same partitions.
 import { randomInt } from 'node:crypto';
 import { murmur2, toPositive } from './murmur2.js';
+import { legacyMurmur2 } from './murmur2-legacy.js';
 
 export interface PartitionMetadata {
   partitionId: number;
@@ -41,6 +45,14 @@ export interface PartitionerOptions {
 }
 
 export function createDefaultPartitioner(options: PartitionerOptions = {}): Partitioner {
+  return createPartitioner(murmur2, options);
+}
+
+export function createLegacyPartitioner(options: PartitionerOptions = {}): Partitioner {
+  return createPartitioner(legacyMurmur2, options);
+}
+
+function createPartitioner(hash: (key: Buffer) => number, options: PartitionerOptions): Partitioner {
   const startAt = options.startAt ?? (() => randomInt(0, 0x7fffffff));
   // Round-robin position per topic; the last topic's counter is kept at hand (sends usually target one
   // topic, and a Map lookup per record is most of this partitioner's cost).
@@ -59,7 +71,7 @@ export function createDefaultPartitioner(options: PartitionerOptions = {}): Part
     if (numPartitions === 0) throw new RangeError(`topic ${topic} has no partitions in the metadata`);
     if (message.key !== null && message.key !== undefined) {
       const key = typeof message.key === 'string' ? Buffer.from(message.key, 'utf8') : message.key;
-      return toPositive(murmur2(key)) % numPartitions;
+      return toPositive(hash(key)) % numPartitions;
     }
     let counter = topic === lastTopic ? lastCounter : counters.get(topic);
     if (counter === undefined) counters.set(topic, (counter = { value: startAt() }));
@@ -76,14 +88,14 @@ export function createDefaultPartitioner(options: PartitionerOptions = {}): Part
 }
 
 export const DefaultPartitioner: PartitionerFactory = () => createDefaultPartitioner();
+export const LegacyPartitioner: PartitionerFactory = () => createLegacyPartitioner();
 
 /**
  * kafkajs's names: DefaultPartitioner (murmur2, Java-compatible), JavaCompatiblePartitioner (its old
- * alias) and LegacyPartitioner. kafkajs's legacy one used a murmur2 variant that differs from Java's;
- * Sluice has no earlier placement to stay compatible with, so LegacyPartitioner equals Default here.
+ * alias) and LegacyPartitioner (kafkajs 1.x's placement of keys).
  */
 export const Partitioners = {
   DefaultPartitioner,
   JavaCompatiblePartitioner: DefaultPartitioner,
-  LegacyPartitioner: DefaultPartitioner,
+  LegacyPartitioner,
 } as const;

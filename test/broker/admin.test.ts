@@ -7,6 +7,7 @@ import {
   AlterConfigsApi,
   ApiKey,
   ApiVersionsApi,
+  CreatePartitionsApi,
   CreateTopicsApi,
   DeleteTopicsApi,
   DescribeConfigsApi,
@@ -195,6 +196,77 @@ describe('DescribeConfigs and AlterConfigs', () => {
   });
 });
 
+describe('CreatePartitions', () => {
+  const partitionCount = async (topic: string) =>
+    (await client.request(MetadataApi, { topics: [topic], allowAutoTopicCreation: false })).topics[0]!.partitions
+      .length;
+
+  it('grows topics per topic; validateOnly changes nothing; bad counts and assignments are refused', async () => {
+    await createTopic(client, 'grow', 2);
+    await createTopic(client, 'other', 3);
+    const res = await client.request(CreatePartitionsApi, {
+      timeoutMs: 1000,
+      validateOnly: false,
+      topics: [
+        { name: 'grow', count: 4, assignments: [[0], [0]] },
+        { name: 'other', count: 3, assignments: null },
+        { name: 'nope', count: 2, assignments: null },
+      ],
+    });
+    expect(res.topics.map((r) => [r.name, r.errorCode])).toEqual([
+      ['grow', 0],
+      ['other', ErrorCode.INVALID_PARTITIONS],
+      ['nope', ErrorCode.UNKNOWN_TOPIC_OR_PARTITION],
+    ]);
+    expect(res.topics[1]!.errorMessage).toMatch(/already has 3 partitions/);
+    expect(await partitionCount('grow')).toBe(4);
+    expect((await produce(client, 'grow', 3, batchOf(['in a new partition']))).errorCode).toBe(0);
+
+    const refused = await client.request(CreatePartitionsApi, {
+      timeoutMs: 1000,
+      validateOnly: false,
+      topics: [
+        { name: 'grow', count: 2, assignments: null },
+        { name: 'other', count: 5, assignments: [[1], [0]] },
+      ],
+    });
+    expect(refused.topics.map((r) => r.errorCode)).toEqual([
+      ErrorCode.INVALID_PARTITIONS,
+      ErrorCode.INVALID_REPLICA_ASSIGNMENT,
+    ]);
+    expect(refused.topics[0]!.errorMessage).toMatch(/can only grow/);
+
+    const dryRun = await client.request(CreatePartitionsApi, {
+      timeoutMs: 1000,
+      validateOnly: true,
+      topics: [{ name: 'other', count: 6, assignments: null }],
+    });
+    expect(dryRun.topics[0]!.errorCode).toBe(0);
+    expect(await partitionCount('other')).toBe(3);
+
+    const twice = await client.request(CreatePartitionsApi, {
+      timeoutMs: 1000,
+      validateOnly: false,
+      topics: [
+        { name: 'other', count: 6, assignments: null },
+        { name: 'other', count: 7, assignments: null },
+      ],
+    });
+    expect(twice.topics.map((r) => r.errorCode)).toEqual([ErrorCode.INVALID_REQUEST, ErrorCode.INVALID_REQUEST]);
+  });
+
+  it('keeps the new count in topics.json (it survives a restart)', async () => {
+    await createTopic(client, 'persisted', 1);
+    await client.request(CreatePartitionsApi, {
+      timeoutMs: 1000,
+      validateOnly: false,
+      topics: [{ name: 'persisted', count: 5, assignments: null }],
+    });
+    const file = JSON.parse(await readFile(join(t.dataDir, 'topics.json'), 'utf8'));
+    expect(file.topics.persisted.partitions).toBe(5);
+  });
+});
+
 describe('Metadata', () => {
   it('names this broker as leader of every partition', async () => {
     await createTopic(client, 'm', 2);
@@ -220,6 +292,33 @@ describe('Metadata', () => {
     const off = await client.request(MetadataApi, { topics: ['auto2'], allowAutoTopicCreation: true });
     expect(off.topics[0]!.errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
     expect((await produce(client, 'auto2', 0, batchOf(['x']))).errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  });
+
+  it('lists __consumer_offsets only when asked (includeInternal or by name), as internal and read-only', async () => {
+    await createTopic(client, 'user', 1);
+    const plain = await client.request(MetadataApi, { topics: null, allowAutoTopicCreation: false });
+    expect(plain.topics.map((x) => x.name)).toEqual(['user']);
+    const all = await client.request(MetadataApi, {
+      topics: null,
+      allowAutoTopicCreation: false,
+      includeInternal: true,
+    });
+    expect(all.topics.map((x) => [x.name, x.isInternal, x.partitions.length])).toEqual([
+      ['user', false, 1],
+      ['__consumer_offsets', true, 1],
+    ]);
+    const named = await client.request(MetadataApi, { topics: ['__consumer_offsets'], allowAutoTopicCreation: true });
+    expect(named.topics[0]).toMatchObject({ name: '__consumer_offsets', errorCode: 0, isInternal: true });
+    const offsets = await client.request(ListOffsetsApi, {
+      isolationLevel: 0,
+      topics: [{ name: '__consumer_offsets', partitions: [{ partition: 0, timestamp: -1 }] }],
+    });
+    expect(offsets.topics[0]!.partitions[0]).toMatchObject({ errorCode: 0, offset: 0 });
+
+    expect((await createTopic(client, '__consumer_offsets', 1)).errorCode).toBe(ErrorCode.INVALID_TOPIC_EXCEPTION);
+    const write = await produce(client, '__consumer_offsets', 0, batchOf(['x']));
+    expect(write.errorCode).toBe(ErrorCode.INVALID_TOPIC_EXCEPTION);
+    expect(write.errorMessage).toMatch(/internal to the broker/);
   });
 });
 

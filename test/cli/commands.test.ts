@@ -24,6 +24,23 @@ describe('program', () => {
     expect(consumeHelp.stdout).toContain('-b, --brokers');
   });
 
+  it('`sluice help <group> <sub>` shows the subcommand, and names a subcommand that does not exist', async () => {
+    const sub = await sluice(['help', 'topics', 'create']);
+    expect(sub.code).toBe(0);
+    expect(sub.stdout).toMatch(/^Usage: sluice topics create \[options\] <topic>\n/);
+    expect(sub.stdout).toContain('--if-not-exists');
+    const groupReset = await sluice(['help', 'groups', 'reset-offsets']);
+    expect(groupReset.stdout).toMatch(/^Usage: sluice groups reset-offsets/);
+    const wrong = await sluice(['help', 'topics', 'nope']);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toBe(
+      "error: 'nope' is not a command of `sluice topics` (commands: create, list, describe, delete, alter)\n",
+    );
+    const all = await sluice(['help']);
+    expect(all.code).toBe(0);
+    expect(all.stdout).toMatch(/^Usage: sluice /);
+  });
+
   it('exits 2 with one line for usage errors', async () => {
     const cases: Array<[string[], RegExp]> = [
       [['bogus'], /^error: unknown command 'bogus'/],

@@ -1,5 +1,5 @@
 // Flag values, times and lines as a person types them, and the messages a bad one gets.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { InvalidArgumentError } from 'commander';
 import {
   parseAcks,
@@ -10,7 +10,7 @@ import {
   parseSize,
 } from '../../cli/lib/options.js';
 import { durationMs, formatDuration, isoMs, parsePosition, parseTimeSpec } from '../../cli/lib/time.js';
-import { LineSplitter } from '../../cli/lib/lines.js';
+import { type Line, LineReader } from '../../cli/lib/lines.js';
 
 const NOW = Date.parse('2024-05-01T12:00:00Z');
 
@@ -101,33 +101,76 @@ describe('flag values', () => {
   });
 });
 
-describe('LineSplitter', () => {
-  const split = (chunks: string[]) => {
-    const s = new LineSplitter();
+describe('LineReader', () => {
+  const split = (chunks: string[], max?: number) => {
+    const s = new LineReader(max);
     const out: string[] = [];
-    for (const c of chunks) out.push(...s.push(Buffer.from(c)).map((b) => b.toString()));
+    const show = (l: Line) => ('tooLong' in l ? `#${l.number} too long` : `#${l.number} ${l.bytes.toString()}`);
+    for (const c of chunks) out.push(...s.push(Buffer.from(c)).map(show));
     const last = s.end();
-    if (last) out.push(last.toString());
+    if (last) out.push(show(last));
     return out;
   };
 
-  it('splits across chunk boundaries at every position', () => {
+  it('splits across chunk boundaries at every position, numbering lines', () => {
     const text = 'alpha\nbeta\r\n\ngamma\ndelta';
     for (let i = 0; i <= text.length; i++) {
       for (let j = i; j <= text.length; j++) {
         expect(split([text.slice(0, i), text.slice(i, j), text.slice(j)])).toEqual([
-          'alpha',
-          'beta',
-          '',
-          'gamma',
-          'delta',
+          '#1 alpha',
+          '#2 beta',
+          '#3 ',
+          '#4 gamma',
+          '#5 delta',
         ]);
       }
     }
   });
 
   it('does not invent a line after a final newline', () => {
-    expect(split(['a\nb\n'])).toEqual(['a', 'b']);
+    expect(split(['a\nb\n'])).toEqual(['#1 a', '#2 b']);
     expect(split([''])).toEqual([]);
+  });
+
+  it('reports a line over the limit once, at every split position, and goes on with the next line', () => {
+    const text = 'ok\nthis line is too long\r\nfine\r\nexactly10!\r\n';
+    for (let i = 0; i <= text.length; i++) {
+      expect(split([text.slice(0, i), text.slice(i)], 10), `split at ${i}`).toEqual([
+        '#1 ok',
+        '#2 too long',
+        '#3 fine',
+        '#4 exactly10!',
+      ]);
+    }
+    expect(split(['x'.repeat(11)], 10)).toEqual(['#1 too long']);
+  });
+
+  it('skips the rest of a line over the limit without keeping it', () => {
+    const chunk = Buffer.alloc(64 * 1024, 0x61);
+    const reader = new LineReader(1024 * 1024);
+    const found: Line[] = [];
+    const copies = vi.spyOn(Buffer, 'from');
+    for (let i = 0; i < 2048; i++) reader.push(chunk, found); // 128 MiB without a newline
+    // Pieces are kept (copied) only until the limit is passed: 16 chunks, then nothing more.
+    expect(copies.mock.calls.length).toBeLessThanOrEqual(17);
+    copies.mockRestore();
+    found.push(...reader.push(Buffer.from('\nnext\n')));
+    expect(found.map((l) => ('tooLong' in l ? `${l.number} too long` : l.bytes.toString()))).toEqual([
+      '1 too long',
+      'next',
+    ]);
+  });
+
+  it('joins a line spread over many chunks once (linear: the old splitter re-copied it per chunk)', () => {
+    const reader = new LineReader();
+    const pieces = Array.from({ length: 1000 }, (_, i) => Buffer.from(`${i},`));
+    const out: Line[] = [];
+    const joins = vi.spyOn(Buffer, 'concat');
+    for (const piece of pieces) reader.push(piece, out);
+    reader.push(Buffer.from('\n'), out);
+    expect(joins).toHaveBeenCalledTimes(1);
+    joins.mockRestore();
+    expect(out).toHaveLength(1);
+    expect((out[0] as { bytes: Buffer }).bytes.toString()).toBe(pieces.map(String).join(''));
   });
 });

@@ -11,7 +11,7 @@ export const EXAMPLES: Record<number, { request: unknown; response: unknown }> =
     response: { errorCode: 0, apiVersions: [{ apiKey: 0, minVersion: 0, maxVersion: 0 }], brokerVersion: '0.1.0' },
   },
   [ApiKey.Metadata]: {
-    request: { topics: ['a'], allowAutoTopicCreation: true },
+    request: { topics: ['a'], allowAutoTopicCreation: true, includeInternal: false },
     response: {
       brokers: [{ nodeId: 0, host: '127.0.0.1', port: 9650 }],
       clusterId: 'c',
@@ -38,6 +38,17 @@ export const EXAMPLES: Record<number, { request: unknown; response: unknown }> =
   [ApiKey.DeleteTopics]: {
     request: { topics: ['a'], timeoutMs: 100 },
     response: { topics: [{ name: 'a', errorCode: 3, errorMessage: 'gone' }] },
+  },
+  [ApiKey.CreatePartitions]: {
+    request: { topics: [{ name: 'a', count: 4, assignments: [[0], [0]] }], timeoutMs: 100, validateOnly: true },
+    response: { topics: [{ name: 'a', errorCode: 37, errorMessage: 'already has 4 partitions' }] },
+  },
+  [ApiKey.DeleteRecords]: {
+    request: { topics: [{ name: 'a', partitions: [{ partition: 0, offset: -1 }] }], timeoutMs: 100 },
+    response: {
+      throttleTimeMs: 0,
+      topics: [{ name: 'a', partitions: [{ partition: 0, errorCode: 0, errorMessage: null, lowWatermark: 12 }] }],
+    },
   },
   [ApiKey.DescribeConfigs]: {
     request: { resources: [{ type: 'topic', name: 'a', configNames: ['flush'] }] },

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   createDefaultPartitioner,
+  legacyMurmur2,
   murmur2,
   partitionForKey,
   Partitioners,
@@ -103,13 +104,20 @@ describe('DefaultPartitioner (kafkajs JavaCompatiblePartitioner semantics)', () 
     expect(picks).toEqual([1, 2, 0]);
   });
 
-  it('exposes the kafkajs names, Legacy being the same partitioner', () => {
+  it('exposes the kafkajs names; Legacy places keys with kafkajs 1.x hash, unkeyed messages alike', () => {
     expect(Object.keys(Partitioners).sort()).toEqual([
       'DefaultPartitioner',
       'JavaCompatiblePartitioner',
       'LegacyPartitioner',
     ]);
     const legacy = Partitioners.LegacyPartitioner();
-    expect(legacy({ topic: 't', partitionMetadata: meta([1, 1, 1, 1, 1, 1]), message: { key: 'foobar' } })).toBe(0);
+    const partitionMetadata = meta([1, 1, 1, 1, 1, 1, 1]);
+    // Keys whose legacy placement differs from Kafka's (kafkajs 2.2.4 puts them there too: see
+    // test/compat/kafkajs-partitioners.test.ts, which compares thousands of keys with kafkajs itself).
+    expect(legacy({ topic: 't', partitionMetadata, message: { key: 'foobar' } })).toBe(
+      toPositive(legacyMurmur2(Buffer.from('foobar'))) % 7,
+    );
+    expect(legacyMurmur2(Buffer.from('foobar'))).not.toBe(murmur2(Buffer.from('foobar')));
+    expect(legacy({ topic: 't', partitionMetadata, message: { key: 'x', partition: 4 } })).toBe(4);
   });
 });

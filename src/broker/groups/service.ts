@@ -1,9 +1,9 @@
 // What the broker's composition root calls: opens `__consumer_offsets`, replays it into a coordinator,
 // and closes both in order on stop (coordinator first: pending joins answered, writes drained).
-import type { Clock, FlushPolicy, Logger, StorageFs } from '../../../storage/index.js';
+import type { Clock, FlushPolicy, Logger, PartitionLog, StorageFs } from '../../../storage/index.js';
 import { GroupCoordinator, type GroupCoordinatorConfig } from './coordinator.js';
 import { openInternalLogs } from './offsets-log.js';
-import { OffsetsStore } from './offsets-store.js';
+import { OFFSETS_TOPIC, OffsetsStore } from './offsets-store.js';
 import { systemScheduler, type Scheduler } from './scheduler.js';
 
 export interface GroupServiceOptions {
@@ -23,6 +23,10 @@ export interface GroupServiceOptions {
 
 export interface GroupService {
   readonly coordinator: GroupCoordinator;
+  /** The internal topics these logs form (`__consumer_offsets`, one partition), for read-only listing. */
+  readonly internalTopics: ReadonlyArray<{ name: string; partitions: number }>;
+  /** An internal topic's partition log (read-only use: offsets lookups), or undefined. */
+  internalLog(topic: string, partition: number): PartitionLog | undefined;
   close(): Promise<void>;
 }
 
@@ -44,6 +48,9 @@ export async function startGroupService(options: GroupServiceOptions): Promise<G
   }
   return {
     coordinator,
+    internalTopics: [{ name: OFFSETS_TOPIC, partitions: 1 }],
+    internalLog: (topic, partition) =>
+      topic === OFFSETS_TOPIC && partition === 0 ? internal.offsetsLog.log : undefined,
     async close() {
       try {
         await coordinator.close();

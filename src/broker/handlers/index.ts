@@ -5,7 +5,9 @@
 import { apiByKey, type ApiVersionRange } from '../../protocol/index.js';
 import { alterConfigsHandler } from './alter-configs.js';
 import { apiVersionsHandler } from './api-versions.js';
+import { createPartitionsHandler } from './create-partitions.js';
 import { createTopicsHandler } from './create-topics.js';
+import { deleteRecordsHandler } from './delete-records.js';
 import { deleteTopicsHandler } from './delete-topics.js';
 import { describeConfigsHandler } from './describe-configs.js';
 import { fetchHandler } from './fetch.js';
@@ -21,6 +23,8 @@ export const BROKER_HANDLERS: readonly Handler[] = [
   metadataHandler,
   createTopicsHandler,
   deleteTopicsHandler,
+  createPartitionsHandler,
+  deleteRecordsHandler,
   describeConfigsHandler,
   alterConfigsHandler,
   produceHandler,

@@ -19,7 +19,7 @@ async function lookup(
   ctx: RequestContext,
 ): Promise<ListOffsetsPartitionResult> {
   const where = `${topic}-${partition}`;
-  const log = broker.topics.log(topic, partition);
+  const log = broker.topics.log(topic, partition) ?? broker.internalLog(topic, partition);
   if (!log) {
     return {
       partition,

@@ -1,21 +1,20 @@
 // Metadata: one broker, which leads every partition. Named topics that are missing are auto-created
-// when the request allows it and the broker's autoCreateTopics setting is on.
+// when the request allows it and the broker's autoCreateTopics setting is on. Internal topics
+// (`__consumer_offsets`) are listed with isInternal when asked for by name or with includeInternal.
 import { ErrorCode, isValidTopicName, MetadataApi, ProtocolError, type TopicMetadata } from '../../protocol/index.js';
 import type { Topic } from '../topics.js';
 import { defineHandler, type BrokerContext } from './types.js';
 
-function describeTopic(topic: Topic, nodeId: number): TopicMetadata {
+function describeTopic(
+  topic: Pick<Topic, 'name' | 'partitions'>,
+  nodeId: number,
+  isInternal = topic.name.startsWith('__'),
+): TopicMetadata {
   const partitions = new Array(topic.partitions);
   for (let p = 0; p < topic.partitions; p++) {
     partitions[p] = { partition: p, errorCode: ErrorCode.NONE, leader: nodeId, replicas: [nodeId], isr: [nodeId] };
   }
-  return {
-    name: topic.name,
-    errorCode: ErrorCode.NONE,
-    errorMessage: null,
-    isInternal: topic.name.startsWith('__'),
-    partitions,
-  };
+  return { name: topic.name, errorCode: ErrorCode.NONE, errorMessage: null, isInternal, partitions };
 }
 
 function failed(name: string, error: ProtocolError): TopicMetadata {
@@ -30,6 +29,8 @@ async function lookup(name: string, autoCreate: boolean, broker: BrokerContext):
     );
   }
   let topic = broker.topics.get(name);
+  const internal = topic ? undefined : broker.internalTopics().find((t) => t.name === name);
+  if (internal) return describeTopic(internal, broker.config.nodeId, true);
   if (!topic && autoCreate) {
     try {
       topic = await broker.topics.ensure(name);
@@ -46,7 +47,10 @@ export const metadataHandler = defineHandler(MetadataApi, async (request, broker
   const { nodeId, advertisedHost } = broker.config;
   const topics =
     request.topics === null
-      ? broker.topics.list().map((t) => describeTopic(t, nodeId))
+      ? [
+          ...broker.topics.list().map((t) => describeTopic(t, nodeId)),
+          ...(request.includeInternal ? broker.internalTopics().map((t) => describeTopic(t, nodeId, true)) : []),
+        ]
       : await Promise.all(
           request.topics.map((name) =>
             lookup(name, request.allowAutoTopicCreation && broker.config.autoCreateTopics, broker),

@@ -2,7 +2,7 @@
 // validated the body with the API's decodeRequest; it returns a typed response (or NO_RESPONSE for a
 // produce with acks=0) and the connection encodes it and keeps responses in request order.
 import type { Logger } from 'pino';
-import type { Clock, ReadBufferPool } from '../../../storage/index.js';
+import type { Clock, PartitionLog, ReadBufferPool } from '../../../storage/index.js';
 import type { ApiSpec, ApiVersionRange, RequestHeader } from '../../protocol/index.js';
 import type { BrokerConfig } from '../config.js';
 import type { GroupCoordinator } from '../groups/index.js';
@@ -33,6 +33,9 @@ export interface BrokerContext {
   readonly stopping: boolean;
   /** The consumer-group coordinator (src/broker/groups/). */
   readonly groups: GroupCoordinator;
+  /** The broker's internal topics (`__consumer_offsets`): listed on request, readable by offsets lookups only. */
+  internalTopics(): ReadonlyArray<{ name: string; partitions: number }>;
+  internalLog(topic: string, partition: number): PartitionLog | undefined;
   /** Producer ids for InitProducerId (unique across restarts). */
   readonly producerIds: ProducerIdAllocator;
   /** The API versions this broker serves (from the handler registry). */

@@ -7,6 +7,8 @@ import { InstrumentationEmitter, type InstrumentationEvent } from '../instrument
 import { offsetKey } from '../list-offsets.js';
 import { PauseRegistry } from './pause-registry.js';
 import type { Logger } from '../logger.js';
+import type { GroupDescription } from '../kafkajs-types.js';
+import { networkEvents } from '../network-events.js';
 import { createRetry, resolveRetryOptions, type Retrier, type RetryOptions } from '../retry.js';
 import {
   NoOffsetCommitter,
@@ -36,7 +38,14 @@ export const ConsumerEvents = {
   DISCONNECT: 'consumer.disconnect',
   STOP: 'consumer.stop',
   CRASH: 'consumer.crash',
+  // kafkajs's fetch and batch events: listeners may subscribe; the runner and fetcher emit them.
+  FETCH_START: 'consumer.fetch_start',
+  FETCH: 'consumer.fetch',
+  START_BATCH_PROCESS: 'consumer.start_batch_process',
+  END_BATCH_PROCESS: 'consumer.end_batch_process',
+  RECEIVED_UNSUBSCRIBED_TOPICS: 'consumer.received_unsubscribed_topics',
   ...GroupEvents,
+  ...networkEvents('consumer'),
 } as const;
 type ConsumerEventName = (typeof ConsumerEvents)[keyof typeof ConsumerEvents];
 
@@ -70,6 +79,8 @@ export class Consumer {
   private autoCommitTimer: NodeJS.Timeout | null = null;
   /** Commits run one at a time, in order, each with the positions of its turn: offsets never go backwards. */
   private commitQueue: Promise<unknown> = Promise.resolve();
+  /** run()'s autoCommit: false = offsets are committed only by commitOffsets() (and eachBatch's commitOffsetsIfNecessary). */
+  private autoCommit = true;
   /** Assignment changes apply one at a time, in order. */
   private assignmentChain: Promise<void> = Promise.resolve();
 
@@ -86,7 +97,7 @@ export class Consumer {
     });
     this.retryOptions = { ...retry, ...config.retry };
     this.retrier = createRetry(this.retryOptions);
-    this.emitter = new InstrumentationEmitter(Object.values(ConsumerEvents), log);
+    this.emitter = new InstrumentationEmitter(Object.values(ConsumerEvents), log, clusterOptions.network);
     this.group =
       config.groupId && !config.partitionAssignmentSource
         ? createGroupMembership({
@@ -150,6 +161,7 @@ export class Consumer {
       throw new SluiceNonRetriableError('run() needs eachMessage or eachBatch');
     const retry = { ...resolveRetryOptions(this.retryOptions), restartOnFailure: this.retryOptions.restartOnFailure };
     this.commits = new CommitTracker(config.autoCommitInterval ?? null, config.autoCommitThreshold ?? null);
+    this.autoCommit = config.autoCommit !== false;
     this.runner = new Runner(config, {
       logger: this.log,
       retry,
@@ -293,9 +305,10 @@ export class Consumer {
       this.runner.start(kept);
       this.fetcher?.start(kept);
       await waitIdle(revoked);
-      await this.commitStates(() => revoked).catch((err: Error) =>
-        this.log.warn('commit of revoked partitions failed; they will be redelivered', { error: err.message }),
-      );
+      if (this.autoCommit)
+        await this.commitStates(() => revoked).catch((err: Error) =>
+          this.log.warn('commit of revoked partitions failed; they will be redelivered', { error: err.message }),
+        );
       for (const s of revoked) this.commits.forget(s.topic, s.partition);
     }
     const added = assignment
@@ -354,7 +367,10 @@ export class Consumer {
     if (this.autoCommitTimer) clearTimeout(this.autoCommitTimer);
     this.autoCommitTimer = null;
     await Promise.all([this.fetcher?.stop(), runner.stop()]);
-    await this.commitConsumed().catch((err: Error) => this.log.error('commit on stop failed', { error: err.message }));
+    if (this.autoCommit)
+      await this.commitConsumed().catch((err: Error) =>
+        this.log.error('commit on stop failed', { error: err.message }),
+      );
     await this.source?.stop();
     this.runner = null;
     this.fetcher = null;
@@ -479,8 +495,8 @@ export class Consumer {
   }
 
   /** kafkajs shape: { errorCode, groupId, members, protocol, protocolType, state }. */
-  describeGroup(): Promise<unknown> {
+  describeGroup(): Promise<GroupDescription & { errorCode: number }> {
     if (!this.group) return Promise.reject(new SluiceNotImplemented('describeGroup() needs a groupId'));
-    return this.group.describe();
+    return this.group.describe() as Promise<GroupDescription & { errorCode: number }>;
   }
 }

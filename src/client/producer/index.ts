@@ -10,6 +10,7 @@ import { Cluster, type ClusterOptions } from '../cluster.js';
 import { SluiceNonRetriableError, SluiceNotConnected, SluiceNotImplemented, SluiceProtocolError } from '../errors.js';
 import { InstrumentationEmitter, type InstrumentationEvent } from '../instrumentation.js';
 import type { Logger } from '../logger.js';
+import { networkEvents } from '../network-events.js';
 import { createRetry, resolveRetryOptions, type Retrier, type RetryOptions } from '../retry.js';
 import { InitProducerIdApi } from '../../protocol/apis/init-producer-id.js';
 import { Accumulator } from './accumulator.js';
@@ -21,6 +22,7 @@ import type { Message, ProducerBatch, ProducerConfig, ProducerRecord, RecordMeta
 export const ProducerEvents = {
   CONNECT: 'producer.connect',
   DISCONNECT: 'producer.disconnect',
+  ...networkEvents('producer'),
 } as const;
 type ProducerEventName = (typeof ProducerEvents)[keyof typeof ProducerEvents];
 
@@ -89,7 +91,7 @@ export class Producer {
       retry: resolveRetryOptions(retryOptions),
       logger: log,
     });
-    this.emitter = new InstrumentationEmitter(Object.values(ProducerEvents), log);
+    this.emitter = new InstrumentationEmitter(Object.values(ProducerEvents), log, clusterOptions.network);
     if (config.transactionalId)
       log.warn('transactional producers are not supported yet; producing without transactions');
   }

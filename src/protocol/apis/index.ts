@@ -2,8 +2,10 @@
 import type { ApiSpec } from '../api-keys.js';
 import { AlterConfigsApi } from './alter-configs.js';
 import { ApiVersionsApi } from './api-versions.js';
+import { CreatePartitionsApi } from './create-partitions.js';
 import { CreateTopicsApi } from './create-topics.js';
 import { DeleteGroupsApi } from './delete-groups.js';
+import { DeleteRecordsApi } from './delete-records.js';
 import { DeleteTopicsApi } from './delete-topics.js';
 import { DescribeConfigsApi } from './describe-configs.js';
 import { DescribeGroupsApi } from './describe-groups.js';
@@ -26,6 +28,8 @@ export const ALL_APIS: ReadonlyArray<ApiSpec<any, any>> = [
   MetadataApi,
   CreateTopicsApi,
   DeleteTopicsApi,
+  CreatePartitionsApi,
+  DeleteRecordsApi,
   DescribeConfigsApi,
   AlterConfigsApi,
   ProduceApi,
@@ -52,8 +56,10 @@ export function apiByKey(key: number): ApiSpec<any, any> | undefined {
 
 export * from './alter-configs.js';
 export * from './api-versions.js';
+export * from './create-partitions.js';
 export * from './create-topics.js';
 export * from './delete-groups.js';
+export * from './delete-records.js';
 export * from './delete-topics.js';
 export * from './describe-configs.js';
 export * from './describe-groups.js';

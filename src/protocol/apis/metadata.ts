@@ -6,6 +6,8 @@ export interface MetadataRequest {
   /** null = all topics. */
   topics: string[] | null;
   allowAutoTopicCreation: boolean;
+  /** With topics null: list the broker's internal topics too (isInternal). Default false. */
+  includeInternal?: boolean;
 }
 
 export interface BrokerInfo {
@@ -56,6 +58,7 @@ export const MetadataApi = plainApi<MetadataRequest, MetadataResponse>(
     return {
       topics: nullableArray(b.topics, 'topics', topicName),
       allowAutoTopicCreation: bool(b.allowAutoTopicCreation, 'allowAutoTopicCreation', false),
+      includeInternal: bool(b.includeInternal, 'includeInternal', false),
     };
   },
   (body) => {
