@@ -18,7 +18,8 @@ export class KafkaDecodeError extends Error {
 
   /** Prefixes a path segment as the error leaves a field (only on failure: no cost on the decode path). */
   within(segment: string): this {
-    this.path = this.path === '' ? segment : segment.startsWith('[') ? segment + this.path : `${segment}.${this.path}`;
+    this.path =
+      this.path === '' ? segment : this.path.startsWith('[') ? segment + this.path : `${segment}.${this.path}`;
     this.message = `${this.path}: ${this.problem} (at byte ${this.offset})`;
     return this;
   }
@@ -123,24 +124,30 @@ export class Reader {
     return u % 2 === 0 ? u / 2 : -(u + 1) / 2;
   }
 
-  /** Zigzag signed varlong (sint64) within ±(2^53 - 1). */
+  /** Zigzag signed varlong (sint64) within ±(2^53 - 1). The zigzag value can pass 2^53 (not exact as a
+   * double), so the sign and first 6 bits come from the first byte and the rest is summed apart. */
   varlong(): number {
     const buf = this.#buf;
     const end = this.#end;
     let pos = this.#pos;
-    let u = 0;
-    for (let shift = 0; shift < 70; shift += 7) {
-      if (pos >= end) throw this.fail('varlong is truncated');
-      const byte = buf[pos++]!;
-      u += (byte & 0x7f) * 2 ** shift;
-      if ((byte & 0x80) === 0) {
-        // u is exact while below 2^54 (zigzag of ±(2^53 - 1) is at most 2^54 - 3).
-        if (u >= 2 ** 54) throw this.fail('varlong is beyond ±(2^53 - 1), the range Sluice accepts');
-        this.#pos = pos;
-        return u % 2 === 0 ? u / 2 : -(u + 1) / 2;
+    if (pos >= end) throw this.fail('varlong is truncated');
+    const first = buf[pos++]!;
+    let rest = 0;
+    if (first & 0x80) {
+      for (let shift = 0; ; shift += 7) {
+        if (shift > 56) throw this.fail('varlong is longer than 10 bytes');
+        if (pos >= end) throw this.fail('varlong is truncated');
+        const byte = buf[pos++]!;
+        rest += (byte & 0x7f) * 2 ** shift;
+        if ((byte & 0x80) === 0) break;
       }
     }
-    throw this.fail('varlong is longer than 10 bytes');
+    // zigzag = rest * 128 + (first & 0x7f); magnitude = zigzag >> 1, sign = zigzag & 1.
+    const magnitude = rest * 64 + ((first & 0x7f) >> 1);
+    const value = first & 1 ? -magnitude - 1 : magnitude;
+    if (!Number.isSafeInteger(value)) throw this.fail('varlong is beyond ±(2^53 - 1), the range Sluice accepts');
+    this.#pos = pos;
+    return value;
   }
 
   /** A length (or count) already read; checks `length × unit` bytes remain. -1 (null) passes through. */

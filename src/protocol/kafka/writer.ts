@@ -11,7 +11,8 @@ export class KafkaEncodeError extends Error {
   }
 
   within(segment: string): this {
-    this.path = this.path === '' ? segment : segment.startsWith('[') ? segment + this.path : `${segment}.${this.path}`;
+    this.path =
+      this.path === '' ? segment : this.path.startsWith('[') ? segment + this.path : `${segment}.${this.path}`;
     this.message = `${this.path}: ${this.problem}`;
     return this;
   }
@@ -110,17 +111,32 @@ export class Writer {
     this.uvarint(v >= 0 ? v * 2 : -v * 2 - 1);
   }
 
-  /** Zigzag sint64 of a safe integer. */
+  /** Zigzag sint64 of a safe integer. The zigzag value can pass 2^53 (not exact as a double), so the first
+   * 7 bits are taken from the magnitude first and the rest (below 2^47) is written as an unsigned varint. */
   varlong(v: number): void {
-    let u = v >= 0 ? v * 2 : -v * 2 - 1;
+    const negative = v < 0;
+    const magnitude = negative ? -v - 1 : v; // zigzag = magnitude * 2 + sign
+    const low = ((magnitude % 64) * 2 + (negative ? 1 : 0)) & 0x7f;
+    const rest = Math.floor(magnitude / 64);
+    this.#ensure(1);
+    if (rest === 0) {
+      this.#buf[this.#pos++] = low;
+      return;
+    }
+    this.#buf[this.#pos++] = low | 0x80;
+    this.uvarintLong(rest);
+  }
+
+  /** An unsigned varint of a safe integer (any number of 7-bit groups). */
+  uvarintLong(v: number): void {
     this.#ensure(10);
     const buf = this.#buf;
     let pos = this.#pos;
-    while (u >= 0x80) {
-      buf[pos++] = (u % 128) | 0x80;
-      u = Math.floor(u / 128);
+    while (v >= 0x80) {
+      buf[pos++] = (v % 128) | 0x80;
+      v = Math.floor(v / 128);
     }
-    buf[pos++] = u;
+    buf[pos++] = v;
     this.#pos = pos;
   }
 
