@@ -17,6 +17,7 @@ import {
   type ResponseInputOf,
   readRequestHeader,
 } from '../src/protocol/kafka/index.js';
+import { loadavg } from 'node:os';
 import { describeCommit, describeMachine, today } from './lib/machine.js';
 import { table, writeResultsSection } from './lib/results.js';
 import { median } from './lib/stats.js';
@@ -177,7 +178,7 @@ const results = rows.map((row) => {
 
 if (args.includes('--write')) {
   const body = [
-    `${today()}, commit ${describeCommit()}, ${describeMachine()}.`,
+    `${today()}, commit ${describeCommit()}, ${describeMachine()}, 1-min load average ${loadavg()[0]!.toFixed(1)} at the end (others' work shares the machine).`,
     `Command: \`node --import tsx bench/kafka-codec.ts --write\` (${OPS.toLocaleString('en')} operations per run, ${RUNS} runs, Kafka and native interleaved).`,
     'CPU ns per operation, median (minimum) of runs. Records are opaque in both codecs: a view of the frame on decode,',
     'their own chunks on encode (64 KiB each for Fetch), so the figures are the per-request work around them.',

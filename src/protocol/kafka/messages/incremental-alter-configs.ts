@@ -46,5 +46,5 @@ export const IncrementalAlterConfigs = api({
   request: IncrementalAlterConfigsRequest,
   response: IncrementalAlterConfigsResponse,
   served: '0-1',
-  why: 'librdkafka incremental_alter_configs (2.2+) and Kafka admin tools; v1 is flexible and cheap here',
+  why: 'not sent by the clients of issue 14; Kafka admin tools and newer librdkafka (2.2+) send v1 (flexible)',
 });
