@@ -65,6 +65,15 @@ const rules: Rule[] = [
           : undefined,
   },
   {
+    from: 'src/protocol/kafka',
+    forbids: (t) =>
+      isUnder(t, 'src/protocol/apis') || t === '@msgpack/msgpack'
+        ? 'the Kafka codec shares only framing and the error table with the native protocol'
+        : t.startsWith('node:') && t !== 'node:buffer'
+          ? 'the Kafka codec is pure code (no fs, net, timers or process)'
+          : undefined,
+  },
+  {
     from: 'src/records',
     forbids: (t) => (isUnder(t, 'src/broker') ? 'src/records is SDK-side: no broker code' : undefined),
   },
@@ -109,5 +118,11 @@ describe('architecture', () => {
     expect(specs).toEqual(['src/broker/server.js', 'node:net']);
     const storageRule = rules[0]!;
     expect(specs.map((s) => storageRule.forbids(s)).filter(Boolean)).toHaveLength(2);
+    const kafkaRule = rules.find((r) => r.from === 'src/protocol/kafka')!;
+    const kafkaSpecs = importsOf(
+      join(root, 'src/protocol/kafka/fake.ts'),
+      "import { ProduceApi } from '../apis/produce.js';\nimport { readFileSync } from 'node:fs';\nimport { ErrorCode } from '../errors.js';\n",
+    );
+    expect(kafkaSpecs.map((s) => kafkaRule.forbids(s))).toEqual([expect.any(String), expect.any(String), undefined]);
   });
 });
