@@ -182,11 +182,10 @@ async function checkCompressedRecords(buf: Buffer, at: Located, policy: BatchPol
   }
   let section: Buffer;
   try {
-    section = await decompress(
-      codec,
-      buf.subarray(position + BATCH_HEADER_SIZE, position + header.sizeInBytes),
-      policy.maxDecompressedBytes,
-    );
+    section = await decompress(codec, buf.subarray(position + BATCH_HEADER_SIZE, position + header.sizeInBytes), {
+      maxBytes: policy.maxDecompressedBytes,
+      builtinOnly: true,
+    });
   } catch (err) {
     if (!(err instanceof CompressionError)) throw err;
     const problem = err.code === 'COMPRESSION_UNAVAILABLE' ? 'unsupported-compression' : 'invalid';

@@ -229,6 +229,16 @@ function tooLarge(codec: CompressionCodec, maxBytes: number, size?: string): Com
  */
 const boundAllowance = (maxBytes: number) => Math.max(2 * maxBytes, 8 * 1024 * 1024);
 
+export interface DecompressOptions {
+  /** Refuse (CompressionError DECOMPRESSED_TOO_LARGE) output larger than this. */
+  maxBytes?: number;
+  /**
+   * Ignore codecs registered in CompressionCodecs: the broker validates produced batches against Kafka's
+   * codec formats, whatever an application embedding it registered for its own clients.
+   */
+  builtinOnly?: boolean;
+}
+
 /**
  * Decompresses a batch's records section; corrupt input becomes a CompressionError. With `maxBytes`, data
  * that decompresses to more is refused (DECOMPRESSED_TOO_LARGE) and memory stays bounded: gzip stops as it
@@ -238,10 +248,11 @@ const boundAllowance = (maxBytes: number) => Math.max(2 * maxBytes, 8 * 1024 * 1
 export async function decompress(
   codec: CompressionCodec,
   data: Buffer,
-  maxBytes = Number.POSITIVE_INFINITY,
+  options: DecompressOptions = {},
 ): Promise<Buffer> {
+  const maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY;
   try {
-    const plugin = codec === CompressionCodec.None ? null : pluginFor(codec);
+    const plugin = codec === CompressionCodec.None || options.builtinOnly ? null : pluginFor(codec);
     if (Number.isFinite(maxBytes) && codec !== CompressionCodec.Gzip) {
       const bound = decompressedSizeBound(codec, data);
       if (bound > boundAllowance(maxBytes)) throw tooLarge(codec, maxBytes, `up to ${bound} bytes`);

@@ -12,7 +12,7 @@ const live = useBroker();
 
 describe('a kafkajs CommonJS program', () => {
   it('runs with only its require changed', async () => {
-    const dir = await userProject(['kafkajs-program.cjs']);
+    const dir = await userProject(['kafkajs-program.cjs'], 'module', ['snappy']);
     const { stdout } = await promisify(execFile)(process.execPath, [join(dir, 'kafkajs-program.cjs')], {
       cwd: dir,
       env: { ...process.env, BROKER: live.brokers[0] },
