@@ -84,7 +84,7 @@ export class FailureHandler {
       const context = reason ? ` ${reason}; unflushed data was discarded` : '';
       throw new StorageIOError(`fsync of ${segment.logPath} failed${context}`, err);
     }
-    segment.flushedSize = Math.max(segment.flushedSize, size);
+    segment.markFlushed(size);
     commit.advance(offset);
   }
 

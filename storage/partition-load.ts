@@ -65,7 +65,7 @@ export async function recoverPartition(ctx: LoadContext & { name: string }): Pro
     logStartOffset = logEndOffset;
   }
   if (recovered) for (const s of segments) await s.fh.sync();
-  for (const s of segments) s.flushedSize = s.size;
+  for (const s of segments) s.markFlushed(s.size);
   return { segments, logStartOffset, checkpoint, recovered, fresh };
 }
 
