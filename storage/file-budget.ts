@@ -7,6 +7,8 @@ import { readFileSync } from 'node:fs';
 /** Used when the limit cannot be read (not Linux). macOS's default soft limit is 256; Node raises it. */
 const UNKNOWN_LIMIT_BUDGET = 512;
 const MIN_BUDGET = 16;
+/** With no descriptor limit: a budget no data directory reaches. */
+const UNLIMITED_BUDGET = 1_000_000;
 
 /** The soft "Max open files" limit of this process, or undefined when it cannot be read. */
 export function openFileLimit(limitsText?: string): number | undefined {
@@ -26,6 +28,6 @@ export function openFileLimit(limitsText?: string): number | undefined {
 /** The open segment file budget for a descriptor limit. */
 export function segmentFileBudget(limit: number | undefined): number {
   if (limit === undefined) return UNKNOWN_LIMIT_BUDGET;
-  if (limit === Number.POSITIVE_INFINITY) return 1_000_000;
+  if (limit === Number.POSITIVE_INFINITY) return UNLIMITED_BUDGET;
   return Math.max(MIN_BUDGET, Math.floor(limit / 2));
 }

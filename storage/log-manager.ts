@@ -37,9 +37,17 @@ export interface LogManagerFileStats extends FileStats {
   processLimit: number | undefined;
 }
 
-const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
+/** Kafka's limit on a topic name's length. */
+const MAX_TOPIC_NAME_CHARS = 249;
+const TOPIC_NAME = new RegExp(`^[a-zA-Z0-9._-]{1,${MAX_TOPIC_NAME_CHARS}}$`);
+/** A partition number in a directory name: up to 9 decimal digits, no sign. */
+const MAX_PARTITION_DIGITS = 9;
+const PARTITION_DIGITS = new RegExp(`^\\d{1,${MAX_PARTITION_DIGITS}}$`);
+const MAX_PARTITION = 10 ** MAX_PARTITION_DIGITS - 1;
+/** LogManager.open's default maintenance interval (retention, segment.ms rolls, interval flushes, checkpoints). */
+const DEFAULT_MAINTENANCE_INTERVAL_MS = 30_000;
 /** NAME_MAX of Linux file systems (ext4, xfs, btrfs, tmpfs): the longest directory name, in bytes. */
-export const MAX_DIR_NAME_BYTES = 255;
+const MAX_DIR_NAME_BYTES = 255;
 /** Partitions opened (or stat'ed) at once at start: enough to keep libuv's thread pool busy. */
 export const FS_CONCURRENCY = 32;
 
@@ -53,7 +61,7 @@ export function parsePartitionDirName(name: string): { topic: string; partition:
   if (dash <= 0) return undefined;
   const topic = name.slice(0, dash);
   const digits = name.slice(dash + 1);
-  if (!/^\d{1,9}$/.test(digits) || !isValidTopicName(topic)) return undefined;
+  if (!PARTITION_DIGITS.test(digits) || !isValidTopicName(topic)) return undefined;
   return { topic, partition: Number(digits) };
 }
 
@@ -94,7 +102,7 @@ export class LogManager {
   static async open(options: LogManagerOptions): Promise<LogManager> {
     const manager = new LogManager(options, options.fs ?? nodeFs, options.logger ?? noopLogger);
     await manager.openAll();
-    const every = options.maintenanceIntervalMs ?? 30_000;
+    const every = options.maintenanceIntervalMs ?? DEFAULT_MAINTENANCE_INTERVAL_MS;
     if (every > 0) {
       manager.timer = setInterval(() => void manager.runMaintenance(), every);
       manager.timer.unref();
@@ -201,10 +209,13 @@ export class LogManager {
   async create(topic: string, partition: number, config: PartitionConfig): Promise<PartitionLog> {
     if (this.closed) throw new LogClosedError('log manager');
     if (!isValidTopicName(topic))
-      throw new StorageError(`invalid topic name ${JSON.stringify(topic)}: use 1-249 of [a-zA-Z0-9._-]`, {
-        code: 'INVALID_TOPIC',
-      });
-    if (!Number.isSafeInteger(partition) || partition < 0 || partition > 999_999_999) {
+      throw new StorageError(
+        `invalid topic name ${JSON.stringify(topic)}: use 1-${MAX_TOPIC_NAME_CHARS} of [a-zA-Z0-9._-]`,
+        {
+          code: 'INVALID_TOPIC',
+        },
+      );
+    if (!Number.isSafeInteger(partition) || partition < 0 || partition > MAX_PARTITION) {
       throw new StorageError(`invalid partition number ${partition}`, { code: 'INVALID_PARTITION' });
     }
     const key = keyOf(topic, partition);

@@ -1,4 +1,5 @@
-// Opening a partition directory: find segments, load or rebuild their indexes, recover the unflushed tail.
+// Recovery: opening a partition directory, finding its segments, loading or rebuilding their indexes and
+// recovering the unflushed tail, before the partition log's other owners are built on the result.
 //
 // Algorithm (README.md "Recovery"): with a clean-shutdown checkpoint every segment loads its index files and
 // validates only the batches after its last index entry. Otherwise segments that end at or below the
@@ -9,8 +10,8 @@
 import { join } from 'node:path';
 import type { StorageFs } from './fs.js';
 import type { FilePool } from './file-pool.js';
-import { Segment, LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX } from './segment.js';
-import { CorruptLogError } from './errors.js';
+import { Segment, LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX, segmentFileName } from './segment.js';
+import { CorruptLogError, asStorageError } from './errors.js';
 import { readCheckpoint } from './checkpoint.js';
 import type { PartitionCheckpoint } from './checkpoint.js';
 import { TEMP_SUFFIX } from './atomic.js';
@@ -26,7 +27,49 @@ export interface LoadContext {
   clock: Clock;
 }
 
-export interface LoadedPartition {
+/** A recovered partition: contiguous segments (at least one), all fsynced, and where its log starts. */
+export interface RecoveredPartition {
+  segments: Segment[];
+  logStartOffset: number;
+  checkpoint: PartitionCheckpoint | undefined;
+  /** Some segment was scanned: the caller writes a new checkpoint. */
+  recovered: boolean;
+  /** The directory held no segment: one was created, empty. */
+  fresh: boolean;
+}
+
+/**
+ * Loads the partition in `ctx.dir` (below), creates its first segment when it has none, fsyncs recovered
+ * segments (a process crash leaves their data in the page cache only) and settles the log start.
+ */
+export async function recoverPartition(ctx: LoadContext & { name: string }): Promise<RecoveredPartition> {
+  let loaded: LoadedPartition;
+  try {
+    loaded = await loadPartition(ctx);
+  } catch (err) {
+    throw asStorageError(err, `cannot open partition ${ctx.name} in ${ctx.dir}`);
+  }
+  const { segments, checkpoint, recovered } = loaded;
+  const fresh = segments.length === 0;
+  if (fresh) {
+    const base = checkpoint?.logStartOffset ?? 0;
+    segments.push(await Segment.create(ctx.fs, ctx.dir, base, ctx.indexIntervalBytes, ctx.files));
+  }
+  const logEndOffset = segments[segments.length - 1]!.nextOffset;
+  let logStartOffset = Math.max(checkpoint?.logStartOffset ?? 0, segments[0]!.baseOffset);
+  if (logStartOffset > logEndOffset) {
+    ctx.logger.warn(
+      { partition: ctx.name, logStartOffset, logEndOffset },
+      'log start offset beyond the recovered log end; moving it back',
+    );
+    logStartOffset = logEndOffset;
+  }
+  if (recovered) for (const s of segments) await s.fh.sync();
+  for (const s of segments) s.markFlushed(s.size);
+  return { segments, logStartOffset, checkpoint, recovered, fresh };
+}
+
+interface LoadedPartition {
   segments: Segment[];
   checkpoint: PartitionCheckpoint | undefined;
   /** True when any segment was scanned (no clean shutdown): the caller fsyncs and re-checkpoints. */
@@ -63,7 +106,7 @@ async function listSegments(ctx: LoadContext): Promise<number[] | undefined> {
     .sort((a, b) => a - b);
 }
 
-export async function loadPartition(ctx: LoadContext): Promise<LoadedPartition> {
+async function loadPartition(ctx: LoadContext): Promise<LoadedPartition> {
   const bases = await listSegments(ctx);
   if (!bases) return { segments: [], checkpoint: undefined, recovered: false };
   const checkpoint = await readCheckpoint(ctx.fs, ctx.dir, ctx.logger);
@@ -135,10 +178,10 @@ async function onGap(ctx: LoadContext, segments: Segment[], laterBases: number[]
 }
 
 /** Called after repair truncated a sealed segment: removes the files of every later segment. */
-export async function dropSegmentFiles(ctx: LoadContext, bases: number[]): Promise<void> {
+async function dropSegmentFiles(ctx: LoadContext, bases: number[]): Promise<void> {
   for (const base of bases) {
     for (const suffix of [LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX]) {
-      await ctx.fs.unlink(join(ctx.dir, `${String(base).padStart(20, '0')}${suffix}`)).catch(() => {});
+      await ctx.fs.unlink(join(ctx.dir, segmentFileName(base, suffix))).catch(() => {});
     }
   }
 }

@@ -1,375 +1,429 @@
-// The partition log's public API (state and failure handling live in partition-core.ts).
+// One partition's log: the public API, its lifecycle (open, frozen, closing, closed) and the composition of
+// the owners that do the work (README.md "Partition log: who owns what"):
+//   recovery           partition-load.ts        opening a directory, scanning and cutting a torn tail
+//   segments & offsets log-segments.ts         the segment list, log start/end, tail cache, truncation count
+//   append             partition-append.ts      offsets, writes in runs, rolls
+//   read               partition-read.ts        reads and time lookups (never mutates)
+//   failures           partition-failure.ts     cut-back after a failed write, rollback after a failed fsync, offline
+//   flush              group-commit.ts          fsyncs shared by concurrent appends
+//   checkpoint         partition-checkpoint.ts  what partition.checkpoint says and its only writer
+//   producers          partition-producers.ts   idempotent-producer table and its snapshots
+// Truncation and retention, which move the log's ends, are here: they drive several owners at once.
 //
-// Concurrency: every mutation (append's write, roll, truncate, retention, checkpoint, close) runs in one
-// SerialQueue, so positions and offsets need no locks and concurrent appends get offsets in call order.
-// Reads never enter the queue: they snapshot sizes and offsets synchronously and hold a segment reference.
-// fsyncs run outside the queue (GroupCommit) so appends keep writing while a flush is in flight.
+// Concurrency: every mutation (append's write, roll, truncation, retention, checkpoint, rollback after a
+// failed fsync, close) runs in one SerialQueue, so file positions and offsets need no locks and concurrent
+// appends get offsets in call order. Reads never enter the queue: they snapshot the log start and end
+// synchronously and hold a reference on the segment they read (Segment.retain), so a segment removed
+// meanwhile closes its file after their last read. fsyncs run outside the queue (GroupCommit), so appends
+// keep writing while a flush is in flight; a rollback after a failed one enters the queue like any mutation.
+import type { StorageFs } from './fs.js';
+import { nodeFs } from './fs.js';
 import type { PartitionConfig } from './config.js';
 import { resolvePartitionConfig } from './config.js';
-import { INDEX_MISMATCH, type Segment } from './segment.js';
+import type { Clock, Logger } from './types.js';
+import { noopLogger, systemClock } from './types.js';
+import { SerialQueue } from './serial-queue.js';
+import { INDEX_MISMATCH, Segment } from './segment.js';
+import { FilePool } from './file-pool.js';
 import { parseBatches } from './append-batches.js';
-import type { ParsedBatches } from './append-batches.js';
-import { patchBaseOffset } from './format/record-batch.js';
-import {
-  CorruptLogError,
-  InvalidRecordError,
-  LogClosedError,
-  OffsetOutOfRangeError,
-  StorageError,
-  StorageIOError,
-  asStorageError,
-} from './errors.js';
-import { offsetForTimestamp, readLog, segmentFor } from './partition-read.js';
+import { CorruptLogError, LogClosedError, OffsetOutOfRangeError, StorageError, asStorageError } from './errors.js';
+import { GroupCommit } from './group-commit.js';
+import { LogSegments } from './log-segments.js';
+import { LogReader } from './partition-read.js';
 import type { ReadOptions, ReadResult } from './partition-read.js';
+import { type RecoveredPartition, recoverPartition } from './partition-load.js';
+import { Appender, type AppendResult } from './partition-append.js';
+import { FailureHandler } from './partition-failure.js';
+import { RecoveryCheckpoint } from './partition-checkpoint.js';
+import { DEFAULT_PRODUCER_ID_EXPIRATION_MS, PartitionProducers } from './partition-producers.js';
 import { deleteSegments, retentionVictims } from './retention.js';
-import { PartitionCore } from './partition-core.js';
-import { planProducerAppend } from './producer-state.js';
-import { deleteAllSnapshots } from './producer-snapshot.js';
-import { skipBatches } from './append-batches.js';
-import type { AppendResult, PartitionLogOptions } from './partition-core.js';
 
-export type { ReadOptions, ReadResult };
-export type { AppendResult, PartitionLogOptions } from './partition-core.js';
-export { DEFAULT_TAIL_CACHE_BYTES, DEFAULT_PRODUCER_ID_EXPIRATION_MS } from './partition-core.js';
+export type { AppendResult, ReadOptions, ReadResult };
+export { DEFAULT_PRODUCER_ID_EXPIRATION_MS };
 
-export class PartitionLog extends PartitionCore {
+export const DEFAULT_TAIL_CACHE_BYTES = 4 * 1024 * 1024;
+
+export interface PartitionLogOptions {
+  dir: string;
+  topic: string;
+  partition: number;
+  config: PartitionConfig;
+  fs?: StorageFs;
+  clock?: Clock;
+  logger?: Logger;
+  /** Truncate at a corrupt sealed segment instead of refusing to open. */
+  repair?: boolean;
+  /** Bound of the in-memory tail cache in bytes (default 4 MiB; 0 disables it). */
+  tailCacheBytes?: number;
+  /** Forget an idempotent producer this long after its last append (default 1 day; producer-state.ts). */
+  producerIdExpirationMs?: number;
+  /** The open-file budget shared with other partitions (file-pool.ts). Default: unlimited, files stay open. */
+  files?: FilePool;
+}
+
+interface Environment {
+  config: Readonly<PartitionConfig>;
+  fs: StorageFs;
+  files: FilePool;
+  clock: Clock;
+  logger: Logger;
+}
+
+export class PartitionLog {
+  readonly topic: string;
+  readonly partition: number;
+  readonly dir: string;
+  readonly #name: string;
+  #config: Readonly<PartitionConfig>;
+  readonly #fs: StorageFs;
+  readonly #files: FilePool;
+  readonly #clock: Clock;
+  readonly #logger: Logger;
+  readonly #queue = new SerialQueue();
+  /** 'frozen': mutations refused while the partition's directory is being deleted (then discarded, or thawed). */
+  #state: 'open' | 'frozen' | 'closing' | 'closed' = 'open';
+  #closing: Promise<void> | undefined;
+  #flushTimer: NodeJS.Timeout | undefined;
+  readonly #log: LogSegments;
+  readonly #commit: GroupCommit;
+  readonly #producers: PartitionProducers;
+  readonly #checkpoint: RecoveryCheckpoint;
+  readonly #failures: FailureHandler;
+  readonly #appender: Appender;
+  readonly #reader: LogReader;
+
   static async open(options: PartitionLogOptions): Promise<PartitionLog> {
-    const log = new PartitionLog(options);
-    await log.load(options.repair ?? false);
+    const env: Environment = {
+      config: resolvePartitionConfig(options.config),
+      fs: options.fs ?? nodeFs,
+      files: options.files ?? new FilePool(),
+      clock: options.clock ?? systemClock,
+      logger: options.logger ?? noopLogger,
+    };
+    const name = `${options.topic}-${options.partition}`;
+    const recovered = await recoverPartition({
+      ...env,
+      name,
+      dir: options.dir,
+      indexIntervalBytes: env.config.indexIntervalBytes,
+      repair: options.repair ?? false,
+    });
+    const log = new PartitionLog(options, env, recovered);
+    await log.#finishOpen(recovered);
     return log;
   }
 
+  private constructor(options: PartitionLogOptions, env: Environment, recovered: RecoveredPartition) {
+    this.topic = options.topic;
+    this.partition = options.partition;
+    this.dir = options.dir;
+    this.#name = `${this.topic}-${this.partition}`;
+    this.#config = env.config;
+    this.#fs = env.fs;
+    this.#files = env.files;
+    this.#clock = env.clock;
+    this.#logger = env.logger;
+    const { segments, logStartOffset, checkpoint } = recovered;
+    for (const s of segments) s.fh.onPressure = this.#relieve;
+    const log = new LogSegments(segments, logStartOffset, options.tailCacheBytes ?? DEFAULT_TAIL_CACHE_BYTES);
+    this.#log = log;
+    this.#commit = new GroupCommit({
+      snapshot: () => ({ segment: log.active, offset: log.logEndOffset, size: log.active.size }),
+      rollback: (err) => this.#queue.run(() => this.#failures.rollbackUnflushed(err)),
+      now: () => this.#clock.now(),
+    });
+    this.#commit.reset(log.logEndOffset);
+    this.#producers = new PartitionProducers({
+      name: this.#name,
+      fs: this.#fs,
+      dir: this.dir,
+      clock: this.#clock,
+      logger: this.#logger,
+      expirationMs: options.producerIdExpirationMs ?? DEFAULT_PRODUCER_ID_EXPIRATION_MS,
+    });
+    this.#checkpoint = new RecoveryCheckpoint(
+      {
+        fs: this.#fs,
+        dir: this.dir,
+        topic: this.topic,
+        partition: this.partition,
+        log,
+        producers: this.#producers,
+        flushedOffset: () => this.#commit.flushedOffset,
+      },
+      {
+        clean: checkpoint?.cleanShutdown === true,
+        recoveryPoint: checkpoint?.recoveryPoint ?? -1,
+        logStartOffset: checkpoint?.logStartOffset ?? -1,
+      },
+    );
+    this.#failures = new FailureHandler({
+      name: this.#name,
+      log,
+      commit: this.#commit,
+      producers: this.#producers,
+      logger: this.#logger,
+    });
+    this.#appender = new Appender({
+      name: this.#name,
+      dir: this.dir,
+      fs: this.#fs,
+      clock: this.#clock,
+      logger: this.#logger,
+      log,
+      commit: this.#commit,
+      producers: this.#producers,
+      failures: this.#failures,
+      checkpoint: this.#checkpoint,
+      config: () => this.#config,
+      newSegment: (baseOffset) => this.#newSegment(baseOffset),
+      scheduleFlush: (ms) => this.#scheduleFlush(ms),
+    });
+    this.#reader = new LogReader(log, this.#name, (segment) => this.#rebuildIndex(segment));
+  }
+
+  /** The producer table and the checkpoint a recovery calls for. */
+  async #finishOpen({ segments, checkpoint, recovered, fresh }: RecoveredPartition): Promise<void> {
+    const log = this.#log;
+    try {
+      // A clean checkpoint holds the producer table as of its recovery point = the log end.
+      const clean = checkpoint?.cleanShutdown === true && checkpoint.recoveryPoint === log.logEndOffset;
+      await this.#producers.rebuild(log.all, log.logEndOffset, clean ? { producers: checkpoint.producers } : null);
+    } catch (err) {
+      await Promise.all(segments.map((s) => s.close().catch(() => {})));
+      throw asStorageError(err, `cannot rebuild the producer state of partition ${this.#name}`);
+    }
+    // Without a checkpoint every segment was scanned (recovered, unless all were empty). A new partition
+    // needs no checkpoint (none = recover from offset 0, i.e. nothing), only its first segment's directory
+    // entry made durable; its parent directory entry is the caller's (LogManager).
+    if (recovered) await this.#checkpoint.write(false);
+    else if (fresh) await this.#fs.syncDir(this.dir);
+    this.#logger.info(
+      {
+        partition: this.#name,
+        logStartOffset: log.logStartOffset,
+        logEndOffset: log.logEndOffset,
+        segments: segments.length,
+        recovered,
+      },
+      'partition opened',
+    );
+  }
+
   get config(): PartitionConfig {
-    return this.cfg;
+    return this.#config;
   }
 
   updateConfig(config: PartitionConfig): void {
-    this.cfg = resolvePartitionConfig(config);
-    for (const s of this.segments) s.indexIntervalBytes = this.cfg.indexIntervalBytes;
-    if (this.cfg.flush.kind !== 'interval' && this.flushTimer) {
-      clearTimeout(this.flushTimer);
-      this.flushTimer = undefined;
+    this.#config = resolvePartitionConfig(config);
+    for (const s of this.#log.all) s.indexIntervalBytes = this.#config.indexIntervalBytes;
+    if (this.#config.flush.kind !== 'interval' && this.#flushTimer) {
+      clearTimeout(this.#flushTimer);
+      this.#flushTimer = undefined;
     }
   }
 
   get logStartOffset(): number {
-    return this.startOffset;
+    return this.#log.logStartOffset;
   }
   /** Next offset to be assigned; every offset below it is written (readable). */
   get logEndOffset(): number {
-    return this.endOffset;
+    return this.#log.logEndOffset;
   }
   /** Every offset below this is fsynced. flushedOffset <= logEndOffset. */
   get flushedOffset(): number {
-    return this.commit.flushedOffset;
+    return this.#commit.flushedOffset;
   }
-  /** Changes whenever a truncation starts or ends (see PartitionCore.truncations): equal values before and after a read mean no truncation overlapped it or came after it. */
+  /** Changes whenever a truncation starts or ends: equal values before and after a read mean no truncation overlapped it or came after it. */
   get truncationCount(): number {
-    return this.truncations;
+    return this.#log.truncationCount;
   }
   get sizeInBytes(): number {
-    return this.segments.reduce((sum, s) => sum + s.size, 0);
+    return this.#log.sizeInBytes;
   }
   get segmentCount(): number {
-    return this.segments.length;
+    return this.#log.count;
   }
 
   /** `maxBatchBytes`: refuse (RecordTooLargeError, nothing written) any batch larger than this. */
   async append(batches: Buffer, options: { leaderEpoch?: number; maxBatchBytes?: number } = {}): Promise<AppendResult> {
-    this.checkWritable();
+    this.#checkWritable();
     const parsed = parseBatches(batches, options.maxBatchBytes);
-    const { result, flushed } = await this.mutate(() => this.writeBatches(batches, parsed, options.leaderEpoch));
+    const { result, flushed } = await this.#mutate(() => this.#appender.append(batches, parsed, options.leaderEpoch));
     if (flushed) await flushed;
     return result;
   }
 
-  private async writeBatches(buf: Buffer, parsed: ParsedBatches, leaderEpoch: number | undefined) {
-    let duplicateOffset = -1;
-    if (parsed.producers) {
-      // Idempotent batches: checked here, in the queue, against every append before this one.
-      const plan = planProducerAppend(this.producers, parsed.producers, this.name);
-      if (plan.duplicates === parsed.positions.length)
-        return this.duplicateResult(plan.firstOffset, plan.lastOffset, parsed.recordCount);
-      if (plan.duplicates > 0) {
-        duplicateOffset = plan.firstOffset;
-        ({ buf, parsed } = skipBatches(buf, parsed, plan.duplicates));
-      }
-    }
-    // Synchronous checks first: an append that needs neither pays for no extra await.
-    if (this.onDisk.clean) await this.markDirty();
-    const baseOffset = this.endOffset;
-    const n = parsed.positions.length;
-    const baseOffsets = new Array<number>(n);
-    const lastOffsets = new Array<number>(n);
-    let next = baseOffset;
-    for (let i = 0; i < n; i++) {
-      baseOffsets[i] = next;
-      next += parsed.lastOffsetDeltas[i]! + 1;
-      lastOffsets[i] = next - 1;
-    }
-    if (next > Number.MAX_SAFE_INTEGER) {
-      throw new InvalidRecordError(
-        `append to ${this.name} refused: the log end would pass 2^53 - 1, the largest offset a Number keeps exactly`,
-      );
-    }
-    for (let i = 0; i < n; i++) patchBaseOffset(buf, parsed.positions[i]!, baseOffsets[i]!, leaderEpoch);
-    // Batches go to the active segment in runs, each run one positional write; the roll check holds per
-    // batch. Usually there is one run. Until the last run is written the log end stays put, so readers see
-    // none of an append that spans segments before all of it is there (and none of it if a part fails).
-    let start: { segment: Segment; position: number } | undefined;
-    try {
-      for (let from = 0; from < n; ) {
-        let to = from;
-        let bytes = 0;
-        while (to < n && !this.needsRoll(bytes, parsed.sizes[to]!, lastOffsets[to]!)) bytes += parsed.sizes[to++]!;
-        if (to === from) {
-          await this.roll();
-          continue;
-        }
-        const segment = this.active;
-        const position = segment.size;
-        start ??= { segment, position };
-        try {
-          await segment.write(buf.subarray(parsed.positions[from]!, to === n ? buf.length : parsed.positions[to]));
-        } catch (err) {
-          await this.cutBack(segment, position, err);
-          throw new StorageIOError(`append to ${segment.logPath} failed; nothing was stored`, err);
-        }
-        if (segment.rollBaseTime < 0) segment.rollBaseTime = this.clock.now();
-        const first = parsed.positions[from]!;
-        for (let i = from; i < to; i++)
-          segment.visitBatch(
-            position + parsed.positions[i]! - first,
-            baseOffsets[i]!,
-            lastOffsets[i]!,
-            parsed.maxTimestamps[i]!,
-            parsed.sizes[i]!,
-          );
-        // Recorded per run: a roll after it snapshots the table as of the next segment's base.
-        const producers = parsed.producers;
-        if (producers) {
-          const now = this.clock.now();
-          for (let i = from; i < to; i++)
-            if (producers[i]) this.producers.record(producers[i]!, baseOffsets[i]!, lastOffsets[i]!, now);
-        }
-        from = to;
-      }
-    } catch (err) {
-      const wrotePart = start && (this.active !== start.segment || start.segment.size > start.position);
-      if (wrotePart && !this.failure) await this.discardPartialAppend(start!.segment, start!.position);
-      throw err;
-    }
-    this.endOffset = next;
-    this.cache.add(buf, parsed.positions, baseOffsets, lastOffsets);
-    const first = duplicateOffset >= 0 ? duplicateOffset : baseOffset;
-    const result: AppendResult = {
-      baseOffset: first,
-      lastOffset: next - 1,
-      recordCount: parsed.recordCount,
-      logAppendTime: -1,
-    };
-    const flush = this.cfg.flush;
-    if (flush.kind === 'interval') this.armFlushTimer(flush.ms);
-    return { result, flushed: flush.kind === 'always' ? this.commit.waitFor(next) : undefined };
-  }
-
-  /**
-   * A later part of an append failed after earlier parts were written (to `segment` from `position`, and to
-   * segments rolled after it): cut all of them away, so the append stored nothing, as a failed append must.
-   * Readers never saw them (the log end had not moved). If this cleanup fails the partition goes offline.
-   */
-  private async discardPartialAppend(segment: Segment, position: number): Promise<void> {
-    const index = this.segments.indexOf(segment);
-    const later = index < 0 ? [] : this.segments.slice(index + 1);
-    try {
-      if (later.length > 0) {
-        this.segments = this.segments.slice(0, index + 1);
-        await deleteSegments(later, this.logger);
-      }
-      if (index >= 0 && segment.size > position) await segment.truncateTo(position);
-      await this.active.fh.sync();
-      await this.fs.syncDir(this.dir);
-      await this.trimProducers();
-    } catch (err) {
-      this.goOffline(err, `cannot remove the written part of a failed append to ${this.name}`);
-      throw this.failure;
-    }
-    this.logger.warn(
-      { partition: this.name, from: this.endOffset, segmentsRemoved: later.length },
-      'an append spanning segments failed part-way; its written part was removed',
-    );
-  }
-
-  /**
-   * Every batch of the append is a retry of batches already in the log: nothing is written, the answer
-   * carries the original offsets, and (flush=always) it waits until those are fsynced — if they are
-   * rolled back instead, this append fails too and the producer's next retry is appended.
-   */
-  private duplicateResult(firstOffset: number, lastOffset: number, recordCount: number) {
-    const result: AppendResult = { baseOffset: firstOffset, lastOffset, recordCount, logAppendTime: -1 };
-    return { result, flushed: this.cfg.flush.kind === 'always' ? this.commit.waitFor(lastOffset + 1) : undefined };
-  }
-
   async read(offset: number, options: ReadOptions): Promise<ReadResult> {
-    if (this.state === 'closed') throw new LogClosedError(`partition ${this.name}`);
-    return readLog(this.view, offset, options);
+    if (this.#state === 'closed') throw new LogClosedError(`partition ${this.#name}`);
+    return this.#reader.read(offset, options);
   }
 
   async offsetForTimestamp(timestamp: number): Promise<{ offset: number; timestamp: number } | null> {
-    if (this.state === 'closed') throw new LogClosedError(`partition ${this.name}`);
-    return offsetForTimestamp(this.view, timestamp);
+    if (this.#state === 'closed') throw new LogClosedError(`partition ${this.#name}`);
+    return this.#reader.offsetForTimestamp(timestamp);
   }
 
   /** Resolves once every offset written before the call is fsynced. */
   async flush(): Promise<void> {
-    if (this.state === 'closed') throw new LogClosedError(`partition ${this.name}`);
-    await this.commit.waitFor(this.endOffset);
+    if (this.#state === 'closed') throw new LogClosedError(`partition ${this.#name}`);
+    await this.#commit.waitFor(this.#log.logEndOffset);
   }
 
   async deleteRecordsBefore(offset: number): Promise<void> {
-    await this.mutate(async () => {
-      if (offset > this.endOffset) throw new OffsetOutOfRangeError(offset, this.startOffset, this.endOffset, this.name);
-      if (offset <= this.startOffset) return;
+    await this.#mutate(async () => {
+      const log = this.#log;
+      if (offset > log.logEndOffset)
+        throw new OffsetOutOfRangeError(offset, log.logStartOffset, log.logEndOffset, this.#name);
+      if (offset <= log.logStartOffset) return;
       // The new start must not point past what a crash could keep.
-      if (offset > this.commit.flushedOffset) await this.syncActive();
-      await this.markDirty();
-      this.startOffset = offset;
-      await this.writeCheckpoint(false);
-      if (this.active.nextOffset <= offset && this.active.size > 0) await this.roll();
-      await this.removeSegments(retentionVictims(this.segments, this.startOffset, this.cfg, this.clock.now(), false));
+      if (offset > this.#commit.flushedOffset) await this.#failures.syncActive();
+      await this.#checkpoint.markDirty();
+      log.moveStart(offset);
+      await this.#checkpoint.write(false);
+      if (log.active.nextOffset <= offset && log.active.size > 0) await this.#appender.roll();
+      await this.#removeOldest(retentionVictims(log.all, log.logStartOffset, this.#config, this.#clock.now(), false));
     });
   }
 
   async enforceRetention(): Promise<number> {
-    return this.mutate(async () => {
-      const victims = retentionVictims(this.segments, this.startOffset, this.cfg, this.clock.now(), true);
-      if (victims.length > 0) await this.markDirty();
-      const count = await this.removeSegments(victims);
-      if (count > 0)
-        this.logger.info(
-          { partition: this.name, deleted: count, logStartOffset: this.startOffset },
+    return this.#mutate(async () => {
+      const log = this.#log;
+      const victims = retentionVictims(log.all, log.logStartOffset, this.#config, this.#clock.now(), true);
+      if (victims.length > 0) await this.#checkpoint.markDirty();
+      await this.#removeOldest(victims);
+      if (victims.length > 0)
+        this.#logger.info(
+          { partition: this.#name, deleted: victims.length, logStartOffset: log.logStartOffset },
           'retention deleted segments',
         );
-      return count;
+      return victims.length;
     });
   }
 
+  /** Removes whole segments from the front; the log start moves to the first remaining offset. */
+  async #removeOldest(victims: Segment[]): Promise<void> {
+    if (victims.length === 0) return;
+    this.#log.removeOldest(victims.length);
+    if (this.#log.logStartOffset !== this.#checkpoint.logStartOffset) await this.#checkpoint.write(false);
+    await deleteSegments(victims, this.#logger);
+  }
+
   async truncateTo(offset: number): Promise<void> {
-    await this.mutate(async () => {
-      if (offset >= this.endOffset) return;
-      this.truncations++;
-      this.commit.invalidateInFlight();
-      await this.markDirty();
-      if (offset <= this.startOffset) return this.truncateFully(Math.max(offset, 0));
-      const segment = segmentFor(this.segments, offset);
+    await this.#mutate(async () => {
+      const log = this.#log;
+      if (offset >= log.logEndOffset) return;
+      log.truncationStarted();
+      this.#commit.invalidateInFlight();
+      await this.#checkpoint.markDirty();
+      if (offset <= log.logStartOffset) return this.#truncateFully(Math.max(offset, 0));
+      const segment = log.segmentFor(offset);
       let position = await segment.positionOf(offset);
       if (position === INDEX_MISMATCH) {
         await segment.rebuildInPlace();
         position = await segment.positionOf(offset);
         if (position === INDEX_MISMATCH) throw new CorruptLogError(segment.logPath, 0, 'index does not match the log');
       }
-      const later = this.segments.slice(this.segments.indexOf(segment) + 1);
-      this.segments = this.segments.slice(0, this.segments.length - later.length);
-      await deleteSegments(later, this.logger);
-      await this.runCleanup(segment, () => segment.truncateTo(position as number));
-      await this.afterTruncation();
+      await deleteSegments(log.removeAfter(segment), this.#logger);
+      const at = position;
+      await this.#failures.cleanUp(`cannot truncate ${segment.logPath}`, () => segment.truncateTo(at));
+      await this.#afterTruncation();
     });
   }
 
   /** Drops every segment and restarts the log empty at `offset` (replication: below the log start). */
-  private async truncateFully(offset: number): Promise<void> {
-    const old = this.segments;
-    const segment = await this.createSegment(offset);
-    this.segments = [segment];
+  async #truncateFully(offset: number): Promise<void> {
+    const old = this.#log.replaceAll(await this.#newSegment(offset));
     // A segment with the same base offset shares its file name with the new one: close it, do not unlink it.
     for (const s of old) if (s.baseOffset === offset) void s.close().catch(() => {});
     await deleteSegments(
       old.filter((s) => s.baseOffset !== offset),
-      this.logger,
+      this.#logger,
     );
-    this.startOffset = offset;
-    this.producers.clear();
-    await deleteAllSnapshots(this.fs, this.dir);
-    this.lastSnapshotOffset = -1;
-    await this.afterTruncation();
+    await this.#producers.clear();
+    await this.#afterTruncation();
   }
 
-  private async afterTruncation(): Promise<void> {
-    await this.runCleanup(this.active, () => this.active.fh.sync());
-    await this.fs.syncDir(this.dir);
-    this.endOffset = this.active.nextOffset;
-    this.cache.clear();
-    await this.runCleanup(this.active, () => this.trimProducers());
-    this.truncations++;
-    this.commit.failAll(
-      new StorageError(`partition ${this.name} was truncated to ${this.endOffset}`, {
+  async #afterTruncation(): Promise<void> {
+    const log = this.#log;
+    const active = log.active;
+    await this.#failures.cleanUp(`cannot truncate ${active.logPath}`, () => active.fh.sync());
+    await this.#fs.syncDir(this.dir);
+    log.truncationEnded(active.nextOffset);
+    await this.#failures.cleanUp(`cannot truncate ${active.logPath}`, () =>
+      this.#producers.trimTo(log.all, log.logEndOffset),
+    );
+    this.#commit.failAll(
+      new StorageError(`partition ${this.#name} was truncated to ${log.logEndOffset}`, {
         code: 'TRUNCATED',
         retriable: true,
       }),
     );
-    this.commit.reset(this.endOffset);
-    await this.writeCheckpoint(false);
+    this.#commit.reset(log.logEndOffset);
+    await this.#checkpoint.write(false);
   }
 
   /** Segment.ms rolls, retention, due interval flushes, checkpoint of the recovery point. */
   async runMaintenance(): Promise<void> {
-    if (this.state !== 'open' || this.failure) return;
-    const now = this.clock.now();
-    const active = this.active;
-    if (active.size > 0 && now - active.rollBaseTime >= this.cfg.segmentMs) {
-      await this.mutate(async () => {
-        if (this.active !== active) return;
-        await this.markDirty();
-        await this.roll();
+    if (this.#state !== 'open' || this.#failures.offline) return;
+    const now = this.#clock.now();
+    const log = this.#log;
+    const active = log.active;
+    if (active.size > 0 && now - active.rollBaseTime >= this.#config.segmentMs) {
+      await this.#mutate(async () => {
+        if (log.active !== active) return;
+        await this.#checkpoint.markDirty();
+        await this.#appender.roll();
       });
     }
     await this.enforceRetention();
-    await this.expireProducers(now);
-    const flush = this.cfg.flush;
+    if (this.#producers.size > 0) await this.#queue.run(async () => this.#producers.expire(now, log.logStartOffset));
+    const flush = this.#config.flush;
     if (
       flush.kind === 'interval' &&
-      this.endOffset > this.commit.flushedOffset &&
-      now - this.commit.lastFlushTime >= flush.ms
+      log.logEndOffset > this.#commit.flushedOffset &&
+      now - this.#commit.lastFlushTime >= flush.ms
     ) {
       await this.flush();
     }
-    if (this.commit.flushedOffset !== this.onDisk.recoveryPoint && !this.onDisk.clean) {
-      await this.mutate(() => this.writeCheckpoint(false));
+    if (this.#commit.flushedOffset !== this.#checkpoint.recoveryPoint && !this.#checkpoint.clean) {
+      await this.#mutate(() => this.#checkpoint.write(false));
     }
   }
 
   /** Flushes, persists the active segment's indexes and a clean-shutdown checkpoint, closes the files. */
   close(): Promise<void> {
-    if (this.state !== 'open') return this.closing ?? Promise.resolve();
-    this.state = 'closing';
-    this.closing = this.queue.run(() => this.closeNow());
-    return this.closing;
+    if (this.#state !== 'open') return this.#closing ?? Promise.resolve();
+    this.#state = 'closing';
+    this.#closing = this.#queue.run(() => this.#closeNow());
+    return this.#closing;
   }
 
-  private async closeNow(): Promise<void> {
-    if (this.flushTimer) clearTimeout(this.flushTimer);
+  async #closeNow(): Promise<void> {
+    if (this.#flushTimer) clearTimeout(this.#flushTimer);
+    const log = this.#log;
     let error: unknown;
     try {
       // Still clean since a clean open (every mutation marks the checkpoint dirty first): the index files
       // and the clean checkpoint on disk already describe this log, and rewriting them would cost three
       // fsyncs and three directory fsyncs per partition — minutes of shutdown for 10,000 idle partitions.
-      if (!this.failure && !this.onDisk.clean && !this.neverWritten()) {
-        await this.syncActive();
-        await this.active.persistIndexes(this.logger);
-        await this.writeCheckpoint(true); // with the producer table
+      if (!this.#failures.offline && !this.#checkpoint.clean && !this.#neverWritten()) {
+        await this.#failures.syncActive();
+        await log.active.persistIndexes(this.#logger);
+        await this.#checkpoint.write(true); // with the producer table
       }
     } catch (err) {
       error = err;
     }
-    this.commit.failAll(new LogClosedError(`partition ${this.name}`));
-    await Promise.all(this.segments.map((s) => s.close().catch(() => {})));
-    this.cache.clear();
-    this.state = 'closed';
-    this.logger.info(
-      { partition: this.name, logEndOffset: this.endOffset, clean: error === undefined },
+    this.#commit.failAll(new LogClosedError(`partition ${this.#name}`));
+    await Promise.all(log.all.map((s) => s.close().catch(() => {})));
+    log.dropCache();
+    this.#state = 'closed';
+    this.#logger.info(
+      { partition: this.#name, logEndOffset: log.logEndOffset, clean: error === undefined },
       'partition closed',
     );
-    if (error) throw asStorageError(error, `closing partition ${this.name} failed`);
+    if (error) throw asStorageError(error, `closing partition ${this.#name} failed`);
   }
 
   /**
@@ -377,8 +431,8 @@ export class PartitionLog extends PartitionCore {
    * and no checkpoint on disk. Reopening it scans an empty file, which is instant and recovers nothing,
    * so its close writes nothing either.
    */
-  private neverWritten(): boolean {
-    return this.onDisk.recoveryPoint < 0 && this.segments.length === 1 && this.active.size === 0;
+  #neverWritten(): boolean {
+    return this.#checkpoint.recoveryPoint < 0 && this.#log.count === 1 && this.#log.active.size === 0;
   }
 
   /**
@@ -386,17 +440,18 @@ export class PartitionLog extends PartitionCore {
    * written. The partition's directory is about to be deleted: discard() follows, or unfreeze() if it was not.
    */
   async freeze(): Promise<void> {
-    if (this.state !== 'open') return;
-    this.state = 'frozen';
-    if (this.flushTimer) clearTimeout(this.flushTimer);
-    this.flushTimer = undefined;
-    await this.queue.run(async () => {});
+    if (this.#state !== 'open') return;
+    this.#state = 'frozen';
+    if (this.#flushTimer) clearTimeout(this.#flushTimer);
+    this.#flushTimer = undefined;
+    await this.#queue.run(async () => {});
     // Readers in progress keep reading after the directory is renamed, through open descriptors.
-    await Promise.all(this.segments.filter((s) => s.readers > 0).map((s) => s.fh.keepOpen().catch(() => {})));
+    const read = this.#log.all.filter((s) => s.readers > 0);
+    await Promise.all(read.map((s) => s.fh.keepOpen().catch(() => {})));
   }
 
   unfreeze(): void {
-    if (this.state === 'frozen') this.state = 'open';
+    if (this.#state === 'frozen') this.#state = 'open';
   }
 
   /**
@@ -404,10 +459,65 @@ export class PartitionLog extends PartitionCore {
    * being deleted, and the disk may be full). Each segment's file closes after its last reader.
    */
   async discard(): Promise<void> {
-    if (this.state !== 'frozen') return;
-    this.state = 'closed';
-    this.commit.failAll(new LogClosedError(`partition ${this.name}`));
-    this.cache.clear();
-    await Promise.all(this.segments.map((s) => s.close().catch(() => {})));
+    if (this.#state !== 'frozen') return;
+    this.#state = 'closed';
+    this.#commit.failAll(new LogClosedError(`partition ${this.#name}`));
+    this.#log.dropCache();
+    await Promise.all(this.#log.all.map((s) => s.close().catch(() => {})));
+  }
+
+  #checkWritable(): void {
+    if (this.#state !== 'open') throw new LogClosedError(`partition ${this.#name}`);
+    this.#failures.checkOnline();
+  }
+
+  /** Runs a mutation in the serial queue after re-checking that the log is writable. */
+  #mutate<T>(task: () => Promise<T>): Promise<T> {
+    this.#checkWritable();
+    return this.#queue.run(async () => {
+      this.#checkWritable();
+      return task();
+    });
+  }
+
+  /** A new empty segment file, counted against the open-file budget. */
+  async #newSegment(baseOffset: number): Promise<Segment> {
+    const segment = await Segment.create(this.#fs, this.dir, baseOffset, this.#config.indexIntervalBytes, this.#files);
+    segment.fh.onPressure = this.#relieve;
+    return segment;
+  }
+
+  /**
+   * The file pool is over budget and this partition's active segment holds unflushed data, so its file
+   * cannot be closed: flush it (the pool closes it once it is clean and idle).
+   */
+  readonly #relieve = (): void => {
+    if (this.#state === 'open' && !this.#failures.offline)
+      this.flush().catch((err) => this.#logger.warn({ err, partition: this.#name }, 'flush to free a file failed'));
+  };
+
+  /** flush=interval: one timer at a time; maintenance flushes too if the timer was lost. */
+  #scheduleFlush(ms: number): void {
+    if (this.#flushTimer) return;
+    this.#flushTimer = setTimeout(() => {
+      this.#flushTimer = undefined;
+      if (this.#state === 'open')
+        this.flush().catch((err) => this.#logger.error({ err, partition: this.#name }, 'interval flush failed'));
+    }, ms);
+    this.#flushTimer.unref();
+  }
+
+  /** A lookup found an index entry that does not point at its batch: rebuild that index, in the queue. */
+  #rebuildIndex(segment: Segment): Promise<void> {
+    return this.#queue.run(async () => {
+      if (this.#state === 'closed' || !this.#log.includes(segment))
+        throw new LogClosedError(`segment ${segment.logPath}`);
+      this.#logger.warn({ file: segment.indexPath }, 'index does not match the log; rebuilding it');
+      const result = await segment.rebuildInPlace();
+      if (result.error) throw new CorruptLogError(segment.logPath, result.error.position, result.error.reason);
+      if (segment !== this.#log.active) await segment.persistIndexes(this.#logger);
+      // The active segment's index files on disk are the bad ones: close must rewrite them (see #closeNow).
+      else await this.#checkpoint.markDirty();
+    });
   }
 }

@@ -14,10 +14,10 @@
 import { join } from 'node:path';
 import type { StorageFs } from './fs.js';
 import { readJsonFile, writeFileAtomic } from './atomic.js';
-import { FileWindow } from './scan.js';
+import { FileWindow, HEADER_WINDOW_BYTES } from './scan.js';
 import { BATCH_HEADER_SIZE, BATCH_LOG_OVERHEAD, Offsets, readInt64 } from './format/record-batch.js';
 import type { Segment } from './segment.js';
-import { INDEX_MISMATCH } from './segment.js';
+import { INDEX_MISMATCH, segmentFileName } from './segment.js';
 import type { Logger } from './types.js';
 import {
   isSnapshotProducers,
@@ -26,10 +26,9 @@ import {
   type SnapshotProducer,
 } from './producer-state.js';
 
-export const SNAPSHOT_SUFFIX = '.snapshot';
+const SNAPSHOT_SUFFIX = '.snapshot';
 const SNAPSHOT_FILE = /^(\d{20})\.snapshot$/;
 const SNAPSHOTS_KEPT = 2;
-const HEADER_WINDOW = 64 * 1024;
 
 interface SnapshotFile {
   version: 1;
@@ -37,11 +36,11 @@ interface SnapshotFile {
   producers: SnapshotProducer[];
 }
 
-export function snapshotPath(dir: string, offset: number): string {
-  return join(dir, `${String(offset).padStart(20, '0')}${SNAPSHOT_SUFFIX}`);
+function snapshotPath(dir: string, offset: number): string {
+  return join(dir, segmentFileName(offset, SNAPSHOT_SUFFIX));
 }
 
-export async function listSnapshots(fs: StorageFs, dir: string): Promise<number[]> {
+async function listSnapshots(fs: StorageFs, dir: string): Promise<number[]> {
   const names = await fs.readdir(dir);
   return names
     .map((n) => SNAPSHOT_FILE.exec(n))
@@ -172,7 +171,7 @@ async function replaySegment(
   const end = segment.size;
   let replayed = 0;
   while (position + BATCH_HEADER_SIZE <= end) {
-    if (!win.has(position, BATCH_HEADER_SIZE)) await win.load(position, Math.min(HEADER_WINDOW, end - position));
+    if (!win.has(position, BATCH_HEADER_SIZE)) await win.load(position, Math.min(HEADER_WINDOW_BYTES, end - position));
     if (!win.has(position, BATCH_HEADER_SIZE)) break;
     const buf = win.view();
     const at = position - win.start;

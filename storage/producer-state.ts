@@ -18,7 +18,7 @@
 // snapshots written before the time was kept, count as appended at the time of the rebuild.
 import { StorageError } from './errors.js';
 
-export const PRODUCER_BATCHES_KEPT = 5;
+const PRODUCER_BATCHES_KEPT = 5;
 /** Sequences are int32 and wrap from 2^31-1 to 0 (Kafka's rule). */
 const SEQUENCE_SPAN = 0x8000_0000;
 

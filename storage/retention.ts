@@ -6,7 +6,7 @@ import type { Segment } from './segment.js';
 import type { Logger } from './types.js';
 
 export function retentionVictims(
-  segments: Segment[],
+  segments: readonly Segment[],
   logStartOffset: number,
   config: PartitionConfig,
   now: number,

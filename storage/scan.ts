@@ -13,8 +13,10 @@ import {
 import type { BatchHeader } from './format/record-batch.js';
 import type { ReadBufferPool } from './read-buffer-pool.js';
 
+/** Bytes read at a time when recovery scans a whole segment. */
 const SCAN_CHUNK = 8 * 1024 * 1024;
-const WALK_CHUNK = 64 * 1024;
+/** Bytes read at a time when walking batch headers (skipping bodies): a few index intervals. */
+export const HEADER_WINDOW_BYTES = 64 * 1024;
 const EMPTY = Buffer.alloc(0);
 
 export interface ScanResult {
@@ -150,7 +152,7 @@ export async function walkHeaders(
   const win = new FileWindow(fh);
   let pos = start;
   while (pos + LOOKUP_HEADER_BYTES <= end) {
-    if (!win.has(pos, LOOKUP_HEADER_BYTES)) await win.load(pos, Math.min(WALK_CHUNK, end - pos));
+    if (!win.has(pos, LOOKUP_HEADER_BYTES)) await win.load(pos, Math.min(HEADER_WINDOW_BYTES, end - pos));
     if (!win.has(pos, LOOKUP_HEADER_BYTES)) return false;
     const h = headerInfo(win.view(), pos - win.start, pos);
     if (h.size < BATCH_HEADER_SIZE) return false;

@@ -45,7 +45,7 @@ export class Segment {
   readonly indexPath: string;
   readonly timeIndexPath: string;
   size = 0;
-  flushedSize = 0;
+  #flushedSize = 0;
   nextOffset: number;
   /** Largest batch maxTimestamp in the segment; -1 when empty. */
   maxTimestamp = -1;
@@ -77,7 +77,7 @@ export class Segment {
   /** Tells the pool when the file may be closed (not for rebuildInPlace's temporary twin on the same file). */
   private ownFile(): this {
     const fh = this.fh;
-    fh.dirty = () => this.written && this.flushedSize < this.size;
+    fh.dirty = () => this.written && this.#flushedSize < this.size;
     fh.canClose = () => this.refs === 0 && !fh.dirty();
     return this;
   }
@@ -105,6 +105,16 @@ export class Segment {
     const fh = await files.open(fs, join(dir, segmentFileName(baseOffset, LOG_SUFFIX)), 'r+');
     const segment = new Segment(dir, baseOffset, fh, fs, indexIntervalBytes).ownFile();
     return { segment, fileSize: await fh.size() };
+  }
+
+  /** Bytes known fsynced (from the start of the file). */
+  get flushedSize(): number {
+    return this.#flushedSize;
+  }
+
+  /** An fsync that began when the file held `size` bytes succeeded. */
+  markFlushed(size: number): void {
+    if (size > this.#flushedSize) this.#flushedSize = size;
   }
 
   get relativeEnd(): number {
@@ -229,7 +239,7 @@ export class Segment {
   /** Cuts the file at `position` (a batch boundary) and rebuilds counters by rescanning what is left. */
   async truncateTo(position: number): Promise<void> {
     await this.fh.truncate(position);
-    this.flushedSize = Math.min(this.flushedSize, position);
+    this.#flushedSize = Math.min(this.#flushedSize, position);
     const result = await this.rebuild(position);
     if (result.error) throw new Error(`segment ${this.logPath} invalid after truncation: ${result.error.reason}`);
   }

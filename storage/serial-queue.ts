@@ -1,5 +1,4 @@
-// Runs async tasks one at a time in call order. The partition log funnels every mutation (append's write,
-// roll, truncate, retention, close) through one queue, so file positions and offsets need no locks.
+// Runs async tasks one at a time in call order: the partition log's mutations (see partition-log.ts).
 export class SerialQueue {
   private tail: Promise<unknown> = Promise.resolve();
 

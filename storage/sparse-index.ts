@@ -7,8 +7,8 @@
 // Both are strictly increasing in every column (time index: timestamp strictly, offset non-decreasing).
 import { readInt64, writeInt64 } from './format/record-batch.js';
 
-export const OFFSET_ENTRY_SIZE = 8;
-export const TIME_ENTRY_SIZE = 12;
+const OFFSET_ENTRY_SIZE = 8;
+const TIME_ENTRY_SIZE = 12;
 
 export class OffsetIndex {
   private rel = new Uint32Array(64);

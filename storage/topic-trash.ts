@@ -24,12 +24,12 @@ export const TRASH_SUFFIX = '.deleted';
 const TRASH_NAME = /\.([0-9a-f]{16})-(\d{1,9})\.deleted$/;
 const READABLE_PREFIX_CHARS = 200;
 
-export function topicHash(topic: string): string {
+function topicHash(topic: string): string {
   return createHash('sha256').update(topic, 'utf8').digest('hex').slice(0, 16);
 }
 
 /** The trash directory name of a partition directory: bounded length, identifies the topic by hash. */
-export function trashName(topic: string, partition: number): string {
+function trashName(topic: string, partition: number): string {
   return `${topic.slice(0, READABLE_PREFIX_CHARS)}.${topicHash(topic)}-${partition}${TRASH_SUFFIX}`;
 }
 

@@ -1,0 +1,222 @@
+// The append path of one partition: assigns offsets, writes batches to the active segment in runs, rolls
+// segments, records idempotent batches, and removes the written part of an append that fails part-way.
+// Runs inside the partition's queue (concurrency: see partition-log.ts).
+import type { PartitionConfig } from './config.js';
+import type { StorageFs } from './fs.js';
+import type { ParsedBatches } from './append-batches.js';
+import { skipBatches } from './append-batches.js';
+import { patchBaseOffset } from './format/record-batch.js';
+import { InvalidRecordError, StorageIOError } from './errors.js';
+import type { GroupCommit } from './group-commit.js';
+import type { LogSegments } from './log-segments.js';
+import type { PartitionProducers } from './partition-producers.js';
+import type { FailureHandler } from './partition-failure.js';
+import type { RecoveryCheckpoint } from './partition-checkpoint.js';
+import { deleteSegments } from './retention.js';
+import type { Segment } from './segment.js';
+import type { Clock, Logger } from './types.js';
+
+/** Offsets in a segment are 32-bit relative to its base (the `.index` and `.timeindex` entries). */
+const MAX_RELATIVE_OFFSET = 0x7fff_ffff;
+
+export interface AppendResult {
+  baseOffset: number;
+  lastOffset: number;
+  recordCount: number;
+  /** -1 unless the log assigned log-append time (not implemented: always -1). */
+  logAppendTime: number;
+}
+
+/** An append's answer, and under flush=always the fsync it must wait for (outside the queue). */
+export interface WrittenAppend {
+  result: AppendResult;
+  flushed: Promise<void> | undefined;
+}
+
+export interface AppenderOptions {
+  name: string;
+  dir: string;
+  fs: StorageFs;
+  clock: Clock;
+  logger: Logger;
+  log: LogSegments;
+  commit: GroupCommit;
+  producers: PartitionProducers;
+  failures: FailureHandler;
+  checkpoint: RecoveryCheckpoint;
+  config(): Readonly<PartitionConfig>;
+  /** A new empty segment file at `baseOffset`, counted against the open-file budget. */
+  newSegment(baseOffset: number): Promise<Segment>;
+  /** flush=interval: an append was written; flush within `ms`. */
+  scheduleFlush(ms: number): void;
+}
+
+export class Appender {
+  readonly #options: AppenderOptions;
+
+  constructor(options: AppenderOptions) {
+    this.#options = options;
+  }
+
+  async append(buf: Buffer, parsed: ParsedBatches, leaderEpoch: number | undefined): Promise<WrittenAppend> {
+    const { log, producers, checkpoint, clock, failures, name } = this.#options;
+    let duplicateOffset = -1;
+    if (parsed.producers) {
+      // Idempotent batches: checked here, in the queue, against every append before this one.
+      const plan = producers.plan(parsed.producers);
+      if (plan.duplicates === parsed.positions.length)
+        return this.#duplicateResult(plan.firstOffset, plan.lastOffset, parsed.recordCount);
+      if (plan.duplicates > 0) {
+        duplicateOffset = plan.firstOffset;
+        ({ buf, parsed } = skipBatches(buf, parsed, plan.duplicates));
+      }
+    }
+    // Synchronous checks first: an append that needs neither pays for no extra await.
+    if (checkpoint.clean) await checkpoint.markDirty();
+    const baseOffset = log.logEndOffset;
+    const n = parsed.positions.length;
+    const baseOffsets = new Array<number>(n);
+    const lastOffsets = new Array<number>(n);
+    let next = baseOffset;
+    for (let i = 0; i < n; i++) {
+      baseOffsets[i] = next;
+      next += parsed.lastOffsetDeltas[i]! + 1;
+      lastOffsets[i] = next - 1;
+    }
+    if (next > Number.MAX_SAFE_INTEGER) {
+      throw new InvalidRecordError(
+        `append to ${name} refused: the log end would pass 2^53 - 1, the largest offset a Number keeps exactly`,
+      );
+    }
+    for (let i = 0; i < n; i++) patchBaseOffset(buf, parsed.positions[i]!, baseOffsets[i]!, leaderEpoch);
+    // Batches go to the active segment in runs, each run one positional write; the roll check holds per
+    // batch. Usually there is one run. Until the last run is written the log end stays put, so readers see
+    // none of an append that spans segments before all of it is there (and none of it if a part fails).
+    let start: { segment: Segment; position: number } | undefined;
+    try {
+      for (let from = 0; from < n; ) {
+        let to = from;
+        let bytes = 0;
+        while (to < n && !this.#needsRoll(bytes, parsed.sizes[to]!, lastOffsets[to]!)) bytes += parsed.sizes[to++]!;
+        if (to === from) {
+          await this.roll();
+          continue;
+        }
+        const segment = log.active;
+        const position = segment.size;
+        start ??= { segment, position };
+        try {
+          await segment.write(buf.subarray(parsed.positions[from]!, to === n ? buf.length : parsed.positions[to]));
+        } catch (err) {
+          await failures.cutBack(segment, position, err);
+          throw new StorageIOError(`append to ${segment.logPath} failed; nothing was stored`, err);
+        }
+        if (segment.rollBaseTime < 0) segment.rollBaseTime = clock.now();
+        const first = parsed.positions[from]!;
+        for (let i = from; i < to; i++)
+          segment.visitBatch(
+            position + parsed.positions[i]! - first,
+            baseOffsets[i]!,
+            lastOffsets[i]!,
+            parsed.maxTimestamps[i]!,
+            parsed.sizes[i]!,
+          );
+        // Recorded per run: a roll after it snapshots the table as of the next segment's base.
+        const batchProducers = parsed.producers;
+        if (batchProducers) {
+          const now = clock.now();
+          for (let i = from; i < to; i++)
+            if (batchProducers[i]) producers.record(batchProducers[i]!, baseOffsets[i]!, lastOffsets[i]!, now);
+        }
+        from = to;
+      }
+    } catch (err) {
+      const wrotePart = start && (log.active !== start.segment || start.segment.size > start.position);
+      if (wrotePart && !failures.offline) await this.#discardPartialAppend(start!.segment, start!.position);
+      throw err;
+    }
+    log.appended(next, buf, parsed.positions, baseOffsets, lastOffsets);
+    const first = duplicateOffset >= 0 ? duplicateOffset : baseOffset;
+    const result: AppendResult = {
+      baseOffset: first,
+      lastOffset: next - 1,
+      recordCount: parsed.recordCount,
+      logAppendTime: -1,
+    };
+    const flush = this.#options.config().flush;
+    if (flush.kind === 'interval') this.#options.scheduleFlush(flush.ms);
+    return { result, flushed: flush.kind === 'always' ? this.#options.commit.waitFor(next) : undefined };
+  }
+
+  /**
+   * Seals the active segment and starts a new one where it ends (the log end, or, inside an append that
+   * spans segments, the end of what that append wrote so far). The sealed segment is fsynced first, which
+   * keeps the invariant that only the active segment holds unflushed data.
+   */
+  async roll(): Promise<void> {
+    const { log, failures, producers, logger, dir, fs, name } = this.#options;
+    const old = log.active;
+    await failures.syncActive('while rolling');
+    await old.persistIndexes(logger);
+    // The producer table as of the new segment's base: a crash then replays at most the active segment.
+    const base = old.nextOffset;
+    await producers.snapshotAt(base);
+    let segment: Segment;
+    try {
+      segment = await this.#options.newSegment(base);
+      await fs.syncDir(dir);
+    } catch (err) {
+      throw new StorageIOError(`cannot create segment ${base} in ${dir}`, err);
+    }
+    log.push(segment);
+    logger.debug({ partition: name, baseOffset: segment.baseOffset }, 'rolled a new segment');
+  }
+
+  /**
+   * Must the active segment roll before it takes a batch of `bytes` ending at offset `lastOffset`, with
+   * `pending` bytes of the same append placed before it? Checked per batch, so no segment passes
+   * `segmentBytes` or its 32-bit relative offsets; only a batch alone in its segment may be larger.
+   * (Synchronous: hot path.)
+   */
+  #needsRoll(pending: number, bytes: number, lastOffset: number): boolean {
+    const segment = this.#options.log.active;
+    const config = this.#options.config();
+    const size = segment.size + pending;
+    if (size === 0) return false;
+    if (size + bytes > config.segmentBytes || lastOffset - segment.baseOffset > MAX_RELATIVE_OFFSET) return true;
+    return segment.size > 0 && this.#options.clock.now() - segment.rollBaseTime >= config.segmentMs;
+  }
+
+  /**
+   * A later part of an append failed after earlier parts were written (to `segment` from `position`, and to
+   * segments rolled after it): cut all of them away, so the append stored nothing, as a failed append must.
+   * Readers never saw them (the log end had not moved). If this cleanup fails the partition goes offline.
+   */
+  async #discardPartialAppend(segment: Segment, position: number): Promise<void> {
+    const { log, failures, producers, logger, dir, fs, name } = this.#options;
+    const stillThere = log.includes(segment);
+    const later = log.removeAfter(segment);
+    await failures.cleanUp(`cannot remove the written part of a failed append to ${name}`, async () => {
+      if (later.length > 0) await deleteSegments(later, logger);
+      if (stillThere && segment.size > position) await segment.truncateTo(position);
+      await log.active.fh.sync();
+      await fs.syncDir(dir);
+      await producers.trimTo(log.all, log.logEndOffset);
+    });
+    logger.warn(
+      { partition: name, from: log.logEndOffset, segmentsRemoved: later.length },
+      'an append spanning segments failed part-way; its written part was removed',
+    );
+  }
+
+  /**
+   * Every batch of the append is a retry of batches already in the log: nothing is written, the answer
+   * carries the original offsets, and (flush=always) it waits until those are fsynced — if they are
+   * rolled back instead, this append fails too and the producer's next retry is appended.
+   */
+  #duplicateResult(firstOffset: number, lastOffset: number, recordCount: number): WrittenAppend {
+    const result: AppendResult = { baseOffset: firstOffset, lastOffset, recordCount, logAppendTime: -1 };
+    const always = this.#options.config().flush.kind === 'always';
+    return { result, flushed: always ? this.#options.commit.waitFor(lastOffset + 1) : undefined };
+  }
+}

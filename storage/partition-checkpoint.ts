@@ -1,0 +1,76 @@
+// What a partition's checkpoint file says now, and the only writer of it (the file's format: checkpoint.ts,
+// README.md "partition.checkpoint"). Runs inside the partition's queue.
+//
+// Invariant: the file claims a clean shutdown only while the log is exactly what close() left; the first
+// mutation after a clean open calls markDirty() before it touches the log.
+import type { StorageFs } from './fs.js';
+import { writeCheckpoint } from './checkpoint.js';
+import type { LogSegments } from './log-segments.js';
+import type { PartitionProducers } from './partition-producers.js';
+
+export interface CheckpointOnDisk {
+  clean: boolean;
+  /** -1: there is no checkpoint file. */
+  recoveryPoint: number;
+  logStartOffset: number;
+}
+
+export interface RecoveryCheckpointOptions {
+  fs: StorageFs;
+  dir: string;
+  topic: string;
+  partition: number;
+  log: LogSegments;
+  producers: PartitionProducers;
+  /** Every offset below it is fsynced (GroupCommit). */
+  flushedOffset(): number;
+}
+
+export class RecoveryCheckpoint {
+  #onDisk: CheckpointOnDisk;
+  readonly #options: RecoveryCheckpointOptions;
+
+  constructor(options: RecoveryCheckpointOptions, onDisk: CheckpointOnDisk) {
+    this.#options = options;
+    this.#onDisk = onDisk;
+  }
+
+  /** The file claims a clean shutdown. */
+  get clean(): boolean {
+    return this.#onDisk.clean;
+  }
+
+  get recoveryPoint(): number {
+    return this.#onDisk.recoveryPoint;
+  }
+
+  get logStartOffset(): number {
+    return this.#onDisk.logStartOffset;
+  }
+
+  /** Before the first mutation after a clean open: the file must stop claiming a clean shutdown. */
+  async markDirty(): Promise<void> {
+    if (this.#onDisk.clean) await this.write(false);
+  }
+
+  /**
+   * Writes the log start and the recovery point: the flushed offset, or with `clean` (close, after its
+   * final fsync) the log end and the producer table as of it (see producer-snapshot.ts).
+   */
+  async write(clean: boolean): Promise<void> {
+    const { fs, dir, topic, partition, log, producers } = this.#options;
+    const recoveryPoint = clean ? log.logEndOffset : this.#options.flushedOffset();
+    const logStartOffset = log.logStartOffset;
+    const table = clean ? producers.forCheckpoint() : undefined;
+    await writeCheckpoint(fs, dir, {
+      version: 1,
+      topic,
+      partition,
+      logStartOffset,
+      recoveryPoint,
+      cleanShutdown: clean,
+      ...(table ? { producers: table } : {}),
+    });
+    this.#onDisk = { clean, recoveryPoint, logStartOffset };
+  }
+}
