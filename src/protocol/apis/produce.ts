@@ -1,11 +1,14 @@
 // Produce: appends record batches to partitions. The record bytes travel in the frame tail, untouched.
-import { ApiKey, type ApiSpec } from '../api-keys.js';
+import { ApiKey, type ApiSpec, type EncodedMessage } from '../api-keys.js';
 import { int, nullableString, object, oneOf, optionalInt, topicPartitions } from '../validate.js';
 import { TailReader } from './tail.js';
 
 export type Acks = -1 | 0 | 1;
 
-export interface ProduceRequest {
+/** Record bytes on encode: one buffer, or several batches written back to back as separate tail chunks. */
+export type RecordsInput = Buffer | readonly Buffer[];
+
+interface ProduceRequestOf<Records> {
   /** 0: no response at all; 1: after the leader's append; -1: after the flush policy (and ISR). */
   acks: Acks;
   timeoutMs: number;
@@ -14,10 +17,15 @@ export interface ProduceRequest {
     partitions: Array<{
       partition: number;
       /** One or more complete RecordBatch v2 batches. */
-      records: Buffer;
+      records: Records;
     }>;
   }>;
 }
+
+/** A decoded produce request: each partition's records are one view of the frame's tail. */
+export type ProduceRequest = ProduceRequestOf<Buffer>;
+/** What the encoder takes: each partition's batches as one buffer or several (never copied). */
+export type ProduceRequestInput = ProduceRequestOf<RecordsInput>;
 
 export interface ProducePartitionResult {
   partition: number;
@@ -35,22 +43,38 @@ export interface ProduceResponse {
   throttleTimeMs: number;
 }
 
+/**
+ * ProduceApi's encoder, typed for what it accepts: several batches per partition (the producer's), each
+ * written as its own tail chunk, never copied. The tail follows the body's order: topics, partitions
+ * within each topic, batches in order.
+ */
+export function encodeProduceRequest(request: ProduceRequestInput): EncodedMessage {
+  const tail: Buffer[] = [];
+  const topics = request.topics.map((t) => ({
+    name: t.name,
+    partitions: t.partitions.map((p) => {
+      const records = p.records;
+      if (Buffer.isBuffer(records)) {
+        tail.push(records);
+        return { partition: p.partition, recordsBytes: records.length };
+      }
+      let recordsBytes = 0;
+      for (const batch of records) {
+        tail.push(batch);
+        recordsBytes += batch.length;
+      }
+      return { partition: p.partition, recordsBytes };
+    }),
+  }));
+  return { body: { acks: request.acks, timeoutMs: request.timeoutMs, topics }, tail };
+}
+
 export const ProduceApi: ApiSpec<ProduceRequest, ProduceResponse> = {
   key: ApiKey.Produce,
   name: 'Produce',
   minVersion: 0,
   maxVersion: 0,
-  encodeRequest(request) {
-    const tail: Buffer[] = [];
-    const topics = request.topics.map((t) => ({
-      name: t.name,
-      partitions: t.partitions.map((p) => {
-        tail.push(p.records);
-        return { partition: p.partition, recordsBytes: p.records.length };
-      }),
-    }));
-    return { body: { acks: request.acks, timeoutMs: request.timeoutMs, topics }, tail };
-  },
+  encodeRequest: encodeProduceRequest,
   decodeRequest(body, tailBytes) {
     const b = object(body, 'body');
     const tail = new TailReader(tailBytes);
