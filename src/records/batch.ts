@@ -13,7 +13,7 @@ import {
 import { BatchBuilder } from './batch-builder.js';
 import { compress, decompress } from './compression.js';
 import { RecordFormatError } from './errors.js';
-import { estimateRecordSize, readRecords, type DecodedRecord, type RecordInput } from './record.js';
+import { estimateRecordSize, RecordReader, type DecodedRecord, type RecordInput } from './record.js';
 
 export interface BuildBatchOptions {
   compression?: CompressionCodec;
@@ -69,20 +69,16 @@ function decodeRecords(section: Buffer, header: BatchHeader, position: number): 
   const logAppend = (header.attributes & ATTR_TIMESTAMP_TYPE_LOG_APPEND) !== 0;
   const records: DecodedRecord[] = [];
   try {
-    readRecords(
-      section,
-      header.recordCount,
-      Number.NEGATIVE_INFINITY,
-      (offsetDelta, timestampDelta, key, value, headers) => {
-        records.push({
-          offset: baseOffset + offsetDelta,
-          timestamp: logAppend ? header.maxTimestamp : baseTimestamp + timestampDelta,
-          key,
-          value,
-          headers: headers ?? [],
-        });
-      },
-    );
+    const reader = new RecordReader(section, header.recordCount);
+    while (reader.next()) {
+      records.push({
+        offset: baseOffset + reader.offsetDelta,
+        timestamp: logAppend ? header.maxTimestamp : baseTimestamp + reader.timestampDelta,
+        key: reader.key,
+        value: reader.value,
+        headers: reader.headers ?? [],
+      });
+    }
   } catch (err) {
     if (!(err instanceof RecordFormatError)) throw err;
     throw new RecordFormatError(`batch at byte ${position}: ${err.message}`, { cause: err });

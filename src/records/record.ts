@@ -9,7 +9,7 @@
 //   value           bytes
 //   headerCount     varint
 //   headers         [keyLength varint, key utf8 (never null), valueLength varint (-1 = null), value]
-// Encoding: batch-builder.ts (straight into the batch buffer); decoding: readRecords below (the SDK's only
+// Encoding: batch-builder.ts (straight into the batch buffer); decoding: RecordReader below (the SDK's only
 // record decoder: the consumer and decodeRecordBatches both use it).
 import { RecordFormatError } from './errors.js';
 import { MAX_VARINT_BYTES, MAX_VARLONG_BYTES, Reader } from './varint.js';
@@ -89,66 +89,88 @@ function readHeaders(reader: Reader): HeaderPairs | null {
 }
 
 /**
- * Receives one record from readRecords. `headers` is null when the record has none; `size` counts its bytes,
- * length field included; `attributes` is the record's (unused in v2) attributes byte.
- */
-export type RecordVisitor = (
-  offsetDelta: number,
-  timestampDelta: number,
-  key: Buffer | null,
-  value: Buffer | null,
-  headers: HeaderPairs | null,
-  size: number,
-  attributes: number,
-) => void;
-
-/**
  * The one record decoder: reads the `count` records of one batch's (decompressed) records section where they
- * lie and hands each to `visit`. Keys, values and header values are zero-copy views of `section`. Each record
- * is read within its declared length (no field can run into the next record) and must end exactly there;
- * the section must hold exactly `count` records. A record whose offsetDelta is below `fromDelta` is skipped
- * after its offset delta, its key, value and headers unread (a fetch starts with the whole batch holding the
- * offset asked). Throws RecordFormatError naming the record.
+ * lie, one per next(), the current record's fields in its properties (no object is made per record; the
+ * caller builds what it needs: the consumer kafkajs messages, decodeRecordBatches DecodedRecords). Keys,
+ * values and header values are zero-copy views of `section`. Each record is read within its declared length
+ * (no field can run into the next record) and must end exactly there; the section must hold exactly `count`
+ * records. A record whose offsetDelta is below `fromDelta` is skipped after its offset delta, its key, value
+ * and headers unread (a fetch starts with the whole batch holding the offset asked). Throws
+ * RecordFormatError naming the record.
  */
-export function readRecords(section: Buffer, count: number, fromDelta: number, visit: RecordVisitor): void {
-  if (count > section.length / MIN_RECORD_SIZE) {
-    throw new RecordFormatError(`claims ${count} records in ${section.length} bytes`);
-  }
-  const reader = new Reader(section);
-  const sectionEnd = section.length;
-  let i = 0;
-  try {
-    for (; i < count; i++) {
-      const start = reader.pos;
-      const length = reader.readVarint();
-      if (length < 0) throw new RecordFormatError(`record length ${length} is negative`);
-      reader.need(length, 'record');
-      const end = reader.pos + length;
-      // Narrowed to this record so no field can run into the next one (left narrowed after an error:
-      // decoding stops at the first bad record).
-      reader.end = end;
-      const attributes = reader.readInt8();
-      const timestampDelta = reader.readVarlong();
-      const offsetDelta = reader.readVarint();
-      if (offsetDelta < fromDelta) {
-        reader.pos = end;
-        reader.end = sectionEnd;
-        continue;
-      }
-      const key = readNullable(reader, 'record key');
-      const value = readNullable(reader, 'record value');
-      const headers = readHeaders(reader);
-      if (reader.pos !== end) {
-        throw new RecordFormatError(`its fields end ${end - reader.pos} bytes before its declared length of ${length}`);
-      }
-      reader.end = sectionEnd;
-      visit(offsetDelta, timestampDelta, key, value, headers, end - start, attributes);
+export class RecordReader {
+  readonly #reader: Reader;
+  readonly #count: number;
+  readonly #fromDelta: number;
+  #index = 0;
+  /** The current record's fields (valid after next() returned true). */
+  offsetDelta = 0;
+  timestampDelta = 0;
+  /** Unused in v2 records; kafkajs reports it. */
+  attributes = 0;
+  key: Buffer | null = null;
+  value: Buffer | null = null;
+  /** null when the record has no headers (no array is made for them). */
+  headers: HeaderPairs | null = null;
+  /** Bytes of the record, its length field included. */
+  size = 0;
+
+  constructor(section: Buffer, count: number, fromDelta = Number.NEGATIVE_INFINITY) {
+    if (count > section.length / MIN_RECORD_SIZE) {
+      throw new RecordFormatError(`claims ${count} records in ${section.length} bytes`);
     }
-  } catch (err) {
-    if (!(err instanceof RecordFormatError)) throw err;
-    throw new RecordFormatError(`record ${i}: ${err.message}`, { cause: err });
+    this.#reader = new Reader(section);
+    this.#count = count;
+    this.#fromDelta = fromDelta;
   }
-  if (reader.pos !== sectionEnd) {
-    throw new RecordFormatError(`${sectionEnd - reader.pos} bytes follow the last of its ${count} records`);
+
+  /** Reads the next record at or after fromDelta; false after the last (when nothing may follow it). */
+  next(): boolean {
+    const reader = this.#reader;
+    const sectionEnd = reader.buf.length;
+    try {
+      while (this.#index < this.#count) {
+        const start = reader.pos;
+        const length = reader.readVarint();
+        if (length < 0) throw new RecordFormatError(`record length ${length} is negative`);
+        reader.need(length, 'record');
+        const end = reader.pos + length;
+        // Narrowed to this record so no field can run into the next one (left narrowed after an error:
+        // decoding stops at the first bad record).
+        reader.end = end;
+        if (reader.pos >= end) throw new RecordFormatError(`record at position ${start} ends before its attributes`);
+        const attributes = (reader.buf[reader.pos++]! << 24) >> 24;
+        const timestampDelta = reader.readVarlong();
+        const offsetDelta = reader.readVarint();
+        if (offsetDelta < this.#fromDelta) {
+          reader.pos = end;
+          reader.end = sectionEnd;
+          this.#index++;
+          continue;
+        }
+        this.key = readNullable(reader, 'record key');
+        this.value = readNullable(reader, 'record value');
+        this.headers = readHeaders(reader);
+        if (reader.pos !== end) {
+          throw new RecordFormatError(
+            `its fields end ${end - reader.pos} bytes before its declared length of ${length}`,
+          );
+        }
+        reader.end = sectionEnd;
+        this.attributes = attributes;
+        this.timestampDelta = timestampDelta;
+        this.offsetDelta = offsetDelta;
+        this.size = end - start;
+        this.#index++;
+        return true;
+      }
+    } catch (err) {
+      if (!(err instanceof RecordFormatError)) throw err;
+      throw new RecordFormatError(`record ${this.#index}: ${err.message}`, { cause: err });
+    }
+    if (reader.pos !== sectionEnd) {
+      throw new RecordFormatError(`${sectionEnd - reader.pos} bytes follow the last of its ${this.#count} records`);
+    }
+    return false;
   }
 }

@@ -10,7 +10,7 @@ import {
   type RecordInput,
 } from '../../src/records/index.js';
 
-// The SDK has one record decoder (src/records/record.ts, readRecords); decodeRecordBatches and the consumer's
+// The SDK has one record decoder (src/records/record.ts, RecordReader); decodeRecordBatches and the consumer's
 // decodeFetchedChunk are its two entrances, so both are held to the same property.
 
 const bytes = fc.uint8Array({ maxLength: 300 }).map((a) => Buffer.from(a));

@@ -1,12 +1,12 @@
 // Fetch bytes → kafkajs messages, without intermediate record objects. Batches are validated (length,
 // magic, and CRC-32C when the consumer's `checkCrcs` is on) with storage/format, records are read by
-// src/records/record.ts's readRecords (the SDK's one record decoder); records below
+// src/records/record.ts's RecordReader (the SDK's one record decoder); records below
 // `fromOffset` are skipped (a fetch starts with the whole batch holding the requested offset); a batch
 // cut off at the end of the response is ignored (the next fetch asks for it again); control batches are
 // skipped. Keys, values and header values of uncompressed batches are zero-copy subarrays of the response.
 import { decompress } from '../../records/compression.js';
 import { pairsToHeaders } from '../../records/headers.js';
-import { readRecords } from '../../records/record.js';
+import { RecordReader } from '../../records/record.js';
 import {
   ATTR_CONTROL,
   ATTR_TIMESTAMP_TYPE_LOG_APPEND,
@@ -132,26 +132,24 @@ function readMessages(section: Buffer, header: BatchHeader, fromOffset: number, 
   // Records of one batch mostly share their timestamp (or a few): convert each distinct delta once.
   let lastDelta = Number.NaN;
   let lastTimestamp = logAppend ? String(header.maxTimestamp) : '';
-  readRecords(
-    section,
-    header.recordCount,
-    fromOffset - baseOffset,
-    (offsetDelta, timestampDelta, key, value, headers, size, attributes) => {
-      if (!logAppend && timestampDelta !== lastDelta) {
-        lastDelta = timestampDelta;
-        lastTimestamp = String(baseTimestamp + timestampDelta);
-      }
-      out.push({
-        magicByte: 2,
-        attributes,
-        timestamp: lastTimestamp,
-        offset: offsets.of(baseOffset + offsetDelta),
-        key,
-        value,
-        headers: headers === null ? {} : pairsToHeaders(headers),
-        isControlRecord: false,
-        size,
-      });
-    },
-  );
+  const records = new RecordReader(section, header.recordCount, fromOffset - baseOffset);
+  while (records.next()) {
+    const timestampDelta = records.timestampDelta;
+    if (!logAppend && timestampDelta !== lastDelta) {
+      lastDelta = timestampDelta;
+      lastTimestamp = String(baseTimestamp + timestampDelta);
+    }
+    const headers = records.headers;
+    out.push({
+      magicByte: 2,
+      attributes: records.attributes,
+      timestamp: lastTimestamp,
+      offset: offsets.of(baseOffset + records.offsetDelta),
+      key: records.key,
+      value: records.value,
+      headers: headers === null ? {} : pairsToHeaders(headers),
+      isControlRecord: false,
+      size: records.size,
+    });
+  }
 }
