@@ -14,6 +14,7 @@ import { LogClosedError, StorageError, StorageIOError } from './errors.js';
 import { TopicTrash, TRASH_SUFFIX } from './topic-trash.js';
 import { FilePool, type FileStats } from './file-pool.js';
 import { openFileLimit, segmentFileBudget } from './file-budget.js';
+import { isValidTopicName, TOPIC_NAME_RULE } from './format/topic-name.js';
 
 export interface LogManagerOptions {
   dataDir: string;
@@ -37,9 +38,6 @@ export interface LogManagerFileStats extends FileStats {
   processLimit: number | undefined;
 }
 
-/** Kafka's limit on a topic name's length. */
-const MAX_TOPIC_NAME_CHARS = 249;
-const TOPIC_NAME = new RegExp(`^[a-zA-Z0-9._-]{1,${MAX_TOPIC_NAME_CHARS}}$`);
 /** A partition number in a directory name: up to 9 decimal digits, no sign. */
 const MAX_PARTITION_DIGITS = 9;
 const PARTITION_DIGITS = new RegExp(`^\\d{1,${MAX_PARTITION_DIGITS}}$`);
@@ -50,10 +48,6 @@ const DEFAULT_MAINTENANCE_INTERVAL_MS = 30_000;
 const MAX_DIR_NAME_BYTES = 255;
 /** Partitions opened (or stat'ed) at once at start: enough to keep libuv's thread pool busy. */
 export const FS_CONCURRENCY = 32;
-
-export function isValidTopicName(topic: string): boolean {
-  return TOPIC_NAME.test(topic) && topic !== '.' && topic !== '..';
-}
 
 /** `<topic>-<partition>`, split on the last '-'; undefined when the name is not a partition directory. */
 export function parsePartitionDirName(name: string): { topic: string; partition: number } | undefined {
@@ -209,12 +203,9 @@ export class LogManager {
   async create(topic: string, partition: number, config: PartitionConfig): Promise<PartitionLog> {
     if (this.closed) throw new LogClosedError('log manager');
     if (!isValidTopicName(topic))
-      throw new StorageError(
-        `invalid topic name ${JSON.stringify(topic)}: use 1-${MAX_TOPIC_NAME_CHARS} of [a-zA-Z0-9._-]`,
-        {
-          code: 'INVALID_TOPIC',
-        },
-      );
+      throw new StorageError(`invalid topic name ${JSON.stringify(topic)}: use ${TOPIC_NAME_RULE}`, {
+        code: 'INVALID_TOPIC',
+      });
     if (!Number.isSafeInteger(partition) || partition < 0 || partition > MAX_PARTITION) {
       throw new StorageError(`invalid partition number ${partition}`, { code: 'INVALID_PARTITION' });
     }

@@ -1,5 +1,7 @@
 // API keys. Numbers follow Kafka's where Kafka has the same API, for familiarity in logs and tools.
-import { refuseTail } from './apis/tail.js';
+import type { MessageDef, MessageValue } from './schema.js';
+import { messageCodec } from './schema-codec.js';
+import { parseVersions } from './versions.js';
 
 export const ApiKey = {
   Produce: 0,
@@ -51,25 +53,47 @@ export interface ApiSpec<Request, Response> {
   decodeResponse(body: unknown, tail: Buffer, version: number): Response;
 }
 
-/** Helper for APIs with no tail in either direction: encoding is the value itself. */
-export function plainApi<Req, Res>(
-  key: ApiKeyValue,
-  name: ApiKeyName,
-  decodeRequest: (body: unknown) => Req,
-  decodeResponse: (body: unknown) => Res,
-  versions = { min: 0, max: 0 },
-): ApiSpec<Req, Res> {
-  return {
+/**
+ * An API defined as data: its request and response definitions (schema.ts), from which its four functions
+ * are compiled (schema-codec.ts) and its types derived. The served versions are the request's validVersions.
+ */
+export interface NativeApi<Req extends MessageDef = MessageDef, Res extends MessageDef = MessageDef>
+  extends ApiSpec<MessageValue<Req>, MessageValue<Res>> {
+  readonly request: Req;
+  readonly response: Res;
+}
+
+/** Any API of the registry, whatever its types. */
+export type AnyNativeApi = ApiSpec<any, any> & { readonly request: MessageDef; readonly response: MessageDef };
+
+export function defineApi<const Req extends MessageDef, const Res extends MessageDef>(spec: {
+  key: ApiKeyValue;
+  name: ApiKeyName;
+  request: Req;
+  response: Res;
+}): NativeApi<Req, Res> {
+  const { key, name, request, response } = spec;
+  if (request.apiKey !== key || response.apiKey !== key || request.type !== 'request' || response.type !== 'response') {
+    throw new Error(`${name}: a request and a response definition with apiKey ${key} are needed`);
+  }
+  if (request.validVersions !== response.validVersions) {
+    throw new Error(`${name}: request and response must have the same versions`);
+  }
+  const versions = parseVersions(request.validVersions);
+  // Encoders take no version today (every API has one): they write the newest.
+  const maxVersion = versions.max;
+  return Object.freeze({
     key,
     name,
     minVersion: versions.min,
-    maxVersion: versions.max,
-    encodeRequest: (request) => ({ body: request, tail: [] }),
-    decodeRequest: (body, tail) => {
-      refuseTail(tail, name);
-      return decodeRequest(body);
-    },
-    encodeResponse: (response) => ({ body: response, tail: [] }),
-    decodeResponse: (body) => decodeResponse(body),
-  };
+    maxVersion,
+    request,
+    response,
+    encodeRequest: (value: MessageValue<Req>) => messageCodec(request, maxVersion).encode(value),
+    decodeRequest: (body: unknown, tail: Buffer, version: number) =>
+      messageCodec(request, version).decode(body, tail) as MessageValue<Req>,
+    encodeResponse: (value: MessageValue<Res>) => messageCodec(response, maxVersion).encode(value),
+    decodeResponse: (body: unknown, tail: Buffer, version: number) =>
+      messageCodec(response, version).decode(body, tail) as MessageValue<Res>,
+  });
 }

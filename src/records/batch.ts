@@ -13,8 +13,7 @@ import {
 import { BatchBuilder } from './batch-builder.js';
 import { compress, decompress } from './compression.js';
 import { RecordFormatError } from './errors.js';
-import { estimateRecordSize, readRecord, type DecodedRecord, type RecordInput } from './record.js';
-import { Reader } from './varint.js';
+import { estimateRecordSize, RecordReader, type DecodedRecord, type RecordInput } from './record.js';
 
 export interface BuildBatchOptions {
   compression?: CompressionCodec;
@@ -28,9 +27,6 @@ export interface DecodedBatch {
   header: BatchHeader;
   records: DecodedRecord[];
 }
-
-/** Smallest possible record: length, attributes, timestampDelta, offsetDelta, key, value, headerCount. */
-const MIN_RECORD_SIZE = 7;
 
 /** All `records` in one builder sized for them up front (so it never grows). */
 function builderOf(records: RecordInput[]): BatchBuilder {
@@ -69,22 +65,23 @@ export async function buildRecordBatch(records: RecordInput[], options: BuildBat
 
 /** Parses the (decompressed) records section of one batch; `position` only labels errors. */
 function decodeRecords(section: Buffer, header: BatchHeader, position: number): DecodedRecord[] {
-  const count = header.recordCount;
-  if (count > section.length / MIN_RECORD_SIZE) {
-    throw new RecordFormatError(`batch at byte ${position} claims ${count} records in ${section.length} bytes`);
-  }
-  const fixed = (header.attributes & ATTR_TIMESTAMP_TYPE_LOG_APPEND) !== 0 ? header.maxTimestamp : undefined;
-  const reader = new Reader(section);
-  const records: DecodedRecord[] = new Array(count);
-  let i = 0;
+  const { baseOffset, baseTimestamp } = header;
+  const logAppend = (header.attributes & ATTR_TIMESTAMP_TYPE_LOG_APPEND) !== 0;
+  const records: DecodedRecord[] = [];
   try {
-    for (; i < count; i++) records[i] = readRecord(reader, header.baseOffset, header.baseTimestamp, fixed);
+    const reader = new RecordReader(section, header.recordCount);
+    while (reader.next()) {
+      records.push({
+        offset: baseOffset + reader.offsetDelta,
+        timestamp: logAppend ? header.maxTimestamp : baseTimestamp + reader.timestampDelta,
+        key: reader.key,
+        value: reader.value,
+        headers: reader.headers ?? [],
+      });
+    }
   } catch (err) {
     if (!(err instanceof RecordFormatError)) throw err;
-    throw new RecordFormatError(`batch at byte ${position}, record ${i}: ${err.message}`, { cause: err });
-  }
-  if (reader.remaining() !== 0) {
-    throw new RecordFormatError(`batch at byte ${position} has ${reader.remaining()} bytes after its ${count} records`);
+    throw new RecordFormatError(`batch at byte ${position}: ${err.message}`, { cause: err });
   }
   return records;
 }

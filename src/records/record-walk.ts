@@ -6,7 +6,7 @@
 //   - its fields end exactly at its declared length
 // and the section holds exactly `count` records, nothing after them. Varints follow varint.ts's Reader:
 // at most 5 bytes for an int32 (no bits beyond 32), at most 10 for a varlong whose value is a safe integer,
-// so whatever passes here the SDK's consumer decodes (src/client/consumer/decode.ts is the same or laxer).
+// so whatever passes here the SDK decodes (record.ts RecordReader checks the same or less).
 import { RecordFormatError } from './errors.js';
 import { Reader } from './varint.js';
 

@@ -82,3 +82,31 @@ describe('decodeFetchedChunk with a bad batch after good ones', () => {
     await expect(decodeFetchedChunk(bytes, first.pos, bytes.length, 0, 1 << 20, true)).rejects.toThrow(/CRC mismatch/);
   });
 });
+
+describe('decodeFetchedChunk bounds (the one record decoder, src/records/record.ts)', () => {
+  const twoRecords = () =>
+    buildRecordBatchSync([
+      { key: null, value: Buffer.from('first'), timestamp: 5 },
+      { key: null, value: Buffer.from('second'), timestamp: 6 },
+    ]);
+
+  it('refuses a batch whose records section holds more than recordCount records', async () => {
+    const batch = twoRecords();
+    batch.writeInt32BE(1, 57); // recordCount
+    batch.writeInt32BE(0, 23); // lastOffsetDelta
+    await expect(decodeFetchedChunk(batch, 0, batch.length, 0, 1 << 20, false)).rejects.toThrow(
+      /bytes follow the last of its 1 records/,
+    );
+  });
+
+  it('refuses a record whose value runs past its declared length into the next record', async () => {
+    const batch = twoRecords();
+    // First record: length, attributes, timestampDelta, offsetDelta, key (-1), value length 5 → 7 (zigzag 14).
+    const valueLength = 61 + 5;
+    expect(batch[valueLength]).toBe(10);
+    batch[valueLength] = 14; // 7 bytes: its own 5, its header count, and one of the next record
+    await expect(decodeFetchedChunk(batch, 0, batch.length, 0, 1 << 20, false)).rejects.toThrow(
+      /record 0: record value needs 7 bytes/,
+    );
+  });
+});

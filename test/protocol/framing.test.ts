@@ -14,6 +14,7 @@ import {
   FrameDecoder,
   FramingError,
   HeaderLimitError,
+  encodeProduceRequest,
   ProduceApi,
   ProtocolError,
   RequestHeaderError,
@@ -92,6 +93,39 @@ describe('frame bytes', () => {
         body: { acks: -1, timeoutMs: 1000, topics: [{ name: 't', partitions: [{ partition: 2, recordsBytes: 8 }] }] },
       },
       records,
+    );
+    expect(Buffer.concat(chunks).toString('hex')).toBe(expected.toString('hex'));
+  });
+
+  it('Produce request with several batches per partition (as the producer sends): each a tail chunk, their sum stated', () => {
+    const [a, b, c] = [Buffer.from('aa', 'hex'), Buffer.from('bbbb', 'hex'), Buffer.from('cccccc', 'hex')];
+    const { body, tail } = encodeProduceRequest({
+      acks: 1,
+      timeoutMs: 500,
+      topics: [
+        { name: 't', partitions: [{ partition: 0, records: [a, b] }] },
+        { name: 'u', partitions: [{ partition: 3, records: [c] }] },
+      ],
+    });
+    const chunks = encodeRequestFrame({ apiKey: 0, apiVersion: 0, correlationId: 9, clientId: null }, body, tail);
+    expect(chunks.slice(1)).toEqual([a, b, c]);
+    expect(chunks[1]).toBe(a); // the same Buffer objects: never copied
+    const expected = frame(
+      {
+        apiKey: 0,
+        apiVersion: 0,
+        correlationId: 9,
+        clientId: null,
+        body: {
+          acks: 1,
+          timeoutMs: 500,
+          topics: [
+            { name: 't', partitions: [{ partition: 0, recordsBytes: 3 }] },
+            { name: 'u', partitions: [{ partition: 3, recordsBytes: 3 }] },
+          ],
+        },
+      },
+      Buffer.concat([a, b, c]),
     );
     expect(Buffer.concat(chunks).toString('hex')).toBe(expected.toString('hex'));
   });

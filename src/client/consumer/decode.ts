@@ -1,11 +1,12 @@
 // Fetch bytes → kafkajs messages, without intermediate record objects. Batches are validated (length,
-// magic, and CRC-32C when the consumer's `checkCrcs` is on) with storage/format; records below
+// magic, and CRC-32C when the consumer's `checkCrcs` is on) with storage/format, records are read by
+// src/records/record.ts's RecordReader (the SDK's one record decoder); records below
 // `fromOffset` are skipped (a fetch starts with the whole batch holding the requested offset); a batch
 // cut off at the end of the response is ignored (the next fetch asks for it again); control batches are
 // skipped. Keys, values and header values of uncompressed batches are zero-copy subarrays of the response.
 import { decompress } from '../../records/compression.js';
-import { pairsToHeaders, type DecodedHeaders } from '../../records/headers.js';
-import { Reader } from '../../records/varint.js';
+import { pairsToHeaders } from '../../records/headers.js';
+import { RecordReader } from '../../records/record.js';
 import {
   ATTR_CONTROL,
   ATTR_TIMESTAMP_TYPE_LOG_APPEND,
@@ -18,10 +19,7 @@ import {
   validateBatch,
   type BatchHeader,
 } from '../../../storage/format/record-batch.js';
-import { RecordFormatError } from '../../records/errors.js';
 import type { KafkaMessage } from './types.js';
-
-const EMPTY_HEADERS: DecodedHeaders = Object.freeze({}) as DecodedHeaders;
 
 export interface ScannedFetch {
   /** Bytes of complete batches (a batch cut off at the end of the response is left out). */
@@ -88,7 +86,7 @@ export async function decodeFetchedChunk(
         const codec = compressionOf(header.attributes);
         let section = bytes.subarray(pos + BATCH_HEADER_SIZE, pos + header.sizeInBytes);
         if (codec !== CompressionCodec.None) section = await decompress(codec, section);
-        readRecords(section, header, fromOffset, messages);
+        readMessages(section, header, fromOffset, messages);
       }
     } catch (error) {
       // The batches before a bad one are delivered; the next call starts at the bad one and throws.
@@ -102,25 +100,6 @@ export async function decodeFetchedChunk(
     pos += header.sizeInBytes;
   }
   return { messages, pos };
-}
-
-/**
- * Node's own Buffer class (what `subarray` ends up constructing): building the view directly skips
- * subarray's species lookup, a measurable share of decoding small records.
- */
-const FastBuffer = (
-  Buffer as unknown as Record<symbol, new (buffer: ArrayBufferLike, byteOffset: number, length: number) => Buffer>
-)[Symbol.species]!;
-
-function readNullable(reader: Reader, what: string): Buffer | null {
-  const length = reader.readVarint();
-  if (length === -1) return null;
-  if (length < -1) throw new RecordFormatError(`${what} length ${length} is invalid`);
-  reader.need(length, what);
-  const { buf } = reader;
-  const out = new FastBuffer(buf.buffer, buf.byteOffset + reader.pos, length);
-  reader.pos += length;
-  return out;
 }
 
 /** "000" … "999": the last three digits of an offset string. */
@@ -146,60 +125,31 @@ class OffsetStrings {
   }
 }
 
-function readRecords(section: Buffer, header: BatchHeader, fromOffset: number, out: KafkaMessage[]): void {
-  const reader = new Reader(section);
+function readMessages(section: Buffer, header: BatchHeader, fromOffset: number, out: KafkaMessage[]): void {
+  const { baseOffset, baseTimestamp } = header;
   const logAppend = (header.attributes & ATTR_TIMESTAMP_TYPE_LOG_APPEND) !== 0;
   const offsets = new OffsetStrings();
   // Records of one batch mostly share their timestamp (or a few): convert each distinct delta once.
   let lastDelta = Number.NaN;
   let lastTimestamp = logAppend ? String(header.maxTimestamp) : '';
-  for (let i = 0; i < header.recordCount; i++) {
-    const start = reader.pos;
-    const length = reader.readVarint();
-    if (length < 0) throw new RecordFormatError(`record length ${length} is negative`);
-    reader.need(length, 'record');
-    const end = reader.pos + length;
-    if (reader.pos >= reader.end) throw new RecordFormatError(`record at position ${start} ends before its attributes`);
-    const attributes = (section[reader.pos++]! << 24) >> 24;
-    const timestampDelta = reader.readVarlong();
-    const offset = header.baseOffset + reader.readVarint();
-    if (offset < fromOffset) {
-      reader.pos = end;
-      continue;
-    }
-    const key = readNullable(reader, 'record key');
-    const value = readNullable(reader, 'record value');
-    const headerCount = reader.readVarint();
-    let headers = EMPTY_HEADERS;
-    if (headerCount !== 0) {
-      if (headerCount < 0 || headerCount > (end - reader.pos) / 2)
-        throw new RecordFormatError(`header count ${headerCount} is invalid`);
-      const pairs: Array<[string, Buffer | null]> = new Array(headerCount);
-      for (let h = 0; h < headerCount; h++) {
-        const keyLength = reader.readVarint();
-        if (keyLength < 0) throw new RecordFormatError(`header key length ${keyLength} is invalid`);
-        pairs[h] = [reader.readBytes(keyLength, 'header key').toString('utf8'), readNullable(reader, 'header value')];
-      }
-      headers = pairsToHeaders(pairs);
-    }
-    if (reader.pos !== end)
-      throw new RecordFormatError(
-        `record at offset ${offset} declares ${length} bytes but its fields use ${reader.pos - start}`,
-      );
+  const records = new RecordReader(section, header.recordCount, fromOffset - baseOffset);
+  while (records.next()) {
+    const timestampDelta = records.timestampDelta;
     if (!logAppend && timestampDelta !== lastDelta) {
       lastDelta = timestampDelta;
-      lastTimestamp = String(header.baseTimestamp + timestampDelta);
+      lastTimestamp = String(baseTimestamp + timestampDelta);
     }
+    const headers = records.headers;
     out.push({
       magicByte: 2,
-      attributes,
+      attributes: records.attributes,
       timestamp: lastTimestamp,
-      offset: offsets.of(offset),
-      key,
-      value,
-      headers: headers === EMPTY_HEADERS ? {} : headers,
+      offset: offsets.of(baseOffset + records.offsetDelta),
+      key: records.key,
+      value: records.value,
+      headers: headers === null ? {} : pairsToHeaders(headers),
       isControlRecord: false,
-      size: end - start,
+      size: records.size,
     });
   }
 }

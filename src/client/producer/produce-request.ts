@@ -1,5 +1,5 @@
-// One produce request's content: per partition, the batches it carries (a Slot), and the encoding of
-// the request body + tail without copying record bytes.
+// One produce request's content: per partition, the batches it carries (a Slot), as ProduceApi's request.
+import type { Acks, ProduceRequestInput } from '../../protocol/apis/produce.js';
 import type { ProducerBatchEntry } from './batch.js';
 import type { PartitionQueue } from './partition-queue.js';
 
@@ -12,32 +12,20 @@ export interface Slot {
 }
 
 /**
- * Produce request body + tail, byte-identical to ProduceApi.encodeRequest but with several batches
- * per partition: each partition's batches are written back to back as separate tail chunks (no copy),
- * and its `recordsBytes` is their total.
+ * The produce request of `slots`: per partition, its batches back to back (ProduceApi writes each as its own
+ * tail chunk, no copy). Topics keep their first-seen order, partitions their order within a topic.
  */
-export function encodeProduce(acks: number, timeoutMs: number, slots: Slot[]): { body: unknown; tail: Buffer[] } {
-  // The tail must follow the body's order: topics in first-seen order, partitions within each topic.
-  const byTopic = new Map<string, Slot[]>();
-  for (const slot of slots) {
-    const list = byTopic.get(slot.q.topic);
-    if (list) list.push(slot);
-    else byTopic.set(slot.q.topic, [slot]);
+export function produceRequest(acks: Acks, timeoutMs: number, slots: Slot[]): ProduceRequestInput {
+  const byTopic = new Map<string, Array<{ partition: number; records: Buffer[] }>>();
+  for (const { q, batches } of slots) {
+    const records = batches.map((batch) => batch.encoded!);
+    const list = byTopic.get(q.topic);
+    if (list) list.push({ partition: q.partition, records });
+    else byTopic.set(q.topic, [{ partition: q.partition, records }]);
   }
-  const tail: Buffer[] = [];
-  const topics: Array<{ name: string; partitions: Array<{ partition: number; recordsBytes: number }> }> = [];
-  for (const [name, list] of byTopic) {
-    const partitions = list.map(({ q, batches }) => {
-      let recordsBytes = 0;
-      for (const batch of batches) {
-        tail.push(batch.encoded!);
-        recordsBytes += batch.encoded!.length;
-      }
-      return { partition: q.partition, recordsBytes };
-    });
-    topics.push({ name, partitions });
-  }
-  return { body: { acks, timeoutMs, topics }, tail };
+  const topics: ProduceRequestInput['topics'] = [];
+  for (const [name, partitions] of byTopic) topics.push({ name, partitions });
+  return { acks, timeoutMs, topics };
 }
 
 export function timeoutOf(batch: ProducerBatchEntry): number {

@@ -26,7 +26,7 @@
 // each batch it carried, and pipelined requests failing together (a broker outage) do not spend it k times.
 //
 // Metadata is marked stale on leader/topic/connection errors so the next attempt finds the current leader.
-import { ProduceApi, type ProduceResponse } from '../../protocol/apis/produce.js';
+import { type Acks, encodeProduceRequest, ProduceApi, type ProduceResponse } from '../../protocol/apis/produce.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { needsMetadataRefresh, type Cluster } from '../cluster.js';
 import { SluiceNumberOfRetriesExceeded, SluiceProtocolError } from '../errors.js';
@@ -35,7 +35,7 @@ import { backoff, isRetriable, type ResolvedRetryOptions } from '../retry.js';
 import type { Accumulator } from './accumulator.js';
 import type { ProducerBatchEntry } from './batch.js';
 import { MAX_EPOCH, type PartitionQueue, type ProducerIdentity } from './partition-queue.js';
-import { encodeProduce, timeoutOf, type Slot } from './produce-request.js';
+import { produceRequest, timeoutOf, type Slot } from './produce-request.js';
 
 export interface SenderOptions {
   lingerMs: number;
@@ -207,9 +207,8 @@ export class Sender {
       const connection = await this.#cluster.nodeConnection(node);
       if (acks === 0) await connection.drained(); // no responses to pace us: respect socket backpressure
       const timeoutMs = slots.reduce((max, s) => Math.max(max, s.timeoutMs), 0);
-      const response = await connection.sendEncoded(ProduceApi, encodeProduce(acks, timeoutMs, slots), {
-        expectResponse: acks !== 0,
-      });
+      const request = encodeProduceRequest(produceRequest(acks as Acks, timeoutMs, slots));
+      const response = await connection.sendEncoded(ProduceApi, request, { expectResponse: acks !== 0 });
       this.#onResponse(slots, response);
     } catch (err) {
       if (needsMetadataRefresh(err)) this.#refreshMetadata();

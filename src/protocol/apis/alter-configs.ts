@@ -1,50 +1,47 @@
 // AlterConfigs: changes topic configs incrementally — named keys are set, a null value reverts the key
 // to its default, keys not named keep their value (Kafka's IncrementalAlterConfigs semantics).
-import { ApiKey, plainApi } from '../api-keys.js';
-import { bool, int, nullableString, object, stringMap } from '../validate.js';
-import { resources, type ResourceType } from './describe-configs.js';
+import { ApiKey, defineApi } from '../api-keys.js';
+import { array, bool, message, type MessageValue, oneOf, string, stringMap, struct } from '../schema.js';
+import { RESOURCE_TYPES } from './describe-configs.js';
+import { errorCode, errorMessage } from './fields.js';
 
-export interface AlterConfigsResource {
-  type: ResourceType;
-  name: string;
-  configs: Record<string, string | null>;
-}
-
-export interface AlterConfigsRequest {
-  resources: AlterConfigsResource[];
-  validateOnly: boolean;
-}
-
-export interface AlterConfigsResult {
-  type: ResourceType;
-  name: string;
-  errorCode: number;
-  errorMessage: string | null;
-}
-
-export interface AlterConfigsResponse {
-  resources: AlterConfigsResult[];
-}
-
-export const AlterConfigsApi = plainApi<AlterConfigsRequest, AlterConfigsResponse>(
-  ApiKey.AlterConfigs,
-  'AlterConfigs',
-  (body) => {
-    const b = object(body, 'body');
-    return {
-      resources: resources(b.resources, 'resources', (o, p) => ({
-        configs: stringMap(o.configs, `${p}.configs`, true),
-      })),
-      validateOnly: bool(b.validateOnly, 'validateOnly', false),
-    };
+export const AlterConfigsRequestDef = message({
+  name: 'AlterConfigsRequest',
+  type: 'request',
+  apiKey: ApiKey.AlterConfigs,
+  validVersions: '0',
+  fields: {
+    resources: array(
+      struct({
+        type: oneOf(RESOURCE_TYPES),
+        name: string(),
+        configs: stringMap({ nullValues: true, doc: 'nil reverts the key to its inherited value' }),
+      }),
+    ),
+    validateOnly: bool({ default: false }),
   },
-  (body) => {
-    const b = object(body, 'body');
-    return {
-      resources: resources(b.resources, 'resources', (o, p) => ({
-        errorCode: int(o.errorCode, `${p}.errorCode`),
-        errorMessage: nullableString(o.errorMessage, `${p}.errorMessage`),
-      })),
-    };
+});
+
+export const AlterConfigsResponseDef = message({
+  name: 'AlterConfigsResponse',
+  type: 'response',
+  apiKey: ApiKey.AlterConfigs,
+  validVersions: '0',
+  fields: {
+    resources: array(
+      struct({ type: oneOf(RESOURCE_TYPES), name: string(), errorCode: errorCode(), errorMessage: errorMessage() }),
+    ),
   },
-);
+});
+
+export type AlterConfigsRequest = MessageValue<typeof AlterConfigsRequestDef>;
+export type AlterConfigsResponse = MessageValue<typeof AlterConfigsResponseDef>;
+export type AlterConfigsResource = AlterConfigsRequest['resources'][number];
+export type AlterConfigsResult = AlterConfigsResponse['resources'][number];
+
+export const AlterConfigsApi = defineApi({
+  key: ApiKey.AlterConfigs,
+  name: 'AlterConfigs',
+  request: AlterConfigsRequestDef,
+  response: AlterConfigsResponseDef,
+});

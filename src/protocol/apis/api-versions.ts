@@ -1,42 +1,34 @@
 // ApiVersions: the first call on a connection; tells the client which APIs and versions the broker serves.
-import { ApiKey, plainApi } from '../api-keys.js';
-import { array, int, object, string } from '../validate.js';
+import { ApiKey, defineApi } from '../api-keys.js';
+import { array, int, message, type MessageValue, string, struct } from '../schema.js';
 
-export type ApiVersionsRequest = Record<string, never>;
+export const ApiVersionsRequestDef = message({
+  name: 'ApiVersionsRequest',
+  type: 'request',
+  apiKey: ApiKey.ApiVersions,
+  validVersions: '0',
+  fields: {},
+});
 
-export interface ApiVersionRange {
-  apiKey: number;
-  minVersion: number;
-  maxVersion: number;
-}
-
-export interface ApiVersionsResponse {
-  errorCode: number;
-  apiVersions: ApiVersionRange[];
-  /** Sluice's package version, e.g. "0.1.0". */
-  brokerVersion: string;
-}
-
-export const ApiVersionsApi = plainApi<ApiVersionsRequest, ApiVersionsResponse>(
-  ApiKey.ApiVersions,
-  'ApiVersions',
-  (body) => {
-    if (body !== undefined && body !== null) object(body, 'body');
-    return {};
+export const ApiVersionsResponseDef = message({
+  name: 'ApiVersionsResponse',
+  type: 'response',
+  apiKey: ApiKey.ApiVersions,
+  validVersions: '0',
+  fields: {
+    errorCode: int(),
+    apiVersions: array(struct({ apiKey: int(), minVersion: int(), maxVersion: int() })),
+    brokerVersion: string({ doc: "Sluice's package version, e.g. 0.1.0" }),
   },
-  (body) => {
-    const b = object(body, 'body');
-    return {
-      errorCode: int(b.errorCode, 'errorCode'),
-      apiVersions: array(b.apiVersions, 'apiVersions', (v, p) => {
-        const o = object(v, p);
-        return {
-          apiKey: int(o.apiKey, `${p}.apiKey`),
-          minVersion: int(o.minVersion, `${p}.minVersion`),
-          maxVersion: int(o.maxVersion, `${p}.maxVersion`),
-        };
-      }),
-      brokerVersion: string(b.brokerVersion, 'brokerVersion'),
-    };
-  },
-);
+});
+
+export type ApiVersionsRequest = MessageValue<typeof ApiVersionsRequestDef>;
+export type ApiVersionsResponse = MessageValue<typeof ApiVersionsResponseDef>;
+export type ApiVersionRange = ApiVersionsResponse['apiVersions'][number];
+
+export const ApiVersionsApi = defineApi({
+  key: ApiKey.ApiVersions,
+  name: 'ApiVersions',
+  request: ApiVersionsRequestDef,
+  response: ApiVersionsResponseDef,
+});

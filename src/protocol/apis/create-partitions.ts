@@ -1,51 +1,46 @@
 // CreatePartitions: raises a topic's partition count (Kafka's CreatePartitions, apiKey 37). Counts only
 // grow: existing partitions keep their data and keys that hash by partition count may move, as in Kafka.
-import { ApiKey, plainApi } from '../api-keys.js';
-import { array, bool, int, nullableArray, object, optionalInt, topicName } from '../validate.js';
-import { decodeTopicResults, type TopicResult } from './topic-results.js';
+import { ApiKey, defineApi } from '../api-keys.js';
+import { array, bool, int, message, type MessageValue, struct } from '../schema.js';
+import { topicName, topicResults } from './fields.js';
 
-export interface CreatePartitionsTopic {
-  name: string;
-  /** The new total number of partitions. */
-  count: number;
-  /** Broker ids for each new partition (one list per partition added); nil = the broker decides. */
-  assignments: number[][] | null;
-}
-
-export interface CreatePartitionsRequest {
-  topics: CreatePartitionsTopic[];
-  timeoutMs: number;
-  validateOnly: boolean;
-}
-
-export interface CreatePartitionsResponse {
-  topics: TopicResult[];
-}
-
-export const CreatePartitionsApi = plainApi<CreatePartitionsRequest, CreatePartitionsResponse>(
-  ApiKey.CreatePartitions,
-  'CreatePartitions',
-  (body) => {
-    const b = object(body, 'body');
-    return {
-      topics: array(
-        b.topics,
-        'topics',
-        (v, p) => {
-          const o = object(v, p);
-          return {
-            name: topicName(o.name, `${p}.name`),
-            count: int(o.count, `${p}.count`, 1, 1_000_000),
-            assignments: nullableArray(o.assignments, `${p}.assignments`, (a, q) =>
-              array(a, q, (x, r) => int(x, r, 0), 1000),
-            ),
-          };
-        },
-        10_000,
-      ),
-      timeoutMs: optionalInt(b.timeoutMs, 'timeoutMs', 30_000, 0),
-      validateOnly: bool(b.validateOnly, 'validateOnly', false),
-    };
+export const CreatePartitionsRequestDef = message({
+  name: 'CreatePartitionsRequest',
+  type: 'request',
+  apiKey: ApiKey.CreatePartitions,
+  validVersions: '0',
+  fields: {
+    topics: array(
+      struct({
+        name: topicName(),
+        count: int({ min: 1, max: 1_000_000, doc: 'the new total' }),
+        assignments: array(array(int({ min: 0 }), { maxItems: 1000 }), {
+          nullableVersions: '0+',
+          doc: 'broker ids for each new partition; nil = the broker decides',
+        }),
+      }),
+      { maxItems: 10_000 },
+    ),
+    timeoutMs: int({ min: 0, default: 30_000 }),
+    validateOnly: bool({ default: false }),
   },
-  decodeTopicResults,
-);
+});
+
+export const CreatePartitionsResponseDef = message({
+  name: 'CreatePartitionsResponse',
+  type: 'response',
+  apiKey: ApiKey.CreatePartitions,
+  validVersions: '0',
+  fields: { topics: topicResults() },
+});
+
+export type CreatePartitionsRequest = MessageValue<typeof CreatePartitionsRequestDef>;
+export type CreatePartitionsResponse = MessageValue<typeof CreatePartitionsResponseDef>;
+export type CreatePartitionsTopic = CreatePartitionsRequest['topics'][number];
+
+export const CreatePartitionsApi = defineApi({
+  key: ApiKey.CreatePartitions,
+  name: 'CreatePartitions',
+  request: CreatePartitionsRequestDef,
+  response: CreatePartitionsResponseDef,
+});

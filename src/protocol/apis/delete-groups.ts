@@ -1,24 +1,30 @@
 // DeleteGroups: removes empty groups and their committed offsets.
-import { ApiKey, plainApi } from '../api-keys.js';
-import { array, object, string } from '../validate.js';
-import { body, errorFields, groupId } from './group-fields.js';
+import { ApiKey, defineApi } from '../api-keys.js';
+import { array, message, type MessageValue, string, struct } from '../schema.js';
+import { errorCode, errorMessage, groupId } from './fields.js';
 
-export interface DeleteGroupsRequest {
-  groups: string[];
-}
+export const DeleteGroupsRequestDef = message({
+  name: 'DeleteGroupsRequest',
+  type: 'request',
+  apiKey: ApiKey.DeleteGroups,
+  validVersions: '0',
+  fields: { groups: array(groupId(), { maxItems: 10_000 }) },
+});
 
-export interface DeleteGroupsResponse {
-  results: Array<{ groupId: string; errorCode: number; errorMessage: string | null }>;
-}
+export const DeleteGroupsResponseDef = message({
+  name: 'DeleteGroupsResponse',
+  type: 'response',
+  apiKey: ApiKey.DeleteGroups,
+  validVersions: '0',
+  fields: { results: array(struct({ groupId: string(), errorCode: errorCode(), errorMessage: errorMessage() })) },
+});
 
-export const DeleteGroupsApi = plainApi<DeleteGroupsRequest, DeleteGroupsResponse>(
-  ApiKey.DeleteGroups,
-  'DeleteGroups',
-  (v) => ({ groups: array(body(v).groups, 'groups', groupId, 10_000) }),
-  (v) => ({
-    results: array(body(v).results, 'results', (x, p) => {
-      const o = object(x, p);
-      return { groupId: string(o.groupId, `${p}.groupId`), ...errorFields(o, p) };
-    }),
-  }),
-);
+export type DeleteGroupsRequest = MessageValue<typeof DeleteGroupsRequestDef>;
+export type DeleteGroupsResponse = MessageValue<typeof DeleteGroupsResponseDef>;
+
+export const DeleteGroupsApi = defineApi({
+  key: ApiKey.DeleteGroups,
+  name: 'DeleteGroups',
+  request: DeleteGroupsRequestDef,
+  response: DeleteGroupsResponseDef,
+});

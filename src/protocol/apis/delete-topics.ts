@@ -1,26 +1,33 @@
 // DeleteTopics: removes topics and all their data.
-import { ApiKey, plainApi } from '../api-keys.js';
-import { array, object, optionalInt, topicName } from '../validate.js';
-import { decodeTopicResults, type TopicResult } from './topic-results.js';
+import { ApiKey, defineApi } from '../api-keys.js';
+import { array, int, message, type MessageValue } from '../schema.js';
+import { topicName, topicResults } from './fields.js';
 
-export interface DeleteTopicsRequest {
-  topics: string[];
-  timeoutMs: number;
-}
-
-export interface DeleteTopicsResponse {
-  topics: TopicResult[];
-}
-
-export const DeleteTopicsApi = plainApi<DeleteTopicsRequest, DeleteTopicsResponse>(
-  ApiKey.DeleteTopics,
-  'DeleteTopics',
-  (body) => {
-    const b = object(body, 'body');
-    return {
-      topics: array(b.topics, 'topics', topicName, 10_000),
-      timeoutMs: optionalInt(b.timeoutMs, 'timeoutMs', 30_000, 0),
-    };
+export const DeleteTopicsRequestDef = message({
+  name: 'DeleteTopicsRequest',
+  type: 'request',
+  apiKey: ApiKey.DeleteTopics,
+  validVersions: '0',
+  fields: {
+    topics: array(topicName(), { maxItems: 10_000 }),
+    timeoutMs: int({ min: 0, default: 30_000 }),
   },
-  decodeTopicResults,
-);
+});
+
+export const DeleteTopicsResponseDef = message({
+  name: 'DeleteTopicsResponse',
+  type: 'response',
+  apiKey: ApiKey.DeleteTopics,
+  validVersions: '0',
+  fields: { topics: topicResults() },
+});
+
+export type DeleteTopicsRequest = MessageValue<typeof DeleteTopicsRequestDef>;
+export type DeleteTopicsResponse = MessageValue<typeof DeleteTopicsResponseDef>;
+
+export const DeleteTopicsApi = defineApi({
+  key: ApiKey.DeleteTopics,
+  name: 'DeleteTopics',
+  request: DeleteTopicsRequestDef,
+  response: DeleteTopicsResponseDef,
+});

@@ -1,88 +1,65 @@
 // DescribeConfigs: the effective configs of topics (and the broker), with where each value comes from.
-import { ApiKey, plainApi } from '../api-keys.js';
-import { array, bool, int, nullableArray, nullableString, object, oneOf, string, type Obj } from '../validate.js';
+import { ApiKey, defineApi } from '../api-keys.js';
+import { array, bool, message, type MessageValue, oneOf, string, struct } from '../schema.js';
+import { errorCode, errorMessage } from './fields.js';
 
 export const RESOURCE_TYPES = ['topic', 'broker'] as const;
 export type ResourceType = (typeof RESOURCE_TYPES)[number];
-
-export interface DescribeConfigsResource {
-  type: ResourceType;
-  name: string;
-  /** null = all configs. */
-  configNames: string[] | null;
-}
-
-export interface DescribeConfigsRequest {
-  resources: DescribeConfigsResource[];
-}
-
 export const CONFIG_SOURCES = ['topic', 'broker', 'default'] as const;
 export type ConfigSource = (typeof CONFIG_SOURCES)[number];
 
-export interface ConfigEntry {
-  name: string;
-  value: string | null;
-  readOnly: boolean;
-  isDefault: boolean;
-  source: ConfigSource;
-  isSensitive: boolean;
-}
-
-export interface DescribeConfigsResult {
-  type: ResourceType;
-  name: string;
-  errorCode: number;
-  errorMessage: string | null;
-  configs: ConfigEntry[];
-}
-
-export interface DescribeConfigsResponse {
-  resources: DescribeConfigsResult[];
-}
-
-/** Reads `[{ type, name, …rest }]`, the resource list of both config APIs; `rest` reads the other fields. */
-export function resources<T extends object>(
-  value: unknown,
-  path: string,
-  rest: (o: Obj, path: string) => T,
-): Array<{ type: ResourceType; name: string } & T> {
-  return array(value, path, (v, p) => {
-    const o = object(v, p);
-    return { type: oneOf(o.type, `${p}.type`, RESOURCE_TYPES), name: string(o.name, `${p}.name`), ...rest(o, p) };
-  });
-}
-
-function decodeEntry(v: unknown, p: string): ConfigEntry {
-  const o = object(v, p);
-  return {
-    name: string(o.name, `${p}.name`),
-    value: nullableString(o.value, `${p}.value`),
-    readOnly: bool(o.readOnly, `${p}.readOnly`, false),
-    isDefault: bool(o.isDefault, `${p}.isDefault`, false),
-    source: oneOf(o.source, `${p}.source`, CONFIG_SOURCES),
-    isSensitive: bool(o.isSensitive, `${p}.isSensitive`, false),
-  };
-}
-
-export const DescribeConfigsApi = plainApi<DescribeConfigsRequest, DescribeConfigsResponse>(
-  ApiKey.DescribeConfigs,
-  'DescribeConfigs',
-  (body) => {
-    const b = object(body, 'body');
-    return {
-      resources: resources(b.resources, 'resources', (o, p) => ({
-        configNames: nullableArray(o.configNames, `${p}.configNames`, (x, q) => string(x, q)),
-      })),
-    };
+export const DescribeConfigsRequestDef = message({
+  name: 'DescribeConfigsRequest',
+  type: 'request',
+  apiKey: ApiKey.DescribeConfigs,
+  validVersions: '0',
+  fields: {
+    resources: array(
+      struct({
+        type: oneOf(RESOURCE_TYPES),
+        name: string(),
+        configNames: array(string(), { nullableVersions: '0+', doc: 'nil = all' }),
+      }),
+    ),
   },
-  (body) => {
-    const b = object(body, 'body');
-    return {
-      resources: resources(b.resources, 'resources', (o, p) => ({
-        errorCode: int(o.errorCode, `${p}.errorCode`),
-        errorMessage: nullableString(o.errorMessage, `${p}.errorMessage`),
-        configs: array(o.configs, `${p}.configs`, decodeEntry),
-      })),
-    };
+});
+
+export const DescribeConfigsResponseDef = message({
+  name: 'DescribeConfigsResponse',
+  type: 'response',
+  apiKey: ApiKey.DescribeConfigs,
+  validVersions: '0',
+  fields: {
+    resources: array(
+      struct({
+        type: oneOf(RESOURCE_TYPES),
+        name: string(),
+        errorCode: errorCode(),
+        errorMessage: errorMessage(),
+        configs: array(
+          struct({
+            name: string(),
+            value: string({ nullableVersions: '0+' }),
+            readOnly: bool({ default: false }),
+            isDefault: bool({ default: false }),
+            source: oneOf(CONFIG_SOURCES),
+            isSensitive: bool({ default: false }),
+          }),
+        ),
+      }),
+    ),
   },
-);
+});
+
+export type DescribeConfigsRequest = MessageValue<typeof DescribeConfigsRequestDef>;
+export type DescribeConfigsResponse = MessageValue<typeof DescribeConfigsResponseDef>;
+export type DescribeConfigsResource = DescribeConfigsRequest['resources'][number];
+export type DescribeConfigsResult = DescribeConfigsResponse['resources'][number];
+export type ConfigEntry = DescribeConfigsResult['configs'][number];
+
+export const DescribeConfigsApi = defineApi({
+  key: ApiKey.DescribeConfigs,
+  name: 'DescribeConfigs',
+  request: DescribeConfigsRequestDef,
+  response: DescribeConfigsResponseDef,
+});

@@ -1,36 +1,36 @@
 // FindCoordinator: which broker coordinates a group (on a single broker: itself).
-import { ApiKey, plainApi } from '../api-keys.js';
-import { int, optionalInt, string } from '../validate.js';
-import { body, errorFields, groupId } from './group-fields.js';
+import { ApiKey, defineApi } from '../api-keys.js';
+import { int, message, type MessageValue, string } from '../schema.js';
+import { errorCode, errorMessage, groupId } from './fields.js';
 
-export interface FindCoordinatorRequest {
-  key: string;
-  /** 0 = consumer group. */
-  keyType: number;
-}
+export const FindCoordinatorRequestDef = message({
+  name: 'FindCoordinatorRequest',
+  type: 'request',
+  apiKey: ApiKey.FindCoordinator,
+  validVersions: '0',
+  fields: { key: groupId(), keyType: int({ min: 0, max: 1, default: 0, doc: '0 = consumer group' }) },
+});
 
-export interface FindCoordinatorResponse {
-  errorCode: number;
-  errorMessage: string | null;
-  nodeId: number;
-  host: string;
-  port: number;
-}
-
-export const FindCoordinatorApi = plainApi<FindCoordinatorRequest, FindCoordinatorResponse>(
-  ApiKey.FindCoordinator,
-  'FindCoordinator',
-  (v) => {
-    const b = body(v);
-    return { key: groupId(b.key, 'key'), keyType: optionalInt(b.keyType, 'keyType', 0, 0, 1) };
+export const FindCoordinatorResponseDef = message({
+  name: 'FindCoordinatorResponse',
+  type: 'response',
+  apiKey: ApiKey.FindCoordinator,
+  validVersions: '0',
+  fields: {
+    errorCode: errorCode(),
+    errorMessage: errorMessage(),
+    nodeId: int(),
+    host: string(),
+    port: int({ min: 0, max: 65535 }),
   },
-  (v) => {
-    const b = body(v);
-    return {
-      ...errorFields(b, 'body'),
-      nodeId: int(b.nodeId, 'nodeId'),
-      host: string(b.host, 'host'),
-      port: int(b.port, 'port', 0, 65535),
-    };
-  },
-);
+});
+
+export type FindCoordinatorRequest = MessageValue<typeof FindCoordinatorRequestDef>;
+export type FindCoordinatorResponse = MessageValue<typeof FindCoordinatorResponseDef>;
+
+export const FindCoordinatorApi = defineApi({
+  key: ApiKey.FindCoordinator,
+  name: 'FindCoordinator',
+  request: FindCoordinatorRequestDef,
+  response: FindCoordinatorResponseDef,
+});

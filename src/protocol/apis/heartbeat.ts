@@ -1,22 +1,30 @@
 // Heartbeat: keeps a member's session alive; REBALANCE_IN_PROGRESS tells it to rejoin.
-import { ApiKey, plainApi } from '../api-keys.js';
-import { body, errorFields, memberOfGeneration } from './group-fields.js';
+import { ApiKey, defineApi } from '../api-keys.js';
+import { int, message, type MessageValue } from '../schema.js';
+import { errorCode, errorMessage, groupId, groupInstanceId, memberId } from './fields.js';
 
-export interface HeartbeatRequest {
-  groupId: string;
-  generationId: number;
-  memberId: string;
-  groupInstanceId: string | null;
-}
+export const HeartbeatRequestDef = message({
+  name: 'HeartbeatRequest',
+  type: 'request',
+  apiKey: ApiKey.Heartbeat,
+  validVersions: '0',
+  fields: { groupId: groupId(), generationId: int(), memberId: memberId(), groupInstanceId: groupInstanceId() },
+});
 
-export interface HeartbeatResponse {
-  errorCode: number;
-  errorMessage: string | null;
-}
+export const HeartbeatResponseDef = message({
+  name: 'HeartbeatResponse',
+  type: 'response',
+  apiKey: ApiKey.Heartbeat,
+  validVersions: '0',
+  fields: { errorCode: errorCode(), errorMessage: errorMessage() },
+});
 
-export const HeartbeatApi = plainApi<HeartbeatRequest, HeartbeatResponse>(
-  ApiKey.Heartbeat,
-  'Heartbeat',
-  (v) => memberOfGeneration(body(v)),
-  (v) => errorFields(body(v), 'body'),
-);
+export type HeartbeatRequest = MessageValue<typeof HeartbeatRequestDef>;
+export type HeartbeatResponse = MessageValue<typeof HeartbeatResponseDef>;
+
+export const HeartbeatApi = defineApi({
+  key: ApiKey.Heartbeat,
+  name: 'Heartbeat',
+  request: HeartbeatRequestDef,
+  response: HeartbeatResponseDef,
+});

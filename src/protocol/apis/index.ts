@@ -1,5 +1,5 @@
 // Registry of every protocol API, by key.
-import type { ApiSpec } from '../api-keys.js';
+import type { AnyNativeApi } from '../api-keys.js';
 import { AlterConfigsApi } from './alter-configs.js';
 import { ApiVersionsApi } from './api-versions.js';
 import { CreatePartitionsApi } from './create-partitions.js';
@@ -23,7 +23,7 @@ import { OffsetFetchApi } from './offset-fetch.js';
 import { ProduceApi } from './produce.js';
 import { SyncGroupApi } from './sync-group.js';
 
-export const ALL_APIS: ReadonlyArray<ApiSpec<any, any>> = [
+export const ALL_APIS: readonly AnyNativeApi[] = [
   ApiVersionsApi,
   MetadataApi,
   CreateTopicsApi,
@@ -48,9 +48,9 @@ export const ALL_APIS: ReadonlyArray<ApiSpec<any, any>> = [
   InitProducerIdApi,
 ];
 
-const byKey = new Map<number, ApiSpec<any, any>>(ALL_APIS.map((api) => [api.key, api]));
+const byKey = new Map<number, AnyNativeApi>(ALL_APIS.map((api) => [api.key, api]));
 
-export function apiByKey(key: number): ApiSpec<any, any> | undefined {
+export function apiByKey(key: number): AnyNativeApi | undefined {
   return byKey.get(key);
 }
 
@@ -76,4 +76,3 @@ export * from './offset-commit.js';
 export * from './offset-fetch.js';
 export * from './produce.js';
 export * from './sync-group.js';
-export type { TopicResult } from './topic-results.js';

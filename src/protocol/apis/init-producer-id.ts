@@ -4,51 +4,45 @@
 //
 // A request naming an existing producerId (≥ 0) with its epoch asks for that id's next epoch (Kafka's
 // KIP-360 epoch bump); -1/-1 asks for a new id. Transactions (a transactionalId) are not supported.
-import { ApiKey, plainApi } from '../api-keys.js';
-import { int, nullableString, optionalInt } from '../validate.js';
-import { body, errorFields } from './group-fields.js';
+import { ApiKey, defineApi } from '../api-keys.js';
+import { int, message, type MessageValue, string } from '../schema.js';
+import { errorCode, errorMessage } from './fields.js';
 
 export const MAX_PRODUCER_EPOCH = 0x7fff;
 
-export interface InitProducerIdRequest {
-  /** Must be null: transactions are not supported. */
-  transactionalId: string | null;
-  transactionTimeoutMs: number;
-  /** -1 for a new producer, else the id whose epoch to bump. */
-  producerId: number;
-  producerEpoch: number;
-}
-
-export interface InitProducerIdResponse {
-  throttleTimeMs: number;
-  errorCode: number;
-  errorMessage: string | null;
-  /** int64 on Kafka's wire; a safe integer here (ids stay far below 2^53). -1 on error. */
-  producerId: number;
-  producerEpoch: number;
-}
-
-export const InitProducerIdApi = plainApi<InitProducerIdRequest, InitProducerIdResponse>(
-  ApiKey.InitProducerId,
-  'InitProducerId',
-  (v) => {
-    const b = body(v);
-    const producerId = optionalInt(b.producerId, 'producerId', -1, -1);
-    const producerEpoch = optionalInt(b.producerEpoch, 'producerEpoch', -1, -1, MAX_PRODUCER_EPOCH);
-    return {
-      transactionalId: nullableString(b.transactionalId, 'transactionalId', 32_767),
-      transactionTimeoutMs: optionalInt(b.transactionTimeoutMs, 'transactionTimeoutMs', 60_000, -1, 0x7fff_ffff),
-      producerId,
-      producerEpoch,
-    };
+export const InitProducerIdRequestDef = message({
+  name: 'InitProducerIdRequest',
+  type: 'request',
+  apiKey: ApiKey.InitProducerId,
+  validVersions: '0',
+  fields: {
+    transactionalId: string({ nullableVersions: '0+', doc: 'must be nil: transactions are not supported' }),
+    transactionTimeoutMs: int({ min: -1, max: 0x7fff_ffff, default: 60_000, doc: 'ignored' }),
+    producerId: int({ min: -1, default: -1, doc: '-1 for a new producer, else the id whose epoch to bump' }),
+    producerEpoch: int({ min: -1, max: MAX_PRODUCER_EPOCH, default: -1 }),
   },
-  (v) => {
-    const b = body(v);
-    return {
-      throttleTimeMs: optionalInt(b.throttleTimeMs, 'throttleTimeMs', 0, 0),
-      ...errorFields(b, 'body'),
-      producerId: int(b.producerId, 'producerId', -1),
-      producerEpoch: int(b.producerEpoch, 'producerEpoch', -1, MAX_PRODUCER_EPOCH),
-    };
+});
+
+export const InitProducerIdResponseDef = message({
+  name: 'InitProducerIdResponse',
+  type: 'response',
+  apiKey: ApiKey.InitProducerId,
+  validVersions: '0',
+  fields: {
+    throttleTimeMs: int({ min: 0, default: 0 }),
+    errorCode: errorCode(),
+    errorMessage: errorMessage(),
+    producerId: int({ min: -1, doc: "Kafka's int64 as a msgpack integer; -1 on error" }),
+    producerEpoch: int({ min: -1, max: MAX_PRODUCER_EPOCH, doc: '-1 on error' }),
   },
-);
+});
+
+export type InitProducerIdRequest = MessageValue<typeof InitProducerIdRequestDef>;
+export type InitProducerIdResponse = MessageValue<typeof InitProducerIdResponseDef>;
+
+export const InitProducerIdApi = defineApi({
+  key: ApiKey.InitProducerId,
+  name: 'InitProducerId',
+  request: InitProducerIdRequestDef,
+  response: InitProducerIdResponseDef,
+});

@@ -1,89 +1,62 @@
 // JoinGroup: a member asks to (re)join; the coordinator answers when the rebalance completes. The
 // leader receives every member's protocol metadata and computes the assignment client-side.
-import { ApiKey, plainApi } from '../api-keys.js';
-import { array, bytes, int, nullableString, object, optionalInt, string } from '../validate.js';
-import { body, errorFields, groupId, instanceId } from './group-fields.js';
-
-export interface JoinGroupProtocol {
-  /** Assignor name, e.g. 'RoundRobinAssigner'. */
-  name: string;
-  /** Opaque to the broker: encoded by the SDK's assignor protocol. */
-  metadata: Buffer;
-}
-
-export interface JoinGroupRequest {
-  groupId: string;
-  sessionTimeoutMs: number;
-  rebalanceTimeoutMs: number;
-  /** '' for a member joining for the first time. */
-  memberId: string;
-  groupInstanceId: string | null;
-  protocolType: string;
-  protocols: JoinGroupProtocol[];
-  reason: string | null;
-}
-
-export interface JoinGroupMember {
-  memberId: string;
-  groupInstanceId: string | null;
-  metadata: Buffer;
-}
-
-export interface JoinGroupResponse {
-  errorCode: number;
-  errorMessage: string | null;
-  generationId: number;
-  protocolType: string | null;
-  protocolName: string | null;
-  leader: string;
-  memberId: string;
-  /** Filled only in the leader's response. */
-  members: JoinGroupMember[];
-}
+import { ApiKey, defineApi } from '../api-keys.js';
+import { array, bytes, int, message, type MessageValue, string, struct } from '../schema.js';
+import { errorCode, errorMessage, groupId, groupInstanceId } from './fields.js';
 
 const MAX_METADATA = 1024 * 1024;
 
-export const JoinGroupApi = plainApi<JoinGroupRequest, JoinGroupResponse>(
-  ApiKey.JoinGroup,
-  'JoinGroup',
-  (v) => {
-    const b = body(v);
-    return {
-      groupId: groupId(b.groupId, 'groupId'),
-      sessionTimeoutMs: int(b.sessionTimeoutMs, 'sessionTimeoutMs', 0),
-      rebalanceTimeoutMs: optionalInt(b.rebalanceTimeoutMs, 'rebalanceTimeoutMs', 60_000, 0),
-      memberId: string(b.memberId ?? '', 'memberId', 1024),
-      groupInstanceId: instanceId(b.groupInstanceId, 'groupInstanceId'),
-      protocolType: string(b.protocolType, 'protocolType', 255),
-      protocols: array(
-        b.protocols,
-        'protocols',
-        (x, p) => {
-          const o = object(x, p);
-          return { name: string(o.name, `${p}.name`, 255), metadata: bytes(o.metadata, `${p}.metadata`, MAX_METADATA) };
-        },
-        64,
-      ),
-      reason: nullableString(b.reason, 'reason', 4096),
-    };
-  },
-  (v) => {
-    const b = body(v);
-    return {
-      ...errorFields(b, 'body'),
-      generationId: int(b.generationId, 'generationId'),
-      protocolType: nullableString(b.protocolType, 'protocolType'),
-      protocolName: nullableString(b.protocolName, 'protocolName'),
-      leader: string(b.leader, 'leader'),
-      memberId: string(b.memberId, 'memberId'),
-      members: array(b.members, 'members', (x, p) => {
-        const o = object(x, p);
-        return {
-          memberId: string(o.memberId, `${p}.memberId`),
-          groupInstanceId: instanceId(o.groupInstanceId, `${p}.groupInstanceId`),
-          metadata: bytes(o.metadata, `${p}.metadata`, MAX_METADATA),
-        };
+export const JoinGroupRequestDef = message({
+  name: 'JoinGroupRequest',
+  type: 'request',
+  apiKey: ApiKey.JoinGroup,
+  validVersions: '0',
+  fields: {
+    groupId: groupId(),
+    sessionTimeoutMs: int({ min: 0 }),
+    rebalanceTimeoutMs: int({ min: 0, default: 60_000 }),
+    memberId: string({ maxLength: 1024, default: '', doc: "'' when joining for the first time" }),
+    groupInstanceId: groupInstanceId(),
+    protocolType: string({ maxLength: 255 }),
+    protocols: array(
+      struct({
+        name: string({ maxLength: 255, doc: "assignor name, e.g. 'RoundRobinAssigner'" }),
+        metadata: bytes({ maxLength: MAX_METADATA, doc: "opaque to the broker: the SDK's assignor protocol" }),
       }),
-    };
+      { maxItems: 64 },
+    ),
+    reason: string({ maxLength: 4096, nullableVersions: '0+' }),
   },
-);
+});
+
+export const JoinGroupResponseDef = message({
+  name: 'JoinGroupResponse',
+  type: 'response',
+  apiKey: ApiKey.JoinGroup,
+  validVersions: '0',
+  fields: {
+    errorCode: errorCode(),
+    errorMessage: errorMessage(),
+    generationId: int(),
+    protocolType: string({ nullableVersions: '0+' }),
+    protocolName: string({ nullableVersions: '0+' }),
+    leader: string(),
+    memberId: string(),
+    members: array(
+      struct({ memberId: string(), groupInstanceId: groupInstanceId(), metadata: bytes({ maxLength: MAX_METADATA }) }),
+      { doc: "filled only in the leader's response" },
+    ),
+  },
+});
+
+export type JoinGroupRequest = MessageValue<typeof JoinGroupRequestDef>;
+export type JoinGroupResponse = MessageValue<typeof JoinGroupResponseDef>;
+export type JoinGroupProtocol = JoinGroupRequest['protocols'][number];
+export type JoinGroupMember = JoinGroupResponse['members'][number];
+
+export const JoinGroupApi = defineApi({
+  key: ApiKey.JoinGroup,
+  name: 'JoinGroup',
+  request: JoinGroupRequestDef,
+  response: JoinGroupResponseDef,
+});

@@ -1,53 +1,44 @@
 // LeaveGroup: members leave at once instead of waiting out the session timeout.
-import { ApiKey, plainApi } from '../api-keys.js';
-import { array, int, nullableString, object, string } from '../validate.js';
-import { body, errorFields, groupId, instanceId } from './group-fields.js';
+import { ApiKey, defineApi } from '../api-keys.js';
+import { array, message, type MessageValue, string, struct } from '../schema.js';
+import { errorCode, errorMessage, groupId, groupInstanceId } from './fields.js';
 
-export interface LeaveGroupRequest {
-  groupId: string;
-  members: Array<{ memberId: string; groupInstanceId: string | null; reason: string | null }>;
-}
-
-export interface LeaveGroupResponse {
-  errorCode: number;
-  errorMessage: string | null;
-  members: Array<{ memberId: string; groupInstanceId: string | null; errorCode: number }>;
-}
-
-export const LeaveGroupApi = plainApi<LeaveGroupRequest, LeaveGroupResponse>(
-  ApiKey.LeaveGroup,
-  'LeaveGroup',
-  (v) => {
-    const b = body(v);
-    return {
-      groupId: groupId(b.groupId, 'groupId'),
-      members: array(
-        b.members,
-        'members',
-        (x, p) => {
-          const o = object(x, p);
-          return {
-            memberId: string(o.memberId ?? '', `${p}.memberId`, 1024),
-            groupInstanceId: instanceId(o.groupInstanceId, `${p}.groupInstanceId`),
-            reason: nullableString(o.reason, `${p}.reason`, 4096),
-          };
-        },
-        10_000,
-      ),
-    };
-  },
-  (v) => {
-    const b = body(v);
-    return {
-      ...errorFields(b, 'body'),
-      members: array(b.members, 'members', (x, p) => {
-        const o = object(x, p);
-        return {
-          memberId: string(o.memberId, `${p}.memberId`),
-          groupInstanceId: instanceId(o.groupInstanceId, `${p}.groupInstanceId`),
-          errorCode: int(o.errorCode, `${p}.errorCode`),
-        };
+export const LeaveGroupRequestDef = message({
+  name: 'LeaveGroupRequest',
+  type: 'request',
+  apiKey: ApiKey.LeaveGroup,
+  validVersions: '0',
+  fields: {
+    groupId: groupId(),
+    members: array(
+      struct({
+        memberId: string({ maxLength: 1024, default: '' }),
+        groupInstanceId: groupInstanceId(),
+        reason: string({ maxLength: 4096, nullableVersions: '0+' }),
       }),
-    };
+      { maxItems: 10_000 },
+    ),
   },
-);
+});
+
+export const LeaveGroupResponseDef = message({
+  name: 'LeaveGroupResponse',
+  type: 'response',
+  apiKey: ApiKey.LeaveGroup,
+  validVersions: '0',
+  fields: {
+    errorCode: errorCode(),
+    errorMessage: errorMessage(),
+    members: array(struct({ memberId: string(), groupInstanceId: groupInstanceId(), errorCode: errorCode() })),
+  },
+});
+
+export type LeaveGroupRequest = MessageValue<typeof LeaveGroupRequestDef>;
+export type LeaveGroupResponse = MessageValue<typeof LeaveGroupResponseDef>;
+
+export const LeaveGroupApi = defineApi({
+  key: ApiKey.LeaveGroup,
+  name: 'LeaveGroup',
+  request: LeaveGroupRequestDef,
+  response: LeaveGroupResponseDef,
+});

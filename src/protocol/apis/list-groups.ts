@@ -1,37 +1,39 @@
 // ListGroups: every group the coordinator knows, optionally filtered by state.
-import { ApiKey, plainApi } from '../api-keys.js';
-import { array, int, nullableArray, object, string } from '../validate.js';
-import { body } from './group-fields.js';
+import { ApiKey, defineApi } from '../api-keys.js';
+import { array, message, type MessageValue, string, struct } from '../schema.js';
+import { errorCode } from './fields.js';
 
-export interface ListGroupsRequest {
-  /** e.g. ['Stable', 'Empty']; null = all states. */
-  statesFilter: string[] | null;
-}
-
-export interface ListGroupsResponse {
-  errorCode: number;
-  groups: Array<{ groupId: string; protocolType: string; groupState: string }>;
-}
-
-export const ListGroupsApi = plainApi<ListGroupsRequest, ListGroupsResponse>(
-  ApiKey.ListGroups,
-  'ListGroups',
-  (v) => {
-    const b = v === undefined || v === null ? {} : body(v);
-    return { statesFilter: nullableArray(b.statesFilter, 'statesFilter', (x, p) => string(x, p, 64), 16) };
+export const ListGroupsRequestDef = message({
+  name: 'ListGroupsRequest',
+  type: 'request',
+  apiKey: ApiKey.ListGroups,
+  validVersions: '0',
+  fields: {
+    statesFilter: array(string({ maxLength: 64 }), {
+      maxItems: 16,
+      nullableVersions: '0+',
+      doc: "e.g. ['Stable', 'Empty']; nil = all states",
+    }),
   },
-  (v) => {
-    const b = body(v);
-    return {
-      errorCode: int(b.errorCode, 'errorCode'),
-      groups: array(b.groups, 'groups', (x, p) => {
-        const o = object(x, p);
-        return {
-          groupId: string(o.groupId, `${p}.groupId`),
-          protocolType: string(o.protocolType, `${p}.protocolType`),
-          groupState: string(o.groupState, `${p}.groupState`),
-        };
-      }),
-    };
+});
+
+export const ListGroupsResponseDef = message({
+  name: 'ListGroupsResponse',
+  type: 'response',
+  apiKey: ApiKey.ListGroups,
+  validVersions: '0',
+  fields: {
+    errorCode: errorCode(),
+    groups: array(struct({ groupId: string(), protocolType: string(), groupState: string() })),
   },
-);
+});
+
+export type ListGroupsRequest = MessageValue<typeof ListGroupsRequestDef>;
+export type ListGroupsResponse = MessageValue<typeof ListGroupsResponseDef>;
+
+export const ListGroupsApi = defineApi({
+  key: ApiKey.ListGroups,
+  name: 'ListGroups',
+  request: ListGroupsRequestDef,
+  response: ListGroupsResponseDef,
+});

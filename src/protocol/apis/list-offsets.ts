@@ -1,53 +1,48 @@
 // ListOffsets: earliest (-2), latest (-1) or first offset at/after a timestamp, per partition.
-import { ApiKey, plainApi } from '../api-keys.js';
-import { int, nullableString, object, optionalInt, topicPartitions } from '../validate.js';
+import { ApiKey, defineApi } from '../api-keys.js';
+import { int, message, type MessageValue } from '../schema.js';
+import { errorCode, errorMessage, partitionIndex, topicPartitions } from './fields.js';
 
 export const LATEST_TIMESTAMP = -1;
 export const EARLIEST_TIMESTAMP = -2;
 
-export interface ListOffsetsRequest {
-  /** 0 = read uncommitted, 1 = read committed (same thing until transactions exist). */
-  isolationLevel: number;
-  topics: Array<{ name: string; partitions: Array<{ partition: number; timestamp: number }> }>;
-}
-
-export interface ListOffsetsPartitionResult {
-  partition: number;
-  errorCode: number;
-  errorMessage: string | null;
-  /** Timestamp of the record found, -1 for earliest/latest or when none matches. */
-  timestamp: number;
-  /** -1 when no record has a timestamp at or after the one asked. */
-  offset: number;
-}
-
-export interface ListOffsetsResponse {
-  topics: Array<{ name: string; partitions: ListOffsetsPartitionResult[] }>;
-}
-
-export const ListOffsetsApi = plainApi<ListOffsetsRequest, ListOffsetsResponse>(
-  ApiKey.ListOffsets,
-  'ListOffsets',
-  (body) => {
-    const b = object(body, 'body');
-    return {
-      isolationLevel: optionalInt(b.isolationLevel, 'isolationLevel', 0, 0, 1),
-      topics: topicPartitions(b.topics, 'topics', (po, q) => ({
-        partition: int(po.partition, `${q}.partition`, 0),
-        timestamp: int(po.timestamp, `${q}.timestamp`, -2),
-      })),
-    };
+export const ListOffsetsRequestDef = message({
+  name: 'ListOffsetsRequest',
+  type: 'request',
+  apiKey: ApiKey.ListOffsets,
+  validVersions: '0',
+  fields: {
+    isolationLevel: int({ min: 0, max: 1, default: 0 }),
+    topics: topicPartitions({
+      partition: partitionIndex(),
+      timestamp: int({ min: -2, doc: '-2 = earliest, -1 = latest' }),
+    }),
   },
-  (body) => {
-    const b = object(body, 'body');
-    return {
-      topics: topicPartitions(b.topics, 'topics', (po, q) => ({
-        partition: int(po.partition, `${q}.partition`, 0),
-        errorCode: int(po.errorCode, `${q}.errorCode`),
-        errorMessage: nullableString(po.errorMessage, `${q}.errorMessage`),
-        timestamp: int(po.timestamp, `${q}.timestamp`),
-        offset: int(po.offset, `${q}.offset`),
-      })),
-    };
+});
+
+export const ListOffsetsResponseDef = message({
+  name: 'ListOffsetsResponse',
+  type: 'response',
+  apiKey: ApiKey.ListOffsets,
+  validVersions: '0',
+  fields: {
+    topics: topicPartitions({
+      partition: partitionIndex(),
+      errorCode: errorCode(),
+      errorMessage: errorMessage(),
+      timestamp: int(),
+      offset: int({ doc: '-1 when no record is that recent' }),
+    }),
   },
-);
+});
+
+export type ListOffsetsRequest = MessageValue<typeof ListOffsetsRequestDef>;
+export type ListOffsetsResponse = MessageValue<typeof ListOffsetsResponseDef>;
+export type ListOffsetsPartitionResult = ListOffsetsResponse['topics'][number]['partitions'][number];
+
+export const ListOffsetsApi = defineApi({
+  key: ApiKey.ListOffsets,
+  name: 'ListOffsets',
+  request: ListOffsetsRequestDef,
+  response: ListOffsetsResponseDef,
+});

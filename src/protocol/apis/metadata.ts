@@ -1,89 +1,62 @@
 // Metadata: brokers, topics, partitions and their leaders. Auto-creates topics when asked and allowed.
-import { ApiKey, plainApi } from '../api-keys.js';
-import { array, bool, int, nullableArray, nullableString, object, string, topicName } from '../validate.js';
+import { ApiKey, type ApiSpec, defineApi, type NativeApi } from '../api-keys.js';
+import { array, bool, int, message, type MessageValue, string, struct } from '../schema.js';
+import { errorCode, errorMessage, partitionIndex, topicName } from './fields.js';
 
-export interface MetadataRequest {
-  /** null = all topics. */
-  topics: string[] | null;
-  allowAutoTopicCreation: boolean;
-  /** With topics null: list the broker's internal topics too (isInternal). Default false. */
+export const MetadataRequestDef = message({
+  name: 'MetadataRequest',
+  type: 'request',
+  apiKey: ApiKey.Metadata,
+  validVersions: '0',
+  fields: {
+    topics: array(topicName(), { nullableVersions: '0+', doc: 'nil = all topics' }),
+    allowAutoTopicCreation: bool({ default: false }),
+    includeInternal: bool({ default: false, doc: "with topics nil: list the broker's internal topics too" }),
+  },
+});
+
+export const MetadataResponseDef = message({
+  name: 'MetadataResponse',
+  type: 'response',
+  apiKey: ApiKey.Metadata,
+  validVersions: '0',
+  fields: {
+    brokers: array(struct({ nodeId: int(), host: string(), port: int({ min: 0, max: 65535 }) })),
+    clusterId: string(),
+    controllerId: int(),
+    topics: array(
+      struct({
+        name: string(),
+        errorCode: errorCode(),
+        errorMessage: errorMessage(),
+        isInternal: bool({ default: false }),
+        partitions: array(
+          struct({
+            partition: partitionIndex(),
+            errorCode: errorCode(),
+            leader: int(),
+            replicas: array(int()),
+            isr: array(int()),
+          }),
+        ),
+      }),
+    ),
+  },
+});
+
+/** includeInternal may be left out when sending (it defaults to false), as before definitions existed. */
+export type MetadataRequest = Omit<MessageValue<typeof MetadataRequestDef>, 'includeInternal'> & {
   includeInternal?: boolean;
-}
+};
+export type MetadataResponse = MessageValue<typeof MetadataResponseDef>;
+export type BrokerInfo = MetadataResponse['brokers'][number];
+export type TopicMetadata = MetadataResponse['topics'][number];
+export type PartitionMetadata = TopicMetadata['partitions'][number];
 
-export interface BrokerInfo {
-  nodeId: number;
-  host: string;
-  port: number;
-}
-
-export interface PartitionMetadata {
-  partition: number;
-  errorCode: number;
-  leader: number;
-  replicas: number[];
-  isr: number[];
-}
-
-export interface TopicMetadata {
-  name: string;
-  errorCode: number;
-  errorMessage: string | null;
-  isInternal: boolean;
-  partitions: PartitionMetadata[];
-}
-
-export interface MetadataResponse {
-  brokers: BrokerInfo[];
-  clusterId: string;
-  controllerId: number;
-  topics: TopicMetadata[];
-}
-
-function decodePartition(v: unknown, p: string): PartitionMetadata {
-  const o = object(v, p);
-  return {
-    partition: int(o.partition, `${p}.partition`, 0),
-    errorCode: int(o.errorCode, `${p}.errorCode`),
-    leader: int(o.leader, `${p}.leader`),
-    replicas: array(o.replicas, `${p}.replicas`, (x, q) => int(x, q)),
-    isr: array(o.isr, `${p}.isr`, (x, q) => int(x, q)),
-  };
-}
-
-export const MetadataApi = plainApi<MetadataRequest, MetadataResponse>(
-  ApiKey.Metadata,
-  'Metadata',
-  (body) => {
-    const b = object(body, 'body');
-    return {
-      topics: nullableArray(b.topics, 'topics', topicName),
-      allowAutoTopicCreation: bool(b.allowAutoTopicCreation, 'allowAutoTopicCreation', false),
-      includeInternal: bool(b.includeInternal, 'includeInternal', false),
-    };
-  },
-  (body) => {
-    const b = object(body, 'body');
-    return {
-      brokers: array(b.brokers, 'brokers', (v, p) => {
-        const o = object(v, p);
-        return {
-          nodeId: int(o.nodeId, `${p}.nodeId`),
-          host: string(o.host, `${p}.host`),
-          port: int(o.port, `${p}.port`, 0, 65535),
-        };
-      }),
-      clusterId: string(b.clusterId, 'clusterId'),
-      controllerId: int(b.controllerId, 'controllerId'),
-      topics: array(b.topics, 'topics', (v, p) => {
-        const o = object(v, p);
-        return {
-          name: string(o.name, `${p}.name`),
-          errorCode: int(o.errorCode, `${p}.errorCode`),
-          errorMessage: nullableString(o.errorMessage, `${p}.errorMessage`),
-          isInternal: bool(o.isInternal, `${p}.isInternal`, false),
-          partitions: array(o.partitions, `${p}.partitions`, decodePartition),
-        };
-      }),
-    };
-  },
-);
+export const MetadataApi: NativeApi<typeof MetadataRequestDef, typeof MetadataResponseDef> &
+  ApiSpec<MetadataRequest, MetadataResponse> = defineApi({
+  key: ApiKey.Metadata,
+  name: 'Metadata',
+  request: MetadataRequestDef,
+  response: MetadataResponseDef,
+});

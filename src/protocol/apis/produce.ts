@@ -1,84 +1,61 @@
 // Produce: appends record batches to partitions. The record bytes travel in the frame tail, untouched.
-import { ApiKey, type ApiSpec } from '../api-keys.js';
-import { int, nullableString, object, oneOf, optionalInt, topicPartitions } from '../validate.js';
-import { TailReader } from './tail.js';
+import { ApiKey, defineApi, type EncodedMessage } from '../api-keys.js';
+import { int, type MessageInput, type MessageValue, message, oneOf, records } from '../schema.js';
+import { errorCode, errorMessage, partitionIndex, topicPartitions } from './fields.js';
+
+export const ProduceRequestDef = message({
+  name: 'ProduceRequest',
+  type: 'request',
+  apiKey: ApiKey.Produce,
+  validVersions: '0',
+  fields: {
+    acks: oneOf([-1, 0, 1], { doc: '0: no response at all; 1: after the append; -1: after the flush policy' }),
+    timeoutMs: int({ min: 0, default: 30_000 }),
+    topics: topicPartitions({
+      partition: partitionIndex(),
+      records: records({ doc: 'one or more complete RecordBatch v2 batches' }),
+    }),
+  },
+});
+
+export const ProduceResponseDef = message({
+  name: 'ProduceResponse',
+  type: 'response',
+  apiKey: ApiKey.Produce,
+  validVersions: '0',
+  fields: {
+    topics: topicPartitions({
+      partition: partitionIndex(),
+      errorCode: errorCode(),
+      errorMessage: errorMessage(),
+      baseOffset: int({ doc: 'offset given to the first record, -1 on error' }),
+      logAppendTime: int({ default: -1 }),
+      logStartOffset: int({ default: -1 }),
+    }),
+    throttleTimeMs: int({ default: 0 }),
+  },
+});
 
 export type Acks = -1 | 0 | 1;
+/** A decoded produce request: each partition's records are one view of the frame's tail. */
+export type ProduceRequest = MessageValue<typeof ProduceRequestDef>;
+/** What the encoder takes: each partition's batches as one buffer or several (never copied). */
+export type ProduceRequestInput = MessageInput<typeof ProduceRequestDef>;
+export type ProduceResponse = MessageValue<typeof ProduceResponseDef>;
+export type ProducePartitionResult = ProduceResponse['topics'][number]['partitions'][number];
+export type { RecordsInput } from '../schema.js';
 
-export interface ProduceRequest {
-  /** 0: no response at all; 1: after the leader's append; -1: after the flush policy (and ISR). */
-  acks: Acks;
-  timeoutMs: number;
-  topics: Array<{
-    name: string;
-    partitions: Array<{
-      partition: number;
-      /** One or more complete RecordBatch v2 batches. */
-      records: Buffer;
-    }>;
-  }>;
-}
-
-export interface ProducePartitionResult {
-  partition: number;
-  errorCode: number;
-  errorMessage: string | null;
-  /** Offset given to the first record, -1 on error. */
-  baseOffset: number;
-  /** -1 unless the topic uses log-append time. */
-  logAppendTime: number;
-  logStartOffset: number;
-}
-
-export interface ProduceResponse {
-  topics: Array<{ name: string; partitions: ProducePartitionResult[] }>;
-  throttleTimeMs: number;
-}
-
-export const ProduceApi: ApiSpec<ProduceRequest, ProduceResponse> = {
+export const ProduceApi = defineApi({
   key: ApiKey.Produce,
   name: 'Produce',
-  minVersion: 0,
-  maxVersion: 0,
-  encodeRequest(request) {
-    const tail: Buffer[] = [];
-    const topics = request.topics.map((t) => ({
-      name: t.name,
-      partitions: t.partitions.map((p) => {
-        tail.push(p.records);
-        return { partition: p.partition, recordsBytes: p.records.length };
-      }),
-    }));
-    return { body: { acks: request.acks, timeoutMs: request.timeoutMs, topics }, tail };
-  },
-  decodeRequest(body, tailBytes) {
-    const b = object(body, 'body');
-    const tail = new TailReader(tailBytes);
-    const request: ProduceRequest = {
-      acks: oneOf(b.acks, 'acks', [-1, 0, 1] as const),
-      timeoutMs: optionalInt(b.timeoutMs, 'timeoutMs', 30_000, 0),
-      topics: topicPartitions(b.topics, 'topics', (po, q) => {
-        const partition = int(po.partition, `${q}.partition`, 0);
-        const length = int(po.recordsBytes, `${q}.recordsBytes`, 0);
-        return { partition, records: tail.take(length, `${q}.recordsBytes`) };
-      }),
-    };
-    tail.finish();
-    return request;
-  },
-  encodeResponse: (response) => ({ body: response, tail: [] }),
-  decodeResponse(body) {
-    const b = object(body, 'body');
-    return {
-      throttleTimeMs: optionalInt(b.throttleTimeMs, 'throttleTimeMs', 0),
-      topics: topicPartitions(b.topics, 'topics', (po, q) => ({
-        partition: int(po.partition, `${q}.partition`, 0),
-        errorCode: int(po.errorCode, `${q}.errorCode`),
-        errorMessage: nullableString(po.errorMessage, `${q}.errorMessage`),
-        baseOffset: int(po.baseOffset, `${q}.baseOffset`),
-        logAppendTime: optionalInt(po.logAppendTime, `${q}.logAppendTime`, -1),
-        logStartOffset: optionalInt(po.logStartOffset, `${q}.logStartOffset`, -1),
-      })),
-    };
-  },
-};
+  request: ProduceRequestDef,
+  response: ProduceResponseDef,
+});
+
+/**
+ * ProduceApi's encoder, typed for all it accepts: several batches per partition (what the producer sends),
+ * each written as its own tail chunk, never copied.
+ */
+export function encodeProduceRequest(request: ProduceRequestInput): EncodedMessage {
+  return ProduceApi.encodeRequest(request as ProduceRequest);
+}

@@ -3,14 +3,10 @@
 // README equal to this output).
 import type { KafkaApi } from './api.js';
 import { KAFKA_APIS } from './messages/index.js';
-import { type Field, type MessageDef, parseVersions, type Struct } from './schema.js';
+import { formatVersions } from '../versions.js';
+import type { Field, MessageDef, Struct } from './schema.js';
 
-function range(text: string): string {
-  const r = parseVersions(text);
-  if (r.min > r.max) return 'none';
-  if (r.max === Number.POSITIVE_INFINITY) return `${r.min}+`;
-  return r.min === r.max ? `${r.min}` : `${r.min}–${r.max}`;
-}
+const range = formatVersions;
 
 export function apiTable(apis: readonly KafkaApi[] = KAFKA_APIS): string {
   const lines = [

@@ -17,6 +17,8 @@
 // In flexible versions strings, bytes, records and arrays use compact lengths (unsigned varint of length + 1,
 // 0 = null) and every struct ends with a tagged-field section.
 
+import type { InputOf, StructInput, StructValue, TypedField, ValueOf } from '../field-types.js';
+
 /** int64 is a JS number: offsets, timestamps and producer ids stay within ±(2^53 − 1); a value outside that
  * range is refused (decode) rather than rounded. No BigInt is allocated on the produce/fetch path. */
 export type Kind =
@@ -55,33 +57,17 @@ export interface FieldOptions {
  * One field. `T` is its decoded value's type, `I` the type accepted on encode, `Opt` whether the encode
  * input may omit it. The three are type-level only (the `_` members never exist at run time).
  */
-export interface Field<T = unknown, I = T, Opt extends boolean = boolean> extends FieldOptions {
+export interface Field<T = unknown, I = T, Opt extends boolean = boolean> extends FieldOptions, TypedField<T, I, Opt> {
   readonly kind: Kind;
   /** `array`: the item type; `struct`: undefined. */
   readonly items?: Field;
   /** `struct` (and so the items of an array of structs): its fields, in wire order. */
   readonly fields?: Struct;
-  readonly _value?: T;
-  readonly _input?: I;
-  readonly _optional?: Opt;
 }
 
 export type Struct = { readonly [name: string]: Field };
 
-export type ValueOf<F> = F extends Field<infer T, any, any> ? T : never;
-export type InputOf<F> = F extends Field<any, infer I, any> ? I : never;
-
-type OptionalKeys<S extends Struct> = { [K in keyof S]: S[K] extends Field<any, any, true> ? K : never }[keyof S];
-type RequiredKeys<S extends Struct> = Exclude<keyof S, OptionalKeys<S>>;
-type Flatten<T> = { [K in keyof T]: T[K] } & {};
-
-/** A struct as decoded: every field present (fields the version lacks hold their defaults). */
-export type StructValue<S extends Struct> = { -readonly [K in keyof S]: ValueOf<S[K]> };
-/** A struct as given to the encoder: fields with a default, tagged fields and fields not in every version
- * may be omitted (the default is written where the version has them). */
-export type StructInput<S extends Struct> = Flatten<
-  { -readonly [K in RequiredKeys<S>]: InputOf<S[K]> } & { -readonly [K in OptionalKeys<S>]?: InputOf<S[K]> }
->;
+export type { InputOf, StructInput, StructValue, ValueOf } from '../field-types.js';
 
 // Type-level reading of the options: nullable when nullableVersions is given; optional on encode when the
 // field has a default, a tag, or is not in every version.
@@ -156,30 +142,5 @@ export function message<const S extends Struct>(def: MessageDef<S>): MessageDef<
   return Object.freeze({ ...def, fields: Object.freeze({ ...def.fields }) });
 }
 
-/** A version range as written in definitions: 'N+', 'N-M', 'N' or 'none'. */
-export interface VersionRange {
-  readonly min: number;
-  /** Inclusive; Infinity for 'N+'. */
-  readonly max: number;
-}
-
-const NONE: VersionRange = Object.freeze({ min: 1, max: 0 });
-const rangeCache = new Map<string, VersionRange>();
-
-export function parseVersions(text: string | undefined): VersionRange {
-  if (text === undefined || text === 'none') return NONE;
-  let range = rangeCache.get(text);
-  if (range) return range;
-  const m = /^(\d+)(?:(\+)|-(\d+))?$/.exec(text);
-  if (!m) throw new Error(`bad version range '${text}'`);
-  const min = Number(m[1]);
-  range = Object.freeze({ min, max: m[2] ? Number.POSITIVE_INFINITY : m[3] !== undefined ? Number(m[3]) : min });
-  if (range.max < range.min) throw new Error(`bad version range '${text}'`);
-  rangeCache.set(text, range);
-  return range;
-}
-
-export function inVersions(text: string | undefined, version: number): boolean {
-  const r = parseVersions(text);
-  return version >= r.min && version <= r.max;
-}
+// Version ranges are shared with the native definitions (../versions.ts); re-exported here, where they were.
+export { inVersions, parseVersions, type VersionRange } from '../versions.js';
