@@ -63,6 +63,14 @@ export async function startBroker(options: Partial<BrokerOptions> = {}): Promise
   };
 }
 
+/**
+ * How many fetches wait in a long poll on this broker: what a test awaits before the append that should
+ * wake them. A look at the broker's internals (there is no public gauge for it).
+ */
+export function parkedFetches(broker: Broker): number {
+  return (broker as unknown as { waiters: { size: number } }).waiters.size;
+}
+
 /** One uncompressed batch of string values (keys null unless given). */
 export function batchOf(values: string[], options: { timestamp?: number; keys?: Array<string | null> } = {}): Buffer {
   const ts = options.timestamp ?? Date.now();
