@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { describe, expect, it, vi } from 'vitest';
 import { startBroker } from '../helpers/broker.js';
 import { removeTempDirs } from '../helpers/temp-dir.js';
-import { assertBuilt, binary, sluice } from './helpers.js';
+import { binary, sluice } from './helpers.js';
 
 vi.setConfig({ testTimeout: 60_000 });
 
@@ -18,7 +18,6 @@ async function until(check: () => boolean, what: string, ms = 20_000): Promise<v
 
 describe('a consumer whose broker stops', () => {
   it('says at once that it is waiting for the broker and why, and still stops cleanly on Ctrl-C', async () => {
-    assertBuilt();
     const broker = await startBroker();
     const flags = ['-b', `127.0.0.1:${broker.port}`];
     try {
