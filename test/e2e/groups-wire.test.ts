@@ -202,7 +202,8 @@ describe('group APIs on the wire', () => {
     const c2 = await b.client();
     const parked = join(c2, 'g'); // waits for the first member to rejoin (up to the 3 s rebalance timeout)
     await waitFor(
-      async () => (await c.request(DescribeGroupsApi, { groups: ['g'] })).groups[0]!.groupState === 'PreparingRebalance',
+      async () =>
+        (await c.request(DescribeGroupsApi, { groups: ['g'] })).groups[0]!.groupState === 'PreparingRebalance',
       { message: 'the second JoinGroup to reach the broker and start a rebalance' },
     );
     const started = Date.now();

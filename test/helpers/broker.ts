@@ -64,10 +64,10 @@ export async function startBroker(options: Partial<BrokerOptions> = {}): Promise
 }
 
 /**
- * How many fetches wait in a long poll on this broker: what a test awaits before the append that should
- * wake them. A look at the broker's internals (there is no public gauge for it).
+ * Long-poll waits parked on this broker, one per partition a waiting fetch watches: what a test awaits
+ * before the append that should wake them. A look at the broker's internals (there is no public gauge).
  */
-export function parkedFetches(broker: Broker): number {
+export function parkedFetchWaits(broker: Broker): number {
   return (broker as unknown as { waiters: { size: number } }).waiters.size;
 }
 
