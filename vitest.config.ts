@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Rebuilds dist/ when a source is newer (the CLI and package tests run the build).
+    globalSetup: ['test/setup/fresh-dist.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     // The machine has 2 cores; e2e tests start real broker processes.

@@ -1,5 +1,5 @@
 // The package as users load it: CommonJS and ESM entry points for the root and each subpath, the SDK
-// subpath without the broker, and the version constant. Runs the built dist/ (npm test builds first).
+// subpath without the broker, and the version constant. Runs the built dist/ (test/setup/fresh-dist.ts rebuilds it when stale).
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';

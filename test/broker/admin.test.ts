@@ -16,8 +16,17 @@ import {
   MetadataApi,
 } from '../../src/protocol/index.js';
 import { SLUICE_VERSION } from '../../src/broker/index.js';
-import { batchOf, createTopic, fetchPartition, produce, startBroker, type TestBroker } from '../helpers/broker.js';
+import {
+  batchOf,
+  createTopic,
+  fetchPartition,
+  parkedFetchWaits,
+  produce,
+  startBroker,
+  type TestBroker,
+} from '../helpers/broker.js';
 import { removeTempDirs } from '../helpers/temp-dir.js';
+import { waitFor } from '../helpers/wait-for.js';
 import type { WireClient } from '../helpers/wire-client.js';
 
 let t: TestBroker;
@@ -123,7 +132,7 @@ describe('DeleteTopics', () => {
     await createTopic(client, 'waited', 1);
     const other = await t.client();
     const pending = fetchPartition(other, 'waited', 0, 0, { maxWaitMs: 10_000 });
-    await new Promise((r) => setTimeout(r, 50));
+    await waitFor(() => parkedFetchWaits(t.broker) > 0, { message: 'the fetch to park in its long poll' });
     const started = performance.now();
     await client.request(DeleteTopicsApi, { topics: ['waited'], timeoutMs: 1000 });
     expect((await pending).errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);

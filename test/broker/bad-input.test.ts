@@ -16,6 +16,7 @@ import {
   type TestBroker,
 } from '../helpers/broker.js';
 import { removeTempDirs } from '../helpers/temp-dir.js';
+import { elapse } from '../helpers/wait-for.js';
 import { WireClient } from '../helpers/wire-client.js';
 
 const MAX_FRAME = 1024 * 1024;
@@ -113,7 +114,7 @@ describe('bytes that are not frames close that connection only', () => {
       fc.asyncProperty(fc.uint8Array({ minLength: 1, maxLength: 200 }), async (bytes) => {
         const c = await WireClient.connect(t.port);
         c.write(Buffer.from(bytes));
-        await new Promise((r) => setTimeout(r, 2));
+        await elapse(2, 'the broker gets a moment with the bytes before the client hangs up');
         c.destroy();
       }),
       { numRuns: 40 },
@@ -307,7 +308,8 @@ describe('stalls', () => {
     const answered = c.expect(correlationId);
     const frame = rawFrame({ apiKey: 18, apiVersion: 0, correlationId, clientId: 'x', body: {} });
     c.write(frame.subarray(0, 6));
-    await new Promise((r) => setTimeout(r, 100)); // the broker has the first bytes: its stall timer runs
+    // No sign to await that the broker read the first bytes; 100 ms is ample, and a third of the timeout.
+    await elapse(100, 'the broker has the first bytes: its stall timer runs');
     // The rest is in the kernel well before the timeout, but this process (the broker's) is then busy
     // until after it, in the check phase: the next loop turn runs its expired timers before it polls.
     await new Promise<void>((r) =>
@@ -325,7 +327,7 @@ describe('stalls', () => {
 
   it('an idle client between frames is not closed', async () => {
     const c = await WireClient.connect(t.port);
-    await new Promise((r) => setTimeout(r, 500));
+    await elapse(500, 'idle for longer than the 300 ms stall timeout');
     expect(c.isClosed).toBe(false);
     expect((await fetchPartition(c, 'kept', 0, 0)).errorCode).toBe(0);
     c.destroy();

@@ -10,6 +10,7 @@ import { CompressionCodec, buildRecordBatch, compress, isCodecAvailable } from '
 import { batchOf, createTopic, produce, startBroker, type TestBroker } from '../helpers/broker.js';
 import { rawBatch, rawRecord, withCrc } from '../helpers/raw-batch.js';
 import { removeTempDirs } from '../helpers/temp-dir.js';
+import { waitFor } from '../helpers/wait-for.js';
 import type { WireClient } from '../helpers/wire-client.js';
 
 let t: TestBroker;
@@ -271,8 +272,7 @@ describe('batches no consumer could read are refused at produce time', () => {
         last = Number(message.offset);
       },
     });
-    const deadline = Date.now() + 10_000;
-    while (last < end - 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await waitFor(() => last >= end - 1, { timeoutMs: 10_000, message: `the consumer to reach offset ${end - 1}` });
     await consumer.disconnect();
     expect(crashes).toEqual([]);
     expect(got).toEqual(stored);

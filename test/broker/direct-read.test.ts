@@ -12,8 +12,7 @@ import {
 } from '../../src/protocol/index.js';
 import { batchOf, createTopic, readAll, startBroker, values, type TestBroker } from '../helpers/broker.js';
 import { removeTempDirs } from '../helpers/temp-dir.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { elapse, waitFor } from '../helpers/wait-for.js';
 
 describe('enableDirectReads', () => {
   it('reads into the given buffer, emits no data events, and honours pause()/resume()', async () => {
@@ -42,18 +41,18 @@ describe('enableDirectReads', () => {
     const sent = Buffer.alloc(200_000);
     for (let i = 0; i < sent.length; i++) sent[i] = (i * 7 + (i >> 9)) & 0xff;
     client.write(sent.subarray(0, 1000));
-    await sleep(100);
-    expect(received).toEqual([]); // accepted paused: nothing read yet
+    await elapse(100, 'accepted paused: nothing may be read in this window');
+    expect(received).toEqual([]);
 
     socket.resume();
-    await sleep(100);
+    await waitFor(() => Buffer.concat(received).length >= 1000, { message: 'the first 1000 bytes to be read' });
     expect(Buffer.concat(received)).toEqual(sent.subarray(0, 1000));
 
     socket.pause();
     const before = Buffer.concat(received).length;
     client.write(sent.subarray(1000));
-    await sleep(100);
-    expect(Buffer.concat(received).length).toBe(before); // paused: the kernel keeps the bytes
+    await elapse(100, 'paused: nothing may be read in this window (the kernel keeps the bytes)');
+    expect(Buffer.concat(received).length).toBe(before);
 
     const ended = new Promise((r) => socket.once('end', r));
     socket.resume();
@@ -117,9 +116,9 @@ describe('broker connection with direct reads', () => {
       const n = Math.min(bytes.length - pos, [1, 3, 17_000, 90_001, 4, 65_536, 700][k % 7]!);
       socket.write(bytes.subarray(pos, pos + n));
       pos += n;
-      if (k % 5 === 0) await sleep(1);
+      if (k % 5 === 0) await elapse(1, 'a gap in the stream: the broker reads a partial frame');
     }
-    while (answers.length < 12) await sleep(10);
+    await waitFor(() => answers.length === 12, { timeoutMs: 20_000, message: 'all 12 answers' });
     socket.destroy();
     expect(answers).toEqual(expected.map((_, i) => ({ correlationId: 100 + i, errorCode: 0 })));
     expect(values(await readAll(admin, 'direct', 0))).toEqual(expected);

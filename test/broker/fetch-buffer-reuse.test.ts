@@ -8,6 +8,7 @@ import { ApiKey, decodeResponsePayload, encodeRequestFrame, FetchApi, FrameDecod
 import { decodeRecordBatches } from '../../src/records/index.js';
 import { batchOf, createTopic, produce, startBroker, type TestBroker } from '../helpers/broker.js';
 import { removeTempDirs } from '../helpers/temp-dir.js';
+import { elapse } from '../helpers/wait-for.js';
 
 const PARTITIONS = 4;
 const BATCHES = 30;
@@ -55,7 +56,7 @@ async function fetchPipelined(
     ))
       socket.write(chunk);
   }
-  await new Promise((r) => setTimeout(r, stallMs));
+  if (stallMs > 0) await elapse(stallMs, 'a client that does not read for a while: answers queue up');
   const decoder = new FrameDecoder(1 << 30);
   const frames: Buffer[] = [];
   await new Promise<void>((resolve, reject) => {

@@ -20,6 +20,7 @@ import {
 } from '../helpers/broker.js';
 import { removeTempDirs, tempDir } from '../helpers/temp-dir.js';
 import { decodeBatches, makeBatch } from '../storage/helpers.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 /** A connection's memory share with room for everything (the budget is tested in memory-budget.test.ts). */
 const noLimit = { tryReserve: () => true, release: () => {} };
@@ -49,6 +50,10 @@ async function logWith(batches: number, tag = 0, dir?: string): Promise<Partitio
 
 const payloads = (bytes: Buffer) => decodeBatches(bytes).map((b) => b.payload.toString('hex'));
 
+/** The read `start` began for `key`, to await (FetchReadAhead offers no hook for it: a look inside). */
+const readStarted = (ahead: FetchReadAhead, key: string) =>
+  (ahead as unknown as { pending: Map<string, { read: Promise<unknown> }> }).pending.get(key)!.read;
+
 describe('fetch read-ahead', () => {
   it('hands the next fetch at the predicted offset the same bytes a fresh read returns, in a pool buffer', async () => {
     const log = await logWith(12);
@@ -69,7 +74,7 @@ describe('fetch read-ahead', () => {
     const log = await logWith(12);
     const ahead = new FetchReadAhead(new ReadBufferPool(1 << 20), 1 << 20, noLimit);
     ahead.start('k', log, 4, CHUNK, log.logEndOffset);
-    await new Promise((r) => setTimeout(r, 20)); // the read is done
+    await readStarted(ahead, 'k');
     for (let i = 0; i < 3; i++) await log.append(makeBatch({ payloadBytes: BATCH_PAYLOAD, tag: 200 + i }));
     await log.deleteRecordsBefore(2);
     const taken = await ahead.take('k', log, 4, CHUNK);
@@ -85,8 +90,7 @@ describe('fetch read-ahead', () => {
     expect(await ahead.take('k', log, 5, CHUNK)).toBeNull();
     ahead.start('k', log, 4, CHUNK, log.logEndOffset);
     expect(await ahead.take('k', log, 4, CHUNK * 2)).toBeNull();
-    await new Promise((r) => setTimeout(r, 20)); // the dropped reads settle
-    expect(pool.pooledBytes).toBeGreaterThan(0);
+    await waitFor(() => pool.pooledBytes > 0, { message: "the dropped reads' buffers back in the pool" });
   });
 
   it('is not used after a truncation, even when the log grew back past it with other bytes', async () => {

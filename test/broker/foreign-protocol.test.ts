@@ -8,6 +8,7 @@ import { identifyForeignProtocol } from '../../src/broker/foreign-protocol.js';
 import { ApiVersionsApi } from '../../src/protocol/index.js';
 import { LogCapture, startBroker, type TestBroker } from '../helpers/broker.js';
 import { removeTempDirs } from '../helpers/temp-dir.js';
+import { waitFor } from '../helpers/wait-for.js';
 import { WireClient } from '../helpers/wire-client.js';
 
 const kafkajs = createRequire(import.meta.url)('kafkajs') as any;
@@ -34,14 +35,8 @@ function exchange(bytes: Buffer): Promise<string> {
   });
 }
 
-async function logLine(protocol: string): Promise<Record<string, unknown>> {
-  const deadline = Date.now() + 5000;
-  for (;;) {
-    const line = logs.lines.find((l) => l.protocol === protocol);
-    if (line) return line;
-    if (Date.now() > deadline) throw new Error(`no log line for ${protocol}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
+function logLine(protocol: string): Promise<Record<string, unknown>> {
+  return waitFor(() => logs.lines.find((l) => l.protocol === protocol), { message: `a log line for ${protocol}` });
 }
 
 /** A Kafka request header as Kafka clients send it: size, apiKey, apiVersion, correlationId, clientId. */

@@ -5,6 +5,7 @@ import {
   batchOf,
   createTopic,
   fetchPartition,
+  parkedFetchWaits,
   produce,
   recordsOf,
   startBroker,
@@ -12,6 +13,7 @@ import {
   type TestBroker,
 } from '../helpers/broker.js';
 import { removeTempDirs } from '../helpers/temp-dir.js';
+import { elapse, waitFor } from '../helpers/wait-for.js';
 import type { WireClient } from '../helpers/wire-client.js';
 
 let t: TestBroker;
@@ -31,7 +33,7 @@ describe('long-poll fetch', () => {
   it('returns as soon as a produce lands, well before maxWaitMs', async () => {
     const started = performance.now();
     const pending = fetchPartition(client, 'poll', 0, 0, { maxWaitMs: 10_000, minBytes: 1 });
-    await new Promise((r) => setTimeout(r, 100));
+    await waitFor(() => parkedFetchWaits(t.broker) > 0, { message: 'the fetch to park' });
     await produce(producer, 'poll', 0, batchOf(['wake']), 1);
     const res = await pending;
     const elapsed = performance.now() - started;
@@ -56,7 +58,7 @@ describe('long-poll fetch', () => {
         },
       ],
     });
-    await new Promise((r) => setTimeout(r, 50));
+    await waitFor(() => parkedFetchWaits(t.broker) > 0, { message: 'the fetch to park' });
     await produce(producer, 'poll', 1, batchOf(['p1']), 1);
     const res = await pending;
     expect(performance.now() - started).toBeLessThan(2_000);
@@ -79,7 +81,7 @@ describe('long-poll fetch', () => {
     let settled = false;
     void pending.then(() => (settled = true));
     await produce(producer, 'poll', 0, batchOf(['small']), 1);
-    await new Promise((r) => setTimeout(r, 100));
+    await elapse(100, 'woken by the small append, the fetch must go back to waiting, not answer');
     expect(settled).toBe(false);
     await produce(producer, 'poll', 0, batchOf(['y'.repeat(400)]), 1);
     const res = await pending;
@@ -98,17 +100,14 @@ describe('long-poll fetch', () => {
   it('a client that disconnects stops its long poll from waiting', async () => {
     const leaving = await t.client();
     void fetchPartition(leaving, 'poll', 0, 0, { maxWaitMs: 60_000 }).catch(() => undefined);
-    const waiters = (t.broker as unknown as { waiters: { size: number } }).waiters;
-    for (let i = 0; i < 50 && waiters.size === 0; i++) await new Promise((r) => setTimeout(r, 10));
-    expect(waiters.size).toBe(1);
+    await waitFor(() => parkedFetchWaits(t.broker) > 0, { message: 'the fetch to park' });
     leaving.destroy();
-    for (let i = 0; i < 100 && waiters.size > 0; i++) await new Promise((r) => setTimeout(r, 10));
-    expect(waiters.size).toBe(0);
+    await waitFor(() => parkedFetchWaits(t.broker) === 0, { message: 'the parked fetch to go with its client' });
   });
 
   it('a stop() returns waiting fetches at once', async () => {
     const pending = fetchPartition(client, 'poll', 0, 0, { maxWaitMs: 20_000 });
-    await new Promise((r) => setTimeout(r, 50));
+    await waitFor(() => parkedFetchWaits(t.broker) > 0, { message: 'the fetch to park' });
     const started = performance.now();
     await t.broker.stop();
     const res = await pending;

@@ -13,6 +13,7 @@ import {
 } from '../../src/protocol/index.js';
 import { batchOf, createTopic, readAll, startBroker, values, type TestBroker } from '../helpers/broker.js';
 import { removeTempDirs } from '../helpers/temp-dir.js';
+import { elapse } from '../helpers/wait-for.js';
 import type { WireClient } from '../helpers/wire-client.js';
 
 let t: TestBroker;
@@ -102,7 +103,7 @@ describe('backpressure', () => {
       ))
         socket.write(chunk);
     }
-    await new Promise((r) => setTimeout(r, 500));
+    await elapse(500, 'the broker reads what it will take before it stops reading');
     // The broker stopped reading: most of our 20 MB of requests is still queued on our side.
     expect(socket.writableLength).toBeGreaterThan(5 * 1024 * 1024);
     // Other clients are served meanwhile.

@@ -6,13 +6,12 @@ import { createTopic, produce, batchOf, startBroker } from '../helpers/broker.js
 import { appendBehindTheBroker, undecodableBatch } from '../helpers/poisoned-partition.js';
 import { removeTempDirs } from '../helpers/temp-dir.js';
 import { WireClient } from '../helpers/wire-client.js';
-import { assertBuilt, sluice } from './helpers.js';
+import { sluice } from './helpers.js';
 
 vi.setConfig({ testTimeout: 60_000 });
 afterAll(removeTempDirs);
 
 it('consume and replay handle the records before an undecodable batch, then exit 1 naming it', async () => {
-  assertBuilt();
   const first = await startBroker();
   const c = await first.client();
   await createTopic(c, 'c', 1);

@@ -2,6 +2,7 @@
 // members and assignment, offset resets (dry run and execute), deletion, and their error cases.
 import { spawn } from 'node:child_process';
 import { describe, expect, it, vi } from 'vitest';
+import { waitFor } from '../helpers/wait-for.js';
 import { binary, jsonLines, sluice, useLiveBroker } from './helpers.js';
 
 // Each test runs several child processes; a loaded 2-core machine can slow each one several-fold.
@@ -51,13 +52,8 @@ function member(group: string) {
   };
 }
 
-async function until(check: () => Promise<boolean> | boolean, timeoutMs = 15_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+/** Each check may run `sluice groups describe`: a process, so no more often than every 200 ms. */
+const until = (check: () => Promise<boolean> | boolean) => waitFor(check, { timeoutMs: 15_000, intervalMs: 200 });
 
 describe('groups', () => {
   it('shows a live member, its assignment and lag, and commits on Ctrl-C', async () => {

@@ -1,15 +1,16 @@
-// Runs the built `sluice` binary (dist/cli/main.js) as a child process: stdin from a string, Buffer or
-// an async generator of chunks (through a real pipe), stdout/stderr captured, exit code returned.
+// Runs the built `sluice` binary (dist/cli/main.js, rebuilt before the tests when stale: see
+// test/setup/fresh-dist.ts) as a child process: stdin from a string, Buffer or an async generator of chunks
+// (through a real pipe), stdout/stderr captured, exit code returned.
 // Asynchronous on purpose: the in-process broker the child talks to lives on this event loop.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { startBroker, type TestBroker } from '../helpers/broker.js';
+import { sluiceBinary } from '../helpers/sluice-process.js';
 import { removeTempDirs } from '../helpers/temp-dir.js';
 
 export const root = resolve(import.meta.dirname, '..', '..');
-export const binary = resolve(root, 'dist/cli/main.js');
+export const binary = sluiceBinary;
 
 export interface RunResult {
   code: number | null;
@@ -25,10 +26,6 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Called with each stdout chunk as it arrives. */
   onStdout?: (chunk: Buffer) => void;
-}
-
-export function assertBuilt(): void {
-  if (!existsSync(binary)) throw new Error(`${binary} is missing: build first (npx tsc -p tsconfig.build.json)`);
 }
 
 export function sluice(args: string[], options: RunOptions = {}): Promise<RunResult> {
@@ -121,13 +118,12 @@ export interface LiveBroker {
 }
 
 /**
- * A live in-process broker for one test file: started (after checking the binary is built) before its
- * tests, stopped with the temp dirs after them. `setup` runs once the broker is up.
+ * A live in-process broker for one test file: started before its tests, stopped with the temp dirs after
+ * them. `setup` runs once the broker is up.
  */
 export function useLiveBroker(setup?: (flags: string[]) => Promise<void>): LiveBroker {
   const live = {} as LiveBroker;
   beforeAll(async () => {
-    assertBuilt();
     live.broker = await startBroker();
     live.flags = ['-b', `127.0.0.1:${live.broker.port}`];
     await setup?.(live.flags);

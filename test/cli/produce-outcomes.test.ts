@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startBroker, type TestBroker } from '../helpers/broker.js';
-import { assertBuilt, sluice, useLiveBroker } from './helpers.js';
+import { sluice, useLiveBroker } from './helpers.js';
 
 vi.setConfig({ testTimeout: 90_000, hookTimeout: 60_000 });
 
@@ -94,7 +94,6 @@ describe('topics created on first use', () => {
   let tiny: TestBroker;
   let flags: string[];
   beforeAll(async () => {
-    assertBuilt();
     tiny = await startBroker({ topicDefaults: { maxMessageBytes: 300 } });
     flags = ['-b', `127.0.0.1:${tiny.port}`];
   });

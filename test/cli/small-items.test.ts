@@ -7,19 +7,14 @@ import { describe, expect, it, vi } from 'vitest';
 import { freePort } from '../helpers/free-port.js';
 import { startSluice } from '../helpers/sluice-process.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { elapse, waitFor } from '../helpers/wait-for.js';
 import { binary, sluice, useLiveBroker } from './helpers.js';
 
 vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
 
 const server = useLiveBroker();
 
-async function until(check: () => boolean, what: string, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const until = (check: () => boolean, message: string) => waitFor(check, { timeoutMs: 20_000, message });
 
 function start(args: string[]) {
   const child = spawn(process.execPath, [binary, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
@@ -98,7 +93,7 @@ describe('consume --offset beyond the end', () => {
 describe('perf consume', () => {
   it('calls its figure the records’ age at receipt, and says it is not end-to-end latency for older records', async () => {
     await sluice(['perf', 'produce', 'aged', '--records', '200', '--record-size', '10', ...server.flags]);
-    await new Promise((r) => setTimeout(r, 1200)); // the records must be older than the consumer's start
+    await elapse(1200, "the note is for records written over a second before the consumer's start");
     const r = await sluice(['perf', 'consume', 'aged', '--records', '200', ...server.flags]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/\nrecord age at receipt \(receipt time − record timestamp\), ms: avg /);

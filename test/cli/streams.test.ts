@@ -3,7 +3,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
+import { parkedFetchWaits } from '../helpers/broker.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { waitFor } from '../helpers/wait-for.js';
 import { jsonLines, sluice, sluiceOnTty, useLiveBroker } from './helpers.js';
 
 // Each test runs several child processes; a loaded 2-core machine can slow each one several-fold.
@@ -110,7 +112,12 @@ describe('produce and consume', () => {
     });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    await new Promise((r) => setTimeout(r, 1500));
+    // Without --from-beginning it starts at the end as it finds it: once its fetch waits on the broker,
+    // the end it took is before "late" (a process start can take seconds on a busy machine).
+    await waitFor(() => parkedFetchWaits(server.broker.broker) > 0, {
+      timeoutMs: 20_000,
+      message: 'the consumer to wait for records',
+    });
     await sluice(['produce', 'live', ...server.flags], { input: 'late\n' });
     await got;
     const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));

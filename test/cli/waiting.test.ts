@@ -4,21 +4,13 @@ import { spawn } from 'node:child_process';
 import { describe, expect, it, vi } from 'vitest';
 import { startBroker } from '../helpers/broker.js';
 import { removeTempDirs } from '../helpers/temp-dir.js';
-import { assertBuilt, binary, sluice } from './helpers.js';
+import { waitFor } from '../helpers/wait-for.js';
+import { binary, sluice } from './helpers.js';
 
 vi.setConfig({ testTimeout: 60_000 });
 
-async function until(check: () => boolean, what: string, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 describe('a consumer whose broker stops', () => {
   it('says at once that it is waiting for the broker and why, and still stops cleanly on Ctrl-C', async () => {
-    assertBuilt();
     const broker = await startBroker();
     const flags = ['-b', `127.0.0.1:${broker.port}`];
     try {
@@ -32,9 +24,12 @@ describe('a consumer whose broker stops', () => {
       child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
       child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
       const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
-      await until(() => stdout.includes('before'), 'the first record');
+      await waitFor(() => stdout.includes('before'), { timeoutMs: 20_000, message: 'the first record' });
       await broker.stop();
-      await until(() => stderr.includes('waiting for the broker'), 'a notice on stderr');
+      await waitFor(() => stderr.includes('waiting for the broker'), {
+        timeoutMs: 20_000,
+        message: 'a notice on stderr',
+      });
       expect(stderr).toMatch(
         new RegExp(`warning: waiting for the broker: .*127\\.0\\.0\\.1:${broker.port}.*\\(retrying\\)\\n`),
       );

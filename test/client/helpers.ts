@@ -65,10 +65,4 @@ export async function collect(consumer: Consumer, count: number, timeoutMs = 10_
 
 export const str = (b: Buffer | null) => (b === null ? null : b.toString('utf8'));
 
-export async function waitFor(check: () => boolean, timeoutMs = 5000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+export { waitFor } from '../helpers/wait-for.js';

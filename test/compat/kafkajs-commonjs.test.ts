@@ -1,6 +1,6 @@
 // A CommonJS program written from kafkajs's documentation (test/fixtures/compat/kafkajs-program.cjs), run by
-// node against a real broker with `require('sluice')` resolved as a dependency. Uses the built dist/ (npm test
-// builds first).
+// node against a real broker with `require('sluice')` resolved as a dependency. Uses the built dist/ (rebuilt
+// when stale: test/setup/fresh-dist.ts).
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';

@@ -1,7 +1,7 @@
 // TypeScript: a typed program written against kafkajs's types (test/fixtures/compat/typed-example.ts)
 // compiles against 'sluice' under strict tsc, and every type name kafkajs 2.2.4 exports (read from its
 // types/index.d.ts) is exported by 'sluice', except kafkajs's internal `Broker` (Sluice's `Broker` is the
-// embeddable broker) and `ConsumerGroup`. Uses the built dist/ (npm test builds first).
+// embeddable broker) and `ConsumerGroup`. Uses the built dist/ (rebuilt when stale: test/setup/fresh-dist.ts).
 import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -36,15 +36,6 @@ async function committedOffset(groupId: string): Promise<string | undefined> {
   return topics[0]?.partitions[0]?.offset;
 }
 
-/** Polls `check` until it holds or `deadline` (epoch ms) passes; returns whether it held. */
-async function holdsBefore(deadline: number, check: () => Promise<boolean>): Promise<boolean> {
-  for (;;) {
-    if (await check()) return true;
-    if (Date.now() > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 describe('automatic offset commits', () => {
   it('autoCommitInterval commits the tail of a partition that got no more records', async () => {
     const producer = sluice.producer();
@@ -61,11 +52,11 @@ describe('automatic offset commits', () => {
     await waitFor(() => consumed === 10, 10_000);
     // No more traffic: the committed offset must still reach the end within one interval (from the run's start,
     // when the interval began) and a margin.
-    const reached = await holdsBefore(
-      runAt + INTERVAL_MS + MARGIN_MS,
-      async () => (await committedOffset('quiet')) === '10',
-    );
-    expect(reached).toBe(true);
+    await waitFor(async () => (await committedOffset('quiet')) === '10', {
+      timeoutMs: runAt + INTERVAL_MS + MARGIN_MS - Date.now(),
+      intervalMs: 50,
+      message: 'the interval commit of offset 10',
+    });
     expect((await admin.fetchGroupLag({ groupId: 'quiet' })).totalLag).toBe(0);
   });
 });

@@ -93,9 +93,9 @@ describe('admin: consumer groups', () => {
       admin.setOffsets({ groupId: 'live', topic: 'orders', partitions: [{ partition: 0, offset: '0' }] }),
     ).rejects.toThrow(/no active members/);
     await expect(admin.deleteGroups(['live'])).rejects.toMatchObject({ type: 'NON_EMPTY_GROUP' });
-    await new Promise((r) => setTimeout(r, 100));
-    const lag = await admin.fetchGroupLag({ groupId: 'live' });
-    expect(lag.totalLag).toBe(0);
+    await waitFor(async () => (await admin.fetchGroupLag({ groupId: 'live' })).totalLag === 0, {
+      message: 'the consumer to commit all 10 records',
+    });
     await consumer.disconnect();
     expect(await admin.deleteGroups(['live'])).toEqual([{ groupId: 'live', errorCode: 0 }]);
   });

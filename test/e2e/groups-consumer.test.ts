@@ -2,6 +2,7 @@
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PartitionAssigners, type Consumer, type Sluice } from '../../src/client/index.js';
 import { removeTempDirs } from '../helpers/temp-dir.js';
+import { nextEvent } from '../helpers/wait-for.js';
 import { sdkClient, startSdkBroker, waitFor, type SdkBroker } from '../client/helpers.js';
 
 let b: SdkBroker;
@@ -90,10 +91,37 @@ async function member(
   await consumer.run({
     eachMessage: async ({ partition, message }) => {
       m.seen.push({ partition, offset: message.offset, value: message.value!.toString(), at: Date.now() });
+      // A slow handler is what the test is about: it holds the record for delayMs.
       if (options.delayMs) await new Promise((r) => setTimeout(r, options.delayMs));
     },
   });
   return m;
+}
+
+/** Resolves once `groupId` committed every partition of `topic` to its end: nothing is left to deliver. */
+async function committedToEnd(groupId: string, topic: string): Promise<void> {
+  const admin = sluice.admin();
+  await admin.connect();
+  try {
+    await waitFor(
+      async () => {
+        const [offsets] = (await admin.fetchGroupLag({ groupId, topics: [topic] })).topics;
+        return offsets !== undefined && offsets.partitions.length > 0 && offsets.partitions.every((p) => p.lag === 0);
+      },
+      { timeoutMs: 8000, intervalMs: 20, message: `group ${groupId} to commit all of ${topic}` },
+    );
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Resolves after `count` successful heartbeats of the member: a heartbeat in a rebalance is refused. */
+function heartbeats(m: Member, count: number): Promise<unknown> {
+  let beats = 0;
+  return nextEvent(m.consumer, m.consumer.events.HEARTBEAT, {
+    match: () => ++beats === count,
+    message: `${count} successful heartbeats`,
+  });
 }
 
 const sizes = (ms: Member[]) => ms.map((m) => m.assignment().length).sort();
@@ -120,7 +148,8 @@ describe('consumer groups (SDK)', () => {
     await produce('fan', 200, 4);
     const seenA = () => a.flatMap((m) => m.seen.map((s) => s.value));
     await waitFor(() => seenA().length >= 200 && bb.seen.length >= 200, 8000);
-    await new Promise((r) => setTimeout(r, 200));
+    await committedToEnd('ga', 'fan'); // past this, a record delivered twice would already be in `seen`
+    await committedToEnd('gb', 'fan');
     expect(new Set(seenA()).size).toBe(200);
     expect(seenA()).toHaveLength(200);
     expect(new Set(bb.seen.map((s) => s.value)).size).toBe(200);
@@ -138,7 +167,7 @@ describe('consumer groups (SDK)', () => {
     await produce('resume', 6, 2, 'b');
     const second = await member('rg', 'resume');
     await waitFor(() => second.seen.length >= 6, 8000);
-    await new Promise((r) => setTimeout(r, 200));
+    await committedToEnd('rg', 'resume'); // everything it will ever deliver is in `seen`
     expect(second.seen.map((s) => s.value).sort()).toEqual(['b0', 'b1', 'b2', 'b3', 'b4', 'b5']);
   });
 
@@ -153,7 +182,8 @@ describe('consumer groups (SDK)', () => {
     const back = await member('sg', 'static', { instanceId: 'pod-2', session: 4000 });
     await waitFor(() => back.joins > 0, 4000);
     expect(back.assignment().join()).toBe(before);
-    await new Promise((r) => setTimeout(r, 500));
+    // Had the rejoin started a rebalance, the group would be in it by now and refuse one's heartbeats.
+    await heartbeats(one, 2);
     expect(one.joins).toBe(oneJoins);
     await produce('static', 8, 4);
     await waitFor(() => one.seen.length + back.seen.length >= 8, 4000);
@@ -184,7 +214,7 @@ describe('consumer groups (SDK)', () => {
           topic: 'coop',
           messages: [0, 1, 2, 3].map((partition) => ({ partition, value: `v${i}` })),
         });
-        await new Promise((r) => setTimeout(r, 10));
+        await new Promise((r) => setTimeout(r, 10)); // a steady trickle of records, not a flood
       }
     })();
     await waitFor(() => a.seen.length > 20, 4000);
@@ -192,7 +222,7 @@ describe('consumer groups (SDK)', () => {
     const bm = await member('cg', 'coop', { assigner: 'cooperativeSticky' });
     await waitFor(() => a.assignment().length === 2 && bm.assignment().length === 2 && a.joinTimes.length >= 3, 8000);
     const joinDone = Date.now();
-    await new Promise((r) => setTimeout(r, 100));
+    await waitFor(() => bm.seen.length > 0, { timeoutMs: 4000, message: 'the new member to get records' });
     stop = true;
     await pump;
     await producer.disconnect();

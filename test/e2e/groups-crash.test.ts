@@ -87,7 +87,7 @@ it("moves a SIGKILLed member's partitions to the others; duplicates only from un
     await consumer.subscribe({ topic: 'work', fromBeginning: true });
     await consumer.run({
       eachMessage: async ({ partition, message }) => {
-        await new Promise((r) => setTimeout(r, 2));
+        await new Promise((r) => setTimeout(r, 2)); // each record takes a moment of work, as in a real handler
         processed.push({ who, partition, offset: Number(message.offset), value: message.value!.toString() });
       },
     });

@@ -33,7 +33,7 @@ await consumer.subscribe({ topic, fromBeginning: true });
 await consumer.run({
   autoCommitInterval: 300,
   eachMessage: async ({ partition, message }) => {
-    await new Promise((r) => setTimeout(r, 2));
+    await new Promise((r) => setTimeout(r, 2)); // each record takes a moment of work, as in a real handler
     out(`MSG ${partition} ${message.offset} ${message.value!.toString()}`);
   },
 });

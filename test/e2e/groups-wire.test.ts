@@ -17,6 +17,7 @@ import {
 } from '../../src/protocol/index.js';
 import { batchOf, createTopic, produce, startBroker, type TestBroker } from '../helpers/broker.js';
 import { removeTempDirs } from '../helpers/temp-dir.js';
+import { waitFor } from '../helpers/wait-for.js';
 import type { WireClient } from '../helpers/wire-client.js';
 
 let b: TestBroker;
@@ -150,7 +151,11 @@ describe('group APIs on the wire', () => {
       topics: [{ name: 'orders', partitions: [0] }],
     });
     expect(unknownFetch.topics[0]!.partitions[0]!.offset).toBe(-1);
-    await new Promise((r) => setTimeout(r, 900)); // session (500 ms) expires: the member is removed
+    await waitFor(async () => (await c.request(DescribeGroupsApi, { groups: ['g'] })).groups[0]!.members.length === 0, {
+      timeoutMs: 5000,
+      intervalMs: 50,
+      message: 'the session (500 ms) to expire and the member to be removed',
+    });
     const hb = await c.request(HeartbeatApi, {
       groupId: 'g',
       generationId: j.generationId,
@@ -196,7 +201,11 @@ describe('group APIs on the wire', () => {
     });
     const c2 = await b.client();
     const parked = join(c2, 'g'); // waits for the first member to rejoin (up to the 3 s rebalance timeout)
-    await new Promise((r) => setTimeout(r, 50));
+    await waitFor(
+      async () =>
+        (await c.request(DescribeGroupsApi, { groups: ['g'] })).groups[0]!.groupState === 'PreparingRebalance',
+      { message: 'the second JoinGroup to reach the broker and start a rebalance' },
+    );
     const started = Date.now();
     await b.broker.stop(); // (b.stop() would close the clients first)
     expect(Date.now() - started).toBeLessThan(1000);

@@ -7,6 +7,7 @@ import { logLevel, Sluice } from '../../src/client/index.js';
 import { FaultyFs } from '../../storage/index.js';
 import { readAll, startBroker, values, type TestBroker } from '../helpers/broker.js';
 import { removeTempDirs } from '../helpers/temp-dir.js';
+import { elapse } from '../helpers/wait-for.js';
 import { LogSink } from '../client/helpers.js';
 
 afterAll(removeTempDirs);
@@ -123,7 +124,8 @@ describe('idempotent producer (default) against a real broker', () => {
     const producer = client(running.port, logs).producer();
     await producer.connect();
     await sendAll(producer, 30, 3);
-    await new Promise((r) => setTimeout(r, 500)); // idle: the partition expires the producer's state
+    // No public sign of the expiry: the idle time (200 ms, checked every 20 ms) must pass, with a margin.
+    await elapse(500, "an idle producer's state expires");
     await sendAll(producer, 30, 3); // pipelined: the first request is refused, the ones behind it too
     expect(logs.has(/forgot this producer/)).toBe(true);
     await producer.disconnect();

@@ -5,6 +5,7 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { logLevel, Sluice, SluiceNumberOfRetriesExceeded } from '../../src/client/index.js';
 import { removeTempDirs } from '../helpers/temp-dir.js';
+import { elapse } from '../helpers/wait-for.js';
 import { startSdkBroker, waitFor, type SdkBroker } from '../client/helpers.js';
 
 afterAll(removeTempDirs);
@@ -74,7 +75,7 @@ describe('producer retries through a broker outage', () => {
     const { sluice, producer, port, dataDir, sendAll } = await producerFacingAnOutage();
     const settled = sendAll();
     // Down for a while longer than one backoff (the whole budget, before the fix, with 5 requests in flight).
-    await new Promise((resolve) => setTimeout(resolve, 2 * BACKOFF_MS - 200));
+    await elapse(2 * BACKOFF_MS - 200, 'the outage itself: it must outlast one backoff');
     running = await startSdkBroker({ port, dataDir });
     const results = await settled;
     expect(results.map((r) => r.ok)).toEqual(Array(SENDS).fill(true));

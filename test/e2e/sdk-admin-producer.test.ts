@@ -2,7 +2,7 @@
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigResourceTypes, type Sluice } from '../../src/client/index.js';
 import { removeTempDirs } from '../helpers/temp-dir.js';
-import { collect, sdkClient, startSdkBroker, str, type SdkBroker } from '../client/helpers.js';
+import { collect, LogSink, sdkClient, startSdkBroker, str, waitFor, type SdkBroker } from '../client/helpers.js';
 
 let b: SdkBroker;
 let sluice: Sluice;
@@ -130,12 +130,15 @@ describe('SDK producer against the broker', () => {
   });
 
   it('reconnects after a broker restart and retries the sends made while it was down', async () => {
-    const producer = sluice.producer();
+    const logs = new LogSink();
+    const producer = sdkClient(b.port, { logs }).producer();
     await producer.connect();
     await producer.send({ topic: 'r', messages: [{ value: 'before' }] });
     await b.stop();
     const sent = producer.send({ topic: 'r', messages: [{ value: 'during' }] }); // broker is down
-    await new Promise((r) => setTimeout(r, 100));
+    await waitFor(() => logs.has(/produce failed, will retry/), {
+      message: 'the send to fail against the stopped broker',
+    });
     b = await startSdkBroker({ dataDir: b.dataDir, port: b.port });
     const [result] = await sent;
     expect(result).toMatchObject({ topicName: 'r', partition: 0, errorCode: 0, baseOffset: '1' });

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Consumer, Producer, Sluice } from '../../src/client/index.js';
 import { removeTempDirs } from '../helpers/temp-dir.js';
+import { parkedFetchWaits } from '../helpers/broker.js';
+import { nextEvent } from '../helpers/wait-for.js';
 import {
   collect,
   LogSink,
@@ -54,6 +56,15 @@ async function produceSeries(n: number, firstTimestamp: number) {
 }
 
 const values = (got: Received[]) => got.map((g) => str(g.message.value));
+
+/** Resolves once `count` more of the consumer's Fetch requests were answered (from its REQUEST events). */
+function fetchesAnswered(c: Consumer, count = 1): Promise<unknown> {
+  let answered = 0;
+  return nextEvent(c, c.events.REQUEST, {
+    match: (e) => e.payload.apiName === 'Fetch' && ++answered === count,
+    message: `${count} answered Fetch requests`,
+  });
+}
 
 describe('SDK consumer', () => {
   it('replays from an offset, exactly the records from there on', async () => {
@@ -108,8 +119,12 @@ describe('SDK consumer', () => {
     const latest = consumer();
     await latest.connect();
     await latest.subscribe({ topic: 'log' });
+    // "latest" is the log end when the consumer looks it up, after run(): records sent before that lookup
+    // would be skipped. A fetch answered means both positions were taken (on a busy machine that can be
+    // well after run() returned).
+    const positioned = fetchesAnswered(latest);
     const late = collect(latest, 2);
-    await new Promise((r) => setTimeout(r, 100)); // let the latest-consumer take its position
+    await positioned;
     await producer.send({
       topic: 'log',
       messages: [
@@ -128,7 +143,8 @@ describe('SDK consumer', () => {
     });
     const c = consumer();
     await c.connect();
-    c.assign([{ topic: 'log', partitions: [1], fromBeginning: true }]);
+    // Partition 0 stays empty: its fetches go on while 1 is paused, and show when 1 would have delivered.
+    c.assign([{ topic: 'log', partitions: [0, 1], fromBeginning: true }]);
     const got: string[] = [];
     await c.run({
       eachMessage: async ({ message, pause }) => {
@@ -137,7 +153,7 @@ describe('SDK consumer', () => {
       },
     });
     await waitFor(() => got.length === 5);
-    await new Promise((r) => setTimeout(r, 150));
+    await fetchesAnswered(c, 3); // fetches that would have carried p5… had the pause not held
     expect(got).toEqual(['p0', 'p1', 'p2', 'p3', 'p4']); // nothing after the pause
     expect(c.paused()).toEqual([{ topic: 'log', partitions: [1] }]);
     c.resume([{ topic: 'log', partitions: [1] }]);
@@ -225,7 +241,7 @@ describe('SDK consumer', () => {
     c.assign([{ topic: 'log', partitions: [0] }]);
     let arrived = 0;
     await c.run({ eachMessage: async () => void (arrived = Date.now()) });
-    await new Promise((r) => setTimeout(r, 200)); // consumer is parked in a 10 s long poll
+    await waitFor(() => parkedFetchWaits(b.broker) > 0, { message: "the consumer's fetch to park in its long poll" });
     const sent = Date.now();
     await producer.send({ topic: 'log', messages: [{ partition: 0, value: 'now' }] });
     await waitFor(() => arrived > 0, 3000);

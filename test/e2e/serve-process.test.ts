@@ -5,6 +5,7 @@ import { ErrorCode, ProduceApi } from '../../src/protocol/index.js';
 import { batchOf, createTopic, produce, readAll, values } from '../helpers/broker.js';
 import { startSluice, runSluice } from '../helpers/sluice-process.js';
 import { removeTempDirs, tempDir } from '../helpers/temp-dir.js';
+import { waitFor } from '../helpers/wait-for.js';
 import { WireClient } from '../helpers/wire-client.js';
 
 afterAll(removeTempDirs);
@@ -68,14 +69,14 @@ describe('sluice serve', () => {
       }
     };
     const running = [0, 1, 2, 3].map(producer);
-    await new Promise((r) => setTimeout(r, 700));
+    const ackedCount = () => [...acked.values()].reduce((n, l) => n + l.length, 0);
+    await waitFor(() => ackedCount() >= 40, { timeoutMs: 15_000, message: '40 acknowledged records' });
     const signal = await proc.kill('SIGKILL');
     stop = true;
     await Promise.all(running);
     admin.destroy();
     expect(signal).toBe('SIGKILL');
-    const ackedCount = [...acked.values()].reduce((n, l) => n + l.length, 0);
-    expect(ackedCount).toBeGreaterThan(10);
+    expect(ackedCount()).toBeGreaterThanOrEqual(40);
 
     proc = await startSluice(['--data-dir', dataDir, '--port', '0']);
     const c = await WireClient.connect(proc.port);

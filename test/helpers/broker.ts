@@ -63,6 +63,14 @@ export async function startBroker(options: Partial<BrokerOptions> = {}): Promise
   };
 }
 
+/**
+ * Long-poll waits parked on this broker, one per partition a waiting fetch watches: what a test awaits
+ * before the append that should wake them. A look at the broker's internals (there is no public gauge).
+ */
+export function parkedFetchWaits(broker: Broker): number {
+  return (broker as unknown as { waiters: { size: number } }).waiters.size;
+}
+
 /** One uncompressed batch of string values (keys null unless given). */
 export function batchOf(values: string[], options: { timestamp?: number; keys?: Array<string | null> } = {}): Buffer {
   const ts = options.timestamp ?? Date.now();

@@ -1,15 +1,14 @@
-// A real `sluice serve` child process: the built binary (dist/cli/main.js) when present, otherwise the
-// TypeScript entry point through tsx. Resolves once the broker logged {"msg":"listening"}.
+// A real `sluice serve` child process: the built binary (dist/cli/main.js, which test/setup/fresh-dist.ts
+// rebuilds before the tests when a source is newer). Resolves once the broker logged {"msg":"listening"}.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..', '..');
-const built = resolve(root, 'dist/cli/main.js');
+export const sluiceBinary = resolve(root, 'dist/cli/main.js');
 
 /** argv (after `node`) that runs the sluice command line. */
 export function sluiceArgv(): string[] {
-  return existsSync(built) ? [built] : ['--import', 'tsx', resolve(root, 'cli/main.ts')];
+  return [sluiceBinary];
 }
 
 export interface SluiceProcess {

@@ -10,6 +10,7 @@ import { ErrorCode } from '../../src/protocol/index.js';
 import { type CompressionCodec, isCodecAvailable } from '../../src/records/index.js';
 import { createTopic, fetchPartition, produce, startBroker, type TestBroker } from '../helpers/broker.js';
 import { removeTempDirs } from '../helpers/temp-dir.js';
+import { waitFor } from '../helpers/wait-for.js';
 import { BATCH_MUTATIONS, mutatedBatch, type BatchMutation } from './lib/batch-mutations.js';
 import { rng } from './lib/rng.js';
 
@@ -84,9 +85,11 @@ it('every mutated batch is refused with a clear error or stored and readable by 
       delivered[batch.partition]! += batch.messages.length;
     },
   });
-  const deadline = Date.now() + 20_000;
-  while (delivered.some((n, p) => n < ends[p]!) && crashes.length === 0 && Date.now() < deadline)
-    await new Promise((r) => setTimeout(r, 20));
+  await waitFor(() => crashes.length > 0 || delivered.every((n, p) => n >= ends[p]!), {
+    timeoutMs: 20_000,
+    intervalMs: 20,
+    message: `every stored record delivered (${summary})`,
+  });
   await consumer.disconnect();
   expect(crashes, summary).toEqual([]);
   expect(delivered, summary).toEqual(ends);

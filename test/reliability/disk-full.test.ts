@@ -17,6 +17,7 @@ import {
   type TestBroker,
 } from '../helpers/broker.js';
 import { removeTempDirs } from '../helpers/temp-dir.js';
+import { waitFor } from '../helpers/wait-for.js';
 import { startLoad } from './lib/load.js';
 import { rng } from './lib/rng.js';
 import { asStored, checkAcked } from './lib/verify.js';
@@ -70,8 +71,9 @@ describe('disk full (ENOSPC through FaultyFs)', () => {
     // The next fsync is slow and then fails (ENOSPC from delayed allocation); meanwhile a consumer reads.
     fs.syncDelayMs = 150;
     fs.failFsyncs({ code: 'ENOSPC', times: 1, path: onLog });
+    const syncsBefore = fs.counts.sync;
     const pending = produce(c, 't', 0, batchOf(['doomed']));
-    await new Promise((r) => setTimeout(r, 50));
+    await waitFor(() => fs.counts.sync > syncsBefore, { message: "the doomed batch's (slow) fsync to start" });
     const seenWhileFlushing = values(await recordsOf(await fetchPartition(reader, 't', 0, 0)));
     const answer = await pending;
     expect(answer.errorCode).toBe(ErrorCode.KAFKA_STORAGE_ERROR);
@@ -123,7 +125,7 @@ describe('disk full (ENOSPC through FaultyFs)', () => {
       if (kind === 0) fs.failWrites({ code, path: onLog, partialBytes: random.int(0, 200), times: random.int(1, 3) });
       if (kind === 1) fs.failFsyncs({ code, path: onLog, times: 1 });
       if (kind === 2) fs.fail('open', { code, path: onLog, times: 1 });
-      await new Promise((r) => setTimeout(r, random.int(2, 15)));
+      await new Promise((r) => setTimeout(r, random.int(2, 15))); // the storm's random rhythm, not a wait
       // A consumer reading during the storm: what it sees at an offset must never change later.
       for (const r of asStored(
         await recordsOf(await fetchPartition(reader, 't', 0, 0, { partitionMaxBytes: 1 << 30 })),

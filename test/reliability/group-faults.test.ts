@@ -12,6 +12,7 @@ import { ErrorCode, OffsetCommitApi } from '../../src/protocol/index.js';
 import { sdkClient, waitFor } from '../client/helpers.js';
 import { WireClient } from '../helpers/wire-client.js';
 import { removeTempDirs, tempDir } from '../helpers/temp-dir.js';
+import { elapse } from '../helpers/wait-for.js';
 
 const root = resolve(import.meta.dirname, '..', '..');
 const TOPIC = 'work';
@@ -79,7 +80,7 @@ function sampleCommits(admin: Admin, groupId: string) {
       } catch {
         // the broker is restarting
       }
-      await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 20)); // the sampling period of the commit history
     }
   })();
   return {
@@ -142,7 +143,7 @@ function inProcessMember(sluice: Sluice, who: string, groupId: string, processed
     await consumer.subscribe({ topic: TOPIC, fromBeginning: true });
     await consumer.run({
       eachMessage: async ({ partition, message }) => {
-        await new Promise((r) => setTimeout(r, 1));
+        await new Promise((r) => setTimeout(r, 1)); // each record takes a moment of work, as in a real handler
         processed.push({ who, partition, offset: Number(message.offset), value: message.value!.toString() });
       },
     });
@@ -168,12 +169,9 @@ function expectDuplicatesOnlyAfterCommit(
   }
 }
 
-async function waitForAsync(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
+/** waitFor for a check that asks the broker: a failed request (it may be restarting) counts as "not yet". */
+function waitForAsync(check: () => Promise<boolean>, timeoutMs: number): Promise<unknown> {
+  return waitFor(() => check().catch(() => false), { timeoutMs, intervalMs: 20 });
 }
 
 async function committedNow(admin: Admin, groupId: string): Promise<number[]> {
@@ -261,8 +259,7 @@ it('the coordinator restarted mid-rebalance: members rejoin by themselves, the g
   const describedDuring = await admin.describeGroups(['restart']);
   await broker.stop();
   const stateAtStop = describedDuring.groups[0]!.state;
-  // Down for longer than the session timeout, then up again on the same data and port.
-  await new Promise((r) => setTimeout(r, 1500));
+  await elapse(1500, 'down for longer than the session timeout, then up again on the same data and port');
   broker = new Broker({ port, dataDir, shutdownTimeoutMs: 500 });
   await broker.start();
   next = await produce(sluice, next, 50);

@@ -267,7 +267,7 @@ describe('a client that never reads its responses', () => {
     const sampleUntil = Date.now() + 3000;
     while (Date.now() < sampleUntil) {
       peak = Math.max(peak, (await rssOf(big.child.pid!)) - rssBefore);
-      await new Promise((r) => setTimeout(r, 100));
+      await new Promise((r) => setTimeout(r, 100)); // RSS sampled every 100 ms for 3 s
     }
     // Others are still served meanwhile.
     const other = await WireClient.connect(big.port);

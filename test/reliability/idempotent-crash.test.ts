@@ -9,6 +9,7 @@ import { createTopic, readAll, values } from '../helpers/broker.js';
 import { freePort } from '../helpers/free-port.js';
 import { startSluice, type SluiceProcess } from '../helpers/sluice-process.js';
 import { removeTempDirs, tempDir } from '../helpers/temp-dir.js';
+import { elapse, waitFor } from '../helpers/wait-for.js';
 import { WireClient } from '../helpers/wire-client.js';
 
 afterAll(removeTempDirs);
@@ -36,12 +37,15 @@ describe('crash: SIGKILL under an idempotent producer', () => {
     const acked: number[] = [];
     const sends: Array<Promise<unknown>> = [];
     let crashed: Promise<void> | undefined;
-    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
     for (let i = 0; i < count; i += 4) {
       const messages = [0, 1, 2, 3].map((k) => ({ value: `r${i + k}` }));
       sends.push(producer.send({ topic: 'idem', messages }).then(() => acked.push(i)));
       // A steady stream, at most ~400 records unacknowledged, so requests are always in flight.
-      while (i - acked.length * 4 > 400 && acked.length * 4 < count / 3) await sleep(1);
+      await waitFor(() => i - acked.length * 4 <= 400 || acked.length * 4 >= count / 3, {
+        timeoutMs: 30_000,
+        intervalMs: 1,
+        message: 'room for more unacknowledged records',
+      });
       if (!crashed && acked.length * 4 >= count / 4) {
         // Freeze the broker with requests in flight: the producer times them out (150 ms) and schedules
         // retries 300 ms later. Thaw it: it writes those requests and answers into the void. Kill it
@@ -49,9 +53,9 @@ describe('crash: SIGKILL under an idempotent producer', () => {
         // broker that knows them only from its rebuilt producer state.
         crashed = (async () => {
           proc.child.kill('SIGSTOP');
-          await sleep(250);
+          await elapse(250, 'frozen past the 150 ms request timeout');
           proc.child.kill('SIGCONT');
-          await sleep(80);
+          await elapse(80, 'thawed long enough to answer, killed before the retries 300 ms later');
           await proc.kill('SIGKILL');
           proc = await startSluice(args);
         })();

@@ -11,6 +11,7 @@ import { batchOf, createTopic, fetchPartition, produce } from '../helpers/broker
 import { startSluice, type SluiceProcess } from '../helpers/sluice-process.js';
 import { removeTempDirs, tempDir } from '../helpers/temp-dir.js';
 import { type RawResponse, WireClient } from '../helpers/wire-client.js';
+import { elapse } from '../helpers/wait-for.js';
 import { rssOf, until } from './lib/hostile.js';
 
 const MiB = 1024 * 1024;
@@ -94,7 +95,7 @@ describe('the budget of bytes in flight', () => {
     const end = Date.now() + 4000;
     while (Date.now() < end) {
       peak = Math.max(peak, (await rssOf(pid)) - rssBefore);
-      await new Promise((r) => setTimeout(r, 100));
+      await new Promise((r) => setTimeout(r, 100)); // RSS sampled every 100 ms for 4 s
     }
     await good.stop();
     expect(proc.child.exitCode).toBeNull();
@@ -121,7 +122,7 @@ describe('the budget of bytes in flight', () => {
     );
     const answeredAt = answered.then(() => Date.now());
     try {
-      await new Promise((r) => setTimeout(r, 3 * stallTimeoutMs));
+      await elapse(3 * stallTimeoutMs, 'the budget is held for three stall timeouts');
     } finally {
       clearInterval(trickle);
       holder.destroy();

@@ -9,6 +9,7 @@ import { FaultyFs } from '../../storage/index.js';
 import { batchOf, createTopic, produce, readAll, startBroker, values, type TestBroker } from '../helpers/broker.js';
 import { startSluice } from '../helpers/sluice-process.js';
 import { removeTempDirs, tempDir } from '../helpers/temp-dir.js';
+import { elapse, waitFor } from '../helpers/wait-for.js';
 import { WireClient } from '../helpers/wire-client.js';
 import { rng } from './lib/rng.js';
 
@@ -35,13 +36,8 @@ async function dirsOf(dataDir: string, topic: string): Promise<string[]> {
   return (await readdir(dataDir)).filter((n) => n.startsWith(`${topic.slice(0, 200)}`) && n !== 'topics.json');
 }
 
-async function until(condition: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const until = (condition: () => Promise<boolean>, message: string) =>
+  waitFor(condition, { timeoutMs: 10_000, intervalMs: 20, message });
 
 describe('deleting a topic', () => {
   it('with the longest legal name (249 characters) works, survives a restart, and the name can be created again', async () => {
@@ -168,7 +164,7 @@ describe('SIGKILL in the middle of DeleteTopics', () => {
       expect((await createTopic(c, topic, partitions)).errorCode).toBe(0);
       for (let p = 0; p < partitions; p += 15) await produce(c, topic, p, batchOf([`r${p}`]));
       void c.request(DeleteTopicsApi, { topics: [topic], timeoutMs: 5000 }).catch(() => {});
-      await new Promise((r) => setTimeout(r, random.int(0, 60)));
+      await elapse(random.int(0, 60), 'the kill lands at a random point of the deletion');
       await proc.kill('SIGKILL');
       c.destroy();
 

@@ -4,15 +4,10 @@
 import { describe, expect, it } from 'vitest';
 import { LogManager, nodeFs, OffsetOutOfRangeError, openFileLimit, segmentFileBudget } from '../../storage/index.js';
 import type { PartitionConfig, StorageFs } from '../../storage/index.js';
+import { waitFor } from '../helpers/wait-for.js';
 import { config, decodeBatches, makeBatch, readAll, withTempDir } from './helpers.js';
 
-async function until(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+const until = (condition: () => boolean, message: string) => waitFor(condition, { message });
 
 /** 161-byte batches whose payload says which partition and sequence number they are. */
 const batch = (partition: number, n: number) => makeBatch({ payloadBytes: 100, tag: partition * 1000 + n });
@@ -120,7 +115,7 @@ describe('open segment file budget', () => {
       });
       for (let start = 3; start <= 117; start += 3) {
         await log.deleteRecordsBefore(start);
-        await new Promise((r) => setTimeout(r, 1));
+        await new Promise((r) => setTimeout(r, 1)); // readers get turns between the deletions
       }
       deleting = false;
       await Promise.all(readers);
