@@ -84,6 +84,8 @@ export class Cluster {
   private readonly topics = new Map<string, TopicInfo>();
   private readonly targetTopics = new Set<string>();
   private readonly connections = new Map<string, Connection>();
+  /** Consumers' fetch connections (fetchConnection), apart from `connections`. */
+  private readonly fetchConnections = new Map<string, Connection>();
   private refreshing: Promise<void> | null = null;
   private refreshedAt = 0;
   private stale = false;
@@ -109,13 +111,19 @@ export class Cluster {
   async disconnect(): Promise<void> {
     this.connected = false;
     for (const connection of this.connections.values()) connection.close();
+    for (const connection of this.fetchConnections.values()) connection.close();
     this.connections.clear();
+    this.fetchConnections.clear();
   }
 
   /** A ready connection to `host:port`, opening one when none is open. */
   async connectionTo(address: Address): Promise<Connection> {
+    return this.openIn(this.connections, address);
+  }
+
+  private async openIn(connections: Map<string, Connection>, address: Address): Promise<Connection> {
     const key = `${address.host}:${address.port}`;
-    let connection = this.connections.get(key);
+    let connection = connections.get(key);
     if (!connection || connection.isClosed) {
       connection = new Connection({
         host: address.host,
@@ -127,22 +135,34 @@ export class Cluster {
         maxFrameBytes: this.options.maxFrameBytes,
         network: this.options.network,
         onClose: (closed) => {
-          if (this.connections.get(key) === closed) this.connections.delete(key);
+          if (connections.get(key) === closed) connections.delete(key);
         },
       });
-      this.connections.set(key, connection);
+      connections.set(key, connection);
     }
     await connection.connect();
     return connection;
   }
 
   async nodeConnection(nodeId: number): Promise<Connection> {
+    return this.connectionTo(this.addressOf(nodeId));
+  }
+
+  /**
+   * The connection a consumer fetches from `nodeId` on, apart from every other request: a long poll waiting
+   * there holds up no commit, heartbeat or metadata request, and closing it cancels only fetches.
+   */
+  async fetchConnection(nodeId: number): Promise<Connection> {
+    return this.openIn(this.fetchConnections, this.addressOf(nodeId));
+  }
+
+  private addressOf(nodeId: number): Address {
     const address = this.nodes.get(nodeId);
     if (!address) {
       this.stale = true;
       throw new KafkaJSBrokerNotFound(`broker node ${nodeId} is not in the cluster metadata`);
     }
-    return this.connectionTo(address);
+    return address;
   }
 
   /** Any reachable broker: an open connection first, then known nodes, then the seed list. */

@@ -8,7 +8,6 @@ import { offsetKey } from '../list-offsets.js';
 import { PauseRegistry } from './pause-registry.js';
 import type { Logger } from '../logger.js';
 import type { GroupDescription } from '../kafkajs-types.js';
-import { networkEvents } from '../network-events.js';
 import { createRetry, resolveRetryOptions, type Retrier, type RetryOptions } from '../retry.js';
 import {
   NoOffsetCommitter,
@@ -16,8 +15,9 @@ import {
   type OffsetCommitter,
   type PartitionAssignmentSource,
 } from './assignment.js';
+import { ConsumerEvents, type ConsumerEventName } from './events.js';
 import { Fetcher } from './fetcher.js';
-import { CommitTracker, createGroupMembership, GroupEvents, waitIdle, type GroupMembership } from './group/index.js';
+import { CommitTracker, createGroupMembership, waitIdle, type GroupMembership } from './group/index.js';
 import { PartitionState } from './partition-state.js';
 import { parseSeekOffset, resolvePositions, type PositionRequest } from './positions.js';
 import { Runner } from './runner.js';
@@ -33,21 +33,7 @@ import type {
   TopicPartitions,
 } from './types.js';
 
-export const ConsumerEvents = {
-  CONNECT: 'consumer.connect',
-  DISCONNECT: 'consumer.disconnect',
-  STOP: 'consumer.stop',
-  CRASH: 'consumer.crash',
-  // kafkajs's fetch and batch events: listeners may subscribe; the runner and fetcher emit them.
-  FETCH_START: 'consumer.fetch_start',
-  FETCH: 'consumer.fetch',
-  START_BATCH_PROCESS: 'consumer.start_batch_process',
-  END_BATCH_PROCESS: 'consumer.end_batch_process',
-  RECEIVED_UNSUBSCRIBED_TOPICS: 'consumer.received_unsubscribed_topics',
-  ...GroupEvents,
-  ...networkEvents('consumer'),
-} as const;
-type ConsumerEventName = (typeof ConsumerEvents)[keyof typeof ConsumerEvents];
+export { ConsumerEvents };
 
 const DEFAULTS = {
   maxBytesPerPartition: 1024 * 1024,
@@ -173,8 +159,8 @@ export class Consumer {
       },
       commitIfNecessary: () => this.commitConsumed(false),
       uncommittedOffsets: () => this.uncommittedOffsets(),
-      onCrash: (error, restart) =>
-        this.emitter.emit(ConsumerEvents.CRASH, { error, groupId: this.config.groupId, restart }),
+      onCrash: (error, restart) => this.crash(error, restart),
+      events: this.emitter,
       checkCrcs: this.config.checkCrcs ?? DEFAULTS.checkCrcs,
     });
     try {
@@ -325,10 +311,11 @@ export class Consumer {
     this.fetcher.wake();
   }
 
-  private crash(error: Error): void {
-    this.log.error('consumer group membership failed', { groupId: this.config.groupId, error: error.message });
-    this.emitter.emit(ConsumerEvents.CRASH, { error, groupId: this.config.groupId, restart: false });
-    void this.stop().catch(() => undefined);
+  /** Reports a crash (CRASH event); without `restart` the consumer stops, as a crashed kafkajs consumer does. */
+  private crash(error: Error, restart = false): void {
+    this.log.error(`Crash: ${error.name}: ${error.message}`, { groupId: this.config.groupId, restart });
+    this.emitter.emit(ConsumerEvents.CRASH, { error, groupId: this.config.groupId, restart });
+    if (!restart) void this.stop().catch(() => undefined);
   }
 
   private createFetcher(): Fetcher {
@@ -344,6 +331,7 @@ export class Consumer {
       maxPrefetchBytes: c.maxPrefetchBytesPerPartition ?? 2 * maxBytesPerPartition,
       requestTimeout: this.clusterOptions.requestTimeout,
       retry: resolveRetryOptions(this.retryOptions),
+      events: this.emitter,
       onData: () => this.runner?.signal.notify(),
       onOutOfRange: async (state) => {
         const epoch = state.epoch;

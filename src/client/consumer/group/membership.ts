@@ -432,6 +432,7 @@ export class GroupMembership implements PartitionAssignmentSource, OffsetCommitt
           throw this.coordinatorError(sync.errorCode, sync.errorMessage);
         }
         const decoded = MemberAssignment.decode(sync.assignment)?.assignment ?? {};
+        this.reportUnsubscribed(Object.keys(decoded), join.generationId);
         const assignment = Object.entries(decoded)
           .filter(([topic]) => this.topics.includes(topic))
           .map(([topic, partitions]) => ({ topic, partitions: [...partitions].sort((a, b) => a - b) }));
@@ -449,6 +450,22 @@ export class GroupMembership implements PartitionAssignmentSource, OffsetCommitt
         return assignment;
       }
     });
+  }
+
+  /** Topics assigned to this member that it did not subscribe to are left alone, and reported. */
+  private reportUnsubscribed(assignedTopics: string[], generationId: number): void {
+    const topicsNotSubscribed = assignedTopics.filter((topic) => !this.topics.includes(topic));
+    if (topicsNotSubscribed.length === 0) return;
+    const payload = {
+      groupId: this.groupId,
+      generationId,
+      memberId: this.memberId,
+      assignedTopics,
+      topicsSubscribed: [...this.topics],
+      topicsNotSubscribed,
+    };
+    this.options.emit(GroupEvents.RECEIVED_UNSUBSCRIBED_TOPICS, payload);
+    this.options.logger.warn('Consumer group received unsubscribed topics', payload);
   }
 
   private join(): Promise<JoinGroupResponse> {
