@@ -366,9 +366,23 @@ export class Consumer {
     this.emitter.emit(ConsumerEvents.STOP, null);
   }
 
-  /** Moves a partition's position; applied before start when the consumer is not running yet. */
+  /**
+   * Moves a partition's position. As in kafkajs, only once run() was called (a position before the
+   * assignment is applied when it arrives); Sluice's assign() consumers may seek before run() too.
+   */
   seek({ topic, partition, offset }: TopicPartitionOffset): void {
-    this.applySeek(topic, partition, parseSeekOffset(offset));
+    if (!topic) throw new SluiceNonRetriableError(`Invalid topic ${topic}`);
+    if (!Number.isInteger(partition))
+      throw new SluiceNonRetriableError(`Invalid partition, expected a number received ${partition}`);
+    const request = parseSeekOffset(offset);
+    this.requireRun();
+    this.applySeek(topic, partition, request);
+  }
+
+  /** kafkajs refuses pause/resume/seek before run(): there is no consumer group to apply them to yet. */
+  private requireRun(): void {
+    if (!this.runner && !this.explicit)
+      throw new SluiceNonRetriableError('Consumer group was not initialized, consumer#run must be called first');
   }
 
   /** Sluice addition: position at the first record whose timestamp is >= `timestamp` (ms). */
@@ -381,7 +395,13 @@ export class Consumer {
     partition: number;
     timestamp: number | string;
   }): void {
-    this.applySeek(topic, partition, { kind: 'timestamp', timestamp: Number(timestamp) });
+    const ms = Number(timestamp);
+    if (!Number.isSafeInteger(ms) || ms < 0)
+      throw new SluiceNonRetriableError(
+        `Invalid timestamp, expected milliseconds since the epoch received ${timestamp}`,
+      );
+    this.requireRun();
+    this.applySeek(topic, partition, { kind: 'timestamp', timestamp: ms });
   }
 
   private applySeek(topic: string, partition: number, request: PositionRequest): void {
@@ -409,7 +429,9 @@ export class Consumer {
     );
   }
 
-  pause(topicPartitions: Array<{ topic: string; partitions?: number[] }>): void {
+  pause(topicPartitions: Array<{ topic: string; partitions?: number[] }> = []): void {
+    validateTopicPartitions(topicPartitions, 'pause');
+    this.requireRun();
     for (const { topic, partitions } of topicPartitions) {
       this.pauses.pause(topic, partitions);
       for (const state of this.states.values()) {
@@ -418,7 +440,9 @@ export class Consumer {
     }
   }
 
-  resume(topicPartitions: Array<{ topic: string; partitions?: number[] }>): void {
+  resume(topicPartitions: Array<{ topic: string; partitions?: number[] }> = []): void {
+    validateTopicPartitions(topicPartitions, 'resume');
+    this.requireRun();
     for (const { topic, partitions } of topicPartitions) {
       this.pauses.resume(topic, partitions);
       for (const state of this.states.values()) {
@@ -486,5 +510,17 @@ export class Consumer {
   describeGroup(): Promise<GroupDescription & { errorCode: number }> {
     if (!this.group) return Promise.reject(new SluiceNotImplemented('describeGroup() needs a groupId'));
     return this.group.describe() as Promise<GroupDescription & { errorCode: number }>;
+  }
+}
+
+/** kafkajs's checks of pause()/resume() arguments, with its messages. */
+function validateTopicPartitions(list: Array<{ topic: string; partitions?: number[] }>, verb: string): void {
+  for (const entry of list) {
+    if (!entry?.topic) throw new SluiceNonRetriableError(`Invalid topic ${entry?.topic ?? entry}`);
+    const { partitions } = entry;
+    if (partitions !== undefined && (!Array.isArray(partitions) || partitions.some((p) => !Number.isInteger(p))))
+      throw new SluiceNonRetriableError(
+        `Array of valid partitions required to ${verb} specific partitions instead of ${partitions}`,
+      );
   }
 }
