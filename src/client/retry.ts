@@ -4,6 +4,7 @@
 // at most `retries` times; then SluiceNumberOfRetriesExceeded wraps the last error. A non-retriable
 // error is rethrown as it is (kafkajs wraps it; callers here want the typed error itself).
 
+import { setTimeout as defaultSleep } from 'node:timers/promises';
 import { SluiceNumberOfRetriesExceeded } from './errors.js';
 
 export interface RetryOptions {
@@ -114,8 +115,6 @@ export class RetrySchedule {
     this.#time = 0;
   }
 }
-
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 class Bailed {
   constructor(readonly error: Error) {}

@@ -10,6 +10,7 @@
 // cover it (or covers an older position), and that fetch has been out for IDLE_FETCH_MS — a long poll
 // waiting for data, not one carrying it — the fetch is cancelled by closing its connection and sent again
 // with the partition, instead of the partition waiting up to maxWaitTimeInMs for the long poll to end.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { FetchApi, type FetchPartitionResult } from '../../protocol/apis/fetch.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { needsMetadataRefresh, STALE_METADATA_CODES, type Cluster } from '../cluster.js';
@@ -21,6 +22,7 @@ import { scanFetchedRecords } from './decode.js';
 import { ConsumerEvents, type ConsumerEventSink } from './events.js';
 import type { PartitionState } from './partition-state.js';
 import { Signal } from './signal.js';
+import { topicPartitionKey } from '../topic-partition.js';
 
 export interface FetcherOptions {
   cluster: Cluster;
@@ -257,11 +259,12 @@ export class Fetcher {
       );
       if (response.errorCode !== 0) throw new SluiceProtocolError(response.errorCode);
       const results = new Map<string, FetchPartitionResult>();
-      for (const t of response.topics) for (const p of t.partitions) results.set(`${t.name}\u0000${p.partition}`, p);
+      for (const t of response.topics)
+        for (const p of t.partitions) results.set(topicPartitionKey(t.name, p.partition), p);
       let numberOfBatches = 0;
       for (let i = 0; i < targets.length; i++) {
         const state = targets[i]!;
-        const result = results.get(`${state.topic}\u0000${state.partition}`);
+        const result = results.get(topicPartitionKey(state.topic, state.partition));
         if (!result) continue;
         if (result.records[0]?.length) numberOfBatches++;
         if (this.running && state.epoch === epochs[i]) await this.absorb(state, result, offsets[i]!, epochs[i]!);
@@ -317,5 +320,3 @@ export class Fetcher {
     if (STALE_METADATA_CODES.has(result.errorCode)) await cluster.refreshMetadata().catch(() => {});
   }
 }
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -4,7 +4,6 @@
 import { Cluster, type ClusterOptions } from '../cluster.js';
 import { SluiceNonRetriableError, SluiceNotImplemented } from '../errors.js';
 import { InstrumentationEmitter, type InstrumentationEvent } from '../instrumentation.js';
-import { offsetKey } from '../list-offsets.js';
 import { PauseRegistry } from './pause-registry.js';
 import type { Logger } from '../logger.js';
 import type { GroupDescription } from '../kafkajs-types.js';
@@ -32,6 +31,7 @@ import type {
   TopicPartitionOffsetAndMetadata,
   TopicPartitions,
 } from './types.js';
+import { topicPartitionKey } from '../topic-partition.js';
 
 export { ConsumerEvents };
 
@@ -250,12 +250,12 @@ export class Consumer {
         const state = new PartitionState(topic, partition);
         state.fromBeginning = this.fromBeginningOf(topic);
         state.paused = this.pauses.isPaused(topic, partition);
-        states.set(offsetKey(topic, partition), state);
+        states.set(topicPartitionKey(topic, partition), state);
       }
     }
     const committed = await this.committer.committed(assignment);
     const requests = [...states.values()].map((s) => {
-      const key = offsetKey(s.topic, s.partition);
+      const key = topicPartitionKey(s.topic, s.partition);
       const seek = this.pendingSeeks.get(key);
       const stored = committed.get(key);
       const request: PositionRequest =
@@ -283,11 +283,11 @@ export class Consumer {
    */
   private async reassign(assignment: TopicPartitions[]): Promise<void> {
     if (!this.runner?.isRunning) return;
-    const wanted = new Set(assignment.flatMap((a) => a.partitions.map((p) => offsetKey(a.topic, p))));
-    const kept = [...this.states.values()].filter((s) => wanted.has(offsetKey(s.topic, s.partition)));
-    const revoked = [...this.states.values()].filter((s) => !wanted.has(offsetKey(s.topic, s.partition)));
+    const wanted = new Set(assignment.flatMap((a) => a.partitions.map((p) => topicPartitionKey(a.topic, p))));
+    const kept = [...this.states.values()].filter((s) => wanted.has(topicPartitionKey(s.topic, s.partition)));
+    const revoked = [...this.states.values()].filter((s) => !wanted.has(topicPartitionKey(s.topic, s.partition)));
     if (revoked.length > 0) {
-      this.states = new Map(kept.map((s) => [offsetKey(s.topic, s.partition), s]));
+      this.states = new Map(kept.map((s) => [topicPartitionKey(s.topic, s.partition), s]));
       this.runner.start(kept);
       this.fetcher?.start(kept);
       await waitIdle(revoked);
@@ -298,7 +298,10 @@ export class Consumer {
       for (const s of revoked) this.commits.forget(s.topic, s.partition);
     }
     const added = assignment
-      .map((a) => ({ topic: a.topic, partitions: a.partitions.filter((p) => !this.states.has(offsetKey(a.topic, p))) }))
+      .map((a) => ({
+        topic: a.topic,
+        partitions: a.partitions.filter((p) => !this.states.has(topicPartitionKey(a.topic, p))),
+      }))
       .filter((a) => a.partitions.length > 0);
     const fresh =
       added.length > 0 ? await this.retrier(() => this.positionedStates(added)) : new Map<string, PartitionState>();
@@ -344,7 +347,7 @@ export class Consumer {
             },
           ]),
         );
-        if (state.epoch === epoch) state.seek(positions.get(offsetKey(state.topic, state.partition))!);
+        if (state.epoch === epoch) state.seek(positions.get(topicPartitionKey(state.topic, state.partition))!);
       },
     });
   }
@@ -405,7 +408,7 @@ export class Consumer {
   }
 
   private applySeek(topic: string, partition: number, request: PositionRequest): void {
-    const key = offsetKey(topic, partition);
+    const key = topicPartitionKey(topic, partition);
     const state = this.states.get(key);
     if (!state) {
       this.pendingSeeks.set(key, request);

@@ -68,7 +68,3 @@ export class PartitionState {
     return this.undelivered !== null || this.buffered.length > 0;
   }
 }
-
-export function partitionKey(topic: string, partition: number): string {
-  return `${topic}\u0000${partition}`;
-}

@@ -2,7 +2,8 @@
 // resolved with one ListOffsets per leader for all partitions that need one.
 import type { Cluster } from '../cluster.js';
 import { SluiceNonRetriableError } from '../errors.js';
-import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, listOffsets, offsetKey } from '../list-offsets.js';
+import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, listOffsets } from '../list-offsets.js';
+import { topicPartitionKey } from '../topic-partition.js';
 
 export type PositionRequest =
   | { kind: 'offset'; offset: number }
@@ -29,7 +30,7 @@ export async function resolvePositions(
   const queries: Array<{ topic: string; partition: number; timestamp: number }> = [];
   const byTimestamp: Array<{ topic: string; partition: number }> = [];
   for (const { topic, partition, request } of requests) {
-    if (request.kind === 'offset') out.set(offsetKey(topic, partition), request.offset);
+    if (request.kind === 'offset') out.set(topicPartitionKey(topic, partition), request.offset);
     else if (request.kind === 'earliest') queries.push({ topic, partition, timestamp: EARLIEST_TIMESTAMP });
     else if (request.kind === 'latest') queries.push({ topic, partition, timestamp: LATEST_TIMESTAMP });
     else {
