@@ -99,14 +99,9 @@ export class Fetcher {
     }
   }
 
-  /** Whether `state` may go into a fetch now (other than not being in one already). */
-  private ready(state: PartitionState, now: number): boolean {
-    return (
-      !state.paused &&
-      state.hasPosition &&
-      state.bufferedBytes < this.options.maxPrefetchBytes &&
-      now >= state.notBefore
-    );
+  /** Whether `state` wants fetching, backoff aside: not paused, positioned, its prefetch not full. */
+  private wantsData(state: PartitionState): boolean {
+    return !state.paused && state.hasPosition && state.bufferedBytes < this.options.maxPrefetchBytes;
   }
 
   /**
@@ -117,8 +112,7 @@ export class Fetcher {
     if (fetch.cancelled) return;
     let when = Number.POSITIVE_INFINITY;
     for (const s of this.states) {
-      if (s.paused || !s.hasPosition || s.bufferedBytes >= this.options.maxPrefetchBytes) continue;
-      if (fetch.epochs.get(s) === s.epoch || this.leaderOf(s) !== node) continue;
+      if (!this.wantsData(s) || fetch.epochs.get(s) === s.epoch || this.leaderOf(s) !== node) continue;
       when = Math.min(when, Math.max(s.notBefore, fetch.sentAt + IDLE_FETCH_MS));
     }
     if (when === Number.POSITIVE_INFINITY || (fetch.recheck && when >= fetch.recheckAt)) return;
@@ -182,9 +176,9 @@ export class Fetcher {
     const out: PartitionState[] = [];
     let readyAt = now + this.options.maxWaitTimeInMs;
     for (const s of this.states) {
-      if (s.fetching || this.leaderOf(s) !== node) continue;
-      if (this.ready(s, now)) out.push(s);
-      else if (now < s.notBefore) readyAt = Math.min(readyAt, s.notBefore);
+      if (s.fetching || !this.wantsData(s) || this.leaderOf(s) !== node) continue;
+      if (now >= s.notBefore) out.push(s);
+      else readyAt = Math.min(readyAt, s.notBefore);
     }
     return out.length > 0 ? out : readyAt;
   }
