@@ -27,5 +27,6 @@ process.stdin.on('data', (d: Buffer) => {
 });
 await consumer.connect();
 await consumer.subscribe({ topic, fromBeginning: true });
-consumer.pause([{ topic }]);
-await consumer.run({ autoCommitInterval: 1000, eachMessage: async () => void count++ });
+const running = consumer.run({ autoCommitInterval: 1000, eachMessage: async () => void count++ });
+consumer.pause([{ topic }]); // once run() is called (as kafkajs requires), before anything is fetched
+await running;

@@ -4,10 +4,9 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { BrokerConfigError, parseFlushPolicy, resolveBrokerConfig, type BrokerOptions } from '../src/broker/index.js';
 import { UsageError } from './lib/errors.js';
+import { LOG_LEVELS, type LogLevel } from './serve-log-levels.js';
 
-import { LOG_LEVELS, type LogLevel } from './serve.js';
-
-export { LOG_LEVELS, type LogLevel };
+export type { LogLevel };
 
 /** Flags of `sluice serve`, as commander parsed them (undefined = not given). */
 export interface ServeFlags {

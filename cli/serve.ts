@@ -6,11 +6,10 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { configure } from './lib/command.js';
 import { parseInteger } from './lib/options.js';
 import type { ServeFlags } from './serve-config.js';
+import { LOG_LEVELS } from './serve-log-levels.js';
 
 // Registering `serve` loads no broker code (the run lives in serve-run.ts, imported when the command
 // runs): every other command starts without loading the broker, pino or the storage engine.
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
 
 function parseFlush(raw: string): string {
   if (raw === 'always' || raw === 'os' || /^(interval:)?\d+$/.test(raw)) return raw;

@@ -1,5 +1,6 @@
 // `sluice perf produce|consume`: load generators in the manner of Kafka's perf-test tools. Progress lines
 // go to stderr every couple of seconds; the final figures go to stdout (text or one JSON object).
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
 import { Option, type Command } from 'commander';
 import { action, choiceOption, subcommand, withBrokers, withFormat, type Context } from '../lib/command.js';
@@ -156,8 +157,6 @@ function progressLine(
     `${fixed(latency.avg, 1)} ms avg ${measure}, ${fixed(latency.max, 1)} ms max ${measure}`
   );
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function perfProduce(ctx: Context, topic: string, opts: PerfProduceOptions): Promise<void> {
   const client = createClient(ctx, { retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2000 } });

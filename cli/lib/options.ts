@@ -1,8 +1,9 @@
 // Parsers and validators for flag values. Each throws commander's InvalidArgumentError (shown as
 // "error: option '--x <n>' argument 'abc' is invalid. <why>" with exit code 2) naming what is accepted.
 import { InvalidArgumentError } from 'commander';
+import { DEFAULT_BROKER_PORT, parseBrokerAddress } from '../../src/client/broker-address.js';
 
-export const DEFAULT_BROKERS = '127.0.0.1:9650';
+export const DEFAULT_BROKERS = `127.0.0.1:${DEFAULT_BROKER_PORT}`;
 
 export function parseInteger(what: string, min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER) {
   return (raw: string): number => {
@@ -29,12 +30,7 @@ export function parseSize(what: string, min = 0) {
   };
 }
 
-export interface BrokerAddress {
-  host: string;
-  port: number;
-}
-
-/** `host:port[,host:port…]`, IPv6 as `[::1]:9650`. */
+/** `host:port[,host:port…]`, IPv6 as `[::1]:9650` (the SDK's parser, with the port required). */
 export function parseBrokerList(raw: string): string[] {
   const parts = raw
     .split(',')
@@ -42,9 +38,7 @@ export function parseBrokerList(raw: string): string[] {
     .filter((s) => s !== '');
   if (parts.length === 0) throw new InvalidArgumentError('expected host:port[,host:port…].');
   for (const part of parts) {
-    const m = /^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]+):(\d+)$/.exec(part);
-    const port = m ? Number(m[2]) : NaN;
-    if (!m || !(port >= 1 && port <= 65535)) {
+    if (!parseBrokerAddress(part)) {
       throw new InvalidArgumentError(`'${part}' is not a broker address: expected host:port, e.g. 127.0.0.1:9650.`);
     }
   }

@@ -22,7 +22,8 @@ import type { Cluster } from './cluster.js';
 import type { Connection } from './connection.js';
 import type { ConsumerGroupState } from './kafkajs-types.js';
 import { SluiceDeleteGroupsError, SluiceNonRetriableError, SluiceProtocolError } from './errors.js';
-import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, listOffsets, offsetKey } from './list-offsets.js';
+import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, listOffsets } from './list-offsets.js';
+import { topicPartitionKey } from './topic-partition.js';
 
 export interface GroupOffsetPartition {
   partition: number;
@@ -129,7 +130,7 @@ export class AdminGroups {
         this.cluster,
         partitions.map((partition) => ({ topic, partition, timestamp })),
       );
-      return partitions.map((partition) => ({ partition, offset: found.get(offsetKey(topic, partition))! }));
+      return partitions.map((partition) => ({ partition, offset: found.get(topicPartitionKey(topic, partition))! }));
     });
     await this.commitStandalone(groupId, topic, offsets);
   }

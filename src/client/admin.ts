@@ -34,11 +34,14 @@ import { Cluster, type ClusterOptions, needsMetadataRefresh } from './cluster.js
 import type { TopicPartitions } from './consumer/types.js';
 import { SluiceNonRetriableError, SluiceNotImplemented, SluiceProtocolError } from './errors.js';
 import { InstrumentationEmitter, type InstrumentationEvent } from './instrumentation.js';
-import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, listOffsets, offsetKey } from './list-offsets.js';
+import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, listOffsets } from './list-offsets.js';
 import type { Logger } from './logger.js';
 import { networkEvents } from './network-events.js';
 import { createRetry, type Retrier, type RetryOptions } from './retry.js';
+import { topicPartitionKey } from './topic-partition.js';
 
+/** kafkajs's default `timeout` of createTopics / deleteTopics / createPartitions (ms). */
+const ADMIN_TIMEOUT_MS = 5000;
 export const AdminEvents = {
   CONNECT: 'admin.connect',
   DISCONNECT: 'admin.disconnect',
@@ -117,7 +120,7 @@ export class Admin {
     timeout?: number;
     waitForLeaders?: boolean;
   }): Promise<boolean> {
-    const { topics, validateOnly = false, timeout = 5000, waitForLeaders = true } = options;
+    const { topics, validateOnly = false, timeout = ADMIN_TIMEOUT_MS, waitForLeaders = true } = options;
     if (!Array.isArray(topics) || topics.length === 0)
       throw new SluiceNonRetriableError('createTopics needs a non-empty topics array');
     const response = await this.run(async () =>
@@ -148,7 +151,7 @@ export class Admin {
   }
 
   async deleteTopics(options: { topics: string[]; timeout?: number }): Promise<void> {
-    const { topics, timeout = 5000 } = options;
+    const { topics, timeout = ADMIN_TIMEOUT_MS } = options;
     if (!Array.isArray(topics) || topics.length === 0)
       throw new SluiceNonRetriableError('deleteTopics needs a non-empty topics array');
     const response = await this.run(async () =>
@@ -168,7 +171,7 @@ export class Admin {
     validateOnly?: boolean;
     timeout?: number;
   }): Promise<boolean> {
-    const { topicPartitions, validateOnly = false, timeout = 5000 } = options ?? ({} as typeof options);
+    const { topicPartitions, validateOnly = false, timeout = ADMIN_TIMEOUT_MS } = options ?? ({} as typeof options);
     if (!Array.isArray(topicPartitions))
       throw new SluiceNonRetriableError(`Invalid topic partitions array ${topicPartitions}`);
     if (topicPartitions.length === 0) throw new SluiceNonRetriableError('Empty topic partitions array');
@@ -280,8 +283,8 @@ export class Admin {
         ),
       ]);
       return partitions.map((partition) => {
-        const h = String(high.get(offsetKey(topic, partition)));
-        return { partition, offset: h, high: h, low: String(low.get(offsetKey(topic, partition))) };
+        const h = String(high.get(topicPartitionKey(topic, partition)));
+        return { partition, offset: h, high: h, low: String(low.get(topicPartitionKey(topic, partition))) };
       });
     });
   }
@@ -305,8 +308,8 @@ export class Admin {
         ),
       ]);
       return partitions.map((partition) => {
-        const offset = found.get(offsetKey(topic, partition))!;
-        return { partition, offset: String(offset >= 0 ? offset : high.get(offsetKey(topic, partition))) };
+        const offset = found.get(topicPartitionKey(topic, partition))!;
+        return { partition, offset: String(offset >= 0 ? offset : high.get(topicPartitionKey(topic, partition))) };
       });
     });
   }

@@ -6,6 +6,7 @@
 // Metadata is refreshed on demand: when a topic is first used, and when an operation sees
 // UNKNOWN_TOPIC_OR_PARTITION / NOT_LEADER_FOR_PARTITION / LEADER_NOT_AVAILABLE or a connection error
 // (callers invoke `markStale()`); concurrent refreshes share one request.
+import { type BrokerAddress, DEFAULT_BROKER_PORT, parseBrokerAddress } from './broker-address.js';
 import { MetadataApi, type MetadataResponse } from '../protocol/apis/metadata.js';
 import { ErrorCode } from '../protocol/errors.js';
 import { Connection } from './connection.js';
@@ -50,11 +51,6 @@ export interface TopicInfo {
   partitions: PartitionInfo[];
 }
 
-interface Address {
-  host: string;
-  port: number;
-}
-
 /** Error codes after which cached metadata must not be trusted. */
 export const STALE_METADATA_CODES: ReadonlySet<number> = new Set([
   ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
@@ -67,23 +63,24 @@ export function needsMetadataRefresh(error: unknown): boolean {
   return error instanceof SluiceError && typeof error.code === 'number' && STALE_METADATA_CODES.has(error.code);
 }
 
-export function parseBrokerAddress(address: string): Address {
-  const at = address.lastIndexOf(':');
-  const host = at > 0 ? address.slice(0, at).replace(/^\[(.*)\]$/, '$1') : address;
-  const port = at > 0 ? Number(address.slice(at + 1)) : 9650;
-  if (!host || !Number.isInteger(port) || port <= 0 || port > 65535) {
-    throw new SluiceNonRetriableError(`invalid broker address "${address}" (expected host:port)`);
-  }
-  return { host, port };
+function seedAddress(address: string): BrokerAddress {
+  const parsed = parseBrokerAddress(address, DEFAULT_BROKER_PORT);
+  if (!parsed) throw new SluiceNonRetriableError(`invalid broker address "${address}" (expected host:port)`);
+  return parsed;
 }
+
+/** kafkajs's default metadataMaxAge: metadata older than this is refreshed before use. */
+const METADATA_MAX_AGE_MS = 300_000;
 
 const WILDCARD_HOSTS = new Set(['', '0.0.0.0', '::', '[::]']);
 
 export class Cluster {
-  private readonly nodes = new Map<number, Address>();
+  private readonly nodes = new Map<number, BrokerAddress>();
   private readonly topics = new Map<string, TopicInfo>();
   private readonly targetTopics = new Set<string>();
   private readonly connections = new Map<string, Connection>();
+  /** Consumers' fetch connections (fetchConnection), apart from `connections`. */
+  private readonly fetchConnections = new Map<string, Connection>();
   private refreshing: Promise<void> | null = null;
   private refreshedAt = 0;
   private stale = false;
@@ -109,13 +106,19 @@ export class Cluster {
   async disconnect(): Promise<void> {
     this.connected = false;
     for (const connection of this.connections.values()) connection.close();
+    for (const connection of this.fetchConnections.values()) connection.close();
     this.connections.clear();
+    this.fetchConnections.clear();
   }
 
   /** A ready connection to `host:port`, opening one when none is open. */
-  async connectionTo(address: Address): Promise<Connection> {
+  async connectionTo(address: BrokerAddress): Promise<Connection> {
+    return this.openIn(this.connections, address);
+  }
+
+  private async openIn(connections: Map<string, Connection>, address: BrokerAddress): Promise<Connection> {
     const key = `${address.host}:${address.port}`;
-    let connection = this.connections.get(key);
+    let connection = connections.get(key);
     if (!connection || connection.isClosed) {
       connection = new Connection({
         host: address.host,
@@ -127,30 +130,42 @@ export class Cluster {
         maxFrameBytes: this.options.maxFrameBytes,
         network: this.options.network,
         onClose: (closed) => {
-          if (this.connections.get(key) === closed) this.connections.delete(key);
+          if (connections.get(key) === closed) connections.delete(key);
         },
       });
-      this.connections.set(key, connection);
+      connections.set(key, connection);
     }
     await connection.connect();
     return connection;
   }
 
   async nodeConnection(nodeId: number): Promise<Connection> {
+    return this.connectionTo(this.addressOf(nodeId));
+  }
+
+  /**
+   * The connection a consumer fetches from `nodeId` on, apart from every other request: a long poll waiting
+   * there holds up no commit, heartbeat or metadata request, and closing it cancels only fetches.
+   */
+  async fetchConnection(nodeId: number): Promise<Connection> {
+    return this.openIn(this.fetchConnections, this.addressOf(nodeId));
+  }
+
+  private addressOf(nodeId: number): BrokerAddress {
     const address = this.nodes.get(nodeId);
     if (!address) {
       this.stale = true;
       throw new KafkaJSBrokerNotFound(`broker node ${nodeId} is not in the cluster metadata`);
     }
-    return this.connectionTo(address);
+    return address;
   }
 
   /** Any reachable broker: an open connection first, then known nodes, then the seed list. */
   async anyConnection(): Promise<Connection> {
     for (const connection of this.connections.values()) if (connection.isConnected()) return connection;
-    const candidates: Address[] = [...this.nodes.values()];
+    const candidates: BrokerAddress[] = [...this.nodes.values()];
     const seeds = typeof this.options.brokers === 'function' ? await this.options.brokers() : this.options.brokers;
-    for (const seed of seeds) candidates.push(parseBrokerAddress(seed));
+    for (const seed of seeds) candidates.push(seedAddress(seed));
     if (candidates.length === 0) throw new SluiceNonRetriableError('no brokers configured');
     let lastError: unknown;
     for (const address of candidates) {
@@ -176,7 +191,7 @@ export class Cluster {
       if (!this.targetTopics.has(topic)) this.targetTopics.add(topic);
       if (!this.topics.has(topic)) missing = true;
     }
-    const maxAge = this.options.metadataMaxAge ?? 300_000;
+    const maxAge = this.options.metadataMaxAge ?? METADATA_MAX_AGE_MS;
     if (missing || this.stale || Date.now() - this.refreshedAt > maxAge) await this.refreshMetadata();
     for (const topic of topics) {
       if (!this.topics.has(topic))

@@ -54,6 +54,12 @@ export class InstrumentationEmitter<Names extends string> {
     };
   }
 
+  /** Whether `type` has a listener: check before building a payload that costs something. */
+  listening(type: Names): boolean {
+    const set = this.#listeners.get(type);
+    return set !== undefined && set.size > 0;
+  }
+
   emit<T>(type: Names, payload: T): void {
     const set = this.#listeners.get(type);
     if (!set || set.size === 0) return;

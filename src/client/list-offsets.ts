@@ -5,6 +5,7 @@ import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, ListOffsetsApi } from '../protoco
 import { decodeFetchedChunk, scanFetchedRecords } from './consumer/decode.js';
 import type { Cluster } from './cluster.js';
 import { SluiceProtocolError } from './errors.js';
+import { topicPartitionKey } from './topic-partition.js';
 
 export { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP };
 
@@ -15,7 +16,7 @@ export interface OffsetQuery {
 }
 
 /**
- * Resolves each query to an offset; Map key `${topic}\0${partition}`. Throws the first partition error.
+ * Resolves each query to an offset; Map key topicPartitionKey(topic, partition). Throws the first partition error.
  * Timestamp queries are exact to the record: the broker answers with the first *batch* whose max
  * timestamp is >= the one asked, so that batch is fetched and scanned for the first such record.
  */
@@ -23,9 +24,9 @@ export async function listOffsets(cluster: Cluster, queries: OffsetQuery[]): Pro
   const out = await listBatchOffsets(cluster, queries);
   await Promise.all(
     queries
-      .filter((q) => q.timestamp >= 0 && out.get(offsetKey(q.topic, q.partition))! >= 0)
+      .filter((q) => q.timestamp >= 0 && out.get(topicPartitionKey(q.topic, q.partition))! >= 0)
       .map(async (q) => {
-        const key = offsetKey(q.topic, q.partition);
+        const key = topicPartitionKey(q.topic, q.partition);
         out.set(key, await firstOffsetAtOrAfter(cluster, q.topic, q.partition, out.get(key)!, q.timestamp));
       }),
   );
@@ -89,14 +90,10 @@ async function listBatchOffsets(cluster: Cluster, queries: OffsetQuery[]): Promi
               p.errorMessage ?? `ListOffsets failed for ${t.name}-${p.partition}`,
             );
           }
-          out.set(`${t.name}\u0000${p.partition}`, p.offset);
+          out.set(topicPartitionKey(t.name, p.partition), p.offset);
         }
       }
     }),
   );
   return out;
-}
-
-export function offsetKey(topic: string, partition: number): string {
-  return `${topic}\u0000${partition}`;
 }

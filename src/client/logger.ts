@@ -37,7 +37,7 @@ export interface Logger {
 
 const labels: Record<number, string> = { 1: 'ERROR', 2: 'WARN', 4: 'INFO', 5: 'DEBUG' };
 
-export const defaultLogCreator: logCreator = () => (entry) => {
+const defaultLogCreator: logCreator = () => (entry) => {
   const { namespace, label, log } = entry;
   const line = JSON.stringify({ level: label, ...log, logger: 'sluice', namespace: namespace || undefined });
   process.stderr.write(`${line}\n`);

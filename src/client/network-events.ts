@@ -30,9 +30,9 @@ export const REQUEST_CHANNEL = 'sluice:client:request';
 export const REQUEST_TIMEOUT_CHANNEL = 'sluice:client:request_timeout';
 export const REQUEST_QUEUE_SIZE_CHANNEL = 'sluice:client:request_queue_size';
 
-export const requestChannel = channel(REQUEST_CHANNEL);
-export const requestTimeoutChannel = channel(REQUEST_TIMEOUT_CHANNEL);
-export const requestQueueSizeChannel = channel(REQUEST_QUEUE_SIZE_CHANNEL);
+const requestChannel = channel(REQUEST_CHANNEL);
+const requestTimeoutChannel = channel(REQUEST_TIMEOUT_CHANNEL);
+const requestQueueSizeChannel = channel(REQUEST_QUEUE_SIZE_CHANNEL);
 
 export type ClientKind = 'producer' | 'consumer' | 'admin';
 

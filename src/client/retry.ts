@@ -4,6 +4,7 @@
 // at most `retries` times; then SluiceNumberOfRetriesExceeded wraps the last error. A non-retriable
 // error is rethrown as it is (kafkajs wraps it; callers here want the typed error itself).
 
+import { setTimeout as defaultSleep } from 'node:timers/promises';
 import { SluiceNumberOfRetriesExceeded } from './errors.js';
 
 export interface RetryOptions {
@@ -58,16 +59,62 @@ export function jitter(base: number, factor: number, random: () => number = Math
   return Math.ceil(base - delta + random() * 2 * delta);
 }
 
+/** The wait after `previous`: jittered, times the multiplier, capped at maxRetryTime. */
+function nextRetryTime(options: ResolvedRetryOptions, previous: number, random: () => number): number {
+  return Math.min(jitter(previous, options.factor, random) * options.multiplier, options.maxRetryTime);
+}
+
 /** The wait before retry number `retryCount` (0-based), drawn with jitter. */
 export function backoff(options: ResolvedRetryOptions, retryCount: number, random: () => number = Math.random): number {
   let wait = jitter(options.initialRetryTime, options.factor, random);
-  for (let i = 0; i < retryCount; i++) {
-    wait = Math.min(jitter(wait, options.factor, random) * options.multiplier, options.maxRetryTime);
-  }
+  for (let i = 0; i < retryCount; i++) wait = nextRetryTime(options, wait, random);
   return Math.min(wait, options.maxRetryTime);
 }
 
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/**
+ * One chain of kafkajs-style retries kept across calls (a partition whose handler keeps failing): the
+ * first retry waits initialRetryTime ± factor, each next one the previous wait ± factor × multiplier, capped
+ * at maxRetryTime; after `retries` retries the chain is exhausted.
+ */
+export class RetrySchedule {
+  #count = 0;
+  #time = 0;
+
+  constructor(
+    private readonly options: ResolvedRetryOptions,
+    private readonly random: () => number = Math.random,
+  ) {}
+
+  /** Retries taken since the last reset. */
+  get count(): number {
+    return this.#count;
+  }
+
+  /** Every retry allowed was taken. */
+  get exhausted(): boolean {
+    return this.#count >= this.options.retries;
+  }
+
+  /** The wait before the last retry taken (before the first one if none was taken yet). */
+  get lastWait(): number {
+    return this.#count === 0 ? jitter(this.options.initialRetryTime, this.options.factor, this.random) : this.#time;
+  }
+
+  /** Takes the next retry: returns how long to wait before it. */
+  next(): number {
+    this.#time =
+      this.#count === 0
+        ? Math.min(jitter(this.options.initialRetryTime, this.options.factor, this.random), this.options.maxRetryTime)
+        : nextRetryTime(this.options, this.#time, this.random);
+    this.#count++;
+    return this.#time;
+  }
+
+  reset(): void {
+    this.#count = 0;
+    this.#time = 0;
+  }
+}
 
 class Bailed {
   constructor(readonly error: Error) {}
@@ -90,7 +137,7 @@ export function createRetry(options?: RetryOptions, deps: RetryDeps = {}): Retri
         if (!isRetriable(err)) throw err;
         if (retryCount >= config.retries) throw new SluiceNumberOfRetriesExceeded(err as Error, retryCount, retryTime);
         await sleep(retryTime);
-        retryTime = Math.min(jitter(retryTime, config.factor, random) * config.multiplier, config.maxRetryTime);
+        retryTime = nextRetryTime(config, retryTime, random);
       }
     }
   };

@@ -4,6 +4,7 @@ import {
   AssignerProtocol,
   type EachBatchPayload,
   type EachMessagePayload,
+  KafkaJSNonRetriableError,
   type PartitionAssigner,
   PartitionAssigners,
 } from '../../src/index.js';
@@ -195,6 +196,30 @@ describe('Consuming messages', () => {
     consumer.pause([{ topic: 'pausable' }]);
     expect(consumer.paused()).toEqual([{ topic: 'pausable', partitions: [0] }]);
     consumer.resume([{ topic: 'pausable' }]);
+    expect(consumer.paused()).toEqual([]);
+    await consumer.disconnect();
+  });
+
+  it('pause(), resume() and seek() before run() throw KafkaJSNonRetriableError, as kafkajs does', async () => {
+    const consumer = live.kafka().consumer({ groupId: 'not-running-group' });
+    await consumer.connect();
+    await consumer.subscribe({ topics: ['pausable'] });
+    const notRunning = 'Consumer group was not initialized, consumer#run must be called first';
+    for (const call of [
+      () => consumer.pause([{ topic: 'pausable' }]),
+      () => consumer.resume([{ topic: 'pausable' }]),
+      () => consumer.seek({ topic: 'pausable', partition: 0, offset: '0' }),
+    ]) {
+      expect(call).toThrow(KafkaJSNonRetriableError);
+      expect(call).toThrow(notRunning);
+    }
+    expect(() => consumer.seek({ topic: 'pausable', partition: 0, offset: 'abc' })).toThrow(
+      'Invalid offset, expected a long received abc',
+    );
+    expect(() => consumer.seek({ topic: 'pausable', partition: 0, offset: '-3' })).toThrow(
+      'Offset must not be a negative number',
+    );
+    expect(() => consumer.pause([{ topic: '' }])).toThrow('Invalid topic');
     expect(consumer.paused()).toEqual([]);
     await consumer.disconnect();
   });

@@ -16,6 +16,7 @@
 import type { Cluster } from '../cluster.js';
 import type { Logger } from '../logger.js';
 import type { TopicPartitionOffsetAndMetadata, TopicPartitions } from './types.js';
+import { topicPartitionKey } from '../topic-partition.js';
 
 export interface AssignmentContext {
   cluster: Cluster;
@@ -34,7 +35,7 @@ export interface PartitionAssignmentSource {
 }
 
 export interface OffsetCommitter {
-  /** Committed next-offset per partition, keyed by offsetKey(topic, partition); null = none. */
+  /** Committed next-offset per partition, keyed by topicPartitionKey(topic, partition); null = none. */
   committed(assignment: TopicPartitions[]): Promise<Map<string, number | null>>;
   commit(offsets: TopicPartitionOffsetAndMetadata[]): Promise<void>;
 }
@@ -69,7 +70,8 @@ export class StaticAssignmentSource implements PartitionAssignmentSource {
 export class NoOffsetCommitter implements OffsetCommitter {
   async committed(assignment: TopicPartitions[]): Promise<Map<string, number | null>> {
     const out = new Map<string, number | null>();
-    for (const { topic, partitions } of assignment) for (const p of partitions) out.set(`${topic}\u0000${p}`, null);
+    for (const { topic, partitions } of assignment)
+      for (const p of partitions) out.set(topicPartitionKey(topic, p), null);
     return out;
   }
 

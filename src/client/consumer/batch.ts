@@ -13,6 +13,13 @@ export class FetchedBatch implements Batch {
     readonly fetchedOffset: number,
   ) {}
 
+  /** The messages from `offset` on, as a batch of their own (to deliver again what was not consumed). */
+  from(offset: number): FetchedBatch {
+    const index = this.messages.findIndex((m) => Number(m.offset) >= offset);
+    const messages = index < 0 ? [] : this.messages.slice(index);
+    return new FetchedBatch(this.topic, this.partition, this.highWatermark, messages, this.fetchedOffset);
+  }
+
   isEmpty(): boolean {
     return this.messages.length === 0;
   }

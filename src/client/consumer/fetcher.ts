@@ -4,15 +4,25 @@
 // the application works on one response while the next is on the wire. Prefetch is bounded by bytes:
 // a partition whose buffer holds more than `maxPrefetchBytes` is left out of fetches until the runner
 // drains it (the runner calls wake()).
+//
+// Waking: fetches go on a connection of their own (Cluster.fetchConnection). When a partition becomes
+// ready to fetch (resumed, sought, drained, its backoff over) while the loop's fetch in flight does not
+// cover it (or covers an older position), and that fetch has been out for IDLE_FETCH_MS — a long poll
+// waiting for data, not one carrying it — the fetch is cancelled by closing its connection and sent again
+// with the partition, instead of the partition waiting up to maxWaitTimeInMs for the long poll to end.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { FetchApi, type FetchPartitionResult } from '../../protocol/apis/fetch.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { needsMetadataRefresh, STALE_METADATA_CODES, type Cluster } from '../cluster.js';
+import type { Connection } from '../connection.js';
 import { SluiceProtocolError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { backoff, type ResolvedRetryOptions } from '../retry.js';
+import { jitter, RetrySchedule, type ResolvedRetryOptions } from '../retry.js';
 import { scanFetchedRecords } from './decode.js';
+import { ConsumerEvents, type ConsumerEventSink } from './events.js';
 import type { PartitionState } from './partition-state.js';
 import { Signal } from './signal.js';
+import { topicPartitionKey } from '../topic-partition.js';
 
 export interface FetcherOptions {
   cluster: Cluster;
@@ -24,19 +34,44 @@ export interface FetcherOptions {
   maxPrefetchBytes: number;
   requestTimeout: number;
   retry: ResolvedRetryOptions;
+  /** FETCH_START / FETCH go here. */
+  events: ConsumerEventSink;
   /** New data is buffered: wake the runner. */
   onData: () => void;
   /** The position is outside the log: reset it per the partition's policy. */
   onOutOfRange: (state: PartitionState) => Promise<void>;
 }
 
+/** A fetch out this long is waiting for data (a long poll), not carrying it: it may be cancelled. */
+const IDLE_FETCH_MS = 100;
+
+/** One fetch in flight: the positions it asked for, and how to cancel it. */
+interface InFlightFetch {
+  connection: Connection;
+  /** The epoch of each partition when the fetch went out. */
+  epochs: Map<PartitionState, number>;
+  sentAt: number;
+  cancelled: boolean;
+  /** Looks again (at recheckAt) when a partition the fetch does not cover may become ready. */
+  recheck: NodeJS.Timeout | null;
+  recheckAt: number;
+}
+
+interface FetchLoop {
+  signal: Signal;
+  done: Promise<void>;
+  inFlight: InFlightFetch | null;
+}
+
 export class Fetcher {
   private states: PartitionState[] = [];
-  private readonly loops = new Map<number, { signal: Signal; done: Promise<void> }>();
+  private readonly loops = new Map<number, FetchLoop>();
   private running = false;
-  private refreshFailures = 0;
+  private readonly refreshRetries: RetrySchedule;
 
-  constructor(private readonly options: FetcherOptions) {}
+  constructor(private readonly options: FetcherOptions) {
+    this.refreshRetries = new RetrySchedule({ ...options.retry, retries: Number.POSITIVE_INFINITY });
+  }
 
   start(states: PartitionState[]): void {
     this.states = states;
@@ -50,12 +85,50 @@ export class Fetcher {
    */
   async stop(): Promise<void> {
     this.running = false;
-    for (const loop of this.loops.values()) loop.signal.notify();
+    for (const loop of this.loops.values()) {
+      loop.signal.notify();
+      if (loop.inFlight?.recheck) clearTimeout(loop.inFlight.recheck);
+    }
   }
 
-  /** Something changed (buffer drained, resume, seek): let idle loops look again. */
+  /** Something changed (buffer drained, resume, seek): let idle loops look again, cancel idle long polls. */
   wake(): void {
-    for (const loop of this.loops.values()) loop.signal.notify();
+    for (const [node, loop] of this.loops) {
+      loop.signal.notify();
+      if (loop.inFlight) this.cancelIfIdle(node, loop.inFlight);
+    }
+  }
+
+  /** Whether `state` wants fetching, backoff aside: not paused, positioned, its prefetch not full. */
+  private wantsData(state: PartitionState): boolean {
+    return !state.paused && state.hasPosition && state.bufferedBytes < this.options.maxPrefetchBytes;
+  }
+
+  /**
+   * Cancels `fetch` when a partition of its node that it does not cover is ready and the fetch has been
+   * out for IDLE_FETCH_MS; when one will be ready later, looks again then.
+   */
+  private cancelIfIdle(node: number, fetch: InFlightFetch): void {
+    if (fetch.cancelled) return;
+    let when = Number.POSITIVE_INFINITY;
+    for (const s of this.states) {
+      if (!this.wantsData(s) || fetch.epochs.get(s) === s.epoch || this.leaderOf(s) !== node) continue;
+      when = Math.min(when, Math.max(s.notBefore, fetch.sentAt + IDLE_FETCH_MS));
+    }
+    if (when === Number.POSITIVE_INFINITY || (fetch.recheck && when >= fetch.recheckAt)) return;
+    if (fetch.recheck) clearTimeout(fetch.recheck);
+    fetch.recheck = null;
+    const wait = when - Date.now();
+    if (wait > 0) {
+      fetch.recheckAt = when;
+      fetch.recheck = setTimeout(() => {
+        fetch.recheck = null;
+        this.cancelIfIdle(node, fetch);
+      }, wait);
+      return;
+    }
+    fetch.cancelled = true;
+    fetch.connection.close();
   }
 
   private leaderOf(state: PartitionState): number {
@@ -79,9 +152,10 @@ export class Fetcher {
   }
 
   private async refreshThenEnsure(): Promise<void> {
-    await sleep(backoff(this.options.retry, Math.min(this.refreshFailures++, 10)));
+    await sleep(this.refreshRetries.next());
     try {
       await this.options.cluster.refreshMetadata();
+      this.refreshRetries.reset();
     } catch (err) {
       this.options.logger.warn('metadata refresh failed', { error: (err as Error).message });
     }
@@ -89,45 +163,43 @@ export class Fetcher {
   }
 
   private startLoop(node: number): void {
-    const signal = new Signal();
-    const done = this.loop(node, signal).finally(() => {
+    const loop: FetchLoop = { signal: new Signal(), done: Promise.resolve(), inFlight: null };
+    loop.done = this.loop(node, loop).finally(() => {
       this.loops.delete(node);
       this.ensureLoops();
     });
-    this.loops.set(node, { signal, done });
+    this.loops.set(node, loop);
   }
 
-  private eligible(node: number, now: number): PartitionState[] {
+  /** The partitions of `node` to fetch now, or the time (ms) when one in backoff will be ready. */
+  private eligible(node: number, now: number): PartitionState[] | number {
     const out: PartitionState[] = [];
+    let readyAt = now + this.options.maxWaitTimeInMs;
     for (const s of this.states) {
-      if (
-        s.paused ||
-        !s.hasPosition ||
-        s.fetching ||
-        s.bufferedBytes >= this.options.maxPrefetchBytes ||
-        now < s.notBefore
-      )
-        continue;
-      if (this.leaderOf(s) === node) out.push(s);
+      if (s.fetching || !this.wantsData(s) || this.leaderOf(s) !== node) continue;
+      if (now >= s.notBefore) out.push(s);
+      else readyAt = Math.min(readyAt, s.notBefore);
     }
-    return out;
+    return out.length > 0 ? out : readyAt;
   }
 
-  private async loop(node: number, signal: Signal): Promise<void> {
-    let failures = 0;
+  private async loop(node: number, loop: FetchLoop): Promise<void> {
+    const retries = new RetrySchedule({ ...this.options.retry, retries: Number.POSITIVE_INFINITY });
     while (this.running) {
       if (!this.states.some((s) => this.leaderOf(s) === node)) return; // leadership moved: ensureLoops restarts
-      const targets = this.eligible(node, Date.now());
-      if (targets.length === 0) {
-        await signal.wait(this.options.maxWaitTimeInMs);
+      const now = Date.now();
+      const targets = this.eligible(node, now);
+      if (typeof targets === 'number') {
+        await loop.signal.wait(targets - now);
         continue;
       }
       try {
-        await this.fetchOnce(node, targets);
-        failures = 0;
+        await this.fetchOnce(node, loop, targets);
+        retries.reset();
       } catch (err) {
         if (!this.running) return; // the connection was closed under a long poll by stop/disconnect
-        const wait = backoff(this.options.retry, Math.min(failures++, 10));
+        if (loop.inFlight?.cancelled) continue; // cancelled by cancelIfIdle: fetch again at once
+        const wait = retries.next();
         this.options.logger.warn('fetch failed, retrying', {
           broker: node,
           error: (err as Error).message,
@@ -137,13 +209,16 @@ export class Fetcher {
           this.options.cluster.markStale();
           await this.options.cluster.refreshMetadata().catch(() => {});
         }
-        await signal.wait(wait);
+        await loop.signal.wait(wait);
+      } finally {
+        if (loop.inFlight?.recheck) clearTimeout(loop.inFlight.recheck);
+        loop.inFlight = null;
       }
     }
   }
 
-  private async fetchOnce(node: number, targets: PartitionState[]): Promise<void> {
-    const { cluster, maxWaitTimeInMs, minBytes, maxBytes, maxBytesPerPartition, requestTimeout } = this.options;
+  private async fetchOnce(node: number, loop: FetchLoop, targets: PartitionState[]): Promise<void> {
+    const { cluster, events, maxWaitTimeInMs, minBytes, maxBytes, maxBytesPerPartition, requestTimeout } = this.options;
     const epochs = targets.map((s) => s.epoch);
     const offsets = targets.map((s) => s.fetchOffset);
     const byTopic = new Map<string, Array<{ partition: number; fetchOffset: number; partitionMaxBytes: number }>>();
@@ -154,7 +229,17 @@ export class Fetcher {
       byTopic.set(s.topic, list);
     }
     try {
-      const connection = await cluster.nodeConnection(node);
+      const connection = await cluster.fetchConnection(node);
+      const sentAt = Date.now();
+      loop.inFlight = {
+        connection,
+        epochs: new Map(targets.map((s, i) => [s, epochs[i]!])),
+        sentAt,
+        cancelled: false,
+        recheck: null,
+        recheckAt: 0,
+      };
+      if (events.listening(ConsumerEvents.FETCH_START)) events.emit(ConsumerEvents.FETCH_START, { nodeId: node });
       const response = await connection.send(
         FetchApi,
         {
@@ -168,13 +253,18 @@ export class Fetcher {
       );
       if (response.errorCode !== 0) throw new SluiceProtocolError(response.errorCode);
       const results = new Map<string, FetchPartitionResult>();
-      for (const t of response.topics) for (const p of t.partitions) results.set(`${t.name}\u0000${p.partition}`, p);
+      for (const t of response.topics)
+        for (const p of t.partitions) results.set(topicPartitionKey(t.name, p.partition), p);
+      let numberOfBatches = 0;
       for (let i = 0; i < targets.length; i++) {
         const state = targets[i]!;
-        const result = results.get(`${state.topic}\u0000${state.partition}`);
-        if (result && this.running && state.epoch === epochs[i])
-          await this.absorb(state, result, offsets[i]!, epochs[i]!);
+        const result = results.get(topicPartitionKey(state.topic, state.partition));
+        if (!result) continue;
+        if (result.records[0]?.length) numberOfBatches++;
+        if (this.running && state.epoch === epochs[i]) await this.absorb(state, result, offsets[i]!, epochs[i]!);
       }
+      if (events.listening(ConsumerEvents.FETCH))
+        events.emit(ConsumerEvents.FETCH, { numberOfBatches, duration: Date.now() - sentAt, nodeId: node });
     } finally {
       for (const s of targets) s.fetching = false;
     }
@@ -213,7 +303,8 @@ export class Fetcher {
       return;
     }
     if (STALE_METADATA_CODES.has(result.errorCode)) cluster.markStale();
-    state.notBefore = Date.now() + backoff(this.options.retry, 0);
+    const { initialRetryTime, factor } = this.options.retry;
+    state.notBefore = Date.now() + jitter(initialRetryTime, factor);
     logger.warn('fetch error', {
       topic: state.topic,
       partition: state.partition,
@@ -223,5 +314,3 @@ export class Fetcher {
     if (STALE_METADATA_CODES.has(result.errorCode)) await cluster.refreshMetadata().catch(() => {});
   }
 }
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -4,11 +4,9 @@
 import { Cluster, type ClusterOptions } from '../cluster.js';
 import { SluiceNonRetriableError, SluiceNotImplemented } from '../errors.js';
 import { InstrumentationEmitter, type InstrumentationEvent } from '../instrumentation.js';
-import { offsetKey } from '../list-offsets.js';
 import { PauseRegistry } from './pause-registry.js';
 import type { Logger } from '../logger.js';
 import type { GroupDescription } from '../kafkajs-types.js';
-import { networkEvents } from '../network-events.js';
 import { createRetry, resolveRetryOptions, type Retrier, type RetryOptions } from '../retry.js';
 import {
   NoOffsetCommitter,
@@ -16,8 +14,9 @@ import {
   type OffsetCommitter,
   type PartitionAssignmentSource,
 } from './assignment.js';
+import { ConsumerEvents, type ConsumerEventName } from './events.js';
 import { Fetcher } from './fetcher.js';
-import { CommitTracker, createGroupMembership, GroupEvents, waitIdle, type GroupMembership } from './group/index.js';
+import { CommitTracker, createGroupMembership, waitIdle, type GroupMembership } from './group/index.js';
 import { PartitionState } from './partition-state.js';
 import { parseSeekOffset, resolvePositions, type PositionRequest } from './positions.js';
 import { Runner } from './runner.js';
@@ -32,22 +31,9 @@ import type {
   TopicPartitionOffsetAndMetadata,
   TopicPartitions,
 } from './types.js';
+import { topicPartitionKey } from '../topic-partition.js';
 
-export const ConsumerEvents = {
-  CONNECT: 'consumer.connect',
-  DISCONNECT: 'consumer.disconnect',
-  STOP: 'consumer.stop',
-  CRASH: 'consumer.crash',
-  // kafkajs's fetch and batch events: listeners may subscribe; the runner and fetcher emit them.
-  FETCH_START: 'consumer.fetch_start',
-  FETCH: 'consumer.fetch',
-  START_BATCH_PROCESS: 'consumer.start_batch_process',
-  END_BATCH_PROCESS: 'consumer.end_batch_process',
-  RECEIVED_UNSUBSCRIBED_TOPICS: 'consumer.received_unsubscribed_topics',
-  ...GroupEvents,
-  ...networkEvents('consumer'),
-} as const;
-type ConsumerEventName = (typeof ConsumerEvents)[keyof typeof ConsumerEvents];
+export { ConsumerEvents };
 
 const DEFAULTS = {
   maxBytesPerPartition: 1024 * 1024,
@@ -173,8 +159,8 @@ export class Consumer {
       },
       commitIfNecessary: () => this.commitConsumed(false),
       uncommittedOffsets: () => this.uncommittedOffsets(),
-      onCrash: (error, restart) =>
-        this.emitter.emit(ConsumerEvents.CRASH, { error, groupId: this.config.groupId, restart }),
+      onCrash: (error, restart) => this.crash(error, restart),
+      events: this.emitter,
       checkCrcs: this.config.checkCrcs ?? DEFAULTS.checkCrcs,
     });
     try {
@@ -264,12 +250,12 @@ export class Consumer {
         const state = new PartitionState(topic, partition);
         state.fromBeginning = this.fromBeginningOf(topic);
         state.paused = this.pauses.isPaused(topic, partition);
-        states.set(offsetKey(topic, partition), state);
+        states.set(topicPartitionKey(topic, partition), state);
       }
     }
     const committed = await this.committer.committed(assignment);
     const requests = [...states.values()].map((s) => {
-      const key = offsetKey(s.topic, s.partition);
+      const key = topicPartitionKey(s.topic, s.partition);
       const seek = this.pendingSeeks.get(key);
       const stored = committed.get(key);
       const request: PositionRequest =
@@ -297,11 +283,11 @@ export class Consumer {
    */
   private async reassign(assignment: TopicPartitions[]): Promise<void> {
     if (!this.runner?.isRunning) return;
-    const wanted = new Set(assignment.flatMap((a) => a.partitions.map((p) => offsetKey(a.topic, p))));
-    const kept = [...this.states.values()].filter((s) => wanted.has(offsetKey(s.topic, s.partition)));
-    const revoked = [...this.states.values()].filter((s) => !wanted.has(offsetKey(s.topic, s.partition)));
+    const wanted = new Set(assignment.flatMap((a) => a.partitions.map((p) => topicPartitionKey(a.topic, p))));
+    const kept = [...this.states.values()].filter((s) => wanted.has(topicPartitionKey(s.topic, s.partition)));
+    const revoked = [...this.states.values()].filter((s) => !wanted.has(topicPartitionKey(s.topic, s.partition)));
     if (revoked.length > 0) {
-      this.states = new Map(kept.map((s) => [offsetKey(s.topic, s.partition), s]));
+      this.states = new Map(kept.map((s) => [topicPartitionKey(s.topic, s.partition), s]));
       this.runner.start(kept);
       this.fetcher?.start(kept);
       await waitIdle(revoked);
@@ -312,7 +298,10 @@ export class Consumer {
       for (const s of revoked) this.commits.forget(s.topic, s.partition);
     }
     const added = assignment
-      .map((a) => ({ topic: a.topic, partitions: a.partitions.filter((p) => !this.states.has(offsetKey(a.topic, p))) }))
+      .map((a) => ({
+        topic: a.topic,
+        partitions: a.partitions.filter((p) => !this.states.has(topicPartitionKey(a.topic, p))),
+      }))
       .filter((a) => a.partitions.length > 0);
     const fresh =
       added.length > 0 ? await this.retrier(() => this.positionedStates(added)) : new Map<string, PartitionState>();
@@ -325,10 +314,11 @@ export class Consumer {
     this.fetcher.wake();
   }
 
-  private crash(error: Error): void {
-    this.log.error('consumer group membership failed', { groupId: this.config.groupId, error: error.message });
-    this.emitter.emit(ConsumerEvents.CRASH, { error, groupId: this.config.groupId, restart: false });
-    void this.stop().catch(() => undefined);
+  /** Reports a crash (CRASH event); without `restart` the consumer stops, as a crashed kafkajs consumer does. */
+  private crash(error: Error, restart = false): void {
+    this.log.error(`Crash: ${error.name}: ${error.message}`, { groupId: this.config.groupId, restart });
+    this.emitter.emit(ConsumerEvents.CRASH, { error, groupId: this.config.groupId, restart });
+    if (!restart) void this.stop().catch(() => undefined);
   }
 
   private createFetcher(): Fetcher {
@@ -344,6 +334,7 @@ export class Consumer {
       maxPrefetchBytes: c.maxPrefetchBytesPerPartition ?? 2 * maxBytesPerPartition,
       requestTimeout: this.clusterOptions.requestTimeout,
       retry: resolveRetryOptions(this.retryOptions),
+      events: this.emitter,
       onData: () => this.runner?.signal.notify(),
       onOutOfRange: async (state) => {
         const epoch = state.epoch;
@@ -356,7 +347,7 @@ export class Consumer {
             },
           ]),
         );
-        if (state.epoch === epoch) state.seek(positions.get(offsetKey(state.topic, state.partition))!);
+        if (state.epoch === epoch) state.seek(positions.get(topicPartitionKey(state.topic, state.partition))!);
       },
     });
   }
@@ -378,9 +369,23 @@ export class Consumer {
     this.emitter.emit(ConsumerEvents.STOP, null);
   }
 
-  /** Moves a partition's position; applied before start when the consumer is not running yet. */
+  /**
+   * Moves a partition's position. As in kafkajs, only once run() was called (a position before the
+   * assignment is applied when it arrives); Sluice's assign() consumers may seek before run() too.
+   */
   seek({ topic, partition, offset }: TopicPartitionOffset): void {
-    this.applySeek(topic, partition, parseSeekOffset(offset));
+    if (!topic) throw new SluiceNonRetriableError(`Invalid topic ${topic}`);
+    if (!Number.isInteger(partition))
+      throw new SluiceNonRetriableError(`Invalid partition, expected a number received ${partition}`);
+    const request = parseSeekOffset(offset);
+    this.requireRun();
+    this.applySeek(topic, partition, request);
+  }
+
+  /** kafkajs refuses pause/resume/seek before run(): there is no consumer group to apply them to yet. */
+  private requireRun(): void {
+    if (!this.runner && !this.explicit)
+      throw new SluiceNonRetriableError('Consumer group was not initialized, consumer#run must be called first');
   }
 
   /** Sluice addition: position at the first record whose timestamp is >= `timestamp` (ms). */
@@ -393,11 +398,17 @@ export class Consumer {
     partition: number;
     timestamp: number | string;
   }): void {
-    this.applySeek(topic, partition, { kind: 'timestamp', timestamp: Number(timestamp) });
+    const ms = Number(timestamp);
+    if (!Number.isSafeInteger(ms) || ms < 0)
+      throw new SluiceNonRetriableError(
+        `Invalid timestamp, expected milliseconds since the epoch received ${timestamp}`,
+      );
+    this.requireRun();
+    this.applySeek(topic, partition, { kind: 'timestamp', timestamp: ms });
   }
 
   private applySeek(topic: string, partition: number, request: PositionRequest): void {
-    const key = offsetKey(topic, partition);
+    const key = topicPartitionKey(topic, partition);
     const state = this.states.get(key);
     if (!state) {
       this.pendingSeeks.set(key, request);
@@ -421,7 +432,9 @@ export class Consumer {
     );
   }
 
-  pause(topicPartitions: Array<{ topic: string; partitions?: number[] }>): void {
+  pause(topicPartitions: Array<{ topic: string; partitions?: number[] }> = []): void {
+    validateTopicPartitions(topicPartitions, 'pause');
+    this.requireRun();
     for (const { topic, partitions } of topicPartitions) {
       this.pauses.pause(topic, partitions);
       for (const state of this.states.values()) {
@@ -430,7 +443,9 @@ export class Consumer {
     }
   }
 
-  resume(topicPartitions: Array<{ topic: string; partitions?: number[] }>): void {
+  resume(topicPartitions: Array<{ topic: string; partitions?: number[] }> = []): void {
+    validateTopicPartitions(topicPartitions, 'resume');
+    this.requireRun();
     for (const { topic, partitions } of topicPartitions) {
       this.pauses.resume(topic, partitions);
       for (const state of this.states.values()) {
@@ -498,5 +513,17 @@ export class Consumer {
   describeGroup(): Promise<GroupDescription & { errorCode: number }> {
     if (!this.group) return Promise.reject(new SluiceNotImplemented('describeGroup() needs a groupId'));
     return this.group.describe() as Promise<GroupDescription & { errorCode: number }>;
+  }
+}
+
+/** kafkajs's checks of pause()/resume() arguments, with its messages. */
+function validateTopicPartitions(list: Array<{ topic: string; partitions?: number[] }>, verb: string): void {
+  for (const entry of list) {
+    if (!entry?.topic) throw new SluiceNonRetriableError(`Invalid topic ${entry?.topic ?? entry}`);
+    const { partitions } = entry;
+    if (partitions !== undefined && (!Array.isArray(partitions) || partitions.some((p) => !Number.isInteger(p))))
+      throw new SluiceNonRetriableError(
+        `Array of valid partitions required to ${verb} specific partitions instead of ${partitions}`,
+      );
   }
 }

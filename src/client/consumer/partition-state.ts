@@ -5,6 +5,11 @@
 //   epoch         bumped by seek/reset: a fetch response or buffered batch from an older epoch is dropped
 //   buffered      fetched record bytes waiting for the runner, bounded by `bufferedBytes`; decoded a
 //                 slice at a time just before delivery (see decode.ts)
+//   undelivered   decoded messages handed out but not consumed (the handler failed, or the partition was
+//                 paused mid-batch): delivered again, before `buffered`, without fetching them again
+
+import type { RetrySchedule } from '../retry.js';
+import type { FetchedBatch } from './batch.js';
 
 /** One fetch response's record bytes for one partition. */
 export interface BufferedFetch {
@@ -31,10 +36,12 @@ export class PartitionState {
   highWatermark = -1;
   bufferedBytes = 0;
   readonly buffered: BufferedFetch[] = [];
+  undelivered: FetchedBatch | null = null;
   /** The reset policy when the position is out of range or unknown. */
   fromBeginning = false;
-  /** Consecutive handler failures on this partition (backoff for redelivery). */
-  failures = 0;
+  /** Retries of a delivery that keeps failing (handler error, undecodable batch); null until one fails. */
+  retries: RetrySchedule | null = null;
+  /** Neither fetched nor delivered before this time (ms): a retry's backoff. */
   notBefore = 0;
 
   constructor(
@@ -53,9 +60,11 @@ export class PartitionState {
     this.nextOffset = offset;
     this.buffered.length = 0;
     this.bufferedBytes = 0;
+    this.undelivered = null;
   }
-}
 
-export function partitionKey(topic: string, partition: number): string {
-  return `${topic}\u0000${partition}`;
+  /** Something is ready for the runner (decoded messages to deliver again, or fetched bytes). */
+  get hasData(): boolean {
+    return this.undelivered !== null || this.buffered.length > 0;
+  }
 }

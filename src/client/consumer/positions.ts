@@ -1,7 +1,9 @@
 // Start positions: an explicit offset, earliest, latest, or the first offset at/after a timestamp,
 // resolved with one ListOffsets per leader for all partitions that need one.
 import type { Cluster } from '../cluster.js';
-import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, listOffsets, offsetKey } from '../list-offsets.js';
+import { SluiceNonRetriableError } from '../errors.js';
+import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, listOffsets } from '../list-offsets.js';
+import { topicPartitionKey } from '../topic-partition.js';
 
 export type PositionRequest =
   | { kind: 'offset'; offset: number }
@@ -9,11 +11,12 @@ export type PositionRequest =
   | { kind: 'latest' }
   | { kind: 'timestamp'; timestamp: number };
 
-/** `seek()` offsets: a non-negative offset, or kafkajs-style '-2' earliest / '-1' latest. */
+/** `seek()` offsets: a non-negative offset, or kafkajs-style '-2' earliest / '-1' latest (kafkajs's errors). */
 export function parseSeekOffset(offset: string | number): PositionRequest {
-  const n = Number(offset);
-  if (!Number.isSafeInteger(n) || n < EARLIEST_TIMESTAMP)
-    throw new RangeError(`offset ${String(offset)} is not a valid offset`);
+  const n = typeof offset === 'string' && offset.trim() === '' ? Number.NaN : Number(offset);
+  if (!Number.isSafeInteger(n))
+    throw new SluiceNonRetriableError(`Invalid offset, expected a long received ${String(offset)}`);
+  if (n < EARLIEST_TIMESTAMP) throw new SluiceNonRetriableError('Offset must not be a negative number');
   if (n === EARLIEST_TIMESTAMP) return { kind: 'earliest' };
   if (n === LATEST_TIMESTAMP) return { kind: 'latest' };
   return { kind: 'offset', offset: n };
@@ -27,7 +30,7 @@ export async function resolvePositions(
   const queries: Array<{ topic: string; partition: number; timestamp: number }> = [];
   const byTimestamp: Array<{ topic: string; partition: number }> = [];
   for (const { topic, partition, request } of requests) {
-    if (request.kind === 'offset') out.set(offsetKey(topic, partition), request.offset);
+    if (request.kind === 'offset') out.set(topicPartitionKey(topic, partition), request.offset);
     else if (request.kind === 'earliest') queries.push({ topic, partition, timestamp: EARLIEST_TIMESTAMP });
     else if (request.kind === 'latest') queries.push({ topic, partition, timestamp: LATEST_TIMESTAMP });
     else {

@@ -5,18 +5,33 @@
 // Positions: a message counts as consumed once its handler resolves (eachMessage) or its offset is
 // resolved (eachBatch; all of the batch with eachBatchAutoResolve). Whatever was not consumed when a
 // handler throws, the partition is paused mid-batch, or eachBatch returns with unresolved messages, is
-// fetched again from the first unconsumed offset (a seek), so nothing is skipped.
+// kept (PartitionState.undelivered) and delivered again first, so nothing is skipped and nothing is
+// fetched twice; a fetch already in flight for the partition stays valid.
+//
+// Handler errors follow the `retry` options as kafkajs's runner does: a retriable error is retried after
+// initialRetryTime ± factor, each next time after the previous wait × multiplier (up to maxRetryTime);
+// once `retries` retries failed the consumer crashes with KafkaJSNumberOfRetriesExceeded and restarts
+// (delivers again after the last wait, with a fresh retry budget) unless `restartOnFailure` says not to.
+// A non-retriable error (`retriable: false`, TypeError, …) crashes it at once, without restart.
 import type { Logger } from '../logger.js';
-import { backoff, type ResolvedRetryOptions } from '../retry.js';
+import { isRetriable, RetrySchedule, type ResolvedRetryOptions } from '../retry.js';
 import type { PartitionAssignmentSource } from './assignment.js';
 import { FetchedBatch } from './batch.js';
-import { SluiceCorruptBatchError } from '../errors.js';
+import { SluiceCorruptBatchError, SluiceNonRetriableError, SluiceNumberOfRetriesExceeded } from '../errors.js';
 import { decodeFetchedChunk, UndecodableBatchError } from './decode.js';
+import { ConsumerEvents, type ConsumerEventSink } from './events.js';
 import type { PartitionState } from './partition-state.js';
 import { Signal } from './signal.js';
 import type { ConsumerRunConfig, EachBatchPayload, OffsetsByTopicPartition } from './types.js';
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * How long an idle worker waits before it looks again on its own. Everything that makes a partition
+ * deliverable notifies the signal (data buffered, resume, a worker done) and a retry's backoff is waited
+ * for exactly, so this is only a safety net.
+ */
+const IDLE_POLL_MS = 100;
 
 /** Record bytes decoded per delivered batch: keeps messages young (cheap to collect) and batches large. */
 const DELIVERY_SLICE_BYTES = 256 * 1024;
@@ -31,9 +46,12 @@ export interface RunnerDeps {
   pausePartition: (state: PartitionState) => () => void;
   commitIfNecessary: (offsets?: OffsetsByTopicPartition) => Promise<void>;
   uncommittedOffsets: () => OffsetsByTopicPartition;
+  /** The consumer crashed; with `restart` false it must stop (the runner already has). */
   onCrash: (error: Error, restart: boolean) => void;
   /** Verify each fetched batch's CRC-32C before decoding it (ConsumerConfig.checkCrcs). */
   checkCrcs: boolean;
+  /** START_BATCH_PROCESS / END_BATCH_PROCESS go here. */
+  events: ConsumerEventSink;
 }
 
 export class Runner {
@@ -70,30 +88,36 @@ export class Runner {
     this.workers = [];
   }
 
-  private next(now: number): PartitionState | null {
+  /** The next deliverable partition, round-robin, or the time (ms) when a backing-off one will be. */
+  private next(now: number): PartitionState | number {
     const n = this.states.length;
+    let wakeAt = now + IDLE_POLL_MS;
     for (let i = 0; i < n; i++) {
       const s = this.states[(this.cursor + i) % n]!;
-      if (s.busy || s.paused || s.buffered.length === 0 || now < s.notBefore) continue;
+      if (s.busy || s.paused || !s.hasData) continue;
+      if (now < s.notBefore) {
+        wakeAt = Math.min(wakeAt, s.notBefore);
+        continue;
+      }
       this.cursor = (this.cursor + i + 1) % n;
       return s;
     }
-    return null;
+    return wakeAt;
   }
 
   private async work(): Promise<void> {
     while (this.running) {
-      const state = this.next(Date.now());
-      if (!state) {
-        await this.signal.wait(100);
+      const now = Date.now();
+      const state = this.next(now);
+      if (typeof state === 'number') {
+        await this.signal.wait(state - now);
         continue;
       }
       state.busy = true;
       try {
         const batch = await this.takeBatch(state);
         if (!batch) continue;
-        if (this.config.eachBatch) await this.deliverBatch(state, batch, state.epoch);
-        else await this.deliverMessages(state, batch, state.epoch);
+        await this.deliver(state, batch);
         if (this.config.autoCommit !== false) await this.deps.commitIfNecessary();
       } finally {
         state.busy = false;
@@ -107,8 +131,16 @@ export class Runner {
     }
   }
 
-  /** Decodes the next slice of the partition's oldest buffered fetch (null: nothing to deliver). */
+  /**
+   * The messages to deliver next: those kept from an earlier delivery, else the next decoded slice of the
+   * partition's oldest buffered fetch (null: nothing to deliver).
+   */
   private async takeBatch(state: PartitionState): Promise<FetchedBatch | null> {
+    if (state.undelivered) {
+      const kept = state.undelivered;
+      state.undelivered = null;
+      return kept;
+    }
     const entry = state.buffered[0]!;
     if (entry.epoch !== state.epoch) {
       state.buffered.shift();
@@ -144,25 +176,62 @@ export class Runner {
     );
   }
 
-  private async deliverMessages(state: PartitionState, batch: FetchedBatch, epoch: number): Promise<void> {
+  /** Hands `batch` to the handler, between START_BATCH_PROCESS and END_BATCH_PROCESS (built only if listened to). */
+  private async deliver(state: PartitionState, batch: FetchedBatch): Promise<void> {
+    const { events } = this.deps;
+    const timed =
+      events.listening(ConsumerEvents.START_BATCH_PROCESS) || events.listening(ConsumerEvents.END_BATCH_PROCESS);
+    if (!timed) {
+      if (this.config.eachBatch) await this.deliverBatch(state, batch, state.epoch);
+      else await this.deliverMessages(state, batch, state.epoch);
+      return;
+    }
+    const started = Date.now();
+    const payload = {
+      topic: batch.topic,
+      partition: batch.partition,
+      highWatermark: batch.highWatermark,
+      offsetLag: batch.offsetLag(),
+      offsetLagLow: batch.offsetLagLow(),
+      batchSize: batch.messages.length,
+      firstOffset: batch.firstOffset(),
+      lastOffset: batch.lastOffset(),
+    };
+    events.emit(ConsumerEvents.START_BATCH_PROCESS, payload);
+    const completed = this.config.eachBatch
+      ? await this.deliverBatch(state, batch, state.epoch)
+      : await this.deliverMessages(state, batch, state.epoch);
+    if (completed) events.emit(ConsumerEvents.END_BATCH_PROCESS, { ...payload, duration: Date.now() - started });
+  }
+
+  /** Returns false when the handler threw. */
+  private async deliverMessages(state: PartitionState, batch: FetchedBatch, epoch: number): Promise<boolean> {
     const eachMessage = this.config.eachMessage!;
     const { topic, partition } = state;
     const heartbeat = () => this.deps.source.heartbeat();
     const pause = () => this.deps.pausePartition(state);
     for (const message of batch.messages) {
-      if (!this.running || state.epoch !== epoch) return this.rewind(state, epoch, Number(message.offset));
-      if (state.paused) return this.rewind(state, epoch, Number(message.offset));
+      const offset = Number(message.offset);
+      if (!this.running || state.epoch !== epoch) break; // stopping, or a seek moved the partition
+      if (state.paused) {
+        this.keep(state, batch.from(offset));
+        break;
+      }
       try {
         await eachMessage({ topic, partition, message, heartbeat, pause });
       } catch (err) {
-        return this.onHandlerError(state, epoch, Number(message.offset), err as Error);
+        await this.onHandlerError(state, epoch, batch.from(offset), err);
+        return false;
       }
-      if (state.epoch === epoch) state.nextOffset = Number(message.offset) + 1;
+      if (state.epoch !== epoch) break;
+      state.nextOffset = offset + 1;
+      state.retries?.reset();
     }
-    state.failures = 0;
+    return true;
   }
 
-  private async deliverBatch(state: PartitionState, batch: FetchedBatch, epoch: number): Promise<void> {
+  /** Returns false when the handler threw. */
+  private async deliverBatch(state: PartitionState, batch: FetchedBatch, epoch: number): Promise<boolean> {
     const payload: EachBatchPayload = {
       batch,
       resolveOffset: (offset) => {
@@ -175,17 +244,29 @@ export class Runner {
       isRunning: () => this.running,
       isStale: () => state.epoch !== epoch || this.deps.source.isStale(),
     };
-    const first = Number(batch.firstOffset());
     try {
       await this.config.eachBatch!(payload);
     } catch (err) {
-      return this.onHandlerError(state, epoch, Math.max(state.nextOffset, first), err as Error);
+      await this.onHandlerError(state, epoch, batch.from(state.nextOffset), err);
+      return false;
     }
-    if (state.epoch !== epoch) return;
+    if (state.epoch !== epoch) return true;
     const last = Number(batch.lastOffset());
     if (this.config.eachBatchAutoResolve !== false) state.nextOffset = last + 1;
-    if (state.nextOffset <= last) this.rewind(state, epoch, state.nextOffset);
-    state.failures = 0;
+    state.retries?.reset();
+    if (state.nextOffset <= last) this.keep(state, batch.from(state.nextOffset));
+    return true;
+  }
+
+  /** Keeps what was not consumed, to deliver it again before anything else of the partition. */
+  private keep(state: PartitionState, rest: FetchedBatch): void {
+    if (rest.messages.length > 0) state.undelivered = rest;
+  }
+
+  /** The partition's retry chain (created on its first failure). */
+  private retriesOf(state: PartitionState): RetrySchedule {
+    state.retries ??= new RetrySchedule(this.deps.retry);
+    return state.retries;
   }
 
   /**
@@ -194,52 +275,68 @@ export class Runner {
    * naming topic, partition and offset, rather than wait on the partition for ever with its lag frozen.
    */
   private onUndecodable(state: PartitionState, epoch: number, err: unknown): void {
-    const { retry, logger } = this.deps;
+    const { logger } = this.deps;
     const offset = String(err instanceof UndecodableBatchError ? err.baseOffset : state.nextOffset);
     const cause = (err instanceof UndecodableBatchError ? err.cause : err) as Error;
-    const wait = backoff(retry, Math.min(state.failures, 10));
-    state.failures++;
-    const crashing = state.failures > retry.retries;
+    const retries = this.retriesOf(state);
+    const crashing = retries.exhausted;
+    const wait = crashing ? 0 : retries.next();
     logger.error('cannot decode fetched records', {
       topic: state.topic,
       partition: state.partition,
       offset,
-      attempt: state.failures,
+      attempt: retries.count + (crashing ? 1 : 0),
       error: cause.message,
       ...(crashing ? { crash: true } : { retryInMs: wait }),
     });
-    this.rewind(state, epoch, state.nextOffset);
+    if (state.epoch === epoch) {
+      state.seek(state.nextOffset);
+      this.deps.wakeFetcher();
+    }
     state.notBefore = Date.now() + wait;
     if (!crashing) return;
     this.running = false;
     this.deps.onCrash(new SluiceCorruptBatchError(state.topic, state.partition, offset, cause), false);
   }
 
-  /** Refetches from `offset` (unless a seek already moved the partition elsewhere). */
-  private rewind(state: PartitionState, epoch: number, offset: number): void {
-    if (state.epoch !== epoch) return;
-    state.seek(offset);
-    this.deps.wakeFetcher();
+  /** eachMessage / eachBatch threw: `rest` (what it did not consume) is delivered again per `retry`. */
+  private async onHandlerError(state: PartitionState, epoch: number, rest: FetchedBatch, err: unknown): Promise<void> {
+    const { logger } = this.deps;
+    const error = err instanceof Error ? err : new Error(String(err));
+    if (state.epoch !== epoch) return; // a seek moved the partition: nothing to deliver again
+    this.keep(state, rest);
+    const handler = this.config.eachBatch ? 'eachBatch' : 'eachMessage';
+    const where = { topic: state.topic, partition: state.partition, offset: rest.firstOffset() ?? undefined };
+    if (!isRetriable(error)) {
+      logger.error(`Error when calling ${handler}`, { ...where, error: error.message, crash: true });
+      return this.crash(new SluiceNonRetriableError(error, { cause: error }), false);
+    }
+    const retries = this.retriesOf(state);
+    if (!retries.exhausted) {
+      const wait = retries.next();
+      state.notBefore = Date.now() + wait;
+      logger.error(`Error when calling ${handler}`, { ...where, error: error.message, retryInMs: wait });
+      return;
+    }
+    const exceeded = new SluiceNumberOfRetriesExceeded(error, retries.count, retries.lastWait);
+    const { restartOnFailure } = this.deps.retry;
+    const restart = restartOnFailure ? await restartOnFailure(exceeded).catch(() => true) : true;
+    logger.error(`Error when calling ${handler}`, {
+      ...where,
+      error: error.message,
+      crash: true,
+      ...(restart ? { restartInMs: exceeded.retryTime } : {}),
+    });
+    if (!restart) return this.crash(exceeded, false);
+    // kafkajs restarts the consumer after the last wait; here the partition starts over after it.
+    state.notBefore = Date.now() + exceeded.retryTime;
+    retries.reset();
+    this.deps.onCrash(exceeded, true);
   }
 
-  private async onHandlerError(state: PartitionState, epoch: number, offset: number, error: Error): Promise<void> {
-    const { retry, logger } = this.deps;
-    this.rewind(state, epoch, offset);
-    const wait = backoff(retry, Math.min(state.failures, 10));
-    state.failures++;
-    state.notBefore = Date.now() + wait;
-    logger.error(`Error when calling ${this.config.eachBatch ? 'eachBatch' : 'eachMessage'}`, {
-      topic: state.topic,
-      partition: state.partition,
-      offset: String(offset),
-      error: error.message,
-      retryInMs: wait,
-    });
-    if (state.failures > retry.retries) {
-      const restart = retry.restartOnFailure ? await retry.restartOnFailure(error).catch(() => false) : true;
-      this.deps.onCrash(error, restart);
-      if (!restart) this.running = false;
-      else state.failures = 0;
-    }
+  private crash(error: Error, restart: boolean): void {
+    this.running = false;
+    this.signal.notify();
+    this.deps.onCrash(error, restart);
   }
 }

@@ -20,6 +20,7 @@ import { BATCH_HEADER_SIZE, CompressionCodec } from '../../../storage/format/rec
 import { ProducerBatchEntry } from './batch.js';
 import { PartitionQueue, type ProducerIdentity } from './partition-queue.js';
 import type { PendingSend } from './pending-send.js';
+import { topicPartitionKey } from '../topic-partition.js';
 
 export interface AccumulatorOptions {
   batchSize: number;
@@ -54,7 +55,7 @@ export class Accumulator {
   }
 
   queue(topic: string, partition: number): PartitionQueue {
-    const key = `${topic}\u0000${partition}`;
+    const key = topicPartitionKey(topic, partition);
     let q = this.queues.get(key);
     if (!q) this.queues.set(key, (q = new PartitionQueue(topic, partition, this.#onCompleted)));
     return q;

@@ -2,6 +2,7 @@
 // its promise settles once every part is acknowledged (or as soon as one fails for good).
 import type { CompressionCodec } from '../../../storage/format/record-batch.js';
 import type { RecordMetadata } from './types.js';
+import { topicPartitionKey } from '../topic-partition.js';
 
 export class PendingSend {
   /** Batch parts not yet acknowledged. */
@@ -42,7 +43,7 @@ export class PendingSend {
   /** A part of this send was stored; the first part per partition carries the send's base offset. */
   partDone(topic: string, partition: number, baseOffset: number, logAppendTime: number, logStartOffset: number): void {
     if (this.acks !== 0) {
-      const key = `${topic}\u0000${partition}`;
+      const key = topicPartitionKey(topic, partition);
       if (this.#firstKey === null || (key !== this.#firstKey && !this.#seen?.has(key))) {
         if (this.#firstKey === null) this.#firstKey = key;
         else (this.#seen ??= new Set()).add(key);

@@ -36,6 +36,7 @@ import type { Accumulator } from './accumulator.js';
 import type { ProducerBatchEntry } from './batch.js';
 import { MAX_EPOCH, type PartitionQueue, type ProducerIdentity } from './partition-queue.js';
 import { produceRequest, timeoutOf, type Slot } from './produce-request.js';
+import { topicPartitionKey } from '../topic-partition.js';
 
 export interface SenderOptions {
   lingerMs: number;
@@ -225,10 +226,11 @@ export class Sender {
       return;
     }
     const byPartition = new Map<string, PartitionResult>();
-    for (const t of response.topics) for (const p of t.partitions) byPartition.set(`${t.name}\u0000${p.partition}`, p);
+    for (const t of response.topics)
+      for (const p of t.partitions) byPartition.set(topicPartitionKey(t.name, p.partition), p);
     for (const slot of slots) {
       const { q } = slot;
-      const result = byPartition.get(`${q.topic}\u0000${q.partition}`);
+      const result = byPartition.get(topicPartitionKey(q.topic, q.partition));
       if (!result) {
         this.#onFailure(
           slot,

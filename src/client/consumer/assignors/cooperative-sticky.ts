@@ -12,13 +12,9 @@
 import { MemberMetadata } from './protocol.js';
 import { decodeMembers, encodeAssignments, partitionsOf, type DecodedMember } from './common.js';
 import type { AssignerCluster, PartitionAssigner } from './types.js';
+import { splitTopicPartitionKey, topicPartitionKey } from '../../topic-partition.js';
 
 type Key = string;
-const keyOf = (topic: string, partition: number): Key => `${topic}\u0000${partition}`;
-const split = (key: Key): [string, number] => {
-  const i = key.lastIndexOf('\u0000');
-  return [key.slice(0, i), Number(key.slice(i + 1))];
-};
 
 export interface StickyPlan {
   /** memberId → partitions it gets this round (moved partitions held back). */
@@ -37,7 +33,7 @@ export function planCooperativeSticky(
   for (const topic of [...new Set(topics)].sort()) {
     const subscribed = members.filter((m) => m.topics.has(topic));
     if (subscribed.length === 0) continue;
-    for (const p of partitionsOf(cluster, topic)) eligible.set(keyOf(topic, p), subscribed);
+    for (const p of partitionsOf(cluster, topic)) eligible.set(topicPartitionKey(topic, p), subscribed);
   }
   const owner = claims(members, eligible);
   const target = new Map<string, Key[]>(members.map((m) => [m.memberId, []]));
@@ -72,7 +68,7 @@ function claims(members: DecodedMember[], eligible: Map<Key, DecodedMember[]>): 
     for (const { topic, partitions } of m.owned) {
       if (!m.topics.has(topic)) continue;
       for (const p of partitions) {
-        const key = keyOf(topic, p);
+        const key = topicPartitionKey(topic, p);
         if (eligible.has(key) && !owner.has(key)) owner.set(key, m.memberId);
       }
     }
@@ -124,7 +120,7 @@ export const CooperativeStickyAssigner: PartitionAssigner = ({ cluster }) => ({
     for (const [memberId, keys] of plan.assignment) {
       const byTopic = new Map<string, number[]>();
       for (const key of keys) {
-        const [topic, partition] = split(key);
+        const [topic, partition] = splitTopicPartitionKey(key);
         byTopic.set(topic, [...(byTopic.get(topic) ?? []), partition]);
       }
       result.set(memberId, byTopic);

@@ -3,15 +3,15 @@
 // since the last commit); with neither set, every processed batch is committed (kafkajs's default).
 // Only partitions whose position moved since their last commit are sent. With an interval the consumer also
 // checks on a timer (nextCheckInMs), so the tail of a partition that went quiet is committed too.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { TopicPartitionOffsetAndMetadata } from '../types.js';
+import { topicPartitionKey } from '../../topic-partition.js';
 
 interface Position {
   readonly topic: string;
   readonly partition: number;
   readonly nextOffset: number;
 }
-
-const key = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 
 export class CommitTracker {
   private readonly committed = new Map<string, number>();
@@ -26,7 +26,7 @@ export class CommitTracker {
   pending(states: Iterable<Position>): TopicPartitionOffsetAndMetadata[] {
     const out: TopicPartitionOffsetAndMetadata[] = [];
     for (const s of states) {
-      if (s.nextOffset < 0 || this.committed.get(key(s.topic, s.partition)) === s.nextOffset) continue;
+      if (s.nextOffset < 0 || this.committed.get(topicPartitionKey(s.topic, s.partition)) === s.nextOffset) continue;
       out.push({ topic: s.topic, partition: s.partition, offset: String(s.nextOffset) });
     }
     return out;
@@ -40,7 +40,8 @@ export class CommitTracker {
     if (this.threshold !== null) {
       let consumed = 0;
       for (const p of pending)
-        consumed += Number(p.offset) - (this.committed.get(key(p.topic, p.partition)) ?? Number(p.offset));
+        consumed +=
+          Number(p.offset) - (this.committed.get(topicPartitionKey(p.topic, p.partition)) ?? Number(p.offset));
       if (consumed >= this.threshold) return true;
     }
     return false;
@@ -59,17 +60,22 @@ export class CommitTracker {
 
   /** Records offsets as committed (after a commit, or when a partition starts at its committed offset). */
   done(offsets: Iterable<{ topic: string; partition: number; offset: string | number }>): void {
-    for (const o of offsets) this.committed.set(key(o.topic, o.partition), Number(o.offset));
+    for (const o of offsets) this.committed.set(topicPartitionKey(o.topic, o.partition), Number(o.offset));
     this.lastCommit = Date.now();
   }
 
   forget(topic: string, partition: number): void {
-    this.committed.delete(key(topic, partition));
+    this.committed.delete(topicPartitionKey(topic, partition));
   }
 }
 
+/** How often waitIdle looks whether the runner's workers let go of the partitions. */
+const IDLE_POLL_MS = 5;
+/** How long waitIdle waits at most for a handler to finish a revoked partition's batch. */
+const IDLE_WAIT_MS = 30_000;
+
 /** Resolves once none of `states` is being handled by a runner worker (a revoked partition's last batch). */
-export async function waitIdle(states: ReadonlyArray<{ busy: boolean }>, timeoutMs = 30_000): Promise<void> {
+export async function waitIdle(states: ReadonlyArray<{ busy: boolean }>, timeoutMs = IDLE_WAIT_MS): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (states.some((s) => s.busy) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  while (states.some((s) => s.busy) && Date.now() < deadline) await sleep(IDLE_POLL_MS);
 }

@@ -14,7 +14,7 @@ export { GroupMembership, type GroupMembershipOptions } from './membership.js';
 export { CoordinatorLink } from './coordinator-link.js';
 
 /** kafkajs's defaults. */
-export const GROUP_DEFAULTS = Object.freeze({
+const GROUP_DEFAULTS = Object.freeze({
   sessionTimeout: 30_000,
   rebalanceTimeout: 60_000,
   heartbeatInterval: 3_000,

@@ -33,7 +33,8 @@ import {
   SluiceProtocolError,
 } from '../../errors.js';
 import type { Logger } from '../../logger.js';
-import { isRetriable, type Retrier } from '../../retry.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isRetriable, RetrySchedule, type ResolvedRetryOptions, type Retrier } from '../../retry.js';
 import type { AssignmentContext, OffsetCommitter, PartitionAssignmentSource } from '../assignment.js';
 import {
   MemberAssignment,
@@ -45,6 +46,7 @@ import {
 import type { TopicPartitionOffsetAndMetadata, TopicPartitions } from '../types.js';
 import { CoordinatorLink, COORDINATOR_CODES } from './coordinator-link.js';
 import { GroupEvents, type GroupEventName } from './events.js';
+import { topicPartitionKey } from '../../topic-partition.js';
 
 export interface GroupMembershipOptions {
   groupId: string;
@@ -79,7 +81,21 @@ const FATAL_JOIN_CODES: ReadonlySet<number> = new Set([
   ErrorCode.GROUP_AUTHORIZATION_FAILED,
 ]);
 
-const key = (topic: string, partition: number) => `${topic}\u0000${partition}`;
+/**
+ * Join rounds one rebalance may take: a cooperative round that revokes partitions is followed by another
+ * that hands them to their new owners. A bound, so members that keep moving cannot hold this one in a
+ * rebalance for ever; after it the last assignment received stands.
+ */
+const MAX_COOPERATIVE_ROUNDS = 10;
+
+/** Waits between JoinGroup rounds while the coordinator is away: 100 ms, doubling, at most 2 s, for ever. */
+const REJOIN_BACKOFF: ResolvedRetryOptions = {
+  initialRetryTime: 100,
+  factor: 0,
+  multiplier: 2,
+  maxRetryTime: 2000,
+  retries: Number.POSITIVE_INFINITY,
+};
 
 export class GroupMembership implements PartitionAssignmentSource, OffsetCommitter {
   readonly link: CoordinatorLink;
@@ -221,7 +237,7 @@ export class GroupMembership implements PartitionAssignmentSource, OffsetCommitt
       return r;
     });
     for (const t of response.topics)
-      for (const p of t.partitions) out.set(key(t.name, p.partition), p.offset >= 0 ? p.offset : null);
+      for (const p of t.partitions) out.set(topicPartitionKey(t.name, p.partition), p.offset >= 0 ? p.offset : null);
     return out;
   }
 
@@ -352,7 +368,7 @@ export class GroupMembership implements PartitionAssignmentSource, OffsetCommitt
         await this.listener([]);
         this.assignment = [];
       }
-      for (let round = 0; this.running && round < 10; round++) {
+      for (let round = 0; this.running && round < MAX_COOPERATIVE_ROUNDS; round++) {
         const next = await this.joinAndSync();
         if (!this.running) return;
         const revoked = this.cooperative ? countRevoked(this.assignment, next) : 0;
@@ -371,19 +387,20 @@ export class GroupMembership implements PartitionAssignmentSource, OffsetCommitt
    * not give up its group because the coordinator was away longer than one retry budget.
    */
   private async joinAndSync(): Promise<TopicPartitions[]> {
-    for (let attempt = 0; ; attempt++) {
+    const rejoins = new RetrySchedule(REJOIN_BACKOFF);
+    for (;;) {
       try {
         return await this.joinAndSyncOnce();
       } catch (err) {
         const cause = err instanceof SluiceNumberOfRetriesExceeded ? (err.cause as Error) : err;
         if (!this.running || !isRetriable(cause)) throw err;
-        const waitMs = Math.min(2000, 100 * 2 ** Math.min(attempt, 5));
+        const waitMs = rejoins.next();
         this.options.logger.warn('cannot join the group yet; retrying', {
           groupId: this.groupId,
           error: (err as Error).message,
           retryInMs: waitMs,
         });
-        await new Promise((r) => setTimeout(r, waitMs));
+        await sleep(waitMs);
       }
     }
   }
@@ -432,6 +449,7 @@ export class GroupMembership implements PartitionAssignmentSource, OffsetCommitt
           throw this.coordinatorError(sync.errorCode, sync.errorMessage);
         }
         const decoded = MemberAssignment.decode(sync.assignment)?.assignment ?? {};
+        this.reportUnsubscribed(Object.keys(decoded), join.generationId);
         const assignment = Object.entries(decoded)
           .filter(([topic]) => this.topics.includes(topic))
           .map(([topic, partitions]) => ({ topic, partitions: [...partitions].sort((a, b) => a - b) }));
@@ -449,6 +467,22 @@ export class GroupMembership implements PartitionAssignmentSource, OffsetCommitt
         return assignment;
       }
     });
+  }
+
+  /** Topics assigned to this member that it did not subscribe to are left alone, and reported. */
+  private reportUnsubscribed(assignedTopics: string[], generationId: number): void {
+    const topicsNotSubscribed = assignedTopics.filter((topic) => !this.topics.includes(topic));
+    if (topicsNotSubscribed.length === 0) return;
+    const payload = {
+      groupId: this.groupId,
+      generationId,
+      memberId: this.memberId,
+      assignedTopics,
+      topicsSubscribed: [...this.topics],
+      topicsNotSubscribed,
+    };
+    this.options.emit(GroupEvents.RECEIVED_UNSUBSCRIBED_TOPICS, payload);
+    this.options.logger.warn('Consumer group received unsubscribed topics', payload);
   }
 
   private join(): Promise<JoinGroupResponse> {
@@ -503,6 +537,6 @@ export class GroupMembership implements PartitionAssignmentSource, OffsetCommitt
 }
 
 function countRevoked(before: TopicPartitions[], after: TopicPartitions[]): number {
-  const kept = new Set(after.flatMap((a) => a.partitions.map((p) => key(a.topic, p))));
-  return before.reduce((n, a) => n + a.partitions.filter((p) => !kept.has(key(a.topic, p))).length, 0);
+  const kept = new Set(after.flatMap((a) => a.partitions.map((p) => topicPartitionKey(a.topic, p))));
+  return before.reduce((n, a) => n + a.partitions.filter((p) => !kept.has(topicPartitionKey(a.topic, p))).length, 0);
 }

@@ -1,0 +1,248 @@
+// The consumer runner against a real in-process broker: pause/resume and seek take effect at once (not
+// after a long poll of maxWaitTimeInMs), and a failing handler is retried on the `retry` schedule, then
+// crashes and restarts as kafkajs's consumer does.
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  type Consumer,
+  type EachMessagePayload,
+  type LogEntry,
+  logLevel,
+  type RetryOptions,
+  Sluice,
+} from '../../src/client/index.js';
+import { removeTempDirs } from '../helpers/temp-dir.js';
+import { LogSink, type SdkBroker, startSdkBroker } from './helpers.js';
+
+let b: SdkBroker;
+const consumers: Consumer[] = [];
+
+beforeEach(async () => {
+  b = await startSdkBroker();
+});
+afterEach(async () => {
+  for (const c of consumers.splice(0)) await c.disconnect();
+  await b.stop();
+});
+afterAll(removeTempDirs);
+
+function client(retry: RetryOptions = {}, logs?: LogSink): Sluice {
+  return new Sluice({
+    clientId: 'runner-test',
+    brokers: [`127.0.0.1:${b.port}`],
+    retry: { initialRetryTime: 20, retries: 5, ...retry },
+    logLevel: logs ? logLevel.DEBUG : logLevel.NOTHING,
+    logCreator: logs?.logCreator,
+  });
+}
+
+async function produce(topic: string, values: string[], partition = 0): Promise<void> {
+  const producer = client().producer();
+  await producer.connect();
+  await producer.send({ topic, messages: values.map((value) => ({ value, partition })) });
+  await producer.disconnect();
+}
+
+/** A group consumer as kafkajs programs make one, with the default-sized long poll of 5 s. */
+async function subscribed(topic: string, kafka = client(), retry?: RetryOptions): Promise<Consumer> {
+  const consumer = kafka.consumer({ groupId: `group-${topic}`, maxWaitTimeInMs: 5000, retry });
+  consumers.push(consumer);
+  await consumer.connect();
+  await consumer.subscribe({ topics: [topic], fromBeginning: true });
+  return consumer;
+}
+
+/** Resolves with the time each value is first seen; `next(value)` waits for one. */
+function arrivals() {
+  const seen = new Map<string, number>();
+  const waiting = new Map<string, () => void>();
+  return {
+    seen,
+    record(value: string) {
+      if (!seen.has(value)) seen.set(value, Date.now());
+      waiting.get(value)?.();
+    },
+    next(value: string, timeoutMs = 15_000): Promise<number> {
+      if (seen.has(value)) return Promise.resolve(seen.get(value)!);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`${value} did not arrive`)), timeoutMs);
+        waiting.set(value, () => {
+          clearTimeout(timer);
+          resolve(seen.get(value)!);
+        });
+      });
+    },
+  };
+}
+
+describe('pause, resume and seek wake the consumer at once', () => {
+  it('pausing in eachMessage and resuming 1 s later delivers the next message right after the resume', async () => {
+    await produce('pause-wake', ['m0', 'm1', 'm2']);
+    const consumer = await subscribed('pause-wake');
+    const got = arrivals();
+    let resumedAt = 0;
+    await consumer.run({
+      eachMessage: async ({ message, pause }: EachMessagePayload) => {
+        const value = message.value!.toString();
+        got.record(value);
+        if (value === 'm0') {
+          const resume = pause();
+          setTimeout(() => {
+            resumedAt = Date.now();
+            resume();
+          }, 1000);
+        }
+      },
+    });
+    const m1 = await got.next('m1');
+    expect(m1 - resumedAt).toBeLessThan(1500);
+    expect(m1 - resumedAt).toBeGreaterThanOrEqual(0); // nothing was delivered while paused
+    await got.next('m2');
+    expect([...got.seen.keys()]).toEqual(['m0', 'm1', 'm2']);
+  });
+
+  it('a message produced while paused arrives right after resume()', async () => {
+    await produce('pause-new', ['m0']);
+    const consumer = await subscribed('pause-new');
+    const got = arrivals();
+    await consumer.run({ eachMessage: async ({ message }) => got.record(message.value!.toString()) });
+    await got.next('m0');
+    consumer.pause([{ topic: 'pause-new' }]);
+    await produce('pause-new', ['m1']);
+    const resumedAt = Date.now();
+    consumer.resume([{ topic: 'pause-new' }]);
+    expect((await got.next('m1')) - resumedAt).toBeLessThan(1500);
+  });
+
+  it('seek() while the fetcher waits in a long poll is served at once', async () => {
+    await produce('seek-wake', ['s0', 's1', 's2']);
+    const consumer = await subscribed('seek-wake');
+    const fetchStarts: number[] = [];
+    let longPollOut!: () => void;
+    const longPoll = new Promise<void>((resolve) => (longPollOut = resolve));
+    const got: string[] = [];
+    let all!: () => void;
+    const done = new Promise<void>((resolve) => (all = resolve));
+    consumer.on(consumer.events.FETCH_START, () => {
+      fetchStarts.push(Date.now());
+      if (got.length === 3) longPollOut(); // the fetch after s2: nothing more to read, it waits
+    });
+    let seekedAt = 0;
+    let again = 0;
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        got.push(message.value!.toString());
+        if (got.length === 4) again = Date.now();
+        if (got.length === 5) all();
+      },
+    });
+    await longPoll;
+    seekedAt = Date.now();
+    consumer.seek({ topic: 'seek-wake', partition: 0, offset: '1' });
+    await done;
+    expect(got).toEqual(['s0', 's1', 's2', 's1', 's2']);
+    expect(again - seekedAt).toBeLessThan(1500);
+  });
+
+  it('resuming one partition while another one waits in a long poll on the same broker', async () => {
+    const admin = client().admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: 'two-parts', numPartitions: 2 }] });
+    await admin.disconnect();
+    const consumer = await subscribed('two-parts');
+    const got = arrivals();
+    await consumer.run({ eachMessage: async ({ message }) => got.record(message.value!.toString()) });
+    await produce('two-parts', ['a0'], 0);
+    await got.next('a0');
+    consumer.pause([{ topic: 'two-parts', partitions: [0] }]);
+    await produce('two-parts', ['b0'], 1);
+    await got.next('b0'); // partition 1 is fetched alone now, and its next fetch waits
+    await produce('two-parts', ['a1'], 0);
+    const resumedAt = Date.now();
+    consumer.resume([{ topic: 'two-parts', partitions: [0] }]);
+    expect((await got.next('a1')) - resumedAt).toBeLessThan(1500);
+  });
+});
+
+describe('a failing handler is retried per `retry`', () => {
+  /** Runs a consumer whose eachMessage fails `failures` times on `m0`, recording when each attempt started. */
+  async function failing(topic: string, failures: number, retry: RetryOptions, error = () => new Error('boom')) {
+    await produce(topic, ['m0', 'm1']);
+    const logs = new LogSink();
+    const consumer = await subscribed(topic, client({}, logs), retry);
+    const attempts: number[] = [];
+    const crashes: Array<{ error: Error; restart: boolean }> = [];
+    consumer.on(consumer.events.CRASH, (e) => crashes.push(e.payload));
+    const stopped = new Promise<void>((resolve) => consumer.on(consumer.events.STOP, () => resolve()));
+    const got = arrivals();
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        const value = message.value!.toString();
+        if (value === 'm0') attempts.push(Date.now());
+        if (value === 'm0' && attempts.length <= failures) throw error();
+        got.record(value);
+      },
+    });
+    return { attempts, crashes, got, logs, stopped };
+  }
+
+  const gaps = (times: number[]) => times.slice(1).map((t, i) => t - times[i]!);
+  const retryLogs = (logs: LogSink) =>
+    logs.entries.filter((e: LogEntry) => e.log.message === 'Error when calling eachMessage');
+
+  it('waits initialRetryTime, then multiplies each wait, and logs the true wait', async () => {
+    const retry = { initialRetryTime: 100, factor: 0, multiplier: 2, retries: 5 };
+    const { attempts, got, logs, crashes } = await failing('retry-schedule', 3, retry);
+    await got.next('m1');
+    expect(attempts).toHaveLength(4);
+    const waits = gaps(attempts);
+    const logged = retryLogs(logs).map((e) => e.log.retryInMs);
+    expect(logged).toEqual([100, 200, 400]);
+    for (const [i, wait] of waits.entries()) {
+      expect(wait).toBeGreaterThanOrEqual(logged[i] as number);
+      expect(wait).toBeLessThan((logged[i] as number) + 300);
+    }
+    expect(crashes).toEqual([]);
+    expect(got.seen.has('m0')).toBe(true);
+  });
+
+  it('after `retries` retries it crashes with KafkaJSNumberOfRetriesExceeded and restarts', async () => {
+    const retry = { initialRetryTime: 30, factor: 0, multiplier: 2, retries: 2 };
+    const { attempts, got, crashes } = await failing('retry-exhausted', 3, retry);
+    await got.next('m1');
+    expect(attempts).toHaveLength(4); // the first try, two retries, and the try after the restart
+    expect(crashes).toHaveLength(1);
+    expect(crashes[0]!.error.name).toBe('KafkaJSNumberOfRetriesExceeded');
+    expect(crashes[0]!.restart).toBe(true);
+    expect((crashes[0]!.error as Error & { retryCount: number }).retryCount).toBe(2);
+    expect(gaps(attempts)[2]).toBeGreaterThanOrEqual(60); // restarted after the last wait
+  });
+
+  it('restartOnFailure returning false stops the consumer after the retries', async () => {
+    const asked: Error[] = [];
+    const retry = {
+      initialRetryTime: 20,
+      factor: 0,
+      retries: 1,
+      restartOnFailure: async (e: Error) => {
+        asked.push(e);
+        return false;
+      },
+    };
+    const { attempts, crashes, stopped } = await failing('retry-no-restart', 100, retry);
+    await stopped;
+    expect(attempts).toHaveLength(2);
+    expect(asked.map((e) => e.name)).toEqual(['KafkaJSNumberOfRetriesExceeded']);
+    expect(crashes.map((c) => c.restart)).toEqual([false]);
+  });
+
+  it('a non-retriable error (a TypeError) crashes the consumer at once, without restart', async () => {
+    const { attempts, crashes, stopped } = await failing('retry-type-error', 100, { initialRetryTime: 20 }, () =>
+      TypeError('handler bug'),
+    );
+    await stopped;
+    expect(attempts).toHaveLength(1);
+    expect(crashes).toHaveLength(1);
+    expect(crashes[0]!.error.name).toBe('KafkaJSNonRetriableError');
+    expect(crashes[0]!.restart).toBe(false);
+  });
+});
