@@ -20,11 +20,11 @@ import { isWildcard, resolveBrokerConfig, type BrokerConfig, type BrokerOptions 
 import { startGroupService, type GroupService } from './groups/index.js';
 import { HandlerRegistry } from './handlers/index.js';
 import type { BrokerContext } from './handlers/types.js';
-import { Server } from './server.js';
-import { readMetadataFile, TopicRegistry } from './topics.js';
+import { Server } from './transport/server.js';
+import { readMetadataFile, TopicRegistry } from './registries/topics.js';
 import { SLUICE_VERSION } from '../version.js';
-import { PartitionWaiters } from './waiters.js';
-import { ProducerIdAllocator } from './producer-ids.js';
+import { PartitionWaiters } from './fetch/waiters.js';
+import { ProducerIdAllocator } from './registries/producer-ids.js';
 
 type State = 'new' | 'starting' | 'running' | 'stopping' | 'stopped';
 

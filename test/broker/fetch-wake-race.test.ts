@@ -3,9 +3,9 @@
 // out maxWaitMs. Driven deterministically with a fake partition log whose first read lets an append in.
 import { describe, expect, it } from 'vitest';
 import { ReadBufferPool } from '../../storage/index.js';
-import { FetchReadAhead } from '../../src/broker/fetch-read-ahead.js';
-import { fetchHandler } from '../../src/broker/handlers/fetch.js';
-import { PartitionWaiters } from '../../src/broker/waiters.js';
+import { FetchReadAhead } from '../../src/broker/fetch/read-ahead.js';
+import { fetchHandler } from '../../src/broker/fetch/handler.js';
+import { PartitionWaiters } from '../../src/broker/fetch/waiters.js';
 import type { FetchRequest } from '../../src/protocol/index.js';
 
 function fakeBroker() {

@@ -2,7 +2,7 @@
 // when the request allows it and the broker's autoCreateTopics setting is on. Internal topics
 // (`__consumer_offsets`) are listed with isInternal when asked for by name or with includeInternal.
 import { ErrorCode, isValidTopicName, MetadataApi, ProtocolError, type TopicMetadata } from '../../protocol/index.js';
-import type { Topic } from '../topics.js';
+import type { Topic } from '../registries/topics.js';
 import { defineHandler, type BrokerContext } from './types.js';
 
 function describeTopic(

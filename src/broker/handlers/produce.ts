@@ -22,7 +22,7 @@ import {
   type ProduceResponse,
 } from '../../protocol/index.js';
 import { validateProducedBatches } from '../../records/batch-validation.js';
-import type { Topic } from '../topics.js';
+import type { Topic } from '../registries/topics.js';
 import { partitionError, toPartitionError, type PartitionError } from './storage-errors.js';
 import { defineHandler, NO_RESPONSE, type BrokerContext, type RequestContext } from './types.js';
 

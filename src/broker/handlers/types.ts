@@ -6,10 +6,10 @@ import type { Clock, PartitionLog, ReadBufferPool } from '../../../storage/index
 import type { ApiSpec, ApiVersionRange, RequestHeader } from '../../protocol/index.js';
 import type { BrokerConfig } from '../config.js';
 import type { GroupCoordinator } from '../groups/index.js';
-import type { TopicRegistry } from '../topics.js';
-import type { PartitionWaiters } from '../waiters.js';
-import type { ProducerIdAllocator } from '../producer-ids.js';
-import type { FetchReadAhead } from '../fetch-read-ahead.js';
+import type { TopicRegistry } from '../registries/topics.js';
+import type { PartitionWaiters } from '../fetch/waiters.js';
+import type { ProducerIdAllocator } from '../registries/producer-ids.js';
+import type { FetchReadAhead } from '../fetch/read-ahead.js';
 
 /** Returned by a handler when the request gets no response frame at all (produce acks=0). */
 export const NO_RESPONSE: unique symbol = Symbol('sluice.noResponse');

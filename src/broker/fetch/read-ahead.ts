@@ -19,7 +19,7 @@
 // budget (memory-budget.ts) and is not started when that has no room: a read-ahead is optional. Each one lives until the connection's next fetch:
 // a partition that fetch does not take is dropped, as are all of them when the connection closes. A
 // dropped read-ahead's pool buffer goes back to the pool once its read settles (nothing else saw it).
-import type { PartitionLog, ReadBufferPool, ReadResult } from '../../storage/index.js';
+import type { PartitionLog, ReadBufferPool, ReadResult } from '../../../storage/index.js';
 
 /** The connection's share of the memory budget (ConnectionMemory). */
 export interface ReadAheadMemory {

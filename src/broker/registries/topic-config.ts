@@ -1,10 +1,10 @@
 // Topic config keys: parsing and range checks, effective values (topic override > broker default >
 // built-in default) and the mapping onto storage's PartitionConfig. Overrides are kept as canonical
 // strings (what DescribeConfigs shows and topics.json stores).
-import type { PartitionConfig } from '../../storage/index.js';
-import type { ConfigEntry } from '../protocol/index.js';
-import { type BatchPolicy, DECOMPRESSED_BYTES_PER_BATCH_BYTE } from '../records/batch-validation.js';
-import { BUILTIN_TOPIC_DEFAULTS, formatFlushPolicy, parseFlushPolicy, type TopicDefaults } from './config.js';
+import type { PartitionConfig } from '../../../storage/index.js';
+import type { ConfigEntry } from '../../protocol/index.js';
+import { type BatchPolicy, DECOMPRESSED_BYTES_PER_BATCH_BYTE } from '../../records/batch-validation.js';
+import { BUILTIN_TOPIC_DEFAULTS, formatFlushPolicy, parseFlushPolicy, type TopicDefaults } from '../config.js';
 
 /** A config value that is unknown, malformed or out of range; handlers answer INVALID_CONFIG. */
 export class TopicConfigError extends Error {

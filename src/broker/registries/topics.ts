@@ -27,11 +27,11 @@ import {
   writeFileAtomic,
   type PartitionConfig,
   type PartitionLog,
-} from '../../storage/index.js';
-import { isValidTopicName, ProtocolError } from '../protocol/index.js';
-import type { BatchPolicy } from '../records/batch-validation.js';
-import type { BrokerConfig, TopicDefaults } from './config.js';
-import { OFFSETS_TOPIC } from './groups/offsets-store.js';
+} from '../../../storage/index.js';
+import { isValidTopicName, ProtocolError } from '../../protocol/index.js';
+import type { BatchPolicy } from '../../records/batch-validation.js';
+import type { BrokerConfig, TopicDefaults } from '../config.js';
+import { OFFSETS_TOPIC } from '../groups/offsets-store.js';
 import {
   applyConfigChanges,
   batchPolicyFor,

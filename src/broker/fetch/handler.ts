@@ -8,7 +8,7 @@
 // A fetch that its first read satisfies (a consumer catching up) never touches the waiters.
 //
 // Read-ahead: a partition answered from a file with more readable behind it gets its next chunk read
-// at once (src/broker/fetch-read-ahead.ts), for this connection's next fetch, which takes it when it
+// at once (src/broker/fetch/read-ahead.ts), for this connection's next fetch, which takes it when it
 // asks for exactly that chunk. Started only for answered rounds, after the answer is decided.
 //
 // Limits: partitionMaxBytes per partition and maxBytes for the whole response, except that storage
@@ -26,10 +26,10 @@ import {
   type FetchRequest,
   type FetchResponse,
 } from '../../protocol/index.js';
-import { onAbort } from '../abort-hooks.js';
+import { onAbort } from './abort-hooks.js';
 import { highWatermark } from './high-watermark.js';
-import { partitionError, toPartitionError } from './storage-errors.js';
-import { defineHandler, type BrokerContext, type RequestContext } from './types.js';
+import { partitionError, toPartitionError } from '../handlers/storage-errors.js';
+import { defineHandler, type BrokerContext, type RequestContext } from '../handlers/types.js';
 
 interface ReadRound {
   response: FetchResponse;

@@ -45,13 +45,13 @@ import {
   ProtocolError,
   RequestHeaderError,
   type DecodedRequestFrame,
-} from '../protocol/index.js';
-import type { BrokerConfig } from './config.js';
+} from '../../protocol/index.js';
+import type { BrokerConfig } from '../config.js';
 import { enableDirectReads } from './direct-read.js';
-import { FetchReadAhead } from './fetch-read-ahead.js';
+import { FetchReadAhead } from '../fetch/read-ahead.js';
 import { foreignProtocolMessage, httpRefusal, identifyForeignProtocol } from './foreign-protocol.js';
-import type { HandlerRegistry } from './handlers/index.js';
-import { NO_RESPONSE, type BrokerContext, type RequestContext } from './handlers/types.js';
+import type { HandlerRegistry } from '../handlers/index.js';
+import { NO_RESPONSE, type BrokerContext, type RequestContext } from '../handlers/types.js';
 import { ConnectionMemory, type MemoryBudget } from './memory-budget.js';
 
 function runAll(callbacks: Array<() => void>): void {

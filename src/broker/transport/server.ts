@@ -7,10 +7,10 @@
 // connection reads into one shared landing buffer and draws on one memory budget (memory-budget.ts).
 import { createServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import type { Logger } from 'pino';
-import type { BrokerConfig } from './config.js';
+import type { BrokerConfig } from '../config.js';
 import { Connection } from './connection.js';
-import type { HandlerRegistry } from './handlers/index.js';
-import type { BrokerContext } from './handlers/types.js';
+import type { HandlerRegistry } from '../handlers/index.js';
+import type { BrokerContext } from '../handlers/types.js';
 import { MemoryBudget } from './memory-budget.js';
 
 /** Direct reads land here unless they go straight into a frame: Node's own socket read size. */
