@@ -10,3 +10,10 @@ export {
 export type { BrokerConfig, BrokerOptions, TopicDefaults } from './config.js';
 export { TOPIC_CONFIG_NAMES } from './registries/topic-config.js';
 export { SLUICE_VERSION } from '../version.js';
+export type {
+  InterceptAction,
+  InterceptedRequest,
+  InterceptHandle,
+  Interceptor,
+  InterceptOptions,
+} from './interceptors.js';

@@ -30,14 +30,18 @@ export interface InterceptedRequest<Req = any> {
 export interface InterceptAction<Res = any> {
   /** Wait this long before doing the rest (cut short if the connection closes). */
   delayMs?: number;
-  /** Close the client's connection instead of answering (a broker that went away). */
-  disconnect?: boolean;
   /**
    * 'request': the request is neither served nor answered; 'response': it is served, its response never
    * sent. Responses go in request order, so later requests on that connection wait too, until it closes:
-   * what a client sees of a lost response (it times out).
+   * what a client sees of a lost response (it times out). With `disconnect`, the connection closes
+   * instead of waiting.
    */
   drop?: 'request' | 'response';
+  /**
+   * Close the client's connection instead of answering (a broker that went away): before serving the
+   * request, or after it with drop: 'response' (stored, and the answer lost with the connection).
+   */
+  disconnect?: boolean;
   /** Answer the whole request with this error (and message), unserved: the wire's error response. */
   error?: ErrorName;
   message?: string;
@@ -47,10 +51,13 @@ export interface InterceptAction<Res = any> {
   frame?: Buffer;
 }
 
-// biome-ignore lint/suspicious/noConfusingVoidType: an async interceptor that lets a request through returns Promise<void>
+/** What an interceptor returns: an action, or nothing to let the request through. */
+// biome-ignore lint/suspicious/noConfusingVoidType: an interceptor that lets a request through returns nothing (void)
+export type InterceptResult<Res = any> = InterceptAction<Res> | undefined | void;
+
 export type Interceptor<Req = any, Res = any> = (
   request: InterceptedRequest<Req>,
-) => InterceptAction<Res> | undefined | void | Promise<InterceptAction<Res> | undefined | void>;
+) => InterceptResult<Res> | Promise<InterceptResult<Res>>;
 
 export interface InterceptOptions {
   /** Stay after intercepting (until remove()). Default: removed after its first interception. */

@@ -156,6 +156,12 @@ export class NativeWire implements Wire {
     };
     if (!action) return serve();
     if (action.delayMs !== undefined && action.delayMs > 0) await untilClosedOr(signal, action.delayMs);
+    if (action.drop === 'response') {
+      await serve();
+      exchange.discardAfterWrite();
+      if (action.disconnect) throw new CloseConnection('closed by an interceptor after serving (Broker.intercept)');
+      return untilClosedOr(signal).then(() => null);
+    }
     if (action.disconnect) throw new CloseConnection('closed by an interceptor (Broker.intercept)');
     if (action.drop === 'request') return untilClosedOr(signal).then(() => null);
     if (action.error !== undefined) {
@@ -170,10 +176,7 @@ export class NativeWire implements Wire {
       }
     }
     if (action.frame !== undefined) return [action.frame];
-    const response = await serve();
-    if (action.drop !== 'response') return response;
-    exchange.discardAfterWrite();
-    return untilClosedOr(signal).then(() => null);
+    return serve();
   }
 }
 
