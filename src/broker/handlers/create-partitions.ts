@@ -1,6 +1,7 @@
 // CreatePartitions: per-topic results; a bad topic never fails its neighbours. This broker is node 0 of
 // a one-node cluster, so `assignments` may only place each new partition on [0] (or be left out).
 import { CreatePartitionsApi, ErrorCode, ProtocolError, type TopicResult } from '../../protocol/index.js';
+import { wireErrorOf } from './storage-errors.js';
 import { defineHandler } from './types.js';
 
 function checkAssignments(name: string, count: number, current: number, assignments: number[][] | null): void {
@@ -35,8 +36,9 @@ export const createPartitionsHandler = defineHandler(CreatePartitionsApi, async 
       if (!request.validateOnly) ctx.logger.info({ topic: t.name, partitions: t.count }, 'created partitions');
       topics.push({ name: t.name, errorCode: ErrorCode.NONE, errorMessage: null });
     } catch (error) {
-      if (!(error instanceof ProtocolError)) throw error;
-      topics.push({ name: t.name, errorCode: error.code, errorMessage: error.message });
+      const wire = wireErrorOf(error, t.name);
+      if (!wire) throw error;
+      topics.push({ name: t.name, ...wire });
     }
   }
   return { topics };
