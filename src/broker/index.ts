@@ -16,4 +16,5 @@ export type {
   InterceptHandle,
   Interceptor,
   InterceptOptions,
+  InterceptResult,
 } from './interceptors.js';

@@ -54,7 +54,7 @@ const INT31 = 0x7fff_ffff;
  * the data directory with files and the broker with descriptors. The operator's own default
  * (`topicDefaults.segmentBytes`) may still go lower, for tests.
  */
-export const MIN_TOPIC_SEGMENT_BYTES = 1024 * 1024;
+const MIN_TOPIC_SEGMENT_BYTES = 1024 * 1024;
 
 // A Map, not an object literal: names come from clients, and "constructor" or "toString" must be unknown
 // keys rather than Object.prototype's functions.

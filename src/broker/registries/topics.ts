@@ -69,12 +69,12 @@ export interface Topic {
   readonly partitionConfig: PartitionConfig;
 }
 
-export interface TopicChanges {
+interface TopicChanges {
   /** Called after a topic's partitions were deleted (fetch waiters wake and see it gone). */
   onDeleted?(topic: string, partitions: number): void;
 }
 
-export const TOPICS_FILE = 'topics.json';
+const TOPICS_FILE = 'topics.json';
 
 /**
  * Reads a JSON metadata file. A garbled one (never written by us: writes are atomic, so only outside

@@ -6,7 +6,7 @@
 // not while the broker itself stopped reading (memory, backpressure): then the client is not stalled.
 
 /** Bytes that must arrive (without completing a frame) to push the stall deadline back. */
-export const STALL_PROGRESS_BYTES = 16 * 1024;
+const STALL_PROGRESS_BYTES = 16 * 1024;
 
 export interface WatchedConnection {
   /** Bytes of a frame begun and not complete (FrameDecoder.pendingBytes). */
