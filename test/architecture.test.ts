@@ -78,6 +78,20 @@ const rules: Rule[] = [
     forbids: (t) => (isUnder(t, 'src/broker') ? 'src/records is SDK-side: no broker code' : undefined),
   },
   {
+    from: 'src/broker/transport',
+    forbids: (t) =>
+      ['handlers', 'fetch', 'registries', 'groups', 'native', 'kafka'].some((room) => isUnder(t, `src/broker/${room}`))
+        ? 'the transport knows connections and bytes, not what the requests mean: it imports no handler, fetch state, registry or wire'
+        : undefined,
+  },
+  {
+    from: 'src/broker/registries',
+    forbids: (t) =>
+      ['handlers', 'transport', 'fetch', 'native', 'kafka'].some((room) => isUnder(t, `src/broker/${room}`))
+        ? 'registries are domain code: they know nothing of handlers, wires or connections'
+        : undefined,
+  },
+  {
     from: 'src/client',
     forbids: (t) =>
       isUnder(t, 'src/broker')
@@ -124,5 +138,11 @@ describe('architecture', () => {
       "import { ProduceApi } from '../apis/produce.js';\nimport { readFileSync } from 'node:fs';\nimport { ErrorCode } from '../errors.js';\n",
     );
     expect(kafkaSpecs.map((s) => kafkaRule.forbids(s))).toEqual([expect.any(String), expect.any(String), undefined]);
+    const transportRule = rules.find((r) => r.from === 'src/broker/transport')!;
+    const transportSpecs = importsOf(
+      join(root, 'src/broker/transport/fake.ts'),
+      "import { FetchSessions } from '../fetch/sessions.js';\nimport type { Wire } from './wire.js';\n",
+    );
+    expect(transportSpecs.map((s) => transportRule.forbids(s))).toEqual([expect.any(String), undefined]);
   });
 });

@@ -9,8 +9,12 @@ import { monoMs as now, startTrace } from './latency-trace-hooks.js';
 const [portArg, dataDir, out] = process.argv.slice(2);
 const dist = join(import.meta.dirname, '..', '..', 'dist', 'src', 'broker');
 const { Broker } = (await import(join(dist, 'broker.js'))) as typeof import('../../src/broker/broker.js');
-const { Connection } = (await import(join(dist, 'connection.js'))) as typeof import('../../src/broker/connection.js');
-const { PartitionWaiters } = (await import(join(dist, 'waiters.js'))) as typeof import('../../src/broker/waiters.js');
+const { Connection } = (await import(
+  join(dist, 'transport', 'connection.js')
+)) as typeof import('../../src/broker/transport/connection.js');
+const { PartitionWaiters } = (await import(
+  join(dist, 'fetch', 'waiters.js')
+)) as typeof import('../../src/broker/fetch/waiters.js');
 
 // Broker-side events are pushed into the trace's own list; GC, loop delay and schedstat come with it.
 const stopTrace = startTrace({ sdkConnections: false });

@@ -1,9 +1,10 @@
-// The composition root: config → topics → logs → handlers → TCP server. Also the embedded API users
-// put in their own tests:
+// The composition root: config → registries (topics, producer ids) → logs → groups → handlers → the native
+// wire → the transport's listener. Also the embedded API users put in their own tests:
 //
 //   const broker = new Broker({ dataDir: tmp, port: 0 });
 //   await broker.start();            // resolves with the bound port
 //   … connect to broker.address …
+//   broker.intercept('Produce', () => ({ error: 'NOT_LEADER_FOR_PARTITION' }));   // a test seam
 //   await broker.stop();             // graceful: in-flight requests answered, logs flushed and closed
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
@@ -16,15 +17,19 @@ import {
   ReadBufferPool,
   writeFileAtomic,
 } from '../../storage/index.js';
+import { ApiKey, type ApiKeyName, type ApiSpec } from '../protocol/index.js';
+import { SLUICE_VERSION } from '../version.js';
 import { isWildcard, resolveBrokerConfig, type BrokerConfig, type BrokerOptions } from './config.js';
+import { FetchSessions } from './fetch/sessions.js';
+import { PartitionWaiters } from './fetch/waiters.js';
 import { startGroupService, type GroupService } from './groups/index.js';
 import { HandlerRegistry } from './handlers/index.js';
 import type { BrokerContext } from './handlers/types.js';
-import { Server } from './server.js';
-import { readMetadataFile, TopicRegistry } from './topics.js';
-import { SLUICE_VERSION } from '../version.js';
-import { PartitionWaiters } from './waiters.js';
-import { ProducerIdAllocator } from './producer-ids.js';
+import { Interceptors, type InterceptHandle, type Interceptor, type InterceptOptions } from './interceptors.js';
+import { NativeWire } from './native/wire.js';
+import { ProducerIdAllocator } from './registries/producer-ids.js';
+import { readMetadataFile, TopicRegistry } from './registries/topics.js';
+import { Transport } from './transport/transport.js';
 
 type State = 'new' | 'starting' | 'running' | 'stopping' | 'stopped';
 
@@ -39,13 +44,15 @@ export class Broker {
   private readonly waiters = new PartitionWaiters();
   /** Fetch read buffers, reused once the response carrying them is written (free ones: at most this many bytes). */
   private readonly readBuffers = new ReadBufferPool(READ_BUFFER_POOL_BYTES);
+  private readonly fetchSessions: FetchSessions;
   private readonly registry = new HandlerRegistry();
+  private readonly interceptors = new Interceptors();
   private readonly topicRegistry: TopicRegistry;
   private readonly producerIds: ProducerIdAllocator;
   private logs: LogManager | undefined;
   private lock: DataDirLock | undefined;
   private groups: GroupService | undefined;
-  private server: Server | undefined;
+  private transport: Transport | undefined;
   private state: State = 'new';
   private boundPort = -1;
   private clusterId = '';
@@ -56,6 +63,7 @@ export class Broker {
     this.config = resolveBrokerConfig(options);
     this.logger = this.config.logger;
     this.producerIds = new ProducerIdAllocator(this.config.dataDir, this.config.fs);
+    this.fetchSessions = new FetchSessions(this.readBuffers, this.config.maxFetchBytes);
     this.topicRegistry = new TopicRegistry(this.config, {
       onDeleted: (topic, partitions) => {
         for (let p = 0; p < partitions; p++) this.waiters.notify(topic, p);
@@ -117,8 +125,14 @@ export class Broker {
         topics: this.topicRegistry,
         config: this.config.groups,
       });
-      this.server = new Server(this.config, this.registry, this.context());
-      this.boundPort = await this.server.listen();
+      this.transport = new Transport(this.config);
+      const native = new NativeWire({
+        registry: this.registry,
+        broker: this.context(),
+        headerLimits: this.config.headerLimits,
+        interceptors: this.interceptors,
+      });
+      this.boundPort = await this.transport.listen(native, this.config.host, this.config.port);
     } catch (error) {
       this.state = 'stopped';
       await this.groups
@@ -167,7 +181,7 @@ export class Broker {
     // Parked JoinGroup/SyncGroup requests are answered (COORDINATOR_NOT_AVAILABLE) before the server drains.
     await this.groups?.coordinator.close().catch((err) => this.logger.error({ err }, 'closing the group coordinator'));
     try {
-      await this.server?.close(this.config.shutdownTimeoutMs);
+      await this.transport?.close(this.config.shutdownTimeoutMs);
     } finally {
       await this.groups?.close().catch((err) => this.logger.error({ err }, 'closing the group coordinator'));
       try {
@@ -178,6 +192,28 @@ export class Broker {
       this.state = 'stopped';
       this.logger.info('stopped');
     }
+  }
+
+  /**
+   * A test seam (franz-go kfake's ControlKey): `interceptor` sees every request of `api` (a name such as
+   * 'Produce', an API key, or an ApiSpec) before its handler and may return an action: an error, a
+   * delay, a response of its own, a dropped request or response, a closed connection (InterceptAction).
+   * Returning nothing lets the request through. An interceptor is removed after it intercepts once,
+   * unless `{ keep: true }` or `{ times: n }`; the handle's remove() takes it away. Works before start().
+   */
+  intercept<Req = any, Res = any>(
+    api: ApiSpec<Req, Res> | ApiKeyName | number,
+    interceptor: Interceptor<Req, Res>,
+    options?: InterceptOptions,
+  ): InterceptHandle {
+    const apiKey = typeof api === 'number' ? api : typeof api === 'string' ? ApiKey[api] : api.key;
+    if (apiKey === undefined) throw new TypeError(`intercept: unknown API ${String(api)}`);
+    return this.interceptors.add(apiKey, interceptor as Interceptor, options);
+  }
+
+  /** Removes every interceptor (Broker.intercept). */
+  clearInterceptors(): void {
+    this.interceptors.clear();
   }
 
   /** Bound to every interface but advertising loopback: clients on other machines are sent to themselves. */
@@ -202,6 +238,7 @@ export class Broker {
       clusterId: this.clusterId,
       producerIds: this.producerIds,
       readBuffers: this.readBuffers,
+      fetchSessions: this.fetchSessions,
       get port() {
         return self.boundPort;
       },

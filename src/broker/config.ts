@@ -93,7 +93,7 @@ export interface BrokerOptions {
   maxInFlightRequests?: number;
   /**
    * Broker-wide budget of bytes in flight: request frames from their length prefix until answered, and
-   * responses from their first byte until written (src/broker/memory-budget.ts). A frame is read only when
+   * responses from their first byte until written (src/broker/transport/memory-budget.ts). A frame is read only when
    * it fits; meanwhile its connection is not read. Default 256 MiB; at least maxFrameBytes.
    */
   maxInFlightBytes?: number;

@@ -8,5 +8,13 @@ export {
   resolveBrokerConfig,
 } from './config.js';
 export type { BrokerConfig, BrokerOptions, TopicDefaults } from './config.js';
-export { TOPIC_CONFIG_NAMES } from './topic-config.js';
+export { TOPIC_CONFIG_NAMES } from './registries/topic-config.js';
 export { SLUICE_VERSION } from '../version.js';
+export type {
+  InterceptAction,
+  InterceptedRequest,
+  InterceptHandle,
+  Interceptor,
+  InterceptOptions,
+  InterceptResult,
+} from './interceptors.js';

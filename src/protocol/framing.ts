@@ -241,7 +241,7 @@ export interface FrameDecoderOptions {
    * Called with a frame's length as soon as its length prefix is read, before its buffer is allocated or
    * the frame returned. false: the decoder holds that frame, keeping the rest of the bytes already read
    * (a copy, at most one read), and returns nothing more until admitted() is called. The caller stops
-   * reading meanwhile (the broker's memory budget, src/broker/memory-budget.ts).
+   * reading meanwhile (the broker's memory budget, src/broker/transport/memory-budget.ts).
    */
   admit?: (length: number) => boolean;
 }

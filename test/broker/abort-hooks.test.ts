@@ -1,6 +1,6 @@
 // onAbort: what fetch long polls use to stop waiting when their connection closes.
 import { describe, expect, it } from 'vitest';
-import { onAbort } from '../../src/broker/abort-hooks.js';
+import { onAbort } from '../../src/broker/fetch/abort-hooks.js';
 
 describe('onAbort', () => {
   it('runs every registered callback once when the signal aborts, and not the unregistered ones', () => {

@@ -8,7 +8,7 @@ import {
   describeTopicConfigs,
   parseTopicConfig,
   partitionConfigFor,
-} from '../../src/broker/topic-config.js';
+} from '../../src/broker/registries/topic-config.js';
 import { ApiKey } from '../../src/protocol/index.js';
 
 describe('resolveBrokerConfig', () => {

@@ -2,7 +2,7 @@
 // and restart reading, and requests cut at arbitrary points still arrive whole and in order.
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { enableDirectReads } from '../../src/broker/direct-read.js';
+import { enableDirectReads } from '../../src/broker/transport/direct-read.js';
 import {
   ApiKey,
   decodeResponsePayload,

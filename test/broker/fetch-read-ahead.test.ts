@@ -1,11 +1,11 @@
-// Fetch read-ahead (src/broker/fetch-read-ahead.ts): the next chunk of a partition read from its file
+// Fetch read-ahead (src/broker/fetch/read-ahead.ts): the next chunk of a partition read from its file
 // is served to the next fetch only when it is exactly what a fresh read would return there — never after
 // a truncation, a retention/deleteRecords move of the log start, or with another log object — and its
 // pool buffer goes back to the pool when it is dropped.
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { FetchReadAhead } from '../../src/broker/fetch-read-ahead.js';
-import { ConnectionMemory, MemoryBudget } from '../../src/broker/memory-budget.js';
+import { FetchReadAhead } from '../../src/broker/fetch/read-ahead.js';
+import { ConnectionMemory, MemoryBudget } from '../../src/broker/transport/memory-budget.js';
 import { DeleteTopicsApi } from '../../src/protocol/index.js';
 import { DEFAULT_PARTITION_CONFIG, PartitionLog, ReadBufferPool } from '../../storage/index.js';
 import {

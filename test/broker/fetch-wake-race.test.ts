@@ -3,9 +3,9 @@
 // out maxWaitMs. Driven deterministically with a fake partition log whose first read lets an append in.
 import { describe, expect, it } from 'vitest';
 import { ReadBufferPool } from '../../storage/index.js';
-import { FetchReadAhead } from '../../src/broker/fetch-read-ahead.js';
-import { fetchHandler } from '../../src/broker/handlers/fetch.js';
-import { PartitionWaiters } from '../../src/broker/waiters.js';
+import { fetchHandler } from '../../src/broker/fetch/handler.js';
+import { FetchSessions } from '../../src/broker/fetch/sessions.js';
+import { PartitionWaiters } from '../../src/broker/fetch/waiters.js';
 import type { FetchRequest } from '../../src/protocol/index.js';
 
 function fakeBroker() {
@@ -30,7 +30,13 @@ function fakeBroker() {
       return { chunks: [record], bytes: record.length, logEndOffset: 1, logStartOffset: 0 };
     },
   };
-  const broker = { config: { maxFetchBytes: 1 << 20 }, topics: { log: () => log }, waiters, stopping: false };
+  const broker = {
+    config: { maxFetchBytes: 1 << 20 },
+    topics: { log: () => log },
+    waiters,
+    stopping: false,
+    fetchSessions: new FetchSessions(new ReadBufferPool(0), 1 << 20),
+  };
   return { broker, state, record };
 }
 
@@ -50,7 +56,8 @@ describe('fetch long poll: an append during the read', () => {
       logger: undefined,
       peer: 'test',
       header: {},
-      readAhead: new FetchReadAhead(new ReadBufferPool(0), 1 << 20, { tryReserve: () => true, release: () => {} }),
+      connectionId: 1,
+      connectionMemory: { tryReserve: () => true, release: () => {} },
       responseMemory: { reserve: (wanted: number) => wanted, hold: () => {} },
     };
     const response = await fetchHandler.handle(request, broker as never, ctx as never);
@@ -67,7 +74,8 @@ describe('fetch long poll: an append during the read', () => {
       logger: undefined,
       peer: 'test',
       header: {},
-      readAhead: new FetchReadAhead(new ReadBufferPool(0), 1 << 20, { tryReserve: () => true, release: () => {} }),
+      connectionId: 1,
+      connectionMemory: { tryReserve: () => true, release: () => {} },
       responseMemory: { reserve: (wanted: number) => wanted, hold: () => {} },
     };
     await fetchHandler.handle(request, broker as never, ctx as never);

@@ -4,7 +4,7 @@
 import { createRequire } from 'node:module';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { identifyForeignProtocol } from '../../src/broker/foreign-protocol.js';
+import { identifyForeignProtocol } from '../../src/broker/transport/foreign-protocol.js';
 import { ApiVersionsApi } from '../../src/protocol/index.js';
 import { LogCapture, startBroker, type TestBroker } from '../helpers/broker.js';
 import { removeTempDirs } from '../helpers/temp-dir.js';

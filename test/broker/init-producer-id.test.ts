@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode, InitProducerIdApi } from '../../src/protocol/index.js';
-import { PRODUCER_ID_BLOCK, PRODUCER_IDS_FILE } from '../../src/broker/producer-ids.js';
+import { PRODUCER_ID_BLOCK, PRODUCER_IDS_FILE } from '../../src/broker/registries/producer-ids.js';
 import { startBroker, type TestBroker } from '../helpers/broker.js';
 
 const fresh = { transactionalId: null, transactionTimeoutMs: 60_000, producerId: -1, producerEpoch: -1 };

@@ -1,8 +1,8 @@
-// The broker's memory budget (src/broker/memory-budget.ts) and the frame decoder's admission hook: frames
+// The broker's memory budget (src/broker/transport/memory-budget.ts) and the frame decoder's admission hook: frames
 // are admitted only with room, wait without holding any, are admitted as room appears (a small one is not
 // held up behind a large one), and everything a connection held goes back when it closes.
 import { describe, expect, it } from 'vitest';
-import { ConnectionMemory, MemoryBudget } from '../../src/broker/memory-budget.js';
+import { ConnectionMemory, MemoryBudget } from '../../src/broker/transport/memory-budget.js';
 import { FrameDecoder } from '../../src/protocol/index.js';
 import { batchOf, createTopic, fetchPartition, produce, startBroker } from '../helpers/broker.js';
 import { until } from '../reliability/lib/hostile.js';

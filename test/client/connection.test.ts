@@ -5,9 +5,10 @@ import { Connection } from '../../src/client/connection.js';
 import { SluiceConnectionError, SluiceProtocolError, SluiceRequestTimeoutError } from '../../src/client/errors.js';
 import { nullLogger } from '../../src/client/logger.js';
 import { ApiKey, ListOffsetsApi } from '../../src/protocol/index.js';
-import { FakeBroker } from './fake-broker.js';
+import { waitFor } from './helpers.js';
+import { type InterceptedBroker, startInterceptedBroker } from './intercepted-broker.js';
 
-let fake: FakeBroker;
+let fake: InterceptedBroker;
 const open: Connection[] = [];
 
 function connection(port: number, requestTimeout = 2000): Connection {
@@ -30,10 +31,10 @@ const listOffsets = (partition: number) => ({
 const answer = (partition: number, offset: number) => ({
   topics: [{ name: 't', partitions: [{ partition, errorCode: 0, errorMessage: null, timestamp: -1, offset }] }],
 });
+const partitionOf = (request: any): number => request.topics[0].partitions[0].partition;
 
 beforeEach(async () => {
-  fake = new FakeBroker();
-  await fake.start();
+  fake = await startInterceptedBroker([{ name: 't', partitions: 5 }]);
 });
 afterEach(async () => {
   for (const c of open.splice(0)) c.close();
@@ -43,20 +44,21 @@ afterEach(async () => {
 describe('Connection', () => {
   it('sends ApiVersions first, then pipelines requests and matches responses', async () => {
     const gates: Array<() => void> = [];
-    fake.handler = (r) =>
-      new Promise((resolve) =>
-        gates.push(() =>
-          resolve(
-            answer(r.decoded.topics[0].partitions[0].partition, 100 + r.decoded.topics[0].partitions[0].partition),
-          ),
+    // Each answer is held until its gate opens, and says which partition it answers (offset 100 + p).
+    fake.broker.intercept(
+      ListOffsetsApi,
+      (r) =>
+        new Promise((resolve) =>
+          gates.push(() => resolve({ respond: answer(partitionOf(r.request), 100 + partitionOf(r.request)) })),
         ),
-      );
+      { keep: true },
+    );
     const c = connection(fake.port);
     await c.connect();
     expect(fake.requests[0]!.apiKey).toBe(ApiKey.ApiVersions);
     const replies = [0, 1, 2, 3, 4].map((p) => c.send(ListOffsetsApi, listOffsets(p)));
     // All five are on the wire before any response: pipelined, not one at a time.
-    await new Promise((r) => setTimeout(r, 50));
+    await waitFor(() => gates.length === 5);
     expect(fake.of(ApiKey.ListOffsets)).toHaveLength(5);
     expect(c.inFlight).toBe(5);
     for (const open of gates) open();
@@ -67,7 +69,11 @@ describe('Connection', () => {
   });
 
   it('times out a request that gets no answer, and keeps serving others', async () => {
-    fake.handler = (r) => (r.decoded.topics[0].partitions[0].partition === 0 ? null : answer(1, 7));
+    fake.broker.intercept(
+      ListOffsetsApi,
+      (r) => (partitionOf(r.request) === 0 ? { drop: 'request' } : { respond: answer(1, 7) }),
+      { keep: true },
+    );
     const c = connection(fake.port, 150);
     await c.connect();
     const started = Date.now();
@@ -76,8 +82,7 @@ describe('Connection', () => {
     expect((error as SluiceRequestTimeoutError).retriable).toBe(true);
     expect((error as Error).message).toMatch(/ListOffsets request to 127\.0\.0\.1:\d+ timed out after 150 ms/);
     expect(Date.now() - started).toBeGreaterThanOrEqual(140);
-    // the fake answers in order, so the stuck request blocks later answers on this socket; use a new one
-    fake.handler = () => answer(1, 7);
+    // the broker answers in order, so the dropped request blocks later answers on this socket; use a new one
     const c2 = connection(fake.port, 1000);
     await c2.connect();
     expect((await c2.send(ListOffsetsApi, listOffsets(1))).topics[0]!.partitions[0]!.offset).toBe(7);
@@ -100,12 +105,10 @@ describe('Connection', () => {
   });
 
   it('fails in-flight requests with a retriable connection error when the broker goes away', async () => {
-    fake.handler = () => null;
     const c = connection(fake.port);
     await c.connect();
+    fake.broker.intercept(ListOffsetsApi, () => ({ disconnect: true }));
     const pending = c.send(ListOffsetsApi, listOffsets(0));
-    await new Promise((r) => setTimeout(r, 20));
-    for (const s of fake.sockets) s.destroy();
     const error = await pending.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SluiceConnectionError);
     expect((error as SluiceConnectionError).retriable).toBe(true);
@@ -115,14 +118,7 @@ describe('Connection', () => {
   it('turns a whole-request error frame into a typed protocol error', async () => {
     const c = connection(fake.port);
     await c.connect();
-    // Write an error frame by hand for the next correlation id.
-    fake.handler = (r) => {
-      void import('../../src/protocol/index.js').then(({ encodeErrorResponseFrame, ProtocolError }) => {
-        for (const part of encodeErrorResponseFrame(r.correlationId, new ProtocolError('INVALID_REQUEST', 'nope')))
-          r.socket.write(part);
-      });
-      return null;
-    };
+    fake.broker.intercept(ListOffsetsApi, () => ({ error: 'INVALID_REQUEST', message: 'nope' }));
     const error = await c.send(ListOffsetsApi, listOffsets(0)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SluiceProtocolError);
     expect(error).toMatchObject({ code: 42, type: 'INVALID_REQUEST', retriable: false, message: 'nope' });
@@ -132,7 +128,7 @@ describe('Connection', () => {
     const c = connection(fake.port);
     await c.connect();
     // A hostile broker: {correlationId, body: [[[[…]]]]} with 4 million levels (4 MiB of 0x91).
-    fake.handler = (r) => {
+    fake.broker.intercept(ListOffsetsApi, (r) => {
       const head = Buffer.from(encode({ correlationId: r.correlationId }));
       head[0] = 0x82; // the map gets a second entry: body
       const deep = Buffer.alloc(4 * 1024 * 1024, 0x91);
@@ -141,9 +137,8 @@ describe('Connection', () => {
       const prefix = Buffer.alloc(8);
       prefix.writeUInt32BE(4 + doc.length, 0);
       prefix.writeUInt32BE(doc.length, 4);
-      r.socket.write(Buffer.concat([prefix, doc]));
-      return null;
-    };
+      return { frame: Buffer.concat([prefix, doc]) };
+    });
     const error = await c.send(ListOffsetsApi, listOffsets(0)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SluiceConnectionError);
     expect((error as Error).message).toBe(

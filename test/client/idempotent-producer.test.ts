@@ -1,109 +1,78 @@
-// The idempotent producer's sequencing against a fake broker that checks sequences like the real one
-// (next sequence stored, retry of a stored batch answered with its offset, gap refused with
-// OUT_OF_ORDER_SEQUENCE_NUMBER, new epoch restarts at 0) and fails chosen requests.
+// The idempotent producer's sequencing against the real broker (whose storage checks sequences: next
+// sequence stored, retry of a stored batch answered with its offset, gap refused with
+// OUT_OF_ORDER_SEQUENCE_NUMBER, new epoch restarts at 0), with Broker.intercept failing chosen requests.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { InterceptAction, InterceptedRequest } from '../../src/broker/index.js';
 import { logLevel, Sluice } from '../../src/client/index.js';
-import { ApiKey, ErrorCode } from '../../src/protocol/index.js';
-import { decodeRecordBatches } from '../../src/records/index.js';
+import { ApiKey, ErrorCode, ProduceApi, type ProduceRequest, type ProduceResponse } from '../../src/protocol/index.js';
 import { iterateBatches } from '../../storage/index.js';
-import { FakeBroker, type FakeRequest } from './fake-broker.js';
+import { type InterceptedBroker, startInterceptedBroker } from './intercepted-broker.js';
 
-let fake: FakeBroker;
-
-interface Stored {
-  values: string[];
-  epoch: number;
-  nextSeq: number;
-  batches: Array<{ epoch: number; seq: number; offset: number }>;
-  epochsSeen: Set<number>;
-}
-let log: Stored;
-/** Produce requests seen, in arrival order, and how many were refused for a gap. */
+let fake: InterceptedBroker;
+/** Produce requests seen, in arrival order. */
 let requestNo: number;
-let outOfOrder: number;
-let inFlight: number;
-let maxInFlight: number;
 
 beforeEach(async () => {
-  fake = new FakeBroker();
-  fake.topics = [{ name: 't', partitions: 1 }];
-  log = { values: [], epoch: -1, nextSeq: 0, batches: [], epochsSeen: new Set() };
+  fake = await startInterceptedBroker([
+    { name: 't', partitions: 1 },
+    { name: 'warm-up', partitions: 1 },
+  ]);
   requestNo = 0;
-  outOfOrder = 0;
-  inFlight = 0;
-  maxInFlight = 0;
-  await fake.start();
 });
 afterEach(async () => fake.stop());
 
-type Verdict = { errorCode: number; baseOffset: number };
+/** Every batch of every produce request the broker received: (producer epoch, base sequence). */
+function batchesSent(): Array<{ epoch: number; seq: number }> {
+  const out: Array<{ epoch: number; seq: number }> = [];
+  for (const r of fake.of(ApiKey.Produce) as Array<InterceptedRequest<ProduceRequest>>)
+    for (const t of r.request.topics.filter((t) => t.name === 't'))
+      for (const p of t.partitions)
+        for (const { header } of iterateBatches(p.records))
+          out.push({ epoch: header.producerEpoch, seq: header.baseSequence });
+  return out;
+}
 
-/** The broker's sequence rules, applied to one partition's batches at arrival (synchronously, in order). */
-async function apply(records: Buffer): Promise<Verdict> {
-  let first: Verdict | null = null;
-  for (const { header, position } of iterateBatches(records)) {
-    const { producerEpoch: epoch, baseSequence: seq } = header;
-    const dup = log.batches.find((b) => b.epoch === epoch && b.seq === seq);
-    let verdict: Verdict;
-    if (dup) verdict = { errorCode: 0, baseOffset: dup.offset };
-    else if (epoch < log.epoch) verdict = { errorCode: ErrorCode.INVALID_PRODUCER_EPOCH, baseOffset: -1 };
-    else if ((epoch > log.epoch && seq === 0) || (epoch === log.epoch && seq === log.nextSeq)) {
-      log.epoch = epoch;
-      log.epochsSeen.add(epoch);
-      const offset = log.values.length;
-      const [batch] = await decodeRecordBatches(records.subarray(position, position + header.sizeInBytes));
-      for (const r of batch!.records) log.values.push(r.value!.toString());
-      log.nextSeq = seq + header.recordCount;
-      log.batches.push({ epoch, seq, offset });
-      verdict = { errorCode: 0, baseOffset: offset };
-    } else if (log.epoch === -1) {
-      outOfOrder++;
-      verdict = { errorCode: ErrorCode.UNKNOWN_PRODUCER_ID, baseOffset: -1 }; // no state yet: as the broker answers
-    } else {
-      outOfOrder++;
-      verdict = { errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, baseOffset: -1 };
-    }
-    first ??= verdict;
-    if (verdict.errorCode !== 0) return verdict;
-  }
-  return first!;
+function refused(errorCode: number): InterceptAction<ProduceResponse> {
+  return {
+    respond: {
+      throttleTimeMs: 0,
+      topics: [
+        {
+          name: 't',
+          partitions: [
+            { partition: 0, errorCode, errorMessage: null, baseOffset: -1, logAppendTime: -1, logStartOffset: -1 },
+          ],
+        },
+      ],
+    },
+  };
 }
 
 /**
- * Answers InitProducerId; for Produce, `fail(n)` may refuse the n-th request (1-based) without storing.
- * The first Produce answer is held until a second request has arrived (at most 2 s), so requests
- * really are pipelined however slowly a loaded machine runs the sends (a fixed delay was not enough).
+ * For Produce, `act(n)` may refuse the n-th request (1-based) or do something else with it; the others are
+ * stored by the broker. Requests are let through in arrival order, and the first one is held until a second
+ * has arrived (at most 2 s), so requests really are pipelined however slowly a loaded machine runs the sends.
  */
-function serve(fail: (n: number) => number) {
-  let applied: Promise<unknown> = Promise.resolve();
+function serve(act: (n: number) => InterceptAction<ProduceResponse> | undefined) {
+  let previous: Promise<unknown> = Promise.resolve();
   let secondArrived!: () => void;
   const second = new Promise<void>((res) => (secondArrived = res));
-  const holdFirst = Promise.race([second, new Promise((res) => setTimeout(res, 2000))]);
-  fake.handler = (r: FakeRequest) => {
-    if (r.apiKey === ApiKey.InitProducerId)
-      return { throttleTimeMs: 0, errorCode: 0, errorMessage: null, producerId: 77, producerEpoch: 0 };
-    const n = ++requestNo;
-    if (n === 2) secondArrived();
-    const p = r.decoded.topics[0].partitions[0];
-    const errorCode = fail(n);
-    inFlight++;
-    maxInFlight = Math.max(maxInFlight, inFlight);
-    const arrived = n === 1 ? holdFirst : applied;
-    const verdict: Promise<Verdict> = arrived.then(() =>
-      errorCode ? { errorCode, baseOffset: -1 } : apply(p.records),
-    );
-    applied = verdict;
-    return verdict.then(async (v: Verdict) => {
-      await new Promise((res) => setTimeout(res, 3)); // answers take a moment: requests pile up
-      inFlight--;
-      return {
-        topics: [
-          { name: 't', partitions: [{ partition: 0, errorMessage: null, logAppendTime: -1, logStartOffset: 0, ...v }] },
-        ],
-        throttleTimeMs: 0,
-      };
-    });
-  };
+  let holdTimer: NodeJS.Timeout | undefined;
+  const holdFirst = Promise.race([second, new Promise((res) => (holdTimer = setTimeout(res, 2000)))]).then(() =>
+    clearTimeout(holdTimer),
+  );
+  fake.broker.intercept(
+    ProduceApi,
+    (r) => {
+      if (r.request.topics[0]!.name !== 't') return undefined;
+      const n = ++requestNo;
+      if (n === 2) secondArrived();
+      const turn = (n === 1 ? holdFirst : previous).then(() => act(n));
+      previous = turn;
+      return turn;
+    },
+    { keep: true },
+  );
 }
 
 function producer(retries = 10) {
@@ -112,6 +81,15 @@ function producer(retries = 10) {
     logLevel: logLevel.NOTHING,
     retry: { retries, initialRetryTime: 5, maxRetryTime: 10 },
   }).producer();
+}
+
+/**
+ * Connects, and has the producer id and the metadata ready (a send to another topic), so the 60 sends that
+ * follow go out as they are made instead of piling up behind InitProducerId's durable write.
+ */
+async function ready(p: ReturnType<typeof producer>) {
+  await p.connect();
+  await p.send({ topic: 'warm-up', messages: [{ value: 'ready' }] });
 }
 
 /** 60 single-record sends, each its own request (a turn of the event loop between them). */
@@ -131,49 +109,45 @@ async function sendSpread(p: ReturnType<typeof producer>) {
 
 describe('idempotent producer sequencing', () => {
   it('pipelines up to 5 requests per partition; a retriable failure resends it and the later ones in sequence order', async () => {
-    serve((n) => (n === 1 || n === 4 || n === 20 ? ErrorCode.NOT_LEADER_FOR_PARTITION : 0));
+    const failing = new Set([1, 4, 20]);
+    serve((n) => (failing.has(n) ? refused(ErrorCode.NOT_LEADER_FOR_PARTITION) : undefined));
     const p = producer();
-    await p.connect();
+    let maxInFlight = 0;
+    p.on(p.events.REQUEST_QUEUE_SIZE, (e) => {
+      maxInFlight = Math.max(maxInFlight, (e.payload as { queueSize: number }).queueSize);
+    });
+    await ready(p);
     const results = await sendSpread(p);
     expect(results.every((r) => r.ok)).toBe(true);
-    expect(log.values).toEqual(Array.from({ length: 60 }, (_, i) => `v${i}`));
+    expect(await fake.stored('t', 0)).toEqual(Array.from({ length: 60 }, (_, i) => `v${i}`));
     // Each send learned the offset where its record really is.
     expect(results.map((r) => r.offset)).toEqual(Array.from({ length: 60 }, (_, i) => String(i)));
     expect(maxInFlight).toBeGreaterThan(1);
     expect(maxInFlight).toBeLessThanOrEqual(5);
-    expect(outOfOrder).toBeGreaterThan(0); // the requests behind the failed one were refused, then resent
+    // Batches sent again: more than the 3 refused here, so the requests behind a failed one were refused
+    // by the broker (a sequence gap), then resent.
+    const sent = batchesSent();
+    const resent = sent.length - new Set(sent.map((b) => `${b.epoch}:${b.seq}`)).size;
+    expect(resent).toBeGreaterThan(failing.size);
     expect(fake.of(ApiKey.InitProducerId)).toHaveLength(1);
     await p.disconnect();
   });
 
   it('a lost answer: the retry of a stored batch is answered with its offset and not stored again', async () => {
-    let dropped = false;
-    serve(() => 0);
-    const inner = fake.handler;
-    fake.handler = (r) => {
-      const answer = inner(r);
-      if (r.apiKey === ApiKey.Produce && requestNo === 3 && !dropped) {
-        dropped = true;
-        // Stored, then the connection dies before the answer leaves.
-        return Promise.resolve(answer).then(() => {
-          r.socket.destroy();
-          return null;
-        });
-      }
-      return answer;
-    };
+    // The third request is stored, then the connection dies before the answer leaves.
+    serve((n) => (n === 3 ? { drop: 'response', disconnect: true } : undefined));
     const p = producer();
-    await p.connect();
+    await ready(p);
     const results = await sendSpread(p);
     expect(results.every((r) => r.ok)).toBe(true);
-    expect(log.values).toEqual(Array.from({ length: 60 }, (_, i) => `v${i}`));
+    expect(await fake.stored('t', 0)).toEqual(Array.from({ length: 60 }, (_, i) => `v${i}`));
     await p.disconnect();
   });
 
   it('a request that fails for good fails its sends and those sent behind it; the rest go on at a new epoch', async () => {
-    serve((n) => (n === 5 ? ErrorCode.INVALID_RECORD : 0));
+    serve((n) => (n === 5 ? refused(ErrorCode.INVALID_RECORD) : undefined));
     const p = producer();
-    await p.connect();
+    await ready(p);
     const results = await sendSpread(p);
     const ok = results.filter((r) => r.ok).map((r) => `v${r.i}`);
     const failed = results.filter((r) => !r.ok);
@@ -183,8 +157,8 @@ describe('idempotent producer sequencing', () => {
     await p.send({ topic: 't', messages: [{ value: 'after' }] });
     ok.push('after');
     // Exactly what was acknowledged is stored, once, in send order.
-    expect(log.values).toEqual(ok);
-    expect([...log.epochsSeen]).toEqual([0, 1]);
+    expect(await fake.stored('t', 0)).toEqual(ok);
+    expect([...new Set(batchesSent().map((b) => b.epoch))]).toEqual([0, 1]);
     await p.disconnect();
   });
 });

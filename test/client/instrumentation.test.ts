@@ -16,7 +16,7 @@ import {
 } from '../../src/client/index.js';
 import { ApiKey } from '../../src/protocol/index.js';
 import { removeTempDirs } from '../helpers/temp-dir.js';
-import { FakeBroker } from './fake-broker.js';
+import { type InterceptedBroker, startInterceptedBroker } from './intercepted-broker.js';
 import { type SdkBroker, sdkClient, startSdkBroker } from './helpers.js';
 
 const kafkajs = createRequire(import.meta.url)('kafkajs') as any;
@@ -134,16 +134,14 @@ describe('REQUEST events', () => {
 });
 
 describe('REQUEST_QUEUE_SIZE and REQUEST_TIMEOUT', () => {
-  let fake: FakeBroker;
+  let fake: InterceptedBroker;
   beforeAll(async () => {
-    fake = new FakeBroker();
-    await fake.start();
-    fake.topics = [{ name: 'slow', partitions: 1 }];
+    fake = await startInterceptedBroker([{ name: 'slow', partitions: 1 }]);
   });
   afterAll(() => fake.stop());
 
   it('admin: the unanswered request count as it changes, and the timeout with kafkajs’s payload', async () => {
-    fake.handler = () => null; // ListOffsets is never answered
+    fake.broker.intercept(ApiKey.ListOffsets, () => ({ drop: 'request' }), { keep: true }); // never answered
     const admin = new Sluice({
       clientId: 'timeouts',
       brokers: [`127.0.0.1:${fake.port}`],

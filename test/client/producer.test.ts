@@ -1,20 +1,17 @@
-// Producer against the fake broker: coalescing of concurrent sends, result offsets, ordering under retries.
+// Producer against the real broker, with Broker.intercept injecting the failures: coalescing of
+// concurrent sends, result offsets, ordering under retries.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { InterceptedRequest } from '../../src/broker/index.js';
 import { logLevel, Sluice, SluiceNumberOfRetriesExceeded } from '../../src/client/index.js';
-import { ApiKey, ErrorCode } from '../../src/protocol/index.js';
+import { ApiKey, ErrorCode, ProduceApi, type ProduceRequest, type ProduceResponse } from '../../src/protocol/index.js';
 import { decodeRecordBatches } from '../../src/records/index.js';
-import { FakeBroker, type FakeRequest } from './fake-broker.js';
+import { type InterceptedBroker, startInterceptedBroker } from './intercepted-broker.js';
 import { waitFor } from './helpers.js';
 
-let fake: FakeBroker;
-/** What the fake "stored", per partition, in append order. */
-let stored: Map<number, string[]>;
+let fake: InterceptedBroker;
 
 beforeEach(async () => {
-  fake = new FakeBroker();
-  fake.topics = [{ name: 't', partitions: 2 }];
-  stored = new Map();
-  await fake.start();
+  fake = await startInterceptedBroker([{ name: 't', partitions: 2 }]);
 });
 afterEach(async () => fake.stop());
 
@@ -26,37 +23,28 @@ function client(retries = 5) {
   });
 }
 
-/** Appends every batch of a produce request; `fail(partition, attempt)` can return an error code instead. */
-async function appendAll(r: FakeRequest, fail: (partition: number) => number = () => 0) {
-  const topics = [];
-  for (const t of r.decoded.topics) {
-    const partitions = [];
-    for (const p of t.partitions) {
-      const errorCode = fail(p.partition);
-      const log = stored.get(p.partition) ?? [];
-      const baseOffset = log.length;
-      if (errorCode === 0) {
-        for (const batch of await decodeRecordBatches(p.records))
-          for (const rec of batch.records) log.push(rec.value!.toString());
-        stored.set(p.partition, log);
-      }
-      partitions.push({
-        partition: p.partition,
-        errorCode,
-        errorMessage: null,
-        baseOffset: errorCode ? -1 : baseOffset,
-        logAppendTime: -1,
-        logStartOffset: 0,
-      });
-    }
-    topics.push({ name: t.name, partitions });
-  }
-  return { topics, throttleTimeMs: 0 };
+/** The broker's answer refusing every partition of a produce request with `errorCode`, nothing stored. */
+function refuseAll(r: InterceptedRequest<ProduceRequest>, errorCode: number): { respond: ProduceResponse } {
+  return {
+    respond: {
+      throttleTimeMs: 0,
+      topics: r.request.topics.map((t) => ({
+        name: t.name,
+        partitions: t.partitions.map((p) => ({
+          partition: p.partition,
+          errorCode,
+          errorMessage: null,
+          baseOffset: -1,
+          logAppendTime: -1,
+          logStartOffset: -1,
+        })),
+      })),
+    },
+  };
 }
 
 describe('producer accumulator', () => {
   it('coalesces concurrent sends into one request with one batch per partition, in call order', async () => {
-    fake.handler = (r) => appendAll(r);
     const producer = client().producer({ idempotent: false });
     await producer.connect();
     const sends = Array.from({ length: 50 }, (_, i) =>
@@ -71,13 +59,13 @@ describe('producer accumulator', () => {
     const results = await Promise.all(sends);
     const produces = fake.of(ApiKey.Produce);
     expect(produces).toHaveLength(1);
-    const parts = produces[0]!.decoded.topics[0].partitions;
+    const parts = (produces[0]!.request as ProduceRequest).topics[0]!.partitions;
     expect(parts.map((p: { partition: number }) => p.partition).sort()).toEqual([0, 1]);
     for (const p of parts) expect(await decodeRecordBatches(p.records)).toHaveLength(1);
     const expected = (partition: number) =>
       Array.from({ length: 25 }, (_, k) => [`v${2 * k + partition}`, `w${2 * k + partition}`]).flat();
-    expect(stored.get(0)).toEqual(expected(0));
-    expect(stored.get(1)).toEqual(expected(1));
+    expect(await fake.stored('t', 0)).toEqual(expected(0));
+    expect(await fake.stored('t', 1)).toEqual(expected(1));
     // each send learns the offset of its own first record
     results.forEach((res, i) => {
       expect(res).toEqual([
@@ -98,14 +86,18 @@ describe('producer accumulator', () => {
     let attempts = 0;
     let inFlight = 0;
     let maxInFlight = 0;
-    fake.handler = async (r) => {
-      inFlight++;
-      maxInFlight = Math.max(maxInFlight, inFlight);
-      await new Promise((res) => setTimeout(res, 5));
-      inFlight--;
-      // the first two attempts fail retriably, as a leader move would
-      return appendAll(r, () => (attempts++ < 2 ? ErrorCode.NOT_LEADER_FOR_PARTITION : 0));
-    };
+    fake.broker.intercept(
+      ProduceApi,
+      async (r) => {
+        inFlight++;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        await new Promise((res) => setTimeout(res, 5)); // each request held a little, so overlaps would show
+        inFlight--;
+        // the first two attempts fail retriably, as a leader move would; the others are stored
+        return attempts++ < 2 ? refuseAll(r, ErrorCode.NOT_LEADER_FOR_PARTITION) : undefined;
+      },
+      { keep: true },
+    );
     const producer = client().producer({ idempotent: false });
     await producer.connect();
     const sends: Promise<unknown>[] = [];
@@ -114,14 +106,14 @@ describe('producer accumulator', () => {
       if (i % 7 === 0) await new Promise((res) => setImmediate(res)); // spread over several requests
     }
     await Promise.all(sends);
-    expect(stored.get(0)).toEqual(Array.from({ length: 30 }, (_, i) => String(i)));
+    expect(await fake.stored('t', 0)).toEqual(Array.from({ length: 30 }, (_, i) => String(i)));
     expect(maxInFlight).toBe(1);
     expect(fake.of(ApiKey.Metadata).length).toBeGreaterThan(1); // NOT_LEADER refreshed metadata
     await producer.disconnect();
   });
 
   it('rejects the sends of a batch that keeps failing, after the configured retries', async () => {
-    fake.handler = (r) => appendAll(r, () => ErrorCode.NOT_ENOUGH_REPLICAS);
+    fake.broker.intercept(ProduceApi, (r) => refuseAll(r, ErrorCode.NOT_ENOUGH_REPLICAS), { keep: true });
     const producer = client(2).producer({ idempotent: false });
     await producer.connect();
     const error = await producer
@@ -139,11 +131,15 @@ describe('producer accumulator', () => {
     let release!: () => void;
     const secondQueued = new Promise<void>((resolve) => (release = resolve));
     let n = 0;
-    fake.handler = (r) => {
-      if (++n > 3) return appendAll(r);
-      const refuse = () => appendAll(r, () => ErrorCode.NOT_ENOUGH_REPLICAS);
-      return n === 1 ? secondQueued.then(refuse) : refuse();
-    };
+    fake.broker.intercept(
+      ProduceApi,
+      (r) => {
+        if (++n > 3) return undefined;
+        const refuse = () => refuseAll(r, ErrorCode.NOT_ENOUGH_REPLICAS);
+        return n === 1 ? secondQueued.then(refuse) : refuse();
+      },
+      { keep: true },
+    );
     const producer = client(2).producer({ idempotent: false });
     await producer.connect();
     const older = producer.send({ topic: 't', messages: [{ partition: 0, value: 'a' }] }).catch((e: unknown) => e);
@@ -153,30 +149,22 @@ describe('producer accumulator', () => {
     expect(await older).toBeInstanceOf(SluiceNumberOfRetriesExceeded);
     expect((await older) as SluiceNumberOfRetriesExceeded).toMatchObject({ retryCount: 2 });
     expect((await newer)[0]!.baseOffset).toBe('0');
-    expect(stored.get(0)).toEqual(['b']);
+    expect(await fake.stored('t', 0)).toEqual(['b']);
     expect(fake.of(ApiKey.Produce)).toHaveLength(4);
     await producer.disconnect();
   });
 
   it('acks=0 resolves once written, with an empty result, and the broker is not waited for', async () => {
-    fake.handler = (r) => {
-      void appendAll(r);
-      return null; // the broker sends nothing for acks=0
-    };
     const producer = client().producer({ idempotent: false });
     await producer.connect();
     expect(await producer.send({ topic: 't', acks: 0, messages: [{ partition: 0, value: 'fire' }] })).toEqual([]);
-    await waitFor(() => stored.get(0)?.length === 1);
-    expect(fake.of(ApiKey.Produce)[0]!.decoded.acks).toBe(0);
+    await expect.poll(() => fake.stored('t', 0)).toEqual(['fire']);
+    expect((fake.of(ApiKey.Produce)[0]!.request as ProduceRequest).acks).toBe(0);
     await producer.disconnect();
   });
 
   it('keeps every record intact across many full batches whose buffers are reused once acknowledged', async () => {
     // Idempotent (the default): several requests per partition in flight.
-    fake.handler = (r) =>
-      r.apiKey === ApiKey.InitProducerId
-        ? { throttleTimeMs: 0, errorCode: 0, errorMessage: null, producerId: 9, producerEpoch: 0 }
-        : appendAll(r);
     const producer = client().producer({ batchSize: 2048 });
     await producer.connect();
     const values = (round: number) =>
@@ -189,7 +177,7 @@ describe('producer accumulator', () => {
         ),
       );
     }
-    expect(stored.get(0)).toEqual(Array.from({ length: 90 }, (_, n) => values(n)).flat());
+    expect(await fake.stored('t', 0)).toEqual(Array.from({ length: 90 }, (_, n) => values(n)).flat());
     await producer.disconnect();
   });
 

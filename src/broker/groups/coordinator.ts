@@ -25,11 +25,11 @@ import type {
 import { OFFSET_METADATA_MAX } from '../../protocol/index.js';
 import { Group } from './group.js';
 import type { OffsetsStore, OffsetCommitEntry } from './offsets-store.js';
-import { Rebalancer, type RebalanceConfig, type RequestContext } from './rebalance.js';
+import { Rebalancer, type RebalanceConfig, type MemberClient } from './rebalance.js';
 import { groupError, joinError, OK, syncError, type GroupError } from './responses.js';
 import { systemScheduler, type Scheduler, type TimerHandle } from './scheduler.js';
 
-export type { RequestContext } from './rebalance.js';
+export type { MemberClient } from './rebalance.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -141,7 +141,7 @@ export class GroupCoordinator {
     return this.status === 'ready';
   }
 
-  join(req: JoinGroupRequest, ctx: RequestContext): Promise<JoinGroupResponse> {
+  join(req: JoinGroupRequest, ctx: MemberClient): Promise<JoinGroupResponse> {
     const unavailable = this.unavailable();
     return unavailable
       ? Promise.resolve(joinError(unavailable.name, req.memberId, unavailable.message))

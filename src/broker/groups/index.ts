@@ -4,7 +4,7 @@ export type {
   GroupCoordinatorConfig,
   GroupCoordinatorOptions,
   GroupLogger,
-  RequestContext,
+  MemberClient,
   TopicLookup,
 } from './coordinator.js';
 export { Group, GROUP_STATES, TRANSITIONS, IllegalTransitionError } from './group.js';

@@ -11,8 +11,8 @@
 // removes the key. Unknown key types are skipped, so newer record kinds do not break older brokers.
 import { decode, encode } from '@msgpack/msgpack';
 
-export const OFFSET_KEY = 1;
-export const GROUP_KEY = 2;
+const OFFSET_KEY = 1;
+const GROUP_KEY = 2;
 
 export interface CommittedOffset {
   offset: number;

@@ -42,7 +42,8 @@ export interface RebalanceConfig {
   maxGroupSize: number;
 }
 
-export interface RequestContext {
+/** The client a joining member runs in, as Kafka records it (DescribeGroups shows it). */
+export interface MemberClient {
   clientId: string;
   clientHost: string;
 }
@@ -70,7 +71,7 @@ export class Rebalancer {
     private readonly hooks: RebalanceHooks,
   ) {}
 
-  join(req: JoinGroupRequest, ctx: RequestContext): Promise<JoinGroupResponse> {
+  join(req: JoinGroupRequest, ctx: MemberClient): Promise<JoinGroupResponse> {
     const { minSessionTimeoutMs: min, maxSessionTimeoutMs: max } = this.config;
     if (req.groupId === '') return resolved(joinError('INVALID_GROUP_ID', req.memberId, 'groupId must not be empty'));
     if (req.sessionTimeoutMs < min || req.sessionTimeoutMs > max) {
@@ -254,7 +255,7 @@ export class Rebalancer {
     }
   }
 
-  private joinNew(group: Group, req: JoinGroupRequest, ctx: RequestContext): Promise<JoinGroupResponse> {
+  private joinNew(group: Group, req: JoinGroupRequest, ctx: MemberClient): Promise<JoinGroupResponse> {
     const now = this.scheduler.now();
     const member: Member = {
       memberId: newMemberId(ctx.clientId || 'member'),
@@ -283,7 +284,7 @@ export class Rebalancer {
   }
 
   /** A static member rejoined with memberId '': it takes over its instance's membership and assignment. */
-  private rejoinStatic(group: Group, req: JoinGroupRequest, ctx: RequestContext): Promise<JoinGroupResponse> {
+  private rejoinStatic(group: Group, req: JoinGroupRequest, ctx: MemberClient): Promise<JoinGroupResponse> {
     const instanceId = req.groupInstanceId!;
     const { member, oldId, oldJoin, oldSync } = group.replaceStaticMember(
       instanceId,

@@ -1,6 +1,7 @@
 // CreatePartitions: per-topic results; a bad topic never fails its neighbours. This broker is node 0 of
 // a one-node cluster, so `assignments` may only place each new partition on [0] (or be left out).
-import { CreatePartitionsApi, ErrorCode, ProtocolError, type TopicResult } from '../../protocol/index.js';
+import { CreatePartitionsApi, ProtocolError } from '../../protocol/index.js';
+import { perTopic } from './per-topic.js';
 import { defineHandler } from './types.js';
 
 function checkAssignments(name: string, count: number, current: number, assignments: number[][] | null): void {
@@ -20,24 +21,15 @@ function checkAssignments(name: string, count: number, current: number, assignme
   }
 }
 
-export const createPartitionsHandler = defineHandler(CreatePartitionsApi, async (request, broker, ctx) => {
-  const counts = new Map<string, number>();
-  for (const t of request.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
-  const topics: TopicResult[] = [];
-  // Sequential: changes are serialised by the registry anyway, and results keep request order.
-  for (const t of request.topics) {
-    try {
-      if (counts.get(t.name)! > 1)
-        throw new ProtocolError('INVALID_REQUEST', `topic "${t.name}" appears more than once in the request`);
+export const createPartitionsHandler = defineHandler(CreatePartitionsApi, async (request, broker, ctx) => ({
+  topics: await perTopic(
+    request.topics,
+    async (t) => {
       const current = broker.topics.get(t.name);
       if (current) checkAssignments(t.name, t.count, current.partitions, t.assignments);
       await broker.topics.addPartitions(t.name, t.count, { validateOnly: request.validateOnly });
       if (!request.validateOnly) ctx.logger.info({ topic: t.name, partitions: t.count }, 'created partitions');
-      topics.push({ name: t.name, errorCode: ErrorCode.NONE, errorMessage: null });
-    } catch (error) {
-      if (!(error instanceof ProtocolError)) throw error;
-      topics.push({ name: t.name, errorCode: error.code, errorMessage: error.message });
-    }
-  }
-  return { topics };
-});
+    },
+    { refuseDuplicates: true },
+  ),
+}));

@@ -2,7 +2,7 @@
 // built-in default), and the broker's own settings (read-only at runtime).
 import { DescribeConfigsApi, ErrorCode, type ConfigEntry, type DescribeConfigsResult } from '../../protocol/index.js';
 import { formatFlushPolicy } from '../config.js';
-import { describeTopicConfigs } from '../topic-config.js';
+import { describeTopicConfigs } from '../registries/topic-config.js';
 import { defineHandler, type BrokerContext } from './types.js';
 
 function brokerEntries(broker: BrokerContext): ConfigEntry[] {

@@ -10,7 +10,7 @@ import { createTopicsHandler } from './create-topics.js';
 import { deleteRecordsHandler } from './delete-records.js';
 import { deleteTopicsHandler } from './delete-topics.js';
 import { describeConfigsHandler } from './describe-configs.js';
-import { fetchHandler } from './fetch.js';
+import { fetchHandler } from '../fetch/handler.js';
 import { GROUP_HANDLERS } from './group-handlers.js';
 import { initProducerIdHandler } from './init-producer-id.js';
 import { listOffsetsHandler } from './list-offsets.js';

@@ -7,7 +7,7 @@ import {
   ListOffsetsApi,
   type ListOffsetsPartitionResult,
 } from '../../protocol/index.js';
-import { highWatermark } from './high-watermark.js';
+import { highWatermark } from '../fetch/high-watermark.js';
 import { partitionError, toPartitionError } from './storage-errors.js';
 import { defineHandler, type BrokerContext, type RequestContext } from './types.js';
 

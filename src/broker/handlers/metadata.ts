@@ -1,8 +1,9 @@
 // Metadata: one broker, which leads every partition. Named topics that are missing are auto-created
 // when the request allows it and the broker's autoCreateTopics setting is on. Internal topics
 // (`__consumer_offsets`) are listed with isInternal when asked for by name or with includeInternal.
-import { ErrorCode, isValidTopicName, MetadataApi, ProtocolError, type TopicMetadata } from '../../protocol/index.js';
-import type { Topic } from '../topics.js';
+import { ErrorCode, isValidTopicName, MetadataApi, type TopicMetadata } from '../../protocol/index.js';
+import type { Topic } from '../registries/topics.js';
+import { partitionError, wireErrorOf } from './storage-errors.js';
 import { defineHandler, type BrokerContext } from './types.js';
 
 function describeTopic(
@@ -17,15 +18,15 @@ function describeTopic(
   return { name: topic.name, errorCode: ErrorCode.NONE, errorMessage: null, isInternal, partitions };
 }
 
-function failed(name: string, error: ProtocolError): TopicMetadata {
-  return { name, errorCode: error.code, errorMessage: error.message, isInternal: false, partitions: [] };
+function failed(name: string, error: { errorCode: number; errorMessage: string }): TopicMetadata {
+  return { name, ...error, isInternal: false, partitions: [] };
 }
 
 async function lookup(name: string, autoCreate: boolean, broker: BrokerContext): Promise<TopicMetadata> {
   if (!isValidTopicName(name)) {
     return failed(
       name,
-      new ProtocolError('INVALID_TOPIC_EXCEPTION', `topic name "${name}" is not 1..249 characters of [a-zA-Z0-9._-]`),
+      partitionError('INVALID_TOPIC_EXCEPTION', `topic name "${name}" is not 1..249 characters of [a-zA-Z0-9._-]`),
     );
   }
   let topic = broker.topics.get(name);
@@ -35,11 +36,12 @@ async function lookup(name: string, autoCreate: boolean, broker: BrokerContext):
     try {
       topic = await broker.topics.ensure(name);
     } catch (error) {
-      if (error instanceof ProtocolError) return failed(name, error);
+      const wire = wireErrorOf(error, name);
+      if (wire) return failed(name, wire);
       throw error;
     }
   }
-  if (!topic) return failed(name, new ProtocolError('UNKNOWN_TOPIC_OR_PARTITION', `topic "${name}" does not exist`));
+  if (!topic) return failed(name, partitionError('UNKNOWN_TOPIC_OR_PARTITION', `topic "${name}" does not exist`));
   return describeTopic(topic, broker.config.nodeId);
 }
 

@@ -16,14 +16,13 @@ import type { PartitionLog } from '../../../storage/index.js';
 import {
   ErrorCode,
   ProduceApi,
-  ProtocolError,
   type ProducePartitionResult,
   type ProduceRequest,
   type ProduceResponse,
 } from '../../protocol/index.js';
 import { validateProducedBatches } from '../../records/batch-validation.js';
-import type { Topic } from '../topics.js';
-import { partitionError, toPartitionError, type PartitionError } from './storage-errors.js';
+import type { Topic } from '../registries/topics.js';
+import { partitionError, toPartitionError, wireErrorOf, type PartitionError } from './storage-errors.js';
 import { defineHandler, NO_RESPONSE, type BrokerContext, type RequestContext } from './types.js';
 
 type TopicResult = ProduceResponse['topics'][number];
@@ -108,8 +107,9 @@ async function produceToNewTopic(
   try {
     topic = await broker.topics.ensure(name);
   } catch (error) {
-    if (!(error instanceof ProtocolError)) throw error;
-    return partitions.map((p) => failed(p.partition, { errorCode: error.code, errorMessage: error.message }));
+    const wire = wireErrorOf(error, name);
+    if (!wire) throw error;
+    return partitions.map((p) => failed(p.partition, wire));
   }
   if (!topic) {
     return partitions.map((p) =>

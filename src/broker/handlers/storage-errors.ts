@@ -1,6 +1,6 @@
-// The one place storage errors become wire error codes (DESIGN §7). Per-partition results carry
-// { errorCode, errorMessage }; anything not recognised here is a bug and surfaces as
-// UNKNOWN_SERVER_ERROR (logged by the caller with its stack).
+// The one place storage errors (and, through domain-errors.ts, the registries' domain errors) become wire
+// error codes (DESIGN §7). Per-partition results carry { errorCode, errorMessage }; anything not recognised
+// here is a bug and surfaces as UNKNOWN_SERVER_ERROR (logged by the caller with its stack).
 import {
   CorruptLogError,
   InvalidRecordError,
@@ -13,6 +13,8 @@ import {
 } from '../../../storage/index.js';
 import { ErrorCode, ProtocolError } from '../../protocol/index.js';
 import { type BatchProblem, InvalidBatchError } from '../../records/errors.js';
+import { TopicError } from '../registries/errors.js';
+import { TOPIC_PROBLEM_CODES } from './domain-errors.js';
 
 export interface PartitionError {
   errorCode: number;
@@ -33,10 +35,11 @@ const BATCH_PROBLEM_CODES: Readonly<Record<BatchProblem, keyof typeof ErrorCode>
 
 /**
  * Maps an error thrown while serving one partition to its wire code. `where` names the partition
- * ("orders-3") for the message. Returns undefined for errors that are not storage or protocol errors.
+ * ("orders-3") for the message. Returns undefined for errors that are not storage, domain or protocol errors.
  */
 export function wireErrorOf(error: unknown, where: string): PartitionError | undefined {
   if (error instanceof ProtocolError) return { errorCode: error.code, errorMessage: error.message };
+  if (error instanceof TopicError) return partitionError(TOPIC_PROBLEM_CODES[error.problem], error.message);
   if (error instanceof OffsetOutOfRangeError) {
     // Storage's message names the offset, the partition and the valid range (log start..log end).
     return partitionError('OFFSET_OUT_OF_RANGE', error.message);

@@ -1,15 +1,18 @@
-// What a handler is and what it may use. A handler decodes nothing itself: the connection has already
-// validated the body with the API's decodeRequest; it returns a typed response (or NO_RESPONSE for a
-// produce with acks=0) and the connection encodes it and keeps responses in request order.
+// What a handler is and what it may use. A handler decodes nothing itself: the wire (native/wire.ts) has
+// already validated the body with the API's decodeRequest; it returns a typed response (or NO_RESPONSE for
+// a produce with acks=0), the wire encodes it and the transport keeps responses in request order. Domain
+// code (registries/, groups/) raises domain errors; handlers alone turn them into wire codes
+// (storage-errors.ts, domain-errors.ts).
 import type { Logger } from 'pino';
 import type { Clock, PartitionLog, ReadBufferPool } from '../../../storage/index.js';
 import type { ApiSpec, ApiVersionRange, RequestHeader } from '../../protocol/index.js';
 import type { BrokerConfig } from '../config.js';
 import type { GroupCoordinator } from '../groups/index.js';
-import type { TopicRegistry } from '../topics.js';
-import type { PartitionWaiters } from '../waiters.js';
-import type { ProducerIdAllocator } from '../producer-ids.js';
-import type { FetchReadAhead } from '../fetch-read-ahead.js';
+import type { FetchSessions } from '../fetch/sessions.js';
+import type { PartitionWaiters } from '../fetch/waiters.js';
+import type { ProducerIdAllocator } from '../registries/producer-ids.js';
+import type { TopicRegistry } from '../registries/topics.js';
+import type { MemoryShare, ResponseMemory } from '../transport/wire.js';
 
 /** Returned by a handler when the request gets no response frame at all (produce acks=0). */
 export const NO_RESPONSE: unique symbol = Symbol('sluice.noResponse');
@@ -42,11 +45,18 @@ export interface BrokerContext {
   apiVersions(): ApiVersionRange[];
   /** Reused buffers for fetch's file reads (storage/read-buffer-pool.ts). */
   readonly readBuffers: ReadBufferPool;
+  /** Fetch's per-connection state (read-ahead), keyed by RequestContext.connectionId. */
+  readonly fetchSessions: FetchSessions;
 }
 
-/** Per-request facts. */
+/**
+ * Per-request facts, the one context every handler of every wire gets (a wire may extend it with what
+ * only its protocol has, such as the request's version).
+ */
 export interface RequestContext {
   readonly header: RequestHeader;
+  /** The connection's id (ConnectionFacts.id): the key of per-connection state such as fetch's. */
+  readonly connectionId: number;
   /** "host:port" of the client, for logs. */
   readonly peer: string;
   readonly logger: Logger;
@@ -58,22 +68,13 @@ export interface RequestContext {
    * written (no response, an error frame instead, the connection failed or closed first).
    */
   afterResponseWritten(callback: () => void): void;
-  /** This connection's fetch read-ahead (src/broker/fetch-read-ahead.ts). */
-  readonly readAhead: FetchReadAhead;
-  /** This request's response bytes in the broker's memory budget (src/broker/memory-budget.ts). */
+  /** This request's response bytes in the broker's memory budget (src/broker/transport/memory-budget.ts). */
   readonly responseMemory: ResponseMemory;
+  /** The connection's share of the memory budget, for optional work that outlives the request (read-ahead). */
+  readonly connectionMemory: MemoryShare;
 }
 
-/**
- * What a response being built holds of the broker's memory budget. Any response is counted once encoded;
- * a handler that reads a lot before that (fetch) reserves first and reads only what it got.
- */
-export interface ResponseMemory {
-  /** Takes as much of `wanted` as is free now, possibly 0, in place of what the request held; returns it. */
-  reserve(wanted: number): number;
-  /** The request now holds exactly `bytes` (what its reads really returned). */
-  hold(bytes: number): void;
-}
+export type { ResponseMemory } from '../transport/wire.js';
 
 export interface Handler<Req = any, Res = any> {
   readonly api: ApiSpec<Req, Res>;

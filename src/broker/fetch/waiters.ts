@@ -1,20 +1,16 @@
 // Long-poll fetch wake-ups. A fetch that found fewer than minBytes registers one callback on each of its
 // partitions; a successful append (or a topic deletion, or shutdown) calls and drops every callback of
 // that partition. Nothing polls storage on a timer: the only timer is the fetch's own maxWaitMs.
+import { partitionKey } from '../partition-key.js';
 
 export type Wake = () => void;
-
-function keyOf(topic: string, partition: number): string {
-  // \0 cannot occur in a topic name, so the key is unambiguous.
-  return `${topic}\u0000${partition}`;
-}
 
 export class PartitionWaiters {
   private readonly waiting = new Map<string, Set<Wake>>();
 
   /** Registers `wake` on every partition; returns the function that unregisters it from all of them. */
   register(partitions: ReadonlyArray<{ topic: string; partition: number }>, wake: Wake): () => void {
-    const keys = partitions.map((p) => keyOf(p.topic, p.partition));
+    const keys = partitions.map((p) => partitionKey(p.topic, p.partition));
     for (const key of keys) {
       let set = this.waiting.get(key);
       if (!set) this.waiting.set(key, (set = new Set()));
@@ -32,7 +28,7 @@ export class PartitionWaiters {
 
   /** Wakes every fetch waiting on this partition. */
   notify(topic: string, partition: number): void {
-    const key = keyOf(topic, partition);
+    const key = partitionKey(topic, partition);
     const set = this.waiting.get(key);
     if (!set) return;
     this.waiting.delete(key);

@@ -27,11 +27,11 @@ import {
   writeFileAtomic,
   type PartitionConfig,
   type PartitionLog,
-} from '../../storage/index.js';
-import { isValidTopicName, ProtocolError } from '../protocol/index.js';
-import type { BatchPolicy } from '../records/batch-validation.js';
-import type { BrokerConfig, TopicDefaults } from './config.js';
-import { OFFSETS_TOPIC } from './groups/offsets-store.js';
+} from '../../../storage/index.js';
+import { isValidTopicName } from '../../protocol/index.js';
+import type { BatchPolicy } from '../../records/batch-validation.js';
+import type { BrokerConfig, TopicDefaults } from '../config.js';
+import { OFFSETS_TOPIC } from '../groups/offsets-store.js';
 import {
   applyConfigChanges,
   batchPolicyFor,
@@ -42,6 +42,7 @@ import {
   PARTITIONS_KEY,
   TopicConfigError,
 } from './topic-config.js';
+import { TopicError } from './errors.js';
 
 interface TopicRecord {
   partitions: number;
@@ -68,12 +69,12 @@ export interface Topic {
   readonly partitionConfig: PartitionConfig;
 }
 
-export interface TopicChanges {
+interface TopicChanges {
   /** Called after a topic's partitions were deleted (fetch waiters wake and see it gone). */
   onDeleted?(topic: string, partitions: number): void;
 }
 
-export const TOPICS_FILE = 'topics.json';
+const TOPICS_FILE = 'topics.json';
 
 /**
  * Reads a JSON metadata file. A garbled one (never written by us: writes are atomic, so only outside
@@ -104,7 +105,7 @@ export async function readMetadataFile<T>(
 }
 
 function invalidConfig(error: unknown): never {
-  if (error instanceof TopicConfigError) throw new ProtocolError('INVALID_CONFIG', error.message);
+  if (error instanceof TopicConfigError) throw new TopicError('invalid-config', error.message);
   throw error;
 }
 
@@ -246,7 +247,7 @@ export class TopicRegistry {
 
   /**
    * Creates a topic. `numPartitions` -1 = the broker default (or configs.partitions). Throws
-   * ProtocolError with INVALID_TOPIC_EXCEPTION, TOPIC_ALREADY_EXISTS, INVALID_PARTITIONS or INVALID_CONFIG.
+   * TopicError: invalid-name, exists, invalid-partitions or invalid-config.
    */
   create(
     name: string,
@@ -288,7 +289,7 @@ export class TopicRegistry {
   delete(name: string): Promise<void> {
     return this.serial(async () => {
       const topic = this.topics.get(name);
-      if (!topic) throw new ProtocolError('UNKNOWN_TOPIC_OR_PARTITION', `topic "${name}" does not exist`);
+      if (!topic) throw new TopicError('unknown-topic', `topic "${name}" does not exist`);
       this.topics.delete(name);
       try {
         await this.logs?.deleteTopic(name);
@@ -314,7 +315,7 @@ export class TopicRegistry {
   ): Promise<Topic> {
     return this.serial(async () => {
       const current = this.topics.get(name);
-      if (!current) throw new ProtocolError('UNKNOWN_TOPIC_OR_PARTITION', `topic "${name}" does not exist`);
+      if (!current) throw new TopicError('unknown-topic', `topic "${name}" does not exist`);
       let configs: Record<string, string>;
       try {
         configs = applyConfigChanges(current.configs, changes);
@@ -342,12 +343,12 @@ export class TopicRegistry {
   addPartitions(name: string, count: number, options: { validateOnly?: boolean } = {}): Promise<Topic> {
     return this.serial(async () => {
       const current = this.topics.get(name);
-      if (!current) throw new ProtocolError('UNKNOWN_TOPIC_OR_PARTITION', `topic "${name}" does not exist`);
+      if (!current) throw new TopicError('unknown-topic', `topic "${name}" does not exist`);
       if (count === current.partitions)
-        throw new ProtocolError('INVALID_PARTITIONS', `topic "${name}" already has ${count} partitions`);
+        throw new TopicError('invalid-partitions', `topic "${name}" already has ${count} partitions`);
       if (count > this.config.maxPartitionsPerTopic) {
-        throw new ProtocolError(
-          'INVALID_PARTITIONS',
+        throw new TopicError(
+          'invalid-partitions',
           `a topic may have at most ${this.config.maxPartitionsPerTopic} partitions, not ${count}`,
         );
       }
@@ -370,8 +371,8 @@ export class TopicRegistry {
   /** `count`, unless it would shrink the topic. */
   private grownCount(current: Topic, count: number): number {
     if (count < current.partitions) {
-      throw new ProtocolError(
-        'INVALID_PARTITIONS',
+      throw new TopicError(
+        'invalid-partitions',
         `topic "${current.name}" has ${current.partitions} partitions; the count can only grow, not go down to ${count}`,
       );
     }
@@ -380,21 +381,21 @@ export class TopicRegistry {
 
   private validateNew(name: string, numPartitions: number, configs: Record<string, string>): Topic {
     if (name === OFFSETS_TOPIC) {
-      throw new ProtocolError(
-        'INVALID_TOPIC_EXCEPTION',
+      throw new TopicError(
+        'invalid-name',
         `topic "${name}" is internal to the broker (committed group offsets): it cannot be created or written to`,
       );
     }
     if (!isValidTopicName(name)) {
-      throw new ProtocolError(
-        'INVALID_TOPIC_EXCEPTION',
+      throw new TopicError(
+        'invalid-name',
         `topic name "${name}" is not 1..249 characters of [a-zA-Z0-9._-] (nor "." or "..")`,
       );
     }
-    if (this.topics.has(name)) throw new ProtocolError('TOPIC_ALREADY_EXISTS', `topic "${name}" already exists`);
+    if (this.topics.has(name)) throw new TopicError('exists', `topic "${name}" already exists`);
     if (this.logs?.isDeletingTopic(name))
-      throw new ProtocolError(
-        'TOPIC_ALREADY_EXISTS',
+      throw new TopicError(
+        'exists',
         `topic "${name}" is being deleted (its files or topics.json could not all be updated yet); retry later`,
       );
     const overrides = new Map<string, string>();
@@ -403,8 +404,8 @@ export class TopicRegistry {
       if (key === PARTITIONS_KEY) {
         const fromConfig = this.partitionCount(value);
         if (numPartitions !== -1 && fromConfig !== numPartitions) {
-          throw new ProtocolError(
-            'INVALID_PARTITIONS',
+          throw new TopicError(
+            'invalid-partitions',
             `numPartitions ${numPartitions} and configs.partitions ${fromConfig} disagree`,
           );
         }
@@ -418,8 +419,8 @@ export class TopicRegistry {
       }
     }
     if (!Number.isSafeInteger(partitions) || partitions < 1 || partitions > this.config.maxPartitionsPerTopic) {
-      throw new ProtocolError(
-        'INVALID_PARTITIONS',
+      throw new TopicError(
+        'invalid-partitions',
         `numPartitions must be between 1 and ${this.config.maxPartitionsPerTopic}, got ${partitions}`,
       );
     }
@@ -430,7 +431,7 @@ export class TopicRegistry {
     try {
       return parsePartitions(value, this.config.maxPartitionsPerTopic);
     } catch (error) {
-      throw new ProtocolError('INVALID_PARTITIONS', (error as Error).message);
+      throw new TopicError('invalid-partitions', (error as Error).message);
     }
   }
 

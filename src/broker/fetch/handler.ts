@@ -8,7 +8,7 @@
 // A fetch that its first read satisfies (a consumer catching up) never touches the waiters.
 //
 // Read-ahead: a partition answered from a file with more readable behind it gets its next chunk read
-// at once (src/broker/fetch-read-ahead.ts), for this connection's next fetch, which takes it when it
+// at once (src/broker/fetch/read-ahead.ts), for this connection's next fetch, which takes it when it
 // asks for exactly that chunk. Started only for answered rounds, after the answer is decided.
 //
 // Limits: partitionMaxBytes per partition and maxBytes for the whole response, except that storage
@@ -26,10 +26,12 @@ import {
   type FetchRequest,
   type FetchResponse,
 } from '../../protocol/index.js';
-import { onAbort } from '../abort-hooks.js';
+import { partitionError, toPartitionError } from '../handlers/storage-errors.js';
+import { defineHandler, type BrokerContext, type RequestContext } from '../handlers/types.js';
+import { partitionKey, partitionName } from '../partition-key.js';
+import { onAbort } from './abort-hooks.js';
 import { highWatermark } from './high-watermark.js';
-import { partitionError, toPartitionError } from './storage-errors.js';
-import { defineHandler, type BrokerContext, type RequestContext } from './types.js';
+import type { FetchReadAhead } from './read-ahead.js';
 
 interface ReadRound {
   response: FetchResponse;
@@ -40,11 +42,6 @@ interface ReadRound {
   leases: Buffer[];
   /** Partitions answered from a file with more readable: their next chunk, to read ahead if answered. */
   next: Array<{ key: string; log: PartitionLog; offset: number; maxBytes: number; maxOffset: number }>;
-}
-
-/** A partition's key in the connection's read-ahead table. */
-function readAheadKey(topic: string, partition: number): string {
-  return `${topic}\u0000${partition}`;
 }
 
 function releaseAll(broker: BrokerContext, leases: Buffer[]): void {
@@ -63,7 +60,12 @@ function emptyResult(partition: number, highWatermark: number, logStartOffset: n
   };
 }
 
-async function readAll(request: FetchRequest, broker: BrokerContext, ctx: RequestContext): Promise<ReadRound> {
+async function readAll(
+  request: FetchRequest,
+  broker: BrokerContext,
+  ctx: RequestContext,
+  readAhead: FetchReadAhead,
+): Promise<ReadRound> {
   const cap = broker.config.maxFetchBytes;
   // What the broker's memory budget has room for now: reserved before reading, so concurrent fetches
   // cannot all read a full response; at least 1 byte (the first batch still comes whole).
@@ -77,7 +79,7 @@ async function readAll(request: FetchRequest, broker: BrokerContext, ctx: Reques
     const partitions: FetchPartitionResult[] = [];
     topics.push({ name: t.name, partitions });
     for (const p of t.partitions) {
-      const where = `${t.name}-${p.partition}`;
+      const where = partitionName(t.name, p.partition);
       const log = broker.topics.log(t.name, p.partition);
       if (!log) {
         failed = true;
@@ -99,10 +101,10 @@ async function readAll(request: FetchRequest, broker: BrokerContext, ctx: Reques
       try {
         // Only offsets below the high watermark are served (under flush=always: fsynced ones).
         const hw = highWatermark(log);
-        const key = readAheadKey(t.name, p.partition);
+        const key = partitionKey(t.name, p.partition);
         const maxBytes = Math.min(p.partitionMaxBytes, cap, budget);
         const read =
-          (await ctx.readAhead.take(key, log, p.fetchOffset, maxBytes)) ??
+          (await readAhead.take(key, log, p.fetchOffset, maxBytes)) ??
           (await log.read(p.fetchOffset, { maxBytes, maxOffset: hw, pool: broker.readBuffers }));
         const fits = bytes === 0 || read.bytes <= budget;
         const result = emptyResult(p.partition, Math.min(hw, read.logEndOffset), read.logStartOffset);
@@ -210,21 +212,22 @@ function arm(request: FetchRequest, broker: BrokerContext, signal: AbortSignal):
 /** Keys of the partitions a request asks for: read-aheads of other partitions are dropped. */
 function partitionKeys(request: FetchRequest): Set<string> {
   const keys = new Set<string>();
-  for (const t of request.topics) for (const p of t.partitions) keys.add(readAheadKey(t.name, p.partition));
+  for (const t of request.topics) for (const p of t.partitions) keys.add(partitionKey(t.name, p.partition));
   return keys;
 }
 
 export const fetchHandler = defineHandler(FetchApi, async (request, broker, ctx) => {
   const started = performance.now();
-  if (ctx.readAhead.size > 0) ctx.readAhead.retainOnly(partitionKeys(request));
+  const readAhead = broker.fetchSessions.readAheadOf(ctx);
+  if (readAhead.size > 0) readAhead.retainOnly(partitionKeys(request));
   for (;;) {
     const canWait = request.maxWaitMs > 0 && !broker.stopping && !ctx.signal.aborted;
     const before = canWait ? visibleEnds(request, broker) : undefined;
-    const round = await readAll(request, broker, ctx);
+    const round = await readAll(request, broker, ctx, readAhead);
     const answer = () => {
       // Record chunks may be views of pool buffers: reusable only once the socket write carrying them is done.
       if (round.leases.length > 0) ctx.afterResponseWritten(() => releaseAll(broker, round.leases));
-      for (const n of round.next) ctx.readAhead.start(n.key, n.log, n.offset, n.maxBytes, n.maxOffset);
+      for (const n of round.next) readAhead.start(n.key, n.log, n.offset, n.maxBytes, n.maxOffset);
       return round.response;
     };
     const remaining = request.maxWaitMs - (performance.now() - started);

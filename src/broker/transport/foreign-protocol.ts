@@ -14,6 +14,10 @@ export interface ForeignProtocol {
 
 const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH', 'CONNECT', 'TRACE', 'PRI'];
 
+/** Kafka request headers as a sniff recognises them: apiKey 0..KAFKA_API_KEY_MAX, apiVersion 0..KAFKA_API_VERSION_MAX. */
+const KAFKA_API_KEY_MAX = 99;
+const KAFKA_API_VERSION_MAX = 20;
+
 /** Kafka's names for the API keys a client sends first. */
 const KAFKA_APIS: Record<number, string> = {
   0: 'Produce',
@@ -39,9 +43,9 @@ export function identifyForeignProtocol(first: Buffer): ForeignProtocol | null {
   if (
     size >= 8 &&
     apiKey >= 0 &&
-    apiKey < 100 &&
+    apiKey <= KAFKA_API_KEY_MAX &&
     apiVersion >= 0 &&
-    apiVersion <= 20 &&
+    apiVersion <= KAFKA_API_VERSION_MAX &&
     first.readUInt32BE(4) > size - 4
   ) {
     return { protocol: 'Kafka', seen: `${KAFKA_APIS[apiKey] ?? `apiKey ${apiKey}`} v${apiVersion}` };

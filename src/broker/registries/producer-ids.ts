@@ -5,7 +5,7 @@
 // out any id of the block, so one fsync covers PRODUCER_ID_BLOCK ids. After a restart the next block
 // starts at the stored mark; ids of a block that was not used up are skipped, never reissued.
 import { dirname, join } from 'node:path';
-import { mkdirDurable, nodeFs, readJsonFile, type StorageFs, writeFileAtomic } from '../../storage/index.js';
+import { mkdirDurable, nodeFs, readJsonFile, type StorageFs, writeFileAtomic } from '../../../storage/index.js';
 
 export const PRODUCER_ID_BLOCK = 1000;
 export const PRODUCER_IDS_FILE = join('__internal', 'producer-ids.json');

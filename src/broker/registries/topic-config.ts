@@ -1,10 +1,10 @@
 // Topic config keys: parsing and range checks, effective values (topic override > broker default >
 // built-in default) and the mapping onto storage's PartitionConfig. Overrides are kept as canonical
 // strings (what DescribeConfigs shows and topics.json stores).
-import type { PartitionConfig } from '../../storage/index.js';
-import type { ConfigEntry } from '../protocol/index.js';
-import { type BatchPolicy, DECOMPRESSED_BYTES_PER_BATCH_BYTE } from '../records/batch-validation.js';
-import { BUILTIN_TOPIC_DEFAULTS, formatFlushPolicy, parseFlushPolicy, type TopicDefaults } from './config.js';
+import type { PartitionConfig } from '../../../storage/index.js';
+import type { ConfigEntry } from '../../protocol/index.js';
+import { type BatchPolicy, DECOMPRESSED_BYTES_PER_BATCH_BYTE } from '../../records/batch-validation.js';
+import { BUILTIN_TOPIC_DEFAULTS, formatFlushPolicy, parseFlushPolicy, type TopicDefaults } from '../config.js';
 
 /** A config value that is unknown, malformed or out of range; handlers answer INVALID_CONFIG. */
 export class TopicConfigError extends Error {
@@ -54,7 +54,7 @@ const INT31 = 0x7fff_ffff;
  * the data directory with files and the broker with descriptors. The operator's own default
  * (`topicDefaults.segmentBytes`) may still go lower, for tests.
  */
-export const MIN_TOPIC_SEGMENT_BYTES = 1024 * 1024;
+const MIN_TOPIC_SEGMENT_BYTES = 1024 * 1024;
 
 // A Map, not an object literal: names come from clients, and "constructor" or "toString" must be unknown
 // keys rather than Object.prototype's functions.

@@ -19,13 +19,8 @@
 // budget (memory-budget.ts) and is not started when that has no room: a read-ahead is optional. Each one lives until the connection's next fetch:
 // a partition that fetch does not take is dropped, as are all of them when the connection closes. A
 // dropped read-ahead's pool buffer goes back to the pool once its read settles (nothing else saw it).
-import type { PartitionLog, ReadBufferPool, ReadResult } from '../../storage/index.js';
-
-/** The connection's share of the memory budget (ConnectionMemory). */
-export interface ReadAheadMemory {
-  tryReserve(bytes: number): boolean;
-  release(bytes: number): void;
-}
+import type { PartitionLog, ReadBufferPool, ReadResult } from '../../../storage/index.js';
+import type { MemoryShare } from '../transport/wire.js';
 
 interface Pending {
   log: PartitionLog;
@@ -44,7 +39,7 @@ export class FetchReadAhead {
     private readonly pool: ReadBufferPool,
     /** Read-ahead bytes one connection may hold (the broker's maxFetchBytes). */
     private readonly maxBytes: number,
-    private readonly memory: ReadAheadMemory,
+    private readonly memory: MemoryShare,
   ) {}
 
   /** Partitions with a read-ahead outstanding. */

@@ -1,0 +1,215 @@
+// The native protocol as a wire of the transport (transport/wire.ts): a frame's payload is a msgpack
+// request header (+ body) and an opaque tail (src/protocol/framing.ts); the header names the API, which
+// the handler registry routes to its handler; the response is encoded by the API's spec.
+//
+// Failure rules: a header that cannot be read at all closes the connection (CloseConnection); a readable
+// header with bad fields, an unknown API or version, or a body that does not validate get an error response
+// and the connection stays; a handler that throws a ProtocolError is answered with it; a handler that throws
+// anything else is a bug: logged, and answered UNKNOWN_SERVER_ERROR.
+//
+// Interception (Broker.intercept, src/broker/interceptors.ts): when an interceptor is in place for the
+// request's API, it is asked (after the body validated, before the handler) and its action applied.
+import {
+  decodeRequestPayload,
+  encodeErrorResponseFrame,
+  encodeResponseFrame,
+  ProtocolError,
+  RequestHeaderError,
+  type ApiSpec,
+  type DecodedRequestFrame,
+  type HeaderLimits,
+} from '../../protocol/index.js';
+import type { HandlerRegistry } from '../handlers/index.js';
+import { NO_RESPONSE, type BrokerContext, type Handler, type RequestContext } from '../handlers/types.js';
+import type { InterceptAction, Interceptors } from '../interceptors.js';
+import { foreignProtocolMessage, httpRefusal, identifyForeignProtocol } from '../transport/foreign-protocol.js';
+import {
+  CloseConnection,
+  type Exchange,
+  type ForeignClient,
+  type ResponseFrame,
+  type Wire,
+} from '../transport/wire.js';
+
+export interface NativeWireDeps {
+  readonly registry: HandlerRegistry;
+  readonly broker: BrokerContext;
+  readonly headerLimits: HeaderLimits;
+  readonly interceptors: Interceptors;
+}
+
+export class NativeWire implements Wire {
+  readonly name = 'native';
+
+  constructor(private readonly deps: NativeWireDeps) {}
+
+  serve(payload: Buffer, exchange: Exchange): ResponseFrame | Promise<ResponseFrame> {
+    let frame: DecodedRequestFrame;
+    try {
+      frame = decodeRequestPayload(payload, this.deps.headerLimits);
+    } catch (error) {
+      if (!(error instanceof RequestHeaderError))
+        throw new CloseConnection('unreadable request header', { cause: error });
+      exchange.connection.logger.warn(
+        { correlationId: error.correlationId, reason: error.message },
+        'bad request header',
+      );
+      return encodeErrorResponseFrame(error.correlationId, error);
+    }
+    return this.handle(frame, exchange);
+  }
+
+  identifyForeign(firstBytes: Buffer): ForeignClient | null {
+    const foreign = identifyForeignProtocol(firstBytes);
+    if (!foreign) return null;
+    const message = foreignProtocolMessage(foreign, this.deps.broker.port);
+    return {
+      message,
+      fields: { protocol: foreign.protocol, seen: foreign.seen },
+      ...(foreign.protocol === 'HTTP' ? { reply: httpRefusal(message) } : {}),
+    };
+  }
+
+  /**
+   * Runs one request; every outcome becomes a frame (or null for acks=0). Synchronous when the handler
+   * is (a promise only for a handler that returned one); the promise never rejects.
+   */
+  private handle(frame: DecodedRequestFrame, exchange: Exchange): ResponseFrame | Promise<ResponseFrame> {
+    const { correlationId } = frame;
+    const logger = exchange.connection.logger;
+    const route = this.deps.registry.route(frame.apiKey, frame.apiVersion);
+    if (!('api' in route)) {
+      logger.debug({ apiKey: frame.apiKey, apiVersion: frame.apiVersion, reason: route.reason }, 'unsupported request');
+      return encodeErrorResponseFrame(correlationId, new ProtocolError('UNSUPPORTED_VERSION', route.reason));
+    }
+    const failed = (error: unknown): Buffer[] => this.refuse(frame, route.api, exchange, error);
+    try {
+      const request = route.api.decodeRequest(frame.body, frame.tail, frame.apiVersion);
+      if (this.deps.interceptors.has(frame.apiKey)) return this.intercepted(frame, route, request, exchange);
+      return this.run(frame, route, request, exchange, failed);
+    } catch (error) {
+      return failed(error);
+    }
+  }
+
+  private run(
+    frame: DecodedRequestFrame,
+    route: Handler,
+    request: unknown,
+    exchange: Exchange,
+    failed: (error: unknown) => Buffer[],
+  ): ResponseFrame | Promise<ResponseFrame> {
+    const response = route.handle(request, this.deps.broker, requestContext(frame, exchange));
+    if (!(response instanceof Promise)) return encode(route.api, frame.correlationId, response);
+    // One continuation: an encoding error is refused like a handler's.
+    return response.then((r) => {
+      try {
+        return encode(route.api, frame.correlationId, r);
+      } catch (error) {
+        return failed(error);
+      }
+    }, failed);
+  }
+
+  /** An error thrown while serving: a ProtocolError is the answer; anything else is a bug (logged). */
+  private refuse(frame: DecodedRequestFrame, api: ApiSpec<unknown, unknown>, exchange: Exchange, error: unknown) {
+    exchange.discardAfterWrite();
+    const logger = exchange.connection.logger;
+    const { correlationId } = frame;
+    if (error instanceof ProtocolError) {
+      logger.debug({ api: api.name, correlationId, code: error.type, reason: error.message }, 'request refused');
+      return encodeErrorResponseFrame(correlationId, error);
+    }
+    logger.error({ err: error, apiKey: frame.apiKey, correlationId }, 'unexpected error handling a request');
+    const message = `unexpected server error: ${(error as Error)?.message ?? String(error)}`;
+    return encodeErrorResponseFrame(correlationId, new ProtocolError('UNKNOWN_SERVER_ERROR', message));
+  }
+
+  /** A request of an API with interceptors: the first action returned decides (interceptors.ts). */
+  private async intercepted(
+    frame: DecodedRequestFrame,
+    route: Handler,
+    request: unknown,
+    exchange: Exchange,
+  ): Promise<ResponseFrame> {
+    const failed = (error: unknown): Buffer[] => this.refuse(frame, route.api, exchange, error);
+    const { signal } = exchange.connection;
+    let action: InterceptAction | undefined;
+    try {
+      action = await this.deps.interceptors.decide({
+        apiKey: frame.apiKey,
+        apiVersion: frame.apiVersion,
+        correlationId: frame.correlationId,
+        clientId: frame.clientId,
+        peer: exchange.connection.peer,
+        request,
+      });
+    } catch (error) {
+      return failed(error);
+    }
+    const serve = () => {
+      try {
+        return this.run(frame, route, request, exchange, failed);
+      } catch (error) {
+        return failed(error);
+      }
+    };
+    if (!action) return serve();
+    if (action.delayMs !== undefined && action.delayMs > 0) await untilClosedOr(signal, action.delayMs);
+    if (action.drop === 'response') {
+      await serve();
+      exchange.discardAfterWrite();
+      if (action.disconnect) throw new CloseConnection('closed by an interceptor after serving (Broker.intercept)');
+      return untilClosedOr(signal).then(() => null);
+    }
+    if (action.disconnect) throw new CloseConnection('closed by an interceptor (Broker.intercept)');
+    if (action.drop === 'request') return untilClosedOr(signal).then(() => null);
+    if (action.error !== undefined) {
+      exchange.connection.logger.debug({ correlationId: frame.correlationId, code: action.error }, 'intercepted');
+      return encodeErrorResponseFrame(frame.correlationId, new ProtocolError(action.error, action.message));
+    }
+    if (action.respond !== undefined) {
+      try {
+        return encode(route.api, frame.correlationId, action.respond);
+      } catch (error) {
+        return failed(error);
+      }
+    }
+    if (action.frame !== undefined) return [action.frame];
+    return serve();
+  }
+}
+
+function encode(api: ApiSpec<unknown, unknown>, correlationId: number, response: unknown): ResponseFrame {
+  if (response === NO_RESPONSE) return null;
+  const { body, tail } = api.encodeResponse(response);
+  return encodeResponseFrame(correlationId, body, tail);
+}
+
+function requestContext(header: DecodedRequestFrame, exchange: Exchange): RequestContext {
+  const connection = exchange.connection;
+  return {
+    header,
+    connectionId: connection.id,
+    peer: connection.peer,
+    logger: connection.logger,
+    signal: connection.signal,
+    afterResponseWritten: (callback) => exchange.afterResponseWritten(callback),
+    responseMemory: exchange.responseMemory,
+    connectionMemory: connection.memory,
+  };
+}
+
+/** Resolves when `signal` aborts (the connection closed), or after `ms` if given. Test seam only. */
+function untilClosedOr(signal: AbortSignal, ms?: number): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = () => {
+      if (timer) clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = ms === undefined ? undefined : setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}

@@ -1,0 +1,27 @@
+// The registries' domain errors. They say what is wrong in the registries' own terms; handlers alone turn
+// them into wire codes (handlers/domain-errors.ts), as they do storage's errors (handlers/storage-errors.ts).
+
+/** What is wrong with a topic operation. */
+export type TopicProblem =
+  /** The topic does not exist. */
+  | 'unknown-topic'
+  /** The name is not a valid topic name, or is reserved (an internal topic). */
+  | 'invalid-name'
+  /** A topic of that name exists (or is still being deleted). */
+  | 'exists'
+  /** A partition count out of range, or not more than the topic has. */
+  | 'invalid-partitions'
+  /** A topic config key or value is refused (registries/topic-config.ts). */
+  | 'invalid-config';
+
+export class TopicError extends Error {
+  override name = 'TopicError';
+
+  constructor(
+    readonly problem: TopicProblem,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

@@ -1,0 +1,432 @@
+// One client connection, whatever its listener speaks: frames in, the listener's wire serves them
+// (wire.ts), responses out in request order.
+//
+// Ordering: every dispatched request takes a slot at the back of `slots`; handlers may finish in any
+// order (a long-poll fetch behind a produce), but a slot's frame is written only once every slot before
+// it is written. A produce with acks=0 fills its slot with "no frame" and is skipped.
+//
+// Writes: a finished response is written on the next tick (scheduleFlush), once the burst of work that
+// finished it is over, so responses finished together leave in one corked write (one syscall).
+//
+// Backpressure: at most maxInFlightRequests are dispatched (answers waiting for that next-tick flush
+// still count); frames decoded beyond that wait in
+// `backlog`, and the socket is paused while the backlog is non-empty or while the socket's own writes
+// are not draining (a client that does not read its responses stops being read). Nothing is
+// dispatched while writes are not draining either (see pump()).
+//
+// Memory: every frame is admitted by the broker's memory budget (memory-budget.ts) as soon as its length
+// prefix is read, before its buffer exists; a frame that does not fit pauses the socket until it does.
+// The request's bytes are counted until its handler settles, its response's from the moment they exist
+// (a fetch reserves through Exchange.responseMemory before reading) until the socket has written
+// them. A connection paused for memory is not a stalled client (stall-watchdog.ts).
+//
+// Buffer reuse: a handler may ask (Exchange.afterResponseWritten) to be told when its response has
+// been written — the write callback of the frame's last chunk, after which the kernel has copied every
+// chunk (writes complete in order) — so fetch can hand its read buffers back to the pool. A write that
+// fails (connection destroyed mid-write) or a response never written drops the callbacks: the GC frees
+// those buffers, and no buffer a pending write may still read is ever reused.
+//
+// Failure rules: bytes that are not a frame (FramingError), or a frame the wire finds unusable
+// (CloseConnection), close this connection only, logged with the peer (and, when the wire recognises
+// another protocol from the first bytes, with what connected). Everything else is the wire's to answer
+// (wire.ts). A client that stops sending in the middle of a frame is disconnected (stall-watchdog.ts).
+//
+// Per-connection state of other rooms (fetch read-ahead) is keyed by ConnectionFacts.id and dropped when
+// ConnectionFacts.signal aborts: this file knows nothing of it.
+import { setMaxListeners } from 'node:events';
+import type { Socket } from 'node:net';
+import type { Logger } from 'pino';
+import { FrameDecoder, FramingError } from '../../protocol/index.js';
+import type { BrokerConfig } from '../config.js';
+import { enableDirectReads } from './direct-read.js';
+import { ConnectionMemory, type MemoryBudget } from './memory-budget.js';
+import { StallWatchdog, type WatchedConnection } from './stall-watchdog.js';
+import {
+  CloseConnection,
+  type ConnectionFacts,
+  type Exchange,
+  type ResponseFrame,
+  type ResponseMemory,
+  type Wire,
+} from './wire.js';
+
+/** The first bytes of a connection kept to name the protocol of a client that is not ours. */
+const FIRST_BYTES_KEPT = 16;
+/** How long an HTTP client's refusal may take to be written before the socket is destroyed anyway. */
+const HTTP_REFUSAL_GRACE_MS = 1000;
+
+function runAll(callbacks: Array<() => void>): void {
+  for (const callback of callbacks) callback();
+}
+
+function byteLength(frame: ResponseFrame): number {
+  let n = 0;
+  if (frame) for (const chunk of frame) n += chunk.length;
+  return n;
+}
+
+/** One request's place in the response order, and what it holds of the memory budget. */
+class Slot implements Exchange, ResponseMemory {
+  done = false;
+  /** The response's bytes in the memory budget, until the socket has written them. */
+  responseBytes = 0;
+  /** null: the request gets no response (acks=0) or the connection is gone. */
+  frame: ResponseFrame = null;
+  /** afterResponseWritten callbacks; dropped when the response is replaced by an error frame. */
+  afterWrite: Array<() => void> | null = null;
+
+  constructor(
+    readonly connection: Connection,
+    /** The request frame's bytes in the memory budget, until the request settles. */
+    public requestBytes: number,
+  ) {}
+
+  get responseMemory(): ResponseMemory {
+    return this;
+  }
+
+  afterResponseWritten(callback: () => void): void {
+    (this.afterWrite ??= []).push(callback);
+  }
+
+  discardAfterWrite(): void {
+    this.afterWrite = null;
+  }
+
+  reserve(wanted: number): number {
+    this.hold(0);
+    this.responseBytes = this.connection.memory.reserveUpTo(wanted);
+    return this.responseBytes;
+  }
+
+  /** The slot's response now holds `bytes` of the memory budget. */
+  hold(bytes: number): void {
+    const memory = this.connection.memory;
+    if (bytes > this.responseBytes) memory.charge(bytes - this.responseBytes);
+    else memory.release(this.responseBytes - bytes);
+    this.responseBytes = bytes;
+  }
+}
+
+export interface ConnectionDeps {
+  /** Unique among the connections of every listener (ConnectionFacts.id). */
+  id: number;
+  wire: Wire;
+  config: BrokerConfig;
+  logger: Logger;
+  /** The broker-wide budget of bytes in flight (memory-budget.ts). */
+  memory: MemoryBudget;
+  /** Landing buffer of direct reads, shared by every connection (FrameDecoderOptions.scratch). */
+  scratch: Buffer;
+  onClose(connection: Connection): void;
+}
+
+export class Connection implements ConnectionFacts, WatchedConnection {
+  readonly id: number;
+  readonly peer: string;
+  readonly logger: Logger;
+  readonly memory: ConnectionMemory;
+  private readonly decoder: FrameDecoder;
+  private readonly wire: Wire;
+  private readonly watchdog: StallWatchdog;
+  private readonly slots: Slot[] = [];
+  private readonly backlog: Buffer[] = [];
+  private inFlight = 0;
+  private writeBlocked = false;
+  private paused = false;
+  private isClosed = false;
+  /** Set by shutdown(): no new request is dispatched. */
+  private draining = false;
+  private idleWaiters: Array<() => void> = [];
+  /** A flush is queued (scheduleFlush) and has not run yet. */
+  private flushScheduled = false;
+  /**
+   * Requests answered since the queued flush was scheduled: still counted against maxInFlightRequests
+   * until that flush has run (and found out whether the socket blocked), as they were when each answer
+   * was flushed at once.
+   */
+  private answeredUnflushed = 0;
+  /** Aborted on close; every in-flight request of this connection listens to it. */
+  private readonly closing = new AbortController();
+  /** Set once the byte stream proved unusable: nothing more is read from it. */
+  private failed = false;
+  /** The connection's first bytes, kept to name the protocol of a client that is not ours. */
+  private firstBytes: Buffer | null = null;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly deps: ConnectionDeps,
+  ) {
+    this.id = deps.id;
+    this.wire = deps.wire;
+    this.peer = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+    this.logger = deps.logger.child({ peer: this.peer });
+    this.memory = new ConnectionMemory(deps.memory, deps.config.maxConnectionInFlightBytes, () =>
+      this.received(0, () => this.decoder.admitted()),
+    );
+    this.decoder = new FrameDecoder(deps.config.maxFrameBytes, {
+      scratch: deps.scratch,
+      admit: (length) => this.memory.admit(length),
+    });
+    this.watchdog = new StallWatchdog(this, deps.config.stallTimeoutMs);
+    // One listener per in-flight long poll (up to maxInFlightRequests): not a leak.
+    setMaxListeners(0, this.closing.signal);
+    socket.setNoDelay(true);
+    // Direct reads: the kernel copies a large request (a produce) straight into its frame buffer and no
+    // chunk is allocated per read (FrameDecoder.readBuffer); 'data' events where this Node cannot.
+    const direct = enableDirectReads(
+      socket,
+      () => this.decoder.readBuffer(),
+      (n, buf) => this.onRead(n, buf),
+    );
+    if (!direct) socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('drain', () => {
+      this.writeBlocked = false;
+      this.pump();
+    });
+    socket.on('error', (error) => this.logger.debug({ err: error }, 'connection error'));
+    socket.on('close', () => this.onClosed());
+    this.logger.debug({ directReads: direct, wire: this.wire.name }, 'connection opened');
+    // Accepted paused (Listener: pauseOnConnect), so no byte was read before the wiring above.
+    socket.resume();
+  }
+
+  get signal(): AbortSignal {
+    return this.closing.signal;
+  }
+
+  /** Requests dispatched and not yet answered. */
+  get pending(): number {
+    return this.slots.length;
+  }
+
+  /** The broker stopped reading this socket (backpressure, memory). */
+  get readPaused(): boolean {
+    return this.paused;
+  }
+
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  get pendingBytes(): number {
+    return this.decoder.pendingBytes;
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.firstBytes === null) this.firstBytes = Buffer.from(chunk.subarray(0, FIRST_BYTES_KEPT));
+    this.received(chunk.length, () => this.decoder.push(chunk));
+  }
+
+  private onRead(n: number, buf: Buffer): void {
+    if (this.firstBytes === null) this.firstBytes = Buffer.from(buf.subarray(0, Math.min(n, FIRST_BYTES_KEPT)));
+    this.received(n, () => this.decoder.onRead(n, buf));
+  }
+
+  private received(bytes: number, decode: () => Buffer[]): void {
+    if (this.isClosed || this.draining || this.failed) return;
+    let frames: Buffer[];
+    try {
+      frames = decode();
+    } catch (error) {
+      this.fail(error, 'malformed frame');
+      return;
+    }
+    for (const frame of frames) this.backlog.push(frame);
+    this.pump();
+    this.watchdog.watch(bytes, frames.length > 0);
+  }
+
+  /**
+   * Dispatches backlog frames while below the in-flight cap and while the socket drains. Not
+   * dispatching into a blocked socket is what bounds a connection's memory: otherwise frames already
+   * decoded (hundreds fit in one chunk) would each add a response to the socket's write buffer, and a
+   * client that pipelines fetches without reading makes the broker hold every answer. Bound: the
+   * responses of at most maxInFlightRequests requests.
+   */
+  private pump(): void {
+    while (
+      this.backlog.length > 0 &&
+      this.inFlight + this.answeredUnflushed < this.deps.config.maxInFlightRequests &&
+      !this.writeBlocked &&
+      !this.isClosed &&
+      !this.draining &&
+      !this.failed
+    ) {
+      this.dispatch(this.backlog.shift()!);
+    }
+    this.updateFlow();
+  }
+
+  private dispatch(payload: Buffer): void {
+    const slot = new Slot(this, payload.length);
+    this.slots.push(slot);
+    this.inFlight++;
+    let response: ResponseFrame | Promise<ResponseFrame>;
+    try {
+      response = this.wire.serve(payload, slot);
+    } catch (error) {
+      this.fail(error, 'unusable request');
+      return;
+    }
+    // A handler that answered synchronously (no storage or wait) completes here, without a promise hop;
+    // pump()'s loop, which called this, goes on dispatching.
+    if (!(response instanceof Promise)) this.settle(slot, response);
+    else
+      response.then(
+        (frame) => this.complete(slot, frame),
+        (error) => this.fail(error, 'unusable request'),
+      );
+  }
+
+  private settle(slot: Slot, frame: ResponseFrame): void {
+    slot.done = true;
+    slot.frame = frame;
+    this.memory.release(slot.requestBytes);
+    slot.requestBytes = 0;
+    slot.hold(byteLength(frame));
+    this.inFlight--;
+    this.answeredUnflushed++;
+    this.scheduleFlush();
+  }
+
+  private complete(slot: Slot, frame: ResponseFrame): void {
+    this.settle(slot, frame);
+    this.pump();
+  }
+
+  /**
+   * Flushes once the current burst of work is over: a nextTick queued from a promise continuation runs
+   * after the whole microtask queue has drained, so the responses of requests that complete together
+   * (pipelined produces, all resolved by the same appends) leave in one corked write, one syscall, instead
+   * of one each. Order is unchanged: flush() still writes slots strictly in request order.
+   */
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    process.nextTick(() => {
+      this.flushScheduled = false;
+      this.answeredUnflushed = 0;
+      this.flush();
+      // flush() may have found the socket blocked or freed the way: re-evaluate what to dispatch.
+      this.pump();
+    });
+  }
+
+  /** Writes every finished slot at the head of the queue, in one corked batch. */
+  private flush(): void {
+    if (this.slots.length === 0 || !this.slots[0]!.done) return;
+    const socket = this.socket;
+    const writable = !this.isClosed && !socket.destroyed;
+    if (writable) socket.cork();
+    while (this.slots.length > 0 && this.slots[0]!.done) {
+      const { frame, afterWrite, responseBytes } = this.slots.shift()!;
+      if (!frame || !writable) {
+        this.memory.release(responseBytes);
+        continue;
+      }
+      // Header and record chunks go out as separate writes inside one cork: one writev, no concat.
+      const last = frame.length - 1;
+      for (let i = 0; i < last; i++) if (!socket.write(frame[i]!)) this.writeBlocked = true;
+      // Writes complete in order: the last chunk's callback means the whole frame reached the kernel.
+      // On an error (connection destroyed mid-write) afterWrite callbacks are dropped: buffers go to the GC.
+      const written = (error?: Error | null) => {
+        if (!error && afterWrite) runAll(afterWrite);
+        this.memory.release(responseBytes);
+      };
+      if (!socket.write(frame[last]!, written)) this.writeBlocked = true;
+    }
+    if (writable) socket.uncork();
+    if (this.slots.length === 0) this.notifyIdle();
+  }
+
+  private updateFlow(): void {
+    if (this.isClosed) return;
+    const pause =
+      this.writeBlocked ||
+      this.decoder.waiting ||
+      this.backlog.length > 0 ||
+      this.inFlight + this.answeredUnflushed >= this.deps.config.maxInFlightRequests;
+    if (pause && !this.paused) {
+      this.paused = true;
+      this.socket.pause();
+    } else if (!pause && this.paused && !this.draining) {
+      this.paused = false;
+      this.socket.resume();
+      // The client's time starts again now: the broker, not the client, held the frame up meanwhile.
+      this.watchdog.resumed();
+    }
+  }
+
+  /** The stall watchdog's verdict: the client stopped in the middle of a frame. */
+  stalled(pendingBytes: number): void {
+    this.logger.warn(
+      { pendingBytes, stallTimeoutMs: this.deps.config.stallTimeoutMs },
+      'client stalled in the middle of a frame; closing the connection',
+    );
+    this.socket.destroy();
+  }
+
+  private fail(error: unknown, what: string): void {
+    if (this.failed) return;
+    this.failed = true;
+    this.backlog.length = 0;
+    const foreign = this.firstBytes && this.wire.identifyForeign ? this.wire.identifyForeign(this.firstBytes) : null;
+    if (foreign) {
+      this.logger.warn(foreign.fields, `${foreign.message}; closing the connection`);
+      if (foreign.reply !== undefined) {
+        // curl or a browser shows this reply; the socket closes once it is written, or after a grace at most.
+        this.socket.end(foreign.reply);
+        setTimeout(() => this.socket.destroy(), HTTP_REFUSAL_GRACE_MS).unref();
+        return;
+      }
+    } else if (error instanceof FramingError)
+      this.logger.warn({ reason: error.message }, `${what}; closing the connection`);
+    else if (error instanceof CloseConnection)
+      this.logger.warn(
+        { reason: (error.cause as Error)?.message ?? error.message },
+        `${error.what}; closing the connection`,
+      );
+    else this.logger.error({ err: error }, `${what}; closing the connection`);
+    // Answer what was already accepted? No: the stream is unusable; the client reconnects and retries.
+    this.socket.destroy();
+  }
+
+  private onClosed(): void {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    this.watchdog.stop();
+    this.backlog.length = 0;
+    // Listeners of the signal (per-connection state of other rooms) give back what they hold first.
+    this.closing.abort();
+    this.memory.close();
+    this.logger.debug('connection closed');
+    this.notifyIdle();
+    this.deps.onClose(this);
+  }
+
+  private notifyIdle(): void {
+    if (this.slots.length > 0 && !this.isClosed) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  /**
+   * Graceful close: stop reading and dispatching, let in-flight requests finish and their responses
+   * go out (long polls return early because the broker is stopping), then end the socket. Resolves
+   * when the socket has been ended; `destroy()` cuts it short.
+   */
+  async shutdown(): Promise<void> {
+    this.draining = true;
+    this.backlog.length = 0;
+    if (!this.isClosed) this.socket.pause();
+    if (this.slots.length > 0 && !this.isClosed) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    // end()'s callback fires once every queued response reached the kernel; destroy() is then safe.
+    if (!this.isClosed) await new Promise<void>((resolve) => this.socket.end(resolve));
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+}

@@ -1,0 +1,88 @@
+// What a listener's protocol plugs into the transport. The transport (connection.ts) owns everything a
+// connection does whatever it speaks: length-prefixed frames (a u32/int32 size, then the payload: the
+// native protocol and Kafka's alike), the memory budget, backpressure, responses in request order, the
+// stall watchdog and graceful close. A wire owns the rest: the request header, dispatch to its handlers,
+// the response encoding, and what to say to a client that speaks something else.
+import type { Logger } from 'pino';
+
+/** A connection's share of the broker's memory budget, for optional work such as fetch read-ahead. */
+export interface MemoryShare {
+  /** Takes `bytes` if they are free now; false (nothing taken) otherwise. */
+  tryReserve(bytes: number): boolean;
+  release(bytes: number): void;
+}
+
+/** One connection, as a wire and its handlers see it. Per-connection state elsewhere is keyed by `id`. */
+export interface ConnectionFacts {
+  /** Unique among every connection of every listener of this broker, never reused. */
+  readonly id: number;
+  /** "host:port" of the client, for logs. */
+  readonly peer: string;
+  readonly logger: Logger;
+  /** Aborted when the connection closes: a long wait stops waiting for nobody. */
+  readonly signal: AbortSignal;
+  readonly memory: MemoryShare;
+}
+
+/**
+ * What a response being built holds of the broker's memory budget. Any response is counted once encoded;
+ * a handler that reads a lot before that (fetch) reserves first and reads only what it got.
+ */
+export interface ResponseMemory {
+  /** Takes as much of `wanted` as is free now, possibly 0, in place of what the request held; returns it. */
+  reserve(wanted: number): number;
+  /** The request now holds exactly `bytes` (what its reads really returned). */
+  hold(bytes: number): void;
+}
+
+/** One request on its way through the transport: the wire serves it and builds its response. */
+export interface Exchange {
+  readonly connection: ConnectionFacts;
+  readonly responseMemory: ResponseMemory;
+  /**
+   * Runs `callback` once this request's response has been written to the socket successfully (the
+   * kernel has copied its bytes: buffers it referenced may be reused). Never runs if the response is not
+   * written (no response, the connection failed or closed first, or discardAfterWrite()).
+   */
+  afterResponseWritten(callback: () => void): void;
+  /** The response was replaced (by an error frame): the afterResponseWritten callbacks are dropped. */
+  discardAfterWrite(): void;
+}
+
+/** A response frame as chunks written in one corked batch, or null: this request gets no response. */
+export type ResponseFrame = Buffer[] | null;
+
+/** Thrown (or rejected) by a wire when the byte stream is unusable: the connection is closed, logged. */
+export class CloseConnection extends Error {
+  constructor(
+    /** For the log: "unreadable request header". */
+    readonly what: string,
+    options?: { cause?: unknown },
+  ) {
+    super(what, options);
+    this.name = 'CloseConnection';
+  }
+}
+
+/** A client that speaks another protocol, recognised from a connection's first bytes. */
+export interface ForeignClient {
+  /** One sentence for the log: what connected, and where it should go instead. */
+  readonly message: string;
+  /** Written to the client before the connection closes (an HTTP 400 a browser shows), if any. */
+  readonly reply?: string;
+  /** Fields for the log line. */
+  readonly fields: Record<string, unknown>;
+}
+
+export interface Wire {
+  /** For logs: "native", "kafka". */
+  readonly name: string;
+  /**
+   * Serves one frame's payload: decodes its header and body, runs the handler, encodes the response.
+   * Synchronous when the handler is. Every outcome but an unusable stream becomes a frame (an error
+   * response included); an unusable stream throws or rejects with CloseConnection.
+   */
+  serve(payload: Buffer, exchange: Exchange): ResponseFrame | Promise<ResponseFrame>;
+  /** When the stream turned out not to be frames: who connected, from its first bytes (up to 16), or null. */
+  identifyForeign?(firstBytes: Buffer): ForeignClient | null;
+}
