@@ -20,6 +20,7 @@ import { isWildcard, resolveBrokerConfig, type BrokerConfig, type BrokerOptions 
 import { startGroupService, type GroupService } from './groups/index.js';
 import { HandlerRegistry } from './handlers/index.js';
 import type { BrokerContext } from './handlers/types.js';
+import { KafkaServer } from './kafka/index.js';
 import { Server } from './server.js';
 import { readMetadataFile, TopicRegistry } from './topics.js';
 import { SLUICE_VERSION } from '../version.js';
@@ -46,8 +47,10 @@ export class Broker {
   private lock: DataDirLock | undefined;
   private groups: GroupService | undefined;
   private server: Server | undefined;
+  private kafkaServer: KafkaServer | undefined;
   private state: State = 'new';
   private boundPort = -1;
+  private kafkaBoundPort = -1;
   private clusterId = '';
   private stopping: Promise<void> | undefined;
 
@@ -80,6 +83,17 @@ export class Broker {
   /** "host:port" to give clients, e.g. "127.0.0.1:40123": the advertised address (valid after start()). */
   get address(): string {
     return `${this.config.advertisedHost}:${this.advertisedPort}`;
+  }
+
+  /** The Kafka listener's bound port (valid after start() with the kafkaPort option), else undefined. */
+  get kafkaPort(): number | undefined {
+    return this.kafkaBoundPort < 0 ? undefined : this.kafkaBoundPort;
+  }
+
+  /** "host:port" to give Kafka clients (bootstrap servers), or undefined without a Kafka listener. */
+  get kafkaAddress(): string | undefined {
+    if (this.kafkaBoundPort < 0) return undefined;
+    return `${this.config.advertisedHost}:${this.config.advertisedKafkaPort ?? this.kafkaBoundPort}`;
   }
 
   get running(): boolean {
@@ -117,10 +131,17 @@ export class Broker {
         topics: this.topicRegistry,
         config: this.config.groups,
       });
-      this.server = new Server(this.config, this.registry, this.context());
+      const context = this.context();
+      this.server = new Server(this.config, this.registry, context);
       this.boundPort = await this.server.listen();
+      if (this.config.kafkaPort !== null) {
+        // The second door: Kafka's wire protocol over the same core, sharing the memory budget.
+        this.kafkaServer = new KafkaServer(this.config, this.config.kafkaPort, context, this.server.memory);
+        this.kafkaBoundPort = await this.kafkaServer.listen();
+      }
     } catch (error) {
       this.state = 'stopped';
+      await this.server?.close(0).catch(() => {});
       await this.groups
         ?.close()
         .catch((closeError) => this.logger.error({ err: closeError }, 'closing groups after a failed start'));
@@ -137,6 +158,7 @@ export class Broker {
         host: this.config.host,
         port: this.boundPort,
         address: this.address,
+        ...(this.kafkaServer ? { kafkaPort: this.kafkaBoundPort, kafkaAddress: this.kafkaAddress } : {}),
         dataDir,
         topics: this.topicRegistry.list().length,
       },
@@ -167,7 +189,10 @@ export class Broker {
     // Parked JoinGroup/SyncGroup requests are answered (COORDINATOR_NOT_AVAILABLE) before the server drains.
     await this.groups?.coordinator.close().catch((err) => this.logger.error({ err }, 'closing the group coordinator'));
     try {
-      await this.server?.close(this.config.shutdownTimeoutMs);
+      await Promise.all([
+        this.server?.close(this.config.shutdownTimeoutMs),
+        this.kafkaServer?.close(this.config.shutdownTimeoutMs),
+      ]);
     } finally {
       await this.groups?.close().catch((err) => this.logger.error({ err }, 'closing the group coordinator'));
       try {

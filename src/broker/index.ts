@@ -9,4 +9,5 @@ export {
 } from './config.js';
 export type { BrokerConfig, BrokerOptions, TopicDefaults } from './config.js';
 export { TOPIC_CONFIG_NAMES } from './topic-config.js';
+export { KafkaListenError } from './kafka/index.js';
 export { SLUICE_VERSION } from '../version.js';
