@@ -5,11 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeTempDirs } from '../../helpers/temp-dir.js';
 import { type KafkaTestBroker, startKafkaBroker, until } from './helpers.js';
 
-// biome-ignore lint/suspicious/noExplicitAny: kafkajs ships JavaScript; its types are not this project's.
 const kafkajs = createRequire(import.meta.url)('kafkajs') as any;
 
 let b: KafkaTestBroker;
-// biome-ignore lint/suspicious/noExplicitAny: see above
 let kafka: any;
 
 beforeAll(async () => {
