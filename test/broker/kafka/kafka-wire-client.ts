@@ -56,7 +56,7 @@ export class KafkaWireClient {
     const response = decodeResponsePayload(api, version, await this.frame(n));
     if (response.correlationId !== correlationId)
       throw new Error(`correlation id ${response.correlationId}, expected ${correlationId}`);
-    return response.body as ResponseOf<A>;
+    return response.body as unknown as ResponseOf<A>;
   }
 
   async waitClosed(ms = 5000): Promise<void> {
