@@ -10,5 +10,5 @@ export const kafkaLeaveGroupHandler = kafkaHandler(LeaveGroup, (request, broker,
       : [{ memberId: request.memberId, groupInstanceId: null, reason: null }];
   const left = broker.groups.leave({ groupId: request.groupId, members });
   const errorCode = ctx.version >= 3 ? left.errorCode : left.errorCode || (left.members[0]?.errorCode ?? 0);
-  return { throttleTimeMs: 0, errorCode, members: left.members };
+  return ctx.version >= 3 ? { throttleTimeMs: 0, errorCode, members: left.members } : { throttleTimeMs: 0, errorCode };
 });
