@@ -31,6 +31,7 @@ import {
   type KafkaRequestHeader,
 } from '../../protocol/kafka/index.js';
 import type { BrokerConfig } from '../config.js';
+import { enableDirectReads } from '../direct-read.js';
 import { FetchReadAhead } from '../fetch-read-ahead.js';
 import { NO_RESPONSE, type BrokerContext } from '../handlers/types.js';
 import { ConnectionMemory, type MemoryBudget } from '../memory-budget.js';
@@ -54,6 +55,8 @@ export interface KafkaConnectionDeps {
   listener: KafkaListenerInfo;
   logger: Logger;
   memory: MemoryBudget;
+  /** Landing buffer of direct reads, shared by the listener's connections (FrameDecoderOptions.scratch). */
+  scratch: Buffer;
   onClose(connection: KafkaConnection): void;
 }
 
@@ -93,11 +96,21 @@ export class KafkaConnection {
     this.memory = new ConnectionMemory(deps.memory, deps.config.maxConnectionInFlightBytes, () =>
       this.received(() => this.decoder.admitted()),
     );
-    this.decoder = new FrameDecoder(deps.config.maxFrameBytes, { admit: (length) => this.memory.admit(length) });
+    this.decoder = new FrameDecoder(deps.config.maxFrameBytes, {
+      scratch: deps.scratch,
+      admit: (length) => this.memory.admit(length),
+    });
     this.readAhead = new FetchReadAhead(deps.broker.readBuffers, deps.config.maxFetchBytes, this.memory);
     setMaxListeners(0, this.closing.signal);
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.received(() => this.decoder.push(chunk)));
+    // Direct reads (as on the native port): a large request (a produce) lands straight in its frame buffer
+    // and no chunk is allocated per read; 'data' events where this Node cannot.
+    const direct = enableDirectReads(
+      socket,
+      () => this.decoder.readBuffer(),
+      (n, buf) => this.received(() => this.decoder.onRead(n, buf)),
+    );
+    if (!direct) socket.on('data', (chunk: Buffer) => this.received(() => this.decoder.push(chunk)));
     socket.on('drain', () => {
       this.writeBlocked = false;
       this.pump();

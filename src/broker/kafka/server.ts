@@ -24,12 +24,16 @@ export class KafkaListenError extends Error {
   }
 }
 
+/** Direct reads land here unless they go straight into a frame: Node's own socket read size. */
+const SCRATCH_BYTES = 64 * 1024;
+
 export class KafkaServer {
   private readonly server: NetServer;
   private readonly connections = new Set<KafkaConnection>();
   private readonly perAddress = new Map<string, number>();
   private readonly logger: Logger;
   private readonly registry = new KafkaHandlerRegistry(KAFKA_HANDLERS);
+  private readonly scratch = Buffer.allocUnsafeSlow(SCRATCH_BYTES);
   private boundPort = -1;
 
   constructor(
@@ -66,6 +70,7 @@ export class KafkaServer {
         listener,
         logger: this.logger,
         memory,
+        scratch: this.scratch,
         onClose: (c) => {
           this.connections.delete(c);
           const left = (this.perAddress.get(address) ?? 1) - 1;

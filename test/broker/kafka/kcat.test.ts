@@ -75,8 +75,10 @@ describe('kcat against the Kafka listener', () => {
       const lines = [0, 1, 2].map((i) => `key-${codec}-${i}\t${value(codec, i)}`);
       await produce('codecs', codec, lines, ['source=kcat', `codec=${codec}`]);
     }
-    // Each kcat -P run sent its three lines as one batch, compressed with the codec asked for.
-    expect(await storedCodecs(b.dataDir, 'codecs', 0)).toEqual([0, 1, 2, 3, 4]);
+    // Each kcat -P run's batches (usually one) are compressed with the codec asked for, in run order.
+    const stored = await storedCodecs(b.dataDir, 'codecs', 0);
+    expect(new Set(stored)).toEqual(new Set([0, 1, 2, 3, 4]));
+    expect(stored).toEqual([...stored].sort());
     const records = await consume('codecs');
     expect(records).toHaveLength(15);
     const codecs = Object.keys(CODECS);
