@@ -15,6 +15,10 @@ export interface ServeFlags {
   port?: number;
   advertisedHost?: string;
   advertisedPort?: number;
+  kafkaPort?: number;
+  /** false: --no-kafka. */
+  kafka?: boolean;
+  advertisedKafkaPort?: number;
   flush?: string;
   config?: string;
   logLevel?: string;
@@ -32,6 +36,8 @@ const FILE_KEYS = new Set([
   'port',
   'advertisedHost',
   'advertisedPort',
+  'kafkaPort',
+  'advertisedKafkaPort',
   'nodeId',
   'clusterId',
   'flush',
@@ -87,9 +93,17 @@ export function readConfigFile(path: string): FileOptions {
   return options;
 }
 
+/** `sluice serve` opens the Kafka listener on Kafka's own port unless told otherwise. */
+export const DEFAULT_KAFKA_PORT = 9092;
+
 export interface ServeSettings {
   options: BrokerOptions;
   logLevel: LogLevel;
+  /**
+   * The Kafka port is the default one (no flag or file setting): when it is taken (a Kafka broker, another
+   * Sluice on this machine), serve starts without the Kafka listener and says so, instead of failing.
+   */
+  kafkaPortDefaulted: boolean;
 }
 
 /** Merges defaults, file and flags, and validates the result once (without starting anything). */
@@ -103,16 +117,20 @@ export function serveSettings(flags: ServeFlags): ServeSettings {
       port: flags.port,
       advertisedHost: flags.advertisedHost,
       advertisedPort: flags.advertisedPort,
+      kafkaPort: flags.kafka === false ? false : flags.kafkaPort,
+      advertisedKafkaPort: flags.advertisedKafkaPort,
       flush: flags.flush,
       autoCreateTopics: flags.autoCreateTopics,
       defaultPartitions: flags.defaultPartitions,
       repair: flags.repair,
     }).filter(([, v]) => v !== undefined),
   );
+  const kafkaPortDefaulted = given.kafkaPort === undefined && fromFile.kafkaPort === undefined;
   const options: BrokerOptions = {
     ...fromFile,
     dataDir: './data',
     ...(fromFile.dataDir ? { dataDir: fromFile.dataDir } : {}),
+    ...(kafkaPortDefaulted ? { kafkaPort: DEFAULT_KAFKA_PORT } : {}),
     ...given,
   };
   const logLevel = flags.logLevel ?? fileLevel ?? 'info';
@@ -126,5 +144,5 @@ export function serveSettings(flags: ServeFlags): ServeSettings {
     if (error instanceof BrokerConfigError) throw new UsageError(`invalid broker setting: ${error.message}`);
     throw error;
   }
-  return { options, logLevel: logLevel as LogLevel };
+  return { options, logLevel: logLevel as LogLevel, kafkaPortDefaulted };
 }

@@ -1,7 +1,7 @@
 // The running part of `sluice serve`, loaded only when the command runs (see serve.ts).
 import pino, { type Logger } from 'pino';
 import pretty from 'pino-pretty';
-import { Broker } from '../src/broker/index.js';
+import { Broker, KafkaListenError } from '../src/broker/index.js';
 import { describeError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './lib/errors.js';
 import { serveSettings, type LogLevel, type ServeFlags } from './serve-config.js';
 
@@ -26,9 +26,20 @@ export async function serve(flags: ServeFlags): Promise<number> {
     logger.fatal({ err: error }, 'uncaught exception; exiting');
     process.exit(EXIT_FAILURE);
   });
-  const broker = new Broker({ ...settings.options, logger });
+  let broker = new Broker({ ...settings.options, logger });
   try {
-    await broker.start();
+    try {
+      await broker.start();
+    } catch (error) {
+      if (!(error instanceof KafkaListenError && error.code === 'EADDRINUSE' && settings.kafkaPortDefaulted))
+        throw error;
+      logger.warn(
+        { kafkaPort: settings.options.kafkaPort },
+        `${error.message}; starting without the Kafka listener (set --kafka-port to another port, or --no-kafka)`,
+      );
+      broker = new Broker({ ...settings.options, kafkaPort: false, logger });
+      await broker.start();
+    }
   } catch (error) {
     logger.fatal({ err: error }, 'broker failed to start');
     const code = (error as { code?: unknown }).code;

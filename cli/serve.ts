@@ -31,6 +31,17 @@ export function register(program: Command): void {
       'port clients are told to connect to, e.g. behind a port forward (default: the port bound)',
       parseInteger('advertised port', 1, 65535),
     )
+    .option(
+      '--kafka-port <port>',
+      'port of the Kafka wire-protocol listener (kcat, librdkafka, kafkajs…); 0 picks a free one (default: 9092)',
+      parseInteger('Kafka port', 0, 65535),
+    )
+    .option('--no-kafka', 'do not open the Kafka wire-protocol listener')
+    .option(
+      '--advertised-kafka-port <port>',
+      'port Kafka clients are told to connect to (default: the Kafka port bound)',
+      parseInteger('advertised Kafka port', 1, 65535),
+    )
     .option('--flush <policy>', 'default flush policy of topics: always | os | <ms> (default: os)', parseFlush)
     .option('--config <file>', 'JSON file of broker settings; flags override it')
     .addOption(new Option('--log-level <level>', 'log level (default: info)').choices(LOG_LEVELS))
@@ -47,6 +58,7 @@ export function register(program: Command): void {
     .action(async (flags: ServeFlags & { autoCreateTopics?: boolean }, cmd: Command) => {
       // commander sets autoCreateTopics=true by default for a --no- flag; only an explicit flag counts.
       if (cmd.getOptionValueSource('autoCreateTopics') === 'default') delete flags.autoCreateTopics;
+      if (cmd.getOptionValueSource('kafka') === 'default') delete flags.kafka;
       const { serve } = await import('./serve-run.js');
       process.exit(await serve(flags));
     });

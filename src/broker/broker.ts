@@ -26,6 +26,7 @@ import { startGroupService, type GroupService } from './groups/index.js';
 import { HandlerRegistry } from './handlers/index.js';
 import type { BrokerContext } from './handlers/types.js';
 import { Interceptors, type InterceptHandle, type Interceptor, type InterceptOptions } from './interceptors.js';
+import { KafkaServer } from './kafka/index.js';
 import { NativeWire } from './native/wire.js';
 import { ProducerIdAllocator } from './registries/producer-ids.js';
 import { readMetadataFile, TopicRegistry } from './registries/topics.js';
@@ -53,8 +54,10 @@ export class Broker {
   private lock: DataDirLock | undefined;
   private groups: GroupService | undefined;
   private transport: Transport | undefined;
+  private kafkaServer: KafkaServer | undefined;
   private state: State = 'new';
   private boundPort = -1;
+  private kafkaBoundPort = -1;
   private clusterId = '';
   private stopping: Promise<void> | undefined;
 
@@ -88,6 +91,17 @@ export class Broker {
   /** "host:port" to give clients, e.g. "127.0.0.1:40123": the advertised address (valid after start()). */
   get address(): string {
     return `${this.config.advertisedHost}:${this.advertisedPort}`;
+  }
+
+  /** The Kafka listener's bound port (valid after start() with the kafkaPort option), else undefined. */
+  get kafkaPort(): number | undefined {
+    return this.kafkaBoundPort < 0 ? undefined : this.kafkaBoundPort;
+  }
+
+  /** "host:port" to give Kafka clients (bootstrap servers), or undefined without a Kafka listener. */
+  get kafkaAddress(): string | undefined {
+    if (this.kafkaBoundPort < 0) return undefined;
+    return `${this.config.advertisedHost}:${this.config.advertisedKafkaPort ?? this.kafkaBoundPort}`;
   }
 
   get running(): boolean {
@@ -125,16 +139,26 @@ export class Broker {
         topics: this.topicRegistry,
         config: this.config.groups,
       });
+      const context = this.context();
       this.transport = new Transport(this.config);
       const native = new NativeWire({
         registry: this.registry,
-        broker: this.context(),
+        broker: context,
         headerLimits: this.config.headerLimits,
         interceptors: this.interceptors,
       });
       this.boundPort = await this.transport.listen(native, this.config.host, this.config.port);
+      if (this.config.kafkaPort !== null) {
+        // The second door: Kafka's wire protocol over the same core, sharing the memory budget.
+        this.kafkaServer = new KafkaServer(this.config, this.config.kafkaPort, context, this.transport.memory, () =>
+          this.transport!.nextConnectionId(),
+        );
+        this.kafkaBoundPort = await this.kafkaServer.listen();
+      }
     } catch (error) {
       this.state = 'stopped';
+      await this.transport?.close(0).catch(() => {});
+      await this.kafkaServer?.close(0).catch(() => {});
       await this.groups
         ?.close()
         .catch((closeError) => this.logger.error({ err: closeError }, 'closing groups after a failed start'));
@@ -151,6 +175,7 @@ export class Broker {
         host: this.config.host,
         port: this.boundPort,
         address: this.address,
+        ...(this.kafkaServer ? { kafkaPort: this.kafkaBoundPort, kafkaAddress: this.kafkaAddress } : {}),
         dataDir,
         topics: this.topicRegistry.list().length,
       },
@@ -181,7 +206,10 @@ export class Broker {
     // Parked JoinGroup/SyncGroup requests are answered (COORDINATOR_NOT_AVAILABLE) before the server drains.
     await this.groups?.coordinator.close().catch((err) => this.logger.error({ err }, 'closing the group coordinator'));
     try {
-      await this.transport?.close(this.config.shutdownTimeoutMs);
+      await Promise.all([
+        this.transport?.close(this.config.shutdownTimeoutMs),
+        this.kafkaServer?.close(this.config.shutdownTimeoutMs),
+      ]);
     } finally {
       await this.groups?.close().catch((err) => this.logger.error({ err }, 'closing the group coordinator'));
       try {

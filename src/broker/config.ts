@@ -65,6 +65,13 @@ export interface BrokerOptions {
   advertisedHost?: string;
   /** Port clients are told to connect to (a port forward, a NAT). Default: the port bound. */
   advertisedPort?: number;
+  /**
+   * TCP port of the Kafka wire-protocol listener (src/broker/kafka/), on the same host; 0 picks a free one
+   * (read it from `broker.kafkaPort`). Default: no Kafka listener (`sluice serve` opens one on 9092).
+   */
+  kafkaPort?: number | false;
+  /** Port Kafka clients are told to connect to (Metadata, FindCoordinator). Default: the Kafka port bound. */
+  advertisedKafkaPort?: number;
   nodeId?: number;
   /** Default: generated once and kept in <dataDir>/meta.json. */
   clusterId?: string;
@@ -144,6 +151,10 @@ export interface BrokerConfig {
   readonly advertisedHost: string;
   /** null: the port actually bound (BrokerContext.advertisedPort). */
   readonly advertisedPort: number | null;
+  /** null: no Kafka listener. */
+  readonly kafkaPort: number | null;
+  /** null: the Kafka port actually bound. */
+  readonly advertisedKafkaPort: number | null;
   readonly nodeId: number;
   readonly clusterId: string | null;
   readonly autoCreateTopics: boolean;
@@ -272,6 +283,8 @@ const KNOWN_KEYS = new Set<string>([
   'port',
   'advertisedHost',
   'advertisedPort',
+  'kafkaPort',
+  'advertisedKafkaPort',
   'nodeId',
   'clusterId',
   'flush',
@@ -355,6 +368,13 @@ export function resolveBrokerConfig(options: BrokerOptions): BrokerConfig {
   if (maxFrameBytes > maxInFlightBytes)
     fail('maxFrameBytes', `(${maxFrameBytes}) must not exceed maxInFlightBytes (${maxInFlightBytes})`);
   const maxConnections = intIn('maxConnections', options.maxConnections, 10_000, 1, 10_000_000);
+  if (options.kafkaPort !== undefined && options.kafkaPort !== false && options.kafkaPort !== 0) {
+    if (options.kafkaPort === (options.port ?? 9650))
+      fail(
+        'kafkaPort',
+        `must differ from port (both are ${options.kafkaPort}): the two listeners speak different protocols`,
+      );
+  }
   return Object.freeze({
     dataDir: isAbsolute(dataDir) ? dataDir : resolve(dataDir),
     host,
@@ -362,6 +382,14 @@ export function resolveBrokerConfig(options: BrokerOptions): BrokerConfig {
     advertisedHost: stringOption('advertisedHost', options.advertisedHost, isWildcard(host) ? '127.0.0.1' : host),
     advertisedPort:
       options.advertisedPort === undefined ? null : intIn('advertisedPort', options.advertisedPort, 0, 1, 65535),
+    kafkaPort:
+      options.kafkaPort === undefined || options.kafkaPort === false
+        ? null
+        : intIn('kafkaPort', options.kafkaPort, 9092, 0, 65535),
+    advertisedKafkaPort:
+      options.advertisedKafkaPort === undefined
+        ? null
+        : intIn('advertisedKafkaPort', options.advertisedKafkaPort, 0, 1, 65535),
     nodeId: intIn('nodeId', options.nodeId, 0, 0, 0x7fff_ffff),
     clusterId: options.clusterId ?? null,
     autoCreateTopics: options.autoCreateTopics ?? true,

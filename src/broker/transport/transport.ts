@@ -37,13 +37,18 @@ export class Transport {
       limits: this.limits,
       memory: this.memory,
       scratch: this.scratch,
-      nextConnectionId: () => ++this.lastConnectionId,
+      nextConnectionId: () => this.nextConnectionId(),
       opened: (c) => this.connections.add(c),
       closed: (c) => this.connections.delete(c),
     });
     const bound = await listener.listen(host, port);
     this.listeners.push(listener);
     return bound;
+  }
+
+  /** A connection id never used before by any listener of this broker, this one's or another door's. */
+  nextConnectionId(): number {
+    return ++this.lastConnectionId;
   }
 
   get connectionCount(): number {

@@ -75,6 +75,6 @@ export const Produce = api({
   name: 'Produce',
   request: ProduceRequest,
   response: ProduceResponse,
-  served: '3-7',
-  why: 'v3 is the first with RecordBatch v2 (librdkafka needs Produce 3 and Fetch 4 for it); both clients send v7',
+  served: '0-7',
+  why: 'both clients send v7; v0 stays in the range because librdkafka 2.0.2 compresses with gzip, snappy or lz4 only when the range holds v0 (batches must still be RecordBatch v2)',
 });

@@ -1,0 +1,19 @@
+// DescribeGroups (v0-4): state names as Kafka spells them (Empty, Stable, PreparingRebalance,
+// CompletingRebalance, Dead; an unknown group is Dead with no error), members with their opaque metadata
+// and assignments.
+import { ErrorCode } from '../../../protocol/index.js';
+import { DescribeGroups } from '../../../protocol/kafka/index.js';
+import { kafkaHandler } from '../handler.js';
+
+export const kafkaDescribeGroupsHandler = kafkaHandler(DescribeGroups, (request, broker) => ({
+  throttleTimeMs: 0,
+  groups: broker.groups.describeGroups({ groups: request.groups }).groups.map((g) => ({
+    // Kafka describes a group it does not know as Dead, without an error (kafkajs setOffsets relies on it).
+    errorCode: g.errorCode === ErrorCode.GROUP_ID_NOT_FOUND ? ErrorCode.NONE : g.errorCode,
+    groupId: g.groupId,
+    groupState: g.groupState,
+    protocolType: g.protocolType,
+    protocolData: g.protocolData,
+    members: g.members,
+  })),
+}));

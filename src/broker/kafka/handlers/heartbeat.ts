@@ -1,0 +1,13 @@
+// Heartbeat (v0-3): REBALANCE_IN_PROGRESS tells a member to rejoin (the shared coordinator's answer).
+import { Heartbeat } from '../../../protocol/kafka/index.js';
+import { kafkaHandler } from '../handler.js';
+
+export const kafkaHeartbeatHandler = kafkaHandler(Heartbeat, (request, broker) => ({
+  throttleTimeMs: 0,
+  errorCode: broker.groups.heartbeat({
+    groupId: request.groupId,
+    generationId: request.generationId,
+    memberId: request.memberId,
+    groupInstanceId: request.groupInstanceId,
+  }).errorCode,
+}));

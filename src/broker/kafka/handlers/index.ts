@@ -1,0 +1,50 @@
+// Every Kafka API this listener serves, one handler each. SaslHandshake, SaslAuthenticate and
+// IncrementalAlterConfigs are defined by the codec but not served (not advertised; UNSUPPORTED_VERSION).
+import type { KafkaHandler } from '../handler.js';
+import { kafkaAlterConfigsHandler } from './alter-configs.js';
+import { apiVersionsHandler } from './api-versions.js';
+import { kafkaCreatePartitionsHandler } from './create-partitions.js';
+import { kafkaCreateTopicsHandler } from './create-topics.js';
+import { kafkaDeleteGroupsHandler } from './delete-groups.js';
+import { kafkaDeleteRecordsHandler } from './delete-records.js';
+import { kafkaDeleteTopicsHandler } from './delete-topics.js';
+import { kafkaDescribeConfigsHandler } from './describe-configs.js';
+import { kafkaDescribeGroupsHandler } from './describe-groups.js';
+import { kafkaFetchHandler } from './fetch.js';
+import { kafkaFindCoordinatorHandler } from './find-coordinator.js';
+import { kafkaHeartbeatHandler } from './heartbeat.js';
+import { kafkaInitProducerIdHandler } from './init-producer-id.js';
+import { kafkaJoinGroupHandler } from './join-group.js';
+import { kafkaLeaveGroupHandler } from './leave-group.js';
+import { kafkaListGroupsHandler } from './list-groups.js';
+import { kafkaListOffsetsHandler } from './list-offsets.js';
+import { kafkaMetadataHandler } from './metadata.js';
+import { kafkaOffsetCommitHandler } from './offset-commit.js';
+import { kafkaOffsetFetchHandler } from './offset-fetch.js';
+import { kafkaProduceHandler } from './produce.js';
+import { kafkaSyncGroupHandler } from './sync-group.js';
+
+export const KAFKA_HANDLERS: readonly KafkaHandler[] = [
+  kafkaProduceHandler,
+  kafkaFetchHandler,
+  kafkaListOffsetsHandler,
+  kafkaMetadataHandler,
+  kafkaOffsetCommitHandler,
+  kafkaOffsetFetchHandler,
+  kafkaFindCoordinatorHandler,
+  kafkaJoinGroupHandler,
+  kafkaHeartbeatHandler,
+  kafkaLeaveGroupHandler,
+  kafkaSyncGroupHandler,
+  kafkaDescribeGroupsHandler,
+  kafkaListGroupsHandler,
+  apiVersionsHandler,
+  kafkaCreateTopicsHandler,
+  kafkaDeleteTopicsHandler,
+  kafkaDeleteRecordsHandler,
+  kafkaInitProducerIdHandler,
+  kafkaDescribeConfigsHandler,
+  kafkaAlterConfigsHandler,
+  kafkaCreatePartitionsHandler,
+  kafkaDeleteGroupsHandler,
+] as unknown as readonly KafkaHandler[];

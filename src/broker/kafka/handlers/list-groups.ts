@@ -1,0 +1,12 @@
+// ListGroups (v0-2): every group the shared coordinator knows, whichever door its members came through.
+import { ListGroups } from '../../../protocol/kafka/index.js';
+import { kafkaHandler } from '../handler.js';
+
+export const kafkaListGroupsHandler = kafkaHandler(ListGroups, (_request, broker) => {
+  const listed = broker.groups.listGroups({ statesFilter: null });
+  return {
+    throttleTimeMs: 0,
+    errorCode: listed.errorCode,
+    groups: listed.groups.map((g) => ({ groupId: g.groupId, protocolType: g.protocolType })),
+  };
+});

@@ -1,0 +1,16 @@
+// SyncGroup (v0-3): the leader's assignments (opaque bytes, copied) through the shared coordinator.
+import { SyncGroup } from '../../../protocol/kafka/index.js';
+import { kafkaHandler } from '../handler.js';
+
+export const kafkaSyncGroupHandler = kafkaHandler(SyncGroup, async (request, broker) => {
+  const synced = await broker.groups.sync({
+    groupId: request.groupId,
+    generationId: request.generationId,
+    memberId: request.memberId,
+    groupInstanceId: request.groupInstanceId,
+    protocolType: request.protocolType,
+    protocolName: request.protocolName,
+    assignments: request.assignments.map((a) => ({ memberId: a.memberId, assignment: Buffer.from(a.assignment) })),
+  });
+  return { throttleTimeMs: 0, errorCode: synced.errorCode, assignment: synced.assignment };
+});
