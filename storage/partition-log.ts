@@ -1,5 +1,5 @@
 // One partition's log: the public API, its lifecycle (open, frozen, closing, closed) and the composition of
-// the owners that do the work (README.md "Partition log: who owns what"):
+// the owners that do the work (README.md "The partition log: who owns what"):
 //   recovery           partition-load.ts        opening a directory, scanning and cutting a torn tail
 //   segments & offsets log-segments.ts         the segment list, log start/end, tail cache, truncation count
 //   append             partition-append.ts      offsets, writes in runs, rolls
