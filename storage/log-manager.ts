@@ -14,6 +14,7 @@ import { LogClosedError, StorageError, StorageIOError } from './errors.js';
 import { TopicTrash, TRASH_SUFFIX } from './topic-trash.js';
 import { FilePool, type FileStats } from './file-pool.js';
 import { openFileLimit, segmentFileBudget } from './file-budget.js';
+import { isValidTopicName } from './format/topic-name.js';
 
 export interface LogManagerOptions {
   dataDir: string;
@@ -37,15 +38,10 @@ export interface LogManagerFileStats extends FileStats {
   processLimit: number | undefined;
 }
 
-const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
 /** NAME_MAX of Linux file systems (ext4, xfs, btrfs, tmpfs): the longest directory name, in bytes. */
 export const MAX_DIR_NAME_BYTES = 255;
 /** Partitions opened (or stat'ed) at once at start: enough to keep libuv's thread pool busy. */
 export const FS_CONCURRENCY = 32;
-
-export function isValidTopicName(topic: string): boolean {
-  return TOPIC_NAME.test(topic) && topic !== '.' && topic !== '..';
-}
 
 /** `<topic>-<partition>`, split on the last '-'; undefined when the name is not a partition directory. */
 export function parsePartitionDirName(name: string): { topic: string; partition: number } | undefined {

@@ -234,10 +234,6 @@ export function errorInfoByName(name: ErrorName): ErrorInfo {
   return byName.get(name)!;
 }
 
-export function allErrors(): ErrorInfo[] {
-  return [...byCode.values()];
-}
-
 /**
  * An error that travels on the wire: a code from the table plus a human message.
  * The SDK throws it (as kafkajs throws KafkaJSProtocolError); the broker builds responses from it.

@@ -13,7 +13,7 @@
 import { Decoder, Encoder } from '@msgpack/msgpack';
 import { ProtocolError } from './errors.js';
 import { type HeaderLimits, scanMsgpack } from './msgpack-bounds.js';
-import { int, invalid, nullableString, object } from './validate.js';
+import { int, nullableString, object } from './validate.js';
 
 export const FRAME_PREFIX_BYTES = 8;
 export const DEFAULT_MAX_FRAME_BYTES = 100 * 1024 * 1024;
@@ -377,5 +377,3 @@ export class FrameDecoder {
     return pos;
   }
 }
-
-export { invalid, ProtocolError };

@@ -4,4 +4,4 @@ export * from './apis/index.js';
 export * from './errors.js';
 export * from './framing.js';
 export * from './msgpack-bounds.js';
-export { isValidTopicName, TOPIC_NAME_PATTERN } from './validate.js';
+export { isValidTopicName, TOPIC_NAME_PATTERN, TOPIC_NAME_RULE } from '../../storage/format/topic-name.js';
