@@ -26,6 +26,12 @@ export async function serve(flags: ServeFlags): Promise<number> {
     logger.fatal({ err: error }, 'uncaught exception; exiting');
     process.exit(EXIT_FAILURE);
   });
+  // Listening for the stop signals before the broker starts: one that arrives while it starts (just after
+  // its `listening` line, say) still stops it gracefully instead of killing the process.
+  const signalled = new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
   let broker = new Broker({ ...settings.options, logger });
   try {
     try {
@@ -50,10 +56,7 @@ export async function serve(flags: ServeFlags): Promise<number> {
     process.stderr.write(`error: cannot start the broker: ${describeError(error)}${hint}\n`);
     return EXIT_FAILURE;
   }
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGINT', () => resolve('SIGINT'));
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-  });
+  const signal = await signalled;
   logger.info({ signal }, 'shutting down');
   const forced = (second: NodeJS.Signals) => {
     logger.warn({ signal: second }, 'second signal: exiting without a graceful stop');
