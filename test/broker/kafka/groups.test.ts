@@ -19,6 +19,14 @@ function lastAssignment(stderr: string): number[] | null {
   return last ? [...last.matchAll(/shared \[(\d)\]/g)].map((m) => Number(m[1])) : null;
 }
 
+/** The partitions kcat reported "Reached end of topic shared [p]" for since its latest rebalance line. */
+function reachedEndSinceRebalance(stderr: string): Set<number> {
+  const lines = stderr.split('\n');
+  const start = lines.findLastIndex((l) => l.includes('rebalanced') && l.includes('assigned:'));
+  const ends = start < 0 ? [] : lines.slice(start + 1).filter((l) => l.includes('Reached end of topic shared'));
+  return new Set(ends.map((l) => Number(/shared \[(\d)\]/.exec(l)![1])));
+}
+
 beforeAll(async () => {
   kcat = kcatPath();
   b = await startKafkaBroker({ groups: { initialRebalanceDelayMs: 300 } });
@@ -29,7 +37,9 @@ afterAll(async () => {
 });
 
 describe('consumer groups through the Kafka listener', () => {
-  it('two kcat -G processes share the partitions of a topic and commit what they consumed', async () => {
+  it('two kcat -G processes share the partitions of a topic and commit what they consumed', {
+    timeout: 120_000,
+  }, async () => {
     const admin = await b.client();
     await createTopic(admin, 'shared', 4);
     const consumers = ['A', 'B'].map((name) =>
@@ -41,6 +51,13 @@ describe('consumer groups through the Kafka listener', () => {
         () => consumers.every((c) => lastAssignment(c.stderr())?.length === 2),
         30_000,
         'both kcat consumers to get two partitions each',
+      );
+      // kcat looks up where to start ("latest") after its rebalance line: produce only once every partition
+      // reports its end, or records sent before that lookup are (rightly) skipped.
+      await until(
+        () => consumers.every((c) => reachedEndSinceRebalance(c.stderr()).size === 2),
+        30_000,
+        'both kcat consumers to know where their partitions end',
       );
       const lines = Array.from({ length: 40 }, (_, i) => `key-${i}\tvalue-${i}`).join('\n');
       const produced = await run(kcat, ['-b', b.bootstrap, '-P', '-t', 'shared', '-K', '\t'], { input: `${lines}\n` });
