@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { BrokerConfigError, parseFlushPolicy, resolveBrokerConfig, type BrokerOptions } from '../src/broker/index.js';
+import { HttpConfigError, resolveHttpConfig, type HttpOptions } from '../src/http/options.js';
 import { UsageError } from './lib/errors.js';
 
 import { LOG_LEVELS, type LogLevel } from './serve.js';
@@ -22,10 +23,18 @@ export interface ServeFlags {
   autoCreateTopics?: boolean;
   defaultPartitions?: number;
   repair?: boolean;
+  /** false: --no-http. */
+  http?: boolean;
+  httpPort?: number;
 }
 
 /** Broker options that a config file may set (everything but injected objects), plus logLevel. */
-type FileOptions = Omit<BrokerOptions, 'logger' | 'clock' | 'dataDir'> & { dataDir?: string; logLevel?: string };
+type FileOptions = Omit<BrokerOptions, 'logger' | 'clock' | 'dataDir'> & {
+  dataDir?: string;
+  logLevel?: string;
+  /** The HTTP door's settings (src/http/options.ts), or false for none. */
+  http?: HttpOptions | false;
+};
 
 const FILE_KEYS = new Set([
   'dataDir',
@@ -56,6 +65,7 @@ const FILE_KEYS = new Set([
   'logLevel',
   'maxFetchBytes',
   'producerIdExpirationMs',
+  'http',
 ]);
 
 export function readConfigFile(path: string): FileOptions {
@@ -91,12 +101,14 @@ export function readConfigFile(path: string): FileOptions {
 export interface ServeSettings {
   options: BrokerOptions;
   logLevel: LogLevel;
+  /** null: no HTTP door (--no-http or "http": false). */
+  http: HttpOptions | null;
 }
 
 /** Merges defaults, file and flags, and validates the result once (without starting anything). */
 export function serveSettings(flags: ServeFlags): ServeSettings {
   const file = flags.config !== undefined ? readConfigFile(flags.config) : {};
-  const { logLevel: fileLevel, ...fromFile } = file;
+  const { logLevel: fileLevel, http: fileHttp, ...fromFile } = file;
   const given = Object.fromEntries(
     Object.entries({
       dataDir: flags.dataDir,
@@ -127,5 +139,20 @@ export function serveSettings(flags: ServeFlags): ServeSettings {
     if (error instanceof BrokerConfigError) throw new UsageError(`invalid broker setting: ${error.message}`);
     throw error;
   }
-  return { options, logLevel: logLevel as LogLevel };
+  let http: HttpOptions | null = null;
+  if (flags.http !== false && fileHttp !== false) {
+    if (fileHttp !== undefined && (typeof fileHttp !== 'object' || fileHttp === null || Array.isArray(fileHttp)))
+      throw new UsageError('config setting "http" must be an object of HTTP settings, or false');
+    // A broker on a free port (--port 0: tests, several brokers on one machine) takes a free HTTP port too,
+    // unless one is given.
+    const freePort = options.port === 0 && fileHttp?.port === undefined ? { port: 0 } : {};
+    http = { ...freePort, ...fileHttp, ...(flags.httpPort !== undefined ? { port: flags.httpPort } : {}) };
+    try {
+      resolveHttpConfig(http);
+    } catch (error) {
+      if (error instanceof HttpConfigError) throw new UsageError(`invalid HTTP setting: ${error.message}`);
+      throw error;
+    }
+  }
+  return { options, logLevel: logLevel as LogLevel, http };
 }
