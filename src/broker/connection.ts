@@ -53,6 +53,7 @@ import { foreignProtocolMessage, httpRefusal, identifyForeignProtocol } from './
 import type { HandlerRegistry } from './handlers/index.js';
 import { NO_RESPONSE, type BrokerContext, type RequestContext } from './handlers/types.js';
 import { ConnectionMemory, type MemoryBudget } from './memory-budget.js';
+import { observeRequest } from './diagnostics.js';
 
 function runAll(callbacks: Array<() => void>): void {
   for (const callback of callbacks) callback();
@@ -312,13 +313,20 @@ export class Connection {
       const { body, tail } = route.api.encodeResponse(response);
       return encodeResponseFrame(correlationId, body, tail);
     };
+    const observed = observeRequest('native', route.api.name);
     try {
       const request = route.api.decodeRequest(frame.body, frame.tail, frame.apiVersion);
       const response = route.handle(request, this.deps.broker, ctx);
-      if (!(response instanceof Promise)) return encode(response);
+      if (!(response instanceof Promise)) {
+        observed?.();
+        return encode(response);
+      }
       // An encoding error is refused like a handler's: encode runs inside the chain, before `refused`.
-      return response.then(encode).catch(refused);
+      const settled = response.then(encode).catch(refused);
+      if (observed) settled.then(observed, observed);
+      return settled;
     } catch (error) {
+      observed?.();
       return refused(error);
     }
   }

@@ -12,6 +12,7 @@ import { Connection } from './connection.js';
 import type { HandlerRegistry } from './handlers/index.js';
 import type { BrokerContext } from './handlers/types.js';
 import { MemoryBudget } from './memory-budget.js';
+import { connectionChannel } from './diagnostics.js';
 
 /** Direct reads land here unless they go straight into a frame: Node's own socket read size. */
 const SCRATCH_BYTES = 64 * 1024;
@@ -55,12 +56,14 @@ export class Server {
         scratch: this.scratch,
         onClose: (c) => {
           this.connections.delete(c);
+          if (connectionChannel.hasSubscribers) connectionChannel.publish({ listener: 'native', delta: -1 });
           const left = (this.perAddress.get(address) ?? 1) - 1;
           if (left > 0) this.perAddress.set(address, left);
           else this.perAddress.delete(address);
         },
       });
       this.connections.add(connection);
+      if (connectionChannel.hasSubscribers) connectionChannel.publish({ listener: 'native', delta: 1 });
     });
     this.server.on('error', (error) => this.logger.error({ err: error }, 'listener error'));
   }

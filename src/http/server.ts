@@ -13,6 +13,7 @@ import type { Broker } from '../broker/index.js';
 import { SLUICE_VERSION } from '../version.js';
 import { HttpCore } from './core.js';
 import { installErrorHandlers } from './errors.js';
+import { BrokerMetrics } from './metrics.js';
 import { metricsSummary } from './metrics-summary.js';
 import { resolveHttpConfig, type HttpConfig, type HttpOptions } from './options.js';
 import { clusterRoutes } from './routes/cluster.js';
@@ -60,12 +61,22 @@ export class HttpServer {
       },
     });
     await app.register(swaggerUi, { routePrefix: '/docs' });
+    const metrics = config.metrics ? new BrokerMetrics(core, { topicLimit: config.metricsTopicLimit }) : undefined;
+    if (metrics) {
+      metrics.instrument(app);
+      app.addHook('onClose', async () => metrics.close());
+      app.get(
+        '/metrics',
+        { schema: { tags: ['metrics'], summary: 'Prometheus metrics (text exposition format)' } },
+        async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
+      );
+    }
     const context = { app, core, config };
     clusterRoutes(context, () =>
       metricsSummary(
         core,
-        () => null,
-        () => null,
+        () => metrics?.totals() ?? null,
+        () => metrics?.connectionCount() ?? null,
       ),
     );
     topicRoutes(context);

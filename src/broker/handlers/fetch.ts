@@ -27,6 +27,7 @@ import {
   type FetchResponse,
 } from '../../protocol/index.js';
 import { onAbort } from '../abort-hooks.js';
+import { fetchChannel, type FetchEvent } from '../diagnostics.js';
 import { highWatermark } from './high-watermark.js';
 import { partitionError, toPartitionError } from './storage-errors.js';
 import { defineHandler, type BrokerContext, type RequestContext } from './types.js';
@@ -214,6 +215,25 @@ function partitionKeys(request: FetchRequest): Set<string> {
   return keys;
 }
 
+/** Each answered partition's bytes (and record chunks, for counting records) to the fetch channel. */
+function publishFetched(response: FetchResponse): void {
+  for (const t of response.topics) {
+    for (const p of t.partitions) {
+      let bytes = 0;
+      for (const chunk of p.records) bytes += chunk.length;
+      if (bytes === 0 && p.errorCode === ErrorCode.NONE) continue;
+      const event: FetchEvent = {
+        topic: t.name,
+        partition: p.partition,
+        bytes,
+        chunks: p.records,
+        errorCode: p.errorCode,
+      };
+      fetchChannel.publish(event);
+    }
+  }
+}
+
 export const fetchHandler = defineHandler(FetchApi, async (request, broker, ctx) => {
   const started = performance.now();
   if (ctx.readAhead.size > 0) ctx.readAhead.retainOnly(partitionKeys(request));
@@ -225,6 +245,7 @@ export const fetchHandler = defineHandler(FetchApi, async (request, broker, ctx)
       // Record chunks may be views of pool buffers: reusable only once the socket write carrying them is done.
       if (round.leases.length > 0) ctx.afterResponseWritten(() => releaseAll(broker, round.leases));
       for (const n of round.next) ctx.readAhead.start(n.key, n.log, n.offset, n.maxBytes, n.maxOffset);
+      if (fetchChannel.hasSubscribers) publishFetched(round.response);
       return round.response;
     };
     const remaining = request.maxWaitMs - (performance.now() - started);
