@@ -11,6 +11,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Broker } from '../broker/index.js';
 import { SLUICE_VERSION } from '../version.js';
+import { consoleRoutes } from './console.js';
 import { HttpCore } from './core.js';
 import { installErrorHandlers } from './errors.js';
 import { BrokerMetrics } from './metrics.js';
@@ -82,6 +83,7 @@ export class HttpServer {
     topicRoutes(context);
     recordRoutes(context);
     groupRoutes(context);
+    await consoleRoutes(app);
     app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
     const server = new HttpServer(app, config);
