@@ -367,6 +367,33 @@ export class HttpCore {
     return window;
   }
 
+  /**
+   * Resolves once `topic`-`partition` has records at or past `offset` visible, on an append's wake-up (the
+   * same waiters long-poll fetches use, no polling), or when `signal` aborts or the broker stops.
+   */
+  waitForRecords(topic: string, partition: number, offset: number, signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      let unregister = () => {};
+      const done = () => {
+        unregister();
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      unregister = this.#broker.waiters.register([{ topic, partition }], done);
+      signal.addEventListener('abort', done, { once: true });
+      // An append between the caller's read and the registration woke nobody: look once more.
+      const log = this.#log(topic, partition);
+      if (!log || highWatermark(log) > offset || signal.aborted || this.#broker.stopping) done();
+    });
+  }
+
+  /** "host:port" the door's own SDK clients (WebSocket group members) connect to: the native listener. */
+  get nativeAddress(): string {
+    const host = this.#broker.config.host;
+    const local = host === '0.0.0.0' || host === '::' || host === '' ? '127.0.0.1' : host;
+    return `${local.includes(':') ? `[${local}]` : local}:${this.#broker.port}`;
+  }
+
   groups(): Array<{ groupId: string; state: string; protocolType: string }> {
     const listed = this.#broker.groups.listGroups({ statesFilter: null });
     if (listed.errorCode !== ErrorCode.NONE) throw groupFailure(listed.errorCode, null);

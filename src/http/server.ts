@@ -21,6 +21,7 @@ import { clusterRoutes } from './routes/cluster.js';
 import { groupRoutes } from './routes/groups.js';
 import { recordRoutes } from './routes/records.js';
 import { topicRoutes } from './routes/topics.js';
+import { websocketRoutes } from './ws/gateway.js';
 
 export class HttpServer {
   readonly config: HttpConfig;
@@ -84,6 +85,7 @@ export class HttpServer {
     recordRoutes(context);
     groupRoutes(context);
     await consoleRoutes(app);
+    await websocketRoutes(app, core, config, (delta) => metrics?.connectionOpened('websocket', delta));
     app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
     const server = new HttpServer(app, config);
