@@ -4,8 +4,7 @@
 //               subscriber: the channels cost one property read). Runs alternate on / off.
 //   rest        REST produce records/s, batches of 100 records per POST …/records:batch, N requests in flight,
 //               beside the SDK producing the same records in sends of 100.
-//   ws          WebSocket fan-out (bench/lib/ws-fanout.ts) beside the same delivery over the native protocol.
-//   node --import tsx bench/http.ts [--only metrics,rest,ws] [--runs 5] [--records N] [--write]
+//   node --import tsx bench/http.ts [--only metrics,rest] [--runs 5] [--records N] [--write]
 import { freePort } from './lib/processes.js';
 import { startBrokerProcess, type BrokerProcess } from './lib/broker-process.js';
 import { describeCommit, describeMachine, today } from './lib/machine.js';
