@@ -98,6 +98,9 @@ export function readConfigFile(path: string): FileOptions {
   return options;
 }
 
+/** `sluice serve`'s native port when none is given (src/broker/config.ts). */
+const DEFAULT_NATIVE_PORT = 9650;
+
 export interface ServeSettings {
   options: BrokerOptions;
   logLevel: LogLevel;
@@ -143,9 +146,11 @@ export function serveSettings(flags: ServeFlags): ServeSettings {
   if (flags.http !== false && fileHttp !== false) {
     if (fileHttp !== undefined && (typeof fileHttp !== 'object' || fileHttp === null || Array.isArray(fileHttp)))
       throw new UsageError('config setting "http" must be an object of HTTP settings, or false');
-    // A broker on a free port (--port 0: tests, several brokers on one machine) takes a free HTTP port too,
-    // unless one is given.
-    const freePort = options.port === 0 && fileHttp?.port === undefined ? { port: 0 } : {};
+    // 9651 goes with the default native port 9650. A broker on another port (--port 0 in tests, several
+    // brokers on one machine) takes a free HTTP port, logged, unless one is given: two brokers never
+    // fight over 9651.
+    const otherPort = options.port !== undefined && options.port !== DEFAULT_NATIVE_PORT;
+    const freePort = otherPort && fileHttp?.port === undefined ? { port: 0 } : {};
     http = { ...freePort, ...fileHttp, ...(flags.httpPort !== undefined ? { port: flags.httpPort } : {}) };
     try {
       resolveHttpConfig(http);

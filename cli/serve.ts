@@ -43,7 +43,7 @@ export function register(program: Command): void {
     )
     .option(
       '--http-port <port>',
-      'port of the HTTP door (REST API, /metrics, console, WebSocket); 0 picks a free one (default: 9651, or a free one with --port 0)',
+      'port of the HTTP door (REST API, /metrics, console, WebSocket); 0 picks a free one (default: 9651 beside --port 9650, else a free one)',
       parseInteger('http port', 0, 65535),
     )
     .option('--no-http', 'serve no HTTP (REST API, /metrics, console, WebSocket)')

@@ -34,10 +34,12 @@ describe('sluice serve: the HTTP door', () => {
     expect(proc.lines.some((l) => l.msg === 'HTTP listening')).toBe(false);
   });
 
-  it('takes the HTTP port from --http-port, else 9651, and refuses a bad one', () => {
+  it('takes the HTTP port from --http-port, else 9651 beside the default native port, else a free one', () => {
     expect(serveSettings({}).http).toEqual({});
     expect(serveSettings({ httpPort: 8080 }).http).toEqual({ port: 8080 });
     expect(serveSettings({ port: 0 }).http).toEqual({ port: 0 });
+    expect(serveSettings({ port: 19650 }).http).toEqual({ port: 0 });
+    expect(serveSettings({ port: 9650 }).http).toEqual({});
     expect(serveSettings({ http: false }).http).toBeNull();
   });
 });
