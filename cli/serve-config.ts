@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { BrokerConfigError, parseFlushPolicy, resolveBrokerConfig, type BrokerOptions } from '../src/broker/index.js';
+import { HttpConfigError, resolveHttpConfig, type HttpOptions } from '../src/http/options.js';
 import { UsageError } from './lib/errors.js';
 import { LOG_LEVELS, type LogLevel } from './serve-log-levels.js';
 
@@ -25,10 +26,18 @@ export interface ServeFlags {
   autoCreateTopics?: boolean;
   defaultPartitions?: number;
   repair?: boolean;
+  /** false: --no-http. */
+  http?: boolean;
+  httpPort?: number;
 }
 
 /** Broker options that a config file may set (everything but injected objects), plus logLevel. */
-type FileOptions = Omit<BrokerOptions, 'logger' | 'clock' | 'dataDir'> & { dataDir?: string; logLevel?: string };
+type FileOptions = Omit<BrokerOptions, 'logger' | 'clock' | 'dataDir'> & {
+  dataDir?: string;
+  logLevel?: string;
+  /** The HTTP door's settings (src/http/options.ts), or false for none. */
+  http?: HttpOptions | false;
+};
 
 const FILE_KEYS = new Set([
   'dataDir',
@@ -61,6 +70,7 @@ const FILE_KEYS = new Set([
   'logLevel',
   'maxFetchBytes',
   'producerIdExpirationMs',
+  'http',
 ]);
 
 export function readConfigFile(path: string): FileOptions {
@@ -95,6 +105,8 @@ export function readConfigFile(path: string): FileOptions {
 
 /** `sluice serve` opens the Kafka listener on Kafka's own port unless told otherwise. */
 export const DEFAULT_KAFKA_PORT = 9092;
+/** `sluice serve`'s native port when none is given (src/broker/config.ts). */
+const DEFAULT_NATIVE_PORT = 9650;
 
 export interface ServeSettings {
   options: BrokerOptions;
@@ -104,12 +116,14 @@ export interface ServeSettings {
    * Sluice on this machine), serve starts without the Kafka listener and says so, instead of failing.
    */
   kafkaPortDefaulted: boolean;
+  /** null: no HTTP door (--no-http or "http": false). */
+  http: HttpOptions | null;
 }
 
 /** Merges defaults, file and flags, and validates the result once (without starting anything). */
 export function serveSettings(flags: ServeFlags): ServeSettings {
   const file = flags.config !== undefined ? readConfigFile(flags.config) : {};
-  const { logLevel: fileLevel, ...fromFile } = file;
+  const { logLevel: fileLevel, http: fileHttp, ...fromFile } = file;
   const given = Object.fromEntries(
     Object.entries({
       dataDir: flags.dataDir,
@@ -144,5 +158,22 @@ export function serveSettings(flags: ServeFlags): ServeSettings {
     if (error instanceof BrokerConfigError) throw new UsageError(`invalid broker setting: ${error.message}`);
     throw error;
   }
-  return { options, logLevel: logLevel as LogLevel, kafkaPortDefaulted };
+  let http: HttpOptions | null = null;
+  if (flags.http !== false && fileHttp !== false) {
+    if (fileHttp !== undefined && (typeof fileHttp !== 'object' || fileHttp === null || Array.isArray(fileHttp)))
+      throw new UsageError('config setting "http" must be an object of HTTP settings, or false');
+    // 9651 goes with the default native port 9650. A broker on another port (--port 0 in tests, several
+    // brokers on one machine) takes a free HTTP port, logged, unless one is given: two brokers never
+    // fight over 9651.
+    const otherPort = options.port !== undefined && options.port !== DEFAULT_NATIVE_PORT;
+    const freePort = otherPort && fileHttp?.port === undefined ? { port: 0 } : {};
+    http = { ...freePort, ...fileHttp, ...(flags.httpPort !== undefined ? { port: flags.httpPort } : {}) };
+    try {
+      resolveHttpConfig(http);
+    } catch (error) {
+      if (error instanceof HttpConfigError) throw new UsageError(`invalid HTTP setting: ${error.message}`);
+      throw error;
+    }
+  }
+  return { options, logLevel: logLevel as LogLevel, kafkaPortDefaulted, http };
 }

@@ -2,6 +2,7 @@
 import pino, { type Logger } from 'pino';
 import pretty from 'pino-pretty';
 import { Broker, KafkaListenError } from '../src/broker/index.js';
+import { startHttpServer, type HttpServer } from '../src/http/index.js';
 import { describeError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './lib/errors.js';
 import { serveSettings, type LogLevel, type ServeFlags } from './serve-config.js';
 
@@ -56,6 +57,17 @@ export async function serve(flags: ServeFlags): Promise<number> {
     process.stderr.write(`error: cannot start the broker: ${describeError(error)}${hint}\n`);
     return EXIT_FAILURE;
   }
+  let http: HttpServer | undefined;
+  if (settings.http) {
+    try {
+      http = await startHttpServer(broker, settings.http);
+    } catch (error) {
+      logger.fatal({ err: error }, 'HTTP server failed to start');
+      process.stderr.write(`error: cannot start the HTTP server: ${describeError(error)}\n`);
+      await broker.stop().catch((stopError) => logger.error({ err: stopError }, 'error while stopping'));
+      return EXIT_FAILURE;
+    }
+  }
   const signal = await signalled;
   logger.info({ signal }, 'shutting down');
   const forced = (second: NodeJS.Signals) => {
@@ -65,6 +77,7 @@ export async function serve(flags: ServeFlags): Promise<number> {
   process.once('SIGINT', forced);
   process.once('SIGTERM', forced);
   try {
+    await http?.close();
     await broker.stop();
   } catch (error) {
     logger.error({ err: error }, 'error while stopping');

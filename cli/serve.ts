@@ -52,13 +52,20 @@ export function register(program: Command): void {
       parseInteger('default partitions', 1),
     )
     .option(
+      '--http-port <port>',
+      'port of the HTTP door (REST API, /metrics, console, WebSocket); 0 picks a free one (default: 9651 beside --port 9650, else a free one)',
+      parseInteger('http port', 0, 65535),
+    )
+    .option('--no-http', 'serve no HTTP (REST API, /metrics, console, WebSocket)')
+    .option(
       '--repair',
       'truncate a corrupt sealed segment at its first bad batch (dropping what follows) instead of refusing to start',
     )
-    .action(async (flags: ServeFlags & { autoCreateTopics?: boolean }, cmd: Command) => {
+    .action(async (flags: ServeFlags & { autoCreateTopics?: boolean; http?: boolean }, cmd: Command) => {
       // commander sets autoCreateTopics=true by default for a --no- flag; only an explicit flag counts.
       if (cmd.getOptionValueSource('autoCreateTopics') === 'default') delete flags.autoCreateTopics;
       if (cmd.getOptionValueSource('kafka') === 'default') delete flags.kafka;
+      if (cmd.getOptionValueSource('http') === 'default') delete flags.http;
       const { serve } = await import('./serve-run.js');
       process.exit(await serve(flags));
     });

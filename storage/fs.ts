@@ -4,6 +4,10 @@
 import { mkdirSync, readdirSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { open as fsOpen, rename, rm, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
+import { channel } from 'node:diagnostics_channel';
+
+/** Data fsyncs, `{ durationMs }` each, for metrics (free when nobody subscribes). */
+const fsyncChannel = channel('sluice:storage:fsync');
 
 export interface StorageFileHandle {
   readonly path: string;
@@ -80,7 +84,11 @@ class NodeFileHandle implements StorageFileHandle {
   }
 
   sync(): Promise<void> {
-    return this.fh.datasync();
+    if (!fsyncChannel.hasSubscribers) return this.fh.datasync();
+    const started = performance.now();
+    return this.fh.datasync().then(() => {
+      fsyncChannel.publish({ durationMs: performance.now() - started });
+    });
   }
 
   truncate(length: number): Promise<void> {

@@ -60,6 +60,7 @@ export class Broker {
   private kafkaBoundPort = -1;
   private clusterId = '';
   private stopping: Promise<void> | undefined;
+  private coreContext: BrokerContext | undefined;
 
   /** Validates the options (throws BrokerConfigError with a clear sentence); does no I/O. */
   constructor(options: BrokerOptions) {
@@ -106,6 +107,15 @@ export class Broker {
 
   get running(): boolean {
     return this.state === 'running';
+  }
+
+  /**
+   * The services every front door calls (valid after start()): the HTTP door (src/http/core.ts) reaches
+   * topics, logs and groups through this, never a copy of them.
+   */
+  get core(): BrokerContext {
+    if (this.state !== 'running' && this.state !== 'stopping') throw new Error('broker is not started');
+    return (this.coreContext ??= this.context());
   }
 
   /** Opens the data directory (recovering logs if needed), then listens. Resolves with the bound port. */

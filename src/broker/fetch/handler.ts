@@ -26,6 +26,7 @@ import {
   type FetchRequest,
   type FetchResponse,
 } from '../../protocol/index.js';
+import { fetchChannel, type FetchEvent } from '../diagnostics.js';
 import { partitionError, toPartitionError } from '../handlers/storage-errors.js';
 import { defineHandler, type BrokerContext, type RequestContext } from '../handlers/types.js';
 import { partitionKey, partitionName } from '../partition-key.js';
@@ -216,6 +217,25 @@ function partitionKeys(request: FetchRequest): Set<string> {
   return keys;
 }
 
+/** Each answered partition's bytes (and record chunks, for counting records) to the fetch channel. */
+function publishFetched(response: FetchResponse): void {
+  for (const t of response.topics) {
+    for (const p of t.partitions) {
+      let bytes = 0;
+      for (const chunk of p.records) bytes += chunk.length;
+      if (bytes === 0 && p.errorCode === ErrorCode.NONE) continue;
+      const event: FetchEvent = {
+        topic: t.name,
+        partition: p.partition,
+        bytes,
+        chunks: p.records,
+        errorCode: p.errorCode,
+      };
+      fetchChannel.publish(event);
+    }
+  }
+}
+
 export const fetchHandler = defineHandler(FetchApi, async (request, broker, ctx) => {
   const started = performance.now();
   const readAhead = broker.fetchSessions.readAheadOf(ctx);
@@ -228,6 +248,7 @@ export const fetchHandler = defineHandler(FetchApi, async (request, broker, ctx)
       // Record chunks may be views of pool buffers: reusable only once the socket write carrying them is done.
       if (round.leases.length > 0) ctx.afterResponseWritten(() => releaseAll(broker, round.leases));
       for (const n of round.next) readAhead.start(n.key, n.log, n.offset, n.maxBytes, n.maxOffset);
+      if (fetchChannel.hasSubscribers) publishFetched(round.response);
       return round.response;
     };
     const remaining = request.maxWaitMs - (performance.now() - started);

@@ -32,6 +32,7 @@ import {
   type GroupError,
 } from './responses.js';
 import type { Scheduler, TimerHandle } from './scheduler.js';
+import { rebalanceChannel } from '../diagnostics.js';
 
 export interface RebalanceConfig {
   minSessionTimeoutMs: number;
@@ -367,6 +368,7 @@ export class Rebalancer {
     }
     const initial = group.is('Empty') && this.config.initialRebalanceDelayMs > 0;
     group.transitionTo('PreparingRebalance', this.scheduler.now());
+    if (rebalanceChannel.hasSubscribers) rebalanceChannel.publish({ groupId: group.groupId });
     group.pendingSync.clear();
     this.syncTimers.get(group)?.cancel();
     this.hooks.log('rebalance', { groupId: group.groupId, generationId: group.generationId, reason });

@@ -21,6 +21,7 @@ import {
   type ProduceResponse,
 } from '../../protocol/index.js';
 import { validateProducedBatches } from '../../records/batch-validation.js';
+import { produceChannel, type ProduceEvent } from '../diagnostics.js';
 import type { Topic } from '../registries/topics.js';
 import { partitionError, toPartitionError, wireErrorOf, type PartitionError } from './storage-errors.js';
 import { defineHandler, NO_RESPONSE, type BrokerContext, type RequestContext } from './types.js';
@@ -56,6 +57,16 @@ async function appendTo(
     // satisfies acks=-1; acks=1 waits for the same (stricter than "written", never weaker).
     // One pass in storage: each batch's size against max.message.bytes, then its CRC.
     const result = await log.append(records, { maxBatchBytes: topic.maxMessageBytes });
+    if (produceChannel.hasSubscribers) {
+      const event: ProduceEvent = {
+        topic: log.topic,
+        partition,
+        bytes: records.length,
+        records: result.recordCount,
+        errorCode: ErrorCode.NONE,
+      };
+      produceChannel.publish(event);
+    }
     return {
       partition,
       errorCode: ErrorCode.NONE,
@@ -65,7 +76,12 @@ async function appendTo(
       logStartOffset: log.logStartOffset,
     };
   } catch (error) {
-    return failed(partition, toPartitionError(error, where, ctx.logger));
+    const refused = toPartitionError(error, where, ctx.logger);
+    if (produceChannel.hasSubscribers) {
+      const event: ProduceEvent = { topic: log.topic, partition, bytes: 0, records: 0, errorCode: refused.errorCode };
+      produceChannel.publish(event);
+    }
+    return failed(partition, refused);
   } finally {
     // Wake long polls even after a failure: harmless, and a partial append may have landed.
     broker.waiters.notify(log.topic, partition);

@@ -30,6 +30,7 @@ import {
   type ResponseFrame,
   type Wire,
 } from '../transport/wire.js';
+import { observeRequest } from '../diagnostics.js';
 
 export interface NativeWireDeps {
   readonly registry: HandlerRegistry;
@@ -82,6 +83,21 @@ export class NativeWire implements Wire {
       logger.debug({ apiKey: frame.apiKey, apiVersion: frame.apiVersion, reason: route.reason }, 'unsupported request');
       return encodeErrorResponseFrame(correlationId, new ProtocolError('UNSUPPORTED_VERSION', route.reason));
     }
+    // Metrics (diagnostics.ts): nothing but one property read unless /metrics or another observer listens.
+    const observed = observeRequest('native', route.api.name);
+    const answer = this.answer(frame, route, exchange);
+    if (observed) {
+      if (answer instanceof Promise) answer.then(observed, observed);
+      else observed();
+    }
+    return answer;
+  }
+
+  private answer(
+    frame: DecodedRequestFrame,
+    route: Handler,
+    exchange: Exchange,
+  ): ResponseFrame | Promise<ResponseFrame> {
     const failed = (error: unknown): Buffer[] => this.refuse(frame, route.api, exchange, error);
     try {
       const request = route.api.decodeRequest(frame.body, frame.tail, frame.apiVersion);

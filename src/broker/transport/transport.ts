@@ -10,6 +10,7 @@ import { ConnectionLimits } from './connection-limits.js';
 import { Listener } from './listener.js';
 import { MemoryBudget } from './memory-budget.js';
 import type { Wire } from './wire.js';
+import { connectionChannel } from '../diagnostics.js';
 
 /** Direct reads land here unless they go straight into a frame: Node's own socket read size. */
 const SCRATCH_BYTES = 64 * 1024;
@@ -38,8 +39,14 @@ export class Transport {
       memory: this.memory,
       scratch: this.scratch,
       nextConnectionId: () => this.nextConnectionId(),
-      opened: (c) => this.connections.add(c),
-      closed: (c) => this.connections.delete(c),
+      opened: (c) => {
+        this.connections.add(c);
+        if (connectionChannel.hasSubscribers) connectionChannel.publish({ listener: wire.name, delta: 1 });
+      },
+      closed: (c) => {
+        this.connections.delete(c);
+        if (connectionChannel.hasSubscribers) connectionChannel.publish({ listener: wire.name, delta: -1 });
+      },
     });
     const bound = await listener.listen(host, port);
     this.listeners.push(listener);

@@ -1,0 +1,97 @@
+// The Sluice web console: overview, topics, message browser, consumer groups. Preact + htm, no build step;
+// every figure comes from the REST API of the same broker.
+import htm from 'htm';
+import { h, render } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { formatBytes, get } from './api.js';
+import { Browser } from './browser.js';
+import { Chart } from './chart.js';
+import { GroupDetail, Groups } from './groups.js';
+import { usePoll } from './poll.js';
+import { TopicDetail, Topics } from './topics.js';
+
+const html = htm.bind(h);
+
+const HISTORY = 90;
+
+function Overview() {
+  const [broker] = usePoll(() => get('/brokers'), 10_000);
+  const [rows, setRows] = useState([]);
+  const [summary, setSummary] = useState(null);
+  const [error, setError] = useState(null);
+  useEffect(() => {
+    let last = null;
+    let stopped = false;
+    const tick = async () => {
+      try {
+        const s = await (await fetch('/v3/metrics/summary')).json();
+        if (stopped) return;
+        setSummary(s);
+        const t = Date.parse(s.time) / 1000;
+        if (last && s.totals && t > last.t) {
+          const dt = t - last.t;
+          const point = [t, (s.totals.records_in - last.in) / dt, (s.totals.records_out - last.out) / dt];
+          setRows((old) => [...old.slice(-HISTORY + 1), point]);
+        }
+        if (s.totals) last = { t, in: s.totals.records_in, out: s.totals.records_out };
+      } catch (e) {
+        setError(e.message);
+      }
+    };
+    tick();
+    const timer = setInterval(tick, 2000);
+    return () => {
+      stopped = true;
+      clearInterval(timer);
+    };
+  }, []);
+  const b = broker?.data[0];
+  return html`
+    <h2>Broker</h2>
+    ${error && html`<p class="error">${error}</p>`}
+    ${b && html`<p>broker ${b.broker_id} at ${b.host}:${b.port}, Sluice ${b.version}, flush ${b.flush}, up ${Math.round(b.uptime_ms / 1000)} s</p>`}
+    ${
+      summary &&
+      html`<div class="cards">
+        <div class="card">topics<b data-testid="topic-count">${summary.topics}</b></div>
+        <div class="card">partitions<b>${summary.partitions}</b></div>
+        <div class="card">segments<b>${summary.segments}</b></div>
+        <div class="card">log size<b>${formatBytes(summary.log_size_bytes)}</b></div>
+        <div class="card">disk free<b>${formatBytes(summary.disk_free_bytes)}</b> of ${formatBytes(summary.disk_total_bytes)}</div>
+        <div class="card">connections<b>${summary.connections ?? '–'}</b></div>
+      </div>`
+    }
+    <h2>Throughput (records/s, live)</h2>
+    <${Chart} title="records/s" series=${['in', 'out']} rows=${rows} />
+  `;
+}
+
+function route(hash) {
+  const parts = hash.replace(/^#\/?/, '').split('/').map(decodeURIComponent);
+  return { page: parts[0] || 'overview', arg: parts[1] };
+}
+
+function App() {
+  const [where, setWhere] = useState(route(location.hash));
+  useEffect(() => {
+    const on = () => setWhere(route(location.hash));
+    addEventListener('hashchange', on);
+    return () => removeEventListener('hashchange', on);
+  }, []);
+  const link = (page, label) => html`<a href="#/${page}" class=${where.page === page ? 'active' : ''}>${label}</a>`;
+  let body;
+  if (where.page === 'topics') body = where.arg ? html`<${TopicDetail} name=${where.arg} />` : html`<${Topics} />`;
+  else if (where.page === 'browser') body = html`<${Browser} initialTopic=${where.arg} />`;
+  else if (where.page === 'groups') body = where.arg ? html`<${GroupDetail} id=${where.arg} />` : html`<${Groups} />`;
+  else body = html`<${Overview} />`;
+  return html`
+    <header>
+      <h1>Sluice</h1>
+      ${link('overview', 'Overview')} ${link('topics', 'Topics')} ${link('browser', 'Messages')}
+      ${link('groups', 'Consumer groups')} <a href="/docs/">API docs</a>
+    </header>
+    <main>${body}</main>
+  `;
+}
+
+render(html`<${App} />`, document.getElementById('app'));

@@ -1,0 +1,177 @@
+// The message browser: a partition from an offset or a time, page forward and back, JSON/text/hex views,
+// a key/value/header search over a bounded window, and a form to produce a test message.
+import htm from 'htm';
+import { h } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { get, post } from './api.js';
+
+const html = htm.bind(h);
+const PAGE = 50;
+/** Records a search scans from the current offset. */
+const SEARCH_WINDOW = 1000;
+
+function bytesOf(base64) {
+  const raw = atob(base64);
+  const bytes = new Uint8Array(raw.length);
+  for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
+  return bytes;
+}
+
+const text = (bytes) => new TextDecoder().decode(bytes);
+
+function show(value, view) {
+  if (value === null) return html`<span class="muted">null</span>`;
+  const bytes = bytesOf(value.data);
+  if (view === 'hex') return [...bytes].map((b) => b.toString(16).padStart(2, '0')).join(' ');
+  const decoded = text(bytes);
+  if (view === 'json') {
+    try {
+      return JSON.stringify(JSON.parse(decoded), null, 2);
+    } catch {
+      return decoded;
+    }
+  }
+  return decoded;
+}
+
+function matches(record, needle) {
+  const hay = [record.key, record.value].filter(Boolean).map((v) => text(bytesOf(v.data)));
+  for (const header of record.headers) hay.push(header.name, header.value ? text(bytesOf(header.value)) : '');
+  return hay.some((s) => s.includes(needle));
+}
+
+export function Browser({ initialTopic }) {
+  const [topics, setTopics] = useState([]);
+  const [topic, setTopic] = useState(initialTopic ?? '');
+  const [partitions, setPartitions] = useState(0);
+  const [partition, setPartition] = useState(0);
+  const [mode, setMode] = useState('offset');
+  const [offset, setOffset] = useState('0');
+  const [time, setTime] = useState('');
+  const [view, setView] = useState('json');
+  const [page, setPage] = useState(null);
+  const [back, setBack] = useState([]);
+  const [needle, setNeedle] = useState('');
+  const [found, setFound] = useState(null);
+  const [error, setError] = useState(null);
+  const [produced, setProduced] = useState(null);
+
+  useEffect(() => {
+    get('/topics').then((list) => {
+      const names = list.data.filter((t) => !t.is_internal);
+      setTopics(names);
+      if (!topic && names[0]) setTopic(names[0].topic_name);
+    }, (e) => setError(e.message));
+  }, []);
+  useEffect(() => {
+    const t = topics.find((x) => x.topic_name === topic);
+    setPartitions(t ? t.partitions_count : 0);
+    setPartition(0);
+  }, [topic, topics]);
+
+  const path = () => `/topics/${encodeURIComponent(topic)}/partitions/${partition}/records`;
+  const load = async (query, history) => {
+    setError(null);
+    setFound(null);
+    try {
+      const result = await get(`${path()}?${query}&max_count=${PAGE}&format=BINARY`);
+      setPage(result);
+      setBack(history);
+    } catch (e) {
+      setError(e.message);
+    }
+  };
+  const start = (event) => {
+    event.preventDefault();
+    if (mode === 'time' && time) load(`timestamp=${encodeURIComponent(new Date(time).toISOString())}`, []);
+    else load(`offset=${Number(offset) || 0}`, []);
+  };
+  const next = () => load(`offset=${page.next_offset}`, [...back, page.from_offset]);
+  const previous = () => load(`offset=${back[back.length - 1]}`, back.slice(0, -1));
+  const search = async (event) => {
+    event.preventDefault();
+    setError(null);
+    try {
+      const from = page?.from_offset ?? (Number(offset) || 0);
+      const window = await get(`${path()}?offset=${from}&max_count=${SEARCH_WINDOW}&format=BINARY`);
+      setFound({ from, to: window.next_offset, records: window.data.filter((r) => matches(r, needle)) });
+    } catch (e) {
+      setError(e.message);
+    }
+  };
+  const produce = async (event) => {
+    event.preventDefault();
+    const form = new FormData(event.target);
+    const headerName = form.get('header');
+    try {
+      const result = await post(`/topics/${encodeURIComponent(topic)}/records`, {
+        partition_id: partition,
+        key: form.get('key') ? { type: 'STRING', data: form.get('key') } : null,
+        value: { type: 'STRING', data: form.get('value') },
+        headers: headerName ? [{ name: headerName, value: btoa(form.get('headerValue') ?? '') }] : [],
+      });
+      setProduced(`stored at ${topic}-${result.partition_id} offset ${result.offset}`);
+    } catch (e) {
+      setProduced(`failed: ${e.message}`);
+    }
+  };
+
+  const rows = found ? found.records : (page?.data ?? []);
+  return html`
+    <h2>Messages</h2>
+    <form onSubmit=${start}>
+      <label>topic<select name="topic" value=${topic} onChange=${(e) => setTopic(e.target.value)}>
+        ${topics.map((t) => html`<option value=${t.topic_name}>${t.topic_name}</option>`)}
+      </select></label>
+      <label>partition<select name="partition" value=${partition} onChange=${(e) => setPartition(Number(e.target.value))}>
+        ${Array.from({ length: partitions }, (_, p) => html`<option value=${p}>${p}</option>`)}
+      </select></label>
+      <label>from<select name="mode" value=${mode} onChange=${(e) => setMode(e.target.value)}>
+        <option value="offset">offset</option><option value="time">time</option>
+      </select></label>
+      ${
+        mode === 'offset'
+          ? html`<label>offset<input name="offset" type="number" min="0" value=${offset} onInput=${(e) => setOffset(e.target.value)} /></label>`
+          : html`<label>time<input name="time" type="datetime-local" step="1" value=${time} onInput=${(e) => setTime(e.target.value)} /></label>`
+      }
+      <button type="submit">Show</button>
+      <label>view<select name="view" value=${view} onChange=${(e) => setView(e.target.value)}>
+        <option value="json">JSON</option><option value="text">text</option><option value="hex">hex</option>
+      </select></label>
+    </form>
+    ${error && html`<p class="error">${error}</p>`}
+    ${
+      page &&
+      html`<div class="bar">
+        <button onClick=${previous} disabled=${back.length === 0}>← Previous</button>
+        <button onClick=${next} disabled=${page.next_offset >= page.high_watermark}>Next →</button>
+        <span class="muted">offsets ${page.from_offset}–${page.next_offset - 1} of ${page.log_start_offset}–${page.high_watermark - 1}</span>
+      </div>
+      <form onSubmit=${search}>
+        <label>search key, value, headers<input name="search" value=${needle} onInput=${(e) => setNeedle(e.target.value)} /></label>
+        <button type="submit">Search next ${SEARCH_WINDOW}</button>
+        ${found && html`<span class="muted">${found.records.length} match(es) in offsets ${found.from}–${found.to - 1}</span> <button type="button" onClick=${() => setFound(null)}>Clear</button>`}
+      </form>`
+    }
+    <table data-testid="records">
+      <tr><th class="num">offset</th><th>timestamp</th><th>key</th><th>value</th><th>headers</th></tr>
+      ${rows.map(
+        (r) => html`<tr>
+          <td class="num">${r.offset}</td><td>${r.timestamp}</td>
+          <td><pre>${show(r.key, view === 'hex' ? 'hex' : 'text')}</pre></td>
+          <td><pre>${show(r.value, view)}</pre></td>
+          <td>${r.headers.map((hd) => html`<div>${hd.name}: ${hd.value === null ? 'null' : show({ data: hd.value }, 'text')}</div>`)}</td>
+        </tr>`,
+      )}
+    </table>
+    <h2>Produce a test message</h2>
+    <form onSubmit=${produce}>
+      <label>key<input name="key" /></label>
+      <label>value<input name="value" required /></label>
+      <label>header<input name="header" /></label>
+      <label>header value<input name="headerValue" /></label>
+      <button type="submit" disabled=${!topic}>Produce to ${topic || '…'}-${partition}</button>
+      ${produced && html`<span data-testid="produced">${produced}</span>`}
+    </form>
+  `;
+}

@@ -1,0 +1,103 @@
+// Sluice's WebSocket client for browsers (served at /ws/client.js):
+//   import { connect } from '/ws/client.js';
+//   const sluice = await connect();                                        // ws(s)://<this host>/ws
+//   await sluice.subscribe(['orders'], { group: 'web' }, (record) => console.log(record.value));
+//   await sluice.produce('orders', [{ key: 'o-1', value: { total: 12 } }]);
+//   await sluice.commit(record);                                           // group members: up to this record
+// Keys and values given as strings are sent as text, anything else as JSON; records arrive with key and
+// value decoded ({ type, data }: data is parsed JSON, text, or base64 for binary) and headers as strings.
+
+function typed(value) {
+  if (value === undefined || value === null) return null;
+  return typeof value === 'string' ? { type: 'STRING', data: value } : { type: 'JSON', data: value };
+}
+
+function headerText(value) {
+  if (value === null) return null;
+  const raw = atob(value);
+  const bytes = new Uint8Array(raw.length);
+  for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
+  return new TextDecoder().decode(bytes);
+}
+
+export class SluiceSocket {
+  #ws;
+  #nextId = 1;
+  #pending = new Map();
+  #onRecord = () => {};
+
+  constructor(ws) {
+    this.#ws = ws;
+    ws.addEventListener('message', (event) => this.#receive(JSON.parse(event.data)));
+    ws.addEventListener('close', (event) => {
+      for (const { reject } of this.#pending.values()) reject(new Error(`closed (${event.code}) ${event.reason}`));
+      this.#pending.clear();
+    });
+  }
+
+  /** Subscribes (replacing any earlier subscription). options: { group, from: 'earliest'|'latest'|offset, autoCommit }. */
+  subscribe(topics, options, onRecord) {
+    this.#onRecord = onRecord;
+    return this.#call({ op: 'subscribe', topics, ...options });
+  }
+
+  unsubscribe() {
+    return this.#call({ op: 'unsubscribe' });
+  }
+
+  /** records: [{ key?, value, headers?: { name: string }, partition? }]; resolves with [{ partition, offset }]. */
+  async produce(topic, records) {
+    const answer = await this.#call({
+      op: 'produce',
+      topic,
+      records: records.map((r) => ({
+        partition_id: r.partition,
+        key: typed(r.key),
+        value: typed(r.value),
+        headers: Object.entries(r.headers ?? {}).map(([name, v]) => ({ name, value: btoa(unescape(encodeURIComponent(v))) })),
+      })),
+    });
+    return answer.results;
+  }
+
+  /** Commits the group's position past `record` (a record this subscription received). */
+  commit(record) {
+    return this.#call({ op: 'commit', topic: record.topic, partition: record.partition, offset: record.offset + 1 });
+  }
+
+  close() {
+    this.#ws.close(1000, 'client closed');
+  }
+
+  #call(message) {
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      this.#ws.send(JSON.stringify({ ...message, id }));
+    });
+  }
+
+  #receive(message) {
+    if (message.type === 'record') {
+      const headers = {};
+      for (const h of message.headers) headers[h.name] = headerText(h.value);
+      this.#onRecord({ ...message, headers });
+      return;
+    }
+    const pending = this.#pending.get(message.id);
+    if (!pending) return;
+    this.#pending.delete(message.id);
+    if (message.type === 'error') pending.reject(new Error(message.message));
+    else pending.resolve(message);
+  }
+}
+
+/** Opens a socket to `url` (default: this page's host, /ws). */
+export function connect(url) {
+  const target = url ?? `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
+  const ws = new WebSocket(target);
+  return new Promise((resolve, reject) => {
+    ws.addEventListener('open', () => resolve(new SluiceSocket(ws)), { once: true });
+    ws.addEventListener('error', () => reject(new Error(`cannot connect to ${target}`)), { once: true });
+  });
+}

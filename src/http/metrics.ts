@@ -1,0 +1,273 @@
+// Prometheus metrics (prom-client, a registry of our own), fed by the broker's diagnostics channels
+// (src/broker/diagnostics.ts, storage's fsync channel) and, for what is state rather than events
+// (lag, partitions, segments, log size, disk), read from the core at scrape time.
+//
+// Cardinality: per-topic series (bytes/records in and out, lag) are kept for the first
+// `metricsTopicLimit` topics seen; later topics are counted under topic="_other", so a broker with
+// thousands of topics cannot grow the scrape without bound. 0 turns per-topic series off entirely.
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import type { FastifyInstance } from 'fastify';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import {
+  connectionChannel,
+  FSYNC_CHANNEL,
+  fetchChannel,
+  produceChannel,
+  rebalanceChannel,
+  requestChannel,
+  type ConnectionEvent,
+  type FetchEvent,
+  type ProduceEvent,
+  type RebalanceEvent,
+  type RequestEvent,
+} from '../broker/diagnostics.js';
+import { errorInfo } from '../protocol/index.js';
+import type { HttpCore } from './core.js';
+import type { Throughput } from './metrics-summary.js';
+
+const OTHER_TOPICS = '_other';
+const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/** Record count of whole RecordBatch v2 batches laid end to end (recordCount at byte 57 of each). */
+function countRecords(chunks: readonly Buffer[]): number {
+  const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks as Buffer[]);
+  let records = 0;
+  let position = 0;
+  while (position + 61 <= bytes.length) {
+    records += bytes.readInt32BE(position + 57);
+    position += 12 + bytes.readInt32BE(position + 8);
+  }
+  return records;
+}
+
+export class BrokerMetrics {
+  readonly registry = new Registry();
+  readonly #topicLimit: number;
+  readonly #topics = new Set<string>();
+  readonly #totals: Throughput = { recordsIn: 0, bytesIn: 0, recordsOut: 0, bytesOut: 0 };
+  readonly #connections = new Map<string, number>();
+  readonly #unsubscribe: Array<() => void> = [];
+
+  readonly #requests: Counter<'listener' | 'api'>;
+  readonly #latency: Histogram<'listener' | 'api'>;
+  readonly #bytesIn: Counter<'topic'>;
+  readonly #recordsIn: Counter<'topic'>;
+  readonly #bytesOut: Counter<'topic'>;
+  readonly #recordsOut: Counter<'topic'>;
+  readonly #produceErrors: Counter<'error'>;
+  readonly #fetchErrors: Counter<'error'>;
+  readonly #fsync: Histogram;
+  readonly #rebalances: Counter<'group'>;
+
+  constructor(core: HttpCore, options: { topicLimit: number }) {
+    this.#topicLimit = options.topicLimit;
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry });
+    this.#requests = new Counter({
+      name: 'sluice_requests_total',
+      help: 'Requests handled, per listener (native, http) and API',
+      labelNames: ['listener', 'api'],
+      registers,
+    });
+    this.#latency = new Histogram({
+      name: 'sluice_request_duration_seconds',
+      help: 'Time from a request being dispatched to its response being ready, per listener and API',
+      labelNames: ['listener', 'api'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.#bytesIn = new Counter({
+      name: 'sluice_topic_bytes_in_total',
+      help: 'Record batch bytes stored, per topic',
+      labelNames: ['topic'],
+      registers,
+    });
+    this.#recordsIn = new Counter({
+      name: 'sluice_topic_records_in_total',
+      help: 'Records stored, per topic',
+      labelNames: ['topic'],
+      registers,
+    });
+    this.#bytesOut = new Counter({
+      name: 'sluice_topic_bytes_out_total',
+      help: 'Record batch bytes sent to consumers, per topic',
+      labelNames: ['topic'],
+      registers,
+    });
+    this.#recordsOut = new Counter({
+      name: 'sluice_topic_records_out_total',
+      help: 'Records sent to consumers (whole batches), per topic',
+      labelNames: ['topic'],
+      registers,
+    });
+    this.#produceErrors = new Counter({
+      name: 'sluice_produce_errors_total',
+      help: 'Partitions of produce requests refused, per error',
+      labelNames: ['error'],
+      registers,
+    });
+    this.#fetchErrors = new Counter({
+      name: 'sluice_fetch_errors_total',
+      help: 'Partitions of fetch responses answered with an error, per error',
+      labelNames: ['error'],
+      registers,
+    });
+    this.#fsync = new Histogram({
+      name: 'sluice_fsync_duration_seconds',
+      help: 'Duration of data fsyncs (segment files)',
+      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers,
+    });
+    this.#rebalances = new Counter({
+      name: 'sluice_group_rebalances_total',
+      help: 'Rebalances started, per consumer group',
+      labelNames: ['group'],
+      registers,
+    });
+    const connections = this.#connections;
+    new Gauge({
+      name: 'sluice_connections',
+      help: 'Open client connections, per listener',
+      labelNames: ['listener'],
+      registers,
+      collect() {
+        for (const [listener, open] of connections) this.set({ listener }, open);
+      },
+    });
+    const topicLabel = (topic: string) => this.#topicLabel(topic);
+    new Gauge({
+      name: 'sluice_consumer_group_lag',
+      help: 'Log end minus committed offset, per group and partition (partitions with a committed offset)',
+      labelNames: ['group', 'topic', 'partition'],
+      registers,
+      collect() {
+        this.reset();
+        for (const { groupId } of core.groups()) {
+          for (const lag of core.lags(groupId)) {
+            if (lag.lag < 0) continue;
+            const topic = topicLabel(lag.topic);
+            if (topic === OTHER_TOPICS) continue;
+            this.set({ group: groupId, topic, partition: String(lag.partition) }, lag.lag);
+          }
+        }
+      },
+    });
+    let storage: Awaited<ReturnType<HttpCore['storage']>> | undefined;
+    const refresh = async () => {
+      storage = await core.storage();
+      return storage;
+    };
+    new Gauge({
+      name: 'sluice_partitions',
+      help: 'Partitions (internal topics included)',
+      registers,
+      async collect() {
+        this.set((await refresh()).partitions);
+      },
+    });
+    const storageGauge = (name: string, help: string, pick: (s: NonNullable<typeof storage>) => number) =>
+      new Gauge({
+        name,
+        help,
+        registers,
+        collect() {
+          if (storage) this.set(pick(storage));
+        },
+      });
+    storageGauge('sluice_segments', 'Segment files', (s) => s.segments);
+    storageGauge('sluice_log_size_bytes', 'Bytes of all partition logs', (s) => s.sizeBytes);
+    storageGauge('sluice_disk_free_bytes', 'Free bytes on the data directory filesystem', (s) => s.diskFreeBytes);
+    storageGauge('sluice_disk_total_bytes', 'Size of the data directory filesystem', (s) => s.diskTotalBytes);
+    new Gauge({
+      name: 'sluice_topics',
+      help: 'Topics (user topics)',
+      registers,
+      collect() {
+        this.set(core.topics().filter((t) => !t.internal).length);
+      },
+    });
+
+    this.#on(requestChannel.name as string, (message) => {
+      const e = message as RequestEvent;
+      this.#requests.inc({ listener: e.listener, api: e.api });
+      this.#latency.observe({ listener: e.listener, api: e.api }, e.durationMs / 1000);
+    });
+    this.#on(produceChannel.name as string, (message) => {
+      const e = message as ProduceEvent;
+      if (e.errorCode !== 0) {
+        this.#produceErrors.inc({ error: errorInfo(e.errorCode).name });
+        return;
+      }
+      const topic = this.#topicLabel(e.topic);
+      this.#bytesIn.inc({ topic }, e.bytes);
+      this.#recordsIn.inc({ topic }, e.records);
+      this.#totals.bytesIn += e.bytes;
+      this.#totals.recordsIn += e.records;
+    });
+    this.#on(fetchChannel.name as string, (message) => {
+      const e = message as FetchEvent;
+      if (e.errorCode !== 0) this.#fetchErrors.inc({ error: errorInfo(e.errorCode).name });
+      if (e.bytes === 0) return;
+      const topic = this.#topicLabel(e.topic);
+      const records = countRecords(e.chunks);
+      this.#bytesOut.inc({ topic }, e.bytes);
+      this.#recordsOut.inc({ topic }, records);
+      this.#totals.bytesOut += e.bytes;
+      this.#totals.recordsOut += records;
+    });
+    this.#on(connectionChannel.name as string, (message) => {
+      const e = message as ConnectionEvent;
+      this.#connections.set(e.listener, (this.#connections.get(e.listener) ?? 0) + e.delta);
+    });
+    this.#on(rebalanceChannel.name as string, (message) => {
+      this.#rebalances.inc({ group: (message as RebalanceEvent).groupId });
+    });
+    this.#on(FSYNC_CHANNEL, (message) => {
+      this.#fsync.observe((message as { durationMs: number }).durationMs / 1000);
+    });
+  }
+
+  /** Requests of the HTTP door itself, per route, and its open connections. */
+  instrument(app: FastifyInstance): void {
+    app.addHook('onResponse', async (request, reply) => {
+      const api = `${request.method} ${request.routeOptions.url ?? 'unknown'}`;
+      this.#requests.inc({ listener: 'http', api });
+      this.#latency.observe({ listener: 'http', api }, reply.elapsedTime / 1000);
+    });
+    app.server.on('connection', (socket) => {
+      this.#connections.set('http', (this.#connections.get('http') ?? 0) + 1);
+      socket.once('close', () => this.#connections.set('http', (this.#connections.get('http') ?? 1) - 1));
+    });
+  }
+
+  /** WebSocket connections, counted by the gateway. */
+  connectionOpened(listener: string, delta: 1 | -1): void {
+    this.#connections.set(listener, (this.#connections.get(listener) ?? 0) + delta);
+  }
+
+  totals(): Throughput {
+    return { ...this.#totals };
+  }
+
+  connectionCount(): number {
+    let n = 0;
+    for (const open of this.#connections.values()) n += open;
+    return n;
+  }
+
+  close(): void {
+    for (const stop of this.#unsubscribe.splice(0)) stop();
+  }
+
+  #on(name: string, handler: (message: unknown) => void): void {
+    subscribe(name, handler);
+    this.#unsubscribe.push(() => unsubscribe(name, handler));
+  }
+
+  #topicLabel(topic: string): string {
+    if (this.#topics.has(topic)) return topic;
+    if (this.#topics.size >= this.#topicLimit) return OTHER_TOPICS;
+    this.#topics.add(topic);
+    return topic;
+  }
+}

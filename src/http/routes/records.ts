@@ -1,0 +1,215 @@
+// Produce records (one per request, as REST Proxy v3's /records, or a batch through /records:batch) and read
+// them back by partition and offset or timestamp, bounded in count and bytes.
+import type { ProduceOutcome, RecordToProduce } from '../core.js';
+import { errorBody, HttpError, statusOf } from '../errors.js';
+import { CLUSTER, partitionParams, topicParams, type RouteContext } from './context.js';
+import {
+  decodeHeaders,
+  decodeValue,
+  encodeHeaders,
+  encodeValue,
+  headersSchema,
+  parseTimestamp,
+  typedValueSchema,
+  type TypedValue,
+  type ValueType,
+} from './values.js';
+
+interface RecordInput {
+  partition_id?: number;
+  key?: TypedValue | null;
+  value?: TypedValue | null;
+  headers?: Array<{ name: string; value?: string | null }>;
+  timestamp?: number | string;
+}
+
+const recordSchema = {
+  type: 'object',
+  properties: {
+    partition_id: { type: 'integer', minimum: 0 },
+    key: typedValueSchema,
+    value: typedValueSchema,
+    headers: headersSchema,
+    timestamp: { type: ['integer', 'string'] },
+  },
+  additionalProperties: false,
+} as const;
+
+function toProduce(input: RecordInput, where: string): RecordToProduce {
+  return {
+    partition: input.partition_id,
+    key: encodeValue(input.key, `${where}.key`),
+    value: encodeValue(input.value, `${where}.value`),
+    headers: encodeHeaders(input.headers),
+    timestamp: parseTimestamp(input.timestamp, `${where}.timestamp`),
+  };
+}
+
+export function recordRoutes({ app, core, config }: RouteContext): void {
+  const produced = (topic: string, input: RecordInput, outcome: ProduceOutcome) => {
+    if (!outcome.ok) {
+      const status = statusOf(outcome.errorName);
+      return errorBody(status, `${outcome.errorName}: ${outcome.message}`);
+    }
+    const size = (v: TypedValue | null | undefined) =>
+      v === null || v === undefined ? null : { type: v.type ?? 'JSON', size: encodeValue(v, 'x')?.length ?? 0 };
+    return {
+      error_code: 200,
+      cluster_id: core.clusterId,
+      topic_name: topic,
+      partition_id: outcome.partition,
+      offset: outcome.offset,
+      timestamp: new Date(outcome.timestamp).toISOString(),
+      key: size(input.key),
+      value: size(input.value),
+    };
+  };
+
+  app.post<{ Params: { cluster_id: string; topic_name: string }; Body: RecordInput }>(
+    `${CLUSTER}/topics/:topic_name/records`,
+    {
+      schema: {
+        tags: ['records'],
+        summary: 'Produce one record (partition from partition_id, else the key, else round-robin)',
+        params: topicParams,
+        body: recordSchema,
+      },
+    },
+    async (request, reply) => {
+      const topic = request.params.topic_name;
+      const [outcome] = await core.produce(topic, [toProduce(request.body, 'record')]);
+      const body = produced(topic, request.body, outcome!);
+      return reply.code(body.error_code).send(body);
+    },
+  );
+
+  app.post<{
+    Params: { cluster_id: string; topic_name: string };
+    Body: { entries: Array<RecordInput & { id?: string }> };
+  }>(
+    `${CLUSTER}/topics/:topic_name/records::batch`,
+    {
+      schema: {
+        tags: ['records'],
+        summary: `Produce a batch of records in one request (at most ${config.maxRecordsPerRequest})`,
+        params: topicParams,
+        body: {
+          type: 'object',
+          required: ['entries'],
+          properties: {
+            entries: {
+              type: 'array',
+              minItems: 1,
+              items: {
+                ...recordSchema,
+                properties: { ...recordSchema.properties, id: { type: 'string', maxLength: 80 } },
+              },
+            },
+          },
+          additionalProperties: false,
+        },
+      },
+    },
+    async (request, reply) => {
+      const topic = request.params.topic_name;
+      const { entries } = request.body;
+      if (entries.length > config.maxRecordsPerRequest) {
+        throw new HttpError(
+          413,
+          `${entries.length} records in one request: at most ${config.maxRecordsPerRequest} are accepted`,
+        );
+      }
+      const outcomes = await core.produce(
+        topic,
+        entries.map((e, i) => toProduce(e, `entries[${i}]`)),
+      );
+      const successes = [];
+      const failures = [];
+      for (let i = 0; i < entries.length; i++) {
+        const id = entries[i]!.id ?? String(i);
+        const outcome = outcomes[i]!;
+        if (outcome.ok) {
+          successes.push({
+            id,
+            cluster_id: core.clusterId,
+            topic_name: topic,
+            partition_id: outcome.partition,
+            offset: outcome.offset,
+            timestamp: new Date(outcome.timestamp).toISOString(),
+          });
+        } else {
+          failures.push({ id, ...errorBody(statusOf(outcome.errorName), `${outcome.errorName}: ${outcome.message}`) });
+        }
+      }
+      return reply.code(failures.length === 0 ? 200 : 207).send({ successes, failures });
+    },
+  );
+
+  app.get<{
+    Params: { cluster_id: string; topic_name: string; partition_id: number };
+    Querystring: {
+      offset?: number;
+      timestamp?: string;
+      max_count?: number;
+      max_bytes?: number;
+      format?: 'auto' | ValueType;
+    };
+  }>(
+    `${CLUSTER}/topics/:topic_name/partitions/:partition_id/records`,
+    {
+      schema: {
+        tags: ['records'],
+        summary:
+          'Read records from an offset (default: the log start) or the first at/after a timestamp, bounded in count and bytes',
+        params: partitionParams,
+        querystring: {
+          type: 'object',
+          properties: {
+            offset: { type: 'integer', minimum: 0 },
+            timestamp: { type: 'string', maxLength: 64 },
+            max_count: { type: 'integer', minimum: 1, maximum: config.maxReadRecords, default: 100 },
+            max_bytes: { type: 'integer', minimum: 1, maximum: config.maxReadBytes, default: 1024 * 1024 },
+            format: { type: 'string', enum: ['auto', 'JSON', 'STRING', 'BINARY'], default: 'auto' },
+          },
+          additionalProperties: false,
+        },
+      },
+    },
+    async (request) => {
+      const { topic_name, partition_id } = request.params;
+      const q = request.query;
+      if (q.offset !== undefined && q.timestamp !== undefined)
+        throw new HttpError(400, 'give either offset or timestamp, not both');
+      const timestamp = parseTimestamp(
+        q.timestamp !== undefined && /^\d+$/.test(q.timestamp) ? Number(q.timestamp) : q.timestamp,
+        'timestamp',
+      );
+      const from =
+        timestamp !== undefined
+          ? await core.offsetForTimestamp(topic_name, partition_id, timestamp)
+          : (q.offset ?? core.partition(topic_name, partition_id).logStartOffset);
+      const window = await core.read(topic_name, partition_id, from, {
+        maxRecords: q.max_count ?? 100,
+        maxBytes: q.max_bytes ?? 1024 * 1024,
+      });
+      const format = q.format ?? 'auto';
+      return {
+        kind: 'KafkaRecordList',
+        topic_name,
+        partition_id,
+        from_offset: from,
+        next_offset: window.nextOffset,
+        log_start_offset: window.logStartOffset,
+        high_watermark: window.highWatermark,
+        data: window.records.map((r) => ({
+          partition_id: r.partition,
+          offset: r.offset,
+          timestamp: new Date(r.timestamp).toISOString(),
+          key: decodeValue(r.key, format),
+          value: decodeValue(r.value, format),
+          headers: decodeHeaders(r.headers),
+        })),
+      };
+    },
+  );
+}

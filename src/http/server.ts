@@ -1,0 +1,128 @@
+// The HTTP door: one fastify instance in the broker's process, logging through the broker's pino logger,
+// calling the core through HttpCore only. Serves the REST API (/v3/…), /openapi.json and /docs, health
+// probes, and (next to it, registered by their own modules) /metrics, the console and the WebSocket gateway.
+//
+//   const broker = await createBroker({ dataDir, port: 0 });
+//   const http = await startHttpServer(broker, { port: 0 });   // http.url → "http://127.0.0.1:40123"
+//   …
+//   await http.close();   // before broker.stop(): open HTTP and WebSocket connections are closed
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Broker } from '../broker/index.js';
+import { SLUICE_VERSION } from '../version.js';
+import { consoleRoutes } from './console.js';
+import { HttpCore } from './core.js';
+import { installErrorHandlers } from './errors.js';
+import { BrokerMetrics } from './metrics.js';
+import { metricsSummary } from './metrics-summary.js';
+import { resolveHttpConfig, type HttpConfig, type HttpOptions } from './options.js';
+import { clusterRoutes } from './routes/cluster.js';
+import { groupRoutes } from './routes/groups.js';
+import { recordRoutes } from './routes/records.js';
+import { topicRoutes } from './routes/topics.js';
+import { websocketRoutes } from './ws/gateway.js';
+
+export class HttpServer {
+  readonly config: HttpConfig;
+  readonly #app: FastifyInstance;
+  #port = -1;
+  #closing: Promise<void> | undefined;
+
+  private constructor(app: FastifyInstance, config: HttpConfig) {
+    this.#app = app;
+    this.config = config;
+  }
+
+  /** Builds the routes and listens. The broker must be started. */
+  static async start(broker: Broker, options: HttpOptions = {}): Promise<HttpServer> {
+    const config = resolveHttpConfig(options);
+    const core = new HttpCore(broker.core);
+    const logger = core.logger.child({ component: 'http' });
+    const app = Fastify({
+      loggerInstance: logger as FastifyBaseLogger,
+      // Requests are counted by /metrics, not logged one by one.
+      logController: new LogController({ disableRequestLogging: true }),
+      bodyLimit: config.bodyLimit,
+      // Closing the server also ends idle keep-alive connections (graceful shutdown).
+      forceCloseConnections: 'idle',
+      ajv: {
+        customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allowUnionTypes: true },
+      },
+    });
+    installErrorHandlers(app);
+    await app.register(swagger, {
+      openapi: {
+        openapi: '3.0.3',
+        info: {
+          title: 'Sluice REST API',
+          version: SLUICE_VERSION,
+          description:
+            "Shaped like Confluent REST Proxy v3. Errors are { error_code, message } with error_code the HTTP status. Reads, offsets resets and the metrics summary are Sluice's own.",
+        },
+      },
+    });
+    await app.register(swaggerUi, { routePrefix: '/docs' });
+    const metrics = config.metrics ? new BrokerMetrics(core, { topicLimit: config.metricsTopicLimit }) : undefined;
+    if (metrics) {
+      metrics.instrument(app);
+      app.addHook('onClose', async () => metrics.close());
+      app.get(
+        '/metrics',
+        { schema: { tags: ['metrics'], summary: 'Prometheus metrics (text exposition format)' } },
+        async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
+      );
+    }
+    const context = { app, core, config };
+    clusterRoutes(context, () =>
+      metricsSummary(
+        core,
+        () => metrics?.totals() ?? null,
+        () => metrics?.connectionCount() ?? null,
+      ),
+    );
+    topicRoutes(context);
+    recordRoutes(context);
+    groupRoutes(context);
+    await consoleRoutes(app);
+    await websocketRoutes(app, core, config, (delta) => metrics?.connectionOpened('websocket', delta));
+    app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+    const server = new HttpServer(app, config);
+    const host = config.host ?? broker.config.host;
+    await app.listen({ host, port: config.port });
+    const address = app.server.address();
+    server.#port = typeof address === 'object' && address ? address.port : config.port;
+    logger.info({ host, port: server.#port }, 'HTTP listening');
+    return server;
+  }
+
+  /** The bound port (differs from config.port when that is 0). */
+  get port(): number {
+    return this.#port;
+  }
+
+  /** "http://host:port" of the bound address. */
+  get url(): string {
+    const address = this.#app.server.address();
+    if (typeof address !== 'object' || !address) return `http://127.0.0.1:${this.#port}`;
+    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    return `http://${host}:${address.port}`;
+  }
+
+  /** Test and tooling access to the fastify instance (inject requests without a socket). */
+  get app(): FastifyInstance {
+    return this.#app;
+  }
+
+  /** Stops listening and closes every HTTP and WebSocket connection. Safe to call twice. */
+  close(): Promise<void> {
+    this.#closing ??= this.#app.close();
+    return this.#closing;
+  }
+}
+
+/** Starts the HTTP door for a started broker: `const http = await startHttpServer(broker, { port: 0 })`. */
+export function startHttpServer(broker: Broker, options: HttpOptions = {}): Promise<HttpServer> {
+  return HttpServer.start(broker, options);
+}

@@ -1,0 +1,41 @@
+// The WebSocket gateway at /ws (@fastify/websocket) and its browser client at /ws/client.js. Each socket
+// is one WsSession (session.ts); closing the HTTP server closes every socket (the plugin's preClose).
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import websocket from '@fastify/websocket';
+import type { FastifyInstance } from 'fastify';
+import type { HttpCore } from '../core.js';
+import type { HttpConfig } from '../options.js';
+import { WsSession } from './session.js';
+
+const CLOSE_GOING_AWAY = 1001;
+
+const CLIENT = fileURLToPath(new URL('../console/ws-client.js', import.meta.url));
+
+export async function websocketRoutes(
+  app: FastifyInstance,
+  core: HttpCore,
+  config: HttpConfig,
+  onConnection: (delta: 1 | -1) => void,
+): Promise<void> {
+  await app.register(websocket, { options: { maxPayload: config.bodyLimit } });
+  const client = readFileSync(CLIENT);
+  app.get('/ws/client.js', { schema: { hide: true } }, async (_request, reply) =>
+    reply.type('text/javascript; charset=utf-8').send(client),
+  );
+  const sessions = new Set<WsSession>();
+  // Before the server closes: every subscription stops reading and every client is told why (1001).
+  app.addHook('preClose', async () => {
+    await Promise.all([...sessions].map((session) => session.close(CLOSE_GOING_AWAY, 'broker shutting down')));
+  });
+  app.get('/ws', { websocket: true, schema: { hide: true } }, (socket) => {
+    onConnection(1);
+    const session = new WsSession(socket, core, config);
+    sessions.add(session);
+    socket.on('close', () => {
+      onConnection(-1);
+      sessions.delete(session);
+      void session.close();
+    });
+  });
+}

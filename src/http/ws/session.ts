@@ -1,0 +1,297 @@
+// One WebSocket client of the gateway: its subscription, its produces and commits, and its backpressure.
+//
+// Messages are JSON text frames. Client → gateway (each may carry an `id` echoed in the answer):
+//   { op: 'subscribe', topics: [..], group?: string, from?: 'earliest'|'latest'|number, autoCommit?: bool }
+//   { op: 'commit', topic, partition, offset }         group members only; offset = the next record to read
+//   { op: 'produce', topic, records: [REST record] }    records as POST …/records:batch entries
+//   { op: 'unsubscribe' }
+// Gateway → client:
+//   { type: 'subscribed' | 'unsubscribed' | 'committed', id }
+//   { type: 'record', topic, partition, offset, timestamp, key, value, headers }   key/value as REST reads (auto)
+//   { type: 'produced', id, results: [{ partition, offset } | { error_code, message }] }
+//   { type: 'error', id, error_code, message }
+//
+// Without a group a subscription reads every partition of its topics through the core (as a fetch does,
+// woken by appends). With a group it is a real group member: an SDK consumer on the broker's native
+// listener, so joins, rebalances, assignment and commits are exactly the SDK's.
+//
+// Backpressure: before each push the socket's queued bytes (ws bufferedAmount) are compared with
+// wsMaxBufferedBytes; over it, nothing more is read for this socket (the loop, or the SDK consumer's
+// eachMessage, waits). A socket that stays over the limit for wsStuckTimeoutMs is closed with code 4008.
+import type { WebSocket } from 'ws';
+import { logLevel, Sluice, type Consumer } from '../../client/index.js';
+import { CoreError, type HttpCore } from '../core.js';
+import { HttpError, statusOf } from '../errors.js';
+import type { HttpConfig } from '../options.js';
+import {
+  decodeHeaders,
+  decodeValue,
+  encodeHeaders,
+  encodeValue,
+  parseTimestamp,
+  type TypedValue,
+} from '../routes/values.js';
+
+export const CLOSE_STUCK = 4008;
+
+const READ_RECORDS = 500;
+const READ_BYTES = 1024 * 1024;
+/** While a socket is over its buffered-bytes limit, how often it is looked at again. */
+const DRAIN_CHECK_MS = 20;
+
+class SessionClosed extends Error {}
+
+interface Message {
+  op?: unknown;
+  id?: unknown;
+  [key: string]: unknown;
+}
+
+export class WsSession {
+  readonly #socket: WebSocket;
+  readonly #core: HttpCore;
+  readonly #config: HttpConfig;
+  #subscription: AbortController | undefined;
+  #consumer: Consumer | undefined;
+  #closed = false;
+
+  constructor(socket: WebSocket, core: HttpCore, config: HttpConfig) {
+    this.#socket = socket;
+    this.#core = core;
+    this.#config = config;
+    socket.on('message', (data, isBinary) => {
+      if (isBinary) {
+        this.#send({ type: 'error', id: null, error_code: 400, message: 'send JSON text frames' });
+        return;
+      }
+      void this.#handle(data.toString());
+    });
+    socket.on('close', () => void this.close());
+  }
+
+  /** Stops the subscription; with a code, also closes the socket (the server is going away). */
+  async close(code?: number, reason?: string): Promise<void> {
+    if (code !== undefined && this.#socket.readyState === this.#socket.OPEN) this.#socket.close(code, reason);
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#stopSubscription();
+  }
+
+  async #handle(text: string): Promise<void> {
+    let message: Message;
+    try {
+      const parsed: unknown = JSON.parse(text);
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
+      message = parsed as Message;
+    } catch {
+      this.#send({ type: 'error', id: null, error_code: 400, message: 'a message must be a JSON object with "op"' });
+      return;
+    }
+    const id = typeof message.id === 'string' || typeof message.id === 'number' ? message.id : null;
+    try {
+      switch (message.op) {
+        case 'subscribe':
+          await this.#subscribe(message);
+          this.#send({ type: 'subscribed', id });
+          return;
+        case 'unsubscribe':
+          await this.#stopSubscription();
+          this.#send({ type: 'unsubscribed', id });
+          return;
+        case 'commit':
+          await this.#commit(message);
+          this.#send({ type: 'committed', id });
+          return;
+        case 'produce':
+          this.#send({ type: 'produced', id, results: await this.#produce(message) });
+          return;
+        default:
+          throw new HttpError(
+            400,
+            `unknown op ${JSON.stringify(message.op)} (subscribe, unsubscribe, commit, produce)`,
+          );
+      }
+    } catch (error) {
+      if (error instanceof SessionClosed) return;
+      const [status, text] =
+        error instanceof HttpError
+          ? [error.status, error.message]
+          : error instanceof CoreError
+            ? [statusOf(error.errorName), `${error.errorName}: ${error.message}`]
+            : [500, (error as Error).message ?? String(error)];
+      this.#send({ type: 'error', id, error_code: status, message: text });
+    }
+  }
+
+  async #subscribe(message: Message): Promise<void> {
+    const topics = message.topics;
+    if (!Array.isArray(topics) || topics.length === 0 || topics.some((t) => typeof t !== 'string'))
+      throw new HttpError(400, '"topics" must be a non-empty list of topic names');
+    const group = message.group;
+    if (group !== undefined && (typeof group !== 'string' || group === ''))
+      throw new HttpError(400, '"group" must be a non-empty string');
+    const from = message.from ?? 'latest';
+    if (from !== 'earliest' && from !== 'latest' && !(Number.isSafeInteger(from) && (from as number) >= 0))
+      throw new HttpError(400, '"from" must be "earliest", "latest" or an offset');
+    for (const topic of topics as string[]) this.#core.topic(topic);
+    await this.#stopSubscription();
+    if (group === undefined) this.#readDirectly(topics as string[], from as 'earliest' | 'latest' | number);
+    else await this.#joinGroup(topics as string[], group, from === 'earliest', message.autoCommit === true);
+  }
+
+  #readDirectly(topics: string[], from: 'earliest' | 'latest' | number): void {
+    const subscription = new AbortController();
+    this.#subscription = subscription;
+    for (const topic of topics) {
+      for (const p of this.#core.partitions(topic)) {
+        const start = from === 'earliest' ? p.logStartOffset : from === 'latest' ? p.highWatermark : from;
+        void this.#readLoop(topic, p.partition, start, subscription.signal).catch((error) => {
+          if (!(error instanceof SessionClosed) && !subscription.signal.aborted)
+            this.#send({
+              type: 'error',
+              id: null,
+              error_code: 500,
+              message: `${topic}-${p.partition}: ${error.message}`,
+            });
+        });
+      }
+    }
+  }
+
+  async #readLoop(topic: string, partition: number, start: number, signal: AbortSignal): Promise<void> {
+    let offset = start;
+    // A stopping broker wakes every waiter at once: the loop must end then, not spin on empty reads.
+    while (!signal.aborted && !this.#closed && !this.#core.stopping) {
+      await this.#writable(signal);
+      const window = await this.#core.read(topic, partition, Math.max(offset, 0), {
+        maxRecords: READ_RECORDS,
+        maxBytes: READ_BYTES,
+      });
+      if (offset < window.logStartOffset) offset = window.logStartOffset;
+      for (const r of window.records) {
+        if (signal.aborted) return;
+        this.#send({
+          type: 'record',
+          topic,
+          partition,
+          offset: r.offset,
+          timestamp: r.timestamp,
+          key: decodeValue(r.key, 'auto'),
+          value: decodeValue(r.value, 'auto'),
+          headers: decodeHeaders(r.headers),
+        });
+      }
+      offset = window.nextOffset;
+      if (window.records.length === 0) await this.#core.waitForRecords(topic, partition, offset, signal);
+    }
+  }
+
+  async #joinGroup(topics: string[], groupId: string, fromBeginning: boolean, autoCommit: boolean): Promise<void> {
+    const sluice = new Sluice({
+      clientId: 'sluice-ws',
+      brokers: [this.#core.nativeAddress],
+      logLevel: logLevel.NOTHING,
+    });
+    const consumer = sluice.consumer({ groupId });
+    const subscription = new AbortController();
+    this.#subscription = subscription;
+    this.#consumer = consumer;
+    await consumer.connect();
+    await consumer.subscribe({ topics, fromBeginning });
+    await consumer.run({
+      autoCommit,
+      eachMessage: async ({ topic, partition, message }) => {
+        await this.#writable(subscription.signal);
+        const headers = Object.entries(message.headers ?? {}).flatMap(([name, value]) =>
+          (Array.isArray(value) ? value : [value]).map((v) => ({
+            name,
+            value: v === undefined || v === null ? null : Buffer.from(v).toString('base64'),
+          })),
+        );
+        this.#send({
+          type: 'record',
+          topic,
+          partition,
+          offset: Number(message.offset),
+          timestamp: Number(message.timestamp),
+          key: decodeValue(message.key ?? null, 'auto'),
+          value: decodeValue(message.value ?? null, 'auto'),
+          headers,
+        });
+      },
+    });
+  }
+
+  async #commit(message: Message): Promise<void> {
+    if (!this.#consumer) throw new HttpError(409, 'commit needs a subscription with a "group"');
+    const { topic, partition, offset } = message;
+    if (typeof topic !== 'string' || !Number.isSafeInteger(partition) || !Number.isSafeInteger(offset))
+      throw new HttpError(400, 'commit needs "topic", "partition" and "offset" (the next offset to read)');
+    await this.#consumer.commitOffsets([{ topic, partition: partition as number, offset: String(offset) }]);
+  }
+
+  async #produce(message: Message) {
+    const { topic, records } = message;
+    if (typeof topic !== 'string') throw new HttpError(400, 'produce needs a "topic"');
+    if (!Array.isArray(records) || records.length === 0) throw new HttpError(400, 'produce needs "records"');
+    if (records.length > this.#config.maxRecordsPerRequest)
+      throw new HttpError(413, `${records.length} records: at most ${this.#config.maxRecordsPerRequest} per message`);
+    const inputs = records.map((raw, i) => {
+      const r = (raw ?? {}) as {
+        partition_id?: unknown;
+        key?: TypedValue | null;
+        value?: TypedValue | null;
+        headers?: Array<{ name: string; value?: string | null }>;
+        timestamp?: number | string;
+      };
+      if (r.partition_id !== undefined && !(Number.isSafeInteger(r.partition_id) && (r.partition_id as number) >= 0))
+        throw new HttpError(400, `records[${i}].partition_id must be a partition number`);
+      if (r.headers !== undefined && !Array.isArray(r.headers))
+        throw new HttpError(400, `records[${i}].headers must be a list`);
+      return {
+        partition: r.partition_id as number | undefined,
+        key: encodeValue(r.key, `records[${i}].key`),
+        value: encodeValue(r.value, `records[${i}].value`),
+        headers: encodeHeaders(r.headers),
+        timestamp: parseTimestamp(r.timestamp, `records[${i}].timestamp`),
+      };
+    });
+    const outcomes = await this.#core.produce(topic, inputs);
+    return outcomes.map((o) =>
+      o.ok
+        ? { partition: o.partition, offset: o.offset }
+        : { partition: o.partition, error_code: statusOf(o.errorName), message: `${o.errorName}: ${o.message}` },
+    );
+  }
+
+  async #stopSubscription(): Promise<void> {
+    this.#subscription?.abort();
+    this.#subscription = undefined;
+    const consumer = this.#consumer;
+    this.#consumer = undefined;
+    await consumer?.disconnect().catch(() => {});
+  }
+
+  /** Resolves once the socket's queue is under the limit; closes the socket (4008) if it stays over. */
+  async #writable(signal: AbortSignal): Promise<void> {
+    const limit = this.#config.wsMaxBufferedBytes;
+    if (this.#socket.bufferedAmount <= limit) return;
+    const since = Date.now();
+    while (this.#socket.bufferedAmount > limit) {
+      if (signal.aborted || this.#closed) throw new SessionClosed();
+      if (Date.now() - since > this.#config.wsStuckTimeoutMs) {
+        this.#socket.close(
+          CLOSE_STUCK,
+          `slow consumer: over ${limit} bytes queued for ${this.#config.wsStuckTimeoutMs} ms`,
+        );
+        await this.close();
+        throw new SessionClosed();
+      }
+      await new Promise((resolve) => setTimeout(resolve, DRAIN_CHECK_MS));
+    }
+  }
+
+  #send(message: object): void {
+    if (this.#socket.readyState === this.#socket.OPEN) this.#socket.send(JSON.stringify(message));
+  }
+}

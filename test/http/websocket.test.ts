@@ -1,0 +1,214 @@
+// The WebSocket gateway at /ws: subscriptions with and without a group, commits, produce, errors, and
+// backpressure (a client that stops reading is cut off with close code 4008, having been sent a bounded
+// amount); then the browser client /ws/client.js in real chromium against the SDK, both ways.
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { connect } from 'node:net';
+import { WebSocket } from 'ws';
+import { collect, sdkClient } from '../client/helpers.js';
+import { removeTempDirs } from '../helpers/temp-dir.js';
+import { openBrowser } from './browser.js';
+import { call, startHttpBroker, type HttpBroker } from './helpers.js';
+
+let b: HttpBroker | undefined;
+afterEach(async () => b?.stop());
+afterAll(removeTempDirs);
+
+/** A client→server text frame (masked, as the protocol requires). */
+function maskedTextFrame(text: string): Buffer {
+  const payload = Buffer.from(text);
+  const mask = Buffer.from([1, 2, 3, 4]);
+  const length =
+    payload.length < 126
+      ? Buffer.from([0x80 | payload.length])
+      : Buffer.from([0x80 | 126, payload.length >> 8, payload.length & 0xff]);
+  const masked = Buffer.from(payload.map((byte, i) => byte ^ mask[i % 4]!));
+  return Buffer.concat([Buffer.from([0x81]), length, mask, masked]);
+}
+
+/** Where a server close frame with `code` starts in `stream` (unmasked, short payload), or -1. */
+function indexOfClose(stream: Buffer, code: number): number {
+  for (let i = stream.indexOf(0x88); i >= 0; i = stream.indexOf(0x88, i + 1)) {
+    if (i + 3 < stream.length && stream.readUInt16BE(i + 2) === code) return i;
+  }
+  return -1;
+}
+
+async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+interface Client {
+  ws: WebSocket;
+  messages: Array<Record<string, any>>;
+  send(message: object): void;
+  next(predicate: (m: Record<string, any>) => boolean, timeoutMs?: number): Promise<Record<string, any>>;
+}
+
+async function open(url: string): Promise<Client> {
+  const ws = new WebSocket(`${url.replace('http', 'ws')}/ws`);
+  const messages: Array<Record<string, any>> = [];
+  const waiters: Array<() => void> = [];
+  ws.on('message', (data) => {
+    messages.push(JSON.parse(data.toString()));
+    for (const wake of waiters.splice(0)) wake();
+  });
+  await new Promise((resolve, reject) => {
+    ws.once('open', resolve);
+    ws.once('error', reject);
+  });
+  return {
+    ws,
+    messages,
+    send: (message) => ws.send(JSON.stringify(message)),
+    async next(predicate, timeoutMs = 10_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const found = messages.find(predicate);
+        if (found) return found;
+        if (Date.now() > deadline) throw new Error(`no such message; got ${JSON.stringify(messages.slice(-3))}`);
+        await new Promise<void>((resolve) => {
+          waiters.push(resolve);
+          setTimeout(resolve, 100);
+        });
+      }
+    },
+  };
+}
+
+describe('WebSocket gateway', () => {
+  it('pushes records to a subscriber without a group, produces, and answers bad messages with errors', async () => {
+    b = await startHttpBroker();
+    await call(b, 'POST', `${b.cluster}/topics`, { topic_name: 'feed', partitions_count: 2 });
+    const client = await open(b.url);
+    client.send({ op: 'subscribe', id: 1, topics: ['feed'], from: 'earliest' });
+    await client.next((m) => m.type === 'subscribed' && m.id === 1);
+
+    client.send({
+      op: 'produce',
+      id: 2,
+      topic: 'feed',
+      records: [
+        { partition_id: 1, key: { type: 'STRING', data: 'k' }, value: { type: 'JSON', data: { n: 1 } } },
+        { partition_id: 0, value: { type: 'STRING', data: 'plain' } },
+      ],
+    });
+    const produced = await client.next((m) => m.type === 'produced');
+    expect(produced.results).toEqual([
+      { partition: 1, offset: 0 },
+      { partition: 0, offset: 0 },
+    ]);
+    const json = await client.next((m) => m.type === 'record' && m.partition === 1);
+    expect(json).toMatchObject({
+      topic: 'feed',
+      offset: 0,
+      key: { type: 'STRING', data: 'k' },
+      value: { data: { n: 1 } },
+    });
+    await client.next((m) => m.type === 'record' && m.value?.data === 'plain');
+
+    client.ws.send('not json');
+    expect((await client.next((m) => m.type === 'error' && m.id === null)).error_code).toBe(400);
+    client.send({ op: 'subscribe', id: 3, topics: ['missing'] });
+    expect(await client.next((m) => m.id === 3)).toMatchObject({ type: 'error', error_code: 404 });
+    client.send({ op: 'commit', id: 4, topic: 'feed', partition: 0, offset: 1 });
+    expect(await client.next((m) => m.id === 4)).toMatchObject({ type: 'error', error_code: 409 });
+    client.ws.close();
+  });
+
+  it('joins a group as the SDK does and commits where the client says', async () => {
+    b = await startHttpBroker();
+    await call(b, 'POST', `${b.cluster}/topics`, { topic_name: 'tasks', partitions_count: 1 });
+    const entries = Array.from({ length: 5 }, (_, i) => ({ value: { data: i } }));
+    await call(b, 'POST', `${b.cluster}/topics/tasks/records:batch`, { entries });
+    const client = await open(b.url);
+    client.send({ op: 'subscribe', id: 'g', topics: ['tasks'], group: 'web', from: 'earliest' });
+    await client.next((m) => m.type === 'subscribed');
+    const third = await client.next((m) => m.type === 'record' && m.offset === 2);
+    client.send({ op: 'commit', id: 'c', topic: 'tasks', partition: 0, offset: third.offset + 1 });
+    await client.next((m) => m.type === 'committed' && m.id === 'c');
+
+    const members = await call(b, 'GET', `${b.cluster}/consumer-groups/web/consumers`);
+    expect(members.body.data[0].client_id).toBe('sluice-ws');
+    const lags = await call(b, 'GET', `${b.cluster}/consumer-groups/web/lags`);
+    expect(lags.body.data[0]).toMatchObject({ current_offset: 3, lag: 2 });
+    client.ws.close();
+  });
+
+  it('stops reading for a client that does not read, then closes it with 4008', async () => {
+    b = await startHttpBroker({}, { wsMaxBufferedBytes: 64 * 1024, wsStuckTimeoutMs: 300 });
+    await call(b, 'POST', `${b.cluster}/topics`, { topic_name: 'flood', partitions_count: 1 });
+    const producer = sdkClient(b.broker.port).producer();
+    await producer.connect();
+    const value = Buffer.alloc(64 * 1024, 0x78);
+    for (let i = 0; i < 8; i++) {
+      await producer.send({ topic: 'flood', messages: Array.from({ length: 100 }, () => ({ value })) });
+    }
+    await producer.disconnect();
+    // A raw WebSocket client that stops reading after its subscribe (ws's own client resumes its socket).
+    const socket = connect(b.http.port, '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    socket.write(
+      'GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+    );
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    await until(() => Buffer.concat(chunks).includes('\r\n\r\n'));
+    socket.write(maskedTextFrame(JSON.stringify({ op: 'subscribe', topics: ['flood'], from: 'earliest' })));
+    socket.pause();
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    const ended = new Promise((resolve) => socket.once('end', resolve));
+    socket.resume();
+    await until(() => indexOfClose(Buffer.concat(chunks), 4008) >= 0, 20_000);
+    const stream = Buffer.concat(chunks);
+    const records = stream.toString('latin1').split('"type":"record"').length - 1;
+    expect(records).toBeGreaterThan(0);
+    expect(records).toBeLessThan(800);
+    socket.end();
+    await ended;
+  }, 90_000);
+
+  it('serves /ws/client.js: a page subscribes and gets SDK records, a page produces and the SDK consumes', async () => {
+    b = await startHttpBroker();
+    await call(b, 'POST', `${b.cluster}/topics`, { topic_name: 'chat', partitions_count: 1 });
+    const browser = await openBrowser();
+    try {
+      const { page } = browser;
+      await page.goto(`${b.url}/`);
+      // Runs in the page: the browser client subscribes as a group member.
+      await page.evaluate(`(async () => {
+        const { connect } = await import('/ws/client.js');
+        window.received = [];
+        window.sluice = await connect();
+        await window.sluice.subscribe(['chat'], { group: 'page', from: 'earliest' }, (r) => window.received.push(r));
+      })()`);
+      const sluice = sdkClient(b.broker.port);
+      const producer = sluice.producer();
+      await producer.connect();
+      await producer.send({ topic: 'chat', messages: [{ key: 'sdk', value: 'hello page', headers: { lang: 'en' } }] });
+      await producer.disconnect();
+      await page.waitForFunction('window.received.length >= 1');
+      const got = await page.evaluate('window.received[0]');
+      expect(got).toMatchObject({ key: { data: 'sdk' }, value: { data: 'hello page' }, headers: { lang: 'en' } });
+
+      const results = await page.evaluate(
+        "window.sluice.produce('chat', [{ key: 'page', value: { from: 'browser' } }])",
+      );
+      expect(results).toEqual([{ partition: 0, offset: 1 }]);
+      const consumer = sluice.consumer({ groupId: 'sdk-side' });
+      await consumer.connect();
+      await consumer.subscribe({ topic: 'chat', fromBeginning: true });
+      const consumed = await collect(consumer, 2);
+      await consumer.disconnect();
+      expect(JSON.parse(consumed[1]!.message.value!.toString())).toEqual({ from: 'browser' });
+      await browser.screenshot('ws-client');
+      expect(browser.errors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  });
+});
