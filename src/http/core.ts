@@ -12,7 +12,9 @@ import { statfs } from 'node:fs/promises';
 import type { PartitionLog } from '../../storage/index.js';
 import { formatFlushPolicy } from '../broker/config.js';
 import { highWatermark } from '../broker/fetch/high-watermark.js';
+import { TOPIC_PROBLEM_CODES } from '../broker/handlers/domain-errors.js';
 import { produceHandler } from '../broker/handlers/produce.js';
+import { TopicError } from '../broker/registries/errors.js';
 import type { BrokerContext, RequestContext } from '../broker/handlers/types.js';
 import { describeTopicConfigs } from '../broker/registries/topic-config.js';
 import { MemberAssignment } from '../client/consumer/assignors/protocol.js';
@@ -122,6 +124,8 @@ export class CoreError extends Error {
 
 function refusal(error: unknown): never {
   if (error instanceof ProtocolError) throw new CoreError(error.type, error.message);
+  // The registries' domain errors get the wire names every door uses (handlers/domain-errors.ts).
+  if (error instanceof TopicError) throw new CoreError(TOPIC_PROBLEM_CODES[error.problem], error.message);
   throw error;
 }
 
