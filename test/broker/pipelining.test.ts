@@ -85,18 +85,23 @@ describe('backpressure', () => {
     await new Promise((r) => socket.once('connect', r));
     socket.pause();
     const n = 200;
-    const pad = 'p'.repeat(100_000); // unknown body keys are ignored: a cheap way to make requests big
+    // Big requests, cheaply: partition 0 (a 256 KiB batch) and thousands of partitions the topic does not have
+    // (each answered UNKNOWN_TOPIC_OR_PARTITION): over 100 KB of request each, every field one the API defines
+    const missing = Array.from({ length: 4000 }, (_, i) => ({
+      partition: 1000 + i,
+      fetchOffset: 0,
+      partitionMaxBytes: 1 << 20,
+    }));
     for (let i = 1; i <= n; i++) {
-      const body = {
-        ...(FetchApi.encodeRequest({
-          maxWaitMs: 0,
-          minBytes: 1,
-          maxBytes: 1 << 20,
-          isolationLevel: 0,
-          topics: [{ name: 'bp', partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 1 << 20 }] }],
-        }).body as object),
-        pad,
-      };
+      const body = FetchApi.encodeRequest({
+        maxWaitMs: 0,
+        minBytes: 1,
+        maxBytes: 1 << 20,
+        isolationLevel: 0,
+        topics: [
+          { name: 'bp', partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 1 << 20 }, ...missing] },
+        ],
+      }).body as object;
       for (const chunk of encodeRequestFrame(
         { apiKey: ApiKey.Fetch, apiVersion: 0, correlationId: i, clientId: 'slow' },
         body,
