@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { cpuSecondsOf } from './proc.js';
 import { freePort, stopProcess, waitForPort } from './processes.js';
 
 const BIN = join(import.meta.dirname, '..', '..', 'dist', 'cli', 'main.js');
@@ -81,6 +82,7 @@ export async function startBrokerProcess(options: {
       });
   await waitForPort(port, options.listenTimeoutMs ?? 60_000);
   const startMs = performance.now() - spawned;
+  await settled(child.pid!);
   return {
     port,
     startMs,
@@ -92,4 +94,20 @@ export async function startBrokerProcess(options: {
       if (!stopOptions?.keepData) rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Waits until the broker's start-up work is over: the native port answers before the HTTP door has loaded
+ * (fastify, the console, metrics), and that CPU must not be counted against the first records measured.
+ * Settled = no CPU used over 200 ms (or 5 s passed).
+ */
+async function settled(pid: number): Promise<void> {
+  const deadline = performance.now() + 5000;
+  let last = cpuSecondsOf(pid);
+  while (performance.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const now = cpuSecondsOf(pid);
+    if (now === last) return;
+    last = now;
+  }
 }
