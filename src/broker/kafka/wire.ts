@@ -12,9 +12,9 @@
 // is a bug: logged, and answered UNKNOWN_SERVER_ERROR where the response has a top-level error code,
 // else the connection is closed so the client retries on a fresh one.
 //
-// Not consulted: the interceptors of Broker.intercept (interceptors.ts). They are keyed by native API
-// keys and act with native request and response types (an ErrorName, a native response to `respond`), so
-// a Kafka request cannot be handed to them as it is.
+// Not consulted: the interceptors of Broker.intercept (interceptors.ts). Their API keys are the same
+// numbers as Kafka's, but the request they are handed and their `respond` action are the native APIs'
+// types: an interceptor of the native Produce would be handed Kafka's Produce request.
 import { ErrorCode } from '../../protocol/index.js';
 import {
   decodeRequestBody,
