@@ -57,14 +57,19 @@ describe('the Kafka listener on the shared transport', () => {
     kafka.destroy();
   });
 
-  it('closes a Kafka client that stops in the middle of a frame (the stall watchdog)', async () => {
-    b = await startKafkaBroker({ stallTimeoutMs: 300 });
+  it('closes a Kafka client that stops in the middle of a frame (the stall watchdog), logged as the Kafka listener', async () => {
+    const logs = new LogCapture();
+    b = await startKafkaBroker({ stallTimeoutMs: 300, logger: logs.logger });
     const stalled = await KafkaWireClient.connect(b.kafkaPort);
     const partial = Buffer.alloc(4 + 10);
     partial.writeInt32BE(100, 0);
     stalled.writeRaw(partial);
     await stalled.waitClosed();
     expect(stalled.frames).toHaveLength(0);
+    expect(logs.find(/^client stalled in the middle of a frame/)).toMatchObject({
+      listener: 'kafka',
+      pendingBytes: 10,
+    });
 
     const fine = await KafkaWireClient.connect(b.kafkaPort);
     expect((await fine.request(ApiVersions, 2, {})).errorCode).toBe(0);
