@@ -161,6 +161,8 @@ export class Broker {
         broker: context,
         headerLimits: this.config.headerLimits,
         interceptors: this.interceptors,
+        kafkaPort: () =>
+          this.kafkaBoundPort < 0 ? undefined : (this.config.advertisedKafkaPort ?? this.kafkaBoundPort),
       });
       this.boundPort = await this.transport.listen(native, this.config.host, this.config.port);
       if (this.config.kafkaPort !== null) this.kafkaBoundPort = await this.listenKafka(context, this.config.kafkaPort);
