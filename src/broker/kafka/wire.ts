@@ -26,7 +26,14 @@ import {
 } from '../../protocol/kafka/index.js';
 import { observeRequest } from '../diagnostics.js';
 import { NO_RESPONSE, type BrokerContext } from '../handlers/types.js';
-import { CloseConnection, type Exchange, type ResponseFrame, type Wire } from '../transport/wire.js';
+import { httpRefusal, identifyForeignProtocol } from '../transport/foreign-protocol.js';
+import {
+  CloseConnection,
+  type Exchange,
+  type ForeignClient,
+  type ResponseFrame,
+  type Wire,
+} from '../transport/wire.js';
 import type { KafkaHandler, KafkaListenerInfo, KafkaRequestContext } from './handler.js';
 import type { KafkaHandlerRegistry } from './registry.js';
 import { errorResponseFrame, unsupportedFrame } from './unsupported.js';
@@ -65,6 +72,23 @@ export class KafkaWire implements Wire {
       else observed();
     }
     return answer;
+  }
+
+  /**
+   * An HTTP or TLS client on the Kafka port (curl, a browser, a Kafka client set to security.protocol=SSL),
+   * named in the log when its bytes turned out not to be frames. Kafka's own requests are never foreign here.
+   */
+  identifyForeign(firstBytes: Buffer): ForeignClient | null {
+    const foreign = identifyForeignProtocol(firstBytes);
+    if (!foreign || foreign.protocol === 'Kafka') return null;
+    const fields = { protocol: foreign.protocol, seen: foreign.seen };
+    const here = "this port speaks only Kafka's binary protocol (kcat, librdkafka, kafkajs and other Kafka clients)";
+    if (foreign.protocol === 'TLS') {
+      const message = `a TLS client connected to the Kafka port (${foreign.seen}): ${here}, without TLS; connect with security.protocol=PLAINTEXT`;
+      return { message, fields };
+    }
+    const message = `an HTTP client connected to the Kafka port (${foreign.seen}): ${here}`;
+    return { message, fields, reply: httpRefusal(message) };
   }
 
   /** Decodes the body, runs the handler, encodes the response; a promise only when the handler returned one. */

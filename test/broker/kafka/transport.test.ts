@@ -18,14 +18,14 @@ afterEach(async () => {
 });
 afterAll(removeTempDirs);
 
-/** Resolves once the broker has closed a raw socket to `port`; records whether it sent any byte first. */
-function closedByBroker(port: number): Promise<{ received: number }> {
+/** Resolves once the broker has closed a raw socket to `port` (after `send`, if given), with what it wrote back. */
+function closedByBroker(port: number, send?: Buffer): Promise<{ reply: string }> {
   return new Promise((resolve, reject) => {
-    let received = 0;
-    const socket = connect({ host: '127.0.0.1', port });
-    socket.on('data', (chunk) => (received += chunk.length));
+    const got: Buffer[] = [];
+    const socket = connect({ host: '127.0.0.1', port }, () => send && socket.write(send));
+    socket.on('data', (chunk: Buffer) => got.push(chunk));
     socket.on('error', () => {});
-    socket.on('close', () => resolve({ received }));
+    socket.on('close', () => resolve({ reply: Buffer.concat(got).toString('utf8') }));
     setTimeout(() => {
       socket.destroy();
       reject(new Error('the broker did not close the connection'));
@@ -47,8 +47,8 @@ describe('the Kafka listener on the shared transport', () => {
     expect((await kafka.request(ApiVersions, 2, {})).errorCode).toBe(0);
 
     // The address already has its one connection (on the Kafka port): the native port refuses it too.
-    expect(await closedByBroker(b.port)).toEqual({ received: 0 });
-    expect(await closedByBroker(b.kafkaPort)).toEqual({ received: 0 });
+    expect(await closedByBroker(b.port)).toEqual({ reply: '' });
+    expect(await closedByBroker(b.kafkaPort)).toEqual({ reply: '' });
     expect(
       logs.find(/^connection refused: 127.0.0.1 has 1 connections open \(maxConnectionsPerAddress 1\)/),
     ).toBeDefined();
@@ -71,6 +71,31 @@ describe('the Kafka listener on the shared transport', () => {
       pendingBytes: 10,
     });
 
+    const fine = await KafkaWireClient.connect(b.kafkaPort);
+    expect((await fine.request(ApiVersions, 2, {})).errorCode).toBe(0);
+    fine.destroy();
+  });
+
+  it('names an HTTP or TLS client on the Kafka port (an HTTP client gets a 400 saying what the port is)', async () => {
+    const logs = new LogCapture();
+    b = await startKafkaBroker({ logger: logs.logger });
+    const { reply } = await closedByBroker(
+      b.kafkaPort,
+      Buffer.from('GET /metrics HTTP/1.1\r\nHost: localhost\r\n\r\n'),
+    );
+    expect(reply).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(reply).toContain("this port speaks only Kafka's binary protocol");
+    const tls = await KafkaWireClient.connect(b.kafkaPort);
+    tls.writeRaw(Buffer.from([0x16, 0x03, 0x01, 0x00, 0xa5, 0x01, 0x00, 0x00, 0xa1, 0x03, 0x03]));
+    await tls.waitClosed();
+
+    expect(logs.find(/^an HTTP client connected to the Kafka port \(GET \/metrics\)/)).toMatchObject({
+      listener: 'kafka',
+      protocol: 'HTTP',
+    });
+    expect(String(logs.find(/^a TLS client connected to the Kafka port/)?.msg)).toContain(
+      'without TLS; connect with security.protocol=PLAINTEXT',
+    );
     const fine = await KafkaWireClient.connect(b.kafkaPort);
     expect((await fine.request(ApiVersions, 2, {})).errorCode).toBe(0);
     fine.destroy();
