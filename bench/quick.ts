@@ -47,7 +47,10 @@ const results: number[] = [];
 const floors: number[] = [];
 const cpu: { broker: number[]; client: number[] } = { broker: [], client: [] };
 for (let run = 0; run < runs; run++) {
-  const broker = await startBrokerProcess({ flush: 'os', extraArgs: (process.env.SLUICE_BENCH_SERVE_ARGS ?? '').split(' ').filter(Boolean) });
+  const broker = await startBrokerProcess({
+    flush: 'os',
+    extraArgs: (process.env.SLUICE_BENCH_SERVE_ARGS ?? '').split(' ').filter(Boolean),
+  });
   let brokerCpu0 = cpuOf(broker.child.pid!);
   let clientCpu0 = process.cpuUsage();
   const measured = (n: number) => {

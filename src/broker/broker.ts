@@ -1,5 +1,5 @@
-// The composition root: config → registries (topics, producer ids) → logs → groups → handlers → the native
-// wire → the transport's listener. Also the embedded API users put in their own tests:
+// The composition root: config → registries (topics, producer ids) → logs → groups → handlers → the wires
+// (native, and Kafka's when kafkaPort is set) → the transport's listeners. Also the embedded API users put in their own tests:
 //
 //   const broker = new Broker({ dataDir: tmp, port: 0 });
 //   await broker.start();            // resolves with the bound port
@@ -26,7 +26,13 @@ import { startGroupService, type GroupService } from './groups/index.js';
 import { HandlerRegistry } from './handlers/index.js';
 import type { BrokerContext } from './handlers/types.js';
 import { Interceptors, type InterceptHandle, type Interceptor, type InterceptOptions } from './interceptors.js';
-import { KafkaServer } from './kafka/index.js';
+import {
+  KAFKA_HANDLERS,
+  KafkaHandlerRegistry,
+  KafkaListenError,
+  type KafkaListenerInfo,
+  KafkaWire,
+} from './kafka/index.js';
 import { NativeWire } from './native/wire.js';
 import { ProducerIdAllocator } from './registries/producer-ids.js';
 import { readMetadataFile, TopicRegistry } from './registries/topics.js';
@@ -54,7 +60,6 @@ export class Broker {
   private lock: DataDirLock | undefined;
   private groups: GroupService | undefined;
   private transport: Transport | undefined;
-  private kafkaServer: KafkaServer | undefined;
   private state: State = 'new';
   private boundPort = -1;
   private kafkaBoundPort = -1;
@@ -156,19 +161,14 @@ export class Broker {
         broker: context,
         headerLimits: this.config.headerLimits,
         interceptors: this.interceptors,
+        kafkaPort: () =>
+          this.kafkaBoundPort < 0 ? undefined : (this.config.advertisedKafkaPort ?? this.kafkaBoundPort),
       });
       this.boundPort = await this.transport.listen(native, this.config.host, this.config.port);
-      if (this.config.kafkaPort !== null) {
-        // The second door: Kafka's wire protocol over the same core, sharing the memory budget.
-        this.kafkaServer = new KafkaServer(this.config, this.config.kafkaPort, context, this.transport.memory, () =>
-          this.transport!.nextConnectionId(),
-        );
-        this.kafkaBoundPort = await this.kafkaServer.listen();
-      }
+      if (this.config.kafkaPort !== null) this.kafkaBoundPort = await this.listenKafka(context, this.config.kafkaPort);
     } catch (error) {
       this.state = 'stopped';
       await this.transport?.close(0).catch(() => {});
-      await this.kafkaServer?.close(0).catch(() => {});
       await this.groups
         ?.close()
         .catch((closeError) => this.logger.error({ err: closeError }, 'closing groups after a failed start'));
@@ -185,7 +185,7 @@ export class Broker {
         host: this.config.host,
         port: this.boundPort,
         address: this.address,
-        ...(this.kafkaServer ? { kafkaPort: this.kafkaBoundPort, kafkaAddress: this.kafkaAddress } : {}),
+        ...(this.kafkaBoundPort >= 0 ? { kafkaPort: this.kafkaBoundPort, kafkaAddress: this.kafkaAddress } : {}),
         dataDir,
         topics: this.topicRegistry.list().length,
       },
@@ -216,10 +216,7 @@ export class Broker {
     // Parked JoinGroup/SyncGroup requests are answered (COORDINATOR_NOT_AVAILABLE) before the server drains.
     await this.groups?.coordinator.close().catch((err) => this.logger.error({ err }, 'closing the group coordinator'));
     try {
-      await Promise.all([
-        this.transport?.close(this.config.shutdownTimeoutMs),
-        this.kafkaServer?.close(this.config.shutdownTimeoutMs),
-      ]);
+      await this.transport?.close(this.config.shutdownTimeoutMs);
     } finally {
       await this.groups?.close().catch((err) => this.logger.error({ err }, 'closing the group coordinator'));
       try {
@@ -252,6 +249,31 @@ export class Broker {
   /** Removes every interceptor (Broker.intercept). */
   clearInterceptors(): void {
     this.interceptors.clear();
+  }
+
+  /**
+   * The second door: Kafka's wire protocol on its own port, a wire of the same transport (connection
+   * limits, memory budget, stall watchdog, graceful close) over the same core. A bind failure is a
+   * KafkaListenError, so `sluice serve` can tell a taken default Kafka port from a taken native one.
+   */
+  private async listenKafka(context: BrokerContext, port: number): Promise<number> {
+    const registry = new KafkaHandlerRegistry(KAFKA_HANDLERS);
+    const self = this;
+    const listener: KafkaListenerInfo = {
+      advertisedHost: this.config.advertisedHost,
+      get advertisedPort() {
+        return self.config.advertisedKafkaPort ?? self.kafkaBoundPort;
+      },
+      apiVersions: () => registry.versions(),
+    };
+    const wire = new KafkaWire({ registry, broker: context, listener });
+    const { host } = this.config;
+    try {
+      return await this.transport!.listen(wire, host, port);
+    } catch (error) {
+      const { code, message } = error as NodeJS.ErrnoException;
+      throw new KafkaListenError(`the Kafka listener cannot bind ${host}:${port}: ${message}`, code, error);
+    }
   }
 
   /** Bound to every interface but advertising loopback: clients on other machines are sent to themselves. */

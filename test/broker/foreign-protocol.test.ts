@@ -99,6 +99,24 @@ describe('the native port meets other protocols', () => {
     );
   });
 
+  it('a Kafka client on the native port of a broker with a Kafka listener is told that port', async () => {
+    const kafkaLogs = new LogCapture();
+    const b = await startBroker({ kafkaPort: 0, logger: kafkaLogs.logger });
+    try {
+      const socket = connect(b.port, '127.0.0.1', () => socket.write(kafkaRequest(18, 3)));
+      socket.on('error', () => {});
+      const line = await waitFor(() => kafkaLogs.lines.find((l) => l.protocol === 'Kafka'), {
+        message: 'a log line for Kafka',
+      });
+      expect(String(line.msg)).toContain(
+        `port ${b.port} speaks only Sluice's native protocol (the Sluice SDK and CLI); point Kafka clients at port ${b.broker.kafkaPort}, the Kafka listener`,
+      );
+      socket.destroy();
+    } finally {
+      await b.stop();
+    }
+  });
+
   it('a TLS client is named too, and native clients are still served', async () => {
     await exchange(Buffer.from([0x16, 0x03, 0x01, 0x00, 0xa5, 0x01, 0x00, 0x00, 0xa1, 0x03, 0x03]));
     expect((await logLine('TLS')).seen).toBe('a TLS handshake');

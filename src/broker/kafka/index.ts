@@ -1,2 +1,6 @@
 // The Kafka wire-protocol listener (README.md in this folder).
-export { KafkaListenError, KafkaServer } from './server.js';
+export type { KafkaListenerInfo } from './handler.js';
+export { KAFKA_HANDLERS } from './handlers/index.js';
+export { KafkaListenError } from './listen-error.js';
+export { KafkaHandlerRegistry } from './registry.js';
+export { KafkaWire } from './wire.js';

@@ -37,6 +37,8 @@ export interface NativeWireDeps {
   readonly broker: BrokerContext;
   readonly headerLimits: HeaderLimits;
   readonly interceptors: Interceptors;
+  /** The port Kafka clients are told to use (the Kafka listener's), or undefined without one: for the log. */
+  readonly kafkaPort: () => number | undefined;
 }
 
 export class NativeWire implements Wire {
@@ -63,7 +65,7 @@ export class NativeWire implements Wire {
   identifyForeign(firstBytes: Buffer): ForeignClient | null {
     const foreign = identifyForeignProtocol(firstBytes);
     if (!foreign) return null;
-    const message = foreignProtocolMessage(foreign, this.deps.broker.port);
+    const message = foreignProtocolMessage(foreign, this.deps.broker.port, this.deps.kafkaPort());
     return {
       message,
       fields: { protocol: foreign.protocol, seen: foreign.seen },

@@ -160,7 +160,8 @@ export class Connection implements ConnectionFacts, WatchedConnection {
     this.id = deps.id;
     this.wire = deps.wire;
     this.peer = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
-    this.logger = deps.logger.child({ peer: this.peer });
+    // Every line of this connection says which listener it came to (the metrics' `listener` label).
+    this.logger = deps.logger.child({ peer: this.peer, listener: this.wire.name });
     this.memory = new ConnectionMemory(deps.memory, deps.config.maxConnectionInFlightBytes, () =>
       this.received(0, () => this.decoder.admitted()),
     );
@@ -186,7 +187,7 @@ export class Connection implements ConnectionFacts, WatchedConnection {
     });
     socket.on('error', (error) => this.logger.debug({ err: error }, 'connection error'));
     socket.on('close', () => this.onClosed());
-    this.logger.debug({ directReads: direct, wire: this.wire.name }, 'connection opened');
+    this.logger.debug({ directReads: direct }, 'connection opened');
     // Accepted paused (Listener: pauseOnConnect), so no byte was read before the wiring above.
     socket.resume();
   }

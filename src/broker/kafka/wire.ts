@@ -1,0 +1,165 @@
+// Kafka's binary protocol as a wire of the transport (transport/wire.ts). The transport reads the frames
+// (an int32 size, then the payload: the same framing as the native protocol's, with maxFrameBytes and the
+// memory budget applied before a frame's buffer exists) and writes the responses in request order; this
+// file reads the request header (v0–v2, src/protocol/kafka/), routes to the API's handler (registry.ts),
+// and encodes the response at the request's version. A handler's NO_RESPONSE (a produce with acks=0)
+// becomes no frame at all.
+//
+// Failure rules (Kafka's): a header that cannot be read, or a body that does not decode at its version
+// (truncated, bad lengths or counts, bytes left over), closes this connection only (CloseConnection);
+// nothing from such a frame is stored. An API or version not served gets UNSUPPORTED_VERSION
+// (unsupported.ts) and the connection stays. A handler that throws, or a response that does not encode,
+// is a bug: logged, and answered UNKNOWN_SERVER_ERROR where the response has a top-level error code,
+// else the connection is closed so the client retries on a fresh one.
+//
+// Not consulted: the interceptors of Broker.intercept (interceptors.ts). Their API keys are the same
+// numbers as Kafka's, but the request they are handed and their `respond` action are the native APIs'
+// types: an interceptor of the native Produce would be handed Kafka's Produce request.
+import { ErrorCode } from '../../protocol/index.js';
+import {
+  decodeRequestBody,
+  encodeResponseFrame,
+  KafkaDecodeError,
+  KafkaEncodeError,
+  readRequestHeader,
+  type KafkaRequestHeader,
+} from '../../protocol/kafka/index.js';
+import { observeRequest } from '../diagnostics.js';
+import { NO_RESPONSE, type BrokerContext } from '../handlers/types.js';
+import { httpRefusal, identifyForeignProtocol } from '../transport/foreign-protocol.js';
+import {
+  CloseConnection,
+  type Exchange,
+  type ForeignClient,
+  type ResponseFrame,
+  type Wire,
+} from '../transport/wire.js';
+import type { KafkaHandler, KafkaListenerInfo, KafkaRequestContext } from './handler.js';
+import type { KafkaHandlerRegistry } from './registry.js';
+import { errorResponseFrame, unsupportedFrame } from './unsupported.js';
+
+export interface KafkaWireDeps {
+  readonly registry: KafkaHandlerRegistry;
+  readonly broker: BrokerContext;
+  /** Where Kafka clients are told to connect (Metadata, FindCoordinator). */
+  readonly listener: KafkaListenerInfo;
+}
+
+export class KafkaWire implements Wire {
+  readonly name = 'kafka';
+
+  constructor(private readonly deps: KafkaWireDeps) {}
+
+  serve(payload: Buffer, exchange: Exchange): ResponseFrame | Promise<ResponseFrame> {
+    let header: KafkaRequestHeader;
+    let bodyOffset: number;
+    try {
+      ({ header, bodyOffset } = readRequestHeader(payload));
+    } catch (error) {
+      throw new CloseConnection('unreadable Kafka request header', { cause: error });
+    }
+    const { apiKey, apiVersion, correlationId } = header;
+    const handler = this.deps.registry.route(apiKey, apiVersion);
+    if (!handler) {
+      exchange.connection.logger.debug({ apiKey, apiVersion }, 'unsupported Kafka API or version');
+      return unsupportedFrame(apiKey, apiVersion, correlationId, this.deps.registry.versions());
+    }
+    // Metrics (diagnostics.ts): nothing but one property read unless /metrics or another observer listens.
+    const observed = observeRequest('kafka', handler.api.name);
+    const answer = this.answer(header, handler, payload, bodyOffset, exchange);
+    if (observed) {
+      if (answer instanceof Promise) answer.then(observed, observed);
+      else observed();
+    }
+    return answer;
+  }
+
+  /**
+   * An HTTP or TLS client on the Kafka port (curl, a browser, a Kafka client set to security.protocol=SSL),
+   * named in the log when its bytes turned out not to be frames. Kafka's own requests are never foreign here.
+   */
+  identifyForeign(firstBytes: Buffer): ForeignClient | null {
+    const foreign = identifyForeignProtocol(firstBytes);
+    if (!foreign || foreign.protocol === 'Kafka') return null;
+    const fields = { protocol: foreign.protocol, seen: foreign.seen };
+    const here = "this port speaks only Kafka's binary protocol (kcat, librdkafka, kafkajs and other Kafka clients)";
+    if (foreign.protocol === 'TLS') {
+      const message = `a TLS client connected to the Kafka port (${foreign.seen}): ${here}, without TLS; connect with security.protocol=PLAINTEXT`;
+      return { message, fields };
+    }
+    const message = `an HTTP client connected to the Kafka port (${foreign.seen}): ${here}`;
+    return { message, fields, reply: httpRefusal(message) };
+  }
+
+  /** Decodes the body, runs the handler, encodes the response; a promise only when the handler returned one. */
+  private answer(
+    header: KafkaRequestHeader,
+    handler: KafkaHandler,
+    payload: Buffer,
+    bodyOffset: number,
+    exchange: Exchange,
+  ): ResponseFrame | Promise<ResponseFrame> {
+    const { api } = handler;
+    const { apiVersion, correlationId } = header;
+    let request: unknown;
+    try {
+      request = decodeRequestBody(api, apiVersion, payload, bodyOffset);
+    } catch (error) {
+      if (!(error instanceof KafkaDecodeError)) throw error;
+      throw new CloseConnection(`${api.name} v${apiVersion} request does not decode`, { cause: error });
+    }
+    const encode = (response: unknown): ResponseFrame =>
+      response === NO_RESPONSE ? null : encodeResponseFrame(api, apiVersion, correlationId, response as never);
+    const failed = (error: unknown): ResponseFrame => this.unexpected(header, exchange, error);
+    try {
+      const response = handler.handle(request as never, this.deps.broker, this.context(header, exchange));
+      if (!(response instanceof Promise)) return encode(response);
+      return response.then((r) => {
+        try {
+          return encode(r);
+        } catch (error) {
+          return failed(error);
+        }
+      }, failed);
+    } catch (error) {
+      return failed(error);
+    }
+  }
+
+  private context(header: KafkaRequestHeader, exchange: Exchange): KafkaRequestContext {
+    const connection = exchange.connection;
+    return {
+      header,
+      version: header.apiVersion,
+      listener: this.deps.listener,
+      peer: connection.peer,
+      logger: connection.logger,
+      signal: connection.signal,
+      afterResponseWritten: (callback) => exchange.afterResponseWritten(callback),
+      connectionId: connection.id,
+      connectionMemory: connection.memory,
+      responseMemory: exchange.responseMemory,
+    };
+  }
+
+  /** A handler that threw, or a response that did not encode: a bug, logged; the API's error response. */
+  private unexpected(header: KafkaRequestHeader, exchange: Exchange, error: unknown): ResponseFrame {
+    exchange.discardAfterWrite();
+    const { apiKey, apiVersion, correlationId } = header;
+    exchange.connection.logger.error(
+      { err: error, apiKey, apiVersion, correlationId },
+      error instanceof KafkaEncodeError
+        ? 'a Kafka response did not encode'
+        : 'unexpected error handling a Kafka request',
+    );
+    const frame = errorResponseFrame(apiKey, apiVersion, correlationId, ErrorCode.UNKNOWN_SERVER_ERROR);
+    if (!frame)
+      throw new CloseConnection(
+        'no error response exists for this Kafka API (the client retries on a new connection)',
+        {
+          cause: error,
+        },
+      );
+    return frame;
+  }
+}
