@@ -48,9 +48,13 @@ export function runSluice(
 export function startSluice(
   args: string[],
   timeoutMs = 20_000,
-  options: { openFiles?: number } = {},
+  options: { openFiles?: number; defaultKafkaPort?: boolean } = {},
 ): Promise<SluiceProcess> {
-  const argv = [...sluiceArgv(), 'serve', ...args];
+  // Test brokers run side by side: unless a test is about the Kafka listener (it passes a Kafka flag, a
+  // config file, or asks for the default port), it gets none, so no two of them race for port 9092.
+  const aboutKafka =
+    options.defaultKafkaPort || args.some((a) => a === '--kafka-port' || a === '--no-kafka' || a === '--config');
+  const argv = [...sluiceArgv(), 'serve', ...args, ...(aboutKafka ? [] : ['--no-kafka'])];
   const quoted = [process.execPath, ...argv].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
   const child =
     options.openFiles === undefined

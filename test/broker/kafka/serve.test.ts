@@ -69,7 +69,9 @@ describe('sluice serve with the Kafka listener', () => {
       holder!.listen({ host: '127.0.0.1', port: 9092 }, () => resolve());
     });
     try {
-      const proc = await startSluice(['--data-dir', await tempDir(), '--port', '0']);
+      const proc = await startSluice(['--data-dir', await tempDir(), '--port', '0'], undefined, {
+        defaultKafkaPort: true,
+      });
       const exit = await proc.kill('SIGTERM');
       const warning = proc.lines.find((l) => /starting without the Kafka listener/.test(String(l.msg)));
       expect(warning?.msg).toMatch(/9092.*--kafka-port/);
