@@ -4,7 +4,13 @@
 // definition's input type, which the connection encodes at the same version. A handler decodes and
 // encodes nothing itself and keeps no state: the core is shared with the native door.
 import type { KafkaApi, RequestOf, ResponseInputOf } from '../../protocol/kafka/index.js';
-import type { BrokerContext, NoResponse, RequestContext } from '../handlers/types.js';
+import {
+  type BrokerContext,
+  type Handler,
+  NO_RESPONSE,
+  type NoResponse,
+  type RequestContext,
+} from '../handlers/types.js';
 import type { ServedRange } from './unsupported.js';
 
 /** Where Kafka clients are told to connect (Metadata, FindCoordinator): this listener, not the native one. */
@@ -46,4 +52,19 @@ export function kafkaHandler<A extends KafkaApi>(
   ) => KafkaResult<A> | Promise<KafkaResult<A>>,
 ): KafkaHandler<A> {
   return Object.freeze({ api, handle });
+}
+
+/**
+ * Serves a request with the native door's handler of the same API (one core, one implementation); the
+ * caller maps Kafka's request onto the native one and the answer back. These APIs always answer.
+ */
+export async function nativeAnswer<Req, Res>(
+  handler: Handler<Req, Res>,
+  request: Req,
+  broker: BrokerContext,
+  ctx: RequestContext,
+): Promise<Res> {
+  const response = await handler.handle(request, broker, ctx);
+  if (response === NO_RESPONSE) throw new Error(`${handler.api.name} always has a response`);
+  return response as Res;
 }

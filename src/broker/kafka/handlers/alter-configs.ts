@@ -3,7 +3,7 @@
 import { AlterConfigs } from '../../../protocol/kafka/index.js';
 import type { AlterConfigsResource } from '../../../protocol/index.js';
 import { alterConfigsHandler } from '../../handlers/alter-configs.js';
-import { kafkaHandler } from '../handler.js';
+import { kafkaHandler, nativeAnswer } from '../handler.js';
 import { resourceType, UNSUPPORTED_RESOURCE } from './config-resources.js';
 
 export const kafkaAlterConfigsHandler = kafkaHandler(AlterConfigs, async (request, broker, ctx) => {
@@ -17,12 +17,12 @@ export const kafkaAlterConfigsHandler = kafkaHandler(AlterConfigs, async (reques
         configs: Object.fromEntries(r.configs.map((c) => [c.name, c.value])),
       });
   }
-  const native = await alterConfigsHandler.handle(
+  const native = await nativeAnswer(
+    alterConfigsHandler,
     { resources: known, validateOnly: request.validateOnly },
     broker,
     ctx,
   );
-  if (typeof native === 'symbol') throw new Error('AlterConfigs has a response');
   let next = 0;
   return {
     throttleTimeMs: 0,

@@ -2,10 +2,11 @@
 // never shrinks, validateOnly, manual assignments must name this broker).
 import { CreatePartitions } from '../../../protocol/kafka/index.js';
 import { createPartitionsHandler } from '../../handlers/create-partitions.js';
-import { kafkaHandler } from '../handler.js';
+import { kafkaHandler, nativeAnswer } from '../handler.js';
 
 export const kafkaCreatePartitionsHandler = kafkaHandler(CreatePartitions, async (request, broker, ctx) => {
-  const native = await createPartitionsHandler.handle(
+  const native = await nativeAnswer(
+    createPartitionsHandler,
     {
       timeoutMs: request.timeoutMs,
       validateOnly: request.validateOnly,
@@ -18,7 +19,6 @@ export const kafkaCreatePartitionsHandler = kafkaHandler(CreatePartitions, async
     broker,
     ctx,
   );
-  if (typeof native === 'symbol') throw new Error('CreatePartitions has a response');
   return {
     throttleTimeMs: 0,
     results: native.topics.map((t) => ({ name: t.name, errorCode: t.errorCode, errorMessage: t.errorMessage })),

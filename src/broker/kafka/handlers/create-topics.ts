@@ -4,10 +4,11 @@
 import { ErrorCode } from '../../../protocol/index.js';
 import { CreateTopics } from '../../../protocol/kafka/index.js';
 import { createTopicsHandler } from '../../handlers/create-topics.js';
-import { kafkaHandler } from '../handler.js';
+import { kafkaHandler, nativeAnswer } from '../handler.js';
 
 export const kafkaCreateTopicsHandler = kafkaHandler(CreateTopics, async (request, broker, ctx) => {
-  const native = await createTopicsHandler.handle(
+  const native = await nativeAnswer(
+    createTopicsHandler,
     {
       timeoutMs: request.timeoutMs,
       validateOnly: request.validateOnly,
@@ -21,7 +22,6 @@ export const kafkaCreateTopicsHandler = kafkaHandler(CreateTopics, async (reques
     broker,
     ctx,
   );
-  if (typeof native === 'symbol') throw new Error('CreateTopics has a response');
   return {
     throttleTimeMs: 0,
     topics: native.topics.map((t) => ({

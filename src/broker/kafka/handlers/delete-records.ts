@@ -2,10 +2,11 @@
 // offset -1 means the high watermark. The answer's low watermark is the new log start.
 import { DeleteRecords } from '../../../protocol/kafka/index.js';
 import { deleteRecordsHandler } from '../../handlers/delete-records.js';
-import { kafkaHandler } from '../handler.js';
+import { kafkaHandler, nativeAnswer } from '../handler.js';
 
 export const kafkaDeleteRecordsHandler = kafkaHandler(DeleteRecords, async (request, broker, ctx) => {
-  const native = await deleteRecordsHandler.handle(
+  const native = await nativeAnswer(
+    deleteRecordsHandler,
     {
       timeoutMs: request.timeoutMs,
       topics: request.topics.map((t) => ({
@@ -16,7 +17,6 @@ export const kafkaDeleteRecordsHandler = kafkaHandler(DeleteRecords, async (requ
     broker,
     ctx,
   );
-  if (typeof native === 'symbol') throw new Error('DeleteRecords has a response');
   return {
     throttleTimeMs: 0,
     topics: native.topics.map((t) => ({

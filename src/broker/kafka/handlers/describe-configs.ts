@@ -3,7 +3,7 @@
 import { DescribeConfigs } from '../../../protocol/kafka/index.js';
 import type { DescribeConfigsResource } from '../../../protocol/index.js';
 import { describeConfigsHandler } from '../../handlers/describe-configs.js';
-import { kafkaHandler } from '../handler.js';
+import { kafkaHandler, nativeAnswer } from '../handler.js';
 import { CONFIG_SOURCE_NUMBERS, resourceType, UNSUPPORTED_RESOURCE } from './config-resources.js';
 
 export const kafkaDescribeConfigsHandler = kafkaHandler(DescribeConfigs, async (request, broker, ctx) => {
@@ -12,8 +12,7 @@ export const kafkaDescribeConfigsHandler = kafkaHandler(DescribeConfigs, async (
     const type = resourceType(r.resourceType);
     if (type) known.push({ type, name: r.resourceName, configNames: r.configurationKeys });
   }
-  const native = await describeConfigsHandler.handle({ resources: known }, broker, ctx);
-  if (typeof native === 'symbol') throw new Error('DescribeConfigs has a response');
+  const native = await nativeAnswer(describeConfigsHandler, { resources: known }, broker, ctx);
   let next = 0;
   return {
     throttleTimeMs: 0,

@@ -7,13 +7,14 @@
 // librdkafka 2.0.2 do anyway); forgotten topics are ignored.
 import { Fetch } from '../../../protocol/kafka/index.js';
 import { fetchHandler } from '../../fetch/handler.js';
-import { kafkaHandler } from '../handler.js';
+import { kafkaHandler, nativeAnswer } from '../handler.js';
 
 /** The native door's bound on a long poll (Kafka has none; a client's own timeout is far below it). */
 const MAX_WAIT_LIMIT_MS = 10 * 60_000;
 
 export const kafkaFetchHandler = kafkaHandler(Fetch, async (request, broker, ctx) => {
-  const native = await fetchHandler.handle(
+  const native = await nativeAnswer(
+    fetchHandler,
     {
       maxWaitMs: Math.min(Math.max(0, request.maxWaitMs), MAX_WAIT_LIMIT_MS),
       minBytes: Math.max(0, request.minBytes),
@@ -31,7 +32,6 @@ export const kafkaFetchHandler = kafkaHandler(Fetch, async (request, broker, ctx
     broker,
     ctx,
   );
-  if (typeof native === 'symbol') throw new Error('Fetch has a response');
   return {
     throttleTimeMs: 0,
     errorCode: native.errorCode,

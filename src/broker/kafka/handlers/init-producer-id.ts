@@ -5,7 +5,7 @@
 import { ErrorCode } from '../../../protocol/index.js';
 import { InitProducerId } from '../../../protocol/kafka/index.js';
 import { initProducerIdHandler } from '../../handlers/init-producer-id.js';
-import { kafkaHandler } from '../handler.js';
+import { kafkaHandler, nativeAnswer } from '../handler.js';
 
 export const kafkaInitProducerIdHandler = kafkaHandler(InitProducerId, async (request, broker, ctx) => {
   if (request.transactionalId !== null) {
@@ -17,7 +17,8 @@ export const kafkaInitProducerIdHandler = kafkaHandler(InitProducerId, async (re
       producerEpoch: -1,
     };
   }
-  const native = await initProducerIdHandler.handle(
+  const native = await nativeAnswer(
+    initProducerIdHandler,
     {
       transactionalId: null,
       transactionTimeoutMs: request.transactionTimeoutMs,
@@ -27,7 +28,6 @@ export const kafkaInitProducerIdHandler = kafkaHandler(InitProducerId, async (re
     broker,
     ctx,
   );
-  if (typeof native === 'symbol') throw new Error('InitProducerId has a response');
   return {
     throttleTimeMs: 0,
     errorCode: native.errorCode,

@@ -5,10 +5,11 @@
 import { ErrorCode } from '../../../protocol/index.js';
 import { ListOffsets } from '../../../protocol/kafka/index.js';
 import { listOffsetsHandler } from '../../handlers/list-offsets.js';
-import { kafkaHandler } from '../handler.js';
+import { kafkaHandler, nativeAnswer } from '../handler.js';
 
 export const kafkaListOffsetsHandler = kafkaHandler(ListOffsets, async (request, broker, ctx) => {
-  const native = await listOffsetsHandler.handle(
+  const native = await nativeAnswer(
+    listOffsetsHandler,
     {
       isolationLevel: request.isolationLevel,
       topics: request.topics.map((t) => ({
@@ -19,7 +20,6 @@ export const kafkaListOffsetsHandler = kafkaHandler(ListOffsets, async (request,
     broker,
     ctx,
   );
-  if (typeof native === 'symbol') throw new Error('ListOffsets has a response');
   return {
     throttleTimeMs: 0,
     topics: native.topics.map((t) => ({

@@ -4,17 +4,17 @@
 // Below v4 there is no allowAutoTopicCreation field and Kafka auto-creates (when the broker allows it).
 import { Metadata } from '../../../protocol/kafka/index.js';
 import { metadataHandler } from '../../handlers/metadata.js';
-import { kafkaHandler } from '../handler.js';
+import { kafkaHandler, nativeAnswer } from '../handler.js';
 
 export const kafkaMetadataHandler = kafkaHandler(Metadata, async (request, broker, ctx) => {
   const all = request.topics === null || (ctx.version === 0 && request.topics.length === 0);
   const names = all ? null : request.topics!.map((t) => t.name ?? '');
-  const native = await metadataHandler.handle(
+  const native = await nativeAnswer(
+    metadataHandler,
     { topics: names, allowAutoTopicCreation: request.allowAutoTopicCreation, includeInternal: false },
     broker,
     ctx,
   );
-  if (typeof native === 'symbol') throw new Error('Metadata has a response');
   const { nodeId } = broker.config;
   return {
     throttleTimeMs: 0,
