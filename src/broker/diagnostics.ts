@@ -40,11 +40,33 @@ export interface RebalanceEvent {
   groupId: string;
 }
 
+/**
+ * Something an operator may want to audit (the activity log, `__activity`, subscribes): a connection
+ * opened or closed, an authentication, an ACL denial, a topic/ACL/user change, a group event, an offset
+ * reset, broker start/stop. Never carries a secret (no password, token, proof or key material).
+ */
+export interface ActivityEvent {
+  /** Dotted kind, e.g. "connection.opened", "auth.failed", "acl.denied", "topic.created", "broker.started". */
+  type: string;
+  /** "User:alice"; absent for broker-internal events. */
+  principal?: string;
+  /** The client's address (no port), when a client caused it. */
+  clientHost?: string;
+  clientId?: string;
+  listener?: string;
+  outcome: 'success' | 'failure' | 'denied';
+  /** What it concerned, e.g. "topic:orders", "group:billing", "user:alice". */
+  resource?: string;
+  /** Small, secret-free facts (mechanism, operation, error name, partition count...). */
+  details?: Record<string, string | number | boolean>;
+}
+
 export const requestChannel = channel('sluice:broker:request');
 export const produceChannel = channel('sluice:broker:produce');
 export const fetchChannel = channel('sluice:broker:fetch');
 export const connectionChannel = channel('sluice:broker:connection');
 export const rebalanceChannel = channel('sluice:groups:rebalance');
+export const activityChannel = channel('sluice:activity');
 /** Published by storage (storage/fs.ts) for each data fsync: `{ durationMs }`. */
 export const FSYNC_CHANNEL = 'sluice:storage:fsync';
 
@@ -56,4 +78,9 @@ export function observeRequest(listener: string, api: string): (() => void) | nu
     const event: RequestEvent = { listener, api, durationMs: performance.now() - started };
     requestChannel.publish(event);
   };
+}
+
+/** Publishes an activity event if anyone listens (the event object is built by the caller only then). */
+export function publishActivity(build: () => ActivityEvent): void {
+  if (activityChannel.hasSubscribers) activityChannel.publish(build());
 }

@@ -18,6 +18,7 @@ import { TopicError } from '../broker/registries/errors.js';
 import type { BrokerContext, RequestContext } from '../broker/handlers/types.js';
 import { describeTopicConfigs } from '../broker/registries/topic-config.js';
 import { MemberAssignment } from '../client/consumer/assignors/protocol.js';
+import { ANONYMOUS_PRINCIPAL } from '../broker/security/principal.js';
 import { ErrorCode, errorInfo, ProduceApi, ProtocolError, type ConfigEntry } from '../protocol/index.js';
 import { buildRecordBatchSync, decodeRecordBatches, partitionForKey, type HeaderPairs } from '../records/index.js';
 
@@ -620,6 +621,9 @@ function httpRequestContext(broker: BrokerContext): RequestContext {
     // directly, never through the fetch handler, so nothing is keyed by it and no optional work is started.
     connectionId: 0,
     peer: 'http',
+    clientHost: 'http',
+    // The HTTP door has no authentication yet (issue 16): it acts as ANONYMOUS.
+    principal: ANONYMOUS_PRINCIPAL,
     logger: broker.logger,
     signal: new AbortController().signal,
     afterResponseWritten: (callback) => callback(),

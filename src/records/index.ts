@@ -37,3 +37,11 @@ export { headersToPairs, pairsToHeaders } from './headers.js';
 export type { DecodedHeaders, HeadersInput, HeaderValue } from './headers.js';
 export { BatchFormatError, CompressionCodec } from '../../storage/format/record-batch.js';
 export type { BatchHeader } from '../../storage/format/record-batch.js';
+export {
+  DELIVER_AT_HEADER,
+  DLQ_HEADERS,
+  defaultDeadLetterTopic,
+  MAX_PRIORITY,
+  MIN_PRIORITY,
+  PRIORITY_HEADER,
+} from './queue-headers.js';

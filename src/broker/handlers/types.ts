@@ -10,6 +10,7 @@ import type { BrokerConfig } from '../config.js';
 import type { GroupCoordinator } from '../groups/index.js';
 import type { FetchSessions } from '../fetch/sessions.js';
 import type { PartitionWaiters } from '../fetch/waiters.js';
+import type { Principal } from '../security/principal.js';
 import type { ProducerIdAllocator } from '../registries/producer-ids.js';
 import type { TopicRegistry } from '../registries/topics.js';
 import type { MemoryShare, ResponseMemory } from '../transport/wire.js';
@@ -59,6 +60,10 @@ export interface RequestContext {
   readonly connectionId: number;
   /** "host:port" of the client, for logs. */
   readonly peer: string;
+  /** The client's address without the port (ACL hosts, the activity log). */
+  readonly clientHost: string;
+  /** Who the connection acts as when the request arrived (ANONYMOUS until it authenticates). */
+  readonly principal: Principal;
   readonly logger: Logger;
   /** Aborted when the client's connection closes: a long poll stops waiting for nobody. */
   readonly signal: AbortSignal;

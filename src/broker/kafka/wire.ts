@@ -133,6 +133,8 @@ export class KafkaWire implements Wire {
       version: header.apiVersion,
       listener: this.deps.listener,
       peer: connection.peer,
+      clientHost: connection.clientHost,
+      principal: connection.principal,
       logger: connection.logger,
       signal: connection.signal,
       afterResponseWritten: (callback) => exchange.afterResponseWritten(callback),

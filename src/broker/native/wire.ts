@@ -210,6 +210,8 @@ function requestContext(header: DecodedRequestFrame, exchange: Exchange): Reques
     header,
     connectionId: connection.id,
     peer: connection.peer,
+    clientHost: connection.clientHost,
+    principal: connection.principal,
     logger: connection.logger,
     signal: connection.signal,
     afterResponseWritten: (callback) => exchange.afterResponseWritten(callback),

@@ -38,6 +38,7 @@ import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { FrameDecoder, FramingError } from '../../protocol/index.js';
 import type { BrokerConfig } from '../config.js';
+import { ANONYMOUS_PRINCIPAL, type Principal } from '../security/principal.js';
 import { enableDirectReads } from './direct-read.js';
 import { ConnectionMemory, type MemoryBudget } from './memory-budget.js';
 import { StallWatchdog, type WatchedConnection } from './stall-watchdog.js';
@@ -124,6 +125,8 @@ export interface ConnectionDeps {
 export class Connection implements ConnectionFacts, WatchedConnection {
   readonly id: number;
   readonly peer: string;
+  readonly clientHost: string;
+  principal: Principal = ANONYMOUS_PRINCIPAL;
   readonly logger: Logger;
   readonly memory: ConnectionMemory;
   private readonly decoder: FrameDecoder;
@@ -159,7 +162,8 @@ export class Connection implements ConnectionFacts, WatchedConnection {
   ) {
     this.id = deps.id;
     this.wire = deps.wire;
-    this.peer = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+    this.clientHost = socket.remoteAddress ?? '?';
+    this.peer = `${this.clientHost}:${socket.remotePort ?? '?'}`;
     // Every line of this connection says which listener it came to (the metrics' `listener` label).
     this.logger = deps.logger.child({ peer: this.peer, listener: this.wire.name });
     this.memory = new ConnectionMemory(deps.memory, deps.config.maxConnectionInFlightBytes, () =>

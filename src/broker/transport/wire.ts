@@ -4,6 +4,7 @@
 // stall watchdog and graceful close. A wire owns the rest: the request header, dispatch to its handlers,
 // the response encoding, and what to say to a client that speaks something else.
 import type { Logger } from 'pino';
+import type { Principal } from '../security/principal.js';
 
 /** A connection's share of the broker's memory budget, for optional work such as fetch read-ahead. */
 export interface MemoryShare {
@@ -18,6 +19,13 @@ export interface ConnectionFacts {
   readonly id: number;
   /** "host:port" of the client, for logs. */
   readonly peer: string;
+  /** The client's address without the port (ACL hosts, per-address limits, the activity log). */
+  readonly clientHost: string;
+  /**
+   * Who this connection acts as: ANONYMOUS until authentication (src/broker/security/) replaces it. Only
+   * the authentication flow writes it; everything else reads it per request (RequestContext.principal).
+   */
+  principal: Principal;
   readonly logger: Logger;
   /** Aborted when the connection closes: a long wait stops waiting for nobody. */
   readonly signal: AbortSignal;
