@@ -1,6 +1,6 @@
 // CPU cost of the native protocol's hot-path codec work, without network or broker: the per-request decode,
 // validation and encode of Produce and Fetch on both sides, and the SDK's record decoding per record.
-//   node --import tsx bench/native-codec.ts [--rounds 9]
+//   node --import tsx bench/native-codec.ts [--rounds 9] [--only <text>  (rows whose name contains it)]
 // Each row: CPU time (user + system, steadier than wall time on a loaded machine) per operation, median of
 // `rounds` rounds of ~150 ms each after a warm-up round. Compare before/after by alternating runs of two
 // checkouts (bench/RESULTS.md, "Issue 12: native schema").
@@ -20,6 +20,8 @@ import { median } from './lib/stats.js';
 const args = process.argv.slice(2);
 const roundsArg = args.indexOf('--rounds');
 const ROUNDS = roundsArg >= 0 ? Number(args[roundsArg + 1]) : 9;
+const onlyArg = args.indexOf('--only');
+const ONLY = onlyArg >= 0 ? args[onlyArg + 1]! : '';
 const PARTITIONS = 16;
 const ROUND_NS = 150e6;
 
@@ -206,6 +208,7 @@ const rows: Array<[string, string, () => unknown, number]> = [
 ];
 
 for (const [name, unit, fn, perCall] of rows) {
+  if (!name.includes(ONLY)) continue;
   const ns = await cpuPerOp(fn, perCall);
   process.stdout.write(`${name}: ${ns.toFixed(ns < 100 ? 1 : 0)} ns per ${unit}\n`);
 }

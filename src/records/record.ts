@@ -59,20 +59,19 @@ const FastBuffer = (
   Buffer as unknown as Record<symbol, new (buffer: ArrayBufferLike, byteOffset: number, length: number) => Buffer>
 )[Symbol.species]!;
 
-/** A nullable byte field (length varint, -1 = null) as a zero-copy view. */
-function readNullable(reader: Reader, what: string): Buffer | null {
+/** A nullable byte field (length varint, -1 = null) as a zero-copy view of `reader.buf`, whose memory is `memory`. */
+function readNullable(reader: Reader, memory: ArrayBufferLike, byteOffset: number, what: string): Buffer | null {
   const length = reader.readVarint();
   if (length === -1) return null;
   if (length < -1) throw new RecordFormatError(`${what} length ${length} is invalid`);
   reader.need(length, what);
-  const { buf } = reader;
-  const out = new FastBuffer(buf.buffer, buf.byteOffset + reader.pos, length);
+  const out = new FastBuffer(memory, byteOffset + reader.pos, length);
   reader.pos += length;
   return out;
 }
 
 /** A record's headers, or null when it has none (no array is made for them). */
-function readHeaders(reader: Reader): HeaderPairs | null {
+function readHeaders(reader: Reader, memory: ArrayBufferLike, byteOffset: number): HeaderPairs | null {
   const count = reader.readVarint();
   if (count === 0) return null;
   // Each header takes at least 2 bytes, so a count beyond remaining/2 cannot be honest.
@@ -83,7 +82,7 @@ function readHeaders(reader: Reader): HeaderPairs | null {
     if (keyLength < 0)
       throw new RecordFormatError(`header key length ${keyLength} is invalid (header keys are never null)`);
     const keyBytes = reader.readBytes(keyLength, 'header key');
-    headers[i] = [keyBytes.toString('utf8'), readNullable(reader, 'header value')];
+    headers[i] = [keyBytes.toString('utf8'), readNullable(reader, memory, byteOffset, 'header value')];
   }
   return headers;
 }
@@ -100,6 +99,9 @@ function readHeaders(reader: Reader): HeaderPairs | null {
  */
 export class RecordReader {
   readonly #reader: Reader;
+  /** The section's memory and where the section starts in it (read once: views are made from them). */
+  readonly #memory: ArrayBufferLike;
+  readonly #byteOffset: number;
   readonly #count: number;
   readonly #fromDelta: number;
   #index = 0;
@@ -120,6 +122,8 @@ export class RecordReader {
       throw new RecordFormatError(`claims ${count} records in ${section.length} bytes`);
     }
     this.#reader = new Reader(section);
+    this.#memory = section.buffer;
+    this.#byteOffset = section.byteOffset;
     this.#count = count;
     this.#fromDelta = fromDelta;
   }
@@ -148,9 +152,11 @@ export class RecordReader {
           this.#index++;
           continue;
         }
-        this.key = readNullable(reader, 'record key');
-        this.value = readNullable(reader, 'record value');
-        this.headers = readHeaders(reader);
+        const memory = this.#memory;
+        const byteOffset = this.#byteOffset;
+        this.key = readNullable(reader, memory, byteOffset, 'record key');
+        this.value = readNullable(reader, memory, byteOffset, 'record value');
+        this.headers = readHeaders(reader, memory, byteOffset);
         if (reader.pos !== end) {
           throw new RecordFormatError(
             `its fields end ${end - reader.pos} bytes before its declared length of ${length}`,

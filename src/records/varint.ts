@@ -110,8 +110,31 @@ export class Reader {
     return this.buf.readInt8(this.pos++);
   }
 
-  /** A zigzag varint of at most 5 bytes whose value fits int32. */
+  /**
+   * A zigzag varint of at most 5 bytes whose value fits int32. The one- and two-byte forms (lengths and
+   * deltas below 8 KiB: nearly every field of a small record) are read without the general loop.
+   */
   readVarint(): number {
+    const { buf, end } = this;
+    const pos = this.pos;
+    if (pos + 1 < end) {
+      const first = buf[pos]!;
+      if (first < 0x80) {
+        this.pos = pos + 1;
+        return (first >>> 1) ^ -(first & 1);
+      }
+      const second = buf[pos + 1]!;
+      if (second < 0x80) {
+        this.pos = pos + 2;
+        const zigzag = (first & 0x7f) | (second << 7);
+        return (zigzag >>> 1) ^ -(zigzag & 1);
+      }
+    }
+    return this.readVarintLoop();
+  }
+
+  /** readVarint's general case: any length up to 5 bytes, truncation and overflow checked per byte. */
+  private readVarintLoop(): number {
     const { buf, end } = this;
     let pos = this.pos;
     let result = 0;
@@ -133,6 +156,17 @@ export class Reader {
 
   /** A zigzag varlong of at most 10 bytes; throws if its value is not a safe integer. */
   readVarlong(): number {
+    // The one-byte form (a record's timestamp delta within ±63 ms of its batch's base) without the loop.
+    const first = this.pos < this.end ? this.buf[this.pos]! : 0x80;
+    if (first < 0x80) {
+      this.pos++;
+      return (first >>> 1) ^ -(first & 1);
+    }
+    return this.readVarlongLoop();
+  }
+
+  /** readVarlong's general case. */
+  private readVarlongLoop(): number {
     const { buf, end } = this;
     const start = this.pos;
     let pos = start;
