@@ -11,13 +11,22 @@ export class FetchedBatch implements Batch {
     readonly messages: KafkaMessage[],
     /** The offset the fetch asked for. */
     readonly fetchedOffset: number,
+    /** messages[i]'s offset as a number (internal: the runner's position arithmetic, no string parsing). */
+    readonly offsets: readonly number[],
   ) {}
 
   /** The messages from `offset` on, as a batch of their own (to deliver again what was not consumed). */
   from(offset: number): FetchedBatch {
-    const index = this.messages.findIndex((m) => Number(m.offset) >= offset);
-    const messages = index < 0 ? [] : this.messages.slice(index);
-    return new FetchedBatch(this.topic, this.partition, this.highWatermark, messages, this.fetchedOffset);
+    let index = this.offsets.findIndex((o) => o >= offset);
+    if (index < 0) index = this.messages.length;
+    return new FetchedBatch(
+      this.topic,
+      this.partition,
+      this.highWatermark,
+      this.messages.slice(index),
+      this.fetchedOffset,
+      this.offsets.slice(index),
+    );
   }
 
   isEmpty(): boolean {

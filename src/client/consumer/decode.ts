@@ -55,6 +55,8 @@ export class UndecodableBatchError extends Error {
 
 export interface DecodedChunk {
   messages: KafkaMessage[];
+  /** Each message's offset as a number (the runner's arithmetic; messages carry it as a string). */
+  offsets: number[];
   /** Position after the last batch decoded. */
   pos: number;
 }
@@ -75,6 +77,7 @@ export async function decodeFetchedChunk(
   checkCrcs = true,
 ): Promise<DecodedChunk> {
   const messages: KafkaMessage[] = [];
+  const offsets: number[] = [];
   const stop = pos + maxBytes;
   while (pos < end && (pos < stop || messages.length === 0)) {
     const decoded = messages.length;
@@ -86,7 +89,7 @@ export async function decodeFetchedChunk(
         const codec = compressionOf(header.attributes);
         let section = bytes.subarray(pos + BATCH_HEADER_SIZE, pos + header.sizeInBytes);
         if (codec !== CompressionCodec.None) section = await decompress(codec, section);
-        readMessages(section, header, fromOffset, messages);
+        readMessages(section, header, fromOffset, messages, offsets);
       }
     } catch (error) {
       // The batches before a bad one are delivered; the next call starts at the bad one and throws.
@@ -95,11 +98,12 @@ export async function decodeFetchedChunk(
         throw new UndecodableBatchError(baseOffset, error);
       }
       messages.length = decoded;
+      offsets.length = decoded;
       break;
     }
     pos += header.sizeInBytes;
   }
-  return { messages, pos };
+  return { messages, offsets, pos };
 }
 
 /** "000" … "999": the last three digits of an offset string. */
@@ -125,7 +129,13 @@ class OffsetStrings {
   }
 }
 
-function readMessages(section: Buffer, header: BatchHeader, fromOffset: number, out: KafkaMessage[]): void {
+function readMessages(
+  section: Buffer,
+  header: BatchHeader,
+  fromOffset: number,
+  out: KafkaMessage[],
+  outOffsets: number[],
+): void {
   const { baseOffset, baseTimestamp } = header;
   const logAppend = (header.attributes & ATTR_TIMESTAMP_TYPE_LOG_APPEND) !== 0;
   const offsets = new OffsetStrings();
@@ -140,11 +150,13 @@ function readMessages(section: Buffer, header: BatchHeader, fromOffset: number, 
       lastTimestamp = String(baseTimestamp + timestampDelta);
     }
     const headers = records.headers;
+    const offset = baseOffset + records.offsetDelta;
+    outOffsets.push(offset);
     out.push({
       magicByte: 2,
       attributes: records.attributes,
       timestamp: lastTimestamp,
-      offset: offsets.of(baseOffset + records.offsetDelta),
+      offset: offsets.of(offset),
       key: records.key,
       value: records.value,
       headers: headers === null ? {} : pairsToHeaders(headers),

@@ -173,6 +173,7 @@ export class Runner {
       String(entry.highWatermark),
       chunk.messages,
       entry.fromOffset,
+      chunk.offsets,
     );
   }
 
@@ -210,8 +211,10 @@ export class Runner {
     const { topic, partition } = state;
     const heartbeat = () => this.deps.source.heartbeat();
     const pause = () => this.deps.pausePartition(state);
-    for (const message of batch.messages) {
-      const offset = Number(message.offset);
+    const { messages, offsets } = batch;
+    for (let i = 0; i < messages.length; i++) {
+      const message = messages[i]!;
+      const offset = offsets[i]!;
       if (!this.running || state.epoch !== epoch) break; // stopping, or a seek moved the partition
       if (state.paused) {
         this.keep(state, batch.from(offset));
