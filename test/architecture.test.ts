@@ -92,6 +92,15 @@ const rules: Rule[] = [
         : undefined,
   },
   {
+    from: 'src/broker/groups',
+    forbids: (t) =>
+      ['handlers', 'transport', 'fetch', 'native', 'kafka'].some((room) => isUnder(t, `src/broker/${room}`))
+        ? 'the group coordinator is domain code: it knows nothing of handlers, wires or connections'
+        : t.startsWith('src/protocol/errors.') || isUnder(t, 'src/protocol/kafka')
+          ? 'the group coordinator raises domain errors (groups/errors.ts): only handlers know wire error codes'
+          : undefined,
+  },
+  {
     from: 'src/client',
     forbids: (t) =>
       isUnder(t, 'src/broker')
@@ -101,6 +110,37 @@ const rules: Rule[] = [
           : undefined,
   },
 ];
+
+/** The protocol error table's names: domain code imports none of them, from any protocol module. */
+const ERROR_TABLE_NAMES = new Set([
+  'ErrorCode',
+  'ErrorName',
+  'ErrorInfo',
+  'errorInfo',
+  'errorInfoByName',
+  'isErrorName',
+]);
+
+/** Folders of domain code, whose errors only handlers turn into wire codes. */
+const DOMAIN_FOLDERS = ['src/broker/groups', 'src/broker/registries'];
+
+const namedImportPattern = /(?:import|export)\s+(?:type\s+)?\{([^}]*)\}\s*from\s+['"]([^'"]+)['"]/g;
+
+/** The error-table names a file imports from the protocol modules. */
+function errorTableImports(file: string, text = readFileSync(file, 'utf8')): string[] {
+  const found: string[] = [];
+  for (const m of text.matchAll(namedImportPattern)) {
+    if (!m[2]!.includes('protocol/')) continue;
+    for (const part of m[1]!.split(',')) {
+      const name = part
+        .trim()
+        .replace(/^type\s+/, '')
+        .split(/\s+as\s+/)[0]!;
+      if (ERROR_TABLE_NAMES.has(name)) found.push(name);
+    }
+  }
+  return found;
+}
 
 function violations(): string[] {
   const found: string[] = [];
@@ -116,6 +156,12 @@ function violations(): string[] {
         const reason = rule.forbids(target);
         if (reason) found.push(`${relative(root, file)} imports ${target}: ${reason}`);
       }
+    }
+  }
+  for (const folder of DOMAIN_FOLDERS) {
+    for (const file of sourceFiles(join(root, folder))) {
+      for (const name of errorTableImports(file))
+        found.push(`${relative(root, file)} imports ${name}: domain code raises domain errors, handlers map them`);
     }
   }
   return found;
@@ -144,5 +190,16 @@ describe('architecture', () => {
       "import { FetchSessions } from '../fetch/sessions.js';\nimport type { Wire } from './wire.js';\n",
     );
     expect(transportSpecs.map((s) => transportRule.forbids(s))).toEqual([expect.any(String), undefined]);
+    const groupsRule = rules.find((r) => r.from === 'src/broker/groups')!;
+    const groupsFile = join(root, 'src/broker/groups/fake.ts');
+    const groupsText =
+      "import { ErrorCode, type JoinGroupRequest } from '../../protocol/index.js';\n" +
+      "import { errorInfo } from '../../protocol/errors.js';\nimport { Group } from './group.js';\n";
+    expect(importsOf(groupsFile, groupsText).map((s) => groupsRule.forbids(s))).toEqual([
+      undefined,
+      expect.any(String),
+      undefined,
+    ]);
+    expect(errorTableImports(groupsFile, groupsText)).toEqual(['ErrorCode', 'errorInfo']);
   });
 });

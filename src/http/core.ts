@@ -12,7 +12,7 @@ import { statfs } from 'node:fs/promises';
 import type { PartitionLog } from '../../storage/index.js';
 import { formatFlushPolicy } from '../broker/config.js';
 import { highWatermark } from '../broker/fetch/high-watermark.js';
-import { TOPIC_PROBLEM_CODES } from '../broker/handlers/domain-errors.js';
+import { groupWireError, TOPIC_PROBLEM_CODES } from '../broker/handlers/domain-errors.js';
 import { produceHandler } from '../broker/handlers/produce.js';
 import { TopicError } from '../broker/registries/errors.js';
 import type { BrokerContext, RequestContext } from '../broker/handlers/types.js';
@@ -401,7 +401,7 @@ export class HttpCore {
 
   groups(): Array<{ groupId: string; state: string; protocolType: string }> {
     const listed = this.#broker.groups.listGroups({ statesFilter: null });
-    if (listed.errorCode !== ErrorCode.NONE) throw groupFailure(listed.errorCode, null);
+    if (listed.error) throw groupFailure(groupWireError(listed.error).errorCode, null);
     return listed.groups
       .map((g) => ({ groupId: g.groupId, state: g.groupState, protocolType: g.protocolType }))
       .sort((a, b) => (a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0));
@@ -409,7 +409,7 @@ export class HttpCore {
 
   group(groupId: string): GroupInfo {
     const described = this.#broker.groups.describeGroups({ groups: [groupId] }).groups[0]!;
-    if (described.errorCode !== ErrorCode.NONE) throw groupFailure(described.errorCode, described.errorMessage);
+    if (described.error) throw groupFailure(groupWireError(described.error).errorCode, described.error.detail);
     return {
       groupId,
       state: described.groupState,
@@ -439,7 +439,7 @@ export class HttpCore {
       }
     }
     const fetched = this.#broker.groups.fetchOffsets({ groupId, topics: null });
-    if (fetched.errorCode !== ErrorCode.NONE) throw groupFailure(fetched.errorCode, fetched.errorMessage);
+    if (fetched.error) throw groupFailure(groupWireError(fetched.error).errorCode, fetched.error.detail);
     for (const t of fetched.topics)
       for (const p of t.partitions) wanted.set(t.name, (wanted.get(t.name) ?? new Set()).add(p.partition));
     const lags: PartitionLag[] = [];
@@ -517,14 +517,14 @@ export class HttpCore {
     });
     for (const t of response.topics) {
       for (const p of t.partitions) {
-        if (p.errorCode !== ErrorCode.NONE) throw groupFailure(p.errorCode, p.errorMessage);
+        if (p.error) throw groupFailure(groupWireError(p.error).errorCode, p.error.detail);
       }
     }
   }
 
   async deleteGroup(groupId: string): Promise<void> {
     const [result] = (await this.#broker.groups.deleteGroups({ groups: [groupId] })).results;
-    if (result && result.errorCode !== ErrorCode.NONE) throw groupFailure(result.errorCode, result.errorMessage);
+    if (result?.error) throw groupFailure(groupWireError(result.error).errorCode, result.error.detail);
   }
 
   /** Log size, segment and partition counts, and the data directory's free space. */

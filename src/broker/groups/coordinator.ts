@@ -3,30 +3,36 @@
 // stayed Empty longer than `offsetsRetentionMs`. Handlers call one method per API and send what it returns.
 import type {
   DeleteGroupsRequest,
-  DeleteGroupsResponse,
-  DescribedGroup,
   DescribeGroupsRequest,
-  DescribeGroupsResponse,
   HeartbeatRequest,
-  HeartbeatResponse,
   JoinGroupRequest,
-  JoinGroupResponse,
   LeaveGroupRequest,
-  LeaveGroupResponse,
   ListGroupsRequest,
-  ListGroupsResponse,
   OffsetCommitRequest,
-  OffsetCommitResponse,
   OffsetFetchRequest,
-  OffsetFetchResponse,
   SyncGroupRequest,
-  SyncGroupResponse,
 } from '../../protocol/index.js';
 import { OFFSET_METADATA_MAX } from '../../protocol/index.js';
 import { Group } from './group.js';
 import type { OffsetsStore, OffsetCommitEntry } from './offsets-store.js';
 import { Rebalancer, type RebalanceConfig, type MemberClient } from './rebalance.js';
-import { groupError, joinError, OK, syncError, type GroupError } from './responses.js';
+import type { GroupOutcome } from './errors.js';
+import {
+  groupError,
+  joinError,
+  OK,
+  syncError,
+  type CommitAnswer,
+  type DeleteGroupsAnswer,
+  type DescribedGroupAnswer,
+  type DescribeGroupsAnswer,
+  type HeartbeatAnswer,
+  type JoinAnswer,
+  type LeaveAnswer,
+  type ListGroupsAnswer,
+  type OffsetFetchAnswer,
+  type SyncAnswer,
+} from './responses.js';
 import { systemScheduler, type Scheduler, type TimerHandle } from './scheduler.js';
 
 export type { MemberClient } from './rebalance.js';
@@ -141,31 +147,33 @@ export class GroupCoordinator {
     return this.status === 'ready';
   }
 
-  join(req: JoinGroupRequest, ctx: MemberClient): Promise<JoinGroupResponse> {
+  join(req: JoinGroupRequest, ctx: MemberClient): Promise<JoinAnswer> {
     const unavailable = this.unavailable();
     return unavailable
-      ? Promise.resolve(joinError(unavailable.name, req.memberId, unavailable.message))
+      ? Promise.resolve(joinError(unavailable.problem, req.memberId, unavailable.message))
       : this.rebalancer.join(req, ctx);
   }
 
-  sync(req: SyncGroupRequest): Promise<SyncGroupResponse> {
-    const unavailable = this.unavailable();
-    return unavailable ? Promise.resolve(syncError(unavailable.name, unavailable.message)) : this.rebalancer.sync(req);
-  }
-
-  heartbeat(req: HeartbeatRequest): HeartbeatResponse {
-    const unavailable = this.unavailable();
-    return unavailable ? groupError(unavailable.name, unavailable.message) : this.rebalancer.heartbeat(req);
-  }
-
-  leave(req: LeaveGroupRequest): LeaveGroupResponse {
+  sync(req: SyncGroupRequest): Promise<SyncAnswer> {
     const unavailable = this.unavailable();
     return unavailable
-      ? { ...groupError(unavailable.name, unavailable.message), members: [] }
+      ? Promise.resolve(syncError(unavailable.problem, unavailable.message))
+      : this.rebalancer.sync(req);
+  }
+
+  heartbeat(req: HeartbeatRequest): HeartbeatAnswer {
+    const unavailable = this.unavailable();
+    return unavailable ? groupError(unavailable.problem, unavailable.message) : this.rebalancer.heartbeat(req);
+  }
+
+  leave(req: LeaveGroupRequest): LeaveAnswer {
+    const unavailable = this.unavailable();
+    return unavailable
+      ? { ...groupError(unavailable.problem, unavailable.message), members: [] }
       : this.rebalancer.leave(req);
   }
 
-  async commitOffsets(req: OffsetCommitRequest): Promise<OffsetCommitResponse> {
+  async commitOffsets(req: OffsetCommitRequest): Promise<CommitAnswer> {
     const refusal = this.commitRefusal(req);
     const now = this.scheduler.now();
     const accepted: OffsetCommitEntry[] = [];
@@ -183,15 +191,15 @@ export class GroupCoordinator {
       await this.store.commit(req.groupId, accepted, now);
     } catch (err) {
       this.logger.warn({ err, groupId: req.groupId }, 'offset commit failed to reach __consumer_offsets');
-      const failed = groupError('KAFKA_STORAGE_ERROR', `offsets not stored: ${(err as Error).message}`);
-      for (const t of topics) for (const p of t.partitions) if (p.errorCode === 0) Object.assign(p, failed);
+      const failed = groupError('storage-failed', `offsets not stored: ${(err as Error).message}`);
+      for (const t of topics) for (const p of t.partitions) if (p.error === null) p.error = failed.error;
     }
     return { topics };
   }
 
-  fetchOffsets(req: OffsetFetchRequest): OffsetFetchResponse {
+  fetchOffsets(req: OffsetFetchRequest): OffsetFetchAnswer {
     const unavailable = this.unavailable();
-    if (unavailable) return { ...groupError(unavailable.name, unavailable.message), topics: [] };
+    if (unavailable) return { ...groupError(unavailable.problem, unavailable.message), topics: [] };
     const wanted =
       req.topics ??
       [...this.store.offsetsOf(req.groupId)].map(([name, parts]) => ({
@@ -207,36 +215,38 @@ export class GroupCoordinator {
           const logEndOffset = this.topics.logEndOffset(t.name, partition) ?? -1;
           const offset = committed?.offset ?? -1;
           const lag = offset >= 0 && logEndOffset >= 0 ? Math.max(0, logEndOffset - offset) : -1;
-          return { partition, offset, metadata: committed?.metadata ?? null, errorCode: 0, logEndOffset, lag };
+          return { partition, offset, metadata: committed?.metadata ?? null, logEndOffset, lag };
         }),
       })),
     };
   }
 
-  listGroups(req: ListGroupsRequest): ListGroupsResponse {
+  listGroups(req: ListGroupsRequest): ListGroupsAnswer {
     const unavailable = this.unavailable();
-    if (unavailable) return { errorCode: groupError(unavailable.name).errorCode, groups: [] };
+    if (unavailable) return { ...groupError(unavailable.problem), groups: [] };
     const filter = req.statesFilter?.map((s) => s.toLowerCase());
     const groups = [...this.groups.values()]
       .filter((g) => !filter || filter.length === 0 || filter.includes(g.state.toLowerCase()))
       .map((g) => ({ groupId: g.groupId, protocolType: g.protocolType ?? '', groupState: g.state }));
-    return { errorCode: 0, groups };
+    return { ...OK, groups };
   }
 
-  describeGroups(req: DescribeGroupsRequest): DescribeGroupsResponse {
+  describeGroups(req: DescribeGroupsRequest): DescribeGroupsAnswer {
     const unavailable = this.unavailable();
     return {
       groups: req.groups.map((id) =>
-        unavailable ? deadGroup(id, groupError(unavailable.name, unavailable.message)) : this.describe(id),
+        unavailable ? deadGroup(id, groupError(unavailable.problem, unavailable.message)) : this.describe(id),
       ),
     };
   }
 
-  async deleteGroups(req: DeleteGroupsRequest): Promise<DeleteGroupsResponse> {
+  async deleteGroups(req: DeleteGroupsRequest): Promise<DeleteGroupsAnswer> {
     const unavailable = this.unavailable();
-    const results: DeleteGroupsResponse['results'] = [];
+    const results: DeleteGroupsAnswer['results'] = [];
     for (const groupId of req.groups) {
-      const error = unavailable ? groupError(unavailable.name, unavailable.message) : await this.deleteGroup(groupId);
+      const error = unavailable
+        ? groupError(unavailable.problem, unavailable.message)
+        : await this.deleteGroup(groupId);
       results.push({ groupId, ...error });
     }
     return { results };
@@ -272,7 +282,7 @@ export class GroupCoordinator {
     await this.store.deleteTopic(topic, this.scheduler.now());
   }
 
-  /** Answers pending joins/syncs with COORDINATOR_NOT_AVAILABLE, stops timers, waits for pending writes. */
+  /** Answers pending joins/syncs with 'coordinator-closed', stops timers, waits for pending writes. */
   async close(): Promise<void> {
     if (this.status === 'closed') return;
     this.status = 'closed';
@@ -281,33 +291,30 @@ export class GroupCoordinator {
     await this.store.drain();
   }
 
-  private unavailable(): {
-    name: 'COORDINATOR_LOAD_IN_PROGRESS' | 'COORDINATOR_NOT_AVAILABLE';
-    message: string;
-  } | null {
+  private unavailable(): { problem: 'coordinator-loading' | 'coordinator-closed'; message: string } | null {
     if (this.status === 'ready') return null;
     if (this.status === 'closed')
-      return { name: 'COORDINATOR_NOT_AVAILABLE', message: 'the group coordinator is shut down' };
-    return { name: 'COORDINATOR_LOAD_IN_PROGRESS', message: 'the group coordinator is loading __consumer_offsets' };
+      return { problem: 'coordinator-closed', message: 'the group coordinator is shut down' };
+    return { problem: 'coordinator-loading', message: 'the group coordinator is loading __consumer_offsets' };
   }
 
   /** The error every partition of a commit gets, or null when the committer may commit. */
-  private commitRefusal(req: OffsetCommitRequest): GroupError | null {
+  private commitRefusal(req: OffsetCommitRequest): GroupOutcome | null {
     const unavailable = this.unavailable();
-    if (unavailable) return groupError(unavailable.name, unavailable.message);
-    if (req.groupId === '') return groupError('INVALID_GROUP_ID', 'groupId must not be empty');
+    if (unavailable) return groupError(unavailable.problem, unavailable.message);
+    if (req.groupId === '') return groupError('invalid-group-id', 'groupId must not be empty');
     const group = this.groups.get(req.groupId);
     if (req.generationId < 0 && req.memberId === '') {
       // A standalone commit (admin tools, manually assigned consumers): only while nobody is in the group.
       if (!group || group.is('Empty')) return null;
       return groupError(
-        'UNKNOWN_MEMBER_ID',
+        'unknown-member',
         `group '${req.groupId}' has active members (${group.state}): a commit without a member id and generation is only accepted while it is Empty`,
       );
     }
     if (!group)
       return groupError(
-        'UNKNOWN_MEMBER_ID',
+        'unknown-member',
         `group '${req.groupId}' does not exist: join it first, or commit with generationId -1 and memberId ''`,
       );
     return this.rebalancer.checkCommitter(group, req.generationId, req.memberId, req.groupInstanceId);
@@ -318,23 +325,23 @@ export class GroupCoordinator {
     partition: number,
     offset: number,
     metadata: string | null,
-  ): GroupError | null {
+  ): GroupOutcome | null {
     if (this.topics.logEndOffset(topic, partition) === undefined) {
-      return groupError('UNKNOWN_TOPIC_OR_PARTITION', `topic-partition ${topic}-${partition} does not exist`);
+      return groupError('unknown-partition', `topic-partition ${topic}-${partition} does not exist`);
     }
-    if (offset < 0) return groupError('INVALID_COMMIT_OFFSET_SIZE', `offset ${offset} is negative`);
+    if (offset < 0) return groupError('negative-offset', `offset ${offset} is negative`);
     if (metadata !== null && Buffer.byteLength(metadata) > this.config.offsetMetadataMaxBytes) {
       return groupError(
-        'OFFSET_METADATA_TOO_LARGE',
+        'metadata-too-large',
         `metadata of ${Buffer.byteLength(metadata)} bytes exceeds ${this.config.offsetMetadataMaxBytes}`,
       );
     }
     return null;
   }
 
-  private describe(groupId: string): DescribedGroup {
+  private describe(groupId: string): DescribedGroupAnswer {
     const group = this.groups.get(groupId);
-    if (!group) return deadGroup(groupId, groupError('GROUP_ID_NOT_FOUND', `group '${groupId}' does not exist`));
+    if (!group) return deadGroup(groupId, groupError('group-not-found', `group '${groupId}' does not exist`));
     const stable = group.is('Stable');
     return {
       ...OK,
@@ -353,21 +360,18 @@ export class GroupCoordinator {
     };
   }
 
-  private async deleteGroup(groupId: string): Promise<GroupError> {
+  private async deleteGroup(groupId: string): Promise<GroupOutcome> {
     const group = this.groups.get(groupId);
-    if (!group) return groupError('GROUP_ID_NOT_FOUND', `group '${groupId}' does not exist`);
+    if (!group) return groupError('group-not-found', `group '${groupId}' does not exist`);
     if (!group.is('Empty'))
       return groupError(
-        'NON_EMPTY_GROUP',
+        'group-not-empty',
         `group '${groupId}' has ${group.size} member(s) (${group.state}): stop its consumers first`,
       );
     try {
       await this.store.deleteGroup(groupId, this.scheduler.now());
     } catch (err) {
-      return groupError(
-        'KAFKA_STORAGE_ERROR',
-        `could not delete the offsets of '${groupId}': ${(err as Error).message}`,
-      );
+      return groupError('storage-failed', `could not delete the offsets of '${groupId}': ${(err as Error).message}`);
     }
     if (this.groups.get(groupId) === group && group.is('Empty')) {
       group.transitionTo('Dead', this.scheduler.now());
@@ -401,6 +405,6 @@ export class GroupCoordinator {
   }
 }
 
-function deadGroup(groupId: string, error: GroupError): DescribedGroup {
+function deadGroup(groupId: string, error: GroupOutcome): DescribedGroupAnswer {
   return { ...error, groupId, groupState: 'Dead', protocolType: '', protocolData: '', members: [] };
 }

@@ -20,7 +20,8 @@
 // Every entry into CompletingRebalance (and into Empty from a completed join) increments the generation,
 // so a generation id names exactly one assignment.
 import { randomUUID } from 'node:crypto';
-import type { JoinGroupProtocol, JoinGroupResponse, SyncGroupResponse } from '../../protocol/index.js';
+import type { JoinGroupProtocol } from '../../protocol/index.js';
+import type { JoinAnswer, SyncAnswer } from './responses.js';
 
 export type GroupState = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable' | 'Dead';
 
@@ -58,9 +59,9 @@ export interface Member {
   /** This member's share of the current generation's assignment (empty until the leader syncs). */
   assignment: Buffer;
   /** Set while a JoinGroup request waits for the rebalance to complete. */
-  awaitingJoin: ((response: JoinGroupResponse) => void) | null;
+  awaitingJoin: ((answer: JoinAnswer) => void) | null;
   /** Set while a SyncGroup request waits for the leader's assignment. */
-  awaitingSync: ((response: SyncGroupResponse) => void) | null;
+  awaitingSync: ((answer: SyncAnswer) => void) | null;
   /** Session expiry time (ms); pushed forward by every heartbeat, join, sync and commit. */
   sessionDeadline: number;
 }

@@ -7,6 +7,20 @@ export type {
   MemberClient,
   TopicLookup,
 } from './coordinator.js';
+export { GroupError } from './errors.js';
+export type { GroupOutcome, GroupProblem } from './errors.js';
+export type {
+  CommitAnswer,
+  DeleteGroupsAnswer,
+  DescribedGroupAnswer,
+  DescribeGroupsAnswer,
+  HeartbeatAnswer,
+  JoinAnswer,
+  LeaveAnswer,
+  ListGroupsAnswer,
+  OffsetFetchAnswer,
+  SyncAnswer,
+} from './responses.js';
 export { Group, GROUP_STATES, TRANSITIONS, IllegalTransitionError } from './group.js';
 export type { GroupState, Member } from './group.js';
 export { OffsetsStore, MemoryOffsetsLog, OFFSETS_TOPIC } from './offsets-store.js';

@@ -9,16 +9,8 @@
 //
 // Concurrency: everything here runs on the event loop with no awaits, so each request or timer sees and
 // leaves the group in a consistent state. Pending JoinGroup/SyncGroup requests are callbacks on the member.
-import type {
-  HeartbeatRequest,
-  HeartbeatResponse,
-  JoinGroupRequest,
-  JoinGroupResponse,
-  LeaveGroupRequest,
-  LeaveGroupResponse,
-  SyncGroupRequest,
-  SyncGroupResponse,
-} from '../../protocol/index.js';
+import type { HeartbeatRequest, JoinGroupRequest, LeaveGroupRequest, SyncGroupRequest } from '../../protocol/index.js';
+import type { GroupOutcome } from './errors.js';
 import { Group, newMemberId, type Member } from './group.js';
 import {
   fenced,
@@ -29,7 +21,10 @@ import {
   staleGeneration,
   syncError,
   unknownMember,
-  type GroupError,
+  type HeartbeatAnswer,
+  type JoinAnswer,
+  type LeaveAnswer,
+  type SyncAnswer,
 } from './responses.js';
 import type { Scheduler, TimerHandle } from './scheduler.js';
 import { rebalanceChannel } from '../diagnostics.js';
@@ -72,13 +67,13 @@ export class Rebalancer {
     private readonly hooks: RebalanceHooks,
   ) {}
 
-  join(req: JoinGroupRequest, ctx: MemberClient): Promise<JoinGroupResponse> {
+  join(req: JoinGroupRequest, ctx: MemberClient): Promise<JoinAnswer> {
     const { minSessionTimeoutMs: min, maxSessionTimeoutMs: max } = this.config;
-    if (req.groupId === '') return resolved(joinError('INVALID_GROUP_ID', req.memberId, 'groupId must not be empty'));
+    if (req.groupId === '') return resolved(joinError('invalid-group-id', req.memberId, 'groupId must not be empty'));
     if (req.sessionTimeoutMs < min || req.sessionTimeoutMs > max) {
       return resolved(
         joinError(
-          'INVALID_SESSION_TIMEOUT',
+          'invalid-session-timeout',
           req.memberId,
           `sessionTimeout ${req.sessionTimeoutMs} ms is outside the broker's range ${min}..${max} ms`,
         ),
@@ -86,11 +81,7 @@ export class Rebalancer {
     }
     if (req.protocolType === '' || req.protocols.length === 0) {
       return resolved(
-        joinError(
-          'INCONSISTENT_GROUP_PROTOCOL',
-          req.memberId,
-          'a member must name a protocolType and at least one protocol',
-        ),
+        joinError('inconsistent-protocol', req.memberId, 'a member must name a protocolType and at least one protocol'),
       );
     }
     let group = this.groups.get(req.groupId);
@@ -98,7 +89,7 @@ export class Rebalancer {
       if (req.memberId !== '')
         return resolved(
           joinError(
-            'UNKNOWN_MEMBER_ID',
+            'unknown-member',
             req.memberId,
             `group '${req.groupId}' does not exist (any more): rejoin with memberId ''`,
           ),
@@ -110,7 +101,7 @@ export class Rebalancer {
       const offered = req.protocols.map((p) => p.name).join(', ');
       return resolved(
         joinError(
-          'INCONSISTENT_GROUP_PROTOCOL',
+          'inconsistent-protocol',
           req.memberId,
           `group '${group.groupId}' (${group.protocolType}: ${group.candidateProtocols().join(', ')}) shares no protocol with this member (${req.protocolType}: ${offered})`,
         ),
@@ -122,7 +113,7 @@ export class Rebalancer {
       if (this.config.maxGroupSize > 0 && group.size >= this.config.maxGroupSize) {
         return resolved(
           joinError(
-            'GROUP_MAX_SIZE_REACHED',
+            'group-full',
             '',
             `group '${group.groupId}' already has ${group.size} members, the broker's maxGroupSize`,
           ),
@@ -131,13 +122,13 @@ export class Rebalancer {
       return this.joinNew(group, req, ctx);
     }
     if (isFenced(group, req.memberId, req.groupInstanceId))
-      return resolved(joinError('FENCED_INSTANCE_ID', req.memberId, fenced(req.groupInstanceId!)));
+      return resolved(joinError('fenced-instance', req.memberId, fenced(req.groupInstanceId!)));
     const member = group.members.get(req.memberId);
-    if (!member) return resolved(joinError('UNKNOWN_MEMBER_ID', req.memberId, unknownMember(group, req.memberId)));
+    if (!member) return resolved(joinError('unknown-member', req.memberId, unknownMember(group, req.memberId)));
     if (req.groupInstanceId !== null && member.groupInstanceId !== req.groupInstanceId) {
       return resolved(
         joinError(
-          'FENCED_INSTANCE_ID',
+          'fenced-instance',
           req.memberId,
           `member '${req.memberId}' is not registered under group.instance.id '${req.groupInstanceId}'`,
         ),
@@ -146,33 +137,30 @@ export class Rebalancer {
     return this.rejoinKnown(group, member, req);
   }
 
-  sync(req: SyncGroupRequest): Promise<SyncGroupResponse> {
+  sync(req: SyncGroupRequest): Promise<SyncAnswer> {
     const group = this.groups.get(req.groupId);
     if (group && isFenced(group, req.memberId, req.groupInstanceId))
-      return resolved(syncError('FENCED_INSTANCE_ID', fenced(req.groupInstanceId!)));
+      return resolved(syncError('fenced-instance', fenced(req.groupInstanceId!)));
     const member = group?.members.get(req.memberId);
     if (!group || !member)
-      return resolved(syncError('UNKNOWN_MEMBER_ID', unknownMember(group, req.memberId, req.groupId)));
+      return resolved(syncError('unknown-member', unknownMember(group, req.memberId, req.groupId)));
     if (req.generationId !== group.generationId)
-      return resolved(syncError('ILLEGAL_GENERATION', staleGeneration(group, req.generationId)));
+      return resolved(syncError('stale-generation', staleGeneration(group, req.generationId)));
     if (
       (req.protocolType !== null && req.protocolType !== group.protocolType) ||
       (req.protocolName !== null && group.protocolName !== null && req.protocolName !== group.protocolName)
     ) {
       return resolved(
-        syncError(
-          'INCONSISTENT_GROUP_PROTOCOL',
-          `group '${group.groupId}' uses ${group.protocolType}/${group.protocolName}`,
-        ),
+        syncError('inconsistent-protocol', `group '${group.groupId}' uses ${group.protocolType}/${group.protocolName}`),
       );
     }
-    if (group.is('PreparingRebalance')) return resolved(syncError('REBALANCE_IN_PROGRESS'));
+    if (group.is('PreparingRebalance')) return resolved(syncError('rebalancing'));
     this.touch(group, member);
     group.pendingSync.delete(member.memberId);
     if (group.is('Stable')) return resolved(this.syncOk(group, member));
     // CompletingRebalance: followers wait for the leader's assignment.
-    const pending = new Promise<SyncGroupResponse>((resolve) => {
-      member.awaitingSync?.(syncError('REBALANCE_IN_PROGRESS', 'superseded by a newer SyncGroup from the same member'));
+    const pending = new Promise<SyncAnswer>((resolve) => {
+      member.awaitingSync?.(syncError('rebalancing', 'superseded by a newer SyncGroup from the same member'));
       member.awaitingSync = resolve;
     });
     if (member.memberId === group.leaderId) {
@@ -189,31 +177,31 @@ export class Rebalancer {
     return pending;
   }
 
-  heartbeat(req: HeartbeatRequest): HeartbeatResponse {
+  heartbeat(req: HeartbeatRequest): HeartbeatAnswer {
     const group = this.groups.get(req.groupId);
     if (group && isFenced(group, req.memberId, req.groupInstanceId))
-      return groupError('FENCED_INSTANCE_ID', fenced(req.groupInstanceId!));
+      return groupError('fenced-instance', fenced(req.groupInstanceId!));
     const member = group?.members.get(req.memberId);
-    if (!group || !member) return groupError('UNKNOWN_MEMBER_ID', unknownMember(group, req.memberId, req.groupId));
+    if (!group || !member) return groupError('unknown-member', unknownMember(group, req.memberId, req.groupId));
     if (req.generationId !== group.generationId)
-      return groupError('ILLEGAL_GENERATION', staleGeneration(group, req.generationId));
+      return groupError('stale-generation', staleGeneration(group, req.generationId));
     this.touch(group, member);
     if (group.is('PreparingRebalance'))
-      return groupError('REBALANCE_IN_PROGRESS', `group '${group.groupId}' is rebalancing: rejoin`);
+      return groupError('rebalancing', `group '${group.groupId}' is rebalancing: rejoin`);
     return OK;
   }
 
-  leave(req: LeaveGroupRequest): LeaveGroupResponse {
+  leave(req: LeaveGroupRequest): LeaveAnswer {
     const group = this.groups.get(req.groupId);
-    const results: LeaveGroupResponse['members'] = [];
+    const results: LeaveAnswer['members'] = [];
     const leaving: Member[] = [];
     for (const m of req.members) {
-      const target = group ? this.leaveTarget(group, m.memberId, m.groupInstanceId) : groupError('UNKNOWN_MEMBER_ID');
+      const target = group ? this.leaveTarget(group, m.memberId, m.groupInstanceId) : groupError('unknown-member');
       if ('memberId' in target) leaving.push(target);
       results.push({
         memberId: m.memberId,
         groupInstanceId: m.groupInstanceId,
-        errorCode: 'memberId' in target ? 0 : target.errorCode,
+        error: 'memberId' in target ? null : target.error,
       });
     }
     if (group && leaving.length > 0)
@@ -225,21 +213,18 @@ export class Rebalancer {
    * Fencing for OffsetCommit from a group member: null when the commit may proceed (the member's session
    * is refreshed), else the error every partition of the request gets.
    */
-  checkCommitter(group: Group, generationId: number, memberId: string, instanceId: string | null): GroupError | null {
-    if (isFenced(group, memberId, instanceId)) return groupError('FENCED_INSTANCE_ID', fenced(instanceId!));
+  checkCommitter(group: Group, generationId: number, memberId: string, instanceId: string | null): GroupOutcome | null {
+    if (isFenced(group, memberId, instanceId)) return groupError('fenced-instance', fenced(instanceId!));
     const member = group.members.get(memberId);
-    if (!member) return groupError('UNKNOWN_MEMBER_ID', unknownMember(group, memberId));
+    if (!member) return groupError('unknown-member', unknownMember(group, memberId));
     if (generationId !== group.generationId) {
       return groupError(
-        'ILLEGAL_GENERATION',
+        'stale-generation',
         `commit rejected: it comes from generation ${generationId} but group '${group.groupId}' is at generation ${group.generationId}; the member must rejoin (its partitions may have moved to another member)`,
       );
     }
     if (group.is('CompletingRebalance'))
-      return groupError(
-        'REBALANCE_IN_PROGRESS',
-        `group '${group.groupId}' is completing a rebalance: commit after SyncGroup`,
-      );
+      return groupError('rebalancing', `group '${group.groupId}' is completing a rebalance: commit after SyncGroup`);
     this.touch(group, member);
     return null;
   }
@@ -250,13 +235,13 @@ export class Rebalancer {
     this.syncTimers.get(group)?.cancel();
     for (const m of group.members.values()) {
       this.sessionTimers.get(m)?.cancel();
-      m.awaitingJoin?.(joinError('COORDINATOR_NOT_AVAILABLE', m.memberId, 'the coordinator is shutting down'));
-      m.awaitingSync?.(syncError('COORDINATOR_NOT_AVAILABLE', 'the coordinator is shutting down'));
+      m.awaitingJoin?.(joinError('coordinator-closed', m.memberId, 'the coordinator is shutting down'));
+      m.awaitingSync?.(syncError('coordinator-closed', 'the coordinator is shutting down'));
       m.awaitingJoin = m.awaitingSync = null;
     }
   }
 
-  private joinNew(group: Group, req: JoinGroupRequest, ctx: MemberClient): Promise<JoinGroupResponse> {
+  private joinNew(group: Group, req: JoinGroupRequest, ctx: MemberClient): Promise<JoinAnswer> {
     const now = this.scheduler.now();
     const member: Member = {
       memberId: newMemberId(ctx.clientId || 'member'),
@@ -285,14 +270,14 @@ export class Rebalancer {
   }
 
   /** A static member rejoined with memberId '': it takes over its instance's membership and assignment. */
-  private rejoinStatic(group: Group, req: JoinGroupRequest, ctx: MemberClient): Promise<JoinGroupResponse> {
+  private rejoinStatic(group: Group, req: JoinGroupRequest, ctx: MemberClient): Promise<JoinAnswer> {
     const instanceId = req.groupInstanceId!;
     const { member, oldId, oldJoin, oldSync } = group.replaceStaticMember(
       instanceId,
       newMemberId(ctx.clientId || 'member'),
     );
-    oldJoin?.(joinError('FENCED_INSTANCE_ID', oldId, fenced(instanceId)));
-    oldSync?.(syncError('FENCED_INSTANCE_ID', fenced(instanceId)));
+    oldJoin?.(joinError('fenced-instance', oldId, fenced(instanceId)));
+    oldSync?.(syncError('fenced-instance', fenced(instanceId)));
     const sameMetadata = Group.sameProtocols(member.protocols, req.protocols);
     Object.assign(member, {
       clientId: ctx.clientId,
@@ -318,7 +303,7 @@ export class Rebalancer {
     return pending;
   }
 
-  private rejoinKnown(group: Group, member: Member, req: JoinGroupRequest): Promise<JoinGroupResponse> {
+  private rejoinKnown(group: Group, member: Member, req: JoinGroupRequest): Promise<JoinAnswer> {
     this.touch(group, member);
     const same = Group.sameProtocols(member.protocols, req.protocols);
     Object.assign(member, { sessionTimeoutMs: req.sessionTimeoutMs, rebalanceTimeoutMs: req.rebalanceTimeoutMs });
@@ -337,20 +322,20 @@ export class Rebalancer {
     return pending;
   }
 
-  private leaveTarget(group: Group, memberId: string, instanceId: string | null): Member | GroupError {
+  private leaveTarget(group: Group, memberId: string, instanceId: string | null): Member | GroupOutcome {
     if (instanceId !== null) {
       const registered = group.memberIdOfInstance(instanceId);
-      if (registered === undefined) return groupError('UNKNOWN_MEMBER_ID');
-      if (memberId !== '' && memberId !== registered) return groupError('FENCED_INSTANCE_ID');
+      if (registered === undefined) return groupError('unknown-member');
+      if (memberId !== '' && memberId !== registered) return groupError('fenced-instance');
       return group.members.get(registered)!;
     }
-    return group.members.get(memberId) ?? groupError('UNKNOWN_MEMBER_ID');
+    return group.members.get(memberId) ?? groupError('unknown-member');
   }
 
-  private awaitJoin(member: Member): Promise<JoinGroupResponse> {
+  private awaitJoin(member: Member): Promise<JoinAnswer> {
     return new Promise((resolve) => {
       member.awaitingJoin?.(
-        joinError('REBALANCE_IN_PROGRESS', member.memberId, 'superseded by a newer JoinGroup from the same member'),
+        joinError('rebalancing', member.memberId, 'superseded by a newer JoinGroup from the same member'),
       );
       member.awaitingJoin = resolve;
     });
@@ -359,9 +344,7 @@ export class Rebalancer {
   private prepareRebalance(group: Group, reason: string): void {
     if (group.is('CompletingRebalance')) {
       for (const m of group.members.values()) {
-        m.awaitingSync?.(
-          syncError('REBALANCE_IN_PROGRESS', `group '${group.groupId}' is rebalancing again: ${reason}`),
-        );
+        m.awaitingSync?.(syncError('rebalancing', `group '${group.groupId}' is rebalancing again: ${reason}`));
         m.awaitingSync = null;
       }
       group.clearAssignments();
@@ -467,8 +450,8 @@ export class Rebalancer {
   private removeMembers(group: Group, members: Member[], reason: string): void {
     for (const m of members) {
       this.sessionTimers.get(m)?.cancel();
-      m.awaitingJoin?.(joinError('UNKNOWN_MEMBER_ID', m.memberId, `removed from group '${group.groupId}': ${reason}`));
-      m.awaitingSync?.(syncError('UNKNOWN_MEMBER_ID', `removed from group '${group.groupId}': ${reason}`));
+      m.awaitingJoin?.(joinError('unknown-member', m.memberId, `removed from group '${group.groupId}': ${reason}`));
+      m.awaitingSync?.(syncError('unknown-member', `removed from group '${group.groupId}': ${reason}`));
       m.awaitingJoin = m.awaitingSync = null;
       group.remove(m.memberId);
     }
@@ -503,7 +486,7 @@ export class Rebalancer {
     );
   }
 
-  private joinResponse(group: Group, member: Member, withMembers: boolean): JoinGroupResponse {
+  private joinResponse(group: Group, member: Member, withMembers: boolean): JoinAnswer {
     return {
       ...OK,
       generationId: group.generationId,
@@ -521,7 +504,7 @@ export class Rebalancer {
     };
   }
 
-  private syncOk(group: Group, member: Member): SyncGroupResponse {
+  private syncOk(group: Group, member: Member): SyncAnswer {
     return { ...OK, protocolType: group.protocolType, protocolName: group.protocolName, assignment: member.assignment };
   }
 }

@@ -1,23 +1,56 @@
-// Error-shaped responses of the group APIs, so the coordinator's code paths stay one line each.
+// What the coordinator answers, per group API: the wire response's fields, with a domain error (errors.ts)
+// where the wire has its error code and message; handlers/group-answers.ts makes the responses. The
+// error-shaped answers are here, so the coordinator's code paths stay one line each.
 import type { Group } from './group.js';
-import { ErrorCode, type ErrorName, type JoinGroupResponse, type SyncGroupResponse } from '../../protocol/index.js';
+import { GroupError, type GroupOutcome, type GroupProblem } from './errors.js';
+import type {
+  DeleteGroupsResponse,
+  DescribedGroup,
+  JoinGroupResponse,
+  LeaveGroupResponse,
+  ListGroupsResponse,
+  OffsetCommitResponse,
+  OffsetFetchResponse,
+  SyncGroupResponse,
+} from '../../protocol/index.js';
 
 const EMPTY = Buffer.alloc(0);
 
-export interface GroupError {
-  errorCode: number;
-  errorMessage: string | null;
+/** `T` with its wire error fields replaced by `error`. */
+type Answer<T> = Omit<T, 'errorCode' | 'errorMessage'> & GroupOutcome;
+
+type TopicPartitions<P> = Array<{ name: string; partitions: P[] }>;
+
+export type JoinAnswer = Answer<JoinGroupResponse>;
+export type SyncAnswer = Answer<SyncGroupResponse>;
+export type HeartbeatAnswer = GroupOutcome;
+export interface LeaveAnswer extends GroupOutcome {
+  members: Array<Answer<LeaveGroupResponse['members'][number]>>;
+}
+export interface CommitAnswer {
+  topics: TopicPartitions<Answer<OffsetCommitResponse['topics'][number]['partitions'][number]>>;
+}
+export interface OffsetFetchAnswer extends GroupOutcome {
+  topics: TopicPartitions<Omit<OffsetFetchResponse['topics'][number]['partitions'][number], 'errorCode'>>;
+}
+export type ListGroupsAnswer = Answer<ListGroupsResponse>;
+export type DescribedGroupAnswer = Answer<DescribedGroup>;
+export interface DescribeGroupsAnswer {
+  groups: DescribedGroupAnswer[];
+}
+export interface DeleteGroupsAnswer {
+  results: Array<Answer<DeleteGroupsResponse['results'][number]>>;
 }
 
-export function groupError(name: ErrorName, message: string | null = null): GroupError {
-  return { errorCode: ErrorCode[name], errorMessage: message };
+export function groupError(problem: GroupProblem, detail: string | null = null): GroupOutcome {
+  return { error: new GroupError(problem, detail) };
 }
 
-export const OK: GroupError = Object.freeze({ errorCode: 0, errorMessage: null });
+export const OK: GroupOutcome = Object.freeze({ error: null });
 
-export function joinError(name: ErrorName, memberId = '', message: string | null = null): JoinGroupResponse {
+export function joinError(problem: GroupProblem, memberId = '', detail: string | null = null): JoinAnswer {
   return {
-    ...groupError(name, message),
+    ...groupError(problem, detail),
     generationId: -1,
     protocolType: null,
     protocolName: null,
@@ -27,8 +60,8 @@ export function joinError(name: ErrorName, memberId = '', message: string | null
   };
 }
 
-export function syncError(name: ErrorName, message: string | null = null): SyncGroupResponse {
-  return { ...groupError(name, message), protocolType: null, protocolName: null, assignment: EMPTY };
+export function syncError(problem: GroupProblem, detail: string | null = null): SyncAnswer {
+  return { ...groupError(problem, detail), protocolType: null, protocolName: null, assignment: EMPTY };
 }
 
 // Messages for membership errors: each says what happened and what the member should do.

@@ -1,7 +1,8 @@
 // DeleteGroups: Empty groups only (NON_EMPTY_GROUP otherwise), with their committed offsets.
 import { DeleteGroupsApi } from '../../protocol/index.js';
+import { deleteGroupsResponse } from './group-answers.js';
 import { defineHandler } from './types.js';
 
 export const deleteGroupsHandler = defineHandler(DeleteGroupsApi, (request, broker) =>
-  broker.groups.deleteGroups(request),
+  broker.groups.deleteGroups(request).then(deleteGroupsResponse),
 );

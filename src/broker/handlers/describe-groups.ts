@@ -1,7 +1,8 @@
 // DescribeGroups: state, protocol, members (assignments when Stable); GROUP_ID_NOT_FOUND for unknown ids.
 import { DescribeGroupsApi } from '../../protocol/index.js';
+import { describeGroupsResponse } from './group-answers.js';
 import { defineHandler } from './types.js';
 
 export const describeGroupsHandler = defineHandler(DescribeGroupsApi, (request, broker) =>
-  broker.groups.describeGroups(request),
+  describeGroupsResponse(broker.groups.describeGroups(request)),
 );

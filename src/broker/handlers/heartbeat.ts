@@ -1,5 +1,8 @@
 // Heartbeat: keeps a member's session; REBALANCE_IN_PROGRESS tells it to rejoin.
 import { HeartbeatApi } from '../../protocol/index.js';
+import { heartbeatResponse } from './group-answers.js';
 import { defineHandler } from './types.js';
 
-export const heartbeatHandler = defineHandler(HeartbeatApi, (request, broker) => broker.groups.heartbeat(request));
+export const heartbeatHandler = defineHandler(HeartbeatApi, (request, broker) =>
+  heartbeatResponse(broker.groups.heartbeat(request)),
+);

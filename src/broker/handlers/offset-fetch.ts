@@ -1,7 +1,8 @@
 // OffsetFetch: committed offsets with the partition's log end and the lag (log end − committed).
 import { OffsetFetchApi } from '../../protocol/index.js';
+import { offsetFetchResponse } from './group-answers.js';
 import { defineHandler } from './types.js';
 
 export const offsetFetchHandler = defineHandler(OffsetFetchApi, (request, broker) =>
-  broker.groups.fetchOffsets(request),
+  offsetFetchResponse(broker.groups.fetchOffsets(request)),
 );

@@ -1,12 +1,61 @@
-// Drives a GroupCoordinator on a manual clock: no sockets, no sleeping.
-import { ErrorCode, type JoinGroupResponse, type SyncGroupResponse } from '../../../src/protocol/index.js';
+// Drives a GroupCoordinator on a manual clock: no sockets, no sleeping. Its answers are read as the native
+// door sends them (handlers/group-answers.ts: the coordinator's domain errors as wire codes and messages).
+import type {
+  DeleteGroupsRequest,
+  DescribeGroupsRequest,
+  HeartbeatRequest,
+  JoinGroupRequest,
+  JoinGroupResponse,
+  LeaveGroupRequest,
+  ListGroupsRequest,
+  OffsetCommitRequest,
+  OffsetFetchRequest,
+  SyncGroupRequest,
+  SyncGroupResponse,
+} from '../../../src/protocol/index.js';
+import { ErrorCode } from '../../../src/protocol/index.js';
 import {
   GroupCoordinator,
   ManualScheduler,
   MemoryOffsetsLog,
   OffsetsStore,
   type GroupCoordinatorConfig,
+  type MemberClient,
 } from '../../../src/broker/groups/index.js';
+import {
+  commitResponse,
+  deleteGroupsResponse,
+  describeGroupsResponse,
+  heartbeatResponse,
+  joinResponse,
+  leaveResponse,
+  listGroupsResponse,
+  offsetFetchResponse,
+  syncResponse,
+} from '../../../src/broker/handlers/group-answers.js';
+
+/** A coordinator whose answers are the native door's responses; everything else is the coordinator's own. */
+export class WireCoordinator {
+  constructor(readonly domain: GroupCoordinator) {}
+
+  get groups() {
+    return this.domain.groups;
+  }
+
+  start = () => this.domain.start();
+  close = () => this.domain.close();
+  topicDeleted = (topic: string) => this.domain.topicDeleted(topic);
+  expireOffsets = () => this.domain.expireOffsets();
+  join = (req: JoinGroupRequest, ctx: MemberClient) => this.domain.join(req, ctx).then(joinResponse);
+  sync = (req: SyncGroupRequest) => this.domain.sync(req).then(syncResponse);
+  heartbeat = (req: HeartbeatRequest) => heartbeatResponse(this.domain.heartbeat(req));
+  leave = (req: LeaveGroupRequest) => leaveResponse(this.domain.leave(req));
+  commitOffsets = (req: OffsetCommitRequest) => this.domain.commitOffsets(req).then(commitResponse);
+  fetchOffsets = (req: OffsetFetchRequest) => offsetFetchResponse(this.domain.fetchOffsets(req));
+  listGroups = (req: ListGroupsRequest) => listGroupsResponse(this.domain.listGroups(req));
+  describeGroups = (req: DescribeGroupsRequest) => describeGroupsResponse(this.domain.describeGroups(req));
+  deleteGroups = (req: DeleteGroupsRequest) => this.domain.deleteGroups(req).then(deleteGroupsResponse);
+}
 
 export const SESSION = 3_000;
 export const REBALANCE = 10_000;
@@ -15,7 +64,7 @@ export const DELAY = 100;
 export interface Harness {
   clock: ManualScheduler;
   log: MemoryOffsetsLog;
-  coordinator: GroupCoordinator;
+  coordinator: WireCoordinator;
   /** topic → log end offset per partition. */
   topics: Map<string, number[]>;
 }
@@ -29,12 +78,13 @@ export async function harness(
     ['orders', [100, 50, 0]],
     ['events', [10]],
   ]);
-  const coordinator = new GroupCoordinator({
+  const domain = new GroupCoordinator({
     store: new OffsetsStore(log),
     topics: { logEndOffset: (t, p) => topics.get(t)?.[p] },
     scheduler: clock,
     config: { initialRebalanceDelayMs: DELAY, ...config },
   });
+  const coordinator = new WireCoordinator(domain);
   await coordinator.start();
   return { clock, log, coordinator, topics };
 }

@@ -10,7 +10,18 @@ import {
   IllegalTransitionError,
 } from '../../../src/broker/groups/index.js';
 import { decodeEntry, encodeOffsetKey, encodeOffsetValue } from '../../../src/broker/groups/offsets-codec.js';
-import { ErrorCode, harness, heartbeat, join, now, settle, stableGroup, sync, type Harness } from './harness.js';
+import {
+  ErrorCode,
+  harness,
+  heartbeat,
+  join,
+  now,
+  settle,
+  stableGroup,
+  sync,
+  WireCoordinator,
+  type Harness,
+} from './harness.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -248,10 +259,9 @@ describe('admin group APIs', () => {
   });
 
   it('answers COORDINATOR_LOAD_IN_PROGRESS before start()', async () => {
-    const c = new GroupCoordinator({
-      store: new OffsetsStore(new MemoryOffsetsLog()),
-      topics: { logEndOffset: () => 0 },
-    });
+    const c = new WireCoordinator(
+      new GroupCoordinator({ store: new OffsetsStore(new MemoryOffsetsLog()), topics: { logEndOffset: () => 0 } }),
+    );
     expect(
       (
         await now(

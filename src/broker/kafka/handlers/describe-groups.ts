@@ -3,13 +3,14 @@
 // and assignments.
 import { ErrorCode } from '../../../protocol/index.js';
 import { DescribeGroups } from '../../../protocol/kafka/index.js';
+import { groupErrorCode } from '../../handlers/domain-errors.js';
 import { kafkaHandler } from '../handler.js';
 
 export const kafkaDescribeGroupsHandler = kafkaHandler(DescribeGroups, (request, broker) => ({
   throttleTimeMs: 0,
   groups: broker.groups.describeGroups({ groups: request.groups }).groups.map((g) => ({
     // Kafka describes a group it does not know as Dead, without an error (kafkajs setOffsets relies on it).
-    errorCode: g.errorCode === ErrorCode.GROUP_ID_NOT_FOUND ? ErrorCode.NONE : g.errorCode,
+    errorCode: g.error?.problem === 'group-not-found' ? ErrorCode.NONE : groupErrorCode(g.error),
     groupId: g.groupId,
     groupState: g.groupState,
     protocolType: g.protocolType,

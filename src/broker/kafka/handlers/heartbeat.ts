@@ -1,13 +1,16 @@
 // Heartbeat (v0-3): REBALANCE_IN_PROGRESS tells a member to rejoin (the shared coordinator's answer).
 import { Heartbeat } from '../../../protocol/kafka/index.js';
+import { groupErrorCode } from '../../handlers/domain-errors.js';
 import { kafkaHandler } from '../handler.js';
 
 export const kafkaHeartbeatHandler = kafkaHandler(Heartbeat, (request, broker) => ({
   throttleTimeMs: 0,
-  errorCode: broker.groups.heartbeat({
-    groupId: request.groupId,
-    generationId: request.generationId,
-    memberId: request.memberId,
-    groupInstanceId: request.groupInstanceId,
-  }).errorCode,
+  errorCode: groupErrorCode(
+    broker.groups.heartbeat({
+      groupId: request.groupId,
+      generationId: request.generationId,
+      memberId: request.memberId,
+      groupInstanceId: request.groupInstanceId,
+    }).error,
+  ),
 }));

@@ -3,6 +3,7 @@
 // name a protocol in common. v0 has no rebalance timeout: Kafka uses the session timeout.
 import { JoinGroup } from '../../../protocol/kafka/index.js';
 import { memberContext } from '../../handlers/group-context.js';
+import { groupErrorCode } from '../../handlers/domain-errors.js';
 import { kafkaHandler } from '../handler.js';
 
 export const kafkaJoinGroupHandler = kafkaHandler(JoinGroup, async (request, broker, ctx) => {
@@ -21,7 +22,7 @@ export const kafkaJoinGroupHandler = kafkaHandler(JoinGroup, async (request, bro
   );
   return {
     throttleTimeMs: 0,
-    errorCode: joined.errorCode,
+    errorCode: groupErrorCode(joined.error),
     generationId: joined.generationId,
     protocolType: joined.protocolType,
     protocolName: joined.protocolName ?? (ctx.version >= 7 ? null : ''),

@@ -1,12 +1,13 @@
 // ListGroups (v0-2): every group the shared coordinator knows, whichever door its members came through.
 import { ListGroups } from '../../../protocol/kafka/index.js';
+import { groupErrorCode } from '../../handlers/domain-errors.js';
 import { kafkaHandler } from '../handler.js';
 
 export const kafkaListGroupsHandler = kafkaHandler(ListGroups, (_request, broker) => {
   const listed = broker.groups.listGroups({ statesFilter: null });
   return {
     throttleTimeMs: 0,
-    errorCode: listed.errorCode,
+    errorCode: groupErrorCode(listed.error),
     groups: listed.groups.map((g) => ({ groupId: g.groupId, protocolType: g.protocolType })),
   };
 });

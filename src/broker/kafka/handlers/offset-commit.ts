@@ -10,6 +10,7 @@ import { LATEST_TIMESTAMP, EARLIEST_TIMESTAMP } from '../../../protocol/index.js
 import { OffsetCommit } from '../../../protocol/kafka/index.js';
 import type { BrokerContext } from '../../handlers/types.js';
 import { highWatermark } from '../../fetch/high-watermark.js';
+import { groupErrorCode } from '../../handlers/domain-errors.js';
 import { kafkaHandler } from '../handler.js';
 
 function resolveLogical(broker: BrokerContext, topic: string, partition: number, offset: number): number {
@@ -39,7 +40,7 @@ export const kafkaOffsetCommitHandler = kafkaHandler(OffsetCommit, async (reques
     throttleTimeMs: 0,
     topics: committed.topics.map((t) => ({
       name: t.name,
-      partitions: t.partitions.map((p) => ({ partitionIndex: p.partition, errorCode: p.errorCode })),
+      partitions: t.partitions.map((p) => ({ partitionIndex: p.partition, errorCode: groupErrorCode(p.error) })),
     })),
   };
 });

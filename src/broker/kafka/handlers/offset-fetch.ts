@@ -1,6 +1,7 @@
 // OffsetFetch (v0-5): committed offsets from the shared coordinator; -1 (and empty metadata) where the
 // group committed nothing. A null topic list (v2+) means every topic the group committed.
 import { OffsetFetch } from '../../../protocol/kafka/index.js';
+import { groupErrorCode } from '../../handlers/domain-errors.js';
 import { kafkaHandler } from '../handler.js';
 
 export const kafkaOffsetFetchHandler = kafkaHandler(OffsetFetch, (request, broker) => {
@@ -10,7 +11,7 @@ export const kafkaOffsetFetchHandler = kafkaHandler(OffsetFetch, (request, broke
   });
   return {
     throttleTimeMs: 0,
-    errorCode: fetched.errorCode,
+    errorCode: groupErrorCode(fetched.error),
     topics: fetched.topics.map((t) => ({
       name: t.name,
       partitions: t.partitions.map((p) => ({
@@ -18,7 +19,7 @@ export const kafkaOffsetFetchHandler = kafkaHandler(OffsetFetch, (request, broke
         committedOffset: p.offset,
         committedLeaderEpoch: -1,
         metadata: p.metadata ?? '',
-        errorCode: p.errorCode || fetched.errorCode,
+        errorCode: groupErrorCode(fetched.error),
       })),
     })),
   };

@@ -1,5 +1,6 @@
 // SyncGroup (v0-3): the leader's assignments (opaque bytes, copied) through the shared coordinator.
 import { SyncGroup } from '../../../protocol/kafka/index.js';
+import { groupErrorCode } from '../../handlers/domain-errors.js';
 import { kafkaHandler } from '../handler.js';
 
 export const kafkaSyncGroupHandler = kafkaHandler(SyncGroup, async (request, broker) => {
@@ -12,5 +13,5 @@ export const kafkaSyncGroupHandler = kafkaHandler(SyncGroup, async (request, bro
     protocolName: request.protocolName,
     assignments: request.assignments.map((a) => ({ memberId: a.memberId, assignment: Buffer.from(a.assignment) })),
   });
-  return { throttleTimeMs: 0, errorCode: synced.errorCode, assignment: synced.assignment };
+  return { throttleTimeMs: 0, errorCode: groupErrorCode(synced.error), assignment: synced.assignment };
 });
