@@ -18,7 +18,9 @@ export function retentionVictims(
   let total = segments.reduce((sum, s) => sum + s.size, 0);
   for (let i = 0; i < segments.length - 1; i++) {
     const s = segments[i]!;
-    const belowStart = s.nextOffset <= logStartOffset;
+    // Kafka's rule: wholly below the start when the next segment starts at or below it. (A segment's own
+    // end would not do: the cleaner may leave a segment empty, its end at its base, below later records.)
+    const belowStart = segments[i + 1]!.baseOffset <= logStartOffset;
     const byTime =
       byPolicy && config.retentionMs >= 0 && s.maxTimestamp >= 0 && now - s.maxTimestamp > config.retentionMs;
     const bySize = byPolicy && config.retentionBytes >= 0 && total - s.size >= config.retentionBytes;
