@@ -70,6 +70,8 @@ const FILE_KEYS = new Set([
   'logLevel',
   'maxFetchBytes',
   'producerIdExpirationMs',
+  'logCleaner',
+  'offsetsTopicSegmentBytes',
   'http',
 ]);
 

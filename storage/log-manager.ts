@@ -15,6 +15,7 @@ import { TopicTrash, TRASH_SUFFIX } from './topic-trash.js';
 import { FilePool, type FileStats } from './file-pool.js';
 import { openFileLimit, segmentFileBudget } from './file-budget.js';
 import { isValidTopicName, TOPIC_NAME_RULE } from './format/topic-name.js';
+import { LogCleaner, type LogCleanerOptions } from './log-cleaner.js';
 
 export interface LogManagerOptions {
   dataDir: string;
@@ -31,7 +32,12 @@ export interface LogManagerOptions {
   producerIdExpirationMs?: number;
   /** Segment files kept open at most (file-pool.ts). Default: half the process's descriptor limit (file-budget.ts). */
   maxOpenSegmentFiles?: number;
+  /** The log cleaner of compacted partitions (log-cleaner.ts); false: none runs. Default: one, with its defaults. */
+  cleaner?: CleanerSettings | false;
 }
+
+/** The cleaner's settings a LogManager passes on (it gives the file system, clock and logger). */
+export type CleanerSettings = Omit<LogCleanerOptions, 'fs' | 'clock' | 'logger'>;
 
 /** Open segment files, and the process limit the budget was derived from (undefined: unknown or given). */
 export interface LogManagerFileStats extends FileStats {
@@ -77,6 +83,8 @@ export class LogManager {
   private readonly trash: TopicTrash;
   private readonly files: FilePool;
   private readonly processLimit: number | undefined;
+  /** Compacts partitions whose cleanup policy says so; undefined when disabled. */
+  readonly cleaner: LogCleaner | undefined;
 
   private constructor(
     private readonly options: LogManagerOptions,
@@ -86,6 +94,10 @@ export class LogManager {
     this.trash = new TopicTrash(options.dataDir, fs, logger);
     this.processLimit = openFileLimit();
     this.files = new FilePool(options.maxOpenSegmentFiles ?? segmentFileBudget(this.processLimit), logger);
+    if (options.cleaner !== false)
+      this.cleaner = new LogCleaner({ ...options.cleaner, fs, clock: options.clock ?? systemClock, logger }, () =>
+        this.opened.values(),
+      );
   }
 
   /** Segment files open now, the budget, and counters (for logs and, later, metrics). */
@@ -96,6 +108,7 @@ export class LogManager {
   static async open(options: LogManagerOptions): Promise<LogManager> {
     const manager = new LogManager(options, options.fs ?? nodeFs, options.logger ?? noopLogger);
     await manager.openAll();
+    manager.cleaner?.start();
     const every = options.maintenanceIntervalMs ?? DEFAULT_MAINTENANCE_INTERVAL_MS;
     if (every > 0) {
       manager.timer = setInterval(() => void manager.runMaintenance(), every);
@@ -269,6 +282,8 @@ export class LogManager {
     const settled = await Promise.allSettled(entries.map(([, e]) => e.log));
     const logs = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
     await Promise.all(logs.map((log) => log.freeze()));
+    // A cleaning of a frozen partition fails at its swap; its cleaned file must be gone before the move.
+    for (const log of logs) await this.cleaner?.quiesce(log);
     // The directories on disk, not only the open logs: one that failed to open must go too.
     const onDisk = (await this.fs.readdir(this.options.dataDir))
       .map(parsePartitionDirName)
@@ -332,6 +347,7 @@ export class LogManager {
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
+    await this.cleaner?.stop();
     await this.maintaining;
     const logs = await Promise.allSettled([...this.logs.values()].map((e) => e.log));
     const results = await Promise.allSettled(logs.flatMap((r) => (r.status === 'fulfilled' ? [r.value.close()] : [])));

@@ -1,7 +1,8 @@
 // What a partition's readers see: its segments in offset order (the last one active), the log start and
 // end offsets, and the tail cache of the newest appends. Kafka's LogSegments plus the offsets bounding it.
 //
-// Invariants kept here: the segments are contiguous and the active one is never removed; the tail cache
+// Invariants kept here: the segments are in offset order and never overlap (a compacted log has gaps
+// between them) and the active one is never removed; the tail cache
 // holds batches ending at the log end, so whenever the end moves back the cache is emptied; every move
 // back of the end is a truncation, counted when it starts and when it ends (truncationCount).
 import type { Segment } from './segment.js';
@@ -79,6 +80,26 @@ export class LogSegments {
       else hi = mid - 1;
     }
     return segments[lo]!;
+  }
+
+  /** The first segment whose base offset is above `offset`, if any. */
+  segmentAfter(offset: number): Segment | undefined {
+    const current = this.segmentFor(offset);
+    const next = this.#segments[this.#segments.indexOf(current) + 1];
+    return next !== undefined && next.baseOffset > offset ? next : undefined;
+  }
+
+  /**
+   * The cleaner's swap: `old` (a run of consecutive sealed segments) is replaced by `cleaned`, which holds
+   * what the cleaner kept of them under the first one's base offset. Readers holding an old segment go on
+   * reading its file.
+   */
+  replaceRun(old: readonly Segment[], cleaned: Segment): void {
+    const at = this.#segments.indexOf(old[0]!);
+    const next = this.#segments[at + old.length]!;
+    this.#segments = [...this.#segments.slice(0, at), cleaned, ...this.#segments.slice(at + old.length)];
+    // The cache holds the batches as appended: readers must not be served what the cleaner removed.
+    if (this.#cache.firstOffset < next.baseOffset) this.#cache.clear();
   }
 
   /** An append is written up to `end`: readers see it, and its buffer joins the tail cache. */

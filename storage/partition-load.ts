@@ -15,6 +15,7 @@ import { CorruptLogError, asStorageError } from './errors.js';
 import { readCheckpoint } from './checkpoint.js';
 import type { PartitionCheckpoint } from './checkpoint.js';
 import { TEMP_SUFFIX } from './atomic.js';
+import { finishSwaps } from './cleaner-swap.js';
 import type { Logger, Clock } from './types.js';
 
 export interface LoadContext {
@@ -27,7 +28,7 @@ export interface LoadContext {
   clock: Clock;
 }
 
-/** A recovered partition: contiguous segments (at least one), all fsynced, and where its log starts. */
+/** A recovered partition: segments in offset order, never overlapping (at least one), all fsynced, and where its log starts. */
 export interface RecoveredPartition {
   segments: Segment[];
   logStartOffset: number;
@@ -93,6 +94,10 @@ async function listSegments(ctx: LoadContext): Promise<number[] | undefined> {
     return undefined;
   }
   if (names.length === 0) return undefined;
+  // A cleaner swap a crash interrupted is finished (committed) or its output dropped (not), before the
+  // segments are listed: the list then holds either the old segments or the cleaned one (cleaner-swap.ts).
+  const swaps = await finishSwaps(ctx.fs, ctx.dir, names, ctx.logger);
+  if (swaps.finished + swaps.discarded > 0) names = await ctx.fs.readdir(ctx.dir);
   const logs = new Set(names.filter((n) => n.endsWith(LOG_SUFFIX)));
   for (const name of names) {
     const m = SEGMENT_FILE.exec(name);
@@ -126,7 +131,8 @@ async function loadPartition(ctx: LoadContext): Promise<LoadedPartition> {
       const stop = await loadOne(ctx, segment, fileSize, scan, isLast);
       if (stop) await dropSegmentFiles(ctx, bases.slice(i + 1));
       const prev = segments[segments.length - 2];
-      const gap = prev !== undefined && prev.nextOffset !== segment.baseOffset;
+      // A segment starting after the previous one's last offset is a compacted gap; one starting before it overlaps.
+      const gap = prev !== undefined && prev.nextOffset > segment.baseOffset;
       if (gap) await onGap(ctx, segments, bases.slice(i + 1));
       if (stop || gap) break;
     }
@@ -165,11 +171,11 @@ async function loadOne(
   return true;
 }
 
-/** A segment does not start where the previous one ends. */
+/** A segment starts before the previous one ends. */
 async function onGap(ctx: LoadContext, segments: Segment[], laterBases: number[]): Promise<void> {
   const segment = segments[segments.length - 1]!;
   const prev = segments[segments.length - 2]!;
-  const reason = `log ends at offset ${prev.nextOffset} but the next segment ${segment.logPath} starts at ${segment.baseOffset}`;
+  const reason = `log reaches offset ${prev.nextOffset} but the next segment ${segment.logPath} starts at ${segment.baseOffset}`;
   if (!ctx.repair) throw new CorruptLogError(prev.logPath, prev.size, reason);
   segments.pop();
   await segment.close();

@@ -18,7 +18,7 @@
 // keep writing while a flush is in flight; a rollback after a failed one enters the queue like any mutation.
 import type { StorageFs } from './fs.js';
 import { nodeFs } from './fs.js';
-import type { PartitionConfig } from './config.js';
+import type { PartitionConfig, ResolvedPartitionConfig } from './config.js';
 import { resolvePartitionConfig } from './config.js';
 import type { Clock, Logger } from './types.js';
 import { noopLogger, systemClock } from './types.js';
@@ -37,6 +37,7 @@ import { FailureHandler } from './partition-failure.js';
 import { RecoveryCheckpoint } from './partition-checkpoint.js';
 import { DEFAULT_PRODUCER_ID_EXPIRATION_MS, PartitionProducers } from './partition-producers.js';
 import { deleteSegments, retentionVictims } from './retention.js';
+import { completeSwap, writeSwapRecord } from './cleaner-swap.js';
 
 export type { AppendResult, ReadOptions, ReadResult };
 export { DEFAULT_PRODUCER_ID_EXPIRATION_MS };
@@ -62,7 +63,7 @@ export interface PartitionLogOptions {
 }
 
 interface Environment {
-  config: Readonly<PartitionConfig>;
+  config: ResolvedPartitionConfig;
   fs: StorageFs;
   files: FilePool;
   clock: Clock;
@@ -74,7 +75,7 @@ export class PartitionLog {
   readonly partition: number;
   readonly dir: string;
   readonly #name: string;
-  #config: Readonly<PartitionConfig>;
+  #config: ResolvedPartitionConfig;
   readonly #fs: StorageFs;
   readonly #files: FilePool;
   readonly #clock: Clock;
@@ -210,7 +211,7 @@ export class PartitionLog {
     );
   }
 
-  get config(): PartitionConfig {
+  get config(): ResolvedPartitionConfig {
     return this.#config;
   }
 
@@ -361,6 +362,63 @@ export class PartitionLog {
     );
     this.#commit.reset(log.logEndOffset);
     await this.#checkpoint.write(false);
+  }
+
+  /** The segments now, in offset order, the last one active: what the cleaner reads (log-cleaner.ts). */
+  get segments(): readonly Segment[] {
+    return this.#log.all;
+  }
+
+  /** Producer id → last offset of its newest batch, for every producer the table holds (the cleaner keeps those batches). */
+  producerLastOffsets(): Map<number, number> {
+    const out = new Map<number, number>();
+    for (const [producerId, batches] of this.#producers.forCheckpoint() ?? []) {
+      const last = batches[batches.length - 1];
+      if (last) out.set(producerId, last[4]);
+    }
+    return out;
+  }
+
+  /**
+   * The cleaner's swap (cleaner-swap.ts), in the queue: `old`, a run of consecutive sealed segments, is
+   * replaced by the cleaned file `<old[0] base>.log.cleaned` (fsynced; `layout` describes it). Returns the new
+   * segment, or null, changing nothing, when `old` is no longer a run of this log's sealed segments (retention or truncation
+   * came first): the caller deletes its cleaned file. When it throws, the cleaned file is this log's: the
+   * caller leaves it for the next open's recovery.
+   */
+  async replaceSegments(old: readonly Segment[], layout: Segment): Promise<Segment | null> {
+    return this.#mutate(async () => {
+      const all = this.#log.all;
+      const at = all.indexOf(old[0]!);
+      const run = at >= 0 && old.every((s, i) => all[at + i] === s) && at + old.length < all.length;
+      if (!run) return null;
+      await this.#checkpoint.markDirty();
+      const base = old[0]!.baseOffset;
+      const replaces = old.slice(1).map((s) => s.baseOffset);
+      // Readers in progress keep their descriptors: the files are renamed over and unlinked below.
+      await Promise.all(old.filter((s) => s.readers > 0).map((s) => s.fh.keepOpen().catch(() => {})));
+      // From the swap record on, a failure may leave files the segment list no longer describes (the record
+      // may have reached the disk even if its write failed): the partition goes offline, and its next open
+      // finishes the swap or discards the cleaned file (cleaner-swap.ts).
+      let segment: Segment;
+      try {
+        await writeSwapRecord(this.#fs, this.dir, base, replaces);
+        await completeSwap(this.#fs, this.dir, base, replaces);
+        ({ segment } = await Segment.open(this.#fs, this.dir, base, this.#config.indexIntervalBytes, this.#files));
+      } catch (err) {
+        throw this.#failures.goOffline(err, `cannot finish the cleaner's swap of ${old[0]!.logPath}`);
+      }
+      segment.adopt(layout);
+      segment.fh.onPressure = this.#relieve;
+      this.#log.replaceRun(old, segment);
+      for (const s of old) void s.close().catch(() => {});
+      return segment;
+    });
+  }
+
+  /** Writes a sealed segment's index files (after the cleaner's swap), outside the queue: nothing else writes them. */
+  async persistIndexes(segment: Segment): Promise<void> {
+    await segment.persistIndexes(this.#logger);
   }
 
   /** Segment.ms rolls, retention, due interval flushes, checkpoint of the recovery point. */

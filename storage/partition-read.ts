@@ -59,9 +59,20 @@ export class LogReader {
     // Tail-cache chunks are the log's own memory: never a lease, never pooled.
     if (offset >= log.cachedFrom)
       return { ...log.readCached(offset, maxBytes, maxOffset), logStartOffset, logEndOffset, lease: null };
-    const { bytes, nextOffset, lease } = await this.#withSegment(offset, (s) =>
-      s.read(offset, maxBytes, maxOffset, options.pool),
-    );
+    // A compacted segment may hold nothing at or after `offset` (the cleaner removed its tail): the next
+    // segment holds the next batch, as in Kafka. Segments never overlap, so its base is past `offset`.
+    let from = offset;
+    let read = await this.#withSegment(from, (s) => s.read(from, maxBytes, maxOffset, options.pool));
+    while (read.bytes.length === 0) {
+      const next = this.#log.segmentAfter(from);
+      if (!next || next.baseOffset >= maxOffset) break;
+      from = next.baseOffset;
+      if (from >= log.cachedFrom)
+        return { ...log.readCached(from, maxBytes, maxOffset), logStartOffset, logEndOffset, lease: null };
+      read = await this.#withSegment(from, (s) => s.read(from, maxBytes, maxOffset, options.pool));
+    }
+    const { bytes, lease } = read;
+    const nextOffset = bytes.length === 0 ? offset : read.nextOffset;
     return {
       chunks: bytes.length === 0 ? [] : [bytes],
       bytes: bytes.length,

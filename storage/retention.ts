@@ -13,13 +13,17 @@ export function retentionVictims(
   applyRetention: boolean,
 ): Segment[] {
   const victims: Segment[] = [];
+  // A compacted-only log keeps every key's last record for ever: only the log start deletes segments.
+  const byPolicy = applyRetention && config.cleanupPolicy !== 'compact';
   let total = segments.reduce((sum, s) => sum + s.size, 0);
   for (let i = 0; i < segments.length - 1; i++) {
     const s = segments[i]!;
-    const belowStart = s.nextOffset <= logStartOffset;
+    // Kafka's rule: wholly below the start when the next segment starts at or below it. (A segment's own
+    // end would not do: the cleaner may leave a segment empty, its end at its base, below later records.)
+    const belowStart = segments[i + 1]!.baseOffset <= logStartOffset;
     const byTime =
-      applyRetention && config.retentionMs >= 0 && s.maxTimestamp >= 0 && now - s.maxTimestamp > config.retentionMs;
-    const bySize = applyRetention && config.retentionBytes >= 0 && total - s.size >= config.retentionBytes;
+      byPolicy && config.retentionMs >= 0 && s.maxTimestamp >= 0 && now - s.maxTimestamp > config.retentionMs;
+    const bySize = byPolicy && config.retentionBytes >= 0 && total - s.size >= config.retentionBytes;
     if (!belowStart && !byTime && !bySize) break;
     victims.push(s);
     total -= s.size;

@@ -1,5 +1,5 @@
 // Sequential scans of segment files. `scanBatches` validates every batch (length, magic, counts, CRC,
-// dense offsets) and is what recovery and index rebuilds use; `walkHeaders` reads only batch headers,
+// increasing offsets) and is what recovery and index rebuilds use; `walkHeaders` reads only batch headers,
 // skipping bodies, for lookups.
 import type { StorageFileHandle } from './fs.js';
 import {
@@ -86,7 +86,9 @@ class FileWindow {
 
 /**
  * Validates batches in [start, end) of a segment file, calling `visit` for each valid one. The first batch
- * must have baseOffset `expectedOffset` and each next one must follow densely. Stops at the first problem.
+ * must start at or after `expectedOffset` and each next one after the previous one's last offset: offsets
+ * are dense as appended, and a compacted segment has gaps where the cleaner removed records. Stops at the
+ * first problem.
  */
 export async function scanBatches(
   fh: StorageFileHandle,
@@ -120,7 +122,8 @@ export async function scanBatches(
       if (err instanceof BatchFormatError) return stop(err.message);
       throw err;
     }
-    if (header.baseOffset !== next) return stop(`batch base offset ${header.baseOffset}, expected ${next}`);
+    if (header.baseOffset < next)
+      return stop(`batch base offset ${header.baseOffset} goes back (expected ${next} or more)`);
     visit(pos, header);
     next = header.baseOffset + header.lastOffsetDelta + 1;
     pos += size;

@@ -1,7 +1,8 @@
 // One segment: a .log file of record batches plus its in-memory offset and time indexes.
 //
 // Invariants: `size` is the byte length of the valid batches in the file (the file is never longer while the
-// segment is open: a failed write is truncated back); batches are dense from `baseOffset` to `nextOffset`;
+// segment is open: a failed write is truncated back); batches lie in increasing offset order from `baseOffset`
+// to `nextOffset` (dense as appended; a compacted segment has gaps, and may start after its base);
 // `flushedSize <= size` bytes are known fsynced. Only the partition's serial queue mutates a segment;
 // readers hold a reference (retain/release) so a deleted segment's handle closes after its last read.
 // The file is a PooledFile (file-pool.ts): the pool may close it while nobody reads it and nothing written
@@ -38,6 +39,11 @@ export interface SegmentRead {
   nextOffset: number;
   /** The pool buffer `bytes` is a view of (reads given a pool), for the caller to release; else null. */
   lease: Buffer | null;
+}
+
+/** A batch found where an index entry (`expected` ≥ 0) said another starts: the index lies. */
+function notAt(baseOffset: number, expected: number): boolean {
+  return expected >= 0 && baseOffset !== expected;
 }
 
 export class Segment {
@@ -105,6 +111,28 @@ export class Segment {
     const fh = await files.open(fs, join(dir, segmentFileName(baseOffset, LOG_SUFFIX)), 'r+');
     const segment = new Segment(dir, baseOffset, fh, fs, indexIntervalBytes).ownFile();
     return { segment, fileSize: await fh.size() };
+  }
+
+  /**
+   * Counters and indexes for a segment file written elsewhere (the cleaner's `.cleaned` file), filled batch
+   * by batch with visitBatch; `adopt` hands them to the Segment opened on that file under its final name.
+   * It has no file: only visitBatch may be called on it.
+   */
+  static layout(dir: string, baseOffset: number, indexIntervalBytes: number, fs: StorageFs): Segment {
+    return new Segment(dir, baseOffset, undefined as never, fs, indexIntervalBytes);
+  }
+
+  /** Takes a layout's counters and indexes: this segment's file holds exactly the batches it visited, fsynced. */
+  adopt(layout: Segment): void {
+    this.offsetIndex = layout.offsetIndex;
+    this.timeIndex = layout.timeIndex;
+    this.size = layout.size;
+    this.nextOffset = layout.nextOffset;
+    this.maxTimestamp = layout.maxTimestamp;
+    this.offsetOfMaxTimestamp = layout.offsetOfMaxTimestamp;
+    this.bytesSinceIndexEntry = layout.bytesSinceIndexEntry;
+    this.rollBaseTime = layout.rollBaseTime;
+    this.markFlushed(this.size);
   }
 
   /** Bytes known fsynced (from the start of the file). */
@@ -252,7 +280,7 @@ export class Segment {
     let first = true;
     let mismatch = false;
     await walkHeaders(this.fh, position, this.size, (h) => {
-      if (first && h.baseOffset !== expected) return (mismatch = true);
+      if (first && notAt(h.baseOffset, expected)) return (mismatch = true);
       first = false;
       if (h.lastOffset < offset) return false;
       found = h.position;
@@ -261,10 +289,15 @@ export class Segment {
     return mismatch ? INDEX_MISMATCH : found;
   }
 
+  /**
+   * Where to start walking headers for `offset`: the last index entry at or below it, and the batch base
+   * offset found there; before the first entry, position 0 and -1 (a compacted segment's first batch may
+   * start after the segment's base offset).
+   */
   indexFloor(offset: number): { position: number; expected: number } {
     const i = this.offsetIndex.floor(offset - this.baseOffset);
     return i < 0
-      ? { position: 0, expected: this.baseOffset }
+      ? { position: 0, expected: -1 }
       : { position: this.offsetIndex.positionAt(i), expected: this.baseOffset + this.offsetIndex.relAt(i) };
   }
 
@@ -305,7 +338,7 @@ export class Segment {
       if (!win.has(pos, LOOKUP_HEADER_BYTES)) await win.load(pos, Math.min(span, end - pos));
       if (!win.has(pos, LOOKUP_HEADER_BYTES)) return none;
       const h = headerInfo(win.view(), pos - win.start, pos);
-      if (h.size < BATCH_HEADER_SIZE || (first && h.baseOffset !== expected)) return INDEX_MISMATCH;
+      if (h.size < BATCH_HEADER_SIZE || (first && notAt(h.baseOffset, expected))) return INDEX_MISMATCH;
       first = false;
       if (h.lastOffset >= offset) break;
       pos += h.size;
@@ -381,7 +414,7 @@ export class Segment {
     let first = true;
     let mismatch = false;
     await walkHeaders(this.fh, position, this.size, (h) => {
-      if (first && h.baseOffset !== expected) return (mismatch = true);
+      if (first && notAt(h.baseOffset, expected)) return (mismatch = true);
       first = false;
       if (h.maxTimestamp < ts) return false;
       result = { offset: h.baseOffset, timestamp: h.maxTimestamp };

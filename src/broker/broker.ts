@@ -37,6 +37,7 @@ import { NativeWire } from './native/wire.js';
 import { ProducerIdAllocator } from './registries/producer-ids.js';
 import { readMetadataFile, TopicRegistry } from './registries/topics.js';
 import { Transport } from './transport/transport.js';
+import { logCleanerSettings } from './log-cleaner-settings.js';
 
 type State = 'new' | 'starting' | 'running' | 'stopping' | 'stopped';
 
@@ -143,6 +144,7 @@ export class Broker {
         producerIdExpirationMs: this.config.producerIdExpirationMs,
         fs: this.config.fs,
         repair: this.config.repair,
+        cleaner: logCleanerSettings(this.config),
       });
       await this.topicRegistry.attach(this.logs);
       this.groups = await startGroupService({
@@ -153,6 +155,9 @@ export class Broker {
         logger: this.logger.child({ component: 'groups' }),
         topics: this.topicRegistry,
         config: this.config.groups,
+        // The internal topics' own cleaner: a quarter of the offset-map memory (their keys are few).
+        cleaner: logCleanerSettings(this.config, 0.25),
+        offsetsSegmentBytes: this.config.offsetsTopicSegmentBytes,
       });
       const context = this.context();
       this.transport = new Transport(this.config);

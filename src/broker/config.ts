@@ -133,6 +133,13 @@ export interface BrokerOptions {
   /** Consumer-group coordinator settings (session timeout bounds, initial rebalance delay, offsets retention). */
   groups?: Partial<GroupCoordinatorConfig>;
   /**
+   * The log cleaner of topics with cleanup.policy compact (storage/log-cleaner.ts); false: none runs (compacted
+   * topics then grow like others). Kafka's log.cleaner.* settings.
+   */
+  logCleaner?: false | Partial<LogCleanerConfig>;
+  /** Segment size of `__consumer_offsets` (Kafka's offsets.topic.segment.bytes); the cleaner compacts sealed ones. */
+  offsetsTopicSegmentBytes?: number;
+  /**
    * File system of every file the broker keeps in dataDir: partition logs, topics.json, meta.json and
    * __internal/ (tests inject storage's FaultyFs to fail writes and fsyncs, PowerCutDisk to cut the power).
    */
@@ -179,6 +186,35 @@ export interface BrokerConfig {
   readonly groups: Readonly<GroupCoordinatorConfig>;
   readonly fs: StorageFs;
   readonly repair: boolean;
+  /** null: no cleaner. */
+  readonly logCleaner: Readonly<LogCleanerConfig> | null;
+  readonly offsetsTopicSegmentBytes: number;
+}
+
+export interface LogCleanerConfig {
+  /** Memory of the cleaner's offset map (log.cleaner.dedupe.buffer.size). Default 32 MiB, about 1.25 M keys. */
+  dedupeBufferBytes: number;
+  /** Cleaner reads plus writes per second at most (log.cleaner.io.max.bytes.per.second). Default: unlimited. */
+  ioMaxBytesPerSecond: number;
+  /** Sleep when no partition needs cleaning (log.cleaner.backoff.ms). Default 15 s. */
+  backoffMs: number;
+}
+
+function logCleanerOption(value: false | Partial<LogCleanerConfig> | undefined): Readonly<LogCleanerConfig> | null {
+  if (value === false) return null;
+  if (value !== undefined && (typeof value !== 'object' || value === null))
+    fail('logCleaner', 'must be false or an object { dedupeBufferBytes, ioMaxBytesPerSecond, backoffMs }');
+  const v = value ?? {};
+  for (const key of Object.keys(v))
+    if (!['dedupeBufferBytes', 'ioMaxBytesPerSecond', 'backoffMs'].includes(key))
+      fail(`logCleaner.${key}`, 'is not a log cleaner option');
+  const io = v.ioMaxBytesPerSecond;
+  return Object.freeze({
+    dedupeBufferBytes: intIn('logCleaner.dedupeBufferBytes', v.dedupeBufferBytes, 32 * 1024 * 1024, 1024, 2 ** 31),
+    ioMaxBytesPerSecond:
+      io === undefined ? Number.POSITIVE_INFINITY : intIn('logCleaner.ioMaxBytesPerSecond', io, 0, 1024),
+    backoffMs: intIn('logCleaner.backoffMs', v.backoffMs, 15_000, 1),
+  });
 }
 
 export class BrokerConfigError extends Error {
@@ -310,6 +346,8 @@ const KNOWN_KEYS = new Set<string>([
   'groups',
   'maxFetchBytes',
   'producerIdExpirationMs',
+  'logCleaner',
+  'offsetsTopicSegmentBytes',
 ]);
 
 function headerLimits(options: BrokerOptions, maxFrameBytes: number): Readonly<HeaderLimits> {
@@ -430,5 +468,13 @@ export function resolveBrokerConfig(options: BrokerOptions): BrokerConfig {
     groups: groupsOption(options.groups),
     fs: options.fs ?? nodeFs,
     repair: options.repair ?? false,
+    logCleaner: logCleanerOption(options.logCleaner),
+    offsetsTopicSegmentBytes: intIn(
+      'offsetsTopicSegmentBytes',
+      options.offsetsTopicSegmentBytes,
+      64 * 1024 * 1024,
+      1024,
+      0x7fff_ffff,
+    ),
   });
 }

@@ -77,6 +77,7 @@ describe('CreateTopics', () => {
         { name: 'cfg', numPartitions: 1, replicationFactor: 1, configs: { 'retention.ms': 'soon' } },
         { name: 'unknown', numPartitions: 1, replicationFactor: 1, configs: { 'no.such': '1' } },
         { name: 'compact', numPartitions: 1, replicationFactor: 1, configs: { 'cleanup.policy': 'compact' } },
+        { name: 'policy', numPartitions: 1, replicationFactor: 1, configs: { 'cleanup.policy': 'shred' } },
       ],
     });
     const codes = Object.fromEntries(res.topics.map((r) => [r.name, r.errorCode]));
@@ -88,9 +89,10 @@ describe('CreateTopics', () => {
       rf: ErrorCode.INVALID_REPLICATION_FACTOR,
       cfg: ErrorCode.INVALID_CONFIG,
       unknown: ErrorCode.INVALID_CONFIG,
-      compact: ErrorCode.INVALID_CONFIG,
+      compact: 0,
+      policy: ErrorCode.INVALID_CONFIG,
     });
-    expect(res.topics.find((r) => r.name === 'compact')!.errorMessage).toContain('not supported yet');
+    expect(res.topics.find((r) => r.name === 'policy')!.errorMessage).toContain('cleanup.policy must be');
     const meta = await client.request(MetadataApi, { topics: ['good', 'defaulted'], allowAutoTopicCreation: false });
     expect(meta.topics.map((m) => [m.name, m.partitions.length])).toEqual([
       ['good', 3],
@@ -185,7 +187,13 @@ describe('DescribeConfigs and AlterConfigs', () => {
     expect((await produce(client, 'alt', 0, batchOf(['m'.repeat(6000)]))).errorCode).toBe(ErrorCode.MESSAGE_TOO_LARGE);
 
     expect((await alter({ flush: 'sometimes' })).errorCode).toBe(ErrorCode.INVALID_CONFIG);
-    expect((await alter({ 'cleanup.policy': 'compact' })).errorCode).toBe(ErrorCode.INVALID_CONFIG);
+    expect((await alter({ 'cleanup.policy': 'compact,delete', 'delete.retention.ms': '1000' })).errorCode).toBe(0);
+    expect(entry(await describeTopic('alt'), 'cleanup.policy')).toMatchObject({
+      value: 'compact,delete',
+      source: 'topic',
+    });
+    expect((await alter({ 'min.cleanable.dirty.ratio': '1.5' })).errorCode).toBe(ErrorCode.INVALID_CONFIG);
+    expect((await alter({ 'cleanup.policy': null })).errorCode).toBe(0);
     expect((await alter({ partitions: '3' })).errorCode).toBe(0);
     expect((await produce(client, 'alt', 2, batchOf(['new partition']))).errorCode).toBe(0);
     expect((await alter({ partitions: '2' })).errorCode).toBe(ErrorCode.INVALID_PARTITIONS);

@@ -109,7 +109,16 @@ describe('topic configs', () => {
     expect(() => parseTopicConfig('retention.ms', '-2')).toThrow(/between -1 and/);
     expect(() => parseTopicConfig('segment.bytes', '1024')).toThrow(/between 1048576/);
     expect(() => parseTopicConfig('nope', '1')).toThrow(/unknown topic config "nope"/);
-    expect(() => parseTopicConfig('cleanup.policy', 'compact,delete')).toThrow(/not supported yet/);
+    expect(parseTopicConfig('cleanup.policy', 'delete, compact')).toBe('compact,delete');
+    expect(parseTopicConfig('cleanup.policy', 'compact')).toBe('compact');
+    expect(() => parseTopicConfig('cleanup.policy', 'compact,shred')).toThrow(/cleanup.policy must be/);
+    expect(parseTopicConfig('min.cleanable.dirty.ratio', '0.25')).toBe('0.25');
+    expect(() => parseTopicConfig('min.cleanable.dirty.ratio', '2')).toThrow(/between 0 and 1/);
+    expect(() => parseTopicConfig('min.cleanable.dirty.ratio', 'half')).toThrow(/between 0 and 1/);
+    expect(parseTopicConfig('max.compaction.lag.ms', '9223372036854775807')).toBe(String(Number.MAX_SAFE_INTEGER));
+    expect(() => parseTopicConfig('max.compaction.lag.ms', '0')).toThrow(/between 1 and/);
+    expect(parseTopicConfig('delete.retention.ms', '86400000')).toBe('86400000');
+    expect(() => parseTopicConfig('min.compaction.lag.ms', '-1')).toThrow(/0 or more/);
   });
 
   it('maps overrides and inherited values onto the storage partition config', () => {
@@ -120,6 +129,17 @@ describe('topic configs', () => {
       retentionBytes: -1,
       indexIntervalBytes: 4096,
       flush: { kind: 'interval', ms: 10 },
+      cleanupPolicy: 'delete',
+      minCleanableDirtyRatio: 0.5,
+      minCompactionLagMs: 0,
+      maxCompactionLagMs: Number.MAX_SAFE_INTEGER,
+      deleteRetentionMs: 86_400_000,
+    });
+    expect(
+      partitionConfigFor({ 'cleanup.policy': 'compact', 'min.cleanable.dirty.ratio': '0.1' }, defaults),
+    ).toMatchObject({
+      cleanupPolicy: 'compact',
+      minCleanableDirtyRatio: 0.1,
     });
   });
 

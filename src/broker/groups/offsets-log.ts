@@ -3,13 +3,16 @@
 // `sluice dump-log`), so the topic registry never mistakes it for a user topic and clients can neither
 // produce to it nor delete it. One partition: a single node has one coordinator for every group.
 //
-// Settings: unlimited retention (offsets must not age out with segments; expiry is the coordinator's
-// job, by tombstones), 64 MiB segments, and the broker's default flush policy.
+// Settings: cleanup.policy=compact (the log cleaner keeps the last record of every key: the latest commit of
+// each group/topic/partition and each group's record; a deleted group's tombstones go after
+// delete.retention.ms), no retention by time or size (offsets must not age out with segments; expiry is the
+// coordinator's job, by tombstones), 64 MiB segments by default, and the broker's default flush policy.
 import { join } from 'node:path';
 import {
   iterateBatches,
   LogManager,
   resolvePartitionConfig,
+  type CleanerSettings,
   type Clock,
   type FlushPolicy,
   type Logger,
@@ -47,6 +50,8 @@ export class PartitionOffsetsLog implements OffsetsLog {
 
 export interface InternalLogs {
   offsetsLog: PartitionOffsetsLog;
+  /** The internal topics' log manager (its cleaner compacts them). */
+  manager: LogManager;
   close(): Promise<void>;
 }
 
@@ -56,12 +61,15 @@ export async function openInternalLogs(options: {
   flush: FlushPolicy;
   clock: Clock;
   logger: Logger;
+  cleaner?: CleanerSettings | false;
+  offsetsSegmentBytes?: number;
 }): Promise<InternalLogs> {
   const config = resolvePartitionConfig({
     retentionMs: -1,
     retentionBytes: -1,
-    segmentBytes: 64 * 1024 * 1024,
+    segmentBytes: options.offsetsSegmentBytes ?? 64 * 1024 * 1024,
     flush: options.flush,
+    cleanupPolicy: 'compact',
   });
   const manager = await LogManager.open({
     dataDir: join(options.dataDir, INTERNAL_DIR),
@@ -69,10 +77,11 @@ export async function openInternalLogs(options: {
     ...(options.fs ? { fs: options.fs } : {}),
     clock: options.clock,
     logger: options.logger,
+    ...(options.cleaner !== undefined ? { cleaner: options.cleaner } : {}),
   });
   try {
     const log = manager.get(OFFSETS_TOPIC, 0) ?? (await manager.create(OFFSETS_TOPIC, 0, config));
-    return { offsetsLog: new PartitionOffsetsLog(log), close: () => manager.close() };
+    return { offsetsLog: new PartitionOffsetsLog(log), manager, close: () => manager.close() };
   } catch (err) {
     await manager.close().catch(() => undefined);
     throw err;

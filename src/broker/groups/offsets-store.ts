@@ -3,8 +3,8 @@
 // the order they were made (one serial chain), so the memory view always equals a replay of the log.
 //
 // Compaction: the log is replayed in full on start and the last value per key wins (tombstones delete).
-// Segments of the internal topic are not rewritten: superseded values stay on disk until a log compactor
-// exists (cleanup.policy=compact is a later issue). The topic is created with unlimited retention.
+// The topic is compacted (offsets-log.ts): the log cleaner removes superseded commits from sealed segments,
+// which changes nothing a replay sees, since a key's last record and its offset order are kept.
 import { buildRecordBatchSync, decodeRecordBatches, type RecordInput } from '../../records/index.js';
 import {
   decodeEntry,

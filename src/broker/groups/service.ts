@@ -1,6 +1,6 @@
 // What the broker's composition root calls: opens `__consumer_offsets`, replays it into a coordinator,
 // and closes both in order on stop (coordinator first: pending joins answered, writes drained).
-import type { Clock, FlushPolicy, Logger, PartitionLog, StorageFs } from '../../../storage/index.js';
+import type { CleanerSettings, Clock, FlushPolicy, Logger, PartitionLog, StorageFs } from '../../../storage/index.js';
 import { GroupCoordinator, type GroupCoordinatorConfig } from './coordinator.js';
 import { openInternalLogs } from './offsets-log.js';
 import { OFFSETS_TOPIC, OffsetsStore } from './offsets-store.js';
@@ -12,6 +12,9 @@ export interface GroupServiceOptions {
   fs?: StorageFs;
   /** Flush policy of `__consumer_offsets` (the broker's default). */
   flush: FlushPolicy;
+  /** The internal topics' log cleaner (false: none) and `__consumer_offsets`' segment size. */
+  cleaner?: CleanerSettings | false;
+  offsetsSegmentBytes?: number;
   clock: Clock;
   logger: Logger;
   /** The broker's topics: a partition's log end offset, undefined when it does not exist. */

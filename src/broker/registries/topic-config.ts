@@ -1,7 +1,7 @@
 // Topic config keys: parsing and range checks, effective values (topic override > broker default >
 // built-in default) and the mapping onto storage's PartitionConfig. Overrides are kept as canonical
 // strings (what DescribeConfigs shows and topics.json stores).
-import type { PartitionConfig } from '../../../storage/index.js';
+import { type CleanupPolicy, DEFAULT_PARTITION_CONFIG, type PartitionConfig } from '../../../storage/index.js';
 import type { ConfigEntry } from '../../protocol/index.js';
 import { type BatchPolicy, DECOMPRESSED_BYTES_PER_BATCH_BYTE } from '../../records/batch-validation.js';
 import { BUILTIN_TOPIC_DEFAULTS, formatFlushPolicy, parseFlushPolicy, type TopicDefaults } from '../config.js';
@@ -18,10 +18,19 @@ interface KeySpec {
   inherited(defaults: TopicDefaults): string;
 }
 
-function intKey(name: string, min: number, max: number, pick: (d: TopicDefaults) => number): KeySpec {
+function intKey(
+  name: string,
+  min: number,
+  max: number,
+  pick: (d: TopicDefaults) => number,
+  /** Values past 2^53 - 1 (Kafka's Long.MAX_VALUE defaults) are kept as the largest safe integer. */
+  clampLong = false,
+): KeySpec {
   return {
     parse(value) {
-      const n = /^-?\d{1,16}$/.test(value.trim()) ? Number(value.trim()) : NaN;
+      const text = value.trim();
+      if (clampLong && /^\d{17,19}$/.test(text)) return String(Math.min(Number(text), max));
+      const n = /^-?\d{1,16}$/.test(text) ? Number(text) : NaN;
       if (!Number.isSafeInteger(n)) throw new TopicConfigError(`${name} must be an integer, got "${value}"`);
       if (n < min || n > max) throw new TopicConfigError(`${name} must be between ${min} and ${max}, got ${n}`);
       return String(n);
@@ -83,20 +92,33 @@ const KEYS = new Map<string, KeySpec>(
     },
     'cleanup.policy': {
       parse(value) {
-        const v = value.trim();
-        if (v === 'delete') return v;
-        if (
-          v
-            .split(',')
-            .map((s) => s.trim())
-            .includes('compact')
-        ) {
-          throw new TopicConfigError('cleanup.policy=compact is not supported yet (only "delete")');
-        }
-        throw new TopicConfigError(`cleanup.policy must be "delete", got "${value}"`);
+        const parts = new Set(value.split(',').map((s) => s.trim().toLowerCase()));
+        const known = [...parts].every((p) => p === 'delete' || p === 'compact');
+        if (!known || parts.size === 0)
+          throw new TopicConfigError(`cleanup.policy must be "delete", "compact" or "compact,delete", got "${value}"`);
+        return parts.has('compact') ? (parts.has('delete') ? 'compact,delete' : 'compact') : 'delete';
       },
-      inherited: () => 'delete',
+      inherited: () => DEFAULT_PARTITION_CONFIG.cleanupPolicy,
     },
+    'min.cleanable.dirty.ratio': {
+      parse(value) {
+        const text = value.trim();
+        const n = /^\d*\.?\d+(e-?\d+)?$/i.test(text) ? Number(text) : NaN;
+        if (!(n >= 0 && n <= 1))
+          throw new TopicConfigError(`min.cleanable.dirty.ratio must be a number between 0 and 1, got "${value}"`);
+        return String(n);
+      },
+      inherited: () => String(DEFAULT_PARTITION_CONFIG.minCleanableDirtyRatio),
+    },
+    'min.compaction.lag.ms': windowKey('min.compaction.lag.ms', () => DEFAULT_PARTITION_CONFIG.minCompactionLagMs),
+    'max.compaction.lag.ms': intKey(
+      'max.compaction.lag.ms',
+      1,
+      Number.MAX_SAFE_INTEGER,
+      () => DEFAULT_PARTITION_CONFIG.maxCompactionLagMs,
+      true,
+    ),
+    'delete.retention.ms': windowKey('delete.retention.ms', () => DEFAULT_PARTITION_CONFIG.deleteRetentionMs),
   }),
 );
 
@@ -158,6 +180,11 @@ export function partitionConfigFor(
     retentionBytes: num('retention.bytes'),
     indexIntervalBytes: num('index.interval.bytes'),
     flush: parseFlushPolicy(effective('flush', overrides, defaults)),
+    cleanupPolicy: effective('cleanup.policy', overrides, defaults) as CleanupPolicy,
+    minCleanableDirtyRatio: num('min.cleanable.dirty.ratio'),
+    minCompactionLagMs: num('min.compaction.lag.ms'),
+    maxCompactionLagMs: num('max.compaction.lag.ms'),
+    deleteRetentionMs: num('delete.retention.ms'),
   };
 }
 
