@@ -1,4 +1,5 @@
-// Round-robin (Kafka's RoundRobinAssignor, kafkajs's default): every topic-partition in (topic, partition)
+// Round-robin (Kafka's RoundRobinAssignor; named "RoundRobinAssigner" as kafkajs's default, so SDK members
+// and kafkajs members with their defaults share a group): every topic-partition in (topic, partition)
 // order goes to the next member, in id order, that subscribes to its topic.
 import { MemberMetadata } from './protocol.js';
 import { addTo, decodeMembers, encodeAssignments, partitionsOf } from './common.js';
