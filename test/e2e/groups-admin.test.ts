@@ -83,7 +83,7 @@ describe('admin: consumer groups', () => {
     expect(groups[0]).toMatchObject({
       groupId: 'live',
       state: 'Stable',
-      protocol: 'RangeAssigner',
+      protocol: 'range',
       protocolType: 'consumer',
     });
     expect(groups[0]!.members).toHaveLength(1);

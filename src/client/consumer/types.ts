@@ -136,7 +136,7 @@ export interface ConsumerConfig {
   maxPrefetchBytesPerPartition?: number;
   /** Sluice: where partitions come from (default: static — subscribe() = all partitions, or assign()). */
   partitionAssignmentSource?: PartitionAssignmentSource;
-  /** Assigners offered when joining a group, in order of preference (default [PartitionAssigners.roundRobin]). */
+  /** Assigners offered when joining a group, in order of preference (default DEFAULT_PARTITION_ASSIGNERS: round robin, then range). */
   partitionAssigners?: PartitionAssigner[];
   /** Sluice addition: static membership (Kafka's group.instance.id): a restart within sessionTimeout keeps the partitions. */
   groupInstanceId?: string;

@@ -123,7 +123,8 @@ export const struct = <S extends Struct, const O extends FieldOptions = NoOption
 ): Field<Nullable<O, StructValue<S>>, Nullable<O, StructInput<S>>, IsOptional<O>> =>
   field('struct', o, { fields: Object.freeze({ ...fields }) });
 
-export type MessageType = 'request' | 'response' | 'header';
+/** 'data': a structure carried inside another message's bytes field (Kafka's `"type": "data"`). */
+export type MessageType = 'request' | 'response' | 'header' | 'data';
 
 /** One message (a request or response body, or a header): Kafka's top-level JSON object. */
 export interface MessageDef<S extends Struct = Struct> {

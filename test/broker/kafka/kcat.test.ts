@@ -67,6 +67,8 @@ describe('kcat against the Kafka listener', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain(`broker 0 at ${b.bootstrap} (controller)`);
     expect(r.stdout).toMatch(/topic "listed" with 1 partitions:\s+partition 0, leader 0, replicas: 0, isrs: 0/);
+    // Kafka lists its internal offsets topic too.
+    expect(r.stdout).toMatch(/topic "__consumer_offsets" with \d+ partitions:/);
   });
 
   it('-P stores keyed lines with headers in each compression, -C -e reads them back', async () => {

@@ -53,7 +53,7 @@ describe('Kafka listener: negotiation', () => {
       expect(res.errorCode).toBe(0);
       const produce = res.apiKeys.find((k) => k.apiKey === 0);
       expect(produce).toEqual({ apiKey: 0, minVersion: 0, maxVersion: 7 });
-      expect(res.apiKeys.find((k) => k.apiKey === 10)).toEqual({ apiKey: 10, minVersion: 0, maxVersion: 2 });
+      expect(res.apiKeys.find((k) => k.apiKey === 10)).toEqual({ apiKey: 10, minVersion: 0, maxVersion: 4 });
       // SASL is defined by the codec but not served: not advertised.
       expect(res.apiKeys.find((k) => k.apiKey === 17)).toBeUndefined();
     }
@@ -94,14 +94,31 @@ describe('Kafka listener: negotiation', () => {
     const frame = await c.frame(0);
     expect(frame.readInt32BE(0)).toBe(77);
     expect(frame.readInt16BE(4)).toBe(ErrorCode.UNSUPPORTED_VERSION);
-    // Fetch v12 is defined (flexible) but not served.
+    // Fetch v13 is defined (flexible, topics by id) but not served.
     const served = parseVersions(kafkaApi(1)!.served);
-    expect(served.max).toBe(11);
-    c.send(Fetch, 12, fetchBody('t', 0, 0));
+    expect(served.max).toBe(12);
+    c.send(Fetch, 13, fetchBody('t', 0, 0));
     const fetchFrame = await c.frame(1);
     expect(fetchFrame.readInt16BE(4 + 1 + 4)).toBe(ErrorCode.UNSUPPORTED_VERSION); // corr, tags, throttle, error
     const meta = await c.request(Metadata, 4, { topics: null, allowAutoTopicCreation: false });
     expect(meta.brokers).toEqual([{ nodeId: 0, host: '127.0.0.1', port: b.kafkaPort, rack: null }]);
+    c.destroy();
+  });
+});
+
+describe('Kafka listener: internal topics in Metadata', () => {
+  it('an all-topics request lists __consumer_offsets, marked internal; a request by name for others does not', async () => {
+    const c = await KafkaWireClient.connect(b.kafkaPort);
+    await c.request(Metadata, 4, { topics: [{ name: 'plain-topic' }], allowAutoTopicCreation: true });
+    for (const version of [1, 4, 9]) {
+      const all = await c.request(Metadata, version, { topics: null });
+      const offsets = all.topics.find((t) => t.name === '__consumer_offsets');
+      expect(offsets, `Metadata v${version}`).toMatchObject({ errorCode: 0, isInternal: true });
+      expect(offsets!.partitions.length).toBeGreaterThan(0);
+      expect(all.topics.find((t) => t.name === 'plain-topic')).toMatchObject({ isInternal: false });
+    }
+    const named = await c.request(Metadata, 4, { topics: [{ name: 'plain-topic' }], allowAutoTopicCreation: false });
+    expect(named.topics.map((t) => t.name)).toEqual(['plain-topic']);
     c.destroy();
   });
 });

@@ -1,3 +1,4 @@
+import KafkaJS from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import {
   AssignerProtocol,
@@ -43,10 +44,10 @@ const count = (a: Record<string, number[]>) => Object.values(a).reduce((n, p) =>
 const owned = (a: Record<string, number[]>): TopicPartitionList[] =>
   Object.entries(a).map(([topic, partitions]) => ({ topic, partitions }));
 
-describe('assigner protocol encoding', () => {
+describe('assigner protocol encoding (Kafka ConsumerProtocol)', () => {
   it('round-trips member metadata and assignments; empty assignment bytes decode to null', () => {
     const meta = {
-      version: 1,
+      version: 2,
       topics: ['a', 'b'],
       userData: Buffer.from([1, 2]),
       ownedPartitions: [{ topic: 'a', partitions: [0, 3] }],
@@ -59,14 +60,80 @@ describe('assigner protocol encoding', () => {
     expect(() => AssignerProtocol.MemberMetadata.decode(Buffer.from([0xc0]))).toThrow(TypeError);
   });
 
-  it('refuses metadata nested millions deep (bytes of another member) before decoding it', () => {
-    // 4 MiB of 0x91 (an array of one element) nest 4 million levels: ~3.6 s and ~480 MiB to decode.
-    const deep = Buffer.alloc(4 * 1024 * 1024, 0x91);
-    deep[deep.length - 1] = 0xc0;
-    expect(() => AssignerProtocol.MemberMetadata.decode(deep)).toThrow(
-      new TypeError('member metadata nests deeper than maxHeaderDepth (32) levels'),
+  it("writes kafkajs's bytes and reads kafkajs's bytes (an independent encoder of the same layout)", () => {
+    const meta = { version: 0, topics: ['orders', 'payments'], userData: Buffer.from('hi') };
+    expect(AssignerProtocol.MemberMetadata.encode(meta)).toEqual(KafkaJS.AssignerProtocol.MemberMetadata.encode(meta));
+    expect(AssignerProtocol.MemberMetadata.decode(KafkaJS.AssignerProtocol.MemberMetadata.encode(meta))).toEqual(meta);
+    const asg = { version: 0, assignment: { orders: [0, 2], payments: [1] }, userData: Buffer.alloc(0) };
+    const theirs = KafkaJS.AssignerProtocol.MemberAssignment.encode(asg);
+    expect(AssignerProtocol.MemberAssignment.encode(asg)).toEqual(theirs);
+    expect(AssignerProtocol.MemberAssignment.decode(theirs)).toEqual(asg);
+    expect(KafkaJS.AssignerProtocol.MemberAssignment.decode(AssignerProtocol.MemberAssignment.encode(asg))).toEqual(
+      asg,
     );
-    expect(() => AssignerProtocol.MemberAssignment.decode(deep)).toThrow(/member assignment nests deeper/);
+  });
+
+  it("reads librdkafka's v1 subscription (owned partitions, no generation) and a newer version's extra bytes", () => {
+    // int16 version 1 | [1 topic: "t"] | userData "" | owned [1: "t" [2: 0, 3]]
+    const librdkafka = Buffer.from([
+      0, 1, 0, 0, 0, 1, 0, 1, 0x74, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0x74, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 3,
+    ]);
+    expect(AssignerProtocol.MemberMetadata.decode(librdkafka)).toEqual({
+      version: 1,
+      topics: ['t'],
+      userData: Buffer.alloc(0),
+      ownedPartitions: [{ topic: 't', partitions: [0, 3] }],
+    });
+    // A v9 from the future: the fields Sluice knows (v3's), then bytes it ignores.
+    const future = Buffer.concat([
+      Buffer.from([0, 9]),
+      AssignerProtocol.MemberMetadata.encode({ version: 3, topics: ['t'], generationId: 4 }).subarray(2),
+      Buffer.from('a field of v9'),
+    ]);
+    expect(AssignerProtocol.MemberMetadata.decode(future)).toMatchObject({
+      version: 9,
+      topics: ['t'],
+      generationId: 4,
+    });
+    // kafkajs assigners may put version 1 in front of version 0's fields.
+    const short = KafkaJS.AssignerProtocol.MemberMetadata.encode({
+      version: 1,
+      topics: ['t'],
+      userData: Buffer.alloc(0),
+    });
+    expect(AssignerProtocol.MemberMetadata.decode(short)).toMatchObject({ version: 1, topics: ['t'] });
+  });
+
+  it('keeps topics named __proto__ and constructor', () => {
+    // fromEntries defines own properties, so `__proto__` is an entry here, not the prototype.
+    const assignment: Record<string, number[]> = Object.fromEntries([
+      ['__proto__', [0, 1]],
+      ['constructor', [2]],
+    ]);
+    const decoded = AssignerProtocol.MemberAssignment.decode(
+      AssignerProtocol.MemberAssignment.encode({ version: 0, assignment }),
+    )!;
+    expect(Object.entries(decoded.assignment)).toEqual([
+      ['__proto__', [0, 1]],
+      ['constructor', [2]],
+    ]);
+    expect(
+      AssignerProtocol.MemberMetadata.decode(
+        AssignerProtocol.MemberMetadata.encode({ version: 0, topics: ['__proto__', 'constructor'] }),
+      ).topics,
+    ).toEqual(['__proto__', 'constructor']);
+  });
+
+  it('refuses hostile counts before allocating for them', () => {
+    // version 0, then a topic count of 2^31 - 1 in 10 bytes.
+    const hostile = Buffer.from([0, 0, 0x7f, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
+    expect(() => AssignerProtocol.MemberMetadata.decode(hostile)).toThrow(
+      /member metadata is not Kafka's ConsumerProtocol: .*exceeds the 4 bytes left/,
+    );
+    expect(() => AssignerProtocol.MemberAssignment.decode(hostile)).toThrow(/member assignment is not Kafka's/);
+    expect(() => AssignerProtocol.MemberMetadata.decode(Buffer.from([0xff, 0xff, 0, 0, 0, 0]))).toThrow(
+      /negative version/,
+    );
   });
 });
 

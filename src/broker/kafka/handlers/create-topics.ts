@@ -1,4 +1,4 @@
-// CreateTopics (v0-4): the native door's creation (handlers/create-topics.ts: name and config checks,
+// CreateTopics (v0-7): the native door's creation (handlers/create-topics.ts: name and config checks,
 // replication factor 1 or -1 on a single node, validateOnly). A manual replica assignment gives the
 // partition count (every replica is this broker). A config with a null value means "the default": left out.
 import { ErrorCode } from '../../../protocol/index.js';
@@ -7,27 +7,33 @@ import { createTopicsHandler } from '../../handlers/create-topics.js';
 import { kafkaHandler, nativeAnswer } from '../handler.js';
 
 export const kafkaCreateTopicsHandler = kafkaHandler(CreateTopics, async (request, broker, ctx) => {
+  const topics = request.topics.map((t) => ({
+    name: t.name,
+    numPartitions: t.assignments.length > 0 ? t.assignments.length : t.numPartitions,
+    replicationFactor: t.assignments.length > 0 ? (t.assignments[0]?.brokerIds.length ?? 1) : t.replicationFactor,
+    configs: Object.fromEntries(t.configs.filter((c) => c.value !== null).map((c) => [c.name, c.value as string])),
+  }));
   const native = await nativeAnswer(
     createTopicsHandler,
-    {
-      timeoutMs: request.timeoutMs,
-      validateOnly: request.validateOnly,
-      topics: request.topics.map((t) => ({
-        name: t.name,
-        numPartitions: t.assignments.length > 0 ? t.assignments.length : t.numPartitions,
-        replicationFactor: t.assignments.length > 0 ? (t.assignments[0]?.brokerIds.length ?? 1) : t.replicationFactor,
-        configs: Object.fromEntries(t.configs.filter((c) => c.value !== null).map((c) => [c.name, c.value as string])),
-      })),
-    },
+    { timeoutMs: request.timeoutMs, validateOnly: request.validateOnly, topics },
     broker,
     ctx,
   );
+  const asked = new Map(topics.map((t) => [t.name, t]));
   return {
     throttleTimeMs: 0,
-    topics: native.topics.map((t) => ({
-      name: t.name,
-      errorCode: t.errorCode,
-      errorMessage: t.errorCode === ErrorCode.NONE ? null : t.errorMessage,
-    })),
+    topics: native.topics.map((t) => {
+      const ok = t.errorCode === ErrorCode.NONE;
+      // v5+ report what was created (Kafka also lists the topic's configs there; Sluice leaves them out:
+      // DescribeConfigs has them). Sluice has no topic ids: v7's topicId stays the zero uuid.
+      const partitions = asked.get(t.name)?.numPartitions ?? -1;
+      return {
+        name: t.name,
+        errorCode: t.errorCode,
+        errorMessage: ok ? null : t.errorMessage,
+        numPartitions: ok ? (partitions === -1 ? broker.config.defaultPartitions : partitions) : -1,
+        replicationFactor: ok ? 1 : -1,
+      };
+    }),
   };
 });

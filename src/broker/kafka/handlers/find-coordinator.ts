@@ -1,30 +1,39 @@
-// FindCoordinator (v0-2): on a single node this listener coordinates every group (keyType 0). Transaction
+// FindCoordinator (v0-4): on a single node this listener coordinates every group (keyType 0). Transaction
 // coordinators (keyType 1) do not exist yet: refused with a non-retriable code so a transactional client
-// fails at once and says why, instead of retrying until its timeout.
+// fails at once and says why, instead of retrying until its timeout. v4 asks for several keys at once
+// (`coordinatorKeys`) and gets one answer per key; v0-3 ask for one (`key`).
 import { ErrorCode } from '../../../protocol/index.js';
 import { FindCoordinator } from '../../../protocol/kafka/index.js';
-import { kafkaHandler } from '../handler.js';
+import type { BrokerContext } from '../../handlers/types.js';
+import { type KafkaRequestContext, kafkaHandler } from '../handler.js';
 
-export const kafkaFindCoordinatorHandler = kafkaHandler(FindCoordinator, (request, broker, ctx) => {
-  if (request.keyType !== 0) {
+function coordinatorOf(keyType: number, broker: BrokerContext, ctx: KafkaRequestContext) {
+  if (keyType !== 0) {
     return {
-      throttleTimeMs: 0,
-      errorCode: request.keyType === 1 ? ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED : ErrorCode.INVALID_REQUEST,
+      errorCode: keyType === 1 ? ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED : ErrorCode.INVALID_REQUEST,
       errorMessage:
-        request.keyType === 1
-          ? 'transactions are not supported by this broker'
-          : `unknown coordinator key type ${request.keyType}`,
+        keyType === 1 ? 'transactions are not supported by this broker' : `unknown coordinator key type ${keyType}`,
       nodeId: -1,
       host: '',
       port: -1,
     };
   }
   return {
-    throttleTimeMs: 0,
     errorCode: ErrorCode.NONE,
     errorMessage: null,
     nodeId: broker.config.nodeId,
     host: ctx.listener.advertisedHost,
     port: ctx.listener.advertisedPort,
   };
+}
+
+export const kafkaFindCoordinatorHandler = kafkaHandler(FindCoordinator, (request, broker, ctx) => {
+  if (ctx.version >= 4) {
+    const coordinators = request.coordinatorKeys.map((key) => ({
+      key,
+      ...coordinatorOf(request.keyType, broker, ctx),
+    }));
+    return { throttleTimeMs: 0, coordinators };
+  }
+  return { throttleTimeMs: 0, ...coordinatorOf(request.keyType, broker, ctx) };
 });

@@ -11,7 +11,7 @@ export const kafkaMetadataHandler = kafkaHandler(Metadata, async (request, broke
   const names = all ? null : request.topics!.map((t) => t.name ?? '');
   const native = await nativeAnswer(
     metadataHandler,
-    { topics: names, allowAutoTopicCreation: request.allowAutoTopicCreation, includeInternal: false },
+    { topics: names, allowAutoTopicCreation: request.allowAutoTopicCreation, includeInternal: all },
     broker,
     ctx,
   );

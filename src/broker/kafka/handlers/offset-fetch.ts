@@ -1,16 +1,19 @@
-// OffsetFetch (v0-5): committed offsets from the shared coordinator; -1 (and empty metadata) where the
-// group committed nothing. A null topic list (v2+) means every topic the group committed.
+// OffsetFetch (v0-8): committed offsets from the shared coordinator; -1 (and empty metadata) where the
+// group committed nothing. A null topic list (v2+) means every topic the group committed. v8 asks for
+// several groups at once (`groups`), each answered as v0-7 answer one.
 import { OffsetFetch } from '../../../protocol/kafka/index.js';
 import { groupErrorCode } from '../../handlers/domain-errors.js';
+import type { BrokerContext } from '../../handlers/types.js';
 import { kafkaHandler } from '../handler.js';
 
-export const kafkaOffsetFetchHandler = kafkaHandler(OffsetFetch, (request, broker) => {
+type Wanted = Array<{ name: string; partitionIndexes: number[] }> | null;
+
+function fetchGroup(broker: BrokerContext, groupId: string, topics: Wanted) {
   const fetched = broker.groups.fetchOffsets({
-    groupId: request.groupId,
-    topics: request.topics?.map((t) => ({ name: t.name, partitions: t.partitionIndexes })) ?? null,
+    groupId,
+    topics: topics?.map((t) => ({ name: t.name, partitions: t.partitionIndexes })) ?? null,
   });
   return {
-    throttleTimeMs: 0,
     errorCode: groupErrorCode(fetched.error),
     topics: fetched.topics.map((t) => ({
       name: t.name,
@@ -23,4 +26,13 @@ export const kafkaOffsetFetchHandler = kafkaHandler(OffsetFetch, (request, broke
       })),
     })),
   };
+}
+
+export const kafkaOffsetFetchHandler = kafkaHandler(OffsetFetch, (request, broker, ctx) => {
+  if (ctx.version >= 8)
+    return {
+      throttleTimeMs: 0,
+      groups: request.groups.map((g) => ({ groupId: g.groupId, ...fetchGroup(broker, g.groupId, g.topics) })),
+    };
+  return { throttleTimeMs: 0, ...fetchGroup(broker, request.groupId, request.topics) };
 });

@@ -47,7 +47,8 @@ export function encodeAssignments(
   version: number,
 ): GroupMemberAssignment[] {
   return members.map((m) => {
-    const assignment: Record<string, number[]> = {};
+    // No prototype: a topic named `__proto__` or `constructor` is an entry like any other.
+    const assignment: Record<string, number[]> = Object.create(null);
     for (const [topic, parts] of result.get(m.memberId) ?? [])
       if (parts.length > 0) assignment[topic] = [...parts].sort((a, b) => a - b);
     return { memberId: m.memberId, memberAssignment: MemberAssignment.encode({ version, assignment, userData: null }) };

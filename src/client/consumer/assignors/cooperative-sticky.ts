@@ -1,4 +1,6 @@
-// Cooperative sticky (Kafka's CooperativeStickyAssignor, KIP-429), in three steps:
+// Cooperative sticky (Kafka's CooperativeStickyAssignor, KIP-429, named "cooperative-sticky" as in Java and
+// librdkafka; its member metadata is ConsumerProtocol v2: owned partitions and their generation), in three
+// steps:
 //   1. claims   every member keeps the partitions it owns (from its metadata) that still exist and it
 //               still subscribes to; a partition claimed twice goes to the newer generation, then the
 //               smaller member id.
@@ -110,8 +112,8 @@ function balance(target: Map<string, Key[]>, eligible: Map<Key, DecodedMember[]>
 }
 
 export const CooperativeStickyAssigner: PartitionAssigner = ({ cluster }) => ({
-  name: 'CooperativeStickyAssigner',
-  version: 0,
+  name: 'cooperative-sticky',
+  version: 2,
   rebalanceProtocol: 'cooperative',
   assign({ members, topics }) {
     const decoded = decodeMembers(members);

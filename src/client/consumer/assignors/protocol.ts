@@ -1,16 +1,24 @@
 // Byte encoding of the assignor protocol: what a member tells the leader (MemberMetadata, in JoinGroup)
 // and what the leader hands each member (MemberAssignment, in SyncGroup). The broker never reads these
-// bytes. Both are msgpack maps (Kafka uses its own struct layout; Sluice's wire is msgpack throughout):
+// bytes. They are Kafka's ConsumerProtocol (src/protocol/kafka/messages/consumer-protocol.ts), the layout
+// every Kafka client writes, so one group can mix SDK members with kafkajs, librdkafka and Java members:
 //
-//   MemberMetadata    { version: int, topics: string[], userData: bin | nil,
-//                       ownedPartitions?: [{ topic: string, partitions: int[] }],   cooperative assignors
-//                       generationId?: int }                                          generation owning them
-//   MemberAssignment  { version: int, assignment: { <topic>: int[] }, userData: bin | nil }
+//   MemberMetadata    int16 version | topics [string] | userData bytes
+//                     | v1+ ownedPartitions [topic string, partitions [int32]]   cooperative assignors
+//                     | v2+ generationId int32                                   generation owning them
+//                     | v3+ rackId string
+//   MemberAssignment  int16 version | [topic string, partitions [int32]] | userData bytes
 //
 // `AssignerProtocol.MemberMetadata.encode/decode` and `.MemberAssignment.encode/decode` have kafkajs's
-// names and shapes, so a custom kafkajs assigner ports by changing its import.
-import { decode, encode } from '@msgpack/msgpack';
-import { DEFAULT_RESPONSE_HEADER_LIMITS, scanMsgpack } from '../../../protocol/index.js';
+// names, shapes and bytes, so a custom kafkajs assigner ports by changing its import.
+import { messageCodec } from '../../../protocol/kafka/codec.js';
+import {
+  ConsumerProtocolAssignment,
+  ConsumerProtocolSubscription,
+} from '../../../protocol/kafka/messages/consumer-protocol.js';
+import { KafkaDecodeError, Reader } from '../../../protocol/kafka/reader.js';
+import type { MessageDef } from '../../../protocol/kafka/schema.js';
+import { Writer } from '../../../protocol/kafka/writer.js';
 
 export interface TopicPartitionList {
   topic: string;
@@ -21,96 +29,110 @@ export interface MemberMetadata {
   version: number;
   topics: string[];
   userData?: Buffer | null;
-  /** Partitions the member owns now (sent by cooperative assignors' members). */
+  /** Partitions the member owns now (written from version 1, sent by cooperative assignors' members). */
   ownedPartitions?: TopicPartitionList[];
-  /** Generation in which the member got `ownedPartitions`; resolves double claims after a partition. */
+  /** Generation in which the member got `ownedPartitions` (written from version 2); resolves double claims. */
   generationId?: number;
 }
 
 export interface MemberAssignment {
   version: number;
-  /** topic → partitions. */
+  /** topic → partitions. An object without a prototype: a topic named `__proto__` is an entry like any other. */
   assignment: Record<string, number[]>;
   userData?: Buffer | null;
 }
 
-function toBuffer(u8: Uint8Array): Buffer {
-  return Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength);
+/** The newest ConsumerProtocol version whose fields Sluice knows; newer versions are read as this one. */
+const NEWEST_KNOWN = 3;
+
+function checkVersion(version: number, what: string): number {
+  if (!Number.isInteger(version) || version < 0 || version > 0x7fff)
+    throw new TypeError(`${what} version ${version} is not an int16 of 0 or more`);
+  return version;
 }
 
-function asRecord(value: unknown, what: string): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value))
-    throw new TypeError(`${what} is not a msgpack map`);
-  return value as Record<string, unknown>;
+function encodeVersioned(def: MessageDef, version: number, value: Record<string, unknown>): Buffer {
+  const w = new Writer();
+  w.int16(checkVersion(version, def.name));
+  messageCodec(def, Math.min(version, NEWEST_KNOWN)).write(w, value);
+  return Buffer.concat(w.finish());
 }
 
 /**
- * Decodes bytes another member (through the broker) sent, within the SDK's response bounds (depth and
- * values; see src/protocol/msgpack-bounds.ts), so hostile metadata cannot make the decoder allocate per
- * byte. Throws TypeError like any other malformed metadata.
+ * Reads the version, then the fields of that version (of the newest known one for a newer version, the
+ * bytes after them ignored, as Kafka does). Some writers put a version in front of fewer fields than it
+ * has (kafkajs assigners with `version: 1` write only version 0's fields): the fields are then read at the
+ * highest lower version they fit. Hostile bytes cannot make it allocate: every count is checked against
+ * the bytes left first. Throws TypeError on bytes that are no version of `def`.
  */
-function decodeBounded(bytes: Buffer, what: string): unknown {
-  const scan = scanMsgpack(bytes, { ...DEFAULT_RESPONSE_HEADER_LIMITS, maxHeaderBytes: bytes.length });
-  if (scan.malformed) throw new TypeError(`${what} is not msgpack: ${scan.malformed}`);
-  if (scan.exceeded) throw new TypeError(`${what} ${scan.exceeded}`);
-  return decode(bytes);
+function decodeVersioned(
+  def: MessageDef,
+  bytes: Buffer,
+  what: string,
+): { version: number; fields: Record<string, unknown> } {
+  try {
+    const version = new Reader(bytes).int16();
+    if (version < 0) throw new TypeError(`${what} has a negative version (${version})`);
+    let problem: KafkaDecodeError | undefined;
+    for (let v = Math.min(version, NEWEST_KNOWN); v >= 0; v--) {
+      try {
+        return { version, fields: messageCodec(def, v).read(new Reader(bytes, 2)) };
+      } catch (err) {
+        if (!(err instanceof KafkaDecodeError)) throw err;
+        problem ??= err;
+      }
+    }
+    throw problem;
+  } catch (err) {
+    if (err instanceof KafkaDecodeError) throw new TypeError(`${what} is not Kafka's ConsumerProtocol: ${err.message}`);
+    throw err;
+  }
 }
 
-const isIntArray = (v: unknown): v is number[] => Array.isArray(v) && v.every((x) => Number.isInteger(x));
-
-function userDataOf(v: unknown): Buffer | null {
-  return v instanceof Uint8Array ? toBuffer(v) : null;
+function userDataOf(value: unknown): Buffer | null {
+  // A view of the received bytes: copied so it does not pin (or alias) the response frame.
+  return Buffer.isBuffer(value) ? Buffer.from(value) : null;
 }
 
 export const MemberMetadata = {
   encode(m: MemberMetadata): Buffer {
-    return toBuffer(
-      encode({
-        version: m.version,
-        topics: m.topics,
-        userData: m.userData ?? null,
-        ...(m.ownedPartitions ? { ownedPartitions: m.ownedPartitions } : {}),
-        ...(m.generationId !== undefined ? { generationId: m.generationId } : {}),
-      }),
-    );
+    return encodeVersioned(ConsumerProtocolSubscription, m.version, {
+      topics: m.topics,
+      userData: m.userData ?? null,
+      ownedPartitions: m.ownedPartitions ?? [],
+      generationId: m.generationId ?? -1,
+    });
   },
   /** Decodes; throws TypeError on bytes that are not a MemberMetadata. */
   decode(bytes: Buffer): MemberMetadata {
-    const o = asRecord(decodeBounded(bytes, 'member metadata'), 'member metadata');
-    if (!Array.isArray(o.topics) || !o.topics.every((t) => typeof t === 'string'))
-      throw new TypeError('member metadata has no topics list');
-    const owned = Array.isArray(o.ownedPartitions)
-      ? o.ownedPartitions.map((x) => {
-          const t = asRecord(x, 'ownedPartitions entry');
-          if (typeof t.topic !== 'string' || !isIntArray(t.partitions))
-            throw new TypeError('bad ownedPartitions entry');
-          return { topic: t.topic, partitions: t.partitions };
-        })
-      : undefined;
+    const { version, fields } = decodeVersioned(ConsumerProtocolSubscription, bytes, 'member metadata');
+    const owned = fields.ownedPartitions as TopicPartitionList[] | undefined;
+    const generationId = fields.generationId as number | undefined;
     return {
-      version: typeof o.version === 'number' ? o.version : 0,
-      topics: o.topics as string[],
-      userData: userDataOf(o.userData),
-      ...(owned ? { ownedPartitions: owned } : {}),
-      ...(typeof o.generationId === 'number' ? { generationId: o.generationId } : {}),
+      version,
+      topics: fields.topics as string[],
+      userData: userDataOf(fields.userData),
+      ...(version >= 1 && owned ? { ownedPartitions: owned } : {}),
+      ...(version >= 2 && generationId !== undefined ? { generationId } : {}),
     };
   },
 };
 
 export const MemberAssignment = {
   encode(a: MemberAssignment): Buffer {
-    return toBuffer(encode({ version: a.version, assignment: a.assignment, userData: a.userData ?? null }));
+    return encodeVersioned(ConsumerProtocolAssignment, a.version, {
+      assignedPartitions: Object.entries(a.assignment).map(([topic, partitions]) => ({ topic, partitions })),
+      userData: a.userData ?? null,
+    });
   },
-  /** An empty buffer (no assignment yet) decodes to null, as in kafkajs. */
+  /** An empty buffer (no assignment yet) decodes to null, as in kafkajs. Throws TypeError on other bad bytes. */
   decode(bytes: Buffer): MemberAssignment | null {
     if (bytes.length === 0) return null;
-    const o = asRecord(decodeBounded(bytes, 'member assignment'), 'member assignment');
-    const assignment: Record<string, number[]> = {};
-    for (const [topic, parts] of Object.entries(asRecord(o.assignment, 'assignment'))) {
-      if (!isIntArray(parts)) throw new TypeError(`assignment of ${topic} is not a list of partitions`);
-      assignment[topic] = parts;
-    }
-    return { version: typeof o.version === 'number' ? o.version : 0, assignment, userData: userDataOf(o.userData) };
+    const { version, fields } = decodeVersioned(ConsumerProtocolAssignment, bytes, 'member assignment');
+    const assignment: Record<string, number[]> = Object.create(null);
+    for (const { topic, partitions } of fields.assignedPartitions as TopicPartitionList[])
+      assignment[topic] = topic in assignment ? [...assignment[topic]!, ...partitions] : partitions;
+    return { version, assignment, userData: userDataOf(fields.userData) };
   },
 };
 

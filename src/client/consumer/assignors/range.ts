@@ -1,11 +1,12 @@
-// Range (Kafka's RangeAssignor): per topic, the subscribed members in id order each take a contiguous
-// range; the first (partitions % members) take one extra.
+// Range (Kafka's RangeAssignor, named "range" as in Java and librdkafka, so SDK members share a group with
+// theirs): per topic, the subscribed members in id order each take a contiguous range; the first
+// (partitions % members) take one extra.
 import { MemberMetadata } from './protocol.js';
 import { addTo, decodeMembers, encodeAssignments, partitionsOf } from './common.js';
 import type { PartitionAssigner } from './types.js';
 
 export const RangeAssigner: PartitionAssigner = ({ cluster }) => ({
-  name: 'RangeAssigner',
+  name: 'range',
   version: 0,
   rebalanceProtocol: 'eager',
   assign({ members, topics }) {

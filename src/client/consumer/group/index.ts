@@ -3,7 +3,7 @@ import type { ClusterOptions } from '../../cluster.js';
 import type { Cluster } from '../../cluster.js';
 import type { Logger } from '../../logger.js';
 import type { Retrier } from '../../retry.js';
-import { PartitionAssigners } from '../assignors/index.js';
+import { DEFAULT_PARTITION_ASSIGNERS } from '../assignors/index.js';
 import type { ConsumerConfig } from '../types.js';
 import type { GroupEventName } from './events.js';
 import { GroupMembership } from './membership.js';
@@ -40,7 +40,7 @@ export function createGroupMembership(args: {
     sessionTimeout: c.sessionTimeout ?? GROUP_DEFAULTS.sessionTimeout,
     rebalanceTimeout: c.rebalanceTimeout ?? GROUP_DEFAULTS.rebalanceTimeout,
     heartbeatInterval: c.heartbeatInterval ?? GROUP_DEFAULTS.heartbeatInterval,
-    assigners: c.partitionAssigners ?? [PartitionAssigners.roundRobin],
+    assigners: c.partitionAssigners ?? [...DEFAULT_PARTITION_ASSIGNERS],
     groupInstanceId: c.groupInstanceId ?? null,
     emit: args.emit,
   });

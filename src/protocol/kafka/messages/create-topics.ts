@@ -60,6 +60,6 @@ export const CreateTopics = api({
   name: 'CreateTopics',
   request: CreateTopicsRequest,
   response: CreateTopicsResponse,
-  served: '0-4',
-  why: 'librdkafka sends v4, kafkajs v3; v5+ is flexible',
+  served: '0-7',
+  why: 'librdkafka 2.0.2 sends v4, kafkajs v3, @platformatic/kafka v7 (flexible, its only one; Sluice has no topic ids: the zero uuid)',
 });

@@ -121,6 +121,6 @@ export const Fetch = api({
   name: 'Fetch',
   request: FetchRequest,
   response: FetchResponse,
-  served: '4-11',
-  why: 'v4 is the first with RecordBatch v2 and isolation_level; both clients send v11 (sessionless, session_id 0)',
+  served: '4-12',
+  why: 'v4 is the first with RecordBatch v2 and isolation_level; kafkajs and librdkafka 2.0.2 send v11, @platformatic/kafka v12 (flexible, its lowest); v13+ would name topics by id',
 });

@@ -47,6 +47,6 @@ export const FindCoordinator = api({
   name: 'FindCoordinator',
   request: FindCoordinatorRequest,
   response: FindCoordinatorResponse,
-  served: '0-2',
-  why: 'both clients send v2; librdkafka needs v0 in the range or it never uses consumer groups',
+  served: '0-4',
+  why: 'kafkajs and librdkafka 2.0.2 send v2 (librdkafka needs v0 in the range or it never uses consumer groups); @platformatic/kafka v4 (flexible, a batch of keys, its lowest)',
 });

@@ -33,6 +33,6 @@ export const Heartbeat = api({
   name: 'Heartbeat',
   request: HeartbeatRequest,
   response: HeartbeatResponse,
-  served: '0-3',
-  why: 'both clients send v3; v4 is flexible',
+  served: '0-4',
+  why: 'kafkajs and librdkafka 2.0.2 send v3; @platformatic/kafka v4 (flexible, its lowest)',
 });

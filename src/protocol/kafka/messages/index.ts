@@ -29,6 +29,7 @@ import { SyncGroup } from './sync-group.js';
 export * from './alter-configs.js';
 export * from './api-versions.js';
 export * from './create-partitions.js';
+export * from './consumer-protocol.js';
 export * from './create-topics.js';
 export * from './delete-groups.js';
 export * from './delete-records.js';

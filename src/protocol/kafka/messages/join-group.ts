@@ -50,6 +50,6 @@ export const JoinGroup = api({
   name: 'JoinGroup',
   request: JoinGroupRequest,
   response: JoinGroupResponse,
-  served: '0-5',
-  why: 'both clients send v5 (v4+: MEMBER_ID_REQUIRED handshake); librdkafka needs v0 in the range for GSSAPI',
+  served: '0-6',
+  why: 'kafkajs and librdkafka 2.0.2 send v5 (v4+: MEMBER_ID_REQUIRED handshake; librdkafka needs v0 in the range for GSSAPI); @platformatic/kafka v6 (flexible, its lowest)',
 });

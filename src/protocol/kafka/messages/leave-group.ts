@@ -47,6 +47,6 @@ export const LeaveGroup = api({
   name: 'LeaveGroup',
   request: LeaveGroupRequest,
   response: LeaveGroupResponse,
-  served: '0-3',
-  why: 'librdkafka sends v1, kafkajs v3 (batch of members); v4+ is flexible',
+  served: '0-4',
+  why: 'librdkafka 2.0.2 sends v1, kafkajs v3 (batch of members), @platformatic/kafka v4 (flexible, its lowest)',
 });

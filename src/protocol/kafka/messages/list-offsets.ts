@@ -60,6 +60,6 @@ export const ListOffsets = api({
   name: 'ListOffsets',
   request: ListOffsetsRequest,
   response: ListOffsetsResponse,
-  served: '0-3',
-  why: 'kafkajs sends v3, librdkafka v2; v0 (old-style offsets array) kept for old clients',
+  served: '0-5',
+  why: 'kafkajs sends v3, librdkafka 2.0.2 v2, @platformatic/kafka v5 (its lowest); v0 (old-style offsets array) kept for old clients; v6+ is flexible',
 });

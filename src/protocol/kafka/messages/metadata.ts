@@ -70,6 +70,6 @@ export const Metadata = api({
   name: 'Metadata',
   request: MetadataRequest,
   response: MetadataResponse,
-  served: '0-8',
-  why: 'kafkajs sends v6, librdkafka v4; v1 brings controllerId (kafkajs admin), v9+ would be flexible',
+  served: '0-9',
+  why: 'kafkajs sends v6, librdkafka v4; v1 brings controllerId (kafkajs admin), v9 (flexible) is the lowest @platformatic/kafka has; v10+ would add topic ids',
 });

@@ -53,6 +53,6 @@ export const OffsetCommit = api({
   name: 'OffsetCommit',
   request: OffsetCommitRequest,
   response: OffsetCommitResponse,
-  served: '0-7',
-  why: 'librdkafka sends v7, kafkajs v5; v8+ is flexible',
+  served: '0-8',
+  why: 'librdkafka 2.0.2 sends v7, kafkajs v5, @platformatic/kafka v8 (flexible, its lowest)',
 });

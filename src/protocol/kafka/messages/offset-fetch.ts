@@ -90,6 +90,6 @@ export const OffsetFetch = api({
   name: 'OffsetFetch',
   request: OffsetFetchRequest,
   response: OffsetFetchResponse,
-  served: '0-5',
-  why: 'librdkafka sends v5 (v6-7 would be flexible), kafkajs v4 (v3+ for the null "all topics" array)',
+  served: '0-8',
+  why: 'kafkajs sends v4 (v3+ for the null "all topics" array), librdkafka 2.0.2 v7 (its highest; flexible, require_stable), @platformatic/kafka v8 (a batch of groups, its lowest)',
 });

@@ -39,6 +39,6 @@ export const SyncGroup = api({
   name: 'SyncGroup',
   request: SyncGroupRequest,
   response: SyncGroupResponse,
-  served: '0-3',
-  why: 'both clients send v3; v4+ is flexible',
+  served: '0-4',
+  why: 'kafkajs and librdkafka 2.0.2 send v3; @platformatic/kafka v4 (flexible, its lowest)',
 });
