@@ -24,6 +24,7 @@ import {
 import { errorInfo } from '../protocol/index.js';
 import type { HttpCore } from './core.js';
 import type { Throughput } from './metrics-summary.js';
+import type { FanoutStats, PartitionTails } from './ws/partition-tails.js';
 
 const OTHER_TOPICS = '_other';
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -59,7 +60,7 @@ export class BrokerMetrics {
   readonly #fsync: Histogram;
   readonly #rebalances: Counter<'group'>;
 
-  constructor(core: HttpCore, options: { topicLimit: number }) {
+  constructor(core: HttpCore, options: { topicLimit: number; websocketTails?: PartitionTails }) {
     this.#topicLimit = options.topicLimit;
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
@@ -187,6 +188,8 @@ export class BrokerMetrics {
       },
     });
 
+    if (options.websocketTails) websocketMetrics(options.websocketTails, registers);
+
     this.#on(requestChannel.name as string, (message) => {
       const e = message as RequestEvent;
       this.#requests.inc({ listener: e.listener, api: e.api });
@@ -270,4 +273,49 @@ export class BrokerMetrics {
     this.#topics.add(topic);
     return topic;
   }
+}
+
+/** The WebSocket gateway's fan-out, read at scrape time from its counters. */
+function websocketMetrics(tails: PartitionTails, registers: Registry[]): void {
+  const stats = tails.stats;
+  const counter = (name: string, help: string, read: (s: FanoutStats) => number) =>
+    new Counter({
+      name,
+      help,
+      registers,
+      collect() {
+        this.reset();
+        this.inc(read(stats));
+      },
+    });
+  new Gauge({
+    name: 'sluice_websocket_tail_readers',
+    help: 'Shared tail readers of the WebSocket gateway (topic-partitions with sockets at the tail)',
+    registers,
+    collect() {
+      this.set(tails.size);
+    },
+  });
+  new Counter({
+    name: 'sluice_websocket_log_reads_total',
+    help: 'Log reads by the WebSocket gateway: shared (one read for every socket at the tail) or own (a socket behind)',
+    labelNames: ['reader'],
+    registers,
+    collect() {
+      this.reset();
+      this.inc({ reader: 'shared' }, stats.sharedReads);
+      this.inc({ reader: 'own' }, stats.ownReads);
+    },
+  });
+  counter('sluice_websocket_records_sent_total', 'Record frames sent to WebSocket clients', (s) => s.recordsSent);
+  counter(
+    'sluice_websocket_left_behind_total',
+    'Times a shared tail stopped feeding a socket over its buffered-bytes limit',
+    (s) => s.leftBehind,
+  );
+  counter(
+    'sluice_websocket_closed_stuck_total',
+    'WebSocket clients closed (4008) for staying over their buffered-bytes limit',
+    (s) => s.closedStuck,
+  );
 }
