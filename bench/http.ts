@@ -1,10 +1,13 @@
 // The HTTP door's costs (issue 17), each beside a same-run baseline:
-//   metrics     SDK produce and replay throughput against a broker with the HTTP door and its metrics
-//               subscribed to the diagnostics channels, and against one started with --no-http (no
-//               subscriber: the channels cost one property read). Runs alternate on / off.
+//   metrics     SDK produce and replay throughput and broker CPU per record against a broker with the HTTP
+//               door and its metrics subscribed to the diagnostics channels, /metrics scraped every
+//               --scrape-ms (1000), and against one started with --no-http (no subscriber: the channels
+//               cost one property read). Runs alternate on / off; --mode on|off runs one side only (for
+//               pairing whole processes from outside).
 //   rest        REST produce records/s, batches of 100 records per POST …/records:batch, N requests in flight,
 //               beside the SDK producing the same records in sends of 100.
-//   node --import tsx bench/http.ts [--only metrics,rest] [--runs 5] [--records N] [--write]
+//   node --import tsx bench/http.ts [--only metrics,rest] [--runs 5] [--records N] [--scrape-ms 1000]
+//     [--mode on|off] [--requests N] [--in-flight 8] [--write]
 import { Agent, request as httpRequest } from 'node:http';
 import { freePort } from './lib/processes.js';
 import { cpuSecondsOf } from './lib/proc.js';
@@ -54,39 +57,75 @@ async function waitForHttp(port: number): Promise<void> {
 
 if (only.has('metrics')) {
   const records = opt('records', 500_000);
-  const rates = {
-    produce: { on: [] as number[], off: [] as number[] },
-    replay: { on: [] as number[], off: [] as number[] },
+  const scrapeMs = opt('scrape-ms', 1000);
+  const modeAt = args.indexOf('--mode');
+  const modes = modeAt >= 0 ? [args[modeAt + 1] as 'on' | 'off'] : (['on', 'off'] as const);
+  type Figures = { rate: number; cpu: number };
+  const results = {
+    produce: { on: [] as Figures[], off: [] as Figures[] },
+    replay: { on: [] as Figures[], off: [] as Figures[] },
   };
   for (let run = 0; run < runs; run++) {
-    for (const mode of run % 2 === 0 ? (['on', 'off'] as const) : (['off', 'on'] as const)) {
-      await withBroker(mode === 'on', async (broker) => {
-        const p = await produce(broker, 't', records, 100);
-        const r = await replay(broker, 't', records);
-        rates.produce[mode].push(p);
-        rates.replay[mode].push(r);
-        process.stdout.write(
-          `metrics ${mode} run ${run + 1}: produce ${(p / 1e3).toFixed(0)} k rec/s, replay ${(r / 1e3).toFixed(0)} k rec/s\n`,
-        );
+    for (const mode of run % 2 === 0 ? modes : [...modes].reverse()) {
+      await withBroker(mode === 'on', async (broker, httpPort) => {
+        // "on": Prometheus's part too, a scrape of /metrics every scrapeMs for the whole run.
+        let scrapes = 0;
+        const scraper =
+          mode === 'on' && scrapeMs > 0
+            ? setInterval(() => {
+                scrapes++;
+                void fetch(`http://127.0.0.1:${httpPort}/metrics`).then((r) => r.arrayBuffer());
+              }, scrapeMs)
+            : undefined;
+        const pid = broker.child.pid!;
+        try {
+          let cpu0 = cpuSecondsOf(pid);
+          const p = await produce(broker, 't', records, 100);
+          const produceCpu = ((cpuSecondsOf(pid) - cpu0) * 1e6) / records;
+          cpu0 = cpuSecondsOf(pid);
+          const r = await replay(broker, 't', records);
+          const replayCpu = ((cpuSecondsOf(pid) - cpu0) * 1e6) / records;
+          results.produce[mode].push({ rate: p, cpu: produceCpu });
+          results.replay[mode].push({ rate: r, cpu: replayCpu });
+          process.stdout.write(
+            `metrics ${mode} run ${run + 1}: produce ${(p / 1e3).toFixed(0)} k rec/s (broker ${produceCpu.toFixed(2)} µs/rec), replay ${(r / 1e3).toFixed(0)} k rec/s (broker ${replayCpu.toFixed(2)} µs/rec)${scraper ? `, ${scrapes} scrapes` : ''}\n`,
+          );
+        } finally {
+          clearInterval(scraper);
+        }
       });
     }
   }
-  const row = (name: 'produce' | 'replay') => {
-    const ratios = rates[name].on.map((on, i) => on / rates[name].off[i]!);
-    return [
-      name,
-      (median(rates[name].on) / 1e3).toFixed(0),
-      (median(rates[name].off) / 1e3).toFixed(0),
-      median(ratios).toFixed(3),
-    ];
-  };
-  sections.push(
-    `Metrics on vs off: ${records.toLocaleString('en-US')} records of 100 bytes produced (SDK, acks=1, flush os) then replayed (eachBatch), a fresh broker per run, ${runs} runs each, on/off alternating. "on" = \`sluice serve\` with its HTTP door (prom-client subscribed to every diagnostics channel, no scrape during the run); "off" = \`--no-http\`.\n\n` +
-      table(
-        ['workload', 'on k rec/s (median)', 'off k rec/s (median)', 'on/off ratio (median of pairs)'],
-        [row('produce'), row('replay')],
-      ),
-  );
+  if (modes.length === 2) {
+    const row = (name: 'produce' | 'replay') => {
+      const { on, off } = results[name];
+      const pairs = (pick: (f: Figures) => number) => median(on.map((f, i) => pick(f) / pick(off[i]!)));
+      return [
+        name,
+        (median(on.map((f) => f.rate)) / 1e3).toFixed(0),
+        (median(off.map((f) => f.rate)) / 1e3).toFixed(0),
+        pairs((f) => f.rate).toFixed(3),
+        median(on.map((f) => f.cpu)).toFixed(3),
+        median(off.map((f) => f.cpu)).toFixed(3),
+        pairs((f) => f.cpu).toFixed(3),
+      ];
+    };
+    sections.push(
+      `Metrics on vs off: ${records.toLocaleString('en-US')} records of 100 bytes produced (SDK, acks=1, flush os) then replayed (eachBatch), a fresh broker per run, ${runs} runs each, on/off alternating. "on" = \`sluice serve\` with its HTTP door (prom-client subscribed to every diagnostics channel) and /metrics scraped every ${scrapeMs} ms through the run; "off" = \`--no-http\`.\n\n` +
+        table(
+          [
+            'workload',
+            'on k rec/s',
+            'off k rec/s',
+            'on/off rate (median of pairs)',
+            'on broker µs/rec',
+            'off broker µs/rec',
+            'on/off broker CPU (median of pairs)',
+          ],
+          [row('produce'), row('replay')],
+        ),
+    );
+  }
 }
 
 if (only.has('rest')) {

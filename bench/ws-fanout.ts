@@ -7,6 +7,8 @@
 // A rate is records/s produced to the topic; each client receives all of them, so deliveries/s = rate × N.
 // The clients run in --workers processes of their own (bench/lib/fanout-worker.ts), the producer here.
 import { type ChildProcess, fork } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Sluice } from '../src/index.js';
 import { startBrokerProcess } from './lib/broker-process.js';
@@ -66,7 +68,13 @@ const withTimeout = <T>(promise: Promise<T>, ms: number, what: string) =>
   ]);
 
 const httpPort = await freePort();
-const broker = await startBrokerProcess({ flush: 'os', extraArgs: ['--http-port', String(httpPort)] });
+// Every native client is one connection from 127.0.0.1: the per-address cap (1,000 by default) is raised.
+const config = join(mkdtempSync(join(tmpdir(), 'sluice-fanout-')), 'serve.json');
+writeFileSync(config, JSON.stringify({ maxConnectionsPerAddress: Math.max(1000, nativeClients + 10) }));
+const broker = await startBrokerProcess({
+  flush: 'os',
+  extraArgs: ['--http-port', String(httpPort), '--config', config],
+});
 const pid = broker.child.pid!;
 const url = `http://127.0.0.1:${httpPort}`;
 const sluice = new Sluice({ clientId: 'fanout-producer', brokers: [broker.address], logLevel: 0 });
