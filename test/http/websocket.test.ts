@@ -81,7 +81,8 @@ async function open(url: string): Promise<Client> {
   const ws = new WebSocket(`${url.replace('http', 'ws')}/ws`);
   const messages: Array<Record<string, any>> = [];
   const waiters: Array<() => void> = [];
-  ws.on('message', (data) => {
+  ws.on('message', (data, isBinary) => {
+    if (isBinary) return;
     messages.push(JSON.parse(data.toString()));
     for (const wake of waiters.splice(0)) wake();
   });
@@ -201,6 +202,66 @@ describe('WebSocket gateway', () => {
     await ended;
   }, 90_000);
 
+  it('sends records as binary frames with the value bytes as stored, beside JSON subscribers of the same partition', async () => {
+    b = await startHttpBroker();
+    await call(b, 'POST', `${b.cluster}/topics`, { topic_name: 'bytes', partitions_count: 1 });
+    const binary = await open(b.url);
+    const binaryFrames: Buffer[] = [];
+    binary.ws.on('message', (data, isBinary) => {
+      if (isBinary) binaryFrames.push(data as Buffer);
+    });
+    const json = await open(b.url);
+    const member = await open(b.url);
+    const memberFrames: Buffer[] = [];
+    member.ws.on('message', (data, isBinary) => {
+      if (isBinary) memberFrames.push(data as Buffer);
+    });
+    binary.send({ op: 'subscribe', id: 1, topics: ['bytes'], format: 'binary' });
+    json.send({ op: 'subscribe', id: 2, topics: ['bytes'] });
+    member.send({ op: 'subscribe', id: 3, topics: ['bytes'], group: 'raw', from: 'earliest', format: 'binary' });
+    await Promise.all([binary, json, member].map((c) => c.next((m) => m.type === 'subscribed')));
+    json.send({ op: 'subscribe', id: 4, topics: ['bytes'], format: 'xml' });
+    expect(await json.next((m) => m.id === 4)).toMatchObject({ type: 'error', error_code: 400 });
+    json.send({ op: 'subscribe', id: 5, topics: ['bytes'] });
+    await json.next((m) => m.id === 5 && m.type === 'subscribed');
+
+    const raw = Buffer.from([0xff, 0x00, 0x80, 0x7b]);
+    const producer = sdkClient(b.broker.port).producer();
+    await producer.connect();
+    await producer.send({
+      topic: 'bytes',
+      messages: [
+        { key: 'k', value: raw, headers: { h: 'v' } },
+        { key: 'empty', value: null },
+      ],
+    });
+    await producer.disconnect();
+    const decode = (frame: Buffer) => {
+      const length = frame.readUInt32BE(0);
+      const header = JSON.parse(frame.subarray(4, 4 + length).toString());
+      return { header, value: frame.subarray(4 + length) };
+    };
+    await until(() => binaryFrames.length === 2 && memberFrames.length === 2);
+    for (const frames of [binaryFrames, memberFrames]) {
+      const [first, second] = frames.map(decode);
+      expect(first!.header).toMatchObject({
+        type: 'record',
+        topic: 'bytes',
+        partition: 0,
+        offset: 0,
+        key: { type: 'STRING', data: 'k' },
+        value_size: 4,
+        headers: [{ name: 'h', value: Buffer.from('v').toString('base64') }],
+      });
+      expect(first!.value).toEqual(raw);
+      expect(second!.header).toMatchObject({ offset: 1, value_size: -1 });
+      expect(second!.value.length).toBe(0);
+    }
+    const asJson = await json.next((m) => m.type === 'record' && m.offset === 0);
+    expect(asJson.value).toEqual({ type: 'BINARY', data: raw.toString('base64'), size: 4 });
+    for (const client of [binary, json, member]) client.ws.close();
+  });
+
   it('serves many sockets on one partition from one shared read per batch, and a late one catches up then joins', async () => {
     b = await startHttpBroker();
     await call(b, 'POST', `${b.cluster}/topics`, { topic_name: 'wide', partitions_count: 1 });
@@ -295,6 +356,17 @@ describe('WebSocket gateway', () => {
       await page.waitForFunction('window.received.length >= 1');
       const got = await page.evaluate('window.received[0]');
       expect(got).toMatchObject({ key: { data: 'sdk' }, value: { data: 'hello page' }, headers: { lang: 'en' } });
+      // A second socket of the page takes the same record as a binary frame: the value's bytes as a Uint8Array.
+      const bytes = await page.evaluate(`(async () => {
+        const { connect } = await import('/ws/client.js');
+        const raw = await connect();
+        return new Promise((resolve) => {
+          raw.subscribe(['chat'], { from: 'earliest', format: 'binary' }, (r) =>
+            resolve({ offset: r.offset, isBytes: r.value instanceof Uint8Array, text: new TextDecoder().decode(r.value) }),
+          );
+        });
+      })()`);
+      expect(bytes).toEqual({ offset: 0, isBytes: true, text: 'hello page' });
 
       const results = await page.evaluate(
         "window.sluice.produce('chat', [{ key: 'page', value: { from: 'browser' } }])",

@@ -3,13 +3,19 @@
 // or the tail dropped it for being slow) it reads the log on its own, waiting for its socket to drain
 // first, and joins the tail again once it has caught up.
 import { CoreError, type HttpCore } from '../core.js';
-import { type PartitionTails, READ_LIMITS, recordFrame, type TailMember } from './partition-tails.js';
+import {
+  type PartitionTails,
+  READ_LIMITS,
+  type RecordFormat,
+  recordFrame,
+  type TailMember,
+} from './partition-tails.js';
 
 /** What a feed needs of its socket (the session owns the socket and its backpressure rules). */
 export interface FeedOutlet {
   /** Under the buffered-bytes limit. */
   canTake(): boolean;
-  send(frame: Buffer): void;
+  send(frame: Buffer, format: RecordFormat): void;
   /** Resolves once the socket is under its limit; rejects when the session ends (closing a stuck socket). */
   writable(signal: AbortSignal): Promise<void>;
   /** Reports a failure of this partition to the client. */
@@ -20,13 +26,14 @@ export class PartitionFeed implements TailMember {
   readonly topic: string;
   readonly partition: number;
   position: number;
+  readonly format: RecordFormat;
   readonly #core: HttpCore;
   readonly #tails: PartitionTails;
   readonly #outlet: FeedOutlet;
   readonly #signal: AbortSignal;
 
   constructor(
-    where: { topic: string; partition: number; position: number },
+    where: { topic: string; partition: number; position: number; format: RecordFormat },
     core: HttpCore,
     tails: PartitionTails,
     outlet: FeedOutlet,
@@ -35,6 +42,7 @@ export class PartitionFeed implements TailMember {
     this.topic = where.topic;
     this.partition = where.partition;
     this.position = where.position;
+    this.format = where.format;
     this.#core = core;
     this.#tails = tails;
     this.#outlet = outlet;
@@ -50,8 +58,8 @@ export class PartitionFeed implements TailMember {
     return this.#outlet.canTake();
   }
 
-  send(frame: Buffer): void {
-    this.#outlet.send(frame);
+  send(frame: Buffer, format: RecordFormat): void {
+    this.#outlet.send(frame, format);
   }
 
   leftBehind(): void {
@@ -90,7 +98,7 @@ export class PartitionFeed implements TailMember {
           delivered = false;
           break;
         }
-        this.#outlet.send(recordFrame(this.topic, this.partition, record));
+        this.#outlet.send(recordFrame(this.topic, this.partition, record, this.format), this.format);
         stats.recordsSent++;
         this.position = record.offset + 1;
       }

@@ -24,9 +24,10 @@ export interface TailMember {
   readonly partition: number;
   /** The next offset this member needs; the tail moves it as it delivers. */
   position: number;
+  readonly format: RecordFormat;
   /** Whether the socket is under its buffered-bytes limit. */
   canTake(): boolean;
-  send(frame: Buffer): void;
+  send(frame: Buffer, format: RecordFormat): void;
   /** The tail stopped feeding it (over its limit): it reads on its own from `position`. */
   leftBehind(): void;
   /** The partition cannot be read any more (deleted, …): the tail has dropped it. */
@@ -51,20 +52,43 @@ export function newFanoutStats(): FanoutStats {
   return { sharedReads: 0, ownReads: 0, recordsSent: 0, leftBehind: 0, closedStuck: 0 };
 }
 
-/** The text frame of one record (the gateway's `record` message), encoded once for every socket. */
-export function recordFrame(topic: string, partition: number, record: ConsumedRecord): Buffer {
-  return Buffer.from(
+/** How a subscription wants its records: JSON text frames, or binary frames carrying the value's bytes as they are. */
+export type RecordFormat = 'json' | 'binary';
+
+/**
+ * One record as a frame of the gateway, encoded once for every socket of a format.
+ *   json    a text frame: { type: 'record', topic, partition, offset, timestamp, key, value, headers } with
+ *           key and value as REST reads show them (auto: JSON, text or base64) and header values in base64.
+ *   binary  a binary frame: u32 (big-endian) byte length of a UTF-8 JSON header, the header (the same fields
+ *           but `value`, plus `value_size`: the value's byte length, -1 for a null value), then the value's
+ *           bytes exactly as stored.
+ */
+export function recordFrame(topic: string, partition: number, record: ConsumedRecord, format: RecordFormat): Buffer {
+  const fields = {
+    type: 'record',
+    topic,
+    partition,
+    offset: record.offset,
+    timestamp: record.timestamp,
+    key: decodeValue(record.key, 'auto'),
+  };
+  if (format === 'json')
+    return Buffer.from(
+      JSON.stringify({ ...fields, value: decodeValue(record.value, 'auto'), headers: decodeHeaders(record.headers) }),
+    );
+  const value = record.value;
+  const header = Buffer.from(
     JSON.stringify({
-      type: 'record',
-      topic,
-      partition,
-      offset: record.offset,
-      timestamp: record.timestamp,
-      key: decodeValue(record.key, 'auto'),
-      value: decodeValue(record.value, 'auto'),
+      ...fields,
+      value_size: value === null ? -1 : value.length,
       headers: decodeHeaders(record.headers),
     }),
   );
+  const frame = Buffer.allocUnsafe(4 + header.length + (value?.length ?? 0));
+  frame.writeUInt32BE(header.length, 0);
+  header.copy(frame, 4);
+  value?.copy(frame, 4 + header.length);
+  return frame;
 }
 
 class PartitionTail {
@@ -131,8 +155,12 @@ class PartitionTail {
           await this.#core.waitForRecords(this.#topic, this.#partition, this.#position, this.#idle.signal);
           continue;
         }
-        const frames = window.records.map((r) => recordFrame(this.#topic, this.#partition, r));
-        for (const member of [...this.#members]) this.#feed(member, window.records, frames, window.nextOffset);
+        // Each record is encoded once per format some member wants, whatever the number of members.
+        const frames: Partial<Record<RecordFormat, Buffer[]>> = {};
+        const framesOf = (format: RecordFormat) =>
+          (frames[format] ??= window.records.map((r) => recordFrame(this.#topic, this.#partition, r, format)));
+        for (const member of [...this.#members])
+          this.#feed(member, window.records, framesOf(member.format), window.nextOffset);
         this.#position = window.nextOffset;
       }
     } finally {
@@ -152,7 +180,7 @@ class PartitionTail {
         member.leftBehind();
         return;
       }
-      member.send(frames[i]!);
+      member.send(frames[i]!, member.format);
       this.#stats.recordsSent++;
       member.position = offset + 1;
     }

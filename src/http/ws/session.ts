@@ -1,13 +1,15 @@
 // One WebSocket client of the gateway: its subscription, its produces and commits, and its backpressure.
 //
 // Messages are JSON text frames. Client → gateway (each may carry an `id` echoed in the answer):
-//   { op: 'subscribe', topics: [..], group?: string, from?: 'earliest'|'latest'|number, autoCommit?: bool }
+//   { op: 'subscribe', topics: [..], group?: string, from?: 'earliest'|'latest'|number, autoCommit?: bool,
+//     format?: 'json'|'binary' }                       binary: records come as binary frames (partition-tails.ts)
 //   { op: 'commit', topic, partition, offset }         group members only; offset = the next record to read
 //   { op: 'produce', topic, records: [REST record] }    records as POST …/records:batch entries
 //   { op: 'unsubscribe' }
 // Gateway → client:
 //   { type: 'subscribed' | 'unsubscribed' | 'committed', id }
-//   { type: 'record', topic, partition, offset, timestamp, key, value, headers }   key/value as REST reads (auto)
+//   { type: 'record', topic, partition, offset, timestamp, key, value, headers }   key/value as REST reads (auto);
+//     with format 'binary', a binary frame instead: u32 header length, that JSON header, the value's bytes
 //   { type: 'produced', id, results: [{ partition, offset } | { error_code, message }] }
 //   { type: 'error', id, error_code, message }
 //
@@ -22,12 +24,13 @@
 // for wsStuckTimeoutMs is closed with code 4008.
 import type { WebSocket } from 'ws';
 import { logLevel, Sluice, type Consumer } from '../../client/index.js';
+import type { HeaderPairs } from '../../records/index.js';
 import { CoreError, type HttpCore } from '../core.js';
 import { HttpError, statusOf } from '../errors.js';
 import type { HttpConfig } from '../options.js';
 import { type FeedOutlet, PartitionFeed } from './partition-feed.js';
-import type { PartitionTails } from './partition-tails.js';
-import { decodeValue, encodeHeaders, encodeValue, parseTimestamp, type TypedValue } from '../routes/values.js';
+import { type PartitionTails, type RecordFormat, recordFrame } from './partition-tails.js';
+import { encodeHeaders, encodeValue, parseTimestamp, type TypedValue } from '../routes/values.js';
 
 export const CLOSE_STUCK = 4008;
 
@@ -130,20 +133,20 @@ export class WsSession {
     const from = message.from ?? 'latest';
     if (from !== 'earliest' && from !== 'latest' && !(Number.isSafeInteger(from) && (from as number) >= 0))
       throw new HttpError(400, '"from" must be "earliest", "latest" or an offset');
+    const format = message.format ?? 'json';
+    if (format !== 'json' && format !== 'binary') throw new HttpError(400, '"format" must be "json" or "binary"');
     for (const topic of topics as string[]) this.#core.topic(topic);
     await this.#stopSubscription();
-    if (group === undefined) this.#readDirectly(topics as string[], from as 'earliest' | 'latest' | number);
-    else await this.#joinGroup(topics as string[], group, from === 'earliest', message.autoCommit === true);
+    if (group === undefined) this.#readDirectly(topics as string[], from as 'earliest' | 'latest' | number, format);
+    else await this.#joinGroup(topics as string[], group, from === 'earliest', message.autoCommit === true, format);
   }
 
-  #readDirectly(topics: string[], from: 'earliest' | 'latest' | number): void {
+  #readDirectly(topics: string[], from: 'earliest' | 'latest' | number, format: RecordFormat): void {
     const subscription = new AbortController();
     this.#subscription = subscription;
     const outlet: FeedOutlet = {
       canTake: () => this.#socket.bufferedAmount <= this.#config.wsMaxBufferedBytes,
-      send: (frame) => {
-        if (this.#socket.readyState === this.#socket.OPEN) this.#socket.send(frame, { binary: false });
-      },
+      send: (frame, frameFormat) => this.#sendFrame(frame, frameFormat),
       writable: (signal) => this.#writable(signal),
       failed: (topic, partition, error) => {
         if (error instanceof SessionClosed || subscription.signal.aborted) return;
@@ -154,7 +157,7 @@ export class WsSession {
       for (const p of this.#core.partitions(topic)) {
         const position = from === 'earliest' ? p.logStartOffset : from === 'latest' ? p.highWatermark : from;
         new PartitionFeed(
-          { topic, partition: p.partition, position },
+          { topic, partition: p.partition, position, format },
           this.#core,
           this.#tails,
           outlet,
@@ -164,7 +167,13 @@ export class WsSession {
     }
   }
 
-  async #joinGroup(topics: string[], groupId: string, fromBeginning: boolean, autoCommit: boolean): Promise<void> {
+  async #joinGroup(
+    topics: string[],
+    groupId: string,
+    fromBeginning: boolean,
+    autoCommit: boolean,
+    format: RecordFormat,
+  ): Promise<void> {
     const sluice = new Sluice({
       clientId: 'sluice-ws',
       brokers: [this.#core.nativeAddress],
@@ -180,22 +189,21 @@ export class WsSession {
       autoCommit,
       eachMessage: async ({ topic, partition, message }) => {
         await this.#writable(subscription.signal);
-        const headers = Object.entries(message.headers ?? {}).flatMap(([name, value]) =>
-          (Array.isArray(value) ? value : [value]).map((v) => ({
+        const headers: HeaderPairs = Object.entries(message.headers ?? {}).flatMap(([name, value]) =>
+          (Array.isArray(value) ? value : [value]).map((v): [string, Buffer | null] => [
             name,
-            value: v === undefined || v === null ? null : Buffer.from(v).toString('base64'),
-          })),
+            v === undefined || v === null ? null : Buffer.from(v),
+          ]),
         );
-        this.#send({
-          type: 'record',
-          topic,
+        const record = {
           partition,
           offset: Number(message.offset),
           timestamp: Number(message.timestamp),
-          key: decodeValue(message.key ?? null, 'auto'),
-          value: decodeValue(message.value ?? null, 'auto'),
+          key: message.key ?? null,
+          value: message.value ?? null,
           headers,
-        });
+        };
+        this.#sendFrame(recordFrame(topic, partition, record, format), format);
       },
     });
   }
@@ -268,6 +276,10 @@ export class WsSession {
       }
       await new Promise((resolve) => setTimeout(resolve, DRAIN_CHECK_MS));
     }
+  }
+
+  #sendFrame(frame: Buffer, format: RecordFormat): void {
+    if (this.#socket.readyState === this.#socket.OPEN) this.#socket.send(frame, { binary: format === 'binary' });
   }
 
   #send(message: object): void {
