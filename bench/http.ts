@@ -1,11 +1,16 @@
 // The HTTP door's costs (issue 17), each beside a same-run baseline:
-//   metrics     SDK produce and replay throughput against a broker with the HTTP door and its metrics
-//               subscribed to the diagnostics channels, and against one started with --no-http (no
-//               subscriber: the channels cost one property read). Runs alternate on / off.
+//   metrics     SDK produce and replay throughput and broker CPU per record against a broker with the HTTP
+//               door and its metrics subscribed to the diagnostics channels, /metrics scraped every
+//               --scrape-ms (1000), and against one started with --no-http (no subscriber: the channels
+//               cost one property read). Runs alternate on / off; --mode on|off runs one side only (for
+//               pairing whole processes from outside).
 //   rest        REST produce records/s, batches of 100 records per POST …/records:batch, N requests in flight,
 //               beside the SDK producing the same records in sends of 100.
-//   node --import tsx bench/http.ts [--only metrics,rest] [--runs 5] [--records N] [--write]
+//   node --import tsx bench/http.ts [--only metrics,rest] [--runs 5] [--records N] [--scrape-ms 1000]
+//     [--mode on|off] [--requests N] [--in-flight 8] [--write]
+import { Agent, request as httpRequest } from 'node:http';
 import { freePort } from './lib/processes.js';
+import { cpuSecondsOf } from './lib/proc.js';
 import { startBrokerProcess, type BrokerProcess } from './lib/broker-process.js';
 import { describeCommit, describeMachine, today } from './lib/machine.js';
 import { writeResultsSection, table } from './lib/results.js';
@@ -52,101 +57,180 @@ async function waitForHttp(port: number): Promise<void> {
 
 if (only.has('metrics')) {
   const records = opt('records', 500_000);
-  const rates = {
-    produce: { on: [] as number[], off: [] as number[] },
-    replay: { on: [] as number[], off: [] as number[] },
+  const scrapeMs = opt('scrape-ms', 1000);
+  const modeAt = args.indexOf('--mode');
+  const modes = modeAt >= 0 ? [args[modeAt + 1] as 'on' | 'off'] : (['on', 'off'] as const);
+  type Figures = { rate: number; cpu: number };
+  const results = {
+    produce: { on: [] as Figures[], off: [] as Figures[] },
+    replay: { on: [] as Figures[], off: [] as Figures[] },
   };
   for (let run = 0; run < runs; run++) {
-    for (const mode of run % 2 === 0 ? (['on', 'off'] as const) : (['off', 'on'] as const)) {
-      await withBroker(mode === 'on', async (broker) => {
-        const p = await produce(broker, 't', records, 100);
-        const r = await replay(broker, 't', records);
-        rates.produce[mode].push(p);
-        rates.replay[mode].push(r);
-        process.stdout.write(
-          `metrics ${mode} run ${run + 1}: produce ${(p / 1e3).toFixed(0)} k rec/s, replay ${(r / 1e3).toFixed(0)} k rec/s\n`,
-        );
+    for (const mode of run % 2 === 0 ? modes : [...modes].reverse()) {
+      await withBroker(mode === 'on', async (broker, httpPort) => {
+        // "on": Prometheus's part too, a scrape of /metrics every scrapeMs for the whole run.
+        let scrapes = 0;
+        const scraper =
+          mode === 'on' && scrapeMs > 0
+            ? setInterval(() => {
+                scrapes++;
+                void fetch(`http://127.0.0.1:${httpPort}/metrics`).then((r) => r.arrayBuffer());
+              }, scrapeMs)
+            : undefined;
+        const pid = broker.child.pid!;
+        try {
+          let cpu0 = cpuSecondsOf(pid);
+          const p = await produce(broker, 't', records, 100);
+          const produceCpu = ((cpuSecondsOf(pid) - cpu0) * 1e6) / records;
+          cpu0 = cpuSecondsOf(pid);
+          const r = await replay(broker, 't', records);
+          const replayCpu = ((cpuSecondsOf(pid) - cpu0) * 1e6) / records;
+          results.produce[mode].push({ rate: p, cpu: produceCpu });
+          results.replay[mode].push({ rate: r, cpu: replayCpu });
+          process.stdout.write(
+            `metrics ${mode} run ${run + 1}: produce ${(p / 1e3).toFixed(0)} k rec/s (broker ${produceCpu.toFixed(2)} µs/rec), replay ${(r / 1e3).toFixed(0)} k rec/s (broker ${replayCpu.toFixed(2)} µs/rec)${scraper ? `, ${scrapes} scrapes` : ''}\n`,
+          );
+        } finally {
+          clearInterval(scraper);
+        }
       });
     }
   }
-  const row = (name: 'produce' | 'replay') => {
-    const ratios = rates[name].on.map((on, i) => on / rates[name].off[i]!);
-    return [
-      name,
-      (median(rates[name].on) / 1e3).toFixed(0),
-      (median(rates[name].off) / 1e3).toFixed(0),
-      median(ratios).toFixed(3),
-    ];
-  };
-  sections.push(
-    `Metrics on vs off: ${records.toLocaleString('en-US')} records of 100 bytes produced (SDK, acks=1, flush os) then replayed (eachBatch), a fresh broker per run, ${runs} runs each, on/off alternating. "on" = \`sluice serve\` with its HTTP door (prom-client subscribed to every diagnostics channel, no scrape during the run); "off" = \`--no-http\`.\n\n` +
-      table(
-        ['workload', 'on k rec/s (median)', 'off k rec/s (median)', 'on/off ratio (median of pairs)'],
-        [row('produce'), row('replay')],
-      ),
-  );
+  if (modes.length === 2) {
+    const row = (name: 'produce' | 'replay') => {
+      const { on, off } = results[name];
+      const pairs = (pick: (f: Figures) => number) => median(on.map((f, i) => pick(f) / pick(off[i]!)));
+      return [
+        name,
+        (median(on.map((f) => f.rate)) / 1e3).toFixed(0),
+        (median(off.map((f) => f.rate)) / 1e3).toFixed(0),
+        pairs((f) => f.rate).toFixed(3),
+        median(on.map((f) => f.cpu)).toFixed(3),
+        median(off.map((f) => f.cpu)).toFixed(3),
+        pairs((f) => f.cpu).toFixed(3),
+      ];
+    };
+    sections.push(
+      `Metrics on vs off: ${records.toLocaleString('en-US')} records of 100 bytes produced (SDK, acks=1, flush os) then replayed (eachBatch), a fresh broker per run, ${runs} runs each, on/off alternating. "on" = \`sluice serve\` with its HTTP door (prom-client subscribed to every diagnostics channel) and /metrics scraped every ${scrapeMs} ms through the run; "off" = \`--no-http\`.\n\n` +
+        table(
+          [
+            'workload',
+            'on k rec/s',
+            'off k rec/s',
+            'on/off rate (median of pairs)',
+            'on broker µs/rec',
+            'off broker µs/rec',
+            'on/off broker CPU (median of pairs)',
+          ],
+          [row('produce'), row('replay')],
+        ),
+    );
+  }
 }
 
 if (only.has('rest')) {
   const requests = opt('requests', 2000);
   const inFlight = opt('in-flight', 8);
   const batch = 100;
-  const rest: number[] = [];
-  const sdk: number[] = [];
+  const rest: Array<{ rate: number; cpu: number; clientCpu: number }> = [];
+  const sdk: Array<{ rate: number; cpu: number; clientCpu: number }> = [];
+  const measure = async (pid: number, work: () => Promise<void>) => {
+    const cpu0 = cpuSecondsOf(pid);
+    const client0 = process.cpuUsage();
+    const started = performance.now();
+    await work();
+    const seconds = (performance.now() - started) / 1000;
+    const client = process.cpuUsage(client0);
+    const records = requests * batch;
+    return {
+      rate: records / seconds,
+      cpu: ((cpuSecondsOf(pid) - cpu0) * 1e6) / records,
+      clientCpu: (client.user + client.system) / records,
+    };
+  };
   for (let run = 0; run < runs; run++) {
     await withBroker(true, async (broker, httpPort) => {
       await createTopic(broker, 'rest', 1);
+      await createTopic(broker, 'sdk', 1);
       const info = (await (await fetch(`http://127.0.0.1:${httpPort}/v3/clusters`)).json()) as {
         data: Array<{ cluster_id: string }>;
       };
-      const url = `http://127.0.0.1:${httpPort}/v3/clusters/${info.data[0]!.cluster_id}/topics/rest/records:batch`;
-      const body = JSON.stringify({
-        entries: Array.from({ length: batch }, (_, i) => ({
-          value: { type: 'STRING', data: 'a'.repeat(100) },
-          id: String(i),
-        })),
+      const path = `/v3/clusters/${info.data[0]!.cluster_id}/topics/rest/records:batch`;
+      const body = Buffer.from(
+        JSON.stringify({
+          entries: Array.from({ length: batch }, (_, i) => ({
+            value: { type: 'STRING', data: 'a'.repeat(100) },
+            id: String(i),
+          })),
+        }),
+      );
+      // node:http with keep-alive sockets, one per request in flight: a lean client, so the figure is the
+      // broker's (Node's fetch costs the client more CPU per request than the broker spends on it).
+      const agent = new Agent({ keepAlive: true, maxSockets: inFlight });
+      const post = () =>
+        new Promise<void>((resolve, reject) => {
+          const request = httpRequest(
+            {
+              agent,
+              host: '127.0.0.1',
+              port: httpPort,
+              path,
+              method: 'POST',
+              headers: { 'content-type': 'application/json', 'content-length': body.length },
+            },
+            (response) => {
+              const chunks: Buffer[] = [];
+              response.on('data', (chunk: Buffer) => chunks.push(chunk));
+              response.on('end', () => {
+                if (response.statusCode === 200) resolve();
+                else reject(new Error(`REST produce answered ${response.statusCode}: ${Buffer.concat(chunks)}`));
+              });
+            },
+          );
+          request.on('error', reject);
+          request.end(body);
+        });
+      const pid = broker.child.pid!;
+      const r = await measure(pid, async () => {
+        let sent = 0;
+        const lane = async () => {
+          while (sent < requests) {
+            sent++;
+            await post();
+          }
+        };
+        await Promise.all(Array.from({ length: inFlight }, lane));
       });
-      let sent = 0;
-      const started = performance.now();
-      const lane = async () => {
-        while (sent < requests) {
-          sent++;
-          const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-          if (response.status !== 200)
-            throw new Error(`REST produce answered ${response.status}: ${await response.text()}`);
-          await response.arrayBuffer();
-        }
-      };
-      await Promise.all(Array.from({ length: inFlight }, lane));
-      const r = (requests * batch) / ((performance.now() - started) / 1000);
-      const s = await produce(broker, 'sdk', requests * batch, 100, { perSend: batch, inFlight, acks: -1 });
+      agent.destroy();
+      const s = await measure(pid, async () => {
+        await produce(broker, 'sdk', requests * batch, 100, { perSend: batch, inFlight, acks: -1 });
+      });
       rest.push(r);
       sdk.push(s);
       process.stdout.write(
-        `rest run ${run + 1}: REST ${(r / 1e3).toFixed(1)} k rec/s, SDK ${(s / 1e3).toFixed(1)} k rec/s\n`,
+        `rest run ${run + 1}: REST ${(r.rate / 1e3).toFixed(1)} k rec/s (broker ${r.cpu.toFixed(2)} µs/rec), SDK ${(s.rate / 1e3).toFixed(1)} k rec/s (broker ${s.cpu.toFixed(2)} µs/rec)\n`,
       );
     });
   }
+  const row = (name: string, figures: typeof rest) => {
+    const rates = figures.map((f) => f.rate);
+    return [
+      name,
+      (median(rates) / 1e3).toFixed(1),
+      (Math.min(...rates) / 1e3).toFixed(1),
+      (Math.max(...rates) / 1e3).toFixed(1),
+      median(figures.map((f) => f.cpu)).toFixed(2),
+      median(figures.map((f) => f.clientCpu)).toFixed(2),
+    ];
+  };
+  const ratios = rest.map((r, i) => r.rate / sdk[i]!.rate);
   sections.push(
-    `REST produce: ${requests.toLocaleString('en-US')} POST …/records:batch requests of ${batch} STRING records of 100 bytes (acks=all, flush os), ${inFlight} requests in flight over Node's fetch, beside the SDK sending the same records in sends of ${batch} (acks=-1, ${inFlight} sends in flight) to the same broker; ${runs} runs.\n\n` +
+    `REST produce: ${requests.toLocaleString('en-US')} POST …/records:batch requests of ${batch} STRING records of 100 bytes (acks=all, flush os), ${inFlight} requests in flight (node:http, keep-alive), beside the SDK sending the same records in sends of ${batch} (acks=-1, ${inFlight} sends in flight) to the same broker, one after the other in each run; ${runs} runs.\n\n` +
       table(
-        ['path', 'k rec/s (median)', 'min', 'max'],
-        [
-          [
-            'REST (HTTP/1.1 JSON)',
-            (median(rest) / 1e3).toFixed(1),
-            (Math.min(...rest) / 1e3).toFixed(1),
-            (Math.max(...rest) / 1e3).toFixed(1),
-          ],
-          [
-            'SDK (native protocol)',
-            (median(sdk) / 1e3).toFixed(1),
-            (Math.min(...sdk) / 1e3).toFixed(1),
-            (Math.max(...sdk) / 1e3).toFixed(1),
-          ],
-        ],
+        ['path', 'k rec/s (median)', 'min', 'max', 'broker CPU µs/rec', 'client CPU µs/rec'],
+        [row('REST (HTTP/1.1 JSON)', rest), row('SDK (native protocol)', sdk)],
       ) +
-      `\n\nREST / SDK: ${(median(rest) / median(sdk)).toFixed(3)}.`,
+      `\n\nREST / SDK records/s, median of the runs' ratios: ${median(ratios).toFixed(3)} (per run: ${ratios.map((x) => x.toFixed(2)).join(', ')}).`,
   );
 }
 

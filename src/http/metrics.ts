@@ -24,20 +24,46 @@ import {
 import { errorInfo } from '../protocol/index.js';
 import type { HttpCore } from './core.js';
 import type { Throughput } from './metrics-summary.js';
+import type { FanoutStats, PartitionTails } from './ws/partition-tails.js';
 
 const OTHER_TOPICS = '_other';
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-/** Record count of whole RecordBatch v2 batches laid end to end (recordCount at byte 57 of each). */
-function countRecords(chunks: readonly Buffer[]): number {
-  const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks as Buffer[]);
+/**
+ * Record count of whole RecordBatch v2 batches laid end to end over `chunks` (batchLength, an int32 at byte
+ * 8 of a batch, counts the bytes after byte 12; recordCount is the int32 at byte 57). Read in place, going
+ * forward only: the chunks are the bytes a fetch answers with (a batch may straddle two of them), never
+ * copied for this.
+ */
+export function countRecords(chunks: readonly Buffer[]): number {
   let records = 0;
-  let position = 0;
-  while (position + 61 <= bytes.length) {
-    records += bytes.readInt32BE(position + 57);
-    position += 12 + bytes.readInt32BE(position + 8);
+  let chunk = 0;
+  /** Where the current batch starts, within chunks[chunk]. */
+  let start = 0;
+  for (;;) {
+    while (chunk < chunks.length && start >= chunks[chunk]!.length) start -= chunks[chunk++]!.length;
+    if (chunk >= chunks.length) return records;
+    const batchLength = int32At(chunks, chunk, start + 8);
+    const count = int32At(chunks, chunk, start + 57);
+    if (batchLength === undefined || count === undefined) return records;
+    records += count;
+    start += 12 + batchLength;
   }
-  return records;
+}
+
+/** The big-endian int32 at `offset` from the start of chunks[chunk], or undefined past the last byte. */
+function int32At(chunks: readonly Buffer[], chunk: number, offset: number): number | undefined {
+  const first = chunks[chunk]!;
+  if (offset + 4 <= first.length) return first.readInt32BE(offset);
+  let value = 0;
+  let c = chunk;
+  let at = offset;
+  for (let k = 0; k < 4; k++) {
+    while (c < chunks.length && at >= chunks[c]!.length) at -= chunks[c++]!.length;
+    if (c >= chunks.length) return undefined;
+    value = (value << 8) | chunks[c]![at++]!;
+  }
+  return value;
 }
 
 export class BrokerMetrics {
@@ -59,7 +85,7 @@ export class BrokerMetrics {
   readonly #fsync: Histogram;
   readonly #rebalances: Counter<'group'>;
 
-  constructor(core: HttpCore, options: { topicLimit: number }) {
+  constructor(core: HttpCore, options: { topicLimit: number; websocketTails?: PartitionTails }) {
     this.#topicLimit = options.topicLimit;
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
@@ -187,6 +213,8 @@ export class BrokerMetrics {
       },
     });
 
+    if (options.websocketTails) websocketMetrics(options.websocketTails, registers);
+
     this.#on(requestChannel.name as string, (message) => {
       const e = message as RequestEvent;
       this.#requests.inc({ listener: e.listener, api: e.api });
@@ -270,4 +298,49 @@ export class BrokerMetrics {
     this.#topics.add(topic);
     return topic;
   }
+}
+
+/** The WebSocket gateway's fan-out, read at scrape time from its counters. */
+function websocketMetrics(tails: PartitionTails, registers: Registry[]): void {
+  const stats = tails.stats;
+  const counter = (name: string, help: string, read: (s: FanoutStats) => number) =>
+    new Counter({
+      name,
+      help,
+      registers,
+      collect() {
+        this.reset();
+        this.inc(read(stats));
+      },
+    });
+  new Gauge({
+    name: 'sluice_websocket_tail_readers',
+    help: 'Shared tail readers of the WebSocket gateway (topic-partitions with sockets at the tail)',
+    registers,
+    collect() {
+      this.set(tails.size);
+    },
+  });
+  new Counter({
+    name: 'sluice_websocket_log_reads_total',
+    help: 'Log reads by the WebSocket gateway: shared (one read for every socket at the tail) or own (a socket behind)',
+    labelNames: ['reader'],
+    registers,
+    collect() {
+      this.reset();
+      this.inc({ reader: 'shared' }, stats.sharedReads);
+      this.inc({ reader: 'own' }, stats.ownReads);
+    },
+  });
+  counter('sluice_websocket_records_sent_total', 'Record frames sent to WebSocket clients', (s) => s.recordsSent);
+  counter(
+    'sluice_websocket_left_behind_total',
+    'Times a shared tail stopped feeding a socket over its buffered-bytes limit',
+    (s) => s.leftBehind,
+  );
+  counter(
+    'sluice_websocket_closed_stuck_total',
+    'WebSocket clients closed (4008) for staying over their buffered-bytes limit',
+    (s) => s.closedStuck,
+  );
 }

@@ -22,6 +22,7 @@ import { groupRoutes } from './routes/groups.js';
 import { recordRoutes } from './routes/records.js';
 import { topicRoutes } from './routes/topics.js';
 import { websocketRoutes } from './ws/gateway.js';
+import { PartitionTails } from './ws/partition-tails.js';
 
 export class HttpServer {
   readonly config: HttpConfig;
@@ -63,7 +64,10 @@ export class HttpServer {
       },
     });
     await app.register(swaggerUi, { routePrefix: '/docs' });
-    const metrics = config.metrics ? new BrokerMetrics(core, { topicLimit: config.metricsTopicLimit }) : undefined;
+    const tails = new PartitionTails(core);
+    const metrics = config.metrics
+      ? new BrokerMetrics(core, { topicLimit: config.metricsTopicLimit, websocketTails: tails })
+      : undefined;
     if (metrics) {
       metrics.instrument(app);
       app.addHook('onClose', async () => metrics.close());
@@ -85,7 +89,7 @@ export class HttpServer {
     recordRoutes(context);
     groupRoutes(context);
     await consoleRoutes(app);
-    await websocketRoutes(app, core, config, (delta) => metrics?.connectionOpened('websocket', delta));
+    await websocketRoutes(app, core, config, tails, (delta) => metrics?.connectionOpened('websocket', delta));
     app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
     const server = new HttpServer(app, config);

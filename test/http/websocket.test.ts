@@ -33,12 +33,41 @@ function indexOfClose(stream: Buffer, code: number): number {
   return -1;
 }
 
-async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
+  while (!(await condition())) {
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+async function scrape(broker: HttpBroker): Promise<string> {
+  return (await call(broker, 'GET', '/metrics')).body as string;
+}
+
+/** A sample of the scrape: `name` with exactly `labels` (e.g. 'reader="own"'), or without labels. */
+function metric(text: string, name: string, labels?: string): number {
+  const prefix = labels ? `${name}{${labels}} ` : `${name} `;
+  const line = text.split('\n').find((l) => l.startsWith(prefix));
+  if (!line) throw new Error(`no ${prefix.trim()} in the scrape`);
+  return Number(line.slice(prefix.length));
+}
+
+/** A raw WebSocket client that subscribes, then stops reading (ws's own client would resume its socket). */
+async function rawSubscriber(port: number, topic: string, from: string) {
+  const socket = connect(port, '127.0.0.1');
+  await new Promise((resolve) => socket.once('connect', resolve));
+  socket.write(
+    'GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+      'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+  );
+  const chunks: Buffer[] = [];
+  socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+  await until(() => Buffer.concat(chunks).includes('\r\n\r\n'));
+  socket.write(maskedTextFrame(JSON.stringify({ op: 'subscribe', topics: [topic], from })));
+  await until(() => Buffer.concat(chunks).includes('"subscribed"'));
+  socket.pause();
+  return { socket, chunks };
 }
 
 interface Client {
@@ -52,7 +81,8 @@ async function open(url: string): Promise<Client> {
   const ws = new WebSocket(`${url.replace('http', 'ws')}/ws`);
   const messages: Array<Record<string, any>> = [];
   const waiters: Array<() => void> = [];
-  ws.on('message', (data) => {
+  ws.on('message', (data, isBinary) => {
+    if (isBinary) return;
     messages.push(JSON.parse(data.toString()));
     for (const wake of waiters.splice(0)) wake();
   });
@@ -172,6 +202,138 @@ describe('WebSocket gateway', () => {
     await ended;
   }, 90_000);
 
+  it('sends records as binary frames with the value bytes as stored, beside JSON subscribers of the same partition', async () => {
+    b = await startHttpBroker();
+    await call(b, 'POST', `${b.cluster}/topics`, { topic_name: 'bytes', partitions_count: 1 });
+    const binary = await open(b.url);
+    const binaryFrames: Buffer[] = [];
+    binary.ws.on('message', (data, isBinary) => {
+      if (isBinary) binaryFrames.push(data as Buffer);
+    });
+    const json = await open(b.url);
+    const member = await open(b.url);
+    const memberFrames: Buffer[] = [];
+    member.ws.on('message', (data, isBinary) => {
+      if (isBinary) memberFrames.push(data as Buffer);
+    });
+    binary.send({ op: 'subscribe', id: 1, topics: ['bytes'], format: 'binary' });
+    json.send({ op: 'subscribe', id: 2, topics: ['bytes'] });
+    member.send({ op: 'subscribe', id: 3, topics: ['bytes'], group: 'raw', from: 'earliest', format: 'binary' });
+    await Promise.all([binary, json, member].map((c) => c.next((m) => m.type === 'subscribed')));
+    json.send({ op: 'subscribe', id: 4, topics: ['bytes'], format: 'xml' });
+    expect(await json.next((m) => m.id === 4)).toMatchObject({ type: 'error', error_code: 400 });
+    json.send({ op: 'subscribe', id: 5, topics: ['bytes'] });
+    await json.next((m) => m.id === 5 && m.type === 'subscribed');
+
+    const raw = Buffer.from([0xff, 0x00, 0x80, 0x7b]);
+    const producer = sdkClient(b.broker.port).producer();
+    await producer.connect();
+    await producer.send({
+      topic: 'bytes',
+      messages: [
+        { key: 'k', value: raw, headers: { h: 'v' } },
+        { key: 'empty', value: null },
+      ],
+    });
+    await producer.disconnect();
+    const decode = (frame: Buffer) => {
+      const length = frame.readUInt32BE(0);
+      const header = JSON.parse(frame.subarray(4, 4 + length).toString());
+      return { header, value: frame.subarray(4 + length) };
+    };
+    await until(() => binaryFrames.length === 2 && memberFrames.length === 2);
+    for (const frames of [binaryFrames, memberFrames]) {
+      const [first, second] = frames.map(decode);
+      expect(first!.header).toMatchObject({
+        type: 'record',
+        topic: 'bytes',
+        partition: 0,
+        offset: 0,
+        key: { type: 'STRING', data: 'k' },
+        value_size: 4,
+        headers: [{ name: 'h', value: Buffer.from('v').toString('base64') }],
+      });
+      expect(first!.value).toEqual(raw);
+      expect(second!.header).toMatchObject({ offset: 1, value_size: -1 });
+      expect(second!.value.length).toBe(0);
+    }
+    const asJson = await json.next((m) => m.type === 'record' && m.offset === 0);
+    expect(asJson.value).toEqual({ type: 'BINARY', data: raw.toString('base64'), size: 4 });
+    for (const client of [binary, json, member]) client.ws.close();
+  });
+
+  it('serves many sockets on one partition from one shared read per batch, and a late one catches up then joins', async () => {
+    b = await startHttpBroker();
+    await call(b, 'POST', `${b.cluster}/topics`, { topic_name: 'wide', partitions_count: 1 });
+    const producer = sdkClient(b.broker.port).producer();
+    await producer.connect();
+    await producer.send({ topic: 'wide', messages: Array.from({ length: 10 }, (_, i) => ({ value: `early-${i}` })) });
+    const sockets = await Promise.all(Array.from({ length: 40 }, () => open(b!.url)));
+    for (const [i, client] of sockets.entries()) client.send({ op: 'subscribe', id: i, topics: ['wide'] });
+    await Promise.all(sockets.map((client) => client.next((m) => m.type === 'subscribed')));
+    expect(metric(await scrape(b), 'sluice_websocket_tail_readers')).toBe(1);
+
+    const batches = 20;
+    for (let n = 0; n < batches; n++) {
+      await producer.send({ topic: 'wide', messages: Array.from({ length: 5 }, (_, i) => ({ value: `b${n}-${i}` })) });
+      if (n === 10) {
+        // A late socket from the start reads on its own until it reaches the tail, then shares it.
+        const late = await open(b.url);
+        late.send({ op: 'subscribe', id: 'late', topics: ['wide'], from: 'earliest' });
+        sockets.push(late);
+      }
+    }
+    await producer.disconnect();
+    const last = 10 + batches * 5 - 1;
+    await Promise.all(sockets.map((client) => client.next((m) => m.type === 'record' && m.offset === last)));
+    for (const [i, client] of sockets.entries()) {
+      const offsets = client.messages.filter((m) => m.type === 'record').map((m) => m.offset);
+      const first = i === sockets.length - 1 ? 0 : 10;
+      expect(offsets).toEqual(Array.from({ length: last + 1 - first }, (_, n) => first + n));
+    }
+    const text = await scrape(b);
+    // Reading per socket would be at least 41 sockets × 20 batches; shared, it is about a read per batch
+    // (plus the empty read that precedes each wait), and the late socket's few reads of its own.
+    expect(metric(text, 'sluice_websocket_log_reads_total', 'reader="shared"')).toBeLessThanOrEqual(3 * batches);
+    expect(metric(text, 'sluice_websocket_log_reads_total', 'reader="own"')).toBeLessThanOrEqual(5);
+    expect(metric(text, 'sluice_websocket_records_sent_total')).toBe(40 * batches * 5 + last + 1);
+    for (const client of sockets) client.ws.close();
+    await until(async () => metric(await scrape(b!), 'sluice_websocket_tail_readers') === 0);
+  });
+
+  it('keeps feeding fast sockets while a stuck one among them is dropped from the tail and closed with 4008', async () => {
+    b = await startHttpBroker({}, { wsMaxBufferedBytes: 64 * 1024, wsStuckTimeoutMs: 1000 });
+    await call(b, 'POST', `${b.cluster}/topics`, { topic_name: 'mixed', partitions_count: 1 });
+    const fast = await Promise.all(Array.from({ length: 3 }, () => open(b!.url)));
+    for (const client of fast) client.send({ op: 'subscribe', topics: ['mixed'] });
+    const slow = await rawSubscriber(b.http.port, 'mixed', 'latest');
+    await Promise.all(fast.map((client) => client.next((m) => m.type === 'subscribed')));
+    await until(async () => metric(await scrape(b!), 'sluice_websocket_tail_readers') === 1);
+
+    const producer = sdkClient(b.broker.port).producer();
+    await producer.connect();
+    const value = Buffer.alloc(64 * 1024, 0x78);
+    const records = 400;
+    for (let i = 0; i < records / 50; i++) {
+      await producer.send({ topic: 'mixed', messages: Array.from({ length: 50 }, () => ({ value })) });
+    }
+    await producer.disconnect();
+    // The fast sockets get every record while the slow one holds nothing more than its limit and buffers.
+    await Promise.all(
+      fast.map((client) => client.next((m) => m.type === 'record' && m.offset === records - 1, 30_000)),
+    );
+    for (const client of fast) expect(client.messages.filter((m) => m.type === 'record')).toHaveLength(records);
+    slow.socket.resume();
+    await until(() => indexOfClose(Buffer.concat(slow.chunks), 4008) >= 0, 20_000);
+    const received = Buffer.concat(slow.chunks).toString('latin1').split('"type":"record"').length - 1;
+    expect(received).toBeLessThan(records);
+    const text = await scrape(b);
+    expect(metric(text, 'sluice_websocket_left_behind_total')).toBeGreaterThanOrEqual(1);
+    expect(metric(text, 'sluice_websocket_closed_stuck_total')).toBe(1);
+    slow.socket.destroy();
+    for (const client of fast) client.ws.close();
+  }, 90_000);
+
   it('serves /ws/client.js: a page subscribes and gets SDK records, a page produces and the SDK consumes', async () => {
     b = await startHttpBroker();
     await call(b, 'POST', `${b.cluster}/topics`, { topic_name: 'chat', partitions_count: 1 });
@@ -194,6 +356,17 @@ describe('WebSocket gateway', () => {
       await page.waitForFunction('window.received.length >= 1');
       const got = await page.evaluate('window.received[0]');
       expect(got).toMatchObject({ key: { data: 'sdk' }, value: { data: 'hello page' }, headers: { lang: 'en' } });
+      // A second socket of the page takes the same record as a binary frame: the value's bytes as a Uint8Array.
+      const bytes = await page.evaluate(`(async () => {
+        const { connect } = await import('/ws/client.js');
+        const raw = await connect();
+        return new Promise((resolve) => {
+          raw.subscribe(['chat'], { from: 'earliest', format: 'binary' }, (r) =>
+            resolve({ offset: r.offset, isBytes: r.value instanceof Uint8Array, text: new TextDecoder().decode(r.value) }),
+          );
+        });
+      })()`);
+      expect(bytes).toEqual({ offset: 0, isBytes: true, text: 'hello page' });
 
       const results = await page.evaluate(
         "window.sluice.produce('chat', [{ key: 'page', value: { from: 'browser' } }])",

@@ -6,6 +6,8 @@
 //   await sluice.commit(record);                                           // group members: up to this record
 // Keys and values given as strings are sent as text, anything else as JSON; records arrive with key and
 // value decoded ({ type, data }: data is parsed JSON, text, or base64 for binary) and headers as strings.
+// subscribe(topics, { format: 'binary' }, …) has records come as binary frames: record.value is then a
+// Uint8Array of the stored bytes (null for a null value), with no base64 or JSON on the way.
 
 function typed(value) {
   if (value === undefined || value === null) return null;
@@ -20,6 +22,14 @@ function headerText(value) {
   return new TextDecoder().decode(bytes);
 }
 
+/** A binary record frame: u32 (big-endian) header length, the JSON header, then the value's bytes. */
+function binaryRecord(buffer) {
+  const length = new DataView(buffer).getUint32(0);
+  const header = JSON.parse(new TextDecoder().decode(new Uint8Array(buffer, 4, length)));
+  const { value_size: size, ...record } = header;
+  return { ...record, value: size < 0 ? null : new Uint8Array(buffer, 4 + length, size) };
+}
+
 export class SluiceSocket {
   #ws;
   #nextId = 1;
@@ -28,14 +38,17 @@ export class SluiceSocket {
 
   constructor(ws) {
     this.#ws = ws;
-    ws.addEventListener('message', (event) => this.#receive(JSON.parse(event.data)));
+    ws.binaryType = 'arraybuffer';
+    ws.addEventListener('message', (event) =>
+      this.#receive(typeof event.data === 'string' ? JSON.parse(event.data) : binaryRecord(event.data)),
+    );
     ws.addEventListener('close', (event) => {
       for (const { reject } of this.#pending.values()) reject(new Error(`closed (${event.code}) ${event.reason}`));
       this.#pending.clear();
     });
   }
 
-  /** Subscribes (replacing any earlier subscription). options: { group, from: 'earliest'|'latest'|offset, autoCommit }. */
+  /** Subscribes (replacing any earlier subscription). options: { group, from: 'earliest'|'latest'|offset, autoCommit, format: 'json'|'binary' }. */
   subscribe(topics, options, onRecord) {
     this.#onRecord = onRecord;
     return this.#call({ op: 'subscribe', topics, ...options });

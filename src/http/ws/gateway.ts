@@ -6,6 +6,7 @@ import websocket from '@fastify/websocket';
 import type { FastifyInstance } from 'fastify';
 import type { HttpCore } from '../core.js';
 import type { HttpConfig } from '../options.js';
+import type { PartitionTails } from './partition-tails.js';
 import { WsSession } from './session.js';
 
 const CLOSE_GOING_AWAY = 1001;
@@ -16,6 +17,7 @@ export async function websocketRoutes(
   app: FastifyInstance,
   core: HttpCore,
   config: HttpConfig,
+  tails: PartitionTails,
   onConnection: (delta: 1 | -1) => void,
 ): Promise<void> {
   await app.register(websocket, { options: { maxPayload: config.bodyLimit } });
@@ -30,7 +32,7 @@ export async function websocketRoutes(
   });
   app.get('/ws', { websocket: true, schema: { hide: true } }, (socket) => {
     onConnection(1);
-    const session = new WsSession(socket, core, config);
+    const session = new WsSession(socket, core, tails, config);
     sessions.add(session);
     socket.on('close', () => {
       onConnection(-1);

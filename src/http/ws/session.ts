@@ -1,41 +1,39 @@
 // One WebSocket client of the gateway: its subscription, its produces and commits, and its backpressure.
 //
 // Messages are JSON text frames. Client → gateway (each may carry an `id` echoed in the answer):
-//   { op: 'subscribe', topics: [..], group?: string, from?: 'earliest'|'latest'|number, autoCommit?: bool }
+//   { op: 'subscribe', topics: [..], group?: string, from?: 'earliest'|'latest'|number, autoCommit?: bool,
+//     format?: 'json'|'binary' }                       binary: records come as binary frames (partition-tails.ts)
 //   { op: 'commit', topic, partition, offset }         group members only; offset = the next record to read
 //   { op: 'produce', topic, records: [REST record] }    records as POST …/records:batch entries
 //   { op: 'unsubscribe' }
 // Gateway → client:
 //   { type: 'subscribed' | 'unsubscribed' | 'committed', id }
-//   { type: 'record', topic, partition, offset, timestamp, key, value, headers }   key/value as REST reads (auto)
+//   { type: 'record', topic, partition, offset, timestamp, key, value, headers }   key/value as REST reads (auto);
+//     with format 'binary', a binary frame instead: u32 header length, that JSON header, the value's bytes
 //   { type: 'produced', id, results: [{ partition, offset } | { error_code, message }] }
 //   { type: 'error', id, error_code, message }
 //
-// Without a group a subscription reads every partition of its topics through the core (as a fetch does,
-// woken by appends). With a group it is a real group member: an SDK consumer on the broker's native
-// listener, so joins, rebalances, assignment and commits are exactly the SDK's.
+// Without a group a subscription is one PartitionFeed per partition of its topics: it rides the
+// partition's shared tail reader (one log read and one encoding per record for every socket at the tail)
+// and reads on its own only while behind it. With a group it is a real group member: an SDK consumer on
+// the broker's native listener, so joins, rebalances, assignment and commits are exactly the SDK's.
 //
 // Backpressure: before each push the socket's queued bytes (ws bufferedAmount) are compared with
-// wsMaxBufferedBytes; over it, nothing more is read for this socket (the loop, or the SDK consumer's
-// eachMessage, waits). A socket that stays over the limit for wsStuckTimeoutMs is closed with code 4008.
+// wsMaxBufferedBytes; over it, nothing more is read for this socket (a shared tail drops it and feeds the
+// others on; its own reads, or the SDK consumer's eachMessage, wait). A socket that stays over the limit
+// for wsStuckTimeoutMs is closed with code 4008.
 import type { WebSocket } from 'ws';
 import { logLevel, Sluice, type Consumer } from '../../client/index.js';
+import type { HeaderPairs } from '../../records/index.js';
 import { CoreError, type HttpCore } from '../core.js';
 import { HttpError, statusOf } from '../errors.js';
 import type { HttpConfig } from '../options.js';
-import {
-  decodeHeaders,
-  decodeValue,
-  encodeHeaders,
-  encodeValue,
-  parseTimestamp,
-  type TypedValue,
-} from '../routes/values.js';
+import { type FeedOutlet, PartitionFeed } from './partition-feed.js';
+import { type PartitionTails, type RecordFormat, recordFrame } from './partition-tails.js';
+import { encodeHeaders, encodeValue, parseTimestamp, type TypedValue } from '../routes/values.js';
 
 export const CLOSE_STUCK = 4008;
 
-const READ_RECORDS = 500;
-const READ_BYTES = 1024 * 1024;
 /** While a socket is over its buffered-bytes limit, how often it is looked at again. */
 const DRAIN_CHECK_MS = 20;
 
@@ -50,14 +48,16 @@ interface Message {
 export class WsSession {
   readonly #socket: WebSocket;
   readonly #core: HttpCore;
+  readonly #tails: PartitionTails;
   readonly #config: HttpConfig;
   #subscription: AbortController | undefined;
   #consumer: Consumer | undefined;
   #closed = false;
 
-  constructor(socket: WebSocket, core: HttpCore, config: HttpConfig) {
+  constructor(socket: WebSocket, core: HttpCore, tails: PartitionTails, config: HttpConfig) {
     this.#socket = socket;
     this.#core = core;
+    this.#tails = tails;
     this.#config = config;
     socket.on('message', (data, isBinary) => {
       if (isBinary) {
@@ -133,60 +133,47 @@ export class WsSession {
     const from = message.from ?? 'latest';
     if (from !== 'earliest' && from !== 'latest' && !(Number.isSafeInteger(from) && (from as number) >= 0))
       throw new HttpError(400, '"from" must be "earliest", "latest" or an offset');
+    const format = message.format ?? 'json';
+    if (format !== 'json' && format !== 'binary') throw new HttpError(400, '"format" must be "json" or "binary"');
     for (const topic of topics as string[]) this.#core.topic(topic);
     await this.#stopSubscription();
-    if (group === undefined) this.#readDirectly(topics as string[], from as 'earliest' | 'latest' | number);
-    else await this.#joinGroup(topics as string[], group, from === 'earliest', message.autoCommit === true);
+    if (group === undefined) this.#readDirectly(topics as string[], from as 'earliest' | 'latest' | number, format);
+    else await this.#joinGroup(topics as string[], group, from === 'earliest', message.autoCommit === true, format);
   }
 
-  #readDirectly(topics: string[], from: 'earliest' | 'latest' | number): void {
+  #readDirectly(topics: string[], from: 'earliest' | 'latest' | number, format: RecordFormat): void {
     const subscription = new AbortController();
     this.#subscription = subscription;
+    const outlet: FeedOutlet = {
+      canTake: () => this.#socket.bufferedAmount <= this.#config.wsMaxBufferedBytes,
+      send: (frame, frameFormat) => this.#sendFrame(frame, frameFormat),
+      writable: (signal) => this.#writable(signal),
+      failed: (topic, partition, error) => {
+        if (error instanceof SessionClosed || subscription.signal.aborted) return;
+        this.#send({ type: 'error', id: null, error_code: 500, message: `${topic}-${partition}: ${error.message}` });
+      },
+    };
     for (const topic of topics) {
       for (const p of this.#core.partitions(topic)) {
-        const start = from === 'earliest' ? p.logStartOffset : from === 'latest' ? p.highWatermark : from;
-        void this.#readLoop(topic, p.partition, start, subscription.signal).catch((error) => {
-          if (!(error instanceof SessionClosed) && !subscription.signal.aborted)
-            this.#send({
-              type: 'error',
-              id: null,
-              error_code: 500,
-              message: `${topic}-${p.partition}: ${error.message}`,
-            });
-        });
+        const position = from === 'earliest' ? p.logStartOffset : from === 'latest' ? p.highWatermark : from;
+        new PartitionFeed(
+          { topic, partition: p.partition, position, format },
+          this.#core,
+          this.#tails,
+          outlet,
+          subscription.signal,
+        ).start();
       }
     }
   }
 
-  async #readLoop(topic: string, partition: number, start: number, signal: AbortSignal): Promise<void> {
-    let offset = start;
-    // A stopping broker wakes every waiter at once: the loop must end then, not spin on empty reads.
-    while (!signal.aborted && !this.#closed && !this.#core.stopping) {
-      await this.#writable(signal);
-      const window = await this.#core.read(topic, partition, Math.max(offset, 0), {
-        maxRecords: READ_RECORDS,
-        maxBytes: READ_BYTES,
-      });
-      if (offset < window.logStartOffset) offset = window.logStartOffset;
-      for (const r of window.records) {
-        if (signal.aborted) return;
-        this.#send({
-          type: 'record',
-          topic,
-          partition,
-          offset: r.offset,
-          timestamp: r.timestamp,
-          key: decodeValue(r.key, 'auto'),
-          value: decodeValue(r.value, 'auto'),
-          headers: decodeHeaders(r.headers),
-        });
-      }
-      offset = window.nextOffset;
-      if (window.records.length === 0) await this.#core.waitForRecords(topic, partition, offset, signal);
-    }
-  }
-
-  async #joinGroup(topics: string[], groupId: string, fromBeginning: boolean, autoCommit: boolean): Promise<void> {
+  async #joinGroup(
+    topics: string[],
+    groupId: string,
+    fromBeginning: boolean,
+    autoCommit: boolean,
+    format: RecordFormat,
+  ): Promise<void> {
     const sluice = new Sluice({
       clientId: 'sluice-ws',
       brokers: [this.#core.nativeAddress],
@@ -202,22 +189,21 @@ export class WsSession {
       autoCommit,
       eachMessage: async ({ topic, partition, message }) => {
         await this.#writable(subscription.signal);
-        const headers = Object.entries(message.headers ?? {}).flatMap(([name, value]) =>
-          (Array.isArray(value) ? value : [value]).map((v) => ({
+        const headers: HeaderPairs = Object.entries(message.headers ?? {}).flatMap(([name, value]) =>
+          (Array.isArray(value) ? value : [value]).map((v): [string, Buffer | null] => [
             name,
-            value: v === undefined || v === null ? null : Buffer.from(v).toString('base64'),
-          })),
+            v === undefined || v === null ? null : Buffer.from(v),
+          ]),
         );
-        this.#send({
-          type: 'record',
-          topic,
+        const record = {
           partition,
           offset: Number(message.offset),
           timestamp: Number(message.timestamp),
-          key: decodeValue(message.key ?? null, 'auto'),
-          value: decodeValue(message.value ?? null, 'auto'),
+          key: message.key ?? null,
+          value: message.value ?? null,
           headers,
-        });
+        };
+        this.#sendFrame(recordFrame(topic, partition, record, format), format);
       },
     });
   }
@@ -280,6 +266,7 @@ export class WsSession {
     while (this.#socket.bufferedAmount > limit) {
       if (signal.aborted || this.#closed) throw new SessionClosed();
       if (Date.now() - since > this.#config.wsStuckTimeoutMs) {
+        this.#tails.stats.closedStuck++;
         this.#socket.close(
           CLOSE_STUCK,
           `slow consumer: over ${limit} bytes queued for ${this.#config.wsStuckTimeoutMs} ms`,
@@ -289,6 +276,10 @@ export class WsSession {
       }
       await new Promise((resolve) => setTimeout(resolve, DRAIN_CHECK_MS));
     }
+  }
+
+  #sendFrame(frame: Buffer, format: RecordFormat): void {
+    if (this.#socket.readyState === this.#socket.OPEN) this.#socket.send(frame, { binary: format === 'binary' });
   }
 
   #send(message: object): void {
