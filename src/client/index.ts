@@ -27,6 +27,7 @@ export type {
   IHeaders,
 } from './producer/types.js';
 export { Producer } from './producer/index.js';
+export { MAX_DELIVERY_DELAY_MS } from './producer/queue-options.js';
 export const ProducerEvents = ProducerEventNames;
 export type ProducerEvents = typeof ProducerEventNames;
 export { Consumer } from './consumer/index.js';
