@@ -6,6 +6,7 @@ import { Command } from 'commander';
 import { SLUICE_VERSION } from '../src/version.js';
 import * as completion from './commands/completion.js';
 import * as consume from './commands/consume.js';
+import * as dlq from './commands/dlq.js';
 import * as dumpLog from './commands/dump-log.js';
 import * as groups from './commands/groups.js';
 import * as help from './commands/help.js';
@@ -23,6 +24,7 @@ const COMMANDS: ReadonlyArray<{ register(program: Command): void }> = [
   consume,
   replay,
   groups,
+  dlq,
   perf,
   dumpLog,
   completion,

@@ -60,7 +60,7 @@ export interface AdminClient {
   setOffsets?(o: {
     groupId: string;
     topic: string;
-    partitions: Array<{ partition: number; offset: string }>;
+    partitions: Array<{ partition: number; offset: string; metadata?: string | null }>;
   }): Promise<void>;
   resetOffsets?(o: { groupId: string; topic: string; earliest?: boolean }): Promise<void>;
   deleteGroups?(groupIds: string[]): Promise<Array<{ groupId: string; errorCode: number }>>;
@@ -88,6 +88,10 @@ export interface SendMessage {
   partition?: number;
   headers?: Record<string, Buffer | string | null | Array<Buffer | string | null>>;
   timestamp?: string | number;
+  /** Queues: share groups deliver the record this many ms after the send (header sluice-deliver-at). */
+  delayMs?: number;
+  /** Queues: 0–9, share groups deliver higher first (header sluice-priority). */
+  priority?: number;
 }
 
 export interface ProducerClient {
