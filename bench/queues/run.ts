@@ -4,6 +4,7 @@
 // stopped at the end.
 //   node --import tsx bench/queues/run.ts [--short] [--write] [--only rabbitmq,jetstream]
 //     [--records N] [--slow-records N] [--max-in-flight N]
+import { loadavg } from 'node:os';
 import { describeCommit, describeMachine, today } from '../lib/machine.js';
 import { table, writeResultsSection } from '../lib/results.js';
 import { startJetStream } from './jetstream.js';
@@ -52,6 +53,7 @@ const median = (xs: number[]) => {
       : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
 
+const loadAtStart = loadavg()[0]!;
 const results: SystemResult[] = [];
 for (const key of only) {
   process.stderr.write(`starting ${key}…\n`);
@@ -102,8 +104,8 @@ rows.push([
   ...results.map((r) => `${median(r.redeliveryMs).toFixed(0)} (${r.redeliveryMs.map((x) => x.toFixed(0)).join(', ')})`),
 ]);
 const body = [
-  `${today()}, ${describeMachine()}, commit ${describeCommit()}. Command: \`${command}\`.`,
-  `Each cell: acknowledged records/s, ${records.toLocaleString('en-US')} records of ${SIZE} B (${slowRecords.toLocaleString('en-US')} with the 5 ms handler) pre-loaded with publisher confirms, then N members in the bench process, each on its own connection with maxInFlight ${maxInFlight}; timed from the first member starting until the server has every ack. Redelivery: one record held by a member that never acks it, lock ${LOCK_MS} ms; the figure is how long after the record became free again another member had it.`,
+  `${today()}, ${describeMachine()}, commit ${describeCommit()}, load average ${loadAtStart.toFixed(1)} at the start and ${loadavg()[0]!.toFixed(1)} at the end (other engineers' builds and tests). Command: \`${command}\`.`,
+  `Each cell: acknowledged records/s, ${records.toLocaleString('en-US')} records of ${SIZE} B (${slowRecords.toLocaleString('en-US')} with the 5 ms handler) pre-loaded with publisher confirms, then N members in the bench process, each on its own connection with maxInFlight ${maxInFlight}; timed from the first member starting until the server has every ack. Redelivery: one record held by a member that never acks it, lock ${LOCK_MS} ms; the figure is how long after the record became free again another member had it (RabbitMQ has no per-message lock: there, from the holder's channel closing).`,
   '',
   table(['handler', 'members', ...results.map((r) => r.name)], rows),
   '',
