@@ -12,6 +12,7 @@ import * as groups from './commands/groups.js';
 import * as help from './commands/help.js';
 import * as perf from './commands/perf.js';
 import * as produce from './commands/produce.js';
+import * as queue from './commands/queue.js';
 import * as replay from './commands/replay.js';
 import * as topics from './commands/topics.js';
 import { configure } from './lib/command.js';
@@ -24,6 +25,7 @@ const COMMANDS: ReadonlyArray<{ register(program: Command): void }> = [
   consume,
   replay,
   groups,
+  queue,
   dlq,
   perf,
   dumpLog,
