@@ -131,6 +131,8 @@ export class SharePartition {
   #nextDeadline = Number.POSITIVE_INFINITY;
   #deadlineStale = false;
   #available = 0;
+  /** member → records it holds here. */
+  readonly #held = new Map<string, number>();
 
   constructor(options: SharePartitionOptions) {
     this.#startOffset = options.startOffset;
@@ -243,6 +245,7 @@ export class SharePartition {
     for (const entry of chosen) {
       this.#move(entry, 'acquired');
       entry.member = member;
+      this.#held.set(member, (this.#held.get(member) ?? 0) + 1);
       entry.deadline = lockExpiresAt;
       entry.deliveryCount++;
       this.#record(entry);
@@ -301,6 +304,11 @@ export class SharePartition {
     for (const entry of this.#inFlight.values())
       if (entry.state === 'acquired' && entry.member === member) this.#lockLost(entry, 'its consumer left the group');
     this.#deadlineStale = true;
+  }
+
+  /** How many records `member` holds here. */
+  heldCount(member: string): number {
+    return this.#held.get(member) ?? 0;
   }
 
   /** Offsets `member` holds in this partition. */
@@ -445,13 +453,24 @@ export class SharePartition {
     if (entry.state === 'available') this.#available--;
     if (to === 'available') this.#available++;
     if (entry.state === 'acquired' || entry.state === 'waiting') this.#deadlineStale = true;
+    if (entry.state === 'acquired' && entry.member !== null) {
+      const held = (this.#held.get(entry.member) ?? 1) - 1;
+      if (held === 0) this.#held.delete(entry.member);
+      else this.#held.set(entry.member, held);
+    }
     entry.state = to;
     if (to !== 'acquired') entry.member = null;
     if (to !== 'acquired' && to !== 'waiting') entry.deadline = 0;
   }
 
+  /** Drops a record the log no longer has (skipTo). */
   #leave(entry: InFlight): void {
     if (entry.state === 'available') this.#available--;
+    if (entry.state === 'acquired' && entry.member !== null) {
+      const held = (this.#held.get(entry.member) ?? 1) - 1;
+      if (held === 0) this.#held.delete(entry.member);
+      else this.#held.set(entry.member, held);
+    }
   }
 
   #record(entry: InFlight): void {
