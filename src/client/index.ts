@@ -30,6 +30,15 @@ export { Producer } from './producer/index.js';
 export const ProducerEvents = ProducerEventNames;
 export type ProducerEvents = typeof ProducerEventNames;
 export { Consumer } from './consumer/index.js';
+export { ShareConsumer } from './share/index.js';
+export type {
+  EachShareMessagePayload,
+  ShareBackoff,
+  ShareConsumerConfig,
+  ShareMessage,
+  ShareRunConfig,
+} from './share/types.js';
+export type { ShareGroupDescription } from './share/admin.js';
 export const ConsumerEvents = ConsumerEventNames;
 export type ConsumerEvents = typeof ConsumerEventNames;
 export type * from './consumer/types.js';

@@ -166,6 +166,7 @@ describe('share-group APIs on the native wire', () => {
       memberId: m,
       leave: true,
       topics: [],
+      maxInFlight: 1,
       startFrom: 'latest',
       lockTimeoutMs: null,
       retry: null,
@@ -176,6 +177,7 @@ describe('share-group APIs on the native wire', () => {
       topic: 'jobs',
       partitions: null,
       to: 'latest',
+      timestamp: -1,
     });
     expect(reset.partitions).toEqual([
       { partition: 0, startOffset: 2 },
@@ -186,6 +188,7 @@ describe('share-group APIs on the native wire', () => {
       topic: 'jobs',
       partitions: [0],
       to: 'timestamp',
+      timestamp: -1,
     });
     expect(badTime.errorCode).toBe(ErrorCode.INVALID_REQUEST);
     expect((await c.request(DeleteShareGroupsApi, { groupIds: ['workers'] })).results[0]!.errorCode).toBe(0);
@@ -196,7 +199,16 @@ describe('share-group APIs on the native wire', () => {
     tb = await startBroker();
     const c = await tb.client();
     await createTopic(c, 'jobs', 1);
-    const base = { groupId: 'g', topics: ['jobs'], startFrom: 'earliest' as const, retry: null, deadLetterTopic: null };
+    const base = {
+      groupId: 'g',
+      memberId: '',
+      leave: false,
+      maxInFlight: 1,
+      topics: ['jobs'],
+      startFrom: 'earliest' as const,
+      retry: null,
+      deadLetterTopic: null,
+    };
     const lock = await c.request(ShareGroupHeartbeatApi, { ...base, lockTimeoutMs: 5 });
     expect(lock.errorCode).toBe(ErrorCode.INVALID_REQUEST);
     expect(lock.errorMessage).toMatch(/lockTimeoutMs must be from 100/);
