@@ -9,9 +9,11 @@ import { describeCommit, describeMachine, today } from '../lib/machine.js';
 import { table, writeResultsSection } from '../lib/results.js';
 import { startJetStream } from './jetstream.js';
 import { startRabbitMq } from './rabbitmq.js';
+import { startSluice } from './sluice.js';
 import type { QueueSystem, WorkloadOptions } from './workload.js';
 
 const SYSTEMS: Record<string, () => Promise<QueueSystem>> = {
+  sluice: startSluice,
   rabbitmq: () => startRabbitMq('quorum'),
   'rabbitmq-classic': () => startRabbitMq('classic'),
   jetstream: startJetStream,
