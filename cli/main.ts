@@ -6,11 +6,13 @@ import { Command } from 'commander';
 import { SLUICE_VERSION } from '../src/version.js';
 import * as completion from './commands/completion.js';
 import * as consume from './commands/consume.js';
+import * as dlq from './commands/dlq.js';
 import * as dumpLog from './commands/dump-log.js';
 import * as groups from './commands/groups.js';
 import * as help from './commands/help.js';
 import * as perf from './commands/perf.js';
 import * as produce from './commands/produce.js';
+import * as queue from './commands/queue.js';
 import * as replay from './commands/replay.js';
 import * as topics from './commands/topics.js';
 import { configure } from './lib/command.js';
@@ -23,6 +25,8 @@ const COMMANDS: ReadonlyArray<{ register(program: Command): void }> = [
   consume,
   replay,
   groups,
+  queue,
+  dlq,
   perf,
   dumpLog,
   completion,

@@ -43,8 +43,8 @@ export async function waitForPort(port: number, timeoutMs = 10_000): Promise<voi
   }
 }
 
-export function startProcess(command: string, args: string[]): ChildProcess {
-  const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+export function startProcess(command: string, args: string[], env?: NodeJS.ProcessEnv): ChildProcess {
+  const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'], env });
   child.stderr!.on('data', () => {});
   return child;
 }

@@ -19,6 +19,7 @@ import {
   type KafkaMessage,
 } from '../lib/sdk.js';
 import { TIME_HELP, timeOption } from '../lib/time.js';
+import { consumeShare } from './consume-share.js';
 
 const FORMATS = ['text', 'json', 'raw'] as const;
 type Format = (typeof FORMATS)[number];
@@ -30,6 +31,8 @@ interface ConsumeOptions {
   until?: number;
   partition?: number;
   group?: string;
+  shareGroup?: string;
+  maxInFlight?: number;
   maxMessages?: number;
   exitAtEnd?: boolean;
   format: Format;
@@ -56,6 +59,15 @@ export function register(program: Command): void {
     .option('--until <time>', 'stop before the first record at or after this time (same forms as --since)', timeOption)
     .option('-p, --partition <n>', 'read only this partition', parseInteger('partition', 0))
     .option('-g, --group <group>', 'join this consumer group: share partitions with its members and commit offsets')
+    .option(
+      '--share-group <group>',
+      'join this share group (a queue): records are shared one by one among its members, each acknowledged once printed',
+    )
+    .option(
+      '--max-in-flight <n>',
+      'with --share-group: records held unacknowledged at once (default 1)',
+      parseInteger('max-in-flight', 1, 10_000),
+    )
     .option('-n, --max-messages <n>', 'stop after this many records', parseInteger('max-messages', 1))
     .option('-e, --exit-at-end', 'stop when caught up with the end of the log (as it was at start)')
     .addOption(
@@ -74,7 +86,7 @@ export function register(program: Command): void {
     )
     .addHelpText(
       'after',
-      `\nExamples:\n  sluice consume orders --from-beginning -e\n  sluice consume orders --since 15m --format json\n  sluice consume orders --group billing`,
+      `\nExamples:\n  sluice consume orders --from-beginning -e\n  sluice consume orders --since 15m --format json\n  sluice consume orders --group billing\n  sluice consume jobs --share-group workers --max-in-flight 10`,
     );
   withBrokers(cmd).action(action(consume));
 }
@@ -86,6 +98,20 @@ function validate(opts: ConsumeOptions): void {
     opts.since !== undefined && '--since',
   ].filter(Boolean);
   if (starts.length > 1) throw new UsageError(`${starts.join(' and ')} both say where to start: give one`);
+  if (opts.shareGroup !== undefined) {
+    const refused = [
+      opts.group !== undefined && '--group',
+      opts.offset !== undefined && '--offset',
+      opts.since !== undefined && '--since',
+      opts.until !== undefined && '--until',
+      opts.partition !== undefined && '--partition',
+      opts.exitAtEnd && '--exit-at-end',
+    ].filter(Boolean);
+    if (refused.length > 0)
+      throw new UsageError(
+        `${refused.join(', ')} cannot be used with --share-group: the share group hands out records (use -n to stop after some)`,
+      );
+  } else if (opts.maxInFlight !== undefined) throw new UsageError('--max-in-flight needs --share-group');
   if (opts.group && opts.offset !== undefined)
     throw new UsageError('--offset cannot be used with --group (use `sluice groups reset-offsets` to move a group)');
   if (opts.group && opts.partition !== undefined)
@@ -193,6 +219,8 @@ async function consume(ctx: Context, topic: string, opts: ConsumeOptions): Promi
   const stop = interrupted();
   const admin = await connectAdmin(ctx);
   await requireTopic(admin, topic);
+  if (opts.shareGroup !== undefined)
+    return consumeShare(ctx, topic, { ...opts, shareGroup: opts.shareGroup }, new Printer(ctx, topic, opts), stop);
   const ranges = opts.group ? [] : await plan(admin, topic, opts);
   if (opts.offset !== undefined && opts.offset >= 0) sayWhereOffsetLands(ctx, opts, ranges);
   const client = createClient(ctx, { retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2000 } });

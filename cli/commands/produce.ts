@@ -8,7 +8,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
 import { createDefaultPartitioner, estimateRecordSize, type HeaderPairs } from '../../src/records/index.js';
 import { action, choiceOption, subcommand, withBrokers, type Context } from '../lib/command.js';
-import { CliError, describeError } from '../lib/errors.js';
+import { CliError, describeError, UsageError } from '../lib/errors.js';
 import { type Line, LineReader } from '../lib/lines.js';
 import {
   COMPRESSIONS,
@@ -24,7 +24,9 @@ import {
 import { formatBytes, formatCount } from '../lib/output.js';
 import { PartitionSender } from '../lib/partition-sender.js';
 import { batchBudget, createPlannedTopic, planTopic, removeIfEmpty, type TopicPlan } from '../lib/produce-topic.js';
-import { formatDuration } from '../lib/time.js';
+import { formatDuration, parseDuration } from '../lib/time.js';
+import { MAX_DELIVERY_DELAY_MS } from '../../src/client/index.js';
+import { DELIVER_AT_HEADER, MAX_PRIORITY, MIN_PRIORITY, PRIORITY_HEADER } from '../../src/records/queue-headers.js';
 import { connectAdmin, createClient, type SendMessage } from '../lib/sdk.js';
 import { BATCH_HEADER_SIZE } from '../../storage/format/record-batch.js';
 
@@ -43,6 +45,8 @@ interface ProduceOptions {
   maxLineBytes?: number;
   onError: (typeof ON_ERROR)[number];
   createTopic?: boolean;
+  delay?: number;
+  priority?: number;
 }
 
 export function register(program: Command): void {
@@ -66,6 +70,16 @@ export function register(program: Command): void {
     )
     .addOption(
       choiceOption('-z, --compression <codec>', 'compression codec', COMPRESSIONS, parseCompression).default('none'),
+    )
+    .option(
+      '--delay <duration>',
+      'queues: share groups get each record only this long after it is sent (500ms, 10s, 2m; at most 90d)',
+      parseDuration('delay', { ms: MAX_DELIVERY_DELAY_MS, text: '90d' }),
+    )
+    .option(
+      '--priority <n>',
+      'queues: priority 0-9 of every record (share groups deliver higher first)',
+      parseInteger('priority', MIN_PRIORITY, MAX_PRIORITY),
     )
     .option('--skip-empty', 'skip empty lines instead of sending empty values')
     .addOption(
@@ -95,7 +109,7 @@ export function register(program: Command): void {
     )
     .addHelpText(
       'after',
-      `\nExamples:\n  seq 1000 | sluice produce numbers\n  printf 'user-1:clicked\\n' | sluice produce events -K : -H source=cli\n  sluice produce big --file dump.txt --on-error skip`,
+      `\nExamples:\n  seq 1000 | sluice produce numbers\n  printf 'user-1:clicked\\n' | sluice produce events -K : -H source=cli\n  sluice produce big --file dump.txt --on-error skip\n  echo 'send reminder' | sluice produce jobs --delay 10m --priority 5`,
     );
   withBrokers(cmd).action(action(produce));
 }
@@ -137,7 +151,25 @@ interface Refusals {
   first?: { line: number; reason: string };
 }
 
+/** --delay and --priority write headers: a -H of the same name would be a second, conflicting value. */
+function checkQueueFlags(opts: ProduceOptions): void {
+  const names = new Set((opts.header ?? []).map(([k]) => k));
+  if (opts.delay !== undefined && names.has(DELIVER_AT_HEADER))
+    throw new UsageError(`--delay writes the ${DELIVER_AT_HEADER} header: do not also give it with -H`);
+  if (opts.priority !== undefined && names.has(PRIORITY_HEADER))
+    throw new UsageError(`--priority writes the ${PRIORITY_HEADER} header: do not also give it with -H`);
+}
+
+/** The headers --delay and --priority add, with the largest values, so record sizes are bounded with them. */
+function queueHeaderPairs(opts: ProduceOptions): HeaderPairs {
+  const pairs: HeaderPairs = [];
+  if (opts.delay !== undefined) pairs.push([DELIVER_AT_HEADER, Buffer.from(String(8.64e15))]);
+  if (opts.priority !== undefined) pairs.push([PRIORITY_HEADER, Buffer.from(String(MAX_PRIORITY))]);
+  return pairs;
+}
+
 async function produce(ctx: Context, topic: string, opts: ProduceOptions): Promise<void> {
+  checkQueueFlags(opts);
   const input = opts.file ? await openInput(opts.file) : process.stdin;
   const separator = opts.keySeparator !== undefined ? Buffer.from(opts.keySeparator) : undefined;
   if (separator && separator.length === 0) throw new CliError('--key-separator must not be empty');
@@ -168,6 +200,7 @@ async function produce(ctx: Context, topic: string, opts: ProduceOptions): Promi
   });
   const headers = headersOf(opts.header ?? []);
   const headerPairs: HeaderPairs = (opts.header ?? []).map(([k, v]) => [k, Buffer.from(v)]);
+  headerPairs.push(...queueHeaderPairs(opts));
   // A record's size bound (estimateRecordSize) without building a record per line: fixed part + key + value.
   const recordBase = estimateRecordSize({ key: null, value: null, headers: headerPairs, timestamp: 0 });
   const maxLineBytes = opts.maxLineBytes ?? plan.maxMessageBytes;
@@ -228,6 +261,8 @@ async function produce(ctx: Context, topic: string, opts: ProduceOptions): Promi
   const send = (lineNumber: number, key: Buffer | null, value: Buffer, bytes: number): boolean | Promise<boolean> => {
     const message: SendMessage = { key, value, partition: 0 };
     if (headers) message.headers = headers;
+    if (opts.delay !== undefined) message.delayMs = opts.delay;
+    if (opts.priority !== undefined) message.priority = opts.priority;
     message.partition =
       opts.partition ??
       (partitionMetadata.length === 1

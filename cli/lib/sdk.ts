@@ -60,10 +60,50 @@ export interface AdminClient {
   setOffsets?(o: {
     groupId: string;
     topic: string;
-    partitions: Array<{ partition: number; offset: string }>;
+    partitions: Array<{ partition: number; offset: string; metadata?: string | null }>;
   }): Promise<void>;
   resetOffsets?(o: { groupId: string; topic: string; earliest?: boolean }): Promise<void>;
   deleteGroups?(groupIds: string[]): Promise<Array<{ groupId: string; errorCode: number }>>;
+  listShareGroups?(): Promise<{ groups: Array<{ groupId: string; state: string; members: number }> }>;
+  describeShareGroups?(groupIds: string[]): Promise<{ groups: ShareGroupDescription[] }>;
+}
+
+/** A share group (queue) as the broker describes it: settings, members, and per partition what is in flight. */
+export interface ShareGroupDescription {
+  groupId: string;
+  errorCode: number;
+  errorMessage: string | null;
+  state: string;
+  config: {
+    maxAttempts: number;
+    backoffType: string;
+    initialMs: number;
+    multiplierMilli: number;
+    maxMs: number;
+    jitterPercent: number;
+    lockTimeoutMs: number;
+    deadLetterTopic: string | null;
+  } | null;
+  members: Array<{
+    memberId: string;
+    clientId: string;
+    clientHost: string;
+    topics: string[];
+    maxInFlight: number;
+    held: number;
+  }>;
+  partitions: Array<{
+    topic: string;
+    partition: number;
+    startOffset: number;
+    logEndOffset: number;
+    available: number;
+    acquired: number;
+    waiting: number;
+    deadLettering: number;
+    deliveryCounts: Array<{ deliveryCount: number; records: number }>;
+    oldestTimestamp: number | null;
+  }>;
 }
 
 export interface GroupDescription {
@@ -88,6 +128,10 @@ export interface SendMessage {
   partition?: number;
   headers?: Record<string, Buffer | string | null | Array<Buffer | string | null>>;
   timestamp?: string | number;
+  /** Queues: share groups deliver the record this many ms after the send (header sluice-deliver-at). */
+  delayMs?: number;
+  /** Queues: 0–9, share groups deliver higher first (header sluice-priority). */
+  priority?: number;
 }
 
 export interface ProducerClient {
@@ -151,10 +195,35 @@ export interface ConsumerClient {
   events?: Record<string, string>;
 }
 
+export interface ShareMessage {
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: Record<string, Buffer | null | Array<Buffer | null>>;
+  offset: string;
+  timestamp: string;
+  deliveryAttempt: number;
+  reject(reason?: string): void;
+  release(): void;
+}
+
+export interface ShareConsumerClient {
+  readonly memberId: string;
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  subscribe(o: { topics: string[]; fromBeginning?: boolean }): Promise<void>;
+  run(o: { eachMessage(p: { topic: string; partition: number; message: ShareMessage }): Promise<void> }): Promise<void>;
+}
+
 export interface SluiceClient {
   admin(config?: Record<string, unknown>): AdminClient;
   producer(config?: Record<string, unknown>): ProducerClient;
   consumer(config?: Record<string, unknown>): ConsumerClient;
+  shareConsumer?(config: {
+    groupId: string;
+    maxInFlight?: number;
+    lockTimeoutMs?: number;
+    maxWaitTimeInMs?: number;
+  }): ShareConsumerClient;
 }
 
 /** kafkajs's ConfigResourceTypes.TOPIC and BROKER. */

@@ -47,6 +47,17 @@ export function parseTimeSpec(text: string, now: number = Date.now()): number {
   throw new InvalidArgumentError(`'${text}' is not a time: expected ${TIME_HELP}.`);
 }
 
+/** A duration flag (10s, 500ms, 2m, 1h30m) in ms, at most `max` (e.g. `{ ms: …, text: '90d' }`); a bare number is refused (which unit?). */
+export function parseDuration(what: string, max: { ms: number; text: string }) {
+  return (raw: string): number => {
+    const ms = durationMs(raw);
+    if (ms === undefined)
+      throw new InvalidArgumentError(`${what} must be a duration with a unit, like 500ms, 10s, 2m, 1h30m or 3d.`);
+    if (ms > max.ms) throw new InvalidArgumentError(`${what} must be at most ${max.text}.`);
+    return ms;
+  };
+}
+
 /** Commander parser for time flags; the clock is read when the flag is parsed. */
 export function timeOption(text: string): number {
   return parseTimeSpec(text);

@@ -35,6 +35,7 @@ import {
 } from './kafka/index.js';
 import { NativeWire } from './native/wire.js';
 import { ProducerIdAllocator } from './registries/producer-ids.js';
+import { startShareService, type ShareService } from './share/index.js';
 import { readMetadataFile, TopicRegistry } from './registries/topics.js';
 import { Transport } from './transport/transport.js';
 import { logCleanerSettings } from './log-cleaner-settings.js';
@@ -60,6 +61,7 @@ export class Broker {
   private logs: LogManager | undefined;
   private lock: DataDirLock | undefined;
   private groups: GroupService | undefined;
+  private shares: ShareService | undefined;
   private transport: Transport | undefined;
   private state: State = 'new';
   private boundPort = -1;
@@ -159,6 +161,16 @@ export class Broker {
         cleaner: logCleanerSettings(this.config, 0.25),
         offsetsSegmentBytes: this.config.offsetsTopicSegmentBytes,
       });
+      this.shares = await startShareService({
+        dataDir,
+        fs: this.config.fs,
+        flush: this.config.topicDefaults.flush,
+        clock: this.config.clock,
+        logger: this.logger.child({ component: 'share-groups' }),
+        topics: this.topicRegistry,
+        waiters: this.waiters,
+        config: this.config.shareGroups,
+      });
       const context = this.context();
       this.transport = new Transport(this.config);
       const native = new NativeWire({
@@ -174,6 +186,9 @@ export class Broker {
     } catch (error) {
       this.state = 'stopped';
       await this.transport?.close(0).catch(() => {});
+      await this.shares
+        ?.close()
+        .catch((closeError) => this.logger.error({ err: closeError }, 'closing share groups after a failed start'));
       await this.groups
         ?.close()
         .catch((closeError) => this.logger.error({ err: closeError }, 'closing groups after a failed start'));
@@ -220,9 +235,11 @@ export class Broker {
     this.waiters.notifyAll();
     // Parked JoinGroup/SyncGroup requests are answered (COORDINATOR_NOT_AVAILABLE) before the server drains.
     await this.groups?.coordinator.close().catch((err) => this.logger.error({ err }, 'closing the group coordinator'));
+    this.shares?.coordinator.close();
     try {
       await this.transport?.close(this.config.shutdownTimeoutMs);
     } finally {
+      await this.shares?.close().catch((err) => this.logger.error({ err }, 'closing share groups'));
       await this.groups?.close().catch((err) => this.logger.error({ err }, 'closing the group coordinator'));
       try {
         await this.logs?.close();
@@ -316,8 +333,12 @@ export class Broker {
       get groups() {
         return self.groups!.coordinator;
       },
-      internalTopics: () => self.groups?.internalTopics ?? [],
-      internalLog: (topic, partition) => self.groups?.internalLog(topic, partition),
+      get shares() {
+        return self.shares!.coordinator;
+      },
+      internalTopics: () => [...(self.groups?.internalTopics ?? []), ...(self.shares?.internalTopics ?? [])],
+      internalLog: (topic, partition) =>
+        self.groups?.internalLog(topic, partition) ?? self.shares?.internalLog(topic, partition),
       apiVersions: () => this.registry.versions(),
     };
   }

@@ -16,6 +16,7 @@ import {
   MAX_HEADER_DEPTH,
 } from '../protocol/index.js';
 import { resolveGroupCoordinatorConfig, type GroupCoordinatorConfig } from './groups/coordinator.js';
+import { resolveShareGroupsConfig, type ShareGroupsConfig } from './share/config.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Kafka's fetch.max.bytes default (50 MiB). */
@@ -132,6 +133,8 @@ export interface BrokerOptions {
   clock?: Clock;
   /** Consumer-group coordinator settings (session timeout bounds, initial rebalance delay, offsets retention). */
   groups?: Partial<GroupCoordinatorConfig>;
+  /** Share-group settings: the per-partition window (also the priority look-ahead), sessions, lock bounds. */
+  shareGroups?: Partial<ShareGroupsConfig>;
   /**
    * The log cleaner of topics with cleanup.policy compact (storage/log-cleaner.ts); false: none runs (compacted
    * topics then grow like others). Kafka's log.cleaner.* settings.
@@ -184,6 +187,7 @@ export interface BrokerConfig {
   readonly logger: Logger;
   readonly clock: Clock;
   readonly groups: Readonly<GroupCoordinatorConfig>;
+  readonly shareGroups: ShareGroupsConfig;
   readonly fs: StorageFs;
   readonly repair: boolean;
   /** null: no cleaner. */
@@ -344,6 +348,7 @@ const KNOWN_KEYS = new Set<string>([
   'fs',
   'repair',
   'groups',
+  'shareGroups',
   'maxFetchBytes',
   'producerIdExpirationMs',
   'logCleaner',
@@ -369,6 +374,14 @@ function groupsOption(value: Partial<GroupCoordinatorConfig> | undefined): Reado
     return resolveGroupCoordinatorConfig(value ?? {});
   } catch (error) {
     return fail('groups', (error as Error).message);
+  }
+}
+
+function shareGroupsOption(value: Partial<ShareGroupsConfig> | undefined): ShareGroupsConfig {
+  try {
+    return resolveShareGroupsConfig(value ?? {});
+  } catch (error) {
+    return fail('shareGroups', (error as Error).message);
   }
 }
 
@@ -466,6 +479,7 @@ export function resolveBrokerConfig(options: BrokerOptions): BrokerConfig {
     logger: options.logger ?? pino({ level: 'silent' }),
     clock: options.clock ?? systemClock,
     groups: groupsOption(options.groups),
+    shareGroups: shareGroupsOption(options.shareGroups),
     fs: options.fs ?? nodeFs,
     repair: options.repair ?? false,
     logCleaner: logCleanerOption(options.logCleaner),

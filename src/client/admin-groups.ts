@@ -111,13 +111,14 @@ export class AdminGroups {
   async setOffsets(options: {
     groupId: string;
     topic: string;
-    partitions: Array<{ partition: number; offset: string }>;
+    /** Sluice: `metadata` is stored with the offset (as a consumer's commit does); null by default. */
+    partitions: Array<{ partition: number; offset: string; metadata?: string | null }>;
   }): Promise<void> {
     const { groupId, topic, partitions } = options;
     await this.commitStandalone(
       groupId,
       topic,
-      partitions.map((p) => ({ partition: p.partition, offset: Number(p.offset) })),
+      partitions.map((p) => ({ partition: p.partition, offset: Number(p.offset), metadata: p.metadata ?? null })),
     );
   }
 
@@ -170,7 +171,7 @@ export class AdminGroups {
   private async commitStandalone(
     groupId: string,
     topic: string,
-    partitions: Array<{ partition: number; offset: number }>,
+    partitions: Array<{ partition: number; offset: number; metadata?: string | null }>,
   ): Promise<void> {
     for (const p of partitions) {
       if (!Number.isSafeInteger(p.offset) || p.offset < 0)
@@ -191,7 +192,7 @@ export class AdminGroups {
               partition: p.partition,
               offset: p.offset,
               leaderEpoch: -1,
-              metadata: null,
+              metadata: p.metadata ?? null,
             })),
           },
         ],

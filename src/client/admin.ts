@@ -13,6 +13,7 @@ import {
 import { ErrorCode } from '../protocol/errors.js';
 import type { AclEntry, AclFilter, DeleteAclResponse, DescribeAclResponse } from './acl.js';
 import { AdminGroups, type GroupOffsetPartition } from './admin-groups.js';
+import { AdminShareGroups } from './share/admin.js';
 import { deleteTopicRecords } from './admin-records.js';
 import {
   type AdminConfig,
@@ -70,6 +71,8 @@ export class Admin {
   private readonly emitter: InstrumentationEmitter<AdminEventName>;
   /** Consumer-group calls (admin-groups.ts). */
   private readonly groups: AdminGroups;
+  /** Share-group calls (share/admin.ts). */
+  private readonly shareGroups: AdminShareGroups;
 
   constructor(
     clusterOptions: ClusterOptions,
@@ -81,6 +84,7 @@ export class Admin {
     this.retrier = createRetry({ ...retry, ...config.retry });
     this.emitter = new InstrumentationEmitter(Object.values(AdminEvents), log, clusterOptions.network);
     this.groups = new AdminGroups(this.cluster, (fn) => this.run(fn));
+    this.shareGroups = new AdminShareGroups(this.cluster, (fn) => this.run(fn));
   }
 
   logger(): Logger {
@@ -348,6 +352,27 @@ export class Admin {
   /** Sluice: lag per partition (log end − committed offset) and the group's total. */
   fetchGroupLag(options: Parameters<AdminGroups['fetchGroupLag']>[0]): ReturnType<AdminGroups['fetchGroupLag']> {
     return this.groups.fetchGroupLag(options);
+  }
+  /** Sluice: share groups (queues) with their state and member counts. */
+  listShareGroups(): ReturnType<AdminShareGroups['listShareGroups']> {
+    return this.shareGroups.listShareGroups();
+  }
+
+  /** Sluice: settings, members and per-partition queue state (available, acquired, waiting, delivery counts). */
+  describeShareGroups(groupIds: string[]): ReturnType<AdminShareGroups['describeShareGroups']> {
+    return this.shareGroups.describeShareGroups(groupIds);
+  }
+
+  /** Sluice: deletes share groups without members. */
+  deleteShareGroups(groupIds: string[]): ReturnType<AdminShareGroups['deleteShareGroups']> {
+    return this.shareGroups.deleteShareGroups(groupIds);
+  }
+
+  /** Sluice: moves a share group's start offset (earliest, latest, or by timestamp); the group must have no members. */
+  resetShareGroupOffsets(
+    options: Parameters<AdminShareGroups['resetShareGroupOffsets']>[0],
+  ): ReturnType<AdminShareGroups['resetShareGroupOffsets']> {
+    return this.shareGroups.resetShareGroupOffsets(options);
   }
 
   private async partitionsOf(topic: string): Promise<number[]> {

@@ -111,6 +111,12 @@ export class Cluster {
     this.fetchConnections.clear();
   }
 
+  /** Closes the fetch connections only: parked long polls end, other requests carry on. */
+  closeFetchConnections(): void {
+    for (const connection of this.fetchConnections.values()) connection.close();
+    this.fetchConnections.clear();
+  }
+
   /** A ready connection to `host:port`, opening one when none is open. */
   async connectionTo(address: BrokerAddress): Promise<Connection> {
     return this.openIn(this.connections, address);

@@ -27,9 +27,19 @@ export type {
   IHeaders,
 } from './producer/types.js';
 export { Producer } from './producer/index.js';
+export { MAX_DELIVERY_DELAY_MS } from './producer/queue-options.js';
 export const ProducerEvents = ProducerEventNames;
 export type ProducerEvents = typeof ProducerEventNames;
 export { Consumer } from './consumer/index.js';
+export { ShareConsumer } from './share/index.js';
+export type {
+  EachShareMessagePayload,
+  ShareBackoff,
+  ShareConsumerConfig,
+  ShareMessage,
+  ShareRunConfig,
+} from './share/types.js';
+export type { ShareGroupDescription } from './share/admin.js';
 export const ConsumerEvents = ConsumerEventNames;
 export type ConsumerEvents = typeof ConsumerEventNames;
 export type * from './consumer/types.js';

@@ -8,6 +8,8 @@ import type { ConsumerConfig } from './consumer/types.js';
 import { SluiceNonRetriableError } from './errors.js';
 import { createLogger, type logCreator, type Logger, logLevel } from './logger.js';
 import { Producer } from './producer/index.js';
+import { ShareConsumer } from './share/index.js';
+import type { ShareConsumerConfig } from './share/types.js';
 import type { BrokersFunction, ISocketFactory, Mechanism, SASLOptions } from './kafkajs-types.js';
 import { type ClientKind, NetworkSource } from './network-events.js';
 import type { ProducerConfig } from './producer/types.js';
@@ -77,6 +79,15 @@ export class Sluice {
       config,
       this.retry,
       this.rootLogger.namespace('Consumer'),
+    );
+  }
+
+  /** Sluice: a member of a share group (a queue on the log: per-record ack, retries, dead letters). */
+  shareConsumer(config: ShareConsumerConfig): ShareConsumer {
+    return new ShareConsumer(
+      this.clientOptions('ShareConsumer', 'consumer'),
+      config,
+      this.rootLogger.namespace('ShareConsumer'),
     );
   }
 

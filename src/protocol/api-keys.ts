@@ -27,6 +27,15 @@ export const ApiKey = {
   Authenticate: 36,
   CreatePartitions: 37,
   DeleteGroups: 42,
+  // Share groups (queues on the log): Kafka's numbers for KIP-932's APIs; list and delete have no Kafka
+  // API of their own (Kafka folds them into ListGroups/DeleteGroups), so they take numbers of Sluice's own.
+  ShareGroupHeartbeat: 76,
+  ShareGroupDescribe: 77,
+  ShareFetch: 78,
+  ShareAcknowledge: 79,
+  AlterShareGroupOffsets: 91,
+  ListShareGroups: 1000,
+  DeleteShareGroups: 1001,
 } as const;
 
 export type ApiKeyName = keyof typeof ApiKey;

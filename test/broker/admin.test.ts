@@ -323,6 +323,7 @@ describe('Metadata', () => {
     expect(all.topics.map((x) => [x.name, x.isInternal, x.partitions.length])).toEqual([
       ['user', false, 1],
       ['__consumer_offsets', true, 1],
+      ['__share_group_state', true, 1],
     ]);
     const named = await client.request(MetadataApi, { topics: ['__consumer_offsets'], allowAutoTopicCreation: true });
     expect(named.topics[0]).toMatchObject({ name: '__consumer_offsets', errorCode: 0, isInternal: true });
@@ -336,6 +337,8 @@ describe('Metadata', () => {
     const write = await produce(client, '__consumer_offsets', 0, batchOf(['x']));
     expect(write.errorCode).toBe(ErrorCode.INVALID_TOPIC_EXCEPTION);
     expect(write.errorMessage).toMatch(/internal to the broker/);
+    const shareState = await produce(client, '__share_group_state', 0, batchOf(['x']));
+    expect(shareState.errorCode).toBe(ErrorCode.INVALID_TOPIC_EXCEPTION);
   });
 });
 

@@ -227,4 +227,115 @@ export const EXAMPLES: Record<number, { request: unknown; response: unknown }> =
     request: { groups: ['g'] },
     response: { results: [{ groupId: 'g', errorCode: 0, errorMessage: null }] },
   },
+  [ApiKey.ShareGroupHeartbeat]: {
+    request: {
+      groupId: 'g',
+      memberId: '',
+      leave: false,
+      topics: ['jobs'],
+      maxInFlight: 10,
+      startFrom: 'earliest',
+      lockTimeoutMs: 30_000,
+      retry: {
+        maxAttempts: 5,
+        backoffType: 'exponential',
+        initialMs: 100,
+        multiplierMilli: 2000,
+        maxMs: 5000,
+        jitterPercent: 10,
+      },
+      deadLetterTopic: null,
+    },
+    response: {
+      errorCode: 0,
+      errorMessage: null,
+      memberId: 'm-1',
+      heartbeatIntervalMs: 5000,
+      sessionTimeoutMs: 45_000,
+      lockTimeoutMs: 30_000,
+    },
+  },
+  [ApiKey.ShareFetch]: {
+    request: { groupId: 'g', memberId: 'm-1', maxRecords: 10, maxWaitMs: 500 },
+    response: {
+      errorCode: 0,
+      errorMessage: null,
+      records: [
+        {
+          topic: 'jobs',
+          partition: 0,
+          offset: 7,
+          deliveryCount: 2,
+          timestamp: 1_700_000_000_000,
+          key: null,
+          value: bin,
+          headers: [{ key: 'h', value: bin }],
+        },
+      ],
+    },
+  },
+  [ApiKey.ShareAcknowledge]: {
+    request: {
+      groupId: 'g',
+      memberId: 'm-1',
+      acks: [{ topic: 'jobs', partition: 0, offset: 7, type: 'fail', errorMessage: 'boom' }],
+    },
+    response: {
+      errorCode: 0,
+      errorMessage: null,
+      results: [{ topic: 'jobs', partition: 0, offset: 7, errorCode: 121, errorMessage: 'not held' }],
+    },
+  },
+  [ApiKey.ShareGroupDescribe]: {
+    request: { groupIds: ['g'] },
+    response: {
+      groups: [
+        {
+          groupId: 'g',
+          errorCode: 0,
+          errorMessage: null,
+          state: 'Stable',
+          config: {
+            maxAttempts: 5,
+            backoffType: 'fixed',
+            initialMs: 100,
+            multiplierMilli: 1000,
+            maxMs: 100,
+            jitterPercent: 0,
+            lockTimeoutMs: 30_000,
+            deadLetterTopic: 'jobs.dlq',
+          },
+          members: [
+            { memberId: 'm-1', clientId: 'c', clientHost: '127.0.0.1', topics: ['jobs'], maxInFlight: 10, held: 1 },
+          ],
+          partitions: [
+            {
+              topic: 'jobs',
+              partition: 0,
+              startOffset: 7,
+              logEndOffset: 9,
+              available: 1,
+              acquired: 1,
+              waiting: 0,
+              deadLettering: 0,
+              deliveryCounts: [{ deliveryCount: 2, records: 1 }],
+              oldestTimestamp: 1_700_000_000_000,
+            },
+          ],
+        },
+      ],
+    },
+  },
+  [ApiKey.AlterShareGroupOffsets]: {
+    request: { groupId: 'g', topic: 'jobs', partitions: [0], to: 'timestamp', timestamp: 1_700_000_000_000 },
+    response: { errorCode: 0, errorMessage: null, partitions: [{ partition: 0, startOffset: 3 }] },
+  },
+  [ApiKey.ListShareGroups]: {
+    request: {},
+    response: { errorCode: 0, errorMessage: null, groups: [{ groupId: 'g', state: 'Empty', members: 0 }] },
+  },
+  [ApiKey.DeleteShareGroups]: {
+    request: { groupIds: ['g'] },
+    response: { results: [{ groupId: 'g', errorCode: 0, errorMessage: null }] },
+  },
 };

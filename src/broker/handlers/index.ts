@@ -16,6 +16,7 @@ import { initProducerIdHandler } from './init-producer-id.js';
 import { listOffsetsHandler } from './list-offsets.js';
 import { metadataHandler } from './metadata.js';
 import { produceHandler } from './produce.js';
+import { SHARE_HANDLERS } from './share-handlers.js';
 import type { Handler } from './types.js';
 
 export const BROKER_HANDLERS: readonly Handler[] = [
@@ -32,6 +33,7 @@ export const BROKER_HANDLERS: readonly Handler[] = [
   listOffsetsHandler,
   initProducerIdHandler,
   ...GROUP_HANDLERS,
+  ...SHARE_HANDLERS,
 ];
 
 /** Why a request cannot be dispatched: its API is unknown, not implemented, or the version unsupported. */

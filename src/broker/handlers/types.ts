@@ -12,6 +12,7 @@ import type { FetchSessions } from '../fetch/sessions.js';
 import type { PartitionWaiters } from '../fetch/waiters.js';
 import type { Principal } from '../security/principal.js';
 import type { ProducerIdAllocator } from '../registries/producer-ids.js';
+import type { ShareCoordinator } from '../share/index.js';
 import type { TopicRegistry } from '../registries/topics.js';
 import type { MemoryShare, ResponseMemory } from '../transport/wire.js';
 
@@ -37,6 +38,8 @@ export interface BrokerContext {
   readonly stopping: boolean;
   /** The consumer-group coordinator (src/broker/groups/). */
   readonly groups: GroupCoordinator;
+  /** The share-group coordinator (src/broker/share/): queues on the log. */
+  readonly shares: ShareCoordinator;
   /** The broker's internal topics (`__consumer_offsets`): listed on request, readable by offsets lookups only. */
   internalTopics(): ReadonlyArray<{ name: string; partitions: number }>;
   internalLog(topic: string, partition: number): PartitionLog | undefined;

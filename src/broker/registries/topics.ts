@@ -32,6 +32,7 @@ import { isValidTopicName } from '../../protocol/index.js';
 import type { BatchPolicy } from '../../records/batch-validation.js';
 import type { BrokerConfig, TopicDefaults } from '../config.js';
 import { OFFSETS_TOPIC } from '../groups/offsets-store.js';
+import { SHARE_STATE_TOPIC } from '../share/state-store.js';
 import {
   applyConfigChanges,
   batchPolicyFor,
@@ -384,6 +385,12 @@ export class TopicRegistry {
       throw new TopicError(
         'invalid-name',
         `topic "${name}" is internal to the broker (committed group offsets): it cannot be created or written to`,
+      );
+    }
+    if (name === SHARE_STATE_TOPIC) {
+      throw new TopicError(
+        'invalid-name',
+        `topic "${name}" is internal to the broker (share-group state): it cannot be created`,
       );
     }
     if (!isValidTopicName(name)) {

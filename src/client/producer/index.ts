@@ -16,6 +16,7 @@ import { InitProducerIdApi } from '../../protocol/apis/init-producer-id.js';
 import { Accumulator } from './accumulator.js';
 import type { PartitionQueue, ProducerIdentity } from './partition-queue.js';
 import { PendingSend } from './pending-send.js';
+import { hasQueueOptions, withQueueHeaders } from './queue-options.js';
 import { Sender } from './sender.js';
 import type { Message, ProducerBatch, ProducerConfig, ProducerRecord, RecordMetadata, TopicMessages } from './types.js';
 
@@ -143,15 +144,15 @@ export class Producer {
 
   sendBatch(batch: ProducerBatch): Promise<RecordMetadata[]> {
     if (!this.connected) return Promise.reject(new SluiceNotConnected('The producer is disconnected'));
-    let acks: number, compression: CompressionCodec;
+    let acks: number, compression: CompressionCodec, topicMessages: TopicMessages[];
     try {
-      ({ acks, compression } = validateBatch(batch));
+      ({ acks, compression, topicMessages } = validateBatch(batch, Date.now()));
     } catch (err) {
       return Promise.reject(err);
     }
     return new Promise<RecordMetadata[]>((resolve, reject) => {
       const send = new PendingSend(acks, batch.timeout ?? DEFAULTS.timeout, compression, resolve, reject);
-      this.waiting.push({ send, topicMessages: batch.topicMessages! });
+      this.waiting.push({ send, topicMessages });
       this.pump();
     });
   }
@@ -288,7 +289,14 @@ export class Producer {
   }
 }
 
-function validateBatch(batch: ProducerBatch): { acks: number; compression: CompressionCodec } {
+/**
+ * Checks a send and returns its messages normalised: a message with queue options (delayMs, deliverAt,
+ * priority) is replaced by a copy carrying their headers; the others, and the caller's arrays, are kept.
+ */
+function validateBatch(
+  batch: ProducerBatch,
+  now: number,
+): { acks: number; compression: CompressionCodec; topicMessages: TopicMessages[] } {
   const acks = batch.acks ?? -1;
   if (acks !== -1 && acks !== 0 && acks !== 1)
     throw new SluiceNonRetriableError(`acks must be -1, 0 or 1, not ${acks}`);
@@ -297,7 +305,9 @@ function validateBatch(batch: ProducerBatch): { acks: number; compression: Compr
     throw new SluiceNonRetriableError(`unknown compression type ${compression}`);
   if (!Array.isArray(batch.topicMessages) || batch.topicMessages.length === 0)
     throw new SluiceNonRetriableError('sendBatch needs a non-empty topicMessages array');
-  for (const { topic, messages } of batch.topicMessages) {
+  let topicMessages = batch.topicMessages;
+  for (let t = 0; t < batch.topicMessages.length; t++) {
+    const { topic, messages } = batch.topicMessages[t]!;
     if (typeof topic !== 'string' || topic.length === 0)
       throw new SluiceNonRetriableError(`Invalid topic ${String(topic)}`);
     if (!Array.isArray(messages) || messages.length === 0)
@@ -319,8 +329,25 @@ function validateBatch(batch: ProducerBatch): { acks: number; compression: Compr
       }
       if (m.headers !== undefined && m.headers !== null) checkHeaders(m.headers, topic);
     }
+    const normalised = withQueueOptionsApplied(messages, topic, now);
+    if (normalised !== messages) {
+      if (topicMessages === batch.topicMessages) topicMessages = batch.topicMessages.slice();
+      topicMessages[t] = { topic, messages: normalised };
+    }
   }
-  return { acks, compression };
+  return { acks, compression, topicMessages };
+}
+
+/** `messages` itself when none has queue options, else a copy with those messages replaced. */
+function withQueueOptionsApplied(messages: Message[], topic: string, now: number): Message[] {
+  let out = messages;
+  for (let i = 0; i < messages.length; i++) {
+    const m = messages[i]!;
+    if (!hasQueueOptions(m)) continue;
+    if (out === messages) out = messages.slice();
+    out[i] = withQueueHeaders(m, topic, now);
+  }
+  return out;
 }
 
 function isBytes(v: unknown): boolean {

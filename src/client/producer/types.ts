@@ -20,6 +20,16 @@ export type Message = {
   headers?: IHeaders;
   /** Milliseconds since the epoch, as a string (kafkajs) or a number. Defaults to now. */
   timestamp?: string | number;
+  /**
+   * Sluice (queues): share groups hand the record out only this many ms after send() was called (the
+   * `sluice-deliver-at` header); 0 to 7 776 000 000 (90 days). Consumer groups see it at once.
+   * Not with `deliverAt`.
+   */
+  delayMs?: number;
+  /** Sluice (queues): share groups hand the record out only from this time (a Date or ms since the epoch; at most 90 days ahead). */
+  deliverAt?: Date | number;
+  /** Sluice (queues): 0 (default) to 9; share groups hand out higher priorities first (the `sluice-priority` header). */
+  priority?: number;
 };
 
 export interface ProducerRecord {

@@ -22,6 +22,13 @@ import { OffsetCommitApi } from './offset-commit.js';
 import { OffsetFetchApi } from './offset-fetch.js';
 import { ProduceApi } from './produce.js';
 import { SyncGroupApi } from './sync-group.js';
+import { AlterShareGroupOffsetsApi } from './alter-share-group-offsets.js';
+import { DeleteShareGroupsApi } from './delete-share-groups.js';
+import { ListShareGroupsApi } from './list-share-groups.js';
+import { ShareAcknowledgeApi } from './share-acknowledge.js';
+import { ShareFetchApi } from './share-fetch.js';
+import { ShareGroupDescribeApi } from './share-group-describe.js';
+import { ShareGroupHeartbeatApi } from './share-group-heartbeat.js';
 
 export const ALL_APIS: readonly AnyNativeApi[] = [
   ApiVersionsApi,
@@ -46,6 +53,13 @@ export const ALL_APIS: readonly AnyNativeApi[] = [
   DescribeGroupsApi,
   DeleteGroupsApi,
   InitProducerIdApi,
+  ShareGroupHeartbeatApi,
+  ShareGroupDescribeApi,
+  ShareFetchApi,
+  ShareAcknowledgeApi,
+  AlterShareGroupOffsetsApi,
+  ListShareGroupsApi,
+  DeleteShareGroupsApi,
 ];
 
 const byKey = new Map<number, AnyNativeApi>(ALL_APIS.map((api) => [api.key, api]));
@@ -76,3 +90,11 @@ export * from './offset-commit.js';
 export * from './offset-fetch.js';
 export * from './produce.js';
 export * from './sync-group.js';
+export * from './alter-share-group-offsets.js';
+export * from './delete-share-groups.js';
+export * from './list-share-groups.js';
+export * from './share-acknowledge.js';
+export * from './share-fetch.js';
+export * from './share-group-describe.js';
+export * from './share-group-heartbeat.js';
+export * from './share-fields.js';

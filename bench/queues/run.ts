@@ -1,0 +1,117 @@
+// Work queues side by side: acknowledged records/s with 1, 4 and 16 members on one queue (handlers that
+// acknowledge at once, then after 5 ms), and redelivery latency after a lock expiry, for each system of
+// bench/queues/ in the same run. Servers are installed when missing, started on free loopback ports and
+// stopped at the end.
+//   node --import tsx bench/queues/run.ts [--short] [--write] [--only rabbitmq,jetstream]
+//     [--records N] [--slow-records N] [--max-in-flight N]
+import { loadavg } from 'node:os';
+import { describeCommit, describeMachine, today } from '../lib/machine.js';
+import { table, writeResultsSection } from '../lib/results.js';
+import { startJetStream } from './jetstream.js';
+import { startRabbitMq } from './rabbitmq.js';
+import { startSluice } from './sluice.js';
+import type { QueueSystem, WorkloadOptions } from './workload.js';
+
+const SYSTEMS: Record<string, () => Promise<QueueSystem>> = {
+  sluice: startSluice,
+  rabbitmq: () => startRabbitMq('quorum'),
+  'rabbitmq-classic': () => startRabbitMq('classic'),
+  jetstream: startJetStream,
+};
+
+const MEMBERS = [1, 4, 16];
+const HANDLER_MS = [0, 5];
+const LOCK_MS = 1000;
+const REDELIVERY_RUNS = 5;
+const SIZE = 100;
+
+function flag(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+const short = process.argv.includes('--short');
+const write = process.argv.includes('--write');
+const only = flag('only')?.split(',') ?? Object.keys(SYSTEMS);
+const records = Number(flag('records') ?? (short ? 5_000 : 20_000));
+const slowRecords = Number(flag('slow-records') ?? (short ? 2_000 : 5_000));
+const maxInFlight = Number(flag('max-in-flight') ?? 10);
+for (const name of only) if (!SYSTEMS[name]) throw new Error(`unknown system '${name}' (${Object.keys(SYSTEMS)})`);
+
+interface SystemResult {
+  name: string;
+  durability: string;
+  /** `${members}/${handlerMs}` → acknowledged records/s */
+  rates: Map<string, number>;
+  redeliveryMs: number[];
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0
+    ? Number.NaN
+    : s.length % 2
+      ? s[(s.length - 1) / 2]!
+      : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+const loadAtStart = loadavg()[0]!;
+const results: SystemResult[] = [];
+for (const key of only) {
+  process.stderr.write(`starting ${key}…\n`);
+  const system = await SYSTEMS[key]!();
+  const result: SystemResult = { name: system.name, durability: system.durability, rates: new Map(), redeliveryMs: [] };
+  try {
+    for (const handlerMs of HANDLER_MS) {
+      for (const members of MEMBERS) {
+        const n = handlerMs === 0 ? records : slowRecords;
+        const queue = `bench-${members}-${handlerMs}`;
+        await system.load(queue, n, SIZE);
+        const options: WorkloadOptions = {
+          records: n,
+          size: SIZE,
+          members,
+          maxInFlight,
+          handlerMs,
+          timeoutMs: 300_000,
+        };
+        const seconds = await system.consume(queue, options);
+        result.rates.set(`${members}/${handlerMs}`, n / seconds);
+        process.stderr.write(
+          `${key}: ${members} member(s), handler ${handlerMs} ms: ${Math.round(n / seconds)} acked records/s\n`,
+        );
+      }
+    }
+    for (let i = 0; i < REDELIVERY_RUNS; i++)
+      result.redeliveryMs.push(await system.redelivery(`redeliver-${i}`, LOCK_MS));
+    process.stderr.write(`${key}: redelivery ${result.redeliveryMs.map((x) => x.toFixed(0)).join(', ')} ms\n`);
+  } finally {
+    await system.stop();
+  }
+  results.push(result);
+}
+
+const command = `node --import tsx bench/queues/run.ts${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(' ')}` : ''}`;
+const rows: Array<Array<string | number>> = [];
+for (const handlerMs of HANDLER_MS)
+  for (const members of MEMBERS)
+    rows.push([
+      handlerMs === 0 ? 'at once' : `${handlerMs} ms`,
+      members,
+      ...results.map((r) => Math.round(r.rates.get(`${members}/${handlerMs}`) ?? Number.NaN).toLocaleString('en-US')),
+    ]);
+rows.push([
+  'redelivery after lock expiry, ms (median of 5)',
+  '',
+  ...results.map((r) => `${median(r.redeliveryMs).toFixed(0)} (${r.redeliveryMs.map((x) => x.toFixed(0)).join(', ')})`),
+]);
+const body = [
+  `${today()}, ${describeMachine()}, commit ${describeCommit()}, load average ${loadAtStart.toFixed(1)} at the start and ${loadavg()[0]!.toFixed(1)} at the end (other engineers' builds and tests). Command: \`${command}\`.`,
+  `Each cell: acknowledged records/s, ${records.toLocaleString('en-US')} records of ${SIZE} B (${slowRecords.toLocaleString('en-US')} with the 5 ms handler) pre-loaded with publisher confirms, then N members in the bench process, each on its own connection with maxInFlight ${maxInFlight}; timed from the first member starting until the server has every ack. Redelivery: one record held by a member that never acks it, lock ${LOCK_MS} ms; the figure is how long after the record became free again another member had it (RabbitMQ has no per-message lock: there, from the holder's channel closing).`,
+  '',
+  table(['handler', 'members', ...results.map((r) => r.name)], rows),
+  '',
+  ...results.map((r) => `- ${r.name}: ${r.durability}.`),
+].join('\n');
+process.stdout.write(`${body}\n`);
+if (write) writeResultsSection('Queues: acknowledged records/s and redelivery (bench/queues)', body);

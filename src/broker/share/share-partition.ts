@@ -1,0 +1,518 @@
+// The state of one share-partition: one share group reading one partition of a topic as a queue. This
+// class is the one owner of the records' states and keeps these invariants:
+//
+//   - every offset below `startOffset` is settled (acked or dead-lettered) and forgotten;
+//   - an in-flight record is in exactly one state of TRANSITIONS, and is held by at most one member
+//     (only `acquired` has a member);
+//   - a record's delivery count never goes backwards, except that an explicit release gives back the
+//     delivery it ends (the member did not try it);
+//   - a record is settled at most once, and `settled` is final.
+//
+// It does no I/O and reads no clock: callers pass `now`. Records come in from the log through `load()`;
+// every change a restart must not forget is queued for the owner to persist (`takeChanges()`), and
+// records that must go to the dead-letter topic wait in `deadLettering` until the owner has written
+// them there (`deadLettered()`), so a crash in between duplicates a dead letter but never loses one.
+//
+// Delivery order: among available records, the highest priority first, then the lowest offset; records
+// are only considered within the window (at most `windowRecords` unsettled records past the start
+// offset), which bounds both memory and how far a high priority can overtake.
+import type { HeaderPairs } from '../../records/index.js';
+import { ShareError } from './errors.js';
+import { backoffDelay, type RetryPolicy } from './retry-policy.js';
+
+export const RECORD_STATES = ['available', 'acquired', 'waiting', 'deadLettering', 'settled'] as const;
+export type RecordState = (typeof RECORD_STATES)[number];
+
+export const TRANSITIONS: Readonly<Record<RecordState, readonly RecordState[]>> = Object.freeze({
+  available: ['acquired'],
+  // ack → settled; release / lock expiry → available; fail → waiting; reject, last failure → deadLettering
+  acquired: ['settled', 'available', 'waiting', 'deadLettering'],
+  // retry backoff or deliver-at reached
+  waiting: ['available'],
+  deadLettering: ['settled'],
+  settled: [],
+});
+
+export class IllegalRecordTransitionError extends Error {
+  override name = 'IllegalRecordTransitionError';
+}
+
+/** A record as the log holds it, with what the share path reads from its headers. */
+export interface ShareRecord {
+  readonly offset: number;
+  readonly timestamp: number;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly headers: HeaderPairs;
+  /** sluice-priority (0–9). */
+  readonly priority: number;
+  /** sluice-deliver-at (ms since the epoch), or 0. */
+  readonly deliverAt: number;
+}
+
+/** What a restart must remember of one in-flight record. */
+export interface PersistedRecordState {
+  readonly offset: number;
+  readonly deliveryCount: number;
+  /** 'acquired' is remembered for its delivery count: after a restart the lock is gone. */
+  readonly state: RecordState;
+  /** `waiting`: when it becomes available again. */
+  readonly until: number;
+  /** The last failure or the reject reason. */
+  readonly error: string | null;
+}
+
+export interface StateChanges {
+  readonly records: PersistedRecordState[];
+  /** Set when the start offset moved. */
+  readonly startOffset?: number;
+}
+
+export interface AcquiredRecord {
+  readonly record: ShareRecord;
+  readonly deliveryCount: number;
+  readonly lockExpiresAt: number;
+}
+
+export interface DeadLetter {
+  readonly record: ShareRecord;
+  readonly deliveryCount: number;
+  readonly error: string;
+}
+
+export type AckType = 'ack' | 'release' | 'reject' | 'fail' | 'renew';
+
+interface InFlight {
+  readonly record: ShareRecord;
+  state: RecordState;
+  deliveryCount: number;
+  member: string | null;
+  /** acquired: lock expiry; waiting: when due; else 0. */
+  deadline: number;
+  error: string | null;
+}
+
+export interface SharePartitionOptions {
+  readonly startOffset: number;
+  readonly retry: RetryPolicy;
+  readonly windowRecords: number;
+  /** Uniform in [0, 1): backoff jitter. */
+  readonly random?: () => number;
+  /** States remembered from before a restart, by offset (records at or past startOffset). */
+  readonly restored?: ReadonlyMap<number, PersistedRecordState>;
+}
+
+export interface SharePartitionSummary {
+  startOffset: number;
+  loadedEnd: number;
+  available: number;
+  acquired: number;
+  waiting: number;
+  deadLettering: number;
+  /** delivery count → records in flight with it. */
+  deliveryCounts: Record<number, number>;
+  /** Timestamp of the oldest unsettled record loaded, or null. */
+  oldestTimestamp: number | null;
+}
+
+export class SharePartition {
+  #startOffset: number;
+  /** Next offset to load from the log. */
+  #loadedEnd: number;
+  #retry: RetryPolicy;
+  readonly #windowRecords: number;
+  readonly #random: () => number;
+  /** Unsettled records (and settled ones not yet passed by the start offset), in offset order. */
+  readonly #inFlight = new Map<number, InFlight>();
+  readonly #restored: Map<number, PersistedRecordState>;
+  #changes: PersistedRecordState[] = [];
+  #startMoved = false;
+  /** Earliest deadline of an acquired or waiting record (Infinity when none); recomputed lazily. */
+  #nextDeadline = Number.POSITIVE_INFINITY;
+  #deadlineStale = false;
+  #available = 0;
+  /** member → records it holds here. */
+  readonly #held = new Map<string, number>();
+
+  constructor(options: SharePartitionOptions) {
+    this.#startOffset = options.startOffset;
+    this.#loadedEnd = options.startOffset;
+    this.#retry = options.retry;
+    this.#windowRecords = options.windowRecords;
+    this.#random = options.random ?? Math.random;
+    this.#restored = new Map();
+    for (const [offset, state] of options.restored ?? [])
+      if (offset >= options.startOffset) this.#restored.set(offset, state);
+  }
+
+  get startOffset(): number {
+    return this.#startOffset;
+  }
+
+  /** The next offset `load()` expects. */
+  get loadedEnd(): number {
+    return this.#loadedEnd;
+  }
+
+  get retry(): RetryPolicy {
+    return this.#retry;
+  }
+
+  set retry(policy: RetryPolicy) {
+    this.#retry = policy;
+  }
+
+  /** How many more records the window takes. */
+  get room(): number {
+    return Math.max(0, this.#windowRecords - this.#inFlight.size);
+  }
+
+  /** Available records (after `tick`). */
+  get availableCount(): number {
+    return this.#available;
+  }
+
+  /** When the next lock expires or waiting record becomes due (Infinity: nothing pending). */
+  get nextDeadline(): number {
+    if (this.#deadlineStale) {
+      let next = Number.POSITIVE_INFINITY;
+      for (const entry of this.#inFlight.values())
+        if ((entry.state === 'acquired' || entry.state === 'waiting') && entry.deadline < next) next = entry.deadline;
+      this.#nextDeadline = next;
+      this.#deadlineStale = false;
+    }
+    return this.#nextDeadline;
+  }
+
+  /**
+   * Takes records read from the log, in offset order starting at or after `loadedEnd`; `nextOffset` is
+   * where the next read starts (past gaps and records this call was given). Records the window has no
+   * room for are not taken: `load` returns how many it took, and `loadedEnd` stops after the last one.
+   */
+  load(records: readonly ShareRecord[], nextOffset: number, now: number): number {
+    let taken = 0;
+    for (const record of records) {
+      if (record.offset < this.#loadedEnd) continue;
+      if (this.#inFlight.size >= this.#windowRecords) {
+        this.#loadedEnd = record.offset;
+        this.#advanceStart();
+        return taken;
+      }
+      taken++;
+      this.#loadedEnd = record.offset + 1;
+      this.#admit(record, now);
+    }
+    if (nextOffset > this.#loadedEnd) this.#loadedEnd = nextOffset;
+    this.#advanceStart();
+    return taken;
+  }
+
+  /** Skips to `offset` (the log's start moved past records never delivered: retention, DeleteRecords). */
+  skipTo(offset: number): void {
+    if (offset <= this.#startOffset) return;
+    for (const [o, entry] of this.#inFlight) {
+      if (o >= offset) break;
+      this.#leave(entry);
+      this.#inFlight.delete(o);
+    }
+    this.#startOffset = offset;
+    if (this.#loadedEnd < offset) this.#loadedEnd = offset;
+    this.#startMoved = true;
+    this.#deadlineStale = true;
+    this.#advanceStart();
+  }
+
+  /** Expires locks and makes waiting records due at `now` available. */
+  tick(now: number): void {
+    if (now < this.nextDeadline) return;
+    for (const entry of this.#inFlight.values()) {
+      if (entry.state === 'acquired' && entry.deadline <= now) this.#lockLost(entry, 'its lock expired');
+      else if (entry.state === 'waiting' && entry.deadline <= now) this.#move(entry, 'available');
+    }
+    this.#deadlineStale = true;
+  }
+
+  /**
+   * Acquires up to `max` available records for `member`, highest priority first then lowest offset, each
+   * under a lock until `now + lockMs`; every acquisition adds one to the record's delivery count.
+   */
+  acquire(member: string, max: number, now: number, lockMs: number): AcquiredRecord[] {
+    this.tick(now);
+    if (max <= 0 || this.#available === 0) return [];
+    const chosen = this.#pickAvailable(max);
+    const lockExpiresAt = now + lockMs;
+    const acquired: AcquiredRecord[] = [];
+    for (const entry of chosen) {
+      this.#move(entry, 'acquired');
+      entry.member = member;
+      this.#held.set(member, (this.#held.get(member) ?? 0) + 1);
+      entry.deadline = lockExpiresAt;
+      entry.deliveryCount++;
+      this.#record(entry);
+      acquired.push({ record: entry.record, deliveryCount: entry.deliveryCount, lockExpiresAt });
+    }
+    if (lockExpiresAt < this.#nextDeadline) this.#nextDeadline = lockExpiresAt;
+    return acquired;
+  }
+
+  /**
+   * Settles an acquired record as its member says. Throws ShareError 'not-held' when `member` does not
+   * hold the record under an unexpired lock. `renew` extends the lock to `now + lockMs`.
+   */
+  acknowledge(member: string, offset: number, type: AckType, now: number, options: AckOptions = {}): void {
+    this.tick(now);
+    const entry = this.#inFlight.get(offset);
+    if (entry?.state !== 'acquired' || entry.member !== member) {
+      throw new ShareError('not-held', this.#notHeldMessage(member, offset, entry));
+    }
+    switch (type) {
+      case 'ack':
+        this.#move(entry, 'settled');
+        this.#record(entry);
+        this.#advanceStart();
+        return;
+      case 'release':
+        this.#move(entry, 'available');
+        entry.deliveryCount--;
+        this.#record(entry);
+        return;
+      case 'reject':
+        entry.error = options.error ?? 'rejected';
+        this.#move(entry, 'deadLettering');
+        this.#record(entry);
+        return;
+      case 'fail':
+        entry.error = options.error ?? 'failed';
+        if (entry.deliveryCount >= this.#retry.maxAttempts) {
+          this.#move(entry, 'deadLettering');
+        } else {
+          this.#move(entry, 'waiting');
+          entry.deadline = now + backoffDelay(this.#retry.backoff, entry.deliveryCount, this.#random);
+          if (entry.deadline < this.#nextDeadline) this.#nextDeadline = entry.deadline;
+        }
+        this.#record(entry);
+        return;
+      case 'renew':
+        entry.deadline = now + (options.lockMs ?? 0);
+        this.#deadlineStale = true;
+        return;
+    }
+  }
+
+  /** Every record `member` holds loses its lock now (the member left or its session expired). */
+  releaseMember(member: string): void {
+    for (const entry of this.#inFlight.values())
+      if (entry.state === 'acquired' && entry.member === member) this.#lockLost(entry, 'its consumer left the group');
+    this.#deadlineStale = true;
+  }
+
+  /** How many records `member` holds here. */
+  heldCount(member: string): number {
+    return this.#held.get(member) ?? 0;
+  }
+
+  /** Offsets `member` holds in this partition. */
+  heldBy(member: string): number[] {
+    const held: number[] = [];
+    for (const entry of this.#inFlight.values())
+      if (entry.state === 'acquired' && entry.member === member) held.push(entry.record.offset);
+    return held;
+  }
+
+  /** Records waiting to be written to the dead-letter topic. */
+  pendingDeadLetters(): DeadLetter[] {
+    const pending: DeadLetter[] = [];
+    for (const entry of this.#inFlight.values())
+      if (entry.state === 'deadLettering')
+        pending.push({
+          record: entry.record,
+          deliveryCount: entry.deliveryCount,
+          error: entry.error ?? 'dead-lettered',
+        });
+    return pending;
+  }
+
+  /** The owner wrote this record to the dead-letter topic: it is settled. */
+  deadLettered(offset: number): void {
+    const entry = this.#inFlight.get(offset);
+    if (entry?.state !== 'deadLettering')
+      throw new IllegalRecordTransitionError(`record ${offset} is not waiting to be dead-lettered`);
+    this.#move(entry, 'settled');
+    this.#record(entry);
+    this.#advanceStart();
+  }
+
+  /** State changes since the last call, in the order they happened (the owner persists them). */
+  takeChanges(): StateChanges {
+    const records = this.#changes;
+    this.#changes = [];
+    if (!this.#startMoved) return { records };
+    this.#startMoved = false;
+    return { records, startOffset: this.#startOffset };
+  }
+
+  summary(): SharePartitionSummary {
+    const summary: SharePartitionSummary = {
+      startOffset: this.#startOffset,
+      loadedEnd: this.#loadedEnd,
+      available: 0,
+      acquired: 0,
+      waiting: 0,
+      deadLettering: 0,
+      deliveryCounts: {},
+      oldestTimestamp: null,
+    };
+    for (const entry of this.#inFlight.values()) {
+      if (entry.state === 'settled') continue;
+      summary[entry.state]++;
+      summary.deliveryCounts[entry.deliveryCount] = (summary.deliveryCounts[entry.deliveryCount] ?? 0) + 1;
+      if (summary.oldestTimestamp === null || entry.record.timestamp < summary.oldestTimestamp)
+        summary.oldestTimestamp = entry.record.timestamp;
+    }
+    return summary;
+  }
+
+  /** The state of one loaded record (tests and describe), or undefined when not in the window. */
+  stateOf(offset: number): { state: RecordState; deliveryCount: number; member: string | null } | undefined {
+    const entry = this.#inFlight.get(offset);
+    if (!entry) return offset < this.#startOffset ? { state: 'settled', deliveryCount: 0, member: null } : undefined;
+    return { state: entry.state, deliveryCount: entry.deliveryCount, member: entry.member };
+  }
+
+  #admit(record: ShareRecord, now: number): void {
+    const restored = this.#restored.get(record.offset);
+    if (restored) this.#restored.delete(record.offset);
+    if (restored?.state === 'settled') {
+      this.#inFlight.set(record.offset, {
+        record,
+        state: 'settled',
+        deliveryCount: restored.deliveryCount,
+        member: null,
+        deadline: 0,
+        error: null,
+      });
+      return;
+    }
+    const entry: InFlight = {
+      record,
+      state: 'available',
+      deliveryCount: restored?.deliveryCount ?? 0,
+      member: null,
+      deadline: 0,
+      error: restored?.error ?? null,
+    };
+    this.#inFlight.set(record.offset, entry);
+    if (restored?.state === 'deadLettering') {
+      entry.state = 'deadLettering';
+    } else if (restored?.state === 'acquired' && entry.deliveryCount >= this.#retry.maxAttempts) {
+      // Its last delivery was in flight when the broker stopped: that attempt is spent.
+      entry.state = 'deadLettering';
+      entry.error = 'the broker restarted during its last delivery attempt';
+      this.#record(entry);
+    } else {
+      const until = Math.max(restored?.state === 'waiting' ? restored.until : 0, record.deliverAt);
+      if (until > now) {
+        entry.state = 'waiting';
+        entry.deadline = until;
+        if (until < this.#nextDeadline) this.#nextDeadline = until;
+      } else {
+        this.#available++;
+      }
+    }
+  }
+
+  #lockLost(entry: InFlight, why: string): void {
+    if (entry.deliveryCount >= this.#retry.maxAttempts) {
+      entry.error = `${why} on its last delivery attempt`;
+      this.#move(entry, 'deadLettering');
+    } else {
+      this.#move(entry, 'available');
+    }
+    this.#record(entry);
+  }
+
+  #pickAvailable(max: number): InFlight[] {
+    const chosen: InFlight[] = [];
+    // One pass in offset order per priority level present, highest first; most windows hold one level.
+    let levels = 0;
+    for (const entry of this.#inFlight.values()) if (entry.state === 'available') levels |= 1 << entry.record.priority;
+    for (let priority = 9; priority >= 0 && chosen.length < max; priority--) {
+      if ((levels & (1 << priority)) === 0) continue;
+      for (const entry of this.#inFlight.values()) {
+        if (entry.state !== 'available' || entry.record.priority !== priority) continue;
+        chosen.push(entry);
+        if (chosen.length === max) break;
+      }
+    }
+    return chosen;
+  }
+
+  #move(entry: InFlight, to: RecordState): void {
+    if (!TRANSITIONS[entry.state].includes(to))
+      throw new IllegalRecordTransitionError(`record ${entry.record.offset}: ${entry.state} → ${to} is not allowed`);
+    if (entry.state === 'available') this.#available--;
+    if (to === 'available') this.#available++;
+    if (entry.state === 'acquired' || entry.state === 'waiting') this.#deadlineStale = true;
+    if (entry.state === 'acquired' && entry.member !== null) {
+      const held = (this.#held.get(entry.member) ?? 1) - 1;
+      if (held === 0) this.#held.delete(entry.member);
+      else this.#held.set(entry.member, held);
+    }
+    entry.state = to;
+    if (to !== 'acquired') entry.member = null;
+    if (to !== 'acquired' && to !== 'waiting') entry.deadline = 0;
+  }
+
+  /** Drops a record the log no longer has (skipTo). */
+  #leave(entry: InFlight): void {
+    if (entry.state === 'available') this.#available--;
+    if (entry.state === 'acquired' && entry.member !== null) {
+      const held = (this.#held.get(entry.member) ?? 1) - 1;
+      if (held === 0) this.#held.delete(entry.member);
+      else this.#held.set(entry.member, held);
+    }
+  }
+
+  #record(entry: InFlight): void {
+    this.#changes.push({
+      offset: entry.record.offset,
+      deliveryCount: entry.deliveryCount,
+      state: entry.state,
+      until: entry.state === 'waiting' ? entry.deadline : 0,
+      error: entry.error,
+    });
+  }
+
+  #advanceStart(): void {
+    let start = this.#loadedEnd;
+    for (const [offset, entry] of this.#inFlight) {
+      if (entry.state !== 'settled') {
+        start = offset;
+        break;
+      }
+      this.#inFlight.delete(offset);
+    }
+    if (start !== this.#startOffset) {
+      this.#startOffset = start;
+      this.#startMoved = true;
+    }
+  }
+
+  #notHeldMessage(member: string, offset: number, entry: InFlight | undefined): string {
+    if (!entry) {
+      return offset < this.#startOffset
+        ? `record ${offset} is already settled`
+        : `record ${offset} was not delivered to this group`;
+    }
+    if (entry.state === 'acquired') return `record ${offset} is held by another member, not ${member}`;
+    if (entry.state === 'settled' || entry.state === 'deadLettering') return `record ${offset} is already settled`;
+    return `record ${offset} is not held by ${member}: its lock expired or it was given back`;
+  }
+}
+
+export interface AckOptions {
+  /** fail/reject: the error message (kept for the dead-letter headers). */
+  readonly error?: string;
+  /** renew: the new lock duration. */
+  readonly lockMs?: number;
+}

@@ -1,0 +1,294 @@
+// The share consumer: a member of a share group (queues on the log). Any number of members read the same
+// partitions; the broker hands each record to one member at a time under a lock, and the handler's outcome
+// settles it:
+//
+//   const consumer = sluice.shareConsumer({ groupId: 'mailers', maxInFlight: 10 });
+//   await consumer.connect();
+//   await consumer.subscribe({ topics: ['emails'] });
+//   await consumer.run({ eachMessage: async ({ message }) => send(message.value) });  // resolve = ack
+//
+// Throwing fails the record (retried after the group's backoff, dead-lettered after the last attempt);
+// message.reject(reason) dead-letters it now, message.release() gives it back. Handlers run concurrently,
+// up to maxInFlight; the lock of a record whose handler still runs is renewed every half lock timeout.
+// A slot frees once the broker has stored the record's outcome, so maxInFlight bounds what the broker
+// hands out. Membership: heartbeats on the broker's interval; after UNKNOWN_MEMBER_ID (session expired,
+// broker restarted) the consumer joins again, and the broker redelivers what it held.
+import { ErrorCode, ShareFetchApi, type ShareFetchedRecord, ShareGroupHeartbeatApi } from '../../protocol/index.js';
+import { pairsToHeaders } from '../../records/index.js';
+import { Cluster, type ClusterOptions } from '../cluster.js';
+import type { Connection } from '../connection.js';
+import { SluiceError, SluiceNonRetriableError, SluiceProtocolError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { Acknowledger, type AckType } from './acknowledger.js';
+import type { EachShareMessagePayload, ShareConsumerConfig, ShareMessage, ShareRunConfig } from './types.js';
+
+const DEFAULT_MAX_IN_FLIGHT = 10;
+const DEFAULT_MAX_WAIT_MS = 5000;
+const RECONNECT_MIN_MS = 100;
+const RECONNECT_MAX_MS = 5000;
+
+type State = 'new' | 'connected' | 'running' | 'stopping' | 'stopped';
+
+export class ShareConsumer {
+  readonly #cluster: Cluster;
+  readonly #config: Required<Pick<ShareConsumerConfig, 'groupId' | 'maxInFlight' | 'maxWaitTimeInMs'>> &
+    ShareConsumerConfig;
+  readonly #log: Logger;
+  readonly #acks: Acknowledger;
+  #state: State = 'new';
+  #topics: string[] = [];
+  #fromBeginning = false;
+  #memberId = '';
+  #lockTimeoutMs = 30_000;
+  #heartbeatTimer: NodeJS.Timeout | undefined;
+  #heartbeatIntervalMs = 5000;
+  #joining: Promise<void> | undefined;
+  #inFlight = 0;
+  #slotFreed: (() => void) | undefined;
+  #loop: Promise<void> | undefined;
+  readonly #handlers = new Set<Promise<void>>();
+
+  constructor(cluster: ClusterOptions, config: ShareConsumerConfig, log: Logger) {
+    if (!config || typeof config.groupId !== 'string' || config.groupId === '')
+      throw new SluiceNonRetriableError('shareConsumer needs a groupId');
+    const maxInFlight = config.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
+    if (!Number.isSafeInteger(maxInFlight) || maxInFlight < 1)
+      throw new SluiceNonRetriableError(`maxInFlight must be a positive integer, got ${maxInFlight}`);
+    const maxWaitTimeInMs = config.maxWaitTimeInMs ?? DEFAULT_MAX_WAIT_MS;
+    if (!Number.isSafeInteger(maxWaitTimeInMs) || maxWaitTimeInMs < 0 || maxWaitTimeInMs > 600_000)
+      throw new SluiceNonRetriableError(`maxWaitTimeInMs must be from 0 to 600000, got ${maxWaitTimeInMs}`);
+    this.#config = { ...config, maxInFlight, maxWaitTimeInMs };
+    this.#cluster = new Cluster(cluster);
+    this.#log = log;
+    this.#acks = new Acknowledger(() => ({
+      connection: () => this.#cluster.anyConnection(),
+      groupId: this.#config.groupId,
+      memberId: this.#memberId,
+    }));
+  }
+
+  /** The member id the broker gave this consumer ('' before it joined). */
+  get memberId(): string {
+    return this.#memberId;
+  }
+
+  async connect(): Promise<void> {
+    await this.#cluster.connect();
+    if (this.#state === 'new') this.#state = 'connected';
+  }
+
+  /** Joins the group for these topics (`fromBeginning`: a partition the group never read starts at its earliest record). */
+  async subscribe(
+    options: { topics: string[]; fromBeginning?: boolean } | { topic: string; fromBeginning?: boolean },
+  ): Promise<void> {
+    const topics = 'topics' in options ? options.topics : [options.topic];
+    if (!Array.isArray(topics) || topics.length === 0 || topics.some((t) => typeof t !== 'string'))
+      throw new SluiceNonRetriableError('subscribe needs { topics: [names] }');
+    if (this.#state === 'new') throw new SluiceNonRetriableError('connect() before subscribe()');
+    await this.#cluster.addTargetTopics(topics);
+    this.#topics = [...new Set([...this.#topics, ...topics])];
+    this.#fromBeginning = options.fromBeginning ?? this.#fromBeginning;
+    await this.#heartbeat();
+  }
+
+  /** Starts handing records to `eachMessage`; resolves once running (kafkajs's run()). */
+  async run(config: ShareRunConfig): Promise<void> {
+    if (typeof config?.eachMessage !== 'function') throw new SluiceNonRetriableError('run() needs eachMessage');
+    if (this.#topics.length === 0) throw new SluiceNonRetriableError('subscribe() before run()');
+    if (this.#state !== 'connected') throw new SluiceNonRetriableError(`run() on a consumer that is ${this.#state}`);
+    this.#state = 'running';
+    this.#loop = this.#fetchLoop(config.eachMessage);
+  }
+
+  /** Stops fetching, waits for running handlers and their outcomes, leaves the group, closes connections. */
+  async disconnect(): Promise<void> {
+    if (this.#state === 'stopped') return;
+    const wasJoined = this.#memberId !== '';
+    this.#state = 'stopping';
+    clearTimeout(this.#heartbeatTimer);
+    this.#slotFreed?.();
+    this.#cluster.closeFetchConnections();
+    await this.#loop?.catch(() => undefined);
+    await Promise.allSettled([...this.#handlers]);
+    if (wasJoined) {
+      await this.#send(ShareGroupHeartbeatApi, {
+        groupId: this.#config.groupId,
+        memberId: this.#memberId,
+        leave: true,
+        topics: [],
+        maxInFlight: 1,
+        startFrom: 'latest',
+        lockTimeoutMs: null,
+        retry: null,
+        deadLetterTopic: null,
+      }).catch((error) => this.#log.warn('leaving the share group failed', { error: (error as Error).message }));
+    }
+    this.#memberId = '';
+    await this.#cluster.disconnect();
+    this.#state = 'stopped';
+  }
+
+  async #send<Req, Res>(api: import('../../protocol/index.js').ApiSpec<Req, Res>, request: Req): Promise<Res> {
+    return (await this.#cluster.anyConnection()).send(api, request);
+  }
+
+  /** Joins (memberId '') or heartbeats; schedules the next heartbeat. Concurrent calls share one join. */
+  #heartbeat(): Promise<void> {
+    this.#joining ??= this.#heartbeatOnce().finally(() => {
+      this.#joining = undefined;
+    });
+    return this.#joining;
+  }
+
+  async #heartbeatOnce(): Promise<void> {
+    clearTimeout(this.#heartbeatTimer);
+    const { retry } = this.#config;
+    const b = retry?.backoff;
+    const response = await this.#send(ShareGroupHeartbeatApi, {
+      groupId: this.#config.groupId,
+      memberId: this.#memberId,
+      leave: false,
+      topics: this.#topics,
+      maxInFlight: this.#config.maxInFlight,
+      startFrom: this.#fromBeginning ? 'earliest' : 'latest',
+      lockTimeoutMs: this.#config.lockTimeoutMs ?? null,
+      retry: retry
+        ? {
+            maxAttempts: retry.maxAttempts ?? null,
+            backoffType: b?.type ?? null,
+            initialMs: b?.initialMs ?? null,
+            multiplierMilli: b?.multiplier === undefined ? null : Math.round(b.multiplier * 1000),
+            maxMs: b?.maxMs ?? null,
+            jitterPercent: b?.jitter === undefined ? null : Math.round(b.jitter * 100),
+          }
+        : null,
+      deadLetterTopic: this.#config.deadLetterTopic ?? null,
+    });
+    if (response.errorCode === ErrorCode.UNKNOWN_MEMBER_ID && this.#memberId !== '') {
+      this.#memberId = '';
+      return this.#heartbeatOnce();
+    }
+    if (response.errorCode !== 0) throw new SluiceProtocolError(response.errorCode, response.errorMessage ?? undefined);
+    this.#memberId = response.memberId;
+    this.#lockTimeoutMs = response.lockTimeoutMs;
+    this.#heartbeatIntervalMs = response.heartbeatIntervalMs;
+    this.#scheduleHeartbeat();
+  }
+
+  #scheduleHeartbeat(): void {
+    if (this.#state === 'stopping' || this.#state === 'stopped') return;
+    this.#heartbeatTimer = setTimeout(() => {
+      this.#heartbeat().catch((error) => {
+        this.#log.warn('share group heartbeat failed', { error: (error as Error).message });
+        this.#scheduleHeartbeat();
+      });
+    }, this.#heartbeatIntervalMs);
+    this.#heartbeatTimer.unref();
+  }
+
+  async #fetchLoop(eachMessage: ShareRunConfig['eachMessage']): Promise<void> {
+    let pause = 0;
+    while (this.#state === 'running') {
+      if (this.#inFlight >= this.#config.maxInFlight) {
+        await new Promise<void>((resolve) => {
+          this.#slotFreed = resolve;
+        });
+        continue;
+      }
+      try {
+        if (this.#memberId === '') await this.#heartbeat();
+        const connection = await this.#fetchConnection();
+        const response = await connection.send(
+          ShareFetchApi,
+          {
+            groupId: this.#config.groupId,
+            memberId: this.#memberId,
+            maxRecords: this.#config.maxInFlight - this.#inFlight,
+            maxWaitMs: this.#config.maxWaitTimeInMs,
+          },
+          { timeoutMs: this.#config.maxWaitTimeInMs + 30_000 },
+        );
+        if (response.errorCode === ErrorCode.UNKNOWN_MEMBER_ID) {
+          this.#memberId = '';
+          continue;
+        }
+        if (response.errorCode !== 0)
+          throw new SluiceProtocolError(response.errorCode, response.errorMessage ?? undefined);
+        pause = 0;
+        for (const record of response.records) this.#start(record, eachMessage);
+      } catch (error) {
+        if (this.#state !== 'running') return;
+        pause = Math.min(RECONNECT_MAX_MS, Math.max(RECONNECT_MIN_MS, pause * 2));
+        this.#log.warn('share fetch failed; retrying', { error: (error as Error).message, retryInMs: pause });
+        if (error instanceof SluiceError && error.code === ErrorCode.UNKNOWN_MEMBER_ID) this.#memberId = '';
+        await new Promise((resolve) => setTimeout(resolve, pause));
+      }
+    }
+  }
+
+  async #fetchConnection(): Promise<Connection> {
+    const nodeId = this.#cluster.leaderOf(this.#topics[0]!, 0);
+    return this.#cluster.fetchConnection(nodeId);
+  }
+
+  #start(record: ShareFetchedRecord, eachMessage: ShareRunConfig['eachMessage']): void {
+    this.#inFlight++;
+    const handler = this.#handle(record, eachMessage).finally(() => {
+      this.#handlers.delete(handler);
+      this.#inFlight--;
+      const freed = this.#slotFreed;
+      this.#slotFreed = undefined;
+      freed?.();
+    });
+    this.#handlers.add(handler);
+  }
+
+  async #handle(record: ShareFetchedRecord, eachMessage: ShareRunConfig['eachMessage']): Promise<void> {
+    const { topic, partition, offset } = record;
+    let decision: { type: AckType; reason: string | null } | undefined;
+    const message: ShareMessage = {
+      key: record.key === null ? null : Buffer.from(record.key),
+      value: record.value === null ? null : Buffer.from(record.value),
+      headers: pairsToHeaders(record.headers.map((h) => [h.key, h.value === null ? null : Buffer.from(h.value)])),
+      offset: String(offset),
+      timestamp: String(record.timestamp),
+      deliveryAttempt: record.deliveryCount,
+      reject: (reason?: string) => {
+        decision = { type: 'reject', reason: reason ?? 'rejected' };
+      },
+      release: () => {
+        decision = { type: 'release', reason: null };
+      },
+    };
+    const renewEvery = Math.max(50, Math.floor(this.#lockTimeoutMs / 2));
+    const renewal = setInterval(() => {
+      void this.#acks.settle(topic, partition, offset, 'renew');
+    }, renewEvery);
+    renewal.unref();
+    let outcome: { type: AckType; reason: string | null };
+    try {
+      const payload: EachShareMessagePayload = { topic, partition, message };
+      await eachMessage(payload);
+      outcome = decision ?? { type: 'ack', reason: null };
+    } catch (error) {
+      outcome = decision ?? { type: 'fail', reason: messageOf(error) };
+    } finally {
+      clearInterval(renewal);
+    }
+    const refused = await this.#acks.settle(topic, partition, offset, outcome.type, outcome.reason);
+    if (refused) {
+      this.#log.warn('the broker did not take a share acknowledgement; the record will be delivered again', {
+        topic,
+        partition,
+        offset,
+        outcome: outcome.type,
+        error: refused.message,
+      });
+    }
+  }
+}
+
+function messageOf(error: unknown): string {
+  if (error instanceof Error) return error.message || error.name;
+  return String(error);
+}

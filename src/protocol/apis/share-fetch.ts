@@ -1,0 +1,58 @@
+// ShareFetch: acquires records for a share-group member, each under a lock, up to maxRecords and the
+// member's free maxInFlight slots, from the partitions of its topics; with none available it long-polls
+// up to maxWaitMs (woken by appends, lock expiries, due retries and delays, records given back). Records
+// travel decoded, one entry per acquired record, with the delivery count (1 on the first delivery).
+import { ApiKey, defineApi } from '../api-keys.js';
+import { array, bytes, int, message, type MessageValue, string, struct } from '../schema.js';
+import { errorCode, errorMessage, groupId, partitionIndex, topicName } from './fields.js';
+import { shareOffset, SHARE_MAX_RECORDS, shareMemberId } from './share-fields.js';
+
+const MAX_WAIT_LIMIT_MS = 10 * 60_000;
+
+export const ShareFetchRequestDef = message({
+  name: 'ShareFetchRequest',
+  type: 'request',
+  apiKey: ApiKey.ShareFetch,
+  validVersions: '0',
+  fields: {
+    groupId: groupId(),
+    memberId: shareMemberId(),
+    maxRecords: int({ min: 1, max: SHARE_MAX_RECORDS, default: 500 }),
+    maxWaitMs: int({ min: 0, max: MAX_WAIT_LIMIT_MS, default: 500 }),
+  },
+});
+
+export const ShareFetchResponseDef = message({
+  name: 'ShareFetchResponse',
+  type: 'response',
+  apiKey: ApiKey.ShareFetch,
+  validVersions: '0',
+  fields: {
+    errorCode: errorCode(),
+    errorMessage: errorMessage(),
+    records: array(
+      struct({
+        topic: topicName(),
+        partition: partitionIndex(),
+        offset: shareOffset(),
+        deliveryCount: int({ min: 1 }),
+        timestamp: int(),
+        key: bytes({ nullableVersions: '0+' }),
+        value: bytes({ nullableVersions: '0+' }),
+        headers: array(struct({ key: string(), value: bytes({ nullableVersions: '0+' }) }), { default: [] }),
+      }),
+      { default: [] },
+    ),
+  },
+});
+
+export type ShareFetchRequest = MessageValue<typeof ShareFetchRequestDef>;
+export type ShareFetchResponse = MessageValue<typeof ShareFetchResponseDef>;
+export type ShareFetchedRecord = ShareFetchResponse['records'][number];
+
+export const ShareFetchApi = defineApi({
+  key: ApiKey.ShareFetch,
+  name: 'ShareFetch',
+  request: ShareFetchRequestDef,
+  response: ShareFetchResponseDef,
+});

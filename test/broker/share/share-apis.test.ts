@@ -1,0 +1,231 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  AlterShareGroupOffsetsApi,
+  DeleteShareGroupsApi,
+  ErrorCode,
+  ListShareGroupsApi,
+  ShareAcknowledgeApi,
+  ShareFetchApi,
+  ShareGroupDescribeApi,
+  ShareGroupHeartbeatApi,
+} from '../../../src/protocol/index.js';
+import { DLQ_HEADERS } from '../../../src/records/index.js';
+import {
+  batchOf,
+  createTopic,
+  fetchPartition,
+  produce,
+  recordsOf,
+  startBroker,
+  type TestBroker,
+} from '../../helpers/broker.js';
+import type { WireClient } from '../../helpers/wire-client.js';
+
+let tb: TestBroker | undefined;
+afterEach(async () => {
+  await tb?.stop();
+  tb = undefined;
+});
+
+async function join(
+  client: WireClient,
+  groupId: string,
+  extra: Partial<Parameters<typeof ShareGroupHeartbeatApi.encodeRequest>[0]> = {},
+) {
+  const res = await client.request(ShareGroupHeartbeatApi, {
+    groupId,
+    topics: ['jobs'],
+    maxInFlight: 10,
+    startFrom: 'earliest',
+    lockTimeoutMs: null,
+    retry: null,
+    deadLetterTopic: null,
+    ...extra,
+  });
+  expect(res.errorCode).toBe(0);
+  return res.memberId;
+}
+
+describe('share-group APIs on the native wire', () => {
+  it('joins, acquires with delivery counts, acks, and refuses acks of records not held', async () => {
+    tb = await startBroker();
+    const c = await tb.client();
+    await createTopic(c, 'jobs', 1);
+    await produce(c, 'jobs', 0, batchOf(['a', 'b', 'c']));
+    const m1 = await join(c, 'workers', { maxInFlight: 2 });
+    const m2 = await join(c, 'workers', { maxInFlight: 2 });
+    const f1 = await c.request(ShareFetchApi, { groupId: 'workers', memberId: m1, maxRecords: 10, maxWaitMs: 0 });
+    expect(f1.records.map((r) => [r.offset, r.value?.toString(), r.deliveryCount])).toEqual([
+      [0, 'a', 1],
+      [1, 'b', 1],
+    ]);
+    const f2 = await c.request(ShareFetchApi, { groupId: 'workers', memberId: m2, maxRecords: 10, maxWaitMs: 0 });
+    expect(f2.records.map((r) => r.offset)).toEqual([2]);
+
+    const acks = await c.request(ShareAcknowledgeApi, {
+      groupId: 'workers',
+      memberId: m2,
+      acks: [
+        { topic: 'jobs', partition: 0, offset: 0, type: 'ack', errorMessage: null },
+        { topic: 'jobs', partition: 0, offset: 2, type: 'ack', errorMessage: null },
+        { topic: 'jobs', partition: 0, offset: 9, type: 'ack', errorMessage: null },
+      ],
+    });
+    expect(acks.results.map((r) => r.errorCode)).toEqual([
+      ErrorCode.INVALID_RECORD_STATE,
+      0,
+      ErrorCode.INVALID_RECORD_STATE,
+    ]);
+    expect(acks.results[0]!.errorMessage).toMatch(/held by another member/);
+
+    const unknown = await c.request(ShareFetchApi, {
+      groupId: 'workers',
+      memberId: 'nobody',
+      maxRecords: 1,
+      maxWaitMs: 0,
+    });
+    expect(unknown.errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+    expect(unknown.errorMessage).toMatch(/join again/);
+  });
+
+  it('long-polls until an append wakes it', async () => {
+    tb = await startBroker();
+    const c = await tb.client();
+    const p = await tb.client();
+    await createTopic(c, 'jobs', 1);
+    const m = await join(c, 'workers');
+    const started = Date.now();
+    const pending = c.request(ShareFetchApi, { groupId: 'workers', memberId: m, maxRecords: 5, maxWaitMs: 10_000 });
+    await new Promise((r) => setImmediate(r));
+    await produce(p, 'jobs', 0, batchOf(['late']));
+    const res = await pending;
+    expect(res.records.map((r) => r.value?.toString())).toEqual(['late']);
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('rejects to the dead-letter topic with the failure headers, and describes the queue', async () => {
+    tb = await startBroker();
+    const c = await tb.client();
+    await createTopic(c, 'jobs', 1);
+    await produce(c, 'jobs', 0, batchOf(['poison', 'fine']));
+    const m = await join(c, 'workers');
+    const f = await c.request(ShareFetchApi, { groupId: 'workers', memberId: m, maxRecords: 10, maxWaitMs: 0 });
+    expect(f.records).toHaveLength(2);
+    const described = await c.request(ShareGroupDescribeApi, { groupIds: ['workers', 'nope'] });
+    expect(described.groups[0]!.partitions[0]).toMatchObject({ acquired: 2, available: 0, startOffset: 0 });
+    expect(described.groups[0]!.members).toHaveLength(1);
+    expect(described.groups[1]!.errorCode).toBe(ErrorCode.GROUP_ID_NOT_FOUND);
+
+    await c.request(ShareAcknowledgeApi, {
+      groupId: 'workers',
+      memberId: m,
+      acks: [
+        { topic: 'jobs', partition: 0, offset: 0, type: 'reject', errorMessage: 'cannot parse' },
+        { topic: 'jobs', partition: 0, offset: 1, type: 'ack', errorMessage: null },
+      ],
+    });
+    let dlq: Awaited<ReturnType<typeof recordsOf>> = [];
+    for (let i = 0; i < 200 && dlq.length === 0; i++) {
+      const result = await fetchPartition(c, 'jobs.dlq', 0, 0, { maxWaitMs: 50 });
+      if (result.errorCode === 0) dlq = await recordsOf(result);
+    }
+    expect(dlq).toHaveLength(1);
+    expect(dlq[0]!.value?.toString()).toBe('poison');
+    const headers = Object.fromEntries(dlq[0]!.headers.map(([k, v]) => [k, v?.toString()]));
+    expect(headers).toMatchObject({
+      [DLQ_HEADERS.sourceTopic]: 'jobs',
+      [DLQ_HEADERS.sourcePartition]: '0',
+      [DLQ_HEADERS.sourceOffset]: '0',
+      [DLQ_HEADERS.group]: 'workers',
+      [DLQ_HEADERS.attempts]: '1',
+      [DLQ_HEADERS.error]: 'cannot parse',
+    });
+    const after = await c.request(ShareGroupDescribeApi, { groupIds: ['workers'] });
+    await expect
+      .poll(
+        async () =>
+          (await c.request(ShareGroupDescribeApi, { groupIds: ['workers'] })).groups[0]!.partitions[0]!.startOffset,
+      )
+      .toBe(2);
+    expect(after.groups[0]!.config).toMatchObject({ maxAttempts: 5, deadLetterTopic: null });
+  });
+
+  it('lists, refuses to delete or reset a group with members, then resets and deletes it', async () => {
+    tb = await startBroker();
+    const c = await tb.client();
+    await createTopic(c, 'jobs', 2);
+    await produce(c, 'jobs', 0, batchOf(['a', 'b']));
+    const m = await join(c, 'workers');
+    expect((await c.request(ListShareGroupsApi, {})).groups).toEqual([
+      { groupId: 'workers', state: 'Stable', members: 1 },
+    ]);
+    const busy = await c.request(DeleteShareGroupsApi, { groupIds: ['workers', 'ghost'] });
+    expect(busy.results.map((r) => r.errorCode)).toEqual([ErrorCode.NON_EMPTY_GROUP, ErrorCode.GROUP_ID_NOT_FOUND]);
+    await c.request(ShareGroupHeartbeatApi, {
+      groupId: 'workers',
+      memberId: m,
+      leave: true,
+      topics: [],
+      maxInFlight: 1,
+      startFrom: 'latest',
+      lockTimeoutMs: null,
+      retry: null,
+      deadLetterTopic: null,
+    });
+    const reset = await c.request(AlterShareGroupOffsetsApi, {
+      groupId: 'workers',
+      topic: 'jobs',
+      partitions: null,
+      to: 'latest',
+      timestamp: -1,
+    });
+    expect(reset.partitions).toEqual([
+      { partition: 0, startOffset: 2 },
+      { partition: 1, startOffset: 0 },
+    ]);
+    const badTime = await c.request(AlterShareGroupOffsetsApi, {
+      groupId: 'workers',
+      topic: 'jobs',
+      partitions: [0],
+      to: 'timestamp',
+      timestamp: -1,
+    });
+    expect(badTime.errorCode).toBe(ErrorCode.INVALID_REQUEST);
+    expect((await c.request(DeleteShareGroupsApi, { groupIds: ['workers'] })).results[0]!.errorCode).toBe(0);
+    expect((await c.request(ListShareGroupsApi, {})).groups).toEqual([]);
+  });
+
+  it('answers absurd settings with clear errors', async () => {
+    tb = await startBroker();
+    const c = await tb.client();
+    await createTopic(c, 'jobs', 1);
+    const base = {
+      groupId: 'g',
+      memberId: '',
+      leave: false,
+      maxInFlight: 1,
+      topics: ['jobs'],
+      startFrom: 'earliest' as const,
+      retry: null,
+      deadLetterTopic: null,
+    };
+    const lock = await c.request(ShareGroupHeartbeatApi, { ...base, lockTimeoutMs: 5 });
+    expect(lock.errorCode).toBe(ErrorCode.INVALID_REQUEST);
+    expect(lock.errorMessage).toMatch(/lockTimeoutMs must be from 100/);
+    const retry = await c.request(ShareGroupHeartbeatApi, {
+      ...base,
+      lockTimeoutMs: null,
+      retry: {
+        maxAttempts: 0,
+        backoffType: null,
+        initialMs: null,
+        multiplierMilli: null,
+        maxMs: null,
+        jitterPercent: null,
+      },
+    });
+    expect(retry.errorMessage).toMatch(/retry.maxAttempts must be an integer from 1/);
+    const dlq = await c.request(ShareGroupHeartbeatApi, { ...base, lockTimeoutMs: null, deadLetterTopic: 'bad name!' });
+    expect(dlq.errorMessage).toMatch(/not a valid topic name/);
+  });
+});

@@ -1,0 +1,223 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { ShareError } from '../../../src/broker/share/errors.js';
+import { resolveRetryPolicy } from '../../../src/broker/share/retry-policy.js';
+import {
+  SharePartition,
+  TRANSITIONS,
+  type PersistedRecordState,
+  type ShareRecord,
+} from '../../../src/broker/share/share-partition.js';
+
+const T0 = 1_700_000_000_000;
+
+function record(offset: number, extra: Partial<ShareRecord> = {}): ShareRecord {
+  return {
+    offset,
+    timestamp: T0,
+    key: null,
+    value: Buffer.from(`v${offset}`),
+    headers: [],
+    priority: 0,
+    deliverAt: 0,
+    ...extra,
+  };
+}
+
+function partition(count: number, options: { maxAttempts?: number; window?: number; start?: number } = {}) {
+  const sp = new SharePartition({
+    startOffset: options.start ?? 0,
+    retry: resolveRetryPolicy({ maxAttempts: options.maxAttempts ?? 3, backoff: { type: 'fixed', initialMs: 100 } }),
+    windowRecords: options.window ?? 1000,
+    random: () => 0.5,
+  });
+  const records = Array.from({ length: count }, (_, i) => record((options.start ?? 0) + i));
+  sp.load(records, (options.start ?? 0) + count, T0);
+  return sp;
+}
+
+describe('share-partition state machine', () => {
+  it('hands records out in offset order to one member and advances the start offset over acks', () => {
+    const sp = partition(5);
+    const first = sp.acquire('a', 2, T0, 30_000);
+    expect(first.map((r) => r.record.offset)).toEqual([0, 1]);
+    expect(first.every((r) => r.deliveryCount === 1)).toBe(true);
+    sp.acknowledge('a', 1, 'ack', T0);
+    expect(sp.startOffset).toBe(0);
+    sp.acknowledge('a', 0, 'ack', T0);
+    expect(sp.startOffset).toBe(2);
+    expect(sp.takeChanges().startOffset).toBe(2);
+  });
+
+  it('refuses an ack from a member that does not hold the record, with a sentence saying why', () => {
+    const sp = partition(3);
+    sp.acquire('a', 1, T0, 30_000);
+    expect(() => sp.acknowledge('b', 0, 'ack', T0)).toThrow(/held by another member/);
+    expect(() => sp.acknowledge('a', 2, 'ack', T0)).toThrow(/not held by a/);
+    expect(() => sp.acknowledge('a', 99, 'ack', T0)).toThrow(/not delivered to this group/);
+    sp.acknowledge('a', 0, 'ack', T0);
+    const err = (() => {
+      try {
+        sp.acknowledge('a', 0, 'ack', T0);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toBeInstanceOf(ShareError);
+    expect((err as ShareError).problem).toBe('not-held');
+    expect((err as Error).message).toMatch(/already settled/);
+  });
+
+  it('makes a record available again when its lock expires, and refuses the late ack', () => {
+    const sp = partition(1);
+    sp.acquire('a', 1, T0, 1000);
+    expect(sp.nextDeadline).toBe(T0 + 1000);
+    expect(sp.acquire('b', 1, T0 + 999, 1000)).toEqual([]);
+    const again = sp.acquire('b', 1, T0 + 1000, 1000);
+    expect(again.map((r) => [r.record.offset, r.deliveryCount])).toEqual([[0, 2]]);
+    expect(() => sp.acknowledge('a', 0, 'ack', T0 + 1001)).toThrow(/held by another member/);
+  });
+
+  it('retries a failed record after the backoff, in offset order before later records, then dead-letters it', () => {
+    const sp = partition(3, { maxAttempts: 2 });
+    sp.acquire('a', 1, T0, 30_000);
+    sp.acknowledge('a', 0, 'fail', T0, { error: 'boom' });
+    expect(sp.acquire('a', 1, T0 + 50, 30_000).map((r) => r.record.offset)).toEqual([1]);
+    sp.acknowledge('a', 1, 'ack', T0 + 50);
+    const retry = sp.acquire('a', 1, T0 + 100, 30_000);
+    expect(retry.map((r) => [r.record.offset, r.deliveryCount])).toEqual([[0, 2]]);
+    sp.acknowledge('a', 0, 'fail', T0 + 100, { error: 'boom again' });
+    expect(sp.pendingDeadLetters()).toEqual([expect.objectContaining({ deliveryCount: 2, error: 'boom again' })]);
+    expect(sp.startOffset).toBe(0);
+    sp.deadLettered(0);
+    expect(sp.startOffset).toBe(2);
+  });
+
+  it('sends a rejected record to the dead letters at once, and a release gives the delivery back', () => {
+    const sp = partition(2);
+    sp.acquire('a', 2, T0, 30_000);
+    sp.acknowledge('a', 0, 'release', T0);
+    sp.acknowledge('a', 1, 'reject', T0, { error: 'bad payload' });
+    expect(sp.pendingDeadLetters().map((d) => [d.record.offset, d.error])).toEqual([[1, 'bad payload']]);
+    expect(sp.acquire('b', 1, T0, 30_000)[0]!.deliveryCount).toBe(1);
+  });
+
+  it('holds a delayed record until its time, and hands out higher priorities first within the window', () => {
+    const sp = new SharePartition({ startOffset: 0, retry: resolveRetryPolicy(), windowRecords: 3 });
+    sp.load(
+      [record(0), record(1, { deliverAt: T0 + 500 }), record(2, { priority: 9 }), record(3, { priority: 9 })],
+      4,
+      T0,
+    );
+    expect(sp.loadedEnd).toBe(3);
+    expect(sp.acquire('a', 5, T0, 30_000).map((r) => r.record.offset)).toEqual([2, 0]);
+    expect(sp.nextDeadline).toBe(T0 + 500);
+    expect(sp.acquire('a', 5, T0 + 500, 30_000).map((r) => r.record.offset)).toEqual([1]);
+  });
+
+  it('after a restart, records locked at the crash are available with their delivery counts kept', () => {
+    const restored = new Map<number, PersistedRecordState>([
+      [0, { offset: 0, deliveryCount: 2, state: 'acquired', until: 0, error: null }],
+      [1, { offset: 1, deliveryCount: 1, state: 'settled', until: 0, error: null }],
+      [2, { offset: 2, deliveryCount: 3, state: 'acquired', until: 0, error: null }],
+    ]);
+    const sp = new SharePartition({
+      startOffset: 0,
+      retry: resolveRetryPolicy({ maxAttempts: 3 }),
+      windowRecords: 10,
+      restored,
+    });
+    sp.load([record(0), record(1), record(2), record(3)], 4, T0);
+    expect(sp.acquire('a', 5, T0, 30_000).map((r) => [r.record.offset, r.deliveryCount])).toEqual([
+      [0, 3],
+      [3, 1],
+    ]);
+    expect(sp.pendingDeadLetters().map((d) => d.record.offset)).toEqual([2]);
+  });
+
+  it('declares its transitions as a table in which settled is final', () => {
+    expect(TRANSITIONS.settled).toEqual([]);
+    expect(TRANSITIONS.available).toEqual(['acquired']);
+  });
+
+  it('property: never two holders, every record settled exactly once, counts never go backwards', () => {
+    const op = fc.oneof(
+      fc.record({ kind: fc.constant('acquire' as const), member: fc.nat(3), max: fc.integer({ min: 1, max: 4 }) }),
+      fc.record({
+        kind: fc.constantFrom('ack' as const, 'release' as const, 'reject' as const, 'fail' as const),
+        member: fc.nat(3),
+        pick: fc.nat(20),
+      }),
+      fc.record({ kind: fc.constant('advance' as const), ms: fc.integer({ min: 1, max: 400 }) }),
+      fc.record({ kind: fc.constant('leave' as const), member: fc.nat(3) }),
+      fc.record({ kind: fc.constant('deadLetter' as const) }),
+    );
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 12 }), fc.array(op, { maxLength: 80 }), (count, ops) => {
+        const sp = new SharePartition({
+          startOffset: 0,
+          retry: resolveRetryPolicy({ maxAttempts: 3, backoff: { type: 'exponential', initialMs: 50, jitter: 0.5 } }),
+          windowRecords: 5,
+        });
+        let now = T0;
+        const log = Array.from({ length: count }, (_, i) => record(i));
+        const loadMore = () => {
+          const from = sp.loadedEnd;
+          sp.load(log.slice(from, from + sp.room), Math.min(count, from + sp.room), now);
+        };
+        // What each member believes it holds: offset → lock expiry.
+        const beliefs = new Map<number, Map<number, number>>();
+        const holder = (offset: number, at: number) =>
+          [...beliefs].filter(([, held]) => (held.get(offset) ?? -1) > at).map(([m]) => m);
+        const settledTimes = new Map<number, number>();
+        const lastCount = new Map<number, number>();
+        const collect = () => {
+          for (const change of sp.takeChanges().records) {
+            const before = lastCount.get(change.offset) ?? 0;
+            // Only a release gives one back, and then to the value before that delivery.
+            expect(change.deliveryCount).toBeGreaterThanOrEqual(before - 1);
+            lastCount.set(change.offset, change.deliveryCount);
+            if (change.state === 'settled') settledTimes.set(change.offset, (settledTimes.get(change.offset) ?? 0) + 1);
+          }
+        };
+        const run = (o: (typeof ops)[number]) => {
+          loadMore();
+          if (o.kind === 'acquire') {
+            for (const got of sp.acquire(`m${o.member}`, o.max, now, 300)) {
+              expect(holder(got.record.offset, now)).toEqual([]);
+              if (!beliefs.has(o.member)) beliefs.set(o.member, new Map());
+              beliefs.get(o.member)!.set(got.record.offset, got.lockExpiresAt);
+            }
+          } else if (o.kind === 'advance') {
+            now += o.ms;
+          } else if (o.kind === 'leave') {
+            sp.releaseMember(`m${o.member}`);
+            beliefs.delete(o.member);
+          } else if (o.kind === 'deadLetter') {
+            for (const dead of sp.pendingDeadLetters()) sp.deadLettered(dead.record.offset);
+          } else {
+            const held = [...(beliefs.get(o.member)?.keys() ?? [])];
+            const offset = held.length > 0 ? held[o.pick % held.length]! : o.pick;
+            const valid = (beliefs.get(o.member)?.get(offset) ?? -1) > now;
+            beliefs.get(o.member)?.delete(offset);
+            if (valid) sp.acknowledge(`m${o.member}`, offset, o.kind, now, { error: 'x' });
+            else expect(() => sp.acknowledge(`m${o.member}`, offset, o.kind, now)).toThrow(ShareError);
+          }
+          collect();
+        };
+        ops.forEach(run);
+        // Drain: one member acks everything that comes, time moves on, dead letters are written.
+        for (let round = 0; round < 200 && sp.startOffset < count; round++) {
+          loadMore();
+          for (const got of sp.acquire('drain', 100, now, 300)) sp.acknowledge('drain', got.record.offset, 'ack', now);
+          for (const dead of sp.pendingDeadLetters()) sp.deadLettered(dead.record.offset);
+          now += 1000;
+          collect();
+        }
+        expect(sp.startOffset).toBe(count);
+        for (let offset = 0; offset < count; offset++) expect(settledTimes.get(offset)).toBe(1);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
