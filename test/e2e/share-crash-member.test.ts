@@ -61,6 +61,8 @@ it('redelivers the records a SIGKILLed member held to the others after their loc
   expect(redelivered.map(([o]) => o).sort((x, y) => x - y)).toEqual([...held].sort((x, y) => x - y));
   expect(redelivered.every(([, attempt]) => attempt === 2)).toBe(true);
   expect(new Set(acked.map(([o]) => o)).size).toBe(10);
-  await waitFor(async () => (await admin.describeShareGroups(['workers'])).groups[0]!.partitions[0]!.startOffset === 10);
+  await waitFor(
+    async () => (await admin.describeShareGroups(['workers'])).groups[0]!.partitions[0]!.startOffset === 10,
+  );
   await admin.disconnect();
 }, 60_000);

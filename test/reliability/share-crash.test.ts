@@ -44,7 +44,14 @@ async function member(port: number, observed: Observed, stop: () => boolean): Pr
       maxInFlight: 6,
       startFrom: 'earliest',
       lockTimeoutMs: 60_000,
-      retry: { maxAttempts: 3, backoffType: 'fixed', initialMs: 20, multiplierMilli: null, maxMs: null, jitterPercent: 0 },
+      retry: {
+        maxAttempts: 3,
+        backoffType: 'fixed',
+        initialMs: 20,
+        multiplierMilli: null,
+        maxMs: null,
+        jitterPercent: 0,
+      },
       deadLetterTopic: null,
     });
     if (joined.errorCode !== 0) throw new Error(`join: ${joined.errorMessage}`);
@@ -69,7 +76,11 @@ async function member(port: number, observed: Observed, stop: () => boolean): Pr
         type: failing(r.offset) ? ('fail' as const) : ('ack' as const),
         errorMessage: failing(r.offset) ? 'always fails' : null,
       }));
-      const answer = await client.request(ShareAcknowledgeApi, { groupId: 'crashers', memberId: joined.memberId, acks });
+      const answer = await client.request(ShareAcknowledgeApi, {
+        groupId: 'crashers',
+        memberId: joined.memberId,
+        acks,
+      });
       for (const result of answer.results) {
         if (result.errorCode === 0 && !failing(result.offset))
           observed.answeredAcks.set(result.offset, (observed.answeredAcks.get(result.offset) ?? 0) + 1);
@@ -97,7 +108,12 @@ describe('crash: SIGKILL of sluice serve with share groups at work', () => {
       await produce(setup, 'jobs', 0, batchOf(Array.from({ length: 40 }, (_, j) => `job-${i + j}`)));
     setup.destroy();
 
-    const observed: Observed = { answeredAcks: new Map(), deliveries: new Map(), redeliveredAfterAck: [], countWentBack: [] };
+    const observed: Observed = {
+      answeredAcks: new Map(),
+      deliveries: new Map(),
+      redeliveredAfterAck: [],
+      countWentBack: [],
+    };
     let stopped = false;
     const first = [0, 1, 2].map(() => member(broker.port, observed, () => stopped));
     await waitFor(() => observed.answeredAcks.size >= TOTAL / 3, { timeoutMs: 20_000, message: 'a third acked' });
