@@ -701,6 +701,11 @@ export class ShareCoordinator {
     const deadLetterTopic = input.deadLetterTopic ?? group?.config.deadLetterTopic ?? null;
     if (deadLetterTopic !== null && !isValidTopicName(deadLetterTopic))
       throw new ShareError('invalid-value', `deadLetterTopic "${deadLetterTopic}" is not a valid topic name`);
+    if (deadLetterTopic?.startsWith('__'))
+      throw new ShareError(
+        'invalid-value',
+        `deadLetterTopic "${deadLetterTopic}": names starting "__" are the broker's own`,
+      );
     return Object.freeze({ retry, lockTimeoutMs, deadLetterTopic });
   }
 }

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  AlterConfigsApi,
   AlterShareGroupOffsetsApi,
   DeleteShareGroupsApi,
   ErrorCode,
@@ -14,11 +15,13 @@ import {
   batchOf,
   createTopic,
   fetchPartition,
+  LogCapture,
   produce,
   recordsOf,
   startBroker,
   type TestBroker,
 } from '../../helpers/broker.js';
+import { waitFor } from '../../helpers/wait-for.js';
 import type { WireClient } from '../../helpers/wire-client.js';
 
 let tb: TestBroker | undefined;
@@ -227,5 +230,58 @@ describe('share-group APIs on the native wire', () => {
     expect(retry.errorMessage).toMatch(/retry.maxAttempts must be an integer from 1/);
     const dlq = await c.request(ShareGroupHeartbeatApi, { ...base, lockTimeoutMs: null, deadLetterTopic: 'bad name!' });
     expect(dlq.errorMessage).toMatch(/not a valid topic name/);
+  });
+});
+
+describe('dead letters that cannot be written', () => {
+  it('keep the record (not settled, retried with a pause) until the dead-letter topic takes it', async () => {
+    const logs = new LogCapture();
+    tb = await startBroker({ logger: logs.logger });
+    const c = await tb.client();
+    await createTopic(c, 'jobs', 1);
+    await createTopic(c, 'tiny.dlq', 1, { 'max.message.bytes': '100' });
+    await produce(c, 'jobs', 0, batchOf(['x'.repeat(500)]));
+    const m = await join(c, 'workers', { deadLetterTopic: 'tiny.dlq' });
+    await c.request(ShareFetchApi, { groupId: 'workers', memberId: m, maxRecords: 1, maxWaitMs: 0 });
+    const rejected = await c.request(ShareAcknowledgeApi, {
+      groupId: 'workers',
+      memberId: m,
+      acks: [{ topic: 'jobs', partition: 0, offset: 0, type: 'reject', errorMessage: 'no' }],
+    });
+    expect(rejected.results[0]!.errorCode).toBe(0);
+    await waitFor(() => logs.find(/could not write dead letters/), { message: 'the failed dead-letter write logged' });
+    const stuck = await c.request(ShareGroupDescribeApi, { groupIds: ['workers'] });
+    expect(stuck.groups[0]!.partitions[0]).toMatchObject({ startOffset: 0, deadLettering: 1 });
+
+    await c.request(AlterConfigsApi, {
+      validateOnly: false,
+      resources: [{ type: 'topic', name: 'tiny.dlq', configs: { 'max.message.bytes': '100000' } }],
+    });
+    await waitFor(
+      async () =>
+        (await c.request(ShareGroupDescribeApi, { groupIds: ['workers'] })).groups[0]!.partitions[0]!.startOffset === 1,
+      { timeoutMs: 10_000, message: 'the dead letter written once the topic allows it' },
+    );
+    const dlq = await recordsOf(await fetchPartition(c, 'tiny.dlq', 0, 0));
+    expect(dlq.map((r) => r.value?.length)).toEqual([500]);
+  });
+
+  it('refuses the broker-internal topics as dead-letter topics', async () => {
+    tb = await startBroker();
+    const c = await tb.client();
+    await createTopic(c, 'jobs', 1);
+    const res = await c.request(ShareGroupHeartbeatApi, {
+      groupId: 'g',
+      memberId: '',
+      leave: false,
+      topics: ['jobs'],
+      maxInFlight: 1,
+      startFrom: 'earliest',
+      lockTimeoutMs: null,
+      retry: null,
+      deadLetterTopic: '__consumer_offsets',
+    });
+    expect(res.errorCode).toBe(ErrorCode.INVALID_REQUEST);
+    expect(res.errorMessage).toMatch(/broker's own/);
   });
 });

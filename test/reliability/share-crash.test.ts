@@ -1,0 +1,161 @@
+// SIGKILL of a real `sluice serve` while share-group members acquire, ack and fail records. After the
+// restart: no record whose ack was answered is delivered again, nothing is lost (every record is acked or
+// dead-lettered), delivery counts continue from where they were, and records that always fail are tried
+// exactly maxAttempts times across the crash before they reach the dead-letter topic.
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  CreateTopicsApi,
+  ShareAcknowledgeApi,
+  ShareFetchApi,
+  ShareGroupDescribeApi,
+  ShareGroupHeartbeatApi,
+} from '../../src/protocol/index.js';
+import { DLQ_HEADERS } from '../../src/records/index.js';
+import { batchOf, fetchPartition, produce, recordsOf } from '../helpers/broker.js';
+import { type SluiceProcess, startSluice } from '../helpers/sluice-process.js';
+import { removeTempDirs, tempDir } from '../helpers/temp-dir.js';
+import { waitFor } from '../helpers/wait-for.js';
+import { WireClient } from '../helpers/wire-client.js';
+
+afterAll(removeTempDirs);
+
+const TOTAL = 240;
+const failing = (offset: number) => offset % 37 === 5;
+
+interface Observed {
+  /** offset → acks the broker answered with success. */
+  answeredAcks: Map<number, number>;
+  /** offset → highest delivery count seen. */
+  deliveries: Map<number, number>;
+  /** deliveries of records whose ack had been answered before (must stay empty). */
+  redeliveredAfterAck: number[];
+  /** deliveries whose count did not grow past the last one seen (must stay empty). */
+  countWentBack: Array<[number, number, number]>;
+}
+
+async function member(port: number, observed: Observed, stop: () => boolean): Promise<void> {
+  const client = await WireClient.connect(port);
+  try {
+    const joined = await client.request(ShareGroupHeartbeatApi, {
+      groupId: 'crashers',
+      memberId: '',
+      leave: false,
+      topics: ['jobs'],
+      maxInFlight: 6,
+      startFrom: 'earliest',
+      lockTimeoutMs: 60_000,
+      retry: {
+        maxAttempts: 3,
+        backoffType: 'fixed',
+        initialMs: 20,
+        multiplierMilli: null,
+        maxMs: null,
+        jitterPercent: 0,
+      },
+      deadLetterTopic: null,
+    });
+    if (joined.errorCode !== 0) throw new Error(`join: ${joined.errorMessage}`);
+    while (!stop()) {
+      const fetched = await client.request(ShareFetchApi, {
+        groupId: 'crashers',
+        memberId: joined.memberId,
+        maxRecords: 6,
+        maxWaitMs: 100,
+      });
+      for (const r of fetched.records) {
+        if (observed.answeredAcks.has(r.offset)) observed.redeliveredAfterAck.push(r.offset);
+        const before = observed.deliveries.get(r.offset) ?? 0;
+        if (r.deliveryCount <= before) observed.countWentBack.push([r.offset, before, r.deliveryCount]);
+        observed.deliveries.set(r.offset, Math.max(before, r.deliveryCount));
+      }
+      if (fetched.records.length === 0) continue;
+      const acks = fetched.records.map((r) => ({
+        topic: 'jobs',
+        partition: 0,
+        offset: r.offset,
+        type: failing(r.offset) ? ('fail' as const) : ('ack' as const),
+        errorMessage: failing(r.offset) ? 'always fails' : null,
+      }));
+      const answer = await client.request(ShareAcknowledgeApi, {
+        groupId: 'crashers',
+        memberId: joined.memberId,
+        acks,
+      });
+      for (const result of answer.results) {
+        if (result.errorCode === 0 && !failing(result.offset))
+          observed.answeredAcks.set(result.offset, (observed.answeredAcks.get(result.offset) ?? 0) + 1);
+      }
+    }
+  } catch {
+    // The broker died under this member: expected mid-round.
+  } finally {
+    client.destroy();
+  }
+}
+
+describe('crash: SIGKILL of sluice serve with share groups at work', () => {
+  it('loses no ack, no record and no delivery count', async () => {
+    const dataDir = await tempDir('sluice-share-crash-');
+    const args = ['--data-dir', dataDir, '--port', '0', '--flush', 'always'];
+    let broker: SluiceProcess = await startSluice(args);
+    const setup = await WireClient.connect(broker.port);
+    await setup.request(CreateTopicsApi, {
+      topics: [{ name: 'jobs', numPartitions: 1, replicationFactor: 1, configs: {} }],
+      timeoutMs: 5000,
+      validateOnly: false,
+    });
+    for (let i = 0; i < TOTAL; i += 40)
+      await produce(setup, 'jobs', 0, batchOf(Array.from({ length: 40 }, (_, j) => `job-${i + j}`)));
+    setup.destroy();
+
+    const observed: Observed = {
+      answeredAcks: new Map(),
+      deliveries: new Map(),
+      redeliveredAfterAck: [],
+      countWentBack: [],
+    };
+    let stopped = false;
+    const first = [0, 1, 2].map(() => member(broker.port, observed, () => stopped));
+    await waitFor(() => observed.answeredAcks.size >= TOTAL / 3, { timeoutMs: 20_000, message: 'a third acked' });
+    await broker.kill('SIGKILL');
+    await Promise.all(first);
+    const ackedBeforeCrash = observed.answeredAcks.size;
+
+    broker = await startSluice(args);
+    stopped = false;
+    const second = [0, 1, 2].map(() => member(broker.port, observed, () => stopped));
+    const admin = await WireClient.connect(broker.port);
+    try {
+      await waitFor(
+        async () => {
+          const d = await admin.request(ShareGroupDescribeApi, { groupIds: ['crashers'] });
+          return d.groups[0]?.partitions[0]?.startOffset === TOTAL;
+        },
+        { timeoutMs: 30_000, message: 'every record settled after the restart' },
+      );
+      stopped = true;
+      await Promise.all(second);
+
+      expect(ackedBeforeCrash).toBeGreaterThan(0);
+      expect(observed.redeliveredAfterAck).toEqual([]);
+      expect(observed.countWentBack).toEqual([]);
+      const expectedAcked = Array.from({ length: TOTAL }, (_, o) => o).filter((o) => !failing(o));
+      expect([...observed.answeredAcks.keys()].sort((a, b) => a - b)).toEqual(expectedAcked);
+      expect([...observed.answeredAcks.values()].every((n) => n === 1)).toBe(true);
+
+      const dlq = await recordsOf(await fetchPartition(admin, 'jobs.dlq', 0, 0));
+      const dead = new Map<number, string>();
+      for (const record of dlq) {
+        const h = Object.fromEntries(record.headers.map(([k, v]) => [k, v?.toString()]));
+        dead.set(Number(h[DLQ_HEADERS.sourceOffset]), h[DLQ_HEADERS.attempts]!);
+      }
+      const expectedDead = Array.from({ length: TOTAL }, (_, o) => o).filter(failing);
+      expect([...dead.keys()].sort((a, b) => a - b)).toEqual(expectedDead);
+      expect([...dead.values()].every((attempts) => attempts === '3')).toBe(true);
+      for (const offset of expectedDead) expect(observed.deliveries.get(offset)).toBe(3);
+    } finally {
+      admin.destroy();
+      await broker.kill('SIGTERM');
+    }
+  }, 120_000);
+});
