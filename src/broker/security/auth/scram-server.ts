@@ -51,6 +51,7 @@ type State =
       known: boolean;
       credential: ScramCredential;
       nonce: string;
+      serverNonceLength: number;
       gs2Header: string;
       firstBare: string;
       serverFirst: string;
@@ -80,7 +81,8 @@ export class ScramServerExchange {
     if (parsed.extensions.size > 0) throw this.fail('malformed', parsed.user);
     const real = this.options.lookup(parsed.user);
     const credential = real ?? this.decoy(parsed.user);
-    const nonce = parsed.nonce + (this.options.serverNonce ?? newNonce());
+    const serverNonce = this.options.serverNonce ?? newNonce();
+    const nonce = parsed.nonce + serverNonce;
     const serverFirst = `r=${nonce},s=${credential.salt.toString('base64')},i=${credential.iterations}`;
     this.#state = {
       step: 'final',
@@ -88,6 +90,7 @@ export class ScramServerExchange {
       known: real !== undefined,
       credential,
       nonce,
+      serverNonceLength: serverNonce.length,
       gs2Header: parsed.gs2Header,
       firstBare: parsed.bare,
       serverFirst,
@@ -109,7 +112,10 @@ export class ScramServerExchange {
     const hash = hashOf(this.options.mechanism);
     const authMessage = `${state.firstBare},${state.serverFirst},${parsed.withoutProof}`;
     // Every check runs whatever the earlier ones found, so an unknown user costs what a wrong password does.
-    const nonceOk = sameText(parsed.nonce, state.nonce);
+    // librdkafka (kcat, confluent-kafka-python) echoes its client nonce before the full nonce; Kafka accepts
+    // any echo ending with the full nonce. Exactly these two forms are accepted here.
+    const clientNonce = state.nonce.slice(0, state.nonce.length - state.serverNonceLength);
+    const nonceOk = sameText(parsed.nonce, state.nonce) || sameText(parsed.nonce, clientNonce + state.nonce);
     const bindingOk = sameText(parsed.channelBinding, Buffer.from(state.gs2Header).toString('base64'));
     const proofOk = proofMatches(hash, state.credential.storedKey, authMessage, parsed.proof);
     if (!state.known) throw this.fail('unknown-user', state.user);
