@@ -39,6 +39,8 @@ export interface ServeFlags {
   auth?: boolean;
   /** --super-user (repeatable). */
   superUser?: string[];
+  /** --insecure-allow-anonymous: protected mode off. */
+  insecureAllowAnonymous?: boolean;
 }
 
 /** Broker options that a config file may set (everything but injected objects), plus logLevel. */
@@ -127,18 +129,25 @@ export interface ServeSettings {
    * Sluice on this machine), serve starts without the Kafka listener and says so, instead of failing.
    */
   kafkaPortDefaulted: boolean;
-  /** null: no HTTP door (--no-http or "http": false). */
+  /** null: no HTTP door (--no-http or "http": false, or authentication on: see httpOffForAuthentication). */
   http: HttpOptions | null;
+  /**
+   * Authentication is on and the HTTP door authenticates nobody yet: it is not opened (said at start), so
+   * it cannot be a way around the SASL listeners.
+   */
+  httpOffForAuthentication: boolean;
 }
 
 /** The file's `security` object with --auth (both authentication and authorization) and --super-user on top. */
 function securityFromFlags(file: SecurityOptions | undefined, flags: ServeFlags): SecurityOptions | undefined {
-  if (flags.auth === undefined && flags.superUser === undefined) return file;
+  if (flags.auth === undefined && flags.superUser === undefined && flags.insecureAllowAnonymous === undefined)
+    return file;
   if (file !== undefined && (typeof file !== 'object' || file === null || Array.isArray(file)))
     throw new UsageError('config setting "security" must be an object of security settings');
   return {
     ...file,
     ...(flags.auth ? { authentication: true, authorization: true } : {}),
+    ...(flags.insecureAllowAnonymous ? { insecureAllowAnonymous: true } : {}),
     ...(flags.superUser !== undefined ? { superUsers: [...(file?.superUsers ?? []), ...flags.superUser] } : {}),
   };
 }
@@ -184,7 +193,9 @@ export function serveSettings(flags: ServeFlags): ServeSettings {
     throw error;
   }
   let http: HttpOptions | null = null;
-  if (flags.http !== false && fileHttp !== false) {
+  const httpOffForAuthentication =
+    options.security?.authentication === true && flags.http !== false && fileHttp !== false;
+  if (flags.http !== false && fileHttp !== false && !httpOffForAuthentication) {
     if (fileHttp !== undefined && (typeof fileHttp !== 'object' || fileHttp === null || Array.isArray(fileHttp)))
       throw new UsageError('config setting "http" must be an object of HTTP settings, or false');
     // 9651 goes with the default native port 9650. A broker on another port (--port 0 in tests, several
@@ -200,5 +211,5 @@ export function serveSettings(flags: ServeFlags): ServeSettings {
       throw error;
     }
   }
-  return { options, logLevel: logLevel as LogLevel, kafkaPortDefaulted, http };
+  return { options, logLevel: logLevel as LogLevel, kafkaPortDefaulted, http, httpOffForAuthentication };
 }

@@ -64,6 +64,10 @@ export function register(program: Command): void {
       (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
     )
     .option(
+      '--insecure-allow-anonymous',
+      'listen on a non-loopback address without authentication (protected mode refuses to otherwise)',
+    )
+    .option(
       '--repair',
       'truncate a corrupt sealed segment at its first bad batch (dropping what follows) instead of refusing to start',
     )

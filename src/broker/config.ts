@@ -17,6 +17,7 @@ import {
 } from '../protocol/index.js';
 import { resolveGroupCoordinatorConfig, type GroupCoordinatorConfig } from './groups/coordinator.js';
 import {
+  protectedModeRefusal,
   resolveSecurityConfig,
   type SecurityConfig,
   SecurityConfigError,
@@ -394,6 +395,9 @@ export function resolveBrokerConfig(options: BrokerOptions): BrokerConfig {
         `must differ from port (both are ${options.kafkaPort}): the two listeners speak different protocols`,
       );
   }
+  const security = securityOption(options.security);
+  const unprotected = protectedModeRefusal(host, security);
+  if (unprotected) throw new BrokerConfigError(unprotected);
   return Object.freeze({
     dataDir: isAbsolute(dataDir) ? dataDir : resolve(dataDir),
     host,
@@ -449,6 +453,6 @@ export function resolveBrokerConfig(options: BrokerOptions): BrokerConfig {
     groups: groupsOption(options.groups),
     fs: options.fs ?? nodeFs,
     repair: options.repair ?? false,
-    security: securityOption(options.security),
+    security,
   });
 }

@@ -30,3 +30,21 @@ describe('serve security settings', () => {
     expect(run).toThrow(/invalid broker setting: security\.authentication must be true or false/);
   });
 });
+
+describe('serve with authentication', () => {
+  it('does not open the HTTP door, which authenticates nobody yet', () => {
+    const s = serveSettings({ auth: true });
+    expect(s.http).toBeNull();
+    expect(s.httpOffForAuthentication).toBe(true);
+    expect(serveSettings({}).httpOffForAuthentication).toBe(false);
+  });
+
+  it('--insecure-allow-anonymous lets a wildcard bind start without authentication; without it, one sentence', () => {
+    expect(serveSettings({ host: '0.0.0.0', insecureAllowAnonymous: true }).options.security).toEqual({
+      insecureAllowAnonymous: true,
+    });
+    expect(() => serveSettings({ host: '0.0.0.0' })).toThrow(
+      /invalid broker setting: refusing to listen on 0\.0\.0\.0 without authentication/,
+    );
+  });
+});

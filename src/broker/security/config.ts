@@ -11,6 +11,11 @@ export interface SecurityOptions {
   authorization?: boolean;
   /** Principals allowed everything, whatever the ACLs say: "User:alice" or a bare "alice". */
   superUsers?: readonly string[];
+  /**
+   * Protected mode: a broker bound to anything but loopback refuses to start without authentication, unless
+   * this is true (`sluice serve --insecure-allow-anonymous`). Default false.
+   */
+  insecureAllowAnonymous?: boolean;
 }
 
 export interface SecurityConfig {
@@ -18,13 +23,14 @@ export interface SecurityConfig {
   readonly authorization: boolean;
   /** Normalised to "User:name" (formatPrincipal), deduplicated. */
   readonly superUsers: readonly string[];
+  readonly insecureAllowAnonymous: boolean;
 }
 
 export class SecurityConfigError extends Error {
   override name = 'SecurityConfigError';
 }
 
-const KNOWN_KEYS = new Set(['authentication', 'authorization', 'superUsers']);
+const KNOWN_KEYS = new Set(['authentication', 'authorization', 'superUsers', 'insecureAllowAnonymous']);
 
 function fail(key: string, problem: string): never {
   throw new SecurityConfigError(`security.${key} ${problem}`);
@@ -59,7 +65,13 @@ function superUsersOption(value: unknown): readonly string[] {
 
 /** Validates `BrokerOptions.security` once; throws SecurityConfigError with one sentence. */
 export function resolveSecurityConfig(options: SecurityOptions | undefined): SecurityConfig {
-  if (options === undefined) return Object.freeze({ authentication: false, authorization: false, superUsers: [] });
+  if (options === undefined)
+    return Object.freeze({
+      authentication: false,
+      authorization: false,
+      superUsers: [],
+      insecureAllowAnonymous: false,
+    });
   if (typeof options !== 'object' || options === null || Array.isArray(options))
     throw new SecurityConfigError('security must be an object of security settings');
   for (const key of Object.keys(options)) {
@@ -69,5 +81,20 @@ export function resolveSecurityConfig(options: SecurityOptions | undefined): Sec
     authentication: booleanOption('authentication', options.authentication),
     authorization: booleanOption('authorization', options.authorization),
     superUsers: superUsersOption(options.superUsers),
+    insecureAllowAnonymous: booleanOption('insecureAllowAnonymous', options.insecureAllowAnonymous),
   });
+}
+
+/** 127.0.0.0/8, ::1, localhost: only this machine can connect. */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/**
+ * Protected mode (Redis's idea): anonymous clients only from this machine. Returns the sentence refusing to
+ * start, or null.
+ */
+export function protectedModeRefusal(host: string, security: SecurityConfig): string | null {
+  if (security.authentication || security.insecureAllowAnonymous || isLoopbackHost(host)) return null;
+  return `refusing to listen on ${host} without authentication: anyone who can reach it could read, write and delete every topic; turn authentication on (sluice serve --auth, after sluice users add <name> --data-dir <dir>) or, to accept anonymous clients on purpose, pass --insecure-allow-anonymous (security.insecureAllowAnonymous)`;
 }

@@ -5,7 +5,12 @@ import { BrokerConfigError, resolveBrokerConfig } from '../../../src/broker/inde
 describe('security config', () => {
   it('is all off by default', () => {
     const config = resolveBrokerConfig({ dataDir: '/tmp/x' });
-    expect(config.security).toEqual({ authentication: false, authorization: false, superUsers: [] });
+    expect(config.security).toEqual({
+      authentication: false,
+      authorization: false,
+      superUsers: [],
+      insecureAllowAnonymous: false,
+    });
   });
 
   it('normalises super users to "User:name" and drops duplicates', () => {
@@ -17,6 +22,7 @@ describe('security config', () => {
       authentication: true,
       authorization: true,
       superUsers: ['User:admin', 'User:ops'],
+      insecureAllowAnonymous: false,
     });
     expect(Object.isFrozen(config.security)).toBe(true);
   });
@@ -34,5 +40,28 @@ describe('security config', () => {
       expect(run).toThrow(BrokerConfigError);
       expect(run).toThrow(message);
     }
+  });
+});
+
+describe('protected mode', () => {
+  it('refuses a non-loopback address without authentication, in one sentence saying why and how', () => {
+    for (const host of ['0.0.0.0', '::', '10.1.2.3']) {
+      const run = () => resolveBrokerConfig({ dataDir: '/tmp/x', host });
+      expect(run).toThrow(BrokerConfigError);
+      expect(run).toThrow(
+        `refusing to listen on ${host} without authentication: anyone who can reach it could read, write and delete every topic; turn authentication on (sluice serve --auth, after sluice users add <name> --data-dir <dir>) or, to accept anonymous clients on purpose, pass --insecure-allow-anonymous (security.insecureAllowAnonymous)`,
+      );
+    }
+  });
+
+  it('starts on loopback, with authentication, or when told to accept anonymous clients', () => {
+    for (const host of ['127.0.0.1', '127.0.0.2', '::1', 'localhost'])
+      expect(resolveBrokerConfig({ dataDir: '/tmp/x', host }).host).toBe(host);
+    expect(resolveBrokerConfig({ dataDir: '/tmp/x', host: '0.0.0.0', security: { authentication: true } }).host).toBe(
+      '0.0.0.0',
+    );
+    expect(
+      resolveBrokerConfig({ dataDir: '/tmp/x', host: '0.0.0.0', security: { insecureAllowAnonymous: true } }).host,
+    ).toBe('0.0.0.0');
   });
 });
