@@ -13,6 +13,7 @@ import * as perf from './commands/perf.js';
 import * as produce from './commands/produce.js';
 import * as replay from './commands/replay.js';
 import * as topics from './commands/topics.js';
+import * as users from './commands/users.js';
 import { configure } from './lib/command.js';
 import * as serve from './serve.js';
 
@@ -25,6 +26,7 @@ const COMMANDS: ReadonlyArray<{ register(program: Command): void }> = [
   groups,
   perf,
   dumpLog,
+  users,
   completion,
   help,
 ];
