@@ -15,6 +15,7 @@ import * as produce from './commands/produce.js';
 import * as queue from './commands/queue.js';
 import * as replay from './commands/replay.js';
 import * as topics from './commands/topics.js';
+import * as users from './commands/users.js';
 import { configure } from './lib/command.js';
 import * as serve from './serve.js';
 
@@ -29,6 +30,7 @@ const COMMANDS: ReadonlyArray<{ register(program: Command): void }> = [
   dlq,
   perf,
   dumpLog,
+  users,
   completion,
   help,
 ];

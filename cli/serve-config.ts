@@ -2,7 +2,13 @@
 // Every problem is one sentence (UsageError → exit code 2).
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { BrokerConfigError, parseFlushPolicy, resolveBrokerConfig, type BrokerOptions } from '../src/broker/index.js';
+import {
+  BrokerConfigError,
+  parseFlushPolicy,
+  resolveBrokerConfig,
+  type BrokerOptions,
+  type SecurityOptions,
+} from '../src/broker/index.js';
 import { HttpConfigError, resolveHttpConfig, type HttpOptions } from '../src/http/options.js';
 import { UsageError } from './lib/errors.js';
 import { LOG_LEVELS, type LogLevel } from './serve-log-levels.js';
@@ -29,6 +35,12 @@ export interface ServeFlags {
   /** false: --no-http. */
   http?: boolean;
   httpPort?: number;
+  /** --auth: authentication and authorization on every listener. */
+  auth?: boolean;
+  /** --super-user (repeatable). */
+  superUser?: string[];
+  /** --insecure-allow-anonymous: protected mode off. */
+  insecureAllowAnonymous?: boolean;
 }
 
 /** Broker options that a config file may set (everything but injected objects), plus logLevel. */
@@ -73,6 +85,7 @@ const FILE_KEYS = new Set([
   'logCleaner',
   'offsetsTopicSegmentBytes',
   'http',
+  'security',
 ]);
 
 export function readConfigFile(path: string): FileOptions {
@@ -118,8 +131,27 @@ export interface ServeSettings {
    * Sluice on this machine), serve starts without the Kafka listener and says so, instead of failing.
    */
   kafkaPortDefaulted: boolean;
-  /** null: no HTTP door (--no-http or "http": false). */
+  /** null: no HTTP door (--no-http or "http": false, or authentication on: see httpOffForAuthentication). */
   http: HttpOptions | null;
+  /**
+   * Authentication is on and the HTTP door authenticates nobody yet: it is not opened (said at start), so
+   * it cannot be a way around the SASL listeners.
+   */
+  httpOffForAuthentication: boolean;
+}
+
+/** The file's `security` object with --auth (both authentication and authorization) and --super-user on top. */
+function securityFromFlags(file: SecurityOptions | undefined, flags: ServeFlags): SecurityOptions | undefined {
+  if (flags.auth === undefined && flags.superUser === undefined && flags.insecureAllowAnonymous === undefined)
+    return file;
+  if (file !== undefined && (typeof file !== 'object' || file === null || Array.isArray(file)))
+    throw new UsageError('config setting "security" must be an object of security settings');
+  return {
+    ...file,
+    ...(flags.auth ? { authentication: true, authorization: true } : {}),
+    ...(flags.insecureAllowAnonymous ? { insecureAllowAnonymous: true } : {}),
+    ...(flags.superUser !== undefined ? { superUsers: [...(file?.superUsers ?? []), ...flags.superUser] } : {}),
+  };
 }
 
 /** Merges defaults, file and flags, and validates the result once (without starting anything). */
@@ -142,12 +174,14 @@ export function serveSettings(flags: ServeFlags): ServeSettings {
     }).filter(([, v]) => v !== undefined),
   );
   const kafkaPortDefaulted = given.kafkaPort === undefined && fromFile.kafkaPort === undefined;
+  const security = securityFromFlags(fromFile.security, flags);
   const options: BrokerOptions = {
     ...fromFile,
     dataDir: './data',
     ...(fromFile.dataDir ? { dataDir: fromFile.dataDir } : {}),
     ...(kafkaPortDefaulted ? { kafkaPort: DEFAULT_KAFKA_PORT } : {}),
     ...given,
+    ...(security !== undefined ? { security } : {}),
   };
   const logLevel = flags.logLevel ?? fileLevel ?? 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
@@ -161,7 +195,9 @@ export function serveSettings(flags: ServeFlags): ServeSettings {
     throw error;
   }
   let http: HttpOptions | null = null;
-  if (flags.http !== false && fileHttp !== false) {
+  const httpOffForAuthentication =
+    options.security?.authentication === true && flags.http !== false && fileHttp !== false;
+  if (flags.http !== false && fileHttp !== false && !httpOffForAuthentication) {
     if (fileHttp !== undefined && (typeof fileHttp !== 'object' || fileHttp === null || Array.isArray(fileHttp)))
       throw new UsageError('config setting "http" must be an object of HTTP settings, or false');
     // 9651 goes with the default native port 9650. A broker on another port (--port 0 in tests, several
@@ -177,5 +213,5 @@ export function serveSettings(flags: ServeFlags): ServeSettings {
       throw error;
     }
   }
-  return { options, logLevel: logLevel as LogLevel, kafkaPortDefaulted, http };
+  return { options, logLevel: logLevel as LogLevel, kafkaPortDefaulted, http, httpOffForAuthentication };
 }

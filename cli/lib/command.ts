@@ -12,10 +12,18 @@ import {
   exitCodeOf,
 } from './errors.js';
 import { colorsEnabled, paint, type Paint } from './output.js';
+import {
+  type ClientSecurity,
+  type ClientSecurityFlags,
+  clientSecurity,
+  withClientSecurity,
+} from './client-security.js';
 import { DEFAULT_BROKERS, FORMATS, parseBrokerList, parseChoice } from './options.js';
 
 export interface Context {
   brokers: string[];
+  /** SASL and TLS options for the SDK client (client-security.ts). */
+  security: ClientSecurity;
   debug: boolean;
   stdout: NodeJS.WriteStream;
   stderr: NodeJS.WriteStream;
@@ -45,9 +53,9 @@ export function subcommand(parent: Command, spec: string, description: string): 
   return configure(parent.command(spec)).description(description);
 }
 
-/** -b/--brokers (env SLUICE_BROKERS) and --debug. */
+/** -b/--brokers (env SLUICE_BROKERS), the SASL/TLS flags (client-security.ts) and --debug. */
 export function withBrokers(cmd: Command): Command {
-  return cmd
+  return withClientSecurity(cmd)
     .addOption(
       new Option('-b, --brokers <host:port,...>', 'broker addresses')
         .env('SLUICE_BROKERS')
@@ -99,6 +107,7 @@ export function action<A extends unknown[]>(fn: Action<A>): (...args: unknown[])
     const errColor = paint(colorsEnabled(stderr));
     const ctx: Context = {
       brokers: opts.brokers ?? parseBrokerList(DEFAULT_BROKERS),
+      security: {},
       debug: opts.debug === true,
       stdout: process.stdout,
       stderr,
@@ -114,6 +123,7 @@ export function action<A extends unknown[]>(fn: Action<A>): (...args: unknown[])
     });
     let code: number = EXIT_OK;
     try {
+      ctx.security = clientSecurity(opts as ClientSecurityFlags);
       await fn(ctx, ...(args.slice(0, -1) as A));
       code = typeof process.exitCode === 'number' ? process.exitCode : EXIT_OK;
     } catch (err) {

@@ -251,6 +251,7 @@ export function createClient(ctx: Context, overrides: Record<string, unknown> = 
     connectionTimeout: 3000,
     requestTimeout: 30_000,
     retry: CLI_RETRY,
+    ...ctx.security,
     ...(ctx.debug
       ? { logLevel: sdk.logLevel.INFO }
       : { logLevel: sdk.logLevel.WARN, logCreator: () => (entry: sdk.LogEntry) => sink.sdkEntry(entry) }),

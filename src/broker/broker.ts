@@ -34,6 +34,8 @@ import {
   KafkaWire,
 } from './kafka/index.js';
 import { NativeWire } from './native/wire.js';
+import { Authenticator } from './security/auth/authenticator.js';
+import { UserStore } from './security/auth/users.js';
 import { ProducerIdAllocator } from './registries/producer-ids.js';
 import { startShareService, type ShareService } from './share/index.js';
 import { readMetadataFile, TopicRegistry } from './registries/topics.js';
@@ -63,6 +65,7 @@ export class Broker {
   private groups: GroupService | undefined;
   private shares: ShareService | undefined;
   private transport: Transport | undefined;
+  private authenticator: Authenticator | undefined;
   private state: State = 'new';
   private boundPort = -1;
   private kafkaBoundPort = -1;
@@ -136,6 +139,12 @@ export class Broker {
       // Before anything is read: a second broker on the same directory would corrupt it (storage/data-dir-lock.ts).
       this.lock = await lockDataDir(dataDir, this.logger);
       this.clusterId = await this.loadClusterId();
+      this.authenticator = new Authenticator({
+        config: this.config.security,
+        users: await UserStore.open(this.config.fs, dataDir),
+        clock: this.config.clock,
+        logger: this.logger.child({ component: 'auth' }),
+      });
       await this.topicRegistry.load();
       this.logs = await LogManager.open({
         dataDir,
@@ -335,6 +344,9 @@ export class Broker {
       },
       get shares() {
         return self.shares!.coordinator;
+      },
+      get authenticator() {
+        return self.authenticator!;
       },
       internalTopics: () => [...(self.groups?.internalTopics ?? []), ...(self.shares?.internalTopics ?? [])],
       internalLog: (topic, partition) =>

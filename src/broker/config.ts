@@ -17,6 +17,13 @@ import {
 } from '../protocol/index.js';
 import { resolveGroupCoordinatorConfig, type GroupCoordinatorConfig } from './groups/coordinator.js';
 import { resolveShareGroupsConfig, type ShareGroupsConfig } from './share/config.js';
+import {
+  protectedModeRefusal,
+  resolveSecurityConfig,
+  type SecurityConfig,
+  SecurityConfigError,
+  type SecurityOptions,
+} from './security/config.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Kafka's fetch.max.bytes default (50 MiB). */
@@ -152,6 +159,8 @@ export interface BrokerOptions {
    * instead of refusing to start; every repair is logged as a warning. Default false.
    */
   repair?: boolean;
+  /** Authentication (SASL), authorization (ACLs) and super users (src/broker/security/config.ts). Default: all off. */
+  security?: SecurityOptions;
 }
 
 export interface BrokerConfig {
@@ -193,6 +202,7 @@ export interface BrokerConfig {
   /** null: no cleaner. */
   readonly logCleaner: Readonly<LogCleanerConfig> | null;
   readonly offsetsTopicSegmentBytes: number;
+  readonly security: SecurityConfig;
 }
 
 export interface LogCleanerConfig {
@@ -353,6 +363,7 @@ const KNOWN_KEYS = new Set<string>([
   'producerIdExpirationMs',
   'logCleaner',
   'offsetsTopicSegmentBytes',
+  'security',
 ]);
 
 function headerLimits(options: BrokerOptions, maxFrameBytes: number): Readonly<HeaderLimits> {
@@ -382,6 +393,15 @@ function shareGroupsOption(value: Partial<ShareGroupsConfig> | undefined): Share
     return resolveShareGroupsConfig(value ?? {});
   } catch (error) {
     return fail('shareGroups', (error as Error).message);
+  }
+}
+
+function securityOption(value: SecurityOptions | undefined): SecurityConfig {
+  try {
+    return resolveSecurityConfig(value);
+  } catch (error) {
+    if (error instanceof SecurityConfigError) throw new BrokerConfigError(error.message);
+    throw error;
   }
 }
 
@@ -426,6 +446,9 @@ export function resolveBrokerConfig(options: BrokerOptions): BrokerConfig {
         `must differ from port (both are ${options.kafkaPort}): the two listeners speak different protocols`,
       );
   }
+  const security = securityOption(options.security);
+  const unprotected = protectedModeRefusal(host, security);
+  if (unprotected) throw new BrokerConfigError(unprotected);
   return Object.freeze({
     dataDir: isAbsolute(dataDir) ? dataDir : resolve(dataDir),
     host,
@@ -490,5 +513,6 @@ export function resolveBrokerConfig(options: BrokerOptions): BrokerConfig {
       1024,
       0x7fff_ffff,
     ),
+    security,
   });
 }

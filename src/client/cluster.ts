@@ -9,7 +9,7 @@
 import { type BrokerAddress, DEFAULT_BROKER_PORT, parseBrokerAddress } from './broker-address.js';
 import { MetadataApi, type MetadataResponse } from '../protocol/apis/metadata.js';
 import { ErrorCode } from '../protocol/errors.js';
-import { Connection } from './connection.js';
+import { Connection, type ConnectionOptions } from './connection.js';
 import {
   KafkaJSBrokerNotFound,
   SluiceConnectionError,
@@ -33,6 +33,10 @@ export interface ClusterOptions {
   metadataMaxAge?: number;
   /** The client these connections belong to, for the instrumentation channels (network-events.ts). */
   network?: NetworkSource;
+  /** TLS (kafkajs's `ssl`) and SASL (kafkajs's `sasl`) of every connection. */
+  ssl?: ConnectionOptions['ssl'];
+  sasl?: ConnectionOptions['sasl'];
+  reauthenticationThreshold?: number;
 }
 
 /** kafkajs's PartitionMetadata shape. */
@@ -135,6 +139,9 @@ export class Cluster {
         logger: this.logger,
         maxFrameBytes: this.options.maxFrameBytes,
         network: this.options.network,
+        ssl: this.options.ssl,
+        sasl: this.options.sasl,
+        reauthenticationThreshold: this.options.reauthenticationThreshold,
         onClose: (closed) => {
           if (connections.get(key) === closed) connections.delete(key);
         },

@@ -13,6 +13,7 @@
 // Instrumentation: requests, timeouts and the number of unanswered requests are reported to the client's
 // NetworkSource (network-events.ts) only while someone listens; otherwise a request costs one check.
 import * as net from 'node:net';
+import * as tls from 'node:tls';
 import type { ApiSpec, EncodedMessage } from '../protocol/api-keys.js';
 import { ApiKey } from '../protocol/api-keys.js';
 import { ApiVersionsApi, type ApiVersionRange } from '../protocol/apis/api-versions.js';
@@ -27,6 +28,7 @@ import {
 } from './errors.js';
 import type { Logger } from './logger.js';
 import type { NetworkSource, RequestTimeoutPayload } from './network-events.js';
+import { authenticate, type ClientSasl } from './sasl.js';
 
 export interface ConnectionOptions {
   host: string;
@@ -40,6 +42,12 @@ export interface ConnectionOptions {
   onClose?: (connection: Connection) => void;
   /** The client whose requests these are, for the instrumentation channels (none: nothing is published). */
   network?: NetworkSource;
+  /** TLS options (kafkajs's `ssl`): the connection is a TLS one. */
+  ssl?: tls.ConnectionOptions;
+  /** Authenticate right after ApiVersions (kafkajs's `sasl`). */
+  sasl?: ClientSasl;
+  /** Re-authenticate this long before the broker's session lifetime runs out (kafkajs's default 10 s). */
+  reauthenticationThreshold?: number;
 }
 
 export interface RequestOptions {
@@ -71,6 +79,7 @@ export class Connection {
   private versions = new Map<number, ApiVersionRange>();
   private connecting: Promise<void> | null = null;
   private closeError: Error | null = null;
+  private reauthTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly options: ConnectionOptions) {
     this.broker = `${options.host}:${options.port}`;
@@ -99,21 +108,11 @@ export class Connection {
 
   private open(): Promise<void> {
     this.state = 'connecting';
-    const { host, port, connectionTimeout } = this.options;
+    const { connectionTimeout } = this.options;
     return new Promise<void>((resolve, reject) => {
       // Direct reads: the kernel copies a large response (a fetch) straight into its frame buffer; no
       // chunk per read is allocated (see FrameDecoder.readBuffer). No 'data' events are emitted.
-      const socket = net.connect({
-        host,
-        port,
-        onread: {
-          buffer: () => this.decoder.readBuffer(),
-          callback: (n: number, buf: Uint8Array) => {
-            this.onData(n, buf as Buffer);
-            return true; // false would pause reading
-          },
-        },
-      });
+      const socket = this.options.ssl ? this.connectTls() : this.connectPlain();
       this.socket = socket;
       socket.setNoDelay(true);
       const timer = setTimeout(() => {
@@ -130,7 +129,7 @@ export class Connection {
         reject(error);
         this.close(error);
       };
-      socket.once('connect', () => {
+      socket.once(this.options.ssl ? 'secureConnect' : 'connect', () => {
         clearTimeout(timer);
         this.handshake().then(resolve, fail);
       });
@@ -147,14 +146,60 @@ export class Connection {
     });
   }
 
-  /** ApiVersions is the first request on every connection (DESIGN §3). */
+  private connectPlain(): net.Socket {
+    return net.connect({
+      host: this.options.host,
+      port: this.options.port,
+      onread: {
+        buffer: () => this.decoder.readBuffer(),
+        callback: (n: number, buf: Uint8Array) => {
+          this.onData(n, buf as Buffer);
+          return true; // false would pause reading
+        },
+      },
+    });
+  }
+
+  /** TLS: the decrypted bytes arrive as chunks ('data'), not through direct reads. */
+  private connectTls(): tls.TLSSocket {
+    const { host, port } = this.options;
+    const socket = tls.connect({
+      ...(net.isIP(host) === 0 ? { servername: host } : {}),
+      ...this.options.ssl,
+      host,
+      port,
+    });
+    socket.on('data', (chunk: Buffer) => this.onChunk(chunk));
+    return socket;
+  }
+
+  /** ApiVersions is the first request on every connection (DESIGN §3), then SASL when configured. */
   private async handshake(): Promise<void> {
     const response = await this.send(ApiVersionsApi, {}, { allowBeforeReady: true });
     if (response.errorCode !== 0)
       throw new SluiceProtocolError(response.errorCode, `ApiVersions failed on ${this.broker}`);
     this.versions = new Map(response.apiVersions.map((v) => [v.apiKey, v]));
+    if (this.options.sasl) await this.authenticate();
     this.state = 'ready';
     this.options.logger.debug('connected', { broker: this.broker, brokerVersion: response.brokerVersion });
+  }
+
+  /**
+   * SASL on this connection; when the broker grants a limited session (a token's lifetime), re-authenticates
+   * before it runs out (KIP-368), while requests keep flowing. A failed re-authentication closes the connection.
+   */
+  private async authenticate(): Promise<void> {
+    const send = <Req, Res>(api: ApiSpec<Req, Res>, request: Req) =>
+      this.send(api, request, { allowBeforeReady: true });
+    const lifetime = await authenticate(send, this.options.sasl!, this.broker);
+    if (lifetime <= 0 || this.state === 'closed') return;
+    const threshold = this.options.reauthenticationThreshold ?? 10_000;
+    const delay = lifetime > threshold * 2 ? lifetime - threshold : Math.floor(lifetime * 0.8);
+    this.reauthTimer = setTimeout(() => {
+      this.reauthTimer = null;
+      this.authenticate().catch((error: Error) => this.close(error));
+    }, delay);
+    this.reauthTimer.unref();
   }
 
   private connectionError(what: string): SluiceConnectionError {
@@ -315,9 +360,17 @@ export class Connection {
   }
 
   private onData(n: number, buf: Buffer): void {
+    this.decode(() => this.decoder.onRead(n, buf));
+  }
+
+  private onChunk(chunk: Buffer): void {
+    this.decode(() => this.decoder.push(chunk));
+  }
+
+  private decode(read: () => Buffer[]): void {
     let payloads: Buffer[];
     try {
-      payloads = this.decoder.onRead(n, buf);
+      payloads = read();
     } catch (err) {
       this.close(
         new SluiceConnectionError(
@@ -382,6 +435,7 @@ export class Connection {
     if (this.state === 'closed') return;
     this.state = 'closed';
     this.closeError = error ?? this.connectionError('connection closed by the client');
+    if (this.reauthTimer) clearTimeout(this.reauthTimer);
     this.socket?.destroy();
     const hadPending = this.pending.size > 0;
     for (const entry of this.pending.values()) {

@@ -14,6 +14,7 @@ import type { BrokersFunction, ISocketFactory, Mechanism, SASLOptions } from './
 import { type ClientKind, NetworkSource } from './network-events.js';
 import type { ProducerConfig } from './producer/types.js';
 import type { RetryOptions } from './retry.js';
+import { resolveSasl } from './sasl.js';
 
 export interface SluiceConfig {
   brokers: string[] | BrokersFunction;
@@ -27,12 +28,15 @@ export interface SluiceConfig {
   logCreator?: logCreator;
   /** Largest response frame accepted (default 100 MiB). */
   maxFrameBytes?: number;
-  /** TLS and SASL are not supported yet: passing either (or a socketFactory) is refused. */
+  /** TLS: true (system CAs) or tls.connect options (ca, cert, key, rejectUnauthorized, servername…). */
   ssl?: import('node:tls').ConnectionOptions | boolean;
+  /** SASL: { mechanism: 'scram-sha-256' | 'scram-sha-512' | 'plain', username, password } or oauthbearer. */
   sasl?: SASLOptions | Mechanism;
+  /** Not supported (refused). */
   socketFactory?: ISocketFactory;
-  /** kafkajs options with nothing to do here (no authentication); accepted and ignored. */
+  /** Accepted for kafkajs compatibility; the SASL exchange is bounded by requestTimeout. */
   authenticationTimeout?: number;
+  /** Re-authenticate this long (ms) before a limited session (a token) runs out. Default 10000. */
   reauthenticationThreshold?: number;
   /** Sluice always enforces requestTimeout; accepted for kafkajs compatibility. */
   enforceRequestTimeout?: boolean;
@@ -51,7 +55,10 @@ export class Sluice {
       throw new SluiceNonRetriableError('Failed to connect: brokers parameter should not be empty');
     }
     this.rootLogger = createLogger({ level: config.logLevel ?? logLevel.WARN, logCreator: config.logCreator });
-    if (config.ssl || config.sasl) throw new SluiceNonRetriableError('ssl and sasl are not supported yet');
+    if (config.sasl && 'authenticationProvider' in config.sasl)
+      throw new SluiceNonRetriableError('custom SASL mechanisms (authenticationProvider) are not supported');
+    const sasl = resolveSasl(config.sasl as SASLOptions | undefined);
+    const ssl = config.ssl === true ? {} : config.ssl ? config.ssl : undefined;
     if (config.socketFactory) throw new SluiceNonRetriableError('socketFactory is not supported yet');
     this.retry = config.retry;
     this.clusterOptions = Object.freeze({
@@ -61,6 +68,11 @@ export class Sluice {
       requestTimeout: positive(config.requestTimeout, 30_000, 'requestTimeout'),
       logger: this.rootLogger,
       maxFrameBytes: config.maxFrameBytes,
+      ...(ssl !== undefined ? { ssl } : {}),
+      ...(sasl !== undefined ? { sasl } : {}),
+      ...(config.reauthenticationThreshold !== undefined
+        ? { reauthenticationThreshold: positive(config.reauthenticationThreshold, 10_000, 'reauthenticationThreshold') }
+        : {}),
     });
   }
 

@@ -43,9 +43,17 @@ describe('resolveBrokerConfig', () => {
   });
 
   it('advertises loopback for a wildcard host, else the bound host; the bound port unless told', () => {
-    expect(resolveBrokerConfig({ dataDir: '/tmp/x', host: '0.0.0.0' }).advertisedHost).toBe('127.0.0.1');
-    expect(resolveBrokerConfig({ dataDir: '/tmp/x', host: '::' }).advertisedHost).toBe('127.0.0.1');
-    expect(resolveBrokerConfig({ dataDir: '/tmp/x', host: '10.1.2.3' }).advertisedHost).toBe('10.1.2.3');
+    expect(
+      resolveBrokerConfig({ dataDir: '/tmp/x', host: '0.0.0.0', security: { insecureAllowAnonymous: true } })
+        .advertisedHost,
+    ).toBe('127.0.0.1');
+    expect(
+      resolveBrokerConfig({ dataDir: '/tmp/x', host: '::', security: { insecureAllowAnonymous: true } }).advertisedHost,
+    ).toBe('127.0.0.1');
+    expect(
+      resolveBrokerConfig({ dataDir: '/tmp/x', host: '10.1.2.3', security: { insecureAllowAnonymous: true } })
+        .advertisedHost,
+    ).toBe('10.1.2.3');
     expect(resolveBrokerConfig({ dataDir: '/tmp/x' }).advertisedPort).toBeNull();
     expect(resolveBrokerConfig({ dataDir: '/tmp/x', advertisedPort: 19092 }).advertisedPort).toBe(19092);
     expect(() => resolveBrokerConfig({ dataDir: '/tmp/x', advertisedPort: 0 })).toThrow(

@@ -52,7 +52,7 @@ describe('the advertised address', () => {
   });
 
   it('is loopback on a wildcard bind, and the start warns that remote clients cannot use it', async () => {
-    const proc = await serve(['--host', '0.0.0.0']);
+    const proc = await serve(['--host', '0.0.0.0', '--insecure-allow-anonymous']);
     expect((await advertised(proc.port)).metadata).toBe(`127.0.0.1:${proc.port}`);
     expect(warnings(proc)).toEqual([
       'bound to every interface (0.0.0.0) but advertising 127.0.0.1: clients on other machines will be told to connect to their own loopback; set advertisedHost (sluice serve --advertised-host) to an address they can reach',
@@ -63,6 +63,7 @@ describe('the advertised address', () => {
     const proc = await serve([
       '--host',
       '0.0.0.0',
+      '--insecure-allow-anonymous',
       '--advertised-host',
       'broker.example',
       '--advertised-port',

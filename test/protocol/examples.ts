@@ -166,6 +166,14 @@ export const EXAMPLES: Record<number, { request: unknown; response: unknown }> =
     },
     response: { errorCode: 0, errorMessage: null, protocolType: 'consumer', protocolName: 'range', assignment: bin },
   },
+  [ApiKey.SaslHandshake]: {
+    request: { mechanism: 'SCRAM-SHA-256' },
+    response: { errorCode: 0, errorMessage: null, mechanisms: ['SCRAM-SHA-256', 'SCRAM-SHA-512'] },
+  },
+  [ApiKey.Authenticate]: {
+    request: { authBytes: Buffer.from('n,,n=alice,r=abc') },
+    response: { errorCode: 0, errorMessage: null, authBytes: Buffer.from('v=c2lnbmF0dXJl'), sessionLifetimeMs: 0 },
+  },
   [ApiKey.Heartbeat]: {
     request: { groupId: 'g', generationId: 1, memberId: 'm', groupInstanceId: null },
     response: { errorCode: 0, errorMessage: null },

@@ -5,6 +5,7 @@
 import { apiByKey, type ApiVersionRange } from '../../protocol/index.js';
 import { alterConfigsHandler } from './alter-configs.js';
 import { apiVersionsHandler } from './api-versions.js';
+import { authenticateHandler } from './authenticate.js';
 import { createPartitionsHandler } from './create-partitions.js';
 import { createTopicsHandler } from './create-topics.js';
 import { deleteRecordsHandler } from './delete-records.js';
@@ -17,6 +18,7 @@ import { listOffsetsHandler } from './list-offsets.js';
 import { metadataHandler } from './metadata.js';
 import { produceHandler } from './produce.js';
 import { SHARE_HANDLERS } from './share-handlers.js';
+import { saslHandshakeHandler } from './sasl-handshake.js';
 import type { Handler } from './types.js';
 
 export const BROKER_HANDLERS: readonly Handler[] = [
@@ -34,6 +36,8 @@ export const BROKER_HANDLERS: readonly Handler[] = [
   initProducerIdHandler,
   ...GROUP_HANDLERS,
   ...SHARE_HANDLERS,
+  saslHandshakeHandler,
+  authenticateHandler,
 ];
 
 /** Why a request cannot be dispatched: its API is unknown, not implemented, or the version unsupported. */

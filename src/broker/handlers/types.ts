@@ -10,6 +10,7 @@ import type { BrokerConfig } from '../config.js';
 import type { GroupCoordinator } from '../groups/index.js';
 import type { FetchSessions } from '../fetch/sessions.js';
 import type { PartitionWaiters } from '../fetch/waiters.js';
+import type { Authenticator } from '../security/auth/authenticator.js';
 import type { Principal } from '../security/principal.js';
 import type { ProducerIdAllocator } from '../registries/producer-ids.js';
 import type { ShareCoordinator } from '../share/index.js';
@@ -51,6 +52,8 @@ export interface BrokerContext {
   readonly readBuffers: ReadBufferPool;
   /** Fetch's per-connection state (read-ahead), keyed by RequestContext.connectionId. */
   readonly fetchSessions: FetchSessions;
+  /** Authentication: the users store, SASL mechanisms and each connection's session (src/broker/security/auth/). */
+  readonly authenticator: Authenticator;
 }
 
 /**

@@ -64,6 +64,14 @@ export class KafkaWire implements Wire {
       exchange.connection.logger.debug({ apiKey, apiVersion }, 'unsupported Kafka API or version');
       return unsupportedFrame(apiKey, apiVersion, correlationId, this.deps.registry.versions());
     }
+    // Authentication (src/broker/security/auth/): before it, only ApiVersions and the SASL APIs.
+    const refusal = this.deps.broker.authenticator.admit(exchange.connection, this.name, apiKey);
+    if (refusal) {
+      exchange.connection.logger.debug({ apiKey, code: refusal.errorCode }, 'request refused before authentication');
+      const frame = errorResponseFrame(apiKey, apiVersion, correlationId, ErrorCode[refusal.errorCode]);
+      if (!frame) throw new CloseConnection(`${handler.api.name} before authentication (${refusal.message})`);
+      return frame;
+    }
     // Metrics (diagnostics.ts): nothing but one property read unless /metrics or another observer listens.
     const observed = observeRequest('kafka', handler.api.name);
     const answer = this.answer(header, handler, payload, bodyOffset, exchange);

@@ -59,6 +59,14 @@ export class NativeWire implements Wire {
       );
       return encodeErrorResponseFrame(error.correlationId, error);
     }
+    const refusal = this.deps.broker.authenticator.admit(exchange.connection, this.name, frame.apiKey);
+    if (refusal) {
+      exchange.connection.logger.debug(
+        { apiKey: frame.apiKey, code: refusal.errorCode },
+        'request refused before authentication',
+      );
+      return encodeErrorResponseFrame(frame.correlationId, new ProtocolError(refusal.errorCode, refusal.message));
+    }
     return this.handle(frame, exchange);
   }
 

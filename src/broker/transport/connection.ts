@@ -434,4 +434,9 @@ export class Connection implements ConnectionFacts, WatchedConnection {
   destroy(): void {
     this.socket.destroy();
   }
+
+  endAfterResponses(): void {
+    if (this.draining || this.isClosed) return;
+    this.shutdown().catch((error) => this.logger.debug({ err: error }, 'closing after the last answer'));
+  }
 }

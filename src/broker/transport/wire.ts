@@ -30,6 +30,11 @@ export interface ConnectionFacts {
   /** Aborted when the connection closes: a long wait stops waiting for nobody. */
   readonly signal: AbortSignal;
   readonly memory: MemoryShare;
+  /**
+   * Stops reading this connection: the requests already dispatched are answered, then the socket is ended
+   * (a failed authentication is answered, then closed, as Kafka does).
+   */
+  endAfterResponses(): void;
 }
 
 /**

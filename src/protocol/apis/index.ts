@@ -2,6 +2,7 @@
 import type { AnyNativeApi } from '../api-keys.js';
 import { AlterConfigsApi } from './alter-configs.js';
 import { ApiVersionsApi } from './api-versions.js';
+import { AuthenticateApi } from './authenticate.js';
 import { CreatePartitionsApi } from './create-partitions.js';
 import { CreateTopicsApi } from './create-topics.js';
 import { DeleteGroupsApi } from './delete-groups.js';
@@ -21,6 +22,7 @@ import { MetadataApi } from './metadata.js';
 import { OffsetCommitApi } from './offset-commit.js';
 import { OffsetFetchApi } from './offset-fetch.js';
 import { ProduceApi } from './produce.js';
+import { SaslHandshakeApi } from './sasl-handshake.js';
 import { SyncGroupApi } from './sync-group.js';
 import { AlterShareGroupOffsetsApi } from './alter-share-group-offsets.js';
 import { DeleteShareGroupsApi } from './delete-share-groups.js';
@@ -60,6 +62,8 @@ export const ALL_APIS: readonly AnyNativeApi[] = [
   AlterShareGroupOffsetsApi,
   ListShareGroupsApi,
   DeleteShareGroupsApi,
+  SaslHandshakeApi,
+  AuthenticateApi,
 ];
 
 const byKey = new Map<number, AnyNativeApi>(ALL_APIS.map((api) => [api.key, api]));
@@ -70,6 +74,7 @@ export function apiByKey(key: number): AnyNativeApi | undefined {
 
 export * from './alter-configs.js';
 export * from './api-versions.js';
+export * from './authenticate.js';
 export * from './create-partitions.js';
 export * from './create-topics.js';
 export * from './delete-groups.js';
@@ -89,6 +94,7 @@ export * from './metadata.js';
 export * from './offset-commit.js';
 export * from './offset-fetch.js';
 export * from './produce.js';
+export * from './sasl-handshake.js';
 export * from './sync-group.js';
 export * from './alter-share-group-offsets.js';
 export * from './delete-share-groups.js';

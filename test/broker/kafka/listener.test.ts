@@ -54,8 +54,9 @@ describe('Kafka listener: negotiation', () => {
       const produce = res.apiKeys.find((k) => k.apiKey === 0);
       expect(produce).toEqual({ apiKey: 0, minVersion: 0, maxVersion: 7 });
       expect(res.apiKeys.find((k) => k.apiKey === 10)).toEqual({ apiKey: 10, minVersion: 0, maxVersion: 4 });
-      // SASL is defined by the codec but not served: not advertised.
-      expect(res.apiKeys.find((k) => k.apiKey === 17)).toBeUndefined();
+      // SASL (src/broker/security/auth/): SaslHandshake v0-1 and SaslAuthenticate v0-2.
+      expect(res.apiKeys.find((k) => k.apiKey === 17)).toEqual({ apiKey: 17, minVersion: 0, maxVersion: 1 });
+      expect(res.apiKeys.find((k) => k.apiKey === 36)).toEqual({ apiKey: 36, minVersion: 0, maxVersion: 2 });
     }
     c.destroy();
   });

@@ -1,5 +1,5 @@
-// Every Kafka API this listener serves, one handler each. SaslHandshake, SaslAuthenticate and
-// IncrementalAlterConfigs are defined by the codec but not served (not advertised; UNSUPPORTED_VERSION).
+// Every Kafka API this listener serves, one handler each. IncrementalAlterConfigs is defined by the codec
+// but not served (not advertised; UNSUPPORTED_VERSION).
 import type { KafkaHandler } from '../handler.js';
 import { kafkaAlterConfigsHandler } from './alter-configs.js';
 import { apiVersionsHandler } from './api-versions.js';
@@ -22,6 +22,8 @@ import { kafkaMetadataHandler } from './metadata.js';
 import { kafkaOffsetCommitHandler } from './offset-commit.js';
 import { kafkaOffsetFetchHandler } from './offset-fetch.js';
 import { kafkaProduceHandler } from './produce.js';
+import { kafkaSaslAuthenticateHandler } from './sasl-authenticate.js';
+import { kafkaSaslHandshakeHandler } from './sasl-handshake.js';
 import { kafkaSyncGroupHandler } from './sync-group.js';
 
 export const KAFKA_HANDLERS: readonly KafkaHandler[] = [
@@ -47,4 +49,6 @@ export const KAFKA_HANDLERS: readonly KafkaHandler[] = [
   kafkaAlterConfigsHandler,
   kafkaCreatePartitionsHandler,
   kafkaDeleteGroupsHandler,
+  kafkaSaslHandshakeHandler,
+  kafkaSaslAuthenticateHandler,
 ] as unknown as readonly KafkaHandler[];

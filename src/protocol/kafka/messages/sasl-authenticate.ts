@@ -1,4 +1,4 @@
-// SaslAuthenticate (36): one round of SASL bytes (PLAIN, SCRAM) after SaslHandshake v1.
+// SaslAuthenticate (36): one round of SASL bytes (SCRAM, PLAIN, OAUTHBEARER) after SaslHandshake v1.
 import { api } from '../api.js';
 import { bytes, int16, int64, message, string } from '../schema.js';
 
@@ -32,6 +32,6 @@ export const SaslAuthenticate = api({
   name: 'SaslAuthenticate',
   request: SaslAuthenticateRequest,
   response: SaslAuthenticateResponse,
-  served: '0-1',
-  why: 'kafkajs sends v1, librdkafka v0; for the security issue',
+  served: '0-2',
+  why: 'kafkajs sends v1, librdkafka v0-v2 (v1+ carries the session lifetime, KIP-368)',
 });

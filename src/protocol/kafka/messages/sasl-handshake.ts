@@ -32,5 +32,5 @@ export const SaslHandshake = api({
   request: SaslHandshakeRequest,
   response: SaslHandshakeResponse,
   served: '0-1',
-  why: 'both clients send v1 (with SaslAuthenticate); for the security issue',
+  why: 'both clients send v1 (then SaslAuthenticate); v0 is answered, its raw tokens are not read',
 });

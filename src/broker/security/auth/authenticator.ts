@@ -1,0 +1,93 @@
+// The broker's authentication service: the users store, the mechanisms each listener offers, the failure
+// delay per source address, and one AuthSession per connection (session.ts), created at the connection's
+// first request and dropped when it closes. The wires ask it to admit each request before routing it; the
+// SASL handlers find their connection's session here.
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Clock } from '../../../../storage/index.js';
+import type { SecurityConfig } from '../config.js';
+import type { ConnectionFacts } from '../../transport/wire.js';
+import { FailureDelay } from './failure-delay.js';
+import type { MechanismExchange } from './mechanism.js';
+import { ScramMechanismExchange } from './scram-mechanism.js';
+import { SCRAM_MECHANISMS, type ScramMechanism } from '../../../protocol/sasl/scram.js';
+import { type Refusal, SASL_AUTHENTICATE_KEY, SASL_HANDSHAKE_KEY, AuthSession, type SessionDeps } from './session.js';
+import type { UserStore } from './users.js';
+
+export interface AuthenticatorDeps {
+  readonly config: SecurityConfig;
+  readonly users: UserStore;
+  readonly clock: Clock;
+  readonly logger: Logger;
+}
+
+export class Authenticator {
+  readonly #sessions = new Map<number, AuthSession>();
+  readonly #delay: FailureDelay;
+  /** Derives the stand-in salts of unknown users for this run (scram-server.ts). */
+  readonly #decoySecret = randomBytes(32);
+
+  constructor(private readonly deps: AuthenticatorDeps) {
+    this.#delay = new FailureDelay(deps.clock);
+  }
+
+  get required(): boolean {
+    return this.deps.config.authentication;
+  }
+
+  get users(): UserStore {
+    return this.deps.users;
+  }
+
+  /**
+   * Before a request is routed: null to serve it, or the Refusal to answer it with (the connection is then
+   * closed). Without authentication, costs one comparison per request until a client speaks SASL.
+   */
+  admit(connection: ConnectionFacts, listener: string, apiKey: number): Refusal | null {
+    let session = this.#sessions.get(connection.id);
+    if (!session) {
+      if (!this.required && apiKey !== SASL_HANDSHAKE_KEY && apiKey !== SASL_AUTHENTICATE_KEY) return null;
+      session = this.open(connection, listener);
+    }
+    return session.admit(apiKey);
+  }
+
+  /** The session of a connection admitted before (the SASL handlers' way to it). */
+  sessionOf(connectionId: number): AuthSession {
+    const session = this.#sessions.get(connectionId);
+    if (!session) throw new Error(`no authentication session for connection ${connectionId}`);
+    return session;
+  }
+
+  /** Mechanisms a listener offers. PLAIN and OAUTHBEARER join when their listeners exist. */
+  mechanisms(): string[] {
+    return [...SCRAM_MECHANISMS];
+  }
+
+  private exchange(mechanism: string): MechanismExchange | undefined {
+    if ((SCRAM_MECHANISMS as readonly string[]).includes(mechanism))
+      return new ScramMechanismExchange(mechanism as ScramMechanism, this.deps.users, this.#decoySecret);
+    return undefined;
+  }
+
+  private open(connection: ConnectionFacts, listener: string): AuthSession {
+    const deps: SessionDeps = {
+      required: this.required,
+      listener,
+      mechanisms: () => this.mechanisms(),
+      exchange: (mechanism) => this.exchange(mechanism),
+      now: () => this.deps.clock.now(),
+      failed: (clientHost) => {
+        const ms = this.#delay.failed(clientHost);
+        if (ms === 0) return Promise.resolve();
+        this.deps.logger.warn({ clientHost, delayMs: ms }, 'repeated authentication failures; answering slower');
+        return new Promise((resolve) => setTimeout(resolve, ms).unref());
+      },
+      succeeded: (clientHost) => this.#delay.succeeded(clientHost),
+    };
+    const session = new AuthSession(connection, deps);
+    this.#sessions.set(connection.id, session);
+    connection.signal.addEventListener('abort', () => this.#sessions.delete(connection.id), { once: true });
+    return session;
+  }
+}

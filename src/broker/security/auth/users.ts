@@ -1,0 +1,209 @@
+// The users store: SCRAM credentials per user and mechanism, in <dataDir>/__internal/users.json, replaced
+// atomically (temp file, fsync, rename, directory fsync) on every change:
+//
+//   { "version": 1,
+//     "users": { "<name>": { "SCRAM-SHA-256": { "salt": "<base64>", "iterations": 8192,
+//                                               "storedKey": "<base64>", "serverKey": "<base64>" },
+//                            "SCRAM-SHA-512": { … } } } }
+//
+// Why a file and not an internal topic: the first user is created before the first start, offline, with
+// nothing but the data directory (`sluice users add admin --data-dir ./data`), and it must be readable
+// before any listener opens. A file written like topics.json is that, with the same crash guarantees, and
+// the data directory's lock keeps an offline writer and a running broker apart. No password is ever
+// stored, nor anything a client could log in with: StoredKey is a hash of the key a client proves it knows.
+//
+// Changes are serialised through one promise chain; readers see the in-memory map, replaced (never mutated)
+// once the file that holds the change is durable.
+import { dirname, join } from 'node:path';
+import { mkdirDurable, readJsonFile, type StorageFs, writeFileAtomic } from '../../../../storage/index.js';
+import {
+  DEFAULT_SCRAM_ITERATIONS,
+  MIN_SCRAM_ITERATIONS,
+  newCredential,
+  SCRAM_MECHANISMS,
+  type ScramCredential,
+  type ScramMechanism,
+} from '../../../protocol/sasl/scram.js';
+
+export const SECURITY_DIR = '__internal';
+export const USERS_FILE = 'users.json';
+
+interface StoredCredential {
+  salt: string;
+  iterations: number;
+  storedKey: string;
+  serverKey: string;
+}
+
+interface UsersFile {
+  version: 1;
+  users: Record<string, Partial<Record<ScramMechanism, StoredCredential>>>;
+}
+
+export type UserCredentials = Readonly<Partial<Record<ScramMechanism, ScramCredential>>>;
+
+/** A user as `sluice users list` shows it: never a key. */
+export interface UserSummary {
+  readonly name: string;
+  readonly mechanisms: ReadonlyArray<{ mechanism: ScramMechanism; iterations: number }>;
+}
+
+export class UserStoreError extends Error {
+  override name = 'UserStoreError';
+  constructor(
+    message: string,
+    readonly code: 'USER_EXISTS' | 'USER_NOT_FOUND' | 'INVALID_USER' | 'CORRUPT_USERS_FILE',
+  ) {
+    super(message);
+  }
+}
+
+/** A user name: 1..256 printable characters, no control characters (it appears in logs and principals). */
+export function checkUserName(name: unknown): string {
+  if (typeof name !== 'string' || name.length === 0 || name.length > 256 || /[\p{Cc}]/u.test(name))
+    throw new UserStoreError('a user name must be 1 to 256 characters without control characters', 'INVALID_USER');
+  return name;
+}
+
+export function usersFilePath(dataDir: string): string {
+  return join(dataDir, SECURITY_DIR, USERS_FILE);
+}
+
+function decodeCredential(name: string, mechanism: string, stored: unknown): ScramCredential {
+  const s = stored as Partial<StoredCredential> | null;
+  const ok =
+    typeof s === 'object' &&
+    s !== null &&
+    typeof s.salt === 'string' &&
+    typeof s.storedKey === 'string' &&
+    typeof s.serverKey === 'string' &&
+    Number.isSafeInteger(s.iterations) &&
+    (s.iterations as number) >= MIN_SCRAM_ITERATIONS;
+  if (!ok)
+    throw new UserStoreError(
+      `the users file has a malformed ${mechanism} credential for "${name}"`,
+      'CORRUPT_USERS_FILE',
+    );
+  return Object.freeze({
+    salt: Buffer.from(s.salt as string, 'base64'),
+    iterations: s.iterations as number,
+    storedKey: Buffer.from(s.storedKey as string, 'base64'),
+    serverKey: Buffer.from(s.serverKey as string, 'base64'),
+  });
+}
+
+function encodeCredential(c: ScramCredential): StoredCredential {
+  return {
+    salt: c.salt.toString('base64'),
+    iterations: c.iterations,
+    storedKey: c.storedKey.toString('base64'),
+    serverKey: c.serverKey.toString('base64'),
+  };
+}
+
+export class UserStore {
+  #users: ReadonlyMap<string, UserCredentials> = new Map();
+  #chain: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    private readonly fs: StorageFs,
+    readonly path: string,
+  ) {}
+
+  /** Loads <dataDir>/__internal/users.json (none yet: no users). Throws UserStoreError on a garbled file. */
+  static async open(fs: StorageFs, dataDir: string): Promise<UserStore> {
+    const store = new UserStore(fs, usersFilePath(dataDir));
+    const file = await readJsonFile<UsersFile>(fs, store.path);
+    if (file === undefined) return store;
+    if (typeof file !== 'object' || file === null || file.version !== 1 || typeof file.users !== 'object')
+      throw new UserStoreError(`${store.path} is not a users file of this version`, 'CORRUPT_USERS_FILE');
+    const users = new Map<string, UserCredentials>();
+    for (const [name, mechanisms] of Object.entries(file.users)) {
+      const credentials: Partial<Record<ScramMechanism, ScramCredential>> = {};
+      for (const [mechanism, stored] of Object.entries(mechanisms ?? {})) {
+        if (!(SCRAM_MECHANISMS as readonly string[]).includes(mechanism))
+          throw new UserStoreError(`the users file names an unknown mechanism ${mechanism}`, 'CORRUPT_USERS_FILE');
+        credentials[mechanism as ScramMechanism] = decodeCredential(name, mechanism, stored);
+      }
+      users.set(name, Object.freeze(credentials));
+    }
+    store.#users = users;
+    return store;
+  }
+
+  credential(user: string, mechanism: ScramMechanism): ScramCredential | undefined {
+    return this.#users.get(user)?.[mechanism];
+  }
+
+  has(user: string): boolean {
+    return this.#users.has(user);
+  }
+
+  get size(): number {
+    return this.#users.size;
+  }
+
+  list(): UserSummary[] {
+    return [...this.#users.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([name, credentials]) => ({
+        name,
+        mechanisms: SCRAM_MECHANISMS.filter((m) => credentials[m] !== undefined).map((mechanism) => ({
+          mechanism,
+          iterations: credentials[mechanism]!.iterations,
+        })),
+      }));
+  }
+
+  /** Creates a user with credentials for both SCRAM mechanisms. USER_EXISTS if it exists. */
+  add(name: string, password: string, iterations = DEFAULT_SCRAM_ITERATIONS): Promise<void> {
+    return this.change((users) => {
+      checkUserName(name);
+      if (users.has(name)) throw new UserStoreError(`user "${name}" already exists`, 'USER_EXISTS');
+      users.set(name, credentialsFor(password, iterations));
+    });
+  }
+
+  /** Replaces a user's password (new salts). USER_NOT_FOUND if there is no such user. */
+  setPassword(name: string, password: string, iterations = DEFAULT_SCRAM_ITERATIONS): Promise<void> {
+    return this.change((users) => {
+      if (!users.has(name)) throw new UserStoreError(`there is no user "${name}"`, 'USER_NOT_FOUND');
+      users.set(name, credentialsFor(password, iterations));
+    });
+  }
+
+  delete(name: string): Promise<void> {
+    return this.change((users) => {
+      if (!users.delete(name)) throw new UserStoreError(`there is no user "${name}"`, 'USER_NOT_FOUND');
+    });
+  }
+
+  private change(apply: (users: Map<string, UserCredentials>) => void): Promise<void> {
+    const run = this.#chain.then(async () => {
+      const users = new Map(this.#users);
+      apply(users);
+      const file: UsersFile = { version: 1, users: {} };
+      for (const [name, credentials] of users) {
+        file.users[name] = Object.fromEntries(
+          Object.entries(credentials).map(([mechanism, c]) => [mechanism, encodeCredential(c as ScramCredential)]),
+        );
+      }
+      await mkdirDurable(this.fs, dirname(this.path));
+      await writeFileAtomic(this.fs, this.path, `${JSON.stringify(file, null, 2)}\n`);
+      this.#users = users;
+    });
+    this.#chain = run.catch(() => {});
+    return run;
+  }
+}
+
+function credentialsFor(password: string, iterations: number): UserCredentials {
+  if (typeof password !== 'string' || password.length === 0)
+    throw new UserStoreError('a password must not be empty', 'INVALID_USER');
+  return Object.freeze(
+    Object.fromEntries(SCRAM_MECHANISMS.map((m) => [m, newCredential(m, password, iterations)])) as Record<
+      ScramMechanism,
+      ScramCredential
+    >,
+  );
+}
