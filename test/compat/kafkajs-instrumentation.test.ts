@@ -43,6 +43,8 @@ describe('Instrumentation events', () => {
     await got.done;
     await heartbeats.done;
     removeListener();
+    // Heartbeats every 100 ms: on a slow machine more than one may arrive before the message does.
+    const heardBeforeRemoval = heartbeats.items.length;
     await consumer.disconnect();
 
     const heartbeat = heartbeats.items[0]!;
@@ -57,7 +59,7 @@ describe('Instrumentation events', () => {
     );
     for (const name of [CONNECT, STOP, DISCONNECT]) expect(seen.get(name), name).toHaveLength(1);
     expect(Object.keys(seen.get(REQUEST)![0]!.payload).sort()).toEqual(REQUEST_FIELDS);
-    expect(heartbeats.items.length).toBe(1); // removed: no more deliveries after removeListener()
+    expect(heartbeats.items.length).toBe(heardBeforeRemoval); // removed: no more deliveries after removeListener()
   });
 
   it('producer and admin: CONNECT, DISCONNECT, REQUEST and REQUEST_QUEUE_SIZE', async () => {
