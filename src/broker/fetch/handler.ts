@@ -33,6 +33,7 @@ import { partitionKey, partitionName } from '../partition-key.js';
 import { onAbort } from './abort-hooks.js';
 import { highWatermark } from './high-watermark.js';
 import type { FetchReadAhead } from './read-ahead.js';
+import { allowed, denied } from '../security/acl/authorize.js';
 
 interface ReadRound {
   response: FetchResponse;
@@ -79,7 +80,14 @@ async function readAll(
   for (const t of request.topics) {
     const partitions: FetchPartitionResult[] = [];
     topics.push({ name: t.name, partitions });
+    // A refused topic fails the round, so the request is answered at once: checked (and audited) once.
+    const refused = allowed(broker, ctx, 'Read', 'topic', t.name) ? null : denied('Read', 'topic', t.name, ctx);
     for (const p of t.partitions) {
+      if (refused) {
+        failed = true;
+        partitions.push({ ...emptyResult(p.partition, -1, -1), ...refused, lastStableOffset: -1 });
+        continue;
+      }
       const where = partitionName(t.name, p.partition);
       const log = broker.topics.log(t.name, p.partition);
       if (!log) {

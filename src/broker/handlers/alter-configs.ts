@@ -3,11 +3,18 @@
 import { AlterConfigsApi, ErrorCode, type AlterConfigsResult } from '../../protocol/index.js';
 import { wireErrorOf } from './storage-errors.js';
 import { defineHandler } from './types.js';
+import { allowed, denied } from '../security/acl/authorize.js';
+import { CLUSTER_NAME } from '../security/acl/types.js';
 
-export const alterConfigsHandler = defineHandler(AlterConfigsApi, async (request, broker) => {
+export const alterConfigsHandler = defineHandler(AlterConfigsApi, async (request, broker, ctx) => {
   const resources: AlterConfigsResult[] = [];
   for (const r of request.resources) {
     const base = { type: r.type, name: r.name };
+    const resource = r.type === 'broker' ? 'cluster' : 'topic';
+    if (!allowed(broker, ctx, 'AlterConfigs', resource, resource === 'cluster' ? CLUSTER_NAME : r.name)) {
+      resources.push({ ...base, ...denied('AlterConfigs', resource, r.name, ctx) });
+      continue;
+    }
     if (r.type === 'broker') {
       resources.push({
         ...base,

@@ -2,11 +2,13 @@
 import { CreateTopicsApi, ProtocolError } from '../../protocol/index.js';
 import { perTopic } from './per-topic.js';
 import { defineHandler } from './types.js';
+import { mayCreateTopic, refusal } from '../security/acl/authorize.js';
 
 export const createTopicsHandler = defineHandler(CreateTopicsApi, async (request, broker, ctx) => ({
   topics: await perTopic(
     request.topics,
     async (t) => {
+      if (!mayCreateTopic(broker, ctx, t.name)) throw refusal('Create', 'topic', t.name, ctx);
       if (t.replicationFactor !== -1 && t.replicationFactor !== 1) {
         throw new ProtocolError(
           'INVALID_REPLICATION_FACTOR',

@@ -1,7 +1,8 @@
 // DescribeGroups: state, protocol, members (assignments when Stable); GROUP_ID_NOT_FOUND for unknown ids.
 import { DescribeGroupsApi } from '../../protocol/index.js';
 import { defineHandler } from './types.js';
+import { groupsFor } from '../security/acl/groups.js';
 
-export const describeGroupsHandler = defineHandler(DescribeGroupsApi, (request, broker) =>
-  broker.groups.describeGroups(request),
+export const describeGroupsHandler = defineHandler(DescribeGroupsApi, (request, broker, ctx) =>
+  groupsFor(broker, ctx).describeGroups(request),
 );

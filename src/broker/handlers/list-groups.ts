@@ -1,5 +1,7 @@
 // ListGroups: every group the coordinator knows (including Empty ones that only have offsets).
 import { ListGroupsApi } from '../../protocol/index.js';
 import { defineHandler } from './types.js';
+import { groupsFor } from '../security/acl/groups.js';
 
-export const listGroupsHandler = defineHandler(ListGroupsApi, (request, broker) => broker.groups.listGroups(request));
+export const listGroupsHandler = defineHandler(ListGroupsApi, (request, broker, ctx) =>
+  groupsFor(broker, ctx).listGroups(request),);

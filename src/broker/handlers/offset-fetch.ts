@@ -1,7 +1,8 @@
 // OffsetFetch: committed offsets with the partition's log end and the lag (log end − committed).
 import { OffsetFetchApi } from '../../protocol/index.js';
 import { defineHandler } from './types.js';
+import { groupsFor } from '../security/acl/groups.js';
 
-export const offsetFetchHandler = defineHandler(OffsetFetchApi, (request, broker) =>
-  broker.groups.fetchOffsets(request),
+export const offsetFetchHandler = defineHandler(OffsetFetchApi, (request, broker, ctx) =>
+  groupsFor(broker, ctx).fetchOffsets(request),
 );

@@ -10,6 +10,7 @@ import type { BrokerConfig } from '../config.js';
 import type { GroupCoordinator } from '../groups/index.js';
 import type { FetchSessions } from '../fetch/sessions.js';
 import type { PartitionWaiters } from '../fetch/waiters.js';
+import type { Authorizer } from '../security/acl/authorizer.js';
 import type { Principal } from '../security/principal.js';
 import type { ProducerIdAllocator } from '../registries/producer-ids.js';
 import type { TopicRegistry } from '../registries/topics.js';
@@ -37,6 +38,8 @@ export interface BrokerContext {
   readonly stopping: boolean;
   /** The consumer-group coordinator (src/broker/groups/). */
   readonly groups: GroupCoordinator;
+  /** The ACLs and the rule deciding each request (src/broker/security/acl/); handlers call acl/authorize.ts. */
+  readonly authorizer: Authorizer;
   /** The broker's internal topics (`__consumer_offsets`): listed on request, readable by offsets lookups only. */
   internalTopics(): ReadonlyArray<{ name: string; partitions: number }>;
   internalLog(topic: string, partition: number): PartitionLog | undefined;

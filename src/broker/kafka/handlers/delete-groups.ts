@@ -1,9 +1,10 @@
 // DeleteGroups (v0-1): an empty group's committed offsets are deleted (NON_EMPTY_GROUP while it has members).
 import { DeleteGroups } from '../../../protocol/kafka/index.js';
 import { kafkaHandler } from '../handler.js';
+import { groupsFor } from '../../security/acl/groups.js';
 
-export const kafkaDeleteGroupsHandler = kafkaHandler(DeleteGroups, async (request, broker) => {
-  const deleted = await broker.groups.deleteGroups({ groups: request.groupsNames });
+export const kafkaDeleteGroupsHandler = kafkaHandler(DeleteGroups, async (request, broker, ctx) => {
+  const deleted = await groupsFor(broker, ctx).deleteGroups({ groups: request.groupsNames });
   return {
     throttleTimeMs: 0,
     results: deleted.results.map((r) => ({ groupId: r.groupId, errorCode: r.errorCode })),

@@ -4,10 +4,11 @@
 import { ErrorCode } from '../../../protocol/index.js';
 import { DescribeGroups } from '../../../protocol/kafka/index.js';
 import { kafkaHandler } from '../handler.js';
+import { groupsFor } from '../../security/acl/groups.js';
 
-export const kafkaDescribeGroupsHandler = kafkaHandler(DescribeGroups, (request, broker) => ({
+export const kafkaDescribeGroupsHandler = kafkaHandler(DescribeGroups, (request, broker, ctx) => ({
   throttleTimeMs: 0,
-  groups: broker.groups.describeGroups({ groups: request.groups }).groups.map((g) => ({
+  groups: groupsFor(broker, ctx).describeGroups({ groups: request.groups }).groups.map((g) => ({
     // Kafka describes a group it does not know as Dead, without an error (kafkajs setOffsets relies on it).
     errorCode: g.errorCode === ErrorCode.GROUP_ID_NOT_FOUND ? ErrorCode.NONE : g.errorCode,
     groupId: g.groupId,

@@ -4,6 +4,7 @@
 import { ErrorCode } from '../../../protocol/index.js';
 import { FindCoordinator } from '../../../protocol/kafka/index.js';
 import { kafkaHandler } from '../handler.js';
+import { allowed, denied } from '../../security/acl/authorize.js';
 
 export const kafkaFindCoordinatorHandler = kafkaHandler(FindCoordinator, (request, broker, ctx) => {
   if (request.keyType !== 0) {
@@ -19,6 +20,9 @@ export const kafkaFindCoordinatorHandler = kafkaHandler(FindCoordinator, (reques
       port: -1,
     };
   }
+  const groupId = request.key ?? '';
+  if (!allowed(broker, ctx, 'Describe', 'group', groupId))
+    return { throttleTimeMs: 0, ...denied('Describe', 'group', groupId, ctx), nodeId: -1, host: '', port: -1 };
   return {
     throttleTimeMs: 0,
     errorCode: ErrorCode.NONE,

@@ -2,13 +2,14 @@
 // has one error code: the member's.
 import { LeaveGroup } from '../../../protocol/kafka/index.js';
 import { kafkaHandler } from '../handler.js';
+import { groupsFor } from '../../security/acl/groups.js';
 
 export const kafkaLeaveGroupHandler = kafkaHandler(LeaveGroup, (request, broker, ctx) => {
   const members =
     ctx.version >= 3
       ? request.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, reason: null }))
       : [{ memberId: request.memberId, groupInstanceId: null, reason: null }];
-  const left = broker.groups.leave({ groupId: request.groupId, members });
+  const left = groupsFor(broker, ctx).leave({ groupId: request.groupId, members });
   const errorCode = ctx.version >= 3 ? left.errorCode : left.errorCode || (left.members[0]?.errorCode ?? 0);
   return ctx.version >= 3 ? { throttleTimeMs: 0, errorCode, members: left.members } : { throttleTimeMs: 0, errorCode };
 });

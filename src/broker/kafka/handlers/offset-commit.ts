@@ -11,6 +11,7 @@ import { OffsetCommit } from '../../../protocol/kafka/index.js';
 import type { BrokerContext } from '../../handlers/types.js';
 import { highWatermark } from '../../fetch/high-watermark.js';
 import { kafkaHandler } from '../handler.js';
+import { groupsFor } from '../../security/acl/groups.js';
 
 function resolveLogical(broker: BrokerContext, topic: string, partition: number, offset: number): number {
   if (offset !== LATEST_TIMESTAMP && offset !== EARLIEST_TIMESTAMP) return offset;
@@ -19,8 +20,8 @@ function resolveLogical(broker: BrokerContext, topic: string, partition: number,
   return offset === LATEST_TIMESTAMP ? highWatermark(log) : log.logStartOffset;
 }
 
-export const kafkaOffsetCommitHandler = kafkaHandler(OffsetCommit, async (request, broker) => {
-  const committed = await broker.groups.commitOffsets({
+export const kafkaOffsetCommitHandler = kafkaHandler(OffsetCommit, async (request, broker, ctx) => {
+  const committed = await groupsFor(broker, ctx).commitOffsets({
     groupId: request.groupId,
     generationId: request.generationIdOrMemberEpoch,
     memberId: request.memberId,

@@ -2,9 +2,10 @@
 // group committed nothing. A null topic list (v2+) means every topic the group committed.
 import { OffsetFetch } from '../../../protocol/kafka/index.js';
 import { kafkaHandler } from '../handler.js';
+import { groupsFor } from '../../security/acl/groups.js';
 
-export const kafkaOffsetFetchHandler = kafkaHandler(OffsetFetch, (request, broker) => {
-  const fetched = broker.groups.fetchOffsets({
+export const kafkaOffsetFetchHandler = kafkaHandler(OffsetFetch, (request, broker, ctx) => {
+  const fetched = groupsFor(broker, ctx).fetchOffsets({
     groupId: request.groupId,
     topics: request.topics?.map((t) => ({ name: t.name, partitions: t.partitionIndexes })) ?? null,
   });

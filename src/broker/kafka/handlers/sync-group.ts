@@ -1,9 +1,10 @@
 // SyncGroup (v0-3): the leader's assignments (opaque bytes, copied) through the shared coordinator.
 import { SyncGroup } from '../../../protocol/kafka/index.js';
 import { kafkaHandler } from '../handler.js';
+import { groupsFor } from '../../security/acl/groups.js';
 
-export const kafkaSyncGroupHandler = kafkaHandler(SyncGroup, async (request, broker) => {
-  const synced = await broker.groups.sync({
+export const kafkaSyncGroupHandler = kafkaHandler(SyncGroup, async (request, broker, ctx) => {
+  const synced = await groupsFor(broker, ctx).sync({
     groupId: request.groupId,
     generationId: request.generationId,
     memberId: request.memberId,

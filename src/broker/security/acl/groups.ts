@@ -1,0 +1,167 @@
+// The group coordinator as a request may use it: the same calls as GroupCoordinator, each checked first
+// against the request's principal as Kafka's KafkaApis checks them — Read on the group to join, sync,
+// heartbeat, leave and commit (plus Read on each committed topic); Describe on the group to fetch offsets
+// (plus Describe on each topic), to describe it, to find its coordinator; Delete to delete it; ListGroups
+// shows the groups the principal may Describe (all of them with Describe on the cluster). Both doors'
+// group handlers call these, so the rule lives here once.
+import type {
+  DescribeGroupsRequest,
+  DescribeGroupsResponse,
+  DeleteGroupsRequest,
+  DeleteGroupsResponse,
+  HeartbeatRequest,
+  HeartbeatResponse,
+  JoinGroupRequest,
+  JoinGroupResponse,
+  LeaveGroupRequest,
+  LeaveGroupResponse,
+  ListGroupsRequest,
+  ListGroupsResponse,
+  OffsetCommitRequest,
+  OffsetCommitResponse,
+  OffsetFetchRequest,
+  OffsetFetchResponse,
+  SyncGroupRequest,
+  SyncGroupResponse,
+} from '../../../protocol/index.js';
+import type { MemberClient } from '../../groups/index.js';
+import type { BrokerContext, RequestContext } from '../../handlers/types.js';
+import { allowed, allowedOnCluster, denied, type WireError } from './authorize.js';
+
+const EMPTY = Buffer.alloc(0);
+
+export class AuthorizedGroups {
+  constructor(
+    private readonly broker: BrokerContext,
+    private readonly ctx: RequestContext,
+  ) {}
+
+  /** Null when the principal may Read the group, else the error to answer. */
+  private refusedRead(groupId: string): WireError | null {
+    return allowed(this.broker, this.ctx, 'Read', 'group', groupId) ? null : denied('Read', 'group', groupId, this.ctx);
+  }
+
+  join(req: JoinGroupRequest, member: MemberClient): Promise<JoinGroupResponse> {
+    const refused = this.refusedRead(req.groupId);
+    if (!refused) return this.broker.groups.join(req, member);
+    return Promise.resolve({
+      ...refused,
+      generationId: -1,
+      protocolType: null,
+      protocolName: null,
+      leader: '',
+      memberId: req.memberId,
+      members: [],
+    });
+  }
+
+  sync(req: SyncGroupRequest): Promise<SyncGroupResponse> {
+    const refused = this.refusedRead(req.groupId);
+    if (!refused) return this.broker.groups.sync(req);
+    return Promise.resolve({ ...refused, protocolType: null, protocolName: null, assignment: EMPTY });
+  }
+
+  heartbeat(req: HeartbeatRequest): HeartbeatResponse {
+    return this.refusedRead(req.groupId) ?? this.broker.groups.heartbeat(req);
+  }
+
+  leave(req: LeaveGroupRequest): LeaveGroupResponse {
+    const refused = this.refusedRead(req.groupId);
+    return refused ? { ...refused, members: [] } : this.broker.groups.leave(req);
+  }
+
+  /** Read on the group, then Read on each topic: denied topics are answered per partition, the rest committed. */
+  async commitOffsets(req: OffsetCommitRequest): Promise<OffsetCommitResponse> {
+    const refusedGroup = this.refusedRead(req.groupId);
+    const refusals = new Map<string, WireError>();
+    for (const t of req.topics) {
+      const refused = refusedGroup ?? this.refusedTopic('Read', t.name);
+      if (refused) refusals.set(t.name, refused);
+    }
+    if (refusals.size === 0) return this.broker.groups.commitOffsets(req);
+    const permitted = req.topics.filter((t) => !refusals.has(t.name));
+    const committed = permitted.length > 0 ? await this.broker.groups.commitOffsets({ ...req, topics: permitted }) : null;
+    let next = 0;
+    return {
+      topics: req.topics.map((t) => {
+        const refused = refusals.get(t.name);
+        if (!refused) return committed!.topics[next++]!;
+        return { name: t.name, partitions: t.partitions.map((p) => ({ partition: p.partition, ...refused })) };
+      }),
+    };
+  }
+
+  /** Describe on the group; named topics need Describe (else refused per partition); "all topics" lists only those. */
+  fetchOffsets(req: OffsetFetchRequest): OffsetFetchResponse {
+    if (!allowed(this.broker, this.ctx, 'Describe', 'group', req.groupId))
+      return { ...denied('Describe', 'group', req.groupId, this.ctx), topics: [] };
+    const fetched = this.broker.groups.fetchOffsets(req);
+    if (!this.broker.authorizer.enabled) return fetched;
+    return {
+      ...fetched,
+      topics: fetched.topics.flatMap((t) => {
+        if (allowed(this.broker, this.ctx, 'Describe', 'topic', t.name, req.topics !== null)) return [t];
+        if (req.topics === null) return [];
+        const refused = denied('Describe', 'topic', t.name, this.ctx);
+        return [
+          {
+            name: t.name,
+            partitions: t.partitions.map((p) => ({ ...p, offset: -1, metadata: null, ...refused, logEndOffset: -1, lag: -1 })),
+          },
+        ];
+      }),
+    };
+  }
+
+  listGroups(req: ListGroupsRequest): ListGroupsResponse {
+    const listed = this.broker.groups.listGroups(req);
+    if (!this.broker.authorizer.enabled || allowedOnCluster(this.broker, this.ctx, 'Describe', false)) return listed;
+    return {
+      ...listed,
+      groups: listed.groups.filter((g) => allowed(this.broker, this.ctx, 'Describe', 'group', g.groupId, false)),
+    };
+  }
+
+  describeGroups(req: DescribeGroupsRequest): DescribeGroupsResponse {
+    const permitted = req.groups.filter((id) => allowed(this.broker, this.ctx, 'Describe', 'group', id));
+    if (permitted.length === req.groups.length) return this.broker.groups.describeGroups(req);
+    const described = new Map(
+      this.broker.groups.describeGroups({ ...req, groups: permitted }).groups.map((g) => [g.groupId, g]),
+    );
+    return {
+      groups: req.groups.map(
+        (groupId) =>
+          described.get(groupId) ?? {
+            ...denied('Describe', 'group', groupId, this.ctx),
+            groupId,
+            groupState: 'Dead',
+            protocolType: '',
+            protocolData: '',
+            members: [],
+          },
+      ),
+    };
+  }
+
+  async deleteGroups(req: DeleteGroupsRequest): Promise<DeleteGroupsResponse> {
+    const permitted = req.groups.filter((id) => allowed(this.broker, this.ctx, 'Delete', 'group', id));
+    if (permitted.length === req.groups.length) return this.broker.groups.deleteGroups(req);
+    const deleted = new Map(
+      (await this.broker.groups.deleteGroups({ ...req, groups: permitted })).results.map((r) => [r.groupId, r]),
+    );
+    return {
+      results: req.groups.map(
+        (groupId) => deleted.get(groupId) ?? { groupId, ...denied('Delete', 'group', groupId, this.ctx) },
+      ),
+    };
+  }
+
+  private refusedTopic(operation: 'Read' | 'Describe', topic: string): WireError | null {
+    return allowed(this.broker, this.ctx, operation, 'topic', topic) ? null : denied(operation, 'topic', topic, this.ctx);
+  }
+}
+
+/** The group coordinator, checked against this request's principal. */
+export function groupsFor(broker: BrokerContext, ctx: RequestContext): AuthorizedGroups {
+  return new AuthorizedGroups(broker, ctx);
+}
