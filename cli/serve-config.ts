@@ -2,7 +2,13 @@
 // Every problem is one sentence (UsageError → exit code 2).
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { BrokerConfigError, parseFlushPolicy, resolveBrokerConfig, type BrokerOptions } from '../src/broker/index.js';
+import {
+  BrokerConfigError,
+  parseFlushPolicy,
+  resolveBrokerConfig,
+  type BrokerOptions,
+  type SecurityOptions,
+} from '../src/broker/index.js';
 import { HttpConfigError, resolveHttpConfig, type HttpOptions } from '../src/http/options.js';
 import { UsageError } from './lib/errors.js';
 import { LOG_LEVELS, type LogLevel } from './serve-log-levels.js';
@@ -29,6 +35,10 @@ export interface ServeFlags {
   /** false: --no-http. */
   http?: boolean;
   httpPort?: number;
+  /** --auth: authentication and authorization on every listener. */
+  auth?: boolean;
+  /** --super-user (repeatable). */
+  superUser?: string[];
 }
 
 /** Broker options that a config file may set (everything but injected objects), plus logLevel. */
@@ -71,6 +81,7 @@ const FILE_KEYS = new Set([
   'maxFetchBytes',
   'producerIdExpirationMs',
   'http',
+  'security',
 ]);
 
 export function readConfigFile(path: string): FileOptions {
@@ -120,6 +131,18 @@ export interface ServeSettings {
   http: HttpOptions | null;
 }
 
+/** The file's `security` object with --auth (both authentication and authorization) and --super-user on top. */
+function securityFromFlags(file: SecurityOptions | undefined, flags: ServeFlags): SecurityOptions | undefined {
+  if (flags.auth === undefined && flags.superUser === undefined) return file;
+  if (file !== undefined && (typeof file !== 'object' || file === null || Array.isArray(file)))
+    throw new UsageError('config setting "security" must be an object of security settings');
+  return {
+    ...file,
+    ...(flags.auth ? { authentication: true, authorization: true } : {}),
+    ...(flags.superUser !== undefined ? { superUsers: [...(file?.superUsers ?? []), ...flags.superUser] } : {}),
+  };
+}
+
 /** Merges defaults, file and flags, and validates the result once (without starting anything). */
 export function serveSettings(flags: ServeFlags): ServeSettings {
   const file = flags.config !== undefined ? readConfigFile(flags.config) : {};
@@ -140,12 +163,14 @@ export function serveSettings(flags: ServeFlags): ServeSettings {
     }).filter(([, v]) => v !== undefined),
   );
   const kafkaPortDefaulted = given.kafkaPort === undefined && fromFile.kafkaPort === undefined;
+  const security = securityFromFlags(fromFile.security, flags);
   const options: BrokerOptions = {
     ...fromFile,
     dataDir: './data',
     ...(fromFile.dataDir ? { dataDir: fromFile.dataDir } : {}),
     ...(kafkaPortDefaulted ? { kafkaPort: DEFAULT_KAFKA_PORT } : {}),
     ...given,
+    ...(security !== undefined ? { security } : {}),
   };
   const logLevel = flags.logLevel ?? fileLevel ?? 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {

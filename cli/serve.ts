@@ -57,6 +57,12 @@ export function register(program: Command): void {
       parseInteger('http port', 0, 65535),
     )
     .option('--no-http', 'serve no HTTP (REST API, /metrics, console, WebSocket)')
+    .option('--auth', 'require authentication (SASL) and enforce ACLs on every listener')
+    .option(
+      '--super-user <name>',
+      'principal allowed everything whatever the ACLs say, "User:alice" or "alice" (repeatable)',
+      (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+    )
     .option(
       '--repair',
       'truncate a corrupt sealed segment at its first bad batch (dropping what follows) instead of refusing to start',

@@ -16,6 +16,12 @@ import {
   MAX_HEADER_DEPTH,
 } from '../protocol/index.js';
 import { resolveGroupCoordinatorConfig, type GroupCoordinatorConfig } from './groups/coordinator.js';
+import {
+  resolveSecurityConfig,
+  type SecurityConfig,
+  SecurityConfigError,
+  type SecurityOptions,
+} from './security/config.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Kafka's fetch.max.bytes default (50 MiB). */
@@ -142,6 +148,8 @@ export interface BrokerOptions {
    * instead of refusing to start; every repair is logged as a warning. Default false.
    */
   repair?: boolean;
+  /** Authentication (SASL), authorization (ACLs) and super users (src/broker/security/config.ts). Default: all off. */
+  security?: SecurityOptions;
 }
 
 export interface BrokerConfig {
@@ -179,6 +187,7 @@ export interface BrokerConfig {
   readonly groups: Readonly<GroupCoordinatorConfig>;
   readonly fs: StorageFs;
   readonly repair: boolean;
+  readonly security: SecurityConfig;
 }
 
 export class BrokerConfigError extends Error {
@@ -310,6 +319,7 @@ const KNOWN_KEYS = new Set<string>([
   'groups',
   'maxFetchBytes',
   'producerIdExpirationMs',
+  'security',
 ]);
 
 function headerLimits(options: BrokerOptions, maxFrameBytes: number): Readonly<HeaderLimits> {
@@ -331,6 +341,15 @@ function groupsOption(value: Partial<GroupCoordinatorConfig> | undefined): Reado
     return resolveGroupCoordinatorConfig(value ?? {});
   } catch (error) {
     return fail('groups', (error as Error).message);
+  }
+}
+
+function securityOption(value: SecurityOptions | undefined): SecurityConfig {
+  try {
+    return resolveSecurityConfig(value);
+  } catch (error) {
+    if (error instanceof SecurityConfigError) throw new BrokerConfigError(error.message);
+    throw error;
   }
 }
 
@@ -430,5 +449,6 @@ export function resolveBrokerConfig(options: BrokerOptions): BrokerConfig {
     groups: groupsOption(options.groups),
     fs: options.fs ?? nodeFs,
     repair: options.repair ?? false,
+    security: securityOption(options.security),
   });
 }
