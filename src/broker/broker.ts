@@ -36,6 +36,7 @@ import {
 import { NativeWire } from './native/wire.js';
 import { ProducerIdAllocator } from './registries/producer-ids.js';
 import { readMetadataFile, TopicRegistry } from './registries/topics.js';
+import { Authorizer } from './security/acl/authorizer.js';
 import { Transport } from './transport/transport.js';
 
 type State = 'new' | 'starting' | 'running' | 'stopping' | 'stopped';
@@ -59,6 +60,7 @@ export class Broker {
   private logs: LogManager | undefined;
   private lock: DataDirLock | undefined;
   private groups: GroupService | undefined;
+  private authorizer: Authorizer | undefined;
   private transport: Transport | undefined;
   private state: State = 'new';
   private boundPort = -1;
@@ -145,6 +147,12 @@ export class Broker {
         repair: this.config.repair,
       });
       await this.topicRegistry.attach(this.logs);
+      this.authorizer = await Authorizer.open({
+        dataDir,
+        fs: this.config.fs,
+        enabled: this.config.security.authorization,
+        superUsers: this.config.security.superUsers,
+      });
       this.groups = await startGroupService({
         dataDir,
         fs: this.config.fs,
@@ -310,6 +318,9 @@ export class Broker {
       },
       get groups() {
         return self.groups!.coordinator;
+      },
+      get authorizer() {
+        return self.authorizer!;
       },
       internalTopics: () => self.groups?.internalTopics ?? [],
       internalLog: (topic, partition) => self.groups?.internalLog(topic, partition),

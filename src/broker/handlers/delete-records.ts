@@ -53,11 +53,16 @@ export const deleteRecordsHandler = defineHandler(DeleteRecordsApi, async (reque
     request.topics.map(async (t) => {
       if (!allowed(broker, ctx, 'Delete', 'topic', t.name)) {
         const refused = denied('Delete', 'topic', t.name, ctx);
-        return { name: t.name, partitions: t.partitions.map((p) => ({ partition: p.partition, ...refused, lowWatermark: -1 })) };
+        return {
+          name: t.name,
+          partitions: t.partitions.map((p) => ({ partition: p.partition, ...refused, lowWatermark: -1 })),
+        };
       }
       return {
         name: t.name,
-        partitions: await Promise.all(t.partitions.map((p) => deleteBefore(t.name, p.partition, p.offset, broker, ctx))),
+        partitions: await Promise.all(
+          t.partitions.map((p) => deleteBefore(t.name, p.partition, p.offset, broker, ctx)),
+        ),
       };
     }),
   ),

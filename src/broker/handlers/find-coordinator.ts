@@ -14,7 +14,7 @@ export const findCoordinatorHandler = defineHandler(FindCoordinatorApi, (request
     };
   }
   if (!allowed(broker, ctx, 'Describe', 'group', request.key))
-    return { ...denied('Describe', 'group', request.key, ctx), nodeId: -1, host: '', port: -1 };
+    return { ...denied('Describe', 'group', request.key, ctx), nodeId: -1, host: '', port: 0 };
   return {
     errorCode: ErrorCode.NONE,
     errorMessage: null,

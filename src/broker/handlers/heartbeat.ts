@@ -4,4 +4,5 @@ import { defineHandler } from './types.js';
 import { groupsFor } from '../security/acl/groups.js';
 
 export const heartbeatHandler = defineHandler(HeartbeatApi, (request, broker, ctx) =>
-  groupsFor(broker, ctx).heartbeat(request),);
+  groupsFor(broker, ctx).heartbeat(request),
+);

@@ -4,4 +4,5 @@ import { defineHandler } from './types.js';
 import { groupsFor } from '../security/acl/groups.js';
 
 export const leaveGroupHandler = defineHandler(LeaveGroupApi, (request, broker, ctx) =>
-  groupsFor(broker, ctx).leave(request),);
+  groupsFor(broker, ctx).leave(request),
+);

@@ -4,4 +4,5 @@ import { defineHandler } from './types.js';
 import { groupsFor } from '../security/acl/groups.js';
 
 export const listGroupsHandler = defineHandler(ListGroupsApi, (request, broker, ctx) =>
-  groupsFor(broker, ctx).listGroups(request),);
+  groupsFor(broker, ctx).listGroups(request),
+);

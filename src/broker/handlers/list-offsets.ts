@@ -54,7 +54,10 @@ export const listOffsetsHandler = defineHandler(ListOffsetsApi, async (request, 
     request.topics.map(async (t) => {
       if (!allowed(broker, ctx, 'Describe', 'topic', t.name)) {
         const refused = denied('Describe', 'topic', t.name, ctx);
-        return { name: t.name, partitions: t.partitions.map((p) => ({ partition: p.partition, ...refused, timestamp: -1, offset: -1 })) };
+        return {
+          name: t.name,
+          partitions: t.partitions.map((p) => ({ partition: p.partition, ...refused, timestamp: -1, offset: -1 })),
+        };
       }
       return {
         name: t.name,

@@ -25,7 +25,8 @@ import { produceChannel, type ProduceEvent } from '../diagnostics.js';
 import type { Topic } from '../registries/topics.js';
 import { partitionError, toPartitionError, wireErrorOf, type PartitionError } from './storage-errors.js';
 import { defineHandler, NO_RESPONSE, type BrokerContext, type RequestContext } from './types.js';
-import { allowed, denied, isInternalTopicName, mayCreateTopic } from '../security/acl/authorize.js';
+import { allowed, denied, mayCreateTopic } from '../security/acl/authorize.js';
+import { isInternalTopicName } from '../security/acl/internal-topics.js';
 
 type TopicResult = ProduceResponse['topics'][number];
 
@@ -139,7 +140,10 @@ async function produceToNewTopic(
 /** Write on the topic is needed, and the broker's own topics (`__` names) take no client's records. */
 function refusedWrite(name: string, broker: BrokerContext, ctx: RequestContext): PartitionError | null {
   if (isInternalTopicName(name))
-    return partitionError('INVALID_TOPIC_EXCEPTION', `topic "${name}" is internal to the broker: clients cannot write to it`);
+    return partitionError(
+      'INVALID_TOPIC_EXCEPTION',
+      `topic "${name}" is internal to the broker: clients cannot write to it`,
+    );
   return allowed(broker, ctx, 'Write', 'topic', name) ? null : denied('Write', 'topic', name, ctx);
 }
 

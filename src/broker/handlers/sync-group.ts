@@ -4,4 +4,5 @@ import { defineHandler } from './types.js';
 import { groupsFor } from '../security/acl/groups.js';
 
 export const syncGroupHandler = defineHandler(SyncGroupApi, (request, broker, ctx) =>
-  groupsFor(broker, ctx).sync(request),);
+  groupsFor(broker, ctx).sync(request),
+);

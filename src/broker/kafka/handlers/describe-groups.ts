@@ -8,13 +8,15 @@ import { groupsFor } from '../../security/acl/groups.js';
 
 export const kafkaDescribeGroupsHandler = kafkaHandler(DescribeGroups, (request, broker, ctx) => ({
   throttleTimeMs: 0,
-  groups: groupsFor(broker, ctx).describeGroups({ groups: request.groups }).groups.map((g) => ({
-    // Kafka describes a group it does not know as Dead, without an error (kafkajs setOffsets relies on it).
-    errorCode: g.errorCode === ErrorCode.GROUP_ID_NOT_FOUND ? ErrorCode.NONE : g.errorCode,
-    groupId: g.groupId,
-    groupState: g.groupState,
-    protocolType: g.protocolType,
-    protocolData: g.protocolData,
-    members: g.members,
-  })),
+  groups: groupsFor(broker, ctx)
+    .describeGroups({ groups: request.groups })
+    .groups.map((g) => ({
+      // Kafka describes a group it does not know as Dead, without an error (kafkajs setOffsets relies on it).
+      errorCode: g.errorCode === ErrorCode.GROUP_ID_NOT_FOUND ? ErrorCode.NONE : g.errorCode,
+      groupId: g.groupId,
+      groupState: g.groupState,
+      protocolType: g.protocolType,
+      protocolData: g.protocolData,
+      members: g.members,
+    })),
 }));

@@ -7,13 +7,6 @@ import type { BrokerContext, RequestContext } from '../../handlers/types.js';
 import { formatPrincipal } from '../principal.js';
 import { CLUSTER_NAME, type Operation, type ResourceType } from './types.js';
 
-/** Names beginning with this are the broker's own topics (`__consumer_offsets`, `__activity`). */
-export const INTERNAL_TOPIC_PREFIX = '__';
-
-export function isInternalTopicName(name: string): boolean {
-  return name.startsWith(INTERNAL_TOPIC_PREFIX);
-}
-
 export interface WireError {
   errorCode: number;
   errorMessage: string;

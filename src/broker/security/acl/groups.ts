@@ -80,7 +80,8 @@ export class AuthorizedGroups {
     }
     if (refusals.size === 0) return this.broker.groups.commitOffsets(req);
     const permitted = req.topics.filter((t) => !refusals.has(t.name));
-    const committed = permitted.length > 0 ? await this.broker.groups.commitOffsets({ ...req, topics: permitted }) : null;
+    const committed =
+      permitted.length > 0 ? await this.broker.groups.commitOffsets({ ...req, topics: permitted }) : null;
     let next = 0;
     return {
       topics: req.topics.map((t) => {
@@ -106,7 +107,14 @@ export class AuthorizedGroups {
         return [
           {
             name: t.name,
-            partitions: t.partitions.map((p) => ({ ...p, offset: -1, metadata: null, ...refused, logEndOffset: -1, lag: -1 })),
+            partitions: t.partitions.map((p) => ({
+              ...p,
+              offset: -1,
+              metadata: null,
+              ...refused,
+              logEndOffset: -1,
+              lag: -1,
+            })),
           },
         ];
       }),
@@ -157,7 +165,9 @@ export class AuthorizedGroups {
   }
 
   private refusedTopic(operation: 'Read' | 'Describe', topic: string): WireError | null {
-    return allowed(this.broker, this.ctx, operation, 'topic', topic) ? null : denied(operation, 'topic', topic, this.ctx);
+    return allowed(this.broker, this.ctx, operation, 'topic', topic)
+      ? null
+      : denied(operation, 'topic', topic, this.ctx);
   }
 }
 
