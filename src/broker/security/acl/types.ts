@@ -2,29 +2,18 @@
 // operation on a resource pattern (a resource type and a literal name, the literal "*" for every name,
 // or a name prefix). Share groups are authorized as groups, as Kafka does (KIP-932). The numbers are
 // Kafka's (AclOperation, ResourceType, PatternType, AclPermissionType), used on both wires.
+import { ACL_OPERATIONS, ACL_PATTERN_TYPES, ACL_PERMISSIONS, ACL_RESOURCE_TYPES } from '../../../protocol/index.js';
 
-export const RESOURCE_TYPES = ['topic', 'group', 'cluster', 'transactional-id'] as const;
+export const RESOURCE_TYPES = ACL_RESOURCE_TYPES;
 export type ResourceType = (typeof RESOURCE_TYPES)[number];
 
-export const PATTERN_TYPES = ['literal', 'prefixed'] as const;
+export const PATTERN_TYPES = ACL_PATTERN_TYPES;
 export type PatternType = (typeof PATTERN_TYPES)[number];
 
-export const OPERATIONS = [
-  'All',
-  'Read',
-  'Write',
-  'Create',
-  'Delete',
-  'Alter',
-  'Describe',
-  'ClusterAction',
-  'DescribeConfigs',
-  'AlterConfigs',
-  'IdempotentWrite',
-] as const;
+export const OPERATIONS = ACL_OPERATIONS;
 export type Operation = (typeof OPERATIONS)[number];
 
-export const PERMISSIONS = ['allow', 'deny'] as const;
+export const PERMISSIONS = ACL_PERMISSIONS;
 export type Permission = (typeof PERMISSIONS)[number];
 
 /** The cluster resource's only name (Kafka's "kafka-cluster"). */
