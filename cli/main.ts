@@ -4,6 +4,7 @@
 // command is one import and one entry in COMMANDS.
 import { Command } from 'commander';
 import { SLUICE_VERSION } from '../src/version.js';
+import * as acls from './commands/acls.js';
 import * as completion from './commands/completion.js';
 import * as consume from './commands/consume.js';
 import * as dumpLog from './commands/dump-log.js';
@@ -23,6 +24,7 @@ const COMMANDS: ReadonlyArray<{ register(program: Command): void }> = [
   consume,
   replay,
   groups,
+  acls,
   perf,
   dumpLog,
   completion,

@@ -64,6 +64,9 @@ export interface AdminClient {
   }): Promise<void>;
   resetOffsets?(o: { groupId: string; topic: string; earliest?: boolean }): Promise<void>;
   deleteGroups?(groupIds: string[]): Promise<Array<{ groupId: string; errorCode: number }>>;
+  createAcls(o: { acl: sdk.AclEntry[] }): Promise<boolean>;
+  describeAcls(o: sdk.AclFilter): Promise<sdk.DescribeAclResponse>;
+  deleteAcls(o: { filters: sdk.AclFilter[] }): Promise<sdk.DeleteAclResponse>;
 }
 
 export interface GroupDescription {
