@@ -37,6 +37,8 @@ import { NativeWire } from './native/wire.js';
 import { ProducerIdAllocator } from './registries/producer-ids.js';
 import { readMetadataFile, TopicRegistry } from './registries/topics.js';
 import { Authorizer } from './security/acl/authorizer.js';
+import { ActivityLog, ACTIVITY_TOPIC } from './activity/activity-log.js';
+import { publishActivity } from './diagnostics.js';
 import { Transport } from './transport/transport.js';
 
 type State = 'new' | 'starting' | 'running' | 'stopping' | 'stopped';
@@ -61,6 +63,7 @@ export class Broker {
   private lock: DataDirLock | undefined;
   private groups: GroupService | undefined;
   private authorizer: Authorizer | undefined;
+  private activity: ActivityLog | undefined;
   private transport: Transport | undefined;
   private state: State = 'new';
   private boundPort = -1;
@@ -162,6 +165,15 @@ export class Broker {
         topics: this.topicRegistry,
         config: this.config.groups,
       });
+      this.activity = await ActivityLog.open({
+        dataDir,
+        fs: this.config.fs,
+        flush: this.config.topicDefaults.flush,
+        clock: this.config.clock,
+        logger: this.logger.child({ component: 'activity' }),
+        retentionMs: this.config.activityRetentionMs,
+        onAppended: (partition) => this.waiters.notify(ACTIVITY_TOPIC, partition),
+      });
       const context = this.context();
       this.transport = new Transport(this.config);
       const native = new NativeWire({
@@ -180,6 +192,9 @@ export class Broker {
       await this.groups
         ?.close()
         .catch((closeError) => this.logger.error({ err: closeError }, 'closing groups after a failed start'));
+      await this.activity
+        ?.close()
+        .catch((closeError) => this.logger.error({ err: closeError }, 'closing __activity after a failed start'));
       await this.logs
         ?.close()
         .catch((closeError) => this.logger.error({ err: closeError }, 'closing logs after a failed start'));
@@ -187,6 +202,7 @@ export class Broker {
       throw error;
     }
     this.state = 'running';
+    publishActivity(() => ({ type: 'broker.started', outcome: 'success', details: { nodeId: this.config.nodeId } }));
     this.warnIfUnreachable();
     this.logger.info(
       {
@@ -227,6 +243,8 @@ export class Broker {
       await this.transport?.close(this.config.shutdownTimeoutMs);
     } finally {
       await this.groups?.close().catch((err) => this.logger.error({ err }, 'closing the group coordinator'));
+      publishActivity(() => ({ type: 'broker.stopped', outcome: 'success', details: { nodeId: this.config.nodeId } }));
+      await this.activity?.close().catch((err) => this.logger.error({ err }, 'closing __activity'));
       try {
         await this.logs?.close();
       } finally {
@@ -322,8 +340,13 @@ export class Broker {
       get authorizer() {
         return self.authorizer!;
       },
-      internalTopics: () => self.groups?.internalTopics ?? [],
-      internalLog: (topic, partition) => self.groups?.internalLog(topic, partition),
+      internalTopics: () => [
+        ...(self.groups?.internalTopics ?? []),
+        ...(self.activity ? [{ name: ACTIVITY_TOPIC, partitions: 1 }] : []),
+      ],
+      internalLog: (topic, partition) =>
+        self.groups?.internalLog(topic, partition) ??
+        (topic === ACTIVITY_TOPIC && partition === 0 ? self.activity?.log : undefined),
       apiVersions: () => this.registry.versions(),
     };
   }

@@ -18,6 +18,9 @@
 // to the broker's maxFetchBytes (Kafka's fetch.max.bytes), then to what the broker's memory budget has
 // room for (memory-budget.ts; reserved before reading, then held as what was read until the response is
 // written), so fetches read less, never more, when memory is short.
+//
+// The broker's internal topics (`__consumer_offsets`, `__activity`) are served from their own logs,
+// read-only; with authorization on, reading one needs Read on it like any topic.
 import type { PartitionLog } from '../../../storage/index.js';
 import {
   ErrorCode,
@@ -89,7 +92,7 @@ async function readAll(
         continue;
       }
       const where = partitionName(t.name, p.partition);
-      const log = broker.topics.log(t.name, p.partition);
+      const log = broker.topics.log(t.name, p.partition) ?? broker.internalLog(t.name, p.partition);
       if (!log) {
         failed = true;
         const error = partitionError('UNKNOWN_TOPIC_OR_PARTITION', `${where} does not exist`);
@@ -159,7 +162,7 @@ function visibleEnds(request: FetchRequest, broker: BrokerContext): Array<{ log:
   const ends: Array<{ log: unknown; end: number }> = [];
   for (const t of request.topics) {
     for (const p of t.partitions) {
-      const log = broker.topics.log(t.name, p.partition);
+      const log = broker.topics.log(t.name, p.partition) ?? broker.internalLog(t.name, p.partition);
       ends.push({ log, end: log ? highWatermark(log) : -1 });
     }
   }
@@ -170,7 +173,7 @@ function movedSince(ends: Array<{ log: unknown; end: number }>, request: FetchRe
   let i = 0;
   for (const t of request.topics) {
     for (const p of t.partitions) {
-      const log = broker.topics.log(t.name, p.partition);
+      const log = broker.topics.log(t.name, p.partition) ?? broker.internalLog(t.name, p.partition);
       const then = ends[i++]!;
       if (log !== then.log || (log ? highWatermark(log) : -1) !== then.end) return true;
     }

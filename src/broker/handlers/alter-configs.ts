@@ -5,6 +5,12 @@ import { wireErrorOf } from './storage-errors.js';
 import { defineHandler } from './types.js';
 import { allowed, denied } from '../security/acl/authorize.js';
 import { CLUSTER_NAME } from '../security/acl/types.js';
+import { publishRequestActivity } from '../activity/events.js';
+
+/** The config keys changed (values may be secrets one day: only the keys go to the activity log). */
+function changedKeys(configs: Record<string, string | null>): Record<string, string> {
+  return { configs: Object.keys(configs).join(',') };
+}
 
 export const alterConfigsHandler = defineHandler(AlterConfigsApi, async (request, broker, ctx) => {
   const resources: AlterConfigsResult[] = [];
@@ -25,6 +31,8 @@ export const alterConfigsHandler = defineHandler(AlterConfigsApi, async (request
     }
     try {
       await broker.topics.alter(r.name, r.configs, { validateOnly: request.validateOnly });
+      if (!request.validateOnly)
+        publishRequestActivity(ctx, 'topic.altered', `topic:${r.name}`, changedKeys(r.configs));
       resources.push({ ...base, errorCode: ErrorCode.NONE, errorMessage: null });
     } catch (error) {
       const wire = wireErrorOf(error, r.name);

@@ -3,6 +3,7 @@ import { DeleteTopicsApi } from '../../protocol/index.js';
 import { perTopic } from './per-topic.js';
 import { defineHandler } from './types.js';
 import { requireAllowed } from '../security/acl/authorize.js';
+import { publishRequestActivity } from '../activity/events.js';
 
 export const deleteTopicsHandler = defineHandler(DeleteTopicsApi, async (request, broker, ctx) => ({
   topics: await perTopic(
@@ -10,6 +11,7 @@ export const deleteTopicsHandler = defineHandler(DeleteTopicsApi, async (request
     async ({ name }) => {
       requireAllowed(broker, ctx, 'Delete', 'topic', name);
       await broker.topics.delete(name);
+      publishRequestActivity(ctx, 'topic.deleted', `topic:${name}`);
     },
     { refuseDuplicates: false },
   ),

@@ -26,6 +26,7 @@ import type {
 } from '../../../protocol/index.js';
 import type { MemberClient } from '../../groups/index.js';
 import type { BrokerContext, RequestContext } from '../../handlers/types.js';
+import { publishRequestActivity } from '../../activity/events.js';
 import { allowed, allowedOnCluster, denied, type WireError } from './authorize.js';
 
 const EMPTY = Buffer.alloc(0);
@@ -43,7 +44,7 @@ export class AuthorizedGroups {
 
   join(req: JoinGroupRequest, member: MemberClient): Promise<JoinGroupResponse> {
     const refused = this.refusedRead(req.groupId);
-    if (!refused) return this.broker.groups.join(req, member);
+    if (!refused) return this.broker.groups.join(req, member).then((joined) => this.joined(req.groupId, joined));
     return Promise.resolve({
       ...refused,
       generationId: -1,
@@ -67,7 +68,41 @@ export class AuthorizedGroups {
 
   leave(req: LeaveGroupRequest): LeaveGroupResponse {
     const refused = this.refusedRead(req.groupId);
-    return refused ? { ...refused, members: [] } : this.broker.groups.leave(req);
+    if (refused) return { ...refused, members: [] };
+    const left = this.broker.groups.leave(req);
+    for (const m of left.members) {
+      if (m.errorCode === 0)
+        publishRequestActivity(this.ctx, 'group.left', `group:${req.groupId}`, { memberId: m.memberId });
+    }
+    return left;
+  }
+
+  /** A join that got a member id into a generation is an activity event. */
+  private joined(groupId: string, joined: JoinGroupResponse): JoinGroupResponse {
+    if (joined.errorCode === 0) {
+      publishRequestActivity(this.ctx, 'group.joined', `group:${groupId}`, {
+        memberId: joined.memberId,
+        generationId: joined.generationId,
+      });
+    }
+    return joined;
+  }
+
+  /** A commit from outside the group's generation (generation -1: admin tools, kafkajs setOffsets/resetOffsets) resets offsets. */
+  private committed(req: OffsetCommitRequest, committed: OffsetCommitResponse): OffsetCommitResponse {
+    if (req.generationId !== -1) return committed;
+    for (const t of committed.topics) {
+      const request = req.topics.find((x) => x.name === t.name);
+      const moved = t.partitions
+        .filter((p) => p.errorCode === 0)
+        .map((p) => `${p.partition}:${request?.partitions.find((x) => x.partition === p.partition)?.offset ?? '?'}`);
+      if (moved.length > 0)
+        publishRequestActivity(this.ctx, 'group.offsets.reset', `group:${req.groupId}`, {
+          topic: t.name,
+          offsets: moved.join(','),
+        });
+    }
+    return committed;
   }
 
   /** Read on the group, then Read on each topic: denied topics are answered per partition, the rest committed. */
@@ -78,10 +113,11 @@ export class AuthorizedGroups {
       const refused = refusedGroup ?? this.refusedTopic('Read', t.name);
       if (refused) refusals.set(t.name, refused);
     }
-    if (refusals.size === 0) return this.broker.groups.commitOffsets(req);
+    if (refusals.size === 0) return this.committed(req, await this.broker.groups.commitOffsets(req));
     const permitted = req.topics.filter((t) => !refusals.has(t.name));
+    const partial = { ...req, topics: permitted };
     const committed =
-      permitted.length > 0 ? await this.broker.groups.commitOffsets({ ...req, topics: permitted }) : null;
+      permitted.length > 0 ? this.committed(partial, await this.broker.groups.commitOffsets(partial)) : null;
     let next = 0;
     return {
       topics: req.topics.map((t) => {
