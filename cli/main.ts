@@ -4,6 +4,7 @@
 // command is one import and one entry in COMMANDS.
 import { Command } from 'commander';
 import { SLUICE_VERSION } from '../src/version.js';
+import * as acls from './commands/acls.js';
 import * as completion from './commands/completion.js';
 import * as consume from './commands/consume.js';
 import * as dlq from './commands/dlq.js';
@@ -28,6 +29,7 @@ const COMMANDS: ReadonlyArray<{ register(program: Command): void }> = [
   groups,
   queue,
   dlq,
+  acls,
   perf,
   dumpLog,
   users,

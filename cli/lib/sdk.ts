@@ -66,6 +66,9 @@ export interface AdminClient {
   deleteGroups?(groupIds: string[]): Promise<Array<{ groupId: string; errorCode: number }>>;
   listShareGroups?(): Promise<{ groups: Array<{ groupId: string; state: string; members: number }> }>;
   describeShareGroups?(groupIds: string[]): Promise<{ groups: ShareGroupDescription[] }>;
+  createAcls(o: { acl: sdk.AclEntry[] }): Promise<boolean>;
+  describeAcls(o: sdk.AclFilter): Promise<sdk.DescribeAclResponse>;
+  deleteAcls(o: { filters: sdk.AclFilter[] }): Promise<sdk.DeleteAclResponse>;
 }
 
 /** A share group (queue) as the broker describes it: settings, members, and per partition what is in flight. */

@@ -39,6 +39,9 @@ import { UserStore } from './security/auth/users.js';
 import { ProducerIdAllocator } from './registries/producer-ids.js';
 import { startShareService, type ShareService } from './share/index.js';
 import { readMetadataFile, TopicRegistry } from './registries/topics.js';
+import { Authorizer } from './security/acl/authorizer.js';
+import { ActivityLog, ACTIVITY_TOPIC } from './activity/activity-log.js';
+import { publishActivity } from './diagnostics.js';
 import { Transport } from './transport/transport.js';
 import { logCleanerSettings } from './log-cleaner-settings.js';
 
@@ -64,6 +67,8 @@ export class Broker {
   private lock: DataDirLock | undefined;
   private groups: GroupService | undefined;
   private shares: ShareService | undefined;
+  private authorizer: Authorizer | undefined;
+  private activity: ActivityLog | undefined;
   private transport: Transport | undefined;
   private authenticator: Authenticator | undefined;
   private state: State = 'new';
@@ -158,6 +163,12 @@ export class Broker {
         cleaner: logCleanerSettings(this.config),
       });
       await this.topicRegistry.attach(this.logs);
+      this.authorizer = await Authorizer.open({
+        dataDir,
+        fs: this.config.fs,
+        enabled: this.config.security.authorization,
+        superUsers: this.config.security.superUsers,
+      });
       this.groups = await startGroupService({
         dataDir,
         fs: this.config.fs,
@@ -180,6 +191,15 @@ export class Broker {
         waiters: this.waiters,
         config: this.config.shareGroups,
       });
+      this.activity = await ActivityLog.open({
+        dataDir,
+        fs: this.config.fs,
+        flush: this.config.topicDefaults.flush,
+        clock: this.config.clock,
+        logger: this.logger.child({ component: 'activity' }),
+        retentionMs: this.config.activityRetentionMs,
+        onAppended: (partition) => this.waiters.notify(ACTIVITY_TOPIC, partition),
+      });
       const context = this.context();
       this.transport = new Transport(this.config);
       const native = new NativeWire({
@@ -201,6 +221,9 @@ export class Broker {
       await this.groups
         ?.close()
         .catch((closeError) => this.logger.error({ err: closeError }, 'closing groups after a failed start'));
+      await this.activity
+        ?.close()
+        .catch((closeError) => this.logger.error({ err: closeError }, 'closing __activity after a failed start'));
       await this.logs
         ?.close()
         .catch((closeError) => this.logger.error({ err: closeError }, 'closing logs after a failed start'));
@@ -208,6 +231,7 @@ export class Broker {
       throw error;
     }
     this.state = 'running';
+    publishActivity(() => ({ type: 'broker.started', outcome: 'success', details: { nodeId: this.config.nodeId } }));
     this.warnIfUnreachable();
     this.logger.info(
       {
@@ -250,6 +274,8 @@ export class Broker {
     } finally {
       await this.shares?.close().catch((err) => this.logger.error({ err }, 'closing share groups'));
       await this.groups?.close().catch((err) => this.logger.error({ err }, 'closing the group coordinator'));
+      publishActivity(() => ({ type: 'broker.stopped', outcome: 'success', details: { nodeId: this.config.nodeId } }));
+      await this.activity?.close().catch((err) => this.logger.error({ err }, 'closing __activity'));
       try {
         await this.logs?.close();
       } finally {
@@ -348,9 +374,18 @@ export class Broker {
       get authenticator() {
         return self.authenticator!;
       },
-      internalTopics: () => [...(self.groups?.internalTopics ?? []), ...(self.shares?.internalTopics ?? [])],
+      get authorizer() {
+        return self.authorizer!;
+      },
+      internalTopics: () => [
+        ...(self.groups?.internalTopics ?? []),
+        ...(self.shares?.internalTopics ?? []),
+        ...(self.activity ? [{ name: ACTIVITY_TOPIC, partitions: 1 }] : []),
+      ],
       internalLog: (topic, partition) =>
-        self.groups?.internalLog(topic, partition) ?? self.shares?.internalLog(topic, partition),
+        self.groups?.internalLog(topic, partition) ??
+        self.shares?.internalLog(topic, partition) ??
+        (topic === ACTIVITY_TOPIC && partition === 0 ? self.activity?.log : undefined),
       apiVersions: () => this.registry.versions(),
     };
   }

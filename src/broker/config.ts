@@ -135,6 +135,8 @@ export interface BrokerOptions {
    * producer.id.expiration.ms; checked at maintenance). Default 1 day.
    */
   producerIdExpirationMs?: number;
+  /** How long the activity log (`__activity`) keeps events. Default 7 days. */
+  activityRetentionMs?: number;
   /** pino logger. Default: a silent one (the library never writes to the console by itself). */
   logger?: Logger;
   clock?: Clock;
@@ -193,6 +195,7 @@ export interface BrokerConfig {
   readonly shutdownTimeoutMs: number;
   readonly maintenanceIntervalMs: number;
   readonly producerIdExpirationMs: number;
+  readonly activityRetentionMs: number;
   readonly logger: Logger;
   readonly clock: Clock;
   readonly groups: Readonly<GroupCoordinatorConfig>;
@@ -364,6 +367,7 @@ const KNOWN_KEYS = new Set<string>([
   'logCleaner',
   'offsetsTopicSegmentBytes',
   'security',
+  'activityRetentionMs',
 ]);
 
 function headerLimits(options: BrokerOptions, maxFrameBytes: number): Readonly<HeaderLimits> {
@@ -499,6 +503,7 @@ export function resolveBrokerConfig(options: BrokerOptions): BrokerConfig {
       DEFAULT_PRODUCER_ID_EXPIRATION_MS,
       1,
     ),
+    activityRetentionMs: intIn('activityRetentionMs', options.activityRetentionMs, 7 * DAY_MS, 1),
     logger: options.logger ?? pino({ level: 'silent' }),
     clock: options.clock ?? systemClock,
     groups: groupsOption(options.groups),

@@ -1,6 +1,5 @@
-// ACL enums and shapes, with kafkajs's names and Kafka's numbers. Sluice has no ACLs yet (they come with
-// authentication): Admin's createAcls/describeAcls/deleteAcls reject with KafkaJSNotImplemented, but
-// programs that build ACL entries from these enums compile and run up to that call.
+// ACL enums and shapes, with kafkajs's names and Kafka's numbers, for admin.createAcls / describeAcls /
+// deleteAcls (admin-acls.ts).
 
 export enum AclResourceTypes {
   UNKNOWN = 0,

@@ -1,6 +1,7 @@
 // The kafkajs-shaped admin client: topics, partitions, records, metadata, offsets and configs. Every call
 // runs inside the retrier; metadata is refreshed when a call fails because it was stale. kafkajs's ACL and
-// partition-reassignment methods exist and reject with KafkaJSNotImplemented until Sluice has them.
+// partition-reassignment methods exist and reject with KafkaJSNotImplemented until Sluice has them; its ACL
+// methods are served by admin-acls.ts.
 import { AlterConfigsApi } from '../protocol/apis/alter-configs.js';
 import { CreatePartitionsApi } from '../protocol/apis/create-partitions.js';
 import { CreateTopicsApi } from '../protocol/apis/create-topics.js';
@@ -12,6 +13,7 @@ import {
 } from '../protocol/apis/describe-configs.js';
 import { ErrorCode } from '../protocol/errors.js';
 import type { AclEntry, AclFilter, DeleteAclResponse, DescribeAclResponse } from './acl.js';
+import { createAcls, deleteAcls, describeAcls } from './admin-acls.js';
 import { AdminGroups, type GroupOffsetPartition } from './admin-groups.js';
 import { AdminShareGroups } from './share/admin.js';
 import { deleteTopicRecords } from './admin-records.js';
@@ -216,16 +218,19 @@ export class Admin {
     return deleteTopicRecords(this.cluster, (fn) => this.run(fn), this.log, options);
   }
 
-  createAcls(_options: { acl: AclEntry[] }): Promise<boolean> {
-    return notYet('createAcls', ACLS_LATER);
+  /** Adds ACLs (kafkajs's entries); rejects with the first refusal (CLUSTER_AUTHORIZATION_FAILED without Alter on the cluster). */
+  createAcls(options: { acl: AclEntry[] }): Promise<boolean> {
+    return createAcls(this.cluster, (fn) => this.run(fn), options);
   }
 
-  describeAcls(_options: AclFilter): Promise<DescribeAclResponse> {
-    return notYet('describeAcls', ACLS_LATER);
+  /** The ACLs one filter matches (ANY fields match everything; MATCH patterns every pattern covering the name). */
+  describeAcls(options: AclFilter): Promise<DescribeAclResponse> {
+    return describeAcls(this.cluster, (fn) => this.run(fn), options);
   }
 
-  deleteAcls(_options: { filters: AclFilter[] }): Promise<DeleteAclResponse> {
-    return notYet('deleteAcls', ACLS_LATER);
+  /** Removes what each filter matches; per filter, the ACLs removed. */
+  deleteAcls(options: { filters: AclFilter[] }): Promise<DeleteAclResponse> {
+    return deleteAcls(this.cluster, (fn) => this.run(fn), options);
   }
 
   alterPartitionReassignments(_request: { topics: PartitionReassignment[]; timeout?: number }): Promise<void> {
@@ -431,8 +436,6 @@ export class Admin {
   }
 }
 
-const ACLS_LATER =
-  'Sluice has no authentication or ACLs yet (they come with the security work): every client may do everything';
 const REASSIGNMENT_LATER =
   'Sluice runs as a single broker, so every partition has one replica (node 0) and nothing to reassign; reassignment comes with clustering';
 

@@ -225,7 +225,7 @@ describe('Admin client', () => {
     await admin.disconnect();
   });
 
-  it('the ACL examples run up to the call, which rejects saying ACLs are not supported yet', async () => {
+  it('the ACL examples run: createAcls, describeAcls, deleteAcls', async () => {
     const admin = await connected();
     const acl = [
       {
@@ -238,17 +238,32 @@ describe('Admin client', () => {
         permissionType: AclPermissionTypes.DENY,
       },
     ];
-    await expect(admin.createAcls({ acl })).rejects.toThrow(/not supported yet/);
-    await expect(
-      admin.describeAcls({
-        resourceName: 'topic-name',
+    expect(await admin.createAcls({ acl })).toBe(true);
+    const described = await admin.describeAcls({
+      resourceName: 'topic-name',
+      resourceType: AclResourceTypes.TOPIC,
+      host: '*',
+      permissionType: AclPermissionTypes.DENY,
+      operation: AclOperationTypes.ANY,
+      resourcePatternType: ResourcePatternTypes.LITERAL,
+    });
+    expect(described.resources).toEqual([
+      {
         resourceType: AclResourceTypes.TOPIC,
-        host: '*',
-        permissionType: AclPermissionTypes.ALLOW,
-        operation: AclOperationTypes.ANY,
+        resourceName: 'topic-name',
         resourcePatternType: ResourcePatternTypes.LITERAL,
-      }),
-    ).rejects.toMatchObject({ name: 'KafkaJSNotImplemented' });
+        acls: [
+          {
+            principal: 'User:bob',
+            host: '*',
+            operation: AclOperationTypes.ALL,
+            permissionType: AclPermissionTypes.DENY,
+          },
+        ],
+      },
+    ]);
+    const deleted = await admin.deleteAcls({ filters: acl });
+    expect(deleted.filterResponses[0]!.matchingAcls).toHaveLength(1);
     await expect(admin.listPartitionReassignments({ topics: [] })).rejects.toMatchObject({
       name: 'KafkaJSNotImplemented',
     });

@@ -1,6 +1,7 @@
 // kafkajs's admin methods Sluice gained for parity: createPartitions, describeCluster, deleteTopicRecords
-// (against a real broker), the ACL and partition-reassignment methods that reject clearly until Sluice has
-// them, and the check that every method of kafkajs's admin exists.
+// (against a real broker), createAcls / describeAcls / deleteAcls over the native wire, the
+// partition-reassignment methods that reject clearly until Sluice has them, and the check that every
+// method of kafkajs's admin exists.
 import { createRequire } from 'node:module';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -140,21 +141,75 @@ describe('admin.deleteTopicRecords', () => {
   });
 });
 
-describe('methods Sluice does not have yet', () => {
-  const acl = {
+describe('admin ACLs over the native wire', () => {
+  const entry = (resourceName: string, operation: AclOperationTypes, extra: object = {}) => ({
     resourceType: AclResourceTypes.TOPIC,
-    resourceName: 'topic-name',
+    resourceName,
     resourcePatternType: ResourcePatternTypes.LITERAL,
     principal: 'User:bob',
     host: '*',
-    operation: AclOperationTypes.ALL,
-    permissionType: AclPermissionTypes.DENY,
+    operation,
+    permissionType: AclPermissionTypes.ALLOW,
+    ...extra,
+  });
+  const anyTopic = {
+    resourceType: AclResourceTypes.TOPIC,
+    resourcePatternType: ResourcePatternTypes.ANY,
+    operation: AclOperationTypes.ANY,
+    permissionType: AclPermissionTypes.ANY,
   };
 
+  it('creates, describes (MATCH included) and deletes ACLs, which survive a restart', async () => {
+    expect(
+      await admin.createAcls({
+        acl: [
+          entry('orders', AclOperationTypes.READ),
+          entry('orders', AclOperationTypes.WRITE),
+          entry('logs.', AclOperationTypes.ALL, { resourcePatternType: ResourcePatternTypes.PREFIXED }),
+        ],
+      }),
+    ).toBe(true);
+    const all = await admin.describeAcls(anyTopic);
+    expect(all.resources.map((r) => [r.resourceName, r.acls.length]).sort()).toEqual([
+      ['logs.', 1],
+      ['orders', 2],
+    ]);
+    const match = await admin.describeAcls({
+      ...anyTopic,
+      resourceName: 'logs.app',
+      resourcePatternType: ResourcePatternTypes.MATCH,
+    });
+    expect(match.resources.map((r) => r.resourceName)).toEqual(['logs.']);
+
+    await admin.disconnect();
+    await b.stop();
+    b = await startSdkBroker({ dataDir: b.dataDir });
+    admin = sdkClient(b.port).admin();
+    await admin.connect();
+    const deleted = await admin.deleteAcls({ filters: [{ ...anyTopic, operation: AclOperationTypes.WRITE }] });
+    expect(deleted.filterResponses[0]!.matchingAcls).toEqual([
+      expect.objectContaining({ resourceName: 'orders', operation: AclOperationTypes.WRITE, errorCode: 0 }),
+    ]);
+    expect((await admin.describeAcls(anyTopic)).resources.flatMap((r) => r.acls)).toHaveLength(2);
+  });
+
+  it('refuses a bad entry before sending, and a principal without Alter on the cluster', async () => {
+    await expect(admin.createAcls({ acl: [entry('x', 99 as AclOperationTypes)] })).rejects.toThrow(
+      /Invalid operation 99/,
+    );
+    await admin.disconnect();
+    await b.stop();
+    b = await startSdkBroker({ dataDir: b.dataDir, security: { authorization: true } });
+    admin = sdkClient(b.port).admin();
+    await admin.connect();
+    const refused = await admin.createAcls({ acl: [entry('x', AclOperationTypes.READ)] }).catch((e) => e);
+    expect(refused).toBeInstanceOf(KafkaJSProtocolError);
+    expect(refused.type).toBe('CLUSTER_AUTHORIZATION_FAILED');
+  });
+});
+
+describe('methods Sluice does not have yet', () => {
   it.each([
-    ['createAcls', () => admin.createAcls({ acl: [acl] })],
-    ['describeAcls', () => admin.describeAcls(acl)],
-    ['deleteAcls', () => admin.deleteAcls({ filters: [acl] })],
     ['alterPartitionReassignments', () => admin.alterPartitionReassignments({ topics: [] })],
     ['listPartitionReassignments', () => admin.listPartitionReassignments({})],
   ])('%s rejects with KafkaJSNotImplemented saying why', async (method, call) => {

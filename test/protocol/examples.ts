@@ -4,6 +4,24 @@ import { buildRecordBatchSync } from '../../src/records/index.js';
 
 const batch = buildRecordBatchSync([{ key: Buffer.from('k'), value: Buffer.from('v'), timestamp: 1_700_000_000_000 }]);
 const bin = Buffer.from([1, 2, 3]);
+const aclBinding = {
+  principal: 'User:alice',
+  host: '*',
+  resourceType: 'topic',
+  resourceName: 'orders',
+  patternType: 'prefixed',
+  operation: 'Read',
+  permission: 'allow',
+};
+const aclFilter = {
+  principal: null,
+  host: null,
+  resourceType: 'topic',
+  resourceName: 'orders',
+  patternType: 'match',
+  operation: null,
+  permission: 'deny',
+};
 
 export const EXAMPLES: Record<number, { request: unknown; response: unknown }> = {
   [ApiKey.ApiVersions]: {
@@ -345,5 +363,17 @@ export const EXAMPLES: Record<number, { request: unknown; response: unknown }> =
   [ApiKey.DeleteShareGroups]: {
     request: { groupIds: ['g'] },
     response: { results: [{ groupId: 'g', errorCode: 0, errorMessage: null }] },
+  },
+  [ApiKey.CreateAcls]: {
+    request: { acls: [aclBinding] },
+    response: { results: [{ errorCode: 0, errorMessage: null }] },
+  },
+  [ApiKey.DescribeAcls]: {
+    request: { filter: aclFilter },
+    response: { errorCode: 0, errorMessage: null, acls: [aclBinding] },
+  },
+  [ApiKey.DeleteAcls]: {
+    request: { filters: [aclFilter] },
+    response: { results: [{ errorCode: 0, errorMessage: null, deleted: [aclBinding] }] },
   },
 };

@@ -18,6 +18,9 @@
 // to the broker's maxFetchBytes (Kafka's fetch.max.bytes), then to what the broker's memory budget has
 // room for (memory-budget.ts; reserved before reading, then held as what was read until the response is
 // written), so fetches read less, never more, when memory is short.
+//
+// The broker's internal topics (`__consumer_offsets`, `__activity`) are served from their own logs,
+// read-only; with authorization on, reading one needs Read on it like any topic.
 import type { PartitionLog } from '../../../storage/index.js';
 import {
   ErrorCode,
@@ -33,6 +36,7 @@ import { partitionKey, partitionName } from '../partition-key.js';
 import { onAbort } from './abort-hooks.js';
 import { highWatermark } from './high-watermark.js';
 import type { FetchReadAhead } from './read-ahead.js';
+import { allowed, denied } from '../security/acl/authorize.js';
 
 interface ReadRound {
   response: FetchResponse;
@@ -79,9 +83,16 @@ async function readAll(
   for (const t of request.topics) {
     const partitions: FetchPartitionResult[] = [];
     topics.push({ name: t.name, partitions });
+    // A refused topic fails the round, so the request is answered at once: checked (and audited) once.
+    const refused = allowed(broker, ctx, 'Read', 'topic', t.name) ? null : denied('Read', 'topic', t.name, ctx);
     for (const p of t.partitions) {
+      if (refused) {
+        failed = true;
+        partitions.push({ ...emptyResult(p.partition, -1, -1), ...refused, lastStableOffset: -1 });
+        continue;
+      }
       const where = partitionName(t.name, p.partition);
-      const log = broker.topics.log(t.name, p.partition);
+      const log = broker.topics.log(t.name, p.partition) ?? broker.internalLog(t.name, p.partition);
       if (!log) {
         failed = true;
         const error = partitionError('UNKNOWN_TOPIC_OR_PARTITION', `${where} does not exist`);
@@ -151,7 +162,7 @@ function visibleEnds(request: FetchRequest, broker: BrokerContext): Array<{ log:
   const ends: Array<{ log: unknown; end: number }> = [];
   for (const t of request.topics) {
     for (const p of t.partitions) {
-      const log = broker.topics.log(t.name, p.partition);
+      const log = broker.topics.log(t.name, p.partition) ?? broker.internalLog(t.name, p.partition);
       ends.push({ log, end: log ? highWatermark(log) : -1 });
     }
   }
@@ -162,7 +173,7 @@ function movedSince(ends: Array<{ log: unknown; end: number }>, request: FetchRe
   let i = 0;
   for (const t of request.topics) {
     for (const p of t.partitions) {
-      const log = broker.topics.log(t.name, p.partition);
+      const log = broker.topics.log(t.name, p.partition) ?? broker.internalLog(t.name, p.partition);
       const then = ends[i++]!;
       if (log !== then.log || (log ? highWatermark(log) : -1) !== then.end) return true;
     }

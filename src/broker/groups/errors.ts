@@ -38,7 +38,11 @@ export type GroupProblem =
   /** The group still has members (it cannot be deleted). */
   | 'group-not-empty'
   /** `__consumer_offsets` could not be written. */
-  | 'storage-failed';
+  | 'storage-failed'
+  /** The request's principal may not use the group (ACLs, src/broker/security/acl/). */
+  | 'group-authorization-failed'
+  /** The request's principal may not use a topic it names (ACLs). */
+  | 'topic-authorization-failed';
 
 export class GroupError extends Error {
   override name = 'GroupError';

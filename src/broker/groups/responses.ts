@@ -31,7 +31,10 @@ export interface CommitAnswer {
   topics: TopicPartitions<Answer<OffsetCommitResponse['topics'][number]['partitions'][number]>>;
 }
 export interface OffsetFetchAnswer extends GroupOutcome {
-  topics: TopicPartitions<Omit<OffsetFetchResponse['topics'][number]['partitions'][number], 'errorCode'>>;
+  /** A partition's own error (a topic the principal may not Describe); absent or null: the group's. */
+  topics: TopicPartitions<
+    Omit<OffsetFetchResponse['topics'][number]['partitions'][number], 'errorCode'> & { error?: GroupError | null }
+  >;
 }
 export type ListGroupsAnswer = Answer<ListGroupsResponse>;
 export type DescribedGroupAnswer = Answer<DescribedGroup>;

@@ -3,11 +3,24 @@
 import { AlterConfigsApi, ErrorCode, type AlterConfigsResult } from '../../protocol/index.js';
 import { wireErrorOf } from './storage-errors.js';
 import { defineHandler } from './types.js';
+import { allowed, denied } from '../security/acl/authorize.js';
+import { CLUSTER_NAME } from '../security/acl/types.js';
+import { publishRequestActivity } from '../activity/events.js';
 
-export const alterConfigsHandler = defineHandler(AlterConfigsApi, async (request, broker) => {
+/** The config keys changed (values may be secrets one day: only the keys go to the activity log). */
+function changedKeys(configs: Record<string, string | null>): Record<string, string> {
+  return { configs: Object.keys(configs).join(',') };
+}
+
+export const alterConfigsHandler = defineHandler(AlterConfigsApi, async (request, broker, ctx) => {
   const resources: AlterConfigsResult[] = [];
   for (const r of request.resources) {
     const base = { type: r.type, name: r.name };
+    const resource = r.type === 'broker' ? 'cluster' : 'topic';
+    if (!allowed(broker, ctx, 'AlterConfigs', resource, resource === 'cluster' ? CLUSTER_NAME : r.name)) {
+      resources.push({ ...base, ...denied('AlterConfigs', resource, r.name, ctx) });
+      continue;
+    }
     if (r.type === 'broker') {
       resources.push({
         ...base,
@@ -18,6 +31,8 @@ export const alterConfigsHandler = defineHandler(AlterConfigsApi, async (request
     }
     try {
       await broker.topics.alter(r.name, r.configs, { validateOnly: request.validateOnly });
+      if (!request.validateOnly)
+        publishRequestActivity(ctx, 'topic.altered', `topic:${r.name}`, changedKeys(r.configs));
       resources.push({ ...base, errorCode: ErrorCode.NONE, errorMessage: null });
     } catch (error) {
       const wire = wireErrorOf(error, r.name);

@@ -3,6 +3,8 @@
 import { CreatePartitionsApi, ProtocolError } from '../../protocol/index.js';
 import { perTopic } from './per-topic.js';
 import { defineHandler } from './types.js';
+import { requireAllowed } from '../security/acl/authorize.js';
+import { publishRequestActivity } from '../activity/events.js';
 
 function checkAssignments(name: string, count: number, current: number, assignments: number[][] | null): void {
   if (assignments === null) return;
@@ -25,10 +27,13 @@ export const createPartitionsHandler = defineHandler(CreatePartitionsApi, async 
   topics: await perTopic(
     request.topics,
     async (t) => {
+      requireAllowed(broker, ctx, 'Alter', 'topic', t.name);
       const current = broker.topics.get(t.name);
       if (current) checkAssignments(t.name, t.count, current.partitions, t.assignments);
       await broker.topics.addPartitions(t.name, t.count, { validateOnly: request.validateOnly });
-      if (!request.validateOnly) ctx.logger.info({ topic: t.name, partitions: t.count }, 'created partitions');
+      if (request.validateOnly) return;
+      ctx.logger.info({ topic: t.name, partitions: t.count }, 'created partitions');
+      publishRequestActivity(ctx, 'topic.altered', `topic:${t.name}`, { partitions: t.count });
     },
     { refuseDuplicates: true },
   ),

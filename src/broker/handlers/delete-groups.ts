@@ -2,7 +2,8 @@
 import { DeleteGroupsApi } from '../../protocol/index.js';
 import { deleteGroupsResponse } from './group-answers.js';
 import { defineHandler } from './types.js';
+import { groupsFor } from '../security/acl/groups.js';
 
-export const deleteGroupsHandler = defineHandler(DeleteGroupsApi, (request, broker) =>
-  broker.groups.deleteGroups(request).then(deleteGroupsResponse),
+export const deleteGroupsHandler = defineHandler(DeleteGroupsApi, (request, broker, ctx) =>
+  groupsFor(broker, ctx).deleteGroups(request).then(deleteGroupsResponse),
 );

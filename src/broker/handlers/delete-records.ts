@@ -11,6 +11,7 @@ import {
 import { highWatermark } from '../fetch/high-watermark.js';
 import { partitionError, toPartitionError } from './storage-errors.js';
 import { type BrokerContext, defineHandler, type RequestContext } from './types.js';
+import { allowed, denied } from '../security/acl/authorize.js';
 
 async function deleteBefore(
   topic: string,
@@ -49,9 +50,20 @@ async function deleteBefore(
 export const deleteRecordsHandler = defineHandler(DeleteRecordsApi, async (request, broker, ctx) => ({
   throttleTimeMs: 0,
   topics: await Promise.all(
-    request.topics.map(async (t) => ({
-      name: t.name,
-      partitions: await Promise.all(t.partitions.map((p) => deleteBefore(t.name, p.partition, p.offset, broker, ctx))),
-    })),
+    request.topics.map(async (t) => {
+      if (!allowed(broker, ctx, 'Delete', 'topic', t.name)) {
+        const refused = denied('Delete', 'topic', t.name, ctx);
+        return {
+          name: t.name,
+          partitions: t.partitions.map((p) => ({ partition: p.partition, ...refused, lowWatermark: -1 })),
+        };
+      }
+      return {
+        name: t.name,
+        partitions: await Promise.all(
+          t.partitions.map((p) => deleteBefore(t.name, p.partition, p.offset, broker, ctx)),
+        ),
+      };
+    }),
   ),
 }));

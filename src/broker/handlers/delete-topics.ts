@@ -2,11 +2,17 @@
 import { DeleteTopicsApi } from '../../protocol/index.js';
 import { perTopic } from './per-topic.js';
 import { defineHandler } from './types.js';
+import { requireAllowed } from '../security/acl/authorize.js';
+import { publishRequestActivity } from '../activity/events.js';
 
-export const deleteTopicsHandler = defineHandler(DeleteTopicsApi, async (request, broker) => ({
+export const deleteTopicsHandler = defineHandler(DeleteTopicsApi, async (request, broker, ctx) => ({
   topics: await perTopic(
     request.topics.map((name) => ({ name })),
-    ({ name }) => broker.topics.delete(name),
+    async ({ name }) => {
+      requireAllowed(broker, ctx, 'Delete', 'topic', name);
+      await broker.topics.delete(name);
+      publishRequestActivity(ctx, 'topic.deleted', `topic:${name}`);
+    },
     { refuseDuplicates: false },
   ),
 }));

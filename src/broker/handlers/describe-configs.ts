@@ -4,6 +4,8 @@ import { DescribeConfigsApi, ErrorCode, type ConfigEntry, type DescribeConfigsRe
 import { formatFlushPolicy } from '../config.js';
 import { describeTopicConfigs } from '../registries/topic-config.js';
 import { defineHandler, type BrokerContext } from './types.js';
+import { allowed, denied } from '../security/acl/authorize.js';
+import { CLUSTER_NAME } from '../security/acl/types.js';
 
 function brokerEntries(broker: BrokerContext): ConfigEntry[] {
   const c = broker.config;
@@ -37,9 +39,12 @@ function brokerEntries(broker: BrokerContext): ConfigEntry[] {
   }));
 }
 
-export const describeConfigsHandler = defineHandler(DescribeConfigsApi, (request, broker) => {
+export const describeConfigsHandler = defineHandler(DescribeConfigsApi, (request, broker, ctx) => {
   const resources: DescribeConfigsResult[] = request.resources.map((r) => {
     const base = { type: r.type, name: r.name };
+    const resource = r.type === 'broker' ? 'cluster' : 'topic';
+    if (!allowed(broker, ctx, 'DescribeConfigs', resource, resource === 'cluster' ? CLUSTER_NAME : r.name))
+      return { ...base, ...denied('DescribeConfigs', resource, r.name, ctx), configs: [] };
     if (r.type === 'broker') {
       const all = brokerEntries(broker);
       const configs = r.configNames === null ? all : all.filter((e) => r.configNames!.includes(e.name));

@@ -2,7 +2,8 @@
 import { DescribeGroupsApi } from '../../protocol/index.js';
 import { describeGroupsResponse } from './group-answers.js';
 import { defineHandler } from './types.js';
+import { groupsFor } from '../security/acl/groups.js';
 
-export const describeGroupsHandler = defineHandler(DescribeGroupsApi, (request, broker) =>
-  describeGroupsResponse(broker.groups.describeGroups(request)),
+export const describeGroupsHandler = defineHandler(DescribeGroupsApi, (request, broker, ctx) =>
+  describeGroupsResponse(groupsFor(broker, ctx).describeGroups(request)),
 );

@@ -30,6 +30,8 @@ export const GROUP_PROBLEM_CODES: Readonly<Record<GroupProblem, ErrorName>> = {
   'group-not-found': 'GROUP_ID_NOT_FOUND',
   'group-not-empty': 'NON_EMPTY_GROUP',
   'storage-failed': 'KAFKA_STORAGE_ERROR',
+  'group-authorization-failed': 'GROUP_AUTHORIZATION_FAILED',
+  'topic-authorization-failed': 'TOPIC_AUTHORIZATION_FAILED',
 };
 
 /** A coordinator answer's error as a wire error code (NONE for null); both doors use it. */

@@ -1,8 +1,9 @@
 // FindCoordinator: on a single node, this broker coordinates every group.
 import { ErrorCode, FindCoordinatorApi } from '../../protocol/index.js';
 import { defineHandler } from './types.js';
+import { allowed, denied } from '../security/acl/authorize.js';
 
-export const findCoordinatorHandler = defineHandler(FindCoordinatorApi, (request, broker) => {
+export const findCoordinatorHandler = defineHandler(FindCoordinatorApi, (request, broker, ctx) => {
   if (request.keyType !== 0) {
     return {
       errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE,
@@ -12,6 +13,8 @@ export const findCoordinatorHandler = defineHandler(FindCoordinatorApi, (request
       port: -1,
     };
   }
+  if (!allowed(broker, ctx, 'Describe', 'group', request.key))
+    return { ...denied('Describe', 'group', request.key, ctx), nodeId: -1, host: '', port: 0 };
   return {
     errorCode: ErrorCode.NONE,
     errorMessage: null,

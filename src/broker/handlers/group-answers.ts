@@ -57,7 +57,10 @@ export function offsetFetchResponse({ error, topics }: OffsetFetchAnswer): Offse
     ...groupWireError(error),
     topics: topics.map((t) => ({
       name: t.name,
-      partitions: t.partitions.map((p) => ({ ...p, errorCode: groupErrorCode(null) })),
+      partitions: t.partitions.map(({ error: partitionError, ...p }) => ({
+        ...p,
+        errorCode: groupErrorCode(partitionError ?? null),
+      })),
     })),
   };
 }

@@ -2,7 +2,8 @@
 import { HeartbeatApi } from '../../protocol/index.js';
 import { heartbeatResponse } from './group-answers.js';
 import { defineHandler } from './types.js';
+import { groupsFor } from '../security/acl/groups.js';
 
-export const heartbeatHandler = defineHandler(HeartbeatApi, (request, broker) =>
-  heartbeatResponse(broker.groups.heartbeat(request)),
+export const heartbeatHandler = defineHandler(HeartbeatApi, (request, broker, ctx) =>
+  heartbeatResponse(groupsFor(broker, ctx).heartbeat(request)),
 );

@@ -6,10 +6,13 @@ import { apiByKey, type ApiVersionRange } from '../../protocol/index.js';
 import { alterConfigsHandler } from './alter-configs.js';
 import { apiVersionsHandler } from './api-versions.js';
 import { authenticateHandler } from './authenticate.js';
+import { createAclsHandler } from './create-acls.js';
 import { createPartitionsHandler } from './create-partitions.js';
 import { createTopicsHandler } from './create-topics.js';
+import { deleteAclsHandler } from './delete-acls.js';
 import { deleteRecordsHandler } from './delete-records.js';
 import { deleteTopicsHandler } from './delete-topics.js';
+import { describeAclsHandler } from './describe-acls.js';
 import { describeConfigsHandler } from './describe-configs.js';
 import { fetchHandler } from '../fetch/handler.js';
 import { GROUP_HANDLERS } from './group-handlers.js';
@@ -38,6 +41,9 @@ export const BROKER_HANDLERS: readonly Handler[] = [
   ...SHARE_HANDLERS,
   saslHandshakeHandler,
   authenticateHandler,
+  describeAclsHandler,
+  createAclsHandler,
+  deleteAclsHandler,
 ];
 
 /** Why a request cannot be dispatched: its API is unknown, not implemented, or the version unsupported. */

@@ -3,6 +3,7 @@
 // restarts without one fsync per id.
 import { ErrorCode, InitProducerIdApi, MAX_PRODUCER_EPOCH, type InitProducerIdResponse } from '../../protocol/index.js';
 import { defineHandler } from './types.js';
+import { denied, mayProduceIdempotently } from '../security/acl/authorize.js';
 
 function refused(code: keyof typeof ErrorCode, errorMessage: string): InitProducerIdResponse {
   return { throttleTimeMs: 0, errorCode: ErrorCode[code], errorMessage, producerId: -1, producerEpoch: -1 };
@@ -11,6 +12,8 @@ function refused(code: keyof typeof ErrorCode, errorMessage: string): InitProduc
 export const initProducerIdHandler = defineHandler(InitProducerIdApi, async (request, broker, ctx) => {
   if (request.transactionalId !== null)
     return refused('INVALID_REQUEST', 'transactions (a transactionalId) are not supported by this broker');
+  if (!mayProduceIdempotently(broker, ctx))
+    return refused('CLUSTER_AUTHORIZATION_FAILED', denied('IdempotentWrite', 'cluster', '', ctx).errorMessage);
   const { producerId, producerEpoch } = request;
   if (producerId >= 0) {
     if (producerEpoch < 0)

@@ -3,7 +3,8 @@ import { JoinGroupApi } from '../../protocol/index.js';
 import { memberContext } from './group-context.js';
 import { joinResponse } from './group-answers.js';
 import { defineHandler } from './types.js';
+import { groupsFor } from '../security/acl/groups.js';
 
 export const joinGroupHandler = defineHandler(JoinGroupApi, (request, broker, ctx) =>
-  broker.groups.join(request, memberContext(ctx)).then(joinResponse),
+  groupsFor(broker, ctx).join(request, memberContext(ctx)).then(joinResponse),
 );

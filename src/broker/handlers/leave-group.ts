@@ -2,7 +2,8 @@
 import { LeaveGroupApi } from '../../protocol/index.js';
 import { leaveResponse } from './group-answers.js';
 import { defineHandler } from './types.js';
+import { groupsFor } from '../security/acl/groups.js';
 
-export const leaveGroupHandler = defineHandler(LeaveGroupApi, (request, broker) =>
-  leaveResponse(broker.groups.leave(request)),
+export const leaveGroupHandler = defineHandler(LeaveGroupApi, (request, broker, ctx) =>
+  leaveResponse(groupsFor(broker, ctx).leave(request)),
 );

@@ -2,7 +2,8 @@
 import { ListGroupsApi } from '../../protocol/index.js';
 import { listGroupsResponse } from './group-answers.js';
 import { defineHandler } from './types.js';
+import { groupsFor } from '../security/acl/groups.js';
 
-export const listGroupsHandler = defineHandler(ListGroupsApi, (request, broker) =>
-  listGroupsResponse(broker.groups.listGroups(request)),
+export const listGroupsHandler = defineHandler(ListGroupsApi, (request, broker, ctx) =>
+  listGroupsResponse(groupsFor(broker, ctx).listGroups(request)),
 );

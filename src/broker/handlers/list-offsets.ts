@@ -10,6 +10,7 @@ import {
 import { highWatermark } from '../fetch/high-watermark.js';
 import { partitionError, toPartitionError } from './storage-errors.js';
 import { defineHandler, type BrokerContext, type RequestContext } from './types.js';
+import { allowed, denied } from '../security/acl/authorize.js';
 
 async function lookup(
   topic: string,
@@ -50,9 +51,18 @@ async function lookup(
 
 export const listOffsetsHandler = defineHandler(ListOffsetsApi, async (request, broker, ctx) => ({
   topics: await Promise.all(
-    request.topics.map(async (t) => ({
-      name: t.name,
-      partitions: await Promise.all(t.partitions.map((p) => lookup(t.name, p.partition, p.timestamp, broker, ctx))),
-    })),
+    request.topics.map(async (t) => {
+      if (!allowed(broker, ctx, 'Describe', 'topic', t.name)) {
+        const refused = denied('Describe', 'topic', t.name, ctx);
+        return {
+          name: t.name,
+          partitions: t.partitions.map((p) => ({ partition: p.partition, ...refused, timestamp: -1, offset: -1 })),
+        };
+      }
+      return {
+        name: t.name,
+        partitions: await Promise.all(t.partitions.map((p) => lookup(t.name, p.partition, p.timestamp, broker, ctx))),
+      };
+    }),
   ),
 }));

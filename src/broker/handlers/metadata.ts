@@ -4,7 +4,8 @@
 import { ErrorCode, isValidTopicName, MetadataApi, type TopicMetadata } from '../../protocol/index.js';
 import type { Topic } from '../registries/topics.js';
 import { partitionError, wireErrorOf } from './storage-errors.js';
-import { defineHandler, type BrokerContext } from './types.js';
+import { defineHandler, type BrokerContext, type RequestContext } from './types.js';
+import { allowed, denied, mayCreateTopic } from '../security/acl/authorize.js';
 
 function describeTopic(
   topic: Pick<Topic, 'name' | 'partitions'>,
@@ -22,7 +23,13 @@ function failed(name: string, error: { errorCode: number; errorMessage: string }
   return { name, ...error, isInternal: false, partitions: [] };
 }
 
-async function lookup(name: string, autoCreate: boolean, broker: BrokerContext): Promise<TopicMetadata> {
+async function lookup(
+  name: string,
+  autoCreate: boolean,
+  broker: BrokerContext,
+  ctx: RequestContext,
+): Promise<TopicMetadata> {
+  if (!allowed(broker, ctx, 'Describe', 'topic', name)) return failed(name, denied('Describe', 'topic', name, ctx));
   if (!isValidTopicName(name)) {
     return failed(
       name,
@@ -32,7 +39,7 @@ async function lookup(name: string, autoCreate: boolean, broker: BrokerContext):
   let topic = broker.topics.get(name);
   const internal = topic ? undefined : broker.internalTopics().find((t) => t.name === name);
   if (internal) return describeTopic(internal, broker.config.nodeId, true);
-  if (!topic && autoCreate) {
+  if (!topic && autoCreate && mayCreateTopic(broker, ctx, name)) {
     try {
       topic = await broker.topics.ensure(name);
     } catch (error) {
@@ -45,17 +52,26 @@ async function lookup(name: string, autoCreate: boolean, broker: BrokerContext):
   return describeTopic(topic, broker.config.nodeId);
 }
 
-export const metadataHandler = defineHandler(MetadataApi, async (request, broker) => {
+export const metadataHandler = defineHandler(MetadataApi, async (request, broker, ctx) => {
+  const visible = (t: { name: string }) => allowed(broker, ctx, 'Describe', 'topic', t.name, false);
   const { nodeId, advertisedHost } = broker.config;
   const topics =
     request.topics === null
       ? [
-          ...broker.topics.list().map((t) => describeTopic(t, nodeId)),
-          ...(request.includeInternal ? broker.internalTopics().map((t) => describeTopic(t, nodeId, true)) : []),
+          ...broker.topics
+            .list()
+            .filter(visible)
+            .map((t) => describeTopic(t, nodeId)),
+          ...(request.includeInternal
+            ? broker
+                .internalTopics()
+                .filter(visible)
+                .map((t) => describeTopic(t, nodeId, true))
+            : []),
         ]
       : await Promise.all(
           request.topics.map((name) =>
-            lookup(name, request.allowAutoTopicCreation && broker.config.autoCreateTopics, broker),
+            lookup(name, request.allowAutoTopicCreation && broker.config.autoCreateTopics, broker, ctx),
           ),
         );
   return {

@@ -2,7 +2,8 @@
 import { OffsetCommitApi } from '../../protocol/index.js';
 import { commitResponse } from './group-answers.js';
 import { defineHandler } from './types.js';
+import { groupsFor } from '../security/acl/groups.js';
 
-export const offsetCommitHandler = defineHandler(OffsetCommitApi, (request, broker) =>
-  broker.groups.commitOffsets(request).then(commitResponse),
+export const offsetCommitHandler = defineHandler(OffsetCommitApi, (request, broker, ctx) =>
+  groupsFor(broker, ctx).commitOffsets(request).then(commitResponse),
 );

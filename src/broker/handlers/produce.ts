@@ -25,6 +25,8 @@ import { produceChannel, type ProduceEvent } from '../diagnostics.js';
 import type { Topic } from '../registries/topics.js';
 import { partitionError, toPartitionError, wireErrorOf, type PartitionError } from './storage-errors.js';
 import { defineHandler, NO_RESPONSE, type BrokerContext, type RequestContext } from './types.js';
+import { allowed, denied, mayCreateTopic } from '../security/acl/authorize.js';
+import { isInternalTopicName } from '../security/acl/internal-topics.js';
 
 type TopicResult = ProduceResponse['topics'][number];
 
@@ -121,7 +123,7 @@ async function produceToNewTopic(
 ) {
   let topic: Topic | undefined;
   try {
-    topic = await broker.topics.ensure(name);
+    if (mayCreateTopic(broker, ctx, name)) topic = await broker.topics.ensure(name);
   } catch (error) {
     const wire = wireErrorOf(error, name);
     if (!wire) throw error;
@@ -135,11 +137,23 @@ async function produceToNewTopic(
   return produceToTopic(topic, partitions, broker, ctx);
 }
 
+/** Write on the topic is needed, and the broker's own topics (`__` names) take no client's records. */
+function refusedWrite(name: string, broker: BrokerContext, ctx: RequestContext): PartitionError | null {
+  if (isInternalTopicName(name))
+    return partitionError(
+      'INVALID_TOPIC_EXCEPTION',
+      `topic "${name}" is internal to the broker: clients cannot write to it`,
+    );
+  return allowed(broker, ctx, 'Write', 'topic', name) ? null : denied('Write', 'topic', name, ctx);
+}
+
 function produceTopic(
   t: ProduceRequest['topics'][number],
   broker: BrokerContext,
   ctx: RequestContext,
 ): TopicResult | Promise<TopicResult> {
+  const refused = refusedWrite(t.name, broker, ctx);
+  if (refused) return { name: t.name, partitions: t.partitions.map((p) => failed(p.partition, refused)) };
   const existing = broker.topics.get(t.name);
   const results = existing
     ? produceToTopic(existing, t.partitions, broker, ctx)

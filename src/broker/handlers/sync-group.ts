@@ -2,7 +2,8 @@
 import { SyncGroupApi } from '../../protocol/index.js';
 import { syncResponse } from './group-answers.js';
 import { defineHandler } from './types.js';
+import { groupsFor } from '../security/acl/groups.js';
 
-export const syncGroupHandler = defineHandler(SyncGroupApi, (request, broker) =>
-  broker.groups.sync(request).then(syncResponse),
+export const syncGroupHandler = defineHandler(SyncGroupApi, (request, broker, ctx) =>
+  groupsFor(broker, ctx).sync(request).then(syncResponse),
 );

@@ -11,6 +11,7 @@ import type { GroupCoordinator } from '../groups/index.js';
 import type { FetchSessions } from '../fetch/sessions.js';
 import type { PartitionWaiters } from '../fetch/waiters.js';
 import type { Authenticator } from '../security/auth/authenticator.js';
+import type { Authorizer } from '../security/acl/authorizer.js';
 import type { Principal } from '../security/principal.js';
 import type { ProducerIdAllocator } from '../registries/producer-ids.js';
 import type { ShareCoordinator } from '../share/index.js';
@@ -41,6 +42,8 @@ export interface BrokerContext {
   readonly groups: GroupCoordinator;
   /** The share-group coordinator (src/broker/share/): queues on the log. */
   readonly shares: ShareCoordinator;
+  /** The ACLs and the rule deciding each request (src/broker/security/acl/); handlers call acl/authorize.ts. */
+  readonly authorizer: Authorizer;
   /** The broker's internal topics (`__consumer_offsets`): listed on request, readable by offsets lookups only. */
   internalTopics(): ReadonlyArray<{ name: string; partitions: number }>;
   internalLog(topic: string, partition: number): PartitionLog | undefined;

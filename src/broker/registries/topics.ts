@@ -44,6 +44,7 @@ import {
   TopicConfigError,
 } from './topic-config.js';
 import { TopicError } from './errors.js';
+import { isInternalTopicName } from '../security/acl/internal-topics.js';
 
 interface TopicRecord {
   partitions: number;
@@ -103,6 +104,19 @@ export async function readMetadataFile<T>(
     );
     return undefined;
   }
+}
+
+/**
+ * Names beginning with `__` are the broker's own topics (`__consumer_offsets`, `__activity`), kept by the
+ * broker outside this registry: no client creates, deletes or alters one, through any door.
+ */
+function refuseInternal(name: string, what: string): void {
+  if (!isInternalTopicName(name)) return;
+  const purpose = name === OFFSETS_TOPIC ? ' (committed group offsets)' : '';
+  throw new TopicError(
+    'invalid-name',
+    `topic "${name}" is internal to the broker${purpose}: names beginning with "__" are reserved, and such a topic cannot be ${what} by clients`,
+  );
 }
 
 function invalidConfig(error: unknown): never {
@@ -289,6 +303,7 @@ export class TopicRegistry {
    */
   delete(name: string): Promise<void> {
     return this.serial(async () => {
+      refuseInternal(name, 'deleted');
       const topic = this.topics.get(name);
       if (!topic) throw new TopicError('unknown-topic', `topic "${name}" does not exist`);
       this.topics.delete(name);
@@ -315,6 +330,7 @@ export class TopicRegistry {
     options: { validateOnly?: boolean } = {},
   ): Promise<Topic> {
     return this.serial(async () => {
+      refuseInternal(name, 'altered');
       const current = this.topics.get(name);
       if (!current) throw new TopicError('unknown-topic', `topic "${name}" does not exist`);
       let configs: Record<string, string>;
@@ -343,6 +359,7 @@ export class TopicRegistry {
    */
   addPartitions(name: string, count: number, options: { validateOnly?: boolean } = {}): Promise<Topic> {
     return this.serial(async () => {
+      refuseInternal(name, 'altered');
       const current = this.topics.get(name);
       if (!current) throw new TopicError('unknown-topic', `topic "${name}" does not exist`);
       if (count === current.partitions)
@@ -393,6 +410,7 @@ export class TopicRegistry {
         `topic "${name}" is internal to the broker (share-group state): it cannot be created`,
       );
     }
+    refuseInternal(name, 'created or written to');
     if (!isValidTopicName(name)) {
       throw new TopicError(
         'invalid-name',

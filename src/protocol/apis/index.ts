@@ -3,11 +3,14 @@ import type { AnyNativeApi } from '../api-keys.js';
 import { AlterConfigsApi } from './alter-configs.js';
 import { ApiVersionsApi } from './api-versions.js';
 import { AuthenticateApi } from './authenticate.js';
+import { CreateAclsApi } from './create-acls.js';
 import { CreatePartitionsApi } from './create-partitions.js';
 import { CreateTopicsApi } from './create-topics.js';
+import { DeleteAclsApi } from './delete-acls.js';
 import { DeleteGroupsApi } from './delete-groups.js';
 import { DeleteRecordsApi } from './delete-records.js';
 import { DeleteTopicsApi } from './delete-topics.js';
+import { DescribeAclsApi } from './describe-acls.js';
 import { DescribeConfigsApi } from './describe-configs.js';
 import { DescribeGroupsApi } from './describe-groups.js';
 import { FetchApi } from './fetch.js';
@@ -64,6 +67,9 @@ export const ALL_APIS: readonly AnyNativeApi[] = [
   DeleteShareGroupsApi,
   SaslHandshakeApi,
   AuthenticateApi,
+  DescribeAclsApi,
+  CreateAclsApi,
+  DeleteAclsApi,
 ];
 
 const byKey = new Map<number, AnyNativeApi>(ALL_APIS.map((api) => [api.key, api]));
@@ -75,11 +81,15 @@ export function apiByKey(key: number): AnyNativeApi | undefined {
 export * from './alter-configs.js';
 export * from './api-versions.js';
 export * from './authenticate.js';
+export * from './acl-fields.js';
+export * from './create-acls.js';
 export * from './create-partitions.js';
 export * from './create-topics.js';
+export * from './delete-acls.js';
 export * from './delete-groups.js';
 export * from './delete-records.js';
 export * from './delete-topics.js';
+export * from './describe-acls.js';
 export * from './describe-configs.js';
 export * from './describe-groups.js';
 export * from './fetch.js';

@@ -2,9 +2,10 @@
 import { DeleteGroups } from '../../../protocol/kafka/index.js';
 import { groupErrorCode } from '../../handlers/domain-errors.js';
 import { kafkaHandler } from '../handler.js';
+import { groupsFor } from '../../security/acl/groups.js';
 
-export const kafkaDeleteGroupsHandler = kafkaHandler(DeleteGroups, async (request, broker) => {
-  const deleted = await broker.groups.deleteGroups({ groups: request.groupsNames });
+export const kafkaDeleteGroupsHandler = kafkaHandler(DeleteGroups, async (request, broker, ctx) => {
+  const deleted = await groupsFor(broker, ctx).deleteGroups({ groups: request.groupsNames });
   return {
     throttleTimeMs: 0,
     results: deleted.results.map((r) => ({ groupId: r.groupId, errorCode: groupErrorCode(r.error) })),

@@ -6,8 +6,9 @@ import { ErrorCode } from '../../../protocol/index.js';
 import { FindCoordinator } from '../../../protocol/kafka/index.js';
 import type { BrokerContext } from '../../handlers/types.js';
 import { type KafkaRequestContext, kafkaHandler } from '../handler.js';
+import { allowed, denied } from '../../security/acl/authorize.js';
 
-function coordinatorOf(keyType: number, broker: BrokerContext, ctx: KafkaRequestContext) {
+function coordinatorOf(keyType: number, key: string, broker: BrokerContext, ctx: KafkaRequestContext) {
   if (keyType !== 0) {
     return {
       errorCode: keyType === 1 ? ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED : ErrorCode.INVALID_REQUEST,
@@ -18,6 +19,8 @@ function coordinatorOf(keyType: number, broker: BrokerContext, ctx: KafkaRequest
       port: -1,
     };
   }
+  if (!allowed(broker, ctx, 'Describe', 'group', key))
+    return { ...denied('Describe', 'group', key, ctx), nodeId: -1, host: '', port: -1 };
   return {
     errorCode: ErrorCode.NONE,
     errorMessage: null,
@@ -31,9 +34,9 @@ export const kafkaFindCoordinatorHandler = kafkaHandler(FindCoordinator, (reques
   if (ctx.version >= 4) {
     const coordinators = request.coordinatorKeys.map((key) => ({
       key,
-      ...coordinatorOf(request.keyType, broker, ctx),
+      ...coordinatorOf(request.keyType, key, broker, ctx),
     }));
     return { throttleTimeMs: 0, coordinators };
   }
-  return { throttleTimeMs: 0, ...coordinatorOf(request.keyType, broker, ctx) };
+  return { throttleTimeMs: 0, ...coordinatorOf(request.keyType, request.key ?? '', broker, ctx) };
 });

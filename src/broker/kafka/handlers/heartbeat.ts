@@ -2,11 +2,12 @@
 import { Heartbeat } from '../../../protocol/kafka/index.js';
 import { groupErrorCode } from '../../handlers/domain-errors.js';
 import { kafkaHandler } from '../handler.js';
+import { groupsFor } from '../../security/acl/groups.js';
 
-export const kafkaHeartbeatHandler = kafkaHandler(Heartbeat, (request, broker) => ({
+export const kafkaHeartbeatHandler = kafkaHandler(Heartbeat, (request, broker, ctx) => ({
   throttleTimeMs: 0,
   errorCode: groupErrorCode(
-    broker.groups.heartbeat({
+    groupsFor(broker, ctx).heartbeat({
       groupId: request.groupId,
       generationId: request.generationId,
       memberId: request.memberId,

@@ -3,11 +3,14 @@
 import type { KafkaHandler } from '../handler.js';
 import { kafkaAlterConfigsHandler } from './alter-configs.js';
 import { apiVersionsHandler } from './api-versions.js';
+import { kafkaCreateAclsHandler } from './create-acls.js';
 import { kafkaCreatePartitionsHandler } from './create-partitions.js';
 import { kafkaCreateTopicsHandler } from './create-topics.js';
+import { kafkaDeleteAclsHandler } from './delete-acls.js';
 import { kafkaDeleteGroupsHandler } from './delete-groups.js';
 import { kafkaDeleteRecordsHandler } from './delete-records.js';
 import { kafkaDeleteTopicsHandler } from './delete-topics.js';
+import { kafkaDescribeAclsHandler } from './describe-acls.js';
 import { kafkaDescribeConfigsHandler } from './describe-configs.js';
 import { kafkaDescribeGroupsHandler } from './describe-groups.js';
 import { kafkaFetchHandler } from './fetch.js';
@@ -51,4 +54,7 @@ export const KAFKA_HANDLERS: readonly KafkaHandler[] = [
   kafkaDeleteGroupsHandler,
   kafkaSaslHandshakeHandler,
   kafkaSaslAuthenticateHandler,
+  kafkaDescribeAclsHandler,
+  kafkaCreateAclsHandler,
+  kafkaDeleteAclsHandler,
 ] as unknown as readonly KafkaHandler[];

@@ -5,9 +5,10 @@ import { JoinGroup } from '../../../protocol/kafka/index.js';
 import { memberContext } from '../../handlers/group-context.js';
 import { groupErrorCode } from '../../handlers/domain-errors.js';
 import { kafkaHandler } from '../handler.js';
+import { groupsFor } from '../../security/acl/groups.js';
 
 export const kafkaJoinGroupHandler = kafkaHandler(JoinGroup, async (request, broker, ctx) => {
-  const joined = await broker.groups.join(
+  const joined = await groupsFor(broker, ctx).join(
     {
       groupId: request.groupId,
       sessionTimeoutMs: request.sessionTimeoutMs,

@@ -2,9 +2,10 @@
 import { ListGroups } from '../../../protocol/kafka/index.js';
 import { groupErrorCode } from '../../handlers/domain-errors.js';
 import { kafkaHandler } from '../handler.js';
+import { groupsFor } from '../../security/acl/groups.js';
 
-export const kafkaListGroupsHandler = kafkaHandler(ListGroups, (_request, broker) => {
-  const listed = broker.groups.listGroups({ statesFilter: null });
+export const kafkaListGroupsHandler = kafkaHandler(ListGroups, (_request, broker, ctx) => {
+  const listed = groupsFor(broker, ctx).listGroups({ statesFilter: null });
   return {
     throttleTimeMs: 0,
     errorCode: groupErrorCode(listed.error),

@@ -12,6 +12,7 @@ import type { BrokerContext } from '../../handlers/types.js';
 import { highWatermark } from '../../fetch/high-watermark.js';
 import { groupErrorCode } from '../../handlers/domain-errors.js';
 import { kafkaHandler } from '../handler.js';
+import { groupsFor } from '../../security/acl/groups.js';
 
 function resolveLogical(broker: BrokerContext, topic: string, partition: number, offset: number): number {
   if (offset !== LATEST_TIMESTAMP && offset !== EARLIEST_TIMESTAMP) return offset;
@@ -20,8 +21,8 @@ function resolveLogical(broker: BrokerContext, topic: string, partition: number,
   return offset === LATEST_TIMESTAMP ? highWatermark(log) : log.logStartOffset;
 }
 
-export const kafkaOffsetCommitHandler = kafkaHandler(OffsetCommit, async (request, broker) => {
-  const committed = await broker.groups.commitOffsets({
+export const kafkaOffsetCommitHandler = kafkaHandler(OffsetCommit, async (request, broker, ctx) => {
+  const committed = await groupsFor(broker, ctx).commitOffsets({
     groupId: request.groupId,
     generationId: request.generationIdOrMemberEpoch,
     memberId: request.memberId,

@@ -3,13 +3,14 @@
 // several groups at once (`groups`), each answered as v0-7 answer one.
 import { OffsetFetch } from '../../../protocol/kafka/index.js';
 import { groupErrorCode } from '../../handlers/domain-errors.js';
-import type { BrokerContext } from '../../handlers/types.js';
+import type { BrokerContext, RequestContext } from '../../handlers/types.js';
 import { kafkaHandler } from '../handler.js';
+import { groupsFor } from '../../security/acl/groups.js';
 
 type Wanted = Array<{ name: string; partitionIndexes: number[] }> | null;
 
-function fetchGroup(broker: BrokerContext, groupId: string, topics: Wanted) {
-  const fetched = broker.groups.fetchOffsets({
+function fetchGroup(broker: BrokerContext, ctx: RequestContext, groupId: string, topics: Wanted) {
+  const fetched = groupsFor(broker, ctx).fetchOffsets({
     groupId,
     topics: topics?.map((t) => ({ name: t.name, partitions: t.partitionIndexes })) ?? null,
   });
@@ -22,7 +23,7 @@ function fetchGroup(broker: BrokerContext, groupId: string, topics: Wanted) {
         committedOffset: p.offset,
         committedLeaderEpoch: -1,
         metadata: p.metadata ?? '',
-        errorCode: groupErrorCode(fetched.error),
+        errorCode: groupErrorCode(p.error ?? fetched.error),
       })),
     })),
   };
@@ -32,7 +33,7 @@ export const kafkaOffsetFetchHandler = kafkaHandler(OffsetFetch, (request, broke
   if (ctx.version >= 8)
     return {
       throttleTimeMs: 0,
-      groups: request.groups.map((g) => ({ groupId: g.groupId, ...fetchGroup(broker, g.groupId, g.topics) })),
+      groups: request.groups.map((g) => ({ groupId: g.groupId, ...fetchGroup(broker, ctx, g.groupId, g.topics) })),
     };
-  return { throttleTimeMs: 0, ...fetchGroup(broker, request.groupId, request.topics) };
+  return { throttleTimeMs: 0, ...fetchGroup(broker, ctx, request.groupId, request.topics) };
 });

@@ -2,9 +2,10 @@
 import { SyncGroup } from '../../../protocol/kafka/index.js';
 import { groupErrorCode } from '../../handlers/domain-errors.js';
 import { kafkaHandler } from '../handler.js';
+import { groupsFor } from '../../security/acl/groups.js';
 
-export const kafkaSyncGroupHandler = kafkaHandler(SyncGroup, async (request, broker) => {
-  const synced = await broker.groups.sync({
+export const kafkaSyncGroupHandler = kafkaHandler(SyncGroup, async (request, broker, ctx) => {
+  const synced = await groupsFor(broker, ctx).sync({
     groupId: request.groupId,
     generationId: request.generationId,
     memberId: request.memberId,

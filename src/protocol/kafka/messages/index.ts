@@ -2,11 +2,14 @@
 import type { KafkaApi } from '../api.js';
 import { AlterConfigs } from './alter-configs.js';
 import { ApiVersions } from './api-versions.js';
+import { CreateAcls } from './create-acls.js';
 import { CreatePartitions } from './create-partitions.js';
 import { CreateTopics } from './create-topics.js';
+import { DeleteAcls } from './delete-acls.js';
 import { DeleteGroups } from './delete-groups.js';
 import { DeleteRecords } from './delete-records.js';
 import { DeleteTopics } from './delete-topics.js';
+import { DescribeAcls } from './describe-acls.js';
 import { DescribeConfigs } from './describe-configs.js';
 import { DescribeGroups } from './describe-groups.js';
 import { Fetch } from './fetch.js';
@@ -28,12 +31,15 @@ import { SyncGroup } from './sync-group.js';
 
 export * from './alter-configs.js';
 export * from './api-versions.js';
+export * from './create-acls.js';
 export * from './create-partitions.js';
 export * from './consumer-protocol.js';
 export * from './create-topics.js';
+export * from './delete-acls.js';
 export * from './delete-groups.js';
 export * from './delete-records.js';
 export * from './delete-topics.js';
+export * from './describe-acls.js';
 export * from './describe-configs.js';
 export * from './describe-groups.js';
 export * from './fetch.js';
@@ -80,6 +86,9 @@ export const KAFKA_APIS: readonly KafkaApi[] = Object.freeze(
     CreatePartitions,
     DeleteGroups,
     IncrementalAlterConfigs,
+    DescribeAcls,
+    CreateAcls,
+    DeleteAcls,
   ].sort((a, b) => a.key - b.key) as KafkaApi[],
 );
 
