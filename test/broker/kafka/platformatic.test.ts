@@ -4,7 +4,6 @@
 // commits, and two consumers of one group share the partitions.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Admin, Consumer, type Message, Producer, stringDeserializers, stringSerializers } from '@platformatic/kafka';
-import { AssignerProtocol } from '../../../src/client/index.js';
 import { sdkClient } from '../../client/helpers.js';
 import { removeTempDirs } from '../../helpers/temp-dir.js';
 import { type KafkaTestBroker, startKafkaBroker, until } from './helpers.js';
@@ -147,57 +146,6 @@ describe('@platformatic/kafka against the Kafka listener', () => {
     } finally {
       for (const s of streams) await s.close();
       for (const m of members) await m.close(true);
-    }
-  });
-
-  it('a platformatic member and an SDK member on their defaults share one group (roundrobin)', {
-    timeout: 60_000,
-  }, async () => {
-    const sluice = sdkClient(b.port);
-    const sdkAdmin = sluice.admin();
-    await sdkAdmin.connect();
-    await sdkAdmin.createTopics({ topics: [{ topic: 'plat-mixed', numPartitions: 4 }] });
-    const plat = consumer('plat-mixed-group', 'plat-member');
-    const platGot: StringMessage[] = [];
-    const stream = await plat.consume({ topics: ['plat-mixed'], mode: 'earliest', autocommit: 100 });
-    stream.on('data', (m: StringMessage) => platGot.push(m));
-    const sdk = sluice.consumer({ groupId: 'plat-mixed-group', heartbeatInterval: 100, maxWaitTimeInMs: 100 });
-    const sdkGot: string[] = [];
-    await sdk.connect();
-    await sdk.subscribe({ topic: 'plat-mixed', fromBeginning: true });
-    await sdk.run({ eachMessage: async ({ message }) => void sdkGot.push(message.value!.toString()) });
-    try {
-      const deadline = Date.now() + 30_000;
-      for (;;) {
-        const [group] = (await sdkAdmin.describeGroups(['plat-mixed-group'])).groups;
-        const owned = (group?.members ?? []).map(
-          (m) => AssignerProtocol.MemberAssignment.decode(m.memberAssignment)?.assignment['plat-mixed'] ?? [],
-        );
-        if (group?.state === 'Stable' && owned.length === 2 && owned.every((o) => o.length === 2)) {
-          expect(group.protocol).toBe('roundrobin');
-          break;
-        }
-        if (Date.now() > deadline) throw new Error(`never balanced: ${JSON.stringify(group)}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      const producer = sluice.producer();
-      await producer.connect();
-      await producer.send({
-        topic: 'plat-mixed',
-        messages: Array.from({ length: 40 }, (_, i) => ({ key: `k${i}`, value: `v${i}` })),
-      });
-      await producer.disconnect();
-      await until(() => platGot.length + sdkGot.length >= 40, 30_000, 'the 40 records consumed');
-      expect([...platGot.map((m) => m.value), ...sdkGot].sort()).toEqual(
-        Array.from({ length: 40 }, (_, i) => `v${i}`).sort(),
-      );
-      expect(platGot.length).toBeGreaterThan(0);
-      expect(sdkGot.length).toBeGreaterThan(0);
-    } finally {
-      await sdk.disconnect();
-      await stream.close();
-      await plat.close(true);
-      await sdkAdmin.disconnect();
     }
   });
 });

@@ -1,28 +1,23 @@
 // Built-in partition assigners (kafkajs's `PartitionAssigners`) and the assigner protocol encoding.
 import { CooperativeStickyAssigner } from './cooperative-sticky.js';
 import { RangeAssigner } from './range.js';
-import { KafkaRoundRobinAssigner, RoundRobinAssigner } from './round-robin.js';
+import { RoundRobinAssigner } from './round-robin.js';
 import type { PartitionAssigner } from './types.js';
 
 export const PartitionAssigners = Object.freeze({
   roundRobin: RoundRobinAssigner,
-  /** Round robin under Java's, librdkafka's and @platformatic/kafka's name ("roundrobin"). */
-  kafkaRoundRobin: KafkaRoundRobinAssigner,
   range: RangeAssigner,
   cooperativeSticky: CooperativeStickyAssigner,
 });
 
 /**
- * What a group member offers when the application names no assigners, in order of preference: round robin
- * under kafkajs's name ("RoundRobinAssigner") and under Java's, librdkafka's and @platformatic/kafka's
- * ("roundrobin"), then range ("range", Java's and librdkafka's first default). So a group of SDK members
- * and Kafka clients on their defaults always finds an assignor in common: kafkajs → "RoundRobinAssigner",
- * @platformatic/kafka → "roundrobin", librdkafka ("range,roundrobin") → one of those two, Java
- * ("range,cooperative-sticky") → "range".
+ * What a group member offers when the application names no assigners, in order of preference: kafkajs's
+ * default ("RoundRobinAssigner"), then Java's and librdkafka's default ("range"). A group of SDK members
+ * uses round robin; one with kafkajs members on their defaults too; one with librdkafka or Java members on
+ * their defaults ("range,roundrobin" / "range,cooperative-sticky") agrees on "range".
  */
 export const DEFAULT_PARTITION_ASSIGNERS: readonly PartitionAssigner[] = Object.freeze([
   RoundRobinAssigner,
-  KafkaRoundRobinAssigner,
   RangeAssigner,
 ]);
 
@@ -34,7 +29,7 @@ export type {
 } from './protocol.js';
 export { CooperativeStickyAssigner, planCooperativeSticky } from './cooperative-sticky.js';
 export { RangeAssigner } from './range.js';
-export { KafkaRoundRobinAssigner, RoundRobinAssigner } from './round-robin.js';
+export { RoundRobinAssigner } from './round-robin.js';
 export type {
   Assigner,
   AssignerCluster,

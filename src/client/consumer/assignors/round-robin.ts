@@ -1,38 +1,29 @@
-// Round-robin (Kafka's RoundRobinAssignor): every topic-partition in (topic, partition) order goes to the
-// next member, in id order, that subscribes to its topic. Offered under two names, so SDK members share a
-// group with either kind of Kafka client on its defaults: "RoundRobinAssigner" (kafkajs's default) and
-// "roundrobin" (Java's, librdkafka's and @platformatic/kafka's default).
+// Round-robin (Kafka's RoundRobinAssignor; named "RoundRobinAssigner" as kafkajs's default, so SDK members
+// and kafkajs members with their defaults share a group): every topic-partition in (topic, partition)
+// order goes to the next member, in id order, that subscribes to its topic.
 import { MemberMetadata } from './protocol.js';
 import { addTo, decodeMembers, encodeAssignments, partitionsOf } from './common.js';
 import type { PartitionAssigner } from './types.js';
 
-const roundRobin =
-  (name: string): PartitionAssigner =>
-  ({ cluster }) => ({
-    name,
-    version: 0,
-    rebalanceProtocol: 'eager',
-    assign({ members, topics }) {
-      const decoded = decodeMembers(members);
-      const result = new Map<string, Map<string, number[]>>();
-      let next = 0;
-      for (const topic of [...topics].sort()) {
-        if (!decoded.some((m) => m.topics.has(topic))) continue;
-        for (const partition of partitionsOf(cluster, topic)) {
-          while (!decoded[next % decoded.length]!.topics.has(topic)) next++;
-          addTo(result, decoded[next % decoded.length]!.memberId, topic, partition);
-          next++;
-        }
+export const RoundRobinAssigner: PartitionAssigner = ({ cluster }) => ({
+  name: 'RoundRobinAssigner',
+  version: 0,
+  rebalanceProtocol: 'eager',
+  assign({ members, topics }) {
+    const decoded = decodeMembers(members);
+    const result = new Map<string, Map<string, number[]>>();
+    let next = 0;
+    for (const topic of [...topics].sort()) {
+      if (!decoded.some((m) => m.topics.has(topic))) continue;
+      for (const partition of partitionsOf(cluster, topic)) {
+        while (!decoded[next % decoded.length]!.topics.has(topic)) next++;
+        addTo(result, decoded[next % decoded.length]!.memberId, topic, partition);
+        next++;
       }
-      return encodeAssignments(decoded, result, this.version);
-    },
-    protocol({ topics }) {
-      return { name: this.name, metadata: MemberMetadata.encode({ version: this.version, topics, userData: null }) };
-    },
-  });
-
-/** kafkajs's name for it. */
-export const RoundRobinAssigner: PartitionAssigner = roundRobin('RoundRobinAssigner');
-
-/** Java's, librdkafka's and @platformatic/kafka's name for it. */
-export const KafkaRoundRobinAssigner: PartitionAssigner = roundRobin('roundrobin');
+    }
+    return encodeAssignments(decoded, result, this.version);
+  },
+  protocol({ topics }) {
+    return { name: this.name, metadata: MemberMetadata.encode({ version: this.version, topics, userData: null }) };
+  },
+});
