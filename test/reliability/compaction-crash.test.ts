@@ -32,8 +32,8 @@ function startLoad(port: number, round: number, acked: Acked[]) {
         const keys = Array.from({ length: 8 }, (_, i) => `k${(seq * 8 + i + w * 13) % KEYS}`);
         const values = keys.map((k) => `r${round}-w${w}-s${seq}-${k}`);
         const res = await produce(c, TOPIC, 0, batchOf(values, { keys })).catch(() => null);
-        if (!res || res.errorCode !== 0) return;
-        keys.forEach((key, i) => acked.push({ offset: res.baseOffset + i, key, value: values[i]! }));
+        if (res?.errorCode !== 0) return;
+        for (const [i, key] of keys.entries()) acked.push({ offset: res.baseOffset + i, key, value: values[i]! });
       }
     } finally {
       c.destroy();

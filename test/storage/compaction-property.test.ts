@@ -81,15 +81,14 @@ describe('compaction property', () => {
                   };
                 });
                 const { baseOffset } = await log.append(await keyedBatch(records));
-                records.forEach((r, i) =>
+                for (const [i, r] of records.entries())
                   appended.set(baseOffset + i, {
                     offset: baseOffset + i,
                     key: r.key,
                     value: r.value,
                     timestamp: r.timestamp!,
                     headers: [['seq', r.headers![0]![1].toString()]],
-                  }),
-                );
+                  });
               }
             }
             // Seal everything appended (two batches larger than a segment), clean, and clean again after
