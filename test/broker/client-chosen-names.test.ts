@@ -22,17 +22,21 @@ async function describeTopic(client: WireClient, name: string, configNames: stri
 const OBJECT_NAMES = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf'];
 
 describe('client-chosen names that are also Object.prototype names', () => {
-  it('a topic named __proto__ (and its neighbours) keeps its configs across a restart', async () => {
+  it('a topic named like an Object.prototype member keeps its configs across a restart; __proto__ is reserved', async () => {
     t = await startBroker();
     let client = await t.client();
-    for (const name of OBJECT_NAMES) {
+    // Names beginning with "__" belong to the broker: __proto__ is refused as an invalid name, nothing created.
+    expect((await createTopic(client, '__proto__', 2, { 'retention.ms': '123456' })).errorCode).toBe(
+      ErrorCode.INVALID_TOPIC_EXCEPTION,
+    );
+    for (const name of OBJECT_NAMES.slice(1)) {
       expect((await createTopic(client, name, 2, { 'retention.ms': '123456' })).errorCode, name).toBe(0);
     }
     const dataDir = t.dataDir;
     await t.stop();
     t = await startBroker({ dataDir });
     client = await t.client();
-    for (const name of OBJECT_NAMES) {
+    for (const name of OBJECT_NAMES.slice(1)) {
       const r = await describeTopic(client, name);
       expect(r.errorCode, name).toBe(0);
       expect(

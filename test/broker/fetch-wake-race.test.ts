@@ -33,6 +33,8 @@ function fakeBroker() {
   const broker = {
     config: { maxFetchBytes: 1 << 20 },
     topics: { log: () => log },
+    // Authorization off: every read allowed (src/broker/security/acl/).
+    authorizer: { enabled: false },
     waiters,
     stopping: false,
     fetchSessions: new FetchSessions(new ReadBufferPool(0), 1 << 20),

@@ -322,24 +322,25 @@ describe('mixed consumer groups (Kafka ConsumerProtocol bytes on both doors)', (
     }
   });
 
-  it('topics named __proto__ and constructor are assigned and consumed like any other', {
+  // `__proto__` itself is a reserved name now (names beginning with `__` belong to the broker).
+  it('topics named like Object.prototype members (constructor, hasOwnProperty) are assigned and consumed like any other', {
     timeout: 90_000,
   }, async () => {
-    await createTopic('__proto__', 2);
+    await createTopic('hasOwnProperty', 2);
     await createTopic('constructor', 2);
     const seen: Seen[] = [];
     const consumer = sluice.consumer({ groupId: 'proto-group', heartbeatInterval: 100, maxWaitTimeInMs: 100 });
     await consumer.connect();
-    await consumer.subscribe({ topics: ['__proto__', 'constructor'], fromBeginning: true });
+    await consumer.subscribe({ topics: ['hasOwnProperty', 'constructor'], fromBeginning: true });
     await consumer.run({
       eachMessage: async ({ topic, partition, message }) => {
         seen.push({ who: topic, partition, value: message.value!.toString() });
       },
     });
-    const cat = kcatMember('proto-group', ['__proto__', 'constructor']);
+    const cat = kcatMember('proto-group', ['hasOwnProperty', 'constructor']);
     try {
-      for (const topic of ['__proto__', 'constructor']) await balanced('proto-group', topic, 2, 2);
-      await produce('__proto__', values(0, 10));
+      for (const topic of ['hasOwnProperty', 'constructor']) await balanced('proto-group', topic, 2, 2);
+      await produce('hasOwnProperty', values(0, 10));
       await produce('constructor', values(10, 10));
       const kcatRows = () => cat.lines.map((l) => l.split('\t')[2]!);
       await until(() => seen.length + cat.lines.length >= 20, 30_000, 'the 20 records consumed');
