@@ -25,6 +25,8 @@ const failing = (offset: number) => offset % 37 === 5;
 interface Observed {
   /** offset → acks the broker answered with success. */
   answeredAcks: Map<number, number>;
+  /** offsets whose ack was sent (answered or not: an ack in flight at the crash may be stored unanswered). */
+  acksSent: Set<number>;
   /** offset → highest delivery count seen. */
   deliveries: Map<number, number>;
   /** deliveries of records whose ack had been answered before (must stay empty). */
@@ -76,6 +78,7 @@ async function member(port: number, observed: Observed, stop: () => boolean): Pr
         type: failing(r.offset) ? ('fail' as const) : ('ack' as const),
         errorMessage: failing(r.offset) ? 'always fails' : null,
       }));
+      for (const a of acks) if (a.type === 'ack') observed.acksSent.add(a.offset);
       const answer = await client.request(ShareAcknowledgeApi, {
         groupId: 'crashers',
         memberId: joined.memberId,
@@ -110,6 +113,7 @@ describe('crash: SIGKILL of sluice serve with share groups at work', () => {
 
     const observed: Observed = {
       answeredAcks: new Map(),
+      acksSent: new Set(),
       deliveries: new Map(),
       redeliveredAfterAck: [],
       countWentBack: [],
@@ -140,7 +144,13 @@ describe('crash: SIGKILL of sluice serve with share groups at work', () => {
       expect(observed.redeliveredAfterAck).toEqual([]);
       expect(observed.countWentBack).toEqual([]);
       const expectedAcked = Array.from({ length: TOTAL }, (_, o) => o).filter((o) => !failing(o));
-      expect([...observed.answeredAcks.keys()].sort((a, b) => a - b)).toEqual(expectedAcked);
+      // Every record that always succeeds was acked: answered, or sent in the request the crash cut off
+      // (stored before the kill, so rightly never redelivered); nothing else was acked.
+      const acked = expectedAcked.filter((o) => observed.answeredAcks.has(o) || observed.acksSent.has(o));
+      expect(acked).toEqual(expectedAcked);
+      const unanswered = expectedAcked.filter((o) => !observed.answeredAcks.has(o));
+      expect(unanswered.length).toBeLessThanOrEqual(3 * 6);
+      expect([...observed.answeredAcks.keys()].every((o) => !failing(o))).toBe(true);
       expect([...observed.answeredAcks.values()].every((n) => n === 1)).toBe(true);
 
       const dlq = await recordsOf(await fetchPartition(admin, 'jobs.dlq', 0, 0));

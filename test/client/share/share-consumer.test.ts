@@ -104,14 +104,14 @@ describe('shareConsumer', () => {
     const dlqReader = client.consumer({ groupId: 'dlq-reader' });
     await dlqReader.connect();
     // The dead-letter topic is created by the broker with the first dead letter.
-    await waitFor(
-      () =>
-        dlqReader.subscribe({ topics: ['mail.dlq'], fromBeginning: true }).then(
-          () => true,
-          () => false,
-        ),
-      { timeoutMs: 10_000, message: 'mail.dlq to exist' },
-    );
+    const admin = client.admin();
+    await admin.connect();
+    await waitFor(async () => (await admin.listTopics()).includes('mail.dlq'), {
+      timeoutMs: 10_000,
+      message: 'mail.dlq to exist',
+    });
+    await admin.disconnect();
+    await dlqReader.subscribe({ topics: ['mail.dlq'], fromBeginning: true });
     await dlqReader.run({
       eachMessage: async ({ message }) => {
         dlqRecords.push({
