@@ -10,8 +10,9 @@ import {
   type RetryOptions,
   Sluice,
 } from '../../src/client/index.js';
+import { OffsetFetchApi } from '../../src/protocol/index.js';
 import { removeTempDirs } from '../helpers/temp-dir.js';
-import { LogSink, type SdkBroker, startSdkBroker } from './helpers.js';
+import { LogSink, type SdkBroker, startSdkBroker, waitFor } from './helpers.js';
 
 let b: SdkBroker;
 const consumers: Consumer[] = [];
@@ -244,5 +245,114 @@ describe('a failing handler is retried per `retry`', () => {
     expect(crashes).toHaveLength(1);
     expect(crashes[0]!.error.name).toBe('KafkaJSNonRetriableError');
     expect(crashes[0]!.restart).toBe(false);
+  });
+});
+
+describe('a start that fails past the retries restarts the consumer, as in kafkajs', () => {
+  it('run() resolves, CRASH says restart, the member leaves its group meanwhile, then it consumes', async () => {
+    const topic = 'restart-on-start';
+    await produce(topic, ['a', 'b']);
+    // The group's committed offsets cannot be read for a while: more failures than the retries allow.
+    let refused = 0;
+    b.broker.intercept(
+      OffsetFetchApi,
+      () => {
+        refused++;
+        return { error: 'COORDINATOR_LOAD_IN_PROGRESS' };
+      },
+      { times: 4 },
+    );
+    const consumer = client({ retries: 2, initialRetryTime: 20, factor: 0 }).consumer({
+      groupId: 'restart-on-start',
+      maxWaitTimeInMs: 100,
+    });
+    consumers.push(consumer);
+    const crashes: Array<{ error: Error; restart: boolean }> = [];
+    consumer.on(consumer.events.CRASH, (e) => crashes.push(e.payload));
+    const got: string[] = [];
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({ eachMessage: async ({ message }) => void got.push(message.value!.toString()) });
+
+    expect(crashes.map((c) => [c.error.name, c.restart])).toEqual([['KafkaJSNumberOfRetriesExceeded', true]]);
+    const admin = client().admin();
+    await admin.connect();
+    try {
+      // Left the group on the crash: it holds no partition while it waits to restart.
+      expect((await admin.describeGroups(['restart-on-start'])).groups[0]!.members).toHaveLength(0);
+      await waitFor(() => got.length === 2, 10_000);
+      expect(got).toEqual(['a', 'b']);
+      expect(refused).toBe(4);
+      expect((await admin.describeGroups(['restart-on-start'])).groups[0]!.members).toHaveLength(1);
+    } finally {
+      await admin.disconnect();
+    }
+  });
+
+  it('a rebalance whose new partitions cannot be positioned restarts the member instead of leaving them unconsumed', async () => {
+    const topic = 'restart-on-rebalance';
+    const admin = client().admin();
+    await admin.connect();
+    try {
+      await admin.createTopics({ topics: [{ topic, numPartitions: 2 }] });
+      const got: string[] = [];
+      const crashes: boolean[] = [];
+      const member = () => {
+        const c = client({ retries: 2, initialRetryTime: 20, factor: 0 }).consumer({
+          groupId: 'restart-on-rebalance',
+          maxWaitTimeInMs: 100,
+          heartbeatInterval: 100,
+          sessionTimeout: 3000,
+          rebalanceTimeout: 3000,
+        });
+        consumers.push(c);
+        c.on(c.events.CRASH, (e) => crashes.push(e.payload.restart));
+        return c;
+      };
+      const first = member();
+      await first.connect();
+      await first.subscribe({ topic, fromBeginning: true });
+      await first.run({ eachMessage: async ({ message }) => void got.push(message.value!.toString()) });
+      await produce(topic, ['p0-a'], 0);
+      await produce(topic, ['p1-a'], 1);
+      await waitFor(() => got.length === 2, 10_000);
+
+      // From now on, the committed offsets cannot be read for longer than the retries last.
+      b.broker.intercept(OffsetFetchApi, () => ({ error: 'COORDINATOR_LOAD_IN_PROGRESS' }), { times: 6 });
+      const second = member();
+      await second.connect();
+      await second.subscribe({ topic, fromBeginning: true });
+      await second.run({ eachMessage: async ({ message }) => void got.push(message.value!.toString()) });
+      await produce(topic, ['p0-b'], 0);
+      await produce(topic, ['p1-b'], 1);
+
+      await waitFor(() => got.includes('p0-b') && got.includes('p1-b'), 20_000);
+      expect(crashes.length).toBeGreaterThan(0);
+      expect(crashes.every((restart) => restart)).toBe(true);
+      await waitFor(async () => {
+        const group = (await admin.describeGroups(['restart-on-rebalance'])).groups[0]!;
+        return group.state === 'Stable' && group.members.length === 2;
+      }, 20_000);
+    } finally {
+      await admin.disconnect();
+    }
+  });
+
+  it('a failure that is not retriable makes run() reject, and the member is not left in the group', async () => {
+    const topic = 'reject-on-start';
+    await produce(topic, ['a']);
+    b.broker.intercept(OffsetFetchApi, () => ({ error: 'GROUP_AUTHORIZATION_FAILED' }), { times: 1 });
+    const consumer = client().consumer({ groupId: 'reject-on-start', maxWaitTimeInMs: 100 });
+    consumers.push(consumer);
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await expect(consumer.run({ eachMessage: async () => {} })).rejects.toThrow(/authoriz/i);
+    const admin = client().admin();
+    await admin.connect();
+    try {
+      expect((await admin.describeGroups(['reject-on-start'])).groups[0]!.members).toHaveLength(0);
+    } finally {
+      await admin.disconnect();
+    }
   });
 });

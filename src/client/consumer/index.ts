@@ -2,7 +2,7 @@
 // OffsetCommitter seam (assignment.ts): group membership (group/) with a groupId, else every partition of
 // the subscribed topics, or exactly the partitions given to assign().
 import { Cluster, type ClusterOptions } from '../cluster.js';
-import { SluiceNonRetriableError, SluiceNotImplemented } from '../errors.js';
+import { SluiceNonRetriableError, SluiceNotImplemented, SluiceNumberOfRetriesExceeded } from '../errors.js';
 import { InstrumentationEmitter, type InstrumentationEvent } from '../instrumentation.js';
 import { PauseRegistry } from './pause-registry.js';
 import type { Logger } from '../logger.js';
@@ -69,6 +69,9 @@ export class Consumer {
   private autoCommit = true;
   /** Assignment changes apply one at a time, in order. */
   private assignmentChain: Promise<void> = Promise.resolve();
+  /** After a crash with restart: the start that follows the last wait. */
+  private restartTimer: NodeJS.Timeout | null = null;
+  private recovering = false;
 
   constructor(
     private readonly clusterOptions: ClusterOptions,
@@ -166,10 +169,11 @@ export class Consumer {
     try {
       await this.retrier(() => this.startAssignment());
     } catch (err) {
+      if (await this.restartsAfter(err as Error)) return this.recover(err as Error, true);
+      await this.halt();
       this.runner = null;
       throw err;
     }
-    if (config.autoCommit !== false) this.armAutoCommit();
   }
 
   /**
@@ -226,9 +230,10 @@ export class Consumer {
     this.assignmentChain = applied.catch(() => undefined);
     source.onChange((next) => {
       const change = this.assignmentChain.then(() => this.reassign(next));
-      this.assignmentChain = change.catch((err: Error) =>
-        this.log.error('applying a new assignment failed', { error: err.message }),
-      );
+      this.assignmentChain = change.catch((err: Error) => {
+        // Not awaited: the group awaits this listener inside its rebalance, and recovery leaves the group.
+        void this.recover(err);
+      });
       return this.assignmentChain;
     });
     await applied;
@@ -240,6 +245,7 @@ export class Consumer {
     this.fetcher = this.createFetcher();
     this.runner!.start(list);
     this.fetcher.start(list);
+    if (this.autoCommit) this.armAutoCommit();
   }
 
   /** New partition states, each at its seek, committed offset, or reset position. */
@@ -314,6 +320,42 @@ export class Consumer {
     this.fetcher.wake();
   }
 
+  /**
+   * Whether a failure to start or to apply an assignment restarts the consumer, as in kafkajs: only when it
+   * outlasted the retries (its cause was retriable) and `restartOnFailure` agrees.
+   */
+  private async restartsAfter(error: Error): Promise<boolean> {
+    if (!(error instanceof SluiceNumberOfRetriesExceeded)) return false;
+    const { restartOnFailure } = this.retryOptions;
+    return restartOnFailure ? await restartOnFailure(error).catch(() => true) : true;
+  }
+
+  /**
+   * A start or a new assignment failed past the retries. As a crashed kafkajs consumer does: stop delivering,
+   * commit what was processed, leave the group (the coordinator hands the partitions to the other members
+   * at once instead of after the session timeout), report CRASH, and either stop or start over (join,
+   * position, deliver) after the last wait.
+   */
+  private async recover(error: Error, restart?: boolean): Promise<void> {
+    if (!this.runner || this.restartTimer || this.recovering) return;
+    this.recovering = true;
+    try {
+      restart ??= await this.restartsAfter(error);
+      await this.halt();
+    } finally {
+      this.recovering = false;
+    }
+    this.crash(error, restart);
+    if (!restart || !this.runner) return;
+    const wait = error instanceof SluiceNumberOfRetriesExceeded ? error.retryTime : 0;
+    this.log.error(`Restarting the consumer in ${wait}ms`, { groupId: this.config.groupId });
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = null;
+      if (!this.runner) return;
+      this.retrier(() => this.startAssignment()).catch((err: Error) => this.recover(err));
+    }, wait);
+  }
+
   /** Reports a crash (CRASH event); without `restart` the consumer stops, as a crashed kafkajs consumer does. */
   private crash(error: Error, restart = false): void {
     this.log.error(`Crash: ${error.name}: ${error.message}`, { groupId: this.config.groupId, restart });
@@ -354,19 +396,25 @@ export class Consumer {
 
   async stop(): Promise<void> {
     if (!this.runner) return;
-    const runner = this.runner;
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.restartTimer = null;
+    await this.halt();
+    this.runner = null;
+    this.emitter.emit(ConsumerEvents.STOP, null);
+  }
+
+  /** Stops fetching and delivering, commits what was processed, and leaves the group; the runner can start again. */
+  private async halt(): Promise<void> {
     if (this.autoCommitTimer) clearTimeout(this.autoCommitTimer);
     this.autoCommitTimer = null;
-    await Promise.all([this.fetcher?.stop(), runner.stop()]);
+    await Promise.all([this.fetcher?.stop(), this.runner?.stop()]);
     if (this.autoCommit)
       await this.commitConsumed().catch((err: Error) =>
         this.log.error('commit on stop failed', { error: err.message }),
       );
-    await this.source?.stop();
-    this.runner = null;
+    await this.source?.stop().catch((err: Error) => this.log.warn('leaving the group failed', { error: err.message }));
     this.fetcher = null;
     this.states = new Map();
-    this.emitter.emit(ConsumerEvents.STOP, null);
   }
 
   /**
