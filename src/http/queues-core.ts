@@ -72,6 +72,11 @@ export class QueuesCore {
     this.#core = core;
   }
 
+  /** True once the broker is stopping: share fetches answer at once with nothing. */
+  get stopping(): boolean {
+    return this.#broker.stopping;
+  }
+
   // ── share groups ────────────────────────────────────────────────────────────────────────────────
 
   shareGroups(): ShareGroupListing[] {

@@ -1,5 +1,6 @@
 // The activity log (`__activity`, one JSON record per event) read over HTTP: its tail, or what came after
 // an offset (the console's live view asks with `after_offset`), filtered by principal and type.
+import { CoreError, type PartitionInfo } from '../core.js';
 import { HttpError } from '../errors.js';
 import { CLUSTER, clusterParams, type RouteContext } from './context.js';
 
@@ -38,9 +39,13 @@ export function activityRoutes({ app, core }: RouteContext): void {
     async (request) => {
       const { principal, type, after_offset } = request.query;
       const max = request.query.max_count ?? 100;
-      if (!core.topics().some((t) => t.name === ACTIVITY_TOPIC))
-        throw new HttpError(404, 'the activity log is off on this broker');
-      const bounds = core.partition(ACTIVITY_TOPIC, 0);
+      let bounds: PartitionInfo;
+      try {
+        bounds = core.partition(ACTIVITY_TOPIC, 0);
+      } catch (error) {
+        if (error instanceof CoreError) throw new HttpError(404, 'the activity log is off on this broker');
+        throw error;
+      }
       const end = bounds.highWatermark;
       const tail = after_offset === undefined;
       const from = tail

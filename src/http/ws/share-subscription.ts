@@ -119,6 +119,8 @@ export class ShareSubscription {
         );
         pause = 0;
         for (const record of records) this.#push(record);
+        // A stopping broker answers every fetch at once with nothing: end instead of spinning.
+        if (records.length === 0 && this.#queues.stopping) return;
       } catch (error) {
         if (signal.aborted) return;
         if (isUnknownMember(error)) {
