@@ -194,6 +194,10 @@ describe('queues over HTTP', () => {
     client.ws.close();
 
     expect((await call(b, 'POST', `${cluster}/dlqs/nope.dlq/records:requeue`, {})).status).toBe(404);
+    // No body at all is a requeue with the defaults (curl -XPOST …).
+    const bare = await call(b, 'POST', `${cluster}/dlqs/jobs/records:requeue`);
+    expect(bare.status).toBe(200);
+    expect(bare.body).toMatchObject({ requeued: 0, dry_run: false });
     expect((await call(b, 'POST', `${cluster}/dlqs/jobs/records:requeue`, { to: 'jobs' })).status).toBe(400);
     expect((await call(b, 'GET', `${cluster}/share-groups/nobody`)).status).toBe(404);
   });
