@@ -202,3 +202,5 @@ const body =
   );
 process.stdout.write(`\n${body}\n`);
 if (write) writeResultsSection('WebSocket fan-out (issue 17)', body);
+// tsx's compile service and the SDK's closed sockets can keep the loop alive for minutes: the run is over.
+process.exit(0);

@@ -236,6 +236,10 @@ export function queueRoutes({ app, core }: RouteContext, queues: QueuesCore): vo
   }>(
     `${CLUSTER}/dlqs/:topic_name/records::requeue`,
     {
+      // No body at all (curl -XPOST …) is a requeue with the defaults.
+      preValidation: async (request) => {
+        request.body ??= {};
+      },
       schema: {
         tags: ['queues'],
         summary:
@@ -263,7 +267,7 @@ export function queueRoutes({ app, core }: RouteContext, queues: QueuesCore): vo
       },
     },
     async (request) => {
-      const { to, filter, max, dry_run } = request.body ?? {};
+      const { to, filter, max, dry_run } = request.body;
       const result = await queues.requeue(request.params.topic_name, {
         ...(to !== undefined ? { to } : {}),
         ...(filter ? { filter: filter.map((f) => [f.name, f.value] as const) } : {}),
