@@ -498,7 +498,7 @@ export class HttpCore {
   async commitOffsets(
     who: { groupId: string; generationId: number; memberId: string },
     topic: string,
-    offsets: Array<{ partition: number; offset: number }>,
+    offsets: Array<{ partition: number; offset: number; metadata?: string }>,
   ): Promise<void> {
     const response = await this.#broker.groups.commitOffsets({
       ...who,
@@ -510,7 +510,7 @@ export class HttpCore {
             partition: o.partition,
             offset: o.offset,
             leaderEpoch: -1,
-            metadata: null,
+            metadata: o.metadata ?? null,
           })),
         },
       ],
@@ -520,6 +520,16 @@ export class HttpCore {
         if (p.error) throw groupFailure(groupWireError(p.error).errorCode, p.error.detail);
       }
     }
+  }
+
+  /** The group's committed offsets (and their metadata) on `topic`'s partitions; a partition never committed is absent. */
+  committed(groupId: string, topic: string): Map<number, { offset: number; metadata: string | null }> {
+    const fetched = this.#broker.groups.fetchOffsets({ groupId, topics: null });
+    const result = new Map<number, { offset: number; metadata: string | null }>();
+    if (fetched.error) return result;
+    for (const p of fetched.topics.find((t) => t.name === topic)?.partitions ?? [])
+      if (p.offset >= 0) result.set(p.partition, { offset: p.offset, metadata: p.metadata ?? null });
+    return result;
   }
 
   async deleteGroup(groupId: string): Promise<void> {

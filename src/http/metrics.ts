@@ -23,6 +23,7 @@ import {
 } from '../broker/diagnostics.js';
 import { errorInfo } from '../protocol/index.js';
 import type { HttpCore } from './core.js';
+import type { QueuesCore } from './queues-core.js';
 import type { Throughput } from './metrics-summary.js';
 import type { FanoutStats, PartitionTails } from './ws/partition-tails.js';
 
@@ -85,7 +86,7 @@ export class BrokerMetrics {
   readonly #fsync: Histogram;
   readonly #rebalances: Counter<'group'>;
 
-  constructor(core: HttpCore, options: { topicLimit: number; websocketTails?: PartitionTails }) {
+  constructor(core: HttpCore, options: { topicLimit: number; websocketTails?: PartitionTails; queues?: QueuesCore }) {
     this.#topicLimit = options.topicLimit;
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
@@ -214,6 +215,7 @@ export class BrokerMetrics {
     });
 
     if (options.websocketTails) websocketMetrics(options.websocketTails, registers);
+    if (options.queues) queueMetrics(options.queues, registers, topicLabel);
 
     this.#on(requestChannel.name as string, (message) => {
       const e = message as RequestEvent;
@@ -298,6 +300,100 @@ export class BrokerMetrics {
     this.#topics.add(topic);
     return topic;
   }
+}
+
+/** Calls `read` once for gauges collected together: callers while a read is in flight share its result. */
+function sharedRead<T>(read: () => Promise<T>): () => Promise<T> {
+  let pending: Promise<T> | undefined;
+  return () => {
+    pending ??= read().finally(() => {
+      pending = undefined;
+    });
+    return pending;
+  };
+}
+
+/**
+ * Share groups and dead-letter topics, read at scrape time: one describe per share group, shared by the
+ * gauges of one scrape. Per-partition series follow the per-topic limit: a topic counted under "_other"
+ * gets none.
+ */
+function queueMetrics(queues: QueuesCore, registers: Registry[], topicLabel: (topic: string) => string): void {
+  type Partition = Awaited<ReturnType<QueuesCore['shareGroup']>>['partitions'][number];
+  const snapshot = sharedRead(async () => {
+    const groups: Array<{ group: string; partitions: Partition[] }> = [];
+    for (const { groupId } of queues.shareGroups()) {
+      try {
+        groups.push({ group: groupId, partitions: [...(await queues.shareGroup(groupId)).partitions] });
+      } catch {
+        // Deleted between the list and the describe: no series.
+      }
+    }
+    return groups;
+  });
+  const perPartition = (name: string, help: string, read: (p: Partition, now: number) => number | null) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['group', 'topic', 'partition'],
+      registers,
+      async collect() {
+        const groups = await snapshot();
+        this.reset();
+        const now = Date.now();
+        for (const { group, partitions } of groups) {
+          for (const p of partitions) {
+            const value = read(p, now);
+            if (value === null || topicLabel(p.topic) !== p.topic) continue;
+            this.set({ group, topic: p.topic, partition: String(p.partition) }, value);
+          }
+        }
+      },
+    });
+  perPartition(
+    'sluice_share_group_available_records',
+    'Records a share group can hand out now, per partition (delayed ones and those past the window included)',
+    (p) => p.available,
+  );
+  perPartition(
+    'sluice_share_group_in_flight_records',
+    'Records acquired by a share-group member and not settled yet, per partition',
+    (p) => p.acquired,
+  );
+  perPartition(
+    'sluice_share_group_waiting_retry_records',
+    'Records that failed and wait for their retry backoff, per partition',
+    (p) => p.waiting,
+  );
+  perPartition(
+    'sluice_share_group_oldest_unsettled_age_seconds',
+    'Age of the oldest unsettled record in the window, per partition (absent when none)',
+    (p, now) => (p.oldestTimestamp === null ? null : Math.max(0, now - p.oldestTimestamp) / 1000),
+  );
+  new Gauge({
+    name: 'sluice_share_groups',
+    help: 'Share groups',
+    registers,
+    collect() {
+      this.set(queues.shareGroups().length);
+    },
+  });
+  type Dlq = Awaited<ReturnType<QueuesCore['deadLetterTopics']>>[number];
+  const dlqs = sharedRead(() => queues.deadLetterTopics({ byName: true }));
+  const dlqGauge = (name: string, help: string, read: (d: Dlq) => number) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['topic'],
+      registers,
+      async collect() {
+        const found = await dlqs();
+        this.reset();
+        for (const d of found) this.set({ topic: topicLabel(d.topic) }, read(d));
+      },
+    });
+  dlqGauge('sluice_dlq_records', 'Records in dead-letter topics (topics named <topic>.dlq)', (d) => d.records);
+  dlqGauge('sluice_dlq_not_requeued_records', 'Records of dead-letter topics not requeued yet', (d) => d.notRequeued);
 }
 
 /** The WebSocket gateway's fan-out, read at scrape time from its counters. */

@@ -17,8 +17,11 @@ import { installErrorHandlers } from './errors.js';
 import { BrokerMetrics } from './metrics.js';
 import { metricsSummary } from './metrics-summary.js';
 import { resolveHttpConfig, type HttpConfig, type HttpOptions } from './options.js';
+import { QueuesCore } from './queues-core.js';
+import { activityRoutes } from './routes/activity.js';
 import { clusterRoutes } from './routes/cluster.js';
 import { groupRoutes } from './routes/groups.js';
+import { queueRoutes } from './routes/queues.js';
 import { recordRoutes } from './routes/records.js';
 import { topicRoutes } from './routes/topics.js';
 import { websocketRoutes } from './ws/gateway.js';
@@ -39,6 +42,7 @@ export class HttpServer {
   static async start(broker: Broker, options: HttpOptions = {}): Promise<HttpServer> {
     const config = resolveHttpConfig(options);
     const core = new HttpCore(broker.core);
+    const queues = new QueuesCore(broker.core, core);
     const logger = core.logger.child({ component: 'http' });
     const app = Fastify({
       loggerInstance: logger as FastifyBaseLogger,
@@ -66,7 +70,7 @@ export class HttpServer {
     await app.register(swaggerUi, { routePrefix: '/docs' });
     const tails = new PartitionTails(core);
     const metrics = config.metrics
-      ? new BrokerMetrics(core, { topicLimit: config.metricsTopicLimit, websocketTails: tails })
+      ? new BrokerMetrics(core, { topicLimit: config.metricsTopicLimit, websocketTails: tails, queues })
       : undefined;
     if (metrics) {
       metrics.instrument(app);
@@ -88,8 +92,10 @@ export class HttpServer {
     topicRoutes(context);
     recordRoutes(context);
     groupRoutes(context);
+    queueRoutes(context, queues);
+    activityRoutes(context);
     await consoleRoutes(app);
-    await websocketRoutes(app, core, config, tails, (delta) => metrics?.connectionOpened('websocket', delta));
+    await websocketRoutes(app, core, queues, config, tails, (delta) => metrics?.connectionOpened('websocket', delta));
     app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
     const server = new HttpServer(app, config);

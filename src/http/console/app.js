@@ -1,13 +1,16 @@
-// The Sluice web console: overview, topics, message browser, consumer groups. Preact + htm, no build step;
+// The Sluice web console: overview, topics, message browser, consumer groups, queues, dead letters and the
+// activity log. Preact + htm, no build step;
 // every figure comes from the REST API of the same broker.
 import htm from 'htm';
 import { h, render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
+import { Activity } from './activity.js';
 import { formatBytes, get } from './api.js';
 import { Browser } from './browser.js';
 import { Chart } from './chart.js';
 import { GroupDetail, Groups } from './groups.js';
 import { usePoll } from './poll.js';
+import { DeadLetterDetail, DeadLetters, QueueDetail, Queues } from './queues.js';
 import { TopicDetail, Topics } from './topics.js';
 
 const html = htm.bind(h);
@@ -83,12 +86,17 @@ function App() {
   if (where.page === 'topics') body = where.arg ? html`<${TopicDetail} name=${where.arg} />` : html`<${Topics} />`;
   else if (where.page === 'browser') body = html`<${Browser} initialTopic=${where.arg} />`;
   else if (where.page === 'groups') body = where.arg ? html`<${GroupDetail} id=${where.arg} />` : html`<${Groups} />`;
+  else if (where.page === 'queues') body = where.arg ? html`<${QueueDetail} id=${where.arg} />` : html`<${Queues} />`;
+  else if (where.page === 'dlq')
+    body = where.arg ? html`<${DeadLetterDetail} topic=${where.arg} />` : html`<${DeadLetters} />`;
+  else if (where.page === 'activity') body = html`<${Activity} />`;
   else body = html`<${Overview} />`;
   return html`
     <header>
       <h1>Sluice</h1>
       ${link('overview', 'Overview')} ${link('topics', 'Topics')} ${link('browser', 'Messages')}
-      ${link('groups', 'Consumer groups')} <a href="/docs/">API docs</a>
+      ${link('groups', 'Consumer groups')} ${link('queues', 'Queues')} ${link('dlq', 'Dead letters')}
+      ${link('activity', 'Activity')} <a href="/docs/">API docs</a>
     </header>
     <main>${body}</main>
   `;

@@ -4,6 +4,12 @@
 //   await sluice.subscribe(['orders'], { group: 'web' }, (record) => console.log(record.value));
 //   await sluice.produce('orders', [{ key: 'o-1', value: { total: 12 } }]);
 //   await sluice.commit(record);                                           // group members: up to this record
+//   await sluice.subscribe(['jobs'], { shareGroup: 'workers' }, async (job) => {   // a queue (share group)
+//     try { await work(job.value.data); await job.ack(); } catch (e) { await job.fail(e.message); }
+//   });
+// Share-group records carry deliveryAttempt (1 on the first delivery) and settle with ack(), release() (back
+// now, the attempt not counted), reject(reason) (to the dead-letter topic now), fail(error) (retried after
+// the group's backoff) or renew() (keep the lock longer); unanswered past the lock timeout, they come back.
 // Keys and values given as strings are sent as text, anything else as JSON; records arrive with key and
 // value decoded ({ type, data }: data is parsed JSON, text, or base64 for binary) and headers as strings.
 // subscribe(topics, { format: 'binary' }, …) has records come as binary frames: record.value is then a
@@ -48,7 +54,10 @@ export class SluiceSocket {
     });
   }
 
-  /** Subscribes (replacing any earlier subscription). options: { group, from: 'earliest'|'latest'|offset, autoCommit, format: 'json'|'binary' }. */
+  /**
+   * Subscribes (replacing any earlier subscription). options: { group, from: 'earliest'|'latest'|offset,
+   * autoCommit, format: 'json'|'binary' }, or { shareGroup, maxInFlight (default 10), from: 'earliest'|'latest' }.
+   */
   subscribe(topics, options, onRecord) {
     this.#onRecord = onRecord;
     return this.#call({ op: 'subscribe', topics, ...options });
@@ -73,6 +82,33 @@ export class SluiceSocket {
     return answer.results;
   }
 
+  /** Share groups: settles a record this subscription received (also record.ack() and the others). */
+  ack(record) {
+    return this.#settle('ack', record);
+  }
+
+  release(record) {
+    return this.#settle('release', record);
+  }
+
+  reject(record, reason) {
+    return this.#settle('reject', record, reason);
+  }
+
+  fail(record, error) {
+    return this.#settle('fail', record, error);
+  }
+
+  renew(record) {
+    return this.#settle('renew', record);
+  }
+
+  #settle(op, record, error) {
+    const message = { op, topic: record.topic, partition: record.partition, offset: record.offset };
+    if (error !== undefined) message.error = error instanceof Error ? error.message : String(error);
+    return this.#call(message);
+  }
+
   /** Commits the group's position past `record` (a record this subscription received). */
   commit(record) {
     return this.#call({ op: 'commit', topic: record.topic, partition: record.partition, offset: record.offset + 1 });
@@ -94,7 +130,17 @@ export class SluiceSocket {
     if (message.type === 'record') {
       const headers = {};
       for (const h of message.headers) headers[h.name] = headerText(h.value);
-      this.#onRecord({ ...message, headers });
+      const { delivery_attempt: deliveryAttempt, ...fields } = message;
+      const record = { ...fields, headers };
+      if (deliveryAttempt !== undefined) {
+        record.deliveryAttempt = deliveryAttempt;
+        record.ack = () => this.ack(record);
+        record.release = () => this.release(record);
+        record.reject = (reason) => this.reject(record, reason);
+        record.fail = (error) => this.fail(record, error);
+        record.renew = () => this.renew(record);
+      }
+      this.#onRecord(record);
       return;
     }
     const pending = this.#pending.get(message.id);

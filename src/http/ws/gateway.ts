@@ -6,6 +6,7 @@ import websocket from '@fastify/websocket';
 import type { FastifyInstance } from 'fastify';
 import type { HttpCore } from '../core.js';
 import type { HttpConfig } from '../options.js';
+import type { QueuesCore } from '../queues-core.js';
 import type { PartitionTails } from './partition-tails.js';
 import { WsSession } from './session.js';
 
@@ -16,6 +17,7 @@ const CLIENT = fileURLToPath(new URL('../console/ws-client.js', import.meta.url)
 export async function websocketRoutes(
   app: FastifyInstance,
   core: HttpCore,
+  queues: QueuesCore,
   config: HttpConfig,
   tails: PartitionTails,
   onConnection: (delta: 1 | -1) => void,
@@ -30,9 +32,9 @@ export async function websocketRoutes(
   app.addHook('preClose', async () => {
     await Promise.all([...sessions].map((session) => session.close(CLOSE_GOING_AWAY, 'broker shutting down')));
   });
-  app.get('/ws', { websocket: true, schema: { hide: true } }, (socket) => {
+  app.get('/ws', { websocket: true, schema: { hide: true } }, (socket, request) => {
     onConnection(1);
-    const session = new WsSession(socket, core, tails, config);
+    const session = new WsSession(socket, core, queues, tails, config, request.ip);
     sessions.add(session);
     socket.on('close', () => {
       onConnection(-1);

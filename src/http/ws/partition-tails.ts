@@ -63,13 +63,21 @@ export type RecordFormat = 'json' | 'binary';
  *           but `value`, plus `value_size`: the value's byte length, -1 for a null value), then the value's
  *           bytes exactly as stored.
  */
-export function recordFrame(topic: string, partition: number, record: ConsumedRecord, format: RecordFormat): Buffer {
+export function recordFrame(
+  topic: string,
+  partition: number,
+  record: ConsumedRecord,
+  format: RecordFormat,
+  /** Fields of a share-group delivery (delivery_attempt), after the record's own. */
+  delivery?: { delivery_attempt: number },
+): Buffer {
   const fields = {
     type: 'record',
     topic,
     partition,
     offset: record.offset,
     timestamp: record.timestamp,
+    ...delivery,
     key: decodeValue(record.key, 'auto'),
   };
   if (format === 'json')

@@ -3,12 +3,17 @@
 // Messages are JSON text frames. Client → gateway (each may carry an `id` echoed in the answer):
 //   { op: 'subscribe', topics: [..], group?: string, from?: 'earliest'|'latest'|number, autoCommit?: bool,
 //     format?: 'json'|'binary' }                       binary: records come as binary frames (partition-tails.ts)
+//   { op: 'subscribe', topics: [..], shareGroup: string, maxInFlight?: 1..1000 (10), from?: 'earliest'|'latest',
+//     format?: 'json'|'binary' }                       a share-group member (share-subscription.ts)
+//   { op: 'ack'|'release'|'reject'|'fail'|'renew', topic, partition, offset, error? }
+//                                                      share members only: settle (or renew the lock of) a record
 //   { op: 'commit', topic, partition, offset }         group members only; offset = the next record to read
 //   { op: 'produce', topic, records: [REST record] }    records as POST …/records:batch entries
 //   { op: 'unsubscribe' }
 // Gateway → client:
-//   { type: 'subscribed' | 'unsubscribed' | 'committed', id }
+//   { type: 'subscribed' | 'unsubscribed' | 'committed' | 'settled', id }
 //   { type: 'record', topic, partition, offset, timestamp, key, value, headers }   key/value as REST reads (auto);
+//     share-group records also carry delivery_attempt (1 on the first delivery);
 //     with format 'binary', a binary frame instead: u32 header length, that JSON header, the value's bytes
 //   { type: 'produced', id, results: [{ partition, offset } | { error_code, message }] }
 //   { type: 'error', id, error_code, message }
@@ -16,7 +21,8 @@
 // Without a group a subscription is one PartitionFeed per partition of its topics: it rides the
 // partition's shared tail reader (one log read and one encoding per record for every socket at the tail)
 // and reads on its own only while behind it. With a group it is a real group member: an SDK consumer on
-// the broker's native listener, so joins, rebalances, assignment and commits are exactly the SDK's.
+// the broker's native listener, so joins, rebalances, assignment and commits are exactly the SDK's. With a
+// shareGroup it is a member of that share group, settling records one by one (share-subscription.ts).
 //
 // Backpressure: before each push the socket's queued bytes (ws bufferedAmount) are compared with
 // wsMaxBufferedBytes; over it, nothing more is read for this socket (a shared tail drops it and feeds the
@@ -25,14 +31,20 @@
 import type { WebSocket } from 'ws';
 import { logLevel, Sluice, type Consumer } from '../../client/index.js';
 import type { HeaderPairs } from '../../records/index.js';
+import type { AckType } from '../../broker/share/index.js';
 import { CoreError, type HttpCore } from '../core.js';
 import { HttpError, statusOf } from '../errors.js';
 import type { HttpConfig } from '../options.js';
+import type { QueuesCore } from '../queues-core.js';
 import { type FeedOutlet, PartitionFeed } from './partition-feed.js';
 import { type PartitionTails, type RecordFormat, recordFrame } from './partition-tails.js';
+import { ShareSubscription } from './share-subscription.js';
 import { encodeHeaders, encodeValue, parseTimestamp, type TypedValue } from '../routes/values.js';
 
 export const CLOSE_STUCK = 4008;
+
+const SETTLE_OPS: ReadonlySet<string> = new Set(['ack', 'release', 'reject', 'fail', 'renew']);
+const MAX_SHARE_IN_FLIGHT = 1000;
 
 /** While a socket is over its buffered-bytes limit, how often it is looked at again. */
 const DRAIN_CHECK_MS = 20;
@@ -48,15 +60,27 @@ interface Message {
 export class WsSession {
   readonly #socket: WebSocket;
   readonly #core: HttpCore;
+  readonly #queues: QueuesCore;
   readonly #tails: PartitionTails;
   readonly #config: HttpConfig;
   #subscription: AbortController | undefined;
   #consumer: Consumer | undefined;
+  #share: ShareSubscription | undefined;
   #closed = false;
+  readonly #clientHost: string;
 
-  constructor(socket: WebSocket, core: HttpCore, tails: PartitionTails, config: HttpConfig) {
+  constructor(
+    socket: WebSocket,
+    core: HttpCore,
+    queues: QueuesCore,
+    tails: PartitionTails,
+    config: HttpConfig,
+    clientHost: string,
+  ) {
     this.#socket = socket;
     this.#core = core;
+    this.#queues = queues;
+    this.#clientHost = clientHost;
     this.#tails = tails;
     this.#config = config;
     socket.on('message', (data, isBinary) => {
@@ -106,9 +130,14 @@ export class WsSession {
           this.#send({ type: 'produced', id, results: await this.#produce(message) });
           return;
         default:
+          if (typeof message.op === 'string' && SETTLE_OPS.has(message.op)) {
+            await this.#settle(message.op as AckType, message);
+            this.#send({ type: 'settled', id });
+            return;
+          }
           throw new HttpError(
             400,
-            `unknown op ${JSON.stringify(message.op)} (subscribe, unsubscribe, commit, produce)`,
+            `unknown op ${JSON.stringify(message.op)} (subscribe, unsubscribe, commit, produce, ack, release, reject, fail, renew)`,
           );
       }
     } catch (error) {
@@ -130,14 +159,31 @@ export class WsSession {
     const group = message.group;
     if (group !== undefined && (typeof group !== 'string' || group === ''))
       throw new HttpError(400, '"group" must be a non-empty string');
+    const shareGroup = message.shareGroup;
+    if (shareGroup !== undefined && (typeof shareGroup !== 'string' || shareGroup === ''))
+      throw new HttpError(400, '"shareGroup" must be a non-empty string');
+    if (shareGroup !== undefined && group !== undefined)
+      throw new HttpError(400, 'give "group" (a consumer group) or "shareGroup" (a queue), not both');
+    const maxInFlight = message.maxInFlight ?? 10;
+    if (
+      !Number.isSafeInteger(maxInFlight) ||
+      (maxInFlight as number) < 1 ||
+      (maxInFlight as number) > MAX_SHARE_IN_FLIGHT
+    )
+      throw new HttpError(400, `"maxInFlight" must be an integer from 1 to ${MAX_SHARE_IN_FLIGHT}`);
     const from = message.from ?? 'latest';
     if (from !== 'earliest' && from !== 'latest' && !(Number.isSafeInteger(from) && (from as number) >= 0))
       throw new HttpError(400, '"from" must be "earliest", "latest" or an offset');
     const format = message.format ?? 'json';
     if (format !== 'json' && format !== 'binary') throw new HttpError(400, '"format" must be "json" or "binary"');
+    if (shareGroup !== undefined && from !== 'earliest' && from !== 'latest')
+      throw new HttpError(400, 'a share group starts from "earliest" or "latest" (where it never read before)');
     for (const topic of topics as string[]) this.#core.topic(topic);
     await this.#stopSubscription();
-    if (group === undefined) this.#readDirectly(topics as string[], from as 'earliest' | 'latest' | number, format);
+    if (shareGroup !== undefined)
+      await this.#joinShareGroup(topics as string[], shareGroup, maxInFlight as number, from as 'earliest', format);
+    else if (group === undefined)
+      this.#readDirectly(topics as string[], from as 'earliest' | 'latest' | number, format);
     else await this.#joinGroup(topics as string[], group, from === 'earliest', message.autoCommit === true, format);
   }
 
@@ -208,6 +254,43 @@ export class WsSession {
     });
   }
 
+  async #joinShareGroup(
+    topics: string[],
+    groupId: string,
+    maxInFlight: number,
+    startFrom: 'earliest' | 'latest',
+    format: RecordFormat,
+  ): Promise<void> {
+    const subscription = new AbortController();
+    const share = new ShareSubscription(
+      this.#queues,
+      { groupId, topics, maxInFlight, startFrom, format, clientHost: this.#clientHost },
+      {
+        send: (frame, frameFormat) => this.#sendFrame(frame, frameFormat),
+        writable: (signal) => this.#writable(signal),
+        failed: (error) => {
+          if (error instanceof SessionClosed || subscription.signal.aborted) return;
+          this.#send({ type: 'error', id: null, error_code: 500, message: `share group ${groupId}: ${error.message}` });
+        },
+      },
+    );
+    await share.start();
+    this.#subscription = subscription;
+    this.#share = share;
+  }
+
+  async #settle(type: AckType, message: Message): Promise<void> {
+    if (!this.#share) throw new HttpError(409, `${type} needs a subscription with a "shareGroup"`);
+    const { topic, partition, offset, error } = message;
+    if (typeof topic !== 'string' || !Number.isSafeInteger(partition) || !Number.isSafeInteger(offset))
+      throw new HttpError(400, `${type} needs the record's "topic", "partition" and "offset"`);
+    if (error !== undefined && error !== null && typeof error !== 'string')
+      throw new HttpError(400, '"error" must be a string (why the record failed or was rejected)');
+    const reason =
+      typeof error === 'string' ? error : type === 'reject' ? 'rejected' : type === 'fail' ? 'failed' : null;
+    await this.#share.settle(topic, partition as number, offset as number, type, reason);
+  }
+
   async #commit(message: Message): Promise<void> {
     if (!this.#consumer) throw new HttpError(409, 'commit needs a subscription with a "group"');
     const { topic, partition, offset } = message;
@@ -256,6 +339,9 @@ export class WsSession {
     const consumer = this.#consumer;
     this.#consumer = undefined;
     await consumer?.disconnect().catch(() => {});
+    const share = this.#share;
+    this.#share = undefined;
+    await share?.stop();
   }
 
   /** Resolves once the socket's queue is under the limit; closes the socket (4008) if it stays over. */
