@@ -27,6 +27,7 @@ import { partitionError, toPartitionError, wireErrorOf, type PartitionError } fr
 import { defineHandler, NO_RESPONSE, type BrokerContext, type RequestContext } from './types.js';
 import { allowed, denied, mayCreateTopic } from '../security/acl/authorize.js';
 import { isInternalTopicName } from '../security/acl/internal-topics.js';
+import { notLeaderError } from '../cluster/leadership.js';
 
 type TopicResult = ProduceResponse['topics'][number];
 
@@ -99,6 +100,8 @@ function produceToTopic(
   const name = topic.name;
   return gather(
     partitions.map(({ partition, records }) => {
+      const notLeader = notLeaderError(broker, name, partition);
+      if (notLeader) return failed(partition, notLeader);
       const log = broker.topics.log(name, partition);
       if (!log) {
         return failed(
