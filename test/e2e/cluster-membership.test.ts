@@ -200,6 +200,30 @@ describe('cluster mode on etcd', () => {
     );
     expect(values(await recordsOf(read))).toEqual(['to 1']);
   });
+
+  it('an etcd restart changes nothing: leaders keep serving, the watch resumes, new topics are placed', async () => {
+    await etcd.restart();
+    const p0 = (await metadataFrom(member(1), ['replicated'])).topics[0]!.partitions[0]!;
+    await waitFor(
+      async () => (await produce(await wire(member(p0.leader)), 'replicated', 0, batchOf(['after']))).errorCode === 0,
+      { timeoutMs: 30_000, intervalMs: 100, message: 'the leader to take a produce after the etcd restart' },
+    );
+    const admin = sdkClient(member(1).port).admin();
+    await admin.connect();
+    expect(
+      await admin.createTopics({ topics: [{ topic: 'after-restart', numPartitions: 2, replicationFactor: 2 }] }),
+    ).toBe(true);
+    await admin.disconnect();
+    for (const id of [1, 2, 3]) {
+      await waitFor(
+        async () => {
+          const m = await metadataFrom(member(id), ['after-restart']);
+          return m.brokers.length === 3 && m.topics[0]!.partitions.every((p) => p.leader > 0);
+        },
+        { timeoutMs: 30_000, intervalMs: 100, message: `broker ${id} to see the topic created after the restart` },
+      );
+    }
+  });
 });
 
 /** The partition's leader epoch, as broker `id` reports it on Kafka's Metadata. */
