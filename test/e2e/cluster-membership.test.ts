@@ -4,6 +4,7 @@
 // NOT_LEADER_FOR_PARTITION) and the SDK routing to leaders, a dead leader's partition going offline rather
 // than to a replica that never caught up (unclean election off), and back when it returns.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readBatchHeader } from '../../storage/format/record-batch.js';
 import { Broker, type BrokerOptions } from '../../src/broker/index.js';
 import { ErrorCode, MetadataApi, type MetadataResponse } from '../../src/protocol/index.js';
 import { Metadata as KafkaMetadata } from '../../src/protocol/kafka/index.js';
@@ -199,6 +200,10 @@ describe('cluster mode on etcd', () => {
       { timeoutMs: 20_000 },
     );
     expect(values(await recordsOf(read))).toEqual(['to 1']);
+    // Each batch carries the leader epoch it was accepted under.
+    expect((await produce(await wire(member(leader)), 'replicated', 1, batchOf(['epoch 2']))).errorCode).toBe(0);
+    const batches = Buffer.concat((await fetchPartition(await wire(member(leader)), 'replicated', 1, 0)).records);
+    expect(leaderEpochsOf(batches)).toEqual([epoch, epoch + 2]);
   });
 
   it('an etcd restart changes nothing: leaders keep serving, the watch resumes, new topics are placed', async () => {
@@ -225,6 +230,16 @@ describe('cluster mode on etcd', () => {
     }
   });
 });
+
+function leaderEpochsOf(batches: Buffer): number[] {
+  const epochs: number[] = [];
+  for (let pos = 0; pos < batches.length; ) {
+    const header = readBatchHeader(batches, pos);
+    epochs.push(header.partitionLeaderEpoch);
+    pos += header.sizeInBytes;
+  }
+  return epochs;
+}
 
 /** The partition's leader epoch, as broker `id` reports it on Kafka's Metadata. */
 async function leaderEpoch(id: number, partition: number): Promise<number> {
