@@ -81,7 +81,7 @@ describe('cluster mode on etcd', () => {
     }
     const controllers = await Promise.all([1, 2, 3].map(async (id) => (await metadataFrom(member(id))).controllerId));
     expect(new Set(controllers).size).toBe(1);
-  });
+  }, 120_000);
 
   it('a topic with replication factor 3 is placed by the controller: 3 replicas, leaders spread, one answer everywhere', async () => {
     const sluice = sdkClient(member(2).port);
@@ -106,7 +106,7 @@ describe('cluster mode on etcd', () => {
     expect(seen[2]).toEqual(seen[0]);
     for (const p of seen[0]!) expect([...p.replicas].sort()).toEqual([1, 2, 3]);
     expect(new Set(seen[0]!.map((p) => p.leader)).size).toBe(3);
-  });
+  }, 120_000);
 
   it('more replicas than live brokers is INVALID_REPLICATION_FACTOR, and nothing is created', async () => {
     const sluice = sdkClient(member(1).port, { retries: 0 });
@@ -117,7 +117,7 @@ describe('cluster mode on etcd', () => {
     );
     expect(await admin.listTopics()).not.toContain('too-wide');
     await admin.disconnect();
-  });
+  }, 120_000);
 
   it('only the leader takes produce and fetch; the others name it; the SDK routes to leaders', async () => {
     const partitions = (await metadataFrom(member(1), ['replicated'])).topics[0]!.partitions;
@@ -140,7 +140,7 @@ describe('cluster mode on etcd', () => {
       expect(read.errorCode).toBe(ErrorCode.NONE);
       expect(values(await recordsOf(read))).toEqual([`to ${p.partition}`]);
     }
-  });
+  }, 120_000);
 
   it("Kafka's Metadata lists every broker's Kafka listener and each partition's leader and epoch", async () => {
     const b = member(3);
@@ -150,7 +150,7 @@ describe('cluster mode on etcd', () => {
     expect(answer.topics[0]!.partitions.map((p) => [p.partitionIndex, p.leaderId, p.leaderEpoch])).toEqual(
       native.map((p) => [p.partition, p.leader, 0]),
     );
-  });
+  }, 120_000);
 
   it('the controller leaving hands control to another broker', async () => {
     const controller = (await metadataFrom(member(1))).controllerId;
@@ -166,7 +166,7 @@ describe('cluster mode on etcd', () => {
     expect(next).not.toBe(controller);
     await startMember(controller, dataDir);
     await waitFor(async () => (await metadataFrom(member(survivor))).brokers.length === 3, { timeoutMs: 20_000 });
-  });
+  }, 120_000);
 
   it('a dead leader whose followers never caught up leaves its partition offline (no unclean election), and leads again on return', async () => {
     const p1 = (await metadataFrom(member(1), ['replicated'])).topics[0]!.partitions.find((p) => p.partition === 1)!;
@@ -204,7 +204,7 @@ describe('cluster mode on etcd', () => {
     expect((await produce(await wire(member(leader)), 'replicated', 1, batchOf(['now']))).errorCode).toBe(0);
     const batches = Buffer.concat((await fetchPartition(await wire(member(leader)), 'replicated', 1, 0)).records);
     expect(leaderEpochsOf(batches)).toEqual([0, epoch + 2]);
-  });
+  }, 120_000);
 
   it('an etcd restart changes nothing: leaders keep serving, the watch resumes, new topics are placed', async () => {
     await etcd.restart();
@@ -228,7 +228,7 @@ describe('cluster mode on etcd', () => {
         { timeoutMs: 30_000, intervalMs: 100, message: `broker ${id} to see the topic created after the restart` },
       );
     }
-  });
+  }, 120_000);
 });
 
 function leaderEpochsOf(batches: Buffer): number[] {

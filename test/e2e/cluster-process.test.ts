@@ -80,7 +80,7 @@ describe('sluice serve --cluster', () => {
       ['orders', 1, false],
       ['orders', 2, false],
     ]);
-  });
+  }, 180_000);
 
   it('a SIGKILLed controller loses control when its lease runs out; what it led is offline until it returns', async () => {
     const before = await status();
@@ -118,11 +118,11 @@ describe('sluice serve --cluster', () => {
       },
       { timeoutMs: 60_000, intervalMs: 200, message: 'the restarted broker to lead its partitions again' },
     );
-  });
+  }, 180_000);
 
   it('--cluster without --broker-id is a usage error', async () => {
     const { code, stderr } = await runSluice(['serve', '--cluster', etcd.url, '--port', '0', '--no-http'], 30_000);
     expect(code).toBe(2);
     expect(stderr).toContain('--cluster needs --broker-id');
-  });
+  }, 180_000);
 });
