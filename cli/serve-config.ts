@@ -41,6 +41,24 @@ export interface ServeFlags {
   superUser?: string[];
   /** --insecure-allow-anonymous: protected mode off. */
   insecureAllowAnonymous?: boolean;
+  /** --cluster etcd://host:port[,host:port]: cluster mode. */
+  cluster?: string;
+  /** --broker-id: this broker's id in the cluster (the broker's nodeId). */
+  brokerId?: number;
+  /** --cluster-name: the cluster's key prefix in etcd. */
+  clusterName?: string;
+}
+
+/** The file's `cluster` object with --cluster and --cluster-name on top; --broker-id is required with it. */
+function clusterFromFlags(file: BrokerOptions['cluster'], flags: ServeFlags, nodeId: number | undefined) {
+  if (flags.cluster === undefined && flags.clusterName === undefined) return file;
+  if (file !== undefined && (typeof file !== 'object' || file === null || Array.isArray(file)))
+    throw new UsageError('config setting "cluster" must be an object of cluster settings');
+  const etcd = flags.cluster ?? file?.etcd;
+  if (etcd === undefined) throw new UsageError('--cluster-name needs --cluster etcd://host:port');
+  if (nodeId === undefined)
+    throw new UsageError('--cluster needs --broker-id <n>: every broker of a cluster has its own id');
+  return { ...file, etcd, ...(flags.clusterName !== undefined ? { name: flags.clusterName } : {}) };
 }
 
 /** Broker options that a config file may set (everything but injected objects), plus logLevel. */
@@ -61,6 +79,7 @@ const FILE_KEYS = new Set([
   'advertisedKafkaPort',
   'nodeId',
   'clusterId',
+  'cluster',
   'flush',
   'autoCreateTopics',
   'defaultPartitions',
@@ -171,10 +190,12 @@ export function serveSettings(flags: ServeFlags): ServeSettings {
       autoCreateTopics: flags.autoCreateTopics,
       defaultPartitions: flags.defaultPartitions,
       repair: flags.repair,
+      nodeId: flags.brokerId,
     }).filter(([, v]) => v !== undefined),
   );
   const kafkaPortDefaulted = given.kafkaPort === undefined && fromFile.kafkaPort === undefined;
   const security = securityFromFlags(fromFile.security, flags);
+  const cluster = clusterFromFlags(fromFile.cluster, flags, flags.brokerId ?? fromFile.nodeId);
   const options: BrokerOptions = {
     ...fromFile,
     dataDir: './data',
@@ -182,6 +203,7 @@ export function serveSettings(flags: ServeFlags): ServeSettings {
     ...(kafkaPortDefaulted ? { kafkaPort: DEFAULT_KAFKA_PORT } : {}),
     ...given,
     ...(security !== undefined ? { security } : {}),
+    ...(cluster !== undefined ? { cluster } : {}),
   };
   const logLevel = flags.logLevel ?? fileLevel ?? 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {

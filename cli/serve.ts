@@ -68,6 +68,15 @@ export function register(program: Command): void {
       'listen on a non-loopback address without authentication (protected mode refuses to otherwise)',
     )
     .option(
+      '--cluster <etcd>',
+      'cluster mode: coordinate with other brokers through etcd, e.g. etcd://127.0.0.1:2379 (needs --broker-id)',
+    )
+    .option('--broker-id <n>', "this broker's id in the cluster, unique per broker", parseInteger('broker id', 0))
+    .option(
+      '--cluster-name <name>',
+      "the cluster's name: its keys live under /sluice/<name>/ in etcd (default: sluice)",
+    )
+    .option(
       '--repair',
       'truncate a corrupt sealed segment at its first bad batch (dropping what follows) instead of refusing to start',
     )

@@ -23,6 +23,11 @@ export function register(program: Command): void {
       'number of partitions (default: the broker default)',
       parseInteger('partitions', 1, 100_000),
     )
+    .option(
+      '--replication-factor <n>',
+      'copies of each partition, on that many brokers (cluster mode; default: the broker default)',
+      parseInteger('replication factor', 1, 32_767),
+    )
     .addOption(configOption())
     .option('--if-not-exists', 'succeed when the topic already exists');
   withBrokers(create).action(action(createTopic));
@@ -54,7 +59,7 @@ export function register(program: Command): void {
 async function createTopic(
   ctx: Context,
   topic: string,
-  opts: { partitions?: number; config?: Array<[string, string]>; ifNotExists?: boolean },
+  opts: { partitions?: number; replicationFactor?: number; config?: Array<[string, string]>; ifNotExists?: boolean },
 ) {
   const admin = await connectAdmin(ctx);
   const created = await admin.createTopics({
@@ -62,6 +67,7 @@ async function createTopic(
       {
         topic,
         ...(opts.partitions !== undefined ? { numPartitions: opts.partitions } : {}),
+        ...(opts.replicationFactor !== undefined ? { replicationFactor: opts.replicationFactor } : {}),
         configEntries: (opts.config ?? []).map(([name, value]) => ({ name, value })),
       },
     ],

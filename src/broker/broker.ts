@@ -44,6 +44,7 @@ import { ActivityLog, ACTIVITY_TOPIC } from './activity/activity-log.js';
 import { publishActivity } from './diagnostics.js';
 import { Transport } from './transport/transport.js';
 import { logCleanerSettings } from './log-cleaner-settings.js';
+import { ClusterNode } from './cluster/cluster-node.js';
 
 type State = 'new' | 'starting' | 'running' | 'stopping' | 'stopped';
 
@@ -77,6 +78,8 @@ export class Broker {
   private clusterId = '';
   private stopping: Promise<void> | undefined;
   private coreContext: BrokerContext | undefined;
+  /** Cluster mode only (config.cluster): membership, metadata and the controller through etcd. */
+  private clusterNode: ClusterNode | undefined;
 
   /** Validates the options (throws BrokerConfigError with a clear sentence); does no I/O. */
   constructor(options: BrokerOptions) {
@@ -212,8 +215,12 @@ export class Broker {
       });
       this.boundPort = await this.transport.listen(native, this.config.host, this.config.port);
       if (this.config.kafkaPort !== null) this.kafkaBoundPort = await this.listenKafka(context, this.config.kafkaPort);
+      await this.joinCluster();
     } catch (error) {
       this.state = 'stopped';
+      await this.clusterNode
+        ?.stop()
+        .catch((closeError) => this.logger.error({ err: closeError }, 'leaving the cluster after a failed start'));
       await this.transport?.close(0).catch(() => {});
       await this.shares
         ?.close()
@@ -264,6 +271,8 @@ export class Broker {
     }
     this.state = 'stopping';
     this.logger.info('stopping');
+    // Leaving first (the lease revoked) lets the controller move this broker's leaderships at once.
+    await this.clusterNode?.stop().catch((err) => this.logger.error({ err }, 'leaving the cluster'));
     this.topicRegistry.close();
     this.waiters.notifyAll();
     // Parked JoinGroup/SyncGroup requests are answered (COORDINATOR_NOT_AVAILABLE) before the server drains.
@@ -333,6 +342,23 @@ export class Broker {
     }
   }
 
+  /** Cluster mode: registers with the addresses just bound, follows the cluster's metadata, campaigns for controller. */
+  private async joinCluster(): Promise<void> {
+    const cluster = this.config.cluster;
+    if (!cluster) return;
+    this.clusterNode = new ClusterNode({
+      config: cluster,
+      brokerId: this.config.nodeId,
+      topics: this.topicRegistry,
+      logger: this.logger.child({ component: 'cluster' }),
+    });
+    await this.clusterNode.start({
+      host: this.config.advertisedHost,
+      port: this.advertisedPort,
+      kafkaPort: this.kafkaBoundPort < 0 ? null : (this.config.advertisedKafkaPort ?? this.kafkaBoundPort),
+    });
+  }
+
   /** Bound to every interface but advertising loopback: clients on other machines are sent to themselves. */
   private warnIfUnreachable(): void {
     const { host, advertisedHost } = this.config;
@@ -376,6 +402,9 @@ export class Broker {
       },
       get authorizer() {
         return self.authorizer!;
+      },
+      get cluster() {
+        return self.clusterNode;
       },
       internalTopics: () => [
         ...(self.groups?.internalTopics ?? []),

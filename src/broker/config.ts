@@ -16,6 +16,7 @@ import {
   MAX_HEADER_DEPTH,
 } from '../protocol/index.js';
 import { resolveGroupCoordinatorConfig, type GroupCoordinatorConfig } from './groups/coordinator.js';
+import { type ClusterConfig, type ClusterOptions, resolveClusterConfig } from './cluster/config.js';
 import { resolveShareGroupsConfig, type ShareGroupsConfig } from './share/config.js';
 import {
   protectedModeRefusal,
@@ -163,6 +164,11 @@ export interface BrokerOptions {
   repair?: boolean;
   /** Authentication (SASL), authorization (ACLs) and super users (src/broker/security/config.ts). Default: all off. */
   security?: SecurityOptions;
+  /**
+   * Cluster mode (src/broker/cluster/): coordinate with other brokers through etcd; `nodeId` is this
+   * broker's id in the cluster. Default: none, a single node needing nothing but Node.
+   */
+  cluster?: ClusterOptions;
 }
 
 export interface BrokerConfig {
@@ -198,6 +204,8 @@ export interface BrokerConfig {
   readonly activityRetentionMs: number;
   readonly logger: Logger;
   readonly clock: Clock;
+  /** null: single-node mode. */
+  readonly cluster: ClusterConfig | null;
   readonly groups: Readonly<GroupCoordinatorConfig>;
   readonly shareGroups: ShareGroupsConfig;
   readonly fs: StorageFs;
@@ -368,6 +376,7 @@ const KNOWN_KEYS = new Set<string>([
   'offsetsTopicSegmentBytes',
   'security',
   'activityRetentionMs',
+  'cluster',
 ]);
 
 function headerLimits(options: BrokerOptions, maxFrameBytes: number): Readonly<HeaderLimits> {
@@ -470,7 +479,8 @@ export function resolveBrokerConfig(options: BrokerOptions): BrokerConfig {
         : intIn('advertisedKafkaPort', options.advertisedKafkaPort, 0, 1, 65535),
     nodeId: intIn('nodeId', options.nodeId, 0, 0, 0x7fff_ffff),
     clusterId: options.clusterId ?? null,
-    autoCreateTopics: options.autoCreateTopics ?? true,
+    // Cluster mode creates topics through the controller only (CreateTopics); auto-creation is single-node for now.
+    autoCreateTopics: options.autoCreateTopics ?? options.cluster === undefined,
     defaultPartitions: intIn('defaultPartitions', options.defaultPartitions, 1, 1, maxPartitionsPerTopic),
     maxPartitionsPerTopic,
     topicDefaults: topicDefaults(options),
@@ -519,5 +529,15 @@ export function resolveBrokerConfig(options: BrokerOptions): BrokerConfig {
       0x7fff_ffff,
     ),
     security,
+    cluster: options.cluster === undefined ? null : clusterOption(options),
   });
+}
+
+function clusterOption(options: BrokerOptions): ClusterConfig {
+  if (options.autoCreateTopics === true)
+    fail(
+      'autoCreateTopics',
+      'is not available in cluster mode yet: create topics with CreateTopics (sluice topics create)',
+    );
+  return resolveClusterConfig(options.cluster!, fail);
 }

@@ -21,6 +21,7 @@
 //
 // The broker's internal topics (`__consumer_offsets`, `__activity`) are served from their own logs,
 // read-only; with authorization on, reading one needs Read on it like any topic.
+import { notLeaderError } from '../cluster/leadership.js';
 import type { PartitionLog } from '../../../storage/index.js';
 import {
   ErrorCode,
@@ -93,9 +94,10 @@ async function readAll(
       }
       const where = partitionName(t.name, p.partition);
       const log = broker.topics.log(t.name, p.partition) ?? broker.internalLog(t.name, p.partition);
-      if (!log) {
+      const notLeader = log && notLeaderError(broker, t.name, p.partition);
+      if (!log || notLeader) {
         failed = true;
-        const error = partitionError('UNKNOWN_TOPIC_OR_PARTITION', `${where} does not exist`);
+        const error = notLeader || partitionError('UNKNOWN_TOPIC_OR_PARTITION', `${where} does not exist`);
         partitions.push({
           partition: p.partition,
           ...error,

@@ -1,5 +1,6 @@
 // ListOffsets: earliest (-2) = log start, latest (-1) = the high watermark (log end, or the fsynced end under flush=always), or
 // the first offset whose batch has a timestamp at or after the one asked (-1/-1 when none).
+import { notLeaderError } from '../cluster/leadership.js';
 import {
   EARLIEST_TIMESTAMP,
   ErrorCode,
@@ -20,6 +21,8 @@ async function lookup(
   ctx: RequestContext,
 ): Promise<ListOffsetsPartitionResult> {
   const where = `${topic}-${partition}`;
+  const notLeader = notLeaderError(broker, topic, partition);
+  if (notLeader) return { partition, ...notLeader, timestamp: -1, offset: -1 };
   const log = broker.topics.log(topic, partition) ?? broker.internalLog(topic, partition);
   if (!log) {
     return {

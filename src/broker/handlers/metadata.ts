@@ -1,7 +1,9 @@
-// Metadata: one broker, which leads every partition. Named topics that are missing are auto-created
+// Metadata: one broker, which leads every partition; in cluster mode, the live brokers and each partition's
+// replicas, leader, leader epoch and ISR as the controller wrote them in etcd. Named topics that are missing are auto-created
 // when the request allows it and the broker's autoCreateTopics setting is on. Internal topics
 // (`__consumer_offsets`) are listed with isInternal when asked for by name or with includeInternal.
 import { ErrorCode, isValidTopicName, MetadataApi, type TopicMetadata } from '../../protocol/index.js';
+import type { ClusterView } from '../cluster/cluster-node.js';
 import type { Topic } from '../registries/topics.js';
 import { partitionError, wireErrorOf } from './storage-errors.js';
 import { defineHandler, type BrokerContext, type RequestContext } from './types.js';
@@ -11,9 +13,24 @@ function describeTopic(
   topic: Pick<Topic, 'name' | 'partitions'>,
   nodeId: number,
   isInternal = topic.name.startsWith('__'),
+  cluster?: ClusterView,
 ): TopicMetadata {
   const partitions = new Array(topic.partitions);
   for (let p = 0; p < topic.partitions; p++) {
+    // Cluster mode: the partition's state as the controller last wrote it (internal topics stay per broker).
+    const state = cluster && !isInternal ? cluster.partition(topic.name, p) : undefined;
+    if (cluster && !isInternal) {
+      partitions[p] = state
+        ? {
+            partition: p,
+            errorCode: state.leader < 0 ? ErrorCode.LEADER_NOT_AVAILABLE : ErrorCode.NONE,
+            leader: state.leader,
+            replicas: state.replicas,
+            isr: state.isr,
+          }
+        : { partition: p, errorCode: ErrorCode.LEADER_NOT_AVAILABLE, leader: -1, replicas: [], isr: [] };
+      continue;
+    }
     partitions[p] = { partition: p, errorCode: ErrorCode.NONE, leader: nodeId, replicas: [nodeId], isr: [nodeId] };
   }
   return { name: topic.name, errorCode: ErrorCode.NONE, errorMessage: null, isInternal, partitions };
@@ -49,7 +66,7 @@ async function lookup(
     }
   }
   if (!topic) return failed(name, partitionError('UNKNOWN_TOPIC_OR_PARTITION', `topic "${name}" does not exist`));
-  return describeTopic(topic, broker.config.nodeId);
+  return describeTopic(topic, broker.config.nodeId, undefined, broker.cluster);
 }
 
 export const metadataHandler = defineHandler(MetadataApi, async (request, broker, ctx) => {
@@ -61,7 +78,7 @@ export const metadataHandler = defineHandler(MetadataApi, async (request, broker
           ...broker.topics
             .list()
             .filter(visible)
-            .map((t) => describeTopic(t, nodeId)),
+            .map((t) => describeTopic(t, nodeId, undefined, broker.cluster)),
           ...(request.includeInternal
             ? broker
                 .internalTopics()
@@ -74,10 +91,13 @@ export const metadataHandler = defineHandler(MetadataApi, async (request, broker
             lookup(name, request.allowAutoTopicCreation && broker.config.autoCreateTopics, broker, ctx),
           ),
         );
+  const cluster = broker.cluster;
   return {
-    brokers: [{ nodeId, host: advertisedHost, port: broker.advertisedPort }],
+    brokers: cluster
+      ? cluster.brokers().map((b) => ({ nodeId: b.id, host: b.host, port: b.port }))
+      : [{ nodeId, host: advertisedHost, port: broker.advertisedPort }],
     clusterId: broker.clusterId,
-    controllerId: nodeId,
+    controllerId: cluster ? cluster.controllerId : nodeId,
     topics,
   };
 });

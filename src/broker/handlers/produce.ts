@@ -27,6 +27,7 @@ import { partitionError, toPartitionError, wireErrorOf, type PartitionError } fr
 import { defineHandler, NO_RESPONSE, type BrokerContext, type RequestContext } from './types.js';
 import { allowed, denied, mayCreateTopic } from '../security/acl/authorize.js';
 import { isInternalTopicName } from '../security/acl/internal-topics.js';
+import { notLeaderError } from '../cluster/leadership.js';
 
 type TopicResult = ProduceResponse['topics'][number];
 
@@ -57,8 +58,11 @@ async function appendTo(
     if (checking) await checking;
     // Storage resolves after the flush policy (fsync for flush=always, group-committed), which
     // satisfies acks=-1; acks=1 waits for the same (stricter than "written", never weaker).
-    // One pass in storage: each batch's size against max.message.bytes, then its CRC.
-    const result = await log.append(records, { maxBatchBytes: topic.maxMessageBytes });
+    // One pass in storage: each batch's size against max.message.bytes, then its CRC. In cluster mode
+    // every batch is stamped with the leader epoch it was accepted under (KIP-101: what truncation on a
+    // leader change compares); on a single node the producer's partitionLeaderEpoch is kept as sent.
+    const leaderEpoch = broker.cluster?.partition(log.topic, partition)?.leaderEpoch;
+    const result = await log.append(records, { maxBatchBytes: topic.maxMessageBytes, leaderEpoch });
     if (produceChannel.hasSubscribers) {
       const event: ProduceEvent = {
         topic: log.topic,
@@ -99,6 +103,8 @@ function produceToTopic(
   const name = topic.name;
   return gather(
     partitions.map(({ partition, records }) => {
+      const notLeader = notLeaderError(broker, name, partition);
+      if (notLeader) return failed(partition, notLeader);
       const log = broker.topics.log(name, partition);
       if (!log) {
         return failed(

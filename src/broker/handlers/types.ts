@@ -3,6 +3,7 @@
 // a produce with acks=0), the wire encodes it and the transport keeps responses in request order. Domain
 // code (registries/, groups/) raises domain errors; handlers alone turn them into wire codes
 // (storage-errors.ts, domain-errors.ts).
+import type { ClusterView } from '../cluster/cluster-node.js';
 import type { Logger } from 'pino';
 import type { Clock, PartitionLog, ReadBufferPool } from '../../../storage/index.js';
 import type { ApiSpec, ApiVersionRange, RequestHeader } from '../../protocol/index.js';
@@ -57,6 +58,8 @@ export interface BrokerContext {
   readonly fetchSessions: FetchSessions;
   /** Authentication: the users store, SASL mechanisms and each connection's session (src/broker/security/auth/). */
   readonly authenticator: Authenticator;
+  /** Cluster mode's view of brokers, controller and partition leaders (src/broker/cluster/); undefined on a single node. */
+  readonly cluster: ClusterView | undefined;
 }
 
 /**

@@ -1,4 +1,5 @@
-// Metadata: one broker (this listener's advertised address), the controller and leader of every partition.
+// Metadata: one broker (this listener's advertised address), the controller and leader of every partition;
+// in cluster mode every live broker's Kafka listener and each partition's leader, epoch, replicas and ISR.
 // The topic lookups, name checks and auto-creation are the native door's (handlers/metadata.ts), so both
 // doors create and describe topics alike. v0: an empty topic list means all topics; v1+: null does.
 // Below v4 there is no allowAutoTopicCreation field and Kafka auto-creates (when the broker allows it).
@@ -16,11 +17,19 @@ export const kafkaMetadataHandler = kafkaHandler(Metadata, async (request, broke
     ctx,
   );
   const { nodeId } = broker.config;
+  const cluster = broker.cluster;
+  // Cluster mode: every live broker with a Kafka listener, at the Kafka port it registered.
+  const brokers = cluster
+    ? cluster
+        .brokers()
+        .filter((b) => b.kafkaPort !== null)
+        .map((b) => ({ nodeId: b.id, host: b.host, port: b.kafkaPort!, rack: null }))
+    : [{ nodeId, host: ctx.listener.advertisedHost, port: ctx.listener.advertisedPort, rack: null }];
   return {
     throttleTimeMs: 0,
-    brokers: [{ nodeId, host: ctx.listener.advertisedHost, port: ctx.listener.advertisedPort, rack: null }],
+    brokers,
     clusterId: native.clusterId,
-    controllerId: nodeId,
+    controllerId: native.controllerId,
     topics: native.topics.map((t) => ({
       errorCode: t.errorCode,
       name: t.name,
@@ -29,7 +38,7 @@ export const kafkaMetadataHandler = kafkaHandler(Metadata, async (request, broke
         errorCode: p.errorCode,
         partitionIndex: p.partition,
         leaderId: p.leader,
-        leaderEpoch: 0,
+        leaderEpoch: (t.isInternal ? undefined : cluster?.partition(t.name, p.partition)?.leaderEpoch) ?? 0,
         replicaNodes: p.replicas,
         isrNodes: p.isr,
         offlineReplicas: [],

@@ -1,0 +1,184 @@
+// This broker as a member of a cluster (cluster mode: `sluice serve --cluster etcd://…`): the composition
+// of the etcd client, the metadata cache every request reads, the registration (lease), the controller
+// (active on one broker), and the local side of topics the cluster created. Handlers see it through the
+// ClusterView interface, on BrokerContext.cluster (undefined in single-node mode, where nothing here runs).
+import type { Logger } from 'pino';
+import type { TopicRegistry } from '../registries/topics.js';
+import { TopicError } from '../registries/errors.js';
+import type { ClusterConfig } from './config.js';
+import { Controller } from './controller.js';
+import { EtcdClient } from './etcd-client.js';
+import { ClusterKeys } from './keys.js';
+import { ClusterMetadataCache } from './metadata-cache.js';
+import type { BrokerRecord, PartitionState, TopicSpec } from './records.js';
+import { BrokerRegistration } from './registration.js';
+
+/** What handlers ask of the cluster. */
+export interface ClusterView {
+  readonly brokerId: number;
+  /** Live brokers, in id order. */
+  brokers(): BrokerRecord[];
+  /** The controller's broker id, or -1 while there is none. */
+  readonly controllerId: number;
+  /** A partition's replication state as the cluster last told this broker, or undefined before it is placed. */
+  partition(topic: string, partition: number): PartitionState | undefined;
+  /** Whether this broker leads the partition now (its lease certainly alive, the cluster naming it leader). */
+  isLeader(topic: string, partition: number): boolean;
+  /**
+   * Creates a topic cluster-wide: written to etcd (refused when it exists), placed by the controller,
+   * created locally by every broker. Resolves once this broker holds it and every partition has a leader,
+   * or after `waitMs` (the cluster finishes the work; clients retry LEADER_NOT_AVAILABLE meanwhile).
+   */
+  createTopic(name: string, spec: TopicSpec, options: { waitMs: number }): Promise<void>;
+  /** The replication factor of CreateTopics with -1. */
+  readonly defaultReplicationFactor: number;
+}
+
+export interface ClusterNodeOptions {
+  config: ClusterConfig;
+  brokerId: number;
+  topics: TopicRegistry;
+  logger: Logger;
+}
+
+export class ClusterNode implements ClusterView {
+  readonly brokerId: number;
+  readonly #config: ClusterConfig;
+  readonly #topics: TopicRegistry;
+  readonly #logger: Logger;
+  readonly #etcd: EtcdClient;
+  readonly #keys: ClusterKeys;
+  readonly #cache: ClusterMetadataCache;
+  readonly #controller: Controller;
+  #registration: BrokerRegistration | undefined;
+  #localSync: Promise<void> = Promise.resolve();
+  readonly #waiters = new Set<() => void>();
+
+  constructor(options: ClusterNodeOptions) {
+    this.brokerId = options.brokerId;
+    this.#config = options.config;
+    this.#topics = options.topics;
+    this.#logger = options.logger;
+    this.#etcd = new EtcdClient({
+      endpoints: this.#config.endpoints,
+      requestTimeoutMs: this.#config.etcdRequestTimeoutMs,
+    });
+    this.#keys = new ClusterKeys(this.#config.name);
+    this.#cache = new ClusterMetadataCache({ etcd: this.#etcd, keys: this.#keys, logger: this.#logger });
+    this.#controller = new Controller({
+      brokerId: this.brokerId,
+      etcd: this.#etcd,
+      keys: this.#keys,
+      cache: this.#cache,
+      logger: this.#logger.child({ component: 'controller' }),
+      lease: () => this.#registration?.lease,
+    });
+    this.#cache.onChange(() => {
+      this.#controller.poke();
+      this.#syncLocalTopics();
+      for (const wake of this.#waiters) wake();
+    });
+  }
+
+  get defaultReplicationFactor(): number {
+    return this.#config.defaultReplicationFactor;
+  }
+
+  /** Reads the cluster's metadata, then registers this broker (with the addresses it serves) and campaigns for controller. */
+  async start(record: Omit<BrokerRecord, 'id'>): Promise<void> {
+    await this.#cache.start();
+    this.#registration = new BrokerRegistration({
+      etcd: this.#etcd,
+      keys: this.#keys,
+      record: { id: this.brokerId, ...record },
+      sessionTimeoutMs: this.#config.sessionTimeoutMs,
+      logger: this.#logger,
+      onLost: () => {},
+      onRegistered: () => this.#controller.poke(),
+    });
+    await this.#registration.register();
+  }
+
+  /** Leaves the cluster: the lease is revoked, so the controller moves this broker's leaderships at once. */
+  async stop(): Promise<void> {
+    this.#controller.close();
+    await this.#registration?.close();
+    this.#cache.close();
+    for (const wake of this.#waiters) wake();
+  }
+
+  brokers(): BrokerRecord[] {
+    return this.#cache.brokers();
+  }
+
+  get controllerId(): number {
+    return this.#cache.controller?.value.brokerId ?? -1;
+  }
+
+  partition(topic: string, partition: number): PartitionState | undefined {
+    return this.#cache.partition(topic, partition)?.value;
+  }
+
+  isLeader(topic: string, partition: number): boolean {
+    return (
+      this.#cache.partition(topic, partition)?.value.leader === this.brokerId && this.#registration?.valid === true
+    );
+  }
+
+  async createTopic(name: string, spec: TopicSpec, options: { waitMs: number }): Promise<void> {
+    const live = this.#cache.brokers().length;
+    if (spec.replicationFactor > live)
+      throw new ReplicationFactorError(
+        `replication factor ${spec.replicationFactor} is larger than the ${live} live broker${live === 1 ? '' : 's'}`,
+      );
+    const key = this.#keys.topic(name);
+    const written = await this.#etcd.compareAndSwap([{ key, modRevision: 0 }], [{ key, value: JSON.stringify(spec) }]);
+    if (!written.succeeded) throw new TopicError('exists', `topic "${name}" already exists`);
+    await this.#until(() => this.#placed(name, spec.partitions), options.waitMs);
+  }
+
+  #placed(name: string, partitions: number): boolean {
+    if (!this.#topics.get(name)) return false;
+    for (let p = 0; p < partitions; p++) if ((this.#cache.partition(name, p)?.value.leader ?? -1) < 0) return false;
+    return true;
+  }
+
+  /** Resolves when `condition` holds after a cache change (or a local topic creation), or after `ms`. */
+  #until(condition: () => boolean, ms: number): Promise<void> {
+    if (condition()) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#waiters.delete(check);
+        resolve();
+      };
+      const check = () => {
+        if (condition()) done();
+      };
+      const timer = setTimeout(done, ms);
+      this.#waiters.add(check);
+    });
+  }
+
+  /** Every topic the cluster knows exists locally too (created in order, one at a time). */
+  #syncLocalTopics(): void {
+    this.#localSync = this.#localSync.then(async () => {
+      for (const [name, { value: spec }] of this.#cache.topics()) {
+        if (this.#topics.get(name)) continue;
+        try {
+          await this.#topics.create(name, spec.partitions, spec.configs);
+          this.#logger.info({ topic: name, partitions: spec.partitions }, 'created the local side of a cluster topic');
+        } catch (error) {
+          if (error instanceof TopicError && error.problem === 'exists') continue;
+          this.#logger.error({ err: error, topic: name }, 'cannot create the local side of a cluster topic');
+        }
+      }
+      for (const wake of this.#waiters) wake();
+    });
+  }
+}
+
+/** CreateTopics asked for more replicas than there are live brokers (INVALID_REPLICATION_FACTOR). */
+export class ReplicationFactorError extends Error {
+  override name = 'ReplicationFactorError';
+}

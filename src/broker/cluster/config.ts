@@ -1,0 +1,80 @@
+// Cluster mode's settings (BrokerOptions.cluster), validated once by resolveClusterConfig.
+//
+// The timeouts that govern failover (README "Cluster"): a broker that dies is noticed when its etcd lease
+// expires, sessionTimeoutMs after its last renewal (renewals go out every sessionTimeoutMs / 3); the
+// controller's watch sees the broker key go at once and writes the new leader in one etcd transaction;
+// clients find the new leader on their next metadata refresh (NOT_LEADER_OR_FOLLOWER or a lost connection).
+
+export interface ClusterOptions {
+  /**
+   * etcd to coordinate through: "etcd://host:port[,host:port…]" (or http:// URLs, or a list). The
+   * addresses are etcd's client URLs.
+   */
+  etcd: string | readonly string[];
+  /** The cluster's name: its keys live under /sluice/<name>/ in etcd. Default "sluice". */
+  name?: string;
+  /** A broker's etcd lease: how long after its last renewal a silent broker counts as dead. Default 3000 ms. */
+  sessionTimeoutMs?: number;
+  /** Replication factor of CreateTopics asking for -1 (Kafka's default.replication.factor). Default 1. */
+  defaultReplicationFactor?: number;
+  /** A single etcd call's bound. Default 5000 ms. */
+  etcdRequestTimeoutMs?: number;
+}
+
+export interface ClusterConfig {
+  readonly endpoints: readonly string[];
+  readonly name: string;
+  readonly sessionTimeoutMs: number;
+  readonly defaultReplicationFactor: number;
+  readonly etcdRequestTimeoutMs: number;
+}
+
+/** Parses "etcd://a:2379,b:2379" (or http:// URLs) into etcd client URLs; throws a sentence on bad input. */
+export function parseEtcdEndpoints(value: string | readonly string[]): string[] {
+  const parts = (typeof value === 'string' ? [value] : [...value])
+    .flatMap((v) => v.replace(/^etcd:\/\//, '').split(','))
+    .map((v) => v.trim())
+    .filter((v) => v.length > 0);
+  if (parts.length === 0) throw new Error('names no etcd address (expected etcd://host:port[,host:port])');
+  return parts.map((part) => {
+    const url = /^https?:\/\//.test(part) ? part : `http://${part}`;
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw new Error(`"${part}" is not an etcd address (expected host:port)`);
+    }
+    if (!parsed.port) throw new Error(`"${part}" names no port (etcd's client port is usually 2379)`);
+    return `${parsed.protocol}//${parsed.host}`;
+  });
+}
+
+export function resolveClusterConfig(
+  options: ClusterOptions,
+  fail: (field: string, message: string) => never,
+): ClusterConfig {
+  let endpoints: string[];
+  try {
+    endpoints = parseEtcdEndpoints(options.etcd);
+  } catch (error) {
+    return fail('cluster.etcd', (error as Error).message);
+  }
+  const name = options.name ?? 'sluice';
+  if (!/^[\w.-]{1,64}$/.test(name)) fail('cluster.name', 'must be 1..64 characters of [A-Za-z0-9_.-]');
+  const sessionTimeoutMs = options.sessionTimeoutMs ?? 3000;
+  if (!Number.isInteger(sessionTimeoutMs) || sessionTimeoutMs < 1000 || sessionTimeoutMs > 600_000)
+    fail('cluster.sessionTimeoutMs', 'must be an integer from 1000 to 600000 (etcd leases are whole seconds)');
+  const defaultReplicationFactor = options.defaultReplicationFactor ?? 1;
+  if (!Number.isInteger(defaultReplicationFactor) || defaultReplicationFactor < 1 || defaultReplicationFactor > 32767)
+    fail('cluster.defaultReplicationFactor', 'must be an integer from 1 to 32767');
+  const etcdRequestTimeoutMs = options.etcdRequestTimeoutMs ?? 5000;
+  if (!Number.isInteger(etcdRequestTimeoutMs) || etcdRequestTimeoutMs < 100)
+    fail('cluster.etcdRequestTimeoutMs', 'must be an integer of at least 100');
+  return Object.freeze({
+    endpoints: Object.freeze(endpoints),
+    name,
+    sessionTimeoutMs,
+    defaultReplicationFactor,
+    etcdRequestTimeoutMs,
+  });
+}

@@ -1,0 +1,62 @@
+// Where a cluster's metadata lives in etcd (Kafka's ZooKeeper paths, under one prefix per cluster):
+//   /sluice/<cluster>/brokers/<id>                 a live broker (JSON BrokerRecord), tied to its lease
+//   /sluice/<cluster>/controller                   the elected controller (JSON ControllerRecord), tied to its lease
+//   /sluice/<cluster>/topics/<topic>               a topic's spec (JSON TopicSpec), written by the broker creating it
+//   /sluice/<cluster>/partitions/<topic>/<p>       a partition's state (JSON PartitionState), written by the controller only
+// Topic names are [a-zA-Z0-9._-]: they never hold a "/", so the paths parse back unambiguously.
+
+export class ClusterKeys {
+  readonly root: string;
+
+  constructor(clusterName: string) {
+    this.root = `/sluice/${clusterName}/`;
+  }
+
+  get brokers(): string {
+    return `${this.root}brokers/`;
+  }
+  broker(id: number): string {
+    return `${this.brokers}${id}`;
+  }
+  get controller(): string {
+    return `${this.root}controller`;
+  }
+  get topics(): string {
+    return `${this.root}topics/`;
+  }
+  topic(name: string): string {
+    return `${this.topics}${name}`;
+  }
+  get partitions(): string {
+    return `${this.root}partitions/`;
+  }
+  partition(topic: string, partition: number): string {
+    return `${this.partitions}${topic}/${partition}`;
+  }
+
+  /** What a key under root names, or undefined for a key this version does not know. */
+  parse(
+    key: string,
+  ):
+    | { kind: 'broker'; id: number }
+    | { kind: 'controller' }
+    | { kind: 'topic'; topic: string }
+    | { kind: 'partition'; topic: string; partition: number }
+    | undefined {
+    if (!key.startsWith(this.root)) return undefined;
+    if (key === this.controller) return { kind: 'controller' };
+    if (key.startsWith(this.brokers)) {
+      const id = Number(key.slice(this.brokers.length));
+      return Number.isInteger(id) && id >= 0 ? { kind: 'broker', id } : undefined;
+    }
+    if (key.startsWith(this.topics)) return { kind: 'topic', topic: key.slice(this.topics.length) };
+    if (key.startsWith(this.partitions)) {
+      const rest = key.slice(this.partitions.length);
+      const slash = rest.lastIndexOf('/');
+      const partition = Number(rest.slice(slash + 1));
+      if (slash <= 0 || !Number.isInteger(partition) || partition < 0) return undefined;
+      return { kind: 'partition', topic: rest.slice(0, slash), partition };
+    }
+    return undefined;
+  }
+}

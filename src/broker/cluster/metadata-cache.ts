@@ -1,0 +1,183 @@
+// Every broker's copy of the cluster metadata in etcd (Kafka's MetadataCache): live brokers, the
+// controller, topic specs and partition states, read once under the cluster's prefix and then kept
+// current by one watch from the revision after that read. A watch that ends (etcd restarted, the network
+// failed) is replaced by a fresh read and watch after `retryMs`; meanwhile the last known state is served.
+//
+// Concurrency: events are applied synchronously in revision order, then listeners run. A reload cancels
+// the old watch before reading, and the new watch starts at the revision after that read, so no event is
+// applied twice or missed.
+import type { Logger } from 'pino';
+import type { EtcdClient, KeyValue, Watch } from './etcd-client.js';
+import type { ClusterKeys } from './keys.js';
+import {
+  type BrokerRecord,
+  type ControllerRecord,
+  type PartitionState,
+  type TopicSpec,
+  parseBrokerRecord,
+  parseControllerRecord,
+  parsePartitionState,
+  parseTopicSpec,
+} from './records.js';
+
+export interface Versioned<T> {
+  value: T;
+  /** The etcd key's modRevision: the expected revision of a compare-and-swap replacing it. */
+  modRevision: number;
+}
+
+export type CacheListener = () => void;
+
+const partitionKey = (topic: string, partition: number) => `${topic}\0${partition}`;
+
+export class ClusterMetadataCache {
+  readonly #etcd: EtcdClient;
+  readonly #keys: ClusterKeys;
+  readonly #logger: Logger;
+  readonly #retryMs: number;
+  readonly #brokers = new Map<number, BrokerRecord>();
+  #controller: Versioned<ControllerRecord> | undefined;
+  readonly #topics = new Map<string, Versioned<TopicSpec>>();
+  readonly #partitions = new Map<string, Versioned<PartitionState>>();
+  readonly #listeners = new Set<CacheListener>();
+  #revision = 0;
+  #watch: Watch | undefined;
+  #retry: NodeJS.Timeout | undefined;
+  #closed = false;
+
+  constructor(options: { etcd: EtcdClient; keys: ClusterKeys; logger: Logger; retryMs?: number }) {
+    this.#etcd = options.etcd;
+    this.#keys = options.keys;
+    this.#logger = options.logger;
+    this.#retryMs = options.retryMs ?? 500;
+  }
+
+  /** Reads everything and starts watching; resolves once the watch is confirmed. */
+  async start(): Promise<void> {
+    await this.#reload();
+  }
+
+  close(): void {
+    this.#closed = true;
+    clearTimeout(this.#retry);
+    this.#watch?.cancel();
+  }
+
+  /** Called after every change applied (a batch of watch events or a reload). Returns the remover. */
+  onChange(listener: CacheListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  get revision(): number {
+    return this.#revision;
+  }
+  brokers(): BrokerRecord[] {
+    return [...this.#brokers.values()].sort((a, b) => a.id - b.id);
+  }
+  broker(id: number): BrokerRecord | undefined {
+    return this.#brokers.get(id);
+  }
+  isAlive(id: number): boolean {
+    return this.#brokers.has(id);
+  }
+  get controller(): Versioned<ControllerRecord> | undefined {
+    return this.#controller;
+  }
+  topics(): Map<string, Versioned<TopicSpec>> {
+    return this.#topics;
+  }
+  topic(name: string): Versioned<TopicSpec> | undefined {
+    return this.#topics.get(name);
+  }
+  partition(topic: string, partition: number): Versioned<PartitionState> | undefined {
+    return this.#partitions.get(partitionKey(topic, partition));
+  }
+
+  async #reload(): Promise<void> {
+    const { kvs, revision } = await this.#etcd.getPrefix(this.#keys.root);
+    this.#brokers.clear();
+    this.#controller = undefined;
+    this.#topics.clear();
+    this.#partitions.clear();
+    for (const kv of kvs) this.#apply('put', kv);
+    this.#revision = revision;
+    this.#notify();
+    const watch = this.#etcd.watchPrefix(this.#keys.root, {
+      fromRevision: revision + 1,
+      onEvents: (events, at) => {
+        for (const event of events) this.#apply(event.type, event.kv);
+        this.#revision = Math.max(this.#revision, at);
+        this.#notify();
+      },
+      onEnd: (error) => {
+        if (this.#closed) return;
+        this.#logger.warn({ err: error }, 'the cluster metadata watch on etcd ended: reading again');
+        this.#scheduleReload();
+      },
+    });
+    this.#watch = watch;
+    await watch.ready;
+  }
+
+  #scheduleReload(): void {
+    clearTimeout(this.#retry);
+    this.#retry = setTimeout(() => {
+      if (this.#closed) return;
+      this.#reload().catch((error: unknown) => {
+        this.#logger.warn({ err: error }, 'cannot read the cluster metadata from etcd: retrying');
+        this.#watch?.cancel();
+        this.#scheduleReload();
+      });
+    }, this.#retryMs);
+    this.#retry.unref();
+  }
+
+  #apply(type: 'put' | 'delete', kv: KeyValue): void {
+    const what = this.#keys.parse(kv.key);
+    if (!what) return;
+    const put = type === 'put';
+    switch (what.kind) {
+      case 'broker': {
+        const record = put ? this.#parse(kv, parseBrokerRecord) : undefined;
+        if (record) this.#brokers.set(what.id, record);
+        else this.#brokers.delete(what.id);
+        return;
+      }
+      case 'controller': {
+        const record = put ? this.#parse(kv, parseControllerRecord) : undefined;
+        this.#controller = record ? { value: record, modRevision: kv.modRevision } : undefined;
+        return;
+      }
+      case 'topic': {
+        const spec = put ? this.#parse(kv, parseTopicSpec) : undefined;
+        if (spec) this.#topics.set(what.topic, { value: spec, modRevision: kv.modRevision });
+        else this.#topics.delete(what.topic);
+        return;
+      }
+      case 'partition': {
+        const key = partitionKey(what.topic, what.partition);
+        const state = put ? this.#parse(kv, parsePartitionState) : undefined;
+        if (state) this.#partitions.set(key, { value: state, modRevision: kv.modRevision });
+        else this.#partitions.delete(key);
+        return;
+      }
+    }
+  }
+
+  #parse<T>(kv: KeyValue, parse: (text: string) => T | undefined): T | undefined {
+    const value = parse(kv.value);
+    if (value === undefined) this.#logger.warn({ key: kv.key }, 'ignoring an etcd value this broker cannot read');
+    return value;
+  }
+
+  #notify(): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener();
+      } catch (error) {
+        this.#logger.error({ err: error }, 'a cluster metadata listener failed');
+      }
+    }
+  }
+}

@@ -1,0 +1,83 @@
+// The JSON values kept under the cluster's etcd keys (keys.ts), and their parsing: a value this broker
+// cannot read is ignored with a log line by its reader, never trusted half-read.
+
+/** A live broker's addresses, under /brokers/<id>, tied to the broker's lease. */
+export interface BrokerRecord {
+  id: number;
+  host: string;
+  /** The native protocol's port. */
+  port: number;
+  /** The Kafka listener's port, or null without one. */
+  kafkaPort: number | null;
+}
+
+/** Who the controller is, under /controller, tied to the controller's lease. */
+export interface ControllerRecord {
+  brokerId: number;
+}
+
+/** A topic as asked for by CreateTopics, under /topics/<name>. */
+export interface TopicSpec {
+  partitions: number;
+  replicationFactor: number;
+  configs: Record<string, string>;
+}
+
+/**
+ * One partition's replication state, under /partitions/<topic>/<p>: written by the controller only, each
+ * write a compare-and-swap on the revision it read (so two controllers can never both win).
+ * leader -1: offline (no live replica of the ISR). leaderEpoch grows by one at every leader change.
+ */
+export interface PartitionState {
+  replicas: number[];
+  leader: number;
+  leaderEpoch: number;
+  isr: number[];
+}
+
+const isNodeId = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
+const isNodeList = (v: unknown): v is number[] => Array.isArray(v) && v.every(isNodeId);
+
+function object(text: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function parseBrokerRecord(text: string): BrokerRecord | undefined {
+  const v = object(text);
+  if (!v || !isNodeId(v.id) || typeof v.host !== 'string' || !isNodeId(v.port)) return undefined;
+  if (v.kafkaPort !== null && !isNodeId(v.kafkaPort)) return undefined;
+  return { id: v.id, host: v.host, port: v.port, kafkaPort: v.kafkaPort };
+}
+
+export function parseControllerRecord(text: string): ControllerRecord | undefined {
+  const v = object(text);
+  return v && isNodeId(v.brokerId) ? { brokerId: v.brokerId } : undefined;
+}
+
+export function parseTopicSpec(text: string): TopicSpec | undefined {
+  const v = object(text);
+  if (!v || !Number.isInteger(v.partitions) || (v.partitions as number) < 1) return undefined;
+  if (!Number.isInteger(v.replicationFactor) || (v.replicationFactor as number) < 1) return undefined;
+  const configs = v.configs;
+  if (configs === null || typeof configs !== 'object' || Array.isArray(configs)) return undefined;
+  if (!Object.values(configs).every((c) => typeof c === 'string')) return undefined;
+  return {
+    partitions: v.partitions as number,
+    replicationFactor: v.replicationFactor as number,
+    configs: configs as Record<string, string>,
+  };
+}
+
+export function parsePartitionState(text: string): PartitionState | undefined {
+  const v = object(text);
+  if (!v || !isNodeList(v.replicas) || !isNodeList(v.isr) || !Number.isInteger(v.leader)) return undefined;
+  if (!Number.isInteger(v.leaderEpoch) || (v.leaderEpoch as number) < 0) return undefined;
+  return { replicas: v.replicas, leader: v.leader as number, leaderEpoch: v.leaderEpoch as number, isr: v.isr };
+}

@@ -1,0 +1,137 @@
+// This broker's registration (Kafka's ephemeral /brokers/ids/<id> znode): a lease of sessionTimeoutMs,
+// the broker key tied to it, kept alive three times per lease. When the lease is gone (the broker was
+// cut off from etcd for longer than its lease) the key went with it and the controller has already moved
+// this broker's leaderships away: `onLost` tells the node, and the registration starts over with a new lease.
+//
+// A broker id is one broker: registering refuses while another live broker holds the id, and waits up to
+// one lease for a crashed predecessor's key (the same broker restarting after a SIGKILL) to expire.
+import type { Logger } from 'pino';
+import { EtcdError, type EtcdClient } from './etcd-client.js';
+import type { ClusterKeys } from './keys.js';
+import type { BrokerRecord } from './records.js';
+
+export class ClusterConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ClusterConfigError';
+  }
+}
+
+export interface RegistrationOptions {
+  etcd: EtcdClient;
+  keys: ClusterKeys;
+  record: BrokerRecord;
+  sessionTimeoutMs: number;
+  logger: Logger;
+  /** The lease expired under us; a new registration follows (onRegistered). */
+  onLost: () => void;
+  onRegistered: (lease: string) => void;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export class BrokerRegistration {
+  readonly #options: RegistrationOptions;
+  #lease: string | undefined;
+  /** performance.now() until which the lease is certainly alive: the last successful renewal's send time + its TTL. */
+  #validUntil = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #closed = false;
+
+  constructor(options: RegistrationOptions) {
+    this.#options = options;
+  }
+
+  /** The lease the broker key (and the controller key, when this broker is controller) is tied to. */
+  get lease(): string | undefined {
+    return this.#lease;
+  }
+
+  /** Whether the lease is certainly alive now: a leader acts as one only while this holds (etcd may be unreachable). */
+  get valid(): boolean {
+    return this.#lease !== undefined && performance.now() < this.#validUntil;
+  }
+
+  async register(): Promise<void> {
+    const { etcd, keys, record, sessionTimeoutMs } = this.#options;
+    const key = keys.broker(record.id);
+    const ttl = Math.max(1, Math.ceil(sessionTimeoutMs / 1000));
+    const sentAt = performance.now();
+    const lease = await etcd.grantLease(ttl);
+    const deadline = Date.now() + sessionTimeoutMs + 2000;
+    for (;;) {
+      const won = await etcd.compareAndSwap([{ key, modRevision: 0 }], [{ key, value: JSON.stringify(record), lease }]);
+      if (won.succeeded) break;
+      if (this.#closed) return;
+      if (Date.now() > deadline) {
+        await etcd.revokeLease(lease).catch(() => {});
+        throw new ClusterConfigError(
+          `broker id ${record.id} is registered by another live broker (${(await etcd.get(key))?.value ?? 'gone now'}): give each broker its own --broker-id`,
+        );
+      }
+      await sleep(250);
+    }
+    this.#lease = lease;
+    this.#validUntil = sentAt + ttl * 1000;
+    this.#options.logger.info({ brokerId: record.id, lease, ttlSeconds: ttl }, 'registered in the cluster');
+    this.#options.onRegistered(lease);
+    this.#schedule(Math.max(100, Math.floor(sessionTimeoutMs / 3)));
+  }
+
+  #schedule(ms: number): void {
+    clearTimeout(this.#timer);
+    if (this.#closed) return;
+    this.#timer = setTimeout(() => void this.#keepAlive(), ms);
+    this.#timer.unref();
+  }
+
+  async #keepAlive(): Promise<void> {
+    const interval = Math.max(100, Math.floor(this.#options.sessionTimeoutMs / 3));
+    const lease = this.#lease;
+    if (this.#closed || !lease) return;
+    let ttl: number;
+    const sentAt = performance.now();
+    try {
+      ttl = await this.#options.etcd.keepAlive(lease);
+    } catch (error) {
+      // etcd unreachable: the lease runs down; keep trying (a renewal within the lease keeps everything).
+      this.#options.logger.warn(
+        { err: error instanceof EtcdError ? error.message : error },
+        'cannot renew the broker lease in etcd',
+      );
+      this.#schedule(Math.min(interval, 500));
+      return;
+    }
+    if (this.#closed) return;
+    if (ttl > 0) {
+      this.#validUntil = sentAt + ttl * 1000;
+      this.#schedule(interval);
+      return;
+    }
+    this.#lease = undefined;
+    this.#validUntil = 0;
+    this.#options.logger.error(
+      { brokerId: this.#options.record.id },
+      'the broker lease expired in etcd: this broker was out of the cluster; registering again',
+    );
+    this.#options.onLost();
+    this.#retryRegister();
+  }
+
+  #retryRegister(): void {
+    if (this.#closed) return;
+    this.register().catch((error: unknown) => {
+      this.#options.logger.warn({ err: error }, 'cannot register in etcd: retrying');
+      setTimeout(() => this.#retryRegister(), 500).unref();
+    });
+  }
+
+  /** Leaves the cluster at once (revoking the lease deletes the broker key, and the controller key if held). */
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearTimeout(this.#timer);
+    const lease = this.#lease;
+    this.#lease = undefined;
+    if (lease) await this.#options.etcd.revokeLease(lease).catch(() => {});
+  }
+}

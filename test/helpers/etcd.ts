@@ -1,0 +1,80 @@
+// A real etcd (Debian's etcd-server, installed by .ci/run when missing) on free loopback ports with its own
+// data directory, for the cluster tests: `const etcd = await startEtcd(); … await etcd.stop();`.
+// stop() kills it (SIGKILL: an etcd restart test wants a crash) and restart() brings it back on the same
+// ports and data, as an outage would end.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { freePort } from './free-port.js';
+import { tempDir } from './temp-dir.js';
+import { waitFor } from './wait-for.js';
+
+export interface EtcdProcess {
+  /** "http://127.0.0.1:<port>" */
+  readonly endpoint: string;
+  /** "etcd://127.0.0.1:<port>", the form `sluice serve --cluster` takes. */
+  readonly url: string;
+  stop(): Promise<void>;
+  restart(): Promise<void>;
+}
+
+async function healthy(endpoint: string): Promise<boolean> {
+  try {
+    const response = await fetch(`${endpoint}/health`, { signal: AbortSignal.timeout(1000) });
+    return response.ok && ((await response.json()) as { health?: string }).health === 'true';
+  } catch {
+    return false;
+  }
+}
+
+export async function startEtcd(): Promise<EtcdProcess> {
+  const dir = await tempDir('sluice-etcd-');
+  const clientPort = await freePort();
+  const peerPort = await freePort();
+  const endpoint = `http://127.0.0.1:${clientPort}`;
+  const peer = `http://127.0.0.1:${peerPort}`;
+  const args = [
+    '--name=test',
+    `--data-dir=${join(dir, 'data')}`,
+    `--listen-client-urls=${endpoint}`,
+    `--advertise-client-urls=${endpoint}`,
+    `--listen-peer-urls=${peer}`,
+    `--initial-advertise-peer-urls=${peer}`,
+    `--initial-cluster=test=${peer}`,
+    '--log-level=error',
+  ];
+  let child: ChildProcess | undefined;
+  const launch = async () => {
+    const proc = spawn('etcd', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    proc.stderr?.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString()).slice(-4000);
+    });
+    const exited = new Promise<never>((_, reject) => {
+      proc.once('error', (error) =>
+        reject(new Error(`etcd did not start (is etcd-server installed?): ${error.message}`)),
+      );
+      proc.once('exit', (code) => reject(new Error(`etcd exited with ${code}: ${stderr}`)));
+    });
+    exited.catch(() => {});
+    child = proc;
+    await Promise.race([waitFor(() => healthy(endpoint), { timeoutMs: 30_000, intervalMs: 50 }), exited]);
+  };
+  const stop = async () => {
+    const proc = child;
+    child = undefined;
+    if (!proc || proc.exitCode !== null) return;
+    const gone = new Promise((resolve) => proc.once('exit', resolve));
+    proc.kill('SIGKILL');
+    await gone;
+  };
+  await launch();
+  return {
+    endpoint,
+    url: `etcd://127.0.0.1:${clientPort}`,
+    stop,
+    restart: async () => {
+      await stop();
+      await launch();
+    },
+  };
+}
