@@ -46,6 +46,11 @@ export class NativeWire implements Wire {
 
   constructor(private readonly deps: NativeWireDeps) {}
 
+  /** The same wire over another view of the broker (the TLS listener's, which advertises its own port). */
+  withBroker(broker: BrokerContext): NativeWire {
+    return new NativeWire({ ...this.deps, broker });
+  }
+
   serve(payload: Buffer, exchange: Exchange): ResponseFrame | Promise<ResponseFrame> {
     let frame: DecodedRequestFrame;
     try {
