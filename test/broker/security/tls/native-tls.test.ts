@@ -44,7 +44,13 @@ describe('native TLS listener', () => {
     await admin.createTopics({ topics: [{ topic: 'tls-native', numPartitions: 2 }] });
     const producer = client.producer();
     await producer.connect();
-    await producer.send({ topic: 'tls-native', messages: [{ key: 'a', value: 'one' }, { key: 'b', value: 'two' }] });
+    await producer.send({
+      topic: 'tls-native',
+      messages: [
+        { key: 'a', value: 'one' },
+        { key: 'b', value: 'two' },
+      ],
+    });
     await producer.disconnect();
     const offsets = await admin.fetchTopicOffsets('tls-native');
     expect(offsets.reduce((n, p) => n + Number(p.high), 0)).toBe(2);
@@ -59,7 +65,10 @@ describe('native TLS listener', () => {
   it('a plaintext client on the TLS port fails at once; the broker logs why and keeps serving', async () => {
     const admin = sdk(b.broker.tlsPort!).admin();
     await expect(admin.connect()).rejects.toThrow();
-    await waitFor(() => logs.find(/spoke plaintext to the native TLS port/) !== undefined, { timeoutMs: 10_000, message: 'the log line' });
+    await waitFor(() => logs.find(/spoke plaintext to the native TLS port/) !== undefined, {
+      timeoutMs: 10_000,
+      message: 'the log line',
+    });
     const ok = sdk(b.broker.tlsPort!, { ca: pki.caPem }).admin();
     await ok.connect();
     await ok.disconnect();
@@ -68,7 +77,10 @@ describe('native TLS listener', () => {
   it('a TLS client on the plaintext port fails its handshake; the broker names a TLS client in the log', async () => {
     const admin = sdk(b.port, { ca: pki.caPem }).admin();
     await expect(admin.connect()).rejects.toThrow();
-    await waitFor(() => logs.find(/a TLS client connected to the native port/) !== undefined, { timeoutMs: 10_000, message: 'the log line' });
+    await waitFor(() => logs.find(/a TLS client connected to the native port/) !== undefined, {
+      timeoutMs: 10_000,
+      message: 'the log line',
+    });
   });
 
   it('a raw plaintext socket on the TLS port is closed, not left hanging', async () => {
