@@ -251,6 +251,7 @@ export class Broker {
         interceptors: this.interceptors,
         kafkaPort: () =>
           this.kafkaBoundPort < 0 ? undefined : (this.config.advertisedKafkaPort ?? this.kafkaBoundPort),
+        tlsPort: () => this.tlsPort,
       });
       this.boundPort = await this.transport.listen(native, this.config.host, this.config.port);
       if (this.config.kafkaPort !== null) this.kafkaBoundPort = await this.listenKafka(context, this.config.kafkaPort);
@@ -374,7 +375,7 @@ export class Broker {
       },
       apiVersions: () => registry.versions(),
     };
-    const wire = new KafkaWire({ registry, broker: context, listener });
+    const wire = new KafkaWire({ registry, broker: context, listener, tlsPort: () => this.kafkaTlsPort });
     const { host } = this.config;
     try {
       return await this.transport!.listen(wire, host, port, certificates);

@@ -39,6 +39,8 @@ export interface NativeWireDeps {
   readonly interceptors: Interceptors;
   /** The port Kafka clients are told to use (the Kafka listener's), or undefined without one: for the log. */
   readonly kafkaPort: () => number | undefined;
+  /** The native TLS listener's port, or undefined without one: for the log. */
+  readonly tlsPort?: () => number | undefined;
 }
 
 export class NativeWire implements Wire {
@@ -78,7 +80,12 @@ export class NativeWire implements Wire {
   identifyForeign(firstBytes: Buffer): ForeignClient | null {
     const foreign = identifyForeignProtocol(firstBytes);
     if (!foreign) return null;
-    const message = foreignProtocolMessage(foreign, this.deps.broker.port, this.deps.kafkaPort());
+    const message = foreignProtocolMessage(
+      foreign,
+      this.deps.broker.port,
+      this.deps.kafkaPort(),
+      this.deps.tlsPort?.(),
+    );
     return {
       message,
       fields: { protocol: foreign.protocol, seen: foreign.seen },
