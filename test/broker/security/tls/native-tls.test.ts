@@ -77,10 +77,14 @@ describe('native TLS listener', () => {
   it('a TLS client on the plaintext port fails its handshake; the broker names a TLS client in the log', async () => {
     const admin = sdk(b.port, { ca: pki.caPem }).admin();
     await expect(admin.connect()).rejects.toThrow();
-    await waitFor(() => logs.find(/a TLS client connected to the native port/) !== undefined, {
-      timeoutMs: 10_000,
-      message: 'the log line',
-    });
+    const port = b.broker.tlsPort!;
+    await waitFor(
+      () => logs.find(new RegExp(`a TLS client connected to the native port.*its TLS listener is port ${port}`)),
+      {
+        timeoutMs: 10_000,
+        message: 'the log line',
+      },
+    );
   });
 
   it('a raw plaintext socket on the TLS port is closed, not left hanging', async () => {
