@@ -391,12 +391,12 @@ export class Broker {
    * broker context that advertises the TLS port (Metadata, FindCoordinator), so its clients stay on TLS.
    */
   private async listenTls(native: NativeWire, context: BrokerContext, certificates: TlsCertificates): Promise<void> {
-    const { tls, host } = { tls: certificates.config, host: this.config.host };
+    const tls = certificates.config;
+    const { host } = this.config;
     if (tls.port !== null) {
-      const self = this;
       const tlsContext: BrokerContext = Object.create(context, {
-        port: { get: () => self.tlsBoundPort },
-        advertisedPort: { get: () => self.tlsBoundPort },
+        port: { get: () => this.tlsBoundPort },
+        advertisedPort: { get: () => this.tlsBoundPort },
       });
       const wire = native.withBroker(tlsContext);
       this.tlsBoundPort = await this.transport!.listen(wire, host, tls.port, certificates);
