@@ -8,7 +8,10 @@ import {
   resolveBrokerConfig,
   type BrokerOptions,
   type SecurityOptions,
+  type TlsClientAuth,
+  type TlsOptions,
 } from '../src/broker/index.js';
+
 import { HttpConfigError, resolveHttpConfig, type HttpOptions } from '../src/http/options.js';
 import { UsageError } from './lib/errors.js';
 import { LOG_LEVELS, type LogLevel } from './serve-log-levels.js';
@@ -41,6 +44,16 @@ export interface ServeFlags {
   superUser?: string[];
   /** --insecure-allow-anonymous: protected mode off. */
   insecureAllowAnonymous?: boolean;
+  tlsPort?: number;
+  kafkaTlsPort?: number;
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsCa?: string;
+  tlsClientAuth?: TlsClientAuth;
+  /** --tls-principal-rule (repeatable). */
+  tlsPrincipalRule?: string[];
+  /** --http-tls: the HTTP door over HTTPS. */
+  httpTls?: boolean;
   /** --cluster etcd://host:port[,host:port]: cluster mode. */
   cluster?: string;
   /** --broker-id: this broker's id in the cluster (the broker's nodeId). */
@@ -105,6 +118,7 @@ const FILE_KEYS = new Set([
   'offsetsTopicSegmentBytes',
   'http',
   'security',
+  'tls',
 ]);
 
 export function readConfigFile(path: string): FileOptions {
@@ -173,6 +187,37 @@ function securityFromFlags(file: SecurityOptions | undefined, flags: ServeFlags)
   };
 }
 
+/**
+ * The file's `tls` object with the --tls-* flags on top. Paths in the file are relative to the file (as
+ * dataDir is); paths in flags to the working directory.
+ */
+function tlsFromFlags(file: TlsOptions | undefined, flags: ServeFlags): TlsOptions | undefined {
+  const given = Object.fromEntries(
+    Object.entries({
+      port: flags.tlsPort,
+      kafkaPort: flags.kafkaTlsPort,
+      cert: flags.tlsCert,
+      key: flags.tlsKey,
+      ca: flags.tlsCa,
+      clientAuth: flags.tlsClientAuth,
+      principalMappingRules: flags.tlsPrincipalRule,
+    }).filter(([, v]) => v !== undefined),
+  );
+  if (Object.keys(given).length === 0) return file;
+  if (file !== undefined && (typeof file !== 'object' || file === null || Array.isArray(file)))
+    throw new UsageError('config setting "tls" must be an object of TLS settings');
+  return { ...file, ...given };
+}
+
+function resolveFilePaths(tls: TlsOptions, configFile: string): TlsOptions {
+  const out = { ...tls };
+  for (const key of ['cert', 'key', 'ca'] as const) {
+    const value = out[key];
+    if (typeof value === 'string') out[key] = resolve(configFile, '..', value);
+  }
+  return out;
+}
+
 /** Merges defaults, file and flags, and validates the result once (without starting anything). */
 export function serveSettings(flags: ServeFlags): ServeSettings {
   const file = flags.config !== undefined ? readConfigFile(flags.config) : {};
@@ -196,6 +241,11 @@ export function serveSettings(flags: ServeFlags): ServeSettings {
   const kafkaPortDefaulted = given.kafkaPort === undefined && fromFile.kafkaPort === undefined;
   const security = securityFromFlags(fromFile.security, flags);
   const cluster = clusterFromFlags(fromFile.cluster, flags, flags.brokerId ?? fromFile.nodeId);
+  const fileTls =
+    fromFile.tls !== undefined && typeof fromFile.tls === 'object' && fromFile.tls !== null && flags.config
+      ? resolveFilePaths(fromFile.tls, flags.config)
+      : fromFile.tls;
+  const tls = tlsFromFlags(fileTls, flags);
   const options: BrokerOptions = {
     ...fromFile,
     dataDir: './data',
@@ -204,6 +254,7 @@ export function serveSettings(flags: ServeFlags): ServeSettings {
     ...given,
     ...(security !== undefined ? { security } : {}),
     ...(cluster !== undefined ? { cluster } : {}),
+    ...(tls !== undefined ? { tls } : {}),
   };
   const logLevel = flags.logLevel ?? fileLevel ?? 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
@@ -227,7 +278,16 @@ export function serveSettings(flags: ServeFlags): ServeSettings {
     // fight over 9651.
     const otherPort = options.port !== undefined && options.port !== DEFAULT_NATIVE_PORT;
     const freePort = otherPort && fileHttp?.port === undefined ? { port: 0 } : {};
-    http = { ...freePort, ...fileHttp, ...(flags.httpPort !== undefined ? { port: flags.httpPort } : {}) };
+    http = {
+      ...freePort,
+      ...fileHttp,
+      ...(flags.httpPort !== undefined ? { port: flags.httpPort } : {}),
+      ...(flags.httpTls ? { tls: true } : {}),
+    };
+    if (http.tls === true && options.tls === undefined)
+      throw new UsageError(
+        '--http-tls (http.tls) serves the HTTP door with the TLS certificate: give --tls-cert and --tls-key too',
+      );
     try {
       resolveHttpConfig(http);
     } catch (error) {

@@ -57,6 +57,14 @@ export async function serve(flags: ServeFlags): Promise<number> {
     process.stderr.write(`error: cannot start the broker: ${describeError(error)}${hint}\n`);
     return EXIT_FAILURE;
   }
+  // SIGHUP re-reads the TLS certificate, key and CA (only when there is TLS: otherwise it ends the process as usual).
+  if (broker.tlsCertificates) {
+    const running = broker;
+    process.on('SIGHUP', () => {
+      logger.info('SIGHUP: reloading the TLS certificate');
+      running.reloadTls().catch((error) => logger.error({ err: error }, 'TLS certificate reload failed'));
+    });
+  }
   if (settings.httpOffForAuthentication)
     logger.warn(
       'authentication is on and the HTTP door (REST, /metrics, console, WebSocket) has none yet: it is not opened',

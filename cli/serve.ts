@@ -77,6 +77,31 @@ export function register(program: Command): void {
       "the cluster's name: its keys live under /sluice/<name>/ in etcd (default: sluice)",
     )
     .option(
+      '--tls-port <port>',
+      'port of a native-protocol listener over TLS (SDK ssl, sluice --tls); 0 picks a free one',
+      parseInteger('TLS port', 0, 65535),
+    )
+    .option(
+      '--kafka-tls-port <port>',
+      'port of a Kafka wire-protocol listener over TLS (security.protocol=SSL or SASL_SSL); 0 picks a free one',
+      parseInteger('Kafka TLS port', 0, 65535),
+    )
+    .option('--tls-cert <file>', "PEM file of the TLS listeners' certificate (chain); reloaded on SIGHUP")
+    .option('--tls-key <file>', "PEM file of the certificate's private key; reloaded on SIGHUP")
+    .option('--tls-ca <file>', 'PEM file of the CA whose client certificates are trusted: mutual TLS')
+    .addOption(
+      new Option(
+        '--tls-client-auth <mode>',
+        'client certificates: required (default with --tls-ca), requested, none (default without)',
+      ).choices(['required', 'requested', 'none']),
+    )
+    .option(
+      '--tls-principal-rule <rule>',
+      'maps a client certificate subject to a principal, Kafka\'s ssl.principal.mapping.rules: "RULE:<regex>/<replacement>/[L|U]" or "DEFAULT" (repeatable, tried in order)',
+      (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+    )
+    .option('--http-tls', "serve the HTTP door over HTTPS with the TLS listeners' certificate")
+    .option(
       '--repair',
       'truncate a corrupt sealed segment at its first bad batch (dropping what follows) instead of refusing to start',
     )

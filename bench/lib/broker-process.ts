@@ -22,6 +22,8 @@ export function brokerNodeFlags(): string[] {
 export interface BrokerProcess {
   port: number;
   address: string;
+  /** The SDK's ssl option when `address` is a TLS listener (bench/tls.ts). */
+  ssl?: import('node:tls').ConnectionOptions;
   dataDir: string;
   child: ChildProcess;
   /** Spawn → accepting connections, ms (polled every 50 ms). */

@@ -10,7 +10,12 @@ import { clientExecArgv, stealMeter, type MachineDuring } from './proc.js';
 import { summarizeLatencies, type LatencySummary } from './stats.js';
 
 export function client(broker: BrokerProcess) {
-  return new Sluice({ clientId: 'bench', brokers: [broker.address], logLevel: 0 });
+  return new Sluice({
+    clientId: 'bench',
+    brokers: [broker.address],
+    logLevel: 0,
+    ...(broker.ssl ? { ssl: broker.ssl } : {}),
+  });
 }
 
 export async function createTopic(

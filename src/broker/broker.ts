@@ -43,6 +43,7 @@ import { Authorizer } from './security/acl/authorizer.js';
 import { ActivityLog, ACTIVITY_TOPIC } from './activity/activity-log.js';
 import { publishActivity } from './diagnostics.js';
 import { Transport } from './transport/transport.js';
+import { type ReloadOutcome, TlsCertificates } from './security/tls/certificates.js';
 import { logCleanerSettings } from './log-cleaner-settings.js';
 import { ClusterNode } from './cluster/cluster-node.js';
 
@@ -75,6 +76,9 @@ export class Broker {
   private state: State = 'new';
   private boundPort = -1;
   private kafkaBoundPort = -1;
+  private tlsBoundPort = -1;
+  private kafkaTlsBoundPort = -1;
+  private certificates: TlsCertificates | undefined;
   private clusterId = '';
   private stopping: Promise<void> | undefined;
   private coreContext: BrokerContext | undefined;
@@ -124,6 +128,41 @@ export class Broker {
     return `${this.config.advertisedHost}:${this.config.advertisedKafkaPort ?? this.kafkaBoundPort}`;
   }
 
+  /** The native TLS listener's bound port (valid after start() with tls.port), else undefined. */
+  get tlsPort(): number | undefined {
+    return this.tlsBoundPort < 0 ? undefined : this.tlsBoundPort;
+  }
+
+  /** The Kafka TLS listener's bound port (valid after start() with tls.kafkaPort), else undefined. */
+  get kafkaTlsPort(): number | undefined {
+    return this.kafkaTlsBoundPort < 0 ? undefined : this.kafkaTlsBoundPort;
+  }
+
+  /**
+   * The certificate material of the TLS listeners (valid after start() with the tls option), for another
+   * door served over TLS with the same certificate (the HTTP door), which follows its reloads.
+   */
+  get tlsCertificates(): TlsCertificates | undefined {
+    return this.certificates;
+  }
+
+  /**
+   * Reads the TLS certificate, key and CA files again (`sluice serve` does on SIGHUP). On success new
+   * handshakes present the new certificate and open connections stay as they are; on failure (a file
+   * unreadable, a key that does not match, an expired certificate) the old one stays. Logged either way.
+   */
+  async reloadTls(): Promise<ReloadOutcome> {
+    if (!this.certificates) return { ok: false, reason: 'this broker has no TLS listener' };
+    const outcome = await this.certificates.reload();
+    if (outcome.ok) this.logger.info({ certificate: outcome.certificate }, 'TLS certificate reloaded');
+    else
+      this.logger.error(
+        { reason: outcome.reason },
+        `TLS certificate not reloaded, keeping the current one: ${outcome.reason}`,
+      );
+    return outcome;
+  }
+
   get running(): boolean {
     return this.state === 'running';
   }
@@ -147,6 +186,9 @@ export class Broker {
       // Before anything is read: a second broker on the same directory would corrupt it (storage/data-dir-lock.ts).
       this.lock = await lockDataDir(dataDir, this.logger);
       this.clusterId = await this.loadClusterId();
+      // Before anything is opened: a certificate that cannot be used stops the start with its reason.
+      if (this.config.tls)
+        this.certificates = await TlsCertificates.load(this.config.tls, () => this.config.clock.now());
       this.authenticator = new Authenticator({
         config: this.config.security,
         users: await UserStore.open(this.config.fs, dataDir),
@@ -212,9 +254,11 @@ export class Broker {
         interceptors: this.interceptors,
         kafkaPort: () =>
           this.kafkaBoundPort < 0 ? undefined : (this.config.advertisedKafkaPort ?? this.kafkaBoundPort),
+        tlsPort: () => this.tlsPort,
       });
       this.boundPort = await this.transport.listen(native, this.config.host, this.config.port);
       if (this.config.kafkaPort !== null) this.kafkaBoundPort = await this.listenKafka(context, this.config.kafkaPort);
+      if (this.certificates) await this.listenTls(native, context, this.certificates);
       await this.joinCluster();
     } catch (error) {
       this.state = 'stopped';
@@ -246,6 +290,9 @@ export class Broker {
         port: this.boundPort,
         address: this.address,
         ...(this.kafkaBoundPort >= 0 ? { kafkaPort: this.kafkaBoundPort, kafkaAddress: this.kafkaAddress } : {}),
+        ...(this.tlsBoundPort >= 0 ? { tlsPort: this.tlsBoundPort } : {}),
+        ...(this.kafkaTlsBoundPort >= 0 ? { kafkaTlsPort: this.kafkaTlsBoundPort } : {}),
+        ...(this.certificates ? { certificate: this.certificates.certificate } : {}),
         dataDir,
         topics: this.topicRegistry.list().length,
       },
@@ -322,23 +369,29 @@ export class Broker {
    * limits, memory budget, stall watchdog, graceful close) over the same core. A bind failure is a
    * KafkaListenError, so `sluice serve` can tell a taken default Kafka port from a taken native one.
    */
-  private async listenKafka(context: BrokerContext, port: number): Promise<number> {
+  private async listenKafka(
+    context: BrokerContext,
+    port: number,
+    certificates: TlsCertificates | null = null,
+  ): Promise<number> {
     const registry = new KafkaHandlerRegistry(KAFKA_HANDLERS);
     const self = this;
     const listener: KafkaListenerInfo = {
       advertisedHost: this.config.advertisedHost,
+      // A TLS listener's clients are sent back to the TLS port, a plaintext one's to the plaintext port.
       get advertisedPort() {
-        return self.config.advertisedKafkaPort ?? self.kafkaBoundPort;
+        return certificates ? self.kafkaTlsBoundPort : (self.config.advertisedKafkaPort ?? self.kafkaBoundPort);
       },
       apiVersions: () => registry.versions(),
     };
-    const wire = new KafkaWire({ registry, broker: context, listener });
+    const wire = new KafkaWire({ registry, broker: context, listener, tlsPort: () => this.kafkaTlsPort });
     const { host } = this.config;
     try {
-      return await this.transport!.listen(wire, host, port);
+      return await this.transport!.listen(wire, host, port, certificates);
     } catch (error) {
       const { code, message } = error as NodeJS.ErrnoException;
-      throw new KafkaListenError(`the Kafka listener cannot bind ${host}:${port}: ${message}`, code, error);
+      const which = certificates ? 'Kafka TLS' : 'Kafka';
+      throw new KafkaListenError(`the ${which} listener cannot bind ${host}:${port}: ${message}`, code, error);
     }
   }
 
@@ -357,6 +410,24 @@ export class Broker {
       port: this.advertisedPort,
       kafkaPort: this.kafkaBoundPort < 0 ? null : (this.config.advertisedKafkaPort ?? this.kafkaBoundPort),
     });
+  }
+
+  /**
+   * The TLS listeners (tls.port, tls.kafkaPort): the same wires over TLS. The native one gets a view of the
+   * broker context that advertises the TLS port (Metadata, FindCoordinator), so its clients stay on TLS.
+   */
+  private async listenTls(native: NativeWire, context: BrokerContext, certificates: TlsCertificates): Promise<void> {
+    const tls = certificates.config;
+    const { host } = this.config;
+    if (tls.port !== null) {
+      const tlsContext: BrokerContext = Object.create(context, {
+        port: { get: () => this.tlsBoundPort },
+        advertisedPort: { get: () => this.tlsBoundPort },
+      });
+      const wire = native.withBroker(tlsContext);
+      this.tlsBoundPort = await this.transport!.listen(wire, host, tls.port, certificates);
+    }
+    if (tls.kafkaPort !== null) this.kafkaTlsBoundPort = await this.listenKafka(context, tls.kafkaPort, certificates);
   }
 
   /** Bound to every interface but advertising loopback: clients on other machines are sent to themselves. */

@@ -25,6 +25,7 @@ import {
   SecurityConfigError,
   type SecurityOptions,
 } from './security/config.js';
+import { resolveTlsConfig, type TlsConfig, TlsConfigError, type TlsOptions } from './security/tls/config.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Kafka's fetch.max.bytes default (50 MiB). */
@@ -169,6 +170,11 @@ export interface BrokerOptions {
    * broker's id in the cluster. Default: none, a single node needing nothing but Node.
    */
   cluster?: ClusterOptions;
+  /**
+   * TLS listeners beside the plaintext ones (native and Kafka wire), their certificate and key, mutual TLS
+   * (src/broker/security/tls/config.ts). Default: none.
+   */
+  tls?: TlsOptions;
 }
 
 export interface BrokerConfig {
@@ -214,6 +220,8 @@ export interface BrokerConfig {
   readonly logCleaner: Readonly<LogCleanerConfig> | null;
   readonly offsetsTopicSegmentBytes: number;
   readonly security: SecurityConfig;
+  /** null: no TLS listener. */
+  readonly tls: TlsConfig | null;
 }
 
 export interface LogCleanerConfig {
@@ -377,6 +385,7 @@ const KNOWN_KEYS = new Set<string>([
   'security',
   'activityRetentionMs',
   'cluster',
+  'tls',
 ]);
 
 function headerLimits(options: BrokerOptions, maxFrameBytes: number): Readonly<HeaderLimits> {
@@ -416,6 +425,24 @@ function securityOption(value: SecurityOptions | undefined): SecurityConfig {
     if (error instanceof SecurityConfigError) throw new BrokerConfigError(error.message);
     throw error;
   }
+}
+
+function tlsOption(value: TlsOptions | undefined, ports: number[]): TlsConfig | null {
+  let tls: TlsConfig | null;
+  try {
+    tls = resolveTlsConfig(value);
+  } catch (error) {
+    if (error instanceof TlsConfigError) throw new BrokerConfigError(error.message);
+    throw error;
+  }
+  for (const [key, port] of [
+    ['tls.port', tls?.port],
+    ['tls.kafkaPort', tls?.kafkaPort],
+  ] as const) {
+    if (port !== null && port !== undefined && port !== 0 && ports.includes(port))
+      fail(key, `(${port}) must differ from the plaintext listeners' ports`);
+  }
+  return tls;
 }
 
 /** Validates options once and returns the frozen config every broker part receives. Throws BrokerConfigError. */
@@ -530,6 +557,10 @@ export function resolveBrokerConfig(options: BrokerOptions): BrokerConfig {
     ),
     security,
     cluster: options.cluster === undefined ? null : clusterOption(options),
+    tls: tlsOption(
+      options.tls,
+      [options.port ?? 9650, typeof options.kafkaPort === 'number' ? options.kafkaPort : 0].filter((p) => p !== 0),
+    ),
   });
 }
 

@@ -9,6 +9,7 @@ export {
 } from './config.js';
 export type { BrokerConfig, BrokerOptions, TopicDefaults } from './config.js';
 export type { SecurityOptions } from './security/config.js';
+export type { TlsClientAuth, TlsOptions } from './security/tls/config.js';
 export { TOPIC_CONFIG_NAMES } from './registries/topic-config.js';
 export { KafkaListenError } from './kafka/index.js';
 export { SLUICE_VERSION } from '../version.js';

@@ -160,17 +160,22 @@ export class Connection {
     });
   }
 
-  /** TLS: the decrypted bytes arrive as chunks ('data'), not through direct reads. */
+  /** TLS: the decrypted bytes are read straight into the frame buffers too (tls.connect's `onread`). */
   private connectTls(): tls.TLSSocket {
     const { host, port } = this.options;
-    const socket = tls.connect({
+    return tls.connect({
       ...(net.isIP(host) === 0 ? { servername: host } : {}),
       ...this.options.ssl,
       host,
       port,
-    });
-    socket.on('data', (chunk: Buffer) => this.onChunk(chunk));
-    return socket;
+      onread: {
+        buffer: () => this.decoder.readBuffer(),
+        callback: (n: number, buf: Uint8Array) => {
+          this.onData(n, buf as Buffer);
+          return true; // false would pause reading
+        },
+      },
+    } as tls.ConnectionOptions);
   }
 
   /** ApiVersions is the first request on every connection (DESIGN §3), then SASL when configured. */
@@ -361,10 +366,6 @@ export class Connection {
 
   private onData(n: number, buf: Buffer): void {
     this.decode(() => this.decoder.onRead(n, buf));
-  }
-
-  private onChunk(chunk: Buffer): void {
-    this.decode(() => this.decoder.push(chunk));
   }
 
   private decode(read: () => Buffer[]): void {

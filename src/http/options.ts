@@ -21,6 +21,11 @@ export interface HttpOptions {
   wsMaxBufferedBytes?: number;
   /** How long a WebSocket may stay over that limit before it is closed (code 4008). Default 30 s. */
   wsStuckTimeoutMs?: number;
+  /**
+   * Serve HTTPS with the broker's TLS certificate (BrokerOptions.tls; reloaded with it), on the same port.
+   * Default false.
+   */
+  tls?: boolean;
 }
 
 export type HttpConfig = Readonly<Required<Omit<HttpOptions, 'host'>> & { host: string | undefined }>;
@@ -38,6 +43,12 @@ function integer(name: string, value: number | undefined, fallback: number, min:
   return v;
 }
 
+function booleanOption(name: string, value: boolean | undefined): boolean {
+  if (value !== undefined && typeof value !== 'boolean')
+    throw new HttpConfigError(`http ${name} must be true or false, got ${JSON.stringify(value)}`);
+  return value ?? false;
+}
+
 export function resolveHttpConfig(options: HttpOptions = {}): HttpConfig {
   return Object.freeze({
     host: options.host,
@@ -50,5 +61,6 @@ export function resolveHttpConfig(options: HttpOptions = {}): HttpConfig {
     metrics: options.metrics ?? true,
     wsMaxBufferedBytes: integer('wsMaxBufferedBytes', options.wsMaxBufferedBytes, 4 * 1024 * 1024, 1024, 1 << 30),
     wsStuckTimeoutMs: integer('wsStuckTimeoutMs', options.wsStuckTimeoutMs, 30_000, 10, 3_600_000),
+    tls: booleanOption('tls', options.tls),
   });
 }

@@ -6,6 +6,8 @@
 //   const http = await startHttpServer(broker, { port: 0 });   // http.url → "http://127.0.0.1:40123"
 //   …
 //   await http.close();   // before broker.stop(): open HTTP and WebSocket connections are closed
+import type { Server as HttpsServer } from 'node:https';
+import type { SecureContextOptions } from 'node:tls';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -16,9 +18,9 @@ import { HttpCore } from './core.js';
 import { installErrorHandlers } from './errors.js';
 import { BrokerMetrics } from './metrics.js';
 import { metricsSummary } from './metrics-summary.js';
-import { resolveHttpConfig, type HttpConfig, type HttpOptions } from './options.js';
 import { QueuesCore } from './queues-core.js';
 import { activityRoutes } from './routes/activity.js';
+import { HttpConfigError, resolveHttpConfig, type HttpConfig, type HttpOptions } from './options.js';
 import { clusterRoutes } from './routes/cluster.js';
 import { groupRoutes } from './routes/groups.js';
 import { queueRoutes } from './routes/queues.js';
@@ -44,7 +46,15 @@ export class HttpServer {
     const core = new HttpCore(broker.core);
     const queues = new QueuesCore(broker.core, core);
     const logger = core.logger.child({ component: 'http' });
+    const certificates = broker.tlsCertificates;
+    if (config.tls && !certificates)
+      throw new HttpConfigError(
+        "http tls serves HTTPS with the broker's TLS certificate, but the broker has no tls settings",
+      );
+    // HTTPS: the broker's certificate, followed on reload (no client certificates: HTTP authenticates itself).
+    const https = config.tls && certificates ? { https: httpsOptions(certificates.serverOptions()) } : {};
     const app = Fastify({
+      ...https,
       loggerInstance: logger as FastifyBaseLogger,
       // Requests are counted by /metrics, not logged one by one.
       logController: new LogController({ disableRequestLogging: true }),
@@ -98,12 +108,18 @@ export class HttpServer {
     await websocketRoutes(app, core, queues, config, tails, (delta) => metrics?.connectionOpened('websocket', delta));
     app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
+    if (config.tls && certificates) {
+      const unsubscribe = certificates.onReload((context) =>
+        (app.server as HttpsServer).setSecureContext(httpsOptions(context)),
+      );
+      app.addHook('onClose', async () => unsubscribe());
+    }
     const server = new HttpServer(app, config);
     const host = config.host ?? broker.config.host;
     await app.listen({ host, port: config.port });
     const address = app.server.address();
     server.#port = typeof address === 'object' && address ? address.port : config.port;
-    logger.info({ host, port: server.#port }, 'HTTP listening');
+    logger.info({ host, port: server.#port, tls: config.tls }, config.tls ? 'HTTPS listening' : 'HTTP listening');
     return server;
   }
 
@@ -112,12 +128,13 @@ export class HttpServer {
     return this.#port;
   }
 
-  /** "http://host:port" of the bound address. */
+  /** "http://host:port" (or "https://…") of the bound address. */
   get url(): string {
+    const scheme = this.config.tls ? 'https' : 'http';
     const address = this.#app.server.address();
-    if (typeof address !== 'object' || !address) return `http://127.0.0.1:${this.#port}`;
+    if (typeof address !== 'object' || !address) return `${scheme}://127.0.0.1:${this.#port}`;
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-    return `http://${host}:${address.port}`;
+    return `${scheme}://${host}:${address.port}`;
   }
 
   /** Test and tooling access to the fastify instance (inject requests without a socket). */
@@ -130,6 +147,11 @@ export class HttpServer {
     this.#closing ??= this.#app.close();
     return this.#closing;
   }
+}
+
+/** The certificate and key only: the HTTP door asks for no client certificate. */
+function httpsOptions(context: SecureContextOptions): SecureContextOptions {
+  return { cert: context.cert, key: context.key };
 }
 
 /** Starts the HTTP door for a started broker: `const http = await startHttpServer(broker, { port: 0 })`. */

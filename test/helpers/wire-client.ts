@@ -2,6 +2,7 @@
 // response frames in arrival order and matches them to requests by correlationId. No retries, no
 // reconnects: tests see exactly what the broker sent.
 import { connect, type Socket } from 'node:net';
+import { type ConnectionOptions, connect as connectTls, type TLSSocket } from 'node:tls';
 import {
   apiByKey,
   decodeResponsePayload,
@@ -62,6 +63,22 @@ export class WireClient {
       });
       socket.once('error', reject);
     });
+  }
+
+  /** The same over TLS (a TLS listener): `options` are tls.connect's (ca, cert, key). */
+  static connectTls(port: number, options: ConnectionOptions, host = '127.0.0.1'): Promise<WireClient> {
+    return new Promise((resolve, reject) => {
+      const socket = connectTls({ port, host, ...options }, () => {
+        socket.off('error', reject);
+        resolve(new WireClient(socket));
+      });
+      socket.once('error', reject);
+    });
+  }
+
+  /** The TLS certificate the broker presented on this connection (a TLS connection only). */
+  get peerCertificateSubject(): string | undefined {
+    return (this.socket as TLSSocket).getPeerX509Certificate?.()?.subject;
   }
 
   get isClosed(): boolean {

@@ -43,6 +43,8 @@ export interface KafkaWireDeps {
   readonly broker: BrokerContext;
   /** Where Kafka clients are told to connect (Metadata, FindCoordinator). */
   readonly listener: KafkaListenerInfo;
+  /** The Kafka TLS listener's port, or undefined without one: for the log. */
+  readonly tlsPort?: () => number | undefined;
 }
 
 export class KafkaWire implements Wire {
@@ -92,7 +94,9 @@ export class KafkaWire implements Wire {
     const fields = { protocol: foreign.protocol, seen: foreign.seen };
     const here = "this port speaks only Kafka's binary protocol (kcat, librdkafka, kafkajs and other Kafka clients)";
     if (foreign.protocol === 'TLS') {
-      const message = `a TLS client connected to the Kafka port (${foreign.seen}): ${here}, without TLS; connect with security.protocol=PLAINTEXT`;
+      const tlsPort = this.deps.tlsPort?.();
+      const elsewhere = tlsPort === undefined ? '' : `, or to the Kafka TLS port ${tlsPort}`;
+      const message = `a TLS client connected to the Kafka port (${foreign.seen}): ${here}, without TLS; connect with security.protocol=PLAINTEXT${elsewhere}`;
       return { message, fields };
     }
     const message = `an HTTP client connected to the Kafka port (${foreign.seen}): ${here}`;

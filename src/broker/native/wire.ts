@@ -39,12 +39,19 @@ export interface NativeWireDeps {
   readonly interceptors: Interceptors;
   /** The port Kafka clients are told to use (the Kafka listener's), or undefined without one: for the log. */
   readonly kafkaPort: () => number | undefined;
+  /** The native TLS listener's port, or undefined without one: for the log. */
+  readonly tlsPort?: () => number | undefined;
 }
 
 export class NativeWire implements Wire {
   readonly name = 'native';
 
   constructor(private readonly deps: NativeWireDeps) {}
+
+  /** The same wire over another view of the broker (the TLS listener's, which advertises its own port). */
+  withBroker(broker: BrokerContext): NativeWire {
+    return new NativeWire({ ...this.deps, broker });
+  }
 
   serve(payload: Buffer, exchange: Exchange): ResponseFrame | Promise<ResponseFrame> {
     let frame: DecodedRequestFrame;
@@ -73,7 +80,12 @@ export class NativeWire implements Wire {
   identifyForeign(firstBytes: Buffer): ForeignClient | null {
     const foreign = identifyForeignProtocol(firstBytes);
     if (!foreign) return null;
-    const message = foreignProtocolMessage(foreign, this.deps.broker.port, this.deps.kafkaPort());
+    const message = foreignProtocolMessage(
+      foreign,
+      this.deps.broker.port,
+      this.deps.kafkaPort(),
+      this.deps.tlsPort?.(),
+    );
     return {
       message,
       fields: { protocol: foreign.protocol, seen: foreign.seen },

@@ -38,7 +38,8 @@ import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { FrameDecoder, FramingError } from '../../protocol/index.js';
 import type { BrokerConfig } from '../config.js';
-import { ANONYMOUS_PRINCIPAL, type Principal } from '../security/principal.js';
+import type { Principal } from '../security/principal.js';
+import { initialPrincipal, type TlsFacts } from '../security/tls/client-certificate.js';
 import { enableDirectReads } from './direct-read.js';
 import { ConnectionMemory, type MemoryBudget } from './memory-budget.js';
 import { StallWatchdog, type WatchedConnection } from './stall-watchdog.js';
@@ -113,6 +114,10 @@ export interface ConnectionDeps {
   /** Unique among the connections of every listener (ConnectionFacts.id). */
   id: number;
   wire: Wire;
+  /** The listener's name for logs ("native", "kafka-tls"); default the wire's. */
+  listener?: string;
+  /** The TLS session of a TLS listener's connection (its client certificate's principal), else null. */
+  tls?: TlsFacts | null;
   config: BrokerConfig;
   logger: Logger;
   /** The broker-wide budget of bytes in flight (memory-budget.ts). */
@@ -126,7 +131,8 @@ export class Connection implements ConnectionFacts, WatchedConnection {
   readonly id: number;
   readonly peer: string;
   readonly clientHost: string;
-  principal: Principal = ANONYMOUS_PRINCIPAL;
+  readonly tls: TlsFacts | null;
+  principal: Principal;
   readonly logger: Logger;
   readonly memory: ConnectionMemory;
   private readonly decoder: FrameDecoder;
@@ -164,8 +170,11 @@ export class Connection implements ConnectionFacts, WatchedConnection {
     this.wire = deps.wire;
     this.clientHost = socket.remoteAddress ?? '?';
     this.peer = `${this.clientHost}:${socket.remotePort ?? '?'}`;
+    this.tls = deps.tls ?? null;
+    // A verified client certificate (mutual TLS) is who the connection is until SASL says otherwise.
+    this.principal = initialPrincipal(this.tls);
     // Every line of this connection says which listener it came to (the metrics' `listener` label).
-    this.logger = deps.logger.child({ peer: this.peer, listener: this.wire.name });
+    this.logger = deps.logger.child({ peer: this.peer, listener: deps.listener ?? this.wire.name });
     this.memory = new ConnectionMemory(deps.memory, deps.config.maxConnectionInFlightBytes, () =>
       this.received(0, () => this.decoder.admitted()),
     );

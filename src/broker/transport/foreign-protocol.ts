@@ -54,7 +54,12 @@ export function identifyForeignProtocol(first: Buffer): ForeignProtocol | null {
 }
 
 /** One sentence for the log: what connected, and where it should go instead. */
-export function foreignProtocolMessage(found: ForeignProtocol, nativePort: number, kafkaPort?: number): string {
+export function foreignProtocolMessage(
+  found: ForeignProtocol,
+  nativePort: number,
+  kafkaPort?: number,
+  tlsPort?: number,
+): string {
   const here = `port ${nativePort} speaks only Sluice's native protocol (the Sluice SDK and CLI)`;
   switch (found.protocol) {
     case 'Kafka':
@@ -66,7 +71,9 @@ export function foreignProtocolMessage(found: ForeignProtocol, nativePort: numbe
     case 'HTTP':
       return `an HTTP client connected to the native port (${found.seen}): ${here}; this broker serves no HTTP`;
     case 'TLS':
-      return `a TLS client connected to the native port (${found.seen}): ${here}, without TLS`;
+      return `a TLS client connected to the native port (${found.seen}): ${here}, without TLS; ${
+        tlsPort === undefined ? 'this broker has no TLS listener (--tls-port)' : `its TLS listener is port ${tlsPort}`
+      }`;
   }
 }
 

@@ -10,6 +10,7 @@ import { ConnectionLimits } from './connection-limits.js';
 import { Listener } from './listener.js';
 import { MemoryBudget } from './memory-budget.js';
 import type { Wire } from './wire.js';
+import type { TlsCertificates } from '../security/tls/certificates.js';
 import { connectionChannel } from '../diagnostics.js';
 
 /** Direct reads land here unless they go straight into a frame: Node's own socket read size. */
@@ -30,24 +31,31 @@ export class Transport {
     this.limits = new ConnectionLimits(config, this.logger);
   }
 
-  /** Opens a listener speaking `wire` on host:port; resolves with the port bound (0 → an ephemeral one). */
-  async listen(wire: Wire, host: string, port: number): Promise<number> {
-    const listener = new Listener(wire, {
-      config: this.config,
-      logger: this.logger,
-      limits: this.limits,
-      memory: this.memory,
-      scratch: this.scratch,
-      nextConnectionId: () => this.nextConnectionId(),
-      opened: (c) => {
-        this.connections.add(c);
-        if (connectionChannel.hasSubscribers) connectionChannel.publish({ listener: wire.name, delta: 1 });
+  /**
+   * Opens a listener speaking `wire` on host:port, over TLS with `certificates`; resolves with the port
+   * bound (0 → an ephemeral one).
+   */
+  async listen(wire: Wire, host: string, port: number, certificates: TlsCertificates | null = null): Promise<number> {
+    const listener = new Listener(
+      wire,
+      {
+        config: this.config,
+        logger: this.logger,
+        limits: this.limits,
+        memory: this.memory,
+        scratch: this.scratch,
+        nextConnectionId: () => this.nextConnectionId(),
+        opened: (c, name) => {
+          this.connections.add(c);
+          if (connectionChannel.hasSubscribers) connectionChannel.publish({ listener: name, delta: 1 });
+        },
+        closed: (c, name) => {
+          this.connections.delete(c);
+          if (connectionChannel.hasSubscribers) connectionChannel.publish({ listener: name, delta: -1 });
+        },
       },
-      closed: (c) => {
-        this.connections.delete(c);
-        if (connectionChannel.hasSubscribers) connectionChannel.publish({ listener: wire.name, delta: -1 });
-      },
-    });
+      certificates,
+    );
     const bound = await listener.listen(host, port);
     this.listeners.push(listener);
     return bound;

@@ -5,6 +5,7 @@
 // the response encoding, and what to say to a client that speaks something else.
 import type { Logger } from 'pino';
 import type { Principal } from '../security/principal.js';
+import type { TlsFacts } from '../security/tls/client-certificate.js';
 
 /** A connection's share of the broker's memory budget, for optional work such as fetch read-ahead. */
 export interface MemoryShare {
@@ -26,6 +27,11 @@ export interface ConnectionFacts {
    * the authentication flow writes it; everything else reads it per request (RequestContext.principal).
    */
   principal: Principal;
+  /**
+   * The TLS session of a connection to a TLS listener (protocol, the client certificate and the principal
+   * it maps to); null or absent on a plaintext listener. PLAIN is offered only where this is set.
+   */
+  readonly tls?: TlsFacts | null;
   readonly logger: Logger;
   /** Aborted when the connection closes: a long wait stops waiting for nobody. */
   readonly signal: AbortSignal;

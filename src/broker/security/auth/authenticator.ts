@@ -9,6 +9,7 @@ import type { SecurityConfig } from '../config.js';
 import type { ConnectionFacts } from '../../transport/wire.js';
 import { FailureDelay } from './failure-delay.js';
 import type { MechanismExchange } from './mechanism.js';
+import { PlainMechanismExchange } from './plain-mechanism.js';
 import { ScramMechanismExchange } from './scram-mechanism.js';
 import { SCRAM_MECHANISMS, type ScramMechanism } from '../../../protocol/sasl/scram.js';
 import { type Refusal, SASL_AUTHENTICATE_KEY, SASL_HANDSHAKE_KEY, AuthSession, type SessionDeps } from './session.js';
@@ -46,7 +47,9 @@ export class Authenticator {
   admit(connection: ConnectionFacts, listener: string, apiKey: number): Refusal | null {
     let session = this.#sessions.get(connection.id);
     if (!session) {
-      if (!this.required && apiKey !== SASL_HANDSHAKE_KEY && apiKey !== SASL_AUTHENTICATE_KEY) return null;
+      // A verified client certificate (mutual TLS) authenticated the connection already; SASL may still replace it.
+      const authenticated = !this.required || connection.tls?.certificatePrincipal;
+      if (authenticated && apiKey !== SASL_HANDSHAKE_KEY && apiKey !== SASL_AUTHENTICATE_KEY) return null;
       session = this.open(connection, listener);
     }
     return session.admit(apiKey);
@@ -59,14 +62,15 @@ export class Authenticator {
     return session;
   }
 
-  /** Mechanisms a listener offers. PLAIN and OAUTHBEARER join when their listeners exist. */
-  mechanisms(): string[] {
-    return [...SCRAM_MECHANISMS];
+  /** Mechanisms a connection is offered: PLAIN only over TLS (it carries the password itself). */
+  mechanisms(connection: ConnectionFacts): string[] {
+    return connection.tls ? [...SCRAM_MECHANISMS, 'PLAIN'] : [...SCRAM_MECHANISMS];
   }
 
-  private exchange(mechanism: string): MechanismExchange | undefined {
+  private exchange(mechanism: string, connection: ConnectionFacts): MechanismExchange | undefined {
     if ((SCRAM_MECHANISMS as readonly string[]).includes(mechanism))
       return new ScramMechanismExchange(mechanism as ScramMechanism, this.deps.users, this.#decoySecret);
+    if (mechanism === 'PLAIN' && connection.tls) return new PlainMechanismExchange(this.deps.users, this.#decoySecret);
     return undefined;
   }
 
@@ -74,8 +78,8 @@ export class Authenticator {
     const deps: SessionDeps = {
       required: this.required,
       listener,
-      mechanisms: () => this.mechanisms(),
-      exchange: (mechanism) => this.exchange(mechanism),
+      mechanisms: () => this.mechanisms(connection),
+      exchange: (mechanism) => this.exchange(mechanism, connection),
       now: () => this.deps.clock.now(),
       failed: (clientHost) => {
         const ms = this.#delay.failed(clientHost);

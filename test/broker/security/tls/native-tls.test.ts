@@ -1,0 +1,103 @@
+// TLS on the native port with the SDK: a broker with a certificate the test's own CA signed, SDK clients
+// with `ssl`, and the mixes that must fail cleanly (a plaintext client on the TLS port, a TLS client on the
+// plaintext port): each gets an error, the broker logs one sentence and keeps serving.
+import { connect as connectTcp } from 'node:net';
+import { connect as connectTls } from 'node:tls';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Sluice } from '../../../../src/client/index.js';
+import { LogCapture, startBroker, type TestBroker } from '../../../helpers/broker.js';
+import { removeTempDirs } from '../../../helpers/temp-dir.js';
+import { makeTestPki, type TestPki } from '../../../helpers/tls-certificates.js';
+import { waitFor } from '../../../helpers/wait-for.js';
+
+let pki: TestPki;
+let b: TestBroker;
+const logs = new LogCapture();
+
+beforeAll(async () => {
+  pki = await makeTestPki();
+  const server = pki.server();
+  b = await startBroker({ logger: logs.logger, tls: { port: 0, cert: server.cert, key: server.key } });
+});
+afterAll(async () => {
+  await b?.stop();
+  await removeTempDirs();
+});
+
+function sdk(port: number, ssl?: object | boolean) {
+  return new Sluice({
+    clientId: 'tls-test',
+    brokers: [`127.0.0.1:${port}`],
+    ...(ssl !== undefined ? { ssl: ssl as never } : {}),
+    retry: { retries: 0 },
+    connectionTimeout: 10_000,
+  });
+}
+
+describe('native TLS listener', () => {
+  it('an SDK client with ssl { ca } produces and consumes over TLS, and Metadata sends it back to the TLS port', async () => {
+    const port = b.broker.tlsPort!;
+    expect(port).toBeGreaterThan(0);
+    const client = sdk(port, { ca: pki.caPem });
+    const admin = client.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: 'tls-native', numPartitions: 2 }] });
+    const producer = client.producer();
+    await producer.connect();
+    await producer.send({
+      topic: 'tls-native',
+      messages: [
+        { key: 'a', value: 'one' },
+        { key: 'b', value: 'two' },
+      ],
+    });
+    await producer.disconnect();
+    const offsets = await admin.fetchTopicOffsets('tls-native');
+    expect(offsets.reduce((n, p) => n + Number(p.high), 0)).toBe(2);
+    await admin.disconnect();
+  });
+
+  it('a client that does not trust the certificate (no ca) fails to connect with a certificate error', async () => {
+    const admin = sdk(b.broker.tlsPort!, true).admin();
+    await expect(admin.connect()).rejects.toThrow(/certificate|self[- ]signed|issuer/i);
+  });
+
+  it('a plaintext client on the TLS port fails at once; the broker logs why and keeps serving', async () => {
+    const admin = sdk(b.broker.tlsPort!).admin();
+    await expect(admin.connect()).rejects.toThrow();
+    await waitFor(() => logs.find(/spoke plaintext to the native TLS port/) !== undefined, {
+      timeoutMs: 10_000,
+      message: 'the log line',
+    });
+    const ok = sdk(b.broker.tlsPort!, { ca: pki.caPem }).admin();
+    await ok.connect();
+    await ok.disconnect();
+  });
+
+  it('a TLS client on the plaintext port fails its handshake; the broker names a TLS client in the log', async () => {
+    const admin = sdk(b.port, { ca: pki.caPem }).admin();
+    await expect(admin.connect()).rejects.toThrow();
+    const port = b.broker.tlsPort!;
+    await waitFor(
+      () => logs.find(new RegExp(`a TLS client connected to the native port.*its TLS listener is port ${port}`)),
+      {
+        timeoutMs: 10_000,
+        message: 'the log line',
+      },
+    );
+  });
+
+  it('a raw plaintext socket on the TLS port is closed, not left hanging', async () => {
+    const socket = connectTcp(b.broker.tlsPort!, '127.0.0.1');
+    socket.on('error', () => {});
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    socket.write(Buffer.from('00000010000000080000000000000000', 'hex'));
+    await new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  });
+
+  it('a raw TLS socket on the plaintext port is closed, and its handshake fails', async () => {
+    const socket = connectTls({ host: '127.0.0.1', port: b.port, ca: pki.caPem });
+    const error = await new Promise<Error>((resolve) => socket.once('error', resolve));
+    expect(error.message).toMatch(/socket disconnected|ECONNRESET|closed/i);
+  });
+});
