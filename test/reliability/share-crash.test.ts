@@ -63,6 +63,7 @@ async function member(port: number, observed: Observed, stop: () => boolean): Pr
         memberId: joined.memberId,
         maxRecords: 6,
         maxWaitMs: 100,
+        acks: [],
       });
       for (const r of fetched.records) {
         if (observed.answeredAcks.has(r.offset)) observed.redeliveredAfterAck.push(r.offset);

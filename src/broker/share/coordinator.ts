@@ -313,7 +313,10 @@ export class ShareCoordinator {
     return out;
   }
 
-  /** Loads records from the log into the lane's window while it has room (one read at a time per lane). */
+  /**
+   * Loads records into the lane's window while it has room: from the records already decoded ahead when
+   * there are some (no I/O), else with one read of the log (one read at a time per lane).
+   */
   #fill(group: ShareGroup, lane: ShareLane): Promise<void> {
     if (lane.loading) return lane.loading;
     const log = this.#topics.log(lane.topic, lane.partition);
@@ -323,14 +326,13 @@ export class ShareCoordinator {
       sp.skipTo(log.logStartOffset);
       void this.#commit(group, lane).catch((err) => this.#persistFailed(err, group, lane));
     }
-    if (sp.room === 0 || sp.loadedEnd >= log.logEndOffset) return Promise.resolve();
-    lane.loading = readShareRecords(log, sp.loadedEnd, sp.room)
-      .then(({ records, nextOffset }) => {
+    if (sp.room === 0 || this.#loadReadAhead(group, lane) || sp.loadedEnd >= log.logEndOffset) return Promise.resolve();
+    lane.loading = readShareRecords(log, sp.loadedEnd, this.#config.windowRecords)
+      .then((read) => {
         if (lane.sp !== sp) return;
-        sp.load(records, nextOffset, this.#scheduler.now());
-        void this.#commit(group, lane).catch((err) => this.#persistFailed(err, group, lane));
-        this.#arm(group, lane);
-        this.#drainDeadLetters(group, lane);
+        lane.readAhead = read;
+        lane.readAheadNext = 0;
+        this.#loadReadAhead(group, lane);
       })
       .catch((err) =>
         this.#logger.warn(
@@ -344,12 +346,57 @@ export class ShareCoordinator {
     return lane.loading;
   }
 
+  /** Moves records decoded ahead into the window, as many as it has room for; false when none are left. */
+  #loadReadAhead(group: ShareGroup, lane: ShareLane): boolean {
+    const sp = lane.sp;
+    const ahead = lane.readAhead;
+    let next = lane.readAheadNext;
+    while (next < ahead.records.length && ahead.records[next]!.offset < sp.loadedEnd) next++;
+    lane.readAheadNext = next;
+    if (next >= ahead.records.length && ahead.nextOffset <= sp.loadedEnd) return false;
+    const taking = ahead.records.slice(next, next + sp.room);
+    const end = next + taking.length;
+    sp.load(taking, end < ahead.records.length ? ahead.records[end]!.offset : ahead.nextOffset, this.#scheduler.now());
+    lane.readAheadNext = end;
+    void this.#commit(group, lane).catch((err) => this.#persistFailed(err, group, lane));
+    this.#arm(group, lane);
+    this.#drainDeadLetters(group, lane);
+    return true;
+  }
+
   // ── acknowledgement ─────────────────────────────────────────────────────────────────────────────
 
   /** Settles records the member holds; resolves once every change is stored. Per-record errors are returned. */
   async acknowledge(groupId: string, memberId: string, acks: readonly AckEntry[]): Promise<AckResult[]> {
     const { group, member } = this.#memberOf(groupId, memberId);
     this.#touch(group, member);
+    const { results, stored } = this.#settle(group, member, acks);
+    await stored;
+    return results;
+  }
+
+  /**
+   * A fetch that carries the member's acknowledgements (as Kafka's ShareFetch does): they are settled
+   * first, so the slots they free count, then records are acquired, and one state write stores both.
+   * With acknowledgements it does not long-poll: their answer is not held back waiting for records.
+   */
+  async acknowledgeAndFetch(
+    input: ShareFetchInput & { readonly acks: readonly AckEntry[] },
+  ): Promise<{ acks: AckResult[]; records: FetchedRecord[] }> {
+    if (input.acks.length === 0) return { acks: [], records: await this.fetch(input) };
+    const { group, member } = this.#memberOf(input.groupId, input.memberId);
+    this.#touch(group, member);
+    const { results, stored } = this.#settle(group, member, input.acks);
+    const [records] = await Promise.all([this.fetch({ ...input, maxWaitMs: 0 }), stored]);
+    return { acks: results, records };
+  }
+
+  /** Applies acknowledgements in memory and starts storing them (the promise). */
+  #settle(
+    group: ShareGroup,
+    member: ShareMember,
+    acks: readonly AckEntry[],
+  ): { results: AckResult[]; stored: Promise<unknown> } {
     const now = this.#scheduler.now();
     const touched = new Set<ShareLane>();
     const results: AckResult[] = acks.map((ack) => {
@@ -383,8 +430,7 @@ export class ShareCoordinator {
       return committed;
     });
     if (touched.size > 0) group.wake();
-    await Promise.all(stored);
-    return results;
+    return { results, stored: Promise.all(stored) };
   }
 
   // ── admin ───────────────────────────────────────────────────────────────────────────────────────

@@ -2,6 +2,7 @@
 // (the partition's state machine plus the I/O bookkeeping around it). Plain holders: every transition
 // happens in the coordinator (coordinator.ts) or the share-partition (share-partition.ts).
 import type { TimerHandle } from '../groups/index.js';
+import type { ReadShareRecords } from './record-reader.js';
 import type { SharePartition } from './share-partition.js';
 import type { ShareGroupConfig } from './state-codec.js';
 import type { ReplayedPartition } from './state-store.js';
@@ -20,6 +21,12 @@ export interface ShareMember {
 export class ShareLane {
   /** A read from the log into the window is under way. */
   loading: Promise<void> | null = null;
+  /**
+   * Records of the last log read not yet taken into the window (a read decodes whole batches, often more
+   * than the window has room for); `readAheadNext` indexes the first one not taken.
+   */
+  readAhead: ReadShareRecords = { records: [], nextOffset: 0 };
+  readAheadNext = 0;
   timer: TimerHandle | null = null;
   timerAt = Number.POSITIVE_INFINITY;
   /** Dead letters are being written (one writer per lane). */

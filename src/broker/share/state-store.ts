@@ -1,8 +1,10 @@
 // A share group's state as the internal topic `__share_group_state` keeps it (layout: state-codec.ts).
-// Appends go straight to the partition log, which stores them in call order and acknowledges each once
-// it is as durable as the broker's flush policy promises (with flush=always, one fsync covers every
-// append written meanwhile). Callers append in the order their changes happened in memory, so a replay
-// rebuilds the state the broker had acknowledged.
+// Group commit: every append made during one turn of the event loop (the settlements and acquisitions
+// of every request read in it) goes into one record batch, written once the turn's I/O callbacks have
+// run (setImmediate); the partition log stores batches in call order and
+// acknowledges each once it is as durable as the broker's flush policy promises (with flush=always, one
+// fsync covers every batch written meanwhile). Callers append in the order their changes happened in
+// memory, and batches keep that order, so a replay rebuilds the state the broker had acknowledged.
 import { buildRecordBatchSync, decodeRecordBatches } from '../../records/index.js';
 import type { OffsetsLog } from '../groups/index.js';
 import { partitionKey } from '../partition-key.js';
@@ -32,9 +34,18 @@ export interface StateRecord {
   readonly value: Buffer;
 }
 
+interface PendingBatch {
+  readonly records: StateRecord[];
+  readonly stored: Promise<void>;
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
 export class ShareStateStore {
   readonly #log: OffsetsLog;
   readonly #now: () => number;
+  /** The batch collecting this turn's appends. */
+  #pending: PendingBatch | null = null;
 
   constructor(log: OffsetsLog, now: () => number) {
     this.#log = log;
@@ -42,13 +53,43 @@ export class ShareStateStore {
   }
 
   /**
-   * Stores these records as one batch; resolves once the log has them as durably as its flush policy
-   * says. The append is started before this returns, so calls are stored in call order.
+   * Stores these records with every other append of this turn, as one batch; resolves once the log has
+   * them as durably as its flush policy says. Calls are stored in call order.
    */
   append(records: readonly StateRecord[]): Promise<void> {
     if (records.length === 0) return Promise.resolve();
+    let batch = this.#pending;
+    if (!batch) {
+      let resolve!: () => void;
+      let reject!: (err: unknown) => void;
+      const stored = new Promise<void>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      stored.catch(() => {}); // callers await it; an early failure must not count as unhandled
+      batch = { records: [], stored, resolve, reject };
+      this.#pending = batch;
+      setImmediate(() => this.#write());
+    }
+    for (const record of records) batch.records.push(record);
+    return batch.stored;
+  }
+
+  #write(): void {
+    const batch = this.#pending;
+    if (!batch) return;
+    this.#pending = null;
     const timestamp = this.#now();
-    return this.#log.append(buildRecordBatchSync(records.map(({ key, value }) => ({ key, value, timestamp }))));
+    let appended: Promise<void>;
+    try {
+      appended = this.#log.append(
+        buildRecordBatchSync(batch.records.map(({ key, value }) => ({ key, value, timestamp }))),
+      );
+    } catch (err) {
+      batch.reject(err);
+      return;
+    }
+    appended.then(batch.resolve, batch.reject);
   }
 
   /** Replays the whole log: the last value per key wins; stale epochs and records below the start dropped. */

@@ -57,12 +57,24 @@ describe('share-group APIs on the native wire', () => {
     await produce(c, 'jobs', 0, batchOf(['a', 'b', 'c']));
     const m1 = await join(c, 'workers', { maxInFlight: 2 });
     const m2 = await join(c, 'workers', { maxInFlight: 2 });
-    const f1 = await c.request(ShareFetchApi, { groupId: 'workers', memberId: m1, maxRecords: 10, maxWaitMs: 0 });
+    const f1 = await c.request(ShareFetchApi, {
+      groupId: 'workers',
+      memberId: m1,
+      maxRecords: 10,
+      maxWaitMs: 0,
+      acks: [],
+    });
     expect(f1.records.map((r) => [r.offset, r.value?.toString(), r.deliveryCount])).toEqual([
       [0, 'a', 1],
       [1, 'b', 1],
     ]);
-    const f2 = await c.request(ShareFetchApi, { groupId: 'workers', memberId: m2, maxRecords: 10, maxWaitMs: 0 });
+    const f2 = await c.request(ShareFetchApi, {
+      groupId: 'workers',
+      memberId: m2,
+      maxRecords: 10,
+      maxWaitMs: 0,
+      acks: [],
+    });
     expect(f2.records.map((r) => r.offset)).toEqual([2]);
 
     const acks = await c.request(ShareAcknowledgeApi, {
@@ -86,6 +98,7 @@ describe('share-group APIs on the native wire', () => {
       memberId: 'nobody',
       maxRecords: 1,
       maxWaitMs: 0,
+      acks: [],
     });
     expect(unknown.errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
     expect(unknown.errorMessage).toMatch(/join again/);
@@ -98,7 +111,13 @@ describe('share-group APIs on the native wire', () => {
     await createTopic(c, 'jobs', 1);
     const m = await join(c, 'workers');
     const started = Date.now();
-    const pending = c.request(ShareFetchApi, { groupId: 'workers', memberId: m, maxRecords: 5, maxWaitMs: 10_000 });
+    const pending = c.request(ShareFetchApi, {
+      groupId: 'workers',
+      memberId: m,
+      maxRecords: 5,
+      maxWaitMs: 10_000,
+      acks: [],
+    });
     await new Promise((r) => setImmediate(r));
     await produce(p, 'jobs', 0, batchOf(['late']));
     const res = await pending;
@@ -112,7 +131,13 @@ describe('share-group APIs on the native wire', () => {
     await createTopic(c, 'jobs', 1);
     await produce(c, 'jobs', 0, batchOf(['poison', 'fine']));
     const m = await join(c, 'workers');
-    const f = await c.request(ShareFetchApi, { groupId: 'workers', memberId: m, maxRecords: 10, maxWaitMs: 0 });
+    const f = await c.request(ShareFetchApi, {
+      groupId: 'workers',
+      memberId: m,
+      maxRecords: 10,
+      maxWaitMs: 0,
+      acks: [],
+    });
     expect(f.records).toHaveLength(2);
     const described = await c.request(ShareGroupDescribeApi, { groupIds: ['workers', 'nope'] });
     expect(described.groups[0]!.partitions[0]).toMatchObject({ acquired: 2, available: 0, startOffset: 0 });
@@ -242,7 +267,7 @@ describe('dead letters that cannot be written', () => {
     await createTopic(c, 'tiny.dlq', 1, { 'max.message.bytes': '100' });
     await produce(c, 'jobs', 0, batchOf(['x'.repeat(500)]));
     const m = await join(c, 'workers', { deadLetterTopic: 'tiny.dlq' });
-    await c.request(ShareFetchApi, { groupId: 'workers', memberId: m, maxRecords: 1, maxWaitMs: 0 });
+    await c.request(ShareFetchApi, { groupId: 'workers', memberId: m, maxRecords: 1, maxWaitMs: 0, acks: [] });
     const rejected = await c.request(ShareAcknowledgeApi, {
       groupId: 'workers',
       memberId: m,
