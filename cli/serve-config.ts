@@ -86,6 +86,7 @@ const FILE_KEYS = new Set([
   'offsetsTopicSegmentBytes',
   'http',
   'security',
+  'shareGroups',
 ]);
 
 export function readConfigFile(path: string): FileOptions {

@@ -609,7 +609,36 @@ export class ShareCoordinator {
     if (startOffset !== undefined) writes.push(encodeStart(group.id, lane.topic, lane.partition, epochs, startOffset));
     const stored = this.#store.append(writes);
     lane.committed = stored.catch(() => undefined);
+    if (this.#store.wantsSnapshot) this.#snapshot();
     return stored;
+  }
+
+  /**
+   * Hands the state store every live value (groups, deleted groups' epochs, start offsets, records in
+   * flight, and what was replayed but not opened yet), taken in one synchronous step, so it can drop
+   * everything written before (state-store.ts).
+   */
+  #snapshot(): void {
+    const records: StateRecord[] = [];
+    for (const [groupId, epoch] of this.#deletedEpochs) records.push(encodeGroup(groupId, epoch, null));
+    for (const group of this.#groups.values()) {
+      records.push(encodeGroup(group.id, group.epoch, group.config));
+      for (const replay of group.replayed.values()) {
+        const epochs = { group: group.epoch, partition: replay.partitionEpoch };
+        records.push(encodeStart(group.id, replay.topic, replay.partition, epochs, replay.startOffset));
+        for (const state of replay.records.values())
+          records.push(encodeRecordState(group.id, replay.topic, replay.partition, epochs, state));
+      }
+      for (const lane of group.lanes.values()) {
+        const epochs = { group: group.epoch, partition: lane.partitionEpoch };
+        records.push(encodeStart(group.id, lane.topic, lane.partition, epochs, lane.sp.startOffset));
+        for (const state of lane.sp.snapshot())
+          records.push(encodeRecordState(group.id, lane.topic, lane.partition, epochs, state));
+      }
+    }
+    this.#store
+      .snapshot(records)
+      .catch((err) => this.#logger.error({ err }, 'share group state snapshot failed (retried later)'));
   }
 
   #persistFailed(err: unknown, group: ShareGroup, lane: ShareLane): void {

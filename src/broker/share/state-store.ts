@@ -5,8 +5,15 @@
 // acknowledges each once it is as durable as the broker's flush policy promises (with flush=always, one
 // fsync covers every batch written meanwhile). Callers append in the order their changes happened in
 // memory, and batches keep that order, so a replay rebuilds the state the broker had acknowledged.
+//
+// Bounded size: once enough was written since the last snapshot, the owner hands in a snapshot (every
+// live value, the same records a replay would rebuild the state from); once the batch holding it is
+// stored, everything before that batch is dropped (the log's start offset moves there, and whole segments
+// below it are deleted). A crash before the drop replays the old values and then the snapshot: the same
+// state.
+import type { PartitionLog } from '../../../storage/index.js';
 import { buildRecordBatchSync, decodeRecordBatches } from '../../records/index.js';
-import type { OffsetsLog } from '../groups/index.js';
+import { PartitionOffsetsLog } from '../groups/index.js';
 import { partitionKey } from '../partition-key.js';
 import type { PersistedRecordState } from './share-partition.js';
 import { decodeStateEntry, type ShareGroupConfig } from './state-codec.js';
@@ -37,19 +44,51 @@ export interface StateRecord {
 interface PendingBatch {
   readonly records: StateRecord[];
   readonly stored: Promise<void>;
+  /** Where the batch landed in the log (set once written). */
+  baseOffset: number;
   resolve(): void;
   reject(err: unknown): void;
 }
 
 export class ShareStateStore {
-  readonly #log: OffsetsLog;
+  readonly #log: PartitionLog;
   readonly #now: () => number;
+  readonly #snapshotBytes: number;
   /** The batch collecting this turn's appends. */
   #pending: PendingBatch | null = null;
+  #bytesSinceSnapshot = 0;
+  #lastSnapshotBytes = 0;
+  #snapshotting = false;
 
-  constructor(log: OffsetsLog, now: () => number) {
+  constructor(log: PartitionLog, now: () => number, snapshotBytes: number) {
     this.#log = log;
     this.#now = now;
+    this.#snapshotBytes = snapshotBytes;
+  }
+
+  /** Enough was written since the last snapshot that the owner should hand one in (`snapshot`). */
+  get wantsSnapshot(): boolean {
+    return (
+      !this.#snapshotting && this.#bytesSinceSnapshot >= Math.max(this.#snapshotBytes, 2 * this.#lastSnapshotBytes)
+    );
+  }
+
+  /**
+   * Appends `records`, the whole live state, and once they are stored drops everything before the batch
+   * that holds them. Resolves when done; a failure leaves the log as it was (and is retried later).
+   */
+  async snapshot(records: readonly StateRecord[]): Promise<void> {
+    this.#snapshotting = true;
+    this.#bytesSinceSnapshot = 0;
+    try {
+      const batch = this.#batch();
+      for (const record of records) batch.records.push(record);
+      await batch.stored;
+      this.#lastSnapshotBytes = records.reduce((sum, r) => sum + r.key.length + r.value.length, 0);
+      if (batch.baseOffset > this.#log.logStartOffset) await this.#log.deleteRecordsBefore(batch.baseOffset);
+    } finally {
+      this.#snapshotting = false;
+    }
   }
 
   /**
@@ -58,38 +97,45 @@ export class ShareStateStore {
    */
   append(records: readonly StateRecord[]): Promise<void> {
     if (records.length === 0) return Promise.resolve();
-    let batch = this.#pending;
-    if (!batch) {
-      let resolve!: () => void;
-      let reject!: (err: unknown) => void;
-      const stored = new Promise<void>((res, rej) => {
-        resolve = res;
-        reject = rej;
-      });
-      stored.catch(() => {}); // callers await it; an early failure must not count as unhandled
-      batch = { records: [], stored, resolve, reject };
-      this.#pending = batch;
-      setImmediate(() => this.#write());
-    }
+    const batch = this.#batch();
     for (const record of records) batch.records.push(record);
     return batch.stored;
+  }
+
+  /** This turn's batch, opened (and its write scheduled) by the first append. */
+  #batch(): PendingBatch {
+    if (this.#pending) return this.#pending;
+    let resolve!: () => void;
+    let reject!: (err: unknown) => void;
+    const stored = new Promise<void>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    stored.catch(() => {}); // callers await it; an early failure must not count as unhandled
+    const batch: PendingBatch = { records: [], stored, baseOffset: -1, resolve, reject };
+    this.#pending = batch;
+    setImmediate(() => this.#write());
+    return batch;
   }
 
   #write(): void {
     const batch = this.#pending;
     if (!batch) return;
     this.#pending = null;
+    if (batch.records.length === 0) return batch.resolve();
     const timestamp = this.#now();
-    let appended: Promise<void>;
+    let bytes: Buffer;
     try {
-      appended = this.#log.append(
-        buildRecordBatchSync(batch.records.map(({ key, value }) => ({ key, value, timestamp }))),
-      );
+      bytes = buildRecordBatchSync(batch.records.map(({ key, value }) => ({ key, value, timestamp })));
     } catch (err) {
       batch.reject(err);
       return;
     }
-    appended.then(batch.resolve, batch.reject);
+    this.#bytesSinceSnapshot += bytes.length;
+    this.#log.append(bytes).then((result) => {
+      batch.baseOffset = result.baseOffset;
+      batch.resolve();
+    }, batch.reject);
   }
 
   /** Replays the whole log: the last value per key wins; stale epochs and records below the start dropped. */
@@ -103,7 +149,7 @@ export class ShareStateStore {
       partition: number;
       state: PersistedRecordState;
     }> = [];
-    for await (const chunk of this.#log.readAll()) {
+    for await (const chunk of new PartitionOffsetsLog(this.#log).readAll()) {
       for (const batch of await decodeRecordBatches(chunk)) {
         for (const record of batch.records) {
           const entry = decodeStateEntry(record.key, record.value);
