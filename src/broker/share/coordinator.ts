@@ -159,7 +159,10 @@ export class ShareCoordinator {
         this.#deletedEpochs.set(groupId, group.epoch);
         continue;
       }
-      this.#groups.set(groupId, new ShareGroup(groupId, group.epoch, group.config, group.partitions));
+      this.#groups.set(
+        groupId,
+        new ShareGroup(groupId, group.epoch, group.config, group.partitions, group.forgotten),
+      );
     }
   }
 
@@ -540,6 +543,30 @@ export class ShareCoordinator {
     return results;
   }
 
+  /**
+   * A topic was deleted: every group forgets its state on it (a start offset of -1 at a new partition
+   * epoch marks it in the state topic), so a topic created again under the name starts afresh.
+   */
+  async topicDeleted(topic: string): Promise<void> {
+    const writes: StateRecord[] = [];
+    for (const group of this.#groups.values()) {
+      const keys = new Map<string, { partition: number; epoch: number }>();
+      for (const [key, lane] of group.lanes)
+        if (lane.topic === topic) keys.set(key, { partition: lane.partition, epoch: lane.partitionEpoch });
+      for (const [key, replay] of group.replayed)
+        if (replay.topic === topic) keys.set(key, { partition: replay.partition, epoch: replay.partitionEpoch });
+      for (const [key, { partition, epoch }] of keys) {
+        group.lanes.get(key)?.timer?.cancel();
+        group.lanes.delete(key);
+        group.replayed.delete(key);
+        group.forgotten.set(key, { topic, partition, epoch: epoch + 1 });
+        writes.push(encodeStart(group.id, topic, partition, { group: group.epoch, partition: epoch + 1 }, -1));
+      }
+      if (keys.size > 0) group.wake();
+    }
+    await this.#store.append(writes);
+  }
+
   // ── internals ───────────────────────────────────────────────────────────────────────────────────
 
   #memberOf(groupId: string, memberId: string): { group: ShareGroup; member: ShareMember } {
@@ -584,8 +611,10 @@ export class ShareCoordinator {
     } else {
       const log = this.#topics.log(topic, partition);
       const startOffset = startFrom === 'earliest' ? (log?.logStartOffset ?? 0) : (log?.logEndOffset ?? 0);
-      lane = new ShareLane(topic, partition, this.#newPartition(group, startOffset), 0);
-      writes.push(encodeStart(group.id, topic, partition, { group: group.epoch, partition: 0 }, startOffset));
+      const epoch = (group.forgotten.get(key)?.epoch ?? -1) + 1;
+      group.forgotten.delete(key);
+      lane = new ShareLane(topic, partition, this.#newPartition(group, startOffset), epoch);
+      writes.push(encodeStart(group.id, topic, partition, { group: group.epoch, partition: epoch }, startOffset));
     }
     group.lanes.set(key, lane);
     return lane;
@@ -623,6 +652,9 @@ export class ShareCoordinator {
     for (const [groupId, epoch] of this.#deletedEpochs) records.push(encodeGroup(groupId, epoch, null));
     for (const group of this.#groups.values()) {
       records.push(encodeGroup(group.id, group.epoch, group.config));
+      for (const { topic, partition, epoch } of group.forgotten.values()) {
+        records.push(encodeStart(group.id, topic, partition, { group: group.epoch, partition: epoch }, -1));
+      }
       for (const replay of group.replayed.values()) {
         const epochs = { group: group.epoch, partition: replay.partitionEpoch };
         records.push(encodeStart(group.id, replay.topic, replay.partition, epochs, replay.startOffset));

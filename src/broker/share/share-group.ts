@@ -5,7 +5,7 @@ import type { TimerHandle } from '../groups/index.js';
 import type { ReadShareRecords } from './record-reader.js';
 import type { SharePartition } from './share-partition.js';
 import type { ShareGroupConfig } from './state-codec.js';
-import type { ReplayedPartition } from './state-store.js';
+import type { ForgottenPartition, ReplayedPartition } from './state-store.js';
 
 export interface ShareMember {
   readonly id: string;
@@ -57,6 +57,11 @@ export class ShareGroup {
     public config: ShareGroupConfig,
     /** Share-partitions read back from the state topic and not yet opened as lanes. */
     readonly replayed: Map<string, ReplayedPartition> = new Map(),
+    /**
+     * Partitions of deleted topics: partitionKey → the epoch their state was forgotten at (a lane opened
+     * again, for a topic created again under the name, takes the next epoch, so old values stay stale).
+     */
+    readonly forgotten: Map<string, ForgottenPartition> = new Map(),
   ) {}
 
   wake(): void {

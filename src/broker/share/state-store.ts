@@ -28,12 +28,20 @@ export interface ReplayedPartition {
   readonly records: Map<number, PersistedRecordState>;
 }
 
+export interface ForgottenPartition {
+  readonly topic: string;
+  readonly partition: number;
+  readonly epoch: number;
+}
+
 export interface ReplayedGroup {
   epoch: number;
   /** null: deleted (its epoch is kept so stale values stay stale). */
   config: ShareGroupConfig | null;
   /** By partitionKey(topic, partition). */
   readonly partitions: Map<string, ReplayedPartition>;
+  /** Partitions whose topic was deleted: partitionKey → the epoch their state was forgotten at. */
+  readonly forgotten: Map<string, ForgottenPartition>;
 }
 
 export interface StateRecord {
@@ -160,7 +168,12 @@ export class ShareStateStore {
               group.epoch = entry.epoch;
               group.config = entry.config;
             } else {
-              groups.set(entry.groupId, { epoch: entry.epoch, config: entry.config, partitions: new Map() });
+              groups.set(entry.groupId, {
+                epoch: entry.epoch,
+                config: entry.config,
+                partitions: new Map(),
+                forgotten: new Map(),
+              });
             }
             continue;
           }
@@ -193,8 +206,12 @@ export class ShareStateStore {
     }
     for (const [groupId, group] of groups) {
       if (group.config === null) continue;
-      for (const [pkey, { groupEpoch, replay }] of starts.get(groupId) ?? [])
-        if (groupEpoch === group.epoch) group.partitions.set(pkey, replay);
+      for (const [pkey, { groupEpoch, replay }] of starts.get(groupId) ?? []) {
+        if (groupEpoch !== group.epoch) continue;
+        if (replay.startOffset < 0)
+          group.forgotten.set(pkey, { topic: replay.topic, partition: replay.partition, epoch: replay.partitionEpoch });
+        else group.partitions.set(pkey, replay);
+      }
     }
     return groups;
   }

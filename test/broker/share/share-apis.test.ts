@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   AlterConfigsApi,
   AlterShareGroupOffsetsApi,
+  DeleteTopicsApi,
   DeleteShareGroupsApi,
   ErrorCode,
   ListShareGroupsApi,
@@ -308,5 +309,63 @@ describe('dead letters that cannot be written', () => {
     });
     expect(res.errorCode).toBe(ErrorCode.INVALID_REQUEST);
     expect(res.errorMessage).toMatch(/broker's own/);
+  });
+});
+
+describe('deleting a topic', () => {
+  it('drops its share state: a topic created again under the name is read afresh, also after a restart', async () => {
+    tb = await startBroker();
+    const c = await tb.client();
+    await createTopic(c, 'jobs', 1);
+    await produce(c, 'jobs', 0, batchOf(['old-0', 'old-1']));
+    const m = await join(c, 'workers');
+    const f = await c.request(ShareFetchApi, {
+      groupId: 'workers',
+      memberId: m,
+      maxRecords: 10,
+      maxWaitMs: 0,
+      acks: [],
+    });
+    await c.request(ShareAcknowledgeApi, {
+      groupId: 'workers',
+      memberId: m,
+      acks: f.records.map((r) => ({
+        topic: 'jobs',
+        partition: 0,
+        offset: r.offset,
+        type: 'ack' as const,
+        errorMessage: null,
+      })),
+    });
+    await c.request(ShareGroupHeartbeatApi, {
+      groupId: 'workers',
+      memberId: m,
+      leave: true,
+      topics: [],
+      maxInFlight: 1,
+      startFrom: 'earliest',
+      lockTimeoutMs: null,
+      retry: null,
+      deadLetterTopic: null,
+    });
+    const deleted = await c.request(DeleteTopicsApi, { topics: ['jobs'], timeoutMs: 5000 });
+    expect(deleted.topics.every((r) => r.errorCode === 0)).toBe(true);
+    const gone = await c.request(ShareGroupDescribeApi, { groupIds: ['workers'] });
+    expect(gone.groups[0]!.partitions).toEqual([]);
+    await createTopic(c, 'jobs', 1);
+    await produce(c, 'jobs', 0, batchOf(['new-0']));
+    const dataDir = tb.dataDir;
+    await tb.stop();
+    tb = await startBroker({ dataDir });
+    const c2 = await tb.client();
+    const m2 = await join(c2, 'workers');
+    const again = await c2.request(ShareFetchApi, {
+      groupId: 'workers',
+      memberId: m2,
+      maxRecords: 10,
+      maxWaitMs: 0,
+      acks: [],
+    });
+    expect(again.records.map((r) => [r.offset, r.value?.toString(), r.deliveryCount])).toEqual([[0, 'new-0', 1]]);
   });
 });
