@@ -130,7 +130,10 @@ export class ShareStateStore {
     const batch = this.#pending;
     if (!batch) return;
     this.#pending = null;
-    if (batch.records.length === 0) return batch.resolve();
+    if (batch.records.length === 0) {
+      batch.resolve();
+      return;
+    }
     const timestamp = this.#now();
     let bytes: Buffer;
     try {
