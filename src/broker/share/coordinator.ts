@@ -159,10 +159,7 @@ export class ShareCoordinator {
         this.#deletedEpochs.set(groupId, group.epoch);
         continue;
       }
-      this.#groups.set(
-        groupId,
-        new ShareGroup(groupId, group.epoch, group.config, group.partitions, group.forgotten),
-      );
+      this.#groups.set(groupId, new ShareGroup(groupId, group.epoch, group.config, group.partitions, group.forgotten));
     }
   }
 
