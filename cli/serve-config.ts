@@ -119,6 +119,7 @@ const FILE_KEYS = new Set([
   'http',
   'security',
   'tls',
+  'shareGroups',
 ]);
 
 export function readConfigFile(path: string): FileOptions {

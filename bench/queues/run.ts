@@ -2,8 +2,9 @@
 // acknowledge at once, then after 5 ms), and redelivery latency after a lock expiry, for each system of
 // bench/queues/ in the same run. Servers are installed when missing, started on free loopback ports and
 // stopped at the end.
-//   node --import tsx bench/queues/run.ts [--short] [--write] [--only rabbitmq,jetstream]
-//     [--records N] [--slow-records N] [--max-in-flight N]
+//   node --import tsx bench/queues/run.ts [--short] [--write] [--only sluice,sluice-2min,rabbitmq,jetstream]
+//     [--records N] [--slow-records N] [--max-in-flight N] [--members 1,4,16] [--handlers 0,5] [--rounds N]
+// --rounds N repeats the whole set N times, systems alternating within each round, and reports medians.
 import { loadavg } from 'node:os';
 import { describeCommit, describeMachine, today } from '../lib/machine.js';
 import { table, writeResultsSection } from '../lib/results.js';
@@ -13,14 +14,14 @@ import { startSluice } from './sluice.js';
 import type { QueueSystem, WorkloadOptions } from './workload.js';
 
 const SYSTEMS: Record<string, () => Promise<QueueSystem>> = {
-  sluice: startSluice,
+  sluice: () => startSluice('always'),
+  'sluice-2min': () => startSluice('interval:120000'),
   rabbitmq: () => startRabbitMq('quorum'),
   'rabbitmq-classic': () => startRabbitMq('classic'),
   jetstream: startJetStream,
 };
 
-const MEMBERS = [1, 4, 16];
-const HANDLER_MS = [0, 5];
+const numbers = (raw: string | undefined, fallback: number[]) => (raw ? raw.split(',').map(Number) : fallback);
 const LOCK_MS = 1000;
 const REDELIVERY_RUNS = 5;
 const SIZE = 100;
@@ -36,13 +37,16 @@ const only = flag('only')?.split(',') ?? Object.keys(SYSTEMS);
 const records = Number(flag('records') ?? (short ? 5_000 : 20_000));
 const slowRecords = Number(flag('slow-records') ?? (short ? 2_000 : 5_000));
 const maxInFlight = Number(flag('max-in-flight') ?? 10);
+const MEMBERS = numbers(flag('members'), [1, 4, 16]);
+const HANDLER_MS = numbers(flag('handlers'), [0, 5]);
+const rounds = Number(flag('rounds') ?? 1);
 for (const name of only) if (!SYSTEMS[name]) throw new Error(`unknown system '${name}' (${Object.keys(SYSTEMS)})`);
 
 interface SystemResult {
   name: string;
   durability: string;
-  /** `${members}/${handlerMs}` → acknowledged records/s */
-  rates: Map<string, number>;
+  /** `${members}/${handlerMs}` → acknowledged records/s, one per round */
+  rates: Map<string, number[]>;
   redeliveryMs: number[];
 }
 
@@ -56,39 +60,49 @@ const median = (xs: number[]) => {
 };
 
 const loadAtStart = loadavg()[0]!;
+const systems: QueueSystem[] = [];
 const results: SystemResult[] = [];
-for (const key of only) {
-  process.stderr.write(`starting ${key}…\n`);
-  const system = await SYSTEMS[key]!();
-  const result: SystemResult = { name: system.name, durability: system.durability, rates: new Map(), redeliveryMs: [] };
-  try {
+try {
+  for (const key of only) {
+    process.stderr.write(`starting ${key}…\n`);
+    const system = await SYSTEMS[key]!();
+    systems.push(system);
+    results.push({ name: system.name, durability: system.durability, rates: new Map(), redeliveryMs: [] });
+  }
+  // Systems take turns cell by cell (and round by round), so a burst of load on the machine hits all of them.
+  for (let round = 0; round < rounds; round++) {
     for (const handlerMs of HANDLER_MS) {
       for (const members of MEMBERS) {
-        const n = handlerMs === 0 ? records : slowRecords;
-        const queue = `bench-${members}-${handlerMs}`;
-        await system.load(queue, n, SIZE);
-        const options: WorkloadOptions = {
-          records: n,
-          size: SIZE,
-          members,
-          maxInFlight,
-          handlerMs,
-          timeoutMs: 300_000,
-        };
-        const seconds = await system.consume(queue, options);
-        result.rates.set(`${members}/${handlerMs}`, n / seconds);
-        process.stderr.write(
-          `${key}: ${members} member(s), handler ${handlerMs} ms: ${Math.round(n / seconds)} acked records/s\n`,
-        );
+        for (const [i, system] of systems.entries()) {
+          const n = handlerMs === 0 ? records : slowRecords;
+          const queue = `bench-${members}-${handlerMs}-r${round}`;
+          await system.load(queue, n, SIZE);
+          const options: WorkloadOptions = {
+            records: n,
+            size: SIZE,
+            members,
+            maxInFlight,
+            handlerMs,
+            timeoutMs: 300_000,
+          };
+          const seconds = await system.consume(queue, options);
+          const cell = `${members}/${handlerMs}`;
+          const rates = results[i]!.rates;
+          rates.set(cell, [...(rates.get(cell) ?? []), n / seconds]);
+          process.stderr.write(
+            `round ${round + 1} ${only[i]}: ${members} member(s), handler ${handlerMs} ms: ${Math.round(n / seconds)} acked records/s (load ${loadavg()[0]!.toFixed(1)})\n`,
+          );
+        }
       }
     }
-    for (let i = 0; i < REDELIVERY_RUNS; i++)
-      result.redeliveryMs.push(await system.redelivery(`redeliver-${i}`, LOCK_MS));
-    process.stderr.write(`${key}: redelivery ${result.redeliveryMs.map((x) => x.toFixed(0)).join(', ')} ms\n`);
-  } finally {
-    await system.stop();
   }
-  results.push(result);
+  for (let run = 0; run < REDELIVERY_RUNS; run++)
+    for (const [i, system] of systems.entries())
+      results[i]!.redeliveryMs.push(await system.redelivery(`redeliver-${run}`, LOCK_MS));
+  for (const [i, r] of results.entries())
+    process.stderr.write(`${only[i]}: redelivery ${r.redeliveryMs.map((x) => x.toFixed(0)).join(', ')} ms\n`);
+} finally {
+  for (const system of systems) await system.stop().catch(() => undefined);
 }
 
 const command = `node --import tsx bench/queues/run.ts${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(' ')}` : ''}`;
@@ -98,7 +112,11 @@ for (const handlerMs of HANDLER_MS)
     rows.push([
       handlerMs === 0 ? 'at once' : `${handlerMs} ms`,
       members,
-      ...results.map((r) => Math.round(r.rates.get(`${members}/${handlerMs}`) ?? Number.NaN).toLocaleString('en-US')),
+      ...results.map((r) => {
+        const rates = r.rates.get(`${members}/${handlerMs}`) ?? [];
+        const cell = Math.round(median(rates)).toLocaleString('en-US');
+        return rates.length > 1 ? `${cell} (${rates.map((x) => Math.round(x)).join(', ')})` : cell;
+      }),
     ]);
 rows.push([
   'redelivery after lock expiry, ms (median of 5)',
@@ -107,7 +125,7 @@ rows.push([
 ]);
 const body = [
   `${today()}, ${describeMachine()}, commit ${describeCommit()}, load average ${loadAtStart.toFixed(1)} at the start and ${loadavg()[0]!.toFixed(1)} at the end (other engineers' builds and tests). Command: \`${command}\`.`,
-  `Each cell: acknowledged records/s, ${records.toLocaleString('en-US')} records of ${SIZE} B (${slowRecords.toLocaleString('en-US')} with the 5 ms handler) pre-loaded with publisher confirms, then N members in the bench process, each on its own connection with maxInFlight ${maxInFlight}; timed from the first member starting until the server has every ack. Redelivery: one record held by a member that never acks it, lock ${LOCK_MS} ms; the figure is how long after the record became free again another member had it (RabbitMQ has no per-message lock: there, from the holder's channel closing).`,
+  `Each cell: acknowledged records/s${rounds > 1 ? `, median of ${rounds} rounds (each round's figure in brackets; the systems take turns cell by cell)` : ''}, ${records.toLocaleString('en-US')} records of ${SIZE} B (${slowRecords.toLocaleString('en-US')} with the 5 ms handler) pre-loaded with publisher confirms, then N members in the bench process, each on its own connection with maxInFlight ${maxInFlight}; timed from the first member starting until the server has every ack. Redelivery: one record held by a member that never acks it, lock ${LOCK_MS} ms; the figure is how long after the record became free again another member had it (RabbitMQ has no per-message lock: there, from the holder's channel closing).`,
   '',
   table(['handler', 'members', ...results.map((r) => r.name)], rows),
   '',

@@ -1,7 +1,10 @@
-// Sluice as a queue: the built `sluice serve` in its own process with flush=always (a produce is answered
-// after fsync; an acknowledgement is answered once the share-group state recording it is fsynced too), a
-// one-partition topic, and SDK share consumers of one share group (maxInFlight = the workload's). The
-// producer loads with acks=-1, idempotent, in sends of 1,000 records.
+// Sluice as a queue: the built `sluice serve` in its own process, a one-partition topic, and SDK share
+// consumers of one share group (maxInFlight = the workload's). Two durabilities, one per peer:
+//   - flush=always (RabbitMQ's quorum queue): a produce is answered after fsync, an acknowledgement once
+//     the share-group state recording it is fsynced;
+//   - flush=interval:120000 (JetStream's default file store): written to the OS before the answer (a
+//     broker SIGKILL loses nothing), fsynced every 2 minutes.
+// The producer loads with acks=-1, idempotent, in sends of 1,000 records.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { logLevel, Sluice } from '../../src/client/index.js';
@@ -11,8 +14,15 @@ import { handle, payload, type QueueSystem, type WorkloadOptions, whenCount } fr
 const SEND_SIZE = 1000;
 const HOLDER = join(import.meta.dirname, 'sluice-holder.ts');
 
-export async function startSluice(): Promise<QueueSystem> {
-  const broker = await startBrokerProcess({ flush: 'always' });
+const DURABILITY = {
+  always:
+    'flush=always: a produce is answered after fsync, an acknowledgement once the share-group state recording it is fsynced',
+  'interval:120000':
+    'flush=interval:120000: produce and acknowledgement answered once written to the OS (a broker SIGKILL loses nothing), fsynced every 2 min',
+} as const;
+
+export async function startSluice(flush: keyof typeof DURABILITY = 'always'): Promise<QueueSystem> {
+  const broker = await startBrokerProcess({ flush });
   const client = () => new Sluice({ brokers: [broker.address], logLevel: logLevel.NOTHING });
   const admin = client().admin();
   await admin.connect();
@@ -22,9 +32,8 @@ export async function startSluice(): Promise<QueueSystem> {
   };
 
   return {
-    name: 'Sluice (share group, SDK shareConsumer)',
-    durability:
-      'flush=always: a produce is answered after fsync, an acknowledgement once the share-group state recording it is fsynced',
+    name: `Sluice (share group, SDK shareConsumer, flush=${flush === 'always' ? 'always' : '2 min'})`,
+    durability: DURABILITY[flush],
     async load(queue, records, size) {
       await fresh(queue);
       const producer = client().producer();

@@ -1,12 +1,14 @@
-// `sluice queue list|describe`: share groups (queues on the log) through the SDK's admin client. describe
-// shows, per share-partition, what is available, acquired, waiting for a retry or its delivery time, the
-// delivery-count histogram and the age of the oldest unsettled record.
+// `sluice queue list|describe|delete|reset-offsets`: share groups (queues on the log) through the SDK's
+// admin client. describe shows, per share-partition, what is available, acquired, waiting for a retry or
+// its delivery time, the delivery-count histogram and the age of the oldest unsettled record; delete and
+// reset-offsets need a group without members (the broker refuses otherwise, saying why).
 import type { Command } from 'commander';
 import { action, subcommand, withBrokers, withFormat, type Context } from '../lib/command.js';
-import { CliError } from '../lib/errors.js';
+import { CliError, UsageError } from '../lib/errors.js';
+import { parseInteger } from '../lib/options.js';
 import { formatCount, jsonLine, renderPairs, renderTable } from '../lib/output.js';
 import { connectAdmin, type AdminClient, type ShareGroupDescription } from '../lib/sdk.js';
-import { formatDuration } from '../lib/time.js';
+import { formatDuration, TIME_HELP, timeOption } from '../lib/time.js';
 
 type Format = 'text' | 'json';
 
@@ -24,6 +26,86 @@ export function register(program: Command): void {
       ).argument('<group>', 'share group id'),
     ),
   ).action(action(describeQueue));
+  withBrokers(
+    subcommand(queue, 'delete', 'delete a share group and its state (it must have no members)').argument(
+      '<group>',
+      'share group id',
+    ),
+  ).action(action(deleteQueue));
+  withFormat(
+    withBrokers(
+      subcommand(
+        queue,
+        'reset-offsets',
+        "move a share group's start offset on a topic (it must have no members): records before it count as settled, records from it on are delivered again with their attempts starting over",
+      )
+        .argument('<group>', 'share group id')
+        .requiredOption('-t, --topic <topic>', 'topic whose start offset moves')
+        .option('-p, --partition <n>', 'only this partition', parseInteger('partition', 0))
+        .option('--to-earliest', 'to the log start (everything delivered again)')
+        .option('--to-latest', 'to the log end (skip everything)')
+        .option('--to-datetime <time>', `to the first record at or after ${TIME_HELP}`, timeOption),
+    ),
+  ).action(action(resetQueue));
+}
+
+function shareAdminWrite(
+  admin: AdminClient,
+): Required<Pick<AdminClient, 'deleteShareGroups' | 'resetShareGroupOffsets'>> {
+  const a = admin as Required<AdminClient>;
+  if (typeof a.deleteShareGroups !== 'function' || typeof a.resetShareGroupOffsets !== 'function')
+    throw new CliError('this build of the SDK has no share-group admin calls');
+  return {
+    deleteShareGroups: a.deleteShareGroups.bind(a),
+    resetShareGroupOffsets: a.resetShareGroupOffsets.bind(a),
+  };
+}
+
+async function deleteQueue(ctx: Context, groupId: string): Promise<void> {
+  const admin = shareAdminWrite(await connectAdmin(ctx));
+  await admin.deleteShareGroups([groupId]);
+  ctx.info(`share group '${groupId}' deleted`);
+}
+
+interface ResetOptions {
+  topic: string;
+  partition?: number;
+  toEarliest?: boolean;
+  toLatest?: boolean;
+  toDatetime?: number;
+  format: Format;
+}
+
+async function resetQueue(ctx: Context, groupId: string, opts: ResetOptions): Promise<void> {
+  const chosen = [
+    opts.toEarliest && '--to-earliest',
+    opts.toLatest && '--to-latest',
+    opts.toDatetime !== undefined && '--to-datetime',
+  ].filter((x): x is string => typeof x === 'string');
+  if (chosen.length !== 1)
+    throw new UsageError(
+      `give exactly one of --to-earliest, --to-latest, --to-datetime${chosen.length > 1 ? ` (got ${chosen.join(' and ')})` : ''}`,
+    );
+  const admin = shareAdminWrite(await connectAdmin(ctx));
+  const moved = await admin.resetShareGroupOffsets({
+    groupId,
+    topic: opts.topic,
+    ...(opts.partition !== undefined ? { partitions: [opts.partition] } : {}),
+    ...(opts.toDatetime !== undefined
+      ? { timestamp: opts.toDatetime }
+      : { to: opts.toEarliest ? ('earliest' as const) : ('latest' as const) }),
+  });
+  if (opts.format === 'json') {
+    for (const p of moved) ctx.stdout.write(jsonLine({ groupId, topic: opts.topic, ...p }));
+    return;
+  }
+  ctx.stdout.write(
+    renderTable(
+      [{ header: 'TOPIC' }, { header: 'PARTITION', align: 'right' }, { header: 'NEW START', align: 'right' }],
+      moved.map((p) => [opts.topic, String(p.partition), formatCount(p.startOffset)]),
+      ctx.color,
+    ),
+  );
 }
 
 function shareAdmin(admin: AdminClient): Required<Pick<AdminClient, 'listShareGroups' | 'describeShareGroups'>> {

@@ -66,6 +66,14 @@ export interface AdminClient {
   deleteGroups?(groupIds: string[]): Promise<Array<{ groupId: string; errorCode: number }>>;
   listShareGroups?(): Promise<{ groups: Array<{ groupId: string; state: string; members: number }> }>;
   describeShareGroups?(groupIds: string[]): Promise<{ groups: ShareGroupDescription[] }>;
+  deleteShareGroups?(groupIds: string[]): Promise<Array<{ groupId: string; errorCode: number }>>;
+  resetShareGroupOffsets?(o: {
+    groupId: string;
+    topic: string;
+    partitions?: number[];
+    to?: 'earliest' | 'latest';
+    timestamp?: number;
+  }): Promise<Array<{ partition: number; startOffset: number }>>;
   createAcls(o: { acl: sdk.AclEntry[] }): Promise<boolean>;
   describeAcls(o: sdk.AclFilter): Promise<sdk.DescribeAclResponse>;
   deleteAcls(o: { filters: sdk.AclFilter[] }): Promise<sdk.DeleteAclResponse>;

@@ -97,6 +97,9 @@ export class Broker {
         this.groups?.coordinator
           .topicDeleted(topic)
           .catch((err) => this.logger.warn({ err, topic }, 'could not drop committed offsets of a deleted topic'));
+        this.shares?.coordinator
+          .topicDeleted(topic)
+          .catch((err) => this.logger.warn({ err, topic }, 'could not drop share-group state of a deleted topic'));
       },
     });
   }

@@ -136,6 +136,28 @@ describe('queues from the command line', () => {
       (await sluice(['queue', 'list', '--format', 'json', ...server.flags])).stdout,
     );
     expect(list.map((g) => g.groupId)).toEqual(expect.arrayContaining(['mailers', 'payers']));
+
+    // Back to the start: the three records are delivered again, attempts starting over; then the group goes.
+    const reset = await sluice([
+      'queue',
+      'reset-offsets',
+      'mailers',
+      '--topic',
+      'emails',
+      '--to-earliest',
+      ...server.flags,
+    ]);
+    expect(reset.code).toBe(0);
+    expect(reset.stdout).toMatch(/emails\s+0\s+0\n/);
+    const again = await sluice(['consume', 'emails', '--share-group', 'mailers', '-n', '3', ...server.flags], {
+      timeoutMs: 60_000,
+    });
+    expect(again.stdout).toBe('m1\nm2\nm3\n');
+    expect((await sluice(['queue', 'delete', 'mailers', ...server.flags])).code).toBe(0);
+    const after = jsonLines<{ groupId: string }>(
+      (await sluice(['queue', 'list', '--format', 'json', ...server.flags])).stdout,
+    );
+    expect(after.map((g) => g.groupId)).not.toContain('mailers');
   });
 
   it('refuses flags that do not fit a share group, and unknown groups', async () => {
@@ -145,6 +167,22 @@ describe('queues from the command line', () => {
       [['consume', 'emails', '--max-in-flight', '3'], 2, /--max-in-flight needs --share-group/],
       [['consume', 'emails', '--share-group', 'g', '--max-in-flight', '0'], 2, /max-in-flight must be at least 1/],
       [['queue', 'describe', 'nobody'], 1, /unknown share group 'nobody'/],
+      [['queue', 'delete', 'nobody'], 1, /share group "nobody" does not exist/],
+      [
+        ['queue', 'reset-offsets', 'nobody', '--topic', 'emails', '--to-latest'],
+        1,
+        /share group "nobody" does not exist/,
+      ],
+      [
+        ['queue', 'reset-offsets', 'g', '--topic', 'emails'],
+        2,
+        /give exactly one of --to-earliest, --to-latest, --to-datetime/,
+      ],
+      [
+        ['queue', 'reset-offsets', 'g', '--topic', 'emails', '--to-earliest', '--to-latest'],
+        2,
+        /got --to-earliest and --to-latest/,
+      ],
     ];
     for (const [args, code, error] of cases) {
       const r = await sluice([...args, ...server.flags]);

@@ -1,7 +1,10 @@
 // SIGKILL of a real `sluice serve` while share-group members acquire, ack and fail records. After the
 // restart: no record whose ack was answered is delivered again, nothing is lost (every record is acked or
 // dead-lettered), delivery counts continue from where they were, and records that always fail are tried
-// exactly maxAttempts times across the crash before they reach the dead-letter topic.
+// exactly maxAttempts times across the crash before they reach the dead-letter topic. The state topic is
+// snapshotted and truncated every few KiB meanwhile.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   CreateTopicsApi,
@@ -63,6 +66,7 @@ async function member(port: number, observed: Observed, stop: () => boolean): Pr
         memberId: joined.memberId,
         maxRecords: 6,
         maxWaitMs: 100,
+        acks: [],
       });
       for (const r of fetched.records) {
         if (observed.answeredAcks.has(r.offset)) observed.redeliveredAfterAck.push(r.offset);
@@ -99,7 +103,11 @@ async function member(port: number, observed: Observed, stop: () => boolean): Pr
 describe('crash: SIGKILL of sluice serve with share groups at work', () => {
   it('loses no ack, no record and no delivery count', async () => {
     const dataDir = await tempDir('sluice-share-crash-');
-    const args = ['--data-dir', dataDir, '--port', '0', '--flush', 'always'];
+    // Snapshots of the state topic (and the drop of what precedes them) every few KiB: several happen
+    // before and after the crash, so the kill may land in the middle of one.
+    const config = join(dataDir, 'sluice.json');
+    writeFileSync(config, JSON.stringify({ shareGroups: { stateSnapshotBytes: 4096 } }));
+    const args = ['--data-dir', dataDir, '--port', '0', '--flush', 'always', '--config', config];
     let broker: SluiceProcess = await startSluice(args);
     const setup = await WireClient.connect(broker.port);
     await setup.request(CreateTopicsApi, {

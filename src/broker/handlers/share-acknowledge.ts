@@ -1,6 +1,6 @@
 // ShareAcknowledge: ack / release / reject / fail / renew records a member holds; one result per record.
 import { ShareAcknowledgeApi } from '../../protocol/index.js';
-import { shareWireError } from './share-errors.js';
+import { shareAckResults, shareWireError } from './share-errors.js';
 import { defineHandler } from './types.js';
 
 export const shareAcknowledgeHandler = defineHandler(ShareAcknowledgeApi, async (request, broker, ctx) => {
@@ -11,16 +11,7 @@ export const shareAcknowledgeHandler = defineHandler(ShareAcknowledgeApi, async 
       request.memberId,
       request.acks.map((a) => ({ ...a, error: a.errorMessage })),
     );
-    return {
-      errorCode: 0,
-      errorMessage: null,
-      results: results.map(({ topic, partition, offset, error }) => ({
-        topic,
-        partition,
-        offset,
-        ...(error ? shareWireError(error, where, ctx.logger) : { errorCode: 0, errorMessage: null }),
-      })),
-    };
+    return { errorCode: 0, errorMessage: null, results: shareAckResults(results, where, ctx.logger) };
   } catch (error) {
     return { ...shareWireError(error, where, ctx.logger), results: [] };
   }

@@ -2,7 +2,7 @@
 // become wire codes, for the share-group handlers.
 import type { ErrorName } from '../../protocol/index.js';
 import { ErrorCode } from '../../protocol/index.js';
-import { ShareError, type ShareProblem } from '../share/index.js';
+import { type AckResult, ShareError, type ShareProblem } from '../share/index.js';
 import { toPartitionError } from './storage-errors.js';
 
 export const SHARE_PROBLEM_CODES: Readonly<Record<ShareProblem, ErrorName>> = {
@@ -28,4 +28,18 @@ export function shareWireError(
   if (error instanceof ShareError)
     return { errorCode: ErrorCode[SHARE_PROBLEM_CODES[error.problem]], errorMessage: error.message };
   return toPartitionError(error, where, log);
+}
+
+/** Per-record acknowledgement results on the wire (ShareAcknowledge, ShareFetch v1). */
+export function shareAckResults(
+  results: readonly AckResult[],
+  where: string,
+  log: { error(obj: object, msg: string): void },
+): Array<{ topic: string; partition: number; offset: number; errorCode: number; errorMessage: string | null }> {
+  return results.map(({ topic, partition, offset, error }) => ({
+    topic,
+    partition,
+    offset,
+    ...(error ? shareWireError(error, where, log) : { errorCode: 0, errorMessage: null }),
+  }));
 }

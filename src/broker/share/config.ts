@@ -14,6 +14,12 @@ export interface ShareGroupsConfig {
   readonly maxLockTimeoutMs: number;
   /** The largest maxInFlight a member may ask for. */
   readonly maxInFlightLimit: number;
+  /**
+   * `__share_group_state` is rewritten as a snapshot of the live state, and everything before it dropped,
+   * once this many bytes (or twice the last snapshot, if more) were written since the last snapshot. It is
+   * also the state topic's segment size, so the disk it takes stays within a few times this.
+   */
+  readonly stateSnapshotBytes: number;
 }
 
 export const DEFAULT_SHARE_GROUPS_CONFIG: ShareGroupsConfig = Object.freeze({
@@ -23,6 +29,7 @@ export const DEFAULT_SHARE_GROUPS_CONFIG: ShareGroupsConfig = Object.freeze({
   defaultLockTimeoutMs: 30_000,
   maxLockTimeoutMs: 3600_000,
   maxInFlightLimit: 10_000,
+  stateSnapshotBytes: 8 * 1024 * 1024,
 });
 
 /** Defaults filled in; throws a RangeError naming the first value out of range. */
@@ -39,5 +46,6 @@ export function resolveShareGroupsConfig(input: Partial<ShareGroupsConfig> = {})
   check('maxLockTimeoutMs', 1000, 24 * 3600_000);
   check('defaultLockTimeoutMs', 100, config.maxLockTimeoutMs);
   check('maxInFlightLimit', 1, 1_000_000);
+  check('stateSnapshotBytes', 4096, 1024 * 1024 * 1024);
   return Object.freeze(config);
 }

@@ -159,7 +159,7 @@ export class ShareCoordinator {
         this.#deletedEpochs.set(groupId, group.epoch);
         continue;
       }
-      this.#groups.set(groupId, new ShareGroup(groupId, group.epoch, group.config, group.partitions));
+      this.#groups.set(groupId, new ShareGroup(groupId, group.epoch, group.config, group.partitions, group.forgotten));
     }
   }
 
@@ -313,7 +313,10 @@ export class ShareCoordinator {
     return out;
   }
 
-  /** Loads records from the log into the lane's window while it has room (one read at a time per lane). */
+  /**
+   * Loads records into the lane's window while it has room: from the records already decoded ahead when
+   * there are some (no I/O), else with one read of the log (one read at a time per lane).
+   */
   #fill(group: ShareGroup, lane: ShareLane): Promise<void> {
     if (lane.loading) return lane.loading;
     const log = this.#topics.log(lane.topic, lane.partition);
@@ -323,14 +326,13 @@ export class ShareCoordinator {
       sp.skipTo(log.logStartOffset);
       void this.#commit(group, lane).catch((err) => this.#persistFailed(err, group, lane));
     }
-    if (sp.room === 0 || sp.loadedEnd >= log.logEndOffset) return Promise.resolve();
-    lane.loading = readShareRecords(log, sp.loadedEnd, sp.room)
-      .then(({ records, nextOffset }) => {
+    if (sp.room === 0 || this.#loadReadAhead(group, lane) || sp.loadedEnd >= log.logEndOffset) return Promise.resolve();
+    lane.loading = readShareRecords(log, sp.loadedEnd, this.#config.windowRecords)
+      .then((read) => {
         if (lane.sp !== sp) return;
-        sp.load(records, nextOffset, this.#scheduler.now());
-        void this.#commit(group, lane).catch((err) => this.#persistFailed(err, group, lane));
-        this.#arm(group, lane);
-        this.#drainDeadLetters(group, lane);
+        lane.readAhead = read;
+        lane.readAheadNext = 0;
+        this.#loadReadAhead(group, lane);
       })
       .catch((err) =>
         this.#logger.warn(
@@ -344,12 +346,57 @@ export class ShareCoordinator {
     return lane.loading;
   }
 
+  /** Moves records decoded ahead into the window, as many as it has room for; false when none are left. */
+  #loadReadAhead(group: ShareGroup, lane: ShareLane): boolean {
+    const sp = lane.sp;
+    const ahead = lane.readAhead;
+    let next = lane.readAheadNext;
+    while (next < ahead.records.length && ahead.records[next]!.offset < sp.loadedEnd) next++;
+    lane.readAheadNext = next;
+    if (next >= ahead.records.length && ahead.nextOffset <= sp.loadedEnd) return false;
+    const taking = ahead.records.slice(next, next + sp.room);
+    const end = next + taking.length;
+    sp.load(taking, end < ahead.records.length ? ahead.records[end]!.offset : ahead.nextOffset, this.#scheduler.now());
+    lane.readAheadNext = end;
+    void this.#commit(group, lane).catch((err) => this.#persistFailed(err, group, lane));
+    this.#arm(group, lane);
+    this.#drainDeadLetters(group, lane);
+    return true;
+  }
+
   // ── acknowledgement ─────────────────────────────────────────────────────────────────────────────
 
   /** Settles records the member holds; resolves once every change is stored. Per-record errors are returned. */
   async acknowledge(groupId: string, memberId: string, acks: readonly AckEntry[]): Promise<AckResult[]> {
     const { group, member } = this.#memberOf(groupId, memberId);
     this.#touch(group, member);
+    const { results, stored } = this.#settle(group, member, acks);
+    await stored;
+    return results;
+  }
+
+  /**
+   * A fetch that carries the member's acknowledgements (as Kafka's ShareFetch does): they are settled
+   * first, so the slots they free count, then records are acquired, and one state write stores both.
+   * With acknowledgements it does not long-poll: their answer is not held back waiting for records.
+   */
+  async acknowledgeAndFetch(
+    input: ShareFetchInput & { readonly acks: readonly AckEntry[] },
+  ): Promise<{ acks: AckResult[]; records: FetchedRecord[] }> {
+    if (input.acks.length === 0) return { acks: [], records: await this.fetch(input) };
+    const { group, member } = this.#memberOf(input.groupId, input.memberId);
+    this.#touch(group, member);
+    const { results, stored } = this.#settle(group, member, input.acks);
+    const [records] = await Promise.all([this.fetch({ ...input, maxWaitMs: 0 }), stored]);
+    return { acks: results, records };
+  }
+
+  /** Applies acknowledgements in memory and starts storing them (the promise). */
+  #settle(
+    group: ShareGroup,
+    member: ShareMember,
+    acks: readonly AckEntry[],
+  ): { results: AckResult[]; stored: Promise<unknown> } {
     const now = this.#scheduler.now();
     const touched = new Set<ShareLane>();
     const results: AckResult[] = acks.map((ack) => {
@@ -383,8 +430,7 @@ export class ShareCoordinator {
       return committed;
     });
     if (touched.size > 0) group.wake();
-    await Promise.all(stored);
-    return results;
+    return { results, stored: Promise.all(stored) };
   }
 
   // ── admin ───────────────────────────────────────────────────────────────────────────────────────
@@ -494,6 +540,30 @@ export class ShareCoordinator {
     return results;
   }
 
+  /**
+   * A topic was deleted: every group forgets its state on it (a start offset of -1 at a new partition
+   * epoch marks it in the state topic), so a topic created again under the name starts afresh.
+   */
+  async topicDeleted(topic: string): Promise<void> {
+    const writes: StateRecord[] = [];
+    for (const group of this.#groups.values()) {
+      const keys = new Map<string, { partition: number; epoch: number }>();
+      for (const [key, lane] of group.lanes)
+        if (lane.topic === topic) keys.set(key, { partition: lane.partition, epoch: lane.partitionEpoch });
+      for (const [key, replay] of group.replayed)
+        if (replay.topic === topic) keys.set(key, { partition: replay.partition, epoch: replay.partitionEpoch });
+      for (const [key, { partition, epoch }] of keys) {
+        group.lanes.get(key)?.timer?.cancel();
+        group.lanes.delete(key);
+        group.replayed.delete(key);
+        group.forgotten.set(key, { topic, partition, epoch: epoch + 1 });
+        writes.push(encodeStart(group.id, topic, partition, { group: group.epoch, partition: epoch + 1 }, -1));
+      }
+      if (keys.size > 0) group.wake();
+    }
+    await this.#store.append(writes);
+  }
+
   // ── internals ───────────────────────────────────────────────────────────────────────────────────
 
   #memberOf(groupId: string, memberId: string): { group: ShareGroup; member: ShareMember } {
@@ -538,8 +608,10 @@ export class ShareCoordinator {
     } else {
       const log = this.#topics.log(topic, partition);
       const startOffset = startFrom === 'earliest' ? (log?.logStartOffset ?? 0) : (log?.logEndOffset ?? 0);
-      lane = new ShareLane(topic, partition, this.#newPartition(group, startOffset), 0);
-      writes.push(encodeStart(group.id, topic, partition, { group: group.epoch, partition: 0 }, startOffset));
+      const epoch = (group.forgotten.get(key)?.epoch ?? -1) + 1;
+      group.forgotten.delete(key);
+      lane = new ShareLane(topic, partition, this.#newPartition(group, startOffset), epoch);
+      writes.push(encodeStart(group.id, topic, partition, { group: group.epoch, partition: epoch }, startOffset));
     }
     group.lanes.set(key, lane);
     return lane;
@@ -563,7 +635,39 @@ export class ShareCoordinator {
     if (startOffset !== undefined) writes.push(encodeStart(group.id, lane.topic, lane.partition, epochs, startOffset));
     const stored = this.#store.append(writes);
     lane.committed = stored.catch(() => undefined);
+    if (this.#store.wantsSnapshot) this.#snapshot();
     return stored;
+  }
+
+  /**
+   * Hands the state store every live value (groups, deleted groups' epochs, start offsets, records in
+   * flight, and what was replayed but not opened yet), taken in one synchronous step, so it can drop
+   * everything written before (state-store.ts).
+   */
+  #snapshot(): void {
+    const records: StateRecord[] = [];
+    for (const [groupId, epoch] of this.#deletedEpochs) records.push(encodeGroup(groupId, epoch, null));
+    for (const group of this.#groups.values()) {
+      records.push(encodeGroup(group.id, group.epoch, group.config));
+      for (const { topic, partition, epoch } of group.forgotten.values()) {
+        records.push(encodeStart(group.id, topic, partition, { group: group.epoch, partition: epoch }, -1));
+      }
+      for (const replay of group.replayed.values()) {
+        const epochs = { group: group.epoch, partition: replay.partitionEpoch };
+        records.push(encodeStart(group.id, replay.topic, replay.partition, epochs, replay.startOffset));
+        for (const state of replay.records.values())
+          records.push(encodeRecordState(group.id, replay.topic, replay.partition, epochs, state));
+      }
+      for (const lane of group.lanes.values()) {
+        const epochs = { group: group.epoch, partition: lane.partitionEpoch };
+        records.push(encodeStart(group.id, lane.topic, lane.partition, epochs, lane.sp.startOffset));
+        for (const state of lane.sp.snapshot())
+          records.push(encodeRecordState(group.id, lane.topic, lane.partition, epochs, state));
+      }
+    }
+    this.#store
+      .snapshot(records)
+      .catch((err) => this.#logger.error({ err }, 'share group state snapshot failed (retried later)'));
   }
 
   #persistFailed(err: unknown, group: ShareGroup, lane: ShareLane): void {

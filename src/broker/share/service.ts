@@ -12,7 +12,7 @@ import {
   type StorageFs,
 } from '../../../storage/index.js';
 import type { PartitionWaiters } from '../fetch/waiters.js';
-import { PartitionOffsetsLog, type Scheduler, systemScheduler } from '../groups/index.js';
+import { type Scheduler, systemScheduler } from '../groups/index.js';
 import type { TopicRegistry } from '../registries/topics.js';
 import type { ShareGroupsConfig } from './config.js';
 import { ShareCoordinator } from './coordinator.js';
@@ -44,7 +44,7 @@ export async function startShareService(options: ShareServiceOptions): Promise<S
   const partitionConfig = resolvePartitionConfig({
     retentionMs: -1,
     retentionBytes: -1,
-    segmentBytes: 64 * 1024 * 1024,
+    segmentBytes: options.config.stateSnapshotBytes,
     flush: options.flush,
   });
   const manager = await LogManager.open({
@@ -58,7 +58,7 @@ export async function startShareService(options: ShareServiceOptions): Promise<S
     const log = manager.get(SHARE_STATE_TOPIC, 0) ?? (await manager.create(SHARE_STATE_TOPIC, 0, partitionConfig));
     const scheduler = options.scheduler ?? { now: () => options.clock.now(), schedule: systemScheduler.schedule };
     const coordinator = new ShareCoordinator({
-      store: new ShareStateStore(new PartitionOffsetsLog(log), () => options.clock.now()),
+      store: new ShareStateStore(log, () => options.clock.now(), options.config.stateSnapshotBytes),
       topics: options.topics,
       waiters: options.waiters,
       scheduler,

@@ -2,9 +2,10 @@
 // (the partition's state machine plus the I/O bookkeeping around it). Plain holders: every transition
 // happens in the coordinator (coordinator.ts) or the share-partition (share-partition.ts).
 import type { TimerHandle } from '../groups/index.js';
+import type { ReadShareRecords } from './record-reader.js';
 import type { SharePartition } from './share-partition.js';
 import type { ShareGroupConfig } from './state-codec.js';
-import type { ReplayedPartition } from './state-store.js';
+import type { ForgottenPartition, ReplayedPartition } from './state-store.js';
 
 export interface ShareMember {
   readonly id: string;
@@ -20,6 +21,12 @@ export interface ShareMember {
 export class ShareLane {
   /** A read from the log into the window is under way. */
   loading: Promise<void> | null = null;
+  /**
+   * Records of the last log read not yet taken into the window (a read decodes whole batches, often more
+   * than the window has room for); `readAheadNext` indexes the first one not taken.
+   */
+  readAhead: ReadShareRecords = { records: [], nextOffset: 0 };
+  readAheadNext = 0;
   timer: TimerHandle | null = null;
   timerAt = Number.POSITIVE_INFINITY;
   /** Dead letters are being written (one writer per lane). */
@@ -50,6 +57,11 @@ export class ShareGroup {
     public config: ShareGroupConfig,
     /** Share-partitions read back from the state topic and not yet opened as lanes. */
     readonly replayed: Map<string, ReplayedPartition> = new Map(),
+    /**
+     * Partitions of deleted topics: partitionKey → the epoch their state was forgotten at (a lane opened
+     * again, for a topic created again under the name, takes the next epoch, so old values stay stale).
+     */
+    readonly forgotten: Map<string, ForgottenPartition> = new Map(),
   ) {}
 
   wake(): void {

@@ -342,6 +342,25 @@ export class SharePartition {
     this.#advanceStart();
   }
 
+  /**
+   * Everything a restart must remember of this share-partition now (its start offset, and every record
+   * past it that is not simply available on its first delivery), for a snapshot of the state topic.
+   */
+  snapshot(): PersistedRecordState[] {
+    const states: PersistedRecordState[] = [...this.#restored.values()];
+    for (const entry of this.#inFlight.values()) {
+      if (entry.state === 'available' && entry.deliveryCount === 0 && entry.error === null) continue;
+      states.push({
+        offset: entry.record.offset,
+        deliveryCount: entry.deliveryCount,
+        state: entry.state,
+        until: entry.state === 'waiting' ? entry.deadline : 0,
+        error: entry.error,
+      });
+    }
+    return states;
+  }
+
   /** State changes since the last call, in the order they happened (the owner persists them). */
   takeChanges(): StateChanges {
     const records = this.#changes;

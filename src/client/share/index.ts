@@ -10,7 +10,8 @@
 // Throwing fails the record (retried after the group's backoff, dead-lettered after the last attempt);
 // message.reject(reason) dead-letters it now, message.release() gives it back. Handlers run concurrently,
 // up to maxInFlight; the lock of a record whose handler still runs is renewed every half lock timeout.
-// A slot frees once the broker has stored the record's outcome, so maxInFlight bounds what the broker
+// A slot frees once the handler's outcome is queued: the next ShareFetch carries the outcomes
+// (acknowledger.ts), and the broker settles them before it acquires, so maxInFlight bounds what the broker
 // hands out. Membership: heartbeats on the broker's interval; after UNKNOWN_MEMBER_ID (session expired,
 // broker restarted) the consumer joins again, and the broker redelivers what it held.
 import { ErrorCode, ShareFetchApi, type ShareFetchedRecord, ShareGroupHeartbeatApi } from '../../protocol/index.js';
@@ -19,7 +20,7 @@ import { Cluster, type ClusterOptions } from '../cluster.js';
 import type { Connection } from '../connection.js';
 import { SluiceError, SluiceNonRetriableError, SluiceProtocolError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { Acknowledger, type AckType } from './acknowledger.js';
+import { Acknowledger, type AckType, answer, answerAll, type PendingAck } from './acknowledger.js';
 import type { EachShareMessagePayload, ShareConsumerConfig, ShareMessage, ShareRunConfig } from './types.js';
 
 const DEFAULT_MAX_IN_FLIGHT = 10;
@@ -46,6 +47,10 @@ export class ShareConsumer {
   #inFlight = 0;
   #slotFreed: (() => void) | undefined;
   #loop: Promise<void> | undefined;
+  /** A ShareFetch is on the wire (outcomes queued meanwhile go in a ShareAcknowledge of their own). */
+  #fetching: Promise<unknown> | undefined;
+  /** The fetch loop is pausing after an error. */
+  #pausing = false;
   readonly #handlers = new Set<Promise<void>>();
 
   constructor(cluster: ClusterOptions, config: ShareConsumerConfig, log: Logger) {
@@ -64,6 +69,9 @@ export class ShareConsumer {
       connection: () => this.#cluster.anyConnection(),
       groupId: this.#config.groupId,
       memberId: this.#memberId,
+      // An outcome frees a slot, which wakes an idle fetch loop: it carries the outcome right away.
+      fetchWillCarry: (type) =>
+        type !== 'renew' && this.#state === 'running' && this.#fetching === undefined && !this.#pausing,
     }));
   }
 
@@ -107,8 +115,11 @@ export class ShareConsumer {
     this.#state = 'stopping';
     clearTimeout(this.#heartbeatTimer);
     this.#slotFreed?.();
+    // A fetch carrying outcomes is answered without a long poll: let it land before closing its connection.
+    await this.#fetching?.catch(() => undefined);
     this.#cluster.closeFetchConnections();
     await this.#loop?.catch(() => undefined);
+    await this.#acks.flush();
     await Promise.allSettled([...this.#handlers]);
     if (wasJoined) {
       await this.#send(ShareGroupHeartbeatApi, {
@@ -193,35 +204,57 @@ export class ShareConsumer {
         await new Promise<void>((resolve) => {
           this.#slotFreed = resolve;
         });
+        // Handlers finishing in this same turn free their slots too: one fetch carries all their outcomes.
+        await new Promise<void>((resolve) => setImmediate(resolve));
         continue;
       }
+      let carried: PendingAck[] = [];
       try {
         if (this.#memberId === '') await this.#heartbeat();
         const connection = await this.#fetchConnection();
-        const response = await connection.send(
+        if (this.#state !== 'running') return;
+        carried = this.#acks.take();
+        const sent = connection.send(
           ShareFetchApi,
           {
             groupId: this.#config.groupId,
             memberId: this.#memberId,
             maxRecords: this.#config.maxInFlight - this.#inFlight,
             maxWaitMs: this.#config.maxWaitTimeInMs,
+            acks: carried.map(({ topic, partition, offset, type, errorMessage }) => ({
+              topic,
+              partition,
+              offset,
+              type,
+              errorMessage,
+            })),
           },
           { timeoutMs: this.#config.maxWaitTimeInMs + 30_000 },
         );
+        this.#fetching = sent;
+        const response = await sent.finally(() => {
+          this.#fetching = undefined;
+        });
         if (response.errorCode === ErrorCode.UNKNOWN_MEMBER_ID) {
+          answerAll(carried, new SluiceProtocolError(response.errorCode, response.errorMessage ?? undefined));
           this.#memberId = '';
           continue;
         }
         if (response.errorCode !== 0)
           throw new SluiceProtocolError(response.errorCode, response.errorMessage ?? undefined);
+        answer(carried, response.acks);
         pause = 0;
         for (const record of response.records) this.#start(record, eachMessage);
       } catch (error) {
+        answerAll(carried, error as Error);
         if (this.#state !== 'running') return;
         pause = Math.min(RECONNECT_MAX_MS, Math.max(RECONNECT_MIN_MS, pause * 2));
         this.#log.warn('share fetch failed; retrying', { error: (error as Error).message, retryInMs: pause });
         if (error instanceof SluiceError && error.code === ErrorCode.UNKNOWN_MEMBER_ID) this.#memberId = '';
+        this.#pausing = true;
+        void this.#acks.flush();
         await new Promise((resolve) => setTimeout(resolve, pause));
+        this.#pausing = false;
       }
     }
   }
@@ -233,17 +266,27 @@ export class ShareConsumer {
 
   #start(record: ShareFetchedRecord, eachMessage: ShareRunConfig['eachMessage']): void {
     this.#inFlight++;
-    const handler = this.#handle(record, eachMessage).finally(() => {
-      this.#handlers.delete(handler);
+    let freed = false;
+    const freeSlot = () => {
+      if (freed) return;
+      freed = true;
       this.#inFlight--;
-      const freed = this.#slotFreed;
+      const wake = this.#slotFreed;
       this.#slotFreed = undefined;
-      freed?.();
+      wake?.();
+    };
+    const handler = this.#handle(record, eachMessage, freeSlot).finally(() => {
+      freeSlot();
+      this.#handlers.delete(handler);
     });
     this.#handlers.add(handler);
   }
 
-  async #handle(record: ShareFetchedRecord, eachMessage: ShareRunConfig['eachMessage']): Promise<void> {
+  async #handle(
+    record: ShareFetchedRecord,
+    eachMessage: ShareRunConfig['eachMessage'],
+    freeSlot: () => void,
+  ): Promise<void> {
     const { topic, partition, offset } = record;
     let decision: { type: AckType; reason: string | null } | undefined;
     const message: ShareMessage = {
@@ -275,7 +318,9 @@ export class ShareConsumer {
     } finally {
       clearInterval(renewal);
     }
-    const refused = await this.#acks.settle(topic, partition, offset, outcome.type, outcome.reason);
+    const answered = this.#acks.settle(topic, partition, offset, outcome.type, outcome.reason);
+    freeSlot();
+    const refused = await answered;
     if (refused) {
       this.#log.warn('the broker did not take a share acknowledgement; the record will be delivered again', {
         topic,

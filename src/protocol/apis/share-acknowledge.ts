@@ -10,6 +10,26 @@ import { shareOffset, SHARE_ERROR_MESSAGE_MAX, SHARE_MAX_RECORDS, shareMemberId 
 
 export const SHARE_ACK_TYPES = ['ack', 'release', 'reject', 'fail', 'renew'] as const;
 
+/** One acknowledgement (also carried by ShareFetch v1). */
+export const shareAckEntry = () =>
+  struct({
+    topic: topicName(),
+    partition: partitionIndex(),
+    offset: shareOffset(),
+    type: oneOf(SHARE_ACK_TYPES),
+    errorMessage: string({ maxLength: SHARE_ERROR_MESSAGE_MAX, nullableVersions: '0+', doc: 'fail, reject' }),
+  });
+
+/** The answer for one acknowledgement. */
+export const shareAckResult = () =>
+  struct({
+    topic: topicName(),
+    partition: partitionIndex(),
+    offset: shareOffset(),
+    errorCode: errorCode(),
+    errorMessage: errorMessage(),
+  });
+
 export const ShareAcknowledgeRequestDef = message({
   name: 'ShareAcknowledgeRequest',
   type: 'request',
@@ -18,16 +38,7 @@ export const ShareAcknowledgeRequestDef = message({
   fields: {
     groupId: groupId(),
     memberId: shareMemberId(),
-    acks: array(
-      struct({
-        topic: topicName(),
-        partition: partitionIndex(),
-        offset: shareOffset(),
-        type: oneOf(SHARE_ACK_TYPES),
-        errorMessage: string({ maxLength: SHARE_ERROR_MESSAGE_MAX, nullableVersions: '0+', doc: 'fail, reject' }),
-      }),
-      { maxItems: SHARE_MAX_RECORDS },
-    ),
+    acks: array(shareAckEntry(), { maxItems: SHARE_MAX_RECORDS }),
   },
 });
 
@@ -39,16 +50,7 @@ export const ShareAcknowledgeResponseDef = message({
   fields: {
     errorCode: errorCode(),
     errorMessage: errorMessage(),
-    results: array(
-      struct({
-        topic: topicName(),
-        partition: partitionIndex(),
-        offset: shareOffset(),
-        errorCode: errorCode(),
-        errorMessage: errorMessage(),
-      }),
-      { default: [] },
-    ),
+    results: array(shareAckResult(), { default: [] }),
   },
 });
 

@@ -2,9 +2,13 @@
 // member's free maxInFlight slots, from the partitions of its topics; with none available it long-polls
 // up to maxWaitMs (woken by appends, lock expiries, due retries and delays, records given back). Records
 // travel decoded, one entry per acquired record, with the delivery count (1 on the first delivery).
+// Version 1 carries acknowledgements too (as Kafka's ShareFetch does): they are settled before records are
+// acquired, so the slots they free count; each has its result in `acks`, and a request with
+// acknowledgements is answered without long-polling.
 import { ApiKey, defineApi } from '../api-keys.js';
 import { array, bytes, int, message, type MessageValue, string, struct } from '../schema.js';
 import { errorCode, errorMessage, groupId, partitionIndex, topicName } from './fields.js';
+import { shareAckEntry, shareAckResult } from './share-acknowledge.js';
 import { shareOffset, SHARE_MAX_RECORDS, shareMemberId } from './share-fields.js';
 
 const MAX_WAIT_LIMIT_MS = 10 * 60_000;
@@ -13,12 +17,13 @@ export const ShareFetchRequestDef = message({
   name: 'ShareFetchRequest',
   type: 'request',
   apiKey: ApiKey.ShareFetch,
-  validVersions: '0',
+  validVersions: '0-1',
   fields: {
     groupId: groupId(),
     memberId: shareMemberId(),
     maxRecords: int({ min: 1, max: SHARE_MAX_RECORDS, default: 500 }),
     maxWaitMs: int({ min: 0, max: MAX_WAIT_LIMIT_MS, default: 500 }),
+    acks: array(shareAckEntry(), { versions: '1+', maxItems: SHARE_MAX_RECORDS, default: [] }),
   },
 });
 
@@ -26,10 +31,11 @@ export const ShareFetchResponseDef = message({
   name: 'ShareFetchResponse',
   type: 'response',
   apiKey: ApiKey.ShareFetch,
-  validVersions: '0',
+  validVersions: '0-1',
   fields: {
     errorCode: errorCode(),
     errorMessage: errorMessage(),
+    acks: array(shareAckResult(), { versions: '1+', default: [] }),
     records: array(
       struct({
         topic: topicName(),

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   AlterConfigsApi,
   AlterShareGroupOffsetsApi,
+  DeleteTopicsApi,
   DeleteShareGroupsApi,
   ErrorCode,
   ListShareGroupsApi,
@@ -57,12 +58,24 @@ describe('share-group APIs on the native wire', () => {
     await produce(c, 'jobs', 0, batchOf(['a', 'b', 'c']));
     const m1 = await join(c, 'workers', { maxInFlight: 2 });
     const m2 = await join(c, 'workers', { maxInFlight: 2 });
-    const f1 = await c.request(ShareFetchApi, { groupId: 'workers', memberId: m1, maxRecords: 10, maxWaitMs: 0 });
+    const f1 = await c.request(ShareFetchApi, {
+      groupId: 'workers',
+      memberId: m1,
+      maxRecords: 10,
+      maxWaitMs: 0,
+      acks: [],
+    });
     expect(f1.records.map((r) => [r.offset, r.value?.toString(), r.deliveryCount])).toEqual([
       [0, 'a', 1],
       [1, 'b', 1],
     ]);
-    const f2 = await c.request(ShareFetchApi, { groupId: 'workers', memberId: m2, maxRecords: 10, maxWaitMs: 0 });
+    const f2 = await c.request(ShareFetchApi, {
+      groupId: 'workers',
+      memberId: m2,
+      maxRecords: 10,
+      maxWaitMs: 0,
+      acks: [],
+    });
     expect(f2.records.map((r) => r.offset)).toEqual([2]);
 
     const acks = await c.request(ShareAcknowledgeApi, {
@@ -86,6 +99,7 @@ describe('share-group APIs on the native wire', () => {
       memberId: 'nobody',
       maxRecords: 1,
       maxWaitMs: 0,
+      acks: [],
     });
     expect(unknown.errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
     expect(unknown.errorMessage).toMatch(/join again/);
@@ -98,7 +112,13 @@ describe('share-group APIs on the native wire', () => {
     await createTopic(c, 'jobs', 1);
     const m = await join(c, 'workers');
     const started = Date.now();
-    const pending = c.request(ShareFetchApi, { groupId: 'workers', memberId: m, maxRecords: 5, maxWaitMs: 10_000 });
+    const pending = c.request(ShareFetchApi, {
+      groupId: 'workers',
+      memberId: m,
+      maxRecords: 5,
+      maxWaitMs: 10_000,
+      acks: [],
+    });
     await new Promise((r) => setImmediate(r));
     await produce(p, 'jobs', 0, batchOf(['late']));
     const res = await pending;
@@ -112,7 +132,13 @@ describe('share-group APIs on the native wire', () => {
     await createTopic(c, 'jobs', 1);
     await produce(c, 'jobs', 0, batchOf(['poison', 'fine']));
     const m = await join(c, 'workers');
-    const f = await c.request(ShareFetchApi, { groupId: 'workers', memberId: m, maxRecords: 10, maxWaitMs: 0 });
+    const f = await c.request(ShareFetchApi, {
+      groupId: 'workers',
+      memberId: m,
+      maxRecords: 10,
+      maxWaitMs: 0,
+      acks: [],
+    });
     expect(f.records).toHaveLength(2);
     const described = await c.request(ShareGroupDescribeApi, { groupIds: ['workers', 'nope'] });
     expect(described.groups[0]!.partitions[0]).toMatchObject({ acquired: 2, available: 0, startOffset: 0 });
@@ -242,7 +268,7 @@ describe('dead letters that cannot be written', () => {
     await createTopic(c, 'tiny.dlq', 1, { 'max.message.bytes': '100' });
     await produce(c, 'jobs', 0, batchOf(['x'.repeat(500)]));
     const m = await join(c, 'workers', { deadLetterTopic: 'tiny.dlq' });
-    await c.request(ShareFetchApi, { groupId: 'workers', memberId: m, maxRecords: 1, maxWaitMs: 0 });
+    await c.request(ShareFetchApi, { groupId: 'workers', memberId: m, maxRecords: 1, maxWaitMs: 0, acks: [] });
     const rejected = await c.request(ShareAcknowledgeApi, {
       groupId: 'workers',
       memberId: m,
@@ -283,5 +309,63 @@ describe('dead letters that cannot be written', () => {
     });
     expect(res.errorCode).toBe(ErrorCode.INVALID_REQUEST);
     expect(res.errorMessage).toMatch(/broker's own/);
+  });
+});
+
+describe('deleting a topic', () => {
+  it('drops its share state: a topic created again under the name is read afresh, also after a restart', async () => {
+    tb = await startBroker();
+    const c = await tb.client();
+    await createTopic(c, 'jobs', 1);
+    await produce(c, 'jobs', 0, batchOf(['old-0', 'old-1']));
+    const m = await join(c, 'workers');
+    const f = await c.request(ShareFetchApi, {
+      groupId: 'workers',
+      memberId: m,
+      maxRecords: 10,
+      maxWaitMs: 0,
+      acks: [],
+    });
+    await c.request(ShareAcknowledgeApi, {
+      groupId: 'workers',
+      memberId: m,
+      acks: f.records.map((r) => ({
+        topic: 'jobs',
+        partition: 0,
+        offset: r.offset,
+        type: 'ack' as const,
+        errorMessage: null,
+      })),
+    });
+    await c.request(ShareGroupHeartbeatApi, {
+      groupId: 'workers',
+      memberId: m,
+      leave: true,
+      topics: [],
+      maxInFlight: 1,
+      startFrom: 'earliest',
+      lockTimeoutMs: null,
+      retry: null,
+      deadLetterTopic: null,
+    });
+    const deleted = await c.request(DeleteTopicsApi, { topics: ['jobs'], timeoutMs: 5000 });
+    expect(deleted.topics.every((r) => r.errorCode === 0)).toBe(true);
+    const gone = await c.request(ShareGroupDescribeApi, { groupIds: ['workers'] });
+    expect(gone.groups[0]!.partitions).toEqual([]);
+    await createTopic(c, 'jobs', 1);
+    await produce(c, 'jobs', 0, batchOf(['new-0']));
+    const dataDir = tb.dataDir;
+    await tb.stop();
+    tb = await startBroker({ dataDir });
+    const c2 = await tb.client();
+    const m2 = await join(c2, 'workers');
+    const again = await c2.request(ShareFetchApi, {
+      groupId: 'workers',
+      memberId: m2,
+      maxRecords: 10,
+      maxWaitMs: 0,
+      acks: [],
+    });
+    expect(again.records.map((r) => [r.offset, r.value?.toString(), r.deliveryCount])).toEqual([[0, 'new-0', 1]]);
   });
 });

@@ -166,6 +166,7 @@ describe('shareConsumer', () => {
       memberId: joined.memberId,
       maxRecords: 2,
       maxWaitMs: 0,
+      acks: [],
     });
     expect(held.records).toHaveLength(2);
     const others: Array<[string, number, number]> = [];
