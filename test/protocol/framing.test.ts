@@ -148,6 +148,7 @@ describe('frame bytes', () => {
               highWatermark: big,
               lastStableOffset: big,
               logStartOffset: 0,
+              abortedTransactions: null,
               records: [a, b],
             },
           ],
