@@ -173,6 +173,7 @@ describe('frame bytes', () => {
                   highWatermark: big,
                   lastStableOffset: big,
                   logStartOffset: 0,
+                  abortedTransactions: null,
                   recordsBytes: 5,
                 },
               ],
