@@ -141,6 +141,7 @@ function fetchRow(topics: number, partitions: number, chunks: number, version = 
         highWatermark: 123_456_789,
         lastStableOffset: 123_456_789,
         logStartOffset: 0,
+        abortedTransactions: null,
         records: p.chunks,
       })),
     })),

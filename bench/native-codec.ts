@@ -118,6 +118,7 @@ const fetchResponse: FetchResponse = {
         highWatermark: 123_456_789,
         lastStableOffset: 123_456_789,
         logStartOffset: 0,
+        abortedTransactions: null,
         records: [records],
       })),
     },

@@ -1,6 +1,8 @@
 // Validation of a producer's buffer before it is queued: header-only work per batch (CRC over the bytes,
 // offsets dense, never decoding records). Produces the per-batch facts the append needs, in parallel arrays.
 import {
+  ATTR_CONTROL,
+  ATTR_TRANSACTIONAL,
   BATCH_HEADER_SIZE,
   BATCH_LOG_OVERHEAD,
   BatchFormatError,
@@ -26,7 +28,11 @@ export interface ParsedBatches {
  * One pass over the batches: each one's size is checked against `maxBatchBytes` from its length field
  * before its CRC is computed, so an oversized batch costs no CRC work; then it is fully validated.
  */
-export function parseBatches(buf: Buffer, maxBatchBytes = Number.POSITIVE_INFINITY): ParsedBatches {
+export function parseBatches(
+  buf: Buffer,
+  maxBatchBytes = Number.POSITIVE_INFINITY,
+  origin: 'producer' | 'coordinator' = 'producer',
+): ParsedBatches {
   if (!Buffer.isBuffer(buf) || buf.length === 0) throw new InvalidRecordError('append needs at least one record batch');
   const parsed: ParsedBatches = {
     positions: [],
@@ -55,13 +61,25 @@ export function parseBatches(buf: Buffer, maxBatchBytes = Number.POSITIVE_INFINI
           position,
         );
       }
+      const transactional = (header.attributes & ATTR_TRANSACTIONAL) !== 0;
+      if ((header.attributes & ATTR_CONTROL) !== 0 && origin === 'producer') {
+        // Only a transaction coordinator writes markers (PartitionLog.appendMarker): a client's would end
+        // a transaction nobody decided to end.
+        throw new InvalidRecordError(
+          `batch at byte ${position} is a control batch: producers may not send them`,
+          position,
+        );
+      }
+      if (transactional && header.producerId < 0) {
+        throw new InvalidRecordError(`batch at byte ${position} is transactional but has no producer id`, position);
+      }
       parsed.positions.push(position);
       parsed.sizes.push(header.sizeInBytes);
       parsed.lastOffsetDeltas.push(header.lastOffsetDelta);
       parsed.maxTimestamps.push(header.maxTimestamp);
       parsed.offsetCount += header.lastOffsetDelta + 1;
       parsed.recordCount += header.recordCount;
-      if (header.producerId >= 0) {
+      if (header.producerId >= 0 && origin === 'producer') {
         const producers = (parsed.producers ??= new Array<ProducerBatchInfo | null>(parsed.positions.length - 1).fill(
           null,
         ));
@@ -77,6 +95,7 @@ export function parseBatches(buf: Buffer, maxBatchBytes = Number.POSITIVE_INFINI
           epoch: header.producerEpoch,
           firstSeq,
           lastSeq: lastSequenceOf(firstSeq, header.lastOffsetDelta),
+          ...(transactional ? { transactional } : {}),
         });
       } else if (parsed.producers) {
         parsed.producers.push(null);

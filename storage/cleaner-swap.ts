@@ -12,14 +12,15 @@
 //   1. write <base>.swap                      — the commit point
 //   2. unlink <base>.index, <base>.timeindex  (the cleaned segment's indexes are written after the swap)
 //   3. rename <base>.log.cleaned → <base>.log (replaces the first old segment in one step)
-//   4. unlink the other replaced segments' .log/.index/.timeindex
+//   4. unlink the other replaced segments' .log/.index/.timeindex/.txnindex (their aborted transactions were
+//      merged into <base>.txnindex before step 1: txn-index.ts)
 //   5. fsync the directory, unlink <base>.swap, fsync the directory
 // Recovery (finishSwaps, before a partition lists its segments): a <base>.swap found means the swap was
 // committed: steps 2-5 are redone (each is idempotent: a .cleaned already renamed is simply absent). Then every
 // *.cleaned left without a commit record is an unfinished cleaning and is deleted: the old segments stand.
 import { join } from 'node:path';
 import type { StorageFs } from './fs.js';
-import { INDEX_SUFFIX, LOG_SUFFIX, TIME_INDEX_SUFFIX, segmentFileName } from './segment.js';
+import { INDEX_SUFFIX, LOG_SUFFIX, TIME_INDEX_SUFFIX, TXN_INDEX_SUFFIX, segmentFileName } from './segment.js';
 import { readJsonFile, writeFileAtomic } from './atomic.js';
 import type { Logger } from './types.js';
 
@@ -64,7 +65,7 @@ export async function completeSwap(fs: StorageFs, dir: string, baseOffset: numbe
   }
   for (const base of replaces) {
     if (base === baseOffset) continue;
-    for (const suffix of [LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX])
+    for (const suffix of [LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX, TXN_INDEX_SUFFIX])
       await unlinkIfPresent(fs, join(dir, segmentFileName(base, suffix)));
   }
   await fs.syncDir(dir);

@@ -42,3 +42,14 @@ export type { DataDirLock } from './data-dir-lock.js';
 export type { LogManagerFileStats } from './log-manager.js';
 export type { FileStats } from './file-pool.js';
 export { openFileLimit, segmentFileBudget } from './file-budget.js';
+export {
+  buildControlBatch,
+  readControlRecord,
+  isControlBatch,
+  isTransactionalBatch,
+  CONTROL_TYPE_ABORT,
+  CONTROL_TYPE_COMMIT,
+  CONTROL_BATCH_SIZE,
+} from './format/control-batch.js';
+export type { TransactionMarker, ControlRecord } from './format/control-batch.js';
+export type { AbortedTransaction } from './producer-state.js';

@@ -34,7 +34,14 @@ import {
   tombstoneHorizon,
   writeCleanerCheckpoint,
 } from './cleaner-checkpoint.js';
-import { ATTR_CONTROL, BATCH_HEADER_SIZE, BATCH_LOG_OVERHEAD, Offsets, readInt64 } from './format/record-batch.js';
+import {
+  ATTR_CONTROL,
+  ATTR_TRANSACTIONAL,
+  BATCH_HEADER_SIZE,
+  BATCH_LOG_OVERHEAD,
+  Offsets,
+  readInt64,
+} from './format/record-batch.js';
 
 export interface LogCleanerOptions {
   fs: StorageFs;
@@ -287,7 +294,9 @@ export class LogCleaner {
   async #mapSegment(segment: Segment, map: OffsetMap, throttle: Throttler, io: { read: number }): Promise<boolean> {
     let fits = true;
     await this.#forEachBatch(segment, throttle, io, async (batch) => {
-      if ((batch.readInt16BE(Offsets.attributes) & ATTR_CONTROL) !== 0) return true;
+      // Transactional batches (markers included) neither supersede nor are superseded: a key's value in an
+      // aborted transaction must not remove its committed one, and the markers and aborted index stay valid.
+      if ((batch.readInt16BE(Offsets.attributes) & (ATTR_CONTROL | ATTR_TRANSACTIONAL)) !== 0) return true;
       const records = await readBatchRecords(batch, this.#options.codecs);
       if (!records) return true;
       for (const r of records.records) {
@@ -383,7 +392,7 @@ export class LogCleaner {
     batch: Buffer,
     ctx: { map: OffsetMap; horizon: number; producerLast: Map<number, number>; io: { removed: number } },
   ): Promise<Buffer | null> {
-    if ((batch.readInt16BE(Offsets.attributes) & ATTR_CONTROL) !== 0) return batch;
+    if ((batch.readInt16BE(Offsets.attributes) & (ATTR_CONTROL | ATTR_TRANSACTIONAL)) !== 0) return batch;
     const records = await readBatchRecords(batch, this.#options.codecs);
     if (!records) return batch;
     const retain = (r: RecordView): boolean => {

@@ -7,7 +7,8 @@
 //   failures           partition-failure.ts     cut-back after a failed write, rollback after a failed fsync, offline
 //   flush              group-commit.ts          fsyncs shared by concurrent appends
 //   checkpoint         partition-checkpoint.ts  what partition.checkpoint says and its only writer
-//   producers          partition-producers.ts   idempotent-producer table and its snapshots
+//   producers          partition-producers.ts   idempotent-producer table and its snapshots, open transactions
+//   aborted txns       txn-index.ts             the aborted transactions per segment (.txnindex)
 // Truncation and retention, which move the log's ends, are here: they drive several owners at once.
 //
 // Concurrency: every mutation (append's write, roll, truncation, retention, checkpoint, rollback after a
@@ -38,8 +39,11 @@ import { RecoveryCheckpoint } from './partition-checkpoint.js';
 import { DEFAULT_PRODUCER_ID_EXPIRATION_MS, PartitionProducers } from './partition-producers.js';
 import { deleteSegments, retentionVictims } from './retention.js';
 import { completeSwap, writeSwapRecord } from './cleaner-swap.js';
+import { TxnIndex } from './txn-index.js';
+import { buildControlBatch, type TransactionMarker } from './format/control-batch.js';
+import type { AbortedTransaction } from './producer-state.js';
 
-export type { AppendResult, ReadOptions, ReadResult };
+export type { AppendResult, ReadOptions, ReadResult, AbortedTransaction };
 export { DEFAULT_PRODUCER_ID_EXPIRATION_MS };
 
 export const DEFAULT_TAIL_CACHE_BYTES = 4 * 1024 * 1024;
@@ -88,6 +92,7 @@ export class PartitionLog {
   readonly #log: LogSegments;
   readonly #commit: GroupCommit;
   readonly #producers: PartitionProducers;
+  readonly #txnIndex: TxnIndex;
   readonly #checkpoint: RecoveryCheckpoint;
   readonly #failures: FailureHandler;
   readonly #appender: Appender;
@@ -134,7 +139,9 @@ export class PartitionLog {
       now: () => this.#clock.now(),
     });
     this.#commit.reset(log.logEndOffset);
+    this.#txnIndex = new TxnIndex(this.#fs, this.dir);
     this.#producers = new PartitionProducers({
+      onAborted: (segmentBase, aborted) => this.#txnIndex.add(segmentBase, aborted),
       name: this.#name,
       fs: this.#fs,
       dir: this.dir,
@@ -189,7 +196,9 @@ export class PartitionLog {
     try {
       // A clean checkpoint holds the producer table as of its recovery point = the log end.
       const clean = checkpoint?.cleanShutdown === true && checkpoint.recoveryPoint === log.logEndOffset;
+      await this.#txnIndex.load(await this.#fs.readdir(this.dir));
       await this.#producers.rebuild(log.all, log.logEndOffset, clean ? { producers: checkpoint.producers } : null);
+      await this.#txnIndex.truncateTo(log.logEndOffset);
     } catch (err) {
       await Promise.all(segments.map((s) => s.close().catch(() => {})));
       throw asStorageError(err, `cannot rebuild the producer state of partition ${this.#name}`);
@@ -255,6 +264,42 @@ export class PartitionLog {
     return result;
   }
 
+  /**
+   * Writes a transaction marker (a control batch: COMMIT or ABORT) for `producerId`, ending its open
+   * transaction in this partition; an ABORT goes to the aborted-transactions index. Only a transaction
+   * coordinator calls this. Throws ProducerSequenceError (INVALID_PRODUCER_EPOCH) for an epoch older than
+   * the producer's.
+   */
+  async appendMarker(marker: Omit<TransactionMarker, 'timestamp'>): Promise<AppendResult> {
+    this.#checkWritable();
+    const batch = buildControlBatch({ ...marker, timestamp: this.#clock.now() });
+    const parsed = parseBatches(batch, undefined, 'coordinator');
+    const { result, flushed } = await this.#mutate(async () => {
+      this.#producers.checkMarker(marker.producerId, marker.producerEpoch);
+      const written = await this.#appender.append(batch, parsed, undefined);
+      const offset = written.result.baseOffset;
+      const aborted = this.#producers.recordMarker(marker.producerId, marker.producerEpoch, offset, marker.commit);
+      if (aborted) await this.#txnIndex.add(this.#log.segmentFor(offset).baseOffset, aborted);
+      return written;
+    });
+    if (flushed) await flushed;
+    return result;
+  }
+
+  /**
+   * The first offset of a transaction still open in this partition, -1 when none is: the last stable
+   * offset (what read_committed consumers may read up to) is the lower of it and the high watermark.
+   */
+  get firstUnstableOffset(): number {
+    return this.#producers.firstUnstableOffset();
+  }
+
+  /** Aborted transactions whose data overlaps offsets [from, to), oldest first (read_committed fetches). */
+  abortedTransactions(from: number, to: number): AbortedTransaction[] {
+    const end = Math.min(to, this.#log.logEndOffset);
+    return this.#txnIndex.overlapping(Math.max(from, this.#log.logStartOffset), end);
+  }
+
   async read(offset: number, options: ReadOptions): Promise<ReadResult> {
     if (this.#state === 'closed') throw new LogClosedError(`partition ${this.#name}`);
     return this.#reader.read(offset, options);
@@ -306,6 +351,7 @@ export class PartitionLog {
   async #removeOldest(victims: Segment[]): Promise<void> {
     if (victims.length === 0) return;
     this.#log.removeOldest(victims.length);
+    for (const s of victims) this.#txnIndex.forgetSegment(s.baseOffset);
     if (this.#log.logStartOffset !== this.#checkpoint.logStartOffset) await this.#checkpoint.write(false);
     await deleteSegments(victims, this.#logger);
   }
@@ -325,7 +371,9 @@ export class PartitionLog {
         position = await segment.positionOf(offset);
         if (position === INDEX_MISMATCH) throw new CorruptLogError(segment.logPath, 0, 'index does not match the log');
       }
-      await deleteSegments(log.removeAfter(segment), this.#logger);
+      const removed = log.removeAfter(segment);
+      for (const s of removed) this.#txnIndex.forgetSegment(s.baseOffset);
+      await deleteSegments(removed, this.#logger);
       const at = position;
       await this.#failures.cleanUp(`cannot truncate ${segment.logPath}`, () => segment.truncateTo(at));
       await this.#afterTruncation();
@@ -342,6 +390,8 @@ export class PartitionLog {
       this.#logger,
     );
     await this.#producers.clear();
+    for (const s of old) this.#txnIndex.forgetSegment(s.baseOffset);
+    await this.#txnIndex.truncateTo(0);
     await this.#afterTruncation();
   }
 
@@ -351,9 +401,10 @@ export class PartitionLog {
     await this.#failures.cleanUp(`cannot truncate ${active.logPath}`, () => active.fh.sync());
     await this.#fs.syncDir(this.dir);
     log.truncationEnded(active.nextOffset);
-    await this.#failures.cleanUp(`cannot truncate ${active.logPath}`, () =>
-      this.#producers.trimTo(log.all, log.logEndOffset),
-    );
+    await this.#failures.cleanUp(`cannot truncate ${active.logPath}`, async () => {
+      await this.#txnIndex.truncateTo(log.logEndOffset);
+      await this.#producers.trimTo(log.all, log.logEndOffset);
+    });
     this.#commit.failAll(
       new StorageError(`partition ${this.#name} was truncated to ${log.logEndOffset}`, {
         code: 'TRUNCATED',
@@ -402,6 +453,7 @@ export class PartitionLog {
       // finishes the swap or discards the cleaned file (cleaner-swap.ts).
       let segment: Segment;
       try {
+        await this.#txnIndex.merge(old.map((s) => s.baseOffset));
         await writeSwapRecord(this.#fs, this.dir, base, replaces);
         await completeSwap(this.#fs, this.dir, base, replaces);
         ({ segment } = await Segment.open(this.#fs, this.dir, base, this.#config.indexIntervalBytes, this.#files));

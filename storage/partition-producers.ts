@@ -5,6 +5,7 @@ import type { StorageFs } from './fs.js';
 import type { Segment } from './segment.js';
 import type { Clock, Logger } from './types.js';
 import {
+  type AbortedTransaction,
   type ProducerAppendPlan,
   type ProducerBatchInfo,
   ProducerStateTable,
@@ -23,6 +24,8 @@ export interface PartitionProducersOptions {
   clock: Clock;
   logger: Logger;
   expirationMs: number;
+  /** A replayed ABORT marker (rebuild): the aborted-transactions index takes it back. */
+  onAborted(segmentBase: number, aborted: AbortedTransaction): Promise<void>;
 }
 
 export class PartitionProducers {
@@ -49,6 +52,21 @@ export class PartitionProducers {
     this.#table.record(info, firstOffset, lastOffset, appendMs);
   }
 
+  /** The lowest first offset of an open transaction here, -1 when none (bounds the last stable offset). */
+  firstUnstableOffset(): number {
+    return this.#table.firstUnstableOffset();
+  }
+
+  /** Throws ProducerSequenceError (INVALID_PRODUCER_EPOCH) for a marker older than the producer's epoch. */
+  checkMarker(producerId: number, epoch: number): void {
+    this.#table.checkMarker(producerId, epoch, this.#options.name);
+  }
+
+  /** A marker was written at `offset`; the aborted transaction it closes, if any. */
+  recordMarker(producerId: number, epoch: number, offset: number, commit: boolean): AbortedTransaction | null {
+    return this.#table.recordMarker(producerId, epoch, offset, commit);
+  }
+
   /** The table as of the log end, for a clean-shutdown checkpoint; undefined when empty. */
   forCheckpoint(): SnapshotProducer[] | undefined {
     return this.#table.size > 0 ? this.#table.toSnapshot() : undefined;
@@ -72,6 +90,7 @@ export class PartitionProducers {
       clean,
       logger,
       nowMs: clock.now(),
+      onAborted: this.#options.onAborted,
     });
     this.#lastSnapshotOffset = lastSnapshotOffset;
     if (replayed > 0)

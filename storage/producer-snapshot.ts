@@ -15,11 +15,20 @@ import { join } from 'node:path';
 import type { StorageFs } from './fs.js';
 import { readJsonFile, writeFileAtomic } from './atomic.js';
 import { FileWindow, HEADER_WINDOW_BYTES } from './scan.js';
-import { BATCH_HEADER_SIZE, BATCH_LOG_OVERHEAD, Offsets, readInt64 } from './format/record-batch.js';
+import {
+  ATTR_CONTROL,
+  ATTR_TRANSACTIONAL,
+  BATCH_HEADER_SIZE,
+  BATCH_LOG_OVERHEAD,
+  Offsets,
+  readInt64,
+} from './format/record-batch.js';
+import { CONTROL_TYPE_ABORT, CONTROL_TYPE_COMMIT, readControlRecord } from './format/control-batch.js';
 import type { Segment } from './segment.js';
 import { INDEX_MISMATCH, segmentFileName } from './segment.js';
 import type { Logger } from './types.js';
 import {
+  type AbortedTransaction,
   isSnapshotProducers,
   lastSequenceOf,
   type ProducerStateTable,
@@ -112,6 +121,8 @@ export interface RebuildContext {
   logger: Logger;
   /** Broker clock now: the last-append time of batches replayed from headers (see producer-state.ts). */
   nowMs: number;
+  /** An ABORT marker replayed from the segment based at `segmentBase` (the txn index adds it back). */
+  onAborted?(segmentBase: number, aborted: AbortedTransaction): Promise<void>;
 }
 
 /**
@@ -150,18 +161,22 @@ export async function rebuildProducerState(
   let replayed = 0;
   for (const segment of segments) {
     if (segment.nextOffset <= from) continue;
-    replayed += await replaySegment(table, segment, from, ctx.nowMs);
+    replayed += await replaySegment(table, segment, from, ctx);
   }
   return { replayed, lastSnapshotOffset };
 }
 
-/** Records every idempotent batch of `segment` whose base offset is at or above `from`. */
+/**
+ * Records every idempotent batch of `segment` whose base offset is at or above `from`, and every
+ * transaction marker (ending its producer's open transaction; an ABORT goes to `ctx.onAborted`).
+ */
 async function replaySegment(
   table: ProducerStateTable,
   segment: Segment,
   from: number,
-  nowMs: number,
+  ctx: RebuildContext,
 ): Promise<number> {
+  const nowMs = ctx.nowMs;
   let position = 0;
   if (from > segment.baseOffset) {
     const found = await segment.positionOf(from);
@@ -179,6 +194,20 @@ async function replaySegment(
     if (size < BATCH_HEADER_SIZE) break; // recovery validated the log; a bad length here means it changed under us
     const baseOffset = readInt64(buf, at + Offsets.baseOffset);
     const producerId = readInt64(buf, at + Offsets.producerId);
+    const attributes = buf.readInt16BE(at + Offsets.attributes);
+    if (producerId >= 0 && baseOffset >= from && (attributes & ATTR_CONTROL) !== 0) {
+      if (!win.has(position, size)) await win.load(position, size);
+      const control = win.has(position, size)
+        ? readControlRecord(win.view(), position - win.start, position - win.start + size)
+        : undefined;
+      if (control && (control.type === CONTROL_TYPE_ABORT || control.type === CONTROL_TYPE_COMMIT)) {
+        const epoch = win.view().readInt16BE(position - win.start + Offsets.producerEpoch);
+        const aborted = table.recordMarker(producerId, epoch, baseOffset, control.type === CONTROL_TYPE_COMMIT);
+        if (aborted && ctx.onAborted) await ctx.onAborted(segment.baseOffset, aborted);
+      }
+      position += size;
+      continue;
+    }
     if (producerId >= 0 && baseOffset >= from) {
       const lastOffsetDelta = buf.readInt32BE(at + Offsets.lastOffsetDelta);
       const firstSeq = buf.readInt32BE(at + Offsets.baseSequence);
@@ -187,6 +216,7 @@ async function replaySegment(
         epoch: buf.readInt16BE(at + Offsets.producerEpoch),
         firstSeq,
         lastSeq: lastSequenceOf(firstSeq, lastOffsetDelta),
+        transactional: (attributes & ATTR_TRANSACTIONAL) !== 0,
       };
       table.record(info, baseOffset, baseOffset + lastOffsetDelta, nowMs);
       replayed++;

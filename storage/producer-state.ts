@@ -37,6 +37,19 @@ interface ProducerEntry {
   evicted: boolean;
   /** Broker clock (ms) of this producer's last append. */
   lastAppendMs: number;
+  /** First offset of this producer's open transaction in this partition, -1 when none is open. */
+  txnFirstOffset: number;
+  /** Epoch of the last transaction marker written for this producer (-1: none); older epochs are fenced. */
+  markerEpoch: number;
+  /** Offset of that marker, -1 when none. */
+  markerOffset: number;
+}
+
+/** An aborted transaction of one producer: its data lies in firstOffset..lastOffset (the ABORT marker). */
+export interface AbortedTransaction {
+  producerId: number;
+  firstOffset: number;
+  lastOffset: number;
 }
 
 /** The producer facts of one batch, read from its header. */
@@ -45,6 +58,8 @@ export interface ProducerBatchInfo {
   epoch: number;
   firstSeq: number;
   lastSeq: number;
+  /** The batch belongs to a transaction (attributes bit 4). */
+  transactional?: boolean;
 }
 
 export type ProducerErrorCode =
@@ -73,17 +88,27 @@ export function lastSequenceOf(firstSeq: number, lastOffsetDelta: number): numbe
 }
 
 /**
- * A snapshot entry: [producerId, [[epoch, firstSeq, lastSeq, firstOffset, lastOffset], …], lastAppendMs].
- * Snapshots written before expiry existed have no third element.
+ * A snapshot entry: [producerId, [[epoch, firstSeq, lastSeq, firstOffset, lastOffset], …], lastAppendMs,
+ * txnFirstOffset, markerEpoch, markerOffset]. Snapshots written before expiry existed have no third element,
+ * before transactions no fourth to sixth (read as -1: no open transaction, no marker).
  */
-export type SnapshotProducer = [number, Array<[number, number, number, number, number]>, number?];
+export type SnapshotProducer = [
+  number,
+  Array<[number, number, number, number, number]>,
+  number?,
+  number?,
+  number?,
+  number?,
+];
 
 /** Validates a decoded snapshot's producer list (files are checked before they are trusted). */
 export function isSnapshotProducers(value: unknown): value is SnapshotProducer[] {
   const tuple = (t: unknown) => Array.isArray(t) && t.length === 5 && t.every((v) => Number.isSafeInteger(v));
   const entry = (p: unknown) =>
     Array.isArray(p) &&
-    (p.length === 2 || (p.length === 3 && Number.isSafeInteger(p[2]))) &&
+    p.length >= 2 &&
+    p.length <= 6 &&
+    p.slice(2).every((v: unknown) => Number.isSafeInteger(v)) &&
     Number.isSafeInteger(p[0]) &&
     Array.isArray(p[1]) &&
     p[1].every(tuple);
@@ -106,6 +131,13 @@ export class ProducerStateTable {
     const entry = this.producers.get(producerId);
     const prior = pending.get(producerId);
     const lastOfTable = entry?.batches[entry.batches.length - 1];
+    const markerEpoch = entry?.markerEpoch ?? -1;
+    if (epoch < markerEpoch) {
+      throw new ProducerSequenceError(
+        'INVALID_PRODUCER_EPOCH',
+        `${where}: producer ${producerId} epoch ${epoch} is fenced: a transaction marker of epoch ${markerEpoch} was written`,
+      );
+    }
     const lastEpoch = prior?.epoch ?? lastOfTable?.epoch;
     const lastSeq0 = prior?.lastSeq ?? lastOfTable?.lastSeq;
     if (lastEpoch === undefined || lastSeq0 === undefined) {
@@ -170,11 +202,20 @@ export class ProducerStateTable {
       lastOffset,
     };
     const entry = this.producers.get(info.producerId);
+    const txnFirstOffset = info.transactional ? firstOffset : -1;
     if (!entry) {
-      this.producers.set(info.producerId, { batches: [meta], evicted: false, lastAppendMs: appendMs });
+      this.producers.set(info.producerId, {
+        batches: [meta],
+        evicted: false,
+        lastAppendMs: appendMs,
+        txnFirstOffset,
+        markerEpoch: -1,
+        markerOffset: -1,
+      });
       return;
     }
     entry.lastAppendMs = Math.max(entry.lastAppendMs, appendMs);
+    if (entry.txnFirstOffset < 0) entry.txnFirstOffset = txnFirstOffset;
     if (entry.batches[entry.batches.length - 1]!.epoch !== info.epoch) {
       // A new epoch starts a new sequence: older batches can no longer be duplicates.
       entry.evicted = true;
@@ -196,6 +237,9 @@ export class ProducerStateTable {
     for (const [producerId, entry] of this.producers) {
       const batches = entry.batches;
       while (batches.length > 0 && batches[batches.length - 1]!.lastOffset >= offset) batches.pop();
+      // A cut marker reopens its transaction, whose start only a replay can tell.
+      if (entry.markerOffset >= offset) exact = false;
+      if (entry.txnFirstOffset >= offset) entry.txnFirstOffset = -1;
       if (batches.length > 0) continue;
       this.producers.delete(producerId);
       if (entry.evicted) exact = false;
@@ -211,6 +255,7 @@ export class ProducerStateTable {
     let removed = 0;
     for (const [producerId, entry] of this.producers) {
       const last = entry.batches[entry.batches.length - 1]!;
+      if (entry.txnFirstOffset >= 0) continue; // an open transaction keeps its producer (the coordinator ends it)
       if (nowMs - entry.lastAppendMs >= expirationMs || last.lastOffset < logStartOffset) {
         this.producers.delete(producerId);
         removed++;
@@ -226,13 +271,59 @@ export class ProducerStateTable {
   toSnapshot(): SnapshotProducer[] {
     const out: SnapshotProducer[] = [];
     for (const [producerId, entry] of this.producers) {
-      out.push([
-        producerId,
-        entry.batches.map((b) => [b.epoch, b.firstSeq, b.lastSeq, b.firstOffset, b.lastOffset]),
-        entry.lastAppendMs,
-      ]);
+      const batches = entry.batches.map(
+        (b) =>
+          [b.epoch, b.firstSeq, b.lastSeq, b.firstOffset, b.lastOffset] as [number, number, number, number, number],
+      );
+      // The transaction fields only for producers that ever used a transaction (older readers' layout otherwise).
+      if (entry.txnFirstOffset < 0 && entry.markerEpoch < 0) out.push([producerId, batches, entry.lastAppendMs]);
+      else
+        out.push([
+          producerId,
+          batches,
+          entry.lastAppendMs,
+          entry.txnFirstOffset,
+          entry.markerEpoch,
+          entry.markerOffset,
+        ]);
     }
     return out;
+  }
+
+  /** The lowest first offset of an open transaction, or -1 when none is open (the last stable offset's bound). */
+  firstUnstableOffset(): number {
+    let first = -1;
+    for (const entry of this.producers.values())
+      if (entry.txnFirstOffset >= 0 && (first < 0 || entry.txnFirstOffset < first)) first = entry.txnFirstOffset;
+    return first;
+  }
+
+  /** Throws INVALID_PRODUCER_EPOCH when a marker of `epoch` would be older than what the table knows. */
+  checkMarker(producerId: number, epoch: number, where: string): void {
+    const entry = this.producers.get(producerId);
+    if (!entry) return;
+    const known = Math.max(entry.markerEpoch, entry.batches[entry.batches.length - 1]!.epoch);
+    if (epoch < known) {
+      throw new ProducerSequenceError(
+        'INVALID_PRODUCER_EPOCH',
+        `${where}: a transaction marker of producer ${producerId} epoch ${epoch} is older than its epoch ${known}`,
+      );
+    }
+  }
+
+  /**
+   * A transaction marker of `producerId` was written at `offset`: its open transaction ends here. Returns
+   * the aborted transaction for an ABORT marker closing data in this partition, else null.
+   */
+  recordMarker(producerId: number, epoch: number, offset: number, commit: boolean): AbortedTransaction | null {
+    const entry = this.producers.get(producerId);
+    if (!entry) return null; // the transaction wrote nothing here
+    const firstOffset = entry.txnFirstOffset;
+    entry.txnFirstOffset = -1;
+    entry.markerEpoch = Math.max(entry.markerEpoch, epoch);
+    entry.markerOffset = offset;
+    if (commit || firstOffset < 0) return null;
+    return { producerId, firstOffset, lastOffset: offset };
   }
 
   /**
@@ -241,7 +332,7 @@ export class ProducerStateTable {
    */
   loadSnapshot(producers: SnapshotProducer[], nowMs: number): void {
     this.producers.clear();
-    for (const [producerId, batches, lastAppendMs] of producers) {
+    for (const [producerId, batches, lastAppendMs, txnFirstOffset, markerEpoch, markerOffset] of producers) {
       if (batches.length === 0) continue;
       const metas = batches.map(([epoch, firstSeq, lastSeq, firstOffset, lastOffset]) => ({
         epoch,
@@ -250,7 +341,14 @@ export class ProducerStateTable {
         firstOffset,
         lastOffset,
       }));
-      this.producers.set(producerId, { batches: metas, evicted: true, lastAppendMs: lastAppendMs ?? nowMs });
+      this.producers.set(producerId, {
+        batches: metas,
+        evicted: true,
+        lastAppendMs: lastAppendMs ?? nowMs,
+        txnFirstOffset: txnFirstOffset ?? -1,
+        markerEpoch: markerEpoch ?? -1,
+        markerOffset: markerOffset ?? -1,
+      });
     }
   }
 }

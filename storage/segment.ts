@@ -22,6 +22,8 @@ import type { Logger } from './types.js';
 export const LOG_SUFFIX = '.log';
 export const INDEX_SUFFIX = '.index';
 export const TIME_INDEX_SUFFIX = '.timeindex';
+/** The aborted-transactions index of a segment (txn-index.ts); present only when a transaction aborted in it. */
+export const TXN_INDEX_SUFFIX = '.txnindex';
 
 /** Kafka's file name: the base offset zero-padded to 20 digits. */
 export function segmentFileName(baseOffset: number, suffix: string): string {
@@ -455,7 +457,8 @@ export class Segment {
     // had closed it, it must be open before the name goes.
     if (this.refs > 0) await this.fh.keepOpen().catch(() => {});
     void this.close().catch(() => {});
-    for (const path of [this.logPath, this.indexPath, this.timeIndexPath]) {
+    const txnIndexPath = join(this.dir, segmentFileName(this.baseOffset, TXN_INDEX_SUFFIX));
+    for (const path of [this.logPath, this.indexPath, this.timeIndexPath, txnIndexPath]) {
       await this.fs.unlink(path).catch((err: NodeJS.ErrnoException) => {
         if (err.code !== 'ENOENT') throw err;
       });

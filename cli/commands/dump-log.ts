@@ -63,11 +63,12 @@ const after = (e: Corruption) =>
 
 function batchText(b: ScannedBatch, ok: (s: string) => string, bad: (s: string) => string): string {
   const h = b.header;
-  const flags = [b.transactional && 'transactional', b.control && 'control'].filter(Boolean).join(' ');
+  const marker = b.marker ? `marker: ${b.marker.type} coordinatorEpoch: ${b.marker.coordinatorEpoch}` : '';
+  const flags = [b.transactional && 'transactional', b.control && 'control', marker].filter(Boolean).join(' ');
   let s =
     `baseOffset: ${h.baseOffset} lastOffset: ${b.lastOffset} count: ${h.recordCount} position: ${b.position} ` +
     `size: ${h.sizeInBytes} ${b.timestampType === 'LogAppendTime' ? 'logAppendTime' : 'createTime'}: ${isoTime(h.maxTimestamp)} ` +
-    `baseTimestamp: ${isoTime(h.baseTimestamp)} compression: ${b.compression} producerId: ${h.producerId} ` +
+    `baseTimestamp: ${isoTime(h.baseTimestamp)} compression: ${b.compression} producerId: ${h.producerId} producerEpoch: ${h.producerEpoch} ` +
     `crc: ${hex(h.crc)} ${b.crcValid ? ok('valid') : bad('INVALID')}${flags ? ` ${flags}` : ''}\n`;
   for (const r of b.records ?? []) {
     const headers = headersText(r.headers);
@@ -103,8 +104,10 @@ function eventJson(e: ScannedBatch | Corruption | ScanSummary): Record<string, u
     crc: hex(h.crc),
     crcValid: e.crcValid,
     producerId: h.producerId,
+    producerEpoch: h.producerEpoch,
     transactional: e.transactional,
     control: e.control,
+    ...(e.marker ? { marker: e.marker } : {}),
     ...(e.records
       ? {
           records: e.records.map((r) => {

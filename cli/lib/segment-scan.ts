@@ -16,6 +16,7 @@ import {
   readBatchHeader,
   type BatchHeader,
 } from '../../storage/format/record-batch.js';
+import { CONTROL_TYPE_ABORT, CONTROL_TYPE_COMMIT, readControlRecord } from '../../storage/format/control-batch.js';
 
 export const CODEC_NAMES = ['none', 'gzip', 'snappy', 'lz4', 'zstd'];
 
@@ -29,6 +30,8 @@ export interface ScannedBatch {
   computedCrc: number;
   transactional: boolean;
   control: boolean;
+  /** A control batch's transaction marker: COMMIT or ABORT with the coordinator's epoch. */
+  marker?: { type: string; coordinatorEpoch: number | null };
   timestampType: 'CreateTime' | 'LogAppendTime';
   records?: DecodedRecord[];
   /** Why the records could not be decoded (with `records` asked for). */
@@ -103,8 +106,21 @@ function describeBatch(header: BatchHeader, position: number, buf: Buffer): Scan
     computedCrc,
     transactional: (header.attributes & ATTR_TRANSACTIONAL) !== 0,
     control: (header.attributes & ATTR_CONTROL) !== 0,
+    ...((header.attributes & ATTR_CONTROL) !== 0 ? { marker: markerOf(buf, header.sizeInBytes) } : {}),
     timestampType: (header.attributes & ATTR_TIMESTAMP_TYPE_LOG_APPEND) !== 0 ? 'LogAppendTime' : 'CreateTime',
   };
+}
+
+function markerOf(buf: Buffer, size: number): ScannedBatch['marker'] {
+  const control = readControlRecord(buf, 0, Math.min(size, buf.length));
+  if (!control) return undefined;
+  const type =
+    control.type === CONTROL_TYPE_COMMIT
+      ? 'COMMIT'
+      : control.type === CONTROL_TYPE_ABORT
+        ? 'ABORT'
+        : `type ${control.type}`;
+  return { type, coordinatorEpoch: control.coordinatorEpoch ?? null };
 }
 
 /**

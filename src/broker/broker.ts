@@ -46,6 +46,7 @@ import { Transport } from './transport/transport.js';
 import { type ReloadOutcome, TlsCertificates } from './security/tls/certificates.js';
 import { logCleanerSettings } from './log-cleaner-settings.js';
 import { ClusterNode } from './cluster/cluster-node.js';
+import { startTxnService, type TxnService } from './txn/index.js';
 
 type State = 'new' | 'starting' | 'running' | 'stopping' | 'stopped';
 
@@ -69,6 +70,7 @@ export class Broker {
   private lock: DataDirLock | undefined;
   private groups: GroupService | undefined;
   private shares: ShareService | undefined;
+  private txns: TxnService | undefined;
   private authorizer: Authorizer | undefined;
   private activity: ActivityLog | undefined;
   private transport: Transport | undefined;
@@ -239,6 +241,19 @@ export class Broker {
         waiters: this.waiters,
         config: this.config.shareGroups,
       });
+      this.txns = await startTxnService({
+        dataDir,
+        fs: this.config.fs,
+        flush: this.config.topicDefaults.flush,
+        cleaner: logCleanerSettings(this.config, 0.25),
+        clock: this.config.clock,
+        logger: this.logger.child({ component: 'transactions' }),
+        producerIds: this.producerIds,
+        log: (topic, partition) => this.topicRegistry.log(topic, partition),
+        appended: (topic, partition) => this.waiters.notify(topic, partition),
+        commitOffsets: (groupId, offsets) => this.groups!.coordinator.commitTransactionOffsets(groupId, offsets),
+        config: this.config.transactions,
+      });
       this.activity = await ActivityLog.open({
         dataDir,
         fs: this.config.fs,
@@ -269,6 +284,9 @@ export class Broker {
         ?.stop()
         .catch((closeError) => this.logger.error({ err: closeError }, 'leaving the cluster after a failed start'));
       await this.transport?.close(0).catch(() => {});
+      await this.txns
+        ?.close()
+        .catch((closeError) => this.logger.error({ err: closeError }, 'closing transactions after a failed start'));
       await this.shares
         ?.close()
         .catch((closeError) => this.logger.error({ err: closeError }, 'closing share groups after a failed start'));
@@ -331,6 +349,7 @@ export class Broker {
     try {
       await this.transport?.close(this.config.shutdownTimeoutMs);
     } finally {
+      await this.txns?.close().catch((err) => this.logger.error({ err }, 'closing the transaction coordinator'));
       await this.shares?.close().catch((err) => this.logger.error({ err }, 'closing share groups'));
       await this.groups?.close().catch((err) => this.logger.error({ err }, 'closing the group coordinator'));
       publishActivity(() => ({ type: 'broker.stopped', outcome: 'success', details: { nodeId: this.config.nodeId } }));
@@ -471,6 +490,9 @@ export class Broker {
       get shares() {
         return self.shares!.coordinator;
       },
+      get transactions() {
+        return self.txns!.coordinator;
+      },
       get authenticator() {
         return self.authenticator!;
       },
@@ -483,11 +505,13 @@ export class Broker {
       internalTopics: () => [
         ...(self.groups?.internalTopics ?? []),
         ...(self.shares?.internalTopics ?? []),
+        ...(self.txns?.internalTopics ?? []),
         ...(self.activity ? [{ name: ACTIVITY_TOPIC, partitions: 1 }] : []),
       ],
       internalLog: (topic, partition) =>
         self.groups?.internalLog(topic, partition) ??
         self.shares?.internalLog(topic, partition) ??
+        self.txns?.internalLog(topic, partition) ??
         (topic === ACTIVITY_TOPIC && partition === 0 ? self.activity?.log : undefined),
       apiVersions: () => this.registry.versions(),
     };

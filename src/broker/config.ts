@@ -18,6 +18,7 @@ import {
 import { resolveGroupCoordinatorConfig, type GroupCoordinatorConfig } from './groups/coordinator.js';
 import { type ClusterConfig, type ClusterOptions, resolveClusterConfig } from './cluster/config.js';
 import { resolveShareGroupsConfig, type ShareGroupsConfig } from './share/config.js';
+import { DEFAULT_TXN_COORDINATOR_CONFIG, type TxnCoordinatorConfig } from './txn/coordinator.js';
 import {
   protectedModeRefusal,
   resolveSecurityConfig,
@@ -146,6 +147,8 @@ export interface BrokerOptions {
   groups?: Partial<GroupCoordinatorConfig>;
   /** Share-group settings: the per-partition window (also the priority look-ahead), sessions, lock bounds. */
   shareGroups?: Partial<ShareGroupsConfig>;
+  /** Transaction coordinator settings: the largest transaction timeout, how often timeouts are checked. */
+  transactions?: Partial<TxnCoordinatorConfig>;
   /**
    * The log cleaner of topics with cleanup.policy compact (storage/log-cleaner.ts); false: none runs (compacted
    * topics then grow like others). Kafka's log.cleaner.* settings.
@@ -214,6 +217,7 @@ export interface BrokerConfig {
   readonly cluster: ClusterConfig | null;
   readonly groups: Readonly<GroupCoordinatorConfig>;
   readonly shareGroups: ShareGroupsConfig;
+  readonly transactions: Readonly<TxnCoordinatorConfig>;
   readonly fs: StorageFs;
   readonly repair: boolean;
   /** null: no cleaner. */
@@ -378,6 +382,7 @@ const KNOWN_KEYS = new Set<string>([
   'repair',
   'groups',
   'shareGroups',
+  'transactions',
   'maxFetchBytes',
   'producerIdExpirationMs',
   'logCleaner',
@@ -416,6 +421,21 @@ function shareGroupsOption(value: Partial<ShareGroupsConfig> | undefined): Share
   } catch (error) {
     return fail('shareGroups', (error as Error).message);
   }
+}
+
+function transactionsOption(value: Partial<TxnCoordinatorConfig> | undefined): Readonly<TxnCoordinatorConfig> {
+  const d = DEFAULT_TXN_COORDINATOR_CONFIG;
+  if (value !== undefined && (typeof value !== 'object' || value === null))
+    fail('transactions', 'must be an object such as { maxTimeoutMs: 900000 }');
+  return Object.freeze({
+    maxTimeoutMs: intIn('transactions.maxTimeoutMs', value?.maxTimeoutMs, d.maxTimeoutMs, 1),
+    abortCheckIntervalMs: intIn(
+      'transactions.abortCheckIntervalMs',
+      value?.abortCheckIntervalMs,
+      d.abortCheckIntervalMs,
+      1,
+    ),
+  });
 }
 
 function securityOption(value: SecurityOptions | undefined): SecurityConfig {
@@ -545,6 +565,7 @@ export function resolveBrokerConfig(options: BrokerOptions): BrokerConfig {
     clock: options.clock ?? systemClock,
     groups: groupsOption(options.groups),
     shareGroups: shareGroupsOption(options.shareGroups),
+    transactions: transactionsOption(options.transactions),
     fs: options.fs ?? nodeFs,
     repair: options.repair ?? false,
     logCleaner: logCleanerOption(options.logCleaner),

@@ -1,8 +1,9 @@
 // What the broker checks in every produced batch before storing it, so that nothing is stored that a consumer
 // cannot read (Kafka's broker does the same in its LogValidator). Storage checks layout, CRC-32C, size and
 // offset density itself (storage/append-batches.ts); this adds what needs the record format:
-//   attributes   codec 0-4 only, no control or transactional batch, CreateTime (no LogAppendTime), no
-//                attribute bits above 5
+//   attributes   codec 0-4 only, no control batch (markers are the transaction coordinator's), a
+//                transactional batch only with a producer id, CreateTime (no LogAppendTime), no attribute
+//                bits above 5
 //   counts       recordCount ≥ 1 and recordCount = lastOffsetDelta + 1; a producer id needs a sequence ≥ 0
 //   codec        known and available here (else `unsupported-compression`), the section decompresses, to at
 //                most `maxDecompressedBytes` (a zip bomb is refused before or while inflating, never stored)
@@ -98,8 +99,8 @@ function checkHeader(header: BatchHeader): void {
   const codec = attributes & ATTR_COMPRESSION_MASK;
   if (codec > CompressionCodec.Zstd) refuse('invalid', `compression codec ${codec} does not exist (Kafka's are 0-4)`);
   if ((attributes & ATTR_CONTROL) !== 0) refuse('invalid', 'it is a control batch: producers may not write those');
-  if ((attributes & ATTR_TRANSACTIONAL) !== 0)
-    refuse('invalid', 'it is transactional, and Sluice does not support transactions');
+  if ((attributes & ATTR_TRANSACTIONAL) !== 0 && header.producerId < 0)
+    refuse('invalid', 'it is transactional but has no producer id (a transactional producer has one)');
   if ((attributes & ATTR_TIMESTAMP_TYPE_LOG_APPEND) !== 0)
     refuse('invalid-timestamp', 'its timestamp type is LogAppendTime: producers send CreateTime timestamps');
   if (header.recordCount < 1) refuse('invalid', 'it holds no records');

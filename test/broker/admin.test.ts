@@ -311,7 +311,7 @@ describe('Metadata', () => {
     expect((await produce(client, 'auto2', 0, batchOf(['x']))).errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   });
 
-  it('lists the internal topics (__consumer_offsets, __activity) only when asked (includeInternal or by name), as internal and read-only', async () => {
+  it('lists the internal topics (__consumer_offsets, __transaction_state, __activity) only when asked (includeInternal or by name), as internal and read-only', async () => {
     await createTopic(client, 'user', 1);
     const plain = await client.request(MetadataApi, { topics: null, allowAutoTopicCreation: false });
     expect(plain.topics.map((x) => x.name)).toEqual(['user']);
@@ -324,6 +324,7 @@ describe('Metadata', () => {
       ['user', false, 1],
       ['__consumer_offsets', true, 1],
       ['__share_group_state', true, 1],
+      ['__transaction_state', true, 1],
       ['__activity', true, 1],
     ]);
     const named = await client.request(MetadataApi, { topics: ['__consumer_offsets'], allowAutoTopicCreation: true });

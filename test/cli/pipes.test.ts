@@ -81,7 +81,7 @@ describe('dump-log', () => {
     const r = await sluice(['dump-log', segment, '--records']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(
-      /^baseOffset: 0 lastOffset: 2 count: 3 position: 0 size: \d+ createTime: \S+ baseTimestamp: \S+ compression: none producerId: \d+ crc: 0x[0-9a-f]{8} valid\n/,
+      /^baseOffset: 0 lastOffset: 2 count: 3 position: 0 size: \d+ createTime: \S+ baseTimestamp: \S+ compression: none producerId: \d+ producerEpoch: \d+ crc: 0x[0-9a-f]{8} valid\n/,
     );
     expect(r.stdout).toMatch(/\| offset: 1 timestamp: \S+ key: "b" value: "2"\n/);
     expect(r.stdout).toMatch(/\nbaseOffset: 3 lastOffset: 3 count: 1 /);

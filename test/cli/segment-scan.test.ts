@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { buildRecordBatch } from '../../src/records/index.js';
 import { CompressionCodec, patchBaseOffset } from '../../storage/format/record-batch.js';
 import { scanSegment, type ScanEvent } from '../../cli/lib/segment-scan.js';
+import { buildControlBatch } from '../../storage/format/control-batch.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sluice-cli-scan-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -38,6 +39,32 @@ async function scan(name: string, bytes: Buffer, records = true): Promise<ScanEv
 }
 
 describe('scanSegment', () => {
+  it('names transaction markers: control batches with their COMMIT/ABORT type, producer and coordinator epoch', async () => {
+    const commit = buildControlBatch({
+      producerId: 7,
+      producerEpoch: 2,
+      commit: true,
+      coordinatorEpoch: 5,
+      timestamp: 1,
+    });
+    const abort = buildControlBatch({
+      producerId: 8,
+      producerEpoch: 0,
+      commit: false,
+      coordinatorEpoch: 5,
+      timestamp: 1,
+    });
+    patchBaseOffset(abort, 0, 1, 0);
+    const events = await scan('markers.log', Buffer.concat([commit, abort]), false);
+    const batches = events.filter((e) => e.kind === 'batch');
+    expect(
+      batches.map((b) => [b.header.producerId, b.header.producerEpoch, b.control, b.transactional, b.marker]),
+    ).toEqual([
+      [7, 2, true, true, { type: 'COMMIT', coordinatorEpoch: 5 }],
+      [8, 0, true, true, { type: 'ABORT', coordinatorEpoch: 5 }],
+    ]);
+  });
+
   it('lists every batch with offsets, sizes, compression, CRC status and records', async () => {
     const { bytes, sizes } = await segment();
     const events = await scan('00000000000000000000.log', bytes);

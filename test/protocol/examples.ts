@@ -126,6 +126,7 @@ export const EXAMPLES: Record<number, { request: unknown; response: unknown }> =
               errorMessage: null,
               highWatermark: 1,
               lastStableOffset: 1,
+              abortedTransactions: null,
               logStartOffset: 0,
               records: [batch],
             },
@@ -145,6 +146,37 @@ export const EXAMPLES: Record<number, { request: unknown; response: unknown }> =
   [ApiKey.InitProducerId]: {
     request: { transactionalId: null, transactionTimeoutMs: 60000, producerId: -1, producerEpoch: -1 },
     response: { throttleTimeMs: 0, errorCode: 0, errorMessage: null, producerId: 4000, producerEpoch: 0 },
+  },
+  [ApiKey.AddPartitionsToTxn]: {
+    request: { transactionalId: 'tx', producerId: 4000, producerEpoch: 1, topics: [{ name: 'a', partitions: [0, 1] }] },
+    response: {
+      throttleTimeMs: 0,
+      results: [{ name: 'a', partitions: [{ partition: 0, errorCode: 0, errorMessage: null }] }],
+    },
+  },
+  [ApiKey.AddOffsetsToTxn]: {
+    request: { transactionalId: 'tx', producerId: 4000, producerEpoch: 1, groupId: 'g' },
+    response: { throttleTimeMs: 0, errorCode: 0, errorMessage: null },
+  },
+  [ApiKey.EndTxn]: {
+    request: { transactionalId: 'tx', producerId: 4000, producerEpoch: 1, committed: true },
+    response: { throttleTimeMs: 0, errorCode: 0, errorMessage: null },
+  },
+  [ApiKey.TxnOffsetCommit]: {
+    request: {
+      transactionalId: 'tx',
+      groupId: 'g',
+      producerId: 4000,
+      producerEpoch: 1,
+      generationId: 3,
+      memberId: 'm',
+      groupInstanceId: null,
+      topics: [{ name: 'a', partitions: [{ partition: 0, offset: 12, metadata: null }] }],
+    },
+    response: {
+      throttleTimeMs: 0,
+      topics: [{ name: 'a', partitions: [{ partition: 0, errorCode: 0, errorMessage: null }] }],
+    },
   },
   [ApiKey.FindCoordinator]: {
     request: { key: 'g', keyType: 0 },

@@ -19,6 +19,11 @@
 // room for (memory-budget.ts; reserved before reading, then held as what was read until the response is
 // written), so fetches read less, never more, when memory is short.
 //
+// Isolation (Kafka's isolation_level): read_uncommitted (0) reads up to the high watermark; read_committed
+// (1) only up to the last stable offset (the first offset of a transaction still open, else the high
+// watermark) and gets the aborted transactions overlapping what it read, whose batches the client drops.
+// Read-ahead serves read_uncommitted fetches only (its chunks were read up to the high watermark).
+//
 // The broker's internal topics (`__consumer_offsets`, `__activity`) are served from their own logs,
 // read-only; with authorization on, reading one needs Read on it like any topic.
 import { notLeaderError } from '../cluster/leadership.js';
@@ -62,8 +67,15 @@ function emptyResult(partition: number, highWatermark: number, logStartOffset: n
     highWatermark,
     lastStableOffset: highWatermark,
     logStartOffset,
+    abortedTransactions: null,
     records: [],
   };
+}
+
+/** The last stable offset: read_committed consumers read below it (no open transaction reaches under it). */
+export function lastStableOffset(log: PartitionLog, hw: number): number {
+  const firstUnstable = log.firstUnstableOffset;
+  return firstUnstable >= 0 ? Math.min(firstUnstable, hw) : hw;
 }
 
 async function readAll(
@@ -104,6 +116,7 @@ async function readAll(
           highWatermark: -1,
           lastStableOffset: -1,
           logStartOffset: -1,
+          abortedTransactions: null,
           records: [],
         });
         continue;
@@ -115,21 +128,30 @@ async function readAll(
       try {
         // Only offsets below the high watermark are served (under flush=always: fsynced ones).
         const hw = highWatermark(log);
+        const lso = lastStableOffset(log, hw);
+        const committed = request.isolationLevel === 1;
         const key = partitionKey(t.name, p.partition);
         const maxBytes = Math.min(p.partitionMaxBytes, cap, budget);
         const read =
-          (await readAhead.take(key, log, p.fetchOffset, maxBytes)) ??
-          (await log.read(p.fetchOffset, { maxBytes, maxOffset: hw, pool: broker.readBuffers }));
+          (committed ? undefined : await readAhead.take(key, log, p.fetchOffset, maxBytes)) ??
+          (await log.read(p.fetchOffset, { maxBytes, maxOffset: committed ? lso : hw, pool: broker.readBuffers }));
         const fits = bytes === 0 || read.bytes <= budget;
         const result = emptyResult(p.partition, Math.min(hw, read.logEndOffset), read.logStartOffset);
+        result.lastStableOffset = Math.min(lso, result.highWatermark);
+        if (committed) result.abortedTransactions = [];
         if (fits && read.bytes > 0) {
           result.records = read.chunks;
+          if (committed) {
+            result.abortedTransactions = log
+              .abortedTransactions(p.fetchOffset, read.nextOffset)
+              .map(({ producerId, firstOffset }) => ({ producerId, firstOffset }));
+          }
           bytes += read.bytes;
           budget -= read.bytes;
           if (read.lease) {
             leases.push(read.lease);
             const nowVisible = highWatermark(log);
-            if (read.nextOffset < nowVisible)
+            if (!committed && read.nextOffset < nowVisible)
               next.push({ key, log, offset: read.nextOffset, maxBytes, maxOffset: nowVisible });
           }
         } else if (read.lease) {
@@ -146,6 +168,7 @@ async function readAll(
           highWatermark: hw,
           lastStableOffset: hw,
           logStartOffset: log.logStartOffset,
+          abortedTransactions: null,
           records: [],
         });
       }

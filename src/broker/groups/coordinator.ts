@@ -197,6 +197,16 @@ export class GroupCoordinator {
     return { topics };
   }
 
+  /**
+   * A committed transaction's offsets (TxnOffsetCommit, src/broker/txn/): stored when the transaction
+   * commits, which is when the group first sees them. Throws when `__consumer_offsets` refuses the write.
+   */
+  async commitTransactionOffsets(groupId: string, entries: OffsetCommitEntry[]): Promise<void> {
+    const now = this.scheduler.now();
+    if (!this.groups.has(groupId)) this.groups.set(groupId, new Group(groupId, now));
+    await this.store.commit(groupId, entries, now);
+  }
+
   fetchOffsets(req: OffsetFetchRequest): OffsetFetchAnswer {
     const unavailable = this.unavailable();
     if (unavailable) return { ...groupError(unavailable.problem, unavailable.message), topics: [] };

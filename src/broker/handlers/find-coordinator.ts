@@ -1,20 +1,13 @@
-// FindCoordinator: on a single node, this broker coordinates every group.
+// FindCoordinator: which broker coordinates a group (keyType 0) or a transactional id (keyType 1): on a
+// single broker, itself.
 import { ErrorCode, FindCoordinatorApi } from '../../protocol/index.js';
 import { defineHandler } from './types.js';
 import { allowed, denied } from '../security/acl/authorize.js';
 
 export const findCoordinatorHandler = defineHandler(FindCoordinatorApi, (request, broker, ctx) => {
-  if (request.keyType !== 0) {
-    return {
-      errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE,
-      errorMessage: `keyType ${request.keyType} (transactions) is not supported`,
-      nodeId: -1,
-      host: '',
-      port: -1,
-    };
-  }
-  if (!allowed(broker, ctx, 'Describe', 'group', request.key))
-    return { ...denied('Describe', 'group', request.key, ctx), nodeId: -1, host: '', port: 0 };
+  const type = request.keyType === 1 ? 'transactional-id' : 'group';
+  if (!allowed(broker, ctx, 'Describe', type, request.key))
+    return { ...denied('Describe', type, request.key, ctx), nodeId: -1, host: '', port: 0 };
   return {
     errorCode: ErrorCode.NONE,
     errorMessage: null,

@@ -17,6 +17,10 @@ import { describeConfigsHandler } from './describe-configs.js';
 import { fetchHandler } from '../fetch/handler.js';
 import { GROUP_HANDLERS } from './group-handlers.js';
 import { initProducerIdHandler } from './init-producer-id.js';
+import { addPartitionsToTxnHandler } from './add-partitions-to-txn.js';
+import { addOffsetsToTxnHandler } from './add-offsets-to-txn.js';
+import { endTxnHandler } from './end-txn.js';
+import { txnOffsetCommitHandler } from './txn-offset-commit.js';
 import { listOffsetsHandler } from './list-offsets.js';
 import { metadataHandler } from './metadata.js';
 import { produceHandler } from './produce.js';
@@ -37,6 +41,10 @@ export const BROKER_HANDLERS: readonly Handler[] = [
   fetchHandler,
   listOffsetsHandler,
   initProducerIdHandler,
+  addPartitionsToTxnHandler,
+  addOffsetsToTxnHandler,
+  endTxnHandler,
+  txnOffsetCommitHandler,
   ...GROUP_HANDLERS,
   ...SHARE_HANDLERS,
   saslHandshakeHandler,

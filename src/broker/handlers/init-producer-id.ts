@@ -1,17 +1,33 @@
 // InitProducerId: a new producer id (epoch 0), or the next epoch of an id this data directory issued.
 // The allocator persists its high-water mark in blocks (producer-ids.ts), so ids stay unique across
-// restarts without one fsync per id.
+// restarts without one fsync per id. With a transactional id the transaction coordinator answers: the
+// id's producer at its next epoch (fencing the previous instance), or a new one.
 import { ErrorCode, InitProducerIdApi, MAX_PRODUCER_EPOCH, type InitProducerIdResponse } from '../../protocol/index.js';
 import { defineHandler } from './types.js';
 import { denied, mayProduceIdempotently } from '../security/acl/authorize.js';
+import { transactionalIdRefusal, txnWireError } from './txn-errors.js';
 
 function refused(code: keyof typeof ErrorCode, errorMessage: string): InitProducerIdResponse {
   return { throttleTimeMs: 0, errorCode: ErrorCode[code], errorMessage, producerId: -1, producerEpoch: -1 };
 }
 
 export const initProducerIdHandler = defineHandler(InitProducerIdApi, async (request, broker, ctx) => {
-  if (request.transactionalId !== null)
-    return refused('INVALID_REQUEST', 'transactions (a transactionalId) are not supported by this broker');
+  if (request.transactionalId !== null) {
+    const { transactionalId, transactionTimeoutMs, producerId, producerEpoch } = request;
+    if (transactionalId === '') return refused('INVALID_REQUEST', 'transactionalId must not be empty');
+    const denial = transactionalIdRefusal(broker, ctx, transactionalId);
+    if (denial) return { throttleTimeMs: 0, ...denial, producerId: -1, producerEpoch: -1 };
+    try {
+      const identity = await broker.transactions.initProducerId(
+        transactionalId,
+        transactionTimeoutMs,
+        producerId >= 0 ? { producerId, producerEpoch } : undefined,
+      );
+      return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: null, ...identity };
+    } catch (err) {
+      return { throttleTimeMs: 0, ...txnWireError(err, ctx.logger), producerId: -1, producerEpoch: -1 };
+    }
+  }
   if (!mayProduceIdempotently(broker, ctx))
     return refused('CLUSTER_AUTHORIZATION_FAILED', denied('IdempotentWrite', 'cluster', '', ctx).errorMessage);
   const { producerId, producerEpoch } = request;

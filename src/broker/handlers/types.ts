@@ -16,6 +16,7 @@ import type { Authorizer } from '../security/acl/authorizer.js';
 import type { Principal } from '../security/principal.js';
 import type { ProducerIdAllocator } from '../registries/producer-ids.js';
 import type { ShareCoordinator } from '../share/index.js';
+import type { TransactionCoordinator } from '../txn/index.js';
 import type { TopicRegistry } from '../registries/topics.js';
 import type { MemoryShare, ResponseMemory } from '../transport/wire.js';
 
@@ -43,6 +44,8 @@ export interface BrokerContext {
   readonly groups: GroupCoordinator;
   /** The share-group coordinator (src/broker/share/): queues on the log. */
   readonly shares: ShareCoordinator;
+  /** The transaction coordinator (src/broker/txn/): transactional ids, their epochs and open transactions. */
+  readonly transactions: TransactionCoordinator;
   /** The ACLs and the rule deciding each request (src/broker/security/acl/); handlers call acl/authorize.ts. */
   readonly authorizer: Authorizer;
   /** The broker's internal topics (`__consumer_offsets`): listed on request, readable by offsets lookups only. */

@@ -1,7 +1,7 @@
 // Fetch: reads record batches from partitions, long-polling up to maxWaitMs until minBytes are
 // available. The record bytes travel in the response tail, as chunks straight from storage.
 import { ApiKey, defineApi } from '../api-keys.js';
-import { int, message, type MessageValue, records } from '../schema.js';
+import { array, int, message, type MessageValue, records, struct } from '../schema.js';
 import { errorCode, errorMessage, partitionIndex, topicPartitions } from './fields.js';
 
 const MAX_WAIT_LIMIT_MS = 10 * 60_000;
@@ -15,7 +15,12 @@ export const FetchRequestDef = message({
     maxWaitMs: int({ min: 0, max: MAX_WAIT_LIMIT_MS, default: 500 }),
     minBytes: int({ min: 0, default: 1 }),
     maxBytes: int({ min: 1, default: 50 * 1024 * 1024, doc: 'the first batch is always returned whole' }),
-    isolationLevel: int({ min: 0, max: 1, default: 0 }),
+    isolationLevel: int({
+      min: 0,
+      max: 1,
+      default: 0,
+      doc: '0 read_uncommitted, 1 read_committed (up to the last stable offset)',
+    }),
     topics: topicPartitions({
       partition: partitionIndex(),
       fetchOffset: int(),
@@ -39,6 +44,11 @@ export const FetchResponseDef = message({
       highWatermark: int(),
       lastStableOffset: int({ default: -1 }),
       logStartOffset: int({ default: -1 }),
+      abortedTransactions: array(struct({ producerId: int(), firstOffset: int() }), {
+        nullableVersions: '0+',
+        default: null,
+        doc: 'read_committed: the aborted transactions overlapping the records (their batches are to be dropped)',
+      }),
       records: records({ chunks: true, doc: 'whole batches: storage chunks on encode, one view on decode' }),
     }),
   },

@@ -8,7 +8,10 @@ export const FindCoordinatorRequestDef = message({
   type: 'request',
   apiKey: ApiKey.FindCoordinator,
   validVersions: '0',
-  fields: { key: groupId(), keyType: int({ min: 0, max: 1, default: 0, doc: '0 = consumer group' }) },
+  fields: {
+    key: groupId(),
+    keyType: int({ min: 0, max: 1, default: 0, doc: '0 = consumer group, 1 = transactional id' }),
+  },
 });
 
 export const FindCoordinatorResponseDef = message({

@@ -17,6 +17,10 @@ import { FetchApi } from './fetch.js';
 import { FindCoordinatorApi } from './find-coordinator.js';
 import { HeartbeatApi } from './heartbeat.js';
 import { InitProducerIdApi } from './init-producer-id.js';
+import { AddPartitionsToTxnApi } from './add-partitions-to-txn.js';
+import { AddOffsetsToTxnApi } from './add-offsets-to-txn.js';
+import { EndTxnApi } from './end-txn.js';
+import { TxnOffsetCommitApi } from './txn-offset-commit.js';
 import { JoinGroupApi } from './join-group.js';
 import { LeaveGroupApi } from './leave-group.js';
 import { ListGroupsApi } from './list-groups.js';
@@ -58,6 +62,10 @@ export const ALL_APIS: readonly AnyNativeApi[] = [
   DescribeGroupsApi,
   DeleteGroupsApi,
   InitProducerIdApi,
+  AddPartitionsToTxnApi,
+  AddOffsetsToTxnApi,
+  EndTxnApi,
+  TxnOffsetCommitApi,
   ShareGroupHeartbeatApi,
   ShareGroupDescribeApi,
   ShareFetchApi,
@@ -96,6 +104,11 @@ export * from './fetch.js';
 export * from './find-coordinator.js';
 export * from './heartbeat.js';
 export * from './init-producer-id.js';
+export * from './add-partitions-to-txn.js';
+export * from './add-offsets-to-txn.js';
+export * from './end-txn.js';
+export * from './txn-offset-commit.js';
+export * from './txn-fields.js';
 export * from './join-group.js';
 export * from './leave-group.js';
 export * from './list-groups.js';

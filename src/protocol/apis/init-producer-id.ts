@@ -3,7 +3,8 @@
 // and stores a retried batch only once (storage/producer-state.ts).
 //
 // A request naming an existing producerId (≥ 0) with its epoch asks for that id's next epoch (Kafka's
-// KIP-360 epoch bump); -1/-1 asks for a new id. Transactions (a transactionalId) are not supported.
+// KIP-360 epoch bump); -1/-1 asks for a new id. With a transactionalId the transaction coordinator answers:
+// the id's producer (new, or the same id at the next epoch, fencing the previous instance).
 import { ApiKey, defineApi } from '../api-keys.js';
 import { int, message, type MessageValue, string } from '../schema.js';
 import { errorCode, errorMessage } from './fields.js';
@@ -16,8 +17,16 @@ export const InitProducerIdRequestDef = message({
   apiKey: ApiKey.InitProducerId,
   validVersions: '0',
   fields: {
-    transactionalId: string({ nullableVersions: '0+', doc: 'must be nil: transactions are not supported' }),
-    transactionTimeoutMs: int({ min: -1, max: 0x7fff_ffff, default: 60_000, doc: 'ignored' }),
+    transactionalId: string({
+      nullableVersions: '0+',
+      doc: 'nil for an idempotent producer, else its transactional id',
+    }),
+    transactionTimeoutMs: int({
+      min: -1,
+      max: 0x7fff_ffff,
+      default: 60_000,
+      doc: 'transactional producers: an open transaction older than this is aborted',
+    }),
     producerId: int({ min: -1, default: -1, doc: '-1 for a new producer, else the id whose epoch to bump' }),
     producerEpoch: int({ min: -1, max: MAX_PRODUCER_EPOCH, default: -1 }),
   },

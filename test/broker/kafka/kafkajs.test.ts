@@ -180,20 +180,4 @@ describe('kafkajs 2.2.4 against the Kafka listener', () => {
       await admin.disconnect();
     }
   });
-
-  it('a transactional producer fails at once with a non-retriable error (no transactions yet)', async () => {
-    const producer = kafka.producer({ transactionalId: 'tx-1', maxInFlightRequests: 1, idempotent: true });
-    await producer.connect();
-    try {
-      const started = Date.now();
-      const error = await producer.transaction().then(
-        () => null,
-        (e: { retriable: boolean; name: string }) => e,
-      );
-      expect(error).toMatchObject({ name: 'KafkaJSGroupCoordinatorNotFound', retriable: false });
-      expect(Date.now() - started).toBeLessThan(5000);
-    } finally {
-      await producer.disconnect();
-    }
-  });
 });

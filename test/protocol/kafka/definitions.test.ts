@@ -45,6 +45,7 @@ const ISSUE_14_APIS = {
 
 /** Issue 16's ACL management APIs. */
 const ISSUE_16_APIS = { DescribeAcls: 29, CreateAcls: 30, DeleteAcls: 31 };
+const ISSUE_19_APIS = { AddPartitionsToTxn: 24, AddOffsetsToTxn: 25, EndTxn: 26, TxnOffsetCommit: 28 };
 
 /** Every field with its path and the struct it sits in, depth first. */
 function walk(fields: Struct, path = ''): Array<{ path: string; field: Field; siblings: Struct }> {
@@ -89,8 +90,12 @@ function problems(def: MessageDef): string[] {
 }
 
 describe('definitions', () => {
-  it('cover every API of issue 14 (and IncrementalAlterConfigs), under Kafka’s keys', () => {
-    expect(Object.fromEntries(KAFKA_APIS.map((a) => [a.name, a.key]))).toEqual({ ...ISSUE_14_APIS, ...ISSUE_16_APIS });
+  it('cover every API of issues 14, 16 and 19 (and IncrementalAlterConfigs), under Kafka’s keys', () => {
+    expect(Object.fromEntries(KAFKA_APIS.map((a) => [a.name, a.key]))).toEqual({
+      ...ISSUE_14_APIS,
+      ...ISSUE_16_APIS,
+      ...ISSUE_19_APIS,
+    });
   });
 
   it.each(KAFKA_APIS.map((api) => ({ name: api.name, api })))(

@@ -1,8 +1,8 @@
 // Fetch (v4-11, sessionless): served by the native door's fetch (fetch/handler.ts): whole batches from
 // the batch holding fetchOffset, long poll woken by appends (maxWaitMs, minBytes), partition and response
 // byte limits, the memory budget and read-ahead. The record bytes go to the socket as storage returned
-// them. Sluice has no transactions, so read_committed and read_uncommitted see the same records and the
-// last stable offset is the high watermark; no aborted transactions. Incremental fetch sessions (KIP-227)
+// them. isolation_level read_committed (1) reads up to the last stable offset and gets the aborted
+// transactions overlapping what it read (the client drops their batches). Incremental fetch sessions (KIP-227)
 // are not kept: the answer's session id is 0, which tells a client to send full fetches (as kafkajs and
 // librdkafka 2.0.2 do anyway); forgotten topics are ignored.
 import { Fetch } from '../../../protocol/kafka/index.js';
@@ -19,7 +19,7 @@ export const kafkaFetchHandler = kafkaHandler(Fetch, async (request, broker, ctx
       maxWaitMs: Math.min(Math.max(0, request.maxWaitMs), MAX_WAIT_LIMIT_MS),
       minBytes: Math.max(0, request.minBytes),
       maxBytes: Math.max(1, request.maxBytes),
-      isolationLevel: request.isolationLevel,
+      isolationLevel: request.isolationLevel === 1 ? 1 : 0,
       topics: request.topics.map((t) => ({
         name: t.topic,
         partitions: t.partitions.map((p) => ({
@@ -44,7 +44,7 @@ export const kafkaFetchHandler = kafkaHandler(Fetch, async (request, broker, ctx
         highWatermark: p.highWatermark,
         lastStableOffset: p.lastStableOffset,
         logStartOffset: p.logStartOffset,
-        abortedTransactions: [],
+        abortedTransactions: p.abortedTransactions ?? [],
         preferredReadReplica: -1,
         records: p.records,
       })),

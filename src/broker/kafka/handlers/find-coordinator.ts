@@ -1,6 +1,5 @@
-// FindCoordinator (v0-4): on a single node this listener coordinates every group (keyType 0). Transaction
-// coordinators (keyType 1) do not exist yet: refused with a non-retriable code so a transactional client
-// fails at once and says why, instead of retrying until its timeout. v4 asks for several keys at once
+// FindCoordinator (v0-4): on a single node this listener coordinates every group (keyType 0) and every
+// transactional id (keyType 1). v4 asks for several keys at once
 // (`coordinatorKeys`) and gets one answer per key; v0-3 ask for one (`key`).
 import { ErrorCode } from '../../../protocol/index.js';
 import { FindCoordinator } from '../../../protocol/kafka/index.js';
@@ -9,18 +8,18 @@ import { type KafkaRequestContext, kafkaHandler } from '../handler.js';
 import { allowed, denied } from '../../security/acl/authorize.js';
 
 function coordinatorOf(keyType: number, key: string, broker: BrokerContext, ctx: KafkaRequestContext) {
-  if (keyType !== 0) {
+  if (keyType !== 0 && keyType !== 1) {
     return {
-      errorCode: keyType === 1 ? ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED : ErrorCode.INVALID_REQUEST,
-      errorMessage:
-        keyType === 1 ? 'transactions are not supported by this broker' : `unknown coordinator key type ${keyType}`,
+      errorCode: ErrorCode.INVALID_REQUEST,
+      errorMessage: `unknown coordinator key type ${keyType}`,
       nodeId: -1,
       host: '',
       port: -1,
     };
   }
-  if (!allowed(broker, ctx, 'Describe', 'group', key))
-    return { ...denied('Describe', 'group', key, ctx), nodeId: -1, host: '', port: -1 };
+  const type = keyType === 1 ? 'transactional-id' : 'group';
+  if (!allowed(broker, ctx, 'Describe', type, key))
+    return { ...denied('Describe', type, key, ctx), nodeId: -1, host: '', port: -1 };
   return {
     errorCode: ErrorCode.NONE,
     errorMessage: null,

@@ -17,6 +17,10 @@ import { kafkaFetchHandler } from './fetch.js';
 import { kafkaFindCoordinatorHandler } from './find-coordinator.js';
 import { kafkaHeartbeatHandler } from './heartbeat.js';
 import { kafkaInitProducerIdHandler } from './init-producer-id.js';
+import { kafkaAddPartitionsToTxnHandler } from './add-partitions-to-txn.js';
+import { kafkaAddOffsetsToTxnHandler } from './add-offsets-to-txn.js';
+import { kafkaEndTxnHandler } from './end-txn.js';
+import { kafkaTxnOffsetCommitHandler } from './txn-offset-commit.js';
 import { kafkaJoinGroupHandler } from './join-group.js';
 import { kafkaLeaveGroupHandler } from './leave-group.js';
 import { kafkaListGroupsHandler } from './list-groups.js';
@@ -48,6 +52,10 @@ export const KAFKA_HANDLERS: readonly KafkaHandler[] = [
   kafkaDeleteTopicsHandler,
   kafkaDeleteRecordsHandler,
   kafkaInitProducerIdHandler,
+  kafkaAddPartitionsToTxnHandler,
+  kafkaAddOffsetsToTxnHandler,
+  kafkaEndTxnHandler,
+  kafkaTxnOffsetCommitHandler,
   kafkaDescribeConfigsHandler,
   kafkaAlterConfigsHandler,
   kafkaCreatePartitionsHandler,

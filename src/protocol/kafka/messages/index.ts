@@ -17,6 +17,10 @@ import { FindCoordinator } from './find-coordinator.js';
 import { Heartbeat } from './heartbeat.js';
 import { IncrementalAlterConfigs } from './incremental-alter-configs.js';
 import { InitProducerId } from './init-producer-id.js';
+import { AddPartitionsToTxn } from './add-partitions-to-txn.js';
+import { AddOffsetsToTxn } from './add-offsets-to-txn.js';
+import { EndTxn } from './end-txn.js';
+import { TxnOffsetCommit } from './txn-offset-commit.js';
 import { JoinGroup } from './join-group.js';
 import { LeaveGroup } from './leave-group.js';
 import { ListGroups } from './list-groups.js';
@@ -47,6 +51,10 @@ export * from './find-coordinator.js';
 export * from './heartbeat.js';
 export * from './incremental-alter-configs.js';
 export * from './init-producer-id.js';
+export * from './add-partitions-to-txn.js';
+export * from './add-offsets-to-txn.js';
+export * from './end-txn.js';
+export * from './txn-offset-commit.js';
 export * from './join-group.js';
 export * from './leave-group.js';
 export * from './list-groups.js';
@@ -80,6 +88,10 @@ export const KAFKA_APIS: readonly KafkaApi[] = Object.freeze(
     DeleteTopics,
     DeleteRecords,
     InitProducerId,
+    AddPartitionsToTxn,
+    AddOffsetsToTxn,
+    EndTxn,
+    TxnOffsetCommit,
     DescribeConfigs,
     AlterConfigs,
     SaslAuthenticate,

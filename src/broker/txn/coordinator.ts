@@ -1,0 +1,419 @@
+// The transaction coordinator (Kafka's TransactionCoordinator) of a single node: every transactional id's
+// state (transaction.ts), stored write-ahead in the internal topic `__transaction_state` and replayed on
+// start. It hands out producer ids and epochs to transactional producers (an epoch bump fences the
+// previous instance: a zombie's requests get PRODUCER_FENCED and its writes INVALID_PRODUCER_EPOCH from
+// the partitions' markers), records the partitions and offsets of the open transaction, and ends it: the
+// Prepare state is stored first (the decision), then the markers are written into every partition
+// (markers.ts), the offsets handed to the groups on commit, and the Complete state stored.
+//
+// Concurrency: the operations on one transactional id run one at a time (a chain per id); different ids run
+// side by side. A transaction left Prepare* (a marker write failed, or the broker was killed) is completed
+// by the sweep that also aborts transactions open longer than their timeout, and at start.
+import type { Logger } from '../../../storage/index.js';
+import { buildRecordBatchSync, decodeRecordBatches } from '../../records/index.js';
+import { MAX_PRODUCER_EPOCH } from '../../protocol/index.js';
+import type { OffsetsLog } from '../groups/index.js';
+import type { Scheduler, TimerHandle } from '../groups/index.js';
+import { TxnError } from './errors.js';
+import type { MarkerWriter } from './markers.js';
+import { decodeTxnRecord, encodeTxnKey, encodeTxnValue } from './state-codec.js';
+import { type PendingOffset, Transaction, type TransactionSnapshot, type TxnPartition } from './transaction.js';
+
+export const TRANSACTION_STATE_TOPIC = '__transaction_state';
+
+export interface TxnCoordinatorConfig {
+  /** Largest transaction timeout a producer may ask for (Kafka's transaction.max.timeout.ms, 15 minutes). */
+  maxTimeoutMs: number;
+  /** How often open transactions are checked against their timeout (Kafka's 10 s). */
+  abortCheckIntervalMs: number;
+}
+
+export const DEFAULT_TXN_COORDINATOR_CONFIG: TxnCoordinatorConfig = {
+  maxTimeoutMs: 15 * 60_000,
+  abortCheckIntervalMs: 10_000,
+};
+
+export interface TxnCoordinatorOptions {
+  log: OffsetsLog;
+  producerIds: { allocate(): Promise<number> };
+  markers: MarkerWriter;
+  /** Stores a committed transaction's offsets for a group (they become visible to it only then). */
+  commitOffsets(groupId: string, offsets: PendingOffset[]): Promise<void>;
+  scheduler: Scheduler;
+  logger: Logger;
+  config?: Partial<TxnCoordinatorConfig>;
+}
+
+/** What InitProducerId gets back. */
+export interface ProducerIdentity {
+  producerId: number;
+  producerEpoch: number;
+}
+
+/** One transactional id as DescribeTransactions/ListTransactions and the tests see it. */
+export interface TransactionView extends TransactionSnapshot {
+  transactionalId: string;
+}
+
+/** Single node: the coordinator epoch every marker carries (a cluster bumps it when leadership moves). */
+const COORDINATOR_EPOCH = 0;
+
+export class TransactionCoordinator {
+  readonly config: Readonly<TxnCoordinatorConfig>;
+  readonly #options: TxnCoordinatorOptions;
+  readonly #txns = new Map<string, Transaction>();
+  readonly #chains = new Map<string, Promise<unknown>>();
+  #status: 'new' | 'loading' | 'ready' | 'closed' = 'new';
+  #sweepTimer: TimerHandle | null = null;
+  #sweeping: Promise<void> | null = null;
+
+  constructor(options: TxnCoordinatorOptions) {
+    this.#options = options;
+    this.config = Object.freeze({ ...DEFAULT_TXN_COORDINATOR_CONFIG, ...options.config });
+  }
+
+  /** Replays `__transaction_state`, then completes the transactions a stop or crash left Prepare*. */
+  async start(): Promise<void> {
+    this.#status = 'loading';
+    let records = 0;
+    for await (const chunk of this.#options.log.readAll()) {
+      for (const batch of await decodeRecordBatches(chunk)) {
+        for (const record of batch.records) {
+          const entry = decodeTxnRecord(record.key, record.value);
+          if (!entry) continue;
+          records++;
+          if (entry.value === null) this.#txns.delete(entry.transactionalId);
+          else this.#txns.set(entry.transactionalId, new Transaction(entry.transactionalId, entry.value));
+        }
+      }
+    }
+    this.#status = 'ready';
+    this.#options.logger.info({ transactionalIds: this.#txns.size, records }, 'transaction coordinator loaded');
+    await this.sweep();
+    this.#armSweep();
+  }
+
+  get ready(): boolean {
+    return this.#status === 'ready';
+  }
+
+  /** The state of one transactional id, or undefined. */
+  describe(transactionalId: string): TransactionView | undefined {
+    const txn = this.#txns.get(transactionalId);
+    return txn ? { transactionalId, ...txn.snapshot } : undefined;
+  }
+
+  list(): TransactionView[] {
+    return [...this.#txns.values()].map((t) => ({ transactionalId: t.transactionalId, ...t.snapshot }));
+  }
+
+  /**
+   * A transactional producer starts (or restarts): a new producer id, or the id's next epoch, which fences
+   * the previous instance; its open transaction is aborted, a Prepare* one completed first. `expected`
+   * (KIP-360): the identity the caller has, which must still be the current one.
+   */
+  initProducerId(transactionalId: string, timeoutMs: number, expected?: ProducerIdentity): Promise<ProducerIdentity> {
+    return this.#serial(transactionalId, async () => {
+      if (!Number.isSafeInteger(timeoutMs) || timeoutMs <= 0 || timeoutMs > this.config.maxTimeoutMs) {
+        throw new TxnError(
+          'INVALID_TRANSACTION_TIMEOUT',
+          `transaction timeout ${timeoutMs} ms is outside 1..${this.config.maxTimeoutMs} ms (transaction.max.timeout.ms)`,
+        );
+      }
+      const now = this.#now();
+      const txn = this.#txns.get(transactionalId);
+      if (!txn) {
+        const producerId = await this.#options.producerIds.allocate();
+        const created = new Transaction(transactionalId, {
+          producerId,
+          producerEpoch: 0,
+          timeoutMs,
+          state: 'Empty',
+          partitions: [],
+          offsets: [],
+          startMs: -1,
+          updateMs: now,
+        });
+        await this.#store(transactionalId, created.snapshot);
+        this.#txns.set(transactionalId, created);
+        return { producerId, producerEpoch: 0 };
+      }
+      if (
+        expected &&
+        expected.producerId >= 0 &&
+        (expected.producerId !== txn.producerId || expected.producerEpoch !== txn.producerEpoch)
+      ) {
+        throw new TxnError(
+          'PRODUCER_FENCED',
+          `transactional id ${transactionalId} belongs to producer ${txn.producerId} epoch ${txn.producerEpoch} now, not ${expected.producerId} epoch ${expected.producerEpoch}`,
+        );
+      }
+      if (txn.state === 'PrepareCommit' || txn.state === 'PrepareAbort') await this.#complete(txn);
+      if (txn.state === 'Ongoing') await this.#abort(txn, 'a new producer instance fenced the previous one');
+      let producerId = txn.producerId;
+      let producerEpoch = txn.producerEpoch + 1;
+      if (producerEpoch > MAX_PRODUCER_EPOCH) {
+        producerId = await this.#options.producerIds.allocate();
+        producerEpoch = 0;
+      }
+      await this.#change(txn, {
+        state: 'Empty',
+        producerId,
+        producerEpoch,
+        timeoutMs,
+        partitions: [],
+        offsets: [],
+        startMs: -1,
+        updateMs: now,
+      });
+      return { producerId, producerEpoch };
+    });
+  }
+
+  /** Partitions the producer is about to write in its transaction (markers will go to each). */
+  addPartitions(transactionalId: string, identity: ProducerIdentity, partitions: TxnPartition[]): Promise<void> {
+    return this.#serial(transactionalId, async () => {
+      const txn = this.#current(transactionalId, identity);
+      const missing = partitions.filter((p) => !txn.hasPartition(p.topic, p.partition));
+      if (txn.state === 'Ongoing' && missing.length === 0) return;
+      await this.#begin(txn, { partitions: [...this.#openPartitions(txn), ...dedupe(missing)] });
+    });
+  }
+
+  /** The producer will commit a group's offsets in its transaction (AddOffsetsToTxn). */
+  addOffsets(transactionalId: string, identity: ProducerIdentity, groupId: string): Promise<void> {
+    return this.#serial(transactionalId, async () => {
+      if (groupId === '') throw new TxnError('INVALID_REQUEST', 'groupId must not be empty');
+      const txn = this.#current(transactionalId, identity);
+      if (txn.state === 'Ongoing') return;
+      await this.#begin(txn, { partitions: [] });
+    });
+  }
+
+  /** Offsets of a group committed inside the transaction: visible to the group only once it commits. */
+  commitOffsets(
+    transactionalId: string,
+    identity: ProducerIdentity,
+    groupId: string,
+    offsets: Array<Omit<PendingOffset, 'groupId'>>,
+  ): Promise<void> {
+    return this.#serial(transactionalId, async () => {
+      const txn = this.#current(transactionalId, identity);
+      if (txn.state !== 'Ongoing') {
+        throw new TxnError(
+          'INVALID_TXN_STATE',
+          `transactional id ${transactionalId} has no open transaction (${txn.state}): call AddOffsetsToTxn first`,
+        );
+      }
+      const replaced = (o: PendingOffset) =>
+        o.groupId === groupId && offsets.some((n) => n.topic === o.topic && n.partition === o.partition);
+      const next = [...txn.snapshot.offsets.filter((o) => !replaced(o)), ...offsets.map((o) => ({ ...o, groupId }))];
+      await this.#change(txn, { state: 'Ongoing', offsets: next, updateMs: this.#now() });
+    });
+  }
+
+  /** Commits or aborts the open transaction; resolves once its markers are written. */
+  endTransaction(transactionalId: string, identity: ProducerIdentity, commit: boolean): Promise<void> {
+    return this.#serial(transactionalId, async () => {
+      const txn = this.#current(transactionalId, identity, { allowPrepare: true });
+      const wanted = commit ? 'Commit' : 'Abort';
+      switch (txn.state) {
+        case 'Ongoing':
+          await this.#change(txn, { state: `Prepare${wanted}`, updateMs: this.#now() });
+          await this.#complete(txn);
+          return;
+        case 'PrepareCommit':
+        case 'PrepareAbort':
+        case 'CompleteCommit':
+        case 'CompleteAbort':
+          // A retry of the same decision completes it (or finds it complete); the other is a client error.
+          if (txn.state.endsWith(wanted)) {
+            if (txn.state.startsWith('Prepare')) await this.#complete(txn);
+            return;
+          }
+          throw new TxnError(
+            'INVALID_TXN_STATE',
+            `transactional id ${transactionalId}: cannot ${wanted.toLowerCase()}, the transaction is ${txn.state}`,
+          );
+        case 'Empty':
+          return; // nothing was written: there is nothing to end
+      }
+    });
+  }
+
+  /**
+   * Aborts transactions open longer than their timeout (bumping the epoch: their producer is fenced) and
+   * completes transactions left Prepare*. Runs on a timer, and at start.
+   */
+  sweep(): Promise<void> {
+    this.#sweeping ??= this.#sweepNow().finally(() => (this.#sweeping = null));
+    return this.#sweeping;
+  }
+
+  async close(): Promise<void> {
+    this.#status = 'closed';
+    this.#sweepTimer?.cancel();
+    this.#sweepTimer = null;
+    await Promise.all([...this.#chains.values()].map((c) => c.catch(() => undefined)));
+    await this.#sweeping?.catch(() => undefined);
+  }
+
+  async #sweepNow(): Promise<void> {
+    const now = this.#now();
+    for (const txn of [...this.#txns.values()]) {
+      if (this.#status !== 'ready') return;
+      const { state, startMs, timeoutMs } = txn.snapshot;
+      const expired = state === 'Ongoing' && now - startMs > timeoutMs;
+      const unfinished = state === 'PrepareCommit' || state === 'PrepareAbort';
+      if (!expired && !unfinished) continue;
+      await this.#serial(txn.transactionalId, async () => {
+        if (txn.state === 'PrepareCommit' || txn.state === 'PrepareAbort') await this.#complete(txn);
+        else if (txn.state === 'Ongoing' && this.#now() - txn.snapshot.startMs > txn.snapshot.timeoutMs)
+          await this.#abort(txn, `open longer than its timeout of ${txn.snapshot.timeoutMs} ms`);
+      }).catch((err) =>
+        this.#options.logger.warn(
+          { err, transactionalId: txn.transactionalId },
+          'could not end a transaction; retrying at the next check',
+        ),
+      );
+    }
+  }
+
+  #armSweep(): void {
+    if (this.#status !== 'ready') return;
+    this.#sweepTimer = this.#options.scheduler.schedule(this.config.abortCheckIntervalMs, () => {
+      void this.sweep().finally(() => this.#armSweep());
+    });
+  }
+
+  /** Aborts the open transaction with the next epoch, fencing its producer (the markers carry the new epoch). */
+  async #abort(txn: Transaction, why: string): Promise<void> {
+    this.#options.logger.info(
+      { transactionalId: txn.transactionalId, producerId: txn.producerId, epoch: txn.producerEpoch },
+      `aborting a transaction: ${why}`,
+    );
+    const producerEpoch = Math.min(txn.producerEpoch + 1, MAX_PRODUCER_EPOCH);
+    await this.#change(txn, { state: 'PrepareAbort', producerEpoch, updateMs: this.#now() });
+    await this.#complete(txn);
+  }
+
+  /** Prepare* → markers in every partition, offsets to the groups on commit → Complete*. */
+  async #complete(txn: Transaction): Promise<void> {
+    const { state, partitions, offsets, producerId, producerEpoch } = txn.snapshot;
+    const commit = state === 'PrepareCommit';
+    await this.#options.markers.write(partitions, {
+      producerId,
+      producerEpoch,
+      commit,
+      coordinatorEpoch: COORDINATOR_EPOCH,
+    });
+    if (commit) {
+      const byGroup = new Map<string, PendingOffset[]>();
+      for (const o of offsets) byGroup.set(o.groupId, [...(byGroup.get(o.groupId) ?? []), o]);
+      for (const [groupId, entries] of byGroup) await this.#options.commitOffsets(groupId, entries);
+    }
+    await this.#change(txn, {
+      state: commit ? 'CompleteCommit' : 'CompleteAbort',
+      partitions: [],
+      offsets: [],
+      updateMs: this.#now(),
+    });
+  }
+
+  /** Empty/Complete* → Ongoing (a new transaction), or Ongoing → Ongoing with more partitions. */
+  async #begin(txn: Transaction, change: { partitions: TxnPartition[] }): Promise<void> {
+    const now = this.#now();
+    const opening = txn.state !== 'Ongoing';
+    await this.#change(txn, {
+      state: 'Ongoing',
+      partitions: change.partitions,
+      ...(opening ? { offsets: [], startMs: now } : {}),
+      updateMs: now,
+    });
+  }
+
+  #openPartitions(txn: Transaction): TxnPartition[] {
+    return txn.state === 'Ongoing' ? txn.snapshot.partitions : [];
+  }
+
+  /** The transaction of `transactionalId` if `identity` is its current producer (throws TxnError otherwise). */
+  #current(transactionalId: string, identity: ProducerIdentity, options: { allowPrepare?: boolean } = {}): Transaction {
+    if (this.#status !== 'ready')
+      throw new TxnError('COORDINATOR_LOAD_IN_PROGRESS', 'the transaction coordinator is loading');
+    const txn = this.#txns.get(transactionalId);
+    if (!txn || txn.producerId !== identity.producerId) {
+      throw new TxnError(
+        'INVALID_PRODUCER_ID_MAPPING',
+        `producer id ${identity.producerId} is not the producer of transactional id ${transactionalId}: call InitProducerId`,
+      );
+    }
+    if (identity.producerEpoch < txn.producerEpoch) {
+      throw new TxnError(
+        'PRODUCER_FENCED',
+        `producer ${identity.producerId} epoch ${identity.producerEpoch} was fenced by epoch ${txn.producerEpoch} of transactional id ${transactionalId}`,
+      );
+    }
+    if (identity.producerEpoch > txn.producerEpoch) {
+      throw new TxnError(
+        'INVALID_PRODUCER_EPOCH',
+        `producer ${identity.producerId} epoch ${identity.producerEpoch} is newer than the coordinator's ${txn.producerEpoch}`,
+      );
+    }
+    if (!options.allowPrepare && (txn.state === 'PrepareCommit' || txn.state === 'PrepareAbort')) {
+      throw new TxnError(
+        'CONCURRENT_TRANSACTIONS',
+        `transactional id ${transactionalId} is completing its transaction`,
+      );
+    }
+    return txn;
+  }
+
+  /** Write-ahead: the next state is stored in `__transaction_state`, then applied. */
+  async #change(txn: Transaction, change: Parameters<Transaction['propose']>[0]): Promise<void> {
+    const next = txn.propose(change);
+    await this.#store(txn.transactionalId, next);
+    txn.apply(next);
+  }
+
+  async #store(transactionalId: string, snapshot: TransactionSnapshot): Promise<void> {
+    const batch = buildRecordBatchSync([
+      { key: encodeTxnKey(transactionalId), value: encodeTxnValue(snapshot), timestamp: snapshot.updateMs },
+    ]);
+    try {
+      await this.#options.log.append(batch);
+    } catch (err) {
+      throw new TxnError(
+        'KAFKA_STORAGE_ERROR',
+        `cannot store the state of transactional id ${transactionalId}: ${(err as Error).message}`,
+      );
+    }
+  }
+
+  #serial<T>(transactionalId: string, fn: () => Promise<T>): Promise<T> {
+    if (this.#status === 'closed')
+      return Promise.reject(new TxnError('COORDINATOR_NOT_AVAILABLE', 'the broker is stopping'));
+    const previous = this.#chains.get(transactionalId) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(fn);
+    this.#chains.set(transactionalId, next);
+    void next
+      .catch(() => undefined)
+      .then(() => {
+        if (this.#chains.get(transactionalId) === next) this.#chains.delete(transactionalId);
+      });
+    return next;
+  }
+
+  #now(): number {
+    return this.#options.scheduler.now();
+  }
+}
+
+function dedupe(partitions: TxnPartition[]): TxnPartition[] {
+  const seen = new Set<string>();
+  return partitions.filter((p) => {
+    const key = `${p.topic}\u0000${p.partition}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

@@ -1,0 +1,10 @@
+export { TransactionCoordinator, TRANSACTION_STATE_TOPIC, DEFAULT_TXN_COORDINATOR_CONFIG } from './coordinator.js';
+export type { ProducerIdentity, TransactionView, TxnCoordinatorConfig, TxnCoordinatorOptions } from './coordinator.js';
+export { TxnError } from './errors.js';
+export type { TxnErrorCode } from './errors.js';
+export { LocalMarkerWriter } from './markers.js';
+export type { Marker, MarkerWriter } from './markers.js';
+export { startTxnService, TXN_DIR } from './service.js';
+export type { TxnService, TxnServiceOptions } from './service.js';
+export { Transaction, TXN_STATES } from './transaction.js';
+export type { PendingOffset, TransactionSnapshot, TxnPartition, TxnState } from './transaction.js';

@@ -1,0 +1,133 @@
+// Exactly once across a broker crash: a consume-transform-produce loop (kafkajs 2.2.4 on the Kafka listener:
+// one transaction per input record = its output record + the group's offset past the input) runs against a
+// real `sluice serve` that is SIGKILLed at random points and restarted on the same data directory. The
+// worker resumes from the group's committed offset with a new producer instance each time. A read_committed
+// checker downstream must see every input's output exactly once, and never an output of an attempt whose
+// commit was never asked for (those transactions were open at the crash and are aborted).
+import { createRequire } from 'node:module';
+import { afterAll, expect, it } from 'vitest';
+import { freePort } from '../helpers/free-port.js';
+import { startSluice, type SluiceProcess } from '../helpers/sluice-process.js';
+import { removeTempDirs, tempDir } from '../helpers/temp-dir.js';
+
+const kafkajs = createRequire(import.meta.url)('kafkajs') as any;
+const INPUTS = 60;
+const GROUP = 'transformer';
+
+afterAll(removeTempDirs);
+
+function client(kafkaPort: number): any {
+  return new kafkajs.Kafka({
+    clientId: 'ctp',
+    brokers: [`127.0.0.1:${kafkaPort}`],
+    logLevel: kafkajs.logLevel.NOTHING,
+    retry: { initialRetryTime: 50, retries: 2 },
+    connectionTimeout: 2000,
+  });
+}
+
+interface Attempts {
+  /** Attempt tag (`<input>.<attempt>`) → the worker called commit() for it. */
+  commitAsked: Set<string>;
+  next: number;
+}
+
+/** Runs the loop until every input is done or the broker goes away (any error ends this run). */
+async function runWorker(kafkaPort: number, attempts: Attempts): Promise<'done' | 'interrupted'> {
+  const kafka = client(kafkaPort);
+  const admin = kafka.admin();
+  const producer = kafka.producer({ transactionalId: 'ctp-tx', maxInFlightRequests: 1, idempotent: true });
+  try {
+    await admin.connect();
+    await producer.connect();
+    const fetched = await admin.fetchOffsets({ groupId: GROUP, topics: ['in'] });
+    let next = Math.max(0, Number(fetched[0].partitions[0].offset));
+    while (next < INPUTS) {
+      const tag = `${next}.${attempts.next++}`;
+      const txn = await producer.transaction();
+      try {
+        await txn.send({ topic: 'out', messages: [{ value: `out-${tag}` }] });
+        await txn.sendOffsets({
+          consumerGroupId: GROUP,
+          topics: [{ topic: 'in', partitions: [{ partition: 0, offset: String(next + 1) }] }],
+        });
+        attempts.commitAsked.add(tag);
+        await txn.commit();
+      } catch (err) {
+        await txn.abort().catch(() => undefined);
+        throw err;
+      }
+      next++;
+    }
+    return 'done';
+  } catch {
+    return 'interrupted';
+  } finally {
+    await producer.disconnect().catch(() => undefined);
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+async function readCommitted(kafkaPort: number, expected: number): Promise<string[]> {
+  const consumer = client(kafkaPort).consumer({ groupId: 'checker', maxWaitTimeInMs: 100 });
+  const values: string[] = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic: 'out', fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ message }: { message: { value: Buffer } }) => {
+        values.push(message.value.toString());
+      },
+    });
+    const deadline = Date.now() + 30_000;
+    while (values.length < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 500)); // anything extra would arrive now
+  } finally {
+    await consumer.disconnect();
+  }
+  return values;
+}
+
+it('outputs every input exactly once across SIGKILLs of the broker, none from aborted attempts', async () => {
+  const dataDir = await tempDir();
+  const kafkaPort = await freePort();
+  const args = ['--data-dir', dataDir, '--port', '0', '--kafka-port', String(kafkaPort), '--flush', 'always'];
+  let proc: SluiceProcess = await startSluice(args);
+  const setup = client(kafkaPort);
+  const admin = setup.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic: 'in' }, { topic: 'out' }] });
+  await admin.disconnect();
+  const producer = setup.producer({ idempotent: true });
+  await producer.connect();
+  await producer.send({ topic: 'in', messages: Array.from({ length: INPUTS }, (_, i) => ({ value: `in-${i}` })) });
+  await producer.disconnect();
+
+  const attempts: Attempts = { commitAsked: new Set(), next: 0 };
+  let crashes = 0;
+  for (let round = 0; round < 8; round++) {
+    const crash = round < 3;
+    const killer = crash
+      ? setTimeout(() => void proc.kill('SIGKILL'), 200 + Math.floor(Math.random() * 1500))
+      : undefined;
+    const outcome = await runWorker(kafkaPort, attempts);
+    clearTimeout(killer);
+    if (outcome === 'done') break;
+    await proc.kill('SIGKILL'); // already dead when the killer fired; else the run failed on its own
+    if (crash) crashes++;
+    proc = await startSluice(args);
+  }
+  expect(crashes).toBeGreaterThan(0);
+  const values = await readCommitted(kafkaPort, INPUTS);
+  await proc.kill('SIGTERM');
+
+  const byInput = new Map<number, string[]>();
+  for (const value of values) {
+    const tag = value.slice('out-'.length);
+    const input = Number(tag.split('.')[0]);
+    byInput.set(input, [...(byInput.get(input) ?? []), tag]);
+    expect(attempts.commitAsked.has(tag), `output ${value} of an attempt never committed`).toBe(true);
+  }
+  expect([...byInput.keys()].sort((a, b) => a - b)).toEqual(Array.from({ length: INPUTS }, (_, i) => i));
+  for (const [input, tags] of byInput) expect(tags, `outputs of input ${input}`).toHaveLength(1);
+}, 240_000);
