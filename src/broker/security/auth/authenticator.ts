@@ -8,6 +8,8 @@ import type { Clock } from '../../../../storage/index.js';
 import type { SecurityConfig } from '../config.js';
 import type { ConnectionFacts } from '../../transport/wire.js';
 import { FailureDelay } from './failure-delay.js';
+import { JwtVerifier } from './jwt-verifier.js';
+import { OAuthBearerMechanismExchange } from './oauthbearer-mechanism.js';
 import type { MechanismExchange } from './mechanism.js';
 import { ScramMechanismExchange } from './scram-mechanism.js';
 import { SCRAM_MECHANISMS, type ScramMechanism } from '../../../protocol/sasl/scram.js';
@@ -26,9 +28,16 @@ export class Authenticator {
   readonly #delay: FailureDelay;
   /** Derives the stand-in salts of unknown users for this run (scram-server.ts). */
   readonly #decoySecret = randomBytes(32);
+  readonly #jwt: JwtVerifier | undefined;
 
   constructor(private readonly deps: AuthenticatorDeps) {
     this.#delay = new FailureDelay(deps.clock);
+    if (deps.config.jwt) this.#jwt = new JwtVerifier(deps.config.jwt, () => deps.clock.now());
+  }
+
+  /** The JWT verifier (OAUTHBEARER, the HTTP door's Bearer tokens), when JWT keys are configured. */
+  get jwt(): JwtVerifier | undefined {
+    return this.#jwt;
   }
 
   get required(): boolean {
@@ -59,14 +68,15 @@ export class Authenticator {
     return session;
   }
 
-  /** Mechanisms a listener offers. PLAIN and OAUTHBEARER join when their listeners exist. */
+  /** Mechanisms a listener offers: SCRAM, and OAUTHBEARER when JWT keys are configured. */
   mechanisms(): string[] {
-    return [...SCRAM_MECHANISMS];
+    return this.#jwt ? [...SCRAM_MECHANISMS, 'OAUTHBEARER'] : [...SCRAM_MECHANISMS];
   }
 
   private exchange(mechanism: string): MechanismExchange | undefined {
     if ((SCRAM_MECHANISMS as readonly string[]).includes(mechanism))
       return new ScramMechanismExchange(mechanism as ScramMechanism, this.deps.users, this.#decoySecret);
+    if (mechanism === 'OAUTHBEARER' && this.#jwt) return new OAuthBearerMechanismExchange(this.#jwt);
     return undefined;
   }
 
