@@ -41,6 +41,13 @@ export interface ServeFlags {
   superUser?: string[];
   /** --insecure-allow-anonymous: protected mode off. */
   insecureAllowAnonymous?: boolean;
+  /** --jwt-key: file of the JWT verification keys (PEM, a JWK or a JWKS). */
+  jwtKey?: string;
+  jwtIssuer?: string;
+  /** --jwt-audience (repeatable). */
+  jwtAudience?: string[];
+  jwtClockSkew?: number;
+  jwtPrincipalClaim?: string;
 }
 
 /** Broker options that a config file may set (everything but injected objects), plus logLevel. */
@@ -115,7 +122,57 @@ export function readConfigFile(path: string): FileOptions {
   const options = parsed as FileOptions;
   // Relative data dirs in a config file are relative to the file, not to the working directory.
   if (typeof options.dataDir === 'string') options.dataDir = resolve(path, '..', options.dataDir);
+  const jwt = (options.security as { jwt?: { keyFile?: unknown } } | undefined)?.jwt;
+  if (typeof jwt?.keyFile === 'string') jwt.keyFile = resolve(path, '..', jwt.keyFile);
   return options;
+}
+
+/** The JWT key file's text (the broker parses it once, in its config validation). */
+function readJwtKeyFile(flag: string, path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read ${flag} ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+}
+
+/**
+ * The file's `security.jwt` (where `keyFile` names the key file, read here) with the --jwt-* flags on top;
+ * undefined when neither sets anything.
+ */
+function jwtFromFlags(file: unknown, flags: ServeFlags): SecurityOptions['jwt'] {
+  const given =
+    flags.jwtKey !== undefined ||
+    flags.jwtIssuer !== undefined ||
+    flags.jwtAudience !== undefined ||
+    flags.jwtClockSkew !== undefined ||
+    flags.jwtPrincipalClaim !== undefined;
+  if (file === undefined && !given) return undefined;
+  if (file !== undefined && (typeof file !== 'object' || file === null || Array.isArray(file)))
+    throw new UsageError('config setting "security.jwt" must be an object of JWT settings');
+  const { keyFile, ...fromFile } = (file ?? {}) as Record<string, unknown> & { keyFile?: unknown };
+  if (keyFile !== undefined && fromFile.key !== undefined)
+    throw new UsageError('config setting "security.jwt" takes "keyFile" or "key", not both');
+  if (keyFile !== undefined && typeof keyFile !== 'string')
+    throw new UsageError('config setting "security.jwt.keyFile" must be a file path');
+  const key =
+    flags.jwtKey !== undefined
+      ? readJwtKeyFile('--jwt-key', flags.jwtKey)
+      : keyFile !== undefined
+        ? readJwtKeyFile('security.jwt.keyFile', keyFile as string)
+        : fromFile.key;
+  if (key === undefined)
+    throw new UsageError(
+      'JWT settings need the verification keys: --jwt-key <PEM or JWKS file> (security.jwt.keyFile)',
+    );
+  return {
+    ...(fromFile as Omit<NonNullable<SecurityOptions['jwt']>, 'key'>),
+    key: key as string,
+    ...(flags.jwtIssuer !== undefined ? { issuer: flags.jwtIssuer } : {}),
+    ...(flags.jwtAudience !== undefined ? { audience: flags.jwtAudience } : {}),
+    ...(flags.jwtClockSkew !== undefined ? { clockSkewSeconds: flags.jwtClockSkew } : {}),
+    ...(flags.jwtPrincipalClaim !== undefined ? { principalClaim: flags.jwtPrincipalClaim } : {}),
+  };
 }
 
 /** `sluice serve` opens the Kafka listener on Kafka's own port unless told otherwise. */
@@ -142,12 +199,19 @@ export interface ServeSettings {
 
 /** The file's `security` object with --auth (both authentication and authorization) and --super-user on top. */
 function securityFromFlags(file: SecurityOptions | undefined, flags: ServeFlags): SecurityOptions | undefined {
-  if (flags.auth === undefined && flags.superUser === undefined && flags.insecureAllowAnonymous === undefined)
-    return file;
   if (file !== undefined && (typeof file !== 'object' || file === null || Array.isArray(file)))
     throw new UsageError('config setting "security" must be an object of security settings');
+  const jwt = jwtFromFlags(file?.jwt, flags);
+  if (
+    flags.auth === undefined &&
+    flags.superUser === undefined &&
+    flags.insecureAllowAnonymous === undefined &&
+    jwt === undefined
+  )
+    return file;
   return {
     ...file,
+    ...(jwt !== undefined ? { jwt } : {}),
     ...(flags.auth ? { authentication: true, authorization: true } : {}),
     ...(flags.insecureAllowAnonymous ? { insecureAllowAnonymous: true } : {}),
     ...(flags.superUser !== undefined ? { superUsers: [...(file?.superUsers ?? []), ...flags.superUser] } : {}),
