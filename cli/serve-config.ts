@@ -188,13 +188,8 @@ export interface ServeSettings {
    * Sluice on this machine), serve starts without the Kafka listener and says so, instead of failing.
    */
   kafkaPortDefaulted: boolean;
-  /** null: no HTTP door (--no-http or "http": false, or authentication on: see httpOffForAuthentication). */
+  /** null: no HTTP door (--no-http or "http": false). With authentication on, it authenticates every request. */
   http: HttpOptions | null;
-  /**
-   * Authentication is on and the HTTP door authenticates nobody yet: it is not opened (said at start), so
-   * it cannot be a way around the SASL listeners.
-   */
-  httpOffForAuthentication: boolean;
 }
 
 /** The file's `security` object with --auth (both authentication and authorization) and --super-user on top. */
@@ -259,9 +254,7 @@ export function serveSettings(flags: ServeFlags): ServeSettings {
     throw error;
   }
   let http: HttpOptions | null = null;
-  const httpOffForAuthentication =
-    options.security?.authentication === true && flags.http !== false && fileHttp !== false;
-  if (flags.http !== false && fileHttp !== false && !httpOffForAuthentication) {
+  if (flags.http !== false && fileHttp !== false) {
     if (fileHttp !== undefined && (typeof fileHttp !== 'object' || fileHttp === null || Array.isArray(fileHttp)))
       throw new UsageError('config setting "http" must be an object of HTTP settings, or false');
     // 9651 goes with the default native port 9650. A broker on another port (--port 0 in tests, several
@@ -277,5 +270,5 @@ export function serveSettings(flags: ServeFlags): ServeSettings {
       throw error;
     }
   }
-  return { options, logLevel: logLevel as LogLevel, kafkaPortDefaulted, http, httpOffForAuthentication };
+  return { options, logLevel: logLevel as LogLevel, kafkaPortDefaulted, http };
 }

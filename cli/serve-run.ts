@@ -57,10 +57,6 @@ export async function serve(flags: ServeFlags): Promise<number> {
     process.stderr.write(`error: cannot start the broker: ${describeError(error)}${hint}\n`);
     return EXIT_FAILURE;
   }
-  if (settings.httpOffForAuthentication)
-    logger.warn(
-      'authentication is on and the HTTP door (REST, /metrics, console, WebSocket) has none yet: it is not opened',
-    );
   let http: HttpServer | undefined;
   if (settings.http) {
     try {

@@ -13,6 +13,7 @@ import type { Broker } from '../broker/index.js';
 import { SLUICE_VERSION } from '../version.js';
 import { consoleRoutes } from './console.js';
 import { HttpCore } from './core.js';
+import { installHttpAuth } from './auth.js';
 import { installErrorHandlers } from './errors.js';
 import { BrokerMetrics } from './metrics.js';
 import { metricsSummary } from './metrics-summary.js';
@@ -23,6 +24,8 @@ import { recordRoutes } from './routes/records.js';
 import { topicRoutes } from './routes/topics.js';
 import { websocketRoutes } from './ws/gateway.js';
 import { PartitionTails } from './ws/partition-tails.js';
+import type { WsGate } from './ws/ws-auth.js';
+import type { BrokerContext } from '../broker/handlers/types.js';
 
 export class HttpServer {
   readonly config: HttpConfig;
@@ -52,6 +55,8 @@ export class HttpServer {
       },
     });
     installErrorHandlers(app);
+    // Before any route: with authentication on, every request but the public ones is authenticated (auth.ts).
+    installHttpAuth(app, broker.core);
     await app.register(swagger, {
       openapi: {
         openapi: '3.0.3',
@@ -89,7 +94,14 @@ export class HttpServer {
     recordRoutes(context);
     groupRoutes(context);
     await consoleRoutes(app);
-    await websocketRoutes(app, core, config, tails, (delta) => metrics?.connectionOpened('websocket', delta));
+    await websocketRoutes(
+      app,
+      core,
+      config,
+      tails,
+      (delta) => metrics?.connectionOpened('websocket', delta),
+      wsGate(broker.core),
+    );
     app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
     const server = new HttpServer(app, config);
@@ -124,6 +136,16 @@ export class HttpServer {
     this.#closing ??= this.#app.close();
     return this.#closing;
   }
+}
+
+/** The WebSocket gateway's way to the broker's authenticator and ACLs; null when authentication is off. */
+function wsGate(broker: BrokerContext): WsGate | null {
+  if (!broker.authenticator.required) return null;
+  return {
+    authenticate: (credentials, clientHost) => broker.authenticator.authenticateHttp(credentials, clientHost),
+    authorize: (requester, operation, type, name) =>
+      broker.authorizer.authorize(requester.principal, requester.clientHost, operation, type, name),
+  };
 }
 
 /** Starts the HTTP door for a started broker: `const http = await startHttpServer(broker, { port: 0 })`. */

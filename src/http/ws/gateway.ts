@@ -8,6 +8,7 @@ import type { HttpCore } from '../core.js';
 import type { HttpConfig } from '../options.js';
 import type { PartitionTails } from './partition-tails.js';
 import { WsSession } from './session.js';
+import { WsAuth, type WsGate } from './ws-auth.js';
 
 const CLOSE_GOING_AWAY = 1001;
 
@@ -19,6 +20,8 @@ export async function websocketRoutes(
   config: HttpConfig,
   tails: PartitionTails,
   onConnection: (delta: 1 | -1) => void,
+  /** null: authentication off. */
+  gate: WsGate | null = null,
 ): Promise<void> {
   await app.register(websocket, { options: { maxPayload: config.bodyLimit } });
   const client = readFileSync(CLIENT);
@@ -30,9 +33,10 @@ export async function websocketRoutes(
   app.addHook('preClose', async () => {
     await Promise.all([...sessions].map((session) => session.close(CLOSE_GOING_AWAY, 'broker shutting down')));
   });
-  app.get('/ws', { websocket: true, schema: { hide: true } }, (socket) => {
+  app.get('/ws', { websocket: true, schema: { hide: true } }, (socket, request) => {
     onConnection(1);
-    const session = new WsSession(socket, core, tails, config);
+    const auth = new WsAuth(gate, request, (code, reason) => socket.close(code, reason));
+    const session = new WsSession(socket, core, tails, config, auth);
     sessions.add(session);
     socket.on('close', () => {
       onConnection(-1);

@@ -6,8 +6,11 @@
 //   { op: 'commit', topic, partition, offset }         group members only; offset = the next record to read
 //   { op: 'produce', topic, records: [REST record] }    records as POST …/records:batch entries
 //   { op: 'unsubscribe' }
+//   { op: 'auth', token }                               with authentication on: first, unless the upgrade
+//                                                       carried an Authorization header (ws-auth.ts)
 // Gateway → client:
 //   { type: 'subscribed' | 'unsubscribed' | 'committed', id }
+//   { type: 'authenticated', id, principal }
 //   { type: 'record', topic, partition, offset, timestamp, key, value, headers }   key/value as REST reads (auto);
 //     with format 'binary', a binary frame instead: u32 header length, that JSON header, the value's bytes
 //   { type: 'produced', id, results: [{ partition, offset } | { error_code, message }] }
@@ -30,6 +33,7 @@ import { HttpError, statusOf } from '../errors.js';
 import type { HttpConfig } from '../options.js';
 import { type FeedOutlet, PartitionFeed } from './partition-feed.js';
 import { type PartitionTails, type RecordFormat, recordFrame } from './partition-tails.js';
+import { CLOSE_UNAUTHENTICATED, type WsAuth } from './ws-auth.js';
 import { encodeHeaders, encodeValue, parseTimestamp, type TypedValue } from '../routes/values.js';
 
 export const CLOSE_STUCK = 4008;
@@ -50,12 +54,14 @@ export class WsSession {
   readonly #core: HttpCore;
   readonly #tails: PartitionTails;
   readonly #config: HttpConfig;
+  readonly #auth: WsAuth;
   #subscription: AbortController | undefined;
   #consumer: Consumer | undefined;
   #closed = false;
 
-  constructor(socket: WebSocket, core: HttpCore, tails: PartitionTails, config: HttpConfig) {
+  constructor(socket: WebSocket, core: HttpCore, tails: PartitionTails, config: HttpConfig, auth: WsAuth) {
     this.#socket = socket;
+    this.#auth = auth;
     this.#core = core;
     this.#tails = tails;
     this.#config = config;
@@ -74,6 +80,7 @@ export class WsSession {
     if (code !== undefined && this.#socket.readyState === this.#socket.OPEN) this.#socket.close(code, reason);
     if (this.#closed) return;
     this.#closed = true;
+    this.#auth.dispose();
     await this.#stopSubscription();
   }
 
@@ -89,6 +96,15 @@ export class WsSession {
     }
     const id = typeof message.id === 'string' || typeof message.id === 'number' ? message.id : null;
     try {
+      if (message.op === 'auth') {
+        this.#send({ type: 'authenticated', id, principal: await this.#auth.authenticate(message.token) });
+        return;
+      }
+      if (this.#auth.pending) {
+        this.#send({ type: 'error', id, error_code: 401, message: 'authenticate first: { "op": "auth", "token" }' });
+        this.#socket.close(CLOSE_UNAUTHENTICATED, 'authentication required');
+        return;
+      }
       switch (message.op) {
         case 'subscribe':
           await this.#subscribe(message);
@@ -108,7 +124,7 @@ export class WsSession {
         default:
           throw new HttpError(
             400,
-            `unknown op ${JSON.stringify(message.op)} (subscribe, unsubscribe, commit, produce)`,
+            `unknown op ${JSON.stringify(message.op)} (subscribe, unsubscribe, commit, produce, auth)`,
           );
       }
     } catch (error) {
@@ -135,6 +151,8 @@ export class WsSession {
       throw new HttpError(400, '"from" must be "earliest", "latest" or an offset');
     const format = message.format ?? 'json';
     if (format !== 'json' && format !== 'binary') throw new HttpError(400, '"format" must be "json" or "binary"');
+    for (const topic of topics as string[]) this.#auth.require('Read', 'topic', topic);
+    if (group !== undefined) this.#auth.require('Read', 'group', group);
     for (const topic of topics as string[]) this.#core.topic(topic);
     await this.#stopSubscription();
     if (group === undefined) this.#readDirectly(topics as string[], from as 'earliest' | 'latest' | number, format);
@@ -178,6 +196,8 @@ export class WsSession {
       clientId: 'sluice-ws',
       brokers: [this.#core.nativeAddress],
       logLevel: logLevel.NOTHING,
+      // With authentication on, the member acts as this socket's principal, with its credentials.
+      sasl: this.#auth.sasl(),
     });
     const consumer = sluice.consumer({ groupId });
     const subscription = new AbortController();
@@ -219,6 +239,7 @@ export class WsSession {
   async #produce(message: Message) {
     const { topic, records } = message;
     if (typeof topic !== 'string') throw new HttpError(400, 'produce needs a "topic"');
+    this.#auth.require('Write', 'topic', topic);
     if (!Array.isArray(records) || records.length === 0) throw new HttpError(400, 'produce needs "records"');
     if (records.length > this.#config.maxRecordsPerRequest)
       throw new HttpError(413, `${records.length} records: at most ${this.#config.maxRecordsPerRequest} per message`);
@@ -242,7 +263,7 @@ export class WsSession {
         timestamp: parseTimestamp(r.timestamp, `records[${i}].timestamp`),
       };
     });
-    const outcomes = await this.#core.produce(topic, inputs);
+    const outcomes = await this.#core.produce(topic, inputs, this.#auth.requester);
     return outcomes.map((o) =>
       o.ok
         ? { partition: o.partition, offset: o.offset }
