@@ -78,8 +78,11 @@ function App() {
   const [signIn, setSignIn] = useState(null);
   useEffect(() => {
     const on = () => setWhere(route(location.hash));
+    // Several requests in flight may each come back 401: the first tells whether credentials were refused.
     const out = (event) =>
-      setSignIn(event.detail.refused ? 'Those credentials were refused.' : 'This broker requires authentication.');
+      setSignIn((shown) =>
+        event.detail.refused ? 'Those credentials were refused.' : (shown ?? 'This broker requires authentication.'),
+      );
     addEventListener('hashchange', on);
     addEventListener('sluice:signed-out', out);
     return () => {
