@@ -36,7 +36,13 @@ describe('console sign-in', () => {
     await page.fill('textarea[name="token"]', await signToken(keys, { sub: 'ops' }));
     await page.click('button[type="submit"]');
     await page.getByTestId('topic-count').waitFor();
-    expect(await page.evaluate(() => sessionStorage.getItem('sluice.authorization'))).toMatch(/^Bearer /);
+    expect(
+      await page.evaluate(() =>
+        (globalThis as unknown as { sessionStorage: { getItem(key: string): string | null } }).sessionStorage.getItem(
+          'sluice.authorization',
+        ),
+      ),
+    ).toMatch(/^Bearer /);
     await page.reload();
     await page.getByTestId('topic-count').waitFor();
     await browser.screenshot('console-signed-in');
