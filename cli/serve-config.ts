@@ -44,6 +44,13 @@ export interface ServeFlags {
   superUser?: string[];
   /** --insecure-allow-anonymous: protected mode off. */
   insecureAllowAnonymous?: boolean;
+  /** --jwt-key: file of the JWT verification keys (PEM, a JWK or a JWKS). */
+  jwtKey?: string;
+  jwtIssuer?: string;
+  /** --jwt-audience (repeatable). */
+  jwtAudience?: string[];
+  jwtClockSkew?: number;
+  jwtPrincipalClaim?: string;
   tlsPort?: number;
   kafkaTlsPort?: number;
   tlsCert?: string;
@@ -149,7 +156,57 @@ export function readConfigFile(path: string): FileOptions {
   const options = parsed as FileOptions;
   // Relative data dirs in a config file are relative to the file, not to the working directory.
   if (typeof options.dataDir === 'string') options.dataDir = resolve(path, '..', options.dataDir);
+  const jwt = (options.security as { jwt?: { keyFile?: unknown } } | undefined)?.jwt;
+  if (typeof jwt?.keyFile === 'string') jwt.keyFile = resolve(path, '..', jwt.keyFile);
   return options;
+}
+
+/** The JWT key file's text (the broker parses it once, in its config validation). */
+function readJwtKeyFile(flag: string, path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read ${flag} ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+}
+
+/**
+ * The file's `security.jwt` (where `keyFile` names the key file, read here) with the --jwt-* flags on top;
+ * undefined when neither sets anything.
+ */
+function jwtFromFlags(file: unknown, flags: ServeFlags): SecurityOptions['jwt'] {
+  const given =
+    flags.jwtKey !== undefined ||
+    flags.jwtIssuer !== undefined ||
+    flags.jwtAudience !== undefined ||
+    flags.jwtClockSkew !== undefined ||
+    flags.jwtPrincipalClaim !== undefined;
+  if (file === undefined && !given) return undefined;
+  if (file !== undefined && (typeof file !== 'object' || file === null || Array.isArray(file)))
+    throw new UsageError('config setting "security.jwt" must be an object of JWT settings');
+  const { keyFile, ...fromFile } = (file ?? {}) as Record<string, unknown> & { keyFile?: unknown };
+  if (keyFile !== undefined && fromFile.key !== undefined)
+    throw new UsageError('config setting "security.jwt" takes "keyFile" or "key", not both');
+  if (keyFile !== undefined && typeof keyFile !== 'string')
+    throw new UsageError('config setting "security.jwt.keyFile" must be a file path');
+  const key =
+    flags.jwtKey !== undefined
+      ? readJwtKeyFile('--jwt-key', flags.jwtKey)
+      : keyFile !== undefined
+        ? readJwtKeyFile('security.jwt.keyFile', keyFile as string)
+        : fromFile.key;
+  if (key === undefined)
+    throw new UsageError(
+      'JWT settings need the verification keys: --jwt-key <PEM or JWKS file> (security.jwt.keyFile)',
+    );
+  return {
+    ...(fromFile as Omit<NonNullable<SecurityOptions['jwt']>, 'key'>),
+    key: key as string,
+    ...(flags.jwtIssuer !== undefined ? { issuer: flags.jwtIssuer } : {}),
+    ...(flags.jwtAudience !== undefined ? { audience: flags.jwtAudience } : {}),
+    ...(flags.jwtClockSkew !== undefined ? { clockSkewSeconds: flags.jwtClockSkew } : {}),
+    ...(flags.jwtPrincipalClaim !== undefined ? { principalClaim: flags.jwtPrincipalClaim } : {}),
+  };
 }
 
 /** `sluice serve` opens the Kafka listener on Kafka's own port unless told otherwise. */
@@ -165,23 +222,25 @@ export interface ServeSettings {
    * Sluice on this machine), serve starts without the Kafka listener and says so, instead of failing.
    */
   kafkaPortDefaulted: boolean;
-  /** null: no HTTP door (--no-http or "http": false, or authentication on: see httpOffForAuthentication). */
+  /** null: no HTTP door (--no-http or "http": false). With authentication on, it authenticates every request. */
   http: HttpOptions | null;
-  /**
-   * Authentication is on and the HTTP door authenticates nobody yet: it is not opened (said at start), so
-   * it cannot be a way around the SASL listeners.
-   */
-  httpOffForAuthentication: boolean;
 }
 
 /** The file's `security` object with --auth (both authentication and authorization) and --super-user on top. */
 function securityFromFlags(file: SecurityOptions | undefined, flags: ServeFlags): SecurityOptions | undefined {
-  if (flags.auth === undefined && flags.superUser === undefined && flags.insecureAllowAnonymous === undefined)
-    return file;
   if (file !== undefined && (typeof file !== 'object' || file === null || Array.isArray(file)))
     throw new UsageError('config setting "security" must be an object of security settings');
+  const jwt = jwtFromFlags(file?.jwt, flags);
+  if (
+    flags.auth === undefined &&
+    flags.superUser === undefined &&
+    flags.insecureAllowAnonymous === undefined &&
+    jwt === undefined
+  )
+    return file;
   return {
     ...file,
+    ...(jwt !== undefined ? { jwt } : {}),
     ...(flags.auth ? { authentication: true, authorization: true } : {}),
     ...(flags.insecureAllowAnonymous ? { insecureAllowAnonymous: true } : {}),
     ...(flags.superUser !== undefined ? { superUsers: [...(file?.superUsers ?? []), ...flags.superUser] } : {}),
@@ -269,9 +328,7 @@ export function serveSettings(flags: ServeFlags): ServeSettings {
     throw error;
   }
   let http: HttpOptions | null = null;
-  const httpOffForAuthentication =
-    options.security?.authentication === true && flags.http !== false && fileHttp !== false;
-  if (flags.http !== false && fileHttp !== false && !httpOffForAuthentication) {
+  if (flags.http !== false && fileHttp !== false) {
     if (fileHttp !== undefined && (typeof fileHttp !== 'object' || fileHttp === null || Array.isArray(fileHttp)))
       throw new UsageError('config setting "http" must be an object of HTTP settings, or false');
     // 9651 goes with the default native port 9650. A broker on another port (--port 0 in tests, several
@@ -296,5 +353,5 @@ export function serveSettings(flags: ServeFlags): ServeSettings {
       throw error;
     }
   }
-  return { options, logLevel: logLevel as LogLevel, kafkaPortDefaulted, http, httpOffForAuthentication };
+  return { options, logLevel: logLevel as LogLevel, kafkaPortDefaulted, http };
 }

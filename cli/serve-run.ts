@@ -65,10 +65,6 @@ export async function serve(flags: ServeFlags): Promise<number> {
       running.reloadTls().catch((error) => logger.error({ err: error }, 'TLS certificate reload failed'));
     });
   }
-  if (settings.httpOffForAuthentication)
-    logger.warn(
-      'authentication is on and the HTTP door (REST, /metrics, console, WebSocket) has none yet: it is not opened',
-    );
   let http: HttpServer | undefined;
   if (settings.http) {
     try {

@@ -64,6 +64,22 @@ export function register(program: Command): void {
       (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
     )
     .option(
+      '--jwt-key <file>',
+      'accept JWT bearer tokens (OAUTHBEARER, HTTP Bearer) verified with these keys: PEM or a JWKS',
+    )
+    .option('--jwt-issuer <iss>', 'tokens must carry this issuer (iss)')
+    .option(
+      '--jwt-audience <aud>',
+      'tokens must name this audience (aud); repeatable, any one matches',
+      (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+    )
+    .option(
+      '--jwt-clock-skew <seconds>',
+      'clock difference tolerated on exp, nbf and iat (default: 30)',
+      parseInteger('JWT clock skew', 0, 3600),
+    )
+    .option('--jwt-principal-claim <claim>', 'claim naming the principal (default: sub)')
+    .option(
       '--insecure-allow-anonymous',
       'listen on a non-loopback address without authentication (protected mode refuses to otherwise)',
     )

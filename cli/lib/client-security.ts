@@ -7,13 +7,14 @@ import { Option, type Command } from 'commander';
 import type { SASLOptions } from '../../src/client/kafkajs-types.js';
 import { UsageError } from './errors.js';
 
-export const SASL_MECHANISMS = ['scram-sha-256', 'scram-sha-512', 'plain'] as const;
+export const SASL_MECHANISMS = ['scram-sha-256', 'scram-sha-512', 'plain', 'oauthbearer'] as const;
 type SaslMechanism = (typeof SASL_MECHANISMS)[number];
 
 export interface ClientSecurityFlags {
   saslMechanism?: SaslMechanism;
   username?: string;
   passwordFile?: string;
+  tokenFile?: string;
   tls?: boolean;
   ca?: string;
   cert?: string;
@@ -31,6 +32,10 @@ export function withClientSecurity(cmd: Command): Command {
     .addOption(mechanism.env('SLUICE_SASL_MECHANISM'))
     .addOption(new Option('--username <name>', 'SASL user name').env('SLUICE_USERNAME'))
     .option('--password-file <file>', 'read the SASL password from this file (else SLUICE_PASSWORD)')
+    .option(
+      '--token-file <file>',
+      'JWT bearer token for --sasl-mechanism oauthbearer (implied); re-read at every (re-)authentication',
+    )
     .option('--tls', 'connect with TLS')
     .option('--ca <file>', 'PEM file of the CA that signed the broker’s certificate (implies --tls)')
     .option('--cert <file>', 'PEM client certificate for mutual TLS (implies --tls)')
@@ -48,7 +53,20 @@ function readPem(flag: string, path: string): string {
 /** Builds the SDK's sasl/ssl options from the flags and environment; one sentence per mistake. */
 export function clientSecurity(flags: ClientSecurityFlags, env: NodeJS.ProcessEnv = process.env): ClientSecurity {
   const out: ClientSecurity = {};
-  if (flags.saslMechanism !== undefined) {
+  if (flags.tokenFile !== undefined || flags.saslMechanism === 'oauthbearer') {
+    if (flags.saslMechanism !== undefined && flags.saslMechanism !== 'oauthbearer')
+      throw new UsageError(`--token-file goes with --sasl-mechanism oauthbearer, not ${flags.saslMechanism}`);
+    if (flags.tokenFile === undefined) throw new UsageError('--sasl-mechanism oauthbearer needs --token-file <file>');
+    if (flags.username !== undefined || flags.passwordFile !== undefined)
+      throw new UsageError('--token-file authenticates with the token: --username and --password-file do not apply');
+    const tokenFile = flags.tokenFile;
+    readPem('--token-file', tokenFile);
+    // Read at each (re-)authentication: a token refreshed in the file by another process is picked up.
+    out.sasl = {
+      mechanism: 'oauthbearer',
+      oauthBearerProvider: async () => ({ value: readPem('--token-file', tokenFile).trim() }),
+    } as SASLOptions;
+  } else if (flags.saslMechanism !== undefined) {
     if (!flags.username) throw new UsageError('--sasl-mechanism needs --username (or SLUICE_USERNAME)');
     let password: string | undefined;
     if (flags.passwordFile !== undefined) password = readPem('--password-file', flags.passwordFile).split(/\r?\n/)[0];

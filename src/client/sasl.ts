@@ -91,7 +91,12 @@ export async function authenticate(send: Send, sasl: ClientSasl, broker: string)
     }
     if (typeof token !== 'string' || token.length === 0)
       throw failed(broker, mechanism, 'oauthBearerProvider resolved without a token (value)');
-    return (await round(Buffer.from(`n,,\x01auth=Bearer ${token}\x01\x01`, 'utf8'))).lifetime;
+    const answer = await round(Buffer.from(`n,,\x01auth=Bearer ${token}\x01\x01`, 'utf8'));
+    if (answer.bytes.length === 0) return answer.lifetime;
+    // RFC 7628 §3.2.2: the broker refused the token with an error JSON; a lone kvsep ends the exchange, and
+    // the broker answers it with its failure.
+    await round(Buffer.from('\x01', 'utf8'));
+    throw failed(broker, mechanism, `the broker refused the token (${answer.bytes.toString('utf8').slice(0, 200)})`);
   }
   const scram = new ScramClientExchange(mechanism as ScramMechanism, sasl.username!, sasl.password!);
   const serverFirst = await round(Buffer.from(scram.first(), 'utf8'));

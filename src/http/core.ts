@@ -18,7 +18,7 @@ import { TopicError } from '../broker/registries/errors.js';
 import type { BrokerContext, RequestContext } from '../broker/handlers/types.js';
 import { describeTopicConfigs } from '../broker/registries/topic-config.js';
 import { MemberAssignment } from '../client/consumer/assignors/protocol.js';
-import { ANONYMOUS_PRINCIPAL } from '../broker/security/principal.js';
+import { ANONYMOUS_PRINCIPAL, type Principal } from '../broker/security/principal.js';
 import { ErrorCode, errorInfo, ProduceApi, ProtocolError, type ConfigEntry } from '../protocol/index.js';
 import { buildRecordBatchSync, decodeRecordBatches, partitionForKey, type HeaderPairs } from '../records/index.js';
 
@@ -247,7 +247,12 @@ export class HttpCore {
    * Produces `records` to `topic` with acks=all (after the topic's flush policy), one batch per partition,
    * through the native Produce handler. Outcomes are in the order of `records`.
    */
-  async produce(topicName: string, records: RecordToProduce[]): Promise<ProduceOutcome[]> {
+  /** `as`: who asks (the Produce handler checks its Write ACL); default the door's anonymous context. */
+  async produce(
+    topicName: string,
+    records: RecordToProduce[],
+    as?: { principal: Principal; clientHost: string },
+  ): Promise<ProduceOutcome[]> {
     let topic = this.#broker.topics.get(topicName);
     if (!topic) {
       try {
@@ -283,7 +288,7 @@ export class HttpCore {
     const response = await produceHandler.handle(
       { acks: -1, timeoutMs: 30_000, topics: [{ name: topicName, partitions }] },
       this.#broker,
-      this.#context,
+      as ? { ...this.#context, principal: as.principal, clientHost: as.clientHost } : this.#context,
     );
     if (typeof response === 'symbol') throw new Error('produce with acks=-1 got no response');
     const outcomes: ProduceOutcome[] = new Array(records.length);
@@ -632,7 +637,7 @@ function httpRequestContext(broker: BrokerContext): RequestContext {
     connectionId: 0,
     peer: 'http',
     clientHost: 'http',
-    // The HTTP door has no authentication yet (issue 16): it acts as ANONYMOUS.
+    // ANONYMOUS unless a call names who asks (produce's `as`: the authenticated requester, src/http/auth.ts).
     principal: ANONYMOUS_PRINCIPAL,
     logger: broker.logger,
     signal: new AbortController().signal,

@@ -15,6 +15,7 @@ import type { Broker } from '../broker/index.js';
 import { SLUICE_VERSION } from '../version.js';
 import { consoleRoutes } from './console.js';
 import { HttpCore } from './core.js';
+import { installHttpAuth } from './auth.js';
 import { installErrorHandlers } from './errors.js';
 import { BrokerMetrics } from './metrics.js';
 import { metricsSummary } from './metrics-summary.js';
@@ -28,6 +29,8 @@ import { recordRoutes } from './routes/records.js';
 import { topicRoutes } from './routes/topics.js';
 import { websocketRoutes } from './ws/gateway.js';
 import { PartitionTails } from './ws/partition-tails.js';
+import type { WsGate } from './ws/ws-auth.js';
+import type { BrokerContext } from '../broker/handlers/types.js';
 
 export class HttpServer {
   readonly config: HttpConfig;
@@ -66,6 +69,8 @@ export class HttpServer {
       },
     });
     installErrorHandlers(app);
+    // Before any route: with authentication on, every request but the public ones is authenticated (auth.ts).
+    installHttpAuth(app, broker.core);
     await app.register(swagger, {
       openapi: {
         openapi: '3.0.3',
@@ -105,7 +110,15 @@ export class HttpServer {
     queueRoutes(context, queues);
     activityRoutes(context);
     await consoleRoutes(app);
-    await websocketRoutes(app, core, queues, config, tails, (delta) => metrics?.connectionOpened('websocket', delta));
+    await websocketRoutes(
+      app,
+      core,
+      queues,
+      config,
+      tails,
+      (delta) => metrics?.connectionOpened('websocket', delta),
+      wsGate(broker.core),
+    );
     app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
     if (config.tls && certificates) {
@@ -152,6 +165,16 @@ export class HttpServer {
 /** The certificate and key only: the HTTP door asks for no client certificate. */
 function httpsOptions(context: SecureContextOptions): SecureContextOptions {
   return { cert: context.cert, key: context.key };
+}
+
+/** The WebSocket gateway's way to the broker's authenticator and ACLs; null when authentication is off. */
+function wsGate(broker: BrokerContext): WsGate | null {
+  if (!broker.authenticator.required) return null;
+  return {
+    authenticate: (credentials, clientHost) => broker.authenticator.authenticateHttp(credentials, clientHost),
+    authorize: (requester, operation, type, name) =>
+      broker.authorizer.authorize(requester.principal, requester.clientHost, operation, type, name),
+  };
 }
 
 /** Starts the HTTP door for a started broker: `const http = await startHttpServer(broker, { port: 0 })`. */

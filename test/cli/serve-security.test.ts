@@ -32,11 +32,9 @@ describe('serve security settings', () => {
 });
 
 describe('serve with authentication', () => {
-  it('does not open the HTTP door, which authenticates nobody yet', () => {
-    const s = serveSettings({ auth: true });
-    expect(s.http).toBeNull();
-    expect(s.httpOffForAuthentication).toBe(true);
-    expect(serveSettings({}).httpOffForAuthentication).toBe(false);
+  it('opens the HTTP door, which then authenticates every request', () => {
+    expect(serveSettings({ auth: true }).http).not.toBeNull();
+    expect(serveSettings({ auth: true, http: false }).http).toBeNull();
   });
 
   it('--insecure-allow-anonymous lets a wildcard bind start without authentication; without it, one sentence', () => {

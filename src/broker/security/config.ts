@@ -1,7 +1,30 @@
 // The broker's `security` settings: typed, defaulted and validated once (by resolveBrokerConfig), frozen.
 // Authentication decides who a connection is (SASL on either wire); authorization (ACLs) decides what it
 // may do. `sluice serve --auth` turns both on.
+import { JwtKeyError, parseVerificationKeys, type VerificationKey } from './auth/jwt-keys.js';
 import { formatPrincipal, parsePrincipal, userPrincipal } from './principal.js';
+
+/** JWT bearer tokens (OAUTHBEARER on both wires, `Authorization: Bearer` on HTTP). */
+export interface JwtOptions {
+  /** The verification keys' text: PEM (public keys, certificates) or JSON (a JWK or a JWKS). Required. */
+  key: string;
+  /** Tokens must carry this `iss`. Default: any issuer. */
+  issuer?: string;
+  /** Tokens must name this audience (one of these) in `aud`. Default: any audience. */
+  audience?: string | readonly string[];
+  /** Tolerated clock difference for `exp`, `nbf` and `iat`, in seconds. Default 30 (Kafka's). */
+  clockSkewSeconds?: number;
+  /** The claim naming the principal ("User:<value>"). Default "sub". */
+  principalClaim?: string;
+}
+
+export interface JwtConfig {
+  readonly keys: readonly VerificationKey[];
+  readonly issuer: string | undefined;
+  readonly audience: readonly string[] | undefined;
+  readonly clockSkewSeconds: number;
+  readonly principalClaim: string;
+}
 
 /** What a caller passes as `BrokerOptions.security`. Everything is optional; the default is all off. */
 export interface SecurityOptions {
@@ -16,6 +39,8 @@ export interface SecurityOptions {
    * this is true (`sluice serve --insecure-allow-anonymous`). Default false.
    */
   insecureAllowAnonymous?: boolean;
+  /** JWT bearer tokens accepted (OAUTHBEARER, HTTP Bearer). Default: none. */
+  jwt?: JwtOptions;
 }
 
 export interface SecurityConfig {
@@ -24,13 +49,16 @@ export interface SecurityConfig {
   /** Normalised to "User:name" (formatPrincipal), deduplicated. */
   readonly superUsers: readonly string[];
   readonly insecureAllowAnonymous: boolean;
+  /** null: no JWT accepted. */
+  readonly jwt: JwtConfig | null;
 }
 
 export class SecurityConfigError extends Error {
   override name = 'SecurityConfigError';
 }
 
-const KNOWN_KEYS = new Set(['authentication', 'authorization', 'superUsers', 'insecureAllowAnonymous']);
+const KNOWN_KEYS = new Set(['authentication', 'authorization', 'superUsers', 'insecureAllowAnonymous', 'jwt']);
+const JWT_KEYS = new Set(['key', 'issuer', 'audience', 'clockSkewSeconds', 'principalClaim']);
 
 function fail(key: string, problem: string): never {
   throw new SecurityConfigError(`security.${key} ${problem}`);
@@ -63,6 +91,49 @@ function superUsersOption(value: unknown): readonly string[] {
   return Object.freeze([...names]);
 }
 
+function optionalText(key: string, value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value.length === 0)
+    fail(key, `must be a non-empty string, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+function jwtOption(value: unknown): JwtConfig | null {
+  if (value === undefined) return null;
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    fail('jwt', 'must be an object of JWT settings ({ key, issuer, audience, clockSkewSeconds, principalClaim })');
+  const options = value as Record<string, unknown>;
+  for (const key of Object.keys(options)) {
+    if (!JWT_KEYS.has(key)) fail(`jwt.${key}`, `is not a JWT setting (known: ${[...JWT_KEYS].join(', ')})`);
+  }
+  if (typeof options.key !== 'string' || options.key.trim().length === 0)
+    fail('jwt.key', 'must hold the verification keys (PEM, a JWK or a JWKS)');
+  let keys: readonly VerificationKey[];
+  try {
+    keys = parseVerificationKeys(options.key);
+  } catch (error) {
+    if (error instanceof JwtKeyError) fail('jwt.key', `is not usable: ${error.message}`);
+    throw error;
+  }
+  let audience: readonly string[] | undefined;
+  if (options.audience !== undefined) {
+    const list = Array.isArray(options.audience) ? options.audience : [options.audience];
+    if (list.length === 0 || list.some((a) => typeof a !== 'string' || a.length === 0))
+      fail('jwt.audience', `must be a non-empty string or list of them, got ${JSON.stringify(options.audience)}`);
+    audience = Object.freeze([...(list as string[])]);
+  }
+  const skew = options.clockSkewSeconds ?? 30;
+  if (typeof skew !== 'number' || !Number.isInteger(skew) || skew < 0 || skew > 3600)
+    fail('jwt.clockSkewSeconds', `must be a whole number of seconds from 0 to 3600, got ${JSON.stringify(skew)}`);
+  return Object.freeze({
+    keys,
+    issuer: optionalText('jwt.issuer', options.issuer),
+    audience,
+    clockSkewSeconds: skew,
+    principalClaim: optionalText('jwt.principalClaim', options.principalClaim) ?? 'sub',
+  });
+}
+
 /** Validates `BrokerOptions.security` once; throws SecurityConfigError with one sentence. */
 export function resolveSecurityConfig(options: SecurityOptions | undefined): SecurityConfig {
   if (options === undefined)
@@ -71,6 +142,7 @@ export function resolveSecurityConfig(options: SecurityOptions | undefined): Sec
       authorization: false,
       superUsers: [],
       insecureAllowAnonymous: false,
+      jwt: null,
     });
   if (typeof options !== 'object' || options === null || Array.isArray(options))
     throw new SecurityConfigError('security must be an object of security settings');
@@ -82,6 +154,7 @@ export function resolveSecurityConfig(options: SecurityOptions | undefined): Sec
     authorization: booleanOption('authorization', options.authorization),
     superUsers: superUsersOption(options.superUsers),
     insecureAllowAnonymous: booleanOption('insecureAllowAnonymous', options.insecureAllowAnonymous),
+    jwt: jwtOption(options.jwt),
   });
 }
 

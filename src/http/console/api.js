@@ -1,12 +1,18 @@
-// Calls to the broker's REST API (the same routes as /docs lists).
+// Calls to the broker's REST API (the same routes as /docs lists), with the signed-in credentials.
+import { authorization, signedOut } from './sign-in.js';
+
 let clusterPath;
 
 export async function request(method, path, body) {
+  const headers = body === undefined ? {} : { 'content-type': 'application/json' };
+  const auth = authorization();
+  if (auth) headers.authorization = auth;
   const response = await fetch(path, {
     method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    headers,
     body: body === undefined ? undefined : JSON.stringify(body),
   });
+  if (response.status === 401) signedOut();
   const text = await response.text();
   const parsed = text ? JSON.parse(text) : null;
   if (!response.ok && response.status !== 207) throw new Error(parsed?.message ?? `HTTP ${response.status}`);

@@ -5,13 +5,14 @@ import htm from 'htm';
 import { h, render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { Activity } from './activity.js';
-import { formatBytes, get } from './api.js';
+import { formatBytes, get, request } from './api.js';
 import { Browser } from './browser.js';
 import { Chart } from './chart.js';
 import { GroupDetail, Groups } from './groups.js';
 import { usePoll } from './poll.js';
 import { DeadLetterDetail, DeadLetters, QueueDetail, Queues } from './queues.js';
 import { TopicDetail, Topics } from './topics.js';
+import { SignIn } from './sign-in.js';
 
 const html = htm.bind(h);
 
@@ -27,7 +28,7 @@ function Overview() {
     let stopped = false;
     const tick = async () => {
       try {
-        const s = await (await fetch('/v3/metrics/summary')).json();
+        const s = await request('GET', '/v3/metrics/summary');
         if (stopped) return;
         setSummary(s);
         const t = Date.parse(s.time) / 1000;
@@ -76,11 +77,23 @@ function route(hash) {
 
 function App() {
   const [where, setWhere] = useState(route(location.hash));
+  // null: not asked to sign in (authentication off, or signed in); a string: the form, with that message.
+  const [signIn, setSignIn] = useState(null);
   useEffect(() => {
     const on = () => setWhere(route(location.hash));
+    // Several requests in flight may each come back 401: the first tells whether credentials were refused.
+    const out = (event) =>
+      setSignIn((shown) =>
+        event.detail.refused ? 'Those credentials were refused.' : (shown ?? 'This broker requires authentication.'),
+      );
     addEventListener('hashchange', on);
-    return () => removeEventListener('hashchange', on);
+    addEventListener('sluice:signed-out', out);
+    return () => {
+      removeEventListener('hashchange', on);
+      removeEventListener('sluice:signed-out', out);
+    };
   }, []);
+  if (signIn !== null) return html`<header><h1>Sluice</h1></header><main><${SignIn} message=${signIn} onSignedIn=${() => setSignIn(null)} /></main>`;
   const link = (page, label) => html`<a href="#/${page}" class=${where.page === page ? 'active' : ''}>${label}</a>`;
   let body;
   if (where.page === 'topics') body = where.arg ? html`<${TopicDetail} name=${where.arg} />` : html`<${Topics} />`;

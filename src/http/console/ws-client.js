@@ -67,6 +67,11 @@ export class SluiceSocket {
     return this.#call({ op: 'unsubscribe' });
   }
 
+  /** Authenticates (or renews before the token expires) with a JWT; resolves with the principal. */
+  async authenticate(token) {
+    return (await this.#call({ op: 'auth', token })).principal;
+  }
+
   /** records: [{ key?, value, headers?: { name: string }, partition? }]; resolves with [{ partition, offset }]. */
   async produce(topic, records) {
     const answer = await this.#call({
@@ -151,12 +156,17 @@ export class SluiceSocket {
   }
 }
 
-/** Opens a socket to `url` (default: this page's host, /ws). */
-export function connect(url) {
+/**
+ * Opens a socket to `url` (default: this page's host, /ws). `options.token`: a JWT for a broker with
+ * authentication on, sent as the first message (never in the URL, which servers and proxies log).
+ */
+export async function connect(url, options = {}) {
   const target = url ?? `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
   const ws = new WebSocket(target);
-  return new Promise((resolve, reject) => {
+  const socket = await new Promise((resolve, reject) => {
     ws.addEventListener('open', () => resolve(new SluiceSocket(ws)), { once: true });
     ws.addEventListener('error', () => reject(new Error(`cannot connect to ${target}`)), { once: true });
   });
+  if (options.token) await socket.authenticate(options.token);
+  return socket;
 }

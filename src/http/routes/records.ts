@@ -1,5 +1,6 @@
 // Produce records (one per request, as REST Proxy v3's /records, or a batch through /records:batch) and read
 // them back by partition and offset or timestamp, bounded in count and bytes.
+import { requesterOf } from '../auth.js';
 import type { ProduceOutcome, RecordToProduce } from '../core.js';
 import { errorBody, HttpError, statusOf } from '../errors.js';
 import { CLUSTER, partitionParams, topicParams, type RouteContext } from './context.js';
@@ -118,7 +119,7 @@ export function recordRoutes({ app, core, config }: RouteContext): void {
     },
     async (request, reply) => {
       const topic = request.params.topic_name;
-      const [outcome] = await core.produce(topic, [toProduce(request.body, 'record')]);
+      const [outcome] = await core.produce(topic, [toProduce(request.body, 'record')], requesterOf(request));
       const body = produced(topic, request.body, outcome!);
       return reply.code(body.error_code).send(body);
     },
@@ -164,6 +165,7 @@ export function recordRoutes({ app, core, config }: RouteContext): void {
       const outcomes = await core.produce(
         topic,
         entries.map((e, i) => toProduce(e, `entries[${i}]`)),
+        requesterOf(request),
       );
       const successes = [];
       const failures = [];

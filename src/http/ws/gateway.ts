@@ -9,6 +9,7 @@ import type { HttpConfig } from '../options.js';
 import type { QueuesCore } from '../queues-core.js';
 import type { PartitionTails } from './partition-tails.js';
 import { WsSession } from './session.js';
+import { WsAuth, type WsGate } from './ws-auth.js';
 
 const CLOSE_GOING_AWAY = 1001;
 
@@ -21,6 +22,8 @@ export async function websocketRoutes(
   config: HttpConfig,
   tails: PartitionTails,
   onConnection: (delta: 1 | -1) => void,
+  /** null: authentication off. */
+  gate: WsGate | null = null,
 ): Promise<void> {
   await app.register(websocket, { options: { maxPayload: config.bodyLimit } });
   const client = readFileSync(CLIENT);
@@ -34,7 +37,8 @@ export async function websocketRoutes(
   });
   app.get('/ws', { websocket: true, schema: { hide: true } }, (socket, request) => {
     onConnection(1);
-    const session = new WsSession(socket, core, queues, tails, config, request.ip);
+    const auth = new WsAuth(gate, request, (code, reason) => socket.close(code, reason));
+    const session = new WsSession(socket, core, queues, tails, config, auth, request.ip);
     sessions.add(session);
     socket.on('close', () => {
       onConnection(-1);

@@ -10,8 +10,11 @@
 //   { op: 'commit', topic, partition, offset }         group members only; offset = the next record to read
 //   { op: 'produce', topic, records: [REST record] }    records as POST …/records:batch entries
 //   { op: 'unsubscribe' }
+//   { op: 'auth', token }                               with authentication on: first, unless the upgrade
+//                                                       carried an Authorization header (ws-auth.ts)
 // Gateway → client:
 //   { type: 'subscribed' | 'unsubscribed' | 'committed' | 'settled', id }
+//   { type: 'authenticated', id, principal }
 //   { type: 'record', topic, partition, offset, timestamp, key, value, headers }   key/value as REST reads (auto);
 //     share-group records also carry delivery_attempt (1 on the first delivery);
 //     with format 'binary', a binary frame instead: u32 header length, that JSON header, the value's bytes
@@ -39,6 +42,7 @@ import type { QueuesCore } from '../queues-core.js';
 import { type FeedOutlet, PartitionFeed } from './partition-feed.js';
 import { type PartitionTails, type RecordFormat, recordFrame } from './partition-tails.js';
 import { ShareSubscription } from './share-subscription.js';
+import { CLOSE_UNAUTHENTICATED, type WsAuth } from './ws-auth.js';
 import { encodeHeaders, encodeValue, parseTimestamp, type TypedValue } from '../routes/values.js';
 
 export const CLOSE_STUCK = 4008;
@@ -63,6 +67,7 @@ export class WsSession {
   readonly #queues: QueuesCore;
   readonly #tails: PartitionTails;
   readonly #config: HttpConfig;
+  readonly #auth: WsAuth;
   #subscription: AbortController | undefined;
   #consumer: Consumer | undefined;
   #share: ShareSubscription | undefined;
@@ -75,9 +80,11 @@ export class WsSession {
     queues: QueuesCore,
     tails: PartitionTails,
     config: HttpConfig,
+    auth: WsAuth,
     clientHost: string,
   ) {
     this.#socket = socket;
+    this.#auth = auth;
     this.#core = core;
     this.#queues = queues;
     this.#clientHost = clientHost;
@@ -98,6 +105,7 @@ export class WsSession {
     if (code !== undefined && this.#socket.readyState === this.#socket.OPEN) this.#socket.close(code, reason);
     if (this.#closed) return;
     this.#closed = true;
+    this.#auth.dispose();
     await this.#stopSubscription();
   }
 
@@ -113,6 +121,15 @@ export class WsSession {
     }
     const id = typeof message.id === 'string' || typeof message.id === 'number' ? message.id : null;
     try {
+      if (message.op === 'auth') {
+        this.#send({ type: 'authenticated', id, principal: await this.#auth.authenticate(message.token) });
+        return;
+      }
+      if (this.#auth.pending) {
+        this.#send({ type: 'error', id, error_code: 401, message: 'authenticate first: { "op": "auth", "token" }' });
+        this.#socket.close(CLOSE_UNAUTHENTICATED, 'authentication required');
+        return;
+      }
       switch (message.op) {
         case 'subscribe':
           await this.#subscribe(message);
@@ -137,7 +154,7 @@ export class WsSession {
           }
           throw new HttpError(
             400,
-            `unknown op ${JSON.stringify(message.op)} (subscribe, unsubscribe, commit, produce, ack, release, reject, fail, renew)`,
+            `unknown op ${JSON.stringify(message.op)} (subscribe, unsubscribe, commit, produce, auth, ack, release, reject, fail, renew)`,
           );
       }
     } catch (error) {
@@ -176,6 +193,9 @@ export class WsSession {
       throw new HttpError(400, '"from" must be "earliest", "latest" or an offset');
     const format = message.format ?? 'json';
     if (format !== 'json' && format !== 'binary') throw new HttpError(400, '"format" must be "json" or "binary"');
+    for (const topic of topics as string[]) this.#auth.require('Read', 'topic', topic);
+    if (group !== undefined) this.#auth.require('Read', 'group', group);
+    if (shareGroup !== undefined) this.#auth.require('Read', 'group', shareGroup);
     if (shareGroup !== undefined && from !== 'earliest' && from !== 'latest')
       throw new HttpError(400, 'a share group starts from "earliest" or "latest" (where it never read before)');
     for (const topic of topics as string[]) this.#core.topic(topic);
@@ -224,6 +244,8 @@ export class WsSession {
       clientId: 'sluice-ws',
       brokers: [this.#core.nativeAddress],
       logLevel: logLevel.NOTHING,
+      // With authentication on, the member acts as this socket's principal, with its credentials.
+      sasl: this.#auth.sasl(),
     });
     const consumer = sluice.consumer({ groupId });
     const subscription = new AbortController();
@@ -302,6 +324,7 @@ export class WsSession {
   async #produce(message: Message) {
     const { topic, records } = message;
     if (typeof topic !== 'string') throw new HttpError(400, 'produce needs a "topic"');
+    this.#auth.require('Write', 'topic', topic);
     if (!Array.isArray(records) || records.length === 0) throw new HttpError(400, 'produce needs "records"');
     if (records.length > this.#config.maxRecordsPerRequest)
       throw new HttpError(413, `${records.length} records: at most ${this.#config.maxRecordsPerRequest} per message`);
@@ -325,7 +348,7 @@ export class WsSession {
         timestamp: parseTimestamp(r.timestamp, `records[${i}].timestamp`),
       };
     });
-    const outcomes = await this.#core.produce(topic, inputs);
+    const outcomes = await this.#core.produce(topic, inputs, this.#auth.requester);
     return outcomes.map((o) =>
       o.ok
         ? { partition: o.partition, offset: o.offset }

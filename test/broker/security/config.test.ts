@@ -10,6 +10,7 @@ describe('security config', () => {
       authorization: false,
       superUsers: [],
       insecureAllowAnonymous: false,
+      jwt: null,
     });
   });
 
@@ -23,6 +24,7 @@ describe('security config', () => {
       authorization: true,
       superUsers: ['User:admin', 'User:ops'],
       insecureAllowAnonymous: false,
+      jwt: null,
     });
     expect(Object.isFrozen(config.security)).toBe(true);
   });

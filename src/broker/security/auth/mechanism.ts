@@ -16,6 +16,11 @@ export interface RoundResult {
   readonly reply: Buffer;
   /** Set on the last round of a successful exchange. */
   readonly done?: Authenticated;
+  /**
+   * The exchange has failed, but the mechanism answers the client first (OAUTHBEARER's error JSON, RFC 7628
+   * §3.2.2): `reply` goes out without an error code, and the client's next message ends the exchange failed.
+   */
+  readonly failed?: AuthenticationFailed;
 }
 
 export interface MechanismExchange {

@@ -5,7 +5,10 @@
 //   handshaken     Authenticate (first round of the chosen mechanism)
 //   exchanging     Authenticate (further rounds)
 //   authenticated  everything; SaslHandshake starts a re-authentication (KIP-368) that must end with the
-//                  same principal; once the credentials expire, only a re-authentication is admitted
+//                  same principal; once the credentials expire, only a re-authentication is admitted, and
+//                  a connection still on expired credentials when they expire is closed (a timer)
+//   refusing       Authenticate only: the mechanism answered a failure in its own bytes (OAUTHBEARER's
+//                  error JSON) and the client's next message ends the exchange failed
 //   failed         nothing: the connection is closed after its pending answers
 //
 // A request out of turn is answered ILLEGAL_SASL_STATE; any failed attempt is answered with the same
@@ -62,6 +65,7 @@ type State =
   | { kind: 'handshaken'; mechanism: MechanismName; exchange: MechanismExchange; reauth: Authenticated | null }
   | { kind: 'exchanging'; mechanism: MechanismName; exchange: MechanismExchange; reauth: Authenticated | null }
   | { kind: 'authenticated'; mechanism: MechanismName; session: Authenticated }
+  | { kind: 'refusing'; mechanism: MechanismName }
   | { kind: 'failed' };
 
 export function failureSentence(mechanism: string): string {
@@ -70,11 +74,14 @@ export function failureSentence(mechanism: string): string {
 
 export class AuthSession {
   #state: State = { kind: 'start' };
+  #expiryTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly connection: ConnectionFacts,
     private readonly deps: SessionDeps,
-  ) {}
+  ) {
+    connection.signal.addEventListener('abort', () => clearTimeout(this.#expiryTimer), { once: true });
+  }
 
   get authenticated(): boolean {
     return this.#state.kind === 'authenticated';
@@ -86,6 +93,8 @@ export class AuthSession {
     const state = this.#state;
     if (state.kind === 'failed')
       return this.refuse({ errorCode: 'ILLEGAL_SASL_STATE', message: 'authentication failed on this connection' });
+    if (state.kind === 'refusing')
+      return this.refuse({ errorCode: 'SASL_AUTHENTICATION_FAILED', message: failureSentence(state.mechanism) });
     if (state.kind === 'authenticated') {
       const expires = state.session.expiresAtMs;
       if (expires !== null && this.deps.now() >= expires) {
@@ -134,10 +143,15 @@ export class AuthSession {
 
   async authenticate(authBytes: Buffer, clientId: string | null): Promise<AuthenticateAnswer> {
     const state = this.#state;
-    if (state.kind !== 'handshaken' && state.kind !== 'exchanging') {
+    if (state.kind !== 'handshaken' && state.kind !== 'exchanging' && state.kind !== 'refusing') {
       this.#state = { kind: 'failed' };
       this.connection.endAfterResponses();
       return answer('ILLEGAL_SASL_STATE', 'Authenticate before SaslHandshake, or after authentication ended');
+    }
+    if (state.kind === 'refusing') {
+      this.#state = { kind: 'failed' };
+      this.connection.endAfterResponses();
+      return answer('SASL_AUTHENTICATION_FAILED', failureSentence(state.mechanism));
     }
     this.#state = { ...state, kind: 'exchanging' };
     let round;
@@ -146,6 +160,11 @@ export class AuthSession {
     } catch (error) {
       if (!(error instanceof AuthenticationFailed)) throw error;
       return this.fail(state.mechanism, error, clientId);
+    }
+    if (round.failed) {
+      await this.recordFailure(state.mechanism, round.failed, clientId);
+      this.#state = { kind: 'refusing', mechanism: state.mechanism };
+      return answer('NONE', null, round.reply);
     }
     if (!round.done) return answer('NONE', null, round.reply);
     const done = round.done;
@@ -156,6 +175,7 @@ export class AuthSession {
       return this.fail(state.mechanism, new AuthenticationFailed('expired credentials'), clientId);
     this.#state = { kind: 'authenticated', mechanism: state.mechanism, session: done };
     this.setPrincipal(done.principal);
+    this.watchExpiry(done);
     this.deps.succeeded(this.connection.clientHost);
     this.connection.logger.debug(
       {
@@ -185,6 +205,17 @@ export class AuthSession {
     clientId: string | null,
   ): Promise<AuthenticateAnswer> {
     this.#state = { kind: 'failed' };
+    await this.recordFailure(mechanism, error, clientId);
+    this.connection.endAfterResponses();
+    return answer('SASL_AUTHENTICATION_FAILED', failureSentence(mechanism));
+  }
+
+  /** Logs and audits a failed attempt; resolves after the source address's failure delay. */
+  private async recordFailure(
+    mechanism: MechanismName,
+    error: AuthenticationFailed,
+    clientId: string | null,
+  ): Promise<void> {
     this.connection.logger.info(
       { mechanism, claimed: error.claimed, reason: error.reason },
       'authentication failed; closing the connection',
@@ -200,8 +231,43 @@ export class AuthSession {
       clientId,
     );
     await this.deps.failed(this.connection.clientHost);
-    this.connection.endAfterResponses();
-    return answer('SASL_AUTHENTICATION_FAILED', failureSentence(mechanism));
+  }
+
+  /**
+   * Closes the connection when credentials with an expiry (a token) run out and no re-authentication has
+   * replaced them (KIP-368: the broker does not serve a connection on expired credentials). A request that
+   * arrives first is refused by admit(); this catches the connection that sends nothing.
+   */
+  private watchExpiry(session: Authenticated): void {
+    clearTimeout(this.#expiryTimer);
+    this.#expiryTimer = undefined;
+    if (session.expiresAtMs === null) return;
+    const delay = Math.max(0, session.expiresAtMs - this.deps.now());
+    this.#expiryTimer = setTimeout(
+      () => {
+        const state = this.#state;
+        const current =
+          (state.kind === 'authenticated' && state.session === session) ||
+          ((state.kind === 'handshaken' || state.kind === 'exchanging') && state.reauth === session);
+        if (!current || this.connection.signal.aborted) return;
+        // A lifetime beyond setTimeout's range (24.8 days) is waited for in several steps.
+        if (this.deps.now() < (session.expiresAtMs as number)) return this.watchExpiry(session);
+        this.audit('auth.expired', 'failure', formatPrincipal(session.principal), {
+          mechanism: this.mechanismOf(state),
+        });
+        this.connection.logger.info(
+          { principal: formatPrincipal(session.principal) },
+          'credentials expired without re-authentication; closing the connection',
+        );
+        this.refuse({ errorCode: 'SASL_AUTHENTICATION_FAILED', message: 'the credentials of this connection expired' });
+      },
+      Math.min(delay, 2 ** 31 - 1),
+    );
+    this.#expiryTimer.unref();
+  }
+
+  private mechanismOf(state: State): string {
+    return 'mechanism' in state ? state.mechanism : 'unknown';
   }
 
   private refuse(refusal: Refusal): Refusal {
