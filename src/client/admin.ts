@@ -14,6 +14,13 @@ import {
 import { ErrorCode } from '../protocol/errors.js';
 import type { AclEntry, AclFilter, DeleteAclResponse, DescribeAclResponse } from './acl.js';
 import { createAcls, deleteAcls, describeAcls } from './admin-acls.js';
+import {
+  alterClientQuotas,
+  type ClientQuotaAlteration,
+  type ClientQuotaEntry,
+  type ClientQuotaFilterComponent,
+  describeClientQuotas,
+} from './admin-quotas.js';
 import { AdminGroups, type GroupOffsetPartition } from './admin-groups.js';
 import { AdminShareGroups } from './share/admin.js';
 import { deleteTopicRecords } from './admin-records.js';
@@ -231,6 +238,18 @@ export class Admin {
   /** Removes what each filter matches; per filter, the ACLs removed. */
   deleteAcls(options: { filters: AclFilter[] }): Promise<DeleteAclResponse> {
     return deleteAcls(this.cluster, (fn) => this.run(fn), options);
+  }
+
+  /** Client quotas matching the filter (every one without components); DescribeConfigs on the cluster needed. */
+  describeClientQuotas(
+    options: { components?: ClientQuotaFilterComponent[]; strict?: boolean } = {},
+  ): Promise<ClientQuotaEntry[]> {
+    return describeClientQuotas(this.cluster, (fn) => this.run(fn), options);
+  }
+
+  /** Sets or removes client quotas; rejects with the first refusal. Alter on the cluster needed. */
+  alterClientQuotas(options: { entries: ClientQuotaAlteration[]; validateOnly?: boolean }): Promise<void> {
+    return alterClientQuotas(this.cluster, (fn) => this.run(fn), options);
   }
 
   alterPartitionReassignments(_request: { topics: PartitionReassignment[]; timeout?: number }): Promise<void> {

@@ -3,6 +3,7 @@
 // APIs the protocol defines but no handler serves yet are answered UNSUPPORTED_VERSION, "not
 // implemented by this broker", and ApiVersions does not list them.
 import { apiByKey, type ApiVersionRange } from '../../protocol/index.js';
+import { alterClientQuotasHandler } from './alter-client-quotas.js';
 import { alterConfigsHandler } from './alter-configs.js';
 import { apiVersionsHandler } from './api-versions.js';
 import { authenticateHandler } from './authenticate.js';
@@ -13,6 +14,7 @@ import { deleteAclsHandler } from './delete-acls.js';
 import { deleteRecordsHandler } from './delete-records.js';
 import { deleteTopicsHandler } from './delete-topics.js';
 import { describeAclsHandler } from './describe-acls.js';
+import { describeClientQuotasHandler } from './describe-client-quotas.js';
 import { describeConfigsHandler } from './describe-configs.js';
 import { fetchHandler } from '../fetch/handler.js';
 import { GROUP_HANDLERS } from './group-handlers.js';
@@ -44,6 +46,8 @@ export const BROKER_HANDLERS: readonly Handler[] = [
   describeAclsHandler,
   createAclsHandler,
   deleteAclsHandler,
+  describeClientQuotasHandler,
+  alterClientQuotasHandler,
 ];
 
 /** Why a request cannot be dispatched: its API is unknown, not implemented, or the version unsupported. */

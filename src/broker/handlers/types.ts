@@ -13,6 +13,7 @@ import type { PartitionWaiters } from '../fetch/waiters.js';
 import type { Authenticator } from '../security/auth/authenticator.js';
 import type { Authorizer } from '../security/acl/authorizer.js';
 import type { Principal } from '../security/principal.js';
+import type { ClientQuotas } from '../security/quotas/index.js';
 import type { ProducerIdAllocator } from '../registries/producer-ids.js';
 import type { ShareCoordinator } from '../share/index.js';
 import type { TopicRegistry } from '../registries/topics.js';
@@ -57,6 +58,8 @@ export interface BrokerContext {
   readonly fetchSessions: FetchSessions;
   /** Authentication: the users store, SASL mechanisms and each connection's session (src/broker/security/auth/). */
   readonly authenticator: Authenticator;
+  /** Client quotas: the configured values and the throttling accounting (src/broker/security/quotas/). */
+  readonly quotas: ClientQuotas;
 }
 
 /**

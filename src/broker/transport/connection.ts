@@ -94,6 +94,10 @@ class Slot implements Exchange, ResponseMemory {
     this.afterWrite = null;
   }
 
+  throttle(ms: number): void {
+    this.connection.holdFor(ms);
+  }
+
   reserve(wanted: number): number {
     this.hold(0);
     this.responseBytes = this.connection.memory.reserveUpTo(wanted);
@@ -155,6 +159,9 @@ export class Connection implements ConnectionFacts, WatchedConnection {
   private failed = false;
   /** The connection's first bytes, kept to name the protocol of a client that is not ours. */
   private firstBytes: Buffer | null = null;
+  /** A quota throttle (holdFor): nothing is dispatched before this time (performance.now()). */
+  private heldUntil = 0;
+  private holdTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly socket: Socket,
@@ -250,7 +257,9 @@ export class Connection implements ConnectionFacts, WatchedConnection {
    * responses of at most maxInFlightRequests requests.
    */
   private pump(): void {
+    if (this.heldUntil > 0 && !this.held()) this.heldUntil = 0;
     while (
+      this.heldUntil === 0 &&
       this.backlog.length > 0 &&
       this.inFlight + this.answeredUnflushed < this.deps.config.maxInFlightRequests &&
       !this.writeBlocked &&
@@ -261,6 +270,29 @@ export class Connection implements ConnectionFacts, WatchedConnection {
       this.dispatch(this.backlog.shift()!);
     }
     this.updateFlow();
+  }
+
+  /**
+   * A quota throttle: no request is dispatched, and the socket is not read, for `ms` from now (a longer
+   * hold already in place stays). Requests already dispatched are answered meanwhile.
+   */
+  holdFor(ms: number): void {
+    if (ms <= 0 || this.isClosed) return;
+    const until = performance.now() + ms;
+    if (until <= this.heldUntil) return;
+    this.heldUntil = until;
+    clearTimeout(this.holdTimer);
+    this.holdTimer = setTimeout(() => {
+      this.holdTimer = undefined;
+      this.heldUntil = 0;
+      this.pump();
+    }, ms).unref();
+    this.updateFlow();
+  }
+
+  /** Under a quota throttle still. */
+  private held(): boolean {
+    return this.heldUntil > performance.now();
   }
 
   private dispatch(payload: Buffer): void {
@@ -348,6 +380,7 @@ export class Connection implements ConnectionFacts, WatchedConnection {
   private updateFlow(): void {
     if (this.isClosed) return;
     const pause =
+      this.heldUntil > 0 ||
       this.writeBlocked ||
       this.decoder.waiting ||
       this.backlog.length > 0 ||
@@ -401,6 +434,7 @@ export class Connection implements ConnectionFacts, WatchedConnection {
     if (this.isClosed) return;
     this.isClosed = true;
     this.watchdog.stop();
+    clearTimeout(this.holdTimer);
     this.backlog.length = 0;
     // Listeners of the signal (per-connection state of other rooms) give back what they hold first.
     this.closing.abort();

@@ -60,6 +60,11 @@ export interface Exchange {
   afterResponseWritten(callback: () => void): void;
   /** The response was replaced (by an error frame): the afterResponseWritten callbacks are dropped. */
   discardAfterWrite(): void;
+  /**
+   * A quota throttle (KIP-219): this request is answered at once, and the connection's next request is
+   * neither read nor served until `ms` have passed. The connection is never closed for it.
+   */
+  throttle(ms: number): void;
 }
 
 /** A response frame as chunks written in one corked batch, or null: this request gets no response. */

@@ -34,6 +34,8 @@ import { ShareAcknowledgeApi } from './share-acknowledge.js';
 import { ShareFetchApi } from './share-fetch.js';
 import { ShareGroupDescribeApi } from './share-group-describe.js';
 import { ShareGroupHeartbeatApi } from './share-group-heartbeat.js';
+import { AlterClientQuotasApi } from './alter-client-quotas.js';
+import { DescribeClientQuotasApi } from './describe-client-quotas.js';
 
 export const ALL_APIS: readonly AnyNativeApi[] = [
   ApiVersionsApi,
@@ -70,6 +72,8 @@ export const ALL_APIS: readonly AnyNativeApi[] = [
   DescribeAclsApi,
   CreateAclsApi,
   DeleteAclsApi,
+  DescribeClientQuotasApi,
+  AlterClientQuotasApi,
 ];
 
 const byKey = new Map<number, AnyNativeApi>(ALL_APIS.map((api) => [api.key, api]));
@@ -114,3 +118,6 @@ export * from './share-fetch.js';
 export * from './share-group-describe.js';
 export * from './share-group-heartbeat.js';
 export * from './share-fields.js';
+export * from './quota-fields.js';
+export * from './describe-client-quotas.js';
+export * from './alter-client-quotas.js';

@@ -1,6 +1,7 @@
 // Every Kafka API this listener serves, one handler each. IncrementalAlterConfigs is defined by the codec
 // but not served (not advertised; UNSUPPORTED_VERSION).
 import type { KafkaHandler } from '../handler.js';
+import { kafkaAlterClientQuotasHandler } from './alter-client-quotas.js';
 import { kafkaAlterConfigsHandler } from './alter-configs.js';
 import { apiVersionsHandler } from './api-versions.js';
 import { kafkaCreateAclsHandler } from './create-acls.js';
@@ -11,6 +12,7 @@ import { kafkaDeleteGroupsHandler } from './delete-groups.js';
 import { kafkaDeleteRecordsHandler } from './delete-records.js';
 import { kafkaDeleteTopicsHandler } from './delete-topics.js';
 import { kafkaDescribeAclsHandler } from './describe-acls.js';
+import { kafkaDescribeClientQuotasHandler } from './describe-client-quotas.js';
 import { kafkaDescribeConfigsHandler } from './describe-configs.js';
 import { kafkaDescribeGroupsHandler } from './describe-groups.js';
 import { kafkaFetchHandler } from './fetch.js';
@@ -57,4 +59,6 @@ export const KAFKA_HANDLERS: readonly KafkaHandler[] = [
   kafkaDescribeAclsHandler,
   kafkaCreateAclsHandler,
   kafkaDeleteAclsHandler,
+  kafkaDescribeClientQuotasHandler,
+  kafkaAlterClientQuotasHandler,
 ] as unknown as readonly KafkaHandler[];

@@ -1,5 +1,6 @@
 // Every Kafka API this codec defines, in key order.
 import type { KafkaApi } from '../api.js';
+import { AlterClientQuotas } from './alter-client-quotas.js';
 import { AlterConfigs } from './alter-configs.js';
 import { ApiVersions } from './api-versions.js';
 import { CreateAcls } from './create-acls.js';
@@ -10,6 +11,7 @@ import { DeleteGroups } from './delete-groups.js';
 import { DeleteRecords } from './delete-records.js';
 import { DeleteTopics } from './delete-topics.js';
 import { DescribeAcls } from './describe-acls.js';
+import { DescribeClientQuotas } from './describe-client-quotas.js';
 import { DescribeConfigs } from './describe-configs.js';
 import { DescribeGroups } from './describe-groups.js';
 import { Fetch } from './fetch.js';
@@ -29,6 +31,7 @@ import { SaslAuthenticate } from './sasl-authenticate.js';
 import { SaslHandshake } from './sasl-handshake.js';
 import { SyncGroup } from './sync-group.js';
 
+export * from './alter-client-quotas.js';
 export * from './alter-configs.js';
 export * from './api-versions.js';
 export * from './create-acls.js';
@@ -40,6 +43,7 @@ export * from './delete-groups.js';
 export * from './delete-records.js';
 export * from './delete-topics.js';
 export * from './describe-acls.js';
+export * from './describe-client-quotas.js';
 export * from './describe-configs.js';
 export * from './describe-groups.js';
 export * from './fetch.js';
@@ -89,6 +93,8 @@ export const KAFKA_APIS: readonly KafkaApi[] = Object.freeze(
     DescribeAcls,
     CreateAcls,
     DeleteAcls,
+    DescribeClientQuotas,
+    AlterClientQuotas,
   ].sort((a, b) => a.key - b.key) as KafkaApi[],
 );
 
