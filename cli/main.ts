@@ -14,6 +14,7 @@ import * as help from './commands/help.js';
 import * as perf from './commands/perf.js';
 import * as produce from './commands/produce.js';
 import * as queue from './commands/queue.js';
+import * as quotas from './commands/quotas.js';
 import * as replay from './commands/replay.js';
 import * as topics from './commands/topics.js';
 import * as users from './commands/users.js';
@@ -30,6 +31,7 @@ const COMMANDS: ReadonlyArray<{ register(program: Command): void }> = [
   queue,
   dlq,
   acls,
+  quotas,
   perf,
   dumpLog,
   users,
