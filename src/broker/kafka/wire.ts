@@ -60,6 +60,7 @@ export class KafkaWire implements Wire {
       throw new CloseConnection('unreadable Kafka request header', { cause: error });
     }
     const { apiKey, apiVersion, correlationId } = header;
+    exchange.connection.noteClientId(header.clientId);
     const handler = this.deps.registry.route(apiKey, apiVersion);
     if (!handler) {
       exchange.connection.logger.debug({ apiKey, apiVersion }, 'unsupported Kafka API or version');

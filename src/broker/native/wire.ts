@@ -60,6 +60,7 @@ export class NativeWire implements Wire {
       );
       return encodeErrorResponseFrame(error.correlationId, error);
     }
+    exchange.connection.noteClientId(frame.clientId);
     const refusal = this.deps.broker.authenticator.admit(exchange.connection, this.name, frame.apiKey);
     if (refusal) {
       exchange.connection.logger.debug(

@@ -131,6 +131,7 @@ export class Connection implements ConnectionFacts, WatchedConnection {
   readonly peer: string;
   readonly clientHost: string;
   principal: Principal = ANONYMOUS_PRINCIPAL;
+  #clientId: string | null = null;
   readonly logger: Logger;
   readonly memory: ConnectionMemory;
   private readonly decoder: FrameDecoder;
@@ -201,6 +202,14 @@ export class Connection implements ConnectionFacts, WatchedConnection {
     this.logger.debug({ directReads: direct }, 'connection opened');
     // Accepted paused (Listener: pauseOnConnect), so no byte was read before the wiring above.
     socket.resume();
+  }
+
+  get clientId(): string | null {
+    return this.#clientId;
+  }
+
+  noteClientId(clientId: string | null): void {
+    if (this.#clientId === null && clientId) this.#clientId = clientId;
   }
 
   get signal(): AbortSignal {

@@ -11,6 +11,7 @@ import { Listener } from './listener.js';
 import { MemoryBudget } from './memory-budget.js';
 import type { Wire } from './wire.js';
 import { connectionChannel } from '../diagnostics.js';
+import { publishConnectionActivity } from '../activity/events.js';
 
 /** Direct reads land here unless they go straight into a frame: Node's own socket read size. */
 const SCRATCH_BYTES = 64 * 1024;
@@ -42,10 +43,12 @@ export class Transport {
       opened: (c) => {
         this.connections.add(c);
         if (connectionChannel.hasSubscribers) connectionChannel.publish({ listener: wire.name, delta: 1 });
+        publishConnectionActivity('connection.opened', c, wire.name);
       },
       closed: (c) => {
         this.connections.delete(c);
         if (connectionChannel.hasSubscribers) connectionChannel.publish({ listener: wire.name, delta: -1 });
+        publishConnectionActivity('connection.closed', c, wire.name);
       },
     });
     const bound = await listener.listen(host, port);

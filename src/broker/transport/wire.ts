@@ -26,6 +26,10 @@ export interface ConnectionFacts {
    * the authentication flow writes it; everything else reads it per request (RequestContext.principal).
    */
   principal: Principal;
+  /** The client id its first request named (null until one did): for the activity log. */
+  readonly clientId: string | null;
+  /** Called by the wire with each request's client id; only the first one named is kept. */
+  noteClientId(clientId: string | null): void;
   readonly logger: Logger;
   /** Aborted when the connection closes: a long wait stops waiting for nobody. */
   readonly signal: AbortSignal;
