@@ -5,6 +5,7 @@
 import { Command } from 'commander';
 import { SLUICE_VERSION } from '../src/version.js';
 import * as acls from './commands/acls.js';
+import * as activity from './commands/activity.js';
 import * as completion from './commands/completion.js';
 import * as consume from './commands/consume.js';
 import * as dlq from './commands/dlq.js';
@@ -32,6 +33,7 @@ const COMMANDS: ReadonlyArray<{ register(program: Command): void }> = [
   dlq,
   acls,
   quotas,
+  activity,
   perf,
   dumpLog,
   users,
