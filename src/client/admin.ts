@@ -21,6 +21,12 @@ import {
   type ClientQuotaFilterComponent,
   describeClientQuotas,
 } from './admin-quotas.js';
+import {
+  alterUserScramCredentials,
+  describeUserScramCredentials,
+  type ScramCredentialUpsertion,
+  type UserScramCredentials,
+} from './admin-users.js';
 import { AdminGroups, type GroupOffsetPartition } from './admin-groups.js';
 import { AdminShareGroups } from './share/admin.js';
 import { deleteTopicRecords } from './admin-records.js';
@@ -250,6 +256,22 @@ export class Admin {
   /** Sets or removes client quotas; rejects with the first refusal. Alter on the cluster needed. */
   alterClientQuotas(options: { entries: ClientQuotaAlteration[]; validateOnly?: boolean }): Promise<void> {
     return alterClientQuotas(this.cluster, (fn) => this.run(fn), options);
+  }
+
+  /** SCRAM users (every one, or those named) with their mechanisms and iterations; Describe on the cluster needed. */
+  describeUserScramCredentials(users?: string[]): Promise<UserScramCredentials[]> {
+    return describeUserScramCredentials(this.cluster, (fn) => this.run(fn), users);
+  }
+
+  /**
+   * Sets (a new password, salted here: only Hi(password, salt, i) is sent) or removes users' SCRAM
+   * credentials; takes effect at the next login, no restart. Alter on the cluster needed.
+   */
+  alterUserScramCredentials(options: {
+    upsertions?: ScramCredentialUpsertion[];
+    deletions?: Array<{ user: string; mechanism: 'SCRAM-SHA-256' | 'SCRAM-SHA-512' }>;
+  }): Promise<void> {
+    return alterUserScramCredentials(this.cluster, (fn) => this.run(fn), options);
   }
 
   alterPartitionReassignments(_request: { topics: PartitionReassignment[]; timeout?: number }): Promise<void> {

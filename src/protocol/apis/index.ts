@@ -36,6 +36,8 @@ import { ShareGroupDescribeApi } from './share-group-describe.js';
 import { ShareGroupHeartbeatApi } from './share-group-heartbeat.js';
 import { AlterClientQuotasApi } from './alter-client-quotas.js';
 import { DescribeClientQuotasApi } from './describe-client-quotas.js';
+import { AlterUserScramCredentialsApi } from './alter-user-scram-credentials.js';
+import { DescribeUserScramCredentialsApi } from './describe-user-scram-credentials.js';
 
 export const ALL_APIS: readonly AnyNativeApi[] = [
   ApiVersionsApi,
@@ -74,6 +76,8 @@ export const ALL_APIS: readonly AnyNativeApi[] = [
   DeleteAclsApi,
   DescribeClientQuotasApi,
   AlterClientQuotasApi,
+  DescribeUserScramCredentialsApi,
+  AlterUserScramCredentialsApi,
 ];
 
 const byKey = new Map<number, AnyNativeApi>(ALL_APIS.map((api) => [api.key, api]));
@@ -121,3 +125,5 @@ export * from './share-fields.js';
 export * from './quota-fields.js';
 export * from './describe-client-quotas.js';
 export * from './alter-client-quotas.js';
+export * from './describe-user-scram-credentials.js';
+export * from './alter-user-scram-credentials.js';

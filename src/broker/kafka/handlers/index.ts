@@ -3,6 +3,7 @@
 import type { KafkaHandler } from '../handler.js';
 import { kafkaAlterClientQuotasHandler } from './alter-client-quotas.js';
 import { kafkaAlterConfigsHandler } from './alter-configs.js';
+import { kafkaAlterUserScramCredentialsHandler } from './alter-user-scram-credentials.js';
 import { apiVersionsHandler } from './api-versions.js';
 import { kafkaCreateAclsHandler } from './create-acls.js';
 import { kafkaCreatePartitionsHandler } from './create-partitions.js';
@@ -14,6 +15,7 @@ import { kafkaDeleteTopicsHandler } from './delete-topics.js';
 import { kafkaDescribeAclsHandler } from './describe-acls.js';
 import { kafkaDescribeClientQuotasHandler } from './describe-client-quotas.js';
 import { kafkaDescribeConfigsHandler } from './describe-configs.js';
+import { kafkaDescribeUserScramCredentialsHandler } from './describe-user-scram-credentials.js';
 import { kafkaDescribeGroupsHandler } from './describe-groups.js';
 import { kafkaFetchHandler } from './fetch.js';
 import { kafkaFindCoordinatorHandler } from './find-coordinator.js';
@@ -61,4 +63,6 @@ export const KAFKA_HANDLERS: readonly KafkaHandler[] = [
   kafkaDeleteAclsHandler,
   kafkaDescribeClientQuotasHandler,
   kafkaAlterClientQuotasHandler,
+  kafkaDescribeUserScramCredentialsHandler,
+  kafkaAlterUserScramCredentialsHandler,
 ] as unknown as readonly KafkaHandler[];

@@ -2,6 +2,7 @@
 import type { KafkaApi } from '../api.js';
 import { AlterClientQuotas } from './alter-client-quotas.js';
 import { AlterConfigs } from './alter-configs.js';
+import { AlterUserScramCredentials } from './alter-user-scram-credentials.js';
 import { ApiVersions } from './api-versions.js';
 import { CreateAcls } from './create-acls.js';
 import { CreatePartitions } from './create-partitions.js';
@@ -13,6 +14,7 @@ import { DeleteTopics } from './delete-topics.js';
 import { DescribeAcls } from './describe-acls.js';
 import { DescribeClientQuotas } from './describe-client-quotas.js';
 import { DescribeConfigs } from './describe-configs.js';
+import { DescribeUserScramCredentials } from './describe-user-scram-credentials.js';
 import { DescribeGroups } from './describe-groups.js';
 import { Fetch } from './fetch.js';
 import { FindCoordinator } from './find-coordinator.js';
@@ -33,6 +35,7 @@ import { SyncGroup } from './sync-group.js';
 
 export * from './alter-client-quotas.js';
 export * from './alter-configs.js';
+export * from './alter-user-scram-credentials.js';
 export * from './api-versions.js';
 export * from './create-acls.js';
 export * from './create-partitions.js';
@@ -45,6 +48,7 @@ export * from './delete-topics.js';
 export * from './describe-acls.js';
 export * from './describe-client-quotas.js';
 export * from './describe-configs.js';
+export * from './describe-user-scram-credentials.js';
 export * from './describe-groups.js';
 export * from './fetch.js';
 export * from './find-coordinator.js';
@@ -95,6 +99,8 @@ export const KAFKA_APIS: readonly KafkaApi[] = Object.freeze(
     DeleteAcls,
     DescribeClientQuotas,
     AlterClientQuotas,
+    DescribeUserScramCredentials,
+    AlterUserScramCredentials,
   ].sort((a, b) => a.key - b.key) as KafkaApi[],
 );
 
