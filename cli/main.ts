@@ -5,6 +5,7 @@
 import { Command } from 'commander';
 import { SLUICE_VERSION } from '../src/version.js';
 import * as acls from './commands/acls.js';
+import * as activity from './commands/activity.js';
 import * as cluster from './commands/cluster.js';
 import * as completion from './commands/completion.js';
 import * as consume from './commands/consume.js';
@@ -15,6 +16,7 @@ import * as help from './commands/help.js';
 import * as perf from './commands/perf.js';
 import * as produce from './commands/produce.js';
 import * as queue from './commands/queue.js';
+import * as quotas from './commands/quotas.js';
 import * as replay from './commands/replay.js';
 import * as topics from './commands/topics.js';
 import * as users from './commands/users.js';
@@ -31,6 +33,8 @@ const COMMANDS: ReadonlyArray<{ register(program: Command): void }> = [
   queue,
   dlq,
   acls,
+  quotas,
+  activity,
   perf,
   dumpLog,
   users,

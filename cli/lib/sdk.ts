@@ -77,6 +77,11 @@ export interface AdminClient {
   createAcls(o: { acl: sdk.AclEntry[] }): Promise<boolean>;
   describeAcls(o: sdk.AclFilter): Promise<sdk.DescribeAclResponse>;
   deleteAcls(o: { filters: sdk.AclFilter[] }): Promise<sdk.DeleteAclResponse>;
+  describeClientQuotas(o?: {
+    components?: sdk.ClientQuotaFilterComponent[];
+    strict?: boolean;
+  }): Promise<sdk.ClientQuotaEntry[]>;
+  alterClientQuotas(o: { entries: sdk.ClientQuotaAlteration[]; validateOnly?: boolean }): Promise<void>;
 }
 
 /** A share group (queue) as the broker describes it: settings, members, and per partition what is in flight. */

@@ -40,6 +40,7 @@ import { ProducerIdAllocator } from './registries/producer-ids.js';
 import { startShareService, type ShareService } from './share/index.js';
 import { readMetadataFile, TopicRegistry } from './registries/topics.js';
 import { Authorizer } from './security/acl/authorizer.js';
+import { type ClientQuotas, openClientQuotas } from './security/quotas/index.js';
 import { ActivityLog, ACTIVITY_TOPIC } from './activity/activity-log.js';
 import { publishActivity } from './diagnostics.js';
 import { Transport } from './transport/transport.js';
@@ -72,6 +73,7 @@ export class Broker {
   private shares: ShareService | undefined;
   private txns: TxnService | undefined;
   private authorizer: Authorizer | undefined;
+  private quotas: ClientQuotas | undefined;
   private activity: ActivityLog | undefined;
   private transport: Transport | undefined;
   private authenticator: Authenticator | undefined;
@@ -219,6 +221,7 @@ export class Broker {
         enabled: this.config.security.authorization,
         superUsers: this.config.security.superUsers,
       });
+      this.quotas = await openClientQuotas(this.config.fs, dataDir, this.config.clock);
       this.groups = await startGroupService({
         dataDir,
         fs: this.config.fs,
@@ -501,6 +504,9 @@ export class Broker {
       },
       get cluster() {
         return self.clusterNode;
+      },
+      get quotas() {
+        return self.quotas!;
       },
       internalTopics: () => [
         ...(self.groups?.internalTopics ?? []),

@@ -14,6 +14,19 @@ import {
 import { ErrorCode } from '../protocol/errors.js';
 import type { AclEntry, AclFilter, DeleteAclResponse, DescribeAclResponse } from './acl.js';
 import { createAcls, deleteAcls, describeAcls } from './admin-acls.js';
+import {
+  alterClientQuotas,
+  type ClientQuotaAlteration,
+  type ClientQuotaEntry,
+  type ClientQuotaFilterComponent,
+  describeClientQuotas,
+} from './admin-quotas.js';
+import {
+  alterUserScramCredentials,
+  describeUserScramCredentials,
+  type ScramCredentialUpsertion,
+  type UserScramCredentials,
+} from './admin-users.js';
 import { AdminGroups, type GroupOffsetPartition } from './admin-groups.js';
 import { AdminShareGroups } from './share/admin.js';
 import { deleteTopicRecords } from './admin-records.js';
@@ -231,6 +244,34 @@ export class Admin {
   /** Removes what each filter matches; per filter, the ACLs removed. */
   deleteAcls(options: { filters: AclFilter[] }): Promise<DeleteAclResponse> {
     return deleteAcls(this.cluster, (fn) => this.run(fn), options);
+  }
+
+  /** Client quotas matching the filter (every one without components); DescribeConfigs on the cluster needed. */
+  describeClientQuotas(
+    options: { components?: ClientQuotaFilterComponent[]; strict?: boolean } = {},
+  ): Promise<ClientQuotaEntry[]> {
+    return describeClientQuotas(this.cluster, (fn) => this.run(fn), options);
+  }
+
+  /** Sets or removes client quotas; rejects with the first refusal. Alter on the cluster needed. */
+  alterClientQuotas(options: { entries: ClientQuotaAlteration[]; validateOnly?: boolean }): Promise<void> {
+    return alterClientQuotas(this.cluster, (fn) => this.run(fn), options);
+  }
+
+  /** SCRAM users (every one, or those named) with their mechanisms and iterations; Describe on the cluster needed. */
+  describeUserScramCredentials(users?: string[]): Promise<UserScramCredentials[]> {
+    return describeUserScramCredentials(this.cluster, (fn) => this.run(fn), users);
+  }
+
+  /**
+   * Sets (a new password, salted here: only Hi(password, salt, i) is sent) or removes users' SCRAM
+   * credentials; takes effect at the next login, no restart. Alter on the cluster needed.
+   */
+  alterUserScramCredentials(options: {
+    upsertions?: ScramCredentialUpsertion[];
+    deletions?: Array<{ user: string; mechanism: 'SCRAM-SHA-256' | 'SCRAM-SHA-512' }>;
+  }): Promise<void> {
+    return alterUserScramCredentials(this.cluster, (fn) => this.run(fn), options);
   }
 
   alterPartitionReassignments(_request: { topics: PartitionReassignment[]; timeout?: number }): Promise<void> {

@@ -84,3 +84,9 @@ export type {
 export type * from './kafkajs-types.js';
 export * from './errors.js';
 export * from './acl.js';
+export type {
+  ClientQuotaAlteration,
+  ClientQuotaEntity,
+  ClientQuotaEntry,
+  ClientQuotaFilterComponent,
+} from './admin-quotas.js';

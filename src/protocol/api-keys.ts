@@ -36,6 +36,10 @@ export const ApiKey = {
   Authenticate: 36,
   CreatePartitions: 37,
   DeleteGroups: 42,
+  DescribeClientQuotas: 48,
+  AlterClientQuotas: 49,
+  DescribeUserScramCredentials: 50,
+  AlterUserScramCredentials: 51,
   // Share groups (queues on the log): Kafka's numbers for KIP-932's APIs; list and delete have no Kafka
   // API of their own (Kafka folds them into ListGroups/DeleteGroups), so they take numbers of Sluice's own.
   ShareGroupHeartbeat: 76,

@@ -408,4 +408,61 @@ export const EXAMPLES: Record<number, { request: unknown; response: unknown }> =
     request: { filters: [aclFilter] },
     response: { results: [{ errorCode: 0, errorMessage: null, deleted: [aclBinding] }] },
   },
+  [ApiKey.DescribeClientQuotas]: {
+    request: { components: [{ entityType: 'user', matchType: 'exact', match: 'alice' }], strict: false },
+    response: {
+      errorCode: 0,
+      errorMessage: null,
+      entries: [
+        {
+          entity: [{ entityType: 'user', entityName: 'alice' }],
+          values: [{ key: 'producer_byte_rate', value: 1048576 }],
+        },
+      ],
+    },
+  },
+  [ApiKey.AlterClientQuotas]: {
+    request: {
+      entries: [
+        {
+          entity: [{ entityType: 'client-id', entityName: null }],
+          ops: [{ key: 'request_rate', value: 100, remove: false }],
+        },
+      ],
+      validateOnly: false,
+    },
+    response: {
+      entries: [{ errorCode: 0, errorMessage: null, entity: [{ entityType: 'client-id', entityName: null }] }],
+    },
+  },
+  [ApiKey.DescribeUserScramCredentials]: {
+    request: { users: ['alice'] },
+    response: {
+      errorCode: 0,
+      errorMessage: null,
+      results: [
+        {
+          user: 'alice',
+          errorCode: 0,
+          errorMessage: null,
+          credentials: [{ mechanism: 'SCRAM-SHA-256', iterations: 8192 }],
+        },
+      ],
+    },
+  },
+  [ApiKey.AlterUserScramCredentials]: {
+    request: {
+      deletions: [{ name: 'bob', mechanism: 'SCRAM-SHA-512' }],
+      upsertions: [
+        {
+          name: 'alice',
+          mechanism: 'SCRAM-SHA-256',
+          iterations: 8192,
+          salt: Buffer.alloc(32, 1),
+          saltedPassword: Buffer.alloc(32, 2),
+        },
+      ],
+    },
+    response: { results: [{ user: 'alice', errorCode: 0, errorMessage: null }] },
+  },
 };

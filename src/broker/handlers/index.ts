@@ -3,7 +3,9 @@
 // APIs the protocol defines but no handler serves yet are answered UNSUPPORTED_VERSION, "not
 // implemented by this broker", and ApiVersions does not list them.
 import { apiByKey, type ApiVersionRange } from '../../protocol/index.js';
+import { alterClientQuotasHandler } from './alter-client-quotas.js';
 import { alterConfigsHandler } from './alter-configs.js';
+import { alterUserScramCredentialsHandler } from './alter-user-scram-credentials.js';
 import { apiVersionsHandler } from './api-versions.js';
 import { authenticateHandler } from './authenticate.js';
 import { createAclsHandler } from './create-acls.js';
@@ -13,7 +15,9 @@ import { deleteAclsHandler } from './delete-acls.js';
 import { deleteRecordsHandler } from './delete-records.js';
 import { deleteTopicsHandler } from './delete-topics.js';
 import { describeAclsHandler } from './describe-acls.js';
+import { describeClientQuotasHandler } from './describe-client-quotas.js';
 import { describeConfigsHandler } from './describe-configs.js';
+import { describeUserScramCredentialsHandler } from './describe-user-scram-credentials.js';
 import { fetchHandler } from '../fetch/handler.js';
 import { GROUP_HANDLERS } from './group-handlers.js';
 import { initProducerIdHandler } from './init-producer-id.js';
@@ -52,6 +56,10 @@ export const BROKER_HANDLERS: readonly Handler[] = [
   describeAclsHandler,
   createAclsHandler,
   deleteAclsHandler,
+  describeClientQuotasHandler,
+  alterClientQuotasHandler,
+  describeUserScramCredentialsHandler,
+  alterUserScramCredentialsHandler,
 ];
 
 /** Why a request cannot be dispatched: its API is unknown, not implemented, or the version unsupported. */

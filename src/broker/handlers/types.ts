@@ -14,6 +14,7 @@ import type { PartitionWaiters } from '../fetch/waiters.js';
 import type { Authenticator } from '../security/auth/authenticator.js';
 import type { Authorizer } from '../security/acl/authorizer.js';
 import type { Principal } from '../security/principal.js';
+import type { ClientQuotas } from '../security/quotas/index.js';
 import type { ProducerIdAllocator } from '../registries/producer-ids.js';
 import type { ShareCoordinator } from '../share/index.js';
 import type { TransactionCoordinator } from '../txn/index.js';
@@ -63,6 +64,8 @@ export interface BrokerContext {
   readonly authenticator: Authenticator;
   /** Cluster mode's view of brokers, controller and partition leaders (src/broker/cluster/); undefined on a single node. */
   readonly cluster: ClusterView | undefined;
+  /** Client quotas: the configured values and the throttling accounting (src/broker/security/quotas/). */
+  readonly quotas: ClientQuotas;
 }
 
 /**

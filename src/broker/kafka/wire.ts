@@ -36,6 +36,7 @@ import {
 } from '../transport/wire.js';
 import type { KafkaHandler, KafkaListenerInfo, KafkaRequestContext } from './handler.js';
 import type { KafkaHandlerRegistry } from './registry.js';
+import { throttled } from '../security/quotas/enforce.js';
 import { errorResponseFrame, unsupportedFrame } from './unsupported.js';
 
 export interface KafkaWireDeps {
@@ -61,6 +62,7 @@ export class KafkaWire implements Wire {
       throw new CloseConnection('unreadable Kafka request header', { cause: error });
     }
     const { apiKey, apiVersion, correlationId } = header;
+    exchange.connection.noteClientId(header.clientId);
     const handler = this.deps.registry.route(apiKey, apiVersion);
     if (!handler) {
       exchange.connection.logger.debug({ apiKey, apiVersion }, 'unsupported Kafka API or version');
@@ -120,8 +122,16 @@ export class KafkaWire implements Wire {
       if (!(error instanceof KafkaDecodeError)) throw error;
       throw new CloseConnection(`${api.name} v${apiVersion} request does not decode`, { cause: error });
     }
-    const encode = (response: unknown): ResponseFrame =>
+    const encodeOnly = (response: unknown): ResponseFrame =>
       response === NO_RESPONSE ? null : encodeResponseFrame(api, apiVersion, correlationId, response as never);
+    // Throttled when its sender is over a quota (security/quotas/enforce.ts).
+    const { throttler } = this.deps.broker.quotas;
+    const encode = (response: unknown): ResponseFrame => {
+      const frame = encodeOnly(response);
+      if (throttler.idle) return frame;
+      const request = { apiKey: header.apiKey, clientId: header.clientId, bytes: payload.length };
+      return throttled(throttler, exchange, request, response === NO_RESPONSE ? null : response, frame, encodeOnly);
+    };
     const failed = (error: unknown): ResponseFrame => this.unexpected(header, exchange, error);
     try {
       const response = handler.handle(request as never, this.deps.broker, this.context(header, exchange));

@@ -31,6 +31,7 @@ import {
   type Wire,
 } from '../transport/wire.js';
 import { observeRequest } from '../diagnostics.js';
+import { throttled } from '../security/quotas/enforce.js';
 
 export interface NativeWireDeps {
   readonly registry: HandlerRegistry;
@@ -66,6 +67,7 @@ export class NativeWire implements Wire {
       );
       return encodeErrorResponseFrame(error.correlationId, error);
     }
+    exchange.connection.noteClientId(frame.clientId);
     const refusal = this.deps.broker.authenticator.admit(exchange.connection, this.name, frame.apiKey);
     if (refusal) {
       exchange.connection.logger.debug(
@@ -74,7 +76,7 @@ export class NativeWire implements Wire {
       );
       return encodeErrorResponseFrame(frame.correlationId, new ProtocolError(refusal.errorCode, refusal.message));
     }
-    return this.handle(frame, exchange);
+    return this.handle(frame, payload.length, exchange);
   }
 
   identifyForeign(firstBytes: Buffer): ForeignClient | null {
@@ -97,7 +99,11 @@ export class NativeWire implements Wire {
    * Runs one request; every outcome becomes a frame (or null for acks=0). Synchronous when the handler
    * is (a promise only for a handler that returned one); the promise never rejects.
    */
-  private handle(frame: DecodedRequestFrame, exchange: Exchange): ResponseFrame | Promise<ResponseFrame> {
+  private handle(
+    frame: DecodedRequestFrame,
+    bytes: number,
+    exchange: Exchange,
+  ): ResponseFrame | Promise<ResponseFrame> {
     const { correlationId } = frame;
     const logger = exchange.connection.logger;
     const route = this.deps.registry.route(frame.apiKey, frame.apiVersion);
@@ -107,7 +113,7 @@ export class NativeWire implements Wire {
     }
     // Metrics (diagnostics.ts): nothing but one property read unless /metrics or another observer listens.
     const observed = observeRequest('native', route.api.name);
-    const answer = this.answer(frame, route, exchange);
+    const answer = this.answer(frame, bytes, route, exchange);
     if (observed) {
       if (answer instanceof Promise) answer.then(observed, observed);
       else observed();
@@ -117,14 +123,15 @@ export class NativeWire implements Wire {
 
   private answer(
     frame: DecodedRequestFrame,
+    bytes: number,
     route: Handler,
     exchange: Exchange,
   ): ResponseFrame | Promise<ResponseFrame> {
     const failed = (error: unknown): Buffer[] => this.refuse(frame, route.api, exchange, error);
     try {
       const request = route.api.decodeRequest(frame.body, frame.tail, frame.apiVersion);
-      if (this.deps.interceptors.has(frame.apiKey)) return this.intercepted(frame, route, request, exchange);
-      return this.run(frame, route, request, exchange, failed);
+      if (this.deps.interceptors.has(frame.apiKey)) return this.intercepted(frame, bytes, route, request, exchange);
+      return this.run(frame, bytes, route, request, exchange, failed);
     } catch (error) {
       return failed(error);
     }
@@ -132,21 +139,43 @@ export class NativeWire implements Wire {
 
   private run(
     frame: DecodedRequestFrame,
+    bytes: number,
     route: Handler,
     request: unknown,
     exchange: Exchange,
     failed: (error: unknown) => Buffer[],
   ): ResponseFrame | Promise<ResponseFrame> {
     const response = route.handle(request, this.deps.broker, requestContext(frame, exchange));
-    if (!(response instanceof Promise)) return encode(route.api, frame.correlationId, response);
+    if (!(response instanceof Promise)) return this.respond(frame, bytes, route.api, exchange, response);
     // One continuation: an encoding error is refused like a handler's.
     return response.then((r) => {
       try {
-        return encode(route.api, frame.correlationId, r);
+        return this.respond(frame, bytes, route.api, exchange, r);
       } catch (error) {
         return failed(error);
       }
     }, failed);
+  }
+
+  /** The handler's response encoded, throttled when its sender is over a quota (security/quotas/enforce.ts). */
+  private respond(
+    frame: DecodedRequestFrame,
+    bytes: number,
+    api: ApiSpec<unknown, unknown>,
+    exchange: Exchange,
+    response: unknown,
+  ): ResponseFrame {
+    const encoded = encode(api, frame.correlationId, response);
+    const { throttler } = this.deps.broker.quotas;
+    if (throttler.idle) return encoded;
+    return throttled(
+      throttler,
+      exchange,
+      { apiKey: frame.apiKey, clientId: frame.clientId, bytes },
+      response === NO_RESPONSE ? null : response,
+      encoded,
+      (r) => encode(api, frame.correlationId, r),
+    );
   }
 
   /** An error thrown while serving: a ProtocolError is the answer; anything else is a bug (logged). */
@@ -166,6 +195,7 @@ export class NativeWire implements Wire {
   /** A request of an API with interceptors: the first action returned decides (interceptors.ts). */
   private async intercepted(
     frame: DecodedRequestFrame,
+    bytes: number,
     route: Handler,
     request: unknown,
     exchange: Exchange,
@@ -187,7 +217,7 @@ export class NativeWire implements Wire {
     }
     const serve = () => {
       try {
-        return this.run(frame, route, request, exchange, failed);
+        return this.run(frame, bytes, route, request, exchange, failed);
       } catch (error) {
         return failed(error);
       }

@@ -95,6 +95,10 @@ class Slot implements Exchange, ResponseMemory {
     this.afterWrite = null;
   }
 
+  throttle(ms: number): void {
+    this.connection.holdFor(ms);
+  }
+
   reserve(wanted: number): number {
     this.hold(0);
     this.responseBytes = this.connection.memory.reserveUpTo(wanted);
@@ -133,6 +137,7 @@ export class Connection implements ConnectionFacts, WatchedConnection {
   readonly clientHost: string;
   readonly tls: TlsFacts | null;
   principal: Principal;
+  #clientId: string | null = null;
   readonly logger: Logger;
   readonly memory: ConnectionMemory;
   private readonly decoder: FrameDecoder;
@@ -161,6 +166,9 @@ export class Connection implements ConnectionFacts, WatchedConnection {
   private failed = false;
   /** The connection's first bytes, kept to name the protocol of a client that is not ours. */
   private firstBytes: Buffer | null = null;
+  /** A quota throttle (holdFor): nothing is dispatched before this time (performance.now()). */
+  private heldUntil = 0;
+  private holdTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly socket: Socket,
@@ -203,6 +211,14 @@ export class Connection implements ConnectionFacts, WatchedConnection {
     this.logger.debug({ directReads: direct }, 'connection opened');
     // Accepted paused (Listener: pauseOnConnect), so no byte was read before the wiring above.
     socket.resume();
+  }
+
+  get clientId(): string | null {
+    return this.#clientId;
+  }
+
+  noteClientId(clientId: string | null): void {
+    if (this.#clientId === null && clientId) this.#clientId = clientId;
   }
 
   get signal(): AbortSignal {
@@ -259,7 +275,9 @@ export class Connection implements ConnectionFacts, WatchedConnection {
    * responses of at most maxInFlightRequests requests.
    */
   private pump(): void {
+    if (this.heldUntil > 0 && !this.held()) this.heldUntil = 0;
     while (
+      this.heldUntil === 0 &&
       this.backlog.length > 0 &&
       this.inFlight + this.answeredUnflushed < this.deps.config.maxInFlightRequests &&
       !this.writeBlocked &&
@@ -270,6 +288,29 @@ export class Connection implements ConnectionFacts, WatchedConnection {
       this.dispatch(this.backlog.shift()!);
     }
     this.updateFlow();
+  }
+
+  /**
+   * A quota throttle: no request is dispatched, and the socket is not read, for `ms` from now (a longer
+   * hold already in place stays). Requests already dispatched are answered meanwhile.
+   */
+  holdFor(ms: number): void {
+    if (ms <= 0 || this.isClosed) return;
+    const until = performance.now() + ms;
+    if (until <= this.heldUntil) return;
+    this.heldUntil = until;
+    clearTimeout(this.holdTimer);
+    this.holdTimer = setTimeout(() => {
+      this.holdTimer = undefined;
+      this.heldUntil = 0;
+      this.pump();
+    }, ms).unref();
+    this.updateFlow();
+  }
+
+  /** Under a quota throttle still. */
+  private held(): boolean {
+    return this.heldUntil > performance.now();
   }
 
   private dispatch(payload: Buffer): void {
@@ -357,6 +398,7 @@ export class Connection implements ConnectionFacts, WatchedConnection {
   private updateFlow(): void {
     if (this.isClosed) return;
     const pause =
+      this.heldUntil > 0 ||
       this.writeBlocked ||
       this.decoder.waiting ||
       this.backlog.length > 0 ||
@@ -410,6 +452,7 @@ export class Connection implements ConnectionFacts, WatchedConnection {
     if (this.isClosed) return;
     this.isClosed = true;
     this.watchdog.stop();
+    clearTimeout(this.holdTimer);
     this.backlog.length = 0;
     // Listeners of the signal (per-connection state of other rooms) give back what they hold first.
     this.closing.abort();

@@ -12,6 +12,7 @@ import { MemoryBudget } from './memory-budget.js';
 import type { Wire } from './wire.js';
 import type { TlsCertificates } from '../security/tls/certificates.js';
 import { connectionChannel } from '../diagnostics.js';
+import { publishConnectionActivity } from '../activity/events.js';
 
 /** Direct reads land here unless they go straight into a frame: Node's own socket read size. */
 const SCRATCH_BYTES = 64 * 1024;
@@ -48,10 +49,12 @@ export class Transport {
         opened: (c, name) => {
           this.connections.add(c);
           if (connectionChannel.hasSubscribers) connectionChannel.publish({ listener: name, delta: 1 });
+          publishConnectionActivity('connection.opened', c, name);
         },
         closed: (c, name) => {
           this.connections.delete(c);
           if (connectionChannel.hasSubscribers) connectionChannel.publish({ listener: name, delta: -1 });
+          publishConnectionActivity('connection.closed', c, name);
         },
       },
       certificates,

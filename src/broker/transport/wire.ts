@@ -32,6 +32,10 @@ export interface ConnectionFacts {
    * it maps to); null or absent on a plaintext listener. PLAIN is offered only where this is set.
    */
   readonly tls?: TlsFacts | null;
+  /** The client id its first request named (null until one did): for the activity log. */
+  readonly clientId: string | null;
+  /** Called by the wire with each request's client id; only the first one named is kept. */
+  noteClientId(clientId: string | null): void;
   readonly logger: Logger;
   /** Aborted when the connection closes: a long wait stops waiting for nobody. */
   readonly signal: AbortSignal;
@@ -66,6 +70,11 @@ export interface Exchange {
   afterResponseWritten(callback: () => void): void;
   /** The response was replaced (by an error frame): the afterResponseWritten callbacks are dropped. */
   discardAfterWrite(): void;
+  /**
+   * A quota throttle (KIP-219): this request is answered at once, and the connection's next request is
+   * neither read nor served until `ms` have passed. The connection is never closed for it.
+   */
+  throttle(ms: number): void;
 }
 
 /** A response frame as chunks written in one corked batch, or null: this request gets no response. */

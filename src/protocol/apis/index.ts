@@ -38,6 +38,10 @@ import { ShareAcknowledgeApi } from './share-acknowledge.js';
 import { ShareFetchApi } from './share-fetch.js';
 import { ShareGroupDescribeApi } from './share-group-describe.js';
 import { ShareGroupHeartbeatApi } from './share-group-heartbeat.js';
+import { AlterClientQuotasApi } from './alter-client-quotas.js';
+import { DescribeClientQuotasApi } from './describe-client-quotas.js';
+import { AlterUserScramCredentialsApi } from './alter-user-scram-credentials.js';
+import { DescribeUserScramCredentialsApi } from './describe-user-scram-credentials.js';
 
 export const ALL_APIS: readonly AnyNativeApi[] = [
   ApiVersionsApi,
@@ -78,6 +82,10 @@ export const ALL_APIS: readonly AnyNativeApi[] = [
   DescribeAclsApi,
   CreateAclsApi,
   DeleteAclsApi,
+  DescribeClientQuotasApi,
+  AlterClientQuotasApi,
+  DescribeUserScramCredentialsApi,
+  AlterUserScramCredentialsApi,
 ];
 
 const byKey = new Map<number, AnyNativeApi>(ALL_APIS.map((api) => [api.key, api]));
@@ -127,3 +135,8 @@ export * from './share-fetch.js';
 export * from './share-group-describe.js';
 export * from './share-group-heartbeat.js';
 export * from './share-fields.js';
+export * from './quota-fields.js';
+export * from './describe-client-quotas.js';
+export * from './alter-client-quotas.js';
+export * from './describe-user-scram-credentials.js';
+export * from './alter-user-scram-credentials.js';

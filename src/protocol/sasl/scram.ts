@@ -59,7 +59,14 @@ export function clientKeyOf(hash: ScramHash, salted: Buffer): Buffer {
 }
 
 export function deriveCredential(hash: ScramHash, password: string, salt: Buffer, iterations: number): ScramCredential {
-  const salted = saltedPassword(hash, password, salt, iterations);
+  return credentialOfSalted(hash, saltedPassword(hash, password, salt, iterations), salt, iterations);
+}
+
+/**
+ * The stored credential from a salted password (Hi(password, salt, i)), as Kafka's AlterUserScramCredentials
+ * carries it: the password itself never leaves the client.
+ */
+export function credentialOfSalted(hash: ScramHash, salted: Buffer, salt: Buffer, iterations: number): ScramCredential {
   return {
     salt,
     iterations,

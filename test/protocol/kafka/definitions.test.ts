@@ -43,8 +43,16 @@ const ISSUE_14_APIS = {
   IncrementalAlterConfigs: 44,
 };
 
-/** Issue 16's ACL management APIs. */
-const ISSUE_16_APIS = { DescribeAcls: 29, CreateAcls: 30, DeleteAcls: 31 };
+/** Issue 16's ACL, quota and user management APIs. */
+const ISSUE_16_APIS = {
+  DescribeAcls: 29,
+  CreateAcls: 30,
+  DeleteAcls: 31,
+  DescribeClientQuotas: 48,
+  AlterClientQuotas: 49,
+  DescribeUserScramCredentials: 50,
+  AlterUserScramCredentials: 51,
+};
 const ISSUE_19_APIS = { AddPartitionsToTxn: 24, AddOffsetsToTxn: 25, EndTxn: 26, TxnOffsetCommit: 28 };
 
 /** Every field with its path and the struct it sits in, depth first. */

@@ -1,7 +1,9 @@
 // Every Kafka API this listener serves, one handler each. IncrementalAlterConfigs is defined by the codec
 // but not served (not advertised; UNSUPPORTED_VERSION).
 import type { KafkaHandler } from '../handler.js';
+import { kafkaAlterClientQuotasHandler } from './alter-client-quotas.js';
 import { kafkaAlterConfigsHandler } from './alter-configs.js';
+import { kafkaAlterUserScramCredentialsHandler } from './alter-user-scram-credentials.js';
 import { apiVersionsHandler } from './api-versions.js';
 import { kafkaCreateAclsHandler } from './create-acls.js';
 import { kafkaCreatePartitionsHandler } from './create-partitions.js';
@@ -11,7 +13,9 @@ import { kafkaDeleteGroupsHandler } from './delete-groups.js';
 import { kafkaDeleteRecordsHandler } from './delete-records.js';
 import { kafkaDeleteTopicsHandler } from './delete-topics.js';
 import { kafkaDescribeAclsHandler } from './describe-acls.js';
+import { kafkaDescribeClientQuotasHandler } from './describe-client-quotas.js';
 import { kafkaDescribeConfigsHandler } from './describe-configs.js';
+import { kafkaDescribeUserScramCredentialsHandler } from './describe-user-scram-credentials.js';
 import { kafkaDescribeGroupsHandler } from './describe-groups.js';
 import { kafkaFetchHandler } from './fetch.js';
 import { kafkaFindCoordinatorHandler } from './find-coordinator.js';
@@ -65,4 +69,8 @@ export const KAFKA_HANDLERS: readonly KafkaHandler[] = [
   kafkaDescribeAclsHandler,
   kafkaCreateAclsHandler,
   kafkaDeleteAclsHandler,
+  kafkaDescribeClientQuotasHandler,
+  kafkaAlterClientQuotasHandler,
+  kafkaDescribeUserScramCredentialsHandler,
+  kafkaAlterUserScramCredentialsHandler,
 ] as unknown as readonly KafkaHandler[];

@@ -172,6 +172,37 @@ export class UserStore {
     });
   }
 
+  /**
+   * AlterUserScramCredentials: per user, its mechanisms' credentials set or removed in one durable change;
+   * a user left without credentials is removed. The caller has validated the changes.
+   */
+  alterCredentials(
+    changes: ReadonlyArray<{
+      user: string;
+      set: Partial<Record<ScramMechanism, ScramCredential>>;
+      remove: ScramMechanism[];
+    }>,
+  ): Promise<void> {
+    return this.change((users) => {
+      for (const { user, set, remove } of changes) {
+        const credentials: Partial<Record<ScramMechanism, ScramCredential>> = { ...users.get(user), ...set };
+        for (const mechanism of remove) delete credentials[mechanism];
+        if (Object.keys(credentials).length === 0) users.delete(user);
+        else users.set(user, Object.freeze(credentials));
+      }
+    });
+  }
+
+  /** The mechanisms a user has credentials for, with their iterations (never a key); undefined: no such user. */
+  mechanismsOf(user: string): UserSummary['mechanisms'] | undefined {
+    const credentials = this.#users.get(user);
+    if (!credentials) return undefined;
+    return SCRAM_MECHANISMS.filter((m) => credentials[m] !== undefined).map((mechanism) => ({
+      mechanism,
+      iterations: credentials[mechanism]!.iterations,
+    }));
+  }
+
   delete(name: string): Promise<void> {
     return this.change((users) => {
       if (!users.delete(name)) throw new UserStoreError(`there is no user "${name}"`, 'USER_NOT_FOUND');

@@ -1,6 +1,8 @@
 // Every Kafka API this codec defines, in key order.
 import type { KafkaApi } from '../api.js';
+import { AlterClientQuotas } from './alter-client-quotas.js';
 import { AlterConfigs } from './alter-configs.js';
+import { AlterUserScramCredentials } from './alter-user-scram-credentials.js';
 import { ApiVersions } from './api-versions.js';
 import { CreateAcls } from './create-acls.js';
 import { CreatePartitions } from './create-partitions.js';
@@ -10,7 +12,9 @@ import { DeleteGroups } from './delete-groups.js';
 import { DeleteRecords } from './delete-records.js';
 import { DeleteTopics } from './delete-topics.js';
 import { DescribeAcls } from './describe-acls.js';
+import { DescribeClientQuotas } from './describe-client-quotas.js';
 import { DescribeConfigs } from './describe-configs.js';
+import { DescribeUserScramCredentials } from './describe-user-scram-credentials.js';
 import { DescribeGroups } from './describe-groups.js';
 import { Fetch } from './fetch.js';
 import { FindCoordinator } from './find-coordinator.js';
@@ -33,7 +37,9 @@ import { SaslAuthenticate } from './sasl-authenticate.js';
 import { SaslHandshake } from './sasl-handshake.js';
 import { SyncGroup } from './sync-group.js';
 
+export * from './alter-client-quotas.js';
 export * from './alter-configs.js';
+export * from './alter-user-scram-credentials.js';
 export * from './api-versions.js';
 export * from './create-acls.js';
 export * from './create-partitions.js';
@@ -44,7 +50,9 @@ export * from './delete-groups.js';
 export * from './delete-records.js';
 export * from './delete-topics.js';
 export * from './describe-acls.js';
+export * from './describe-client-quotas.js';
 export * from './describe-configs.js';
+export * from './describe-user-scram-credentials.js';
 export * from './describe-groups.js';
 export * from './fetch.js';
 export * from './find-coordinator.js';
@@ -101,6 +109,10 @@ export const KAFKA_APIS: readonly KafkaApi[] = Object.freeze(
     DescribeAcls,
     CreateAcls,
     DeleteAcls,
+    DescribeClientQuotas,
+    AlterClientQuotas,
+    DescribeUserScramCredentials,
+    AlterUserScramCredentials,
   ].sort((a, b) => a.key - b.key) as KafkaApi[],
 );
 

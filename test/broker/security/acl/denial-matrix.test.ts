@@ -34,6 +34,7 @@ import {
   type TestBroker,
 } from '../../../helpers/broker.js';
 import { removeTempDirs } from '../../../helpers/temp-dir.js';
+import { buildRecordBatchSync } from '../../../../src/records/index.js';
 import type { WireClient } from '../../../helpers/wire-client.js';
 
 let t: TestBroker;
@@ -203,6 +204,31 @@ describe('the denial matrix (native wire)', () => {
     await revokeAll();
     await grant('IdempotentWrite', 'cluster', 'kafka-cluster');
     expect((await init()).errorCode).toBe(ErrorCode.NONE);
+  });
+
+  it('an idempotent produce needs Write on its topic: IdempotentWrite on the cluster gets a producer id, not a write', async () => {
+    await existingTopic('idem');
+    await grant('IdempotentWrite', 'cluster', 'kafka-cluster');
+    const init = await client.request(InitProducerIdApi, {
+      transactionalId: null,
+      transactionTimeoutMs: 60_000,
+      producerId: -1,
+      producerEpoch: -1,
+    });
+    expect(init.errorCode).toBe(ErrorCode.NONE);
+    const idempotent = (baseSequence: number) =>
+      buildRecordBatchSync([{ key: null, value: Buffer.from(`r${baseSequence}`), timestamp: Date.now() }], {
+        producerId: init.producerId,
+        producerEpoch: init.producerEpoch,
+        baseSequence,
+      });
+    expect((await produce(client, 'idem', 0, idempotent(0))).errorCode).toBe(ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+    await grant('Write', 'topic', 'idem');
+    expect((await produce(client, 'idem', 0, idempotent(0))).errorCode).toBe(ErrorCode.NONE);
+    // Write on the topic alone (IdempotentWrite taken back) is enough, as in Kafka since KIP-679.
+    await revokeAll();
+    await grant('Write', 'topic', 'idem');
+    expect((await produce(client, 'idem', 0, idempotent(1))).errorCode).toBe(ErrorCode.NONE);
   });
 
   it('the group APIs need Read (membership, commits) or Describe (lookups) on the group', async () => {
