@@ -314,10 +314,17 @@ export const EXAMPLES: Record<number, { request: unknown; response: unknown }> =
     },
   },
   [ApiKey.ShareFetch]: {
-    request: { groupId: 'g', memberId: 'm-1', maxRecords: 10, maxWaitMs: 500 },
+    request: {
+      groupId: 'g',
+      memberId: 'm-1',
+      maxRecords: 10,
+      maxWaitMs: 500,
+      acks: [{ topic: 'jobs', partition: 0, offset: 6, type: 'ack', errorMessage: null }],
+    },
     response: {
       errorCode: 0,
       errorMessage: null,
+      acks: [{ topic: 'jobs', partition: 0, offset: 6, errorCode: 0, errorMessage: null }],
       records: [
         {
           topic: 'jobs',
