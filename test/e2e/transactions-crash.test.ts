@@ -1,6 +1,6 @@
 // Exactly once across a broker crash: a consume-transform-produce loop (kafkajs 2.2.4 on the Kafka listener:
 // one transaction per input record = its output record + the group's offset past the input) runs against a
-// real `sluice serve` that is SIGKILLed at random points and restarted on the same data directory. The
+// real `sluice serve` that is SIGKILLed at random points of its first transactions and restarted on the same data directory. The
 // worker resumes from the group's committed offset with a new producer instance each time. A read_committed
 // checker downstream must see every input's output exactly once, and never an output of an attempt whose
 // commit was never asked for (those transactions were open at the crash and are aborted).
@@ -26,10 +26,22 @@ function client(kafkaPort: number): any {
   });
 }
 
+type Phase = 'sent' | 'offsets-sent' | 'commit-asked';
+
 interface Attempts {
   /** Attempt tag (`<input>.<attempt>`) → the worker called commit() for it. */
   commitAsked: Set<string>;
   next: number;
+  /** The broker is SIGKILLed when attempt `at` reaches `phase` (then the worker's next call fails). */
+  crash?: { at: number; phase: Phase; kill: () => void };
+}
+
+/** Kills the broker if this attempt and phase are the crash point chosen for this run. */
+function maybeCrash(attempts: Attempts, attempt: number, phase: Phase): void {
+  const crash = attempts.crash;
+  if (!crash || crash.at !== attempt || crash.phase !== phase) return;
+  attempts.crash = undefined;
+  crash.kill();
 }
 
 /** Runs the loop until every input is done or the broker goes away (any error ends this run). */
@@ -43,16 +55,21 @@ async function runWorker(kafkaPort: number, attempts: Attempts): Promise<'done' 
     const fetched = await admin.fetchOffsets({ groupId: GROUP, topics: ['in'] });
     let next = Math.max(0, Number(fetched[0].partitions[0].offset));
     while (next < INPUTS) {
-      const tag = `${next}.${attempts.next++}`;
+      const attempt = attempts.next++;
+      const tag = `${next}.${attempt}`;
       const txn = await producer.transaction();
       try {
         await txn.send({ topic: 'out', messages: [{ value: `out-${tag}` }] });
+        maybeCrash(attempts, attempt, 'sent');
         await txn.sendOffsets({
           consumerGroupId: GROUP,
           topics: [{ topic: 'in', partitions: [{ partition: 0, offset: String(next + 1) }] }],
         });
+        maybeCrash(attempts, attempt, 'offsets-sent');
         attempts.commitAsked.add(tag);
-        await txn.commit();
+        const committing = txn.commit();
+        maybeCrash(attempts, attempt, 'commit-asked');
+        await committing;
       } catch (err) {
         await txn.abort().catch(() => undefined);
         throw err;
@@ -105,19 +122,27 @@ it('outputs every input exactly once across SIGKILLs of the broker, none from ab
 
   const attempts: Attempts = { commitAsked: new Set(), next: 0 };
   let crashes = 0;
+  const phases: Phase[] = ['sent', 'offsets-sent', 'commit-asked'];
   for (let round = 0; round < 8; round++) {
+    // The first three runs crash the broker at a random point of one of their first transactions: inside
+    // it (after its output, after its offsets) or while its commit is on the way.
     const crash = round < 3;
-    const killer = crash
-      ? setTimeout(() => void proc.kill('SIGKILL'), 200 + Math.floor(Math.random() * 1500))
-      : undefined;
+    if (crash) {
+      const victim = proc;
+      attempts.crash = {
+        at: attempts.next + Math.floor(Math.random() * 8),
+        phase: phases[Math.floor(Math.random() * phases.length)]!,
+        kill: () => void victim.kill('SIGKILL'),
+      };
+    }
     const outcome = await runWorker(kafkaPort, attempts);
-    clearTimeout(killer);
+    attempts.crash = undefined;
     if (outcome === 'done') break;
     await proc.kill('SIGKILL'); // already dead when the killer fired; else the run failed on its own
     if (crash) crashes++;
     proc = await startSluice(args);
   }
-  expect(crashes).toBeGreaterThan(0);
+  expect(crashes).toBe(3);
   const values = await readCommitted(kafkaPort, INPUTS);
   await proc.kill('SIGTERM');
 
