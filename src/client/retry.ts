@@ -43,6 +43,18 @@ export function isRetriable(error: unknown): boolean {
   return (error as { retriable?: boolean }).retriable !== false;
 }
 
+/**
+ * kafkajs's rule after a consumer crash: it restarts only when the retries ran out (the cause was retriable)
+ * and `restartOnFailure` agrees (a throwing `restartOnFailure` counts as yes).
+ */
+export async function restartsAfterCrash(
+  error: Error,
+  restartOnFailure: RetryOptions['restartOnFailure'],
+): Promise<boolean> {
+  if (!(error instanceof SluiceNumberOfRetriesExceeded)) return false;
+  return restartOnFailure ? await restartOnFailure(error).catch(() => true) : true;
+}
+
 export function resolveRetryOptions(options: RetryOptions | undefined): ResolvedRetryOptions {
   return { ...RETRY_DEFAULTS, ...stripUndefined(options ?? {}) };
 }

@@ -7,7 +7,7 @@ import { InstrumentationEmitter, type InstrumentationEvent } from '../instrument
 import { PauseRegistry } from './pause-registry.js';
 import type { Logger } from '../logger.js';
 import type { GroupDescription } from '../kafkajs-types.js';
-import { createRetry, resolveRetryOptions, type Retrier, type RetryOptions } from '../retry.js';
+import { createRetry, resolveRetryOptions, restartsAfterCrash, type Retrier, type RetryOptions } from '../retry.js';
 import {
   NoOffsetCommitter,
   StaticAssignmentSource,
@@ -169,7 +169,8 @@ export class Consumer {
     try {
       await this.retrier(() => this.startAssignment());
     } catch (err) {
-      if (await this.restartsAfter(err as Error)) return this.recover(err as Error, true);
+      if (await restartsAfterCrash(err as Error, this.retryOptions.restartOnFailure))
+        return this.recover(err as Error, true);
       await this.halt();
       this.runner = null;
       throw err;
@@ -321,16 +322,6 @@ export class Consumer {
   }
 
   /**
-   * Whether a failure to start or to apply an assignment restarts the consumer, as in kafkajs: only when it
-   * outlasted the retries (its cause was retriable) and `restartOnFailure` agrees.
-   */
-  private async restartsAfter(error: Error): Promise<boolean> {
-    if (!(error instanceof SluiceNumberOfRetriesExceeded)) return false;
-    const { restartOnFailure } = this.retryOptions;
-    return restartOnFailure ? await restartOnFailure(error).catch(() => true) : true;
-  }
-
-  /**
    * A start or a new assignment failed past the retries. As a crashed kafkajs consumer does: stop delivering,
    * commit what was processed, leave the group (the coordinator hands the partitions to the other members
    * at once instead of after the session timeout), report CRASH, and either stop or start over (join,
@@ -340,7 +331,7 @@ export class Consumer {
     if (!this.runner || this.restartTimer || this.recovering) return;
     this.recovering = true;
     try {
-      restart ??= await this.restartsAfter(error);
+      restart ??= await restartsAfterCrash(error, this.retryOptions.restartOnFailure);
       await this.halt();
     } finally {
       this.recovering = false;

@@ -14,7 +14,7 @@
 // (delivers again after the last wait, with a fresh retry budget) unless `restartOnFailure` says not to.
 // A non-retriable error (`retriable: false`, TypeError, …) crashes it at once, without restart.
 import type { Logger } from '../logger.js';
-import { isRetriable, RetrySchedule, type ResolvedRetryOptions } from '../retry.js';
+import { isRetriable, restartsAfterCrash, RetrySchedule, type ResolvedRetryOptions } from '../retry.js';
 import type { PartitionAssignmentSource } from './assignment.js';
 import { FetchedBatch } from './batch.js';
 import { SluiceCorruptBatchError, SluiceNonRetriableError, SluiceNumberOfRetriesExceeded } from '../errors.js';
@@ -322,8 +322,7 @@ export class Runner {
       return;
     }
     const exceeded = new SluiceNumberOfRetriesExceeded(error, retries.count, retries.lastWait);
-    const { restartOnFailure } = this.deps.retry;
-    const restart = restartOnFailure ? await restartOnFailure(exceeded).catch(() => true) : true;
+    const restart = await restartsAfterCrash(exceeded, this.deps.retry.restartOnFailure);
     logger.error(`Error when calling ${handler}`, {
       ...where,
       error: error.message,
