@@ -7,7 +7,8 @@ import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ListOffsetsApi } from '../../src/protocol/index.js';
 import { sdkClient, str, waitFor } from '../client/helpers.js';
-import { createTopic, readAll, startBroker } from '../helpers/broker.js';
+import { batchOf, createTopic, fetchPartition, produce, readAll, startBroker } from '../helpers/broker.js';
+import { decodeRecordBatches } from '../../src/records/index.js';
 import { runSluice } from '../helpers/sluice-process.js';
 import { removeTempDirs } from '../helpers/temp-dir.js';
 
@@ -130,4 +131,43 @@ describe('offset gaps of a compacted topic', () => {
       await tb.stop();
     }
   }, 90_000);
+
+  it('a fetch inside a cleaned batch whose last records were removed answers that batch, and readers go on after it', async () => {
+    // Segments of 2 KiB and values of 600 B: segment 0 holds the batch a,b,c,d (offsets 0-3), segment 1 the
+    // batches c,d (4-5) and e (6), the active segment f (7). The cleaner removes c and d from the first batch
+    // but keeps its header's last offset (3), as Kafka's does.
+    const tb = await startBroker({ topicDefaults: { segmentBytes: 2048 }, logCleaner: { backoffMs: 10 } });
+    try {
+      const wire = await tb.client();
+      const configs = { 'cleanup.policy': 'compact', 'min.cleanable.dirty.ratio': '0.01' };
+      expect((await createTopic(wire, 'tail', 1, configs)).errorCode).toBe(0);
+      const big = (v: string) => v.padEnd(600, '.');
+      for (const keys of [['a', 'b', 'c', 'd'], ['c', 'd'], ['e'], ['f']]) {
+        const res = await produce(
+          wire,
+          'tail',
+          0,
+          batchOf(
+            keys.map((k) => big(k)),
+            { keys },
+          ),
+        );
+        expect(res.errorCode).toBe(0);
+      }
+      const firstBatchAt = async (offset: number) =>
+        (await decodeRecordBatches(Buffer.concat((await fetchPartition(wire, 'tail', 0, offset)).records)))[0]!;
+      await waitFor(async () => (await firstBatchAt(0)).records.length === 2, {
+        timeoutMs: 20_000,
+        message: 'the cleaner to remove c and d from the first batch',
+      });
+      const answer = await firstBatchAt(2);
+      expect(answer.header.baseOffset).toBe(0);
+      expect(answer.header.lastOffsetDelta).toBe(3);
+      expect(answer.records.map((r) => r.offset)).toEqual([0, 1]);
+      const served = await readAll(wire, 'tail', 0);
+      expect(served.map((r) => `${r.offset}:${r.key}`)).toEqual(['0:a', '1:b', '4:c', '5:d', '6:e', '7:f']);
+    } finally {
+      await tb.stop();
+    }
+  }, 60_000);
 });

@@ -152,10 +152,14 @@ export async function readAll(
     const res = await fetchPartition(client, topic, partition, offset);
     if (res.errorCode !== 0)
       throw new Error(`fetch ${topic}-${partition}@${offset}: ${res.errorCode} ${res.errorMessage}`);
-    const records = (await recordsOf(res)).filter((r) => r.offset >= offset);
-    if (records.length === 0) return out;
+    const batches = await decodeRecordBatches(Buffer.concat(res.records));
+    const records = batches.flatMap((b) => b.records).filter((r) => r.offset >= offset);
+    if (batches.length === 0) return out;
     out.push(...records);
-    offset = records[records.length - 1]!.offset + 1;
+    // A cleaned batch keeps its lastOffsetDelta when the cleaner removed its last records, so a fetch may
+    // answer with a batch holding nothing at or after `offset`: go on after the batch, as Kafka's consumers do.
+    const last = batches[batches.length - 1]!.header;
+    offset = Math.max(offset, last.baseOffset + last.lastOffsetDelta + 1);
   }
 }
 

@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { batchOf, createTopic, produce, readAll } from '../helpers/broker.js';
 import { startSluice } from '../helpers/sluice-process.js';
 import { removeTempDirs, tempDir } from '../helpers/temp-dir.js';
+import { waitFor } from '../helpers/wait-for.js';
 import { WireClient } from '../helpers/wire-client.js';
 import { rng } from './lib/rng.js';
 
@@ -15,6 +16,8 @@ afterAll(removeTempDirs);
 
 const TOPIC = 'changelog';
 const KEYS = 40;
+/** Records acknowledged in a round before its kill timer starts: several 2 KiB segments' worth. */
+const LOAD_BEFORE_KILL = 160;
 
 interface Acked {
   offset: number;
@@ -94,7 +97,7 @@ describe('crash: SIGKILL of sluice serve while its log cleaner compacts', () => 
     let interrupted = 0;
     const ROUNDS = 4;
     for (let round = 0; round <= ROUNDS; round++) {
-      const proc = await startSluice(args);
+      const proc = await startSluice(args, 60_000);
       const c = await WireClient.connect(proc.port);
       try {
         if (round === 0) {
@@ -127,7 +130,10 @@ describe('crash: SIGKILL of sluice serve while its log cleaner compacts', () => 
         expect(left, 'cleaner files left after a clean stop').toEqual([]);
         break;
       }
+      const ackedBefore = acked.length;
       const load = startLoad(proc.port, round, acked);
+      // The kill lands during the load, not before it started: a busy machine may take seconds to connect.
+      await waitFor(() => acked.length >= ackedBefore + LOAD_BEFORE_KILL, { timeoutMs: 60_000 });
       const killAfterMs = random.int(400, 1500);
       await new Promise((r) => setTimeout(r, killAfterMs));
       cleanings += proc.lines.filter((l) => l.msg === 'log cleaned').length;
@@ -138,5 +144,5 @@ describe('crash: SIGKILL of sluice serve while its log cleaner compacts', () => 
     // The cleaner did run between the kills, and compaction shows.
     context.push(`${cleanings} cleanings logged before the kills, ${interrupted} cleaning(s) cut by a kill`);
     expect(cleanings, context.join('; ')).toBeGreaterThan(0);
-  }, 120_000);
+  }, 240_000);
 });
