@@ -5,7 +5,8 @@
 import type { Command } from 'commander';
 import { action, interrupted, subcommand, withBrokers, type Context } from '../lib/command.js';
 import { UsageError } from '../lib/errors.js';
-import { connectAdmin, createClient, type EachBatchPayload, offsetsOf, onCrash } from '../lib/sdk.js';
+import { readAssigned } from '../lib/read-partitions.js';
+import { connectAdmin, offsetsOf } from '../lib/sdk.js';
 
 const TOPIC = '__activity';
 
@@ -83,41 +84,25 @@ async function showActivity(ctx: Context, flags: ActivityFlags) {
   const [offsets] = await offsetsOf(admin, TOPIC);
   if (!offsets) throw new UsageError('this broker has no activity log (__activity)');
   if (!flags.follow && offsets.low >= offsets.high) return void ctx.info('the activity log is empty');
-  const client = createClient(ctx, { retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2000 } });
-  const consumer = client.consumer({ maxWaitTimeInMs: 1000, maxBytesPerPartition: 1024 * 1024 });
-  ctx.onCleanup(() => consumer.disconnect());
-  if (!consumer.assign) throw new Error('this SDK cannot assign partitions');
-  let finish!: () => void;
-  let fail!: (err: unknown) => void;
-  const done = new Promise<void>((resolve, reject) => {
-    finish = resolve;
-    fail = reject;
-  });
-  onCrash(consumer, fail);
-  await consumer.connect();
-  consumer.assign([{ topic: TOPIC, partitions: [0] }]);
-  consumer.seek({ topic: TOPIC, partition: 0, offset: String(offsets.low) });
   let shown = 0;
-  await consumer.run({
-    eachBatch: async ({ batch }: EachBatchPayload) => {
-      for (const message of batch.messages) {
-        if (!flags.follow && Number(message.offset) >= offsets.high) break;
-        if (!message.value) continue;
-        let record: ActivityRecord;
-        try {
-          record = JSON.parse(message.value.toString('utf8')) as ActivityRecord;
-        } catch {
-          continue;
-        }
-        if (!wanted(record)) continue;
-        shown++;
-        ctx.stdout.write(flags.json ? `${message.value.toString('utf8')}\n` : humanLine(record));
+  const starts = [{ topic: TOPIC, partition: 0, offset: offsets.low }];
+  const until = flags.follow ? interrupted() : undefined;
+  await readAssigned(ctx, starts, { maxWaitTimeInMs: 1000, until }, async ({ batch }, { finish }) => {
+    for (const message of batch.messages) {
+      if (!flags.follow && Number(message.offset) >= offsets.high) break;
+      if (!message.value) continue;
+      let record: ActivityRecord;
+      try {
+        record = JSON.parse(message.value.toString('utf8')) as ActivityRecord;
+      } catch {
+        continue;
       }
-      const last = batch.messages[batch.messages.length - 1];
-      if (!flags.follow && last !== undefined && Number(last.offset) + 1 >= offsets.high) finish();
-    },
+      if (!wanted(record)) continue;
+      shown++;
+      ctx.stdout.write(flags.json ? `${message.value.toString('utf8')}\n` : humanLine(record));
+    }
+    const last = batch.messages[batch.messages.length - 1];
+    if (!flags.follow && last !== undefined && Number(last.offset) + 1 >= offsets.high) finish();
   });
-  await Promise.race([done, ...(flags.follow ? [interrupted()] : [])]);
-  await consumer.stop();
   if (!flags.follow && shown === 0) ctx.info('no events match');
 }
