@@ -131,21 +131,54 @@ export class RecordReader {
   /** Reads the next record at or after fromDelta; false after the last (when nothing may follow it). */
   next(): boolean {
     const reader = this.#reader;
-    const sectionEnd = reader.buf.length;
+    const buf = reader.buf;
+    const sectionEnd = buf.length;
     try {
       while (this.#index < this.#count) {
+        // One-byte varints (nearly every field of a small record) are read inline; longer ones, with
+        // their truncation and overflow checks, by the Reader (reader.end bounds them to the record).
         const start = reader.pos;
-        const length = reader.readVarint();
+        let pos = start;
+        let b = pos < sectionEnd ? buf[pos]! : 0x80;
+        let length: number;
+        if (b < 0x80) {
+          length = (b >>> 1) ^ -(b & 1);
+          pos++;
+        } else {
+          length = reader.readVarint();
+          pos = reader.pos;
+        }
         if (length < 0) throw new RecordFormatError(`record length ${length} is negative`);
-        reader.need(length, 'record');
-        const end = reader.pos + length;
+        if (length > sectionEnd - pos) {
+          throw new RecordFormatError(`record needs ${length} bytes at position ${pos}, only ${sectionEnd - pos} left`);
+        }
+        const end = pos + length;
+        if (pos >= end) throw new RecordFormatError(`record at position ${start} ends before its attributes`);
         // Narrowed to this record so no field can run into the next one (left narrowed after an error:
         // decoding stops at the first bad record).
         reader.end = end;
-        if (reader.pos >= end) throw new RecordFormatError(`record at position ${start} ends before its attributes`);
-        const attributes = (reader.buf[reader.pos++]! << 24) >> 24;
-        const timestampDelta = reader.readVarlong();
-        const offsetDelta = reader.readVarint();
+        const attributes = (buf[pos++]! << 24) >> 24;
+        let timestampDelta: number;
+        b = pos < end ? buf[pos]! : 0x80;
+        if (b < 0x80) {
+          timestampDelta = (b >>> 1) ^ -(b & 1);
+          pos++;
+        } else {
+          reader.pos = pos;
+          timestampDelta = reader.readVarlong();
+          pos = reader.pos;
+        }
+        let offsetDelta: number;
+        b = pos < end ? buf[pos]! : 0x80;
+        if (b < 0x80) {
+          offsetDelta = (b >>> 1) ^ -(b & 1);
+          pos++;
+        } else {
+          reader.pos = pos;
+          offsetDelta = reader.readVarint();
+          pos = reader.pos;
+        }
+        reader.pos = pos;
         if (offsetDelta < this.#fromDelta) {
           reader.pos = end;
           reader.end = sectionEnd;

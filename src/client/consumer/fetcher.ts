@@ -5,6 +5,14 @@
 // a partition whose buffer holds more than `maxPrefetchBytes` is left out of fetches until the runner
 // drains it (the runner calls wake()).
 //
+// Sizing: with maxBytesPerPartition left at its default, a fetch shares its response budget (maxBytes)
+// among the partitions it asks for, each asking for at least the default per-partition cap, and a
+// partition may prefetch up to its share of maxBytes among the assigned partitions (at least twice the
+// cap). One partition of large records is then fetched 10 MiB at a time with one response buffered while
+// the next is on the wire, instead of 1 MiB (a single 1 MiB record) per round trip; with many partitions
+// the shares fall back to the fixed cap, so memory stays within about twice maxBytes per broker above
+// what the fixed cap allows. A maxBytesPerPartition set by the user is a fixed cap, as in kafkajs.
+//
 // Waking: fetches go on a connection of their own (Cluster.fetchConnection). When a partition becomes
 // ready to fetch (resumed, sought, drained, its backoff over) while the loop's fetch in flight does not
 // cover it (or covers an older position), and that fetch has been out for IDLE_FETCH_MS — a long poll
@@ -31,7 +39,10 @@ export interface FetcherOptions {
   minBytes: number;
   maxBytes: number;
   maxBytesPerPartition: number;
-  maxPrefetchBytes: number;
+  /** maxBytesPerPartition was left at its default: partitions share maxBytes (see Sizing above). */
+  shareMaxBytes: boolean;
+  /** Set by the user (maxPrefetchBytesPerPartition); else derived (see Sizing above). */
+  maxPrefetchBytes: number | undefined;
   requestTimeout: number;
   retry: ResolvedRetryOptions;
   /** FETCH_START / FETCH go here. */
@@ -101,7 +112,23 @@ export class Fetcher {
 
   /** Whether `state` wants fetching, backoff aside: not paused, positioned, its prefetch not full. */
   private wantsData(state: PartitionState): boolean {
-    return !state.paused && state.hasPosition && state.bufferedBytes < this.options.maxPrefetchBytes;
+    return !state.paused && state.hasPosition && state.bufferedBytes < this.maxPrefetchBytes();
+  }
+
+  /** Fetched-but-undelivered bytes per partition above which it is left out of fetches. */
+  private maxPrefetchBytes(): number {
+    const { maxPrefetchBytes, maxBytesPerPartition, shareMaxBytes, maxBytes } = this.options;
+    if (maxPrefetchBytes !== undefined) return maxPrefetchBytes;
+    const floor = 2 * maxBytesPerPartition;
+    if (!shareMaxBytes) return floor;
+    return Math.max(floor, Math.floor(maxBytes / Math.max(1, this.states.length)));
+  }
+
+  /** What each partition of a fetch of `partitions` partitions asks for (partitionMaxBytes). */
+  private partitionMaxBytes(partitions: number): number {
+    const { maxBytesPerPartition, shareMaxBytes, maxBytes } = this.options;
+    if (!shareMaxBytes) return maxBytesPerPartition;
+    return Math.max(maxBytesPerPartition, Math.floor(maxBytes / partitions));
   }
 
   /**
@@ -218,14 +245,15 @@ export class Fetcher {
   }
 
   private async fetchOnce(node: number, loop: FetchLoop, targets: PartitionState[]): Promise<void> {
-    const { cluster, events, maxWaitTimeInMs, minBytes, maxBytes, maxBytesPerPartition, requestTimeout } = this.options;
+    const { cluster, events, maxWaitTimeInMs, minBytes, maxBytes, requestTimeout } = this.options;
+    const partitionMaxBytes = this.partitionMaxBytes(targets.length);
     const epochs = targets.map((s) => s.epoch);
     const offsets = targets.map((s) => s.fetchOffset);
     const byTopic = new Map<string, Array<{ partition: number; fetchOffset: number; partitionMaxBytes: number }>>();
     for (const s of targets) {
       s.fetching = true;
       const list = byTopic.get(s.topic) ?? [];
-      list.push({ partition: s.partition, fetchOffset: s.fetchOffset, partitionMaxBytes: maxBytesPerPartition });
+      list.push({ partition: s.partition, fetchOffset: s.fetchOffset, partitionMaxBytes });
       byTopic.set(s.topic, list);
     }
     try {

@@ -112,7 +112,11 @@ export interface ConsumerConfig {
   sessionTimeout?: number;
   rebalanceTimeout?: number;
   heartbeatInterval?: number;
-  /** Per partition cap of one fetch (default 1 MiB; the first batch is always returned whole). */
+  /**
+   * Per partition cap of one fetch (the first batch is always returned whole). When set, a fixed cap (as in
+   * kafkajs). Left unset, each partition of a fetch asks for its share of `maxBytes` among the partitions
+   * fetched, at least 1 MiB (so a consumer of one partition of large records fetches 10 MiB at a time).
+   */
   maxBytesPerPartition?: number;
   minBytes?: number;
   /** Cap of one fetch response (default 10 MiB). */
@@ -132,7 +136,11 @@ export interface ConsumerConfig {
    * fails it is not delivered, the error is logged and the partition is fetched again after a pause.
    */
   checkCrcs?: boolean;
-  /** Sluice: fetched-but-unprocessed bytes per partition above which prefetching pauses (default 2 × maxBytesPerPartition). */
+  /**
+   * Sluice: fetched-but-unprocessed bytes per partition above which prefetching pauses (default 2 ×
+   * maxBytesPerPartition; with maxBytesPerPartition unset, the partition's share of `maxBytes` among the
+   * assigned partitions when that is larger).
+   */
   maxPrefetchBytesPerPartition?: number;
   /** Sluice: where partitions come from (default: static — subscribe() = all partitions, or assign()). */
   partitionAssignmentSource?: PartitionAssignmentSource;
