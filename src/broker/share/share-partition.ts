@@ -127,9 +127,12 @@ export class SharePartition {
   readonly #restored: Map<number, PersistedRecordState>;
   #changes: PersistedRecordState[] = [];
   #startMoved = false;
-  /** Earliest deadline of an acquired or waiting record (Infinity when none); recomputed lazily. */
+  /**
+   * No acquired or waiting record has a deadline before this (Infinity when none). A lower bound, not the
+   * exact minimum: settling or renewing a record leaves it as it was (so no request scans the window), and
+   * `tick` makes it exact again when it is reached.
+   */
   #nextDeadline = Number.POSITIVE_INFINITY;
-  #deadlineStale = false;
   #available = 0;
   /** member → records it holds here. */
   readonly #held = new Map<string, number>();
@@ -172,15 +175,11 @@ export class SharePartition {
     return this.#available;
   }
 
-  /** When the next lock expires or waiting record becomes due (Infinity: nothing pending). */
+  /**
+   * No lock expires and no waiting record becomes due before this (Infinity: nothing pending). It may be
+   * earlier than the next real deadline: a `tick` at it then finds nothing due and moves it on.
+   */
   get nextDeadline(): number {
-    if (this.#deadlineStale) {
-      let next = Number.POSITIVE_INFINITY;
-      for (const entry of this.#inFlight.values())
-        if ((entry.state === 'acquired' || entry.state === 'waiting') && entry.deadline < next) next = entry.deadline;
-      this.#nextDeadline = next;
-      this.#deadlineStale = false;
-    }
     return this.#nextDeadline;
   }
 
@@ -218,18 +217,19 @@ export class SharePartition {
     this.#startOffset = offset;
     if (this.#loadedEnd < offset) this.#loadedEnd = offset;
     this.#startMoved = true;
-    this.#deadlineStale = true;
     this.#advanceStart();
   }
 
   /** Expires locks and makes waiting records due at `now` available. */
   tick(now: number): void {
-    if (now < this.nextDeadline) return;
+    if (now < this.#nextDeadline) return;
+    let next = Number.POSITIVE_INFINITY;
     for (const entry of this.#inFlight.values()) {
       if (entry.state === 'acquired' && entry.deadline <= now) this.#lockLost(entry, 'its lock expired');
       else if (entry.state === 'waiting' && entry.deadline <= now) this.#move(entry, 'available');
+      if ((entry.state === 'acquired' || entry.state === 'waiting') && entry.deadline < next) next = entry.deadline;
     }
-    this.#deadlineStale = true;
+    this.#nextDeadline = next;
   }
 
   /**
@@ -294,7 +294,7 @@ export class SharePartition {
         return;
       case 'renew':
         entry.deadline = now + (options.lockMs ?? 0);
-        this.#deadlineStale = true;
+        if (entry.deadline < this.#nextDeadline) this.#nextDeadline = entry.deadline;
         return;
     }
   }
@@ -303,7 +303,6 @@ export class SharePartition {
   releaseMember(member: string): void {
     for (const entry of this.#inFlight.values())
       if (entry.state === 'acquired' && entry.member === member) this.#lockLost(entry, 'its consumer left the group');
-    this.#deadlineStale = true;
   }
 
   /** How many records `member` holds here. */
@@ -471,7 +470,6 @@ export class SharePartition {
       throw new IllegalRecordTransitionError(`record ${entry.record.offset}: ${entry.state} → ${to} is not allowed`);
     if (entry.state === 'available') this.#available--;
     if (to === 'available') this.#available++;
-    if (entry.state === 'acquired' || entry.state === 'waiting') this.#deadlineStale = true;
     if (entry.state === 'acquired' && entry.member !== null) {
       const held = (this.#held.get(entry.member) ?? 1) - 1;
       if (held === 0) this.#held.delete(entry.member);
