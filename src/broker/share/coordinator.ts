@@ -465,17 +465,11 @@ export class ShareCoordinator {
         held: this.#held(group, m.id),
       })),
       partitions: lanes.map((lane) => {
-        lane.sp.tick(this.#scheduler.now());
-        const { loadedEnd, ...summary } = lane.sp.summary();
-        const logEndOffset = this.#topics.log(lane.topic, lane.partition)?.logEndOffset ?? loadedEnd;
-        // Records past the window are not read yet: they count as available.
-        return {
-          topic: lane.topic,
-          partition: lane.partition,
-          ...summary,
-          available: summary.available + Math.max(0, logEndOffset - loadedEnd),
-          logEndOffset,
-        };
+        const now = this.#scheduler.now();
+        lane.sp.tick(now);
+        const logEndOffset = this.#topics.log(lane.topic, lane.partition)?.logEndOffset ?? lane.sp.loadedEnd;
+        const { loadedEnd: _, ...summary } = lane.sp.summary(logEndOffset, now);
+        return { topic: lane.topic, partition: lane.partition, ...summary, logEndOffset };
       }),
     };
   }

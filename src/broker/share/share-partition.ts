@@ -369,7 +369,12 @@ export class SharePartition {
     return { records, startOffset: this.#startOffset };
   }
 
-  summary(): SharePartitionSummary {
+  /**
+   * Counts by state. Records from `loadedEnd` up to `logEndOffset` are not in the window yet: they count
+   * by what a restart remembered of them (settled ones not at all, waiting ones as waiting until their
+   * time), and as available when nothing was remembered.
+   */
+  summary(logEndOffset = this.#loadedEnd, now = 0): SharePartitionSummary {
     const summary: SharePartitionSummary = {
       startOffset: this.#startOffset,
       loadedEnd: this.#loadedEnd,
@@ -386,6 +391,21 @@ export class SharePartition {
       summary.deliveryCounts[entry.deliveryCount] = (summary.deliveryCounts[entry.deliveryCount] ?? 0) + 1;
       if (summary.oldestTimestamp === null || entry.record.timestamp < summary.oldestTimestamp)
         summary.oldestTimestamp = entry.record.timestamp;
+    }
+    let unloaded = Math.max(0, logEndOffset - this.#loadedEnd);
+    for (const restored of this.#restored.values()) {
+      if (restored.offset < this.#loadedEnd || restored.offset >= logEndOffset) continue;
+      unloaded--;
+      if (restored.state === 'settled') continue;
+      const lastAttemptCutOff = restored.state === 'acquired' && restored.deliveryCount >= this.#retry.maxAttempts;
+      if (restored.state === 'deadLettering' || lastAttemptCutOff) summary.deadLettering++;
+      else if (restored.state === 'waiting' && restored.until > now) summary.waiting++;
+      else summary.available++;
+      summary.deliveryCounts[restored.deliveryCount] = (summary.deliveryCounts[restored.deliveryCount] ?? 0) + 1;
+    }
+    if (unloaded > 0) {
+      summary.available += unloaded;
+      summary.deliveryCounts[0] = (summary.deliveryCounts[0] ?? 0) + unloaded;
     }
     return summary;
   }

@@ -135,6 +135,28 @@ describe('share-partition state machine', () => {
     expect(sp.pendingDeadLetters().map((d) => d.record.offset)).toEqual([2]);
   });
 
+  it('counts records past the window by what the restart remembered: settled ones are not available', () => {
+    const restored = new Map<number, PersistedRecordState>([
+      [0, { offset: 0, deliveryCount: 1, state: 'acquired', until: 0, error: null }],
+      [3, { offset: 3, deliveryCount: 1, state: 'settled', until: 0, error: null }],
+      [4, { offset: 4, deliveryCount: 2, state: 'settled', until: 0, error: null }],
+      [5, { offset: 5, deliveryCount: 1, state: 'waiting', until: T0 + 1000, error: 'boom' }],
+    ]);
+    const sp = new SharePartition({ startOffset: 0, retry: resolveRetryPolicy(), windowRecords: 2, restored });
+    sp.load(
+      [0, 1, 2, 3, 4, 5, 6].map((o) => record(o)),
+      7,
+      T0,
+    );
+    expect(sp.loadedEnd).toBe(2);
+    // In the window: 0 (delivered once before) and 1. Past it: 2 and 6 never delivered, 3 and 4 acked, 5
+    // waiting for its retry.
+    const summary = sp.summary(7, T0);
+    expect(summary).toMatchObject({ available: 4, acquired: 0, waiting: 1, deadLettering: 0 });
+    expect(summary.deliveryCounts).toEqual({ 0: 3, 1: 2 });
+    expect(sp.summary(7, T0 + 1000)).toMatchObject({ available: 5, waiting: 0 });
+  });
+
   it('declares its transitions as a table in which settled is final', () => {
     expect(TRANSITIONS.settled).toEqual([]);
     expect(TRANSITIONS.available).toEqual(['acquired']);
