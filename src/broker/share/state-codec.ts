@@ -12,7 +12,8 @@
 //
 // Replay reads the log as compacted: the last value of each key wins. A group's epoch grows when it is
 // deleted, a partition's epoch when its start offset is reset; start and record values of another epoch
-// are stale and ignored, so neither needs a tombstone per record. Record states below the partition's start offset are ignored.
+// are stale and ignored, so neither needs a tombstone per record. Record states below the partition's start offset
+// are ignored unless not settled (a parked record: share-partition.ts).
 // Unknown key types are skipped.
 import { decode, Encoder } from '@msgpack/msgpack';
 import type { RetryPolicy } from './retry-policy.js';
