@@ -122,7 +122,7 @@ export async function startSluice(flush: keyof typeof DURABILITY = 'always'): Pr
   };
 }
 
-/** Waits until the share group's start offset reached `end`: every record acknowledged on the broker. */
+/** Waits until the share group's start offset reached `end` with nothing parked: every record settled on the broker. */
 async function waitForStart(
   admin: ReturnType<Sluice['admin']>,
   groupId: string,
@@ -131,8 +131,9 @@ async function waitForStart(
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const group = (await admin.describeShareGroups([groupId])).groups[0];
-    if ((group?.partitions[0]?.startOffset ?? 0) >= end) return;
+    const p = (await admin.describeShareGroups([groupId])).groups[0]?.partitions[0];
+    // Records waiting for a retry are parked below the start offset: none may be left.
+    if (p && p.startOffset >= end && p.available + p.acquired + p.waiting + p.deadLettering === 0) return;
     if (Date.now() > deadline) throw new Error(`Sluice: share group ${groupId} did not settle every record`);
     await new Promise((r) => setTimeout(r, 20));
   }

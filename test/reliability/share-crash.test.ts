@@ -24,6 +24,7 @@ afterAll(removeTempDirs);
 
 const TOTAL = 240;
 const failing = (offset: number) => offset % 37 === 5;
+const RESTARTED_ON_LAST_ATTEMPT = 'the broker restarted during its last delivery attempt';
 
 interface Observed {
   /** offset → acks the broker answered with success. */
@@ -107,8 +108,11 @@ describe('crash: SIGKILL of sluice serve with share groups at work', () => {
     // before and after the crash, so the kill may land in the middle of one.
     const config = join(dataDir, 'sluice.json');
     writeFileSync(config, JSON.stringify({ shareGroups: { stateSnapshotBytes: 4096 } }));
-    const args = ['--data-dir', dataDir, '--port', '0', '--flush', 'always', '--config', config];
-    let broker: SluiceProcess = await startSluice(args);
+    // No Kafka listener: with the config file the helper would leave it on 9092, which copies run side by
+    // side (or another engineer's broker) hold. A generous start bound: a cold start at load 30 takes seconds.
+    const args = ['--data-dir', dataDir, '--port', '0', '--flush', 'always', '--config', config, '--no-kafka'];
+    const START_MS = 90_000;
+    let broker: SluiceProcess = await startSluice(args, START_MS);
     const setup = await WireClient.connect(broker.port);
     await setup.request(CreateTopicsApi, {
       topics: [{ name: 'jobs', numPartitions: 1, replicationFactor: 1, configs: {} }],
@@ -133,7 +137,7 @@ describe('crash: SIGKILL of sluice serve with share groups at work', () => {
     await Promise.all(first);
     const ackedBeforeCrash = observed.answeredAcks.size;
 
-    broker = await startSluice(args);
+    broker = await startSluice(args, START_MS);
     stopped = false;
     const second = [0, 1, 2].map(() => member(broker.port, observed, () => stopped));
     const admin = await WireClient.connect(broker.port);
@@ -141,7 +145,9 @@ describe('crash: SIGKILL of sluice serve with share groups at work', () => {
       await waitFor(
         async () => {
           const d = await admin.request(ShareGroupDescribeApi, { groupIds: ['crashers'] });
-          return d.groups[0]?.partitions[0]?.startOffset === TOTAL;
+          const p = d.groups[0]?.partitions[0];
+          // Past the start offset and none parked below it (records waiting for a retry are parked there).
+          return p?.startOffset === TOTAL && p.available + p.acquired + p.waiting + p.deadLettering === 0;
         },
         { timeoutMs: 30_000, message: 'every record settled after the restart' },
       );
@@ -162,18 +168,31 @@ describe('crash: SIGKILL of sluice serve with share groups at work', () => {
       expect([...observed.answeredAcks.values()].every((n) => n === 1)).toBe(true);
 
       const dlq = await recordsOf(await fetchPartition(admin, 'jobs.dlq', 0, 0));
-      const dead = new Map<number, string>();
+      const dead = new Map<number, { attempts: string; error: string }>();
       for (const record of dlq) {
         const h = Object.fromEntries(record.headers.map(([k, v]) => [k, v?.toString()]));
-        dead.set(Number(h[DLQ_HEADERS.sourceOffset]), h[DLQ_HEADERS.attempts]!);
+        dead.set(Number(h[DLQ_HEADERS.sourceOffset]), {
+          attempts: h[DLQ_HEADERS.attempts]!,
+          error: h[DLQ_HEADERS.error]!,
+        });
       }
       const expectedDead = Array.from({ length: TOTAL }, (_, o) => o).filter(failing);
       expect([...dead.keys()].sort((a, b) => a - b)).toEqual(expectedDead);
-      expect([...dead.values()].every((attempts) => attempts === '3')).toBe(true);
-      for (const offset of expectedDead) expect(observed.deliveries.get(offset)).toBe(3);
+      expect([...dead.values()].every(({ attempts }) => attempts === '3')).toBe(true);
+      // A delivery counts when the broker stores the acquisition, before it answers (as Kafka's delivery
+      // count and RabbitMQ's delivery-limit count deliveries sent, not handlers run). A third delivery whose
+      // answer the kill cut off is spent although no member saw it: the record is dead-lettered after the
+      // restart with the error saying so, having been seen twice (or three times, if its failure was on
+      // the way). Every other failing record was seen exactly three times.
+      const cutOff = expectedDead.filter((o) => dead.get(o)!.error === RESTARTED_ON_LAST_ATTEMPT);
+      for (const offset of expectedDead) {
+        if (cutOff.includes(offset)) expect([2, 3]).toContain(observed.deliveries.get(offset));
+        else expect(observed.deliveries.get(offset)).toBe(3);
+      }
+      expect(cutOff.length).toBeLessThanOrEqual(3 * 6);
     } finally {
       admin.destroy();
       await broker.kill('SIGTERM');
     }
-  }, 120_000);
+  }, 300_000);
 });

@@ -6,6 +6,12 @@ export interface ShareGroupsConfig {
    * also the priority look-ahead: a higher-priority record overtakes lower ones only within this window.
    */
   readonly windowRecords: number;
+  /**
+   * Records waiting for a retry or a delivery time leave the window once the start offset reaches them
+   * (so a long delay holds up nothing behind it), at most this many per share-partition; past that they
+   * hold the start offset as other unsettled records do.
+   */
+  readonly parkedRecords: number;
   /** A member that sends no heartbeat (or fetch) for this long leaves the group and its locks are released. */
   readonly sessionTimeoutMs: number;
   readonly heartbeatIntervalMs: number;
@@ -24,6 +30,7 @@ export interface ShareGroupsConfig {
 
 export const DEFAULT_SHARE_GROUPS_CONFIG: ShareGroupsConfig = Object.freeze({
   windowRecords: 1000,
+  parkedRecords: 10_000,
   sessionTimeoutMs: 45_000,
   heartbeatIntervalMs: 5_000,
   defaultLockTimeoutMs: 30_000,
@@ -41,6 +48,7 @@ export function resolveShareGroupsConfig(input: Partial<ShareGroupsConfig> = {})
       throw new RangeError(`shareGroups.${name} must be an integer from ${min} to ${max}, got ${value}`);
   };
   check('windowRecords', 1, 1_000_000);
+  check('parkedRecords', 0, 10_000_000);
   check('sessionTimeoutMs', 1000, 3600_000);
   check('heartbeatIntervalMs', 100, config.sessionTimeoutMs);
   check('maxLockTimeoutMs', 1000, 24 * 3600_000);

@@ -16,7 +16,7 @@ import type { TopicRegistry } from '../registries/topics.js';
 import type { ShareGroupsConfig } from './config.js';
 import { DeadLetterWriter } from './dead-letters.js';
 import { ShareError } from './errors.js';
-import { readShareRecords } from './record-reader.js';
+import { readShareRecords, readShareRecordsAt } from './record-reader.js';
 import { resolveRetryPolicy, type RetryPolicyInput } from './retry-policy.js';
 import { ShareGroup, ShareLane, type ShareMember } from './share-group.js';
 import { SharePartition, type AckType, type SharePartitionSummary } from './share-partition.js';
@@ -326,6 +326,29 @@ export class ShareCoordinator {
       sp.skipTo(log.logStartOffset);
       void this.#commit(group, lane).catch((err) => this.#persistFailed(err, group, lane));
     }
+    const parked = sp.parkedToLoad;
+    if (parked.length > 0) {
+      // After a restart: the parked records (below the start offset) are read back first.
+      lane.loading = readShareRecordsAt(log, parked)
+        .then(({ records, gone }) => {
+          if (lane.sp !== sp) return;
+          sp.loadParked(records, gone, this.#scheduler.now());
+          void this.#commit(group, lane).catch((err) => this.#persistFailed(err, group, lane));
+          this.#arm(group, lane);
+          this.#drainDeadLetters(group, lane);
+          group.wake();
+        })
+        .catch((err) =>
+          this.#logger.warn(
+            { err, group: group.id, topic: lane.topic, partition: lane.partition },
+            'share group could not read its parked records',
+          ),
+        )
+        .finally(() => {
+          lane.loading = null;
+        });
+      return lane.loading;
+    }
     if (sp.room === 0 || this.#loadReadAhead(group, lane) || sp.loadedEnd >= log.logEndOffset) return Promise.resolve();
     lane.loading = readShareRecords(log, sp.loadedEnd, this.#config.windowRecords)
       .then((read) => {
@@ -465,17 +488,11 @@ export class ShareCoordinator {
         held: this.#held(group, m.id),
       })),
       partitions: lanes.map((lane) => {
-        lane.sp.tick(this.#scheduler.now());
-        const { loadedEnd, ...summary } = lane.sp.summary();
-        const logEndOffset = this.#topics.log(lane.topic, lane.partition)?.logEndOffset ?? loadedEnd;
-        // Records past the window are not read yet: they count as available.
-        return {
-          topic: lane.topic,
-          partition: lane.partition,
-          ...summary,
-          available: summary.available + Math.max(0, logEndOffset - loadedEnd),
-          logEndOffset,
-        };
+        const now = this.#scheduler.now();
+        lane.sp.tick(now);
+        const logEndOffset = this.#topics.log(lane.topic, lane.partition)?.logEndOffset ?? lane.sp.loadedEnd;
+        const { loadedEnd: _, ...summary } = lane.sp.summary(logEndOffset, now);
+        return { topic: lane.topic, partition: lane.partition, ...summary, logEndOffset };
       }),
     };
   }
@@ -600,6 +617,7 @@ export class ShareCoordinator {
           startOffset: replay.startOffset,
           retry: group.config.retry,
           windowRecords: this.#config.windowRecords,
+          parkedRecords: this.#config.parkedRecords,
           random: this.#random,
           restored: replay.records,
         }),
@@ -622,6 +640,7 @@ export class ShareCoordinator {
       startOffset,
       retry: group.config.retry,
       windowRecords: this.#config.windowRecords,
+      parkedRecords: this.#config.parkedRecords,
       random: this.#random,
     });
   }

@@ -44,6 +44,24 @@ export async function readShareRecords(log: PartitionLog, from: number, maxRecor
   return { records, nextOffset };
 }
 
+/**
+ * The records at these offsets (one read each: parked records read back after a restart); `gone` lists the
+ * offsets the log no longer has (retention or compaction removed them).
+ */
+export async function readShareRecordsAt(
+  log: PartitionLog,
+  offsets: readonly number[],
+): Promise<{ records: ShareRecord[]; gone: number[] }> {
+  const records: ShareRecord[] = [];
+  const gone: number[] = [];
+  for (const offset of offsets) {
+    const found = offset >= log.logStartOffset ? (await readShareRecords(log, offset, 1)).records[0] : undefined;
+    if (found?.offset === offset) records.push(found);
+    else gone.push(offset);
+  }
+  return { records, gone };
+}
+
 function header(headers: HeaderPairs, name: string): string | undefined {
   for (let i = headers.length - 1; i >= 0; i--) {
     const [key, value] = headers[i]!;

@@ -1,7 +1,10 @@
 // The state of one share-partition: one share group reading one partition of a topic as a queue. This
 // class is the one owner of the records' states and keeps these invariants:
 //
-//   - every offset below `startOffset` is settled (acked or dead-lettered) and forgotten;
+//   - every offset below `startOffset` is settled (acked or dead-lettered) and forgotten, or parked;
+//   - a parked record is one whose retry or delivery time the start offset passed while it waited: it
+//     leaves the window (so a long delay never holds up the records behind it) and stays in `#parked`,
+//     at most `parkedRecords` of them, until it is settled;
 //   - an in-flight record is in exactly one state of TRANSITIONS, and is held by at most one member
 //     (only `acquired` has a member);
 //   - a record's delivery count never goes backwards, except that an explicit release gives back the
@@ -13,9 +16,9 @@
 // records that must go to the dead-letter topic wait in `deadLettering` until the owner has written
 // them there (`deadLettered()`), so a crash in between duplicates a dead letter but never loses one.
 //
-// Delivery order: among available records, the highest priority first, then the lowest offset; records
-// are only considered within the window (at most `windowRecords` unsettled records past the start
-// offset), which bounds both memory and how far a high priority can overtake.
+// Delivery order: among available records, the highest priority first, then the lowest offset (parked
+// records first); records are only considered within the window (at most `windowRecords` records past the
+// start offset), which bounds both memory and how far a high priority can overtake.
 import type { HeaderPairs } from '../../records/index.js';
 import { ShareError } from './errors.js';
 import { backoffDelay, type RetryPolicy } from './retry-policy.js';
@@ -96,9 +99,11 @@ export interface SharePartitionOptions {
   readonly startOffset: number;
   readonly retry: RetryPolicy;
   readonly windowRecords: number;
+  /** At most this many waiting records are parked below the start offset (then they hold it, as others do). */
+  readonly parkedRecords?: number;
   /** Uniform in [0, 1): backoff jitter. */
   readonly random?: () => number;
-  /** States remembered from before a restart, by offset (records at or past startOffset). */
+  /** States remembered from before a restart, by offset (below startOffset: parked records, read with `loadParked`). */
   readonly restored?: ReadonlyMap<number, PersistedRecordState>;
 }
 
@@ -125,11 +130,19 @@ export class SharePartition {
   /** Unsettled records (and settled ones not yet passed by the start offset), in offset order. */
   readonly #inFlight = new Map<number, InFlight>();
   readonly #restored: Map<number, PersistedRecordState>;
+  /** Records below the start offset that are not settled (see the invariants above), in offset order. */
+  readonly #parked = new Map<number, InFlight>();
+  readonly #parkedRecords: number;
+  /** Parked records remembered from before a restart, not read back from the log yet. */
+  readonly #parkedToLoad = new Map<number, PersistedRecordState>();
   #changes: PersistedRecordState[] = [];
   #startMoved = false;
-  /** Earliest deadline of an acquired or waiting record (Infinity when none); recomputed lazily. */
+  /**
+   * No acquired or waiting record has a deadline before this (Infinity when none). A lower bound, not the
+   * exact minimum: settling or renewing a record leaves it as it was (so no request scans the window), and
+   * `tick` makes it exact again when it is reached.
+   */
   #nextDeadline = Number.POSITIVE_INFINITY;
-  #deadlineStale = false;
   #available = 0;
   /** member → records it holds here. */
   readonly #held = new Map<string, number>();
@@ -140,9 +153,33 @@ export class SharePartition {
     this.#retry = options.retry;
     this.#windowRecords = options.windowRecords;
     this.#random = options.random ?? Math.random;
+    this.#parkedRecords = options.parkedRecords ?? 10 * options.windowRecords;
     this.#restored = new Map();
-    for (const [offset, state] of options.restored ?? [])
+    for (const [offset, state] of options.restored ?? []) {
       if (offset >= options.startOffset) this.#restored.set(offset, state);
+      else if (state.state !== 'settled') this.#parkedToLoad.set(offset, state);
+    }
+  }
+
+  /** Offsets of parked records a restart remembered and the owner has to read back (`loadParked`). */
+  get parkedToLoad(): number[] {
+    return [...this.#parkedToLoad.keys()];
+  }
+
+  /**
+   * Takes parked records read back from the log after a restart; `gone` are offsets the log no longer has
+   * (retention passed them): they are forgotten.
+   */
+  loadParked(records: readonly ShareRecord[], gone: readonly number[], now: number): void {
+    for (const offset of gone) this.#parkedToLoad.delete(offset);
+    for (const record of records) {
+      const restored = this.#parkedToLoad.get(record.offset);
+      if (!restored) continue;
+      this.#parkedToLoad.delete(record.offset);
+      const entry = this.#restoredEntry(record, restored, now);
+      this.#parked.set(record.offset, entry);
+    }
+    this.#sortParked();
   }
 
   get startOffset(): number {
@@ -172,15 +209,11 @@ export class SharePartition {
     return this.#available;
   }
 
-  /** When the next lock expires or waiting record becomes due (Infinity: nothing pending). */
+  /**
+   * No lock expires and no waiting record becomes due before this (Infinity: nothing pending). It may be
+   * earlier than the next real deadline: a `tick` at it then finds nothing due and moves it on.
+   */
   get nextDeadline(): number {
-    if (this.#deadlineStale) {
-      let next = Number.POSITIVE_INFINITY;
-      for (const entry of this.#inFlight.values())
-        if ((entry.state === 'acquired' || entry.state === 'waiting') && entry.deadline < next) next = entry.deadline;
-      this.#nextDeadline = next;
-      this.#deadlineStale = false;
-    }
     return this.#nextDeadline;
   }
 
@@ -209,6 +242,12 @@ export class SharePartition {
 
   /** Skips to `offset` (the log's start moved past records never delivered: retention, DeleteRecords). */
   skipTo(offset: number): void {
+    for (const [o, entry] of this.#parked) {
+      if (o >= offset) break;
+      this.#leave(entry);
+      this.#parked.delete(o);
+    }
+    for (const o of this.#parkedToLoad.keys()) if (o < offset) this.#parkedToLoad.delete(o);
     if (offset <= this.#startOffset) return;
     for (const [o, entry] of this.#inFlight) {
       if (o >= offset) break;
@@ -218,18 +257,21 @@ export class SharePartition {
     this.#startOffset = offset;
     if (this.#loadedEnd < offset) this.#loadedEnd = offset;
     this.#startMoved = true;
-    this.#deadlineStale = true;
     this.#advanceStart();
   }
 
   /** Expires locks and makes waiting records due at `now` available. */
   tick(now: number): void {
-    if (now < this.nextDeadline) return;
-    for (const entry of this.#inFlight.values()) {
-      if (entry.state === 'acquired' && entry.deadline <= now) this.#lockLost(entry, 'its lock expired');
-      else if (entry.state === 'waiting' && entry.deadline <= now) this.#move(entry, 'available');
+    if (now < this.#nextDeadline) return;
+    let next = Number.POSITIVE_INFINITY;
+    for (const entries of [this.#parked, this.#inFlight]) {
+      for (const entry of entries.values()) {
+        if (entry.state === 'acquired' && entry.deadline <= now) this.#lockLost(entry, 'its lock expired');
+        else if (entry.state === 'waiting' && entry.deadline <= now) this.#move(entry, 'available');
+        if ((entry.state === 'acquired' || entry.state === 'waiting') && entry.deadline < next) next = entry.deadline;
+      }
     }
-    this.#deadlineStale = true;
+    this.#nextDeadline = next;
   }
 
   /**
@@ -261,15 +303,13 @@ export class SharePartition {
    */
   acknowledge(member: string, offset: number, type: AckType, now: number, options: AckOptions = {}): void {
     this.tick(now);
-    const entry = this.#inFlight.get(offset);
+    const entry = this.#inFlight.get(offset) ?? this.#parked.get(offset);
     if (entry?.state !== 'acquired' || entry.member !== member) {
       throw new ShareError('not-held', this.#notHeldMessage(member, offset, entry));
     }
     switch (type) {
       case 'ack':
-        this.#move(entry, 'settled');
-        this.#record(entry);
-        this.#advanceStart();
+        this.#settle(entry);
         return;
       case 'release':
         this.#move(entry, 'available');
@@ -291,19 +331,20 @@ export class SharePartition {
           if (entry.deadline < this.#nextDeadline) this.#nextDeadline = entry.deadline;
         }
         this.#record(entry);
+        this.#advanceStart();
         return;
       case 'renew':
         entry.deadline = now + (options.lockMs ?? 0);
-        this.#deadlineStale = true;
+        if (entry.deadline < this.#nextDeadline) this.#nextDeadline = entry.deadline;
         return;
     }
   }
 
   /** Every record `member` holds loses its lock now (the member left or its session expired). */
   releaseMember(member: string): void {
-    for (const entry of this.#inFlight.values())
-      if (entry.state === 'acquired' && entry.member === member) this.#lockLost(entry, 'its consumer left the group');
-    this.#deadlineStale = true;
+    for (const entries of [this.#parked, this.#inFlight])
+      for (const entry of entries.values())
+        if (entry.state === 'acquired' && entry.member === member) this.#lockLost(entry, 'its consumer left the group');
   }
 
   /** How many records `member` holds here. */
@@ -314,32 +355,32 @@ export class SharePartition {
   /** Offsets `member` holds in this partition. */
   heldBy(member: string): number[] {
     const held: number[] = [];
-    for (const entry of this.#inFlight.values())
-      if (entry.state === 'acquired' && entry.member === member) held.push(entry.record.offset);
+    for (const entries of [this.#parked, this.#inFlight])
+      for (const entry of entries.values())
+        if (entry.state === 'acquired' && entry.member === member) held.push(entry.record.offset);
     return held;
   }
 
   /** Records waiting to be written to the dead-letter topic. */
   pendingDeadLetters(): DeadLetter[] {
     const pending: DeadLetter[] = [];
-    for (const entry of this.#inFlight.values())
-      if (entry.state === 'deadLettering')
-        pending.push({
-          record: entry.record,
-          deliveryCount: entry.deliveryCount,
-          error: entry.error ?? 'dead-lettered',
-        });
+    for (const entries of [this.#parked, this.#inFlight])
+      for (const entry of entries.values())
+        if (entry.state === 'deadLettering')
+          pending.push({
+            record: entry.record,
+            deliveryCount: entry.deliveryCount,
+            error: entry.error ?? 'dead-lettered',
+          });
     return pending;
   }
 
   /** The owner wrote this record to the dead-letter topic: it is settled. */
   deadLettered(offset: number): void {
-    const entry = this.#inFlight.get(offset);
+    const entry = this.#inFlight.get(offset) ?? this.#parked.get(offset);
     if (entry?.state !== 'deadLettering')
       throw new IllegalRecordTransitionError(`record ${offset} is not waiting to be dead-lettered`);
-    this.#move(entry, 'settled');
-    this.#record(entry);
-    this.#advanceStart();
+    this.#settle(entry);
   }
 
   /**
@@ -347,16 +388,18 @@ export class SharePartition {
    * past it that is not simply available on its first delivery), for a snapshot of the state topic.
    */
   snapshot(): PersistedRecordState[] {
-    const states: PersistedRecordState[] = [...this.#restored.values()];
-    for (const entry of this.#inFlight.values()) {
-      if (entry.state === 'available' && entry.deliveryCount === 0 && entry.error === null) continue;
-      states.push({
-        offset: entry.record.offset,
-        deliveryCount: entry.deliveryCount,
-        state: entry.state,
-        until: entry.state === 'waiting' ? entry.deadline : 0,
-        error: entry.error,
-      });
+    const states: PersistedRecordState[] = [...this.#parkedToLoad.values(), ...this.#restored.values()];
+    for (const entries of [this.#parked, this.#inFlight]) {
+      for (const entry of entries.values()) {
+        if (entry.state === 'available' && entry.deliveryCount === 0 && entry.error === null) continue;
+        states.push({
+          offset: entry.record.offset,
+          deliveryCount: entry.deliveryCount,
+          state: entry.state,
+          until: entry.state === 'waiting' ? entry.deadline : 0,
+          error: entry.error,
+        });
+      }
     }
     return states;
   }
@@ -370,7 +413,12 @@ export class SharePartition {
     return { records, startOffset: this.#startOffset };
   }
 
-  summary(): SharePartitionSummary {
+  /**
+   * Counts by state. Records from `loadedEnd` up to `logEndOffset` are not in the window yet: they count
+   * by what a restart remembered of them (settled ones not at all, waiting ones as waiting until their
+   * time), and as available when nothing was remembered.
+   */
+  summary(logEndOffset = this.#loadedEnd, now = 0): SharePartitionSummary {
     const summary: SharePartitionSummary = {
       startOffset: this.#startOffset,
       loadedEnd: this.#loadedEnd,
@@ -381,19 +429,34 @@ export class SharePartition {
       deliveryCounts: {},
       oldestTimestamp: null,
     };
-    for (const entry of this.#inFlight.values()) {
+    for (const entry of [...this.#parked.values(), ...this.#inFlight.values()]) {
       if (entry.state === 'settled') continue;
       summary[entry.state]++;
       summary.deliveryCounts[entry.deliveryCount] = (summary.deliveryCounts[entry.deliveryCount] ?? 0) + 1;
       if (summary.oldestTimestamp === null || entry.record.timestamp < summary.oldestTimestamp)
         summary.oldestTimestamp = entry.record.timestamp;
     }
+    let unloaded = Math.max(0, logEndOffset - this.#loadedEnd);
+    for (const restored of this.#restored.values()) {
+      if (restored.offset < this.#loadedEnd || restored.offset >= logEndOffset) continue;
+      unloaded--;
+      if (restored.state === 'settled') continue;
+      const lastAttemptCutOff = restored.state === 'acquired' && restored.deliveryCount >= this.#retry.maxAttempts;
+      if (restored.state === 'deadLettering' || lastAttemptCutOff) summary.deadLettering++;
+      else if (restored.state === 'waiting' && restored.until > now) summary.waiting++;
+      else summary.available++;
+      summary.deliveryCounts[restored.deliveryCount] = (summary.deliveryCounts[restored.deliveryCount] ?? 0) + 1;
+    }
+    if (unloaded > 0) {
+      summary.available += unloaded;
+      summary.deliveryCounts[0] = (summary.deliveryCounts[0] ?? 0) + unloaded;
+    }
     return summary;
   }
 
   /** The state of one loaded record (tests and describe), or undefined when not in the window. */
   stateOf(offset: number): { state: RecordState; deliveryCount: number; member: string | null } | undefined {
-    const entry = this.#inFlight.get(offset);
+    const entry = this.#inFlight.get(offset) ?? this.#parked.get(offset);
     if (!entry) return offset < this.#startOffset ? { state: 'settled', deliveryCount: 0, member: null } : undefined;
     return { state: entry.state, deliveryCount: entry.deliveryCount, member: entry.member };
   }
@@ -401,16 +464,20 @@ export class SharePartition {
   #admit(record: ShareRecord, now: number): void {
     const restored = this.#restored.get(record.offset);
     if (restored) this.#restored.delete(record.offset);
+    this.#inFlight.set(record.offset, this.#restoredEntry(record, restored, now));
+  }
+
+  /** A record entering the window or the parked set, in the state a restart remembered (or new). */
+  #restoredEntry(record: ShareRecord, restored: PersistedRecordState | undefined, now: number): InFlight {
     if (restored?.state === 'settled') {
-      this.#inFlight.set(record.offset, {
+      return {
         record,
         state: 'settled',
         deliveryCount: restored.deliveryCount,
         member: null,
         deadline: 0,
         error: null,
-      });
-      return;
+      };
     }
     const entry: InFlight = {
       record,
@@ -420,7 +487,6 @@ export class SharePartition {
       deadline: 0,
       error: restored?.error ?? null,
     };
-    this.#inFlight.set(record.offset, entry);
     if (restored?.state === 'deadLettering') {
       entry.state = 'deadLettering';
     } else if (restored?.state === 'acquired' && entry.deliveryCount >= this.#retry.maxAttempts) {
@@ -438,6 +504,7 @@ export class SharePartition {
         this.#available++;
       }
     }
+    return entry;
   }
 
   #lockLost(entry: InFlight, why: string): void {
@@ -454,13 +521,16 @@ export class SharePartition {
     const chosen: InFlight[] = [];
     // One pass in offset order per priority level present, highest first; most windows hold one level.
     let levels = 0;
-    for (const entry of this.#inFlight.values()) if (entry.state === 'available') levels |= 1 << entry.record.priority;
+    for (const entries of [this.#parked, this.#inFlight])
+      for (const entry of entries.values()) if (entry.state === 'available') levels |= 1 << entry.record.priority;
     for (let priority = 9; priority >= 0 && chosen.length < max; priority--) {
       if ((levels & (1 << priority)) === 0) continue;
-      for (const entry of this.#inFlight.values()) {
-        if (entry.state !== 'available' || entry.record.priority !== priority) continue;
-        chosen.push(entry);
-        if (chosen.length === max) break;
+      for (const entries of [this.#parked, this.#inFlight]) {
+        for (const entry of entries.values()) {
+          if (entry.state !== 'available' || entry.record.priority !== priority) continue;
+          chosen.push(entry);
+          if (chosen.length === max) return chosen;
+        }
       }
     }
     return chosen;
@@ -471,7 +541,6 @@ export class SharePartition {
       throw new IllegalRecordTransitionError(`record ${entry.record.offset}: ${entry.state} → ${to} is not allowed`);
     if (entry.state === 'available') this.#available--;
     if (to === 'available') this.#available++;
-    if (entry.state === 'acquired' || entry.state === 'waiting') this.#deadlineStale = true;
     if (entry.state === 'acquired' && entry.member !== null) {
       const held = (this.#held.get(entry.member) ?? 1) - 1;
       if (held === 0) this.#held.delete(entry.member);
@@ -480,6 +549,13 @@ export class SharePartition {
     entry.state = to;
     if (to !== 'acquired') entry.member = null;
     if (to !== 'acquired' && to !== 'waiting') entry.deadline = 0;
+  }
+
+  /** Keeps `#parked` in offset order after records read back were added out of order. */
+  #sortParked(): void {
+    const sorted = [...this.#parked].sort((a, b) => a[0] - b[0]);
+    this.#parked.clear();
+    for (const [offset, entry] of sorted) this.#parked.set(offset, entry);
   }
 
   /** Drops a record the log no longer has (skipTo). */
@@ -502,10 +578,21 @@ export class SharePartition {
     });
   }
 
+  /** A record is done (acked, or written to the dead-letter topic). */
+  #settle(entry: InFlight): void {
+    this.#move(entry, 'settled');
+    this.#record(entry);
+    if (this.#parked.delete(entry.record.offset)) return;
+    this.#advanceStart();
+  }
+
+  /** Moves the start offset past settled records, parking the waiting ones it meets while there is room. */
   #advanceStart(): void {
     let start = this.#loadedEnd;
     for (const [offset, entry] of this.#inFlight) {
-      if (entry.state !== 'settled') {
+      if (entry.state === 'waiting' && this.#parked.size < this.#parkedRecords) {
+        this.#parked.set(offset, entry);
+      } else if (entry.state !== 'settled') {
         start = offset;
         break;
       }

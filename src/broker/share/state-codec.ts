@@ -12,9 +12,10 @@
 //
 // Replay reads the log as compacted: the last value of each key wins. A group's epoch grows when it is
 // deleted, a partition's epoch when its start offset is reset; start and record values of another epoch
-// are stale and ignored, so neither needs a tombstone per record. Record states below the partition's start offset are ignored.
+// are stale and ignored, so neither needs a tombstone per record. Record states below the partition's start offset
+// are ignored unless not settled (a parked record: share-partition.ts).
 // Unknown key types are skipped.
-import { decode, encode } from '@msgpack/msgpack';
+import { decode, Encoder } from '@msgpack/msgpack';
 import type { RetryPolicy } from './retry-policy.js';
 import { RECORD_STATES, type PersistedRecordState, type RecordState } from './share-partition.js';
 
@@ -56,9 +57,13 @@ export interface Epochs {
   readonly partition: number;
 }
 
+// One encoder for every state record: `encode()` would build a new one (and its buffer) per call, two
+// calls per record, which led the broker's profile under share-group load. Its output is a view of the
+// encoder's buffer, valid until the next call: copied out at once.
+const encoder = new Encoder();
+
 function bytes(value: unknown): Buffer {
-  const u8 = encode(value);
-  return Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength);
+  return Buffer.from(encoder.encodeSharedRef(value));
 }
 
 export function encodeGroup(

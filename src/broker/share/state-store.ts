@@ -204,7 +204,12 @@ export class ShareStateStore {
     for (const { groupId, pkey, group, partition, state } of records) {
       const start = starts.get(groupId)?.get(pkey);
       if (!start || start.groupEpoch !== group || start.replay.partitionEpoch !== partition) continue;
-      if (state.offset < start.replay.startOffset) continue;
+      // Below the start only parked records (waiting ones the start passed) are still in play; the last
+      // value wins, so a settled one forgets the record.
+      if (state.offset < start.replay.startOffset && state.state === 'settled') {
+        start.replay.records.delete(state.offset);
+        continue;
+      }
       start.replay.records.set(state.offset, state);
     }
     for (const [groupId, group] of groups) {

@@ -88,9 +88,12 @@ describe('share-partition state machine', () => {
     expect(retry.map((r) => [r.record.offset, r.deliveryCount])).toEqual([[0, 2]]);
     sp.acknowledge('a', 0, 'fail', T0 + 100, { error: 'boom again' });
     expect(sp.pendingDeadLetters()).toEqual([expect.objectContaining({ deliveryCount: 2, error: 'boom again' })]);
-    expect(sp.startOffset).toBe(0);
+    // Record 0 was parked below the start offset while it waited for its retry; it stays there until settled.
+    expect(sp.startOffset).toBe(2);
+    expect(sp.stateOf(0)?.state).toBe('deadLettering');
     sp.deadLettered(0);
     expect(sp.startOffset).toBe(2);
+    expect(sp.stateOf(0)?.state).toBe('settled');
   });
 
   it('sends a rejected record to the dead letters at once, and a release gives the delivery back', () => {
@@ -133,6 +136,71 @@ describe('share-partition state machine', () => {
       [3, 1],
     ]);
     expect(sp.pendingDeadLetters().map((d) => d.record.offset)).toEqual([2]);
+  });
+
+  it('counts records past the window by what the restart remembered: settled ones are not available', () => {
+    const restored = new Map<number, PersistedRecordState>([
+      [0, { offset: 0, deliveryCount: 1, state: 'acquired', until: 0, error: null }],
+      [3, { offset: 3, deliveryCount: 1, state: 'settled', until: 0, error: null }],
+      [4, { offset: 4, deliveryCount: 2, state: 'settled', until: 0, error: null }],
+      [5, { offset: 5, deliveryCount: 1, state: 'waiting', until: T0 + 1000, error: 'boom' }],
+    ]);
+    const sp = new SharePartition({ startOffset: 0, retry: resolveRetryPolicy(), windowRecords: 2, restored });
+    sp.load(
+      [0, 1, 2, 3, 4, 5, 6].map((o) => record(o)),
+      7,
+      T0,
+    );
+    expect(sp.loadedEnd).toBe(2);
+    // In the window: 0 (delivered once before) and 1. Past it: 2 and 6 never delivered, 3 and 4 acked, 5
+    // waiting for its retry.
+    const summary = sp.summary(7, T0);
+    expect(summary).toMatchObject({ available: 4, acquired: 0, waiting: 1, deadLettering: 0 });
+    expect(summary.deliveryCounts).toEqual({ 0: 3, 1: 2 });
+    expect(sp.summary(7, T0 + 1000)).toMatchObject({ available: 5, waiting: 0 });
+  });
+
+  it('parks a record waiting for its time outside the window: a long delay holds up nothing behind it', () => {
+    const HOUR = 3600_000;
+    const log = [record(0, { deliverAt: T0 + HOUR }), ...Array.from({ length: 9 }, (_, i) => record(i + 1))];
+    const retry = resolveRetryPolicy({ maxAttempts: 3, backoff: { type: 'fixed', initialMs: 100 } });
+    const sp = new SharePartition({ startOffset: 0, retry, windowRecords: 3 });
+    const delivered: number[] = [];
+    for (let round = 0; round < 10 && delivered.length < 9; round++) {
+      sp.load(log.slice(sp.loadedEnd, sp.loadedEnd + sp.room), Math.min(10, sp.loadedEnd + sp.room), T0);
+      for (const got of sp.acquire('a', 2, T0, 30_000)) {
+        delivered.push(got.record.offset);
+        // Record 1 fails once: it waits for its retry, parked too once the start offset reaches it.
+        sp.acknowledge('a', got.record.offset, got.record.offset === 1 && got.deliveryCount === 1 ? 'fail' : 'ack', T0);
+      }
+    }
+    expect(delivered).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(sp.startOffset).toBe(10);
+    expect(sp.stateOf(0)?.state).toBe('waiting');
+    expect(sp.summary(10, T0)).toMatchObject({ available: 0, waiting: 2 });
+    // The retry and the delayed record come back at their times, from below the start offset.
+    expect(sp.acquire('a', 5, T0 + 100, 30_000).map((r) => [r.record.offset, r.deliveryCount])).toEqual([[1, 2]]);
+    sp.acknowledge('a', 1, 'ack', T0 + 100);
+    expect(sp.acquire('a', 5, T0 + HOUR - 1, 30_000)).toEqual([]);
+    const late = sp.acquire('a', 5, T0 + HOUR, 30_000);
+    expect(late.map((r) => r.record.offset)).toEqual([0]);
+
+    // A restart remembers the parked record (below the start offset) and reads it back.
+    sp.acknowledge('a', 0, 'fail', T0 + HOUR, { error: 'not yet' });
+    const restored = new Map(sp.snapshot().map((state) => [state.offset, state]));
+    const after = new SharePartition({
+      startOffset: sp.startOffset,
+      retry,
+      windowRecords: 3,
+      restored,
+    });
+    expect(after.parkedToLoad).toEqual([0]);
+    after.loadParked([log[0]!], [], T0 + HOUR);
+    expect(after.parkedToLoad).toEqual([]);
+    expect(after.stateOf(0)).toMatchObject({ state: 'waiting', deliveryCount: 1 });
+    expect(after.acquire('b', 5, T0 + HOUR + 100, 30_000).map((r) => [r.record.offset, r.deliveryCount])).toEqual([
+      [0, 2],
+    ]);
   });
 
   it('declares its transitions as a table in which settled is final', () => {
@@ -207,7 +275,8 @@ describe('share-partition state machine', () => {
         };
         ops.forEach(run);
         // Drain: one member acks everything that comes, time moves on, dead letters are written.
-        for (let round = 0; round < 200 && sp.startOffset < count; round++) {
+        // (Until every record is settled: a record waiting for its retry is parked below the start offset.)
+        for (let round = 0; round < 200 && settledTimes.size < count; round++) {
           loadMore();
           for (const got of sp.acquire('drain', 100, now, 300)) sp.acknowledge('drain', got.record.offset, 'ack', now);
           for (const dead of sp.pendingDeadLetters()) sp.deadLettered(dead.record.offset);

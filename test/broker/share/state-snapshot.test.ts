@@ -101,7 +101,8 @@ describe('__share_group_state size', () => {
     c = await tb.client();
     const described = await c.request(ShareGroupDescribeApi, { groupIds: ['workers'] });
     const partition = described.groups[0]!.partitions[0]!;
-    expect(partition.startOffset).toBe(failed);
+    // The failed record waits for its retry parked below the start offset, which moved on to the last one.
+    expect(partition.startOffset).toBe(held);
     expect(partition.waiting).toBe(1);
     // The last was acquired when the broker stopped: available again, its delivery counted.
     expect(partition.available).toBe(1);
