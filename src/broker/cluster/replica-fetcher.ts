@@ -132,6 +132,16 @@ export class ReplicaFetcher {
     );
   }
 
+  /** The leader refused the partition: tried again, from truncation, `retryMs` later. */
+  #refuse(p: Followed, errorCode: number, message: string | null): void {
+    p.state = 'refused';
+    p.refusedAt = performance.now();
+    this.#host.logger.debug(
+      { topic: p.topic, partition: p.partition, leader: this.leader.id, errorCode, reason: message },
+      'the leader refused a replica request; retrying',
+    );
+  }
+
   async #truncate(connection: PeerConnection, partitions: Followed[]): Promise<void> {
     const asked: Array<{ p: Followed; log: PartitionLog; lastEpoch: number }> = [];
     for (const p of partitions) {
@@ -157,8 +167,7 @@ export class ReplicaFetcher {
         if (!entry || !this.#current(entry.p)) continue;
         const { p, log } = entry;
         if (answer.errorCode !== ErrorCode.NONE) {
-          p.state = 'refused';
-          p.refusedAt = performance.now();
+          this.#refuse(p, answer.errorCode, answer.errorMessage);
           continue;
         }
         // KIP-279: the lower of the leader's end of the epoch it named and this log's end of that epoch.
@@ -202,13 +211,10 @@ export class ReplicaFetcher {
         const entry = asked.find((a) => a.p.topic === t.name && a.p.partition === answer.partition);
         if (!entry || !this.#current(entry.p)) continue;
         const { p, log } = entry;
-        if (answer.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE) {
-          p.state = 'truncating';
-          continue;
-        }
         if (answer.errorCode !== ErrorCode.NONE) {
-          p.state = 'refused';
-          p.refusedAt = performance.now();
+          // Not leader, a fenced or unknown epoch (the metadata moved), or out of range (this log ends past
+          // the leader's: truncated again on the retry; or before its log start: not handled yet).
+          this.#refuse(p, answer.errorCode, answer.errorMessage);
           continue;
         }
         const records = answer.records;
