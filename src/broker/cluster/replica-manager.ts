@@ -110,7 +110,7 @@ export class ReplicaManager implements ReplicationView {
     for (const [topic, { value: spec }] of cache.topics()) {
       for (let p = 0; p < spec.partitions; p++) {
         const state = cache.partition(topic, p)?.value;
-        if (!state || !state.replicas.includes(brokerId)) continue;
+        if (!state?.replicas.includes(brokerId)) continue;
         const log = topics.log(topic, p);
         if (!log) continue;
         const key = partitionKey(topic, p);
@@ -218,7 +218,7 @@ export class ReplicaManager implements ReplicationView {
 
   awaitCommitted(topic: string, partition: number, end: number, timeoutMs: number): Promise<AckOutcome> {
     const entry = this.#entries.get(partitionKey(topic, partition));
-    if (!entry || entry.replica.role !== 'leader') return Promise.resolve('not-leader');
+    if (entry?.replica.role !== 'leader') return Promise.resolve('not-leader');
     entry.replica.advance(entry.log.logEndOffset);
     if (entry.replica.highWatermark >= end) return Promise.resolve('committed');
     return this.#acks.wait(topic, partition, end, timeoutMs);
@@ -250,7 +250,7 @@ export class ReplicaManager implements ReplicationView {
 
   followerFetched(topic: string, partition: number, replicaId: number, fetchOffset: number): void {
     const entry = this.#entries.get(partitionKey(topic, partition));
-    if (!entry || entry.replica.role !== 'leader') return;
+    if (entry?.replica.role !== 'leader') return;
     const { replica, log } = entry;
     if (replica.followerFetched(replicaId, fetchOffset, log.logEndOffset, performance.now())) this.#released(entry);
     if (replica.mayJoinIsr(replicaId, entry.epochStart)) this.#alterIsr(entry, [...replica.isr, replicaId], 'expand');
