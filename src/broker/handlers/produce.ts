@@ -75,6 +75,8 @@ async function appendTo(
     }
     const result = await log.append(records, { maxBatchBytes: topic.maxMessageBytes, leaderEpoch });
     if (replication) {
+      // Followers' parked fetches wake now, not after the acks=-1 wait below (which needs them).
+      broker.waiters.notify(log.topic, partition);
       replication.appended(log.topic, partition);
       // acks=-1 answers once the ISR holds every record of the append (the high watermark passed it).
       if (acks === -1) {
