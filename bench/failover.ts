@@ -116,7 +116,7 @@ async function soak(): Promise<number[]> {
   const topic = 'soak';
   await createTopic(topic, 3);
   const acked: string[] = [];
-  const ackTimes: number[] = [];
+  const ackTimes: Array<{ at: number; by: number }> = [];
   let stop = false;
   const producing = (async () => {
     for (let sequence = 0; !stop; ) {
@@ -134,7 +134,7 @@ async function soak(): Promise<number[]> {
         const r = await ask(leader, (c) => produce(c, topic, 0, batch, -1));
         if (r.errorCode === ErrorCode.NONE) {
           acked.push(value);
-          ackTimes.push(Date.now());
+          ackTimes.push({ at: Date.now(), by: leader });
           sequence++;
           continue;
         }
@@ -150,7 +150,9 @@ async function soak(): Promise<number[]> {
     const killedAt = Date.now();
     await members.get(victim)!.kill('SIGKILL');
     members.delete(victim);
-    const first = await waitFor(() => ackTimes.find((t) => t > killedAt), { timeoutMs: 120_000 });
+    const first = await waitFor(() => ackTimes.find((t) => t.at > killedAt && t.by !== victim)?.at, {
+      timeoutMs: 120_000,
+    });
     failovers.push(first - killedAt);
     console.log(`round ${round + 1}: killed broker ${victim}, failover ${first - killedAt} ms`);
     await serve(victim);
