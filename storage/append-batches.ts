@@ -31,7 +31,7 @@ export interface ParsedBatches {
 export function parseBatches(
   buf: Buffer,
   maxBatchBytes = Number.POSITIVE_INFINITY,
-  origin: 'producer' | 'coordinator' = 'producer',
+  origin: 'producer' | 'coordinator' | 'replication' = 'producer',
 ): ParsedBatches {
   if (!Buffer.isBuffer(buf) || buf.length === 0) throw new InvalidRecordError('append needs at least one record batch');
   const parsed: ParsedBatches = {
@@ -52,7 +52,8 @@ export function parseBatches(
         if (size > maxBatchBytes && size <= left) throw new RecordTooLargeError(size, maxBatchBytes, position);
       }
       const header = validateBatch(buf, position);
-      if (header.recordCount !== header.lastOffsetDelta + 1) {
+      // A leader's batches may be compacted (fewer records than offsets): a follower keeps them as they are.
+      if (header.recordCount !== header.lastOffsetDelta + 1 && origin !== 'replication') {
         // Offsets are dense: a batch claiming more offsets than records would move the log end for nothing
         // (2^31 offsets in 73 bytes) and push a segment past its 32-bit relative offsets.
         throw new InvalidRecordError(
@@ -79,7 +80,8 @@ export function parseBatches(
       parsed.maxTimestamps.push(header.maxTimestamp);
       parsed.offsetCount += header.lastOffsetDelta + 1;
       parsed.recordCount += header.recordCount;
-      if (header.producerId >= 0 && origin === 'producer') {
+      const control = (header.attributes & ATTR_CONTROL) !== 0;
+      if (header.producerId >= 0 && (origin === 'producer' || (origin === 'replication' && !control))) {
         const producers = (parsed.producers ??= new Array<ProducerBatchInfo | null>(parsed.positions.length - 1).fill(
           null,
         ));

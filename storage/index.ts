@@ -25,6 +25,7 @@ export { ProducerSequenceError } from './producer-state.js';
 export type { ProducerErrorCode } from './producer-state.js';
 export { PartitionLog, DEFAULT_TAIL_CACHE_BYTES, DEFAULT_PRODUCER_ID_EXPIRATION_MS } from './partition-log.js';
 export type { AppendResult, ReadOptions, ReadResult, PartitionLogOptions } from './partition-log.js';
+export type { EpochEnd } from './leader-epochs.js';
 export { ReadBufferPool } from './read-buffer-pool.js';
 export { LogManager, parsePartitionDirName, FS_CONCURRENCY } from './log-manager.js';
 export { isValidTopicName } from './format/topic-name.js';

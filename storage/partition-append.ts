@@ -5,7 +5,7 @@ import type { PartitionConfig } from './config.js';
 import type { StorageFs } from './fs.js';
 import type { ParsedBatches } from './append-batches.js';
 import { skipBatches } from './append-batches.js';
-import { patchBaseOffset } from './format/record-batch.js';
+import { Offsets, patchBaseOffset, readInt64 } from './format/record-batch.js';
 import { InvalidRecordError, StorageIOError } from './errors.js';
 import type { GroupCommit } from './group-commit.js';
 import type { LogSegments } from './log-segments.js';
@@ -58,10 +58,20 @@ export class Appender {
     this.#options = options;
   }
 
-  async append(buf: Buffer, parsed: ParsedBatches, leaderEpoch: number | undefined): Promise<WrittenAppend> {
+  /**
+   * `leaderEpoch`: stamp every batch with it (cluster mode); undefined keeps the batches' own.
+   * `replicated`: a follower's copy of its leader's batches: they keep their offsets (the first at or after
+   * the log end, each after the one before) and epochs, and the leader already checked their producers.
+   */
+  async append(
+    buf: Buffer,
+    parsed: ParsedBatches,
+    leaderEpoch: number | undefined,
+    replicated = false,
+  ): Promise<WrittenAppend> {
     const { log, producers, checkpoint, clock, failures, name } = this.#options;
     let duplicateOffset = -1;
-    if (parsed.producers) {
+    if (parsed.producers && !replicated) {
       // Idempotent batches: checked here, in the queue, against every append before this one.
       const plan = producers.plan(parsed.producers);
       if (plan.duplicates === parsed.positions.length)
@@ -79,6 +89,14 @@ export class Appender {
     const lastOffsets = new Array<number>(n);
     let next = baseOffset;
     for (let i = 0; i < n; i++) {
+      if (replicated) {
+        const own = readInt64(buf, parsed.positions[i]! + Offsets.baseOffset);
+        if (own < next)
+          throw new InvalidRecordError(
+            `replicated batch ${i} of ${name} starts at offset ${own}, below ${next} (the log end or the batch before)`,
+          );
+        next = own;
+      }
       baseOffsets[i] = next;
       next += parsed.lastOffsetDeltas[i]! + 1;
       lastOffsets[i] = next - 1;
@@ -88,7 +106,8 @@ export class Appender {
         `append to ${name} refused: the log end would pass 2^53 - 1, the largest offset a Number keeps exactly`,
       );
     }
-    for (let i = 0; i < n; i++) patchBaseOffset(buf, parsed.positions[i]!, baseOffsets[i]!, leaderEpoch);
+    if (!replicated)
+      for (let i = 0; i < n; i++) patchBaseOffset(buf, parsed.positions[i]!, baseOffsets[i]!, leaderEpoch);
     // Batches go to the active segment in runs, each run one positional write; the roll check holds per
     // batch. Usually there is one run. Until the last run is written the log end stays put, so readers see
     // none of an append that spans segments before all of it is there (and none of it if a part fails).

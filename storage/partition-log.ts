@@ -40,7 +40,16 @@ import { DEFAULT_PRODUCER_ID_EXPIRATION_MS, PartitionProducers } from './partiti
 import { deleteSegments, retentionVictims } from './retention.js';
 import { completeSwap, writeSwapRecord } from './cleaner-swap.js';
 import { TxnIndex } from './txn-index.js';
-import { buildControlBatch, type TransactionMarker } from './format/control-batch.js';
+import {
+  buildControlBatch,
+  CONTROL_TYPE_ABORT,
+  CONTROL_TYPE_COMMIT,
+  isControlBatch,
+  readControlRecord,
+  type TransactionMarker,
+} from './format/control-batch.js';
+import { readBatchHeader } from './format/record-batch.js';
+import { type EpochEnd, LeaderEpochs } from './leader-epochs.js';
 import type { AbortedTransaction } from './producer-state.js';
 
 export type { AppendResult, ReadOptions, ReadResult, AbortedTransaction };
@@ -97,6 +106,8 @@ export class PartitionLog {
   readonly #failures: FailureHandler;
   readonly #appender: Appender;
   readonly #reader: LogReader;
+  /** The leader-epoch history: built on first use (replication), then kept by appends and truncations. */
+  #epochs: LeaderEpochs | undefined;
 
   static async open(options: PartitionLogOptions): Promise<PartitionLog> {
     const env: Environment = {
@@ -259,9 +270,69 @@ export class PartitionLog {
   async append(batches: Buffer, options: { leaderEpoch?: number; maxBatchBytes?: number } = {}): Promise<AppendResult> {
     this.#checkWritable();
     const parsed = parseBatches(batches, options.maxBatchBytes);
-    const { result, flushed } = await this.#mutate(() => this.#appender.append(batches, parsed, options.leaderEpoch));
+    const { result, flushed } = await this.#mutate(async () => {
+      const before = this.#log.logEndOffset;
+      const written = await this.#appender.append(batches, parsed, options.leaderEpoch);
+      if (this.#epochs && options.leaderEpoch !== undefined && this.#log.logEndOffset > before)
+        this.#epochs.observe(options.leaderEpoch, before);
+      return written;
+    });
     if (flushed) await flushed;
     return result;
+  }
+
+  /**
+   * A follower's append of its leader's batches as they are: same offsets (the first at or after the log
+   * end; a compacted leader may leave gaps), same leader epochs, same producer ids and sequences (the
+   * leader checked them; the producer table here records them, so exactly-once survives a failover), and
+   * transaction markers recorded like the leader's. Waits for the flush policy like append().
+   */
+  async appendReplicated(batches: Buffer): Promise<AppendResult> {
+    this.#checkWritable();
+    const parsed = parseBatches(batches, undefined, 'replication');
+    const { result, flushed } = await this.#mutate(async () => {
+      const written = await this.#appender.append(batches, parsed, undefined, true);
+      for (const position of parsed.positions) {
+        const header = readBatchHeader(batches, position);
+        this.#epochs?.observe(header.partitionLeaderEpoch, header.baseOffset);
+        if (!isControlBatch(batches, position)) continue;
+        const control = readControlRecord(batches, position, position + header.sizeInBytes);
+        if (control?.type !== CONTROL_TYPE_ABORT && control?.type !== CONTROL_TYPE_COMMIT) continue;
+        const commit = control.type === CONTROL_TYPE_COMMIT;
+        const aborted = this.#producers.recordMarker(
+          header.producerId,
+          header.producerEpoch,
+          header.baseOffset,
+          commit,
+        );
+        if (aborted) await this.#txnIndex.add(this.#log.segmentFor(header.baseOffset).baseOffset, aborted);
+      }
+      return written;
+    });
+    if (flushed) await flushed;
+    return result;
+  }
+
+  /** The newest leader epoch of the log's batches (-1: none). Builds the epoch history on first use. */
+  async latestLeaderEpoch(): Promise<number> {
+    return (await this.#leaderEpochs()).latest;
+  }
+
+  /**
+   * Kafka's OffsetForLeaderEpoch for this log: the largest epoch at or below `epoch` and the offset where it
+   * ends (the next epoch's first offset, or the log end). A follower truncates to it (KIP-101/279).
+   */
+  async endOffsetForLeaderEpoch(epoch: number): Promise<EpochEnd> {
+    const epochs = await this.#leaderEpochs();
+    return epochs.endOf(epoch, this.#log.logEndOffset);
+  }
+
+  #leaderEpochs(): Promise<LeaderEpochs> {
+    if (this.#epochs) return Promise.resolve(this.#epochs);
+    return this.#queue.run(async () => {
+      this.#epochs ??= await LeaderEpochs.build(this.#log.all);
+      return this.#epochs;
+    });
   }
 
   /**
@@ -383,6 +454,7 @@ export class PartitionLog {
   /** Drops every segment and restarts the log empty at `offset` (replication: below the log start). */
   async #truncateFully(offset: number): Promise<void> {
     const old = this.#log.replaceAll(await this.#newSegment(offset));
+    this.#epochs = undefined; // rebuilt from the (empty) log when next asked
     // A segment with the same base offset shares its file name with the new one: close it, do not unlink it.
     for (const s of old) if (s.baseOffset === offset) void s.close().catch(() => {});
     await deleteSegments(
@@ -401,6 +473,7 @@ export class PartitionLog {
     await this.#failures.cleanUp(`cannot truncate ${active.logPath}`, () => active.fh.sync());
     await this.#fs.syncDir(this.dir);
     log.truncationEnded(active.nextOffset);
+    this.#epochs?.truncateTo(log.logEndOffset);
     await this.#failures.cleanUp(`cannot truncate ${active.logPath}`, async () => {
       await this.#txnIndex.truncateTo(log.logEndOffset);
       await this.#producers.trimTo(log.all, log.logEndOffset);

@@ -138,6 +138,8 @@ export interface HeaderInfo {
   lastOffset: number;
   size: number;
   maxTimestamp: number;
+  /** The leader epoch the batch was appended under (-1: none, e.g. a single-node producer's). */
+  leaderEpoch: number;
 }
 
 export const LOOKUP_HEADER_BYTES = Offsets.maxTimestamp + 8;
@@ -173,6 +175,7 @@ export function headerInfo(buf: Buffer, at: number, position: number): HeaderInf
     lastOffset: baseOffset + buf.readInt32BE(at + Offsets.lastOffsetDelta),
     size: buf.readInt32BE(at + Offsets.batchLength) + BATCH_LOG_OVERHEAD,
     maxTimestamp: readInt64(buf, at + Offsets.maxTimestamp),
+    leaderEpoch: buf.readInt32BE(at + Offsets.partitionLeaderEpoch),
   };
 }
 

@@ -429,6 +429,9 @@ export class Broker {
       brokerId: this.config.nodeId,
       topics: this.topicRegistry,
       logger: this.logger.child({ component: 'cluster' }),
+      dataDir: this.config.dataDir,
+      fs: this.config.fs,
+      notify: (topic, partition) => this.waiters.notify(topic, partition),
     });
     await this.clusterNode.start({
       host: this.config.advertisedHost,

@@ -49,6 +49,10 @@ export const ApiKey = {
   AlterShareGroupOffsets: 91,
   ListShareGroups: 1000,
   DeleteShareGroups: 1001,
+  // Broker to broker (replication, cluster mode): 1100-1199. OffsetForLeaderEpoch has Kafka's semantics
+  // (Kafka's key 23) on a number of this range, with the other broker-to-broker APIs.
+  ReplicaFetch: 1100,
+  OffsetForLeaderEpoch: 1101,
 } as const;
 
 export type ApiKeyName = keyof typeof ApiKey;

@@ -2,7 +2,7 @@
 // its failover, topics placed by the controller with a replication factor, Metadata listing every broker
 // and each partition's leader on both wires, produce and fetch served by the leader only (others say
 // NOT_LEADER_FOR_PARTITION) and the SDK routing to leaders, a dead leader's partition going offline rather
-// than to a replica that never caught up (unclean election off), and back when it returns.
+// than to a replica outside the ISR (unclean election off), and back when it returns.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readBatchHeader } from '../../storage/format/record-batch.js';
 import { Broker, type BrokerOptions } from '../../src/broker/index.js';
@@ -168,41 +168,61 @@ describe('cluster mode on etcd', () => {
     await waitFor(async () => (await metadataFrom(member(survivor))).brokers.length === 3, { timeoutMs: 20_000 });
   }, 120_000);
 
-  it('a dead leader whose followers never caught up leaves its partition offline (no unclean election), and leads again on return', async () => {
+  it('a dead leader whose followers left the ISR leaves its partition offline (no unclean election), and leads again on return', async () => {
     const p1 = (await metadataFrom(member(1), ['replicated'])).topics[0]!.partitions.find((p) => p.partition === 1)!;
     const leader = p1.leader;
+    const followers = [1, 2, 3].filter((id) => id !== leader);
     const epoch = await leaderEpoch(leader, 1);
+    // The followers leave first: the controller takes them out of the ISR, which is then the leader alone.
+    const followerDirs = new Map<number, string>();
+    for (const id of followers) followerDirs.set(id, await stopMember(id));
+    await waitFor(
+      async () => {
+        const p = (await metadataFrom(member(leader), ['replicated'])).topics[0]!.partitions[1]!;
+        return p.isr.length === 1 && p.isr[0] === leader;
+      },
+      { timeoutMs: 20_000, message: 'the ISR to shrink to the leader' },
+    );
     const dataDir = await stopMember(leader);
-    const other = [1, 2, 3].find((id) => id !== leader)!;
+    const [first, second] = followers as [number, number];
+    await startMember(first, followerDirs.get(first));
     const offline = await waitFor(
       async () => {
-        const p = (await metadataFrom(member(other), ['replicated'])).topics[0]!.partitions[1]!;
+        const p = (await metadataFrom(member(first), ['replicated'])).topics[0]!.partitions[1]!;
         return p.leader === -1 ? p : undefined;
       },
       { timeoutMs: 20_000, message: 'the partition to go offline' },
     );
     expect(offline.errorCode).toBe(ErrorCode.LEADER_NOT_AVAILABLE);
     expect(offline.isr).toEqual([leader]);
-    const refused = await produce(await wire(member(other)), 'replicated', 1, batchOf(['x']));
+    const refused = await produce(await wire(member(first)), 'replicated', 1, batchOf(['x']));
     expect(refused.errorCode).toBe(ErrorCode.LEADER_NOT_AVAILABLE);
 
     await startMember(leader, dataDir);
+    await startMember(second, followerDirs.get(second));
     await waitFor(
-      async () => (await metadataFrom(member(other), ['replicated'])).topics[0]!.partitions[1]!.leader === leader,
+      async () => (await metadataFrom(member(first), ['replicated'])).topics[0]!.partitions[1]!.leader === leader,
       { timeoutMs: 20_000, message: 'the old leader to lead again' },
     );
     expect(await leaderEpoch(leader, 1)).toBe(epoch + 2);
     const read = await waitFor(
       async () => {
         const r = await fetchPartition(await wire(member(leader)), 'replicated', 1, 0);
-        return r.errorCode === ErrorCode.NONE ? r : undefined;
+        return r.errorCode === ErrorCode.NONE && r.records.length > 0 ? r : undefined;
       },
       { timeoutMs: 20_000 },
     );
     expect(values(await recordsOf(read))).toEqual(['to 1']);
     // Each batch carries the leader epoch it was accepted under: "to 1" was written at birth (epoch 0).
-    expect((await produce(await wire(member(leader)), 'replicated', 1, batchOf(['now']))).errorCode).toBe(0);
-    const batches = Buffer.concat((await fetchPartition(await wire(member(leader)), 'replicated', 1, 0)).records);
+    expect((await produce(await wire(member(leader)), 'replicated', 1, batchOf(['now']), 1)).errorCode).toBe(0);
+    const batches = await waitFor(
+      async () => {
+        const r = await fetchPartition(await wire(member(leader)), 'replicated', 1, 0);
+        const bytes = Buffer.concat(r.records);
+        return leaderEpochsOf(bytes).length === 2 ? bytes : undefined;
+      },
+      { timeoutMs: 20_000, message: 'the new batch to be committed' },
+    );
     expect(leaderEpochsOf(batches)).toEqual([0, epoch + 2]);
   }, 120_000);
 

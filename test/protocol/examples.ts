@@ -472,4 +472,40 @@ export const EXAMPLES: Record<number, { request: unknown; response: unknown }> =
     },
     response: { results: [{ user: 'alice', errorCode: 0, errorMessage: null }] },
   },
+  [ApiKey.ReplicaFetch]: {
+    request: {
+      replicaId: 2,
+      maxWaitMs: 500,
+      maxBytes: 1_048_576,
+      topics: [
+        {
+          name: 'a',
+          partitions: [
+            { partition: 0, currentLeaderEpoch: 3, fetchOffset: 7, lastFetchedEpoch: 2, partitionMaxBytes: 65_536 },
+          ],
+        },
+      ],
+    },
+    response: {
+      topics: [
+        {
+          name: 'a',
+          partitions: [
+            { partition: 0, errorCode: 0, errorMessage: null, highWatermark: 7, logStartOffset: 0, records: [batch] },
+          ],
+        },
+      ],
+    },
+  },
+  [ApiKey.OffsetForLeaderEpoch]: {
+    request: {
+      replicaId: 2,
+      topics: [{ name: 'a', partitions: [{ partition: 0, currentLeaderEpoch: 3, leaderEpoch: 2 }] }],
+    },
+    response: {
+      topics: [
+        { name: 'a', partitions: [{ partition: 0, errorCode: 0, errorMessage: null, leaderEpoch: 2, endOffset: 9 }] },
+      ],
+    },
+  },
 };

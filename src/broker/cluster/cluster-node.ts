@@ -3,6 +3,7 @@
 // (active on one broker), and the local side of topics the cluster created. Handlers see it through the
 // ClusterView interface, on BrokerContext.cluster (undefined in single-node mode, where nothing here runs).
 import type { Logger } from 'pino';
+import type { StorageFs } from '../../../storage/index.js';
 import type { TopicRegistry } from '../registries/topics.js';
 import { TopicError } from '../registries/errors.js';
 import type { ClusterConfig } from './config.js';
@@ -12,6 +13,7 @@ import { ClusterKeys } from './keys.js';
 import { ClusterMetadataCache } from './metadata-cache.js';
 import type { BrokerRecord, PartitionState, TopicSpec } from './records.js';
 import { BrokerRegistration } from './registration.js';
+import { ReplicaManager, type ReplicationView } from './replica-manager.js';
 
 /** What handlers ask of the cluster. */
 export interface ClusterView {
@@ -32,6 +34,8 @@ export interface ClusterView {
   createTopic(name: string, spec: TopicSpec, options: { waitMs: number }): Promise<void>;
   /** The replication factor of CreateTopics with -1. */
   readonly defaultReplicationFactor: number;
+  /** This broker's replicas: high watermarks, acks=-1, what followers fetch (replica-manager.ts); undefined until started. */
+  readonly replication: ReplicationView | undefined;
 }
 
 export interface ClusterNodeOptions {
@@ -39,6 +43,11 @@ export interface ClusterNodeOptions {
   brokerId: number;
   topics: TopicRegistry;
   logger: Logger;
+  /** The broker's data directory and filesystem (the high-watermark checkpoint lives there). */
+  dataDir: string;
+  fs: StorageFs;
+  /** Wakes consumers' long polls on a partition (its high watermark moved). */
+  notify(topic: string, partition: number): void;
 }
 
 export class ClusterNode implements ClusterView {
@@ -51,11 +60,14 @@ export class ClusterNode implements ClusterView {
   readonly #cache: ClusterMetadataCache;
   readonly #controller: Controller;
   #registration: BrokerRegistration | undefined;
+  #replicas: ReplicaManager | undefined;
+  readonly #options: ClusterNodeOptions;
   #localSync: Promise<void> = Promise.resolve();
   readonly #waiters = new Set<() => void>();
 
   constructor(options: ClusterNodeOptions) {
     this.brokerId = options.brokerId;
+    this.#options = options;
     this.#config = options.config;
     this.#topics = options.topics;
     this.#logger = options.logger;
@@ -76,8 +88,13 @@ export class ClusterNode implements ClusterView {
     this.#cache.onChange(() => {
       this.#controller.poke();
       this.#syncLocalTopics();
+      this.#replicas?.refresh();
       for (const wake of this.#waiters) wake();
     });
+  }
+
+  get replication(): ReplicationView | undefined {
+    return this.#replicas;
   }
 
   get defaultReplicationFactor(): number {
@@ -86,6 +103,18 @@ export class ClusterNode implements ClusterView {
 
   /** Reads the cluster's metadata, then registers this broker (with the addresses it serves) and campaigns for controller. */
   async start(record: Omit<BrokerRecord, 'id'>): Promise<void> {
+    this.#replicas = await ReplicaManager.open({
+      brokerId: this.brokerId,
+      config: this.#config,
+      cache: this.#cache,
+      topics: this.#topics,
+      logger: this.#logger.child({ component: 'replication' }),
+      fs: this.#options.fs,
+      dataDir: this.#options.dataDir,
+      notify: this.#options.notify,
+      alterIsr: (topic, partition, leaderEpoch, isr) => this.#alterIsr(topic, partition, leaderEpoch, isr),
+      leaseValid: () => this.#registration?.valid === true,
+    });
     await this.#cache.start();
     this.#registration = new BrokerRegistration({
       etcd: this.#etcd,
@@ -102,6 +131,7 @@ export class ClusterNode implements ClusterView {
   /** Leaves the cluster: the lease is revoked, so the controller moves this broker's leaderships at once. */
   async stop(): Promise<void> {
     this.#controller.close();
+    await this.#replicas?.close();
     await this.#registration?.close();
     this.#cache.close();
     for (const wake of this.#waiters) wake();
@@ -173,8 +203,27 @@ export class ClusterNode implements ClusterView {
           this.#logger.error({ err: error, topic: name }, 'cannot create the local side of a cluster topic');
         }
       }
+      this.#replicas?.refresh();
       for (const wake of this.#waiters) wake();
     });
+  }
+
+  /**
+   * The leader's ISR change (Kafka's AlterPartition): written only while this broker leads the partition
+   * under `leaderEpoch` as last read, with a compare-and-swap on that read's revision, so a controller's
+   * election (or another change) in between makes it fail; the watch then brings the state that won.
+   */
+  async #alterIsr(topic: string, partition: number, leaderEpoch: number, isr: number[]): Promise<boolean> {
+    const current = this.#cache.partition(topic, partition);
+    if (!current || current.value.leader !== this.brokerId || current.value.leaderEpoch !== leaderEpoch) return false;
+    if (!isr.includes(this.brokerId)) return false;
+    const key = this.#keys.partition(topic, partition);
+    const next: PartitionState = { ...current.value, isr };
+    const written = await this.#etcd.compareAndSwap(
+      [{ key, modRevision: current.modRevision }],
+      [{ key, value: JSON.stringify(next) }],
+    );
+    return written.succeeded;
   }
 }
 

@@ -19,6 +19,20 @@ export interface ClusterOptions {
   defaultReplicationFactor?: number;
   /** A single etcd call's bound. Default 5000 ms. */
   etcdRequestTimeoutMs?: number;
+  /**
+   * A follower of the ISR that has not caught up with the leader's log end for this long leaves the ISR
+   * (Kafka's replica.lag.time.max.ms). Default 10000 ms.
+   */
+  replicaLagTimeMaxMs?: number;
+  /** How long a leader holds a follower's fetch that found nothing new (replica.fetch.wait.max.ms). Default 500 ms. */
+  replicaFetchWaitMaxMs?: number;
+  /** Bytes a follower asks for per partition and per fetch (replica.fetch.max.bytes). Default 1 MiB. */
+  replicaFetchMaxBytes?: number;
+  /**
+   * acks=-1 produces are refused (NOT_ENOUGH_REPLICAS) when the ISR has fewer members than this; a topic's
+   * `min.insync.replicas` config overrides it. Default 1.
+   */
+  minInsyncReplicas?: number;
 }
 
 export interface ClusterConfig {
@@ -27,6 +41,10 @@ export interface ClusterConfig {
   readonly sessionTimeoutMs: number;
   readonly defaultReplicationFactor: number;
   readonly etcdRequestTimeoutMs: number;
+  readonly replicaLagTimeMaxMs: number;
+  readonly replicaFetchWaitMaxMs: number;
+  readonly replicaFetchMaxBytes: number;
+  readonly minInsyncReplicas: number;
 }
 
 /** Parses "etcd://a:2379,b:2379" (or http:// URLs) into etcd client URLs; throws a sentence on bad input. */
@@ -70,11 +88,29 @@ export function resolveClusterConfig(
   const etcdRequestTimeoutMs = options.etcdRequestTimeoutMs ?? 5000;
   if (!Number.isInteger(etcdRequestTimeoutMs) || etcdRequestTimeoutMs < 100)
     fail('cluster.etcdRequestTimeoutMs', 'must be an integer of at least 100');
+  const replicaLagTimeMaxMs = options.replicaLagTimeMaxMs ?? 10_000;
+  if (!Number.isInteger(replicaLagTimeMaxMs) || replicaLagTimeMaxMs < 100)
+    fail('cluster.replicaLagTimeMaxMs', 'must be an integer of at least 100');
+  const replicaFetchWaitMaxMs = options.replicaFetchWaitMaxMs ?? 500;
+  if (!Number.isInteger(replicaFetchWaitMaxMs) || replicaFetchWaitMaxMs < 0 || replicaFetchWaitMaxMs > 60_000)
+    fail('cluster.replicaFetchWaitMaxMs', 'must be an integer from 0 to 60000');
+  if (replicaFetchWaitMaxMs >= replicaLagTimeMaxMs)
+    fail('cluster.replicaFetchWaitMaxMs', 'must be below replicaLagTimeMaxMs (an idle follower would leave the ISR)');
+  const replicaFetchMaxBytes = options.replicaFetchMaxBytes ?? 1024 * 1024;
+  if (!Number.isInteger(replicaFetchMaxBytes) || replicaFetchMaxBytes < 1024)
+    fail('cluster.replicaFetchMaxBytes', 'must be an integer of at least 1024');
+  const minInsyncReplicas = options.minInsyncReplicas ?? 1;
+  if (!Number.isInteger(minInsyncReplicas) || minInsyncReplicas < 1 || minInsyncReplicas > 32767)
+    fail('cluster.minInsyncReplicas', 'must be an integer from 1 to 32767');
   return Object.freeze({
     endpoints: Object.freeze(endpoints),
     name,
     sessionTimeoutMs,
     defaultReplicationFactor,
     etcdRequestTimeoutMs,
+    replicaLagTimeMaxMs,
+    replicaFetchWaitMaxMs,
+    replicaFetchMaxBytes,
+    minInsyncReplicas,
   });
 }

@@ -28,6 +28,8 @@ import { txnOffsetCommitHandler } from './txn-offset-commit.js';
 import { listOffsetsHandler } from './list-offsets.js';
 import { metadataHandler } from './metadata.js';
 import { produceHandler } from './produce.js';
+import { replicaFetchHandler } from './replica-fetch.js';
+import { offsetForLeaderEpochHandler } from './offset-for-leader-epoch.js';
 import { SHARE_HANDLERS } from './share-handlers.js';
 import { saslHandshakeHandler } from './sasl-handshake.js';
 import type { Handler } from './types.js';
@@ -60,6 +62,8 @@ export const BROKER_HANDLERS: readonly Handler[] = [
   alterClientQuotasHandler,
   describeUserScramCredentialsHandler,
   alterUserScramCredentialsHandler,
+  replicaFetchHandler,
+  offsetForLeaderEpochHandler,
 ];
 
 /** Why a request cannot be dispatched: its API is unknown, not implemented, or the version unsupported. */

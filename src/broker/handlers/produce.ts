@@ -6,7 +6,10 @@
 // and patches base offsets.
 //
 // acks=0 → no response frame; acks=1 and acks=-1 → answer once storage's append resolved, i.e. after
-// the topic's flush policy (fsync for flush=always, group-committed across concurrent produces).
+// the topic's flush policy (fsync for flush=always, group-committed across concurrent produces). In cluster
+// mode acks=-1 also waits for the in-sync replicas (src/broker/cluster/replica-manager.ts), up to the
+// request's timeoutMs (REQUEST_TIMED_OUT), and is refused (NOT_ENOUGH_REPLICAS) when the ISR is below
+// min.insync.replicas.
 //
 // Per-request cost: a topic that exists is looked up synchronously, batches without compression are checked
 // synchronously, and results are gathered with Promise.all only where there is more than one; the common
@@ -49,6 +52,8 @@ async function appendTo(
   partition: number,
   records: Buffer,
   topic: Topic,
+  acks: number,
+  timeoutMs: number,
   broker: BrokerContext,
   ctx: RequestContext,
 ): Promise<ProducePartitionResult> {
@@ -62,7 +67,38 @@ async function appendTo(
     // every batch is stamped with the leader epoch it was accepted under (KIP-101: what truncation on a
     // leader change compares); on a single node the producer's partitionLeaderEpoch is kept as sent.
     const leaderEpoch = broker.cluster?.partition(log.topic, partition)?.leaderEpoch;
+    // Cluster mode, acks=-1: refused before the append when the ISR is below min.insync.replicas.
+    const replication = broker.cluster?.replication;
+    if (replication && acks === -1) {
+      const short = replication.notEnoughReplicas(log.topic, partition);
+      if (short) return failed(partition, partitionError('NOT_ENOUGH_REPLICAS', short));
+    }
     const result = await log.append(records, { maxBatchBytes: topic.maxMessageBytes, leaderEpoch });
+    if (replication) {
+      // Followers' parked fetches wake now, not after the acks=-1 wait below (which needs them).
+      broker.waiters.notify(log.topic, partition);
+      replication.appended(log.topic, partition);
+      // acks=-1 answers once the ISR holds every record of the append (the high watermark passed it).
+      if (acks === -1) {
+        const outcome = await replication.awaitCommitted(log.topic, partition, result.lastOffset + 1, timeoutMs);
+        if (outcome === 'timed-out')
+          return failed(
+            partition,
+            partitionError(
+              'REQUEST_TIMED_OUT',
+              `${where}: the in-sync replicas did not confirm offsets ${result.baseOffset}..${result.lastOffset} within ${timeoutMs} ms`,
+            ),
+          );
+        if (outcome === 'not-leader')
+          return failed(
+            partition,
+            partitionError(
+              'NOT_LEADER_FOR_PARTITION',
+              `${where}: this broker stopped leading before the in-sync replicas confirmed the records`,
+            ),
+          );
+      }
+    }
     if (produceChannel.hasSubscribers) {
       const event: ProduceEvent = {
         topic: log.topic,
@@ -97,6 +133,7 @@ async function appendTo(
 function produceToTopic(
   topic: Topic,
   partitions: ProduceRequest['topics'][number]['partitions'],
+  request: ProduceRequest,
   broker: BrokerContext,
   ctx: RequestContext,
 ) {
@@ -115,7 +152,7 @@ function produceToTopic(
           ),
         );
       }
-      return appendTo(log, partition, records, topic, broker, ctx);
+      return appendTo(log, partition, records, topic, request.acks, request.timeoutMs, broker, ctx);
     }),
   );
 }
@@ -124,6 +161,7 @@ function produceToTopic(
 async function produceToNewTopic(
   name: string,
   partitions: ProduceRequest['topics'][number]['partitions'],
+  request: ProduceRequest,
   broker: BrokerContext,
   ctx: RequestContext,
 ) {
@@ -140,7 +178,7 @@ async function produceToNewTopic(
       failed(p.partition, partitionError('UNKNOWN_TOPIC_OR_PARTITION', `topic "${name}" does not exist`)),
     );
   }
-  return produceToTopic(topic, partitions, broker, ctx);
+  return produceToTopic(topic, partitions, request, broker, ctx);
 }
 
 /** Write on the topic is needed, and the broker's own topics (`__` names) take no client's records. */
@@ -155,6 +193,7 @@ function refusedWrite(name: string, broker: BrokerContext, ctx: RequestContext):
 
 function produceTopic(
   t: ProduceRequest['topics'][number],
+  request: ProduceRequest,
   broker: BrokerContext,
   ctx: RequestContext,
 ): TopicResult | Promise<TopicResult> {
@@ -162,8 +201,8 @@ function produceTopic(
   if (refused) return { name: t.name, partitions: t.partitions.map((p) => failed(p.partition, refused)) };
   const existing = broker.topics.get(t.name);
   const results = existing
-    ? produceToTopic(existing, t.partitions, broker, ctx)
-    : produceToNewTopic(t.name, t.partitions, broker, ctx);
+    ? produceToTopic(existing, t.partitions, request, broker, ctx)
+    : produceToNewTopic(t.name, t.partitions, request, broker, ctx);
   return results instanceof Promise
     ? results.then((partitions) => ({ name: t.name, partitions }))
     : { name: t.name, partitions: results };
@@ -190,6 +229,6 @@ function respond(
 }
 
 export const produceHandler = defineHandler(ProduceApi, (request, broker, ctx) => {
-  const topics = gather(request.topics.map((t) => produceTopic(t, broker, ctx)));
+  const topics = gather(request.topics.map((t) => produceTopic(t, request, broker, ctx)));
   return topics instanceof Promise ? topics.then((all) => respond(request, all, ctx)) : respond(request, topics, ctx);
 });

@@ -119,6 +119,9 @@ const KEYS = new Map<string, KeySpec>(
       true,
     ),
     'delete.retention.ms': windowKey('delete.retention.ms', () => DEFAULT_PARTITION_CONFIG.deleteRetentionMs),
+    // Cluster mode: acks=-1 needs this many in-sync replicas (src/broker/cluster/replica-manager.ts). Shown
+    // as 1 when not set; a cluster's own default (cluster.minInsyncReplicas) applies then.
+    'min.insync.replicas': intKey('min.insync.replicas', 1, 32767, () => 1),
   }),
 );
 

@@ -42,6 +42,8 @@ import { AlterClientQuotasApi } from './alter-client-quotas.js';
 import { DescribeClientQuotasApi } from './describe-client-quotas.js';
 import { AlterUserScramCredentialsApi } from './alter-user-scram-credentials.js';
 import { DescribeUserScramCredentialsApi } from './describe-user-scram-credentials.js';
+import { ReplicaFetchApi } from './replica-fetch.js';
+import { OffsetForLeaderEpochApi } from './offset-for-leader-epoch.js';
 
 export const ALL_APIS: readonly AnyNativeApi[] = [
   ApiVersionsApi,
@@ -86,6 +88,8 @@ export const ALL_APIS: readonly AnyNativeApi[] = [
   AlterClientQuotasApi,
   DescribeUserScramCredentialsApi,
   AlterUserScramCredentialsApi,
+  ReplicaFetchApi,
+  OffsetForLeaderEpochApi,
 ];
 
 const byKey = new Map<number, AnyNativeApi>(ALL_APIS.map((api) => [api.key, api]));
@@ -140,3 +144,5 @@ export * from './describe-client-quotas.js';
 export * from './alter-client-quotas.js';
 export * from './describe-user-scram-credentials.js';
 export * from './alter-user-scram-credentials.js';
+export * from './replica-fetch.js';
+export * from './offset-for-leader-epoch.js';

@@ -1,0 +1,220 @@
+// Failover soak and the cost of acks=-1 replication: three `sluice serve --cluster` processes on a local etcd.
+// Run: `npm run build && node --import tsx bench/failover.ts [--rounds 20] [--write]`
+//
+// 1. Throughput and latency: one producer, 100-record batches (100-byte values) sent one at a time, for
+//    `--seconds` each, to a topic with replication factor 3 (min.insync.replicas 2, acks=-1) and to one with
+//    replication factor 1 (acks=-1 = the leader alone), alternating RF3/RF1 three times; medians reported.
+// 2. Failover: an idempotent producer sends acks=-1 records in a loop; each round SIGKILLs the leader, and
+//    measures the time from the kill to the first acknowledged produce after it (on the new leader), then
+//    restarts the killed broker and waits for the ISR to hold three replicas again. At the end every
+//    acknowledged record must be read back once, in order, or the run fails.
+import { type EtcdProcess, startEtcd } from '../test/helpers/etcd.js';
+import { batchOf, produce, readAll, values } from '../test/helpers/broker.js';
+import { rawBatch } from '../test/helpers/raw-batch.js';
+import { type SluiceProcess, startSluice } from '../test/helpers/sluice-process.js';
+import { removeTempDirs, tempDir } from '../test/helpers/temp-dir.js';
+import { waitFor } from '../test/helpers/wait-for.js';
+import { WireClient } from '../test/helpers/wire-client.js';
+import { CreateTopicsApi, ErrorCode, MetadataApi } from '../src/protocol/index.js';
+import { describeCommit, describeMachine, today } from './lib/machine.js';
+import { median, summarizeLatencies } from './lib/stats.js';
+import { table, writeResultsSection } from './lib/results.js';
+
+const args = process.argv.slice(2);
+const flag = (name: string, fallback: number) => {
+  const at = args.indexOf(name);
+  return at >= 0 ? Number(args[at + 1]) : fallback;
+};
+const ROUNDS = flag('--rounds', 20);
+const SECONDS = flag('--seconds', 5);
+const WRITE = args.includes('--write');
+
+let etcd: EtcdProcess;
+const members = new Map<number, SluiceProcess>();
+const dirs = new Map<number, string>();
+
+async function serve(id: number): Promise<void> {
+  const dir = dirs.get(id) ?? (await tempDir(`sluice-failover-${id}-`));
+  dirs.set(id, dir);
+  members.set(
+    id,
+    await startSluice(
+      ['--cluster', etcd.url, '--broker-id', String(id), '--port', '0', '--no-http', '--data-dir', dir],
+      60_000,
+    ),
+  );
+}
+
+async function ask<T>(id: number, call: (c: WireClient) => Promise<T>): Promise<T> {
+  const client = await WireClient.connect(members.get(id)!.port);
+  try {
+    return await call(client);
+  } finally {
+    client.destroy();
+  }
+}
+
+async function partition(topic: string) {
+  for (const id of members.keys()) {
+    try {
+      const m = await ask(id, (c) => c.request(MetadataApi, { topics: [topic], allowAutoTopicCreation: false }));
+      if (m.topics[0]?.partitions[0]) return m.topics[0].partitions[0];
+    } catch {}
+  }
+  return undefined;
+}
+
+const leaderOf = (topic: string) =>
+  waitFor(
+    async () => {
+      const p = await partition(topic);
+      return p && p.leader > 0 && members.has(p.leader) ? p.leader : undefined;
+    },
+    { timeoutMs: 60_000, intervalMs: 50 },
+  );
+
+const fullIsr = (topic: string, size: number) =>
+  waitFor(async () => (await partition(topic))?.isr.length === size, { timeoutMs: 120_000, intervalMs: 100 });
+
+async function createTopic(name: string, replicationFactor: number): Promise<void> {
+  const configs: Record<string, string> = replicationFactor > 1 ? { 'min.insync.replicas': '2' } : {};
+  await ask(1, (c) =>
+    c.request(CreateTopicsApi, {
+      topics: [{ name, numPartitions: 1, replicationFactor, configs }],
+      timeoutMs: 30_000,
+      validateOnly: false,
+    }),
+  );
+  await fullIsr(name, replicationFactor);
+}
+
+/** Sends 100-record batches one at a time for SECONDS: records per second and per-batch latencies. */
+async function throughput(topic: string): Promise<{ perSecond: number; p50: number; p99: number }> {
+  const leader = await leaderOf(topic);
+  const client = await WireClient.connect(members.get(leader)!.port);
+  const value = 'v'.repeat(100);
+  const latencies: number[] = [];
+  const end = performance.now() + SECONDS * 1000;
+  let records = 0;
+  try {
+    while (performance.now() < end) {
+      const batch = batchOf(Array.from({ length: 100 }, () => value));
+      const t0 = performance.now();
+      const r = await produce(client, topic, 0, batch, -1);
+      if (r.errorCode !== ErrorCode.NONE) throw new Error(`produce to ${topic}: ${r.errorMessage}`);
+      latencies.push(performance.now() - t0);
+      records += 100;
+    }
+  } finally {
+    client.destroy();
+  }
+  const s = summarizeLatencies(latencies);
+  return { perSecond: records / SECONDS, p50: s.p50, p99: s.p99 };
+}
+
+async function soak(): Promise<number[]> {
+  const topic = 'soak';
+  await createTopic(topic, 3);
+  const acked: string[] = [];
+  const ackTimes: Array<{ at: number; by: number }> = [];
+  let stop = false;
+  const producing = (async () => {
+    for (let sequence = 0; !stop; ) {
+      const value = `r${sequence}`;
+      try {
+        const leader = await leaderOf(topic);
+        const batch = rawBatch({
+          records: [{ value: Buffer.from(value) }],
+          producerId: 777,
+          producerEpoch: 0,
+          baseSequence: sequence,
+          baseTimestamp: Date.now(),
+          maxTimestamp: Date.now(),
+        });
+        const r = await ask(leader, (c) => produce(c, topic, 0, batch, -1));
+        if (r.errorCode === ErrorCode.NONE) {
+          acked.push(value);
+          ackTimes.push({ at: Date.now(), by: leader });
+          sequence++;
+          continue;
+        }
+      } catch {}
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  })();
+  const failovers: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const target = acked.length + 20;
+    await waitFor(() => acked.length >= target, { timeoutMs: 120_000 });
+    const victim = await leaderOf(topic);
+    const killedAt = Date.now();
+    await members.get(victim)!.kill('SIGKILL');
+    members.delete(victim);
+    const first = await waitFor(() => ackTimes.find((t) => t.at > killedAt && t.by !== victim)?.at, {
+      timeoutMs: 120_000,
+    });
+    failovers.push(first - killedAt);
+    console.log(`round ${round + 1}: killed broker ${victim}, failover ${first - killedAt} ms`);
+    await serve(victim);
+    await fullIsr(topic, 3);
+  }
+  stop = true;
+  await producing;
+  const read = values(await ask(await leaderOf(topic), (c) => readAll(c, topic, 0)));
+  if (read.length !== acked.length || read.some((v, i) => v !== acked[i]))
+    throw new Error(`read ${read.length} records, acknowledged ${acked.length}: they differ`);
+  console.log(`every one of ${acked.length} acknowledged records read back once, in order`);
+  return failovers;
+}
+
+async function main(): Promise<void> {
+  etcd = await startEtcd();
+  try {
+    for (const id of [1, 2, 3]) await serve(id);
+    await createTopic('rf3', 3);
+    await createTopic('rf1', 1);
+    const rf3: Array<{ perSecond: number; p50: number; p99: number }> = [];
+    const rf1: Array<{ perSecond: number; p50: number; p99: number }> = [];
+    for (let i = 0; i < 3; i++) {
+      rf3.push(await throughput('rf3'));
+      rf1.push(await throughput('rf1'));
+    }
+    const med = (list: typeof rf3, key: 'perSecond' | 'p50' | 'p99') => median(list.map((x) => x[key]));
+    const failovers = await soak();
+    const sorted = [...failovers].sort((a, b) => a - b);
+    const body = [
+      `${today()}, ${describeCommit()}, ${describeMachine()}, 1-min load average ${(await import('node:os')).loadavg()[0]!.toFixed(1)} at the end.`,
+      `Command: \`npm run build && node --import tsx bench/failover.ts --rounds ${ROUNDS} --seconds ${SECONDS}${WRITE ? ' --write' : ''}\`.`,
+      'Three `sluice serve --cluster` processes and etcd on this one machine (loopback), default cluster timeouts',
+      '(3 s broker lease, 500 ms replica fetch wait, 10 s replica lag).',
+      '',
+      `### acks=-1 produce, RF 3 (min ISR 2) vs RF 1: one producer, 100 × 100-byte records per batch, one batch in flight, ${SECONDS} s per run, medians of 3 alternating runs`,
+      '',
+      table(
+        ['topic', 'records/s', 'batch p50 ms', 'batch p99 ms'],
+        [
+          ['RF 3', Math.round(med(rf3, 'perSecond')), med(rf3, 'p50').toFixed(2), med(rf3, 'p99').toFixed(2)],
+          ['RF 1', Math.round(med(rf1, 'perSecond')), med(rf1, 'p50').toFixed(2), med(rf1, 'p99').toFixed(2)],
+          ['RF 3 / RF 1', (med(rf3, 'perSecond') / med(rf1, 'perSecond')).toFixed(2), '', ''],
+        ],
+      ),
+      '',
+      `### Failover over ${ROUNDS} SIGKILLs of the leader (kill → first acknowledged acks=-1 produce on the new leader)`,
+      '',
+      table(
+        ['rounds', 'median ms', 'max ms', 'min ms'],
+        [[ROUNDS, Math.round(median(failovers)), sorted[sorted.length - 1]!, sorted[0]!]],
+      ),
+      '',
+      `Every round: ${failovers.join(', ')} ms. Every acknowledged record was read back once, in order.`,
+    ].join('\n');
+    console.log(body);
+    if (WRITE) writeResultsSection('Replication: acks=-1 cost and failover (issue 18)', body);
+  } finally {
+    await Promise.all([...members.values()].map((m) => m.kill('SIGKILL')));
+    await etcd.stop();
+    await removeTempDirs();
+  }
+}
+
+await main();

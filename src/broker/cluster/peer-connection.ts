@@ -1,0 +1,104 @@
+// One broker-to-broker connection on the native protocol (a follower's link to a leader): typed requests,
+// answered in order (the broker answers a connection's requests in request order). No retries and no
+// reconnects here: a lost connection rejects what is in flight, and the owner (replica-fetcher.ts) opens
+// a new one. Inter-broker authentication is not done: brokers of one cluster are trusted peers today.
+import { connect, type Socket } from 'node:net';
+import {
+  type ApiSpec,
+  type DecodedResponseFrame,
+  decodeResponsePayload,
+  encodeRequestFrame,
+  FrameDecoder,
+} from '../../protocol/index.js';
+
+/** Frames up to this size are accepted from a leader (a fetch answer holds at most its maxBytes plus one batch). */
+const MAX_FRAME_BYTES = 256 * 1024 * 1024;
+
+export class PeerConnectionError extends Error {
+  override name = 'PeerConnectionError';
+}
+
+export class PeerConnection {
+  readonly #socket: Socket;
+  readonly #decoder = new FrameDecoder(MAX_FRAME_BYTES);
+  readonly #waiting = new Map<number, { resolve(payload: DecodedResponseFrame): void; reject(e: Error): void }>();
+  #nextCorrelationId = 1;
+  #closed: Error | undefined;
+  readonly #clientId: string;
+
+  private constructor(socket: Socket, clientId: string) {
+    this.#socket = socket;
+    this.#clientId = clientId;
+    socket.on('data', (chunk: Buffer) => {
+      try {
+        for (const payload of this.#decoder.push(chunk)) {
+          const response = decodeResponsePayload(payload);
+          const waiter = this.#waiting.get(response.correlationId);
+          this.#waiting.delete(response.correlationId);
+          waiter?.resolve(response);
+        }
+      } catch (error) {
+        this.#fail(new PeerConnectionError(`a malformed frame from the peer: ${(error as Error).message}`));
+        socket.destroy();
+      }
+    });
+    socket.on('close', () => this.#fail(new PeerConnectionError('the connection to the peer broker closed')));
+    socket.on('error', () => {});
+  }
+
+  static open(host: string, port: number, clientId: string, timeoutMs: number): Promise<PeerConnection> {
+    return new Promise((resolve, reject) => {
+      const socket = connect({ host, port, noDelay: true });
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(new PeerConnectionError(`cannot connect to ${host}:${port} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        socket.off('error', onError);
+        resolve(new PeerConnection(socket, clientId));
+      });
+      const onError = (error: Error) => {
+        clearTimeout(timer);
+        reject(new PeerConnectionError(`cannot connect to ${host}:${port}: ${error.message}`));
+      };
+      socket.once('error', onError);
+    });
+  }
+
+  get closed(): boolean {
+    return this.#closed !== undefined;
+  }
+
+  /** Sends a request; resolves with its decoded response, rejects when the connection is lost or the peer refuses it. */
+  async request<Req, Res>(api: ApiSpec<Req, Res>, request: Req): Promise<Res> {
+    if (this.#closed) throw this.#closed;
+    const correlationId = this.#nextCorrelationId++;
+    const { body, tail } = api.encodeRequest(request);
+    const answered = new Promise<DecodedResponseFrame>((resolve, reject) =>
+      this.#waiting.set(correlationId, { resolve, reject }),
+    );
+    const frame = encodeRequestFrame(
+      { apiKey: api.key, apiVersion: api.maxVersion, correlationId, clientId: this.#clientId },
+      body,
+      tail,
+    );
+    this.#socket.cork();
+    for (const chunk of frame) this.#socket.write(chunk);
+    this.#socket.uncork();
+    const raw = await answered;
+    if (raw.error) throw new PeerConnectionError(`the peer refused ${api.name}: ${raw.error.message}`);
+    return api.decodeResponse(raw.body, raw.tail, api.maxVersion);
+  }
+
+  close(): void {
+    this.#fail(new PeerConnectionError('the connection to the peer broker was closed'));
+    this.#socket.destroy();
+  }
+
+  #fail(error: Error): void {
+    this.#closed ??= error;
+    for (const waiter of this.#waiting.values()) waiter.reject(this.#closed);
+    this.#waiting.clear();
+  }
+}

@@ -1,0 +1,242 @@
+// A follower's link to one leader broker (Kafka's ReplicaFetcherThread): one connection, one request at a
+// time, for every partition this broker follows on that leader.
+//
+// Each partition added (a new leader or a new epoch) first truncates (KIP-101/279): the follower asks the
+// leader (OffsetForLeaderEpoch) where the epoch of its own last batch ends in the leader's log and cuts its
+// log to the lower of that and its own end of the epoch the leader named, so nothing the leader lacks
+// survives here. Then it fetches (ReplicaFetch) from its log end, appends the leader's batches as they are
+// (PartitionLog.appendReplicated) and takes the leader's high watermark. The leader long-polls, so an idle
+// partition costs one request per fetch wait.
+//
+// Failures: a lost connection is reopened after `retryMs`; a partition the leader refuses (not leader,
+// fenced or unknown epoch: the metadata moved) waits for the replica manager to re-add or remove it.
+import type { Logger } from 'pino';
+import type { PartitionLog } from '../../../storage/index.js';
+import { ErrorCode, OffsetForLeaderEpochApi, ReplicaFetchApi } from '../../protocol/index.js';
+import { partitionKey } from '../partition-key.js';
+import type { PartitionReplica } from './partition-replica.js';
+import { PeerConnection } from './peer-connection.js';
+import type { BrokerRecord } from './records.js';
+
+export interface FetcherHost {
+  readonly brokerId: number;
+  readonly logger: Logger;
+  readonly fetchMaxWaitMs: number;
+  readonly fetchMaxBytes: number;
+  readonly retryMs: number;
+  log(topic: string, partition: number): PartitionLog | undefined;
+  replica(topic: string, partition: number): PartitionReplica | undefined;
+}
+
+interface Followed {
+  topic: string;
+  partition: number;
+  epoch: number;
+  state: 'truncating' | 'fetching' | 'refused';
+  /** performance.now() of the refusal: tried again (from truncation) retryMs later. */
+  refusedAt?: number;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).unref());
+
+export class ReplicaFetcher {
+  readonly leader: BrokerRecord;
+  readonly #host: FetcherHost;
+  readonly #partitions = new Map<string, Followed>();
+  #connection: PeerConnection | undefined;
+  #closed = false;
+  #wake: (() => void) | undefined;
+  readonly #done: Promise<void>;
+
+  constructor(leader: BrokerRecord, host: FetcherHost) {
+    this.leader = leader;
+    this.#host = host;
+    this.#done = this.#run();
+  }
+
+  get size(): number {
+    return this.#partitions.size;
+  }
+
+  /** Follows the partition under `epoch` (truncating first); a new epoch for a followed one starts over. */
+  add(topic: string, partition: number, epoch: number): void {
+    const key = partitionKey(topic, partition);
+    const current = this.#partitions.get(key);
+    if (current && current.epoch === epoch && current.state !== 'refused') return;
+    this.#partitions.set(key, { topic, partition, epoch, state: 'truncating' });
+    this.#wake?.();
+  }
+
+  remove(topic: string, partition: number): void {
+    this.#partitions.delete(partitionKey(topic, partition));
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#connection?.close();
+    this.#wake?.();
+    await this.#done;
+  }
+
+  async #run(): Promise<void> {
+    while (!this.#closed) {
+      const now = performance.now();
+      for (const p of this.#partitions.values())
+        if (p.state === 'refused' && now - (p.refusedAt ?? 0) >= this.#host.retryMs) p.state = 'truncating';
+      const active = [...this.#partitions.values()].filter((p) => p.state !== 'refused');
+      if (active.length === 0) {
+        await new Promise<void>((resolve) => {
+          this.#wake = resolve;
+          setTimeout(resolve, this.#host.retryMs).unref();
+        });
+        this.#wake = undefined;
+        continue;
+      }
+      try {
+        const connection = await this.#connect();
+        const truncating = active.filter((p) => p.state === 'truncating');
+        if (truncating.length > 0) await this.#truncate(connection, truncating);
+        const fetching = active.filter((p) => p.state === 'fetching');
+        if (fetching.length > 0) await this.#fetch(connection, fetching);
+      } catch (error) {
+        if (this.#closed) return;
+        this.#connection?.close();
+        this.#connection = undefined;
+        this.#host.logger.warn(
+          { leader: this.leader.id, err: (error as Error).message },
+          'replica fetch from the leader failed; retrying',
+        );
+        await sleep(this.#host.retryMs);
+      }
+    }
+  }
+
+  async #connect(): Promise<PeerConnection> {
+    if (this.#connection && !this.#connection.closed) return this.#connection;
+    this.#connection = await PeerConnection.open(
+      this.leader.host,
+      this.leader.port,
+      `sluice-replica-${this.#host.brokerId}`,
+      5000,
+    );
+    return this.#connection;
+  }
+
+  /** Still following this partition under the same epoch, and still its follower? */
+  #current(p: Followed): boolean {
+    const replica = this.#host.replica(p.topic, p.partition);
+    return (
+      this.#partitions.get(partitionKey(p.topic, p.partition)) === p &&
+      replica?.role === 'follower' &&
+      replica.leaderEpoch === p.epoch
+    );
+  }
+
+  /** The leader refused the partition: tried again, from truncation, `retryMs` later. */
+  #refuse(p: Followed, errorCode: number, message: string | null): void {
+    p.state = 'refused';
+    p.refusedAt = performance.now();
+    this.#host.logger.debug(
+      { topic: p.topic, partition: p.partition, leader: this.leader.id, errorCode, reason: message },
+      'the leader refused a replica request; retrying',
+    );
+  }
+
+  async #truncate(connection: PeerConnection, partitions: Followed[]): Promise<void> {
+    const asked: Array<{ p: Followed; log: PartitionLog; lastEpoch: number }> = [];
+    for (const p of partitions) {
+      const log = this.#host.log(p.topic, p.partition);
+      if (!log) continue;
+      const lastEpoch = await log.latestLeaderEpoch();
+      if (lastEpoch < 0)
+        p.state = 'fetching'; // nothing written under any epoch: nothing can diverge
+      else asked.push({ p, log, lastEpoch });
+    }
+    if (asked.length === 0) return;
+    const response = await connection.request(OffsetForLeaderEpochApi, {
+      replicaId: this.#host.brokerId,
+      topics: groupByTopic(asked, ({ p, lastEpoch }) => ({
+        partition: p.partition,
+        currentLeaderEpoch: p.epoch,
+        leaderEpoch: lastEpoch,
+      })),
+    });
+    for (const t of response.topics) {
+      for (const answer of t.partitions) {
+        const entry = asked.find((a) => a.p.topic === t.name && a.p.partition === answer.partition);
+        if (!entry || !this.#current(entry.p)) continue;
+        const { p, log } = entry;
+        if (answer.errorCode !== ErrorCode.NONE) {
+          this.#refuse(p, answer.errorCode, answer.errorMessage);
+          continue;
+        }
+        // KIP-279: the lower of the leader's end of the epoch it named and this log's end of that epoch.
+        const own = await log.endOffsetForLeaderEpoch(answer.leaderEpoch);
+        const target = answer.leaderEpoch < 0 ? 0 : Math.min(answer.endOffset, own.endOffset);
+        if (target >= 0 && target < log.logEndOffset) {
+          const from = log.logEndOffset;
+          await log.truncateTo(target);
+          this.#host.replica(p.topic, p.partition)?.truncated(log.logEndOffset);
+          this.#host.logger.info(
+            { topic: p.topic, partition: p.partition, from, to: log.logEndOffset, leaderEpoch: p.epoch },
+            'truncated a follower log to the leader epoch boundary',
+          );
+        }
+        p.state = 'fetching';
+      }
+    }
+  }
+
+  async #fetch(connection: PeerConnection, partitions: Followed[]): Promise<void> {
+    const asked: Array<{ p: Followed; log: PartitionLog; lastEpoch: number }> = [];
+    for (const p of partitions) {
+      const log = this.#host.log(p.topic, p.partition);
+      if (log) asked.push({ p, log, lastEpoch: await log.latestLeaderEpoch() });
+    }
+    if (asked.length === 0) return;
+    const response = await connection.request(ReplicaFetchApi, {
+      replicaId: this.#host.brokerId,
+      maxWaitMs: this.#host.fetchMaxWaitMs,
+      maxBytes: this.#host.fetchMaxBytes,
+      topics: groupByTopic(asked, ({ p, log, lastEpoch }) => ({
+        partition: p.partition,
+        currentLeaderEpoch: p.epoch,
+        fetchOffset: log.logEndOffset,
+        lastFetchedEpoch: lastEpoch,
+        partitionMaxBytes: this.#host.fetchMaxBytes,
+      })),
+    });
+    for (const t of response.topics) {
+      for (const answer of t.partitions) {
+        const entry = asked.find((a) => a.p.topic === t.name && a.p.partition === answer.partition);
+        if (!entry || !this.#current(entry.p)) continue;
+        const { p, log } = entry;
+        if (answer.errorCode !== ErrorCode.NONE) {
+          // Not leader, a fenced or unknown epoch (the metadata moved), or out of range (this log ends past
+          // the leader's: truncated again on the retry; or before its log start: not handled yet).
+          this.#refuse(p, answer.errorCode, answer.errorMessage);
+          continue;
+        }
+        const records = answer.records;
+        if (records.length > 0) {
+          const bytes = records.length === 1 ? records[0]! : Buffer.concat(records);
+          if (bytes.length > 0) await log.appendReplicated(bytes);
+        }
+        this.#host.replica(p.topic, p.partition)?.followerHighWatermark(answer.highWatermark, log.logEndOffset);
+      }
+    }
+  }
+}
+
+function groupByTopic<T extends { p: Followed }, R>(
+  entries: T[],
+  partition: (entry: T) => R,
+): Array<{ name: string; partitions: R[] }> {
+  const byTopic = new Map<string, R[]>();
+  for (const entry of entries) {
+    let list = byTopic.get(entry.p.topic);
+    if (!list) byTopic.set(entry.p.topic, (list = []));
+    list.push(partition(entry));
+  }
+  return [...byTopic].map(([name, partitions]) => ({ name, partitions }));
+}
