@@ -365,6 +365,7 @@ export class Consumer {
       maxBytes: c.maxBytes ?? DEFAULTS.maxBytes,
       maxBytesPerPartition,
       maxPrefetchBytes: c.maxPrefetchBytesPerPartition ?? 2 * maxBytesPerPartition,
+      isolationLevel: c.readUncommitted === true ? 0 : 1,
       requestTimeout: this.clusterOptions.requestTimeout,
       retry: resolveRetryOptions(this.retryOptions),
       events: this.emitter,
