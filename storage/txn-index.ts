@@ -70,8 +70,10 @@ export class TxnIndex {
     const entries = this.#files.get(segmentBase) ?? [];
     if (entries.some((e) => e.lastOffset === entry.lastOffset)) return;
     const next = [...entries, entry].sort((a, b) => a.lastOffset - b.lastOffset);
-    await this.#write(segmentBase, next);
+    // In memory before the write: the ABORT marker is already in the log and the last stable offset already
+    // past it, so a read_committed fetch during the write must find the entry (else it serves aborted data).
     this.#files.set(segmentBase, next);
+    await this.#write(segmentBase, next);
   }
 
   /** The log was cut back to `offset`: entries whose marker is gone go too. */

@@ -23,6 +23,8 @@ import { consumeShare } from './consume-share.js';
 
 const FORMATS = ['text', 'json', 'raw'] as const;
 type Format = (typeof FORMATS)[number];
+const ISOLATIONS = ['read_uncommitted', 'read_committed'] as const;
+type Isolation = (typeof ISOLATIONS)[number];
 
 interface ConsumeOptions {
   fromBeginning?: boolean;
@@ -36,6 +38,7 @@ interface ConsumeOptions {
   maxMessages?: number;
   exitAtEnd?: boolean;
   format: Format;
+  isolation: Isolation;
   printKey?: boolean;
   printHeaders?: boolean;
   keySeparator: string;
@@ -78,6 +81,14 @@ export function register(program: Command): void {
         parseChoice('format', FORMATS),
       ).default('text'),
     )
+    .addOption(
+      choiceOption(
+        '--isolation <level>',
+        "read_uncommitted: every record as soon as it is stored (the default, as Kafka's console consumer); read_committed: only records of committed transactions, up to the last stable offset",
+        ISOLATIONS,
+        parseChoice('isolation', ISOLATIONS),
+      ).default('read_uncommitted'),
+    )
     .option('--print-key', 'text format: print the key before the value')
     .option('--print-headers', 'text format: print headers (k=v,…) before the value')
     .addOption(new Option('--key-separator <sep>', 'text format: between key/headers and value').default('\t', 'tab'))
@@ -112,6 +123,8 @@ function validate(opts: ConsumeOptions): void {
         `${refused.join(', ')} cannot be used with --share-group: the share group hands out records (use -n to stop after some)`,
       );
   } else if (opts.maxInFlight !== undefined) throw new UsageError('--max-in-flight needs --share-group');
+  if (opts.shareGroup !== undefined && opts.isolation === 'read_committed')
+    throw new UsageError('--isolation read_committed cannot be used with --share-group');
   if (opts.group && opts.offset !== undefined)
     throw new UsageError('--offset cannot be used with --group (use `sluice groups reset-offsets` to move a group)');
   if (opts.group && opts.partition !== undefined)
@@ -228,6 +241,7 @@ async function consume(ctx: Context, topic: string, opts: ConsumeOptions): Promi
     ...(opts.group ? { groupId: opts.group } : {}),
     maxWaitTimeInMs: opts.group && opts.exitAtEnd ? 500 : 2000,
     maxBytesPerPartition: 4 * 1024 * 1024,
+    readUncommitted: opts.isolation !== 'read_committed',
   });
   ctx.onCleanup(() => consumer.disconnect());
   const printer = new Printer(ctx, topic, opts);

@@ -139,14 +139,18 @@ export interface ISerializer<T> {
 export type ConsumerEachMessagePayload = EachMessagePayload;
 export type ConsumerEachBatchPayload = EachBatchPayload;
 
-// ---- transactions (not implemented: producer.transaction() rejects) -----------------------------------
+// ---- transactions (producer.transaction(), src/client/producer/transaction-manager.ts) ----------------
 
 export interface Transaction {
   send(record: ProducerRecord): Promise<RecordMetadata[]>;
   sendBatch(batch: ProducerBatch): Promise<RecordMetadata[]>;
+  /** Commits a consumer group's offsets with the transaction: the group sees them only if it commits. */
   sendOffsets(offsets: Offsets & { consumerGroupId: string }): Promise<void>;
+  /** Waits for the transaction's sends, then commits it (rejects, leaving it to be aborted, if one failed). */
   commit(): Promise<void>;
+  /** Waits for the transaction's sends, then aborts it: read_committed consumers never see its records. */
   abort(): Promise<void>;
+  /** False once commit() or abort() succeeded. */
   isActive(): boolean;
 }
 

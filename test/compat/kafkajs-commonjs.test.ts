@@ -24,7 +24,7 @@ describe('a kafkajs CommonJS program', () => {
       low: [true, true, true],
       codecCalls: true,
       error: { name: 'KafkaJSNumberOfRetriesExceeded', isKafkaJSError: true, nonRetriable: true },
-      transaction: 'KafkaJSNotImplemented',
+      transaction: 'committed',
     });
   });
 });

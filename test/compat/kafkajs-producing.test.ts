@@ -171,8 +171,8 @@ describe('Compression', () => {
   });
 });
 
-describe('Transactions (docs/Transactions.md): the API exists and fails clearly', () => {
-  it('a producer with a transactionalId connects and sends; producer.transaction() rejects with KafkaJSNotImplemented', async () => {
+describe('Transactions (docs/Transactions.md)', () => {
+  it('sends within a transaction and commits; an aborted transaction is never read (read_committed by default)', async () => {
     const client = live.kafka({ clientId: 'transactional-client' });
     const producer = client.producer({
       transactionalId: 'my-transactional-producer',
@@ -180,10 +180,19 @@ describe('Transactions (docs/Transactions.md): the API exists and fails clearly'
       idempotent: true,
     });
     await producer.connect();
-    const error = await producer.transaction().catch((e: Error) => e);
-    expect(error).toBeInstanceOf(Error);
-    expect((error as Error).name).toBe('KafkaJSNotImplemented');
-    expect((error as Error).message).toMatch(/transactions are not supported yet/);
+    const aborted = await producer.transaction();
+    await aborted.send({ topic: 'txn-docs', messages: [{ value: 'rolled back' }] });
+    await aborted.abort();
+    const transaction = await producer.transaction();
+    try {
+      await transaction.send({ topic: 'txn-docs', messages: [{ value: 'committed' }] });
+      await transaction.commit();
+    } catch (e) {
+      await transaction.abort();
+      throw e;
+    }
+    expect(transaction.isActive()).toBe(false);
     await producer.disconnect();
+    expect((await readBack('txn-docs', 1)).map((p) => p.message.value?.toString())).toEqual(['committed']);
   });
 });

@@ -1,11 +1,13 @@
-// Exactly once across a broker crash: a consume-transform-produce loop (kafkajs 2.2.4 on the Kafka listener:
-// one transaction per input record = its output record + the group's offset past the input) runs against a
+// Exactly once across a broker crash: a consume-transform-produce loop (kafkajs 2.2.4 on the Kafka listener, and
+// Sluice's SDK on the native port: one transaction per input record = its output record + the group's offset
+// past the input) runs against a
 // real `sluice serve` that is SIGKILLed at random points of its first transactions and restarted on the same data directory. The
 // worker resumes from the group's committed offset with a new producer instance each time. A read_committed
 // checker downstream must see every input's output exactly once, and never an output of an attempt whose
 // commit was never asked for (those transactions were open at the crash and are aborted).
 import { createRequire } from 'node:module';
 import { afterAll, expect, it } from 'vitest';
+import { logLevel, Sluice } from '../../src/client/index.js';
 import { freePort } from '../helpers/free-port.js';
 import { startSluice, type SluiceProcess } from '../helpers/sluice-process.js';
 import { removeTempDirs, tempDir } from '../helpers/temp-dir.js';
@@ -16,15 +18,31 @@ const GROUP = 'transformer';
 
 afterAll(removeTempDirs);
 
-function client(kafkaPort: number): any {
-  return new kafkajs.Kafka({
-    clientId: 'ctp',
-    brokers: [`127.0.0.1:${kafkaPort}`],
-    logLevel: kafkajs.logLevel.NOTHING,
-    retry: { initialRetryTime: 50, retries: 2 },
-    connectionTimeout: 2000,
-  });
+interface Ports {
+  native: number;
+  kafka: number;
 }
+
+/** The same kafkajs-shaped program runs with kafkajs on the Kafka port or with the SDK on the native port. */
+const CLIENTS = {
+  kafkajs: (ports: Ports): any =>
+    new kafkajs.Kafka({
+      clientId: 'ctp',
+      brokers: [`127.0.0.1:${ports.kafka}`],
+      logLevel: kafkajs.logLevel.NOTHING,
+      retry: { initialRetryTime: 50, retries: 2 },
+      connectionTimeout: 2000,
+    }),
+  sdk: (ports: Ports): any =>
+    new Sluice({
+      clientId: 'ctp',
+      brokers: [`127.0.0.1:${ports.native}`],
+      logLevel: logLevel.NOTHING,
+      retry: { initialRetryTime: 50, retries: 2 },
+      connectionTimeout: 2000,
+    }),
+};
+type ClientName = keyof typeof CLIENTS;
 
 type Phase = 'sent' | 'offsets-sent' | 'commit-asked';
 
@@ -45,8 +63,8 @@ function maybeCrash(attempts: Attempts, attempt: number, phase: Phase): void {
 }
 
 /** Runs the loop until every input is done or the broker goes away (any error ends this run). */
-async function runWorker(kafkaPort: number, attempts: Attempts): Promise<'done' | 'interrupted'> {
-  const kafka = client(kafkaPort);
+async function runWorker(client: () => any, attempts: Attempts): Promise<'done' | 'interrupted'> {
+  const kafka = client();
   const admin = kafka.admin();
   const producer = kafka.producer({ transactionalId: 'ctp-tx', maxInFlightRequests: 1, idempotent: true });
   try {
@@ -85,8 +103,8 @@ async function runWorker(kafkaPort: number, attempts: Attempts): Promise<'done' 
   }
 }
 
-async function readCommitted(kafkaPort: number, expected: number): Promise<string[]> {
-  const consumer = client(kafkaPort).consumer({ groupId: 'checker', maxWaitTimeInMs: 100 });
+async function readCommitted(client: () => any, expected: number): Promise<string[]> {
+  const consumer = client().consumer({ groupId: 'checker', maxWaitTimeInMs: 100 });
   const values: string[] = [];
   await consumer.connect();
   try {
@@ -105,54 +123,68 @@ async function readCommitted(kafkaPort: number, expected: number): Promise<strin
   return values;
 }
 
-it('outputs every input exactly once across SIGKILLs of the broker, none from aborted attempts', async () => {
-  const dataDir = await tempDir();
-  const kafkaPort = await freePort();
-  const args = ['--data-dir', dataDir, '--port', '0', '--kafka-port', String(kafkaPort), '--flush', 'always'];
-  let proc: SluiceProcess = await startSluice(args);
-  const setup = client(kafkaPort);
-  const admin = setup.admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic: 'in' }, { topic: 'out' }] });
-  await admin.disconnect();
-  const producer = setup.producer({ idempotent: true });
-  await producer.connect();
-  await producer.send({ topic: 'in', messages: Array.from({ length: INPUTS }, (_, i) => ({ value: `in-${i}` })) });
-  await producer.disconnect();
+it.each(Object.keys(CLIENTS) as ClientName[])(
+  '%s: outputs every input exactly once across SIGKILLs of the broker, none from aborted attempts',
+  async (name) => {
+    const dataDir = await tempDir();
+    const ports: Ports = { native: await freePort(), kafka: await freePort() };
+    const client = () => CLIENTS[name](ports);
+    const args = [
+      '--data-dir',
+      dataDir,
+      '--port',
+      String(ports.native),
+      '--kafka-port',
+      String(ports.kafka),
+      '--flush',
+      'always',
+    ];
+    let proc: SluiceProcess = await startSluice(args);
+    const setup = client();
+    const admin = setup.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: 'in' }, { topic: 'out' }] });
+    await admin.disconnect();
+    const producer = setup.producer({ idempotent: true });
+    await producer.connect();
+    await producer.send({ topic: 'in', messages: Array.from({ length: INPUTS }, (_, i) => ({ value: `in-${i}` })) });
+    await producer.disconnect();
 
-  const attempts: Attempts = { commitAsked: new Set(), next: 0 };
-  let crashes = 0;
-  const phases: Phase[] = ['sent', 'offsets-sent', 'commit-asked'];
-  for (let round = 0; round < 8; round++) {
-    // The first three runs crash the broker at a random point of one of their first transactions: inside
-    // it (after its output, after its offsets) or while its commit is on the way.
-    const crash = round < 3;
-    if (crash) {
-      const victim = proc;
-      attempts.crash = {
-        at: attempts.next + Math.floor(Math.random() * 8),
-        phase: phases[Math.floor(Math.random() * phases.length)]!,
-        kill: () => void victim.kill('SIGKILL'),
-      };
+    const attempts: Attempts = { commitAsked: new Set(), next: 0 };
+    let crashes = 0;
+    const phases: Phase[] = ['sent', 'offsets-sent', 'commit-asked'];
+    for (let round = 0; round < 8; round++) {
+      // The first three runs crash the broker at a random point of one of their first transactions: inside
+      // it (after its output, after its offsets) or while its commit is on the way.
+      const crash = round < 3;
+      if (crash) {
+        const victim = proc;
+        attempts.crash = {
+          at: attempts.next + Math.floor(Math.random() * 8),
+          phase: phases[Math.floor(Math.random() * phases.length)]!,
+          kill: () => void victim.kill('SIGKILL'),
+        };
+      }
+      const outcome = await runWorker(client, attempts);
+      attempts.crash = undefined;
+      if (outcome === 'done') break;
+      await proc.kill('SIGKILL'); // already dead when the killer fired; else the run failed on its own
+      if (crash) crashes++;
+      proc = await startSluice(args);
     }
-    const outcome = await runWorker(kafkaPort, attempts);
-    attempts.crash = undefined;
-    if (outcome === 'done') break;
-    await proc.kill('SIGKILL'); // already dead when the killer fired; else the run failed on its own
-    if (crash) crashes++;
-    proc = await startSluice(args);
-  }
-  expect(crashes).toBe(3);
-  const values = await readCommitted(kafkaPort, INPUTS);
-  await proc.kill('SIGTERM');
+    expect(crashes).toBe(3);
+    const values = await readCommitted(client, INPUTS);
+    await proc.kill('SIGTERM');
 
-  const byInput = new Map<number, string[]>();
-  for (const value of values) {
-    const tag = value.slice('out-'.length);
-    const input = Number(tag.split('.')[0]);
-    byInput.set(input, [...(byInput.get(input) ?? []), tag]);
-    expect(attempts.commitAsked.has(tag), `output ${value} of an attempt never committed`).toBe(true);
-  }
-  expect([...byInput.keys()].sort((a, b) => a - b)).toEqual(Array.from({ length: INPUTS }, (_, i) => i));
-  for (const [input, tags] of byInput) expect(tags, `outputs of input ${input}`).toHaveLength(1);
-}, 240_000);
+    const byInput = new Map<number, string[]>();
+    for (const value of values) {
+      const tag = value.slice('out-'.length);
+      const input = Number(tag.split('.')[0]);
+      byInput.set(input, [...(byInput.get(input) ?? []), tag]);
+      expect(attempts.commitAsked.has(tag), `output ${value} of an attempt never committed`).toBe(true);
+    }
+    expect([...byInput.keys()].sort((a, b) => a - b)).toEqual(Array.from({ length: INPUTS }, (_, i) => i));
+    for (const [input, tags] of byInput) expect(tags, `outputs of input ${input}`).toHaveLength(1);
+  },
+  240_000,
+);

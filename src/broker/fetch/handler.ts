@@ -130,10 +130,13 @@ async function readAll(
         const hw = highWatermark(log);
         const lso = lastStableOffset(log, hw);
         const committed = request.isolationLevel === 1;
+        // No transaction open below the high watermark: read_committed reads what read_uncommitted reads
+        // (read-ahead included); only the aborted transactions of the range are added.
+        const stable = !committed || lso >= hw;
         const key = partitionKey(t.name, p.partition);
         const maxBytes = Math.min(p.partitionMaxBytes, cap, budget);
         const read =
-          (committed ? undefined : await readAhead.take(key, log, p.fetchOffset, maxBytes)) ??
+          (stable ? await readAhead.take(key, log, p.fetchOffset, maxBytes) : undefined) ??
           (await log.read(p.fetchOffset, { maxBytes, maxOffset: committed ? lso : hw, pool: broker.readBuffers }));
         const fits = bytes === 0 || read.bytes <= budget;
         const result = emptyResult(p.partition, Math.min(hw, read.logEndOffset), read.logStartOffset);
@@ -151,7 +154,7 @@ async function readAll(
           if (read.lease) {
             leases.push(read.lease);
             const nowVisible = highWatermark(log);
-            if (!committed && read.nextOffset < nowVisible)
+            if (stable && read.nextOffset < nowVisible)
               next.push({ key, log, offset: read.nextOffset, maxBytes, maxOffset: nowVisible });
           }
         } else if (read.lease) {

@@ -3,7 +3,8 @@
 // src/records/record.ts's RecordReader (the SDK's one record decoder); records below
 // `fromOffset` are skipped (a fetch starts with the whole batch holding the requested offset); a batch
 // cut off at the end of the response is ignored (the next fetch asks for it again); control batches are
-// skipped. Keys, values and header values of uncompressed batches are zero-copy subarrays of the response.
+// skipped, and so are the batches of aborted transactions when the fetch was read_committed
+// (aborted-transactions.ts). Keys, values and header values of uncompressed batches are zero-copy subarrays of the response.
 import { decompress } from '../../records/compression.js';
 import { pairsToHeaders } from '../../records/headers.js';
 import { RecordReader } from '../../records/record.js';
@@ -19,6 +20,7 @@ import {
   validateBatch,
   type BatchHeader,
 } from '../../../storage/format/record-batch.js';
+import type { AbortedTransactionFilter } from './aborted-transactions.js';
 import type { KafkaMessage } from './types.js';
 
 export interface ScannedFetch {
@@ -75,6 +77,7 @@ export async function decodeFetchedChunk(
   fromOffset: number,
   maxBytes: number,
   checkCrcs = true,
+  aborted: AbortedTransactionFilter | null = null,
 ): Promise<DecodedChunk> {
   const messages: KafkaMessage[] = [];
   const offsets: number[] = [];
@@ -85,7 +88,8 @@ export async function decodeFetchedChunk(
     try {
       header = validateBatch(bytes, pos, checkCrcs);
       const lastOffset = header.baseOffset + header.lastOffsetDelta;
-      if (lastOffset >= fromOffset && (header.attributes & ATTR_CONTROL) === 0) {
+      const dropped = aborted === null ? (header.attributes & ATTR_CONTROL) !== 0 : aborted.drops(bytes, pos, header);
+      if (lastOffset >= fromOffset && !dropped) {
         const codec = compressionOf(header.attributes);
         let section = bytes.subarray(pos + BATCH_HEADER_SIZE, pos + header.sizeInBytes);
         if (codec !== CompressionCodec.None) section = await decompress(codec, section);

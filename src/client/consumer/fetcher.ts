@@ -20,6 +20,7 @@
 // with the partition, instead of the partition waiting up to maxWaitTimeInMs for the long poll to end.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FetchApi, type FetchPartitionResult } from '../../protocol/apis/fetch.js';
+import { AbortedTransactionFilter } from './aborted-transactions.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { needsMetadataRefresh, STALE_METADATA_CODES, type Cluster } from '../cluster.js';
 import type { Connection } from '../connection.js';
@@ -43,6 +44,8 @@ export interface FetcherOptions {
   shareMaxBytes: boolean;
   /** Set by the user (maxPrefetchBytesPerPartition); else derived (see Sizing above). */
   maxPrefetchBytes: number | undefined;
+  /** 0 read_uncommitted, 1 read_committed (ConsumerConfig.readUncommitted false, the default). */
+  isolationLevel: 0 | 1;
   requestTimeout: number;
   retry: ResolvedRetryOptions;
   /** FETCH_START / FETCH go here. */
@@ -274,7 +277,7 @@ export class Fetcher {
           maxWaitMs: maxWaitTimeInMs,
           minBytes,
           maxBytes,
-          isolationLevel: 0,
+          isolationLevel: this.options.isolationLevel,
           topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })),
         },
         { timeoutMs: requestTimeout + maxWaitTimeInMs },
@@ -312,7 +315,18 @@ export class Fetcher {
     const { end, nextOffset } = scanFetchedRecords(bytes, fetchOffset);
     state.fetchOffset = nextOffset;
     if (end === 0) return;
-    state.buffered.push({ epoch, bytes, pos: 0, end, fromOffset: fetchOffset, highWatermark: result.highWatermark });
+    const aborted = result.abortedTransactions?.length
+      ? new AbortedTransactionFilter(result.abortedTransactions)
+      : null;
+    state.buffered.push({
+      epoch,
+      bytes,
+      pos: 0,
+      end,
+      fromOffset: fetchOffset,
+      highWatermark: result.highWatermark,
+      aborted,
+    });
     state.bufferedBytes += end;
     this.options.onData();
   }

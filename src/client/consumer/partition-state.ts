@@ -9,6 +9,7 @@
 //                 paused mid-batch): delivered again, before `buffered`, without fetching them again
 
 import type { RetrySchedule } from '../retry.js';
+import type { AbortedTransactionFilter } from './aborted-transactions.js';
 import type { FetchedBatch } from './batch.js';
 
 /** One fetch response's record bytes for one partition. */
@@ -22,6 +23,8 @@ export interface BufferedFetch {
   /** The offset that fetch asked for: records below it are skipped. */
   fromOffset: number;
   highWatermark: number;
+  /** read_committed with aborted transactions in the response: drops their batches (null: none to drop). */
+  aborted: AbortedTransactionFilter | null;
 }
 
 export class PartitionState {

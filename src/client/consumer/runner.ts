@@ -156,6 +156,7 @@ export class Runner {
         entry.fromOffset,
         DELIVERY_SLICE_BYTES,
         this.deps.checkCrcs,
+        entry.aborted,
       );
     } catch (err) {
       this.onUndecodable(state, epoch, err);

@@ -126,6 +126,11 @@ export interface ConsumerConfig {
   retry?: RetryOptions & { restartOnFailure?: (err: Error) => Promise<boolean> };
   allowAutoTopicCreation?: boolean;
   maxInFlightRequests?: number;
+  /**
+   * Default false (kafkajs): fetches are read_committed — records of open transactions wait until their
+   * transaction ends and those of aborted transactions are never delivered. true: read_uncommitted, every
+   * record as soon as it is stored.
+   */
   readUncommitted?: boolean;
   /**
    * Verify the CRC-32C of every fetched record batch before delivering it (librdkafka's `check.crcs`).

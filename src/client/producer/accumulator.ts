@@ -26,6 +26,8 @@ export interface AccumulatorOptions {
   batchSize: number;
   /** The idempotent producer's identity, or null when batches get no sequence. */
   identity?: () => ProducerIdentity | null;
+  /** Every batch belongs to a transaction (the transactional attribute bit). */
+  transactional?: boolean;
   now?: () => number;
   /** Called when a compressed batch finished building, so the sender can look again. */
   onBuilt: () => void;
@@ -91,6 +93,7 @@ export class Accumulator {
       this.#bufferFor(q),
       this.#fullCapacity,
       this.#allocate,
+      this.#options.transactional ?? false,
     );
     try {
       batch.add(send, key, value, headers, timestamp, Infinity);
@@ -159,6 +162,11 @@ export class Accumulator {
 
   /** An acknowledged batch left its queue: nothing reads its buffer any more. */
   readonly #onCompleted = (batch: ProducerBatchEntry): void => this.#recycle(batch.release());
+
+  /** The producer has a new id or epoch: every (empty) queue restarts its sequence with it. */
+  resetIdentities(): void {
+    for (const q of this.queues.values()) q.resetIdentity();
+  }
 
   get hasPending(): boolean {
     for (const q of this.queues.values()) if (!q.isEmpty) return true;

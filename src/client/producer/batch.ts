@@ -3,6 +3,7 @@
 // BATCH_TRANSITIONS (invalid moves throw); the partition's queue (partition-queue.ts) drives it.
 import { BatchBuilder, DOES_NOT_FIT, type RecordBytes, type RecordHeaders } from '../../records/batch-builder.js';
 import {
+  ATTR_TRANSACTIONAL,
   BATCH_HEADER_SIZE,
   type CompressionCodec,
   Offsets,
@@ -67,6 +68,8 @@ export class ProducerBatchEntry {
     capacity: number | Buffer,
     maxCapacity: number,
     allocate: (bytes: number) => Buffer,
+    /** Part of a transaction: the header's transactional bit is set with the stamp. */
+    readonly transactional = false,
   ) {
     this.createdAt = now;
     this.#builder = new BatchBuilder(capacity, maxCapacity, allocate);
@@ -239,11 +242,15 @@ export class ProducerBatchEntry {
   #writeStamp(): void {
     const buf = this.#encoded;
     if (!buf || this.#baseSequence < 0) return;
+    const attributes = buf.readInt16BE(Offsets.attributes);
+    const wanted = this.transactional ? attributes | ATTR_TRANSACTIONAL : attributes;
     const same =
+      attributes === wanted &&
       readInt64(buf, Offsets.producerId) === this.#producerId &&
       buf.readInt16BE(Offsets.producerEpoch) === this.#epoch &&
       buf.readInt32BE(Offsets.baseSequence) === this.#baseSequence;
     if (same) return;
+    buf.writeInt16BE(wanted, Offsets.attributes);
     writeInt64(buf, Offsets.producerId, this.#producerId);
     buf.writeInt16BE(this.#epoch, Offsets.producerEpoch);
     buf.writeInt32BE(this.#baseSequence, Offsets.baseSequence);

@@ -4,10 +4,12 @@
 // Sends whose topics have no metadata yet wait in `waiting`, in call order, so a later send can never
 // overtake an earlier one while metadata loads. An idempotent producer (the default) also holds its first
 // sends there until InitProducerId has given it its identity: every batch is stamped with it at seal.
+// A transactional producer (transactionalId) sends only through producer.transaction(): its sends also wait
+// there until AddPartitionsToTxn named their new partitions (transaction-manager.ts owns that protocol).
 import { DefaultPartitioner, type Partitioner } from '../../records/partitioners.js';
 import { CompressionCodec } from '../../../storage/format/record-batch.js';
 import { Cluster, type ClusterOptions } from '../cluster.js';
-import { SluiceNonRetriableError, SluiceNotConnected, SluiceNotImplemented, SluiceProtocolError } from '../errors.js';
+import { SluiceNonRetriableError, SluiceNotConnected, SluiceProtocolError } from '../errors.js';
 import { InstrumentationEmitter, type InstrumentationEvent } from '../instrumentation.js';
 import type { Logger } from '../logger.js';
 import { networkEvents } from '../network-events.js';
@@ -18,6 +20,8 @@ import type { PartitionQueue, ProducerIdentity } from './partition-queue.js';
 import { PendingSend } from './pending-send.js';
 import { hasQueueOptions, withQueueHeaders } from './queue-options.js';
 import { Sender } from './sender.js';
+import type { Transaction } from '../kafkajs-types.js';
+import { TransactionManager, findCoordinator } from './transaction-manager.js';
 import type { Message, ProducerBatch, ProducerConfig, ProducerRecord, RecordMetadata, TopicMessages } from './types.js';
 
 export const ProducerEvents = {
@@ -33,6 +37,7 @@ const DEFAULTS = {
   maxRequestSize: 16 * 1024 * 1024,
   maxInFlightRequests: 5,
   timeout: 30_000,
+  transactionTimeout: 60_000,
 };
 
 /** The broker remembers this many batches per producer and partition (storage/producer-state.ts). */
@@ -41,6 +46,9 @@ const MAX_IDEMPOTENT_IN_FLIGHT = 5;
 interface Waiting {
   send: PendingSend;
   topicMessages: TopicMessages[];
+  /** A transaction's send: its partitions, chosen once, must be in the transaction before it is enqueued. */
+  transactional: boolean;
+  partitions: Int32Array[] | null;
 }
 
 export class Producer {
@@ -58,6 +66,9 @@ export class Producer {
   private idempotent: boolean;
   private identity: ProducerIdentity | null = null;
   private loadingIdentity = false;
+  /** Transactional producers only. */
+  private readonly txn: TransactionManager | null = null;
+  private addingPartitions = false;
 
   constructor(
     clusterOptions: Omit<ClusterOptions, 'allowAutoTopicCreation'>,
@@ -74,6 +85,27 @@ export class Producer {
     this.retrier = createRetry(retryOptions);
     this.partitioner = (config.createPartitioner ?? DefaultPartitioner)();
     this.idempotent = config.idempotent ?? true;
+    const { transactionalId } = config;
+    if (transactionalId !== undefined && transactionalId !== null) {
+      if (typeof transactionalId !== 'string' || transactionalId.length === 0)
+        throw new SluiceNonRetriableError(`transactionalId must be a non-empty string, not ${String(transactionalId)}`);
+      if (config.idempotent === false)
+        throw new SluiceNonRetriableError(
+          'Transactional producer must be idempotent: remove idempotent: false or the transactionalId',
+        );
+      const transactionTimeout = config.transactionTimeout ?? DEFAULTS.transactionTimeout;
+      if (!Number.isInteger(transactionTimeout) || transactionTimeout < 1 || transactionTimeout > 0x7fff_ffff)
+        throw new SluiceNonRetriableError(
+          `transactionTimeout must be a positive integer of milliseconds, not ${transactionTimeout}`,
+        );
+      this.txn = new TransactionManager({
+        transactionalId,
+        transactionTimeout,
+        cluster: this.cluster,
+        retrier: this.retrier,
+        logger: log,
+      });
+    }
     const maxInFlight = config.maxInFlightRequests ?? DEFAULTS.maxInFlightRequests;
     if (!Number.isInteger(maxInFlight) || maxInFlight < 1)
       throw new SluiceNonRetriableError(`maxInFlightRequests must be a positive integer, not ${maxInFlight}`);
@@ -81,6 +113,7 @@ export class Producer {
       batchSize: config.batchSize ?? DEFAULTS.batchSize,
       onBuilt: () => this.sender.schedule(),
       identity: () => this.identity,
+      transactional: this.txn !== null,
     });
     this.sender = new Sender(this.cluster, this.accumulator, {
       lingerMs: config.lingerMs ?? DEFAULTS.lingerMs,
@@ -88,13 +121,17 @@ export class Producer {
       // The broker remembers the last 5 batches per producer and partition: more in flight could not be deduplicated.
       maxInFlightPerPartition: this.idempotent ? Math.min(maxInFlight, MAX_IDEMPOTENT_IN_FLIGHT) : 1,
       freshIdentity: () => this.initProducerId(),
+      brokenSequenceError: this.txn
+        ? () =>
+            new SluiceNonRetriableError(
+              'a batch of the transaction was lost (its sequence broke): the transaction must be aborted',
+            )
+        : undefined,
       maxRequestSize: config.maxRequestSize ?? DEFAULTS.maxRequestSize,
       retry: resolveRetryOptions(retryOptions),
       logger: log,
     });
     this.emitter = new InstrumentationEmitter(Object.values(ProducerEvents), log, clusterOptions.network);
-    if (config.transactionalId)
-      log.warn('transactional producers are not supported yet; producing without transactions');
   }
 
   async connect(): Promise<void> {
@@ -125,34 +162,115 @@ export class Producer {
     return this.emitter.on(eventName, listener);
   }
 
-  transaction(): Promise<never> {
-    return Promise.reject(new SluiceNotImplemented('transactions are not supported yet'));
+  /**
+   * Begins a transaction (kafkajs's API): its send/sendBatch/sendOffsets are committed or aborted together.
+   * One transaction at a time; the first call initialises the transactional id (fencing older instances).
+   */
+  async transaction(): Promise<Transaction> {
+    const txn = this.txn;
+    if (!txn) throw new SluiceNonRetriableError('Must provide transactional id for transactional producer');
+    if (!this.connected) throw new SluiceNotConnected('The producer is disconnected');
+    if (txn.inTransaction)
+      throw new SluiceNonRetriableError(
+        'There is already an ongoing transaction for this producer. Please end the transaction before beginning another.',
+      );
+    if (await txn.prepare()) {
+      this.accumulator.resetIdentities();
+      this.identity = txn.identity;
+    }
+    txn.begin();
+    let ended = false;
+    const pending = new Set<Promise<unknown>>();
+    const isActive = () => !ended && txn.inTransaction;
+    const guard =
+      <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
+      (...args: A): Promise<R> =>
+        isActive()
+          ? fn(...args)
+          : Promise.reject(new SluiceNonRetriableError('Cannot continue to use transaction once ended'));
+    const track = <R>(promise: Promise<R>): Promise<R> => {
+      const settled = promise.then(
+        () => {},
+        () => {},
+      );
+      pending.add(settled);
+      void settled.then(() => pending.delete(settled));
+      return promise;
+    };
+    // The transaction's sends are all acknowledged or failed (and their batches out of the queues) before it ends.
+    const settle = async () => {
+      while (pending.size > 0) await Promise.all(pending);
+      await this.sender.flush();
+    };
+    return {
+      send: guard((record: ProducerRecord) => track(this.sendRecord(record, true))),
+      sendBatch: guard((batch: ProducerBatch) => track(this.sendTo(batch, true))),
+      sendOffsets: guard((offsets) =>
+        track(txn.sendOffsets(offsets, () => findCoordinator(this.cluster, offsets.consumerGroupId, 0))),
+      ),
+      commit: guard(async () => {
+        await txn.commit(settle);
+        ended = true;
+      }),
+      abort: async () => {
+        if (ended) throw new SluiceNonRetriableError('Cannot continue to use transaction once ended');
+        await txn.abort(settle);
+        ended = true;
+      },
+      isActive,
+    };
   }
 
   send(record: ProducerRecord): Promise<RecordMetadata[]> {
+    return this.sendRecord(record, false);
+  }
+
+  private sendRecord(record: ProducerRecord, transactional: boolean): Promise<RecordMetadata[]> {
     if (record === null || typeof record !== 'object')
       return Promise.reject(new SluiceNonRetriableError('send() needs a record object'));
     // An object of fixed shape (not rest/spread): send() is per event for many applications, and
     // objects built by rest/spread get slow shapes that every later property read pays for.
-    return this.sendBatch({
-      acks: record.acks,
-      timeout: record.timeout,
-      compression: record.compression,
-      topicMessages: [{ topic: record.topic, messages: record.messages }],
-    });
+    return this.sendTo(
+      {
+        acks: record.acks,
+        timeout: record.timeout,
+        compression: record.compression,
+        topicMessages: [{ topic: record.topic, messages: record.messages }],
+      },
+      transactional,
+    );
   }
 
   sendBatch(batch: ProducerBatch): Promise<RecordMetadata[]> {
+    return this.sendTo(batch, false);
+  }
+
+  private sendTo(batch: ProducerBatch, transactional: boolean): Promise<RecordMetadata[]> {
     if (!this.connected) return Promise.reject(new SluiceNotConnected('The producer is disconnected'));
+    const txn = this.txn;
+    if (txn && !transactional)
+      return Promise.reject(
+        new SluiceNonRetriableError(
+          'a transactional producer sends inside a transaction: use producer.transaction() and its send()/sendBatch()',
+        ),
+      );
     let acks: number, compression: CompressionCodec, topicMessages: TopicMessages[];
     try {
       ({ acks, compression, topicMessages } = validateBatch(batch, Date.now()));
+      if (txn && acks === 0)
+        throw new SluiceNonRetriableError('a transaction needs acknowledged sends: acks must be -1 or 1, not 0');
     } catch (err) {
       return Promise.reject(err);
     }
     return new Promise<RecordMetadata[]>((resolve, reject) => {
-      const send = new PendingSend(acks, batch.timeout ?? DEFAULTS.timeout, compression, resolve, reject);
-      this.waiting.push({ send, topicMessages });
+      const fail = txn
+        ? (err: Error) => {
+            txn.sendFailed(err);
+            reject(err);
+          }
+        : reject;
+      const send = new PendingSend(acks, batch.timeout ?? DEFAULTS.timeout, compression, resolve, fail);
+      this.waiting.push({ send, topicMessages, transactional, partitions: null });
       this.pump();
     });
   }
@@ -171,6 +289,7 @@ export class Producer {
         this.loadMetadata(missing);
         return;
       }
+      if (head.transactional && !this.partitionsInTransaction(head)) return;
       this.waiting.shift();
       this.enqueue(head);
     }
@@ -214,6 +333,48 @@ export class Producer {
     return { producerId: response.producerId, epoch: response.producerEpoch };
   }
 
+  /**
+   * A transaction's send may be enqueued once every partition it writes is in the transaction: its
+   * partitions are chosen here, once (a keyless message's partition is not chosen twice), and the missing
+   * ones added with AddPartitionsToTxn, after which the pump runs again. False while that is under way.
+   */
+  private partitionsInTransaction(head: Waiting): boolean {
+    const txn = this.txn!;
+    if (head.partitions === null) {
+      try {
+        head.partitions = head.topicMessages.map(({ topic, messages }) => this.partitionsFor(topic, messages));
+      } catch (err) {
+        this.waiting.shift();
+        head.send.fail(err as Error);
+        queueMicrotask(() => this.pump());
+        return false;
+      }
+    }
+    const wanted = new Map<string, Set<number>>();
+    head.topicMessages.forEach(({ topic }, t) => {
+      let set = wanted.get(topic);
+      if (!set) wanted.set(topic, (set = new Set()));
+      for (const p of head.partitions![t]!) set.add(p);
+    });
+    const missing = txn.missingPartitions(wanted);
+    if (missing.size === 0) return true;
+    if (this.addingPartitions) return false;
+    this.addingPartitions = true;
+    txn.addPartitions(missing).then(
+      () => {
+        this.addingPartitions = false;
+        this.pump();
+      },
+      (err: Error) => {
+        this.addingPartitions = false;
+        if (this.waiting[0] === head) this.waiting.shift();
+        head.send.fail(err);
+        this.pump();
+      },
+    );
+    return false;
+  }
+
   private loadMetadata(topics: string[]): void {
     if (this.loadingMetadata) return;
     this.loadingMetadata = true;
@@ -235,14 +396,16 @@ export class Producer {
    * object: the accumulator writes the record bytes straight away). Partitions are all chosen and checked
    * first, so a bad partition fails the send before any of its records is appended.
    */
-  private enqueue({ send, topicMessages }: Waiting): void {
+  private enqueue({ send, topicMessages, partitions }: Waiting): void {
     const now = Date.now();
-    const partitionsOf: Int32Array[] = [];
-    try {
-      for (const { topic, messages } of topicMessages) partitionsOf.push(this.partitionsFor(topic, messages));
-    } catch (err) {
-      send.fail(err as Error);
-      return;
+    let partitionsOf = partitions;
+    if (partitionsOf === null) {
+      try {
+        partitionsOf = topicMessages.map(({ topic, messages }) => this.partitionsFor(topic, messages));
+      } catch (err) {
+        send.fail(err as Error);
+        return;
+      }
     }
     try {
       for (let t = 0; t < topicMessages.length; t++) {

@@ -296,6 +296,33 @@ export class PartitionQueue {
     this.#enter(QueueMode.Sending);
   }
 
+  /**
+   * Transactional producers never move to a new epoch on their own (the coordinator owns the epoch): when
+   * the sequence broke (needsRestart), every batch left fails with `error` — the transaction must be
+   * aborted — and the queue forgets its identity, so its next batch takes the producer's at seal.
+   */
+  abandon(error: Error): void {
+    if (!this.needsRestart) throw new Error(`${this.#name}: abandon needs a broken sequence and no request in flight`);
+    if (this.#sent !== 0) throw new Error(`${this.#name}: sent batches left when abandoning`);
+    const batches = this.#batches.splice(0);
+    this.#open = null;
+    for (const batch of batches) batch.fail(error);
+    this.#forgetIdentity();
+    this.#enter(QueueMode.Sending);
+  }
+
+  /** A new producer id or epoch (a transactional producer re-initialised): the empty queue restarts at sequence 0. */
+  resetIdentity(): void {
+    if (this.#batches.length > 0) throw new Error(`${this.#name}: only an empty queue can take a new identity`);
+    this.#forgetIdentity();
+  }
+
+  #forgetIdentity(): void {
+    this.#producerId = -1;
+    this.#epoch = -1;
+    this.#nextSequence = 0;
+  }
+
   get #name(): string {
     return `producer queue ${this.topic}-${this.partition}`;
   }

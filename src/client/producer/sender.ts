@@ -47,6 +47,11 @@ export interface SenderOptions {
   maxRequestSize: number;
   retry: ResolvedRetryOptions;
   logger: Logger;
+  /**
+   * Transactional producers: a partition whose sequence broke does not move to a new epoch by itself (the
+   * transaction coordinator owns the epoch); its batches fail with this error and the transaction must abort.
+   */
+  brokenSequenceError?: () => Error;
   /** A new producer id, for a partition whose epochs are used up. */
   freshIdentity?: () => Promise<ProducerIdentity>;
   now?: () => number;
@@ -335,6 +340,11 @@ export class Sender {
   /** After a broken sequence: once nothing of the partition is in flight, restart it at a new epoch. */
   #maybeRestart(q: PartitionQueue): void {
     if (!q.needsRestart) return;
+    if (this.#options.brokenSequenceError) {
+      q.abandon(this.#options.brokenSequenceError());
+      this.schedule();
+      return;
+    }
     if (q.epoch < MAX_EPOCH || !this.#options.freshIdentity) {
       q.restartSequence(null);
       this.schedule();

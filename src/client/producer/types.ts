@@ -78,8 +78,14 @@ export interface ProducerConfig {
    * answer may store a batch twice). Batches of acks=0 sends never carry sequences.
    */
   idempotent?: boolean;
-  /** Not supported: transactions are not implemented (a warning is logged). */
+  /**
+   * Makes the producer transactional (Kafka's transactional.id): it sends only inside
+   * producer.transaction(), and a new instance with the same id fences the older one. Needs idempotence
+   * (setting `idempotent: false` with it is refused).
+   */
   transactionalId?: string;
+  /** Transactional producers: the broker aborts a transaction left open longer than this (ms, default 60000). */
+  transactionTimeout?: number;
   /**
    * Produce requests in flight per broker connection (default 5), and per partition when idempotent
    * (capped at 5: the broker deduplicates against the last 5 batches). Not idempotent: 1 per partition.

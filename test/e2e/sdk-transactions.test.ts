@@ -1,0 +1,200 @@
+// The SDK's transactions against a real in-process broker, as a kafkajs user writes them:
+// producer.transaction() → send/sendBatch/sendOffsets → commit/abort, read by consumers that are
+// read_committed by default (readUncommitted: false) or read_uncommitted.
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Producer, Sluice } from '../../src/client/index.js';
+import { removeTempDirs } from '../helpers/temp-dir.js';
+import { collect, sdkClient, startSdkBroker, str, waitFor, type SdkBroker } from '../client/helpers.js';
+
+let b: SdkBroker;
+let sluice: Sluice;
+const open: Producer[] = [];
+
+beforeEach(async () => {
+  b = await startSdkBroker({ transactions: { abortCheckIntervalMs: 100 } });
+  sluice = sdkClient(b.port);
+});
+afterEach(async () => {
+  for (const p of open.splice(0)) await p.disconnect().catch(() => undefined);
+  await b.stop();
+});
+afterAll(removeTempDirs);
+
+async function createTopic(topic: string, numPartitions = 1) {
+  const admin = sluice.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic, numPartitions }] });
+  await admin.disconnect();
+}
+
+async function transactionalProducer(transactionalId: string, options: { transactionTimeout?: number } = {}) {
+  const producer = sluice.producer({ transactionalId, maxInFlightRequests: 1, idempotent: true, ...options });
+  await producer.connect();
+  open.push(producer);
+  return producer;
+}
+
+/** Every value of `topic` (all partitions) once `expected` arrived, plus anything arriving within a settle time. */
+async function readValues(topic: string, expected: number, readUncommitted = false): Promise<string[]> {
+  const consumer = sluice.consumer({ readUncommitted, maxWaitTimeInMs: 100 });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [topic], fromBeginning: true });
+  const got = await collect(consumer, expected, 15_000);
+  // Anything that should not be there (an aborted record) would have come with or right after the others.
+  await new Promise((r) => setTimeout(r, 300));
+  await consumer.disconnect();
+  return got.map((g) => str(g.message.value)!).sort();
+}
+
+describe('SDK transactions', () => {
+  it('read_committed consumers see committed records only; read_uncommitted consumers see aborted ones too', async () => {
+    await createTopic('tx-out', 2);
+    const producer = await transactionalProducer('tx-basic');
+
+    const aborted = await producer.transaction();
+    expect(aborted.isActive()).toBe(true);
+    await aborted.send({ topic: 'tx-out', messages: [{ partition: 0, value: 'a-0' }] });
+    await aborted.sendBatch({ topicMessages: [{ topic: 'tx-out', messages: [{ partition: 1, value: 'a-1' }] }] });
+    await aborted.abort();
+    expect(aborted.isActive()).toBe(false);
+
+    const committed = await producer.transaction();
+    await committed.send({
+      topic: 'tx-out',
+      messages: [
+        { partition: 0, value: 'c-0' },
+        { partition: 1, value: 'c-1' },
+        { key: 'k', value: 'c-key' },
+      ],
+    });
+    await committed.commit();
+    expect(committed.isActive()).toBe(false);
+    await expect(committed.send({ topic: 'tx-out', messages: [{ value: 'late' }] })).rejects.toThrow(
+      /Cannot continue to use transaction once ended/,
+    );
+
+    expect(await readValues('tx-out', 3)).toEqual(['c-0', 'c-1', 'c-key']);
+    expect(await readValues('tx-out', 5, true)).toEqual(['a-0', 'a-1', 'c-0', 'c-1', 'c-key']);
+  });
+
+  it('a read_committed consumer waits at an open transaction and gets its records once it commits', async () => {
+    await createTopic('tx-lso');
+    const plain = sluice.producer();
+    await plain.connect();
+    open.push(plain);
+    const producer = await transactionalProducer('tx-lso');
+    const txn = await producer.transaction();
+    await txn.send({ topic: 'tx-lso', messages: [{ value: 'in-txn' }] });
+    await plain.send({ topic: 'tx-lso', messages: [{ value: 'after-open-txn' }] });
+
+    const consumer = sluice.consumer({ maxWaitTimeInMs: 100 });
+    await consumer.connect();
+    await consumer.subscribe({ topics: ['tx-lso'], fromBeginning: true });
+    const seen: string[] = [];
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        seen.push(str(message.value)!);
+      },
+    });
+    // Both records are stored, but the first belongs to an open transaction: nothing is past the LSO.
+    await new Promise((r) => setTimeout(r, 500));
+    expect(seen).toEqual([]);
+    await txn.commit();
+    await waitFor(() => seen.length === 2, 10_000);
+    await consumer.disconnect();
+    expect(seen).toEqual(['in-txn', 'after-open-txn']);
+  });
+
+  it('sendOffsets commits the group offsets with the transaction: never on abort, on commit only', async () => {
+    await createTopic('tx-in');
+    await createTopic('tx-sink');
+    const admin = sluice.admin();
+    await admin.connect();
+    const offsetOf = async () =>
+      (await admin.fetchOffsets({ groupId: 'tx-group', topics: ['tx-in'] }))[0].partitions[0].offset;
+    const producer = await transactionalProducer('tx-offsets');
+
+    const aborted = await producer.transaction();
+    await aborted.send({ topic: 'tx-sink', messages: [{ value: 'x' }] });
+    await aborted.sendOffsets({
+      consumerGroupId: 'tx-group',
+      topics: [{ topic: 'tx-in', partitions: [{ partition: 0, offset: '5' }] }],
+    });
+    await aborted.abort();
+    expect(await offsetOf()).toBe('-1');
+
+    const committed = await producer.transaction();
+    await committed.sendOffsets({
+      consumerGroupId: 'tx-group',
+      topics: [{ topic: 'tx-in', partitions: [{ partition: 0, offset: '7' }] }],
+    });
+    expect(await offsetOf()).toBe('-1'); // not before the commit
+    await committed.commit();
+    expect(await offsetOf()).toBe('7');
+    await admin.disconnect();
+  });
+
+  it('a second producer with the same transactionalId fences the first (zombie): its sends and commit fail', async () => {
+    await createTopic('tx-zombie');
+    const zombie = await transactionalProducer('tx-fenced');
+    const zombieTxn = await zombie.transaction();
+    await zombieTxn.send({ topic: 'tx-zombie', messages: [{ value: 'zombie-1' }] });
+
+    const successor = await transactionalProducer('tx-fenced');
+    const txn = await successor.transaction(); // bumps the epoch: aborts the zombie's open transaction
+    await txn.send({ topic: 'tx-zombie', messages: [{ value: 'successor' }] });
+    await txn.commit();
+
+    const late = await zombieTxn.send({ topic: 'tx-zombie', messages: [{ value: 'zombie-2' }] }).catch((e) => e);
+    expect(late).toBeInstanceOf(Error);
+    expect(String(late.type ?? late.cause?.type)).toMatch(/PRODUCER_FENCED|INVALID_PRODUCER_EPOCH/);
+    const commit = await zombieTxn.commit().catch((e) => e);
+    expect(commit).toBeInstanceOf(Error);
+    await expect(zombie.transaction()).rejects.toThrow(/fenced/);
+
+    expect(await readValues('tx-zombie', 1)).toEqual(['successor']);
+  });
+
+  it('an abandoned transaction is aborted by its timeout', async () => {
+    await createTopic('tx-timeout');
+    const producer = await transactionalProducer('tx-abandoned', { transactionTimeout: 300 });
+    const txn = await producer.transaction();
+    await txn.send({ topic: 'tx-timeout', messages: [{ value: 'abandoned' }] });
+    const plain = sluice.producer();
+    await plain.connect();
+    open.push(plain);
+    await plain.send({ topic: 'tx-timeout', messages: [{ value: 'plain' }] });
+    // Only the timeout ends the transaction: the plain record behind it becomes visible, the abandoned one never.
+    expect(await readValues('tx-timeout', 1)).toEqual(['plain']);
+  });
+
+  it('refuses what kafkajs or Kafka refuse, with a clear error', async () => {
+    expect(() => sluice.producer({ transactionalId: 'x', idempotent: false })).toThrow(/must be idempotent/);
+    expect(() => sluice.producer({ transactionalId: '' })).toThrow(/transactionalId must be a non-empty string/);
+    expect(() => sluice.producer({ transactionalId: 'x', transactionTimeout: 0 })).toThrow(/transactionTimeout/);
+    const plain = sluice.producer();
+    await plain.connect();
+    open.push(plain);
+    await expect(plain.transaction()).rejects.toThrow(/Must provide transactional id/);
+
+    await createTopic('tx-rules');
+    const producer = await transactionalProducer('tx-rules');
+    await expect(producer.send({ topic: 'tx-rules', messages: [{ value: 'v' }] })).rejects.toThrow(
+      /use producer.transaction\(\)/,
+    );
+    const txn = await producer.transaction();
+    await expect(producer.transaction()).rejects.toThrow(/already an ongoing transaction/);
+    await expect(txn.send({ topic: 'tx-rules', acks: 0, messages: [{ value: 'v' }] })).rejects.toThrow(/acks/);
+    await expect(
+      txn.sendOffsets({
+        consumerGroupId: 'g',
+        topics: [{ topic: 'tx-rules', partitions: [{ partition: 0, offset: 'x' }] }],
+      }),
+    ).rejects.toThrow(/invalid offset/);
+    await txn.commit(); // nothing was written: ends without a request
+    const next = await producer.transaction();
+    await next.send({ topic: 'tx-rules', messages: [{ value: 'ok' }] });
+    await next.commit();
+    expect(await readValues('tx-rules', 1)).toEqual(['ok']);
+  });
+});
