@@ -109,7 +109,9 @@ export class BrokerMetrics {
   constructor(core: HttpCore, options: { topicLimit: number; websocketTails?: PartitionTails; queues?: QueuesCore }) {
     this.#topicLimit = options.topicLimit;
     const registers = [this.registry];
-    collectDefaultMetrics({ register: this.registry });
+    // The event-loop delay is sampled every 100 ms, not prom-client's 10 ms: a broker waiting for its
+    // clients would otherwise wake 100 times a second for this alone (150 samples per 15 s scrape is enough).
+    collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 100 });
     const requestSlots = this.#requestSlots;
     new Counter({
       name: 'sluice_requests_total',
