@@ -2,15 +2,19 @@
 //   metrics     SDK produce and replay throughput and broker CPU per record against a broker with the HTTP
 //               door and its metrics subscribed to the diagnostics channels, /metrics scraped every
 //               --scrape-ms (1000), and against one started with --no-http (no subscriber: the channels
-//               cost one property read). Runs alternate on / off; --mode on|off runs one side only (for
-//               pairing whole processes from outside).
+//               cost one property read). Runs alternate on / off; --mode on,door,off adds a broker with the
+//               door but metrics off ("http": { "metrics": false }); --mode on (or off) runs one side only
+//               (for pairing whole processes from outside). --scrape-ms 0: no scrape (the hot-path cost alone).
 //   rest        REST produce records/s, batches of 100 records per POST …/records:batch, N requests in flight,
 //               beside the SDK producing the same records in sends of 100.
 //   node --import tsx bench/http.ts [--only metrics,rest] [--runs 5] [--records N] [--scrape-ms 1000]
-//     [--mode on|off] [--requests N] [--in-flight 8] [--write]
+//     [--mode on,door,off] [--requests N] [--in-flight 8] [--write]
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { freePort } from './lib/processes.js';
-import { cpuSecondsOf } from './lib/proc.js';
+import { cpuNanosOf, cpuSecondsOf, stealMeter } from './lib/proc.js';
 import { startBrokerProcess, type BrokerProcess } from './lib/broker-process.js';
 import { describeCommit, describeMachine, today } from './lib/machine.js';
 import { writeResultsSection, table } from './lib/results.js';
@@ -28,11 +32,21 @@ const runs = opt('runs', 5);
 const write = args.includes('--write');
 const sections: string[] = [];
 
-async function withBroker<T>(http: boolean, work: (broker: BrokerProcess, httpPort: number) => Promise<T>) {
+const MODES = ['on', 'door', 'off'] as const;
+type Mode = (typeof MODES)[number];
+
+/** "on": HTTP door and metrics; "door": the door with metrics off; "off": no HTTP door. */
+async function withBroker<T>(mode: Mode | boolean, work: (broker: BrokerProcess, httpPort: number) => Promise<T>) {
+  const http = mode !== false && mode !== 'off';
   const httpPort = await freePort();
+  let config: string | undefined;
+  if (mode === 'door') {
+    config = join(mkdtempSync(join(tmpdir(), 'sluice-bench-http-')), 'config.json');
+    writeFileSync(config, JSON.stringify({ http: { metrics: false } }));
+  }
   const broker = await startBrokerProcess({
     flush: 'os',
-    extraArgs: http ? ['--http-port', String(httpPort)] : ['--no-http'],
+    extraArgs: [...(config ? ['--config', config] : []), ...(http ? ['--http-port', String(httpPort)] : ['--no-http'])],
   });
   try {
     if (http) await waitForHttp(httpPort);
@@ -59,15 +73,16 @@ if (only.has('metrics')) {
   const records = opt('records', 500_000);
   const scrapeMs = opt('scrape-ms', 1000);
   const modeAt = args.indexOf('--mode');
-  const modes = modeAt >= 0 ? [args[modeAt + 1] as 'on' | 'off'] : (['on', 'off'] as const);
-  type Figures = { rate: number; cpu: number };
+  const modes: Mode[] = modeAt >= 0 ? (args[modeAt + 1]!.split(',') as Mode[]) : ['on', 'off'];
+  for (const mode of modes) if (!MODES.includes(mode)) throw new Error(`--mode takes ${MODES.join(', ')}`);
+  type Figures = { rate: number; cpu: number; load: number; steal: number };
   const results = {
-    produce: { on: [] as Figures[], off: [] as Figures[] },
-    replay: { on: [] as Figures[], off: [] as Figures[] },
+    produce: new Map<Mode, Figures[]>(modes.map((m) => [m, []])),
+    replay: new Map<Mode, Figures[]>(modes.map((m) => [m, []])),
   };
   for (let run = 0; run < runs; run++) {
     for (const mode of run % 2 === 0 ? modes : [...modes].reverse()) {
-      await withBroker(mode === 'on', async (broker, httpPort) => {
+      await withBroker(mode, async (broker, httpPort) => {
         // "on": Prometheus's part too, a scrape of /metrics every scrapeMs for the whole run.
         let scrapes = 0;
         const scraper =
@@ -78,17 +93,21 @@ if (only.has('metrics')) {
               }, scrapeMs)
             : undefined;
         const pid = broker.child.pid!;
+        const phase = async (work: () => Promise<number>): Promise<Figures> => {
+          const meter = stealMeter([]);
+          const cpu0 = cpuNanosOf(pid);
+          const rate = await work();
+          const cpu = (cpuNanosOf(pid) - cpu0) / 1e3 / records;
+          const { load, stealPct } = meter.stop();
+          return { rate, cpu, load, steal: stealPct };
+        };
         try {
-          let cpu0 = cpuSecondsOf(pid);
-          const p = await produce(broker, 't', records, 100);
-          const produceCpu = ((cpuSecondsOf(pid) - cpu0) * 1e6) / records;
-          cpu0 = cpuSecondsOf(pid);
-          const r = await replay(broker, 't', records);
-          const replayCpu = ((cpuSecondsOf(pid) - cpu0) * 1e6) / records;
-          results.produce[mode].push({ rate: p, cpu: produceCpu });
-          results.replay[mode].push({ rate: r, cpu: replayCpu });
+          const p = await phase(() => produce(broker, 't', records, 100));
+          const r = await phase(() => replay(broker, 't', records));
+          results.produce.get(mode)!.push(p);
+          results.replay.get(mode)!.push(r);
           process.stdout.write(
-            `metrics ${mode} run ${run + 1}: produce ${(p / 1e3).toFixed(0)} k rec/s (broker ${produceCpu.toFixed(2)} µs/rec), replay ${(r / 1e3).toFixed(0)} k rec/s (broker ${replayCpu.toFixed(2)} µs/rec)${scraper ? `, ${scrapes} scrapes` : ''}\n`,
+            `metrics ${mode} run ${run + 1}: produce ${(p.rate / 1e3).toFixed(0)} k rec/s (broker ${p.cpu.toFixed(3)} µs/rec), replay ${(r.rate / 1e3).toFixed(0)} k rec/s (broker ${r.cpu.toFixed(3)} µs/rec), load ${r.load.toFixed(1)}, steal ${r.steal.toFixed(1)} %${scraper ? `, ${scrapes} scrapes` : ''}\n`,
           );
         } finally {
           clearInterval(scraper);
@@ -96,34 +115,48 @@ if (only.has('metrics')) {
       });
     }
   }
-  if (modes.length === 2) {
-    const row = (name: 'produce' | 'replay') => {
-      const { on, off } = results[name];
-      const pairs = (pick: (f: Figures) => number) => median(on.map((f, i) => pick(f) / pick(off[i]!)));
-      return [
-        name,
-        (median(on.map((f) => f.rate)) / 1e3).toFixed(0),
-        (median(off.map((f) => f.rate)) / 1e3).toFixed(0),
-        pairs((f) => f.rate).toFixed(3),
-        median(on.map((f) => f.cpu)).toFixed(3),
-        median(off.map((f) => f.cpu)).toFixed(3),
-        pairs((f) => f.cpu).toFixed(3),
-      ];
-    };
+  if (modes.includes('on') && modes.length > 1) {
+    const rows: string[][] = [];
+    const ratios: string[] = [];
+    for (const workload of ['produce', 'replay'] as const) {
+      const on = results[workload].get('on')!;
+      for (const base of modes.filter((m) => m !== 'on')) {
+        const other = results[workload].get(base)!;
+        const pairs = (pick: (f: Figures) => number) => on.map((f, i) => pick(f) / pick(other[i]!));
+        const rate = pairs((f) => f.rate);
+        const cpu = pairs((f) => f.cpu);
+        rows.push([
+          workload,
+          `on / ${base}`,
+          (median(on.map((f) => f.rate)) / 1e3).toFixed(0),
+          (median(other.map((f) => f.rate)) / 1e3).toFixed(0),
+          median(rate).toFixed(3),
+          median(on.map((f) => f.cpu)).toFixed(3),
+          median(other.map((f) => f.cpu)).toFixed(3),
+          median(cpu).toFixed(3),
+        ]);
+        ratios.push(
+          `${workload} on/${base}: rate ${rate.map((x) => x.toFixed(3)).join(', ')}; broker CPU ${cpu.map((x) => x.toFixed(3)).join(', ')}`,
+        );
+      }
+    }
+    const loads = [...results.replay.values()].flat();
     sections.push(
-      `Metrics on vs off: ${records.toLocaleString('en-US')} records of 100 bytes produced (SDK, acks=1, flush os) then replayed (eachBatch), a fresh broker per run, ${runs} runs each, on/off alternating. "on" = \`sluice serve\` with its HTTP door (prom-client subscribed to every diagnostics channel) and /metrics scraped every ${scrapeMs} ms through the run; "off" = \`--no-http\`.\n\n` +
+      `Metrics on vs off: ${records.toLocaleString('en-US')} records of 100 bytes produced (SDK, acks=1, flush os) then replayed (eachBatch), a fresh broker per run, ${runs} runs of each of ${modes.join(', ')}, alternating. "on" = \`sluice serve\` with its HTTP door (prom-client subscribed to every diagnostics channel)${scrapeMs > 0 ? ` and /metrics scraped every ${scrapeMs} ms through the run` : ', no scrape'}; "door" = the HTTP door with metrics off (\`"http": { "metrics": false }\`); "off" = \`--no-http\`. Broker CPU: all its threads, from /proc/<pid>/task/*/schedstat (ns). Load average ${Math.min(...loads.map((f) => f.load)).toFixed(1)}–${Math.max(...loads.map((f) => f.load)).toFixed(1)}, steal ${Math.min(...loads.map((f) => f.steal)).toFixed(1)}–${Math.max(...loads.map((f) => f.steal)).toFixed(1)} %.\n\n` +
         table(
           [
             'workload',
+            'pair',
             'on k rec/s',
-            'off k rec/s',
-            'on/off rate (median of pairs)',
+            'other k rec/s',
+            'on/other rate (median of pairs)',
             'on broker µs/rec',
-            'off broker µs/rec',
-            'on/off broker CPU (median of pairs)',
+            'other broker µs/rec',
+            'on/other broker CPU (median of pairs)',
           ],
-          [row('produce'), row('replay')],
-        ),
+          rows,
+        ) +
+        `\n\nPair by pair (run order):\n\n${ratios.map((line) => `- ${line}`).join('\n')}`,
     );
   }
 }

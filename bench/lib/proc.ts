@@ -38,6 +38,23 @@ export function sampleRss(pid: number, everyMs = 100): { stop(): number; max(): 
   };
 }
 
+/**
+ * CPU nanoseconds a process has run so far, all its threads (main, libuv pool, V8's GC helpers), from
+ * /proc/<pid>/task/<tid>/schedstat: the scheduler's own count, not the 10 ms ticks of /proc/<pid>/stat.
+ * Threads that already exited are not counted (Node's are alive for the process's life).
+ */
+export function cpuNanosOf(pid: number): number {
+  let sum = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      sum += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ', 1)[0]);
+    } catch {
+      // the thread exited between the listing and the read
+    }
+  }
+  return sum;
+}
+
 /** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat (USER_HZ = 100). */
 export function cpuSecondsOf(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');

@@ -2,6 +2,11 @@
 // (src/broker/diagnostics.ts, storage's fsync channel) and, for what is state rather than events
 // (lag, partitions, segments, log size, disk), read from the core at scrape time.
 //
+// Hot path: the produce, fetch and request subscribers add plain numbers to a tally object found with one
+// Map lookup (per topic, or per listener and API) and build no label object or label string; the
+// counters read the tallies when scraped. Only the latency histogram is observed per request (once, with
+// the slot's own labels object).
+//
 // Cardinality: per-topic series (bytes/records in and out, lag) are kept for the first
 // `metricsTopicLimit` topics seen; later topics are counted under topic="_other", so a broker with
 // thousands of topics cannot grow the scrape without bound. 0 turns per-topic series off entirely.
@@ -67,20 +72,35 @@ function int32At(chunks: readonly Buffer[], chunk: number, offset: number): numb
   return value;
 }
 
+/** Bytes and records in and out of one topic label (topics past the limit share the "_other" tally). */
+interface TopicTally {
+  readonly topic: string;
+  bytesIn: number;
+  recordsIn: number;
+  bytesOut: number;
+  recordsOut: number;
+}
+
+/** Requests of one API on one listener; `labels` is handed to the histogram as is, never rebuilt. */
+interface RequestSlot {
+  readonly labels: { readonly listener: string; readonly api: string };
+  count: number;
+}
+
 export class BrokerMetrics {
   readonly registry = new Registry();
   readonly #topicLimit: number;
   readonly #topics = new Set<string>();
   readonly #totals: Throughput = { recordsIn: 0, bytesIn: 0, recordsOut: 0, bytesOut: 0 };
+  /** Per topic name; a topic counted under "_other" maps to the shared "_other" tally. */
+  readonly #topicTallies = new Map<string, TopicTally>();
+  /** The distinct tallies, in the order their labels appeared. */
+  readonly #tallies: TopicTally[] = [];
+  readonly #requestSlots = new Map<string, Map<string, RequestSlot>>();
   readonly #connections = new Map<string, number>();
   readonly #unsubscribe: Array<() => void> = [];
 
-  readonly #requests: Counter<'listener' | 'api'>;
   readonly #latency: Histogram<'listener' | 'api'>;
-  readonly #bytesIn: Counter<'topic'>;
-  readonly #recordsIn: Counter<'topic'>;
-  readonly #bytesOut: Counter<'topic'>;
-  readonly #recordsOut: Counter<'topic'>;
   readonly #produceErrors: Counter<'error'>;
   readonly #fetchErrors: Counter<'error'>;
   readonly #fsync: Histogram;
@@ -89,12 +109,19 @@ export class BrokerMetrics {
   constructor(core: HttpCore, options: { topicLimit: number; websocketTails?: PartitionTails; queues?: QueuesCore }) {
     this.#topicLimit = options.topicLimit;
     const registers = [this.registry];
-    collectDefaultMetrics({ register: this.registry });
-    this.#requests = new Counter({
+    // The event-loop delay is sampled every 100 ms, not prom-client's 10 ms: a broker waiting for its
+    // clients would otherwise wake 100 times a second for this alone (150 samples per 15 s scrape is enough).
+    collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 100 });
+    const requestSlots = this.#requestSlots;
+    new Counter({
       name: 'sluice_requests_total',
       help: 'Requests handled, per listener (native, http) and API',
       labelNames: ['listener', 'api'],
       registers,
+      collect() {
+        this.reset();
+        for (const slots of requestSlots.values()) for (const slot of slots.values()) this.inc(slot.labels, slot.count);
+      },
     });
     this.#latency = new Histogram({
       name: 'sluice_request_duration_seconds',
@@ -103,30 +130,29 @@ export class BrokerMetrics {
       buckets: LATENCY_BUCKETS,
       registers,
     });
-    this.#bytesIn = new Counter({
-      name: 'sluice_topic_bytes_in_total',
-      help: 'Record batch bytes stored, per topic',
-      labelNames: ['topic'],
-      registers,
-    });
-    this.#recordsIn = new Counter({
-      name: 'sluice_topic_records_in_total',
-      help: 'Records stored, per topic',
-      labelNames: ['topic'],
-      registers,
-    });
-    this.#bytesOut = new Counter({
-      name: 'sluice_topic_bytes_out_total',
-      help: 'Record batch bytes sent to consumers, per topic',
-      labelNames: ['topic'],
-      registers,
-    });
-    this.#recordsOut = new Counter({
-      name: 'sluice_topic_records_out_total',
-      help: 'Records sent to consumers (whole batches), per topic',
-      labelNames: ['topic'],
-      registers,
-    });
+    const tallies = this.#tallies;
+    const topicCounter = (name: string, help: string, read: (tally: TopicTally) => number) =>
+      new Counter({
+        name,
+        help,
+        labelNames: ['topic'],
+        registers,
+        collect() {
+          this.reset();
+          for (const tally of tallies) {
+            const value = read(tally);
+            if (value > 0) this.inc({ topic: tally.topic }, value);
+          }
+        },
+      });
+    topicCounter('sluice_topic_bytes_in_total', 'Record batch bytes stored, per topic', (t) => t.bytesIn);
+    topicCounter('sluice_topic_records_in_total', 'Records stored, per topic', (t) => t.recordsIn);
+    topicCounter('sluice_topic_bytes_out_total', 'Record batch bytes sent to consumers, per topic', (t) => t.bytesOut);
+    topicCounter(
+      'sluice_topic_records_out_total',
+      'Records sent to consumers (whole batches), per topic',
+      (t) => t.recordsOut,
+    );
     this.#produceErrors = new Counter({
       name: 'sluice_produce_errors_total',
       help: 'Partitions of produce requests refused, per error',
@@ -219,8 +245,7 @@ export class BrokerMetrics {
 
     this.#on(requestChannel.name as string, (message) => {
       const e = message as RequestEvent;
-      this.#requests.inc({ listener: e.listener, api: e.api });
-      this.#latency.observe({ listener: e.listener, api: e.api }, e.durationMs / 1000);
+      this.#request(e.listener, e.api, e.durationMs / 1000);
     });
     this.#on(produceChannel.name as string, (message) => {
       const e = message as ProduceEvent;
@@ -228,9 +253,9 @@ export class BrokerMetrics {
         this.#produceErrors.inc({ error: errorInfo(e.errorCode).name });
         return;
       }
-      const topic = this.#topicLabel(e.topic);
-      this.#bytesIn.inc({ topic }, e.bytes);
-      this.#recordsIn.inc({ topic }, e.records);
+      const tally = this.#tally(e.topic);
+      tally.bytesIn += e.bytes;
+      tally.recordsIn += e.records;
       this.#totals.bytesIn += e.bytes;
       this.#totals.recordsIn += e.records;
     });
@@ -238,10 +263,10 @@ export class BrokerMetrics {
       const e = message as FetchEvent;
       if (e.errorCode !== 0) this.#fetchErrors.inc({ error: errorInfo(e.errorCode).name });
       if (e.bytes === 0) return;
-      const topic = this.#topicLabel(e.topic);
       const records = countRecords(e.chunks);
-      this.#bytesOut.inc({ topic }, e.bytes);
-      this.#recordsOut.inc({ topic }, records);
+      const tally = this.#tally(e.topic);
+      tally.bytesOut += e.bytes;
+      tally.recordsOut += records;
       this.#totals.bytesOut += e.bytes;
       this.#totals.recordsOut += records;
     });
@@ -260,9 +285,7 @@ export class BrokerMetrics {
   /** Requests of the HTTP door itself, per route, and its open connections. */
   instrument(app: FastifyInstance): void {
     app.addHook('onResponse', async (request, reply) => {
-      const api = `${request.method} ${request.routeOptions.url ?? 'unknown'}`;
-      this.#requests.inc({ listener: 'http', api });
-      this.#latency.observe({ listener: 'http', api }, reply.elapsedTime / 1000);
+      this.#request('http', `${request.method} ${request.routeOptions.url ?? 'unknown'}`, reply.elapsedTime / 1000);
     });
     app.server.on('connection', (socket) => {
       this.#connections.set('http', (this.#connections.get('http') ?? 0) + 1);
@@ -292,6 +315,35 @@ export class BrokerMetrics {
   #on(name: string, handler: (message: unknown) => void): void {
     subscribe(name, handler);
     this.#unsubscribe.push(() => unsubscribe(name, handler));
+  }
+
+  #request(listener: string, api: string, seconds: number): void {
+    let slots = this.#requestSlots.get(listener);
+    if (!slots) {
+      slots = new Map();
+      this.#requestSlots.set(listener, slots);
+    }
+    let slot = slots.get(api);
+    if (!slot) {
+      slot = { labels: Object.freeze({ listener, api }), count: 0 };
+      slots.set(api, slot);
+    }
+    slot.count++;
+    this.#latency.observe(slot.labels, seconds);
+  }
+
+  /** The tally a topic's bytes and records are added to (found once per topic, then one Map lookup). */
+  #tally(topic: string): TopicTally {
+    const known = this.#topicTallies.get(topic);
+    if (known) return known;
+    const label = this.#topicLabel(topic);
+    let tally = label === OTHER_TOPICS ? this.#tallies.find((t) => t.topic === OTHER_TOPICS) : undefined;
+    if (!tally) {
+      tally = { topic: label, bytesIn: 0, recordsIn: 0, bytesOut: 0, recordsOut: 0 };
+      this.#tallies.push(tally);
+    }
+    this.#topicTallies.set(topic, tally);
+    return tally;
   }
 
   #topicLabel(topic: string): string {

@@ -13,6 +13,7 @@ import {
   type AckEntry,
   type AckResult,
   type FetchedRecord,
+  type HeartbeatInput,
   type HeartbeatResult,
   type ResetTarget as ShareResetTarget,
   ShareError,
@@ -53,6 +54,17 @@ export interface ShareMemberInput {
   startFrom: 'earliest' | 'latest';
   clientId: string;
   clientHost: string;
+  /**
+   * The group settings a joining member declares (as an SDK member does: lock timeout, retry policy,
+   * dead-letter topic); absent or null ones keep the group's, else the broker's defaults.
+   */
+  settings?: ShareGroupSettings;
+}
+
+export interface ShareGroupSettings {
+  lockTimeoutMs: HeartbeatInput['lockTimeoutMs'];
+  retry: HeartbeatInput['retry'];
+  deadLetterTopic: HeartbeatInput['deadLetterTopic'];
 }
 
 /** A share-group refusal as a CoreError with the wire name the native handlers use. */
@@ -112,15 +124,16 @@ export class QueuesCore {
     }
   }
 
-  /** Joins (memberId '') or heartbeats a share-group member; the group keeps its settings (or the broker's defaults). */
+  /** Joins (memberId '') or heartbeats a share-group member, declaring the group settings it was given. */
   async shareHeartbeat(input: ShareMemberInput): Promise<HeartbeatResult> {
+    const { settings, ...member } = input;
     try {
       return await this.#broker.shares.heartbeat({
-        ...input,
+        ...member,
         leave: false,
-        lockTimeoutMs: null,
-        retry: null,
-        deadLetterTopic: null,
+        lockTimeoutMs: settings?.lockTimeoutMs ?? null,
+        retry: settings?.retry ?? null,
+        deadLetterTopic: settings?.deadLetterTopic ?? null,
       });
     } catch (error) {
       shareRefusal(error);

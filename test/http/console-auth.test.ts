@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTestKeys, signToken } from '../helpers/jwt.js';
 import { removeTempDirs } from '../helpers/temp-dir.js';
-import { openBrowser, type TestBrowser } from './browser.js';
+import { openBrowser, type TestBrowser } from '../helpers/browser.js';
 import { type HttpBroker, startHttpBroker } from './helpers.js';
 
 let b: HttpBroker;

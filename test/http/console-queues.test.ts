@@ -2,30 +2,14 @@
 // Activity load without console errors; a DLQ requeue through the page (with its confirmation) moves the
 // records back once; a page consuming through a share group with /ws/client.js acks records and gets a
 // failed one back on its next attempt. Screenshots go to test/artifacts/.
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Sluice } from '../../src/client/index.js';
-import { sdkClient } from '../client/helpers.js';
-import { removeTempDirs } from '../helpers/temp-dir.js';
-import { openBrowser, type TestBrowser } from './browser.js';
-import { call, startHttpBroker, type HttpBroker } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { useConsoleFixture } from '../helpers/browser.js';
+import { call } from './helpers.js';
 
-let b: HttpBroker;
-let browser: TestBrowser;
-let sluice: Sluice;
-
-beforeEach(async () => {
-  b = await startHttpBroker();
-  sluice = sdkClient(b.broker.port);
-  browser = await openBrowser();
-});
-afterEach(async () => {
-  await browser.close();
-  await b.stop();
-});
-afterAll(removeTempDirs);
+const fixture = useConsoleFixture();
 
 async function produce(topic: string, values: string[]) {
-  const producer = sluice.producer();
+  const producer = fixture.sluice.producer();
   await producer.connect();
   await producer.send({ topic, messages: values.map((value, i) => ({ key: `k${i}`, value, partition: 0 })) });
   await producer.disconnect();
@@ -43,6 +27,7 @@ async function until<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeo
 
 describe('console: queues, dead letters, activity', () => {
   it('shows share groups and dead letters, requeues them with a confirmation, and the activity log live', async () => {
+    const { b, browser, sluice } = fixture;
     const admin = sluice.admin();
     await admin.connect();
     await admin.createTopics({
@@ -112,6 +97,7 @@ describe('console: queues, dead letters, activity', () => {
   });
 
   it('a page consumes through a share group with /ws/client.js: acks, and a failed record comes back', async () => {
+    const { b, browser } = fixture;
     await call(b, 'POST', `${b.cluster}/topics`, { topic_name: 'tasks', partitions_count: 1 });
     await produce('tasks', ['first', 'retry-me', 'last']);
     const { page } = browser;

@@ -1,30 +1,15 @@
 // The web console in a real browser (Debian's chromium, headless): every page loads without console
 // errors, the message browser shows records the SDK produced, a group's lag moves as it consumes, and
 // an offsets reset through the page works. Screenshots go to test/artifacts/.
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Sluice } from '../../src/client/index.js';
-import { collect, sdkClient } from '../client/helpers.js';
-import { removeTempDirs } from '../helpers/temp-dir.js';
-import { openBrowser, type TestBrowser } from './browser.js';
-import { call, startHttpBroker, type HttpBroker } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { collect } from '../client/helpers.js';
+import { useConsoleFixture } from '../helpers/browser.js';
+import { call } from './helpers.js';
 
-let b: HttpBroker;
-let browser: TestBrowser;
-let sluice: Sluice;
-
-beforeEach(async () => {
-  b = await startHttpBroker();
-  sluice = sdkClient(b.broker.port);
-  browser = await openBrowser();
-});
-afterEach(async () => {
-  await browser.close();
-  await b.stop();
-});
-afterAll(removeTempDirs);
+const fixture = useConsoleFixture();
 
 async function produce(topic: string, count: number, from = 0) {
-  const producer = sluice.producer();
+  const producer = fixture.sluice.producer();
   await producer.connect();
   await producer.send({
     topic,
@@ -40,6 +25,7 @@ async function produce(topic: string, count: number, from = 0) {
 
 describe('web console', () => {
   it('shows the overview, topics, partition detail and produced records, pages, searches and produces', async () => {
+    const { b, browser } = fixture;
     await call(b, 'POST', `${b.cluster}/topics`, { topic_name: 'orders', partitions_count: 2 });
     await produce('orders', 60);
     const { page } = browser;
@@ -91,6 +77,7 @@ describe('web console', () => {
   });
 
   it("shows a group's members and lag, the lag moving as it consumes, and resets its offsets", async () => {
+    const { b, browser, sluice } = fixture;
     await call(b, 'POST', `${b.cluster}/topics`, { topic_name: 'jobs', partitions_count: 1 });
     await produce('jobs', 10);
     const consumer = sluice.consumer({ groupId: 'workers' });

@@ -178,6 +178,68 @@ describe('queues over HTTP', () => {
     worker.ws.close();
   });
 
+  it('a WebSocket share-group member sets the group settings as an SDK member does: lock timeout, retry, dead-letter topic', async () => {
+    b = await startHttpBroker();
+    const cluster = b.cluster;
+    await call(b, 'POST', `${cluster}/topics`, { topic_name: 'mail', partitions_count: 1 });
+    await call(b, 'POST', `${cluster}/topics`, { topic_name: 'mail-dead', partitions_count: 1 });
+    await call(b, 'POST', `${cluster}/topics/mail/records:batch`, { entries: [{ id: '0', value: text('hello') }] });
+
+    const worker = await open(b.url);
+    const subscribed = await worker.ask({
+      op: 'subscribe',
+      topics: ['mail'],
+      shareGroup: 'mailers',
+      from: 'earliest',
+      lockTimeoutMs: 2000,
+      retry: { maxAttempts: 2, backoff: { type: 'fixed', initialMs: 100 } },
+      deadLetterTopic: 'mail-dead',
+    });
+    expect(subscribed.type).toBe('subscribed');
+    const described = await call(b, 'GET', `${cluster}/share-groups/mailers`);
+    expect(described.body.config).toMatchObject({
+      lock_timeout_ms: 2000,
+      max_attempts: 2,
+      backoff: { type: 'fixed', initialMs: 100 },
+      dead_letter_topic: 'mail-dead',
+    });
+
+    // Two attempts, then the dead-letter topic the member named (not mail.dlq).
+    const first = await worker.next((m) => m.type === 'record' && m.offset === 0);
+    expect(first.delivery_attempt).toBe(1);
+    const fail = () => worker.ask({ op: 'fail', topic: 'mail', partition: 0, offset: 0, error: 'smtp down' });
+    expect((await fail()).type).toBe('settled');
+    const second = await worker.next((m) => m.type === 'record' && m.offset === 0);
+    expect(second.delivery_attempt).toBe(2);
+    expect((await fail()).type).toBe('settled');
+    const dead = await until(
+      () => call(b!, 'GET', `${cluster}/dlqs/mail-dead/records?partition_id=0`),
+      (r) => r.body.data?.length === 1,
+    );
+    expect(dead.body.data[0].value.data).toBe('hello');
+    expect(dead.body.data[0].failure).toMatchObject({ source_topic: 'mail', attempts: 2, error: 'smtp down' });
+    worker.ws.close();
+
+    // Bad settings are refused with 400 and join nothing: a wrong type here, a range from the coordinator.
+    const client = await open(b.url);
+    const subscribe = (extra: object) =>
+      client.ask({ op: 'subscribe', topics: ['mail'], shareGroup: 'other', from: 'earliest', ...extra });
+    expect(await subscribe({ lockTimeoutMs: 'long' })).toMatchObject({ type: 'error', error_code: 400 });
+    expect(await subscribe({ lockTimeoutMs: 5 })).toMatchObject({ type: 'error', error_code: 400 });
+    expect(await subscribe({ retry: { backoff: { type: 'linear' } } })).toMatchObject({
+      type: 'error',
+      error_code: 400,
+    });
+    expect(await subscribe({ deadLetterTopic: '__consumer_offsets' })).toMatchObject({
+      type: 'error',
+      error_code: 400,
+    });
+    const withoutShareGroup = await client.ask({ op: 'subscribe', topics: ['mail'], lockTimeoutMs: 2000 });
+    expect(withoutShareGroup).toMatchObject({ type: 'error', error_code: 400 });
+    expect((await call(b, 'GET', `${cluster}/share-groups/other`)).status).toBe(404);
+    client.ws.close();
+  });
+
   it('refuses bad share subscriptions, settles without one, and requeues to a missing topic', async () => {
     b = await startHttpBroker();
     const cluster = b.cluster;

@@ -6,7 +6,7 @@ import { connect } from 'node:net';
 import { WebSocket } from 'ws';
 import { collect, sdkClient } from '../client/helpers.js';
 import { removeTempDirs } from '../helpers/temp-dir.js';
-import { openBrowser } from './browser.js';
+import { openBrowser } from '../helpers/browser.js';
 import { call, startHttpBroker, type HttpBroker } from './helpers.js';
 
 let b: HttpBroker | undefined;

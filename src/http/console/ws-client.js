@@ -56,7 +56,9 @@ export class SluiceSocket {
 
   /**
    * Subscribes (replacing any earlier subscription). options: { group, from: 'earliest'|'latest'|offset,
-   * autoCommit, format: 'json'|'binary' }, or { shareGroup, maxInFlight (default 10), from: 'earliest'|'latest' }.
+   * autoCommit, format: 'json'|'binary' }, or { shareGroup, maxInFlight (default 10), from: 'earliest'|'latest',
+   * and the group settings an SDK share consumer declares: lockTimeoutMs, retry: { maxAttempts, backoff },
+   * deadLetterTopic }.
    */
   subscribe(topics, options, onRecord) {
     this.#onRecord = onRecord;

@@ -4,7 +4,10 @@
 //   { op: 'subscribe', topics: [..], group?: string, from?: 'earliest'|'latest'|number, autoCommit?: bool,
 //     format?: 'json'|'binary' }                       binary: records come as binary frames (partition-tails.ts)
 //   { op: 'subscribe', topics: [..], shareGroup: string, maxInFlight?: 1..1000 (10), from?: 'earliest'|'latest',
-//     format?: 'json'|'binary' }                       a share-group member (share-subscription.ts)
+//     format?: 'json'|'binary', lockTimeoutMs?, retry?: { maxAttempts?, backoff?: { type?, initialMs?,
+//     multiplier?, maxMs?, jitter? } }, deadLetterTopic? }
+//                                                      a share-group member (share-subscription.ts); the
+//                                                      settings as the SDK's ShareConsumerConfig declares them
 //   { op: 'ack'|'release'|'reject'|'fail'|'renew', topic, partition, offset, error? }
 //                                                      share members only: settle (or renew the lock of) a record
 //   { op: 'commit', topic, partition, offset }         group members only; offset = the next record to read
@@ -38,7 +41,7 @@ import type { AckType } from '../../broker/share/index.js';
 import { CoreError, type HttpCore } from '../core.js';
 import { HttpError, statusOf } from '../errors.js';
 import type { HttpConfig } from '../options.js';
-import type { QueuesCore } from '../queues-core.js';
+import type { QueuesCore, ShareGroupSettings } from '../queues-core.js';
 import { type FeedOutlet, PartitionFeed } from './partition-feed.js';
 import { type PartitionTails, type RecordFormat, recordFrame } from './partition-tails.js';
 import { ShareSubscription } from './share-subscription.js';
@@ -198,10 +201,20 @@ export class WsSession {
     if (shareGroup !== undefined) this.#auth.require('Read', 'group', shareGroup);
     if (shareGroup !== undefined && from !== 'earliest' && from !== 'latest')
       throw new HttpError(400, 'a share group starts from "earliest" or "latest" (where it never read before)');
+    const settings = shareGroupSettings(message);
+    if (shareGroup === undefined && settings !== null)
+      throw new HttpError(400, '"lockTimeoutMs", "retry" and "deadLetterTopic" are settings of a "shareGroup"');
     for (const topic of topics as string[]) this.#core.topic(topic);
     await this.#stopSubscription();
     if (shareGroup !== undefined)
-      await this.#joinShareGroup(topics as string[], shareGroup, maxInFlight as number, from as 'earliest', format);
+      await this.#joinShareGroup(
+        topics as string[],
+        shareGroup,
+        maxInFlight as number,
+        from as 'earliest',
+        format,
+        settings,
+      );
     else if (group === undefined)
       this.#readDirectly(topics as string[], from as 'earliest' | 'latest' | number, format);
     else await this.#joinGroup(topics as string[], group, from === 'earliest', message.autoCommit === true, format);
@@ -282,11 +295,20 @@ export class WsSession {
     maxInFlight: number,
     startFrom: 'earliest' | 'latest',
     format: RecordFormat,
+    settings: ShareGroupSettings | null,
   ): Promise<void> {
     const subscription = new AbortController();
     const share = new ShareSubscription(
       this.#queues,
-      { groupId, topics, maxInFlight, startFrom, format, clientHost: this.#clientHost },
+      {
+        groupId,
+        topics,
+        maxInFlight,
+        startFrom,
+        format,
+        clientHost: this.#clientHost,
+        settings: settings ?? { lockTimeoutMs: null, retry: null, deadLetterTopic: null },
+      },
       {
         send: (frame, frameFormat) => this.#sendFrame(frame, frameFormat),
         writable: (signal) => this.#writable(signal),
@@ -394,4 +416,56 @@ export class WsSession {
   #send(message: object): void {
     if (this.#socket.readyState === this.#socket.OPEN) this.#socket.send(JSON.stringify(message));
   }
+}
+
+/**
+ * The share-group settings of a subscribe, in the shape of the SDK's ShareConsumerConfig (lockTimeoutMs,
+ * retry: { maxAttempts, backoff: { type, initialMs, multiplier, maxMs, jitter } }, deadLetterTopic), or null
+ * when it gives none. Only types are checked here: the ranges are the share coordinator's, as for the SDK.
+ */
+function shareGroupSettings(message: Message): ShareGroupSettings | null {
+  const { lockTimeoutMs, retry, deadLetterTopic } = message;
+  if (lockTimeoutMs === undefined && retry === undefined && deadLetterTopic === undefined) return null;
+  const integer = (name: string, value: unknown): number | undefined => {
+    if (value === undefined) return undefined;
+    if (!Number.isSafeInteger(value)) throw new HttpError(400, `"${name}" must be an integer`);
+    return value as number;
+  };
+  const number = (name: string, value: unknown): number | undefined => {
+    if (value === undefined) return undefined;
+    if (typeof value !== 'number' || !Number.isFinite(value)) throw new HttpError(400, `"${name}" must be a number`);
+    return value;
+  };
+  const object = (name: string, value: unknown): Record<string, unknown> | undefined => {
+    if (value === undefined) return undefined;
+    if (typeof value !== 'object' || value === null || Array.isArray(value))
+      throw new HttpError(400, `"${name}" must be an object`);
+    return value as Record<string, unknown>;
+  };
+  if (deadLetterTopic !== undefined && (typeof deadLetterTopic !== 'string' || deadLetterTopic === ''))
+    throw new HttpError(400, '"deadLetterTopic" must be a topic name');
+  const retryObject = object('retry', retry);
+  const backoff = object('retry.backoff', retryObject?.backoff);
+  if (backoff?.type !== undefined && backoff.type !== 'fixed' && backoff.type !== 'exponential')
+    throw new HttpError(400, '"retry.backoff.type" must be "fixed" or "exponential"');
+  const defined = <T extends object>(fields: T): Partial<T> =>
+    Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as Partial<T>;
+  return {
+    lockTimeoutMs: integer('lockTimeoutMs', lockTimeoutMs) ?? null,
+    retry: retryObject
+      ? defined({
+          maxAttempts: integer('retry.maxAttempts', retryObject.maxAttempts),
+          backoff: backoff
+            ? defined({
+                type: backoff.type as 'fixed' | 'exponential' | undefined,
+                initialMs: integer('retry.backoff.initialMs', backoff.initialMs),
+                multiplier: number('retry.backoff.multiplier', backoff.multiplier),
+                maxMs: integer('retry.backoff.maxMs', backoff.maxMs),
+                jitter: number('retry.backoff.jitter', backoff.jitter),
+              })
+            : undefined,
+        })
+      : null,
+    deadLetterTopic: (deadLetterTopic as string | undefined) ?? null,
+  };
 }

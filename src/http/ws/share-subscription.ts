@@ -6,12 +6,16 @@
 // A record the client leaves unanswered past the group's lock timeout is handed out again (renew extends
 // the lock). Each record frame carries `delivery_attempt` (1 on the first delivery).
 //
+// Settings: the subscribe may declare the group's lock timeout, retry policy and dead-letter topic, in the
+// SDK's ShareConsumerConfig shape; they are sent on every join as an SDK member sends them, and the broker
+// applies them when a member joins (memberId ''), as for the SDK.
+//
 // Membership: joined on subscribe, heartbeated on the broker's interval, left on unsubscribe or close (the
 // records it held come back at once). After UNKNOWN_MEMBER_ID (session expired, broker restarted) it joins
 // again; the records it held are delivered again by the broker, to it or to another member.
 import type { AckType, FetchedRecord } from '../../broker/share/index.js';
 import { CoreError } from '../core.js';
-import type { QueuesCore } from '../queues-core.js';
+import type { QueuesCore, ShareGroupSettings } from '../queues-core.js';
 import { type RecordFormat, recordFrame } from './partition-tails.js';
 
 /** How long one share fetch waits on the broker for records before looking again. */
@@ -33,6 +37,7 @@ export interface ShareSubscriptionOptions {
   startFrom: 'earliest' | 'latest';
   format: RecordFormat;
   clientHost: string;
+  settings: ShareGroupSettings;
 }
 
 export class ShareSubscription {
@@ -85,6 +90,7 @@ export class ShareSubscription {
       startFrom: this.#options.startFrom,
       clientId: 'sluice-ws',
       clientHost: this.#options.clientHost,
+      settings: this.#options.settings,
     });
     this.#memberId = result.memberId;
     this.#heartbeatIntervalMs = result.heartbeatIntervalMs;
