@@ -1,19 +1,18 @@
 // Authentications per second on both wires: SCRAM-SHA-256, SCRAM-SHA-512 and OAUTHBEARER (an RS256 JWT) on
 // the native port (the SDK's connection) and on the Kafka port (raw SaslHandshake v1 + SaslAuthenticate v1
 // frames, as kafkajs sends them). Each authentication is a fresh connection: connect, ApiVersions, the SASL
-// exchange, close. Baseline in the same run: connect, ApiVersions, close, with no SASL. One in-process
-// broker (authentication on, flush os), CONCURRENCY connections in flight; rounds alternate the cases and
-// the medians are reported.
+// exchange, close. Baseline in the same run: connect, ApiVersions, close, with no SASL. The broker is
+// `sluice serve --auth` in its own process (flush os), so its CPU per authentication (from /proc) is the
+// broker's cost alone, and 1000 ÷ that is the handshakes one broker core sustains; CONCURRENCY connections in
+// flight; rounds alternate the cases and the medians are reported.
 //
-//   node --import tsx bench/auth.ts [--seconds S (default 5)] [--rounds R (default 3)] [--write]
+//   npm run build && node --import tsx bench/auth.ts [--seconds S (default 5)] [--rounds R (default 3)] [--write]
 import { generateKeyPairSync } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
-import pino from 'pino';
-import { Broker } from '../src/broker/index.js';
 import { UserStore } from '../src/broker/security/auth/users.js';
 import { Connection } from '../src/client/connection.js';
 import { resolveSasl } from '../src/client/sasl.js';
@@ -26,8 +25,10 @@ import {
 } from '../src/protocol/kafka/index.js';
 import { ScramClientExchange, type ScramMechanism } from '../src/protocol/sasl/scram.js';
 import { nodeFs } from '../storage/index.js';
+import { startBrokerProcess } from './lib/broker-process.js';
 import { describeCommit, describeMachine, today } from './lib/machine.js';
-import { load } from './lib/proc.js';
+import { cpuSecondsOf, load } from './lib/proc.js';
+import { freePort } from './lib/processes.js';
 import { table, writeResultsSection } from './lib/results.js';
 import { median } from './lib/stats.js';
 
@@ -47,17 +48,15 @@ const MECHANISMS: Mechanism[] = ['none', 'SCRAM-SHA-256', 'SCRAM-SHA-512', 'OAUT
 const dataDir = mkdtempSync(join(tmpdir(), 'sluice-auth-bench-'));
 const keys = generateKeyPairSync('rsa', { modulusLength: 2048 });
 await (await UserStore.open(nodeFs, dataDir)).add('bench', PASSWORD);
-const broker = new Broker({
+const keyFile = join(dataDir, 'jwt-key.pem');
+writeFileSync(keyFile, keys.publicKey.export({ type: 'spki', format: 'pem' }).toString());
+const kafkaPort = await freePort();
+const broker = await startBrokerProcess({
+  flush: 'os',
   dataDir,
-  port: 0,
-  kafkaPort: 0,
-  logger: pino({ level: 'silent' }),
-  security: {
-    authentication: true,
-    jwt: { key: keys.publicKey.export({ type: 'spki', format: 'pem' }).toString() },
-  },
+  extraArgs: ['--kafka-port', String(kafkaPort), '--no-http', '--auth', '--jwt-key', keyFile],
 });
-await broker.start();
+const brokerPid = broker.child.pid!;
 const token = await new SignJWT({})
   .setProtectedHeader({ alg: 'RS256' })
   .setSubject('bench')
@@ -121,7 +120,7 @@ class KafkaWire {
 }
 
 async function kafka(mechanism: Mechanism): Promise<void> {
-  const wire = await KafkaWire.open(broker.kafkaPort!);
+  const wire = await KafkaWire.open(kafkaPort);
   await wire.request(ApiVersions, 0, {} as never);
   if (mechanism !== 'none') {
     await wire.request(SaslHandshake, 1, { mechanism } as never);
@@ -140,8 +139,11 @@ async function kafka(mechanism: Mechanism): Promise<void> {
   wire.socket.destroy();
 }
 
-async function rate(run: () => Promise<void>): Promise<number> {
+/** Authentications per second, and the broker's CPU milliseconds per authentication. */
+async function rate(run: () => Promise<void>): Promise<{ perSecond: number; brokerCpuMs: number }> {
   let done = 0;
+  const cpuBefore = cpuSecondsOf(brokerPid);
+  const started = performance.now();
   const deadline = Date.now() + SECONDS * 1000;
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
@@ -151,10 +153,11 @@ async function rate(run: () => Promise<void>): Promise<number> {
       }
     }),
   );
-  return done / SECONDS;
+  const seconds = (performance.now() - started) / 1000;
+  return { perSecond: done / seconds, brokerCpuMs: ((cpuSecondsOf(brokerPid) - cpuBefore) * 1000) / done };
 }
 
-const results = new Map<string, number[]>();
+const results = new Map<string, Array<{ perSecond: number; brokerCpuMs: number }>>();
 for (let round = 0; round < ROUNDS; round++) {
   const order = round % 2 === 0 ? MECHANISMS : [...MECHANISMS].reverse();
   for (const mechanism of order) {
@@ -162,35 +165,42 @@ for (let round = 0; round < ROUNDS; round++) {
       ['native', native],
       ['kafka', kafka],
     ] as const) {
-      const perSecond = await rate(() => run(mechanism));
+      const figure = await rate(() => run(mechanism));
       const key = `${wire} ${mechanism}`;
-      results.set(key, [...(results.get(key) ?? []), perSecond]);
-      console.log(`round ${round + 1}: ${key}: ${perSecond.toFixed(0)}/s`);
+      results.set(key, [...(results.get(key) ?? []), figure]);
+      console.log(
+        `round ${round + 1}: ${key}: ${figure.perSecond.toFixed(0)}/s, broker ${figure.brokerCpuMs.toFixed(3)} ms CPU each`,
+      );
     }
   }
 }
 await broker.stop();
-rmSync(dataDir, { recursive: true, force: true });
 
 const rows = MECHANISMS.flatMap((mechanism) =>
   (['native', 'kafka'] as const).map((wire) => {
-    const figure = median(results.get(`${wire} ${mechanism}`)!);
-    const baseline = median(results.get(`${wire} none`)!);
+    const runs = results.get(`${wire} ${mechanism}`)!;
+    const cpuMs = median(runs.map((r) => r.brokerCpuMs));
+    const baselineCpuMs = median(results.get(`${wire} none`)!.map((r) => r.brokerCpuMs));
     return [
       wire,
       mechanism === 'none' ? 'none (connect + ApiVersions + close)' : mechanism,
-      figure.toFixed(0),
-      mechanism === 'none' ? '1.00' : (figure / baseline).toFixed(2),
+      median(runs.map((r) => r.perSecond)).toFixed(0),
+      cpuMs.toFixed(3),
+      (1000 / cpuMs).toFixed(0),
+      mechanism === 'none' ? '–' : (cpuMs - baselineCpuMs).toFixed(3),
     ];
   }),
 );
 const body = `${today()}, ${describeMachine()}, commit ${describeCommit()}, load ${load()}.
 \`node --import tsx bench/auth.ts --seconds ${SECONDS} --rounds ${ROUNDS}${args.includes('--write') ? ' --write' : ''}\`
 
-Fresh connection per authentication, ${CONCURRENCY} in flight, one in-process broker (authentication on);
-medians of ${ROUNDS} rounds, cases alternated. Ratio: against the same wire's connect + ApiVersions + close.
+Fresh connection per authentication, ${CONCURRENCY} in flight, \`sluice serve --auth\` in its own process;
+medians of ${ROUNDS} rounds, cases alternated. Broker CPU is the broker process's user + system time (from
+/proc, 10 ms ticks) over the round divided by the authentications: the broker's cost alone, whatever the
+client and the machine's load cost. "per broker core" = 1000 ÷ that. "SASL's own" = that minus the same
+wire's connect + ApiVersions + close.
 
-${table(['wire', 'mechanism', 'authentications/s', 'vs no SASL'], rows)}`;
+${table(['wire', 'mechanism', 'authentications/s', 'broker CPU ms each', 'per broker core /s', 'SASL’s own ms'], rows)}`;
 console.log(body);
 if (args.includes('--write'))
   writeResultsSection('Authentication rate: SCRAM and JWT (OAUTHBEARER) on both wires (bench/auth.ts)', body);

@@ -1,7 +1,8 @@
 // `sluice quotas set|list|remove`: client quotas through the SDK's admin client, in the manner of
 // kafka-configs.sh --entity-type users/clients. An entity is --user and/or --client-id, each a name or
-// --default-user / --default-client-id; the quotas are producer_byte_rate, consumer_byte_rate and
-// request_rate (`--producer-byte-rate 1048576` and so on).
+// --default-user / --default-client-id; the quotas are producer_byte_rate, consumer_byte_rate,
+// request_percentage (percent of one broker thread's time) and request_rate (`--producer-byte-rate 1048576`
+// and so on).
 import type { Command } from 'commander';
 import type { ClientQuotaEntity, ClientQuotaFilterComponent } from '../../src/client/index.js';
 import { action, subcommand, withBrokers, withFormat, type Context } from '../lib/command.js';
@@ -17,6 +18,7 @@ interface QuotaFlags {
   producerByteRate?: string;
   consumerByteRate?: string;
   requestRate?: string;
+  requestPercentage?: string;
   quota?: string[];
   format?: 'text' | 'json';
 }
@@ -24,6 +26,7 @@ interface QuotaFlags {
 const KEYS = [
   ['producerByteRate', 'producer_byte_rate'],
   ['consumerByteRate', 'consumer_byte_rate'],
+  ['requestPercentage', 'request_percentage'],
   ['requestRate', 'request_rate'],
 ] as const;
 
@@ -41,12 +44,16 @@ export function register(program: Command): void {
   const quotas = subcommand(
     program,
     'quotas',
-    'set, list and remove client quotas (bytes per second produced or fetched, requests per second)',
+    'set, list and remove client quotas (bytes per second produced or fetched, share of broker thread time, requests per second)',
   );
 
   const set = subcommand(quotas, 'set', 'set quotas of a user, a client id, or a user and client id')
     .option('--producer-byte-rate <bytes/s>', 'bytes per second the entity may produce')
     .option('--consumer-byte-rate <bytes/s>', 'bytes per second the entity may be sent by fetches')
+    .option(
+      '--request-percentage <percent>',
+      'share of one broker thread’s time its requests may take (50: 500 ms of every second; over 100: more than one thread)',
+    )
     .option('--request-rate <requests/s>', 'requests per second, of any kind');
   withBrokers(entityFlags(set)).action(action(setQuotas));
 
@@ -59,7 +66,7 @@ export function register(program: Command): void {
     "remove an entity's quotas (all of them, or those named by --quota)",
   ).option(
     '--quota <name>',
-    'only this quota (producer_byte_rate, consumer_byte_rate, request_rate); repeatable',
+    'only this quota (producer_byte_rate, consumer_byte_rate, request_percentage, request_rate); repeatable',
     collect,
   );
   withBrokers(entityFlags(remove)).action(action(removeQuotas));
@@ -88,6 +95,14 @@ function requiredEntity(flags: QuotaFlags): ClientQuotaEntity {
   return entity;
 }
 
+function quotaValue(flag: string, raw: string): number {
+  if (flag !== '--request-percentage') return rateOf(flag, raw);
+  const value = Number(raw);
+  if (!/^\d+(\.\d+)?$/.test(raw.trim()) || !Number.isFinite(value) || value <= 0)
+    throw new UsageError(`--request-percentage must be a number of percent above 0, like 25 or 0.5, got "${raw}"`);
+  return value;
+}
+
 function rateOf(flag: string, raw: string): number {
   const value = Number(raw);
   if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(value) || value < 1)
@@ -106,10 +121,12 @@ async function setQuotas(ctx: Context, flags: QuotaFlags) {
   const entity = requiredEntity(flags);
   const ops = KEYS.filter(([flag]) => flags[flag] !== undefined).map(([flag, key]) => ({
     key,
-    value: rateOf(`--${key.replaceAll('_', '-')}`, flags[flag]!),
+    value: quotaValue(`--${key.replaceAll('_', '-')}`, flags[flag]!),
   }));
   if (ops.length === 0)
-    throw new UsageError('say which quota to set: --producer-byte-rate, --consumer-byte-rate or --request-rate');
+    throw new UsageError(
+      'say which quota to set: --producer-byte-rate, --consumer-byte-rate, --request-percentage or --request-rate',
+    );
   const admin = await connectAdmin(ctx);
   await admin.alterClientQuotas({ entries: [{ entity, ops }] });
   ctx.info(`set ${ops.map((o) => `${o.key}=${o.value}`).join(', ')} for ${describeEntity(entity)}`);

@@ -1,67 +1,104 @@
-// `sluice users add|list|delete|passwd --data-dir <dir>`: the users store of a data directory, offline
-// (before the first start, or while the broker is stopped), like Kafka's storage-format step that writes the
-// first SCRAM credentials. The data directory's lock keeps this and a running broker apart.
+// `sluice users add|list|delete|passwd`: SCRAM users, online through an admin connection to a running broker
+// (`--bootstrap host:port` or -b/SLUICE_BROKERS, with the usual --sasl-mechanism/--username/SLUICE_PASSWORD/
+// --tls flags; Alter on the cluster to change, Describe to list), or offline in a stopped broker's data
+// directory (`--data-dir`, the default when no broker is named), which is how the first user is made.
 //
 // A new password comes from SLUICE_NEW_PASSWORD, --new-password-file or a prompt on the terminal, never from
 // the command line (argv is visible to every user of the machine), and is never printed.
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import type { Command } from 'commander';
-import { UserStore, UserStoreError } from '../../src/broker/security/auth/users.js';
-import { lockDataDir, mkdirDurable, nodeFs } from '../../storage/index.js';
+import { type Command, Option } from 'commander';
+import { checkUserName, UserStoreError } from '../../src/broker/security/auth/users.js';
+import { MAX_SCRAM_ITERATIONS } from '../../src/broker/security/auth/user-management.js';
+import { DEFAULT_SCRAM_ITERATIONS, MIN_SCRAM_ITERATIONS } from '../../src/protocol/sasl/scram.js';
+import { withClientSecurity } from '../lib/client-security.js';
 import { action, subcommand, withDebug, withFormat, type Context } from '../lib/command.js';
-import { CliError, UsageError } from '../lib/errors.js';
+import { UsageError } from '../lib/errors.js';
+import { parseBrokerList, parseInteger } from '../lib/options.js';
 import { jsonLine, renderTable } from '../lib/output.js';
+import { noSuchUser, offlineDirectory, onlineDirectory, type UserDirectory } from '../lib/user-directory.js';
 
-interface DataDirOptions {
+interface WhereOptions {
   dataDir?: string;
+  bootstrap?: string[];
+  brokers?: string[];
 }
 
-interface PasswordOptions extends DataDirOptions {
+interface PasswordOptions extends WhereOptions {
   newPasswordFile?: string;
+  iterations?: number;
 }
 
 export function register(program: Command): void {
-  const users = subcommand(program, 'users', 'SCRAM users of a data directory (offline: the broker must be stopped)');
-  const dataDir = (cmd: Command) =>
-    withDebug(cmd.option('--data-dir <dir>', 'the broker’s data directory (default: ./data)'));
-  const passwordFile = (cmd: Command) =>
-    cmd.option(
-      '--new-password-file <file>',
-      'read the new password from this file (first line); else SLUICE_NEW_PASSWORD, else a prompt',
+  const users = subcommand(
+    program,
+    'users',
+    'SCRAM users: online on a running broker (--bootstrap), or offline in a stopped broker’s --data-dir',
+  );
+  const where = (cmd: Command) =>
+    withDebug(
+      withClientSecurity(cmd)
+        .addOption(
+          new Option('--bootstrap <host:port,...>', 'a running broker to change users on (same as -b)').argParser(
+            parseBrokerList,
+          ),
+        )
+        .addOption(
+          new Option('-b, --brokers <host:port,...>', 'a running broker to change users on')
+            .env('SLUICE_BROKERS')
+            .argParser(parseBrokerList),
+        )
+        .option(
+          '--data-dir <dir>',
+          'offline: the data directory of a stopped broker (default ./data when no broker is named)',
+        ),
     );
-  dataDir(passwordFile(subcommand(users, 'add', 'create a user (SCRAM-SHA-256 and SCRAM-SHA-512 credentials)')))
+  const password = (cmd: Command) =>
+    cmd
+      .option(
+        '--new-password-file <file>',
+        'read the new password from this file (first line); else SLUICE_NEW_PASSWORD, else a prompt',
+      )
+      .addOption(
+        new Option(
+          '--iterations <n>',
+          `SCRAM iterations (${MIN_SCRAM_ITERATIONS} to ${MAX_SCRAM_ITERATIONS}, default ${DEFAULT_SCRAM_ITERATIONS})`,
+        ).argParser(parseInteger('--iterations', MIN_SCRAM_ITERATIONS, MAX_SCRAM_ITERATIONS)),
+      );
+  where(password(subcommand(users, 'add', 'create a user (SCRAM-SHA-256 and SCRAM-SHA-512 credentials)')))
     .argument('<name>', 'user name (the principal is User:<name>)')
     .action(action(addUser));
-  dataDir(passwordFile(subcommand(users, 'passwd', 'set a user’s password (new salts)')))
+  where(password(subcommand(users, 'passwd', 'set a user’s password (new salts; in force at its next login)')))
     .argument('<name>', 'user name')
     .action(action(setPassword));
-  dataDir(subcommand(users, 'delete', 'delete a user'))
+  where(subcommand(users, 'delete', 'delete a user (its open connections stay until they close)'))
     .argument('<name>', 'user name')
     .action(action(deleteUser));
-  withFormat(dataDir(subcommand(users, 'list', 'list users and their mechanisms (never a key)'))).action(
+  withFormat(where(subcommand(users, 'list', 'list users with their mechanisms and iterations (never a key)'))).action(
     action(listUsers),
   );
 }
 
-/** Opens the store with the data directory locked; the lock is released when the command ends. */
-async function openStore(ctx: Context, opts: DataDirOptions): Promise<UserStore> {
-  const dir = opts.dataDir ?? './data';
-  await mkdirDurable(nodeFs, dir);
-  try {
-    const lock = await lockDataDir(dir);
-    ctx.onCleanup(() => lock.release());
-  } catch (error) {
-    if ((error as { code?: string }).code === 'DATA_DIR_LOCKED')
-      throw new CliError(
-        `${dir} is in use by a running broker: stop it first (users are changed offline, like Kafka's storage format step)`,
-      );
-    throw error;
+/** Online when a broker is named (and no --data-dir), offline otherwise. */
+async function directory(ctx: Context, opts: WhereOptions): Promise<UserDirectory> {
+  if (opts.bootstrap && opts.brokers && opts.bootstrap.join(',') !== opts.brokers.join(','))
+    throw new UsageError('give --bootstrap or -b/--brokers, not both');
+  const brokers = opts.bootstrap ?? opts.brokers;
+  if (opts.dataDir !== undefined) {
+    if (opts.bootstrap !== undefined)
+      throw new UsageError('give --bootstrap (online, a running broker) or --data-dir (offline), not both');
+    return offlineDirectory(ctx, opts.dataDir);
   }
+  if (brokers === undefined) return offlineDirectory(ctx, './data');
+  ctx.brokers = brokers;
+  return onlineDirectory(ctx);
+}
+
+function userName(name: string): string {
   try {
-    return await UserStore.open(nodeFs, dir);
+    return checkUserName(name);
   } catch (error) {
-    if (error instanceof UserStoreError) throw new CliError(error.message);
+    if (error instanceof UserStoreError) throw new UsageError(error.message);
     throw error;
   }
 }
@@ -108,35 +145,31 @@ function prompt(question: string): Promise<string> {
   });
 }
 
-function storeError(error: unknown): never {
-  if (error instanceof UserStoreError) throw new CliError(error.message);
-  throw error;
-}
-
 async function addUser(ctx: Context, name: string, opts: PasswordOptions): Promise<void> {
-  const store = await openStore(ctx, opts);
+  userName(name);
+  const users = await directory(ctx, opts);
   const password = await newPassword(opts);
-  await store.add(name, password).catch(storeError);
+  await users.add(name, password, opts.iterations ?? DEFAULT_SCRAM_ITERATIONS);
   ctx.stdout.write(`created user ${name} (User:${name}) with SCRAM-SHA-256 and SCRAM-SHA-512 credentials\n`);
 }
 
 async function setPassword(ctx: Context, name: string, opts: PasswordOptions): Promise<void> {
-  const store = await openStore(ctx, opts);
-  if (!store.has(name)) throw new CliError(`there is no user "${name}"`);
+  const users = await directory(ctx, opts);
+  // Asked before the prompt, so nobody types a password for a user that is not there.
+  if (!(await users.has(name))) throw noSuchUser(name);
   const password = await newPassword(opts);
-  await store.setPassword(name, password).catch(storeError);
+  await users.setPassword(name, password, opts.iterations ?? DEFAULT_SCRAM_ITERATIONS);
   ctx.stdout.write(`changed the password of ${name}\n`);
 }
 
-async function deleteUser(ctx: Context, name: string, opts: DataDirOptions): Promise<void> {
-  const store = await openStore(ctx, opts);
-  await store.delete(name).catch(storeError);
+async function deleteUser(ctx: Context, name: string, opts: WhereOptions): Promise<void> {
+  const users = await directory(ctx, opts);
+  await users.delete(name);
   ctx.stdout.write(`deleted user ${name}\n`);
 }
 
-async function listUsers(ctx: Context, opts: DataDirOptions & { format: 'text' | 'json' }): Promise<void> {
-  const store = await openStore(ctx, opts);
-  const users = store.list();
+async function listUsers(ctx: Context, opts: WhereOptions & { format: 'text' | 'json' }): Promise<void> {
+  const users = await (await directory(ctx, opts)).list();
   if (opts.format === 'json') {
     for (const user of users) ctx.stdout.write(jsonLine(user));
     return;

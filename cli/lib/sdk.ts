@@ -82,6 +82,11 @@ export interface AdminClient {
     strict?: boolean;
   }): Promise<sdk.ClientQuotaEntry[]>;
   alterClientQuotas(o: { entries: sdk.ClientQuotaAlteration[]; validateOnly?: boolean }): Promise<void>;
+  describeUserScramCredentials(users?: string[]): Promise<sdk.UserScramCredentials[]>;
+  alterUserScramCredentials(o: {
+    upsertions?: sdk.ScramCredentialUpsertion[];
+    deletions?: Array<{ user: string; mechanism: 'SCRAM-SHA-256' | 'SCRAM-SHA-512' }>;
+  }): Promise<void>;
 }
 
 /** A share group (queue) as the broker describes it: settings, members, and per partition what is in flight. */

@@ -26,7 +26,7 @@ export interface ClientQuotaFilterComponent {
 
 export interface ClientQuotaEntry {
   entity: ClientQuotaEntity;
-  /** producer_byte_rate, consumer_byte_rate, request_rate. */
+  /** producer_byte_rate, consumer_byte_rate, request_percentage, request_rate. */
   values: Record<string, number>;
 }
 

@@ -82,6 +82,8 @@ export class Cluster {
   private readonly nodes = new Map<number, BrokerAddress>();
   private readonly topics = new Map<string, TopicInfo>();
   private readonly targetTopics = new Set<string>();
+  /** Topics the last Metadata refused to describe to this principal (TOPIC_AUTHORIZATION_FAILED), with why. */
+  private readonly deniedTopics = new Map<string, string | null>();
   private readonly connections = new Map<string, Connection>();
   /** Consumers' fetch connections (fetchConnection), apart from `connections`. */
   private readonly fetchConnections = new Map<string, Connection>();
@@ -207,8 +209,16 @@ export class Cluster {
     const maxAge = this.options.metadataMaxAge ?? METADATA_MAX_AGE_MS;
     if (missing || this.stale || Date.now() - this.refreshedAt > maxAge) await this.refreshMetadata();
     for (const topic of topics) {
-      if (!this.topics.has(topic))
-        throw new SluiceProtocolError('UNKNOWN_TOPIC_OR_PARTITION', `topic ${topic} does not exist`);
+      if (this.topics.has(topic)) continue;
+      // Kafka's answer for a topic named but not ours to describe: not authorized, rather than "unknown".
+      if (this.deniedTopics.has(topic)) {
+        this.targetTopics.delete(topic);
+        throw new SluiceProtocolError(
+          'TOPIC_AUTHORIZATION_FAILED',
+          this.deniedTopics.get(topic) ?? `not authorized to access topic ${topic}`,
+        );
+      }
+      throw new SluiceProtocolError('UNKNOWN_TOPIC_OR_PARTITION', `topic ${topic} does not exist`);
     }
   }
 
@@ -243,6 +253,9 @@ export class Cluster {
   private async loadMetadata(topics: string[]): Promise<void> {
     const response = await this.fetchMetadata(topics, this.options.allowAutoTopicCreation ?? false);
     for (const topic of response.topics) {
+      if (topic.errorCode === ErrorCode.TOPIC_AUTHORIZATION_FAILED)
+        this.deniedTopics.set(topic.name, topic.errorMessage);
+      else this.deniedTopics.delete(topic.name);
       if (topic.errorCode !== 0) {
         this.topics.delete(topic.name);
         this.logger.debug('topic metadata error', {

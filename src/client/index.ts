@@ -90,3 +90,4 @@ export type {
   ClientQuotaEntry,
   ClientQuotaFilterComponent,
 } from './admin-quotas.js';
+export type { ScramCredentialUpsertion, UserScramCredentials } from './admin-users.js';

@@ -66,6 +66,8 @@ function expected(f: Field): string {
     case 'int':
     case 'records':
       return 'expected an integer';
+    case 'number':
+      return 'expected a number';
     case 'bool':
       return 'expected a boolean';
     case 'string':
@@ -238,6 +240,7 @@ function defaultOf(f: Field): () => unknown {
   if (f.nullableVersions !== undefined) return () => null;
   switch (f.kind) {
     case 'int':
+    case 'number':
       return () => 0;
     case 'bool':
       return () => false;
@@ -260,6 +263,12 @@ function compileKind(f: Field, version: number, strict: boolean): Read {
   switch (f.kind) {
     case 'int':
       return readInt(f);
+    case 'number':
+      return (v) => {
+        if (typeof v === 'bigint') v = Number(v);
+        if (typeof v !== 'number' || !Number.isFinite(v)) throw fail('expected a number');
+        return v;
+      };
     case 'bool':
       return (v) => {
         if (typeof v !== 'boolean') throw fail('expected a boolean');

@@ -19,7 +19,17 @@
 import type { InputOf, StructInput, StructValue, TypedField, TypedStruct, ValueOf } from './field-types.js';
 import { parseVersions } from './versions.js';
 
-export type NativeKind = 'int' | 'bool' | 'string' | 'bytes' | 'enum' | 'stringMap' | 'records' | 'array' | 'struct';
+export type NativeKind =
+  | 'int'
+  | 'number'
+  | 'bool'
+  | 'string'
+  | 'bytes'
+  | 'enum'
+  | 'stringMap'
+  | 'records'
+  | 'array'
+  | 'struct';
 
 export interface FieldOptions {
   readonly versions?: string;
@@ -101,6 +111,8 @@ function field(kind: NativeKind, options: object | undefined, extra?: Partial<Fi
 
 /** A msgpack integer within ±(2^53 − 1) (a bigint on the wire is read as a number), checked against min/max. */
 export const int = <const O extends IntOptions = NoOptions>(o?: O): Scalar<number, O> => field('int', o);
+/** A finite msgpack number, integer or float (a quota's percentage). */
+export const number = <const O extends FieldOptions = NoOptions>(o?: O): Scalar<number, O> => field('number', o);
 export const bool = <const O extends FieldOptions = NoOptions>(o?: O): Scalar<boolean, O> => field('bool', o);
 export const string = <const O extends LengthOptions = NoOptions>(o?: O): Scalar<string, O> => field('string', o);
 /** msgpack `bin`; decoded as a view of the frame (copy it to keep it beyond the request). */

@@ -17,11 +17,15 @@ describe('sluice quotas', () => {
       '1048576',
       '--request-rate',
       '50',
+      '--request-percentage',
+      '12.5',
       ...server.flags,
     ]);
     expect(set).toMatchObject({
       code: 0,
-      stderr: expect.stringContaining('set producer_byte_rate=1048576, request_rate=50 for user=alice'),
+      stderr: expect.stringContaining(
+        'set producer_byte_rate=1048576, request_percentage=12.5, request_rate=50 for user=alice',
+      ),
     });
     expect(
       (await sluice(['quotas', 'set', '--default-client-id', '--consumer-byte-rate', '2048', ...server.flags])).code,
@@ -38,11 +42,19 @@ describe('sluice quotas', () => {
     );
     expect(alice).toEqual([
       { user: 'alice', clientId: '', quota: 'producer_byte_rate', value: 1048576 },
+      { user: 'alice', clientId: '', quota: 'request_percentage', value: 12.5 },
       { user: 'alice', clientId: '', quota: 'request_rate', value: 50 },
     ]);
 
-    const removed = await sluice(['quotas', 'remove', '--user', 'alice', '--quota', 'request_rate', ...server.flags]);
-    expect(removed).toMatchObject({ code: 0, stderr: expect.stringContaining('removed request_rate for user=alice') });
+    const removed = await sluice(
+      ['quotas', 'remove', '--user', 'alice', '--quota', 'request_rate', '--quota', 'request_percentage'].concat(
+        server.flags,
+      ),
+    );
+    expect(removed).toMatchObject({
+      code: 0,
+      stderr: expect.stringContaining('removed request_rate, request_percentage for user=alice'),
+    });
     expect((await sluice(['quotas', 'remove', '--default-client-id', ...server.flags])).code).toBe(0);
     const after = jsonLines((await sluice(['quotas', 'list', '--format', 'json', ...server.flags])).stdout);
     expect(after).toEqual([{ user: 'alice', clientId: '', quota: 'producer_byte_rate', value: 1048576 }]);
@@ -56,5 +68,9 @@ describe('sluice quotas', () => {
     expect(noQuota.stderr).toMatch(/say which quota to set/);
     const badRate = await sluice(['quotas', 'set', '--user', 'bob', '--producer-byte-rate', '1.5k', ...server.flags]);
     expect(badRate.stderr).toMatch(/--producer-byte-rate must be a whole number per second, at least 1, got "1.5k"/);
+    const badShare = await sluice(['quotas', 'set', '--user', 'bob', '--request-percentage', '0', ...server.flags]);
+    expect(badShare.stderr).toMatch(
+      /--request-percentage must be a number of percent above 0, like 25 or 0.5, got "0"/,
+    );
   });
 });

@@ -37,6 +37,7 @@ import {
 import type { KafkaHandler, KafkaListenerInfo, KafkaRequestContext } from './handler.js';
 import type { KafkaHandlerRegistry } from './registry.js';
 import { throttled } from '../security/quotas/enforce.js';
+import { RequestTimer } from '../security/quotas/request-timer.js';
 import { errorResponseFrame, unsupportedFrame } from './unsupported.js';
 
 export interface KafkaWireDeps {
@@ -115,6 +116,8 @@ export class KafkaWire implements Wire {
   ): ResponseFrame | Promise<ResponseFrame> {
     const { api } = handler;
     const { apiVersion, correlationId } = header;
+    const { throttler } = this.deps.broker.quotas;
+    const timer = throttler.timesRequests ? new RequestTimer() : null;
     let request: unknown;
     try {
       request = decodeRequestBody(api, apiVersion, payload, bodyOffset);
@@ -125,18 +128,20 @@ export class KafkaWire implements Wire {
     const encodeOnly = (response: unknown): ResponseFrame =>
       response === NO_RESPONSE ? null : encodeResponseFrame(api, apiVersion, correlationId, response as never);
     // Throttled when its sender is over a quota (security/quotas/enforce.ts).
-    const { throttler } = this.deps.broker.quotas;
     const encode = (response: unknown): ResponseFrame => {
       const frame = encodeOnly(response);
       if (throttler.idle) return frame;
       const request = { apiKey: header.apiKey, clientId: header.clientId, bytes: payload.length };
-      return throttled(throttler, exchange, request, response === NO_RESPONSE ? null : response, frame, encodeOnly);
+      const answered = response === NO_RESPONSE ? null : response;
+      return throttled(throttler, exchange, request, answered, frame, encodeOnly, timer);
     };
     const failed = (error: unknown): ResponseFrame => this.unexpected(header, exchange, error);
     try {
       const response = handler.handle(request as never, this.deps.broker, this.context(header, exchange));
       if (!(response instanceof Promise)) return encode(response);
+      timer?.pause();
       return response.then((r) => {
+        timer?.resume();
         try {
           return encode(r);
         } catch (error) {

@@ -32,6 +32,7 @@ import {
 } from '../transport/wire.js';
 import { observeRequest } from '../diagnostics.js';
 import { throttled } from '../security/quotas/enforce.js';
+import { RequestTimer } from '../security/quotas/request-timer.js';
 
 export interface NativeWireDeps {
   readonly registry: HandlerRegistry;
@@ -128,10 +129,11 @@ export class NativeWire implements Wire {
     exchange: Exchange,
   ): ResponseFrame | Promise<ResponseFrame> {
     const failed = (error: unknown): Buffer[] => this.refuse(frame, route.api, exchange, error);
+    const timer = this.deps.broker.quotas.throttler.timesRequests ? new RequestTimer() : null;
     try {
       const request = route.api.decodeRequest(frame.body, frame.tail, frame.apiVersion);
       if (this.deps.interceptors.has(frame.apiKey)) return this.intercepted(frame, bytes, route, request, exchange);
-      return this.run(frame, bytes, route, request, exchange, failed);
+      return this.run(frame, bytes, route, request, exchange, failed, timer);
     } catch (error) {
       return failed(error);
     }
@@ -144,13 +146,16 @@ export class NativeWire implements Wire {
     request: unknown,
     exchange: Exchange,
     failed: (error: unknown) => Buffer[],
+    timer: RequestTimer | null = null,
   ): ResponseFrame | Promise<ResponseFrame> {
     const response = route.handle(request, this.deps.broker, requestContext(frame, exchange));
-    if (!(response instanceof Promise)) return this.respond(frame, bytes, route.api, exchange, response);
+    if (!(response instanceof Promise)) return this.respond(frame, bytes, route.api, exchange, response, timer);
+    timer?.pause();
     // One continuation: an encoding error is refused like a handler's.
     return response.then((r) => {
+      timer?.resume();
       try {
-        return this.respond(frame, bytes, route.api, exchange, r);
+        return this.respond(frame, bytes, route.api, exchange, r, timer);
       } catch (error) {
         return failed(error);
       }
@@ -164,6 +169,7 @@ export class NativeWire implements Wire {
     api: ApiSpec<unknown, unknown>,
     exchange: Exchange,
     response: unknown,
+    timer: RequestTimer | null = null,
   ): ResponseFrame {
     const encoded = encode(api, frame.correlationId, response);
     const { throttler } = this.deps.broker.quotas;
@@ -175,6 +181,7 @@ export class NativeWire implements Wire {
       response === NO_RESPONSE ? null : response,
       encoded,
       (r) => encode(api, frame.correlationId, r),
+      timer,
     );
   }
 

@@ -1,7 +1,7 @@
 // AlterClientQuotas: sets or removes quota values per entity; one result per entry, in request order (a bad
 // entry fails alone). Kafka's API 49.
 import { ApiKey, defineApi } from '../api-keys.js';
-import { array, bool, int, message, type MessageValue, string, struct } from '../schema.js';
+import { array, bool, message, type MessageValue, number, string, struct } from '../schema.js';
 import { errorCode, errorMessage } from './fields.js';
 import { quotaEntityPart } from './quota-fields.js';
 
@@ -16,8 +16,11 @@ export const AlterClientQuotasRequestDef = message({
         entity: array(quotaEntityPart(), { maxItems: 2 }),
         ops: array(
           struct({
-            key: string({ maxLength: 255, doc: 'producer_byte_rate, consumer_byte_rate or request_rate' }),
-            value: int({ nullableVersions: '0+', doc: 'the new value; nil when removing' }),
+            key: string({
+              maxLength: 255,
+              doc: 'producer_byte_rate, consumer_byte_rate, request_percentage or request_rate',
+            }),
+            value: number({ nullableVersions: '0+', doc: 'the new value; nil when removing' }),
             remove: bool({ default: false }),
           }),
           { maxItems: 16 },

@@ -1,6 +1,6 @@
 // DescribeClientQuotas: the quota entities a filter matches, with their values (Kafka's API 48).
 import { ApiKey, defineApi } from '../api-keys.js';
-import { array, bool, int, message, type MessageValue, oneOf, string, struct } from '../schema.js';
+import { array, bool, message, type MessageValue, number, oneOf, string, struct } from '../schema.js';
 import { errorCode, errorMessage } from './fields.js';
 import { QUOTA_ENTITY_TYPES, quotaEntityPart } from './quota-fields.js';
 
@@ -33,7 +33,7 @@ export const DescribeClientQuotasResponseDef = message({
     entries: array(
       struct({
         entity: array(quotaEntityPart()),
-        values: array(struct({ key: string(), value: int() })),
+        values: array(struct({ key: string(), value: number() })),
       }),
     ),
   },

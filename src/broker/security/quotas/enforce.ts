@@ -4,6 +4,7 @@
 // next request for that long (KIP-219: the answer goes out at once, the client is expected to wait too, and
 // the broker never disconnects for it).
 import type { Exchange } from '../../transport/wire.js';
+import type { RequestTimer } from './request-timer.js';
 import type { Throttler } from './throttler.js';
 
 /** A response's frame chunks, as both wires build them. */
@@ -26,6 +27,7 @@ export function throttled(
   response: unknown,
   frame: Frame,
   encode: (response: unknown) => Frame,
+  timer: RequestTimer | null,
 ): Frame {
   const connection = exchange.connection;
   const ms = throttler.record({
@@ -34,6 +36,7 @@ export function throttled(
     apiKey: request.apiKey,
     requestBytes: request.bytes,
     responseBytes: frameBytes(frame),
+    serviceMs: timer ? timer.elapsedMs() : 0,
   });
   if (ms === 0) return frame;
   exchange.throttle(ms);

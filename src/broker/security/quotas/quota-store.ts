@@ -42,6 +42,8 @@ export type AlterResult = QuotaError | null;
 export class QuotaStore {
   #entries: ReadonlyMap<string, QuotaEntry> = new Map();
   #version = 0;
+  #keys: ReadonlySet<QuotaKey> = new Set();
+  #keysVersion = -1;
   #chain: Promise<unknown> = Promise.resolve();
 
   private constructor(
@@ -81,6 +83,15 @@ export class QuotaStore {
 
   get empty(): boolean {
     return this.#entries.size === 0;
+  }
+
+  /** Whether any entity has a value for `key` (remembered until the next change). */
+  has(key: QuotaKey): boolean {
+    if (this.#keysVersion !== this.#version) {
+      this.#keysVersion = this.#version;
+      this.#keys = new Set([...this.#entries.values()].flatMap((e) => Object.keys(e.values) as QuotaKey[]));
+    }
+    return this.#keys.has(key);
   }
 
   /** The entries the filter matches (Kafka's DescribeClientQuotas: `strict` = no other dimensions). */

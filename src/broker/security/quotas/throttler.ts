@@ -2,10 +2,12 @@
 //
 // One token bucket per quota key and sender (QuotaStore.resolve names the bucket: a user, a client id, or
 // both): it fills at the quota's rate up to one second's worth, each request takes its bytes (produce: the
-// request's size; fetch: the response's) or 1 (request_rate) out of it, and a bucket in debt means a throttle
-// of debt ÷ rate. The debt stays when a throttle is capped, so a sender over its quota averages its quota
-// over any window longer than the cap, whatever its request sizes (Kafka measures a rate over samples; the
-// bucket gives the same long-run bound with an exact burst of one second).
+// request's size; fetch: the response's), 1 (request_rate) or the milliseconds the broker's thread spent on it
+// (request_percentage: the rate is the percentage × 10 ms per second, Kafka's share of one thread's time over
+// the quota window) out of it, and a bucket in debt means a throttle of debt ÷ rate. The debt stays when a
+// throttle is capped, so a sender over its quota averages its quota over any window longer than the cap,
+// whatever its request sizes (Kafka measures a rate over samples; the bucket gives the same long-run bound
+// with an exact burst of one second).
 //
 // Cost when no quota is configured: one check of QuotaStore.empty per request. Otherwise, per request, a
 // map lookup by (user, client id) for what applies, then one bucket update per quota that does.
@@ -32,6 +34,7 @@ interface Applicable {
   produce: ResolvedQuota | null;
   fetch: ResolvedQuota | null;
   requests: ResolvedQuota | null;
+  time: ResolvedQuota | null;
 }
 
 /** One request as quota accounting sees it. */
@@ -44,6 +47,8 @@ export interface QuotaUse {
   readonly requestBytes: number;
   /** The response frame's bytes (counted against consumer_byte_rate for Fetch). */
   readonly responseBytes: number;
+  /** Milliseconds the broker's thread spent on the request (counted against request_percentage). */
+  readonly serviceMs: number;
 }
 
 export class Throttler {
@@ -69,6 +74,7 @@ export class Throttler {
     const applicable = this.#applicableTo(use.user, use.clientId);
     const now = this.#clock.now();
     let throttle = applicable.requests ? this.#take(applicable.requests, 1, now) : 0;
+    if (applicable.time) throttle = Math.max(throttle, this.#take(applicable.time, use.serviceMs, now));
     if (use.apiKey === PRODUCE_KEY && applicable.produce)
       throttle = Math.max(throttle, this.#take(applicable.produce, use.requestBytes, now));
     else if (use.apiKey === FETCH_KEY && applicable.fetch)
@@ -89,11 +95,22 @@ export class Throttler {
         produce: resolve('producer_byte_rate'),
         fetch: resolve('consumer_byte_rate'),
         requests: resolve('request_rate'),
+        time: this.#timeQuota(resolve('request_percentage')),
       };
       if (this.#applicable.size >= PRUNE_AT) this.#applicable.clear();
       this.#applicable.set(key, found);
     }
     return found;
+  }
+
+  /** request_percentage as a rate: milliseconds of thread time per second (100 % = 1000 ms/s). */
+  #timeQuota(quota: ResolvedQuota | null): ResolvedQuota | null {
+    return quota && { rate: quota.rate * 10, bucket: quota.bucket };
+  }
+
+  /** True when some quota counts thread time: the wires then time their requests (RequestTimer). */
+  get timesRequests(): boolean {
+    return this.#store.has('request_percentage');
   }
 
   /** Takes `amount` from the bucket; the throttle its debt calls for. */

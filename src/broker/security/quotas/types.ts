@@ -1,9 +1,11 @@
 // Client quotas as Kafka has them: a quota entity is a user, a client id, or both, each either named or
 // the default (`<default>`: every user, or every client id, without a more specific entity), and holds
-// rates by key. Sluice enforces three keys: Kafka's producer_byte_rate and consumer_byte_rate (bytes per
-// second a client produces or is sent by fetches), and request_rate (requests per second, of any API; Kafka's
-// time-based request_percentage is not offered). Values are whole numbers, at least 1.
-export const QUOTA_KEYS = ['producer_byte_rate', 'consumer_byte_rate', 'request_rate'] as const;
+// rates by key. Sluice enforces Kafka's producer_byte_rate and consumer_byte_rate (bytes per second a client
+// produces or is sent by fetches) and request_percentage (the share of one broker thread's time its requests
+// may take, in percent: 50 means 500 ms of every second), and its own request_rate (requests per second, of
+// any API). Byte and request rates are whole numbers, at least 1; request_percentage is any number above 0
+// (above 100 means more than one thread's worth, as in Kafka).
+export const QUOTA_KEYS = ['producer_byte_rate', 'consumer_byte_rate', 'request_percentage', 'request_rate'] as const;
 export type QuotaKey = (typeof QUOTA_KEYS)[number];
 
 export const ENTITY_TYPES = ['user', 'client-id'] as const;
@@ -87,6 +89,11 @@ export function checkQuotaKey(key: string): QuotaKey {
 }
 
 export function checkQuotaValue(key: string, value: number): number {
+  if (key === 'request_percentage') {
+    if (!Number.isFinite(value) || value <= 0)
+      throw new QuotaError(`request_percentage must be a number of percent above 0 (got ${value})`);
+    return value;
+  }
   if (!Number.isSafeInteger(value) || value < 1)
     throw new QuotaError(
       `${key} must be a whole number of ${key === 'request_rate' ? 'requests' : 'bytes'} per second, at least 1 (got ${value})`,

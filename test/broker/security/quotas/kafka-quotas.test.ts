@@ -4,7 +4,7 @@
 import { createRequire } from 'node:module';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../../../src/protocol/index.js';
-import { AlterClientQuotas, DescribeClientQuotas } from '../../../../src/protocol/kafka/index.js';
+import { AlterClientQuotas, DescribeClientQuotas, Metadata } from '../../../../src/protocol/kafka/index.js';
 import { removeTempDirs } from '../../../helpers/temp-dir.js';
 import { type KafkaTestBroker, startKafkaBroker } from '../../kafka/helpers.js';
 import { KafkaWireClient } from '../../kafka/kafka-wire-client.js';
@@ -137,5 +137,30 @@ describe('client quotas on the Kafka wire', () => {
     for (let i = 0; i < 4; i++) await producer.send({ topic: 'kq', messages: [{ value }, { value }] });
     await producer.disconnect();
     expect(logs.some((m) => /Client side throttling in effect for \d+ms/.test(m))).toBe(true);
+  });
+
+  it('request_percentage: a client whose requests take more than its share of a thread is throttled, not disconnected', async () => {
+    b = await startKafkaBroker();
+    wire = await KafkaWireClient.connect(b.kafkaPort);
+    // 1 % of one thread: 10 ms of every second, less than a few hundred Metadata requests take.
+    const altered = await wire.request(AlterClientQuotas, 1, {
+      entries: [
+        {
+          entity: [{ entityType: 'client-id', entityName: 'wire-test' }],
+          ops: [{ key: 'request_percentage', value: 1, remove: false }],
+        },
+      ],
+      validateOnly: false,
+    });
+    expect(altered.entries[0]!.errorCode).toBe(ErrorCode.NONE);
+    const described = await wire.request(DescribeClientQuotas, 1, { components: [], strict: false });
+    expect(described.entries![0]!.values).toEqual([{ key: 'request_percentage', value: 1 }]);
+    let throttleTimeMs = 0;
+    for (let i = 0; i < 5000 && throttleTimeMs === 0; i++)
+      ({ throttleTimeMs } = await wire.request(Metadata, 4, { topics: null, allowAutoTopicCreation: false }));
+    expect(throttleTimeMs).toBeGreaterThan(0);
+    // Still connected: the next request is answered (after the throttle).
+    const after = await wire.request(Metadata, 4, { topics: null, allowAutoTopicCreation: false });
+    expect(after.brokers).toHaveLength(1);
   });
 });

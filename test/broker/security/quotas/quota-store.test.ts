@@ -72,18 +72,23 @@ describe('QuotaStore', () => {
     const store = await QuotaStore.open(nodeFs, await tempDir());
     const results = await store.alter(
       [
-        { entity: { user: 'a' }, ops: [set('request_percentage', 10)] },
+        { entity: { user: 'a' }, ops: [set('io_thread_rate', 10)] },
         { entity: { user: 'b' }, ops: [set('producer_byte_rate', 0)] },
         { entity: { user: 'c' }, ops: [set('producer_byte_rate', 1.5)] },
         { entity: { user: 'd' }, ops: [set('producer_byte_rate', 1024)] },
+        { entity: { user: 'e' }, ops: [set('request_percentage', 0)] },
+        { entity: { user: 'f' }, ops: [set('request_percentage', 12.5)] },
       ],
       false,
     );
-    expect(results[0]?.message).toMatch(/unknown quota "request_percentage"/);
+    expect(results[0]?.message).toMatch(/unknown quota "io_thread_rate"/);
     expect(results[1]?.message).toMatch(/whole number of bytes per second, at least 1/);
     expect(results[2]?.message).toMatch(/whole number/);
     expect(results[3]).toBeNull();
-    expect(store.describe([], false).map((e) => e.entity)).toEqual([{ user: 'd' }]);
+    expect(results[4]?.message).toMatch(/request_percentage must be a number of percent above 0/);
+    expect(results[5]).toBeNull();
+    expect(store.describe([], false).map((e) => e.entity)).toEqual([{ user: 'd' }, { user: 'f' }]);
+    await store.alter([{ entity: { user: 'f' }, ops: [{ key: 'request_percentage', remove: true }] }], false);
     expect(await store.alter([{ entity: { user: 'e' }, ops: [set('request_rate', 3)] }], true)).toEqual([null]);
     expect(store.describe([], false)).toHaveLength(1);
   });
@@ -95,7 +100,14 @@ describe('Throttler', () => {
     const store = await QuotaStore.open(nodeFs, await tempDir());
     const throttler = new Throttler(store, { now: () => now });
     const produce = (bytes: number) =>
-      throttler.record({ user: 'alice', clientId: 'app', apiKey: 0, requestBytes: bytes, responseBytes: 10 });
+      throttler.record({
+        user: 'alice',
+        clientId: 'app',
+        apiKey: 0,
+        requestBytes: bytes,
+        responseBytes: 10,
+        serviceMs: 0,
+      });
     expect(throttler.idle).toBe(true);
     expect(produce(1_000_000)).toBe(0);
     await store.alter([{ entity: { user: 'alice' }, ops: [set('producer_byte_rate', 1000)] }], false);
@@ -105,9 +117,16 @@ describe('Throttler', () => {
     expect(produce(500)).toBe(500); // half a second repaid 500, 500 more taken
     expect(produce(1_000_000)).toBe(MAX_THROTTLE_MS);
     // A fetch by the same user is not counted against producer_byte_rate.
-    expect(throttler.record({ user: 'alice', clientId: 'app', apiKey: 1, requestBytes: 10, responseBytes: 1e6 })).toBe(
-      0,
-    );
+    expect(
+      throttler.record({
+        user: 'alice',
+        clientId: 'app',
+        apiKey: 1,
+        requestBytes: 10,
+        responseBytes: 1e6,
+        serviceMs: 0,
+      }),
+    ).toBe(0);
   });
 
   it('counts requests against request_rate, except ApiVersions and SASL', async () => {
@@ -116,12 +135,29 @@ describe('Throttler', () => {
     const throttler = new Throttler(store, { now: () => now });
     await store.alter([{ entity: { clientId: 'chatty' }, ops: [set('request_rate', 2)] }], false);
     const request = (apiKey: number, clientId = 'chatty') =>
-      throttler.record({ user: 'ANONYMOUS', clientId, apiKey, requestBytes: 50, responseBytes: 50 });
+      throttler.record({ user: 'ANONYMOUS', clientId, apiKey, requestBytes: 50, responseBytes: 50, serviceMs: 0 });
     expect(request(3)).toBe(0);
     expect(request(3)).toBe(0);
     expect(request(3)).toBe(500);
     expect(request(18)).toBe(0);
     expect(request(36)).toBe(0);
     expect(request(3, 'quiet')).toBe(0);
+  });
+
+  it('counts the thread time of requests against request_percentage (10 % = 100 ms of every second)', async () => {
+    let now = 10_000;
+    const store = await QuotaStore.open(nodeFs, await tempDir());
+    const throttler = new Throttler(store, { now: () => now });
+    expect(throttler.timesRequests).toBe(false);
+    await store.alter([{ entity: { user: 'busy' }, ops: [set('request_percentage', 10)] }], false);
+    expect(throttler.timesRequests).toBe(true);
+    const request = (serviceMs: number, user = 'busy') =>
+      throttler.record({ user, clientId: 'app', apiKey: 3, requestBytes: 50, responseBytes: 50, serviceMs });
+    expect(request(100)).toBe(0); // the first second's worth
+    expect(request(50)).toBe(500); // 50 ms of debt at 100 ms per second
+    now += 500;
+    expect(request(0)).toBe(0);
+    expect(request(20)).toBe(200);
+    expect(request(1000, 'idle')).toBe(0); // no quota of its own
   });
 });

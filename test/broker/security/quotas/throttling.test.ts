@@ -4,7 +4,7 @@
 // throttleTimeMs, and never disconnected.
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { Sluice } from '../../../../src/client/index.js';
-import { ErrorCode, FetchApi } from '../../../../src/protocol/index.js';
+import { ErrorCode, FetchApi, ProduceApi } from '../../../../src/protocol/index.js';
 import { sdkClient } from '../../../client/helpers.js';
 import { batchOf, produce, startBroker, type TestBroker } from '../../../helpers/broker.js';
 import { removeTempDirs } from '../../../helpers/temp-dir.js';
@@ -92,5 +92,34 @@ describe('client quotas', () => {
     const rate = rateAfter(points, 2 * QUOTA);
     expect(rate).toBeLessThanOrEqual(QUOTA * 1.1);
     expect(rate).toBeGreaterThan(QUOTA * 0.5);
+  });
+
+  it('throttles a producer whose requests take more than its request_percentage of a thread', async () => {
+    t = await startBroker();
+    sluice = sdkClient(t.port);
+    const admin = sluice.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: 'busy', numPartitions: 1 }] });
+    // The wire client's client id is "test"; 1 % of one thread is 10 ms of every second.
+    await admin.alterClientQuotas({
+      entries: [{ entity: { clientId: 'test' }, ops: [{ key: 'request_percentage', value: 1 }] }],
+    });
+    expect(await admin.describeClientQuotas()).toEqual([
+      { entity: { clientId: 'test' }, values: { request_percentage: 1 } },
+    ]);
+    await admin.disconnect();
+    const client = await t.client();
+    let throttled = 0;
+    for (let i = 0; i < 5000 && throttled === 0; i++) {
+      const response = await client.request(ProduceApi, {
+        acks: 1,
+        timeoutMs: 5000,
+        topics: [{ name: 'busy', partitions: [{ partition: 0, records: batchOf(['a', 'b']) }] }],
+      });
+      expect(response.topics[0]!.partitions[0]!.errorCode).toBe(ErrorCode.NONE);
+      throttled = response.throttleTimeMs;
+    }
+    expect(throttled).toBeGreaterThan(0);
+    expect((await produce(client, 'busy', 0, batchOf(['still connected']))).errorCode).toBe(ErrorCode.NONE);
   });
 });
