@@ -5,11 +5,14 @@
 //   { "version": 1,
 //     "partitions": [ ["<topic>", <partition>, <logStartOffset>, <logEndOffset>, <sizeInBytes>, <segments>,
 //                      <oldest segment's max timestamp>, <oldest segment's size>,
-//                      <active segment's roll base time>, <active segment's size>], … ] }
+//                      <active segment's roll base time>, <active segment's size>,
+//                      [<base offset>, <.log size>, …every segment]], … ] }
 //
 // A listed partition was closed cleanly (its own partition.checkpoint says so, or it was never written)
 // and holds no open or aborted transaction; the open starts it dormant from this row without reading its
-// directory (lazy-partition-log.ts). A partition not listed (a failed close, a crash: the file is gone)
+// directory (lazy-partition-log.ts), once one stat per segment file found the sizes listed: a segment cut
+// short, grown or gone since (outside damage) makes the open load the partition at start, as it always
+// did, and refuse to start when a sealed segment is corrupt. A partition not listed (a failed close, a crash: the file is gone)
 // is opened and recovered at start, as before. The rows are a summary of files the partition owns: on its
 // first use the partition loads from those files, and they win.
 import { join } from 'node:path';
@@ -17,6 +20,7 @@ import type { StorageFs } from './fs.js';
 import { readJsonFile, writeFileAtomic } from './atomic.js';
 import type { Logger } from './types.js';
 import type { PartitionConfig } from './config.js';
+import { LOG_SUFFIX, segmentFileName } from './segment.js';
 
 export const CLEAN_SHUTDOWN_FILE = 'clean-shutdown.json';
 
@@ -33,6 +37,8 @@ export interface PartitionSummary {
   /** When the active segment started (segment.ms rolls); -1: empty. */
   activeRollBaseTime: number;
   activeSize: number;
+  /** Base offset and .log size of every segment, in order, flat: [base, size, base, size, …]. */
+  segmentFiles: readonly number[];
 }
 
 /** A partition created and never written: its directory exists, empty. */
@@ -45,9 +51,10 @@ export const EMPTY_SUMMARY: Readonly<PartitionSummary> = Object.freeze({
   oldestSize: 0,
   activeRollBaseTime: -1,
   activeSize: 0,
+  segmentFiles: Object.freeze([]),
 });
 
-type Row = [string, number, number, number, number, number, number, number, number, number];
+type Row = [string, number, number, number, number, number, number, number, number, number, number[]];
 
 interface CleanShutdownFile {
   version: 1;
@@ -58,10 +65,13 @@ const isCount = (n: unknown): n is number => Number.isSafeInteger(n) && (n as nu
 const isTime = (n: unknown): n is number => Number.isSafeInteger(n) && (n as number) >= -1;
 
 function isRow(row: unknown): row is Row {
-  if (!Array.isArray(row) || row.length !== 10 || typeof row[0] !== 'string') return false;
-  const [, partition, start, end, size, segments, oldestTs, oldestSize, rollBase, activeSize] = row;
+  if (!Array.isArray(row) || row.length !== 11 || typeof row[0] !== 'string') return false;
+  const [, partition, start, end, size, segments, oldestTs, oldestSize, rollBase, activeSize, files] = row;
   return (
     [partition, start, end, size, segments, oldestSize, activeSize].every(isCount) &&
+    Array.isArray(files) &&
+    files.length === segments * 2 &&
+    files.every(isCount) &&
     isTime(oldestTs) &&
     isTime(rollBase) &&
     start <= end
@@ -96,6 +106,7 @@ export async function readCleanShutdown(
   const summaries = new Map<string, PartitionSummary>();
   for (const [topic, partition, ...n] of file.partitions) {
     summaries.set(keyOf(topic, partition), {
+      segmentFiles: n[8],
       logStartOffset: n[0],
       logEndOffset: n[1],
       sizeInBytes: n[2],
@@ -136,9 +147,20 @@ export function writeCleanShutdown(
       s.oldestSize,
       s.activeRollBaseTime,
       s.activeSize,
+      [...s.segmentFiles],
     ]);
   const file: CleanShutdownFile = { version: 1, partitions: rows };
   return writeFileAtomic(fs, join(dataDir, CLEAN_SHUTDOWN_FILE), `${JSON.stringify(file)}\n`);
+}
+
+/** Every segment file of the summary is there with the size it had at the clean shutdown (one stat each). */
+export async function segmentsAsListed(fs: StorageFs, dir: string, summary: PartitionSummary): Promise<boolean> {
+  const files = summary.segmentFiles;
+  for (let i = 0; i < files.length; i += 2) {
+    const found = await fs.stat(join(dir, segmentFileName(files[i]!, LOG_SUFFIX)));
+    if (found?.size !== files[i + 1]) return false;
+  }
+  return true;
 }
 
 /**

@@ -86,6 +86,7 @@ export class PartitionLog {
       oldestSize: oldest.size,
       activeRollBaseTime: active.size > 0 ? active.rollBaseTime : -1,
       activeSize: active.size,
+      segmentFiles: segments.flatMap((s) => [s.baseOffset, s.size]),
     };
   }
 

@@ -19,6 +19,7 @@ import {
   EMPTY_SUMMARY,
   readCleanShutdown,
   removeCleanShutdown,
+  segmentsAsListed,
   writeCleanShutdown,
   type PartitionSummary,
 } from './clean-shutdown.js';
@@ -170,10 +171,11 @@ export class LogManager {
       await mapWithConcurrency(found, FS_CONCURRENCY, async (p) => {
         const config = this.options.configFor(p.topic, p.partition);
         const summary = summaries?.get(keyOf(p.topic, p.partition));
-        if (summary) {
-          this.register(p.topic, p.partition, PartitionLog.dormant(this.partitionOptions(p, config), summary));
+        const options = this.partitionOptions(p, config);
+        if (summary && (await segmentsAsListed(this.fs, options.dir, summary))) {
+          this.register(p.topic, p.partition, PartitionLog.dormant(options, summary));
           dormant++;
-        } else await this.register(p.topic, p.partition, PartitionLog.open(this.partitionOptions(p, config)));
+        } else await this.register(p.topic, p.partition, PartitionLog.open(options));
       });
     } catch (err) {
       await this.close().catch(() => {});
