@@ -1,6 +1,6 @@
 // The data directory's clean-shutdown file `clean-shutdown.json` (Kafka's `.kafka_cleanshutdown` marker and
 // its recovery-point checkpoint in one file), written by LogManager.close() once every partition it lists
-// has closed cleanly, and removed (durably) by the next open before anything can change a partition:
+// has closed cleanly, and removed by the next open, durably before anything can change a partition:
 //
 //   { "version": 1,
 //     "partitions": [ ["<topic>", <partition>, <logStartOffset>, <logEndOffset>, <sizeInBytes>, <segments>,
@@ -121,12 +121,11 @@ export async function readCleanShutdown(
 }
 
 /**
- * Removes the file and makes the removal durable: from now on the partitions may change, and a crash must
- * not find the file claiming they did not.
+ * Removes the file: from now on the partitions may change, and a crash must not find the file claiming
+ * they did not. The caller fsyncs the data directory before any of them changes.
  */
 export async function removeCleanShutdown(fs: StorageFs, dataDir: string): Promise<void> {
   await fs.unlink(join(dataDir, CLEAN_SHUTDOWN_FILE));
-  await fs.syncDir(dataDir);
 }
 
 export function writeCleanShutdown(

@@ -38,8 +38,15 @@ export class PartitionLog {
   #dormantState: 'dormant' | 'frozen' | 'closed' = 'dormant';
   #loading: Promise<LoadedPartitionLog> | undefined;
   #loaded: LoadedPartitionLog | undefined;
+  /** What must be durable before this partition may change (its LogManager's data-directory fsync). */
+  readonly #beforeLoad: (() => Promise<void>) | undefined;
 
-  private constructor(options: PartitionLogOptions, summary: PartitionSummary | undefined) {
+  private constructor(
+    options: PartitionLogOptions,
+    summary: PartitionSummary | undefined,
+    beforeLoad?: () => Promise<void>,
+  ) {
+    this.#beforeLoad = beforeLoad;
     this.topic = options.topic;
     this.partition = options.partition;
     this.dir = options.dir;
@@ -55,9 +62,16 @@ export class PartitionLog {
     return log;
   }
 
-  /** A partition known from its summary (clean-shutdown.ts), loaded on first use. */
-  static dormant(options: PartitionLogOptions, summary: PartitionSummary): PartitionLog {
-    return new PartitionLog(options, summary);
+  /**
+   * A partition known from its summary (clean-shutdown.ts), loaded on first use, once `beforeLoad` has
+   * made durable what the LogManager deferred (its own directory entry, the clean-shutdown file's removal).
+   */
+  static dormant(
+    options: PartitionLogOptions,
+    summary: PartitionSummary,
+    beforeLoad?: () => Promise<void>,
+  ): PartitionLog {
+    return new PartitionLog(options, summary, beforeLoad);
   }
 
   /** Nothing of it is loaded yet. */
@@ -95,22 +109,25 @@ export class PartitionLog {
     if (this.#loaded) return Promise.resolve(this.#loaded);
     if (this.#dormantState !== 'dormant')
       return Promise.reject(new LogClosedError(`partition ${this.topic}-${this.partition}`));
-    this.#loading ??= LoadedPartitionLog.open({ ...this.#options, config: this.#config }).then(
-      (loaded) => {
-        this.#loaded = loaded;
-        this.#loading = undefined;
-        this.#summary = undefined;
-        return loaded;
-      },
-      (err: unknown) => {
-        this.#loading = undefined;
-        (this.#options.logger ?? noopLogger).error(
-          { err, partition: `${this.topic}-${this.partition}` },
-          'cannot load partition',
-        );
-        throw err;
-      },
-    );
+    const ready = this.#beforeLoad?.() ?? Promise.resolve();
+    this.#loading ??= ready
+      .then(() => LoadedPartitionLog.open({ ...this.#options, config: this.#config }))
+      .then(
+        (loaded) => {
+          this.#loaded = loaded;
+          this.#loading = undefined;
+          this.#summary = undefined;
+          return loaded;
+        },
+        (err: unknown) => {
+          this.#loading = undefined;
+          (this.#options.logger ?? noopLogger).error(
+            { err, partition: `${this.topic}-${this.partition}` },
+            'cannot load partition',
+          );
+          throw err;
+        },
+      );
     return this.#loading;
   }
 

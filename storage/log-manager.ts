@@ -5,8 +5,14 @@
 // Lazy partitions: after a clean shutdown (clean-shutdown.ts lists every partition that closed cleanly) a
 // partition starts dormant and is loaded on first use (lazy-partition-log.ts); one not listed — after a
 // crash, a failed close, or a partition directory put there by hand — is opened and recovered at start,
-// before anything is served. A new partition is a directory only (mkdir, data directory fsyncs shared by
-// concurrent creations); its first segment is made by its first load.
+// before anything is served. A new partition is its directory only (a mkdir); its first segment is made by
+// its first load.
+//
+// Deferred fsyncs of the data directory: neither the removal of the clean-shutdown file nor a new
+// partition's directory entry is fsynced when made, but before the first load of any dormant partition
+// (so before anything in it can change). Until then losing them to a power cut changes nothing: the
+// file still describes the untouched partitions, and a topic's missing empty directories are made again
+// at start from topics.json (src/broker/registries/topics.ts).
 import { join } from 'node:path';
 import type { StorageFs } from './fs.js';
 import { nodeFs } from './fs.js';
@@ -95,6 +101,8 @@ export class LogManager {
   private maintaining: Promise<void> | undefined;
   private closed = false;
   private readonly dirSync: { running?: Promise<void>; next?: Promise<void> } = {};
+  /** The removal of the clean-shutdown file made durable (see the file comment); reset when it failed. */
+  private cleanShutdownRemoved: Promise<void> | undefined;
   private readonly trash: TopicTrash;
   private readonly files: FilePool;
   private readonly processLimit: number | undefined;
@@ -173,10 +181,12 @@ export class LogManager {
         const summary = summaries?.get(keyOf(p.topic, p.partition));
         const options = this.partitionOptions(p, config);
         if (summary && (await segmentsAsListed(this.fs, options.dir, summary))) {
-          this.register(p.topic, p.partition, PartitionLog.dormant(options, summary));
+          this.register(p.topic, p.partition, PartitionLog.dormant(options, summary, this.beforeFirstChange));
           dormant++;
         } else await this.register(p.topic, p.partition, PartitionLog.open(options));
       });
+      // A listed partition whose files changed since was opened instead: it may change from now on.
+      if (summaries && found.length > dormant) await this.beforeFirstChange();
     } catch (err) {
       await this.close().catch(() => {});
       throw err;
@@ -209,12 +219,22 @@ export class LogManager {
     const summaries = await readCleanShutdown(this.fs, dataDir, this.logger);
     if (summaries === undefined) return undefined;
     try {
+      // Durable before the first load of a dormant partition: beforeFirstChange.
       await removeCleanShutdown(this.fs, dataDir);
     } catch (err) {
       throw new StorageIOError(`cannot remove the clean-shutdown file of ${dataDir}`, err);
     }
     return summaries;
   }
+
+  /** Before a dormant partition loads: the clean-shutdown file's removal is durable (one fsync, shared). */
+  private readonly beforeFirstChange = (): Promise<void> => {
+    this.cleanShutdownRemoved ??= this.syncDataDir().catch((err) => {
+      this.cleanShutdownRemoved = undefined;
+      throw new StorageIOError(`cannot fsync the data directory ${this.options.dataDir}`, err);
+    });
+    return this.cleanShutdownRemoved;
+  };
 
   private partitionOptions(p: { topic: string; partition: number }, config: PartitionConfig): PartitionLogOptions {
     return {
@@ -279,18 +299,16 @@ export class LogManager {
       throw new StorageError(`topic ${topic} is still being deleted`, { code: 'TOPIC_BEING_DELETED', retriable: true });
     const existing = this.logs.get(key);
     if (existing) return existing.log;
-    // A new partition is its empty directory, dormant: its first load makes its first segment (and fsyncs
-    // the directory then). A directory already there (put there while the broker ran) is opened as found.
+    // A new partition is its empty directory, dormant: its first load makes its directory entry durable
+    // (a data-directory fsync shared by the loads around it), then its first segment. A directory already
+    // there (put there while the broker ran) is opened as found.
     const options = this.partitionOptions({ topic, partition }, config);
     const made = this.fs.stat(options.dir).then(async (found) => {
       if (found) return PartitionLog.open(options);
       await this.fs.mkdir(options.dir);
-      return PartitionLog.dormant(options, EMPTY_SUMMARY);
+      return PartitionLog.dormant(options, EMPTY_SUMMARY, () => this.syncDataDir());
     });
-    const log = await this.register(topic, partition, made);
-    // The new directory's entry in the data directory.
-    await this.syncDataDir();
-    return log;
+    return this.register(topic, partition, made);
   }
 
   /**
