@@ -1,6 +1,7 @@
 // Start-up and topic creation at partition scale, without the produce phase of bench/scale.ts:
 //   node --import tsx bench/scale-startup.ts prepare <dir> [--partitions 10000] [--create-only]   creates the topic (timed),
-//        writes one send of 100 records to every partition, stops cleanly (--create-only: creates, then SIGKILL, removes the dir)
+//        writes one send of 100 records to every partition, stops cleanly (--create-only: creates, then SIGKILL, removes the dir;
+//        --crash: SIGKILLs the broker after the writes, so the next start is a crash recovery)
 //   node --import tsx bench/scale-startup.ts start <dir> [--runs 3]               spawn → listening on that data dir, then SIGTERM
 // SLUICE_BENCH_CPU_PROF=<dir> profiles the broker (bench/lib/broker-process.ts).
 import { readFileSync } from 'node:fs';
@@ -47,10 +48,15 @@ if (mode === 'prepare') {
   } finally {
     const t0 = performance.now();
     // --create-only: measure creation alone; the broker is killed (its data dir is then only good for another crash test).
-    await broker.stop({
-      keepData: !args.includes('--create-only'),
-      graceMs: args.includes('--create-only') ? 0 : 300_000,
-    });
+    if (args.includes('--crash')) {
+      const exited = new Promise((resolve) => broker.child.once('exit', resolve));
+      broker.child.kill('SIGKILL');
+      await exited;
+    } else
+      await broker.stop({
+        keepData: !args.includes('--create-only'),
+        graceMs: args.includes('--create-only') ? 0 : 300_000,
+      });
     process.stdout.write(`SIGTERM → exit ${(performance.now() - t0).toFixed(0)} ms\n`);
   }
 } else {

@@ -19,7 +19,7 @@
 // and fetches never wait for the cleaner except for the swap's renames and fsyncs. I/O is throttled.
 import type { StorageFs } from './fs.js';
 import type { Clock, Logger } from './types.js';
-import type { PartitionLog } from './partition-log.js';
+import type { PartitionLog } from './lazy-partition-log.js';
 import { Segment } from './segment.js';
 import { isCompacted } from './config.js';
 import { LogClosedError } from './errors.js';

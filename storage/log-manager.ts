@@ -1,13 +1,34 @@
-// Owns every partition of a data directory: `<dataDir>/<topic>-<partition>/`. Opens them all at start,
+// Owns every partition of a data directory: `<dataDir>/<topic>-<partition>/`. Finds them all at start,
 // creates them, deletes topics (topic-trash.ts), and runs maintenance (segment.ms rolls, retention, interval
 // flushes, recovery-point checkpoints) on an unref'd timer or when a test calls runMaintenance().
+//
+// Lazy partitions: after a clean shutdown (clean-shutdown.ts lists every partition that closed cleanly) a
+// partition starts dormant and is loaded on first use (lazy-partition-log.ts); one not listed — after a
+// crash, a failed close, or a partition directory put there by hand — is opened and recovered at start,
+// before anything is served. A new partition is its directory only (a mkdir); its first segment is made by
+// its first load.
+//
+// Deferred fsyncs of the data directory: neither the removal of the clean-shutdown file nor a new
+// partition's directory entry is fsynced when made, but before the first load of any dormant partition
+// (so before anything in it can change). Until then losing them to a power cut changes nothing: the
+// file still describes the untouched partitions, and a topic's missing empty directories are made again
+// at start from topics.json (src/broker/registries/topics.ts).
 import { join } from 'node:path';
 import type { StorageFs } from './fs.js';
 import { nodeFs } from './fs.js';
 import type { PartitionConfig } from './config.js';
 import type { Clock, Logger } from './types.js';
 import { noopLogger, systemClock } from './types.js';
-import { PartitionLog } from './partition-log.js';
+import { PartitionLog } from './lazy-partition-log.js';
+import type { PartitionLogOptions } from './partition-log.js';
+import {
+  EMPTY_SUMMARY,
+  readCleanShutdown,
+  removeCleanShutdown,
+  segmentsAsListed,
+  writeCleanShutdown,
+  type PartitionSummary,
+} from './clean-shutdown.js';
 import { mapWithConcurrency } from './concurrency.js';
 import { mkdirDurable } from './durable-dir.js';
 import { LogClosedError, StorageError, StorageIOError } from './errors.js';
@@ -80,6 +101,8 @@ export class LogManager {
   private maintaining: Promise<void> | undefined;
   private closed = false;
   private readonly dirSync: { running?: Promise<void>; next?: Promise<void> } = {};
+  /** The removal of the clean-shutdown file made durable (see the file comment); reset when it failed. */
+  private cleanShutdownRemoved: Promise<void> | undefined;
   private readonly trash: TopicTrash;
   private readonly files: FilePool;
   private readonly processLimit: number | undefined;
@@ -96,7 +119,7 @@ export class LogManager {
     this.files = new FilePool(options.maxOpenSegmentFiles ?? segmentFileBudget(this.processLimit), logger);
     if (options.cleaner !== false)
       this.cleaner = new LogCleaner({ ...options.cleaner, fs, clock: options.clock ?? systemClock, logger }, () =>
-        this.opened.values(),
+        this.loaded(),
       );
   }
 
@@ -126,13 +149,16 @@ export class LogManager {
     }
     const names = await this.fs.readdir(dataDir);
     this.trash.scan(names);
+    const summaries = await this.takeCleanShutdown();
     const candidates = names
       .filter((name) => !name.endsWith(TRASH_SUFFIX))
       .map((name) => ({ name, parsed: parsePartitionDirName(name) }));
     const isDir = await mapWithConcurrency(
       candidates,
       FS_CONCURRENCY,
-      async (c) => c.parsed !== undefined && (await this.fs.stat(join(dataDir, c.name)))?.isDirectory === true,
+      async (c) =>
+        c.parsed !== undefined &&
+        (summaries?.has(c.name) || (await this.fs.stat(join(dataDir, c.name)))?.isDirectory === true),
     );
     const partitions = candidates.filter((_, i) => isDir[i]).map((c) => c.parsed!);
     // A committed deletion (a trash directory of the topic exists) is finished, not undone: its remaining
@@ -148,10 +174,19 @@ export class LogManager {
     }
     await this.trash.purge();
     const found = partitions.filter((p) => !this.trash.isDeleting(p.topic));
+    let dormant = 0;
     try {
-      await mapWithConcurrency(found, FS_CONCURRENCY, (p) =>
-        this.openPartition(p.topic, p.partition, this.options.configFor(p.topic, p.partition)),
-      );
+      await mapWithConcurrency(found, FS_CONCURRENCY, async (p) => {
+        const config = this.options.configFor(p.topic, p.partition);
+        const summary = summaries?.get(keyOf(p.topic, p.partition));
+        const options = this.partitionOptions(p, config);
+        if (summary && (await segmentsAsListed(this.fs, options.dir, summary))) {
+          this.register(p.topic, p.partition, PartitionLog.dormant(options, summary, this.beforeFirstChange));
+          dormant++;
+        } else await this.register(p.topic, p.partition, PartitionLog.open(options));
+      });
+      // A listed partition whose files changed since was opened instead: it may change from now on.
+      if (summaries && found.length > dormant) await this.beforeFirstChange();
     } catch (err) {
       await this.close().catch(() => {});
       throw err;
@@ -161,6 +196,7 @@ export class LogManager {
       {
         dataDir,
         partitions: found.length,
+        dormant,
         openFileLimit: files.processLimit ?? 'unknown',
         segmentFileBudget: files.budget,
         openSegmentFiles: files.open,
@@ -174,31 +210,62 @@ export class LogManager {
       );
   }
 
-  /** `before`: a step the open must wait for (creation's mkdir); registered at once so concurrent calls share the open. */
-  private openPartition(
-    topic: string,
-    partition: number,
-    config: PartitionConfig,
-    before?: Promise<void>,
-  ): Promise<PartitionLog> {
+  /**
+   * Reads the clean-shutdown file and removes it, durably, before any partition can change: a crash from
+   * now on must find every partition recovered at its next start. undefined: there was none.
+   */
+  private async takeCleanShutdown(): Promise<Map<string, PartitionSummary> | undefined> {
+    const { dataDir } = this.options;
+    const summaries = await readCleanShutdown(this.fs, dataDir, this.logger);
+    if (summaries === undefined) return undefined;
+    try {
+      // Durable before the first load of a dormant partition: beforeFirstChange.
+      await removeCleanShutdown(this.fs, dataDir);
+    } catch (err) {
+      throw new StorageIOError(`cannot remove the clean-shutdown file of ${dataDir}`, err);
+    }
+    return summaries;
+  }
+
+  /** Before a dormant partition loads: the clean-shutdown file's removal is durable (one fsync, shared). */
+  private readonly beforeFirstChange = (): Promise<void> => {
+    this.cleanShutdownRemoved ??= this.syncDataDir().catch((err) => {
+      this.cleanShutdownRemoved = undefined;
+      throw new StorageIOError(`cannot fsync the data directory ${this.options.dataDir}`, err);
+    });
+    return this.cleanShutdownRemoved;
+  };
+
+  private partitionOptions(p: { topic: string; partition: number }, config: PartitionConfig): PartitionLogOptions {
+    return {
+      dir: join(this.options.dataDir, keyOf(p.topic, p.partition)),
+      topic: p.topic,
+      partition: p.partition,
+      config,
+      fs: this.fs,
+      clock: this.options.clock ?? systemClock,
+      logger: this.logger,
+      repair: this.options.repair ?? false,
+      tailCacheBytes: this.options.tailCacheBytes,
+      producerIdExpirationMs: this.options.producerIdExpirationMs,
+      files: this.files,
+    };
+  }
+
+  /**
+   * Registers a partition being opened (or already made), at once, so concurrent calls share it; it
+   * becomes visible to get() once it is there, and is forgotten if its open fails.
+   */
+  private register(topic: string, partition: number, log: PartitionLog | Promise<PartitionLog>): Promise<PartitionLog> {
     const key = keyOf(topic, partition);
-    const open = () =>
-      PartitionLog.open({
-        dir: join(this.options.dataDir, key),
-        topic,
-        partition,
-        config,
-        fs: this.fs,
-        clock: this.options.clock ?? systemClock,
-        logger: this.logger,
-        repair: this.options.repair ?? false,
-        tailCacheBytes: this.options.tailCacheBytes,
-        producerIdExpirationMs: this.options.producerIdExpirationMs,
-        files: this.files,
-      });
-    const pending = (before ? before.then(open) : open()).then((log) => {
-      if (this.logs.get(key)?.log === pending) this.opened.set(key, log);
-      return log;
+    if (log instanceof PartitionLog) {
+      this.logs.set(key, { topic, partition, log: Promise.resolve(log) });
+      this.opened.set(key, log);
+      return Promise.resolve(log);
+    }
+    const pending = log.then((opened) => {
+      if (this.logs.get(key)?.log === pending) this.opened.set(key, opened);
+      return opened;
     });
     const entry = { topic, partition, log: pending };
     this.logs.set(key, entry);
@@ -232,12 +299,16 @@ export class LogManager {
       throw new StorageError(`topic ${topic} is still being deleted`, { code: 'TOPIC_BEING_DELETED', retriable: true });
     const existing = this.logs.get(key);
     if (existing) return existing.log;
-    // mkdir first (a no-op when the directory exists): the open then finds it empty instead of missing.
-    const made = this.fs.mkdir(join(this.options.dataDir, key));
-    const log = await this.openPartition(topic, partition, config, made);
-    // The new directory's entry in the data directory (the partition made its own contents durable).
-    await this.syncDataDir();
-    return log;
+    // A new partition is its empty directory, dormant: its first load makes its directory entry durable
+    // (a data-directory fsync shared by the loads around it), then its first segment. A directory already
+    // there (put there while the broker ran) is opened as found.
+    const options = this.partitionOptions({ topic, partition }, config);
+    const made = this.fs.stat(options.dir).then(async (found) => {
+      if (found) return PartitionLog.open(options);
+      await this.fs.mkdir(options.dir);
+      return PartitionLog.dormant(options, EMPTY_SUMMARY, () => this.syncDataDir());
+    });
+    return this.register(topic, partition, made);
   }
 
   /**
@@ -326,6 +397,11 @@ export class LogManager {
     return [...this.opened.values()];
   }
 
+  /** The partitions loaded so far (the cleaner's: a dormant one has nothing new to clean until maintenance loads it). */
+  private *loaded(): Iterable<PartitionLog> {
+    for (const log of this.opened.values()) if (!log.isDormant) yield log;
+  }
+
   /** One pass over every partition; a failing partition is logged and does not stop the others. */
   runMaintenance(): Promise<void> {
     this.maintaining ??= (async () => {
@@ -349,9 +425,27 @@ export class LogManager {
     if (this.timer) clearInterval(this.timer);
     await this.cleaner?.stop();
     await this.maintaining;
-    const logs = await Promise.allSettled([...this.logs.values()].map((e) => e.log));
-    const results = await Promise.allSettled(logs.flatMap((r) => (r.status === 'fulfilled' ? [r.value.close()] : [])));
+    const settled = await Promise.allSettled([...this.logs.values()].map((e) => e.log));
+    const logs = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    const results = await Promise.allSettled(logs.map((log) => log.close()));
+    await this.writeCleanShutdown(logs);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
+  }
+
+  /** Lists the partitions that closed cleanly, for the next open to start them dormant (clean-shutdown.ts). */
+  private async writeCleanShutdown(logs: PartitionLog[]): Promise<void> {
+    const clean = logs.flatMap((log) => {
+      const summary = log.cleanSummary();
+      return summary ? [{ topic: log.topic, partition: log.partition, summary }] : [];
+    });
+    try {
+      await writeCleanShutdown(this.fs, this.options.dataDir, clean);
+    } catch (err) {
+      this.logger.warn(
+        { err, dataDir: this.options.dataDir },
+        'cannot write the clean-shutdown file; the next start opens every partition',
+      );
+    }
   }
 }

@@ -1,5 +1,6 @@
-// One partition's log: the public API, its lifecycle (open, frozen, closing, closed) and the composition of
-// the owners that do the work (README.md "The partition log: who owns what"):
+// One partition's log, loaded: the public API, its lifecycle (open, frozen, closing, closed) and the composition of
+// the owners that do the work. The rest of the engine reaches it through PartitionLog (lazy-partition-log.ts),
+// which keeps a partition dormant (nothing open, nothing in memory) until its first use (README.md "The partition log: who owns what"):
 //   recovery           partition-load.ts        opening a directory, scanning and cutting a torn tail
 //   segments & offsets log-segments.ts         the segment list, log start/end, tail cache, truncation count
 //   append             partition-append.ts      offsets, writes in runs, rolls
@@ -83,7 +84,7 @@ interface Environment {
   logger: Logger;
 }
 
-export class PartitionLog {
+export class LoadedPartitionLog {
   readonly topic: string;
   readonly partition: number;
   readonly dir: string;
@@ -109,7 +110,7 @@ export class PartitionLog {
   /** The leader-epoch history: built on first use (replication), then kept by appends and truncations. */
   #epochs: LeaderEpochs | undefined;
 
-  static async open(options: PartitionLogOptions): Promise<PartitionLog> {
+  static async open(options: PartitionLogOptions): Promise<LoadedPartitionLog> {
     const env: Environment = {
       config: resolvePartitionConfig(options.config),
       fs: options.fs ?? nodeFs,
@@ -125,7 +126,7 @@ export class PartitionLog {
       indexIntervalBytes: env.config.indexIntervalBytes,
       repair: options.repair ?? false,
     });
-    const log = new PartitionLog(options, env, recovered);
+    const log = new LoadedPartitionLog(options, env, recovered);
     await log.#finishOpen(recovered);
     return log;
   }
@@ -607,6 +608,14 @@ export class PartitionLog {
       'partition closed',
     );
     if (error) throw asStorageError(error, `closing partition ${this.#name} failed`);
+  }
+
+  /**
+   * Closed, and what is on disk is what a clean open trusts without scanning: a clean checkpoint, or a
+   * partition never written (one empty segment, nothing to recover).
+   */
+  get closedClean(): boolean {
+    return this.#state === 'closed' && !this.#failures.offline && (this.#checkpoint.clean || this.#neverWritten());
   }
 
   /**

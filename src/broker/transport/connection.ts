@@ -19,6 +19,11 @@
 // The request's bytes are counted until its handler settles, its response's from the moment they exist
 // (a fetch reserves through Exchange.responseMemory before reading) until the socket has written
 // them. A connection paused for memory is not a stalled client (stall-watchdog.ts).
+// Response budget (Kafka mutes a channel the same way): while the responses of this connection not yet
+// written hold maxConnectionInFlightBytes or more, no further request is dispatched and the socket is
+// not read; the next one goes once the client has taken enough of them. So a client pipelining large
+// fetches gets at most that many bytes of answers (plus the one batch a fetch always returns whole) held
+// for it, not maxInFlightRequests fetches' worth.
 //
 // Buffer reuse: a handler may ask (Exchange.afterResponseWritten) to be told when its response has
 // been written — the write callback of the frame's last chunk, after which the kernel has copied every
@@ -102,6 +107,7 @@ class Slot implements Exchange, ResponseMemory {
   reserve(wanted: number): number {
     this.hold(0);
     this.responseBytes = this.connection.memory.reserveUpTo(wanted);
+    this.connection.responsesHold(this.responseBytes);
     return this.responseBytes;
   }
 
@@ -110,6 +116,7 @@ class Slot implements Exchange, ResponseMemory {
     const memory = this.connection.memory;
     if (bytes > this.responseBytes) memory.charge(bytes - this.responseBytes);
     else memory.release(this.responseBytes - bytes);
+    this.connection.responsesHold(bytes - this.responseBytes);
     this.responseBytes = bytes;
   }
 }
@@ -146,6 +153,8 @@ export class Connection implements ConnectionFacts, WatchedConnection {
   private readonly slots: Slot[] = [];
   private readonly backlog: Buffer[] = [];
   private inFlight = 0;
+  /** Bytes of this connection's responses (and fetch reservations) not yet written: the response budget. */
+  private responseBytes = 0;
   private writeBlocked = false;
   private paused = false;
   private isClosed = false;
@@ -280,6 +289,7 @@ export class Connection implements ConnectionFacts, WatchedConnection {
       this.heldUntil === 0 &&
       this.backlog.length > 0 &&
       this.inFlight + this.answeredUnflushed < this.deps.config.maxInFlightRequests &&
+      !this.overResponseBudget() &&
       !this.writeBlocked &&
       !this.isClosed &&
       !this.draining &&
@@ -306,6 +316,25 @@ export class Connection implements ConnectionFacts, WatchedConnection {
       this.pump();
     }, ms).unref();
     this.updateFlow();
+  }
+
+  /** Called by a slot whose response's bytes changed by `delta`. */
+  responsesHold(delta: number): void {
+    this.responseBytes += delta;
+  }
+
+  /** Responses not yet written hold the connection's whole budget: dispatch nothing more (see the file comment). */
+  private overResponseBudget(): boolean {
+    return this.responseBytes >= this.deps.config.maxConnectionInFlightBytes;
+  }
+
+  /** A response written (or dropped) gave back its bytes: dispatching may resume. */
+  private responseReleased(bytes: number): void {
+    this.memory.release(bytes);
+    if (bytes === 0) return;
+    const wasOver = this.overResponseBudget();
+    this.responseBytes -= bytes;
+    if (wasOver && !this.overResponseBudget() && !this.isClosed) this.pump();
   }
 
   /** Under a quota throttle still. */
@@ -377,7 +406,7 @@ export class Connection implements ConnectionFacts, WatchedConnection {
     while (this.slots.length > 0 && this.slots[0]!.done) {
       const { frame, afterWrite, responseBytes } = this.slots.shift()!;
       if (!frame || !writable) {
-        this.memory.release(responseBytes);
+        this.responseReleased(responseBytes);
         continue;
       }
       // Header and record chunks go out as separate writes inside one cork: one writev, no concat.
@@ -387,7 +416,7 @@ export class Connection implements ConnectionFacts, WatchedConnection {
       // On an error (connection destroyed mid-write) afterWrite callbacks are dropped: buffers go to the GC.
       const written = (error?: Error | null) => {
         if (!error && afterWrite) runAll(afterWrite);
-        this.memory.release(responseBytes);
+        this.responseReleased(responseBytes);
       };
       if (!socket.write(frame[last]!, written)) this.writeBlocked = true;
     }
@@ -402,6 +431,7 @@ export class Connection implements ConnectionFacts, WatchedConnection {
       this.writeBlocked ||
       this.decoder.waiting ||
       this.backlog.length > 0 ||
+      this.overResponseBudget() ||
       this.inFlight + this.answeredUnflushed >= this.deps.config.maxInFlightRequests;
     if (pause && !this.paused) {
       this.paused = true;

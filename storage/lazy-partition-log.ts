@@ -1,0 +1,258 @@
+// A partition's log as the rest of the broker sees it, and when it is loaded. Dormant, it is a summary
+// (clean-shutdown.ts): its offsets and sizes, nothing open, no index read, no producer state in memory;
+// its first use that needs more (a read, an append, a time lookup, maintenance with work to do) loads the
+// LoadedPartitionLog (partition-log.ts) from its directory, and from then on every call goes to it.
+//
+// Lifecycle: dormant → loading → loaded; a dormant partition may also be frozen (its directory is being
+// deleted: loads are refused) and closed (nothing to write: its files are as its clean close left them).
+// Once loaded, the loaded log owns open/frozen/closing/closed.
+//
+// Why dormant answers are right: a partition is dormant only when it closed cleanly and holds no open or
+// aborted transaction (LogManager lists only those in the clean-shutdown file), so until its first load
+// its log end is its flushed offset, nothing was truncated, and no transaction bounds what readers see.
+//
+// Concurrency: concurrent first uses share one load (`#loading`); a failed load is thrown to its callers,
+// logged, and tried again by the next use.
+import type { PartitionConfig, ResolvedPartitionConfig } from './config.js';
+import { resolvePartitionConfig } from './config.js';
+import { LogClosedError } from './errors.js';
+import {
+  type AbortedTransaction,
+  type AppendResult,
+  LoadedPartitionLog,
+  type PartitionLogOptions,
+} from './partition-log.js';
+import type { ReadOptions, ReadResult } from './partition-read.js';
+import type { Segment } from './segment.js';
+import { maintenanceDue, type PartitionSummary } from './clean-shutdown.js';
+import type { TransactionMarker } from './format/control-batch.js';
+import { noopLogger, systemClock } from './types.js';
+
+export class PartitionLog {
+  readonly topic: string;
+  readonly partition: number;
+  readonly dir: string;
+  readonly #options: PartitionLogOptions;
+  #config: ResolvedPartitionConfig;
+  #summary: PartitionSummary | undefined;
+  #dormantState: 'dormant' | 'frozen' | 'closed' = 'dormant';
+  #loading: Promise<LoadedPartitionLog> | undefined;
+  #loaded: LoadedPartitionLog | undefined;
+  /** What must be durable before this partition may change (its LogManager's data-directory fsync). */
+  readonly #beforeLoad: (() => Promise<void>) | undefined;
+
+  private constructor(
+    options: PartitionLogOptions,
+    summary: PartitionSummary | undefined,
+    beforeLoad?: () => Promise<void>,
+  ) {
+    this.#beforeLoad = beforeLoad;
+    this.topic = options.topic;
+    this.partition = options.partition;
+    this.dir = options.dir;
+    this.#options = options;
+    this.#config = resolvePartitionConfig(options.config);
+    this.#summary = summary;
+  }
+
+  /** Opens (and recovers) the partition in `options.dir` now. */
+  static async open(options: PartitionLogOptions): Promise<PartitionLog> {
+    const log = new PartitionLog(options, undefined);
+    log.#loaded = await LoadedPartitionLog.open(options);
+    return log;
+  }
+
+  /**
+   * A partition known from its summary (clean-shutdown.ts), loaded on first use, once `beforeLoad` has
+   * made durable what the LogManager deferred (its own directory entry, the clean-shutdown file's removal).
+   */
+  static dormant(
+    options: PartitionLogOptions,
+    summary: PartitionSummary,
+    beforeLoad?: () => Promise<void>,
+  ): PartitionLog {
+    return new PartitionLog(options, summary, beforeLoad);
+  }
+
+  /** Nothing of it is loaded yet. */
+  get isDormant(): boolean {
+    return this.#loaded === undefined;
+  }
+
+  /**
+   * What the next open may trust without reading the directory, once closed: undefined when it did not
+   * close cleanly or holds transactions a dormant partition could not answer for.
+   */
+  cleanSummary(): PartitionSummary | undefined {
+    const loaded = this.#loaded;
+    if (!loaded) return this.#summary;
+    if (!loaded.closedClean || loaded.firstUnstableOffset >= 0) return undefined;
+    if (loaded.abortedTransactions(loaded.logStartOffset, loaded.logEndOffset).length > 0) return undefined;
+    const segments = loaded.segments;
+    const oldest = segments[0]!;
+    const active = segments[segments.length - 1]!;
+    return {
+      logStartOffset: loaded.logStartOffset,
+      logEndOffset: loaded.logEndOffset,
+      sizeInBytes: loaded.sizeInBytes,
+      segmentCount: segments.length,
+      oldestMaxTimestamp: oldest.maxTimestamp,
+      oldestSize: oldest.size,
+      activeRollBaseTime: active.size > 0 ? active.rollBaseTime : -1,
+      activeSize: active.size,
+      segmentFiles: segments.flatMap((s) => [s.baseOffset, s.size]),
+    };
+  }
+
+  /** The loaded log, loading it first if needed. Throws LogClosedError when frozen or closed while dormant. */
+  load(): Promise<LoadedPartitionLog> {
+    if (this.#loaded) return Promise.resolve(this.#loaded);
+    if (this.#dormantState !== 'dormant')
+      return Promise.reject(new LogClosedError(`partition ${this.topic}-${this.partition}`));
+    const ready = this.#beforeLoad?.() ?? Promise.resolve();
+    this.#loading ??= ready
+      .then(() => LoadedPartitionLog.open({ ...this.#options, config: this.#config }))
+      .then(
+        (loaded) => {
+          this.#loaded = loaded;
+          this.#loading = undefined;
+          this.#summary = undefined;
+          return loaded;
+        },
+        (err: unknown) => {
+          this.#loading = undefined;
+          (this.#options.logger ?? noopLogger).error(
+            { err, partition: `${this.topic}-${this.partition}` },
+            'cannot load partition',
+          );
+          throw err;
+        },
+      );
+    return this.#loading;
+  }
+
+  get config(): ResolvedPartitionConfig {
+    return this.#loaded?.config ?? this.#config;
+  }
+
+  updateConfig(config: PartitionConfig): void {
+    this.#config = resolvePartitionConfig(config);
+    this.#loaded?.updateConfig(config);
+  }
+
+  get logStartOffset(): number {
+    return this.#loaded?.logStartOffset ?? this.#summary!.logStartOffset;
+  }
+  /** Next offset to be assigned; every offset below it is written (readable). */
+  get logEndOffset(): number {
+    return this.#loaded?.logEndOffset ?? this.#summary!.logEndOffset;
+  }
+  /** Every offset below this is fsynced. flushedOffset <= logEndOffset. */
+  get flushedOffset(): number {
+    return this.#loaded?.flushedOffset ?? this.#summary!.logEndOffset;
+  }
+  /** Changes whenever a truncation starts or ends (LoadedPartitionLog.truncationCount); 0 while dormant. */
+  get truncationCount(): number {
+    return this.#loaded?.truncationCount ?? 0;
+  }
+  get sizeInBytes(): number {
+    return this.#loaded?.sizeInBytes ?? this.#summary!.sizeInBytes;
+  }
+  /** A dormant partition created lazily has no segment file yet, but counts the one its first load makes. */
+  get segmentCount(): number {
+    return this.#loaded?.segmentCount ?? Math.max(1, this.#summary!.segmentCount);
+  }
+  /** -1 while dormant: a dormant partition holds no open transaction. */
+  get firstUnstableOffset(): number {
+    return this.#loaded?.firstUnstableOffset ?? -1;
+  }
+  /** None while dormant: a dormant partition holds no aborted transaction. */
+  abortedTransactions(from: number, to: number): AbortedTransaction[] {
+    return this.#loaded?.abortedTransactions(from, to) ?? [];
+  }
+  /** The loaded segments (the log cleaner's view); none while dormant: the cleaner sees loaded partitions only. */
+  get segments(): readonly Segment[] {
+    return this.#loaded?.segments ?? [];
+  }
+  producerLastOffsets(): Map<number, number> {
+    return this.#loaded?.producerLastOffsets() ?? new Map();
+  }
+
+  // The calls below run on the loaded log, loading it first. They return the loaded log's promise directly
+  // (no extra async frame) once it is loaded: append and read are the hot paths.
+
+  append(batches: Buffer, options?: { leaderEpoch?: number; maxBatchBytes?: number }): Promise<AppendResult> {
+    if (this.#loaded) return this.#loaded.append(batches, options);
+    return this.load().then((log) => log.append(batches, options));
+  }
+
+  appendMarker(marker: Omit<TransactionMarker, 'timestamp'>): Promise<AppendResult> {
+    return this.load().then((log) => log.appendMarker(marker));
+  }
+
+  read(offset: number, options: ReadOptions): Promise<ReadResult> {
+    if (this.#loaded) return this.#loaded.read(offset, options);
+    return this.load().then((log) => log.read(offset, options));
+  }
+
+  offsetForTimestamp(timestamp: number): Promise<{ offset: number; timestamp: number } | null> {
+    return this.load().then((log) => log.offsetForTimestamp(timestamp));
+  }
+
+  /** Resolves once every offset written before the call is fsynced (a dormant partition has nothing unflushed). */
+  async flush(): Promise<void> {
+    if (this.#loaded) return this.#loaded.flush();
+    if (this.#dormantState === 'closed') throw new LogClosedError(`partition ${this.topic}-${this.partition}`);
+  }
+
+  deleteRecordsBefore(offset: number): Promise<void> {
+    return this.load().then((log) => log.deleteRecordsBefore(offset));
+  }
+
+  enforceRetention(): Promise<number> {
+    return this.load().then((log) => log.enforceRetention());
+  }
+
+  truncateTo(offset: number): Promise<void> {
+    return this.load().then((log) => log.truncateTo(offset));
+  }
+
+  replaceSegments(old: readonly Segment[], layout: Segment): Promise<Segment | null> {
+    return this.load().then((log) => log.replaceSegments(old, layout));
+  }
+
+  persistIndexes(segment: Segment): Promise<void> {
+    return this.load().then((log) => log.persistIndexes(segment));
+  }
+
+  /** A dormant partition is loaded only when its maintenance has something to do (clean-shutdown.ts). */
+  async runMaintenance(): Promise<void> {
+    if (!this.#loaded) {
+      const now = (this.#options.clock ?? systemClock).now();
+      if (this.#dormantState !== 'dormant' || !maintenanceDue(this.#summary!, this.#config, now)) return;
+    }
+    await (await this.load()).runMaintenance();
+  }
+
+  async close(): Promise<void> {
+    await this.#loading?.catch(() => {});
+    if (this.#loaded) return this.#loaded.close();
+    this.#dormantState = 'closed';
+  }
+
+  async freeze(): Promise<void> {
+    await this.#loading?.catch(() => {});
+    if (this.#loaded) return this.#loaded.freeze();
+    if (this.#dormantState === 'dormant') this.#dormantState = 'frozen';
+  }
+
+  unfreeze(): void {
+    if (this.#loaded) this.#loaded.unfreeze();
+    else if (this.#dormantState === 'frozen') this.#dormantState = 'dormant';
+  }
+
+  async discard(): Promise<void> {
+    if (this.#loaded) return this.#loaded.discard();
+    if (this.#dormantState === 'frozen') this.#dormantState = 'closed';
+  }
+}
