@@ -26,6 +26,7 @@ import type { ReadOptions, ReadResult } from './partition-read.js';
 import type { Segment } from './segment.js';
 import { maintenanceDue, type PartitionSummary } from './clean-shutdown.js';
 import type { TransactionMarker } from './format/control-batch.js';
+import type { EpochEnd } from './leader-epochs.js';
 import { noopLogger, systemClock } from './types.js';
 
 export class PartitionLog {
@@ -188,6 +189,19 @@ export class PartitionLog {
 
   appendMarker(marker: Omit<TransactionMarker, 'timestamp'>): Promise<AppendResult> {
     return this.load().then((log) => log.appendMarker(marker));
+  }
+
+  appendReplicated(batches: Buffer): Promise<AppendResult> {
+    if (this.#loaded) return this.#loaded.appendReplicated(batches);
+    return this.load().then((log) => log.appendReplicated(batches));
+  }
+
+  latestLeaderEpoch(): Promise<number> {
+    return this.load().then((log) => log.latestLeaderEpoch());
+  }
+
+  endOffsetForLeaderEpoch(epoch: number): Promise<EpochEnd> {
+    return this.load().then((log) => log.endOffsetForLeaderEpoch(epoch));
   }
 
   read(offset: number, options: ReadOptions): Promise<ReadResult> {
