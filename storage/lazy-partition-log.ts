@@ -15,7 +15,7 @@
 // logged, and tried again by the next use.
 import type { PartitionConfig, ResolvedPartitionConfig } from './config.js';
 import { resolvePartitionConfig } from './config.js';
-import { LogClosedError } from './errors.js';
+import { asStorageError, LogClosedError } from './errors.js';
 import {
   type AbortedTransaction,
   type AppendResult,
@@ -126,7 +126,9 @@ export class PartitionLog {
             { err, partition: `${this.topic}-${this.partition}` },
             'cannot load partition',
           );
-          throw err;
+          // A failed fsync or file creation reaches the caller as a storage error (KAFKA_STORAGE_ERROR on the
+          // wire, retriable when space may free up), as the same failure in a loaded log's append would.
+          throw asStorageError(err, `cannot load partition ${this.topic}-${this.partition}`);
         },
       );
     return this.#loading;
