@@ -14,6 +14,7 @@ import {
 } from '../../../src/protocol/index.js';
 import { batchOf, createTopic, fetchPartition, produce, recordsOf, startBroker } from '../../helpers/broker.js';
 import { removeTempDirs } from '../../helpers/temp-dir.js';
+import { waitFor } from '../../helpers/wait-for.js';
 
 afterAll(removeTempDirs);
 
@@ -97,9 +98,16 @@ describe('__activity', () => {
       const reader = await second.client();
       expect((await fetchPartition(reader, '__activity', 0, 0)).errorCode).toBe(ErrorCode.TOPIC_AUTHORIZATION_FAILED);
       await second.broker.core.authorizer.create([{ ...acl, principal: 'User:ANONYMOUS', resourceName: '__activity' }]);
-      const fetched = await fetchPartition(reader, '__activity', 0, 0);
-      expect(fetched.errorCode).toBe(ErrorCode.NONE);
-      const raw = (await recordsOf(fetched)).map((r) => r.value!.toString('utf8'));
+      // Events are written in batches, after the request that caused them: wait for the denial just above.
+      const raw = await waitFor(
+        async () => {
+          const fetched = await fetchPartition(reader, '__activity', 0, 0);
+          expect(fetched.errorCode).toBe(ErrorCode.NONE);
+          const texts = (await recordsOf(fetched)).map((r) => r.value!.toString('utf8'));
+          return texts.some((text) => text.includes('"acl.denied"')) ? texts : undefined;
+        },
+        { message: 'the denied fetch to reach __activity' },
+      );
       // Connections opened and closed are events too (test/broker/activity/coverage.test.ts): the rest here.
       const events = raw
         .map((text) => JSON.parse(text) as ActivityRecord)
