@@ -24,6 +24,8 @@ const TOPIC = 'ledger';
 let etcd: EtcdProcess;
 const members = new Map<number, { process: SluiceProcess; dataDir: string }>();
 const dataDirs = new Map<number, string>();
+/** The brokers' cluster.replicaFetchWaitMaxMs (its default). */
+const REPLICA_FETCH_WAIT_MS = 500;
 
 async function serve(id: number): Promise<void> {
   const dataDir = dataDirs.get(id) ?? (await tempDir(`sluice-repl-${id}-`));
@@ -198,6 +200,10 @@ describe('replication with failover', () => {
     for (const id of followers) members.get(id)!.process.child.kill('SIGSTOP');
     let staleAcked: number;
     try {
+      // A replica fetch sent before the stop may still be parked at the leader, and would carry the stale
+      // records into the stopped follower's socket. The leader answers a parked fetch within the replica
+      // fetch wait (500 ms by default); a stopped follower sends no other: after twice that, none is left.
+      await new Promise((resolve) => setTimeout(resolve, 2 * REPLICA_FETCH_WAIT_MS));
       const stale = await ask(old, (c) => produce(c, TOPIC, 0, batchOf(['stale-1', 'stale-2']), 1));
       expect(stale.errorCode).toBe(ErrorCode.NONE);
       staleAcked = stale.baseOffset;

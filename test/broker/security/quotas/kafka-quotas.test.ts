@@ -156,8 +156,19 @@ describe('client quotas on the Kafka wire', () => {
     const described = await wire.request(DescribeClientQuotas, 1, { components: [], strict: false });
     expect(described.entries![0]!.values).toEqual([{ key: 'request_percentage', value: 1 }]);
     let throttleTimeMs = 0;
-    for (let i = 0; i < 5000 && throttleTimeMs === 0; i++)
-      ({ throttleTimeMs } = await wire.request(Metadata, 4, { topics: null, allowAutoTopicCreation: false }));
+    // Twenty connections of the same client id ask at once: the time their requests take together outruns
+    // the bucket's refill during one round trip, however fast a warmed-up broker answers one of them.
+    const others = await Promise.all(Array.from({ length: 19 }, () => KafkaWireClient.connect(b.kafkaPort)));
+    try {
+      for (let round = 0; round < 500 && throttleTimeMs === 0; round++) {
+        const answers = await Promise.all(
+          [wire, ...others].map((c) => c.request(Metadata, 4, { topics: null, allowAutoTopicCreation: false })),
+        );
+        throttleTimeMs = Math.max(...answers.map((a) => a.throttleTimeMs));
+      }
+    } finally {
+      for (const c of others) c.destroy();
+    }
     expect(throttleTimeMs).toBeGreaterThan(0);
     // Still connected: the next request is answered (after the throttle).
     const after = await wire.request(Metadata, 4, { topics: null, allowAutoTopicCreation: false });
