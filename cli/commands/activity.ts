@@ -7,6 +7,7 @@ import { action, interrupted, subcommand, withBrokers, type Context } from '../l
 import { UsageError } from '../lib/errors.js';
 import { readAssigned } from '../lib/read-partitions.js';
 import { connectAdmin, offsetsOf } from '../lib/sdk.js';
+import type { ActivityRecord } from '../../src/broker/activity/activity-log.js';
 
 const TOPIC = '__activity';
 
@@ -15,18 +16,6 @@ interface ActivityFlags {
   principal?: string;
   type?: string[];
   json?: boolean;
-}
-
-interface ActivityRecord {
-  time: string;
-  type: string;
-  principal: string | null;
-  clientHost: string | null;
-  clientId: string | null;
-  listener: string | null;
-  outcome: string;
-  resource: string | null;
-  details: Record<string, unknown>;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, ...value.split(',').filter(Boolean)];

@@ -41,6 +41,20 @@ export interface ActivityLogOptions {
   onAppended(partition: number): void;
 }
 
+/** One record of `__activity` as JSON: an event's fields, each present (null when absent), led by the time. */
+export interface ActivityRecord {
+  /** ISO 8601, the broker's clock when the event was recorded. */
+  time: string;
+  type: string;
+  principal: string | null;
+  clientHost: string | null;
+  clientId: string | null;
+  listener: string | null;
+  outcome: ActivityEvent['outcome'];
+  resource: string | null;
+  details: NonNullable<ActivityEvent['details']>;
+}
+
 /** The record an event becomes: its fields in a fixed order, led by the time. */
 function recordOf(event: ActivityEvent, now: number): string {
   return JSON.stringify({
@@ -53,7 +67,7 @@ function recordOf(event: ActivityEvent, now: number): string {
     outcome: event.outcome,
     resource: event.resource ?? null,
     details: event.details ?? {},
-  });
+  } satisfies ActivityRecord);
 }
 
 export class ActivityLog {

@@ -15,19 +15,9 @@ import {
 import { batchOf, createTopic, fetchPartition, produce, recordsOf, startBroker } from '../../helpers/broker.js';
 import { removeTempDirs } from '../../helpers/temp-dir.js';
 import { waitFor } from '../../helpers/wait-for.js';
+import type { ActivityRecord } from '../../../src/broker/activity/activity-log.js';
 
 afterAll(removeTempDirs);
-
-interface ActivityRecord {
-  time: string;
-  type: string;
-  principal: string | null;
-  clientHost: string | null;
-  clientId: string | null;
-  outcome: string;
-  resource: string | null;
-  details: Record<string, unknown>;
-}
 
 const ALL = {
   principal: null,

@@ -22,18 +22,7 @@ import { nodeFs } from '../../../storage/index.js';
 import { createTopic, fetchPartition, recordsOf, startBroker, type TestBroker } from '../../helpers/broker.js';
 import { removeTempDirs, tempDir } from '../../helpers/temp-dir.js';
 import type { WireClient } from '../../helpers/wire-client.js';
-
-interface ActivityRecord {
-  time: string;
-  type: string;
-  principal: string | null;
-  clientHost: string | null;
-  clientId: string | null;
-  listener: string | null;
-  outcome: string;
-  resource: string | null;
-  details: Record<string, unknown>;
-}
+import type { ActivityRecord } from '../../../src/broker/activity/activity-log.js';
 
 const ADMIN_PASSWORD = 'admin-secret-pw-1';
 const EVE_PASSWORD = 'eve-secret-pw-2';
