@@ -161,30 +161,21 @@ export class ReplicaFetcher {
         leaderEpoch: lastEpoch,
       })),
     });
-    for (const t of response.topics) {
-      for (const answer of t.partitions) {
-        const entry = asked.find((a) => a.p.topic === t.name && a.p.partition === answer.partition);
-        if (!entry || !this.#current(entry.p)) continue;
-        const { p, log } = entry;
-        if (answer.errorCode !== ErrorCode.NONE) {
-          this.#refuse(p, answer.errorCode, answer.errorMessage);
-          continue;
-        }
-        // KIP-279: the lower of the leader's end of the epoch it named and this log's end of that epoch.
-        const own = await log.endOffsetForLeaderEpoch(answer.leaderEpoch);
-        const target = answer.leaderEpoch < 0 ? 0 : Math.min(answer.endOffset, own.endOffset);
-        if (target >= 0 && target < log.logEndOffset) {
-          const from = log.logEndOffset;
-          await log.truncateTo(target);
-          this.#host.replica(p.topic, p.partition)?.truncated(log.logEndOffset);
-          this.#host.logger.info(
-            { topic: p.topic, partition: p.partition, from, to: log.logEndOffset, leaderEpoch: p.epoch },
-            'truncated a follower log to the leader epoch boundary',
-          );
-        }
-        p.state = 'fetching';
+    await this.#eachAnswer(response.topics, asked, async ({ p, log }, answer) => {
+      // KIP-279: the lower of the leader's end of the epoch it named and this log's end of that epoch.
+      const own = await log.endOffsetForLeaderEpoch(answer.leaderEpoch);
+      const target = answer.leaderEpoch < 0 ? 0 : Math.min(answer.endOffset, own.endOffset);
+      if (target >= 0 && target < log.logEndOffset) {
+        const from = log.logEndOffset;
+        await log.truncateTo(target);
+        this.#host.replica(p.topic, p.partition)?.truncated(log.logEndOffset);
+        this.#host.logger.info(
+          { topic: p.topic, partition: p.partition, from, to: log.logEndOffset, leaderEpoch: p.epoch },
+          'truncated a follower log to the leader epoch boundary',
+        );
       }
-    }
+      p.state = 'fetching';
+    });
   }
 
   async #fetch(connection: PeerConnection, partitions: Followed[]): Promise<void> {
@@ -206,23 +197,39 @@ export class ReplicaFetcher {
         partitionMaxBytes: this.#host.fetchMaxBytes,
       })),
     });
-    for (const t of response.topics) {
+    await this.#eachAnswer(response.topics, asked, async ({ p, log }, answer) => {
+      const records = answer.records;
+      if (records.length > 0) {
+        const bytes = records.length === 1 ? records[0]! : Buffer.concat(records);
+        if (bytes.length > 0) await log.appendReplicated(bytes);
+      }
+      this.#host.replica(p.topic, p.partition)?.followerHighWatermark(answer.highWatermark, log.logEndOffset);
+    });
+  }
+
+  /**
+   * Runs `handle` for each partition answer that matches a partition asked for and still followed under the
+   * same epoch. An error answer — not leader, a fenced or unknown epoch (the metadata moved), or out of range
+   * (this log ends past the leader's: truncated again on the retry; or before its log start: not handled
+   * yet) — is refused instead (logged, retried after a pause).
+   */
+  async #eachAnswer<
+    E extends { p: Followed },
+    A extends { partition: number; errorCode: number; errorMessage: string | null },
+  >(
+    topics: ReadonlyArray<{ name: string; partitions: readonly A[] }>,
+    asked: readonly E[],
+    handle: (entry: E, answer: A) => Promise<void>,
+  ): Promise<void> {
+    for (const t of topics) {
       for (const answer of t.partitions) {
         const entry = asked.find((a) => a.p.topic === t.name && a.p.partition === answer.partition);
         if (!entry || !this.#current(entry.p)) continue;
-        const { p, log } = entry;
         if (answer.errorCode !== ErrorCode.NONE) {
-          // Not leader, a fenced or unknown epoch (the metadata moved), or out of range (this log ends past
-          // the leader's: truncated again on the retry; or before its log start: not handled yet).
-          this.#refuse(p, answer.errorCode, answer.errorMessage);
+          this.#refuse(entry.p, answer.errorCode, answer.errorMessage);
           continue;
         }
-        const records = answer.records;
-        if (records.length > 0) {
-          const bytes = records.length === 1 ? records[0]! : Buffer.concat(records);
-          if (bytes.length > 0) await log.appendReplicated(bytes);
-        }
-        this.#host.replica(p.topic, p.partition)?.followerHighWatermark(answer.highWatermark, log.logEndOffset);
+        await handle(entry, answer);
       }
     }
   }
