@@ -10,6 +10,8 @@
 // Cardinality: per-topic series (bytes/records in and out, lag) are kept for the first
 // `metricsTopicLimit` topics seen; later topics are counted under topic="_other", so a broker with
 // thousands of topics cannot grow the scrape without bound. 0 turns per-topic series off entirely.
+// Groups (consumer and share groups) get the same treatment with `metricsGroupLimit`: rebalances of later
+// groups are counted under group="_other", and they get no lag or share-group series.
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { FastifyInstance } from 'fastify';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
@@ -33,6 +35,7 @@ import type { Throughput } from './metrics-summary.js';
 import type { FanoutStats, PartitionTails } from './ws/partition-tails.js';
 
 const OTHER_TOPICS = '_other';
+const OTHER_GROUPS = '_other';
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 /**
@@ -91,6 +94,8 @@ export class BrokerMetrics {
   readonly registry = new Registry();
   readonly #topicLimit: number;
   readonly #topics = new Set<string>();
+  readonly #groupLimit: number;
+  readonly #groups = new Set<string>();
   readonly #totals: Throughput = { recordsIn: 0, bytesIn: 0, recordsOut: 0, bytesOut: 0 };
   /** Per topic name; a topic counted under "_other" maps to the shared "_other" tally. */
   readonly #topicTallies = new Map<string, TopicTally>();
@@ -106,8 +111,12 @@ export class BrokerMetrics {
   readonly #fsync: Histogram;
   readonly #rebalances: Counter<'group'>;
 
-  constructor(core: HttpCore, options: { topicLimit: number; websocketTails?: PartitionTails; queues?: QueuesCore }) {
+  constructor(
+    core: HttpCore,
+    options: { topicLimit: number; groupLimit: number; websocketTails?: PartitionTails; queues?: QueuesCore },
+  ) {
     this.#topicLimit = options.topicLimit;
+    this.#groupLimit = options.groupLimit;
     const registers = [this.registry];
     // The event-loop delay is sampled every 100 ms, not prom-client's 10 ms: a broker waiting for its
     // clients would otherwise wake 100 times a second for this alone (150 samples per 15 s scrape is enough).
@@ -188,6 +197,7 @@ export class BrokerMetrics {
       },
     });
     const topicLabel = (topic: string) => this.#topicLabel(topic);
+    const groupLabel = (group: string) => this.#groupLabel(group);
     new Gauge({
       name: 'sluice_consumer_group_lag',
       help: 'Log end minus committed offset, per group and partition (partitions with a committed offset)',
@@ -196,6 +206,7 @@ export class BrokerMetrics {
       collect() {
         this.reset();
         for (const { groupId } of core.groups()) {
+          if (groupLabel(groupId) === OTHER_GROUPS) continue;
           for (const lag of core.lags(groupId)) {
             if (lag.lag < 0) continue;
             const topic = topicLabel(lag.topic);
@@ -241,7 +252,7 @@ export class BrokerMetrics {
     });
 
     if (options.websocketTails) websocketMetrics(options.websocketTails, registers);
-    if (options.queues) queueMetrics(options.queues, registers, topicLabel);
+    if (options.queues) queueMetrics(options.queues, registers, topicLabel, groupLabel);
 
     this.#on(requestChannel.name as string, (message) => {
       const e = message as RequestEvent;
@@ -275,7 +286,7 @@ export class BrokerMetrics {
       this.#connections.set(e.listener, (this.#connections.get(e.listener) ?? 0) + e.delta);
     });
     this.#on(rebalanceChannel.name as string, (message) => {
-      this.#rebalances.inc({ group: (message as RebalanceEvent).groupId });
+      this.#rebalances.inc({ group: this.#groupLabel((message as RebalanceEvent).groupId) });
     });
     this.#on(FSYNC_CHANNEL, (message) => {
       this.#fsync.observe((message as { durationMs: number }).durationMs / 1000);
@@ -352,6 +363,13 @@ export class BrokerMetrics {
     this.#topics.add(topic);
     return topic;
   }
+
+  #groupLabel(group: string): string {
+    if (this.#groups.has(group)) return group;
+    if (this.#groups.size >= this.#groupLimit) return OTHER_GROUPS;
+    this.#groups.add(group);
+    return group;
+  }
 }
 
 /** Calls `read` once for gauges collected together: callers while a read is in flight share its result. */
@@ -370,11 +388,17 @@ function sharedRead<T>(read: () => Promise<T>): () => Promise<T> {
  * gauges of one scrape. Per-partition series follow the per-topic limit: a topic counted under "_other"
  * gets none.
  */
-function queueMetrics(queues: QueuesCore, registers: Registry[], topicLabel: (topic: string) => string): void {
+function queueMetrics(
+  queues: QueuesCore,
+  registers: Registry[],
+  topicLabel: (topic: string) => string,
+  groupLabel: (group: string) => string,
+): void {
   type Partition = Awaited<ReturnType<QueuesCore['shareGroup']>>['partitions'][number];
   const snapshot = sharedRead(async () => {
     const groups: Array<{ group: string; partitions: Partition[] }> = [];
     for (const { groupId } of queues.shareGroups()) {
+      if (groupLabel(groupId) !== groupId) continue;
       try {
         groups.push({ group: groupId, partitions: [...(await queues.shareGroup(groupId)).partitions] });
       } catch {

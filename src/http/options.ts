@@ -15,6 +15,8 @@ export interface HttpOptions {
   maxReadBytes?: number;
   /** Per-topic metric series are dropped (and only totals kept) above this many topics. Default 100. */
   metricsTopicLimit?: number;
+  /** Per-group metric series (rebalances, lag, share groups) for the first this many groups seen. Default 100. */
+  metricsGroupLimit?: number;
   /** Serve /metrics and collect the broker's diagnostics channels. Default true. */
   metrics?: boolean;
   /** Bytes queued on one WebSocket before its fetching pauses. Default 4 MiB. */
@@ -58,6 +60,7 @@ export function resolveHttpConfig(options: HttpOptions = {}): HttpConfig {
     maxReadRecords: integer('maxReadRecords', options.maxReadRecords, 1000, 1, 1_000_000),
     maxReadBytes: integer('maxReadBytes', options.maxReadBytes, 4 * 1024 * 1024, 1024, 256 * 1024 * 1024),
     metricsTopicLimit: integer('metricsTopicLimit', options.metricsTopicLimit, 100, 0, 1_000_000),
+    metricsGroupLimit: integer('metricsGroupLimit', options.metricsGroupLimit, 100, 0, 1_000_000),
     metrics: options.metrics ?? true,
     wsMaxBufferedBytes: integer('wsMaxBufferedBytes', options.wsMaxBufferedBytes, 4 * 1024 * 1024, 1024, 1 << 30),
     wsStuckTimeoutMs: integer('wsStuckTimeoutMs', options.wsStuckTimeoutMs, 30_000, 10, 3_600_000),

@@ -85,7 +85,12 @@ export class HttpServer {
     await app.register(swaggerUi, { routePrefix: '/docs' });
     const tails = new PartitionTails(core);
     const metrics = config.metrics
-      ? new BrokerMetrics(core, { topicLimit: config.metricsTopicLimit, websocketTails: tails, queues })
+      ? new BrokerMetrics(core, {
+          topicLimit: config.metricsTopicLimit,
+          groupLimit: config.metricsGroupLimit,
+          websocketTails: tails,
+          queues,
+        })
       : undefined;
     if (metrics) {
       metrics.instrument(app);

@@ -86,6 +86,25 @@ describe('GET /metrics', () => {
     expect(text).not.toMatch(/topic="second"/);
   });
 
+  it('keeps per-group series for the first metricsGroupLimit groups and counts later rebalances as _other', async () => {
+    b = await startHttpBroker({}, { metricsGroupLimit: 1 });
+    await call(b, 'POST', `${b.cluster}/topics`, { topic_name: 'g', partitions_count: 1 });
+    await call(b, 'POST', `${b.cluster}/topics/g/records`, { value: { data: 1 } });
+    const sluice = sdkClient(b.broker.port);
+    for (const groupId of ['first-group', 'second-group', 'third-group']) {
+      const consumer = sluice.consumer({ groupId });
+      await consumer.connect();
+      await consumer.subscribe({ topic: 'g', fromBeginning: true });
+      await collect(consumer, 1);
+      await consumer.disconnect();
+    }
+    const text = (await call(b, 'GET', '/metrics')).body as string;
+    expect(sample(text, 'sluice_group_rebalances_total{group="first-group"}')).toBeGreaterThanOrEqual(1);
+    expect(sample(text, 'sluice_group_rebalances_total{group="_other"}')).toBeGreaterThanOrEqual(2);
+    expect(text).toMatch(/sluice_consumer_group_lag\{group="first-group"/);
+    expect(text).not.toMatch(/group="second-group"|group="third-group"/);
+  });
+
   it('serves no /metrics when metrics are off', async () => {
     b = await startHttpBroker({}, { metrics: false });
     expect((await call(b, 'GET', '/metrics')).status).toBe(404);
