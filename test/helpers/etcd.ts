@@ -4,6 +4,7 @@
 // ports and data, as an outage would end.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { trackChild } from './child-reaper.js';
 import { freePort } from './free-port.js';
 import { tempDir } from './temp-dir.js';
 import { waitFor } from './wait-for.js';
@@ -44,7 +45,7 @@ export async function startEtcd(): Promise<EtcdProcess> {
   ];
   let child: ChildProcess | undefined;
   const launch = async () => {
-    const proc = spawn('etcd', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const proc = trackChild(spawn('etcd', args, { stdio: ['ignore', 'ignore', 'pipe'] }));
     let stderr = '';
     proc.stderr?.on('data', (chunk: Buffer) => {
       stderr = (stderr + chunk.toString()).slice(-4000);

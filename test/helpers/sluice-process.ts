@@ -2,6 +2,7 @@
 // rebuilds before the tests when a source is newer). Resolves once the broker logged {"msg":"listening"}.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
+import { trackChild } from './child-reaper.js';
 
 const root = resolve(import.meta.dirname, '..', '..');
 export const sluiceBinary = resolve(root, 'dist/cli/main.js');
@@ -28,7 +29,9 @@ export function runSluice(
   timeoutMs = 15_000,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [...sluiceArgv(), ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = trackChild(
+      spawn(process.execPath, [...sluiceArgv(), ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] }),
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -56,13 +59,14 @@ export function startSluice(
     options.defaultKafkaPort || args.some((a) => a === '--kafka-port' || a === '--no-kafka' || a === '--config');
   const argv = [...sluiceArgv(), 'serve', ...args, ...(aboutKafka ? [] : ['--no-kafka'])];
   const quoted = [process.execPath, ...argv].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
-  const child =
+  const child = trackChild(
     options.openFiles === undefined
       ? spawn(process.execPath, argv, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
       : spawn('bash', ['-c', `ulimit -n ${options.openFiles} && exec ${quoted}`], {
           cwd: root,
           stdio: ['ignore', 'pipe', 'pipe'],
-        });
+        }),
+  );
   const lines: Array<Record<string, unknown>> = [];
   let err = '';
   let partial = '';
