@@ -37,6 +37,7 @@ import { FilePool, type FileStats } from './file-pool.js';
 import { openFileLimit, segmentFileBudget } from './file-budget.js';
 import { isValidTopicName, TOPIC_NAME_RULE } from './format/topic-name.js';
 import { LogCleaner, type LogCleanerOptions } from './log-cleaner.js';
+import { DEFAULT_TAIL_CACHE_TOTAL_BYTES, TailCacheBudget } from './tail-cache-budget.js';
 
 export interface LogManagerOptions {
   dataDir: string;
@@ -49,6 +50,8 @@ export interface LogManagerOptions {
   maintenanceIntervalMs?: number;
   /** Per-partition tail cache bound (see PartitionLog). */
   tailCacheBytes?: number;
+  /** Bound of all the partitions' tail caches together (tail-cache-budget.ts). Default 256 MiB. */
+  tailCacheTotalBytes?: number;
   /** How long an idempotent producer's state outlives its last append (see PartitionLog). */
   producerIdExpirationMs?: number;
   /** Segment files kept open at most (file-pool.ts). Default: half the process's descriptor limit (file-budget.ts). */
@@ -105,6 +108,7 @@ export class LogManager {
   private cleanShutdownRemoved: Promise<void> | undefined;
   private readonly trash: TopicTrash;
   private readonly files: FilePool;
+  private readonly tailCacheBudget: TailCacheBudget;
   private readonly processLimit: number | undefined;
   /** Compacts partitions whose cleanup policy says so; undefined when disabled. */
   readonly cleaner: LogCleaner | undefined;
@@ -117,10 +121,16 @@ export class LogManager {
     this.trash = new TopicTrash(options.dataDir, fs, logger);
     this.processLimit = openFileLimit();
     this.files = new FilePool(options.maxOpenSegmentFiles ?? segmentFileBudget(this.processLimit), logger);
+    this.tailCacheBudget = new TailCacheBudget(options.tailCacheTotalBytes ?? DEFAULT_TAIL_CACHE_TOTAL_BYTES);
     if (options.cleaner !== false)
       this.cleaner = new LogCleaner({ ...options.cleaner, fs, clock: options.clock ?? systemClock, logger }, () =>
         this.loaded(),
       );
+  }
+
+  /** Bytes all the partitions' tail caches hold now, and the bound they share. */
+  get tailCacheStats(): { bytes: number; maxBytes: number } {
+    return { bytes: this.tailCacheBudget.bytes, maxBytes: this.tailCacheBudget.maxBytes };
   }
 
   /** Segment files open now, the budget, and counters (for logs and, later, metrics). */
@@ -247,6 +257,7 @@ export class LogManager {
       logger: this.logger,
       repair: this.options.repair ?? false,
       tailCacheBytes: this.options.tailCacheBytes,
+      tailCacheBudget: this.tailCacheBudget,
       producerIdExpirationMs: this.options.producerIdExpirationMs,
       files: this.files,
     };

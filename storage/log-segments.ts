@@ -7,6 +7,7 @@
 // back of the end is a truncation, counted when it starts and when it ends (truncationCount).
 import type { Segment } from './segment.js';
 import { TailCache } from './tail-cache.js';
+import type { TailCacheBudget } from './tail-cache-budget.js';
 
 export class LogSegments {
   #segments: Segment[];
@@ -15,11 +16,11 @@ export class LogSegments {
   #truncations = 0;
   readonly #cache: TailCache;
 
-  constructor(segments: Segment[], logStartOffset: number, tailCacheBytes: number) {
+  constructor(segments: Segment[], logStartOffset: number, tailCacheBytes: number, tailCacheBudget?: TailCacheBudget) {
     this.#segments = segments;
     this.#start = logStartOffset;
     this.#end = this.active.nextOffset;
-    this.#cache = new TailCache(tailCacheBytes);
+    this.#cache = new TailCache(tailCacheBytes, tailCacheBudget);
   }
 
   get all(): readonly Segment[] {

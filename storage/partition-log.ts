@@ -52,6 +52,7 @@ import {
 import { readBatchHeader } from './format/record-batch.js';
 import { type EpochEnd, LeaderEpochs } from './leader-epochs.js';
 import type { AbortedTransaction } from './producer-state.js';
+import type { TailCacheBudget } from './tail-cache-budget.js';
 
 export type { AppendResult, ReadOptions, ReadResult, AbortedTransaction };
 export { DEFAULT_PRODUCER_ID_EXPIRATION_MS };
@@ -70,6 +71,8 @@ export interface PartitionLogOptions {
   repair?: boolean;
   /** Bound of the in-memory tail cache in bytes (default 4 MiB; 0 disables it). */
   tailCacheBytes?: number;
+  /** The bound shared with the other partitions' tail caches (tail-cache-budget.ts). Default: none. */
+  tailCacheBudget?: TailCacheBudget;
   /** Forget an idempotent producer this long after its last append (default 1 day; producer-state.ts). */
   producerIdExpirationMs?: number;
   /** The open-file budget shared with other partitions (file-pool.ts). Default: unlimited, files stay open. */
@@ -143,7 +146,12 @@ export class LoadedPartitionLog {
     this.#logger = env.logger;
     const { segments, logStartOffset, checkpoint } = recovered;
     for (const s of segments) s.fh.onPressure = this.#relieve;
-    const log = new LogSegments(segments, logStartOffset, options.tailCacheBytes ?? DEFAULT_TAIL_CACHE_BYTES);
+    const log = new LogSegments(
+      segments,
+      logStartOffset,
+      options.tailCacheBytes ?? DEFAULT_TAIL_CACHE_BYTES,
+      options.tailCacheBudget,
+    );
     this.#log = log;
     this.#commit = new GroupCommit({
       snapshot: () => ({ segment: log.active, offset: log.logEndOffset, size: log.active.size }),

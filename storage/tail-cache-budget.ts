@@ -1,0 +1,85 @@
+// The bytes all tail caches of a LogManager may hold together. Each partition's cache has its own bound
+// (4 MiB by default); with thousands of partitions those bounds add up to more memory than the machine
+// has, so the caches also share this budget. When an append takes the total over it, the oldest cached
+// appends of the whole broker are dropped first, whichever partition holds them: an idle partition's
+// cache empties before a busy one's newest appends. A dropped append is read from the log instead.
+//
+// Invariants: `bytes` is the sum of the buffers of every append still held by a cache of this budget.
+// Every append gets the next sequence number; the queue lists (cache, sequence) of every held append in
+// that order, plus appends dropped since (skipped when met). It holds no reference to an append, so a
+// dropped append's buffer is garbage at once.
+
+/** What the budget asks of a cache. */
+export interface BudgetedCache {
+  /** Sequence number of the oldest append the cache holds (Infinity when it holds none). */
+  readonly oldestSequence: number;
+  /** Drops the oldest append the cache holds. */
+  dropOldest(): void;
+}
+
+/** Default for all the tail caches of one LogManager together. */
+export const DEFAULT_TAIL_CACHE_TOTAL_BYTES = 256 * 1024 * 1024;
+
+export class TailCacheBudget {
+  #bytes = 0;
+  #held = 0;
+  #nextSequence = 0;
+  #caches: BudgetedCache[] = [];
+  #sequences: number[] = [];
+  #head = 0;
+
+  constructor(readonly maxBytes: number) {}
+
+  /** Bytes held by all the caches now. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  /**
+   * A cache took an append of `bytes`: returns its sequence number. Older appends anywhere are dropped
+   * until the total fits; the cache keeps the new append even when it alone is over the budget.
+   */
+  added(cache: BudgetedCache, bytes: number): number {
+    const sequence = this.#nextSequence++;
+    this.#bytes += bytes;
+    this.#held++;
+    this.#caches.push(cache);
+    this.#sequences.push(sequence);
+    while (this.#bytes > this.maxBytes && this.#head < this.#caches.length - 1) {
+      const oldest = this.#caches[this.#head]!;
+      const oldestSequence = this.#sequences[this.#head]!;
+      this.#head++;
+      if (oldest.oldestSequence === oldestSequence) oldest.dropOldest();
+    }
+    this.#compact();
+    return sequence;
+  }
+
+  /** A cache let an append of `bytes` go (its own bound, a clear, or the budget's request). */
+  dropped(bytes: number): void {
+    this.#bytes -= bytes;
+    this.#held--;
+  }
+
+  /** Forgets queue slots already passed and, when at least half the queued appends are gone, the dropped ones. */
+  #compact(): void {
+    const queued = this.#caches.length - this.#head;
+    if (queued >= 64 && queued >= 2 * this.#held) {
+      const caches: BudgetedCache[] = [];
+      const sequences: number[] = [];
+      for (let i = this.#head; i < this.#caches.length; i++) {
+        const cache = this.#caches[i]!;
+        if (this.#sequences[i]! < cache.oldestSequence) continue;
+        caches.push(cache);
+        sequences.push(this.#sequences[i]!);
+      }
+      this.#caches = caches;
+      this.#sequences = sequences;
+      this.#head = 0;
+    } else if (this.#head > 64 && this.#head * 2 > this.#caches.length) {
+      this.#caches = this.#caches.slice(this.#head);
+      this.#sequences = this.#sequences.slice(this.#head);
+      this.#head = 0;
+    }
+  }
+}
