@@ -121,6 +121,7 @@ const FILE_KEYS = new Set([
   'logLevel',
   'maxFetchBytes',
   'producerIdExpirationMs',
+  'tailCacheTotalBytes',
   'logCleaner',
   'offsetsTopicSegmentBytes',
   'http',

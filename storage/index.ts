@@ -24,6 +24,7 @@ export { mkdirDurable } from './durable-dir.js';
 export { ProducerSequenceError } from './producer-state.js';
 export type { ProducerErrorCode } from './producer-state.js';
 export { DEFAULT_TAIL_CACHE_BYTES, DEFAULT_PRODUCER_ID_EXPIRATION_MS } from './partition-log.js';
+export { DEFAULT_TAIL_CACHE_TOTAL_BYTES } from './tail-cache-budget.js';
 export { PartitionLog } from './lazy-partition-log.js';
 export { CLEAN_SHUTDOWN_FILE } from './clean-shutdown.js';
 export type { AppendResult, ReadOptions, ReadResult, PartitionLogOptions } from './partition-log.js';

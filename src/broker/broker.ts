@@ -210,6 +210,7 @@ export class Broker {
         logger: this.logger.child({ component: 'storage' }),
         maintenanceIntervalMs: this.config.maintenanceIntervalMs,
         producerIdExpirationMs: this.config.producerIdExpirationMs,
+        tailCacheTotalBytes: this.config.tailCacheTotalBytes,
         fs: this.config.fs,
         repair: this.config.repair,
         cleaner: logCleanerSettings(this.config),

@@ -4,6 +4,7 @@ import { isAbsolute, resolve } from 'node:path';
 import pino, { type Logger } from 'pino';
 import {
   DEFAULT_PRODUCER_ID_EXPIRATION_MS,
+  DEFAULT_TAIL_CACHE_TOTAL_BYTES,
   type Clock,
   type FlushPolicy,
   nodeFs,
@@ -138,6 +139,11 @@ export interface BrokerOptions {
    * producer.id.expiration.ms; checked at maintenance). Default 1 day.
    */
   producerIdExpirationMs?: number;
+  /**
+   * Bytes the tail caches of all partitions hold together (the newest appends, served to caught-up
+   * consumers without a disk read; each partition also keeps at most 4 MiB). Default 256 MiB.
+   */
+  tailCacheTotalBytes?: number;
   /** How long the activity log (`__activity`) keeps events. Default 7 days. */
   activityRetentionMs?: number;
   /** pino logger. Default: a silent one (the library never writes to the console by itself). */
@@ -210,6 +216,7 @@ export interface BrokerConfig {
   readonly shutdownTimeoutMs: number;
   readonly maintenanceIntervalMs: number;
   readonly producerIdExpirationMs: number;
+  readonly tailCacheTotalBytes: number;
   readonly activityRetentionMs: number;
   readonly logger: Logger;
   readonly clock: Clock;
@@ -385,6 +392,7 @@ const KNOWN_KEYS = new Set<string>([
   'transactions',
   'maxFetchBytes',
   'producerIdExpirationMs',
+  'tailCacheTotalBytes',
   'logCleaner',
   'offsetsTopicSegmentBytes',
   'security',
@@ -559,6 +567,13 @@ export function resolveBrokerConfig(options: BrokerOptions): BrokerConfig {
       options.producerIdExpirationMs,
       DEFAULT_PRODUCER_ID_EXPIRATION_MS,
       1,
+    ),
+    tailCacheTotalBytes: intIn(
+      'tailCacheTotalBytes',
+      options.tailCacheTotalBytes,
+      DEFAULT_TAIL_CACHE_TOTAL_BYTES,
+      0,
+      Number.MAX_SAFE_INTEGER,
     ),
     activityRetentionMs: intIn('activityRetentionMs', options.activityRetentionMs, 7 * DAY_MS, 1),
     logger: options.logger ?? pino({ level: 'silent' }),

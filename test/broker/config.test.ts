@@ -24,6 +24,7 @@ describe('resolveBrokerConfig', () => {
     });
     expect(c.topicDefaults.flush).toEqual({ kind: 'os' });
     expect(c.producerIdExpirationMs).toBe(24 * 60 * 60 * 1000);
+    expect(c.tailCacheTotalBytes).toBe(256 * 1024 * 1024);
     expect(c.headerLimits).toEqual({ maxHeaderBytes: 1024 * 1024, maxHeaderItems: 131_072, maxHeaderDepth: 32 });
     expect(c).toMatchObject({
       maxInFlightBytes: 256 * 1024 * 1024,
@@ -72,6 +73,7 @@ describe('resolveBrokerConfig', () => {
       [{ dataDir: '/x', prot: 1 }, /prot is not a broker option/],
       [{ dataDir: '/x', topicDefaults: { segmentBytes: 10 } }, /topicDefaults.segmentBytes must be between 1024/],
       [{ dataDir: '/x', producerIdExpirationMs: 0 }, /producerIdExpirationMs must be between 1/],
+      [{ dataDir: '/x', tailCacheTotalBytes: -1 }, /tailCacheTotalBytes must be between 0/],
       [
         { dataDir: '/x', maxFrameBytes: 65536, maxHeaderBytes: 65536 },
         /maxHeaderBytes must not exceed maxFrameBytes - 4 \(65532\), got 65536/,
