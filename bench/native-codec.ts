@@ -131,6 +131,7 @@ const fetchResponsePayload = (() => {
 
 // Metadata of 100 topics × 16 partitions (the SDK's largest routine response).
 const metadataResponse: MetadataResponse = {
+  throttleTimeMs: 0,
   brokers: [{ nodeId: 0, host: '127.0.0.1', port: 9650 }],
   clusterId: 'sluice',
   controllerId: 0,

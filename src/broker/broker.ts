@@ -24,7 +24,7 @@ import { FetchSessions } from './fetch/sessions.js';
 import { PartitionWaiters } from './fetch/waiters.js';
 import { startGroupService, type GroupService } from './groups/index.js';
 import { HandlerRegistry } from './handlers/index.js';
-import type { BrokerContext } from './handlers/types.js';
+import type { Answer, BrokerContext } from './handlers/types.js';
 import { Interceptors, type InterceptHandle, type Interceptor, type InterceptOptions } from './interceptors.js';
 import {
   KAFKA_HANDLERS,
@@ -377,7 +377,7 @@ export class Broker {
    */
   intercept<Req = any, Res = any>(
     api: ApiSpec<Req, Res> | ApiKeyName | number,
-    interceptor: Interceptor<Req, Res>,
+    interceptor: Interceptor<Req, Answer<Res> & { throttleTimeMs?: number }>,
     options?: InterceptOptions,
   ): InterceptHandle {
     const apiKey = typeof api === 'number' ? api : typeof api === 'string' ? ApiKey[api] : api.key;

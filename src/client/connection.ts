@@ -6,6 +6,12 @@
 // separate chunks; they are written with cork/uncork so the kernel gets one writev and record bytes are
 // never copied. When the socket's buffer is above its high-water mark, `drained()` lets a caller wait.
 //
+// Client-side throttling (KIP-219, as kafkajs does it): a response with throttleTimeMs > 0 says its
+// sender is over a quota; the broker answered at once and will not read this connection's next request
+// before the throttle ends. So requests made meanwhile wait here, in order, and go out when it ends (their
+// timeout counts from then): the client waits instead of piling requests into a connection the broker
+// holds. The throttle is per connection (per broker), like the broker's.
+//
 // Lifecycle: connect() opens the socket (bounded by connectionTimeout) and sends ApiVersions first. Any
 // socket error or close fails every pending request with a retriable SluiceConnectionError; a closed
 // Connection is never reused — the cluster opens a fresh one on the next request (see cluster.ts).
@@ -65,6 +71,14 @@ interface Pending {
   timer: NodeJS.Timeout;
   /** Date.now() when sent, taken only while someone listens to requests or timeouts (else 0). */
   sentAt: number;
+  /** Milliseconds it waited for a throttle before it was sent (0: none, or nobody listens). */
+  pendingDuration: number;
+}
+
+/** A request made while the connection is throttled: sent when the throttle ends (or failed on close). */
+interface Held {
+  send(): void;
+  fail(error: Error): void;
 }
 
 type State = 'new' | 'connecting' | 'ready' | 'closed';
@@ -80,6 +94,11 @@ export class Connection {
   private connecting: Promise<void> | null = null;
   private closeError: Error | null = null;
   private reauthTimer: NodeJS.Timeout | null = null;
+  /** performance.now() until which the broker asked for no request (throttleTimeMs); 0: not throttled. */
+  private throttledUntil = 0;
+  /** Requests waiting for the throttle to end, in the order they were made. */
+  private readonly held: Held[] = [];
+  private throttleTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly options: ConnectionOptions) {
     this.broker = `${options.host}:${options.port}`;
@@ -97,6 +116,11 @@ export class Connection {
   /** Requests sent and not yet answered. */
   get inFlight(): number {
     return this.pending.size;
+  }
+
+  /** Requests made while the broker's throttle runs, not sent yet. */
+  get throttled(): number {
+    return this.held.length;
   }
 
   connect(): Promise<void> {
@@ -252,30 +276,79 @@ export class Connection {
     const header = { apiKey: api.key, apiVersion: version, correlationId, clientId: this.options.clientId };
     const frame = encodeRequestFrame(header, message.body, message.tail);
     const network = this.options.network;
-    const sentAt = network?.wantsRequests ? Date.now() : 0;
+    const createdAt = network?.wantsRequests ? Date.now() : 0;
+    const mustWait = this.held.length > 0 || this.throttledUntil > performance.now();
     if (options.expectResponse === false) {
       return new Promise((resolve, reject) => {
-        this.write(frame, (err) => {
-          if (err) return reject(this.closeError ?? this.connectionError(err.message));
-          if (sentAt > 0) this.reportRequest(api as ApiSpec<unknown, unknown>, version, correlationId, sentAt, 0);
-          resolve(undefined);
-        });
+        const send = () => {
+          const sentAt = createdAt > 0 ? Date.now() : 0;
+          this.write(frame, (err) => {
+            if (err) return reject(this.closeError ?? this.connectionError(err.message));
+            if (sentAt > 0)
+              this.reportRequest(
+                api as ApiSpec<unknown, unknown>,
+                version,
+                correlationId,
+                sentAt,
+                0,
+                sentAt - createdAt,
+              );
+            resolve(undefined);
+          });
+        };
+        if (mustWait) this.hold({ send, fail: reject });
+        else send();
       });
     }
     return new Promise<Res>((resolve, reject) => {
-      const timeoutMs = options.timeoutMs ?? this.options.requestTimeout;
-      const timer = setTimeout(() => this.onTimeout(correlationId, timeoutMs), timeoutMs);
-      this.pending.set(correlationId, {
-        api: api as ApiSpec<unknown, unknown>,
-        version,
-        resolve: resolve as (v: unknown) => void,
-        reject,
-        timer,
-        sentAt,
-      });
-      if (network?.wantsQueueSize) this.reportQueueSize();
-      this.write(frame);
+      const send = () => {
+        const sentAt = createdAt > 0 ? Date.now() : 0;
+        const timeoutMs = options.timeoutMs ?? this.options.requestTimeout;
+        const timer = setTimeout(() => this.onTimeout(correlationId, timeoutMs), timeoutMs);
+        this.pending.set(correlationId, {
+          api: api as ApiSpec<unknown, unknown>,
+          version,
+          resolve: resolve as (v: unknown) => void,
+          reject,
+          timer,
+          sentAt,
+          pendingDuration: sentAt - createdAt,
+        });
+        if (network?.wantsQueueSize) this.reportQueueSize();
+        this.write(frame);
+      };
+      if (mustWait) this.hold({ send, fail: reject });
+      else send();
     });
+  }
+
+  /** A request made while throttled: queued behind the others until the throttle ends. */
+  private hold(request: Held): void {
+    this.held.push(request);
+    this.scheduleRelease();
+  }
+
+  /** The broker said to wait `ms` before the next request (a response's throttleTimeMs). */
+  private throttle(ms: number): void {
+    const until = performance.now() + ms;
+    if (until <= this.throttledUntil) return;
+    this.throttledUntil = until;
+    this.options.logger.debug('client-side throttling', { broker: this.broker, throttleTimeMs: ms });
+    if (this.held.length > 0) this.scheduleRelease();
+  }
+
+  /** Sends the held requests once the throttle has ended (a later throttle moves the time on). */
+  private scheduleRelease(): void {
+    if (this.throttleTimer) clearTimeout(this.throttleTimer);
+    const wait = Math.max(0, this.throttledUntil - performance.now());
+    this.throttleTimer = setTimeout(() => {
+      this.throttleTimer = null;
+      if (this.state === 'closed') return;
+      if (this.throttledUntil > performance.now()) return this.scheduleRelease();
+      // A response to one of these may throttle again: the rest then wait for that one.
+      while (this.held.length > 0 && !(this.throttledUntil > performance.now())) this.held.shift()!.send();
+      if (this.held.length > 0) this.scheduleRelease();
+    }, Math.ceil(wait));
   }
 
   private reportRequest(
@@ -284,15 +357,16 @@ export class Connection {
     correlationId: number,
     sentAt: number,
     size: number,
+    pendingDuration: number,
   ): void {
     this.options.network?.request({
       broker: this.broker,
       clientId: this.options.clientId,
       correlationId,
       size,
-      createdAt: sentAt,
+      createdAt: sentAt - pendingDuration,
       sentAt,
-      pendingDuration: 0,
+      pendingDuration,
       duration: Date.now() - sentAt,
       apiName: api.name,
       apiKey: api.key,
@@ -411,13 +485,24 @@ export class Connection {
     clearTimeout(entry.timer);
     if (this.options.network?.wantsQueueSize) this.reportQueueSize();
     if (entry.sentAt > 0)
-      this.reportRequest(entry.api, entry.version, frame.correlationId, entry.sentAt, payload.length);
+      this.reportRequest(
+        entry.api,
+        entry.version,
+        frame.correlationId,
+        entry.sentAt,
+        payload.length,
+        entry.pendingDuration,
+      );
     if (frame.error) {
       entry.reject(new SluiceProtocolError(frame.error.code, frame.error.message || undefined));
       return;
     }
     try {
-      entry.resolve(entry.api.decodeResponse(frame.body, frame.tail, entry.version));
+      const response = entry.api.decodeResponse(frame.body, frame.tail, entry.version);
+      // Before the caller sees the response, so that its next request already waits.
+      const throttleTimeMs = (response as { throttleTimeMs?: unknown }).throttleTimeMs;
+      if (typeof throttleTimeMs === 'number' && throttleTimeMs > 0) this.throttle(throttleTimeMs);
+      entry.resolve(response);
     } catch (err) {
       const e = err as Error & { code?: number };
       entry.reject(
@@ -437,6 +522,9 @@ export class Connection {
     this.state = 'closed';
     this.closeError = error ?? this.connectionError('connection closed by the client');
     if (this.reauthTimer) clearTimeout(this.reauthTimer);
+    if (this.throttleTimer) clearTimeout(this.throttleTimer);
+    this.throttleTimer = null;
+    for (const request of this.held.splice(0)) request.fail(this.closeError);
     this.socket?.destroy();
     const hadPending = this.pending.size > 0;
     for (const entry of this.pending.values()) {

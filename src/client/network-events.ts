@@ -19,7 +19,8 @@
 //                         answered, whenever the number changes. Sluice writes every request at once (the
 //                         broker bounds how many it serves at a time), so this counts kafkajs's queue plus
 //                         its in-flight requests.
-// createdAt = sentAt (nothing waits before the socket), so pendingDuration is 0.
+// createdAt is when the request was made, sentAt when it was written: pendingDuration is the time it waited
+// for a throttle the broker asked for (client-side throttling, connection.ts), else 0.
 //
 // With neither kind listening, a connection pays one check per request (`wantsRequests`) and builds nothing.
 // The client's listeners are not channel subscribers on purpose: a channel holds its subscribers for the

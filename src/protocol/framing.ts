@@ -229,6 +229,10 @@ export function decodeResponsePayload(
  * land — the unfilled rest of a large frame, so the kernel copies straight into it (no chunk allocated,
  * no second copy), or else a scratch buffer reused by every read — and `onRead()` takes the result.
  * Frames completed inside the scratch buffer are copied out of it (it is overwritten by the next read).
+ * The contract is one read per readBuffer() call, reported before the next call (Node's onread does so
+ * for net and, through TLSWrap's alloc-read-callback loop, for tls). A read into a frame buffer reported
+ * anywhere but where the frame's unfilled rest begins would mean bytes landed over bytes already taken:
+ * onRead then throws (the caller closes the connection) rather than hand out a corrupt frame.
  */
 export interface FrameDecoderOptions {
   /**
@@ -306,7 +310,9 @@ export class FrameDecoder {
   /** `n` bytes were read into `buf`, a buffer readBuffer() returned. Returns the frames completed. */
   onRead(n: number, buf: Buffer): Buffer[] {
     const partial = this.partial;
-    if (partial && buf.buffer === partial.buffer && buf.byteOffset === partial.byteOffset + this.filled) {
+    if (partial && buf.buffer === partial.buffer) {
+      if (buf.byteOffset !== partial.byteOffset + this.filled || n > partial.length - this.filled)
+        throw new Error('a direct read was reported out of order (it did not land where the frame continues)');
       this.filled += n;
       if (this.filled < partial.length) return [];
       this.partial = null;

@@ -68,6 +68,47 @@ describe('Connection', () => {
     expect(fake.requests.every((r) => r.clientId === 'unit')).toBe(true);
   });
 
+  it('holds the requests made during a throttle the broker asked for, then sends them in order', async () => {
+    const arrivals: Array<{ partition: number; at: number }> = [];
+    fake.broker.intercept(
+      ListOffsetsApi,
+      (r) => {
+        const partition = partitionOf(r.request);
+        arrivals.push({ partition, at: performance.now() });
+        return { respond: { ...answer(partition, partition), throttleTimeMs: partition === 0 ? 400 : 0 } };
+      },
+      { keep: true },
+    );
+    const c = connection(fake.port);
+    await c.connect();
+    await c.send(ListOffsetsApi, listOffsets(0));
+    const throttledAt = performance.now();
+    const replies = [1, 2, 3].map((p) => c.send(ListOffsetsApi, listOffsets(p)));
+    // Made during the throttle: waiting here, not written to a connection the broker will not read.
+    expect(c.throttled).toBe(3);
+    expect(c.inFlight).toBe(0);
+    const results = await Promise.all(replies);
+    expect(results.map((r) => r.topics[0]!.partitions[0]!.offset)).toEqual([1, 2, 3]);
+    expect(arrivals.map((a) => a.partition)).toEqual([0, 1, 2, 3]);
+    expect(arrivals[1]!.at - throttledAt).toBeGreaterThanOrEqual(395);
+    // Not throttled any more: the next request goes out at once.
+    const next = c.send(ListOffsetsApi, listOffsets(4));
+    expect(c.throttled).toBe(0);
+    expect((await next).topics[0]!.partitions[0]!.offset).toBe(4);
+  });
+
+  it('fails the requests held by a throttle with a connection error when the connection closes', async () => {
+    fake.broker.intercept(ListOffsetsApi, () => ({ respond: { ...answer(0, 0), throttleTimeMs: 10_000 } }));
+    const c = connection(fake.port);
+    await c.connect();
+    await c.send(ListOffsetsApi, listOffsets(0));
+    const held = c.send(ListOffsetsApi, listOffsets(1)).catch((e: unknown) => e);
+    expect(c.throttled).toBe(1);
+    c.close();
+    expect(await held).toBeInstanceOf(SluiceConnectionError);
+    expect(c.throttled).toBe(0);
+  });
+
   it('times out a request that gets no answer, and keeps serving others', async () => {
     fake.broker.intercept(
       ListOffsetsApi,

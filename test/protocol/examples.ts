@@ -31,6 +31,7 @@ export const EXAMPLES: Record<number, { request: unknown; response: unknown }> =
   [ApiKey.Metadata]: {
     request: { topics: ['a'], allowAutoTopicCreation: true, includeInternal: false },
     response: {
+      throttleTimeMs: 0,
       brokers: [{ nodeId: 0, host: '127.0.0.1', port: 9650 }],
       clusterId: 'c',
       controllerId: 0,
@@ -51,15 +52,15 @@ export const EXAMPLES: Record<number, { request: unknown; response: unknown }> =
       timeoutMs: 100,
       validateOnly: false,
     },
-    response: { topics: [{ name: 'a', errorCode: 0, errorMessage: null }] },
+    response: { throttleTimeMs: 0, topics: [{ name: 'a', errorCode: 0, errorMessage: null }] },
   },
   [ApiKey.DeleteTopics]: {
     request: { topics: ['a'], timeoutMs: 100 },
-    response: { topics: [{ name: 'a', errorCode: 3, errorMessage: 'gone' }] },
+    response: { throttleTimeMs: 0, topics: [{ name: 'a', errorCode: 3, errorMessage: 'gone' }] },
   },
   [ApiKey.CreatePartitions]: {
     request: { topics: [{ name: 'a', count: 4, assignments: [[0], [0]] }], timeoutMs: 100, validateOnly: true },
-    response: { topics: [{ name: 'a', errorCode: 37, errorMessage: 'already has 4 partitions' }] },
+    response: { throttleTimeMs: 0, topics: [{ name: 'a', errorCode: 37, errorMessage: 'already has 4 partitions' }] },
   },
   [ApiKey.DeleteRecords]: {
     request: { topics: [{ name: 'a', partitions: [{ partition: 0, offset: -1 }] }], timeoutMs: 100 },
@@ -71,6 +72,7 @@ export const EXAMPLES: Record<number, { request: unknown; response: unknown }> =
   [ApiKey.DescribeConfigs]: {
     request: { resources: [{ type: 'topic', name: 'a', configNames: ['flush'] }] },
     response: {
+      throttleTimeMs: 0,
       resources: [
         {
           type: 'topic',
@@ -89,7 +91,7 @@ export const EXAMPLES: Record<number, { request: unknown; response: unknown }> =
       resources: [{ type: 'topic', name: 'a', configs: { flush: 'always', 'retention.ms': null } }],
       validateOnly: false,
     },
-    response: { resources: [{ type: 'topic', name: 'a', errorCode: 0, errorMessage: null }] },
+    response: { throttleTimeMs: 0, resources: [{ type: 'topic', name: 'a', errorCode: 0, errorMessage: null }] },
   },
   [ApiKey.Produce]: {
     request: { acks: -1, timeoutMs: 100, topics: [{ name: 'a', partitions: [{ partition: 0, records: batch }] }] },
@@ -138,6 +140,7 @@ export const EXAMPLES: Record<number, { request: unknown; response: unknown }> =
   [ApiKey.ListOffsets]: {
     request: { isolationLevel: 0, topics: [{ name: 'a', partitions: [{ partition: 0, timestamp: -1 }] }] },
     response: {
+      throttleTimeMs: 0,
       topics: [
         { name: 'a', partitions: [{ partition: 0, errorCode: 0, errorMessage: null, timestamp: -1, offset: 7 }] },
       ],
@@ -180,7 +183,7 @@ export const EXAMPLES: Record<number, { request: unknown; response: unknown }> =
   },
   [ApiKey.FindCoordinator]: {
     request: { key: 'g', keyType: 0 },
-    response: { errorCode: 0, errorMessage: null, nodeId: 0, host: 'h', port: 1 },
+    response: { throttleTimeMs: 0, errorCode: 0, errorMessage: null, nodeId: 0, host: 'h', port: 1 },
   },
   [ApiKey.JoinGroup]: {
     request: {
@@ -194,6 +197,7 @@ export const EXAMPLES: Record<number, { request: unknown; response: unknown }> =
       reason: null,
     },
     response: {
+      throttleTimeMs: 0,
       errorCode: 0,
       errorMessage: null,
       generationId: 1,
@@ -214,7 +218,14 @@ export const EXAMPLES: Record<number, { request: unknown; response: unknown }> =
       protocolName: 'range',
       assignments: [{ memberId: 'm', assignment: bin }],
     },
-    response: { errorCode: 0, errorMessage: null, protocolType: 'consumer', protocolName: 'range', assignment: bin },
+    response: {
+      throttleTimeMs: 0,
+      errorCode: 0,
+      errorMessage: null,
+      protocolType: 'consumer',
+      protocolName: 'range',
+      assignment: bin,
+    },
   },
   [ApiKey.SaslHandshake]: {
     request: { mechanism: 'SCRAM-SHA-256' },
@@ -226,11 +237,16 @@ export const EXAMPLES: Record<number, { request: unknown; response: unknown }> =
   },
   [ApiKey.Heartbeat]: {
     request: { groupId: 'g', generationId: 1, memberId: 'm', groupInstanceId: null },
-    response: { errorCode: 0, errorMessage: null },
+    response: { throttleTimeMs: 0, errorCode: 0, errorMessage: null },
   },
   [ApiKey.LeaveGroup]: {
     request: { groupId: 'g', members: [{ memberId: 'm', groupInstanceId: null, reason: null }] },
-    response: { errorCode: 0, errorMessage: null, members: [{ memberId: 'm', groupInstanceId: null, errorCode: 0 }] },
+    response: {
+      throttleTimeMs: 0,
+      errorCode: 0,
+      errorMessage: null,
+      members: [{ memberId: 'm', groupInstanceId: null, errorCode: 0 }],
+    },
   },
   [ApiKey.OffsetCommit]: {
     request: {
@@ -240,11 +256,15 @@ export const EXAMPLES: Record<number, { request: unknown; response: unknown }> =
       groupInstanceId: null,
       topics: [{ name: 'a', partitions: [{ partition: 0, offset: 3, leaderEpoch: -1, metadata: null }] }],
     },
-    response: { topics: [{ name: 'a', partitions: [{ partition: 0, errorCode: 0, errorMessage: null }] }] },
+    response: {
+      throttleTimeMs: 0,
+      topics: [{ name: 'a', partitions: [{ partition: 0, errorCode: 0, errorMessage: null }] }],
+    },
   },
   [ApiKey.OffsetFetch]: {
     request: { groupId: 'g', topics: [{ name: 'a', partitions: [0] }] },
     response: {
+      throttleTimeMs: 0,
       errorCode: 0,
       errorMessage: null,
       topics: [
@@ -254,11 +274,16 @@ export const EXAMPLES: Record<number, { request: unknown; response: unknown }> =
   },
   [ApiKey.ListGroups]: {
     request: { statesFilter: ['Stable'] },
-    response: { errorCode: 0, groups: [{ groupId: 'g', protocolType: 'consumer', groupState: 'Stable' }] },
+    response: {
+      throttleTimeMs: 0,
+      errorCode: 0,
+      groups: [{ groupId: 'g', protocolType: 'consumer', groupState: 'Stable' }],
+    },
   },
   [ApiKey.DescribeGroups]: {
     request: { groups: ['g'] },
     response: {
+      throttleTimeMs: 0,
       groups: [
         {
           errorCode: 0,
@@ -283,7 +308,7 @@ export const EXAMPLES: Record<number, { request: unknown; response: unknown }> =
   },
   [ApiKey.DeleteGroups]: {
     request: { groups: ['g'] },
-    response: { results: [{ groupId: 'g', errorCode: 0, errorMessage: null }] },
+    response: { throttleTimeMs: 0, results: [{ groupId: 'g', errorCode: 0, errorMessage: null }] },
   },
   [ApiKey.ShareGroupHeartbeat]: {
     request: {
@@ -305,6 +330,7 @@ export const EXAMPLES: Record<number, { request: unknown; response: unknown }> =
       deadLetterTopic: null,
     },
     response: {
+      throttleTimeMs: 0,
       errorCode: 0,
       errorMessage: null,
       memberId: 'm-1',
@@ -322,6 +348,7 @@ export const EXAMPLES: Record<number, { request: unknown; response: unknown }> =
       acks: [{ topic: 'jobs', partition: 0, offset: 6, type: 'ack', errorMessage: null }],
     },
     response: {
+      throttleTimeMs: 0,
       errorCode: 0,
       errorMessage: null,
       acks: [{ topic: 'jobs', partition: 0, offset: 6, errorCode: 0, errorMessage: null }],
@@ -346,6 +373,7 @@ export const EXAMPLES: Record<number, { request: unknown; response: unknown }> =
       acks: [{ topic: 'jobs', partition: 0, offset: 7, type: 'fail', errorMessage: 'boom' }],
     },
     response: {
+      throttleTimeMs: 0,
       errorCode: 0,
       errorMessage: null,
       results: [{ topic: 'jobs', partition: 0, offset: 7, errorCode: 121, errorMessage: 'not held' }],
@@ -354,6 +382,7 @@ export const EXAMPLES: Record<number, { request: unknown; response: unknown }> =
   [ApiKey.ShareGroupDescribe]: {
     request: { groupIds: ['g'] },
     response: {
+      throttleTimeMs: 0,
       groups: [
         {
           groupId: 'g',
@@ -393,31 +422,37 @@ export const EXAMPLES: Record<number, { request: unknown; response: unknown }> =
   },
   [ApiKey.AlterShareGroupOffsets]: {
     request: { groupId: 'g', topic: 'jobs', partitions: [0], to: 'timestamp', timestamp: 1_700_000_000_000 },
-    response: { errorCode: 0, errorMessage: null, partitions: [{ partition: 0, startOffset: 3 }] },
+    response: { throttleTimeMs: 0, errorCode: 0, errorMessage: null, partitions: [{ partition: 0, startOffset: 3 }] },
   },
   [ApiKey.ListShareGroups]: {
     request: {},
-    response: { errorCode: 0, errorMessage: null, groups: [{ groupId: 'g', state: 'Empty', members: 0 }] },
+    response: {
+      throttleTimeMs: 0,
+      errorCode: 0,
+      errorMessage: null,
+      groups: [{ groupId: 'g', state: 'Empty', members: 0 }],
+    },
   },
   [ApiKey.DeleteShareGroups]: {
     request: { groupIds: ['g'] },
-    response: { results: [{ groupId: 'g', errorCode: 0, errorMessage: null }] },
+    response: { throttleTimeMs: 0, results: [{ groupId: 'g', errorCode: 0, errorMessage: null }] },
   },
   [ApiKey.CreateAcls]: {
     request: { acls: [aclBinding] },
-    response: { results: [{ errorCode: 0, errorMessage: null }] },
+    response: { throttleTimeMs: 0, results: [{ errorCode: 0, errorMessage: null }] },
   },
   [ApiKey.DescribeAcls]: {
     request: { filter: aclFilter },
-    response: { errorCode: 0, errorMessage: null, acls: [aclBinding] },
+    response: { throttleTimeMs: 0, errorCode: 0, errorMessage: null, acls: [aclBinding] },
   },
   [ApiKey.DeleteAcls]: {
     request: { filters: [aclFilter] },
-    response: { results: [{ errorCode: 0, errorMessage: null, deleted: [aclBinding] }] },
+    response: { throttleTimeMs: 0, results: [{ errorCode: 0, errorMessage: null, deleted: [aclBinding] }] },
   },
   [ApiKey.DescribeClientQuotas]: {
     request: { components: [{ entityType: 'user', matchType: 'exact', match: 'alice' }], strict: false },
     response: {
+      throttleTimeMs: 0,
       errorCode: 0,
       errorMessage: null,
       entries: [
@@ -439,12 +474,14 @@ export const EXAMPLES: Record<number, { request: unknown; response: unknown }> =
       validateOnly: false,
     },
     response: {
+      throttleTimeMs: 0,
       entries: [{ errorCode: 0, errorMessage: null, entity: [{ entityType: 'client-id', entityName: null }] }],
     },
   },
   [ApiKey.DescribeUserScramCredentials]: {
     request: { users: ['alice'] },
     response: {
+      throttleTimeMs: 0,
       errorCode: 0,
       errorMessage: null,
       results: [
@@ -470,7 +507,7 @@ export const EXAMPLES: Record<number, { request: unknown; response: unknown }> =
         },
       ],
     },
-    response: { results: [{ user: 'alice', errorCode: 0, errorMessage: null }] },
+    response: { throttleTimeMs: 0, results: [{ user: 'alice', errorCode: 0, errorMessage: null }] },
   },
   [ApiKey.ReplicaFetch]: {
     request: {

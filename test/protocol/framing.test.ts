@@ -326,6 +326,17 @@ describe('FrameDecoder', () => {
       for (const p of bigOut) expect(targets.some((t) => t.buffer === p.buffer && t.length < p.length)).toBe(true);
     });
 
+    it('refuses a read into a frame buffer reported anywhere but where the frame continues', () => {
+      const d = new FrameDecoder();
+      d.push(big.subarray(0, 1000));
+      const first = d.readBuffer();
+      expect(first.length).toBe(big.length - 1000);
+      big.copy(first, 0, 1000, 21_000);
+      expect(d.onRead(20_000, first)).toEqual([]);
+      // A second report of the buffer handed out before that read: its bytes would overwrite taken ones.
+      expect(() => d.onRead(100, first)).toThrow(/out of order/);
+    });
+
     it('refuses an oversized length read through the scratch buffer', () => {
       const d = new FrameDecoder(1000);
       const target = d.readBuffer();

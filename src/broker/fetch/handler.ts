@@ -37,7 +37,7 @@ import {
 } from '../../protocol/index.js';
 import { fetchChannel, type FetchEvent } from '../diagnostics.js';
 import { partitionError, toPartitionError } from '../handlers/storage-errors.js';
-import { defineHandler, type BrokerContext, type RequestContext } from '../handlers/types.js';
+import { type Answer, defineHandler, type BrokerContext, type RequestContext } from '../handlers/types.js';
 import { partitionKey, partitionName } from '../partition-key.js';
 import { onAbort } from './abort-hooks.js';
 import { highWatermark } from './high-watermark.js';
@@ -45,7 +45,7 @@ import type { FetchReadAhead } from './read-ahead.js';
 import { allowed, denied } from '../security/acl/authorize.js';
 
 interface ReadRound {
-  response: FetchResponse;
+  response: Answer<FetchResponse>;
   bytes: number;
   /** Some partition answered an error: respond at once (Kafka does the same). */
   failed: boolean;
@@ -178,7 +178,7 @@ async function readAll(
     }
   }
   ctx.responseMemory.hold(bytes);
-  return { response: { throttleTimeMs: 0, errorCode: ErrorCode.NONE, topics }, bytes, failed, leases, next };
+  return { response: { errorCode: ErrorCode.NONE, topics }, bytes, failed, leases, next };
 }
 
 /**
@@ -257,7 +257,7 @@ function partitionKeys(request: FetchRequest): Set<string> {
 }
 
 /** Each answered partition's bytes (and record chunks, for counting records) to the fetch channel. */
-function publishFetched(response: FetchResponse): void {
+function publishFetched(response: Answer<FetchResponse>): void {
   for (const t of response.topics) {
     for (const p of t.partitions) {
       let bytes = 0;

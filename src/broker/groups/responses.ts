@@ -16,8 +16,8 @@ import type {
 
 const EMPTY = Buffer.alloc(0);
 
-/** `T` with its wire error fields replaced by `error`. */
-type Answer<T> = Omit<T, 'errorCode' | 'errorMessage'> & GroupOutcome;
+/** `T` with its wire error fields replaced by `error` (and without throttleTimeMs, the wire's own). */
+type Answer<T> = Omit<T, 'errorCode' | 'errorMessage' | 'throttleTimeMs'> & GroupOutcome;
 
 type TopicPartitions<P> = Array<{ name: string; partitions: P[] }>;
 

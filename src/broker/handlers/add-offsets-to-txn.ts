@@ -15,5 +15,5 @@ export const addOffsetsToTxnHandler = defineHandler(AddOffsetsToTxnApi, async (r
       () => broker.transactions.addOffsets(transactionalId, { producerId, producerEpoch }, groupId),
       ctx.logger,
     ));
-  return { throttleTimeMs: 0, ...outcome };
+  return { ...outcome };
 });

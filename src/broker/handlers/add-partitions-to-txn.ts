@@ -34,7 +34,6 @@ export const addPartitionsToTxnHandler = defineHandler(AddPartitionsToTxnApi, as
   );
   const result = outcome;
   return {
-    throttleTimeMs: 0,
     results: request.topics.map((t) => ({
       name: t.name,
       partitions: t.partitions.map((partition) => ({

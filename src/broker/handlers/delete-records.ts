@@ -48,7 +48,6 @@ async function deleteBefore(
 }
 
 export const deleteRecordsHandler = defineHandler(DeleteRecordsApi, async (request, broker, ctx) => ({
-  throttleTimeMs: 0,
   topics: await Promise.all(
     request.topics.map(async (t) => {
       if (!allowed(broker, ctx, 'Delete', 'topic', t.name)) {

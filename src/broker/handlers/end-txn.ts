@@ -11,5 +11,5 @@ export const endTxnHandler = defineHandler(EndTxnApi, async (request, broker, ct
       () => broker.transactions.endTransaction(transactionalId, { producerId, producerEpoch }, committed),
       ctx.logger,
     ));
-  return { throttleTimeMs: 0, ...outcome };
+  return { ...outcome };
 });

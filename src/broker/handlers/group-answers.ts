@@ -23,27 +23,28 @@ import type {
   SyncAnswer,
 } from '../groups/index.js';
 import { groupErrorCode, groupWireError } from './domain-errors.js';
+import type { Answer } from './types.js';
 
-export function joinResponse({ error, ...answer }: JoinAnswer): JoinGroupResponse {
+export function joinResponse({ error, ...answer }: JoinAnswer): Answer<JoinGroupResponse> {
   return { ...groupWireError(error), ...answer };
 }
 
-export function syncResponse({ error, ...answer }: SyncAnswer): SyncGroupResponse {
+export function syncResponse({ error, ...answer }: SyncAnswer): Answer<SyncGroupResponse> {
   return { ...groupWireError(error), ...answer };
 }
 
-export function heartbeatResponse({ error }: HeartbeatAnswer): HeartbeatResponse {
+export function heartbeatResponse({ error }: HeartbeatAnswer): Answer<HeartbeatResponse> {
   return groupWireError(error);
 }
 
-export function leaveResponse({ error, members }: LeaveAnswer): LeaveGroupResponse {
+export function leaveResponse({ error, members }: LeaveAnswer): Answer<LeaveGroupResponse> {
   return {
     ...groupWireError(error),
     members: members.map(({ error: memberError, ...m }) => ({ ...m, errorCode: groupErrorCode(memberError) })),
   };
 }
 
-export function commitResponse({ topics }: CommitAnswer): OffsetCommitResponse {
+export function commitResponse({ topics }: CommitAnswer): Answer<OffsetCommitResponse> {
   return {
     topics: topics.map((t) => ({
       name: t.name,
@@ -52,7 +53,7 @@ export function commitResponse({ topics }: CommitAnswer): OffsetCommitResponse {
   };
 }
 
-export function offsetFetchResponse({ error, topics }: OffsetFetchAnswer): OffsetFetchResponse {
+export function offsetFetchResponse({ error, topics }: OffsetFetchAnswer): Answer<OffsetFetchResponse> {
   return {
     ...groupWireError(error),
     topics: topics.map((t) => ({
@@ -65,14 +66,14 @@ export function offsetFetchResponse({ error, topics }: OffsetFetchAnswer): Offse
   };
 }
 
-export function listGroupsResponse({ error, groups }: ListGroupsAnswer): ListGroupsResponse {
+export function listGroupsResponse({ error, groups }: ListGroupsAnswer): Answer<ListGroupsResponse> {
   return { errorCode: groupErrorCode(error), groups };
 }
 
-export function describeGroupsResponse({ groups }: DescribeGroupsAnswer): DescribeGroupsResponse {
+export function describeGroupsResponse({ groups }: DescribeGroupsAnswer): Answer<DescribeGroupsResponse> {
   return { groups: groups.map(({ error, ...group }) => ({ ...groupWireError(error), ...group })) };
 }
 
-export function deleteGroupsResponse({ results }: DeleteGroupsAnswer): DeleteGroupsResponse {
+export function deleteGroupsResponse({ results }: DeleteGroupsAnswer): Answer<DeleteGroupsResponse> {
   return { results: results.map(({ error, groupId }) => ({ groupId, ...groupWireError(error) })) };
 }

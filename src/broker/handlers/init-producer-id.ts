@@ -3,12 +3,12 @@
 // restarts without one fsync per id. With a transactional id the transaction coordinator answers: the
 // id's producer at its next epoch (fencing the previous instance), or a new one.
 import { ErrorCode, InitProducerIdApi, MAX_PRODUCER_EPOCH, type InitProducerIdResponse } from '../../protocol/index.js';
-import { defineHandler } from './types.js';
+import { type Answer, defineHandler } from './types.js';
 import { denied, mayProduceIdempotently } from '../security/acl/authorize.js';
 import { transactionalIdRefusal, txnWireError } from './txn-errors.js';
 
-function refused(code: keyof typeof ErrorCode, errorMessage: string): InitProducerIdResponse {
-  return { throttleTimeMs: 0, errorCode: ErrorCode[code], errorMessage, producerId: -1, producerEpoch: -1 };
+function refused(code: keyof typeof ErrorCode, errorMessage: string): Answer<InitProducerIdResponse> {
+  return { errorCode: ErrorCode[code], errorMessage, producerId: -1, producerEpoch: -1 };
 }
 
 export const initProducerIdHandler = defineHandler(InitProducerIdApi, async (request, broker, ctx) => {
@@ -16,16 +16,16 @@ export const initProducerIdHandler = defineHandler(InitProducerIdApi, async (req
     const { transactionalId, transactionTimeoutMs, producerId, producerEpoch } = request;
     if (transactionalId === '') return refused('INVALID_REQUEST', 'transactionalId must not be empty');
     const denial = transactionalIdRefusal(broker, ctx, transactionalId);
-    if (denial) return { throttleTimeMs: 0, ...denial, producerId: -1, producerEpoch: -1 };
+    if (denial) return { ...denial, producerId: -1, producerEpoch: -1 };
     try {
       const identity = await broker.transactions.initProducerId(
         transactionalId,
         transactionTimeoutMs,
         producerId >= 0 ? { producerId, producerEpoch } : undefined,
       );
-      return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: null, ...identity };
+      return { errorCode: ErrorCode.NONE, errorMessage: null, ...identity };
     } catch (err) {
-      return { throttleTimeMs: 0, ...txnWireError(err, ctx.logger), producerId: -1, producerEpoch: -1 };
+      return { ...txnWireError(err, ctx.logger), producerId: -1, producerEpoch: -1 };
     }
   }
   if (!mayProduceIdempotently(broker, ctx))
@@ -38,7 +38,6 @@ export const initProducerIdHandler = defineHandler(InitProducerIdApi, async (req
       return refused('UNKNOWN_PRODUCER_ID', `producer id ${producerId} was not issued by this broker`);
     if (producerEpoch < MAX_PRODUCER_EPOCH) {
       return {
-        throttleTimeMs: 0,
         errorCode: ErrorCode.NONE,
         errorMessage: null,
         producerId,
@@ -51,7 +50,6 @@ export const initProducerIdHandler = defineHandler(InitProducerIdApi, async (req
   }
   try {
     return {
-      throttleTimeMs: 0,
       errorCode: ErrorCode.NONE,
       errorMessage: null,
       producerId: await broker.producerIds.allocate(),

@@ -27,7 +27,7 @@ import { validateProducedBatches } from '../../records/batch-validation.js';
 import { produceChannel, type ProduceEvent } from '../diagnostics.js';
 import type { Topic } from '../registries/topics.js';
 import { partitionError, toPartitionError, wireErrorOf, type PartitionError } from './storage-errors.js';
-import { defineHandler, NO_RESPONSE, type BrokerContext, type RequestContext } from './types.js';
+import { type Answer, defineHandler, NO_RESPONSE, type BrokerContext, type RequestContext } from './types.js';
 import { allowed, denied, mayCreateTopic } from '../security/acl/authorize.js';
 import { isInternalTopicName } from '../security/acl/internal-topics.js';
 import { notLeaderError } from '../cluster/leadership.js';
@@ -212,7 +212,7 @@ function respond(
   request: ProduceRequest,
   topics: TopicResult[],
   ctx: RequestContext,
-): ProduceResponse | typeof NO_RESPONSE {
+): Answer<ProduceResponse> | typeof NO_RESPONSE {
   if (request.acks === 0) {
     for (const t of topics) {
       for (const p of t.partitions) {
@@ -225,7 +225,7 @@ function respond(
     }
     return NO_RESPONSE;
   }
-  return { topics, throttleTimeMs: 0 };
+  return { topics };
 }
 
 export const produceHandler = defineHandler(ProduceApi, (request, broker, ctx) => {

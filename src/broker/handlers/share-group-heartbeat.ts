@@ -32,6 +32,7 @@ export const shareGroupHeartbeatHandler = defineHandler(ShareGroupHeartbeatApi, 
     });
     return { errorCode: 0, errorMessage: null, ...result };
   } catch (error) {
-    return shareWireError(error, `share group "${request.groupId}"`, ctx.logger);
+    const refused = shareWireError(error, `share group "${request.groupId}"`, ctx.logger);
+    return { ...refused, memberId: '', heartbeatIntervalMs: 0, sessionTimeoutMs: 0, lockTimeoutMs: 0 };
   }
 });

@@ -34,7 +34,6 @@ export const txnOffsetCommitHandler = defineHandler(TxnOffsetCommitApi, async (r
       ctx.logger,
     ));
   return {
-    throttleTimeMs: 0,
     topics: request.topics.map((t) => ({
       name: t.name,
       partitions: t.partitions.map((p) => ({ partition: p.partition, ...outcome })),

@@ -99,14 +99,23 @@ export interface RequestContext {
 
 export type { ResponseMemory } from '../transport/wire.js';
 
+/**
+ * What a handler answers for a response of type `Res`: the response without `throttleTimeMs`. The wire
+ * fills that in from the quota decision (security/quotas/enforce.ts; 0, the field's default, when the
+ * sender is within its quotas): no handler computes it.
+ */
+export type Answer<Res> = Omit<Res, 'throttleTimeMs'>;
+
+export type HandlerResult<Res> = Promise<Answer<Res> | NoResponse> | Answer<Res> | NoResponse;
+
 export interface Handler<Req = any, Res = any> {
   readonly api: ApiSpec<Req, Res>;
-  handle(request: Req, broker: BrokerContext, ctx: RequestContext): Promise<Res | NoResponse> | Res | NoResponse;
+  handle(request: Req, broker: BrokerContext, ctx: RequestContext): HandlerResult<Res>;
 }
 
 export function defineHandler<Req, Res>(
   api: ApiSpec<Req, Res>,
-  handle: (request: Req, broker: BrokerContext, ctx: RequestContext) => Promise<Res | NoResponse> | Res | NoResponse,
+  handle: (request: Req, broker: BrokerContext, ctx: RequestContext) => HandlerResult<Res>,
 ): Handler<Req, Res> {
   return Object.freeze({ api, handle });
 }

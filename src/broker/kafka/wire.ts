@@ -36,7 +36,7 @@ import {
 } from '../transport/wire.js';
 import type { KafkaHandler, KafkaListenerInfo, KafkaRequestContext } from './handler.js';
 import type { KafkaHandlerRegistry } from './registry.js';
-import { throttled } from '../security/quotas/enforce.js';
+import { reportsThrottle, throttled } from '../security/quotas/enforce.js';
 import { RequestTimer } from '../security/quotas/request-timer.js';
 import { errorResponseFrame, unsupportedFrame } from './unsupported.js';
 
@@ -132,8 +132,12 @@ export class KafkaWire implements Wire {
       const frame = encodeOnly(response);
       if (throttler.idle) return frame;
       const request = { apiKey: header.apiKey, clientId: header.clientId, bytes: payload.length };
-      const answered = response === NO_RESPONSE ? null : response;
-      return throttled(throttler, exchange, request, answered, frame, encodeOnly, timer);
+      // The encoder leaves the field out of versions that lack it.
+      const withThrottle =
+        response !== NO_RESPONSE && reportsThrottle(api.response)
+          ? (throttleTimeMs: number) => encodeOnly({ ...(response as object), throttleTimeMs })
+          : null;
+      return throttled(throttler, exchange, request, frame, withThrottle, timer);
     };
     const failed = (error: unknown): ResponseFrame => this.unexpected(header, exchange, error);
     try {

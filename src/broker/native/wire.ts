@@ -17,6 +17,7 @@ import {
   RequestHeaderError,
   type ApiSpec,
   type DecodedRequestFrame,
+  type AnyNativeApi,
   type HeaderLimits,
 } from '../../protocol/index.js';
 import type { HandlerRegistry } from '../handlers/index.js';
@@ -31,7 +32,7 @@ import {
   type Wire,
 } from '../transport/wire.js';
 import { observeRequest } from '../diagnostics.js';
-import { throttled } from '../security/quotas/enforce.js';
+import { reportsThrottle, throttled } from '../security/quotas/enforce.js';
 import { RequestTimer } from '../security/quotas/request-timer.js';
 
 export interface NativeWireDeps {
@@ -174,15 +175,12 @@ export class NativeWire implements Wire {
     const encoded = encode(api, frame.correlationId, response);
     const { throttler } = this.deps.broker.quotas;
     if (throttler.idle) return encoded;
-    return throttled(
-      throttler,
-      exchange,
-      { apiKey: frame.apiKey, clientId: frame.clientId, bytes },
-      response === NO_RESPONSE ? null : response,
-      encoded,
-      (r) => encode(api, frame.correlationId, r),
-      timer,
-    );
+    const withThrottle =
+      response !== NO_RESPONSE && reportsThrottle((api as AnyNativeApi).response)
+        ? (throttleTimeMs: number) => encode(api, frame.correlationId, { ...(response as object), throttleTimeMs })
+        : null;
+    const request = { apiKey: frame.apiKey, clientId: frame.clientId, bytes };
+    return throttled(throttler, exchange, request, encoded, withThrottle, timer);
   }
 
   /** An error thrown while serving: a ProtocolError is the answer; anything else is a bug (logged). */

@@ -1,8 +1,8 @@
 // AddOffsetsToTxn: the producer will commit a consumer group's offsets inside its open transaction
 // (TxnOffsetCommit follows). Opens the transaction if needed.
 import { ApiKey, defineApi } from '../api-keys.js';
-import { int, message, type MessageValue } from '../schema.js';
-import { errorCode, errorMessage, groupId } from './fields.js';
+import { message, type MessageValue } from '../schema.js';
+import { errorCode, errorMessage, groupId, throttleTimeMs } from './fields.js';
 import { producerEpoch, producerId, transactionalId } from './txn-fields.js';
 
 export const AddOffsetsToTxnRequestDef = message({
@@ -23,7 +23,7 @@ export const AddOffsetsToTxnResponseDef = message({
   type: 'response',
   apiKey: ApiKey.AddOffsetsToTxn,
   validVersions: '0',
-  fields: { throttleTimeMs: int({ min: 0, default: 0 }), errorCode: errorCode(), errorMessage: errorMessage() },
+  fields: { throttleTimeMs: throttleTimeMs(), errorCode: errorCode(), errorMessage: errorMessage() },
 });
 
 export type AddOffsetsToTxnRequest = MessageValue<typeof AddOffsetsToTxnRequestDef>;

@@ -1,8 +1,8 @@
 // AddPartitionsToTxn: a transactional producer names the partitions it is about to write in its open
 // transaction (the coordinator writes their markers when the transaction ends). Opens the transaction.
 import { ApiKey, defineApi } from '../api-keys.js';
-import { array, int, message, type MessageValue, struct } from '../schema.js';
-import { errorCode, errorMessage, partitionIndex, topicName, topicPartitions } from './fields.js';
+import { array, message, type MessageValue, struct } from '../schema.js';
+import { errorCode, errorMessage, partitionIndex, topicName, topicPartitions, throttleTimeMs } from './fields.js';
 import { producerEpoch, producerId, transactionalId } from './txn-fields.js';
 
 export const AddPartitionsToTxnRequestDef = message({
@@ -24,7 +24,7 @@ export const AddPartitionsToTxnResponseDef = message({
   apiKey: ApiKey.AddPartitionsToTxn,
   validVersions: '0',
   fields: {
-    throttleTimeMs: int({ min: 0, default: 0 }),
+    throttleTimeMs: throttleTimeMs(),
     results: topicPartitions({ partition: partitionIndex(), errorCode: errorCode(), errorMessage: errorMessage() }),
   },
 });

@@ -2,7 +2,7 @@
 // entry fails alone). Kafka's API 49.
 import { ApiKey, defineApi } from '../api-keys.js';
 import { array, bool, message, type MessageValue, number, string, struct } from '../schema.js';
-import { errorCode, errorMessage } from './fields.js';
+import { errorCode, errorMessage, throttleTimeMs } from './fields.js';
 import { quotaEntityPart } from './quota-fields.js';
 
 export const AlterClientQuotasRequestDef = message({
@@ -38,6 +38,7 @@ export const AlterClientQuotasResponseDef = message({
   apiKey: ApiKey.AlterClientQuotas,
   validVersions: '0',
   fields: {
+    throttleTimeMs: throttleTimeMs(),
     entries: array(struct({ errorCode: errorCode(), errorMessage: errorMessage(), entity: array(quotaEntityPart()) })),
   },
 });

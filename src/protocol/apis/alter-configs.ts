@@ -3,7 +3,7 @@
 import { ApiKey, defineApi } from '../api-keys.js';
 import { array, bool, message, type MessageValue, oneOf, string, stringMap, struct } from '../schema.js';
 import { RESOURCE_TYPES } from './describe-configs.js';
-import { errorCode, errorMessage } from './fields.js';
+import { errorCode, errorMessage, throttleTimeMs } from './fields.js';
 
 export const AlterConfigsRequestDef = message({
   name: 'AlterConfigsRequest',
@@ -28,6 +28,7 @@ export const AlterConfigsResponseDef = message({
   apiKey: ApiKey.AlterConfigs,
   validVersions: '0',
   fields: {
+    throttleTimeMs: throttleTimeMs(),
     resources: array(
       struct({ type: oneOf(RESOURCE_TYPES), name: string(), errorCode: errorCode(), errorMessage: errorMessage() }),
     ),

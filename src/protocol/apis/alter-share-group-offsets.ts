@@ -3,7 +3,7 @@
 // Records before it count as settled; from it on, as never delivered (delivery counts start over).
 import { ApiKey, defineApi } from '../api-keys.js';
 import { array, int, message, type MessageValue, oneOf, struct } from '../schema.js';
-import { errorCode, errorMessage, groupId, partitionIndex, topicName } from './fields.js';
+import { errorCode, errorMessage, groupId, partitionIndex, topicName, throttleTimeMs } from './fields.js';
 
 export const AlterShareGroupOffsetsRequestDef = message({
   name: 'AlterShareGroupOffsetsRequest',
@@ -25,6 +25,7 @@ export const AlterShareGroupOffsetsResponseDef = message({
   apiKey: ApiKey.AlterShareGroupOffsets,
   validVersions: '0',
   fields: {
+    throttleTimeMs: throttleTimeMs(),
     errorCode: errorCode(),
     errorMessage: errorMessage(),
     partitions: array(struct({ partition: partitionIndex(), startOffset: int() }), { default: [] }),

@@ -2,7 +2,7 @@
 // the salted password (Hi(password, salt, iterations)), never the password. One result per user named.
 import { ApiKey, defineApi } from '../api-keys.js';
 import { array, bytes, int, message, type MessageValue, string, struct } from '../schema.js';
-import { errorCode, errorMessage } from './fields.js';
+import { errorCode, errorMessage, throttleTimeMs } from './fields.js';
 
 export const AlterUserScramCredentialsRequestDef = message({
   name: 'AlterUserScramCredentialsRequest',
@@ -32,6 +32,7 @@ export const AlterUserScramCredentialsResponseDef = message({
   apiKey: ApiKey.AlterUserScramCredentials,
   validVersions: '0',
   fields: {
+    throttleTimeMs: throttleTimeMs(),
     results: array(struct({ user: string(), errorCode: errorCode(), errorMessage: errorMessage() })),
   },
 });

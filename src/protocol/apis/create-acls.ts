@@ -2,7 +2,7 @@
 import { ApiKey, defineApi } from '../api-keys.js';
 import { array, message, type MessageValue, struct } from '../schema.js';
 import { aclBinding } from './acl-fields.js';
-import { errorCode, errorMessage } from './fields.js';
+import { errorCode, errorMessage, throttleTimeMs } from './fields.js';
 
 export const CreateAclsRequestDef = message({
   name: 'CreateAclsRequest',
@@ -17,7 +17,10 @@ export const CreateAclsResponseDef = message({
   type: 'response',
   apiKey: ApiKey.CreateAcls,
   validVersions: '0',
-  fields: { results: array(struct({ errorCode: errorCode(), errorMessage: errorMessage() })) },
+  fields: {
+    throttleTimeMs: throttleTimeMs(),
+    results: array(struct({ errorCode: errorCode(), errorMessage: errorMessage() })),
+  },
 });
 
 export type CreateAclsRequest = MessageValue<typeof CreateAclsRequestDef>;

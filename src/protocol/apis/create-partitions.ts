@@ -2,7 +2,7 @@
 // grow: existing partitions keep their data and keys that hash by partition count may move, as in Kafka.
 import { ApiKey, defineApi } from '../api-keys.js';
 import { array, bool, int, message, type MessageValue, struct } from '../schema.js';
-import { topicName, topicResults } from './fields.js';
+import { topicName, topicResults, throttleTimeMs } from './fields.js';
 
 export const CreatePartitionsRequestDef = message({
   name: 'CreatePartitionsRequest',
@@ -31,7 +31,7 @@ export const CreatePartitionsResponseDef = message({
   type: 'response',
   apiKey: ApiKey.CreatePartitions,
   validVersions: '0',
-  fields: { topics: topicResults() },
+  fields: { throttleTimeMs: throttleTimeMs(), topics: topicResults() },
 });
 
 export type CreatePartitionsRequest = MessageValue<typeof CreatePartitionsRequestDef>;

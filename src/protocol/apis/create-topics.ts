@@ -1,7 +1,7 @@
 // CreateTopics: creates topics with a partition count and per-topic configs (retention.ms, …).
 import { ApiKey, defineApi } from '../api-keys.js';
 import { array, bool, int, message, type MessageValue, stringMap, struct } from '../schema.js';
-import { topicName, topicResults } from './fields.js';
+import { topicName, topicResults, throttleTimeMs } from './fields.js';
 
 export const CreateTopicsRequestDef = message({
   name: 'CreateTopicsRequest',
@@ -28,7 +28,7 @@ export const CreateTopicsResponseDef = message({
   type: 'response',
   apiKey: ApiKey.CreateTopics,
   validVersions: '0',
-  fields: { topics: topicResults() },
+  fields: { throttleTimeMs: throttleTimeMs(), topics: topicResults() },
 });
 
 export type CreateTopicsRequest = MessageValue<typeof CreateTopicsRequestDef>;

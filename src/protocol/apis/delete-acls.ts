@@ -2,7 +2,7 @@
 import { ApiKey, defineApi } from '../api-keys.js';
 import { array, message, type MessageValue, struct } from '../schema.js';
 import { aclBinding, aclFilter } from './acl-fields.js';
-import { errorCode, errorMessage } from './fields.js';
+import { errorCode, errorMessage, throttleTimeMs } from './fields.js';
 
 export const DeleteAclsRequestDef = message({
   name: 'DeleteAclsRequest',
@@ -18,6 +18,7 @@ export const DeleteAclsResponseDef = message({
   apiKey: ApiKey.DeleteAcls,
   validVersions: '0',
   fields: {
+    throttleTimeMs: throttleTimeMs(),
     results: array(struct({ errorCode: errorCode(), errorMessage: errorMessage(), deleted: array(aclBinding()) })),
   },
 });

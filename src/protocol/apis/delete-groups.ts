@@ -1,7 +1,7 @@
 // DeleteGroups: removes empty groups and their committed offsets.
 import { ApiKey, defineApi } from '../api-keys.js';
 import { array, message, type MessageValue, string, struct } from '../schema.js';
-import { errorCode, errorMessage, groupId } from './fields.js';
+import { errorCode, errorMessage, groupId, throttleTimeMs } from './fields.js';
 
 export const DeleteGroupsRequestDef = message({
   name: 'DeleteGroupsRequest',
@@ -16,7 +16,10 @@ export const DeleteGroupsResponseDef = message({
   type: 'response',
   apiKey: ApiKey.DeleteGroups,
   validVersions: '0',
-  fields: { results: array(struct({ groupId: string(), errorCode: errorCode(), errorMessage: errorMessage() })) },
+  fields: {
+    throttleTimeMs: throttleTimeMs(),
+    results: array(struct({ groupId: string(), errorCode: errorCode(), errorMessage: errorMessage() })),
+  },
 });
 
 export type DeleteGroupsRequest = MessageValue<typeof DeleteGroupsRequestDef>;

@@ -3,7 +3,7 @@
 // readable); an offset at or below the current log start changes nothing.
 import { ApiKey, defineApi } from '../api-keys.js';
 import { int, message, type MessageValue } from '../schema.js';
-import { errorCode, errorMessage, partitionIndex, topicPartitions } from './fields.js';
+import { errorCode, errorMessage, partitionIndex, topicPartitions, throttleTimeMs } from './fields.js';
 
 /** Offset meaning "up to the high watermark": every record consumers can see. */
 export const DELETE_TO_HIGH_WATERMARK = -1;
@@ -25,7 +25,7 @@ export const DeleteRecordsResponseDef = message({
   apiKey: ApiKey.DeleteRecords,
   validVersions: '0',
   fields: {
-    throttleTimeMs: int({ min: 0, default: 0 }),
+    throttleTimeMs: throttleTimeMs(),
     topics: topicPartitions({
       partition: partitionIndex(),
       errorCode: errorCode(),

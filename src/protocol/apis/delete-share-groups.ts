@@ -2,7 +2,7 @@
 // members remain, GROUP_ID_NOT_FOUND for an unknown group). Records are never touched.
 import { ApiKey, defineApi } from '../api-keys.js';
 import { array, message, type MessageValue, string, struct } from '../schema.js';
-import { errorCode, errorMessage, groupId } from './fields.js';
+import { errorCode, errorMessage, groupId, throttleTimeMs } from './fields.js';
 
 export const DeleteShareGroupsRequestDef = message({
   name: 'DeleteShareGroupsRequest',
@@ -17,7 +17,10 @@ export const DeleteShareGroupsResponseDef = message({
   type: 'response',
   apiKey: ApiKey.DeleteShareGroups,
   validVersions: '0',
-  fields: { results: array(struct({ groupId: string(), errorCode: errorCode(), errorMessage: errorMessage() })) },
+  fields: {
+    throttleTimeMs: throttleTimeMs(),
+    results: array(struct({ groupId: string(), errorCode: errorCode(), errorMessage: errorMessage() })),
+  },
 });
 
 export type DeleteShareGroupsRequest = MessageValue<typeof DeleteShareGroupsRequestDef>;

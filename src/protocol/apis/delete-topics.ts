@@ -1,7 +1,7 @@
 // DeleteTopics: removes topics and all their data.
 import { ApiKey, defineApi } from '../api-keys.js';
 import { array, int, message, type MessageValue } from '../schema.js';
-import { topicName, topicResults } from './fields.js';
+import { topicName, topicResults, throttleTimeMs } from './fields.js';
 
 export const DeleteTopicsRequestDef = message({
   name: 'DeleteTopicsRequest',
@@ -19,7 +19,7 @@ export const DeleteTopicsResponseDef = message({
   type: 'response',
   apiKey: ApiKey.DeleteTopics,
   validVersions: '0',
-  fields: { topics: topicResults() },
+  fields: { throttleTimeMs: throttleTimeMs(), topics: topicResults() },
 });
 
 export type DeleteTopicsRequest = MessageValue<typeof DeleteTopicsRequestDef>;

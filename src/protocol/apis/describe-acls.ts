@@ -2,7 +2,7 @@
 import { ApiKey, defineApi } from '../api-keys.js';
 import { array, message, type MessageValue } from '../schema.js';
 import { aclBinding, aclFilter } from './acl-fields.js';
-import { errorCode, errorMessage } from './fields.js';
+import { errorCode, errorMessage, throttleTimeMs } from './fields.js';
 
 export const DescribeAclsRequestDef = message({
   name: 'DescribeAclsRequest',
@@ -17,7 +17,12 @@ export const DescribeAclsResponseDef = message({
   type: 'response',
   apiKey: ApiKey.DescribeAcls,
   validVersions: '0',
-  fields: { errorCode: errorCode(), errorMessage: errorMessage(), acls: array(aclBinding()) },
+  fields: {
+    throttleTimeMs: throttleTimeMs(),
+    errorCode: errorCode(),
+    errorMessage: errorMessage(),
+    acls: array(aclBinding()),
+  },
 });
 
 export type DescribeAclsRequest = MessageValue<typeof DescribeAclsRequestDef>;

@@ -1,7 +1,7 @@
 // DescribeClientQuotas: the quota entities a filter matches, with their values (Kafka's API 48).
 import { ApiKey, defineApi } from '../api-keys.js';
 import { array, bool, message, type MessageValue, number, oneOf, string, struct } from '../schema.js';
-import { errorCode, errorMessage } from './fields.js';
+import { errorCode, errorMessage, throttleTimeMs } from './fields.js';
 import { QUOTA_ENTITY_TYPES, quotaEntityPart } from './quota-fields.js';
 
 export const DescribeClientQuotasRequestDef = message({
@@ -28,6 +28,7 @@ export const DescribeClientQuotasResponseDef = message({
   apiKey: ApiKey.DescribeClientQuotas,
   validVersions: '0',
   fields: {
+    throttleTimeMs: throttleTimeMs(),
     errorCode: errorCode(),
     errorMessage: errorMessage(),
     entries: array(

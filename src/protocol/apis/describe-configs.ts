@@ -1,7 +1,7 @@
 // DescribeConfigs: the effective configs of topics (and the broker), with where each value comes from.
 import { ApiKey, defineApi } from '../api-keys.js';
 import { array, bool, message, type MessageValue, oneOf, string, struct } from '../schema.js';
-import { errorCode, errorMessage } from './fields.js';
+import { errorCode, errorMessage, throttleTimeMs } from './fields.js';
 
 export const RESOURCE_TYPES = ['topic', 'broker'] as const;
 export type ResourceType = (typeof RESOURCE_TYPES)[number];
@@ -30,6 +30,7 @@ export const DescribeConfigsResponseDef = message({
   apiKey: ApiKey.DescribeConfigs,
   validVersions: '0',
   fields: {
+    throttleTimeMs: throttleTimeMs(),
     resources: array(
       struct({
         type: oneOf(RESOURCE_TYPES),

@@ -1,7 +1,7 @@
 // DescribeGroups: state, protocol and members (with their metadata and assignment bytes) of groups.
 import { ApiKey, defineApi } from '../api-keys.js';
 import { array, bytes, message, type MessageValue, string, struct } from '../schema.js';
-import { errorCode, errorMessage, groupId, groupInstanceId } from './fields.js';
+import { errorCode, errorMessage, groupId, groupInstanceId, throttleTimeMs } from './fields.js';
 
 export const DescribeGroupsRequestDef = message({
   name: 'DescribeGroupsRequest',
@@ -17,6 +17,7 @@ export const DescribeGroupsResponseDef = message({
   apiKey: ApiKey.DescribeGroups,
   validVersions: '0',
   fields: {
+    throttleTimeMs: throttleTimeMs(),
     groups: array(
       struct({
         errorCode: errorCode(),

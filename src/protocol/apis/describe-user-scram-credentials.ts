@@ -2,7 +2,7 @@
 // API 50.
 import { ApiKey, defineApi } from '../api-keys.js';
 import { array, int, message, type MessageValue, oneOf, string, struct } from '../schema.js';
-import { errorCode, errorMessage } from './fields.js';
+import { errorCode, errorMessage, throttleTimeMs } from './fields.js';
 
 export const SCRAM_MECHANISM_NAMES = ['SCRAM-SHA-256', 'SCRAM-SHA-512'] as const;
 
@@ -22,6 +22,7 @@ export const DescribeUserScramCredentialsResponseDef = message({
   apiKey: ApiKey.DescribeUserScramCredentials,
   validVersions: '0',
   fields: {
+    throttleTimeMs: throttleTimeMs(),
     errorCode: errorCode(),
     errorMessage: errorMessage(),
     results: array(

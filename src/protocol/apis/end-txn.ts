@@ -2,8 +2,8 @@
 // markers are in every partition of the transaction (single node), so a read_committed consumer can read
 // a committed transaction as soon as its producer's commit() returned.
 import { ApiKey, defineApi } from '../api-keys.js';
-import { bool, int, message, type MessageValue } from '../schema.js';
-import { errorCode, errorMessage } from './fields.js';
+import { bool, message, type MessageValue } from '../schema.js';
+import { errorCode, errorMessage, throttleTimeMs } from './fields.js';
 import { producerEpoch, producerId, transactionalId } from './txn-fields.js';
 
 export const EndTxnRequestDef = message({
@@ -24,7 +24,7 @@ export const EndTxnResponseDef = message({
   type: 'response',
   apiKey: ApiKey.EndTxn,
   validVersions: '0',
-  fields: { throttleTimeMs: int({ min: 0, default: 0 }), errorCode: errorCode(), errorMessage: errorMessage() },
+  fields: { throttleTimeMs: throttleTimeMs(), errorCode: errorCode(), errorMessage: errorMessage() },
 });
 
 export type EndTxnRequest = MessageValue<typeof EndTxnRequestDef>;

@@ -2,7 +2,7 @@
 // available. The record bytes travel in the response tail, as chunks straight from storage.
 import { ApiKey, defineApi } from '../api-keys.js';
 import { array, int, message, type MessageValue, records, struct } from '../schema.js';
-import { errorCode, errorMessage, partitionIndex, topicPartitions } from './fields.js';
+import { errorCode, errorMessage, partitionIndex, topicPartitions, throttleTimeMs } from './fields.js';
 
 const MAX_WAIT_LIMIT_MS = 10 * 60_000;
 
@@ -35,7 +35,7 @@ export const FetchResponseDef = message({
   apiKey: ApiKey.Fetch,
   validVersions: '0',
   fields: {
-    throttleTimeMs: int({ default: 0 }),
+    throttleTimeMs: throttleTimeMs(),
     errorCode: int({ default: 0 }),
     topics: topicPartitions({
       partition: partitionIndex(),

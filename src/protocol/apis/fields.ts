@@ -13,6 +13,12 @@ export const errorCode = () => int();
 export const errorMessage = () => string({ nullableVersions: '0+' });
 /** The member ids a coordinator hands out. */
 export const memberId = () => string({ maxLength: 1024 });
+/**
+ * Kafka's throttle_time_ms: how long the client should wait before its next request to this broker (its
+ * sender is over a quota). The wire fills it in from the quota decision; handlers never set it.
+ */
+export const throttleTimeMs = () =>
+  int({ min: 0, default: 0, doc: 'ms to wait before the next request to this broker (over a quota); 0: none' });
 
 /** The per-topic result of CreateTopics, DeleteTopics and CreatePartitions. */
 export const topicResults = () =>

@@ -1,7 +1,7 @@
 // FindCoordinator: which broker coordinates a group (on a single broker: itself).
 import { ApiKey, defineApi } from '../api-keys.js';
 import { int, message, type MessageValue, string } from '../schema.js';
-import { errorCode, errorMessage, groupId } from './fields.js';
+import { errorCode, errorMessage, groupId, throttleTimeMs } from './fields.js';
 
 export const FindCoordinatorRequestDef = message({
   name: 'FindCoordinatorRequest',
@@ -20,6 +20,7 @@ export const FindCoordinatorResponseDef = message({
   apiKey: ApiKey.FindCoordinator,
   validVersions: '0',
   fields: {
+    throttleTimeMs: throttleTimeMs(),
     errorCode: errorCode(),
     errorMessage: errorMessage(),
     nodeId: int(),

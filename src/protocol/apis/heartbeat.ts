@@ -1,7 +1,7 @@
 // Heartbeat: keeps a member's session alive; REBALANCE_IN_PROGRESS tells it to rejoin.
 import { ApiKey, defineApi } from '../api-keys.js';
 import { int, message, type MessageValue } from '../schema.js';
-import { errorCode, errorMessage, groupId, groupInstanceId, memberId } from './fields.js';
+import { errorCode, errorMessage, groupId, groupInstanceId, memberId, throttleTimeMs } from './fields.js';
 
 export const HeartbeatRequestDef = message({
   name: 'HeartbeatRequest',
@@ -16,7 +16,7 @@ export const HeartbeatResponseDef = message({
   type: 'response',
   apiKey: ApiKey.Heartbeat,
   validVersions: '0',
-  fields: { errorCode: errorCode(), errorMessage: errorMessage() },
+  fields: { throttleTimeMs: throttleTimeMs(), errorCode: errorCode(), errorMessage: errorMessage() },
 });
 
 export type HeartbeatRequest = MessageValue<typeof HeartbeatRequestDef>;

@@ -7,7 +7,7 @@
 // the id's producer (new, or the same id at the next epoch, fencing the previous instance).
 import { ApiKey, defineApi } from '../api-keys.js';
 import { int, message, type MessageValue, string } from '../schema.js';
-import { errorCode, errorMessage } from './fields.js';
+import { errorCode, errorMessage, throttleTimeMs } from './fields.js';
 
 export const MAX_PRODUCER_EPOCH = 0x7fff;
 
@@ -38,7 +38,7 @@ export const InitProducerIdResponseDef = message({
   apiKey: ApiKey.InitProducerId,
   validVersions: '0',
   fields: {
-    throttleTimeMs: int({ min: 0, default: 0 }),
+    throttleTimeMs: throttleTimeMs(),
     errorCode: errorCode(),
     errorMessage: errorMessage(),
     producerId: int({ min: -1, doc: "Kafka's int64 as a msgpack integer; -1 on error" }),

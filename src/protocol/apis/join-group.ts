@@ -2,7 +2,7 @@
 // leader receives every member's protocol metadata and computes the assignment client-side.
 import { ApiKey, defineApi } from '../api-keys.js';
 import { array, bytes, int, message, type MessageValue, string, struct } from '../schema.js';
-import { errorCode, errorMessage, groupId, groupInstanceId } from './fields.js';
+import { errorCode, errorMessage, groupId, groupInstanceId, throttleTimeMs } from './fields.js';
 
 const MAX_METADATA = 1024 * 1024;
 
@@ -35,6 +35,7 @@ export const JoinGroupResponseDef = message({
   apiKey: ApiKey.JoinGroup,
   validVersions: '0',
   fields: {
+    throttleTimeMs: throttleTimeMs(),
     errorCode: errorCode(),
     errorMessage: errorMessage(),
     generationId: int(),

@@ -1,7 +1,7 @@
 // LeaveGroup: members leave at once instead of waiting out the session timeout.
 import { ApiKey, defineApi } from '../api-keys.js';
 import { array, message, type MessageValue, string, struct } from '../schema.js';
-import { errorCode, errorMessage, groupId, groupInstanceId } from './fields.js';
+import { errorCode, errorMessage, groupId, groupInstanceId, throttleTimeMs } from './fields.js';
 
 export const LeaveGroupRequestDef = message({
   name: 'LeaveGroupRequest',
@@ -27,6 +27,7 @@ export const LeaveGroupResponseDef = message({
   apiKey: ApiKey.LeaveGroup,
   validVersions: '0',
   fields: {
+    throttleTimeMs: throttleTimeMs(),
     errorCode: errorCode(),
     errorMessage: errorMessage(),
     members: array(struct({ memberId: string(), groupInstanceId: groupInstanceId(), errorCode: errorCode() })),

@@ -1,7 +1,7 @@
 // ListGroups: every group the coordinator knows, optionally filtered by state.
 import { ApiKey, defineApi } from '../api-keys.js';
 import { array, message, type MessageValue, string, struct } from '../schema.js';
-import { errorCode } from './fields.js';
+import { errorCode, throttleTimeMs } from './fields.js';
 
 export const ListGroupsRequestDef = message({
   name: 'ListGroupsRequest',
@@ -23,6 +23,7 @@ export const ListGroupsResponseDef = message({
   apiKey: ApiKey.ListGroups,
   validVersions: '0',
   fields: {
+    throttleTimeMs: throttleTimeMs(),
     errorCode: errorCode(),
     groups: array(struct({ groupId: string(), protocolType: string(), groupState: string() })),
   },

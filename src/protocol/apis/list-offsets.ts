@@ -1,7 +1,7 @@
 // ListOffsets: earliest (-2), latest (-1) or first offset at/after a timestamp, per partition.
 import { ApiKey, defineApi } from '../api-keys.js';
 import { int, message, type MessageValue } from '../schema.js';
-import { errorCode, errorMessage, partitionIndex, topicPartitions } from './fields.js';
+import { errorCode, errorMessage, partitionIndex, topicPartitions, throttleTimeMs } from './fields.js';
 
 export const LATEST_TIMESTAMP = -1;
 export const EARLIEST_TIMESTAMP = -2;
@@ -26,6 +26,7 @@ export const ListOffsetsResponseDef = message({
   apiKey: ApiKey.ListOffsets,
   validVersions: '0',
   fields: {
+    throttleTimeMs: throttleTimeMs(),
     topics: topicPartitions({
       partition: partitionIndex(),
       errorCode: errorCode(),

@@ -1,7 +1,7 @@
 // ListShareGroups: every share group with its state (Stable: has members; Empty) and member count.
 import { ApiKey, defineApi } from '../api-keys.js';
 import { array, int, message, type MessageValue, string, struct } from '../schema.js';
-import { errorCode, errorMessage } from './fields.js';
+import { errorCode, errorMessage, throttleTimeMs } from './fields.js';
 
 export const ListShareGroupsRequestDef = message({
   name: 'ListShareGroupsRequest',
@@ -17,6 +17,7 @@ export const ListShareGroupsResponseDef = message({
   apiKey: ApiKey.ListShareGroups,
   validVersions: '0',
   fields: {
+    throttleTimeMs: throttleTimeMs(),
     errorCode: errorCode(),
     errorMessage: errorMessage(),
     groups: array(struct({ groupId: string(), state: string(), members: int() }), { default: [] }),

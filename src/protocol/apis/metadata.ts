@@ -1,7 +1,7 @@
 // Metadata: brokers, topics, partitions and their leaders. Auto-creates topics when asked and allowed.
 import { ApiKey, type ApiSpec, defineApi, type NativeApi } from '../api-keys.js';
 import { array, bool, int, message, type MessageValue, string, struct } from '../schema.js';
-import { errorCode, errorMessage, partitionIndex, topicName } from './fields.js';
+import { errorCode, errorMessage, partitionIndex, topicName, throttleTimeMs } from './fields.js';
 
 export const MetadataRequestDef = message({
   name: 'MetadataRequest',
@@ -21,6 +21,7 @@ export const MetadataResponseDef = message({
   apiKey: ApiKey.Metadata,
   validVersions: '0',
   fields: {
+    throttleTimeMs: throttleTimeMs(),
     brokers: array(struct({ nodeId: int(), host: string(), port: int({ min: 0, max: 65535 }) })),
     clusterId: string(),
     controllerId: int(),

@@ -2,7 +2,15 @@
 // generationId -1 with memberId '' is a standalone commit (a group with no active members, e.g. admin).
 import { ApiKey, defineApi } from '../api-keys.js';
 import { int, message, type MessageValue, string } from '../schema.js';
-import { errorCode, errorMessage, groupId, groupInstanceId, partitionIndex, topicPartitions } from './fields.js';
+import {
+  errorCode,
+  errorMessage,
+  groupId,
+  groupInstanceId,
+  partitionIndex,
+  topicPartitions,
+  throttleTimeMs,
+} from './fields.js';
 
 export const OFFSET_METADATA_MAX = 4096;
 
@@ -32,6 +40,7 @@ export const OffsetCommitResponseDef = message({
   apiKey: ApiKey.OffsetCommit,
   validVersions: '0',
   fields: {
+    throttleTimeMs: throttleTimeMs(),
     topics: topicPartitions({ partition: partitionIndex(), errorCode: errorCode(), errorMessage: errorMessage() }),
   },
 });

@@ -1,7 +1,15 @@
 // OffsetFetch: a group's committed offsets, with the partition's log end and the lag beside each.
 import { ApiKey, defineApi } from '../api-keys.js';
 import { array, int, message, type MessageValue, string, struct } from '../schema.js';
-import { errorCode, errorMessage, groupId, partitionIndex, topicName, topicPartitions } from './fields.js';
+import {
+  errorCode,
+  errorMessage,
+  groupId,
+  partitionIndex,
+  topicName,
+  topicPartitions,
+  throttleTimeMs,
+} from './fields.js';
 
 export const OffsetFetchRequestDef = message({
   name: 'OffsetFetchRequest',
@@ -23,6 +31,7 @@ export const OffsetFetchResponseDef = message({
   apiKey: ApiKey.OffsetFetch,
   validVersions: '0',
   fields: {
+    throttleTimeMs: throttleTimeMs(),
     errorCode: errorCode(),
     errorMessage: errorMessage(),
     topics: topicPartitions({

@@ -1,7 +1,7 @@
 // Produce: appends record batches to partitions. The record bytes travel in the frame tail, untouched.
 import { ApiKey, defineApi, type EncodedMessage } from '../api-keys.js';
 import { int, type MessageInput, type MessageValue, message, oneOf, records } from '../schema.js';
-import { errorCode, errorMessage, partitionIndex, topicPartitions } from './fields.js';
+import { errorCode, errorMessage, partitionIndex, topicPartitions, throttleTimeMs } from './fields.js';
 
 export const ProduceRequestDef = message({
   name: 'ProduceRequest',
@@ -32,7 +32,7 @@ export const ProduceResponseDef = message({
       logAppendTime: int({ default: -1 }),
       logStartOffset: int({ default: -1 }),
     }),
-    throttleTimeMs: int({ default: 0 }),
+    throttleTimeMs: throttleTimeMs(),
   },
 });
 

@@ -5,7 +5,7 @@
 // own result (INVALID_RECORD_STATE: not held by this member, e.g. its lock expired).
 import { ApiKey, defineApi } from '../api-keys.js';
 import { array, message, type MessageValue, oneOf, string, struct } from '../schema.js';
-import { errorCode, errorMessage, groupId, partitionIndex, topicName } from './fields.js';
+import { errorCode, errorMessage, groupId, partitionIndex, topicName, throttleTimeMs } from './fields.js';
 import { shareOffset, SHARE_ERROR_MESSAGE_MAX, SHARE_MAX_RECORDS, shareMemberId } from './share-fields.js';
 
 export const SHARE_ACK_TYPES = ['ack', 'release', 'reject', 'fail', 'renew'] as const;
@@ -48,6 +48,7 @@ export const ShareAcknowledgeResponseDef = message({
   apiKey: ApiKey.ShareAcknowledge,
   validVersions: '0',
   fields: {
+    throttleTimeMs: throttleTimeMs(),
     errorCode: errorCode(),
     errorMessage: errorMessage(),
     results: array(shareAckResult(), { default: [] }),

@@ -7,7 +7,7 @@
 // acknowledgements is answered without long-polling.
 import { ApiKey, defineApi } from '../api-keys.js';
 import { array, bytes, int, message, type MessageValue, string, struct } from '../schema.js';
-import { errorCode, errorMessage, groupId, partitionIndex, topicName } from './fields.js';
+import { errorCode, errorMessage, groupId, partitionIndex, topicName, throttleTimeMs } from './fields.js';
 import { shareAckEntry, shareAckResult } from './share-acknowledge.js';
 import { shareOffset, SHARE_MAX_RECORDS, shareMemberId } from './share-fields.js';
 
@@ -33,6 +33,7 @@ export const ShareFetchResponseDef = message({
   apiKey: ApiKey.ShareFetch,
   validVersions: '0-1',
   fields: {
+    throttleTimeMs: throttleTimeMs(),
     errorCode: errorCode(),
     errorMessage: errorMessage(),
     acks: array(shareAckResult(), { versions: '1+', default: [] }),

@@ -3,7 +3,7 @@
 // delivery-count histogram and the oldest unsettled record's timestamp.
 import { ApiKey, defineApi } from '../api-keys.js';
 import { array, int, message, type MessageValue, string, struct } from '../schema.js';
-import { errorCode, errorMessage, groupId, partitionIndex, topicName } from './fields.js';
+import { errorCode, errorMessage, groupId, partitionIndex, topicName, throttleTimeMs } from './fields.js';
 
 export const ShareGroupDescribeRequestDef = message({
   name: 'ShareGroupDescribeRequest',
@@ -19,6 +19,7 @@ export const ShareGroupDescribeResponseDef = message({
   apiKey: ApiKey.ShareGroupDescribe,
   validVersions: '0',
   fields: {
+    throttleTimeMs: throttleTimeMs(),
     groups: array(
       struct({
         groupId: string(),

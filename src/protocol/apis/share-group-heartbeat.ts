@@ -3,7 +3,7 @@
 // declares the group's settings (lock timeout, retry policy, dead-letter topic); nil keeps the group's.
 import { ApiKey, defineApi } from '../api-keys.js';
 import { array, bool, int, message, type MessageValue, oneOf, string, struct } from '../schema.js';
-import { errorCode, errorMessage, groupId, topicName } from './fields.js';
+import { errorCode, errorMessage, groupId, topicName, throttleTimeMs } from './fields.js';
 import { shareMemberId } from './share-fields.js';
 
 export const ShareGroupHeartbeatRequestDef = message({
@@ -43,6 +43,7 @@ export const ShareGroupHeartbeatResponseDef = message({
   apiKey: ApiKey.ShareGroupHeartbeat,
   validVersions: '0',
   fields: {
+    throttleTimeMs: throttleTimeMs(),
     errorCode: errorCode(),
     errorMessage: errorMessage(),
     memberId: string({ default: '' }),

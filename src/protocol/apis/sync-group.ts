@@ -1,7 +1,7 @@
 // SyncGroup: the leader sends the assignment; every member receives its own share.
 import { ApiKey, defineApi } from '../api-keys.js';
 import { array, bytes, int, message, type MessageValue, string, struct } from '../schema.js';
-import { errorCode, errorMessage, groupId, groupInstanceId, memberId } from './fields.js';
+import { errorCode, errorMessage, groupId, groupInstanceId, memberId, throttleTimeMs } from './fields.js';
 
 const MAX_ASSIGNMENT = 4 * 1024 * 1024;
 
@@ -33,6 +33,7 @@ export const SyncGroupResponseDef = message({
   apiKey: ApiKey.SyncGroup,
   validVersions: '0',
   fields: {
+    throttleTimeMs: throttleTimeMs(),
     errorCode: errorCode(),
     errorMessage: errorMessage(),
     protocolType: string({ nullableVersions: '0+' }),

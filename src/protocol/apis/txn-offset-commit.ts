@@ -2,7 +2,15 @@
 // only when the transaction commits; an abort drops them.
 import { ApiKey, defineApi } from '../api-keys.js';
 import { int, message, type MessageValue, string } from '../schema.js';
-import { errorCode, errorMessage, groupId, groupInstanceId, partitionIndex, topicPartitions } from './fields.js';
+import {
+  errorCode,
+  errorMessage,
+  groupId,
+  groupInstanceId,
+  partitionIndex,
+  topicPartitions,
+  throttleTimeMs,
+} from './fields.js';
 import { producerEpoch, producerId, transactionalId } from './txn-fields.js';
 
 export const TxnOffsetCommitRequestDef = message({
@@ -32,7 +40,7 @@ export const TxnOffsetCommitResponseDef = message({
   apiKey: ApiKey.TxnOffsetCommit,
   validVersions: '0',
   fields: {
-    throttleTimeMs: int({ min: 0, default: 0 }),
+    throttleTimeMs: throttleTimeMs(),
     topics: topicPartitions({ partition: partitionIndex(), errorCode: errorCode(), errorMessage: errorMessage() }),
   },
 });

@@ -1,5 +1,6 @@
 // Drives a GroupCoordinator on a manual clock: no sockets, no sleeping. Its answers are read as the native
 // door sends them (handlers/group-answers.ts: the coordinator's domain errors as wire codes and messages).
+import type { Answer } from '../../../src/broker/handlers/types.js';
 import type {
   DeleteGroupsRequest,
   DescribeGroupsRequest,
@@ -98,7 +99,7 @@ export interface JoinOptions {
   clientId?: string;
 }
 
-export function join(h: Harness, groupId: string, o: JoinOptions = {}): Promise<JoinGroupResponse> {
+export function join(h: Harness, groupId: string, o: JoinOptions = {}): Promise<Answer<JoinGroupResponse>> {
   return h.coordinator.join(
     {
       groupId,
@@ -117,10 +118,10 @@ export function join(h: Harness, groupId: string, o: JoinOptions = {}): Promise<
 export function sync(
   h: Harness,
   groupId: string,
-  r: JoinGroupResponse,
+  r: Answer<JoinGroupResponse>,
   assignments: Record<string, string> = {},
   instanceId: string | null = null,
-): Promise<SyncGroupResponse> {
+): Promise<Answer<SyncGroupResponse>> {
   return h.coordinator.sync({
     groupId,
     generationId: r.generationId,
@@ -161,7 +162,7 @@ export async function stableGroup(
   groupId: string,
   n: number,
   o: JoinOptions = {},
-): Promise<JoinGroupResponse[]> {
+): Promise<Answer<JoinGroupResponse>[]> {
   const pending = Array.from({ length: n }, () => join(h, groupId, o));
   settle(h, groupId);
   const joins = await Promise.all(pending);

@@ -1,8 +1,10 @@
 // What a wire does with a served request when quotas are configured (both wires, the same way): account
 // it (throttler.ts) and, if its sender is over a quota, put the throttle in the response's throttleTimeMs
-// (Kafka's throttle_time_ms; the native Produce and Fetch responses carry it too) and hold the connection's
-// next request for that long (KIP-219: the answer goes out at once, the client is expected to wait too, and
-// the broker never disconnects for it).
+// (Kafka's throttle_time_ms; every native response of a request quotas count carries it) and hold the
+// connection's next request for that long (KIP-219: the answer goes out at once, the client is expected to
+// wait too, and the broker never disconnects for it). Handlers never set the field: a response within its
+// quotas is encoded without it (the field's default, 0, on the client's side), one over them is encoded
+// again here with it.
 import type { Exchange } from '../../transport/wire.js';
 import type { RequestTimer } from './request-timer.js';
 import type { Throttler } from './throttler.js';
@@ -17,16 +19,26 @@ function frameBytes(frame: Frame): number {
 }
 
 /**
- * Accounts the request whose `response` was encoded as `frame`; returns the frame to send: the same, or
- * one encoded again with the throttle time when the response has a throttleTimeMs field.
+ * The response encoded again with `throttleTimeMs` set, or null when its API's response has no such
+ * field (ApiVersions, the SASL exchange: requests no quota counts).
+ */
+export type ThrottledEncoder = ((throttleTimeMs: number) => Frame) | null;
+
+/** Whether a response definition (native or Kafka: both keep their fields by name) has throttleTimeMs. */
+export function reportsThrottle(responseDef: { readonly fields: object } | undefined): boolean {
+  return responseDef !== undefined && 'throttleTimeMs' in responseDef.fields;
+}
+
+/**
+ * Accounts the request whose response was encoded as `frame`; returns the frame to send: the same, or
+ * the response encoded again with the throttle time (`withThrottle`).
  */
 export function throttled(
   throttler: Throttler,
   exchange: Exchange,
   request: { apiKey: number; clientId: string | null; bytes: number },
-  response: unknown,
   frame: Frame,
-  encode: (response: unknown) => Frame,
+  withThrottle: ThrottledEncoder,
   timer: RequestTimer | null,
 ): Frame {
   const connection = exchange.connection;
@@ -41,7 +53,6 @@ export function throttled(
   if (ms === 0) return frame;
   exchange.throttle(ms);
   connection.logger.debug({ apiKey: request.apiKey, throttleTimeMs: ms }, 'over quota: throttled');
-  if (frame === null || typeof response !== 'object' || response === null || !('throttleTimeMs' in response))
-    return frame;
-  return encode({ ...response, throttleTimeMs: ms });
+  if (frame === null || withThrottle === null) return frame;
+  return withThrottle(ms);
 }
