@@ -59,34 +59,6 @@ const FastBuffer = (
   Buffer as unknown as Record<symbol, new (buffer: ArrayBufferLike, byteOffset: number, length: number) => Buffer>
 )[Symbol.species]!;
 
-/** A nullable byte field (length varint, -1 = null) as a zero-copy view of `reader.buf`, whose memory is `memory`. */
-function readNullable(reader: Reader, memory: ArrayBufferLike, byteOffset: number, what: string): Buffer | null {
-  const length = reader.readVarint();
-  if (length === -1) return null;
-  if (length < -1) throw new RecordFormatError(`${what} length ${length} is invalid`);
-  reader.need(length, what);
-  const out = new FastBuffer(memory, byteOffset + reader.pos, length);
-  reader.pos += length;
-  return out;
-}
-
-/** A record's headers, or null when it has none (no array is made for them). */
-function readHeaders(reader: Reader, memory: ArrayBufferLike, byteOffset: number): HeaderPairs | null {
-  const count = reader.readVarint();
-  if (count === 0) return null;
-  // Each header takes at least 2 bytes, so a count beyond remaining/2 cannot be honest.
-  if (count < 0 || count > reader.remaining() / 2) throw new RecordFormatError(`header count ${count} is invalid`);
-  const headers: HeaderPairs = new Array(count);
-  for (let i = 0; i < count; i++) {
-    const keyLength = reader.readVarint();
-    if (keyLength < 0)
-      throw new RecordFormatError(`header key length ${keyLength} is invalid (header keys are never null)`);
-    const keyBytes = reader.readBytes(keyLength, 'header key');
-    headers[i] = [keyBytes.toString('utf8'), readNullable(reader, memory, byteOffset, 'header value')];
-  }
-  return headers;
-}
-
 /**
  * The one record decoder: reads the `count` records of one batch's (decompressed) records section where they
  * lie, one per next(), the current record's fields in its properties (no object is made per record; the
@@ -98,13 +70,19 @@ function readHeaders(reader: Reader, memory: ArrayBufferLike, byteOffset: number
  * RecordFormatError naming the record.
  */
 export class RecordReader {
+  /** Used only for the long varint forms and the header keys, with every bound and truncation check. */
   readonly #reader: Reader;
+  readonly #buf: Buffer;
   /** The section's memory and where the section starts in it (read once: views are made from them). */
   readonly #memory: ArrayBufferLike;
   readonly #byteOffset: number;
   readonly #count: number;
   readonly #fromDelta: number;
   #index = 0;
+  /** Where the next record starts. */
+  #pos = 0;
+  /** The position after the varint #varintAt read last. */
+  #at = 0;
   /** The current record's fields (valid after next() returned true). */
   offsetDelta = 0;
   timestampDelta = 0;
@@ -122,84 +100,128 @@ export class RecordReader {
       throw new RecordFormatError(`claims ${count} records in ${section.length} bytes`);
     }
     this.#reader = new Reader(section);
+    this.#buf = section;
     this.#memory = section.buffer;
     this.#byteOffset = section.byteOffset;
     this.#count = count;
     this.#fromDelta = fromDelta;
   }
 
+  /**
+   * The zigzag varint at `pos`, read no further than `end`; the position after it goes to #at. The one- and
+   * two-byte forms (every length and delta of a small record) are read here; longer or truncated ones by
+   * the Reader's loop, with its truncation and int32 overflow checks.
+   */
+  #varintAt(pos: number, end: number): number {
+    const buf = this.#buf;
+    if (pos < end) {
+      const first = buf[pos]!;
+      if (first < 0x80) {
+        this.#at = pos + 1;
+        return (first >>> 1) ^ -(first & 1);
+      }
+      if (pos + 1 < end) {
+        const second = buf[pos + 1]!;
+        if (second < 0x80) {
+          this.#at = pos + 2;
+          const zigzag = (first & 0x7f) | (second << 7);
+          return (zigzag >>> 1) ^ -(zigzag & 1);
+        }
+      }
+    }
+    const reader = this.#reader;
+    reader.pos = pos;
+    reader.end = end;
+    const value = reader.readVarint();
+    this.#at = reader.pos;
+    return value;
+  }
+
+  /** The zigzag varlong at `pos` (one-byte form here, the rest by the Reader); the position after it goes to #at. */
+  #varlongAt(pos: number, end: number): number {
+    if (pos < end) {
+      const first = this.#buf[pos]!;
+      if (first < 0x80) {
+        this.#at = pos + 1;
+        return (first >>> 1) ^ -(first & 1);
+      }
+    }
+    const reader = this.#reader;
+    reader.pos = pos;
+    reader.end = end;
+    const value = reader.readVarlong();
+    this.#at = reader.pos;
+    return value;
+  }
+
+  /** A nullable byte field (length varint, -1 = null) at `pos` as a zero-copy view; the position after it goes to #at. */
+  #nullableAt(pos: number, end: number, what: string): Buffer | null {
+    const length = this.#varintAt(pos, end);
+    if (length === -1) return null;
+    if (length < -1) throw new RecordFormatError(`${what} length ${length} is invalid`);
+    const at = this.#at;
+    if (length > end - at) {
+      throw new RecordFormatError(`${what} needs ${length} bytes at position ${at}, only ${end - at} left`);
+    }
+    this.#at = at + length;
+    return new FastBuffer(this.#memory, this.#byteOffset + at, length);
+  }
+
+  /** A record's headers at `pos`, or null when it has none (no array is made for them); the position after them goes to #at. */
+  #headersAt(pos: number, end: number): HeaderPairs | null {
+    const count = this.#varintAt(pos, end);
+    if (count === 0) return null;
+    // Each header takes at least 2 bytes, so a count beyond remaining/2 cannot be honest.
+    if (count < 0 || count > (end - this.#at) / 2) throw new RecordFormatError(`header count ${count} is invalid`);
+    const headers: HeaderPairs = new Array(count);
+    const reader = this.#reader;
+    for (let i = 0; i < count; i++) {
+      const keyLength = this.#varintAt(this.#at, end);
+      if (keyLength < 0)
+        throw new RecordFormatError(`header key length ${keyLength} is invalid (header keys are never null)`);
+      reader.pos = this.#at;
+      reader.end = end;
+      const keyBytes = reader.readBytes(keyLength, 'header key');
+      headers[i] = [keyBytes.toString('utf8'), this.#nullableAt(reader.pos, end, 'header value')];
+    }
+    return headers;
+  }
+
   /** Reads the next record at or after fromDelta; false after the last (when nothing may follow it). */
   next(): boolean {
-    const reader = this.#reader;
-    const buf = reader.buf;
+    const buf = this.#buf;
     const sectionEnd = buf.length;
     try {
       while (this.#index < this.#count) {
-        // One-byte varints (nearly every field of a small record) are read inline; longer ones, with
-        // their truncation and overflow checks, by the Reader (reader.end bounds them to the record).
-        const start = reader.pos;
-        let pos = start;
-        let b = pos < sectionEnd ? buf[pos]! : 0x80;
-        let length: number;
-        if (b < 0x80) {
-          length = (b >>> 1) ^ -(b & 1);
-          pos++;
-        } else {
-          length = reader.readVarint();
-          pos = reader.pos;
-        }
+        const start = this.#pos;
+        const length = this.#varintAt(start, sectionEnd);
+        let pos = this.#at;
         if (length < 0) throw new RecordFormatError(`record length ${length} is negative`);
         if (length > sectionEnd - pos) {
           throw new RecordFormatError(`record needs ${length} bytes at position ${pos}, only ${sectionEnd - pos} left`);
         }
+        // Every field is read within `end`, so none can run into the next record.
         const end = pos + length;
         if (pos >= end) throw new RecordFormatError(`record at position ${start} ends before its attributes`);
-        // Narrowed to this record so no field can run into the next one (left narrowed after an error:
-        // decoding stops at the first bad record).
-        reader.end = end;
         const attributes = (buf[pos++]! << 24) >> 24;
-        let timestampDelta: number;
-        b = pos < end ? buf[pos]! : 0x80;
-        if (b < 0x80) {
-          timestampDelta = (b >>> 1) ^ -(b & 1);
-          pos++;
-        } else {
-          reader.pos = pos;
-          timestampDelta = reader.readVarlong();
-          pos = reader.pos;
-        }
-        let offsetDelta: number;
-        b = pos < end ? buf[pos]! : 0x80;
-        if (b < 0x80) {
-          offsetDelta = (b >>> 1) ^ -(b & 1);
-          pos++;
-        } else {
-          reader.pos = pos;
-          offsetDelta = reader.readVarint();
-          pos = reader.pos;
-        }
-        reader.pos = pos;
+        const timestampDelta = this.#varlongAt(pos, end);
+        const offsetDelta = this.#varintAt(this.#at, end);
         if (offsetDelta < this.#fromDelta) {
-          reader.pos = end;
-          reader.end = sectionEnd;
+          this.#pos = end;
           this.#index++;
           continue;
         }
-        const memory = this.#memory;
-        const byteOffset = this.#byteOffset;
-        this.key = readNullable(reader, memory, byteOffset, 'record key');
-        this.value = readNullable(reader, memory, byteOffset, 'record value');
-        this.headers = readHeaders(reader, memory, byteOffset);
-        if (reader.pos !== end) {
-          throw new RecordFormatError(
-            `its fields end ${end - reader.pos} bytes before its declared length of ${length}`,
-          );
+        this.key = this.#nullableAt(this.#at, end, 'record key');
+        this.value = this.#nullableAt(this.#at, end, 'record value');
+        this.headers = this.#headersAt(this.#at, end);
+        if (this.#at !== end) {
+          throw new RecordFormatError(`its fields end ${end - this.#at} bytes before its declared length of ${length}`);
         }
-        reader.end = sectionEnd;
         this.attributes = attributes;
         this.timestampDelta = timestampDelta;
         this.offsetDelta = offsetDelta;
         this.size = end - start;
+        this.#pos = end;
         this.#index++;
         return true;
       }
@@ -207,8 +229,8 @@ export class RecordReader {
       if (!(err instanceof RecordFormatError)) throw err;
       throw new RecordFormatError(`record ${this.#index}: ${err.message}`, { cause: err });
     }
-    if (reader.pos !== sectionEnd) {
-      throw new RecordFormatError(`${sectionEnd - reader.pos} bytes follow the last of its ${this.#count} records`);
+    if (this.#pos !== sectionEnd) {
+      throw new RecordFormatError(`${sectionEnd - this.#pos} bytes follow the last of its ${this.#count} records`);
     }
     return false;
   }
