@@ -187,15 +187,37 @@ export class RecordReader {
     return headers;
   }
 
-  /** Reads the next record at or after fromDelta; false after the last (when nothing may follow it). */
+  /** `length` bytes at `pos` (within `end`) as a zero-copy view; -1 is null. */
+  #view(pos: number, length: number, end: number, what: string): Buffer | null {
+    if (length === -1) return null;
+    if (length < -1) throw new RecordFormatError(`${what} length ${length} is invalid`);
+    if (length > end - pos) {
+      throw new RecordFormatError(`${what} needs ${length} bytes at position ${pos}, only ${end - pos} left`);
+    }
+    return new FastBuffer(this.#memory, this.#byteOffset + pos, length);
+  }
+
+  /**
+   * Reads the next record at or after fromDelta; false after the last (when nothing may follow it). The
+   * one-byte varints (nearly every field of a small record) and the two-byte value length are read inline,
+   * the rest by #varintAt / #varlongAt: this loop is the consumer's per-record cost.
+   */
   next(): boolean {
     const buf = this.#buf;
     const sectionEnd = buf.length;
     try {
       while (this.#index < this.#count) {
         const start = this.#pos;
-        const length = this.#varintAt(start, sectionEnd);
-        let pos = this.#at;
+        let pos = start;
+        let b = pos < sectionEnd ? buf[pos]! : 0x80;
+        let length: number;
+        if (b < 0x80) {
+          length = (b >>> 1) ^ -(b & 1);
+          pos++;
+        } else {
+          length = this.#varintAt(pos, sectionEnd);
+          pos = this.#at;
+        }
         if (length < 0) throw new RecordFormatError(`record length ${length} is negative`);
         if (length > sectionEnd - pos) {
           throw new RecordFormatError(`record needs ${length} bytes at position ${pos}, only ${sectionEnd - pos} left`);
@@ -204,18 +226,65 @@ export class RecordReader {
         const end = pos + length;
         if (pos >= end) throw new RecordFormatError(`record at position ${start} ends before its attributes`);
         const attributes = (buf[pos++]! << 24) >> 24;
-        const timestampDelta = this.#varlongAt(pos, end);
-        const offsetDelta = this.#varintAt(this.#at, end);
+        let timestampDelta: number;
+        b = pos < end ? buf[pos]! : 0x80;
+        if (b < 0x80) {
+          timestampDelta = (b >>> 1) ^ -(b & 1);
+          pos++;
+        } else {
+          timestampDelta = this.#varlongAt(pos, end);
+          pos = this.#at;
+        }
+        let offsetDelta: number;
+        b = pos < end ? buf[pos]! : 0x80;
+        if (b < 0x80) {
+          offsetDelta = (b >>> 1) ^ -(b & 1);
+          pos++;
+        } else {
+          offsetDelta = this.#varintAt(pos, end);
+          pos = this.#at;
+        }
         if (offsetDelta < this.#fromDelta) {
           this.#pos = end;
           this.#index++;
           continue;
         }
-        this.key = this.#nullableAt(this.#at, end, 'record key');
-        this.value = this.#nullableAt(this.#at, end, 'record value');
-        this.headers = this.#headersAt(this.#at, end);
-        if (this.#at !== end) {
-          throw new RecordFormatError(`its fields end ${end - this.#at} bytes before its declared length of ${length}`);
+        let keyLength: number;
+        b = pos < end ? buf[pos]! : 0x80;
+        if (b < 0x80) {
+          keyLength = (b >>> 1) ^ -(b & 1);
+          pos++;
+        } else {
+          keyLength = this.#varintAt(pos, end);
+          pos = this.#at;
+        }
+        this.key = this.#view(pos, keyLength, end, 'record key');
+        if (keyLength > 0) pos += keyLength;
+        let valueLength: number;
+        b = pos < end ? buf[pos]! : 0x80;
+        const b2 = pos + 1 < end ? buf[pos + 1]! : 0x80;
+        if (b < 0x80) {
+          valueLength = (b >>> 1) ^ -(b & 1);
+          pos++;
+        } else if (b2 < 0x80) {
+          const zigzag = (b & 0x7f) | (b2 << 7);
+          valueLength = (zigzag >>> 1) ^ -(zigzag & 1);
+          pos += 2;
+        } else {
+          valueLength = this.#varintAt(pos, end);
+          pos = this.#at;
+        }
+        this.value = this.#view(pos, valueLength, end, 'record value');
+        if (valueLength > 0) pos += valueLength;
+        if (pos < end && buf[pos] === 0) {
+          this.headers = null;
+          pos++;
+        } else {
+          this.headers = this.#headersAt(pos, end);
+          pos = this.#at;
+        }
+        if (pos !== end) {
+          throw new RecordFormatError(`its fields end ${end - pos} bytes before its declared length of ${length}`);
         }
         this.attributes = attributes;
         this.timestampDelta = timestampDelta;
