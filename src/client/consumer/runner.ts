@@ -119,10 +119,12 @@ export class Runner {
       }
       state.busy = true;
       try {
-        const batch = await this.takeBatch(state);
-        if (!batch) continue;
-        await this.deliver(state, batch);
-        if (this.config.autoCommit !== false) await this.deps.commitIfNecessary();
+        const taken = await this.takeBatch(state);
+        if (!taken) continue;
+        await this.deliver(state, taken.batch);
+        // As kafkajs commits after each batch of a fetch response: once its last slice was delivered,
+        // not after every slice (a commit is a round trip, and a response holds up to maxBytesPerPartition).
+        if (taken.endsFetch && this.config.autoCommit !== false) await this.deps.commitIfNecessary();
       } finally {
         state.busy = false;
         this.signal.notify(); // another worker may be waiting for this partition
@@ -137,13 +139,14 @@ export class Runner {
 
   /**
    * The messages to deliver next: those kept from an earlier delivery, else the next decoded slice of the
-   * partition's oldest buffered fetch (null: nothing to deliver).
+   * partition's oldest buffered fetch (null: nothing to deliver). `endsFetch`: nothing of that fetch is left
+   * to decode after this slice (always true for kept messages).
    */
-  private async takeBatch(state: PartitionState): Promise<FetchedBatch | null> {
+  private async takeBatch(state: PartitionState): Promise<{ batch: FetchedBatch; endsFetch: boolean } | null> {
     if (state.undelivered) {
       const kept = state.undelivered;
       state.undelivered = null;
-      return kept;
+      return { batch: kept, endsFetch: true };
     }
     const entry = state.buffered[0]!;
     if (entry.epoch !== state.epoch) {
@@ -169,10 +172,11 @@ export class Runner {
     if (state.epoch !== epoch) return null;
     state.bufferedBytes -= chunk.pos - entry.pos;
     entry.pos = chunk.pos;
-    if (entry.pos >= entry.end) state.buffered.shift();
+    const endsFetch = entry.pos >= entry.end;
+    if (endsFetch) state.buffered.shift();
     this.deps.wakeFetcher();
     if (chunk.messages.length === 0) return null;
-    return new FetchedBatch(
+    const batch = new FetchedBatch(
       state.topic,
       state.partition,
       String(entry.highWatermark),
@@ -180,6 +184,7 @@ export class Runner {
       entry.fromOffset,
       chunk.offsets,
     );
+    return { batch, endsFetch };
   }
 
   /** Hands `batch` to the handler, between START_BATCH_PROCESS and END_BATCH_PROCESS (built only if listened to). */
