@@ -121,9 +121,10 @@ export class Runner {
       try {
         const taken = await this.takeBatch(state);
         if (!taken) continue;
-        await this.deliver(state, taken.batch);
+        if (taken.batch) await this.deliver(state, taken.batch);
         // As kafkajs commits after each batch of a fetch response: once its last slice was delivered,
         // not after every slice (a commit is a round trip, and a response holds up to maxBytesPerPartition).
+        // A last slice with nothing to deliver (a transaction marker, say) still commits what came before.
         if (taken.endsFetch && this.config.autoCommit !== false) await this.deps.commitIfNecessary();
       } finally {
         state.busy = false;
@@ -139,10 +140,10 @@ export class Runner {
 
   /**
    * The messages to deliver next: those kept from an earlier delivery, else the next decoded slice of the
-   * partition's oldest buffered fetch (null: nothing to deliver). `endsFetch`: nothing of that fetch is left
-   * to decode after this slice (always true for kept messages).
+   * partition's oldest buffered fetch (null, or a null batch: nothing to deliver). `endsFetch`: nothing of
+   * that fetch is left to decode after this slice (always true for kept messages).
    */
-  private async takeBatch(state: PartitionState): Promise<{ batch: FetchedBatch; endsFetch: boolean } | null> {
+  private async takeBatch(state: PartitionState): Promise<{ batch: FetchedBatch | null; endsFetch: boolean } | null> {
     if (state.undelivered) {
       const kept = state.undelivered;
       state.undelivered = null;
@@ -175,7 +176,7 @@ export class Runner {
     const endsFetch = entry.pos >= entry.end;
     if (endsFetch) state.buffered.shift();
     this.deps.wakeFetcher();
-    if (chunk.messages.length === 0) return null;
+    if (chunk.messages.length === 0) return endsFetch ? { batch: null, endsFetch } : null;
     const batch = new FetchedBatch(
       state.topic,
       state.partition,
