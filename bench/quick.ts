@@ -7,6 +7,7 @@
 //     [--request-listener (produce: a producer.events.REQUEST listener on every producer, counting events)]
 //     [--per-send N (produce: records per send() call; default ~256 KiB worth)]
 //     [--check-crcs (replay: the consumer verifies batch CRCs, ConsumerConfig.checkCrcs)]
+//     [--group (replay: the consumer is the one member of a consumer group, committing as kafkajs does)]
 // Each run starts a fresh broker process (flush os). Prints every run, the median and the load average;
 // latency runs are each followed by the same work without Sluice (bench/lib/latency-floor.ts) and print the
 // hypervisor's steal share during the run.
@@ -86,7 +87,10 @@ for (let run = 0; run < runs; run++) {
       await produce(broker, 't', records, size);
       brokerCpu0 = cpuOf(broker.child.pid!);
       clientCpu0 = process.cpuUsage();
-      const config = args.includes('--check-crcs') ? { ...REPLAY_FETCH, checkCrcs: true } : REPLAY_FETCH;
+      const config: Record<string, number | boolean | string> = args.includes('--check-crcs')
+        ? { ...REPLAY_FETCH, checkCrcs: true }
+        : { ...REPLAY_FETCH };
+      if (args.includes('--group')) config.groupId = `bench-replay-${run}`;
       const r = await profiled(workload, () =>
         replay(broker, 't', records, workload === 'replay-msg' ? 'eachMessage' : 'eachBatch', config),
       );

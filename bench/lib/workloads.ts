@@ -96,7 +96,7 @@ export async function replay(
   topic: string,
   records: number,
   mode: 'eachBatch' | 'eachMessage' = 'eachBatch',
-  consumerConfig: Record<string, number | boolean> = REPLAY_FETCH,
+  consumerConfig: Record<string, number | boolean | string> = REPLAY_FETCH,
 ): Promise<number> {
   const consumer = client(broker).consumer(consumerConfig);
   await consumer.connect();

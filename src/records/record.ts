@@ -59,34 +59,6 @@ const FastBuffer = (
   Buffer as unknown as Record<symbol, new (buffer: ArrayBufferLike, byteOffset: number, length: number) => Buffer>
 )[Symbol.species]!;
 
-/** A nullable byte field (length varint, -1 = null) as a zero-copy view of `reader.buf`, whose memory is `memory`. */
-function readNullable(reader: Reader, memory: ArrayBufferLike, byteOffset: number, what: string): Buffer | null {
-  const length = reader.readVarint();
-  if (length === -1) return null;
-  if (length < -1) throw new RecordFormatError(`${what} length ${length} is invalid`);
-  reader.need(length, what);
-  const out = new FastBuffer(memory, byteOffset + reader.pos, length);
-  reader.pos += length;
-  return out;
-}
-
-/** A record's headers, or null when it has none (no array is made for them). */
-function readHeaders(reader: Reader, memory: ArrayBufferLike, byteOffset: number): HeaderPairs | null {
-  const count = reader.readVarint();
-  if (count === 0) return null;
-  // Each header takes at least 2 bytes, so a count beyond remaining/2 cannot be honest.
-  if (count < 0 || count > reader.remaining() / 2) throw new RecordFormatError(`header count ${count} is invalid`);
-  const headers: HeaderPairs = new Array(count);
-  for (let i = 0; i < count; i++) {
-    const keyLength = reader.readVarint();
-    if (keyLength < 0)
-      throw new RecordFormatError(`header key length ${keyLength} is invalid (header keys are never null)`);
-    const keyBytes = reader.readBytes(keyLength, 'header key');
-    headers[i] = [keyBytes.toString('utf8'), readNullable(reader, memory, byteOffset, 'header value')];
-  }
-  return headers;
-}
-
 /**
  * The one record decoder: reads the `count` records of one batch's (decompressed) records section where they
  * lie, one per next(), the current record's fields in its properties (no object is made per record; the
@@ -98,13 +70,19 @@ function readHeaders(reader: Reader, memory: ArrayBufferLike, byteOffset: number
  * RecordFormatError naming the record.
  */
 export class RecordReader {
+  /** Used only for the long varint forms and the header keys, with every bound and truncation check. */
   readonly #reader: Reader;
+  readonly #buf: Buffer;
   /** The section's memory and where the section starts in it (read once: views are made from them). */
   readonly #memory: ArrayBufferLike;
   readonly #byteOffset: number;
   readonly #count: number;
   readonly #fromDelta: number;
   #index = 0;
+  /** Where the next record starts. */
+  #pos = 0;
+  /** The position after the varint #varintAt read last. */
+  #at = 0;
   /** The current record's fields (valid after next() returned true). */
   offsetDelta = 0;
   timestampDelta = 0;
@@ -122,22 +100,114 @@ export class RecordReader {
       throw new RecordFormatError(`claims ${count} records in ${section.length} bytes`);
     }
     this.#reader = new Reader(section);
+    this.#buf = section;
     this.#memory = section.buffer;
     this.#byteOffset = section.byteOffset;
     this.#count = count;
     this.#fromDelta = fromDelta;
   }
 
-  /** Reads the next record at or after fromDelta; false after the last (when nothing may follow it). */
-  next(): boolean {
+  /**
+   * The zigzag varint at `pos`, read no further than `end`; the position after it goes to #at. The one- and
+   * two-byte forms (every length and delta of a small record) are read here; longer or truncated ones by
+   * the Reader's loop, with its truncation and int32 overflow checks.
+   */
+  #varintAt(pos: number, end: number): number {
+    const buf = this.#buf;
+    if (pos < end) {
+      const first = buf[pos]!;
+      if (first < 0x80) {
+        this.#at = pos + 1;
+        return (first >>> 1) ^ -(first & 1);
+      }
+      if (pos + 1 < end) {
+        const second = buf[pos + 1]!;
+        if (second < 0x80) {
+          this.#at = pos + 2;
+          const zigzag = (first & 0x7f) | (second << 7);
+          return (zigzag >>> 1) ^ -(zigzag & 1);
+        }
+      }
+    }
     const reader = this.#reader;
-    const buf = reader.buf;
+    reader.pos = pos;
+    reader.end = end;
+    const value = reader.readVarint();
+    this.#at = reader.pos;
+    return value;
+  }
+
+  /** The zigzag varlong at `pos` (one-byte form here, the rest by the Reader); the position after it goes to #at. */
+  #varlongAt(pos: number, end: number): number {
+    if (pos < end) {
+      const first = this.#buf[pos]!;
+      if (first < 0x80) {
+        this.#at = pos + 1;
+        return (first >>> 1) ^ -(first & 1);
+      }
+    }
+    const reader = this.#reader;
+    reader.pos = pos;
+    reader.end = end;
+    const value = reader.readVarlong();
+    this.#at = reader.pos;
+    return value;
+  }
+
+  /** A nullable byte field (length varint, -1 = null) at `pos` as a zero-copy view; the position after it goes to #at. */
+  #nullableAt(pos: number, end: number, what: string): Buffer | null {
+    const length = this.#varintAt(pos, end);
+    if (length === -1) return null;
+    if (length < -1) throw new RecordFormatError(`${what} length ${length} is invalid`);
+    const at = this.#at;
+    if (length > end - at) {
+      throw new RecordFormatError(`${what} needs ${length} bytes at position ${at}, only ${end - at} left`);
+    }
+    this.#at = at + length;
+    return new FastBuffer(this.#memory, this.#byteOffset + at, length);
+  }
+
+  /** A record's headers at `pos`, or null when it has none (no array is made for them); the position after them goes to #at. */
+  #headersAt(pos: number, end: number): HeaderPairs | null {
+    const count = this.#varintAt(pos, end);
+    if (count === 0) return null;
+    // Each header takes at least 2 bytes, so a count beyond remaining/2 cannot be honest.
+    if (count < 0 || count > (end - this.#at) / 2) throw new RecordFormatError(`header count ${count} is invalid`);
+    const headers: HeaderPairs = new Array(count);
+    const reader = this.#reader;
+    for (let i = 0; i < count; i++) {
+      const keyLength = this.#varintAt(this.#at, end);
+      if (keyLength < 0)
+        throw new RecordFormatError(`header key length ${keyLength} is invalid (header keys are never null)`);
+      reader.pos = this.#at;
+      reader.end = end;
+      const keyBytes = reader.readBytes(keyLength, 'header key');
+      headers[i] = [keyBytes.toString('utf8'), this.#nullableAt(reader.pos, end, 'header value')];
+    }
+    return headers;
+  }
+
+  /** `length` bytes at `pos` (within `end`) as a zero-copy view; -1 is null. */
+  #view(pos: number, length: number, end: number, what: string): Buffer | null {
+    if (length === -1) return null;
+    if (length < -1) throw new RecordFormatError(`${what} length ${length} is invalid`);
+    if (length > end - pos) {
+      throw new RecordFormatError(`${what} needs ${length} bytes at position ${pos}, only ${end - pos} left`);
+    }
+    return new FastBuffer(this.#memory, this.#byteOffset + pos, length);
+  }
+
+  /**
+   * Reads the next record at or after fromDelta; false after the last (when nothing may follow it). The
+   * one-byte varints (nearly every field of a small record) and the two-byte value length are read inline,
+   * the rest by #varintAt / #varlongAt: this loop is the consumer's per-record cost.
+   */
+  next(): boolean {
+    const buf = this.#buf;
     const sectionEnd = buf.length;
     try {
       while (this.#index < this.#count) {
-        // One-byte varints (nearly every field of a small record) are read inline; longer ones, with
-        // their truncation and overflow checks, by the Reader (reader.end bounds them to the record).
-        const start = reader.pos;
+        const start = this.#pos;
         let pos = start;
         let b = pos < sectionEnd ? buf[pos]! : 0x80;
         let length: number;
@@ -145,18 +215,16 @@ export class RecordReader {
           length = (b >>> 1) ^ -(b & 1);
           pos++;
         } else {
-          length = reader.readVarint();
-          pos = reader.pos;
+          length = this.#varintAt(pos, sectionEnd);
+          pos = this.#at;
         }
         if (length < 0) throw new RecordFormatError(`record length ${length} is negative`);
         if (length > sectionEnd - pos) {
           throw new RecordFormatError(`record needs ${length} bytes at position ${pos}, only ${sectionEnd - pos} left`);
         }
+        // Every field is read within `end`, so none can run into the next record.
         const end = pos + length;
         if (pos >= end) throw new RecordFormatError(`record at position ${start} ends before its attributes`);
-        // Narrowed to this record so no field can run into the next one (left narrowed after an error:
-        // decoding stops at the first bad record).
-        reader.end = end;
         const attributes = (buf[pos++]! << 24) >> 24;
         let timestampDelta: number;
         b = pos < end ? buf[pos]! : 0x80;
@@ -164,9 +232,8 @@ export class RecordReader {
           timestampDelta = (b >>> 1) ^ -(b & 1);
           pos++;
         } else {
-          reader.pos = pos;
-          timestampDelta = reader.readVarlong();
-          pos = reader.pos;
+          timestampDelta = this.#varlongAt(pos, end);
+          pos = this.#at;
         }
         let offsetDelta: number;
         b = pos < end ? buf[pos]! : 0x80;
@@ -174,32 +241,56 @@ export class RecordReader {
           offsetDelta = (b >>> 1) ^ -(b & 1);
           pos++;
         } else {
-          reader.pos = pos;
-          offsetDelta = reader.readVarint();
-          pos = reader.pos;
+          offsetDelta = this.#varintAt(pos, end);
+          pos = this.#at;
         }
-        reader.pos = pos;
         if (offsetDelta < this.#fromDelta) {
-          reader.pos = end;
-          reader.end = sectionEnd;
+          this.#pos = end;
           this.#index++;
           continue;
         }
-        const memory = this.#memory;
-        const byteOffset = this.#byteOffset;
-        this.key = readNullable(reader, memory, byteOffset, 'record key');
-        this.value = readNullable(reader, memory, byteOffset, 'record value');
-        this.headers = readHeaders(reader, memory, byteOffset);
-        if (reader.pos !== end) {
-          throw new RecordFormatError(
-            `its fields end ${end - reader.pos} bytes before its declared length of ${length}`,
-          );
+        let keyLength: number;
+        b = pos < end ? buf[pos]! : 0x80;
+        if (b < 0x80) {
+          keyLength = (b >>> 1) ^ -(b & 1);
+          pos++;
+        } else {
+          keyLength = this.#varintAt(pos, end);
+          pos = this.#at;
         }
-        reader.end = sectionEnd;
+        this.key = this.#view(pos, keyLength, end, 'record key');
+        if (keyLength > 0) pos += keyLength;
+        let valueLength: number;
+        b = pos < end ? buf[pos]! : 0x80;
+        const b2 = pos + 1 < end ? buf[pos + 1]! : 0x80;
+        if (b < 0x80) {
+          valueLength = (b >>> 1) ^ -(b & 1);
+          pos++;
+        } else if (b2 < 0x80) {
+          const zigzag = (b & 0x7f) | (b2 << 7);
+          valueLength = (zigzag >>> 1) ^ -(zigzag & 1);
+          pos += 2;
+        } else {
+          valueLength = this.#varintAt(pos, end);
+          pos = this.#at;
+        }
+        this.value = this.#view(pos, valueLength, end, 'record value');
+        if (valueLength > 0) pos += valueLength;
+        if (pos < end && buf[pos] === 0) {
+          this.headers = null;
+          pos++;
+        } else {
+          this.headers = this.#headersAt(pos, end);
+          pos = this.#at;
+        }
+        if (pos !== end) {
+          throw new RecordFormatError(`its fields end ${end - pos} bytes before its declared length of ${length}`);
+        }
         this.attributes = attributes;
         this.timestampDelta = timestampDelta;
         this.offsetDelta = offsetDelta;
         this.size = end - start;
+        this.#pos = end;
         this.#index++;
         return true;
       }
@@ -207,8 +298,8 @@ export class RecordReader {
       if (!(err instanceof RecordFormatError)) throw err;
       throw new RecordFormatError(`record ${this.#index}: ${err.message}`, { cause: err });
     }
-    if (reader.pos !== sectionEnd) {
-      throw new RecordFormatError(`${sectionEnd - reader.pos} bytes follow the last of its ${this.#count} records`);
+    if (this.#pos !== sectionEnd) {
+      throw new RecordFormatError(`${sectionEnd - this.#pos} bytes follow the last of its ${this.#count} records`);
     }
     return false;
   }

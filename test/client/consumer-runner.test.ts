@@ -248,6 +248,31 @@ describe('a failing handler is retried per `retry`', () => {
   });
 });
 
+describe('an eachMessage handler that is not async', () => {
+  it('gets every message in order, and a synchronous throw is retried like a rejection', async () => {
+    const values = Array.from({ length: 50 }, (_, i) => `s${i}`);
+    await produce('sync-handler', values);
+    const consumer = await subscribed('sync-handler', client(), { initialRetryTime: 20, factor: 0, retries: 5 });
+    const delivered: string[] = [];
+    let thrown = 0;
+    const got = arrivals();
+    // Plain (not async) function returning nothing: the runner must not need a promise back.
+    const eachMessage = ({ message }: EachMessagePayload) => {
+      const value = message.value!.toString();
+      if (value === 's10' && thrown < 2) {
+        thrown++;
+        throw new Error('not yet');
+      }
+      delivered.push(value);
+      got.record(value);
+    };
+    await consumer.run({ eachMessage: eachMessage as unknown as (p: EachMessagePayload) => Promise<void> });
+    await got.next('s49');
+    expect(thrown).toBe(2);
+    expect(delivered).toEqual(values);
+  });
+});
+
 describe('a start that fails past the retries restarts the consumer, as in kafkajs', () => {
   it('run() resolves, CRASH says restart, the member leaves its group meanwhile, then it consumes', async () => {
     const topic = 'restart-on-start';

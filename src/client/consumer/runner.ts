@@ -24,6 +24,10 @@ import type { PartitionState } from './partition-state.js';
 import { Signal } from './signal.js';
 import type { ConsumerRunConfig, EachBatchPayload, OffsetsByTopicPartition } from './types.js';
 
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
+}
+
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
@@ -115,10 +119,13 @@ export class Runner {
       }
       state.busy = true;
       try {
-        const batch = await this.takeBatch(state);
-        if (!batch) continue;
-        await this.deliver(state, batch);
-        if (this.config.autoCommit !== false) await this.deps.commitIfNecessary();
+        const taken = await this.takeBatch(state);
+        if (!taken) continue;
+        if (taken.batch) await this.deliver(state, taken.batch);
+        // As kafkajs commits after each batch of a fetch response: once its last slice was delivered,
+        // not after every slice (a commit is a round trip, and a response holds up to maxBytesPerPartition).
+        // A last slice with nothing to deliver (a transaction marker, say) still commits what came before.
+        if (taken.endsFetch && this.config.autoCommit !== false) await this.deps.commitIfNecessary();
       } finally {
         state.busy = false;
         this.signal.notify(); // another worker may be waiting for this partition
@@ -133,13 +140,14 @@ export class Runner {
 
   /**
    * The messages to deliver next: those kept from an earlier delivery, else the next decoded slice of the
-   * partition's oldest buffered fetch (null: nothing to deliver).
+   * partition's oldest buffered fetch (null, or a null batch: nothing to deliver). `endsFetch`: nothing of
+   * that fetch is left to decode after this slice (always true for kept messages).
    */
-  private async takeBatch(state: PartitionState): Promise<FetchedBatch | null> {
+  private async takeBatch(state: PartitionState): Promise<{ batch: FetchedBatch | null; endsFetch: boolean } | null> {
     if (state.undelivered) {
       const kept = state.undelivered;
       state.undelivered = null;
-      return kept;
+      return { batch: kept, endsFetch: true };
     }
     const entry = state.buffered[0]!;
     if (entry.epoch !== state.epoch) {
@@ -165,10 +173,11 @@ export class Runner {
     if (state.epoch !== epoch) return null;
     state.bufferedBytes -= chunk.pos - entry.pos;
     entry.pos = chunk.pos;
-    if (entry.pos >= entry.end) state.buffered.shift();
+    const endsFetch = entry.pos >= entry.end;
+    if (endsFetch) state.buffered.shift();
     this.deps.wakeFetcher();
-    if (chunk.messages.length === 0) return null;
-    return new FetchedBatch(
+    if (chunk.messages.length === 0) return endsFetch ? { batch: null, endsFetch } : null;
+    const batch = new FetchedBatch(
       state.topic,
       state.partition,
       String(entry.highWatermark),
@@ -176,6 +185,7 @@ export class Runner {
       entry.fromOffset,
       chunk.offsets,
     );
+    return { batch, endsFetch };
   }
 
   /** Hands `batch` to the handler, between START_BATCH_PROCESS and END_BATCH_PROCESS (built only if listened to). */
@@ -222,7 +232,10 @@ export class Runner {
         break;
       }
       try {
-        await eachMessage({ topic, partition, message, heartbeat, pause });
+        // Awaited only when the handler returned a promise: a handler that returns at once costs no
+        // microtask (and no suspension of this loop) per message.
+        const result: unknown = eachMessage({ topic, partition, message, heartbeat, pause });
+        if (isThenable(result)) await result;
       } catch (err) {
         await this.onHandlerError(state, epoch, batch.from(offset), err);
         return false;

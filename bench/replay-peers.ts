@@ -1,0 +1,66 @@
+// Issue 20's client rates beside the peers, round by round in one run: Sluice's SDK producing N records of
+// 100 B, replaying them from the beginning (eachBatch, no group) and again through eachMessage as the one
+// member of a consumer group, then the same N through Redis Streams and NATS JetStream, each by its raw
+// pipelining client and by its usual library (bench/peers). Durability is matched as in e2e.ts (Sluice
+// flush every 1000 ms). Each round prints every figure and Sluice's ratio to the fastest peer client.
+//   node --initial-old-space-size=128 --import tsx bench/replay-peers.ts [--records 1000000] [--rounds 3]
+import { loadavg } from 'node:os';
+import { startBrokerProcess } from './lib/broker-process.js';
+import { median } from './lib/stats.js';
+import { produce, REPLAY_FETCH, replay } from './lib/workloads.js';
+import { benchIoredis, benchNatsJs } from './peers/libraries.js';
+import { benchNats } from './peers/nats.js';
+import { benchRedis } from './peers/redis.js';
+
+const args = process.argv.slice(2);
+const opt = (name: string, fallback: number) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+};
+const records = opt('records', 1_000_000);
+const rounds = opt('rounds', 3);
+const m = (n: number) => `${(n / 1e6).toFixed(3)} M/s`;
+
+const ratios = { produce: [] as number[], batch: [] as number[], group: [] as number[] };
+for (let round = 1; round <= rounds; round++) {
+  const broker = await startBrokerProcess({ flush: '1000' });
+  let sluice: { produce: number; batch: number; group: number };
+  try {
+    const produced = await produce(broker, 'peer', records, 100);
+    const batch = await replay(broker, 'peer', records, 'eachBatch');
+    const group = await replay(broker, 'peer', records, 'eachMessage', {
+      ...REPLAY_FETCH,
+      groupId: `replay-peers-${round}`,
+    });
+    sluice = { produce: produced, batch, group };
+  } finally {
+    await broker.stop();
+  }
+  const peers = {
+    redis: await benchRedis(records, 100),
+    ioredis: await benchIoredis(records, 100),
+    nats: await benchNats(records, 100),
+    natsJs: await benchNatsJs(records, 100),
+  };
+  const fastest = (key: 'produceRecordsPerSec' | 'replayRecordsPerSec') =>
+    Math.max(...Object.values(peers).map((p) => p[key]));
+  const peerReplay = fastest('replayRecordsPerSec');
+  const peerProduce = fastest('produceRecordsPerSec');
+  ratios.produce.push(sluice.produce / peerProduce);
+  ratios.batch.push(sluice.batch / peerReplay);
+  ratios.group.push(sluice.group / peerReplay);
+  process.stdout.write(
+    `round ${round} (load ${loadavg()[0]!.toFixed(1)}): Sluice produce ${m(sluice.produce)}, replay eachBatch ${m(sluice.batch)}, ` +
+      `eachMessage in a group ${m(sluice.group)}\n` +
+      `  peers replay: redis raw ${m(peers.redis.replayRecordsPerSec)}, ioredis ${m(peers.ioredis.replayRecordsPerSec)}, ` +
+      `nats raw ${m(peers.nats.replayRecordsPerSec)}, nats.js ${m(peers.natsJs.replayRecordsPerSec)}\n` +
+      `  peers produce: redis raw ${m(peers.redis.produceRecordsPerSec)}, ioredis ${m(peers.ioredis.produceRecordsPerSec)}, ` +
+      `nats raw ${m(peers.nats.produceRecordsPerSec)}, nats.js ${m(peers.natsJs.produceRecordsPerSec)}\n` +
+      `  Sluice / fastest peer client: produce ${(sluice.produce / peerProduce).toFixed(2)}×, ` +
+      `eachBatch ${(sluice.batch / peerReplay).toFixed(2)}×, group eachMessage ${(sluice.group / peerReplay).toFixed(2)}×\n`,
+  );
+}
+process.stdout.write(
+  `median ratio to the fastest peer client: produce ${median(ratios.produce).toFixed(2)}×, eachBatch ${median(ratios.batch).toFixed(2)}×, ` +
+    `group eachMessage ${median(ratios.group).toFixed(2)}×\n`,
+);

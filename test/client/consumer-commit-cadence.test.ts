@@ -1,0 +1,64 @@
+// When a group consumer commits on its own (autoCommit, no interval or threshold): after each batch of a
+// fetch response, as kafkajs does, even though the runner hands a large response to eachMessage in slices.
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import type { Consumer } from '../../src/client/index.js';
+import { ApiKey } from '../../src/protocol/index.js';
+import { removeTempDirs } from '../helpers/temp-dir.js';
+import { sdkClient, waitFor } from './helpers.js';
+import { type InterceptedBroker, startInterceptedBroker } from './intercepted-broker.js';
+
+let b: InterceptedBroker | undefined;
+const consumers: Consumer[] = [];
+afterEach(async () => {
+  for (const c of consumers.splice(0)) await c.disconnect();
+  await b?.stop();
+  b = undefined;
+});
+afterAll(removeTempDirs);
+
+describe('automatic commits of a group consumer', () => {
+  it('commit once per fetched batch, not once per delivered slice, and end at the last offset', async () => {
+    b = await startInterceptedBroker([{ name: 'cadence', partitions: 1 }]);
+    const sluice = sdkClient(b.port);
+    const producer = sluice.producer();
+    await producer.connect();
+    const value = Buffer.alloc(1024, 0x61);
+    const records = 4000; // ~4 MiB: one 8 MiB fetch, delivered in slices of 256 KiB
+    for (let i = 0; i < records; i += 100)
+      await producer.send({ topic: 'cadence', messages: Array.from({ length: 100 }, () => ({ value })) });
+    await producer.disconnect();
+
+    const consumer = sluice.consumer({
+      groupId: 'cadence-group',
+      maxWaitTimeInMs: 100,
+      maxBytesPerPartition: 8 * 1024 * 1024,
+      maxBytes: 32 * 1024 * 1024,
+    });
+    consumers.push(consumer);
+    let slices = 0;
+    consumer.on(consumer.events.START_BATCH_PROCESS, () => slices++);
+    await consumer.connect();
+    await consumer.subscribe({ topic: 'cadence', fromBeginning: true });
+    let received = 0;
+    await consumer.run({ eachMessage: async () => void received++ });
+    await waitFor(() => received >= records, { timeoutMs: 30_000 });
+
+    const admin = sluice.admin();
+    await admin.connect();
+    const committed = async () => {
+      const [topic] = await admin.fetchOffsets({ groupId: 'cadence-group', topics: ['cadence'] });
+      return topic!.partitions[0]!.offset;
+    };
+    let offset = '';
+    await waitFor(async () => (offset = await committed()) === String(records), { timeoutMs: 10_000, intervalMs: 100 });
+    await admin.disconnect();
+    expect(offset).toBe(String(records));
+
+    const fetches = b.of(ApiKey.Fetch).length;
+    const commits = b.of(ApiKey.OffsetCommit).length;
+    expect(slices).toBeGreaterThanOrEqual(10);
+    expect(commits).toBeGreaterThanOrEqual(1);
+    expect(commits).toBeLessThan(slices / 2);
+    expect(commits).toBeLessThanOrEqual(fetches);
+  });
+});
