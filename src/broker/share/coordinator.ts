@@ -20,7 +20,7 @@ import { readShareRecords, readShareRecordsAt } from './record-reader.js';
 import { resolveRetryPolicy, type RetryPolicyInput } from './retry-policy.js';
 import { ShareGroup, ShareLane, type ShareMember } from './share-group.js';
 import { SharePartition, type AckType, type SharePartitionSummary } from './share-partition.js';
-import { encodeGroup, encodeRecordState, encodeStart, type ShareGroupConfig } from './state-codec.js';
+import { encodeChanges, encodeGroup, encodeRecordState, encodeStart, type ShareGroupConfig } from './state-codec.js';
 import type { ShareStateStore, StateRecord } from './state-store.js';
 
 export interface ShareCoordinatorOptions {
@@ -650,9 +650,9 @@ export class ShareCoordinator {
     const { records, startOffset } = lane.sp.takeChanges();
     if (records.length === 0 && startOffset === undefined) return Promise.resolve();
     const epochs = { group: group.epoch, partition: lane.partitionEpoch };
-    const writes = records.map((state) => encodeRecordState(group.id, lane.topic, lane.partition, epochs, state));
-    if (startOffset !== undefined) writes.push(encodeStart(group.id, lane.topic, lane.partition, epochs, startOffset));
-    const stored = this.#store.append(writes);
+    const stored = this.#store.append([
+      encodeChanges(group.id, lane.topic, lane.partition, epochs, startOffset, records),
+    ]);
     lane.committed = stored.catch(() => undefined);
     if (this.#store.wantsSnapshot) this.#snapshot();
     return stored;
