@@ -34,6 +34,7 @@ export async function startSluice(flush: keyof typeof DURABILITY = 'always'): Pr
   return {
     name: `Sluice (share group, SDK shareConsumer, flush=${flush === 'always' ? 'always' : '2 min'})`,
     durability: DURABILITY[flush],
+    brokerPid: broker.child.pid,
     async load(queue, records, size) {
       await fresh(queue);
       const producer = client().producer();

@@ -19,6 +19,8 @@ export interface QueueSystem {
   name: string;
   /** What an acknowledged publish and an acknowledged record survive, in a few words. */
   durability: string;
+  /** The server's process id, when it runs as a child of the bench (broker-cpu.ts reads its CPU time). */
+  brokerPid?: number;
   /** A fresh queue with `records` records in it. */
   load(queue: string, records: number, size: number): Promise<void>;
   /** Runs the members until every record is acknowledged; returns the seconds that took. */

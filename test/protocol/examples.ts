@@ -345,7 +345,7 @@ export const EXAMPLES: Record<number, { request: unknown; response: unknown }> =
       memberId: 'm-1',
       maxRecords: 10,
       maxWaitMs: 500,
-      acks: [{ topic: 'jobs', partition: 0, offset: 6, type: 'ack', errorMessage: null }],
+      acks: [{ topic: 'jobs', partition: 0, offset: 6, lastOffset: 9, type: 'ack', errorMessage: null }],
     },
     response: {
       throttleTimeMs: 0,
@@ -370,7 +370,7 @@ export const EXAMPLES: Record<number, { request: unknown; response: unknown }> =
     request: {
       groupId: 'g',
       memberId: 'm-1',
-      acks: [{ topic: 'jobs', partition: 0, offset: 7, type: 'fail', errorMessage: 'boom' }],
+      acks: [{ topic: 'jobs', partition: 0, offset: 7, lastOffset: null, type: 'fail', errorMessage: 'boom' }],
     },
     response: {
       throttleTimeMs: 0,

@@ -80,6 +80,7 @@ async function member(port: number, observed: Observed, stop: () => boolean): Pr
         topic: 'jobs',
         partition: 0,
         offset: r.offset,
+        lastOffset: null,
         type: failing(r.offset) ? ('fail' as const) : ('ack' as const),
         errorMessage: failing(r.offset) ? 'always fails' : null,
       }));
@@ -89,9 +90,11 @@ async function member(port: number, observed: Observed, stop: () => boolean): Pr
         memberId: joined.memberId,
         acks,
       });
-      for (const result of answer.results) {
-        if (result.errorCode === 0 && !failing(result.offset))
-          observed.answeredAcks.set(result.offset, (observed.answeredAcks.get(result.offset) ?? 0) + 1);
+      // The answer lists the offsets that could not be settled; every other ack was stored.
+      const refused = new Set(answer.results.map((r) => r.offset));
+      for (const { offset } of acks) {
+        if (!refused.has(offset) && !failing(offset))
+          observed.answeredAcks.set(offset, (observed.answeredAcks.get(offset) ?? 0) + 1);
       }
     }
   } catch {

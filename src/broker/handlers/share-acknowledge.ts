@@ -1,4 +1,5 @@
-// ShareAcknowledge: ack / release / reject / fail / renew records a member holds; one result per record.
+// ShareAcknowledge: ack / release / reject / fail / renew records a member holds (v1: ranges of them); v0
+// answers one result per record, v1 the failed offsets only.
 import { ShareAcknowledgeApi } from '../../protocol/index.js';
 import { shareAckResults, shareWireError } from './share-errors.js';
 import { defineHandler } from './types.js';
@@ -6,12 +7,17 @@ import { defineHandler } from './types.js';
 export const shareAcknowledgeHandler = defineHandler(ShareAcknowledgeApi, async (request, broker, ctx) => {
   const where = `share group "${request.groupId}"`;
   try {
-    const results = await broker.shares.acknowledge(
+    const failures = await broker.shares.acknowledge(
       request.groupId,
       request.memberId,
       request.acks.map((a) => ({ ...a, error: a.errorMessage })),
     );
-    return { errorCode: 0, errorMessage: null, results: shareAckResults(results, where, ctx.logger) };
+    const perEntry = ctx.header.apiVersion === 0;
+    return {
+      errorCode: 0,
+      errorMessage: null,
+      results: shareAckResults(request.acks, failures, perEntry, where, ctx.logger),
+    };
   } catch (error) {
     return { ...shareWireError(error, where, ctx.logger), results: [] };
   }

@@ -30,16 +30,36 @@ export function shareWireError(
   return toPartitionError(error, where, log);
 }
 
-/** Per-record acknowledgement results on the wire (ShareAcknowledge, ShareFetch v1). */
+type WireAckResult = {
+  topic: string;
+  partition: number;
+  offset: number;
+  errorCode: number;
+  errorMessage: string | null;
+};
+
+/**
+ * Acknowledgement results on the wire. `perEntry` (ShareAcknowledge v0, ShareFetch v1, whose entries are
+ * single offsets): one result per entry sent, in order, 0 for those settled; otherwise (the versions with
+ * ranges) the failed offsets only.
+ */
 export function shareAckResults(
-  results: readonly AckResult[],
+  acks: ReadonlyArray<{ topic: string; partition: number; offset: number }>,
+  failures: readonly AckResult[],
+  perEntry: boolean,
   where: string,
   log: { error(obj: object, msg: string): void },
-): Array<{ topic: string; partition: number; offset: number; errorCode: number; errorMessage: string | null }> {
-  return results.map(({ topic, partition, offset, error }) => ({
+): WireAckResult[] {
+  const wire = ({ topic, partition, offset, error }: AckResult): WireAckResult => ({
     topic,
     partition,
     offset,
-    ...(error ? shareWireError(error, where, log) : { errorCode: 0, errorMessage: null }),
-  }));
+    ...shareWireError(error, where, log),
+  });
+  if (!perEntry) return failures.map(wire);
+  const failed = new Map(failures.map((f) => [`${f.topic}\0${f.partition}\0${f.offset}`, f]));
+  return acks.map(({ topic, partition, offset }) => {
+    const failure = failed.get(`${topic}\0${partition}\0${offset}`);
+    return failure ? wire(failure) : { topic, partition, offset, errorCode: 0, errorMessage: null };
+  });
 }

@@ -1,5 +1,6 @@
-// ShareFetch: settles the acknowledgements it carries (v1), then acquires records for the member,
-// long-polling when none are available and it carried none.
+// ShareFetch: settles the acknowledgements it carries (v1; v2: ranges of offsets, and only the failed
+// offsets answered), then acquires records for the member, long-polling when none are available and it
+// carried none.
 import { ShareFetchApi } from '../../protocol/index.js';
 import { shareAckResults, shareWireError } from './share-errors.js';
 import { defineHandler } from './types.js';
@@ -18,7 +19,7 @@ export const shareFetchHandler = defineHandler(ShareFetchApi, async (request, br
     return {
       errorCode: 0,
       errorMessage: null,
-      acks: shareAckResults(acks, where, ctx.logger),
+      acks: shareAckResults(request.acks, acks, ctx.header.apiVersion === 1, where, ctx.logger),
       records: records.map((r) => ({ ...r, headers: r.headers.map(([key, value]) => ({ key, value })) })),
     };
   } catch (error) {

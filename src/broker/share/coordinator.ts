@@ -20,7 +20,7 @@ import { readShareRecords, readShareRecordsAt } from './record-reader.js';
 import { resolveRetryPolicy, type RetryPolicyInput } from './retry-policy.js';
 import { ShareGroup, ShareLane, type ShareMember } from './share-group.js';
 import { SharePartition, type AckType, type SharePartitionSummary } from './share-partition.js';
-import { encodeGroup, encodeRecordState, encodeStart, type ShareGroupConfig } from './state-codec.js';
+import { encodeChanges, encodeGroup, encodeRecordState, encodeStart, type ShareGroupConfig } from './state-codec.js';
 import type { ShareStateStore, StateRecord } from './state-store.js';
 
 export interface ShareCoordinatorOptions {
@@ -80,15 +80,18 @@ export interface AckEntry {
   readonly topic: string;
   readonly partition: number;
   readonly offset: number;
+  /** The range `offset`..`lastOffset` (inclusive) takes the same outcome; absent or null: `offset` alone. */
+  readonly lastOffset?: number | null;
   readonly type: AckType;
   readonly error: string | null;
 }
 
+/** An acknowledgement that failed, one per offset (the offsets acknowledged and not listed were settled). */
 export interface AckResult {
   readonly topic: string;
   readonly partition: number;
   readonly offset: number;
-  readonly error: ShareError | null;
+  readonly error: ShareError;
 }
 
 export interface ShareGroupListing {
@@ -121,6 +124,8 @@ export type ResetTarget =
 /** The longest failure message kept (the rest is cut). */
 const MAX_ERROR_LENGTH = 4096;
 const DEAD_LETTER_RETRY_MAX_MS = 30_000;
+/** The most records one acknowledgement request settles (its ranges together): SHARE_MAX_RECORDS of the wire. */
+const MAX_ACK_OFFSETS = 10_000;
 
 export class ShareCoordinator {
   readonly #groups = new Map<string, ShareGroup>();
@@ -389,7 +394,10 @@ export class ShareCoordinator {
 
   // ── acknowledgement ─────────────────────────────────────────────────────────────────────────────
 
-  /** Settles records the member holds; resolves once every change is stored. Per-record errors are returned. */
+  /**
+   * Settles records the member holds; resolves once every change is stored. Returns the offsets that could
+   * not be settled (not held by this member), each with its error; an empty list when all were.
+   */
   async acknowledge(groupId: string, memberId: string, acks: readonly AckEntry[]): Promise<AckResult[]> {
     const { group, member } = this.#memberOf(groupId, memberId);
     this.#touch(group, member);
@@ -421,31 +429,43 @@ export class ShareCoordinator {
     acks: readonly AckEntry[],
   ): { results: AckResult[]; stored: Promise<unknown> } {
     const now = this.#scheduler.now();
+    let offsets = 0;
+    for (const ack of acks) {
+      const last = ack.lastOffset ?? ack.offset;
+      if (last < ack.offset)
+        throw new ShareError(
+          'invalid-value',
+          `an acknowledgement range ends (${last}) before it starts (${ack.offset})`,
+        );
+      offsets += last - ack.offset + 1;
+    }
+    if (offsets > MAX_ACK_OFFSETS)
+      throw new ShareError('invalid-value', `one request settles at most ${MAX_ACK_OFFSETS} records, got ${offsets}`);
     const touched = new Set<ShareLane>();
-    const results: AckResult[] = acks.map((ack) => {
-      const lane = group.lanes.get(partitionKey(ack.topic, ack.partition));
-      const base = { topic: ack.topic, partition: ack.partition, offset: ack.offset };
+    const failures: AckResult[] = [];
+    let lane: ShareLane | undefined;
+    for (const ack of acks) {
+      if (lane?.topic !== ack.topic || lane.partition !== ack.partition)
+        lane = group.lanes.get(partitionKey(ack.topic, ack.partition));
+      const last = ack.lastOffset ?? ack.offset;
       if (!lane) {
-        return {
-          ...base,
-          error: new ShareError(
-            'not-held',
-            `${ack.topic}-${ack.partition} offset ${ack.offset} was not delivered to this group`,
-          ),
-        };
+        for (let offset = ack.offset; offset <= last; offset++) {
+          const why = `${ack.topic}-${ack.partition} offset ${offset} was not delivered to this group`;
+          failures.push({ topic: ack.topic, partition: ack.partition, offset, error: new ShareError('not-held', why) });
+        }
+        continue;
       }
-      try {
-        lane.sp.acknowledge(member.id, ack.offset, ack.type, now, {
-          error: ack.error?.slice(0, MAX_ERROR_LENGTH) ?? undefined,
-          lockMs: group.config.lockTimeoutMs,
-        });
-        touched.add(lane);
-        return { ...base, error: null };
-      } catch (error) {
-        if (error instanceof ShareError) return { ...base, error };
-        throw error;
+      const options = { error: ack.error?.slice(0, MAX_ERROR_LENGTH) ?? undefined, lockMs: group.config.lockTimeoutMs };
+      for (let offset = ack.offset; offset <= last; offset++) {
+        try {
+          lane.sp.acknowledge(member.id, offset, ack.type, now, options);
+          touched.add(lane);
+        } catch (error) {
+          if (!(error instanceof ShareError)) throw error;
+          failures.push({ topic: ack.topic, partition: ack.partition, offset, error });
+        }
       }
-    });
+    }
     const stored = [...touched].map((lane) => {
       const committed = this.#commit(group, lane);
       this.#arm(group, lane);
@@ -453,7 +473,7 @@ export class ShareCoordinator {
       return committed;
     });
     if (touched.size > 0) group.wake();
-    return { results, stored: Promise.all(stored) };
+    return { results: failures, stored: Promise.all(stored) };
   }
 
   // ── admin ───────────────────────────────────────────────────────────────────────────────────────
@@ -650,9 +670,9 @@ export class ShareCoordinator {
     const { records, startOffset } = lane.sp.takeChanges();
     if (records.length === 0 && startOffset === undefined) return Promise.resolve();
     const epochs = { group: group.epoch, partition: lane.partitionEpoch };
-    const writes = records.map((state) => encodeRecordState(group.id, lane.topic, lane.partition, epochs, state));
-    if (startOffset !== undefined) writes.push(encodeStart(group.id, lane.topic, lane.partition, epochs, startOffset));
-    const stored = this.#store.append(writes);
+    const stored = this.#store.append([
+      encodeChanges(group.id, lane.topic, lane.partition, epochs, startOffset, records),
+    ]);
     lane.committed = stored.catch(() => undefined);
     if (this.#store.wantsSnapshot) this.#snapshot();
     return stored;

@@ -144,6 +144,10 @@ export class SharePartition {
    */
   #nextDeadline = Number.POSITIVE_INFINITY;
   #available = 0;
+  /** Available records by priority (0–9): an acquisition looks only at the levels that have some. */
+  readonly #availableByPriority: number[] = new Array(10).fill(0);
+  /** Records in `deadLettering` (so a settlement does not scan the window for dead letters when none). */
+  #deadLettering = 0;
   /** member → records it holds here. */
   readonly #held = new Map<string, number>();
 
@@ -364,6 +368,7 @@ export class SharePartition {
   /** Records waiting to be written to the dead-letter topic. */
   pendingDeadLetters(): DeadLetter[] {
     const pending: DeadLetter[] = [];
+    if (this.#deadLettering === 0) return pending;
     for (const entries of [this.#parked, this.#inFlight])
       for (const entry of entries.values())
         if (entry.state === 'deadLettering')
@@ -489,9 +494,11 @@ export class SharePartition {
     };
     if (restored?.state === 'deadLettering') {
       entry.state = 'deadLettering';
+      this.#deadLettering++;
     } else if (restored?.state === 'acquired' && entry.deliveryCount >= this.#retry.maxAttempts) {
       // Its last delivery was in flight when the broker stopped: that attempt is spent.
       entry.state = 'deadLettering';
+      this.#deadLettering++;
       entry.error = 'the broker restarted during its last delivery attempt';
       this.#record(entry);
     } else {
@@ -502,6 +509,7 @@ export class SharePartition {
         if (until < this.#nextDeadline) this.#nextDeadline = until;
       } else {
         this.#available++;
+        this.#availableByPriority[record.priority]!++;
       }
     }
     return entry;
@@ -520,11 +528,8 @@ export class SharePartition {
   #pickAvailable(max: number): InFlight[] {
     const chosen: InFlight[] = [];
     // One pass in offset order per priority level present, highest first; most windows hold one level.
-    let levels = 0;
-    for (const entries of [this.#parked, this.#inFlight])
-      for (const entry of entries.values()) if (entry.state === 'available') levels |= 1 << entry.record.priority;
     for (let priority = 9; priority >= 0 && chosen.length < max; priority--) {
-      if ((levels & (1 << priority)) === 0) continue;
+      if (this.#availableByPriority[priority] === 0) continue;
       for (const entries of [this.#parked, this.#inFlight]) {
         for (const entry of entries.values()) {
           if (entry.state !== 'available' || entry.record.priority !== priority) continue;
@@ -539,14 +544,14 @@ export class SharePartition {
   #move(entry: InFlight, to: RecordState): void {
     if (!TRANSITIONS[entry.state].includes(to))
       throw new IllegalRecordTransitionError(`record ${entry.record.offset}: ${entry.state} → ${to} is not allowed`);
-    if (entry.state === 'available') this.#available--;
-    if (to === 'available') this.#available++;
+    this.#count(entry, -1);
     if (entry.state === 'acquired' && entry.member !== null) {
       const held = (this.#held.get(entry.member) ?? 1) - 1;
       if (held === 0) this.#held.delete(entry.member);
       else this.#held.set(entry.member, held);
     }
     entry.state = to;
+    this.#count(entry, 1);
     if (to !== 'acquired') entry.member = null;
     if (to !== 'acquired' && to !== 'waiting') entry.deadline = 0;
   }
@@ -560,11 +565,21 @@ export class SharePartition {
 
   /** Drops a record the log no longer has (skipTo). */
   #leave(entry: InFlight): void {
-    if (entry.state === 'available') this.#available--;
+    this.#count(entry, -1);
     if (entry.state === 'acquired' && entry.member !== null) {
       const held = (this.#held.get(entry.member) ?? 1) - 1;
       if (held === 0) this.#held.delete(entry.member);
       else this.#held.set(entry.member, held);
+    }
+  }
+
+  /** Keeps the counts of available (by priority) and dead-lettering records as `entry` enters (1) or leaves (-1) its state. */
+  #count(entry: InFlight, delta: 1 | -1): void {
+    if (entry.state === 'available') {
+      this.#available += delta;
+      this.#availableByPriority[entry.record.priority]! += delta;
+    } else if (entry.state === 'deadLettering') {
+      this.#deadLettering += delta;
     }
   }
 

@@ -7,6 +7,17 @@
 //                    value [0, epoch, startOffset, partitionEpoch]
 //   record state     key   [2, groupId, topic, partition, offset]
 //                    value [0, epoch, deliveryCount, state, until, error | null, partitionEpoch]
+//   changes          key   [4, groupId, topic, partition]
+//                    value [0, epoch, partitionEpoch, startOffset | null, runs]
+//
+// A changes record is what one commit of a share-partition changed (state-store.ts groups a turn's commits
+// into one batch): the new start offset (null: unchanged) and the record states, as runs. runs is one flat
+// array, six numbers-or-strings per run: [firstOffset, count, deliveryCount, state, until, error | null]:
+// `count` consecutive offsets from firstOffset took that state, in the order the changes happened (a later
+// run overrides an earlier one for the same offset). An acknowledgement of a hundred consecutive records is
+// one run, not a hundred records. Its key is not unique: replay applies changes records in log order (the
+// state log is never compacted, only cut below a snapshot), so it reads them as if each run's offsets had
+// their record-state record at that point of the log.
 //
 // config = [maxAttempts, backoffType, initialMs, multiplier, maxMs, jitter, lockTimeoutMs, deadLetterTopic | null]
 //
@@ -22,6 +33,8 @@ import { RECORD_STATES, type PersistedRecordState, type RecordState } from './sh
 const START_KEY = 1;
 const RECORD_KEY = 2;
 const GROUP_KEY = 3;
+const CHANGES_KEY = 4;
+const RUN_FIELDS = 6;
 
 export interface ShareGroupConfig {
   readonly retry: RetryPolicy;
@@ -49,6 +62,18 @@ export type StateEntry =
       epoch: number;
       partitionEpoch: number;
       state: PersistedRecordState;
+    }
+  | {
+      kind: 'changes';
+      groupId: string;
+      topic: string;
+      partition: number;
+      epoch: number;
+      partitionEpoch: number;
+      /** null: unchanged. */
+      startOffset: number | null;
+      /** In the order they happened. */
+      states: PersistedRecordState[];
     };
 
 /** Where a partition's values belong: the group's epoch and the partition's own (bumped by a reset). */
@@ -114,6 +139,56 @@ export function encodeRecordState(
   };
 }
 
+/**
+ * One share-partition's changes as one record (see the layout above): consecutive offsets that took the
+ * same state one after the other become one run.
+ */
+export function encodeChanges(
+  groupId: string,
+  topic: string,
+  partition: number,
+  epochs: Epochs,
+  startOffset: number | undefined,
+  states: readonly PersistedRecordState[],
+) {
+  const runs: Array<number | string | null> = [];
+  let last = -1;
+  for (const s of states) {
+    const state = RECORD_STATES.indexOf(s.state);
+    if (
+      last >= 0 &&
+      s.offset === (runs[last] as number) + (runs[last + 1] as number) &&
+      runs[last + 2] === s.deliveryCount &&
+      runs[last + 3] === state &&
+      runs[last + 4] === s.until &&
+      runs[last + 5] === s.error
+    ) {
+      (runs[last + 1] as number)++;
+      continue;
+    }
+    last = runs.length;
+    runs.push(s.offset, 1, s.deliveryCount, state, s.until, s.error);
+  }
+  return {
+    key: bytes([CHANGES_KEY, groupId, topic, partition]),
+    value: bytes([0, epochs.group, epochs.partition, startOffset ?? null, runs]),
+  };
+}
+
+function decodeRuns(runs: unknown): PersistedRecordState[] | undefined {
+  if (!Array.isArray(runs) || runs.length % RUN_FIELDS !== 0) return undefined;
+  const states: PersistedRecordState[] = [];
+  for (let i = 0; i < runs.length; i += RUN_FIELDS) {
+    const [first, count, deliveryCount, stateIndex, until, error] = runs.slice(i, i + RUN_FIELDS);
+    if (!isInt(first) || !isInt(count) || count < 1 || !isInt(deliveryCount) || !isInt(until)) return undefined;
+    const state: RecordState | undefined = isInt(stateIndex) ? RECORD_STATES[stateIndex] : undefined;
+    if (!state || (error !== null && !isStr(error))) return undefined;
+    for (let offset = first; offset < first + count; offset++)
+      states.push({ offset, deliveryCount, state, until, error });
+  }
+  return states;
+}
+
 const isStr = (x: unknown): x is string => typeof x === 'string';
 const isInt = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x);
 const isNum = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
@@ -151,6 +226,12 @@ export function decodeStateEntry(key: Buffer | null, value: Buffer | null): Stat
     return config === undefined ? undefined : { kind: 'group', groupId, epoch, config };
   }
   if (!isStr(k[2]) || !isInt(k[3])) return undefined;
+  if (k[0] === CHANGES_KEY && isInt(v[2]) && (v[3] === null || isInt(v[3]))) {
+    const states = decodeRuns(v[4]);
+    if (!states) return undefined;
+    const [, , , partition] = k;
+    return { kind: 'changes', groupId, topic: k[2], partition, epoch, partitionEpoch: v[2], startOffset: v[3], states };
+  }
   if (k[0] === START_KEY && isInt(v[2]) && isInt(v[3]))
     return { kind: 'start', groupId, topic: k[2], partition: k[3], epoch, partitionEpoch: v[3], startOffset: v[2] };
   if (k[0] === RECORD_KEY && isInt(k[4]) && isInt(v[2]) && isInt(v[3]) && isInt(v[4]) && isInt(v[6])) {

@@ -186,6 +186,13 @@ export class ShareStateStore {
             records.push({ groupId, pkey, group: epoch, partition: partitionEpoch, state });
             continue;
           }
+          if (entry.kind === 'changes') {
+            const { groupId, epoch, partitionEpoch } = entry;
+            for (const state of entry.states)
+              records.push({ groupId, pkey, group: epoch, partition: partitionEpoch, state });
+          }
+          const startOffset = entry.startOffset;
+          if (startOffset === null) continue;
           let byGroup = starts.get(entry.groupId);
           if (!byGroup) starts.set(entry.groupId, (byGroup = new Map()));
           byGroup.set(pkey, {
@@ -194,7 +201,7 @@ export class ShareStateStore {
               topic: entry.topic,
               partition: entry.partition,
               partitionEpoch: entry.partitionEpoch,
-              startOffset: entry.startOffset,
+              startOffset,
               records: byGroup.get(pkey)?.replay.records ?? new Map(),
             },
           });

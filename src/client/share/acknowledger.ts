@@ -4,6 +4,8 @@
 // coming soon (one is in flight, the consumer is stopping, or the entry is a lock renewal, which frees
 // no slot), they go in a ShareAcknowledge of their own: whatever is queued while one is in flight goes in
 // the next. Each settle resolves once the broker answered for its record.
+// On the wire, outcomes of consecutive offsets of a partition that are alike travel as one range
+// (`ackRanges`); the broker answers only for the offsets it could not settle.
 import { ShareAcknowledgeApi } from '../../protocol/index.js';
 import { errorInfo } from '../../protocol/errors.js';
 import type { Connection } from '../connection.js';
@@ -73,13 +75,7 @@ export class Acknowledger {
           const response = await (await connection()).send(ShareAcknowledgeApi, {
             groupId,
             memberId,
-            acks: batch.map(({ topic, partition, offset, type, errorMessage }) => ({
-              topic,
-              partition,
-              offset,
-              type,
-              errorMessage,
-            })),
+            acks: ackRanges(batch),
           });
           if (response.errorCode !== 0) {
             answerAll(batch, new SluiceProtocolError(response.errorCode, response.errorMessage ?? undefined));
@@ -96,17 +92,65 @@ export class Acknowledger {
   }
 }
 
-/** Resolves each acknowledgement with its result (by position), null for success. */
+export interface AckRange {
+  topic: string;
+  partition: number;
+  offset: number;
+  lastOffset: number | null;
+  type: AckType;
+  errorMessage: string | null;
+}
+
+/**
+ * The outcomes as ranges: sorted by partition and offset (stable, so two outcomes of one record keep their
+ * order), consecutive offsets with the same outcome and message merged into one entry.
+ */
+export function ackRanges(batch: readonly PendingAck[]): AckRange[] {
+  const sorted = [...batch].sort((a, b) =>
+    a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition || a.offset - b.offset,
+  );
+  const ranges: AckRange[] = [];
+  let last: AckRange | undefined;
+  for (const { topic, partition, offset, type, errorMessage } of sorted) {
+    if (
+      last !== undefined &&
+      last.topic === topic &&
+      last.partition === partition &&
+      last.type === type &&
+      last.errorMessage === errorMessage &&
+      (last.lastOffset ?? last.offset) + 1 === offset
+    ) {
+      last.lastOffset = offset;
+      continue;
+    }
+    last = { topic, partition, offset, lastOffset: null, type, errorMessage };
+    ranges.push(last);
+  }
+  return ranges;
+}
+
+/**
+ * Resolves each acknowledgement with its result: the broker lists the offsets it could not settle (one
+ * entry per offset; an older answer lists every offset, 0 for success); every other one is stored.
+ */
 export function answer(
   batch: readonly PendingAck[],
-  results: ReadonlyArray<{ errorCode: number; errorMessage: string | null }>,
+  results: ReadonlyArray<{
+    topic: string;
+    partition: number;
+    offset: number;
+    errorCode: number;
+    errorMessage: string | null;
+  }>,
 ): void {
-  batch.forEach((ack, i) => {
-    const result = results[i];
-    if (!result || result.errorCode === 0) ack.done(null);
+  const failed = new Map<string, { errorCode: number; errorMessage: string | null }>();
+  for (const r of results) if (r.errorCode !== 0) failed.set(`${r.topic}\0${r.partition}\0${r.offset}`, r);
+  for (const ack of batch) {
+    const result = failed.size === 0 ? undefined : failed.get(`${ack.topic}\0${ack.partition}\0${ack.offset}`);
+    if (!result) ack.done(null);
     else
       ack.done(new SluiceProtocolError(result.errorCode, result.errorMessage ?? errorInfo(result.errorCode).message));
-  });
+  }
 }
 
 export function answerAll(batch: readonly PendingAck[], error: Error): void {

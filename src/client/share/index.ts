@@ -20,7 +20,7 @@ import { Cluster, type ClusterOptions } from '../cluster.js';
 import type { Connection } from '../connection.js';
 import { SluiceError, SluiceNonRetriableError, SluiceProtocolError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { Acknowledger, type AckType, answer, answerAll, type PendingAck } from './acknowledger.js';
+import { Acknowledger, type AckType, ackRanges, answer, answerAll, type PendingAck } from './acknowledger.js';
 import type { EachShareMessagePayload, ShareConsumerConfig, ShareMessage, ShareRunConfig } from './types.js';
 
 const DEFAULT_MAX_IN_FLIGHT = 10;
@@ -221,13 +221,7 @@ export class ShareConsumer {
             memberId: this.#memberId,
             maxRecords: this.#config.maxInFlight - this.#inFlight,
             maxWaitMs: this.#config.maxWaitTimeInMs,
-            acks: carried.map(({ topic, partition, offset, type, errorMessage }) => ({
-              topic,
-              partition,
-              offset,
-              type,
-              errorMessage,
-            })),
+            acks: ackRanges(carried),
           },
           { timeoutMs: this.#config.maxWaitTimeInMs + 30_000 },
         );

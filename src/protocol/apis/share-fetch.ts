@@ -5,6 +5,8 @@
 // Version 1 carries acknowledgements too (as Kafka's ShareFetch does): they are settled before records are
 // acquired, so the slots they free count; each has its result in `acks`, and a request with
 // acknowledgements is answered without long-polling.
+// Version 2: acknowledgements may cover ranges of offsets and the answer lists only the offsets that failed
+// (as ShareAcknowledge v1).
 import { ApiKey, defineApi } from '../api-keys.js';
 import { array, bytes, int, message, type MessageValue, string, struct } from '../schema.js';
 import { errorCode, errorMessage, groupId, partitionIndex, topicName, throttleTimeMs } from './fields.js';
@@ -17,13 +19,13 @@ export const ShareFetchRequestDef = message({
   name: 'ShareFetchRequest',
   type: 'request',
   apiKey: ApiKey.ShareFetch,
-  validVersions: '0-1',
+  validVersions: '0-2',
   fields: {
     groupId: groupId(),
     memberId: shareMemberId(),
     maxRecords: int({ min: 1, max: SHARE_MAX_RECORDS, default: 500 }),
     maxWaitMs: int({ min: 0, max: MAX_WAIT_LIMIT_MS, default: 500 }),
-    acks: array(shareAckEntry(), { versions: '1+', maxItems: SHARE_MAX_RECORDS, default: [] }),
+    acks: array(shareAckEntry('2+'), { versions: '1+', maxItems: SHARE_MAX_RECORDS, default: [] }),
   },
 });
 
@@ -31,12 +33,16 @@ export const ShareFetchResponseDef = message({
   name: 'ShareFetchResponse',
   type: 'response',
   apiKey: ApiKey.ShareFetch,
-  validVersions: '0-1',
+  validVersions: '0-2',
   fields: {
     throttleTimeMs: throttleTimeMs(),
     errorCode: errorCode(),
     errorMessage: errorMessage(),
-    acks: array(shareAckResult(), { versions: '1+', default: [] }),
+    acks: array(shareAckResult(), {
+      versions: '1+',
+      default: [],
+      doc: 'v1: one per acknowledgement; v2: the failed offsets only',
+    }),
     records: array(
       struct({
         topic: topicName(),

@@ -82,15 +82,15 @@ describe('share-group APIs on the native wire', () => {
       groupId: 'workers',
       memberId: m2,
       acks: [
-        { topic: 'jobs', partition: 0, offset: 0, type: 'ack', errorMessage: null },
-        { topic: 'jobs', partition: 0, offset: 2, type: 'ack', errorMessage: null },
-        { topic: 'jobs', partition: 0, offset: 9, type: 'ack', errorMessage: null },
+        { topic: 'jobs', partition: 0, offset: 0, lastOffset: null, type: 'ack', errorMessage: null },
+        { topic: 'jobs', partition: 0, offset: 2, lastOffset: null, type: 'ack', errorMessage: null },
+        { topic: 'jobs', partition: 0, offset: 9, lastOffset: null, type: 'ack', errorMessage: null },
       ],
     });
-    expect(acks.results.map((r) => r.errorCode)).toEqual([
-      ErrorCode.INVALID_RECORD_STATE,
-      0,
-      ErrorCode.INVALID_RECORD_STATE,
+    // Only the offsets that could not be settled are answered; 2 was.
+    expect(acks.results.map((r) => [r.offset, r.errorCode])).toEqual([
+      [0, ErrorCode.INVALID_RECORD_STATE],
+      [9, ErrorCode.INVALID_RECORD_STATE],
     ]);
     expect(acks.results[0]!.errorMessage).toMatch(/held by another member/);
 
@@ -103,6 +103,57 @@ describe('share-group APIs on the native wire', () => {
     });
     expect(unknown.errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
     expect(unknown.errorMessage).toMatch(/join again/);
+  });
+
+  it('settles ranges of offsets in one acknowledgement, answers only the offsets it could not settle, and refuses absurd ranges', async () => {
+    tb = await startBroker();
+    const c = await tb.client();
+    await createTopic(c, 'jobs', 1);
+    await produce(c, 'jobs', 0, batchOf(['a', 'b', 'c', 'd', 'e', 'f']));
+    const m1 = await join(c, 'workers', { maxInFlight: 4 });
+    const m2 = await join(c, 'workers', { maxInFlight: 2 });
+    const fetch = (memberId: string, acks: Parameters<typeof ShareFetchApi.encodeRequest>[0]['acks'] = []) =>
+      c.request(ShareFetchApi, { groupId: 'workers', memberId, maxRecords: 10, maxWaitMs: 0, acks });
+    expect((await fetch(m1)).records.map((r) => r.offset)).toEqual([0, 1, 2, 3]);
+    expect((await fetch(m2)).records.map((r) => r.offset)).toEqual([4, 5]);
+    const range = (offset: number, lastOffset: number, type: 'ack' | 'fail' = 'ack') => ({
+      topic: 'jobs',
+      partition: 0,
+      offset,
+      lastOffset,
+      type,
+      errorMessage: null,
+    });
+
+    // 0..4 in one entry: 4 is m2's, the rest are settled; the fetch carrying it hands m1 nothing new (none left).
+    const carried = await fetch(m1, [range(0, 4)]);
+    expect(carried.acks.map((r) => [r.offset, r.errorCode])).toEqual([[4, ErrorCode.INVALID_RECORD_STATE]]);
+    const settled = await c.request(ShareAcknowledgeApi, { groupId: 'workers', memberId: m2, acks: [range(4, 5)] });
+    expect(settled.results).toEqual([]);
+    const described = await c.request(ShareGroupDescribeApi, { groupIds: ['workers'] });
+    expect(described.groups[0]!.partitions[0]).toMatchObject({ startOffset: 6, available: 0, acquired: 0 });
+
+    const backwards = await c.request(ShareAcknowledgeApi, { groupId: 'workers', memberId: m2, acks: [range(9, 3)] });
+    expect(backwards.errorCode).toBe(ErrorCode.INVALID_REQUEST);
+    expect(backwards.errorMessage).toMatch(/ends \(3\) before it starts \(9\)/);
+    const huge = await c.request(ShareAcknowledgeApi, { groupId: 'workers', memberId: m2, acks: [range(0, 1e9)] });
+    expect(huge.errorCode).toBe(ErrorCode.INVALID_REQUEST);
+    expect(huge.errorMessage).toMatch(/at most 10000 records/);
+
+    // Version 0 answers one result per acknowledgement, 0 for those settled.
+    await produce(c, 'jobs', 0, batchOf(['g']));
+    const g = await fetch(m2);
+    expect(g.records.map((r) => r.offset)).toEqual([6]);
+    const v0 = await c.request(
+      ShareAcknowledgeApi,
+      {
+        groupId: 'workers',
+        memberId: m2,
+        acks: [{ topic: 'jobs', partition: 0, offset: 6, type: 'ack', errorMessage: null }],
+      } as never,
+      { apiVersion: 0 },
+    );
+    expect(v0.results.map((r) => [r.offset, r.errorCode])).toEqual([[6, 0]]);
   });
 
   it('long-polls until an append wakes it', async () => {
@@ -149,8 +200,8 @@ describe('share-group APIs on the native wire', () => {
       groupId: 'workers',
       memberId: m,
       acks: [
-        { topic: 'jobs', partition: 0, offset: 0, type: 'reject', errorMessage: 'cannot parse' },
-        { topic: 'jobs', partition: 0, offset: 1, type: 'ack', errorMessage: null },
+        { topic: 'jobs', partition: 0, offset: 0, lastOffset: null, type: 'reject', errorMessage: 'cannot parse' },
+        { topic: 'jobs', partition: 0, offset: 1, lastOffset: null, type: 'ack', errorMessage: null },
       ],
     });
     let dlq: Awaited<ReturnType<typeof recordsOf>> = [];
@@ -272,9 +323,9 @@ describe('dead letters that cannot be written', () => {
     const rejected = await c.request(ShareAcknowledgeApi, {
       groupId: 'workers',
       memberId: m,
-      acks: [{ topic: 'jobs', partition: 0, offset: 0, type: 'reject', errorMessage: 'no' }],
+      acks: [{ topic: 'jobs', partition: 0, offset: 0, lastOffset: null, type: 'reject', errorMessage: 'no' }],
     });
-    expect(rejected.results[0]!.errorCode).toBe(0);
+    expect(rejected.results).toEqual([]);
     await waitFor(() => logs.find(/could not write dead letters/), { message: 'the failed dead-letter write logged' });
     const stuck = await c.request(ShareGroupDescribeApi, { groupIds: ['workers'] });
     expect(stuck.groups[0]!.partitions[0]).toMatchObject({ startOffset: 0, deadLettering: 1 });
@@ -333,6 +384,7 @@ describe('deleting a topic', () => {
         topic: 'jobs',
         partition: 0,
         offset: r.offset,
+        lastOffset: null,
         type: 'ack' as const,
         errorMessage: null,
       })),

@@ -182,7 +182,7 @@ describe('shareConsumer', () => {
     const late = await raw.request(ShareAcknowledgeApi, {
       groupId: 'g',
       memberId: joined.memberId,
-      acks: [{ topic: 'work', partition: 0, offset: 0, type: 'ack', errorMessage: null }],
+      acks: [{ topic: 'work', partition: 0, offset: 0, lastOffset: null, type: 'ack', errorMessage: null }],
     });
     expect(late.results[0]!.errorCode).toBe(ErrorCode.INVALID_RECORD_STATE);
     raw.destroy();
