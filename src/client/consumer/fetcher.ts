@@ -3,14 +3,15 @@
 // the next Fetch goes out (from the offset after the last batch received), so the application works on
 // one response while the next is on the wire. Prefetch is bounded by bytes: a partition whose buffer
 // holds more than `maxPrefetchBytes` is left out of fetches until the runner drains it (the runner calls
-// wake()); up to two responses already asked for may still land above the bound.
+// wake()); up to two responses already asked for (three small ones once caught up) may still land above it.
 //
 // Chaining (brokers speaking Fetch v1): a loop keeps a second, chained Fetch waiting at the broker behind
 // the one in flight. The broker starts it the moment it answers the first and reads each partition from
 // where that answer left it (src/broker/fetch/chain.ts), so a caught-up consumer always has a long poll
 // parked when a record lands, even while it is still reading the previous answer or waiting for a core;
 // a consumer catching up gets its next response without a round trip. A cycle fetches one fixed set of
-// partitions: one explicit fetch, then one chained fetch sent before each answer is awaited, for as long
+// partitions: one explicit fetch, then chained fetches sent before each answer is awaited (one behind the
+// fetch being answered while catching up, two once caught up: FETCHES_CATCHING_UP/CAUGHT_UP), for as long
 // as every partition of the set is still assigned, wanted, at the same epoch and out of backoff, and no
 // other partition of that broker is waiting. Otherwise the cycle stops chaining, takes the answers
 // already asked for (each one dropped per partition whose epoch moved, as before) and the loop starts
@@ -75,6 +76,15 @@ export interface FetcherOptions {
   onOutOfRange: (state: PartitionState) => Promise<void>;
 }
 
+/**
+ * Fetches a loop keeps out at once on a broker that chains (see Chaining above): while catching up, the
+ * one being answered and one behind it (each may carry a full response); once every partition of the
+ * cycle is at its high watermark, one more, so that two records landing before the consumer gets a core
+ * still each find a fetch parked (the answers are small then).
+ */
+const FETCHES_CATCHING_UP = 2;
+const FETCHES_CAUGHT_UP = 3;
+
 /** A fetch out this long is waiting for data (a long poll), not carrying it: it may be cancelled. */
 const IDLE_FETCH_MS = 100;
 
@@ -101,6 +111,11 @@ function countBatches(response: FetchResponse): number {
   let n = 0;
   for (const t of response.topics) for (const p of t.partitions) if (p.records[0]?.length) n++;
   return n;
+}
+
+function fetchesInFlight(targets: PartitionState[]): number {
+  for (const s of targets) if (s.highWatermark < 0 || s.fetchOffset < s.highWatermark) return FETCHES_CATCHING_UP;
+  return FETCHES_CAUGHT_UP;
 }
 
 export class Fetcher {
@@ -283,7 +298,9 @@ export class Fetcher {
    */
   private async fetchCycle(node: number, loop: FetchLoop, targets: PartitionState[]): Promise<void> {
     for (const s of targets) s.fetching = true;
-    let next: Promise<FetchResponse> | null = null;
+    /** Fetches out, oldest first: the explicit one, then chained ones. */
+    const out: Array<Promise<FetchResponse>> = [];
+    let failed = true;
     try {
       const connection = await this.options.cluster.fetchConnection(node);
       const chains = connection.versionOf(FetchApi as ApiSpec<unknown, unknown>) >= 1;
@@ -297,14 +314,16 @@ export class Fetcher {
         recheckAt: 0,
       };
       loop.inFlight = inFlight;
-      let head = this.send(node, connection, targets, false);
+      out.push(this.send(node, connection, targets, false));
       for (;;) {
-        if (chains && this.continues(node, targets, epochs)) {
-          next = this.send(node, connection, targets, true);
-          next.catch(() => {}); // awaited below; a failure before that is the head's (see finally)
+        while (chains && out.length < fetchesInFlight(targets) && this.continues(node, targets, epochs)) {
+          const chained = this.send(node, connection, targets, true);
+          chained.catch(() => {}); // awaited in turn; a failure before that is an earlier fetch's (see finally)
+          out.push(chained);
         }
         const sentAt = inFlight.sentAt;
-        const response = await head;
+        const response = await out[0]!;
+        out.shift();
         await this.absorbAll(targets, epochs, response);
         const { events } = this.options;
         if (events.listening(ConsumerEvents.FETCH))
@@ -313,16 +332,15 @@ export class Fetcher {
             duration: Date.now() - sentAt,
             nodeId: node,
           });
-        if (!next) return;
-        head = next;
-        next = null;
-        inFlight.sentAt = Date.now(); // the chained fetch started waiting at the broker about now
+        if (out.length === 0) break;
+        inFlight.sentAt = Date.now(); // the next chained fetch started waiting at the broker about now
       }
+      failed = false;
     } finally {
       for (const s of targets) s.fetching = false;
-      // Failed with a chained fetch still out: close the connection rather than leave a long poll parked
-      // ahead of the next fetch, and rather than read an answer that continues a dropped one.
-      if (next) loop.inFlight?.connection.close();
+      // Failed with chained fetches still out: close the connection rather than leave a long poll parked
+      // ahead of the next fetch, and rather than read answers that continue a dropped one.
+      if (failed && out.length > 1) loop.inFlight?.connection.close();
     }
   }
 
