@@ -293,7 +293,7 @@ export class Fetcher {
 
   /**
    * Fetches `targets` from `node` until the cycle ends (see Chaining above): one explicit fetch, then,
-   * when the broker chains, one chained fetch kept waiting behind the one in flight for as long as
+   * when the broker chains, chained fetches kept waiting behind the one in flight for as long as
    * `targets` stay exactly what the loop would fetch.
    */
   private async fetchCycle(node: number, loop: FetchLoop, targets: PartitionState[]): Promise<void> {
@@ -314,10 +314,10 @@ export class Fetcher {
         recheckAt: 0,
       };
       loop.inFlight = inFlight;
-      out.push(this.send(node, connection, targets, false));
+      out.push(this.send(node, connection, targets, 0));
       for (;;) {
         while (chains && out.length < fetchesInFlight(targets) && this.continues(node, targets, epochs)) {
-          const chained = this.send(node, connection, targets, true);
+          const chained = this.send(node, connection, targets, out.length);
           chained.catch(() => {}); // awaited in turn; a failure before that is an earlier fetch's (see finally)
           out.push(chained);
         }
@@ -358,12 +358,8 @@ export class Fetcher {
     return typeof eligible === 'number';
   }
 
-  private send(
-    node: number,
-    connection: Connection,
-    targets: PartitionState[],
-    chained: boolean,
-  ): Promise<FetchResponse> {
+  /** Sends a fetch of `targets` behind `ahead` fetches still out on the connection (chained when any). */
+  private send(node: number, connection: Connection, targets: PartitionState[], ahead: number): Promise<FetchResponse> {
     const { events, maxWaitTimeInMs, minBytes, maxBytes, requestTimeout } = this.options;
     const partitionMaxBytes = this.partitionMaxBytes(targets.length);
     const byTopic = new Map<string, Array<{ partition: number; fetchOffset: number; partitionMaxBytes: number }>>();
@@ -380,9 +376,9 @@ export class Fetcher {
       isolationLevel: this.options.isolationLevel,
       topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })),
     };
-    if (chained) request.chained = true;
-    // A chained fetch waits at the broker for the one before it, then long-polls itself.
-    const timeoutMs = requestTimeout + (chained ? 2 : 1) * maxWaitTimeInMs;
+    if (ahead > 0) request.chained = true;
+    // A chained fetch waits at the broker for the long polls ahead of it, then long-polls itself.
+    const timeoutMs = requestTimeout + (ahead + 1) * maxWaitTimeInMs;
     return connection.send(FetchApi, request, { timeoutMs }).then((response) => {
       if (response.errorCode !== 0) throw new SluiceProtocolError(response.errorCode);
       return response;
