@@ -48,6 +48,8 @@ export interface BatchPolicy {
   readonly timestampBeforeMaxMs: number;
   /** message.timestamp.after.max.ms: how far a record's timestamp may lie ahead of the broker's clock. */
   readonly timestampAfterMaxMs: number;
+  /** cleanup.policy has compact: every record needs a key (Kafka refuses keyless records there). */
+  readonly requireKeys?: boolean;
 }
 
 /** A compressed section may decompress to this many times max.message.bytes (16 MiB at the default). */
@@ -123,6 +125,11 @@ function checkHeader(header: BatchHeader): void {
 
 /** After the records were walked: the header's maxTimestamp and the topic's timestamp window. */
 function checkTimestamps(header: BatchHeader, walk: RecordWalk, policy: BatchPolicy, now: number): void {
+  if (policy.requireKeys && walk.nullKeys > 0)
+    refuse(
+      'invalid',
+      `${walk.nullKeys} record(s) without a key: a compacted topic keeps records by key, every record needs one`,
+    );
   const { minTimestamp: min, maxTimestamp: max } = walk;
   if (!Number.isSafeInteger(max) || (min !== Number.POSITIVE_INFINITY && !Number.isSafeInteger(min)))
     refuse('invalid-timestamp', 'a record timestamp is not a safe integer');

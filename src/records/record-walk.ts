@@ -66,6 +66,8 @@ export class RecordWalk {
   #index = 0;
   maxTimestamp = Number.NEGATIVE_INFINITY;
   minTimestamp = Number.POSITIVE_INFINITY;
+  /** Records walked so far whose key is null. */
+  nullKeys = 0;
 
   constructor(
     private readonly section: Buffer,
@@ -134,6 +136,7 @@ export class RecordWalk {
           }
           if (size < -1 || size > recordEnd - pos)
             throw invalid(`${field === 0 ? 'key' : 'value'} length ${size} does not fit`);
+          if (size === -1 && field === 0) this.nullKeys++;
           if (size > 0) pos += size;
         }
         b = pos < recordEnd ? buf[pos]! : 0x80;
