@@ -8,7 +8,8 @@
 //   codec        known and available here (else `unsupported-compression`), the section decompresses, to at
 //                most `maxDecompressedBytes` (a zip bomb is refused before or while inflating, never stored)
 //   records      every record parses within its batch (record-walk.ts): lengths, offset deltas 0..n-1,
-//                exactly recordCount records and nothing after them
+//                exactly recordCount records and nothing after them; with requireKeys (compacted topics)
+//                no null key
 //   timestamps   safe integers; the header's maxTimestamp is the largest record timestamp; every timestamp
 //                within [now - timestampBeforeMaxMs, now + timestampAfterMaxMs]
 // Batches with no compression are checked synchronously and allocate nothing per record (the hot path);
@@ -125,11 +126,6 @@ function checkHeader(header: BatchHeader): void {
 
 /** After the records were walked: the header's maxTimestamp and the topic's timestamp window. */
 function checkTimestamps(header: BatchHeader, walk: RecordWalk, policy: BatchPolicy, now: number): void {
-  if (policy.requireKeys && walk.nullKeys > 0)
-    refuse(
-      'invalid',
-      `${walk.nullKeys} record(s) without a key: a compacted topic keeps records by key, every record needs one`,
-    );
   const { minTimestamp: min, maxTimestamp: max } = walk;
   if (!Number.isSafeInteger(max) || (min !== Number.POSITIVE_INFINITY && !Number.isSafeInteger(min)))
     refuse('invalid-timestamp', 'a record timestamp is not a safe integer');
@@ -165,6 +161,7 @@ function checkPlainRecords(buf: Buffer, at: Located, policy: BatchPolicy, now: n
     position + header.sizeInBytes,
     header.recordCount,
     header.baseTimestamp,
+    policy.requireKeys,
   );
   try {
     walk.walk();
@@ -199,7 +196,7 @@ async function checkCompressedRecords(buf: Buffer, at: Located, policy: BatchPol
     const problem = err.code === 'COMPRESSION_UNAVAILABLE' ? 'unsupported-compression' : 'invalid';
     refuse(problem, `its records section cannot be decompressed: ${err.message}`, err);
   }
-  const walk = new RecordWalk(section, 0, section.length, header.recordCount, header.baseTimestamp);
+  const walk = new RecordWalk(section, 0, section.length, header.recordCount, header.baseTimestamp, policy.requireKeys);
   try {
     for (;;) {
       walk.walk(RECORDS_PER_SLICE);

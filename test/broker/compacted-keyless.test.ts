@@ -1,7 +1,9 @@
 // A compacted topic keeps records by key: a produce holding a record without a key is refused with
-// INVALID_RECORD and stores nothing (Kafka's rule), on both doors; keyed records and other topics are unaffected.
+// INVALID_RECORD and stores nothing (Kafka's rule), on both doors, compressed or not; keyed records and other
+// topics are unaffected.
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
+import { CompressionTypes } from '../../src/client/index.js';
 import { sdkClient } from '../client/helpers.js';
 import { createTopic, readAll, startBroker } from '../helpers/broker.js';
 import { removeTempDirs } from '../helpers/temp-dir.js';
@@ -24,7 +26,15 @@ describe('keyless records on a compacted topic', () => {
           (e: { type?: string; message: string }) => e,
         );
       expect(refused?.type).toBe('INVALID_RECORD');
-      expect(refused?.message).toMatch(/without a key/);
+      expect(refused?.message).toMatch(/record 1: its key is null/);
+      const gzipped = await producer
+        .send({ topic: 'table', compression: CompressionTypes.GZIP, messages: [{ value: 'no key, compressed' }] })
+        .then(
+          () => null,
+          (e: { type?: string; message: string }) => e,
+        );
+      expect(gzipped?.type).toBe('INVALID_RECORD');
+      expect(gzipped?.message).toMatch(/record 0: its key is null/);
       await producer.send({ topic: 'table', messages: [{ key: 'k', value: 'kept' }] });
       await producer.send({ topic: 'plain', messages: [{ value: 'no key is fine here' }] });
       await producer.disconnect();
