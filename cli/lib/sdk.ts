@@ -212,6 +212,8 @@ export interface ConsumerClient {
   resume(topics: Array<{ topic: string; partitions?: number[] }>): void;
   stop(): Promise<void>;
   commitOffsets?(offsets: Array<{ topic: string; partition: number; offset: string }>): Promise<void>;
+  /** The next offset the consumer hands out, past skipped transaction markers (null: not known yet). */
+  position?(tp: { topic: string; partition: number }): string | null;
   on?(event: string, listener: (e: unknown) => void): unknown;
   events?: Record<string, string>;
 }
