@@ -87,6 +87,8 @@ export interface AdminClient {
     upsertions?: sdk.ScramCredentialUpsertion[];
     deletions?: Array<{ user: string; mechanism: 'SCRAM-SHA-256' | 'SCRAM-SHA-512' }>;
   }): Promise<void>;
+  listTransactions(o?: sdk.ListTransactionsOptions): Promise<{ transactions: sdk.TransactionListing[] }>;
+  describeTransactions(transactionalIds: string[]): Promise<{ transactions: sdk.TransactionDescription[] }>;
 }
 
 /** A share group (queue) as the broker describes it: settings, members, and per partition what is in flight. */

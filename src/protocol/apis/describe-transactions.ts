@@ -32,7 +32,7 @@ export const DescribeTransactionsResponseDef = message({
           doc: "Kafka's names: Empty, Ongoing, PrepareCommit, PrepareAbort, CompleteCommit, CompleteAbort",
         }),
         transactionTimeoutMs: int(),
-        transactionStartTimeMs: int({ doc: 'when the open transaction began; -1 when none is open' }),
+        transactionStartTimeMs: int({ doc: 'when the current or last transaction began; -1 when none did' }),
         producerId: int(),
         producerEpoch: int(),
         topics: array(struct({ topic: string(), partitions: array(int()) }), {
