@@ -19,6 +19,7 @@ import * as queue from './commands/queue.js';
 import * as quotas from './commands/quotas.js';
 import * as replay from './commands/replay.js';
 import * as topics from './commands/topics.js';
+import * as transactions from './commands/transactions.js';
 import * as users from './commands/users.js';
 import { configure } from './lib/command.js';
 import * as serve from './serve.js';
@@ -39,6 +40,7 @@ const COMMANDS: ReadonlyArray<{ register(program: Command): void }> = [
   dumpLog,
   users,
   cluster,
+  transactions,
   completion,
   help,
 ];

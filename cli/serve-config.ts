@@ -67,6 +67,54 @@ export interface ServeFlags {
   brokerId?: number;
   /** --cluster-name: the cluster's key prefix in etcd. */
   clusterName?: string;
+  /** false: --no-log-cleaner (Kafka's log.cleaner.enable=false). */
+  logCleaner?: boolean;
+  /** --log-cleaner-dedupe-buffer-size: bytes of the cleaner's offset map. */
+  logCleanerDedupeBufferSize?: number;
+  /** --log-cleaner-io-max-bytes-per-second: the cleaner's reads plus writes per second. */
+  logCleanerIoMaxBytesPerSecond?: number;
+  /** --log-cleaner-backoff-ms: the cleaner's sleep when no partition needs cleaning. */
+  logCleanerBackoffMs?: number;
+}
+
+/** Each log cleaner setting (config file key `logCleaner.<key>`) and its flag, for errors naming both. */
+const LOG_CLEANER_FLAGS = {
+  dedupeBufferBytes: '--log-cleaner-dedupe-buffer-size',
+  ioMaxBytesPerSecond: '--log-cleaner-io-max-bytes-per-second',
+  backoffMs: '--log-cleaner-backoff-ms',
+} as const;
+
+/**
+ * The file's `logCleaner` (an object of settings, or false: no cleaner) with the --log-cleaner-* flags on
+ * top. The values are checked once, with the broker's config (resolveBrokerConfig).
+ */
+function logCleanerFromFlags(file: BrokerOptions['logCleaner'], flags: ServeFlags): BrokerOptions['logCleaner'] {
+  const given = Object.fromEntries(
+    Object.entries({
+      dedupeBufferBytes: flags.logCleanerDedupeBufferSize,
+      ioMaxBytesPerSecond: flags.logCleanerIoMaxBytesPerSecond,
+      backoffMs: flags.logCleanerBackoffMs,
+    }).filter(([, v]) => v !== undefined),
+  );
+  if (flags.logCleaner === false) {
+    const set = Object.keys(given).map((key) => LOG_CLEANER_FLAGS[key as keyof typeof LOG_CLEANER_FLAGS]);
+    if (set.length > 0)
+      throw new UsageError(`--no-log-cleaner turns the cleaner off: ${set.join(', ')} cannot go with it`);
+    return false;
+  }
+  if (Object.keys(given).length === 0) return file;
+  if (file !== undefined && file !== false && (typeof file !== 'object' || file === null || Array.isArray(file)))
+    throw new UsageError('config setting "logCleaner" must be an object of log cleaner settings, or false');
+  // Flags override the file, "logCleaner": false included: a flag giving a setting turns the cleaner on.
+  return { ...(file || {}), ...given };
+}
+
+/** A broker config error, naming the flag too when the setting is one of the log cleaner's. */
+function brokerSettingError(message: string): UsageError {
+  const cleaner = /^logCleaner\.(\w+)/.exec(message);
+  const flag = cleaner ? LOG_CLEANER_FLAGS[cleaner[1] as keyof typeof LOG_CLEANER_FLAGS] : undefined;
+  const named = flag ? message.replace(/^logCleaner\.\w+/, (key) => `${key} (${flag})`) : message;
+  return new UsageError(`invalid broker setting: ${named}`);
 }
 
 /** The file's `cluster` object with --cluster and --cluster-name on top; --broker-id is required with it. */
@@ -307,6 +355,7 @@ export function serveSettings(flags: ServeFlags): ServeSettings {
       ? resolveFilePaths(fromFile.tls, flags.config)
       : fromFile.tls;
   const tls = tlsFromFlags(fileTls, flags);
+  const logCleaner = logCleanerFromFlags(fromFile.logCleaner, flags);
   const options: BrokerOptions = {
     ...fromFile,
     dataDir: './data',
@@ -316,6 +365,7 @@ export function serveSettings(flags: ServeFlags): ServeSettings {
     ...(security !== undefined ? { security } : {}),
     ...(cluster !== undefined ? { cluster } : {}),
     ...(tls !== undefined ? { tls } : {}),
+    ...(logCleaner !== undefined ? { logCleaner } : {}),
   };
   const logLevel = flags.logLevel ?? fileLevel ?? 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
@@ -325,7 +375,7 @@ export function serveSettings(flags: ServeFlags): ServeSettings {
     if (typeof options.flush === 'string') parseFlushPolicy(options.flush);
     resolveBrokerConfig(options);
   } catch (error) {
-    if (error instanceof BrokerConfigError) throw new UsageError(`invalid broker setting: ${error.message}`);
+    if (error instanceof BrokerConfigError) throw brokerSettingError(error.message);
     throw error;
   }
   let http: HttpOptions | null = null;

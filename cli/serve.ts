@@ -4,7 +4,7 @@
 // {"msg":"listening","port":…,"address":…} says the broker is ready.
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { configure } from './lib/command.js';
-import { parseInteger } from './lib/options.js';
+import { parseInteger, parseSize } from './lib/options.js';
 import type { ServeFlags } from './serve-config.js';
 import { LOG_LEVELS } from './serve-log-levels.js';
 
@@ -117,15 +117,32 @@ export function register(program: Command): void {
       (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
     )
     .option('--http-tls', "serve the HTTP door over HTTPS with the TLS listeners' certificate")
+    .option('--no-log-cleaner', 'run no log cleaner: compacted topics are not compacted (log.cleaner.enable=false)')
+    .option(
+      '--log-cleaner-dedupe-buffer-size <bytes>',
+      "memory of the cleaner's offset map of keys, e.g. 64MiB (log.cleaner.dedupe.buffer.size; default: 32MiB)",
+      parseSize('log cleaner dedupe buffer size'),
+    )
+    .option(
+      '--log-cleaner-io-max-bytes-per-second <bytes>',
+      "cap on the cleaner's reads plus writes per second, e.g. 20MiB (log.cleaner.io.max.bytes.per.second; default: none)",
+      parseSize('log cleaner I/O bytes per second'),
+    )
+    .option(
+      '--log-cleaner-backoff-ms <ms>',
+      "the cleaner's sleep when no partition needs cleaning (log.cleaner.backoff.ms; default: 15000)",
+      parseInteger('log cleaner backoff'),
+    )
     .option(
       '--repair',
       'truncate a corrupt sealed segment at its first bad batch (dropping what follows) instead of refusing to start',
     )
-    .action(async (flags: ServeFlags & { autoCreateTopics?: boolean; http?: boolean }, cmd: Command) => {
+    .action(async (flags: ServeFlags, cmd: Command) => {
       // commander sets autoCreateTopics=true by default for a --no- flag; only an explicit flag counts.
       if (cmd.getOptionValueSource('autoCreateTopics') === 'default') delete flags.autoCreateTopics;
       if (cmd.getOptionValueSource('kafka') === 'default') delete flags.kafka;
       if (cmd.getOptionValueSource('http') === 'default') delete flags.http;
+      if (cmd.getOptionValueSource('logCleaner') === 'default') delete flags.logCleaner;
       const { serve } = await import('./serve-run.js');
       process.exit(await serve(flags));
     });

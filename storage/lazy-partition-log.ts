@@ -233,8 +233,12 @@ export class PartitionLog {
     return this.load().then((log) => log.truncateTo(offset));
   }
 
-  replaceSegments(old: readonly Segment[], layout: Segment): Promise<Segment | null> {
-    return this.load().then((log) => log.replaceSegments(old, layout));
+  replaceSegments(
+    old: readonly Segment[],
+    layout: Segment,
+    removedAborts?: ReadonlySet<number>,
+  ): Promise<Segment | null> {
+    return this.load().then((log) => log.replaceSegments(old, layout, removedAborts));
   }
 
   persistIndexes(segment: Segment): Promise<void> {

@@ -2,8 +2,9 @@
 // includes `compact`, keeping the last record of every key. It knows files and records, nothing of the network.
 //
 // A run on one partition (Kafka's algorithm, README.md "Log compaction"):
-//   1. Cleanable: the sealed segments before the first one younger than min.compaction.lag.ms; the active
-//      segment is never cleaned. Dirty: the cleanable segments from the cleaner checkpoint's firstDirtyOffset.
+//   1. Cleanable: the sealed segments before the first one younger than min.compaction.lag.ms and before the
+//      first open transaction (so every transactional batch met has its marker); the active segment is never
+//      cleaned. Dirty: the cleanable segments from the cleaner checkpoint's firstDirtyOffset.
 //   2. The offset map (offset-map.ts, fixed memory) takes key → latest offset over the dirty segments, whole
 //      segments while they fit: when it fills, the run stops at the start of the segment it was in.
 //   3. Every segment below that point is rewritten, in groups of consecutive segments that fit one segment
@@ -11,7 +12,10 @@
 //      no key, or it is a tombstone that has been through a cleaning delete.retention.ms ago
 //      (cleaner-checkpoint.ts). Offsets, timestamps and headers are kept; a batch that loses records is
 //      rewritten (cleaner-records.ts); an emptied batch that is the last one of a producer the partition
-//      still tracks is kept empty, so its sequence numbers survive (Kafka does the same). Control batches stay.
+//      still tracks is kept empty, so its sequence numbers survive (Kafka does the same). Transactions
+//      (cleaner-transactions.ts): aborted data is removed, committed data is compacted like the rest, and a
+//      COMMIT/ABORT marker goes once no data of its transaction is left before it and delete.retention.ms
+//      has passed, taking its .txnindex entry with it.
 //   4. Each group's cleaned file is fsynced and swapped in under the partition's queue (cleaner-swap.ts).
 // Concurrency: reading and writing happen outside the partition's queue (segments are sealed: nothing writes
 // them; each is retained while read, so retention deleting it meanwhile leaves its inode readable); only
@@ -27,6 +31,7 @@ import { OffsetMap, keyHash } from './offset-map.js';
 import { Throttler } from './throttler.js';
 import { readBatchRecords, rewriteBatch, type RecordCodecs, type RecordView } from './cleaner-records.js';
 import { cleanedLogPath } from './cleaner-swap.js';
+import { CleanerTransactions } from './cleaner-transactions.js';
 import {
   afterRun,
   type CleanerCheckpoint,
@@ -212,6 +217,11 @@ export class LogCleaner {
       const young = sealed.findIndex((s) => s.maxTimestamp >= 0 && now - s.maxTimestamp < minCompactionLagMs);
       if (young >= 0) end = young;
     }
+    const unstable = log.firstUnstableOffset;
+    if (unstable >= 0) {
+      const open = sealed.findIndex((s) => s.nextOffset > unstable);
+      if (open >= 0 && open < end) end = open;
+    }
     const segments = sealed.slice(0, end);
     const firstDirty = Math.max(cp.firstDirtyOffset, log.logStartOffset);
     let firstDirtyIndex = segments.findIndex((s) => s.nextOffset > firstDirty && s.size > 0);
@@ -240,10 +250,11 @@ export class LogCleaner {
     this.#map ??= new OffsetMap(this.#options.dedupeBufferBytes ?? DEFAULT_DEDUPE_BUFFER_BYTES);
     const map = this.#map;
     map.clear();
+    const txns = new CleanerTransactions(log.abortedTransactions(log.logStartOffset, nextBase(log, segments)));
     // 2. The offset map over the dirty segments, whole segments while they fit.
     let endIndex = firstDirtyIndex;
     for (let i = firstDirtyIndex; i < segments.length; i++) {
-      const fits = await this.#mapSegment(segments[i]!, map, throttle, io);
+      const fits = await this.#mapSegment(segments[i]!, map, txns, throttle, io);
       if (!fits) {
         if (i === firstDirtyIndex) {
           logger.warn(
@@ -262,7 +273,7 @@ export class LogCleaner {
     const toClean = segments.slice(0, Math.max(endIndex, firstDirtyIndex));
     const before = log.segments.length;
     for (const group of groupSegments(toClean, log.config.segmentBytes)) {
-      const swapped = await this.#cleanGroup(log, group, { map, horizon, producerLast, throttle, io });
+      const swapped = await this.#cleanGroup(log, group, { map, txns, horizon, producerLast, throttle, io });
       if (!swapped) return null;
     }
     if (endIndex > firstDirtyIndex || cleanedUpTo > cp.firstDirtyOffset) {
@@ -291,12 +302,24 @@ export class LogCleaner {
   }
 
   /** Puts every keyed record of the segment into the map; false when the map filled before its end. */
-  async #mapSegment(segment: Segment, map: OffsetMap, throttle: Throttler, io: { read: number }): Promise<boolean> {
+  async #mapSegment(
+    segment: Segment,
+    map: OffsetMap,
+    txns: CleanerTransactions,
+    throttle: Throttler,
+    io: { read: number },
+  ): Promise<boolean> {
     let fits = true;
     await this.#forEachBatch(segment, throttle, io, async (batch) => {
-      // Transactional batches (markers included) neither supersede nor are superseded: a key's value in an
-      // aborted transaction must not remove its committed one, and the markers and aborted index stay valid.
-      if ((batch.readInt16BE(Offsets.attributes) & (ATTR_CONTROL | ATTR_TRANSACTIONAL)) !== 0) return true;
+      // Markers hold no keys; aborted data supersedes nothing (a key's value in an aborted transaction must
+      // not remove its committed one). Committed transactional data counts like any other.
+      const attributes = batch.readInt16BE(Offsets.attributes);
+      if ((attributes & ATTR_CONTROL) !== 0) return true;
+      if (
+        (attributes & ATTR_TRANSACTIONAL) !== 0 &&
+        txns.isAborted(readInt64(batch, Offsets.producerId), readInt64(batch, Offsets.baseOffset))
+      )
+        return true;
       const records = await readBatchRecords(batch, this.#options.codecs);
       if (!records) return true;
       for (const r of records.records) {
@@ -316,6 +339,7 @@ export class LogCleaner {
     group: Segment[],
     ctx: {
       map: OffsetMap;
+      txns: CleanerTransactions;
       horizon: number;
       producerLast: Map<number, number>;
       throttle: Throttler;
@@ -372,7 +396,7 @@ export class LogCleaner {
       await out.close();
       this.#checkStopping();
       ours = false;
-      const segment = await log.replaceSegments(group, layout);
+      const segment = await log.replaceSegments(group, layout, ctx.txns.removedAborts);
       if (!segment) {
         await fs.unlink(path).catch(() => {});
         return false;
@@ -390,20 +414,30 @@ export class LogCleaner {
   /** The batch as it stays in the cleaned log: unchanged, rewritten with fewer records, or null (dropped). */
   async #filterBatch(
     batch: Buffer,
-    ctx: { map: OffsetMap; horizon: number; producerLast: Map<number, number>; io: { removed: number } },
+    ctx: {
+      map: OffsetMap;
+      txns: CleanerTransactions;
+      horizon: number;
+      producerLast: Map<number, number>;
+      io: { removed: number };
+    },
   ): Promise<Buffer | null> {
-    if ((batch.readInt16BE(Offsets.attributes) & (ATTR_CONTROL | ATTR_TRANSACTIONAL)) !== 0) return batch;
+    const attributes = batch.readInt16BE(Offsets.attributes);
+    const producerId = readInt64(batch, Offsets.producerId);
+    const baseOffset = readInt64(batch, Offsets.baseOffset);
+    if ((attributes & ATTR_CONTROL) !== 0)
+      return ctx.txns.marker(producerId, baseOffset, baseOffset < ctx.horizon) ? null : batch;
+    const fate = ctx.txns.dataBatch(producerId, baseOffset, (attributes & ATTR_TRANSACTIONAL) !== 0);
     const records = await readBatchRecords(batch, this.#options.codecs);
-    if (!records) return batch;
+    if (!records) return fate === 'aborted' ? null : batch;
     const retain = (r: RecordView): boolean => {
-      if (!r.key) return false;
+      if (fate === 'aborted' || !r.key) return false;
       if (ctx.map.get(keyHash(r.key)) > r.offset) return false;
       return !(r.tombstone && r.offset < ctx.horizon);
     };
     const kept = records.records.filter(retain);
     ctx.io.removed += records.records.length - kept.length;
-    const producerId = readInt64(batch, Offsets.producerId);
-    const lastOffset = readInt64(batch, Offsets.baseOffset) + batch.readInt32BE(Offsets.lastOffsetDelta);
+    const lastOffset = baseOffset + batch.readInt32BE(Offsets.lastOffsetDelta);
     const producersLast = producerId >= 0 && ctx.producerLast.get(producerId) === lastOffset;
     if (kept.length === 0 && !producersLast) return null;
     if (kept.length === records.records.length) return batch;

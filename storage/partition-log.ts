@@ -519,7 +519,11 @@ export class LoadedPartitionLog {
    * came first): the caller deletes its cleaned file. When it throws, the cleaned file is this log's: the
    * caller leaves it for the next open's recovery.
    */
-  async replaceSegments(old: readonly Segment[], layout: Segment): Promise<Segment | null> {
+  async replaceSegments(
+    old: readonly Segment[],
+    layout: Segment,
+    removedAborts: ReadonlySet<number> = new Set(),
+  ): Promise<Segment | null> {
     return this.#mutate(async () => {
       const all = this.#log.all;
       const at = all.indexOf(old[0]!);
@@ -535,7 +539,10 @@ export class LoadedPartitionLog {
       // finishes the swap or discards the cleaned file (cleaner-swap.ts).
       let segment: Segment;
       try {
-        await this.#txnIndex.merge(old.map((s) => s.baseOffset));
+        await this.#txnIndex.merge(
+          old.map((s) => s.baseOffset),
+          removedAborts,
+        );
         await writeSwapRecord(this.#fs, this.dir, base, replaces);
         await completeSwap(this.#fs, this.dir, base, replaces);
         ({ segment } = await Segment.open(this.#fs, this.dir, base, this.#config.indexIntervalBytes, this.#files));

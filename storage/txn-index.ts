@@ -94,14 +94,18 @@ export class TxnIndex {
 
   /**
    * The cleaner replaces the segments based at `bases` (first = the cleaned segment's base): their entries
-   * move to the first one's file, written before the swap's commit point (its other files are unlinked by it).
+   * move to the first one's file, written before the swap's commit point (its other files are unlinked by it),
+   * except those whose ABORT marker the cleaner removed (`removed`: marker offsets). Removing one early is
+   * harmless should the swap not happen: the cleaner removes a marker only once no data of its transaction
+   * is left in the log.
    */
-  async merge(bases: readonly number[]): Promise<void> {
-    const merged = bases.flatMap((b) => this.#files.get(b) ?? []).sort((a, b) => a.lastOffset - b.lastOffset);
-    if (merged.length === 0) return;
+  async merge(bases: readonly number[], removed: ReadonlySet<number> = new Set()): Promise<void> {
+    const before = bases.flatMap((b) => this.#files.get(b) ?? []);
+    if (before.length === 0) return;
+    const merged = before.filter((e) => !removed.has(e.lastOffset)).sort((a, b) => a.lastOffset - b.lastOffset);
     await this.#write(bases[0]!, merged);
     for (const b of bases) this.#files.delete(b);
-    this.#files.set(bases[0]!, merged);
+    if (merged.length > 0) this.#files.set(bases[0]!, merged);
   }
 
   /** Aborted transactions whose data overlaps offsets [from, to), oldest first. */

@@ -292,6 +292,12 @@ async function runAssigned(
   const until = opts.until;
   // A --until still in the future ends the command when that time comes, records or not.
   if (until !== undefined && until > Date.now()) setTimeout(() => finish.resolve(), until - Date.now()).unref();
+  /** The partition's range is read: no more of it is fetched, and the command ends with the last one. */
+  const reached = (partition: number, pause = () => consumer.pause([{ topic, partitions: [partition] }])) => {
+    live.delete(partition);
+    pause();
+    if (live.size === 0) finish.resolve();
+  };
   await consumer.run({
     eachBatch: async ({ batch, pause }: EachBatchPayload) => {
       const range = live.get(batch.partition);
@@ -308,13 +314,21 @@ async function runAssigned(
       if (messages.length > max - printer.count) messages = messages.slice(0, max - printer.count);
       await printer.print(batch.partition, messages);
       const last = messages.length > 0 ? Number(messages[messages.length - 1]!.offset) : -1;
-      if (reachedEnd || last + 1 >= range.end) {
-        live.delete(batch.partition);
-        pause?.();
-      }
-      if (printer.count >= max || live.size === 0) finish.resolve();
+      if (reachedEnd || last + 1 >= range.end) reached(batch.partition, () => pause?.());
+      if (printer.count >= max) finish.resolve();
     },
   });
+  // A log that ends in a transaction marker (or in aborted records, read committed) has no record at end - 1
+  // to deliver: the consumer's position, which moves past what it skips, tells that the end is reached.
+  const watch = setInterval(() => {
+    for (const r of live.values()) {
+      const position = consumer.position?.({ topic, partition: r.partition });
+      if (position != null && Number(position) >= r.end) reached(r.partition);
+    }
+  }, 100);
+  watch.unref();
+  const stopWatching = () => clearInterval(watch);
+  finish.promise.then(stopWatching, stopWatching);
   return { done: finish.promise };
 }
 
@@ -331,12 +345,18 @@ async function runGroup(
   await consumer.subscribe({ topic, fromBeginning: opts.fromBeginning === true });
   // With -e in a group the partitions this member owns are not known up front: stop once every
   // partition that delivered is at its high watermark and nothing new arrived for a while.
-  const caughtUp = new Map<number, boolean>();
+  // A partition whose log ends in a transaction marker never delivers a record at its high watermark - 1:
+  // there the consumer's position (past what it skipped) is compared with the high watermark instead.
+  const highWatermarks = new Map<number, number>();
+  const caughtUp = (partition: number) => {
+    const position = consumer.position?.({ topic, partition });
+    return position != null && Number(position) >= highWatermarks.get(partition)!;
+  };
   let lastData = Date.now();
   let idle: NodeJS.Timeout | undefined;
   if (opts.exitAtEnd) {
     idle = setInterval(() => {
-      if (Date.now() - lastData > 1500 && [...caughtUp.values()].every(Boolean)) finish.resolve();
+      if (Date.now() - lastData > 1500 && [...highWatermarks.keys()].every(caughtUp)) finish.resolve();
     }, 250);
     ctx.onCleanup(() => clearInterval(idle));
   }
@@ -345,13 +365,15 @@ async function runGroup(
     eachBatch: async ({ batch, resolveOffset }: EachBatchPayload) => {
       lastData = Date.now();
       if (printer.count >= max) return;
-      let messages = batch.messages;
-      if (opts.until !== undefined) messages = messages.filter((m) => Number(m.timestamp) < opts.until!);
-      if (messages.length > max - printer.count) messages = messages.slice(0, max - printer.count);
+      const all = batch.messages;
+      let messages = opts.until !== undefined ? all.filter((m) => Number(m.timestamp) < opts.until!) : all;
+      const cut = messages.length > max - printer.count;
+      if (cut) messages = messages.slice(0, max - printer.count);
       await printer.print(batch.partition, messages);
-      const last = messages.length > 0 ? messages[messages.length - 1]!.offset : null;
-      if (last !== null) resolveOffset?.(last);
-      caughtUp.set(batch.partition, Number(batch.lastOffset?.() ?? last ?? -1) + 1 >= Number(batch.highWatermark));
+      // Records left out by --until are consumed too (resolved), so that they are not delivered again.
+      const last = (cut ? messages : all).at(-1)?.offset;
+      if (last !== undefined) resolveOffset?.(last);
+      highWatermarks.set(batch.partition, Number(batch.highWatermark));
       if (printer.count >= max) finish.resolve();
     },
     eachBatchAutoResolve: false,

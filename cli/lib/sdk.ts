@@ -87,6 +87,8 @@ export interface AdminClient {
     upsertions?: sdk.ScramCredentialUpsertion[];
     deletions?: Array<{ user: string; mechanism: 'SCRAM-SHA-256' | 'SCRAM-SHA-512' }>;
   }): Promise<void>;
+  listTransactions(o?: sdk.ListTransactionsOptions): Promise<{ transactions: sdk.TransactionListing[] }>;
+  describeTransactions(transactionalIds: string[]): Promise<{ transactions: sdk.TransactionDescription[] }>;
 }
 
 /** A share group (queue) as the broker describes it: settings, members, and per partition what is in flight. */
@@ -212,6 +214,8 @@ export interface ConsumerClient {
   resume(topics: Array<{ topic: string; partitions?: number[] }>): void;
   stop(): Promise<void>;
   commitOffsets?(offsets: Array<{ topic: string; partition: number; offset: string }>): Promise<void>;
+  /** The next offset the consumer hands out, past skipped transaction markers (null: not known yet). */
+  position?(tp: { topic: string; partition: number }): string | null;
   on?(event: string, listener: (e: unknown) => void): unknown;
   events?: Record<string, string>;
 }

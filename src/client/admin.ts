@@ -28,6 +28,12 @@ import {
   type UserScramCredentials,
 } from './admin-users.js';
 import { AdminGroups, type GroupOffsetPartition } from './admin-groups.js';
+import {
+  AdminTransactions,
+  type ListTransactionsOptions,
+  type TransactionDescription,
+  type TransactionListing,
+} from './admin-transactions.js';
 import { AdminShareGroups } from './share/admin.js';
 import { deleteTopicRecords } from './admin-records.js';
 import {
@@ -88,6 +94,8 @@ export class Admin {
   private readonly groups: AdminGroups;
   /** Share-group calls (share/admin.ts). */
   private readonly shareGroups: AdminShareGroups;
+  /** Transaction calls (admin-transactions.ts). */
+  private readonly transactions: AdminTransactions;
 
   constructor(
     clusterOptions: ClusterOptions,
@@ -100,6 +108,7 @@ export class Admin {
     this.emitter = new InstrumentationEmitter(Object.values(AdminEvents), log, clusterOptions.network);
     this.groups = new AdminGroups(this.cluster, (fn) => this.run(fn));
     this.shareGroups = new AdminShareGroups(this.cluster, (fn) => this.run(fn));
+    this.transactions = new AdminTransactions(this.cluster, (fn) => this.run(fn));
   }
 
   logger(): Logger {
@@ -362,6 +371,16 @@ export class Admin {
         return { partition, offset: String(offset >= 0 ? offset : high.get(topicPartitionKey(topic, partition))) };
       });
     });
+  }
+
+  /** The transactional ids the coordinators know, filtered (Kafka's AdminClient.listTransactions). */
+  listTransactions(options?: ListTransactionsOptions): Promise<{ transactions: TransactionListing[] }> {
+    return this.transactions.listTransactions(options);
+  }
+
+  /** Each transactional id's state (Kafka's AdminClient.describeTransactions); errors per id. */
+  describeTransactions(transactionalIds: string[]): Promise<{ transactions: TransactionDescription[] }> {
+    return this.transactions.describeTransactions(transactionalIds);
   }
 
   listGroups(): ReturnType<AdminGroups['listGroups']> {

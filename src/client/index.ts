@@ -51,6 +51,12 @@ export type {
 } from './consumer/assignors/index.js';
 export type { GroupDescriptionResult, GroupOffsetPartition } from './admin-groups.js';
 export type {
+  ListTransactionsOptions,
+  TransactionDescription,
+  TransactionListing,
+  TransactionState,
+} from './admin-transactions.js';
+export type {
   Assigner,
   AssignerCluster,
   GroupMember,

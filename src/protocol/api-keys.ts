@@ -40,6 +40,8 @@ export const ApiKey = {
   AlterClientQuotas: 49,
   DescribeUserScramCredentials: 50,
   AlterUserScramCredentials: 51,
+  DescribeTransactions: 65,
+  ListTransactions: 66,
   // Share groups (queues on the log): Kafka's numbers for KIP-932's APIs; list and delete have no Kafka
   // API of their own (Kafka folds them into ListGroups/DeleteGroups), so they take numbers of Sluice's own.
   ShareGroupHeartbeat: 76,

@@ -8,7 +8,8 @@
 //   codec        known and available here (else `unsupported-compression`), the section decompresses, to at
 //                most `maxDecompressedBytes` (a zip bomb is refused before or while inflating, never stored)
 //   records      every record parses within its batch (record-walk.ts): lengths, offset deltas 0..n-1,
-//                exactly recordCount records and nothing after them
+//                exactly recordCount records and nothing after them; with requireKeys (compacted topics)
+//                no null key
 //   timestamps   safe integers; the header's maxTimestamp is the largest record timestamp; every timestamp
 //                within [now - timestampBeforeMaxMs, now + timestampAfterMaxMs]
 // Batches with no compression are checked synchronously and allocate nothing per record (the hot path);
@@ -48,6 +49,8 @@ export interface BatchPolicy {
   readonly timestampBeforeMaxMs: number;
   /** message.timestamp.after.max.ms: how far a record's timestamp may lie ahead of the broker's clock. */
   readonly timestampAfterMaxMs: number;
+  /** cleanup.policy has compact: every record needs a key (Kafka refuses keyless records there). */
+  readonly requireKeys?: boolean;
 }
 
 /** A compressed section may decompress to this many times max.message.bytes (16 MiB at the default). */
@@ -158,6 +161,7 @@ function checkPlainRecords(buf: Buffer, at: Located, policy: BatchPolicy, now: n
     position + header.sizeInBytes,
     header.recordCount,
     header.baseTimestamp,
+    policy.requireKeys,
   );
   try {
     walk.walk();
@@ -192,7 +196,7 @@ async function checkCompressedRecords(buf: Buffer, at: Located, policy: BatchPol
     const problem = err.code === 'COMPRESSION_UNAVAILABLE' ? 'unsupported-compression' : 'invalid';
     refuse(problem, `its records section cannot be decompressed: ${err.message}`, err);
   }
-  const walk = new RecordWalk(section, 0, section.length, header.recordCount, header.baseTimestamp);
+  const walk = new RecordWalk(section, 0, section.length, header.recordCount, header.baseTimestamp, policy.requireKeys);
   try {
     for (;;) {
       walk.walk(RECORDS_PER_SLICE);

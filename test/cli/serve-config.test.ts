@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { serveSettings } from '../../cli/serve-config.js';
 import { UsageError } from '../../cli/lib/errors.js';
+import { runSluice } from '../helpers/sluice-process.js';
 import { removeTempDirs, tempDir } from '../helpers/temp-dir.js';
 
 afterAll(removeTempDirs);
@@ -80,4 +81,85 @@ describe('serve settings', () => {
       expect(run).toThrow(message);
     }
   });
+});
+
+describe('log cleaner settings of sluice serve', () => {
+  it('takes --log-cleaner-* flags over the config file, and --no-log-cleaner turns the cleaner off', async () => {
+    const path = await configFile({ logCleaner: { dedupeBufferBytes: 1024 * 1024, backoffMs: 500 } });
+    expect(serveSettings({ config: path }).options.logCleaner).toEqual({
+      dedupeBufferBytes: 1024 * 1024,
+      backoffMs: 500,
+    });
+    const flagged = serveSettings({
+      config: path,
+      logCleanerDedupeBufferSize: 64 * 1024 * 1024,
+      logCleanerIoMaxBytesPerSecond: 20 * 1024 * 1024,
+    });
+    expect(flagged.options.logCleaner).toEqual({
+      dedupeBufferBytes: 64 * 1024 * 1024,
+      ioMaxBytesPerSecond: 20 * 1024 * 1024,
+      backoffMs: 500,
+    });
+    expect(serveSettings({ config: path, logCleaner: false }).options.logCleaner).toBe(false);
+    const off = await configFile({ logCleaner: false });
+    expect(serveSettings({ config: off }).options.logCleaner).toBe(false);
+    expect(serveSettings({ config: off, logCleanerBackoffMs: 100 }).options.logCleaner).toEqual({ backoffMs: 100 });
+  });
+
+  it('refuses bad values with one sentence naming the setting and its flag', async () => {
+    const cases: Array<[Parameters<typeof serveSettings>[0], RegExp]> = [
+      [
+        { logCleanerDedupeBufferSize: 10 },
+        /invalid broker setting: logCleaner\.dedupeBufferBytes \(--log-cleaner-dedupe-buffer-size\) must be between 1024 and 2147483648, got 10/,
+      ],
+      [
+        { logCleanerIoMaxBytesPerSecond: 1 },
+        /logCleaner\.ioMaxBytesPerSecond \(--log-cleaner-io-max-bytes-per-second\) must be between 1024 and/,
+      ],
+      [{ logCleanerBackoffMs: 0 }, /logCleaner\.backoffMs \(--log-cleaner-backoff-ms\) must be between 1 and/],
+      [
+        { logCleaner: false, logCleanerBackoffMs: 100 },
+        /--no-log-cleaner turns the cleaner off: --log-cleaner-backoff-ms cannot go with it/,
+      ],
+      [
+        { config: await configFile({ logCleaner: { backoffMs: 'soon' } }) },
+        /logCleaner\.backoffMs \(--log-cleaner-backoff-ms\) must be an integer, got "soon"/,
+      ],
+      [{ config: await configFile({ logCleaner: { threads: 2 } }) }, /logCleaner\.threads is not a log cleaner option/],
+      [{ config: await configFile({ logCleaner: 'on' }) }, /logCleaner must be false or an object/],
+    ];
+    for (const [flags, message] of cases) {
+      const run = () => serveSettings(flags);
+      expect(run).toThrow(UsageError);
+      expect(run).toThrow(message);
+    }
+  });
+
+  it('sluice serve exits with the error for a bad flag value, before opening anything', async () => {
+    const dataDir = await tempDir();
+    const sizes = await runSluice(
+      ['serve', '--data-dir', dataDir, '--port', '0', '--log-cleaner-dedupe-buffer-size', 'lots'],
+      60_000,
+    );
+    expect(sizes.code).not.toBe(0);
+    expect(sizes.stderr).toMatch(/log cleaner dedupe buffer size must be a byte count like 100, 1k or 2MiB/);
+    const small = await runSluice(
+      [
+        'serve',
+        '--data-dir',
+        dataDir,
+        '--port',
+        '0',
+        '--log-cleaner-dedupe-buffer-size',
+        '1000',
+        '--no-http',
+        '--no-kafka',
+      ],
+      60_000,
+    );
+    expect(small.code).toBe(2);
+    expect(small.stderr).toMatch(
+      /logCleaner\.dedupeBufferBytes \(--log-cleaner-dedupe-buffer-size\) must be between 1024/,
+    );
+  }, 120_000);
 });

@@ -510,6 +510,34 @@ export const EXAMPLES: Record<number, { request: unknown; response: unknown }> =
     },
     response: { throttleTimeMs: 0, results: [{ user: 'alice', errorCode: 0, errorMessage: null }] },
   },
+  [ApiKey.DescribeTransactions]: {
+    request: { transactionalIds: ['tx', 'other'] },
+    response: {
+      throttleTimeMs: 0,
+      transactionStates: [
+        {
+          errorCode: 0,
+          errorMessage: null,
+          transactionalId: 'tx',
+          transactionState: 'Ongoing',
+          transactionTimeoutMs: 60_000,
+          transactionStartTimeMs: 1_700_000_000_000,
+          producerId: 4000,
+          producerEpoch: 1,
+          topics: [{ topic: 'a', partitions: [0, 1] }],
+        },
+      ],
+    },
+  },
+  [ApiKey.ListTransactions]: {
+    request: { stateFilters: ['Ongoing'], producerIdFilters: [4000], durationFilter: -1 },
+    response: {
+      throttleTimeMs: 0,
+      errorCode: 0,
+      unknownStateFilters: [],
+      transactionStates: [{ transactionalId: 'tx', producerId: 4000, transactionState: 'Ongoing' }],
+    },
+  },
   [ApiKey.ReplicaFetch]: {
     request: {
       replicaId: 2,

@@ -25,6 +25,8 @@ import { addPartitionsToTxnHandler } from './add-partitions-to-txn.js';
 import { addOffsetsToTxnHandler } from './add-offsets-to-txn.js';
 import { endTxnHandler } from './end-txn.js';
 import { txnOffsetCommitHandler } from './txn-offset-commit.js';
+import { describeTransactionsHandler } from './describe-transactions.js';
+import { listTransactionsHandler } from './list-transactions.js';
 import { listOffsetsHandler } from './list-offsets.js';
 import { metadataHandler } from './metadata.js';
 import { produceHandler } from './produce.js';
@@ -62,6 +64,8 @@ export const BROKER_HANDLERS: readonly Handler[] = [
   alterClientQuotasHandler,
   describeUserScramCredentialsHandler,
   alterUserScramCredentialsHandler,
+  describeTransactionsHandler,
+  listTransactionsHandler,
   replicaFetchHandler,
   offsetForLeaderEpochHandler,
 ];

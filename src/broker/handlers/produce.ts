@@ -27,6 +27,7 @@ import { validateProducedBatches } from '../../records/batch-validation.js';
 import { produceChannel, type ProduceEvent } from '../diagnostics.js';
 import type { Topic } from '../registries/topics.js';
 import { partitionError, toPartitionError, wireErrorOf, type PartitionError } from './storage-errors.js';
+import { unverifiedTransactionalWrite } from './txn-verification.js';
 import { type Answer, defineHandler, NO_RESPONSE, type BrokerContext, type RequestContext } from './types.js';
 import { allowed, denied, mayCreateTopic } from '../security/acl/authorize.js';
 import { isInternalTopicName } from '../security/acl/internal-topics.js';
@@ -61,6 +62,8 @@ async function appendTo(
   try {
     const checking = validateProducedBatches(records, topic.batchPolicy, broker.clock.now());
     if (checking) await checking;
+    const unverified = unverifiedTransactionalWrite(records, log.topic, partition, broker);
+    if (unverified) return failed(partition, unverified);
     // Storage resolves after the flush policy (fsync for flush=always, group-committed), which
     // satisfies acks=-1; acks=1 waits for the same (stricter than "written", never weaker).
     // One pass in storage: each batch's size against max.message.bytes, then its CRC. In cluster mode

@@ -203,6 +203,7 @@ export function batchPolicyFor(overrides: Readonly<Record<string, string>>, defa
     maxDecompressedBytes: maxBatchBytes * DECOMPRESSED_BYTES_PER_BATCH_BYTE,
     timestampBeforeMaxMs: Number(effective('message.timestamp.before.max.ms', overrides, defaults)),
     timestampAfterMaxMs: Number(effective('message.timestamp.after.max.ms', overrides, defaults)),
+    requireKeys: String(effective('cleanup.policy', overrides, defaults)).includes('compact'),
   });
 }
 

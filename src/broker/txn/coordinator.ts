@@ -62,6 +62,8 @@ export class TransactionCoordinator {
   readonly config: Readonly<TxnCoordinatorConfig>;
   readonly #options: TxnCoordinatorOptions;
   readonly #txns = new Map<string, Transaction>();
+  /** Producer id → its transaction: an index for verifyTransactionalWrite, checked on use and rebuilt on a miss. */
+  readonly #byProducerId = new Map<number, Transaction>();
   readonly #chains = new Map<string, Promise<unknown>>();
   #status: 'new' | 'loading' | 'ready' | 'closed' = 'new';
   #sweepTimer: TimerHandle | null = null;
@@ -101,6 +103,49 @@ export class TransactionCoordinator {
   describe(transactionalId: string): TransactionView | undefined {
     const txn = this.#txns.get(transactionalId);
     return txn ? { transactionalId, ...txn.snapshot } : undefined;
+  }
+
+  /**
+   * KIP-890 (part 1), the partition leader's check before it appends a transactional batch: the producer
+   * must have an open transaction that AddPartitionsToTxn gave this partition, else the data would hang
+   * (no marker would ever end it). Null when the write may go on; a TxnError (INVALID_TXN_STATE, or
+   * INVALID_PRODUCER_EPOCH for an older epoch) when not. Null too while the coordinator is loading: the
+   * storage's own producer checks still apply then.
+   */
+  verifyTransactionalWrite(
+    producerId: number,
+    producerEpoch: number,
+    topic: string,
+    partition: number,
+  ): TxnError | null {
+    if (this.#status !== 'ready') return null;
+    const txn = this.#transactionOfProducer(producerId);
+    const where = `${topic}-${partition}`;
+    if (!txn)
+      return new TxnError(
+        'INVALID_TXN_STATE',
+        `${where}: producer ${producerId} has no transaction open here (no AddPartitionsToTxn)`,
+      );
+    if (producerEpoch < txn.producerEpoch)
+      return new TxnError(
+        'INVALID_PRODUCER_EPOCH',
+        `${where}: producer ${producerId} epoch ${producerEpoch} is fenced by epoch ${txn.producerEpoch}`,
+      );
+    if (txn.state !== 'Ongoing' || !txn.hasPartition(topic, partition))
+      return new TxnError(
+        'INVALID_TXN_STATE',
+        `${where}: transactional id '${txn.transactionalId}' did not add this partition to its transaction (state ${txn.state}): call AddPartitionsToTxn first`,
+      );
+    return null;
+  }
+
+  /** The transaction whose producer id this is: from the index, rebuilt from the table on a miss. */
+  #transactionOfProducer(producerId: number): Transaction | undefined {
+    const cached = this.#byProducerId.get(producerId);
+    if (cached && cached.producerId === producerId && this.#txns.get(cached.transactionalId) === cached) return cached;
+    this.#byProducerId.clear();
+    for (const txn of this.#txns.values()) this.#byProducerId.set(txn.producerId, txn);
+    return this.#byProducerId.get(producerId);
   }
 
   list(): TransactionView[] {

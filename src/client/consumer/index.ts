@@ -497,6 +497,20 @@ export class Consumer {
     this.runner?.signal.notify();
   }
 
+  /**
+   * The offset of the next record this consumer hands to the application for `topic`/`partition` (as Kafka's
+   * Java consumer's position()): past the transaction markers and aborted records a fetch skipped, which no
+   * handler ever sees. Null while the partition is not assigned or its position is being looked up. A Sluice
+   * addition (kafkajs has none): `sluice consume -e` uses it to see that it reached a log ending in a marker.
+   */
+  position({ topic, partition }: { topic: string; partition: number }): string | null {
+    const state = this.states.get(topicPartitionKey(topic, partition));
+    if (!state?.hasPosition) return null;
+    // Fetched bytes not yet delivered (or being delivered) hold the position at what was handed out.
+    const delivering = state.busy || state.hasData;
+    return String(delivering ? state.nextOffset : Math.max(state.nextOffset, state.fetchOffset));
+  }
+
   paused(): TopicPartitions[] {
     const out = new Map<string, number[]>();
     for (const state of this.states.values()) {

@@ -20,6 +20,8 @@ import { InitProducerIdApi } from './init-producer-id.js';
 import { AddPartitionsToTxnApi } from './add-partitions-to-txn.js';
 import { AddOffsetsToTxnApi } from './add-offsets-to-txn.js';
 import { EndTxnApi } from './end-txn.js';
+import { DescribeTransactionsApi } from './describe-transactions.js';
+import { ListTransactionsApi } from './list-transactions.js';
 import { TxnOffsetCommitApi } from './txn-offset-commit.js';
 import { JoinGroupApi } from './join-group.js';
 import { LeaveGroupApi } from './leave-group.js';
@@ -88,6 +90,8 @@ export const ALL_APIS: readonly AnyNativeApi[] = [
   AlterClientQuotasApi,
   DescribeUserScramCredentialsApi,
   AlterUserScramCredentialsApi,
+  DescribeTransactionsApi,
+  ListTransactionsApi,
   ReplicaFetchApi,
   OffsetForLeaderEpochApi,
 ];
@@ -119,6 +123,8 @@ export * from './init-producer-id.js';
 export * from './add-partitions-to-txn.js';
 export * from './add-offsets-to-txn.js';
 export * from './end-txn.js';
+export * from './describe-transactions.js';
+export * from './list-transactions.js';
 export * from './txn-offset-commit.js';
 export * from './txn-fields.js';
 export * from './join-group.js';

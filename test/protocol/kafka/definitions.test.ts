@@ -53,7 +53,14 @@ const ISSUE_16_APIS = {
   DescribeUserScramCredentials: 50,
   AlterUserScramCredentials: 51,
 };
-const ISSUE_19_APIS = { AddPartitionsToTxn: 24, AddOffsetsToTxn: 25, EndTxn: 26, TxnOffsetCommit: 28 };
+const ISSUE_19_APIS = {
+  AddPartitionsToTxn: 24,
+  AddOffsetsToTxn: 25,
+  EndTxn: 26,
+  TxnOffsetCommit: 28,
+  DescribeTransactions: 65,
+  ListTransactions: 66,
+};
 
 /** Every field with its path and the struct it sits in, depth first. */
 function walk(fields: Struct, path = ''): Array<{ path: string; field: Field; siblings: Struct }> {

@@ -24,6 +24,8 @@ import { kafkaInitProducerIdHandler } from './init-producer-id.js';
 import { kafkaAddPartitionsToTxnHandler } from './add-partitions-to-txn.js';
 import { kafkaAddOffsetsToTxnHandler } from './add-offsets-to-txn.js';
 import { kafkaEndTxnHandler } from './end-txn.js';
+import { kafkaDescribeTransactionsHandler } from './describe-transactions.js';
+import { kafkaListTransactionsHandler } from './list-transactions.js';
 import { kafkaTxnOffsetCommitHandler } from './txn-offset-commit.js';
 import { kafkaJoinGroupHandler } from './join-group.js';
 import { kafkaLeaveGroupHandler } from './leave-group.js';
@@ -73,4 +75,6 @@ export const KAFKA_HANDLERS: readonly KafkaHandler[] = [
   kafkaAlterClientQuotasHandler,
   kafkaDescribeUserScramCredentialsHandler,
   kafkaAlterUserScramCredentialsHandler,
+  kafkaDescribeTransactionsHandler,
+  kafkaListTransactionsHandler,
 ] as unknown as readonly KafkaHandler[];

@@ -24,6 +24,8 @@ import { InitProducerId } from './init-producer-id.js';
 import { AddPartitionsToTxn } from './add-partitions-to-txn.js';
 import { AddOffsetsToTxn } from './add-offsets-to-txn.js';
 import { EndTxn } from './end-txn.js';
+import { DescribeTransactions } from './describe-transactions.js';
+import { ListTransactions } from './list-transactions.js';
 import { TxnOffsetCommit } from './txn-offset-commit.js';
 import { JoinGroup } from './join-group.js';
 import { LeaveGroup } from './leave-group.js';
@@ -62,6 +64,8 @@ export * from './init-producer-id.js';
 export * from './add-partitions-to-txn.js';
 export * from './add-offsets-to-txn.js';
 export * from './end-txn.js';
+export * from './describe-transactions.js';
+export * from './list-transactions.js';
 export * from './txn-offset-commit.js';
 export * from './join-group.js';
 export * from './leave-group.js';
@@ -113,6 +117,8 @@ export const KAFKA_APIS: readonly KafkaApi[] = Object.freeze(
     AlterClientQuotas,
     DescribeUserScramCredentials,
     AlterUserScramCredentials,
+    DescribeTransactions,
+    ListTransactions,
   ].sort((a, b) => a.key - b.key) as KafkaApi[],
 );
 
