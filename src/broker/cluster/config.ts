@@ -33,6 +33,16 @@ export interface ClusterOptions {
    * `min.insync.replicas` config overrides it. Default 1.
    */
   minInsyncReplicas?: number;
+  /**
+   * Replicas of `__consumer_offsets` (Kafka's offsets.topic.replication.factor): the group coordinator lives
+   * on its leader, so groups work only once this many brokers are live. Default 3.
+   */
+  offsetsTopicReplicationFactor?: number;
+  /**
+   * How long an offset commit waits for the in-sync replicas of `__consumer_offsets` before it fails with
+   * REQUEST_TIMED_OUT (Kafka's offsets.commit.timeout.ms). Default 5000 ms.
+   */
+  offsetsCommitTimeoutMs?: number;
 }
 
 export interface ClusterConfig {
@@ -45,6 +55,8 @@ export interface ClusterConfig {
   readonly replicaFetchWaitMaxMs: number;
   readonly replicaFetchMaxBytes: number;
   readonly minInsyncReplicas: number;
+  readonly offsetsTopicReplicationFactor: number;
+  readonly offsetsCommitTimeoutMs: number;
 }
 
 /** Parses "etcd://a:2379,b:2379" (or http:// URLs) into etcd client URLs; throws a sentence on bad input. */
@@ -102,6 +114,16 @@ export function resolveClusterConfig(
   const minInsyncReplicas = options.minInsyncReplicas ?? 1;
   if (!Number.isInteger(minInsyncReplicas) || minInsyncReplicas < 1 || minInsyncReplicas > 32767)
     fail('cluster.minInsyncReplicas', 'must be an integer from 1 to 32767');
+  const offsetsTopicReplicationFactor = options.offsetsTopicReplicationFactor ?? 3;
+  if (
+    !Number.isInteger(offsetsTopicReplicationFactor) ||
+    offsetsTopicReplicationFactor < 1 ||
+    offsetsTopicReplicationFactor > 32767
+  )
+    fail('cluster.offsetsTopicReplicationFactor', 'must be an integer from 1 to 32767');
+  const offsetsCommitTimeoutMs = options.offsetsCommitTimeoutMs ?? 5000;
+  if (!Number.isInteger(offsetsCommitTimeoutMs) || offsetsCommitTimeoutMs < 100)
+    fail('cluster.offsetsCommitTimeoutMs', 'must be an integer of at least 100');
   return Object.freeze({
     endpoints: Object.freeze(endpoints),
     name,
@@ -112,5 +134,7 @@ export function resolveClusterConfig(
     replicaFetchWaitMaxMs,
     replicaFetchMaxBytes,
     minInsyncReplicas,
+    offsetsTopicReplicationFactor,
+    offsetsCommitTimeoutMs,
   });
 }

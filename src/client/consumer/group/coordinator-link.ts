@@ -37,15 +37,17 @@ export class CoordinatorLink {
 
   constructor(private readonly options: CoordinatorLinkOptions) {}
 
-  /** Sends on the coordinator connection of that kind; a connection error forgets the coordinator. */
+  /** Sends on the coordinator connection of that kind; a connection error (connecting or sending) forgets the coordinator. */
   async send<Req, Res>(
     kind: 'blocking' | 'control',
     api: ApiSpec<Req, Res>,
     request: Req,
     timeoutMs?: number,
   ): Promise<Res> {
-    const connection = await this.connection(kind);
     try {
+      // Inside the try: a coordinator that cannot be reached (it died, the group moved) is forgotten too,
+      // so the next attempt asks FindCoordinator again instead of dialling the dead address for ever.
+      const connection = await this.connection(kind);
       return await connection.send(api, request, timeoutMs === undefined ? undefined : { timeoutMs });
     } catch (err) {
       if (
