@@ -30,13 +30,24 @@ export class SluiceCluster {
     private readonly options: (id: number) => ClusterMemberOptions,
   ) {}
 
-  /** Starts etcd and brokers `ids` (one after the other), and waits until they all see each other and a controller. */
+  /**
+   * Starts etcd and brokers `ids` (one after the other), and waits until they all see each other and a
+   * controller. `prepare` runs on each broker's new data directory before its first start.
+   */
   static async start(
     ids: number[],
     options: (id: number) => ClusterMemberOptions = () => ({}),
+    prepare?: (id: number, dataDir: string) => Promise<void> | void,
   ): Promise<SluiceCluster> {
     const cluster = new SluiceCluster(await startEtcd(), options);
-    for (const id of ids) await cluster.serve(id);
+    for (const id of ids) {
+      if (prepare) {
+        const dataDir = await tempDir(`sluice-cluster-${id}-`);
+        cluster.dataDirs.set(id, dataDir);
+        await prepare(id, dataDir);
+      }
+      await cluster.serve(id);
+    }
     await waitFor(
       async () => {
         const brokers = await cluster.etcdPrefix('/sluice/sluice/brokers/');

@@ -94,6 +94,7 @@ export class ReplicaManager implements ReplicationView {
       logger: options.logger,
       fetchMaxWaitMs: config.replicaFetchWaitMaxMs,
       fetchMaxBytes: config.replicaFetchMaxBytes,
+      credentials: config.interBroker ?? undefined,
       retryMs: 200,
       log: (topic, partition) => this.#entries.get(partitionKey(topic, partition))?.log,
       replica: (topic, partition) => this.#entries.get(partitionKey(topic, partition))?.replica,

@@ -8,7 +8,7 @@
 import { FindCoordinatorApi, type ApiSpec } from '../../../protocol/index.js';
 import { ErrorCode } from '../../../protocol/errors.js';
 import type { Cluster } from '../../cluster.js';
-import { Connection } from '../../connection.js';
+import type { Connection } from '../../connection.js';
 import { SluiceConnectionError, SluiceProtocolError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 
@@ -76,15 +76,10 @@ export class CoordinatorLink {
     const existing = this.connections[kind];
     if (existing && !existing.isClosed) return existing;
     const address = this.address ?? (this.address = await this.find());
-    const { clientId, connectionTimeout, requestTimeout, logger } = this.options;
-    const connection = new Connection({
-      host: address.host,
-      port: address.port,
-      clientId,
-      connectionTimeout,
-      requestTimeout,
-      logger,
-    });
+    const { connectionTimeout, requestTimeout, logger } = this.options;
+    // The client's TLS and SASL settings too: a coordinator of a broker requiring authentication refuses
+    // an unauthenticated connection.
+    const connection = this.options.cluster.dedicatedConnection(address, { connectionTimeout, requestTimeout, logger });
     this.connections[kind] = connection;
     await connection.connect();
     return connection;
