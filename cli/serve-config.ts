@@ -75,6 +75,10 @@ export interface ServeFlags {
   logCleanerIoMaxBytesPerSecond?: number;
   /** --log-cleaner-backoff-ms: the cleaner's sleep when no partition needs cleaning. */
   logCleanerBackoffMs?: number;
+  /** --inter-broker-user: the SCRAM user brokers authenticate to each other as. */
+  interBrokerUser?: string;
+  /** --inter-broker-password-file: its password (else SLUICE_INTER_BROKER_PASSWORD; never argv). */
+  interBrokerPasswordFile?: string;
 }
 
 /** Each log cleaner setting (config file key `logCleaner.<key>`) and its flag, for errors naming both. */
@@ -119,14 +123,51 @@ function brokerSettingError(message: string): UsageError {
 
 /** The file's `cluster` object with --cluster and --cluster-name on top; --broker-id is required with it. */
 function clusterFromFlags(file: BrokerOptions['cluster'], flags: ServeFlags, nodeId: number | undefined) {
-  if (flags.cluster === undefined && flags.clusterName === undefined) return file;
+  const interBroker = interBrokerFromFlags(flags);
+  if (flags.cluster === undefined && flags.clusterName === undefined) {
+    if (interBroker === undefined) return file;
+    if (file === undefined) throw new UsageError('--inter-broker-user needs --cluster etcd://host:port');
+    return { ...file, ...interBroker };
+  }
   if (file !== undefined && (typeof file !== 'object' || file === null || Array.isArray(file)))
     throw new UsageError('config setting "cluster" must be an object of cluster settings');
   const etcd = flags.cluster ?? file?.etcd;
   if (etcd === undefined) throw new UsageError('--cluster-name needs --cluster etcd://host:port');
   if (nodeId === undefined)
     throw new UsageError('--cluster needs --broker-id <n>: every broker of a cluster has its own id');
-  return { ...file, etcd, ...(flags.clusterName !== undefined ? { name: flags.clusterName } : {}) };
+  return {
+    ...file,
+    etcd,
+    ...(flags.clusterName !== undefined ? { name: flags.clusterName } : {}),
+    ...interBroker,
+  };
+}
+
+/**
+ * --inter-broker-user with its password from --inter-broker-password-file (first line) or
+ * SLUICE_INTER_BROKER_PASSWORD: never from argv, where `ps` would show it to every user of the machine.
+ */
+function interBrokerFromFlags(flags: ServeFlags): { interBrokerUser: string; interBrokerPassword: string } | undefined {
+  if (flags.interBrokerUser === undefined) {
+    if (flags.interBrokerPasswordFile !== undefined)
+      throw new UsageError('--inter-broker-password-file needs --inter-broker-user <name>');
+    return undefined;
+  }
+  let password = process.env.SLUICE_INTER_BROKER_PASSWORD;
+  if (flags.interBrokerPasswordFile !== undefined) {
+    try {
+      password = readFileSync(flags.interBrokerPasswordFile, 'utf8').split(/\r?\n/)[0];
+    } catch (error) {
+      throw new UsageError(
+        `--inter-broker-password-file ${flags.interBrokerPasswordFile}: ${(error as NodeJS.ErrnoException).code ?? 'cannot be read'}`,
+      );
+    }
+  }
+  if (!password)
+    throw new UsageError(
+      '--inter-broker-user needs a password: set SLUICE_INTER_BROKER_PASSWORD or pass --inter-broker-password-file <file> (it is never read from the command line)',
+    );
+  return { interBrokerUser: flags.interBrokerUser, interBrokerPassword: password };
 }
 
 /** Broker options that a config file may set (everything but injected objects), plus logLevel. */

@@ -93,6 +93,14 @@ export function register(program: Command): void {
       "the cluster's name: its keys live under /sluice/<name>/ in etcd (default: sluice)",
     )
     .option(
+      '--inter-broker-user <name>',
+      'cluster mode with --auth: the SCRAM user brokers authenticate to each other as (password from SLUICE_INTER_BROKER_PASSWORD)',
+    )
+    .option(
+      '--inter-broker-password-file <file>',
+      'read the inter-broker password from this file (else SLUICE_INTER_BROKER_PASSWORD)',
+    )
+    .option(
       '--tls-port <port>',
       'port of a native-protocol listener over TLS (SDK ssl, sluice --tls); 0 picks a free one',
       parseInteger('TLS port', 0, 65535),

@@ -22,7 +22,7 @@ import { SLUICE_VERSION } from '../version.js';
 import { isWildcard, resolveBrokerConfig, type BrokerConfig, type BrokerOptions } from './config.js';
 import { FetchSessions } from './fetch/sessions.js';
 import { PartitionWaiters } from './fetch/waiters.js';
-import { startGroupService, type GroupService } from './groups/index.js';
+import { OFFSETS_TOPIC, startGroupService, type GroupService, type GroupServiceOptions } from './groups/index.js';
 import { HandlerRegistry } from './handlers/index.js';
 import type { Answer, BrokerContext } from './handlers/types.js';
 import { Interceptors, type InterceptHandle, type Interceptor, type InterceptOptions } from './interceptors.js';
@@ -47,6 +47,8 @@ import { Transport } from './transport/transport.js';
 import { type ReloadOutcome, TlsCertificates } from './security/tls/certificates.js';
 import { logCleanerSettings } from './log-cleaner-settings.js';
 import { ClusterNode } from './cluster/cluster-node.js';
+import type { ClusterConfig } from './cluster/config.js';
+import { ReplicatedOffsetsLog } from './cluster/replicated-offsets-log.js';
 import { startTxnService, type TxnService } from './txn/index.js';
 
 type State = 'new' | 'starting' | 'running' | 'stopping' | 'stopped';
@@ -234,6 +236,7 @@ export class Broker {
         // The internal topics' own cleaner: a quarter of the offset-map memory (their keys are few).
         cleaner: logCleanerSettings(this.config, 0.25),
         offsetsSegmentBytes: this.config.offsetsTopicSegmentBytes,
+        ...(this.config.cluster ? { replicated: this.replicatedOffsets(this.config.cluster) } : {}),
       });
       this.shares = await startShareService({
         dataDir,
@@ -433,12 +436,31 @@ export class Broker {
       dataDir: this.config.dataDir,
       fs: this.config.fs,
       notify: (topic, partition) => this.waiters.notify(topic, partition),
+      internalLog: (topic, partition) => this.groups?.internalLog(topic, partition),
+      groupCoordinator: {
+        load: () => this.groups!.coordinator.start(),
+        resign: () => this.groups!.coordinator.resign(),
+      },
     });
     await this.clusterNode.start({
       host: this.config.advertisedHost,
       port: this.advertisedPort,
       kafkaPort: this.kafkaBoundPort < 0 ? null : (this.config.advertisedKafkaPort ?? this.kafkaBoundPort),
     });
+  }
+
+  /** Cluster mode: `__consumer_offsets` written with acks=-1, its coordinator serving on its leader only. */
+  private replicatedOffsets(cluster: ClusterConfig): NonNullable<GroupServiceOptions['replicated']> {
+    return {
+      wrap: (log) =>
+        new ReplicatedOffsetsLog({
+          log,
+          cluster: () => this.clusterNode,
+          notify: (topic, partition) => this.waiters.notify(topic, partition),
+          timeoutMs: cluster.offsetsCommitTimeoutMs,
+        }),
+      isCoordinator: () => this.clusterNode?.isLeader(OFFSETS_TOPIC, 0) === true,
+    };
   }
 
   /**

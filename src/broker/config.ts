@@ -606,5 +606,11 @@ function clusterOption(options: BrokerOptions): ClusterConfig {
       'autoCreateTopics',
       'is not available in cluster mode yet: create topics with CreateTopics (sluice topics create)',
     );
-  return resolveClusterConfig(options.cluster!, fail);
+  const cluster = resolveClusterConfig(options.cluster!, fail);
+  if (options.security?.authentication === true && cluster.interBroker === null)
+    fail(
+      'cluster.interBrokerUser',
+      'is required when brokers require authentication: replica fetches from unauthenticated peers would be refused (sluice serve --inter-broker-user <name> with SLUICE_INTER_BROKER_PASSWORD)',
+    );
+  return cluster;
 }

@@ -154,6 +154,29 @@ export class Cluster {
     return connection;
   }
 
+  /**
+   * A connection of its own to `host:port` (not pooled: the caller closes it), with the client's network,
+   * TLS and SASL settings, e.g. the group coordinator's blocking and control connections.
+   */
+  dedicatedConnection(
+    address: BrokerAddress,
+    settings: { connectionTimeout: number; requestTimeout: number; logger: Logger },
+  ): Connection {
+    return new Connection({
+      host: address.host,
+      port: address.port,
+      clientId: this.options.clientId,
+      connectionTimeout: settings.connectionTimeout,
+      requestTimeout: settings.requestTimeout,
+      logger: settings.logger,
+      maxFrameBytes: this.options.maxFrameBytes,
+      network: this.options.network,
+      ssl: this.options.ssl,
+      sasl: this.options.sasl,
+      reauthenticationThreshold: this.options.reauthenticationThreshold,
+    });
+  }
+
   async nodeConnection(nodeId: number): Promise<Connection> {
     return this.connectionTo(this.addressOf(nodeId));
   }

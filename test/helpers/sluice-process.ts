@@ -51,7 +51,7 @@ export function runSluice(
 export function startSluice(
   args: string[],
   timeoutMs = 20_000,
-  options: { openFiles?: number; defaultKafkaPort?: boolean } = {},
+  options: { openFiles?: number; defaultKafkaPort?: boolean; env?: Record<string, string> } = {},
 ): Promise<SluiceProcess> {
   // Test brokers run side by side: unless a test is about the Kafka listener (it passes a Kafka flag, a
   // config file, or asks for the default port), it gets none, so no two of them race for port 9092.
@@ -59,11 +59,13 @@ export function startSluice(
     options.defaultKafkaPort || args.some((a) => a === '--kafka-port' || a === '--no-kafka' || a === '--config');
   const argv = [...sluiceArgv(), 'serve', ...args, ...(aboutKafka ? [] : ['--no-kafka'])];
   const quoted = [process.execPath, ...argv].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
+  const env = options.env ? { ...process.env, ...options.env } : process.env;
   const child = trackChild(
     options.openFiles === undefined
-      ? spawn(process.execPath, argv, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
+      ? spawn(process.execPath, argv, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] })
       : spawn('bash', ['-c', `ulimit -n ${options.openFiles} && exec ${quoted}`], {
           cwd: root,
+          env,
           stdio: ['ignore', 'pipe', 'pipe'],
         }),
   );

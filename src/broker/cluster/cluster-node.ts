@@ -3,12 +3,14 @@
 // (active on one broker), and the local side of topics the cluster created. Handlers see it through the
 // ClusterView interface, on BrokerContext.cluster (undefined in single-node mode, where nothing here runs).
 import type { Logger } from 'pino';
-import type { StorageFs } from '../../../storage/index.js';
+import type { PartitionLog, StorageFs } from '../../../storage/index.js';
+import { OFFSETS_TOPIC } from '../groups/offsets-store.js';
 import type { TopicRegistry } from '../registries/topics.js';
 import { TopicError } from '../registries/errors.js';
 import type { ClusterConfig } from './config.js';
 import { Controller } from './controller.js';
 import { EtcdClient } from './etcd-client.js';
+import { CoordinatorHandover, type HandedOverCoordinator } from './coordinator-handover.js';
 import { ClusterKeys } from './keys.js';
 import { ClusterMetadataCache } from './metadata-cache.js';
 import type { BrokerRecord, PartitionState, TopicSpec } from './records.js';
@@ -48,6 +50,10 @@ export interface ClusterNodeOptions {
   fs: StorageFs;
   /** Wakes consumers' long polls on a partition (its high watermark moved). */
   notify(topic: string, partition: number): void;
+  /** The log of an internal topic's partition (`__consumer_offsets`), kept by the broker's services. */
+  internalLog(topic: string, partition: number): PartitionLog | undefined;
+  /** The group coordinator: it serves on the leader of `__consumer_offsets` (coordinator-handover.ts). */
+  groupCoordinator: HandedOverCoordinator;
 }
 
 export class ClusterNode implements ClusterView {
@@ -61,6 +67,7 @@ export class ClusterNode implements ClusterView {
   readonly #controller: Controller;
   #registration: BrokerRegistration | undefined;
   #replicas: ReplicaManager | undefined;
+  #groupHandover: CoordinatorHandover | undefined;
   readonly #options: ClusterNodeOptions;
   #localSync: Promise<void> = Promise.resolve();
   readonly #waiters = new Set<() => void>();
@@ -89,6 +96,7 @@ export class ClusterNode implements ClusterView {
       this.#controller.poke();
       this.#syncLocalTopics();
       this.#replicas?.refresh();
+      this.#groupHandover?.check();
       for (const wake of this.#waiters) wake();
     });
   }
@@ -112,6 +120,7 @@ export class ClusterNode implements ClusterView {
       fs: this.#options.fs,
       dataDir: this.#options.dataDir,
       notify: this.#options.notify,
+      internalLog: this.#options.internalLog,
       alterIsr: (topic, partition, leaderEpoch, isr) => this.#alterIsr(topic, partition, leaderEpoch, isr),
       leaseValid: () => this.#registration?.valid === true,
     });
@@ -126,11 +135,41 @@ export class ClusterNode implements ClusterView {
       onRegistered: () => this.#controller.poke(),
     });
     await this.#registration.register();
+    this.#groupHandover = new CoordinatorHandover({
+      topic: OFFSETS_TOPIC,
+      partition: 0,
+      coordinator: this.#options.groupCoordinator,
+      isLeader: () => this.isLeader(OFFSETS_TOPIC, 0),
+      logger: this.#logger.child({ component: 'group-handover' }),
+    });
+    await this.#declareOffsetsTopic();
+    this.#groupHandover.check();
+  }
+
+  /**
+   * `__consumer_offsets` as a cluster topic (one partition, offsetsTopicReplicationFactor replicas,
+   * compacted): written once by whichever broker comes first; the controller places it once that many
+   * brokers are live (until then groups get COORDINATOR_NOT_AVAILABLE, as in Kafka).
+   */
+  async #declareOffsetsTopic(): Promise<void> {
+    const key = this.#keys.topic(OFFSETS_TOPIC);
+    const spec: TopicSpec = {
+      partitions: 1,
+      replicationFactor: this.#config.offsetsTopicReplicationFactor,
+      configs: { 'cleanup.policy': 'compact' },
+    };
+    const written = await this.#etcd.compareAndSwap([{ key, modRevision: 0 }], [{ key, value: JSON.stringify(spec) }]);
+    if (written.succeeded)
+      this.#logger.info(
+        { topic: OFFSETS_TOPIC, replicationFactor: spec.replicationFactor },
+        'declared the cluster topic',
+      );
   }
 
   /** Leaves the cluster: the lease is revoked, so the controller moves this broker's leaderships at once. */
   async stop(): Promise<void> {
     this.#controller.close();
+    await this.#groupHandover?.close();
     await this.#replicas?.close();
     await this.#registration?.close();
     this.#cache.close();
@@ -194,7 +233,8 @@ export class ClusterNode implements ClusterView {
   #syncLocalTopics(): void {
     this.#localSync = this.#localSync.then(async () => {
       for (const [name, { value: spec }] of this.#cache.topics()) {
-        if (this.#topics.get(name)) continue;
+        // Internal topics (`__consumer_offsets`) are the broker's services' logs, not registry topics.
+        if (name.startsWith('__') || this.#topics.get(name)) continue;
         try {
           await this.#topics.create(name, spec.partitions, spec.configs);
           this.#logger.info({ topic: name, partitions: spec.partitions }, 'created the local side of a cluster topic');

@@ -4,6 +4,8 @@
 // expires, sessionTimeoutMs after its last renewal (renewals go out every sessionTimeoutMs / 3); the
 // controller's watch sees the broker key go at once and writes the new leader in one etcd transaction;
 // clients find the new leader on their next metadata refresh (NOT_LEADER_OR_FOLLOWER or a lost connection).
+import { SCRAM_MECHANISMS, type ScramMechanism } from '../../protocol/sasl/scram.js';
+import type { InterBrokerCredentials } from './peer-connection.js';
 
 export interface ClusterOptions {
   /**
@@ -33,6 +35,25 @@ export interface ClusterOptions {
    * `min.insync.replicas` config overrides it. Default 1.
    */
   minInsyncReplicas?: number;
+  /**
+   * Replicas of `__consumer_offsets` (Kafka's offsets.topic.replication.factor): the group coordinator lives
+   * on its leader, so groups work only once this many brokers are live. Default 3.
+   */
+  offsetsTopicReplicationFactor?: number;
+  /**
+   * How long an offset commit waits for the in-sync replicas of `__consumer_offsets` before it fails with
+   * REQUEST_TIMED_OUT (Kafka's offsets.commit.timeout.ms). Default 5000 ms.
+   */
+  offsetsCommitTimeoutMs?: number;
+  /**
+   * The SCRAM user brokers authenticate to each other as (replica fetches), needed when the brokers require
+   * authentication; it must exist on every broker and hold ClusterAction (a super user, or an ACL).
+   */
+  interBrokerUser?: string;
+  /** Its password (`sluice serve` reads it from SLUICE_INTER_BROKER_PASSWORD or --inter-broker-password-file). */
+  interBrokerPassword?: string;
+  /** SCRAM-SHA-256 or SCRAM-SHA-512 (default). */
+  interBrokerMechanism?: ScramMechanism;
 }
 
 export interface ClusterConfig {
@@ -45,6 +66,10 @@ export interface ClusterConfig {
   readonly replicaFetchWaitMaxMs: number;
   readonly replicaFetchMaxBytes: number;
   readonly minInsyncReplicas: number;
+  readonly offsetsTopicReplicationFactor: number;
+  readonly offsetsCommitTimeoutMs: number;
+  /** null: peers connect unauthenticated (the brokers require no authentication). */
+  readonly interBroker: InterBrokerCredentials | null;
 }
 
 /** Parses "etcd://a:2379,b:2379" (or http:// URLs) into etcd client URLs; throws a sentence on bad input. */
@@ -102,6 +127,17 @@ export function resolveClusterConfig(
   const minInsyncReplicas = options.minInsyncReplicas ?? 1;
   if (!Number.isInteger(minInsyncReplicas) || minInsyncReplicas < 1 || minInsyncReplicas > 32767)
     fail('cluster.minInsyncReplicas', 'must be an integer from 1 to 32767');
+  const offsetsTopicReplicationFactor = options.offsetsTopicReplicationFactor ?? 3;
+  if (
+    !Number.isInteger(offsetsTopicReplicationFactor) ||
+    offsetsTopicReplicationFactor < 1 ||
+    offsetsTopicReplicationFactor > 32767
+  )
+    fail('cluster.offsetsTopicReplicationFactor', 'must be an integer from 1 to 32767');
+  const offsetsCommitTimeoutMs = options.offsetsCommitTimeoutMs ?? 5000;
+  if (!Number.isInteger(offsetsCommitTimeoutMs) || offsetsCommitTimeoutMs < 100)
+    fail('cluster.offsetsCommitTimeoutMs', 'must be an integer of at least 100');
+  const interBroker = interBrokerCredentials(options, fail);
   return Object.freeze({
     endpoints: Object.freeze(endpoints),
     name,
@@ -112,5 +148,32 @@ export function resolveClusterConfig(
     replicaFetchWaitMaxMs,
     replicaFetchMaxBytes,
     minInsyncReplicas,
+    offsetsTopicReplicationFactor,
+    offsetsCommitTimeoutMs,
+    interBroker,
   });
+}
+
+/** The password stays in a closure: the frozen config logs, prints and serialises without it. */
+function interBrokerCredentials(
+  options: ClusterOptions,
+  fail: (field: string, message: string) => never,
+): InterBrokerCredentials | null {
+  const { interBrokerUser: user, interBrokerPassword: password, interBrokerMechanism } = options;
+  if (user === undefined && password === undefined) {
+    if (interBrokerMechanism !== undefined)
+      fail('cluster.interBrokerMechanism', 'needs cluster.interBrokerUser and its password');
+    return null;
+  }
+  if (typeof user !== 'string' || user.length === 0)
+    fail('cluster.interBrokerUser', 'must be a non-empty user name when an inter-broker password is given');
+  if (typeof password !== 'string' || password.length === 0)
+    fail(
+      'cluster.interBrokerPassword',
+      'is missing: set SLUICE_INTER_BROKER_PASSWORD or pass --inter-broker-password-file',
+    );
+  const mechanism = interBrokerMechanism ?? 'SCRAM-SHA-512';
+  if (!SCRAM_MECHANISMS.includes(mechanism))
+    fail('cluster.interBrokerMechanism', `must be one of ${SCRAM_MECHANISMS.join(', ')}`);
+  return Object.freeze({ user, mechanism, password: () => password });
 }

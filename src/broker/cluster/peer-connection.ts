@@ -1,15 +1,32 @@
 // One broker-to-broker connection on the native protocol (a follower's link to a leader): typed requests,
 // answered in order (the broker answers a connection's requests in request order). No retries and no
 // reconnects here: a lost connection rejects what is in flight, and the owner (replica-fetcher.ts) opens
-// a new one. Inter-broker authentication is not done: brokers of one cluster are trusted peers today.
+// a new one.
+//
+// Inter-broker authentication: with credentials (cluster.interBrokerUser, set when the brokers require
+// authentication) the connection runs SCRAM (SaslHandshake, then two Authenticate rounds, and checks the
+// peer's server signature) before it is handed out, so replica requests carry that principal, which needs
+// ClusterAction (a super user, or an ACL). The password is read from its closure only for the exchange and
+// appears in no error or log line.
 import { connect, type Socket } from 'node:net';
 import {
+  AuthenticateApi,
+  SaslHandshakeApi,
   type ApiSpec,
   type DecodedResponseFrame,
   decodeResponsePayload,
   encodeRequestFrame,
   FrameDecoder,
 } from '../../protocol/index.js';
+import { ScramClientExchange, type ScramMechanism } from '../../protocol/sasl/scram.js';
+
+/** How a broker authenticates to its peers. */
+export interface InterBrokerCredentials {
+  readonly user: string;
+  readonly mechanism: ScramMechanism;
+  /** The password, read only when an exchange runs (never kept in a field that could be logged). */
+  password(): string;
+}
 
 /** Frames up to this size are accepted from a leader (a fetch answer holds at most its maxBytes plus one batch). */
 const MAX_FRAME_BYTES = 256 * 1024 * 1024;
@@ -46,7 +63,54 @@ export class PeerConnection {
     socket.on('error', () => {});
   }
 
-  static open(host: string, port: number, clientId: string, timeoutMs: number): Promise<PeerConnection> {
+  /** Connects (and authenticates, with `credentials`); rejects with a PeerConnectionError saying why. */
+  static async open(
+    host: string,
+    port: number,
+    clientId: string,
+    timeoutMs: number,
+    credentials?: InterBrokerCredentials,
+  ): Promise<PeerConnection> {
+    const connection = await PeerConnection.#connect(host, port, clientId, timeoutMs);
+    if (!credentials) return connection;
+    try {
+      await connection.#authenticate(credentials, `${host}:${port}`);
+    } catch (error) {
+      connection.close();
+      throw error;
+    }
+    return connection;
+  }
+
+  async #authenticate(credentials: InterBrokerCredentials, peer: string): Promise<void> {
+    const { user, mechanism } = credentials;
+    const refused = (why: string) =>
+      new PeerConnectionError(`inter-broker authentication as ${user} (${mechanism}) with ${peer} failed: ${why}`);
+    const handshake = await this.request(SaslHandshakeApi, { mechanism });
+    if (handshake.errorCode !== 0)
+      throw refused(handshake.errorMessage ?? `the peer offers ${handshake.mechanisms.join(', ') || 'no mechanism'}`);
+    const round = async (text: string): Promise<string> => {
+      const answer = await this.request(AuthenticateApi, { authBytes: Buffer.from(text, 'utf8') });
+      if (answer.errorCode !== 0) throw refused(answer.errorMessage ?? 'refused');
+      return answer.authBytes.toString('utf8');
+    };
+    const scram = new ScramClientExchange(mechanism, user, credentials.password());
+    const serverFirst = await round(scram.first());
+    let clientFinal: string;
+    try {
+      clientFinal = scram.final(serverFirst);
+    } catch (error) {
+      throw refused((error as Error).message);
+    }
+    const serverFinal = await round(clientFinal);
+    try {
+      scram.verify(serverFinal);
+    } catch (error) {
+      throw refused((error as Error).message);
+    }
+  }
+
+  static #connect(host: string, port: number, clientId: string, timeoutMs: number): Promise<PeerConnection> {
     return new Promise((resolve, reject) => {
       const socket = connect({ host, port, noDelay: true });
       const timer = setTimeout(() => {

@@ -15,11 +15,13 @@ import type { PartitionLog } from '../../../storage/index.js';
 import { ErrorCode, OffsetForLeaderEpochApi, ReplicaFetchApi } from '../../protocol/index.js';
 import { partitionKey } from '../partition-key.js';
 import type { PartitionReplica } from './partition-replica.js';
-import { PeerConnection } from './peer-connection.js';
+import { type InterBrokerCredentials, PeerConnection } from './peer-connection.js';
 import type { BrokerRecord } from './records.js';
 
 export interface FetcherHost {
   readonly brokerId: number;
+  /** How to authenticate to the leader (cluster.interBrokerUser), or undefined without authentication. */
+  readonly credentials?: InterBrokerCredentials | undefined;
   readonly logger: Logger;
   readonly fetchMaxWaitMs: number;
   readonly fetchMaxBytes: number;
@@ -118,6 +120,7 @@ export class ReplicaFetcher {
       this.leader.port,
       `sluice-replica-${this.#host.brokerId}`,
       5000,
+      this.#host.credentials,
     );
     return this.#connection;
   }

@@ -49,6 +49,8 @@ export interface ReplicaManagerOptions {
   config: ClusterConfig;
   cache: ClusterMetadataCache;
   topics: TopicRegistry;
+  /** The log of an internal topic's partition (`__…`: kept by the broker's services, not the topic registry). */
+  internalLog(topic: string, partition: number): PartitionLog | undefined;
   logger: Logger;
   checkpoint: HighWatermarkCheckpoint;
   /** Consumers' long polls on the partition are woken (the high watermark moved). */
@@ -92,6 +94,7 @@ export class ReplicaManager implements ReplicationView {
       logger: options.logger,
       fetchMaxWaitMs: config.replicaFetchWaitMaxMs,
       fetchMaxBytes: config.replicaFetchMaxBytes,
+      credentials: config.interBroker ?? undefined,
       retryMs: 200,
       log: (topic, partition) => this.#entries.get(partitionKey(topic, partition))?.log,
       replica: (topic, partition) => this.#entries.get(partitionKey(topic, partition))?.replica,
@@ -111,7 +114,7 @@ export class ReplicaManager implements ReplicationView {
       for (let p = 0; p < spec.partitions; p++) {
         const state = cache.partition(topic, p)?.value;
         if (!state?.replicas.includes(brokerId)) continue;
-        const log = topics.log(topic, p);
+        const log = topic.startsWith('__') ? this.#options.internalLog(topic, p) : topics.log(topic, p);
         if (!log) continue;
         const key = partitionKey(topic, p);
         seen.add(key);

@@ -1,6 +1,10 @@
 // The group coordinator: owns every group (group.ts), runs membership through the Rebalancer
 // (rebalance.ts), stores committed offsets (offsets-store.ts) and expires the offsets of groups that
 // stayed Empty longer than `offsetsRetentionMs`. Handlers call one method per API and send what it returns.
+//
+// In cluster mode the coordinator of a broker serves only while the broker leads `__consumer_offsets`
+// (`isCoordinator`): src/broker/cluster/coordinator-handover.ts loads it (start) when leadership arrives and
+// empties it (resign) when it leaves; requests meanwhile get NOT_COORDINATOR or COORDINATOR_LOAD_IN_PROGRESS.
 import type {
   DeleteGroupsRequest,
   DescribeGroupsRequest,
@@ -16,7 +20,7 @@ import { OFFSET_METADATA_MAX } from '../../protocol/index.js';
 import { Group } from './group.js';
 import type { OffsetsStore, OffsetCommitEntry } from './offsets-store.js';
 import { Rebalancer, type RebalanceConfig, type MemberClient } from './rebalance.js';
-import type { GroupOutcome } from './errors.js';
+import { GroupError, type GroupOutcome } from './errors.js';
 import {
   groupError,
   joinError,
@@ -99,6 +103,11 @@ export interface GroupCoordinatorOptions {
   scheduler?: Scheduler;
   config?: Partial<GroupCoordinatorConfig>;
   logger?: GroupLogger;
+  /**
+   * Cluster mode: whether this broker coordinates groups now (it leads `__consumer_offsets`, its lease
+   * alive). Every request asks it first; undefined on a single node, which always coordinates.
+   */
+  isCoordinator?: () => boolean;
 }
 
 export class GroupCoordinator {
@@ -109,13 +118,16 @@ export class GroupCoordinator {
   private readonly scheduler: Scheduler;
   private readonly logger: GroupLogger;
   private readonly rebalancer: Rebalancer;
-  private status: 'new' | 'loading' | 'ready' | 'closed' = 'new';
+  private readonly isCoordinator: (() => boolean) | undefined;
+  /** resigned: another broker coordinates now (cluster mode); start() loads again when leadership returns. */
+  private status: 'new' | 'loading' | 'ready' | 'resigned' | 'closed' = 'new';
   private expiryTimer: TimerHandle | null = null;
   private expiring = false;
 
   constructor(options: GroupCoordinatorOptions) {
     this.store = options.store;
     this.topics = options.topics;
+    this.isCoordinator = options.isCoordinator;
     this.scheduler = options.scheduler ?? systemScheduler;
     this.logger = options.logger ?? silent;
     this.config = resolveGroupCoordinatorConfig(options.config);
@@ -127,7 +139,9 @@ export class GroupCoordinator {
 
   /** Replays `__consumer_offsets`; groups found there come back Empty, at their last generation. */
   async start(): Promise<void> {
+    if (this.status === 'closed') return;
     this.status = 'loading';
+    this.groups.clear();
     const { records } = await this.store.load();
     const now = this.scheduler.now();
     for (const groupId of this.store.groupIds()) {
@@ -138,6 +152,7 @@ export class GroupCoordinator {
       group.protocolType = record?.protocolType ?? null;
       this.groups.set(groupId, group);
     }
+    if (this.status !== 'loading') return;
     this.status = 'ready';
     this.logger.info({ groups: this.groups.size, records }, 'group coordinator loaded __consumer_offsets');
     this.armExpiry();
@@ -191,7 +206,10 @@ export class GroupCoordinator {
       await this.store.commit(req.groupId, accepted, now);
     } catch (err) {
       this.logger.warn({ err, groupId: req.groupId }, 'offset commit failed to reach __consumer_offsets');
-      const failed = groupError('storage-failed', `offsets not stored: ${(err as Error).message}`);
+      const failed =
+        err instanceof GroupError
+          ? groupError(err.problem, err.detail)
+          : groupError('storage-failed', `offsets not stored: ${(err as Error).message}`);
       for (const t of topics) for (const p of t.partitions) if (p.error === null) p.error = failed.error;
     }
     return { topics };
@@ -292,6 +310,21 @@ export class GroupCoordinator {
     await this.store.deleteTopic(topic, this.scheduler.now());
   }
 
+  /**
+   * Cluster mode: another broker coordinates now. Pending joins and syncs are answered (their members look
+   * the coordinator up again), timers stop, the groups are forgotten (the new coordinator loads them from
+   * the replicated `__consumer_offsets`), and pending writes are waited for.
+   */
+  async resign(): Promise<void> {
+    if (this.status === 'closed' || this.status === 'resigned') return;
+    this.status = 'resigned';
+    this.expiryTimer?.cancel();
+    for (const group of this.groups.values()) this.rebalancer.shutdownGroup(group);
+    this.groups.clear();
+    await this.store.drain();
+    this.logger.info({}, 'group coordinator resigned: another broker leads __consumer_offsets');
+  }
+
   /** Answers pending joins/syncs with 'coordinator-closed', stops timers, waits for pending writes. */
   async close(): Promise<void> {
     if (this.status === 'closed') return;
@@ -301,7 +334,12 @@ export class GroupCoordinator {
     await this.store.drain();
   }
 
-  private unavailable(): { problem: 'coordinator-loading' | 'coordinator-closed'; message: string } | null {
+  private unavailable(): {
+    problem: 'coordinator-loading' | 'coordinator-closed' | 'not-coordinator';
+    message: string;
+  } | null {
+    if (this.isCoordinator !== undefined && this.status !== 'closed' && !this.isCoordinator())
+      return { problem: 'not-coordinator', message: 'this broker does not lead __consumer_offsets now' };
     if (this.status === 'ready') return null;
     if (this.status === 'closed')
       return { problem: 'coordinator-closed', message: 'the group coordinator is shut down' };

@@ -11,6 +11,10 @@ export type GroupProblem =
   | 'coordinator-loading'
   /** The coordinator is shut down (or shutting down). */
   | 'coordinator-closed'
+  /** Cluster mode: another broker coordinates the group (it leads `__consumer_offsets`). */
+  | 'not-coordinator'
+  /** Cluster mode: a write to `__consumer_offsets` was not replicated to the in-sync replicas in time. */
+  | 'replication-timed-out'
   /** The group id is empty. */
   | 'invalid-group-id'
   /** The session timeout is outside the broker's range. */

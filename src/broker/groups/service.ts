@@ -1,9 +1,12 @@
 // What the broker's composition root calls: opens `__consumer_offsets`, replays it into a coordinator,
-// and closes both in order on stop (coordinator first: pending joins answered, writes drained).
+// and closes both in order on stop (coordinator first: pending joins answered, writes drained). In cluster
+// mode (`replicated`) nothing is replayed at start: the coordinator is loaded when this broker becomes the
+// leader of `__consumer_offsets` (src/broker/cluster/coordinator-handover.ts), and its writes go through
+// the replicated log the option wraps around the partition.
 import type { CleanerSettings, Clock, FlushPolicy, Logger, PartitionLog, StorageFs } from '../../../storage/index.js';
 import { GroupCoordinator, type GroupCoordinatorConfig } from './coordinator.js';
 import { openInternalLogs } from './offsets-log.js';
-import { OFFSETS_TOPIC, OffsetsStore } from './offsets-store.js';
+import { OFFSETS_TOPIC, type OffsetsLog, OffsetsStore } from './offsets-store.js';
 import { systemScheduler, type Scheduler } from './scheduler.js';
 
 export interface GroupServiceOptions {
@@ -22,6 +25,13 @@ export interface GroupServiceOptions {
   config?: Partial<GroupCoordinatorConfig>;
   /** Timers for session/rebalance timeouts; default: real timers on the given clock. */
   scheduler?: Scheduler;
+  /** Cluster mode: `__consumer_offsets` is a replicated partition and the coordinator follows its leadership. */
+  replicated?: {
+    /** The log the store writes through (appends wait for the in-sync replicas). */
+    wrap(log: PartitionLog): OffsetsLog;
+    /** Whether this broker leads `__consumer_offsets` now. */
+    isCoordinator(): boolean;
+  };
 }
 
 export interface GroupService {
@@ -36,15 +46,17 @@ export interface GroupService {
 export async function startGroupService(options: GroupServiceOptions): Promise<GroupService> {
   const internal = await openInternalLogs(options);
   const scheduler = options.scheduler ?? { now: () => options.clock.now(), schedule: systemScheduler.schedule };
+  const { replicated } = options;
   const coordinator = new GroupCoordinator({
-    store: new OffsetsStore(internal.offsetsLog),
+    store: new OffsetsStore(replicated ? replicated.wrap(internal.offsetsLog.log) : internal.offsetsLog),
     topics: { logEndOffset: (topic, partition) => options.topics.log(topic, partition)?.logEndOffset },
     scheduler,
     config: options.config,
     logger: options.logger,
+    ...(replicated ? { isCoordinator: replicated.isCoordinator } : {}),
   });
   try {
-    await coordinator.start();
+    if (!replicated) await coordinator.start();
   } catch (err) {
     await internal.close().catch(() => undefined);
     throw err;

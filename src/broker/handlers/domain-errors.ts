@@ -16,6 +16,8 @@ export const TOPIC_PROBLEM_CODES: Readonly<Record<TopicProblem, ErrorName>> = {
 export const GROUP_PROBLEM_CODES: Readonly<Record<GroupProblem, ErrorName>> = {
   'coordinator-loading': 'COORDINATOR_LOAD_IN_PROGRESS',
   'coordinator-closed': 'COORDINATOR_NOT_AVAILABLE',
+  'not-coordinator': 'NOT_COORDINATOR',
+  'replication-timed-out': 'REQUEST_TIMED_OUT',
   'invalid-group-id': 'INVALID_GROUP_ID',
   'invalid-session-timeout': 'INVALID_SESSION_TIMEOUT',
   'inconsistent-protocol': 'INCONSISTENT_GROUP_PROTOCOL',

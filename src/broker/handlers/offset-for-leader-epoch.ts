@@ -3,6 +3,7 @@
 // first offset after it), so a follower can truncate what it has beyond that (KIP-101/279). The follower's
 // view of the leader epoch is checked as for ReplicaFetch. Needs ClusterAction with authorization on.
 import { ErrorCode, OffsetForLeaderEpochApi, type OffsetForLeaderEpochResponse } from '../../protocol/index.js';
+import { replicaLog } from '../cluster/leadership.js';
 import { allowedOnCluster, denied } from '../security/acl/authorize.js';
 import { CLUSTER_NAME } from '../security/acl/types.js';
 import { partitionError, toPartitionError } from './storage-errors.js';
@@ -35,7 +36,7 @@ export const offsetForLeaderEpochHandler = defineHandler(OffsetForLeaderEpochApi
             );
           const refusal = replication.checkLeader(t.name, p.partition, p.currentLeaderEpoch);
           if (refusal) return failed(p.partition, partitionError(refusal.error, refusal.message));
-          const log = broker.topics.log(t.name, p.partition);
+          const log = replicaLog(broker, t.name, p.partition);
           if (!log)
             return failed(
               p.partition,

@@ -16,6 +16,7 @@ import {
   type ReplicaFetchRequest,
   type ReplicaFetchResponse,
 } from '../../protocol/index.js';
+import { replicaLog } from '../cluster/leadership.js';
 import { highWatermark } from '../fetch/high-watermark.js';
 import { allowedOnCluster, denied } from '../security/acl/authorize.js';
 import { CLUSTER_NAME } from '../security/acl/types.js';
@@ -48,7 +49,7 @@ async function readRound(
         continue;
       }
       const refusal = replication.checkLeader(t.name, p.partition, p.currentLeaderEpoch);
-      const log = broker.topics.log(t.name, p.partition);
+      const log = replicaLog(broker, t.name, p.partition);
       if (refusal || !log) {
         const error = refusal ?? {
           error: 'UNKNOWN_TOPIC_OR_PARTITION' as const,
@@ -101,7 +102,7 @@ async function readRound(
 
 function logEnds(request: ReplicaFetchRequest, broker: BrokerContext): number[] {
   return request.topics.flatMap((t) =>
-    t.partitions.map((p) => broker.topics.log(t.name, p.partition)?.logEndOffset ?? -1),
+    t.partitions.map((p) => replicaLog(broker, t.name, p.partition)?.logEndOffset ?? -1),
   );
 }
 

@@ -8,7 +8,7 @@
 import { FindCoordinatorApi, type ApiSpec } from '../../../protocol/index.js';
 import { ErrorCode } from '../../../protocol/errors.js';
 import type { Cluster } from '../../cluster.js';
-import { Connection } from '../../connection.js';
+import type { Connection } from '../../connection.js';
 import { SluiceConnectionError, SluiceProtocolError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 
@@ -37,15 +37,17 @@ export class CoordinatorLink {
 
   constructor(private readonly options: CoordinatorLinkOptions) {}
 
-  /** Sends on the coordinator connection of that kind; a connection error forgets the coordinator. */
+  /** Sends on the coordinator connection of that kind; a connection error (connecting or sending) forgets the coordinator. */
   async send<Req, Res>(
     kind: 'blocking' | 'control',
     api: ApiSpec<Req, Res>,
     request: Req,
     timeoutMs?: number,
   ): Promise<Res> {
-    const connection = await this.connection(kind);
     try {
+      // Inside the try: a coordinator that cannot be reached (it died, the group moved) is forgotten too,
+      // so the next attempt asks FindCoordinator again instead of dialling the dead address for ever.
+      const connection = await this.connection(kind);
       return await connection.send(api, request, timeoutMs === undefined ? undefined : { timeoutMs });
     } catch (err) {
       if (
@@ -74,15 +76,10 @@ export class CoordinatorLink {
     const existing = this.connections[kind];
     if (existing && !existing.isClosed) return existing;
     const address = this.address ?? (this.address = await this.find());
-    const { clientId, connectionTimeout, requestTimeout, logger } = this.options;
-    const connection = new Connection({
-      host: address.host,
-      port: address.port,
-      clientId,
-      connectionTimeout,
-      requestTimeout,
-      logger,
-    });
+    const { connectionTimeout, requestTimeout, logger } = this.options;
+    // The client's TLS and SASL settings too: a coordinator of a broker requiring authentication refuses
+    // an unauthenticated connection.
+    const connection = this.options.cluster.dedicatedConnection(address, { connectionTimeout, requestTimeout, logger });
     this.connections[kind] = connection;
     await connection.connect();
     return connection;

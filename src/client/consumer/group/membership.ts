@@ -11,7 +11,11 @@
 //                  cooperative  keep consuming while rejoining; listener(new assignment) revokes only what
 //                               moved; if anything was revoked, rejoin once more so it can be reassigned
 //   commit()     OffsetCommit under the current generation; a stale generation is rejected by the
-//                coordinator and triggers a rejoin (the records will be redelivered: at least once)
+//                coordinator and triggers a rejoin (the records will be redelivered: at least once).
+//                A commit refused because the member must rejoin, or whose coordinator stayed out of
+//                reach for a whole retry budget (a broker died and the coordinator is moving), fails
+//                with a retriable error: a handler that commits is retried, not crashed, and its
+//                records are delivered again once the member is back (kafkajs rejoins there too).
 //   stop()       LeaveGroup (dynamic members; a static member just goes quiet, so its restart within
 //                the session timeout gets the same partitions back without a rebalance)
 import {
@@ -23,11 +27,12 @@ import {
   OffsetFetchApi,
   SyncGroupApi,
   type JoinGroupResponse,
+  type OffsetCommitResponse,
 } from '../../../protocol/index.js';
 import { ErrorCode } from '../../../protocol/errors.js';
 import type { Cluster } from '../../cluster.js';
 import {
-  type SluiceError,
+  SluiceError,
   SluiceNonRetriableError,
   SluiceNumberOfRetriesExceeded,
   SluiceProtocolError,
@@ -259,8 +264,12 @@ export class GroupMembership implements PartitionAssignmentSource, OffsetCommitt
     // coming back could then move offsets back below what the partitions' new owner committed.
     if (memberId === '' || generationId < 0) {
       throw new SluiceProtocolError(
-        ErrorCode.REBALANCE_IN_PROGRESS,
-        `not committed: this consumer is not a member of group '${this.groupId}' right now (rejoining); its records will be redelivered`,
+        {
+          code: ErrorCode.REBALANCE_IN_PROGRESS,
+          type: 'REBALANCE_IN_PROGRESS',
+          message: `not committed: this consumer is not a member of group '${this.groupId}' right now (rejoining); its records will be redelivered`,
+        },
+        { retriable: true },
       );
     }
     const request = {
@@ -270,17 +279,28 @@ export class GroupMembership implements PartitionAssignmentSource, OffsetCommitt
       groupInstanceId: this.options.groupInstanceId,
       topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })),
     };
-    const response = await this.options.retrier(async () => {
-      const r = await this.link.send('control', OffsetCommitApi, request);
-      const coordinatorError = r.topics.flatMap((t) => t.partitions).find((p) => COORDINATOR_CODES.has(p.errorCode));
-      if (coordinatorError) throw this.coordinatorError(coordinatorError.errorCode, coordinatorError.errorMessage);
-      return r;
-    });
+    let response: OffsetCommitResponse;
+    try {
+      response = await this.options.retrier(async () => {
+        const r = await this.link.send('control', OffsetCommitApi, request);
+        const coordinatorError = r.topics.flatMap((t) => t.partitions).find((p) => COORDINATOR_CODES.has(p.errorCode));
+        if (coordinatorError) throw this.coordinatorError(coordinatorError.errorCode, coordinatorError.errorMessage);
+        return r;
+      });
+    } catch (err) {
+      const cause = err instanceof SluiceNumberOfRetriesExceeded ? err.cause : undefined;
+      if (cause instanceof SluiceError && cause.retriable) throw cause;
+      throw err;
+    }
     const failed = response.topics
       .flatMap((t) => t.partitions.map((p) => ({ topic: t.name, ...p })))
       .find((p) => p.errorCode !== 0);
     if (failed) {
-      if (REJOIN_CODES.has(failed.errorCode)) this.onRejoinCode(failed.errorCode);
+      if (REJOIN_CODES.has(failed.errorCode)) {
+        this.onRejoinCode(failed.errorCode);
+        const { code, type, message } = new SluiceProtocolError(failed.errorCode, failed.errorMessage ?? undefined);
+        throw new SluiceProtocolError({ code: code as number, type, message }, { retriable: true });
+      }
       throw new SluiceProtocolError(failed.errorCode, failed.errorMessage ?? undefined);
     }
     this.options.emit(GroupEvents.COMMIT_OFFSETS, {
