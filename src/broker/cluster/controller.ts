@@ -6,8 +6,9 @@
 // a deposed controller still acting on a stale view writes nothing.
 //
 // Duties, run after every metadata change (one pass at a time, a pass that was asked for during a pass
-// runs after it): give new topics' partitions their replicas and first leader; move leadership off dead
-// brokers (leader-election.ts). Partition state is written here and nowhere else.
+// runs after it): remove topics marked for deletion; give new topics' partitions their replicas and first
+// leader; move leadership off dead brokers (leader-election.ts). Partition state is written here and
+// nowhere else.
 import type { Logger } from 'pino';
 import { assignReplicas } from './assignment.js';
 import type { EtcdClient } from './etcd-client.js';
@@ -82,7 +83,11 @@ export class Controller {
     if (controller.value.brokerId !== brokerId) return;
     const fence = { key: keys.controller, modRevision: controller.modRevision };
     const live = cache.brokers().map((b) => b.id);
-    for (const [topic, { value: spec }] of cache.topics()) {
+    for (const [topic, { value: spec, modRevision }] of cache.topics()) {
+      if (spec.deleting) {
+        if (!(await this.#removeTopic(topic, modRevision, fence))) return;
+        continue;
+      }
       for (let p = 0; p < spec.partitions; p++) {
         if (this.#closed) return;
         const current = cache.partition(topic, p);
@@ -121,5 +126,25 @@ export class Controller {
           );
       }
     }
+  }
+
+  /**
+   * DeleteTopics marked the topic: its spec and every partition state go in one fenced transaction. Every
+   * broker deletes its local logs when it sees the topic go (local-topics.ts). Returns false when the
+   * transaction lost (the pass stops; the watch brings what changed).
+   */
+  async #removeTopic(
+    topic: string,
+    modRevision: number,
+    fence: { key: string; modRevision: number },
+  ): Promise<boolean> {
+    const { etcd, keys, logger } = this.#options;
+    const removed = await etcd.compareAndSwap(
+      [fence, { key: keys.topic(topic), modRevision }],
+      [],
+      [{ key: keys.topic(topic) }, { key: keys.topicPartitions(topic), prefix: true }],
+    );
+    if (removed.succeeded) logger.info({ topic }, 'deleted topic from the cluster');
+    return removed.succeeded;
   }
 }

@@ -33,6 +33,10 @@ export class ClusterKeys {
   partition(topic: string, partition: number): string {
     return `${this.partitions}${topic}/${partition}`;
   }
+  /** The prefix of every partition key of `topic` (names hold no "/", so no other topic's keys share it). */
+  topicPartitions(topic: string): string {
+    return `${this.partitions}${topic}/`;
+  }
 
   /** What a key under root names, or undefined for a key this version does not know. */
   parse(

@@ -24,6 +24,8 @@ export interface Versioned<T> {
   value: T;
   /** The etcd key's modRevision: the expected revision of a compare-and-swap replacing it. */
   modRevision: number;
+  /** The etcd key's createRevision: which incarnation of the key this is (a deleted and re-created key has a new one). */
+  createRevision: number;
 }
 
 export type CacheListener = () => void;
@@ -146,23 +148,27 @@ export class ClusterMetadataCache {
       }
       case 'controller': {
         const record = put ? this.#parse(kv, parseControllerRecord) : undefined;
-        this.#controller = record ? { value: record, modRevision: kv.modRevision } : undefined;
+        this.#controller = record ? this.#versioned(record, kv) : undefined;
         return;
       }
       case 'topic': {
         const spec = put ? this.#parse(kv, parseTopicSpec) : undefined;
-        if (spec) this.#topics.set(what.topic, { value: spec, modRevision: kv.modRevision });
+        if (spec) this.#topics.set(what.topic, this.#versioned(spec, kv));
         else this.#topics.delete(what.topic);
         return;
       }
       case 'partition': {
         const key = partitionKey(what.topic, what.partition);
         const state = put ? this.#parse(kv, parsePartitionState) : undefined;
-        if (state) this.#partitions.set(key, { value: state, modRevision: kv.modRevision });
+        if (state) this.#partitions.set(key, this.#versioned(state, kv));
         else this.#partitions.delete(key);
         return;
       }
     }
+  }
+
+  #versioned<T>(value: T, kv: KeyValue): Versioned<T> {
+    return { value, modRevision: kv.modRevision, createRevision: kv.createRevision };
   }
 
   #parse<T>(kv: KeyValue, parse: (text: string) => T | undefined): T | undefined {

@@ -16,11 +16,17 @@ export interface ControllerRecord {
   brokerId: number;
 }
 
-/** A topic as asked for by CreateTopics, under /topics/<name>. */
+/**
+ * A topic as asked for by CreateTopics, under /topics/<name>; AlterConfigs and CreatePartitions replace it
+ * (compare-and-swap on its revision), DeleteTopics marks it `deleting` for the controller to remove. The
+ * key's createRevision is the topic's incarnation: a topic deleted and created again has a new one.
+ */
 export interface TopicSpec {
   partitions: number;
   replicationFactor: number;
   configs: Record<string, string>;
+  /** DeleteTopics asked for its removal: the controller deletes its keys, every broker its local logs. */
+  deleting?: boolean;
 }
 
 /**
@@ -68,10 +74,12 @@ export function parseTopicSpec(text: string): TopicSpec | undefined {
   const configs = v.configs;
   if (configs === null || typeof configs !== 'object' || Array.isArray(configs)) return undefined;
   if (!Object.values(configs).every((c) => typeof c === 'string')) return undefined;
+  if (v.deleting !== undefined && typeof v.deleting !== 'boolean') return undefined;
   return {
     partitions: v.partitions as number,
     replicationFactor: v.replicationFactor as number,
     configs: configs as Record<string, string>,
+    ...(v.deleting === true ? { deleting: true } : {}),
   };
 }
 
