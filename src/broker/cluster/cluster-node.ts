@@ -151,8 +151,12 @@ export class ClusterNode implements ClusterView {
     await this.#registration.register();
   }
 
-  /** Leaves the cluster: the lease is revoked, so the controller moves this broker's leaderships at once. */
+  /**
+   * Leaves the cluster: first a controlled shutdown (leaderships moved to other in-sync replicas while this
+   * broker still serves, so producers see NOT_LEADER and move on), then the lease is revoked.
+   */
   async stop(): Promise<void> {
+    await this.#controlledShutdown();
     this.#controller.close();
     await this.#replicas?.close();
     await this.#registration?.close();
@@ -162,6 +166,47 @@ export class ClusterNode implements ClusterView {
 
   brokers(): BrokerRecord[] {
     return this.#cache.brokers();
+  }
+
+  /**
+   * Kafka's controlled shutdown, through etcd: `/shutting-down/<id>` (tied to this broker's lease) tells the
+   * controller, which moves every leadership this broker holds to another eligible ISR member and takes it
+   * out of the ISRs where others can stand in (leader-election.ts). Waits until the metadata shows that done,
+   * or controlledShutdownTimeoutMs; what could not move moves when the lease goes.
+   */
+  async #controlledShutdown(): Promise<void> {
+    const timeoutMs = this.#config.controlledShutdownTimeoutMs;
+    const lease = this.#registration?.lease;
+    if (timeoutMs === 0 || !lease || !this.#registration?.valid || !this.#holdsMovable()) return;
+    const started = performance.now();
+    try {
+      await this.#etcd.put(this.#keys.shutdown(this.brokerId), JSON.stringify({ brokerId: this.brokerId }), lease);
+    } catch (error) {
+      this.#logger.warn({ err: error }, 'cannot ask for a controlled shutdown; leaving without it');
+      return;
+    }
+    await this.#until(() => !this.#holdsMovable() || this.#registration?.valid !== true, timeoutMs);
+    const moved = !this.#holdsMovable();
+    this.#logger[moved ? 'info' : 'warn'](
+      { ms: Math.round(performance.now() - started) },
+      moved
+        ? 'controlled shutdown: leaderships moved to other in-sync replicas'
+        : 'controlled shutdown timed out: the remaining leaderships move when the lease goes',
+    );
+  }
+
+  /** Whether this broker leads, or is in the ISR of, a partition where another eligible ISR member could stand in. */
+  #holdsMovable(): boolean {
+    const cache = this.#cache;
+    const self = this.brokerId;
+    for (const [topic, { value: spec }] of cache.topics()) {
+      for (let p = 0; p < spec.partitions; p++) {
+        const state = cache.partition(topic, p)?.value;
+        if (!state?.isr.includes(self)) continue;
+        if (state.isr.some((id) => id !== self && cache.isEligible(id))) return true;
+      }
+    }
+    return false;
   }
 
   get controllerId(): number {

@@ -33,6 +33,13 @@ export interface ClusterOptions {
    * `min.insync.replicas` config overrides it. Default 1.
    */
   minInsyncReplicas?: number;
+  /**
+   * A clean stop (SIGTERM) first asks the controller to move this broker's leaderships to other in-sync
+   * replicas and to take it out of every ISR (Kafka's controlled shutdown), waiting up to this long for it;
+   * 0 skips it (the lease is revoked at once and the leaderships move as after a crash, without the wait
+   * for the lease). Default 10000 ms.
+   */
+  controlledShutdownTimeoutMs?: number;
 }
 
 export interface ClusterConfig {
@@ -45,6 +52,7 @@ export interface ClusterConfig {
   readonly replicaFetchWaitMaxMs: number;
   readonly replicaFetchMaxBytes: number;
   readonly minInsyncReplicas: number;
+  readonly controlledShutdownTimeoutMs: number;
 }
 
 /** Parses "etcd://a:2379,b:2379" (or http:// URLs) into etcd client URLs; throws a sentence on bad input. */
@@ -102,6 +110,9 @@ export function resolveClusterConfig(
   const minInsyncReplicas = options.minInsyncReplicas ?? 1;
   if (!Number.isInteger(minInsyncReplicas) || minInsyncReplicas < 1 || minInsyncReplicas > 32767)
     fail('cluster.minInsyncReplicas', 'must be an integer from 1 to 32767');
+  const controlledShutdownTimeoutMs = options.controlledShutdownTimeoutMs ?? 10_000;
+  if (!Number.isInteger(controlledShutdownTimeoutMs) || controlledShutdownTimeoutMs < 0)
+    fail('cluster.controlledShutdownTimeoutMs', 'must be an integer of at least 0');
   return Object.freeze({
     endpoints: Object.freeze(endpoints),
     name,
@@ -112,5 +123,6 @@ export function resolveClusterConfig(
     replicaFetchWaitMaxMs,
     replicaFetchMaxBytes,
     minInsyncReplicas,
+    controlledShutdownTimeoutMs,
   });
 }

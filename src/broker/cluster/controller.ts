@@ -82,7 +82,10 @@ export class Controller {
     }
     if (controller.value.brokerId !== brokerId) return;
     const fence = { key: keys.controller, modRevision: controller.modRevision };
-    const live = cache.brokers().map((b) => b.id);
+    const live = cache
+      .brokers()
+      .map((b) => b.id)
+      .filter((id) => cache.isEligible(id));
     for (const [topic, { value: spec, modRevision }] of cache.topics()) {
       if (spec.deleting) {
         if (!(await this.#removeTopic(topic, modRevision, fence))) return;
@@ -104,7 +107,12 @@ export class Controller {
           // Followers join the ISR once they have caught up with the leader; at birth only the leader is in it.
           next = { replicas, leader: replicas[0]!, leaderEpoch: 0, isr: [replicas[0]!] };
         } else {
-          next = electLeader(current.value, (id) => cache.isAlive(id));
+          // A broker shutting down counts as gone: its leaderships move to other ISR members (controlled shutdown).
+          next = electLeader(
+            current.value,
+            (id) => cache.isAlive(id),
+            (id) => cache.isEligible(id),
+          );
         }
         if (!next) continue;
         const key = keys.partition(topic, p);

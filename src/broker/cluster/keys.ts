@@ -3,6 +3,7 @@
 //   /sluice/<cluster>/controller                   the elected controller (JSON ControllerRecord), tied to its lease
 //   /sluice/<cluster>/topics/<topic>               a topic's spec (JSON TopicSpec), written by the broker creating it
 //   /sluice/<cluster>/partitions/<topic>/<p>       a partition's state (JSON PartitionState), written by the controller only
+//   /sluice/<cluster>/shutting-down/<id>           a broker stopping cleanly (controlled shutdown), tied to its lease
 // Topic names are [a-zA-Z0-9._-]: they never hold a "/", so the paths parse back unambiguously.
 
 export class ClusterKeys {
@@ -33,6 +34,12 @@ export class ClusterKeys {
   partition(topic: string, partition: number): string {
     return `${this.partitions}${topic}/${partition}`;
   }
+  get shuttingDown(): string {
+    return `${this.root}shutting-down/`;
+  }
+  shutdown(id: number): string {
+    return `${this.shuttingDown}${id}`;
+  }
   /** The prefix of every partition key of `topic` (names hold no "/", so no other topic's keys share it). */
   topicPartitions(topic: string): string {
     return `${this.partitions}${topic}/`;
@@ -46,12 +53,17 @@ export class ClusterKeys {
     | { kind: 'controller' }
     | { kind: 'topic'; topic: string }
     | { kind: 'partition'; topic: string; partition: number }
+    | { kind: 'shutdown'; id: number }
     | undefined {
     if (!key.startsWith(this.root)) return undefined;
     if (key === this.controller) return { kind: 'controller' };
     if (key.startsWith(this.brokers)) {
       const id = Number(key.slice(this.brokers.length));
       return Number.isInteger(id) && id >= 0 ? { kind: 'broker', id } : undefined;
+    }
+    if (key.startsWith(this.shuttingDown)) {
+      const id = Number(key.slice(this.shuttingDown.length));
+      return Number.isInteger(id) && id >= 0 ? { kind: 'shutdown', id } : undefined;
     }
     if (key.startsWith(this.topics)) return { kind: 'topic', topic: key.slice(this.topics.length) };
     if (key.startsWith(this.partitions)) {

@@ -38,6 +38,7 @@ export class ClusterMetadataCache {
   readonly #logger: Logger;
   readonly #retryMs: number;
   readonly #brokers = new Map<number, BrokerRecord>();
+  readonly #shuttingDown = new Set<number>();
   #controller: Versioned<ControllerRecord> | undefined;
   readonly #topics = new Map<string, Versioned<TopicSpec>>();
   readonly #partitions = new Map<string, Versioned<PartitionState>>();
@@ -83,6 +84,14 @@ export class ClusterMetadataCache {
   isAlive(id: number): boolean {
     return this.#brokers.has(id);
   }
+  /** The broker asked for a controlled shutdown: it may lead nothing and is leaving every ISR. */
+  isShuttingDown(id: number): boolean {
+    return this.#shuttingDown.has(id);
+  }
+  /** Alive and not shutting down: a broker that may lead and stay in ISRs. */
+  isEligible(id: number): boolean {
+    return this.#brokers.has(id) && !this.#shuttingDown.has(id);
+  }
   get controller(): Versioned<ControllerRecord> | undefined {
     return this.#controller;
   }
@@ -99,6 +108,7 @@ export class ClusterMetadataCache {
   async #reload(): Promise<void> {
     const { kvs, revision } = await this.#etcd.getPrefix(this.#keys.root);
     this.#brokers.clear();
+    this.#shuttingDown.clear();
     this.#controller = undefined;
     this.#topics.clear();
     this.#partitions.clear();
@@ -144,6 +154,11 @@ export class ClusterMetadataCache {
         const record = put ? this.#parse(kv, parseBrokerRecord) : undefined;
         if (record) this.#brokers.set(what.id, record);
         else this.#brokers.delete(what.id);
+        return;
+      }
+      case 'shutdown': {
+        if (put) this.#shuttingDown.add(what.id);
+        else this.#shuttingDown.delete(what.id);
         return;
       }
       case 'controller': {

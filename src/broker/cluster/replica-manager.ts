@@ -253,7 +253,8 @@ export class ReplicaManager implements ReplicationView {
     if (entry?.replica.role !== 'leader') return;
     const { replica, log } = entry;
     if (replica.followerFetched(replicaId, fetchOffset, log.logEndOffset, performance.now())) this.#released(entry);
-    if (replica.mayJoinIsr(replicaId, entry.epochStart)) this.#alterIsr(entry, [...replica.isr, replicaId], 'expand');
+    if (replica.mayJoinIsr(replicaId, entry.epochStart) && !this.#options.cache.isShuttingDown(replicaId))
+      this.#alterIsr(entry, [...replica.isr, replicaId], 'expand');
   }
 
   /** The high watermark moved (or may have): acks=-1 produces it covers are answered, consumers woken. */
