@@ -96,6 +96,14 @@ export class ClusterNode implements ClusterView {
       cache: this.#cache,
       logger: this.#logger.child({ component: 'controller' }),
       lease: () => this.#registration?.lease,
+      ...(this.#config.autoLeaderRebalance
+        ? {
+            rebalance: {
+              intervalMs: this.#config.leaderImbalanceCheckIntervalMs,
+              maxImbalancePercent: this.#config.leaderImbalancePerBrokerPercent,
+            },
+          }
+        : {}),
     });
     this.#cache.onChange(() => {
       this.#controller.poke();

@@ -7,15 +7,19 @@
 //
 // Duties, run after every metadata change (one pass at a time, a pass that was asked for during a pass
 // runs after it): remove topics marked for deletion; give new topics' partitions their replicas and first
-// leader; move leadership off dead brokers (leader-election.ts). Partition state is written here and
-// nowhere else.
+// leader; move leadership off dead brokers and brokers shutting down (leader-election.ts); preferred leader
+// elections asked for by operators (/elect-leaders/<request>) and, when on, by the periodic imbalance check.
+// Partition state is written here and nowhere else.
 import type { Logger } from 'pino';
 import { assignReplicas } from './assignment.js';
 import type { EtcdClient } from './etcd-client.js';
 import type { ClusterKeys } from './keys.js';
-import { electLeader } from './leader-election.js';
-import type { ClusterMetadataCache } from './metadata-cache.js';
-import type { PartitionState } from './records.js';
+import { electLeader, imbalancedBrokers, preferredLeader } from './leader-election.js';
+import type { ClusterMetadataCache, Versioned } from './metadata-cache.js';
+import type { ElectLeadersRequest, PartitionState } from './records.js';
+
+/** The controller key's revision as this controller won it: every write expects it (a deposed one writes nothing). */
+type Fence = { key: string; modRevision: number };
 
 export interface ControllerOptions {
   brokerId: number;
@@ -25,6 +29,8 @@ export interface ControllerOptions {
   logger: Logger;
   /** The lease of this broker's registration, or undefined while unregistered. */
   lease: () => string | undefined;
+  /** Automatic preferred leader elections (Kafka's auto.leader.rebalance.enable), or undefined for none. */
+  rebalance?: { intervalMs: number; maxImbalancePercent: number };
 }
 
 export class Controller {
@@ -32,9 +38,19 @@ export class Controller {
   #running = false;
   #again = false;
   #closed = false;
+  #rebalanceDue = false;
+  readonly #rebalanceTimer: NodeJS.Timeout | undefined;
 
   constructor(options: ControllerOptions) {
     this.#options = options;
+    if (options.rebalance) {
+      this.#rebalanceTimer = setInterval(() => {
+        if (!this.active) return;
+        this.#rebalanceDue = true;
+        this.poke();
+      }, options.rebalance.intervalMs);
+      this.#rebalanceTimer.unref();
+    }
   }
 
   /** True while this broker holds /controller (as the cache last saw it). */
@@ -44,6 +60,7 @@ export class Controller {
 
   close(): void {
     this.#closed = true;
+    clearInterval(this.#rebalanceTimer);
   }
 
   /** Runs a pass now, or right after the running one. Never throws: failures are logged and retried on the next change. */
@@ -115,25 +132,99 @@ export class Controller {
           );
         }
         if (!next) continue;
-        const key = keys.partition(topic, p);
-        const written = await etcd.compareAndSwap(
-          [fence, { key, modRevision: current?.modRevision ?? 0 }],
-          [{ key, value: JSON.stringify(next) }],
-        );
-        if (!written.succeeded) {
-          logger.info(
-            { topic, partition: p },
-            'partition state changed under the controller (or it was deposed): re-reading',
-          );
-          return;
-        }
-        if (current && next.leader !== current.value.leader)
-          logger.info(
-            { topic, partition: p, leader: next.leader, leaderEpoch: next.leaderEpoch, isr: next.isr },
-            next.leader < 0 ? 'partition offline: no live in-sync replica' : 'moved partition leadership',
-          );
+        if (!(await this.#write(topic, p, current, next, fence))) return;
       }
     }
+    if (this.#rebalanceDue) {
+      this.#rebalanceDue = false;
+      if (!(await this.#rebalance(fence))) return;
+    }
+    for (const [name, request] of cache.electionRequests()) {
+      if (!(await this.#electPreferred(name, request, fence))) return;
+    }
+  }
+
+  /** One partition's new state, by a fenced compare-and-swap on the state read. False when it lost (the pass stops). */
+  async #write(
+    topic: string,
+    partition: number,
+    current: Versioned<PartitionState> | undefined,
+    next: PartitionState,
+    fence: Fence,
+  ): Promise<boolean> {
+    const { etcd, keys, logger } = this.#options;
+    const key = keys.partition(topic, partition);
+    const written = await etcd.compareAndSwap(
+      [fence, { key, modRevision: current?.modRevision ?? 0 }],
+      [{ key, value: JSON.stringify(next) }],
+    );
+    if (!written.succeeded) {
+      logger.info({ topic, partition }, 'partition state changed under the controller (or it was deposed): re-reading');
+      return false;
+    }
+    if (current && next.leader !== current.value.leader)
+      logger.info(
+        { topic, partition, leader: next.leader, leaderEpoch: next.leaderEpoch, isr: next.isr },
+        next.leader < 0 ? 'partition offline: no live in-sync replica' : 'moved partition leadership',
+      );
+    return true;
+  }
+
+  /** Every placed partition, with its state as the cache holds it. */
+  *#placed(): Generator<{ topic: string; partition: number; state: Versioned<PartitionState> }> {
+    const { cache } = this.#options;
+    for (const [topic, { value: spec }] of cache.topics()) {
+      if (spec.deleting) continue;
+      for (let partition = 0; partition < spec.partitions; partition++) {
+        const state = cache.partition(topic, partition);
+        if (state) yield { topic, partition, state };
+      }
+    }
+  }
+
+  /**
+   * An operator's preferred leader election (`sluice cluster elect-leaders`): each named partition (or every
+   * one) is led by its first replica again where that one is eligible and in the ISR; then the request key
+   * is removed, which tells the operator it is done.
+   */
+  async #electPreferred(name: string, request: Versioned<ElectLeadersRequest>, fence: Fence): Promise<boolean> {
+    const { cache, etcd, keys, logger } = this.#options;
+    const named =
+      request.value.partitions && new Set(request.value.partitions.map((p) => `${p.topic}\0${p.partition}`));
+    for (const { topic, partition, state } of this.#placed()) {
+      if (named && !named.has(`${topic}\0${partition}`)) continue;
+      const next = preferredLeader(state.value, (id) => cache.isEligible(id));
+      if (next && !(await this.#write(topic, partition, state, next, fence))) return false;
+    }
+    const done = await etcd.compareAndSwap(
+      [fence, { key: keys.electLeadersRequest(name), modRevision: request.modRevision }],
+      [],
+      [{ key: keys.electLeadersRequest(name) }],
+    );
+    if (done.succeeded)
+      logger.info({ request: name, partitions: request.value.partitions }, 'preferred leader election done');
+    return done.succeeded;
+  }
+
+  /**
+   * Kafka's auto.leader.rebalance.enable: every leaderImbalanceCheckIntervalMs, the brokers whose share of
+   * partitions led by another broker than them (their preferred ones) is above leaderImbalancePerBrokerPercent
+   * get a preferred leader election of those partitions.
+   */
+  async #rebalance(fence: Fence): Promise<boolean> {
+    const { cache, rebalance } = this.#options;
+    if (!rebalance) return true;
+    const placed = [...this.#placed()];
+    const imbalanced = imbalancedBrokers(
+      placed.map((p) => p.state.value),
+      rebalance.maxImbalancePercent,
+    );
+    for (const { topic, partition, state } of placed) {
+      if (!imbalanced.has(state.value.replicas[0] ?? -1)) continue;
+      const next = preferredLeader(state.value, (id) => cache.isEligible(id));
+      if (next && !(await this.#write(topic, partition, state, next, fence))) return false;
+    }
+    return true;
   }
 
   /**

@@ -4,6 +4,7 @@
 //   /sluice/<cluster>/topics/<topic>               a topic's spec (JSON TopicSpec), written by the broker creating it
 //   /sluice/<cluster>/partitions/<topic>/<p>       a partition's state (JSON PartitionState), written by the controller only
 //   /sluice/<cluster>/shutting-down/<id>           a broker stopping cleanly (controlled shutdown), tied to its lease
+//   /sluice/<cluster>/elect-leaders/<request>      an operator's preferred leader election, removed by the controller once done
 // Topic names are [a-zA-Z0-9._-]: they never hold a "/", so the paths parse back unambiguously.
 
 export class ClusterKeys {
@@ -40,6 +41,12 @@ export class ClusterKeys {
   shutdown(id: number): string {
     return `${this.shuttingDown}${id}`;
   }
+  get electLeaders(): string {
+    return `${this.root}elect-leaders/`;
+  }
+  electLeadersRequest(name: string): string {
+    return `${this.electLeaders}${name}`;
+  }
   /** The prefix of every partition key of `topic` (names hold no "/", so no other topic's keys share it). */
   topicPartitions(topic: string): string {
     return `${this.partitions}${topic}/`;
@@ -54,6 +61,7 @@ export class ClusterKeys {
     | { kind: 'topic'; topic: string }
     | { kind: 'partition'; topic: string; partition: number }
     | { kind: 'shutdown'; id: number }
+    | { kind: 'elect-leaders'; name: string }
     | undefined {
     if (!key.startsWith(this.root)) return undefined;
     if (key === this.controller) return { kind: 'controller' };
@@ -65,6 +73,7 @@ export class ClusterKeys {
       const id = Number(key.slice(this.shuttingDown.length));
       return Number.isInteger(id) && id >= 0 ? { kind: 'shutdown', id } : undefined;
     }
+    if (key.startsWith(this.electLeaders)) return { kind: 'elect-leaders', name: key.slice(this.electLeaders.length) };
     if (key.startsWith(this.topics)) return { kind: 'topic', topic: key.slice(this.topics.length) };
     if (key.startsWith(this.partitions)) {
       const rest = key.slice(this.partitions.length);

@@ -36,3 +36,37 @@ export function electLeader(
     isr,
   };
 }
+
+/**
+ * Preferred leader election (Kafka's PreferredReplicaPartitionLeaderElectionStrategy): the first replica
+ * leads again when it is eligible and in the ISR. Returns undefined when it leads already or cannot.
+ */
+export function preferredLeader(
+  state: PartitionState,
+  isEligible: (id: number) => boolean,
+): PartitionState | undefined {
+  const preferred = state.replicas[0];
+  if (preferred === undefined || state.leader === preferred) return undefined;
+  if (!isEligible(preferred) || !state.isr.includes(preferred)) return undefined;
+  return { ...state, leader: preferred, leaderEpoch: state.leaderEpoch + 1 };
+}
+
+/**
+ * Kafka's leader imbalance check: for each broker, the share of the partitions it is preferred for that
+ * another broker leads; the brokers above `maxImbalancePercent` are returned (their partitions get a
+ * preferred election).
+ */
+export function imbalancedBrokers(states: Iterable<PartitionState>, maxImbalancePercent: number): Set<number> {
+  const preferredFor = new Map<number, number>();
+  const notLeading = new Map<number, number>();
+  for (const state of states) {
+    const preferred = state.replicas[0];
+    if (preferred === undefined) continue;
+    preferredFor.set(preferred, (preferredFor.get(preferred) ?? 0) + 1);
+    if (state.leader !== preferred) notLeading.set(preferred, (notLeading.get(preferred) ?? 0) + 1);
+  }
+  const out = new Set<number>();
+  for (const [broker, total] of preferredFor)
+    if (((notLeading.get(broker) ?? 0) * 100) / total > maxImbalancePercent) out.add(broker);
+  return out;
+}

@@ -12,10 +12,12 @@ import type { ClusterKeys } from './keys.js';
 import {
   type BrokerRecord,
   type ControllerRecord,
+  type ElectLeadersRequest,
   type PartitionState,
   type TopicSpec,
   parseBrokerRecord,
   parseControllerRecord,
+  parseElectLeadersRequest,
   parsePartitionState,
   parseTopicSpec,
 } from './records.js';
@@ -39,6 +41,7 @@ export class ClusterMetadataCache {
   readonly #retryMs: number;
   readonly #brokers = new Map<number, BrokerRecord>();
   readonly #shuttingDown = new Set<number>();
+  readonly #electionRequests = new Map<string, Versioned<ElectLeadersRequest>>();
   #controller: Versioned<ControllerRecord> | undefined;
   readonly #topics = new Map<string, Versioned<TopicSpec>>();
   readonly #partitions = new Map<string, Versioned<PartitionState>>();
@@ -88,6 +91,10 @@ export class ClusterMetadataCache {
   isShuttingDown(id: number): boolean {
     return this.#shuttingDown.has(id);
   }
+  /** Operators' preferred leader elections not done yet (the controller removes each once done). */
+  electionRequests(): Map<string, Versioned<ElectLeadersRequest>> {
+    return this.#electionRequests;
+  }
   /** Alive and not shutting down: a broker that may lead and stay in ISRs. */
   isEligible(id: number): boolean {
     return this.#brokers.has(id) && !this.#shuttingDown.has(id);
@@ -109,6 +116,7 @@ export class ClusterMetadataCache {
     const { kvs, revision } = await this.#etcd.getPrefix(this.#keys.root);
     this.#brokers.clear();
     this.#shuttingDown.clear();
+    this.#electionRequests.clear();
     this.#controller = undefined;
     this.#topics.clear();
     this.#partitions.clear();
@@ -154,6 +162,12 @@ export class ClusterMetadataCache {
         const record = put ? this.#parse(kv, parseBrokerRecord) : undefined;
         if (record) this.#brokers.set(what.id, record);
         else this.#brokers.delete(what.id);
+        return;
+      }
+      case 'elect-leaders': {
+        const request = put ? this.#parse(kv, parseElectLeadersRequest) : undefined;
+        if (request) this.#electionRequests.set(what.name, this.#versioned(request, kv));
+        else this.#electionRequests.delete(what.name);
         return;
       }
       case 'shutdown': {

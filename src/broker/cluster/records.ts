@@ -41,6 +41,11 @@ export interface PartitionState {
   isr: number[];
 }
 
+/** An operator's preferred leader election, under /elect-leaders/<request>: the partitions, or null for all. */
+export interface ElectLeadersRequest {
+  partitions: Array<{ topic: string; partition: number }> | null;
+}
+
 const isNodeId = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
 const isNodeList = (v: unknown): v is number[] => Array.isArray(v) && v.every(isNodeId);
 
@@ -88,4 +93,18 @@ export function parsePartitionState(text: string): PartitionState | undefined {
   if (!v || !isNodeList(v.replicas) || !isNodeList(v.isr) || !Number.isInteger(v.leader)) return undefined;
   if (!Number.isInteger(v.leaderEpoch) || (v.leaderEpoch as number) < 0) return undefined;
   return { replicas: v.replicas, leader: v.leader as number, leaderEpoch: v.leaderEpoch as number, isr: v.isr };
+}
+
+export function parseElectLeadersRequest(text: string): ElectLeadersRequest | undefined {
+  const v = object(text);
+  if (!v) return undefined;
+  if (v.partitions === null) return { partitions: null };
+  if (!Array.isArray(v.partitions)) return undefined;
+  const partitions: Array<{ topic: string; partition: number }> = [];
+  for (const p of v.partitions as unknown[]) {
+    const entry = p !== null && typeof p === 'object' ? (p as Record<string, unknown>) : undefined;
+    if (!entry || typeof entry.topic !== 'string' || !isNodeId(entry.partition)) return undefined;
+    partitions.push({ topic: entry.topic, partition: entry.partition });
+  }
+  return { partitions };
 }

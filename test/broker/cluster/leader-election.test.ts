@@ -1,6 +1,6 @@
 // The controller's clean election, with brokers dead and brokers shutting down (controlled shutdown).
 import { describe, expect, it } from 'vitest';
-import { electLeader } from '../../../src/broker/cluster/leader-election.js';
+import { electLeader, imbalancedBrokers, preferredLeader } from '../../../src/broker/cluster/leader-election.js';
 
 const state = { replicas: [1, 2, 3], leader: 1, leaderEpoch: 4, isr: [1, 2, 3] };
 const alive =
@@ -41,5 +41,25 @@ describe('electLeader', () => {
       leaderEpoch: 5,
       isr: [1],
     });
+  });
+});
+
+describe('preferredLeader and the imbalance check', () => {
+  it('moves leadership to the first replica only when it is eligible and in the ISR', () => {
+    const led = { replicas: [1, 2, 3], leader: 2, leaderEpoch: 7, isr: [1, 2, 3] };
+    expect(preferredLeader(led, alive(1, 2, 3))).toEqual({ ...led, leader: 1, leaderEpoch: 8 });
+    expect(preferredLeader({ ...led, isr: [2, 3] }, alive(1, 2, 3))).toBeUndefined();
+    expect(preferredLeader(led, alive(2, 3))).toBeUndefined();
+    expect(preferredLeader({ ...led, leader: 1 }, alive(1, 2, 3))).toBeUndefined();
+  });
+
+  it('names the brokers leading too few of their preferred partitions (above the percentage)', () => {
+    const states = [
+      { replicas: [1, 2], leader: 2, leaderEpoch: 1, isr: [1, 2] },
+      { replicas: [1, 2], leader: 1, leaderEpoch: 1, isr: [1, 2] },
+      { replicas: [2, 1], leader: 2, leaderEpoch: 1, isr: [1, 2] },
+    ];
+    expect([...imbalancedBrokers(states, 10)]).toEqual([1]);
+    expect([...imbalancedBrokers(states, 50)]).toEqual([]);
   });
 });
