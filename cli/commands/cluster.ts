@@ -9,6 +9,8 @@ import { EtcdError } from '../../src/broker/cluster/etcd-client.js';
 import {
   type ClusterAddress,
   electPreferredLeaders,
+  InvalidRequestError,
+  reassignPartition,
   UnknownPartitionError,
 } from '../../src/broker/cluster/operations.js';
 import { type ClusterStatus, readClusterStatus } from '../../src/broker/cluster/status.js';
@@ -42,6 +44,61 @@ export function register(program: Command): void {
     .option('--partition <n>', 'only this partition of --topic', parseInteger('partition', 0))
     .option('--timeout <ms>', 'how long to wait for the controller', parseInteger('timeout', 1), 30_000)
     .action(action(electLeaders));
+  withFormat(withDebug(subcommand(cluster, 'reassign', 'move a partition to another set of replicas')))
+    .option('--cluster <etcd>', "the cluster's etcd, e.g. etcd://127.0.0.1:2379 (as given to sluice serve)")
+    .option('--cluster-name <name>', "the cluster's name (default: sluice)")
+    .option('--topic <topic>', 'the topic')
+    .option('--partition <n>', 'the partition', parseInteger('partition', 0))
+    .option('--replicas <ids>', 'the new replica set, preferred leader first, e.g. 1,2,3')
+    .option(
+      '--throttle <bytes/s>',
+      'bytes per second the leader sends the new replicas while they catch up (default: unthrottled)',
+      parseInteger('throttle', 1),
+    )
+    .option('--timeout <ms>', 'how long to wait for the move', parseInteger('timeout', 1), 600_000)
+    .action(action(reassign));
+}
+
+interface ReassignOptions {
+  cluster?: string;
+  clusterName?: string;
+  topic?: string;
+  partition?: number;
+  replicas?: string;
+  throttle?: number;
+  timeout: number;
+  format: 'text' | 'json';
+}
+
+async function reassign(ctx: Context, opts: ReassignOptions): Promise<void> {
+  if (opts.topic === undefined || opts.partition === undefined || opts.replicas === undefined)
+    throw new UsageError('sluice cluster reassign needs --topic, --partition and --replicas');
+  const replicas = opts.replicas.split(',').map((part) => Number(part.trim()));
+  if (replicas.some((id) => !Number.isInteger(id) || id < 0))
+    throw new UsageError(`--replicas ${opts.replicas}: expected broker ids, e.g. 1,2,3`);
+  const address = addressOf('reassign', opts);
+  const done = await operation(() =>
+    reassignPartition(
+      address,
+      { topic: opts.topic!, partition: opts.partition!, replicas, throttleBytesPerSecond: opts.throttle ?? null },
+      opts.timeout,
+    ),
+  );
+  if (opts.format === 'json') {
+    ctx.stdout.write(jsonLine(done));
+    return;
+  }
+  ctx.stdout.write(
+    renderPairs(
+      [
+        ['partition', `${done.topic}-${done.partition}`],
+        ['replicas', done.replicas.join(',')],
+        ['leader', done.leader < 0 ? 'none' : String(done.leader)],
+        ['isr', done.isr.join(',')],
+      ],
+      ctx.color,
+    ),
+  );
 }
 
 interface ElectOptions {
@@ -67,7 +124,8 @@ async function operation<T>(run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (error) {
-    if (error instanceof EtcdError || error instanceof UnknownPartitionError) throw new CliError(error.message);
+    if (error instanceof EtcdError || error instanceof UnknownPartitionError || error instanceof InvalidRequestError)
+      throw new CliError(error.message);
     throw error;
   }
 }

@@ -16,7 +16,8 @@ import type { EtcdClient } from './etcd-client.js';
 import type { ClusterKeys } from './keys.js';
 import { electLeader, imbalancedBrokers, preferredLeader } from './leader-election.js';
 import type { ClusterMetadataCache, Versioned } from './metadata-cache.js';
-import type { ElectLeadersRequest, PartitionState } from './records.js';
+import { reassignmentStep } from './reassignment.js';
+import type { ElectLeadersRequest, PartitionState, ReassignmentRequest } from './records.js';
 
 /** The controller key's revision as this controller won it: every write expects it (a deposed one writes nothing). */
 type Fence = { key: string; modRevision: number };
@@ -142,6 +143,32 @@ export class Controller {
     for (const [name, request] of cache.electionRequests()) {
       if (!(await this.#electPreferred(name, request, fence))) return;
     }
+    for (const { topic, partition, state } of [...this.#placed()]) {
+      const request = cache.reassignment(topic, partition);
+      if (request && !(await this.#reassign(topic, partition, state, request, fence))) return;
+    }
+  }
+
+  /** One step of a partition reassignment (reassignment.ts). False when a write lost (the pass stops). */
+  async #reassign(
+    topic: string,
+    partition: number,
+    state: Versioned<PartitionState>,
+    request: Versioned<ReassignmentRequest>,
+    fence: Fence,
+  ): Promise<boolean> {
+    const { cache, etcd, keys, logger } = this.#options;
+    const step = reassignmentStep(state.value, request.value.replicas, (id) => cache.isEligible(id));
+    if (step.kind === 'wait') return true;
+    if (step.next && !(await this.#write(topic, partition, state, step.next, fence))) return false;
+    if (step.kind === 'grow') {
+      logger.info({ topic, partition, replicas: step.next.replicas }, 'reassignment: new replicas catching up');
+      return true;
+    }
+    const key = keys.reassignment(topic, partition);
+    const done = await etcd.compareAndSwap([fence, { key, modRevision: request.modRevision }], [], [{ key }]);
+    if (done.succeeded) logger.info({ topic, partition, replicas: request.value.replicas }, 'reassignment done');
+    return done.succeeded;
   }
 
   /** One partition's new state, by a fenced compare-and-swap on the state read. False when it lost (the pass stops). */

@@ -13,11 +13,13 @@ import {
   type BrokerRecord,
   type ControllerRecord,
   type ElectLeadersRequest,
+  type ReassignmentRequest,
   type PartitionState,
   type TopicSpec,
   parseBrokerRecord,
   parseControllerRecord,
   parseElectLeadersRequest,
+  parseReassignmentRequest,
   parsePartitionState,
   parseTopicSpec,
 } from './records.js';
@@ -42,6 +44,7 @@ export class ClusterMetadataCache {
   readonly #brokers = new Map<number, BrokerRecord>();
   readonly #shuttingDown = new Set<number>();
   readonly #electionRequests = new Map<string, Versioned<ElectLeadersRequest>>();
+  readonly #reassignments = new Map<string, Versioned<ReassignmentRequest>>();
   #controller: Versioned<ControllerRecord> | undefined;
   readonly #topics = new Map<string, Versioned<TopicSpec>>();
   readonly #partitions = new Map<string, Versioned<PartitionState>>();
@@ -95,6 +98,10 @@ export class ClusterMetadataCache {
   electionRequests(): Map<string, Versioned<ElectLeadersRequest>> {
     return this.#electionRequests;
   }
+  /** A partition's reassignment under way, or undefined. */
+  reassignment(topic: string, partition: number): Versioned<ReassignmentRequest> | undefined {
+    return this.#reassignments.get(partitionKey(topic, partition));
+  }
   /** Alive and not shutting down: a broker that may lead and stay in ISRs. */
   isEligible(id: number): boolean {
     return this.#brokers.has(id) && !this.#shuttingDown.has(id);
@@ -117,6 +124,7 @@ export class ClusterMetadataCache {
     this.#brokers.clear();
     this.#shuttingDown.clear();
     this.#electionRequests.clear();
+    this.#reassignments.clear();
     this.#controller = undefined;
     this.#topics.clear();
     this.#partitions.clear();
@@ -168,6 +176,13 @@ export class ClusterMetadataCache {
         const request = put ? this.#parse(kv, parseElectLeadersRequest) : undefined;
         if (request) this.#electionRequests.set(what.name, this.#versioned(request, kv));
         else this.#electionRequests.delete(what.name);
+        return;
+      }
+      case 'reassignment': {
+        const key = partitionKey(what.topic, what.partition);
+        const request = put ? this.#parse(kv, parseReassignmentRequest) : undefined;
+        if (request) this.#reassignments.set(key, this.#versioned(request, kv));
+        else this.#reassignments.delete(key);
         return;
       }
       case 'shutdown': {

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { EtcdClient, EtcdError } from './etcd-client.js';
 import { ClusterKeys } from './keys.js';
-import type { ElectLeadersRequest } from './records.js';
+import type { ElectLeadersRequest, ReassignmentRequest } from './records.js';
 import { type PartitionStatus, readClusterStatus } from './status.js';
 
 export interface ClusterAddress {
@@ -72,15 +72,57 @@ function outcomeOf(p: PartitionStatus, leaderBefore: number, live: Set<number>):
   return 'preferred replica not in the ISR';
 }
 
+/** The request is refused before it reaches the controller (a sentence saying why). */
+export class InvalidRequestError extends Error {
+  override name = 'InvalidRequestError';
+}
+
+/**
+ * Moves a partition to `replicas` (reassignment.ts): the new replicas catch up at `throttleBytesPerSecond`
+ * (null: unthrottled), then the old ones go. Resolves with the partition's state once done; after
+ * `timeoutMs` the request is withdrawn (what was done stays: the new replicas remain in the replica set).
+ */
+export async function reassignPartition(
+  address: ClusterAddress,
+  target: { topic: string; partition: number; replicas: number[]; throttleBytesPerSecond: number | null },
+  timeoutMs: number,
+): Promise<PartitionStatus> {
+  const before = await readClusterStatus(address);
+  const { topic, partition, replicas } = target;
+  if (!before.partitions.some((p) => p.topic === topic && p.partition === partition))
+    throw new UnknownPartitionError(`the cluster has no partition ${topic}-${partition}`);
+  if (replicas.length === 0 || new Set(replicas).size !== replicas.length)
+    throw new InvalidRequestError(`--replicas ${replicas.join(',')}: name each broker once`);
+  const live = new Set(before.brokers.map((b) => b.id));
+  const missing = replicas.filter((id) => !live.has(id));
+  if (missing.length > 0)
+    throw new InvalidRequestError(
+      `broker${missing.length === 1 ? '' : 's'} ${missing.join(',')} not alive in the cluster`,
+    );
+  const keys = new ClusterKeys(address.name);
+  const request: ReassignmentRequest = { replicas, throttleBytesPerSecond: target.throttleBytesPerSecond };
+  await untilControllerDid(address, keys.reassignment(topic, partition), JSON.stringify(request), timeoutMs, {
+    exclusive: true,
+  });
+  const after = await readClusterStatus(address);
+  return after.partitions.find((p) => p.topic === topic && p.partition === partition)!;
+}
+
 /** Puts the request and waits until the controller removed it; withdraws it and throws after `timeoutMs`. */
 export async function untilControllerDid(
   address: ClusterAddress,
   key: string,
   value: string,
   timeoutMs: number,
+  options: { exclusive?: boolean } = {},
 ): Promise<void> {
   const etcd = new EtcdClient(address);
-  await etcd.put(key, value);
+  if (options.exclusive) {
+    const created = await etcd.compareAndSwap([{ key, modRevision: 0 }], [{ key, value }]);
+    if (!created.succeeded) throw new InvalidRequestError('another such request is under way; wait for it to end');
+  } else {
+    await etcd.put(key, value);
+  }
   const deadline = performance.now() + timeoutMs;
   while (performance.now() < deadline) {
     if (!(await etcd.get(key))) return;

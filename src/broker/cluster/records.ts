@@ -46,6 +46,16 @@ export interface ElectLeadersRequest {
   partitions: Array<{ topic: string; partition: number }> | null;
 }
 
+/**
+ * An operator's partition reassignment, under /reassignments/<topic>/<p>: the replica set wanted (its first
+ * the preferred leader), and the bytes per second the leader serves the new replicas while they catch up
+ * (null: unthrottled).
+ */
+export interface ReassignmentRequest {
+  replicas: number[];
+  throttleBytesPerSecond: number | null;
+}
+
 const isNodeId = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
 const isNodeList = (v: unknown): v is number[] => Array.isArray(v) && v.every(isNodeId);
 
@@ -107,4 +117,13 @@ export function parseElectLeadersRequest(text: string): ElectLeadersRequest | un
     partitions.push({ topic: entry.topic, partition: entry.partition });
   }
   return { partitions };
+}
+
+export function parseReassignmentRequest(text: string): ReassignmentRequest | undefined {
+  const v = object(text);
+  if (!v || !isNodeList(v.replicas) || v.replicas.length === 0) return undefined;
+  if (new Set(v.replicas).size !== v.replicas.length) return undefined;
+  const throttle = v.throttleBytesPerSecond;
+  if (throttle !== null && !(Number.isInteger(throttle) && (throttle as number) > 0)) return undefined;
+  return { replicas: v.replicas, throttleBytesPerSecond: throttle as number | null };
 }

@@ -96,13 +96,19 @@ async function readRound(
         logStartOffset: log.logStartOffset,
         records: [],
       };
-      if (budget > 0 && p.fetchOffset < end) {
+      // A reassigned replica catching up under a throttle gets what its bucket holds (at least one batch
+      // once it holds anything; the debt is paid before the next).
+      const allowance = replication.replicationAllowance(t.name, p.partition, request.replicaId);
+      if (budget > 0 && p.fetchOffset < end && allowance > 0) {
         try {
-          const read = await log.read(p.fetchOffset, { maxBytes: Math.min(p.partitionMaxBytes, budget) });
+          const read = await log.read(p.fetchOffset, {
+            maxBytes: Math.min(p.partitionMaxBytes, budget, allowance),
+          });
           if (bytes === 0 || read.bytes <= budget) {
             answer.records = read.chunks;
             bytes += read.bytes;
             budget -= read.bytes;
+            replication.replicationSent(t.name, p.partition, request.replicaId, read.bytes);
           }
         } catch (error) {
           partitions.push({ ...refused(p.partition, toPartitionError(error, `${t.name}-${p.partition}`, ctx.logger)) });

@@ -1,6 +1,7 @@
 // The controller's clean election, with brokers dead and brokers shutting down (controlled shutdown).
 import { describe, expect, it } from 'vitest';
 import { electLeader, imbalancedBrokers, preferredLeader } from '../../../src/broker/cluster/leader-election.js';
+import { reassignmentStep } from '../../../src/broker/cluster/reassignment.js';
 
 const state = { replicas: [1, 2, 3], leader: 1, leaderEpoch: 4, isr: [1, 2, 3] };
 const alive =
@@ -61,5 +62,29 @@ describe('preferredLeader and the imbalance check', () => {
     ];
     expect([...imbalancedBrokers(states, 10)]).toEqual([1]);
     expect([...imbalancedBrokers(states, 50)]).toEqual([]);
+  });
+});
+
+describe('reassignmentStep', () => {
+  const at = { replicas: [1, 2], leader: 1, leaderEpoch: 3, isr: [1, 2] };
+  const all = alive(1, 2, 3);
+
+  it('first grows the replica set: the target first, then the old replicas it drops', () => {
+    expect(reassignmentStep(at, [3, 2], all)).toEqual({ kind: 'grow', next: { ...at, replicas: [3, 2, 1] } });
+  });
+
+  it('waits while a target replica is outside the ISR', () => {
+    expect(reassignmentStep({ ...at, replicas: [3, 2, 1] }, [3, 2], all)).toEqual({ kind: 'wait' });
+  });
+
+  it('then switches to the target: the old replica leaves the ISR and the leadership moves to the new preferred replica, with a new epoch', () => {
+    expect(reassignmentStep({ ...at, replicas: [3, 2, 1], isr: [1, 2, 3] }, [3, 2], all)).toEqual({
+      kind: 'finish',
+      next: { replicas: [3, 2], leader: 3, leaderEpoch: 4, isr: [2, 3] },
+    });
+  });
+
+  it('is done at once when the replica set already is the target', () => {
+    expect(reassignmentStep(at, [1, 2], all)).toEqual({ kind: 'finish', next: undefined });
   });
 });
