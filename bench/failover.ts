@@ -8,6 +8,9 @@
 //    measures the time from the kill to the first acknowledged produce after it (on the new leader), then
 //    restarts the killed broker and waits for the ISR to hold three replicas again. At the end every
 //    acknowledged record must be read back once, in order, or the run fails.
+// 3. Controlled shutdown: the same loop with SIGTERM (a clean stop: the broker asks the controller to move
+//    its leadership first) for `--controlled-rounds` rounds, measuring the time without a leader: from the
+//    last acknowledgement by the stopping leader (or the signal, if later) to the first by the new one.
 import { type EtcdProcess, startEtcd } from '../test/helpers/etcd.js';
 import { batchOf, produce, readAll, values } from '../test/helpers/broker.js';
 import { rawBatch } from '../test/helpers/raw-batch.js';
@@ -27,6 +30,7 @@ const flag = (name: string, fallback: number) => {
 };
 const ROUNDS = flag('--rounds', 20);
 const SECONDS = flag('--seconds', 5);
+const CONTROLLED_ROUNDS = flag('--controlled-rounds', 20);
 const WRITE = args.includes('--write');
 
 let etcd: EtcdProcess;
@@ -112,8 +116,7 @@ async function throughput(topic: string): Promise<{ perSecond: number; p50: numb
   return { perSecond: records / SECONDS, p50: s.p50, p99: s.p99 };
 }
 
-async function soak(): Promise<number[]> {
-  const topic = 'soak';
+async function soak(topic: string, signal: 'SIGKILL' | 'SIGTERM', rounds: number): Promise<number[]> {
   await createTopic(topic, 3);
   const acked: string[] = [];
   const ackTimes: Array<{ at: number; by: number }> = [];
@@ -134,7 +137,7 @@ async function soak(): Promise<number[]> {
         const r = await ask(leader, (c) => produce(c, topic, 0, batch, -1));
         if (r.errorCode === ErrorCode.NONE) {
           acked.push(value);
-          ackTimes.push({ at: Date.now(), by: leader });
+          ackTimes.push({ at: performance.now(), by: leader });
           sequence++;
           continue;
         }
@@ -143,18 +146,24 @@ async function soak(): Promise<number[]> {
     }
   })();
   const failovers: number[] = [];
-  for (let round = 0; round < ROUNDS; round++) {
+  for (let round = 0; round < rounds; round++) {
     const target = acked.length + 20;
     await waitFor(() => acked.length >= target, { timeoutMs: 120_000 });
     const victim = await leaderOf(topic);
-    const killedAt = Date.now();
-    await members.get(victim)!.kill('SIGKILL');
+    const killedAt = performance.now();
+    const member = members.get(victim)!;
     members.delete(victim);
+    await member.kill(signal);
     const first = await waitFor(() => ackTimes.find((t) => t.at > killedAt && t.by !== victim)?.at, {
       timeoutMs: 120_000,
     });
-    failovers.push(first - killedAt);
-    console.log(`round ${round + 1}: killed broker ${victim}, failover ${first - killedAt} ms`);
+    // SIGKILL: from the kill. SIGTERM: the stopping leader keeps acknowledging until its leadership moved,
+    // so the time without a leader runs from its last acknowledgement (or the signal, if later).
+    const lastByVictim = ackTimes.filter((t) => t.by === victim && t.at < first).at(-1)?.at ?? killedAt;
+    const from = signal === 'SIGKILL' ? killedAt : Math.max(killedAt, lastByVictim);
+    const ms = Math.round(first - from);
+    failovers.push(ms);
+    console.log(`round ${round + 1}: ${signal} broker ${victim}, ${ms} ms without a leader`);
     await serve(victim);
     await fullIsr(topic, 3);
   }
@@ -180,11 +189,13 @@ async function main(): Promise<void> {
       rf1.push(await throughput('rf1'));
     }
     const med = (list: typeof rf3, key: 'perSecond' | 'p50' | 'p99') => median(list.map((x) => x[key]));
-    const failovers = await soak();
+    const failovers = await soak('soak', 'SIGKILL', ROUNDS);
     const sorted = [...failovers].sort((a, b) => a - b);
+    const controlled = await soak('controlled', 'SIGTERM', CONTROLLED_ROUNDS);
+    const controlledSorted = [...controlled].sort((a, b) => a - b);
     const body = [
       `${today()}, ${describeCommit()}, ${describeMachine()}, 1-min load average ${(await import('node:os')).loadavg()[0]!.toFixed(1)} at the end.`,
-      `Command: \`npm run build && node --import tsx bench/failover.ts --rounds ${ROUNDS} --seconds ${SECONDS}${WRITE ? ' --write' : ''}\`.`,
+      `Command: \`npm run build && node --import tsx bench/failover.ts --rounds ${ROUNDS} --controlled-rounds ${CONTROLLED_ROUNDS} --seconds ${SECONDS}${WRITE ? ' --write' : ''}\`.`,
       'Three `sluice serve --cluster` processes and etcd on this one machine (loopback), default cluster timeouts',
       '(3 s broker lease, 500 ms replica fetch wait, 10 s replica lag).',
       '',
@@ -207,6 +218,22 @@ async function main(): Promise<void> {
       ),
       '',
       `Every round: ${failovers.join(', ')} ms. Every acknowledged record was read back once, in order.`,
+      '',
+      `### Controlled shutdown over ${CONTROLLED_ROUNDS} SIGTERMs of the leader (last acknowledgement by the stopping leader → first by the new one)`,
+      '',
+      table(
+        ['rounds', 'median ms', 'max ms', 'min ms'],
+        [
+          [
+            CONTROLLED_ROUNDS,
+            Math.round(median(controlled)),
+            controlledSorted[controlledSorted.length - 1]!,
+            controlledSorted[0]!,
+          ],
+        ],
+      ),
+      '',
+      `Every round: ${controlled.join(', ')} ms. Every acknowledged record was read back once, in order.`,
     ].join('\n');
     console.log(body);
     if (WRITE) writeResultsSection('Replication: acks=-1 cost and failover (issue 18)', body);

@@ -233,6 +233,10 @@ export class PartitionLog {
     return this.load().then((log) => log.truncateTo(offset));
   }
 
+  truncateFullyAndStartAt(offset: number): Promise<void> {
+    return this.load().then((log) => log.truncateFullyAndStartAt(offset));
+  }
+
   replaceSegments(
     old: readonly Segment[],
     layout: Segment,

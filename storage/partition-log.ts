@@ -460,6 +460,22 @@ export class LoadedPartitionLog {
     });
   }
 
+  /**
+   * Replication: drops every segment and restarts the log empty at `offset`, which may lie past the log end
+   * (a follower whose log ends below its leader's log start restarts at that start: Kafka's
+   * truncateFullyAndStartAt). Durable like truncateTo.
+   */
+  async truncateFullyAndStartAt(offset: number): Promise<void> {
+    if (!Number.isSafeInteger(offset) || offset < 0)
+      throw new RangeError(`cannot restart partition ${this.#name} at offset ${offset}`);
+    await this.#mutate(async () => {
+      this.#log.truncationStarted();
+      this.#commit.invalidateInFlight();
+      await this.#checkpoint.markDirty();
+      await this.#truncateFully(offset);
+    });
+  }
+
   /** Drops every segment and restarts the log empty at `offset` (replication: below the log start). */
   async #truncateFully(offset: number): Promise<void> {
     const old = this.#log.replaceAll(await this.#newSegment(offset));

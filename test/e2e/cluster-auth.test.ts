@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PeerConnection } from '../../src/broker/cluster/peer-connection.js';
 import { logLevel, Sluice } from '../../src/client/index.js';
 import { ErrorCode, ReplicaFetchApi } from '../../src/protocol/index.js';
-import { SluiceCluster } from '../helpers/sluice-cluster.js';
+import { SluiceCluster } from '../helpers/coordinator-cluster.js';
 import { sluiceBinary } from '../helpers/sluice-process.js';
 import { removeTempDirs } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait-for.js';

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Consumer, logLevel, type Producer, Sluice } from '../../src/client/index.js';
 import { CreateTopicsApi, ErrorCode, FindCoordinatorApi, OffsetFetchApi } from '../../src/protocol/index.js';
-import { SluiceCluster } from '../helpers/sluice-cluster.js';
+import { SluiceCluster } from '../helpers/coordinator-cluster.js';
 import { removeTempDirs } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait-for.js';
 

@@ -9,11 +9,12 @@ import type { TopicRegistry } from '../registries/topics.js';
 import { TopicError } from '../registries/errors.js';
 import type { ClusterConfig } from './config.js';
 import { Controller } from './controller.js';
-import { EtcdClient } from './etcd-client.js';
+import { EtcdClient, EtcdError } from './etcd-client.js';
 import { CoordinatorHandover, type HandedOverCoordinator } from './coordinator-handover.js';
 import { ClusterKeys } from './keys.js';
+import { LocalTopics } from './local-topics.js';
 import { ClusterMetadataCache } from './metadata-cache.js';
-import type { BrokerRecord, PartitionState, TopicSpec } from './records.js';
+import { type BrokerRecord, type PartitionState, parseTopicSpec, type TopicSpec } from './records.js';
 import { BrokerRegistration } from './registration.js';
 import { ReplicaManager, type ReplicationView } from './replica-manager.js';
 
@@ -34,6 +35,17 @@ export interface ClusterView {
    * or after `waitMs` (the cluster finishes the work; clients retry LEADER_NOT_AVAILABLE meanwhile).
    */
   createTopic(name: string, spec: TopicSpec, options: { waitMs: number }): Promise<void>;
+  /**
+   * Changes a topic cluster-wide: `change` maps the spec in etcd to the new one (it may throw a TopicError),
+   * written by compare-and-swap (re-read and re-applied when another change won). Resolves once this broker
+   * applied it locally, or after `waitMs`. Throws TopicError unknown-topic when the cluster lacks the topic.
+   */
+  alterTopic(name: string, change: (spec: TopicSpec) => TopicSpec, options: { waitMs: number }): Promise<void>;
+  /**
+   * Deletes a topic cluster-wide: marked in etcd for the controller to remove; every broker deletes its logs
+   * when it sees the topic go. Resolves once it is gone here, or after `waitMs`.
+   */
+  deleteTopic(name: string, options: { waitMs: number }): Promise<void>;
   /** The replication factor of CreateTopics with -1. */
   readonly defaultReplicationFactor: number;
   /** This broker's replicas: high watermarks, acks=-1, what followers fetch (replica-manager.ts); undefined until started. */
@@ -69,7 +81,7 @@ export class ClusterNode implements ClusterView {
   #replicas: ReplicaManager | undefined;
   #groupHandover: CoordinatorHandover | undefined;
   readonly #options: ClusterNodeOptions;
-  #localSync: Promise<void> = Promise.resolve();
+  #localTopics: LocalTopics | undefined;
   readonly #waiters = new Set<() => void>();
 
   constructor(options: ClusterNodeOptions) {
@@ -91,10 +103,18 @@ export class ClusterNode implements ClusterView {
       cache: this.#cache,
       logger: this.#logger.child({ component: 'controller' }),
       lease: () => this.#registration?.lease,
+      ...(this.#config.autoLeaderRebalance
+        ? {
+            rebalance: {
+              intervalMs: this.#config.leaderImbalanceCheckIntervalMs,
+              maxImbalancePercent: this.#config.leaderImbalancePerBrokerPercent,
+            },
+          }
+        : {}),
     });
     this.#cache.onChange(() => {
       this.#controller.poke();
-      this.#syncLocalTopics();
+      void this.#localTopics?.sync();
       this.#replicas?.refresh();
       this.#groupHandover?.check();
       for (const wake of this.#waiters) wake();
@@ -111,6 +131,17 @@ export class ClusterNode implements ClusterView {
 
   /** Reads the cluster's metadata, then registers this broker (with the addresses it serves) and campaigns for controller. */
   async start(record: Omit<BrokerRecord, 'id'>): Promise<void> {
+    this.#localTopics = await LocalTopics.open({
+      topics: this.#topics,
+      cache: this.#cache,
+      logger: this.#logger,
+      fs: this.#options.fs,
+      dataDir: this.#options.dataDir,
+      synced: () => {
+        this.#replicas?.refresh();
+        for (const wake of this.#waiters) wake();
+      },
+    });
     this.#replicas = await ReplicaManager.open({
       brokerId: this.brokerId,
       config: this.#config,
@@ -166,8 +197,12 @@ export class ClusterNode implements ClusterView {
       );
   }
 
-  /** Leaves the cluster: the lease is revoked, so the controller moves this broker's leaderships at once. */
+  /**
+   * Leaves the cluster: first a controlled shutdown (leaderships moved to other in-sync replicas while this
+   * broker still serves, so producers see NOT_LEADER and move on), then the lease is revoked.
+   */
   async stop(): Promise<void> {
+    await this.#controlledShutdown();
     this.#controller.close();
     await this.#groupHandover?.close();
     await this.#replicas?.close();
@@ -178,6 +213,47 @@ export class ClusterNode implements ClusterView {
 
   brokers(): BrokerRecord[] {
     return this.#cache.brokers();
+  }
+
+  /**
+   * Kafka's controlled shutdown, through etcd: `/shutting-down/<id>` (tied to this broker's lease) tells the
+   * controller, which moves every leadership this broker holds to another eligible ISR member and takes it
+   * out of the ISRs where others can stand in (leader-election.ts). Waits until the metadata shows that done,
+   * or controlledShutdownTimeoutMs; what could not move moves when the lease goes.
+   */
+  async #controlledShutdown(): Promise<void> {
+    const timeoutMs = this.#config.controlledShutdownTimeoutMs;
+    const lease = this.#registration?.lease;
+    if (timeoutMs === 0 || !lease || !this.#registration?.valid || !this.#holdsMovable()) return;
+    const started = performance.now();
+    try {
+      await this.#etcd.put(this.#keys.shutdown(this.brokerId), JSON.stringify({ brokerId: this.brokerId }), lease);
+    } catch (error) {
+      this.#logger.warn({ err: error }, 'cannot ask for a controlled shutdown; leaving without it');
+      return;
+    }
+    await this.#until(() => !this.#holdsMovable() || this.#registration?.valid !== true, timeoutMs);
+    const moved = !this.#holdsMovable();
+    this.#logger[moved ? 'info' : 'warn'](
+      { ms: Math.round(performance.now() - started) },
+      moved
+        ? 'controlled shutdown: leaderships moved to other in-sync replicas'
+        : 'controlled shutdown timed out: the remaining leaderships move when the lease goes',
+    );
+  }
+
+  /** Whether this broker leads, or is in the ISR of, a partition where another eligible ISR member could stand in. */
+  #holdsMovable(): boolean {
+    const cache = this.#cache;
+    const self = this.brokerId;
+    for (const [topic, { value: spec }] of cache.topics()) {
+      for (let p = 0; p < spec.partitions; p++) {
+        const state = cache.partition(topic, p)?.value;
+        if (!state?.isr.includes(self)) continue;
+        if (state.isr.some((id) => id !== self && cache.isEligible(id))) return true;
+      }
+    }
+    return false;
   }
 
   get controllerId(): number {
@@ -195,6 +271,8 @@ export class ClusterNode implements ClusterView {
   }
 
   async createTopic(name: string, spec: TopicSpec, options: { waitMs: number }): Promise<void> {
+    if (this.#cache.topic(name)?.value.deleting)
+      throw new TopicError('exists', `topic "${name}" is being deleted in the cluster; retry later`);
     const live = this.#cache.brokers().length;
     if (spec.replicationFactor > live)
       throw new ReplicationFactorError(
@@ -204,6 +282,43 @@ export class ClusterNode implements ClusterView {
     const written = await this.#etcd.compareAndSwap([{ key, modRevision: 0 }], [{ key, value: JSON.stringify(spec) }]);
     if (!written.succeeded) throw new TopicError('exists', `topic "${name}" already exists`);
     await this.#until(() => this.#placed(name, spec.partitions), options.waitMs);
+  }
+
+  async alterTopic(name: string, change: (spec: TopicSpec) => TopicSpec, options: { waitMs: number }): Promise<void> {
+    const key = this.#keys.topic(name);
+    let next: TopicSpec | undefined;
+    for (let attempt = 0; !next; attempt++) {
+      const kv = await this.#etcd.get(key);
+      const spec = kv ? parseTopicSpec(kv.value) : undefined;
+      if (!kv || !spec || spec.deleting) throw new TopicError('unknown-topic', `topic "${name}" does not exist`);
+      const wanted = change(spec);
+      const written = await this.#etcd.compareAndSwap(
+        [{ key, modRevision: kv.modRevision }],
+        [{ key, value: JSON.stringify(wanted) }],
+      );
+      if (written.succeeded) next = wanted;
+      else if (attempt >= 10) throw new EtcdError(`topic "${name}" kept changing under this change`, true);
+    }
+    const applied = next;
+    await this.#until(() => {
+      const local = this.#topics.get(name);
+      return (
+        local !== undefined && local.partitions >= applied.partitions && sameConfigs(local.configs, applied.configs)
+      );
+    }, options.waitMs);
+  }
+
+  async deleteTopic(name: string, options: { waitMs: number }): Promise<void> {
+    const key = this.#keys.topic(name);
+    const kv = await this.#etcd.get(key);
+    const spec = kv ? parseTopicSpec(kv.value) : undefined;
+    if (!kv || !spec || spec.deleting) throw new TopicError('unknown-topic', `topic "${name}" does not exist`);
+    const marked = await this.#etcd.compareAndSwap(
+      [{ key, modRevision: kv.modRevision }],
+      [{ key, value: JSON.stringify({ ...spec, deleting: true }) }],
+    );
+    if (!marked.succeeded) throw new TopicError('unknown-topic', `topic "${name}" changed or went while deleting it`);
+    await this.#until(() => !this.#topics.get(name) && !this.#cache.topic(name), options.waitMs);
   }
 
   #placed(name: string, partitions: number): boolean {
@@ -229,25 +344,6 @@ export class ClusterNode implements ClusterView {
     });
   }
 
-  /** Every topic the cluster knows exists locally too (created in order, one at a time). */
-  #syncLocalTopics(): void {
-    this.#localSync = this.#localSync.then(async () => {
-      for (const [name, { value: spec }] of this.#cache.topics()) {
-        // Internal topics (`__consumer_offsets`) are the broker's services' logs, not registry topics.
-        if (name.startsWith('__') || this.#topics.get(name)) continue;
-        try {
-          await this.#topics.create(name, spec.partitions, spec.configs);
-          this.#logger.info({ topic: name, partitions: spec.partitions }, 'created the local side of a cluster topic');
-        } catch (error) {
-          if (error instanceof TopicError && error.problem === 'exists') continue;
-          this.#logger.error({ err: error, topic: name }, 'cannot create the local side of a cluster topic');
-        }
-      }
-      this.#replicas?.refresh();
-      for (const wake of this.#waiters) wake();
-    });
-  }
-
   /**
    * The leader's ISR change (Kafka's AlterPartition): written only while this broker leads the partition
    * under `leaderEpoch` as last read, with a compare-and-swap on that read's revision, so a controller's
@@ -270,4 +366,9 @@ export class ClusterNode implements ClusterView {
 /** CreateTopics asked for more replicas than there are live brokers (INVALID_REPLICATION_FACTOR). */
 export class ReplicationFactorError extends Error {
   override name = 'ReplicationFactorError';
+}
+
+function sameConfigs(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
 }

@@ -54,6 +54,26 @@ export interface ClusterOptions {
   interBrokerPassword?: string;
   /** SCRAM-SHA-256 or SCRAM-SHA-512 (default). */
   interBrokerMechanism?: ScramMechanism;
+  /**
+   * A clean stop (SIGTERM) first asks the controller to move this broker's leaderships to other in-sync
+   * replicas and to take it out of every ISR (Kafka's controlled shutdown), waiting up to this long for it;
+   * 0 skips it (the lease is revoked at once and the leaderships move as after a crash, without the wait
+   * for the lease). Default 10000 ms.
+   */
+  controlledShutdownTimeoutMs?: number;
+  /**
+   * The controller moves leadership back to each partition's first replica (its preferred leader) when a
+   * broker leads too few of the partitions it is preferred for (Kafka's auto.leader.rebalance.enable).
+   * Default true.
+   */
+  autoLeaderRebalance?: boolean;
+  /** How often the controller checks the leader imbalance (leader.imbalance.check.interval.seconds). Default 300000 ms. */
+  leaderImbalanceCheckIntervalMs?: number;
+  /**
+   * A broker whose share of its preferred partitions led by others is above this gets them back
+   * (leader.imbalance.per.broker.percentage). Default 10.
+   */
+  leaderImbalancePerBrokerPercent?: number;
 }
 
 export interface ClusterConfig {
@@ -70,6 +90,10 @@ export interface ClusterConfig {
   readonly offsetsCommitTimeoutMs: number;
   /** null: peers connect unauthenticated (the brokers require no authentication). */
   readonly interBroker: InterBrokerCredentials | null;
+  readonly controlledShutdownTimeoutMs: number;
+  readonly autoLeaderRebalance: boolean;
+  readonly leaderImbalanceCheckIntervalMs: number;
+  readonly leaderImbalancePerBrokerPercent: number;
 }
 
 /** Parses "etcd://a:2379,b:2379" (or http:// URLs) into etcd client URLs; throws a sentence on bad input. */
@@ -138,6 +162,20 @@ export function resolveClusterConfig(
   if (!Number.isInteger(offsetsCommitTimeoutMs) || offsetsCommitTimeoutMs < 100)
     fail('cluster.offsetsCommitTimeoutMs', 'must be an integer of at least 100');
   const interBroker = interBrokerCredentials(options, fail);
+  const controlledShutdownTimeoutMs = options.controlledShutdownTimeoutMs ?? 10_000;
+  if (!Number.isInteger(controlledShutdownTimeoutMs) || controlledShutdownTimeoutMs < 0)
+    fail('cluster.controlledShutdownTimeoutMs', 'must be an integer of at least 0');
+  const autoLeaderRebalance = options.autoLeaderRebalance ?? true;
+  if (typeof autoLeaderRebalance !== 'boolean') fail('cluster.autoLeaderRebalance', 'must be true or false');
+  const leaderImbalanceCheckIntervalMs = options.leaderImbalanceCheckIntervalMs ?? 300_000;
+  if (!Number.isInteger(leaderImbalanceCheckIntervalMs) || leaderImbalanceCheckIntervalMs < 100)
+    fail('cluster.leaderImbalanceCheckIntervalMs', 'must be an integer of at least 100');
+  const leaderImbalancePerBrokerPercent = options.leaderImbalancePerBrokerPercent ?? 10;
+  if (
+    typeof leaderImbalancePerBrokerPercent !== 'number' ||
+    !(leaderImbalancePerBrokerPercent >= 0 && leaderImbalancePerBrokerPercent <= 100)
+  )
+    fail('cluster.leaderImbalancePerBrokerPercent', 'must be a number from 0 to 100');
   return Object.freeze({
     endpoints: Object.freeze(endpoints),
     name,
@@ -151,6 +189,10 @@ export function resolveClusterConfig(
     offsetsTopicReplicationFactor,
     offsetsCommitTimeoutMs,
     interBroker,
+    controlledShutdownTimeoutMs,
+    autoLeaderRebalance,
+    leaderImbalanceCheckIntervalMs,
+    leaderImbalancePerBrokerPercent,
   });
 }
 

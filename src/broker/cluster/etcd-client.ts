@@ -142,13 +142,15 @@ export class EtcdClient {
   }
 
   /**
-   * Compare-and-swap: writes every `puts` entry only if every `expect` key still has the given modRevision
+   * Compare-and-swap: writes every `puts` entry (and removes every `deletes` key) only if every `expect` key still has the given modRevision
    * (0: the key must not exist). All or nothing, in one etcd transaction. Resolves with whether it won and
    * the revision of the store after the call.
    */
   async compareAndSwap(
     expect: readonly KeyRevision[],
     puts: readonly { key: string; value: string; lease?: string }[],
+    /** Keys deleted in the same transaction (`prefix`: every key starting with `key`). */
+    deletes: readonly { key: string; prefix?: boolean }[] = [],
   ): Promise<{ succeeded: boolean; revision: number }> {
     const res = await this.#call<{ succeeded?: boolean; header?: { revision?: string } }>('/v3/kv/txn', {
       compare: expect.map((c) => ({
@@ -157,9 +159,14 @@ export class EtcdClient {
         result: 'EQUAL',
         mod_revision: String(c.modRevision),
       })),
-      success: puts.map((p) => ({
-        request_put: { key: b64(p.key), value: b64(p.value), ...(p.lease ? { lease: p.lease } : {}) },
-      })),
+      success: [
+        ...puts.map((p) => ({
+          request_put: { key: b64(p.key), value: b64(p.value), ...(p.lease ? { lease: p.lease } : {}) },
+        })),
+        ...deletes.map((d) => ({
+          request_delete_range: { key: b64(d.key), ...(d.prefix ? { range_end: rangeEndOf(d.key) } : {}) },
+        })),
+      ],
     });
     return { succeeded: res.succeeded === true, revision: int(res.header?.revision) };
   }

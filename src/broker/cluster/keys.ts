@@ -3,6 +3,9 @@
 //   /sluice/<cluster>/controller                   the elected controller (JSON ControllerRecord), tied to its lease
 //   /sluice/<cluster>/topics/<topic>               a topic's spec (JSON TopicSpec), written by the broker creating it
 //   /sluice/<cluster>/partitions/<topic>/<p>       a partition's state (JSON PartitionState), written by the controller only
+//   /sluice/<cluster>/shutting-down/<id>           a broker stopping cleanly (controlled shutdown), tied to its lease
+//   /sluice/<cluster>/elect-leaders/<request>      an operator's preferred leader election, removed by the controller once done
+//   /sluice/<cluster>/reassignments/<topic>/<p>    an operator's partition reassignment, removed by the controller once done
 // Topic names are [a-zA-Z0-9._-]: they never hold a "/", so the paths parse back unambiguously.
 
 export class ClusterKeys {
@@ -33,6 +36,28 @@ export class ClusterKeys {
   partition(topic: string, partition: number): string {
     return `${this.partitions}${topic}/${partition}`;
   }
+  get shuttingDown(): string {
+    return `${this.root}shutting-down/`;
+  }
+  shutdown(id: number): string {
+    return `${this.shuttingDown}${id}`;
+  }
+  get electLeaders(): string {
+    return `${this.root}elect-leaders/`;
+  }
+  electLeadersRequest(name: string): string {
+    return `${this.electLeaders}${name}`;
+  }
+  get reassignments(): string {
+    return `${this.root}reassignments/`;
+  }
+  reassignment(topic: string, partition: number): string {
+    return `${this.reassignments}${topic}/${partition}`;
+  }
+  /** The prefix of every partition key of `topic` (names hold no "/", so no other topic's keys share it). */
+  topicPartitions(topic: string): string {
+    return `${this.partitions}${topic}/`;
+  }
 
   /** What a key under root names, or undefined for a key this version does not know. */
   parse(
@@ -42,6 +67,9 @@ export class ClusterKeys {
     | { kind: 'controller' }
     | { kind: 'topic'; topic: string }
     | { kind: 'partition'; topic: string; partition: number }
+    | { kind: 'shutdown'; id: number }
+    | { kind: 'elect-leaders'; name: string }
+    | { kind: 'reassignment'; topic: string; partition: number }
     | undefined {
     if (!key.startsWith(this.root)) return undefined;
     if (key === this.controller) return { kind: 'controller' };
@@ -49,13 +77,22 @@ export class ClusterKeys {
       const id = Number(key.slice(this.brokers.length));
       return Number.isInteger(id) && id >= 0 ? { kind: 'broker', id } : undefined;
     }
+    if (key.startsWith(this.shuttingDown)) {
+      const id = Number(key.slice(this.shuttingDown.length));
+      return Number.isInteger(id) && id >= 0 ? { kind: 'shutdown', id } : undefined;
+    }
+    if (key.startsWith(this.electLeaders)) return { kind: 'elect-leaders', name: key.slice(this.electLeaders.length) };
     if (key.startsWith(this.topics)) return { kind: 'topic', topic: key.slice(this.topics.length) };
-    if (key.startsWith(this.partitions)) {
-      const rest = key.slice(this.partitions.length);
+    for (const [prefix, kind] of [
+      [this.partitions, 'partition'],
+      [this.reassignments, 'reassignment'],
+    ] as const) {
+      if (!key.startsWith(prefix)) continue;
+      const rest = key.slice(prefix.length);
       const slash = rest.lastIndexOf('/');
       const partition = Number(rest.slice(slash + 1));
       if (slash <= 0 || !Number.isInteger(partition) || partition < 0) return undefined;
-      return { kind: 'partition', topic: rest.slice(0, slash), partition };
+      return { kind, topic: rest.slice(0, slash), partition };
     }
     return undefined;
   }

@@ -12,10 +12,14 @@ import type { ClusterKeys } from './keys.js';
 import {
   type BrokerRecord,
   type ControllerRecord,
+  type ElectLeadersRequest,
+  type ReassignmentRequest,
   type PartitionState,
   type TopicSpec,
   parseBrokerRecord,
   parseControllerRecord,
+  parseElectLeadersRequest,
+  parseReassignmentRequest,
   parsePartitionState,
   parseTopicSpec,
 } from './records.js';
@@ -24,6 +28,8 @@ export interface Versioned<T> {
   value: T;
   /** The etcd key's modRevision: the expected revision of a compare-and-swap replacing it. */
   modRevision: number;
+  /** The etcd key's createRevision: which incarnation of the key this is (a deleted and re-created key has a new one). */
+  createRevision: number;
 }
 
 export type CacheListener = () => void;
@@ -36,6 +42,9 @@ export class ClusterMetadataCache {
   readonly #logger: Logger;
   readonly #retryMs: number;
   readonly #brokers = new Map<number, BrokerRecord>();
+  readonly #shuttingDown = new Set<number>();
+  readonly #electionRequests = new Map<string, Versioned<ElectLeadersRequest>>();
+  readonly #reassignments = new Map<string, Versioned<ReassignmentRequest>>();
   #controller: Versioned<ControllerRecord> | undefined;
   readonly #topics = new Map<string, Versioned<TopicSpec>>();
   readonly #partitions = new Map<string, Versioned<PartitionState>>();
@@ -81,6 +90,22 @@ export class ClusterMetadataCache {
   isAlive(id: number): boolean {
     return this.#brokers.has(id);
   }
+  /** The broker asked for a controlled shutdown: it may lead nothing and is leaving every ISR. */
+  isShuttingDown(id: number): boolean {
+    return this.#shuttingDown.has(id);
+  }
+  /** Operators' preferred leader elections not done yet (the controller removes each once done). */
+  electionRequests(): Map<string, Versioned<ElectLeadersRequest>> {
+    return this.#electionRequests;
+  }
+  /** A partition's reassignment under way, or undefined. */
+  reassignment(topic: string, partition: number): Versioned<ReassignmentRequest> | undefined {
+    return this.#reassignments.get(partitionKey(topic, partition));
+  }
+  /** Alive and not shutting down: a broker that may lead and stay in ISRs. */
+  isEligible(id: number): boolean {
+    return this.#brokers.has(id) && !this.#shuttingDown.has(id);
+  }
   get controller(): Versioned<ControllerRecord> | undefined {
     return this.#controller;
   }
@@ -97,6 +122,9 @@ export class ClusterMetadataCache {
   async #reload(): Promise<void> {
     const { kvs, revision } = await this.#etcd.getPrefix(this.#keys.root);
     this.#brokers.clear();
+    this.#shuttingDown.clear();
+    this.#electionRequests.clear();
+    this.#reassignments.clear();
     this.#controller = undefined;
     this.#topics.clear();
     this.#partitions.clear();
@@ -144,25 +172,47 @@ export class ClusterMetadataCache {
         else this.#brokers.delete(what.id);
         return;
       }
+      case 'elect-leaders': {
+        const request = put ? this.#parse(kv, parseElectLeadersRequest) : undefined;
+        if (request) this.#electionRequests.set(what.name, this.#versioned(request, kv));
+        else this.#electionRequests.delete(what.name);
+        return;
+      }
+      case 'reassignment': {
+        const key = partitionKey(what.topic, what.partition);
+        const request = put ? this.#parse(kv, parseReassignmentRequest) : undefined;
+        if (request) this.#reassignments.set(key, this.#versioned(request, kv));
+        else this.#reassignments.delete(key);
+        return;
+      }
+      case 'shutdown': {
+        if (put) this.#shuttingDown.add(what.id);
+        else this.#shuttingDown.delete(what.id);
+        return;
+      }
       case 'controller': {
         const record = put ? this.#parse(kv, parseControllerRecord) : undefined;
-        this.#controller = record ? { value: record, modRevision: kv.modRevision } : undefined;
+        this.#controller = record ? this.#versioned(record, kv) : undefined;
         return;
       }
       case 'topic': {
         const spec = put ? this.#parse(kv, parseTopicSpec) : undefined;
-        if (spec) this.#topics.set(what.topic, { value: spec, modRevision: kv.modRevision });
+        if (spec) this.#topics.set(what.topic, this.#versioned(spec, kv));
         else this.#topics.delete(what.topic);
         return;
       }
       case 'partition': {
         const key = partitionKey(what.topic, what.partition);
         const state = put ? this.#parse(kv, parsePartitionState) : undefined;
-        if (state) this.#partitions.set(key, { value: state, modRevision: kv.modRevision });
+        if (state) this.#partitions.set(key, this.#versioned(state, kv));
         else this.#partitions.delete(key);
         return;
       }
     }
+  }
+
+  #versioned<T>(value: T, kv: KeyValue): Versioned<T> {
+    return { value, modRevision: kv.modRevision, createRevision: kv.createRevision };
   }
 
   #parse<T>(kv: KeyValue, parse: (text: string) => T | undefined): T | undefined {

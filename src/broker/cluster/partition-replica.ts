@@ -89,6 +89,19 @@ export class PartitionReplica {
     this.#highWatermark = Math.min(this.#highWatermark, logEnd);
   }
 
+  /**
+   * Leader: the replica set changed under the same epoch (a reassignment): new followers are tracked from
+   * now (not caught up until they fetch), removed ones are forgotten.
+   */
+  updateReplicas(replicas: readonly number[], now: number): void {
+    if (this.#role !== 'leader') return;
+    for (const id of [...this.#followers.keys()]) if (!replicas.includes(id)) this.#followers.delete(id);
+    for (const id of replicas) {
+      if (id === this.#selfId || this.#followers.has(id)) continue;
+      this.#followers.set(id, { logEnd: -1, lastCaughtUpMs: now, previousLeaderEnd: -1, previousFetchMs: now });
+    }
+  }
+
   /** The cluster's ISR changed (under the same epoch). Returns whether the high watermark moved. */
   updateIsr(isr: readonly number[], logEnd: number): boolean {
     this.#isr = [...isr];

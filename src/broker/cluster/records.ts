@@ -16,11 +16,17 @@ export interface ControllerRecord {
   brokerId: number;
 }
 
-/** A topic as asked for by CreateTopics, under /topics/<name>. */
+/**
+ * A topic as asked for by CreateTopics, under /topics/<name>; AlterConfigs and CreatePartitions replace it
+ * (compare-and-swap on its revision), DeleteTopics marks it `deleting` for the controller to remove. The
+ * key's createRevision is the topic's incarnation: a topic deleted and created again has a new one.
+ */
 export interface TopicSpec {
   partitions: number;
   replicationFactor: number;
   configs: Record<string, string>;
+  /** DeleteTopics asked for its removal: the controller deletes its keys, every broker its local logs. */
+  deleting?: boolean;
 }
 
 /**
@@ -33,6 +39,21 @@ export interface PartitionState {
   leader: number;
   leaderEpoch: number;
   isr: number[];
+}
+
+/** An operator's preferred leader election, under /elect-leaders/<request>: the partitions, or null for all. */
+export interface ElectLeadersRequest {
+  partitions: Array<{ topic: string; partition: number }> | null;
+}
+
+/**
+ * An operator's partition reassignment, under /reassignments/<topic>/<p>: the replica set wanted (its first
+ * the preferred leader), and the bytes per second the leader serves the new replicas while they catch up
+ * (null: unthrottled).
+ */
+export interface ReassignmentRequest {
+  replicas: number[];
+  throttleBytesPerSecond: number | null;
 }
 
 const isNodeId = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
@@ -68,10 +89,12 @@ export function parseTopicSpec(text: string): TopicSpec | undefined {
   const configs = v.configs;
   if (configs === null || typeof configs !== 'object' || Array.isArray(configs)) return undefined;
   if (!Object.values(configs).every((c) => typeof c === 'string')) return undefined;
+  if (v.deleting !== undefined && typeof v.deleting !== 'boolean') return undefined;
   return {
     partitions: v.partitions as number,
     replicationFactor: v.replicationFactor as number,
     configs: configs as Record<string, string>,
+    ...(v.deleting === true ? { deleting: true } : {}),
   };
 }
 
@@ -80,4 +103,27 @@ export function parsePartitionState(text: string): PartitionState | undefined {
   if (!v || !isNodeList(v.replicas) || !isNodeList(v.isr) || !Number.isInteger(v.leader)) return undefined;
   if (!Number.isInteger(v.leaderEpoch) || (v.leaderEpoch as number) < 0) return undefined;
   return { replicas: v.replicas, leader: v.leader as number, leaderEpoch: v.leaderEpoch as number, isr: v.isr };
+}
+
+export function parseElectLeadersRequest(text: string): ElectLeadersRequest | undefined {
+  const v = object(text);
+  if (!v) return undefined;
+  if (v.partitions === null) return { partitions: null };
+  if (!Array.isArray(v.partitions)) return undefined;
+  const partitions: Array<{ topic: string; partition: number }> = [];
+  for (const p of v.partitions as unknown[]) {
+    const entry = p !== null && typeof p === 'object' ? (p as Record<string, unknown>) : undefined;
+    if (!entry || typeof entry.topic !== 'string' || !isNodeId(entry.partition)) return undefined;
+    partitions.push({ topic: entry.topic, partition: entry.partition });
+  }
+  return { partitions };
+}
+
+export function parseReassignmentRequest(text: string): ReassignmentRequest | undefined {
+  const v = object(text);
+  if (!v || !isNodeList(v.replicas) || v.replicas.length === 0) return undefined;
+  if (new Set(v.replicas).size !== v.replicas.length) return undefined;
+  const throttle = v.throttleBytesPerSecond;
+  if (throttle !== null && !(Number.isInteger(throttle) && (throttle as number) > 0)) return undefined;
+  return { replicas: v.replicas, throttleBytesPerSecond: throttle as number | null };
 }

@@ -8,11 +8,20 @@
 // (PartitionLog.appendReplicated) and takes the leader's high watermark. The leader long-polls, so an idle
 // partition costs one request per fetch wait.
 //
+// A follower whose log ends below the leader's log start (retention or DeleteRecords removed what it
+// needs) is told so (OFFSET_OUT_OF_RANGE with the leader's log start): it empties its log and restarts it at
+// that start (Kafka's truncateFullyAndStartAt), then fetches from there.
+//
 // Failures: a lost connection is reopened after `retryMs`; a partition the leader refuses (not leader,
 // fenced or unknown epoch: the metadata moved) waits for the replica manager to re-add or remove it.
 import type { Logger } from 'pino';
 import type { PartitionLog } from '../../../storage/index.js';
-import { ErrorCode, OffsetForLeaderEpochApi, ReplicaFetchApi } from '../../protocol/index.js';
+import {
+  ErrorCode,
+  OffsetForLeaderEpochApi,
+  ReplicaFetchApi,
+  type ReplicaFetchPartitionResult as ReplicaFetchAnswer,
+} from '../../protocol/index.js';
 import { partitionKey } from '../partition-key.js';
 import type { PartitionReplica } from './partition-replica.js';
 import { type InterBrokerCredentials, PeerConnection } from './peer-connection.js';
@@ -164,7 +173,7 @@ export class ReplicaFetcher {
         leaderEpoch: lastEpoch,
       })),
     });
-    await this.#eachAnswer(response.topics, asked, async ({ p, log }, answer) => {
+    await this.#eachAnswer(response.topics, asked, undefined, async ({ p, log }, answer) => {
       // KIP-279: the lower of the leader's end of the epoch it named and this log's end of that epoch.
       const own = await log.endOffsetForLeaderEpoch(answer.leaderEpoch);
       const target = answer.leaderEpoch < 0 ? 0 : Math.min(answer.endOffset, own.endOffset);
@@ -200,7 +209,20 @@ export class ReplicaFetcher {
         partitionMaxBytes: this.#host.fetchMaxBytes,
       })),
     });
-    await this.#eachAnswer(response.topics, asked, async ({ p, log }, answer) => {
+    const belowLeaderStart = async ({ p, log }: { p: Followed; log: PartitionLog }, answer: ReplicaFetchAnswer) => {
+      if (answer.errorCode !== ErrorCode.OFFSET_OUT_OF_RANGE || answer.logStartOffset <= log.logEndOffset) return false;
+      // Kafka's truncateFullyAndStartAt: everything this log holds is below what the leader still has.
+      const from = log.logEndOffset;
+      await log.truncateFullyAndStartAt(answer.logStartOffset);
+      // Everything below the leader's log start was committed there: the high watermark starts at least here.
+      this.#host.replica(p.topic, p.partition)?.followerHighWatermark(answer.logStartOffset, log.logEndOffset);
+      this.#host.logger.warn(
+        { topic: p.topic, partition: p.partition, from, to: answer.logStartOffset, leader: this.leader.id },
+        "a follower log ending below the leader's log start was emptied and restarted at that start",
+      );
+      return true;
+    };
+    await this.#eachAnswer(response.topics, asked, belowLeaderStart, async ({ p, log }, answer) => {
       const records = answer.records;
       if (records.length > 0) {
         const bytes = records.length === 1 ? records[0]! : Buffer.concat(records);
@@ -212,9 +234,9 @@ export class ReplicaFetcher {
 
   /**
    * Runs `handle` for each partition answer that matches a partition asked for and still followed under the
-   * same epoch. An error answer — not leader, a fenced or unknown epoch (the metadata moved), or out of range
-   * (this log ends past the leader's: truncated again on the retry; or before its log start: not handled
-   * yet) — is refused instead (logged, retried after a pause).
+   * same epoch. An error answer `recover` does not take care of — not leader, a fenced or unknown epoch (the
+   * metadata moved), or out of range (this log ends past the leader's: truncated again on the retry) — is
+   * refused instead (logged, retried after a pause).
    */
   async #eachAnswer<
     E extends { p: Followed },
@@ -222,6 +244,7 @@ export class ReplicaFetcher {
   >(
     topics: ReadonlyArray<{ name: string; partitions: readonly A[] }>,
     asked: readonly E[],
+    recover: ((entry: E, answer: A) => Promise<boolean>) | undefined,
     handle: (entry: E, answer: A) => Promise<void>,
   ): Promise<void> {
     for (const t of topics) {
@@ -229,6 +252,7 @@ export class ReplicaFetcher {
         const entry = asked.find((a) => a.p.topic === t.name && a.p.partition === answer.partition);
         if (!entry || !this.#current(entry.p)) continue;
         if (answer.errorCode !== ErrorCode.NONE) {
+          if (await recover?.(entry, answer)) continue;
           this.#refuse(entry.p, answer.errorCode, answer.errorMessage);
           continue;
         }

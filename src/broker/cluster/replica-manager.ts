@@ -42,6 +42,13 @@ export interface ReplicationView {
   appended(topic: string, partition: number): void;
   /** A follower fetched from `fetchOffset` (its log end): its progress, the high watermark, the ISR. */
   followerFetched(topic: string, partition: number, replicaId: number, fetchOffset: number): void;
+  /**
+   * Bytes this leader may send `replicaId` of the partition now: unlimited (Infinity) unless the partition
+   * is being reassigned with a throttle and the replica is outside the ISR (a new replica catching up).
+   */
+  replicationAllowance(topic: string, partition: number, replicaId: number): number;
+  /** Bytes sent to `replicaId` of the partition: taken from its throttle, if it has one. */
+  replicationSent(topic: string, partition: number, replicaId: number, bytes: number): void;
 }
 
 export interface ReplicaManagerOptions {
@@ -74,6 +81,8 @@ export class ReplicaManager implements ReplicationView {
   readonly #fetchers = new Map<number, ReplicaFetcher>();
   readonly #acks = new AckWaiters();
   readonly #altering = new Set<string>();
+  /** Throttled catch-up of reassigned replicas: a token bucket per partition and replica (bytes, refilled at the rate). */
+  readonly #throttles = new Map<string, { tokens: number; at: number }>();
   readonly #isrTimer: NodeJS.Timeout;
   readonly #checkpointTimer: NodeJS.Timeout;
   readonly #fetcherHost: FetcherHost;
@@ -141,6 +150,10 @@ export class ReplicaManager implements ReplicationView {
       this.#acks.leadershipLost(entry.replica.topic, entry.replica.partition);
       this.#entries.delete(key);
     }
+    for (const key of this.#throttles.keys()) {
+      const [topic, partition] = key.split('\0');
+      if (!cache.reassignment(topic!, Number(partition))) this.#throttles.delete(key);
+    }
     for (const [leader, fetcher] of this.#fetchers) {
       if (fetcher.size > 0) continue;
       this.#fetchers.delete(leader);
@@ -161,8 +174,9 @@ export class ReplicaManager implements ReplicationView {
           { topic, partition, leaderEpoch: epoch, isr, highWatermark: replica.highWatermark },
           'leading partition',
         );
-      } else if (!sameMembers(replica.isr, isr)) {
-        replica.updateIsr(isr, log.logEndOffset);
+      } else {
+        replica.updateReplicas(replicas, now);
+        if (!sameMembers(replica.isr, isr)) replica.updateIsr(isr, log.logEndOffset);
       }
       this.#released(entry);
       return;
@@ -214,6 +228,24 @@ export class ReplicaManager implements ReplicationView {
     return own === undefined ? this.#options.config.minInsyncReplicas : Number(own);
   }
 
+  replicationAllowance(topic: string, partition: number, replicaId: number): number {
+    const entry = this.#entries.get(partitionKey(topic, partition));
+    const rate = this.#options.cache.reassignment(topic, partition)?.value.throttleBytesPerSecond;
+    if (!entry || !rate || entry.replica.isr.includes(replicaId)) return Number.POSITIVE_INFINITY;
+    const key = `${partitionKey(topic, partition)}\0${replicaId}`;
+    const now = performance.now();
+    const bucket = this.#throttles.get(key) ?? { tokens: 0, at: now };
+    bucket.tokens = Math.min(rate, bucket.tokens + ((now - bucket.at) * rate) / 1000);
+    bucket.at = now;
+    this.#throttles.set(key, bucket);
+    return Math.max(0, Math.floor(bucket.tokens));
+  }
+
+  replicationSent(topic: string, partition: number, replicaId: number, bytes: number): void {
+    const bucket = this.#throttles.get(`${partitionKey(topic, partition)}\0${replicaId}`);
+    if (bucket) bucket.tokens -= bytes;
+  }
+
   appended(topic: string, partition: number): void {
     const entry = this.#entries.get(partitionKey(topic, partition));
     if (entry?.replica.advance(entry.log.logEndOffset)) this.#released(entry);
@@ -256,7 +288,8 @@ export class ReplicaManager implements ReplicationView {
     if (entry?.replica.role !== 'leader') return;
     const { replica, log } = entry;
     if (replica.followerFetched(replicaId, fetchOffset, log.logEndOffset, performance.now())) this.#released(entry);
-    if (replica.mayJoinIsr(replicaId, entry.epochStart)) this.#alterIsr(entry, [...replica.isr, replicaId], 'expand');
+    if (replica.mayJoinIsr(replicaId, entry.epochStart) && !this.#options.cache.isShuttingDown(replicaId))
+      this.#alterIsr(entry, [...replica.isr, replicaId], 'expand');
   }
 
   /** The high watermark moved (or may have): acks=-1 produces it covers are answered, consumers woken. */

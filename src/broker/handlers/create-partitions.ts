@@ -5,6 +5,7 @@ import { perTopic } from './per-topic.js';
 import { defineHandler } from './types.js';
 import { requireAllowed } from '../security/acl/authorize.js';
 import { publishRequestActivity } from '../activity/events.js';
+import { addPartitionsInCluster } from './cluster-topics.js';
 
 function checkAssignments(name: string, count: number, current: number, assignments: number[][] | null): void {
   if (assignments === null) return;
@@ -29,8 +30,17 @@ export const createPartitionsHandler = defineHandler(CreatePartitionsApi, async 
     async (t) => {
       requireAllowed(broker, ctx, 'Alter', 'topic', t.name);
       const current = broker.topics.get(t.name);
-      if (current) checkAssignments(t.name, t.count, current.partitions, t.assignments);
-      await broker.topics.addPartitions(t.name, t.count, { validateOnly: request.validateOnly });
+      if (broker.cluster) {
+        if (t.assignments !== null)
+          throw new ProtocolError(
+            'INVALID_REPLICA_ASSIGNMENT',
+            `topic "${t.name}": in cluster mode the controller places new partitions; leave assignments out`,
+          );
+        await addPartitionsInCluster(broker.cluster, broker, t.name, t.count, request.validateOnly, request.timeoutMs);
+      } else {
+        if (current) checkAssignments(t.name, t.count, current.partitions, t.assignments);
+        await broker.topics.addPartitions(t.name, t.count, { validateOnly: request.validateOnly });
+      }
       if (request.validateOnly) return;
       ctx.logger.info({ topic: t.name, partitions: t.count }, 'created partitions');
       publishRequestActivity(ctx, 'topic.altered', `topic:${t.name}`, { partitions: t.count });

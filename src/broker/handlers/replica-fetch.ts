@@ -3,7 +3,8 @@
 // UNKNOWN_LEADER_EPOCH when newer, NOT_LEADER_FOR_PARTITION off the leader), its fetch offset is recorded
 // as its log end (which moves the high watermark and the ISR: cluster/replica-manager.ts), and whole
 // batches are read from there up to the log end (not the high watermark: a follower copies everything).
-// A fetch offset past the log end is OFFSET_OUT_OF_RANGE (the follower truncates again).
+// A fetch offset past the log end is OFFSET_OUT_OF_RANGE (the follower truncates again); one below the log
+// start too, with the log start in the answer (the follower restarts its log there).
 //
 // Long poll: nothing to send and maxWaitMs > 0 → the request waits for an append to any of its partitions
 // (the same PartitionWaiters consumer fetches use), or maxWaitMs, then reads once more. The log ends are
@@ -59,6 +60,21 @@ async function readRound(
         continue;
       }
       const end = log.logEndOffset;
+      const start = log.logStartOffset;
+      if (p.fetchOffset < start) {
+        // Retention (or DeleteRecords) removed what the follower needs: it restarts its log at this start.
+        partitions.push({
+          ...refused(
+            p.partition,
+            partitionError(
+              'OFFSET_OUT_OF_RANGE',
+              `${t.name}-${p.partition}: fetch offset ${p.fetchOffset} is below the leader's log start ${start}`,
+            ),
+          ),
+          logStartOffset: start,
+        });
+        continue;
+      }
       if (p.fetchOffset > end) {
         partitions.push({
           ...refused(
@@ -81,13 +97,19 @@ async function readRound(
         logStartOffset: log.logStartOffset,
         records: [],
       };
-      if (budget > 0 && p.fetchOffset < end) {
+      // A reassigned replica catching up under a throttle gets what its bucket holds (at least one batch
+      // once it holds anything; the debt is paid before the next).
+      const allowance = replication.replicationAllowance(t.name, p.partition, request.replicaId);
+      if (budget > 0 && p.fetchOffset < end && allowance > 0) {
         try {
-          const read = await log.read(p.fetchOffset, { maxBytes: Math.min(p.partitionMaxBytes, budget) });
+          const read = await log.read(p.fetchOffset, {
+            maxBytes: Math.min(p.partitionMaxBytes, budget, allowance),
+          });
           if (bytes === 0 || read.bytes <= budget) {
             answer.records = read.chunks;
             bytes += read.bytes;
             budget -= read.bytes;
+            replication.replicationSent(t.name, p.partition, request.replicaId, read.bytes);
           }
         } catch (error) {
           partitions.push({ ...refused(p.partition, toPartitionError(error, `${t.name}-${p.partition}`, ctx.logger)) });

@@ -4,7 +4,14 @@
 import { ErrorCode } from '../../../protocol/index.js';
 import { CreateTopics } from '../../../protocol/kafka/index.js';
 import { createTopicsHandler } from '../../handlers/create-topics.js';
+import type { BrokerContext } from '../../handlers/types.js';
 import { kafkaHandler, nativeAnswer } from '../handler.js';
+
+/** What was created: -1 asks for the cluster's default (1 on a single node). */
+function replicationFactorOf(asked: number, broker: BrokerContext): number {
+  if (asked !== -1) return asked;
+  return broker.cluster?.defaultReplicationFactor ?? 1;
+}
 
 export const kafkaCreateTopicsHandler = kafkaHandler(CreateTopics, async (request, broker, ctx) => {
   const topics = request.topics.map((t) => ({
@@ -32,7 +39,7 @@ export const kafkaCreateTopicsHandler = kafkaHandler(CreateTopics, async (reques
         errorCode: t.errorCode,
         errorMessage: ok ? null : t.errorMessage,
         numPartitions: ok ? (partitions === -1 ? broker.config.defaultPartitions : partitions) : -1,
-        replicationFactor: ok ? 1 : -1,
+        replicationFactor: ok ? replicationFactorOf(asked.get(t.name)?.replicationFactor ?? -1, broker) : -1,
       };
     }),
   };
