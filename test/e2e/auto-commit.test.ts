@@ -59,4 +59,34 @@ describe('automatic offset commits', () => {
     });
     expect((await admin.fetchGroupLag({ groupId: 'quiet' })).totalLag).toBe(0);
   });
+  it('commits past a transaction marker at the end of the log, so the lag reaches 0, read committed or not', async () => {
+    const producer = sluice.producer({ transactionalId: 'ends-in-marker' });
+    await producer.connect();
+    const committed = await producer.transaction();
+    await committed.send({ topic: 't', messages: [{ value: 'kept' }, { value: 'kept too' }] });
+    await committed.commit();
+    const aborted = await producer.transaction();
+    await aborted.send({ topic: 't', messages: [{ value: 'dropped' }] });
+    await aborted.abort();
+    await producer.disconnect();
+    // Offsets: 0-1 committed records, 2 COMMIT, 3 aborted record, 4 ABORT; the log end is 5.
+
+    for (const readUncommitted of [false, true]) {
+      const groupId = `marker-${readUncommitted}`;
+      consumer = sluice.consumer({ groupId, readUncommitted, heartbeatInterval: 100, maxWaitTimeInMs: 100 });
+      await consumer.connect();
+      await consumer.subscribe({ topic: 't', fromBeginning: true });
+      const seen: string[] = [];
+      await consumer.run({ eachMessage: async ({ message }) => void seen.push(String(message.value)) });
+      await waitFor(async () => (await committedOffset(groupId)) === '5', {
+        timeoutMs: 20_000,
+        intervalMs: 50,
+        message: `${groupId}: a commit past the ABORT marker (offset 5)`,
+      });
+      expect(seen).toEqual(readUncommitted ? ['kept', 'kept too', 'dropped'] : ['kept', 'kept too']);
+      expect((await admin.fetchGroupLag({ groupId })).totalLag).toBe(0);
+      await consumer.disconnect();
+      consumer = undefined;
+    }
+  });
 });

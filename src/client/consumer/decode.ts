@@ -61,6 +61,11 @@ export interface DecodedChunk {
   offsets: number[];
   /** Position after the last batch decoded. */
   pos: number;
+  /**
+   * Offset after the last batch decoded (fromOffset when none), delivered or not: past the transaction
+   * markers and aborted batches that hold no message for the application.
+   */
+  nextOffset: number;
 }
 
 /**
@@ -82,6 +87,7 @@ export async function decodeFetchedChunk(
   const messages: KafkaMessage[] = [];
   const offsets: number[] = [];
   const stop = pos + maxBytes;
+  let nextOffset = fromOffset;
   while (pos < end && (pos < stop || messages.length === 0)) {
     const decoded = messages.length;
     let header: BatchHeader;
@@ -106,8 +112,10 @@ export async function decodeFetchedChunk(
       break;
     }
     pos += header.sizeInBytes;
+    const after = header.baseOffset + header.lastOffsetDelta + 1;
+    if (after > nextOffset) nextOffset = after;
   }
-  return { messages, offsets, pos };
+  return { messages, offsets, pos, nextOffset };
 }
 
 /** "000" … "999": the last three digits of an offset string. */

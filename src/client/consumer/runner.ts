@@ -58,6 +58,17 @@ export interface RunnerDeps {
   events: ConsumerEventSink;
 }
 
+/** A slice taken for delivery. */
+interface TakenBatch {
+  batch: FetchedBatch | null;
+  /** Nothing of the fetch is left to decode after this slice. */
+  endsFetch: boolean;
+  /** The partition's epoch when the slice was taken (a seek since makes it stale). */
+  epoch: number;
+  /** Offset after the slice's last batch, skipped ones included; null for messages kept from before. */
+  nextOffset: number | null;
+}
+
 export class Runner {
   readonly signal = new Signal();
   private running = false;
@@ -122,6 +133,7 @@ export class Runner {
         const taken = await this.takeBatch(state);
         if (!taken) continue;
         if (taken.batch) await this.deliver(state, taken.batch);
+        this.skipPast(state, taken);
         // As kafkajs commits after each batch of a fetch response: once its last slice was delivered,
         // not after every slice (a commit is a round trip, and a response holds up to maxBytesPerPartition).
         // A last slice with nothing to deliver (a transaction marker, say) still commits what came before.
@@ -143,11 +155,11 @@ export class Runner {
    * partition's oldest buffered fetch (null, or a null batch: nothing to deliver). `endsFetch`: nothing of
    * that fetch is left to decode after this slice (always true for kept messages).
    */
-  private async takeBatch(state: PartitionState): Promise<{ batch: FetchedBatch | null; endsFetch: boolean } | null> {
+  private async takeBatch(state: PartitionState): Promise<TakenBatch | null> {
     if (state.undelivered) {
       const kept = state.undelivered;
       state.undelivered = null;
-      return { batch: kept, endsFetch: true };
+      return { batch: kept, endsFetch: true, epoch: state.epoch, nextOffset: null };
     }
     const entry = state.buffered[0]!;
     if (entry.epoch !== state.epoch) {
@@ -176,7 +188,12 @@ export class Runner {
     const endsFetch = entry.pos >= entry.end;
     if (endsFetch) state.buffered.shift();
     this.deps.wakeFetcher();
-    if (chunk.messages.length === 0) return endsFetch ? { batch: null, endsFetch } : null;
+    if (chunk.messages.length === 0) {
+      // Only markers or aborted batches: nothing to deliver, but the position (what a commit stores) moves
+      // past them, as kafkajs resolves such batches, so a group's lag reaches 0 at a log ending in a marker.
+      this.skipPast(state, { batch: null, endsFetch, epoch, nextOffset: chunk.nextOffset });
+      return endsFetch ? { batch: null, endsFetch, epoch, nextOffset: null } : null;
+    }
     const batch = new FetchedBatch(
       state.topic,
       state.partition,
@@ -185,7 +202,17 @@ export class Runner {
       entry.fromOffset,
       chunk.offsets,
     );
-    return { batch, endsFetch };
+    return { batch, endsFetch, epoch, nextOffset: chunk.nextOffset };
+  }
+
+  /**
+   * Once every message of a slice was consumed (no seek since, nothing kept for redelivery), the position
+   * moves on past the slice's trailing markers and aborted batches, which the application never sees.
+   */
+  private skipPast(state: PartitionState, taken: TakenBatch): void {
+    if (taken.nextOffset === null || state.epoch !== taken.epoch || state.undelivered) return;
+    const last = taken.batch ? Number(taken.batch.lastOffset()) : state.nextOffset - 1;
+    if (state.nextOffset > last && taken.nextOffset > state.nextOffset) state.nextOffset = taken.nextOffset;
   }
 
   /** Hands `batch` to the handler, between START_BATCH_PROCESS and END_BATCH_PROCESS (built only if listened to). */
