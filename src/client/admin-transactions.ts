@@ -105,8 +105,16 @@ export class AdminTransactions {
       throw new SluiceNonRetriableError('Invalid transactionalIds: give an array of non-empty strings');
     return this.run(async () => {
       const transactions = await Promise.all(
-        transactionalIds.map(async (transactionalId) => {
-          const connection = await this.coordinator(transactionalId);
+        transactionalIds.map(async (transactionalId): Promise<TransactionDescription> => {
+          let connection: Connection;
+          try {
+            connection = await this.coordinator(transactionalId);
+          } catch (error) {
+            // Errors are per id, as Kafka's AdminClient reports them: an id whose coordinator the
+            // principal may not look up (TRANSACTIONAL_ID_AUTHORIZATION_FAILED) does not fail the others.
+            if (!(error instanceof SluiceProtocolError) || error.retriable) throw error;
+            return unknownTransaction(transactionalId, error.code, error.message);
+          }
           const r = await connection.send(DescribeTransactionsApi, { transactionalIds: [transactionalId] });
           const t = r.transactionStates[0]!;
           return {
@@ -133,4 +141,19 @@ export class AdminTransactions {
     if (r.host === '0.0.0.0' || r.host === '::' || `${r.host}:${r.port}` === any.broker) return any;
     return this.cluster.connectionTo({ host: r.host, port: r.port });
   }
+}
+
+/** The answer for an id the coordinator could not be asked about. */
+function unknownTransaction(transactionalId: string, errorCode: number, errorMessage: string): TransactionDescription {
+  return {
+    transactionalId,
+    errorCode,
+    errorMessage,
+    state: '',
+    producerId: -1,
+    producerEpoch: -1,
+    transactionTimeoutMs: 0,
+    transactionStartTimeMs: null,
+    topics: [],
+  };
 }

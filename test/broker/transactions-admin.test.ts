@@ -117,4 +117,49 @@ describe('DescribeTransactions and ListTransactions', () => {
       await tb.stop();
     }
   }, 240_000);
+  it('with authorization on, describe needs Describe on the transactional id and the list shows only those', async () => {
+    const tb = await startBroker({ security: { authorization: true } });
+    try {
+      const everything = (resourceType: 'topic' | 'cluster' | 'transactional-id') => ({
+        principal: 'User:ANONYMOUS',
+        host: '*',
+        resourceType,
+        resourceName: '*',
+        patternType: 'literal' as const,
+        operation: 'All' as const,
+        permission: 'allow' as const,
+      });
+      const authorizer = tb.broker.core.authorizer;
+      await authorizer.create([everything('topic'), everything('cluster'), everything('transactional-id')]);
+      const wire = await tb.client();
+      expect((await createTopic(wire, 'orders', 1)).errorCode).toBe(0);
+      const client = sdkClient(tb.port);
+      for (const transactionalId of ['visible-writer', 'hidden-writer']) {
+        const producer = client.producer({ transactionalId });
+        await producer.connect();
+        const txn = await producer.transaction();
+        await txn.send({ topic: 'orders', messages: [{ key: 'k', value: transactionalId }] });
+        await txn.commit();
+        await producer.disconnect();
+      }
+
+      // Only Describe on one id is left.
+      await authorizer.delete([{}]);
+      await authorizer.create([
+        { ...everything('transactional-id'), resourceName: 'visible-writer', operation: 'Describe' },
+      ]);
+      const admin = client.admin();
+      await admin.connect();
+      const listed = await admin.listTransactions();
+      expect(listed.transactions.map((t) => t.transactionalId)).toEqual(['visible-writer']);
+      const described = await admin.describeTransactions(['visible-writer', 'hidden-writer']);
+      expect(described.transactions.map((t) => [t.transactionalId, t.errorCode])).toEqual([
+        ['visible-writer', 0],
+        ['hidden-writer', 53],
+      ]);
+      await admin.disconnect();
+    } finally {
+      await tb.stop();
+    }
+  }, 120_000);
 });
