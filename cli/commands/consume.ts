@@ -137,7 +137,8 @@ function validate(opts: ConsumeOptions): void {
 
 /** Start and end offsets of every partition to read. */
 async function plan(admin: AdminClient, topic: string, opts: ConsumeOptions): Promise<PartitionRange[]> {
-  const bounds = await boundsOf(admin, topic, opts.partition);
+  // Read committed, a log's end is its last stable offset: `-e` must not wait for a transaction still open.
+  const bounds = await boundsOf(admin, topic, opts.partition, opts.isolation);
   const since = opts.since !== undefined ? await offsetsAtTime(admin, topic, opts.since) : undefined;
   const until = opts.until !== undefined ? await offsetsAtTime(admin, topic, opts.until) : undefined;
   return bounds.map(({ partition, low, high }) => {

@@ -25,8 +25,13 @@ export async function offsetsAtTime(
 }
 
 /** Log bounds of the chosen partitions (all when `only` is undefined); a missing partition is an error. */
-export async function boundsOf(admin: AdminClient, topic: string, only?: number): Promise<PartitionOffsets[]> {
-  const all = await offsetsOf(admin, topic);
+export async function boundsOf(
+  admin: AdminClient,
+  topic: string,
+  only?: number,
+  isolation?: 'read_uncommitted' | 'read_committed',
+): Promise<PartitionOffsets[]> {
+  const all = await offsetsOf(admin, topic, isolation);
   if (only === undefined) return all;
   const hit = all.filter((o) => o.partition === only);
   if (hit.length === 0) {

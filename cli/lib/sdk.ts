@@ -26,7 +26,10 @@ export interface AdminClient {
       partitions: Array<{ partitionId: number; leader: number; replicas: number[]; isr: number[] }>;
     }>;
   }>;
-  fetchTopicOffsets(topic: string): Promise<Array<{ partition: number; offset: string; high: string; low: string }>>;
+  fetchTopicOffsets(
+    topic: string,
+    options?: { isolation?: 'read_uncommitted' | 'read_committed' },
+  ): Promise<Array<{ partition: number; offset: string; high: string; low: string }>>;
   fetchTopicOffsetsByTimestamp(
     topic: string,
     timestamp?: number,
@@ -323,8 +326,13 @@ export interface PartitionOffsets {
   high: number;
 }
 
-export async function offsetsOf(admin: AdminClient, topic: string): Promise<PartitionOffsets[]> {
-  const offsets = await admin.fetchTopicOffsets(topic);
+/** `isolation` read_committed: `high` is the last stable offset (where a read_committed reader's log ends). */
+export async function offsetsOf(
+  admin: AdminClient,
+  topic: string,
+  isolation: 'read_uncommitted' | 'read_committed' = 'read_uncommitted',
+): Promise<PartitionOffsets[]> {
+  const offsets = await admin.fetchTopicOffsets(topic, { isolation });
   return offsets
     .map((o) => ({ partition: o.partition, low: Number(o.low), high: Number(o.high) }))
     .sort((a, b) => a.partition - b.partition);

@@ -56,7 +56,7 @@ import { Cluster, type ClusterOptions, needsMetadataRefresh } from './cluster.js
 import type { TopicPartitions } from './consumer/types.js';
 import { SluiceNonRetriableError, SluiceNotImplemented, SluiceProtocolError } from './errors.js';
 import { InstrumentationEmitter, type InstrumentationEvent } from './instrumentation.js';
-import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, listOffsets } from './list-offsets.js';
+import { EARLIEST_TIMESTAMP, type Isolation, LATEST_TIMESTAMP, listOffsets } from './list-offsets.js';
 import type { Logger } from './logger.js';
 import { networkEvents } from './network-events.js';
 import { createRetry, type Retrier, type RetryOptions } from './retry.js';
@@ -325,9 +325,13 @@ export class Admin {
     };
   }
 
-  /** Per partition: high watermark as `offset` and `high`, log start as `low` (strings, as kafkajs). */
+  /**
+   * Per partition: high watermark as `offset` and `high`, log start as `low` (strings, as kafkajs). A Sluice
+   * option: `isolation: 'read_committed'` gives the last stable offset as the high end (below any open transaction).
+   */
   async fetchTopicOffsets(
     topic: string,
+    options: { isolation?: Isolation } = {},
   ): Promise<Array<{ partition: number; offset: string; high: string; low: string }>> {
     return this.run(async () => {
       const partitions = await this.partitionsOf(topic);
@@ -335,6 +339,7 @@ export class Admin {
         listOffsets(
           this.cluster,
           partitions.map((partition) => ({ topic, partition, timestamp: LATEST_TIMESTAMP })),
+          options.isolation,
         ),
         listOffsets(
           this.cluster,

@@ -9,6 +9,9 @@ import { topicPartitionKey } from './topic-partition.js';
 
 export { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP };
 
+/** read_committed: LATEST is the last stable offset (no open transaction below it), not the high watermark. */
+export type Isolation = 'read_uncommitted' | 'read_committed';
+
 export interface OffsetQuery {
   topic: string;
   partition: number;
@@ -20,8 +23,12 @@ export interface OffsetQuery {
  * Timestamp queries are exact to the record: the broker answers with the first *batch* whose max
  * timestamp is >= the one asked, so that batch is fetched and scanned for the first such record.
  */
-export async function listOffsets(cluster: Cluster, queries: OffsetQuery[]): Promise<Map<string, number>> {
-  const out = await listBatchOffsets(cluster, queries);
+export async function listOffsets(
+  cluster: Cluster,
+  queries: OffsetQuery[],
+  isolation: Isolation = 'read_uncommitted',
+): Promise<Map<string, number>> {
+  const out = await listBatchOffsets(cluster, queries, isolation);
   await Promise.all(
     queries
       .filter((q) => q.timestamp >= 0 && out.get(topicPartitionKey(q.topic, q.partition))! >= 0)
@@ -59,7 +66,11 @@ async function firstOffsetAtOrAfter(
   return offset;
 }
 
-async function listBatchOffsets(cluster: Cluster, queries: OffsetQuery[]): Promise<Map<string, number>> {
+async function listBatchOffsets(
+  cluster: Cluster,
+  queries: OffsetQuery[],
+  isolation: Isolation,
+): Promise<Map<string, number>> {
   const byLeader = new Map<number, OffsetQuery[]>();
   for (const q of queries) {
     const leader = cluster.leaderOf(q.topic, q.partition);
@@ -78,7 +89,7 @@ async function listBatchOffsets(cluster: Cluster, queries: OffsetQuery[]): Promi
       }
       const connection = await cluster.nodeConnection(leader);
       const response = await connection.send(ListOffsetsApi, {
-        isolationLevel: 0,
+        isolationLevel: isolation === 'read_committed' ? 1 : 0,
         topics: [...topics].map(([name, partitions]) => ({ name, partitions })),
       });
       for (const t of response.topics) {

@@ -74,3 +74,38 @@ it('-e with a group ends on logs ending in markers; a second run of the group fi
   expect(again.code).toBe(0);
   expect(again.stdout).toBe('');
 });
+
+it('-e read committed ends at the last stable offset while a transaction is still open', async () => {
+  const client = sdkClient(b.port);
+  const admin = client.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic: 'open-txn', numPartitions: 1 }] });
+  const plain = client.producer();
+  await plain.connect();
+  await plain.send({ topic: 'open-txn', messages: [{ value: 'before' }] });
+  const producer = client.producer({ transactionalId: 'still-open' });
+  await producer.connect();
+  const open = await producer.transaction();
+  await open.send({ topic: 'open-txn', messages: [{ value: 'in the open transaction' }] });
+  await plain.send({ topic: 'open-txn', messages: [{ value: 'after, above the open transaction' }] });
+  await plain.disconnect();
+  // ListOffsets read_committed answers the last stable offset (1, the open transaction's first offset).
+  const [committedEnd] = await admin.fetchTopicOffsets('open-txn', { isolation: 'read_committed' });
+  const [uncommittedEnd] = await admin.fetchTopicOffsets('open-txn');
+  expect([committedEnd!.high, uncommittedEnd!.high]).toEqual(['1', '3']);
+  const broker = ['-b', `127.0.0.1:${b.port}`];
+
+  const committed = await sluice(
+    ['consume', 'open-txn', '--from-beginning', '-e', '--isolation', 'read_committed', ...broker],
+    { timeoutMs: 60_000 },
+  );
+  expect(committed.code).toBe(0);
+  expect(committed.stdout).toBe('before\n');
+  const all = await sluice(['consume', 'open-txn', '--from-beginning', '-e', ...broker], { timeoutMs: 60_000 });
+  expect(all.code).toBe(0);
+  expect(lines(all.stdout)).toEqual(['after, above the open transaction', 'before', 'in the open transaction']);
+
+  await open.abort();
+  await producer.disconnect();
+  await admin.disconnect();
+});

@@ -1,5 +1,7 @@
 // ListOffsets: earliest (-2) = log start, latest (-1) = the high watermark (log end, or the fsynced end under flush=always), or
-// the first offset whose batch has a timestamp at or after the one asked (-1/-1 when none).
+// the first offset whose batch has a timestamp at or after the one asked (-1/-1 when none). With
+// isolationLevel 1 (read_committed) the bound is the last stable offset instead of the high watermark, as in
+// Kafka: latest is where a read_committed consumer's log ends while a transaction is open.
 import { notLeaderError } from '../cluster/leadership.js';
 import {
   EARLIEST_TIMESTAMP,
@@ -8,6 +10,7 @@ import {
   ListOffsetsApi,
   type ListOffsetsPartitionResult,
 } from '../../protocol/index.js';
+import { lastStableOffset } from '../fetch/handler.js';
 import { highWatermark } from '../fetch/high-watermark.js';
 import { partitionError, toPartitionError } from './storage-errors.js';
 import { defineHandler, type BrokerContext, type RequestContext } from './types.js';
@@ -17,6 +20,7 @@ async function lookup(
   topic: string,
   partition: number,
   timestamp: number,
+  readCommitted: boolean,
   broker: BrokerContext,
   ctx: RequestContext,
 ): Promise<ListOffsetsPartitionResult> {
@@ -35,11 +39,13 @@ async function lookup(
   try {
     if (timestamp === EARLIEST_TIMESTAMP)
       return { partition, errorCode: ErrorCode.NONE, errorMessage: null, timestamp: -1, offset: log.logStartOffset };
+    const hw = highWatermark(log);
+    const visibleEnd = readCommitted ? lastStableOffset(log, hw) : hw;
     if (timestamp === LATEST_TIMESTAMP)
-      return { partition, errorCode: ErrorCode.NONE, errorMessage: null, timestamp: -1, offset: highWatermark(log) };
+      return { partition, errorCode: ErrorCode.NONE, errorMessage: null, timestamp: -1, offset: visibleEnd };
     let found = await log.offsetForTimestamp(timestamp);
     // Like a fetch, a lookup never points at records consumers may not see yet.
-    if (found && found.offset >= highWatermark(log)) found = null;
+    if (found && found.offset >= visibleEnd) found = null;
     return {
       partition,
       errorCode: ErrorCode.NONE,
@@ -64,7 +70,9 @@ export const listOffsetsHandler = defineHandler(ListOffsetsApi, async (request, 
       }
       return {
         name: t.name,
-        partitions: await Promise.all(t.partitions.map((p) => lookup(t.name, p.partition, p.timestamp, broker, ctx))),
+        partitions: await Promise.all(
+          t.partitions.map((p) => lookup(t.name, p.partition, p.timestamp, request.isolationLevel === 1, broker, ctx)),
+        ),
       };
     }),
   ),
