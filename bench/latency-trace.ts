@@ -1,7 +1,6 @@
 // Where does produce→consume latency go? One latency run with a timeline from the three processes
 // (producer = this process, consumer = its own process, broker = bench/lib/traced-broker.ts), all on
-// the machine's monotonic clock, then the share of appends that found the consumer's fetch already parked,
-// the slowest records' timelines and what coincides with them.
+// the machine's monotonic clock, then the slowest records' timelines and what coincides with them.
 //   node --import tsx bench/latency-trace.ts [--rate 10000] [--seconds 3] [--show 8] [--json out.json]
 // Broker events: recv (socket chunk in), arm (fetch registers its waiters), notify (append done, wakes
 // fetches), write (responses flushed). Client events: req:<Api> (request sent), resp (socket chunk in).
@@ -83,14 +82,6 @@ for (const [name, t] of sources) {
       `CPU ${t.sched.cpuMs.toFixed(0)} ms, waited for a core ${t.sched.waitMs.toFixed(0)} ms\n`,
   );
 }
-
-// Did a record find the consumer's fetch already parked at the broker? Each append's notify notes how many
-// long polls were waiting: none means the record waited for the consumer's next fetch to arrive.
-const notifies = brokerTrace.events.filter((e) => e[1] === 'notify');
-const parked = notifies.filter((e) => Number(e[2]) > 0).length;
-process.stdout.write(
-  `appends that found a fetch parked: ${parked} of ${notifies.length} (${((100 * parked) / Math.max(1, notifies.length)).toFixed(1)} %)\n`,
-);
 
 // Tail records: which stage took the time? For each record above p99: time from send to the broker's
 // first recv after it, from the next notify to the next broker write, to the consumer's next resp, to delivery.

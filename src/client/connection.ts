@@ -235,15 +235,6 @@ export class Connection {
     return new SluiceConnectionError(`${what} (${this.broker})`, this.broker);
   }
 
-  /** The version this connection's requests of `api` use (the highest both sides speak); -1 when none. */
-  versionOf(api: ApiSpec<unknown, unknown>): number {
-    try {
-      return this.versionFor(api);
-    } catch {
-      return -1;
-    }
-  }
-
   /** Highest version both sides speak, or a non-retriable error when the broker lacks the API. */
   private versionFor(api: ApiSpec<unknown, unknown>): number {
     if (api.key === ApiKey.ApiVersions) return 0;

@@ -114,7 +114,6 @@ export const EXAMPLES: Record<number, { request: unknown; response: unknown }> =
       maxBytes: 1000,
       isolationLevel: 0,
       topics: [{ name: 'a', partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 100 }] }],
-      chained: true,
     },
     response: {
       throttleTimeMs: 0,

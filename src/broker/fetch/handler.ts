@@ -19,10 +19,6 @@
 // room for (memory-budget.ts; reserved before reading, then held as what was read until the response is
 // written), so fetches read less, never more, when memory is short.
 //
-// Chained (v1): a request marked `chained` waits for the connection's previous Fetch to end and reads
-// each partition from where that one's answer left it (chain.ts), so a consumer can keep its next fetch
-// parked here while it reads the previous answer.
-//
 // Isolation (Kafka's isolation_level): read_uncommitted (0) reads up to the high watermark; read_committed
 // (1) only up to the last stable offset (the first offset of a transaction still open, else the high
 // watermark) and gets the aborted transactions overlapping what it read, whose batches the client drops.
@@ -45,7 +41,6 @@ import { type Answer, defineHandler, type BrokerContext, type RequestContext } f
 import { partitionKey, partitionName } from '../partition-key.js';
 import { onAbort } from './abort-hooks.js';
 import { highWatermark } from './high-watermark.js';
-import type { FetchChain, FetchPosition } from './chain.js';
 import type { FetchReadAhead } from './read-ahead.js';
 import { allowed, denied } from '../security/acl/authorize.js';
 
@@ -58,8 +53,6 @@ interface ReadRound {
   leases: Buffer[];
   /** Partitions answered from a file with more readable: their next chunk, to read ahead if answered. */
   next: Array<{ key: string; log: PartitionLog; offset: number; maxBytes: number; maxOffset: number }>;
-  /** Where this answer leaves each partition asked for: after its records, else where it was asked. */
-  positions: FetchPosition[];
 }
 
 function releaseAll(broker: BrokerContext, leases: Buffer[]): void {
@@ -99,7 +92,6 @@ async function readAll(
   let failed = false;
   const leases: Buffer[] = [];
   const next: ReadRound['next'] = [];
-  const positions: ReadRound['positions'] = [];
   const topics: FetchResponse['topics'] = [];
   for (const t of request.topics) {
     const partitions: FetchPartitionResult[] = [];
@@ -107,8 +99,6 @@ async function readAll(
     // A refused topic fails the round, so the request is answered at once: checked (and audited) once.
     const refused = allowed(broker, ctx, 'Read', 'topic', t.name) ? null : denied('Read', 'topic', t.name, ctx);
     for (const p of t.partitions) {
-      const position: FetchPosition = { topic: t.name, partition: p.partition, offset: p.fetchOffset };
-      positions.push(position);
       if (refused) {
         failed = true;
         partitions.push({ ...emptyResult(p.partition, -1, -1), ...refused, lastStableOffset: -1 });
@@ -161,7 +151,6 @@ async function readAll(
           }
           bytes += read.bytes;
           budget -= read.bytes;
-          position.offset = read.nextOffset;
           if (read.lease) {
             leases.push(read.lease);
             const nowVisible = highWatermark(log);
@@ -189,7 +178,7 @@ async function readAll(
     }
   }
   ctx.responseMemory.hold(bytes);
-  return { response: { errorCode: ErrorCode.NONE, topics }, bytes, failed, leases, next, positions };
+  return { response: { errorCode: ErrorCode.NONE, topics }, bytes, failed, leases, next };
 }
 
 /**
@@ -287,27 +276,8 @@ function publishFetched(response: Answer<FetchResponse>): void {
 }
 
 export const fetchHandler = defineHandler(FetchApi, async (request, broker, ctx) => {
-  const { readAhead, chain } = broker.fetchSessions.sessionOf(ctx);
-  const turn = chain.enter();
-  try {
-    if (request.chained) {
-      await turn.previous;
-      chain.continueFrom(request);
-    }
-    return await serve(request, broker, ctx, readAhead, chain);
-  } finally {
-    turn.end();
-  }
-});
-
-async function serve(
-  request: FetchRequest,
-  broker: BrokerContext,
-  ctx: RequestContext,
-  readAhead: FetchReadAhead,
-  chain: FetchChain,
-): Promise<Answer<FetchResponse>> {
   const started = performance.now();
+  const readAhead = broker.fetchSessions.readAheadOf(ctx);
   if (readAhead.size > 0) readAhead.retainOnly(partitionKeys(request));
   for (;;) {
     const canWait = request.maxWaitMs > 0 && !broker.stopping && !ctx.signal.aborted;
@@ -317,7 +287,6 @@ async function serve(
       // Record chunks may be views of pool buffers: reusable only once the socket write carrying them is done.
       if (round.leases.length > 0) ctx.afterResponseWritten(() => releaseAll(broker, round.leases));
       for (const n of round.next) readAhead.start(n.key, n.log, n.offset, n.maxBytes, n.maxOffset);
-      chain.answered(round.positions);
       if (fetchChannel.hasSubscribers) publishFetched(round.response);
       return round.response;
     };
@@ -348,4 +317,4 @@ async function serve(
       armed.cancel();
     }
   }
-}
+});

@@ -1,10 +1,9 @@
-// Fetch's per-connection state, keyed by connection id: each connection's read-ahead (read-ahead.ts) and
-// fetch chain (chain.ts), made on its first fetch and dropped when the connection closes (its signal aborts). The transport
+// Fetch's per-connection state, keyed by connection id: each connection's read-ahead (read-ahead.ts),
+// made on its first fetch and dropped when the connection closes (its signal aborts). The transport
 // knows nothing of it; a fetch reaches its connection's state through RequestContext.connectionId.
 import type { ReadBufferPool } from '../../../storage/index.js';
 import type { MemoryShare } from '../transport/wire.js';
 import { onAbort } from './abort-hooks.js';
-import { FetchChain } from './chain.js';
 import { FetchReadAhead } from './read-ahead.js';
 
 /** What a fetch request tells of its connection (RequestContext). */
@@ -15,14 +14,8 @@ export interface FetchConnection {
   readonly connectionMemory: MemoryShare;
 }
 
-/** One connection's fetch state. */
-export interface FetchSession {
-  readonly readAhead: FetchReadAhead;
-  readonly chain: FetchChain;
-}
-
 export class FetchSessions {
-  readonly #sessions = new Map<number, FetchSession>();
+  readonly #readAheads = new Map<number, FetchReadAhead>();
 
   constructor(
     private readonly pool: ReadBufferPool,
@@ -32,29 +25,23 @@ export class FetchSessions {
 
   /** Connections with fetch state. */
   get size(): number {
-    return this.#sessions.size;
+    return this.#readAheads.size;
   }
 
   /** The read-ahead of this request's connection; a closed one (starting nothing) if it has closed. */
   readAheadOf(ctx: FetchConnection): FetchReadAhead {
-    return this.sessionOf(ctx).readAhead;
-  }
-
-  /** This request's connection's state; a fresh one, not kept, with a closed read-ahead if it has closed. */
-  sessionOf(ctx: FetchConnection): FetchSession {
-    const known = this.#sessions.get(ctx.connectionId);
+    const known = this.#readAheads.get(ctx.connectionId);
     if (known) return known;
     const readAhead = new FetchReadAhead(this.pool, this.maxBytesPerConnection, ctx.connectionMemory);
-    const session: FetchSession = { readAhead, chain: new FetchChain() };
     if (ctx.signal.aborted) {
       readAhead.close();
-      return session;
+      return readAhead;
     }
-    this.#sessions.set(ctx.connectionId, session);
+    this.#readAheads.set(ctx.connectionId, readAhead);
     onAbort(ctx.signal, () => {
-      this.#sessions.delete(ctx.connectionId);
+      this.#readAheads.delete(ctx.connectionId);
       readAhead.close();
     });
-    return session;
+    return readAhead;
   }
 }

@@ -1,23 +1,9 @@
-// Prefetching fetch loops: one per leader broker, each keeping a Fetch in flight for the partitions that
-// broker leads. As soon as a response arrives its batches are decoded into the partitions' buffers and
-// the next Fetch goes out (from the offset after the last batch received), so the application works on
-// one response while the next is on the wire. Prefetch is bounded by bytes: a partition whose buffer
-// holds more than `maxPrefetchBytes` is left out of fetches until the runner drains it (the runner calls
-// wake()); up to two responses already asked for (three small ones once caught up) may still land above it.
-//
-// Chaining (brokers speaking Fetch v1): a loop keeps a second, chained Fetch waiting at the broker behind
-// the one in flight. The broker starts it the moment it answers the first and reads each partition from
-// where that answer left it (src/broker/fetch/chain.ts), so a caught-up consumer always has a long poll
-// parked when a record lands, even while it is still reading the previous answer or waiting for a core;
-// a consumer catching up gets its next response without a round trip. A cycle fetches one fixed set of
-// partitions: one explicit fetch, then chained fetches sent before each answer is awaited (one behind the
-// fetch being answered while catching up, two once caught up: FETCHES_CATCHING_UP/CAUGHT_UP), for as long
-// as every partition of the set is still assigned, wanted, at the same epoch and out of backoff, and no
-// other partition of that broker is waiting. Otherwise the cycle stops chaining, takes the answers
-// already asked for (each one dropped per partition whose epoch moved, as before) and the loop starts
-// a new cycle. Each answer is absorbed from the partition's fetchOffset, which the previous answer of the
-// cycle just moved exactly as the broker did. A failure with a chained fetch still out closes the fetch
-// connection, so no stale long poll sits ahead of the next cycle's first fetch.
+// Prefetching fetch loops: one per leader broker, each keeping exactly one Fetch in flight for the
+// partitions that broker leads. As soon as a response arrives its batches are decoded into the
+// partitions' buffers and the next Fetch goes out (from the offset after the last batch received), so
+// the application works on one response while the next is on the wire. Prefetch is bounded by bytes:
+// a partition whose buffer holds more than `maxPrefetchBytes` is left out of fetches until the runner
+// drains it (the runner calls wake()).
 //
 // Sizing: with maxBytesPerPartition left at its default, a fetch shares its response budget (maxBytes)
 // among the partitions it asks for, each asking for at least the default per-partition cap, and a
@@ -33,13 +19,7 @@
 // waiting for data, not one carrying it — the fetch is cancelled by closing its connection and sent again
 // with the partition, instead of the partition waiting up to maxWaitTimeInMs for the long poll to end.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ApiSpec } from '../../protocol/api-keys.js';
-import {
-  FetchApi,
-  type FetchPartitionResult,
-  type FetchRequest,
-  type FetchResponse,
-} from '../../protocol/apis/fetch.js';
+import { FetchApi, type FetchPartitionResult } from '../../protocol/apis/fetch.js';
 import { AbortedTransactionFilter } from './aborted-transactions.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { needsMetadataRefresh, STALE_METADATA_CODES, type Cluster } from '../cluster.js';
@@ -76,15 +56,6 @@ export interface FetcherOptions {
   onOutOfRange: (state: PartitionState) => Promise<void>;
 }
 
-/**
- * Fetches a loop keeps out at once on a broker that chains (see Chaining above): while catching up, the
- * one being answered and one behind it (each may carry a full response); once every partition of the
- * cycle is at its high watermark, one more, so that two records landing before the consumer gets a core
- * still each find a fetch parked (the answers are small then).
- */
-const FETCHES_CATCHING_UP = 2;
-const FETCHES_CAUGHT_UP = 3;
-
 /** A fetch out this long is waiting for data (a long poll), not carrying it: it may be cancelled. */
 const IDLE_FETCH_MS = 100;
 
@@ -106,22 +77,8 @@ interface FetchLoop {
   inFlight: InFlightFetch | null;
 }
 
-/** Partitions answered with record bytes (the FETCH event's numberOfBatches, as before). */
-function countBatches(response: FetchResponse): number {
-  let n = 0;
-  for (const t of response.topics) for (const p of t.partitions) if (p.records[0]?.length) n++;
-  return n;
-}
-
-function fetchesInFlight(targets: PartitionState[]): number {
-  for (const s of targets) if (s.highWatermark < 0 || s.fetchOffset < s.highWatermark) return FETCHES_CATCHING_UP;
-  return FETCHES_CAUGHT_UP;
-}
-
 export class Fetcher {
   private states: PartitionState[] = [];
-  /** `states` as a set: a chained fetch goes on only for partitions still assigned. */
-  private assigned = new Set<PartitionState>();
   private readonly loops = new Map<number, FetchLoop>();
   private running = false;
   private readonly refreshRetries: RetrySchedule;
@@ -132,7 +89,6 @@ export class Fetcher {
 
   start(states: PartitionState[]): void {
     this.states = states;
-    this.assigned = new Set(states);
     this.running = true;
     this.ensureLoops();
   }
@@ -268,7 +224,7 @@ export class Fetcher {
         continue;
       }
       try {
-        await this.fetchCycle(node, loop, targets);
+        await this.fetchOnce(node, loop, targets);
         retries.reset();
       } catch (err) {
         if (!this.running) return; // the connection was closed under a long poll by stop/disconnect
@@ -291,114 +247,57 @@ export class Fetcher {
     }
   }
 
-  /**
-   * Fetches `targets` from `node` until the cycle ends (see Chaining above): one explicit fetch, then,
-   * when the broker chains, chained fetches kept waiting behind the one in flight for as long as
-   * `targets` stay exactly what the loop would fetch.
-   */
-  private async fetchCycle(node: number, loop: FetchLoop, targets: PartitionState[]): Promise<void> {
-    for (const s of targets) s.fetching = true;
-    /** Fetches out, oldest first: the explicit one, then chained ones. */
-    const out: Array<Promise<FetchResponse>> = [];
-    let failed = true;
-    try {
-      const connection = await this.options.cluster.fetchConnection(node);
-      const chains = connection.versionOf(FetchApi as ApiSpec<unknown, unknown>) >= 1;
-      const epochs = targets.map((s) => s.epoch);
-      const inFlight: InFlightFetch = {
-        connection,
-        epochs: new Map(targets.map((s, i) => [s, epochs[i]!])),
-        sentAt: Date.now(),
-        cancelled: false,
-        recheck: null,
-        recheckAt: 0,
-      };
-      loop.inFlight = inFlight;
-      out.push(this.send(node, connection, targets, 0));
-      for (;;) {
-        while (chains && out.length < fetchesInFlight(targets) && this.continues(node, targets, epochs)) {
-          const chained = this.send(node, connection, targets, out.length);
-          chained.catch(() => {}); // awaited in turn; a failure before that is an earlier fetch's (see finally)
-          out.push(chained);
-        }
-        const sentAt = inFlight.sentAt;
-        const response = await out[0]!;
-        out.shift();
-        await this.absorbAll(targets, epochs, response);
-        const { events } = this.options;
-        if (events.listening(ConsumerEvents.FETCH))
-          events.emit(ConsumerEvents.FETCH, {
-            numberOfBatches: countBatches(response),
-            duration: Date.now() - sentAt,
-            nodeId: node,
-          });
-        if (out.length === 0) break;
-        inFlight.sentAt = Date.now(); // the next chained fetch started waiting at the broker about now
-      }
-      failed = false;
-    } finally {
-      for (const s of targets) s.fetching = false;
-      // Failed with chained fetches still out: close the connection rather than leave a long poll parked
-      // ahead of the next fetch, and rather than read answers that continue a dropped one.
-      if (failed && out.length > 1) loop.inFlight?.connection.close();
-    }
-  }
-
-  /** Whether a chained fetch of `targets` may go out: they are still exactly what the loop would fetch. */
-  private continues(node: number, targets: PartitionState[], epochs: number[]): boolean {
-    if (!this.running) return false;
-    const now = Date.now();
-    for (let i = 0; i < targets.length; i++) {
-      const s = targets[i]!;
-      if (!this.assigned.has(s) || s.epoch !== epochs[i] || !this.wantsData(s) || now < s.notBefore) return false;
-      if (this.leaderOf(s) !== node) return false;
-    }
-    // Another partition of this node became ready: end the cycle so the next fetch includes it.
-    const eligible = this.eligible(node, now);
-    return typeof eligible === 'number';
-  }
-
-  /** Sends a fetch of `targets` behind `ahead` fetches still out on the connection (chained when any). */
-  private send(node: number, connection: Connection, targets: PartitionState[], ahead: number): Promise<FetchResponse> {
-    const { events, maxWaitTimeInMs, minBytes, maxBytes, requestTimeout } = this.options;
+  private async fetchOnce(node: number, loop: FetchLoop, targets: PartitionState[]): Promise<void> {
+    const { cluster, events, maxWaitTimeInMs, minBytes, maxBytes, requestTimeout } = this.options;
     const partitionMaxBytes = this.partitionMaxBytes(targets.length);
+    const epochs = targets.map((s) => s.epoch);
+    const offsets = targets.map((s) => s.fetchOffset);
     const byTopic = new Map<string, Array<{ partition: number; fetchOffset: number; partitionMaxBytes: number }>>();
     for (const s of targets) {
+      s.fetching = true;
       const list = byTopic.get(s.topic) ?? [];
       list.push({ partition: s.partition, fetchOffset: s.fetchOffset, partitionMaxBytes });
       byTopic.set(s.topic, list);
     }
-    if (events.listening(ConsumerEvents.FETCH_START)) events.emit(ConsumerEvents.FETCH_START, { nodeId: node });
-    const request: FetchRequest = {
-      maxWaitMs: maxWaitTimeInMs,
-      minBytes,
-      maxBytes,
-      isolationLevel: this.options.isolationLevel,
-      topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })),
-    };
-    if (ahead > 0) request.chained = true;
-    // A chained fetch waits at the broker for the long polls ahead of it, then long-polls itself.
-    const timeoutMs = requestTimeout + (ahead + 1) * maxWaitTimeInMs;
-    return connection.send(FetchApi, request, { timeoutMs }).then((response) => {
+    try {
+      const connection = await cluster.fetchConnection(node);
+      const sentAt = Date.now();
+      loop.inFlight = {
+        connection,
+        epochs: new Map(targets.map((s, i) => [s, epochs[i]!])),
+        sentAt,
+        cancelled: false,
+        recheck: null,
+        recheckAt: 0,
+      };
+      if (events.listening(ConsumerEvents.FETCH_START)) events.emit(ConsumerEvents.FETCH_START, { nodeId: node });
+      const response = await connection.send(
+        FetchApi,
+        {
+          maxWaitMs: maxWaitTimeInMs,
+          minBytes,
+          maxBytes,
+          isolationLevel: this.options.isolationLevel,
+          topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })),
+        },
+        { timeoutMs: requestTimeout + maxWaitTimeInMs },
+      );
       if (response.errorCode !== 0) throw new SluiceProtocolError(response.errorCode);
-      return response;
-    });
-  }
-
-  /**
-   * Applies a response to the partitions still at the epoch they were fetched at. Each continues from
-   * its own fetchOffset: an explicit fetch asked for it, and a chained one started where the previous
-   * answer, absorbed just before, left it.
-   */
-  private async absorbAll(targets: PartitionState[], epochs: number[], response: FetchResponse): Promise<void> {
-    const results = new Map<string, FetchPartitionResult>();
-    for (const t of response.topics)
-      for (const p of t.partitions) results.set(topicPartitionKey(t.name, p.partition), p);
-    for (let i = 0; i < targets.length; i++) {
-      const state = targets[i]!;
-      const result = results.get(topicPartitionKey(state.topic, state.partition));
-      if (!result || !this.running || state.epoch !== epochs[i]) continue;
-      await this.absorb(state, result, state.fetchOffset, epochs[i]!);
+      const results = new Map<string, FetchPartitionResult>();
+      for (const t of response.topics)
+        for (const p of t.partitions) results.set(topicPartitionKey(t.name, p.partition), p);
+      let numberOfBatches = 0;
+      for (let i = 0; i < targets.length; i++) {
+        const state = targets[i]!;
+        const result = results.get(topicPartitionKey(state.topic, state.partition));
+        if (!result) continue;
+        if (result.records[0]?.length) numberOfBatches++;
+        if (this.running && state.epoch === epochs[i]) await this.absorb(state, result, offsets[i]!, epochs[i]!);
+      }
+      if (events.listening(ConsumerEvents.FETCH))
+        events.emit(ConsumerEvents.FETCH, { numberOfBatches, duration: Date.now() - sentAt, nodeId: node });
+    } finally {
+      for (const s of targets) s.fetching = false;
     }
   }
 

@@ -1,7 +1,7 @@
 // Fetch: reads record batches from partitions, long-polling up to maxWaitMs until minBytes are
 // available. The record bytes travel in the response tail, as chunks straight from storage.
-import { ApiKey, type ApiSpec, defineApi } from '../api-keys.js';
-import { array, bool, int, message, type MessageValue, records, struct } from '../schema.js';
+import { ApiKey, defineApi } from '../api-keys.js';
+import { array, int, message, type MessageValue, records, struct } from '../schema.js';
 import { errorCode, errorMessage, partitionIndex, topicPartitions, throttleTimeMs } from './fields.js';
 
 const MAX_WAIT_LIMIT_MS = 10 * 60_000;
@@ -10,7 +10,7 @@ export const FetchRequestDef = message({
   name: 'FetchRequest',
   type: 'request',
   apiKey: ApiKey.Fetch,
-  validVersions: '0-1',
+  validVersions: '0',
   fields: {
     maxWaitMs: int({ min: 0, max: MAX_WAIT_LIMIT_MS, default: 500 }),
     minBytes: int({ min: 0, default: 1 }),
@@ -26,11 +26,6 @@ export const FetchRequestDef = message({
       fetchOffset: int(),
       partitionMaxBytes: int({ min: 1, default: 1024 * 1024 }),
     }),
-    chained: bool({
-      versions: '1+',
-      default: false,
-      doc: "continues the connection's previous Fetch: starts once that one is answered, each partition from where that answer left it",
-    }),
   },
 });
 
@@ -38,7 +33,7 @@ export const FetchResponseDef = message({
   name: 'FetchResponse',
   type: 'response',
   apiKey: ApiKey.Fetch,
-  validVersions: '0-1',
+  validVersions: '0',
   fields: {
     throttleTimeMs: throttleTimeMs(),
     errorCode: int({ default: 0 }),
@@ -59,18 +54,13 @@ export const FetchResponseDef = message({
   },
 });
 
-/** `chained` may be left out (false): a v0 request cannot carry it, so only a client that chains sets it. */
-export type FetchRequest = Omit<MessageValue<typeof FetchRequestDef>, 'chained'> & { chained?: boolean };
+export type FetchRequest = MessageValue<typeof FetchRequestDef>;
 export type FetchResponse = MessageValue<typeof FetchResponseDef>;
 export type FetchPartitionResult = FetchResponse['topics'][number]['partitions'][number];
 
-const FetchApiDef = defineApi({
+export const FetchApi = defineApi({
   key: ApiKey.Fetch,
   name: 'Fetch',
   request: FetchRequestDef,
   response: FetchResponseDef,
 });
-
-/** The Fetch API, its request typed as FetchRequest (`chained` optional; decoded, it is always set). */
-export const FetchApi: Omit<typeof FetchApiDef, 'encodeRequest' | 'decodeRequest'> &
-  Pick<ApiSpec<FetchRequest, FetchResponse>, 'encodeRequest' | 'decodeRequest'> = FetchApiDef;
