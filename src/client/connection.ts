@@ -278,10 +278,12 @@ export class Connection {
     const network = this.options.network;
     const createdAt = network?.wantsRequests ? Date.now() : 0;
     const mustWait = this.held.length > 0 || this.throttledUntil > performance.now();
+    // A request not held back is sent at once: its pendingDuration is 0, not a millisecond tick crossed
+    // between two clock reads.
     if (options.expectResponse === false) {
       return new Promise((resolve, reject) => {
         const send = () => {
-          const sentAt = createdAt > 0 ? Date.now() : 0;
+          const sentAt = createdAt > 0 && mustWait ? Date.now() : createdAt;
           this.write(frame, (err) => {
             if (err) return reject(this.closeError ?? this.connectionError(err.message));
             if (sentAt > 0)
@@ -302,7 +304,7 @@ export class Connection {
     }
     return new Promise<Res>((resolve, reject) => {
       const send = () => {
-        const sentAt = createdAt > 0 ? Date.now() : 0;
+        const sentAt = createdAt > 0 && mustWait ? Date.now() : createdAt;
         const timeoutMs = options.timeoutMs ?? this.options.requestTimeout;
         const timer = setTimeout(() => this.onTimeout(correlationId, timeoutMs), timeoutMs);
         this.pending.set(correlationId, {
