@@ -40,7 +40,7 @@ import { partitionError, toPartitionError } from '../handlers/storage-errors.js'
 import { type Answer, defineHandler, type BrokerContext, type RequestContext } from '../handlers/types.js';
 import { partitionKey, partitionName } from '../partition-key.js';
 import { onAbort } from './abort-hooks.js';
-import { highWatermark } from './high-watermark.js';
+import { highWatermark, lastStableOffset } from './high-watermark.js';
 import type { FetchReadAhead } from './read-ahead.js';
 import { allowed, denied } from '../security/acl/authorize.js';
 
@@ -70,12 +70,6 @@ function emptyResult(partition: number, highWatermark: number, logStartOffset: n
     abortedTransactions: null,
     records: [],
   };
-}
-
-/** The last stable offset: read_committed consumers read below it (no open transaction reaches under it). */
-export function lastStableOffset(log: PartitionLog, hw: number): number {
-  const firstUnstable = log.firstUnstableOffset;
-  return firstUnstable >= 0 ? Math.min(firstUnstable, hw) : hw;
 }
 
 async function readAll(

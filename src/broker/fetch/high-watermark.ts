@@ -24,3 +24,9 @@ export function highWatermark(log: PartitionLog): number {
   const source = replicated.get(log);
   return source === undefined ? local : Math.min(local, source.highWatermark);
 }
+
+/** The last stable offset: read_committed consumers read below it (no open transaction reaches under it). */
+export function lastStableOffset(log: PartitionLog, hw: number): number {
+  const firstUnstable = log.firstUnstableOffset;
+  return firstUnstable >= 0 ? Math.min(firstUnstable, hw) : hw;
+}
