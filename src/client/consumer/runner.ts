@@ -188,12 +188,10 @@ export class Runner {
     const endsFetch = entry.pos >= entry.end;
     if (endsFetch) state.buffered.shift();
     this.deps.wakeFetcher();
-    if (chunk.messages.length === 0) {
-      // Only markers or aborted batches: nothing to deliver, but the position (what a commit stores) moves
-      // past them, as kafkajs resolves such batches, so a group's lag reaches 0 at a log ending in a marker.
-      this.skipPast(state, { batch: null, endsFetch, epoch, nextOffset: chunk.nextOffset });
-      return endsFetch ? { batch: null, endsFetch, epoch, nextOffset: null } : null;
-    }
+    // Only markers or aborted batches: nothing to deliver, but the position (what a commit stores) moves
+    // past them (skipPast), as kafkajs resolves such batches, so a group's lag reaches 0 at a log ending in
+    // a marker.
+    if (chunk.messages.length === 0) return { batch: null, endsFetch, epoch, nextOffset: chunk.nextOffset };
     const batch = new FetchedBatch(
       state.topic,
       state.partition,
