@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PeerConnection } from '../../src/broker/cluster/peer-connection.js';
 import { logLevel, Sluice } from '../../src/client/index.js';
 import { ErrorCode, ReplicaFetchApi } from '../../src/protocol/index.js';
-import { SluiceCluster } from '../helpers/coordinator-cluster.js';
+import { SluiceCluster } from '../helpers/sluice-cluster.js';
 import { sluiceBinary } from '../helpers/sluice-process.js';
 import { removeTempDirs } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -52,7 +52,7 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-  await cluster?.stop();
+  await cluster?.close();
   await removeTempDirs();
 });
 
@@ -93,7 +93,7 @@ describe('inter-broker authentication (3 brokers with --auth, real etcd)', () =>
       acked.push(value);
     };
     for (let i = 0; i < 20; i++) await send(`before-${i}`);
-    await cluster.kill(before.leader);
+    await cluster.stop(before.leader, 'SIGKILL');
     const after = await waitFor(
       async () => {
         const state = await cluster.partitionState(TOPIC, 0);

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Consumer, logLevel, type Producer, Sluice } from '../../src/client/index.js';
 import { CreateTopicsApi, ErrorCode, FindCoordinatorApi, OffsetFetchApi } from '../../src/protocol/index.js';
-import { SluiceCluster } from '../helpers/coordinator-cluster.js';
+import { SluiceCluster } from '../helpers/sluice-cluster.js';
 import { removeTempDirs } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -59,7 +59,7 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-  await cluster?.stop();
+  await cluster?.close();
   await removeTempDirs();
 });
 
@@ -128,7 +128,7 @@ describe('group coordinator failover (3 brokers, real etcd)', () => {
       const victim = await coordinator();
       const killedAt = Date.now();
       const committedBeforeKill = new Map([...committed].map(([p, c]) => [p, c.offset]));
-      await cluster.kill(victim);
+      await cluster.stop(victim, 'SIGKILL');
 
       const successor = await coordinator();
       expect(successor).not.toBe(victim);

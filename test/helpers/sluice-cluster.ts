@@ -1,6 +1,7 @@
 // Several `sluice serve --cluster` processes on one real etcd, for the process-level cluster tests: start,
-// stop (any signal) and restart brokers on their data directories, ask one broker on a fresh connection,
-// find a partition's state, leader and ISR as the brokers report it, and an idempotent producer's batches.
+// stop (any signal) and restart brokers on their data directories (each with its own arguments and
+// environment), ask one broker on a fresh connection, find a partition's state, leader and ISR as the
+// brokers report it or as the controller wrote it in etcd, and an idempotent producer's batches.
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MetadataApi, type MetadataResponse } from '../../src/protocol/index.js';
@@ -13,24 +14,53 @@ import { WireClient } from './wire-client.js';
 
 export type PartitionMetadata = MetadataResponse['topics'][number]['partitions'][number];
 
+/** A partition's state as the controller writes it in etcd. */
+export interface PartitionStateInEtcd {
+  replicas: number[];
+  leader: number;
+  leaderEpoch: number;
+  isr: number[];
+}
+
+export interface ClusterMemberOptions {
+  /** More `sluice serve` arguments (after the cluster ones). */
+  args?: string[];
+  /** More environment variables for the process. */
+  env?: Record<string, string>;
+}
+
 export class SluiceCluster {
   readonly members = new Map<number, SluiceProcess>();
   readonly dataDirs = new Map<number, string>();
 
   private constructor(
     readonly etcd: EtcdProcess,
-    readonly extraArgs: readonly string[],
+    private readonly options: (id: number) => ClusterMemberOptions,
   ) {}
 
-  static async start(ids: readonly number[], extraArgs: readonly string[] = []): Promise<SluiceCluster> {
-    const cluster = new SluiceCluster(await startEtcd(), extraArgs);
-    for (const id of ids) await cluster.serve(id);
+  /**
+   * Starts etcd and brokers `ids` (one after the other), and waits until they all see each other and a
+   * controller. `prepare` runs on each broker's new data directory before its first start.
+   */
+  static async start(
+    ids: readonly number[],
+    options: (id: number) => ClusterMemberOptions = () => ({}),
+    prepare?: (id: number, dataDir: string) => Promise<void> | void,
+  ): Promise<SluiceCluster> {
+    const cluster = new SluiceCluster(await startEtcd(), options);
+    for (const id of ids) {
+      if (prepare) {
+        const dataDir = await tempDir(`sluice-cluster-${id}-`);
+        cluster.dataDirs.set(id, dataDir);
+        await prepare(id, dataDir);
+      }
+      await cluster.serve(id);
+    }
+    // Read in etcd, not asked of a broker: brokers with --auth answer only authenticated clients.
     await waitFor(
       async () => {
-        const m = await cluster.ask(ids[0]!, (c) =>
-          c.request(MetadataApi, { topics: null, allowAutoTopicCreation: false }),
-        );
-        return m.brokers.length === ids.length && m.controllerId > 0;
+        const brokers = await cluster.etcdPrefix('/sluice/sluice/brokers/');
+        return brokers.length === ids.length && (await cluster.etcdGet('/sluice/sluice/controller')) !== undefined;
       },
       { timeoutMs: 60_000, intervalMs: 200, message: `${ids.length} brokers and a controller` },
     );
@@ -38,9 +68,10 @@ export class SluiceCluster {
   }
 
   /** Starts broker `id` (again, on its data directory when it ran before). */
-  async serve(id: number): Promise<void> {
+  async serve(id: number): Promise<SluiceProcess> {
     const dataDir = this.dataDirs.get(id) ?? (await tempDir(`sluice-cluster-${id}-`));
     this.dataDirs.set(id, dataDir);
+    const { args = [], env } = this.options(id);
     const process = await startSluice(
       [
         '--cluster',
@@ -52,11 +83,13 @@ export class SluiceCluster {
         '--no-http',
         '--data-dir',
         dataDir,
-        ...this.extraArgs,
+        ...args,
       ],
       60_000,
+      env ? { env } : {},
     );
     this.members.set(id, process);
+    return process;
   }
 
   /** Stops broker `id` with `signal` and waits for its exit; returns its log lines. */
@@ -71,9 +104,15 @@ export class SluiceCluster {
     return this.members.has(id);
   }
 
+  port(id: number): number {
+    const member = this.members.get(id);
+    if (!member) throw new Error(`broker ${id} is not running`);
+    return member.port;
+  }
+
   /** One request on a fresh connection to broker `id` (connections to stopped brokers must not linger). */
   async ask<T>(id: number, call: (client: WireClient) => Promise<T>): Promise<T> {
-    const client = await WireClient.connect(this.members.get(id)!.port);
+    const client = await WireClient.connect(this.port(id));
     try {
       return await call(client);
     } finally {
@@ -122,12 +161,57 @@ export class SluiceCluster {
     return Buffer.concat(await Promise.all(files.map((f) => readFile(join(dir, f)))));
   }
 
+  /** A partition's state as the controller last wrote it in etcd, or undefined before it is placed. */
+  async partitionState(topic: string, partition: number): Promise<PartitionStateInEtcd | undefined> {
+    const value = await this.etcdGet(`/sluice/sluice/partitions/${topic}/${partition}`);
+    return value === undefined ? undefined : (JSON.parse(value) as PartitionStateInEtcd);
+  }
+
+  /** Waits until etcd shows the partition led by a live broker with `isr` in-sync replicas; returns its state. */
+  async settled(topic: string, partition: number, isr: number): Promise<PartitionStateInEtcd> {
+    return waitFor(
+      async () => {
+        const state = await this.partitionState(topic, partition);
+        return state && state.leader > 0 && this.members.has(state.leader) && state.isr.length >= isr
+          ? state
+          : undefined;
+      },
+      { timeoutMs: 90_000, intervalMs: 200, message: `${topic}-${partition} led by a live broker with ${isr} in sync` },
+    );
+  }
+
+  async etcdGet(key: string): Promise<string | undefined> {
+    const kvs = await this.#range({ key: b64(key) });
+    return kvs[0]?.value;
+  }
+
+  async etcdPrefix(prefix: string): Promise<Array<{ key: string; value: string }>> {
+    return this.#range({ key: b64(prefix), range_end: b64(prefixEnd(prefix)) });
+  }
+
+  async #range(body: Record<string, string>): Promise<Array<{ key: string; value: string }>> {
+    const response = await fetch(`${this.etcd.endpoint}/v3/kv/range`, {
+      method: 'POST',
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(5000),
+    });
+    const json = (await response.json()) as { kvs?: Array<{ key: string; value?: string }> };
+    return (json.kvs ?? []).map((kv) => ({ key: unb64(kv.key), value: unb64(kv.value ?? '') }));
+  }
+
+  /** SIGKILLs every broker, then etcd. */
   async close(): Promise<void> {
     await Promise.all([...this.members.values()].map((m) => m.kill('SIGKILL')));
     this.members.clear();
     await this.etcd.stop();
   }
 }
+
+const b64 = (text: string) => Buffer.from(text).toString('base64');
+const unb64 = (text: string) => Buffer.from(text, 'base64').toString();
+/** The key after every key starting with `prefix` (etcd's range_end for a prefix). */
+const prefixEnd = (prefix: string) =>
+  prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
 
 /** An idempotent producer's one-record batch: a retry of a stored one is deduplicated by the leader. */
 export function idempotentBatch(producerId: number, value: string, sequence: number): Buffer {
