@@ -28,7 +28,7 @@ const suites = [
 
 const build = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
 if (build.status !== 0) process.stderr.write('tsc reported errors (the binary is emitted anyway); continuing\n');
-spawnSync('chmod', ['+x', join(root, 'dist', 'cli', 'main.js')]);
+spawnSync('chmod', ['+x', join(root, 'dist', 'bin', 'sluice.js')]);
 
 // The bench process is the client application (it replays gigabytes): it runs with the flag the README
 // recommends for such applications, as `sluice serve` does for the broker (bench/lib/broker-process.ts).

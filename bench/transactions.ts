@@ -34,7 +34,7 @@ function freePort(): Promise<number> {
 async function startBroker(dataDir: string, kafkaPort: number): Promise<() => Promise<void>> {
   const child = spawn(
     process.execPath,
-    ['dist/cli/main.js', 'serve', '--data-dir', dataDir, '--port', '0', '--kafka-port', String(kafkaPort)],
+    ['dist/bin/sluice.js', 'serve', '--data-dir', dataDir, '--port', '0', '--kafka-port', String(kafkaPort)],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   await new Promise<void>((resolve, reject) => {

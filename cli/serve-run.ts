@@ -1,14 +1,16 @@
 // The running part of `sluice serve`, loaded only when the command runs (see serve.ts).
 import pino, { type Logger } from 'pino';
-import pretty from 'pino-pretty';
 import { Broker, KafkaListenError } from '../src/broker/index.js';
 import { startHttpServer, type HttpServer } from '../src/http/index.js';
 import { describeError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './lib/errors.js';
 import { serveSettings, type LogLevel, type ServeFlags } from './serve-config.js';
 
-function createLogger(level: LogLevel): Logger {
-  if (process.stdout.isTTY)
+async function createLogger(level: LogLevel): Promise<Logger> {
+  if (process.stdout.isTTY) {
+    // Loaded only for a terminal: a broker logging JSON (a service, a test, a pipe) never loads it.
+    const { default: pretty } = await import('pino-pretty');
     return pino({ level }, pretty({ colorize: true, sync: true, translateTime: 'SYS:HH:MM:ss.l' }));
+  }
   // Synchronous writes: a line logged just before a crash or SIGKILL is not lost in a buffer.
   return pino({ level }, pino.destination({ dest: 1, sync: true }));
 }
@@ -22,7 +24,7 @@ export async function serve(flags: ServeFlags): Promise<number> {
     process.stderr.write(`error: ${describeError(error)}\n`);
     return error instanceof UsageError ? EXIT_USAGE : EXIT_FAILURE;
   }
-  const logger = createLogger(settings.logLevel);
+  const logger = await createLogger(settings.logLevel);
   process.on('uncaughtException', (error) => {
     logger.fatal({ err: error }, 'uncaught exception; exiting');
     process.exit(EXIT_FAILURE);

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { cpuSecondsOf } from './proc.js';
 import { freePort, stopProcess, waitForPort } from './processes.js';
 
-const BIN = join(import.meta.dirname, '..', '..', 'dist', 'cli', 'main.js');
+const BIN = join(import.meta.dirname, '..', '..', 'dist', 'bin', 'sluice.js');
 /** The node flags on the launcher line of the built CLI (`#!/usr/bin/env -S node <flags>`): what `sluice serve` runs with. */
 export const SERVE_NODE_FLAGS = readFileSync(BIN, 'utf8')
   .split('\n', 1)[0]!
@@ -52,7 +52,7 @@ export async function startBrokerProcess(options: {
   const port = await freePort();
   // SLUICE_BENCH_CPU_PROF=<dir>: the broker writes a V8 CPU profile there when it stops (read it with
   // bench/lib/profile-top.ts or load it in Chrome DevTools).
-  // The broker runs with the node flags `sluice serve`'s own launcher line gives it (cli/main.ts's shebang).
+  // The broker runs with the node flags `sluice serve`'s own launcher line gives it (cli/main.ts's shebang, kept by the bundle).
   // SLUICE_BENCH_BROKER_NODE_ARGS replaces them: "" for none (V8's defaults), or e.g.
   // "--initial-old-space-size=128 --trace-gc" (V8 flags only take effect on the command line);
   // SLUICE_BENCH_BROKER_STDOUT=1 shows its stdout (--trace-gc).

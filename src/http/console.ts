@@ -4,11 +4,9 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
-
-const CONSOLE_DIR = fileURLToPath(new URL('./console/', import.meta.url));
+import { CONSOLE_DIR } from './console-dir.js';
 
 /** URL name → [package entry to resolve, file beside it]. */
 const VENDOR: Record<string, [string, string]> = {

@@ -1,4 +1,4 @@
-// Runs the built `sluice` binary (dist/cli/main.js, rebuilt before the tests when stale: see
+// Runs the built `sluice` binary (dist/bin/sluice.js, rebuilt before the tests when stale: see
 // test/setup/fresh-dist.ts) as a child process: stdin from a string, Buffer or an async generator of chunks
 // (through a real pipe), stdout/stderr captured, exit code returned.
 // Asynchronous on purpose: the in-process broker the child talks to lives on this event loop.

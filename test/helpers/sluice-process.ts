@@ -1,11 +1,11 @@
-// A real `sluice serve` child process: the built binary (dist/cli/main.js, which test/setup/fresh-dist.ts
+// A real `sluice serve` child process: the built binary (dist/bin/sluice.js, which test/setup/fresh-dist.ts
 // rebuilds before the tests when a source is newer). Resolves once the broker logged {"msg":"listening"}.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import { trackChild } from './child-reaper.js';
 
 const root = resolve(import.meta.dirname, '..', '..');
-export const sluiceBinary = resolve(root, 'dist/cli/main.js');
+export const sluiceBinary = resolve(root, 'dist/bin/sluice.js');
 
 /** argv (after `node`) that runs the sluice command line. */
 export function sluiceArgv(): string[] {

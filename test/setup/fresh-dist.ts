@@ -1,9 +1,9 @@
 // vitest globalSetup: dist/ is never older than the sources it is built from.
 //
-// The CLI tests run the `sluice` binary (dist/cli/main.js) as a child process, and the package tests load
+// The CLI tests run the `sluice` binary (dist/bin/sluice.js) as a child process, and the package tests load
 // dist/ the way users do (package.json's exports). `npm test` builds first; `npx vitest run test/cli/...`
 // right after editing a source would otherwise test the last build. So before any test file runs, this
-// compares the newest source (src/, storage/, cli/, package.json, tsconfig*.json) with the last build's
+// compares the newest source (src/, storage/, cli/, scripts/, package.json, tsconfig*.json) with the last build's
 // final write (dist/cjs/package.json) and, when a source is newer or dist/ is missing, runs `npm run build`
 // once. After `npm test`'s own build the check is a few hundred stat calls.
 //
@@ -15,7 +15,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..', '..');
-const SOURCE_DIRS = ['src', 'storage', 'cli'];
+const SOURCE_DIRS = ['src', 'storage', 'cli', 'scripts'];
 const SOURCE_FILES = ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'tsconfig.cjs.json'];
 /** The build script's last write: its time is when the last complete build finished. */
 const BUILD_DONE = join(root, 'dist', 'cjs', 'package.json');

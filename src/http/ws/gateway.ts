@@ -1,9 +1,10 @@
 // The WebSocket gateway at /ws (@fastify/websocket) and its browser client at /ws/client.js. Each socket
 // is one WsSession (session.ts); closing the HTTP server closes every socket (the plugin's preClose).
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import websocket from '@fastify/websocket';
 import type { FastifyInstance } from 'fastify';
+import { CONSOLE_DIR } from '../console-dir.js';
 import type { HttpCore } from '../core.js';
 import type { HttpConfig } from '../options.js';
 import type { QueuesCore } from '../queues-core.js';
@@ -13,7 +14,7 @@ import { WsAuth, type WsGate } from './ws-auth.js';
 
 const CLOSE_GOING_AWAY = 1001;
 
-const CLIENT = fileURLToPath(new URL('../console/ws-client.js', import.meta.url));
+const CLIENT = join(CONSOLE_DIR, 'ws-client.js');
 
 export async function websocketRoutes(
   app: FastifyInstance,

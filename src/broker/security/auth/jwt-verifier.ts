@@ -4,7 +4,7 @@
 // confusion); `exp` (required), `nbf` and `iat` against the broker's clock, within the configured skew;
 // `iss` and `aud` when configured; the principal claim (a non-empty string). A refusal says why for the
 // broker's log and activity log only: its reason never holds the token or a claim's value.
-import { errors, jwtVerify, type JWTPayload, decodeProtectedHeader } from 'jose';
+import type { JWTPayload } from 'jose';
 import type { JwtConfig } from '../config.js';
 import { candidateKeys } from './jwt-keys.js';
 
@@ -28,7 +28,16 @@ export class JwtRejected extends Error {
 /** Longest token read; an OAUTHBEARER message is bounded by the Authenticate frame anyway. */
 const MAX_TOKEN_CHARS = 16 * 1024;
 
-function reasonOf(error: unknown): string {
+type Jose = typeof import('jose');
+let josePromise: Promise<Jose> | undefined;
+
+/** jose is loaded with the first token: a broker without JWT keys never loads its ~80 modules at start. */
+function loadJose(): Promise<Jose> {
+  josePromise ??= import('jose');
+  return josePromise;
+}
+
+function reasonOf(error: unknown, { errors }: Jose): string {
   if (error instanceof errors.JWTExpired) return 'expired token';
   if (error instanceof errors.JWTClaimValidationFailed) {
     switch (error.claim) {
@@ -62,6 +71,8 @@ export class JwtVerifier {
   /** Resolves with the subject and expiry, or rejects with JwtRejected. */
   async verify(token: string): Promise<VerifiedToken> {
     if (token.length === 0 || token.length > MAX_TOKEN_CHARS) throw new JwtRejected('malformed token');
+    const jose = await loadJose();
+    const { decodeProtectedHeader, errors, jwtVerify } = jose;
     let header: ReturnType<typeof decodeProtectedHeader>;
     try {
       header = decodeProtectedHeader(token);
@@ -92,7 +103,7 @@ export class JwtVerifier {
         if (!(error instanceof errors.JWSSignatureVerificationFailed)) break;
       }
     }
-    if (payload === undefined) throw new JwtRejected(reasonOf(lastError));
+    if (payload === undefined) throw new JwtRejected(reasonOf(lastError, jose));
     const subject = payload[this.config.principalClaim];
     if (typeof subject !== 'string' || subject.length === 0 || subject.length > 256 || /\p{Cc}/u.test(subject))
       throw new JwtRejected(`token without a usable ${this.config.principalClaim} claim`);
