@@ -17,6 +17,7 @@ import { consoleRoutes } from './console.js';
 import { HttpCore } from './core.js';
 import { installHttpAuth } from './auth.js';
 import { installErrorHandlers } from './errors.js';
+import { lazySerializerFactory, lazyValidatorFactory } from './lazy-schemas.js';
 import { BrokerMetrics } from './metrics.js';
 import { metricsSummary } from './metrics-summary.js';
 import { QueuesCore } from './queues-core.js';
@@ -66,6 +67,9 @@ export class HttpServer {
       forceCloseConnections: 'idle',
       ajv: {
         customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allowUnionTypes: true },
+      },
+      schemaController: {
+        compilersFactory: { buildValidator: lazyValidatorFactory(), buildSerializer: lazySerializerFactory() },
       },
     });
     installErrorHandlers(app);
