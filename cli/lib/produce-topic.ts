@@ -64,7 +64,8 @@ export async function createPlannedTopic(admin: AdminClient, plan: TopicPlan, pa
 
 /** Deletes a topic this command created, if it is still empty (no one else wrote to it meanwhile). */
 export async function removeIfEmpty(admin: AdminClient, topic: string): Promise<boolean> {
-  const offsets = await admin.fetchTopicOffsets(topic);
+  // The high watermark: a record of a transaction still open counts.
+  const offsets = await admin.fetchTopicOffsets(topic, { isolation: 'read_uncommitted' });
   if (offsets.some((o) => o.high !== '0')) return false;
   await admin.deleteTopics({ topics: [topic] });
   return true;

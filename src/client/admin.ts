@@ -326,20 +326,22 @@ export class Admin {
   }
 
   /**
-   * Per partition: high watermark as `offset` and `high`, log start as `low` (strings, as kafkajs). A Sluice
-   * option: `isolation: 'read_committed'` gives the last stable offset as the high end (below any open transaction).
+   * Per partition: the end as `offset` and `high`, log start as `low` (strings, as kafkajs). The end is the
+   * last stable offset (below any open transaction; the high watermark when none is open), as kafkajs asks
+   * with read_committed. A Sluice option: `isolation: 'read_uncommitted'` gives the high watermark itself.
    */
   async fetchTopicOffsets(
     topic: string,
     options: { isolation?: Isolation } = {},
   ): Promise<Array<{ partition: number; offset: string; high: string; low: string }>> {
+    const isolation = options.isolation ?? 'read_committed';
     return this.run(async () => {
       const partitions = await this.partitionsOf(topic);
       const [high, low] = await Promise.all([
         listOffsets(
           this.cluster,
           partitions.map((partition) => ({ topic, partition, timestamp: LATEST_TIMESTAMP })),
-          options.isolation,
+          isolation,
         ),
         listOffsets(
           this.cluster,
