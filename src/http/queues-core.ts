@@ -183,15 +183,17 @@ export class QueuesCore {
   // ── dead-letter topics ──────────────────────────────────────────────────────────────────────────
 
   /**
-   * Topics named `<topic>.dlq`, and (unless `byName`) those whose first record of a non-empty partition is
-   * a dead letter, as `sluice dlq list` finds them. `byName` reads no records (for /metrics).
+   * Topics named `<topic>.dlq` or set as a share group's dead-letter topic, and (unless `byName`) those whose
+   * first record of a non-empty partition is a dead letter, as `sluice dlq list` finds them. `byName` reads
+   * no records (for /metrics).
    */
   async deadLetterTopics(options: { byName?: boolean } = {}): Promise<DeadLetterTopic[]> {
     const result: DeadLetterTopic[] = [];
+    const configured = this.#broker.shares.configuredDeadLetterTopics();
     for (const topic of this.#core.topics()) {
       if (topic.internal) continue;
       const parts = this.#core.partitions(topic.name);
-      let isDlq = hasDlqName(topic.name);
+      let isDlq = hasDlqName(topic.name) || configured.has(topic.name);
       for (const p of parts) {
         if (options.byName) break;
         if (isDlq) break;

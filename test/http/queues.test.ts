@@ -218,6 +218,9 @@ describe('queues over HTTP', () => {
     );
     expect(dead.body.data[0].value.data).toBe('hello');
     expect(dead.body.data[0].failure).toMatchObject({ source_topic: 'mail', attempts: 2, error: 'smtp down' });
+    // /metrics counts the dead-letter topic the group named, not only those named <topic>.dlq.
+    const metrics = (await call(b, 'GET', '/metrics')).body as string;
+    expect(metrics).toContain('sluice_dlq_records{topic="mail-dead"} 1');
     worker.ws.close();
 
     // Bad settings are refused with 400 and join nothing: a wrong type here, a range from the coordinator.

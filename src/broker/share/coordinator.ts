@@ -486,6 +486,14 @@ export class ShareCoordinator {
     }));
   }
 
+  /** The dead-letter topics share groups set in their settings (groups on the `<topic>.dlq` default add none). */
+  configuredDeadLetterTopics(): Set<string> {
+    const names = new Set<string>();
+    for (const group of this.#groups.values())
+      if (group.config.deadLetterTopic !== null) names.add(group.config.deadLetterTopic);
+    return names;
+  }
+
   async describe(groupId: string): Promise<ShareGroupDescription> {
     const group = this.#groups.get(groupId);
     if (!group) throw new ShareError('unknown-group', `share group "${groupId}" does not exist`);
