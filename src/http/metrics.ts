@@ -468,7 +468,11 @@ function queueMetrics(
         for (const d of found) this.set({ topic: topicLabel(d.topic) }, read(d));
       },
     });
-  dlqGauge('sluice_dlq_records', 'Records in dead-letter topics (named <topic>.dlq or set as a share group\'s deadLetterTopic)', (d) => d.records);
+  dlqGauge(
+    'sluice_dlq_records',
+    "Records in dead-letter topics (named <topic>.dlq or set as a share group's deadLetterTopic)",
+    (d) => d.records,
+  );
   dlqGauge('sluice_dlq_not_requeued_records', 'Records of dead-letter topics not requeued yet', (d) => d.notRequeued);
 }
 
