@@ -69,8 +69,12 @@ function checkInt(name: string, value: number, min: number, max = Number.MAX_SAF
   }
 }
 
-/** Fills defaults, validates, and returns a frozen copy. */
+/** What resolvePartitionConfig returned: frozen, so passing one back needs no second look. */
+const RESOLVED = new WeakSet<object>();
+
+/** Fills defaults, validates, and returns a frozen copy (a config it returned before comes back as it is). */
 export function resolvePartitionConfig(config: Partial<PartitionConfig> = {}): ResolvedPartitionConfig {
+  if (RESOLVED.has(config)) return config as ResolvedPartitionConfig;
   const c: Required<PartitionConfig> = { ...DEFAULT_PARTITION_CONFIG };
   for (const [key, value] of Object.entries(config)) if (value !== undefined) Object.assign(c, { [key]: value });
   checkInt('segmentBytes', c.segmentBytes, 64, MAX_SEGMENT_BYTES);
@@ -88,5 +92,7 @@ export function resolvePartitionConfig(config: Partial<PartitionConfig> = {}): R
   const f = c.flush;
   if (f.kind === 'interval') checkInt('flush.ms', f.ms, 1);
   else if (f.kind !== 'always' && f.kind !== 'os') throw invalid(`unknown flush policy ${JSON.stringify(f)}`);
-  return Object.freeze({ ...c, flush: Object.freeze({ ...f }) });
+  const resolved = Object.freeze({ ...c, flush: Object.freeze({ ...f }) });
+  RESOLVED.add(resolved);
+  return resolved;
 }

@@ -16,7 +16,7 @@
 import { join } from 'node:path';
 import type { StorageFs } from './fs.js';
 import { nodeFs } from './fs.js';
-import type { PartitionConfig } from './config.js';
+import { resolvePartitionConfig, type PartitionConfig, type ResolvedPartitionConfig } from './config.js';
 import type { Clock, Logger } from './types.js';
 import { noopLogger, systemClock } from './types.js';
 import { PartitionLog } from './lazy-partition-log.js';
@@ -41,7 +41,8 @@ import { DEFAULT_TAIL_CACHE_TOTAL_BYTES, TailCacheBudget } from './tail-cache-bu
 
 export interface LogManagerOptions {
   dataDir: string;
-  configFor: (topic: string, partition: number) => PartitionConfig;
+  /** The settings of a topic's partitions found on disk; asked once per topic at open. */
+  configFor: (topic: string) => PartitionConfig;
   fs?: StorageFs;
   clock?: Clock;
   logger?: Logger;
@@ -173,7 +174,8 @@ export class LogManager {
     const partitions = candidates.filter((_, i) => isDir[i]).map((c) => c.parsed!);
     // A committed deletion (a trash directory of the topic exists) is finished, not undone: its remaining
     // partitions are moved to the trash unopened. Failures are logged and retried, never fatal.
-    const deleted = partitions.filter((p) => this.trash.isDeleting(p.topic));
+    const deleting = new Set([...new Set(partitions.map((p) => p.topic))].filter((t) => this.trash.isDeleting(t)));
+    const deleted = partitions.filter((p) => deleting.has(p.topic));
     for (const topic of new Set(deleted.map((p) => p.topic))) {
       const numbers = deleted.filter((p) => p.topic === topic).map((p) => p.partition);
       await this.trash.move(topic, numbers, true);
@@ -183,11 +185,18 @@ export class LogManager {
       );
     }
     await this.trash.purge();
-    const found = partitions.filter((p) => !this.trash.isDeleting(p.topic));
+    const found = partitions.filter((p) => !deleting.has(p.topic));
+    // One resolved config per topic, not per partition (10,000 partitions are often a few topics).
+    const configs = new Map<string, ResolvedPartitionConfig>();
+    const configOf = (topic: string) => {
+      let config = configs.get(topic);
+      if (!config) configs.set(topic, (config = resolvePartitionConfig(this.options.configFor(topic))));
+      return config;
+    };
     let dormant = 0;
     try {
       await mapWithConcurrency(found, FS_CONCURRENCY, async (p) => {
-        const config = this.options.configFor(p.topic, p.partition);
+        const config = configOf(p.topic);
         const summary = summaries?.get(keyOf(p.topic, p.partition));
         const options = this.partitionOptions(p, config);
         if (summary && (await segmentsAsListed(this.fs, options.dir, summary))) {

@@ -61,7 +61,7 @@ export class TopicTrash {
 
   /** True while a deletion of `topic` is committed and not finished (trash left, or a partition still to move). */
   isDeleting(topic: string): boolean {
-    return this.#unrenamed.has(topic) || this.#dirs.has(topicHash(topic));
+    return this.#unrenamed.has(topic) || (this.#dirs.size > 0 && this.#dirs.has(topicHash(topic)));
   }
 
   get empty(): boolean {
