@@ -39,27 +39,6 @@ export interface PartitionerArgs {
 export type Partitioner = (args: PartitionerArgs) => number;
 export type PartitionerFactory = () => Partitioner;
 
-/**
- * A partitioner's choice with the arguments passed one by one: the producer calls this once per message,
- * so the built-in partitioners are called without an argument object per message.
- */
-export type PartitionPicker = (
-  topic: string,
-  partitionMetadata: PartitionMetadata[],
-  message: PartitionerMessage,
-) => number;
-
-/** The positional form of each built-in partitioner (a user's partitioner has none). */
-const pickers = new WeakMap<Partitioner, PartitionPicker>();
-
-/** `partitioner` called with positional arguments: its own positional form, or an argument object per call. */
-export function pickerOf(partitioner: Partitioner): PartitionPicker {
-  return (
-    pickers.get(partitioner) ??
-    ((topic, partitionMetadata, message) => partitioner({ topic, partitionMetadata, message }))
-  );
-}
-
 export interface PartitionerOptions {
   /** First round-robin value for each topic; defaults to a random int32. Tests pass 0. */
   startAt?: () => number;
@@ -86,7 +65,7 @@ function createPartitioner(hash: (key: Buffer) => number, options: PartitionerOp
   const availableOf = new WeakMap<PartitionMetadata[], PartitionMetadata[]>();
   let lastMetadata: PartitionMetadata[] | null = null;
   let lastAvailable: PartitionMetadata[] = [];
-  const pick: PartitionPicker = (topic, partitionMetadata, message) => {
+  return ({ topic, partitionMetadata, message }) => {
     if (message.partition !== null && message.partition !== undefined) return message.partition;
     const numPartitions = partitionMetadata.length;
     if (numPartitions === 0) throw new RangeError(`topic ${topic} has no partitions in the metadata`);
@@ -106,9 +85,6 @@ function createPartitioner(hash: (key: Buffer) => number, options: PartitionerOp
     if (available.length > 0) return available[toPositive(next) % available.length]!.partitionId;
     return partitionMetadata[toPositive(next) % numPartitions]!.partitionId;
   };
-  const partitioner: Partitioner = ({ topic, partitionMetadata, message }) => pick(topic, partitionMetadata, message);
-  pickers.set(partitioner, pick);
-  return partitioner;
 }
 
 export const DefaultPartitioner: PartitionerFactory = () => createDefaultPartitioner();

@@ -8,7 +8,6 @@ import {
   toPositive,
   type PartitionMetadata,
 } from '../../src/records/index.js';
-import { pickerOf, type PartitionerArgs } from '../../src/records/partitioners.js';
 
 // Kafka's own UtilsTest.testMurmur2 cases (Java's Utils.murmur2).
 const kafkaUtilsTest: Array<[string, number]> = [
@@ -120,27 +119,5 @@ describe('DefaultPartitioner (kafkajs JavaCompatiblePartitioner semantics)', () 
     );
     expect(legacyMurmur2(Buffer.from('foobar'))).not.toBe(murmur2(Buffer.from('foobar')));
     expect(legacy({ topic: 't', partitionMetadata, message: { key: 'x', partition: 4 } })).toBe(4);
-  });
-
-  it("the producer's positional call of a built-in partitioner chooses as the kafkajs-shaped call does", () => {
-    const startAt = () => 0;
-    const viaArgs = createDefaultPartitioner({ startAt });
-    const positional = pickerOf(createDefaultPartitioner({ startAt }));
-    const partitionMetadata = meta([1, -1, 1, 1]);
-    const messages = [{ key: 'a' }, { key: null }, { partition: 2 }, {}, { key: Buffer.from('b') }, {}];
-    for (const message of messages)
-      expect(positional('t', partitionMetadata, message)).toBe(viaArgs({ topic: 't', partitionMetadata, message }));
-  });
-
-  it("a user's partitioner still gets one { topic, partitionMetadata, message } object per message", () => {
-    const seen: PartitionerArgs[] = [];
-    const mine = (args: PartitionerArgs) => {
-      seen.push(args);
-      return 1;
-    };
-    const partitionMetadata = meta([1, 1]);
-    const message = { key: 'k', value: 'v' };
-    expect(pickerOf(mine)('t', partitionMetadata, message)).toBe(1);
-    expect(seen).toEqual([{ topic: 't', partitionMetadata, message }]);
   });
 });

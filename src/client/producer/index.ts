@@ -6,7 +6,7 @@
 // sends there until InitProducerId has given it its identity: every batch is stamped with it at seal.
 // A transactional producer (transactionalId) sends only through producer.transaction(): its sends also wait
 // there until AddPartitionsToTxn named their new partitions (transaction-manager.ts owns that protocol).
-import { DefaultPartitioner, type PartitionPicker, pickerOf } from '../../records/partitioners.js';
+import { DefaultPartitioner, type Partitioner } from '../../records/partitioners.js';
 import { CompressionCodec } from '../../../storage/format/record-batch.js';
 import { Cluster, type ClusterOptions } from '../cluster.js';
 import { SluiceNonRetriableError, SluiceNotConnected, SluiceProtocolError } from '../errors.js';
@@ -56,7 +56,7 @@ export class Producer {
   private readonly cluster: Cluster;
   private readonly accumulator: Accumulator;
   private readonly sender: Sender;
-  private readonly pickPartition: PartitionPicker;
+  private readonly partitioner: Partitioner;
   private readonly retrier: Retrier;
   private readonly emitter: InstrumentationEmitter<ProducerEventName>;
   private readonly waiting: Waiting[] = [];
@@ -83,7 +83,7 @@ export class Producer {
     });
     const retryOptions = { ...retry, ...config.retry };
     this.retrier = createRetry(retryOptions);
-    this.pickPartition = pickerOf((config.createPartitioner ?? DefaultPartitioner)());
+    this.partitioner = (config.createPartitioner ?? DefaultPartitioner)();
     this.idempotent = config.idempotent ?? true;
     const { transactionalId } = config;
     if (transactionalId !== undefined && transactionalId !== null) {
@@ -439,7 +439,7 @@ export class Producer {
       const message = messages[i]!;
       const partition = Number.isInteger(message.partition)
         ? message.partition!
-        : this.pickPartition(topic, partitionMetadata, message);
+        : this.partitioner({ topic, partitionMetadata, message });
       if (!Number.isInteger(partition) || partition < 0 || partition >= count) {
         throw new SluiceProtocolError(
           'UNKNOWN_TOPIC_OR_PARTITION',
