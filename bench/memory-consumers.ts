@@ -63,7 +63,7 @@ function startWorker(): Worker {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   children.push(child);
-  const waiting = new Map<string, () => void>();
+  const waiting = new Map<string, { resolve(): void; reject(err: Error): void }>();
   const worker: Worker = {
     child,
     bytes: 0,
@@ -71,18 +71,28 @@ function startWorker(): Worker {
     next: (type, timeoutMs) =>
       new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`worker sent no ${type} within ${timeoutMs} ms`)), timeoutMs);
-        waiting.set(type, () => {
-          clearTimeout(timer);
-          resolve();
+        waiting.set(type, {
+          resolve() {
+            clearTimeout(timer);
+            resolve();
+          },
+          reject(err) {
+            clearTimeout(timer);
+            reject(err);
+          },
         });
       }),
   };
+  // A worker that dies fails what is waited for at once, instead of at the timeout.
+  child.once('exit', (code) => {
+    for (const [type, wait] of waiting) wait.reject(new Error(`worker exited (${code}) before sending ${type}`));
+  });
   child.on('message', (message: { type: string; bytes?: number; records?: number }) => {
     if (message.type === 'progress') {
       worker.bytes = message.bytes!;
       worker.records = message.records!;
     }
-    waiting.get(message.type)?.();
+    waiting.get(message.type)?.resolve();
   });
   return worker;
 }
@@ -148,6 +158,7 @@ try {
   const brokerCpu = cpuSecondsOf(pid) - cpu0;
   await Promise.all(
     pool.map(async (w) => {
+      if (w.child.exitCode !== null) return;
       const exited = new Promise((resolve) => w.child.once('exit', resolve));
       w.child.send({ type: 'stop' });
       await Promise.race([exited, settle(60_000)]);
