@@ -88,5 +88,34 @@ describe('automatic offset commits', () => {
       await consumer.disconnect();
       consumer = undefined;
     }
+
+    // A handler that fails once on the last record: the rest of the slice is kept and delivered again after
+    // the retry's backoff, and the position still moves past the markers that ended the slice.
+    consumer = sluice.consumer({
+      groupId: 'marker-retried',
+      heartbeatInterval: 100,
+      maxWaitTimeInMs: 100,
+      retry: { initialRetryTime: 50, retries: 5 },
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topic: 't', fromBeginning: true });
+    const attempts: string[] = [];
+    let failed = false;
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        attempts.push(String(message.value));
+        if (String(message.value) === 'kept too' && !failed) {
+          failed = true;
+          throw new Error('fails once');
+        }
+      },
+    });
+    await waitFor(async () => (await committedOffset('marker-retried')) === '5', {
+      timeoutMs: 20_000,
+      intervalMs: 50,
+      message: 'marker-retried: a commit past the ABORT marker after the retried delivery',
+    });
+    expect(attempts).toEqual(['kept', 'kept too', 'kept too']);
+    expect((await admin.fetchGroupLag({ groupId: 'marker-retried' })).totalLag).toBe(0);
   });
 });

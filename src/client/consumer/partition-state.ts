@@ -6,7 +6,8 @@
 //   buffered      fetched record bytes waiting for the runner, bounded by `bufferedBytes`; decoded a
 //                 slice at a time just before delivery (see decode.ts)
 //   undelivered   decoded messages handed out but not consumed (the handler failed, or the partition was
-//                 paused mid-batch): delivered again, before `buffered`, without fetching them again
+//                 paused mid-batch): delivered again, before `buffered`, without fetching them again;
+//                 `undeliveredNextOffset` is the offset after their slice (its trailing markers included)
 
 import type { RetrySchedule } from '../retry.js';
 import type { AbortedTransactionFilter } from './aborted-transactions.js';
@@ -40,6 +41,8 @@ export class PartitionState {
   bufferedBytes = 0;
   readonly buffered: BufferedFetch[] = [];
   undelivered: FetchedBatch | null = null;
+  /** Offset after the slice `undelivered` came from, skipped batches included (null: not known). */
+  undeliveredNextOffset: number | null = null;
   /** The reset policy when the position is out of range or unknown. */
   fromBeginning = false;
   /** Retries of a delivery that keeps failing (handler error, undecodable batch); null until one fails. */
@@ -64,6 +67,7 @@ export class PartitionState {
     this.buffered.length = 0;
     this.bufferedBytes = 0;
     this.undelivered = null;
+    this.undeliveredNextOffset = null;
   }
 
   /** Something is ready for the runner (decoded messages to deliver again, or fetched bytes). */

@@ -65,7 +65,7 @@ interface TakenBatch {
   endsFetch: boolean;
   /** The partition's epoch when the slice was taken (a seek since makes it stale). */
   epoch: number;
-  /** Offset after the slice's last batch, skipped ones included; null for messages kept from before. */
+  /** Offset after the slice's last batch, skipped ones included (for messages kept from before, their slice's). */
   nextOffset: number | null;
 }
 
@@ -133,6 +133,8 @@ export class Runner {
         const taken = await this.takeBatch(state);
         if (!taken) continue;
         if (taken.batch) await this.deliver(state, taken.batch);
+        // What is kept for later still ends where its slice ended: its trailing markers are skipped then.
+        if (state.undelivered && state.epoch === taken.epoch) state.undeliveredNextOffset = taken.nextOffset;
         this.skipPast(state, taken);
         // As kafkajs commits after each batch of a fetch response: once its last slice was delivered,
         // not after every slice (a commit is a round trip, and a response holds up to maxBytesPerPartition).
@@ -158,8 +160,10 @@ export class Runner {
   private async takeBatch(state: PartitionState): Promise<TakenBatch | null> {
     if (state.undelivered) {
       const kept = state.undelivered;
+      const nextOffset = state.undeliveredNextOffset;
       state.undelivered = null;
-      return { batch: kept, endsFetch: true, epoch: state.epoch, nextOffset: null };
+      state.undeliveredNextOffset = null;
+      return { batch: kept, endsFetch: true, epoch: state.epoch, nextOffset };
     }
     const entry = state.buffered[0]!;
     if (entry.epoch !== state.epoch) {
