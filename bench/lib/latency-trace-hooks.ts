@@ -4,6 +4,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { Connection } from '../../src/client/connection.js';
+import { Fetcher } from '../../src/client/consumer/fetcher.js';
+import { Runner } from '../../src/client/consumer/runner.js';
+import { PartitionQueue } from '../../src/client/producer/partition-queue.js';
 
 /** CLOCK_MONOTONIC in ms: comparable across processes of one machine (performance.now() is not). */
 export function monoMs(): number {
@@ -33,6 +36,13 @@ export function schedTotals(): { cpuMs: number; waitMs: number } {
 export interface Trace {
   /** [monotonic ms, kind, detail] */
   events: Array<[number, string, number]>;
+  /**
+   * Per-record stages: [monotonic ms, stage, first offset, end offset (exclusive)]. Producer: `commit` (the
+   * records' batch taken into a produce request). Broker: `append` (append done), `read` (a read returned
+   * them). Consumer: `absorb` (the fetch response holding them decoded into the partition buffer), `slice`
+   * (decoded into messages for the handler).
+   */
+  spans: Array<[number, string, number, number]>;
   /** [monotonic ms at start, duration ms] */
   gc: Array<[number, number]>;
   loop: { p50: number; p99: number; max: number };
@@ -42,9 +52,62 @@ export interface Trace {
   gcKinds: Record<string, number>;
 }
 
-export function startTrace(options: { sdkConnections: boolean }): () => Trace {
+export type Role = 'producer' | 'consumer' | 'broker';
+
+/** What a client role's per-record hooks need: wrap the SDK's prototypes (restored by the stop function). */
+function hookRecordStages(role: Role, spans: Trace['spans']): () => void {
+  if (role === 'producer') {
+    // Offsets are assigned in send order (one producer, one partition, no retries): the k-th record taken
+    // into a request is offset k (the topic is fresh).
+    const proto = PartitionQueue.prototype as unknown as { commit: (batches: Array<{ recordCount: number }>) => void };
+    const commit = proto.commit;
+    let next = 0;
+    proto.commit = function (this: unknown, batches) {
+      let n = 0;
+      for (const b of batches) n += b.recordCount;
+      spans.push([monoMs(), 'commit', next, next + n]);
+      next += n;
+      return commit.call(this, batches);
+    };
+    return () => {
+      proto.commit = commit;
+    };
+  }
+  if (role === 'consumer') {
+    type State = { fetchOffset: number };
+    const fetcher = Fetcher.prototype as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+    const runner = Runner.prototype as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+    const absorb = fetcher.absorb!;
+    const takeBatch = runner.takeBatch!;
+    fetcher.absorb = function (this: unknown, ...args: unknown[]) {
+      const at = monoMs();
+      const state = args[0] as State;
+      const from = args[2] as number;
+      return absorb.apply(this, args).then((r) => {
+        if (state.fetchOffset > from) spans.push([at, 'absorb', from, state.fetchOffset]);
+        return r;
+      });
+    };
+    runner.takeBatch = function (this: unknown, ...args: unknown[]) {
+      return takeBatch.apply(this, args).then((taken) => {
+        const offsets = (taken as { batch: { offsets: number[] } | null } | null)?.batch?.offsets;
+        if (offsets && offsets.length > 0) spans.push([monoMs(), 'slice', offsets[0]!, offsets.at(-1)! + 1]);
+        return taken;
+      });
+    };
+    return () => {
+      fetcher.absorb = absorb;
+      runner.takeBatch = takeBatch;
+    };
+  }
+  return () => {};
+}
+
+export function startTrace(options: { sdkConnections: boolean; role?: Role }): () => Trace {
   const perfToMono = monoMs() - performance.now();
   const events: Trace['events'] = [];
+  const spans: Trace['spans'] = [];
+  const unhookStages = options.role ? hookRecordStages(options.role, spans) : () => {};
   const gc: Trace['gc'] = [];
   const gcKinds: Record<string, number> = {};
   const kindNames: Record<number, string> = { 1: 'minor', 2: 'major', 4: 'incremental', 8: 'weakcb' };
@@ -76,10 +139,12 @@ export function startTrace(options: { sdkConnections: boolean }): () => Trace {
     observer.disconnect();
     eld.disable();
     Object.assign(proto, originals);
+    unhookStages();
     const sched1 = schedTotals();
     const sched = { cpuMs: sched1.cpuMs - sched0.cpuMs, waitMs: sched1.waitMs - sched0.waitMs };
     return {
       events,
+      spans,
       gc,
       gcKinds,
       sched,
