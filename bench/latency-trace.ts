@@ -155,6 +155,7 @@ const STAGES = [
   'consumer: slice → eachMessage called',
 ] as const;
 const perRecord: number[][] = [];
+const stageStarts: number[][] = [];
 const parked: boolean[] = [];
 for (let i = 0; i < lat.length; i++) {
   const o = offsets[i]!;
@@ -171,6 +172,7 @@ for (let i = 0; i < lat.length; i++) {
   const sliced = at.slice[o]!;
   const marks = [sent, commit, write, recv, append, read, written, resp, absorbed, sliced, arrivedAt[i]!];
   perRecord.push(marks.slice(1).map((m, k) => m - marks[k]!));
+  stageStarts.push(marks);
   parked.push(waiting > 0);
 }
 const ranked = lat.map((_, i) => i).sort((x, y) => lat[x]! - lat[y]!);
@@ -202,6 +204,24 @@ const parkedShare = groups.map(([, list]) =>
 );
 process.stdout.write(`  ${'append found the fetch parked'.padEnd(48)}${parkedShare.join('')}\n`);
 const tail = ranked.slice(Math.floor(ranked.length * 0.99));
+
+// Each record ≥ p99 by its longest stage, and whether a GC pause (≥ 0.5 ms, any of the three processes)
+// overlapped that stage: what is left without one is a process that was runnable but not running, or busy.
+const gcDuring = (from: number, to: number) =>
+  sources.filter(([, t]) => t.gc.some(([at, d]) => d >= 0.5 && at < to && at + d > from)).map(([name]) => name);
+const causes = new Map<string, number>();
+for (const i of tail) {
+  const parts = perRecord[i]!;
+  let k = 0;
+  for (let j = 1; j < parts.length; j++) if ((parts[j] ?? -1) > (parts[k] ?? -1)) k = j;
+  const marks = stageStarts[i]!;
+  const gc = gcDuring(marks[k]!, marks[k + 1]!);
+  const key = `${STAGES[k]}${k === 4 && !parked[i] ? ' (no fetch parked)' : ''} — ${gc.length > 0 ? `GC in ${gc.join('+')}` : 'no GC'}`;
+  causes.set(key, (causes.get(key) ?? 0) + 1);
+}
+process.stdout.write(`\nrecords ≥ p99 (${tail.length}) by longest stage, and a GC pause during it\n`);
+for (const [key, n] of [...causes].sort((x, y) => y[1] - x[1]))
+  process.stdout.write(`  ${String(n).padStart(5)}  ${key}\n`);
 
 // Coincidences: a GC pause or a long gap in a process's events between send and delivery.
 const overlapsGc = (t: Trace, from: number, to: number) => t.gc.some(([s, d]) => s < to && s + d > from && d >= 0.5);
