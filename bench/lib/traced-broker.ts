@@ -4,7 +4,7 @@
 // Usage: node bench/lib/traced-broker.ts <port> <dataDir> <out.json> [topic, default t]. On SIGTERM it stops the broker and writes the events to out.json.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { monoMs as now, startTrace } from './latency-trace-hooks.js';
+import { monoMs as now, Recorder, startTrace } from './latency-trace-hooks.js';
 
 const [portArg, dataDir, out, topicArg] = process.argv.slice(2);
 const tracedTopic = topicArg ?? 't';
@@ -22,16 +22,26 @@ const { PartitionLog } = (await import(
 
 // Broker-side events are pushed into the trace's own list; GC, loop delay and schedstat come with it.
 const stopTrace = startTrace({ sdkConnections: false });
-const events: Array<[number, string, number]> = [];
+const events = new Recorder();
 // Per-record stages of the traced topic's partitions: [ms, stage, first offset, end offset].
-const spans: Array<[number, string, number, number]> = [];
+const spans = new Recorder();
+const NOTIFY = events.kind('notify');
+const ARM = events.kind('arm');
+const APPEND_START = spans.kind('append:start');
+const APPEND = spans.kind('append');
+const READ = spans.kind('read');
 // Connections by a small number (recv:<n>, write:<n>), so the analysis can tell produce from fetch traffic.
-const connectionIds = new WeakMap<object, number>();
+const connectionIds = new WeakMap<object, { recv: number; write: number }>();
 let nextConnectionId = 1;
-const connectionId = (c: object): number => {
-  let id = connectionIds.get(c);
-  if (id === undefined) connectionIds.set(c, (id = nextConnectionId++));
-  return id;
+/** The event kinds of a connection: recv:<n> and write:<n>. */
+const connectionKinds = (c: object): { recv: number; write: number } => {
+  let kinds = connectionIds.get(c);
+  if (kinds === undefined) {
+    const id = nextConnectionId++;
+    kinds = { recv: events.kind(`recv:${id}`), write: events.kind(`write:${id}`) };
+    connectionIds.set(c, kinds);
+  }
+  return kinds;
 };
 
 type AnyProto = Record<string, (...args: unknown[]) => unknown>;
@@ -39,7 +49,7 @@ const conn = Connection.prototype as unknown as AnyProto;
 // Both read paths pass through received(bytes, decode): direct reads (onread) and 'data' events.
 const received = conn.received!;
 conn.received = function (this: object, bytes: unknown, decode: unknown) {
-  events.push([now(), `recv:${connectionId(this)}`, bytes as number]);
+  events.push(now(), connectionKinds(this).recv, bytes as number);
   return received.call(this, bytes, decode);
 };
 const flush = conn.flush!;
@@ -49,18 +59,18 @@ conn.flush = function (this: object & { slots: Array<{ done: boolean; frame: Buf
     if (!s.done) break;
     for (const c of s.frame ?? []) bytes += c.length;
   }
-  if (bytes > 0) events.push([now(), `write:${connectionId(this)}`, bytes]);
+  if (bytes > 0) events.push(now(), connectionKinds(this).write, bytes);
   return flush.call(this);
 };
 const waiters = PartitionWaiters.prototype as unknown as AnyProto;
 const notify = waiters.notify!;
 waiters.notify = function (this: { size: number }, ...args: unknown[]) {
-  events.push([now(), 'notify', this.size]);
+  events.push(now(), NOTIFY, this.size);
   return notify.apply(this, args);
 };
 const register = waiters.register!;
 waiters.register = function (this: unknown, ...args: unknown[]) {
-  events.push([now(), 'arm', 0]);
+  events.push(now(), ARM);
   return register.apply(this, args);
 };
 
@@ -76,8 +86,8 @@ log.append = function (...args) {
   if (this.topic !== tracedTopic) return append.apply(this, args);
   const started = now();
   return append.apply(this, args).then((r) => {
-    spans.push([started, 'append:start', r.baseOffset, r.lastOffset + 1]);
-    spans.push([now(), 'append', r.baseOffset, r.lastOffset + 1]);
+    spans.push(started, APPEND_START, r.baseOffset, r.lastOffset + 1);
+    spans.push(now(), APPEND, r.baseOffset, r.lastOffset + 1);
     return r;
   });
 };
@@ -85,7 +95,7 @@ const read = log.read;
 log.read = function (offset, ...rest) {
   if (this.topic !== tracedTopic) return read.call(this, offset, ...rest);
   return read.call(this, offset, ...rest).then((r) => {
-    if (r.bytes > 0) spans.push([now(), 'read', offset, r.nextOffset]);
+    if (r.bytes > 0) spans.push(now(), READ, offset, r.nextOffset);
     return r;
   });
 };
@@ -95,7 +105,7 @@ await broker.start();
 process.on('SIGTERM', () => {
   void broker.stop().then(() => {
     const trace = stopTrace();
-    writeFileSync(out!, JSON.stringify({ ...trace, events, spans }));
+    writeFileSync(out!, JSON.stringify({ ...trace, events: events.events(), spans: spans.spans() }));
     process.exit(0);
   });
 });
