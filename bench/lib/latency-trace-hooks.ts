@@ -110,9 +110,10 @@ export interface Trace {
   gcKinds: Record<string, number>;
 }
 
-export type Role = 'producer' | 'consumer' | 'broker';
+/** A client process's part in the latency run (the broker's hooks are in traced-broker.ts). */
+export type Role = 'producer' | 'consumer';
 
-/** What a client role's per-record hooks need: wrap the SDK's prototypes (restored by the stop function). */
+/** Per-record stage hooks of a client role, on the SDK's prototypes; returns the function that restores them. */
 function hookRecordStages(role: Role, spans: Recorder): () => void {
   if (role === 'producer') {
     // Offsets are assigned in send order (one producer, one partition, no retries): the k-th record taken
@@ -132,36 +133,34 @@ function hookRecordStages(role: Role, spans: Recorder): () => void {
       proto.commit = commit;
     };
   }
-  if (role === 'consumer') {
-    type State = { fetchOffset: number };
-    const fetcher = Fetcher.prototype as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
-    const runner = Runner.prototype as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
-    const absorb = fetcher.absorb!;
-    const takeBatch = runner.takeBatch!;
-    const ABSORB = spans.kind('absorb');
-    const SLICE = spans.kind('slice');
-    fetcher.absorb = function (this: unknown, ...args: unknown[]) {
-      const at = monoMs();
-      const state = args[0] as State;
-      const from = args[2] as number;
-      return absorb.apply(this, args).then((r) => {
-        if (state.fetchOffset > from) spans.push(at, ABSORB, from, state.fetchOffset);
-        return r;
-      });
-    };
-    runner.takeBatch = function (this: unknown, ...args: unknown[]) {
-      return takeBatch.apply(this, args).then((taken) => {
-        const offsets = (taken as { batch: { offsets: number[] } | null } | null)?.batch?.offsets;
-        if (offsets && offsets.length > 0) spans.push(monoMs(), SLICE, offsets[0]!, offsets.at(-1)! + 1);
-        return taken;
-      });
-    };
-    return () => {
-      fetcher.absorb = absorb;
-      runner.takeBatch = takeBatch;
-    };
-  }
-  return () => {};
+  // The consumer.
+  type State = { fetchOffset: number };
+  const fetcher = Fetcher.prototype as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+  const runner = Runner.prototype as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+  const absorb = fetcher.absorb!;
+  const takeBatch = runner.takeBatch!;
+  const ABSORB = spans.kind('absorb');
+  const SLICE = spans.kind('slice');
+  fetcher.absorb = function (this: unknown, ...args: unknown[]) {
+    const at = monoMs();
+    const state = args[0] as State;
+    const from = args[2] as number;
+    return absorb.apply(this, args).then((r) => {
+      if (state.fetchOffset > from) spans.push(at, ABSORB, from, state.fetchOffset);
+      return r;
+    });
+  };
+  runner.takeBatch = function (this: unknown, ...args: unknown[]) {
+    return takeBatch.apply(this, args).then((taken) => {
+      const offsets = (taken as { batch: { offsets: number[] } | null } | null)?.batch?.offsets;
+      if (offsets && offsets.length > 0) spans.push(monoMs(), SLICE, offsets[0]!, offsets.at(-1)! + 1);
+      return taken;
+    });
+  };
+  return () => {
+    fetcher.absorb = absorb;
+    runner.takeBatch = takeBatch;
+  };
 }
 
 export function startTrace(options: { sdkConnections: boolean; role?: Role }): () => Trace {
