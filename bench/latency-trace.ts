@@ -2,8 +2,12 @@
 // (producer = this process, consumer = its own process, broker = bench/lib/traced-broker.ts), all on
 // the machine's monotonic clock, then the slowest records' timelines and what coincides with them.
 //   node --import tsx bench/latency-trace.ts [--rate 10000] [--seconds 3] [--show 8] [--json out.json]
-// Broker events: recv (socket chunk in), arm (fetch registers its waiters), notify (append done, wakes
-// fetches), write (responses flushed). Client events: req:<Api> (request sent), resp (socket chunk in).
+// Broker events: recv:<connection> (socket chunk in), arm (fetch registers its waiters), notify (append
+// done, wakes fetches; detail = fetches waiting), write:<connection> (responses flushed). Client events:
+// req:<Api> (request sent), resp (socket chunk in). Per record (joined by offset): the producer's batch taken
+// into a request, the broker's append and the read that served it, the consumer's decode steps; printed as
+// the mean time per stage for the records around p50, around p99 and above p99.9. Event-loop delay is
+// the lateness of a 1 ms timer (monitorEventLoopDelay).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -83,9 +87,22 @@ for (const [name, t] of sources) {
   );
 }
 
-// Tail records: which stage took the time? For each record above p99: time from send to the broker's
-// first recv after it, from the next notify to the next broker write, to the consumer's next resp, to delivery.
-function nextAfter(events: Trace['events'], kind: string, t: number): number {
+// Per record: the moment it passed each stage of its path, joined by offset (spans) or, where a stage
+// only knows bytes (socket writes and reads), by the first such event after the previous stage.
+const offsets = run.offsets!;
+const producerTrace = run.producerTrace!;
+const consumerTrace = run.consumerTrace!;
+function firstTimeByOffset(spans: Trace['spans'], stage: string): Float64Array {
+  let max = 0;
+  for (const [, kind, , to] of spans) if (kind === stage) max = Math.max(max, to);
+  const at = new Float64Array(max).fill(Number.NaN);
+  for (const [t, kind, from, to] of spans) {
+    if (kind !== stage) continue;
+    for (let o = from; o < to; o++) if (Number.isNaN(at[o]!) || t < at[o]!) at[o] = t;
+  }
+  return at;
+}
+function nextAfter(events: Trace['events'], kind: string, t: number): [number, number] {
   let lo = 0;
   let hi = events.length;
   while (lo < hi) {
@@ -93,43 +110,124 @@ function nextAfter(events: Trace['events'], kind: string, t: number): number {
     if (events[mid]![0] < t) lo = mid + 1;
     else hi = mid;
   }
-  for (let i = lo; i < events.length; i++) if (events[i]![1] === kind) return events[i]![0];
-  return Number.NaN;
+  for (let i = lo; i < events.length; i++) if (events[i]![1] === kind) return [events[i]![0], events[i]![2]];
+  return [Number.NaN, Number.NaN];
 }
-const b = brokerTrace.events;
-const c = run.consumerTrace!.events;
-const stages = {
-  'send→broker recv': [] as number[],
-  'recv→notify': [] as number[],
-  'notify→write': [] as number[],
-  'write→consumer resp': [] as number[],
-  'resp→eachMessage': [] as number[],
+function lastBefore(events: Trace['events'], prefix: string, t: number): string | undefined {
+  let found: string | undefined;
+  for (const [at, kind] of events) {
+    if (at > t) break;
+    if (kind.startsWith(prefix)) found = kind;
+  }
+  return found;
+}
+const mode = (list: Array<string | undefined>) => {
+  const counts = new Map<string, number>();
+  for (const k of list) if (k) counts.set(k, (counts.get(k) ?? 0) + 1);
+  return [...counts].sort((x, y) => y[1] - x[1])[0]?.[0] ?? '';
 };
-const tail: number[] = [];
+const b = brokerTrace.events;
+const c = consumerTrace.events;
+const p = producerTrace.events;
+// The produce connection: the one whose bytes arrived last before each append started; the fetch
+// connection: the one whose bytes arrived last before each fetch armed its wake-ups.
+const appendStarts = brokerTrace.spans.filter((s) => s[1] === 'append:start');
+const produceRecv = mode(appendStarts.map(([t]) => lastBefore(b, 'recv:', t)));
+const fetchRecv = mode(b.filter((e) => e[1] === 'arm').map(([t]) => lastBefore(b, 'recv:', t)));
+const fetchWrite = fetchRecv.replace('recv:', 'write:');
+const at = {
+  commit: firstTimeByOffset(producerTrace.spans, 'commit'),
+  append: firstTimeByOffset(brokerTrace.spans, 'append'),
+  read: firstTimeByOffset(brokerTrace.spans, 'read'),
+  absorb: firstTimeByOffset(consumerTrace.spans, 'absorb'),
+  slice: firstTimeByOffset(consumerTrace.spans, 'slice'),
+};
+const STAGES = [
+  'producer: send() → batch taken into a request',
+  'producer: → request written to the socket',
+  'producer → broker: → broker reads the frame',
+  'broker: frame read → append done',
+  'broker: append done → a fetch read it',
+  'broker: fetch read → response written',
+  'broker → consumer: → consumer reads the bytes',
+  'consumer: bytes read → fetch response decoded',
+  'consumer: → records decoded into a slice',
+  'consumer: slice → eachMessage called',
+] as const;
+const perRecord: number[][] = [];
+const stageStarts: number[][] = [];
+const parked: boolean[] = [];
 for (let i = 0; i < lat.length; i++) {
-  const recv = nextAfter(b, 'recv', sentAt[i]!);
-  const notify = nextAfter(b, 'notify', recv);
-  const write = nextAfter(b, 'write', notify);
-  const resp = nextAfter(c, 'resp', write);
-  const parts = [recv - sentAt[i]!, notify - recv, write - notify, resp - write, arrivedAt[i]! - resp];
-  if (lat[i]! < p99) continue;
-  tail.push(i);
-  Object.values(stages).forEach((list, k) => {
-    list.push(parts[k]!);
-  });
+  const o = offsets[i]!;
+  const sent = sentAt[i]!;
+  const commit = at.commit[o]!;
+  const [write] = nextAfter(p, 'req:Produce', commit);
+  const [recv] = nextAfter(b, produceRecv, write);
+  const append = at.append[o]!;
+  const [, waiting] = nextAfter(b, 'notify', append);
+  const read = at.read[o]!;
+  const [written] = nextAfter(b, fetchWrite, read);
+  const [resp] = nextAfter(c, 'resp', written);
+  const absorbed = at.absorb[o]!;
+  const sliced = at.slice[o]!;
+  const marks = [sent, commit, write, recv, append, read, written, resp, absorbed, sliced, arrivedAt[i]!];
+  perRecord.push(marks.slice(1).map((m, k) => m - marks[k]!));
+  stageStarts.push(marks);
+  parked.push(waiting > 0);
 }
-process.stdout.write(`\nrecords ≥ p99 (${tail.length}): median ms per stage (approximate: next event of each kind)\n`);
-for (const [name, list] of Object.entries(stages)) {
-  const s = Float64Array.from(list.filter((v) => Number.isFinite(v))).sort();
-  process.stdout.write(
-    `  ${name.padEnd(22)} median ${f(percentileSorted(s, 50))}  max ${f(s[s.length - 1] ?? Number.NaN)}\n`,
-  );
+const ranked = lat.map((_, i) => i).sort((x, y) => lat[x]! - lat[y]!);
+const band = (from: number, to: number) =>
+  ranked.slice(Math.floor((ranked.length * from) / 100), Math.ceil((ranked.length * to) / 100));
+const groups: Array<[string, number[]]> = [
+  ['p49–p51', band(49, 51)],
+  ['p98.5–p99.5', band(98.5, 99.5)],
+  ['≥ p99.9', band(99.9, 100)],
+];
+const mean = (list: number[]) => {
+  const ok = list.filter((v) => Number.isFinite(v));
+  return ok.length === 0 ? Number.NaN : ok.reduce((a, v) => a + v, 0) / ok.length;
+};
+process.stdout.write(
+  `\nstages (mean ms per record in each latency band; produce connection ${produceRecv}, fetch responses ${fetchWrite})\n`,
+);
+process.stdout.write(
+  `  ${'stage'.padEnd(48)}${groups.map(([name, list]) => `${name} (${list.length})`.padStart(20)).join('')}\n`,
+);
+STAGES.forEach((name, k) => {
+  const cells = groups.map(([, list]) => f(mean(list.map((i) => perRecord[i]![k]!))).padStart(20));
+  process.stdout.write(`  ${name.padEnd(48)}${cells.join('')}\n`);
+});
+const totals = groups.map(([, list]) => f(mean(list.map((i) => lat[i]!))).padStart(20));
+process.stdout.write(`  ${'total (send → eachMessage)'.padEnd(48)}${totals.join('')}\n`);
+const parkedShare = groups.map(([, list]) =>
+  `${((list.filter((i) => parked[i]).length / Math.max(1, list.length)) * 100).toFixed(0)} %`.padStart(20),
+);
+process.stdout.write(`  ${'append found the fetch parked'.padEnd(48)}${parkedShare.join('')}\n`);
+const tail = ranked.slice(Math.floor(ranked.length * 0.99));
+
+// Each record ≥ p99 by its longest stage, and whether a GC pause (≥ 0.5 ms, any of the three processes)
+// overlapped that stage: what is left without one is a process that was runnable but not running, or busy.
+const gcDuring = (from: number, to: number) =>
+  sources.filter(([, t]) => t.gc.some(([at, d]) => d >= 0.5 && at < to && at + d > from)).map(([name]) => name);
+const causes = new Map<string, number>();
+for (const i of tail) {
+  const parts = perRecord[i]!;
+  let k = 0;
+  for (let j = 1; j < parts.length; j++) if ((parts[j] ?? -1) > (parts[k] ?? -1)) k = j;
+  const marks = stageStarts[i]!;
+  const gc = gcDuring(marks[k]!, marks[k + 1]!);
+  const key = `${STAGES[k]}${k === 4 && !parked[i] ? ' (no fetch parked)' : ''} — ${gc.length > 0 ? `GC in ${gc.join('+')}` : 'no GC'}`;
+  causes.set(key, (causes.get(key) ?? 0) + 1);
 }
+process.stdout.write(`\nrecords ≥ p99 (${tail.length}) by longest stage, and a GC pause during it\n`);
+for (const [key, n] of [...causes].sort((x, y) => y[1] - x[1]))
+  process.stdout.write(`  ${String(n).padStart(5)}  ${key}\n`);
+
 // Coincidences: a GC pause or a long gap in a process's events between send and delivery.
 const overlapsGc = (t: Trace, from: number, to: number) => t.gc.some(([s, d]) => s < to && s + d > from && d >= 0.5);
 for (const [name, t] of sources) {
   const n = tail.filter((i) => overlapsGc(t, sentAt[i]!, arrivedAt[i]!)).length;
-  process.stdout.write(`  ${name}: a GC pause ≥ 0.5 ms during ${n} of ${tail.length} tail records\n`);
+  process.stdout.write(`  ${name}: a GC pause ≥ 0.5 ms during ${n} of ${tail.length} records ≥ p99\n`);
 }
 
 // Timelines of a few of the slowest records (distinct moments).

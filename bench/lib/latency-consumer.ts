@@ -1,6 +1,6 @@
 // The consumer of the latency bench in its own process, as a real consuming application runs (forked by
 // bench/lib/workloads.ts latency with consumer: 'process'). IPC: parent sends { address, topic, trace };
-// child answers 'ready' once run() started, then on 'stop' disconnects and answers { sentAt, arrivedAt, trace }.
+// child answers 'ready' once run() started, then on 'stop' disconnects and answers { sentAt, arrivedAt, offsets, trace }.
 import { Sluice } from '../../src/index.js';
 import { monoMs, startTrace, type Trace } from './latency-trace-hooks.js';
 
@@ -13,7 +13,7 @@ interface Start {
 const send = (message: unknown) => new Promise<void>((resolve) => process.send!(message, () => resolve()));
 
 process.once('message', async (start: Start) => {
-  const stopTrace = start.trace ? startTrace({ sdkConnections: true }) : undefined;
+  const stopTrace = start.trace ? startTrace({ sdkConnections: true, role: 'consumer' }) : undefined;
   const consumer = new Sluice({ clientId: 'bench-consumer', brokers: [start.address], logLevel: 0 }).consumer({
     maxWaitTimeInMs: 500,
   });
@@ -21,16 +21,18 @@ process.once('message', async (start: Start) => {
   await consumer.subscribe({ topic: start.topic, fromBeginning: false });
   const sentAt: number[] = [];
   const arrivedAt: number[] = [];
+  const offsets: number[] = [];
   await consumer.run({
-    eachMessage: async ({ message }: { message: { value: Buffer | null } }) => {
+    eachMessage: async ({ message }: { message: { value: Buffer | null; offset: string } }) => {
       arrivedAt.push(monoMs());
       sentAt.push(message.value!.readDoubleBE(0));
+      if (start.trace) offsets.push(Number(message.offset));
     },
   });
   process.once('message', async () => {
     await consumer.disconnect();
     const trace: Trace | undefined = stopTrace?.();
-    await send({ sentAt, arrivedAt, trace });
+    await send({ sentAt, arrivedAt, offsets, trace });
     process.disconnect();
   });
   await send('ready');

@@ -35,14 +35,18 @@ export async function sendPaced(rate: number, seconds: number, send: (value: Buf
 }
 
 /** Latencies (arrival − send) of the records sent after the warm-up, and those records' stamps. */
-export function afterWarmup(consumed: { sentAt: number[]; arrivedAt: number[] }, warmupEnds: number) {
+export function afterWarmup(
+  consumed: { sentAt: number[]; arrivedAt: number[]; offsets?: number[] },
+  warmupEnds: number,
+) {
   const samples: number[] = [];
-  const kept = { sentAt: [] as number[], arrivedAt: [] as number[] };
+  const kept = { sentAt: [] as number[], arrivedAt: [] as number[], offsets: [] as number[] };
   for (let i = 0; i < consumed.sentAt.length; i++) {
     if (consumed.sentAt[i]! <= warmupEnds) continue;
     samples.push(consumed.arrivedAt[i]! - consumed.sentAt[i]!);
     kept.sentAt.push(consumed.sentAt[i]!);
     kept.arrivedAt.push(consumed.arrivedAt[i]!);
+    if (consumed.offsets) kept.offsets.push(consumed.offsets[i]!);
   }
   return { samples, kept };
 }

@@ -140,6 +140,8 @@ export interface LatencyRun extends LatencySummary, MachineDuring {
   /** Per record (after warm-up): send time and eachMessage time, monotonic ms. */
   sentAt?: number[];
   arrivedAt?: number[];
+  /** Per record (traced runs): its offset. */
+  offsets?: number[];
   producerTrace?: Trace;
   consumerTrace?: Trace;
 }
@@ -160,10 +162,10 @@ async function forkConsumer(broker: BrokerProcess, topic: string, trace: boolean
   await ready;
   return {
     pid: child.pid!,
-    async stop(): Promise<{ sentAt: number[]; arrivedAt: number[]; trace?: Trace }> {
+    async stop(): Promise<{ sentAt: number[]; arrivedAt: number[]; offsets?: number[]; trace?: Trace }> {
       const result = next();
       child.send('stop');
-      return (await result) as { sentAt: number[]; arrivedAt: number[]; trace?: Trace };
+      return (await result) as { sentAt: number[]; arrivedAt: number[]; offsets?: number[]; trace?: Trace };
     },
   };
 }
@@ -183,12 +185,14 @@ export async function latency(
   const { consumer: where = 'process', trace = false } = options;
   const sluice = client(broker);
   await createTopic(broker, topic, 1);
-  const stopProducerTrace = trace ? startTrace({ sdkConnections: where === 'process' }) : undefined;
+  const stopProducerTrace = trace
+    ? startTrace({ sdkConnections: where === 'process', ...(where === 'process' ? { role: 'producer' as const } : {}) })
+    : undefined;
   const producer = sluice.producer();
   await producer.connect();
   const sentAt: number[] = [];
   const arrivedAt: number[] = [];
-  let stopConsumer: () => Promise<{ sentAt: number[]; arrivedAt: number[]; trace?: Trace }>;
+  let stopConsumer: () => Promise<{ sentAt: number[]; arrivedAt: number[]; offsets?: number[]; trace?: Trace }>;
   let consumerPid: number | undefined;
   if (where === 'process') {
     const forked = await forkConsumer(broker, topic, trace);
