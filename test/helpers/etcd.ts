@@ -1,7 +1,8 @@
 // A real etcd (Debian's etcd-server, installed by .ci/run when missing) on free loopback ports with its own
 // data directory, for the cluster tests: `const etcd = await startEtcd(); … await etcd.stop();`.
 // stop() kills it (SIGKILL: an etcd restart test wants a crash) and restart() brings it back on the same
-// ports and data, as an outage would end.
+// ports and data, as an outage would end; signal('SIGSTOP') / signal('SIGCONT') freeze and thaw it (a
+// pause: connections stay open, nothing answers).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { trackChild } from './child-reaper.js';
@@ -16,6 +17,8 @@ export interface EtcdProcess {
   readonly url: string;
   stop(): Promise<void>;
   restart(): Promise<void>;
+  /** Sends `signal` to the running etcd (SIGSTOP / SIGCONT for a pause). */
+  signal(signal: NodeJS.Signals): void;
 }
 
 async function healthy(endpoint: string): Promise<boolean> {
@@ -76,6 +79,10 @@ export async function startEtcd(): Promise<EtcdProcess> {
     restart: async () => {
       await stop();
       await launch();
+    },
+    signal: (signal) => {
+      if (!child || child.exitCode !== null) throw new Error('etcd is not running');
+      child.kill(signal);
     },
   };
 }

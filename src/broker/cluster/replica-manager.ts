@@ -16,6 +16,7 @@ import { partitionKey } from '../partition-key.js';
 import type { TopicRegistry } from '../registries/topics.js';
 import { type AckOutcome, AckWaiters } from './ack-waiters.js';
 import type { ClusterConfig } from './config.js';
+import { isEtcdUnreachable } from './etcd-client.js';
 import { HighWatermarkCheckpoint } from './hw-checkpoint.js';
 import type { ClusterMetadataCache } from './metadata-cache.js';
 import { PartitionReplica } from './partition-replica.js';
@@ -331,12 +332,13 @@ export class ReplicaManager implements ReplicationView {
             why === 'expand' ? 'a caught-up follower joined the ISR' : 'lagging followers left the ISR',
           );
       })
-      .catch((error: unknown) =>
-        this.#options.logger.warn(
+      .catch((error: unknown) => {
+        const level = isEtcdUnreachable(error) ? 'debug' : 'warn';
+        this.#options.logger[level](
           { err: error, topic, partition },
           'cannot write the ISR change to etcd; retrying later',
-        ),
-      )
+        );
+      })
       .finally(() => this.#altering.delete(key));
   }
 
