@@ -30,11 +30,13 @@ async function healthy(endpoint: string): Promise<boolean> {
   }
 }
 
-export async function startEtcd(): Promise<EtcdProcess> {
+/** `host`: the local address etcd serves clients on (default 127.0.0.1). */
+export async function startEtcd(options: { host?: string } = {}): Promise<EtcdProcess> {
+  const host = options.host ?? '127.0.0.1';
   const dir = await tempDir('sluice-etcd-');
   const clientPort = await freePort();
   const peerPort = await freePort();
-  const endpoint = `http://127.0.0.1:${clientPort}`;
+  const endpoint = `http://${host}:${clientPort}`;
   const peer = `http://127.0.0.1:${peerPort}`;
   const args = [
     '--name=test',
@@ -74,7 +76,7 @@ export async function startEtcd(): Promise<EtcdProcess> {
   await launch();
   return {
     endpoint,
-    url: `etcd://127.0.0.1:${clientPort}`,
+    url: `etcd://${host}:${clientPort}`,
     stop,
     restart: async () => {
       await stop();
