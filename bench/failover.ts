@@ -11,14 +11,14 @@
 // 3. Controlled shutdown: the same loop with SIGTERM (a clean stop: the broker asks the controller to move
 //    its leadership first) for `--controlled-rounds` rounds, measuring the time without a leader: from the
 //    last acknowledgement by the stopping leader (or the signal, if later) to the first by the new one.
-import { type EtcdProcess, startEtcd } from '../test/helpers/etcd.js';
+// The cluster harness (etcd, the brokers as child processes, the acks=-1 load) is the one the cluster tests
+// use: test/helpers/sluice-cluster.ts.
 import { batchOf, produce, readAll, values } from '../test/helpers/broker.js';
-import { rawBatch } from '../test/helpers/raw-batch.js';
-import { type SluiceProcess, startSluice } from '../test/helpers/sluice-process.js';
-import { removeTempDirs, tempDir } from '../test/helpers/temp-dir.js';
+import { AckedLoad, SluiceCluster } from '../test/helpers/sluice-cluster.js';
+import { removeTempDirs } from '../test/helpers/temp-dir.js';
 import { waitFor } from '../test/helpers/wait-for.js';
 import { WireClient } from '../test/helpers/wire-client.js';
-import { CreateTopicsApi, ErrorCode, MetadataApi } from '../src/protocol/index.js';
+import { CreateTopicsApi, ErrorCode } from '../src/protocol/index.js';
 import { describeCommit, describeMachine, today } from './lib/machine.js';
 import { median, summarizeLatencies } from './lib/stats.js';
 import { table, writeResultsSection } from './lib/results.js';
@@ -33,69 +33,24 @@ const SECONDS = flag('--seconds', 5);
 const CONTROLLED_ROUNDS = flag('--controlled-rounds', 20);
 const WRITE = args.includes('--write');
 
-let etcd: EtcdProcess;
-const members = new Map<number, SluiceProcess>();
-const dirs = new Map<number, string>();
-
-async function serve(id: number): Promise<void> {
-  const dir = dirs.get(id) ?? (await tempDir(`sluice-failover-${id}-`));
-  dirs.set(id, dir);
-  members.set(
-    id,
-    await startSluice(
-      ['--cluster', etcd.url, '--broker-id', String(id), '--port', '0', '--no-http', '--data-dir', dir],
-      60_000,
-    ),
-  );
-}
-
-async function ask<T>(id: number, call: (c: WireClient) => Promise<T>): Promise<T> {
-  const client = await WireClient.connect(members.get(id)!.port);
-  try {
-    return await call(client);
-  } finally {
-    client.destroy();
-  }
-}
-
-async function partition(topic: string) {
-  for (const id of members.keys()) {
-    try {
-      const m = await ask(id, (c) => c.request(MetadataApi, { topics: [topic], allowAutoTopicCreation: false }));
-      if (m.topics[0]?.partitions[0]) return m.topics[0].partitions[0];
-    } catch {}
-  }
-  return undefined;
-}
-
-const leaderOf = (topic: string) =>
-  waitFor(
-    async () => {
-      const p = await partition(topic);
-      return p && p.leader > 0 && members.has(p.leader) ? p.leader : undefined;
-    },
-    { timeoutMs: 60_000, intervalMs: 50 },
-  );
-
-const fullIsr = (topic: string, size: number) =>
-  waitFor(async () => (await partition(topic))?.isr.length === size, { timeoutMs: 120_000, intervalMs: 100 });
+let cluster: SluiceCluster;
 
 async function createTopic(name: string, replicationFactor: number): Promise<void> {
   const configs: Record<string, string> = replicationFactor > 1 ? { 'min.insync.replicas': '2' } : {};
-  await ask(1, (c) =>
+  await cluster.ask(1, (c) =>
     c.request(CreateTopicsApi, {
       topics: [{ name, numPartitions: 1, replicationFactor, configs }],
       timeoutMs: 30_000,
       validateOnly: false,
     }),
   );
-  await fullIsr(name, replicationFactor);
+  await cluster.settled(name, 0, replicationFactor);
 }
 
 /** Sends 100-record batches one at a time for SECONDS: records per second and per-batch latencies. */
 async function throughput(topic: string): Promise<{ perSecond: number; p50: number; p99: number }> {
-  const leader = await leaderOf(topic);
-  const client = await WireClient.connect(members.get(leader)!.port);
+  const leader = await cluster.leader(topic, 0);
+  const client = await WireClient.connect(cluster.port(leader));
   const value = 'v'.repeat(100);
   const latencies: number[] = [];
   const end = performance.now() + SECONDS * 1000;
@@ -118,58 +73,32 @@ async function throughput(topic: string): Promise<{ perSecond: number; p50: numb
 
 async function soak(topic: string, signal: 'SIGKILL' | 'SIGTERM', rounds: number): Promise<number[]> {
   await createTopic(topic, 3);
-  const acked: string[] = [];
-  const ackTimes: Array<{ at: number; by: number }> = [];
-  let stop = false;
-  const producing = (async () => {
-    for (let sequence = 0; !stop; ) {
-      const value = `r${sequence}`;
-      try {
-        const leader = await leaderOf(topic);
-        const batch = rawBatch({
-          records: [{ value: Buffer.from(value) }],
-          producerId: 777,
-          producerEpoch: 0,
-          baseSequence: sequence,
-          baseTimestamp: Date.now(),
-          maxTimestamp: Date.now(),
-        });
-        const r = await ask(leader, (c) => produce(c, topic, 0, batch, -1));
-        if (r.errorCode === ErrorCode.NONE) {
-          acked.push(value);
-          ackTimes.push({ at: performance.now(), by: leader });
-          sequence++;
-          continue;
-        }
-      } catch {}
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  })();
+  const load = new AckedLoad(cluster, topic, 0, {
+    producerId: 777,
+    produce: (client, batch) => produce(client, topic, 0, batch, -1),
+  });
   const failovers: number[] = [];
   for (let round = 0; round < rounds; round++) {
-    const target = acked.length + 20;
-    await waitFor(() => acked.length >= target, { timeoutMs: 120_000 });
-    const victim = await leaderOf(topic);
+    await load.more(20, 120_000);
+    const victim = await cluster.leader(topic, 0);
     const killedAt = performance.now();
-    const member = members.get(victim)!;
-    members.delete(victim);
-    await member.kill(signal);
-    const first = await waitFor(() => ackTimes.find((t) => t.at > killedAt && t.by !== victim)?.at, {
+    await cluster.stop(victim, signal);
+    const first = await waitFor(() => load.acks.find((t) => t.at > killedAt && t.by !== victim)?.at, {
       timeoutMs: 120_000,
     });
     // SIGKILL: from the kill. SIGTERM: the stopping leader keeps acknowledging until its leadership moved,
     // so the time without a leader runs from its last acknowledgement (or the signal, if later).
-    const lastByVictim = ackTimes.filter((t) => t.by === victim && t.at < first).at(-1)?.at ?? killedAt;
+    const lastByVictim = load.acks.filter((t) => t.by === victim && t.at < first).at(-1)?.at ?? killedAt;
     const from = signal === 'SIGKILL' ? killedAt : Math.max(killedAt, lastByVictim);
     const ms = Math.round(first - from);
     failovers.push(ms);
     console.log(`round ${round + 1}: ${signal} broker ${victim}, ${ms} ms without a leader`);
-    await serve(victim);
-    await fullIsr(topic, 3);
+    await cluster.serve(victim);
+    await cluster.isr(topic, 0, [1, 2, 3]);
   }
-  stop = true;
-  await producing;
-  const read = values(await ask(await leaderOf(topic), (c) => readAll(c, topic, 0)));
+  await load.stop();
+  const acked = load.acked;
+  const read = values(await cluster.ask(await cluster.leader(topic, 0), (c) => readAll(c, topic, 0)));
   if (read.length !== acked.length || read.some((v, i) => v !== acked[i]))
     throw new Error(`read ${read.length} records, acknowledged ${acked.length}: they differ`);
   console.log(`every one of ${acked.length} acknowledged records read back once, in order`);
@@ -177,9 +106,8 @@ async function soak(topic: string, signal: 'SIGKILL' | 'SIGTERM', rounds: number
 }
 
 async function main(): Promise<void> {
-  etcd = await startEtcd();
+  cluster = await SluiceCluster.start([1, 2, 3]);
   try {
-    for (const id of [1, 2, 3]) await serve(id);
     await createTopic('rf3', 3);
     await createTopic('rf1', 1);
     const rf3: Array<{ perSecond: number; p50: number; p99: number }> = [];
@@ -238,8 +166,7 @@ async function main(): Promise<void> {
     console.log(body);
     if (WRITE) writeResultsSection('Replication: acks=-1 cost and failover (issue 18)', body);
   } finally {
-    await Promise.all([...members.values()].map((m) => m.kill('SIGKILL')));
-    await etcd.stop();
+    await cluster.close();
     await removeTempDirs();
   }
 }

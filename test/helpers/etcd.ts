@@ -1,7 +1,8 @@
 // A real etcd (Debian's etcd-server, installed by .ci/run when missing) on free loopback ports with its own
 // data directory, for the cluster tests: `const etcd = await startEtcd(); … await etcd.stop();`.
 // stop() kills it (SIGKILL: an etcd restart test wants a crash) and restart() brings it back on the same
-// ports and data, as an outage would end.
+// ports and data, as an outage would end; signal('SIGSTOP') / signal('SIGCONT') freeze and thaw it (a
+// pause: connections stay open, nothing answers).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { trackChild } from './child-reaper.js';
@@ -16,6 +17,8 @@ export interface EtcdProcess {
   readonly url: string;
   stop(): Promise<void>;
   restart(): Promise<void>;
+  /** Sends `signal` to the running etcd (SIGSTOP / SIGCONT for a pause). */
+  signal(signal: NodeJS.Signals): void;
 }
 
 async function healthy(endpoint: string): Promise<boolean> {
@@ -27,11 +30,13 @@ async function healthy(endpoint: string): Promise<boolean> {
   }
 }
 
-export async function startEtcd(): Promise<EtcdProcess> {
+/** `host`: the local address etcd serves clients on (default 127.0.0.1). */
+export async function startEtcd(options: { host?: string } = {}): Promise<EtcdProcess> {
+  const host = options.host ?? '127.0.0.1';
   const dir = await tempDir('sluice-etcd-');
   const clientPort = await freePort();
   const peerPort = await freePort();
-  const endpoint = `http://127.0.0.1:${clientPort}`;
+  const endpoint = `http://${host}:${clientPort}`;
   const peer = `http://127.0.0.1:${peerPort}`;
   const args = [
     '--name=test',
@@ -71,11 +76,15 @@ export async function startEtcd(): Promise<EtcdProcess> {
   await launch();
   return {
     endpoint,
-    url: `etcd://127.0.0.1:${clientPort}`,
+    url: `etcd://${host}:${clientPort}`,
     stop,
     restart: async () => {
       await stop();
       await launch();
+    },
+    signal: (signal) => {
+      if (!child || child.exitCode !== null) throw new Error('etcd is not running');
+      child.kill(signal);
     },
   };
 }

@@ -27,6 +27,10 @@ export interface ClusterMemberOptions {
   args?: string[];
   /** More environment variables for the process. */
   env?: Record<string, string>;
+  /** Runs the broker inside this network namespace (test/helpers/netns.ts). */
+  netns?: string;
+  /** The address the test's own clients reach the broker at (default 127.0.0.1). */
+  clientHost?: string;
 }
 
 export class SluiceCluster {
@@ -38,6 +42,8 @@ export class SluiceCluster {
     private readonly options: (id: number) => ClusterMemberOptions,
   ) {}
 
+  /** `etcdHost`: the local address etcd serves on (default 127.0.0.1). */
+
   /**
    * Starts etcd and brokers `ids` (one after the other), and waits until they all see each other and a
    * controller. `prepare` runs on each broker's new data directory before its first start.
@@ -46,8 +52,9 @@ export class SluiceCluster {
     ids: readonly number[],
     options: (id: number) => ClusterMemberOptions = () => ({}),
     prepare?: (id: number, dataDir: string) => Promise<void> | void,
+    etcdHost?: string,
   ): Promise<SluiceCluster> {
-    const cluster = new SluiceCluster(await startEtcd(), options);
+    const cluster = new SluiceCluster(await startEtcd(etcdHost ? { host: etcdHost } : {}), options);
     for (const id of ids) {
       if (prepare) {
         const dataDir = await tempDir(`sluice-cluster-${id}-`);
@@ -71,7 +78,7 @@ export class SluiceCluster {
   async serve(id: number): Promise<SluiceProcess> {
     const dataDir = this.dataDirs.get(id) ?? (await tempDir(`sluice-cluster-${id}-`));
     this.dataDirs.set(id, dataDir);
-    const { args = [], env } = this.options(id);
+    const { args = [], env, netns } = this.options(id);
     const process = await startSluice(
       [
         '--cluster',
@@ -86,7 +93,7 @@ export class SluiceCluster {
         ...args,
       ],
       60_000,
-      env ? { env } : {},
+      { ...(env ? { env } : {}), ...(netns ? { netns } : {}) },
     );
     this.members.set(id, process);
     return process;
@@ -110,9 +117,14 @@ export class SluiceCluster {
     return member.port;
   }
 
+  /** The address the test's clients reach broker `id` at. */
+  host(id: number): string {
+    return this.options(id).clientHost ?? '127.0.0.1';
+  }
+
   /** One request on a fresh connection to broker `id` (connections to stopped brokers must not linger). */
   async ask<T>(id: number, call: (client: WireClient) => Promise<T>): Promise<T> {
-    const client = await WireClient.connect(this.port(id));
+    const client = await WireClient.connect(this.port(id), this.host(id));
     try {
       return await call(client);
     } finally {

@@ -47,11 +47,14 @@ export function runSluice(
   });
 }
 
-/** `openFiles`: run under `ulimit -n <openFiles>` (through bash; the pid is the broker's, thanks to exec). */
+/**
+ * `openFiles`: run under `ulimit -n <openFiles>` (through bash; the pid is the broker's, thanks to exec).
+ * `netns`: run inside that network namespace (`ip netns exec`, which execs: the pid is the broker's too).
+ */
 export function startSluice(
   args: string[],
   timeoutMs = 20_000,
-  options: { openFiles?: number; defaultKafkaPort?: boolean; env?: Record<string, string> } = {},
+  options: { openFiles?: number; defaultKafkaPort?: boolean; env?: Record<string, string>; netns?: string } = {},
 ): Promise<SluiceProcess> {
   // Test brokers run side by side: unless a test is about the Kafka listener (it passes a Kafka flag, a
   // config file, or asks for the default port), it gets none, so no two of them race for port 9092.
@@ -61,13 +64,19 @@ export function startSluice(
   const quoted = [process.execPath, ...argv].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
   const env = options.env ? { ...process.env, ...options.env } : process.env;
   const child = trackChild(
-    options.openFiles === undefined
-      ? spawn(process.execPath, argv, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] })
-      : spawn('bash', ['-c', `ulimit -n ${options.openFiles} && exec ${quoted}`], {
+    options.netns !== undefined
+      ? spawn('ip', ['netns', 'exec', options.netns, process.execPath, ...argv], {
           cwd: root,
           env,
           stdio: ['ignore', 'pipe', 'pipe'],
-        }),
+        })
+      : options.openFiles === undefined
+        ? spawn(process.execPath, argv, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] })
+        : spawn('bash', ['-c', `ulimit -n ${options.openFiles} && exec ${quoted}`], {
+            cwd: root,
+            env,
+            stdio: ['ignore', 'pipe', 'pipe'],
+          }),
   );
   const lines: Array<Record<string, unknown>> = [];
   let err = '';

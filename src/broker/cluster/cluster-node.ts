@@ -9,7 +9,7 @@ import type { TopicRegistry } from '../registries/topics.js';
 import { TopicError } from '../registries/errors.js';
 import type { ClusterConfig } from './config.js';
 import { Controller } from './controller.js';
-import { EtcdClient, EtcdError } from './etcd-client.js';
+import { EtcdClient, EtcdError, type EtcdReachability } from './etcd-client.js';
 import { CoordinatorHandover, type HandedOverCoordinator } from './coordinator-handover.js';
 import { ClusterKeys } from './keys.js';
 import { LocalTopics } from './local-topics.js';
@@ -93,6 +93,7 @@ export class ClusterNode implements ClusterView {
     this.#etcd = new EtcdClient({
       endpoints: this.#config.endpoints,
       requestTimeoutMs: this.#config.etcdRequestTimeoutMs,
+      onReachability: (change) => this.#onEtcdReachability(change),
     });
     this.#keys = new ClusterKeys(this.#config.name);
     this.#cache = new ClusterMetadataCache({ etcd: this.#etcd, keys: this.#keys, logger: this.#logger });
@@ -119,6 +120,26 @@ export class ClusterNode implements ClusterView {
       this.#groupHandover?.check();
       for (const wake of this.#waiters) wake();
     });
+  }
+
+  /**
+   * An etcd outage, said once when it begins and once when it ends (every retry under it logs at debug).
+   * Meanwhile the broker keeps the leaderships it holds while its lease is certainly alive, and nothing in
+   * the cluster changes: the controller and the leaders' ISR changes both write through etcd.
+   */
+  #onEtcdReachability(change: EtcdReachability): void {
+    if (change.reachable) {
+      this.#logger.info({ unreachableMs: change.downForMs }, 'etcd is reachable again');
+      return;
+    }
+    this.#logger.error(
+      {
+        err: change.error.message,
+        endpoints: this.#config.endpoints,
+        leaseValidForMs: this.#registration?.validForMs ?? 0,
+      },
+      'etcd is unreachable: keeping the leaderships this broker holds while its lease lasts; no leadership or ISR changes until etcd answers',
+    );
   }
 
   get replication(): ReplicationView | undefined {

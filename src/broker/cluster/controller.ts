@@ -12,7 +12,7 @@
 // Partition state is written here and nowhere else.
 import type { Logger } from 'pino';
 import { assignReplicas } from './assignment.js';
-import type { EtcdClient } from './etcd-client.js';
+import { type EtcdClient, isEtcdUnreachable } from './etcd-client.js';
 import type { ClusterKeys } from './keys.js';
 import { electLeader, imbalancedBrokers, preferredLeader } from './leader-election.js';
 import type { ClusterMetadataCache, Versioned } from './metadata-cache.js';
@@ -73,9 +73,10 @@ export class Controller {
     }
     this.#running = true;
     void this.#pass()
-      .catch((error: unknown) =>
-        this.#options.logger.warn({ err: error }, 'controller pass failed; retrying on the next change'),
-      )
+      .catch((error: unknown) => {
+        const level = isEtcdUnreachable(error) ? 'debug' : 'warn';
+        this.#options.logger[level]({ err: error }, 'controller pass failed; retrying on the next change');
+      })
       .finally(() => {
         this.#running = false;
         if (this.#again) {

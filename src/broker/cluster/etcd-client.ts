@@ -9,16 +9,30 @@
 // handled here, in one place, and nowhere else in the broker.
 //
 // Errors: a request etcd refuses, or one that cannot reach it, is an EtcdError (retriable when it is a
-// connection failure, a timeout or a 5xx). Callers decide what a failure means for them.
+// connection failure, a timeout or a 5xx; `unreachable` when no endpoint answered at all). Callers decide
+// what a failure means for them. An outage is reported once, not per call: `onReachability` hears when
+// calls start failing to reach etcd and when one gets through again, so callers that retry in a loop log
+// their unreachable failures at debug level.
 
 export class EtcdError extends Error {
   readonly retriable: boolean;
-  constructor(message: string, retriable: boolean, options?: { cause?: unknown }) {
+  /** No endpoint answered (connection refused, reset, or timed out): etcd is down or cut off. */
+  readonly unreachable: boolean;
+  constructor(message: string, retriable: boolean, options?: { cause?: unknown; unreachable?: boolean }) {
     super(message, options);
     this.name = 'EtcdError';
     this.retriable = retriable;
+    this.unreachable = options?.unreachable === true;
   }
 }
+
+/** Whether `error` is an etcd call that reached no endpoint (an outage, already reported once by the client). */
+export function isEtcdUnreachable(error: unknown): boolean {
+  return error instanceof EtcdError && error.unreachable;
+}
+
+/** An outage began (`reachable: false`, with the failure) or ended (`reachable: true`, with its length). */
+export type EtcdReachability = { reachable: false; error: EtcdError } | { reachable: true; downForMs: number };
 
 /** One key as etcd stores it. Revisions are below 2^53 for any realistic cluster lifetime. */
 export interface KeyValue {
@@ -46,6 +60,8 @@ export interface EtcdClientOptions {
   endpoints: readonly string[];
   /** A single call's bound (default 5 s). */
   requestTimeoutMs?: number;
+  /** Told when calls stop reaching etcd and when one reaches it again (once each per outage). */
+  onReachability?: (change: EtcdReachability) => void;
 }
 
 export interface Watch {
@@ -104,12 +120,16 @@ function keyValue(raw: RawKeyValue): KeyValue {
 export class EtcdClient {
   readonly #endpoints: readonly string[];
   readonly #timeoutMs: number;
+  readonly #onReachability: ((change: EtcdReachability) => void) | undefined;
   #current = 0;
+  /** performance.now() of the first call that reached no endpoint in the current outage, or undefined. */
+  #unreachableSince: number | undefined;
 
   constructor(options: EtcdClientOptions) {
     if (options.endpoints.length === 0) throw new TypeError('etcd: at least one endpoint is needed');
     this.#endpoints = options.endpoints.map((e) => e.replace(/\/+$/, ''));
     this.#timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    this.#onReachability = options.onReachability;
   }
 
   /** The value of one key, or undefined. */
@@ -290,6 +310,7 @@ export class EtcdClient {
         continue;
       }
       const text = await response.text();
+      this.#reached();
       if (!response.ok) {
         const retriable = response.status >= 500;
         throw new EtcdError(`etcd ${path} failed: HTTP ${response.status} ${text.slice(0, 200)}`, retriable);
@@ -297,10 +318,23 @@ export class EtcdClient {
       return JSON.parse(text) as T;
     }
     const reason = lastError instanceof Error ? (lastError.cause ?? lastError) : lastError;
-    throw new EtcdError(
+    const error = new EtcdError(
       `etcd is unreachable (${this.#endpoints.join(', ')}): ${reason instanceof Error ? reason.message : String(reason)}`,
       true,
-      { cause: lastError },
+      { cause: lastError, unreachable: true },
     );
+    if (this.#unreachableSince === undefined) {
+      this.#unreachableSince = performance.now();
+      this.#onReachability?.({ reachable: false, error });
+    }
+    throw error;
+  }
+
+  /** A call got an answer: ends the outage, if there was one. */
+  #reached(): void {
+    const since = this.#unreachableSince;
+    if (since === undefined) return;
+    this.#unreachableSince = undefined;
+    this.#onReachability?.({ reachable: true, downForMs: Math.round(performance.now() - since) });
   }
 }

@@ -17,6 +17,8 @@ export class HighWatermarkCheckpoint {
   readonly #fs: StorageFs;
   readonly #path: string;
   #onDisk = new Map<string, number>();
+  /** Entries of replicas that left this broker: dropped from the file at the next write. */
+  readonly #forgotten = new Set<string>();
 
   private constructor(fs: StorageFs, dataDir: string) {
     this.#fs = fs;
@@ -39,12 +41,28 @@ export class HighWatermarkCheckpoint {
     return this.#onDisk.get(entryKey(topic, partition)) ?? 0;
   }
 
-  /** Writes `current` (partitions it does not name keep their entries) when it changes what the file holds. */
+  /** Whether this broker ever wrote the partition's high watermark (it held a replica of it). */
+  has(topic: string, partition: number): boolean {
+    const key = entryKey(topic, partition);
+    return this.#onDisk.has(key) && !this.#forgotten.has(key);
+  }
+
+  /** The partition's replica left this broker: its entry goes at the next write (unless it is back by then). */
+  forget(topic: string, partition: number): void {
+    this.#forgotten.add(entryKey(topic, partition));
+  }
+
+  /**
+   * Writes `current` (partitions it does not name keep their entries, forgotten ones excepted) when it
+   * changes what the file holds.
+   */
   async write(current: Iterable<{ topic: string; partition: number; highWatermark: number }>): Promise<void> {
     const next = new Map(this.#onDisk);
     let changed = false;
+    for (const key of this.#forgotten) changed = next.delete(key) || changed;
     for (const { topic, partition, highWatermark } of current) {
       const key = entryKey(topic, partition);
+      this.#forgotten.delete(key);
       if (next.get(key) === highWatermark) continue;
       next.set(key, highWatermark);
       changed = true;

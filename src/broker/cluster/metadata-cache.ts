@@ -7,7 +7,7 @@
 // the old watch before reading, and the new watch starts at the revision after that read, so no event is
 // applied twice or missed.
 import type { Logger } from 'pino';
-import type { EtcdClient, KeyValue, Watch } from './etcd-client.js';
+import { type EtcdClient, isEtcdUnreachable, type KeyValue, type Watch } from './etcd-client.js';
 import type { ClusterKeys } from './keys.js';
 import {
   type BrokerRecord,
@@ -153,7 +153,10 @@ export class ClusterMetadataCache {
     this.#retry = setTimeout(() => {
       if (this.#closed) return;
       this.#reload().catch((error: unknown) => {
-        this.#logger.warn({ err: error }, 'cannot read the cluster metadata from etcd: retrying');
+        // An outage is logged once by the cluster node; retries while it lasts are not news.
+        if (isEtcdUnreachable(error))
+          this.#logger.debug({ err: error }, 'cannot read the cluster metadata from etcd: retrying');
+        else this.#logger.warn({ err: error }, 'cannot read the cluster metadata from etcd: retrying');
         this.#watch?.cancel();
         this.#scheduleReload();
       });

@@ -3,10 +3,16 @@
 // cut off from etcd for longer than its lease) the key went with it and the controller has already moved
 // this broker's leaderships away: `onLost` tells the node, and the registration starts over with a new lease.
 //
+// etcd unreachable: the lease is renewed every 500 ms until etcd answers. While the last renewal still
+// covers now, the broker keeps every leadership it holds (`valid`); once it no longer does, the broker stops
+// acting as leader (it cannot know whether the controller has moved its partitions) and says so once, and
+// says so again when a renewal gets through. etcd extends every lease when it restarts, so an outage
+// shorter than the time a restart takes changes nothing in the cluster.
+//
 // A broker id is one broker: registering refuses while another live broker holds the id, and waits up to
 // one lease for a crashed predecessor's key (the same broker restarting after a SIGKILL) to expire.
 import type { Logger } from 'pino';
-import { EtcdError, type EtcdClient } from './etcd-client.js';
+import { type EtcdClient, isEtcdUnreachable } from './etcd-client.js';
 import type { ClusterKeys } from './keys.js';
 import type { BrokerRecord } from './records.js';
 
@@ -37,6 +43,8 @@ export class BrokerRegistration {
   #validUntil = 0;
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
+  /** The lease ran past its last renewal without a new one (said once; cleared by the next renewal). */
+  #lapsed = false;
 
   constructor(options: RegistrationOptions) {
     this.#options = options;
@@ -50,6 +58,11 @@ export class BrokerRegistration {
   /** Whether the lease is certainly alive now: a leader acts as one only while this holds (etcd may be unreachable). */
   get valid(): boolean {
     return this.#lease !== undefined && performance.now() < this.#validUntil;
+  }
+
+  /** How much longer the lease is certainly alive without another renewal (0 when it is not). */
+  get validForMs(): number {
+    return this.#lease === undefined ? 0 : Math.max(0, Math.round(this.#validUntil - performance.now()));
   }
 
   async register(): Promise<void> {
@@ -95,19 +108,34 @@ export class BrokerRegistration {
       ttl = await this.#options.etcd.keepAlive(lease);
     } catch (error) {
       // etcd unreachable: the lease runs down; keep trying (a renewal within the lease keeps everything).
-      this.#options.logger.warn(
-        { err: error instanceof EtcdError ? error.message : error },
-        'cannot renew the broker lease in etcd',
-      );
+      // The outage itself is logged once by the cluster node; a refusal by a reachable etcd is worth a warning.
+      const { logger } = this.#options;
+      if (isEtcdUnreachable(error)) logger.debug({ err: error }, 'cannot renew the broker lease in etcd');
+      else logger.warn({ err: error }, 'cannot renew the broker lease in etcd');
+      if (!this.#lapsed && !this.valid) {
+        this.#lapsed = true;
+        logger.error(
+          { brokerId: this.#options.record.id, lease },
+          'the broker lease is no longer certainly alive (no renewal within its TTL): acting as leader of nothing until etcd confirms it',
+        );
+      }
       this.#schedule(Math.min(interval, 500));
       return;
     }
     if (this.#closed) return;
     if (ttl > 0) {
       this.#validUntil = sentAt + ttl * 1000;
+      if (this.#lapsed) {
+        this.#lapsed = false;
+        this.#options.logger.info(
+          { brokerId: this.#options.record.id, lease, ttlSeconds: ttl },
+          'the broker lease is renewed again: leading the partitions the cluster gives this broker',
+        );
+      }
       this.#schedule(interval);
       return;
     }
+    this.#lapsed = false;
     this.#lease = undefined;
     this.#validUntil = 0;
     this.#options.logger.error(
@@ -121,7 +149,9 @@ export class BrokerRegistration {
   #retryRegister(): void {
     if (this.#closed) return;
     this.register().catch((error: unknown) => {
-      this.#options.logger.warn({ err: error }, 'cannot register in etcd: retrying');
+      const { logger } = this.#options;
+      if (isEtcdUnreachable(error)) logger.debug({ err: error }, 'cannot register in etcd: retrying');
+      else logger.warn({ err: error }, 'cannot register in etcd: retrying');
       setTimeout(() => this.#retryRegister(), 500).unref();
     });
   }

@@ -56,6 +56,8 @@ export class ReplicaFetcher {
   readonly #partitions = new Map<string, Followed>();
   #connection: PeerConnection | undefined;
   #closed = false;
+  /** Consecutive failed rounds with this leader: the first is a warning, the rest debug (a dead leader is retried every retryMs). */
+  #failures = 0;
   #wake: (() => void) | undefined;
   readonly #done: Promise<void>;
 
@@ -109,14 +111,22 @@ export class ReplicaFetcher {
         if (truncating.length > 0) await this.#truncate(connection, truncating);
         const fetching = active.filter((p) => p.state === 'fetching');
         if (fetching.length > 0) await this.#fetch(connection, fetching);
+        if (this.#failures > 0) {
+          this.#host.logger.info(
+            { leader: this.leader.id, failures: this.#failures },
+            'replica fetch from the leader works again',
+          );
+          this.#failures = 0;
+        }
       } catch (error) {
         if (this.#closed) return;
         this.#connection?.close();
         this.#connection = undefined;
-        this.#host.logger.warn(
+        this.#host.logger[this.#failures === 0 ? 'warn' : 'debug'](
           { leader: this.leader.id, err: (error as Error).message },
           'replica fetch from the leader failed; retrying',
         );
+        this.#failures++;
         await sleep(this.#host.retryMs);
       }
     }

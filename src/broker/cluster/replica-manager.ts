@@ -16,6 +16,7 @@ import { partitionKey } from '../partition-key.js';
 import type { TopicRegistry } from '../registries/topics.js';
 import { type AckOutcome, AckWaiters } from './ack-waiters.js';
 import type { ClusterConfig } from './config.js';
+import { isEtcdUnreachable } from './etcd-client.js';
 import { HighWatermarkCheckpoint } from './hw-checkpoint.js';
 import type { ClusterMetadataCache } from './metadata-cache.js';
 import { PartitionReplica } from './partition-replica.js';
@@ -81,6 +82,8 @@ export class ReplicaManager implements ReplicationView {
   readonly #fetchers = new Map<number, ReplicaFetcher>();
   readonly #acks = new AckWaiters();
   readonly #altering = new Set<string>();
+  /** Moved-away replicas whose files are being deleted. */
+  readonly #deleting = new Set<string>();
   /** Throttled catch-up of reassigned replicas: a token bucket per partition and replica (bytes, refilled at the rate). */
   readonly #throttles = new Map<string, { tokens: number; at: number }>();
   readonly #isrTimer: NodeJS.Timeout;
@@ -119,10 +122,14 @@ export class ReplicaManager implements ReplicationView {
     if (this.#closed) return;
     const { cache, topics, brokerId } = this.#options;
     const seen = new Set<string>();
+    const moved: Array<{ topic: string; partition: number }> = [];
     for (const [topic, { value: spec }] of cache.topics()) {
       for (let p = 0; p < spec.partitions; p++) {
         const state = cache.partition(topic, p)?.value;
-        if (!state?.replicas.includes(brokerId)) continue;
+        if (!state?.replicas.includes(brokerId)) {
+          if (state && !spec.deleting && this.#heldHere(topic, p)) moved.push({ topic, partition: p });
+          continue;
+        }
         const log = topic.startsWith('__') ? this.#options.internalLog(topic, p) : topics.log(topic, p);
         if (!log) continue;
         const key = partitionKey(topic, p);
@@ -158,6 +165,47 @@ export class ReplicaManager implements ReplicationView {
       if (fetcher.size > 0) continue;
       this.#fetchers.delete(leader);
       void fetcher.close();
+    }
+    for (const { topic, partition } of moved) void this.#deleteMovedReplica(topic, partition);
+  }
+
+  /**
+   * Whether this broker holds (or held, before a restart) a replica of a user topic's partition: a role
+   * this run, or a high watermark it checkpointed. Internal topics' logs belong to the broker's services.
+   */
+  #heldHere(topic: string, partition: number): boolean {
+    if (topic.startsWith('__')) return false;
+    const key = partitionKey(topic, partition);
+    return this.#entries.has(key) || this.#options.checkpoint.has(topic, partition);
+  }
+
+  /**
+   * Kafka's StopReplica with delete: the cluster moved the partition's replicas off this broker (a
+   * reassignment, while it ran or while it was away), so its copy goes: every segment is deleted and the
+   * log restarts empty at 0, like a partition this broker never held (every broker keeps the local side of
+   * every cluster topic). Called after the replica's fetcher stopped; a replica given back later fetches
+   * again from the leader's log start.
+   */
+  async #deleteMovedReplica(topic: string, partition: number): Promise<void> {
+    const key = partitionKey(topic, partition);
+    const log = this.#options.topics.log(topic, partition);
+    if (!log || this.#deleting.has(key)) return;
+    this.#deleting.add(key);
+    try {
+      const records = log.logEndOffset - log.logStartOffset;
+      if (log.logEndOffset > 0) await log.truncateFullyAndStartAt(0);
+      this.#options.checkpoint.forget(topic, partition);
+      this.#options.logger.info(
+        { topic, partition, records },
+        'deleted the local replica of a partition the cluster moved to other brokers',
+      );
+    } catch (error) {
+      this.#options.logger.warn(
+        { err: error, topic, partition },
+        'cannot delete the local replica of a moved partition',
+      );
+    } finally {
+      this.#deleting.delete(key);
     }
   }
 
@@ -331,12 +379,13 @@ export class ReplicaManager implements ReplicationView {
             why === 'expand' ? 'a caught-up follower joined the ISR' : 'lagging followers left the ISR',
           );
       })
-      .catch((error: unknown) =>
-        this.#options.logger.warn(
+      .catch((error: unknown) => {
+        const level = isEtcdUnreachable(error) ? 'debug' : 'warn';
+        this.#options.logger[level](
           { err: error, topic, partition },
           'cannot write the ISR change to etcd; retrying later',
-        ),
-      )
+        );
+      })
       .finally(() => this.#altering.delete(key));
   }
 
