@@ -5,7 +5,8 @@
 // load on the partition broker 3 leads:
 //
 // - the isolated leader stops acknowledging within its lease (its followers cannot fetch, and it cannot
-//   shrink the ISR without etcd), though it still appends what it is sent;
+//   shrink the ISR without etcd), though it still appends what it is sent; once its lease lapses it answers
+//   the produce left waiting NOT_LEADER instead of holding it to its timeout;
 // - brokers 1 and 2 elect a new leader once broker 3's lease expires in etcd;
 // - once the link is back, broker 3 follows the new leader and truncates the records only it had to the
 //   new leader epoch's boundary; every acknowledged record is read back exactly once, in order, and the
@@ -92,6 +93,10 @@ describe('a partitioned leader', () => {
       // Nothing acknowledged by the isolated leader once its lease may have run out (and, as it happens,
       // nothing at all once its followers stopped fetching).
       expect(lastByIsolated.at - cutAt).toBeLessThan(LEASE_MS);
+      // The produce left waiting at broker 3 for its followers is answered NOT_LEADER once broker 3's lease
+      // lapses, so the producer looks for the new leader, rather than held to its 5 s timeout (REQUEST_TIMED_OUT).
+      const firstRefusal = load.refusals.find((r) => r.at > cutAt && r.by === 3);
+      expect(firstRefusal?.errorCode).toBe(ErrorCode.NOT_LEADER_FOR_PARTITION);
       console.log(
         `partitioned leader: last acknowledgement by broker 3 ${Math.round(lastByIsolated.at - cutAt)} ms after the cut; first by broker ${firstByOther.by} (the new leader) ${Math.round(firstByOther.at - cutAt)} ms after`,
       );

@@ -246,6 +246,8 @@ export function idempotentBatch(producerId: number, value: string, sequence: num
 export class AckedLoad {
   readonly acked: string[] = [];
   readonly acks: Array<{ at: number; by: number }> = [];
+  /** Produce answers with an error code, in order. */
+  readonly refusals: Array<{ at: number; by: number; errorCode: number }> = [];
   #stop = false;
   readonly #done: Promise<void>;
 
@@ -269,6 +271,7 @@ export class AckedLoad {
             sequence++;
             continue;
           }
+          this.refusals.push({ at: performance.now(), by: leader, errorCode: answer.errorCode });
         } catch {
           // the leader went away under the request: find the new one and send the same batch again
         }

@@ -63,6 +63,7 @@ export class AckWaiters {
     for (const waiter of list) waiter.settle('not-leader');
   }
 
+  /** Answers every waiter NOT_LEADER (the broker stops, or its lease lapsed). */
   closeAll(): void {
     const lists = [...this.#byPartition.values()];
     this.#byPartition.clear();

@@ -184,6 +184,7 @@ export class ClusterNode implements ClusterView {
       sessionTimeoutMs: this.#config.sessionTimeoutMs,
       logger: this.#logger,
       onLost: () => {},
+      onLapsed: () => this.#replicas?.leaseLapsed(),
       onRegistered: () => this.#controller.poke(),
     });
     await this.#registration.register();

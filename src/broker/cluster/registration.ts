@@ -31,6 +31,8 @@ export interface RegistrationOptions {
   logger: Logger;
   /** The lease expired under us; a new registration follows (onRegistered). */
   onLost: () => void;
+  /** The lease is no longer certainly alive (no renewal within its TTL): this broker leads nothing until renewed. */
+  onLapsed: () => void;
   onRegistered: (lease: string) => void;
 }
 
@@ -45,6 +47,8 @@ export class BrokerRegistration {
   #closed = false;
   /** The lease ran past its last renewal without a new one (said once; cleared by the next renewal). */
   #lapsed = false;
+  /** Fires when the lease stops being certainly alive, should no renewal come before (a renewal may hang). */
+  #lapseTimer: NodeJS.Timeout | undefined;
 
   constructor(options: RegistrationOptions) {
     this.#options = options;
@@ -85,7 +89,7 @@ export class BrokerRegistration {
       await sleep(250);
     }
     this.#lease = lease;
-    this.#validUntil = sentAt + ttl * 1000;
+    this.#renewedUntil(sentAt + ttl * 1000);
     this.#options.logger.info({ brokerId: record.id, lease, ttlSeconds: ttl }, 'registered in the cluster');
     this.#options.onRegistered(lease);
     this.#schedule(Math.max(100, Math.floor(sessionTimeoutMs / 3)));
@@ -112,19 +116,13 @@ export class BrokerRegistration {
       const { logger } = this.#options;
       if (isEtcdUnreachable(error)) logger.debug({ err: error }, 'cannot renew the broker lease in etcd');
       else logger.warn({ err: error }, 'cannot renew the broker lease in etcd');
-      if (!this.#lapsed && !this.valid) {
-        this.#lapsed = true;
-        logger.error(
-          { brokerId: this.#options.record.id, lease },
-          'the broker lease is no longer certainly alive (no renewal within its TTL): acting as leader of nothing until etcd confirms it',
-        );
-      }
+      this.#checkLapse();
       this.#schedule(Math.min(interval, 500));
       return;
     }
     if (this.#closed) return;
     if (ttl > 0) {
-      this.#validUntil = sentAt + ttl * 1000;
+      this.#renewedUntil(sentAt + ttl * 1000);
       if (this.#lapsed) {
         this.#lapsed = false;
         this.#options.logger.info(
@@ -138,12 +136,32 @@ export class BrokerRegistration {
     this.#lapsed = false;
     this.#lease = undefined;
     this.#validUntil = 0;
+    clearTimeout(this.#lapseTimer);
     this.#options.logger.error(
       { brokerId: this.#options.record.id },
       'the broker lease expired in etcd: this broker was out of the cluster; registering again',
     );
     this.#options.onLost();
     this.#retryRegister();
+  }
+
+  /** A renewal (or the grant) keeps the lease certainly alive until `until`; the lapse timer moves with it. */
+  #renewedUntil(until: number): void {
+    this.#validUntil = until;
+    clearTimeout(this.#lapseTimer);
+    this.#lapseTimer = setTimeout(() => this.#checkLapse(), Math.max(0, until - performance.now()) + 1);
+    this.#lapseTimer.unref();
+  }
+
+  /** Says once, and tells the broker, that the lease ran past its last renewal. */
+  #checkLapse(): void {
+    if (this.#closed || this.#lapsed || this.#lease === undefined || this.valid) return;
+    this.#lapsed = true;
+    this.#options.logger.error(
+      { brokerId: this.#options.record.id, lease: this.#lease },
+      'the broker lease is no longer certainly alive (no renewal within its TTL): acting as leader of nothing until etcd confirms it',
+    );
+    this.#options.onLapsed();
   }
 
   #retryRegister(): void {
@@ -160,6 +178,7 @@ export class BrokerRegistration {
   async close(): Promise<void> {
     this.#closed = true;
     clearTimeout(this.#timer);
+    clearTimeout(this.#lapseTimer);
     const lease = this.#lease;
     this.#lease = undefined;
     if (lease) await this.#options.etcd.revokeLease(lease).catch(() => {});

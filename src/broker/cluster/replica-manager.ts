@@ -402,6 +402,14 @@ export class ReplicaManager implements ReplicationView {
       );
   }
 
+  /**
+   * This broker's lease lapsed: it leads nothing until a renewal, so the acks=-1 produces waiting for their
+   * ISR are answered NOT_LEADER now (their producers look for the new leader) rather than at their timeout.
+   */
+  leaseLapsed(): void {
+    this.#acks.closeAll();
+  }
+
   /** Stops fetching, answers waiting acks=-1 produces NOT_LEADER, writes the high-watermark checkpoint. */
   async close(): Promise<void> {
     if (this.#closed) return;
