@@ -26,7 +26,7 @@ afterAll(async () => {
   await removeTempDirs();
 });
 
-async function configsOf(topic: string, names: string[]): Promise<Record<string, string>> {
+async function configsOf(topic: string, names: string[]): Promise<Record<string, string | null>> {
   const admin = sdkClient(b.port).admin();
   await admin.connect();
   try {
