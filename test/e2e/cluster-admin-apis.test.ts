@@ -265,3 +265,34 @@ describe('IncrementalAlterConfigs', () => {
     }
   }, 120_000);
 });
+
+describe('Metadata of internal topics in cluster mode', () => {
+  it('every broker answers __consumer_offsets with the leader, replicas and ISR the controller wrote', async () => {
+    const answers = await waitFor(
+      async () => {
+        const all = await Promise.all(
+          [...brokers.values()].map(async (broker) => {
+            const client = await WireClient.connect(broker.port);
+            try {
+              const m = await client.request(MetadataApi, {
+                topics: ['__consumer_offsets'],
+                allowAutoTopicCreation: false,
+              });
+              return m.topics[0]!;
+            } finally {
+              client.destroy();
+            }
+          }),
+        );
+        return all.every((t) => t.partitions[0]!.leader > 0 && t.partitions[0]!.isr.length === 3) ? all : undefined;
+      },
+      { timeoutMs: 90_000, intervalMs: 200, message: '__consumer_offsets led with 3 in sync on every broker' },
+    );
+    const leaders = new Set(answers.map((t) => t.partitions[0]!.leader));
+    expect(leaders.size).toBe(1);
+    for (const t of answers) {
+      expect(t.isInternal).toBe(true);
+      expect([...t.partitions[0]!.replicas].sort()).toEqual([1, 2, 3]);
+    }
+  }, 120_000);
+});
