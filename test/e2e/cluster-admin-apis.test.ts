@@ -296,3 +296,37 @@ describe('Metadata of internal topics in cluster mode', () => {
     }
   }, 120_000);
 });
+
+describe('group lag in cluster mode', () => {
+  it('is the high watermark minus the commit where the coordinator leads the partition, unknown elsewhere', async () => {
+    const a = admin();
+    await a.connect();
+    try {
+      await a.createTopics({ topics: [{ topic: 'lagging', numPartitions: 3, replicationFactor: 1 }] });
+      const placed = await settled('lagging', 3, 1);
+      for (const p of placed) {
+        const client = await WireClient.connect(brokers.get(p.leader)!.port);
+        try {
+          expect(
+            (await produce(client, 'lagging', p.partition, batchOf(['a', 'b', 'c', 'd', 'e']), -1)).errorCode,
+          ).toBe(0);
+        } finally {
+          client.destroy();
+        }
+      }
+      await a.setOffsets({
+        groupId: 'laggards',
+        topic: 'lagging',
+        partitions: [0, 1, 2].map((partition) => ({ partition, offset: '2' })),
+      });
+      const [offsets] = await partitions('__consumer_offsets');
+      const coordinator = offsets!.leader;
+      const lag = await a.fetchGroupLag({ groupId: 'laggards', topics: ['lagging'] });
+      const byPartition = new Map(lag.topics[0]!.partitions.map((p) => [p.partition, p.lag]));
+      for (const p of placed) expect(byPartition.get(p.partition)).toBe(p.leader === coordinator ? 3 : null);
+      expect(placed.some((p) => p.leader !== coordinator)).toBe(true);
+    } finally {
+      await a.disconnect();
+    }
+  }, 120_000);
+});
