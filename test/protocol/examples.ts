@@ -114,7 +114,15 @@ export const EXAMPLES: Record<number, { request: unknown; response: unknown }> =
   [ApiKey.AlterPartitionReassignments]: {
     request: {
       timeoutMs: 1000,
-      topics: [{ name: 'a', partitions: [{ partition: 0, replicas: [2, 3] }, { partition: 1, replicas: null }] }],
+      topics: [
+        {
+          name: 'a',
+          partitions: [
+            { partition: 0, replicas: [2, 3] },
+            { partition: 1, replicas: null },
+          ],
+        },
+      ],
       throttleBytesPerSecond: 100_000,
     },
     response: {
