@@ -67,6 +67,8 @@ export interface ServeFlags {
   brokerId?: number;
   /** --cluster-name: the cluster's key prefix in etcd. */
   clusterName?: string;
+  /** --offsets-topic-replication-factor: replicas of `__consumer_offsets` (cluster.offsetsTopicReplicationFactor). */
+  offsetsTopicReplicationFactor?: number;
   /** false: --no-log-cleaner (Kafka's log.cleaner.enable=false). */
   logCleaner?: boolean;
   /** --log-cleaner-dedupe-buffer-size: bytes of the cleaner's offset map. */
@@ -124,10 +126,17 @@ function brokerSettingError(message: string): UsageError {
 /** The file's `cluster` object with --cluster and --cluster-name on top; --broker-id is required with it. */
 function clusterFromFlags(file: BrokerOptions['cluster'], flags: ServeFlags, nodeId: number | undefined) {
   const interBroker = interBrokerFromFlags(flags);
+  const offsetsFactor =
+    flags.offsetsTopicReplicationFactor === undefined
+      ? undefined
+      : { offsetsTopicReplicationFactor: flags.offsetsTopicReplicationFactor };
   if (flags.cluster === undefined && flags.clusterName === undefined) {
-    if (interBroker === undefined) return file;
-    if (file === undefined) throw new UsageError('--inter-broker-user needs --cluster etcd://host:port');
-    return { ...file, ...interBroker };
+    if (interBroker === undefined && offsetsFactor === undefined) return file;
+    if (file === undefined)
+      throw new UsageError(
+        `${interBroker ? '--inter-broker-user' : '--offsets-topic-replication-factor'} needs --cluster etcd://host:port`,
+      );
+    return { ...file, ...interBroker, ...offsetsFactor };
   }
   if (file !== undefined && (typeof file !== 'object' || file === null || Array.isArray(file)))
     throw new UsageError('config setting "cluster" must be an object of cluster settings');
@@ -140,6 +149,7 @@ function clusterFromFlags(file: BrokerOptions['cluster'], flags: ServeFlags, nod
     etcd,
     ...(flags.clusterName !== undefined ? { name: flags.clusterName } : {}),
     ...interBroker,
+    ...offsetsFactor,
   };
 }
 

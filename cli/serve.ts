@@ -93,6 +93,11 @@ export function register(program: Command): void {
       "the cluster's name: its keys live under /sluice/<name>/ in etcd (default: sluice)",
     )
     .option(
+      '--offsets-topic-replication-factor <n>',
+      'cluster mode: replicas of __consumer_offsets, placed once that many brokers are live (default: 3)',
+      parseInteger('offsets topic replication factor', 1),
+    )
+    .option(
       '--inter-broker-user <name>',
       'cluster mode with --auth: the SCRAM user brokers authenticate to each other as (password from SLUICE_INTER_BROKER_PASSWORD)',
     )

@@ -460,6 +460,7 @@ export class Broker {
           timeoutMs: cluster.offsetsCommitTimeoutMs,
         }),
       isCoordinator: () => this.clusterNode?.isLeader(OFFSETS_TOPIC, 0) === true,
+      leads: (topic, partition) => this.clusterNode?.isLeader(topic, partition) === true,
     };
   }
 

@@ -32,7 +32,7 @@ export interface GroupOffsetPartition {
   metadata: string | null;
   /** Sluice: the partition's log end offset. */
   logEndOffset: string;
-  /** Sluice: log end − committed; null when nothing is committed. */
+  /** Sluice: log end − committed; null when nothing is committed, or in cluster mode when the coordinator does not lead the partition (lag unknown there). */
   lag: number | null;
 }
 

@@ -1,8 +1,8 @@
 // The kafkajs-shaped admin client: topics, partitions, records, metadata, offsets and configs. Every call
-// runs inside the retrier; metadata is refreshed when a call fails because it was stale. kafkajs's ACL and
-// partition-reassignment methods exist and reject with KafkaJSNotImplemented until Sluice has them; its ACL
-// methods are served by admin-acls.ts.
+// runs inside the retrier; metadata is refreshed when a call fails because it was stale. ACL methods are
+// served by admin-acls.ts, partition reassignments and leader elections by admin-cluster-ops.ts.
 import { AlterConfigsApi } from '../protocol/apis/alter-configs.js';
+import { type ConfigOperation, IncrementalAlterConfigsApi } from '../protocol/apis/incremental-alter-configs.js';
 import { CreatePartitionsApi } from '../protocol/apis/create-partitions.js';
 import { CreateTopicsApi } from '../protocol/apis/create-topics.js';
 import { DeleteTopicsApi } from '../protocol/apis/delete-topics.js';
@@ -37,6 +37,12 @@ import {
 import { AdminShareGroups } from './share/admin.js';
 import { deleteTopicRecords } from './admin-records.js';
 import {
+  alterPartitionReassignments,
+  type ElectionResult,
+  electLeaders,
+  listPartitionReassignments,
+} from './admin-cluster-ops.js';
+import {
   type AdminConfig,
   type AlterConfigsResponse,
   type ClusterDescription,
@@ -54,7 +60,7 @@ import {
 } from './admin-types.js';
 import { Cluster, type ClusterOptions, needsMetadataRefresh } from './cluster.js';
 import type { TopicPartitions } from './consumer/types.js';
-import { SluiceNonRetriableError, SluiceNotImplemented, SluiceProtocolError } from './errors.js';
+import { SluiceNonRetriableError, SluiceProtocolError } from './errors.js';
 import { InstrumentationEmitter, type InstrumentationEvent } from './instrumentation.js';
 import { EARLIEST_TIMESTAMP, type Isolation, LATEST_TIMESTAMP, listOffsets } from './list-offsets.js';
 import type { Logger } from './logger.js';
@@ -283,15 +289,40 @@ export class Admin {
     return alterUserScramCredentials(this.cluster, (fn) => this.run(fn), options);
   }
 
-  alterPartitionReassignments(_request: { topics: PartitionReassignment[]; timeout?: number }): Promise<void> {
-    return notYet('alterPartitionReassignments', REASSIGNMENT_LATER);
+  /**
+   * kafkajs's alterPartitionReassignments: each partition moves to `replicas` (cluster mode; the new
+   * replicas catch up, then the old ones leave), `replicas: null` cancels a reassignment under way.
+   * Resolves once the cluster has the request; Sluice: `throttleBytesPerSecond` caps the catch-up.
+   */
+  alterPartitionReassignments(request: {
+    topics: PartitionReassignment[];
+    timeout?: number;
+    throttleBytesPerSecond?: number;
+  }): Promise<void> {
+    return alterPartitionReassignments(this.cluster, (fn) => this.run(fn), request);
   }
 
-  listPartitionReassignments(_request: {
-    topics?: TopicPartitions[];
-    timeout?: number;
-  }): Promise<ListPartitionReassignmentsResponse> {
-    return notYet('listPartitionReassignments', REASSIGNMENT_LATER);
+  /** kafkajs's listPartitionReassignments: the reassignments under way (of the partitions named, else all). */
+  listPartitionReassignments(
+    request: { topics?: TopicPartitions[] | null; timeout?: number } = {},
+  ): Promise<ListPartitionReassignmentsResponse> {
+    return listPartitionReassignments(this.cluster, (fn) => this.run(fn), request);
+  }
+
+  /**
+   * Sluice (Kafka's ElectLeaders; kafkajs has none): preferred (default) or unclean leader election of the
+   * partitions named, or of every partition. Resolves with each partition's result: errorCode 0 elected now,
+   * else ELECTION_NOT_NEEDED, PREFERRED_LEADER_NOT_AVAILABLE, ELIGIBLE_LEADERS_NOT_AVAILABLE, … Alter on the
+   * cluster needed.
+   */
+  electLeaders(
+    request: {
+      electionType?: 'preferred' | 'unclean';
+      topicPartitions?: TopicPartitions[] | null;
+      timeout?: number;
+    } = {},
+  ): Promise<ElectionResult[]> {
+    return electLeaders(this.cluster, (fn) => this.run(fn), request);
   }
 
   /** Topic names; Sluice: `includeInternal` adds the broker's internal topics (`__consumer_offsets`). */
@@ -501,13 +532,49 @@ export class Admin {
     throwFirstResourceError(response.resources, 'alterConfigs');
     return { throttleTime: 0, resources: response.resources.map(resourceResult) };
   }
+
+  /**
+   * Sluice (Kafka's IncrementalAlterConfigs; kafkajs has none): per config key an `operation`, 'SET' (the
+   * default), 'DELETE' (back to the inherited value), 'APPEND' or 'SUBTRACT' (list-valued keys such as
+   * cleanup.policy). Keys not named keep their value. Rejects with the first resource's error.
+   */
+  async incrementalAlterConfigs(options: {
+    validateOnly?: boolean;
+    resources: Array<{
+      type: ConfigResourceTypes;
+      name: string;
+      configEntries: Array<{ name: string; operation?: IncrementalOperation; value?: string | number | null }>;
+    }>;
+  }): Promise<AlterConfigsResponse> {
+    const resources = options.resources.map((r) => ({
+      type: toWireType(r.type),
+      name: r.name,
+      configs: r.configEntries.map((e) => ({
+        name: e.name,
+        operation: operationOf(e.operation),
+        value: e.value === null || e.value === undefined ? null : String(e.value),
+      })),
+    }));
+    const response = await this.run(async () =>
+      (await this.cluster.anyConnection()).send(IncrementalAlterConfigsApi, {
+        resources,
+        validateOnly: options.validateOnly ?? false,
+      }),
+    );
+    throwFirstResourceError(response.resources, 'incrementalAlterConfigs');
+    return { throttleTime: 0, resources: response.resources.map(resourceResult) };
+  }
 }
 
-const REASSIGNMENT_LATER =
-  'Sluice runs as a single broker, so every partition has one replica (node 0) and nothing to reassign; reassignment comes with clustering';
+/** An operation of incrementalAlterConfigs, in Kafka's names (AlterConfigOp.OpType). */
+export type IncrementalOperation = 'SET' | 'DELETE' | 'APPEND' | 'SUBTRACT';
 
-function notYet(method: string, why: string): Promise<never> {
-  return Promise.reject(new SluiceNotImplemented(`admin.${method}() is not supported yet: ${why}`));
+function operationOf(operation: IncrementalOperation | undefined): ConfigOperation {
+  const op = (operation ?? 'SET').toLowerCase();
+  if (op === 'set' || op === 'delete' || op === 'append' || op === 'subtract') return op;
+  throw new SluiceNonRetriableError(
+    `incrementalAlterConfigs: operation is SET, DELETE, APPEND or SUBTRACT, not "${operation}"`,
+  );
 }
 
 /**

@@ -66,6 +66,8 @@ export type {
 } from './consumer/assignors/index.js';
 export type { AssignmentContext, OffsetCommitter, PartitionAssignmentSource } from './consumer/assignment.js';
 export { Admin, AdminEvents } from './admin.js';
+export type { IncrementalOperation } from './admin.js';
+export type { ElectionResult } from './admin-cluster-ops.js';
 export { ConfigResourceTypes, ConfigSource } from './admin-types.js';
 export type * from './admin-types.js';
 export type { PartitionInfo as PartitionMetadata } from './cluster.js';

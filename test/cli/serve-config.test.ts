@@ -163,3 +163,30 @@ describe('log cleaner settings of sluice serve', () => {
     );
   }, 120_000);
 });
+
+describe('--offsets-topic-replication-factor', () => {
+  it('sets cluster.offsetsTopicReplicationFactor over the config file, and needs cluster mode', async () => {
+    const path = await configFile({ cluster: { etcd: 'etcd://127.0.0.1:2379', offsetsTopicReplicationFactor: 3 } });
+    const s = serveSettings({
+      config: path,
+      brokerId: 1,
+      cluster: 'etcd://127.0.0.1:2379',
+      offsetsTopicReplicationFactor: 1,
+    });
+    expect(s.options.cluster).toMatchObject({ etcd: 'etcd://127.0.0.1:2379', offsetsTopicReplicationFactor: 1 });
+    const fileOnly = serveSettings({ config: path, brokerId: 1, offsetsTopicReplicationFactor: 2 });
+    expect(fileOnly.options.cluster).toMatchObject({ offsetsTopicReplicationFactor: 2 });
+    expect(() => serveSettings({ offsetsTopicReplicationFactor: 2 })).toThrow(
+      new UsageError('--offsets-topic-replication-factor needs --cluster etcd://host:port'),
+    );
+  });
+
+  it('is refused by `sluice serve` when it is not a whole number of at least 1', async () => {
+    const run = await runSluice(
+      ['serve', '--cluster', 'etcd://127.0.0.1:1', '--broker-id', '1', '--offsets-topic-replication-factor', '0'],
+      30_000,
+    );
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toMatch(/offsets topic replication factor/);
+  });
+});

@@ -264,9 +264,8 @@ describe('Admin client', () => {
     ]);
     const deleted = await admin.deleteAcls({ filters: acl });
     expect(deleted.filterResponses[0]!.matchingAcls).toHaveLength(1);
-    await expect(admin.listPartitionReassignments({ topics: [] })).rejects.toMatchObject({
-      name: 'KafkaJSNotImplemented',
-    });
+    // A single broker never has a reassignment under way.
+    await expect(admin.listPartitionReassignments({ topics: [] })).resolves.toEqual({ topics: [] });
     await admin.disconnect();
   });
 });

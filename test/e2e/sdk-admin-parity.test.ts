@@ -10,7 +10,6 @@ import {
   AclResourceTypes,
   type Admin,
   KafkaJSDeleteTopicRecordsError,
-  KafkaJSNotImplemented,
   KafkaJSProtocolError,
   ResourcePatternTypes,
 } from '../../src/client/index.js';
@@ -208,15 +207,24 @@ describe('admin ACLs over the native wire', () => {
   });
 });
 
-describe('methods Sluice does not have yet', () => {
-  it.each([
-    ['alterPartitionReassignments', () => admin.alterPartitionReassignments({ topics: [] })],
-    ['listPartitionReassignments', () => admin.listPartitionReassignments({})],
-  ])('%s rejects with KafkaJSNotImplemented saying why', async (method, call) => {
-    const error = await call().catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(KafkaJSNotImplemented);
-    expect((error as Error).name).toBe('KafkaJSNotImplemented');
-    expect((error as Error).message).toMatch(new RegExp(`^admin\\.${method}\\(\\) is not supported yet: `));
+describe('cluster operations on a single broker', () => {
+  it('lists no reassignment, refuses to move a partition to another broker, and needs no election', async () => {
+    await admin.createTopics({ topics: [{ topic: 'alone', numPartitions: 2 }] });
+    await expect(admin.listPartitionReassignments({})).resolves.toEqual({ topics: [] });
+    const moved = await admin
+      .alterPartitionReassignments({
+        topics: [{ topic: 'alone', partitionAssignment: [{ partition: 0, replicas: [7] }] }],
+      })
+      .catch((e: unknown) => e);
+    expect(moved).toBeInstanceOf(KafkaJSProtocolError);
+    expect((moved as KafkaJSProtocolError).type).toBe('INVALID_REPLICA_ASSIGNMENT');
+    expect((moved as Error).message).toMatch(/runs alone/);
+    const elected = await admin.electLeaders({ topicPartitions: [{ topic: 'alone', partitions: [0, 1, 5] }] });
+    expect(elected.map((r) => [r.partition, r.error])).toEqual([
+      [0, 'ELECTION_NOT_NEEDED'],
+      [1, 'ELECTION_NOT_NEEDED'],
+      [5, 'UNKNOWN_TOPIC_OR_PARTITION'],
+    ]);
   });
 
   it("has every method of kafkajs's admin client", () => {

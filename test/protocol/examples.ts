@@ -86,6 +86,63 @@ export const EXAMPLES: Record<number, { request: unknown; response: unknown }> =
       ],
     },
   },
+  [ApiKey.IncrementalAlterConfigs]: {
+    request: {
+      resources: [
+        {
+          type: 'topic',
+          name: 'a',
+          configs: [
+            { name: 'cleanup.policy', operation: 'append', value: 'compact' },
+            { name: 'retention.ms', operation: 'delete', value: null },
+          ],
+        },
+      ],
+      validateOnly: false,
+    },
+    response: { throttleTimeMs: 0, resources: [{ type: 'topic', name: 'a', errorCode: 0, errorMessage: null }] },
+  },
+  [ApiKey.ElectLeaders]: {
+    request: { electionType: 'preferred', topics: [{ name: 'a', partitions: [0, 1] }], timeoutMs: 1000 },
+    response: {
+      throttleTimeMs: 0,
+      errorCode: 0,
+      errorMessage: null,
+      topics: [{ name: 'a', partitions: [{ partition: 0, errorCode: 84, errorMessage: 'led already' }] }],
+    },
+  },
+  [ApiKey.AlterPartitionReassignments]: {
+    request: {
+      timeoutMs: 1000,
+      topics: [
+        {
+          name: 'a',
+          partitions: [
+            { partition: 0, replicas: [2, 3] },
+            { partition: 1, replicas: null },
+          ],
+        },
+      ],
+      throttleBytesPerSecond: 100_000,
+    },
+    response: {
+      throttleTimeMs: 0,
+      errorCode: 0,
+      errorMessage: null,
+      topics: [{ name: 'a', partitions: [{ partition: 0, errorCode: 0, errorMessage: null }] }],
+    },
+  },
+  [ApiKey.ListPartitionReassignments]: {
+    request: { timeoutMs: 1000, topics: null },
+    response: {
+      throttleTimeMs: 0,
+      errorCode: 0,
+      errorMessage: null,
+      topics: [
+        { name: 'a', partitions: [{ partition: 0, replicas: [1, 2, 3], addingReplicas: [3], removingReplicas: [1] }] },
+      ],
+    },
+  },
   [ApiKey.AlterConfigs]: {
     request: {
       resources: [{ type: 'topic', name: 'a', configs: { flush: 'always', 'retention.ms': null } }],

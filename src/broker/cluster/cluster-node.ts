@@ -7,6 +7,7 @@ import type { PartitionLog, StorageFs } from '../../../storage/index.js';
 import { OFFSETS_TOPIC } from '../groups/offsets-store.js';
 import type { TopicRegistry } from '../registries/topics.js';
 import { TopicError } from '../registries/errors.js';
+import { ClusterAdminRequests } from './admin-requests.js';
 import type { ClusterConfig } from './config.js';
 import { Controller } from './controller.js';
 import { EtcdClient, EtcdError, type EtcdReachability } from './etcd-client.js';
@@ -50,6 +51,8 @@ export interface ClusterView {
   readonly defaultReplicationFactor: number;
   /** This broker's replicas: high watermarks, acks=-1, what followers fetch (replica-manager.ts); undefined until started. */
   readonly replication: ReplicationView | undefined;
+  /** Leader elections and reassignments for Kafka's admin APIs, carried out by the controller (admin-requests.ts). */
+  readonly admin: ClusterAdminRequests;
 }
 
 export interface ClusterNodeOptions {
@@ -83,6 +86,7 @@ export class ClusterNode implements ClusterView {
   readonly #options: ClusterNodeOptions;
   #localTopics: LocalTopics | undefined;
   readonly #waiters = new Set<() => void>();
+  readonly admin: ClusterAdminRequests;
 
   constructor(options: ClusterNodeOptions) {
     this.brokerId = options.brokerId;
@@ -97,6 +101,12 @@ export class ClusterNode implements ClusterView {
     });
     this.#keys = new ClusterKeys(this.#config.name);
     this.#cache = new ClusterMetadataCache({ etcd: this.#etcd, keys: this.#keys, logger: this.#logger });
+    this.admin = new ClusterAdminRequests({
+      etcd: this.#etcd,
+      keys: this.#keys,
+      cache: this.#cache,
+      until: (condition, ms) => this.#until(condition, ms),
+    });
     this.#controller = new Controller({
       brokerId: this.brokerId,
       etcd: this.#etcd,

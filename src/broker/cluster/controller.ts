@@ -14,7 +14,7 @@ import type { Logger } from 'pino';
 import { assignReplicas } from './assignment.js';
 import { type EtcdClient, isEtcdUnreachable } from './etcd-client.js';
 import type { ClusterKeys } from './keys.js';
-import { electLeader, imbalancedBrokers, preferredLeader } from './leader-election.js';
+import { electLeader, imbalancedBrokers, preferredLeader, uncleanLeader } from './leader-election.js';
 import type { ClusterMetadataCache, Versioned } from './metadata-cache.js';
 import { reassignmentStep } from './reassignment.js';
 import type { ElectLeadersRequest, PartitionState, ReassignmentRequest } from './records.js';
@@ -211,9 +211,10 @@ export class Controller {
   }
 
   /**
-   * An operator's preferred leader election (`sluice cluster elect-leaders`): each named partition (or every
-   * one) is led by its first replica again where that one is eligible and in the ISR; then the request key
-   * is removed, which tells the operator it is done.
+   * An operator's preferred leader election (`sluice cluster elect-leaders`, ElectLeaders): each named
+   * partition (or every one) is led by its first replica again where that one is eligible and in the ISR (an
+   * unclean one: an offline partition by any eligible replica); then the request key is removed, which
+   * tells the operator it is done.
    */
   async #electPreferred(name: string, request: Versioned<ElectLeadersRequest>, fence: Fence): Promise<boolean> {
     const { cache, etcd, keys, logger } = this.#options;
@@ -221,7 +222,14 @@ export class Controller {
       request.value.partitions && new Set(request.value.partitions.map((p) => `${p.topic}\0${p.partition}`));
     for (const { topic, partition, state } of this.#placed()) {
       if (named && !named.has(`${topic}\0${partition}`)) continue;
-      const next = preferredLeader(state.value, (id) => cache.isEligible(id));
+      const next =
+        request.value.type === 'unclean'
+          ? uncleanLeader(
+              state.value,
+              (id) => cache.isAlive(id),
+              (id) => cache.isEligible(id),
+            )
+          : preferredLeader(state.value, (id) => cache.isEligible(id));
       if (next && !(await this.#write(topic, partition, state, next, fence))) return false;
     }
     const done = await etcd.compareAndSwap(

@@ -52,6 +52,23 @@ export function preferredLeader(
 }
 
 /**
+ * Unclean leader election (ElectLeaders with UNCLEAN, asked for by an operator on a topic that allows it):
+ * an offline partition (no live leader) is led by its first eligible replica, in or out of the ISR, which
+ * becomes the ISR alone; records acknowledged by the lost replicas and missing from it are lost. Returns
+ * undefined when a live leader exists or no replica is eligible.
+ */
+export function uncleanLeader(
+  state: PartitionState,
+  isAlive: (id: number) => boolean,
+  isEligible: (id: number) => boolean,
+): PartitionState | undefined {
+  if (state.leader >= 0 && isAlive(state.leader)) return undefined;
+  const leader = state.replicas.find((r) => isEligible(r) && state.isr.includes(r)) ?? state.replicas.find(isEligible);
+  if (leader === undefined) return undefined;
+  return { replicas: state.replicas, leader, leaderEpoch: state.leaderEpoch + 1, isr: [leader] };
+}
+
+/**
  * Kafka's leader imbalance check: for each broker, the share of the partitions it is preferred for that
  * another broker leads; the brokers above `maxImbalancePercent` are returned (their partitions get a
  * preferred election).

@@ -89,8 +89,8 @@ export async function reassignPartition(
 ): Promise<PartitionStatus> {
   const before = await readClusterStatus(address);
   const { topic, partition, replicas } = target;
-  if (!before.partitions.some((p) => p.topic === topic && p.partition === partition))
-    throw new UnknownPartitionError(`the cluster has no partition ${topic}-${partition}`);
+  const current = before.partitions.find((p) => p.topic === topic && p.partition === partition);
+  if (!current) throw new UnknownPartitionError(`the cluster has no partition ${topic}-${partition}`);
   if (replicas.length === 0 || new Set(replicas).size !== replicas.length)
     throw new InvalidRequestError(`--replicas ${replicas.join(',')}: name each broker once`);
   const live = new Set(before.brokers.map((b) => b.id));
@@ -100,7 +100,11 @@ export async function reassignPartition(
       `broker${missing.length === 1 ? '' : 's'} ${missing.join(',')} not alive in the cluster`,
     );
   const keys = new ClusterKeys(address.name);
-  const request: ReassignmentRequest = { replicas, throttleBytesPerSecond: target.throttleBytesPerSecond };
+  const request: ReassignmentRequest = {
+    replicas,
+    throttleBytesPerSecond: target.throttleBytesPerSecond,
+    originalReplicas: current.replicas,
+  };
   await untilControllerDid(address, keys.reassignment(topic, partition), JSON.stringify(request), timeoutMs, {
     exclusive: true,
   });

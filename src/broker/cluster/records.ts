@@ -41,9 +41,13 @@ export interface PartitionState {
   isr: number[];
 }
 
-/** An operator's preferred leader election, under /elect-leaders/<request>: the partitions, or null for all. */
+/**
+ * An operator's leader election, under /elect-leaders/<request>: the partitions, or null for all; preferred
+ * (absent: preferred) or unclean (an offline partition led by any live replica, ElectLeaders' UNCLEAN).
+ */
 export interface ElectLeadersRequest {
   partitions: Array<{ topic: string; partition: number }> | null;
+  type?: 'preferred' | 'unclean';
 }
 
 /**
@@ -54,6 +58,8 @@ export interface ElectLeadersRequest {
 export interface ReassignmentRequest {
   replicas: number[];
   throttleBytesPerSecond: number | null;
+  /** The replica set when the reassignment began (ListPartitionReassignments' adding/removing; cancellation's target). */
+  originalReplicas?: number[];
 }
 
 const isNodeId = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
@@ -108,7 +114,9 @@ export function parsePartitionState(text: string): PartitionState | undefined {
 export function parseElectLeadersRequest(text: string): ElectLeadersRequest | undefined {
   const v = object(text);
   if (!v) return undefined;
-  if (v.partitions === null) return { partitions: null };
+  if (v.type !== undefined && v.type !== 'preferred' && v.type !== 'unclean') return undefined;
+  const type = v.type === 'unclean' ? ({ type: 'unclean' } as const) : {};
+  if (v.partitions === null) return { partitions: null, ...type };
   if (!Array.isArray(v.partitions)) return undefined;
   const partitions: Array<{ topic: string; partition: number }> = [];
   for (const p of v.partitions as unknown[]) {
@@ -116,7 +124,7 @@ export function parseElectLeadersRequest(text: string): ElectLeadersRequest | un
     if (!entry || typeof entry.topic !== 'string' || !isNodeId(entry.partition)) return undefined;
     partitions.push({ topic: entry.topic, partition: entry.partition });
   }
-  return { partitions };
+  return { partitions, ...type };
 }
 
 export function parseReassignmentRequest(text: string): ReassignmentRequest | undefined {
@@ -125,5 +133,10 @@ export function parseReassignmentRequest(text: string): ReassignmentRequest | un
   if (new Set(v.replicas).size !== v.replicas.length) return undefined;
   const throttle = v.throttleBytesPerSecond;
   if (throttle !== null && !(Number.isInteger(throttle) && (throttle as number) > 0)) return undefined;
-  return { replicas: v.replicas, throttleBytesPerSecond: throttle as number | null };
+  if (v.originalReplicas !== undefined && !isNodeList(v.originalReplicas)) return undefined;
+  return {
+    replicas: v.replicas,
+    throttleBytesPerSecond: throttle as number | null,
+    ...(v.originalReplicas ? { originalReplicas: v.originalReplicas as number[] } : {}),
+  };
 }

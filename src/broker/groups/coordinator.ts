@@ -87,6 +87,11 @@ export function resolveGroupCoordinatorConfig(
 export interface TopicLookup {
   /** The partition's log end offset, or undefined when the topic or partition does not exist. */
   logEndOffset(topic: string, partition: number): number | undefined;
+  /**
+   * The end consumers see (the high watermark) for OffsetFetch's lag, or undefined when unknown here (cluster
+   * mode: a partition this broker does not lead). Absent: the log end.
+   */
+  visibleEnd?(topic: string, partition: number): number | undefined;
 }
 
 export interface GroupLogger {
@@ -240,7 +245,10 @@ export class GroupCoordinator {
         name: t.name,
         partitions: t.partitions.map((partition) => {
           const committed = this.store.get(req.groupId, t.name, partition);
-          const logEndOffset = this.topics.logEndOffset(t.name, partition) ?? -1;
+          const end = this.topics.visibleEnd
+            ? this.topics.visibleEnd(t.name, partition)
+            : this.topics.logEndOffset(t.name, partition);
+          const logEndOffset = end ?? -1;
           const offset = committed?.offset ?? -1;
           const lag = offset >= 0 && logEndOffset >= 0 ? Math.max(0, logEndOffset - offset) : -1;
           return { partition, offset, metadata: committed?.metadata ?? null, logEndOffset, lag };

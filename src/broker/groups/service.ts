@@ -4,6 +4,7 @@
 // leader of `__consumer_offsets` (src/broker/cluster/coordinator-handover.ts), and its writes go through
 // the replicated log the option wraps around the partition.
 import type { CleanerSettings, Clock, FlushPolicy, Logger, PartitionLog, StorageFs } from '../../../storage/index.js';
+import { highWatermark } from '../fetch/high-watermark.js';
 import { GroupCoordinator, type GroupCoordinatorConfig } from './coordinator.js';
 import { openInternalLogs } from './offsets-log.js';
 import { OFFSETS_TOPIC, type OffsetsLog, OffsetsStore } from './offsets-store.js';
@@ -21,7 +22,7 @@ export interface GroupServiceOptions {
   clock: Clock;
   logger: Logger;
   /** The broker's topics: a partition's log end offset, undefined when it does not exist. */
-  topics: { log(topic: string, partition: number): { readonly logEndOffset: number } | undefined };
+  topics: { log(topic: string, partition: number): PartitionLog | undefined };
   config?: Partial<GroupCoordinatorConfig>;
   /** Timers for session/rebalance timeouts; default: real timers on the given clock. */
   scheduler?: Scheduler;
@@ -31,6 +32,8 @@ export interface GroupServiceOptions {
     wrap(log: PartitionLog): OffsetsLog;
     /** Whether this broker leads `__consumer_offsets` now. */
     isCoordinator(): boolean;
+    /** Whether this broker leads the partition now (its high watermark is the partition's; else lag is unknown). */
+    leads(topic: string, partition: number): boolean;
   };
 }
 
@@ -49,7 +52,16 @@ export async function startGroupService(options: GroupServiceOptions): Promise<G
   const { replicated } = options;
   const coordinator = new GroupCoordinator({
     store: new OffsetsStore(replicated ? replicated.wrap(internal.offsetsLog.log) : internal.offsetsLog),
-    topics: { logEndOffset: (topic, partition) => options.topics.log(topic, partition)?.logEndOffset },
+    topics: {
+      logEndOffset: (topic, partition) => options.topics.log(topic, partition)?.logEndOffset,
+      // The consumer-visible end (high watermark); in cluster mode only where this broker leads: a
+      // follower's copy may be behind the leader's, so lag is unknown (-1) elsewhere.
+      visibleEnd: (topic, partition) => {
+        if (replicated && !replicated.leads(topic, partition)) return undefined;
+        const log = options.topics.log(topic, partition);
+        return log ? highWatermark(log) : undefined;
+      },
+    },
     scheduler,
     config: options.config,
     logger: options.logger,

@@ -32,6 +32,10 @@ import { metadataHandler } from './metadata.js';
 import { produceHandler } from './produce.js';
 import { replicaFetchHandler } from './replica-fetch.js';
 import { offsetForLeaderEpochHandler } from './offset-for-leader-epoch.js';
+import { electLeadersHandler } from './elect-leaders.js';
+import { incrementalAlterConfigsHandler } from './incremental-alter-configs.js';
+import { alterPartitionReassignmentsHandler } from './alter-partition-reassignments.js';
+import { listPartitionReassignmentsHandler } from './list-partition-reassignments.js';
 import { SHARE_HANDLERS } from './share-handlers.js';
 import { saslHandshakeHandler } from './sasl-handshake.js';
 import type { Handler } from './types.js';
@@ -68,6 +72,10 @@ export const BROKER_HANDLERS: readonly Handler[] = [
   listTransactionsHandler,
   replicaFetchHandler,
   offsetForLeaderEpochHandler,
+  electLeadersHandler,
+  incrementalAlterConfigsHandler,
+  alterPartitionReassignmentsHandler,
+  listPartitionReassignmentsHandler,
 ];
 
 /** Why a request cannot be dispatched: its API is unknown, not implemented, or the version unsupported. */

@@ -1,7 +1,8 @@
 // Metadata: one broker, which leads every partition; in cluster mode, the live brokers and each partition's
 // replicas, leader, leader epoch and ISR as the controller wrote them in etcd. Named topics that are missing are auto-created
 // when the request allows it and the broker's autoCreateTopics setting is on. Internal topics
-// (`__consumer_offsets`) are listed with isInternal when asked for by name or with includeInternal.
+// (`__consumer_offsets`) are listed with isInternal when asked for by name or with includeInternal; in
+// cluster mode with their real leader, replicas and ISR when the cluster replicates them.
 import { ErrorCode, isValidTopicName, MetadataApi, type TopicMetadata } from '../../protocol/index.js';
 import type { ClusterView } from '../cluster/cluster-node.js';
 import type { Topic } from '../registries/topics.js';
@@ -17,9 +18,10 @@ function describeTopic(
 ): TopicMetadata {
   const partitions = new Array(topic.partitions);
   for (let p = 0; p < topic.partitions; p++) {
-    // Cluster mode: the partition's state as the controller last wrote it (internal topics stay per broker).
-    const state = cluster && !isInternal ? cluster.partition(topic.name, p) : undefined;
-    if (cluster && !isInternal) {
+    // Cluster mode: the partition's state as the controller last wrote it; an internal topic the cluster
+    // does not replicate (it has no state in etcd) is this broker's own.
+    const state = cluster?.partition(topic.name, p);
+    if (cluster && (!isInternal || state)) {
       partitions[p] = state
         ? {
             partition: p,
@@ -55,7 +57,7 @@ async function lookup(
   }
   let topic = broker.topics.get(name);
   const internal = topic ? undefined : broker.internalTopics().find((t) => t.name === name);
-  if (internal) return describeTopic(internal, broker.config.nodeId, true);
+  if (internal) return describeTopic(internal, broker.config.nodeId, true, broker.cluster);
   if (!topic && autoCreate && mayCreateTopic(broker, ctx, name)) {
     try {
       topic = await broker.topics.ensure(name);
@@ -83,7 +85,7 @@ export const metadataHandler = defineHandler(MetadataApi, async (request, broker
             ? broker
                 .internalTopics()
                 .filter(visible)
-                .map((t) => describeTopic(t, nodeId, true))
+                .map((t) => describeTopic(t, nodeId, true, broker.cluster))
             : []),
         ]
       : await Promise.all(

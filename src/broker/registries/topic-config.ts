@@ -55,6 +55,18 @@ function windowKey(name: string, pick: (d: TopicDefaults) => number): KeySpec {
   };
 }
 
+function boolKey(name: string, inherited: string): KeySpec {
+  return {
+    parse(value) {
+      const text = value.trim().toLowerCase();
+      if (text !== 'true' && text !== 'false')
+        throw new TopicConfigError(`${name} must be true or false, got "${value}"`);
+      return text;
+    },
+    inherited: () => inherited,
+  };
+}
+
 const INT31 = 0x7fff_ffff;
 
 /**
@@ -122,6 +134,9 @@ const KEYS = new Map<string, KeySpec>(
     // Cluster mode: acks=-1 needs this many in-sync replicas (src/broker/cluster/replica-manager.ts). Shown
     // as 1 when not set; a cluster's own default (cluster.minInsyncReplicas) applies then.
     'min.insync.replicas': intKey('min.insync.replicas', 1, 32767, () => 1),
+    // Cluster mode: whether ElectLeaders may elect an out-of-sync replica of an offline partition (an
+    // operator's unclean election; the controller never elects one on its own).
+    'unclean.leader.election.enable': boolKey('unclean.leader.election.enable', 'false'),
   }),
 );
 
@@ -164,6 +179,23 @@ export function applyConfigChanges(
     }
   }
   return Object.fromEntries(next);
+}
+
+/** Config keys whose value is a comma-separated list (IncrementalAlterConfigs' APPEND and SUBTRACT). */
+export const LIST_CONFIG_KEYS: ReadonlySet<string> = new Set(['cleanup.policy']);
+
+/** Whether `name` is a topic config key (`partitions` aside). */
+export function isTopicConfigKey(name: string): boolean {
+  return KEYS.has(name);
+}
+
+/** A key's value for a topic with these overrides: its override, else the inherited value. */
+export function effectiveTopicConfig(
+  name: string,
+  overrides: Readonly<Record<string, string>>,
+  defaults: TopicDefaults,
+): string {
+  return effective(name, overrides, defaults);
 }
 
 function effective(name: string, overrides: Readonly<Record<string, string>>, defaults: TopicDefaults): string {

@@ -46,6 +46,10 @@ import { AlterUserScramCredentialsApi } from './alter-user-scram-credentials.js'
 import { DescribeUserScramCredentialsApi } from './describe-user-scram-credentials.js';
 import { ReplicaFetchApi } from './replica-fetch.js';
 import { OffsetForLeaderEpochApi } from './offset-for-leader-epoch.js';
+import { ElectLeadersApi } from './elect-leaders.js';
+import { IncrementalAlterConfigsApi } from './incremental-alter-configs.js';
+import { AlterPartitionReassignmentsApi } from './alter-partition-reassignments.js';
+import { ListPartitionReassignmentsApi } from './list-partition-reassignments.js';
 
 export const ALL_APIS: readonly AnyNativeApi[] = [
   ApiVersionsApi,
@@ -94,6 +98,10 @@ export const ALL_APIS: readonly AnyNativeApi[] = [
   ListTransactionsApi,
   ReplicaFetchApi,
   OffsetForLeaderEpochApi,
+  ElectLeadersApi,
+  IncrementalAlterConfigsApi,
+  AlterPartitionReassignmentsApi,
+  ListPartitionReassignmentsApi,
 ];
 
 const byKey = new Map<number, AnyNativeApi>(ALL_APIS.map((api) => [api.key, api]));
@@ -103,6 +111,10 @@ export function apiByKey(key: number): AnyNativeApi | undefined {
 }
 
 export * from './alter-configs.js';
+export * from './elect-leaders.js';
+export * from './incremental-alter-configs.js';
+export * from './alter-partition-reassignments.js';
+export * from './list-partition-reassignments.js';
 export * from './api-versions.js';
 export * from './authenticate.js';
 export * from './acl-fields.js';

@@ -53,6 +53,12 @@ const ISSUE_16_APIS = {
   DescribeUserScramCredentials: 50,
   AlterUserScramCredentials: 51,
 };
+/** Issue 18's cluster operations. */
+const ISSUE_18_APIS = {
+  ElectLeaders: 43,
+  AlterPartitionReassignments: 45,
+  ListPartitionReassignments: 46,
+};
 const ISSUE_19_APIS = {
   AddPartitionsToTxn: 24,
   AddOffsetsToTxn: 25,
@@ -105,10 +111,11 @@ function problems(def: MessageDef): string[] {
 }
 
 describe('definitions', () => {
-  it('cover every API of issues 14, 16 and 19 (and IncrementalAlterConfigs), under Kafka’s keys', () => {
+  it('cover every API of issues 14, 16, 18 and 19 (and IncrementalAlterConfigs), under Kafka’s keys', () => {
     expect(Object.fromEntries(KAFKA_APIS.map((a) => [a.name, a.key]))).toEqual({
       ...ISSUE_14_APIS,
       ...ISSUE_16_APIS,
+      ...ISSUE_18_APIS,
       ...ISSUE_19_APIS,
     });
   });

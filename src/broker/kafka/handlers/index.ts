@@ -1,5 +1,4 @@
-// Every Kafka API this listener serves, one handler each. IncrementalAlterConfigs is defined by the codec
-// but not served (not advertised; UNSUPPORTED_VERSION).
+// Every Kafka API this listener serves, one handler each.
 import type { KafkaHandler } from '../handler.js';
 import { kafkaAlterClientQuotasHandler } from './alter-client-quotas.js';
 import { kafkaAlterConfigsHandler } from './alter-configs.js';
@@ -38,6 +37,10 @@ import { kafkaProduceHandler } from './produce.js';
 import { kafkaSaslAuthenticateHandler } from './sasl-authenticate.js';
 import { kafkaSaslHandshakeHandler } from './sasl-handshake.js';
 import { kafkaSyncGroupHandler } from './sync-group.js';
+import { kafkaElectLeadersHandler } from './elect-leaders.js';
+import { kafkaIncrementalAlterConfigsHandler } from './incremental-alter-configs.js';
+import { kafkaAlterPartitionReassignmentsHandler } from './alter-partition-reassignments.js';
+import { kafkaListPartitionReassignmentsHandler } from './list-partition-reassignments.js';
 
 export const KAFKA_HANDLERS: readonly KafkaHandler[] = [
   kafkaProduceHandler,
@@ -77,4 +80,8 @@ export const KAFKA_HANDLERS: readonly KafkaHandler[] = [
   kafkaAlterUserScramCredentialsHandler,
   kafkaDescribeTransactionsHandler,
   kafkaListTransactionsHandler,
+  kafkaElectLeadersHandler,
+  kafkaIncrementalAlterConfigsHandler,
+  kafkaAlterPartitionReassignmentsHandler,
+  kafkaListPartitionReassignmentsHandler,
 ] as unknown as readonly KafkaHandler[];

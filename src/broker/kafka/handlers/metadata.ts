@@ -38,7 +38,7 @@ export const kafkaMetadataHandler = kafkaHandler(Metadata, async (request, broke
         errorCode: p.errorCode,
         partitionIndex: p.partition,
         leaderId: p.leader,
-        leaderEpoch: (t.isInternal ? undefined : cluster?.partition(t.name, p.partition)?.leaderEpoch) ?? 0,
+        leaderEpoch: cluster?.partition(t.name, p.partition)?.leaderEpoch ?? 0,
         replicaNodes: p.replicas,
         isrNodes: p.isr,
         offlineReplicas: [],

@@ -46,5 +46,5 @@ export const IncrementalAlterConfigs = api({
   request: IncrementalAlterConfigsRequest,
   response: IncrementalAlterConfigsResponse,
   served: '0-1',
-  why: 'not sent by the clients of issue 14; Kafka admin tools and newer librdkafka (2.2+) send v1 (flexible)',
+  why: 'librdkafka 2.2+ and @platformatic/kafka send v1 (flexible), Kafka admin tools v1, older tools v0',
 });

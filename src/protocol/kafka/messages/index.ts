@@ -20,6 +20,9 @@ import { Fetch } from './fetch.js';
 import { FindCoordinator } from './find-coordinator.js';
 import { Heartbeat } from './heartbeat.js';
 import { IncrementalAlterConfigs } from './incremental-alter-configs.js';
+import { ElectLeaders } from './elect-leaders.js';
+import { AlterPartitionReassignments } from './alter-partition-reassignments.js';
+import { ListPartitionReassignments } from './list-partition-reassignments.js';
 import { InitProducerId } from './init-producer-id.js';
 import { AddPartitionsToTxn } from './add-partitions-to-txn.js';
 import { AddOffsetsToTxn } from './add-offsets-to-txn.js';
@@ -60,6 +63,9 @@ export * from './fetch.js';
 export * from './find-coordinator.js';
 export * from './heartbeat.js';
 export * from './incremental-alter-configs.js';
+export * from './elect-leaders.js';
+export * from './alter-partition-reassignments.js';
+export * from './list-partition-reassignments.js';
 export * from './init-producer-id.js';
 export * from './add-partitions-to-txn.js';
 export * from './add-offsets-to-txn.js';
@@ -110,6 +116,9 @@ export const KAFKA_APIS: readonly KafkaApi[] = Object.freeze(
     CreatePartitions,
     DeleteGroups,
     IncrementalAlterConfigs,
+    ElectLeaders,
+    AlterPartitionReassignments,
+    ListPartitionReassignments,
     DescribeAcls,
     CreateAcls,
     DeleteAcls,
