@@ -2,8 +2,9 @@
 // one-partition topic pre-loaded, then N SDK share consumers (one share group, each on its own
 // connection) whose handlers return at once. The figure is the broker process's CPU (user + system,
 // /proc/<pid>/stat) from the first member starting until every record is settled on the broker, divided
-// by the records; the rate beside it is acknowledged records/s over the same span. Runs are repeated and
-// reported one by one (the machine is shared: compare medians, or alternate with another build).
+// by the records, and the same for this process (the members, all threads); the rate beside it is
+// acknowledged records/s over the same span. Runs are repeated and reported one by one (the machine is
+// shared: compare medians, or alternate with another build).
 //   node --import tsx bench/queues/broker-cpu.ts [--records N] [--members N] [--max-in-flight N]
 //     [--flush always|interval:120000] [--runs N]
 // SLUICE_BENCH_CPU_PROF=<dir> makes the broker write a V8 CPU profile there when it stops.
@@ -49,6 +50,7 @@ try {
     const pid = system.brokerPid!;
     const before = cpuSecondsOf(pid);
     const threadsBefore = threadCpu(pid);
+    const membersBefore = process.cpuUsage();
     const seconds = await system.consume(queue, {
       records,
       size: 100,
@@ -58,13 +60,15 @@ try {
       timeoutMs: 300_000,
     });
     const cpuUs = ((cpuSecondsOf(pid) - before) * 1e6) / records;
+    const membersUsage = process.cpuUsage(membersBefore);
+    const membersUs = (membersUsage.user + membersUsage.system) / records;
     const threads = [...threadCpu(pid)]
       .map(([name, s]) => [name, ((s - (threadsBefore.get(name) ?? 0)) * 1e6) / records] as const)
       .filter(([, us]) => us >= 0.5)
       .map(([name, us]) => `${name} ${us.toFixed(1)}`)
       .join(', ');
     process.stdout.write(
-      `run ${run + 1}: ${members} members, maxInFlight ${maxInFlight}, ${flush}: broker CPU ${cpuUs.toFixed(1)} µs/record, ${Math.round(records / seconds)} acked records/s (load ${loadavg()[0]!.toFixed(1)}); by thread, µs/record: ${threads}\n`,
+      `run ${run + 1}: ${members} members, maxInFlight ${maxInFlight}, ${flush}: broker CPU ${cpuUs.toFixed(1)} µs/record, members CPU ${membersUs.toFixed(1)} µs/record, ${Math.round(records / seconds)} acked records/s (load ${loadavg()[0]!.toFixed(1)}); by thread, µs/record: ${threads}\n`,
     );
   }
 } finally {

@@ -421,6 +421,18 @@ export const EXAMPLES: Record<number, { request: unknown; response: unknown }> =
           headers: [{ key: 'h', value: bin }],
         },
       ],
+      slices: [
+        {
+          topic: 'jobs',
+          partition: 0,
+          baseOffset: 8,
+          baseTimestamp: 1_700_000_000_000,
+          appendTimestamp: null,
+          deliveryCount: 1,
+          recordCount: 1,
+          records: Buffer.from([0x10, 0, 0, 0, 1, 2, 0x61, 0]),
+        },
+      ],
     },
   },
   [ApiKey.ShareAcknowledge]: {

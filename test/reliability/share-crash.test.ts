@@ -6,10 +6,10 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { ShareFetchRecordsApi } from '../helpers/share-fetch.js';
 import {
   CreateTopicsApi,
   ShareAcknowledgeApi,
-  ShareFetchApi,
   ShareGroupDescribeApi,
   ShareGroupHeartbeatApi,
 } from '../../src/protocol/index.js';
@@ -62,7 +62,7 @@ async function member(port: number, observed: Observed, stop: () => boolean): Pr
     });
     if (joined.errorCode !== 0) throw new Error(`join: ${joined.errorMessage}`);
     while (!stop()) {
-      const fetched = await client.request(ShareFetchApi, {
+      const fetched = await client.request(ShareFetchRecordsApi, {
         groupId: 'crashers',
         memberId: joined.memberId,
         maxRecords: 6,

@@ -1,12 +1,15 @@
 // ShareFetch: settles the acknowledgements it carries (v1; v2: ranges of offsets, and only the failed
 // offsets answered), then acquires records for the member, long-polling when none are available and it
-// carried none.
-import { ShareFetchApi } from '../../protocol/index.js';
+// carried none. v3 answers the records as slices of their batches (the bytes as they lie in the log) instead
+// of one decoded entry each.
+import { ShareFetchApi, type ShareFetchedSlice } from '../../protocol/index.js';
+import type { FetchedRecord } from '../share/index.js';
 import { shareAckResults, shareWireError } from './share-errors.js';
 import { defineHandler } from './types.js';
 
 export const shareFetchHandler = defineHandler(ShareFetchApi, async (request, broker, ctx) => {
   const where = `share group "${request.groupId}"`;
+  const version = ctx.header.apiVersion;
   try {
     const { acks, records } = await broker.shares.acknowledgeAndFetch({
       groupId: request.groupId,
@@ -19,10 +22,50 @@ export const shareFetchHandler = defineHandler(ShareFetchApi, async (request, br
     return {
       errorCode: 0,
       errorMessage: null,
-      acks: shareAckResults(request.acks, acks, ctx.header.apiVersion === 1, where, ctx.logger),
-      records: records.map((r) => ({ ...r, headers: r.headers.map(([key, value]) => ({ key, value })) })),
+      acks: shareAckResults(request.acks, acks, version === 1, where, ctx.logger),
+      records:
+        version >= 3 ? [] : records.map((r) => ({ ...r, headers: r.headers.map(([key, value]) => ({ key, value })) })),
+      slices: version >= 3 ? slicesOf(records) : [],
     };
   } catch (error) {
-    return { ...shareWireError(error, where, ctx.logger), acks: [], records: [] };
+    return { ...shareWireError(error, where, ctx.logger), acks: [], records: [], slices: [] };
   }
 });
+
+/**
+ * The records as slices: a run of records that lie back to back in one batch (and one partition) with the
+ * same delivery count is one slice, its bytes a view of the batch's section (no copy, no re-encoding).
+ */
+function slicesOf(records: readonly FetchedRecord[]): ShareFetchedSlice[] {
+  const slices: ShareFetchedSlice[] = [];
+  let i = 0;
+  while (i < records.length) {
+    const first = records[i]!;
+    let last = first;
+    let count = 1;
+    for (let next = records[i + count]; next !== undefined; next = records[i + count]) {
+      if (
+        next.batch !== first.batch ||
+        next.start !== last.end ||
+        next.deliveryCount !== first.deliveryCount ||
+        next.topic !== first.topic ||
+        next.partition !== first.partition
+      )
+        break;
+      last = next;
+      count++;
+    }
+    slices.push({
+      topic: first.topic,
+      partition: first.partition,
+      baseOffset: first.batch.baseOffset,
+      baseTimestamp: first.batch.baseTimestamp,
+      appendTimestamp: first.batch.appendTimestamp,
+      deliveryCount: first.deliveryCount,
+      recordCount: count,
+      records: first.batch.section.subarray(first.start, last.end),
+    });
+    i += count;
+  }
+  return slices;
+}

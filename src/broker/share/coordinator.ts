@@ -19,7 +19,7 @@ import { ShareError } from './errors.js';
 import { readShareRecords, readShareRecordsAt } from './record-reader.js';
 import { resolveRetryPolicy, type RetryPolicyInput } from './retry-policy.js';
 import { ShareGroup, ShareLane, type ShareMember } from './share-group.js';
-import { SharePartition, type AckType, type SharePartitionSummary } from './share-partition.js';
+import { type AckType, type ShareBatch, SharePartition, type SharePartitionSummary } from './share-partition.js';
 import { encodeChanges, encodeGroup, encodeRecordState, encodeStart, type ShareGroupConfig } from './state-codec.js';
 import type { ShareStateStore, StateRecord } from './state-store.js';
 
@@ -74,6 +74,10 @@ export interface FetchedRecord {
   readonly key: Buffer | null;
   readonly value: Buffer | null;
   readonly headers: ReadonlyArray<readonly [string, Buffer | null]>;
+  /** The record's bytes as they lie in its batch: `batch.section` from `start` to `end`. */
+  readonly batch: ShareBatch;
+  readonly start: number;
+  readonly end: number;
 }
 
 export interface AckEntry {
@@ -310,6 +314,9 @@ export class ShareCoordinator {
           key: record.key,
           value: record.value,
           headers: record.headers,
+          batch: record.batch,
+          start: record.start,
+          end: record.end,
         });
       }
     }

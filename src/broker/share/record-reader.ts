@@ -1,9 +1,20 @@
 // Reads records from a partition's log for a share-partition: the one place the broker decodes records
 // (only on the share path; produce and fetch never do), to read the headers share groups act on.
-import type { PartitionLog } from '../../../storage/index.js';
-import { DELIVER_AT_HEADER, decodeRecordBatches, MAX_PRIORITY, PRIORITY_HEADER } from '../../records/index.js';
+import {
+  ATTR_TIMESTAMP_TYPE_LOG_APPEND,
+  BATCH_HEADER_SIZE,
+  type BatchHeader,
+  CompressionCodec,
+  compressionOf,
+  iterateBatches,
+  type PartitionLog,
+} from '../../../storage/index.js';
+import { decompress } from '../../records/compression.js';
+import { RecordFormatError } from '../../records/errors.js';
+import { DELIVER_AT_HEADER, MAX_PRIORITY, PRIORITY_HEADER } from '../../records/index.js';
 import type { HeaderPairs } from '../../records/index.js';
-import type { ShareRecord } from './share-partition.js';
+import { RecordReader } from '../../records/record.js';
+import type { ShareBatch, ShareRecord } from './share-partition.js';
 
 /** Bytes read from the log per load: enough for a window of small records, bounded for large ones. */
 const READ_BYTES = 1024 * 1024;
@@ -14,34 +25,73 @@ export interface ReadShareRecords {
   nextOffset: number;
 }
 
-/** Records at or after `from` (at most `maxRecords`, at least one whole batch when there is one). */
+/**
+ * Records at or after `from` (at most `maxRecords`, at least one whole batch when there is one). Batches
+ * are checked (length, CRC), copied and decoded one at a time, only as many as `maxRecords` needs: a read
+ * returns up to READ_BYTES of small records, many times what one window takes.
+ */
 export async function readShareRecords(log: PartitionLog, from: number, maxRecords: number): Promise<ReadShareRecords> {
   const start = Math.max(from, log.logStartOffset);
   if (start >= log.logEndOffset || maxRecords <= 0) return { records: [], nextOffset: start };
   const read = await log.read(start, { maxBytes: READ_BYTES });
   if (read.chunks.length === 0) return { records: [], nextOffset: start };
-  // One copy: the window keeps records for as long as they are in flight, longer than any read buffer lives.
-  const bytes = Buffer.concat(read.chunks);
+  const bytes = read.chunks.length === 1 ? read.chunks[0]! : Buffer.concat(read.chunks);
   const records: ShareRecord[] = [];
   let nextOffset = start;
-  for (const batch of await decodeRecordBatches(bytes)) {
-    for (const record of batch.records) {
-      if (record.offset < start) continue;
-      if (records.length >= maxRecords) return { records, nextOffset };
-      records.push({
-        offset: record.offset,
-        timestamp: record.timestamp,
-        key: record.key,
-        value: record.value,
-        headers: record.headers,
-        priority: priorityOf(record.headers),
-        deliverAt: deliverAtOf(record.headers),
-      });
-      nextOffset = record.offset + 1;
+  for (const { header, position } of iterateBatches(bytes, { validate: true })) {
+    if (records.length >= maxRecords) break;
+    const end = header.baseOffset + header.lastOffsetDelta + 1;
+    if (end <= start) continue;
+    const batch = await shareBatch(bytes, header, position);
+    try {
+      const reader = new RecordReader(batch.section, header.recordCount);
+      let at = 0;
+      while (reader.next()) {
+        const recordStart = at;
+        at += reader.size;
+        const offset = batch.baseOffset + reader.offsetDelta;
+        if (offset < start) continue;
+        if (records.length >= maxRecords) return { records, nextOffset };
+        const headers = reader.headers ?? [];
+        records.push({
+          offset,
+          timestamp: batch.appendTimestamp ?? batch.baseTimestamp + reader.timestampDelta,
+          key: reader.key,
+          value: reader.value,
+          headers,
+          priority: priorityOf(headers),
+          deliverAt: deliverAtOf(headers),
+          batch,
+          start: recordStart,
+          end: at,
+        });
+        nextOffset = offset + 1;
+      }
+    } catch (err) {
+      if (!(err instanceof RecordFormatError)) throw err;
+      throw new RecordFormatError(`batch at offset ${header.baseOffset}: ${err.message}`, { cause: err });
     }
-    nextOffset = Math.max(nextOffset, batch.header.baseOffset + batch.header.lastOffsetDelta + 1);
+    nextOffset = Math.max(nextOffset, end);
   }
   return { records, nextOffset };
+}
+
+/**
+ * The batch at `position` of `bytes` as the window keeps it: its records section copied out of the read's
+ * buffer (a pooled file read, or the tail cache: neither is the window's to keep for as long as records are
+ * in flight), or decompressed (a buffer of its own).
+ */
+async function shareBatch(bytes: Buffer, header: BatchHeader, position: number): Promise<ShareBatch> {
+  const raw = bytes.subarray(position + BATCH_HEADER_SIZE, position + header.sizeInBytes);
+  const codec = compressionOf(header.attributes);
+  const section = codec === CompressionCodec.None ? Buffer.from(raw) : await decompress(codec, raw);
+  const logAppend = (header.attributes & ATTR_TIMESTAMP_TYPE_LOG_APPEND) !== 0;
+  return {
+    section,
+    baseOffset: header.baseOffset,
+    baseTimestamp: header.baseTimestamp,
+    appendTimestamp: logAppend ? header.maxTimestamp : null,
+  };
 }
 
 /**

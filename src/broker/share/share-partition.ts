@@ -51,6 +51,20 @@ export interface ShareRecord {
   readonly priority: number;
   /** sluice-deliver-at (ms since the epoch), or 0. */
   readonly deliverAt: number;
+  /** The record's bytes as they lie in its batch: `batch.section` from `start` to `end` (ShareFetch v3). */
+  readonly batch: ShareBatch;
+  readonly start: number;
+  readonly end: number;
+}
+
+/** One record batch of the log, as the records read from it share it. */
+export interface ShareBatch {
+  /** The batch's records section (decompressed when the batch is compressed): records back to back. */
+  readonly section: Buffer;
+  readonly baseOffset: number;
+  readonly baseTimestamp: number;
+  /** LogAppendTime batches: the timestamp of every record (the batch's maxTimestamp); else null. */
+  readonly appendTimestamp: number | null;
 }
 
 /** What a restart must remember of one in-flight record. */

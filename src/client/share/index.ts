@@ -14,13 +14,15 @@
 // (acknowledger.ts), and the broker settles them before it acquires, so maxInFlight bounds what the broker
 // hands out. Membership: heartbeats on the broker's interval; after UNKNOWN_MEMBER_ID (session expired,
 // broker restarted) the consumer joins again, and the broker redelivers what it held.
-import { ErrorCode, ShareFetchApi, type ShareFetchedRecord, ShareGroupHeartbeatApi } from '../../protocol/index.js';
+import { ErrorCode, ShareFetchApi, ShareGroupHeartbeatApi } from '../../protocol/index.js';
 import { pairsToHeaders } from '../../records/index.js';
 import { Cluster, type ClusterOptions } from '../cluster.js';
 import type { Connection } from '../connection.js';
 import { SluiceError, SluiceNonRetriableError, SluiceProtocolError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { Acknowledger, type AckType, ackRanges, answer, answerAll, type PendingAck } from './acknowledger.js';
+import { type DeliveredRecord, deliverEntries, deliverSlices } from './delivered.js';
+import { LockRenewer } from './lock-renewer.js';
 import type { EachShareMessagePayload, ShareConsumerConfig, ShareMessage, ShareRunConfig } from './types.js';
 
 const DEFAULT_MAX_IN_FLIGHT = 10;
@@ -40,7 +42,6 @@ export class ShareConsumer {
   #topics: string[] = [];
   #fromBeginning = false;
   #memberId = '';
-  #lockTimeoutMs = 30_000;
   #heartbeatTimer: NodeJS.Timeout | undefined;
   #heartbeatIntervalMs = 5000;
   #joining: Promise<void> | undefined;
@@ -52,6 +53,10 @@ export class ShareConsumer {
   /** The fetch loop is pausing after an error. */
   #pausing = false;
   readonly #handlers = new Set<Promise<void>>();
+  /** Renews the locks of records whose handlers still run. */
+  readonly #renewer = new LockRenewer(renewInterval(30_000), (r) => {
+    void this.#acks.settle(r.topic, r.partition, r.offset, 'renew');
+  });
 
   constructor(cluster: ClusterOptions, config: ShareConsumerConfig, log: Logger) {
     if (!config || typeof config.groupId !== 'string' || config.groupId === '')
@@ -181,7 +186,7 @@ export class ShareConsumer {
     }
     if (response.errorCode !== 0) throw new SluiceProtocolError(response.errorCode, response.errorMessage ?? undefined);
     this.#memberId = response.memberId;
-    this.#lockTimeoutMs = response.lockTimeoutMs;
+    this.#renewer.renewEveryMs = renewInterval(response.lockTimeoutMs);
     this.#heartbeatIntervalMs = response.heartbeatIntervalMs;
     this.#scheduleHeartbeat();
   }
@@ -238,7 +243,9 @@ export class ShareConsumer {
           throw new SluiceProtocolError(response.errorCode, response.errorMessage ?? undefined);
         answer(carried, response.acks);
         pause = 0;
-        for (const record of response.records) this.#start(record, eachMessage);
+        const start = (record: DeliveredRecord) => this.#start(record, eachMessage);
+        deliverSlices(response.slices, start);
+        deliverEntries(response.records, start);
       } catch (error) {
         answerAll(carried, error as Error);
         if (this.#state !== 'running') return;
@@ -258,7 +265,7 @@ export class ShareConsumer {
     return this.#cluster.fetchConnection(nodeId);
   }
 
-  #start(record: ShareFetchedRecord, eachMessage: ShareRunConfig['eachMessage']): void {
+  #start(record: DeliveredRecord, eachMessage: ShareRunConfig['eachMessage']): void {
     this.#inFlight++;
     let freed = false;
     const freeSlot = () => {
@@ -277,16 +284,16 @@ export class ShareConsumer {
   }
 
   async #handle(
-    record: ShareFetchedRecord,
+    record: DeliveredRecord,
     eachMessage: ShareRunConfig['eachMessage'],
     freeSlot: () => void,
   ): Promise<void> {
     const { topic, partition, offset } = record;
     let decision: { type: AckType; reason: string | null } | undefined;
     const message: ShareMessage = {
-      key: record.key === null ? null : Buffer.from(record.key),
-      value: record.value === null ? null : Buffer.from(record.value),
-      headers: pairsToHeaders(record.headers.map((h) => [h.key, h.value === null ? null : Buffer.from(h.value)])),
+      key: record.key,
+      value: record.value,
+      headers: pairsToHeaders(record.headers),
       offset: String(offset),
       timestamp: String(record.timestamp),
       deliveryAttempt: record.deliveryCount,
@@ -297,11 +304,7 @@ export class ShareConsumer {
         decision = { type: 'release', reason: null };
       },
     };
-    const renewEvery = Math.max(50, Math.floor(this.#lockTimeoutMs / 2));
-    const renewal = setInterval(() => {
-      void this.#acks.settle(topic, partition, offset, 'renew');
-    }, renewEvery);
-    renewal.unref();
+    const held = this.#renewer.hold(topic, partition, offset);
     let outcome: { type: AckType; reason: string | null };
     try {
       const payload: EachShareMessagePayload = { topic, partition, message };
@@ -310,7 +313,7 @@ export class ShareConsumer {
     } catch (error) {
       outcome = decision ?? { type: 'fail', reason: messageOf(error) };
     } finally {
-      clearInterval(renewal);
+      this.#renewer.release(held);
     }
     const answered = this.#acks.settle(topic, partition, offset, outcome.type, outcome.reason);
     freeSlot();
@@ -325,6 +328,11 @@ export class ShareConsumer {
       });
     }
   }
+}
+
+/** Locks are renewed every half lock timeout (at least 50 ms apart). */
+function renewInterval(lockTimeoutMs: number): number {
+  return Math.max(50, Math.floor(lockTimeoutMs / 2));
 }
 
 function messageOf(error: unknown): string {

@@ -7,8 +7,12 @@
 // acknowledgements is answered without long-polling.
 // Version 2: acknowledgements may cover ranges of offsets and the answer lists only the offsets that failed
 // (as ShareAcknowledge v1).
+// Version 3: records travel as they lie in the log instead of one decoded entry each: `slices`, each a run
+// of consecutive records of one batch with the same delivery count, its bytes (RecordBatch v2 records,
+// deltas from the batch's baseOffset and baseTimestamp; decompressed when the batch is compressed) in the
+// frame's tail. `records` stays empty.
 import { ApiKey, defineApi } from '../api-keys.js';
-import { array, bytes, int, message, type MessageValue, string, struct } from '../schema.js';
+import { array, bytes, int, message, type MessageValue, records, string, struct } from '../schema.js';
 import { errorCode, errorMessage, groupId, partitionIndex, topicName, throttleTimeMs } from './fields.js';
 import { shareAckEntry, shareAckResult } from './share-acknowledge.js';
 import { shareOffset, SHARE_MAX_RECORDS, shareMemberId } from './share-fields.js';
@@ -19,7 +23,7 @@ export const ShareFetchRequestDef = message({
   name: 'ShareFetchRequest',
   type: 'request',
   apiKey: ApiKey.ShareFetch,
-  validVersions: '0-2',
+  validVersions: '0-3',
   fields: {
     groupId: groupId(),
     memberId: shareMemberId(),
@@ -33,7 +37,7 @@ export const ShareFetchResponseDef = message({
   name: 'ShareFetchResponse',
   type: 'response',
   apiKey: ApiKey.ShareFetch,
-  validVersions: '0-2',
+  validVersions: '0-3',
   fields: {
     throttleTimeMs: throttleTimeMs(),
     errorCode: errorCode(),
@@ -54,7 +58,23 @@ export const ShareFetchResponseDef = message({
         value: bytes({ nullableVersions: '0+' }),
         headers: array(struct({ key: string(), value: bytes({ nullableVersions: '0+' }) }), { default: [] }),
       }),
-      { default: [] },
+      { default: [], doc: 'v0-2 (v3: empty)' },
+    ),
+    slices: array(
+      struct({
+        topic: topicName(),
+        partition: partitionIndex(),
+        baseOffset: shareOffset(),
+        baseTimestamp: int(),
+        appendTimestamp: int({
+          nullableVersions: '0+',
+          doc: "the batch's maxTimestamp, every record's timestamp in a LogAppendTime batch; else nil",
+        }),
+        deliveryCount: int({ min: 1 }),
+        recordCount: int({ min: 1, max: SHARE_MAX_RECORDS }),
+        records: records({ doc: 'the records, as in a RecordBatch v2 records section' }),
+      }),
+      { versions: '3+', default: [], maxItems: SHARE_MAX_RECORDS },
     ),
   },
 });
@@ -62,6 +82,7 @@ export const ShareFetchResponseDef = message({
 export type ShareFetchRequest = MessageValue<typeof ShareFetchRequestDef>;
 export type ShareFetchResponse = MessageValue<typeof ShareFetchResponseDef>;
 export type ShareFetchedRecord = ShareFetchResponse['records'][number];
+export type ShareFetchedSlice = ShareFetchResponse['slices'][number];
 
 export const ShareFetchApi = defineApi({
   key: ApiKey.ShareFetch,

@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { deliverSlices } from '../../../src/client/share/delivered.js';
+import { ShareFetchRecordsApi } from '../../helpers/share-fetch.js';
 import {
   AlterConfigsApi,
   AlterShareGroupOffsetsApi,
@@ -58,7 +60,7 @@ describe('share-group APIs on the native wire', () => {
     await produce(c, 'jobs', 0, batchOf(['a', 'b', 'c']));
     const m1 = await join(c, 'workers', { maxInFlight: 2 });
     const m2 = await join(c, 'workers', { maxInFlight: 2 });
-    const f1 = await c.request(ShareFetchApi, {
+    const f1 = await c.request(ShareFetchRecordsApi, {
       groupId: 'workers',
       memberId: m1,
       maxRecords: 10,
@@ -69,7 +71,7 @@ describe('share-group APIs on the native wire', () => {
       [0, 'a', 1],
       [1, 'b', 1],
     ]);
-    const f2 = await c.request(ShareFetchApi, {
+    const f2 = await c.request(ShareFetchRecordsApi, {
       groupId: 'workers',
       memberId: m2,
       maxRecords: 10,
@@ -94,7 +96,7 @@ describe('share-group APIs on the native wire', () => {
     ]);
     expect(acks.results[0]!.errorMessage).toMatch(/held by another member/);
 
-    const unknown = await c.request(ShareFetchApi, {
+    const unknown = await c.request(ShareFetchRecordsApi, {
       groupId: 'workers',
       memberId: 'nobody',
       maxRecords: 1,
@@ -113,7 +115,7 @@ describe('share-group APIs on the native wire', () => {
     const m1 = await join(c, 'workers', { maxInFlight: 4 });
     const m2 = await join(c, 'workers', { maxInFlight: 2 });
     const fetch = (memberId: string, acks: Parameters<typeof ShareFetchApi.encodeRequest>[0]['acks'] = []) =>
-      c.request(ShareFetchApi, { groupId: 'workers', memberId, maxRecords: 10, maxWaitMs: 0, acks });
+      c.request(ShareFetchRecordsApi, { groupId: 'workers', memberId, maxRecords: 10, maxWaitMs: 0, acks });
     expect((await fetch(m1)).records.map((r) => r.offset)).toEqual([0, 1, 2, 3]);
     expect((await fetch(m2)).records.map((r) => r.offset)).toEqual([4, 5]);
     const range = (offset: number, lastOffset: number, type: 'ack' | 'fail' = 'ack') => ({
@@ -156,6 +158,36 @@ describe('share-group APIs on the native wire', () => {
     expect(v0.results.map((r) => [r.offset, r.errorCode])).toEqual([[6, 0]]);
   });
 
+  it('v3 answers records as slices of their batch, v2 as one entry each: the same records either way', async () => {
+    tb = await startBroker();
+    const c = await tb.client();
+    await createTopic(c, 'jobs', 1);
+    await produce(c, 'jobs', 0, batchOf(['a', 'b', 'c', 'd']));
+    const m1 = await join(c, 'workers', { maxInFlight: 2 });
+    const m2 = await join(c, 'workers', { maxInFlight: 2 });
+    const request = (memberId: string) => ({ groupId: 'workers', memberId, maxRecords: 10, maxWaitMs: 0, acks: [] });
+    const v3 = await c.request(ShareFetchApi, request(m1), { apiVersion: 3 });
+    expect(v3.records).toEqual([]);
+    // Records 0 and 1 lie back to back in one batch with the same delivery count: one slice.
+    expect(v3.slices.map((s) => [s.baseOffset, s.recordCount, s.deliveryCount])).toEqual([[0, 2, 1]]);
+    const read = await c.request(ShareFetchRecordsApi, request(m1), { apiVersion: 3 });
+    expect(read.records).toEqual([]);
+    const v2 = await c.request(ShareFetchApi, request(m2), { apiVersion: 2 });
+    expect(v2.slices).toEqual([]);
+    expect(v2.records.map((r) => [r.offset, r.value?.toString(), r.deliveryCount])).toEqual([
+      [2, 'c', 1],
+      [3, 'd', 1],
+    ]);
+    const [slice] = v3.slices;
+    const decoded: Array<[number, string | undefined]> = [];
+    deliverSlices(v3.slices, (r) => decoded.push([r.offset, r.value?.toString()]));
+    expect(decoded).toEqual([
+      [0, 'a'],
+      [1, 'b'],
+    ]);
+    expect(slice!.appendTimestamp).toBeNull();
+  });
+
   it('long-polls until an append wakes it', async () => {
     tb = await startBroker();
     const c = await tb.client();
@@ -163,7 +195,7 @@ describe('share-group APIs on the native wire', () => {
     await createTopic(c, 'jobs', 1);
     const m = await join(c, 'workers');
     const started = Date.now();
-    const pending = c.request(ShareFetchApi, {
+    const pending = c.request(ShareFetchRecordsApi, {
       groupId: 'workers',
       memberId: m,
       maxRecords: 5,
@@ -183,7 +215,7 @@ describe('share-group APIs on the native wire', () => {
     await createTopic(c, 'jobs', 1);
     await produce(c, 'jobs', 0, batchOf(['poison', 'fine']));
     const m = await join(c, 'workers');
-    const f = await c.request(ShareFetchApi, {
+    const f = await c.request(ShareFetchRecordsApi, {
       groupId: 'workers',
       memberId: m,
       maxRecords: 10,
@@ -319,7 +351,7 @@ describe('dead letters that cannot be written', () => {
     await createTopic(c, 'tiny.dlq', 1, { 'max.message.bytes': '100' });
     await produce(c, 'jobs', 0, batchOf(['x'.repeat(500)]));
     const m = await join(c, 'workers', { deadLetterTopic: 'tiny.dlq' });
-    await c.request(ShareFetchApi, { groupId: 'workers', memberId: m, maxRecords: 1, maxWaitMs: 0, acks: [] });
+    await c.request(ShareFetchRecordsApi, { groupId: 'workers', memberId: m, maxRecords: 1, maxWaitMs: 0, acks: [] });
     const rejected = await c.request(ShareAcknowledgeApi, {
       groupId: 'workers',
       memberId: m,
@@ -370,7 +402,7 @@ describe('deleting a topic', () => {
     await createTopic(c, 'jobs', 1);
     await produce(c, 'jobs', 0, batchOf(['old-0', 'old-1']));
     const m = await join(c, 'workers');
-    const f = await c.request(ShareFetchApi, {
+    const f = await c.request(ShareFetchRecordsApi, {
       groupId: 'workers',
       memberId: m,
       maxRecords: 10,
@@ -411,7 +443,7 @@ describe('deleting a topic', () => {
     tb = await startBroker({ dataDir });
     const c2 = await tb.client();
     const m2 = await join(c2, 'workers');
-    const again = await c2.request(ShareFetchApi, {
+    const again = await c2.request(ShareFetchRecordsApi, {
       groupId: 'workers',
       memberId: m2,
       maxRecords: 10,

@@ -20,6 +20,9 @@ function record(offset: number, extra: Partial<ShareRecord> = {}): ShareRecord {
     headers: [],
     priority: 0,
     deliverAt: 0,
+    batch: { section: Buffer.alloc(0), baseOffset: offset, baseTimestamp: T0, appendTimestamp: null },
+    start: 0,
+    end: 0,
     ...extra,
   };
 }

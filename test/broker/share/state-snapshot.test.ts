@@ -3,12 +3,8 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  ShareAcknowledgeApi,
-  ShareFetchApi,
-  ShareGroupDescribeApi,
-  ShareGroupHeartbeatApi,
-} from '../../../src/protocol/index.js';
+import { ShareFetchRecordsApi } from '../../helpers/share-fetch.js';
+import { ShareAcknowledgeApi, ShareGroupDescribeApi, ShareGroupHeartbeatApi } from '../../../src/protocol/index.js';
 import { SHARE_DIR, SHARE_STATE_TOPIC } from '../../../src/broker/share/index.js';
 import { batchOf, createTopic, produce, startBroker, type TestBroker } from '../../helpers/broker.js';
 import { tempDir } from '../../helpers/temp-dir.js';
@@ -71,7 +67,7 @@ describe('__share_group_state size', () => {
     const failed = total - 2;
     const held = total - 1;
     for (;;) {
-      const fetched = await c.request(ShareFetchApi, {
+      const fetched = await c.request(ShareFetchRecordsApi, {
         groupId: 'workers',
         memberId: member,
         maxRecords: 50,
@@ -109,7 +105,7 @@ describe('__share_group_state size', () => {
     expect(partition.available).toBe(1);
     expect(partition.deliveryCounts).toEqual([{ deliveryCount: 1, records: 2 }]);
     member = await joinWorkers(c);
-    const again = await c.request(ShareFetchApi, {
+    const again = await c.request(ShareFetchRecordsApi, {
       groupId: 'workers',
       memberId: member,
       maxRecords: 50,

@@ -1,8 +1,9 @@
 // The SDK's shareConsumer against an in-process broker: what a queue user checks.
 import { afterEach, describe, expect, it } from 'vitest';
+import { ShareFetchRecordsApi } from '../../helpers/share-fetch.js';
 import type { EachShareMessagePayload, ShareConsumer, Sluice } from '../../../src/client/index.js';
 import { DELIVER_AT_HEADER, DLQ_HEADERS, PRIORITY_HEADER } from '../../../src/records/index.js';
-import { ErrorCode, ShareAcknowledgeApi, ShareFetchApi, ShareGroupHeartbeatApi } from '../../../src/protocol/index.js';
+import { ErrorCode, ShareAcknowledgeApi, ShareGroupHeartbeatApi } from '../../../src/protocol/index.js';
 import { waitFor } from '../../helpers/wait-for.js';
 import { WireClient } from '../../helpers/wire-client.js';
 import { type SdkBroker, sdkClient, startSdkBroker } from '../helpers.js';
@@ -161,7 +162,7 @@ describe('shareConsumer', () => {
     });
     // Taken before the request leaves: the broker's locks start no earlier than this.
     const acquiredAt = Date.now();
-    const held = await raw.request(ShareFetchApi, {
+    const held = await raw.request(ShareFetchRecordsApi, {
       groupId: 'g',
       memberId: joined.memberId,
       maxRecords: 2,

@@ -1,0 +1,62 @@
+// The records of a ShareFetch answer, as the share consumer hands them to its handler: from v3's slices
+// (records as they lie in their batch, read with the SDK's record decoder; keys, values and header values
+// are views of the response frame, which is this answer's own) or from the decoded entries of v0-2.
+import type { ShareFetchedRecord, ShareFetchedSlice } from '../../protocol/index.js';
+import type { HeaderPairs } from '../../records/index.js';
+import { RecordReader } from '../../records/record.js';
+
+export interface DeliveredRecord {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+  readonly deliveryCount: number;
+  readonly timestamp: number;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly headers: HeaderPairs;
+}
+
+const NO_HEADERS: HeaderPairs = [];
+
+/** Calls `deliver` for each record of the slices, in order. Throws RecordFormatError on bytes that are not records. */
+export function deliverSlices(slices: readonly ShareFetchedSlice[], deliver: (record: DeliveredRecord) => void): void {
+  for (const slice of slices) {
+    const reader = new RecordReader(slice.records, slice.recordCount);
+    while (reader.next()) {
+      deliver({
+        topic: slice.topic,
+        partition: slice.partition,
+        offset: slice.baseOffset + reader.offsetDelta,
+        deliveryCount: slice.deliveryCount,
+        timestamp: slice.appendTimestamp ?? slice.baseTimestamp + reader.timestampDelta,
+        key: reader.key,
+        value: reader.value,
+        headers: reader.headers ?? NO_HEADERS,
+      });
+    }
+  }
+}
+
+/** The same for the decoded entries of ShareFetch v0-2 (a broker of an older version). */
+export function deliverEntries(
+  records: readonly ShareFetchedRecord[],
+  deliver: (record: DeliveredRecord) => void,
+): void {
+  for (const r of records) {
+    deliver({
+      topic: r.topic,
+      partition: r.partition,
+      offset: r.offset,
+      deliveryCount: r.deliveryCount,
+      timestamp: r.timestamp,
+      key: bufferOf(r.key),
+      value: bufferOf(r.value),
+      headers: r.headers.map((h) => [h.key, bufferOf(h.value)] as const),
+    });
+  }
+}
+
+/** A Buffer over the same memory (no copy): the decoded response frame is this answer's own. */
+function bufferOf(bytes: Uint8Array | null): Buffer | null {
+  return bytes === null ? null : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
