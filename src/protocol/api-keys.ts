@@ -55,6 +55,10 @@ export const ApiKey = {
   // (Kafka's key 23) on a number of this range, with the other broker-to-broker APIs.
   ReplicaFetch: 1100,
   OffsetForLeaderEpoch: 1101,
+  // Transactions across brokers (cluster mode): markers to partition leaders, a committed transaction's
+  // offsets to the group coordinator.
+  WriteTxnMarkers: 1170,
+  WriteTxnOffsets: 1171,
 } as const;
 
 export type ApiKeyName = keyof typeof ApiKey;

@@ -32,6 +32,8 @@ import { metadataHandler } from './metadata.js';
 import { produceHandler } from './produce.js';
 import { replicaFetchHandler } from './replica-fetch.js';
 import { offsetForLeaderEpochHandler } from './offset-for-leader-epoch.js';
+import { writeTxnMarkersHandler } from './write-txn-markers.js';
+import { writeTxnOffsetsHandler } from './write-txn-offsets.js';
 import { SHARE_HANDLERS } from './share-handlers.js';
 import { saslHandshakeHandler } from './sasl-handshake.js';
 import type { Handler } from './types.js';
@@ -68,6 +70,8 @@ export const BROKER_HANDLERS: readonly Handler[] = [
   listTransactionsHandler,
   replicaFetchHandler,
   offsetForLeaderEpochHandler,
+  writeTxnMarkersHandler,
+  writeTxnOffsetsHandler,
 ];
 
 /** Why a request cannot be dispatched: its API is unknown, not implemented, or the version unsupported. */

@@ -46,6 +46,8 @@ import { AlterUserScramCredentialsApi } from './alter-user-scram-credentials.js'
 import { DescribeUserScramCredentialsApi } from './describe-user-scram-credentials.js';
 import { ReplicaFetchApi } from './replica-fetch.js';
 import { OffsetForLeaderEpochApi } from './offset-for-leader-epoch.js';
+import { WriteTxnMarkersApi } from './write-txn-markers.js';
+import { WriteTxnOffsetsApi } from './write-txn-offsets.js';
 
 export const ALL_APIS: readonly AnyNativeApi[] = [
   ApiVersionsApi,
@@ -94,6 +96,8 @@ export const ALL_APIS: readonly AnyNativeApi[] = [
   ListTransactionsApi,
   ReplicaFetchApi,
   OffsetForLeaderEpochApi,
+  WriteTxnMarkersApi,
+  WriteTxnOffsetsApi,
 ];
 
 const byKey = new Map<number, AnyNativeApi>(ALL_APIS.map((api) => [api.key, api]));
@@ -152,3 +156,5 @@ export * from './describe-user-scram-credentials.js';
 export * from './alter-user-scram-credentials.js';
 export * from './replica-fetch.js';
 export * from './offset-for-leader-epoch.js';
+export * from './write-txn-markers.js';
+export * from './write-txn-offsets.js';
