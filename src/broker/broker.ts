@@ -24,7 +24,7 @@ import { FetchSessions } from './fetch/sessions.js';
 import { PartitionWaiters } from './fetch/waiters.js';
 import { OFFSETS_TOPIC, startGroupService, type GroupService, type GroupServiceOptions } from './groups/index.js';
 import { HandlerRegistry } from './handlers/index.js';
-import type { Answer, BrokerContext } from './handlers/types.js';
+import type { Answer, BrokerContext, ClusterTransactions } from './handlers/types.js';
 import { Interceptors, type InterceptHandle, type Interceptor, type InterceptOptions } from './interceptors.js';
 import {
   KAFKA_HANDLERS,
@@ -51,7 +51,9 @@ import { ClusterNode } from './cluster/cluster-node.js';
 import type { ClusterConfig } from './cluster/config.js';
 import { ReplicatedOffsetsLog } from './cluster/replicated-offsets-log.js';
 import { startTxnService, TRANSACTION_STATE_TOPIC, type TxnService, type TxnServiceOptions } from './txn/index.js';
-import { PeerPool } from './cluster/peer-pool.js';
+import { PeerPool, TXN_PEER_CLIENT_PREFIX } from './cluster/peer-pool.js';
+import { TxnWriteVerifier } from './cluster/txn-write-verifier.js';
+import { forwardTxnOffsetCommit } from './cluster/txn-offset-forwarding.js';
 import { TxnDelivery } from './cluster/txn-delivery.js';
 import { writeMarkerAsLeader } from './cluster/replicated-marker.js';
 
@@ -96,6 +98,7 @@ export class Broker {
   private clusterNode: ClusterNode | undefined;
   /** Cluster mode: connections to the other brokers for the transaction coordinator's markers and offsets. */
   private peers: PeerPool | undefined;
+  private clusterTransactions: ClusterTransactions | undefined;
 
   /** Validates the options (throws BrokerConfigError with a clear sentence); does no I/O. */
   constructor(options: BrokerOptions) {
@@ -488,10 +491,21 @@ export class Broker {
    */
   private replicatedTransactions(cluster: ClusterConfig): NonNullable<TxnServiceOptions['replicated']> {
     const isCoordinator = () => this.clusterNode?.isLeader(TRANSACTION_STATE_TOPIC, 0) === true;
-    this.peers = new PeerPool(`sluice-txn-${this.config.nodeId}`, cluster.interBroker ?? undefined);
+    const peers = new PeerPool(`${TXN_PEER_CLIENT_PREFIX}${this.config.nodeId}`, cluster.interBroker ?? undefined);
+    this.peers = peers;
+    this.clusterTransactions = {
+      writes: new TxnWriteVerifier({
+        cluster: () => this.clusterNode,
+        peers,
+        verifyLocally: (producerId, producerEpoch, topic, partition) =>
+          this.txns!.coordinator.verifyTransactionalWrite(producerId, producerEpoch, topic, partition),
+        coordinatorReady: () => this.txns?.coordinator.ready === true,
+      }),
+      forwardOffsetCommit: (request) => forwardTxnOffsetCommit(this.clusterNode!, peers, request),
+    };
     const delivery = new TxnDelivery({
       cluster: () => this.clusterNode,
-      peers: this.peers,
+      peers,
       isCoordinator,
       writeLocalMarker: (topic, partition, marker) =>
         writeMarkerAsLeader(
@@ -589,6 +603,9 @@ export class Broker {
       },
       get quotas() {
         return self.quotas!;
+      },
+      get clusterTransactions() {
+        return self.clusterTransactions;
       },
       internalTopics: () => [
         ...(self.groups?.internalTopics ?? []),

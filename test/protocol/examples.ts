@@ -600,4 +600,12 @@ export const EXAMPLES: Record<number, { request: unknown; response: unknown }> =
     },
     response: { errorCode: 0, errorMessage: null },
   },
+  [ApiKey.VerifyTxnWrite]: {
+    request: { producerId: 7, producerEpoch: 1, topics: [{ name: 'a', partitions: [1] }] },
+    response: {
+      results: [
+        { name: 'a', partitions: [{ partition: 1, errorCode: 48, errorMessage: 'not added to the transaction' }] },
+      ],
+    },
+  },
 };

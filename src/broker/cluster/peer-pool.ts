@@ -8,6 +8,9 @@ import type { BrokerRecord } from './records.js';
 
 const CONNECT_TIMEOUT_MS = 5000;
 
+/** The client id prefix of the transaction coordinator's connections to its peers (`sluice-txn-<broker id>`). */
+export const TXN_PEER_CLIENT_PREFIX = 'sluice-txn-';
+
 export class PeerPool {
   readonly #clientId: string;
   readonly #credentials: InterBrokerCredentials | undefined;

@@ -25,6 +25,8 @@ export async function writeMarkerAsLeader(
   const log = broker.topics.log(topic, partition);
   if (!log) return partitionError('UNKNOWN_TOPIC_OR_PARTITION', `${where} does not exist on this broker`);
   const leaderEpoch = cluster.partition(topic, partition)?.leaderEpoch;
+  // Synchronously before the marker is queued: a batch of this transaction not queued yet is refused.
+  broker.clusterTransactions?.writes.markerWritten(marker.producerId, topic, partition);
   try {
     const result = await log.appendMarker(marker, { leaderEpoch });
     // Consumers' and followers' parked fetches wake now: the last stable offset moved.

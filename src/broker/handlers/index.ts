@@ -34,6 +34,7 @@ import { replicaFetchHandler } from './replica-fetch.js';
 import { offsetForLeaderEpochHandler } from './offset-for-leader-epoch.js';
 import { writeTxnMarkersHandler } from './write-txn-markers.js';
 import { writeTxnOffsetsHandler } from './write-txn-offsets.js';
+import { verifyTxnWriteHandler } from './verify-txn-write.js';
 import { SHARE_HANDLERS } from './share-handlers.js';
 import { saslHandshakeHandler } from './sasl-handshake.js';
 import type { Handler } from './types.js';
@@ -72,6 +73,7 @@ export const BROKER_HANDLERS: readonly Handler[] = [
   offsetForLeaderEpochHandler,
   writeTxnMarkersHandler,
   writeTxnOffsetsHandler,
+  verifyTxnWriteHandler,
 ];
 
 /** Why a request cannot be dispatched: its API is unknown, not implemented, or the version unsupported. */

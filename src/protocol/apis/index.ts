@@ -48,6 +48,7 @@ import { ReplicaFetchApi } from './replica-fetch.js';
 import { OffsetForLeaderEpochApi } from './offset-for-leader-epoch.js';
 import { WriteTxnMarkersApi } from './write-txn-markers.js';
 import { WriteTxnOffsetsApi } from './write-txn-offsets.js';
+import { VerifyTxnWriteApi } from './verify-txn-write.js';
 
 export const ALL_APIS: readonly AnyNativeApi[] = [
   ApiVersionsApi,
@@ -98,6 +99,7 @@ export const ALL_APIS: readonly AnyNativeApi[] = [
   OffsetForLeaderEpochApi,
   WriteTxnMarkersApi,
   WriteTxnOffsetsApi,
+  VerifyTxnWriteApi,
 ];
 
 const byKey = new Map<number, AnyNativeApi>(ALL_APIS.map((api) => [api.key, api]));
@@ -158,3 +160,4 @@ export * from './replica-fetch.js';
 export * from './offset-for-leader-epoch.js';
 export * from './write-txn-markers.js';
 export * from './write-txn-offsets.js';
+export * from './verify-txn-write.js';

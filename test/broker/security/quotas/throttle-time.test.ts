@@ -34,6 +34,7 @@ const BETWEEN_BROKERS: ReadonlySet<number> = new Set([
   ApiKey.OffsetForLeaderEpoch,
   ApiKey.WriteTxnMarkers,
   ApiKey.WriteTxnOffsets,
+  ApiKey.VerifyTxnWrite,
 ]);
 
 let t: TestBroker | undefined;
