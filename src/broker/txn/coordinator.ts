@@ -32,11 +32,18 @@ export interface TxnCoordinatorConfig {
   maxTimeoutMs: number;
   /** How often open transactions are checked against their timeout (Kafka's 10 s). */
   abortCheckIntervalMs: number;
+  /**
+   * A transactional id with no transaction open (Empty, Complete*) and no request for this long is forgotten
+   * (Kafka's transactional.id.expiration.ms, 7 days): a tombstone in `__transaction_state`; a producer using
+   * it again starts from a new producer id. Checked with the timeouts.
+   */
+  transactionalIdExpirationMs: number;
 }
 
 export const DEFAULT_TXN_COORDINATOR_CONFIG: TxnCoordinatorConfig = {
   maxTimeoutMs: 15 * 60_000,
   abortCheckIntervalMs: 10_000,
+  transactionalIdExpirationMs: 7 * 24 * 3600_000,
 };
 
 export interface TxnCoordinatorOptions {
@@ -319,8 +326,9 @@ export class TransactionCoordinator {
   }
 
   /**
-   * Aborts transactions open longer than their timeout (bumping the epoch: their producer is fenced) and
-   * completes transactions left Prepare*. Runs on a timer, and at start.
+   * Aborts transactions open longer than their timeout (bumping the epoch: their producer is fenced),
+   * completes transactions left Prepare*, and forgets transactional ids idle longer than
+   * transactionalIdExpirationMs. Runs on a timer, and at start.
    */
   sweep(): Promise<void> {
     this.#sweeping ??= this.#sweepNow().finally(() => (this.#sweeping = null));
@@ -342,6 +350,15 @@ export class TransactionCoordinator {
       const { state, startMs, timeoutMs } = txn.snapshot;
       const expired = state === 'Ongoing' && now - startMs > timeoutMs;
       const unfinished = state === 'PrepareCommit' || state === 'PrepareAbort';
+      if (this.#idle(txn, now)) {
+        await this.#serial(txn.transactionalId, () => this.#expire(txn)).catch((err) =>
+          this.#options.logger.warn(
+            { err, transactionalId: txn.transactionalId },
+            'could not expire an idle transactional id; retrying at the next check',
+          ),
+        );
+        continue;
+      }
       if (!expired && !unfinished) continue;
       await this.#serial(txn.transactionalId, async () => {
         if (txn.state === 'PrepareCommit' || txn.state === 'PrepareAbort') await this.#complete(txn);
@@ -354,6 +371,27 @@ export class TransactionCoordinator {
         ),
       );
     }
+  }
+
+  /** No transaction open and no request for transactionalIdExpirationMs. */
+  #idle(txn: Transaction, now: number): boolean {
+    const { state, updateMs } = txn.snapshot;
+    const settled = state === 'Empty' || state === 'CompleteCommit' || state === 'CompleteAbort';
+    return settled && now - updateMs > this.config.transactionalIdExpirationMs;
+  }
+
+  /** Forgets an idle transactional id: a tombstone stored first, then the id dropped. */
+  async #expire(txn: Transaction): Promise<void> {
+    if (this.#txns.get(txn.transactionalId) !== txn || !this.#idle(txn, this.#now())) return;
+    const batch = buildRecordBatchSync([
+      { key: encodeTxnKey(txn.transactionalId), value: null, timestamp: this.#now() },
+    ]);
+    await this.#append(txn.transactionalId, batch);
+    this.#txns.delete(txn.transactionalId);
+    this.#options.logger.info(
+      { transactionalId: txn.transactionalId, producerId: txn.producerId },
+      'transactional id expired: idle longer than transactionalIdExpirationMs',
+    );
   }
 
   #armSweep(): void {
@@ -455,6 +493,10 @@ export class TransactionCoordinator {
     const batch = buildRecordBatchSync([
       { key: encodeTxnKey(transactionalId), value: encodeTxnValue(snapshot), timestamp: snapshot.updateMs },
     ]);
+    await this.#append(transactionalId, batch);
+  }
+
+  async #append(transactionalId: string, batch: Buffer): Promise<void> {
     try {
       await this.#options.log.append(batch);
     } catch (err) {
