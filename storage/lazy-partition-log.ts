@@ -189,8 +189,11 @@ export class PartitionLog {
     return this.load().then((log) => log.append(batches, options));
   }
 
-  appendMarker(marker: Omit<TransactionMarker, 'timestamp'>): Promise<AppendResult> {
-    return this.load().then((log) => log.appendMarker(marker));
+  appendMarker(
+    marker: Omit<TransactionMarker, 'timestamp'>,
+    options?: { leaderEpoch?: number },
+  ): Promise<AppendResult> {
+    return this.load().then((log) => log.appendMarker(marker, options));
   }
 
   appendReplicated(batches: Buffer): Promise<AppendResult> {

@@ -348,15 +348,22 @@ export class LoadedPartitionLog {
    * Writes a transaction marker (a control batch: COMMIT or ABORT) for `producerId`, ending its open
    * transaction in this partition; an ABORT goes to the aborted-transactions index. Only a transaction
    * coordinator calls this. Throws ProducerSequenceError (INVALID_PRODUCER_EPOCH) for an epoch older than
-   * the producer's.
+   * the producer's. In cluster mode the leader stamps it with its `leaderEpoch`, as append() does.
    */
-  async appendMarker(marker: Omit<TransactionMarker, 'timestamp'>): Promise<AppendResult> {
+  async appendMarker(
+    marker: Omit<TransactionMarker, 'timestamp'>,
+    options: { leaderEpoch?: number } = {},
+  ): Promise<AppendResult> {
     this.#checkWritable();
     const batch = buildControlBatch({ ...marker, timestamp: this.#clock.now() });
     const parsed = parseBatches(batch, undefined, 'coordinator');
+    const { leaderEpoch } = options;
     const { result, flushed } = await this.#mutate(async () => {
       this.#producers.checkMarker(marker.producerId, marker.producerEpoch);
-      const written = await this.#appender.append(batch, parsed, undefined);
+      const before = this.#log.logEndOffset;
+      const written = await this.#appender.append(batch, parsed, leaderEpoch);
+      if (this.#epochs && leaderEpoch !== undefined && this.#log.logEndOffset > before)
+        this.#epochs.observe(leaderEpoch, before);
       const offset = written.result.baseOffset;
       const aborted = this.#producers.recordMarker(marker.producerId, marker.producerEpoch, offset, marker.commit);
       if (aborted) await this.#txnIndex.add(this.#log.segmentFor(offset).baseOffset, aborted);

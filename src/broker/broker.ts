@@ -24,7 +24,7 @@ import { FetchSessions } from './fetch/sessions.js';
 import { PartitionWaiters } from './fetch/waiters.js';
 import { OFFSETS_TOPIC, startGroupService, type GroupService, type GroupServiceOptions } from './groups/index.js';
 import { HandlerRegistry } from './handlers/index.js';
-import type { Answer, BrokerContext } from './handlers/types.js';
+import type { Answer, BrokerContext, ClusterTransactions } from './handlers/types.js';
 import { Interceptors, type InterceptHandle, type Interceptor, type InterceptOptions } from './interceptors.js';
 import {
   KAFKA_HANDLERS,
@@ -36,7 +36,8 @@ import {
 import { NativeWire } from './native/wire.js';
 import { Authenticator } from './security/auth/authenticator.js';
 import { UserStore } from './security/auth/users.js';
-import { ProducerIdAllocator } from './registries/producer-ids.js';
+import { PRODUCER_ID_BLOCK, ProducerIdAllocator } from './registries/producer-ids.js';
+import { clusterProducerIdBlocks } from './cluster/producer-id-blocks.js';
 import { startShareService, type ShareService } from './share/index.js';
 import { readMetadataFile, TopicRegistry } from './registries/topics.js';
 import { Authorizer } from './security/acl/authorizer.js';
@@ -49,7 +50,12 @@ import { logCleanerSettings } from './log-cleaner-settings.js';
 import { ClusterNode } from './cluster/cluster-node.js';
 import type { ClusterConfig } from './cluster/config.js';
 import { ReplicatedOffsetsLog } from './cluster/replicated-offsets-log.js';
-import { startTxnService, type TxnService } from './txn/index.js';
+import { startTxnService, TRANSACTION_STATE_TOPIC, type TxnService, type TxnServiceOptions } from './txn/index.js';
+import { PeerPool, TXN_PEER_CLIENT_PREFIX } from './cluster/peer-pool.js';
+import { TxnWriteVerifier } from './cluster/txn-write-verifier.js';
+import { forwardTxnOffsetCommit } from './cluster/txn-offset-forwarding.js';
+import { TxnDelivery } from './cluster/txn-delivery.js';
+import { writeMarkerAsLeader } from './cluster/replicated-marker.js';
 
 type State = 'new' | 'starting' | 'running' | 'stopping' | 'stopped';
 
@@ -90,12 +96,20 @@ export class Broker {
   private coreContext: BrokerContext | undefined;
   /** Cluster mode only (config.cluster): membership, metadata and the controller through etcd. */
   private clusterNode: ClusterNode | undefined;
+  /** Cluster mode: connections to the other brokers for the transaction coordinator's markers and offsets. */
+  private peers: PeerPool | undefined;
+  private clusterTransactions: ClusterTransactions | undefined;
 
   /** Validates the options (throws BrokerConfigError with a clear sentence); does no I/O. */
   constructor(options: BrokerOptions) {
     this.config = resolveBrokerConfig(options);
     this.logger = this.config.logger;
-    this.producerIds = new ProducerIdAllocator(this.config.dataDir, this.config.fs);
+    this.producerIds = new ProducerIdAllocator(
+      this.config.dataDir,
+      this.config.fs,
+      PRODUCER_ID_BLOCK,
+      this.config.cluster ? clusterProducerIdBlocks(this.config.cluster) : undefined,
+    );
     this.fetchSessions = new FetchSessions(this.readBuffers, this.config.maxFetchBytes);
     this.topicRegistry = new TopicRegistry(this.config, {
       onDeleted: (topic, partitions) => {
@@ -260,6 +274,7 @@ export class Broker {
         appended: (topic, partition) => this.waiters.notify(topic, partition),
         commitOffsets: (groupId, offsets) => this.groups!.coordinator.commitTransactionOffsets(groupId, offsets),
         config: this.config.transactions,
+        ...(this.config.cluster ? { replicated: this.replicatedTransactions(this.config.cluster) } : {}),
       });
       this.activity = await ActivityLog.open({
         dataDir,
@@ -290,6 +305,7 @@ export class Broker {
       await this.clusterNode
         ?.stop()
         .catch((closeError) => this.logger.error({ err: closeError }, 'leaving the cluster after a failed start'));
+      this.peers?.close();
       await this.transport?.close(0).catch(() => {});
       await this.txns
         ?.close()
@@ -348,6 +364,7 @@ export class Broker {
     this.logger.info('stopping');
     // Leaving first (the lease revoked) lets the controller move this broker's leaderships at once.
     await this.clusterNode?.stop().catch((err) => this.logger.error({ err }, 'leaving the cluster'));
+    this.peers?.close();
     this.topicRegistry.close();
     this.waiters.notifyAll();
     // Parked JoinGroup/SyncGroup requests are answered (COORDINATOR_NOT_AVAILABLE) before the server drains.
@@ -436,10 +453,15 @@ export class Broker {
       dataDir: this.config.dataDir,
       fs: this.config.fs,
       notify: (topic, partition) => this.waiters.notify(topic, partition),
-      internalLog: (topic, partition) => this.groups?.internalLog(topic, partition),
+      internalLog: (topic, partition) =>
+        this.groups?.internalLog(topic, partition) ?? this.txns?.internalLog(topic, partition),
       groupCoordinator: {
         load: () => this.groups!.coordinator.start(),
         resign: () => this.groups!.coordinator.resign(),
+      },
+      transactionCoordinator: {
+        load: () => this.txns!.coordinator.start(),
+        resign: () => this.txns!.coordinator.resign(),
       },
     });
     await this.clusterNode.start({
@@ -461,6 +483,54 @@ export class Broker {
         }),
       isCoordinator: () => this.clusterNode?.isLeader(OFFSETS_TOPIC, 0) === true,
       leads: (topic, partition) => this.clusterNode?.isLeader(topic, partition) === true,
+    };
+  }
+
+  /**
+   * Cluster mode: `__transaction_state` written with acks=-1, its coordinator serving on its leader only, the
+   * markers and committed offsets delivered to the partitions' leaders (cluster/txn-delivery.ts).
+   */
+  private replicatedTransactions(cluster: ClusterConfig): NonNullable<TxnServiceOptions['replicated']> {
+    const isCoordinator = () => this.clusterNode?.isLeader(TRANSACTION_STATE_TOPIC, 0) === true;
+    const peers = new PeerPool(`${TXN_PEER_CLIENT_PREFIX}${this.config.nodeId}`, cluster.interBroker ?? undefined);
+    this.peers = peers;
+    this.clusterTransactions = {
+      writes: new TxnWriteVerifier({
+        cluster: () => this.clusterNode,
+        peers,
+        verifyLocally: (producerId, producerEpoch, topic, partition) =>
+          this.txns!.coordinator.verifyTransactionalWrite(producerId, producerEpoch, topic, partition),
+        coordinatorReady: () => this.txns?.coordinator.ready === true,
+      }),
+      forwardOffsetCommit: (request) => forwardTxnOffsetCommit(this.clusterNode!, peers, request),
+    };
+    const delivery = new TxnDelivery({
+      cluster: () => this.clusterNode,
+      peers,
+      isCoordinator,
+      writeLocalMarker: (topic, partition, marker) =>
+        writeMarkerAsLeader(
+          (this.coreContext ??= this.context()),
+          topic,
+          partition,
+          marker,
+          cluster.offsetsCommitTimeoutMs,
+        ),
+      commitLocalOffsets: (groupId, offsets) => this.groups!.coordinator.commitTransactionOffsets(groupId, offsets),
+      logger: this.logger.child({ component: 'transactions' }),
+    });
+    return {
+      wrap: (log) =>
+        new ReplicatedOffsetsLog({
+          log,
+          cluster: () => this.clusterNode,
+          notify: (topic, partition) => this.waiters.notify(topic, partition),
+          timeoutMs: cluster.offsetsCommitTimeoutMs,
+        }),
+      isCoordinator,
+      coordinatorEpoch: () => this.clusterNode?.partition(TRANSACTION_STATE_TOPIC, 0)?.leaderEpoch ?? 0,
+      markers: delivery,
+      commitOffsets: (groupId, offsets) => delivery.commitOffsets(groupId, offsets),
     };
   }
 
@@ -534,6 +604,9 @@ export class Broker {
       },
       get quotas() {
         return self.quotas!;
+      },
+      get clusterTransactions() {
+        return self.clusterTransactions;
       },
       internalTopics: () => [
         ...(self.groups?.internalTopics ?? []),

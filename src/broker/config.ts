@@ -443,6 +443,12 @@ function transactionsOption(value: Partial<TxnCoordinatorConfig> | undefined): R
       d.abortCheckIntervalMs,
       1,
     ),
+    transactionalIdExpirationMs: intIn(
+      'transactions.transactionalIdExpirationMs',
+      value?.transactionalIdExpirationMs,
+      d.transactionalIdExpirationMs,
+      1,
+    ),
   });
 }
 

@@ -59,6 +59,11 @@ export const ApiKey = {
   // (Kafka's key 23) on a number of this range, with the other broker-to-broker APIs.
   ReplicaFetch: 1100,
   OffsetForLeaderEpoch: 1101,
+  // Transactions across brokers (cluster mode): markers to partition leaders, a committed transaction's
+  // offsets to the group coordinator, a partition leader's check that a transactional write was added.
+  WriteTxnMarkers: 1170,
+  WriteTxnOffsets: 1171,
+  VerifyTxnWrite: 1172,
 } as const;
 
 export type ApiKeyName = keyof typeof ApiKey;

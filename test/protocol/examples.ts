@@ -642,4 +642,39 @@ export const EXAMPLES: Record<number, { request: unknown; response: unknown }> =
       ],
     },
   },
+  [ApiKey.WriteTxnMarkers]: {
+    request: {
+      producerId: 7,
+      producerEpoch: 1,
+      commit: true,
+      coordinatorEpoch: 3,
+      topics: [{ name: 'a', partitions: [0, 2] }],
+    },
+    response: {
+      results: [
+        {
+          name: 'a',
+          partitions: [
+            { partition: 0, errorCode: 0, errorMessage: null },
+            { partition: 2, errorCode: 6, errorMessage: 'broker 1 does not lead a-2' },
+          ],
+        },
+      ],
+    },
+  },
+  [ApiKey.WriteTxnOffsets]: {
+    request: {
+      groupId: 'g',
+      topics: [{ name: 'a', partitions: [{ partition: 0, offset: 12, metadata: null }] }],
+    },
+    response: { errorCode: 0, errorMessage: null },
+  },
+  [ApiKey.VerifyTxnWrite]: {
+    request: { producerId: 7, producerEpoch: 1, topics: [{ name: 'a', partitions: [1] }] },
+    response: {
+      results: [
+        { name: 'a', partitions: [{ partition: 1, errorCode: 48, errorMessage: 'not added to the transaction' }] },
+      ],
+    },
+  },
 };

@@ -8,6 +8,7 @@ import { OFFSETS_TOPIC } from '../groups/offsets-store.js';
 import type { TopicRegistry } from '../registries/topics.js';
 import { TopicError } from '../registries/errors.js';
 import { ClusterAdminRequests } from './admin-requests.js';
+import { TRANSACTION_STATE_TOPIC } from '../txn/coordinator.js';
 import type { ClusterConfig } from './config.js';
 import { Controller } from './controller.js';
 import { EtcdClient, EtcdError, type EtcdReachability } from './etcd-client.js';
@@ -69,6 +70,8 @@ export interface ClusterNodeOptions {
   internalLog(topic: string, partition: number): PartitionLog | undefined;
   /** The group coordinator: it serves on the leader of `__consumer_offsets` (coordinator-handover.ts). */
   groupCoordinator: HandedOverCoordinator;
+  /** The transaction coordinator: it serves on the leader of `__transaction_state` (coordinator-handover.ts). */
+  transactionCoordinator?: HandedOverCoordinator;
 }
 
 export class ClusterNode implements ClusterView {
@@ -83,6 +86,7 @@ export class ClusterNode implements ClusterView {
   #registration: BrokerRegistration | undefined;
   #replicas: ReplicaManager | undefined;
   #groupHandover: CoordinatorHandover | undefined;
+  #txnHandover: CoordinatorHandover | undefined;
   readonly #options: ClusterNodeOptions;
   #localTopics: LocalTopics | undefined;
   readonly #waiters = new Set<() => void>();
@@ -128,6 +132,7 @@ export class ClusterNode implements ClusterView {
       void this.#localTopics?.sync();
       this.#replicas?.refresh();
       this.#groupHandover?.check();
+      this.#txnHandover?.check();
       for (const wake of this.#waiters) wake();
     });
   }
@@ -205,17 +210,29 @@ export class ClusterNode implements ClusterView {
       isLeader: () => this.isLeader(OFFSETS_TOPIC, 0),
       logger: this.#logger.child({ component: 'group-handover' }),
     });
-    await this.#declareOffsetsTopic();
+    const transactions = this.#options.transactionCoordinator;
+    if (transactions)
+      this.#txnHandover = new CoordinatorHandover({
+        topic: TRANSACTION_STATE_TOPIC,
+        partition: 0,
+        coordinator: transactions,
+        isLeader: () => this.isLeader(TRANSACTION_STATE_TOPIC, 0),
+        logger: this.#logger.child({ component: 'txn-handover' }),
+      });
+    await this.#declareInternalTopic(OFFSETS_TOPIC);
+    if (transactions) await this.#declareInternalTopic(TRANSACTION_STATE_TOPIC);
     this.#groupHandover.check();
+    this.#txnHandover?.check();
   }
 
   /**
-   * `__consumer_offsets` as a cluster topic (one partition, offsetsTopicReplicationFactor replicas,
-   * compacted): written once by whichever broker comes first; the controller places it once that many
-   * brokers are live (until then groups get COORDINATOR_NOT_AVAILABLE, as in Kafka).
+   * `__consumer_offsets` or `__transaction_state` as a cluster topic (one partition,
+   * offsetsTopicReplicationFactor replicas, compacted): written once by whichever broker comes first; the
+   * controller places it once that many brokers are live (until then groups and transactional producers
+   * get COORDINATOR_NOT_AVAILABLE, as in Kafka).
    */
-  async #declareOffsetsTopic(): Promise<void> {
-    const key = this.#keys.topic(OFFSETS_TOPIC);
+  async #declareInternalTopic(topic: string): Promise<void> {
+    const key = this.#keys.topic(topic);
     const spec: TopicSpec = {
       partitions: 1,
       replicationFactor: this.#config.offsetsTopicReplicationFactor,
@@ -223,10 +240,7 @@ export class ClusterNode implements ClusterView {
     };
     const written = await this.#etcd.compareAndSwap([{ key, modRevision: 0 }], [{ key, value: JSON.stringify(spec) }]);
     if (written.succeeded)
-      this.#logger.info(
-        { topic: OFFSETS_TOPIC, replicationFactor: spec.replicationFactor },
-        'declared the cluster topic',
-      );
+      this.#logger.info({ topic, replicationFactor: spec.replicationFactor }, 'declared the cluster topic');
   }
 
   /**
@@ -237,6 +251,7 @@ export class ClusterNode implements ClusterView {
     await this.#controlledShutdown();
     this.#controller.close();
     await this.#groupHandover?.close();
+    await this.#txnHandover?.close();
     await this.#replicas?.close();
     await this.#registration?.close();
     this.#cache.close();

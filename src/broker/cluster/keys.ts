@@ -6,6 +6,7 @@
 //   /sluice/<cluster>/shutting-down/<id>           a broker stopping cleanly (controlled shutdown), tied to its lease
 //   /sluice/<cluster>/elect-leaders/<request>      an operator's preferred leader election, removed by the controller once done
 //   /sluice/<cluster>/reassignments/<topic>/<p>    an operator's partition reassignment, removed by the controller once done
+//   /sluice/<cluster>/producer-id-block            the first producer id no broker has reserved (JSON), moved by CAS
 // Topic names are [a-zA-Z0-9._-]: they never hold a "/", so the paths parse back unambiguously.
 
 export class ClusterKeys {
@@ -53,6 +54,9 @@ export class ClusterKeys {
   }
   reassignment(topic: string, partition: number): string {
     return `${this.reassignments}${topic}/${partition}`;
+  }
+  get producerIdBlock(): string {
+    return `${this.root}producer-id-block`;
   }
   /** The prefix of every partition key of `topic` (names hold no "/", so no other topic's keys share it). */
   topicPartitions(topic: string): string {

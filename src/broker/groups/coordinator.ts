@@ -222,9 +222,12 @@ export class GroupCoordinator {
 
   /**
    * A committed transaction's offsets (TxnOffsetCommit, src/broker/txn/): stored when the transaction
-   * commits, which is when the group first sees them. Throws when `__consumer_offsets` refuses the write.
+   * commits, which is when the group first sees them. Throws a GroupError while this coordinator cannot
+   * serve (cluster mode: not the leader of `__consumer_offsets`, or loading it), or when the write is refused.
    */
   async commitTransactionOffsets(groupId: string, entries: OffsetCommitEntry[]): Promise<void> {
+    const unavailable = this.unavailable();
+    if (unavailable) throw new GroupError(unavailable.problem, unavailable.message);
     const now = this.scheduler.now();
     if (!this.groups.has(groupId)) this.groups.set(groupId, new Group(groupId, now));
     await this.store.commit(groupId, entries, now);

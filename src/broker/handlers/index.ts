@@ -36,6 +36,9 @@ import { electLeadersHandler } from './elect-leaders.js';
 import { incrementalAlterConfigsHandler } from './incremental-alter-configs.js';
 import { alterPartitionReassignmentsHandler } from './alter-partition-reassignments.js';
 import { listPartitionReassignmentsHandler } from './list-partition-reassignments.js';
+import { writeTxnMarkersHandler } from './write-txn-markers.js';
+import { writeTxnOffsetsHandler } from './write-txn-offsets.js';
+import { verifyTxnWriteHandler } from './verify-txn-write.js';
 import { SHARE_HANDLERS } from './share-handlers.js';
 import { saslHandshakeHandler } from './sasl-handshake.js';
 import type { Handler } from './types.js';
@@ -76,6 +79,9 @@ export const BROKER_HANDLERS: readonly Handler[] = [
   incrementalAlterConfigsHandler,
   alterPartitionReassignmentsHandler,
   listPartitionReassignmentsHandler,
+  writeTxnMarkersHandler,
+  writeTxnOffsetsHandler,
+  verifyTxnWriteHandler,
 ];
 
 /** Why a request cannot be dispatched: its API is unknown, not implemented, or the version unsupported. */

@@ -27,7 +27,7 @@ import { validateProducedBatches } from '../../records/batch-validation.js';
 import { produceChannel, type ProduceEvent } from '../diagnostics.js';
 import type { Topic } from '../registries/topics.js';
 import { partitionError, toPartitionError, wireErrorOf, type PartitionError } from './storage-errors.js';
-import { unverifiedTransactionalWrite } from './txn-verification.js';
+import { stillVerifiedTransactionalWrite, unverifiedTransactionalWrite } from './txn-verification.js';
 import { type Answer, defineHandler, NO_RESPONSE, type BrokerContext, type RequestContext } from './types.js';
 import { allowed, denied, mayCreateTopic } from '../security/acl/authorize.js';
 import { isInternalTopicName } from '../security/acl/internal-topics.js';
@@ -62,7 +62,8 @@ async function appendTo(
   try {
     const checking = validateProducedBatches(records, topic.batchPolicy, broker.clock.now());
     if (checking) await checking;
-    const unverified = unverifiedTransactionalWrite(records, log.topic, partition, broker);
+    const verifying = unverifiedTransactionalWrite(records, log.topic, partition, broker);
+    const unverified = verifying instanceof Promise ? await verifying : verifying;
     if (unverified) return failed(partition, unverified);
     // Storage resolves after the flush policy (fsync for flush=always, group-committed), which
     // satisfies acks=-1; acks=1 waits for the same (stricter than "written", never weaker).
@@ -76,6 +77,14 @@ async function appendTo(
       const short = replication.notEnoughReplicas(log.topic, partition);
       if (short) return failed(partition, partitionError('NOT_ENOUGH_REPLICAS', short));
     }
+    if (!stillVerifiedTransactionalWrite(records, log.topic, partition, broker))
+      return failed(
+        partition,
+        partitionError(
+          'CONCURRENT_TRANSACTIONS',
+          `${where}: the producer's transaction ended in this partition while its batch was being verified; retry`,
+        ),
+      );
     const result = await log.append(records, { maxBatchBytes: topic.maxMessageBytes, leaderEpoch });
     if (replication) {
       // Followers' parked fetches wake now, not after the acks=-1 wait below (which needs them).

@@ -1,6 +1,10 @@
 // TxnOffsetCommit: a group's offsets inside the producer's open transaction; the group sees them only
-// once the transaction commits. One outcome for the request, answered per partition.
+// once the transaction commits. One outcome for the request, answered per partition. In cluster mode the
+// client sends it to the group's coordinator; unless that broker also coordinates the transaction, it
+// forwards the request to the one that does (cluster/txn-offset-forwarding.ts).
 import { ErrorCode, TxnOffsetCommitApi } from '../../protocol/index.js';
+import { TXN_PEER_CLIENT_PREFIX } from '../cluster/peer-pool.js';
+import { TRANSACTION_STATE_TOPIC } from '../txn/index.js';
 import { allowed, denied } from '../security/acl/authorize.js';
 import { transactionalIdRefusal, txnOutcome } from './txn-errors.js';
 import { defineHandler } from './types.js';
@@ -14,8 +18,17 @@ export const txnOffsetCommitHandler = defineHandler(TxnOffsetCommitApi, async (r
       .filter((t) => !allowed(broker, ctx, 'Read', 'topic', t.name))
       .map((t) => denied('Read', 'topic', t.name, ctx))[0] ??
     (groupId === '' ? { errorCode: ErrorCode.INVALID_GROUP_ID, errorMessage: 'groupId must not be empty' } : null);
+  // A request forwarded by a peer is served here as it is (never sent on again: no ping-pong while two
+  // brokers' metadata disagree); the coordinator answers NOT_COORDINATOR if it is not one now.
+  const forwarding =
+    broker.clusterTransactions &&
+    !broker.cluster?.isLeader(TRANSACTION_STATE_TOPIC, 0) &&
+    !ctx.header.clientId?.startsWith(TXN_PEER_CLIENT_PREFIX)
+      ? broker.clusterTransactions
+      : undefined;
   const outcome =
     refused ??
+    (forwarding ? await forwarding.forwardOffsetCommit(request) : undefined) ??
     (await txnOutcome(
       () =>
         broker.transactions.commitOffsets(

@@ -4,9 +4,10 @@
 // code (registries/, groups/) raises domain errors; handlers alone turn them into wire codes
 // (storage-errors.ts, domain-errors.ts).
 import type { ClusterView } from '../cluster/cluster-node.js';
+import type { TxnWriteVerifier } from '../cluster/txn-write-verifier.js';
 import type { Logger } from 'pino';
 import type { Clock, PartitionLog, ReadBufferPool } from '../../../storage/index.js';
-import type { ApiSpec, ApiVersionRange, RequestHeader } from '../../protocol/index.js';
+import type { ApiSpec, ApiVersionRange, RequestHeader, TxnOffsetCommitRequest } from '../../protocol/index.js';
 import type { BrokerConfig } from '../config.js';
 import type { GroupCoordinator } from '../groups/index.js';
 import type { FetchSessions } from '../fetch/sessions.js';
@@ -66,6 +67,16 @@ export interface BrokerContext {
   readonly cluster: ClusterView | undefined;
   /** Client quotas: the configured values and the throttling accounting (src/broker/security/quotas/). */
   readonly quotas: ClientQuotas;
+  /** Cluster mode: the transactions' requests to other brokers; undefined on a single node. */
+  readonly clusterTransactions?: ClusterTransactions;
+}
+
+/** Cluster mode: what transactional handlers ask of other brokers (src/broker/cluster/). */
+export interface ClusterTransactions {
+  /** KIP-890 on this partition leader: the coordinator's word that a transactional write was added. */
+  readonly writes: TxnWriteVerifier;
+  /** TxnOffsetCommit on a broker that is not the transaction coordinator: sent on to it. */
+  forwardOffsetCommit(request: TxnOffsetCommitRequest): Promise<{ errorCode: number; errorMessage: string | null }>;
 }
 
 /**

@@ -4,11 +4,23 @@
 // (`<dataDir>/__internal/producer-ids.json`, written atomically: temp, fsync, rename) before handing
 // out any id of the block, so one fsync covers PRODUCER_ID_BLOCK ids. After a restart the next block
 // starts at the stored mark; ids of a block that was not used up are skipped, never reissued.
+//
+// Cluster mode: every broker hands out ids (idempotent producers ask any broker, transactional ones their
+// coordinator, which moves), so a block must be unique cluster-wide: a ProducerIdBlockSource (etcd, Kafka's
+// producer id blocks in ZooKeeper) reserves it, at or above this directory's own mark.
 import { dirname, join } from 'node:path';
 import { mkdirDurable, nodeFs, readJsonFile, type StorageFs, writeFileAtomic } from '../../../storage/index.js';
 
 export const PRODUCER_ID_BLOCK = 1000;
 export const PRODUCER_IDS_FILE = join('__internal', 'producer-ids.json');
+
+/** Cluster mode: reserves blocks of ids no other broker of the cluster hands out. */
+export interface ProducerIdBlockSource {
+  /** Reserves `size` ids starting at or above `floor`; resolves with the block's first id. */
+  reserve(floor: number, size: number): Promise<number>;
+  /** Every id below this is known to have been handed out somewhere in the cluster. */
+  readonly issuedBelow: number;
+}
 
 interface StoredMark {
   version: 1;
@@ -26,6 +38,7 @@ export class ProducerIdAllocator {
     dataDir: string,
     private readonly fs: StorageFs = nodeFs,
     private readonly blockSize = PRODUCER_ID_BLOCK,
+    private readonly blocks?: ProducerIdBlockSource,
   ) {
     this.path = join(dataDir, PRODUCER_IDS_FILE);
   }
@@ -39,16 +52,20 @@ export class ProducerIdAllocator {
     return this.next++;
   }
 
-  /** True when `id` was handed out by this broker run or an earlier one (it is below the reserved mark). */
+  /**
+   * True when `id` was handed out by this broker run or an earlier one (it is below the reserved mark); in
+   * cluster mode, by any broker as far as this one knows.
+   */
   wasIssued(id: number): boolean {
-    return id >= 0 && id < this.limit;
+    return id >= 0 && id < Math.max(this.limit, this.blocks?.issuedBelow ?? 0);
   }
 
   private async reserve(): Promise<void> {
     const stored = await readJsonFile<StoredMark>(this.fs, this.path);
     const storedStart =
       Number.isSafeInteger(stored?.nextBlockStart) && stored!.nextBlockStart >= 0 ? stored!.nextBlockStart : 0;
-    const start = Math.max(storedStart, this.limit);
+    const floor = Math.max(storedStart, this.limit);
+    const start = this.blocks ? await this.blocks.reserve(floor, this.blockSize) : floor;
     await mkdirDurable(this.fs, dirname(this.path));
     const mark: StoredMark = { version: 1, nextBlockStart: start + this.blockSize };
     await writeFileAtomic(this.fs, this.path, `${JSON.stringify(mark)}\n`);

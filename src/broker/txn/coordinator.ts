@@ -9,9 +9,15 @@
 // Concurrency: the operations on one transactional id run one at a time (a chain per id); different ids run
 // side by side. A transaction left Prepare* (a marker write failed, or the broker was killed) is completed
 // by the sweep that also aborts transactions open longer than their timeout, and at start.
+//
+// Cluster mode (`isCoordinator`): the coordinator serves only on the leader of `__transaction_state`.
+// src/broker/cluster/coordinator-handover.ts loads it (start) when that leadership arrives and empties it
+// (resign) when it leaves; requests meanwhile get NOT_COORDINATOR or COORDINATOR_LOAD_IN_PROGRESS. Markers
+// carry the partition's leader epoch as the coordinator epoch (Kafka's), so a later coordinator's are newer.
 import type { Logger } from '../../../storage/index.js';
 import { buildRecordBatchSync, decodeRecordBatches } from '../../records/index.js';
 import { MAX_PRODUCER_EPOCH } from '../../protocol/index.js';
+import { GroupError } from '../groups/errors.js';
 import type { OffsetsLog } from '../groups/index.js';
 import type { Scheduler, TimerHandle } from '../groups/index.js';
 import { TxnError } from './errors.js';
@@ -26,11 +32,18 @@ export interface TxnCoordinatorConfig {
   maxTimeoutMs: number;
   /** How often open transactions are checked against their timeout (Kafka's 10 s). */
   abortCheckIntervalMs: number;
+  /**
+   * A transactional id with no transaction open (Empty, Complete*) and no request for this long is forgotten
+   * (Kafka's transactional.id.expiration.ms, 7 days): a tombstone in `__transaction_state`; a producer using
+   * it again starts from a new producer id. Checked with the timeouts.
+   */
+  transactionalIdExpirationMs: number;
 }
 
 export const DEFAULT_TXN_COORDINATOR_CONFIG: TxnCoordinatorConfig = {
   maxTimeoutMs: 15 * 60_000,
   abortCheckIntervalMs: 10_000,
+  transactionalIdExpirationMs: 7 * 24 * 3600_000,
 };
 
 export interface TxnCoordinatorOptions {
@@ -42,6 +55,10 @@ export interface TxnCoordinatorOptions {
   scheduler: Scheduler;
   logger: Logger;
   config?: Partial<TxnCoordinatorConfig>;
+  /** Cluster mode: whether this broker leads `__transaction_state` now (absent on a single node: always). */
+  isCoordinator?: () => boolean;
+  /** Cluster mode: the epoch markers carry (the leader epoch of `__transaction_state`); 0 on a single node. */
+  coordinatorEpoch?: () => number;
 }
 
 /** What InitProducerId gets back. */
@@ -55,9 +72,6 @@ export interface TransactionView extends TransactionSnapshot {
   transactionalId: string;
 }
 
-/** Single node: the coordinator epoch every marker carries (a cluster bumps it when leadership moves). */
-const COORDINATOR_EPOCH = 0;
-
 export class TransactionCoordinator {
   readonly config: Readonly<TxnCoordinatorConfig>;
   readonly #options: TxnCoordinatorOptions;
@@ -65,7 +79,8 @@ export class TransactionCoordinator {
   /** Producer id → its transaction: an index for verifyTransactionalWrite, checked on use and rebuilt on a miss. */
   readonly #byProducerId = new Map<number, Transaction>();
   readonly #chains = new Map<string, Promise<unknown>>();
-  #status: 'new' | 'loading' | 'ready' | 'closed' = 'new';
+  /** resigned: another broker coordinates now (cluster mode); start() loads again when leadership returns. */
+  #status: 'new' | 'loading' | 'ready' | 'resigned' | 'closed' = 'new';
   #sweepTimer: TimerHandle | null = null;
   #sweeping: Promise<void> | null = null;
 
@@ -74,9 +89,15 @@ export class TransactionCoordinator {
     this.config = Object.freeze({ ...DEFAULT_TXN_COORDINATOR_CONFIG, ...options.config });
   }
 
-  /** Replays `__transaction_state`, then completes the transactions a stop or crash left Prepare*. */
+  /**
+   * Replays `__transaction_state`, then completes the transactions a stop or crash left Prepare* and aborts
+   * those open longer than their timeout. In cluster mode, again each time this broker becomes its leader.
+   */
   async start(): Promise<void> {
+    if (this.#status === 'closed') return;
     this.#status = 'loading';
+    this.#txns.clear();
+    this.#byProducerId.clear();
     let records = 0;
     for await (const chunk of this.#options.log.readAll()) {
       for (const batch of await decodeRecordBatches(chunk)) {
@@ -89,10 +110,28 @@ export class TransactionCoordinator {
         }
       }
     }
+    if (this.#status !== 'loading') return; // resigned or closed while loading
     this.#status = 'ready';
     this.#options.logger.info({ transactionalIds: this.#txns.size, records }, 'transaction coordinator loaded');
-    await this.sweep();
     this.#armSweep();
+    await this.sweep();
+  }
+
+  /**
+   * Cluster mode: another broker coordinates now. The sweep stops, operations under way are waited for
+   * (their writes fail: this broker no longer leads the partition), and the state is forgotten (the new
+   * coordinator loads it from the replicated `__transaction_state`).
+   */
+  async resign(): Promise<void> {
+    if (this.#status === 'closed' || this.#status === 'resigned') return;
+    this.#status = 'resigned';
+    this.#sweepTimer?.cancel();
+    this.#sweepTimer = null;
+    await Promise.all([...this.#chains.values()].map((c) => c.catch(() => undefined)));
+    await this.#sweeping?.catch(() => undefined);
+    this.#txns.clear();
+    this.#byProducerId.clear();
+    this.#options.logger.info({}, 'transaction coordinator resigned: another broker leads __transaction_state');
   }
 
   get ready(): boolean {
@@ -287,8 +326,9 @@ export class TransactionCoordinator {
   }
 
   /**
-   * Aborts transactions open longer than their timeout (bumping the epoch: their producer is fenced) and
-   * completes transactions left Prepare*. Runs on a timer, and at start.
+   * Aborts transactions open longer than their timeout (bumping the epoch: their producer is fenced),
+   * completes transactions left Prepare*, and forgets transactional ids idle longer than
+   * transactionalIdExpirationMs. Runs on a timer, and at start.
    */
   sweep(): Promise<void> {
     this.#sweeping ??= this.#sweepNow().finally(() => (this.#sweeping = null));
@@ -310,6 +350,15 @@ export class TransactionCoordinator {
       const { state, startMs, timeoutMs } = txn.snapshot;
       const expired = state === 'Ongoing' && now - startMs > timeoutMs;
       const unfinished = state === 'PrepareCommit' || state === 'PrepareAbort';
+      if (this.#idle(txn, now)) {
+        await this.#serial(txn.transactionalId, () => this.#expire(txn)).catch((err) =>
+          this.#options.logger.warn(
+            { err, transactionalId: txn.transactionalId },
+            'could not expire an idle transactional id; retrying at the next check',
+          ),
+        );
+        continue;
+      }
       if (!expired && !unfinished) continue;
       await this.#serial(txn.transactionalId, async () => {
         if (txn.state === 'PrepareCommit' || txn.state === 'PrepareAbort') await this.#complete(txn);
@@ -322,6 +371,27 @@ export class TransactionCoordinator {
         ),
       );
     }
+  }
+
+  /** No transaction open and no request for transactionalIdExpirationMs. */
+  #idle(txn: Transaction, now: number): boolean {
+    const { state, updateMs } = txn.snapshot;
+    const settled = state === 'Empty' || state === 'CompleteCommit' || state === 'CompleteAbort';
+    return settled && now - updateMs > this.config.transactionalIdExpirationMs;
+  }
+
+  /** Forgets an idle transactional id: a tombstone stored first, then the id dropped. */
+  async #expire(txn: Transaction): Promise<void> {
+    if (this.#txns.get(txn.transactionalId) !== txn || !this.#idle(txn, this.#now())) return;
+    const batch = buildRecordBatchSync([
+      { key: encodeTxnKey(txn.transactionalId), value: null, timestamp: this.#now() },
+    ]);
+    await this.#append(txn.transactionalId, batch);
+    this.#txns.delete(txn.transactionalId);
+    this.#options.logger.info(
+      { transactionalId: txn.transactionalId, producerId: txn.producerId },
+      'transactional id expired: idle longer than transactionalIdExpirationMs',
+    );
   }
 
   #armSweep(): void {
@@ -350,7 +420,7 @@ export class TransactionCoordinator {
       producerId,
       producerEpoch,
       commit,
-      coordinatorEpoch: COORDINATOR_EPOCH,
+      coordinatorEpoch: this.#options.coordinatorEpoch?.() ?? 0,
     });
     if (commit) {
       const byGroup = new Map<string, PendingOffset[]>();
@@ -383,8 +453,7 @@ export class TransactionCoordinator {
 
   /** The transaction of `transactionalId` if `identity` is its current producer (throws TxnError otherwise). */
   #current(transactionalId: string, identity: ProducerIdentity, options: { allowPrepare?: boolean } = {}): Transaction {
-    if (this.#status !== 'ready')
-      throw new TxnError('COORDINATOR_LOAD_IN_PROGRESS', 'the transaction coordinator is loading');
+    this.#checkServing();
     const txn = this.#txns.get(transactionalId);
     if (!txn || txn.producerId !== identity.producerId) {
       throw new TxnError(
@@ -424,9 +493,19 @@ export class TransactionCoordinator {
     const batch = buildRecordBatchSync([
       { key: encodeTxnKey(transactionalId), value: encodeTxnValue(snapshot), timestamp: snapshot.updateMs },
     ]);
+    await this.#append(transactionalId, batch);
+  }
+
+  async #append(transactionalId: string, batch: Buffer): Promise<void> {
     try {
       await this.#options.log.append(batch);
     } catch (err) {
+      // Cluster mode: the leadership moved under the write, or the in-sync replicas did not confirm it in
+      // time (it may still be in the log: the next state written replaces it, each record is the whole state).
+      if (err instanceof GroupError && err.problem === 'not-coordinator')
+        throw new TxnError('NOT_COORDINATOR', `transactional id ${transactionalId}: ${err.message}`);
+      if (err instanceof GroupError && err.problem === 'replication-timed-out')
+        throw new TxnError('COORDINATOR_NOT_AVAILABLE', `transactional id ${transactionalId}: ${err.message}`);
       throw new TxnError(
         'KAFKA_STORAGE_ERROR',
         `cannot store the state of transactional id ${transactionalId}: ${(err as Error).message}`,
@@ -434,11 +513,29 @@ export class TransactionCoordinator {
     }
   }
 
+  /** Throws the TxnError a request gets while this coordinator cannot serve (closed, not the leader, loading). */
+  #checkServing(): void {
+    if (this.#status === 'closed') throw new TxnError('COORDINATOR_NOT_AVAILABLE', 'the broker is stopping');
+    if (this.#options.isCoordinator && !this.#options.isCoordinator())
+      throw new TxnError('NOT_COORDINATOR', 'this broker does not lead __transaction_state now');
+    if (this.#status !== 'ready')
+      throw new TxnError('COORDINATOR_LOAD_IN_PROGRESS', 'the transaction coordinator is loading');
+  }
+
+  /** Runs `fn` after the operations on `transactionalId` before it, while this coordinator serves. */
   #serial<T>(transactionalId: string, fn: () => Promise<T>): Promise<T> {
-    if (this.#status === 'closed')
-      return Promise.reject(new TxnError('COORDINATOR_NOT_AVAILABLE', 'the broker is stopping'));
+    try {
+      this.#checkServing();
+    } catch (err) {
+      return Promise.reject(err);
+    }
     const previous = this.#chains.get(transactionalId) ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(fn);
+    const next = previous
+      .catch(() => undefined)
+      .then(() => {
+        this.#checkServing();
+        return fn();
+      });
     this.#chains.set(transactionalId, next);
     void next
       .catch(() => undefined)

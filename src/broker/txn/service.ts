@@ -1,6 +1,9 @@
 // What the broker's composition root calls: opens `__transaction_state` (compacted, its own log manager
 // under `<dataDir>/__txn/`, so neither the topic registry nor the other internal logs ever see it),
-// replays it into the transaction coordinator, and closes both on stop.
+// replays it into the transaction coordinator, and closes both on stop. In cluster mode (`replicated`)
+// nothing is replayed at start: the coordinator is loaded when this broker becomes the leader of
+// `__transaction_state` (src/broker/cluster/coordinator-handover.ts), its state is written through the
+// replicated log the option wraps around the partition, and its markers go to the partitions' leaders.
 import { join } from 'node:path';
 import {
   type CleanerSettings,
@@ -12,9 +15,9 @@ import {
   resolvePartitionConfig,
   type StorageFs,
 } from '../../../storage/index.js';
-import { PartitionOffsetsLog, type Scheduler, systemScheduler } from '../groups/index.js';
+import { type OffsetsLog, PartitionOffsetsLog, type Scheduler, systemScheduler } from '../groups/index.js';
 import { TransactionCoordinator, TRANSACTION_STATE_TOPIC, type TxnCoordinatorConfig } from './coordinator.js';
-import { LocalMarkerWriter } from './markers.js';
+import { LocalMarkerWriter, type MarkerWriter } from './markers.js';
 import type { PendingOffset } from './transaction.js';
 
 export const TXN_DIR = '__txn';
@@ -34,6 +37,19 @@ export interface TxnServiceOptions {
   commitOffsets(groupId: string, offsets: PendingOffset[]): Promise<void>;
   config?: Partial<TxnCoordinatorConfig>;
   scheduler?: Scheduler;
+  /** Cluster mode: `__transaction_state` is a replicated partition and the coordinator follows its leadership. */
+  replicated?: {
+    /** The log the coordinator writes its state through (appends wait for the in-sync replicas). */
+    wrap(log: PartitionLog): OffsetsLog;
+    /** Whether this broker leads `__transaction_state` now. */
+    isCoordinator(): boolean;
+    /** The leader epoch of `__transaction_state`: the coordinator epoch markers carry. */
+    coordinatorEpoch(): number;
+    /** Writes markers into partitions led by any broker (instead of the local logs). */
+    markers: MarkerWriter;
+    /** Hands committed offsets to the group coordinator, wherever it is (instead of `commitOffsets`). */
+    commitOffsets(groupId: string, offsets: PendingOffset[]): Promise<void>;
+  };
 }
 
 export interface TxnService {
@@ -63,16 +79,18 @@ export async function startTxnService(options: TxnServiceOptions): Promise<TxnSe
     const log =
       manager.get(TRANSACTION_STATE_TOPIC, 0) ?? (await manager.create(TRANSACTION_STATE_TOPIC, 0, partitionConfig));
     const scheduler = options.scheduler ?? { now: () => options.clock.now(), schedule: systemScheduler.schedule };
+    const { replicated } = options;
     const coordinator = new TransactionCoordinator({
-      log: new PartitionOffsetsLog(log),
+      log: replicated ? replicated.wrap(log) : new PartitionOffsetsLog(log),
       producerIds: options.producerIds,
-      markers: new LocalMarkerWriter({ log: options.log, appended: options.appended }),
-      commitOffsets: options.commitOffsets,
+      markers: replicated?.markers ?? new LocalMarkerWriter({ log: options.log, appended: options.appended }),
+      commitOffsets: replicated?.commitOffsets ?? options.commitOffsets,
       scheduler,
       logger: options.logger,
       ...(options.config ? { config: options.config } : {}),
+      ...(replicated ? { isCoordinator: replicated.isCoordinator, coordinatorEpoch: replicated.coordinatorEpoch } : {}),
     });
-    await coordinator.start();
+    if (!replicated) await coordinator.start();
     return {
       coordinator,
       internalTopics: [{ name: TRANSACTION_STATE_TOPIC, partitions: 1 }],

@@ -13,6 +13,7 @@
 import {
   AddOffsetsToTxnApi,
   AddPartitionsToTxnApi,
+  type ApiSpec,
   EndTxnApi,
   ErrorCode,
   FindCoordinatorApi,
@@ -114,7 +115,7 @@ export class TransactionManager {
     if (this.#state !== TxnState.Uninitialized && this.#state !== TxnState.Ready)
       throw new SluiceNonRetriableError(`cannot begin a transaction while ${TxnState[this.#state]}`);
     this.#identity = await this.#options.retrier(async (bail) => {
-      const response = await (await this.#coordinatorConnection()).send(InitProducerIdApi, {
+      const response = await this.#sendToCoordinator(InitProducerIdApi, {
         transactionalId: this.#options.transactionalId,
         transactionTimeoutMs: this.#options.transactionTimeout,
         producerId: -1,
@@ -159,7 +160,7 @@ export class TransactionManager {
     this.#throwUnlessTransacting();
     const identity = this.#identity!;
     await this.#options.retrier(async (bail) => {
-      const response = await (await this.#coordinatorConnection()).send(AddPartitionsToTxnApi, {
+      const response = await this.#sendToCoordinator(AddPartitionsToTxnApi, {
         transactionalId: this.#options.transactionalId,
         producerId: identity.producerId,
         producerEpoch: identity.epoch,
@@ -206,7 +207,7 @@ export class TransactionManager {
     const identity = this.#identity!;
     const { transactionalId } = this.#options;
     await this.#options.retrier(async (bail) => {
-      const response = await (await this.#coordinatorConnection()).send(AddOffsetsToTxnApi, {
+      const response = await this.#sendToCoordinator(AddOffsetsToTxnApi, {
         transactionalId,
         producerId: identity.producerId,
         producerEpoch: identity.epoch,
@@ -266,7 +267,7 @@ export class TransactionManager {
     const identity = this.#identity!;
     try {
       await this.#options.retrier(async (bail) => {
-        const response = await (await this.#coordinatorConnection()).send(EndTxnApi, {
+        const response = await this.#sendToCoordinator(EndTxnApi, {
           transactionalId: this.#options.transactionalId,
           producerId: identity.producerId,
           producerEpoch: identity.epoch,
@@ -299,6 +300,17 @@ export class TransactionManager {
     }
     if (STALE_COORDINATOR_CODES.has(code)) this.#coordinator = null;
     throw error;
+  }
+
+  /** Sends to the coordinator; a request that fails (a lost connection: a coordinator gone) looks it up again next time. */
+  async #sendToCoordinator<Req, Res>(api: ApiSpec<Req, Res>, request: Req): Promise<Res> {
+    const found = this.#coordinatorConnection();
+    try {
+      return await (await found).send(api, request);
+    } catch (err) {
+      if (this.#coordinator === found) this.#coordinator = null;
+      throw err;
+    }
   }
 
   #coordinatorConnection(): Promise<Connection> {

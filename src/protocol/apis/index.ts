@@ -50,6 +50,9 @@ import { ElectLeadersApi } from './elect-leaders.js';
 import { IncrementalAlterConfigsApi } from './incremental-alter-configs.js';
 import { AlterPartitionReassignmentsApi } from './alter-partition-reassignments.js';
 import { ListPartitionReassignmentsApi } from './list-partition-reassignments.js';
+import { WriteTxnMarkersApi } from './write-txn-markers.js';
+import { WriteTxnOffsetsApi } from './write-txn-offsets.js';
+import { VerifyTxnWriteApi } from './verify-txn-write.js';
 
 export const ALL_APIS: readonly AnyNativeApi[] = [
   ApiVersionsApi,
@@ -102,6 +105,9 @@ export const ALL_APIS: readonly AnyNativeApi[] = [
   IncrementalAlterConfigsApi,
   AlterPartitionReassignmentsApi,
   ListPartitionReassignmentsApi,
+  WriteTxnMarkersApi,
+  WriteTxnOffsetsApi,
+  VerifyTxnWriteApi,
 ];
 
 const byKey = new Map<number, AnyNativeApi>(ALL_APIS.map((api) => [api.key, api]));
@@ -164,3 +170,6 @@ export * from './describe-user-scram-credentials.js';
 export * from './alter-user-scram-credentials.js';
 export * from './replica-fetch.js';
 export * from './offset-for-leader-epoch.js';
+export * from './write-txn-markers.js';
+export * from './write-txn-offsets.js';
+export * from './verify-txn-write.js';

@@ -1,13 +1,14 @@
 // FindCoordinator (v0-4): on a single node this listener coordinates every group (keyType 0) and every
 // transactional id (keyType 1). v4 asks for several keys at once
 // (`coordinatorKeys`) and gets one answer per key; v0-3 ask for one (`key`). In cluster mode a group's
-// coordinator is the leader of `__consumer_offsets`, at its Kafka listener (cluster/coordinator-lookup.ts).
+// coordinator is the leader of `__consumer_offsets`, a transactional id's the leader of
+// `__transaction_state`, at its Kafka listener (cluster/coordinator-lookup.ts).
 import { ErrorCode } from '../../../protocol/index.js';
 import { FindCoordinator } from '../../../protocol/kafka/index.js';
 import type { BrokerContext } from '../../handlers/types.js';
 import { type KafkaRequestContext, kafkaHandler } from '../handler.js';
 import { allowed, denied } from '../../security/acl/authorize.js';
-import { groupCoordinatorAddress } from '../../cluster/coordinator-lookup.js';
+import { coordinatorAddress } from '../../cluster/coordinator-lookup.js';
 
 const coordinatorNotAvailable = (message: string) => ({
   errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE,
@@ -30,11 +31,13 @@ function coordinatorOf(keyType: number, key: string, broker: BrokerContext, ctx:
   const type = keyType === 1 ? 'transactional-id' : 'group';
   if (!allowed(broker, ctx, 'Describe', type, key))
     return { ...denied('Describe', type, key, ctx), nodeId: -1, host: '', port: -1 };
-  if (broker.cluster && keyType === 0) {
-    const found = groupCoordinatorAddress(broker.cluster);
+  if (broker.cluster) {
+    const found = coordinatorAddress(broker.cluster, keyType);
     if ('unavailable' in found) return coordinatorNotAvailable(found.unavailable);
     if (found.kafkaPort === null)
-      return coordinatorNotAvailable(`broker ${found.nodeId} coordinates groups but has no Kafka listener`);
+      return coordinatorNotAvailable(
+        `broker ${found.nodeId} coordinates ${keyType === 0 ? 'groups' : 'transactions'} but has no Kafka listener`,
+      );
     return {
       errorCode: ErrorCode.NONE,
       errorMessage: null,

@@ -24,10 +24,10 @@ const PRODUCE_KEY = 0;
 const FETCH_KEY = 1;
 /**
  * Requests no quota counts (their responses have no throttleTimeMs): ApiVersions and the SASL exchange (a
- * client must be able to log in), and replication between brokers (ReplicaFetch, OffsetForLeaderEpoch:
- * not client traffic; Kafka's client quotas leave follower fetches alone too).
+ * client must be able to log in), and requests between brokers (ReplicaFetch, OffsetForLeaderEpoch,
+ * WriteTxnMarkers, WriteTxnOffsets, VerifyTxnWrite: not client traffic; Kafka's client quotas leave follower fetches alone too).
  */
-const EXEMPT_KEYS: ReadonlySet<number> = new Set([17, 18, 36, 1100, 1101]);
+const EXEMPT_KEYS: ReadonlySet<number> = new Set([17, 18, 36, 1100, 1101, 1170, 1171, 1172]);
 
 interface Bucket {
   credits: number;

@@ -29,7 +29,13 @@ const ATTEMPTS = 4;
 /** Not counted by any quota (security/quotas/throttler.ts), so their responses have no throttleTimeMs. */
 const EXEMPT: ReadonlySet<number> = new Set([ApiKey.SaslHandshake, ApiKey.ApiVersions, ApiKey.Authenticate]);
 /** Broker-to-broker APIs (cluster mode only), not a client's. */
-const BETWEEN_BROKERS: ReadonlySet<number> = new Set([ApiKey.ReplicaFetch, ApiKey.OffsetForLeaderEpoch]);
+const BETWEEN_BROKERS: ReadonlySet<number> = new Set([
+  ApiKey.ReplicaFetch,
+  ApiKey.OffsetForLeaderEpoch,
+  ApiKey.WriteTxnMarkers,
+  ApiKey.WriteTxnOffsets,
+  ApiKey.VerifyTxnWrite,
+]);
 
 let t: TestBroker | undefined;
 let k: KafkaTestBroker | undefined;
