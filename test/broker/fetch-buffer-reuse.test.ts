@@ -1,13 +1,17 @@
 // Fetch read buffers are reused (storage/read-buffer-pool.ts) only after the socket write carrying them
 // completed. Many concurrent fetches from files with distinct content, some of their clients not reading
 // for a while (their responses wait in the broker's socket buffers while other fetches reuse buffers):
-// every byte of every response must be the right one.
+// every byte of every response must be the right one. The same over TLS, where responses go out in pieces
+// (src/broker/transport/response-writer.ts) and buffers are reused once the last piece is written.
+import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { connect as connectTls } from 'node:tls';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKey, decodeResponsePayload, encodeRequestFrame, FetchApi, FrameDecoder } from '../../src/protocol/index.js';
 import { decodeRecordBatches } from '../../src/records/index.js';
 import { batchOf, createTopic, produce, startBroker, type TestBroker } from '../helpers/broker.js';
 import { removeTempDirs } from '../helpers/temp-dir.js';
+import { makeTestPki, type TestPki } from '../helpers/tls-certificates.js';
 import { elapse } from '../helpers/wait-for.js';
 
 const PARTITIONS = 4;
@@ -26,17 +30,33 @@ interface Asked {
 }
 
 let t: TestBroker | undefined;
+let pki: TestPki;
+beforeAll(async () => {
+  pki = await makeTestPki();
+});
 afterEach(async () => t?.stop());
 afterAll(removeTempDirs);
 
+/** A connection to the broker's plaintext port, or to its TLS port when it has one. */
+async function connectTo(broker: TestBroker): Promise<Socket> {
+  const tlsPort = broker.broker.tlsPort;
+  if (tlsPort) {
+    const socket = connectTls({ host: '127.0.0.1', port: tlsPort, ca: pki.caPem });
+    await once(socket, 'secureConnect');
+    return socket;
+  }
+  const socket = connect(broker.port, '127.0.0.1');
+  await once(socket, 'connect');
+  return socket;
+}
+
 async function fetchPipelined(
-  port: number,
+  broker: TestBroker,
   asks: Asked[],
   firstId: number,
   stallMs: number,
 ): Promise<Array<{ ask: Asked; records: Array<{ offset: number; value: string }> }>> {
-  const socket: Socket = connect(port, '127.0.0.1');
-  await new Promise((r) => socket.once('connect', r));
+  const socket = await connectTo(broker);
   socket.pause();
   for (const [i, ask] of asks.entries()) {
     const partitionMaxBytes = 64 * 1024 * (1 + ((i * 5) % 8));
@@ -84,7 +104,7 @@ async function fetchPipelined(
   return out;
 }
 
-describe('fetch read buffer reuse', () => {
+describe.each(['plaintext', 'TLS'])('fetch read buffer reuse (%s)', (listener) => {
   it('serves every byte right under many concurrent fetches, some clients slow to read', async () => {
     const first = await startBroker();
     t = first;
@@ -98,7 +118,12 @@ describe('fetch read buffer reuse', () => {
     }
     await first.stop();
     // Restarted: the tail cache is empty, so every fetch reads its segment file through the pool.
-    t = await startBroker({ dataDir: first.dataDir, maxInFlightRequests: 16 });
+    const server = listener === 'TLS' ? pki.server() : null;
+    t = await startBroker({
+      dataDir: first.dataDir,
+      maxInFlightRequests: 16,
+      ...(server ? { tls: { port: 0, cert: server.cert, key: server.key } } : {}),
+    });
 
     const total = BATCHES * PER_BATCH;
     const clients = Array.from({ length: 8 }, (_, c) =>
@@ -108,7 +133,7 @@ describe('fetch read buffer reuse', () => {
       ),
     );
     const results = await Promise.all(
-      clients.map((asks, c) => fetchPipelined(t!.port, asks, 1000 * (c + 1), c % 2 === 0 ? 400 : 0)),
+      clients.map((asks, c) => fetchPipelined(t!, asks, 1000 * (c + 1), c % 2 === 0 ? 400 : 0)),
     );
 
     let checked = 0;

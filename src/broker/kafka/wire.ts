@@ -36,7 +36,7 @@ import {
 } from '../transport/wire.js';
 import type { KafkaHandler, KafkaListenerInfo, KafkaRequestContext } from './handler.js';
 import type { KafkaHandlerRegistry } from './registry.js';
-import { reportsThrottle, throttled } from '../security/quotas/enforce.js';
+import { reportsThrottle, throttled, throttledError } from '../security/quotas/enforce.js';
 import { RequestTimer } from '../security/quotas/request-timer.js';
 import { errorResponseFrame, unsupportedFrame } from './unsupported.js';
 
@@ -67,7 +67,8 @@ export class KafkaWire implements Wire {
     const handler = this.deps.registry.route(apiKey, apiVersion);
     if (!handler) {
       exchange.connection.logger.debug({ apiKey, apiVersion }, 'unsupported Kafka API or version');
-      return unsupportedFrame(apiKey, apiVersion, correlationId, this.deps.registry.versions());
+      const unsupported = unsupportedFrame(apiKey, apiVersion, correlationId, this.deps.registry.versions());
+      return this.countError(header, payload.length, exchange, unsupported, null);
     }
     // Authentication (src/broker/security/auth/): before it, only ApiVersions and the SASL APIs.
     const refusal = this.deps.broker.authenticator.admit(exchange.connection, this.name, apiKey);
@@ -75,7 +76,7 @@ export class KafkaWire implements Wire {
       exchange.connection.logger.debug({ apiKey, code: refusal.errorCode }, 'request refused before authentication');
       const frame = errorResponseFrame(apiKey, apiVersion, correlationId, ErrorCode[refusal.errorCode]);
       if (!frame) throw new CloseConnection(`${handler.api.name} before authentication (${refusal.message})`);
-      return frame;
+      return this.countError(header, payload.length, exchange, frame, null);
     }
     // Metrics (diagnostics.ts): nothing but one property read unless /metrics or another observer listens.
     const observed = observeRequest('kafka', handler.api.name);
@@ -139,7 +140,8 @@ export class KafkaWire implements Wire {
           : null;
       return throttled(throttler, exchange, request, frame, withThrottle, timer);
     };
-    const failed = (error: unknown): ResponseFrame => this.unexpected(header, exchange, error);
+    const failed = (error: unknown): ResponseFrame =>
+      this.countError(header, payload.length, exchange, this.unexpected(header, exchange, error), timer);
     try {
       const response = handler.handle(request as never, this.deps.broker, this.context(header, exchange));
       if (!(response instanceof Promise)) return encode(response);
@@ -155,6 +157,18 @@ export class KafkaWire implements Wire {
     } catch (error) {
       return failed(error);
     }
+  }
+
+  /** An error frame counts against its sender's quotas like a response (security/quotas/enforce.ts). */
+  private countError(
+    header: KafkaRequestHeader,
+    bytes: number,
+    exchange: Exchange,
+    frame: ResponseFrame,
+    timer: RequestTimer | null,
+  ): ResponseFrame {
+    const request = { apiKey: header.apiKey, clientId: header.clientId, bytes };
+    return throttledError(this.deps.broker.quotas.throttler, exchange, request, frame, timer);
   }
 
   private context(header: KafkaRequestHeader, exchange: Exchange): KafkaRequestContext {

@@ -32,7 +32,7 @@ import {
   type Wire,
 } from '../transport/wire.js';
 import { observeRequest } from '../diagnostics.js';
-import { reportsThrottle, throttled } from '../security/quotas/enforce.js';
+import { reportsThrottle, throttled, throttledError } from '../security/quotas/enforce.js';
 import { RequestTimer } from '../security/quotas/request-timer.js';
 
 export interface NativeWireDeps {
@@ -76,7 +76,11 @@ export class NativeWire implements Wire {
         { apiKey: frame.apiKey, code: refusal.errorCode },
         'request refused before authentication',
       );
-      return encodeErrorResponseFrame(frame.correlationId, new ProtocolError(refusal.errorCode, refusal.message));
+      const refused = encodeErrorResponseFrame(
+        frame.correlationId,
+        new ProtocolError(refusal.errorCode, refusal.message),
+      );
+      return this.countError(frame, payload.length, exchange, refused, null);
     }
     return this.handle(frame, payload.length, exchange);
   }
@@ -111,7 +115,8 @@ export class NativeWire implements Wire {
     const route = this.deps.registry.route(frame.apiKey, frame.apiVersion);
     if (!('api' in route)) {
       logger.debug({ apiKey: frame.apiKey, apiVersion: frame.apiVersion, reason: route.reason }, 'unsupported request');
-      return encodeErrorResponseFrame(correlationId, new ProtocolError('UNSUPPORTED_VERSION', route.reason));
+      const refusal = encodeErrorResponseFrame(correlationId, new ProtocolError('UNSUPPORTED_VERSION', route.reason));
+      return this.countError(frame, bytes, exchange, refusal, null);
     }
     // Metrics (diagnostics.ts): nothing but one property read unless /metrics or another observer listens.
     const observed = observeRequest('native', route.api.name);
@@ -129,8 +134,9 @@ export class NativeWire implements Wire {
     route: Handler,
     exchange: Exchange,
   ): ResponseFrame | Promise<ResponseFrame> {
-    const failed = (error: unknown): Buffer[] => this.refuse(frame, route.api, exchange, error);
     const timer = this.deps.broker.quotas.throttler.timesRequests ? new RequestTimer() : null;
+    const failed = (error: unknown): ResponseFrame =>
+      this.countError(frame, bytes, exchange, this.refuse(frame, route.api, exchange, error), timer);
     try {
       const request = route.api.decodeRequest(frame.body, frame.tail, frame.apiVersion);
       if (this.deps.interceptors.has(frame.apiKey)) return this.intercepted(frame, bytes, route, request, exchange);
@@ -146,7 +152,7 @@ export class NativeWire implements Wire {
     route: Handler,
     request: unknown,
     exchange: Exchange,
-    failed: (error: unknown) => Buffer[],
+    failed: (error: unknown) => ResponseFrame,
     timer: RequestTimer | null = null,
   ): ResponseFrame | Promise<ResponseFrame> {
     const response = route.handle(request, this.deps.broker, requestContext(frame, exchange));
@@ -183,6 +189,18 @@ export class NativeWire implements Wire {
     return throttled(throttler, exchange, request, encoded, withThrottle, timer);
   }
 
+  /** An error frame counts against its sender's quotas like a response (security/quotas/enforce.ts). */
+  private countError(
+    frame: DecodedRequestFrame,
+    bytes: number,
+    exchange: Exchange,
+    errorFrame: ResponseFrame,
+    timer: RequestTimer | null,
+  ): ResponseFrame {
+    const request = { apiKey: frame.apiKey, clientId: frame.clientId, bytes };
+    return throttledError(this.deps.broker.quotas.throttler, exchange, request, errorFrame, timer);
+  }
+
   /** An error thrown while serving: a ProtocolError is the answer; anything else is a bug (logged). */
   private refuse(frame: DecodedRequestFrame, api: ApiSpec<unknown, unknown>, exchange: Exchange, error: unknown) {
     exchange.discardAfterWrite();
@@ -205,7 +223,8 @@ export class NativeWire implements Wire {
     request: unknown,
     exchange: Exchange,
   ): Promise<ResponseFrame> {
-    const failed = (error: unknown): Buffer[] => this.refuse(frame, route.api, exchange, error);
+    const failed = (error: unknown): ResponseFrame =>
+      this.countError(frame, bytes, exchange, this.refuse(frame, route.api, exchange, error), null);
     const { signal } = exchange.connection;
     let action: InterceptAction | undefined;
     try {

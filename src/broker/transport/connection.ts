@@ -6,7 +6,9 @@
 // it is written. A produce with acks=0 fills its slot with "no frame" and is skipped.
 //
 // Writes: a finished response is written on the next tick (scheduleFlush), once the burst of work that
-// finished it is over, so responses finished together leave in one corked write (one syscall).
+// finished it is over, so responses finished together leave in one corked write (one syscall). How the
+// chunks go onto the socket is the ResponseWriter's (response-writer.ts): corked writev on plaintext,
+// pieces on TLS.
 //
 // Backpressure: at most maxInFlightRequests are dispatched (answers waiting for that next-tick flush
 // still count); frames decoded beyond that wait in
@@ -47,6 +49,7 @@ import type { Principal } from '../security/principal.js';
 import { initialPrincipal, type TlsFacts } from '../security/tls/client-certificate.js';
 import { enableDirectReads } from './direct-read.js';
 import { ConnectionMemory, type MemoryBudget } from './memory-budget.js';
+import { type ResponseWriter, SocketResponseWriter, TlsResponseWriter } from './response-writer.js';
 import { StallWatchdog, type WatchedConnection } from './stall-watchdog.js';
 import {
   CloseConnection,
@@ -150,6 +153,7 @@ export class Connection implements ConnectionFacts, WatchedConnection {
   private readonly decoder: FrameDecoder;
   private readonly wire: Wire;
   private readonly watchdog: StallWatchdog;
+  private readonly writer: ResponseWriter;
   private readonly slots: Slot[] = [];
   private readonly backlog: Buffer[] = [];
   private inFlight = 0;
@@ -211,10 +215,11 @@ export class Connection implements ConnectionFacts, WatchedConnection {
       (n, buf) => this.onRead(n, buf),
     );
     if (!direct) socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('drain', () => {
+    const drained = () => {
       this.writeBlocked = false;
       this.pump();
-    });
+    };
+    this.writer = this.tls ? new TlsResponseWriter(socket, drained) : new SocketResponseWriter(socket, drained);
     socket.on('error', (error) => this.logger.debug({ err: error }, 'connection error'));
     socket.on('close', () => this.onClosed());
     this.logger.debug({ directReads: direct }, 'connection opened');
@@ -400,27 +405,22 @@ export class Connection implements ConnectionFacts, WatchedConnection {
   /** Writes every finished slot at the head of the queue, in one corked batch. */
   private flush(): void {
     if (this.slots.length === 0 || !this.slots[0]!.done) return;
-    const socket = this.socket;
-    const writable = !this.isClosed && !socket.destroyed;
-    if (writable) socket.cork();
+    const writable = !this.isClosed && !this.socket.destroyed;
+    if (writable) this.writer.beginBatch();
     while (this.slots.length > 0 && this.slots[0]!.done) {
       const { frame, afterWrite, responseBytes } = this.slots.shift()!;
       if (!frame || !writable) {
         this.responseReleased(responseBytes);
         continue;
       }
-      // Header and record chunks go out as separate writes inside one cork: one writev, no concat.
-      const last = frame.length - 1;
-      for (let i = 0; i < last; i++) if (!socket.write(frame[i]!)) this.writeBlocked = true;
-      // Writes complete in order: the last chunk's callback means the whole frame reached the kernel.
       // On an error (connection destroyed mid-write) afterWrite callbacks are dropped: buffers go to the GC.
       const written = (error?: Error | null) => {
         if (!error && afterWrite) runAll(afterWrite);
         this.responseReleased(responseBytes);
       };
-      if (!socket.write(frame[last]!, written)) this.writeBlocked = true;
+      if (!this.writer.write(frame, written)) this.writeBlocked = true;
     }
-    if (writable) socket.uncork();
+    if (writable) this.writer.endBatch();
     if (this.slots.length === 0) this.notifyIdle();
   }
 
@@ -510,7 +510,7 @@ export class Connection implements ConnectionFacts, WatchedConnection {
     if (!this.isClosed) this.socket.pause();
     if (this.slots.length > 0 && !this.isClosed) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
     // end()'s callback fires once every queued response reached the kernel; destroy() is then safe.
-    if (!this.isClosed) await new Promise<void>((resolve) => this.socket.end(resolve));
+    if (!this.isClosed) await new Promise<void>((resolve) => this.writer.end(resolve));
   }
 
   destroy(): void {

@@ -38,6 +38,32 @@ function appliesTo(b: AclBinding, who: Requester): boolean {
   );
 }
 
+/** Where a check stands after scanning some lists of bindings (scan()). */
+const NOT_ALLOWED = 0;
+const ALLOWED = 1;
+const DENIED = 2;
+type Verdict = typeof NOT_ALLOWED | typeof ALLOWED | typeof DENIED;
+
+/** One list of covering bindings applied to the verdict so far: a deny that applies ends the check. */
+function scan(
+  list: readonly AclBinding[] | undefined,
+  who: Requester,
+  operation: Operation,
+  verdict: Verdict,
+): Verdict {
+  if (list === undefined) return verdict;
+  for (let i = 0; i < list.length; i++) {
+    const b = list[i]!;
+    if (!appliesTo(b, who)) continue;
+    if (b.permission === 'deny') {
+      if (b.operation === operation || b.operation === 'All') return DENIED;
+    } else if (verdict === NOT_ALLOWED && allowsOperation(b.operation, operation)) {
+      verdict = ALLOWED;
+    }
+  }
+  return verdict;
+}
+
 class TypeIndex {
   readonly literal = new Map<string, AclBinding[]>();
   readonly prefixed = new Map<string, AclBinding[]>();
@@ -68,19 +94,21 @@ class TypeIndex {
     if (b.patternType === 'prefixed') this.countLength(b.resourceName.length, -1);
   }
 
-  /** Every binding whose pattern covers `name`, list by list (no array built for the common case). */
-  *covering(name: string): Iterable<readonly AclBinding[]> {
-    const exact = this.literal.get(name);
-    if (exact) yield exact;
-    if (name !== WILDCARD) {
-      const any = this.literal.get(WILDCARD);
-      if (any) yield any;
-    }
-    for (const length of this.lengths) {
+  /**
+   * The verdict of every binding whose pattern covers `name`: the literal name, the literal "*", then each
+   * prefix length in use. Plain loops, no generator or array: this runs on every request.
+   */
+  check(who: Requester, operation: Operation, name: string): Verdict {
+    let verdict = scan(this.literal.get(name), who, operation, NOT_ALLOWED);
+    if (verdict !== DENIED && name !== WILDCARD) verdict = scan(this.literal.get(WILDCARD), who, operation, verdict);
+    const lengths = this.lengths;
+    for (let i = 0; i < lengths.length && verdict !== DENIED; i++) {
+      const length = lengths[i]!;
       if (length > name.length) break;
-      const list = this.prefixed.get(length === name.length ? name : name.slice(0, length));
-      if (list) yield list;
+      const prefix = length === name.length ? name : name.slice(0, length);
+      verdict = scan(this.prefixed.get(prefix), who, operation, verdict);
     }
+    return verdict;
   }
 
   private countLength(length: number, delta: 1 | -1): void {
@@ -135,18 +163,7 @@ export class AclIndex {
   allows(who: Requester, operation: Operation, resourceType: ResourceType, name: string): boolean {
     const index = this.#byType.get(resourceType);
     if (!index) return false;
-    let allowed = false;
-    for (const list of index.covering(name)) {
-      for (const b of list) {
-        if (!appliesTo(b, who)) continue;
-        if (b.permission === 'deny') {
-          if (b.operation === operation || b.operation === 'All') return false;
-        } else if (!allowed && allowsOperation(b.operation, operation)) {
-          allowed = true;
-        }
-      }
-    }
-    return allowed;
+    return index.check(who, operation, name) === ALLOWED;
   }
 
   /**

@@ -56,3 +56,20 @@ export function throttled(
   if (frame === null || withThrottle === null) return frame;
   return withThrottle(ms);
 }
+
+/**
+ * Accounts a request answered with an error frame instead of its response (an unsupported version, a
+ * refusal, a handler that threw): it counts against the sender's quotas like any other request (a client
+ * looping on a failing request is still held to its request rate), and a sender over them waits before
+ * its next request is served. The frame goes out as it is: an error frame has no throttleTimeMs.
+ */
+export function throttledError(
+  throttler: Throttler,
+  exchange: Exchange,
+  request: { apiKey: number; clientId: string | null; bytes: number },
+  frame: Frame,
+  timer: RequestTimer | null,
+): Frame {
+  if (throttler.idle) return frame;
+  return throttled(throttler, exchange, request, frame, null, timer);
+}
