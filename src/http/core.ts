@@ -11,7 +11,7 @@
 import { statfs } from 'node:fs/promises';
 import type { PartitionLog } from '../../storage/index.js';
 import { formatFlushPolicy } from '../broker/config.js';
-import { highWatermark } from '../broker/fetch/high-watermark.js';
+import { highWatermark } from '../broker/high-watermark.js';
 import { groupWireError, TOPIC_PROBLEM_CODES } from '../broker/handlers/domain-errors.js';
 import { produceHandler } from '../broker/handlers/produce.js';
 import { TopicError } from '../broker/registries/errors.js';

@@ -75,9 +75,11 @@ describe('sluice serve --cluster', () => {
     expect(created.stderr).toBe('');
     expect(created.code).toBe(0);
     const placed = await status();
-    // __consumer_offsets too: the group coordinator lives on its leader (placed once three brokers are live).
+    // __consumer_offsets and __transaction_state too: the group and transaction coordinators live on their
+    // leaders (placed once three brokers are live).
     expect(placed.partitions.map((p) => [p.topic, p.partition, p.offline])).toEqual([
       ['__consumer_offsets', 0, false],
+      ['__transaction_state', 0, false],
       ['orders', 0, false],
       ['orders', 1, false],
       ['orders', 2, false],

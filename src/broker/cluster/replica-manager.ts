@@ -11,7 +11,7 @@
 // to disk (hw-checkpoint.ts) every `HW_CHECKPOINT_INTERVAL_MS` and at stop.
 import type { Logger } from 'pino';
 import type { PartitionLog, StorageFs } from '../../../storage/index.js';
-import { bindReplicatedHighWatermark } from '../fetch/high-watermark.js';
+import { bindReplicatedHighWatermark } from '../high-watermark.js';
 import { partitionKey } from '../partition-key.js';
 import type { TopicRegistry } from '../registries/topics.js';
 import { type AckOutcome, AckWaiters } from './ack-waiters.js';

@@ -40,7 +40,7 @@ import { partitionError, toPartitionError } from '../handlers/storage-errors.js'
 import { type Answer, defineHandler, type BrokerContext, type RequestContext } from '../handlers/types.js';
 import { partitionKey, partitionName } from '../partition-key.js';
 import { onAbort } from './abort-hooks.js';
-import { highWatermark, lastStableOffset } from './high-watermark.js';
+import { highWatermark, lastStableOffset } from '../high-watermark.js';
 import type { FetchReadAhead } from './read-ahead.js';
 import { allowed, denied } from '../security/acl/authorize.js';
 

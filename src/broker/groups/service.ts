@@ -4,7 +4,7 @@
 // leader of `__consumer_offsets` (src/broker/cluster/coordinator-handover.ts), and its writes go through
 // the replicated log the option wraps around the partition.
 import type { CleanerSettings, Clock, FlushPolicy, Logger, PartitionLog, StorageFs } from '../../../storage/index.js';
-import { highWatermark } from '../fetch/high-watermark.js';
+import { highWatermark } from '../high-watermark.js';
 import { GroupCoordinator, type GroupCoordinatorConfig } from './coordinator.js';
 import { openInternalLogs } from './offsets-log.js';
 import { OFFSETS_TOPIC, type OffsetsLog, OffsetsStore } from './offsets-store.js';

@@ -8,7 +8,7 @@ import {
   type DeleteRecordsPartitionResult,
   ErrorCode,
 } from '../../protocol/index.js';
-import { highWatermark } from '../fetch/high-watermark.js';
+import { highWatermark } from '../high-watermark.js';
 import { partitionError, toPartitionError } from './storage-errors.js';
 import { type BrokerContext, defineHandler, type RequestContext } from './types.js';
 import { allowed, denied } from '../security/acl/authorize.js';

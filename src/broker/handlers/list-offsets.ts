@@ -10,7 +10,7 @@ import {
   ListOffsetsApi,
   type ListOffsetsPartitionResult,
 } from '../../protocol/index.js';
-import { highWatermark, lastStableOffset } from '../fetch/high-watermark.js';
+import { highWatermark, lastStableOffset } from '../high-watermark.js';
 import { partitionError, toPartitionError } from './storage-errors.js';
 import { defineHandler, type BrokerContext, type RequestContext } from './types.js';
 import { allowed, denied } from '../security/acl/authorize.js';

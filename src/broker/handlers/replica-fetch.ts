@@ -18,7 +18,7 @@ import {
   type ReplicaFetchResponse,
 } from '../../protocol/index.js';
 import { replicaLog } from '../cluster/leadership.js';
-import { highWatermark } from '../fetch/high-watermark.js';
+import { highWatermark } from '../high-watermark.js';
 import { allowedOnCluster, denied } from '../security/acl/authorize.js';
 import { CLUSTER_NAME } from '../security/acl/types.js';
 import { partitionError, toPartitionError } from './storage-errors.js';

@@ -9,7 +9,7 @@
 import { LATEST_TIMESTAMP, EARLIEST_TIMESTAMP } from '../../../protocol/index.js';
 import { OffsetCommit } from '../../../protocol/kafka/index.js';
 import type { BrokerContext } from '../../handlers/types.js';
-import { highWatermark } from '../../fetch/high-watermark.js';
+import { highWatermark } from '../../high-watermark.js';
 import { groupErrorCode } from '../../handlers/domain-errors.js';
 import { kafkaHandler } from '../handler.js';
 import { groupsFor } from '../../security/acl/groups.js';

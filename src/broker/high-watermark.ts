@@ -10,7 +10,7 @@
 // A replicated partition (cluster mode) shows at most what its ISR holds: the replica manager
 // (src/broker/cluster/replica-manager.ts) registers the partition's replicated high watermark here, and
 // the visible end is the lower of the two. One WeakMap lookup per call; nothing on a single node.
-import type { PartitionLog } from '../../../storage/index.js';
+import type { PartitionLog } from '../../storage/index.js';
 
 const replicated = new WeakMap<PartitionLog, { readonly highWatermark: number }>();
 
