@@ -1,6 +1,6 @@
 // IncrementalAlterConfigs: SET / DELETE / APPEND / SUBTRACT per topic config key, turned into AlterConfigs'
 // change map (registries/incremental-config.ts) and applied the same way: validated by the registry, and in
-// cluster mode made cluster-wide through etcd (cluster-topics.ts). APPEND and SUBTRACT start from the value
+// cluster mode made cluster-wide through etcd (config-changes.ts). APPEND and SUBTRACT start from the value
 // this broker holds (in cluster mode the watch keeps it in line with etcd). Broker settings are fixed for
 // the life of the process, as for AlterConfigs.
 import {
@@ -9,12 +9,9 @@ import {
   type IncrementalAlterConfigsResponse,
   type IncrementalAlterConfigsResource,
 } from '../../protocol/index.js';
-import { publishRequestActivity } from '../activity/events.js';
 import { changesOf, ConfigOperationError } from '../registries/incremental-config.js';
 import { effectiveTopicConfig, TopicConfigError } from '../registries/topic-config.js';
-import { allowed, denied } from '../security/acl/authorize.js';
-import { CLUSTER_NAME } from '../security/acl/types.js';
-import { alterInCluster } from './cluster-topics.js';
+import { applyTopicConfigChanges, configResourceRefusal } from './config-changes.js';
 import { wireErrorOf } from './storage-errors.js';
 import { type BrokerContext, defineHandler, type RequestContext } from './types.js';
 
@@ -29,12 +26,9 @@ async function alterTopic(
   const overrides = broker.topics.get(r.name)?.configs ?? {};
   try {
     const changes = changesOf(r.configs, (name) => effectiveTopicConfig(name, overrides, broker.config.topicDefaults));
-    if (broker.cluster) await alterInCluster(broker.cluster, broker, r.name, changes, validateOnly);
-    else await broker.topics.alter(r.name, changes, { validateOnly });
-    if (!validateOnly)
-      publishRequestActivity(ctx, 'topic.altered', `topic:${r.name}`, {
-        configs: r.configs.map((c) => `${c.name}:${c.operation}`).join(','),
-      });
+    await applyTopicConfigChanges(broker, ctx, r.name, changes, validateOnly, {
+      configs: r.configs.map((c) => `${c.name}:${c.operation}`).join(','),
+    });
     return { errorCode: ErrorCode.NONE, errorMessage: null };
   } catch (error) {
     if (error instanceof ConfigOperationError)
@@ -52,21 +46,8 @@ export const incrementalAlterConfigsHandler = defineHandler(
     const resources: Result[] = [];
     for (const r of request.resources) {
       const base = { type: r.type, name: r.name };
-      const resource = r.type === 'broker' ? 'cluster' : 'topic';
-      if (!allowed(broker, ctx, 'AlterConfigs', resource, resource === 'cluster' ? CLUSTER_NAME : r.name)) {
-        resources.push({ ...base, ...denied('AlterConfigs', resource, r.name, ctx) });
-        continue;
-      }
-      if (r.type === 'broker') {
-        resources.push({
-          ...base,
-          errorCode: ErrorCode.INVALID_CONFIG,
-          errorMessage:
-            'this broker has no dynamic broker configs: set them with `sluice serve` flags or the config file and restart',
-        });
-        continue;
-      }
-      resources.push({ ...base, ...(await alterTopic(r, request.validateOnly, broker, ctx)) });
+      const refusal = configResourceRefusal(broker, ctx, r);
+      resources.push({ ...base, ...(refusal ?? (await alterTopic(r, request.validateOnly, broker, ctx))) });
     }
     return { resources };
   },
