@@ -16,7 +16,7 @@ import { join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..', '..');
 const SOURCE_DIRS = ['src', 'storage', 'cli', 'scripts'];
-const SOURCE_FILES = ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'tsconfig.cjs.json'];
+const SOURCE_FILES = ['package.json', 'tsconfig.json', 'tsconfig.build.json'];
 /** The build script's last write: its time is when the last complete build finished. */
 const BUILD_DONE = join(root, 'dist', 'cjs', 'package.json');
 
