@@ -6,6 +6,7 @@
 //     [--idempotent 0|1] [--max-in-flight N] (produce: the producer's settings; default the SDK's)
 //     [--request-listener (produce: a producer.events.REQUEST listener on every producer, counting events)]
 //     [--per-send N (produce: records per send() call; default ~256 KiB worth)]
+//     [--in-flight N (produce: send() calls outstanding per producer, default 16)]
 //     [--warmup N (produce: N records first, not measured: the rate and CPU without start-up and JIT warm-up)]
 //     [--check-crcs (replay: the consumer verifies batch CRCs, ConsumerConfig.checkCrcs)]
 //     [--group (replay: the consumer is the one member of a consumer group, committing as kafkajs does)]
@@ -82,6 +83,7 @@ for (let run = 0; run < runs; run++) {
       const r = await produce(broker, 't', records, size, {
         partitions,
         producers: opt('producers', 1),
+        inFlight: opt('in-flight', 16),
         producer: { idempotent, maxInFlightRequests },
         perSend: args.includes('--per-send') ? opt('per-send', 1) : undefined,
         onProducer,
