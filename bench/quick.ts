@@ -6,6 +6,8 @@
 //     [--idempotent 0|1] [--max-in-flight N] (produce: the producer's settings; default the SDK's)
 //     [--request-listener (produce: a producer.events.REQUEST listener on every producer, counting events)]
 //     [--per-send N (produce: records per send() call; default ~256 KiB worth)]
+//     [--in-flight N (produce: send() calls outstanding per producer, default 16)]
+//     [--warmup N (produce: N records first, not measured: the rate and CPU without start-up and JIT warm-up)]
 //     [--check-crcs (replay: the consumer verifies batch CRCs, ConsumerConfig.checkCrcs)]
 //     [--group (replay: the consumer is the one member of a consumer group, committing as kafkajs does)]
 // Each run starts a fresh broker process (flush os). Prints every run, the median and the load average;
@@ -70,9 +72,18 @@ for (let run = 0; run < runs; run++) {
         ? (p: { events: { REQUEST: string }; on(name: string, listener: () => void): unknown }) =>
             void p.on(p.events.REQUEST, () => requestEvents++)
         : undefined;
+      // --warmup N: N records through a producer of their own first (topic created, both processes' code
+      // compiled), then the measured run with the CPU counters reset: the steady rate without start-up costs.
+      const warmup = opt('warmup', 0);
+      if (warmup > 0) {
+        await produce(broker, 't', warmup, size, { partitions, producers: opt('producers', 1) });
+        brokerCpu0 = cpuOf(broker.child.pid!);
+        clientCpu0 = process.cpuUsage();
+      }
       const r = await produce(broker, 't', records, size, {
         partitions,
         producers: opt('producers', 1),
+        inFlight: opt('in-flight', 16),
         producer: { idempotent, maxInFlightRequests },
         perSend: args.includes('--per-send') ? opt('per-send', 1) : undefined,
         onProducer,

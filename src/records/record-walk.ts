@@ -97,15 +97,21 @@ export class RecordWalk {
     let max = this.maxTimestamp;
     let i = this.#index;
     try {
-      // One-byte varints (attributes aside: timestamp delta, offset delta, header count, null lengths, short
-      // lengths) are decoded inline; longer ones by varint()/varlong(). The loop then makes few calls, and
-      // its speed does not hang on what the JIT chooses to inline.
+      // One-byte varints (attributes aside: timestamp delta, header count, null lengths, short lengths) and
+      // the two-byte forms of the record length, offset delta and key/value lengths (records of 64 B–8 KiB,
+      // the 65th record on) are decoded inline; longer ones by varint()/varlong(). The loop then makes no
+      // call for a common record, and its speed does not hang on what the JIT chooses to inline.
       for (; i < last; i++) {
         let b = pos < end ? buf[pos]! : 0x80;
+        let b1 = pos + 1 < end ? buf[pos + 1]! : 0x80;
         let length: number;
         if (b < 0x80) {
           length = (b >>> 1) ^ -(b & 1);
           pos++;
+        } else if (b1 < 0x80) {
+          const v = (b & 0x7f) | (b1 << 7);
+          length = (v >>> 1) ^ -(v & 1);
+          pos += 2;
         } else {
           length = varint(buf, pos, end);
           pos = after;
@@ -124,15 +130,31 @@ export class RecordWalk {
           pos = after;
         }
         b = pos < recordEnd ? buf[pos]! : 0x80;
-        const offsetDelta = b < 0x80 ? (b >>> 1) ^ -(b & 1) : varint(buf, pos, recordEnd);
-        pos = b < 0x80 ? pos + 1 : after;
+        b1 = pos + 1 < recordEnd ? buf[pos + 1]! : 0x80;
+        let offsetDelta: number;
+        if (b < 0x80) {
+          offsetDelta = (b >>> 1) ^ -(b & 1);
+          pos++;
+        } else if (b1 < 0x80) {
+          const v = (b & 0x7f) | (b1 << 7);
+          offsetDelta = (v >>> 1) ^ -(v & 1);
+          pos += 2;
+        } else {
+          offsetDelta = varint(buf, pos, recordEnd);
+          pos = after;
+        }
         if (offsetDelta !== i) throw invalid(`offset delta ${offsetDelta} (records must be numbered 0, 1, 2 …)`);
         for (let field = 0; field < 2; field++) {
           b = pos < recordEnd ? buf[pos]! : 0x80;
+          b1 = pos + 1 < recordEnd ? buf[pos + 1]! : 0x80;
           let size: number;
           if (b < 0x80) {
             size = (b >>> 1) ^ -(b & 1);
             pos++;
+          } else if (b1 < 0x80) {
+            const v = (b & 0x7f) | (b1 << 7);
+            size = (v >>> 1) ^ -(v & 1);
+            pos += 2;
           } else {
             size = varint(buf, pos, recordEnd);
             pos = after;
