@@ -2,6 +2,7 @@
 //   node --import tsx bench/quick.ts <produce|replay|replay-msg|latency> [--size 100] [--records N] [--runs 3] [--rate 10000]
 //     [--inline (latency: consumer in this process, not its own)] [--no-floor (latency: skip the run without Sluice)]
 //     [--floor-exchange (latency: also the floor with Sluice's produce acks and fetch requests, bench/lib/latency-floor.ts)]
+//     [--requests (latency: count the clients' requests, to print records per produce request and per fetch)]
 //     [--partitions N (produce: create the topic with N partitions, send round-robin over them)] [--producers N]
 //     [--idempotent 0|1] [--max-in-flight N] (produce: the producer's settings; default the SDK's)
 //     [--request-listener (produce: a producer.events.REQUEST listener on every producer, counting events)]
@@ -48,7 +49,8 @@ function cpuOf(pid: number): number {
 // this client process) is the steadier before/after figure for an optimization.
 const results: number[] = [];
 const floors: number[] = [];
-const cpu: { broker: number[]; client: number[] } = { broker: [], client: [] };
+const cpu: { broker: number[]; client: number[]; consumer: number[] } = { broker: [], client: [], consumer: [] };
+const p999s: number[] = [];
 for (let run = 0; run < runs; run++) {
   const broker = await startBrokerProcess({
     flush: 'os',
@@ -112,12 +114,30 @@ for (let run = 0; run < runs; run++) {
       );
     } else if (workload === 'latency') {
       const consumer = args.includes('--inline') ? 'inline' : 'process';
-      const s = await latency(broker, 't', rate, opt('seconds', 3), { consumer });
-      measured(s.count);
+      const s = await latency(broker, 't', rate, opt('seconds', 3), {
+        consumer,
+        countRequests: args.includes('--requests'),
+      });
+      // CPU per record over the sending (and draining) window only, every record sent: the broker's start,
+      // the topic's creation and the clients' connections are not the records' cost.
+      const [producerMs, brokerMs, consumerMs] = s.processCpuMs;
+      cpu.broker.push((brokerMs! / s.sent) * 1e3);
+      cpu.client.push((producerMs! / s.sent) * 1e3);
+      if (consumerMs !== undefined) cpu.consumer.push((consumerMs / s.sent) * 1e3);
       results.push(s.p99);
+      p999s.push(s.p999);
       const show = (r: LatencyRun) =>
         `p50 ${r.p50.toFixed(2)} p99 ${r.p99.toFixed(2)} p99.9 ${r.p999.toFixed(2)} ms, ${r.count} samples, three processes' CPU ${r.cpuMs.toFixed(0)} ms (steal ${r.stealPct.toFixed(1)} %, load ${r.load.toFixed(1)})`;
       process.stdout.write(`run ${run + 1}: ${show(s)}\n`);
+      process.stdout.write(
+        `  CPU µs per record sent: broker ${cpu.broker.at(-1)!.toFixed(1)}, producer ${cpu.client.at(-1)!.toFixed(1)}${consumerMs !== undefined ? `, consumer ${cpu.consumer.at(-1)!.toFixed(1)}` : ''}\n`,
+      );
+      if (s.requests) {
+        const per = (n: number | undefined) => (n ? (s.sent / n).toFixed(2) : '–');
+        process.stdout.write(
+          `  records per produce request ${per(s.requests.producer.Produce)}, per fetch ${per(s.requests.consumer.Fetch)} (requests: producer ${JSON.stringify(s.requests.producer)}, consumer ${JSON.stringify(s.requests.consumer)})\n`,
+        );
+      }
       if (!args.includes('--no-floor')) {
         // The same work without Sluice, right after (bench/lib/latency-floor.ts): what this machine gives now.
         const f = await latencyFloor(rate, opt('seconds', 3));
@@ -134,9 +154,9 @@ for (let run = 0; run < runs; run++) {
   }
 }
 process.stdout.write(
-  `CPU µs per record, median: broker ${median(cpu.broker).toFixed(2)}, client ${median(cpu.client).toFixed(2)}\n`,
+  `CPU µs per record, median: broker ${median(cpu.broker).toFixed(2)}, client ${median(cpu.client).toFixed(2)}${cpu.consumer.length > 0 ? ` (producer), consumer ${median(cpu.consumer).toFixed(2)}` : ''}\n`,
 );
 const floorNote = floors.length > 0 ? `, floor p99 ${median(floors).toFixed(2)} ms` : '';
 process.stdout.write(
-  `median: ${workload === 'latency' ? `p99 ${median(results).toFixed(2)} ms${floorNote}` : `${(median(results) / 1e6).toFixed(3)} M rec/s`} (load ${load()})\n`,
+  `median: ${workload === 'latency' ? `p99 ${median(results).toFixed(2)} ms, p99.9 ${median(p999s).toFixed(2)} ms${floorNote}` : `${(median(results) / 1e6).toFixed(3)} M rec/s`} (load ${load()})\n`,
 );

@@ -1,19 +1,23 @@
 // The consumer of the latency bench in its own process, as a real consuming application runs (forked by
 // bench/lib/workloads.ts latency with consumer: 'process'). IPC: parent sends { address, topic, trace };
-// child answers 'ready' once run() started, then on 'stop' disconnects and answers { sentAt, arrivedAt, offsets, trace }.
+// child answers 'ready' once run() started, then on 'stop' disconnects and answers { sentAt, arrivedAt, offsets, trace,
+// requests (with countRequests: its requests by API) }.
 import { Sluice } from '../../src/index.js';
 import { monoMs, startTrace, type Trace } from './latency-trace-hooks.js';
+import { countClientRequests } from './workloads.js';
 
 interface Start {
   address: string;
   topic: string;
   trace: boolean;
+  countRequests?: boolean;
 }
 
 const send = (message: unknown) => new Promise<void>((resolve) => process.send!(message, () => resolve()));
 
 process.once('message', async (start: Start) => {
   const stopTrace = start.trace ? startTrace({ sdkConnections: true, role: 'consumer' }) : undefined;
+  const stopCounting = start.countRequests ? countClientRequests('consumer') : undefined;
   const consumer = new Sluice({ clientId: 'bench-consumer', brokers: [start.address], logLevel: 0 }).consumer({
     maxWaitTimeInMs: 500,
   });
@@ -32,7 +36,7 @@ process.once('message', async (start: Start) => {
   process.once('message', async () => {
     await consumer.disconnect();
     const trace: Trace | undefined = stopTrace?.();
-    await send({ sentAt, arrivedAt, offsets, trace });
+    await send({ sentAt, arrivedAt, offsets, trace, ...(stopCounting ? { requests: stopCounting() } : {}) });
     process.disconnect();
   });
   await send('ready');

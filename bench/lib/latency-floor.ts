@@ -170,7 +170,7 @@ export async function latencyFloor(
     const result = consumer.next();
     consumer.process.send('stop');
     const consumed = (await result) as { sentAt: number[]; arrivedAt: number[] };
-    return { ...summarizeLatencies(afterWarmup(consumed, warmupEnds).samples), ...machine };
+    return { ...summarizeLatencies(afterWarmup(consumed, warmupEnds).samples), ...machine, sent: rate * seconds };
   } finally {
     relay.process.kill();
     consumer.process.kill();

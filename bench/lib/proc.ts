@@ -68,6 +68,8 @@ export interface MachineDuring {
   load: number;
   /** CPU (user + system) the run's processes used over the run, ms: this one plus the pids given. */
   cpuMs: number;
+  /** The same per process, ms: this one first, then each of the pids given, in order. */
+  processCpuMs: number[];
 }
 
 /** The machine-wide `cpu` line of /proc/stat: [total ticks, steal ticks] (steal is the 8th value). */
@@ -84,7 +86,7 @@ function cpuTicks(): [number, number] {
  */
 export function stealMeter(pids: number[]): { stop(): MachineDuring } {
   const [total0, steal0] = cpuTicks();
-  const cpu = () => pids.reduce((sum, pid) => sum + cpuSecondsOf(pid) * 1e3, 0);
+  const cpu = () => pids.map((pid) => cpuSecondsOf(pid) * 1e3);
   const own0 = process.cpuUsage();
   const others0 = cpu();
   return {
@@ -92,7 +94,14 @@ export function stealMeter(pids: number[]): { stop(): MachineDuring } {
       const [total1, steal1] = cpuTicks();
       const stealPct = total1 > total0 ? ((steal1 - steal0) / (total1 - total0)) * 100 : 0;
       const own = process.cpuUsage(own0);
-      return { stealPct, load: loadavg()[0]!, cpuMs: cpu() - others0 + (own.user + own.system) / 1e3 };
+      const others = cpu().map((ms, i) => ms - others0[i]!);
+      const processCpuMs = [(own.user + own.system) / 1e3, ...others];
+      return {
+        stealPct,
+        load: loadavg()[0]!,
+        cpuMs: processCpuMs.reduce((sum, ms) => sum + ms, 0),
+        processCpuMs,
+      };
     },
   };
 }

@@ -1,7 +1,9 @@
 // The SDK workloads the end-to-end benches share: produce throughput, replay throughput and
 // produce→consume latency against a broker process (bench/lib/broker-process.ts).
 import { fork } from 'node:child_process';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { join } from 'node:path';
+import { REQUEST_CHANNEL } from '../../src/client/network-events.js';
 import { Sluice } from '../../src/index.js';
 import type { BrokerProcess } from './broker-process.js';
 import { monoMs, startTrace, type Trace } from './latency-trace-hooks.js';
@@ -134,6 +136,11 @@ export interface LatencyOptions {
   consumer?: 'process' | 'inline';
   /** Record a timeline in the client processes (bench/lib/latency-trace-hooks.ts) and return it. */
   trace?: boolean;
+  /**
+   * Count the clients' requests by API (the SDK's `sluice:client:request` channel, which builds one event
+   * per request while subscribed): how many records each produce request and fetch answer carried.
+   */
+  countRequests?: boolean;
 }
 
 export interface LatencyRun extends LatencySummary, MachineDuring {
@@ -144,10 +151,14 @@ export interface LatencyRun extends LatencySummary, MachineDuring {
   offsets?: number[];
   producerTrace?: Trace;
   consumerTrace?: Trace;
+  /** Records sent (all of them, warm-up included: the CPU figures cover the same span). */
+  sent: number;
+  /** With countRequests: the producer's and the consumer's requests by API name, over the whole run. */
+  requests?: { producer: Record<string, number>; consumer: Record<string, number> };
 }
 
 /** The consumer in a child process; resolves once its run() has started. */
-async function forkConsumer(broker: BrokerProcess, topic: string, trace: boolean) {
+async function forkConsumer(broker: BrokerProcess, topic: string, trace: boolean, countRequests: boolean) {
   const child = fork(join(import.meta.dirname, 'latency-consumer.ts'), [], {
     execArgv: clientExecArgv(),
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -158,15 +169,37 @@ async function forkConsumer(broker: BrokerProcess, topic: string, trace: boolean
       child.once('exit', (code) => reject(new Error(`latency consumer exited (${code})`)));
     });
   const ready = next();
-  child.send({ address: broker.address, topic, trace });
+  child.send({ address: broker.address, topic, trace, countRequests });
   await ready;
   return {
     pid: child.pid!,
-    async stop(): Promise<{ sentAt: number[]; arrivedAt: number[]; offsets?: number[]; trace?: Trace }> {
+    async stop(): Promise<Consumed> {
       const result = next();
       child.send('stop');
-      return (await result) as { sentAt: number[]; arrivedAt: number[]; offsets?: number[]; trace?: Trace };
+      return (await result) as Consumed;
     },
+  };
+}
+
+interface Consumed {
+  sentAt: number[];
+  arrivedAt: number[];
+  offsets?: number[];
+  trace?: Trace;
+  requests?: Record<string, number>;
+}
+
+/** Counts this process's SDK requests of one client kind by API name, until the returned stop(). */
+export function countClientRequests(kind: 'producer' | 'consumer'): () => Record<string, number> {
+  const counts: Record<string, number> = {};
+  const onRequest = (message: unknown) => {
+    const { client, payload } = message as { client: string; payload: { apiName: string } };
+    if (client === kind) counts[payload.apiName] = (counts[payload.apiName] ?? 0) + 1;
+  };
+  subscribe(REQUEST_CHANNEL, onRequest);
+  return () => {
+    unsubscribe(REQUEST_CHANNEL, onRequest);
+    return counts;
   };
 }
 
@@ -182,7 +215,8 @@ export async function latency(
   seconds: number,
   options: LatencyOptions = {},
 ): Promise<LatencyRun> {
-  const { consumer: where = 'process', trace = false } = options;
+  const { consumer: where = 'process', trace = false, countRequests = false } = options;
+  const stopCountingProducer = countRequests ? countClientRequests('producer') : undefined;
   const sluice = client(broker);
   await createTopic(broker, topic, 1);
   const stopProducerTrace = trace
@@ -192,13 +226,14 @@ export async function latency(
   await producer.connect();
   const sentAt: number[] = [];
   const arrivedAt: number[] = [];
-  let stopConsumer: () => Promise<{ sentAt: number[]; arrivedAt: number[]; offsets?: number[]; trace?: Trace }>;
+  let stopConsumer: () => Promise<Consumed>;
   let consumerPid: number | undefined;
   if (where === 'process') {
-    const forked = await forkConsumer(broker, topic, trace);
+    const forked = await forkConsumer(broker, topic, trace, countRequests);
     stopConsumer = forked.stop;
     consumerPid = forked.pid;
   } else {
+    const stopCountingConsumer = countRequests ? countClientRequests('consumer') : undefined;
     const consumer = sluice.consumer({ maxWaitTimeInMs: 500 });
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: false });
@@ -210,7 +245,7 @@ export async function latency(
     });
     stopConsumer = async () => {
       await consumer.disconnect();
-      return { sentAt, arrivedAt };
+      return { sentAt, arrivedAt, ...(stopCountingConsumer ? { requests: stopCountingConsumer() } : {}) };
     };
   }
   await new Promise((r) => setTimeout(r, 300));
@@ -222,8 +257,14 @@ export async function latency(
   await producer.disconnect();
   const producerTrace = stopProducerTrace?.();
   const consumed = await stopConsumer();
+  const producerRequests = stopCountingProducer?.();
   const { samples, kept } = afterWarmup(consumed, warmupEnds);
-  const summary = { ...summarizeLatencies(samples), ...machine };
+  const summary = {
+    ...summarizeLatencies(samples),
+    ...machine,
+    sent: rate * seconds,
+    ...(producerRequests ? { requests: { producer: producerRequests, consumer: consumed.requests ?? {} } } : {}),
+  };
   if (!trace) return summary;
   return {
     ...summary,

@@ -127,10 +127,14 @@ async function readAll(
         // No transaction open below the high watermark: read_committed reads what read_uncommitted reads
         // (read-ahead included); only the aborted transactions of the range are added.
         const stable = !committed || lso >= hw;
-        const key = partitionKey(t.name, p.partition);
         const maxBytes = Math.min(p.partitionMaxBytes, cap, budget);
+        // A consumer at the end has no read-ahead: no key, no promise for it.
+        const ahead =
+          stable && readAhead.size > 0
+            ? await readAhead.take(partitionKey(t.name, p.partition), log, p.fetchOffset, maxBytes)
+            : null;
         const read =
-          (stable ? await readAhead.take(key, log, p.fetchOffset, maxBytes) : undefined) ??
+          ahead ??
           (await log.read(p.fetchOffset, { maxBytes, maxOffset: committed ? lso : hw, pool: broker.readBuffers }));
         const fits = bytes === 0 || read.bytes <= budget;
         const result = emptyResult(p.partition, Math.min(hw, read.logEndOffset), read.logStartOffset);
@@ -149,7 +153,13 @@ async function readAll(
             leases.push(read.lease);
             const nowVisible = highWatermark(log);
             if (stable && read.nextOffset < nowVisible)
-              next.push({ key, log, offset: read.nextOffset, maxBytes, maxOffset: nowVisible });
+              next.push({
+                key: partitionKey(t.name, p.partition),
+                log,
+                offset: read.nextOffset,
+                maxBytes,
+                maxOffset: nowVisible,
+              });
           }
         } else if (read.lease) {
           broker.readBuffers.release(read.lease); // not answered: nothing references it
@@ -176,28 +186,28 @@ async function readAll(
 }
 
 /**
- * What each partition of the request shows consumers right now: its log and high watermark. Taken
- * before a read; if, after the wake-ups were armed, any of it differs, an append (or a deletion) landed
- * between the read and the arming and the request reads again instead of waiting.
+ * What each partition of the request shows consumers right now: its log and high watermark, flat
+ * ([log, end, log, end, …]). Taken before a read; if, after the wake-ups were armed, any of it differs, an
+ * append (or a deletion) landed between the read and the arming and the request reads again instead of waiting.
  */
-function visibleEnds(request: FetchRequest, broker: BrokerContext): Array<{ log: unknown; end: number }> {
-  const ends: Array<{ log: unknown; end: number }> = [];
+function visibleEnds(request: FetchRequest, broker: BrokerContext): unknown[] {
+  const ends: unknown[] = [];
   for (const t of request.topics) {
     for (const p of t.partitions) {
       const log = broker.topics.log(t.name, p.partition) ?? broker.internalLog(t.name, p.partition);
-      ends.push({ log, end: log ? highWatermark(log) : -1 });
+      ends.push(log, log ? highWatermark(log) : -1);
     }
   }
   return ends;
 }
 
-function movedSince(ends: Array<{ log: unknown; end: number }>, request: FetchRequest, broker: BrokerContext): boolean {
+function movedSince(ends: unknown[], request: FetchRequest, broker: BrokerContext): boolean {
   let i = 0;
   for (const t of request.topics) {
     for (const p of t.partitions) {
       const log = broker.topics.log(t.name, p.partition) ?? broker.internalLog(t.name, p.partition);
-      const then = ends[i++]!;
-      if (log !== then.log || (log ? highWatermark(log) : -1) !== then.end) return true;
+      if (log !== ends[i] || (log ? highWatermark(log) : -1) !== ends[i + 1]) return true;
+      i += 2;
     }
   }
   return false;
@@ -212,14 +222,12 @@ interface Armed {
 /**
  * Registers a wake-up on every partition of the request (after a read found too little; see the file
  * comment). `signal` (the connection closing) ends the wait like a timeout: nobody is left to answer.
+ * `keys`: the request's partition keys, computed once per request however often it waits.
  */
-function arm(request: FetchRequest, broker: BrokerContext, signal: AbortSignal): Armed {
+function arm(keys: readonly string[], broker: BrokerContext, signal: AbortSignal): Armed {
   let woken = false;
   let resolveWait: ((woke: boolean) => void) | undefined;
-  const partitions = request.topics.flatMap((t) =>
-    t.partitions.map((p) => ({ topic: t.name, partition: p.partition })),
-  );
-  const unregister = broker.waiters.register(partitions, () => {
+  const unregister = broker.waiters.registerKeys(keys, () => {
     woken = true;
     resolveWait?.(true);
   });
@@ -243,10 +251,10 @@ function arm(request: FetchRequest, broker: BrokerContext, signal: AbortSignal):
   };
 }
 
-/** Keys of the partitions a request asks for: read-aheads of other partitions are dropped. */
-function partitionKeys(request: FetchRequest): Set<string> {
-  const keys = new Set<string>();
-  for (const t of request.topics) for (const p of t.partitions) keys.add(partitionKey(t.name, p.partition));
+/** Keys of the partitions a request asks for (read-aheads of other partitions are dropped; wake-ups). */
+function partitionKeys(request: FetchRequest): string[] {
+  const keys: string[] = [];
+  for (const t of request.topics) for (const p of t.partitions) keys.push(partitionKey(t.name, p.partition));
   return keys;
 }
 
@@ -272,7 +280,8 @@ function publishFetched(response: Answer<FetchResponse>): void {
 export const fetchHandler = defineHandler(FetchApi, async (request, broker, ctx) => {
   const started = performance.now();
   const readAhead = broker.fetchSessions.readAheadOf(ctx);
-  if (readAhead.size > 0) readAhead.retainOnly(partitionKeys(request));
+  let keys: string[] | undefined;
+  if (readAhead.size > 0) readAhead.retainOnly(new Set((keys = partitionKeys(request))));
   for (;;) {
     const canWait = request.maxWaitMs > 0 && !broker.stopping && !ctx.signal.aborted;
     const before = canWait ? visibleEnds(request, broker) : undefined;
@@ -296,7 +305,7 @@ export const fetchHandler = defineHandler(FetchApi, async (request, broker, ctx)
       return answer();
     // Too little: arm, then look whether something became visible during the read (it would not have
     // woken a waiter that did not exist yet). A fetch answered by its first read never registers.
-    const armed = arm(request, broker, ctx.signal);
+    const armed = arm((keys ??= partitionKeys(request)), broker, ctx.signal);
     try {
       if (movedSince(before, request, broker)) {
         releaseAll(broker, round.leases); // this round is read again, its response dropped

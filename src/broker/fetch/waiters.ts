@@ -10,7 +10,14 @@ export class PartitionWaiters {
 
   /** Registers `wake` on every partition; returns the function that unregisters it from all of them. */
   register(partitions: ReadonlyArray<{ topic: string; partition: number }>, wake: Wake): () => void {
-    const keys = partitions.map((p) => partitionKey(p.topic, p.partition));
+    return this.registerKeys(
+      partitions.map((p) => partitionKey(p.topic, p.partition)),
+      wake,
+    );
+  }
+
+  /** register() by partition keys (partition-key.ts), for a caller that keeps them across waits. */
+  registerKeys(keys: readonly string[], wake: Wake): () => void {
     for (const key of keys) {
       let set = this.waiting.get(key);
       if (!set) this.waiting.set(key, (set = new Set()));
@@ -28,6 +35,8 @@ export class PartitionWaiters {
 
   /** Wakes every fetch waiting on this partition. */
   notify(topic: string, partition: number): void {
+    // Every append calls this: with nothing parked anywhere, not even the key is built.
+    if (this.waiting.size === 0) return;
     const key = partitionKey(topic, partition);
     const set = this.waiting.get(key);
     if (!set) return;
