@@ -34,6 +34,41 @@ describe('decodeFetchedChunk', () => {
   });
 });
 
+describe('decoded message shape (what kafkajs shows: plain objects with own data properties)', () => {
+  it('spreads, lists and serializes every field, and fresh headers per message', async () => {
+    const batch = buildRecordBatchSync([
+      { key: null, value: Buffer.from('a'), timestamp: 5 },
+      { key: Buffer.from('k'), value: Buffer.from('b'), headers: [['h', Buffer.from('v')]], timestamp: 6 },
+    ]);
+    const { messages } = await decodeFetchedChunk(batch, 0, batch.length, 0, 1 << 20);
+    const fields = [
+      'magicByte',
+      'attributes',
+      'timestamp',
+      'offset',
+      'key',
+      'value',
+      'headers',
+      'isControlRecord',
+      'size',
+    ];
+    for (const m of messages) {
+      expect(Object.getPrototypeOf(m)).toBe(Object.prototype);
+      expect(Object.keys(m)).toEqual(fields);
+      for (const f of fields) expect(Object.getOwnPropertyDescriptor(m, f)).toHaveProperty('value');
+      expect({ ...m }).toEqual(m);
+    }
+    expect(JSON.parse(JSON.stringify(messages[1]))).toMatchObject({
+      offset: '1',
+      timestamp: '6',
+      key: { type: 'Buffer', data: [0x6b] },
+      headers: { h: { type: 'Buffer', data: [0x76] } },
+    });
+    expect(messages[0]!.headers).toEqual({});
+    expect(messages[0]!.headers).not.toBe(messages[1]!.headers);
+  });
+});
+
 describe('RecordReader', () => {
   const section = (count: number) => {
     const values = Array.from({ length: count }, (_, i) => ({ key: null, value: Buffer.from([i]), timestamp: 5 }));
