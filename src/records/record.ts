@@ -205,18 +205,9 @@ export class RecordReader {
   next(): boolean {
     const buf = this.#buf;
     const sectionEnd = buf.length;
-    const count = this.#count;
-    // Index and position live in locals, stored only when a record is returned: the end of the section
-    // then touches no property, so a JIT-compiled next() that never reached a section's end does not
-    // deoptimize at the first one (each such deoptimization costs thousands of records at interpreter
-    // speed). A call after the end reads the skipped tail again and returns false again.
-    let index = this.#index;
-    let next = this.#pos;
-    /** Bytes after the last record read (the section must end with its last record). */
-    let rest = sectionEnd - next;
     try {
-      while (index < count) {
-        const start = next;
+      while (this.#index < this.#count) {
+        const start = this.#pos;
         let pos = start;
         let b = pos < sectionEnd ? buf[pos]! : 0x80;
         let length: number;
@@ -254,9 +245,8 @@ export class RecordReader {
           pos = this.#at;
         }
         if (offsetDelta < this.#fromDelta) {
-          next = end;
-          rest = sectionEnd - end;
-          index++;
+          this.#pos = end;
+          this.#index++;
           continue;
         }
         let keyLength: number;
@@ -301,15 +291,16 @@ export class RecordReader {
         this.offsetDelta = offsetDelta;
         this.size = end - start;
         this.#pos = end;
-        this.#index = index + 1;
+        this.#index++;
         return true;
       }
     } catch (err) {
       if (!(err instanceof RecordFormatError)) throw err;
-      throw new RecordFormatError(`record ${index}: ${err.message}`, { cause: err });
+      throw new RecordFormatError(`record ${this.#index}: ${err.message}`, { cause: err });
     }
-    // `if (rest)` rather than a comparison: no operation here needs type feedback of its own (see above).
-    if (rest) throw new RecordFormatError(`${rest} bytes follow the last of its ${count} records`);
+    if (this.#pos !== sectionEnd) {
+      throw new RecordFormatError(`${sectionEnd - this.#pos} bytes follow the last of its ${this.#count} records`);
+    }
     return false;
   }
 }
