@@ -11,6 +11,8 @@
 //     [--warmup N (produce: N records first, not measured: the rate and CPU without start-up and JIT warm-up)]
 //     [--check-crcs (replay: the consumer verifies batch CRCs, ConsumerConfig.checkCrcs)]
 //     [--group (replay: the consumer is the one member of a consumer group, committing as kafkajs does)]
+// Replay runs also print this process's user and system CPU per record and its minor page faults (fresh
+// memory touched: fetch response buffers the allocator hands out as new pages).
 // Each run starts a fresh broker process (flush os). Prints every run, the median and the load average;
 // latency runs are each followed by the same work without Sluice (bench/lib/latency-floor.ts) and print the
 // hypervisor's steal share during the run.
@@ -47,6 +49,8 @@ function cpuOf(pid: number): number {
 
 // Under a loaded shared machine wall-clock rates swing ±50 %; CPU time per record (broker process and
 // this client process) is the steadier before/after figure for an optimization.
+/** This process's minor page faults so far (/proc/self/stat field 10): first touches of fresh memory. */
+const minorFaults = () => Number(readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ')[7]);
 const results: number[] = [];
 const floors: number[] = [];
 const cpu: { broker: number[]; client: number[]; consumer: number[] } = { broker: [], client: [], consumer: [] };
@@ -100,6 +104,7 @@ for (let run = 0; run < runs; run++) {
       await produce(broker, 't', records, size);
       brokerCpu0 = cpuOf(broker.child.pid!);
       clientCpu0 = process.cpuUsage();
+      const faults0 = minorFaults();
       const config: Record<string, number | boolean | string> = args.includes('--check-crcs')
         ? { ...REPLAY_FETCH, checkCrcs: true }
         : { ...REPLAY_FETCH };
@@ -109,8 +114,10 @@ for (let run = 0; run < runs; run++) {
       );
       measured(records);
       results.push(r);
+      const c = process.cpuUsage(clientCpu0);
+      const faults = minorFaults() - faults0;
       process.stdout.write(
-        `run ${run + 1}: ${(r / 1e6).toFixed(3)} M rec/s, ${((r * size) / 2 ** 20).toFixed(0)} MiB/s (load ${load()})\n`,
+        `run ${run + 1}: ${(r / 1e6).toFixed(3)} M rec/s, ${((r * size) / 2 ** 20).toFixed(0)} MiB/s (load ${load()}); client user ${(c.user / records).toFixed(2)} + system ${(c.system / records).toFixed(2)} µs/record, ${faults} minor page faults (${((faults * 4096) / 2 ** 20).toFixed(0)} MiB of fresh pages)\n`,
       );
     } else if (workload === 'latency') {
       const consumer = args.includes('--inline') ? 'inline' : 'process';

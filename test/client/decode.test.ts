@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { buildRecordBatchSync } from '../../src/records/batch.js';
 import { decodeFetchedChunk } from '../../src/client/consumer/decode.js';
+import { RecordReader } from '../../src/records/record.js';
+import { BATCH_HEADER_SIZE } from '../../storage/format/record-batch.js';
 
 describe('decodeFetchedChunk', () => {
   it('gives every record its exact decimal offset and timestamp across thousand boundaries', async () => {
@@ -29,6 +31,60 @@ describe('decodeFetchedChunk', () => {
     expect(messages[0]!.key!.toString()).toBe('k');
     expect(messages[0]!.value!.toString()).toBe('hello');
     expect(messages[0]!.value!.buffer).toBe(batch.buffer);
+  });
+});
+
+describe('decoded message shape (what kafkajs shows: plain objects with own data properties)', () => {
+  it('spreads, lists and serializes every field, and fresh headers per message', async () => {
+    const batch = buildRecordBatchSync([
+      { key: null, value: Buffer.from('a'), timestamp: 5 },
+      { key: Buffer.from('k'), value: Buffer.from('b'), headers: [['h', Buffer.from('v')]], timestamp: 6 },
+    ]);
+    const { messages } = await decodeFetchedChunk(batch, 0, batch.length, 0, 1 << 20);
+    const fields = [
+      'magicByte',
+      'attributes',
+      'timestamp',
+      'offset',
+      'key',
+      'value',
+      'headers',
+      'isControlRecord',
+      'size',
+    ];
+    for (const m of messages) {
+      expect(Object.getPrototypeOf(m)).toBe(Object.prototype);
+      expect(Object.keys(m)).toEqual(fields);
+      for (const f of fields) expect(Object.getOwnPropertyDescriptor(m, f)).toHaveProperty('value');
+      expect({ ...m }).toEqual(m);
+    }
+    expect(JSON.parse(JSON.stringify(messages[1]))).toMatchObject({
+      offset: '1',
+      timestamp: '6',
+      key: { type: 'Buffer', data: [0x6b] },
+      headers: { h: { type: 'Buffer', data: [0x76] } },
+    });
+    expect(messages[0]!.headers).toEqual({});
+    expect(messages[0]!.headers).not.toBe(messages[1]!.headers);
+  });
+});
+
+describe('RecordReader', () => {
+  const section = (count: number) => {
+    const values = Array.from({ length: count }, (_, i) => ({ key: null, value: Buffer.from([i]), timestamp: 5 }));
+    return buildRecordBatchSync(values).subarray(BATCH_HEADER_SIZE);
+  };
+
+  it('keeps returning false after the last record, and after a skipped tail', () => {
+    const all = new RecordReader(section(3), 3);
+    const seen: number[] = [];
+    while (all.next()) seen.push(all.value![0]!);
+    expect(seen).toEqual([0, 1, 2]);
+    expect(all.next()).toBe(false);
+    expect(all.next()).toBe(false);
+    const none = new RecordReader(section(3), 3, 5); // every record is below fromDelta
+    expect(none.next()).toBe(false);
+    expect(none.next()).toBe(false);
   });
 });
 
