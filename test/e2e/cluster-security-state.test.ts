@@ -6,7 +6,14 @@
 // broker keeps it all; with etcd frozen, logins go on from each broker's copy and changes fail with a clear
 // error. etcd holds salted keys only: no password in any value, nor in any broker's output.
 import { execFileSync } from 'node:child_process';
-import { Kafka, logLevel as kafkaLogLevel } from 'kafkajs';
+import {
+  AclOperationTypes as KafkaAclOperation,
+  AclPermissionTypes as KafkaAclPermission,
+  AclResourceTypes as KafkaAclResource,
+  Kafka,
+  logLevel as kafkaLogLevel,
+  ResourcePatternTypes as KafkaPattern,
+} from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PeerConnection } from '../../src/broker/cluster/peer-connection.js';
 import {
@@ -188,6 +195,47 @@ describe('users, ACLs and quotas cluster-wide (3 brokers with --auth, real etcd)
     );
     expect(listed.resources.map((r) => r.resourceName)).toEqual(['orders']);
 
+    // kafkajs on broker 1's Kafka port: its ACL is listed by broker 3 too.
+    const kafka = new Kafka({
+      clientId: 'kafkajs-cluster-acls',
+      brokers: [`127.0.0.1:${kafkaPort(1)}`],
+      sasl: { mechanism: 'scram-sha-512', username: 'admin', password: ADMIN_PASSWORD },
+      connectionTimeout: 2000,
+      retry: { retries: 2 },
+      logLevel: kafkaLogLevel.NOTHING,
+    });
+    const kafkaAdmin = kafka.admin();
+    await kafkaAdmin.connect();
+    await kafkaAdmin.createAcls({
+      acl: [
+        {
+          resourceType: KafkaAclResource.TOPIC,
+          resourceName: 'audit',
+          resourcePatternType: KafkaPattern.LITERAL,
+          principal: 'User:alice',
+          host: '*',
+          operation: KafkaAclOperation.READ,
+          permissionType: KafkaAclPermission.ALLOW,
+        },
+      ],
+    });
+    await kafkaAdmin.disconnect();
+    await waitFor(
+      async () =>
+        (
+          await asAdmin(3, (admin) =>
+            admin.describeAcls({
+              resourceType: AclResourceTypes.TOPIC,
+              resourceName: 'audit',
+              resourcePatternType: ResourcePatternTypes.LITERAL,
+              operation: AclOperationTypes.ANY,
+              permissionType: AclPermissionTypes.ANY,
+            }),
+          )
+        ).resources.length === 1,
+      { timeoutMs: 10_000, message: "kafkajs's ACL on broker 3" },
+    );
+
     await asAdmin(1, (admin) =>
       admin.deleteAcls({
         filters: [
@@ -289,7 +337,7 @@ describe('users, ACLs and quotas cluster-wide (3 brokers with --auth, real etcd)
         admin.describeClientQuotas(),
       ]),
     );
-    expect(acls.resources.map((r) => r.resourceName).sort()).toEqual(['metered', 'orders']);
+    expect(acls.resources.map((r) => r.resourceName).sort()).toEqual(['audit', 'metered', 'orders']);
     expect(quotas).toEqual([{ entity: { user: 'alice' }, values: { producer_byte_rate: QUOTA } }]);
   });
 
