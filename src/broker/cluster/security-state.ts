@@ -61,12 +61,16 @@ export class EtcdSecurityEntries {
     });
   }
 
-  /** SharedEntries.write without waiting for a watch: the revision written at, or undefined when a compare failed. */
+  /**
+   * SharedEntries.write without waiting for a watch: the revision written at (0 when there was nothing to
+   * write), or undefined when a compare failed.
+   */
   async writeChunks(
     changes: ReadonlyMap<string, string | undefined>,
     expected?: ReadonlyMap<string, number>,
   ): Promise<number | undefined> {
-    const ids = [...changes.keys()];
+    // Removing an entry known to be absent writes nothing: no event would come back for it.
+    const ids = [...changes.keys()].filter((id) => changes.get(id) !== undefined || expected?.get(id) !== 0);
     let revision = 0;
     for (let i = 0; i < ids.length; i += CHUNK) {
       const chunk = ids.slice(i, i + CHUNK);
