@@ -3,7 +3,12 @@
 // The broker has a plaintext listener and a TLS one (--tls-port, a certificate this script makes with
 // openssl: EC P-256, TLS 1.3, the cipher Node negotiates by default).
 //   node --import tsx bench/tls.ts [--short] [--write]
-// --short: fewer records and pairs (a quick check). --write: replace the section in RESULTS.md.
+// --short: shorter runs and fewer pairs (a quick check). --write: replace the section in RESULTS.md.
+//
+// Each run is long enough to be read: a second plaintext warm-up run measures the machine, then every run moves
+// as many records as the faster of its two workloads does in RUN_SECONDS there (at least 200,000, at
+// most 3,000,000: 3 GiB), the same count for every run; a run's topic is deleted after it, so the disk
+// holds one run's records at a time. Whole bench: about PAIRS × 2 × (produce + replay) of those runs.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,12 +18,14 @@ import { describeCommit, describeMachine, today } from './lib/machine.js';
 import { freePort } from './lib/processes.js';
 import { table, writeResultsSection } from './lib/results.js';
 import { mbPerSecond, median } from './lib/stats.js';
-import { produce, replay } from './lib/workloads.js';
+import { client, produce, replay } from './lib/workloads.js';
 
 const short = process.argv.includes('--short');
 const write = process.argv.includes('--write');
 const PAIRS = short ? 2 : 5;
-const RECORDS = short ? 50_000 : 200_000;
+const RUN_SECONDS = short ? 1 : 3;
+const MIN_RECORDS = short ? 50_000 : 200_000;
+const MAX_RECORDS = 3_000_000;
 const SIZE = 1024;
 
 /** A CA and a server certificate for 127.0.0.1, in a temp directory. */
@@ -55,9 +62,13 @@ interface Rates {
   replay: number;
 }
 
-async function measure(broker: BrokerProcess, topic: string): Promise<Rates> {
-  const produced = await produce(broker, topic, RECORDS, SIZE);
-  const replayed = await replay(broker, topic, RECORDS);
+async function measure(broker: BrokerProcess, topic: string, records: number): Promise<Rates> {
+  const produced = await produce(broker, topic, records, SIZE);
+  const replayed = await replay(broker, topic, records);
+  const admin = client(broker).admin();
+  await admin.connect();
+  await admin.deleteTopics({ topics: [topic] });
+  await admin.disconnect();
   return { produce: produced, replay: replayed };
 }
 
@@ -84,12 +95,23 @@ async function main(): Promise<void> {
     ssl: { ca: readFileSync(files.ca) },
   };
   const runs = { plain: [] as Rates[], tls: [] as Rates[] };
+  let runRecords = MIN_RECORDS;
   try {
+    // Two warm-ups: the first pays for the JIT and cold caches (it ran at a fifth of the second's rate).
+    await measure(plain, 'warm-up-0', MIN_RECORDS);
+    const warm = await measure(plain, 'warm-up-1', MIN_RECORDS);
+    runRecords = Math.min(
+      MAX_RECORDS,
+      Math.max(MIN_RECORDS, Math.round((Math.max(warm.produce, warm.replay) * RUN_SECONDS) / 10_000) * 10_000),
+    );
+    console.log(
+      `warm-up (plaintext): produce ${mbPerSecond(warm.produce * SIZE, 1).toFixed(0)} MiB/s, replay ${mbPerSecond(warm.replay * SIZE, 1).toFixed(0)} MiB/s → ${runRecords.toLocaleString('en')} records per run`,
+    );
     for (let pair = 0; pair < PAIRS; pair++) {
       // Alternate which goes first, so neither always runs on a warmer (or more loaded) machine.
       const order = pair % 2 === 0 ? (['plain', 'tls'] as const) : (['tls', 'plain'] as const);
       for (const kind of order) {
-        const rates = await measure(kind === 'plain' ? plain : tls, `${kind}-${pair}`);
+        const rates = await measure(kind === 'plain' ? plain : tls, `${kind}-${pair}`, runRecords);
         runs[kind].push(rates);
         console.log(
           `pair ${pair} ${kind}: produce ${mbPerSecond(rates.produce * SIZE, 1).toFixed(0)} MiB/s, replay ${mbPerSecond(rates.replay * SIZE, 1).toFixed(0)} MiB/s`,
@@ -114,13 +136,13 @@ async function main(): Promise<void> {
     ];
   };
   const rows = [
-    row(`produce ${RECORDS.toLocaleString('en')} × 1 KiB, acks=1, flush os`, 'produce'),
-    row(`replay ${RECORDS.toLocaleString('en')} × 1 KiB`, 'replay'),
+    row(`produce ${runRecords.toLocaleString('en')} × 1 KiB, acks=1, flush os`, 'produce'),
+    row(`replay ${runRecords.toLocaleString('en')} × 1 KiB`, 'replay'),
   ];
   const body = [
     `${today()} · ${describeMachine()} · commit ${describeCommit()} · \`node --import tsx bench/tls.ts${short ? ' --short' : ''}\``,
     '',
-    `One \`sluice serve\` process with a plaintext native listener and a TLS one (EC P-256 certificate, TLS 1.3 as Node negotiates it); the SDK in the bench process, one producer (16 sends in flight) then one consumer per run; ${PAIRS} pairs, plaintext and TLS alternating (the first of each pair alternates too). Medians of the runs; the TLS/plaintext ratio is the median of the per-pair ratios.`,
+    `One \`sluice serve\` process with a plaintext native listener and a TLS one (EC P-256 certificate, TLS 1.3 as Node negotiates it); the SDK in the bench process, one producer (16 sends in flight) then one consumer per run, each run sized from a plaintext warm-up to last about ${RUN_SECONDS} s for its faster workload; ${PAIRS} pairs, plaintext and TLS alternating (the first of each pair alternates too). Medians of the runs; the TLS/plaintext ratio is the median of the per-pair ratios.`,
     '',
     table(['workload', 'plaintext', 'TLS', 'TLS / plaintext', 'target'], rows),
   ].join('\n');

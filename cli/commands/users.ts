@@ -1,7 +1,9 @@
 // `sluice users add|list|delete|passwd`: SCRAM users, online through an admin connection to a running broker
 // (`--bootstrap host:port` or -b/SLUICE_BROKERS, with the usual --sasl-mechanism/--username/SLUICE_PASSWORD/
 // --tls flags; Alter on the cluster to change, Describe to list), or offline in a stopped broker's data
-// directory (`--data-dir`, the default when no broker is named), which is how the first user is made.
+// directory (`--data-dir`, the default when no broker is named), which is how the first user is made; for
+// a cluster, offline in its etcd (`--cluster etcd://host:port [--cluster-name n]`, as given to sluice serve),
+// which every broker of the cluster follows.
 //
 // A new password comes from SLUICE_NEW_PASSWORD, --new-password-file or a prompt on the terminal, never from
 // the command line (argv is visible to every user of the machine), and is never printed.
@@ -16,10 +18,19 @@ import { action, subcommand, withDebug, withFormat, type Context } from '../lib/
 import { UsageError } from '../lib/errors.js';
 import { parseBrokerList, parseInteger } from '../lib/options.js';
 import { jsonLine, renderTable } from '../lib/output.js';
-import { noSuchUser, offlineDirectory, onlineDirectory, type UserDirectory } from '../lib/user-directory.js';
+import {
+  clusterDirectory,
+  noSuchUser,
+  offlineDirectory,
+  onlineDirectory,
+  type UserDirectory,
+} from '../lib/user-directory.js';
+import { parseEtcdEndpoints } from '../../src/broker/cluster/config.js';
 
 interface WhereOptions {
   dataDir?: string;
+  cluster?: string;
+  clusterName?: string;
   bootstrap?: string[];
   brokers?: string[];
 }
@@ -33,7 +44,7 @@ export function register(program: Command): void {
   const users = subcommand(
     program,
     'users',
-    'SCRAM users: online on a running broker (--bootstrap), or offline in a stopped broker’s --data-dir',
+    'SCRAM users: online on a running broker (--bootstrap), offline in a stopped broker’s --data-dir, or in a cluster’s etcd (--cluster)',
   );
   const where = (cmd: Command) =>
     withDebug(
@@ -51,7 +62,12 @@ export function register(program: Command): void {
         .option(
           '--data-dir <dir>',
           'offline: the data directory of a stopped broker (default ./data when no broker is named)',
-        ),
+        )
+        .option(
+          '--cluster <etcd>',
+          "a cluster's etcd, e.g. etcd://127.0.0.1:2379 (as given to sluice serve): its users, brokers running or not",
+        )
+        .option('--cluster-name <name>', "with --cluster: the cluster's name (default: sluice)"),
     );
   const password = (cmd: Command) =>
     cmd
@@ -79,11 +95,26 @@ export function register(program: Command): void {
   );
 }
 
-/** Online when a broker is named (and no --data-dir), offline otherwise. */
+/** In the cluster's etcd with --cluster; online when a broker is named (and no --data-dir), offline otherwise. */
 async function directory(ctx: Context, opts: WhereOptions): Promise<UserDirectory> {
   if (opts.bootstrap && opts.brokers && opts.bootstrap.join(',') !== opts.brokers.join(','))
     throw new UsageError('give --bootstrap or -b/--brokers, not both');
   const brokers = opts.bootstrap ?? opts.brokers;
+  if (opts.clusterName !== undefined && opts.cluster === undefined)
+    throw new UsageError('--cluster-name goes with --cluster etcd://host:port');
+  if (opts.cluster !== undefined) {
+    if (opts.dataDir !== undefined || opts.bootstrap !== undefined)
+      throw new UsageError('give one of --cluster (etcd), --bootstrap (a running broker) or --data-dir, not several');
+    let endpoints: string[];
+    try {
+      endpoints = parseEtcdEndpoints(opts.cluster);
+    } catch (error) {
+      throw new UsageError(`--cluster ${(error as Error).message}`);
+    }
+    const name = opts.clusterName ?? 'sluice';
+    if (!/^[\w.-]{1,64}$/.test(name)) throw new UsageError('--cluster-name must be 1..64 characters of [A-Za-z0-9_.-]');
+    return clusterDirectory(endpoints, name);
+  }
   if (opts.dataDir !== undefined) {
     if (opts.bootstrap !== undefined)
       throw new UsageError('give --bootstrap (online, a running broker) or --data-dir (offline), not both');

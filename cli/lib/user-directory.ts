@@ -1,9 +1,14 @@
 // Where `sluice users` keeps its users: the users file of a stopped broker's data directory (offline, for the
-// first user, like Kafka's storage-format step) or a running broker reached through an admin connection
-// (online: DescribeUserScramCredentials / AlterUserScramCredentials). Both give the same four operations and
+// first user, like Kafka's storage-format step), a cluster's etcd (offline too: the first user of a cluster,
+// `--cluster etcd://…`, written as the brokers keep it, src/broker/cluster/security-state.ts) or a running
+// broker reached through an admin connection (online: DescribeUserScramCredentials / AlterUserScramCredentials). Both give the same four operations and
 // the same sentences, so the command does not care which it has.
 import type { UserSummary } from '../../src/broker/security/auth/users.js';
 import { UserStore, UserStoreError } from '../../src/broker/security/auth/users.js';
+import { EtcdClient } from '../../src/broker/cluster/etcd-client.js';
+import { ClusterKeys } from '../../src/broker/cluster/keys.js';
+import { EtcdSecurityEntries } from '../../src/broker/cluster/security-state.js';
+import { SharedStateUnavailable } from '../../src/broker/security/shared-entries.js';
 import { SCRAM_MECHANISMS } from '../../src/protocol/sasl/scram.js';
 import { lockDataDir, mkdirDurable, nodeFs } from '../../storage/index.js';
 import type { Context } from './command.js';
@@ -48,8 +53,32 @@ export async function offlineDirectory(ctx: Context, dataDir: string): Promise<U
   };
 }
 
+/** A cluster's users in etcd (`--cluster`), whether or not its brokers run: every broker follows them. */
+export async function clusterDirectory(endpoints: readonly string[], clusterName: string): Promise<UserDirectory> {
+  const entries = new EtcdSecurityEntries(
+    new EtcdClient({ endpoints, requestTimeoutMs: 5000 }),
+    new ClusterKeys(clusterName),
+    'users',
+  );
+  const { entries: current } = await entries.readAll().catch(storeError);
+  const store = UserStore.ofShared(
+    {
+      read: (ids) => entries.read(ids),
+      write: async (changes, expected) => (await entries.writeChunks(changes, expected)) !== undefined,
+    },
+    current,
+  );
+  return {
+    has: async (name) => store.has(name),
+    add: (name, password, iterations) => store.add(name, password, iterations).catch(storeError),
+    setPassword: (name, password, iterations) => store.setPassword(name, password, iterations).catch(storeError),
+    delete: (name) => store.delete(name).catch(storeError),
+    list: async () => store.list(),
+  };
+}
+
 function storeError(error: unknown): never {
-  if (error instanceof UserStoreError) throw new CliError(error.message);
+  if (error instanceof UserStoreError || error instanceof SharedStateUnavailable) throw new CliError(error.message);
   throw error;
 }
 

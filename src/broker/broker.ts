@@ -48,6 +48,9 @@ import { Transport } from './transport/transport.js';
 import { type ReloadOutcome, TlsCertificates } from './security/tls/certificates.js';
 import { logCleanerSettings } from './log-cleaner-settings.js';
 import { ClusterNode } from './cluster/cluster-node.js';
+import { EtcdClient } from './cluster/etcd-client.js';
+import { ClusterKeys } from './cluster/keys.js';
+import { ClusterSecurityState } from './cluster/security-state.js';
 import type { ClusterConfig } from './cluster/config.js';
 import { ReplicatedOffsetsLog } from './cluster/replicated-offsets-log.js';
 import { startTxnService, TRANSACTION_STATE_TOPIC, type TxnService, type TxnServiceOptions } from './txn/index.js';
@@ -96,6 +99,7 @@ export class Broker {
   private coreContext: BrokerContext | undefined;
   /** Cluster mode only (config.cluster): membership, metadata and the controller through etcd. */
   private clusterNode: ClusterNode | undefined;
+  private clusterSecurity: ClusterSecurityState | undefined;
   /** Cluster mode: connections to the other brokers for the transaction coordinator's markers and offsets. */
   private peers: PeerPool | undefined;
   private clusterTransactions: ClusterTransactions | undefined;
@@ -239,6 +243,8 @@ export class Broker {
         superUsers: this.config.security.superUsers,
       });
       this.quotas = await openClientQuotas(this.config.fs, dataDir, this.config.clock);
+      // Cluster mode: users, ACLs and quotas are the cluster's, loaded before any listener opens.
+      if (this.config.cluster) await this.shareSecurityState(this.config.cluster);
       this.groups = await startGroupService({
         dataDir,
         fs: this.config.fs,
@@ -302,6 +308,7 @@ export class Broker {
       await this.joinCluster();
     } catch (error) {
       this.state = 'stopped';
+      this.clusterSecurity?.close();
       await this.clusterNode
         ?.stop()
         .catch((closeError) => this.logger.error({ err: closeError }, 'leaving the cluster after a failed start'));
@@ -373,6 +380,7 @@ export class Broker {
     try {
       await this.transport?.close(this.config.shutdownTimeoutMs);
     } finally {
+      this.clusterSecurity?.close();
       await this.txns?.close().catch((err) => this.logger.error({ err }, 'closing the transaction coordinator'));
       await this.shares?.close().catch((err) => this.logger.error({ err }, 'closing share groups'));
       await this.groups?.close().catch((err) => this.logger.error({ err }, 'closing the group coordinator'));
@@ -439,6 +447,18 @@ export class Broker {
       const which = certificates ? 'Kafka TLS' : 'Kafka';
       throw new KafkaListenError(`the ${which} listener cannot bind ${host}:${port}: ${message}`, code, error);
     }
+  }
+
+  /** Cluster mode: the users, ACLs and quotas kept in etcd, followed by a watch (cluster/security-state.ts). */
+  private async shareSecurityState(cluster: ClusterConfig): Promise<void> {
+    this.clusterSecurity = await ClusterSecurityState.start({
+      etcd: new EtcdClient({ endpoints: cluster.endpoints, requestTimeoutMs: cluster.etcdRequestTimeoutMs }),
+      keys: new ClusterKeys(cluster.name),
+      logger: this.logger.child({ component: 'cluster-security' }),
+      brokerId: this.config.nodeId,
+      stores: { users: this.authenticator!.users, acls: this.authorizer!, quotas: this.quotas!.store },
+      seenTimeoutMs: cluster.etcdRequestTimeoutMs,
+    });
   }
 
   /** Cluster mode: registers with the addresses just bound, follows the cluster's metadata, campaigns for controller. */

@@ -46,12 +46,13 @@ export class SluiceCluster {
 
   /**
    * Starts etcd and brokers `ids` (one after the other), and waits until they all see each other and a
-   * controller. `prepare` runs on each broker's new data directory before its first start.
+   * controller. `prepare` runs on each broker's new data directory before its first start (etcd already
+   * running at `etcdUrl`).
    */
   static async start(
     ids: readonly number[],
     options: (id: number) => ClusterMemberOptions = () => ({}),
-    prepare?: (id: number, dataDir: string) => Promise<void> | void,
+    prepare?: (id: number, dataDir: string, etcdUrl: string) => Promise<void> | void,
     etcdHost?: string,
   ): Promise<SluiceCluster> {
     const cluster = new SluiceCluster(await startEtcd(etcdHost ? { host: etcdHost } : {}), options);
@@ -59,7 +60,7 @@ export class SluiceCluster {
       if (prepare) {
         const dataDir = await tempDir(`sluice-cluster-${id}-`);
         cluster.dataDirs.set(id, dataDir);
-        await prepare(id, dataDir);
+        await prepare(id, dataDir, cluster.etcd.url);
       }
       await cluster.serve(id);
     }

@@ -47,7 +47,8 @@ export interface ClusterOptions {
   offsetsCommitTimeoutMs?: number;
   /**
    * The SCRAM user brokers authenticate to each other as (replica fetches), needed when the brokers require
-   * authentication; it must exist on every broker and hold ClusterAction (a super user, or an ACL).
+   * authentication; it must exist among the cluster's users (kept in etcd) and hold ClusterAction (a super
+   * user, or an ACL).
    */
   interBrokerUser?: string;
   /** Its password (`sluice serve` reads it from SLUICE_INTER_BROKER_PASSWORD or --inter-broker-password-file). */

@@ -7,6 +7,8 @@
 //   /sluice/<cluster>/elect-leaders/<request>      an operator's preferred leader election, removed by the controller once done
 //   /sluice/<cluster>/reassignments/<topic>/<p>    an operator's partition reassignment, removed by the controller once done
 //   /sluice/<cluster>/producer-id-block            the first producer id no broker has reserved (JSON), moved by CAS
+//   /sluice/<cluster>/security/<kind>/<id>         a user's SCRAM keys, an ACL, a client quota (security-state.ts)
+//   /sluice/<cluster>/security-seeded              put once, by the first broker that started (its local ones copied in)
 // Topic names are [a-zA-Z0-9._-]: they never hold a "/", so the paths parse back unambiguously.
 
 export class ClusterKeys {
@@ -57,6 +59,20 @@ export class ClusterKeys {
   }
   get producerIdBlock(): string {
     return `${this.root}producer-id-block`;
+  }
+  /** Every user, ACL and quota: `security/users/`, `security/acls/`, `security/quotas/`. */
+  get security(): string {
+    return `${this.root}security/`;
+  }
+  securityKind(kind: string): string {
+    return `${this.security}${kind}/`;
+  }
+  /** One entry; the id is URI-encoded, so a user name holding "/" stays one path segment. */
+  securityEntry(kind: string, id: string): string {
+    return `${this.securityKind(kind)}${encodeURIComponent(id)}`;
+  }
+  get securitySeeded(): string {
+    return `${this.root}security-seeded`;
   }
   /** The prefix of every partition key of `topic` (names hold no "/", so no other topic's keys share it). */
   topicPartitions(topic: string): string {

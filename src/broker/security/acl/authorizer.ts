@@ -3,18 +3,36 @@
 // needed). It also owns the ACLs' durability: `<dataDir>/__internal/acls.json`, replaced atomically
 // (temp file, fsync, rename, directory fsync) on every change before the change is visible, read once at
 // start. Changes are serialised through one promise chain, so two CreateAcls never interleave writes.
+//
+// Cluster mode (`share`): the ACLs live in etcd instead, one entry per binding (its id a hash of the
+// binding, so creating an existing ACL writes the same entry again), and the index is rebuilt from the
+// cluster's watch (`loadShared`); acls.json is then left as it is.
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { mkdirDurable, readJsonFile, type StorageFs, writeFileAtomic } from '../../../../storage/index.js';
 import { formatPrincipal, type Principal } from '../principal.js';
+import type { SharedEntries } from '../shared-entries.js';
 import { AclIndex, type Requester } from './acl-index.js';
 import {
   type AclBinding,
   AclError,
   type AclFilter,
+  bindingKey,
   type Operation,
   type ResourceType,
   validateBinding,
 } from './types.js';
+
+/** A binding's id among the cluster's shared entries: the same ACL always has the same id. */
+export function aclId(binding: AclBinding): string {
+  return createHash('sha256').update(bindingKey(binding)).digest('hex').slice(0, 40);
+}
+
+/** A binding as one JSON text (its fields only). */
+function encodeBinding(b: AclBinding): string {
+  const { principal, host, resourceType, resourceName, patternType, operation, permission } = b;
+  return JSON.stringify({ principal, host, resourceType, resourceName, patternType, operation, permission });
+}
 
 export const ACLS_FILE = join('__internal', 'acls.json');
 
@@ -37,7 +55,8 @@ export type CreateResult = { ok: true } | { ok: false; error: AclError };
 
 export class Authorizer {
   readonly enabled: boolean;
-  readonly #index = new AclIndex();
+  #index = new AclIndex();
+  #shared: SharedEntries | undefined;
   readonly #superUsers: ReadonlySet<string>;
   readonly #path: string;
   readonly #fs: StorageFs;
@@ -70,6 +89,31 @@ export class Authorizer {
 
   get size(): number {
     return this.#index.size;
+  }
+
+  /** Cluster mode: from now on the ACLs are the cluster's, changed there and replaced here by `loadShared`. */
+  share(shared: SharedEntries): void {
+    this.#shared = shared;
+  }
+
+  /** This broker's ACLs as shared entries (id → JSON), to seed a cluster that has none yet. */
+  exportShared(): Map<string, string> {
+    return new Map(this.#index.all().map((b) => [aclId(b), encodeBinding(b)]));
+  }
+
+  /** Cluster mode: every ACL as the cluster holds them now; the ids of entries that are not a valid ACL are returned. */
+  loadShared(entries: ReadonlyMap<string, string>): string[] {
+    const index = new AclIndex();
+    const unreadable: string[] = [];
+    for (const [id, text] of entries) {
+      try {
+        index.add(validateBinding(JSON.parse(text) as AclBinding));
+      } catch {
+        unreadable.push(id);
+      }
+    }
+    this.#index = index;
+    return unreadable;
   }
 
   isSuperUser(principal: Principal): boolean {
@@ -114,7 +158,11 @@ export class Authorizer {
           results.push({ ok: false, error });
         }
       }
-      if (added.length > 0)
+      if (added.length > 0 && this.#shared) {
+        // The index follows the cluster's watch: the local additions were a check for duplicates only.
+        for (const b of added) this.#index.remove(b);
+        await this.#shared.write(new Map(added.map((b) => [aclId(b), encodeBinding(b)])));
+      } else if (added.length > 0)
         await this.#saveOrUndo(() => {
           for (const b of added) this.#index.remove(b);
         });
@@ -127,6 +175,10 @@ export class Authorizer {
     return this.#serial(async () => {
       const removed = filters.map((filter) => this.#index.matching(filter));
       const gone = new Set(removed.flat());
+      if (gone.size > 0 && this.#shared) {
+        await this.#shared.write(new Map([...gone].map((b) => [aclId(b), undefined])));
+        return removed;
+      }
       for (const binding of gone) this.#index.remove(binding);
       if (gone.size > 0)
         await this.#saveOrUndo(() => {

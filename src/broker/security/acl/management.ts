@@ -6,6 +6,7 @@ import { ErrorCode } from '../../../protocol/index.js';
 import { publishActivity } from '../../diagnostics.js';
 import type { BrokerContext, RequestContext } from '../../handlers/types.js';
 import { formatPrincipal } from '../principal.js';
+import { sharedStateRefusal } from '../shared-refusal.js';
 import { allowedOnCluster, denied, type WireError } from './authorize.js';
 import type { AclBinding, AclFilter } from './types.js';
 
@@ -39,7 +40,13 @@ export async function createAcls(
     const refused = denied('Alter', 'cluster', '', ctx);
     return bindings.map(() => refused);
   }
-  const results = await broker.authorizer.create(bindings);
+  let results: Awaited<ReturnType<typeof broker.authorizer.create>>;
+  try {
+    results = await broker.authorizer.create(bindings);
+  } catch (error) {
+    const refused = sharedStateRefusal(error);
+    return bindings.map(() => refused);
+  }
   return results.map((result, i) => {
     if (!result.ok) return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: result.error.message };
     publishChange(ctx, 'acl.created', bindings[i]!);
@@ -62,7 +69,12 @@ export async function deleteAcls(
   filters: readonly AclFilter[],
 ): Promise<{ error: WireError } | { removed: AclBinding[][] }> {
   if (!allowedOnCluster(broker, ctx, 'Alter')) return { error: denied('Alter', 'cluster', '', ctx) };
-  const removed = await broker.authorizer.delete(filters);
+  let removed: AclBinding[][];
+  try {
+    removed = await broker.authorizer.delete(filters);
+  } catch (error) {
+    return { error: sharedStateRefusal(error) };
+  }
   const published = new Set<AclBinding>();
   for (const b of removed.flat()) {
     if (published.has(b)) continue;

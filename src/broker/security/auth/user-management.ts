@@ -19,6 +19,7 @@ import { publishActivity } from '../../diagnostics.js';
 import type { BrokerContext, RequestContext } from '../../handlers/types.js';
 import { allowedOnCluster, denied, type WireError } from '../acl/authorize.js';
 import { formatPrincipal } from '../principal.js';
+import { sharedStateRefusal } from '../shared-refusal.js';
 import { checkUserName } from './users.js';
 
 /** Kafka's limit on SCRAM iterations. */
@@ -166,7 +167,15 @@ export async function alterUserScramCredentials(
   }
   const applied = [...changes].filter(([user]) => !failed.has(user));
   const before = new Map(applied.map(([user]) => [user, store.has(user)]));
-  if (applied.length > 0) await store.alterCredentials(applied.map(([user, change]) => ({ user, ...change })));
+  if (applied.length > 0) {
+    try {
+      await store.alterCredentials(applied.map(([user, change]) => ({ user, ...change })));
+    } catch (error) {
+      const refused = sharedStateRefusal(error);
+      for (const [user] of applied) failed.set(user, refused);
+      return names.map((user) => ({ user, ...(failed.get(user) ?? ok) }));
+    }
+  }
   for (const [user, change] of applied) publishChange(ctx, user, before.get(user)!, store.has(user), change);
   return names.map((user) => ({ user, ...(failed.get(user) ?? ok) }));
 }

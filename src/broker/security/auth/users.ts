@@ -14,8 +14,14 @@
 //
 // Changes are serialised through one promise chain; readers see the in-memory map, replaced (never mutated)
 // once the file that holds the change is durable.
+//
+// Cluster mode (`share`): the users live in etcd instead, one entry per user holding the same JSON as the
+// file's (salted, iterated keys only), and the map is replaced from the cluster's watch (`loadShared`);
+// a change reads the users it touches from etcd, applies, and writes them by compare-and-swap
+// (../shared-entries.ts). The file is then left as it is.
 import { dirname, join } from 'node:path';
 import { mkdirDurable, readJsonFile, type StorageFs, writeFileAtomic } from '../../../../storage/index.js';
+import { changeShared, type SharedEntries } from '../shared-entries.js';
 import {
   DEFAULT_SCRAM_ITERATIONS,
   MIN_SCRAM_ITERATIONS,
@@ -101,14 +107,58 @@ function encodeCredential(c: ScramCredential): StoredCredential {
   };
 }
 
+/** A user's credentials as one JSON text: the users file's entry, and a user's value in etcd. */
+export function encodeUserCredentials(credentials: UserCredentials): string {
+  return JSON.stringify(
+    Object.fromEntries(
+      Object.entries(credentials).map(([mechanism, c]) => [mechanism, encodeCredential(c as ScramCredential)]),
+    ),
+  );
+}
+
+/** The inverse of encodeUserCredentials; throws UserStoreError on anything else. */
+export function decodeUserCredentials(name: string, text: string): UserCredentials {
+  let mechanisms: unknown;
+  try {
+    mechanisms = JSON.parse(text);
+  } catch {
+    throw new UserStoreError(`the credentials of "${name}" are not JSON`, 'CORRUPT_USERS_FILE');
+  }
+  if (typeof mechanisms !== 'object' || mechanisms === null || Array.isArray(mechanisms))
+    throw new UserStoreError(`the credentials of "${name}" are not an object`, 'CORRUPT_USERS_FILE');
+  return decodeMechanisms(name, mechanisms as Record<string, unknown>);
+}
+
+function decodeMechanisms(name: string, mechanisms: Record<string, unknown>): UserCredentials {
+  const credentials: Partial<Record<ScramMechanism, ScramCredential>> = {};
+  for (const [mechanism, stored] of Object.entries(mechanisms)) {
+    if (!(SCRAM_MECHANISMS as readonly string[]).includes(mechanism))
+      throw new UserStoreError(`the users file names an unknown mechanism ${mechanism}`, 'CORRUPT_USERS_FILE');
+    credentials[mechanism as ScramMechanism] = decodeCredential(name, mechanism, stored);
+  }
+  return Object.freeze(credentials);
+}
+
 export class UserStore {
   #users: ReadonlyMap<string, UserCredentials> = new Map();
   #chain: Promise<unknown> = Promise.resolve();
+  #shared: SharedEntries | undefined;
 
   private constructor(
-    private readonly fs: StorageFs,
+    private readonly fs: StorageFs | undefined,
     readonly path: string,
   ) {}
+
+  /**
+   * A store of the cluster's users alone, without a file: `sluice users --cluster` reading and changing
+   * them in etcd directly, before any broker runs.
+   */
+  static ofShared(shared: SharedEntries, entries: ReadonlyMap<string, string>): UserStore {
+    const store = new UserStore(undefined, '');
+    store.loadShared(entries);
+    store.share(shared);
+    return store;
+  }
 
   /** Loads <dataDir>/__internal/users.json (none yet: no users). Throws UserStoreError on a garbled file. */
   static async open(fs: StorageFs, dataDir: string): Promise<UserStore> {
@@ -118,17 +168,41 @@ export class UserStore {
     if (typeof file !== 'object' || file === null || file.version !== 1 || typeof file.users !== 'object')
       throw new UserStoreError(`${store.path} is not a users file of this version`, 'CORRUPT_USERS_FILE');
     const users = new Map<string, UserCredentials>();
-    for (const [name, mechanisms] of Object.entries(file.users)) {
-      const credentials: Partial<Record<ScramMechanism, ScramCredential>> = {};
-      for (const [mechanism, stored] of Object.entries(mechanisms ?? {})) {
-        if (!(SCRAM_MECHANISMS as readonly string[]).includes(mechanism))
-          throw new UserStoreError(`the users file names an unknown mechanism ${mechanism}`, 'CORRUPT_USERS_FILE');
-        credentials[mechanism as ScramMechanism] = decodeCredential(name, mechanism, stored);
-      }
-      users.set(name, Object.freeze(credentials));
-    }
+    for (const [name, mechanisms] of Object.entries(file.users))
+      users.set(name, decodeMechanisms(name, (mechanisms ?? {}) as Record<string, unknown>));
     store.#users = users;
     return store;
+  }
+
+  /**
+   * Cluster mode: from now on the users are the cluster's (`shared`), changed there and replaced here
+   * by `loadShared`; the file is no longer read or written.
+   */
+  share(shared: SharedEntries): void {
+    this.#shared = shared;
+  }
+
+  /** This store's users as shared entries (name → JSON), to seed a cluster that has none yet. */
+  exportShared(): Map<string, string> {
+    return new Map([...this.#users].map(([name, credentials]) => [name, encodeUserCredentials(credentials)]));
+  }
+
+  /**
+   * Cluster mode: every user, as the cluster holds them now (name → JSON). An entry this broker cannot
+   * read is left out (its name is returned, to be logged): nobody can log in with it here.
+   */
+  loadShared(entries: ReadonlyMap<string, string>): string[] {
+    const users = new Map<string, UserCredentials>();
+    const unreadable: string[] = [];
+    for (const [name, text] of entries) {
+      try {
+        users.set(checkUserName(name), decodeUserCredentials(name, text));
+      } catch {
+        unreadable.push(name);
+      }
+    }
+    this.#users = users;
+    return unreadable;
   }
 
   credential(user: string, mechanism: ScramMechanism): ScramCredential | undefined {
@@ -157,7 +231,7 @@ export class UserStore {
 
   /** Creates a user with credentials for both SCRAM mechanisms. USER_EXISTS if it exists. */
   add(name: string, password: string, iterations = DEFAULT_SCRAM_ITERATIONS): Promise<void> {
-    return this.change((users) => {
+    return this.change([name], (users) => {
       checkUserName(name);
       if (users.has(name)) throw new UserStoreError(`user "${name}" already exists`, 'USER_EXISTS');
       users.set(name, credentialsFor(password, iterations));
@@ -166,7 +240,7 @@ export class UserStore {
 
   /** Replaces a user's password (new salts). USER_NOT_FOUND if there is no such user. */
   setPassword(name: string, password: string, iterations = DEFAULT_SCRAM_ITERATIONS): Promise<void> {
-    return this.change((users) => {
+    return this.change([name], (users) => {
       if (!users.has(name)) throw new UserStoreError(`there is no user "${name}"`, 'USER_NOT_FOUND');
       users.set(name, credentialsFor(password, iterations));
     });
@@ -183,14 +257,17 @@ export class UserStore {
       remove: ScramMechanism[];
     }>,
   ): Promise<void> {
-    return this.change((users) => {
-      for (const { user, set, remove } of changes) {
-        const credentials: Partial<Record<ScramMechanism, ScramCredential>> = { ...users.get(user), ...set };
-        for (const mechanism of remove) delete credentials[mechanism];
-        if (Object.keys(credentials).length === 0) users.delete(user);
-        else users.set(user, Object.freeze(credentials));
-      }
-    });
+    return this.change(
+      changes.map((c) => c.user),
+      (users) => {
+        for (const { user, set, remove } of changes) {
+          const credentials: Partial<Record<ScramMechanism, ScramCredential>> = { ...users.get(user), ...set };
+          for (const mechanism of remove) delete credentials[mechanism];
+          if (Object.keys(credentials).length === 0) users.delete(user);
+          else users.set(user, Object.freeze(credentials));
+        }
+      },
+    );
   }
 
   /** The mechanisms a user has credentials for, with their iterations (never a key); undefined: no such user. */
@@ -204,27 +281,50 @@ export class UserStore {
   }
 
   delete(name: string): Promise<void> {
-    return this.change((users) => {
+    return this.change([name], (users) => {
       if (!users.delete(name)) throw new UserStoreError(`there is no user "${name}"`, 'USER_NOT_FOUND');
     });
   }
 
-  private change(apply: (users: Map<string, UserCredentials>) => void): Promise<void> {
+  /** `apply` changes the users named in `names` (and no other): durable in the file, or in the cluster. */
+  private change(names: readonly string[], apply: (users: Map<string, UserCredentials>) => void): Promise<void> {
     const run = this.#chain.then(async () => {
+      if (this.#shared) return this.changeShared(this.#shared, [...new Set(names)], apply);
+      if (!this.fs) throw new Error('this users store has neither a file nor the cluster');
       const users = new Map(this.#users);
       apply(users);
       const file: UsersFile = { version: 1, users: {} };
-      for (const [name, credentials] of users) {
-        file.users[name] = Object.fromEntries(
-          Object.entries(credentials).map(([mechanism, c]) => [mechanism, encodeCredential(c as ScramCredential)]),
-        );
-      }
-      await mkdirDurable(this.fs, dirname(this.path));
-      await writeFileAtomic(this.fs, this.path, `${JSON.stringify(file, null, 2)}\n`);
+      for (const [name, credentials] of users) file.users[name] = JSON.parse(encodeUserCredentials(credentials));
+      const fs = this.fs;
+      await mkdirDurable(fs, dirname(this.path));
+      await writeFileAtomic(fs, this.path, `${JSON.stringify(file, null, 2)}\n`);
       this.#users = users;
     });
     this.#chain = run.catch(() => {});
     return run;
+  }
+
+  /** The cluster's copy of the users named, changed by `apply` and written back by compare-and-swap. */
+  private changeShared(
+    shared: SharedEntries,
+    names: readonly string[],
+    apply: (users: Map<string, UserCredentials>) => void,
+  ): Promise<void> {
+    return changeShared(shared, names, (current) => {
+      const users = new Map(this.#users);
+      for (const name of names) {
+        const text = current.get(name);
+        if (text === undefined) users.delete(name);
+        else users.set(name, decodeUserCredentials(name, text));
+      }
+      apply(users);
+      const changes = new Map<string, string | undefined>();
+      for (const name of names) {
+        const credentials = users.get(name);
+        changes.set(name, credentials && encodeUserCredentials(credentials));
+      }
+      return { changes, result: undefined };
+    });
   }
 }
 

@@ -7,6 +7,7 @@ import { publishActivity } from '../../diagnostics.js';
 import type { BrokerContext, RequestContext } from '../../handlers/types.js';
 import { allowedOnCluster, denied, type WireError } from '../acl/authorize.js';
 import { formatPrincipal } from '../principal.js';
+import { sharedStateRefusal } from '../shared-refusal.js';
 import {
   describeEntity,
   entityFromParts,
@@ -72,7 +73,13 @@ async function alterValid(
     const refused = denied('Alter', 'cluster', '', ctx);
     return changes.map(() => refused);
   }
-  const results = await broker.quotas.store.alter(changes, validateOnly);
+  let results: Awaited<ReturnType<typeof broker.quotas.store.alter>>;
+  try {
+    results = await broker.quotas.store.alter(changes, validateOnly);
+  } catch (error) {
+    const refused = sharedStateRefusal(error);
+    return changes.map(() => refused);
+  }
   return results.map((error, i) => {
     if (error) return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: error.message };
     if (!validateOnly) publishChange(ctx, changes[i]!.entity, changes[i]!.ops);

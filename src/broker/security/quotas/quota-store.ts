@@ -3,11 +3,16 @@
 // promise chain and visible only once durable; each change bumps `version`, which tells the throttler
 // (throttler.ts) to forget what it resolved.
 //
+// Cluster mode (`share`): the quotas live in etcd instead, one entry per entity (its id the entity key),
+// replaced from the cluster's watch (`loadShared`, which bumps `version` too); a change reads the entities
+// it touches from etcd, applies, and writes them by compare-and-swap. quotas.json is then left as it is.
+//
 // Which entity's value applies to a request (Kafka's order, per quota key, most specific first):
 //   user+client-id, user+<default> client, user, <default> user+client-id, <default> user+<default> client,
 //   <default> user, client-id, <default> client.
 import { join } from 'node:path';
 import { mkdirDurable, readJsonFile, type StorageFs, writeFileAtomic } from '../../../../storage/index.js';
+import { changeShared, type SharedEntries } from '../shared-entries.js';
 import {
   checkQuotaKey,
   checkQuotaValue,
@@ -45,6 +50,7 @@ export class QuotaStore {
   #keys: ReadonlySet<QuotaKey> = new Set();
   #keysVersion = -1;
   #chain: Promise<unknown> = Promise.resolve();
+  #shared: SharedEntries | undefined;
 
   private constructor(
     private readonly fs: StorageFs,
@@ -60,16 +66,41 @@ export class QuotaStore {
     const entries = new Map<string, QuotaEntry>();
     for (const entry of file.quotas) {
       try {
-        const values: QuotaValues = {};
-        for (const [key, value] of Object.entries(entry.values ?? {}))
-          values[checkQuotaKey(key)] = checkQuotaValue(key, value as number);
-        entries.set(entityKey(entry.entity), Object.freeze({ entity: Object.freeze({ ...entry.entity }), values }));
+        entries.set(entityKey(entry.entity), checkedEntry(entry));
       } catch (error) {
         throw new QuotaError(`${store.path} holds an invalid quota (${(error as Error).message})`);
       }
     }
     store.#entries = entries;
     return store;
+  }
+
+  /** Cluster mode: from now on the quotas are the cluster's, changed there and replaced here by `loadShared`. */
+  share(shared: SharedEntries): void {
+    this.#shared = shared;
+  }
+
+  /** This broker's quotas as shared entries (entity key → JSON), to seed a cluster that has none yet. */
+  exportShared(): Map<string, string> {
+    return new Map([...this.#entries].map(([key, entry]) => [key, JSON.stringify(entry)]));
+  }
+
+  /** Cluster mode: every quota as the cluster holds them now; the ids of entries that are not a valid quota are returned. */
+  loadShared(shared: ReadonlyMap<string, string>): string[] {
+    const entries = new Map<string, QuotaEntry>();
+    const unreadable: string[] = [];
+    for (const [id, text] of shared) {
+      try {
+        const entry = checkedEntry(JSON.parse(text) as QuotaEntry);
+        if (entityKey(entry.entity) !== id) throw new QuotaError('the entity is not the one its key names');
+        entries.set(id, entry);
+      } catch {
+        unreadable.push(id);
+      }
+    }
+    this.#entries = entries;
+    this.#version++;
+    return unreadable;
   }
 
   get path(): string {
@@ -122,27 +153,9 @@ export class QuotaStore {
     validateOnly: boolean,
   ): Promise<AlterResult[]> {
     return this.#serial(async () => {
+      if (this.#shared) return this.#alterShared(this.#shared, changes, validateOnly);
       const next = new Map(this.#entries);
-      const results: AlterResult[] = changes.map(({ entity, ops }) => {
-        try {
-          const key = entityKey(entity);
-          const values: QuotaValues = { ...next.get(key)?.values };
-          const seen = new Set<string>();
-          for (const op of ops) {
-            const quotaKey = checkQuotaKey(op.key);
-            if (seen.has(quotaKey)) throw new QuotaError(`${describeEntity(entity)}: ${quotaKey} is changed twice`);
-            seen.add(quotaKey);
-            if (op.remove) delete values[quotaKey];
-            else values[quotaKey] = checkQuotaValue(quotaKey, op.value);
-          }
-          if (Object.keys(values).length === 0) next.delete(key);
-          else next.set(key, Object.freeze({ entity, values: Object.freeze(values) }));
-          return null;
-        } catch (error) {
-          if (error instanceof QuotaError) return error;
-          throw error;
-        }
-      });
+      const results = applyChanges(next, changes);
       if (validateOnly || results.every((r) => r !== null)) return results;
       const file: QuotasFile = { version: 1, quotas: [...next.values()] };
       await mkdirDurable(this.fs, join(this.dataDir, '__internal'));
@@ -150,6 +163,28 @@ export class QuotaStore {
       this.#entries = next;
       this.#version++;
       return results;
+    });
+  }
+
+  /** The cluster's copy of the entities touched, changed and written back by compare-and-swap. */
+  #alterShared(
+    shared: SharedEntries,
+    changes: ReadonlyArray<{ entity: QuotaEntity; ops: readonly QuotaOp[] }>,
+    validateOnly: boolean,
+  ): Promise<AlterResult[]> {
+    const ids = [...new Set(changes.map((c) => entityKey(c.entity)))];
+    return changeShared(shared, ids, (current) => {
+      const next = new Map(this.#entries);
+      for (const id of ids) {
+        const text = current.get(id);
+        if (text === undefined) next.delete(id);
+        else next.set(id, checkedEntry(JSON.parse(text) as QuotaEntry));
+      }
+      const results = applyChanges(next, changes);
+      if (validateOnly || results.every((r) => r !== null)) return { changes: null, result: results };
+      const written = new Set(changes.filter((_, i) => results[i] === null).map((c) => entityKey(c.entity)));
+      const entries = new Map([...written].map((id) => [id, next.has(id) ? JSON.stringify(next.get(id)) : undefined]));
+      return { changes: entries, result: results };
     });
   }
 
@@ -177,4 +212,41 @@ export class QuotaStore {
     this.#chain = run.catch(() => undefined);
     return run;
   }
+}
+
+/** A stored entry checked (keys known, values in range), frozen. Throws QuotaError. */
+function checkedEntry(entry: QuotaEntry): QuotaEntry {
+  if (typeof entry !== 'object' || entry === null || typeof entry.entity !== 'object' || entry.entity === null)
+    throw new QuotaError('a quota entry needs an entity and values');
+  const values: QuotaValues = {};
+  for (const [key, value] of Object.entries(entry.values ?? {}))
+    values[checkQuotaKey(key)] = checkQuotaValue(key, value as number);
+  return Object.freeze({ entity: Object.freeze({ ...entry.entity }), values: Object.freeze(values) });
+}
+
+/** Applies each change to `next` on its own (a bad one fails alone); per change, null or its error. */
+function applyChanges(
+  next: Map<string, QuotaEntry>,
+  changes: ReadonlyArray<{ entity: QuotaEntity; ops: readonly QuotaOp[] }>,
+): AlterResult[] {
+  return changes.map(({ entity, ops }) => {
+    try {
+      const key = entityKey(entity);
+      const values: QuotaValues = { ...next.get(key)?.values };
+      const seen = new Set<string>();
+      for (const op of ops) {
+        const quotaKey = checkQuotaKey(op.key);
+        if (seen.has(quotaKey)) throw new QuotaError(`${describeEntity(entity)}: ${quotaKey} is changed twice`);
+        seen.add(quotaKey);
+        if (op.remove) delete values[quotaKey];
+        else values[quotaKey] = checkQuotaValue(quotaKey, op.value);
+      }
+      if (Object.keys(values).length === 0) next.delete(key);
+      else next.set(key, Object.freeze({ entity, values: Object.freeze(values) }));
+      return null;
+    } catch (error) {
+      if (error instanceof QuotaError) return error;
+      throw error;
+    }
+  });
 }
