@@ -261,9 +261,15 @@ export class ShareConsumer {
           throw new SluiceProtocolError(response.errorCode, response.errorMessage ?? undefined);
         answer(carried, response.acks);
         pause = 0;
+        const before = this.#inFlight;
         const start = (record: DeliveredRecord) => this.#start(record, eachMessage);
         deliverSlices(response.slices, start);
         deliverEntries(response.records, start);
+        // Fewer records than free slots: the next fetch waits one turn, so the outcomes of handlers that
+        // return at once ride in it (else it would long-poll with nothing to carry, and they would need a
+        // ShareAcknowledge of their own).
+        if (this.#inFlight > before && this.#inFlight < this.#config.maxInFlight)
+          await new Promise<void>((resolve) => setImmediate(resolve));
       } catch (error) {
         answerAll(carried, error as Error);
         if (this.#state !== 'running') return;
