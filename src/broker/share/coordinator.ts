@@ -220,6 +220,7 @@ export class ShareCoordinator {
         maxInFlight: 1,
         session: null,
         cursor: 0,
+        seenAt: 0,
       };
       group.members.set(member.id, member);
     }
@@ -244,6 +245,13 @@ export class ShareCoordinator {
    */
   async fetch(input: ShareFetchInput): Promise<FetchedRecord[]> {
     const deadline = this.#scheduler.now() + input.maxWaitMs;
+    {
+      // First look without the long-poll bookkeeping: a member that frees slots mostly finds records.
+      const { group, member } = this.#memberOf(input.groupId, input.memberId);
+      this.#touch(group, member);
+      const records = await this.#acquire(group, member, input.maxRecords);
+      if (records.length > 0 || this.#closed || input.signal?.aborted || input.maxWaitMs <= 0) return records;
+    }
     for (;;) {
       const { group, member } = this.#memberOf(input.groupId, input.memberId);
       this.#touch(group, member);
@@ -804,11 +812,21 @@ export class ShareCoordinator {
     return held;
   }
 
+  /** The member was heard from: its session runs for another sessionTimeoutMs (one timer, moved on lazily). */
   #touch(group: ShareGroup, member: ShareMember): void {
-    member.session?.cancel();
-    member.session = this.#scheduler.schedule(this.#config.sessionTimeoutMs, () => {
+    member.seenAt = this.#scheduler.now();
+    if (member.session === null) this.#armSession(group, member, this.#config.sessionTimeoutMs);
+  }
+
+  #armSession(group: ShareGroup, member: ShareMember, ms: number): void {
+    member.session = this.#scheduler.schedule(ms, () => {
       member.session = null;
       if (group.members.get(member.id) !== member) return;
+      const quiet = this.#scheduler.now() - member.seenAt;
+      if (quiet < this.#config.sessionTimeoutMs) {
+        this.#armSession(group, member, this.#config.sessionTimeoutMs - quiet);
+        return;
+      }
       this.#logger.info({ group: group.id, member: member.id }, 'share group member session expired');
       this.#removeMember(group, member).catch((err) => this.#logger.error({ err }, 'removing an expired share member'));
     });

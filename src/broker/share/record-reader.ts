@@ -16,6 +16,8 @@ import type { HeaderPairs } from '../../records/index.js';
 import { RecordReader } from '../../records/record.js';
 import type { ShareBatch, ShareRecord } from './share-partition.js';
 
+const NO_HEADERS: HeaderPairs = Object.freeze([]) as unknown as HeaderPairs;
+
 /** Bytes read from the log per load: enough for a window of small records, bounded for large ones. */
 const READ_BYTES = 1024 * 1024;
 
@@ -35,9 +37,26 @@ export async function readShareRecords(log: PartitionLog, from: number, maxRecor
   if (start >= log.logEndOffset || maxRecords <= 0) return { records: [], nextOffset: start };
   const read = await log.read(start, { maxBytes: READ_BYTES });
   if (read.chunks.length === 0) return { records: [], nextOffset: start };
-  const bytes = read.chunks.length === 1 ? read.chunks[0]! : Buffer.concat(read.chunks);
   const records: ShareRecord[] = [];
   let nextOffset = start;
+  // Chunk by chunk (each holds whole batches): the read is up to 1 MiB of which a window takes a batch or
+  // two, so the chunks are never concatenated.
+  for (const bytes of read.chunks) {
+    if (records.length >= maxRecords) break;
+    nextOffset = await readChunk(bytes, start, maxRecords, records, nextOffset);
+  }
+  return { records, nextOffset };
+}
+
+/** Decodes the batches of one chunk into `records` (up to maxRecords); returns the next offset to read. */
+async function readChunk(
+  bytes: Buffer,
+  start: number,
+  maxRecords: number,
+  records: ShareRecord[],
+  from: number,
+): Promise<number> {
+  let nextOffset = from;
   for (const { header, position } of iterateBatches(bytes, { validate: true })) {
     if (records.length >= maxRecords) break;
     const end = header.baseOffset + header.lastOffsetDelta + 1;
@@ -51,8 +70,8 @@ export async function readShareRecords(log: PartitionLog, from: number, maxRecor
         at += reader.size;
         const offset = batch.baseOffset + reader.offsetDelta;
         if (offset < start) continue;
-        if (records.length >= maxRecords) return { records, nextOffset };
-        const headers = reader.headers ?? [];
+        if (records.length >= maxRecords) return nextOffset;
+        const headers = reader.headers ?? NO_HEADERS;
         records.push({
           offset,
           timestamp: batch.appendTimestamp ?? batch.baseTimestamp + reader.timestampDelta,
@@ -73,7 +92,7 @@ export async function readShareRecords(log: PartitionLog, from: number, maxRecor
     }
     nextOffset = Math.max(nextOffset, end);
   }
-  return { records, nextOffset };
+  return nextOffset;
 }
 
 /**

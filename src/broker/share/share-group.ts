@@ -13,7 +13,10 @@ export interface ShareMember {
   readonly clientHost: string;
   topics: readonly string[];
   maxInFlight: number;
+  /** Expires the member's session (moved on when it fires early: see `seenAt`). */
   session: TimerHandle | null;
+  /** When the member was last heard from (scheduler ms). */
+  seenAt: number;
   /** Where this member's next fetch starts among its lanes (rotates, so no partition starves). */
   cursor: number;
 }

@@ -3,7 +3,8 @@
 // handles records quickly costs one round trip and one state write per batch, not two. When no fetch is
 // coming soon (one is in flight, the consumer is stopping, or the entry is a lock renewal, which frees
 // no slot), they go in a ShareAcknowledge of their own: whatever is queued while one is in flight goes in
-// the next. Each settle resolves once the broker answered for its record.
+// the next. Each queued outcome's `done` is called once the broker answered for its record (the outcome
+// object is the caller's own: the share consumer queues the record it delivered, no object is made here).
 // On the wire, outcomes of consecutive offsets of a partition that are alike travel as one range
 // (`ackRanges`); the broker answers only for the offsets it could not settle.
 import { ShareAcknowledgeApi } from '../../protocol/index.js';
@@ -22,6 +23,7 @@ export interface PendingAck {
   done(error: Error | null): void;
 }
 
+/** Read at each use (the member id changes when the consumer joins again). */
 export interface AckTarget {
   connection(): Promise<Connection>;
   readonly groupId: string;
@@ -32,14 +34,21 @@ export interface AckTarget {
 
 export class Acknowledger {
   #pending: PendingAck[] = [];
-  #sending = false;
-  readonly #target: () => AckTarget;
+  /** The ShareAcknowledge loop under way (it sends until nothing is queued). */
+  #sending: Promise<void> | undefined;
+  readonly #target: AckTarget;
 
-  constructor(target: () => AckTarget) {
+  constructor(target: AckTarget) {
     this.#target = target;
   }
 
-  /** Resolves with null once stored, or with the broker's error for this record (e.g. its lock expired). */
+  /** Queues an outcome; its `done` gets null once stored, or the broker's error for it (e.g. its lock expired). */
+  queue(ack: PendingAck): void {
+    this.#pending.push(ack);
+    if (!this.#sending && !this.#target.fetchWillCarry(ack.type)) void this.#flush();
+  }
+
+  /** The same as a promise: resolves with null once stored, or with the broker's error for this record. */
   settle(
     topic: string,
     partition: number,
@@ -47,10 +56,7 @@ export class Acknowledger {
     type: AckType,
     errorMessage: string | null = null,
   ): Promise<Error | null> {
-    return new Promise((resolve) => {
-      this.#pending.push({ topic, partition, offset, type, errorMessage, done: resolve });
-      if (!this.#sending && !this.#target().fetchWillCarry(type)) void this.#flush();
-    });
+    return new Promise((resolve) => this.queue({ topic, partition, offset, type, errorMessage, done: resolve }));
   }
 
   /** The queued outcomes, for the fetch loop to carry (it reports each result with `answer`). */
@@ -60,34 +66,36 @@ export class Acknowledger {
     return taken;
   }
 
-  /** Sends whatever is queued now, in ShareAcknowledge requests (the consumer is stopping). */
-  flush(): Promise<void> {
-    return this.#sending || this.#pending.length === 0 ? Promise.resolve() : this.#flush();
+  /** Sends whatever is queued now, in ShareAcknowledge requests; resolves once every one was answered. */
+  async flush(): Promise<void> {
+    while (this.#sending !== undefined || this.#pending.length > 0) await (this.#sending ?? this.#flush());
   }
 
-  async #flush(): Promise<void> {
-    this.#sending = true;
-    try {
-      while (this.#pending.length > 0) {
-        const batch = this.take();
-        const { connection, groupId, memberId } = this.#target();
-        try {
-          const response = await (await connection()).send(ShareAcknowledgeApi, {
-            groupId,
-            memberId,
-            acks: ackRanges(batch),
-          });
-          if (response.errorCode !== 0) {
-            answerAll(batch, new SluiceProtocolError(response.errorCode, response.errorMessage ?? undefined));
-            continue;
-          }
-          answer(batch, response.results);
-        } catch (error) {
-          answerAll(batch, error as Error);
+  #flush(): Promise<void> {
+    this.#sending = this.#send().finally(() => {
+      this.#sending = undefined;
+    });
+    return this.#sending;
+  }
+
+  async #send(): Promise<void> {
+    while (this.#pending.length > 0) {
+      const batch = this.take();
+      const { connection, groupId, memberId } = this.#target;
+      try {
+        const response = await (await connection()).send(ShareAcknowledgeApi, {
+          groupId,
+          memberId,
+          acks: ackRanges(batch),
+        });
+        if (response.errorCode !== 0) {
+          answerAll(batch, new SluiceProtocolError(response.errorCode, response.errorMessage ?? undefined));
+          continue;
         }
+        answer(batch, response.results);
+      } catch (error) {
+        answerAll(batch, error as Error);
       }
-    } finally {
-      this.#sending = false;
     }
   }
 }
@@ -106,9 +114,8 @@ export interface AckRange {
  * order), consecutive offsets with the same outcome and message merged into one entry.
  */
 export function ackRanges(batch: readonly PendingAck[]): AckRange[] {
-  const sorted = [...batch].sort((a, b) =>
-    a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition || a.offset - b.offset,
-  );
+  // Handlers mostly finish in delivery order: then the outcomes are in order already (no copy, no sort).
+  const sorted = inOrder(batch) ? batch : [...batch].sort(compareAcks);
   const ranges: AckRange[] = [];
   let last: AckRange | undefined;
   for (const { topic, partition, offset, type, errorMessage } of sorted) {
@@ -129,6 +136,15 @@ export function ackRanges(batch: readonly PendingAck[]): AckRange[] {
   return ranges;
 }
 
+function compareAcks(a: PendingAck, b: PendingAck): number {
+  return a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition || a.offset - b.offset;
+}
+
+function inOrder(batch: readonly PendingAck[]): boolean {
+  for (let i = 1; i < batch.length; i++) if (compareAcks(batch[i - 1]!, batch[i]!) > 0) return false;
+  return true;
+}
+
 /**
  * Resolves each acknowledgement with its result: the broker lists the offsets it could not settle (one
  * entry per offset; an older answer lists every offset, 0 for success); every other one is stored.
@@ -143,6 +159,10 @@ export function answer(
     errorMessage: string | null;
   }>,
 ): void {
+  if (results.length === 0) {
+    for (const ack of batch) ack.done(null);
+    return;
+  }
   const failed = new Map<string, { errorCode: number; errorMessage: string | null }>();
   for (const r of results) if (r.errorCode !== 0) failed.set(`${r.topic}\0${r.partition}\0${r.offset}`, r);
   for (const ack of batch) {

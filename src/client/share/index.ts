@@ -15,15 +15,15 @@
 // hands out. Membership: heartbeats on the broker's interval; after UNKNOWN_MEMBER_ID (session expired,
 // broker restarted) the consumer joins again, and the broker redelivers what it held.
 import { ErrorCode, ShareFetchApi, ShareGroupHeartbeatApi } from '../../protocol/index.js';
-import { pairsToHeaders } from '../../records/index.js';
 import { Cluster, type ClusterOptions } from '../cluster.js';
 import type { Connection } from '../connection.js';
 import { SluiceError, SluiceNonRetriableError, SluiceProtocolError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { Acknowledger, type AckType, ackRanges, answer, answerAll, type PendingAck } from './acknowledger.js';
+import { Acknowledger, ackRanges, answer, answerAll, type PendingAck } from './acknowledger.js';
 import { type DeliveredRecord, deliverEntries, deliverSlices } from './delivered.js';
+import { InFlightRecord } from './in-flight.js';
 import { LockRenewer } from './lock-renewer.js';
-import type { EachShareMessagePayload, ShareConsumerConfig, ShareMessage, ShareRunConfig } from './types.js';
+import type { ShareConsumerConfig, ShareRunConfig } from './types.js';
 
 const DEFAULT_MAX_IN_FLIGHT = 10;
 const DEFAULT_MAX_WAIT_MS = 5000;
@@ -52,11 +52,22 @@ export class ShareConsumer {
   #fetching: Promise<unknown> | undefined;
   /** The fetch loop is pausing after an error. */
   #pausing = false;
-  readonly #handlers = new Set<Promise<void>>();
-  /** Renews the locks of records whose handlers still run. */
-  readonly #renewer = new LockRenewer(renewInterval(30_000), (r) => {
+  /** Records whose handlers run (their locks are renewed while they do). */
+  readonly #running = new Set<InFlightRecord>();
+  /** disconnect() waits for the running handlers: called when the last one finished. */
+  #idle: (() => void) | undefined;
+  readonly #renewer = new LockRenewer(this.#running, renewInterval(30_000), (r) => {
     void this.#acks.settle(r.topic, r.partition, r.offset, 'renew');
   });
+  readonly #refused = (record: InFlightRecord, error: Error) => {
+    this.#log.warn('the broker did not take a share acknowledgement; the record will be delivered again', {
+      topic: record.topic,
+      partition: record.partition,
+      offset: record.offset,
+      outcome: record.type,
+      error: error.message,
+    });
+  };
 
   constructor(cluster: ClusterOptions, config: ShareConsumerConfig, log: Logger) {
     if (!config || typeof config.groupId !== 'string' || config.groupId === '')
@@ -70,14 +81,17 @@ export class ShareConsumer {
     this.#config = { ...config, maxInFlight, maxWaitTimeInMs };
     this.#cluster = new Cluster(cluster);
     this.#log = log;
-    this.#acks = new Acknowledger(() => ({
+    const consumer = this;
+    this.#acks = new Acknowledger({
       connection: () => this.#cluster.anyConnection(),
       groupId: this.#config.groupId,
-      memberId: this.#memberId,
+      get memberId() {
+        return consumer.#memberId;
+      },
       // An outcome frees a slot, which wakes an idle fetch loop: it carries the outcome right away.
       fetchWillCarry: (type) =>
         type !== 'renew' && this.#state === 'running' && this.#fetching === undefined && !this.#pausing,
-    }));
+    });
   }
 
   /** The member id the broker gave this consumer ('' before it joined). */
@@ -125,7 +139,11 @@ export class ShareConsumer {
     this.#cluster.closeFetchConnections();
     await this.#loop?.catch(() => undefined);
     await this.#acks.flush();
-    await Promise.allSettled([...this.#handlers]);
+    if (this.#running.size > 0)
+      await new Promise<void>((resolve) => {
+        this.#idle = resolve;
+      });
+    await this.#acks.flush();
     if (wasJoined) {
       await this.#send(ShareGroupHeartbeatApi, {
         groupId: this.#config.groupId,
@@ -243,9 +261,15 @@ export class ShareConsumer {
           throw new SluiceProtocolError(response.errorCode, response.errorMessage ?? undefined);
         answer(carried, response.acks);
         pause = 0;
+        const before = this.#inFlight;
         const start = (record: DeliveredRecord) => this.#start(record, eachMessage);
         deliverSlices(response.slices, start);
         deliverEntries(response.records, start);
+        // Fewer records than free slots: the next fetch waits one turn, so the outcomes of handlers that
+        // return at once ride in it (else it would long-poll with nothing to carry, and they would need a
+        // ShareAcknowledge of their own).
+        if (this.#inFlight > before && this.#inFlight < this.#config.maxInFlight)
+          await new Promise<void>((resolve) => setImmediate(resolve));
       } catch (error) {
         answerAll(carried, error as Error);
         if (this.#state !== 'running') return;
@@ -267,65 +291,31 @@ export class ShareConsumer {
 
   #start(record: DeliveredRecord, eachMessage: ShareRunConfig['eachMessage']): void {
     this.#inFlight++;
-    let freed = false;
-    const freeSlot = () => {
-      if (freed) return;
-      freed = true;
-      this.#inFlight--;
-      const wake = this.#slotFreed;
-      this.#slotFreed = undefined;
-      wake?.();
-    };
-    const handler = this.#handle(record, eachMessage, freeSlot).finally(() => {
-      freeSlot();
-      this.#handlers.delete(handler);
-    });
-    this.#handlers.add(handler);
+    const held = new InFlightRecord(record, performance.now(), this.#refused);
+    this.#running.add(held);
+    this.#renewer.held();
+    void this.#handle(held, eachMessage);
   }
 
-  async #handle(
-    record: DeliveredRecord,
-    eachMessage: ShareRunConfig['eachMessage'],
-    freeSlot: () => void,
-  ): Promise<void> {
-    const { topic, partition, offset } = record;
-    let decision: { type: AckType; reason: string | null } | undefined;
-    const message: ShareMessage = {
-      key: record.key,
-      value: record.value,
-      headers: pairsToHeaders(record.headers),
-      offset: String(offset),
-      timestamp: String(record.timestamp),
-      deliveryAttempt: record.deliveryCount,
-      reject: (reason?: string) => {
-        decision = { type: 'reject', reason: reason ?? 'rejected' };
-      },
-      release: () => {
-        decision = { type: 'release', reason: null };
-      },
-    };
-    const held = this.#renewer.hold(topic, partition, offset);
-    let outcome: { type: AckType; reason: string | null };
+  async #handle(held: InFlightRecord, eachMessage: ShareRunConfig['eachMessage']): Promise<void> {
     try {
-      const payload: EachShareMessagePayload = { topic, partition, message };
-      await eachMessage(payload);
-      outcome = decision ?? { type: 'ack', reason: null };
+      await eachMessage(held.payload);
+      held.handled('ack', null);
     } catch (error) {
-      outcome = decision ?? { type: 'fail', reason: messageOf(error) };
-    } finally {
-      this.#renewer.release(held);
+      held.handled('fail', messageOf(error));
     }
-    const answered = this.#acks.settle(topic, partition, offset, outcome.type, outcome.reason);
-    freeSlot();
-    const refused = await answered;
-    if (refused) {
-      this.#log.warn('the broker did not take a share acknowledgement; the record will be delivered again', {
-        topic,
-        partition,
-        offset,
-        outcome: outcome.type,
-        error: refused.message,
-      });
+    this.#running.delete(held);
+    this.#renewer.released();
+    // Queued before the slot frees: the fetch the freed slot wakes carries it.
+    this.#acks.queue(held);
+    this.#inFlight--;
+    const wake = this.#slotFreed;
+    this.#slotFreed = undefined;
+    wake?.();
+    if (this.#running.size === 0) {
+      const idle = this.#idle;
+      this.#idle = undefined;
+      idle?.();
     }
   }
 }

@@ -6,6 +6,9 @@
 // The sweep runs every `renewEveryMs / 2` and renews a record once it has gone `renewEveryMs / 2` or more
 // without a renewal, so no record goes longer than `renewEveryMs` between its delivery or last renewal
 // and the next one (the per-record interval's bound).
+//
+// The held records are the consumer's own set of running handlers (it adds and deletes them, and tells
+// the renewer with `held()` / `idle()`): one set per consumer, not one here and one there.
 
 export interface HeldRecord {
   readonly topic: string;
@@ -16,12 +19,13 @@ export interface HeldRecord {
 }
 
 export class LockRenewer {
-  readonly #held = new Set<HeldRecord>();
+  readonly #held: ReadonlySet<HeldRecord>;
   readonly #renew: (record: HeldRecord) => void;
   #renewEveryMs: number;
   #timer: NodeJS.Timeout | undefined;
 
-  constructor(renewEveryMs: number, renew: (record: HeldRecord) => void) {
+  constructor(held: ReadonlySet<HeldRecord>, renewEveryMs: number, renew: (record: HeldRecord) => void) {
+    this.#held = held;
     this.#renewEveryMs = renewEveryMs;
     this.#renew = renew;
   }
@@ -37,15 +41,13 @@ export class LockRenewer {
     }
   }
 
-  hold(topic: string, partition: number, offset: number): HeldRecord {
-    const record: HeldRecord = { topic, partition, offset, renewedAt: performance.now() };
-    this.#held.add(record);
+  /** A record was added to the held set (its `renewedAt` set to now by the caller). */
+  held(): void {
     this.#arm();
-    return record;
   }
 
-  release(record: HeldRecord): void {
-    this.#held.delete(record);
+  /** A record left the held set: the timer stops once it is empty. */
+  released(): void {
     if (this.#held.size === 0 && this.#timer) {
       clearInterval(this.#timer);
       this.#timer = undefined;

@@ -81,6 +81,36 @@ describe('shareConsumer', () => {
     await producer.disconnect();
   });
 
+  it('disconnect() waits for running handlers and stores their outcomes: nothing is delivered again', async () => {
+    const { client, producer } = await setup('slow');
+    await producer.send({ topic: 'slow', messages: Array.from({ length: 20 }, (_, i) => ({ value: `s-${i}` })) });
+    const started: string[] = [];
+    const finished: string[] = [];
+    const first = await worker(client, 'slow', { groupId: 'slow-workers', maxInFlight: 20 }, async ({ message }) => {
+      started.push(message.offset);
+      await new Promise((r) => setTimeout(r, 300));
+      finished.push(message.offset);
+    });
+    await waitFor(() => started.length === 20, { timeoutMs: 10_000, message: 'every record to be started' });
+    await first.disconnect();
+    // Resolved only after every running handler finished and its ack was answered.
+    expect(finished.sort()).toEqual(started.sort());
+    const admin = client.admin();
+    await admin.connect();
+    const partition = (await admin.describeShareGroups(['slow-workers'])).groups[0]!.partitions[0]!;
+    expect(partition.startOffset).toBe(20);
+    expect(partition.acquired + partition.available + partition.waiting).toBe(0);
+    await admin.disconnect();
+    const again: string[] = [];
+    await producer.send({ topic: 'slow', messages: [{ value: 'after' }] });
+    await worker(client, 'slow', { groupId: 'slow-workers', maxInFlight: 20 }, async ({ message }) => {
+      again.push(message.value!.toString());
+    });
+    await waitFor(() => again.length === 1, { timeoutMs: 10_000, message: 'the record sent after' });
+    expect(again).toEqual(['after']);
+    await producer.disconnect();
+  });
+
   it('tries a failing record exactly maxAttempts times with the backoff delays, then dead-letters it once', async () => {
     const { client, producer } = await setup('mail');
     await producer.send({ topic: 'mail', messages: [{ key: 'k1', value: 'poison', headers: { trace: 'abc' } }] });
