@@ -174,9 +174,7 @@ export class LogManager {
     // Partition → row of each topic's listed summaries.
     const rowsOf = new Map<string, Map<number, number>>();
     for (const [topic, summaries] of listed ?? []) {
-      const rows = new Map<number, number>();
-      summaries.partitions.forEach((p, row) => rows.set(p, row));
-      rowsOf.set(topic, rows);
+      rowsOf.set(topic, new Map(summaries.partitions.map((p, row) => [p, row])));
     }
     const candidates = names
       .filter((name) => !name.endsWith(TRASH_SUFFIX))
