@@ -176,19 +176,21 @@ export class LogManager {
     for (const [topic, summaries] of listed ?? []) {
       rowsOf.set(topic, new Map(summaries.partitions.map((p, row) => [p, row])));
     }
-    const candidates = names
-      .filter((name) => !name.endsWith(TRASH_SUFFIX))
-      .map((name) => ({ name, parsed: parsePartitionDirName(name) }))
-      .filter((c) => c.parsed !== undefined);
-    // A listed partition is a directory (it closed cleanly there); anything else is checked.
+    // A listed partition is a directory (it closed cleanly there); any other name is checked (one stat).
+    const partitions: { topic: string; partition: number }[] = [];
+    const unlisted: { name: string; parsed: { topic: string; partition: number } }[] = [];
+    for (const name of names) {
+      const parsed = name.endsWith(TRASH_SUFFIX) ? undefined : parsePartitionDirName(name);
+      if (parsed === undefined) continue;
+      if (rowsOf.get(parsed.topic)?.has(parsed.partition)) partitions.push(parsed);
+      else unlisted.push({ name, parsed });
+    }
     const isDir = await mapWithConcurrency(
-      candidates,
+      unlisted,
       FS_CONCURRENCY,
-      async (c) =>
-        rowsOf.get(c.parsed!.topic)?.has(c.parsed!.partition) === true ||
-        (await this.fs.stat(join(dataDir, c.name)))?.isDirectory === true,
+      async (c) => (await this.fs.stat(join(dataDir, c.name)))?.isDirectory === true,
     );
-    const partitions = candidates.filter((_, i) => isDir[i]).map((c) => c.parsed!);
+    for (let i = 0; i < unlisted.length; i++) if (isDir[i]) partitions.push(unlisted[i]!.parsed);
     // A committed deletion (a trash directory of the topic exists) is finished, not undone: its remaining
     // partitions are moved to the trash unopened. Failures are logged and retried, never fatal.
     const deleting = new Set([...new Set(partitions.map((p) => p.topic))].filter((t) => this.trash.isDeleting(t)));
