@@ -160,6 +160,19 @@ describe('partitions after a clean shutdown', () => {
     });
   });
 
+  it('a topic config change reaches its dormant partitions, also those nobody asked for yet', async () => {
+    await withTempDir(async (dataDir) => {
+      await writeAndClose(dataDir);
+      const manager = await openManager(dataDir);
+      const asked = manager.get('t', 0)!;
+      manager.updateConfig('t', 3, config({ segmentBytes: 2000, retentionMs: 1234 }));
+      const later = manager.get('t', 2)!;
+      expect([asked.isDormant, later.isDormant]).toEqual([true, true]);
+      expect([asked.config.retentionMs, later.config.retentionMs]).toEqual([1234, 1234]);
+      await manager.close();
+    });
+  });
+
   it('a garbled clean-shutdown file is ignored: every partition is opened and recovered', async () => {
     await withTempDir(async (dataDir) => {
       await writeAndClose(dataDir);
