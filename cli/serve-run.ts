@@ -1,7 +1,8 @@
 // The running part of `sluice serve`, loaded only when the command runs (see serve.ts).
+import { createServer } from 'node:net';
 import pino, { type Logger } from 'pino';
 import { Broker, KafkaListenError } from '../src/broker/index.js';
-import { startHttpServer, type HttpServer } from '../src/http/index.js';
+import type { HttpServer } from '../src/http/index.js';
 import { describeError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './lib/errors.js';
 import { serveSettings, type LogLevel, type ServeFlags } from './serve-config.js';
 
@@ -13,6 +14,15 @@ async function createLogger(level: LogLevel): Promise<Logger> {
   }
   // Synchronous writes: a line logged just before a crash or SIGKILL is not lost in a buffer.
   return pino({ level }, pino.destination({ dest: 1, sync: true }));
+}
+
+/** Another process listens on host:port now (any other bind error is left to the broker's own listen). */
+function portInUse(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'EADDRINUSE'));
+    probe.listen({ host, port, exclusive: true }, () => probe.close(() => resolve(false)));
+  });
 }
 
 /** Runs until a signal; resolves with the exit code. */
@@ -35,18 +45,28 @@ export async function serve(flags: ServeFlags): Promise<number> {
     process.once('SIGINT', () => resolve('SIGINT'));
     process.once('SIGTERM', () => resolve('SIGTERM'));
   });
-  let broker = new Broker({ ...settings.options, logger });
+  const withoutKafka = (reason: string) => {
+    logger.warn(
+      { kafkaPort: settings.options.kafkaPort },
+      `${reason}; starting without the Kafka listener (set --kafka-port to another port, or --no-kafka)`,
+    );
+    return new Broker({ ...settings.options, kafkaPort: false, logger });
+  };
+  // A taken default Kafka port is found before the broker opens its data directory (which, with thousands
+  // of partitions, is most of a start): the retry below is then only for a port taken in between.
+  const host = settings.options.host ?? '127.0.0.1';
+  const kafkaPort = settings.options.kafkaPort as number;
+  let broker =
+    settings.kafkaPortDefaulted && (await portInUse(host, kafkaPort))
+      ? withoutKafka(`the Kafka port ${host}:${kafkaPort} is in use`)
+      : new Broker({ ...settings.options, logger });
   try {
     try {
       await broker.start();
     } catch (error) {
       if (!(error instanceof KafkaListenError && error.code === 'EADDRINUSE' && settings.kafkaPortDefaulted))
         throw error;
-      logger.warn(
-        { kafkaPort: settings.options.kafkaPort },
-        `${error.message}; starting without the Kafka listener (set --kafka-port to another port, or --no-kafka)`,
-      );
-      broker = new Broker({ ...settings.options, kafkaPort: false, logger });
+      broker = withoutKafka(error.message);
       await broker.start();
     }
   } catch (error) {
@@ -70,6 +90,9 @@ export async function serve(flags: ServeFlags): Promise<number> {
   let http: HttpServer | undefined;
   if (settings.http) {
     try {
+      // Imported once the broker listens: the door's modules (fastify and its plugins, prom-client) are
+      // half of what Node compiles at start, and the native and Kafka ports need none of them.
+      const { startHttpServer } = await import('../src/http/index.js');
       http = await startHttpServer(broker, settings.http);
     } catch (error) {
       logger.fatal({ err: error }, 'HTTP server failed to start');

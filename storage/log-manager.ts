@@ -6,7 +6,9 @@
 // partition starts dormant and is loaded on first use (lazy-partition-log.ts); one not listed — after a
 // crash, a failed close, or a partition directory put there by hand — is opened and recovered at start,
 // before anything is served. A new partition is its directory only (a mkdir); its first segment is made by
-// its first load.
+// its first load. Until a dormant partition is first asked for (get(), create(), maintenance with work
+// for it) it is a row of its topic's table (`DormantTopic`): no object of its own, so a start registers
+// 10,000 partitions as a few arrays.
 //
 // Deferred fsyncs of the data directory: neither the removal of the clean-shutdown file nor a new
 // partition's directory entry is fsynced when made, but before the first load of any dormant partition
@@ -25,9 +27,8 @@ import {
   EMPTY_SUMMARY,
   readCleanShutdown,
   removeCleanShutdown,
-  segmentsAsListed,
+  TopicSummaries,
   writeCleanShutdown,
-  type PartitionSummary,
 } from './clean-shutdown.js';
 import { mapWithConcurrency } from './concurrency.js';
 import { mkdirDurable } from './durable-dir.js';
@@ -98,9 +99,18 @@ interface Entry {
   log: Promise<PartitionLog>;
 }
 
+/** A topic's dormant partitions nobody has asked for yet: rows of its clean-shutdown summaries. */
+interface DormantTopic {
+  summaries: TopicSummaries;
+  config: ResolvedPartitionConfig;
+  /** Partition → row in `summaries`, for the partitions without a PartitionLog object yet. */
+  rows: Map<number, number>;
+}
+
 export class LogManager {
   private readonly logs = new Map<string, Entry>();
   private readonly opened = new Map<string, PartitionLog>();
+  private readonly dormant = new Map<string, DormantTopic>();
   private timer: NodeJS.Timeout | undefined;
   private maintaining: Promise<void> | undefined;
   private closed = false;
@@ -160,18 +170,27 @@ export class LogManager {
     }
     const names = await this.fs.readdir(dataDir);
     this.trash.scan(names);
-    const summaries = await this.takeCleanShutdown();
-    const candidates = names
-      .filter((name) => !name.endsWith(TRASH_SUFFIX))
-      .map((name) => ({ name, parsed: parsePartitionDirName(name) }));
+    const listed = await this.takeCleanShutdown();
+    // Partition → row of each topic's listed summaries.
+    const rowsOf = new Map<string, Map<number, number>>();
+    for (const [topic, summaries] of listed ?? []) {
+      rowsOf.set(topic, new Map(summaries.partitions.map((p, row) => [p, row])));
+    }
+    // A listed partition is a directory (it closed cleanly there); any other name is checked (one stat).
+    const partitions: { topic: string; partition: number }[] = [];
+    const unlisted: { name: string; parsed: { topic: string; partition: number } }[] = [];
+    for (const name of names) {
+      const parsed = name.endsWith(TRASH_SUFFIX) ? undefined : parsePartitionDirName(name);
+      if (parsed === undefined) continue;
+      if (rowsOf.get(parsed.topic)?.has(parsed.partition)) partitions.push(parsed);
+      else unlisted.push({ name, parsed });
+    }
     const isDir = await mapWithConcurrency(
-      candidates,
+      unlisted,
       FS_CONCURRENCY,
-      async (c) =>
-        c.parsed !== undefined &&
-        (summaries?.has(c.name) || (await this.fs.stat(join(dataDir, c.name)))?.isDirectory === true),
+      async (c) => (await this.fs.stat(join(dataDir, c.name)))?.isDirectory === true,
     );
-    const partitions = candidates.filter((_, i) => isDir[i]).map((c) => c.parsed!);
+    for (let i = 0; i < unlisted.length; i++) if (isDir[i]) partitions.push(unlisted[i]!.parsed);
     // A committed deletion (a trash directory of the topic exists) is finished, not undone: its remaining
     // partitions are moved to the trash unopened. Failures are logged and retried, never fatal.
     const deleting = new Set([...new Set(partitions.map((p) => p.topic))].filter((t) => this.trash.isDeleting(t)));
@@ -196,16 +215,17 @@ export class LogManager {
     let dormant = 0;
     try {
       await mapWithConcurrency(found, FS_CONCURRENCY, async (p) => {
-        const config = configOf(p.topic);
-        const summary = summaries?.get(keyOf(p.topic, p.partition));
-        const options = this.partitionOptions(p, config);
-        if (summary && (await segmentsAsListed(this.fs, options.dir, summary))) {
-          this.register(p.topic, p.partition, PartitionLog.dormant(options, summary, this.beforeFirstChange));
+        const row = rowsOf.get(p.topic)?.get(p.partition);
+        const summaries = listed?.get(p.topic);
+        const dir = join(dataDir, keyOf(p.topic, p.partition));
+        if (row !== undefined && (await summaries!.segmentsAsListed(this.fs, dir, row))) {
+          this.dormantTopic(summaries!, configOf(p.topic)).rows.set(p.partition, row);
           dormant++;
-        } else await this.register(p.topic, p.partition, PartitionLog.open(options));
+        } else
+          await this.register(p.topic, p.partition, PartitionLog.open(this.partitionOptions(p, configOf(p.topic))));
       });
       // A listed partition whose files changed since was opened instead: it may change from now on.
-      if (summaries && found.length > dormant) await this.beforeFirstChange();
+      if (listed && found.length > dormant) await this.beforeFirstChange();
     } catch (err) {
       await this.close().catch(() => {});
       throw err;
@@ -229,11 +249,40 @@ export class LogManager {
       );
   }
 
+  private dormantTopic(summaries: TopicSummaries, config: ResolvedPartitionConfig): DormantTopic {
+    let table = this.dormant.get(summaries.topic);
+    if (!table) this.dormant.set(summaries.topic, (table = { summaries, config, rows: new Map() }));
+    return table;
+  }
+
+  /** The PartitionLog of a dormant partition nobody asked for yet (made now, still dormant); else undefined. */
+  private wake(topic: string, partition: number): PartitionLog | undefined {
+    const table = this.dormant.get(topic);
+    const row = table?.rows.get(partition);
+    if (row === undefined) return undefined;
+    table!.rows.delete(partition);
+    const options = this.partitionOptions({ topic, partition }, table!.config);
+    // Asked for once the manager closed (its row is in the clean-shutdown file): it may not load.
+    const beforeLoad = this.closed
+      ? () => Promise.reject(new LogClosedError(`partition ${keyOf(topic, partition)}`))
+      : this.beforeFirstChange;
+    const log = PartitionLog.dormant(options, table!.summaries.summary(row), beforeLoad);
+    void this.register(topic, partition, log);
+    return log;
+  }
+
+  /** Every dormant partition of `topic` (all topics when undefined) gets its PartitionLog object. */
+  private wakeAll(topic?: string): void {
+    for (const [name, table] of this.dormant)
+      if (topic === undefined || name === topic)
+        for (const partition of [...table.rows.keys()]) this.wake(name, partition);
+  }
+
   /**
    * Reads the clean-shutdown file and removes it, durably, before any partition can change: a crash from
    * now on must find every partition recovered at its next start. undefined: there was none.
    */
-  private async takeCleanShutdown(): Promise<Map<string, PartitionSummary> | undefined> {
+  private async takeCleanShutdown(): Promise<Map<string, TopicSummaries> | undefined> {
     const { dataDir } = this.options;
     const summaries = await readCleanShutdown(this.fs, dataDir, this.logger);
     if (summaries === undefined) return undefined;
@@ -296,7 +345,29 @@ export class LogManager {
   }
 
   get(topic: string, partition: number): PartitionLog | undefined {
-    return this.opened.get(keyOf(topic, partition));
+    return this.opened.get(keyOf(topic, partition)) ?? this.wake(topic, partition);
+  }
+
+  /** The partition exists (opened, being opened, or dormant); makes nothing. */
+  has(topic: string, partition: number): boolean {
+    return this.logs.has(keyOf(topic, partition)) || this.dormant.get(topic)?.rows.has(partition) === true;
+  }
+
+  /** Each topic found, with its partition count as its highest partition number + 1; makes nothing. */
+  partitionCounts(): Map<string, number> {
+    const counts = new Map<string, number>();
+    const see = (topic: string, partition: number) =>
+      counts.set(topic, Math.max(counts.get(topic) ?? 0, partition + 1));
+    for (const { topic, partition } of this.logs.values()) see(topic, partition);
+    for (const [topic, table] of this.dormant) for (const partition of table.rows.keys()) see(topic, partition);
+    return counts;
+  }
+
+  /** New settings for the first `count` partitions of `topic`, dormant ones included, without waking them. */
+  updateConfig(topic: string, count: number, config: PartitionConfig): void {
+    const table = this.dormant.get(topic);
+    if (table) table.config = resolvePartitionConfig(config);
+    for (let p = 0; p < count; p++) this.opened.get(keyOf(topic, p))?.updateConfig(config);
   }
 
   /** Creates the partition directory and opens it; returns the open log if it exists already. */
@@ -319,6 +390,8 @@ export class LogManager {
       throw new StorageError(`topic ${topic} is still being deleted`, { code: 'TOPIC_BEING_DELETED', retriable: true });
     const existing = this.logs.get(key);
     if (existing) return existing.log;
+    const dormant = this.wake(topic, partition);
+    if (dormant) return dormant;
     // A new partition is its empty directory, dormant: its first load makes its directory entry durable
     // (a data-directory fsync shared by the loads around it), then its first segment. A directory already
     // there (put there while the broker ran) is opened as found.
@@ -365,6 +438,8 @@ export class LogManager {
    */
   async deleteTopic(topic: string): Promise<void> {
     if (this.closed) throw new LogClosedError('log manager');
+    this.wakeAll(topic);
+    this.dormant.delete(topic);
     const entries = [...this.logs.entries()].filter(([, e]) => e.topic === topic);
     for (const [key] of entries) {
       this.logs.delete(key);
@@ -413,7 +488,9 @@ export class LogManager {
     return this.trash.clear();
   }
 
+  /** Every partition's log; a dormant one gets its PartitionLog object (still dormant: nothing is loaded). */
   partitions(): PartitionLog[] {
+    this.wakeAll();
     return [...this.opened.values()];
   }
 
@@ -425,7 +502,12 @@ export class LogManager {
   /** One pass over every partition; a failing partition is logged and does not stop the others. */
   runMaintenance(): Promise<void> {
     this.maintaining ??= (async () => {
-      for (const log of this.partitions()) {
+      // A dormant partition nobody asked for is woken only when its summary says maintenance has work for it.
+      const now = (this.options.clock ?? systemClock).now();
+      for (const [topic, table] of this.dormant)
+        for (const [partition, row] of table.rows)
+          if (table.summaries.maintenanceDue(row, table.config, now)) this.wake(topic, partition);
+      for (const log of [...this.opened.values()]) {
         if (this.closed) break;
         try {
           await log.runMaintenance();
@@ -453,14 +535,27 @@ export class LogManager {
     if (failed) throw failed.reason;
   }
 
-  /** Lists the partitions that closed cleanly, for the next open to start them dormant (clean-shutdown.ts). */
+  /**
+   * Lists the partitions that closed cleanly, for the next open to start them dormant (clean-shutdown.ts):
+   * the dormant rows nobody asked for as they were read, and every other partition's clean summary.
+   */
   private async writeCleanShutdown(logs: PartitionLog[]): Promise<void> {
-    const clean = logs.flatMap((log) => {
+    const topics = new Map<string, TopicSummaries>();
+    const of = (topic: string) => {
+      let summaries = topics.get(topic);
+      if (!summaries) topics.set(topic, (summaries = new TopicSummaries(topic)));
+      return summaries;
+    };
+    for (const [topic, table] of this.dormant) {
+      const into = of(topic);
+      for (const row of table.rows.values()) into.copyRow(table.summaries, row);
+    }
+    for (const log of logs) {
       const summary = log.cleanSummary();
-      return summary ? [{ topic: log.topic, partition: log.partition, summary }] : [];
-    });
+      if (summary) of(log.topic).add(log.partition, summary);
+    }
     try {
-      await writeCleanShutdown(this.fs, this.options.dataDir, clean);
+      await writeCleanShutdown(this.fs, this.options.dataDir, topics.values());
     } catch (err) {
       this.logger.warn(
         { err, dataDir: this.options.dataDir },

@@ -28,6 +28,8 @@ export interface BrokerProcess {
   child: ChildProcess;
   /** Spawn → accepting connections, ms (polled every 50 ms). */
   startMs: number;
+  /** CPU seconds (user + system) the broker had used when it was first seen accepting connections. */
+  startCpuSeconds: number;
   /**
    * Stops the broker (SIGTERM, then SIGKILL after graceMs, default 5 s: a broker closing thousands of
    * partitions needs longer, or its next start is a crash recovery) and removes its data directory unless keepData.
@@ -46,6 +48,8 @@ export async function startBrokerProcess(options: {
   dataDir?: string;
   nofile?: number;
   listenTimeoutMs?: number;
+  /** Another build's `dist/bin/sluice.js` (a before/after comparison); default this checkout's. */
+  bin?: string;
 }): Promise<BrokerProcess> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'sluice-bench-'));
   const spawned = performance.now();
@@ -61,7 +65,7 @@ export async function startBrokerProcess(options: {
   const argv = [
     process.execPath,
     ...nodeArgs,
-    BIN,
+    options.bin ?? BIN,
     'serve',
     '--data-dir',
     dataDir,
@@ -84,10 +88,12 @@ export async function startBrokerProcess(options: {
       });
   await waitForPort(port, options.listenTimeoutMs ?? 60_000);
   const startMs = performance.now() - spawned;
+  const startCpuSeconds = cpuSecondsOf(child.pid!);
   await settled(child.pid!);
   return {
     port,
     startMs,
+    startCpuSeconds,
     address: `127.0.0.1:${port}`,
     dataDir,
     child,

@@ -2,7 +2,7 @@
 // dormant and answers offsets and sizes from the clean-shutdown file, with nothing opened; its first read
 // loads it and serves every record. After a crash there is no such file and every partition is recovered
 // before the LogManager opens.
-import { appendFile, cp, readdir, writeFile } from 'node:fs/promises';
+import { appendFile, cp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLEAN_SHUTDOWN_FILE, FaultyFs, LogManager, type PartitionConfig } from '../../storage/index.js';
@@ -115,6 +115,61 @@ describe('partitions after a clean shutdown', () => {
       expect(recent.isDormant).toBe(false);
       expect(recent.segmentCount).toBe(1);
       await reopened.close();
+    });
+  });
+
+  it('partitions nobody asked for are written back as read, one entry per topic; a version 1 file is still read', async () => {
+    await withTempDir(async (dataDir) => {
+      await writeAndClose(dataDir);
+      const manager = await openManager(dataDir);
+      expect((await readAll(manager.get('t', 1)!)).length).toBe(20);
+      await manager.close();
+      const file = JSON.parse(await readFile(join(dataDir, CLEAN_SHUTDOWN_FILE), 'utf8'));
+      expect(file.version).toBe(2);
+      expect(
+        file.topics.map((t: { topic: string; partitions: number[] }) => [t.topic, [...t.partitions].sort()]),
+      ).toEqual([['t', [0, 1, 2]]]);
+
+      // The same partitions as version 1 rows (what a broker of the previous release wrote).
+      const [t] = file.topics;
+      let files = 0;
+      const rows = t.partitions.map((partition: number, i: number) => {
+        const count = t.segmentCount[i];
+        const row = [
+          't',
+          partition,
+          ...['logStartOffset', 'logEndOffset', 'sizeInBytes', 'segmentCount'].map((f) => t[f][i]),
+          ...['oldestMaxTimestamp', 'oldestSize', 'activeRollBaseTime', 'activeSize'].map((f) => t[f][i]),
+          t.segmentFiles.slice(2 * files, 2 * (files + count)),
+        ];
+        files += count;
+        return row;
+      });
+      await writeFile(join(dataDir, CLEAN_SHUTDOWN_FILE), JSON.stringify({ version: 1, partitions: rows }));
+      const fs = new FaultyFs();
+      const again = await openManager(dataDir, { fs });
+      expect(fs.counts.open).toBe(0);
+      expect(
+        again
+          .partitions()
+          .map((p) => `${p.partition}=${p.isDormant}:${p.logEndOffset}`)
+          .sort(),
+      ).toEqual(['0=true:20', '1=true:40', '2=true:0']);
+      expect((await readAll(again.get('t', 0)!)).length).toBe(10);
+      await again.close();
+    });
+  });
+
+  it('a topic config change reaches its dormant partitions, also those nobody asked for yet', async () => {
+    await withTempDir(async (dataDir) => {
+      await writeAndClose(dataDir);
+      const manager = await openManager(dataDir);
+      const asked = manager.get('t', 0)!;
+      manager.updateConfig('t', 3, config({ segmentBytes: 2000, retentionMs: 1234 }));
+      const later = manager.get('t', 2)!;
+      expect([asked.isDormant, later.isDormant]).toEqual([true, true]);
+      expect([asked.config.retentionMs, later.config.retentionMs]).toEqual([1234, 1234]);
+      await manager.close();
     });
   });
 

@@ -191,12 +191,8 @@ export class TopicRegistry {
       }
       this.legacyTombstones = [];
       const adopted = new Map<string, number>();
-      for (const log of logs.partitions()) {
-        const { topic, partition } = log;
-        if (!this.topics.has(topic) || partition >= this.topics.get(topic)!.partitions) {
-          adopted.set(topic, Math.max(adopted.get(topic) ?? 0, partition + 1));
-        }
-      }
+      for (const [topic, partitions] of logs.partitionCounts())
+        if (partitions > (this.topics.get(topic)?.partitions ?? 0)) adopted.set(topic, partitions);
       for (const [topic, partitions] of adopted) {
         const known = this.topics.get(topic);
         this.logger.warn({ topic, partitions }, 'adopting partitions found on disk but missing from topics.json');
@@ -347,7 +343,7 @@ export class TopicRegistry {
       const next = this.topicOf(name, partitions, configs, current.createdAt);
       if (options.validateOnly) return next;
       await this.commitChanged(next);
-      for (let p = 0; p < current.partitions; p++) this.logs?.get(name, p)?.updateConfig(next.partitionConfig);
+      this.logs?.updateConfig(name, current.partitions, next.partitionConfig);
       this.logger.info({ topic: name, changes }, 'altered topic configs');
       return next;
     });
@@ -484,7 +480,7 @@ export class TopicRegistry {
   private async createMissingPartitions(topic: Topic): Promise<void> {
     const logs = this.logs;
     if (!logs) return;
-    const missing = Array.from({ length: topic.partitions }, (_, p) => p).filter((p) => !logs.get(topic.name, p));
+    const missing = Array.from({ length: topic.partitions }, (_, p) => p).filter((p) => !logs.has(topic.name, p));
     await mapWithConcurrency(missing, FS_CONCURRENCY, (p) => logs.create(topic.name, p, topic.partitionConfig));
   }
 
