@@ -36,6 +36,8 @@ interface Point {
   clientCpuMsPerMiB: number;
   /** Of which in the kernel (socket reads, page faults). */
   clientSysMsPerMiB: number;
+  /** The client's minor page faults per MiB (fresh buffer memory touched for the first time). */
+  clientFaultsPerMiB: number;
   load: string;
 }
 
@@ -49,8 +51,10 @@ async function replayPoint(size: number): Promise<Point> {
     const pid = broker.child.pid!;
     const broker0 = cpuSecondsOf(pid);
     const client0 = process.cpuUsage();
+    const faults0 = process.resourceUsage().minorPageFault;
     const rate = await profiled(`replay-${size}`, () => replay(broker, 't', records, 'eachBatch', consumerConfig));
     const c = process.cpuUsage(client0);
+    const faults = process.resourceUsage().minorPageFault - faults0;
     const total = (records * size) / MiB;
     return {
       size,
@@ -59,6 +63,7 @@ async function replayPoint(size: number): Promise<Point> {
       brokerCpuMsPerMiB: ((cpuSecondsOf(pid) - broker0) * 1000) / total,
       clientCpuMsPerMiB: (c.user + c.system) / 1000 / total,
       clientSysMsPerMiB: c.system / 1000 / total,
+      clientFaultsPerMiB: faults / total,
       load: load(),
     };
   } finally {
@@ -77,7 +82,7 @@ for (const size of sizes) {
     const p = await replayPoint(size);
     points.push(p);
     process.stdout.write(
-      `${size / 1024} KiB × ${p.records}: ${p.mibPerSecond.toFixed(0)} MiB/s; CPU ms per MiB broker ${p.brokerCpuMsPerMiB.toFixed(2)}, client ${p.clientCpuMsPerMiB.toFixed(2)} (of which system ${p.clientSysMsPerMiB.toFixed(2)}) (load ${p.load})\n`,
+      `${size / 1024} KiB × ${p.records}: ${p.mibPerSecond.toFixed(0)} MiB/s; CPU ms per MiB broker ${p.brokerCpuMsPerMiB.toFixed(2)}, client ${p.clientCpuMsPerMiB.toFixed(2)} (of which system ${p.clientSysMsPerMiB.toFixed(2)}), client page faults per MiB ${p.clientFaultsPerMiB.toFixed(0)} (load ${p.load})\n`,
     );
   }
   // The limit again after each size: the shared machine's load drifts during the run.
