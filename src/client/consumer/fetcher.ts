@@ -7,13 +7,11 @@
 //
 // Sizing: with maxBytesPerPartition left at its default, a fetch shares its response budget (maxBytes)
 // among the partitions it asks for, each asking for at least the default per-partition cap, and a
-// partition may prefetch up to twice its share of maxBytes among the assigned partitions (at least twice
-// the cap). One partition of large records is then fetched 10 MiB at a time, and the next fetch goes out
-// as soon as a response arrives even while the one before is still being delivered (a budget of one
-// share would hold it back until the runner had taken a first slice of the full response); with many
-// partitions the shares fall back to the fixed cap, so memory stays within about three times maxBytes per
-// broker (buffered below twice the shares, plus one response on the wire). A maxBytesPerPartition set by
-// the user is a fixed cap, as in kafkajs.
+// partition may prefetch up to its share of maxBytes among the assigned partitions (at least twice the
+// cap). One partition of large records is then fetched 10 MiB at a time with one response buffered while
+// the next is on the wire, instead of 1 MiB (a single 1 MiB record) per round trip; with many partitions
+// the shares fall back to the fixed cap, so memory stays within about twice maxBytes per broker above
+// what the fixed cap allows. A maxBytesPerPartition set by the user is a fixed cap, as in kafkajs.
 //
 // Waking: fetches go on a connection of their own (Cluster.fetchConnection). When a partition becomes
 // ready to fetch (resumed, sought, drained, its backoff over) while the loop's fetch in flight does not
@@ -126,7 +124,7 @@ export class Fetcher {
     if (maxPrefetchBytes !== undefined) return maxPrefetchBytes;
     const floor = 2 * maxBytesPerPartition;
     if (!shareMaxBytes) return floor;
-    return Math.max(floor, 2 * Math.floor(maxBytes / Math.max(1, this.states.length)));
+    return Math.max(floor, Math.floor(maxBytes / Math.max(1, this.states.length)));
   }
 
   /** What each partition of a fetch of `partitions` partitions asks for (partitionMaxBytes). */

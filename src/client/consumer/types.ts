@@ -143,8 +143,8 @@ export interface ConsumerConfig {
   checkCrcs?: boolean;
   /**
    * Sluice: fetched-but-unprocessed bytes per partition above which prefetching pauses (default 2 ×
-   * maxBytesPerPartition; with maxBytesPerPartition unset, twice the partition's share of `maxBytes` among
-   * the assigned partitions when that is larger).
+   * maxBytesPerPartition; with maxBytesPerPartition unset, the partition's share of `maxBytes` among the
+   * assigned partitions when that is larger).
    */
   maxPrefetchBytesPerPartition?: number;
   /** Sluice: where partitions come from (default: static — subscribe() = all partitions, or assign()). */
