@@ -1,8 +1,7 @@
 // Receive buffers of large response frames, reused once a consumer says their bytes are no longer
-// referenced (ConsumerConfig.reuseFetchBuffers). Why: every large fetch response used to land in fresh
-// memory, and on this kind of machine the kernel's page faults on that memory (plus the collections its
-// external size starts) were most of a replaying consumer's CPU per MiB (bench/RESULTS.md, branch
-// `receive2`). Memory the allocator already mapped and the kernel already faulted in costs only the copy.
+// referenced (ConsumerConfig.reuseFetchBuffers). A fresh frame costs the kernel a page fault per page as
+// the socket's bytes are copied in, and the collector the frame's external size; a reused one costs only
+// the copy.
 //
 // Ownership: a buffer comes back only through release(), which only a consumer that opted in calls, and
 // only for a fetch response whose record bytes it has delivered and whose handlers have resolved (the

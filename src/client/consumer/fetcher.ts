@@ -336,8 +336,7 @@ export class Fetcher {
         const result = results.get(topicPartitionKey(state.topic, state.partition));
         if (!result) continue;
         if (result.records[0]?.length) numberOfBatches++;
-        if (this.running && state.epoch === epochs[i])
-          await this.absorb(state, result, offsets[i]!, epochs[i]!, lease);
+        if (this.running && state.epoch === epochs[i]) await this.absorb(state, result, offsets[i]!, epochs[i]!, lease);
       }
       lease?.settle();
       if (events.listening(ConsumerEvents.FETCH))
