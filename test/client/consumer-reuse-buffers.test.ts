@@ -61,6 +61,9 @@ describe('consumer reuseFetchBuffers', () => {
     let corrupt = 0;
     await c.run({
       eachBatch: async ({ batch }) => {
+        // The handler's own work takes a while: the next responses arrive meanwhile, and must not land in
+        // the memory of the batch still being handled.
+        await new Promise((resolve) => setTimeout(resolve, 20));
         for (const m of batch.messages) {
           const i = m.value!.readUInt32BE(0);
           if (!m.value!.equals(recordValue(i))) corrupt++;
