@@ -4,6 +4,7 @@
 // beginning; CPU of the broker process and of this client process is reported per MiB.
 //   node --import tsx bench/replay-large.ts [--short] [--write] [--runs N] [--mib 1024] [--sizes 65536,1048576]
 //     [--defaults (SDK default fetch sizes instead of the replay benches' 8 MiB / 32 MiB)] [--check-crcs (consumer verifies CRCs)]
+//     [--reuse-buffers (the consumer's reuseFetchBuffers: responses read into reused memory)]
 // SLUICE_BENCH_CLIENT_PROF=<dir> profiles the client during the replays; SLUICE_BENCH_CPU_PROF=<dir> the broker.
 import { SERVE_NODE_FLAGS, startBrokerProcess } from './lib/broker-process.js';
 import { profiled } from './lib/client-profile.js';
@@ -25,7 +26,11 @@ const runs = Number(opt('runs', short ? '1' : '3'));
 const mib = Number(opt('mib', short ? '256' : '1024'));
 const sizes = opt('sizes', '65536,1048576').split(',').map(Number);
 const fetchSizes = args.includes('--defaults') ? {} : REPLAY_FETCH;
-const consumerConfig = args.includes('--check-crcs') ? { ...fetchSizes, checkCrcs: true } : fetchSizes;
+const consumerConfig: Record<string, number | boolean> = {
+  ...fetchSizes,
+  ...(args.includes('--check-crcs') ? { checkCrcs: true } : {}),
+  ...(args.includes('--reuse-buffers') ? { reuseFetchBuffers: true } : {}),
+};
 const MiB = 2 ** 20;
 
 interface Point {
@@ -36,6 +41,8 @@ interface Point {
   clientCpuMsPerMiB: number;
   /** Of which in the kernel (socket reads, page faults). */
   clientSysMsPerMiB: number;
+  /** The client's minor page faults per MiB (fresh buffer memory touched for the first time). */
+  clientFaultsPerMiB: number;
   load: string;
 }
 
@@ -49,8 +56,10 @@ async function replayPoint(size: number): Promise<Point> {
     const pid = broker.child.pid!;
     const broker0 = cpuSecondsOf(pid);
     const client0 = process.cpuUsage();
+    const faults0 = process.resourceUsage().minorPageFault;
     const rate = await profiled(`replay-${size}`, () => replay(broker, 't', records, 'eachBatch', consumerConfig));
     const c = process.cpuUsage(client0);
+    const faults = process.resourceUsage().minorPageFault - faults0;
     const total = (records * size) / MiB;
     return {
       size,
@@ -59,6 +68,7 @@ async function replayPoint(size: number): Promise<Point> {
       brokerCpuMsPerMiB: ((cpuSecondsOf(pid) - broker0) * 1000) / total,
       clientCpuMsPerMiB: (c.user + c.system) / 1000 / total,
       clientSysMsPerMiB: c.system / 1000 / total,
+      clientFaultsPerMiB: faults / total,
       load: load(),
     };
   } finally {
@@ -77,7 +87,7 @@ for (const size of sizes) {
     const p = await replayPoint(size);
     points.push(p);
     process.stdout.write(
-      `${size / 1024} KiB × ${p.records}: ${p.mibPerSecond.toFixed(0)} MiB/s; CPU ms per MiB broker ${p.brokerCpuMsPerMiB.toFixed(2)}, client ${p.clientCpuMsPerMiB.toFixed(2)} (of which system ${p.clientSysMsPerMiB.toFixed(2)}) (load ${p.load})\n`,
+      `${size / 1024} KiB × ${p.records}: ${p.mibPerSecond.toFixed(0)} MiB/s; CPU ms per MiB broker ${p.brokerCpuMsPerMiB.toFixed(2)}, client ${p.clientCpuMsPerMiB.toFixed(2)} (of which system ${p.clientSysMsPerMiB.toFixed(2)}), client page faults per MiB ${p.clientFaultsPerMiB.toFixed(0)} (load ${p.load})\n`,
     );
   }
   // The limit again after each size: the shared machine's load drifts during the run.
@@ -97,9 +107,9 @@ for (const size of sizes) {
 const limit = median(loopbacks);
 const output = [
   `Date ${today()}, commit ${describeCommit()}, machine: ${describeMachine()}.`,
-  `Command: \`node --import tsx bench/replay-large.ts${short ? ' --short' : ''}${args.includes('--defaults') ? ' --defaults' : ''} --write\` (took ${((performance.now() - started) / 1000).toFixed(0)} s). ` +
+  `Command: \`node --import tsx bench/replay-large.ts${short ? ' --short' : ''}${args.includes('--defaults') ? ' --defaults' : ''}${args.includes('--reuse-buffers') ? ' --reuse-buffers' : ''} --write\` (took ${((performance.now() - started) / 1000).toFixed(0)} s). ` +
     `Broker = \`sluice serve\` (built binary), flush os, a fresh one per run; ${mib} MiB produced into one partition, then replayed from the beginning ` +
-    `by one consumer (eachBatch, ${args.includes('--defaults') ? 'SDK default fetch sizes' : 'maxBytesPerPartition 8 MiB, maxBytes 32 MiB'}${args.includes('--check-crcs') ? ', checkCrcs' : ''}) in the bench process. Medians of ${runs} run(s). ` +
+    `by one consumer (eachBatch, ${args.includes('--defaults') ? 'SDK default fetch sizes' : 'maxBytesPerPartition 8 MiB, maxBytes 32 MiB'}${args.includes('--check-crcs') ? ', checkCrcs' : ''}${args.includes('--reuse-buffers') ? ', reuseFetchBuffers' : ''}) in the bench process. Medians of ${runs} run(s). ` +
     `Node flags: broker \`${(process.env.SLUICE_BENCH_BROKER_NODE_ARGS ?? SERVE_NODE_FLAGS.join(' ')) || 'none'}\`, client \`${process.execArgv.filter((a) => !a.includes('tsx') && a !== '--import').join(' ') || 'none'}\`.`,
   '',
   `Loopback limit in the same run (64 KiB writes between two Node processes, median of ${loopbacks.length}): **${limit.toFixed(0)} MiB/s**.`,

@@ -32,6 +32,7 @@ import {
   SluiceProtocolError,
   SluiceRequestTimeoutError,
 } from './errors.js';
+import { framePool } from './frame-pool.js';
 import type { Logger } from './logger.js';
 import type { NetworkSource, RequestTimeoutPayload } from './network-events.js';
 import { authenticate, type ClientSasl } from './sasl.js';
@@ -102,7 +103,7 @@ export class Connection {
 
   constructor(private readonly options: ConnectionOptions) {
     this.broker = `${options.host}:${options.port}`;
-    this.decoder = new FrameDecoder(options.maxFrameBytes);
+    this.decoder = new FrameDecoder(options.maxFrameBytes, { allocate: (length) => framePool.take(length) });
   }
 
   isConnected(): boolean {

@@ -248,12 +248,16 @@ export interface FrameDecoderOptions {
    * reading meanwhile (the broker's memory budget, src/broker/transport/memory-budget.ts).
    */
   admit?: (length: number) => boolean;
+  /** Where a frame spanning reads gets its buffer (default Buffer.allocUnsafe); the SDK's connections
+   * take large frames from a pool (src/client/frame-pool.ts). */
+  allocate?: (length: number) => Buffer;
 }
 
 export class FrameDecoder {
   /** Reused landing buffer of direct reads that do not go straight into a frame (allocated on first use). */
   private scratch: Buffer | null;
   private readonly admit: ((length: number) => boolean) | undefined;
+  private readonly allocate: (length: number) => Buffer;
   /** The length of a frame admit() refused (-1: none), and the bytes read after its length prefix. */
   private waitingLength = -1;
   private stash: Buffer | null = null;
@@ -270,6 +274,7 @@ export class FrameDecoder {
   ) {
     this.scratch = options.scratch ?? null;
     this.admit = options.admit;
+    this.allocate = options.allocate ?? ((length) => Buffer.allocUnsafe(length));
   }
 
   /** Bytes held for a frame not yet complete (for idle/stall accounting). */
@@ -378,7 +383,7 @@ export class FrameDecoder {
       frames.push(reused ? Buffer.from(chunk.subarray(pos, pos + length)) : chunk.subarray(pos, pos + length));
       return pos + length;
     }
-    this.partial = Buffer.allocUnsafe(length);
+    this.partial = this.allocate(length);
     this.filled = 0;
     return pos;
   }

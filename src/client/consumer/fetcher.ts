@@ -27,6 +27,7 @@ import type { Connection } from '../connection.js';
 import { SluiceProtocolError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { jitter, RetrySchedule, type ResolvedRetryOptions } from '../retry.js';
+import { framePool } from '../frame-pool.js';
 import { scanFetchedRecords } from './decode.js';
 import { ConsumerEvents, type ConsumerEventSink } from './events.js';
 import type { PartitionState } from './partition-state.js';
@@ -44,6 +45,11 @@ export interface FetcherOptions {
   shareMaxBytes: boolean;
   /** Set by the user (maxPrefetchBytesPerPartition); else derived (see Sizing above). */
   maxPrefetchBytes: number | undefined;
+  /**
+   * ConsumerConfig.reuseFetchBuffers: a response's frame goes back to the frame pool once every partition's
+   * records from it were delivered and their handlers resolved (see src/client/frame-pool.ts).
+   */
+  reuseFetchBuffers: boolean;
   /** 0 read_uncommitted, 1 read_committed (ConsumerConfig.readUncommitted false, the default). */
   isolationLevel: 0 | 1;
   requestTimeout: number;
@@ -77,6 +83,41 @@ interface FetchLoop {
   inFlight: InFlightFetch | null;
 }
 
+/**
+ * reuseFetchBuffers: the partitions of one response whose records were buffered hold its frame; when the
+ * last of them was delivered (or none was buffered) the frame goes back to the pool.
+ */
+class FrameLease {
+  private held = 0;
+  private settled = false;
+  private frame: Uint8Array | null = null;
+
+  /** A partition's records from the frame were buffered: returns the call that lets go of them. */
+  hold(records: Uint8Array): () => void {
+    this.frame = records;
+    this.held++;
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      this.held--;
+      this.releaseIfFree();
+    };
+  }
+
+  /** Every partition of the response was looked at. */
+  settle(): void {
+    this.settled = true;
+    this.releaseIfFree();
+  }
+
+  private releaseIfFree(): void {
+    if (!this.settled || this.held > 0 || !this.frame) return;
+    framePool.release(this.frame);
+    this.frame = null;
+  }
+}
+
 export class Fetcher {
   private states: PartitionState[] = [];
   private readonly loops = new Map<number, FetchLoop>();
@@ -89,6 +130,7 @@ export class Fetcher {
 
   start(states: PartitionState[]): void {
     this.states = states;
+    if (this.options.reuseFetchBuffers && !this.running) framePool.use(true);
     this.running = true;
     this.ensureLoops();
   }
@@ -98,6 +140,7 @@ export class Fetcher {
    * dropped (or the connection closes under it on disconnect).
    */
   async stop(): Promise<void> {
+    if (this.options.reuseFetchBuffers && this.running) framePool.use(false);
     this.running = false;
     for (const loop of this.loops.values()) {
       loop.signal.notify();
@@ -287,13 +330,15 @@ export class Fetcher {
       for (const t of response.topics)
         for (const p of t.partitions) results.set(topicPartitionKey(t.name, p.partition), p);
       let numberOfBatches = 0;
+      const lease = this.options.reuseFetchBuffers ? new FrameLease() : null;
       for (let i = 0; i < targets.length; i++) {
         const state = targets[i]!;
         const result = results.get(topicPartitionKey(state.topic, state.partition));
         if (!result) continue;
         if (result.records[0]?.length) numberOfBatches++;
-        if (this.running && state.epoch === epochs[i]) await this.absorb(state, result, offsets[i]!, epochs[i]!);
+        if (this.running && state.epoch === epochs[i]) await this.absorb(state, result, offsets[i]!, epochs[i]!, lease);
       }
+      lease?.settle();
       if (events.listening(ConsumerEvents.FETCH))
         events.emit(ConsumerEvents.FETCH, { numberOfBatches, duration: Date.now() - sentAt, nodeId: node });
     } finally {
@@ -307,6 +352,7 @@ export class Fetcher {
     result: FetchPartitionResult,
     fetchOffset: number,
     epoch: number,
+    lease: FrameLease | null,
   ): Promise<void> {
     if (result.errorCode !== 0) return this.onPartitionError(state, result);
     state.highWatermark = result.highWatermark;
@@ -326,6 +372,7 @@ export class Fetcher {
       fromOffset: fetchOffset,
       highWatermark: result.highWatermark,
       aborted,
+      release: lease ? lease.hold(bytes) : null,
     });
     state.bufferedBytes += end;
     this.options.onData();

@@ -366,6 +366,7 @@ export class Consumer {
       maxBytesPerPartition,
       shareMaxBytes: c.maxBytesPerPartition === undefined,
       maxPrefetchBytes: c.maxPrefetchBytesPerPartition,
+      reuseFetchBuffers: c.reuseFetchBuffers === true,
       isolationLevel: c.readUncommitted === true ? 0 : 1,
       requestTimeout: this.clusterOptions.requestTimeout,
       retry: resolveRetryOptions(this.retryOptions),

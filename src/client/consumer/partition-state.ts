@@ -26,6 +26,8 @@ export interface BufferedFetch {
   highWatermark: number;
   /** read_committed with aborted transactions in the response: drops their batches (null: none to drop). */
   aborted: AbortedTransactionFilter | null;
+  /** reuseFetchBuffers: called once this fetch's last slice was delivered and nothing of it is kept. */
+  release: (() => void) | null;
 }
 
 export class PartitionState {

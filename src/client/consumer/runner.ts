@@ -67,6 +67,8 @@ interface TakenBatch {
   epoch: number;
   /** Offset after the slice's last batch, skipped ones included (for messages kept from before, their slice's). */
   nextOffset: number | null;
+  /** reuseFetchBuffers: lets go of the fetch's bytes once this, its last slice, was delivered. */
+  release?: (() => void) | null;
 }
 
 export class Runner {
@@ -136,6 +138,9 @@ export class Runner {
         // What is kept for later still ends where its slice ended: its trailing markers are skipped then.
         if (state.undelivered && state.epoch === taken.epoch) state.undeliveredNextOffset = taken.nextOffset;
         this.skipPast(state, taken);
+        // reuseFetchBuffers: every slice of that fetch was handed out and its handlers resolved; messages kept
+        // for delivery again still reference its bytes, and then it is simply not reused.
+        if (taken.release && !state.undelivered) taken.release();
         // As kafkajs commits after each batch of a fetch response: once its last slice was delivered,
         // not after every slice (a commit is a round trip, and a response holds up to maxBytesPerPartition).
         // A last slice with nothing to deliver (a transaction marker, say) still commits what came before.
@@ -191,11 +196,12 @@ export class Runner {
     entry.pos = chunk.pos;
     const endsFetch = entry.pos >= entry.end;
     if (endsFetch) state.buffered.shift();
+    const release = endsFetch ? entry.release : null;
     this.deps.wakeFetcher();
     // Only markers or aborted batches: nothing to deliver, but the position (what a commit stores) moves
     // past them (skipPast), as kafkajs resolves such batches, so a group's lag reaches 0 at a log ending in
     // a marker.
-    if (chunk.messages.length === 0) return { batch: null, endsFetch, epoch, nextOffset: chunk.nextOffset };
+    if (chunk.messages.length === 0) return { batch: null, endsFetch, epoch, nextOffset: chunk.nextOffset, release };
     const batch = new FetchedBatch(
       state.topic,
       state.partition,
@@ -204,7 +210,7 @@ export class Runner {
       entry.fromOffset,
       chunk.offsets,
     );
-    return { batch, endsFetch, epoch, nextOffset: chunk.nextOffset };
+    return { batch, endsFetch, epoch, nextOffset: chunk.nextOffset, release };
   }
 
   /**

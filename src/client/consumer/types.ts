@@ -147,6 +147,14 @@ export interface ConsumerConfig {
    * assigned partitions when that is larger).
    */
   maxPrefetchBytesPerPartition?: number;
+  /**
+   * Sluice: read large fetch responses (1 MiB and more) into memory reused from earlier responses instead of
+   * fresh memory (default false). Faster for large records (the kernel no longer maps fresh pages for every
+   * response; see bench/RESULTS.md), but message keys, values and header values are then valid only until
+   * the handler that received them resolves (eachMessage: that message's; eachBatch: the batch's): copy
+   * what you keep (`Buffer.from(message.value)`). Offsets, timestamps and header names are not affected.
+   */
+  reuseFetchBuffers?: boolean;
   /** Sluice: where partitions come from (default: static — subscribe() = all partitions, or assign()). */
   partitionAssignmentSource?: PartitionAssignmentSource;
   /** Assigners offered when joining a group, in order of preference (default DEFAULT_PARTITION_ASSIGNERS: round robin, then range). */
