@@ -68,6 +68,7 @@ function refill(): void {
       fromOffset: fetched,
       highWatermark: records,
       aborted: null,
+      release: null,
     });
     state.bufferedBytes += bytes.length;
     fetched += perResponse;
