@@ -1,10 +1,7 @@
 // How a connection's response frames go onto its socket: one writer per connection, by listener kind.
 //
-// Plaintext: every chunk of every frame finished together goes out in one write, so the kernel gets one
-// write or writev. A batch of at most GATHER_MAX_BYTES (a produce acknowledgement, a fetch answer of a few
-// records: what a caught-up consumer gets per append) is copied into one buffer and handed to the socket
-// as one write, which costs Node's stream machinery less than a corked run of chunks and a writev; a larger
-// batch goes corked, chunk by chunk, and its record bytes are never copied.
+// Plaintext: every chunk of every frame finished together goes out inside one cork, so the kernel gets
+// one writev and record bytes are never copied.
 //
 // TLS: Node's TLSWrap gives a writev of several buffers to SSL_write as one buffer it first copies them
 // into, and encrypts all of it before the first byte is handed to the kernel. A fetch response of 8 MiB
@@ -39,18 +36,8 @@ export interface ResponseWriter {
   end(done: () => void): void;
 }
 
-/** A plaintext batch of at most this many bytes is copied into one buffer and written as one (see the file comment). */
-const GATHER_MAX_BYTES = 16 * 1024;
-
-/** Plaintext: straight onto the socket, one write per batch (see the file comment). */
+/** Plaintext: straight onto the socket, corked per batch (see the file comment). */
 export class SocketResponseWriter implements ResponseWriter {
-  #batching = false;
-  /** The chunks of the frames written since beginBatch(), in order, and their bytes. */
-  #chunks: Buffer[] = [];
-  #bytes = 0;
-  /** Their frames' `written` callbacks, in order. */
-  #callbacks: WrittenCallback[] = [];
-
   constructor(
     private readonly socket: Socket,
     onDrain: () => void,
@@ -59,53 +46,21 @@ export class SocketResponseWriter implements ResponseWriter {
   }
 
   beginBatch(): void {
-    this.#batching = true;
+    this.socket.cork();
   }
 
   write(frame: readonly Buffer[], written: WrittenCallback): boolean {
     const socket = this.socket;
-    if (!this.#batching) {
-      let flowing = true;
-      const last = frame.length - 1;
-      for (let i = 0; i < last; i++) if (!socket.write(frame[i]!)) flowing = false;
-      // Writes complete in order: the last chunk's callback means the whole frame reached the kernel.
-      if (!socket.write(frame[last]!, written)) flowing = false;
-      return flowing;
-    }
-    for (const chunk of frame) {
-      this.#chunks.push(chunk);
-      this.#bytes += chunk.length;
-    }
-    this.#callbacks.push(written);
-    return socket.writableLength + this.#bytes < socket.writableHighWaterMark;
+    let flowing = true;
+    const last = frame.length - 1;
+    for (let i = 0; i < last; i++) if (!socket.write(frame[i]!)) flowing = false;
+    // Writes complete in order: the last chunk's callback means the whole frame reached the kernel.
+    if (!socket.write(frame[last]!, written)) flowing = false;
+    return flowing;
   }
 
   endBatch(): void {
-    this.#batching = false;
-    const chunks = this.#chunks;
-    const callbacks = this.#callbacks;
-    const bytes = this.#bytes;
-    if (callbacks.length === 0) return;
-    this.#chunks = [];
-    this.#callbacks = [];
-    this.#bytes = 0;
-    const socket = this.socket;
-    // Every chunk of the batch is in one write (or one writev): its callback means all of them were written.
-    const written =
-      callbacks.length === 1
-        ? callbacks[0]!
-        : (error?: Error | null) => {
-            for (const callback of callbacks) callback(error);
-          };
-    if (chunks.length === 1) socket.write(chunks[0]!, written);
-    else if (bytes <= GATHER_MAX_BYTES) socket.write(Buffer.concat(chunks, bytes), written);
-    else {
-      socket.cork();
-      const last = chunks.length - 1;
-      for (let i = 0; i < last; i++) socket.write(chunks[i]!);
-      socket.write(chunks[last]!, written);
-      socket.uncork();
-    }
+    this.socket.uncork();
   }
 
   end(done: () => void): void {
