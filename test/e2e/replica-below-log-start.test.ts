@@ -58,6 +58,13 @@ async function sendAll(leader: number, prefix: string, count: number): Promise<v
 beforeAll(async () => {
   etcd = await startEtcd();
   await Promise.all([1, 2].map((id) => startMember(id)));
+  // Broker 1 learns of broker 2 through its etcd watch: a replication factor of 2 needs both known.
+  await waitFor(
+    async () =>
+      (await onWire(1, (c) => c.request(MetadataApi, { topics: [], allowAutoTopicCreation: false }))).brokers.length ===
+      2,
+    { timeoutMs: 30_000, message: 'broker 1 sees both brokers' },
+  );
   const created = await onWire(1, (c) =>
     c.request(CreateTopicsApi, {
       topics: [{ name: TOPIC, numPartitions: 1, replicationFactor: 2, configs: {} }],
