@@ -44,13 +44,7 @@ export async function offlineDirectory(ctx: Context, dataDir: string): Promise<U
     throw error;
   }
   const store = await UserStore.open(nodeFs, dataDir).catch(storeError);
-  return {
-    has: async (name) => store.has(name),
-    add: (name, password, iterations) => store.add(name, password, iterations).catch(storeError),
-    setPassword: (name, password, iterations) => store.setPassword(name, password, iterations).catch(storeError),
-    delete: (name) => store.delete(name).catch(storeError),
-    list: async () => store.list(),
-  };
+  return directoryOf(store);
 }
 
 /** A cluster's users in etcd (`--cluster`), whether or not its brokers run: every broker follows them. */
@@ -68,6 +62,11 @@ export async function clusterDirectory(endpoints: readonly string[], clusterName
     },
     current,
   );
+  return directoryOf(store);
+}
+
+/** The CLI's view of a user store, whichever keeps it: store errors become CLI errors. */
+function directoryOf(store: UserStore): UserDirectory {
   return {
     has: async (name) => store.has(name),
     add: (name, password, iterations) => store.add(name, password, iterations).catch(storeError),
