@@ -1,14 +1,13 @@
 // Every broker's copy of the cluster metadata in etcd (Kafka's MetadataCache): live brokers, the
 // controller, topic specs and partition states, read once under the cluster's prefix and then kept
-// current by one watch from the revision after that read. A watch that ends (etcd restarted, the network
-// failed) is replaced by a fresh read and watch after `retryMs`; meanwhile the last known state is served.
+// current by one watch from the revision after that read (prefix-mirror.ts, which also replaces a watch
+// that ends); meanwhile the last known state is served.
 //
-// Concurrency: events are applied synchronously in revision order, then listeners run. A reload cancels
-// the old watch before reading, and the new watch starts at the revision after that read, so no event is
-// applied twice or missed.
+// Concurrency: events are applied synchronously in revision order, then listeners run.
 import type { Logger } from 'pino';
-import { type EtcdClient, isEtcdUnreachable, type KeyValue, type Watch } from './etcd-client.js';
+import type { EtcdClient, KeyValue, WatchEvent } from './etcd-client.js';
 import type { ClusterKeys } from './keys.js';
+import { PrefixMirror } from './prefix-mirror.js';
 import {
   type BrokerRecord,
   type ControllerRecord,
@@ -37,10 +36,8 @@ export type CacheListener = () => void;
 const partitionKey = (topic: string, partition: number) => `${topic}\0${partition}`;
 
 export class ClusterMetadataCache {
-  readonly #etcd: EtcdClient;
   readonly #keys: ClusterKeys;
   readonly #logger: Logger;
-  readonly #retryMs: number;
   readonly #brokers = new Map<number, BrokerRecord>();
   readonly #shuttingDown = new Set<number>();
   readonly #electionRequests = new Map<string, Versioned<ElectLeadersRequest>>();
@@ -50,26 +47,29 @@ export class ClusterMetadataCache {
   readonly #partitions = new Map<string, Versioned<PartitionState>>();
   readonly #listeners = new Set<CacheListener>();
   #revision = 0;
-  #watch: Watch | undefined;
-  #retry: NodeJS.Timeout | undefined;
-  #closed = false;
+  readonly #mirror: PrefixMirror;
 
   constructor(options: { etcd: EtcdClient; keys: ClusterKeys; logger: Logger; retryMs?: number }) {
-    this.#etcd = options.etcd;
     this.#keys = options.keys;
     this.#logger = options.logger;
-    this.#retryMs = options.retryMs ?? 500;
+    this.#mirror = new PrefixMirror({
+      etcd: options.etcd,
+      prefix: options.keys.root,
+      logger: options.logger,
+      what: 'the cluster metadata',
+      retryMs: options.retryMs,
+      onSnapshot: (kvs, revision) => this.#replaceAll(kvs, revision),
+      onEvents: (events, at) => this.#applyEvents(events, at),
+    });
   }
 
   /** Reads everything and starts watching; resolves once the watch is confirmed. */
-  async start(): Promise<void> {
-    await this.#reload();
+  start(): Promise<void> {
+    return this.#mirror.start();
   }
 
   close(): void {
-    this.#closed = true;
-    clearTimeout(this.#retry);
-    this.#watch?.cancel();
+    this.#mirror.close();
   }
 
   /** Called after every change applied (a batch of watch events or a reload). Returns the remover. */
@@ -119,8 +119,8 @@ export class ClusterMetadataCache {
     return this.#partitions.get(partitionKey(topic, partition));
   }
 
-  async #reload(): Promise<void> {
-    const { kvs, revision } = await this.#etcd.getPrefix(this.#keys.root);
+  /** A full read of the cluster's prefix: replaces everything known. */
+  #replaceAll(kvs: KeyValue[], revision: number): void {
     this.#brokers.clear();
     this.#shuttingDown.clear();
     this.#electionRequests.clear();
@@ -131,37 +131,12 @@ export class ClusterMetadataCache {
     for (const kv of kvs) this.#apply('put', kv);
     this.#revision = revision;
     this.#notify();
-    const watch = this.#etcd.watchPrefix(this.#keys.root, {
-      fromRevision: revision + 1,
-      onEvents: (events, at) => {
-        for (const event of events) this.#apply(event.type, event.kv);
-        this.#revision = Math.max(this.#revision, at);
-        this.#notify();
-      },
-      onEnd: (error) => {
-        if (this.#closed) return;
-        this.#logger.warn({ err: error }, 'the cluster metadata watch on etcd ended: reading again');
-        this.#scheduleReload();
-      },
-    });
-    this.#watch = watch;
-    await watch.ready;
   }
 
-  #scheduleReload(): void {
-    clearTimeout(this.#retry);
-    this.#retry = setTimeout(() => {
-      if (this.#closed) return;
-      this.#reload().catch((error: unknown) => {
-        // An outage is logged once by the cluster node; retries while it lasts are not news.
-        if (isEtcdUnreachable(error))
-          this.#logger.debug({ err: error }, 'cannot read the cluster metadata from etcd: retrying');
-        else this.#logger.warn({ err: error }, 'cannot read the cluster metadata from etcd: retrying');
-        this.#watch?.cancel();
-        this.#scheduleReload();
-      });
-    }, this.#retryMs);
-    this.#retry.unref();
+  #applyEvents(events: WatchEvent[], at: number): void {
+    for (const event of events) this.#apply(event.type, event.kv);
+    this.#revision = Math.max(this.#revision, at);
+    this.#notify();
   }
 
   #apply(type: 'put' | 'delete', kv: KeyValue): void {

@@ -16,8 +16,9 @@ import {
   SharedStateUnavailable,
   type SharedStore,
 } from '../security/shared-entries.js';
-import { type EtcdClient, EtcdError, isEtcdUnreachable, type Watch } from './etcd-client.js';
+import { type EtcdClient, EtcdError, isEtcdUnreachable, type KeyValue, type WatchEvent } from './etcd-client.js';
 import type { ClusterKeys } from './keys.js';
+import { PrefixMirror } from './prefix-mirror.js';
 
 export const SECURITY_KINDS = ['users', 'acls', 'quotas'] as const;
 export type SecurityKind = (typeof SECURITY_KINDS)[number];
@@ -119,12 +120,20 @@ export class ClusterSecurityState {
   };
   readonly #waiters = new Set<{ revision: number; resolve: () => void }>();
   #revision = 0;
-  #watch: Watch | undefined;
-  #retry: NodeJS.Timeout | undefined;
+  readonly #mirror: PrefixMirror;
   #closed = false;
 
   private constructor(options: ClusterSecurityOptions) {
     this.#options = options;
+    this.#mirror = new PrefixMirror({
+      etcd: options.etcd,
+      prefix: options.keys.security,
+      logger: options.logger,
+      what: 'the cluster’s users, ACLs and quotas',
+      retryMs: options.retryMs,
+      onSnapshot: (kvs, revision) => this.#replaceAll(kvs, revision),
+      onEvents: (events, at) => this.#applyEvents(events, at),
+    });
   }
 
   /**
@@ -134,15 +143,14 @@ export class ClusterSecurityState {
   static async start(options: ClusterSecurityOptions): Promise<ClusterSecurityState> {
     const state = new ClusterSecurityState(options);
     await state.#seed();
-    await state.#reload();
+    await state.#mirror.start();
     for (const kind of SECURITY_KINDS) options.stores[kind].share(state.#shared(kind));
     return state;
   }
 
   close(): void {
     this.#closed = true;
-    clearTimeout(this.#retry);
-    this.#watch?.cancel();
+    this.#mirror.close();
     for (const waiter of this.#waiters) waiter.resolve();
     this.#waiters.clear();
   }
@@ -199,53 +207,22 @@ export class ClusterSecurityState {
     return 0;
   }
 
-  async #reload(): Promise<void> {
-    const { etcd, keys } = this.#options;
-    const { kvs, revision } = await etcd.getPrefix(keys.security);
+  /** A full read of the security prefix: replaces every entry, then every store's copy. */
+  #replaceAll(kvs: KeyValue[], revision: number): void {
     for (const kind of SECURITY_KINDS) this.#entries[kind].clear();
     for (const kv of kvs) this.#apply('put', kv.key, kv.value);
     for (const kind of SECURITY_KINDS) this.#load(kind);
     this.#advance(revision);
-    const watch = etcd.watchPrefix(keys.security, {
-      fromRevision: revision + 1,
-      onEvents: (events, at) => {
-        const touched = new Set<SecurityKind>();
-        for (const event of events) {
-          const kind = this.#apply(event.type, event.kv.key, event.kv.value);
-          if (kind) touched.add(kind);
-        }
-        for (const kind of touched) this.#load(kind);
-        this.#advance(at);
-      },
-      onEnd: (error) => {
-        if (this.#closed) return;
-        this.#options.logger.warn(
-          { err: error },
-          'the watch on the cluster’s users, ACLs and quotas ended: reading again',
-        );
-        this.#scheduleReload();
-      },
-    });
-    this.#watch = watch;
-    await watch.ready;
   }
 
-  #scheduleReload(): void {
-    clearTimeout(this.#retry);
-    this.#retry = setTimeout(() => {
-      if (this.#closed) return;
-      this.#reload().catch((error: unknown) => {
-        // Meanwhile the stores keep the last known copy: logins and ACL checks go on.
-        const log = isEtcdUnreachable(error) ? 'debug' : 'warn';
-        this.#options.logger[log](
-          { err: error },
-          'cannot read the cluster’s users, ACLs and quotas from etcd: retrying',
-        );
-        this.#watch?.cancel();
-        this.#scheduleReload();
-      });
-    }, this.#options.retryMs ?? 500);
-    this.#retry.unref();
+  #applyEvents(events: WatchEvent[], at: number): void {
+    const touched = new Set<SecurityKind>();
+    for (const event of events) {
+      const kind = this.#apply(event.type, event.kv.key, event.kv.value);
+      if (kind) touched.add(kind);
+    }
+    for (const kind of touched) this.#load(kind);
+    this.#advance(at);
   }
 
   /** One key's change into the entries; the kind it touched, or undefined for a key this version ignores. */
