@@ -67,8 +67,8 @@ async function consumer(): Promise<Consumer> {
 }
 
 describe.each([
-  { size: 64 * KiB, records: 640 },
-  { size: MiB, records: 40 },
+  { size: 64 * KiB, records: 480 },
+  { size: MiB, records: 32 },
 ])('consumer defaults, $size-byte records', ({ size, records }) => {
   it('eachMessage: values kept after their handlers stay intact while later responses are read and collected', async () => {
     b = await produced(records, size);
