@@ -349,7 +349,7 @@ export class SharePartition {
           if (entry.deadline < this.#nextDeadline) this.#nextDeadline = entry.deadline;
         }
         this.#record(entry);
-        this.#advanceStart();
+        if (offset === this.#startOffset) this.#advanceStart();
         return;
       case 'renew':
         entry.deadline = now + (options.lockMs ?? 0);
@@ -612,7 +612,8 @@ export class SharePartition {
     this.#move(entry, 'settled');
     this.#record(entry);
     if (this.#parked.delete(entry.record.offset)) return;
-    this.#advanceStart();
+    // Only the record at the start offset holds it: settling any other moves nothing.
+    if (entry.record.offset === this.#startOffset) this.#advanceStart();
   }
 
   /** Moves the start offset past settled records, parking the waiting ones it meets while there is room. */
