@@ -6,6 +6,8 @@
 // run V8's sampling heap profiler with collected objects included over the measured window only, after a
 // warm-up. Allocation per round trip does not depend on the machine's load the way latency does.
 //   node --import tsx bench/latency-alloc.ts [--seconds 3] [--warmup 3000] [--top 25] [--interval 512]
+//     [--live (with node --expose-gc: only what is still alive after a full GC at the end, by where it was
+//     allocated: what the window left behind, e.g. caches, instead of everything it allocated)]
 import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -14,7 +16,6 @@ import { join } from 'node:path';
 import { Sluice } from '../src/client/index.js';
 
 interface ProfileNode {
-  id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
   selfSize: number;
   children: ProfileNode[];
@@ -24,6 +25,7 @@ const args = process.argv.slice(2);
 const opt = (name: string, fallback: number) =>
   args.includes(`--${name}`) ? Number(args[args.indexOf(`--${name}`) + 1]) : fallback;
 const interval = opt('interval', 512);
+const live = process.argv.includes('--live') || process.env.LATENCY_ALLOC_LIVE === '1';
 
 /** Allocation sampling with objects already collected kept in the profile: everything allocated. */
 async function startSampling(): Promise<() => Promise<Map<string, number>>> {
@@ -31,17 +33,22 @@ async function startSampling(): Promise<() => Promise<Map<string, number>>> {
   session.connect();
   await session.post('HeapProfiler.startSampling', {
     samplingInterval: interval,
-    includeObjectsCollectedByMajorGC: true,
-    includeObjectsCollectedByMinorGC: true,
+    includeObjectsCollectedByMajorGC: !live,
+    includeObjectsCollectedByMinorGC: !live,
   });
   return async () => {
-    const { profile } = (await session.post('HeapProfiler.stopSampling')) as { profile: { head: ProfileNode } };
+    if (live) (globalThis as { gc?: () => void }).gc?.();
+    const { profile } = (await session.post('HeapProfiler.stopSampling')) as unknown as {
+      profile: { head: ProfileNode };
+    };
     session.disconnect();
     const bytes = new Map<string, number>();
     const walk = (n: ProfileNode) => {
       if (n.selfSize > 0) {
         const { functionName, url, lineNumber } = n.callFrame;
-        const where = url ? `${url.replace(/^.*\/(src|storage|bench|node_modules|dist)\//, '$1/')}:${lineNumber + 1}` : '';
+        const where = url
+          ? `${url.replace(/^.*\/(src|storage|bench|node_modules|dist)\//, '$1/')}:${lineNumber + 1}`
+          : '';
         const key = `${functionName || '(anonymous)'} ${where}`;
         bytes.set(key, (bytes.get(key) ?? 0) + n.selfSize);
       }
@@ -81,7 +88,9 @@ if (args[0] === '--broker') {
   process.send!({ port: broker.port });
 } else {
   const dataDir = mkdtempSync(join(tmpdir(), 'sluice-alloc-'));
-  const child = fork(import.meta.filename, ['--broker', dataDir]);
+  const child = fork(import.meta.filename, ['--broker', dataDir], {
+    env: { ...process.env, LATENCY_ALLOC_LIVE: live ? '1' : '0' },
+  });
   const next = () => new Promise<Record<string, unknown>>((resolve) => child.once('message', resolve));
   const { port } = (await next()) as { port: number };
   const sluice = new Sluice({ clientId: 'alloc', brokers: [`127.0.0.1:${port}`], logLevel: 0 });
@@ -94,18 +103,20 @@ if (args[0] === '--broker') {
   const consumer = sluice.consumer({ maxWaitTimeInMs: 500 });
   await consumer.connect();
   await consumer.subscribe({ topic: 't', fromBeginning: false });
-  let received = 0;
+  let delivered: (() => void) | undefined;
   await consumer.run({
     eachMessage: async () => {
-      received++;
+      delivered?.();
     },
   });
   const value = Buffer.alloc(100);
   const sendOne = async () => {
-    const want = received + 1;
-    await producer.send({ topic: 't', acks: 1, messages: [{ value }] });
     // The round trip ends when the consumer has the record too, so each one is one fetch answered.
-    while (received < want) await new Promise((r) => setImmediate(r));
+    const consumed = new Promise<void>((resolve) => {
+      delivered = resolve;
+    });
+    await producer.send({ topic: 't', acks: 1, messages: [{ value }] });
+    await consumed;
   };
   for (let i = 0; i < opt('warmup', 3000); i++) await sendOne();
   child.send({ cmd: 'start' });
