@@ -3,6 +3,7 @@
 //     [--inline (latency: consumer in this process, not its own)] [--no-floor (latency: skip the run without Sluice)]
 //     [--floor-exchange (latency: also the floor with Sluice's produce acks and fetch requests, bench/lib/latency-floor.ts)]
 //     [--requests (latency: count the clients' requests, to print records per produce request and per fetch)]
+//     [--warmup-seconds S (latency: S seconds at the same rate first, not measured: JIT and heaps warm)]
 //     [--partitions N (produce: create the topic with N partitions, send round-robin over them)] [--producers N]
 //     [--idempotent 0|1] [--max-in-flight N] (produce: the producer's settings; default the SDK's)
 //     [--request-listener (produce: a producer.events.REQUEST listener on every producer, counting events)]
@@ -137,6 +138,7 @@ for (let run = 0; run < runs; run++) {
       const s = await latency(broker, 't', rate, opt('seconds', 3), {
         consumer,
         countRequests: args.includes('--requests'),
+        warmupSeconds: opt('warmup-seconds', 0),
       });
       // CPU per record over the sending (and draining) window only, every record sent: the broker's start,
       // the topic's creation and the clients' connections are not the records' cost.

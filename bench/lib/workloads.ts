@@ -142,6 +142,12 @@ export interface LatencyOptions {
    * producer's bursts and the consumer's deliveries then queue behind each other on one event loop).
    */
   consumer?: 'process' | 'inline';
+  /**
+   * Seconds of sending at the same rate before the measured window (samples dropped, CPU not counted):
+   * the three processes' code compiled and their heaps grown first. 0: the first 500 ms of the window
+   * are dropped instead (its CPU counted).
+   */
+  warmupSeconds?: number;
   /** Record a timeline in the client processes (bench/lib/latency-trace-hooks.ts) and return it. */
   trace?: boolean;
   /**
@@ -223,7 +229,7 @@ export async function latency(
   seconds: number,
   options: LatencyOptions = {},
 ): Promise<LatencyRun> {
-  const { consumer: where = 'process', trace = false, countRequests = false } = options;
+  const { consumer: where = 'process', trace = false, countRequests = false, warmupSeconds = 0 } = options;
   const stopCountingProducer = countRequests ? countClientRequests('producer') : undefined;
   const sluice = client(broker);
   await createTopic(broker, topic, 1);
@@ -257,7 +263,11 @@ export async function latency(
     };
   }
   await new Promise((r) => setTimeout(r, 300));
-  const warmupEnds = monoMs() + 500;
+  if (warmupSeconds > 0) {
+    await sendPaced(rate, warmupSeconds, (value) => void producer.send({ topic, acks: 1, messages: [{ value }] }));
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const warmupEnds = monoMs() + (warmupSeconds > 0 ? 0 : 500);
   const steal = stealMeter([broker.child.pid!, ...(consumerPid ? [consumerPid] : [])]);
   await sendPaced(rate, seconds, (value) => void producer.send({ topic, acks: 1, messages: [{ value }] }));
   await new Promise((r) => setTimeout(r, 1000));
