@@ -5,11 +5,8 @@
 // fetchBusy }, then exits. fetchBusy: the share of the replay's wall time during which a Fetch was out
 // (sent, its response not yet read whole; the consumer keeps at most one out per broker), from the SDK's
 // request channel (millisecond clock).
-// SLUICE_BENCH_NO_PRIMER=1 (an A/B switch for this bench only): the frame pool's allocator primer is marked
-// as done before the replay, so frames are allocated as they were before it (src/client/frame-pool.ts).
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { REQUEST_CHANNEL } from '../../src/client/network-events.js';
-import { framePool } from '../../src/client/frame-pool.js';
 import { profiled } from './client-profile.js';
 import type { BrokerProcess } from './broker-process.js';
 import { replay } from './workloads.js';
@@ -23,7 +20,6 @@ interface Start {
 }
 
 process.once('message', async (start: Start) => {
-  if (process.env.SLUICE_BENCH_NO_PRIMER === '1') framePool.primed = true;
   const broker = { address: start.address } as BrokerProcess;
   let fetches = 0;
   let fetchMs = 0;

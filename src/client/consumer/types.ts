@@ -119,12 +119,7 @@ export interface ConsumerConfig {
    */
   maxBytesPerPartition?: number;
   minBytes?: number;
-  /**
-   * Cap of one fetch response (default 10 MiB). Memory: responses of 1 MiB up to about 31 MiB are read into
-   * memory the C allocator (glibc) keeps and reuses after the collector frees them, so a process that
-   * consumes large records keeps up to ~62 MiB of freed response memory mapped (its RSS is that much
-   * higher) instead of having the kernel map fresh pages for every response (src/client/frame-pool.ts).
-   */
+  /** Cap of one fetch response (default 10 MiB). */
   maxBytes?: number;
   /** Long-poll: how long the broker may hold a fetch while fewer than minBytes are available (default 5000). */
   maxWaitTimeInMs?: number;
