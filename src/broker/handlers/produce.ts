@@ -17,7 +17,7 @@
 // between the append and the response.
 //
 // Order of answers: when the appends woke parked fetches, those fetches are answered first and this
-// acknowledgement right after them (afterWokenFetches): the records are on their way to
+// acknowledgement one turn of the event loop later (afterWokenFetches): the records are on their way to
 // the consumers before the acknowledgement's write, a syscall that wakes the producer (which may take the
 // core from the broker in between), and the producer's next request waits for nothing it needs.
 import type { PartitionLog } from '../../../storage/index.js';
@@ -246,14 +246,12 @@ function respond(
 }
 
 /**
- * Resolves with answer() from a next-tick callback queued now, while the woken fetches are still in their
- * promise continuations. Those finish in the same microtask run (a tail-cache read does no I/O) and queue
- * their connections' flushes (next ticks, connection.ts) behind this one; Node runs every queued tick
- * before the continuations of this resolution, so their responses are written first and this
- * acknowledgement right after, in the same turn of the event loop.
+ * Resolves with answer() on the next turn of the event loop (setImmediate). A woken fetch reading the tail
+ * cache completes in promise continuations, and its connection flushes on the next tick, so by then its
+ * response has been written.
  */
 function afterWokenFetches<T>(answer: () => T): Promise<T> {
-  return new Promise((resolve) => process.nextTick(() => resolve(answer())));
+  return new Promise((resolve) => setImmediate(() => resolve(answer())));
 }
 
 export const produceHandler = defineHandler(ProduceApi, (request, broker, ctx) => {
