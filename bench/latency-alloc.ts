@@ -8,6 +8,8 @@
 //   node --import tsx bench/latency-alloc.ts [--seconds 3] [--warmup 3000] [--top 25] [--interval 512]
 //     [--live (with node --expose-gc: only what is still alive after a full GC at the end, by where it was
 //     allocated: what the window left behind, e.g. caches, instead of everything it allocated)]
+//     [--survivors (with node --expose-gc: everything that outlived a scavenge, collected later by a full GC or not: what the
+//     scavenges copied and promoted; the objects still young at the end add one scavenge interval's worth)]
 import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -26,6 +28,7 @@ const opt = (name: string, fallback: number) =>
   args.includes(`--${name}`) ? Number(args[args.indexOf(`--${name}`) + 1]) : fallback;
 const interval = opt('interval', 512);
 const live = process.argv.includes('--live') || process.env.LATENCY_ALLOC_LIVE === '1';
+const survivors = process.argv.includes('--survivors') || process.env.LATENCY_ALLOC_SURVIVORS === '1';
 
 /** Allocation sampling with objects already collected kept in the profile: everything allocated. */
 async function startSampling(): Promise<() => Promise<Map<string, number>>> {
@@ -34,10 +37,14 @@ async function startSampling(): Promise<() => Promise<Map<string, number>>> {
   await session.post('HeapProfiler.startSampling', {
     samplingInterval: interval,
     includeObjectsCollectedByMajorGC: !live,
-    includeObjectsCollectedByMinorGC: !live,
+    includeObjectsCollectedByMinorGC: !live && !survivors,
   });
   return async () => {
-    if (live) (globalThis as { gc?: () => void }).gc?.();
+    // With node --expose-gc: --live ends with a full GC; --survivors with a scavenge, so the young objects
+    // still uncollected at the end (up to a semi-space of them) are not counted as survivors.
+    const gc = (globalThis as { gc?: (options?: { type: 'minor' | 'major' }) => void }).gc;
+    if (live) gc?.();
+    else if (survivors) gc?.({ type: 'minor' });
     const { profile } = (await session.post('HeapProfiler.stopSampling')) as unknown as {
       profile: { head: ProfileNode };
     };
@@ -89,7 +96,7 @@ if (args[0] === '--broker') {
 } else {
   const dataDir = mkdtempSync(join(tmpdir(), 'sluice-alloc-'));
   const child = fork(import.meta.filename, ['--broker', dataDir], {
-    env: { ...process.env, LATENCY_ALLOC_LIVE: live ? '1' : '0' },
+    env: { ...process.env, LATENCY_ALLOC_LIVE: live ? '1' : '0', LATENCY_ALLOC_SURVIVORS: survivors ? '1' : '0' },
   });
   const next = () => new Promise<Record<string, unknown>>((resolve) => child.once('message', resolve));
   const { port } = (await next()) as { port: number };
