@@ -9,6 +9,7 @@ import type { BrokerProcess } from './broker-process.js';
 import { monoMs, startTrace, type Trace } from './latency-trace-hooks.js';
 import { afterWarmup, sendPaced } from './latency-floor.js';
 import { clientExecArgv, stealMeter, type MachineDuring } from './proc.js';
+import { sdk } from './sdk.js';
 import { summarizeLatencies, type LatencySummary } from './stats.js';
 
 export function client(broker: BrokerProcess) {
@@ -91,7 +92,8 @@ export const REPLAY_FETCH = { maxBytesPerPartition: 8 * 1024 * 1024, maxBytes: 3
 
 /**
  * Consumes `records` from the beginning of `topic`; returns records/s. `consumerConfig` replaces the
- * fetch sizes (pass `{}` for the SDK's defaults).
+ * fetch sizes (pass `{}` for the SDK's defaults). The consumer is the built SDK's (bench/lib/sdk.ts):
+ * its per-record cost is what an application pays.
  */
 export async function replay(
   broker: BrokerProcess,
@@ -100,7 +102,13 @@ export async function replay(
   mode: 'eachBatch' | 'eachMessage' = 'eachBatch',
   consumerConfig: Record<string, number | boolean | string> = REPLAY_FETCH,
 ): Promise<number> {
-  const consumer = client(broker).consumer(consumerConfig);
+  const sluice = new sdk.Sluice({
+    clientId: 'bench',
+    brokers: [broker.address],
+    logLevel: 0,
+    ...(broker.ssl ? { ssl: broker.ssl } : {}),
+  });
+  const consumer = sluice.consumer(consumerConfig);
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   let seen = 0;
