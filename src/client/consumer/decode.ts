@@ -205,8 +205,9 @@ const Message = function (
   size: number,
 ) => KafkaMessage;
 Message.prototype = Object.prototype;
-const NoHeaders = function () {} as unknown as new () => DecodedHeaders;
-NoHeaders.prototype = Object.prototype;
+function EmptyHeaders(): void {}
+EmptyHeaders.prototype = Object.prototype;
+const NoHeaders = EmptyHeaders as unknown as new () => DecodedHeaders;
 
 /** Appends the `count` records of `section` (a batch's records section, or a run of it) at or after fromOffset. */
 function readMessages(
