@@ -49,6 +49,9 @@ interface Point {
   clientFaultsPerMiB: number;
   /** --consumer: the consumer process's peak resident memory (MiB); else undefined. */
   clientMaxRssMiB?: number;
+  /** --consumer: Fetch requests, and the share of the replay during which one was out. */
+  fetches?: number;
+  fetchBusy?: number;
   load: string;
 }
 
@@ -58,6 +61,8 @@ interface ClientFigures {
   systemMs: number;
   faults: number;
   maxRssBytes?: number;
+  fetches?: number;
+  fetchBusy?: number;
 }
 
 /** Replays in this process (the CPU and faults of this process during the replay). */
@@ -105,6 +110,7 @@ async function replayPoint(size: number): Promise<Point> {
       clientSysMsPerMiB: c.systemMs / total,
       clientFaultsPerMiB: c.faults / total,
       ...(c.maxRssBytes !== undefined ? { clientMaxRssMiB: c.maxRssBytes / MiB } : {}),
+      ...(c.fetches !== undefined ? { fetches: c.fetches, fetchBusy: c.fetchBusy } : {}),
       load: load(),
     };
   } finally {
@@ -123,7 +129,7 @@ for (const size of sizes) {
     const p = await replayPoint(size);
     points.push(p);
     process.stdout.write(
-      `${size / 1024} KiB × ${p.records}: ${p.mibPerSecond.toFixed(0)} MiB/s; CPU ms per MiB broker ${p.brokerCpuMsPerMiB.toFixed(2)}, client ${p.clientCpuMsPerMiB.toFixed(2)} (of which system ${p.clientSysMsPerMiB.toFixed(2)}), client page faults per MiB ${p.clientFaultsPerMiB.toFixed(0)}${p.clientMaxRssMiB !== undefined ? `, consumer peak RSS ${p.clientMaxRssMiB.toFixed(0)} MiB` : ''} (load ${p.load})\n`,
+      `${size / 1024} KiB × ${p.records}: ${p.mibPerSecond.toFixed(0)} MiB/s; CPU ms per MiB broker ${p.brokerCpuMsPerMiB.toFixed(2)}, client ${p.clientCpuMsPerMiB.toFixed(2)} (of which system ${p.clientSysMsPerMiB.toFixed(2)}), client page faults per MiB ${p.clientFaultsPerMiB.toFixed(0)}${p.clientMaxRssMiB !== undefined ? `, consumer peak RSS ${p.clientMaxRssMiB.toFixed(0)} MiB, ${p.fetches} fetches out ${((p.fetchBusy ?? 0) * 100).toFixed(0)} % of the time` : ''} (load ${p.load})\n`,
     );
   }
   // The limit again after each size: the shared machine's load drifts during the run.

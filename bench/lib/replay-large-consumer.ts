@@ -1,10 +1,12 @@
 // The consumer of bench/replay-large.ts --consumer in a process of its own, so that its CPU, page faults
 // and resident memory are the consumer's alone (not the producer's that filled the topic in the bench
 // process). IPC: the parent sends { address, topic, records, config }; the child replays them from the
-// beginning (eachBatch) and answers { rate, userMs, systemMs, faults, rssBytes, maxRssBytes }, then exits.
-// SLUICE_BENCH_NO_PRIMER=1 (an A/B switch for this bench only): the frame pool's allocator primer is marked
-// as done before the replay, so frames are allocated as they were before it (src/client/frame-pool.ts).
-import { framePool } from '../../src/client/frame-pool.js';
+// beginning (eachBatch) and answers { rate, userMs, systemMs, faults, rssBytes, maxRssBytes, fetches,
+// fetchBusy }, then exits. fetchBusy: the share of the replay's wall time during which a Fetch was out
+// (sent, its response not yet read whole; the consumer keeps at most one out per broker), from the SDK's
+// request channel (millisecond clock).
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { REQUEST_CHANNEL } from '../../src/client/network-events.js';
 import { profiled } from './client-profile.js';
 import type { BrokerProcess } from './broker-process.js';
 import { replay } from './workloads.js';
@@ -18,14 +20,25 @@ interface Start {
 }
 
 process.once('message', async (start: Start) => {
-  if (process.env.SLUICE_BENCH_NO_PRIMER === '1') framePool.primed = true;
   const broker = { address: start.address } as BrokerProcess;
+  let fetches = 0;
+  let fetchMs = 0;
+  const onRequest = (message: unknown) => {
+    const { payload } = message as { payload: { apiName: string; duration: number } };
+    if (payload.apiName !== 'Fetch') return;
+    fetches++;
+    fetchMs += payload.duration;
+  };
+  subscribe(REQUEST_CHANNEL, onRequest);
+  const started = performance.now();
   const cpu0 = process.cpuUsage();
   const faults0 = process.resourceUsage().minorPageFault;
   const rate = await profiled(`replay-${start.size}`, () =>
     replay(broker, start.topic, start.records, 'eachBatch', start.config),
   );
   const cpu = process.cpuUsage(cpu0);
+  const wallMs = performance.now() - started;
+  unsubscribe(REQUEST_CHANNEL, onRequest);
   const usage = process.resourceUsage();
   const result = {
     rate,
@@ -34,6 +47,8 @@ process.once('message', async (start: Start) => {
     faults: usage.minorPageFault - faults0,
     rssBytes: process.memoryUsage().rss,
     maxRssBytes: usage.maxRSS * 1024,
+    fetches,
+    fetchBusy: fetchMs / wallMs,
   };
   process.send!(result, () => process.disconnect());
 });

@@ -1,0 +1,113 @@
+// Large records with the consumer's default settings: messages view their response's frame, which is never
+// handed back to the frame pool; its memory is reused (by the C allocator) only once the collector freed it.
+// What a user checks: a value kept after its handler resolved is still the value produced, however many
+// responses arrive and are collected after it.
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import type { Consumer } from '../../src/client/index.js';
+import { removeTempDirs } from '../helpers/temp-dir.js';
+import { type SdkBroker, sdkClient, startSdkBroker, waitFor } from './helpers.js';
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+// A full collection on demand, so frames of responses nobody holds any more are freed (and their memory
+// handed out again) while the kept values' frames live on.
+setFlagsFromString('--expose-gc');
+const collectGarbage = runInNewContext('gc') as () => void;
+
+/** Record i's value: its index in the first 4 bytes, then a byte pattern of its own. */
+function recordValue(i: number, size: number): Buffer {
+  const value = Buffer.alloc(size, (i * 37) % 251);
+  value.writeUInt32BE(i, 0);
+  return value;
+}
+
+let b: SdkBroker | undefined;
+const consumers: Consumer[] = [];
+afterEach(async () => {
+  for (const c of consumers.splice(0)) await c.disconnect();
+  await b?.stop();
+  b = undefined;
+});
+afterAll(removeTempDirs);
+
+async function produced(records: number, size: number): Promise<SdkBroker> {
+  const broker = await startSdkBroker();
+  const sluice = sdkClient(broker.port);
+  const admin = sluice.admin();
+  await admin.connect();
+  await admin.createTopics({
+    topics: [
+      { topic: 'big', numPartitions: 1, configEntries: [{ name: 'max.message.bytes', value: String(4 * MiB) }] },
+    ],
+  });
+  await admin.disconnect();
+  const producer = sluice.producer();
+  await producer.connect();
+  const perSend = Math.max(1, Math.floor(MiB / size));
+  for (let i = 0; i < records; i += perSend) {
+    const messages = [];
+    for (let k = i; k < Math.min(records, i + perSend); k++) messages.push({ value: recordValue(k, size) });
+    await producer.send({ topic: 'big', messages });
+  }
+  await producer.disconnect();
+  return broker;
+}
+
+async function consumer(): Promise<Consumer> {
+  // The defaults: no fetch sizes, no reuseFetchBuffers.
+  const c = sdkClient(b!.port).consumer({});
+  consumers.push(c);
+  await c.connect();
+  await c.subscribe({ topic: 'big', fromBeginning: true });
+  return c;
+}
+
+describe.each([
+  { size: 64 * KiB, records: 480 },
+  { size: MiB, records: 32 },
+])('consumer defaults, $size-byte records', ({ size, records }) => {
+  it('eachMessage: values kept after their handlers stay intact while later responses are read and collected', async () => {
+    b = await produced(records, size);
+    const c = await consumer();
+    const kept = new Map<number, Buffer>();
+    let seen = 0;
+    await c.run({
+      eachMessage: async ({ message }) => {
+        const i = message.value!.readUInt32BE(0);
+        // Every seventh value is kept; the others' responses become garbage and are collected now and then.
+        if (i % 7 === 0) kept.set(i, message.value!);
+        if (++seen % Math.max(1, Math.floor((4 * MiB) / size)) === 0) collectGarbage();
+      },
+    });
+    await waitFor(() => seen >= records, { timeoutMs: 25_000 });
+    collectGarbage();
+    expect(kept.size).toBe(Math.ceil(records / 7));
+    for (const [i, value] of kept) expect(value.equals(recordValue(i, size)), `record ${i}`).toBe(true);
+  });
+
+  it('eachBatch: values kept after their handlers stay intact while later responses are read and collected', async () => {
+    b = await produced(records, size);
+    const c = await consumer();
+    const kept: Buffer[] = [];
+    let seen = 0;
+    let batches = 0;
+    await c.run({
+      eachBatch: async ({ batch }) => {
+        // The first message of every batch is kept; the rest of the response is dropped.
+        kept.push(batch.messages[0]!.value!);
+        seen += batch.messages.length;
+        if (++batches % 4 === 0) collectGarbage();
+      },
+    });
+    await waitFor(() => seen >= records, { timeoutMs: 25_000 });
+    collectGarbage();
+    expect(kept.length).toBeGreaterThan(1);
+    for (const value of kept) {
+      const i = value.readUInt32BE(0);
+      expect(value.equals(recordValue(i, size)), `record ${i}`).toBe(true);
+    }
+  });
+});
