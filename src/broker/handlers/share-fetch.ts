@@ -24,7 +24,18 @@ export const shareFetchHandler = defineHandler(ShareFetchApi, async (request, br
       errorMessage: null,
       acks: shareAckResults(request.acks, acks, version === 1, where, ctx.logger),
       records:
-        version >= 3 ? [] : records.map((r) => ({ ...r, headers: r.headers.map(([key, value]) => ({ key, value })) })),
+        version >= 3
+          ? []
+          : records.map((r) => ({
+              topic: r.topic,
+              partition: r.partition,
+              offset: r.offset,
+              deliveryCount: r.deliveryCount,
+              timestamp: r.timestamp,
+              key: r.key,
+              value: r.value,
+              headers: r.headers.map(([key, value]) => ({ key, value })),
+            })),
       slices: version >= 3 ? slicesOf(records) : [],
     };
   } catch (error) {

@@ -19,7 +19,13 @@ import { ShareError } from './errors.js';
 import { readShareRecords, readShareRecordsAt } from './record-reader.js';
 import { resolveRetryPolicy, type RetryPolicyInput } from './retry-policy.js';
 import { ShareGroup, ShareLane, type ShareMember } from './share-group.js';
-import { type AckType, type ShareBatch, SharePartition, type SharePartitionSummary } from './share-partition.js';
+import {
+  type AckType,
+  type ShareBatch,
+  SharePartition,
+  type SharePartitionSummary,
+  type ShareRecord,
+} from './share-partition.js';
 import { encodeChanges, encodeGroup, encodeRecordState, encodeStart, type ShareGroupConfig } from './state-codec.js';
 import type { ShareStateStore, StateRecord } from './state-store.js';
 
@@ -78,6 +84,42 @@ export interface FetchedRecord {
   readonly batch: ShareBatch;
   readonly start: number;
   readonly end: number;
+}
+
+/** A FetchedRecord over a window's record: its key, value and headers are decoded only if read. */
+class AcquiredRecord implements FetchedRecord {
+  readonly offset: number;
+  readonly timestamp: number;
+  readonly batch: ShareBatch;
+  readonly start: number;
+  readonly end: number;
+  readonly #record: ShareRecord;
+
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+    readonly deliveryCount: number,
+    record: ShareRecord,
+  ) {
+    this.offset = record.offset;
+    this.timestamp = record.timestamp;
+    this.batch = record.batch;
+    this.start = record.start;
+    this.end = record.end;
+    this.#record = record;
+  }
+
+  get key(): Buffer | null {
+    return this.#record.key;
+  }
+
+  get value(): Buffer | null {
+    return this.#record.value;
+  }
+
+  get headers(): ReadonlyArray<readonly [string, Buffer | null]> {
+    return this.#record.headers;
+  }
 }
 
 export interface AckEntry {
@@ -312,21 +354,8 @@ export class ShareCoordinator {
       if (acquired.length === 0) continue;
       stored.push(this.#commit(group, lane));
       this.#arm(group, lane);
-      for (const { record, deliveryCount } of acquired) {
-        out.push({
-          topic: lane.topic,
-          partition: lane.partition,
-          offset: record.offset,
-          deliveryCount,
-          timestamp: record.timestamp,
-          key: record.key,
-          value: record.value,
-          headers: record.headers,
-          batch: record.batch,
-          start: record.start,
-          end: record.end,
-        });
-      }
+      for (const { record, deliveryCount } of acquired)
+        out.push(new AcquiredRecord(lane.topic, lane.partition, deliveryCount, record));
     }
     // The delivery counts are stored before the records leave: a crash cannot forget a delivery.
     await Promise.all(stored);

@@ -1,5 +1,10 @@
 // Reads records from a partition's log for a share-partition: the one place the broker decodes records
 // (only on the share path; produce and fetch never do), to read the headers share groups act on.
+//
+// A window holds each record as its position in its batch (offset, timestamp, where its bytes lie, and the
+// priority and delivery time its headers say), not as decoded views: a record's key, value and headers are
+// decoded only if something asks for them (ShareFetch before v3, the HTTP door, a dead letter), which the
+// ShareFetch v3 path never does: it answers the bytes as they lie.
 import {
   ATTR_TIMESTAMP_TYPE_LOG_APPEND,
   BATCH_HEADER_SIZE,
@@ -8,18 +13,60 @@ import {
   compressionOf,
   iterateBatches,
   type PartitionLog,
+  ReadBufferPool,
 } from '../../../storage/index.js';
 import { decompress } from '../../records/compression.js';
 import { RecordFormatError } from '../../records/errors.js';
 import { DELIVER_AT_HEADER, MAX_PRIORITY, PRIORITY_HEADER } from '../../records/index.js';
 import type { HeaderPairs } from '../../records/index.js';
 import { RecordReader } from '../../records/record.js';
+import { Reader } from '../../records/varint.js';
 import type { ShareBatch, ShareRecord } from './share-partition.js';
 
 const NO_HEADERS: HeaderPairs = Object.freeze([]) as unknown as HeaderPairs;
 
-/** Bytes read from the log per load: enough for a window of small records, bounded for large ones. */
-const READ_BYTES = 1024 * 1024;
+/**
+ * Bytes read from the log per load: a window of small records (1,000 of ~100 B) and then some; a batch
+ * larger than this is still read whole. The read buffers are pooled (every batch a window keeps is copied
+ * out of them), so a load allocates only what it keeps.
+ */
+const READ_BYTES = 256 * 1024;
+const readBuffers = new ReadBufferPool(4 * READ_BYTES);
+
+/** A record of the window, as its position in its batch; key, value and headers decoded on first use. */
+class LoggedRecord implements ShareRecord {
+  #fields: RecordReader | undefined;
+
+  constructor(
+    readonly offset: number,
+    readonly timestamp: number,
+    readonly priority: number,
+    readonly deliverAt: number,
+    readonly batch: ShareBatch,
+    readonly start: number,
+    readonly end: number,
+  ) {}
+
+  get key(): Buffer | null {
+    return this.#decoded().key;
+  }
+
+  get value(): Buffer | null {
+    return this.#decoded().value;
+  }
+
+  get headers(): HeaderPairs {
+    return this.#decoded().headers ?? NO_HEADERS;
+  }
+
+  #decoded(): RecordReader {
+    if (this.#fields) return this.#fields;
+    const reader = new RecordReader(this.batch.section.subarray(this.start, this.end), 1);
+    reader.next();
+    this.#fields = reader;
+    return reader;
+  }
+}
 
 export interface ReadShareRecords {
   records: ShareRecord[];
@@ -29,26 +76,28 @@ export interface ReadShareRecords {
 
 /**
  * Records at or after `from` (at most `maxRecords`, at least one whole batch when there is one). Batches
- * are checked (length, CRC), copied and decoded one at a time, only as many as `maxRecords` needs: a read
- * returns up to READ_BYTES of small records, many times what one window takes.
+ * are checked (length, CRC), copied and read one at a time, only as many as `maxRecords` needs.
  */
 export async function readShareRecords(log: PartitionLog, from: number, maxRecords: number): Promise<ReadShareRecords> {
   const start = Math.max(from, log.logStartOffset);
   if (start >= log.logEndOffset || maxRecords <= 0) return { records: [], nextOffset: start };
-  const read = await log.read(start, { maxBytes: READ_BYTES });
-  if (read.chunks.length === 0) return { records: [], nextOffset: start };
-  const records: ShareRecord[] = [];
-  let nextOffset = start;
-  // Chunk by chunk (each holds whole batches): the read is up to 1 MiB of which a window takes a batch or
-  // two, so the chunks are never concatenated.
-  for (const bytes of read.chunks) {
-    if (records.length >= maxRecords) break;
-    nextOffset = await readChunk(bytes, start, maxRecords, records, nextOffset);
+  const read = await log.read(start, { maxBytes: READ_BYTES, pool: readBuffers });
+  try {
+    const records: ShareRecord[] = [];
+    let nextOffset = start;
+    // Chunk by chunk (each holds whole batches): never concatenated.
+    for (const bytes of read.chunks) {
+      if (records.length >= maxRecords) break;
+      nextOffset = await readChunk(bytes, start, maxRecords, records, nextOffset);
+    }
+    return { records, nextOffset };
+  } finally {
+    // Nothing kept refers to the read's buffer: every batch section was copied out (shareBatch).
+    if (read.lease) readBuffers.release(read.lease);
   }
-  return { records, nextOffset };
 }
 
-/** Decodes the batches of one chunk into `records` (up to maxRecords); returns the next offset to read. */
+/** Reads the batches of one chunk into `records` (up to maxRecords); returns the next offset to read. */
 async function readChunk(
   bytes: Buffer,
   start: number,
@@ -63,29 +112,9 @@ async function readChunk(
     if (end <= start) continue;
     const batch = await shareBatch(bytes, header, position);
     try {
-      const reader = new RecordReader(batch.section, header.recordCount);
-      let at = 0;
-      while (reader.next()) {
-        const recordStart = at;
-        at += reader.size;
-        const offset = batch.baseOffset + reader.offsetDelta;
-        if (offset < start) continue;
-        if (records.length >= maxRecords) return nextOffset;
-        const headers = reader.headers ?? NO_HEADERS;
-        records.push({
-          offset,
-          timestamp: batch.appendTimestamp ?? batch.baseTimestamp + reader.timestampDelta,
-          key: reader.key,
-          value: reader.value,
-          headers,
-          priority: priorityOf(headers),
-          deliverAt: deliverAtOf(headers),
-          batch,
-          start: recordStart,
-          end: at,
-        });
-        nextOffset = offset + 1;
-      }
+      const last = skimBatch(batch, header.recordCount, start, maxRecords, records);
+      if (last >= 0) nextOffset = last + 1;
+      if (records.length >= maxRecords && last < end - 1) return nextOffset;
     } catch (err) {
       if (!(err instanceof RecordFormatError)) throw err;
       throw new RecordFormatError(`batch at offset ${header.baseOffset}: ${err.message}`, { cause: err });
@@ -93,6 +122,76 @@ async function readChunk(
     nextOffset = Math.max(nextOffset, end);
   }
   return nextOffset;
+}
+
+/**
+ * Adds the batch's records at or after `start` to `records` (up to maxRecords) as positions: each record's
+ * length, timestamp and offset deltas are read, its key and value skipped, and its headers decoded only
+ * when it has some. Returns the offset of the last record added, or -1.
+ *
+ * Record layout (Kafka v2): length varint | attributes int8 | timestampDelta varlong | offsetDelta varint |
+ * keyLength varint, key | valueLength varint, value | headerCount varint, headers.
+ */
+function skimBatch(
+  batch: ShareBatch,
+  count: number,
+  start: number,
+  maxRecords: number,
+  records: ShareRecord[],
+): number {
+  const section = batch.section;
+  const reader = new Reader(section);
+  let last = -1;
+  for (let i = 0; i < count; i++) {
+    const recordStart = reader.pos;
+    reader.end = section.length;
+    const length = reader.readVarint();
+    if (length < 1 || length > reader.remaining())
+      throw new RecordFormatError(`record length ${length} at position ${recordStart} does not fit the section`);
+    const recordEnd = reader.pos + length;
+    reader.end = recordEnd;
+    reader.pos++; // attributes
+    const timestampDelta = reader.readVarlong();
+    const offset = batch.baseOffset + reader.readVarint();
+    if (offset < start) {
+      reader.pos = recordEnd;
+      continue;
+    }
+    if (records.length >= maxRecords) break;
+    skipBytes(reader, 'key');
+    skipBytes(reader, 'value');
+    let priority = 0;
+    let deliverAt = 0;
+    if (reader.readVarint() !== 0) {
+      const headers = headersOf(section.subarray(recordStart, recordEnd));
+      priority = priorityOf(headers);
+      deliverAt = deliverAtOf(headers);
+    }
+    const timestamp = batch.appendTimestamp ?? batch.baseTimestamp + timestampDelta;
+    records.push(new LoggedRecord(offset, timestamp, priority, deliverAt, batch, recordStart, recordEnd));
+    last = offset;
+    reader.pos = recordEnd;
+  }
+  if (records.length < maxRecords && reader.pos !== section.length)
+    throw new RecordFormatError(`${section.length - reader.pos} bytes after the batch's ${count} records`);
+  return last;
+}
+
+/** Skips a nullable byte field (length varint, -1 = null). */
+function skipBytes(reader: Reader, what: string): void {
+  const length = reader.readVarint();
+  if (length < -1) throw new RecordFormatError(`${what} length ${length} is invalid`);
+  if (length > 0) {
+    reader.need(length, what);
+    reader.pos += length;
+  }
+}
+
+/** The headers of one record (its bytes, length field included). */
+function headersOf(record: Buffer): HeaderPairs {
+  const reader = new RecordReader(record, 1);
+  reader.next();
+  return reader.headers ?? NO_HEADERS;
 }
 
 /**

@@ -22,6 +22,7 @@
 import type { HeaderPairs } from '../../records/index.js';
 import { ShareError } from './errors.js';
 import { backoffDelay, type RetryPolicy } from './retry-policy.js';
+import { WindowQueue } from './window-queue.js';
 
 export const RECORD_STATES = ['available', 'acquired', 'waiting', 'deadLettering', 'settled'] as const;
 export type RecordState = (typeof RECORD_STATES)[number];
@@ -142,7 +143,7 @@ export class SharePartition {
   readonly #windowRecords: number;
   readonly #random: () => number;
   /** Unsettled records (and settled ones not yet passed by the start offset), in offset order. */
-  readonly #inFlight = new Map<number, InFlight>();
+  readonly #inFlight = new WindowQueue<InFlight>();
   readonly #restored: Map<number, PersistedRecordState>;
   /** Records below the start offset that are not settled (see the invariants above), in offset order. */
   readonly #parked = new Map<number, InFlight>();
@@ -267,10 +268,9 @@ export class SharePartition {
     }
     for (const o of this.#parkedToLoad.keys()) if (o < offset) this.#parkedToLoad.delete(o);
     if (offset <= this.#startOffset) return;
-    for (const [o, entry] of this.#inFlight) {
-      if (o >= offset) break;
+    for (let entry = this.#inFlight.first(); entry && entry.record.offset < offset; entry = this.#inFlight.first()) {
       this.#leave(entry);
-      this.#inFlight.delete(o);
+      this.#inFlight.shift();
     }
     this.#startOffset = offset;
     if (this.#loadedEnd < offset) this.#loadedEnd = offset;
@@ -349,7 +349,7 @@ export class SharePartition {
           if (entry.deadline < this.#nextDeadline) this.#nextDeadline = entry.deadline;
         }
         this.#record(entry);
-        this.#advanceStart();
+        if (offset === this.#startOffset) this.#advanceStart();
         return;
       case 'renew':
         entry.deadline = now + (options.lockMs ?? 0);
@@ -483,7 +483,7 @@ export class SharePartition {
   #admit(record: ShareRecord, now: number): void {
     const restored = this.#restored.get(record.offset);
     if (restored) this.#restored.delete(record.offset);
-    this.#inFlight.set(record.offset, this.#restoredEntry(record, restored, now));
+    this.#inFlight.push(this.#restoredEntry(record, restored, now));
   }
 
   /** A record entering the window or the parked set, in the state a restart remembered (or new). */
@@ -544,12 +544,16 @@ export class SharePartition {
     // One pass in offset order per priority level present, highest first; most windows hold one level.
     for (let priority = 9; priority >= 0 && chosen.length < max; priority--) {
       if (this.#availableByPriority[priority] === 0) continue;
-      for (const entries of [this.#parked, this.#inFlight]) {
-        for (const entry of entries.values()) {
-          if (entry.state !== 'available' || entry.record.priority !== priority) continue;
-          chosen.push(entry);
-          if (chosen.length === max) return chosen;
-        }
+      for (const entry of this.#parked.values()) {
+        if (entry.state !== 'available' || entry.record.priority !== priority) continue;
+        chosen.push(entry);
+        if (chosen.length === max) return chosen;
+      }
+      const window = this.#inFlight;
+      for (let i = 0, entry = window.at(0); entry !== undefined; entry = window.at(++i)) {
+        if (entry.state !== 'available' || entry.record.priority !== priority) continue;
+        chosen.push(entry);
+        if (chosen.length === max) return chosen;
       }
     }
     return chosen;
@@ -612,20 +616,21 @@ export class SharePartition {
     this.#move(entry, 'settled');
     this.#record(entry);
     if (this.#parked.delete(entry.record.offset)) return;
-    this.#advanceStart();
+    // Only the record at the start offset holds it: settling any other moves nothing.
+    if (entry.record.offset === this.#startOffset) this.#advanceStart();
   }
 
   /** Moves the start offset past settled records, parking the waiting ones it meets while there is room. */
   #advanceStart(): void {
     let start = this.#loadedEnd;
-    for (const [offset, entry] of this.#inFlight) {
+    for (let entry = this.#inFlight.first(); entry !== undefined; entry = this.#inFlight.first()) {
       if (entry.state === 'waiting' && this.#parked.size < this.#parkedRecords) {
-        this.#parked.set(offset, entry);
+        this.#parked.set(entry.record.offset, entry);
       } else if (entry.state !== 'settled') {
-        start = offset;
+        start = entry.record.offset;
         break;
       }
-      this.#inFlight.delete(offset);
+      this.#inFlight.shift();
     }
     if (start !== this.#startOffset) {
       this.#startOffset = start;
