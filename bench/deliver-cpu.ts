@@ -4,6 +4,7 @@
 // pays). Prints CPU ns per record for the whole run and for its second half (warmed up).
 //   node --initial-old-space-size=128 --import tsx bench/deliver-cpu.ts [--mode eachBatch|eachMessage]
 //     [--records 2000000] [--checkout <dir>: run that checkout's runner instead of this one's]
+//     [--reuse-buffers: the consumer's reuseFetchBuffers (records viewed in the response, not copied out)]
 // For before/after pairs run it alternately with and without --checkout (each run its own process).
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -69,6 +70,7 @@ function refill(): void {
       highWatermark: records,
       aborted: null,
       release: null,
+      aliased: false,
     });
     state.bufferedBytes += bytes.length;
     fetched += perResponse;
@@ -105,6 +107,8 @@ const runner = new Runner(config as never, {
     throw error;
   },
   checkCrcs: false,
+  // The default: small records copied out of the response as they are decoded (--reuse-buffers: viewed in place).
+  reuseFetchBuffers: args.includes('--reuse-buffers'),
   events: { listening: () => false, emit: noop } as never,
 });
 refill();

@@ -3,16 +3,20 @@
 //     [--inline (latency: consumer in this process, not its own)] [--no-floor (latency: skip the run without Sluice)]
 //     [--floor-exchange (latency: also the floor with Sluice's produce acks and fetch requests, bench/lib/latency-floor.ts)]
 //     [--requests (latency: count the clients' requests, to print records per produce request and per fetch)]
+//     [--warmup-seconds S (latency: S seconds at the same rate first, not measured: JIT and heaps warm)]
 //     [--partitions N (produce: create the topic with N partitions, send round-robin over them)] [--producers N]
 //     [--idempotent 0|1] [--max-in-flight N] (produce: the producer's settings; default the SDK's)
 //     [--request-listener (produce: a producer.events.REQUEST listener on every producer, counting events)]
 //     [--per-send N (produce: records per send() call; default ~256 KiB worth)]
 //     [--in-flight N (produce: send() calls outstanding per producer, default 16)]
-//     [--warmup N (produce: N records first, not measured: the rate and CPU without start-up and JIT warm-up)]
+//     [--warmup N (produce: N records first, not measured: the rate and CPU without start-up and JIT warm-up;
+//      replay: the first N records replayed once by a consumer of their own first, its rate printed as the cold
+//      figure, then the measured replay of all records from the beginning with the CPU counters reset)]
 //     [--check-crcs (replay: the consumer verifies batch CRCs, ConsumerConfig.checkCrcs)]
 //     [--group (replay: the consumer is the one member of a consumer group, committing as kafkajs does)]
 // Replay runs also print this process's user and system CPU per record and its minor page faults (fresh
-// memory touched: fetch response buffers the allocator hands out as new pages).
+// memory touched: fetch response buffers the allocator hands out as new pages). Their consumer runs the built
+// SDK (dist/: `npm run build` first; SLUICE_BENCH_SDK=src runs the sources, bench/lib/sdk.ts).
 // Each run starts a fresh broker process (flush os). Prints every run, the median and the load average;
 // latency runs are each followed by the same work without Sluice (bench/lib/latency-floor.ts) and print the
 // hypervisor's steal share during the run.
@@ -52,6 +56,8 @@ function cpuOf(pid: number): number {
 /** This process's minor page faults so far (/proc/self/stat field 10): first touches of fresh memory. */
 const minorFaults = () => Number(readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ')[7]);
 const results: number[] = [];
+/** Replay with --warmup: each run's cold rate (the warm-up replay). */
+const colds: number[] = [];
 const floors: number[] = [];
 const cpu: { broker: number[]; client: number[]; consumer: number[] } = { broker: [], client: [], consumer: [] };
 const p999s: number[] = [];
@@ -101,17 +107,25 @@ for (let run = 0; run < runs; run++) {
         `run ${run + 1}: ${(r / 1e6).toFixed(3)} M rec/s, ${((r * size) / 2 ** 20).toFixed(0)} MiB/s (load ${load()})\n`,
       );
     } else if (workload.startsWith('replay')) {
-      await produce(broker, 't', records, size);
-      brokerCpu0 = cpuOf(broker.child.pid!);
-      clientCpu0 = process.cpuUsage();
-      const faults0 = minorFaults();
+      const warmup = opt('warmup', 0);
+      await produce(broker, 't', Math.max(records, warmup), size);
+      const mode = workload === 'replay-msg' ? 'eachMessage' : 'eachBatch';
       const config: Record<string, number | boolean | string> = args.includes('--check-crcs')
         ? { ...REPLAY_FETCH, checkCrcs: true }
         : { ...REPLAY_FETCH };
+      if (warmup > 0) {
+        const warmupConfig = args.includes('--group') ? { ...config, groupId: `bench-warmup-${run}` } : config;
+        const cold = await replay(broker, 't', warmup, mode, warmupConfig);
+        colds.push(cold);
+        process.stdout.write(
+          `run ${run + 1} warm-up: ${(cold / 1e6).toFixed(3)} M rec/s cold over ${warmup} records\n`,
+        );
+      }
+      brokerCpu0 = cpuOf(broker.child.pid!);
+      clientCpu0 = process.cpuUsage();
+      const faults0 = minorFaults();
       if (args.includes('--group')) config.groupId = `bench-replay-${run}`;
-      const r = await profiled(workload, () =>
-        replay(broker, 't', records, workload === 'replay-msg' ? 'eachMessage' : 'eachBatch', config),
-      );
+      const r = await profiled(workload, () => replay(broker, 't', records, mode, config));
       measured(records);
       results.push(r);
       const c = process.cpuUsage(clientCpu0);
@@ -124,6 +138,7 @@ for (let run = 0; run < runs; run++) {
       const s = await latency(broker, 't', rate, opt('seconds', 3), {
         consumer,
         countRequests: args.includes('--requests'),
+        warmupSeconds: opt('warmup-seconds', 0),
       });
       // CPU per record over the sending (and draining) window only, every record sent: the broker's start,
       // the topic's creation and the clients' connections are not the records' cost.
@@ -164,6 +179,8 @@ process.stdout.write(
   `CPU µs per record, median: broker ${median(cpu.broker).toFixed(2)}, client ${median(cpu.client).toFixed(2)}${cpu.consumer.length > 0 ? ` (producer), consumer ${median(cpu.consumer).toFixed(2)}` : ''}\n`,
 );
 const floorNote = floors.length > 0 ? `, floor p99 ${median(floors).toFixed(2)} ms` : '';
+if (colds.length > 0)
+  process.stdout.write(`median cold (warm-up replay): ${(median(colds) / 1e6).toFixed(3)} M rec/s\n`);
 process.stdout.write(
   `median: ${workload === 'latency' ? `p99 ${median(results).toFixed(2)} ms, p99.9 ${median(p999s).toFixed(2)} ms${floorNote}` : `${(median(results) / 1e6).toFixed(3)} M rec/s`} (load ${load()})\n`,
 );

@@ -5,11 +5,14 @@
 //   node --import tsx bench/replay-large.ts [--short] [--write] [--runs N] [--mib 1024] [--sizes 65536,1048576]
 //     [--defaults (SDK default fetch sizes instead of the replay benches' 8 MiB / 32 MiB)] [--check-crcs (consumer verifies CRCs)]
 //     [--reuse-buffers (the consumer's reuseFetchBuffers: responses read into reused memory)]
+//     [--consumer (the consumer in a process of its own: its CPU, page faults and peak RSS alone)]
 // SLUICE_BENCH_CLIENT_PROF=<dir> profiles the client during the replays; SLUICE_BENCH_CPU_PROF=<dir> the broker.
+import { fork } from 'node:child_process';
+import { join } from 'node:path';
 import { SERVE_NODE_FLAGS, startBrokerProcess } from './lib/broker-process.js';
 import { profiled } from './lib/client-profile.js';
 import { describeCommit, describeMachine, today } from './lib/machine.js';
-import { cpuSecondsOf, load } from './lib/proc.js';
+import { clientExecArgv, cpuSecondsOf, load } from './lib/proc.js';
 import { table, writeResultsSection } from './lib/results.js';
 import { median } from './lib/stats.js';
 import { createTopic, produce, replay, REPLAY_FETCH } from './lib/workloads.js';
@@ -31,6 +34,7 @@ const consumerConfig: Record<string, number | boolean> = {
   ...(args.includes('--check-crcs') ? { checkCrcs: true } : {}),
   ...(args.includes('--reuse-buffers') ? { reuseFetchBuffers: true } : {}),
 };
+const ownProcess = args.includes('--consumer');
 const MiB = 2 ** 20;
 
 interface Point {
@@ -43,7 +47,40 @@ interface Point {
   clientSysMsPerMiB: number;
   /** The client's minor page faults per MiB (fresh buffer memory touched for the first time). */
   clientFaultsPerMiB: number;
+  /** --consumer: the consumer process's peak resident memory (MiB); else undefined. */
+  clientMaxRssMiB?: number;
   load: string;
+}
+
+interface ClientFigures {
+  rate: number;
+  userMs: number;
+  systemMs: number;
+  faults: number;
+  maxRssBytes?: number;
+}
+
+/** Replays in this process (the CPU and faults of this process during the replay). */
+async function replayHere(broker: Awaited<ReturnType<typeof startBrokerProcess>>, records: number, size: number) {
+  const client0 = process.cpuUsage();
+  const faults0 = process.resourceUsage().minorPageFault;
+  const rate = await profiled(`replay-${size}`, () => replay(broker, 't', records, 'eachBatch', consumerConfig));
+  const c = process.cpuUsage(client0);
+  const faults = process.resourceUsage().minorPageFault - faults0;
+  return { rate, userMs: c.user / 1000, systemMs: c.system / 1000, faults };
+}
+
+/** Replays in a consumer process of its own (bench/lib/replay-large-consumer.ts). */
+function replayInChild(address: string, records: number, size: number): Promise<ClientFigures> {
+  const child = fork(join(import.meta.dirname, 'lib', 'replay-large-consumer.ts'), [], {
+    execArgv: clientExecArgv(),
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  return new Promise((resolve, reject) => {
+    child.once('message', (figures) => resolve(figures as ClientFigures));
+    child.once('exit', (code) => reject(new Error(`replay consumer exited (${code})`)));
+    child.send({ address, topic: 't', records, size, config: consumerConfig });
+  });
 }
 
 async function replayPoint(size: number): Promise<Point> {
@@ -55,20 +92,19 @@ async function replayPoint(size: number): Promise<Point> {
     await produce(broker, 't', records, size);
     const pid = broker.child.pid!;
     const broker0 = cpuSecondsOf(pid);
-    const client0 = process.cpuUsage();
-    const faults0 = process.resourceUsage().minorPageFault;
-    const rate = await profiled(`replay-${size}`, () => replay(broker, 't', records, 'eachBatch', consumerConfig));
-    const c = process.cpuUsage(client0);
-    const faults = process.resourceUsage().minorPageFault - faults0;
+    const c: ClientFigures = ownProcess
+      ? await replayInChild(broker.address, records, size)
+      : await replayHere(broker, records, size);
     const total = (records * size) / MiB;
     return {
       size,
       records,
-      mibPerSecond: (rate * size) / MiB,
+      mibPerSecond: (c.rate * size) / MiB,
       brokerCpuMsPerMiB: ((cpuSecondsOf(pid) - broker0) * 1000) / total,
-      clientCpuMsPerMiB: (c.user + c.system) / 1000 / total,
-      clientSysMsPerMiB: c.system / 1000 / total,
-      clientFaultsPerMiB: faults / total,
+      clientCpuMsPerMiB: (c.userMs + c.systemMs) / total,
+      clientSysMsPerMiB: c.systemMs / total,
+      clientFaultsPerMiB: c.faults / total,
+      ...(c.maxRssBytes !== undefined ? { clientMaxRssMiB: c.maxRssBytes / MiB } : {}),
       load: load(),
     };
   } finally {
@@ -87,7 +123,7 @@ for (const size of sizes) {
     const p = await replayPoint(size);
     points.push(p);
     process.stdout.write(
-      `${size / 1024} KiB × ${p.records}: ${p.mibPerSecond.toFixed(0)} MiB/s; CPU ms per MiB broker ${p.brokerCpuMsPerMiB.toFixed(2)}, client ${p.clientCpuMsPerMiB.toFixed(2)} (of which system ${p.clientSysMsPerMiB.toFixed(2)}), client page faults per MiB ${p.clientFaultsPerMiB.toFixed(0)} (load ${p.load})\n`,
+      `${size / 1024} KiB × ${p.records}: ${p.mibPerSecond.toFixed(0)} MiB/s; CPU ms per MiB broker ${p.brokerCpuMsPerMiB.toFixed(2)}, client ${p.clientCpuMsPerMiB.toFixed(2)} (of which system ${p.clientSysMsPerMiB.toFixed(2)}), client page faults per MiB ${p.clientFaultsPerMiB.toFixed(0)}${p.clientMaxRssMiB !== undefined ? `, consumer peak RSS ${p.clientMaxRssMiB.toFixed(0)} MiB` : ''} (load ${p.load})\n`,
     );
   }
   // The limit again after each size: the shared machine's load drifts during the run.
@@ -101,20 +137,35 @@ for (const size of sizes) {
     `${((rate / limit) * 100).toFixed(0)} %`,
     median(points.map((p) => p.brokerCpuMsPerMiB)).toFixed(2),
     median(points.map((p) => p.clientCpuMsPerMiB)).toFixed(2),
+    median(points.map((p) => p.clientFaultsPerMiB)).toFixed(0),
+    ownProcess ? median(points.map((p) => p.clientMaxRssMiB!)).toFixed(0) : '—',
     points[points.length - 1]!.load,
   ]);
 }
 const limit = median(loopbacks);
 const output = [
   `Date ${today()}, commit ${describeCommit()}, machine: ${describeMachine()}.`,
-  `Command: \`node --import tsx bench/replay-large.ts${short ? ' --short' : ''}${args.includes('--defaults') ? ' --defaults' : ''}${args.includes('--reuse-buffers') ? ' --reuse-buffers' : ''} --write\` (took ${((performance.now() - started) / 1000).toFixed(0)} s). ` +
+  `Command: \`node --import tsx bench/replay-large.ts${short ? ' --short' : ''}${args.includes('--defaults') ? ' --defaults' : ''}${args.includes('--reuse-buffers') ? ' --reuse-buffers' : ''}${ownProcess ? ' --consumer' : ''} --write\` (took ${((performance.now() - started) / 1000).toFixed(0)} s). ` +
     `Broker = \`sluice serve\` (built binary), flush os, a fresh one per run; ${mib} MiB produced into one partition, then replayed from the beginning ` +
-    `by one consumer (eachBatch, ${args.includes('--defaults') ? 'SDK default fetch sizes' : 'maxBytesPerPartition 8 MiB, maxBytes 32 MiB'}${args.includes('--check-crcs') ? ', checkCrcs' : ''}${args.includes('--reuse-buffers') ? ', reuseFetchBuffers' : ''}) in the bench process. Medians of ${runs} run(s). ` +
+    `by one consumer (eachBatch, ${args.includes('--defaults') ? 'SDK default fetch sizes' : 'maxBytesPerPartition 8 MiB, maxBytes 32 MiB'}${args.includes('--check-crcs') ? ', checkCrcs' : ''}${args.includes('--reuse-buffers') ? ', reuseFetchBuffers' : ''}) ${ownProcess ? 'in a process of its own' : 'in the bench process'}. Medians of ${runs} run(s). ` +
     `Node flags: broker \`${(process.env.SLUICE_BENCH_BROKER_NODE_ARGS ?? SERVE_NODE_FLAGS.join(' ')) || 'none'}\`, client \`${process.execArgv.filter((a) => !a.includes('tsx') && a !== '--import').join(' ') || 'none'}\`.`,
   '',
   `Loopback limit in the same run (64 KiB writes between two Node processes, median of ${loopbacks.length}): **${limit.toFixed(0)} MiB/s**.`,
   '',
-  table(['record', 'records', 'replay', 'vs loopback', 'broker CPU ms/MiB', 'client CPU ms/MiB', 'load'], rows),
+  table(
+    [
+      'record',
+      'records',
+      'replay',
+      'vs loopback',
+      'broker CPU ms/MiB',
+      'client CPU ms/MiB',
+      'client faults/MiB',
+      'consumer peak RSS MiB',
+      'load',
+    ],
+    rows,
+  ),
 ].join('\n');
 process.stdout.write(`\n${output}\n`);
 if (write) writeResultsSection('Replay of large records', output);

@@ -9,6 +9,7 @@ import type { BrokerProcess } from './broker-process.js';
 import { monoMs, startTrace, type Trace } from './latency-trace-hooks.js';
 import { afterWarmup, sendPaced } from './latency-floor.js';
 import { clientExecArgv, stealMeter, type MachineDuring } from './proc.js';
+import { sdk } from './sdk.js';
 import { summarizeLatencies, type LatencySummary } from './stats.js';
 
 export function client(broker: BrokerProcess) {
@@ -91,7 +92,8 @@ export const REPLAY_FETCH = { maxBytesPerPartition: 8 * 1024 * 1024, maxBytes: 3
 
 /**
  * Consumes `records` from the beginning of `topic`; returns records/s. `consumerConfig` replaces the
- * fetch sizes (pass `{}` for the SDK's defaults).
+ * fetch sizes (pass `{}` for the SDK's defaults). The consumer is the built SDK's (bench/lib/sdk.ts):
+ * its per-record cost is what an application pays.
  */
 export async function replay(
   broker: BrokerProcess,
@@ -100,7 +102,13 @@ export async function replay(
   mode: 'eachBatch' | 'eachMessage' = 'eachBatch',
   consumerConfig: Record<string, number | boolean | string> = REPLAY_FETCH,
 ): Promise<number> {
-  const consumer = client(broker).consumer(consumerConfig);
+  const sluice = new sdk.Sluice({
+    clientId: 'bench',
+    brokers: [broker.address],
+    logLevel: 0,
+    ...(broker.ssl ? { ssl: broker.ssl } : {}),
+  });
+  const consumer = sluice.consumer(consumerConfig);
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   let seen = 0;
@@ -134,6 +142,12 @@ export interface LatencyOptions {
    * producer's bursts and the consumer's deliveries then queue behind each other on one event loop).
    */
   consumer?: 'process' | 'inline';
+  /**
+   * Seconds of sending at the same rate before the measured window (samples dropped, CPU not counted):
+   * the three processes' code compiled and their heaps grown first. 0: the first 500 ms of the window
+   * are dropped instead (its CPU counted).
+   */
+  warmupSeconds?: number;
   /** Record a timeline in the client processes (bench/lib/latency-trace-hooks.ts) and return it. */
   trace?: boolean;
   /**
@@ -215,7 +229,7 @@ export async function latency(
   seconds: number,
   options: LatencyOptions = {},
 ): Promise<LatencyRun> {
-  const { consumer: where = 'process', trace = false, countRequests = false } = options;
+  const { consumer: where = 'process', trace = false, countRequests = false, warmupSeconds = 0 } = options;
   const stopCountingProducer = countRequests ? countClientRequests('producer') : undefined;
   const sluice = client(broker);
   await createTopic(broker, topic, 1);
@@ -249,7 +263,11 @@ export async function latency(
     };
   }
   await new Promise((r) => setTimeout(r, 300));
-  const warmupEnds = monoMs() + 500;
+  if (warmupSeconds > 0) {
+    await sendPaced(rate, warmupSeconds, (value) => void producer.send({ topic, acks: 1, messages: [{ value }] }));
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const warmupEnds = monoMs() + (warmupSeconds > 0 ? 0 : 500);
   const steal = stealMeter([broker.child.pid!, ...(consumerPid ? [consumerPid] : [])]);
   await sendPaced(rate, seconds, (value) => void producer.send({ topic, acks: 1, messages: [{ value }] }));
   await new Promise((r) => setTimeout(r, 1000));

@@ -5,22 +5,15 @@
 //   - flush=interval:120000 (JetStream's default file store): written to the OS before the answer (a
 //     broker SIGKILL loses nothing), fsynced every 2 minutes.
 // The producer loads with acks=-1, idempotent, in sends of 1,000 records.
-// The members run the built SDK (dist/, as an application does; `npm run build` first): run from the
-// sources through tsx, every function the SDK creates per record would also pay esbuild's keepNames
-// wrapper (`__name`, an Object.defineProperty each), which the peers' clients do not. SLUICE_BENCH_SDK=src
-// runs the sources instead.
+// The members run the built SDK (dist/, as an application does; `npm run build` first; SLUICE_BENCH_SDK=src
+// runs the sources, bench/lib/sdk.ts).
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import type * as SluiceSdk from '../../src/client/index.js';
 import { startBrokerProcess } from '../lib/broker-process.js';
+import { sdk } from '../lib/sdk.js';
 import { handle, payload, type QueueSystem, type WorkloadOptions, whenCount } from './workload.js';
 
-const SDK_PATH =
-  process.env.SLUICE_BENCH_SDK === 'src'
-    ? join(import.meta.dirname, '../../src/client/index.ts')
-    : join(import.meta.dirname, '../../dist/src/client/index.js');
-const { logLevel, Sluice } = (await import(pathToFileURL(SDK_PATH).href)) as typeof SluiceSdk;
+const { logLevel, Sluice } = sdk;
 type Sluice = InstanceType<typeof Sluice>;
 
 const SEND_SIZE = 1000;

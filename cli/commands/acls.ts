@@ -2,6 +2,11 @@
 // One resource per command (--topic, --group, --cluster or --transactional-id, --prefixed for a name
 // prefix), one or more operations; `remove` deletes exactly the ACLs the flags describe (flags left out
 // match anything), and says how many it removed.
+//
+// Where: a running broker (-b/SLUICE_BROKERS with the SASL/TLS flags, Alter or Describe on the cluster
+// needed), or a cluster's etcd directly (`--etcd etcd://host:port [--cluster-name n]`, as given to
+// `sluice serve --cluster`), brokers running or not: the ACLs are in place before the first broker starts
+// with --auth, and every broker follows the change.
 import type { Command } from 'commander';
 import {
   type AclEntry,
@@ -14,6 +19,8 @@ import {
 import { action, subcommand, withBrokers, withFormat, type Context } from '../lib/command.js';
 import { UsageError } from '../lib/errors.js';
 import { jsonLine, renderTable } from '../lib/output.js';
+import { clusterTarget } from '../lib/cluster-option.js';
+import { type AclAdmin, clusterAclAdmin } from '../lib/cluster-security.js';
 import { connectAdmin } from '../lib/sdk.js';
 
 type Format = 'text' | 'json';
@@ -30,6 +37,8 @@ interface AclFlags {
   deny?: boolean;
   allow?: boolean;
   format?: Format;
+  etcd?: string;
+  clusterName?: string;
 }
 
 const OPERATIONS: ReadonlyArray<[string, AclOperationTypes]> = [
@@ -60,7 +69,18 @@ function resourceFlags(cmd: Command): Command {
     .option('--group <name>', 'a consumer or share group (same rules)')
     .option('--cluster', 'the cluster (creating topics, ACLs, idempotent producers, broker configs)')
     .option('--transactional-id <id>', 'a transactional id')
-    .option('--prefixed', 'the name is a prefix, not a whole name');
+    .option('--prefixed', 'the name is a prefix, not a whole name')
+    .option(
+      '--etcd <etcd://host:port>',
+      "a cluster's etcd (as given to sluice serve --cluster): its ACLs, brokers running or not (-b is then not used)",
+    )
+    .option('--cluster-name <name>', "with --etcd: the cluster's name (default: sluice)");
+}
+
+/** The cluster's etcd with --etcd, else a running broker. */
+async function aclAdmin(ctx: Context, flags: AclFlags): Promise<AclAdmin> {
+  const cluster = clusterTarget(flags.etcd, flags.clusterName, '--etcd');
+  return cluster ? clusterAclAdmin(cluster) : connectAdmin(ctx);
 }
 
 export function register(program: Command): void {
@@ -142,7 +162,7 @@ async function addAcls(ctx: Context, flags: AclFlags) {
       permissionType: flags.deny ? AclPermissionTypes.DENY : AclPermissionTypes.ALLOW,
     })),
   );
-  const admin = await connectAdmin(ctx);
+  const admin = await aclAdmin(ctx, flags);
   await admin.createAcls({ acl });
   ctx.info(`added ${acl.length} ACL${acl.length === 1 ? '' : 's'}`);
 }
@@ -179,7 +199,7 @@ function operationName(code: number): string {
 
 async function listAcls(ctx: Context, flags: AclFlags) {
   const filters = filtersOf(flags);
-  const admin = await connectAdmin(ctx);
+  const admin = await aclAdmin(ctx, flags);
   const rows: Array<Record<string, string>> = [];
   for (const filter of filters) {
     const described = await admin.describeAcls(filter);
@@ -232,7 +252,7 @@ async function removeAcls(ctx: Context, flags: AclFlags) {
     throw new UsageError(
       'say which ACLs to remove: --topic/--group/--cluster/--transactional-id, --principal or --operation',
     );
-  const admin = await connectAdmin(ctx);
+  const admin = await aclAdmin(ctx, flags);
   const deleted = await admin.deleteAcls({ filters });
   const count = deleted.filterResponses.reduce((n, f) => n + f.matchingAcls.length, 0);
   ctx.info(count === 0 ? 'no ACLs matched: nothing removed' : `removed ${count} ACL${count === 1 ? '' : 's'}`);

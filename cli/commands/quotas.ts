@@ -3,11 +3,17 @@
 // --default-user / --default-client-id; the quotas are producer_byte_rate, consumer_byte_rate,
 // request_percentage (percent of one broker thread's time) and request_rate (`--producer-byte-rate 1048576`
 // and so on).
+//
+// Where: a running broker (-b/SLUICE_BROKERS with the SASL/TLS flags), or a cluster's etcd directly
+// (`--cluster etcd://host:port [--cluster-name n]`, as given to `sluice serve`), brokers running or not;
+// every broker follows the change.
 import type { Command } from 'commander';
 import type { ClientQuotaEntity, ClientQuotaFilterComponent } from '../../src/client/index.js';
 import { action, subcommand, withBrokers, withFormat, type Context } from '../lib/command.js';
 import { UsageError } from '../lib/errors.js';
 import { jsonLine, renderTable } from '../lib/output.js';
+import { clusterTarget } from '../lib/cluster-option.js';
+import { clusterQuotaAdmin, type QuotaAdmin } from '../lib/cluster-security.js';
 import { connectAdmin } from '../lib/sdk.js';
 
 interface QuotaFlags {
@@ -21,6 +27,8 @@ interface QuotaFlags {
   requestPercentage?: string;
   quota?: string[];
   format?: 'text' | 'json';
+  cluster?: string;
+  clusterName?: string;
 }
 
 const KEYS = [
@@ -37,7 +45,18 @@ function entityFlags(cmd: Command): Command {
     .option('--user <name>', 'a user (the principal name without "User:")')
     .option('--default-user', 'the default user: every user without a quota of its own')
     .option('--client-id <id>', 'a client id')
-    .option('--default-client-id', 'the default client id: every client id without a quota of its own');
+    .option('--default-client-id', 'the default client id: every client id without a quota of its own')
+    .option(
+      '--cluster <etcd://host:port>',
+      "a cluster's etcd (as given to sluice serve): its quotas, brokers running or not (-b is then not used)",
+    )
+    .option('--cluster-name <name>', "with --cluster: the cluster's name (default: sluice)");
+}
+
+/** The cluster's etcd with --cluster, else a running broker. */
+async function quotaAdmin(ctx: Context, flags: QuotaFlags): Promise<QuotaAdmin> {
+  const cluster = clusterTarget(flags.cluster, flags.clusterName, '--cluster');
+  return cluster ? clusterQuotaAdmin(cluster) : connectAdmin(ctx);
 }
 
 export function register(program: Command): void {
@@ -127,7 +146,7 @@ async function setQuotas(ctx: Context, flags: QuotaFlags) {
     throw new UsageError(
       'say which quota to set: --producer-byte-rate, --consumer-byte-rate, --request-percentage or --request-rate',
     );
-  const admin = await connectAdmin(ctx);
+  const admin = await quotaAdmin(ctx, flags);
   await admin.alterClientQuotas({ entries: [{ entity, ops }] });
   ctx.info(`set ${ops.map((o) => `${o.key}=${o.value}`).join(', ')} for ${describeEntity(entity)}`);
 }
@@ -152,7 +171,7 @@ function componentsOf(entity: ClientQuotaEntity | undefined): ClientQuotaFilterC
 
 async function listQuotas(ctx: Context, flags: QuotaFlags) {
   const entity = entityOf(flags);
-  const admin = await connectAdmin(ctx);
+  const admin = await quotaAdmin(ctx, flags);
   const entries = await admin.describeClientQuotas({ components: componentsOf(entity), strict: entity !== undefined });
   const rows = entries
     .flatMap((e) =>
@@ -180,7 +199,7 @@ async function listQuotas(ctx: Context, flags: QuotaFlags) {
 
 async function removeQuotas(ctx: Context, flags: QuotaFlags) {
   const entity = requiredEntity(flags);
-  const admin = await connectAdmin(ctx);
+  const admin = await quotaAdmin(ctx, flags);
   const existing = await admin.describeClientQuotas({ components: componentsOf(entity), strict: true });
   const values = existing[0]?.values ?? {};
   const named = flags.quota ?? Object.keys(values);

@@ -14,6 +14,7 @@ import { checkUserName, UserStoreError } from '../../src/broker/security/auth/us
 import { MAX_SCRAM_ITERATIONS } from '../../src/broker/security/auth/user-management.js';
 import { DEFAULT_SCRAM_ITERATIONS, MIN_SCRAM_ITERATIONS } from '../../src/protocol/sasl/scram.js';
 import { withClientSecurity } from '../lib/client-security.js';
+import { clusterTarget } from '../lib/cluster-option.js';
 import { action, subcommand, withDebug, withFormat, type Context } from '../lib/command.js';
 import { UsageError } from '../lib/errors.js';
 import { parseBrokerList, parseInteger } from '../lib/options.js';
@@ -25,7 +26,6 @@ import {
   onlineDirectory,
   type UserDirectory,
 } from '../lib/user-directory.js';
-import { parseEtcdEndpoints } from '../../src/broker/cluster/config.js';
 
 interface WhereOptions {
   dataDir?: string;
@@ -100,20 +100,11 @@ async function directory(ctx: Context, opts: WhereOptions): Promise<UserDirector
   if (opts.bootstrap && opts.brokers && opts.bootstrap.join(',') !== opts.brokers.join(','))
     throw new UsageError('give --bootstrap or -b/--brokers, not both');
   const brokers = opts.bootstrap ?? opts.brokers;
-  if (opts.clusterName !== undefined && opts.cluster === undefined)
-    throw new UsageError('--cluster-name goes with --cluster etcd://host:port');
-  if (opts.cluster !== undefined) {
+  const cluster = clusterTarget(opts.cluster, opts.clusterName, '--cluster');
+  if (cluster !== undefined) {
     if (opts.dataDir !== undefined || opts.bootstrap !== undefined)
       throw new UsageError('give one of --cluster (etcd), --bootstrap (a running broker) or --data-dir, not several');
-    let endpoints: string[];
-    try {
-      endpoints = parseEtcdEndpoints(opts.cluster);
-    } catch (error) {
-      throw new UsageError(`--cluster ${(error as Error).message}`);
-    }
-    const name = opts.clusterName ?? 'sluice';
-    if (!/^[\w.-]{1,64}$/.test(name)) throw new UsageError('--cluster-name must be 1..64 characters of [A-Za-z0-9_.-]');
-    return clusterDirectory(endpoints, name);
+    return clusterDirectory(cluster);
   }
   if (opts.dataDir !== undefined) {
     if (opts.bootstrap !== undefined)

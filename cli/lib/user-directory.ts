@@ -5,12 +5,11 @@
 // the same sentences, so the command does not care which it has.
 import type { UserSummary } from '../../src/broker/security/auth/users.js';
 import { UserStore, UserStoreError } from '../../src/broker/security/auth/users.js';
-import { EtcdClient } from '../../src/broker/cluster/etcd-client.js';
-import { ClusterKeys } from '../../src/broker/cluster/keys.js';
-import { EtcdSecurityEntries } from '../../src/broker/cluster/security-state.js';
 import { SharedStateUnavailable } from '../../src/broker/security/shared-entries.js';
 import { SCRAM_MECHANISMS } from '../../src/protocol/sasl/scram.js';
 import { lockDataDir, mkdirDurable, nodeFs } from '../../storage/index.js';
+import type { ClusterTarget } from './cluster-option.js';
+import { clusterUserStore } from './cluster-security.js';
 import type { Context } from './command.js';
 import { CliError } from './errors.js';
 import { connectAdmin } from './sdk.js';
@@ -48,21 +47,8 @@ export async function offlineDirectory(ctx: Context, dataDir: string): Promise<U
 }
 
 /** A cluster's users in etcd (`--cluster`), whether or not its brokers run: every broker follows them. */
-export async function clusterDirectory(endpoints: readonly string[], clusterName: string): Promise<UserDirectory> {
-  const entries = new EtcdSecurityEntries(
-    new EtcdClient({ endpoints, requestTimeoutMs: 5000 }),
-    new ClusterKeys(clusterName),
-    'users',
-  );
-  const { entries: current } = await entries.readAll().catch(storeError);
-  const store = UserStore.ofShared(
-    {
-      read: (ids) => entries.read(ids),
-      write: async (changes, expected) => (await entries.writeChunks(changes, expected)) !== undefined,
-    },
-    current,
-  );
-  return directoryOf(store);
+export async function clusterDirectory(target: ClusterTarget): Promise<UserDirectory> {
+  return directoryOf(await clusterUserStore(target));
 }
 
 /** The CLI's view of a user store, whichever keeps it: store errors become CLI errors. */

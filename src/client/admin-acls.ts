@@ -70,7 +70,8 @@ function filterValue<V>(what: string, value: unknown, map: Map<number, V>): V | 
   return value === AclResourceTypes.ANY ? null : named(what, value, map);
 }
 
-function bindingOf(entry: AclEntry): AclBindingValue {
+/** An SDK ACL entry (kafkajs's numeric enums) as the named binding both the wire and the broker use. */
+export function bindingOf(entry: AclEntry): AclBindingValue {
   if (typeof entry?.principal !== 'string' || typeof entry.host !== 'string' || typeof entry.resourceName !== 'string')
     throw new SluiceNonRetriableError('Invalid ACL: principal, host and resourceName must be strings');
   const patternType = named('resourcePatternType', entry.resourcePatternType, PATTERN_TYPES);
@@ -87,7 +88,8 @@ function bindingOf(entry: AclEntry): AclBindingValue {
   };
 }
 
-function filterOf(filter: AclFilter): WireFilter {
+/** An SDK ACL filter (ANY for a field left open) as the named filter of the wire (null for a field left open). */
+export function filterOf(filter: AclFilter): WireFilter {
   return {
     principal: filter?.principal ?? null,
     host: filter?.host ?? null,
@@ -129,8 +131,28 @@ export async function describeAcls(cluster: Cluster, run: Run, options: AclFilte
   const filter = filterOf(options);
   const response = await run(async () => (await cluster.anyConnection()).send(DescribeAclsApi, { filter }));
   if (response.errorCode !== 0) throw refusal(response);
+  return describeAclResponseOf(response.acls);
+}
+
+export async function deleteAcls(
+  cluster: Cluster,
+  run: Run,
+  options: { filters: AclFilter[] },
+): Promise<DeleteAclResponse> {
+  const given = options?.filters;
+  if (!Array.isArray(given) || given.length === 0)
+    throw new SluiceNonRetriableError('Invalid filters array: give [{ … }, …]');
+  const filters = given.map(filterOf);
+  const response = await run(async () => (await cluster.anyConnection()).send(DeleteAclsApi, { filters }));
+  const failed = response.results.find((r) => r.errorCode !== 0);
+  if (failed) throw refusal(failed);
+  return deleteAclResponseOf(response.results.map((r) => r.deleted));
+}
+
+/** Named bindings as kafkajs's DescribeAcls answer: grouped by resource pattern, numeric enums. */
+export function describeAclResponseOf(bindings: readonly AclBindingValue[]): DescribeAclResponse {
   const resources = new Map<string, DescribeAclResource>();
-  for (const b of response.acls) {
+  for (const b of bindings) {
     const entry = entryOf(b);
     const key = JSON.stringify([entry.resourceType, entry.resourcePatternType, entry.resourceName]);
     let resource = resources.get(key);
@@ -153,23 +175,13 @@ export async function describeAcls(cluster: Cluster, run: Run, options: AclFilte
   return { throttleTime: 0, errorCode: 0, resources: [...resources.values()] };
 }
 
-export async function deleteAcls(
-  cluster: Cluster,
-  run: Run,
-  options: { filters: AclFilter[] },
-): Promise<DeleteAclResponse> {
-  const given = options?.filters;
-  if (!Array.isArray(given) || given.length === 0)
-    throw new SluiceNonRetriableError('Invalid filters array: give [{ … }, …]');
-  const filters = given.map(filterOf);
-  const response = await run(async () => (await cluster.anyConnection()).send(DeleteAclsApi, { filters }));
-  const failed = response.results.find((r) => r.errorCode !== 0);
-  if (failed) throw refusal(failed);
+/** Per filter, the named bindings it removed, as kafkajs's DeleteAcls answer. */
+export function deleteAclResponseOf(deleted: ReadonlyArray<readonly AclBindingValue[]>): DeleteAclResponse {
   return {
     throttleTime: 0,
-    filterResponses: response.results.map((r) => ({
+    filterResponses: deleted.map((bindings) => ({
       errorCode: 0,
-      matchingAcls: r.deleted.map((b) => ({ errorCode: 0, ...entryOf(b) })),
+      matchingAcls: bindings.map((b) => ({ errorCode: 0, ...entryOf(b) })),
     })),
   };
 }

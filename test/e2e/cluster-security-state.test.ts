@@ -1,5 +1,6 @@
 // Users, ACLs and quotas cluster-wide: three `sluice serve --cluster --auth` processes on a real etcd, the
-// first user made offline in etcd (`sluice users add admin --cluster etcd://…`) before any broker started.
+// first user made offline in etcd (`sluice users add admin --cluster etcd://…`) before any broker started;
+// ACLs and quotas changed offline in etcd (`sluice acls --etcd`, `sluice quotas --cluster`) reach every broker.
 // A user created through broker 1 logs in on brokers 2 and 3 (native port with SCRAM, Kafka port with
 // kafkajs); an ACL added on broker 2 allows on broker 3 and its removal on broker 1 denies there again; a
 // quota set on one broker slows a producer on another; a deleted user is refused everywhere; a restarted
@@ -340,6 +341,57 @@ describe('users, ACLs and quotas cluster-wide (3 brokers with --auth, real etcd)
     expect(acls.resources.map((r) => r.resourceName).sort()).toEqual(['audit', 'metered', 'orders']);
     expect(quotas).toEqual([{ entity: { user: 'alice' }, values: { producer_byte_rate: QUOTA } }]);
   });
+
+  it('ACLs and quotas changed offline in etcd (sluice acls --etcd, sluice quotas --cluster) reach every broker', async () => {
+    const sluiceCli = (args: string[]) =>
+      execFileSync(process.execPath, [sluiceBinary, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const etcd = cluster.etcd.url;
+    // What the brokers were given online is what the offline listing shows.
+    const listed = sluiceCli(['acls', 'list', '--etcd', etcd, '--topic', 'orders', '--format', 'json']);
+    expect(
+      listed
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line)),
+    ).toEqual([expect.objectContaining({ principal: 'User:alice', operation: 'Describe', resourceName: 'orders' })]);
+
+    sluiceCli(['acls', 'add', '--etcd', etcd, '--principal', 'User:bob', '--operation', 'Read', '--group', 'workers']);
+    sluiceCli(['quotas', 'set', '--cluster', etcd, '--client-id', 'offline-client', '--request-rate', '100']);
+    const groupAcls = (id: number) =>
+      asAdmin(id, (admin) =>
+        admin.describeAcls({
+          resourceType: AclResourceTypes.GROUP,
+          resourcePatternType: ResourcePatternTypes.ANY,
+          operation: AclOperationTypes.ANY,
+          permissionType: AclPermissionTypes.ANY,
+        }),
+      );
+    const clientQuota = async (id: number) =>
+      (await asAdmin(id, (admin) => admin.describeClientQuotas())).find((q) => q.entity.clientId === 'offline-client');
+    for (const id of [1, 2, 3]) {
+      await waitFor(async () => (await groupAcls(id)).resources.some((r) => r.resourceName === 'workers'), {
+        timeoutMs: 10_000,
+        message: `broker ${id} to hold bob's group ACL`,
+      });
+      await waitFor(async () => (await clientQuota(id))?.values.request_rate === 100, {
+        timeoutMs: 10_000,
+        message: `broker ${id} to hold the client quota`,
+      });
+    }
+
+    sluiceCli(['acls', 'remove', '--etcd', etcd, '--group', 'workers']);
+    sluiceCli(['quotas', 'remove', '--cluster', etcd, '--client-id', 'offline-client']);
+    for (const id of [1, 2, 3]) {
+      await waitFor(async () => (await groupAcls(id)).resources.length === 0, {
+        timeoutMs: 10_000,
+        message: `broker ${id} to drop bob's group ACL`,
+      });
+      await waitFor(async () => (await clientQuota(id)) === undefined, {
+        timeoutMs: 10_000,
+        message: `broker ${id} to drop the client quota`,
+      });
+    }
+  }, 90_000);
 
   it('with etcd frozen, logins go on from each broker’s copy and a change fails with a clear error', async () => {
     cluster.etcd.signal('SIGSTOP');

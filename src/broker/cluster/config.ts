@@ -117,6 +117,13 @@ export function parseEtcdEndpoints(value: string | readonly string[]): string[] 
   });
 }
 
+export const DEFAULT_CLUSTER_NAME = 'sluice';
+
+/** A cluster's name is its key prefix in etcd: 1..64 characters of [A-Za-z0-9_.-]. */
+export function isValidClusterName(name: string): boolean {
+  return /^[\w.-]{1,64}$/.test(name);
+}
+
 export function resolveClusterConfig(
   options: ClusterOptions,
   fail: (field: string, message: string) => never,
@@ -127,8 +134,8 @@ export function resolveClusterConfig(
   } catch (error) {
     return fail('cluster.etcd', (error as Error).message);
   }
-  const name = options.name ?? 'sluice';
-  if (!/^[\w.-]{1,64}$/.test(name)) fail('cluster.name', 'must be 1..64 characters of [A-Za-z0-9_.-]');
+  const name = options.name ?? DEFAULT_CLUSTER_NAME;
+  if (!isValidClusterName(name)) fail('cluster.name', 'must be 1..64 characters of [A-Za-z0-9_.-]');
   const sessionTimeoutMs = options.sessionTimeoutMs ?? 3000;
   if (!Number.isInteger(sessionTimeoutMs) || sessionTimeoutMs < 1000 || sessionTimeoutMs > 600_000)
     fail('cluster.sessionTimeoutMs', 'must be an integer from 1000 to 600000 (etcd leases are whole seconds)');

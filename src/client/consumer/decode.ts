@@ -4,7 +4,9 @@
 // `fromOffset` are skipped (a fetch starts with the whole batch holding the requested offset); a batch
 // cut off at the end of the response is ignored (the next fetch asks for it again); control batches are
 // skipped, and so are the batches of aborted transactions when the fetch was read_committed
-// (aborted-transactions.ts). Keys, values and header values of uncompressed batches are zero-copy subarrays of the response.
+// (aborted-transactions.ts). Keys, values and header values of uncompressed batches are views of the response,
+// or, when the caller passes RecordCopies, of a copy of the batch's records (record-copies.ts) for batches of
+// small records: the response then holds no message's bytes and can be reused.
 import { decompress } from '../../records/compression.js';
 import { pairsToHeaders } from '../../records/headers.js';
 import { RecordReader } from '../../records/record.js';
@@ -21,6 +23,7 @@ import {
   type BatchHeader,
 } from '../../../storage/format/record-batch.js';
 import type { AbortedTransactionFilter } from './aborted-transactions.js';
+import { MAX_COPIED_RECORD_BYTES, type RecordCopies } from './record-copies.js';
 import type { KafkaMessage } from './types.js';
 
 export interface ScannedFetch {
@@ -66,6 +69,8 @@ export interface DecodedChunk {
    * markers and aborted batches that hold no message for the application.
    */
   nextOffset: number;
+  /** Some message's key, value or header value is a view of `bytes` (not copied out). */
+  aliases: boolean;
 }
 
 /**
@@ -73,7 +78,8 @@ export interface DecodedChunk {
  * each (its CRC-32C too when `checkCrcs`). A bad batch throws UndecodableBatchError when it comes first;
  * after good ones, the chunk ends before it (so the good ones are delivered and the next call throws). Decoding lazily, a
  * slice at a time, keeps messages short-lived: they are made just before the application sees them,
- * instead of a whole prefetched response at once.
+ * instead of a whole prefetched response at once. With `copies`, the records of
+ * uncompressed batches of small records are read from a copy (see record-copies.ts).
  */
 export async function decodeFetchedChunk(
   bytes: Buffer,
@@ -83,11 +89,13 @@ export async function decodeFetchedChunk(
   maxBytes: number,
   checkCrcs = true,
   aborted: AbortedTransactionFilter | null = null,
+  copies: RecordCopies | null = null,
 ): Promise<DecodedChunk> {
   const messages: KafkaMessage[] = [];
   const offsets: number[] = [];
   const stop = pos + maxBytes;
   let nextOffset = fromOffset;
+  let aliases = false;
   while (pos < end && (pos < stop || messages.length === 0)) {
     const decoded = messages.length;
     let header: BatchHeader;
@@ -99,7 +107,26 @@ export async function decodeFetchedChunk(
         const codec = compressionOf(header.attributes);
         let section = bytes.subarray(pos + BATCH_HEADER_SIZE, pos + header.sizeInBytes);
         if (codec !== CompressionCodec.None) section = await decompress(codec, section);
-        readMessages(section, header, fromOffset, messages, offsets);
+        const copied =
+          section.buffer === bytes.buffer &&
+          copies !== null &&
+          section.length <= header.recordCount * MAX_COPIED_RECORD_BYTES
+            ? copies.copyRecords(section, header.recordCount)
+            : null;
+        if (copied === null) {
+          if (section.buffer === bytes.buffer) aliases = true;
+          readMessages(section, header.recordCount, header, fromOffset, messages, offsets);
+        } else {
+          try {
+            for (const run of copied) readMessages(run.records, run.count, header, fromOffset, messages, offsets);
+          } catch {
+            // Read the batch in place instead: the error then names the record by its index in the batch.
+            messages.length = decoded;
+            offsets.length = decoded;
+            aliases = true;
+            readMessages(section, header.recordCount, header, fromOffset, messages, offsets);
+          }
+        }
       }
     } catch (error) {
       // The batches before a bad one are delivered; the next call starts at the bad one and throws.
@@ -115,7 +142,7 @@ export async function decodeFetchedChunk(
     const after = header.baseOffset + header.lastOffsetDelta + 1;
     if (after > nextOffset) nextOffset = after;
   }
-  return { messages, offsets, pos, nextOffset };
+  return { messages, offsets, pos, nextOffset, aliases };
 }
 
 /** "000" … "999": the last three digits of an offset string. */
@@ -141,8 +168,10 @@ class OffsetStrings {
   }
 }
 
+/** Appends the `count` records of `section` (a batch's records section, or a run of it) at or after fromOffset. */
 function readMessages(
   section: Buffer,
+  count: number,
   header: BatchHeader,
   fromOffset: number,
   out: KafkaMessage[],
@@ -154,7 +183,7 @@ function readMessages(
   // Records of one batch mostly share their timestamp (or a few): convert each distinct delta once.
   let lastDelta = Number.NaN;
   let lastTimestamp = logAppend ? String(header.maxTimestamp) : '';
-  const records = new RecordReader(section, header.recordCount, fromOffset - baseOffset);
+  const records = new RecordReader(section, count, fromOffset - baseOffset);
   while (records.next()) {
     const timestampDelta = records.timestampDelta;
     if (!logAppend && timestampDelta !== lastDelta) {

@@ -47,7 +47,8 @@ export interface FetcherOptions {
   maxPrefetchBytes: number | undefined;
   /**
    * ConsumerConfig.reuseFetchBuffers: a response's frame goes back to the frame pool once every partition's
-   * records from it were delivered and their handlers resolved (see src/client/frame-pool.ts).
+   * records from it were delivered and their handlers resolved (see src/client/frame-pool.ts). Without it,
+   * once every partition's records were decoded and copied out (runner.ts, record-copies.ts).
    */
   reuseFetchBuffers: boolean;
   /** 0 read_uncommitted, 1 read_committed (ConsumerConfig.readUncommitted false, the default). */
@@ -84,8 +85,9 @@ interface FetchLoop {
 }
 
 /**
- * reuseFetchBuffers: the partitions of one response whose records were buffered hold its frame; when the
- * last of them was delivered (or none was buffered) the frame goes back to the pool.
+ * The partitions of one response whose records were buffered hold its frame; when the last of them let
+ * go (or none was buffered) the frame goes back to the pool. A partition that never lets go (its records
+ * are viewed in place by messages, or were dropped by a seek) leaves the frame to the collector.
  */
 class FrameLease {
   private held = 0;
@@ -130,7 +132,7 @@ export class Fetcher {
 
   start(states: PartitionState[]): void {
     this.states = states;
-    if (this.options.reuseFetchBuffers && !this.running) framePool.use(true);
+    if (!this.running) framePool.use(true);
     this.running = true;
     this.ensureLoops();
   }
@@ -140,7 +142,7 @@ export class Fetcher {
    * dropped (or the connection closes under it on disconnect).
    */
   async stop(): Promise<void> {
-    if (this.options.reuseFetchBuffers && this.running) framePool.use(false);
+    if (this.running) framePool.use(false);
     this.running = false;
     for (const loop of this.loops.values()) {
       loop.signal.notify();
@@ -330,7 +332,7 @@ export class Fetcher {
       for (const t of response.topics)
         for (const p of t.partitions) results.set(topicPartitionKey(t.name, p.partition), p);
       let numberOfBatches = 0;
-      const lease = this.options.reuseFetchBuffers ? new FrameLease() : null;
+      const lease = new FrameLease();
       for (let i = 0; i < targets.length; i++) {
         const state = targets[i]!;
         const result = results.get(topicPartitionKey(state.topic, state.partition));
@@ -338,7 +340,7 @@ export class Fetcher {
         if (result.records[0]?.length) numberOfBatches++;
         if (this.running && state.epoch === epochs[i]) await this.absorb(state, result, offsets[i]!, epochs[i]!, lease);
       }
-      lease?.settle();
+      lease.settle();
       if (events.listening(ConsumerEvents.FETCH))
         events.emit(ConsumerEvents.FETCH, { numberOfBatches, duration: Date.now() - sentAt, nodeId: node });
     } finally {
@@ -352,7 +354,7 @@ export class Fetcher {
     result: FetchPartitionResult,
     fetchOffset: number,
     epoch: number,
-    lease: FrameLease | null,
+    lease: FrameLease,
   ): Promise<void> {
     if (result.errorCode !== 0) return this.onPartitionError(state, result);
     state.highWatermark = result.highWatermark;
@@ -372,7 +374,8 @@ export class Fetcher {
       fromOffset: fetchOffset,
       highWatermark: result.highWatermark,
       aborted,
-      release: lease ? lease.hold(bytes) : null,
+      release: lease.hold(bytes),
+      aliased: false,
     });
     state.bufferedBytes += end;
     this.options.onData();

@@ -165,6 +165,7 @@ export class Consumer {
       onCrash: (error, restart) => this.crash(error, restart),
       events: this.emitter,
       checkCrcs: this.config.checkCrcs ?? DEFAULTS.checkCrcs,
+      reuseFetchBuffers: this.config.reuseFetchBuffers === true,
     });
     try {
       await this.retrier(() => this.startAssignment());

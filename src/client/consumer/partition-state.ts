@@ -26,8 +26,15 @@ export interface BufferedFetch {
   highWatermark: number;
   /** read_committed with aborted transactions in the response: drops their batches (null: none to drop). */
   aborted: AbortedTransactionFilter | null;
-  /** reuseFetchBuffers: called once this fetch's last slice was delivered and nothing of it is kept. */
+  /**
+   * Lets go of the response's frame (it goes back to the frame pool once every partition of the response
+   * let go). By default called once the last slice was decoded, unless a message views the frame (a batch
+   * of large records, not copied out: `aliased`); with reuseFetchBuffers, once the last slice was delivered
+   * and nothing of it is kept.
+   */
   release: (() => void) | null;
+  /** Default mode: a decoded slice left messages viewing the frame, which must then never be reused. */
+  aliased: boolean;
 }
 
 export class PartitionState {

@@ -19,6 +19,7 @@ import type { PartitionAssignmentSource } from './assignment.js';
 import { FetchedBatch } from './batch.js';
 import { SluiceCorruptBatchError, SluiceNonRetriableError, SluiceNumberOfRetriesExceeded } from '../errors.js';
 import { decodeFetchedChunk, UndecodableBatchError } from './decode.js';
+import { RecordCopies } from './record-copies.js';
 import { ConsumerEvents, type ConsumerEventSink } from './events.js';
 import type { PartitionState } from './partition-state.js';
 import { Signal } from './signal.js';
@@ -54,6 +55,11 @@ export interface RunnerDeps {
   onCrash: (error: Error, restart: boolean) => void;
   /** Verify each fetched batch's CRC-32C before decoding it (ConsumerConfig.checkCrcs). */
   checkCrcs: boolean;
+  /**
+   * ConsumerConfig.reuseFetchBuffers: messages view the response, whose frame is let go once delivered.
+   * Without it small records are copied out as they are decoded and the frame is let go then.
+   */
+  reuseFetchBuffers: boolean;
   /** START_BATCH_PROCESS / END_BATCH_PROCESS go here. */
   events: ConsumerEventSink;
 }
@@ -67,7 +73,7 @@ interface TakenBatch {
   epoch: number;
   /** Offset after the slice's last batch, skipped ones included (for messages kept from before, their slice's). */
   nextOffset: number | null;
-  /** reuseFetchBuffers: lets go of the fetch's bytes once this, its last slice, was delivered. */
+  /** reuseFetchBuffers: lets go of the fetch's frame once this, its last slice, was delivered. */
   release?: (() => void) | null;
 }
 
@@ -77,11 +83,15 @@ export class Runner {
   private workers: Promise<void>[] = [];
   private cursor = 0;
   private states: PartitionState[] = [];
+  /** Where small records are copied out of responses (null with reuseFetchBuffers). */
+  private readonly copies: RecordCopies | null;
 
   constructor(
     private readonly config: ConsumerRunConfig,
     private readonly deps: RunnerDeps,
-  ) {}
+  ) {
+    this.copies = deps.reuseFetchBuffers ? null : new RecordCopies();
+  }
 
   get isRunning(): boolean {
     return this.running;
@@ -186,6 +196,7 @@ export class Runner {
         DELIVERY_SLICE_BYTES,
         this.deps.checkCrcs,
         entry.aborted,
+        this.copies,
       );
     } catch (err) {
       this.onUndecodable(state, epoch, err);
@@ -196,7 +207,13 @@ export class Runner {
     entry.pos = chunk.pos;
     const endsFetch = entry.pos >= entry.end;
     if (endsFetch) state.buffered.shift();
-    const release = endsFetch ? entry.release : null;
+    let release = endsFetch ? entry.release : null;
+    if (chunk.aliases) entry.aliased = true;
+    if (release && this.copies) {
+      // Every byte of the fetch was decoded: unless a message views it, nothing references the frame any more.
+      if (!entry.aliased) release();
+      release = null;
+    }
     this.deps.wakeFetcher();
     // Only markers or aborted batches: nothing to deliver, but the position (what a commit stores) moves
     // past them (skipPast), as kafkajs resolves such batches, so a group's lag reaches 0 at a log ending in

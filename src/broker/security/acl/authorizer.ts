@@ -59,18 +59,30 @@ export class Authorizer {
   #shared: SharedEntries | undefined;
   readonly #superUsers: ReadonlySet<string>;
   readonly #path: string;
-  readonly #fs: StorageFs;
+  /** Undefined only for a store of the cluster's ACLs alone (ofShared), which never writes a file. */
+  readonly #fs: StorageFs | undefined;
   readonly #dataDir: string;
   /** "User:alice" per principal object: principals are frozen and shared by a connection's requests. */
   readonly #names = new WeakMap<Principal, string>();
   #chain: Promise<unknown> = Promise.resolve();
 
-  private constructor(options: AuthorizerOptions) {
+  private constructor(options: Omit<AuthorizerOptions, 'fs'> & { fs: StorageFs | undefined }) {
     this.enabled = options.enabled;
     this.#superUsers = new Set(options.superUsers.map((u) => (u.includes(':') ? u : `User:${u}`)));
     this.#dataDir = options.dataDir;
     this.#path = join(options.dataDir, ACLS_FILE);
     this.#fs = options.fs;
+  }
+
+  /**
+   * The cluster's ACLs alone, without a file: `sluice acls --etcd` reading and changing them in etcd
+   * directly, whether or not a broker runs. Nothing is authorized through it (no super users, no checks).
+   */
+  static ofShared(shared: SharedEntries, entries: ReadonlyMap<string, string>): Authorizer {
+    const authorizer = new Authorizer({ dataDir: '', fs: undefined, enabled: true, superUsers: [] });
+    authorizer.loadShared(entries);
+    authorizer.share(shared);
+    return authorizer;
   }
 
   /** Reads the stored ACLs (none when the file does not exist); a garbled file stops the start. */
@@ -204,6 +216,7 @@ export class Authorizer {
   /** Writes the file; if that fails the in-memory change is undone, so memory never runs ahead of disk. */
   async #saveOrUndo(undo: () => void): Promise<void> {
     try {
+      if (this.#fs === undefined) throw new Error('an Authorizer of the cluster’s ACLs alone has no file');
       await mkdirDurable(this.#fs, join(this.#dataDir, '__internal'));
       const file: AclsFile = { version: 1, acls: this.#index.all() };
       await writeFileAtomic(this.#fs, this.#path, `${JSON.stringify(file, null, 1)}\n`);

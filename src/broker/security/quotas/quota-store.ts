@@ -53,9 +53,21 @@ export class QuotaStore {
   #shared: SharedEntries | undefined;
 
   private constructor(
-    private readonly fs: StorageFs,
+    /** Undefined only for a store of the cluster's quotas alone (ofShared), which never writes a file. */
+    private readonly fs: StorageFs | undefined,
     private readonly dataDir: string,
   ) {}
+
+  /**
+   * The cluster's quotas alone, without a file: `sluice quotas --cluster` reading and changing them in etcd
+   * directly, whether or not a broker runs.
+   */
+  static ofShared(shared: SharedEntries, entries: ReadonlyMap<string, string>): QuotaStore {
+    const store = new QuotaStore(undefined, '');
+    store.loadShared(entries);
+    store.share(shared);
+    return store;
+  }
 
   static async open(fs: StorageFs, dataDir: string): Promise<QuotaStore> {
     const store = new QuotaStore(fs, dataDir);
@@ -157,6 +169,7 @@ export class QuotaStore {
       const next = new Map(this.#entries);
       const results = applyChanges(next, changes);
       if (validateOnly || results.every((r) => r !== null)) return results;
+      if (this.fs === undefined) throw new Error('a QuotaStore of the cluster’s quotas alone has no file');
       const file: QuotasFile = { version: 1, quotas: [...next.values()] };
       await mkdirDurable(this.fs, join(this.dataDir, '__internal'));
       await writeFileAtomic(this.fs, this.path, `${JSON.stringify(file, null, 1)}\n`);

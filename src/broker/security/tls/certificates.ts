@@ -7,6 +7,7 @@
 import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createSecureContext, type SecureContextOptions, type TlsOptions } from 'node:tls';
+import { BROKER_CIPHER_OPTIONS } from './ciphers.js';
 import type { TlsConfig } from './config.js';
 
 export class TlsCertificateError extends Error {
@@ -45,7 +46,7 @@ async function loadMaterial(config: TlsConfig, now: number): Promise<Material> {
   } catch (error) {
     throw new TlsCertificateError(`${config.cert} holds no PEM certificate (${(error as Error).message})`);
   }
-  const context: SecureContextOptions = { cert, key, ...(ca ? { ca } : {}) };
+  const context: SecureContextOptions = { cert, key, ...(ca ? { ca } : {}), ...BROKER_CIPHER_OPTIONS };
   try {
     // Parses everything and checks that the key belongs to the certificate ("key values mismatch").
     createSecureContext(context);
