@@ -10,10 +10,9 @@
 // every frame is a fresh Buffer.allocUnsafe.
 //
 // Sizes: while a consumer runs, frames are allocated rounded up to ROUND_BYTES even when they are never
-// released. That also keeps glibc's own reuse working for the frames left to the collector: glibc mmaps
-// blocks above its threshold and, when it frees one, raises the threshold to that block's size (up to
-// 32 MiB), so once the first frame of a size was freed, later frames of the same rounded size come from
-// malloc's heap and reuse freed frames' pages instead of faulting in fresh ones (bench/RESULTS.md, large7).
+// released (a response that messages view in place is left to the collector). Such frames come from malloc,
+// which may hand freed frames' pages out again (glibc raises its mmap threshold to the size of a freed
+// mmapped block) or give fresh pages the kernel faults in; bench/RESULTS.md (large7) measures both.
 //
 // Bounds: at most MAX_FREE buffers wait on the free list (the rest are left to the collector), so the pool
 // holds at most MAX_FREE × the largest frame (maxFrameBytes) beyond what is in use.
