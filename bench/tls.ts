@@ -29,6 +29,7 @@ import { describeCommit, describeMachine, today } from './lib/machine.js';
 import { cpuNanosOf, load } from './lib/proc.js';
 import { freePort } from './lib/processes.js';
 import { table, writeResultsSection } from './lib/results.js';
+import { sdk } from './lib/sdk.js';
 import { mbPerSecond, median } from './lib/stats.js';
 import { client, produce, REPLAY_FETCH } from './lib/workloads.js';
 
@@ -103,12 +104,17 @@ function since(start: { broker: number; client: number }, broker: BrokerProcess)
 }
 
 /**
- * Consumes `records` from the beginning of `topic` with the replay benches' fetch sizes, timed from the
- * first batch delivered to the last: the records of the first batch came before the clock started and
- * are not counted.
+ * Consumes `records` from the beginning of `topic` with the replay benches' fetch sizes and the built SDK
+ * (bench/lib/sdk.ts, as workloads.replay), timed from the first batch delivered to the last: the records
+ * of the first batch came before the clock started and are not counted.
  */
 async function replayFromFirstBatch(broker: BrokerProcess, topic: string, records: number): Promise<Run> {
-  const consumer = client(broker).consumer(REPLAY_FETCH);
+  const consumer = new sdk.Sluice({
+    clientId: 'bench',
+    brokers: [broker.address],
+    logLevel: 0,
+    ...(broker.ssl ? { ssl: broker.ssl } : {}),
+  }).consumer(REPLAY_FETCH);
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   let seen = 0;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildRecordBatchSync } from '../../src/records/batch.js';
 import { decodeFetchedChunk } from '../../src/client/consumer/decode.js';
+import { RecordCopies } from '../../src/client/consumer/record-copies.js';
 import { RecordReader } from '../../src/records/record.js';
 import { BATCH_HEADER_SIZE } from '../../storage/format/record-batch.js';
 
@@ -164,5 +165,51 @@ describe('decodeFetchedChunk bounds (the one record decoder, src/records/record.
     await expect(decodeFetchedChunk(batch, 0, batch.length, 0, 1 << 20, false)).rejects.toThrow(
       /record 0: record value needs 7 bytes/,
     );
+  });
+});
+
+describe('decodeFetchedChunk copying small records out of the response (the default consumer)', () => {
+  const values = Array.from({ length: 3000 }, (_, i) => Buffer.alloc(50 + (i % 200), i % 251));
+  const batch = () =>
+    buildRecordBatchSync(values.map((value, i) => ({ key: Buffer.from(`k${i}`), value, timestamp: 1000 + i })));
+
+  it('decodes the same messages as in place, none of them viewing the response, even after it is overwritten', async () => {
+    const bytes = batch();
+    const inPlace = await decodeFetchedChunk(bytes, 0, bytes.length, 0, 1 << 20, false);
+    const copied = await decodeFetchedChunk(bytes, 0, bytes.length, 0, 1 << 20, false, null, new RecordCopies());
+    expect(inPlace.aliases).toBe(true);
+    expect(copied.aliases).toBe(false);
+    expect(copied.offsets).toEqual(inPlace.offsets);
+    expect(copied.nextOffset).toBe(inPlace.nextOffset);
+    const snapshot = inPlace.messages.map((m) => ({ ...m, key: Buffer.from(m.key!), value: Buffer.from(m.value!) }));
+    bytes.fill(0xee); // the frame reused for the next response
+    expect(copied.messages).toEqual(snapshot);
+    expect(copied.messages.some((m) => m.value!.buffer === bytes.buffer)).toBe(false);
+  });
+
+  it('skips the records below the fetch offset as in place', async () => {
+    const bytes = batch();
+    const copied = await decodeFetchedChunk(bytes, 0, bytes.length, 1234, 1 << 20, false, null, new RecordCopies());
+    expect(copied.offsets).toEqual([...Array(3000 - 1234).keys()].map((i) => i + 1234));
+    expect(copied.messages[0]!.value!.equals(values[1234]!)).toBe(true);
+  });
+
+  it('names a bad record by its index in the batch, as in place', async () => {
+    const twoRecords = () =>
+      buildRecordBatchSync([
+        { key: null, value: Buffer.from('first'), timestamp: 5 },
+        { key: null, value: Buffer.from('second'), timestamp: 6 },
+      ]);
+    let bytes = twoRecords();
+    bytes[61 + 5] = 14; // the first record's value length runs into the next record
+    await expect(
+      decodeFetchedChunk(bytes, 0, bytes.length, 0, 1 << 20, false, null, new RecordCopies()),
+    ).rejects.toThrow(/record 0: record value needs 7 bytes/);
+    bytes = twoRecords();
+    bytes.writeInt32BE(1, 57); // recordCount
+    bytes.writeInt32BE(0, 23); // lastOffsetDelta
+    await expect(
+      decodeFetchedChunk(bytes, 0, bytes.length, 0, 1 << 20, false, null, new RecordCopies()),
+    ).rejects.toThrow(/bytes follow the last of its 1 records/);
   });
 });

@@ -7,8 +7,6 @@ export type Wake = () => void;
 
 export class PartitionWaiters {
   private readonly waiting = new Map<string, Set<Wake>>();
-  /** How many times notify() or notifyAll() found fetches to wake (compared before and after an append). */
-  wakeups = 0;
 
   /** Registers `wake` on every partition; returns the function that unregisters it from all of them. */
   register(partitions: ReadonlyArray<{ topic: string; partition: number }>, wake: Wake): () => void {
@@ -42,7 +40,6 @@ export class PartitionWaiters {
     const key = partitionKey(topic, partition);
     const set = this.waiting.get(key);
     if (!set) return;
-    this.wakeups++;
     this.waiting.delete(key);
     for (const wake of set) wake();
   }
@@ -50,7 +47,6 @@ export class PartitionWaiters {
   /** Wakes every waiting fetch (shutdown). */
   notifyAll(): void {
     const sets = [...this.waiting.values()];
-    if (sets.length > 0) this.wakeups++;
     this.waiting.clear();
     for (const set of sets) for (const wake of set) wake();
   }

@@ -15,11 +15,6 @@
 // synchronously, and results are gathered with Promise.all only where there is more than one; the common
 // produce (one topic, one partition) waits on its append's promise alone, with no extra promise hops
 // between the append and the response.
-//
-// Order of answers: when the appends woke parked fetches, those fetches are answered first and this
-// acknowledgement one turn of the event loop later (afterWokenFetches): the records are on their way to
-// the consumers before the acknowledgement's write, a syscall that wakes the producer (which may take the
-// core from the broker in between), and the producer's next request waits for nothing it needs.
 import type { PartitionLog } from '../../../storage/index.js';
 import {
   ErrorCode,
@@ -245,22 +240,7 @@ function respond(
   return { topics };
 }
 
-/**
- * Resolves with answer() on the next turn of the event loop (setImmediate). A woken fetch reading the tail
- * cache completes in promise continuations, and its connection flushes on the next tick, so by then its
- * response has been written.
- */
-function afterWokenFetches<T>(answer: () => T): Promise<T> {
-  return new Promise((resolve) => setImmediate(() => resolve(answer())));
-}
-
 export const produceHandler = defineHandler(ProduceApi, (request, broker, ctx) => {
-  const wakeups = broker.waiters.wakeups;
   const topics = gather(request.topics.map((t) => produceTopic(t, request, broker, ctx)));
-  if (!(topics instanceof Promise)) return respond(request, topics, ctx);
-  return topics.then((all) =>
-    broker.waiters.wakeups === wakeups || request.acks === 0
-      ? respond(request, all, ctx)
-      : afterWokenFetches(() => respond(request, all, ctx)),
-  );
+  return topics instanceof Promise ? topics.then((all) => respond(request, all, ctx)) : respond(request, topics, ctx);
 });

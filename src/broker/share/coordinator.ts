@@ -719,12 +719,10 @@ export class ShareCoordinator {
 
   /** Appends the lane's changes since the last commit (started now, so appends keep the order of changes). */
   #commit(group: ShareGroup, lane: ShareLane): Promise<void> {
-    const { records, startOffset } = lane.sp.takeChanges();
-    if (records.length === 0 && startOffset === undefined) return Promise.resolve();
+    const { runs, startOffset } = lane.sp.takeChanges();
+    if (runs.empty && startOffset === undefined) return Promise.resolve();
     const epochs = { group: group.epoch, partition: lane.partitionEpoch };
-    const stored = this.#store.append([
-      encodeChanges(group.id, lane.topic, lane.partition, epochs, startOffset, records),
-    ]);
+    const stored = this.#store.append([encodeChanges(group.id, lane.topic, lane.partition, epochs, startOffset, runs)]);
     lane.committed = stored.catch(() => undefined);
     if (this.#store.wantsSnapshot) this.#snapshot();
     return stored;

@@ -21,6 +21,7 @@
 // start offset), which bounds both memory and how far a high priority can overtake.
 import type { HeaderPairs } from '../../records/index.js';
 import { ShareError } from './errors.js';
+import { ChangeRuns } from './change-runs.js';
 import { backoffDelay, type RetryPolicy } from './retry-policy.js';
 import { WindowQueue } from './window-queue.js';
 
@@ -81,7 +82,8 @@ export interface PersistedRecordState {
 }
 
 export interface StateChanges {
-  readonly records: PersistedRecordState[];
+  /** Record states, in the order they changed. */
+  readonly runs: ChangeRuns;
   /** Set when the start offset moved. */
   readonly startOffset?: number;
 }
@@ -150,7 +152,7 @@ export class SharePartition {
   readonly #parkedRecords: number;
   /** Parked records remembered from before a restart, not read back from the log yet. */
   readonly #parkedToLoad = new Map<number, PersistedRecordState>();
-  #changes: PersistedRecordState[] = [];
+  #changes = new ChangeRuns();
   #startMoved = false;
   /**
    * No acquired or waiting record has a deadline before this (Infinity when none). A lower bound, not the
@@ -425,11 +427,11 @@ export class SharePartition {
 
   /** State changes since the last call, in the order they happened (the owner persists them). */
   takeChanges(): StateChanges {
-    const records = this.#changes;
-    this.#changes = [];
-    if (!this.#startMoved) return { records };
+    const runs = this.#changes;
+    this.#changes = new ChangeRuns();
+    if (!this.#startMoved) return { runs };
     this.#startMoved = false;
-    return { records, startOffset: this.#startOffset };
+    return { runs, startOffset: this.#startOffset };
   }
 
   /**
@@ -602,13 +604,13 @@ export class SharePartition {
   }
 
   #record(entry: InFlight): void {
-    this.#changes.push({
-      offset: entry.record.offset,
-      deliveryCount: entry.deliveryCount,
-      state: entry.state,
-      until: entry.state === 'waiting' ? entry.deadline : 0,
-      error: entry.error,
-    });
+    this.#changes.add(
+      entry.record.offset,
+      entry.deliveryCount,
+      entry.state,
+      entry.state === 'waiting' ? entry.deadline : 0,
+      entry.error,
+    );
   }
 
   /** A record is done (acked, or written to the dead-letter topic). */

@@ -27,6 +27,7 @@
 // are ignored unless not settled (a parked record: share-partition.ts).
 // Unknown key types are skipped.
 import { decode, Encoder } from '@msgpack/msgpack';
+import type { ChangeRuns } from './change-runs.js';
 import type { RetryPolicy } from './retry-policy.js';
 import { RECORD_STATES, type PersistedRecordState, type RecordState } from './share-partition.js';
 
@@ -139,36 +140,18 @@ export function encodeRecordState(
   };
 }
 
-/**
- * One share-partition's changes as one record (see the layout above): consecutive offsets that took the
- * same state one after the other become one run.
- */
+/** One share-partition's changes as one record (see the layout above). */
 export function encodeChanges(
   groupId: string,
   topic: string,
   partition: number,
   epochs: Epochs,
   startOffset: number | undefined,
-  states: readonly PersistedRecordState[],
+  changes: ChangeRuns,
 ) {
   const runs: Array<number | string | null> = [];
-  let last = -1;
-  for (const s of states) {
-    const state = RECORD_STATES.indexOf(s.state);
-    if (
-      last >= 0 &&
-      s.offset === (runs[last] as number) + (runs[last + 1] as number) &&
-      runs[last + 2] === s.deliveryCount &&
-      runs[last + 3] === state &&
-      runs[last + 4] === s.until &&
-      runs[last + 5] === s.error
-    ) {
-      (runs[last + 1] as number)++;
-      continue;
-    }
-    last = runs.length;
-    runs.push(s.offset, 1, s.deliveryCount, state, s.until, s.error);
-  }
+  for (const run of changes.runs)
+    runs.push(run.offset, run.count, run.deliveryCount, RECORD_STATES.indexOf(run.state), run.until, run.error);
   return {
     key: bytes([CHANGES_KEY, groupId, topic, partition]),
     value: bytes([0, epochs.group, epochs.partition, startOffset ?? null, runs]),

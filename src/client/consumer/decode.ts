@@ -8,7 +8,7 @@
 // or, when the caller passes RecordCopies, of a copy of the batch's records (record-copies.ts) for batches of
 // small records: the response then holds no message's bytes and can be reused.
 import { decompress } from '../../records/compression.js';
-import { pairsToHeaders } from '../../records/headers.js';
+import { pairsToHeaders, type DecodedHeaders } from '../../records/headers.js';
 import { RecordReader } from '../../records/record.js';
 import {
   ATTR_CONTROL,
@@ -168,6 +168,47 @@ class OffsetStrings {
   }
 }
 
+/**
+ * Messages and their empty headers are made by these constructors rather than by object literals: V8 tracks
+ * the survival of a literal's objects and, once a young-generation collection finds nearly all of them
+ * alive (as it does while a consumer still holds a slice of a thousand or more), allocates that literal's
+ * objects in the old generation from then on, where each costs a full collection's work. Objects made by
+ * `new` are always allocated young. Their prototype is Object.prototype, so they are plain objects with the
+ * same own enumerable fields, in the same order, as the literals were.
+ */
+const Message = function (
+  this: KafkaMessage,
+  attributes: number,
+  timestamp: string,
+  offset: string,
+  key: Buffer | null,
+  value: Buffer | null,
+  headers: DecodedHeaders,
+  size: number,
+) {
+  this.magicByte = 2;
+  this.attributes = attributes;
+  this.timestamp = timestamp;
+  this.offset = offset;
+  this.key = key;
+  this.value = value;
+  this.headers = headers;
+  this.isControlRecord = false;
+  this.size = size;
+} as unknown as new (
+  attributes: number,
+  timestamp: string,
+  offset: string,
+  key: Buffer | null,
+  value: Buffer | null,
+  headers: DecodedHeaders,
+  size: number,
+) => KafkaMessage;
+Message.prototype = Object.prototype;
+function EmptyHeaders(): void {}
+EmptyHeaders.prototype = Object.prototype;
+const NoHeaders = EmptyHeaders as unknown as new () => DecodedHeaders;
+
 /** Appends the `count` records of `section` (a batch's records section, or a run of it) at or after fromOffset. */
 function readMessages(
   section: Buffer,
@@ -193,16 +234,16 @@ function readMessages(
     const headers = records.headers;
     const offset = baseOffset + records.offsetDelta;
     outOffsets.push(offset);
-    out.push({
-      magicByte: 2,
-      attributes: records.attributes,
-      timestamp: lastTimestamp,
-      offset: offsets.of(offset),
-      key: records.key,
-      value: records.value,
-      headers: headers === null ? {} : pairsToHeaders(headers),
-      isControlRecord: false,
-      size: records.size,
-    });
+    out.push(
+      new Message(
+        records.attributes,
+        lastTimestamp,
+        offsets.of(offset),
+        records.key,
+        records.value,
+        headers === null ? new NoHeaders() : pairsToHeaders(headers),
+        records.size,
+      ),
+    );
   }
 }

@@ -31,23 +31,22 @@ export interface CopiedRun {
 
 /**
  * Where the record starting at `pos` ends (its length varint, zigzag, included), or -1 when its length is
- * malformed or runs past the section (the caller then reads the section itself, which names the error).
+ * malformed or runs past `limit` (the caller then reads the section itself, which names the error).
  */
-function recordEnd(section: Buffer, pos: number): number {
-  let zigzag = 0;
-  let scale = 1;
-  for (let i = 0; i < 5; i++) {
-    if (pos >= section.length) return -1;
-    const b = section[pos++]!;
-    zigzag += (b & 0x7f) * scale;
-    if (b < 0x80) {
-      if (zigzag % 2 === 1) return -1; // a negative length
-      const end = pos + zigzag / 2;
-      return end <= section.length ? end : -1;
-    }
-    scale *= 128;
+function recordEnd(section: Buffer, pos: number, limit: number): number {
+  if (pos >= limit) return -1;
+  let b = section[pos++]!;
+  let zigzag = b & 0x7f;
+  let shift = 7;
+  while (b >= 0x80) {
+    if (pos >= limit || shift > 28) return -1;
+    b = section[pos++]!;
+    zigzag |= (b & 0x7f) << shift;
+    shift += 7;
   }
-  return -1;
+  if ((zigzag & 1) !== 0) return -1; // a negative length
+  const end = pos + (zigzag >>> 1);
+  return end <= limit ? end : -1;
 }
 
 export class RecordCopies {
@@ -61,10 +60,11 @@ export class RecordCopies {
    */
   copyRecords(section: Buffer, count: number): CopiedRun[] | null {
     const runs: CopiedRun[] = [];
+    const limit = section.length;
     let pos = 0;
     let copied = 0;
     while (copied < count) {
-      let end = recordEnd(section, pos);
+      let end = recordEnd(section, pos, limit);
       if (end < 0) return null;
       if (end - pos > BLOCK_BYTES) {
         const own = Buffer.allocUnsafeSlow(end - pos);
@@ -81,7 +81,7 @@ export class RecordCopies {
       const room = BLOCK_BYTES - this.used;
       let n = 1;
       while (copied + n < count) {
-        const next = recordEnd(section, end);
+        const next = recordEnd(section, end, limit);
         if (next < 0) return null;
         if (next - pos > room) break;
         end = next;
@@ -93,6 +93,6 @@ export class RecordCopies {
       copied += n;
       pos = end;
     }
-    return pos === section.length ? runs : null;
+    return pos === limit ? runs : null;
   }
 }

@@ -10,7 +10,10 @@ export interface KafkaMessage {
   /** Milliseconds since the epoch, as a decimal string. */
   timestamp: string;
   offset: string;
-  /** Zero-copy views into the fetch response (uncompressed batches). Copy them to keep them long. */
+  /**
+   * Valid for ever by default (small records are copied out of the fetch response, larger ones viewed in a
+   * response that is never reused); with ConsumerConfig.reuseFetchBuffers, only until the handler resolves.
+   */
   key: Buffer | null;
   value: Buffer | null;
   headers: DecodedHeaders;

@@ -243,7 +243,7 @@ describe('share-partition state machine', () => {
         const settledTimes = new Map<number, number>();
         const lastCount = new Map<number, number>();
         const collect = () => {
-          for (const change of sp.takeChanges().records) {
+          for (const change of sp.takeChanges().runs.states()) {
             const before = lastCount.get(change.offset) ?? 0;
             // Only a release gives one back, and then to the value before that delivery.
             expect(change.deliveryCount).toBeGreaterThanOrEqual(before - 1);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ChangeRuns } from '../../../src/broker/share/change-runs.js';
 import type { PersistedRecordState } from '../../../src/broker/share/share-partition.js';
 import { decodeStateEntry, encodeChanges } from '../../../src/broker/share/state-codec.js';
 
@@ -20,8 +21,8 @@ describe('share-partition changes record', () => {
       state(202, { state: 'acquired', deliveryCount: 3 }),
       state(10, { state: 'settled', deliveryCount: 2 }),
     ];
-    const record = encodeChanges('g', 'jobs', 3, { group: 1, partition: 2 }, 110, changes);
-    const small = encodeChanges('g', 'jobs', 3, { group: 1, partition: 2 }, 110, changes.slice(0, 1));
+    const record = encodeChanges('g', 'jobs', 3, { group: 1, partition: 2 }, 110, ChangeRuns.of(changes));
+    const small = encodeChanges('g', 'jobs', 3, { group: 1, partition: 2 }, 110, ChangeRuns.of(changes.slice(0, 1)));
     // A hundred acknowledgements cost about what one does.
     expect(record.value.length).toBeLessThan(small.value.length + 40);
     expect(decodeStateEntry(record.key, record.value)).toEqual({
@@ -37,9 +38,16 @@ describe('share-partition changes record', () => {
   });
 
   it('keeps the start offset unchanged when none is given, and skips a garbled record', () => {
-    const record = encodeChanges('g', 't', 0, { group: 0, partition: 0 }, undefined, [state(5)]);
+    const record = encodeChanges('g', 't', 0, { group: 0, partition: 0 }, undefined, ChangeRuns.of([state(5)]));
     expect(decodeStateEntry(record.key, record.value)).toMatchObject({ kind: 'changes', startOffset: null });
-    const garbled = encodeChanges('g', 't', 0, { group: 0, partition: 0 }, undefined, [state(5, { until: 1.5 })]);
+    const garbled = encodeChanges(
+      'g',
+      't',
+      0,
+      { group: 0, partition: 0 },
+      undefined,
+      ChangeRuns.of([state(5, { until: 1.5 })]),
+    );
     expect(decodeStateEntry(garbled.key, garbled.value)).toBeUndefined();
   });
 });

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { createTopic, readAll } from '../../helpers/broker.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 import { startSluice, type SluiceProcess } from '../../helpers/sluice-process.js';
+import { waitFor } from '../../helpers/wait-for.js';
 import { WireClient } from '../../helpers/wire-client.js';
 import { startLoad, type ProducerRun } from './load.js';
 import type { Rng } from './rng.js';
@@ -19,7 +20,7 @@ export interface CrashOptions {
   flush: string[];
   partitions?: number;
   producers?: number;
-  /** SIGKILL after a uniform delay in [min, max] ms of load. */
+  /** SIGKILL after a uniform delay in [min, max] ms once the load had its first acknowledgement. */
   killAfterMs?: [number, number];
   /** Progress lines (the soak prints them). */
   log?: (line: string) => void;
@@ -126,6 +127,13 @@ export async function crashRounds(
       padding: o.rng.int(0, 400),
     });
     runs.push(...load.runs);
+    // The kill comes at a random moment once the load is under way (its first acknowledgement), so a
+    // loaded machine that is slow to start the producers still kills a broker with records in flight.
+    await waitFor(() => load.runs.some((r) => r.acked.length > 0), {
+      timeoutMs: 20_000,
+      intervalMs: 5,
+      message: `round ${round}: the first acknowledged record`,
+    });
     const [min, max] = o.killAfterMs ?? [150, 700];
     const killAfterMs = o.rng.int(min, max);
     await new Promise((r) => setTimeout(r, killAfterMs));
