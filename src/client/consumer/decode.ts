@@ -176,7 +176,7 @@ class OffsetStrings {
  * `new` are always allocated young. Their prototype is Object.prototype, so they are plain objects with the
  * same own enumerable fields, in the same order, as the literals were.
  */
-const Message = function (
+function PlainMessage(
   this: KafkaMessage,
   attributes: number,
   timestamp: string,
@@ -195,16 +195,9 @@ const Message = function (
   this.headers = headers;
   this.isControlRecord = false;
   this.size = size;
-} as unknown as new (
-  attributes: number,
-  timestamp: string,
-  offset: string,
-  key: Buffer | null,
-  value: Buffer | null,
-  headers: DecodedHeaders,
-  size: number,
-) => KafkaMessage;
-Message.prototype = Object.prototype;
+}
+PlainMessage.prototype = Object.prototype;
+const Message = PlainMessage as unknown as new (...fields: Parameters<typeof PlainMessage>) => KafkaMessage;
 function EmptyHeaders(): void {}
 EmptyHeaders.prototype = Object.prototype;
 const NoHeaders = EmptyHeaders as unknown as new () => DecodedHeaders;
