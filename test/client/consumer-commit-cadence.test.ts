@@ -1,25 +1,16 @@
 // When a group consumer commits on its own (autoCommit, no interval or threshold): after each batch of a
 // fetch response, as kafkajs does, even though the runner hands a large response to eachMessage in slices.
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import type { Consumer } from '../../src/client/index.js';
+import { describe, expect, it } from 'vitest';
 import { ApiKey } from '../../src/protocol/index.js';
-import { removeTempDirs } from '../helpers/temp-dir.js';
-import { sdkClient, waitFor } from './helpers.js';
+import { sdkClient, waitFor, cleanedUpAfterEach } from './helpers.js';
 import { type InterceptedBroker, startInterceptedBroker } from './intercepted-broker.js';
 
-let b: InterceptedBroker | undefined;
-const consumers: Consumer[] = [];
-afterEach(async () => {
-  for (const c of consumers.splice(0)) await c.disconnect();
-  await b?.stop();
-  b = undefined;
-});
-afterAll(removeTempDirs);
+const run = cleanedUpAfterEach<InterceptedBroker>();
 
 describe('automatic commits of a group consumer', () => {
   it('commit once per fetched batch, not once per delivered slice, and end at the last offset', async () => {
-    b = await startInterceptedBroker([{ name: 'cadence', partitions: 1 }]);
-    const sluice = sdkClient(b.port);
+    run.broker = await startInterceptedBroker([{ name: 'cadence', partitions: 1 }]);
+    const sluice = sdkClient(run.broker.port);
     const producer = sluice.producer();
     await producer.connect();
     const value = Buffer.alloc(1024, 0x61);
@@ -34,7 +25,7 @@ describe('automatic commits of a group consumer', () => {
       maxBytesPerPartition: 8 * 1024 * 1024,
       maxBytes: 32 * 1024 * 1024,
     });
-    consumers.push(consumer);
+    run.consumers.push(consumer);
     let slices = 0;
     consumer.on(consumer.events.START_BATCH_PROCESS, () => slices++);
     await consumer.connect();
@@ -54,8 +45,8 @@ describe('automatic commits of a group consumer', () => {
     await admin.disconnect();
     expect(offset).toBe(String(records));
 
-    const fetches = b.of(ApiKey.Fetch).length;
-    const commits = b.of(ApiKey.OffsetCommit).length;
+    const fetches = run.broker.of(ApiKey.Fetch).length;
+    const commits = run.broker.of(ApiKey.OffsetCommit).length;
     expect(slices).toBeGreaterThanOrEqual(10);
     expect(commits).toBeGreaterThanOrEqual(1);
     expect(commits).toBeLessThan(slices / 2);

@@ -1,24 +1,15 @@
 // How much each partition of a consumer's fetch asks for: with maxBytesPerPartition left unset the
 // partitions of a fetch share maxBytes (at least 1 MiB each), so one partition of large records is fetched
 // many records at a time; a maxBytesPerPartition the user sets is a fixed cap, as in kafkajs.
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import type { Consumer } from '../../src/client/index.js';
+import { describe, expect, it } from 'vitest';
 import type { FetchRequest } from '../../src/protocol/apis/fetch.js';
 import { ApiKey } from '../../src/protocol/index.js';
-import { removeTempDirs } from '../helpers/temp-dir.js';
-import { sdkClient, waitFor } from './helpers.js';
+import { sdkClient, waitFor, cleanedUpAfterEach } from './helpers.js';
 import { type InterceptedBroker, startInterceptedBroker } from './intercepted-broker.js';
 
 const MiB = 1024 * 1024;
 
-let b: InterceptedBroker | undefined;
-const consumers: Consumer[] = [];
-afterEach(async () => {
-  for (const c of consumers.splice(0)) await c.disconnect();
-  await b?.stop();
-  b = undefined;
-});
-afterAll(removeTempDirs);
+const run = cleanedUpAfterEach<InterceptedBroker>();
 
 /** Every partitionMaxBytes the broker was asked for, per partition of `topic`, in arrival order. */
 function askedFor(broker: InterceptedBroker, topic: string): Map<number, number[]> {
@@ -34,8 +25,8 @@ function askedFor(broker: InterceptedBroker, topic: string): Map<number, number[
 
 /** Produces `count` records of `size` bytes to each partition, then consumes them all with `config`. */
 async function consumeAll(partitions: number, count: number, size: number, config: Record<string, number>) {
-  b = await startInterceptedBroker([{ name: 'big', partitions }]);
-  const sluice = sdkClient(b.port);
+  run.broker = await startInterceptedBroker([{ name: 'big', partitions }]);
+  const sluice = sdkClient(run.broker.port);
   const producer = sluice.producer();
   await producer.connect();
   const value = Buffer.alloc(size, 0x61);
@@ -43,7 +34,7 @@ async function consumeAll(partitions: number, count: number, size: number, confi
     for (let i = 0; i < count; i++) await producer.send({ topic: 'big', messages: [{ partition: p, value }] });
   await producer.disconnect();
   const consumer = sluice.consumer({ maxWaitTimeInMs: 100, ...config });
-  consumers.push(consumer);
+  run.consumers.push(consumer);
   await consumer.connect();
   await consumer.subscribe({ topic: 'big', fromBeginning: true });
   const received: Array<{ partition: number; bytes: number }> = [];
@@ -60,31 +51,31 @@ describe('consumer fetch sizing', () => {
     const received = await consumeAll(1, 4, size, {});
     expect(received).toHaveLength(4);
     expect(received.every((r) => r.bytes === size)).toBe(true);
-    const asked = askedFor(b!, 'big').get(0)!;
+    const asked = askedFor(run.broker!, 'big').get(0)!;
     expect(asked.length).toBeGreaterThan(0);
     expect(asked.every((n) => n === 10 * MiB)).toBe(true);
   });
 
   it('defaults: the partitions of one fetch share maxBytes, never below 1 MiB each', async () => {
     await consumeAll(4, 2, 1024, { maxBytes: 8 * MiB });
-    const asked = askedFor(b!, 'big');
+    const asked = askedFor(run.broker!, 'big');
     expect([...asked.keys()].sort()).toEqual([0, 1, 2, 3]);
     // A fetch of all four asks 2 MiB each; one of fewer asks more (its share of the same 8 MiB).
     for (const sizes of asked.values()) expect(sizes.every((n) => n >= 2 * MiB && n <= 8 * MiB)).toBe(true);
-    const first = b!.of(ApiKey.Fetch)[0]!.request as FetchRequest;
+    const first = run.broker!.of(ApiKey.Fetch)[0]!.request as FetchRequest;
     const inFirst = first.topics.flatMap((t) => t.partitions);
     expect(inFirst.every((p) => p.partitionMaxBytes === Math.floor((8 * MiB) / inFirst.length))).toBe(true);
 
-    await consumers.splice(0)[0]!.disconnect();
-    await b!.stop();
+    await run.consumers.splice(0)[0]!.disconnect();
+    await run.broker!.stop();
     await consumeAll(16, 1, 1024, { maxBytes: 4 * MiB });
-    for (const sizes of askedFor(b!, 'big').values()) expect(sizes.every((n) => n >= MiB)).toBe(true);
+    for (const sizes of askedFor(run.broker!, 'big').values()) expect(sizes.every((n) => n >= MiB)).toBe(true);
   });
 
   it('maxBytesPerPartition set by the user: every fetch asks exactly that for each partition', async () => {
     const received = await consumeAll(1, 3, 256 * 1024, { maxBytesPerPartition: 300 * 1024 });
     expect(received).toHaveLength(3);
-    const asked = askedFor(b!, 'big').get(0)!;
+    const asked = askedFor(run.broker!, 'big').get(0)!;
     expect(asked.length).toBeGreaterThan(0);
     expect(asked.every((n) => n === 300 * 1024)).toBe(true);
   });

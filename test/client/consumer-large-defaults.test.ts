@@ -4,10 +4,9 @@
 // responses arrive and are collected after it.
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Consumer } from '../../src/client/index.js';
-import { removeTempDirs } from '../helpers/temp-dir.js';
-import { type SdkBroker, sdkClient, startSdkBroker, waitFor } from './helpers.js';
+import { type SdkBroker, sdkClient, startSdkBroker, waitFor, cleanedUpAfterEach } from './helpers.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -24,14 +23,7 @@ function recordValue(i: number, size: number): Buffer {
   return value;
 }
 
-let b: SdkBroker | undefined;
-const consumers: Consumer[] = [];
-afterEach(async () => {
-  for (const c of consumers.splice(0)) await c.disconnect();
-  await b?.stop();
-  b = undefined;
-});
-afterAll(removeTempDirs);
+const run = cleanedUpAfterEach<SdkBroker>();
 
 async function produced(records: number, size: number): Promise<SdkBroker> {
   const broker = await startSdkBroker();
@@ -58,8 +50,8 @@ async function produced(records: number, size: number): Promise<SdkBroker> {
 
 async function consumer(): Promise<Consumer> {
   // The defaults: no fetch sizes, no reuseFetchBuffers.
-  const c = sdkClient(b!.port).consumer({});
-  consumers.push(c);
+  const c = sdkClient(run.broker!.port).consumer({});
+  run.consumers.push(c);
   await c.connect();
   await c.subscribe({ topic: 'big', fromBeginning: true });
   return c;
@@ -70,7 +62,7 @@ describe.each([
   { size: MiB, records: 32 },
 ])('consumer defaults, $size-byte records', ({ size, records }) => {
   it('eachMessage: values kept after their handlers stay intact while later responses are read and collected', async () => {
-    b = await produced(records, size);
+    run.broker = await produced(records, size);
     const c = await consumer();
     const kept = new Map<number, Buffer>();
     let seen = 0;
@@ -89,7 +81,7 @@ describe.each([
   });
 
   it('eachBatch: values kept after their handlers stay intact while later responses are read and collected', async () => {
-    b = await produced(records, size);
+    run.broker = await produced(records, size);
     const c = await consumer();
     const kept: Buffer[] = [];
     let seen = 0;

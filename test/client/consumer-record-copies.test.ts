@@ -2,11 +2,10 @@
 // reused for later responses. What a user checks: keys, values and header values kept after their handler
 // resolved stay intact byte for byte however many responses follow (values stay valid for ever), the
 // response memory really is reused, and batches of large records are still delivered intact.
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Consumer } from '../../src/client/index.js';
 import { framePool } from '../../src/client/frame-pool.js';
-import { removeTempDirs } from '../helpers/temp-dir.js';
-import { type SdkBroker, sdkClient, startSdkBroker, waitFor } from './helpers.js';
+import { type SdkBroker, sdkClient, startSdkBroker, waitFor, cleanedUpAfterEach } from './helpers.js';
 
 const MiB = 1024 * 1024;
 const RECORDS = 40_000;
@@ -21,14 +20,7 @@ function recordValue(i: number): Buffer {
 const recordKey = (i: number) => Buffer.from(`key-${i}`);
 const headerValue = (i: number) => Buffer.from(`h-${(i * 7919) % 100_003}`);
 
-let b: SdkBroker | undefined;
-const consumers: Consumer[] = [];
-afterEach(async () => {
-  for (const c of consumers.splice(0)) await c.disconnect();
-  await b?.stop();
-  b = undefined;
-});
-afterAll(removeTempDirs);
+const run = cleanedUpAfterEach<SdkBroker>();
 
 async function produced(): Promise<SdkBroker> {
   const broker = await startSdkBroker();
@@ -53,8 +45,8 @@ async function produced(): Promise<SdkBroker> {
 
 async function consumer(): Promise<Consumer> {
   // 2 MiB responses: a few MiB of records take several, each large enough for the frame pool.
-  const c = sdkClient(b!.port).consumer({ maxWaitTimeInMs: 100, maxBytes: 2 * MiB });
-  consumers.push(c);
+  const c = sdkClient(run.broker!.port).consumer({ maxWaitTimeInMs: 100, maxBytes: 2 * MiB });
+  run.consumers.push(c);
   await c.connect();
   await c.subscribe({ topic: 'small', fromBeginning: true });
   return c;
@@ -80,7 +72,7 @@ function expectIntact(kept: Kept[]): void {
 
 describe('consumer copies small records out of fetch responses (default)', () => {
   it('eachMessage: keys, values and header values kept after their handler stay intact while the response memory is reused', async () => {
-    b = await produced();
+    run.broker = await produced();
     const reusedBefore = framePool.reused;
     const c = await consumer();
     const kept: Kept[] = [];
@@ -103,7 +95,7 @@ describe('consumer copies small records out of fetch responses (default)', () =>
   });
 
   it('eachBatch: messages kept after the handler resolved stay intact while the response memory is reused', async () => {
-    b = await produced();
+    run.broker = await produced();
     const reusedBefore = framePool.reused;
     const c = await consumer();
     const kept: Kept[] = [];

@@ -2,11 +2,10 @@
 // records were delivered. What a user checks: every value seen inside a handler is the value produced
 // (also across a seek and a pause), the option really reuses memory, and without the option a value kept
 // after its handler stays intact however many responses follow.
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Consumer } from '../../src/client/index.js';
 import { framePool } from '../../src/client/frame-pool.js';
-import { removeTempDirs } from '../helpers/temp-dir.js';
-import { type SdkBroker, sdkClient, startSdkBroker, waitFor } from './helpers.js';
+import { type SdkBroker, sdkClient, startSdkBroker, waitFor, cleanedUpAfterEach } from './helpers.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -20,14 +19,7 @@ function recordValue(i: number): Buffer {
   return value;
 }
 
-let b: SdkBroker | undefined;
-const consumers: Consumer[] = [];
-afterEach(async () => {
-  for (const c of consumers.splice(0)) await c.disconnect();
-  await b?.stop();
-  b = undefined;
-});
-afterAll(removeTempDirs);
+const run = cleanedUpAfterEach<SdkBroker>();
 
 async function produced(): Promise<SdkBroker> {
   const broker = await startSdkBroker();
@@ -45,8 +37,8 @@ async function produced(): Promise<SdkBroker> {
 
 async function consumer(config: Record<string, unknown>): Promise<Consumer> {
   // 2 MiB responses: a dozen frames, each large enough for the pool.
-  const c = sdkClient(b!.port).consumer({ maxWaitTimeInMs: 100, maxBytes: 2 * MiB, ...config });
-  consumers.push(c);
+  const c = sdkClient(run.broker!.port).consumer({ maxWaitTimeInMs: 100, maxBytes: 2 * MiB, ...config });
+  run.consumers.push(c);
   await c.connect();
   await c.subscribe({ topic: 'big', fromBeginning: true });
   return c;
@@ -54,7 +46,7 @@ async function consumer(config: Record<string, unknown>): Promise<Consumer> {
 
 describe('consumer reuseFetchBuffers', () => {
   it('eachBatch: every value is intact inside its handler, and response memory is reused', async () => {
-    b = await produced();
+    run.broker = await produced();
     const reusedBefore = framePool.reused;
     const c = await consumer({ reuseFetchBuffers: true });
     const seen: number[] = [];
@@ -78,7 +70,7 @@ describe('consumer reuseFetchBuffers', () => {
   });
 
   it('eachMessage across a seek back and a pause: every value is intact inside its handler', async () => {
-    b = await produced();
+    run.broker = await produced();
     const c = await consumer({ reuseFetchBuffers: true });
     const seen: number[] = [];
     let corrupt = 0;
@@ -109,7 +101,7 @@ describe('consumer reuseFetchBuffers', () => {
   });
 
   it('by default a value kept after its handler stays intact while later responses arrive', async () => {
-    b = await produced();
+    run.broker = await produced();
     const reusedBefore = framePool.reused;
     const c = await consumer({});
     const kept: Buffer[] = [];

@@ -2,7 +2,8 @@
 // with fast retries, a log capture, and "collect N messages" for consumers.
 import { Broker, type BrokerOptions } from '../../src/broker/index.js';
 import { logLevel, Sluice, type Consumer, type KafkaMessage, type LogEntry } from '../../src/client/index.js';
-import { tempDir } from '../helpers/temp-dir.js';
+import { afterAll, afterEach } from 'vitest';
+import { removeTempDirs, tempDir } from '../helpers/temp-dir.js';
 
 export interface SdkBroker {
   broker: Broker;
@@ -66,3 +67,24 @@ export async function collect(consumer: Consumer, count: number, timeoutMs = 10_
 export const str = (b: Buffer | null) => (b === null ? null : b.toString('utf8'));
 
 export { waitFor } from '../helpers/wait-for.js';
+
+/** A test file's broker and the consumers its tests start. */
+export interface TestRun<B extends { stop(): Promise<void> }> {
+  broker: B | undefined;
+  consumers: Consumer[];
+}
+
+/**
+ * Registers the file's clean-up: after each test its consumers are disconnected and its broker stopped;
+ * after the file, its temp dirs are removed. Tests set `broker` and push to `consumers`.
+ */
+export function cleanedUpAfterEach<B extends { stop(): Promise<void> }>(): TestRun<B> {
+  const run: TestRun<B> = { broker: undefined, consumers: [] };
+  afterEach(async () => {
+    for (const c of run.consumers.splice(0)) await c.disconnect();
+    await run.broker?.stop();
+    run.broker = undefined;
+  });
+  afterAll(removeTempDirs);
+  return run;
+}
