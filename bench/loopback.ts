@@ -1,8 +1,11 @@
 // The loopback limit: how fast one Node process can push bytes to another over 127.0.0.1 TCP.
 // Run alone: `node --import tsx bench/loopback.ts [--seconds 3]`. Imported by the end-to-end bench
-// so the limit is measured in the same run as the broker figures.
+// so the limit is measured in the same run as the broker figures. `measureStreamFloor` is the same
+// limit read the way the SDK reads (into one reused buffer), plaintext or TLS, with each side's CPU.
 import { fork } from 'node:child_process';
-import { createServer, connect, type AddressInfo } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net';
+import { type ConnectionOptions, connect as connectTls, createServer as createTlsServer } from 'node:tls';
 
 const CHUNK = 64 * 1024;
 
@@ -55,8 +58,104 @@ export async function measureLoopback(seconds = 3): Promise<number> {
   return bytes! / elapsed / (1024 * 1024);
 }
 
+/** What one byte stream costs on this machine: MiB/s and CPU ms per MiB on each side. */
+export interface StreamFloor {
+  mibPerSecond: number;
+  senderMsPerMib: number;
+  receiverMsPerMib: number;
+}
+
+/** TLS for the floor: the server's certificate and key and the CA the client trusts (PEM file paths). */
+export interface FloorTls {
+  cert: string;
+  key: string;
+  ca: string;
+  ciphers?: string;
+}
+
+const FLOOR_WRITE = 256 * 1024;
+
+/**
+ * Child side of the floor: connect (TLS when `tlsJson` names the CA), read with `onread` into one reused
+ * buffer as the SDK reads into its frames, and report the bytes and this process's CPU when the peer ends.
+ */
+function runFloorReader(port: number, tlsJson: string | undefined): void {
+  let bytes = 0;
+  let cpu0 = process.cpuUsage();
+  const onread = {
+    buffer: Buffer.allocUnsafe(FLOOR_WRITE),
+    callback: (n: number) => {
+      if (bytes === 0) cpu0 = process.cpuUsage();
+      bytes += n;
+      return true;
+    },
+  };
+  const tls = tlsJson ? (JSON.parse(tlsJson) as FloorTls) : undefined;
+  const socket: Socket = tls
+    ? connectTls({
+        port,
+        host: '127.0.0.1',
+        ca: readFileSync(tls.ca),
+        ...(tls.ciphers ? { ciphers: tls.ciphers } : {}),
+        onread,
+      } as ConnectionOptions)
+    : connect({ port, host: '127.0.0.1', onread });
+  socket.on('end', () => {
+    const cpu = process.cpuUsage(cpu0);
+    process.send!({ bytes, cpuSeconds: (cpu.user + cpu.system) / 1e6 });
+    socket.end();
+  });
+}
+
+/**
+ * One stream of 256 KiB writes from this process to a reader in another, for `seconds`, plaintext or TLS:
+ * the least CPU per MiB any sender and receiver pay on this machine, and the rate one such pair reaches.
+ */
+export async function measureStreamFloor(seconds: number, tls?: FloorTls): Promise<StreamFloor> {
+  let accepted!: (socket: Socket) => void;
+  const socketReady = new Promise<Socket>((resolve) => (accepted = resolve));
+  const server: Server = tls
+    ? createTlsServer({ cert: readFileSync(tls.cert), key: readFileSync(tls.key) }, accepted)
+    : createServer(accepted);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  const args = ['--floor-reader', String(port), ...(tls ? [JSON.stringify(tls)] : [])];
+  const child = fork(new URL(import.meta.url), args, { execArgv: ['--import', 'tsx'] });
+  const report = new Promise<{ bytes: number; cpuSeconds: number }>((resolve) =>
+    child.once('message', resolve as never),
+  );
+  const socket = await socketReady;
+  const chunk = Buffer.alloc(FLOOR_WRITE, 7);
+  const cpu0 = process.cpuUsage();
+  const started = performance.now();
+  const deadline = started + seconds * 1000;
+  await new Promise<void>((resolve) => {
+    const pump = () => {
+      while (performance.now() < deadline) {
+        if (!socket.write(chunk)) return void socket.once('drain', pump);
+      }
+      socket.end(resolve);
+    };
+    pump();
+  });
+  const { bytes, cpuSeconds } = await report;
+  const elapsed = (performance.now() - started) / 1000;
+  const senderCpu = process.cpuUsage(cpu0);
+  child.kill();
+  server.close();
+  const mib = bytes / 2 ** 20;
+  return {
+    mibPerSecond: mib / elapsed,
+    senderMsPerMib: (senderCpu.user + senderCpu.system) / 1e3 / mib,
+    receiverMsPerMib: (cpuSeconds * 1000) / mib,
+  };
+}
+
 if (process.argv.includes('--sink')) {
   runSink();
+} else if (process.argv.includes('--floor-reader')) {
+  const at = process.argv.indexOf('--floor-reader');
+  runFloorReader(Number(process.argv[at + 1]), process.argv[at + 2]);
 } else if (import.meta.url === `file://${process.argv[1]}`) {
   const i = process.argv.indexOf('--seconds');
   const seconds = i > 0 ? Number(process.argv[i + 1]) : 3;

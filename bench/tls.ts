@@ -18,7 +18,10 @@
 // Timing: produce from the first send to the last acknowledgement; replay from the first batch delivered
 // (after connect, the group join and the first fetch) to the last, counting the records after the first
 // batch. CPU: the broker's (all threads, /proc schedstat) and this process's (the SDK: process.cpuUsage)
-// over the same stretch, per run and per MiB moved.
+// over the same stretch, per run and per MiB moved. Before and after the pairs, the stream floors
+// (bench/loopback.ts measureStreamFloor): one plaintext and one TLS connection between two processes with no
+// broker and no SDK, so TLS's own cost per MiB on each side is measured in the same run; the summary states
+// the most the two cores allow TLS replay at the CPU per MiB its runs measured.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,6 +30,7 @@ import { type BrokerProcess, startBrokerProcess } from './lib/broker-process.js'
 import { profiled } from './lib/client-profile.js';
 import { describeCommit, describeMachine, today } from './lib/machine.js';
 import { cpuNanosOf, load } from './lib/proc.js';
+import { measureStreamFloor, type StreamFloor } from './loopback.js';
 import { freePort } from './lib/processes.js';
 import { table, writeResultsSection } from './lib/results.js';
 import { sdk } from './lib/sdk.js';
@@ -195,7 +199,14 @@ async function main(): Promise<void> {
   const runs = { plain: [] as Rates[], tls: [] as Rates[] };
   const loads: string[] = [];
   let runRecords = MIN_RECORDS;
+  const floors = { plain: [] as StreamFloor[], tls: [] as StreamFloor[] };
+  const measureFloors = async () => {
+    floors.plain.push(await measureStreamFloor(RUN_SECONDS));
+    floors.tls.push(await measureStreamFloor(RUN_SECONDS, { ...files, ...(ciphers ? { ciphers } : {}) }));
+  };
   try {
+    // The stream floors before and after the pairs: the bytes alone, no broker, no SDK.
+    await measureFloors();
     // Two warm-ups: the first pays for the JIT and cold caches (it ran at a fifth of the second's rate).
     await measure(plain, 'warm-up-0', MIN_RECORDS, 'warm-up-0');
     const warm = await measure(plain, 'warm-up-1', MIN_RECORDS, 'warm-up-1');
@@ -227,6 +238,7 @@ async function main(): Promise<void> {
         );
       }
     }
+    await measureFloors();
   } finally {
     await plain.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -250,10 +262,29 @@ async function main(): Promise<void> {
       '≥ 70 %',
     ];
   };
+  const floorOf = (list: StreamFloor[]) => median(list.map((f) => f.mibPerSecond));
+  const floorCpu = (list: StreamFloor[]) =>
+    `${median(list.map((f) => f.senderMsPerMib)).toFixed(2)} / ${median(list.map((f) => f.receiverMsPerMib)).toFixed(2)}`;
   const rows = [
     row(`produce ${runRecords.toLocaleString('en')} × 1 KiB, acks=1, flush os`, 'produce'),
     row(`replay ${runRecords.toLocaleString('en')} × 1 KiB`, 'replay'),
+    [
+      'stream floor: one connection, 256 KiB writes, read into one reused buffer (no broker, no SDK)',
+      `${floorOf(floors.plain).toFixed(0)} MiB/s`,
+      `${floorOf(floors.tls).toFixed(0)} MiB/s`,
+      `${((floorOf(floors.tls) / floorOf(floors.plain)) * 100).toFixed(0)} %`,
+      floorCpu(floors.plain),
+      floorCpu(floors.tls),
+      '',
+    ],
   ];
+  // The most TLS replay can reach on two cores at the CPU per MiB measured: the consumer's one thread, the
+  // broker's, and both together (every thread of both processes shares the machine's two cores).
+  const tlsReplayCpu = median(runs.tls.map((r) => cpuPerMib(r.replay).client));
+  const tlsReplayBrokerCpu = median(runs.tls.map((r) => cpuPerMib(r.replay).broker));
+  const plainReplay = median(runs.plain.map((r) => mibPerSecond(r.replay)));
+  const replayBound = Math.min(1000 / tlsReplayCpu, 2000 / (tlsReplayCpu + tlsReplayBrokerCpu));
+  const bound = `At the CPU per MiB measured for TLS replay (broker ${tlsReplayBrokerCpu.toFixed(2)}, consumer ${tlsReplayCpu.toFixed(2)} ms), the most two cores allow is ${replayBound.toFixed(0)} MiB/s (the consumer's thread ${(1000 / tlsReplayCpu).toFixed(0)}, both processes on two cores ${(2000 / (tlsReplayCpu + tlsReplayBrokerCpu)).toFixed(0)}): ${((replayBound / plainReplay) * 100).toFixed(0)} % of this run's plaintext replay.`;
   const command = `node --import tsx bench/tls.ts${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(' ')}` : ''}`;
   const body = [
     `${today()} · ${describeMachine()} · commit ${describeCommit()} · \`${command}\` · load (1 min) after each run ${loads.join(', ')}`,
@@ -261,6 +292,8 @@ async function main(): Promise<void> {
     `One \`sluice serve\` process with a plaintext native listener and a TLS one (EC P-256 certificate, TLS 1.3, ${ciphers ? `the SDK offering only ${ciphers}` : "the broker's preferred TLS_AES_128_GCM_SHA256"}); the SDK in the bench process, one producer (16 sends in flight) then one consumer per run, each run sized from a plaintext warm-up to last about ${RUN_SECONDS} s for its faster workload; ${PAIRS} pairs, plaintext and TLS alternating (the first of each pair alternates too). Replay is timed from its first batch. Medians of the runs; the TLS/plaintext ratio is the median of the per-pair ratios; CPU in ms per MiB moved, broker / client.`,
     '',
     table(['workload', 'plaintext', 'TLS', 'TLS / plaintext', 'CPU plaintext', 'CPU TLS', 'target'], rows),
+    '',
+    `Stream floors: medians of one run before and one after the pairs, CPU sender / receiver. ${bound}`,
   ].join('\n');
   console.log(`\n${body}`);
   if (write) writeResultsSection('TLS vs plaintext (native port)', body);
