@@ -226,9 +226,11 @@ describe('shareConsumer', () => {
     const seen: Array<[string, number]> = [];
     const done: string[] = [];
     for (const name of ['first', 'second']) {
-      await worker(client, 'slow', { groupId: 'g', maxInFlight: 1, lockTimeoutMs: 200 }, async ({ message }) => {
+      // The handler outlives its lock four times over, so only renewals keep the record from a second
+      // delivery. A 500 ms lock leaves the renewals room on a loaded machine (200 ms was missed at load 8-10).
+      await worker(client, 'slow', { groupId: 'g', maxInFlight: 1, lockTimeoutMs: 500 }, async ({ message }) => {
         seen.push([name, message.deliveryAttempt]);
-        await new Promise((r) => setTimeout(r, 800));
+        await new Promise((r) => setTimeout(r, 2000));
         done.push(name);
       });
     }

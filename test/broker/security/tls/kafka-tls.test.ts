@@ -139,13 +139,14 @@ describe('kcat over TLS', () => {
     });
   }
 
-  it('SASL_SSL PLAIN with a wrong password fails with an authentication error', async () => {
+  // The failures below each wait for kcat's 5 s metadata timeout: they run side by side.
+  it.concurrent('SASL_SSL PLAIN with a wrong password fails with an authentication error', async () => {
     const r = await run(kcatPath(), ['-b', tlsBootstrap, ...saslSslArgs('PLAIN', 'wrong'), '-L', '-m', '5']);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/Authentication failed|invalid credentials/i);
   });
 
-  it('PLAIN on the plaintext port is refused: the mechanism is not offered there', async () => {
+  it.concurrent('PLAIN on the plaintext port is refused: the mechanism is not offered there', async () => {
     const r = await run(kcatPath(), [
       '-b',
       b.bootstrap,
@@ -165,13 +166,13 @@ describe('kcat over TLS', () => {
     expect(r.stderr).toMatch(/mechanism|PLAIN/i);
   });
 
-  it('a plaintext Kafka client on the TLS port fails, and the broker logs that it spoke plaintext', async () => {
+  it.concurrent('a plaintext Kafka client on the TLS port fails, and the broker logs that it spoke plaintext', async () => {
     const r = await run(kcatPath(), ['-b', tlsBootstrap, '-L', '-m', '5']);
     expect(r.code).not.toBe(0);
     await waitFor(() => logs.find(/spoke plaintext to the kafka TLS port/), { timeoutMs: 10_000 });
   });
 
-  it('an SSL client on the plaintext Kafka port fails, and the broker names a TLS client', async () => {
+  it.concurrent('an SSL client on the plaintext Kafka port fails, and the broker names a TLS client', async () => {
     const r = await run(kcatPath(), ['-b', b.bootstrap, ...carolArgs(), '-L', '-m', '5']);
     expect(r.code).not.toBe(0);
     await waitFor(() => logs.find(/a TLS client connected to the Kafka port/), { timeoutMs: 10_000 });
