@@ -4,6 +4,7 @@
 import type { ShareFetchedRecord, ShareFetchedSlice } from '../../protocol/index.js';
 import type { HeaderPairs } from '../../records/index.js';
 import { RecordReader } from '../../records/record.js';
+import { OffsetStrings, TimestampStrings } from '../decimal-strings.js';
 
 export interface DeliveredRecord {
   readonly topic: string;
@@ -11,6 +12,9 @@ export interface DeliveredRecord {
   readonly offset: number;
   readonly deliveryCount: number;
   readonly timestamp: number;
+  /** `offset` and `timestamp` as the message's decimal strings. */
+  readonly offsetString: string;
+  readonly timestampString: string;
   readonly key: Buffer | null;
   readonly value: Buffer | null;
   readonly headers: HeaderPairs;
@@ -20,15 +24,21 @@ const NO_HEADERS: HeaderPairs = [];
 
 /** Calls `deliver` for each record of the slices, in order. Throws RecordFormatError on bytes that are not records. */
 export function deliverSlices(slices: readonly ShareFetchedSlice[], deliver: (record: DeliveredRecord) => void): void {
+  const offsets = new OffsetStrings();
+  const timestamps = new TimestampStrings();
   for (const slice of slices) {
     const reader = new RecordReader(slice.records, slice.recordCount);
     while (reader.next()) {
+      const offset = slice.baseOffset + reader.offsetDelta;
+      const timestamp = slice.appendTimestamp ?? slice.baseTimestamp + reader.timestampDelta;
       deliver({
         topic: slice.topic,
         partition: slice.partition,
-        offset: slice.baseOffset + reader.offsetDelta,
+        offset,
         deliveryCount: slice.deliveryCount,
-        timestamp: slice.appendTimestamp ?? slice.baseTimestamp + reader.timestampDelta,
+        timestamp,
+        offsetString: offsets.of(offset),
+        timestampString: timestamps.of(timestamp),
         key: reader.key,
         value: reader.value,
         headers: reader.headers ?? NO_HEADERS,
@@ -49,6 +59,8 @@ export function deliverEntries(
       offset: r.offset,
       deliveryCount: r.deliveryCount,
       timestamp: r.timestamp,
+      offsetString: String(r.offset),
+      timestampString: String(r.timestamp),
       key: bufferOf(r.key),
       value: bufferOf(r.value),
       headers: r.headers.map((h) => [h.key, bufferOf(h.value)] as const),
