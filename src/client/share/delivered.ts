@@ -22,6 +22,26 @@ export interface DeliveredRecord {
 
 const NO_HEADERS: HeaderPairs = [];
 
+/**
+ * Made with `new`, not as a literal: V8 may decide, after a young-generation collection that finds most of
+ * a literal's objects alive, to allocate that literal's objects in the old generation from then on (each
+ * then costs a full collection's work); objects made by a constructor are always allocated young.
+ */
+class Delivered implements DeliveredRecord {
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+    readonly offset: number,
+    readonly deliveryCount: number,
+    readonly timestamp: number,
+    readonly offsetString: string,
+    readonly timestampString: string,
+    readonly key: Buffer | null,
+    readonly value: Buffer | null,
+    readonly headers: HeaderPairs,
+  ) {}
+}
+
 /** Calls `deliver` for each record of the slices, in order. Throws RecordFormatError on bytes that are not records. */
 export function deliverSlices(slices: readonly ShareFetchedSlice[], deliver: (record: DeliveredRecord) => void): void {
   const offsets = new OffsetStrings();
@@ -31,18 +51,20 @@ export function deliverSlices(slices: readonly ShareFetchedSlice[], deliver: (re
     while (reader.next()) {
       const offset = slice.baseOffset + reader.offsetDelta;
       const timestamp = slice.appendTimestamp ?? slice.baseTimestamp + reader.timestampDelta;
-      deliver({
-        topic: slice.topic,
-        partition: slice.partition,
-        offset,
-        deliveryCount: slice.deliveryCount,
-        timestamp,
-        offsetString: offsets.of(offset),
-        timestampString: timestamps.of(timestamp),
-        key: reader.key,
-        value: reader.value,
-        headers: reader.headers ?? NO_HEADERS,
-      });
+      deliver(
+        new Delivered(
+          slice.topic,
+          slice.partition,
+          offset,
+          slice.deliveryCount,
+          timestamp,
+          offsets.of(offset),
+          timestamps.of(timestamp),
+          reader.key,
+          reader.value,
+          reader.headers ?? NO_HEADERS,
+        ),
+      );
     }
   }
 }
@@ -53,18 +75,20 @@ export function deliverEntries(
   deliver: (record: DeliveredRecord) => void,
 ): void {
   for (const r of records) {
-    deliver({
-      topic: r.topic,
-      partition: r.partition,
-      offset: r.offset,
-      deliveryCount: r.deliveryCount,
-      timestamp: r.timestamp,
-      offsetString: String(r.offset),
-      timestampString: String(r.timestamp),
-      key: bufferOf(r.key),
-      value: bufferOf(r.value),
-      headers: r.headers.map((h) => [h.key, bufferOf(h.value)] as const),
-    });
+    deliver(
+      new Delivered(
+        r.topic,
+        r.partition,
+        r.offset,
+        r.deliveryCount,
+        r.timestamp,
+        String(r.offset),
+        String(r.timestamp),
+        bufferOf(r.key),
+        bufferOf(r.value),
+        r.headers.map((h) => [h.key, bufferOf(h.value)] as const),
+      ),
+    );
   }
 }
 
