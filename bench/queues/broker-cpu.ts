@@ -7,9 +7,11 @@
 // shared: compare medians, or alternate with another build).
 //   node --import tsx bench/queues/broker-cpu.ts [--records N] [--members N] [--max-in-flight N]
 //     [--flush always|interval:120000] [--runs N]
-// SLUICE_BENCH_CPU_PROF=<dir> makes the broker write a V8 CPU profile there when it stops.
+// SLUICE_BENCH_CPU_PROF=<dir> makes the broker write a V8 CPU profile there when it stops;
+// SLUICE_BENCH_CLIENT_PROF=<dir> profiles the members' side of each run (bench/lib/client-profile.ts).
 import { readdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import { profiled } from '../lib/client-profile.js';
 import { cpuSecondsOf } from '../lib/proc.js';
 import { startSluice } from './sluice.js';
 
@@ -42,6 +44,12 @@ function threadCpu(pid: number): Map<string, number> {
   return byName;
 }
 
+/** CPU seconds in the kernel (system time) of a process, all threads. */
+function cpuSystemOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[12]) / 100;
+}
+
 const system = await startSluice(flush);
 try {
   for (let run = 0; run < runs; run++) {
@@ -50,25 +58,22 @@ try {
     const pid = system.brokerPid!;
     const before = cpuSecondsOf(pid);
     const threadsBefore = threadCpu(pid);
+    const sysBefore = cpuSystemOf(pid);
     const membersBefore = process.cpuUsage();
-    const seconds = await system.consume(queue, {
-      records,
-      size: 100,
-      members,
-      maxInFlight,
-      handlerMs: 0,
-      timeoutMs: 300_000,
-    });
+    const seconds = await profiled(`share-run${run + 1}`, () =>
+      system.consume(queue, { records, size: 100, members, maxInFlight, handlerMs: 0, timeoutMs: 300_000 }),
+    );
     const cpuUs = ((cpuSecondsOf(pid) - before) * 1e6) / records;
     const membersUsage = process.cpuUsage(membersBefore);
     const membersUs = (membersUsage.user + membersUsage.system) / records;
+    const sys = (((cpuSystemOf(pid) - sysBefore) * 1e6) / records).toFixed(1);
     const threads = [...threadCpu(pid)]
       .map(([name, s]) => [name, ((s - (threadsBefore.get(name) ?? 0)) * 1e6) / records] as const)
       .filter(([, us]) => us >= 0.5)
       .map(([name, us]) => `${name} ${us.toFixed(1)}`)
       .join(', ');
     process.stdout.write(
-      `run ${run + 1}: ${members} members, maxInFlight ${maxInFlight}, ${flush}: broker CPU ${cpuUs.toFixed(1)} µs/record, members CPU ${membersUs.toFixed(1)} µs/record, ${Math.round(records / seconds)} acked records/s (load ${loadavg()[0]!.toFixed(1)}); by thread, µs/record: ${threads}\n`,
+      `run ${run + 1}: ${members} members, maxInFlight ${maxInFlight}, ${flush}: broker CPU ${cpuUs.toFixed(1)} µs/record (system ${sys}), members CPU ${membersUs.toFixed(1)} µs/record (system ${(membersUsage.system / records).toFixed(1)}), ${Math.round(records / seconds)} acked records/s (load ${loadavg()[0]!.toFixed(1)}); by thread, µs/record: ${threads}\n`,
     );
   }
 } finally {

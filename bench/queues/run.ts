@@ -4,7 +4,11 @@
 // stopped at the end.
 //   node --import tsx bench/queues/run.ts [--short] [--write] [--only sluice,sluice-2min,rabbitmq,jetstream]
 //     [--records N] [--slow-records N] [--max-in-flight N] [--members 1,4,16] [--handlers 0,5] [--rounds N]
+//     [--warmup N]
 // --rounds N repeats the whole set N times, systems alternating within each round, and reports medians.
+// --warmup N: before the timed rounds, every system runs one untimed round of the same cells with N records
+// each (its server and the bench's clients then start the timed rounds past their start-up: a JIT's
+// compilation, heaps and caches sized). Off by default; the printout says which was run.
 import { loadavg } from 'node:os';
 import { describeCommit, describeMachine, today } from '../lib/machine.js';
 import { table, writeResultsSection } from '../lib/results.js';
@@ -40,6 +44,7 @@ const maxInFlight = Number(flag('max-in-flight') ?? 10);
 const MEMBERS = numbers(flag('members'), [1, 4, 16]);
 const HANDLER_MS = numbers(flag('handlers'), [0, 5]);
 const rounds = Number(flag('rounds') ?? 1);
+const warmup = Number(flag('warmup') ?? 0);
 for (const name of only) if (!SYSTEMS[name]) throw new Error(`unknown system '${name}' (${Object.keys(SYSTEMS)})`);
 
 interface SystemResult {
@@ -69,6 +74,19 @@ try {
     systems.push(system);
     results.push({ name: system.name, durability: system.durability, rates: new Map(), redeliveryMs: [] });
   }
+  // The same cells, untimed, for every system alike (--warmup).
+  if (warmup > 0)
+    for (const handlerMs of HANDLER_MS)
+      for (const members of MEMBERS)
+        for (const [i, system] of systems.entries()) {
+          const queue = `warmup-${members}-${handlerMs}`;
+          await system.load(queue, warmup, SIZE);
+          const options = { records: warmup, size: SIZE, members, maxInFlight, handlerMs, timeoutMs: 300_000 };
+          const seconds = await system.consume(queue, options);
+          process.stderr.write(
+            `warm-up ${only[i]}: ${members} member(s), handler ${handlerMs} ms: ${Math.round(warmup / seconds)} acked records/s, untimed (load ${loadavg()[0]!.toFixed(1)})\n`,
+          );
+        }
   // Systems take turns cell by cell (and round by round), so a burst of load on the machine hits all of them.
   for (let round = 0; round < rounds; round++) {
     for (const handlerMs of HANDLER_MS) {
@@ -125,7 +143,7 @@ rows.push([
 ]);
 const body = [
   `${today()}, ${describeMachine()}, commit ${describeCommit()}, load average ${loadAtStart.toFixed(1)} at the start and ${loadavg()[0]!.toFixed(1)} at the end (other engineers' builds and tests). Command: \`${command}\`.`,
-  `Each cell: acknowledged records/s${rounds > 1 ? `, median of ${rounds} rounds (each round's figure in brackets; the systems take turns cell by cell)` : ''}, ${records.toLocaleString('en-US')} records of ${SIZE} B (${slowRecords.toLocaleString('en-US')} with the 5 ms handler) pre-loaded with publisher confirms, then N members in the bench process, each on its own connection with maxInFlight ${maxInFlight}; timed from the first member starting until the server has every ack. Redelivery: one record held by a member that never acks it, lock ${LOCK_MS} ms; the figure is how long after the record became free again another member had it (RabbitMQ has no per-message lock: there, from the holder's channel closing).`,
+  `${warmup > 0 ? `Warm: before the timed rounds every system ran one untimed round of the same cells with ${warmup.toLocaleString('en-US')} records each. ` : "Cold: no warm-up round (the first round includes each system's start-up: a JIT compiling, heaps growing). "}Each cell: acknowledged records/s${rounds > 1 ? `, median of ${rounds} rounds (each round's figure in brackets; the systems take turns cell by cell)` : ''}, ${records.toLocaleString('en-US')} records of ${SIZE} B (${slowRecords.toLocaleString('en-US')} with the 5 ms handler) pre-loaded with publisher confirms, then N members in the bench process, each on its own connection with maxInFlight ${maxInFlight}; timed from the first member starting until the server has every ack. Redelivery: one record held by a member that never acks it, lock ${LOCK_MS} ms; the figure is how long after the record became free again another member had it (RabbitMQ has no per-message lock: there, from the holder's channel closing).`,
   '',
   table(['handler', 'members', ...results.map((r) => r.name)], rows),
   '',

@@ -346,7 +346,10 @@ export class ShareCoordinator {
     const stored: Promise<void>[] = [];
     for (let i = 0; i < lanes.length; i++) {
       const lane = lanes[(first + i) % lanes.length]!;
-      await this.#fill(group, lane);
+      const filling = this.#fill(group, lane);
+      // A read past the window's end brings records after every loaded one: a fetch the window can serve
+      // already does not wait for it. Parked records read back after a restart come first: waited for.
+      if (!lane.loadingAhead || lane.sp.availableCount < maxRecords - out.length) await filling;
       if (group.members.get(member.id) !== member) break;
       const want = Math.min(maxRecords - out.length, member.maxInFlight - this.#held(group, member.id));
       if (want <= 0) break;
@@ -399,6 +402,7 @@ export class ShareCoordinator {
       return lane.loading;
     }
     if (sp.room === 0 || this.#loadReadAhead(group, lane) || sp.loadedEnd >= log.logEndOffset) return Promise.resolve();
+    lane.loadingAhead = true;
     lane.loading = readShareRecords(log, sp.loadedEnd, this.#config.windowRecords)
       .then((read) => {
         if (lane.sp !== sp) return;
@@ -414,6 +418,7 @@ export class ShareCoordinator {
       )
       .finally(() => {
         lane.loading = null;
+        lane.loadingAhead = false;
       });
     return lane.loading;
   }

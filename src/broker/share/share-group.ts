@@ -24,6 +24,8 @@ export interface ShareMember {
 export class ShareLane {
   /** A read from the log into the window is under way. */
   loading: Promise<void> | null = null;
+  /** The read under way is of records past the window's end (not of parked records read back after a restart). */
+  loadingAhead = false;
   /**
    * Records of the last log read not yet taken into the window (a read decodes whole batches, often more
    * than the window has room for); `readAheadNext` indexes the first one not taken.

@@ -22,6 +22,7 @@ import {
   validateBatch,
   type BatchHeader,
 } from '../../../storage/format/record-batch.js';
+import { OffsetStrings } from '../decimal-strings.js';
 import type { AbortedTransactionFilter } from './aborted-transactions.js';
 import { MAX_COPIED_RECORD_BYTES, type RecordCopies } from './record-copies.js';
 import type { KafkaMessage } from './types.js';
@@ -143,29 +144,6 @@ export async function decodeFetchedChunk(
     if (after > nextOffset) nextOffset = after;
   }
   return { messages, offsets, pos, nextOffset, aliases };
-}
-
-/** "000" … "999": the last three digits of an offset string. */
-const LAST_DIGITS = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
-
-/**
- * Decimal strings of consecutive offsets without a number→string conversion per record: the digits
- * above the last three change once per thousand offsets, so they are converted once and joined with a
- * precomputed three-digit tail (V8 makes the join a cheap cons string).
- */
-class OffsetStrings {
-  private high = -1;
-  private prefix = '';
-
-  of(offset: number): string {
-    if (offset < 1000) return String(offset);
-    const high = Math.floor(offset / 1000);
-    if (high !== this.high) {
-      this.high = high;
-      this.prefix = String(high);
-    }
-    return this.prefix + LAST_DIGITS[offset - high * 1000]!;
-  }
 }
 
 /**

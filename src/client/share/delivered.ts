@@ -4,6 +4,7 @@
 import type { ShareFetchedRecord, ShareFetchedSlice } from '../../protocol/index.js';
 import type { HeaderPairs } from '../../records/index.js';
 import { RecordReader } from '../../records/record.js';
+import { OffsetStrings, TimestampStrings } from '../decimal-strings.js';
 
 export interface DeliveredRecord {
   readonly topic: string;
@@ -11,6 +12,9 @@ export interface DeliveredRecord {
   readonly offset: number;
   readonly deliveryCount: number;
   readonly timestamp: number;
+  /** `offset` and `timestamp` as the message's decimal strings. */
+  readonly offsetString: string;
+  readonly timestampString: string;
   readonly key: Buffer | null;
   readonly value: Buffer | null;
   readonly headers: HeaderPairs;
@@ -18,21 +22,49 @@ export interface DeliveredRecord {
 
 const NO_HEADERS: HeaderPairs = [];
 
+/**
+ * Made with `new`, not as a literal: V8 may decide, after a young-generation collection that finds most of
+ * a literal's objects alive, to allocate that literal's objects in the old generation from then on (each
+ * then costs a full collection's work); objects made by a constructor are always allocated young.
+ */
+class Delivered implements DeliveredRecord {
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+    readonly offset: number,
+    readonly deliveryCount: number,
+    readonly timestamp: number,
+    readonly offsetString: string,
+    readonly timestampString: string,
+    readonly key: Buffer | null,
+    readonly value: Buffer | null,
+    readonly headers: HeaderPairs,
+  ) {}
+}
+
 /** Calls `deliver` for each record of the slices, in order. Throws RecordFormatError on bytes that are not records. */
 export function deliverSlices(slices: readonly ShareFetchedSlice[], deliver: (record: DeliveredRecord) => void): void {
+  const offsets = new OffsetStrings();
+  const timestamps = new TimestampStrings();
   for (const slice of slices) {
     const reader = new RecordReader(slice.records, slice.recordCount);
     while (reader.next()) {
-      deliver({
-        topic: slice.topic,
-        partition: slice.partition,
-        offset: slice.baseOffset + reader.offsetDelta,
-        deliveryCount: slice.deliveryCount,
-        timestamp: slice.appendTimestamp ?? slice.baseTimestamp + reader.timestampDelta,
-        key: reader.key,
-        value: reader.value,
-        headers: reader.headers ?? NO_HEADERS,
-      });
+      const offset = slice.baseOffset + reader.offsetDelta;
+      const timestamp = slice.appendTimestamp ?? slice.baseTimestamp + reader.timestampDelta;
+      deliver(
+        new Delivered(
+          slice.topic,
+          slice.partition,
+          offset,
+          slice.deliveryCount,
+          timestamp,
+          offsets.of(offset),
+          timestamps.of(timestamp),
+          reader.key,
+          reader.value,
+          reader.headers ?? NO_HEADERS,
+        ),
+      );
     }
   }
 }
@@ -43,16 +75,20 @@ export function deliverEntries(
   deliver: (record: DeliveredRecord) => void,
 ): void {
   for (const r of records) {
-    deliver({
-      topic: r.topic,
-      partition: r.partition,
-      offset: r.offset,
-      deliveryCount: r.deliveryCount,
-      timestamp: r.timestamp,
-      key: bufferOf(r.key),
-      value: bufferOf(r.value),
-      headers: r.headers.map((h) => [h.key, bufferOf(h.value)] as const),
-    });
+    deliver(
+      new Delivered(
+        r.topic,
+        r.partition,
+        r.offset,
+        r.deliveryCount,
+        r.timestamp,
+        String(r.offset),
+        String(r.timestamp),
+        bufferOf(r.key),
+        bufferOf(r.value),
+        r.headers.map((h) => [h.key, bufferOf(h.value)] as const),
+      ),
+    );
   }
 }
 

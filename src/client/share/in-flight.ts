@@ -2,7 +2,7 @@
 // lock renewer's held record, and the outcome the acknowledger queues and the broker answers. A handler
 // that returns at once costs these few objects per record and nothing else (no promise per outcome, no
 // per-record timer or closure beyond the message's reject and release).
-import { pairsToHeaders } from '../../records/index.js';
+import { type DecodedHeaders, pairsToHeaders } from '../../records/index.js';
 import type { AckType, PendingAck } from './acknowledger.js';
 import type { DeliveredRecord } from './delivered.js';
 import type { HeldRecord } from './lock-renewer.js';
@@ -27,17 +27,17 @@ export class InFlightRecord implements PendingAck, HeldRecord {
     this.offset = record.offset;
     this.renewedAt = now;
     this.#refused = refused;
-    const message: ShareMessage = {
-      key: record.key,
-      value: record.value,
-      headers: pairsToHeaders(record.headers),
-      offset: String(record.offset),
-      timestamp: String(record.timestamp),
-      deliveryAttempt: record.deliveryCount,
-      reject: (reason?: string) => this.#decide('reject', reason ?? 'rejected'),
-      release: () => this.#decide('release', null),
-    };
-    this.payload = { topic: record.topic, partition: record.partition, message };
+    const message = new Message(
+      record.key,
+      record.value,
+      record.headers.length === 0 ? new NoHeaders() : pairsToHeaders(record.headers),
+      record.offsetString,
+      record.timestampString,
+      record.deliveryCount,
+      (reason?: string) => this.#decide('reject', reason ?? 'rejected'),
+      () => this.#decide('release', null),
+    );
+    this.payload = new Payload(record.topic, record.partition, message);
   }
 
   /** The handler's result, unless the message decided the outcome already. */
@@ -58,3 +58,46 @@ export class InFlightRecord implements PendingAck, HeldRecord {
     this.errorMessage = errorMessage;
   }
 }
+
+/**
+ * The handler's payload, its message and the message's empty headers are made by these constructors rather
+ * than by object literals: V8 may decide, after a young-generation collection that finds most of a
+ * literal's objects alive, to allocate that literal's objects in the old generation from then on (each then
+ * costs a full collection's work); objects made by `new` are always allocated young. Their prototype is
+ * Object.prototype, so they are plain objects with the same own enumerable fields, in the same order, as
+ * the literals were (a user's destructured `reject` and `release` are own closures, as before).
+ */
+function PlainMessage(
+  this: ShareMessage,
+  key: Buffer | null,
+  value: Buffer | null,
+  headers: DecodedHeaders,
+  offset: string,
+  timestamp: string,
+  deliveryAttempt: number,
+  reject: (reason?: string) => void,
+  release: () => void,
+) {
+  this.key = key;
+  this.value = value;
+  this.headers = headers;
+  this.offset = offset;
+  this.timestamp = timestamp;
+  this.deliveryAttempt = deliveryAttempt;
+  this.reject = reject;
+  this.release = release;
+}
+PlainMessage.prototype = Object.prototype;
+const Message = PlainMessage as unknown as new (...fields: Parameters<typeof PlainMessage>) => ShareMessage;
+
+function PlainPayload(this: EachShareMessagePayload, topic: string, partition: number, message: ShareMessage) {
+  this.topic = topic;
+  this.partition = partition;
+  this.message = message;
+}
+PlainPayload.prototype = Object.prototype;
+const Payload = PlainPayload as unknown as new (...fields: Parameters<typeof PlainPayload>) => EachShareMessagePayload;
+
+function EmptyHeaders(): void {}
+EmptyHeaders.prototype = Object.prototype;
+const NoHeaders = EmptyHeaders as unknown as new () => DecodedHeaders;

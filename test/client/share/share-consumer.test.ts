@@ -267,6 +267,60 @@ describe('shareConsumer', () => {
     await producer.disconnect();
   });
 
+  it('hands the handler a plain kafkajs-style message whose destructured reject and release work', async () => {
+    const { client, producer } = await setup('plain');
+    const sentAt = Date.now();
+    await producer.send({
+      topic: 'plain',
+      messages: [{ value: 'ok' }, { value: 'bad', headers: { kind: 'x' } }, { value: 'again' }],
+    });
+    const seen: Array<{ keys: string[]; plain: boolean; offset: string; timestamp: string; headers: object }> = [];
+    const settledValues: string[] = [];
+    await worker(client, 'plain', { groupId: 'g', maxInFlight: 1 }, async (payload) => {
+      const { topic, partition, message } = payload;
+      const { value, offset, timestamp, headers, reject, release } = message;
+      seen.push({
+        keys: Object.keys({ topic, partition, ...message }),
+        plain:
+          Object.getPrototypeOf(message) === Object.prototype && Object.getPrototypeOf(payload) === Object.prototype,
+        offset,
+        timestamp,
+        headers: { ...headers },
+      });
+      if (value!.toString() === 'bad') reject('malformed');
+      else if (value!.toString() === 'again' && !settledValues.includes('again-released')) {
+        settledValues.push('again-released');
+        release();
+      } else settledValues.push(value!.toString());
+    });
+    await waitFor(() => settledValues.includes('again'));
+    expect(seen.map((s) => s.offset)).toEqual(['0', '1', '2', '2']);
+    for (const s of seen) {
+      expect(s.plain).toBe(true);
+      expect(s.keys).toEqual([
+        'topic',
+        'partition',
+        'key',
+        'value',
+        'headers',
+        'offset',
+        'timestamp',
+        'deliveryAttempt',
+        'reject',
+        'release',
+      ]);
+      expect(Number(s.timestamp)).toBeGreaterThanOrEqual(sentAt - 1000);
+      expect(String(Number(s.timestamp))).toBe(s.timestamp);
+    }
+    expect(seen[0]!.headers).toEqual({});
+    expect(seen[1]!.headers).toEqual({ kind: Buffer.from('x') });
+    const admin = client.admin();
+    await admin.connect();
+    await waitFor(async () => (await admin.fetchTopicOffsets('plain.dlq').catch(() => []))[0]?.high === '1');
+    await admin.disconnect();
+    await producer.disconnect();
+  });
+
   it('holds a delayed record until its time and hands out higher priorities first', async () => {
     const { client, producer } = await setup('timed');
     const deliverAt = Date.now() + 700;
