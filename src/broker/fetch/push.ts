@@ -86,6 +86,16 @@ function positionsOf(request: FetchPushRequest): ReadRequest {
   };
 }
 
+/** A pushed frame names only the partitions it carries records of (the final frame names them all). */
+function withRecords(topics: FetchPushResponse['topics']): FetchPushResponse['topics'] {
+  const out: FetchPushResponse['topics'] = [];
+  for (const t of topics) {
+    const partitions = t.partitions.filter((p) => p.records.length > 0);
+    if (partitions.length > 0) out.push({ name: t.name, partitions });
+  }
+  return out;
+}
+
 function advance(reading: ReadRequest, positions: readonly number[]): void {
   let i = 0;
   for (const t of reading.topics) for (const p of t.partitions) p.fetchOffset = positions[i++]!;
@@ -132,7 +142,12 @@ export const fetchPushHandler = defineHandler(FetchPushApi, async (request, brok
         advance(reading, round.positions);
         for (const n of round.next) readAhead.start(n.key, n.log, n.offset, n.maxBytes, n.maxOffset);
         if (fetchChannel.hasSubscribers) publishFetched(round.response);
-        const { body, tail } = FetchPushApi.encodeResponse({ ...round.response, final: false, throttleTimeMs: 0 });
+        const { body, tail } = FetchPushApi.encodeResponse({
+          errorCode: 0,
+          final: false,
+          throttleTimeMs: 0,
+          topics: withRecords(round.response.topics),
+        });
         const leases = round.leases;
         const written = leases.length > 0 ? () => releaseAll(broker, leases) : () => {};
         // The frame's bytes now count as a pushed frame's (until written), no longer as this request's.

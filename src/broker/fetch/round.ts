@@ -25,12 +25,7 @@
 // read-only; with authorization on, reading one needs Read on it like any topic.
 import { notLeaderError } from '../cluster/leadership.js';
 import type { PartitionLog } from '../../../storage/index.js';
-import {
-  ErrorCode,
-  type FetchPartitionResult,
-  type FetchRequest,
-  type FetchResponse,
-} from '../../protocol/index.js';
+import { ErrorCode, type FetchPartitionResult, type FetchRequest, type FetchResponse } from '../../protocol/index.js';
 import { fetchChannel, type FetchEvent } from '../diagnostics.js';
 import { partitionError, toPartitionError } from '../handlers/storage-errors.js';
 import type { Answer, BrokerContext, RequestContext } from '../handlers/types.js';
@@ -280,4 +275,3 @@ export function publishFetched(response: Answer<FetchResponse>): void {
     }
   }
 }
-
