@@ -96,6 +96,21 @@ function withRecords(topics: FetchPushResponse['topics']): FetchPushResponse['to
   return out;
 }
 
+/**
+ * Whether every position stands exactly at its partition's high watermark as `ends` (visibleEnds) saw it:
+ * a read would find nothing. A missing log or a position past the end is left to the read (its error).
+ */
+function atEnds(reading: ReadRequest, ends: readonly unknown[]): boolean {
+  let i = 0;
+  for (const t of reading.topics) {
+    for (const p of t.partitions) {
+      if (ends[i] === undefined || ends[i] === null || p.fetchOffset !== ends[i + 1]) return false;
+      i += 2;
+    }
+  }
+  return true;
+}
+
 function advance(reading: ReadRequest, positions: readonly number[]): void {
   let i = 0;
   for (const t of reading.topics) for (const p of t.partitions) p.fetchOffset = positions[i++]!;
@@ -134,39 +149,44 @@ export const fetchPushHandler = defineHandler(FetchPushApi, async (request, brok
         continue;
       }
       const before = visibleEnds(reading, broker);
-      reading.maxBytes = oneAnswer ? request.maxBytes : Math.min(request.maxBytes, stream.credit);
-      const round = await readAll(reading, broker, ctx, readAhead);
-      if (round.failed || (oneAnswer && round.bytes > 0)) return final(round);
-      if (round.bytes > 0) {
-        stream.spend(round.bytes);
-        advance(reading, round.positions);
-        for (const n of round.next) readAhead.start(n.key, n.log, n.offset, n.maxBytes, n.maxOffset);
-        if (fetchChannel.hasSubscribers) publishFetched(round.response);
-        const { body, tail } = FetchPushApi.encodeResponse({
-          errorCode: 0,
-          final: false,
-          throttleTimeMs: 0,
-          topics: withRecords(round.response.topics),
-        });
-        const leases = round.leases;
-        const written = leases.length > 0 ? () => releaseAll(broker, leases) : () => {};
-        // The frame's bytes now count as a pushed frame's (until written), no longer as this request's.
-        const pushed = push(encodeResponseFrame(streamId, body, tail), written);
-        ctx.responseMemory.hold(0);
-        if (!pushed) return final(null);
-        lastPush = performance.now();
-        continue;
+      // Every position at its partition's end (the usual case right after a push): nothing to read yet.
+      let round: ReadRound | null = null;
+      if (!atEnds(reading, before)) {
+        reading.maxBytes = oneAnswer ? request.maxBytes : Math.min(request.maxBytes, stream.credit);
+        round = await readAll(reading, broker, ctx, readAhead);
+        if (round.failed || (oneAnswer && round.bytes > 0)) return final(round);
+        if (round.bytes > 0) {
+          stream.spend(round.bytes);
+          advance(reading, round.positions);
+          for (const n of round.next) readAhead.start(n.key, n.log, n.offset, n.maxBytes, n.maxOffset);
+          if (fetchChannel.hasSubscribers) publishFetched(round.response);
+          const { body, tail } = FetchPushApi.encodeResponse({
+            errorCode: 0,
+            final: false,
+            throttleTimeMs: 0,
+            topics: withRecords(round.response.topics),
+          });
+          const leases = round.leases;
+          const written = leases.length > 0 ? () => releaseAll(broker, leases) : () => {};
+          // The frame's bytes now count as a pushed frame's (until written), no longer as this request's.
+          const pushed = push(encodeResponseFrame(streamId, body, tail), written);
+          ctx.responseMemory.hold(0);
+          if (!pushed) return final(null);
+          lastPush = performance.now();
+          continue;
+        }
       }
-      if (idleLeft <= 0) return final(round);
+      // The final frame of an idle stream carries the watermarks of a read (the last one, or one made now).
+      if (idleLeft <= 0) return final(round ?? (await readAll(reading, broker, ctx, readAhead)));
       const armed = armStream(keys, stream, broker, ctx.signal);
       try {
         if (movedSince(before, reading, broker)) {
-          releaseAll(broker, round.leases); // read again at once
+          if (round) releaseAll(broker, round.leases); // read again at once
           continue;
         }
         // Timed out: nothing was appended since the arming, nor between the read and it: the read stands.
-        if (!(await armed.wait(idleLeft))) return final(round);
-        releaseAll(broker, round.leases);
+        if (!(await armed.wait(idleLeft))) return final(round ?? (await readAll(reading, broker, ctx, readAhead)));
+        if (round) releaseAll(broker, round.leases);
       } finally {
         armed.cancel();
       }
