@@ -5,9 +5,10 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { describe, expect, it } from 'vitest';
 import { logLevel, Sluice, type Consumer } from '../../src/client/index.js';
-import { ApiKey } from '../../src/protocol/index.js';
+import { ApiKey, ApiVersionsApi } from '../../src/protocol/index.js';
 import type { FetchPushCreditRequest, FetchPushRequest } from '../../src/protocol/index.js';
 import { nextEvent } from '../helpers/wait-for.js';
+import { WireClient } from '../helpers/wire-client.js';
 import { cleanedUpAfterEach, sdkClient, str, waitFor } from './helpers.js';
 import { type InterceptedBroker, startInterceptedBroker } from './intercepted-broker.js';
 
@@ -214,5 +215,30 @@ describe('consumer push mode', () => {
     const streamsBy = (clientId: string) => run.broker!.of(ApiKey.FetchPush).filter((r) => r.clientId === clientId);
     expect(streamsBy('fetching')).toEqual([]);
     expect(streamsBy('pushed').length).toBeGreaterThan(0);
+  });
+
+  it('a broker that does not list FetchPush (an older one) is fetched as before', async () => {
+    run.broker = await startInterceptedBroker([{ name: 't', partitions: 1 }]);
+    const wire = await WireClient.connect(run.broker.port);
+    const versions = await wire.request(ApiVersionsApi, {});
+    wire.destroy();
+    const older = versions.apiVersions.filter(
+      (v) => v.apiKey !== ApiKey.FetchPush && v.apiKey !== ApiKey.FetchPushCredit,
+    );
+    run.broker.broker.intercept(ApiKey.ApiVersions, () => ({ respond: { ...versions, apiVersions: older } }), {
+      keep: true,
+    });
+    const sluice = sdkClient(run.broker.port);
+    const c = consumerOf(sluice, { maxWaitTimeInMs: 100 });
+    await c.connect();
+    c.assign([{ topic: 't', partitions: [0], fromBeginning: true }]);
+    const got: string[] = [];
+    await c.run({ eachMessage: async ({ message }) => void got.push(str(message.value)!) });
+    await answered(c, 2);
+    await produceEach(sluice, 't', 0, range('v', 20));
+    await waitFor(() => got.length === 20);
+    expect(got).toEqual(range('v', 20));
+    expect(run.broker.of(ApiKey.FetchPush)).toEqual([]);
+    expect(run.broker.of(ApiKey.Fetch).length).toBeGreaterThan(2);
   });
 });
