@@ -101,6 +101,42 @@ describe('consumer push mode', () => {
     }
   });
 
+  it('bursts with pauses between them, a small credit and a slow handler: every record once, in order', async () => {
+    run.broker = await startInterceptedBroker([{ name: 't', partitions: 2 }]);
+    const sluice = sdkClient(run.broker.port);
+    // Credit of 16 KiB: used up within a burst, so the stream waits for top-ups; idle streams end after 50 ms
+    // between bursts and the loop opens new ones (or fetches first): many switches between the two paths.
+    const c = consumerOf(sluice, { maxBytes: 16 * 1024, maxWaitTimeInMs: 50 });
+    await c.connect();
+    c.assign([{ topic: 't', partitions: [0, 1], fromBeginning: true }]);
+    const got: Record<number, string[]> = { 0: [], 1: [] };
+    let n = 0;
+    await c.run({
+      eachMessage: async ({ partition, message }) => {
+        got[partition]!.push(str(message.value)!.slice(0, 6));
+        if (++n % 97 === 0) await new Promise((resolve) => setImmediate(resolve));
+      },
+    });
+    const producer = sluice.producer();
+    await producer.connect();
+    const sent: Record<number, string[]> = { 0: [], 1: [] };
+    for (let burst = 0; burst < 12; burst++) {
+      const messages = Array.from({ length: 20 + ((burst * 37) % 60) }, (_, i) => {
+        const partition = (burst + i) % 2;
+        const value = `${burst}`.padStart(2, '0') + `${i}`.padStart(4, '0');
+        sent[partition]!.push(value);
+        return { partition, value: value.padEnd(400, '.') };
+      });
+      await producer.send({ topic: 't', messages });
+      if (burst % 3 === 2) await answered(c, 2); // let the streams go idle and open again
+    }
+    await producer.disconnect();
+    await waitFor(() => got[0]!.length + got[1]!.length === sent[0]!.length + sent[1]!.length, { timeoutMs: 15_000 });
+    expect(got).toEqual(sent);
+    expect(run.broker.of(ApiKey.FetchPush).length).toBeGreaterThan(1);
+    expect(run.broker.of(ApiKey.FetchPushCredit).length).toBeGreaterThan(0); // credit ran out and was topped up
+  });
+
   it('a seek while the stream is open re-reads from the new position, then goes on with new records', async () => {
     run.broker = await startInterceptedBroker([{ name: 't', partitions: 1 }]);
     const sluice = sdkClient(run.broker.port);
