@@ -157,7 +157,7 @@ for (let run = 0; run < runs; run++) {
       if (s.requests) {
         const per = (n: number | undefined) => (n ? (s.sent / n).toFixed(2) : '–');
         process.stdout.write(
-          `  records per produce request ${per(s.requests.producer.Produce)}, per fetch ${per(s.requests.consumer.Fetch)} (requests: producer ${JSON.stringify(s.requests.producer)}, consumer ${JSON.stringify(s.requests.consumer)})\n`,
+          `  records per produce request ${per(s.requests.producer.Produce)}, per fetch answer or pushed frame ${per(s.requests.consumer.answers ?? s.requests.consumer.Fetch)} (requests: producer ${JSON.stringify(s.requests.producer)}, consumer ${JSON.stringify(s.requests.consumer)})\n`,
         );
       }
       if (!args.includes('--no-floor')) {

@@ -1,7 +1,8 @@
 // The consumer of the latency bench in its own process, as a real consuming application runs (forked by
 // bench/lib/workloads.ts latency with consumer: 'process'). IPC: parent sends { address, topic, trace };
 // child answers 'ready' once run() started, then on 'stop' disconnects and answers { sentAt, arrivedAt, offsets, trace,
-// requests (with countRequests: its requests by API) }.
+// requests (with countRequests: its requests by API, and under `answers` the fetch responses and pushed
+// FetchPush frames it received: its FETCH events) }.
 import { Sluice } from '../../src/index.js';
 import { monoMs, startTrace, type Trace } from './latency-trace-hooks.js';
 import { countClientRequests } from './workloads.js';
@@ -21,6 +22,8 @@ process.once('message', async (start: Start) => {
   const consumer = new Sluice({ clientId: 'bench-consumer', brokers: [start.address], logLevel: 0 }).consumer({
     maxWaitTimeInMs: 500,
   });
+  let answers = 0;
+  if (start.countRequests) consumer.on(consumer.events.FETCH, () => void answers++);
   await consumer.connect();
   await consumer.subscribe({ topic: start.topic, fromBeginning: false });
   const sentAt: number[] = [];
@@ -36,7 +39,13 @@ process.once('message', async (start: Start) => {
   process.once('message', async () => {
     await consumer.disconnect();
     const trace: Trace | undefined = stopTrace?.();
-    await send({ sentAt, arrivedAt, offsets, trace, ...(stopCounting ? { requests: stopCounting() } : {}) });
+    await send({
+      sentAt,
+      arrivedAt,
+      offsets,
+      trace,
+      ...(stopCounting ? { requests: { ...stopCounting(), answers } } : {}),
+    });
     process.disconnect();
   });
   await send('ready');

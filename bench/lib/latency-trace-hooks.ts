@@ -97,7 +97,7 @@ export interface Trace {
   /**
    * Per-record stages: [monotonic ms, stage, first offset, end offset (exclusive)]. Producer: `commit` (the
    * records' batch taken into a produce request). Broker: `append` (append done), `read` (a read returned
-   * them). Consumer: `absorb` (the fetch response holding them decoded into the partition buffer), `slice`
+   * them). Consumer: `absorb` (the fetch response or pushed frame holding them decoded into the partition buffer), `slice`
    * (decoded into messages for the handler).
    */
   spans: Array<[number, string, number, number]>;
@@ -135,20 +135,20 @@ function hookRecordStages(role: Role, spans: Recorder): () => void {
   }
   // The consumer.
   type State = { fetchOffset: number };
-  const fetcher = Fetcher.prototype as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+  const fetcher = Fetcher.prototype as unknown as Record<string, (...args: unknown[]) => unknown>;
   const runner = Runner.prototype as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
-  const absorb = fetcher.absorb!;
+  // `buffer`: a fetch answer's or a pushed FetchPush frame's records of one partition into its buffer.
+  const buffer = fetcher.buffer!;
   const takeBatch = runner.takeBatch!;
   const ABSORB = spans.kind('absorb');
   const SLICE = spans.kind('slice');
-  fetcher.absorb = function (this: unknown, ...args: unknown[]) {
+  fetcher.buffer = function (this: unknown, ...args: unknown[]) {
     const at = monoMs();
     const state = args[0] as State;
     const from = args[2] as number;
-    return absorb.apply(this, args).then((r) => {
-      if (state.fetchOffset > from) spans.push(at, ABSORB, from, state.fetchOffset);
-      return r;
-    });
+    const r = buffer.apply(this, args);
+    if (state.fetchOffset > from) spans.push(at, ABSORB, from, state.fetchOffset);
+    return r;
   };
   runner.takeBatch = function (this: unknown, ...args: unknown[]) {
     return takeBatch.apply(this, args).then((taken) => {
@@ -158,7 +158,7 @@ function hookRecordStages(role: Role, spans: Recorder): () => void {
     });
   };
   return () => {
-    fetcher.absorb = absorb;
+    fetcher.buffer = buffer;
     runner.takeBatch = takeBatch;
   };
 }

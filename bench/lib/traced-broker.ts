@@ -62,6 +62,14 @@ conn.flush = function (this: object & { slots: Array<{ done: boolean; frame: Buf
   if (bytes > 0) events.push(now(), connectionKinds(this).write, bytes);
   return flush.call(this);
 };
+// A FetchPush stream's frames are written outside flush() (Connection.pushFrame): the same write event.
+const pushFrame = conn.pushFrame!;
+conn.pushFrame = function (this: object, frame: unknown, written: unknown) {
+  let bytes = 0;
+  for (const c of frame as Buffer[]) bytes += c.length;
+  events.push(now(), connectionKinds(this).write, bytes);
+  return pushFrame.call(this, frame, written);
+};
 const waiters = PartitionWaiters.prototype as unknown as AnyProto;
 const notify = waiters.notify!;
 waiters.notify = function (this: { size: number }, ...args: unknown[]) {

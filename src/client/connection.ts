@@ -62,6 +62,18 @@ export interface RequestOptions {
   timeoutMs?: number;
   /** false: resolve (with undefined) once the bytes are handed to the socket; the broker sends nothing. */
   expectResponse?: boolean;
+  /**
+   * A request answered by a stream of frames (FetchPush): every frame before the last (`final` false) goes
+   * to `stream.frame`, and the timeout starts again at each; the promise resolves with the last one.
+   * `stream.id` is set to the request's correlationId (the stream's id) when it is sent.
+   */
+  stream?: ResponseStream;
+}
+
+/** See RequestOptions.stream. */
+export interface ResponseStream {
+  id: number;
+  frame(response: unknown): void;
 }
 
 interface Pending {
@@ -74,6 +86,8 @@ interface Pending {
   sentAt: number;
   /** Milliseconds it waited for a throttle before it was sent (0: none, or nobody listens). */
   pendingDuration: number;
+  /** A stream request's (RequestOptions.stream): where frames before the final one go. */
+  stream: ResponseStream | null;
 }
 
 /** A request made while the connection is throttled: sent when the throttle ends (or failed on close). */
@@ -249,6 +263,12 @@ export class Connection {
     return Math.min(range.maxVersion, api.maxVersion);
   }
 
+  /** Whether the broker serves `api` (as listed by ApiVersions when the connection opened). */
+  supports(api: ApiSpec<unknown, unknown>): boolean {
+    const range = this.versions.get(api.key);
+    return range !== undefined && range.maxVersion >= api.minVersion && range.minVersion <= api.maxVersion;
+  }
+
   /** Sends a typed request. */
   send<Req, Res>(
     api: ApiSpec<Req, Res>,
@@ -308,6 +328,7 @@ export class Connection {
         const sentAt = createdAt > 0 && mustWait ? Date.now() : createdAt;
         const timeoutMs = options.timeoutMs ?? this.options.requestTimeout;
         const timer = setTimeout(() => this.onTimeout(correlationId, timeoutMs), timeoutMs);
+        if (options.stream) options.stream.id = correlationId;
         this.pending.set(correlationId, {
           api: api as ApiSpec<unknown, unknown>,
           version,
@@ -316,6 +337,7 @@ export class Connection {
           timer,
           sentAt,
           pendingDuration: sentAt - createdAt,
+          stream: options.stream ?? null,
         });
         if (network?.wantsQueueSize) this.reportQueueSize();
         this.write(frame);
@@ -484,6 +506,7 @@ export class Connection {
       });
       return;
     }
+    if (entry.stream && !frame.error && this.streamed(entry, entry.stream, frame.body, frame.tail)) return;
     this.pending.delete(frame.correlationId);
     clearTimeout(entry.timer);
     if (this.options.network?.wantsQueueSize) this.reportQueueSize();
@@ -517,6 +540,23 @@ export class Connection {
             ),
       );
     }
+  }
+
+  /**
+   * A frame of a stream request: handed to the stream when it is not the last (true: the request stays
+   * pending, its timeout restarted); false for the last one or an undecodable one, answered as a response.
+   */
+  private streamed(entry: Pending, stream: ResponseStream, body: unknown, tail: Buffer): boolean {
+    let response: { final?: unknown };
+    try {
+      response = entry.api.decodeResponse(body, tail, entry.version) as { final?: unknown };
+    } catch {
+      return false;
+    }
+    if (response.final !== false) return false;
+    entry.timer.refresh();
+    stream.frame(response);
+    return true;
   }
 
   /** Closes the socket and fails everything pending with `error` (retriable connection error by default). */

@@ -55,6 +55,9 @@ export const ApiKey = {
   AlterShareGroupOffsets: 91,
   ListShareGroups: 1000,
   DeleteShareGroups: 1001,
+  // A caught-up consumer's standing fetch (Sluice's own): records pushed as they are appended, against credit.
+  FetchPush: 1010,
+  FetchPushCredit: 1011,
   // Broker to broker (replication, cluster mode): 1100-1199. OffsetForLeaderEpoch has Kafka's semantics
   // (Kafka's key 23) on a number of this range, with the other broker-to-broker APIs.
   ReplicaFetch: 1100,

@@ -61,8 +61,9 @@ const values = (got: Received[]) => got.map((g) => str(g.message.value));
 function fetchesAnswered(c: Consumer, count = 1): Promise<unknown> {
   let answered = 0;
   return nextEvent(c, c.events.REQUEST, {
-    match: (e) => e.payload.apiName === 'Fetch' && ++answered === count,
-    message: `${count} answered Fetch requests`,
+    // A caught-up consumer's fetch is a FetchPush stream, answered when it ends (idle for maxWaitTimeInMs).
+    match: (e) => (e.payload.apiName === 'Fetch' || e.payload.apiName === 'FetchPush') && ++answered === count,
+    message: `${count} answered Fetch or FetchPush requests`,
   });
 }
 

@@ -30,6 +30,8 @@ export class WireClient {
   private readonly waiting = new Map<number, { resolve(r: RawResponse): void; reject(e: Error): void }>();
   /** Every response in the order it arrived (for ordering assertions). */
   readonly arrivals: number[] = [];
+  /** Called with every frame (a FetchPush stream's frames before its final one included). */
+  onFrame: ((response: RawResponse) => void) | null = null;
   private nextCorrelationId = 1;
   private closedError: Error | undefined;
   readonly closed: Promise<void>;
@@ -39,6 +41,7 @@ export class WireClient {
       for (const payload of this.decoder.push(chunk)) {
         const response = decodeResponsePayload(payload);
         this.arrivals.push(response.correlationId);
+        this.onFrame?.(response);
         const w = this.waiting.get(response.correlationId);
         this.waiting.delete(response.correlationId);
         w?.resolve(response);

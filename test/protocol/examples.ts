@@ -194,6 +194,41 @@ export const EXAMPLES: Record<number, { request: unknown; response: unknown }> =
       ],
     },
   },
+  [ApiKey.FetchPush]: {
+    request: {
+      maxIdleMs: 5000,
+      maxBytes: 1000,
+      creditBytes: 4096,
+      isolationLevel: 0,
+      topics: [{ name: 'a', partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 100 }] }],
+    },
+    response: {
+      throttleTimeMs: 0,
+      errorCode: 0,
+      final: false,
+      topics: [
+        {
+          name: 'a',
+          partitions: [
+            {
+              partition: 0,
+              errorCode: 0,
+              errorMessage: null,
+              highWatermark: 1,
+              lastStableOffset: 1,
+              abortedTransactions: null,
+              logStartOffset: 0,
+              records: [batch],
+            },
+          ],
+        },
+      ],
+    },
+  },
+  [ApiKey.FetchPushCredit]: {
+    request: { streamId: 7, creditBytes: 65_536, end: false },
+    response: { throttleTimeMs: 0 },
+  },
   [ApiKey.ListOffsets]: {
     request: { isolationLevel: 0, topics: [{ name: 'a', partitions: [{ partition: 0, timestamp: -1 }] }] },
     response: {

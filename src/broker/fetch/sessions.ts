@@ -1,9 +1,11 @@
 // Fetch's per-connection state, keyed by connection id: each connection's read-ahead (read-ahead.ts),
-// made on its first fetch and dropped when the connection closes (its signal aborts). The transport
-// knows nothing of it; a fetch reaches its connection's state through RequestContext.connectionId.
+// made on its first fetch and dropped when the connection closes (its signal aborts), and its open
+// FetchPush streams (push-stream.ts) by stream id, each removed by its own handler when it ends. The
+// transport knows nothing of it; a fetch reaches its connection's state through RequestContext.connectionId.
 import type { ReadBufferPool } from '../../../storage/index.js';
 import type { MemoryShare } from '../transport/wire.js';
 import { onAbort } from './abort-hooks.js';
+import { PushStream } from './push-stream.js';
 import { FetchReadAhead } from './read-ahead.js';
 
 /** What a fetch request tells of its connection (RequestContext). */
@@ -16,6 +18,7 @@ export interface FetchConnection {
 
 export class FetchSessions {
   readonly #readAheads = new Map<number, FetchReadAhead>();
+  readonly #streams = new Map<number, Map<number, PushStream>>();
 
   constructor(
     private readonly pool: ReadBufferPool,
@@ -43,5 +46,34 @@ export class FetchSessions {
       readAhead.close();
     });
     return readAhead;
+  }
+
+  /** Opens stream `streamId` (its FetchPush request's correlationId) of this connection; closeStream() ends it. */
+  openStream(ctx: FetchConnection, streamId: number, creditBytes: number): PushStream {
+    const stream = new PushStream(creditBytes);
+    let streams = this.#streams.get(ctx.connectionId);
+    if (!streams) this.#streams.set(ctx.connectionId, (streams = new Map()));
+    streams.get(streamId)?.end(); // a client reusing a correlationId ends the older stream
+    streams.set(streamId, stream);
+    return stream;
+  }
+
+  /** The open stream `streamId` of connection `connectionId`, if any. */
+  streamOf(connectionId: number, streamId: number): PushStream | undefined {
+    return this.#streams.get(connectionId)?.get(streamId);
+  }
+
+  closeStream(ctx: FetchConnection, streamId: number, stream: PushStream): void {
+    const streams = this.#streams.get(ctx.connectionId);
+    if (streams?.get(streamId) !== stream) return;
+    streams.delete(streamId);
+    if (streams.size === 0) this.#streams.delete(ctx.connectionId);
+  }
+
+  /** Open FetchPush streams, every connection's. */
+  get streams(): number {
+    let n = 0;
+    for (const streams of this.#streams.values()) n += streams.size;
+    return n;
   }
 }

@@ -1,12 +1,14 @@
 // Long-poll fetch wake-ups. A fetch that found fewer than minBytes registers one callback on each of its
 // partitions; a successful append (or a topic deletion, or shutdown) calls and drops every callback of
-// that partition. Nothing polls storage on a timer: the only timer is the fetch's own maxWaitMs.
+// that partition. Nothing polls storage on a timer: the only timer is the fetch's own maxWaitMs. A wait
+// that is on no partition (a FetchPush stream out of credit) registers for shutdown alone (registerStop).
 import { partitionKey } from '../partition-key.js';
 
 export type Wake = () => void;
 
 export class PartitionWaiters {
   private readonly waiting = new Map<string, Set<Wake>>();
+  private readonly stopWaiting = new Set<Wake>();
 
   /** Registers `wake` on every partition; returns the function that unregisters it from all of them. */
   register(partitions: ReadonlyArray<{ topic: string; partition: number }>, wake: Wake): () => void {
@@ -33,6 +35,12 @@ export class PartitionWaiters {
     };
   }
 
+  /** Registers `wake` for shutdown only (notifyAll); returns the function that unregisters it. */
+  registerStop(wake: Wake): () => void {
+    this.stopWaiting.add(wake);
+    return () => this.stopWaiting.delete(wake);
+  }
+
   /** Wakes every fetch waiting on this partition. */
   notify(topic: string, partition: number): void {
     // Every append calls this: with nothing parked anywhere, not even the key is built.
@@ -46,8 +54,9 @@ export class PartitionWaiters {
 
   /** Wakes every waiting fetch (shutdown). */
   notifyAll(): void {
-    const sets = [...this.waiting.values()];
+    const sets = [...this.waiting.values(), new Set(this.stopWaiting)];
     this.waiting.clear();
+    this.stopWaiting.clear();
     for (const set of sets) for (const wake of set) wake();
   }
 

@@ -19,6 +19,8 @@ import { describeClientQuotasHandler } from './describe-client-quotas.js';
 import { describeConfigsHandler } from './describe-configs.js';
 import { describeUserScramCredentialsHandler } from './describe-user-scram-credentials.js';
 import { fetchHandler } from '../fetch/handler.js';
+import { fetchPushHandler } from '../fetch/push.js';
+import { fetchPushCreditHandler } from '../fetch/push-credit.js';
 import { GROUP_HANDLERS } from './group-handlers.js';
 import { initProducerIdHandler } from './init-producer-id.js';
 import { addPartitionsToTxnHandler } from './add-partitions-to-txn.js';
@@ -54,6 +56,8 @@ export const BROKER_HANDLERS: readonly Handler[] = [
   alterConfigsHandler,
   produceHandler,
   fetchHandler,
+  fetchPushHandler,
+  fetchPushCreditHandler,
   listOffsetsHandler,
   initProducerIdHandler,
   addPartitionsToTxnHandler,

@@ -104,6 +104,11 @@ export interface RequestContext {
   afterResponseWritten(callback: () => void): void;
   /** This request's response bytes in the broker's memory budget (src/broker/transport/memory-budget.ts). */
   readonly responseMemory: ResponseMemory;
+  /**
+   * Writes a frame of this request's stream now, ahead of its response (FetchPush; Exchange.push). Only
+   * the native wire has it. False: the connection has closed, nothing was written.
+   */
+  readonly push?: (frame: Buffer[], written: () => void) => boolean;
   /** The connection's share of the memory budget, for optional work that outlives the request (read-ahead). */
   readonly connectionMemory: MemoryShare;
 }

@@ -290,6 +290,7 @@ function requestContext(header: DecodedRequestFrame, exchange: Exchange): Reques
     signal: connection.signal,
     afterResponseWritten: (callback) => exchange.afterResponseWritten(callback),
     responseMemory: exchange.responseMemory,
+    push: (frame, written) => exchange.push(frame, written),
     connectionMemory: connection.memory,
   };
 }

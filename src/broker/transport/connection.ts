@@ -107,6 +107,10 @@ class Slot implements Exchange, ResponseMemory {
     this.connection.holdFor(ms);
   }
 
+  push(frame: Buffer[], written: () => void): boolean {
+    return this.connection.pushFrame(frame, written);
+  }
+
   reserve(wanted: number): number {
     this.hold(0);
     this.responseBytes = this.connection.memory.reserveUpTo(wanted);
@@ -323,6 +327,26 @@ export class Connection implements ConnectionFacts, WatchedConnection {
     this.updateFlow();
   }
 
+  /**
+   * A frame written now, outside the slots' order (Exchange.push). Whole frames never interleave: every
+   * write, a slot's or a pushed one, hands the writer one complete frame. Counted in the response budget
+   * until written, like a slot's response.
+   */
+  pushFrame(frame: Buffer[], written: () => void): boolean {
+    if (this.isClosed || this.failed || this.socket.destroyed) return false;
+    const bytes = byteLength(frame);
+    this.memory.charge(bytes);
+    this.responsesHold(bytes);
+    this.writer.beginBatch();
+    const flowing = this.writer.write(frame, (error) => {
+      if (!error) written();
+      this.responseReleased(bytes);
+    });
+    this.writer.endBatch();
+    if (!flowing) this.writeBlocked = true;
+    return true;
+  }
+
   /** Called by a slot whose response's bytes changed by `delta`. */
   responsesHold(delta: number): void {
     this.responseBytes += delta;
@@ -376,6 +400,12 @@ export class Connection implements ConnectionFacts, WatchedConnection {
     slot.hold(byteLength(frame));
     this.inFlight--;
     this.answeredUnflushed++;
+    // No frame (acks=0, FetchPushCredit) and the last slot: it needs no place in the order, so it does not
+    // wait behind an earlier slot that is still open (a long poll, a FetchPush stream) to be let go.
+    if (frame === null && this.slots[this.slots.length - 1] === slot) {
+      this.slots.pop();
+      if (this.slots.length === 0) this.notifyIdle();
+    }
     this.scheduleFlush();
   }
 

@@ -71,6 +71,12 @@ export interface Exchange {
   /** The response was replaced (by an error frame): the afterResponseWritten callbacks are dropped. */
   discardAfterWrite(): void;
   /**
+   * Writes a frame now, ahead of the response order (a stream's frames before its final response:
+   * FetchPush). Its bytes are held in the memory budget until written; `written` runs once the kernel has
+   * them (not on failure). False, nothing written: the connection has closed.
+   */
+  push(frame: Buffer[], written: () => void): boolean;
+  /**
    * A quota throttle (KIP-219): this request is answered at once, and the connection's next request is
    * neither read nor served until `ms` have passed. The connection is never closed for it.
    */

@@ -18,12 +18,26 @@
 // cover it (or covers an older position), and that fetch has been out for IDLE_FETCH_MS — a long poll
 // waiting for data, not one carrying it — the fetch is cancelled by closing its connection and sent again
 // with the partition, instead of the partition waiting up to maxWaitTimeInMs for the long poll to end.
+//
+// Push (FetchPush, src/protocol/apis/fetch-push.ts): once a fetch found every partition it asked for at
+// its end (fetchOffset at the high watermark, or the last stable offset under read_committed), the loop
+// opens a stream in place of the next fetch: the broker pushes records as they are appended, with no
+// request per burst, until the stream ends (idle for maxWaitTimeInMs: opened again at once; an error in
+// its last frame: handled as a fetch's, then plain fetches). Credit bounds it: what the broker may still
+// push plus what the stream's partitions hold buffered stays within maxBytes (plus one batch); each frame
+// and each runner wake-up tops the credit up (FetchPushCredit) once that sum falls to half of maxBytes. A
+// stream's partitions count as fetching; a seek, pause, revocation, new partition or one ready again
+// while the stream does not cover it (wake()) ends the stream (FetchPushCredit end) and the loop fetches
+// again, dropping what arrives for a partition whose epoch moved, as for a fetch. A broker without
+// FetchPush, minBytes above 1, or pushWhenCaughtUp false: plain fetches only.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FetchApi, type FetchPartitionResult } from '../../protocol/apis/fetch.js';
+import { FetchPushApi, type FetchPushResponse } from '../../protocol/apis/fetch-push.js';
+import { FetchPushCreditApi } from '../../protocol/apis/fetch-push-credit.js';
 import { AbortedTransactionFilter } from './aborted-transactions.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { needsMetadataRefresh, STALE_METADATA_CODES, type Cluster } from '../cluster.js';
-import type { Connection } from '../connection.js';
+import type { Connection, ResponseStream } from '../connection.js';
 import { SluiceProtocolError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { jitter, RetrySchedule, type ResolvedRetryOptions } from '../retry.js';
@@ -53,6 +67,8 @@ export interface FetcherOptions {
   reuseFetchBuffers: boolean;
   /** 0 read_uncommitted, 1 read_committed (ConsumerConfig.readUncommitted false, the default). */
   isolationLevel: 0 | 1;
+  /** ConsumerConfig.pushWhenCaughtUp: a caught-up loop opens a FetchPush stream (see Push above). */
+  push: boolean;
   requestTimeout: number;
   retry: ResolvedRetryOptions;
   /** FETCH_START / FETCH go here. */
@@ -76,12 +92,26 @@ interface InFlightFetch {
   /** Looks again (at recheckAt) when a partition the fetch does not cover may become ready. */
   recheck: NodeJS.Timeout | null;
   recheckAt: number;
+  /** A FetchPush stream in place of a fetch: its credit. */
+  push: PushCredit | null;
 }
 
 interface FetchLoop {
   signal: Signal;
   done: Promise<void>;
   inFlight: InFlightFetch | null;
+  /** The last fetch (or stream) left every partition it covered at its end: open a stream next. */
+  caughtUp: boolean;
+}
+
+/** A stream's credit, as the client counts it (see Push above). */
+interface PushCredit {
+  /** The stream's id is set when its request is sent. */
+  stream: ResponseStream;
+  states: PartitionState[];
+  /** Record bytes granted in all, and received in all. */
+  granted: number;
+  received: number;
 }
 
 /**
@@ -134,6 +164,8 @@ export class Fetcher {
     this.states = states;
     if (!this.running) framePool.use(true);
     this.running = true;
+    // A new assignment: streams of the old one end (the loop fetches the new set).
+    for (const loop of this.loops.values()) if (loop.inFlight?.push) this.endStream(loop.inFlight);
     this.ensureLoops();
   }
 
@@ -147,6 +179,7 @@ export class Fetcher {
     for (const loop of this.loops.values()) {
       loop.signal.notify();
       if (loop.inFlight?.recheck) clearTimeout(loop.inFlight.recheck);
+      if (loop.inFlight?.push) this.endStream(loop.inFlight);
     }
   }
 
@@ -154,8 +187,57 @@ export class Fetcher {
   wake(): void {
     for (const [node, loop] of this.loops) {
       loop.signal.notify();
-      if (loop.inFlight) this.cancelIfIdle(node, loop.inFlight);
+      if (loop.inFlight?.push) this.reviewStream(node, loop.inFlight, loop.inFlight.push);
+      else if (loop.inFlight) this.cancelIfIdle(node, loop.inFlight);
     }
+  }
+
+  /**
+   * A stream still covers what its loop should fetch: else it ends. Its partitions not paused, not sought
+   * (epoch), still assigned; no other partition of its node ready for fetching. If it goes on, its credit
+   * is topped up when the runner has drained enough.
+   */
+  private reviewStream(node: number, fetch: InFlightFetch, push: PushCredit): void {
+    if (fetch.cancelled) return;
+    const now = Date.now();
+    for (const s of this.states) {
+      const epoch = fetch.epochs.get(s);
+      const stale =
+        epoch === undefined
+          ? this.wantsData(s) && !s.fetching && now >= s.notBefore && this.leaderOf(s) === node
+          : epoch !== s.epoch || s.paused;
+      if (stale) {
+        this.endStream(fetch);
+        return;
+      }
+    }
+    this.topUp(fetch.connection, push);
+  }
+
+  /** Grants the stream what keeps its buffered bytes plus its credit left at maxBytes, once at half or below. */
+  private topUp(connection: Connection, push: PushCredit): void {
+    const window = this.options.maxBytes;
+    let held = push.granted - push.received;
+    for (const s of push.states) held += s.bufferedBytes;
+    if (held > window / 2) return;
+    const creditBytes = window - held;
+    push.granted += creditBytes;
+    connection
+      .send(FetchPushCreditApi, { streamId: push.stream.id, creditBytes, end: false }, { expectResponse: false })
+      .catch(() => {}); // the connection failed: the stream's request fails with it
+  }
+
+  /** Asks the broker to end the stream; its final frame then ends the loop's round. */
+  private endStream(fetch: InFlightFetch): void {
+    if (fetch.cancelled || !fetch.push) return;
+    fetch.cancelled = true;
+    fetch.connection
+      .send(
+        FetchPushCreditApi,
+        { streamId: fetch.push.stream.id, creditBytes: 0, end: true },
+        { expectResponse: false },
+      )
+      .catch(() => {});
   }
 
   /** Whether `state` wants fetching, backoff aside: not paused, positioned, its prefetch not full. */
@@ -238,7 +320,7 @@ export class Fetcher {
   }
 
   private startLoop(node: number): void {
-    const loop: FetchLoop = { signal: new Signal(), done: Promise.resolve(), inFlight: null };
+    const loop: FetchLoop = { signal: new Signal(), done: Promise.resolve(), inFlight: null, caughtUp: false };
     loop.done = this.loop(node, loop).finally(() => {
       this.loops.delete(node);
       this.ensureLoops();
@@ -269,9 +351,11 @@ export class Fetcher {
         continue;
       }
       try {
-        await this.fetchOnce(node, loop, targets);
+        if (loop.caughtUp && this.options.push && this.options.minBytes <= 1) await this.pushOnce(node, loop, targets);
+        else await this.fetchOnce(node, loop, targets);
         retries.reset();
       } catch (err) {
+        loop.caughtUp = false;
         if (!this.running) return; // the connection was closed under a long poll by stop/disconnect
         if (loop.inFlight?.cancelled) continue; // cancelled by cancelIfIdle: fetch again at once
         const wait = retries.next();
@@ -314,6 +398,7 @@ export class Fetcher {
         cancelled: false,
         recheck: null,
         recheckAt: 0,
+        push: null,
       };
       if (events.listening(ConsumerEvents.FETCH_START)) events.emit(ConsumerEvents.FETCH_START, { nodeId: node });
       const response = await connection.send(
@@ -327,25 +412,146 @@ export class Fetcher {
         },
         { timeoutMs: requestTimeout + maxWaitTimeInMs },
       );
-      if (response.errorCode !== 0) throw new SluiceProtocolError(response.errorCode);
-      const results = new Map<string, FetchPartitionResult>();
-      for (const t of response.topics)
-        for (const p of t.partitions) results.set(topicPartitionKey(t.name, p.partition), p);
-      let numberOfBatches = 0;
-      const lease = new FrameLease();
-      for (let i = 0; i < targets.length; i++) {
-        const state = targets[i]!;
-        const result = results.get(topicPartitionKey(state.topic, state.partition));
-        if (!result) continue;
-        if (result.records[0]?.length) numberOfBatches++;
-        if (this.running && state.epoch === epochs[i]) await this.absorb(state, result, offsets[i]!, epochs[i]!, lease);
-      }
-      lease.settle();
-      if (events.listening(ConsumerEvents.FETCH))
-        events.emit(ConsumerEvents.FETCH, { numberOfBatches, duration: Date.now() - sentAt, nodeId: node });
+      loop.caughtUp = await this.absorbResponse(node, response, targets, epochs, offsets, sentAt);
     } finally {
       for (const s of targets) s.fetching = false;
     }
+  }
+
+  /**
+   * Applies a fetch response (or a stream's frame) to the partitions it answers, whose epoch has not
+   * moved since it was asked for; FETCH is emitted. True when every partition asked for was answered
+   * without error and is now at its end (the loop may open a stream).
+   */
+  private async absorbResponse(
+    node: number,
+    response: Pick<FetchPushResponse, 'errorCode' | 'topics'>,
+    targets: readonly PartitionState[],
+    epochs: readonly number[],
+    offsets: readonly number[],
+    sentAt: number,
+  ): Promise<boolean> {
+    const { events, isolationLevel } = this.options;
+    if (response.errorCode !== 0) throw new SluiceProtocolError(response.errorCode);
+    const results = new Map<string, FetchPartitionResult>();
+    for (const t of response.topics)
+      for (const p of t.partitions) results.set(topicPartitionKey(t.name, p.partition), p);
+    let numberOfBatches = 0;
+    let atEnd = results.size > 0;
+    const lease = new FrameLease();
+    for (let i = 0; i < targets.length; i++) {
+      const state = targets[i]!;
+      const result = results.get(topicPartitionKey(state.topic, state.partition));
+      if (!result) continue;
+      if (result.records[0]?.length) numberOfBatches++;
+      if (this.running && state.epoch === epochs[i]) await this.absorb(state, result, offsets[i]!, epochs[i]!, lease);
+      const end = isolationLevel === 1 ? result.lastStableOffset : result.highWatermark;
+      if (result.errorCode !== 0 || state.fetchOffset < end) atEnd = false;
+    }
+    lease.settle();
+    if (events.listening(ConsumerEvents.FETCH))
+      events.emit(ConsumerEvents.FETCH, { numberOfBatches, duration: Date.now() - sentAt, nodeId: node });
+    return atEnd && results.size === targets.length;
+  }
+
+  /**
+   * A FetchPush stream in place of a fetch, for partitions at their end (see Push above); resolves when it
+   * has ended. Falls back to a fetch on a broker without FetchPush.
+   */
+  private async pushOnce(node: number, loop: FetchLoop, targets: PartitionState[]): Promise<void> {
+    const { cluster, events, maxWaitTimeInMs, maxBytes, requestTimeout } = this.options;
+    const connection = await cluster.fetchConnection(node);
+    if (!connection.supports(FetchPushApi)) return this.fetchOnce(node, loop, targets);
+    const partitionMaxBytes = this.partitionMaxBytes(targets.length);
+    const epochs = targets.map((s) => s.epoch);
+    const byTopic = new Map<string, Array<{ partition: number; fetchOffset: number; partitionMaxBytes: number }>>();
+    for (const s of targets) {
+      s.fetching = true;
+      const list = byTopic.get(s.topic) ?? [];
+      list.push({ partition: s.partition, fetchOffset: s.fetchOffset, partitionMaxBytes });
+      byTopic.set(s.topic, list);
+    }
+    let held = 0;
+    for (const s of targets) held += s.bufferedBytes;
+    let frameAt = Date.now();
+    // Frames are applied as they arrive, in order, synchronously: the next may be decoded in the same turn.
+    const stream: ResponseStream = {
+      id: 0,
+      frame: (response) => {
+        const sentAt = frameAt;
+        frameAt = Date.now();
+        this.absorbPushed(node, fetch, response as FetchPushResponse, targets, epochs, sentAt);
+      },
+    };
+    const push: PushCredit = { stream, states: targets, granted: Math.max(0, maxBytes - held), received: 0 };
+    const fetch: InFlightFetch = {
+      connection,
+      epochs: new Map(targets.map((s, i) => [s, epochs[i]!])),
+      sentAt: frameAt,
+      cancelled: false,
+      recheck: null,
+      recheckAt: 0,
+      push,
+    };
+    loop.inFlight = fetch;
+    try {
+      if (events.listening(ConsumerEvents.FETCH_START)) events.emit(ConsumerEvents.FETCH_START, { nodeId: node });
+      const final = await connection.send(
+        FetchPushApi,
+        {
+          maxIdleMs: maxWaitTimeInMs,
+          maxBytes,
+          creditBytes: push.granted,
+          isolationLevel: this.options.isolationLevel,
+          topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })),
+        },
+        { timeoutMs: requestTimeout + maxWaitTimeInMs, stream },
+      );
+      const offsets = targets.map((s) => s.fetchOffset);
+      const atEnd = await this.absorbResponse(node, final, targets, epochs, offsets, frameAt);
+      // Ended for being idle: open it again at once; ended on request, or on an error: fetch first.
+      loop.caughtUp = atEnd && !fetch.cancelled;
+    } finally {
+      for (const s of targets) s.fetching = false;
+    }
+  }
+
+  /**
+   * A frame the stream pushed: its records buffered at once (pushed frames carry no partition errors: the
+   * broker ends the stream with them, in its final frame). Each partition's records start at its
+   * fetchOffset, where the broker's position for it stands; then the stream is reviewed and its credit topped up.
+   */
+  private absorbPushed(
+    node: number,
+    fetch: InFlightFetch,
+    frame: FetchPushResponse,
+    targets: readonly PartitionState[],
+    epochs: readonly number[],
+    sentAt: number,
+  ): void {
+    const push = fetch.push!;
+    let numberOfBatches = 0;
+    const lease = new FrameLease();
+    for (const t of frame.topics) {
+      for (const p of t.partitions) {
+        const records = p.records[0];
+        if (records?.length) {
+          push.received += records.length;
+          numberOfBatches++;
+        }
+        const i =
+          targets.length === 1 ? 0 : targets.findIndex((s) => s.partition === p.partition && s.topic === t.name);
+        const state = targets[i];
+        if (state && (state.partition !== p.partition || state.topic !== t.name)) continue;
+        if (!state || p.errorCode !== 0 || !this.running || state.epoch !== epochs[i]) continue;
+        this.buffer(state, p, state.fetchOffset, epochs[i]!, lease);
+      }
+    }
+    lease.settle();
+    const { events } = this.options;
+    if (events.listening(ConsumerEvents.FETCH))
+      events.emit(ConsumerEvents.FETCH, { numberOfBatches, duration: Date.now() - sentAt, nodeId: node });
+    this.reviewStream(node, fetch, push);
   }
 
   /** Applies one partition's fetch result to its state. */
@@ -357,6 +563,17 @@ export class Fetcher {
     lease: FrameLease,
   ): Promise<void> {
     if (result.errorCode !== 0) return this.onPartitionError(state, result);
+    this.buffer(state, result, fetchOffset, epoch, lease);
+  }
+
+  /** A partition's records (from fetchOffset, its position when they were asked for) into its buffer. */
+  private buffer(
+    state: PartitionState,
+    result: FetchPartitionResult,
+    fetchOffset: number,
+    epoch: number,
+    lease: FrameLease,
+  ): void {
     state.highWatermark = result.highWatermark;
     const bytes = result.records[0];
     if (!bytes || bytes.length === 0) return;

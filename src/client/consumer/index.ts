@@ -368,6 +368,7 @@ export class Consumer {
       shareMaxBytes: c.maxBytesPerPartition === undefined,
       maxPrefetchBytes: c.maxPrefetchBytesPerPartition,
       reuseFetchBuffers: c.reuseFetchBuffers === true,
+      push: c.pushWhenCaughtUp !== false,
       isolationLevel: c.readUncommitted === true ? 0 : 1,
       requestTimeout: this.clusterOptions.requestTimeout,
       retry: resolveRetryOptions(this.retryOptions),
@@ -484,6 +485,7 @@ export class Consumer {
         if (state.topic === topic && (!partitions || partitions.includes(state.partition))) state.paused = true;
       }
     }
+    this.fetcher?.wake(); // a stream covering a paused partition ends
   }
 
   resume(topicPartitions: Array<{ topic: string; partitions?: number[] }> = []): void {

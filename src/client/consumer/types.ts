@@ -158,6 +158,12 @@ export interface ConsumerConfig {
    * what you keep (`Buffer.from(message.value)`). Offsets, timestamps and header names are not affected.
    */
   reuseFetchBuffers?: boolean;
+  /**
+   * Sluice: once a fetch finds every partition of a broker at its end, have that broker push new records
+   * as they are appended (FetchPush, bounded by credit of maxBytes) instead of sending a fetch per burst
+   * (default true). false: plain fetches only, as kafkajs does.
+   */
+  pushWhenCaughtUp?: boolean;
   /** Sluice: where partitions come from (default: static — subscribe() = all partitions, or assign()). */
   partitionAssignmentSource?: PartitionAssignmentSource;
   /** Assigners offered when joining a group, in order of preference (default DEFAULT_PARTITION_ASSIGNERS: round robin, then range). */

@@ -4,7 +4,32 @@ import { ApiKey, defineApi } from '../api-keys.js';
 import { array, int, message, type MessageValue, records, struct } from '../schema.js';
 import { errorCode, errorMessage, partitionIndex, topicPartitions, throttleTimeMs } from './fields.js';
 
-const MAX_WAIT_LIMIT_MS = 10 * 60_000;
+export const MAX_WAIT_LIMIT_MS = 10 * 60_000;
+
+/** The partitions a fetch reads, each from its position (Fetch, FetchPush). */
+export const fetchTopics = () =>
+  topicPartitions({
+    partition: partitionIndex(),
+    fetchOffset: int(),
+    partitionMaxBytes: int({ min: 1, default: 1024 * 1024 }),
+  });
+
+/** What a fetch answers per partition (Fetch, FetchPush): watermarks and whole batches in the tail. */
+export const fetchedTopics = () =>
+  topicPartitions({
+    partition: partitionIndex(),
+    errorCode: errorCode(),
+    errorMessage: errorMessage(),
+    highWatermark: int(),
+    lastStableOffset: int({ default: -1 }),
+    logStartOffset: int({ default: -1 }),
+    abortedTransactions: array(struct({ producerId: int(), firstOffset: int() }), {
+      nullableVersions: '0+',
+      default: null,
+      doc: 'read_committed: the aborted transactions overlapping the records (their batches are to be dropped)',
+    }),
+    records: records({ chunks: true, doc: 'whole batches: storage chunks on encode, one view on decode' }),
+  });
 
 export const FetchRequestDef = message({
   name: 'FetchRequest',
@@ -21,11 +46,7 @@ export const FetchRequestDef = message({
       default: 0,
       doc: '0 read_uncommitted, 1 read_committed (up to the last stable offset)',
     }),
-    topics: topicPartitions({
-      partition: partitionIndex(),
-      fetchOffset: int(),
-      partitionMaxBytes: int({ min: 1, default: 1024 * 1024 }),
-    }),
+    topics: fetchTopics(),
   },
 });
 
@@ -37,20 +58,7 @@ export const FetchResponseDef = message({
   fields: {
     throttleTimeMs: throttleTimeMs(),
     errorCode: int({ default: 0 }),
-    topics: topicPartitions({
-      partition: partitionIndex(),
-      errorCode: errorCode(),
-      errorMessage: errorMessage(),
-      highWatermark: int(),
-      lastStableOffset: int({ default: -1 }),
-      logStartOffset: int({ default: -1 }),
-      abortedTransactions: array(struct({ producerId: int(), firstOffset: int() }), {
-        nullableVersions: '0+',
-        default: null,
-        doc: 'read_committed: the aborted transactions overlapping the records (their batches are to be dropped)',
-      }),
-      records: records({ chunks: true, doc: 'whole batches: storage chunks on encode, one view on decode' }),
-    }),
+    topics: fetchedTopics(),
   },
 });
 

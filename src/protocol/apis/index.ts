@@ -14,6 +14,8 @@ import { DescribeAclsApi } from './describe-acls.js';
 import { DescribeConfigsApi } from './describe-configs.js';
 import { DescribeGroupsApi } from './describe-groups.js';
 import { FetchApi } from './fetch.js';
+import { FetchPushApi } from './fetch-push.js';
+import { FetchPushCreditApi } from './fetch-push-credit.js';
 import { FindCoordinatorApi } from './find-coordinator.js';
 import { HeartbeatApi } from './heartbeat.js';
 import { InitProducerIdApi } from './init-producer-id.js';
@@ -65,6 +67,8 @@ export const ALL_APIS: readonly AnyNativeApi[] = [
   AlterConfigsApi,
   ProduceApi,
   FetchApi,
+  FetchPushApi,
+  FetchPushCreditApi,
   ListOffsetsApi,
   FindCoordinatorApi,
   JoinGroupApi,
@@ -135,6 +139,8 @@ export * from './describe-acls.js';
 export * from './describe-configs.js';
 export * from './describe-groups.js';
 export * from './fetch.js';
+export * from './fetch-push.js';
+export * from './fetch-push-credit.js';
 export * from './find-coordinator.js';
 export * from './heartbeat.js';
 export * from './init-producer-id.js';

@@ -22,6 +22,8 @@ const PRUNE_AT = 10_000;
 
 const PRODUCE_KEY = 0;
 const FETCH_KEY = 1;
+/** FetchPush: with a quota configured its stream answers once, like a Fetch (src/broker/fetch/push.ts). */
+const FETCH_PUSH_KEY = 1010;
 /**
  * Requests no quota counts (their responses have no throttleTimeMs): ApiVersions and the SASL exchange (a
  * client must be able to log in), and requests between brokers (ReplicaFetch, OffsetForLeaderEpoch,
@@ -81,7 +83,7 @@ export class Throttler {
     if (applicable.time) throttle = Math.max(throttle, this.#take(applicable.time, use.serviceMs, now));
     if (use.apiKey === PRODUCE_KEY && applicable.produce)
       throttle = Math.max(throttle, this.#take(applicable.produce, use.requestBytes, now));
-    else if (use.apiKey === FETCH_KEY && applicable.fetch)
+    else if ((use.apiKey === FETCH_KEY || use.apiKey === FETCH_PUSH_KEY) && applicable.fetch)
       throttle = Math.max(throttle, this.#take(applicable.fetch, use.responseBytes, now));
     return throttle;
   }

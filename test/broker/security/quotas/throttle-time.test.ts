@@ -36,6 +36,8 @@ const BETWEEN_BROKERS: ReadonlySet<number> = new Set([
   ApiKey.WriteTxnOffsets,
   ApiKey.VerifyTxnWrite,
 ]);
+/** Never answered (as a Produce with acks 0): counted by the quotas, the throttle reaches the client in the next answer. */
+const UNANSWERED: ReadonlySet<number> = new Set([ApiKey.FetchPushCredit]);
 
 let t: TestBroker | undefined;
 let k: KafkaTestBroker | undefined;
@@ -66,7 +68,9 @@ describe('throttleTimeMs on every response', () => {
     const metadata = { topics: null, allowAutoTopicCreation: false, includeInternal: false };
     // Spend the burst: from here on every counted request leaves the bucket in debt.
     for (let i = 0; i <= RATE; i++) await client.request(MetadataApi, metadata);
-    const counted = ALL_APIS.filter((api) => !EXEMPT.has(api.key) && !BETWEEN_BROKERS.has(api.key));
+    const counted = ALL_APIS.filter(
+      (api) => !EXEMPT.has(api.key) && !BETWEEN_BROKERS.has(api.key) && !UNANSWERED.has(api.key),
+    );
     const unthrottled: string[] = [];
     for (const api of counted) {
       expect(api.response.fields, api.name).toHaveProperty('throttleTimeMs');

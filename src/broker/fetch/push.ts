@@ -1,0 +1,197 @@
+// FetchPush: a caught-up consumer's standing fetch (src/protocol/apis/fetch-push.ts). The stream reads
+// its partitions from the request's positions, pushes every non-empty read as a frame of its own (written
+// at once through RequestContext.push, ahead of the response order), moves each partition's position past
+// what it pushed, and parks on the partitions' wake-ups (round.ts: arm before looking, so no append is
+// missed) until the next append. So a record appended while the consumer is busy leaves at once, with no
+// fetch request per burst.
+//
+// Bounds: each frame reads at most min(maxBytes, credit left) (the first batch always whole, as Fetch), so
+// the stream pushes at most the credit the client granted plus one batch; out of credit it waits for
+// FetchPushCredit (push-credit.ts) and reads nothing. Pushed frames are held in the connection's response
+// budget until the socket has them.
+//
+// Ends (the request's response, `final` true, written in response order after every pushed frame): after
+// maxIdleMs with nothing pushed (the read's watermarks in it), on FetchPushCredit `end`, on a partition
+// error (the final frame carries it: the client handles it as a Fetch error), when the broker stops; a
+// closed connection ends it with nothing written.
+//
+// Quotas: with any quota configured, the first non-empty read is the final frame itself (the stream is a
+// long poll of one answer), so every answer passes the wire's throttling like a Fetch's.
+import { FetchPushApi, type FetchPushRequest, type FetchPushResponse, ProtocolError } from '../../protocol/index.js';
+import { encodeResponseFrame } from '../../protocol/framing.js';
+import { fetchChannel } from '../diagnostics.js';
+import { type Answer, type BrokerContext, defineHandler } from '../handlers/types.js';
+import { onAbort } from './abort-hooks.js';
+import type { PushStream } from './push-stream.js';
+import {
+  type Armed,
+  movedSince,
+  partitionKeys,
+  publishFetched,
+  type ReadRequest,
+  type ReadRound,
+  readAll,
+  releaseAll,
+  visibleEnds,
+} from './round.js';
+
+/**
+ * Registers a wake-up on the stream's partitions (none while it is out of credit), on its credit and end,
+ * and on the broker stopping; `signal` (the connection closing) ends the wait like a timeout.
+ */
+function armStream(
+  keys: readonly string[] | null,
+  stream: PushStream,
+  broker: BrokerContext,
+  signal: AbortSignal,
+): Armed {
+  let woken = false;
+  let resolveWait: ((woke: boolean) => void) | undefined;
+  const wake = () => {
+    woken = true;
+    resolveWait?.(true);
+  };
+  const unregister = keys ? broker.waiters.registerKeys(keys, wake) : broker.waiters.registerStop(wake);
+  const unwatch = stream.onChange(wake);
+  let timer: NodeJS.Timeout | undefined;
+  let unhook: (() => void) | undefined;
+  return {
+    wait(timeoutMs) {
+      if (woken || broker.stopping || stream.ended) return Promise.resolve(true);
+      if (signal.aborted) return Promise.resolve(false);
+      return new Promise<boolean>((resolve) => {
+        resolveWait = resolve;
+        timer = setTimeout(() => resolve(false), timeoutMs);
+        unhook = onAbort(signal, () => resolve(false));
+      });
+    },
+    cancel() {
+      unregister();
+      unwatch();
+      if (timer) clearTimeout(timer);
+      unhook?.();
+    },
+  };
+}
+
+/** The request's partitions with positions of their own, moved as the stream pushes. */
+function positionsOf(request: FetchPushRequest): ReadRequest {
+  return {
+    maxBytes: request.maxBytes,
+    isolationLevel: request.isolationLevel,
+    topics: request.topics.map((t) => ({
+      name: t.name,
+      partitions: t.partitions.map((p) => ({ ...p })),
+    })),
+  };
+}
+
+/** A pushed frame names only the partitions it carries records of (the final frame names them all). */
+function withRecords(topics: FetchPushResponse['topics']): FetchPushResponse['topics'] {
+  const out: FetchPushResponse['topics'] = [];
+  for (const t of topics) {
+    const partitions = t.partitions.filter((p) => p.records.length > 0);
+    if (partitions.length > 0) out.push({ name: t.name, partitions });
+  }
+  return out;
+}
+
+/**
+ * Whether every position stands exactly at its partition's high watermark as `ends` (visibleEnds) saw it:
+ * a read would find nothing. A missing log or a position past the end is left to the read (its error).
+ */
+function atEnds(reading: ReadRequest, ends: readonly unknown[]): boolean {
+  let i = 0;
+  for (const t of reading.topics) {
+    for (const p of t.partitions) {
+      if (ends[i] === undefined || ends[i] === null || p.fetchOffset !== ends[i + 1]) return false;
+      i += 2;
+    }
+  }
+  return true;
+}
+
+function advance(reading: ReadRequest, positions: readonly number[]): void {
+  let i = 0;
+  for (const t of reading.topics) for (const p of t.partitions) p.fetchOffset = positions[i++]!;
+}
+
+export const fetchPushHandler = defineHandler(FetchPushApi, async (request, broker, ctx) => {
+  const push = ctx.push;
+  if (!push) throw new ProtocolError('UNSUPPORTED_VERSION', 'FetchPush is served on the native protocol only');
+  const streamId = ctx.header.correlationId;
+  const stream = broker.fetchSessions.openStream(ctx, streamId, request.creditBytes);
+  const oneAnswer = !broker.quotas.throttler.idle;
+  const readAhead = broker.fetchSessions.readAheadOf(ctx);
+  const keys = partitionKeys(request);
+  if (readAhead.size > 0) readAhead.retainOnly(new Set(keys));
+  const reading = positionsOf(request);
+  const final = (round: ReadRound | null): Answer<FetchPushResponse> => {
+    if (!round) return { errorCode: 0, final: true, topics: [] };
+    if (round.leases.length > 0) ctx.afterResponseWritten(() => releaseAll(broker, round.leases));
+    if (fetchChannel.hasSubscribers) publishFetched(round.response);
+    return { ...round.response, final: true };
+  };
+  let lastPush = performance.now();
+  try {
+    for (;;) {
+      if (stream.ended || broker.stopping || ctx.signal.aborted) return final(null);
+      const idleLeft = request.maxIdleMs - (performance.now() - lastPush);
+      if (stream.credit <= 0 && !oneAnswer) {
+        // Out of credit: nothing is read until the client grants more (or the idle time runs out).
+        if (idleLeft <= 0) return final(null);
+        const armed = armStream(null, stream, broker, ctx.signal);
+        try {
+          if (!(await armed.wait(idleLeft))) return final(null);
+        } finally {
+          armed.cancel();
+        }
+        continue;
+      }
+      const before = visibleEnds(reading, broker);
+      // Every position at its partition's end (the usual case right after a push): nothing to read yet.
+      let round: ReadRound | null = null;
+      if (!atEnds(reading, before)) {
+        reading.maxBytes = oneAnswer ? request.maxBytes : Math.min(request.maxBytes, stream.credit);
+        round = await readAll(reading, broker, ctx, readAhead);
+        if (round.failed || (oneAnswer && round.bytes > 0)) return final(round);
+        if (round.bytes > 0) {
+          stream.spend(round.bytes);
+          advance(reading, round.positions);
+          for (const n of round.next) readAhead.start(n.key, n.log, n.offset, n.maxBytes, n.maxOffset);
+          if (fetchChannel.hasSubscribers) publishFetched(round.response);
+          const { body, tail } = FetchPushApi.encodeResponse({
+            errorCode: 0,
+            final: false,
+            throttleTimeMs: 0,
+            topics: withRecords(round.response.topics),
+          });
+          const leases = round.leases;
+          const written = leases.length > 0 ? () => releaseAll(broker, leases) : () => {};
+          // The frame's bytes now count as a pushed frame's (until written), no longer as this request's.
+          const pushed = push(encodeResponseFrame(streamId, body, tail), written);
+          ctx.responseMemory.hold(0);
+          if (!pushed) return final(null);
+          lastPush = performance.now();
+          continue;
+        }
+      }
+      // The final frame of an idle stream carries the watermarks of a read (the last one, or one made now).
+      if (idleLeft <= 0) return final(round ?? (await readAll(reading, broker, ctx, readAhead)));
+      const armed = armStream(keys, stream, broker, ctx.signal);
+      try {
+        if (movedSince(before, reading, broker)) {
+          if (round) releaseAll(broker, round.leases); // read again at once
+          continue;
+        }
+        // Timed out: nothing was appended since the arming, nor between the read and it: the read stands.
+        if (!(await armed.wait(idleLeft))) return final(round ?? (await readAll(reading, broker, ctx, readAhead)));
+        if (round) releaseAll(broker, round.leases);
+      } finally {
+        armed.cancel();
+      }
+    }
+  } finally {
+    broker.fetchSessions.closeStream(ctx, streamId, stream);
+  }
+});

@@ -1,0 +1,205 @@
+// FetchPush on the wire: a stream pushes what is appended, frame by frame, each from where the last ended,
+// never more than the credit granted (plus one batch); FetchPushCredit tops it up or ends it; the stream
+// ends on its own after maxIdleMs, with a partition error, and when the broker stops. A plain Fetch beside
+// it on the same broker is unchanged.
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import {
+  ApiKey,
+  ErrorCode,
+  FetchPushApi,
+  FetchPushCreditApi,
+  type FetchPushRequest,
+  type FetchPushResponse,
+} from '../../src/protocol/index.js';
+import { decodeRecordBatches } from '../../src/records/index.js';
+import {
+  batchOf,
+  createTopic,
+  fetchPartition,
+  produce,
+  recordsOf,
+  startBroker,
+  type TestBroker,
+} from '../helpers/broker.js';
+import { removeTempDirs } from '../helpers/temp-dir.js';
+import { waitFor } from '../helpers/wait-for.js';
+import type { RawResponse, WireClient } from '../helpers/wire-client.js';
+
+afterAll(removeTempDirs);
+let broker: TestBroker | undefined;
+afterEach(async () => {
+  await broker?.stop();
+  broker = undefined;
+});
+
+/** An open stream: every frame it got so far (decoded), and its final frame once it ended. */
+interface Stream {
+  id: number;
+  frames: FetchPushResponse[];
+  final: Promise<FetchPushResponse>;
+}
+
+function open(
+  client: WireClient,
+  request: Partial<FetchPushRequest> & { topic: string; fetchOffset?: number },
+): Stream {
+  const { topic, fetchOffset = 0, ...rest } = request;
+  const body: FetchPushRequest = {
+    maxIdleMs: 10_000,
+    maxBytes: 1024 * 1024,
+    creditBytes: 1024 * 1024,
+    isolationLevel: 0,
+    topics: [{ name: topic, partitions: [{ partition: 0, fetchOffset, partitionMaxBytes: 1024 * 1024 }] }],
+    ...rest,
+  };
+  const id = client.newCorrelationId();
+  const frames: FetchPushResponse[] = [];
+  let ended!: (frame: FetchPushResponse) => void;
+  const final = new Promise<FetchPushResponse>((resolve) => (ended = resolve));
+  const decode = (raw: RawResponse) => FetchPushApi.decodeResponse(raw.body, raw.tail, 0);
+  client.onFrame = (raw) => {
+    if (raw.correlationId !== id) return;
+    const frame = decode(raw);
+    frames.push(frame);
+    if (frame.final) ended(frame);
+  };
+  const encoded = FetchPushApi.encodeRequest(body);
+  // Its first frame resolves this; the rest arrive through onFrame. A closed connection rejects it.
+  client.send(ApiKey.FetchPush, 0, encoded.body, encoded.tail, id).catch(() => {});
+  return { id, frames, final };
+}
+
+function grant(client: WireClient, streamId: number, creditBytes: number, end = false): void {
+  client.sendOneWay(ApiKey.FetchPushCredit, FetchPushCreditApi.encodeRequest({ streamId, creditBytes, end }).body);
+}
+
+/** Values of every record the stream's frames carried, in order. */
+async function valuesOf(frames: FetchPushResponse[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const f of frames)
+    for (const t of f.topics)
+      for (const p of t.partitions) {
+        const batches = await decodeRecordBatches(Buffer.concat(p.records));
+        for (const b of batches) for (const r of b.records) out.push(r.value!.toString());
+      }
+  return out;
+}
+
+function recordBytes(frame: FetchPushResponse): number {
+  let n = 0;
+  for (const t of frame.topics) for (const p of t.partitions) for (const c of p.records) n += c.length;
+  return n;
+}
+
+describe('FetchPush', () => {
+  it('pushes each append as a frame of its own, in order, without a request per frame', async () => {
+    broker = await startBroker();
+    const producer = await broker.client();
+    await createTopic(producer, 't');
+    const consumer = await broker.client();
+    const stream = open(consumer, { topic: 't' });
+    for (let i = 0; i < 5; i++) {
+      await produce(producer, 't', 0, batchOf([`v${i}`]));
+      await waitFor(() => stream.frames.length === i + 1);
+    }
+    expect(stream.frames.every((f) => !f.final)).toBe(true);
+    expect(await valuesOf(stream.frames)).toEqual(['v0', 'v1', 'v2', 'v3', 'v4']);
+    // Ended on request: the final frame follows, and nothing is pushed after it.
+    grant(consumer, stream.id, 0, true);
+    const final = await stream.final;
+    expect(final.topics).toEqual([]);
+    await produce(producer, 't', 0, batchOf(['late']));
+    const fetched = await fetchPartition(consumer, 't', 0, 5); // the connection goes on serving requests
+    expect((await recordsOf(fetched)).map((r) => r.value!.toString())).toEqual(['late']);
+    expect(stream.frames).toHaveLength(6);
+  });
+
+  it('starts from the requested offset and pushes what is already there at once', async () => {
+    broker = await startBroker();
+    const producer = await broker.client();
+    await createTopic(producer, 't');
+    await produce(producer, 't', 0, batchOf(['a', 'b']));
+    await produce(producer, 't', 0, batchOf(['c']));
+    const stream = open(await broker.client(), { topic: 't', fetchOffset: 2 });
+    await waitFor(() => stream.frames.length === 1);
+    expect(await valuesOf(stream.frames)).toEqual(['c']);
+  });
+
+  it('never pushes more than the credit plus one batch, and goes on when credit is granted', async () => {
+    broker = await startBroker();
+    const producer = await broker.client();
+    await createTopic(producer, 't');
+    const oneBatch = batchOf(['x'.repeat(1000)]).length;
+    const consumer = await broker.client();
+    const stream = open(consumer, { topic: 't', creditBytes: 3 * oneBatch });
+    for (let i = 0; i < 10; i++) await produce(producer, 't', 0, batchOf([`${i}`.padEnd(1000, 'x')]));
+    await waitFor(() => stream.frames.length > 0);
+    // Whatever is pushed comes right after the appends; give the broker every chance to overshoot.
+    await fetchPartition(producer, 't', 0, 0);
+    const pushed = () => stream.frames.reduce((n, f) => n + recordBytes(f), 0);
+    expect(pushed()).toBeLessThanOrEqual(3 * oneBatch + oneBatch);
+    expect(pushed()).toBeGreaterThanOrEqual(3 * oneBatch);
+    grant(consumer, stream.id, 100 * oneBatch);
+    await waitFor(() => pushed() === 10 * oneBatch);
+    const values = await valuesOf(stream.frames);
+    expect(values.map((v) => v.replace(/x+$/, ''))).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
+  });
+
+  it('ends after maxIdleMs with nothing pushed, with the partition watermarks', async () => {
+    broker = await startBroker();
+    const producer = await broker.client();
+    await createTopic(producer, 't');
+    await produce(producer, 't', 0, batchOf(['a']));
+    const stream = open(await broker.client(), { topic: 't', fetchOffset: 1, maxIdleMs: 100 });
+    const final = await stream.final;
+    expect(stream.frames).toHaveLength(1);
+    expect(final.topics[0]!.partitions[0]).toMatchObject({ errorCode: 0, highWatermark: 1, records: [] });
+  });
+
+  it('ends with the error of a partition that does not exist', async () => {
+    broker = await startBroker({ autoCreateTopics: false });
+    const stream = open(await broker.client(), { topic: 'missing' });
+    const final = await stream.final;
+    expect(final.topics[0]!.partitions[0]!.errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  });
+
+  it('ends with a final frame when the broker stops', async () => {
+    broker = await startBroker();
+    const producer = await broker.client();
+    await createTopic(producer, 't');
+    const stream = open(await broker.client(), { topic: 't' });
+    await produce(producer, 't', 0, batchOf(['a']));
+    await waitFor(() => stream.frames.length === 1);
+    const stopping = broker.broker.stop();
+    const final = await stream.final;
+    expect(final.final).toBe(true);
+    await stopping;
+  });
+
+  it('a plain Fetch on another connection is answered as before while a stream is open', async () => {
+    broker = await startBroker();
+    const producer = await broker.client();
+    await createTopic(producer, 't');
+    const stream = open(await broker.client(), { topic: 't' });
+    const other = await broker.client();
+    const parked = fetchPartition(other, 't', 0, 0, { maxWaitMs: 5000 });
+    await produce(producer, 't', 0, batchOf(['a', 'b']));
+    const fetched = await parked;
+    expect((await recordsOf(fetched)).map((r) => r.value!.toString())).toEqual(['a', 'b']);
+    await waitFor(() => stream.frames.length === 1);
+    expect(await valuesOf(stream.frames)).toEqual(['a', 'b']);
+  });
+
+  it('a closed connection drops its stream', async () => {
+    broker = await startBroker();
+    const producer = await broker.client();
+    await createTopic(producer, 't');
+    const consumer = await broker.client();
+    open(consumer, { topic: 't' });
+    const sessions = (broker.broker as unknown as { fetchSessions: { streams: number } }).fetchSessions;
+    await waitFor(() => sessions.streams === 1);
+    consumer.destroy();
+    await waitFor(() => sessions.streams === 0);
+    await produce(producer, 't', 0, batchOf(['a'])); // nothing is written to the closed connection
+  });
+});
