@@ -7,7 +7,7 @@
 //         transactionTimeoutMs, transactionStartTimeMs (null: none began), topics: [{ topic, partitions }] }] }
 //       an unknown id comes back with errorCode TRANSACTIONAL_ID_NOT_FOUND (105), a forbidden one with
 //       TRANSACTIONAL_ID_AUTHORIZATION_FAILED (53), as describeGroups reports per-group errors.
-import { DescribeTransactionsApi, FindCoordinatorApi, ListTransactionsApi } from '../protocol/index.js';
+import { DescribeTransactionsApi, ErrorCode, FindCoordinatorApi, ListTransactionsApi } from '../protocol/index.js';
 import type { Cluster } from './cluster.js';
 import type { Connection } from './connection.js';
 import { SluiceNonRetriableError, SluiceProtocolError } from './errors.js';
@@ -117,6 +117,9 @@ export class AdminTransactions {
           }
           const r = await connection.send(DescribeTransactionsApi, { transactionalIds: [transactionalId] });
           const t = r.transactionStates[0]!;
+          // The coordinator moved or is loading since FindCoordinator answered: retried (Run) from the lookup.
+          if (t.errorCode === ErrorCode.NOT_COORDINATOR || t.errorCode === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS)
+            throw new SluiceProtocolError(t.errorCode, t.errorMessage ?? undefined);
           return {
             transactionalId,
             errorCode: t.errorCode,

@@ -4,13 +4,15 @@
 // commits and aborts reach every partition (read_committed consumers see exactly the committed records,
 // read_uncommitted ones everything); the coordinator's broker is SIGKILLed in the middle of a transaction
 // and right after a commit request: each transaction ends committed or aborted as a whole, and a new
-// producer with the same transactional id fences the old one and works. KIP-890: a partition's leader
+// producer with the same transactional id fences the old one and works; DescribeTransactions answers on the
+// coordinator and NOT_COORDINATOR elsewhere. KIP-890: a partition's leader
 // asks the coordinator (on another broker) before it takes a transactional batch the transaction did not add.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { logLevel, type Producer, Sluice } from '../../src/client/index.js';
 import {
   AddPartitionsToTxnApi,
   CreateTopicsApi,
+  DescribeTransactionsApi,
   EndTxnApi,
   ErrorCode,
   FindCoordinatorApi,
@@ -180,6 +182,19 @@ describe('transactions in cluster mode (3 brokers, real etcd)', () => {
     expect(committed).toEqual(['c1-0', 'c1-1', 'c1-2', 'c3-0', 'c3-1', 'c3-2']);
     const everything = await readValues(sluice, true, (v) => v.length >= 3 * PARTITIONS);
     expect(everything).toEqual(['a2-0', 'a2-1', 'a2-2', 'c1-0', 'c1-1', 'c1-2', 'c3-0', 'c3-1', 'c3-2']);
+
+    // DescribeTransactions: the coordinator knows the transactional id; the others send the client back
+    // to FindCoordinator.
+    const described = await cluster.ask(txnLeader, (c) =>
+      c.request(DescribeTransactionsApi, { transactionalIds: ['tx-basic'] }),
+    );
+    expect(described.transactionStates[0]).toMatchObject({ errorCode: ErrorCode.NONE, transactionalId: 'tx-basic' });
+    for (const id of BROKERS.filter((b) => b !== txnLeader)) {
+      const elsewhere = await cluster.ask(id, (c) =>
+        c.request(DescribeTransactionsApi, { transactionalIds: ['tx-basic'] }),
+      );
+      expect(elsewhere.transactionStates[0]!.errorCode).toBe(ErrorCode.NOT_COORDINATOR);
+    }
 
     // The committed transaction's offsets reached the group coordinator (wherever it is).
     const groupCoordinator = (await cluster.settled('__consumer_offsets', 0, 3)).leader;

@@ -1,6 +1,6 @@
 // DescribeTransactions: each transactional id's state in the coordinator, for ids the principal may
 // Describe (Kafka's rule: TRANSACTIONAL_ID_AUTHORIZATION_FAILED otherwise); an unknown id is
-// TRANSACTIONAL_ID_NOT_FOUND.
+// TRANSACTIONAL_ID_NOT_FOUND; a broker that is not the coordinator now answers NOT_COORDINATOR.
 import { type DescribeTransactionsResponse, DescribeTransactionsApi, ErrorCode } from '../../protocol/index.js';
 import type { TransactionView } from '../txn/index.js';
 import { allowed, denied } from '../security/acl/authorize.js';
@@ -46,6 +46,16 @@ export const describeTransactionsHandler = defineHandler(DescribeTransactionsApi
   const transactionStates = request.transactionalIds.map((transactionalId): TransactionState => {
     if (!allowed(broker, ctx, 'Describe', 'transactional-id', transactionalId))
       return { ...NO_TRANSACTION, transactionalId, ...denied('Describe', 'transactional-id', transactionalId, ctx) };
+    // Cluster mode: only the leader of __transaction_state knows the transactions; an admin client that
+    // asked another broker finds the coordinator again (FindCoordinator) and asks it.
+    if (!coordinator.coordinatesNow) {
+      return {
+        ...NO_TRANSACTION,
+        transactionalId,
+        errorCode: ErrorCode.NOT_COORDINATOR,
+        errorMessage: `broker ${broker.config.nodeId} does not coordinate transactions now: ask the coordinator FindCoordinator names`,
+      };
+    }
     if (!coordinator.ready) {
       return {
         ...NO_TRANSACTION,

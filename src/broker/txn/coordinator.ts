@@ -138,6 +138,11 @@ export class TransactionCoordinator {
     return this.#status === 'ready';
   }
 
+  /** Whether this broker coordinates transactions now: always on a single node; in cluster mode, while it leads `__transaction_state`. */
+  get coordinatesNow(): boolean {
+    return !this.#options.isCoordinator || this.#options.isCoordinator();
+  }
+
   /** The state of one transactional id, or undefined. */
   describe(transactionalId: string): TransactionView | undefined {
     const txn = this.#txns.get(transactionalId);
@@ -516,7 +521,7 @@ export class TransactionCoordinator {
   /** Throws the TxnError a request gets while this coordinator cannot serve (closed, not the leader, loading). */
   #checkServing(): void {
     if (this.#status === 'closed') throw new TxnError('COORDINATOR_NOT_AVAILABLE', 'the broker is stopping');
-    if (this.#options.isCoordinator && !this.#options.isCoordinator())
+    if (!this.coordinatesNow)
       throw new TxnError('NOT_COORDINATOR', 'this broker does not lead __transaction_state now');
     if (this.#status !== 'ready')
       throw new TxnError('COORDINATOR_LOAD_IN_PROGRESS', 'the transaction coordinator is loading');
