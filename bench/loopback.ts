@@ -24,6 +24,19 @@ function runSink(): void {
   server.listen(0, '127.0.0.1', () => process.send!({ port: (server.address() as AddressInfo).port }));
 }
 
+/** Writes `chunk` again and again as fast as the socket takes it until `deadline` (performance.now()), then ends it. */
+function writeUntil(socket: Socket, chunk: Buffer, deadline: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const pump = () => {
+      while (performance.now() < deadline) {
+        if (!socket.write(chunk)) return void socket.once('drain', pump);
+      }
+      socket.end(resolve);
+    };
+    pump();
+  });
+}
+
 /** Pushes 64 KiB writes for `seconds` into a sink in another process; returns MiB/s received. */
 export async function measureLoopback(seconds = 3): Promise<number> {
   const child = fork(new URL(import.meta.url), ['--sink'], { execArgv: ['--import', 'tsx'] });
@@ -40,18 +53,8 @@ export async function measureLoopback(seconds = 3): Promise<number> {
   const { port } = await next();
   const socket = connect(port!, '127.0.0.1');
   await new Promise<void>((r) => socket.once('connect', () => r()));
-  const chunk = Buffer.alloc(CHUNK, 7);
   const started = performance.now();
-  const deadline = started + seconds * 1000;
-  await new Promise<void>((resolve) => {
-    const pump = () => {
-      while (performance.now() < deadline) {
-        if (!socket.write(chunk)) return void socket.once('drain', pump);
-      }
-      socket.end(resolve);
-    };
-    pump();
-  });
+  await writeUntil(socket, Buffer.alloc(CHUNK, 7), started + seconds * 1000);
   const { bytes } = await next();
   const elapsed = (performance.now() - started) / 1000;
   child.kill();
@@ -125,19 +128,9 @@ export async function measureStreamFloor(seconds: number, tls?: FloorTls): Promi
     child.once('message', resolve as never),
   );
   const socket = await socketReady;
-  const chunk = Buffer.alloc(FLOOR_WRITE, 7);
   const cpu0 = process.cpuUsage();
   const started = performance.now();
-  const deadline = started + seconds * 1000;
-  await new Promise<void>((resolve) => {
-    const pump = () => {
-      while (performance.now() < deadline) {
-        if (!socket.write(chunk)) return void socket.once('drain', pump);
-      }
-      socket.end(resolve);
-    };
-    pump();
-  });
+  await writeUntil(socket, Buffer.alloc(FLOOR_WRITE, 7), started + seconds * 1000);
   const { bytes, cpuSeconds } = await report;
   const elapsed = (performance.now() - started) / 1000;
   const senderCpu = process.cpuUsage(cpu0);
