@@ -21,10 +21,10 @@ import { FetchPushApi, type FetchPushRequest, type FetchPushResponse, ProtocolEr
 import { encodeResponseFrame } from '../../protocol/framing.js';
 import { fetchChannel } from '../diagnostics.js';
 import { type Answer, type BrokerContext, defineHandler } from '../handlers/types.js';
-import { onAbort } from './abort-hooks.js';
 import type { PushStream } from './push-stream.js';
 import {
   type Armed,
+  armWake,
   movedSince,
   partitionKeys,
   publishFetched,
@@ -45,33 +45,18 @@ function armStream(
   broker: BrokerContext,
   signal: AbortSignal,
 ): Armed {
-  let woken = false;
-  let resolveWait: ((woke: boolean) => void) | undefined;
-  const wake = () => {
-    woken = true;
-    resolveWait?.(true);
-  };
-  const unregister = keys ? broker.waiters.registerKeys(keys, wake) : broker.waiters.registerStop(wake);
-  const unwatch = stream.onChange(wake);
-  let timer: NodeJS.Timeout | undefined;
-  let unhook: (() => void) | undefined;
-  return {
-    wait(timeoutMs) {
-      if (woken || broker.stopping || stream.ended) return Promise.resolve(true);
-      if (signal.aborted) return Promise.resolve(false);
-      return new Promise<boolean>((resolve) => {
-        resolveWait = resolve;
-        timer = setTimeout(() => resolve(false), timeoutMs);
-        unhook = onAbort(signal, () => resolve(false));
-      });
+  return armWake(
+    (wake) => {
+      const unregister = keys ? broker.waiters.registerKeys(keys, wake) : broker.waiters.registerStop(wake);
+      const unwatch = stream.onChange(wake);
+      return () => {
+        unregister();
+        unwatch();
+      };
     },
-    cancel() {
-      unregister();
-      unwatch();
-      if (timer) clearTimeout(timer);
-      unhook?.();
-    },
-  };
+    () => broker.stopping || stream.ended,
+    signal,
+  );
 }
 
 /** The request's partitions with positions of their own, moved as the stream pushes. */

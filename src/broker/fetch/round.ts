@@ -224,9 +224,25 @@ export interface Armed {
  * `keys`: the request's partition keys, computed once per request however often it waits.
  */
 export function arm(keys: readonly string[], broker: BrokerContext, signal: AbortSignal): Armed {
+  return armWake(
+    (wake) => broker.waiters.registerKeys(keys, wake),
+    () => broker.stopping,
+    signal,
+  );
+}
+
+/**
+ * A wait that what `register` registers can wake (register returns its own undoing); `settled` true at the
+ * start of a wait answers at once, as woken. `signal` ends the wait like a timeout.
+ */
+export function armWake(
+  register: (wake: () => void) => () => void,
+  settled: () => boolean,
+  signal: AbortSignal,
+): Armed {
   let woken = false;
   let resolveWait: ((woke: boolean) => void) | undefined;
-  const unregister = broker.waiters.registerKeys(keys, () => {
+  const unregister = register(() => {
     woken = true;
     resolveWait?.(true);
   });
@@ -234,7 +250,7 @@ export function arm(keys: readonly string[], broker: BrokerContext, signal: Abor
   let unhook: (() => void) | undefined;
   return {
     wait(timeoutMs) {
-      if (woken || broker.stopping) return Promise.resolve(true);
+      if (woken || settled()) return Promise.resolve(true);
       if (signal.aborted) return Promise.resolve(false);
       return new Promise<boolean>((resolve) => {
         resolveWait = resolve;
