@@ -6,7 +6,8 @@
 //
 // - the isolated leader stops acknowledging within its lease (its followers cannot fetch, and it cannot
 //   shrink the ISR without etcd), though it still appends what it is sent; once its lease lapses it answers
-//   the produce left waiting NOT_LEADER instead of holding it to its timeout;
+//   the produce left waiting NOT_LEADER instead of holding it to its timeout, and a fetch parked there
+//   NOT_LEADER instead of holding it to its maxWait;
 // - brokers 1 and 2 elect a new leader once broker 3's lease expires in etcd;
 // - once the link is back, broker 3 follows the new leader and truncates the records only it had to the
 //   new leader epoch's boundary; every acknowledged record is read back exactly once, in order, and the
@@ -15,13 +16,15 @@
 // Time: about 40-60 s on a quiet machine (three broker starts, a 3 s lease, catch-up after the heal).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateTopicsApi, ErrorCode } from '../../src/protocol/index.js';
-import { produce, readAll, values } from '../helpers/broker.js';
+import { fetchPartition, produce, readAll, values } from '../helpers/broker.js';
 import { createNetworkNamespace, type NetworkNamespace } from '../helpers/netns.js';
 import { AckedLoad, SluiceCluster } from '../helpers/sluice-cluster.js';
 import { removeTempDirs } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 const TOPIC = 'ledger';
+/** A topic nobody writes to: a fetch parked on it is woken by nothing but the leadership's loss. */
+const IDLE_TOPIC = 'idle';
 /** The brokers' lease (cluster.sessionTimeoutMs, its default). */
 const LEASE_MS = 3000;
 /** Off loopback a broker wants authentication; the links here reach nothing but the test's namespaces. */
@@ -46,13 +49,16 @@ beforeAll(async () => {
   );
   const created = await cluster.ask(1, (c) =>
     c.request(CreateTopicsApi, {
-      topics: [{ name: TOPIC, numPartitions: 3, replicationFactor: 3, configs: { 'min.insync.replicas': '2' } }],
+      topics: [
+        { name: TOPIC, numPartitions: 3, replicationFactor: 3, configs: { 'min.insync.replicas': '2' } },
+        { name: IDLE_TOPIC, numPartitions: 3, replicationFactor: 3, configs: {} },
+      ],
       timeoutMs: 30_000,
       validateOnly: false,
     }),
   );
-  expect(created.topics[0]!.errorCode).toBe(ErrorCode.NONE);
-  for (const p of [0, 1, 2]) await cluster.isr(TOPIC, p, [1, 2, 3]);
+  expect(created.topics.map((t) => t.errorCode)).toEqual([ErrorCode.NONE, ErrorCode.NONE]);
+  for (const topic of [TOPIC, IDLE_TOPIC]) for (const p of [0, 1, 2]) await cluster.isr(topic, p, [1, 2, 3]);
 }, 300_000);
 
 afterAll(async () => {
@@ -76,8 +82,17 @@ describe('a partitioned leader', () => {
     await load.more(20);
     expect(load.acks.some((a) => a.by === 3)).toBe(true);
 
+    let idlePartition = -1;
+    for (const p of [0, 1, 2]) if ((await cluster.partitionState(IDLE_TOPIC, p))?.leader === 3) idlePartition = p;
+    expect(idlePartition).toBeGreaterThanOrEqual(0);
+
     const cutAt = performance.now();
     ns.cut();
+    // A consumer's long poll parked at broker 3 on a partition nobody writes to: once broker 3's lease lapses
+    // it is answered NOT_LEADER at once, so the consumer looks for the new leader, not held to its maxWait.
+    const parked = cluster
+      .ask(3, (c) => fetchPartition(c, IDLE_TOPIC, idlePartition, 0, { maxWaitMs: 60_000 }))
+      .then((result) => ({ result, at: performance.now() }));
     let healed = false;
     try {
       // The producer keeps sending to broker 3 (the metadata names it until the controller moves the
@@ -97,6 +112,9 @@ describe('a partitioned leader', () => {
       // lapses, so the producer looks for the new leader, rather than held to its 5 s timeout (REQUEST_TIMED_OUT).
       const firstRefusal = load.refusals.find((r) => r.at > cutAt && r.by === 3);
       expect(firstRefusal?.errorCode).toBe(ErrorCode.NOT_LEADER_FOR_PARTITION);
+      const fetched = await parked;
+      expect(fetched.result.errorCode).toBe(ErrorCode.NOT_LEADER_FOR_PARTITION);
+      expect(fetched.at - cutAt).toBeLessThan(30_000);
       console.log(
         `partitioned leader: last acknowledgement by broker 3 ${Math.round(lastByIsolated.at - cutAt)} ms after the cut; first by broker ${firstByOther.by} (the new leader) ${Math.round(firstByOther.at - cutAt)} ms after`,
       );

@@ -61,7 +61,7 @@ export interface ReplicaManagerOptions {
   internalLog(topic: string, partition: number): PartitionLog | undefined;
   logger: Logger;
   checkpoint: HighWatermarkCheckpoint;
-  /** Consumers' long polls on the partition are woken (the high watermark moved). */
+  /** Consumers' long polls on the partition are woken (the high watermark moved, or the leadership was lost). */
   notify(topic: string, partition: number): void;
   /** Writes the partition's ISR with a compare-and-swap, if this broker still leads it under `leaderEpoch`. */
   alterIsr(topic: string, partition: number, leaderEpoch: number, isr: number[]): Promise<boolean>;
@@ -155,6 +155,7 @@ export class ReplicaManager implements ReplicationView {
       if (seen.has(key)) continue;
       this.#stopFollowing(entry);
       this.#acks.leadershipLost(entry.replica.topic, entry.replica.partition);
+      this.#options.notify(entry.replica.topic, entry.replica.partition);
       this.#entries.delete(key);
     }
     for (const key of this.#throttles.keys()) {
@@ -229,7 +230,11 @@ export class ReplicaManager implements ReplicationView {
       this.#released(entry);
       return;
     }
-    if (replica.role === 'leader') this.#acks.leadershipLost(topic, partition);
+    if (replica.role === 'leader') {
+      this.#acks.leadershipLost(topic, partition);
+      // Fetches (and push streams) parked here read again and answer NOT_LEADER now, not at their maxWait.
+      this.#options.notify(topic, partition);
+    }
     if (replica.role === 'leader' || replica.leaderEpoch !== epoch || replica.leaderId !== leader) {
       this.#stopFollowing(entry);
       replica.becomeFollower(epoch, leader, isr, log.logEndOffset);
@@ -404,10 +409,13 @@ export class ReplicaManager implements ReplicationView {
 
   /**
    * This broker's lease lapsed: it leads nothing until a renewal, so the acks=-1 produces waiting for their
-   * ISR are answered NOT_LEADER now (their producers look for the new leader) rather than at their timeout.
+   * ISR are answered NOT_LEADER now (their producers look for the new leader) rather than at their timeout,
+   * and the fetches parked on the partitions it led read again (NOT_LEADER) rather than wait out maxWait.
    */
   leaseLapsed(): void {
     this.#acks.closeAll();
+    for (const { replica } of this.#entries.values())
+      if (replica.role === 'leader') this.#options.notify(replica.topic, replica.partition);
   }
 
   /** Stops fetching, answers waiting acks=-1 produces NOT_LEADER, writes the high-watermark checkpoint. */
