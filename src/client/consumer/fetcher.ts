@@ -150,6 +150,27 @@ class FrameLease {
   }
 }
 
+interface RequestedPartition {
+  partition: number;
+  fetchOffset: number;
+  partitionMaxBytes: number;
+}
+
+/** The partitions of a fetch or a stream, marked as fetching, grouped by topic as the request lists them. */
+function requestedTopics(
+  targets: readonly PartitionState[],
+  partitionMaxBytes: number,
+): Array<{ name: string; partitions: RequestedPartition[] }> {
+  const byTopic = new Map<string, RequestedPartition[]>();
+  for (const s of targets) {
+    s.fetching = true;
+    const list = byTopic.get(s.topic) ?? [];
+    list.push({ partition: s.partition, fetchOffset: s.fetchOffset, partitionMaxBytes });
+    byTopic.set(s.topic, list);
+  }
+  return [...byTopic].map(([name, partitions]) => ({ name, partitions }));
+}
+
 export class Fetcher {
   private states: PartitionState[] = [];
   private readonly loops = new Map<number, FetchLoop>();
@@ -381,13 +402,7 @@ export class Fetcher {
     const partitionMaxBytes = this.partitionMaxBytes(targets.length);
     const epochs = targets.map((s) => s.epoch);
     const offsets = targets.map((s) => s.fetchOffset);
-    const byTopic = new Map<string, Array<{ partition: number; fetchOffset: number; partitionMaxBytes: number }>>();
-    for (const s of targets) {
-      s.fetching = true;
-      const list = byTopic.get(s.topic) ?? [];
-      list.push({ partition: s.partition, fetchOffset: s.fetchOffset, partitionMaxBytes });
-      byTopic.set(s.topic, list);
-    }
+    const topics = requestedTopics(targets, partitionMaxBytes);
     try {
       const connection = await cluster.fetchConnection(node);
       const sentAt = Date.now();
@@ -408,7 +423,7 @@ export class Fetcher {
           minBytes,
           maxBytes,
           isolationLevel: this.options.isolationLevel,
-          topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })),
+          topics,
         },
         { timeoutMs: requestTimeout + maxWaitTimeInMs },
       );
@@ -464,13 +479,7 @@ export class Fetcher {
     if (!connection.supports(FetchPushApi)) return this.fetchOnce(node, loop, targets);
     const partitionMaxBytes = this.partitionMaxBytes(targets.length);
     const epochs = targets.map((s) => s.epoch);
-    const byTopic = new Map<string, Array<{ partition: number; fetchOffset: number; partitionMaxBytes: number }>>();
-    for (const s of targets) {
-      s.fetching = true;
-      const list = byTopic.get(s.topic) ?? [];
-      list.push({ partition: s.partition, fetchOffset: s.fetchOffset, partitionMaxBytes });
-      byTopic.set(s.topic, list);
-    }
+    const topics = requestedTopics(targets, partitionMaxBytes);
     let held = 0;
     for (const s of targets) held += s.bufferedBytes;
     let frameAt = Date.now();
@@ -503,7 +512,7 @@ export class Fetcher {
           maxBytes,
           creditBytes: push.granted,
           isolationLevel: this.options.isolationLevel,
-          topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })),
+          topics,
         },
         { timeoutMs: requestTimeout + maxWaitTimeInMs, stream },
       );
