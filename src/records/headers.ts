@@ -41,3 +41,11 @@ export function pairsToHeaders(pairs: HeaderPairs): DecodedHeaders {
   }
   return out;
 }
+
+/**
+ * The headers of a record that has none: `new NoHeaders()` is a plain empty object (Object.prototype, as a
+ * literal's), made by a constructor so that V8 never pretenures the ones a hot decode loop creates.
+ */
+function EmptyHeaders(): void {}
+EmptyHeaders.prototype = Object.prototype;
+export const NoHeaders = EmptyHeaders as unknown as new () => DecodedHeaders;

@@ -33,7 +33,7 @@ export type {
   PartitionerOptions,
   PartitionMetadata,
 } from './partitioners.js';
-export { headersToPairs, pairsToHeaders } from './headers.js';
+export { headersToPairs, NoHeaders, pairsToHeaders } from './headers.js';
 export type { DecodedHeaders, HeadersInput, HeaderValue } from './headers.js';
 export { BatchFormatError, CompressionCodec } from '../../storage/format/record-batch.js';
 export type { BatchHeader } from '../../storage/format/record-batch.js';

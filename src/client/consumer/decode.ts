@@ -8,7 +8,7 @@
 // or, when the caller passes RecordCopies, of a copy of the batch's records (record-copies.ts) for batches of
 // small records: the response then holds no message's bytes and can be reused.
 import { decompress } from '../../records/compression.js';
-import { pairsToHeaders, type DecodedHeaders } from '../../records/headers.js';
+import { NoHeaders, pairsToHeaders, type DecodedHeaders } from '../../records/headers.js';
 import { RecordReader } from '../../records/record.js';
 import {
   ATTR_CONTROL,
@@ -176,9 +176,6 @@ function PlainMessage(
 }
 PlainMessage.prototype = Object.prototype;
 const Message = PlainMessage as unknown as new (...fields: Parameters<typeof PlainMessage>) => KafkaMessage;
-function EmptyHeaders(): void {}
-EmptyHeaders.prototype = Object.prototype;
-const NoHeaders = EmptyHeaders as unknown as new () => DecodedHeaders;
 
 /** Appends the `count` records of `section` (a batch's records section, or a run of it) at or after fromOffset. */
 function readMessages(

@@ -2,7 +2,7 @@
 // lock renewer's held record, and the outcome the acknowledger queues and the broker answers. A handler
 // that returns at once costs these few objects per record and nothing else (no promise per outcome, no
 // per-record timer or closure beyond the message's reject and release).
-import { type DecodedHeaders, pairsToHeaders } from '../../records/index.js';
+import { type DecodedHeaders, NoHeaders, pairsToHeaders } from '../../records/index.js';
 import type { AckType, PendingAck } from './acknowledger.js';
 import type { DeliveredRecord } from './delivered.js';
 import type { HeldRecord } from './lock-renewer.js';
@@ -97,7 +97,3 @@ function PlainPayload(this: EachShareMessagePayload, topic: string, partition: n
 }
 PlainPayload.prototype = Object.prototype;
 const Payload = PlainPayload as unknown as new (...fields: Parameters<typeof PlainPayload>) => EachShareMessagePayload;
-
-function EmptyHeaders(): void {}
-EmptyHeaders.prototype = Object.prototype;
-const NoHeaders = EmptyHeaders as unknown as new () => DecodedHeaders;
