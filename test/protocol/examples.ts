@@ -3,6 +3,17 @@ import { ApiKey } from '../../src/protocol/index.js';
 import { buildRecordBatchSync } from '../../src/records/index.js';
 
 const batch = buildRecordBatchSync([{ key: Buffer.from('k'), value: Buffer.from('v'), timestamp: 1_700_000_000_000 }]);
+/** Partition 0 of topic 'a' answered with `batch`: in a Fetch response and in a FetchPush frame alike. */
+const fetchedPartition = {
+  partition: 0,
+  errorCode: 0,
+  errorMessage: null,
+  highWatermark: 1,
+  lastStableOffset: 1,
+  abortedTransactions: null,
+  logStartOffset: 0,
+  records: [batch],
+};
 const bin = Buffer.from([1, 2, 3]);
 const aclBinding = {
   principal: 'User:alice',
@@ -178,18 +189,7 @@ export const EXAMPLES: Record<number, { request: unknown; response: unknown }> =
       topics: [
         {
           name: 'a',
-          partitions: [
-            {
-              partition: 0,
-              errorCode: 0,
-              errorMessage: null,
-              highWatermark: 1,
-              lastStableOffset: 1,
-              abortedTransactions: null,
-              logStartOffset: 0,
-              records: [batch],
-            },
-          ],
+          partitions: [fetchedPartition],
         },
       ],
     },
@@ -209,18 +209,7 @@ export const EXAMPLES: Record<number, { request: unknown; response: unknown }> =
       topics: [
         {
           name: 'a',
-          partitions: [
-            {
-              partition: 0,
-              errorCode: 0,
-              errorMessage: null,
-              highWatermark: 1,
-              lastStableOffset: 1,
-              abortedTransactions: null,
-              logStartOffset: 0,
-              records: [batch],
-            },
-          ],
+          partitions: [fetchedPartition],
         },
       ],
     },
