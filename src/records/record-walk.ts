@@ -87,142 +87,104 @@ export class RecordWalk {
 
   /** Checks up to `limit` more records; after the last one, that nothing follows it. */
   walk(limit = Number.POSITIVE_INFINITY): void {
+    const buf = this.section;
+    const end = this.end;
     const last = Math.min(this.count, this.#index + limit);
+    const base = this.baseTimestamp;
+    const requireKeys = this.requireKeys;
+    let pos = this.#pos;
+    let min = this.minTimestamp;
+    let max = this.maxTimestamp;
+    let i = this.#index;
     try {
-      walkRecords(
-        this.section,
-        this.#pos,
-        this.end,
-        this.#index,
-        last,
-        this.baseTimestamp,
-        this.requireKeys,
-        this.minTimestamp,
-        this.maxTimestamp,
-      );
-    } finally {
-      this.#pos = walkedPos;
-      this.#index = walkedIndex;
-      this.minTimestamp = walkedMin;
-      this.maxTimestamp = walkedMax;
-    }
-    if (walkedIndex === this.count && walkedPos !== this.end)
-      throw new RecordFormatError(`${this.end - walkedPos} bytes follow the last of its ${this.count} records`);
-  }
-}
-
-/**
- * Where walkRecords stopped: the position after the last record checked, the index of the next one, and the
- * timestamps seen. Module variables, not a result object, fields of the walk or a call: after its loop
- * walkRecords only stores into these and returns, and such stores need no type feedback. (Its first call
- * is compiled on the stack mid-loop, before any code after the loop has run; a field store there had no
- * feedback, and the optimised code deoptimised at it on most later calls.)
- */
-let walkedPos = 0;
-let walkedIndex = 0;
-let walkedMin = 0;
-let walkedMax = 0;
-
-/**
- * Checks records `i` to `last - 1` of the section starting at `pos` (see the file comment); leaves where it
- * stopped in the walked* variables, also when it throws.
- */
-function walkRecords(
-  buf: Buffer,
-  pos: number,
-  end: number,
-  i: number,
-  last: number,
-  base: number,
-  requireKeys: boolean,
-  min: number,
-  max: number,
-): void {
-  try {
-    // One-byte varints (attributes aside: timestamp delta, header count, null lengths, short lengths) and
-    // the two-byte forms of the record length, offset delta and key/value lengths (records of 64 B–8 KiB,
-    // the 65th record on) are decoded inline; longer ones by varint()/varlong(). The loop then makes no
-    // call for a common record, and its speed does not hang on what the JIT chooses to inline.
-    for (; i < last; i++) {
-      let b = pos < end ? buf[pos]! : 0x80;
-      let b1 = pos + 1 < end ? buf[pos + 1]! : 0x80;
-      let length: number;
-      if (b < 0x80) {
-        length = (b >>> 1) ^ -(b & 1);
-        pos++;
-      } else if (b1 < 0x80) {
-        const v = (b & 0x7f) | (b1 << 7);
-        length = (v >>> 1) ^ -(v & 1);
-        pos += 2;
-      } else {
-        length = varint(buf, pos, end);
-        pos = after;
-      }
-      if (length < 1 || length > end - pos) throw invalid(`length ${length} does not fit the ${end - pos} bytes left`);
-      const recordEnd = pos + length;
-      pos++; // attributes: unused in v2
-      let timestamp = base;
-      b = pos < recordEnd ? buf[pos]! : 0x80;
-      if (b < 0x80) {
-        timestamp += (b >>> 1) ^ -(b & 1);
-        pos++;
-      } else {
-        timestamp += varlong(buf, pos, recordEnd);
-        pos = after;
-      }
-      b = pos < recordEnd ? buf[pos]! : 0x80;
-      b1 = pos + 1 < recordEnd ? buf[pos + 1]! : 0x80;
-      let offsetDelta: number;
-      if (b < 0x80) {
-        offsetDelta = (b >>> 1) ^ -(b & 1);
-        pos++;
-      } else if (b1 < 0x80) {
-        const v = (b & 0x7f) | (b1 << 7);
-        offsetDelta = (v >>> 1) ^ -(v & 1);
-        pos += 2;
-      } else {
-        offsetDelta = varint(buf, pos, recordEnd);
-        pos = after;
-      }
-      if (offsetDelta !== i) throw invalid(`offset delta ${offsetDelta} (records must be numbered 0, 1, 2 …)`);
-      for (let field = 0; field < 2; field++) {
-        b = pos < recordEnd ? buf[pos]! : 0x80;
-        b1 = pos + 1 < recordEnd ? buf[pos + 1]! : 0x80;
-        let size: number;
+      // One-byte varints (attributes aside: timestamp delta, header count, null lengths, short lengths) and
+      // the two-byte forms of the record length, offset delta and key/value lengths (records of 64 B–8 KiB,
+      // the 65th record on) are decoded inline; longer ones by varint()/varlong(). The loop then makes no
+      // call for a common record, and its speed does not hang on what the JIT chooses to inline.
+      for (; i < last; i++) {
+        let b = pos < end ? buf[pos]! : 0x80;
+        let b1 = pos + 1 < end ? buf[pos + 1]! : 0x80;
+        let length: number;
         if (b < 0x80) {
-          size = (b >>> 1) ^ -(b & 1);
+          length = (b >>> 1) ^ -(b & 1);
           pos++;
         } else if (b1 < 0x80) {
           const v = (b & 0x7f) | (b1 << 7);
-          size = (v >>> 1) ^ -(v & 1);
+          length = (v >>> 1) ^ -(v & 1);
           pos += 2;
         } else {
-          size = varint(buf, pos, recordEnd);
+          length = varint(buf, pos, end);
           pos = after;
         }
-        if (size < -1 || size > recordEnd - pos)
-          throw invalid(`${field === 0 ? 'key' : 'value'} length ${size} does not fit`);
-        if (size > 0) pos += size;
-        else if (size < 0 && requireKeys && field === 0)
-          throw invalid('its key is null: a compacted topic keeps records by key, every record needs one');
+        if (length < 1 || length > end - pos)
+          throw invalid(`length ${length} does not fit the ${end - pos} bytes left`);
+        const recordEnd = pos + length;
+        pos++; // attributes: unused in v2
+        let timestamp = base;
+        b = pos < recordEnd ? buf[pos]! : 0x80;
+        if (b < 0x80) {
+          timestamp += (b >>> 1) ^ -(b & 1);
+          pos++;
+        } else {
+          timestamp += varlong(buf, pos, recordEnd);
+          pos = after;
+        }
+        b = pos < recordEnd ? buf[pos]! : 0x80;
+        b1 = pos + 1 < recordEnd ? buf[pos + 1]! : 0x80;
+        let offsetDelta: number;
+        if (b < 0x80) {
+          offsetDelta = (b >>> 1) ^ -(b & 1);
+          pos++;
+        } else if (b1 < 0x80) {
+          const v = (b & 0x7f) | (b1 << 7);
+          offsetDelta = (v >>> 1) ^ -(v & 1);
+          pos += 2;
+        } else {
+          offsetDelta = varint(buf, pos, recordEnd);
+          pos = after;
+        }
+        if (offsetDelta !== i) throw invalid(`offset delta ${offsetDelta} (records must be numbered 0, 1, 2 …)`);
+        for (let field = 0; field < 2; field++) {
+          b = pos < recordEnd ? buf[pos]! : 0x80;
+          b1 = pos + 1 < recordEnd ? buf[pos + 1]! : 0x80;
+          let size: number;
+          if (b < 0x80) {
+            size = (b >>> 1) ^ -(b & 1);
+            pos++;
+          } else if (b1 < 0x80) {
+            const v = (b & 0x7f) | (b1 << 7);
+            size = (v >>> 1) ^ -(v & 1);
+            pos += 2;
+          } else {
+            size = varint(buf, pos, recordEnd);
+            pos = after;
+          }
+          if (size < -1 || size > recordEnd - pos)
+            throw invalid(`${field === 0 ? 'key' : 'value'} length ${size} does not fit`);
+          if (size > 0) pos += size;
+          else if (size < 0 && requireKeys && field === 0)
+            throw invalid('its key is null: a compacted topic keeps records by key, every record needs one');
+        }
+        b = pos < recordEnd ? buf[pos]! : 0x80;
+        const headers = b < 0x80 ? (b >>> 1) ^ -(b & 1) : varint(buf, pos, recordEnd);
+        pos = b < 0x80 ? pos + 1 : after;
+        if (headers !== 0) pos = skipHeaders(buf, pos, recordEnd, headers);
+        if (pos !== recordEnd)
+          throw invalid(`its fields end ${recordEnd - pos} bytes before its declared length of ${length}`);
+        if (timestamp > max) max = timestamp;
+        if (timestamp < min && timestamp !== -1) min = timestamp;
       }
-      b = pos < recordEnd ? buf[pos]! : 0x80;
-      const headers = b < 0x80 ? (b >>> 1) ^ -(b & 1) : varint(buf, pos, recordEnd);
-      pos = b < 0x80 ? pos + 1 : after;
-      if (headers !== 0) pos = skipHeaders(buf, pos, recordEnd, headers);
-      if (pos !== recordEnd)
-        throw invalid(`its fields end ${recordEnd - pos} bytes before its declared length of ${length}`);
-      if (timestamp > max) max = timestamp;
-      if (timestamp < min && timestamp !== -1) min = timestamp;
+    } catch (err) {
+      if (!(err instanceof RecordFormatError)) throw err;
+      throw new RecordFormatError(`record ${i}: ${err.message}`, { cause: err });
+    } finally {
+      this.#pos = pos;
+      this.#index = i;
+      this.minTimestamp = min;
+      this.maxTimestamp = max;
     }
-  } catch (err) {
-    if (!(err instanceof RecordFormatError)) throw err;
-    throw new RecordFormatError(`record ${i}: ${err.message}`, { cause: err });
-  } finally {
-    walkedPos = pos;
-    walkedIndex = i;
-    walkedMin = min;
-    walkedMax = max;
+    if (i === this.count && pos !== end)
+      throw new RecordFormatError(`${end - pos} bytes follow the last of its ${this.count} records`);
   }
 }
 
