@@ -42,15 +42,13 @@ export interface StorageFs {
 
 /**
  * Writes up to this size are done with a synchronous pwrite on the event loop instead of through libuv's
- * thread pool. Copying into the page cache costs the same CPU on either thread; the thread-pool round trip
- * adds to it (queue, futex wake of a worker, eventfd + epoll wake of the loop: about as much again as the
- * copy of a 256 KiB write on this VM) and two thread wake-ups that, on a loaded machine, each wait for a
- * free core. 1 MiB covers a produce request's append at the SDK's defaults (up to four 256 KiB batches per
- * partition) and the log cleaner's 1 MiB output chunks; it holds the loop about as long as the append's own
- * CRC check of the same bytes. Only larger writes (a single batch over 1 MiB) go to the thread pool. Either
- * way it is the same positional write, so ordering and crash behaviour are unchanged.
+ * thread pool. A small write into the page cache costs a few µs; the thread-pool round trip costs more
+ * CPU than that (queue, futex wake of a worker, eventfd + epoll wake of the loop) and two thread
+ * wake-ups that, on a loaded machine, each wait for a free core — measured in the produce→consume
+ * latency tail (bench/latency-trace.ts). Larger writes stay asynchronous so the loop is never held for
+ * a long copy. Either way it is the same positional write, so ordering and crash behaviour are unchanged.
  */
-const SYNC_WRITE_MAX_BYTES = 1024 * 1024;
+const SYNC_WRITE_MAX_BYTES = 64 * 1024;
 
 class NodeFileHandle implements StorageFileHandle {
   constructor(
