@@ -1,9 +1,7 @@
 // A share group's state as the internal topic `__share_group_state` keeps it (layout: state-codec.ts).
-// Group commit: every append made while one piece of work runs (an I/O callback and the promise steps it
-// sets off: a request's settlements, then its acquisitions) goes into one record batch, written as soon as
-// that work is over (a nextTick queued from a microtask runs once the microtask queue is empty), so a
-// request's answer leaves before the next connection's request is read instead of with every answer of
-// the turn; the partition log stores batches in call order and
+// Group commit: every append made during one turn of the event loop (the settlements and acquisitions
+// of every request read in it) goes into one record batch, written once the turn's I/O callbacks have
+// run (setImmediate); the partition log stores batches in call order and
 // acknowledges each once it is as durable as the broker's flush policy promises (with flush=always, one
 // fsync covers every batch written meanwhile). Callers append in the order their changes happened in
 // memory, and batches keep that order, so a replay rebuilds the state the broker had acknowledged.
@@ -124,7 +122,7 @@ export class ShareStateStore {
     stored.catch(() => {}); // callers await it; an early failure must not count as unhandled
     const batch: PendingBatch = { records: [], stored, baseOffset: -1, resolve, reject };
     this.#pending = batch;
-    queueMicrotask(() => process.nextTick(() => this.#write()));
+    setImmediate(() => this.#write());
     return batch;
   }
 
