@@ -4,7 +4,7 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import * as tls from 'node:tls';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TlsResponseWriter } from '../../src/broker/transport/response-writer.js';
 import { makeTestPki, type TestPki } from '../helpers/tls-certificates.js';
 
@@ -19,8 +19,10 @@ beforeAll(async () => {
 interface Pair {
   server: tls.TLSSocket;
   client: tls.TLSSocket;
-  close(): void;
+  close(): Promise<void>;
 }
+
+const open: Pair[] = [];
 
 /** A TLS connection on loopback: the broker's side (server) and a client that reads only when asked. */
 async function connect(): Promise<Pair> {
@@ -31,15 +33,17 @@ async function connect(): Promise<Pair> {
   const client = tls.connect({ host: '127.0.0.1', port: (listener.address() as AddressInfo).port, ca: pki.caPem });
   await once(client, 'secureConnect');
   const [server] = (await accepted) as [tls.TLSSocket];
-  return {
+  const pair: Pair = {
     server,
     client,
-    close() {
+    async close() {
       client.destroy();
       server.destroy();
-      listener.close();
+      if (listener.listening) await new Promise((resolve) => listener.close(resolve));
     },
   };
+  open.push(pair);
+  return pair;
 }
 
 /** Everything the client receives until the server ends the connection. */
@@ -59,7 +63,10 @@ function pattern(n: number, seed: number): Buffer {
 
 describe('TLS response writer', () => {
   let pair: Pair;
-  afterAll(() => pair?.close());
+  // Every pair, also one a failed test left open: its listener must not outlive the file.
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((p) => p.close()));
+  });
 
   it('delivers frames of small and multi-MiB chunks byte for byte, in order, with one callback each in order', async () => {
     pair = await connect();
@@ -83,7 +90,6 @@ describe('TLS response writer', () => {
     await new Promise<void>((resolve) => writer.end(resolve));
     expect((await received).equals(Buffer.concat(frames.flat()))).toBe(true);
     expect(order).toEqual(Array.from({ length: 40 }, (_, i) => i));
-    pair.close();
   });
 
   it('says to stop while a large frame waits, and calls onDrain once it is written', async () => {
@@ -101,7 +107,6 @@ describe('TLS response writer', () => {
     expect(written).toBe(true);
     writer.end(() => {});
     expect((await received).equals(Buffer.concat(frame))).toBe(true);
-    pair.close();
   });
 
   it('tells every frame still queued when the connection dies that it was not written', async () => {
@@ -118,6 +123,5 @@ describe('TLS response writer', () => {
     // Later frames fail at once, without a write.
     const late = await new Promise<Error | null | undefined>((resolve) => writer.write([pattern(10, 0)], resolve));
     expect(late).toBeInstanceOf(Error);
-    pair.close();
   });
 });

@@ -15,6 +15,8 @@ beforeAll(() => {
 afterAll(async () => {
   const killed = await killTrackedChildren();
   if (killed > 0) console.warn(`killed ${killed} child process(es) this test file left running`);
+  // A server closed just now keeps its handle until the loop's close phase: let two turns pass first.
+  for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setImmediate(resolve));
   const left = listening() - listeningBefore;
   if (left > 0) console.warn(`this test file left ${left} server(s) listening in the shared worker process`);
 });
