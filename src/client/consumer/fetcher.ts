@@ -41,7 +41,8 @@
 // reads whole frames. Frames held at once are then several small ones instead of up to three responses of
 // maxBytes, which the young generation's collections free (large responses outlived two of them, were
 // promoted, and were freed only by full collections). A stream ended for a seek, pause or new assignment
-// is followed by a fetch, which decides again.
+// is followed by a fetch, which decides again. Not with reuseFetchBuffers: its responses of maxBytes are
+// read into pooled frames (frame-pool.ts), which smaller frames would not be.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FetchApi, type FetchPartitionResult } from '../../protocol/apis/fetch.js';
 import { FetchPushApi, type FetchPushResponse } from '../../protocol/apis/fetch-push.js';
@@ -535,7 +536,7 @@ export class Fetcher {
       events.emit(ConsumerEvents.FETCH, { numberOfBatches, duration: Date.now() - sentAt, nodeId: node });
     return {
       atEnd: atEnd && results.size === targets.length,
-      largeRecords: offsetSpan > 0 && bytes >= offsetSpan * STREAMED_RECORD_BYTES,
+      largeRecords: !this.options.reuseFetchBuffers && offsetSpan > 0 && bytes >= offsetSpan * STREAMED_RECORD_BYTES,
     };
   }
 
