@@ -103,6 +103,13 @@ function firstTimeByOffset(spans: Trace['spans'], stage: string): Float64Array {
   return at;
 }
 function nextAfter(events: Trace['events'], kind: string, t: number): [number, number] {
+  if (Number.isNaN(t)) return [Number.NaN, Number.NaN];
+  for (let i = firstIndexAt(events, t); i < events.length; i++)
+    if (events[i]![1] === kind) return [events[i]![0], events[i]![2]];
+  return [Number.NaN, Number.NaN];
+}
+/** The index of the first event at or after `t` (events are in time order). */
+function firstIndexAt(events: Trace['events'], t: number): number {
   let lo = 0;
   let hi = events.length;
   while (lo < hi) {
@@ -110,8 +117,11 @@ function nextAfter(events: Trace['events'], kind: string, t: number): [number, n
     if (events[mid]![0] < t) lo = mid + 1;
     else hi = mid;
   }
-  for (let i = lo; i < events.length; i++) if (events[i]![1] === kind) return [events[i]![0], events[i]![2]];
-  return [Number.NaN, Number.NaN];
+  return lo;
+}
+function firstAfter(events: Trace['events'], wanted: (kind: string) => boolean, t: number): string | undefined {
+  for (let i = firstIndexAt(events, t); i < events.length; i++) if (wanted(events[i]![1])) return events[i]![1];
+  return undefined;
 }
 function lastBefore(events: Trace['events'], prefix: string, t: number): string | undefined {
   let found: string | undefined;
@@ -129,12 +139,16 @@ const mode = (list: Array<string | undefined>) => {
 const b = brokerTrace.events;
 const c = consumerTrace.events;
 const p = producerTrace.events;
-// The produce connection: the one whose bytes arrived last before each append started; the fetch
-// connection: the one whose bytes arrived last before each fetch armed its wake-ups.
+// The produce connection: the one whose bytes arrived last before each append started. The fetch
+// responses' connection: the first other connection written to after each read that served a fetch (a
+// pushed frame is written without any request arriving, so the fetch's own requests cannot name it).
 const appendStarts = brokerTrace.spans.filter((s) => s[1] === 'append:start');
 const produceRecv = mode(appendStarts.map(([t]) => lastBefore(b, 'recv:', t)));
-const fetchRecv = mode(b.filter((e) => e[1] === 'arm').map(([t]) => lastBefore(b, 'recv:', t)));
-const fetchWrite = fetchRecv.replace('recv:', 'write:');
+const produceWrite = produceRecv.replace('recv:', 'write:');
+const reads = brokerTrace.spans.filter((s) => s[1] === 'read');
+const fetchWrite = mode(
+  reads.map(([t]) => firstAfter(b, (kind) => kind.startsWith('write:') && kind !== produceWrite, t)),
+);
 const at = {
   commit: firstTimeByOffset(producerTrace.spans, 'commit'),
   append: firstTimeByOffset(brokerTrace.spans, 'append'),

@@ -6,6 +6,8 @@
 //     [--defaults (SDK default fetch sizes instead of the replay benches' 8 MiB / 32 MiB)] [--check-crcs (consumer verifies CRCs)]
 //     [--reuse-buffers (the consumer's reuseFetchBuffers: responses read into reused memory)]
 //     [--consumer (the consumer in a process of its own: its CPU, page faults and peak RSS alone)]
+//     [--max-bytes N (the consumer's maxBytes, other fetch sizes left at their defaults)]
+//     [--no-push (pushWhenCaughtUp false: plain fetches only, no FetchPush stream)]
 // SLUICE_BENCH_CLIENT_PROF=<dir> profiles the client during the replays; SLUICE_BENCH_CPU_PROF=<dir> the broker.
 import { fork } from 'node:child_process';
 import { join } from 'node:path';
@@ -33,6 +35,8 @@ const consumerConfig: Record<string, number | boolean> = {
   ...fetchSizes,
   ...(args.includes('--check-crcs') ? { checkCrcs: true } : {}),
   ...(args.includes('--reuse-buffers') ? { reuseFetchBuffers: true } : {}),
+  ...(args.includes('--max-bytes') ? { maxBytes: Number(opt('max-bytes', '0')) } : {}),
+  ...(args.includes('--no-push') ? { pushWhenCaughtUp: false } : {}),
 };
 const ownProcess = args.includes('--consumer');
 const MiB = 2 ** 20;
@@ -151,7 +155,7 @@ for (const size of sizes) {
 const limit = median(loopbacks);
 const output = [
   `Date ${today()}, commit ${describeCommit()}, machine: ${describeMachine()}.`,
-  `Command: \`node --import tsx bench/replay-large.ts${short ? ' --short' : ''}${args.includes('--defaults') ? ' --defaults' : ''}${args.includes('--reuse-buffers') ? ' --reuse-buffers' : ''}${ownProcess ? ' --consumer' : ''} --write\` (took ${((performance.now() - started) / 1000).toFixed(0)} s). ` +
+  `Command: \`node --import tsx bench/replay-large.ts${short ? ' --short' : ''}${args.includes('--defaults') ? ' --defaults' : ''}${args.includes('--reuse-buffers') ? ' --reuse-buffers' : ''}${ownProcess ? ' --consumer' : ''}${args.includes('--no-push') ? ' --no-push' : ''}${args.includes('--max-bytes') ? ` --max-bytes ${opt('max-bytes', '')}` : ''} --write\` (took ${((performance.now() - started) / 1000).toFixed(0)} s). ` +
     `Broker = \`sluice serve\` (built binary), flush os, a fresh one per run; ${mib} MiB produced into one partition, then replayed from the beginning ` +
     `by one consumer (eachBatch, ${args.includes('--defaults') ? 'SDK default fetch sizes' : 'maxBytesPerPartition 8 MiB, maxBytes 32 MiB'}${args.includes('--check-crcs') ? ', checkCrcs' : ''}${args.includes('--reuse-buffers') ? ', reuseFetchBuffers' : ''}) ${ownProcess ? 'in a process of its own' : 'in the bench process'}. Medians of ${runs} run(s). ` +
     `Node flags: broker \`${(process.env.SLUICE_BENCH_BROKER_NODE_ARGS ?? SERVE_NODE_FLAGS.join(' ')) || 'none'}\`, client \`${process.execArgv.filter((a) => !a.includes('tsx') && a !== '--import').join(' ') || 'none'}\`.`,

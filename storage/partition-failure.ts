@@ -6,6 +6,7 @@ import type { GroupCommit } from './group-commit.js';
 import type { LogSegments } from './log-segments.js';
 import type { PartitionProducers } from './partition-producers.js';
 import type { Segment } from './segment.js';
+import type { TxnIndex } from './txn-index.js';
 import type { Logger } from './types.js';
 
 export interface FailureHandlerOptions {
@@ -13,6 +14,7 @@ export interface FailureHandlerOptions {
   log: LogSegments;
   commit: GroupCommit;
   producers: PartitionProducers;
+  txnIndex: TxnIndex;
   logger: Logger;
 }
 
@@ -92,10 +94,11 @@ export class FailureHandler {
    * fsync failed (GroupCommit or a sync in the queue). Following PostgreSQL's fsyncgate lesson, data written
    * after the last successful fsync is treated as lost: the active segment is truncated back to its flushed
    * size (which also evicts the unknown pages from the page cache), the log end moves back to the flushed
-   * offset, and every append waiting for a flush fails.
+   * offset (the producer state and the aborted-transactions index with it), and every append waiting for a
+   * flush fails.
    */
   async rollbackUnflushed(cause: unknown): Promise<void> {
-    const { log, commit, producers, logger, name } = this.#options;
+    const { log, commit, producers, txnIndex, logger, name } = this.#options;
     const segment = log.active;
     const error = new StorageIOError(
       `fsync of ${segment.logPath} failed; data after offset ${commit.flushedOffset} was discarded`,
@@ -124,6 +127,14 @@ export class FailureHandler {
       await producers.trimTo(log.all, log.logEndOffset);
     } catch (err) {
       this.goOffline(err, `cannot rebuild the producer state of ${name} after an fsync failure`);
+      return commit.failAll(error);
+    }
+    // An ABORT marker among the discarded data must not stay in the aborted-transactions index: its
+    // transaction is open again, and the offsets it covered are reused.
+    try {
+      await txnIndex.truncateTo(log.logEndOffset);
+    } catch (err) {
+      this.goOffline(err, `cannot drop discarded aborts from the transaction index of ${name} after an fsync failure`);
       return commit.failAll(error);
     }
     commit.reset(log.logEndOffset);

@@ -190,6 +190,7 @@ export class LoadedPartitionLog {
       log,
       commit: this.#commit,
       producers: this.#producers,
+      txnIndex: this.#txnIndex,
       logger: this.#logger,
     });
     this.#appender = new Appender({

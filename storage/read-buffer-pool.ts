@@ -9,7 +9,8 @@
 //
 // Sizes: a request gets a buffer of its size class (64 KiB, then multiples of 1/8 of the power of two at
 // or above it: at most 12.5 % unused), so consumers with the same fetch size reuse each other's buffers.
-// Bound: the free buffers held total at most maxPooledBytes; a release beyond that is dropped (GC).
+// Bound: the free buffers held total at most maxPooledBytes; a release beyond that first drops free buffers
+// of other classes, then, if still over, is dropped itself (GC).
 // Buffers lent out are not counted: what is in flight is bounded by the broker's fetch and in-flight limits.
 
 const MIN_CLASS_BYTES = 64 * 1024;
@@ -48,11 +49,30 @@ export class ReadBufferPool {
   release(buffer: Buffer): void {
     const size = buffer.length;
     if (size !== sizeClass(size) || buffer.byteOffset !== 0 || buffer.buffer.byteLength !== size) return; // not ours
+    if (this.pooled + size > this.maxPooledBytes)
+      this.evictOtherClasses(size, this.pooled + size - this.maxPooledBytes);
     if (this.pooled + size > this.maxPooledBytes) return;
     let list = this.free.get(size);
     if (!list) this.free.set(size, (list = []));
     if (list.includes(buffer)) return; // released twice: keep it once
     list.push(buffer);
     this.pooled += size;
+  }
+
+  /**
+   * Drops free buffers of classes other than `keep` (the class being released, so in use now) until `bytes`
+   * were dropped or none is left: readers that changed their read size (a consumer moving from fetches to a
+   * stream's smaller frames) reuse buffers again instead of finding the pool full of the old size.
+   */
+  private evictOtherClasses(keep: number, bytes: number): void {
+    for (const [size, list] of this.free) {
+      if (size === keep) continue;
+      while (bytes > 0 && list.pop()) {
+        this.pooled -= size;
+        bytes -= size;
+      }
+      if (list.length === 0) this.free.delete(size);
+      if (bytes <= 0) return;
+    }
   }
 }

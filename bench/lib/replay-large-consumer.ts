@@ -2,9 +2,9 @@
 // and resident memory are the consumer's alone (not the producer's that filled the topic in the bench
 // process). IPC: the parent sends { address, topic, records, config }; the child replays them from the
 // beginning (eachBatch) and answers { rate, userMs, systemMs, faults, rssBytes, maxRssBytes, fetches,
-// fetchBusy }, then exits. fetchBusy: the share of the replay's wall time during which a Fetch was out
-// (sent, its response not yet read whole; the consumer keeps at most one out per broker), from the SDK's
-// request channel (millisecond clock).
+// fetchBusy }, then exits. fetches: Fetch and FetchPush requests; fetchBusy: the share of the replay's wall
+// time during which one was out (sent, its response or the stream's final frame not yet read whole; the
+// consumer keeps at most one out per broker), from the SDK's request channel (millisecond clock).
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { REQUEST_CHANNEL } from '../../src/client/network-events.js';
 import { profiled } from './client-profile.js';
@@ -25,7 +25,7 @@ process.once('message', async (start: Start) => {
   let fetchMs = 0;
   const onRequest = (message: unknown) => {
     const { payload } = message as { payload: { apiName: string; duration: number } };
-    if (payload.apiName !== 'Fetch') return;
+    if (payload.apiName !== 'Fetch' && payload.apiName !== 'FetchPush') return;
     fetches++;
     fetchMs += payload.duration;
   };

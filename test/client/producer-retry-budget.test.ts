@@ -47,7 +47,8 @@ function producerDuringOutage() {
     retry: resolveRetryOptions(undefined),
     logger: createLogger({ level: logLevel.NOTHING }),
   });
-  /** One send of a 300 KiB record: a batch of its own (past batchSize), so k sends make k requests. */
+  /** One send of a 600 KiB record: a batch of its own (past batchSize) and a request of its own (past the
+   * sender's smallest request share of 512 KiB), so k sends make k requests. */
   const send = () => {
     const outcome = { error: null as Error | null, at: -1 };
     const pending = new PendingSend(
@@ -60,7 +61,7 @@ function producerDuringOutage() {
         outcome.at = Date.now();
       },
     );
-    accumulator.append(accumulator.queue('t', 0), pending, null, Buffer.alloc(300 * 1024), undefined, Date.now());
+    accumulator.append(accumulator.queue('t', 0), pending, null, Buffer.alloc(600 * 1024), undefined, Date.now());
     pending.seal();
     sender.schedule();
     return outcome;

@@ -13,7 +13,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CreateTopicsApi, ErrorCode } from '../../src/protocol/index.js';
+import { CreateTopicsApi, ErrorCode, InitProducerIdApi } from '../../src/protocol/index.js';
 import { produce, readAll, values } from '../helpers/broker.js';
 import { AckedLoad, SluiceCluster } from '../helpers/sluice-cluster.js';
 import { removeTempDirs, tempDir } from '../helpers/temp-dir.js';
@@ -154,8 +154,27 @@ describe('etcd unavailable under acks=-1 load', () => {
     await elapse(3000, 'a window in which a leader whose lease lapsed must acknowledge nothing');
     expect(producer.acks.filter((a) => a.at > quietFrom)).toEqual([]);
 
+    // A new idempotent producer meanwhile: no block of producer ids can be reserved, a retriable answer
+    // (Kafka's while its producer id manager waits for a block), not a disk error.
+    const initProducerId = () =>
+      cluster.ask(leader, (c) =>
+        c.request(InitProducerIdApi, {
+          transactionalId: null,
+          transactionTimeoutMs: 60_000,
+          producerId: -1,
+          producerEpoch: -1,
+        }),
+      );
+    const refused = await initProducerId();
+    expect(refused.errorCode).toBe(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
+    expect(refused.errorMessage).toContain('cannot reserve a block of producer ids in the cluster');
+
     const upAt = Date.now();
     await cluster.etcd.restart();
+    await waitFor(async () => (await initProducerId()).errorCode === ErrorCode.NONE, {
+      timeoutMs: 30_000,
+      message: 'InitProducerId to succeed once etcd is back',
+    });
     await producer.more(20);
     await producer.stop();
 

@@ -18,6 +18,7 @@ import {
   FindCoordinatorApi,
   InitProducerIdApi,
   OffsetFetchApi,
+  WriteTxnMarkersApi,
 } from '../../src/protocol/index.js';
 import { ATTR_TRANSACTIONAL, Offsets, writeBatchCrc, writeInt64 } from '../../storage/index.js';
 import { produce } from '../helpers/broker.js';
@@ -259,6 +260,33 @@ describe('transactions in cluster mode (3 brokers, real etcd)', () => {
     const late = await cluster.ask(leader, (c) => produce(c, TOPIC, partition, batch));
     expect(late.errorCode).toBe(ErrorCode.INVALID_TXN_STATE);
   }, 300_000);
+
+  it('a transaction marker is refused while the ISR is below min.insync.replicas, as an acks=-1 produce is', async () => {
+    // An ISR below min.insync.replicas without stopping a broker: 4 required of 3 replicas.
+    const created = await cluster.ask(1, (c) =>
+      c.request(CreateTopicsApi, {
+        topics: [{ name: 'strict', numPartitions: 1, replicationFactor: 3, configs: { 'min.insync.replicas': '4' } }],
+        timeoutMs: 30_000,
+        validateOnly: false,
+      }),
+    );
+    expect(created.topics[0]!.errorCode).toBe(ErrorCode.NONE);
+    const leader = (await cluster.settled('strict', 0, 3)).leader;
+    const answer = await cluster.ask(leader, (c) =>
+      c.request(WriteTxnMarkersApi, {
+        producerId: 4242,
+        producerEpoch: 0,
+        commit: true,
+        coordinatorEpoch: 0,
+        topics: [{ name: 'strict', partitions: [0] }],
+      }),
+    );
+    const refused = answer.results[0]!.partitions[0]!;
+    expect(refused.errorCode).toBe(ErrorCode.NOT_ENOUGH_REPLICAS);
+    expect(refused.errorMessage).toContain('fewer than min.insync.replicas=4');
+    // Nothing was written: the coordinator's retry is the only marker that will ever land.
+    expect((await cluster.logBytes(leader, 'strict', 0)).length).toBe(0);
+  }, 120_000);
 
   it('SIGKILL of the coordinator in the middle of a transaction: it commits whole on the new one; a new instance fences the old', async () => {
     const sluice = client();

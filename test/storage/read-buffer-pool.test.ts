@@ -43,4 +43,18 @@ describe('ReadBufferPool', () => {
     pool.release(Buffer.alloc(100_000)); // not a size class
     expect(pool.pooledBytes).toBe(0);
   });
+
+  it('a release into a full pool drops free buffers of other classes first: a new read size is reused at once', () => {
+    const pool = new ReadBufferPool(24 * MiB);
+    const old = [pool.acquire(10 * MiB), pool.acquire(10 * MiB)];
+    for (const b of old) pool.release(b);
+    expect(pool.pooledBytes).toBe(20 * MiB);
+    // Readers now ask for 3 MiB: each released one is kept, the 10 MiB ones make room.
+    const lent = Array.from({ length: 4 }, () => pool.acquire(3 * MiB));
+    for (const b of lent) pool.release(b);
+    expect(pool.pooledBytes).toBeLessThanOrEqual(24 * MiB);
+    const again = new Set(Array.from({ length: 4 }, () => pool.acquire(3 * MiB)));
+    expect([...again].every((b) => lent.includes(b))).toBe(true);
+    expect(pool.acquire(10 * MiB) === old[0] || pool.acquire(10 * MiB) === old[1]).toBe(true); // one was kept
+  });
 });

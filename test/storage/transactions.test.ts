@@ -8,6 +8,7 @@ import {
   CONTROL_TYPE_ABORT,
   CONTROL_TYPE_COMMIT,
   buildControlBatch,
+  FaultyFs,
   iterateBatches,
   Offsets,
   PartitionLog,
@@ -96,6 +97,31 @@ describe('transactions in a partition', () => {
       expect(await codeOf(log.append(control))).toBe('INVALID_RECORD');
       expect((await readAll(log)).length).toBe(3);
       await log.close();
+    });
+  });
+
+  it('drops an ABORT marker discarded by a failed fsync from the aborted-transactions index', async () => {
+    await withTempDir(async (dir) => {
+      const fs = new FaultyFs();
+      const openFaulty = () =>
+        PartitionLog.open({ dir, topic: 't', partition: 0, config: config({ flush: { kind: 'always' } }), fs });
+      const log = await openFaulty();
+      await log.append(txn(2, 0)); // 0, acknowledged
+      fs.failFsyncs({ code: 'EIO', times: 1, path: (p) => p.endsWith('.log') });
+      const abort = { producerId: 2, producerEpoch: 0, commit: false, coordinatorEpoch: 0 };
+      await expect(log.appendMarker(abort)).rejects.toMatchObject({ code: 'STORAGE_IO' });
+      // The marker at 1 was discarded: the transaction is open again and nothing in the log is aborted.
+      expect(log.logEndOffset).toBe(1);
+      expect(log.firstUnstableOffset).toBe(0);
+      expect(log.abortedTransactions(0, 10)).toEqual([]);
+      // A plain record takes offset 1 now; the coordinator's retry lands after it.
+      await log.append(makeBatch());
+      expect((await log.appendMarker(abort)).baseOffset).toBe(2);
+      expect(log.abortedTransactions(0, 10)).toEqual([{ producerId: 2, firstOffset: 0, lastOffset: 2 }]);
+      await log.close();
+      const reopened = await openFaulty();
+      expect(reopened.abortedTransactions(0, 10)).toEqual([{ producerId: 2, firstOffset: 0, lastOffset: 2 }]);
+      await reopened.close();
     });
   });
 });

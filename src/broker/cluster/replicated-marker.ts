@@ -2,7 +2,8 @@
 // coordinator on this broker, or another broker's through WriteTxnMarkers): accepted only while this broker
 // leads the partition, stamped with the leader epoch (so a follower truncates a deposed leader's marker
 // like any other batch), and answered once the in-sync replicas hold it (the high watermark passed it): a
-// marker the coordinator was told is written survives the leader's death.
+// marker the coordinator was told is written survives the leader's death. Refused, like an acks=-1 produce,
+// while the ISR is below min.insync.replicas.
 import type { BrokerContext } from '../handlers/types.js';
 import { type PartitionError, partitionError, toPartitionError } from '../handlers/storage-errors.js';
 import type { Marker } from '../txn/markers.js';
@@ -24,6 +25,10 @@ export async function writeMarkerAsLeader(
   if (notLeader) return notLeader;
   const log = broker.topics.log(topic, partition);
   if (!log) return partitionError('UNKNOWN_TOPIC_OR_PARTITION', `${where} does not exist on this broker`);
+  // A marker is an acks=-1 write (Kafka appends markers with requiredAcks -1): refused while the ISR is
+  // below min.insync.replicas, before anything is written; the coordinator retries until the ISR is back.
+  const short = replication.notEnoughReplicas(topic, partition);
+  if (short) return partitionError('NOT_ENOUGH_REPLICAS', short);
   const leaderEpoch = cluster.partition(topic, partition)?.leaderEpoch;
   // Synchronously before the marker is queued: a batch of this transaction not queued yet is refused.
   broker.clusterTransactions?.writes.markerWritten(marker.producerId, topic, partition);

@@ -1,9 +1,11 @@
 // One FetchPush stream's credit and control: what the stream (push.ts) may still push, and whether its
 // client asked it to end (FetchPushCredit, push-credit.ts). Both handlers run on the broker's one event
-// loop: a grant or an end wakes the stream's wait through `onChange`, never racing a read.
+// loop: a grant, an end or a frame the socket took wakes the stream's wait through `onChange`, never racing
+// a read.
 export class PushStream {
   #credit: number;
   #ended = false;
+  #unwritten = 0;
   #changed: (() => void) | null = null;
 
   constructor(creditBytes: number) {
@@ -29,12 +31,27 @@ export class PushStream {
     if (bytes > 0) this.#changed?.();
   }
 
+  /** Frames handed to the connection that the socket has not taken yet. */
+  get unwritten(): number {
+    return this.#unwritten;
+  }
+
+  /** A frame was handed to the connection; `written()` once the socket has taken it. */
+  pushed(): void {
+    this.#unwritten++;
+  }
+
+  written(): void {
+    this.#unwritten--;
+    this.#changed?.();
+  }
+
   end(): void {
     this.#ended = true;
     this.#changed?.();
   }
 
-  /** `callback` runs on the next grant or end (one at a time); returns the function that removes it. */
+  /** `callback` runs on the next grant, end or written frame (one at a time); returns the function that removes it. */
   onChange(callback: () => void): () => void {
     this.#changed = callback;
     return () => {

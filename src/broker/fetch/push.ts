@@ -8,7 +8,9 @@
 // Bounds: each frame reads at most min(maxBytes, credit left) (the first batch always whole, as Fetch), so
 // the stream pushes at most the credit the client granted plus one batch; out of credit it waits for
 // FetchPushCredit (push-credit.ts) and reads nothing. Pushed frames are held in the connection's response
-// budget until the socket has them.
+// budget until the socket has them, and at most MAX_UNWRITTEN_FRAMES of them wait for it: the next read
+// starts once the socket took one, so a stream with much credit (a replay) reads as fast as the client
+// receives, not as far ahead as its credit goes.
 //
 // Ends (the request's response, `final` true, written in response order after every pushed frame): after
 // maxIdleMs with nothing pushed (the read's watermarks in it), on FetchPushCredit `end`, on a partition
@@ -101,6 +103,9 @@ function advance(reading: ReadRequest, positions: readonly number[]): void {
   for (const t of reading.topics) for (const p of t.partitions) p.fetchOffset = positions[i++]!;
 }
 
+/** Frames a stream keeps waiting for the socket at most (one being written, the next ready). */
+const MAX_UNWRITTEN_FRAMES = 2;
+
 export const fetchPushHandler = defineHandler(FetchPushApi, async (request, broker, ctx) => {
   const push = ctx.push;
   if (!push) throw new ProtocolError('UNSUPPORTED_VERSION', 'FetchPush is served on the native protocol only');
@@ -122,8 +127,9 @@ export const fetchPushHandler = defineHandler(FetchPushApi, async (request, brok
     for (;;) {
       if (stream.ended || broker.stopping || ctx.signal.aborted) return final(null);
       const idleLeft = request.maxIdleMs - (performance.now() - lastPush);
-      if (stream.credit <= 0 && !oneAnswer) {
-        // Out of credit: nothing is read until the client grants more (or the idle time runs out).
+      if ((stream.credit <= 0 || stream.unwritten >= MAX_UNWRITTEN_FRAMES) && !oneAnswer) {
+        // Out of credit: nothing is read until the client grants more (or the idle time runs out). Frames
+        // the socket has not taken yet: the next is read once it took one.
         if (idleLeft <= 0) return final(null);
         const armed = armStream(null, stream, broker, ctx.signal);
         try {
@@ -152,7 +158,11 @@ export const fetchPushHandler = defineHandler(FetchPushApi, async (request, brok
             topics: withRecords(round.response.topics),
           });
           const leases = round.leases;
-          const written = leases.length > 0 ? () => releaseAll(broker, leases) : () => {};
+          const written = () => {
+            if (leases.length > 0) releaseAll(broker, leases);
+            stream.written();
+          };
+          stream.pushed();
           // The frame's bytes now count as a pushed frame's (until written), no longer as this request's.
           const pushed = push(encodeResponseFrame(streamId, body, tail), written);
           ctx.responseMemory.hold(0);

@@ -2,7 +2,7 @@
 // (groups/errors.ts) become wire error codes, for every door.
 import { ErrorCode, type ErrorName } from '../../protocol/index.js';
 import type { GroupError, GroupProblem } from '../groups/errors.js';
-import type { TopicProblem } from '../registries/errors.js';
+import type { ProducerIdProblem, TopicProblem } from '../registries/errors.js';
 
 export const TOPIC_PROBLEM_CODES: Readonly<Record<TopicProblem, ErrorName>> = {
   'unknown-topic': 'UNKNOWN_TOPIC_OR_PARTITION',
@@ -10,6 +10,13 @@ export const TOPIC_PROBLEM_CODES: Readonly<Record<TopicProblem, ErrorName>> = {
   exists: 'TOPIC_ALREADY_EXISTS',
   'invalid-partitions': 'INVALID_PARTITIONS',
   'invalid-config': 'INVALID_CONFIG',
+};
+
+// The producer id allocator's (registries/producer-ids.ts): an unreachable etcd is retriable, as Kafka
+// answers while its producer id manager waits for a block.
+export const PRODUCER_ID_PROBLEM_CODES: Readonly<Record<ProducerIdProblem, ErrorName>> = {
+  'blocks-unavailable': 'COORDINATOR_LOAD_IN_PROGRESS',
+  'storage-failed': 'KAFKA_STORAGE_ERROR',
 };
 
 // The group coordinator's domain errors (groups/errors.ts).

@@ -6,6 +6,8 @@ import { ErrorCode, InitProducerIdApi, MAX_PRODUCER_EPOCH, type InitProducerIdRe
 import { type Answer, defineHandler } from './types.js';
 import { denied, mayProduceIdempotently } from '../security/acl/authorize.js';
 import { transactionalIdRefusal, txnWireError } from './txn-errors.js';
+import { ProducerIdError } from '../registries/errors.js';
+import { PRODUCER_ID_PROBLEM_CODES } from './domain-errors.js';
 
 function refused(code: keyof typeof ErrorCode, errorMessage: string): Answer<InitProducerIdResponse> {
   return { errorCode: ErrorCode[code], errorMessage, producerId: -1, producerEpoch: -1 };
@@ -56,7 +58,9 @@ export const initProducerIdHandler = defineHandler(InitProducerIdApi, async (req
       producerEpoch: 0,
     };
   } catch (err) {
-    ctx.logger.error({ err }, 'cannot reserve producer ids');
-    return refused('KAFKA_STORAGE_ERROR', `cannot reserve producer ids: ${(err as Error).message}`);
+    if (!(err instanceof ProducerIdError)) throw err;
+    // An unreachable etcd is reported once by the cluster node, not once per producer asking.
+    if (err.problem === 'storage-failed') ctx.logger.error({ err }, 'cannot reserve producer ids');
+    return refused(PRODUCER_ID_PROBLEM_CODES[err.problem], err.message);
   }
 });

@@ -25,3 +25,22 @@ export class TopicError extends Error {
     super(message, options);
   }
 }
+
+/** Why no producer id could be handed out. */
+export type ProducerIdProblem =
+  /** Cluster mode: the cluster's block source (etcd) could not reserve a block now; asking again may work. */
+  | 'blocks-unavailable'
+  /** This data directory's producer id mark could not be read or written. */
+  | 'storage-failed';
+
+export class ProducerIdError extends Error {
+  override name = 'ProducerIdError';
+
+  constructor(
+    readonly problem: ProducerIdProblem,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

@@ -10,6 +10,7 @@
 // producer id blocks in ZooKeeper) reserves it, at or above this directory's own mark.
 import { dirname, join } from 'node:path';
 import { mkdirDurable, nodeFs, readJsonFile, type StorageFs, writeFileAtomic } from '../../../storage/index.js';
+import { ProducerIdError } from './errors.js';
 
 export const PRODUCER_ID_BLOCK = 1000;
 export const PRODUCER_IDS_FILE = join('__internal', 'producer-ids.json');
@@ -61,15 +62,42 @@ export class ProducerIdAllocator {
   }
 
   private async reserve(): Promise<void> {
-    const stored = await readJsonFile<StoredMark>(this.fs, this.path);
-    const storedStart =
-      Number.isSafeInteger(stored?.nextBlockStart) && stored!.nextBlockStart >= 0 ? stored!.nextBlockStart : 0;
-    const floor = Math.max(storedStart, this.limit);
-    const start = this.blocks ? await this.blocks.reserve(floor, this.blockSize) : floor;
-    await mkdirDurable(this.fs, dirname(this.path));
-    const mark: StoredMark = { version: 1, nextBlockStart: start + this.blockSize };
-    await writeFileAtomic(this.fs, this.path, `${JSON.stringify(mark)}\n`);
+    const floor = Math.max(await this.storedMark(), this.limit);
+    const start = this.blocks ? await this.reserveInCluster(floor) : floor;
+    try {
+      await mkdirDurable(this.fs, dirname(this.path));
+      const mark: StoredMark = { version: 1, nextBlockStart: start + this.blockSize };
+      await writeFileAtomic(this.fs, this.path, `${JSON.stringify(mark)}\n`);
+    } catch (err) {
+      throw new ProducerIdError('storage-failed', `cannot store the producer id mark: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
     this.next = start;
     this.limit = start + this.blockSize;
+  }
+
+  private async storedMark(): Promise<number> {
+    let stored: StoredMark | undefined;
+    try {
+      stored = await readJsonFile<StoredMark>(this.fs, this.path);
+    } catch (err) {
+      throw new ProducerIdError('storage-failed', `cannot read the producer id mark: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+    return Number.isSafeInteger(stored?.nextBlockStart) && stored!.nextBlockStart >= 0 ? stored!.nextBlockStart : 0;
+  }
+
+  private async reserveInCluster(floor: number): Promise<number> {
+    try {
+      return await this.blocks!.reserve(floor, this.blockSize);
+    } catch (err) {
+      throw new ProducerIdError(
+        'blocks-unavailable',
+        `cannot reserve a block of producer ids in the cluster: ${(err as Error).message}`,
+        { cause: err },
+      );
+    }
   }
 }

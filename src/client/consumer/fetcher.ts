@@ -24,12 +24,24 @@
 // opens a stream in place of the next fetch: the broker pushes records as they are appended, with no
 // request per burst, until the stream ends (idle for maxWaitTimeInMs: opened again at once; an error in
 // its last frame: handled as a fetch's, then plain fetches). Credit bounds it: what the broker may still
-// push plus what the stream's partitions hold buffered stays within maxBytes (plus one batch); each frame
-// and each runner wake-up tops the credit up (FetchPushCredit) once that sum falls to half of maxBytes. A
+// push plus what the stream's partitions hold buffered stays within maxBytes (plus one batch; a replay's
+// stream, below: twice maxBytes); each frame and each runner wake-up tops the credit up (FetchPushCredit)
+// once that sum falls to half of it. A
 // stream's partitions count as fetching; a seek, pause, revocation, new partition or one ready again
 // while the stream does not cover it (wake()) ends the stream (FetchPushCredit end) and the loop fetches
 // again, dropping what arrives for a partition whose epoch moved, as for a fetch. A broker without
 // FetchPush, minBytes above 1, or pushWhenCaughtUp false: plain fetches only.
+//
+// Streamed replay: a fetch whose records averaged STREAMED_RECORD_BYTES or more (records viewed in place,
+// so every response is a fresh frame) has the loop open a stream too, while the partitions are still
+// behind: the broker then reads and pushes the next frame while the client reads the current one, so the
+// wire does not wait for a fetch per response. Its frames are a quarter of maxBytes and its window (what
+// its partitions hold buffered plus credit left) twice maxBytes, what a fetch in flight plus a full
+// prefetch held before (streamSizes); credit is topped up once a frame's worth is free, so the broker
+// reads whole frames. Frames held at once are then several small ones instead of up to three responses of
+// maxBytes, which the young generation's collections free (large responses outlived two of them, were
+// promoted, and were freed only by full collections). A stream ended for a seek, pause or new assignment
+// is followed by a fetch, which decides again.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FetchApi, type FetchPartitionResult } from '../../protocol/apis/fetch.js';
 import { FetchPushApi, type FetchPushResponse } from '../../protocol/apis/fetch-push.js';
@@ -43,6 +55,7 @@ import type { Logger } from '../logger.js';
 import { jitter, RetrySchedule, type ResolvedRetryOptions } from '../retry.js';
 import { framePool } from '../frame-pool.js';
 import { scanFetchedRecords } from './decode.js';
+import { MAX_COPIED_RECORD_BYTES } from './record-copies.js';
 import { ConsumerEvents, type ConsumerEventSink } from './events.js';
 import type { PartitionState } from './partition-state.js';
 import { Signal } from './signal.js';
@@ -82,6 +95,12 @@ export interface FetcherOptions {
 /** A fetch out this long is waiting for data (a long poll), not carrying it: it may be cancelled. */
 const IDLE_FETCH_MS = 100;
 
+/** Records of this size or more on average (they are viewed in place, never copied out): a replay is streamed. */
+const STREAMED_RECORD_BYTES = MAX_COPIED_RECORD_BYTES;
+
+/** A replay stream's frames carry at most maxBytes / this (but at least maxBytesPerPartition). */
+const REPLAY_FRAMES = 4;
+
 /** One fetch in flight: the positions it asked for, and how to cancel it. */
 interface InFlightFetch {
   connection: Connection;
@@ -102,6 +121,14 @@ interface FetchLoop {
   inFlight: InFlightFetch | null;
   /** The last fetch (or stream) left every partition it covered at its end: open a stream next. */
   caughtUp: boolean;
+  /** The last fetch carried large records (see Streamed replay above): stream the replay. */
+  largeRecords: boolean;
+}
+
+/** What a fetch response (or a stream's final frame) left: see absorbResponse. */
+interface Absorbed {
+  atEnd: boolean;
+  largeRecords: boolean;
 }
 
 /** A stream's credit, as the client counts it (see Push above). */
@@ -109,6 +136,10 @@ interface PushCredit {
   /** The stream's id is set when its request is sent. */
   stream: ResponseStream;
   states: PartitionState[];
+  /** Buffered bytes of its partitions plus credit left at the broker stay within this (streamSizes). */
+  window: number;
+  /** The request's maxBytes: what one frame carries at most. */
+  frameBytes: number;
   /** Record bytes granted in all, and received in all. */
   granted: number;
   received: number;
@@ -235,12 +266,15 @@ export class Fetcher {
     this.topUp(fetch.connection, push);
   }
 
-  /** Grants the stream what keeps its buffered bytes plus its credit left at maxBytes, once at half or below. */
+  /**
+   * Grants the stream what keeps its buffered bytes plus its credit left at its window, once a frame's
+   * worth below it, or half, whichever comes first: the broker then has credit for whole frames.
+   */
   private topUp(connection: Connection, push: PushCredit): void {
-    const window = this.options.maxBytes;
+    const { window, frameBytes } = push;
     let held = push.granted - push.received;
     for (const s of push.states) held += s.bufferedBytes;
-    if (held > window / 2) return;
+    if (held > Math.max(window / 2, window - frameBytes)) return;
     const creditBytes = window - held;
     push.granted += creditBytes;
     connection
@@ -280,6 +314,19 @@ export class Fetcher {
     const { maxBytesPerPartition, shareMaxBytes, maxBytes } = this.options;
     if (!shareMaxBytes) return maxBytesPerPartition;
     return Math.max(maxBytesPerPartition, Math.floor(maxBytes / partitions));
+  }
+
+  /**
+   * A stream's window (buffered bytes of its partitions plus credit left at the broker) and what one frame
+   * may carry (its request's maxBytes): maxBytes both for a caught-up stream; for a replay of large records
+   * (see Streamed replay above) twice maxBytes, as a fetch in flight plus a full prefetch held, in frames
+   * of a quarter of maxBytes (at least maxBytesPerPartition).
+   */
+  private streamSizes(replay: boolean): { window: number; frameBytes: number } {
+    const { maxBytes, maxBytesPerPartition } = this.options;
+    if (!replay) return { window: maxBytes, frameBytes: maxBytes };
+    const frameBytes = Math.min(maxBytes, Math.max(maxBytesPerPartition, Math.floor(maxBytes / REPLAY_FRAMES)));
+    return { window: 2 * maxBytes, frameBytes };
   }
 
   /**
@@ -341,7 +388,13 @@ export class Fetcher {
   }
 
   private startLoop(node: number): void {
-    const loop: FetchLoop = { signal: new Signal(), done: Promise.resolve(), inFlight: null, caughtUp: false };
+    const loop: FetchLoop = {
+      signal: new Signal(),
+      done: Promise.resolve(),
+      inFlight: null,
+      caughtUp: false,
+      largeRecords: false,
+    };
     loop.done = this.loop(node, loop).finally(() => {
       this.loops.delete(node);
       this.ensureLoops();
@@ -372,11 +425,13 @@ export class Fetcher {
         continue;
       }
       try {
-        if (loop.caughtUp && this.options.push && this.options.minBytes <= 1) await this.pushOnce(node, loop, targets);
+        const stream = (loop.caughtUp || loop.largeRecords) && this.options.push && this.options.minBytes <= 1;
+        if (stream) await this.pushOnce(node, loop, targets);
         else await this.fetchOnce(node, loop, targets);
         retries.reset();
       } catch (err) {
         loop.caughtUp = false;
+        loop.largeRecords = false;
         if (!this.running) return; // the connection was closed under a long poll by stop/disconnect
         if (loop.inFlight?.cancelled) continue; // cancelled by cancelIfIdle: fetch again at once
         const wait = retries.next();
@@ -427,16 +482,19 @@ export class Fetcher {
         },
         { timeoutMs: requestTimeout + maxWaitTimeInMs },
       );
-      loop.caughtUp = await this.absorbResponse(node, response, targets, epochs, offsets, sentAt);
+      const absorbed = await this.absorbResponse(node, response, targets, epochs, offsets, sentAt);
+      loop.caughtUp = absorbed.atEnd;
+      loop.largeRecords = absorbed.largeRecords;
     } finally {
       for (const s of targets) s.fetching = false;
     }
   }
 
   /**
-   * Applies a fetch response (or a stream's frame) to the partitions it answers, whose epoch has not
-   * moved since it was asked for; FETCH is emitted. True when every partition asked for was answered
-   * without error and is now at its end (the loop may open a stream).
+   * Applies a fetch response (or a stream's final frame) to the partitions it answers, whose epoch has not
+   * moved since it was asked for; FETCH is emitted. `atEnd`: every partition asked for was answered
+   * without error and is now at its end (the loop may open a stream); `largeRecords`: the records buffered
+   * averaged STREAMED_RECORD_BYTES or more (see Streamed replay above).
    */
   private async absorbResponse(
     node: number,
@@ -445,7 +503,7 @@ export class Fetcher {
     epochs: readonly number[],
     offsets: readonly number[],
     sentAt: number,
-  ): Promise<boolean> {
+  ): Promise<Absorbed> {
     const { events, isolationLevel } = this.options;
     if (response.errorCode !== 0) throw new SluiceProtocolError(response.errorCode);
     const results = new Map<string, FetchPartitionResult>();
@@ -453,20 +511,32 @@ export class Fetcher {
       for (const p of t.partitions) results.set(topicPartitionKey(t.name, p.partition), p);
     let numberOfBatches = 0;
     let atEnd = results.size > 0;
+    let bytes = 0;
+    let offsetSpan = 0;
     const lease = new FrameLease();
     for (let i = 0; i < targets.length; i++) {
       const state = targets[i]!;
       const result = results.get(topicPartitionKey(state.topic, state.partition));
       if (!result) continue;
       if (result.records[0]?.length) numberOfBatches++;
-      if (this.running && state.epoch === epochs[i]) await this.absorb(state, result, offsets[i]!, epochs[i]!, lease);
+      if (this.running && state.epoch === epochs[i]) {
+        const before = state.bufferedBytes;
+        await this.absorb(state, result, offsets[i]!, epochs[i]!, lease);
+        if (state.epoch === epochs[i] && state.fetchOffset > offsets[i]!) {
+          bytes += state.bufferedBytes - before;
+          offsetSpan += state.fetchOffset - offsets[i]!;
+        }
+      }
       const end = isolationLevel === 1 ? result.lastStableOffset : result.highWatermark;
       if (result.errorCode !== 0 || state.fetchOffset < end) atEnd = false;
     }
     lease.settle();
     if (events.listening(ConsumerEvents.FETCH))
       events.emit(ConsumerEvents.FETCH, { numberOfBatches, duration: Date.now() - sentAt, nodeId: node });
-    return atEnd && results.size === targets.length;
+    return {
+      atEnd: atEnd && results.size === targets.length,
+      largeRecords: offsetSpan > 0 && bytes >= offsetSpan * STREAMED_RECORD_BYTES,
+    };
   }
 
   /**
@@ -474,7 +544,7 @@ export class Fetcher {
    * has ended. Falls back to a fetch on a broker without FetchPush.
    */
   private async pushOnce(node: number, loop: FetchLoop, targets: PartitionState[]): Promise<void> {
-    const { cluster, events, maxWaitTimeInMs, maxBytes, requestTimeout } = this.options;
+    const { cluster, events, maxWaitTimeInMs, requestTimeout } = this.options;
     const connection = await cluster.fetchConnection(node);
     if (!connection.supports(FetchPushApi)) return this.fetchOnce(node, loop, targets);
     const partitionMaxBytes = this.partitionMaxBytes(targets.length);
@@ -492,7 +562,15 @@ export class Fetcher {
         this.absorbPushed(node, fetch, response as FetchPushResponse, targets, epochs, sentAt);
       },
     };
-    const push: PushCredit = { stream, states: targets, granted: Math.max(0, maxBytes - held), received: 0 };
+    const { window, frameBytes } = this.streamSizes(loop.largeRecords);
+    const push: PushCredit = {
+      stream,
+      states: targets,
+      window,
+      frameBytes,
+      granted: Math.max(0, window - held),
+      received: 0,
+    };
     const fetch: InFlightFetch = {
       connection,
       epochs: new Map(targets.map((s, i) => [s, epochs[i]!])),
@@ -509,7 +587,7 @@ export class Fetcher {
         FetchPushApi,
         {
           maxIdleMs: maxWaitTimeInMs,
-          maxBytes,
+          maxBytes: frameBytes,
           creditBytes: push.granted,
           isolationLevel: this.options.isolationLevel,
           topics,
@@ -517,9 +595,11 @@ export class Fetcher {
         { timeoutMs: requestTimeout + maxWaitTimeInMs, stream },
       );
       const offsets = targets.map((s) => s.fetchOffset);
-      const atEnd = await this.absorbResponse(node, final, targets, epochs, offsets, frameAt);
-      // Ended for being idle: open it again at once; ended on request, or on an error: fetch first.
+      const { atEnd } = await this.absorbResponse(node, final, targets, epochs, offsets, frameAt);
+      // Ended for being idle (at the end, or out of credit in a replay): open it again at once; ended on
+      // request (seek, pause, new assignment, stop), or on an error: fetch first.
       loop.caughtUp = atEnd && !fetch.cancelled;
+      loop.largeRecords &&= !fetch.cancelled;
     } finally {
       for (const s of targets) s.fetching = false;
     }
