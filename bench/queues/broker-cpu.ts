@@ -50,6 +50,25 @@ function cpuSystemOf(pid: number): number {
   return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[12]) / 100;
 }
 
+/**
+ * Context switches of a process's main thread (/proc/<pid>/task/<pid>/status): voluntary ones are its sleeps
+ * (an idle event loop waiting in epoll), involuntary ones the times the kernel took its core away.
+ */
+function switchesOf(pid: number): { voluntary: number; involuntary: number } {
+  const status = readFileSync(`/proc/${pid}/task/${pid}/status`, 'utf8');
+  return {
+    voluntary: Number(/voluntary_ctxt_switches:\s+(\d+)/.exec(status)![1]),
+    involuntary: Number(/nonvoluntary_ctxt_switches:\s+(\d+)/.exec(status)![1]),
+  };
+}
+
+/** Sleeps and preemptions of a main thread per 100 records since `before`. */
+function switchesPer100(pid: number, before: { voluntary: number; involuntary: number }): string {
+  const after = switchesOf(pid);
+  const per100 = (n: number) => ((n * 100) / records).toFixed(2);
+  return `${per100(after.voluntary - before.voluntary)} sleeps + ${per100(after.involuntary - before.involuntary)} preemptions`;
+}
+
 const system = await startSluice(flush);
 try {
   for (let run = 0; run < runs; run++) {
@@ -60,6 +79,8 @@ try {
     const threadsBefore = threadCpu(pid);
     const sysBefore = cpuSystemOf(pid);
     const membersBefore = process.cpuUsage();
+    const brokerSwitches = switchesOf(pid);
+    const membersSwitches = switchesOf(process.pid);
     const seconds = await profiled(`share-run${run + 1}`, () =>
       system.consume(queue, { records, size: 100, members, maxInFlight, handlerMs: 0, timeoutMs: 300_000 }),
     );
@@ -67,13 +88,14 @@ try {
     const membersUsage = process.cpuUsage(membersBefore);
     const membersUs = (membersUsage.user + membersUsage.system) / records;
     const sys = (((cpuSystemOf(pid) - sysBefore) * 1e6) / records).toFixed(1);
+    const switches = `main threads per 100 records: broker ${switchesPer100(pid, brokerSwitches)}, members ${switchesPer100(process.pid, membersSwitches)}`;
     const threads = [...threadCpu(pid)]
       .map(([name, s]) => [name, ((s - (threadsBefore.get(name) ?? 0)) * 1e6) / records] as const)
       .filter(([, us]) => us >= 0.5)
       .map(([name, us]) => `${name} ${us.toFixed(1)}`)
       .join(', ');
     process.stdout.write(
-      `run ${run + 1}: ${members} members, maxInFlight ${maxInFlight}, ${flush}: broker CPU ${cpuUs.toFixed(1)} µs/record (system ${sys}), members CPU ${membersUs.toFixed(1)} µs/record (system ${(membersUsage.system / records).toFixed(1)}), ${Math.round(records / seconds)} acked records/s (load ${loadavg()[0]!.toFixed(1)}); by thread, µs/record: ${threads}\n`,
+      `run ${run + 1}: ${members} members, maxInFlight ${maxInFlight}, ${flush}: broker CPU ${cpuUs.toFixed(1)} µs/record (system ${sys}), members CPU ${membersUs.toFixed(1)} µs/record (system ${(membersUsage.system / records).toFixed(1)}), ${Math.round(records / seconds)} acked records/s (load ${loadavg()[0]!.toFixed(1)}); by thread, µs/record: ${threads}; ${switches}\n`,
     );
   }
 } finally {

@@ -227,7 +227,8 @@ export class ShareConsumer {
         await new Promise<void>((resolve) => {
           this.#slotFreed = resolve;
         });
-        await this.#gather();
+        // Handlers finishing in this same turn free their slots too: one fetch carries all their outcomes.
+        await new Promise<void>((resolve) => setImmediate(resolve));
         continue;
       }
       let carried: PendingAck[] = [];
@@ -264,10 +265,11 @@ export class ShareConsumer {
         const start = (record: DeliveredRecord) => this.#start(record, eachMessage);
         deliverSlices(response.slices, start);
         deliverEntries(response.records, start);
-        // Fewer records than free slots: the next fetch waits for the handlers that return at once, so
-        // their outcomes ride in it (else it would long-poll with nothing to carry, and they would need a
+        // Fewer records than free slots: the next fetch waits one turn, so the outcomes of handlers that
+        // return at once ride in it (else it would long-poll with nothing to carry, and they would need a
         // ShareAcknowledge of their own).
-        if (this.#inFlight > before && this.#inFlight < this.#config.maxInFlight) await this.#gather();
+        if (this.#inFlight > before && this.#inFlight < this.#config.maxInFlight)
+          await new Promise<void>((resolve) => setImmediate(resolve));
       } catch (error) {
         answerAll(carried, error as Error);
         if (this.#state !== 'running') return;
@@ -280,19 +282,6 @@ export class ShareConsumer {
         this.#pausing = false;
       }
     }
-  }
-
-  /**
-   * Waits until the handlers that can finish now have, so that one fetch carries all their outcomes: first
-   * for the microtasks queued so far (a nextTick queued from a promise continuation runs once the microtask
-   * queue is empty: a handler that returns at once has settled by then); then, while handlers still run, for
-   * the rest of this turn of the event loop (its other timer and I/O callbacks may finish more of them).
-   * A member whose handlers all finished sends at once, inside the turn that delivered its records, instead
-   * of after every other connection's answers read in that turn.
-   */
-  async #gather(): Promise<void> {
-    await new Promise<void>((resolve) => process.nextTick(resolve));
-    if (this.#inFlight > 0) await new Promise<void>((resolve) => setImmediate(resolve));
   }
 
   async #fetchConnection(): Promise<Connection> {
