@@ -4,7 +4,15 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { InterceptAction, InterceptedRequest } from '../../src/broker/index.js';
 import { logLevel, Sluice } from '../../src/client/index.js';
-import { ApiKey, ErrorCode, ProduceApi, type ProduceRequest, type ProduceResponse } from '../../src/protocol/index.js';
+import {
+  ApiKey,
+  ErrorCode,
+  InitProducerIdApi,
+  MetadataApi,
+  ProduceApi,
+  type ProduceRequest,
+  type ProduceResponse,
+} from '../../src/protocol/index.js';
 import { iterateBatches } from '../../storage/index.js';
 import { type InterceptedBroker, startInterceptedBroker } from './intercepted-broker.js';
 
@@ -159,6 +167,39 @@ describe('idempotent producer sequencing', () => {
     // Exactly what was acknowledged is stored, once, in send order.
     expect(await fake.stored('t', 0)).toEqual(ok);
     expect([...new Set(batchesSent().map((b) => b.epoch))]).toEqual([0, 1]);
+    await p.disconnect();
+  });
+
+  it('the first send looks its topic up while the producer id is on its way, not a round trip after it', async () => {
+    const INIT_DELAY_MS = 1500;
+    let initArrived = 0;
+    let topicLookedUp = 0;
+    fake.broker.intercept(
+      InitProducerIdApi,
+      () => {
+        initArrived ||= performance.now();
+        return undefined;
+      },
+      { keep: true },
+    );
+    fake.broker.intercept(
+      MetadataApi,
+      (r) => {
+        if (r.request.topics?.includes('t')) topicLookedUp ||= performance.now();
+        return undefined;
+      },
+      { keep: true },
+    );
+    fake.broker.intercept(InitProducerIdApi, () => ({ delayMs: INIT_DELAY_MS }));
+    const p = producer();
+    await p.connect();
+    const [sent] = await p.send({ topic: 't', messages: [{ value: 'first' }] });
+    expect(sent!.baseOffset).toBe('0');
+    expect(p.isIdempotent()).toBe(true);
+    // Looked up while InitProducerId was held at the broker (serially it would come after its answer).
+    expect(topicLookedUp).toBeGreaterThan(0);
+    expect(topicLookedUp - initArrived).toBeLessThan(INIT_DELAY_MS);
+    expect(await fake.stored('t', 0)).toEqual(['first']);
     await p.disconnect();
   });
 });

@@ -279,14 +279,16 @@ export class Producer {
   private pump(): void {
     if (this.waiting.length > 0 && this.idempotent && !this.identity) {
       this.loadIdentity();
+      // The first send's topics are looked up meanwhile, not one round trip after the producer id.
+      const missing = this.missingTopics(this.waiting[0]!);
+      if (missing) this.loadMetadata(this.waiting[0]!, missing);
       return;
     }
     while (this.waiting.length > 0) {
       const head = this.waiting[0]!;
-      let missing: string[] | null = null;
-      for (const t of head.topicMessages) if (!this.cluster.topicMetadata(t.topic)) (missing ??= []).push(t.topic);
+      const missing = this.missingTopics(head);
       if (missing) {
-        this.loadMetadata(missing);
+        this.loadMetadata(head, missing);
         return;
       }
       if (head.transactional && !this.partitionsInTransaction(head)) return;
@@ -375,7 +377,15 @@ export class Producer {
     return false;
   }
 
-  private loadMetadata(topics: string[]): void {
+  /** The send's topics whose metadata is not known yet; null when all are. */
+  private missingTopics(entry: Waiting): string[] | null {
+    let missing: string[] | null = null;
+    for (const t of entry.topicMessages) if (!this.cluster.topicMetadata(t.topic)) (missing ??= []).push(t.topic);
+    return missing;
+  }
+
+  /** Looks up `topics`, the missing ones of `entry`; when that fails, `entry` fails (if it still waits). */
+  private loadMetadata(entry: Waiting, topics: string[]): void {
     if (this.loadingMetadata) return;
     this.loadingMetadata = true;
     this.retrier(() => this.cluster.addTargetTopics(topics)).then(
@@ -385,7 +395,8 @@ export class Producer {
       },
       (err: Error) => {
         this.loadingMetadata = false;
-        this.waiting.shift()?.send.fail(err);
+        const at = this.waiting.indexOf(entry);
+        if (at >= 0) this.waiting.splice(at, 1)[0]!.send.fail(err);
         this.pump();
       },
     );
