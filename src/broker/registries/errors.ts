@@ -14,16 +14,19 @@ export type TopicProblem =
   /** A topic config key or value is refused (registries/topic-config.ts). */
   | 'invalid-config';
 
-export class TopicError extends Error {
-  override name = 'TopicError';
-
+/** A registry's error: what went wrong (`problem`, one of that registry's problems) and a sentence. */
+abstract class RegistryError<Problem extends string> extends Error {
   constructor(
-    readonly problem: TopicProblem,
+    readonly problem: Problem,
     message: string,
     options?: { cause?: unknown },
   ) {
     super(message, options);
   }
+}
+
+export class TopicError extends RegistryError<TopicProblem> {
+  override name = 'TopicError';
 }
 
 /** Why no producer id could be handed out. */
@@ -33,14 +36,6 @@ export type ProducerIdProblem =
   /** This data directory's producer id mark could not be read or written. */
   | 'storage-failed';
 
-export class ProducerIdError extends Error {
+export class ProducerIdError extends RegistryError<ProducerIdProblem> {
   override name = 'ProducerIdError';
-
-  constructor(
-    readonly problem: ProducerIdProblem,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 }
