@@ -3,6 +3,7 @@
 // value is an array for repeated keys. Values: strings are sent as UTF-8 bytes, null/undefined as a
 // null header value (length -1), as kafkajs's encoder does.
 import type { HeaderPairs } from './record.js';
+import { plainObjectConstructor } from './plain-objects.js';
 
 export type HeaderValue = Buffer | string | null | undefined;
 export type HeadersInput = { [key: string]: HeaderValue | HeaderValue[] };
@@ -42,10 +43,5 @@ export function pairsToHeaders(pairs: HeaderPairs): DecodedHeaders {
   return out;
 }
 
-/**
- * The headers of a record that has none: `new NoHeaders()` is a plain empty object (Object.prototype, as a
- * literal's), made by a constructor so that V8 never pretenures the ones a hot decode loop creates.
- */
-function EmptyHeaders(): void {}
-EmptyHeaders.prototype = Object.prototype;
-export const NoHeaders = EmptyHeaders as unknown as new () => DecodedHeaders;
+/** The headers of a record that has none: `new NoHeaders()` is a plain empty object (plain-objects.ts). */
+export const NoHeaders = plainObjectConstructor(function EmptyHeaders(this: DecodedHeaders): void {});

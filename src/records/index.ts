@@ -34,6 +34,7 @@ export type {
   PartitionMetadata,
 } from './partitioners.js';
 export { headersToPairs, NoHeaders, pairsToHeaders } from './headers.js';
+export { plainObjectConstructor } from './plain-objects.js';
 export type { DecodedHeaders, HeadersInput, HeaderValue } from './headers.js';
 export { BatchFormatError, CompressionCodec } from '../../storage/format/record-batch.js';
 export type { BatchHeader } from '../../storage/format/record-batch.js';

@@ -9,6 +9,7 @@
 // small records: the response then holds no message's bytes and can be reused.
 import { decompress } from '../../records/compression.js';
 import { NoHeaders, pairsToHeaders, type DecodedHeaders } from '../../records/headers.js';
+import { plainObjectConstructor } from '../../records/plain-objects.js';
 import { RecordReader } from '../../records/record.js';
 import {
   ATTR_CONTROL,
@@ -146,15 +147,8 @@ export async function decodeFetchedChunk(
   return { messages, offsets, pos, nextOffset, aliases };
 }
 
-/**
- * Messages and their empty headers are made by these constructors rather than by object literals: V8 tracks
- * the survival of a literal's objects and, once a young-generation collection finds nearly all of them
- * alive (as it does while a consumer still holds a slice of a thousand or more), allocates that literal's
- * objects in the old generation from then on, where each costs a full collection's work. Objects made by
- * `new` are always allocated young. Their prototype is Object.prototype, so they are plain objects with the
- * same own enumerable fields, in the same order, as the literals were.
- */
-function PlainMessage(
+/** A message: a plain object made by a constructor (records/plain-objects.ts), never pretenured. */
+const Message = plainObjectConstructor(function PlainMessage(
   this: KafkaMessage,
   attributes: number,
   timestamp: string,
@@ -173,9 +167,7 @@ function PlainMessage(
   this.headers = headers;
   this.isControlRecord = false;
   this.size = size;
-}
-PlainMessage.prototype = Object.prototype;
-const Message = PlainMessage as unknown as new (...fields: Parameters<typeof PlainMessage>) => KafkaMessage;
+});
 
 /** Appends the `count` records of `section` (a batch's records section, or a run of it) at or after fromOffset. */
 function readMessages(

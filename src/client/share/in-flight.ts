@@ -2,7 +2,7 @@
 // lock renewer's held record, and the outcome the acknowledger queues and the broker answers. A handler
 // that returns at once costs these few objects per record and nothing else (no promise per outcome, no
 // per-record timer or closure beyond the message's reject and release).
-import { type DecodedHeaders, NoHeaders, pairsToHeaders } from '../../records/index.js';
+import { type DecodedHeaders, NoHeaders, pairsToHeaders, plainObjectConstructor } from '../../records/index.js';
 import type { AckType, PendingAck } from './acknowledger.js';
 import type { DeliveredRecord } from './delivered.js';
 import type { HeldRecord } from './lock-renewer.js';
@@ -60,14 +60,10 @@ export class InFlightRecord implements PendingAck, HeldRecord {
 }
 
 /**
- * The handler's payload, its message and the message's empty headers are made by these constructors rather
- * than by object literals: V8 may decide, after a young-generation collection that finds most of a
- * literal's objects alive, to allocate that literal's objects in the old generation from then on (each then
- * costs a full collection's work); objects made by `new` are always allocated young. Their prototype is
- * Object.prototype, so they are plain objects with the same own enumerable fields, in the same order, as
- * the literals were (a user's destructured `reject` and `release` are own closures, as before).
+ * The handler's payload and its message: plain objects made by constructors (records/plain-objects.ts), never
+ * pretenured; a user's destructured `reject` and `release` are own closures, as with literals.
  */
-function PlainMessage(
+const Message = plainObjectConstructor(function PlainMessage(
   this: ShareMessage,
   key: Buffer | null,
   value: Buffer | null,
@@ -86,14 +82,15 @@ function PlainMessage(
   this.deliveryAttempt = deliveryAttempt;
   this.reject = reject;
   this.release = release;
-}
-PlainMessage.prototype = Object.prototype;
-const Message = PlainMessage as unknown as new (...fields: Parameters<typeof PlainMessage>) => ShareMessage;
+});
 
-function PlainPayload(this: EachShareMessagePayload, topic: string, partition: number, message: ShareMessage) {
+const Payload = plainObjectConstructor(function PlainPayload(
+  this: EachShareMessagePayload,
+  topic: string,
+  partition: number,
+  message: ShareMessage,
+) {
   this.topic = topic;
   this.partition = partition;
   this.message = message;
-}
-PlainPayload.prototype = Object.prototype;
-const Payload = PlainPayload as unknown as new (...fields: Parameters<typeof PlainPayload>) => EachShareMessagePayload;
+});
