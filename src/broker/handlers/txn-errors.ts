@@ -2,6 +2,8 @@
 import type { Logger } from 'pino';
 import { ErrorCode } from '../../protocol/index.js';
 import { TxnError } from '../txn/index.js';
+import { ProducerIdError } from '../registries/errors.js';
+import { PRODUCER_ID_PROBLEM_CODES } from './domain-errors.js';
 import type { RequestContext } from './types.js';
 import type { BrokerContext } from './types.js';
 import { allowed, denied } from '../security/acl/authorize.js';
@@ -16,6 +18,9 @@ export const TXN_OK: TxnWireError = { errorCode: ErrorCode.NONE, errorMessage: n
 /** A coordinator failure as a wire error (an unexpected one is logged and answered UNKNOWN_SERVER_ERROR). */
 export function txnWireError(err: unknown, logger: Logger): TxnWireError {
   if (err instanceof TxnError) return { errorCode: ErrorCode[err.code], errorMessage: err.message };
+  // A new producer id the coordinator could not get (an unreachable etcd is retriable).
+  if (err instanceof ProducerIdError)
+    return { errorCode: ErrorCode[PRODUCER_ID_PROBLEM_CODES[err.problem]], errorMessage: err.message };
   logger.error({ err }, 'transaction coordinator failed');
   return { errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, errorMessage: `transaction failed: ${(err as Error).message}` };
 }

@@ -20,7 +20,6 @@ import { MAX_PRODUCER_EPOCH } from '../../protocol/index.js';
 import { GroupError } from '../groups/errors.js';
 import type { OffsetsLog } from '../groups/index.js';
 import type { Scheduler, TimerHandle } from '../groups/index.js';
-import { ProducerIdError } from '../registries/errors.js';
 import { TxnError } from './errors.js';
 import type { MarkerWriter } from './markers.js';
 import { decodeTxnRecord, encodeTxnKey, encodeTxnValue } from './state-codec.js';
@@ -213,7 +212,7 @@ export class TransactionCoordinator {
       const now = this.#now();
       const txn = this.#txns.get(transactionalId);
       if (!txn) {
-        const producerId = await this.#allocateProducerId();
+        const producerId = await this.#options.producerIds.allocate();
         const created = new Transaction(transactionalId, {
           producerId,
           producerEpoch: 0,
@@ -243,7 +242,7 @@ export class TransactionCoordinator {
       let producerId = txn.producerId;
       let producerEpoch = txn.producerEpoch + 1;
       if (producerEpoch > MAX_PRODUCER_EPOCH) {
-        producerId = await this.#allocateProducerId();
+        producerId = await this.#options.producerIds.allocate();
         producerEpoch = 0;
       }
       await this.#change(txn, {
@@ -500,17 +499,6 @@ export class TransactionCoordinator {
       { key: encodeTxnKey(transactionalId), value: encodeTxnValue(snapshot), timestamp: snapshot.updateMs },
     ]);
     await this.#append(transactionalId, batch);
-  }
-
-  /** A producer id; the allocator's failures as the coordinator's errors (an unreachable etcd is retriable). */
-  async #allocateProducerId(): Promise<number> {
-    try {
-      return await this.#options.producerIds.allocate();
-    } catch (err) {
-      if (!(err instanceof ProducerIdError)) throw err;
-      const code = err.problem === 'blocks-unavailable' ? 'COORDINATOR_LOAD_IN_PROGRESS' : 'KAFKA_STORAGE_ERROR';
-      throw new TxnError(code, err.message);
-    }
   }
 
   async #append(transactionalId: string, batch: Buffer): Promise<void> {
