@@ -65,7 +65,7 @@ export interface RequestOptions {
   /**
    * A request answered by a stream of frames (FetchPush): every frame before the last (`final` false) goes
    * to `stream.frame`, and the timeout starts again at each; the promise resolves with the last one.
-   * `stream.id` is set to the request's correlationId (the stream's id) when it is sent.
+   * `stream.id` is set to the request's correlationId (the stream's id) when the request is made (0 before).
    */
   stream?: ResponseStream;
 }
@@ -323,12 +323,14 @@ export class Connection {
         else send();
       });
     }
+    // Known before a throttle releases the request: a credit or an end for the stream made meanwhile is
+    // held behind it and must name it.
+    if (options.stream) options.stream.id = correlationId;
     return new Promise<Res>((resolve, reject) => {
       const send = () => {
         const sentAt = createdAt > 0 && mustWait ? Date.now() : createdAt;
         const timeoutMs = options.timeoutMs ?? this.options.requestTimeout;
         const timer = setTimeout(() => this.onTimeout(correlationId, timeoutMs), timeoutMs);
-        if (options.stream) options.stream.id = correlationId;
         this.pending.set(correlationId, {
           api: api as ApiSpec<unknown, unknown>,
           version,

@@ -228,6 +228,67 @@ describe('consumer push mode', () => {
     expect(got).toEqual(['before', 'before', 'after-stop']);
   });
 
+  it('a seek while the stream request waits out a throttle ends that stream, not another: the seek is read at once', async () => {
+    run.broker = await startInterceptedBroker([{ name: 't', partitions: 1 }]);
+    const sluice = sdkClient(run.broker.port);
+    await produceEach(sluice, 't', 0, range('v', 5));
+    // The first fetch is answered "caught up at 0" with a throttle: the stream request that follows it is
+    // held by the client until the throttle ends, and the seek's end of that stream is held behind it.
+    const emptyAtZero = { partition: 0, errorCode: 0, highWatermark: 0, lastStableOffset: 0, logStartOffset: 0 };
+    run.broker.broker.intercept(ApiKey.Fetch, () => ({
+      respond: { throttleTimeMs: 1000, errorCode: 0, topics: [{ name: 't', partitions: [emptyAtZero] }] },
+    }));
+    const c = consumerOf(sluice, { maxWaitTimeInMs: 20_000 });
+    let fetchesStarted = 0;
+    c.on(c.events.FETCH_START, () => {
+      if (++fetchesStarted === 2) setImmediate(() => c.seek({ topic: 't', partition: 0, offset: '3' }));
+    });
+    await c.connect();
+    c.assign([{ topic: 't', partitions: [0], fromBeginning: true }]);
+    const got: string[] = [];
+    await c.run({ eachMessage: async ({ message }) => void got.push(str(message.value)!) });
+    // Before the fix the end named no stream: the stale stream ran on until idle (maxWait, 20 s).
+    await waitFor(() => got.length === 2, { timeoutMs: 8000, message: 'the records after the seek' });
+    expect(got).toEqual(['v3', 'v4']);
+    const [stream] = run.broker.of(ApiKey.FetchPush);
+    const ends = run.broker
+      .of(ApiKey.FetchPushCredit)
+      .map((r) => r.request as FetchPushCreditRequest)
+      .filter((r) => r.end);
+    expect(ends.map((r) => r.streamId)).toEqual([stream!.correlationId]);
+  });
+
+  it('a seek made in a FETCH_START listener, before the stream request exists, ends that stream once it is made', async () => {
+    run.broker = await startInterceptedBroker([{ name: 't', partitions: 1 }]);
+    const sluice = sdkClient(run.broker.port);
+    await produceEach(sluice, 't', 0, range('v', 5));
+    const c = consumerOf(sluice, { maxWaitTimeInMs: 20_000 });
+    const got: string[] = [];
+    let fetchesStarted = 0;
+    let deliveredAtSeek = -1;
+    // The second round is the stream (the first fetch reads all five and catches up); the runner may still
+    // be delivering the first batch, whose rest the seek drops.
+    c.on(c.events.FETCH_START, () => {
+      if (++fetchesStarted !== 2) return;
+      deliveredAtSeek = got.length;
+      c.seek({ topic: 't', partition: 0, offset: '3' });
+    });
+    await c.connect();
+    c.assign([{ topic: 't', partitions: [0], fromBeginning: true }]);
+    await c.run({ eachMessage: async ({ message }) => void got.push(str(message.value)!) });
+    await waitFor(() => deliveredAtSeek >= 0 && got.length === deliveredAtSeek + 2, {
+      timeoutMs: 8000,
+      message: 'the records after the seek',
+    });
+    expect(got).toEqual([...range('v', 5).slice(0, deliveredAtSeek), 'v3', 'v4']);
+    const [stream] = run.broker.of(ApiKey.FetchPush);
+    const ends = run.broker
+      .of(ApiKey.FetchPushCredit)
+      .map((r) => r.request as FetchPushCreditRequest)
+      .filter((r) => r.end);
+    expect(ends.map((r) => r.streamId)).toEqual([stream!.correlationId]);
+  });
+
   it('a consumer with pushWhenCaughtUp false beside a pushed one: both get everything; it only fetches', async () => {
     run.broker = await startInterceptedBroker([{ name: 't', partitions: 1 }]);
     const port = run.broker.port;

@@ -283,16 +283,19 @@ export class Fetcher {
       .catch(() => {}); // the connection failed: the stream's request fails with it
   }
 
-  /** Asks the broker to end the stream; its final frame then ends the loop's round. */
+  /**
+   * Asks the broker to end the stream; its final frame then ends the loop's round. Asked before the stream's
+   * request is made (from a FETCH_START listener), the end follows that request (pushOnce).
+   */
   private endStream(fetch: InFlightFetch): void {
     if (fetch.cancelled || !fetch.push) return;
     fetch.cancelled = true;
-    fetch.connection
-      .send(
-        FetchPushCreditApi,
-        { streamId: fetch.push.stream.id, creditBytes: 0, end: true },
-        { expectResponse: false },
-      )
+    if (fetch.push.stream.id !== 0) this.sendStreamEnd(fetch.connection, fetch.push);
+  }
+
+  private sendStreamEnd(connection: Connection, push: PushCredit): void {
+    connection
+      .send(FetchPushCreditApi, { streamId: push.stream.id, creditBytes: 0, end: true }, { expectResponse: false })
       .catch(() => {});
   }
 
@@ -584,7 +587,7 @@ export class Fetcher {
     loop.inFlight = fetch;
     try {
       if (events.listening(ConsumerEvents.FETCH_START)) events.emit(ConsumerEvents.FETCH_START, { nodeId: node });
-      const final = await connection.send(
+      const streamed = connection.send(
         FetchPushApi,
         {
           maxIdleMs: maxWaitTimeInMs,
@@ -595,6 +598,8 @@ export class Fetcher {
         },
         { timeoutMs: requestTimeout + maxWaitTimeInMs, stream },
       );
+      if (fetch.cancelled) this.sendStreamEnd(connection, push);
+      const final = await streamed;
       const offsets = targets.map((s) => s.fetchOffset);
       const { atEnd } = await this.absorbResponse(node, final, targets, epochs, offsets, frameAt);
       // Ended for being idle (at the end, or out of credit in a replay): open it again at once; ended on
