@@ -64,7 +64,7 @@ export type {
   GroupState,
   PartitionAssigner,
 } from './consumer/assignors/index.js';
-export type { AssignmentContext, OffsetCommitter, PartitionAssignmentSource } from './consumer/assignment.js';
+export type { AssignmentContext, OffsetCommitter, PartitionAssignmentSource } from './consumer/types.js';
 export { Admin, AdminEvents } from './admin.js';
 export type { IncrementalOperation } from './admin.js';
 export type { ElectionResult } from './admin-cluster-ops.js';

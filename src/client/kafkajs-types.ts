@@ -1,7 +1,7 @@
 // kafkajs's exported type names that have no Sluice shape of their own elsewhere: aliases and small
 // shapes, so a TypeScript program written for kafkajs compiles after changing its import. Options for
-// features Sluice lacks (SASL, custom sockets, transactions) are typed as kafkajs types them; using them
-// fails at run time with a clear error (see sluice.ts, producer.transaction()).
+// what Sluice lacks (custom sockets, custom SASL mechanisms, the aws mechanism) are typed as kafkajs types
+// them; using them fails at run time with a clear error (sluice.ts, sasl.ts).
 import type * as net from 'node:net';
 import type * as tls from 'node:tls';
 import type { AssignerCluster } from './consumer/assignors/types.js';
@@ -29,7 +29,7 @@ interface SASLMechanismOptionsMap {
 }
 export type SASLMechanism = keyof SASLMechanismOptionsMap;
 type SASLMechanismOptions<T> = T extends SASLMechanism ? { mechanism: T } & SASLMechanismOptionsMap[T] : never;
-/** Typed for kafkajs compatibility; Sluice has no authentication yet (passing `sasl` is refused). */
+/** kafkajs's `sasl` option: Sluice speaks plain, scram-sha-256, scram-sha-512 and oauthbearer (sasl.ts). */
 export type SASLOptions = SASLMechanismOptions<SASLMechanism>;
 
 export interface Authenticator {

@@ -6,7 +6,6 @@ import { SaslHandshakeApi } from '../protocol/apis/sasl-handshake.js';
 import type { ApiSpec } from '../protocol/api-keys.js';
 import { ScramClientExchange, type ScramMechanism } from '../protocol/sasl/scram.js';
 import { KafkaJSSASLAuthenticationError, SluiceNonRetriableError, SluiceProtocolError } from './errors.js';
-import type { SASLOptions } from './kafkajs-types.js';
 
 /** The mechanisms the SDK speaks, as kafkajs names them. */
 export type ClientSaslMechanism = 'scram-sha-256' | 'scram-sha-512' | 'plain' | 'oauthbearer';
@@ -25,8 +24,8 @@ const WIRE_NAMES: Record<ClientSaslMechanism, string> = {
   oauthbearer: 'OAUTHBEARER',
 };
 
-/** Validates kafkajs's `sasl` option; the error names what is wrong, never a value. */
-export function resolveSasl(sasl: SASLOptions | undefined): ClientSasl | undefined {
+/** Validates kafkajs's `sasl` option (kafkajs-types.ts's SASLOptions); the error names what is wrong, never a value. */
+export function resolveSasl(sasl: unknown): ClientSasl | undefined {
   if (sasl === undefined) return undefined;
   if (typeof sasl !== 'object' || sasl === null) throw new SluiceNonRetriableError('sasl must be an object');
   const mechanism = String((sasl as { mechanism?: unknown }).mechanism ?? '').toLowerCase() as ClientSaslMechanism;

@@ -57,7 +57,7 @@ export class Sluice {
     this.rootLogger = createLogger({ level: config.logLevel ?? logLevel.WARN, logCreator: config.logCreator });
     if (config.sasl && 'authenticationProvider' in config.sasl)
       throw new SluiceNonRetriableError('custom SASL mechanisms (authenticationProvider) are not supported');
-    const sasl = resolveSasl(config.sasl as SASLOptions | undefined);
+    const sasl = resolveSasl(config.sasl);
     const ssl = config.ssl === true ? {} : config.ssl ? config.ssl : undefined;
     if (config.socketFactory) throw new SluiceNonRetriableError('socketFactory is not supported yet');
     this.retry = config.retry;

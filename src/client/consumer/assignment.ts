@@ -12,33 +12,10 @@
 //     reset policy: seek() > fromBeginning > latest) and where consumed offsets go. NoOffsetCommitter
 //     stores nothing; the group implementation commits with OffsetCommit/OffsetFetch.
 //
-// Offsets passed to commit() are "next offset to consume" (Kafka's convention), as decimal strings.
-import type { Cluster } from '../cluster.js';
-import type { Logger } from '../logger.js';
-import type { TopicPartitionOffsetAndMetadata, TopicPartitions } from './types.js';
+// Offsets passed to commit() are "next offset to consume" (Kafka's convention), as decimal strings. The two
+// interfaces are public shapes (types.ts); this file holds the defaults.
+import type { AssignmentContext, OffsetCommitter, PartitionAssignmentSource, TopicPartitions } from './types.js';
 import { topicPartitionKey } from '../topic-partition.js';
-
-export interface AssignmentContext {
-  cluster: Cluster;
-  logger: Logger;
-  /** Topics given to subscribe() (regexes already resolved against the topic list). */
-  subscribedTopics: string[];
-}
-
-export interface PartitionAssignmentSource {
-  start(context: AssignmentContext): Promise<TopicPartitions[]>;
-  /** The listener's promise settles once the consumer has applied the assignment (revoked partitions committed). */
-  onChange(listener: (assignment: TopicPartitions[]) => Promise<void> | void): void;
-  heartbeat(): Promise<void>;
-  isStale(): boolean;
-  stop(): Promise<void>;
-}
-
-export interface OffsetCommitter {
-  /** Committed next-offset per partition, keyed by topicPartitionKey(topic, partition); null = none. */
-  committed(assignment: TopicPartitions[]): Promise<Map<string, number | null>>;
-  commit(offsets: TopicPartitionOffsetAndMetadata[]): Promise<void>;
-}
 
 /** No group: subscribe() = every partition of the subscribed topics; assign() = exactly the list given. */
 export class StaticAssignmentSource implements PartitionAssignmentSource {

@@ -8,12 +8,7 @@ import { PauseRegistry } from './pause-registry.js';
 import type { Logger } from '../logger.js';
 import type { GroupDescription } from '../kafkajs-types.js';
 import { createRetry, resolveRetryOptions, restartsAfterCrash, type Retrier, type RetryOptions } from '../retry.js';
-import {
-  NoOffsetCommitter,
-  StaticAssignmentSource,
-  type OffsetCommitter,
-  type PartitionAssignmentSource,
-} from './assignment.js';
+import { NoOffsetCommitter, StaticAssignmentSource } from './assignment.js';
 import { ConsumerEvents, type ConsumerEventName } from './events.js';
 import { Fetcher } from './fetcher.js';
 import { CommitTracker, createGroupMembership, waitIdle, type GroupMembership } from './group/index.js';
@@ -26,7 +21,9 @@ import type {
   ConsumerRunConfig,
   ConsumerSubscribeTopic,
   ConsumerSubscribeTopics,
+  OffsetCommitter,
   OffsetsByTopicPartition,
+  PartitionAssignmentSource,
   TopicPartitionOffset,
   TopicPartitionOffsetAndMetadata,
   TopicPartitions,

@@ -15,7 +15,6 @@
 // A non-retriable error (`retriable: false`, TypeError, …) crashes it at once, without restart.
 import type { Logger } from '../logger.js';
 import { isRetriable, restartsAfterCrash, RetrySchedule, type ResolvedRetryOptions } from '../retry.js';
-import type { PartitionAssignmentSource } from './assignment.js';
 import { FetchedBatch } from './batch.js';
 import { SluiceCorruptBatchError, SluiceNonRetriableError, SluiceNumberOfRetriesExceeded } from '../errors.js';
 import { decodeFetchedChunk, UndecodableBatchError } from './decode.js';
@@ -23,7 +22,12 @@ import { RecordCopies } from './record-copies.js';
 import { ConsumerEvents, type ConsumerEventSink } from './events.js';
 import type { PartitionState } from './partition-state.js';
 import { Signal } from './signal.js';
-import type { ConsumerRunConfig, EachBatchPayload, OffsetsByTopicPartition } from './types.js';
+import type {
+  ConsumerRunConfig,
+  EachBatchPayload,
+  OffsetsByTopicPartition,
+  PartitionAssignmentSource,
+} from './types.js';
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as PromiseLike<unknown> | null)?.then === 'function';

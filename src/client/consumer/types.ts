@@ -1,7 +1,8 @@
 // Public shapes of the consumer, as kafkajs defines them.
 import type { DecodedHeaders } from '../../records/headers.js';
+import type { Cluster } from '../cluster.js';
+import type { Logger } from '../logger.js';
 import type { RetryOptions } from '../retry.js';
-import type { OffsetCommitter, PartitionAssignmentSource } from './assignment.js';
 import type { PartitionAssigner } from './assignors/index.js';
 
 export interface KafkaMessage {
@@ -173,4 +174,28 @@ export interface ConsumerConfig {
   groupInstanceId?: string;
   /** Sluice: where start offsets come from and commits go (default: none — nothing is stored). */
   offsetCommitter?: OffsetCommitter;
+}
+
+// The seam for consumer groups (assignment.ts says what each side does; it holds the defaults).
+
+export interface AssignmentContext {
+  cluster: Cluster;
+  logger: Logger;
+  /** Topics given to subscribe() (regexes already resolved against the topic list). */
+  subscribedTopics: string[];
+}
+
+export interface PartitionAssignmentSource {
+  start(context: AssignmentContext): Promise<TopicPartitions[]>;
+  /** The listener's promise settles once the consumer has applied the assignment (revoked partitions committed). */
+  onChange(listener: (assignment: TopicPartitions[]) => Promise<void> | void): void;
+  heartbeat(): Promise<void>;
+  isStale(): boolean;
+  stop(): Promise<void>;
+}
+
+export interface OffsetCommitter {
+  /** Committed next-offset per partition, keyed by topicPartitionKey(topic, partition); null = none. */
+  committed(assignment: TopicPartitions[]): Promise<Map<string, number | null>>;
+  commit(offsets: TopicPartitionOffsetAndMetadata[]): Promise<void>;
 }

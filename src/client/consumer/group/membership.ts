@@ -40,7 +40,6 @@ import {
 import type { Logger } from '../../logger.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isRetriable, RetrySchedule, type ResolvedRetryOptions, type Retrier } from '../../retry.js';
-import type { AssignmentContext, OffsetCommitter, PartitionAssignmentSource } from '../assignment.js';
 import {
   MemberAssignment,
   MemberMetadata,
@@ -48,7 +47,13 @@ import {
   type AssignerCluster,
   type PartitionAssigner,
 } from '../assignors/index.js';
-import type { TopicPartitionOffsetAndMetadata, TopicPartitions } from '../types.js';
+import type {
+  AssignmentContext,
+  OffsetCommitter,
+  PartitionAssignmentSource,
+  TopicPartitionOffsetAndMetadata,
+  TopicPartitions,
+} from '../types.js';
 import { CoordinatorLink, COORDINATOR_CODES } from './coordinator-link.js';
 import { GroupEvents, type GroupEventName } from './events.js';
 import { topicPartitionKey } from '../../topic-partition.js';
