@@ -160,6 +160,13 @@ export class Group {
     return this.staticMembers.get(instanceId);
   }
 
+  /** A request naming a static instance that is now registered to a different member id comes from a fenced incarnation. */
+  isFenced(memberId: string, instanceId: string | null): boolean {
+    if (instanceId === null) return false;
+    const registered = this.memberIdOfInstance(instanceId);
+    return registered !== undefined && registered !== memberId;
+  }
+
   allMembersJoined(): boolean {
     for (const m of this.members.values()) if (m.awaitingJoin === null) return false;
     return true;

@@ -15,7 +15,6 @@ import { Group, newMemberId, type Member } from './group.js';
 import {
   fenced,
   groupError,
-  isFenced,
   joinError,
   OK,
   staleGeneration,
@@ -121,7 +120,7 @@ export class Rebalancer {
       }
       return this.joinNew(group, req, ctx);
     }
-    if (isFenced(group, req.memberId, req.groupInstanceId))
+    if (group.isFenced(req.memberId, req.groupInstanceId))
       return resolved(joinError('fenced-instance', req.memberId, fenced(req.groupInstanceId!)));
     const member = group.members.get(req.memberId);
     if (!member) return resolved(joinError('unknown-member', req.memberId, unknownMember(group, req.memberId)));
@@ -139,7 +138,7 @@ export class Rebalancer {
 
   sync(req: SyncGroupRequest): Promise<SyncAnswer> {
     const group = this.groups.get(req.groupId);
-    if (group && isFenced(group, req.memberId, req.groupInstanceId))
+    if (group?.isFenced(req.memberId, req.groupInstanceId))
       return resolved(syncError('fenced-instance', fenced(req.groupInstanceId!)));
     const member = group?.members.get(req.memberId);
     if (!group || !member)
@@ -179,7 +178,7 @@ export class Rebalancer {
 
   heartbeat(req: HeartbeatRequest): HeartbeatAnswer {
     const group = this.groups.get(req.groupId);
-    if (group && isFenced(group, req.memberId, req.groupInstanceId))
+    if (group?.isFenced(req.memberId, req.groupInstanceId))
       return groupError('fenced-instance', fenced(req.groupInstanceId!));
     const member = group?.members.get(req.memberId);
     if (!group || !member) return groupError('unknown-member', unknownMember(group, req.memberId, req.groupId));
@@ -214,7 +213,7 @@ export class Rebalancer {
    * is refreshed), else the error every partition of the request gets.
    */
   checkCommitter(group: Group, generationId: number, memberId: string, instanceId: string | null): GroupOutcome | null {
-    if (isFenced(group, memberId, instanceId)) return groupError('fenced-instance', fenced(instanceId!));
+    if (group.isFenced(memberId, instanceId)) return groupError('fenced-instance', fenced(instanceId!));
     const member = group.members.get(memberId);
     if (!member) return groupError('unknown-member', unknownMember(group, memberId));
     if (generationId !== group.generationId) {

@@ -1,7 +1,6 @@
 // What the coordinator answers, per group API: the wire response's fields, with a domain error (errors.ts)
 // where the wire has its error code and message; handlers/group-answers.ts makes the responses. The
 // error-shaped answers are here, so the coordinator's code paths stay one line each.
-import type { Group } from './group.js';
 import { GroupError, type GroupOutcome, type GroupProblem } from './errors.js';
 import type {
   DeleteGroupsResponse,
@@ -69,23 +68,23 @@ export function syncError(problem: GroupProblem, detail: string | null = null): 
 
 // Messages for membership errors: each says what happened and what the member should do.
 
-export function unknownMember(group: Group | undefined, memberId: string, groupId = group?.groupId): string {
+export function unknownMember(
+  group: { readonly groupId: string } | undefined,
+  memberId: string,
+  groupId = group?.groupId,
+): string {
   return group
     ? `member '${memberId}' is not in group '${group.groupId}' (never joined, left, or was removed after its session timeout): rejoin`
     : `group '${groupId}' does not exist: join it first`;
-}
-
-/** A request naming a static instance that is now registered to a different member id comes from a fenced incarnation. */
-export function isFenced(group: Group, memberId: string, instanceId: string | null): boolean {
-  if (instanceId === null) return false;
-  const registered = group.memberIdOfInstance(instanceId);
-  return registered !== undefined && registered !== memberId;
 }
 
 export function fenced(instanceId: string): string {
   return `another member has registered with group.instance.id '${instanceId}': this one is fenced`;
 }
 
-export function staleGeneration(group: Group, generationId: number): string {
+export function staleGeneration(
+  group: { readonly groupId: string; readonly generationId: number },
+  generationId: number,
+): string {
   return `generation ${generationId} is stale: group '${group.groupId}' is at generation ${group.generationId}; rejoin`;
 }
