@@ -26,6 +26,7 @@ import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { startBrokerProcess } from './lib/broker-process.js';
 import { profiled } from './lib/client-profile.js';
+import { threadCpuOf, type ThreadCpu } from './lib/proc.js';
 import { median } from './lib/stats.js';
 import { latencyFloor } from './lib/latency-floor.js';
 import { createTopic, latency, produce, replay, REPLAY_FETCH, type LatencyRun } from './lib/workloads.js';
@@ -61,6 +62,14 @@ const colds: number[] = [];
 const floors: number[] = [];
 const cpu: { broker: number[]; client: number[]; consumer: number[] } = { broker: [], client: [], consumer: [] };
 const p999s: number[] = [];
+/** produce: the broker's CPU µs per record by thread (its main thread against libuv's pool and V8's helpers). */
+const brokerThreads: ThreadCpu[] = [];
+const perRecord = (before: ThreadCpu, after: ThreadCpu, n: number): ThreadCpu => ({
+  mainUser: ((after.mainUser - before.mainUser) / n) * 1e6,
+  mainSystem: ((after.mainSystem - before.mainSystem) / n) * 1e6,
+  othersUser: ((after.othersUser - before.othersUser) / n) * 1e6,
+  othersSystem: ((after.othersSystem - before.othersSystem) / n) * 1e6,
+});
 for (let run = 0; run < runs; run++) {
   const broker = await startBrokerProcess({
     flush: 'os',
@@ -92,6 +101,7 @@ for (let run = 0; run < runs; run++) {
         brokerCpu0 = cpuOf(broker.child.pid!);
         clientCpu0 = process.cpuUsage();
       }
+      const brokerThreads0 = threadCpuOf(broker.child.pid!);
       const r = await produce(broker, 't', records, size, {
         partitions,
         producers: opt('producers', 1),
@@ -102,6 +112,7 @@ for (let run = 0; run < runs; run++) {
       });
       if (onProducer) process.stdout.write(`REQUEST events: ${requestEvents}\n`);
       measured(records);
+      brokerThreads.push(perRecord(brokerThreads0, threadCpuOf(broker.child.pid!), records));
       results.push(r);
       process.stdout.write(
         `run ${run + 1}: ${(r / 1e6).toFixed(3)} M rec/s, ${((r * size) / 2 ** 20).toFixed(0)} MiB/s (load ${load()})\n`,
@@ -174,6 +185,13 @@ for (let run = 0; run < runs; run++) {
   } finally {
     await broker.stop();
   }
+}
+if (brokerThreads.length > 0) {
+  const m = (pick: (t: ThreadCpu) => number) => median(brokerThreads.map(pick)).toFixed(2);
+  process.stdout.write(
+    `broker CPU µs per record by thread, median: main ${m((t) => t.mainUser + t.mainSystem)} (system ${m((t) => t.mainSystem)}), ` +
+      `other threads ${m((t) => t.othersUser + t.othersSystem)} (system ${m((t) => t.othersSystem)}: libuv's pool, the appends' page-cache copies)\n`,
+  );
 }
 process.stdout.write(
   `CPU µs per record, median: broker ${median(cpu.broker).toFixed(2)}, client ${median(cpu.client).toFixed(2)}${cpu.consumer.length > 0 ? ` (producer), consumer ${median(cpu.consumer).toFixed(2)}` : ''}\n`,

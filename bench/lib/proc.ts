@@ -61,6 +61,41 @@ export function cpuSecondsOf(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
+/** CPU seconds of a process's threads, from /proc/<pid>/task/<tid>/stat (USER_HZ = 100). */
+export interface ThreadCpu {
+  /** The main thread (the event loop, all JavaScript). */
+  mainUser: number;
+  mainSystem: number;
+  /**
+   * Every other thread: libuv's pool (the broker's appends of more than 64 KiB, i.e. the page-cache copy of
+   * its writes, nearly all system time) and V8's compiler and GC helpers (user time).
+   */
+  othersUser: number;
+  othersSystem: number;
+}
+
+export function threadCpuOf(pid: number): ThreadCpu {
+  const out: ThreadCpu = { mainUser: 0, mainSystem: 0, othersUser: 0, othersSystem: 0 };
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    let fields: string[];
+    try {
+      fields = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    } catch {
+      continue; // the thread exited between the listing and the read
+    }
+    const user = Number(fields[11]) / 100;
+    const system = Number(fields[12]) / 100;
+    if (Number(tid) === pid) {
+      out.mainUser += user;
+      out.mainSystem += system;
+    } else {
+      out.othersUser += user;
+      out.othersSystem += system;
+    }
+  }
+  return out;
+}
+
 export interface MachineDuring {
   /** Share of all CPU time the hypervisor gave to other guests (steal), %, over the run. */
   stealPct: number;

@@ -39,20 +39,35 @@ export interface PartitionerArgs {
 export type Partitioner = (args: PartitionerArgs) => number;
 export type PartitionerFactory = () => Partitioner;
 
+/**
+ * The SDK's own partitioners also choose a send's partitions in one call, without an argument object per
+ * message: `out[i]` is what the partitioner would return for `messages[i]`, called in order. It stops at the
+ * first message it leaves to the per-message call (a `partition` set but not a 32-bit integer, or a topic
+ * without partitions) and returns how many it placed.
+ */
+export interface SendPartitioner extends Partitioner {
+  partitionAll(
+    topic: string,
+    partitionMetadata: PartitionMetadata[],
+    messages: PartitionerMessage[],
+    out: Int32Array,
+  ): number;
+}
+
 export interface PartitionerOptions {
   /** First round-robin value for each topic; defaults to a random int32. Tests pass 0. */
   startAt?: () => number;
 }
 
-export function createDefaultPartitioner(options: PartitionerOptions = {}): Partitioner {
+export function createDefaultPartitioner(options: PartitionerOptions = {}): SendPartitioner {
   return createPartitioner(murmur2, options);
 }
 
-export function createLegacyPartitioner(options: PartitionerOptions = {}): Partitioner {
+export function createLegacyPartitioner(options: PartitionerOptions = {}): SendPartitioner {
   return createPartitioner(legacyMurmur2, options);
 }
 
-function createPartitioner(hash: (key: Buffer) => number, options: PartitionerOptions): Partitioner {
+function createPartitioner(hash: (key: Buffer) => number, options: PartitionerOptions): SendPartitioner {
   const startAt = options.startAt ?? (() => randomInt(0, 0x7fffffff));
   // Round-robin position per topic; the last topic's counter is kept at hand (sends usually target one
   // topic, and a Map lookup per record is most of this partitioner's cost).
@@ -65,26 +80,65 @@ function createPartitioner(hash: (key: Buffer) => number, options: PartitionerOp
   const availableOf = new WeakMap<PartitionMetadata[], PartitionMetadata[]>();
   let lastMetadata: PartitionMetadata[] | null = null;
   let lastAvailable: PartitionMetadata[] = [];
-  return ({ topic, partitionMetadata, message }) => {
-    if (message.partition !== null && message.partition !== undefined) return message.partition;
-    const numPartitions = partitionMetadata.length;
-    if (numPartitions === 0) throw new RangeError(`topic ${topic} has no partitions in the metadata`);
-    if (message.key !== null && message.key !== undefined) {
-      const key = typeof message.key === 'string' ? Buffer.from(message.key, 'utf8') : message.key;
-      return toPositive(hash(key)) % numPartitions;
-    }
+  const counterOf = (topic: string): { value: number } => {
     let counter = topic === lastTopic ? lastCounter : counters.get(topic);
     if (counter === undefined) counters.set(topic, (counter = { value: startAt() }));
     lastTopic = topic;
     lastCounter = counter;
-    const next = (counter.value = (counter.value + 1) | 0);
+    return counter;
+  };
+  const availableIn = (partitionMetadata: PartitionMetadata[]): PartitionMetadata[] => {
     let available = partitionMetadata === lastMetadata ? lastAvailable : availableOf.get(partitionMetadata);
     if (!available) availableOf.set(partitionMetadata, (available = partitionMetadata.filter((p) => p.leader >= 0)));
     lastMetadata = partitionMetadata;
     lastAvailable = available;
-    if (available.length > 0) return available[toPositive(next) % available.length]!.partitionId;
-    return partitionMetadata[toPositive(next) % numPartitions]!.partitionId;
+    return available;
   };
+  const keyed = (key: Buffer | string, numPartitions: number): number =>
+    toPositive(hash(typeof key === 'string' ? Buffer.from(key, 'utf8') : key)) % numPartitions;
+  const roundRobin = (next: number, partitionMetadata: PartitionMetadata[], available: PartitionMetadata[]): number =>
+    available.length > 0
+      ? available[toPositive(next) % available.length]!.partitionId
+      : partitionMetadata[toPositive(next) % partitionMetadata.length]!.partitionId;
+  const partitioner = (({ topic, partitionMetadata, message }: PartitionerArgs): number => {
+    if (message.partition !== null && message.partition !== undefined) return message.partition;
+    const numPartitions = partitionMetadata.length;
+    if (numPartitions === 0) throw new RangeError(`topic ${topic} has no partitions in the metadata`);
+    if (message.key !== null && message.key !== undefined) return keyed(message.key, numPartitions);
+    const counter = counterOf(topic);
+    const next = (counter.value = (counter.value + 1) | 0);
+    return roundRobin(next, partitionMetadata, availableIn(partitionMetadata));
+  }) as SendPartitioner;
+  partitioner.partitionAll = (topic, partitionMetadata, messages, out) => {
+    const numPartitions = partitionMetadata.length;
+    // The counter lives in a local for the loop and is written back once, as the per-message calls would leave it.
+    let counter: { value: number } | null = null;
+    let next = 0;
+    let available: PartitionMetadata[] = lastAvailable;
+    let i = 0;
+    try {
+      for (; i < messages.length; i++) {
+        const message = messages[i]!;
+        const { partition, key } = message;
+        if (typeof partition === 'number' && (partition | 0) === partition) out[i] = partition;
+        else if ((partition !== null && partition !== undefined) || numPartitions === 0) break;
+        else if (key !== null && key !== undefined) out[i] = keyed(key, numPartitions);
+        else {
+          if (counter === null) {
+            counter = counterOf(topic);
+            next = counter.value;
+            available = availableIn(partitionMetadata);
+          }
+          next = (next + 1) | 0;
+          out[i] = roundRobin(next, partitionMetadata, available);
+        }
+      }
+    } finally {
+      if (counter !== null) counter.value = next;
+    }
+    return i;
+  };
+  return partitioner;
 }
 
 export const DefaultPartitioner: PartitionerFactory = () => createDefaultPartitioner();

@@ -104,6 +104,38 @@ describe('DefaultPartitioner (kafkajs JavaCompatiblePartitioner semantics)', () 
     expect(picks).toEqual([1, 2, 0]);
   });
 
+  it('places a whole send as the same calls one message at a time would, sharing their round-robin', () => {
+    const messages = [
+      { key: null },
+      { key: 'foobar' },
+      {},
+      { partition: 3, key: 'abc' },
+      { key: Buffer.from('21') },
+      { partition: null },
+      {},
+    ];
+    const partitionMetadata = meta([1, -1, 2, 3, 4]);
+    const one = createDefaultPartitioner({ startAt: () => 5 });
+    const all = createDefaultPartitioner({ startAt: () => 5 });
+    const expected = messages.map((message) => one({ topic: 'a', partitionMetadata, message }));
+    const out = new Int32Array(messages.length);
+    expect(all.partitionAll('a', partitionMetadata, messages, out)).toBe(messages.length);
+    expect([...out]).toEqual(expected);
+    // The counter left behind is the one the single calls leave: the next message lands alike.
+    expect(all({ topic: 'a', partitionMetadata, message: {} })).toBe(
+      one({ topic: 'a', partitionMetadata, message: {} }),
+    );
+  });
+
+  it('leaves to the per-message call a partition that is not a 32-bit integer, and a topic without partitions', () => {
+    const partition = createDefaultPartitioner({ startAt: () => 0 });
+    const out = new Int32Array(3);
+    expect(partition.partitionAll('a', meta([1, 1]), [{}, { partition: 1.5 }, {}], out)).toBe(1);
+    expect(partition.partitionAll('a', meta([1, 1]), [{ partition: 2 ** 40 }], out)).toBe(0);
+    expect(partition.partitionAll('a', [], [{ partition: 0 }, {}], out)).toBe(1);
+    expect(out[0]).toBe(0);
+  });
+
   it('exposes the kafkajs names; Legacy places keys with kafkajs 1.x hash, unkeyed messages alike', () => {
     expect(Object.keys(Partitioners).sort()).toEqual([
       'DefaultPartitioner',

@@ -6,7 +6,7 @@
 // sends there until InitProducerId has given it its identity: every batch is stamped with it at seal.
 // A transactional producer (transactionalId) sends only through producer.transaction(): its sends also wait
 // there until AddPartitionsToTxn named their new partitions (transaction-manager.ts owns that protocol).
-import { DefaultPartitioner, type Partitioner } from '../../records/partitioners.js';
+import { DefaultPartitioner, type Partitioner, type SendPartitioner } from '../../records/partitioners.js';
 import { CompressionCodec } from '../../../storage/format/record-batch.js';
 import { Cluster, type ClusterOptions } from '../cluster.js';
 import { SluiceNonRetriableError, SluiceNotConnected, SluiceProtocolError } from '../errors.js';
@@ -446,21 +446,30 @@ export class Producer {
     const partitionMetadata = this.cluster.topicMetadata(topic)!.partitions;
     const count = partitionMetadata.length;
     const out = new Int32Array(messages.length);
-    for (let i = 0; i < messages.length; i++) {
+    const partitionAll = (this.partitioner as Partial<SendPartitioner>).partitionAll;
+    const placed = partitionAll ? partitionAll(topic, partitionMetadata, messages, out) : 0;
+    for (let i = 0; i < placed; i++) {
+      const partition = out[i]!;
+      if (partition < 0 || partition >= count) throw unknownPartition(topic, count, partition);
+    }
+    for (let i = placed; i < messages.length; i++) {
       const message = messages[i]!;
       const partition = Number.isInteger(message.partition)
         ? message.partition!
         : this.partitioner({ topic, partitionMetadata, message });
-      if (!Number.isInteger(partition) || partition < 0 || partition >= count) {
-        throw new SluiceProtocolError(
-          'UNKNOWN_TOPIC_OR_PARTITION',
-          `topic ${topic} has ${count} partitions; partition ${partition} does not exist`,
-        );
-      }
+      if (!Number.isInteger(partition) || partition < 0 || partition >= count)
+        throw unknownPartition(topic, count, partition);
       out[i] = partition;
     }
     return out;
   }
+}
+
+function unknownPartition(topic: string, count: number, partition: unknown): SluiceProtocolError {
+  return new SluiceProtocolError(
+    'UNKNOWN_TOPIC_OR_PARTITION',
+    `topic ${topic} has ${count} partitions; partition ${String(partition)} does not exist`,
+  );
 }
 
 /**
