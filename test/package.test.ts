@@ -3,6 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import semver from 'semver';
 import { describe, expect, it } from 'vitest';
 import { SLUICE_VERSION } from '../src/version.js';
 
@@ -52,5 +53,23 @@ describe('package entry points', () => {
       console.log(JSON.stringify(loaded.filter((p) => /\\/dist\\/cjs\\/src\\/broker\\/|\\/dist\\/cjs\\/storage\\/(?!format\\/)|\\/node_modules\\/pino\\//.test(p))));
     `;
     expect(JSON.parse(runNode(['-e', script]))).toEqual([]);
+  });
+});
+
+describe('dependencies', () => {
+  // Node 20 is what every machine this project targets runs; a dependency whose own engines field leaves it
+  // out may use what Node 20 lacks. Dev-only packages (tests, benches) are not shipped and not checked.
+  it('every package installed for users (dependencies and their dependencies) declares support for Node 20', () => {
+    const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as {
+      packages: Record<string, { version?: string; dev?: boolean; engines?: { node?: string } | string[] }>;
+    };
+    const refusing: string[] = [];
+    for (const [path, entry] of Object.entries(lock.packages)) {
+      if (path === '' || entry.dev) continue;
+      const node = Array.isArray(entry.engines) ? undefined : entry.engines?.node;
+      if (node && !semver.satisfies('20.19.0', node))
+        refusing.push(`${path.replace(/^.*node_modules\//, '')}@${entry.version} (node ${node})`);
+    }
+    expect(refusing).toEqual([]);
   });
 });
