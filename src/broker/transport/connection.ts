@@ -337,12 +337,10 @@ export class Connection implements ConnectionFacts, WatchedConnection {
     const bytes = byteLength(frame);
     this.memory.charge(bytes);
     this.responsesHold(bytes);
-    this.writer.beginBatch();
-    const flowing = this.writer.write(frame, (error) => {
+    const flowing = this.writer.writeAlone(frame, (error) => {
       if (!error) written();
       this.responseReleased(bytes);
     });
-    this.writer.endBatch();
     if (!flowing) this.writeBlocked = true;
     return true;
   }
