@@ -65,7 +65,7 @@ export interface RequestOptions {
   /**
    * A request answered by a stream of frames (FetchPush): every frame before the last (`final` false) goes
    * to `stream.frame`, and the timeout starts again at each; the promise resolves with the last one.
-   * `stream.id` is set to the request's correlationId (the stream's id) when it is sent.
+   * `stream.id` is set to the request's correlationId (the stream's id) when the request is made (before a throttle lets it go).
    */
   stream?: ResponseStream;
 }
@@ -296,6 +296,9 @@ export class Connection {
     this.nextCorrelationId = (this.nextCorrelationId + 1) | 0 || 1;
     const header = { apiKey: api.key, apiVersion: version, correlationId, clientId: this.options.clientId };
     const frame = encodeRequestFrame(header, message.body, message.tail);
+    // Known before it is sent: a request held by a throttle goes out after the stream's own request, so
+    // credit or an end made meanwhile must already name the stream.
+    if (options.stream) options.stream.id = correlationId;
     const network = this.options.network;
     const createdAt = network?.wantsRequests ? Date.now() : 0;
     const mustWait = this.held.length > 0 || this.throttledUntil > performance.now();
@@ -328,7 +331,6 @@ export class Connection {
         const sentAt = createdAt > 0 && mustWait ? Date.now() : createdAt;
         const timeoutMs = options.timeoutMs ?? this.options.requestTimeout;
         const timer = setTimeout(() => this.onTimeout(correlationId, timeoutMs), timeoutMs);
-        if (options.stream) options.stream.id = correlationId;
         this.pending.set(correlationId, {
           api: api as ApiSpec<unknown, unknown>,
           version,
