@@ -52,7 +52,11 @@ for (const p of processes) {
   }
   const met = (i: number) => starts.some((s, k) => s < arrivedAt[i]! && s + durations[k]! > sentAt[i]!);
   let tailMet = 0;
-  for (const i of tail) if (met(i)) tailMet++, metAny.add(i);
+  for (const i of tail) {
+    if (!met(i)) continue;
+    tailMet++;
+    metAny.add(i);
+  }
   let allMet = 0;
   for (let i = 0; i < lat.length; i++) if (met(i)) allMet++;
   const total = durations.reduce((a, b) => a + b, 0);
