@@ -337,10 +337,12 @@ export class Connection implements ConnectionFacts, WatchedConnection {
     const bytes = byteLength(frame);
     this.memory.charge(bytes);
     this.responsesHold(bytes);
-    const flowing = this.writer.writeAlone(frame, (error) => {
+    this.writer.beginBatch();
+    const flowing = this.writer.write(frame, (error) => {
       if (!error) written();
       this.responseReleased(bytes);
     });
+    this.writer.endBatch();
     if (!flowing) this.writeBlocked = true;
     return true;
   }

@@ -29,20 +29,12 @@ export type WrittenCallback = (error?: Error | null) => void;
 export interface ResponseWriter {
   /** Frames written until endBatch() leave together (one writev, or one TLS write). */
   beginBatch(): void;
-  /** One frame on its own, outside any batch (a pushed frame); as write() otherwise. */
-  writeAlone(frame: readonly Buffer[], written: WrittenCallback): boolean;
   /** Queues one frame's chunks; `written` runs once its last byte is written. False: wait for onDrain. */
   write(frame: readonly Buffer[], written: WrittenCallback): boolean;
   endBatch(): void;
   /** Ends the socket once every frame queued before has been written; `done` runs when it has ended. */
   end(done: () => void): void;
 }
-
-/**
- * A frame written alone (writeAlone) up to this size is copied into one buffer and written with one
- * write(2), instead of a cork, a writev and Node's stream bookkeeping of one request per chunk.
- */
-const ALONE_COPY_BYTES = 16 * 1024;
 
 /** Plaintext: straight onto the socket, corked per batch (see the file comment). */
 export class SocketResponseWriter implements ResponseWriter {
@@ -55,19 +47,6 @@ export class SocketResponseWriter implements ResponseWriter {
 
   beginBatch(): void {
     this.socket.cork();
-  }
-
-  writeAlone(frame: readonly Buffer[], written: WrittenCallback): boolean {
-    if (frame.length === 1) return this.socket.write(frame[0]!, written);
-    let bytes = 0;
-    for (const chunk of frame) bytes += chunk.length;
-    if (bytes > ALONE_COPY_BYTES) {
-      this.beginBatch();
-      const flowing = this.write(frame, written);
-      this.endBatch();
-      return flowing;
-    }
-    return this.socket.write(Buffer.concat(frame as Buffer[], bytes), written);
   }
 
   write(frame: readonly Buffer[], written: WrittenCallback): boolean {
@@ -129,13 +108,6 @@ export class TlsResponseWriter implements ResponseWriter {
 
   beginBatch(): void {
     this.#batching = true;
-  }
-
-  writeAlone(frame: readonly Buffer[], written: WrittenCallback): boolean {
-    this.beginBatch();
-    const flowing = this.write(frame, written);
-    this.endBatch();
-    return flowing;
   }
 
   write(frame: readonly Buffer[], written: WrittenCallback): boolean {
