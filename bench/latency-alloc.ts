@@ -6,6 +6,7 @@
 // run V8's sampling heap profiler with collected objects included over the measured window only, after a
 // warm-up. Allocation per round trip does not depend on the machine's load the way latency does.
 //   node --import tsx bench/latency-alloc.ts [--seconds 3] [--warmup 3000] [--top 25] [--interval 512]
+//     [--rate N (the latency bench's paced sends instead of one awaited round trip at a time: per record sent)]
 //     [--live (with node --expose-gc: only what is still alive after a full GC at the end, by where it was
 //     allocated: what the window left behind, e.g. caches, instead of everything it allocated)]
 //     [--survivors (with node --expose-gc: everything that outlived a scavenge, collected later by a full GC or not: what the
@@ -16,6 +17,7 @@ import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Sluice } from '../src/client/index.js';
+import { sendPaced } from './lib/latency-floor.js';
 
 interface ProfileNode {
   callFrame: { functionName: string; url: string; lineNumber: number };
@@ -130,10 +132,20 @@ if (args[0] === '--broker') {
   await next();
   const stopClient = await startSampling();
   let roundTrips = 0;
-  const end = performance.now() + opt('seconds', 3) * 1000;
-  while (performance.now() < end) {
-    await sendOne();
-    roundTrips++;
+  const rate = opt('rate', 0);
+  if (rate > 0) {
+    // --rate: the latency bench's pattern instead (sendPaced: a send() per record, not awaited, in bursts
+    // every ~1 ms); "per round trip" below is then per record sent.
+    const seconds = opt('seconds', 3);
+    await sendPaced(rate, seconds, (v) => void producer.send({ topic: 't', acks: 1, messages: [{ value: v }] }));
+    await new Promise((r) => setTimeout(r, 200));
+    roundTrips = rate * seconds;
+  } else {
+    const end = performance.now() + opt('seconds', 3) * 1000;
+    while (performance.now() < end) {
+      await sendOne();
+      roundTrips++;
+    }
   }
   const clientBytes = await stopClient();
   child.send({ cmd: 'stop', roundTrips });

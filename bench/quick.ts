@@ -160,7 +160,7 @@ for (let run = 0; run < runs; run++) {
       results.push(s.p99);
       p999s.push(s.p999);
       const show = (r: LatencyRun) =>
-        `p50 ${r.p50.toFixed(2)} p99 ${r.p99.toFixed(2)} p99.9 ${r.p999.toFixed(2)} ms, ${r.count} samples, three processes' CPU ${r.cpuMs.toFixed(0)} ms (steal ${r.stealPct.toFixed(1)} %, load ${r.load.toFixed(1)})`;
+        `p50 ${r.p50.toFixed(2)} p99 ${r.p99.toFixed(2)} p99.9 ${r.p999.toFixed(2)} ms, ${r.count} samples, three processes' CPU ${r.cpuMs.toFixed(0)} ms, waited for a core ${r.queuedMs.toFixed(0)} ms (steal ${r.stealPct.toFixed(1)} %, load ${r.load.toFixed(1)})`;
       process.stdout.write(`run ${run + 1}: ${show(s)}\n`);
       process.stdout.write(
         `  CPU µs per record sent: broker ${cpu.broker.at(-1)!.toFixed(1)}, producer ${cpu.client.at(-1)!.toFixed(1)}${consumerMs !== undefined ? `, consumer ${cpu.consumer.at(-1)!.toFixed(1)}` : ''}\n`,

@@ -55,6 +55,22 @@ export function cpuNanosOf(pid: number): number {
   return sum;
 }
 
+/**
+ * Nanoseconds a process's threads have so far waited on a run queue, runnable but not running (the
+ * second field of each thread's schedstat): what the machine's other work and its core count cost them.
+ */
+export function queuedNanosOf(pid: number): number {
+  let sum = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      sum += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ', 2)[1]);
+    } catch {
+      // the thread exited between the listing and the read
+    }
+  }
+  return sum;
+}
+
 /** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat (USER_HZ = 100). */
 export function cpuSecondsOf(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
@@ -105,6 +121,8 @@ export interface MachineDuring {
   cpuMs: number;
   /** The same per process, ms: this one first, then each of the pids given, in order. */
   processCpuMs: number[];
+  /** Time the run's processes waited for a core (queuedNanosOf), ms, all of them over the run. */
+  queuedMs: number;
 }
 
 /** The machine-wide `cpu` line of /proc/stat: [total ticks, steal ticks] (steal is the 8th value). */
@@ -124,6 +142,8 @@ export function stealMeter(pids: number[]): { stop(): MachineDuring } {
   const cpu = () => pids.map((pid) => cpuSecondsOf(pid) * 1e3);
   const own0 = process.cpuUsage();
   const others0 = cpu();
+  const queued = () => [process.pid, ...pids].reduce((sum, pid) => sum + queuedNanosOf(pid), 0) / 1e6;
+  const queued0 = queued();
   return {
     stop() {
       const [total1, steal1] = cpuTicks();
@@ -136,6 +156,7 @@ export function stealMeter(pids: number[]): { stop(): MachineDuring } {
         load: loadavg()[0]!,
         cpuMs: processCpuMs.reduce((sum, ms) => sum + ms, 0),
         processCpuMs,
+        queuedMs: queued() - queued0,
       };
     },
   };

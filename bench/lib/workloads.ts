@@ -1,6 +1,7 @@
 // The SDK workloads the end-to-end benches share: produce throughput, replay throughput and
 // produce→consume latency against a broker process (bench/lib/broker-process.ts).
 import { fork } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { join } from 'node:path';
 import { REQUEST_CHANNEL } from '../../src/client/network-events.js';
@@ -277,6 +278,9 @@ export async function latency(
   const consumed = await stopConsumer();
   const producerRequests = stopCountingProducer?.();
   const { samples, kept } = afterWarmup(consumed, warmupEnds);
+  // SLUICE_BENCH_GC_LOG (bench/lib/gc-log.mjs): the measured records' stamps, for bench/latency-gc.ts.
+  const gcLog = process.env.SLUICE_BENCH_GC_LOG;
+  if (gcLog) writeFileSync(join(gcLog, 'latency-samples.json'), JSON.stringify(kept));
   const summary = {
     ...summarizeLatencies(samples),
     ...machine,

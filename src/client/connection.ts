@@ -296,6 +296,9 @@ export class Connection {
     this.nextCorrelationId = (this.nextCorrelationId + 1) | 0 || 1;
     const header = { apiKey: api.key, apiVersion: version, correlationId, clientId: this.options.clientId };
     const frame = encodeRequestFrame(header, message.body, message.tail);
+    // Known before it is sent: a request held by a throttle goes out after the stream's own request, so
+    // credit or an end made meanwhile must already name the stream.
+    if (options.stream) options.stream.id = correlationId;
     const network = this.options.network;
     const createdAt = network?.wantsRequests ? Date.now() : 0;
     const mustWait = this.held.length > 0 || this.throttledUntil > performance.now();
@@ -323,9 +326,6 @@ export class Connection {
         else send();
       });
     }
-    // Known before a throttle releases the request: a credit or an end for the stream made meanwhile is
-    // held behind it and must name it.
-    if (options.stream) options.stream.id = correlationId;
     return new Promise<Res>((resolve, reject) => {
       const send = () => {
         const sentAt = createdAt > 0 && mustWait ? Date.now() : createdAt;

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Connection } from '../../src/client/connection.js';
 import { SluiceConnectionError, SluiceProtocolError, SluiceRequestTimeoutError } from '../../src/client/errors.js';
 import { nullLogger } from '../../src/client/logger.js';
-import { ApiKey, ListOffsetsApi } from '../../src/protocol/index.js';
+import { ApiKey, FetchPushApi, FetchPushCreditApi, ListOffsetsApi } from '../../src/protocol/index.js';
 import { waitFor } from './helpers.js';
 import { type InterceptedBroker, startInterceptedBroker } from './intercepted-broker.js';
 
@@ -95,6 +95,40 @@ describe('Connection', () => {
     const next = c.send(ListOffsetsApi, listOffsets(4));
     expect(c.throttled).toBe(0);
     expect((await next).topics[0]!.partitions[0]!.offset).toBe(4);
+  });
+
+  it('gives a stream request held by a throttle its id at once, so credit and end made meanwhile reach its stream', async () => {
+    fake.broker.intercept(ListOffsetsApi, () => ({ respond: { ...answer(0, 0), throttleTimeMs: 300 } }));
+    const c = connection(fake.port, 120_000);
+    await c.connect();
+    await c.send(ListOffsetsApi, listOffsets(0));
+    const stream = { id: 0, frame: () => {} };
+    const ended = c.send(
+      FetchPushApi,
+      {
+        // Idle for longer than the test may run: only the end below can close the stream in time.
+        maxIdleMs: 60_000,
+        maxBytes: 1024 * 1024,
+        creditBytes: 1024 * 1024,
+        isolationLevel: 0,
+        topics: [{ name: 't', partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 1024 * 1024 }] }],
+      },
+      { stream },
+    );
+    expect(c.throttled).toBe(1);
+    expect(stream.id).not.toBe(0);
+    const end = c.send(
+      FetchPushCreditApi,
+      { streamId: stream.id, creditBytes: 0, end: true },
+      { expectResponse: false },
+    );
+    expect(c.throttled).toBe(2);
+    await end;
+    const final = await ended;
+    expect(final.final).toBe(true);
+    const [opened] = fake.of(ApiKey.FetchPush);
+    const [credit] = fake.of(ApiKey.FetchPushCredit);
+    expect((credit!.request as { streamId: number }).streamId).toBe(opened!.correlationId);
   });
 
   it('fails the requests held by a throttle with a connection error when the connection closes', async () => {

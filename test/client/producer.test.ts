@@ -181,6 +181,30 @@ describe('producer accumulator', () => {
     await producer.disconnect();
   });
 
+  it("keeps each send's partitions when a partitioner sends from inside itself", async () => {
+    const producer = client().producer({
+      idempotent: false,
+      // 'b' is partitioned after 'a' was, and sends 'inner' from inside the partitioner first.
+      createPartitioner:
+        () =>
+        ({ message }) => {
+          const value = String(message.value);
+          if (value === 'inner') return 0;
+          if (value === 'b') void inner.push(producer.send({ topic: 't', messages: [{ value: 'inner' }] }));
+          return 1;
+        },
+    });
+    const inner: Array<Promise<unknown>> = [];
+    await producer.connect();
+    const outer = await producer.send({ topic: 't', messages: [{ value: 'a' }, { value: 'b' }] });
+    const [innerResult] = await Promise.all(inner);
+    expect(outer.map((r) => r.partition)).toEqual([1]);
+    expect((innerResult as Array<{ partition: number }>).map((r) => r.partition)).toEqual([0]);
+    expect(await fake.stored('t', 1)).toEqual(['a', 'b']);
+    expect(await fake.stored('t', 0)).toEqual(['inner']);
+    await producer.disconnect();
+  });
+
   it('rejects invalid input without sending anything', async () => {
     const producer = client().producer({ idempotent: false });
     await expect(producer.send({ topic: 't', messages: [{ value: 'x' }] })).rejects.toThrow(/disconnected/);

@@ -134,7 +134,7 @@ interface Absorbed {
 
 /** A stream's credit, as the client counts it (see Push above). */
 interface PushCredit {
-  /** The stream's id is set when its request is sent. */
+  /** The stream's id: its request's correlationId, set when the request is made (Connection.send). */
   stream: ResponseStream;
   states: PartitionState[];
   /** Buffered bytes of its partitions plus credit left at the broker stay within this (streamSizes). */

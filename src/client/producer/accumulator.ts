@@ -35,6 +35,7 @@ export interface AccumulatorOptions {
 
 export class Accumulator {
   readonly queues = new Map<string, PartitionQueue>();
+  #lastQueue: PartitionQueue | null = null;
   readonly #now: () => number;
   /** Header + batchSize: the size of a full batch's buffer, the only size recycled. */
   readonly #fullCapacity: number;
@@ -57,9 +58,14 @@ export class Accumulator {
   }
 
   queue(topic: string, partition: number): PartitionQueue {
+    // The queue of the previous call again (most sends go to one partition after another of one topic):
+    // no key string built. Queues are never removed, so the remembered one stays the map's.
+    const last = this.#lastQueue;
+    if (last !== null && last.partition === partition && last.topic === topic) return last;
     const key = topicPartitionKey(topic, partition);
     let q = this.queues.get(key);
     if (!q) this.queues.set(key, (q = new PartitionQueue(topic, partition, this.#onCompleted)));
+    this.#lastQueue = q;
     return q;
   }
 

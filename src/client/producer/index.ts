@@ -55,6 +55,9 @@ export class Producer {
   readonly events = ProducerEvents;
   private readonly cluster: Cluster;
   private readonly accumulator: Accumulator;
+  /** enqueue()'s reused partition buffer for one-topic sends (see there), and whether it is in use. */
+  private readonly chosen: Int32Array[] = [new Int32Array(16)];
+  private enqueuing = false;
   private readonly sender: Sender;
   private readonly partitioner: Partitioner;
   private readonly retrier: Retrier;
@@ -408,11 +411,36 @@ export class Producer {
    * first, so a bad partition fails the send before any of its records is appended.
    */
   private enqueue({ send, topicMessages, partitions }: Waiting): void {
+    // One topic's partitions go into a buffer kept from send to send, unless a partitioner (user code)
+    // sends from inside this one: then that send's are its own.
+    if (partitions !== null || topicMessages.length !== 1 || this.enqueuing) {
+      this.enqueueChosen(send, topicMessages, partitions, false);
+      return;
+    }
+    this.enqueuing = true;
+    try {
+      this.enqueueChosen(send, topicMessages, null, true);
+    } finally {
+      this.enqueuing = false;
+    }
+  }
+
+  private enqueueChosen(
+    send: PendingSend,
+    topicMessages: TopicMessages[],
+    partitions: Int32Array[] | null,
+    reuse: boolean,
+  ): void {
     const now = Date.now();
     let partitionsOf = partitions;
     if (partitionsOf === null) {
       try {
-        partitionsOf = topicMessages.map(({ topic, messages }) => this.partitionsFor(topic, messages));
+        if (reuse) {
+          const { topic, messages } = topicMessages[0]!;
+          if (this.chosen[0]!.length < messages.length) this.chosen[0] = new Int32Array(messages.length);
+          this.choosePartitions(topic, messages, this.chosen[0]!);
+          partitionsOf = this.chosen;
+        } else partitionsOf = topicMessages.map(({ topic, messages }) => this.partitionsFor(topic, messages));
       } catch (err) {
         send.fail(err as Error);
         return;
@@ -422,10 +450,13 @@ export class Producer {
       for (let t = 0; t < topicMessages.length; t++) {
         const { topic, messages } = topicMessages[t]!;
         const partitions = partitionsOf[t]!;
-        const queues: PartitionQueue[] = [];
+        // The accumulator remembers the last queue asked for: a one-message send needs no map of its own.
+        const queues: PartitionQueue[] | null = messages.length > 1 ? [] : null;
         for (let i = 0; i < messages.length; i++) {
           const partition = partitions[i]!;
-          const q = (queues[partition] ??= this.accumulator.queue(topic, partition));
+          const q = queues
+            ? (queues[partition] ??= this.accumulator.queue(topic, partition))
+            : this.accumulator.queue(topic, partition);
           const message = messages[i]!;
           const ts = message.timestamp;
           const timestamp = ts === undefined || ts === null ? now : typeof ts === 'number' ? ts : Number(ts);
@@ -443,9 +474,15 @@ export class Producer {
 
   /** Every message's partition, checked against the topic's partition count before anything is appended. */
   private partitionsFor(topic: string, messages: Message[]): Int32Array {
+    const out = new Int32Array(messages.length);
+    this.choosePartitions(topic, messages, out);
+    return out;
+  }
+
+  /** partitionsFor into `out` (at least messages.length long). */
+  private choosePartitions(topic: string, messages: Message[], out: Int32Array): void {
     const partitionMetadata = this.cluster.topicMetadata(topic)!.partitions;
     const count = partitionMetadata.length;
-    const out = new Int32Array(messages.length);
     const partitionAll = (this.partitioner as Partial<SendPartitioner>).partitionAll;
     const placed = partitionAll ? partitionAll(topic, partitionMetadata, messages, out) : 0;
     for (let i = 0; i < placed; i++) {
@@ -461,7 +498,6 @@ export class Producer {
         throw unknownPartition(topic, count, partition);
       out[i] = partition;
     }
-    return out;
   }
 }
 

@@ -8,8 +8,9 @@ export class PendingSend {
   /** Batch parts not yet acknowledged. */
   #pending = 0;
   readonly #results: RecordMetadata[] = [];
-  /** Partitions already in `results`: most sends touch one, so a Set is made only for a second. */
-  #firstKey: string | null = null;
+  /** Partitions already in `results`: most sends touch one, so a Set of keys is made only for a second. */
+  #firstTopic: string | null = null;
+  #firstPartition = -1;
   #seen: Set<string> | null = null;
   #settled = false;
   /** Set when all records are appended; a send never settles before that. */
@@ -42,23 +43,32 @@ export class PendingSend {
 
   /** A part of this send was stored; the first part per partition carries the send's base offset. */
   partDone(topic: string, partition: number, baseOffset: number, logAppendTime: number, logStartOffset: number): void {
-    if (this.acks !== 0) {
-      const key = topicPartitionKey(topic, partition);
-      if (this.#firstKey === null || (key !== this.#firstKey && !this.#seen?.has(key))) {
-        if (this.#firstKey === null) this.#firstKey = key;
-        else (this.#seen ??= new Set()).add(key);
-        this.#results.push({
-          topicName: topic,
-          partition,
-          errorCode: 0,
-          baseOffset: String(baseOffset),
-          logAppendTime: String(logAppendTime),
-          logStartOffset: String(logStartOffset),
-        });
-      }
+    if (this.acks !== 0 && this.#isNew(topic, partition)) {
+      this.#results.push({
+        topicName: topic,
+        partition,
+        errorCode: 0,
+        baseOffset: String(baseOffset),
+        logAppendTime: String(logAppendTime),
+        logStartOffset: String(logStartOffset),
+      });
     }
     this.#pending--;
     this.#maybeResolve();
+  }
+
+  /** Whether `results` has no entry of this partition yet (and it now counts as seen). */
+  #isNew(topic: string, partition: number): boolean {
+    if (this.#firstTopic === null) {
+      this.#firstTopic = topic;
+      this.#firstPartition = partition;
+      return true;
+    }
+    if (partition === this.#firstPartition && topic === this.#firstTopic) return false;
+    const key = topicPartitionKey(topic, partition);
+    if (this.#seen?.has(key)) return false;
+    (this.#seen ??= new Set()).add(key);
+    return true;
   }
 
   fail(error: Error): void {
