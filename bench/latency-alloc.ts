@@ -17,7 +17,7 @@ import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Sluice } from '../src/client/index.js';
-import { sendPaced } from './lib/latency-floor.js';
+import { sendPaced } from './lib/latency-pattern.js';
 
 interface ProfileNode {
   callFrame: { functionName: string; url: string; lineNumber: number };

@@ -5,51 +5,13 @@
 // Sluice's latency adds above this floor is ours; the floor itself is the machine (scheduling, steal, GC).
 import { fork, type ChildProcess } from 'node:child_process';
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
+import { afterWarmup, sendPaced } from './latency-pattern.js';
 import { monoMs } from './latency-trace-hooks.js';
 import { clientExecArgv, stealMeter } from './proc.js';
 import { summarizeLatencies } from './stats.js';
 import type { LatencyRun } from './workloads.js';
 
 const RECORD = 100;
-
-/**
- * The latency benches' send pattern: `rate` records/s for `seconds`, in bursts of the records that fell
- * due since the last one; each record is a fresh 100-byte buffer starting with its send time (monoMs,
- * a big-endian double).
- */
-export async function sendPaced(rate: number, seconds: number, send: (value: Buffer) => void): Promise<void> {
-  const total = rate * seconds;
-  const started = performance.now();
-  for (let i = 0; i < total; ) {
-    const due = Math.floor(((performance.now() - started) / 1000) * rate);
-    while (i < total && i < due) {
-      const value = Buffer.alloc(100);
-      value.writeDoubleBE(monoMs(), 0);
-      send(value);
-      i++;
-    }
-    // Sleep between bursts instead of spinning on setImmediate: a spinning producer would take a whole
-    // core of this 2-core machine from the broker and the consumer it measures.
-    await new Promise((r) => setTimeout(r, 1));
-  }
-}
-
-/** Latencies (arrival − send) of the records sent after the warm-up, and those records' stamps. */
-export function afterWarmup(
-  consumed: { sentAt: number[]; arrivedAt: number[]; offsets?: number[] },
-  warmupEnds: number,
-) {
-  const samples: number[] = [];
-  const kept = { sentAt: [] as number[], arrivedAt: [] as number[], offsets: [] as number[] };
-  for (let i = 0; i < consumed.sentAt.length; i++) {
-    if (consumed.sentAt[i]! <= warmupEnds) continue;
-    samples.push(consumed.arrivedAt[i]! - consumed.sentAt[i]!);
-    kept.sentAt.push(consumed.sentAt[i]!);
-    kept.arrivedAt.push(consumed.arrivedAt[i]!);
-    if (consumed.offsets) kept.offsets.push(consumed.offsets[i]!);
-  }
-  return { samples, kept };
-}
 
 /**
  * Relay: listens on two ports; bytes from any producer connection go as they are to the consumer connection.

@@ -8,7 +8,7 @@ import { REQUEST_CHANNEL } from '../../src/client/network-events.js';
 import { Sluice } from '../../src/index.js';
 import type { BrokerProcess } from './broker-process.js';
 import { monoMs, startTrace, type Trace } from './latency-trace-hooks.js';
-import { afterWarmup, sendPaced } from './latency-floor.js';
+import { afterWarmup, sendPaced } from './latency-pattern.js';
 import { clientExecArgv, stealMeter, type MachineDuring } from './proc.js';
 import { sdk } from './sdk.js';
 import { summarizeLatencies, type LatencySummary } from './stats.js';
