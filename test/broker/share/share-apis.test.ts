@@ -236,11 +236,16 @@ describe('share-group APIs on the native wire', () => {
         { topic: 'jobs', partition: 0, offset: 1, lastOffset: null, type: 'ack', errorMessage: null },
       ],
     });
+    // The dead-letter topic is created with the first dead letter: until then a fetch is refused at once.
     let dlq: Awaited<ReturnType<typeof recordsOf>> = [];
-    for (let i = 0; i < 200 && dlq.length === 0; i++) {
-      const result = await fetchPartition(c, 'jobs.dlq', 0, 0, { maxWaitMs: 50 });
-      if (result.errorCode === 0) dlq = await recordsOf(result);
-    }
+    await waitFor(
+      async () => {
+        const result = await fetchPartition(c, 'jobs.dlq', 0, 0, { maxWaitMs: 50 });
+        if (result.errorCode === 0) dlq = await recordsOf(result);
+        return dlq.length > 0;
+      },
+      { timeoutMs: 10_000, message: 'the dead letter in jobs.dlq' },
+    );
     expect(dlq).toHaveLength(1);
     expect(dlq[0]!.value?.toString()).toBe('poison');
     const headers = Object.fromEntries(dlq[0]!.headers.map(([k, v]) => [k, v?.toString()]));
