@@ -236,11 +236,15 @@ describe('share-group APIs on the native wire', () => {
         { topic: 'jobs', partition: 0, offset: 1, lastOffset: null, type: 'ack', errorMessage: null },
       ],
     });
-    let dlq: Awaited<ReturnType<typeof recordsOf>> = [];
-    for (let i = 0; i < 200 && dlq.length === 0; i++) {
-      const result = await fetchPartition(c, 'jobs.dlq', 0, 0, { maxWaitMs: 50 });
-      if (result.errorCode === 0) dlq = await recordsOf(result);
-    }
+    // Until the dead-letter topic exists a fetch of it fails at once (no long poll): the wait is by time.
+    const dlq = await waitFor(
+      async () => {
+        const result = await fetchPartition(c, 'jobs.dlq', 0, 0, { maxWaitMs: 50 });
+        const records = result.errorCode === 0 ? await recordsOf(result) : [];
+        return records.length > 0 ? records : undefined;
+      },
+      { timeoutMs: 10_000, message: 'the rejected record in jobs.dlq' },
+    );
     expect(dlq).toHaveLength(1);
     expect(dlq[0]!.value?.toString()).toBe('poison');
     const headers = Object.fromEntries(dlq[0]!.headers.map(([k, v]) => [k, v?.toString()]));
