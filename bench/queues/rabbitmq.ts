@@ -177,8 +177,8 @@ async function retry<T>(fn: () => Promise<T>, timeoutMs: number): Promise<T> {
   }
 }
 
-/** Polls `done` every 20 ms until it is true or `timeoutMs` passed. */
+/** Polls `done` every 2 ms until it is true or `timeoutMs` passed (the poll step is added to the timed run). */
 async function until(done: () => Promise<boolean>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!(await done()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  while (!(await done()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2));
 }

@@ -172,6 +172,12 @@ const MAX_ERROR_LENGTH = 4096;
 const DEAD_LETTER_RETRY_MAX_MS = 30_000;
 /** The most records one acknowledgement request settles (its ranges together): SHARE_MAX_RECORDS of the wire. */
 const MAX_ACK_OFFSETS = 10_000;
+/**
+ * A read of the log past the window decodes up to this many windows of records (the rest wait in the
+ * lane's read-ahead): a read (256 KiB, record-reader.ts) holds about two windows of 100 B records, and
+ * decoding one window of it only made the next load read the rest again.
+ */
+const READ_AHEAD_WINDOWS = 2;
 
 export class ShareCoordinator {
   readonly #groups = new Map<string, ShareGroup>();
@@ -403,7 +409,7 @@ export class ShareCoordinator {
     }
     if (sp.room === 0 || this.#loadReadAhead(group, lane) || sp.loadedEnd >= log.logEndOffset) return Promise.resolve();
     lane.loadingAhead = true;
-    lane.loading = readShareRecords(log, sp.loadedEnd, this.#config.windowRecords)
+    lane.loading = readShareRecords(log, sp.loadedEnd, READ_AHEAD_WINDOWS * this.#config.windowRecords)
       .then((read) => {
         if (lane.sp !== sp) return;
         lane.readAhead = read;

@@ -50,6 +50,9 @@ export async function startShareService(options: ShareServiceOptions): Promise<S
   const manager = await LogManager.open({
     dataDir: join(options.dataDir, SHARE_DIR),
     configFor: () => partitionConfig,
+    // Nothing reads the state topic at its end (it is replayed from disk once, at start): a tail cache
+    // would only hold every state batch written, up to its bound, for nobody.
+    tailCacheBytes: 0,
     ...(options.fs ? { fs: options.fs } : {}),
     clock: options.clock,
     logger: options.logger,

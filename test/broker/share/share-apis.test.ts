@@ -236,15 +236,14 @@ describe('share-group APIs on the native wire', () => {
         { topic: 'jobs', partition: 0, offset: 1, lastOffset: null, type: 'ack', errorMessage: null },
       ],
     });
-    // The dead-letter topic is created with the first dead letter: until then a fetch is refused at once.
-    let dlq: Awaited<ReturnType<typeof recordsOf>> = [];
-    await waitFor(
+    // Until the dead-letter topic exists a fetch of it fails at once (no long poll): the wait is by time.
+    const dlq = await waitFor(
       async () => {
         const result = await fetchPartition(c, 'jobs.dlq', 0, 0, { maxWaitMs: 50 });
-        if (result.errorCode === 0) dlq = await recordsOf(result);
-        return dlq.length > 0;
+        const records = result.errorCode === 0 ? await recordsOf(result) : [];
+        return records.length > 0 ? records : undefined;
       },
-      { timeoutMs: 10_000, message: 'the dead letter in jobs.dlq' },
+      { timeoutMs: 10_000, message: 'the rejected record in jobs.dlq' },
     );
     expect(dlq).toHaveLength(1);
     expect(dlq[0]!.value?.toString()).toBe('poison');
