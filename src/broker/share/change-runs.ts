@@ -2,7 +2,7 @@
 // acquisition of a hundred consecutive records, or their acknowledgement, is one run (first offset, count
 // and the state they took), not a hundred change objects to merge when the commit is encoded. The runs are
 // in the order the changes happened; a later run overrides an earlier one for the same offset.
-import type { PersistedRecordState, RecordState } from './share-partition.js';
+import type { PersistedRecordState, RecordState } from './record-state.js';
 
 export interface ChangeRun {
   readonly offset: number;

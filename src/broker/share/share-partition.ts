@@ -21,26 +21,15 @@
 // start offset), which bounds both memory and how far a high priority can overtake.
 import type { HeaderPairs } from '../../records/index.js';
 import { ShareError } from './errors.js';
+import {
+  IllegalRecordTransitionError,
+  type PersistedRecordState,
+  type RecordState,
+  TRANSITIONS,
+} from './record-state.js';
 import { ChangeRuns } from './change-runs.js';
 import { backoffDelay, type RetryPolicy } from './retry-policy.js';
 import { WindowQueue } from './window-queue.js';
-
-export const RECORD_STATES = ['available', 'acquired', 'waiting', 'deadLettering', 'settled'] as const;
-export type RecordState = (typeof RECORD_STATES)[number];
-
-export const TRANSITIONS: Readonly<Record<RecordState, readonly RecordState[]>> = Object.freeze({
-  available: ['acquired'],
-  // ack → settled; release / lock expiry → available; fail → waiting; reject, last failure → deadLettering
-  acquired: ['settled', 'available', 'waiting', 'deadLettering'],
-  // retry backoff or deliver-at reached
-  waiting: ['available'],
-  deadLettering: ['settled'],
-  settled: [],
-});
-
-export class IllegalRecordTransitionError extends Error {
-  override name = 'IllegalRecordTransitionError';
-}
 
 /** A record as the log holds it, with what the share path reads from its headers. */
 export interface ShareRecord {
@@ -67,18 +56,6 @@ export interface ShareBatch {
   readonly baseTimestamp: number;
   /** LogAppendTime batches: the timestamp of every record (the batch's maxTimestamp); else null. */
   readonly appendTimestamp: number | null;
-}
-
-/** What a restart must remember of one in-flight record. */
-export interface PersistedRecordState {
-  readonly offset: number;
-  readonly deliveryCount: number;
-  /** 'acquired' is remembered for its delivery count: after a restart the lock is gone. */
-  readonly state: RecordState;
-  /** `waiting`: when it becomes available again. */
-  readonly until: number;
-  /** The last failure or the reject reason. */
-  readonly error: string | null;
 }
 
 export interface StateChanges {

@@ -29,7 +29,7 @@
 import { decode, Encoder } from '@msgpack/msgpack';
 import type { ChangeRuns } from './change-runs.js';
 import type { RetryPolicy } from './retry-policy.js';
-import { RECORD_STATES, type PersistedRecordState, type RecordState } from './share-partition.js';
+import { RECORD_STATES, type PersistedRecordState, type RecordState } from './record-state.js';
 
 const START_KEY = 1;
 const RECORD_KEY = 2;

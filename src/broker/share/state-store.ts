@@ -15,7 +15,7 @@ import type { PartitionLog } from '../../../storage/index.js';
 import { buildRecordBatchSync, decodeRecordBatches } from '../../records/index.js';
 import { PartitionOffsetsLog } from '../groups/index.js';
 import { partitionKey } from '../partition-key.js';
-import type { PersistedRecordState } from './share-partition.js';
+import type { PersistedRecordState } from './record-state.js';
 import { decodeStateEntry, type ShareGroupConfig } from './state-codec.js';
 
 export const SHARE_STATE_TOPIC = '__share_group_state';

@@ -2,12 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ShareError } from '../../../src/broker/share/errors.js';
 import { resolveRetryPolicy } from '../../../src/broker/share/retry-policy.js';
-import {
-  SharePartition,
-  TRANSITIONS,
-  type PersistedRecordState,
-  type ShareRecord,
-} from '../../../src/broker/share/share-partition.js';
+import { type PersistedRecordState, TRANSITIONS } from '../../../src/broker/share/record-state.js';
+import { SharePartition, type ShareRecord } from '../../../src/broker/share/share-partition.js';
 
 const T0 = 1_700_000_000_000;
 

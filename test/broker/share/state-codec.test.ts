@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ChangeRuns } from '../../../src/broker/share/change-runs.js';
-import type { PersistedRecordState } from '../../../src/broker/share/share-partition.js';
+import type { PersistedRecordState } from '../../../src/broker/share/record-state.js';
 import { decodeStateEntry, encodeChanges } from '../../../src/broker/share/state-codec.js';
 
 const state = (offset: number, over: Partial<PersistedRecordState> = {}): PersistedRecordState => ({
