@@ -10,11 +10,12 @@
 //     [--no-push (pushWhenCaughtUp false: plain fetches only, no FetchPush stream)]
 // SLUICE_BENCH_CLIENT_PROF=<dir> profiles the client during the replays; SLUICE_BENCH_CPU_PROF=<dir> the broker.
 import { fork } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SERVE_NODE_FLAGS, startBrokerProcess } from './lib/broker-process.js';
 import { profiled } from './lib/client-profile.js';
 import { describeCommit, describeMachine, today } from './lib/machine.js';
-import { clientExecArgv, cpuSecondsOf, load } from './lib/proc.js';
+import { clientExecArgv, cpuSecondsOf, load, threadCpuOf } from './lib/proc.js';
 import { table, writeResultsSection } from './lib/results.js';
 import { median } from './lib/stats.js';
 import { createTopic, produce, replay, REPLAY_FETCH } from './lib/workloads.js';
@@ -46,6 +47,12 @@ interface Point {
   records: number;
   mibPerSecond: number;
   brokerCpuMsPerMiB: number;
+  /** The broker's main thread (event loop: JavaScript and socket writes), user and system, ms per MiB. */
+  brokerMainUserMsPerMiB: number;
+  brokerMainSysMsPerMiB: number;
+  /** The broker's other threads (libuv's pool: the preads of segment bytes), ms per MiB. */
+  brokerPoolMsPerMiB: number;
+  brokerFaultsPerMiB: number;
   clientCpuMsPerMiB: number;
   /** Of which in the kernel (socket reads, page faults). */
   clientSysMsPerMiB: number;
@@ -92,6 +99,11 @@ function replayInChild(address: string, records: number, size: number): Promise<
   });
 }
 
+/** A process's minor page faults so far, from /proc/<pid>/stat. */
+function minorFaultsOf(pid: number): number {
+  return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[7]);
+}
+
 async function replayPoint(size: number): Promise<Point> {
   const records = Math.ceil((mib * MiB) / size);
   const broker = await startBrokerProcess({ flush: 'os' });
@@ -101,15 +113,23 @@ async function replayPoint(size: number): Promise<Point> {
     await produce(broker, 't', records, size);
     const pid = broker.child.pid!;
     const broker0 = cpuSecondsOf(pid);
+    const threads0 = threadCpuOf(pid);
+    const brokerFaults0 = minorFaultsOf(pid);
     const c: ClientFigures = ownProcess
       ? await replayInChild(broker.address, records, size)
       : await replayHere(broker, records, size);
     const total = (records * size) / MiB;
+    const threads = threadCpuOf(pid);
     return {
       size,
       records,
       mibPerSecond: (c.rate * size) / MiB,
       brokerCpuMsPerMiB: ((cpuSecondsOf(pid) - broker0) * 1000) / total,
+      brokerMainUserMsPerMiB: ((threads.mainUser - threads0.mainUser) * 1000) / total,
+      brokerMainSysMsPerMiB: ((threads.mainSystem - threads0.mainSystem) * 1000) / total,
+      brokerPoolMsPerMiB:
+        ((threads.othersUser + threads.othersSystem - threads0.othersUser - threads0.othersSystem) * 1000) / total,
+      brokerFaultsPerMiB: (minorFaultsOf(pid) - brokerFaults0) / total,
       clientCpuMsPerMiB: (c.userMs + c.systemMs) / total,
       clientSysMsPerMiB: c.systemMs / total,
       clientFaultsPerMiB: c.faults / total,
@@ -133,7 +153,7 @@ for (const size of sizes) {
     const p = await replayPoint(size);
     points.push(p);
     process.stdout.write(
-      `${size / 1024} KiB × ${p.records}: ${p.mibPerSecond.toFixed(0)} MiB/s; CPU ms per MiB broker ${p.brokerCpuMsPerMiB.toFixed(2)}, client ${p.clientCpuMsPerMiB.toFixed(2)} (of which system ${p.clientSysMsPerMiB.toFixed(2)}), client page faults per MiB ${p.clientFaultsPerMiB.toFixed(0)}${p.clientMaxRssMiB !== undefined ? `, consumer peak RSS ${p.clientMaxRssMiB.toFixed(0)} MiB, ${p.fetches} fetches out ${((p.fetchBusy ?? 0) * 100).toFixed(0)} % of the time` : ''} (load ${p.load})\n`,
+      `${size / 1024} KiB × ${p.records}: ${p.mibPerSecond.toFixed(0)} MiB/s; CPU ms per MiB broker ${p.brokerCpuMsPerMiB.toFixed(2)} (main thread user ${p.brokerMainUserMsPerMiB.toFixed(2)} + system ${p.brokerMainSysMsPerMiB.toFixed(2)}, other threads ${p.brokerPoolMsPerMiB.toFixed(2)}; ${p.brokerFaultsPerMiB.toFixed(0)} faults/MiB), client ${p.clientCpuMsPerMiB.toFixed(2)} (of which system ${p.clientSysMsPerMiB.toFixed(2)}), client page faults per MiB ${p.clientFaultsPerMiB.toFixed(0)}${p.clientMaxRssMiB !== undefined ? `, consumer peak RSS ${p.clientMaxRssMiB.toFixed(0)} MiB, ${p.fetches} fetches out ${((p.fetchBusy ?? 0) * 100).toFixed(0)} % of the time` : ''} (load ${p.load})\n`,
     );
   }
   // The limit again after each size: the shared machine's load drifts during the run.
