@@ -37,8 +37,8 @@
 // behind: the broker then reads and pushes the next frame while the client reads the current one, so the
 // wire does not wait for a fetch per response. Its frames are a quarter of maxBytes and its window (what
 // its partitions hold buffered plus credit left) twice maxBytes, what a fetch in flight plus a full
-// prefetch held before (streamSizes); credit is topped up once half the window is free, so the broker
-// reads whole frames and handles one FetchPushCredit per few frames. Frames held at once are then several small ones instead of up to three responses of
+// prefetch held before (streamSizes); credit is topped up once a frame's worth is free, so the broker
+// reads whole frames. Frames held at once are then several small ones instead of up to three responses of
 // maxBytes, which the young generation's collections free (large responses outlived two of them, were
 // promoted, and were freed only by full collections). A stream ended for a seek, pause or new assignment
 // is followed by a fetch, which decides again. Not with reuseFetchBuffers: its responses of maxBytes are
@@ -268,15 +268,14 @@ export class Fetcher {
   }
 
   /**
-   * Grants the stream what keeps its buffered bytes plus its credit left at its window, once they are at
-   * half of it: each grant is at least half the window (several whole frames of a replay), so the broker
-   * handles one FetchPushCredit per few frames, not one per frame.
+   * Grants the stream what keeps its buffered bytes plus its credit left at its window, once a frame's
+   * worth below it, or half, whichever comes first: the broker then has credit for whole frames.
    */
   private topUp(connection: Connection, push: PushCredit): void {
-    const { window } = push;
+    const { window, frameBytes } = push;
     let held = push.granted - push.received;
     for (const s of push.states) held += s.bufferedBytes;
-    if (held > window / 2) return;
+    if (held > Math.max(window / 2, window - frameBytes)) return;
     const creditBytes = window - held;
     push.granted += creditBytes;
     connection
