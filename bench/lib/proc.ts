@@ -38,16 +38,12 @@ export function sampleRss(pid: number, everyMs = 100): { stop(): number; max(): 
   };
 }
 
-/**
- * CPU nanoseconds a process has run so far, all its threads (main, libuv pool, V8's GC helpers), from
- * /proc/<pid>/task/<tid>/schedstat: the scheduler's own count, not the 10 ms ticks of /proc/<pid>/stat.
- * Threads that already exited are not counted (Node's are alive for the process's life).
- */
-export function cpuNanosOf(pid: number): number {
+/** The sum over a process's threads of one field of /proc/<pid>/task/<tid>/schedstat (nanoseconds). */
+function schedstatSum(pid: number, field: 0 | 1): number {
   let sum = 0;
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     try {
-      sum += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ', 1)[0]);
+      sum += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ', 2)[field]);
     } catch {
       // the thread exited between the listing and the read
     }
@@ -56,19 +52,20 @@ export function cpuNanosOf(pid: number): number {
 }
 
 /**
+ * CPU nanoseconds a process has run so far, all its threads (main, libuv pool, V8's GC helpers), from
+ * /proc/<pid>/task/<tid>/schedstat: the scheduler's own count, not the 10 ms ticks of /proc/<pid>/stat.
+ * Threads that already exited are not counted (Node's are alive for the process's life).
+ */
+export function cpuNanosOf(pid: number): number {
+  return schedstatSum(pid, 0);
+}
+
+/**
  * Nanoseconds a process's threads have so far waited on a run queue, runnable but not running (the
  * second field of each thread's schedstat): what the machine's other work and its core count cost them.
  */
 export function queuedNanosOf(pid: number): number {
-  let sum = 0;
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      sum += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ', 2)[1]);
-    } catch {
-      // the thread exited between the listing and the read
-    }
-  }
-  return sum;
+  return schedstatSum(pid, 1);
 }
 
 /** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat (USER_HZ = 100). */
