@@ -55,7 +55,7 @@ export class Producer {
   readonly events = ProducerEvents;
   private readonly cluster: Cluster;
   private readonly accumulator: Accumulator;
-  /** enqueue()'s reused partition buffer for one-topic sends (see there), and whether it is in use. */
+  /** The partition buffer kept for one-topic sends (partitionsOfSend), and whether enqueue() is running. */
   private readonly chosen: Int32Array[] = [new Int32Array(16)];
   private enqueuing = false;
   private readonly sender: Sender;
@@ -410,41 +410,25 @@ export class Producer {
    * object: the accumulator writes the record bytes straight away). Partitions are all chosen and checked
    * first, so a bad partition fails the send before any of its records is appended.
    */
-  private enqueue({ send, topicMessages, partitions }: Waiting): void {
-    // One topic's partitions go into a buffer kept from send to send, unless a partitioner (user code)
-    // sends from inside this one: then that send's are its own.
-    if (partitions !== null || topicMessages.length !== 1 || this.enqueuing) {
-      this.enqueueChosen(send, topicMessages, partitions, false);
-      return;
-    }
+  private enqueue(waiting: Waiting): void {
+    // A partitioner (user code) may send from inside this call: only the outermost one uses the kept buffer.
+    const outermost = !this.enqueuing;
     this.enqueuing = true;
     try {
-      this.enqueueChosen(send, topicMessages, null, true);
+      this.enqueueChosen(waiting, outermost);
     } finally {
-      this.enqueuing = false;
+      if (outermost) this.enqueuing = false;
     }
   }
 
-  private enqueueChosen(
-    send: PendingSend,
-    topicMessages: TopicMessages[],
-    partitions: Int32Array[] | null,
-    reuse: boolean,
-  ): void {
+  private enqueueChosen({ send, topicMessages, partitions }: Waiting, mayKeepBuffer: boolean): void {
     const now = Date.now();
-    let partitionsOf = partitions;
-    if (partitionsOf === null) {
-      try {
-        if (reuse) {
-          const { topic, messages } = topicMessages[0]!;
-          if (this.chosen[0]!.length < messages.length) this.chosen[0] = new Int32Array(messages.length);
-          this.choosePartitions(topic, messages, this.chosen[0]!);
-          partitionsOf = this.chosen;
-        } else partitionsOf = topicMessages.map(({ topic, messages }) => this.partitionsFor(topic, messages));
-      } catch (err) {
-        send.fail(err as Error);
-        return;
-      }
+    let partitionsOf: Int32Array[];
+    try {
+      partitionsOf = partitions ?? this.partitionsOfSend(topicMessages, mayKeepBuffer);
+    } catch (err) {
+      send.fail(err as Error);
+      return;
     }
     try {
       for (let t = 0; t < topicMessages.length; t++) {
@@ -470,6 +454,19 @@ export class Producer {
     }
     send.seal();
     this.sender.schedule();
+  }
+
+  /**
+   * Every message's partition per topic. A one-topic send's go into the buffer kept from send to send when
+   * `mayKeepBuffer` (enqueue() uses them before it returns).
+   */
+  private partitionsOfSend(topicMessages: TopicMessages[], mayKeepBuffer: boolean): Int32Array[] {
+    if (!mayKeepBuffer || topicMessages.length !== 1)
+      return topicMessages.map(({ topic, messages }) => this.partitionsFor(topic, messages));
+    const { topic, messages } = topicMessages[0]!;
+    if (this.chosen[0]!.length < messages.length) this.chosen[0] = new Int32Array(messages.length);
+    this.choosePartitions(topic, messages, this.chosen[0]!);
+    return this.chosen;
   }
 
   /** Every message's partition, checked against the topic's partition count before anything is appended. */
