@@ -146,7 +146,11 @@ export class Consumer {
     if (!config.eachMessage && !config.eachBatch)
       throw new SluiceNonRetriableError('run() needs eachMessage or eachBatch');
     const retry = { ...resolveRetryOptions(this.retryOptions), restartOnFailure: this.retryOptions.restartOnFailure };
-    this.commits = new CommitTracker(config.autoCommitInterval ?? null, config.autoCommitThreshold ?? null);
+    this.commits = new CommitTracker(
+      config.autoCommitInterval ?? null,
+      config.autoCommitThreshold ?? null,
+      this.config.maxWaitTimeInMs ?? DEFAULTS.maxWaitTimeInMs,
+    );
     this.autoCommit = config.autoCommit !== false;
     this.runner = new Runner(config, {
       logger: this.log,

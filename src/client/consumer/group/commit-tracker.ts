@@ -2,7 +2,10 @@
 // run() options: autoCommitInterval (ms since the last commit) and autoCommitThreshold (messages consumed
 // since the last commit); with neither set, every processed batch is committed (kafkajs's default).
 // Only partitions whose position moved since their last commit are sent. With an interval the consumer also
-// checks on a timer (nextCheckInMs), so the tail of a partition that went quiet is committed too.
+// checks on a timer (nextCheckInMs), so the tail of a partition that went quiet is committed too. Once the
+// interval has run out, a check that found nothing to commit (or a commit that failed, say in a rebalance) is
+// repeated every `recheckMs` (the consumer's maxWaitTimeInMs: kafkajs checks once per fetch, and a fetch that
+// gets no records ends after that long), not a whole interval later.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TopicPartitionOffsetAndMetadata } from '../types.js';
 import { topicPartitionKey } from '../../topic-partition.js';
@@ -20,6 +23,7 @@ export class CommitTracker {
   constructor(
     private readonly interval: number | null = null,
     private readonly threshold: number | null = null,
+    private readonly recheckMs: number = interval ?? 0,
   ) {}
 
   /** Positions that moved since their last commit. */
@@ -49,13 +53,13 @@ export class CommitTracker {
 
   /**
    * With autoCommitInterval: when the timer should next look for something to commit — when the interval
-   * since the last commit ends, or a whole interval from now once it has (nothing was pending, or the commit
+   * since the last commit ends, or `recheckMs` from now once it has (nothing was pending, or the commit
    * failed). Null without an interval.
    */
   nextCheckInMs(): number | null {
     if (this.interval === null) return null;
     const left = this.lastCommit + this.interval - Date.now();
-    return left > 0 ? left : this.interval;
+    return left > 0 ? left : Math.min(this.interval, this.recheckMs);
   }
 
   /** Records offsets as committed (after a commit, or when a partition starts at its committed offset). */
