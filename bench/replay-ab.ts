@@ -44,6 +44,8 @@ interface Result {
   clientMsPerMib: number;
   usPerRecord: number;
   faults: number;
+  framesReused: number;
+  framesAllocated: number;
 }
 
 function runChild(
@@ -104,7 +106,7 @@ try {
         const key = `${name} ${kind}`;
         results.set(key, [...(results.get(key) ?? []), r]);
         console.log(
-          `pair ${pair} ${key}: ${r.mibPerSecond.toFixed(0)} MiB/s, ${(r.rate / 1e6).toFixed(3)} M rec/s, client ${r.clientMsPerMib.toFixed(3)} ms/MiB (${r.usPerRecord.toFixed(3)} µs/record), faults ${r.faults}; load ${load()}`,
+          `pair ${pair} ${key}: ${r.mibPerSecond.toFixed(0)} MiB/s, ${(r.rate / 1e6).toFixed(3)} M rec/s, client ${r.clientMsPerMib.toFixed(3)} ms/MiB (${r.usPerRecord.toFixed(3)} µs/record), faults ${r.faults}, frames reused ${r.framesReused} / new ${r.framesAllocated}; load ${load()}`,
         );
       }
     }

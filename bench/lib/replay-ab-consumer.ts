@@ -7,7 +7,14 @@
 // (run the parent with --perf-basic-prof so JIT frames get names), written to <prefix>-<kind>-<pid>.data.
 import { spawn } from 'node:child_process';
 import { profiled } from './client-profile.js';
-import { sdk } from './sdk.js';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { SDK_PATH, sdk } from './sdk.js';
+
+/** The SDK's frame pool (src/client/frame-pool.ts) beside its entry: frames reused and allocated. */
+const { framePool } = (await import(pathToFileURL(join(dirname(SDK_PATH), 'frame-pool.js')).href)) as {
+  framePool: { reused: number; allocated: number };
+};
 
 interface Start {
   address: string;
@@ -35,12 +42,14 @@ async function replayOnce(start: Start) {
   let t0 = 0;
   let cpu0 = process.cpuUsage();
   let faults0 = 0;
+  let frames0 = { reused: 0, allocated: 0 };
   let resolveDone!: () => void;
   const done = new Promise<void>((resolve) => (resolveDone = resolve));
   const begin = (n: number) => {
     t0 = performance.now();
     cpu0 = process.cpuUsage();
     faults0 = process.resourceUsage().minorPageFault;
+    frames0 = { reused: framePool.reused, allocated: framePool.allocated };
     first = n;
   };
   if (start.mode === 'eachBatch') {
@@ -74,6 +83,8 @@ async function replayOnce(start: Start) {
     userMs: cpu.user / 1000,
     systemMs: cpu.system / 1000,
     faults,
+    framesReused: framePool.reused - frames0.reused,
+    framesAllocated: framePool.allocated - frames0.allocated,
   };
 }
 
