@@ -4,7 +4,8 @@
 // once more measured, timed from the first batch delivered to the last (the first batch's records not
 // counted), and answers { rate, mibPerSecond, clientMsPerMib, userMs, systemMs, faults }.
 // SLUICE_BENCH_AB_PERF=<file prefix>: `perf record -g` of this process during the measured replay only
-// (run the parent with --perf-basic-prof so JIT frames get names), written to <prefix>-<kind>-<pid>.data.
+// (run the parent with --perf-basic-prof so JIT frames get names), written to <prefix>-<kind>-<pid>.data;
+// SLUICE_BENCH_AB_PERF_EVENT=page-faults (say) records that event instead of CPU samples.
 import { spawn } from 'node:child_process';
 import { profiled } from './client-profile.js';
 import { dirname, join } from 'node:path';
@@ -95,7 +96,15 @@ process.once('message', async (start: Start) => {
   const perf = perfPrefix
     ? spawn(
         'perf',
-        ['record', '-F', '1999', '-g', '-p', String(process.pid), '-o', `${perfPrefix}-${kind}-${process.pid}.data`],
+        [
+          'record',
+          ...(process.env.SLUICE_BENCH_AB_PERF_EVENT ? ['-e', process.env.SLUICE_BENCH_AB_PERF_EVENT] : ['-F', '1999']),
+          '-g',
+          '-p',
+          String(process.pid),
+          '-o',
+          `${perfPrefix}-${kind}-${process.pid}.data`,
+        ],
         {
           stdio: 'ignore',
         },
