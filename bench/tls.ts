@@ -256,6 +256,12 @@ async function main(): Promise<void> {
   const plainReplay = median(runs.plain.map((r) => mibPerSecond(r.replay)));
   const replayBound = Math.min(1000 / tlsReplayCpu, 2000 / (tlsReplayCpu + tlsReplayBrokerCpu));
   const bound = `At the CPU per MiB measured for TLS replay (broker ${tlsReplayBrokerCpu.toFixed(2)}, consumer ${tlsReplayCpu.toFixed(2)} ms), the most two cores allow is ${replayBound.toFixed(0)} MiB/s (the consumer's thread ${(1000 / tlsReplayCpu).toFixed(0)}, both processes on two cores ${(2000 / (tlsReplayCpu + tlsReplayBrokerCpu)).toFixed(0)}): ${((replayBound / plainReplay) * 100).toFixed(0)} % of this run's plaintext replay.`;
+  // TLS's extra CPU per MiB in the consumer against Node's own in the floor's receiver: when the consumer's
+  // thread bounds both replays, the ratio is about its plaintext CPU ÷ (that + its TLS extra).
+  const plainReplayCpu = median(runs.plain.map((r) => cpuPerMib(r.replay).client));
+  const floorExtra =
+    median(floors.tls.map((f) => f.receiverMsPerMib)) - median(floors.plain.map((f) => f.receiverMsPerMib));
+  const extra = `TLS adds ${(tlsReplayCpu - plainReplayCpu).toFixed(2)} ms/MiB to the consumer's replay (${plainReplayCpu.toFixed(2)} → ${tlsReplayCpu.toFixed(2)}) and ${floorExtra.toFixed(2)} to the stream floor's receiver; were the consumer's thread the bound of both replays, TLS ÷ plaintext would be about ${((plainReplayCpu / tlsReplayCpu) * 100).toFixed(0)} %.`;
   const command = `node --import tsx bench/tls.ts${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(' ')}` : ''}`;
   const body = [
     `${today()} · ${describeMachine()} · commit ${describeCommit()} · \`${command}\` · load (1 min) after each run ${loads.join(', ')}`,
@@ -264,7 +270,7 @@ async function main(): Promise<void> {
     '',
     table(['workload', 'plaintext', 'TLS', 'TLS / plaintext', 'CPU plaintext', 'CPU TLS', 'target'], rows),
     '',
-    `Stream floors: medians of one run before and one after the pairs, CPU sender / receiver. ${bound}`,
+    `Stream floors: medians of one run before and one after the pairs, CPU sender / receiver. ${bound} ${extra}`,
   ].join('\n');
   console.log(`\n${body}`);
   if (write) writeResultsSection('TLS vs plaintext (native port)', body);
