@@ -5,6 +5,7 @@
 //   node --initial-old-space-size=128 --import tsx bench/deliver-cpu.ts [--mode eachBatch|eachMessage]
 //     [--records 2000000] [--checkout <dir>: run that checkout's runner instead of this one's]
 //     [--reuse-buffers: the consumer's reuseFetchBuffers (records viewed in the response, not copied out)]
+//     [--size 100: value bytes per record; batches hold 256 KiB of records, as bench/lib/workloads.ts's producer sends them]
 // For before/after pairs run it alternately with and without --checkout (each run its own process).
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -27,8 +28,9 @@ const { PartitionState } = await load<{ PartitionState: typeof PartitionStateTyp
 );
 
 // One response: batches of 2,600 records of 100 B (what bench/quick.ts's producer sends), ~8 MiB.
-const PER_BATCH = 2600;
-const value = Buffer.alloc(100, 0x61);
+const size = Number(opt('size', '100'));
+const PER_BATCH = size === 100 ? 2600 : Math.max(1, Math.floor((256 * 1024) / size));
+const value = Buffer.alloc(size, 0x61);
 const batchTemplate = buildRecordBatchSync(
   Array.from({ length: PER_BATCH }, () => ({ key: null, value, timestamp: Date.now() })),
 );

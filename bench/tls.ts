@@ -22,11 +22,11 @@
 // (bench/loopback.ts measureStreamFloor): one plaintext and one TLS connection between two processes with no
 // broker and no SDK, so TLS's own cost per MiB on each side is measured in the same run; the summary states
 // the most the two cores allow TLS replay at the CPU per MiB its runs measured.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrokerProcess, startBrokerProcess } from './lib/broker-process.js';
+import { makeCertificates } from './lib/certificates.js';
 import { profiled } from './lib/client-profile.js';
 import { describeCommit, describeMachine, today } from './lib/machine.js';
 import { cpuNanosOf, load } from './lib/proc.js';
@@ -52,35 +52,6 @@ const RUN_SECONDS = short ? 1 : 3;
 const MIN_RECORDS = short ? 50_000 : 200_000;
 const MAX_RECORDS = 3_000_000;
 const SIZE = 1024;
-
-/** A CA and a server certificate for 127.0.0.1, in a temp directory. */
-function makeCertificates(dir: string): { ca: string; cert: string; key: string } {
-  const run = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
-  run(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'ca.key']);
-  run(['req', '-x509', '-new', '-key', 'ca.key', '-subj', '/CN=bench CA', '-days', '1', '-out', 'ca.pem']);
-  run(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'server.key']);
-  run(['req', '-new', '-key', 'server.key', '-subj', '/CN=bench', '-out', 'server.csr']);
-  writeFileSync(join(dir, 'server.ext'), 'subjectAltName=IP:127.0.0.1\n');
-  run([
-    'x509',
-    '-req',
-    '-in',
-    'server.csr',
-    '-CA',
-    'ca.pem',
-    '-CAkey',
-    'ca.key',
-    '-set_serial',
-    '1',
-    '-days',
-    '1',
-    '-extfile',
-    'server.ext',
-    '-out',
-    'server.pem',
-  ]);
-  return { ca: join(dir, 'ca.pem'), cert: join(dir, 'server.pem'), key: join(dir, 'server.key') };
-}
 
 /** One workload's run: records/s, and CPU seconds of the broker and of this process (the SDK) meanwhile. */
 interface Run {
@@ -285,6 +256,12 @@ async function main(): Promise<void> {
   const plainReplay = median(runs.plain.map((r) => mibPerSecond(r.replay)));
   const replayBound = Math.min(1000 / tlsReplayCpu, 2000 / (tlsReplayCpu + tlsReplayBrokerCpu));
   const bound = `At the CPU per MiB measured for TLS replay (broker ${tlsReplayBrokerCpu.toFixed(2)}, consumer ${tlsReplayCpu.toFixed(2)} ms), the most two cores allow is ${replayBound.toFixed(0)} MiB/s (the consumer's thread ${(1000 / tlsReplayCpu).toFixed(0)}, both processes on two cores ${(2000 / (tlsReplayCpu + tlsReplayBrokerCpu)).toFixed(0)}): ${((replayBound / plainReplay) * 100).toFixed(0)} % of this run's plaintext replay.`;
+  // TLS's extra CPU per MiB in the consumer against Node's own in the floor's receiver: when the consumer's
+  // thread bounds both replays, the ratio is about its plaintext CPU ÷ (that + its TLS extra).
+  const plainReplayCpu = median(runs.plain.map((r) => cpuPerMib(r.replay).client));
+  const floorExtra =
+    median(floors.tls.map((f) => f.receiverMsPerMib)) - median(floors.plain.map((f) => f.receiverMsPerMib));
+  const extra = `TLS adds ${(tlsReplayCpu - plainReplayCpu).toFixed(2)} ms/MiB to the consumer's replay (${plainReplayCpu.toFixed(2)} → ${tlsReplayCpu.toFixed(2)}) and ${floorExtra.toFixed(2)} to the stream floor's receiver; were the consumer's thread the bound of both replays, TLS ÷ plaintext would be about ${((plainReplayCpu / tlsReplayCpu) * 100).toFixed(0)} %.`;
   const command = `node --import tsx bench/tls.ts${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(' ')}` : ''}`;
   const body = [
     `${today()} · ${describeMachine()} · commit ${describeCommit()} · \`${command}\` · load (1 min) after each run ${loads.join(', ')}`,
@@ -293,7 +270,7 @@ async function main(): Promise<void> {
     '',
     table(['workload', 'plaintext', 'TLS', 'TLS / plaintext', 'CPU plaintext', 'CPU TLS', 'target'], rows),
     '',
-    `Stream floors: medians of one run before and one after the pairs, CPU sender / receiver. ${bound}`,
+    `Stream floors: medians of one run before and one after the pairs, CPU sender / receiver. ${bound} ${extra}`,
   ].join('\n');
   console.log(`\n${body}`);
   if (write) writeResultsSection('TLS vs plaintext (native port)', body);

@@ -12,7 +12,7 @@ import type * as SluiceSdk from '../../src/client/index.js';
 const choice = process.env.SLUICE_BENCH_SDK ?? 'dist';
 export const SDK_SOURCE = choice === 'src' || choice === 'dist' ? choice : resolve(choice);
 
-const SDK_PATH =
+export const SDK_PATH =
   SDK_SOURCE === 'src'
     ? join(import.meta.dirname, '../../src/client/index.ts')
     : join(SDK_SOURCE === 'dist' ? join(import.meta.dirname, '../..') : SDK_SOURCE, 'dist/src/client/index.js');

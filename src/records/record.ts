@@ -48,6 +48,21 @@ export function estimateRecordSize(record: RecordInput): number {
   return size;
 }
 
+/**
+ * Where a RecordReader copies the records it reads, so that keys, values and header values view the copy
+ * instead of the section (the consumer's record-copies.ts). reserve() names memory for a run of whole records
+ * that starts with one of `bytes` (at least that much room): `target` from `at`, `room` bytes free there. The
+ * reader copies the run once it ends (a record that does not fit, or the last one) and then calls commit()
+ * with the bytes it wrote, before it reserves again. Memory handed out is never written again after commit().
+ */
+export interface RecordCopyTarget {
+  reserve(bytes: number): void;
+  commit(bytes: number): void;
+  target: Buffer;
+  at: number;
+  room: number;
+}
+
 /** Smallest possible record: length, attributes, timestampDelta, offsetDelta, key, value, headerCount. */
 const MIN_RECORD_SIZE = 7;
 
@@ -63,7 +78,9 @@ const FastBuffer = (
  * The one record decoder: reads the `count` records of one batch's (decompressed) records section where they
  * lie, one per next(), the current record's fields in its properties (no object is made per record; the
  * caller builds what it needs: the consumer kafkajs messages, decodeRecordBatches DecodedRecords). Keys,
- * values and header values are zero-copy views of `section`. Each record is read within its declared length
+ * values and header values are zero-copy views of `section`, or, with a copy target, views of where the target
+ * took the records: they are copied there in runs of whole records as they are read (one pass over the section;
+ * every record is copied before next() returns false). Each record is read within its declared length
  * (no field can run into the next record) and must end exactly there; the section must hold exactly `count`
  * records. A record whose offsetDelta is below `fromDelta` is skipped after its offset delta, its key, value
  * and headers unread (a fetch starts with the whole batch holding the offset asked). Throws
@@ -73,9 +90,15 @@ export class RecordReader {
   /** Used only for the long varint forms and the header keys, with every bound and truncation check. */
   readonly #reader: Reader;
   readonly #buf: Buffer;
-  /** The section's memory and where the section starts in it (read once: views are made from them). */
-  readonly #memory: ArrayBufferLike;
-  readonly #byteOffset: number;
+  /** Views of section position p are made at #viewDelta + p in #viewMemory (the section's, or the run's copy). */
+  #viewMemory: ArrayBufferLike;
+  #viewDelta: number;
+  readonly #copies: RecordCopyTarget | null;
+  /** The run being copied: section bytes from #runStart (-1: none yet) go to #runTarget at #runAt; it may grow to #runEnd. */
+  #runStart = -1;
+  #runEnd: number;
+  #runTarget: Buffer | null = null;
+  #runAt = 0;
   readonly #count: number;
   readonly #fromDelta: number;
   #index = 0;
@@ -95,14 +118,22 @@ export class RecordReader {
   /** Bytes of the record, its length field included. */
   size = 0;
 
-  constructor(section: Buffer, count: number, fromDelta = Number.NEGATIVE_INFINITY) {
+  constructor(
+    section: Buffer,
+    count: number,
+    fromDelta = Number.NEGATIVE_INFINITY,
+    copies: RecordCopyTarget | null = null,
+  ) {
     if (count > section.length / MIN_RECORD_SIZE) {
       throw new RecordFormatError(`claims ${count} records in ${section.length} bytes`);
     }
     this.#reader = new Reader(section);
     this.#buf = section;
-    this.#memory = section.buffer;
-    this.#byteOffset = section.byteOffset;
+    this.#viewMemory = section.buffer;
+    this.#viewDelta = section.byteOffset;
+    this.#copies = copies;
+    // Without a copy target no record ever leaves a run: views stay on the section.
+    this.#runEnd = copies === null ? 0x7fff_ffff : -1;
     this.#count = count;
     this.#fromDelta = fromDelta;
   }
@@ -164,7 +195,7 @@ export class RecordReader {
       throw new RecordFormatError(`${what} needs ${length} bytes at position ${at}, only ${end - at} left`);
     }
     this.#at = at + length;
-    return new FastBuffer(this.#memory, this.#byteOffset + at, length);
+    return new FastBuffer(this.#viewMemory, this.#viewDelta + at, length);
   }
 
   /** A record's headers at `pos`, or null when it has none (no array is made for them); the position after them goes to #at. */
@@ -194,7 +225,29 @@ export class RecordReader {
     if (length > end - pos) {
       throw new RecordFormatError(`${what} needs ${length} bytes at position ${pos}, only ${end - pos} left`);
     }
-    return new FastBuffer(this.#memory, this.#byteOffset + pos, length);
+    return new FastBuffer(this.#viewMemory, this.#viewDelta + pos, length);
+  }
+
+  /** The run so far is copied to its target (up to section position `end`). */
+  #copyRun(end: number): void {
+    const start = this.#runStart;
+    if (start < 0 || end <= start) return;
+    this.#buf.copy(this.#runTarget!, this.#runAt, start, end);
+    this.#copies!.commit(end - start);
+    this.#runStart = -1;
+  }
+
+  /** The record at [start, end) does not fit the run: the run is copied and a new one starts with it. */
+  #startRun(start: number, end: number): void {
+    this.#copyRun(start);
+    const copies = this.#copies!;
+    copies.reserve(end - start);
+    this.#runStart = start;
+    this.#runEnd = start + copies.room;
+    this.#runTarget = copies.target;
+    this.#runAt = copies.at;
+    this.#viewMemory = copies.target.buffer;
+    this.#viewDelta = copies.target.byteOffset + copies.at - start;
   }
 
   /**
@@ -224,6 +277,7 @@ export class RecordReader {
         }
         // Every field is read within `end`, so none can run into the next record.
         const end = pos + length;
+        if (end > this.#runEnd) this.#startRun(start, end);
         if (pos >= end) throw new RecordFormatError(`record at position ${start} ends before its attributes`);
         const attributes = (buf[pos++]! << 24) >> 24;
         let timestampDelta: number;
@@ -301,6 +355,7 @@ export class RecordReader {
     if (this.#pos !== sectionEnd) {
       throw new RecordFormatError(`${sectionEnd - this.#pos} bytes follow the last of its ${this.#count} records`);
     }
+    if (this.#runStart >= 0) this.#copyRun(sectionEnd);
     return false;
   }
 }

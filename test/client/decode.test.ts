@@ -187,6 +187,31 @@ describe('decodeFetchedChunk copying small records out of the response (the defa
     expect(copied.messages.some((m) => m.value!.buffer === bytes.buffer)).toBe(false);
   });
 
+  it('copies header values and a record larger than a copy block too, none of them viewing the response', async () => {
+    const big = Buffer.alloc(100 * 1024, 7);
+    const records = Array.from({ length: 400 }, (_, i) => ({
+      key: Buffer.from(`k${i}`),
+      value: i === 150 ? big : Buffer.alloc(300, i % 251),
+      headers: [['h', Buffer.from(`v${i}`)]] as Array<[string, Buffer | null]>,
+      timestamp: 1000 + i,
+    }));
+    const bytes = buildRecordBatchSync(records);
+    const inPlace = await decodeFetchedChunk(bytes, 0, bytes.length, 0, 1 << 20, false);
+    const copied = await decodeFetchedChunk(bytes, 0, bytes.length, 0, 1 << 20, false, null, new RecordCopies());
+    expect(copied.aliases).toBe(false);
+    const snapshot = inPlace.messages.map((m) => ({
+      ...m,
+      key: Buffer.from(m.key!),
+      value: Buffer.from(m.value!),
+      headers: { h: Buffer.from(m.headers!.h as Buffer) },
+    }));
+    bytes.fill(0xee);
+    expect(copied.messages).toEqual(snapshot);
+    const views = copied.messages.flatMap((m) => [m.key!, m.value!, m.headers!.h as Buffer]);
+    expect(views.some((view) => view.buffer === bytes.buffer)).toBe(false);
+    expect(copied.messages[150]!.value!.equals(big)).toBe(true);
+  });
+
   it('skips the records below the fetch offset as in place', async () => {
     const bytes = batch();
     const copied = await decodeFetchedChunk(bytes, 0, bytes.length, 1234, 1 << 20, false, null, new RecordCopies());

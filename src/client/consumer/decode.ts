@@ -5,8 +5,8 @@
 // cut off at the end of the response is ignored (the next fetch asks for it again); control batches are
 // skipped, and so are the batches of aborted transactions when the fetch was read_committed
 // (aborted-transactions.ts). Keys, values and header values of uncompressed batches are views of the response,
-// or, when the caller passes RecordCopies, of a copy of the batch's records (record-copies.ts) for batches of
-// small records: the response then holds no message's bytes and can be reused.
+// or, when the caller passes RecordCopies, of copies the record decoder makes as it reads (record-copies.ts)
+// for batches of small records: the response then holds no message's bytes and can be reused.
 import { decompress } from '../../records/compression.js';
 import { NoHeaders, pairsToHeaders, type DecodedHeaders } from '../../records/headers.js';
 import { plainObjectConstructor } from '../../records/plain-objects.js';
@@ -81,7 +81,7 @@ export interface DecodedChunk {
  * after good ones, the chunk ends before it (so the good ones are delivered and the next call throws). Decoding lazily, a
  * slice at a time, keeps messages short-lived: they are made just before the application sees them,
  * instead of a whole prefetched response at once. With `copies`, the records of
- * uncompressed batches of small records are read from a copy (see record-copies.ts).
+ * uncompressed batches of small records are copied out as they are read (see record-copies.ts).
  */
 export async function decodeFetchedChunk(
   bytes: Buffer,
@@ -109,26 +109,12 @@ export async function decodeFetchedChunk(
         const codec = compressionOf(header.attributes);
         let section = bytes.subarray(pos + BATCH_HEADER_SIZE, pos + header.sizeInBytes);
         if (codec !== CompressionCodec.None) section = await decompress(codec, section);
-        const copied =
+        const copy =
           section.buffer === bytes.buffer &&
           copies !== null &&
-          section.length <= header.recordCount * MAX_COPIED_RECORD_BYTES
-            ? copies.copyRecords(section, header.recordCount)
-            : null;
-        if (copied === null) {
-          if (section.buffer === bytes.buffer) aliases = true;
-          readMessages(section, header.recordCount, header, fromOffset, messages, offsets);
-        } else {
-          try {
-            for (const run of copied) readMessages(run.records, run.count, header, fromOffset, messages, offsets);
-          } catch {
-            // Read the batch in place instead: the error then names the record by its index in the batch.
-            messages.length = decoded;
-            offsets.length = decoded;
-            aliases = true;
-            readMessages(section, header.recordCount, header, fromOffset, messages, offsets);
-          }
-        }
+          section.length <= header.recordCount * MAX_COPIED_RECORD_BYTES;
+        if (!copy && section.buffer === bytes.buffer) aliases = true;
+        readMessages(section, header.recordCount, header, fromOffset, messages, offsets, copy ? copies : null);
       }
     } catch (error) {
       // The batches before a bad one are delivered; the next call starts at the bad one and throws.
@@ -169,7 +155,10 @@ const Message = plainObjectConstructor(function PlainMessage(
   this.size = size;
 });
 
-/** Appends the `count` records of `section` (a batch's records section, or a run of it) at or after fromOffset. */
+/**
+ * Appends the `count` records of `section` (a batch's records section) at or after fromOffset; with `copies`,
+ * their bytes are copied there as they are read and the messages view the copies.
+ */
 function readMessages(
   section: Buffer,
   count: number,
@@ -177,6 +166,7 @@ function readMessages(
   fromOffset: number,
   out: KafkaMessage[],
   outOffsets: number[],
+  copies: RecordCopies | null,
 ): void {
   const { baseOffset, baseTimestamp } = header;
   const logAppend = (header.attributes & ATTR_TIMESTAMP_TYPE_LOG_APPEND) !== 0;
@@ -184,7 +174,7 @@ function readMessages(
   // Records of one batch mostly share their timestamp (or a few): convert each distinct delta once.
   let lastDelta = Number.NaN;
   let lastTimestamp = logAppend ? String(header.maxTimestamp) : '';
-  const records = new RecordReader(section, count, fromOffset - baseOffset);
+  const records = new RecordReader(section, count, fromOffset - baseOffset, copies);
   while (records.next()) {
     const timestampDelta = records.timestampDelta;
     if (!logAppend && timestampDelta !== lastDelta) {
