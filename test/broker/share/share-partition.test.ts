@@ -208,7 +208,9 @@ describe('share-partition state machine', () => {
     sp.acquire('b', 2, T0, 30_000);
     sp.acquire('a', 2, T0, 30_000);
     const refused: Array<[number, string]> = [];
-    const taken = sp.acknowledgeRange('a', 1, 7, 'ack', T0, {}, (offset, error) => refused.push([offset, error.message]));
+    const taken = sp.acknowledgeRange('a', 1, 7, 'ack', T0, {}, (offset, error) =>
+      refused.push([offset, error.message]),
+    );
     expect(taken).toBe(4);
     expect(refused).toEqual([
       [3, 'record 3 is held by another member, not a'],
