@@ -523,7 +523,7 @@ export class SharePartition {
   }
 
   #admit(record: ShareRecord, now: number): void {
-    const restored = this.#restored.get(record.offset);
+    const restored = this.#restored.size === 0 ? undefined : this.#restored.get(record.offset);
     if (restored) this.#restored.delete(record.offset);
     this.#inFlight.push(this.#restoredEntry(record, restored, now));
   }
