@@ -16,8 +16,7 @@ export const ShareFetchRecordsApi = {
   decodeResponse(body: unknown, tail: Buffer, version: number): WithRecords {
     const response = ShareFetchApi.decodeResponse(body, tail, version);
     const records: DeliveredRecord[] = [];
-    // The record passed is valid during the call only (deliverSlices): kept as a copy.
-    deliverSlices(response.slices, (r) => records.push({ ...r }));
+    deliverSlices(response.slices, (r) => records.push(r));
     return { ...response, records };
   },
 } as unknown as ApiSpec<ShareFetchRequest, WithRecords>;

@@ -42,45 +42,29 @@ class Delivered implements DeliveredRecord {
   ) {}
 }
 
-/** One DeliveredRecord object moved from record to record by deliverSlices (see there). */
-class Cursor implements DeliveredRecord {
-  topic = '';
-  partition = 0;
-  offset = 0;
-  deliveryCount = 0;
-  timestamp = 0;
-  offsetString = '';
-  timestampString = '';
-  key: Buffer | null = null;
-  value: Buffer | null = null;
-  headers: HeaderPairs = NO_HEADERS;
-}
-
-/**
- * Calls `deliver` for each record of the slices, in order. Throws RecordFormatError on bytes that are not
- * records. The record `deliver` gets is one object that moves on to the next record once `deliver`
- * returns: read what you keep during the call (the share consumer copies it into its in-flight record).
- */
+/** Calls `deliver` for each record of the slices, in order. Throws RecordFormatError on bytes that are not records. */
 export function deliverSlices(slices: readonly ShareFetchedSlice[], deliver: (record: DeliveredRecord) => void): void {
   const offsets = new OffsetStrings();
   const timestamps = new TimestampStrings();
-  const record = new Cursor();
   for (const slice of slices) {
     const reader = new RecordReader(slice.records, slice.recordCount);
-    record.topic = slice.topic;
-    record.partition = slice.partition;
-    record.deliveryCount = slice.deliveryCount;
     while (reader.next()) {
       const offset = slice.baseOffset + reader.offsetDelta;
       const timestamp = slice.appendTimestamp ?? slice.baseTimestamp + reader.timestampDelta;
-      record.offset = offset;
-      record.timestamp = timestamp;
-      record.offsetString = offsets.of(offset);
-      record.timestampString = timestamps.of(timestamp);
-      record.key = reader.key;
-      record.value = reader.value;
-      record.headers = reader.headers ?? NO_HEADERS;
-      deliver(record);
+      deliver(
+        new Delivered(
+          slice.topic,
+          slice.partition,
+          offset,
+          slice.deliveryCount,
+          timestamp,
+          offsets.of(offset),
+          timestamps.of(timestamp),
+          reader.key,
+          reader.value,
+          reader.headers ?? NO_HEADERS,
+        ),
+      );
     }
   }
 }
