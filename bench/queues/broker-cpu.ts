@@ -92,10 +92,10 @@ try {
     const threads = [...threadCpu(pid)]
       .map(([name, s]) => [name, ((s - (threadsBefore.get(name) ?? 0)) * 1e6) / records] as const)
       .filter(([, us]) => us >= 0.5)
-      .map(([name, us]) => `${name} ${us.toFixed(1)}`)
+      .map(([name, us]) => `${name} ${us.toFixed(2)}`)
       .join(', ');
     process.stdout.write(
-      `run ${run + 1}: ${members} members, maxInFlight ${maxInFlight}, ${flush}: broker CPU ${cpuUs.toFixed(1)} µs/record (system ${sys}), members CPU ${membersUs.toFixed(1)} µs/record (system ${(membersUsage.system / records).toFixed(1)}), ${Math.round(records / seconds)} acked records/s (load ${loadavg()[0]!.toFixed(1)}); by thread, µs/record: ${threads}; ${switches}\n`,
+      `run ${run + 1}: ${members} members, maxInFlight ${maxInFlight}, ${flush}: broker CPU ${cpuUs.toFixed(2)} µs/record (system ${sys}), members CPU ${membersUs.toFixed(2)} µs/record (system ${(membersUsage.system / records).toFixed(1)}), ${Math.round(records / seconds)} acked records/s (load ${loadavg()[0]!.toFixed(1)}); by thread, µs/record: ${threads}; ${switches}\n`,
     );
   }
 } finally {

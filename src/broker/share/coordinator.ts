@@ -511,15 +511,10 @@ export class ShareCoordinator {
         continue;
       }
       const options = { error: ack.error?.slice(0, MAX_ERROR_LENGTH) ?? undefined, lockMs: group.config.lockTimeoutMs };
-      for (let offset = ack.offset; offset <= last; offset++) {
-        try {
-          lane.sp.acknowledge(member.id, offset, ack.type, now, options);
-          touched.add(lane);
-        } catch (error) {
-          if (!(error instanceof ShareError)) throw error;
-          failures.push({ topic: ack.topic, partition: ack.partition, offset, error });
-        }
-      }
+      const taken = lane.sp.acknowledgeRange(member.id, ack.offset, last, ack.type, now, options, (offset, error) =>
+        failures.push({ topic: ack.topic, partition: ack.partition, offset, error }),
+      );
+      if (taken > 0) touched.add(lane);
     }
     const stored = [...touched].map((lane) => {
       const committed = this.#commit(group, lane);

@@ -31,6 +31,11 @@ import { ChangeRuns } from './change-runs.js';
 import { backoffDelay, type RetryPolicy } from './retry-policy.js';
 import { WindowQueue } from './window-queue.js';
 
+/** TRANSITIONS as a lookup table: ALLOWED[from][to] (no array scan per move). */
+const ALLOWED = Object.fromEntries(
+  Object.entries(TRANSITIONS).map(([from, tos]) => [from, Object.fromEntries(tos.map((to) => [to, true]))]),
+) as Readonly<Record<RecordState, Readonly<Partial<Record<RecordState, true>>>>>;
+
 /** A record as the log holds it, with what the share path reads from its headers. */
 export interface ShareRecord {
   readonly offset: number;
@@ -281,15 +286,18 @@ export class SharePartition {
     const chosen = this.#pickAvailable(max);
     const lockExpiresAt = now + lockMs;
     const acquired: AcquiredRecord[] = [];
+    // Every chosen entry is available (available → acquired is always allowed): counted here, not by #move.
     for (const entry of chosen) {
-      this.#move(entry, 'acquired');
+      this.#available--;
+      this.#availableByPriority[entry.record.priority]!--;
+      entry.state = 'acquired';
       entry.member = member;
-      this.#held.set(member, (this.#held.get(member) ?? 0) + 1);
       entry.deadline = lockExpiresAt;
       entry.deliveryCount++;
       this.#record(entry);
       acquired.push({ record: entry.record, deliveryCount: entry.deliveryCount, lockExpiresAt });
     }
+    if (chosen.length > 0) this.#held.set(member, (this.#held.get(member) ?? 0) + chosen.length);
     if (lockExpiresAt < this.#nextDeadline) this.#nextDeadline = lockExpiresAt;
     return acquired;
   }
@@ -335,6 +343,61 @@ export class SharePartition {
         if (entry.deadline < this.#nextDeadline) this.#nextDeadline = entry.deadline;
         return;
     }
+  }
+
+  /**
+   * `acknowledge` for each offset of `first`..`last` (inclusive), in one pass when the type is `ack`: an
+   * offset `member` does not hold is left as it is and given to `refused` with its error. Returns how many
+   * offsets took the outcome.
+   */
+  acknowledgeRange(
+    member: string,
+    first: number,
+    last: number,
+    type: AckType,
+    now: number,
+    options: AckOptions,
+    refused: (offset: number, error: ShareError) => void,
+  ): number {
+    let taken = 0;
+    if (type !== 'ack') {
+      for (let offset = first; offset <= last; offset++) {
+        try {
+          this.acknowledge(member, offset, type, now, options);
+          taken++;
+        } catch (error) {
+          if (!(error instanceof ShareError)) throw error;
+          refused(offset, error);
+        }
+      }
+      return taken;
+    }
+    this.tick(now);
+    // The start offset moves once, after the range: only the record at it can move it (as in #settle).
+    const start = this.#startOffset;
+    let startSettled = false;
+    for (let offset = first; offset <= last; offset++) {
+      const entry = this.#inFlight.get(offset) ?? (this.#parked.size > 0 ? this.#parked.get(offset) : undefined);
+      if (entry?.state !== 'acquired' || entry.member !== member) {
+        refused(offset, new ShareError('not-held', this.#notHeldMessage(member, offset, entry)));
+        continue;
+      }
+      // acquired → settled, as #move does it; `member` gives up its hold once, after the range.
+      entry.state = 'settled';
+      entry.member = null;
+      entry.deadline = 0;
+      taken++;
+      this.#record(entry);
+      if (this.#parked.size > 0 && this.#parked.delete(offset)) continue;
+      if (offset === start) startSettled = true;
+    }
+    if (taken > 0) {
+      const held = (this.#held.get(member) ?? taken) - taken;
+      if (held <= 0) this.#held.delete(member);
+      else this.#held.set(member, held);
+    }
+    if (startSettled) this.#advanceStart();
+    return taken;
   }
 
   /** Every record `member` holds loses its lock now (the member left or its session expired). */
@@ -460,7 +523,7 @@ export class SharePartition {
   }
 
   #admit(record: ShareRecord, now: number): void {
-    const restored = this.#restored.get(record.offset);
+    const restored = this.#restored.size === 0 ? undefined : this.#restored.get(record.offset);
     if (restored) this.#restored.delete(record.offset);
     this.#inFlight.push(this.#restoredEntry(record, restored, now));
   }
@@ -539,7 +602,7 @@ export class SharePartition {
   }
 
   #move(entry: InFlight, to: RecordState): void {
-    if (!TRANSITIONS[entry.state].includes(to))
+    if (ALLOWED[entry.state][to] !== true)
       throw new IllegalRecordTransitionError(`record ${entry.record.offset}: ${entry.state} → ${to} is not allowed`);
     this.#count(entry, -1);
     if (entry.state === 'acquired' && entry.member !== null) {

@@ -262,7 +262,9 @@ export class ShareConsumer {
         answer(carried, response.acks);
         pause = 0;
         const before = this.#inFlight;
-        const start = (record: DeliveredRecord) => this.#start(record, eachMessage);
+        // One clock reading per answer: its records are all delivered now (the renewer's start).
+        const deliveredAt = performance.now();
+        const start = (record: DeliveredRecord) => this.#start(record, eachMessage, deliveredAt);
         deliverSlices(response.slices, start);
         deliverEntries(response.records, start);
         // Fewer records than free slots: the next fetch waits one turn, so the outcomes of handlers that
@@ -289,9 +291,9 @@ export class ShareConsumer {
     return this.#cluster.fetchConnection(nodeId);
   }
 
-  #start(record: DeliveredRecord, eachMessage: ShareRunConfig['eachMessage']): void {
+  #start(record: DeliveredRecord, eachMessage: ShareRunConfig['eachMessage'], deliveredAt: number): void {
     this.#inFlight++;
-    const held = new InFlightRecord(record, performance.now(), this.#refused);
+    const held = new InFlightRecord(record, deliveredAt, this.#refused);
     this.#running.add(held);
     this.#renewer.held();
     void this.#handle(held, eachMessage);

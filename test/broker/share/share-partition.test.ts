@@ -202,6 +202,90 @@ describe('share-partition state machine', () => {
     ]);
   });
 
+  it('settles a range as the same acknowledgements offset by offset would, refusing the offsets not held', () => {
+    const sp = partition(8);
+    sp.acquire('a', 3, T0, 30_000);
+    sp.acquire('b', 2, T0, 30_000);
+    sp.acquire('a', 2, T0, 30_000);
+    const refused: Array<[number, string]> = [];
+    const taken = sp.acknowledgeRange('a', 1, 7, 'ack', T0, {}, (offset, error) =>
+      refused.push([offset, error.message]),
+    );
+    expect(taken).toBe(4);
+    expect(refused).toEqual([
+      [3, 'record 3 is held by another member, not a'],
+      [4, 'record 4 is held by another member, not a'],
+      [7, 'record 7 is not held by a: its lock expired or it was given back'],
+    ]);
+    expect(sp.startOffset).toBe(0);
+    expect(sp.heldCount('a')).toBe(1);
+    expect(sp.acknowledgeRange('a', 0, 0, 'ack', T0, {}, () => expect.fail('held'))).toBe(1);
+    expect(sp.startOffset).toBe(3);
+    expect(sp.heldCount('a')).toBe(0);
+    expect(sp.acknowledgeRange('b', 3, 4, 'fail', T0, { error: 'x' }, () => expect.fail('held'))).toBe(2);
+    expect(sp.stateOf(3)).toMatchObject({ state: 'waiting', deliveryCount: 1 });
+  });
+
+  it('property: a range acknowledgement leaves the same states and changes as its offsets one by one', () => {
+    const op = fc.oneof(
+      fc.record({ kind: fc.constant('acquire' as const), member: fc.nat(2), max: fc.integer({ min: 1, max: 5 }) }),
+      fc.record({
+        kind: fc.constantFrom('ack' as const, 'fail' as const, 'release' as const),
+        member: fc.nat(2),
+        first: fc.nat(14),
+        length: fc.integer({ min: 1, max: 6 }),
+      }),
+      fc.record({ kind: fc.constant('advance' as const), ms: fc.integer({ min: 1, max: 400 }) }),
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 60 }), (ops) => {
+        const make = () =>
+          new SharePartition({
+            startOffset: 0,
+            retry: resolveRetryPolicy({ maxAttempts: 3, backoff: { type: 'fixed', initialMs: 100 } }),
+            windowRecords: 6,
+            parkedRecords: 2,
+          });
+        const log = Array.from({ length: 15 }, (_, i) => record(i));
+        const ranged = make();
+        const single = make();
+        let now = T0;
+        for (const o of ops) {
+          for (const sp of [ranged, single]) {
+            const from = sp.loadedEnd;
+            sp.load(log.slice(from, from + sp.room), Math.min(log.length, from + sp.room), now);
+          }
+          if (o.kind === 'advance') now += o.ms;
+          else if (o.kind === 'acquire') {
+            const got = ranged.acquire(`m${o.member}`, o.max, now, 300).map((r) => r.record.offset);
+            expect(single.acquire(`m${o.member}`, o.max, now, 300).map((r) => r.record.offset)).toEqual(got);
+          } else {
+            const last = o.first + o.length - 1;
+            const refused: Array<[number, string]> = [];
+            ranged.acknowledgeRange(`m${o.member}`, o.first, last, o.kind, now, { error: 'x' }, (offset, error) =>
+              refused.push([offset, error.message]),
+            );
+            const thrown: Array<[number, string]> = [];
+            for (let offset = o.first; offset <= last; offset++) {
+              try {
+                single.acknowledge(`m${o.member}`, offset, o.kind, now, { error: 'x' });
+              } catch (error) {
+                thrown.push([offset, (error as Error).message]);
+              }
+            }
+            expect(refused).toEqual(thrown);
+          }
+          expect(ranged.startOffset).toBe(single.startOffset);
+          expect(ranged.summary(15, now)).toEqual(single.summary(15, now));
+          expect([...ranged.takeChanges().runs.states()]).toEqual([...single.takeChanges().runs.states()]);
+          for (let m = 0; m < 3; m++) expect(ranged.heldCount(`m${m}`)).toBe(single.heldCount(`m${m}`));
+          for (let offset = 0; offset < 15; offset++) expect(ranged.stateOf(offset)).toEqual(single.stateOf(offset));
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('declares its transitions as a table in which settled is final', () => {
     expect(TRANSITIONS.settled).toEqual([]);
     expect(TRANSITIONS.available).toEqual(['acquired']);
