@@ -529,7 +529,8 @@ export class LogManager {
     await this.maintaining;
     const settled = await Promise.allSettled([...this.logs.values()].map((e) => e.log));
     const logs = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
-    const results = await Promise.allSettled(logs.map((log) => log.close()));
+    // Each close fsyncs its log and leaves its checkpoint to the clean-shutdown file written below.
+    const results = await Promise.allSettled(logs.map((log) => log.close({ cleanShutdownFile: true })));
     await this.writeCleanShutdown(logs);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
