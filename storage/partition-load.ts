@@ -164,11 +164,8 @@ async function loadOne(
   isLast: boolean,
 ): Promise<boolean> {
   if (!scan) {
-    if (await segment.load(fileSize, ctx.clock.now())) {
-      // A sealed segment keeps index files (written at its roll); the active one's are its close's to write.
-      if (!isLast && segment.loadedWithoutIndexFiles) await segment.persistIndexes(ctx.logger);
-      return false;
-    }
+    // A sealed segment keeps index files (written at its roll); the active one's are its close's to write.
+    if ((await segment.load(fileSize, ctx.clock.now())) && (isLast || !segment.loadedWithoutIndexFiles)) return false;
     ctx.logger.info({ file: segment.indexPath }, 'index files missing or inconsistent; rebuilding them from the log');
   }
   const result = await segment.rebuild(fileSize);
