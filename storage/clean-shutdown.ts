@@ -33,7 +33,7 @@ import { readJsonFile, writeFileAtomic } from './atomic.js';
 import type { Logger } from './types.js';
 import type { PartitionConfig } from './config.js';
 import { LOG_SUFFIX, segmentFileName } from './segment.js';
-import { isSnapshotProducers, type SnapshotProducer } from './producer-state.js';
+import type { SnapshotProducer } from './producer-state.js';
 
 export const CLEAN_SHUTDOWN_FILE = 'clean-shutdown.json';
 
@@ -54,7 +54,8 @@ export interface PartitionSummary {
   segmentFiles: readonly number[];
   /**
    * Set when the summary stands for the partition's clean checkpoint (version 3; a closed partition's own):
-   * its producer table as of the log end (undefined: none). Unset: the partition's own checkpoint counts.
+   * its producer table as of the log end (undefined: none; as read from the file, not yet checked). Unset:
+   * the partition's own checkpoint counts.
    */
   checkpoint?: { producers: SnapshotProducer[] | undefined };
 }
@@ -296,9 +297,10 @@ function fromColumns(entry: V3Topic, version: 2 | 3): TopicSummaries | undefined
   if (version === 3) {
     if (entry.producers !== undefined) {
       if (typeof entry.producers !== 'object' || entry.producers === null) return undefined;
+      // A table is checked when its partition loads (PartitionLog), not here for every partition at start.
       for (const [key, table] of Object.entries(entry.producers)) {
         const partition = Number(key);
-        if (!seen.has(partition) || !isSnapshotProducers(table)) return undefined;
+        if (!seen.has(partition)) return undefined;
         producers.set(partition, table);
       }
     }
@@ -345,7 +347,11 @@ export async function readCleanShutdown(
   if (file === undefined) return undefined;
   const version = file?.version;
   const topics =
-    version === 3 || version === 2 ? fromTopics(file as V2File | V3File) : version === 1 ? fromV1(file as V1File) : undefined;
+    version === 3 || version === 2
+      ? fromTopics(file as V2File | V3File)
+      : version === 1
+        ? fromV1(file as V1File)
+        : undefined;
   if (!topics) {
     logger.warn({ file: path }, 'clean-shutdown file has unexpected fields; ignoring it and opening every partition');
     return new Map();

@@ -28,6 +28,7 @@ import { maintenanceDue, type PartitionSummary } from './clean-shutdown.js';
 import type { TransactionMarker } from './format/control-batch.js';
 import type { EpochEnd } from './leader-epochs.js';
 import type { PartitionCheckpoint } from './checkpoint.js';
+import { isSnapshotProducers } from './producer-state.js';
 import { noopLogger, systemClock } from './types.js';
 
 export class PartitionLog {
@@ -118,10 +119,21 @@ export class PartitionLog {
     return this.#loading;
   }
 
-  /** The clean checkpoint the summary stands for (clean-shutdown.ts, version 3); undefined: the partition's own counts. */
+  /**
+   * The clean checkpoint the summary stands for (clean-shutdown.ts, version 3); undefined: the partition's
+   * own counts (also when the file's producer table for it is garbled: its own, or recovery, decides then).
+   */
   #cleanCheckpoint(): PartitionCheckpoint | undefined {
     const summary = this.#summary!;
     if (!summary.checkpoint) return undefined;
+    const { producers } = summary.checkpoint;
+    if (producers !== undefined && !isSnapshotProducers(producers)) {
+      (this.#options.logger ?? noopLogger).warn(
+        { partition: `${this.topic}-${this.partition}` },
+        'the clean-shutdown file has a garbled producer table for this partition; loading it from its own files',
+      );
+      return undefined;
+    }
     return {
       version: 1,
       topic: this.topic,
@@ -129,7 +141,7 @@ export class PartitionLog {
       logStartOffset: summary.logStartOffset,
       recoveryPoint: summary.logEndOffset,
       cleanShutdown: true,
-      ...(summary.checkpoint.producers ? { producers: summary.checkpoint.producers } : {}),
+      ...(producers ? { producers } : {}),
     };
   }
 

@@ -706,7 +706,9 @@ export class LoadedPartitionLog {
 
   /** No open and no aborted transaction: a dormant partition (clean-shutdown.ts) answers for everything else. */
   #summarizable(): boolean {
-    return this.firstUnstableOffset < 0 && this.abortedTransactions(this.logStartOffset, this.logEndOffset).length === 0;
+    return (
+      this.firstUnstableOffset < 0 && this.abortedTransactions(this.logStartOffset, this.logEndOffset).length === 0
+    );
   }
 
   /**

@@ -82,6 +82,28 @@ describe('a clean stop of written partitions', () => {
     });
   });
 
+  it('a garbled producer table in the file costs that partition a recovery from its own files, nothing else', async () => {
+    await withTempDir(async (dataDir) => {
+      const first = await openManager(dataDir);
+      await writePartitions(first);
+      await first.close();
+      const path = join(dataDir, CLEAN_SHUTDOWN_FILE);
+      const file = JSON.parse(await readFile(path, 'utf8'));
+      file.topics[0].producers['3'] = [['not', 'a', 'table']];
+      await writeFile(path, JSON.stringify(file));
+      const { logger, opened } = openings();
+      const manager = await openManager(dataDir, { logger });
+      expect(manager.partitions().every((log) => log.isDormant)).toBe(true);
+      await expectProducerKept(manager, 3);
+      await expectProducerKept(manager, 8);
+      expect(opened.map((o) => [o.partition, o.recovered])).toEqual([
+        ['t-3', true],
+        ['t-8', false],
+      ]);
+      await manager.close();
+    });
+  });
+
   it('a crash after a clean start recovers the partitions from their logs, producers included', async () => {
     await withTempDir(async (dataDir) => {
       const first = await openManager(dataDir);
