@@ -80,6 +80,8 @@ const DEFAULT_MAINTENANCE_INTERVAL_MS = 30_000;
 const MAX_DIR_NAME_BYTES = 255;
 /** Partitions opened (or stat'ed) at once at start: enough to keep libuv's thread pool busy. */
 export const FS_CONCURRENCY = 32;
+/** Partitions closing at once in close(): their fsyncs keep the thread pool busy, their descriptors stay few. */
+const CLOSE_CONCURRENCY = 256;
 
 /** `<topic>-<partition>`, split on the last '-'; undefined when the name is not a partition directory. */
 export function parsePartitionDirName(name: string): { topic: string; partition: number } | undefined {
@@ -529,10 +531,17 @@ export class LogManager {
     await this.maintaining;
     const settled = await Promise.allSettled([...this.logs.values()].map((e) => e.log));
     const logs = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
-    // Each close fsyncs its log and leaves its checkpoint to the clean-shutdown file written below.
-    const results = await Promise.allSettled(logs.map((log) => log.close({ cleanShutdownFile: true })));
+    // Each close fsyncs its log and leaves its checkpoint to the clean-shutdown file written below. At most
+    // CLOSE_CONCURRENCY at once: a close that writes index files holds a descriptor more, and 10,000 of them
+    // beside 10,000 open segments ran past the process's descriptor limit (EMFILE) before.
+    const results = await mapWithConcurrency(logs, CLOSE_CONCURRENCY, (log) =>
+      log.close({ cleanShutdownFile: true }).then(
+        () => ({ status: 'fulfilled' as const }),
+        (reason: unknown) => ({ status: 'rejected' as const, reason }),
+      ),
+    );
     await this.writeCleanShutdown(logs);
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    const failed = results.find((r) => r.status === 'rejected');
     if (failed) throw failed.reason;
   }
 
