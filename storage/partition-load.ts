@@ -95,7 +95,7 @@ const SEGMENT_FILE = /^(\d{20})\.(log|index|timeindex)$/;
  * does not exist yet (a partition being created) is made, empty. undefined: the directory is empty (no
  * checkpoint either: not worth a failing read — a thrown ENOENT per new partition is measurable at 10,000).
  */
-async function listSegments(ctx: LoadContext): Promise<number[] | undefined> {
+async function listSegments(ctx: LoadContext): Promise<{ bases: number[]; indexed: Set<number> } | undefined> {
   let names: string[];
   try {
     names = await ctx.fs.readdir(ctx.dir);
@@ -115,16 +115,24 @@ async function listSegments(ctx: LoadContext): Promise<number[] | undefined> {
     const orphan = m && m[2] !== 'log' && !logs.has(`${m[1]}${LOG_SUFFIX}`);
     if (name.endsWith(TEMP_SUFFIX) || orphan) await ctx.fs.unlink(join(ctx.dir, name)).catch(() => {});
   }
-  return [...logs]
+  const bases = [...logs]
     .map((n) => SEGMENT_FILE.exec(n))
     .filter((m): m is RegExpExecArray => m !== null)
     .map((m) => Number(m[1]))
     .sort((a, b) => a - b);
+  // Segments with an index file (an .index or .timeindex) in the directory.
+  const indexed = new Set<number>();
+  for (const name of names) {
+    const m = SEGMENT_FILE.exec(name);
+    if (m && m[2] !== 'log') indexed.add(Number(m[1]));
+  }
+  return { bases, indexed };
 }
 
 async function loadPartition(ctx: LoadContext): Promise<LoadedPartition> {
-  const bases = await listSegments(ctx);
-  if (!bases) return { segments: [], checkpoint: undefined, onDisk: undefined, recovered: false, empty: true };
+  const listed = await listSegments(ctx);
+  if (!listed) return { segments: [], checkpoint: undefined, onDisk: undefined, recovered: false, empty: true };
+  const { bases, indexed } = listed;
   const onDisk = await readCheckpoint(ctx.fs, ctx.dir, ctx.logger);
   const checkpoint = ctx.cleanCheckpoint ?? onDisk;
   const clean = checkpoint?.cleanShutdown === true;
@@ -141,6 +149,8 @@ async function loadPartition(ctx: LoadContext): Promise<LoadedPartition> {
       // Scanning an empty file recovers nothing (a partition closed before anything was written to it).
       recovered ||= scan && fileSize > 0;
       const stop = await loadOne(ctx, segment, fileSize, scan, isLast);
+      // A scanned segment with no index file on disk: nothing there can disagree with what the scan built.
+      if (scan && !indexed.has(segment.baseOffset)) segment.noIndexFiles();
       if (stop) await dropSegmentFiles(ctx, bases.slice(i + 1));
       const prev = segments[segments.length - 2];
       // A segment starting after the previous one's last offset is a compacted gap; one starting before it overlaps.

@@ -272,6 +272,11 @@ export class Segment {
 
   #loadedWithoutIndexFiles = false;
 
+  /** The directory holds no index file of this segment (after a scan): a close may leave it so. */
+  noIndexFiles(): void {
+    this.#indexFilesCover = 0;
+  }
+
   /** The last load found no index files: it validated every batch, and the files are still to be written. */
   get loadedWithoutIndexFiles(): boolean {
     return this.#loadedWithoutIndexFiles;

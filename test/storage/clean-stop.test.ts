@@ -123,6 +123,27 @@ describe('a clean stop of written partitions', () => {
     });
   });
 
+  it('after a crash restart, a clean stop rewrites nothing of the recovered short partitions', async () => {
+    await withTempDir(async (dataDir) => {
+      const first = await openManager(dataDir);
+      await writePartitions(first); // never closed: the next open is a crash recovery
+      const fs = new FaultyFs();
+      const { logger, opened } = openings();
+      const recovered = await openManager(dataDir, { fs, logger });
+      expect(opened.filter((o) => o.recovered)).toHaveLength(PARTITIONS);
+      const before = { ...fs.counts };
+      await recovered.close();
+      // Recovery fsynced the logs; their index files (none on disk, under 64 KiB of log each) are left to the next load.
+      expect(fs.counts.sync - before.sync).toBe(1);
+      expect(fs.counts.rename - before.rename).toBe(1);
+      expect(await readdir(join(dataDir, 't-5'))).not.toContain('00000000000000000000.index');
+      const again = await openManager(dataDir);
+      await expectProducerKept(again, 5);
+      await again.close();
+      await first.close().catch(() => {});
+    });
+  });
+
   it('writes the active segment’s index files only when more than 64 KiB lie after their last entry', async () => {
     await withTempDir(async (dataDir) => {
       const manager = await openManager(dataDir);
