@@ -569,7 +569,7 @@ export class LogManager {
     } catch (err) {
       this.logger.warn(
         { err, dataDir: this.options.dataDir },
-        'cannot write the clean-shutdown file; the next start opens every partition',
+        'cannot write the clean-shutdown file; the next start opens every partition and recovers those written since their last checkpoint',
       );
     }
   }
