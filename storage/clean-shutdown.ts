@@ -12,8 +12,8 @@
 //                   "producers": { "<partition>": <producer table>, … } }, … ] }
 //
 // Version 3 is also every listed partition's clean checkpoint: a partition closed by LogManager.close()
-// fsyncs its log and writes no partition.checkpoint of its own (that cost three fsyncs per partition);
-// this file, fsynced once after every close, says its log start, that its recovery point is its log end, and
+// fsyncs its log and writes no partition.checkpoint of its own; this file, written (fsynced) only after
+// every close returned, says its log start, that its recovery point is its log end, and
 // (`producers`, only for partitions idempotent producers wrote to) its producer table as of the log end,
 // in partition.checkpoint's format. A partition loaded from a version 3 entry trusts it as it would a clean
 // partition.checkpoint. Versions 1 (one row per partition) and 2 (the columns without `producers`) were

@@ -531,9 +531,9 @@ export class LogManager {
     await this.maintaining;
     const settled = await Promise.allSettled([...this.logs.values()].map((e) => e.log));
     const logs = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
-    // Each close fsyncs its log and leaves its checkpoint to the clean-shutdown file written below. At most
-    // CLOSE_CONCURRENCY at once: a close that writes index files holds a descriptor more, and 10,000 of them
-    // beside 10,000 open segments ran past the process's descriptor limit (EMFILE) before.
+    // Each close fsyncs its log and leaves its checkpoint to the clean-shutdown file written below, which must
+    // not start before every close returned. At most CLOSE_CONCURRENCY at once: a close that writes index files
+    // holds a descriptor more, beside the segment files the pool keeps open (up to half the process's limit).
     const results = await mapWithConcurrency(logs, CLOSE_CONCURRENCY, (log) =>
       log.close({ cleanShutdownFile: true }).then(
         () => ({ status: 'fulfilled' as const }),

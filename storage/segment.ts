@@ -32,8 +32,7 @@ export function segmentFileName(baseOffset: number, suffix: string): string {
 
 /**
  * A close leaves the index files as they are when the active segment's batches after the files' last
- * offset entry are at most this many bytes: the next load validates them (one read and a CRC-32C pass of
- * at most 64 KiB) instead of the close writing two files with four fsyncs.
+ * offset entry are at most this many bytes: the next load validates them (one read and a CRC-32C pass).
  */
 export const CLOSE_UNINDEXED_BYTES = 64 * 1024;
 
