@@ -4,15 +4,23 @@
 // entry per topic, one array per field, a partition's values at the same index in each (a start reads
 // 10,000 partitions as a few arrays, not 10,000 rows):
 //
-//   { "version": 2,
+//   { "version": 3,
 //     "topics": [ { "topic": "<name>", "partitions": [<n>, …],
 //                   "logStartOffset": […], "logEndOffset": […], "sizeInBytes": […], "segmentCount": […],
 //                   "oldestMaxTimestamp": […], "oldestSize": […], "activeRollBaseTime": […], "activeSize": […],
-//                   "segmentFiles": [<base offset>, <.log size>, …every segment of every partition, in order] }, … ] }
+//                   "segmentFiles": [<base offset>, <.log size>, …every segment of every partition, in order],
+//                   "producers": { "<partition>": <producer table>, … } }, … ] }
 //
-// (Version 1, written before, listed one row per partition; it is still read.)
+// Version 3 is also every listed partition's clean checkpoint: a partition closed by LogManager.close()
+// fsyncs its log and writes no partition.checkpoint of its own; this file, written (fsynced) only after
+// every close returned, says its log start, that its recovery point is its log end, and
+// (`producers`, only for partitions idempotent producers wrote to) its producer table as of the log end,
+// in partition.checkpoint's format. A partition loaded from a version 3 entry trusts it as it would a clean
+// partition.checkpoint. Versions 1 (one row per partition) and 2 (the columns without `producers`) were
+// written when every listed partition also had a clean partition.checkpoint: they are still read, and their
+// partitions load from their own checkpoints as before.
 //
-// A listed partition was closed cleanly (its own partition.checkpoint says so, or it was never written)
+// A listed partition was closed cleanly (its log fsynced, nothing left to recover)
 // and holds no open or aborted transaction; the open starts it dormant from these values without reading its
 // directory (lazy-partition-log.ts), once one stat per segment file found the sizes listed: a segment cut
 // short, grown or gone since (outside damage) makes the open load the partition at start, as it always
@@ -25,6 +33,7 @@ import { readJsonFile, writeFileAtomic } from './atomic.js';
 import type { Logger } from './types.js';
 import type { PartitionConfig } from './config.js';
 import { LOG_SUFFIX, segmentFileName } from './segment.js';
+import type { SnapshotProducer } from './producer-state.js';
 
 export const CLEAN_SHUTDOWN_FILE = 'clean-shutdown.json';
 
@@ -43,6 +52,12 @@ export interface PartitionSummary {
   activeSize: number;
   /** Base offset and .log size of every segment, in order, flat: [base, size, base, size, …]. */
   segmentFiles: readonly number[];
+  /**
+   * Set when the summary stands for the partition's clean checkpoint (version 3; a closed partition's own):
+   * its producer table as of the log end (undefined: none; as read from the file, not yet checked). Unset:
+   * the partition's own checkpoint counts.
+   */
+  checkpoint?: { producers: SnapshotProducer[] | undefined };
 }
 
 /** A partition created and never written: its directory exists, empty. */
@@ -56,6 +71,7 @@ export const EMPTY_SUMMARY: Readonly<PartitionSummary> = Object.freeze({
   activeRollBaseTime: -1,
   activeSize: 0,
   segmentFiles: Object.freeze([]),
+  checkpoint: Object.freeze({ producers: undefined }),
 });
 
 /** The summary's number fields, in the order of a version 1 row (after topic and partition). */
@@ -93,27 +109,39 @@ export class TopicSummaries {
     readonly segmentFiles: number[] = [],
     /** Index of each row's first segment (pairs) in segmentFiles. */
     readonly firstFile: number[] = [],
+    /** Partition → producer table, for the rows that have one (version 3). */
+    readonly producers = new Map<number, SnapshotProducer[]>(),
+    /** Partitions whose clean checkpoint is their own partition.checkpoint (rows of a version 1 or 2 file). */
+    readonly ownCheckpoint = new Set<number>(),
   ) {}
 
   get size(): number {
     return this.partitions.length;
   }
 
+  /** A closed partition's summary; it stands for the partition's checkpoint only when it says so. */
   add(partition: number, summary: PartitionSummary): void {
     this.partitions.push(partition);
     for (const field of FIELDS) this.columns[field].push(summary[field]);
     this.firstFile.push(this.segmentFiles.length / 2);
     for (const n of summary.segmentFiles) this.segmentFiles.push(n);
+    if (!summary.checkpoint) this.ownCheckpoint.add(partition);
+    const producers = summary.checkpoint?.producers;
+    if (producers && producers.length > 0) this.producers.set(partition, producers);
   }
 
   /** Appends row `row` of `from` (a dormant partition written back as it was read). */
   copyRow(from: TopicSummaries, row: number): void {
-    this.partitions.push(from.partitions[row]!);
+    const partition = from.partitions[row]!;
+    this.partitions.push(partition);
     for (const field of FIELDS) this.columns[field].push(from.columns[field][row]!);
     this.firstFile.push(this.segmentFiles.length / 2);
     const first = 2 * from.firstFile[row]!;
     const end = first + 2 * from.columns.segmentCount[row]!;
     for (let i = first; i < end; i++) this.segmentFiles.push(from.segmentFiles[i]!);
+    if (from.ownCheckpoint.has(partition)) this.ownCheckpoint.add(partition);
+    const producers = from.producers.get(partition);
+    if (producers) this.producers.set(partition, producers);
   }
 
   /** Row i as a summary object (made when its partition is first asked for). */
@@ -130,6 +158,9 @@ export class TopicSummaries {
       activeRollBaseTime: c.activeRollBaseTime[row]!,
       activeSize: c.activeSize[row]!,
       segmentFiles: this.segmentFiles.slice(first, first + 2 * c.segmentCount[row]!),
+      ...(this.ownCheckpoint.has(this.partitions[row]!)
+        ? {}
+        : { checkpoint: { producers: this.producers.get(this.partitions[row]!) } }),
     };
   }
 
@@ -181,6 +212,18 @@ interface V2File {
   topics: V2Topic[];
 }
 
+interface V3Topic extends V2Topic {
+  /** Partition (as a string key) → producer table (partition.checkpoint's `producers`). */
+  producers?: Record<string, SnapshotProducer[]>;
+  /** Partitions whose clean checkpoint is their own partition.checkpoint: rows carried over from a version 1 or 2 file. */
+  ownCheckpoint?: number[];
+}
+
+interface V3File {
+  version: 3;
+  topics: V3Topic[];
+}
+
 const isCount = (n: unknown): n is number => Number.isSafeInteger(n) && (n as number) >= 0;
 const isTime = (n: unknown): n is number => Number.isSafeInteger(n) && (n as number) >= -1;
 
@@ -219,8 +262,11 @@ function fromV1(file: V1File): Map<string, TopicSummaries> | undefined {
   return topics;
 }
 
-/** Checks one topic's columns (plain loops: this runs once per start, over every partition, before JIT). */
-function fromV2Topic(entry: V2Topic): TopicSummaries | undefined {
+/**
+ * Checks one topic's columns (plain loops: this runs once per start, over every partition, before JIT).
+ * `version` 2: every row's clean checkpoint is its partition's own.
+ */
+function fromColumns(entry: V3Topic, version: 2 | 3): TopicSummaries | undefined {
   if (typeof entry !== 'object' || entry === null || typeof entry.topic !== 'string') return undefined;
   const { partitions, segmentFiles } = entry;
   if (!Array.isArray(partitions) || !Array.isArray(segmentFiles)) return undefined;
@@ -246,14 +292,34 @@ function fromV2Topic(entry: V2Topic): TopicSummaries | undefined {
   }
   if (segmentFiles.length !== 2 * files) return undefined;
   const columns = Object.fromEntries(FIELDS.map((field) => [field, entry[field]])) as Record<Field, number[]>;
-  return new TopicSummaries(entry.topic, partitions, columns, segmentFiles, firstFile);
+  const producers = new Map<number, SnapshotProducer[]>();
+  const own = new Set<number>(version === 2 ? partitions : []);
+  if (version === 3) {
+    if (entry.producers !== undefined) {
+      if (typeof entry.producers !== 'object' || entry.producers === null) return undefined;
+      // A table is checked when its partition loads (PartitionLog), not here for every partition at start.
+      for (const [key, table] of Object.entries(entry.producers)) {
+        const partition = Number(key);
+        if (!seen.has(partition)) return undefined;
+        producers.set(partition, table);
+      }
+    }
+    if (entry.ownCheckpoint !== undefined) {
+      if (!Array.isArray(entry.ownCheckpoint)) return undefined;
+      for (const partition of entry.ownCheckpoint) {
+        if (!seen.has(partition)) return undefined;
+        own.add(partition);
+      }
+    }
+  }
+  return new TopicSummaries(entry.topic, partitions, columns, segmentFiles, firstFile, producers, own);
 }
 
-function fromV2(file: V2File): Map<string, TopicSummaries> | undefined {
+function fromTopics(file: V2File | V3File): Map<string, TopicSummaries> | undefined {
   if (!Array.isArray(file.topics)) return undefined;
   const topics = new Map<string, TopicSummaries>();
   for (const entry of file.topics) {
-    const summaries = fromV2Topic(entry);
+    const summaries = fromColumns(entry, file.version);
     if (!summaries || topics.has(summaries.topic)) return undefined;
     topics.set(summaries.topic, summaries);
   }
@@ -270,16 +336,22 @@ export async function readCleanShutdown(
   logger: Logger,
 ): Promise<Map<string, TopicSummaries> | undefined> {
   const path = join(dataDir, CLEAN_SHUTDOWN_FILE);
-  let file: V1File | V2File | undefined;
+  let file: V1File | V2File | V3File | undefined;
   try {
-    file = await readJsonFile<V1File | V2File>(fs, path);
+    file = await readJsonFile<V1File | V2File | V3File>(fs, path);
   } catch (err) {
     if ((err as { code?: string }).code !== 'CORRUPT_METADATA') throw err;
     logger.warn({ file: path, err }, 'clean-shutdown file is garbled; ignoring it and opening every partition');
     return new Map();
   }
   if (file === undefined) return undefined;
-  const topics = file?.version === 2 ? fromV2(file) : file?.version === 1 ? fromV1(file) : undefined;
+  const version = file?.version;
+  const topics =
+    version === 3 || version === 2
+      ? fromTopics(file as V2File | V3File)
+      : version === 1
+        ? fromV1(file as V1File)
+        : undefined;
   if (!topics) {
     logger.warn({ file: path }, 'clean-shutdown file has unexpected fields; ignoring it and opening every partition');
     return new Map();
@@ -295,15 +367,19 @@ export async function removeCleanShutdown(fs: StorageFs, dataDir: string): Promi
   await fs.unlink(join(dataDir, CLEAN_SHUTDOWN_FILE));
 }
 
+/** Writes the file (version 3), fsynced: call once every listed partition's close has returned. */
 export function writeCleanShutdown(fs: StorageFs, dataDir: string, topics: Iterable<TopicSummaries>): Promise<void> {
-  const entries: V2Topic[] = [];
-  for (const t of topics)
-    if (t.size > 0)
-      entries.push({ topic: t.topic, partitions: t.partitions, ...t.columns, segmentFiles: t.segmentFiles });
-  const file: V2File = { version: 2, topics: entries };
+  const entries: V3Topic[] = [];
+  for (const t of topics) {
+    if (t.size === 0) continue;
+    const entry: V3Topic = { topic: t.topic, partitions: t.partitions, ...t.columns, segmentFiles: t.segmentFiles };
+    if (t.producers.size > 0) entry.producers = Object.fromEntries(t.producers) as Record<string, SnapshotProducer[]>;
+    if (t.ownCheckpoint.size > 0) entry.ownCheckpoint = [...t.ownCheckpoint];
+    entries.push(entry);
+  }
+  const file: V3File = { version: 3, topics: entries };
   return writeFileAtomic(fs, join(dataDir, CLEAN_SHUTDOWN_FILE), `${JSON.stringify(file)}\n`);
 }
-
 /**
  * Would a loaded partition's maintenance (partition-log.ts runMaintenance: segment.ms roll, retention, the
  * cleaner's work on a compacted log) have anything to do? Errs towards yes: a dormant partition for which

@@ -27,6 +27,8 @@ import type { Segment } from './segment.js';
 import { maintenanceDue, type PartitionSummary } from './clean-shutdown.js';
 import type { TransactionMarker } from './format/control-batch.js';
 import type { EpochEnd } from './leader-epochs.js';
+import type { PartitionCheckpoint } from './checkpoint.js';
+import { isSnapshotProducers } from './producer-state.js';
 import { noopLogger, systemClock } from './types.js';
 
 export class PartitionLog {
@@ -85,24 +87,7 @@ export class PartitionLog {
    * close cleanly or holds transactions a dormant partition could not answer for.
    */
   cleanSummary(): PartitionSummary | undefined {
-    const loaded = this.#loaded;
-    if (!loaded) return this.#summary;
-    if (!loaded.closedClean || loaded.firstUnstableOffset >= 0) return undefined;
-    if (loaded.abortedTransactions(loaded.logStartOffset, loaded.logEndOffset).length > 0) return undefined;
-    const segments = loaded.segments;
-    const oldest = segments[0]!;
-    const active = segments[segments.length - 1]!;
-    return {
-      logStartOffset: loaded.logStartOffset,
-      logEndOffset: loaded.logEndOffset,
-      sizeInBytes: loaded.sizeInBytes,
-      segmentCount: segments.length,
-      oldestMaxTimestamp: oldest.maxTimestamp,
-      oldestSize: oldest.size,
-      activeRollBaseTime: active.size > 0 ? active.rollBaseTime : -1,
-      activeSize: active.size,
-      segmentFiles: segments.flatMap((s) => [s.baseOffset, s.size]),
-    };
+    return this.#loaded ? this.#loaded.cleanSummary() : this.#summary;
   }
 
   /** The loaded log, loading it first if needed. Throws LogClosedError when frozen or closed while dormant. */
@@ -112,7 +97,7 @@ export class PartitionLog {
       return Promise.reject(new LogClosedError(`partition ${this.topic}-${this.partition}`));
     const ready = this.#beforeLoad?.() ?? Promise.resolve();
     this.#loading ??= ready
-      .then(() => LoadedPartitionLog.open({ ...this.#options, config: this.#config }))
+      .then(() => LoadedPartitionLog.open({ ...this.#options, config: this.#config }, this.#cleanCheckpoint()))
       .then(
         (loaded) => {
           this.#loaded = loaded;
@@ -132,6 +117,32 @@ export class PartitionLog {
         },
       );
     return this.#loading;
+  }
+
+  /**
+   * The clean checkpoint the summary stands for (clean-shutdown.ts, version 3); undefined: the partition's
+   * own counts (also when the file's producer table for it is garbled: its own, or recovery, decides then).
+   */
+  #cleanCheckpoint(): PartitionCheckpoint | undefined {
+    const summary = this.#summary!;
+    if (!summary.checkpoint) return undefined;
+    const { producers } = summary.checkpoint;
+    if (producers !== undefined && !isSnapshotProducers(producers)) {
+      (this.#options.logger ?? noopLogger).warn(
+        { partition: `${this.topic}-${this.partition}` },
+        'the clean-shutdown file has a garbled producer table for this partition; loading it from its own files',
+      );
+      return undefined;
+    }
+    return {
+      version: 1,
+      topic: this.topic,
+      partition: this.partition,
+      logStartOffset: summary.logStartOffset,
+      recoveryPoint: summary.logEndOffset,
+      cleanShutdown: true,
+      ...(producers ? { producers } : {}),
+    };
   }
 
   get config(): ResolvedPartitionConfig {
@@ -261,9 +272,10 @@ export class PartitionLog {
     await (await this.load()).runMaintenance();
   }
 
-  async close(): Promise<void> {
+  /** `cleanShutdownFile`: see LoadedPartitionLog.close. */
+  async close(options?: { cleanShutdownFile?: boolean }): Promise<void> {
     await this.#loading?.catch(() => {});
-    if (this.#loaded) return this.#loaded.close();
+    if (this.#loaded) return this.#loaded.close(options);
     this.#dormantState = 'closed';
   }
 

@@ -82,7 +82,7 @@ export class Appender {
       }
     }
     // Synchronous checks first: an append that needs neither pays for no extra await.
-    if (checkpoint.clean) await checkpoint.markDirty();
+    if (!checkpoint.markedDirty) await checkpoint.markDirty();
     const baseOffset = log.logEndOffset;
     const n = parsed.positions.length;
     const baseOffsets = new Array<number>(n);

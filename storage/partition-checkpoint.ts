@@ -2,7 +2,9 @@
 // README.md "partition.checkpoint"). Runs inside the partition's queue.
 //
 // Invariant: the file claims a clean shutdown only while the log is exactly what close() left; the first
-// mutation after a clean open calls markDirty() before it touches the log.
+// mutation after a clean open calls markDirty() before it touches the log. A partition loaded from the
+// clean-shutdown file (clean-shutdown.ts, version 3) was opened clean too, whatever its own file says:
+// `unchanged` tracks that, and the file is rewritten by markDirty() only when it claims a clean shutdown.
 import type { StorageFs } from './fs.js';
 import { writeCheckpoint } from './checkpoint.js';
 import type { LogSegments } from './log-segments.js';
@@ -28,16 +30,29 @@ export interface RecoveryCheckpointOptions {
 
 export class RecoveryCheckpoint {
   #onDisk: CheckpointOnDisk;
+  #unchanged: boolean;
   readonly #options: RecoveryCheckpointOptions;
 
-  constructor(options: RecoveryCheckpointOptions, onDisk: CheckpointOnDisk) {
+  /** `unchanged`: the log was opened clean (from this file or the clean-shutdown file) and is as it was. */
+  constructor(options: RecoveryCheckpointOptions, onDisk: CheckpointOnDisk, unchanged: boolean) {
     this.#options = options;
     this.#onDisk = onDisk;
+    this.#unchanged = unchanged;
   }
 
   /** The file claims a clean shutdown. */
   get clean(): boolean {
     return this.#onDisk.clean;
+  }
+
+  /** Nothing changed since a clean open or a clean close: a close has nothing to write. */
+  get unchanged(): boolean {
+    return this.#unchanged;
+  }
+
+  /** markDirty() has nothing left to do: the log may change without another write. */
+  get markedDirty(): boolean {
+    return !this.#unchanged && !this.#onDisk.clean;
   }
 
   get recoveryPoint(): number {
@@ -51,6 +66,7 @@ export class RecoveryCheckpoint {
   /** Before the first mutation after a clean open: the file must stop claiming a clean shutdown. */
   async markDirty(): Promise<void> {
     if (this.#onDisk.clean) await this.write(false);
+    this.#unchanged = false;
   }
 
   /**
@@ -72,5 +88,6 @@ export class RecoveryCheckpoint {
       ...(table ? { producers: table } : {}),
     });
     this.#onDisk = { clean, recoveryPoint, logStartOffset };
+    if (clean) this.#unchanged = true;
   }
 }

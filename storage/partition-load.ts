@@ -26,13 +26,21 @@ export interface LoadContext {
   repair: boolean;
   logger: Logger;
   clock: Clock;
+  /**
+   * The partition's clean checkpoint as the clean-shutdown file gives it (clean-shutdown.ts, version 3),
+   * trusted instead of partition.checkpoint (which is still read: what it says is `onDisk`).
+   */
+  cleanCheckpoint?: PartitionCheckpoint;
 }
 
 /** A recovered partition: segments in offset order, never overlapping (at least one), all fsynced, and where its log starts. */
 export interface RecoveredPartition {
   segments: Segment[];
   logStartOffset: number;
+  /** What recovery trusted: partition.checkpoint, or the clean-shutdown file's entry standing for it. */
   checkpoint: PartitionCheckpoint | undefined;
+  /** What partition.checkpoint says (undefined: no file, or garbled). */
+  onDisk: PartitionCheckpoint | undefined;
   /** Some segment was scanned: the caller writes a new checkpoint. */
   recovered: boolean;
   /** The directory held no segment: one was created, empty. */
@@ -50,11 +58,11 @@ export async function recoverPartition(ctx: LoadContext & { name: string }): Pro
   } catch (err) {
     throw asStorageError(err, `cannot open partition ${ctx.name} in ${ctx.dir}`);
   }
-  const { segments, checkpoint, recovered } = loaded;
+  const { segments, checkpoint, onDisk, recovered } = loaded;
   const fresh = segments.length === 0;
   if (fresh) {
     const base = checkpoint?.logStartOffset ?? 0;
-    segments.push(await Segment.create(ctx.fs, ctx.dir, base, ctx.indexIntervalBytes, ctx.files));
+    segments.push(await Segment.create(ctx.fs, ctx.dir, base, ctx.indexIntervalBytes, ctx.files, loaded.empty));
   }
   const logEndOffset = segments[segments.length - 1]!.nextOffset;
   let logStartOffset = Math.max(checkpoint?.logStartOffset ?? 0, segments[0]!.baseOffset);
@@ -67,14 +75,17 @@ export async function recoverPartition(ctx: LoadContext & { name: string }): Pro
   }
   if (recovered) for (const s of segments) await s.fh.sync();
   for (const s of segments) s.markFlushed(s.size);
-  return { segments, logStartOffset, checkpoint, recovered, fresh };
+  return { segments, logStartOffset, checkpoint, onDisk, recovered, fresh };
 }
 
 interface LoadedPartition {
   segments: Segment[];
   checkpoint: PartitionCheckpoint | undefined;
+  onDisk: PartitionCheckpoint | undefined;
   /** True when any segment was scanned (no clean shutdown): the caller fsyncs and re-checkpoints. */
   recovered: boolean;
+  /** The directory held nothing at all (no file of any segment). */
+  empty?: boolean;
 }
 
 const SEGMENT_FILE = /^(\d{20})\.(log|index|timeindex)$/;
@@ -84,7 +95,7 @@ const SEGMENT_FILE = /^(\d{20})\.(log|index|timeindex)$/;
  * does not exist yet (a partition being created) is made, empty. undefined: the directory is empty (no
  * checkpoint either: not worth a failing read — a thrown ENOENT per new partition is measurable at 10,000).
  */
-async function listSegments(ctx: LoadContext): Promise<number[] | undefined> {
+async function listSegments(ctx: LoadContext): Promise<{ bases: number[]; indexed: Set<number> } | undefined> {
   let names: string[];
   try {
     names = await ctx.fs.readdir(ctx.dir);
@@ -104,17 +115,26 @@ async function listSegments(ctx: LoadContext): Promise<number[] | undefined> {
     const orphan = m && m[2] !== 'log' && !logs.has(`${m[1]}${LOG_SUFFIX}`);
     if (name.endsWith(TEMP_SUFFIX) || orphan) await ctx.fs.unlink(join(ctx.dir, name)).catch(() => {});
   }
-  return [...logs]
+  const bases = [...logs]
     .map((n) => SEGMENT_FILE.exec(n))
     .filter((m): m is RegExpExecArray => m !== null)
     .map((m) => Number(m[1]))
     .sort((a, b) => a - b);
+  // Segments with an index file (an .index or .timeindex) in the directory.
+  const indexed = new Set<number>();
+  for (const name of names) {
+    const m = SEGMENT_FILE.exec(name);
+    if (m && m[2] !== 'log') indexed.add(Number(m[1]));
+  }
+  return { bases, indexed };
 }
 
 async function loadPartition(ctx: LoadContext): Promise<LoadedPartition> {
-  const bases = await listSegments(ctx);
-  if (!bases) return { segments: [], checkpoint: undefined, recovered: false };
-  const checkpoint = await readCheckpoint(ctx.fs, ctx.dir, ctx.logger);
+  const listed = await listSegments(ctx);
+  if (!listed) return { segments: [], checkpoint: undefined, onDisk: undefined, recovered: false, empty: true };
+  const { bases, indexed } = listed;
+  const onDisk = await readCheckpoint(ctx.fs, ctx.dir, ctx.logger);
+  const checkpoint = ctx.cleanCheckpoint ?? onDisk;
   const clean = checkpoint?.cleanShutdown === true;
   const recoveryPoint = clean ? Number.POSITIVE_INFINITY : (checkpoint?.recoveryPoint ?? 0);
   const segments: Segment[] = [];
@@ -129,6 +149,8 @@ async function loadPartition(ctx: LoadContext): Promise<LoadedPartition> {
       // Scanning an empty file recovers nothing (a partition closed before anything was written to it).
       recovered ||= scan && fileSize > 0;
       const stop = await loadOne(ctx, segment, fileSize, scan, isLast);
+      // A scanned segment with no index file on disk: nothing there can disagree with what the scan built.
+      if (scan && !indexed.has(segment.baseOffset)) segment.noIndexFiles();
       if (stop) await dropSegmentFiles(ctx, bases.slice(i + 1));
       const prev = segments[segments.length - 2];
       // A segment starting after the previous one's last offset is a compacted gap; one starting before it overlaps.
@@ -140,7 +162,7 @@ async function loadPartition(ctx: LoadContext): Promise<LoadedPartition> {
     await Promise.all(segments.map((s) => s.close().catch(() => {})));
     throw err;
   }
-  return { segments, checkpoint, recovered };
+  return { segments, checkpoint, onDisk, recovered };
 }
 
 /** Loads or scans one segment. Returns true when later segments were dropped (repair). */
@@ -152,7 +174,8 @@ async function loadOne(
   isLast: boolean,
 ): Promise<boolean> {
   if (!scan) {
-    if (await segment.load(fileSize, ctx.clock.now())) return false;
+    // A sealed segment keeps index files (written at its roll); the active one's are its close's to write.
+    if ((await segment.load(fileSize, ctx.clock.now())) && (isLast || !segment.loadedWithoutIndexFiles)) return false;
     ctx.logger.info({ file: segment.indexPath }, 'index files missing or inconsistent; rebuilding them from the log');
   }
   const result = await segment.rebuild(fileSize);

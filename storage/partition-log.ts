@@ -53,6 +53,8 @@ import { readBatchHeader } from './format/record-batch.js';
 import { type EpochEnd, LeaderEpochs } from './leader-epochs.js';
 import type { AbortedTransaction } from './producer-state.js';
 import type { TailCacheBudget } from './tail-cache-budget.js';
+import type { PartitionCheckpoint } from './checkpoint.js';
+import type { PartitionSummary } from './clean-shutdown.js';
 
 export type { AppendResult, ReadOptions, ReadResult, AbortedTransaction };
 export { DEFAULT_PRODUCER_ID_EXPIRATION_MS };
@@ -112,8 +114,14 @@ export class LoadedPartitionLog {
   readonly #reader: LogReader;
   /** The leader-epoch history: built on first use (replication), then kept by appends and truncations. */
   #epochs: LeaderEpochs | undefined;
+  /** Closed for the clean-shutdown file, whose entry stands for the checkpoint this close did not write. */
+  #inCleanShutdownFile = false;
 
-  static async open(options: PartitionLogOptions): Promise<LoadedPartitionLog> {
+  /**
+   * Opens (and recovers) the partition in `options.dir`. `cleanCheckpoint`: the clean-shutdown file's entry
+   * for it, which stands for a clean partition.checkpoint (clean-shutdown.ts, version 3).
+   */
+  static async open(options: PartitionLogOptions, cleanCheckpoint?: PartitionCheckpoint): Promise<LoadedPartitionLog> {
     const env: Environment = {
       config: resolvePartitionConfig(options.config),
       fs: options.fs ?? nodeFs,
@@ -128,6 +136,7 @@ export class LoadedPartitionLog {
       dir: options.dir,
       indexIntervalBytes: env.config.indexIntervalBytes,
       repair: options.repair ?? false,
+      cleanCheckpoint,
     });
     const log = new LoadedPartitionLog(options, env, recovered);
     await log.#finishOpen(recovered);
@@ -144,7 +153,7 @@ export class LoadedPartitionLog {
     this.#files = env.files;
     this.#clock = env.clock;
     this.#logger = env.logger;
-    const { segments, logStartOffset, checkpoint } = recovered;
+    const { segments, logStartOffset, checkpoint, onDisk } = recovered;
     for (const s of segments) s.fh.onPressure = this.#relieve;
     const log = new LogSegments(
       segments,
@@ -180,10 +189,11 @@ export class LoadedPartitionLog {
         flushedOffset: () => this.#commit.flushedOffset,
       },
       {
-        clean: checkpoint?.cleanShutdown === true,
-        recoveryPoint: checkpoint?.recoveryPoint ?? -1,
-        logStartOffset: checkpoint?.logStartOffset ?? -1,
+        clean: onDisk?.cleanShutdown === true,
+        recoveryPoint: onDisk?.recoveryPoint ?? -1,
+        logStartOffset: onDisk?.logStartOffset ?? -1,
       },
+      checkpoint?.cleanShutdown === true && checkpoint.recoveryPoint === log.logEndOffset && !recovered.recovered,
     );
     this.#failures = new FailureHandler({
       name: this.#name,
@@ -609,31 +619,40 @@ export class LoadedPartitionLog {
     ) {
       await this.flush();
     }
-    if (this.#commit.flushedOffset !== this.#checkpoint.recoveryPoint && !this.#checkpoint.clean) {
+    const checkpoint = this.#checkpoint;
+    if (this.#commit.flushedOffset !== checkpoint.recoveryPoint && !checkpoint.clean && !checkpoint.unchanged) {
       await this.#mutate(() => this.#checkpoint.write(false));
     }
   }
 
-  /** Flushes, persists the active segment's indexes and a clean-shutdown checkpoint, closes the files. */
-  close(): Promise<void> {
+  /**
+   * Flushes, persists the active segment's indexes (when behind: Segment.persistIndexesOnClose) and a
+   * clean-shutdown checkpoint, closes the files. `cleanShutdownFile`: the caller (LogManager.close) lists
+   * this partition's cleanSummary() in the clean-shutdown file it fsyncs once every close has returned, and
+   * that entry stands for the checkpoint, which is then not written (unless cleanSummary() has none to give).
+   */
+  close(options: { cleanShutdownFile?: boolean } = {}): Promise<void> {
     if (this.#state !== 'open') return this.#closing ?? Promise.resolve();
     this.#state = 'closing';
-    this.#closing = this.#queue.run(() => this.#closeNow());
+    this.#closing = this.#queue.run(() => this.#closeNow(options.cleanShutdownFile === true));
     return this.#closing;
   }
 
-  async #closeNow(): Promise<void> {
+  async #closeNow(cleanShutdownFile: boolean): Promise<void> {
     if (this.#flushTimer) clearTimeout(this.#flushTimer);
     const log = this.#log;
     let error: unknown;
     try {
       // Still clean since a clean open (every mutation marks the checkpoint dirty first): the index files
-      // and the clean checkpoint on disk already describe this log, and rewriting them would cost three
-      // fsyncs and three directory fsyncs per partition — minutes of shutdown for 10,000 idle partitions.
-      if (!this.#failures.offline && !this.#checkpoint.clean && !this.#neverWritten()) {
-        await this.#failures.syncActive();
-        await log.active.persistIndexes(this.#logger);
-        await this.#checkpoint.write(true); // with the producer table
+      // and the clean checkpoint on disk (or the clean-shutdown file's entry) already describe this log, and
+      // rewriting them would cost fsyncs per partition — minutes of shutdown for 10,000 idle partitions.
+      if (!this.#failures.offline && !this.#checkpoint.unchanged && !this.#neverWritten()) {
+        const active = log.active;
+        if (this.#commit.flushedOffset < log.logEndOffset || active.flushedSize < active.size)
+          await this.#failures.syncActive();
+        await active.persistIndexesOnClose(this.#logger);
+        if (cleanShutdownFile && this.#summarizable()) this.#inCleanShutdownFile = true;
+        else await this.#checkpoint.write(true); // with the producer table
       }
     } catch (err) {
       error = err;
@@ -654,7 +673,42 @@ export class LoadedPartitionLog {
    * partition never written (one empty segment, nothing to recover).
    */
   get closedClean(): boolean {
-    return this.#state === 'closed' && !this.#failures.offline && (this.#checkpoint.clean || this.#neverWritten());
+    return (
+      this.#state === 'closed' &&
+      !this.#failures.offline &&
+      (this.#checkpoint.unchanged || this.#inCleanShutdownFile || this.#neverWritten())
+    );
+  }
+
+  /**
+   * Once closed cleanly, what the next open may trust without reading the directory, and (version 3 of the
+   * clean-shutdown file) the partition's clean checkpoint: undefined when it did not close cleanly or holds
+   * transactions a dormant partition could not answer for.
+   */
+  cleanSummary(): PartitionSummary | undefined {
+    if (!this.closedClean || !this.#summarizable()) return undefined;
+    const segments = this.#log.all;
+    const oldest = segments[0]!;
+    const active = segments[segments.length - 1]!;
+    return {
+      logStartOffset: this.logStartOffset,
+      logEndOffset: this.logEndOffset,
+      sizeInBytes: this.sizeInBytes,
+      segmentCount: segments.length,
+      oldestMaxTimestamp: oldest.maxTimestamp,
+      oldestSize: oldest.size,
+      activeRollBaseTime: active.size > 0 ? active.rollBaseTime : -1,
+      activeSize: active.size,
+      segmentFiles: segments.flatMap((s) => [s.baseOffset, s.size]),
+      checkpoint: { producers: this.#producers.forCheckpoint() },
+    };
+  }
+
+  /** No open and no aborted transaction: a dormant partition (clean-shutdown.ts) answers for everything else. */
+  #summarizable(): boolean {
+    return (
+      this.firstUnstableOffset < 0 && this.abortedTransactions(this.logStartOffset, this.logEndOffset).length === 0
+    );
   }
 
   /**

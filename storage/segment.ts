@@ -30,6 +30,12 @@ export function segmentFileName(baseOffset: number, suffix: string): string {
   return `${String(baseOffset).padStart(20, '0')}${suffix}`;
 }
 
+/**
+ * A close leaves the index files as they are when the active segment's batches after the files' last
+ * offset entry are at most this many bytes: the next load validates them (one read and a CRC-32C pass).
+ */
+export const CLOSE_UNINDEXED_BYTES = 64 * 1024;
+
 /** Returned by lookups when the index entry does not point at the batch it claims: rebuild and retry. */
 export const INDEX_MISMATCH = Symbol('index-mismatch');
 
@@ -66,6 +72,12 @@ export class Segment {
   private refs = 0;
   /** Written through this object (not only loaded): unflushed bytes are then possible. */
   private written = false;
+  /**
+   * What the index files on disk hold: a prefix of the in-memory indexes whose last offset entry points at
+   * this log position (0: no entry, or no files), or -1 when they may disagree with the in-memory indexes
+   * (rebuilt, truncated, or files of unknown origin). Decides what persistIndexesOnClose writes.
+   */
+  #indexFilesCover = -1;
   private closing: (() => void) | undefined;
   private closed: Promise<void> | undefined;
 
@@ -90,16 +102,24 @@ export class Segment {
     return this;
   }
 
-  /** Creates (or empties) the segment files for a new segment. `files`: the open-file budget (none: unlimited). */
+  /**
+   * Creates (or empties) the segment files for a new segment. `files`: the open-file budget (none:
+   * unlimited). `noIndexFiles`: the caller knows no index file of this base offset exists (a new, empty
+   * partition directory); otherwise their absence is checked (two stats).
+   */
   static async create(
     fs: StorageFs,
     dir: string,
     baseOffset: number,
     indexIntervalBytes: number,
     files: FilePool = new FilePool(),
+    noIndexFiles = false,
   ): Promise<Segment> {
     const fh = await files.open(fs, join(dir, segmentFileName(baseOffset, LOG_SUFFIX)), 'w+');
-    return new Segment(dir, baseOffset, fh, fs, indexIntervalBytes).ownFile();
+    const segment = new Segment(dir, baseOffset, fh, fs, indexIntervalBytes).ownFile();
+    if (noIndexFiles || (!(await fs.stat(segment.indexPath)) && !(await fs.stat(segment.timeIndexPath))))
+      segment.#indexFilesCover = 0;
+    return segment;
   }
 
   /** Opens an existing segment; call load() or rebuild() next. Returns the file's size on disk too. */
@@ -134,6 +154,7 @@ export class Segment {
     this.offsetOfMaxTimestamp = layout.offsetOfMaxTimestamp;
     this.bytesSinceIndexEntry = layout.bytesSinceIndexEntry;
     this.rollBaseTime = layout.rollBaseTime;
+    this.#indexFilesCover = -1;
     this.markFlushed(this.size);
   }
 
@@ -188,6 +209,7 @@ export class Segment {
   /** Rebuilds indexes and counters by validating every batch in [0, fileSize). Stops at the first bad batch. */
   async rebuild(fileSize: number): Promise<ScanResult> {
     this.resetStats();
+    this.#indexFilesCover = -1;
     return scanBatches(this.fh, 0, fileSize, this.baseOffset, this.visitHeader);
   }
 
@@ -201,20 +223,26 @@ export class Segment {
       this.maxTimestamp = fresh.maxTimestamp;
       this.offsetOfMaxTimestamp = fresh.offsetOfMaxTimestamp;
       this.bytesSinceIndexEntry = fresh.bytesSinceIndexEntry;
+      this.#indexFilesCover = -1;
     }
     return result;
   }
 
   /**
-   * Loads the persisted indexes and validates the tail after the last index entry (a few KiB). Returns
-   * false when the index files are missing or inconsistent with the log; then call rebuild().
+   * Loads the persisted indexes and validates the tail after the last index entry (a few KiB; every batch
+   * when there are no index files, which a close leaves for a short active segment). Returns false when the
+   * index files are inconsistent with the log, or only one of them is there; then call rebuild().
    */
   async load(fileSize: number, fallbackTime: number): Promise<boolean> {
     let offsetIndex: OffsetIndex | undefined;
     let timeIndex: TimeIndex | undefined;
     try {
-      offsetIndex = OffsetIndex.parse(await this.fs.readFile(this.indexPath), fileSize);
-      timeIndex = TimeIndex.parse(await this.fs.readFile(this.timeIndexPath), 0x1_0000_0000);
+      const offsetBytes = await this.#readIndexFile(this.indexPath);
+      const timeBytes = await this.#readIndexFile(this.timeIndexPath);
+      if ((offsetBytes === undefined) !== (timeBytes === undefined)) return false;
+      offsetIndex = OffsetIndex.parse(offsetBytes ?? EMPTY, fileSize);
+      timeIndex = TimeIndex.parse(timeBytes ?? EMPTY, 0x1_0000_0000);
+      this.#loadedWithoutIndexFiles = offsetBytes === undefined;
     } catch {
       return false;
     }
@@ -237,7 +265,30 @@ export class Segment {
     if (timeIndex.length > 0 && timeIndex.relAt(timeIndex.length - 1) >= this.relativeEnd) return false;
     // A scan from position 0 already visited the first batch (visitHeader set rollBaseTime from it).
     if (startPos > 0 || this.rollBaseTime < 0) this.rollBaseTime = await this.firstBatchTimestamp(fallbackTime);
+    this.#indexFilesCover = startPos;
     return true;
+  }
+
+  #loadedWithoutIndexFiles = false;
+
+  /** The directory holds no index file of this segment (after a scan): a close may leave it so. */
+  noIndexFiles(): void {
+    this.#indexFilesCover = 0;
+  }
+
+  /** The last load found no index files: it validated every batch, and the files are still to be written. */
+  get loadedWithoutIndexFiles(): boolean {
+    return this.#loadedWithoutIndexFiles;
+  }
+
+  /** An index file's bytes; undefined when there is none. */
+  async #readIndexFile(path: string): Promise<Buffer | undefined> {
+    try {
+      return await this.fs.readFile(path);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
   }
 
   private async firstBatchTimestamp(fallback: number): Promise<number> {
@@ -258,16 +309,33 @@ export class Segment {
   async persistIndexes(logger: Logger): Promise<void> {
     if (this.maxTimestamp > this.timeIndex.lastTimestamp)
       this.timeIndex.append(this.maxTimestamp, this.offsetOfMaxTimestamp);
+    const entries = this.offsetIndex.length;
+    this.#indexFilesCover = -1;
     try {
-      await writeFileAtomic(this.fs, this.indexPath, this.offsetIndex.toBuffer());
+      // The time index first: a crash between the two leaves it newer than the offset index, never older, and
+      // a load takes the segment's max timestamp from the time index and the batches after the last offset entry.
       await writeFileAtomic(this.fs, this.timeIndexPath, this.timeIndex.toBuffer());
+      await writeFileAtomic(this.fs, this.indexPath, this.offsetIndex.toBuffer());
+      this.#indexFilesCover = entries > 0 ? this.offsetIndex.positionAt(entries - 1) : 0;
     } catch (err) {
       logger.warn({ err, file: this.indexPath }, 'cannot write index files; they will be rebuilt on the next open');
     }
   }
 
+  /**
+   * The active segment at close: its index files are written only when those on disk leave more than
+   * CLOSE_UNINDEXED_BYTES of batches after their last entry, or may disagree with the log. Otherwise the
+   * next load validates that tail, as it validates the tail after the last entry of files written here.
+   */
+  async persistIndexesOnClose(logger: Logger): Promise<void> {
+    const cover = this.#indexFilesCover;
+    if (cover >= 0 && this.size - cover <= CLOSE_UNINDEXED_BYTES) return;
+    await this.persistIndexes(logger);
+  }
+
   /** Cuts the file at `position` (a batch boundary) and rebuilds counters by rescanning what is left. */
   async truncateTo(position: number): Promise<void> {
+    this.#indexFilesCover = -1;
     await this.fh.truncate(position);
     this.#flushedSize = Math.min(this.#flushedSize, position);
     const result = await this.rebuild(position);

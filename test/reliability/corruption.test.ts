@@ -54,13 +54,15 @@ async function seeded() {
 }
 
 /**
- * What a crash leaves: the checkpoint says the shutdown was not clean, so recovery scans, and the data
- * directory has no clean-shutdown file (a start removes it before anything can change).
+ * What a crash leaves: the checkpoint, if any, says the shutdown was not clean, so recovery scans, and the
+ * data directory has no clean-shutdown file (a start removes it before anything can change). A partition
+ * closed by a clean stop has no checkpoint of its own (the clean-shutdown file stands for it): none means
+ * recover everything, as recoveryPoint 0 does.
  */
 async function markUnclean(dir: string) {
   const path = join(dir, 'partition.checkpoint');
-  const cp = JSON.parse(await readFile(path, 'utf8'));
-  await writeFile(path, `${JSON.stringify({ ...cp, cleanShutdown: false, recoveryPoint: 0 })}\n`);
+  const cp = await readFile(path, 'utf8').then(JSON.parse, () => undefined);
+  if (cp) await writeFile(path, `${JSON.stringify({ ...cp, cleanShutdown: false, recoveryPoint: 0 })}\n`);
   await rm(join(dir, '..', CLEAN_SHUTDOWN_FILE));
 }
 

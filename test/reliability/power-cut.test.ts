@@ -109,7 +109,8 @@ describe('the broker on an injected file system', () => {
         'meta.json',
         'topics.json',
         'kept-0/00000000000000000000.log',
-        'kept-0/partition.checkpoint',
+        // A clean stop's checkpoint of every partition (the partitions write none of their own).
+        'clean-shutdown.json',
         '__internal/producer-ids.json',
         '__internal/__consumer_offsets-0/00000000000000000000.log',
       ]),

@@ -125,7 +125,7 @@ describe('partitions after a clean shutdown', () => {
       expect((await readAll(manager.get('t', 1)!)).length).toBe(20);
       await manager.close();
       const file = JSON.parse(await readFile(join(dataDir, CLEAN_SHUTDOWN_FILE), 'utf8'));
-      expect(file.version).toBe(2);
+      expect(file.version).toBe(3);
       expect(
         file.topics.map((t: { topic: string; partitions: number[] }) => [t.topic, [...t.partitions].sort()]),
       ).toEqual([['t', [0, 1, 2]]]);

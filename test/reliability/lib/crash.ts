@@ -48,7 +48,7 @@ async function configFile(): Promise<string> {
 }
 
 /** Reads every partition through the broker and checks it against every producer run so far. */
-async function checkServed(proc: SluiceProcess, partitions: number, runs: ProducerRun[]): Promise<string[]> {
+export async function checkServed(proc: SluiceProcess, partitions: number, runs: ProducerRun[]): Promise<string[]> {
   const c = await WireClient.connect(proc.port);
   try {
     const problems: string[] = [];
@@ -68,7 +68,7 @@ async function checkServed(proc: SluiceProcess, partitions: number, runs: Produc
 }
 
 /** Checks the files right after a kill: corruption only as a torn tail of the last segment; acked ⊆ sound prefix. */
-async function checkFiles(
+export async function checkFiles(
   dataDir: string,
   runs: ProducerRun[],
   final: boolean,
