@@ -12,8 +12,7 @@ import { fork } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { startBrokerProcess } from './lib/broker-process.js';
-import { makeCertificates } from './lib/certificates.js';
+import { startTlsBroker } from './lib/certificates.js';
 import { clientExecArgv, load } from './lib/proc.js';
 import { median } from './lib/stats.js';
 import { produce } from './lib/workloads.js';
@@ -68,21 +67,7 @@ function runChild(
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-ab-'));
-const files = makeCertificates(dir);
-const tlsPort = 20000 + Math.floor(Math.random() * 20000);
-const broker = await startBrokerProcess({
-  flush: 'os',
-  extraArgs: [
-    '--no-kafka',
-    '--no-http',
-    '--tls-port',
-    String(tlsPort),
-    '--tls-cert',
-    files.cert,
-    '--tls-key',
-    files.key,
-  ],
-});
+const { broker, tlsPort, files } = await startTlsBroker(dir);
 const ssl = { ca: readFileSync(files.ca, 'utf8') };
 const after = resolve(import.meta.dirname, '..');
 // --before-config alone: this checkout twice, with the two settings.

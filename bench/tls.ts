@@ -25,13 +25,12 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BrokerProcess, startBrokerProcess } from './lib/broker-process.js';
-import { makeCertificates } from './lib/certificates.js';
+import type { BrokerProcess } from './lib/broker-process.js';
+import { startTlsBroker } from './lib/certificates.js';
 import { profiled } from './lib/client-profile.js';
 import { describeCommit, describeMachine, today } from './lib/machine.js';
 import { cpuNanosOf, load } from './lib/proc.js';
 import { measureStreamFloor, type StreamFloor } from './loopback.js';
-import { freePort } from './lib/processes.js';
 import { table, writeResultsSection } from './lib/results.js';
 import { sdk } from './lib/sdk.js';
 import { mbPerSecond, median } from './lib/stats.js';
@@ -147,21 +146,7 @@ function describeRun(run: Run): string {
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-tls-'));
-  const files = makeCertificates(dir);
-  const tlsPort = await freePort();
-  const plain = await startBrokerProcess({
-    flush: 'os',
-    extraArgs: [
-      '--no-kafka',
-      '--no-http',
-      '--tls-port',
-      String(tlsPort),
-      '--tls-cert',
-      files.cert,
-      '--tls-key',
-      files.key,
-    ],
-  });
+  const { broker: plain, tlsPort, files } = await startTlsBroker(dir);
   const tls: BrokerProcess = {
     ...plain,
     address: `127.0.0.1:${tlsPort}`,
