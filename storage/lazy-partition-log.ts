@@ -95,8 +95,10 @@ export class PartitionLog {
     if (this.#loaded) return Promise.resolve(this.#loaded);
     if (this.#dormantState !== 'dormant')
       return Promise.reject(new LogClosedError(`partition ${this.topic}-${this.partition}`));
+    if (this.#loading) return this.#loading;
+    // Asked for only by the load that starts: a promise made and dropped here would be unhandled on failure.
     const ready = this.#beforeLoad?.() ?? Promise.resolve();
-    this.#loading ??= ready
+    this.#loading = ready
       .then(() => LoadedPartitionLog.open({ ...this.#options, config: this.#config }, this.#cleanCheckpoint()))
       .then(
         (loaded) => {

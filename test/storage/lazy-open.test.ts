@@ -5,7 +5,7 @@
 import { appendFile, cp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLEAN_SHUTDOWN_FILE, FaultyFs, LogManager, type PartitionConfig } from '../../storage/index.js';
+import { CLEAN_SHUTDOWN_FILE, FaultyFs, LogManager, type PartitionConfig, StorageError } from '../../storage/index.js';
 import { FakeClock, config, makeBatch, readAll, withTempDir } from './helpers.js';
 
 const HOUR = 3_600_000;
@@ -231,6 +231,41 @@ describe('partitions after a crash', () => {
       expect((await log.append(makeBatch({ records: 4 }))).baseOffset).toBe(0);
       expect((await readAll(log)).length).toBe(1);
       await recovered.close();
+    });
+  });
+});
+
+describe('a new partition whose first load fails', () => {
+  it('answers every concurrent first use with a storage error and leaves no promise rejected unhandled', async () => {
+    await withTempDir(async (dataDir) => {
+      // The data directory's fsync fails: a new partition's first load needs it (its directory entry).
+      const fs = new FaultyFs();
+      const manager = await openManager(dataDir, { fs });
+      fs.syncDir = (path: string) => Promise.reject(Object.assign(new Error(`EIO: fsync '${path}'`), { code: 'EIO' }));
+      const unhandled: unknown[] = [];
+      const onUnhandled = (reason: unknown) => void unhandled.push(reason);
+      process.on('unhandledRejection', onUnhandled);
+      try {
+        const log = await manager.create('new', 0, cfg);
+        expect(log.isDormant).toBe(true);
+        const uses = await Promise.allSettled([
+          log.append(makeBatch({ records: 1 })),
+          log.append(makeBatch({ records: 2 })),
+          log.append(makeBatch({ records: 3 })),
+        ]);
+        for (const use of uses) {
+          expect(use.status).toBe('rejected');
+          expect((use as PromiseRejectedResult).reason).toBeInstanceOf(StorageError);
+        }
+        // Unhandled rejections are reported after the microtask queue drains: give the loop two turns.
+        await new Promise((resolve) => setImmediate(resolve));
+        await new Promise((resolve) => setImmediate(resolve));
+        expect(unhandled).toEqual([]);
+      } finally {
+        process.off('unhandledRejection', onUnhandled);
+        fs.syncDir = FaultyFs.prototype.syncDir;
+        await manager.close();
+      }
     });
   });
 });
