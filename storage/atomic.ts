@@ -26,25 +26,15 @@ export async function writeFileAtomic(fs: StorageFs, path: string, data: Buffer 
   }
 }
 
-/** A file's bytes; undefined when it does not exist (other read errors are thrown as they are). */
-export async function readFileIfExists(fs: StorageFs, path: string): Promise<Buffer | undefined> {
-  try {
-    return await fs.readFile(path);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
-}
-
 /** Parses a JSON file; undefined when it does not exist; a StorageError naming the file when garbled. */
 export async function readJsonFile<T>(fs: StorageFs, path: string): Promise<T | undefined> {
-  let bytes: Buffer | undefined;
+  let bytes: Buffer;
   try {
-    bytes = await readFileIfExists(fs, path);
+    bytes = await fs.readFile(path);
   } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new StorageIOError(`cannot read ${path}`, err);
   }
-  if (bytes === undefined) return undefined;
   try {
     return JSON.parse(bytes.toString('utf8')) as T;
   } catch (err) {
