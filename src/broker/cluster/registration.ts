@@ -1,5 +1,5 @@
 // This broker's registration (Kafka's ephemeral /brokers/ids/<id> znode): a lease of sessionTimeoutMs,
-// the broker key tied to it, kept alive three times per lease. When the lease is gone (the broker was
+// the broker key tied to it, kept alive three times per lease (counted from each renewal's send). When the lease is gone (the broker was
 // cut off from etcd for longer than its lease) the key went with it and the controller has already moved
 // this broker's leaderships away: `onLost` tells the node, and the registration starts over with a new lease.
 //
@@ -130,7 +130,9 @@ export class BrokerRegistration {
           'the broker lease is renewed again: leading the partitions the cluster gives this broker',
         );
       }
-      this.#schedule(interval);
+      // Three renewals per lease counted from each one's send, so a slow etcd answer does not stretch the
+      // gap between renewals (and lapse a lease a timely renewal would have kept).
+      this.#schedule(Math.max(0, interval - (performance.now() - sentAt)));
       return;
     }
     this.#lapsed = false;

@@ -306,7 +306,9 @@ export class ReplicaManager implements ReplicationView {
 
   awaitCommitted(topic: string, partition: number, end: number, timeoutMs: number): Promise<AckOutcome> {
     const entry = this.#entries.get(partitionKey(topic, partition));
-    if (entry?.replica.role !== 'leader') return Promise.resolve('not-leader');
+    // The lease may have lapsed while the records were being appended: leaseLapsed() has already answered
+    // the waiters it found, so a waiter added now would be held to its timeout.
+    if (entry?.replica.role !== 'leader' || !this.#options.leaseValid()) return Promise.resolve('not-leader');
     entry.replica.advance(entry.log.logEndOffset);
     if (entry.replica.highWatermark >= end) return Promise.resolve('committed');
     return this.#acks.wait(topic, partition, end, timeoutMs);
