@@ -26,15 +26,25 @@ export async function writeFileAtomic(fs: StorageFs, path: string, data: Buffer 
   }
 }
 
-/** Parses a JSON file; undefined when it does not exist; a StorageError naming the file when garbled. */
-export async function readJsonFile<T>(fs: StorageFs, path: string): Promise<T | undefined> {
-  let bytes: Buffer;
+/** A file's bytes; undefined when it does not exist (other read errors are thrown as they are). */
+export async function readFileIfExists(fs: StorageFs, path: string): Promise<Buffer | undefined> {
   try {
-    bytes = await fs.readFile(path);
+    return await fs.readFile(path);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+/** Parses a JSON file; undefined when it does not exist; a StorageError naming the file when garbled. */
+export async function readJsonFile<T>(fs: StorageFs, path: string): Promise<T | undefined> {
+  let bytes: Buffer | undefined;
+  try {
+    bytes = await readFileIfExists(fs, path);
+  } catch (err) {
     throw new StorageIOError(`cannot read ${path}`, err);
   }
+  if (bytes === undefined) return undefined;
   try {
     return JSON.parse(bytes.toString('utf8')) as T;
   } catch (err) {

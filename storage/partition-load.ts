@@ -110,22 +110,19 @@ async function listSegments(ctx: LoadContext): Promise<{ bases: number[]; indexe
   const swaps = await finishSwaps(ctx.fs, ctx.dir, names, ctx.logger);
   if (swaps.finished + swaps.discarded > 0) names = await ctx.fs.readdir(ctx.dir);
   const logs = new Set(names.filter((n) => n.endsWith(LOG_SUFFIX)));
+  // Segments with an index file (an .index or .timeindex) in the directory.
+  const indexed = new Set<number>();
   for (const name of names) {
     const m = SEGMENT_FILE.exec(name);
     const orphan = m && m[2] !== 'log' && !logs.has(`${m[1]}${LOG_SUFFIX}`);
     if (name.endsWith(TEMP_SUFFIX) || orphan) await ctx.fs.unlink(join(ctx.dir, name)).catch(() => {});
+    else if (m && m[2] !== 'log') indexed.add(Number(m[1]));
   }
   const bases = [...logs]
     .map((n) => SEGMENT_FILE.exec(n))
     .filter((m): m is RegExpExecArray => m !== null)
     .map((m) => Number(m[1]))
     .sort((a, b) => a - b);
-  // Segments with an index file (an .index or .timeindex) in the directory.
-  const indexed = new Set<number>();
-  for (const name of names) {
-    const m = SEGMENT_FILE.exec(name);
-    if (m && m[2] !== 'log') indexed.add(Number(m[1]));
-  }
   return { bases, indexed };
 }
 

@@ -15,7 +15,7 @@ import { BATCH_HEADER_SIZE } from './format/record-batch.js';
 import { OffsetIndex, TimeIndex } from './sparse-index.js';
 import { FileWindow, LOOKUP_HEADER_BYTES, headerInfo, scanBatches, walkHeaders } from './scan.js';
 import type { ScanResult } from './scan.js';
-import { writeFileAtomic } from './atomic.js';
+import { readFileIfExists, writeFileAtomic } from './atomic.js';
 import type { ReadBufferPool } from './read-buffer-pool.js';
 import type { Logger } from './types.js';
 
@@ -78,6 +78,8 @@ export class Segment {
    * (rebuilt, truncated, or files of unknown origin). Decides what persistIndexesOnClose writes.
    */
   #indexFilesCover = -1;
+  /** The last load found no index files (see loadedWithoutIndexFiles). */
+  #loadedWithoutIndexFiles = false;
   private closing: (() => void) | undefined;
   private closed: Promise<void> | undefined;
 
@@ -237,8 +239,8 @@ export class Segment {
     let offsetIndex: OffsetIndex | undefined;
     let timeIndex: TimeIndex | undefined;
     try {
-      const offsetBytes = await this.#readIndexFile(this.indexPath);
-      const timeBytes = await this.#readIndexFile(this.timeIndexPath);
+      const offsetBytes = await readFileIfExists(this.fs, this.indexPath);
+      const timeBytes = await readFileIfExists(this.fs, this.timeIndexPath);
       if ((offsetBytes === undefined) !== (timeBytes === undefined)) return false;
       offsetIndex = OffsetIndex.parse(offsetBytes ?? EMPTY, fileSize);
       timeIndex = TimeIndex.parse(timeBytes ?? EMPTY, 0x1_0000_0000);
@@ -269,8 +271,6 @@ export class Segment {
     return true;
   }
 
-  #loadedWithoutIndexFiles = false;
-
   /** The directory holds no index file of this segment (after a scan): a close may leave it so. */
   noIndexFiles(): void {
     this.#indexFilesCover = 0;
@@ -279,16 +279,6 @@ export class Segment {
   /** The last load found no index files: it validated every batch, and the files are still to be written. */
   get loadedWithoutIndexFiles(): boolean {
     return this.#loadedWithoutIndexFiles;
-  }
-
-  /** An index file's bytes; undefined when there is none. */
-  async #readIndexFile(path: string): Promise<Buffer | undefined> {
-    try {
-      return await this.fs.readFile(path);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw err;
-    }
   }
 
   private async firstBatchTimestamp(fallback: number): Promise<number> {

@@ -297,7 +297,7 @@ export class SharePartition {
       this.#record(entry);
       acquired.push({ record: entry.record, deliveryCount: entry.deliveryCount, lockExpiresAt });
     }
-    if (chosen.length > 0) this.#held.set(member, (this.#held.get(member) ?? 0) + chosen.length);
+    if (chosen.length > 0) this.#changeHeld(member, chosen.length);
     if (lockExpiresAt < this.#nextDeadline) this.#nextDeadline = lockExpiresAt;
     return acquired;
   }
@@ -391,11 +391,7 @@ export class SharePartition {
       if (this.#parked.size > 0 && this.#parked.delete(offset)) continue;
       if (offset === start) startSettled = true;
     }
-    if (taken > 0) {
-      const held = (this.#held.get(member) ?? taken) - taken;
-      if (held <= 0) this.#held.delete(member);
-      else this.#held.set(member, held);
-    }
+    if (taken > 0) this.#changeHeld(member, -taken);
     if (startSettled) this.#advanceStart();
     return taken;
   }
@@ -605,11 +601,7 @@ export class SharePartition {
     if (ALLOWED[entry.state][to] !== true)
       throw new IllegalRecordTransitionError(`record ${entry.record.offset}: ${entry.state} → ${to} is not allowed`);
     this.#count(entry, -1);
-    if (entry.state === 'acquired' && entry.member !== null) {
-      const held = (this.#held.get(entry.member) ?? 1) - 1;
-      if (held === 0) this.#held.delete(entry.member);
-      else this.#held.set(entry.member, held);
-    }
+    if (entry.state === 'acquired' && entry.member !== null) this.#changeHeld(entry.member, -1);
     entry.state = to;
     this.#count(entry, 1);
     if (to !== 'acquired') entry.member = null;
@@ -626,11 +618,14 @@ export class SharePartition {
   /** Drops a record the log no longer has (skipTo). */
   #leave(entry: InFlight): void {
     this.#count(entry, -1);
-    if (entry.state === 'acquired' && entry.member !== null) {
-      const held = (this.#held.get(entry.member) ?? 1) - 1;
-      if (held === 0) this.#held.delete(entry.member);
-      else this.#held.set(entry.member, held);
-    }
+    if (entry.state === 'acquired' && entry.member !== null) this.#changeHeld(entry.member, -1);
+  }
+
+  /** `member` holds `delta` more records (fewer when negative); a member holding none has no entry. */
+  #changeHeld(member: string, delta: number): void {
+    const held = (this.#held.get(member) ?? 0) + delta;
+    if (held <= 0) this.#held.delete(member);
+    else this.#held.set(member, held);
   }
 
   /** Keeps the counts of available (by priority) and dead-lettering records as `entry` enters (1) or leaves (-1) its state. */
