@@ -1,11 +1,11 @@
 // __consumer_offsets is a compacted topic: after many commits of the same group/partition its segments
 // shrink to about one record per key, a deleted group's tombstones stay out of the replay, and a restart
 // still finds every group's latest commit.
-import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DeleteGroupsApi, OffsetCommitApi, OffsetFetchApi } from '../../src/protocol/index.js';
 import { createTopic, startBroker } from '../helpers/broker.js';
+import { logFileBytes } from '../helpers/log-files.js';
 import { removeTempDirs } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait-for.js';
 import type { WireClient } from '../helpers/wire-client.js';
@@ -14,11 +14,8 @@ afterAll(removeTempDirs);
 
 const OPTIONS = { offsetsTopicSegmentBytes: 8 * 1024, logCleaner: { backoffMs: 20 } };
 
-async function logBytes(dataDir: string): Promise<number> {
-  const dir = join(dataDir, '__internal', '__consumer_offsets-0');
-  let total = 0;
-  for (const name of await readdir(dir)) if (name.endsWith('.log')) total += (await stat(join(dir, name))).size;
-  return total;
+function logBytes(dataDir: string): Promise<number> {
+  return logFileBytes(join(dataDir, '__internal', '__consumer_offsets-0'));
 }
 
 async function commit(client: WireClient, groupId: string, offset: number) {

@@ -2,7 +2,7 @@
 // and deleted through any one broker (the SDK admin on the native wire, or Kafka's wire) takes effect on
 // every broker; a broker that was down while its topic was deleted, or deleted and created again, drops its
 // stale copy when it returns instead of serving it or replicating from it.
-import { readdir, stat } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Broker } from '../../src/broker/index.js';
@@ -17,6 +17,7 @@ import { KafkaWireClient } from '../broker/kafka/kafka-wire-client.js';
 import { sdkClient } from '../client/helpers.js';
 import { batchOf, produce, readAll, values } from '../helpers/broker.js';
 import { type EtcdProcess, startEtcd } from '../helpers/etcd.js';
+import { logFileBytes } from '../helpers/log-files.js';
 import { removeTempDirs, tempDir } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { WireClient } from '../helpers/wire-client.js';
@@ -94,11 +95,7 @@ async function partitionDirs(id: number, topic: string): Promise<string[]> {
 
 /** The bytes of broker `id`'s .log files of partition 0 of `topic` (0 when it has none). */
 async function logBytesOn(id: number, topic: string): Promise<number> {
-  const dir = join(dataDirs.get(id)!, `${topic}-0`);
-  const files = await readdir(dir).catch(() => [] as string[]);
-  let bytes = 0;
-  for (const f of files.filter((name) => name.endsWith('.log'))) bytes += (await stat(join(dir, f))).size;
-  return bytes;
+  return logFileBytes(join(dataDirs.get(id)!, `${topic}-0`));
 }
 
 async function leaderOf(topic: string, partition: number): Promise<number> {
