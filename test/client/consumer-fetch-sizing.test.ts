@@ -71,7 +71,9 @@ describe('consumer fetch sizing', () => {
     expect(received.every((r) => r.bytes === size)).toBe(true);
     const asked = askedFor(run.broker!, 'big').get(0)!;
     expect(asked.length).toBeGreaterThan(1);
-    expect(run.broker!.of(ApiKey.Fetch)[0]!.request).toMatchObject({ topics: [{ partitions: [{ partitionMaxBytes: MiB }] }] });
+    expect(run.broker!.of(ApiKey.Fetch)[0]!.request).toMatchObject({
+      topics: [{ partitions: [{ partitionMaxBytes: MiB }] }],
+    });
     expect(asked[0]).toBe(MiB);
     expect(asked.slice(1).every((n) => n === 10 * MiB)).toBe(true);
   });
