@@ -152,8 +152,11 @@ function hookRecordStages(role: Role, spans: Recorder): () => void {
   };
   runner.takeBatch = function (this: unknown, ...args: unknown[]) {
     return takeBatch.apply(this, args).then((taken) => {
-      const offsets = (taken as { batch: { offsets: number[] } | null } | null)?.batch?.offsets;
-      if (offsets && offsets.length > 0) spans.push(monoMs(), SLICE, offsets[0]!, offsets.at(-1)! + 1);
+      // An array in older builds, MessageOffsets (src/client/consumer/message-offsets.ts) now: both have at().
+      type Offsets = { length: number; at(index: number): number | undefined };
+      const offsets = (taken as { batch: { offsets: Offsets } | null } | null)?.batch?.offsets;
+      if (offsets && offsets.length > 0)
+        spans.push(monoMs(), SLICE, offsets.at(0)!, offsets.at(offsets.length - 1)! + 1);
       return taken;
     });
   };

@@ -1,5 +1,7 @@
 // Prints the top self-time functions of a V8 .cpuprofile (from --cpu-prof):
-//   node --import tsx bench/lib/profile-top.ts <file.cpuprofile> [count]
+//   node --import tsx bench/lib/profile-top.ts <file.cpuprofile> [count] [fromUs toUs]
+// fromUs/toUs: only the samples taken in that span of the monotonic clock (µs, process.hrtime's: the
+// profile's own timestamps), e.g. the replay printed by bench/replay-timeline.ts.
 import { readFileSync } from 'node:fs';
 
 interface Node {
@@ -8,15 +10,25 @@ interface Node {
   children?: number[];
 }
 
-const [file, countArg] = process.argv.slice(2);
+const [file, countArg, fromArg, toArg] = process.argv.slice(2);
+const from = fromArg ? Number(fromArg) : Number.NEGATIVE_INFINITY;
+const to = toArg ? Number(toArg) : Number.POSITIVE_INFINITY;
 if (!file) throw new Error('usage: profile-top.ts <file.cpuprofile> [count]');
-const profile = JSON.parse(readFileSync(file, 'utf8')) as { nodes: Node[]; samples: number[]; timeDeltas: number[] };
+const profile = JSON.parse(readFileSync(file, 'utf8')) as {
+  nodes: Node[];
+  samples: number[];
+  timeDeltas: number[];
+  startTime: number;
+};
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 const self = new Map<string, number>();
 let total = 0;
+let at = profile.startTime;
 for (let i = 0; i < profile.samples.length; i++) {
   const node = byId.get(profile.samples[i]!)!;
   const dt = profile.timeDeltas[i] ?? 0;
+  at += dt;
+  if (at < from || at > to) continue;
   total += dt;
   const { functionName, url, lineNumber } = node.callFrame;
   const where = url ? `${url.replace(/^.*\/(src|storage|bench|node_modules)\//, '$1/')}:${lineNumber + 1}` : '';

@@ -1,6 +1,7 @@
 // kafkajs's Batch: the messages one fetch returned for one partition (records below the fetch offset
 // already dropped), plus lag helpers. Offsets are decimal strings; arithmetic is done on numbers, which
 // are exact up to 2^53 offsets.
+import type { MessageOffsets } from './message-offsets.js';
 import type { Batch, KafkaMessage } from './types.js';
 
 export class FetchedBatch implements Batch {
@@ -12,13 +13,12 @@ export class FetchedBatch implements Batch {
     /** The offset the fetch asked for. */
     readonly fetchedOffset: number,
     /** messages[i]'s offset as a number (internal: the runner's position arithmetic, no string parsing). */
-    readonly offsets: readonly number[],
+    readonly offsets: MessageOffsets,
   ) {}
 
   /** The messages from `offset` on, as a batch of their own (to deliver again what was not consumed). */
   from(offset: number): FetchedBatch {
-    let index = this.offsets.findIndex((o) => o >= offset);
-    if (index < 0) index = this.messages.length;
+    const index = this.offsets.indexFrom(offset);
     return new FetchedBatch(
       this.topic,
       this.partition,

@@ -25,6 +25,7 @@ import {
 } from '../../../storage/format/record-batch.js';
 import { OffsetStrings } from '../decimal-strings.js';
 import type { AbortedTransactionFilter } from './aborted-transactions.js';
+import { MessageOffsets } from './message-offsets.js';
 import { MAX_COPIED_RECORD_BYTES, type RecordCopies } from './record-copies.js';
 import type { KafkaMessage } from './types.js';
 
@@ -63,7 +64,7 @@ export class UndecodableBatchError extends Error {
 export interface DecodedChunk {
   messages: KafkaMessage[];
   /** Each message's offset as a number (the runner's arithmetic; messages carry it as a string). */
-  offsets: number[];
+  offsets: MessageOffsets;
   /** Position after the last batch decoded. */
   pos: number;
   /**
@@ -94,7 +95,7 @@ export async function decodeFetchedChunk(
   copies: RecordCopies | null = null,
 ): Promise<DecodedChunk> {
   const messages: KafkaMessage[] = [];
-  const offsets: number[] = [];
+  const offsets = new MessageOffsets();
   const stop = pos + maxBytes;
   let nextOffset = fromOffset;
   let aliases = false;
@@ -123,7 +124,7 @@ export async function decodeFetchedChunk(
         throw new UndecodableBatchError(baseOffset, error);
       }
       messages.length = decoded;
-      offsets.length = decoded;
+      offsets.truncate(decoded);
       break;
     }
     pos += header.sizeInBytes;
@@ -165,7 +166,7 @@ function readMessages(
   header: BatchHeader,
   fromOffset: number,
   out: KafkaMessage[],
-  outOffsets: number[],
+  outOffsets: MessageOffsets,
   copies: RecordCopies | null,
 ): void {
   const { baseOffset, baseTimestamp } = header;

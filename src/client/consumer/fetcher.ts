@@ -43,6 +43,11 @@
 // promoted, and were freed only by full collections). A stream ended for a seek, pause or new assignment
 // is followed by a fetch, which decides again. Not with reuseFetchBuffers: its responses of maxBytes are
 // read into pooled frames (frame-pool.ts), which smaller frames would not be.
+//
+// First fetch: a partition's first fetch after its position was set (assignment, seek) asks for at most
+// FIRST_FETCH_BYTES, the later ones for the full size: the first records then arrive after a small
+// response instead of a full one (up to maxBytes for one partition), and the runner delivers them while
+// the next, full-sized fetch is on the wire.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FetchApi, type FetchPartitionResult } from '../../protocol/apis/fetch.js';
 import { FetchPushApi, type FetchPushResponse } from '../../protocol/apis/fetch-push.js';
@@ -98,6 +103,9 @@ const IDLE_FETCH_MS = 100;
 
 /** Records of this size or more on average (they are viewed in place, never copied out): a replay is streamed. */
 const STREAMED_RECORD_BYTES = MAX_COPIED_RECORD_BYTES;
+
+/** What a partition's first fetch after its position was set asks for at most (see First fetch above). */
+const FIRST_FETCH_BYTES = 1024 * 1024;
 
 /** A replay stream's frames carry at most maxBytes / this (but at least maxBytesPerPartition). */
 const REPLAY_FRAMES = 4;
@@ -188,16 +196,21 @@ interface RequestedPartition {
   partitionMaxBytes: number;
 }
 
-/** The partitions of a fetch or a stream, marked as fetching, grouped by topic as the request lists them. */
+/**
+ * The partitions of a fetch or a stream, marked as fetching, grouped by topic as the request lists them;
+ * `firstFetches`: a partition's first fetch asks for FIRST_FETCH_BYTES at most (a fetch's, not a stream's).
+ */
 function requestedTopics(
   targets: readonly PartitionState[],
   partitionMaxBytes: number,
+  firstFetches: boolean,
 ): Array<{ name: string; partitions: RequestedPartition[] }> {
   const byTopic = new Map<string, RequestedPartition[]>();
   for (const s of targets) {
     s.fetching = true;
     const list = byTopic.get(s.topic) ?? [];
-    list.push({ partition: s.partition, fetchOffset: s.fetchOffset, partitionMaxBytes });
+    const maxBytes = firstFetches && s.firstFetch ? Math.min(FIRST_FETCH_BYTES, partitionMaxBytes) : partitionMaxBytes;
+    list.push({ partition: s.partition, fetchOffset: s.fetchOffset, partitionMaxBytes: maxBytes });
     byTopic.set(s.topic, list);
   }
   return [...byTopic].map(([name, partitions]) => ({ name, partitions }));
@@ -207,6 +220,8 @@ export class Fetcher {
   private states: PartitionState[] = [];
   private readonly loops = new Map<number, FetchLoop>();
   private running = false;
+  /** A runner wake-up is scheduled (wakeAfterMicrotasks). */
+  private wakePending = false;
   private readonly refreshRetries: RetrySchedule;
 
   constructor(private readonly options: FetcherOptions) {
@@ -461,7 +476,7 @@ export class Fetcher {
     const partitionMaxBytes = this.partitionMaxBytes(targets.length);
     const epochs = targets.map((s) => s.epoch);
     const offsets = targets.map((s) => s.fetchOffset);
-    const topics = requestedTopics(targets, partitionMaxBytes);
+    const topics = requestedTopics(targets, partitionMaxBytes, true);
     try {
       const connection = await cluster.fetchConnection(node);
       const sentAt = Date.now();
@@ -553,7 +568,7 @@ export class Fetcher {
     if (!connection.supports(FetchPushApi)) return this.fetchOnce(node, loop, targets);
     const partitionMaxBytes = this.partitionMaxBytes(targets.length);
     const epochs = targets.map((s) => s.epoch);
-    const topics = requestedTopics(targets, partitionMaxBytes);
+    const topics = requestedTopics(targets, partitionMaxBytes, false);
     let held = 0;
     for (const s of targets) held += s.bufferedBytes;
     let frameAt = Date.now();
@@ -639,7 +654,7 @@ export class Fetcher {
         const state = targets[i];
         if (state && (state.partition !== p.partition || state.topic !== t.name)) continue;
         if (!state || p.errorCode !== 0 || !this.running || state.epoch !== epochs[i]) continue;
-        this.buffer(state, p, state.fetchOffset, epochs[i]!, lease);
+        this.buffer(state, p, state.fetchOffset, epochs[i]!, lease, true);
       }
     }
     lease.settle();
@@ -658,16 +673,23 @@ export class Fetcher {
     lease: FrameLease,
   ): Promise<void> {
     if (result.errorCode !== 0) return this.onPartitionError(state, result);
-    this.buffer(state, result, fetchOffset, epoch, lease);
+    this.buffer(state, result, fetchOffset, epoch, lease, false);
   }
 
-  /** A partition's records (from fetchOffset, its position when they were asked for) into its buffer. */
+  /**
+   * A partition's records (from fetchOffset, its position when they were asked for) into its buffer, waking
+   * the runner: at once for a stream's frame (`wakeNow`), else once this turn's microtasks are done, so that
+   * the loop's next fetch goes out before the runner starts decoding (both continue from the same response:
+   * woken at once, the runner's first slice would run before the loop's continuation, and the next fetch
+   * would wait for it).
+   */
   private buffer(
     state: PartitionState,
     result: FetchPartitionResult,
     fetchOffset: number,
     epoch: number,
     lease: FrameLease,
+    wakeNow: boolean,
   ): void {
     state.highWatermark = result.highWatermark;
     const bytes = result.records[0];
@@ -675,6 +697,7 @@ export class Fetcher {
     const { end, nextOffset } = scanFetchedRecords(bytes, fetchOffset);
     state.fetchOffset = nextOffset;
     if (end === 0) return;
+    state.firstFetch = false;
     const aborted = result.abortedTransactions?.length
       ? new AbortedTransactionFilter(result.abortedTransactions)
       : null;
@@ -690,7 +713,17 @@ export class Fetcher {
       aliased: false,
     });
     state.bufferedBytes += end;
-    this.options.onData();
+    if (wakeNow) this.options.onData();
+    else this.wakeAfterMicrotasks();
+  }
+
+  private wakeAfterMicrotasks(): void {
+    if (this.wakePending) return;
+    this.wakePending = true;
+    setImmediate(() => {
+      this.wakePending = false;
+      this.options.onData();
+    });
   }
 
   private async onPartitionError(state: PartitionState, result: FetchPartitionResult): Promise<void> {

@@ -253,6 +253,7 @@ export class Consumer {
 
   /** New partition states, each at its seek, committed offset, or reset position. */
   private async positionedStates(assignment: TopicPartitions[]): Promise<Map<string, PartitionState>> {
+    this.openFetchConnections(assignment);
     const states = new Map<string, PartitionState>();
     for (const { topic, partitions } of assignment) {
       for (const partition of partitions) {
@@ -283,6 +284,25 @@ export class Consumer {
         this.commits.done([{ topic: state.topic, partition: state.partition, offset: stored }]);
     }
     return states;
+  }
+
+  /**
+   * Opens the fetch connections to the leaders of `assignment` while its positions are looked up, so that
+   * the first fetch does not wait for a connection's set-up round trips. A failure here is met again, and
+   * handled, by the fetch.
+   */
+  private openFetchConnections(assignment: TopicPartitions[]): void {
+    const leaders = new Set<number>();
+    for (const { topic, partitions } of assignment) {
+      for (const partition of partitions) {
+        try {
+          leaders.add(this.cluster.leaderOf(topic, partition));
+        } catch {
+          // no leader known yet: the fetcher refreshes the metadata and connects then
+        }
+      }
+    }
+    for (const node of leaders) this.cluster.fetchConnection(node).catch(() => {});
   }
 
   /**

@@ -58,6 +58,8 @@ export class PartitionState {
   retries: RetrySchedule | null = null;
   /** Neither fetched nor delivered before this time (ms): a retry's backoff. */
   notBefore = 0;
+  /** No fetch has returned records since the position was set: the next asks for less (fetcher.ts, First fetch). */
+  firstFetch = true;
 
   constructor(
     readonly topic: string,
@@ -71,6 +73,7 @@ export class PartitionState {
   /** Moves both positions to `offset` and drops everything buffered or in flight. */
   seek(offset: number): void {
     this.epoch++;
+    this.firstFetch = true;
     this.fetchOffset = offset;
     this.nextOffset = offset;
     this.buffered.length = 0;

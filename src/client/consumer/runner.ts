@@ -281,7 +281,7 @@ export class Runner {
     const { messages, offsets } = batch;
     for (let i = 0; i < messages.length; i++) {
       const message = messages[i]!;
-      const offset = offsets[i]!;
+      const offset = offsets.at(i);
       if (!this.running || state.epoch !== epoch) break; // stopping, or a seek moved the partition
       if (state.paused) {
         this.keep(state, batch.from(offset));
