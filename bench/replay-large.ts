@@ -5,7 +5,7 @@
 //   node --import tsx bench/replay-large.ts [--short] [--write] [--runs N] [--mib 1024] [--sizes 65536,1048576]
 //     [--defaults (SDK default fetch sizes instead of the replay benches' 8 MiB / 32 MiB)] [--check-crcs (consumer verifies CRCs)]
 //     [--reuse-buffers (the consumer's reuseFetchBuffers: responses read into reused memory)]
-//     [--consumer (the consumer in a process of its own: its CPU, page faults and peak RSS alone)]
+//     [--consumer (the consumer in a process of its own: its CPU, page faults, peak RSS and GC pauses alone)]
 //     [--max-bytes N (the consumer's maxBytes, other fetch sizes left at their defaults)]
 //     [--no-push (pushWhenCaughtUp false: plain fetches only, no FetchPush stream)]
 // SLUICE_BENCH_CLIENT_PROF=<dir> profiles the client during the replays; SLUICE_BENCH_CPU_PROF=<dir> the broker.
@@ -63,6 +63,10 @@ interface Point {
   /** --consumer: Fetch requests, and the share of the replay during which one was out. */
   fetches?: number;
   fetchBusy?: number;
+  /** --consumer: the consumer's GC pauses (ms per MiB) and its minor and major collections during the replay. */
+  clientGcMsPerMiB?: number;
+  minorGcs?: number;
+  majorGcs?: number;
   load: string;
 }
 
@@ -74,6 +78,9 @@ interface ClientFigures {
   maxRssBytes?: number;
   fetches?: number;
   fetchBusy?: number;
+  gcMs?: number;
+  minorGcs?: number;
+  majorGcs?: number;
 }
 
 /** Replays in this process (the CPU and faults of this process during the replay). */
@@ -135,6 +142,7 @@ async function replayPoint(size: number): Promise<Point> {
       clientFaultsPerMiB: c.faults / total,
       ...(c.maxRssBytes !== undefined ? { clientMaxRssMiB: c.maxRssBytes / MiB } : {}),
       ...(c.fetches !== undefined ? { fetches: c.fetches, fetchBusy: c.fetchBusy } : {}),
+      ...(c.gcMs !== undefined ? { clientGcMsPerMiB: c.gcMs / total, minorGcs: c.minorGcs, majorGcs: c.majorGcs } : {}),
       load: load(),
     };
   } finally {
@@ -153,7 +161,7 @@ for (const size of sizes) {
     const p = await replayPoint(size);
     points.push(p);
     process.stdout.write(
-      `${size / 1024} KiB × ${p.records}: ${p.mibPerSecond.toFixed(0)} MiB/s; CPU ms per MiB broker ${p.brokerCpuMsPerMiB.toFixed(2)} (main thread user ${p.brokerMainUserMsPerMiB.toFixed(2)} + system ${p.brokerMainSysMsPerMiB.toFixed(2)}, other threads ${p.brokerPoolMsPerMiB.toFixed(2)}; ${p.brokerFaultsPerMiB.toFixed(0)} faults/MiB), client ${p.clientCpuMsPerMiB.toFixed(2)} (of which system ${p.clientSysMsPerMiB.toFixed(2)}), client page faults per MiB ${p.clientFaultsPerMiB.toFixed(0)}${p.clientMaxRssMiB !== undefined ? `, consumer peak RSS ${p.clientMaxRssMiB.toFixed(0)} MiB, ${p.fetches} fetches out ${((p.fetchBusy ?? 0) * 100).toFixed(0)} % of the time` : ''} (load ${p.load})\n`,
+      `${size / 1024} KiB × ${p.records}: ${p.mibPerSecond.toFixed(0)} MiB/s; CPU ms per MiB broker ${p.brokerCpuMsPerMiB.toFixed(2)} (main thread user ${p.brokerMainUserMsPerMiB.toFixed(2)} + system ${p.brokerMainSysMsPerMiB.toFixed(2)}, other threads ${p.brokerPoolMsPerMiB.toFixed(2)}; ${p.brokerFaultsPerMiB.toFixed(0)} faults/MiB), client ${p.clientCpuMsPerMiB.toFixed(2)} (of which system ${p.clientSysMsPerMiB.toFixed(2)}), client page faults per MiB ${p.clientFaultsPerMiB.toFixed(0)}${p.clientMaxRssMiB !== undefined ? `, consumer peak RSS ${p.clientMaxRssMiB.toFixed(0)} MiB, ${p.fetches} fetches out ${((p.fetchBusy ?? 0) * 100).toFixed(0)} % of the time` : ''}${p.clientGcMsPerMiB !== undefined ? `, consumer GC pauses ${p.clientGcMsPerMiB.toFixed(2)} ms/MiB (${p.minorGcs} minor, ${p.majorGcs} major)` : ''} (load ${p.load})\n`,
     );
   }
   // The limit again after each size: the shared machine's load drifts during the run.

@@ -4,8 +4,11 @@
 // beginning (eachBatch) and answers { rate, userMs, systemMs, faults, rssBytes, maxRssBytes, fetches,
 // fetchBusy }, then exits. fetches: Fetch and FetchPush requests; fetchBusy: the share of the replay's wall
 // time during which one was out (sent, its response or the stream's final frame not yet read whole; the
-// consumer keeps at most one out per broker), from the SDK's request channel (millisecond clock).
+// consumer keeps at most one out per broker), from the SDK's request channel (millisecond clock). gcMs,
+// minorGcs, majorGcs: the collections' pauses during the replay (perf_hooks 'gc' entries; a major one's
+// incremental marking steps between its start and end are not in its entry).
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { constants, type PerformanceEntry, PerformanceObserver } from 'node:perf_hooks';
 import { REQUEST_CHANNEL } from '../../src/client/network-events.js';
 import { profiled } from './client-profile.js';
 import type { BrokerProcess } from './broker-process.js';
@@ -30,6 +33,16 @@ process.once('message', async (start: Start) => {
     fetchMs += payload.duration;
   };
   subscribe(REQUEST_CHANNEL, onRequest);
+  const gc = { ms: 0, minor: 0, major: 0 };
+  const gcObserver = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      gc.ms += entry.duration;
+      const kind = (entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind;
+      if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) gc.major++;
+      else if (kind === constants.NODE_PERFORMANCE_GC_MINOR) gc.minor++;
+    }
+  });
+  gcObserver.observe({ entryTypes: ['gc'] });
   const started = performance.now();
   const cpu0 = process.cpuUsage();
   const faults0 = process.resourceUsage().minorPageFault;
@@ -39,6 +52,8 @@ process.once('message', async (start: Start) => {
   const cpu = process.cpuUsage(cpu0);
   const wallMs = performance.now() - started;
   unsubscribe(REQUEST_CHANNEL, onRequest);
+  for (const entry of gcObserver.takeRecords()) gc.ms += entry.duration;
+  gcObserver.disconnect();
   const usage = process.resourceUsage();
   const result = {
     rate,
@@ -49,6 +64,9 @@ process.once('message', async (start: Start) => {
     maxRssBytes: usage.maxRSS * 1024,
     fetches,
     fetchBusy: fetchMs / wallMs,
+    gcMs: gc.ms,
+    minorGcs: gc.minor,
+    majorGcs: gc.major,
   };
   process.send!(result, () => process.disconnect());
 });
