@@ -68,11 +68,6 @@ const MIN_CHUNK_BYTES = 512 * 1024;
 
 export class Sender {
   #immediate: NodeJS.Immediate | null = null;
-  #drainQueued = false;
-  /** Bumped by close(): a drain queued as a microtask before it does not run. */
-  #generation = 0;
-  /** Produce requests in flight, all brokers together. */
-  #inFlight = 0;
   #timer: NodeJS.Timeout | null = null;
   #timerAt = Infinity;
   readonly #nodeInFlight = new Map<number, number>();
@@ -91,25 +86,9 @@ export class Sender {
     this.#now = options.now ?? Date.now;
   }
 
-  /**
-   * Runs a drain on the next event-loop turn (or after `delayMs`). Cheap to call repeatedly. With no request
-   * in flight the drain runs once the caller's synchronous code is done (a microtask): the sends of that
-   * code still go out together, a turn of the event loop earlier. With requests in flight, sends made
-   * meanwhile gather until the next turn (or an answer) as before.
-   */
+  /** Runs a drain on the next event-loop turn (or after `delayMs`). Cheap to call repeatedly. */
   schedule(delayMs = 0): void {
     if (delayMs <= 0) {
-      if (this.#inFlight === 0) {
-        if (this.#drainQueued) return;
-        this.#drainQueued = true;
-        const generation = this.#generation;
-        queueMicrotask(() => {
-          if (generation !== this.#generation) return;
-          this.#drainQueued = false;
-          this.drain();
-        });
-        return;
-      }
       this.#immediate ??= setImmediate(() => {
         this.#immediate = null;
         this.drain();
@@ -146,8 +125,6 @@ export class Sender {
     this.#immediate = null;
     this.#timer = null;
     this.#timerAt = Infinity;
-    this.#generation++;
-    this.#drainQueued = false;
   }
 
   drain(): void {
@@ -236,7 +213,6 @@ export class Sender {
 
   async #sendRequest(node: number, acks: number, slots: Slot[]): Promise<void> {
     this.#nodeInFlight.set(node, (this.#nodeInFlight.get(node) ?? 0) + 1);
-    this.#inFlight++;
     try {
       const connection = await this.#cluster.nodeConnection(node);
       if (acks === 0) await connection.drained(); // no responses to pace us: respect socket backpressure
@@ -249,7 +225,6 @@ export class Sender {
       for (const slot of slots) this.#onFailure(slot, err as Error);
     } finally {
       this.#nodeInFlight.set(node, this.#nodeInFlight.get(node)! - 1);
-      this.#inFlight--;
       // A drain only when something waits to be sent (an idle producer's answer costs no extra loop turn).
       if (this.#accumulator.hasPending) this.schedule();
       else this.#checkIdle();
