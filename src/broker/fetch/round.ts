@@ -254,9 +254,7 @@ export function armWake(
       if (signal.aborted) return Promise.resolve(false);
       return new Promise<boolean>((resolve) => {
         resolveWait = resolve;
-        // Whole milliseconds: Node keeps a timer list per distinct duration, so a fractional one (a push
-        // stream's idle time left) made and dropped a list and its priority-queue entry on every wait.
-        timer = setTimeout(() => resolve(false), Math.ceil(timeoutMs));
+        timer = setTimeout(() => resolve(false), timeoutMs);
         unhook = onAbort(signal, () => resolve(false));
       });
     },
