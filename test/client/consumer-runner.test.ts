@@ -381,3 +381,26 @@ describe('a start that fails past the retries restarts the consumer, as in kafka
     }
   });
 });
+
+describe('the runner between delivery slices', () => {
+  it('lets the event loop run between the slices of buffered records while handlers return at once', async () => {
+    // 600 KiB of 1 KiB records: more than two delivery slices (256 KiB of records each).
+    const values = Array.from({ length: 600 }, (_, i) => `${i}:`.padEnd(1024, 'x'));
+    await produce('slices-yield', values);
+    const consumer = await subscribed('slices-yield');
+    let delivered = 0;
+    let deliveredWhenImmediateRan = -1;
+    const all = new Promise<void>((resolve) => {
+      void consumer.run({
+        eachMessage: async () => {
+          if (delivered === 0) setImmediate(() => (deliveredWhenImmediateRan = delivered));
+          delivered++;
+          if (delivered === values.length) resolve();
+        },
+      });
+    });
+    await all;
+    expect(deliveredWhenImmediateRan).toBeGreaterThan(0);
+    expect(deliveredWhenImmediateRan).toBeLessThan(values.length);
+  });
+});

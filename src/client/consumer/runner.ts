@@ -136,6 +136,12 @@ export class Runner {
     return wakeAt;
   }
 
+  /** Whether some partition has buffered records a worker could take now (backoff aside). */
+  private anyDeliverable(): boolean {
+    for (const s of this.states) if (!s.busy && !s.paused && s.hasData) return true;
+    return false;
+  }
+
   private async work(): Promise<void> {
     while (this.running) {
       const now = Date.now();
@@ -166,8 +172,9 @@ export class Runner {
       // Let socket reads run between slices. Handlers that return at once make this loop a chain of
       // microtasks that never reaches the event loop's poll phase: the next fetch response would sit in
       // the kernel until every buffered record was delivered, and the next fetch would go out only then,
-      // so receiving and delivering alternated instead of overlapping.
-      await yieldToEventLoop();
+      // so receiving and delivering alternated instead of overlapping. With nothing left to deliver the
+      // worker waits on the signal instead, which reaches the poll phase without a turn of its own.
+      if (this.anyDeliverable()) await yieldToEventLoop();
     }
   }
 
