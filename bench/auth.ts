@@ -31,12 +31,10 @@ import { cpuSecondsOf, load } from './lib/proc.js';
 import { freePort } from './lib/processes.js';
 import { table, writeResultsSection } from './lib/results.js';
 import { median } from './lib/stats.js';
+import { numberOptions } from './lib/args.js';
 
 const args = process.argv.slice(2);
-const opt = (name: string, fallback: number) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
+const opt = numberOptions(args);
 const SECONDS = opt('seconds', 5);
 const ROUNDS = opt('rounds', 3);
 const CONCURRENCY = 8;

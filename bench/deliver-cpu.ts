@@ -12,12 +12,10 @@ import { pathToFileURL } from 'node:url';
 import { buildRecordBatchSync } from '../src/records/batch.js';
 import type { PartitionState as PartitionStateType } from '../src/client/consumer/partition-state.js';
 import type { Runner as RunnerType } from '../src/client/consumer/runner.js';
+import { textOptions } from './lib/args.js';
 
 const args = process.argv.slice(2);
-const opt = (name: string, fallback: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1]! : fallback;
-};
+const opt = textOptions(args);
 const mode = opt('mode', 'eachBatch');
 const records = Number(opt('records', '2000000'));
 const root = resolve(opt('checkout', '.'));

@@ -9,12 +9,10 @@ import { PendingSend } from '../src/client/producer/pending-send.js';
 import { BatchBuilder } from '../src/records/batch-builder.js';
 import { CompressionCodec } from '../storage/format/record-batch.js';
 import { median } from './lib/stats.js';
+import { numberOptions } from './lib/args.js';
 
 const args = process.argv.slice(2);
-const opt = (name: string, fallback: number) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
+const opt = numberOptions(args);
 const size = opt('size', 100);
 const records = opt('records', 2_000_000);
 const perSend = opt('per-send', 1000);

@@ -20,12 +20,10 @@ import { describeCommit, describeMachine, today } from './lib/machine.js';
 import { writeResultsSection, table } from './lib/results.js';
 import { median } from './lib/stats.js';
 import { createTopic, produce, replay } from './lib/workloads.js';
+import { numberOptions } from './lib/args.js';
 
 const args = process.argv.slice(2);
-const opt = (name: string, fallback: number) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
+const opt = numberOptions(args);
 const onlyAt = args.indexOf('--only');
 const only = new Set(onlyAt >= 0 ? args[onlyAt + 1]!.split(',') : ['metrics', 'rest']);
 const runs = opt('runs', 5);

@@ -21,12 +21,10 @@ import { loadavg } from 'node:os';
 import { describeCommit, describeMachine, today } from './lib/machine.js';
 import { table, writeResultsSection } from './lib/results.js';
 import { median } from './lib/stats.js';
+import { numberOptions } from './lib/args.js';
 
 const args = process.argv.slice(2);
-const opt = (name: string, fallback: number) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
+const opt = numberOptions(args);
 const OPS = opt('ops', 20_000);
 const RUNS = opt('runs', 7);
 

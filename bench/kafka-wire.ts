@@ -16,12 +16,10 @@ import { ensureDebianPackage, freePort } from './lib/processes.js';
 import { table, writeResultsSection } from './lib/results.js';
 import { median } from './lib/stats.js';
 import { createTopic, produce, REPLAY_FETCH, replay } from './lib/workloads.js';
+import { numberOptions } from './lib/args.js';
 
 const args = process.argv.slice(2);
-const opt = (name: string, fallback: number) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
+const opt = numberOptions(args);
 const RECORDS = opt('records', 1_000_000);
 const PAIRS = opt('pairs', 3);
 const SIZE = 100;

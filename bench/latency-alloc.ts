@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Sluice } from '../src/client/index.js';
 import { sendPaced } from './lib/latency-pattern.js';
+import { numberOptions } from './lib/args.js';
 
 interface ProfileNode {
   callFrame: { functionName: string; url: string; lineNumber: number };
@@ -26,8 +27,7 @@ interface ProfileNode {
 }
 
 const args = process.argv.slice(2);
-const opt = (name: string, fallback: number) =>
-  args.includes(`--${name}`) ? Number(args[args.indexOf(`--${name}`) + 1]) : fallback;
+const opt = numberOptions(args);
 const interval = opt('interval', 512);
 const live = process.argv.includes('--live') || process.env.LATENCY_ALLOC_LIVE === '1';
 const survivors = process.argv.includes('--survivors') || process.env.LATENCY_ALLOC_SURVIVORS === '1';

@@ -17,12 +17,10 @@ import type { Trace } from './lib/latency-trace-hooks.js';
 import { freePort, stopProcess, waitForPort } from './lib/processes.js';
 import { percentileSorted } from './lib/stats.js';
 import { latency } from './lib/workloads.js';
+import { numberOptions } from './lib/args.js';
 
 const args = process.argv.slice(2);
-const opt = (name: string, fallback: number) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
+const opt = numberOptions(args);
 const jsonOut = args.includes('--json') ? args[args.indexOf('--json') + 1] : undefined;
 
 const dataDir = mkdtempSync(join(tmpdir(), 'sluice-trace-'));

@@ -16,12 +16,10 @@ import { startBrokerProcess } from './lib/broker-process.js';
 import { cpuSecondsOf, load, rssMiB } from './lib/proc.js';
 import { median } from './lib/stats.js';
 import { createTopic, produce } from './lib/workloads.js';
+import { numberOptions } from './lib/args.js';
 
 const args = process.argv.slice(2);
-const opt = (name: string, fallback: number) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
+const opt = numberOptions(args);
 const consumers = opt('consumers', 1000);
 const workers = Math.min(consumers, opt('workers', 4));
 const seconds = opt('seconds', 60);

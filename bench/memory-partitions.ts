@@ -6,12 +6,10 @@ import { rmSync } from 'node:fs';
 import { startBrokerProcess } from './lib/broker-process.js';
 import { load, rssMiB } from './lib/proc.js';
 import { client, createTopic } from './lib/workloads.js';
+import { numberOptions } from './lib/args.js';
 
 const args = process.argv.slice(2);
-const opt = (name: string, fallback: number) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
+const opt = numberOptions(args);
 const partitions = opt('partitions', 10_000);
 const topics = opt('topics', 2);
 const perTopic = Math.ceil(partitions / topics);

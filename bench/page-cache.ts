@@ -10,12 +10,10 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { load } from './lib/proc.js';
 import { median } from './lib/stats.js';
+import { numberOptions } from './lib/args.js';
 
 const args = process.argv.slice(2);
-const opt = (name: string, fallback: number): number => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
+const opt = numberOptions(args);
 const total = opt('mib', 256) * 2 ** 20;
 const chunk = Buffer.alloc(opt('write-kib', 600) * 1024, 0x5a);
 const runs = opt('runs', 3);

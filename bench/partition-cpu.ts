@@ -8,12 +8,10 @@
 import { PartitionLog, PowerCutDisk, DEFAULT_PARTITION_CONFIG } from '../storage/index.js';
 import { makeBatch } from '../test/storage/helpers.js';
 import { median } from './lib/stats.js';
+import { numberOptions } from './lib/args.js';
 
 const args = process.argv.slice(2);
-const opt = (name: string, fallback: number) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
+const opt = numberOptions(args);
 const BATCHES = opt('batches', 100_000);
 const RUNS = opt('runs', 3);
 const READ_PASSES = opt('read-passes', 5);

@@ -7,10 +7,10 @@ import { loadavg } from 'node:os';
 import { startBrokerProcess } from './lib/broker-process.js';
 import { median, summarizeLatencies } from './lib/stats.js';
 import { client, createTopic } from './lib/workloads.js';
+import { numberOptions } from './lib/args.js';
 
 const args = process.argv.slice(2);
-const opt = (name: string, fallback: number) =>
-  args.includes(`--${name}`) ? Number(args[args.indexOf(`--${name}`) + 1]) : fallback;
+const opt = numberOptions(args);
 const cpuOf = (pid: number) => {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return (Number(f[11]) + Number(f[12])) * 10; // ms

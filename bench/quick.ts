@@ -30,13 +30,11 @@ import { threadCpuOf, type ThreadCpu } from './lib/proc.js';
 import { median } from './lib/stats.js';
 import { latencyFloor } from './lib/latency-floor.js';
 import { createTopic, latency, produce, replay, REPLAY_FETCH, type LatencyRun } from './lib/workloads.js';
+import { numberOptions } from './lib/args.js';
 
 const args = process.argv.slice(2);
 const workload = args[0] ?? 'produce';
-const opt = (name: string, fallback: number) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
+const opt = numberOptions(args);
 const size = opt('size', 100);
 const runs = opt('runs', 3);
 const records = opt(

@@ -20,12 +20,10 @@ import { table, writeResultsSection } from './lib/results.js';
 import { median } from './lib/stats.js';
 import { createTopic, produce, replay, REPLAY_FETCH } from './lib/workloads.js';
 import { measureLoopback } from './loopback.js';
+import { textOptions } from './lib/args.js';
 
 const args = process.argv.slice(2);
-const opt = (name: string, fallback: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1]! : fallback;
-};
+const opt = textOptions(args);
 const short = args.includes('--short');
 const write = args.includes('--write');
 const runs = Number(opt('runs', short ? '1' : '3'));

@@ -11,12 +11,10 @@ import { produce, REPLAY_FETCH, replay } from './lib/workloads.js';
 import { benchIoredis, benchNatsJs } from './peers/libraries.js';
 import { benchNats } from './peers/nats.js';
 import { benchRedis } from './peers/redis.js';
+import { numberOptions } from './lib/args.js';
 
 const args = process.argv.slice(2);
-const opt = (name: string, fallback: number) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
+const opt = numberOptions(args);
 const records = opt('records', 1_000_000);
 const rounds = opt('rounds', 3);
 const m = (n: number) => `${(n / 1e6).toFixed(3)} M/s`;

@@ -10,12 +10,10 @@ import { startBrokerProcess } from './lib/broker-process.js';
 import { cpuSecondsOf } from './lib/proc.js';
 import { produce, REPLAY_FETCH } from './lib/workloads.js';
 import { sdk } from './lib/sdk.js';
+import { numberOptions } from './lib/args.js';
 
 const args = process.argv.slice(2);
-const opt = (name: string, fallback: number) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
+const opt = numberOptions(args);
 const records = opt('records', 1_000_000);
 const rounds = opt('rounds', 3);
 const sliceMs = opt('slice', 10);

@@ -18,11 +18,11 @@ import { type BrokerProcess, startBrokerProcess } from './lib/broker-process.js'
 import { cpuSecondsOf, load, rssMiB } from './lib/proc.js';
 import { median } from './lib/stats.js';
 import { produce } from './lib/workloads.js';
+import { numberOptions } from './lib/args.js';
 
 const [mode, dir] = process.argv.slice(2);
 const args = process.argv.slice(4);
-const opt = (name: string, fallback: number) =>
-  args.includes(`--${name}`) ? Number(args[args.indexOf(`--${name}`) + 1]) : fallback;
+const opt = numberOptions(args);
 const text = (name: string, at = 1) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + at] : undefined);
 if (!dir || (mode !== 'prepare' && mode !== 'start'))
   throw new Error(

@@ -12,12 +12,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBrokerProcess } from './lib/broker-process.js';
 import { createTopic, produce } from './lib/workloads.js';
+import { numberOptions } from './lib/args.js';
 
 const args = process.argv.slice(2);
-const opt = (name: string, fallback: number) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
+const opt = numberOptions(args);
 const acls = opt('acls', 0);
 const quota = opt('quota', 0) === 1;
 const records = opt('records', 300_000);

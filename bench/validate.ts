@@ -12,12 +12,10 @@ import { validateProducedBatches, type BatchPolicy } from '../src/records/batch-
 import { computeBatchCrc } from '../storage/format/record-batch.js';
 import { PartitionLog } from '../storage/index.js';
 import { median } from './lib/stats.js';
+import { textOptions } from './lib/args.js';
 
 const args = process.argv.slice(2);
-const opt = (name: string, fallback: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1]! : fallback;
-};
+const opt = textOptions(args);
 const size = Number(opt('size', '100'));
 const records = Number(opt('records', '2000000'));
 const runs = Number(opt('runs', '5'));

@@ -18,12 +18,10 @@ import { cpuSecondsOf, rssMiB, sampleRss, stealMeter } from './lib/proc.js';
 import { freePort } from './lib/processes.js';
 import { writeResultsSection, table } from './lib/results.js';
 import { percentileSorted } from './lib/stats.js';
+import { textOptions } from './lib/args.js';
 
 const args = process.argv.slice(2);
-const opt = (name: string, fallback: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1]! : fallback;
-};
+const opt = textOptions(args);
 const clients = Number(opt('clients', '1000'));
 const nativeClients = Number(opt('native-clients', String(clients)));
 const rates = opt('rates', '10,100').split(',').map(Number);
