@@ -678,10 +678,10 @@ export class Fetcher {
 
   /**
    * A partition's records (from fetchOffset, its position when they were asked for) into its buffer, waking
-   * the runner: at once for a stream's frame (`wakeNow`), else once this turn's microtasks are done, so that
-   * the loop's next fetch goes out before the runner starts decoding (both continue from the same response:
-   * woken at once, the runner's first slice would run before the loop's continuation, and the next fetch
-   * would wait for it).
+   * the runner at once, except after a fetch that was the partition's first (see First fetch above): then
+   * once this turn's microtasks are done, so that the loop's next, full-sized fetch goes out before the
+   * runner starts decoding (both continue from the same response: woken at once, the runner's first slice,
+   * decoded by code not yet compiled, would run before the loop's continuation and the fetch would wait).
    */
   private buffer(
     state: PartitionState,
@@ -697,6 +697,7 @@ export class Fetcher {
     const { end, nextOffset } = scanFetchedRecords(bytes, fetchOffset);
     state.fetchOffset = nextOffset;
     if (end === 0) return;
+    const first = state.firstFetch && !wakeNow;
     state.firstFetch = false;
     const aborted = result.abortedTransactions?.length
       ? new AbortedTransactionFilter(result.abortedTransactions)
@@ -713,8 +714,8 @@ export class Fetcher {
       aliased: false,
     });
     state.bufferedBytes += end;
-    if (wakeNow) this.options.onData();
-    else this.wakeAfterMicrotasks();
+    if (first) this.wakeAfterMicrotasks();
+    else this.options.onData();
   }
 
   private wakeAfterMicrotasks(): void {
