@@ -49,7 +49,10 @@ export class MessageOffsets {
   /** The offsets from index `start` on. */
   slice(start: number): MessageOffsets {
     const out = new MessageOffsets();
-    for (let i = start; i < this.length; i++) out.push(this.at(i));
+    if (this.list === null) {
+      out.first = this.first + start;
+      out.count = Math.max(0, this.count - start);
+    } else for (let i = start; i < this.list.length; i++) out.push(this.list[i]!);
     return out;
   }
 
