@@ -225,9 +225,7 @@ export class Sender {
       for (const slot of slots) this.#onFailure(slot, err as Error);
     } finally {
       this.#nodeInFlight.set(node, this.#nodeInFlight.get(node)! - 1);
-      // A drain only when something waits to be sent (an idle producer's answer costs no extra loop turn).
-      if (this.#accumulator.hasPending) this.schedule();
-      else this.#checkIdle();
+      this.schedule();
     }
   }
 
