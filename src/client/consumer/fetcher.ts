@@ -220,7 +220,7 @@ export class Fetcher {
   private states: PartitionState[] = [];
   private readonly loops = new Map<number, FetchLoop>();
   private running = false;
-  /** A runner wake-up is scheduled (wakeAfterMicrotasks). */
+  /** A runner wake-up is scheduled (wakeAfterThisTurn). */
   private wakePending = false;
   private readonly refreshRetries: RetrySchedule;
 
@@ -679,7 +679,7 @@ export class Fetcher {
   /**
    * A partition's records (from fetchOffset, its position when they were asked for) into its buffer, waking
    * the runner at once, except after a fetch that was the partition's first (see First fetch above): then
-   * once this turn's microtasks are done, so that the loop's next, full-sized fetch goes out before the
+   * after this event-loop turn (setImmediate), so that the loop's next, full-sized fetch goes out before the
    * runner starts decoding (both continue from the same response: woken at once, the runner's first slice,
    * decoded by code not yet compiled, would run before the loop's continuation and the fetch would wait).
    */
@@ -714,11 +714,11 @@ export class Fetcher {
       aliased: false,
     });
     state.bufferedBytes += end;
-    if (first) this.wakeAfterMicrotasks();
+    if (first) this.wakeAfterThisTurn();
     else this.options.onData();
   }
 
-  private wakeAfterMicrotasks(): void {
+  private wakeAfterThisTurn(): void {
     if (this.wakePending) return;
     this.wakePending = true;
     setImmediate(() => {
