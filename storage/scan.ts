@@ -48,12 +48,15 @@ class FileWindow {
     return pos >= this.start && pos + n <= this.start + this.length;
   }
 
-  /** Loads `n` bytes at `pos` (fewer at EOF). */
-  async load(pos: number, n: number): Promise<void> {
+  /**
+   * Loads `n` bytes at `pos` (fewer at EOF) into a buffer of at least `capacity` bytes: reads of one size
+   * limit take buffers of one pool size class whatever length each read turns out to need.
+   */
+  async load(pos: number, n: number, capacity = n): Promise<void> {
     if (this.buf.length < n) {
       if (this.pool) {
         this.dispose(); // no view of the smaller buffer is kept across loads
-        this.buf = this.pool.acquire(n);
+        this.buf = this.pool.acquire(Math.max(n, capacity));
         this.fromPool = true;
       } else {
         this.buf = Buffer.allocUnsafe(n);

@@ -363,9 +363,9 @@ export class Segment {
 
   /**
    * Whole batches from the one holding `offset`: up to maxBytes, at least one, only batches whose last
-   * offset is below maxOffset. One positional read of about maxBytes + indexIntervalBytes from the index
-   * entry; the result is a view of that read buffer (no copy). With a pool, the read buffer comes from it:
-   * returned to it here unless the result is a view of it (then the result's lease).
+   * offset is below maxOffset. One positional read from the index entry, ending on a batch edge where the
+   * index knows one (windowBytes); the result is a view of that read buffer (no copy). With a pool, the read
+   * buffer comes from it: returned to it here unless the result is a view of it (then the result's lease).
    */
   async read(
     offset: number,
@@ -395,7 +395,8 @@ export class Segment {
     let first = true;
     for (;;) {
       if (pos + LOOKUP_HEADER_BYTES > end) return none;
-      if (!win.has(pos, LOOKUP_HEADER_BYTES)) await win.load(pos, Math.min(span, end - pos));
+      if (!win.has(pos, LOOKUP_HEADER_BYTES))
+        await win.load(pos, this.windowBytes(pos, maxBytes, end), Math.min(span, end - pos));
       if (!win.has(pos, LOOKUP_HEADER_BYTES)) return none;
       const h = headerInfo(win.view(), pos - win.start, pos);
       if (h.size < BATCH_HEADER_SIZE || (first && notAt(h.baseOffset, expected))) return INDEX_MISMATCH;
@@ -404,6 +405,25 @@ export class Segment {
       pos += h.size;
     }
     return this.collect(win, pos, end, maxBytes, maxOffset, offset);
+  }
+
+  /**
+   * Bytes a read window at `pos` loads: up to the furthest batch edge known without reading (an offset
+   * index entry, or the segment's end) within maxBytes of `pos`. Every batch before that edge fits the read,
+   * so none is read only to be dropped and read again by the next read (the next read starts at that edge).
+   * A batch found there is whole unless the index lies, which collect() meets as a batch running past the
+   * window. The window misses at most the batches that start less than an index interval (plus the walk
+   * from the index entry to the batch holding the offset) before maxBytes; fewer bytes in the read, never
+   * more. Without such an edge (a first batch larger than maxBytes, no index entry there): maxBytes plus an
+   * index interval and a header, enough for a read starting anywhere in an index interval.
+   */
+  private windowBytes(pos: number, maxBytes: number, end: number): number {
+    const limit = pos + maxBytes;
+    if (end <= limit) return end - pos;
+    const k = this.offsetIndex.floorByPosition(limit);
+    const edge = k < 0 ? -1 : this.offsetIndex.positionAt(k);
+    if (edge >= pos + LOOKUP_HEADER_BYTES) return edge - pos;
+    return Math.min(maxBytes + this.indexIntervalBytes + BATCH_HEADER_SIZE, end - pos);
   }
 
   /**

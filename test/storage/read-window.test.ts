@@ -1,0 +1,136 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { join } from 'node:path';
+import { PartitionLog, ReadBufferPool, nodeFs } from '../../storage/index.js';
+import type { StorageFileHandle, StorageFs } from '../../storage/index.js';
+import { config, decodeBatches, makeBatch, readAll, withTempDir } from './helpers.js';
+import type { ReadBatch } from './helpers.js';
+
+/** A real fs that counts the bytes read from segment (.log) files. */
+function countingFs(): { fs: StorageFs; logBytesRead: () => number } {
+  let read = 0;
+  const fs: StorageFs = {
+    ...nodeFs,
+    async open(path, mode) {
+      const fh = await nodeFs.open(path, mode);
+      if (!path.endsWith('.log')) return fh;
+      const counted: StorageFileHandle = Object.create(fh) as StorageFileHandle;
+      return Object.assign(counted, {
+        read: async (buffer: Buffer, offset: number, length: number, position: number) => {
+          const n = await fh.read(buffer, offset, length, position);
+          read += n;
+          return n;
+        },
+      });
+    },
+  };
+  return { fs, logBytesRead: () => read };
+}
+
+const openLog = (dir: string, fs: StorageFs, overrides = {}) =>
+  PartitionLog.open({
+    dir: join(dir, 'replay-0'),
+    topic: 'replay',
+    partition: 0,
+    config: config(overrides),
+    tailCacheBytes: 0,
+    fs,
+  });
+
+/** Reads from the log start to the end as a replay stream does: each read from where the last one ended. */
+async function replay(log: PartitionLog, maxBytes: number, pool: ReadBufferPool, maxOffset = log.logEndOffset) {
+  const frames: ReadBatch[][] = [];
+  const leaseSizes = new Set<number>();
+  let offset = log.logStartOffset;
+  while (offset < maxOffset) {
+    const r = await log.read(offset, { maxBytes, maxOffset, pool });
+    if (r.bytes === 0) break;
+    const batches = decodeBatches(Buffer.concat(r.chunks));
+    frames.push(batches);
+    expect(r.nextOffset).toBe(batches.at(-1)!.lastOffset + 1);
+    if (batches.length > 1) expect(r.bytes).toBeLessThanOrEqual(maxBytes);
+    if (r.lease) {
+      leaseSizes.add(r.lease.length);
+      pool.release(r.lease);
+    }
+    offset = r.nextOffset;
+  }
+  return { frames, leaseSizes };
+}
+
+describe('segment reads end on a batch edge the offset index knows', () => {
+  it('reads each byte of a replay of large batches from the file once', async () => {
+    await withTempDir(async (dir) => {
+      const { fs, logBytesRead } = countingFs();
+      const log = await openLog(dir, fs, { segmentBytes: 1 << 30 });
+      // 20 KiB batches (each gets an index entry) against 50 KiB reads: 2 batches a read, and the third
+      // straddles the limit. A window of maxBytes + the index interval read it and dropped it.
+      for (let i = 0; i < 40; i++) await log.append(makeBatch({ records: 4, payloadBytes: 20 * 1024, tag: i }));
+      const before = logBytesRead();
+      const pool = new ReadBufferPool(1 << 20);
+      const { frames, leaseSizes } = await replay(log, 50 * 1024, pool);
+      expect(frames.map((f) => f.length)).toEqual(Array.from({ length: 20 }, () => 2));
+      expect(frames.flat().map((b) => b.baseOffset)).toEqual(Array.from({ length: 40 }, (_, i) => i * 4));
+      expect(logBytesRead() - before).toBe(40 * (61 + 20 * 1024));
+      // Reads of one size limit take buffers of one pool size class, whatever each read's length.
+      expect(leaseSizes.size).toBe(1);
+      await log.close();
+    });
+  });
+
+  it('still returns a first batch larger than maxBytes whole, and the batches after it', async () => {
+    await withTempDir(async (dir) => {
+      const { fs } = countingFs();
+      const log = await openLog(dir, fs);
+      const sizes = [30_000, 200_000, 30_000, 30_000, 90_000, 100, 100, 100, 70_000];
+      for (const [i, payloadBytes] of sizes.entries()) await log.append(makeBatch({ payloadBytes, tag: i }));
+      const { frames } = await replay(log, 64 * 1024, new ReadBufferPool(1 << 20));
+      expect(frames.map((f) => f.map((b) => b.payload.length))).toEqual([
+        [30_000],
+        [200_000],
+        [30_000, 30_000],
+        [90_000],
+        [100, 100, 100],
+        [70_000],
+      ]);
+      await log.close();
+    });
+  });
+
+  it('bounds a read by the high watermark inside a window that ends on a batch edge', async () => {
+    await withTempDir(async (dir) => {
+      const { fs } = countingFs();
+      const log = await openLog(dir, fs);
+      for (let i = 0; i < 10; i++) await log.append(makeBatch({ records: 2, payloadBytes: 10_000, tag: i }));
+      const { frames } = await replay(log, 45_000, new ReadBufferPool(1 << 20), 7);
+      expect(frames.map((f) => f.map((b) => b.baseOffset))).toEqual([[0, 2, 4]]);
+      await log.close();
+    });
+  });
+
+  it('returns every batch once, in order, over segment rolls and any batch sizes (property)', async () => {
+    await withTempDir(async (dir) => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.integer({ min: 0, max: 12_000 }), { minLength: 1, maxLength: 60 }),
+          fc.integer({ min: 1, max: 30_000 }),
+          fc.integer({ min: 1, max: 5_000 }),
+          fc.integer({ min: 20_000, max: 120_000 }),
+          async (payloads, maxBytes, indexIntervalBytes, segmentBytes) => {
+            const { fs } = countingFs();
+            const sub = join(dir, `p${Math.random().toString(36).slice(2)}`);
+            const log = await openLog(sub, fs, { indexIntervalBytes, segmentBytes });
+            for (const [i, payloadBytes] of payloads.entries())
+              await log.append(makeBatch({ records: 1 + (i % 3), payloadBytes, tag: i }));
+            const all = await readAll(log);
+            const { frames } = await replay(log, maxBytes, new ReadBufferPool(1 << 20));
+            expect(frames.flat()).toEqual(all);
+            expect(all).toHaveLength(payloads.length);
+            await log.close();
+          },
+        ),
+        { numRuns: 40 },
+      );
+    });
+  });
+});
