@@ -51,6 +51,8 @@ interface Point {
   /** The broker's other threads (libuv's pool: the preads of segment bytes), ms per MiB. */
   brokerPoolMsPerMiB: number;
   brokerFaultsPerMiB: number;
+  /** Bytes the broker's read syscalls returned (its preads of segment files, mostly), per byte replayed. */
+  brokerReadPerByte: number;
   clientCpuMsPerMiB: number;
   /** Of which in the kernel (socket reads, page faults). */
   clientSysMsPerMiB: number;
@@ -104,6 +106,11 @@ function replayInChild(address: string, records: number, size: number): Promise<
   });
 }
 
+/** Bytes a process's read syscalls returned so far (files and sockets), from /proc/<pid>/io. */
+function readCharsOf(pid: number): number {
+  return Number(/^rchar: (\d+)$/m.exec(readFileSync(`/proc/${pid}/io`, 'utf8'))![1]);
+}
+
 /** A process's minor page faults so far, from /proc/<pid>/stat. */
 function minorFaultsOf(pid: number): number {
   return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[7]);
@@ -120,6 +127,7 @@ async function replayPoint(size: number): Promise<Point> {
     const broker0 = cpuSecondsOf(pid);
     const threads0 = threadCpuOf(pid);
     const brokerFaults0 = minorFaultsOf(pid);
+    const brokerRead0 = readCharsOf(pid);
     const c: ClientFigures = ownProcess
       ? await replayInChild(broker.address, records, size)
       : await replayHere(broker, records, size);
@@ -135,6 +143,7 @@ async function replayPoint(size: number): Promise<Point> {
       brokerPoolMsPerMiB:
         ((threads.othersUser + threads.othersSystem - threads0.othersUser - threads0.othersSystem) * 1000) / total,
       brokerFaultsPerMiB: (minorFaultsOf(pid) - brokerFaults0) / total,
+      brokerReadPerByte: (readCharsOf(pid) - brokerRead0) / (records * size),
       clientCpuMsPerMiB: (c.userMs + c.systemMs) / total,
       clientSysMsPerMiB: c.systemMs / total,
       clientFaultsPerMiB: c.faults / total,
@@ -159,7 +168,7 @@ for (const size of sizes) {
     const p = await replayPoint(size);
     points.push(p);
     process.stdout.write(
-      `${size / 1024} KiB × ${p.records}: ${p.mibPerSecond.toFixed(0)} MiB/s; CPU ms per MiB broker ${p.brokerCpuMsPerMiB.toFixed(2)} (main thread user ${p.brokerMainUserMsPerMiB.toFixed(2)} + system ${p.brokerMainSysMsPerMiB.toFixed(2)}, other threads ${p.brokerPoolMsPerMiB.toFixed(2)}; ${p.brokerFaultsPerMiB.toFixed(0)} faults/MiB), client ${p.clientCpuMsPerMiB.toFixed(2)} (of which system ${p.clientSysMsPerMiB.toFixed(2)}), client page faults per MiB ${p.clientFaultsPerMiB.toFixed(0)}${p.clientMaxRssMiB !== undefined ? `, consumer peak RSS ${p.clientMaxRssMiB.toFixed(0)} MiB, ${p.fetches} fetches out ${((p.fetchBusy ?? 0) * 100).toFixed(0)} % of the time` : ''}${p.clientGcMsPerMiB !== undefined ? `, consumer GC pauses ${p.clientGcMsPerMiB.toFixed(2)} ms/MiB (${p.minorGcs} minor, ${p.majorGcs} major)` : ''} (load ${p.load})\n`,
+      `${size / 1024} KiB × ${p.records}: ${p.mibPerSecond.toFixed(0)} MiB/s; CPU ms per MiB broker ${p.brokerCpuMsPerMiB.toFixed(2)} (main thread user ${p.brokerMainUserMsPerMiB.toFixed(2)} + system ${p.brokerMainSysMsPerMiB.toFixed(2)}, other threads ${p.brokerPoolMsPerMiB.toFixed(2)}; ${p.brokerFaultsPerMiB.toFixed(0)} faults/MiB; read ${p.brokerReadPerByte.toFixed(2)} bytes per byte), client ${p.clientCpuMsPerMiB.toFixed(2)} (of which system ${p.clientSysMsPerMiB.toFixed(2)}), client page faults per MiB ${p.clientFaultsPerMiB.toFixed(0)}${p.clientMaxRssMiB !== undefined ? `, consumer peak RSS ${p.clientMaxRssMiB.toFixed(0)} MiB, ${p.fetches} fetches out ${((p.fetchBusy ?? 0) * 100).toFixed(0)} % of the time` : ''}${p.clientGcMsPerMiB !== undefined ? `, consumer GC pauses ${p.clientGcMsPerMiB.toFixed(2)} ms/MiB (${p.minorGcs} minor, ${p.majorGcs} major)` : ''} (load ${p.load})\n`,
     );
   }
   // The limit again after each size: the shared machine's load drifts during the run.
