@@ -395,8 +395,13 @@ export class Segment {
     let first = true;
     for (;;) {
       if (pos + LOOKUP_HEADER_BYTES > end) return none;
-      if (!win.has(pos, LOOKUP_HEADER_BYTES))
-        await win.load(pos, this.windowBytes(pos, maxBytes, end), Math.min(span, end - pos));
+      if (!win.has(pos, LOOKUP_HEADER_BYTES)) {
+        const full = Math.min(span, end - pos);
+        // The window starts at the first batch to return: the index entry is that batch's, or the file's first
+        // batch is (its last offset is at or past the segment's base offset).
+        const atBatch = first && (expected === offset || (position === 0 && offset === this.baseOffset));
+        await win.load(pos, this.windowBytes(pos, maxBytes, full, end, atBatch), full);
+      }
       if (!win.has(pos, LOOKUP_HEADER_BYTES)) return none;
       const h = headerInfo(win.view(), pos - win.start, pos);
       if (h.size < BATCH_HEADER_SIZE || (first && notAt(h.baseOffset, expected))) return INDEX_MISMATCH;
@@ -411,19 +416,20 @@ export class Segment {
    * Bytes a read window at `pos` loads: up to the furthest batch edge known without reading (an offset
    * index entry, or the segment's end) within maxBytes of `pos`. Every batch before that edge fits the read,
    * so none is read only to be dropped and read again by the next read (the next read starts at that edge).
-   * A batch found there is whole unless the index lies, which collect() meets as a batch running past the
-   * window. The window misses at most the batches that start less than an index interval (plus the walk
-   * from the index entry to the batch holding the offset) before maxBytes; fewer bytes in the read, never
-   * more. Without such an edge (a first batch larger than maxBytes, no index entry there): maxBytes plus an
-   * index interval and a header, enough for a read starting anywhere in an index interval.
+   * The window misses at most the batches that start less than an index interval (plus the walk from the
+   * index entry to the batch holding the offset) before maxBytes: fewer bytes in the read, never more.
+   * With no edge within maxBytes (the first batch alone exceeds it), up to the next edge: the first batch
+   * whole, when that is at most `span` (enough for a read starting anywhere in an index interval) or the
+   * window starts at the batch holding the offset (`atBatch`); else `span`. A batch found at an edge is
+   * whole unless the index lies, which collect() meets as a batch running past the window.
    */
-  private windowBytes(pos: number, maxBytes: number, end: number): number {
-    const limit = pos + maxBytes;
-    if (end <= limit) return end - pos;
-    const k = this.offsetIndex.floorByPosition(limit);
-    const edge = k < 0 ? -1 : this.offsetIndex.positionAt(k);
-    if (edge >= pos + LOOKUP_HEADER_BYTES) return edge - pos;
-    return Math.min(maxBytes + this.indexIntervalBytes + BATCH_HEADER_SIZE, end - pos);
+  private windowBytes(pos: number, maxBytes: number, span: number, end: number, atBatch: boolean): number {
+    if (end <= pos + maxBytes) return end - pos;
+    const index = this.offsetIndex;
+    const k = index.floorByPosition(pos + maxBytes);
+    if (k >= 0 && index.positionAt(k) >= pos + LOOKUP_HEADER_BYTES) return index.positionAt(k) - pos;
+    const next = k + 1 < index.length ? index.positionAt(k + 1) : end;
+    return next - pos <= span || atBatch ? next - pos : span;
   }
 
   /**

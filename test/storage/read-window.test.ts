@@ -97,6 +97,25 @@ describe('segment reads end on a batch edge the offset index knows', () => {
     });
   });
 
+  it('reads a first batch larger than maxBytes once, into a pool buffer', async () => {
+    await withTempDir(async (dir) => {
+      const { fs, logBytesRead } = countingFs();
+      const log = await openLog(dir, fs);
+      for (let i = 0; i < 6; i++) await log.append(makeBatch({ payloadBytes: 200_000, tag: i }));
+      const before = logBytesRead();
+      const pool = new ReadBufferPool(1 << 20);
+      let leases = 0;
+      for (let offset = 0; offset < 6; offset++) {
+        const r = await log.read(offset, { maxBytes: 64 * 1024, pool });
+        expect(decodeBatches(Buffer.concat(r.chunks)).map((b) => b.baseOffset)).toEqual([offset]);
+        if (r.lease) leases++;
+      }
+      expect(logBytesRead() - before).toBe(6 * 200_061);
+      expect(leases).toBe(6);
+      await log.close();
+    });
+  });
+
   it('bounds a read by the high watermark inside a window that ends on a batch edge', async () => {
     await withTempDir(async (dir) => {
       const { fs } = countingFs();
