@@ -12,6 +12,7 @@ import {
   type FetchPushResponse,
 } from '../../src/protocol/index.js';
 import { decodeRecordBatches } from '../../src/records/index.js';
+import { nodeFs, type StorageFileHandle, type StorageFs } from '../../storage/index.js';
 import {
   batchOf,
   createTopic,
@@ -91,6 +92,33 @@ function recordBytes(frame: FetchPushResponse): number {
   return n;
 }
 
+/** The whole log of topic `t`, partition 0, as one plain Fetch returns it. */
+async function recordsBytesOf(client: WireClient): Promise<Buffer> {
+  const fetched = await fetchPartition(client, 't', 0, 0, { maxBytes: 64 * 1024 * 1024 });
+  return Buffer.concat(fetched.records);
+}
+
+/** A real fs that counts the bytes read from segment (.log) files. */
+function countingFs(): { fs: StorageFs; logBytesRead: () => number } {
+  let read = 0;
+  const fs: StorageFs = {
+    ...nodeFs,
+    async open(path, mode) {
+      const fh = await nodeFs.open(path, mode);
+      if (!path.endsWith('.log')) return fh;
+      const counted: StorageFileHandle = Object.create(fh) as StorageFileHandle;
+      return Object.assign(counted, {
+        read: async (buffer: Buffer, offset: number, length: number, position: number) => {
+          const n = await fh.read(buffer, offset, length, position);
+          read += n;
+          return n;
+        },
+      });
+    },
+  };
+  return { fs, logBytesRead: () => read };
+}
+
 describe('FetchPush', () => {
   it('pushes each append as a frame of its own, in order, without a request per frame', async () => {
     broker = await startBroker();
@@ -143,6 +171,31 @@ describe('FetchPush', () => {
     await waitFor(() => pushed() === 10 * oneBatch);
     const values = await valuesOf(stream.frames);
     expect(values.map((v) => v.replace(/x+$/, ''))).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
+  });
+
+  it('reads each byte of the log once while credit-limited frames alternate with full ones', async () => {
+    const files = countingFs();
+    broker = await startBroker({ fs: files.fs, tailCacheTotalBytes: 0 });
+    const producer = await broker.client();
+    await createTopic(producer, 't');
+    for (let i = 0; i < 40; i++) await produce(producer, 't', 0, batchOf([`${i}`.padEnd(20_000, 'x')]));
+    const total = (await recordsBytesOf(producer)).length;
+    const readBefore = files.logBytesRead();
+    const consumer = await broker.client();
+    // Frames of two batches; every third frame is cut short by the credit left (then the next frame's
+    // read-ahead, made for that credit, is shorter than the frame the grant allows).
+    let granted = 120_000;
+    const stream = open(consumer, { topic: 't', maxBytes: 50_000, creditBytes: granted });
+    const pushed = () => stream.frames.reduce((n, f) => n + recordBytes(f), 0);
+    while (pushed() < total) {
+      await waitFor(() => pushed() >= granted || pushed() === total);
+      if (pushed() < total) grant(consumer, stream.id, 120_000);
+      granted += 120_000;
+    }
+    expect(stream.frames.map(recordBytes).some((n) => n < 40_000)).toBe(true);
+    const values = await valuesOf(stream.frames);
+    expect(values.map((v) => v.replace(/x+$/, ''))).toEqual(Array.from({ length: 40 }, (_, i) => `${i}`));
+    expect(files.logBytesRead() - readBefore).toBe(total);
   });
 
   it('ends after maxIdleMs with nothing pushed, with the partition watermarks', async () => {

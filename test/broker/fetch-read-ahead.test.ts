@@ -93,6 +93,20 @@ describe('fetch read-ahead', () => {
     await waitFor(() => pool.pooledBytes > 0, { message: "the dropped reads' buffers back in the pool" });
   });
 
+  it('answers a caller that takes shorter answers (FetchPush) with a smaller limit, never a larger one', async () => {
+    const log = await logWith(12);
+    const pool = new ReadBufferPool(1 << 20);
+    const ahead = new FetchReadAhead(pool, 1 << 20, noLimit);
+    ahead.start('k', log, 4, CHUNK, log.logEndOffset);
+    const taken = await ahead.take('k', log, 4, CHUNK * 2, true);
+    const fresh = await log.read(4, { maxBytes: CHUNK });
+    expect(taken).not.toBeNull();
+    expect(taken!.nextOffset).toBe(fresh.nextOffset);
+    expect(payloads(Buffer.concat(taken!.chunks))).toEqual(payloads(Buffer.concat(fresh.chunks)));
+    ahead.start('k', log, 4, CHUNK * 2, log.logEndOffset);
+    expect(await ahead.take('k', log, 4, CHUNK, true)).toBeNull();
+  });
+
   it('is not used after a truncation, even when the log grew back past it with other bytes', async () => {
     const log = await logWith(12);
     const ahead = new FetchReadAhead(new ReadBufferPool(1 << 20), 1 << 20, noLimit);

@@ -10,7 +10,9 @@
 // FetchPushCredit (push-credit.ts) and reads nothing. Pushed frames are held in the connection's response
 // budget until the socket has them, and at most MAX_UNWRITTEN_FRAMES of them wait for it: the next read
 // starts once the socket took one, so a stream with much credit (a replay) reads as fast as the client
-// receives, not as far ahead as its credit goes.
+// receives, not as far ahead as its credit goes. The next frame's read starts as a frame is pushed
+// (read-ahead.ts), sized by the credit left then; a grant arriving in between only makes that read shorter
+// than the frame could have been, never re-read.
 //
 // Ends (the request's response, `final` true, written in response order after every pushed frame): after
 // maxIdleMs with nothing pushed (the read's watermarks in it), on FetchPushCredit `end`, on a partition
@@ -144,12 +146,16 @@ export const fetchPushHandler = defineHandler(FetchPushApi, async (request, brok
       let round: ReadRound | null = null;
       if (!atEnds(reading, before)) {
         reading.maxBytes = oneAnswer ? request.maxBytes : Math.min(request.maxBytes, stream.credit);
-        round = await readAll(reading, broker, ctx, readAhead);
+        round = await readAll(reading, broker, ctx, readAhead, true);
         if (round.failed || (oneAnswer && round.bytes > 0)) return final(round);
         if (round.bytes > 0) {
           stream.spend(round.bytes);
           advance(reading, round.positions);
-          for (const n of round.next) readAhead.start(n.key, n.log, n.offset, n.maxBytes, n.maxOffset);
+          // Read ahead what the next frame may carry with the credit left now (a grant only raises it, and a
+          // shorter read-ahead answers: readAll's `shorterReadAheads`); out of credit, a full frame's worth.
+          const nextLimit = stream.credit > 0 ? Math.min(request.maxBytes, stream.credit) : request.maxBytes;
+          for (const n of round.next)
+            readAhead.start(n.key, n.log, n.offset, Math.min(n.partitionMaxBytes, nextLimit), n.maxOffset);
           if (fetchChannel.hasSubscribers) publishFetched(round.response);
           const { body, tail } = FetchPushApi.encodeResponse({
             errorCode: 0,
@@ -172,7 +178,7 @@ export const fetchPushHandler = defineHandler(FetchPushApi, async (request, brok
         }
       }
       // The final frame of an idle stream carries the watermarks of a read (the last one, or one made now).
-      if (idleLeft <= 0) return final(round ?? (await readAll(reading, broker, ctx, readAhead)));
+      if (idleLeft <= 0) return final(round ?? (await readAll(reading, broker, ctx, readAhead, true)));
       const armed = armStream(keys, stream, broker, ctx.signal);
       try {
         if (movedSince(before, reading, broker)) {
@@ -180,7 +186,8 @@ export const fetchPushHandler = defineHandler(FetchPushApi, async (request, brok
           continue;
         }
         // Timed out: nothing was appended since the arming, nor between the read and it: the read stands.
-        if (!(await armed.wait(idleLeft))) return final(round ?? (await readAll(reading, broker, ctx, readAhead)));
+        if (!(await armed.wait(idleLeft)))
+          return final(round ?? (await readAll(reading, broker, ctx, readAhead, true)));
         if (round) releaseAll(broker, round.leases);
       } finally {
         armed.cancel();

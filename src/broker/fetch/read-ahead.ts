@@ -6,7 +6,8 @@
 // response is still being written; the next fetch takes that read (awaiting it if still running).
 //
 // Correctness: a read-ahead is only ever an answer to the request it predicted: same log object (a
-// deleted and re-created partition is another object), same offset, same byte limit; and it is used
+// deleted and re-created partition is another object), same offset, same byte limit (or, for a caller that
+// takes shorter answers, a smaller one: a FetchPush frame may carry less than its limit); and it is used
 // only if no truncation started or ended since it began (PartitionLog.truncationCount) and its offset
 // is still at or above the log start (retention, deleteRecords: otherwise the fresh read's
 // OFFSET_OUT_OF_RANGE answers). Its upper bound was the high watermark when it started: the watermark
@@ -48,14 +49,21 @@ export class FetchReadAhead {
   }
 
   /**
-   * The read-ahead made for exactly this read, or null (none, or no longer valid: see the file
-   * comment). Either way the partition's read-ahead is gone afterwards.
+   * The read-ahead made for exactly this read (`shorter`: or made with a smaller byte limit), or null
+   * (none, or no longer valid: see the file comment). Either way the partition's read-ahead is gone afterwards.
    */
-  async take(key: string, log: PartitionLog, offset: number, maxBytes: number): Promise<ReadResult | null> {
+  async take(
+    key: string,
+    log: PartitionLog,
+    offset: number,
+    maxBytes: number,
+    shorter = false,
+  ): Promise<ReadResult | null> {
     const entry = this.pending.get(key);
     if (!entry) return null;
     this.forget(key, entry);
-    if (entry.log !== log || entry.offset !== offset || entry.maxBytes !== maxBytes) {
+    const fits = entry.maxBytes === maxBytes || (shorter && entry.maxBytes < maxBytes);
+    if (entry.log !== log || entry.offset !== offset || !fits) {
       this.drop(entry);
       return null;
     }

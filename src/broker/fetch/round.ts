@@ -45,8 +45,19 @@ export interface ReadRound {
   failed: boolean;
   /** Pool buffers the response's records are views of: back to the pool once the response is written. */
   leases: Buffer[];
-  /** Partitions answered from a file with more readable: their next chunk, to read ahead if answered. */
-  next: Array<{ key: string; log: PartitionLog; offset: number; maxBytes: number; maxOffset: number }>;
+  /**
+   * Partitions answered from a file with more readable: their next chunk, to read ahead if answered.
+   * `partitionMaxBytes`: the partition's own limit (the request's, within the broker's maxFetchBytes), which
+   * `maxBytes` (this round's) may be below.
+   */
+  next: Array<{
+    key: string;
+    log: PartitionLog;
+    offset: number;
+    maxBytes: number;
+    partitionMaxBytes: number;
+    maxOffset: number;
+  }>;
   /** Each requested partition's next offset to read, in request order: after what was answered, else its fetchOffset. */
   positions: number[];
 }
@@ -68,11 +79,13 @@ function emptyResult(partition: number, highWatermark: number, logStartOffset: n
   };
 }
 
+/** `shorterReadAheads`: a read-ahead made with a smaller byte limit than a partition's now answers it (FetchPush). */
 export async function readAll(
   request: ReadRequest,
   broker: BrokerContext,
   ctx: RequestContext,
   readAhead: FetchReadAhead,
+  shorterReadAheads = false,
 ): Promise<ReadRound> {
   const cap = broker.config.maxFetchBytes;
   // What the broker's memory budget has room for now: reserved before reading, so concurrent fetches
@@ -129,7 +142,7 @@ export async function readAll(
         // A consumer at the end has no read-ahead: no key, no promise for it.
         const ahead =
           stable && readAhead.size > 0
-            ? await readAhead.take(partitionKey(t.name, p.partition), log, p.fetchOffset, maxBytes)
+            ? await readAhead.take(partitionKey(t.name, p.partition), log, p.fetchOffset, maxBytes, shorterReadAheads)
             : null;
         const read =
           ahead ??
@@ -157,6 +170,7 @@ export async function readAll(
                 log,
                 offset: read.nextOffset,
                 maxBytes,
+                partitionMaxBytes: Math.min(p.partitionMaxBytes, cap),
                 maxOffset: nowVisible,
               });
           }
