@@ -93,7 +93,7 @@ describe('fetch read-ahead', () => {
     await waitFor(() => pool.pooledBytes > 0, { message: "the dropped reads' buffers back in the pool" });
   });
 
-  it('answers a caller that takes shorter answers (FetchPush) with a smaller limit, never a larger one', async () => {
+  it('answers a caller that takes shorter answers (FetchPush) with a smaller limit, or a larger one within its own', async () => {
     const log = await logWith(12);
     const pool = new ReadBufferPool(1 << 20);
     const ahead = new FetchReadAhead(pool, 1 << 20, noLimit);
@@ -103,8 +103,13 @@ describe('fetch read-ahead', () => {
     expect(taken).not.toBeNull();
     expect(taken!.nextOffset).toBe(fresh.nextOffset);
     expect(payloads(Buffer.concat(taken!.chunks))).toEqual(payloads(Buffer.concat(fresh.chunks)));
+    // Made with a larger limit: taken only when its bytes are within this one.
     ahead.start('k', log, 4, CHUNK * 2, log.logEndOffset);
     expect(await ahead.take('k', log, 4, CHUNK, true)).toBeNull();
+    ahead.start('k', log, 4, CHUNK * 2, log.logEndOffset);
+    const within = await ahead.take('k', log, 4, 2 * CHUNK - 1, true);
+    expect(within).not.toBeNull();
+    expect(within!.bytes).toBeLessThanOrEqual(2 * CHUNK - 1);
   });
 
   it('is not used after a truncation, even when the log grew back past it with other bytes', async () => {

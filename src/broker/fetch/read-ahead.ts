@@ -7,7 +7,8 @@
 //
 // Correctness: a read-ahead is only ever an answer to the request it predicted: same log object (a
 // deleted and re-created partition is another object), same offset, same byte limit (or, for a caller that
-// takes shorter answers, a smaller one: a FetchPush frame may carry less than its limit); and it is used
+// takes shorter answers, a smaller one, or a larger one whose bytes are within the limit: a FetchPush frame
+// may carry less than its limit, and a read within the limit is a valid one); and it is used
 // only if no truncation started or ended since it began (PartitionLog.truncationCount) and its offset
 // is still at or above the log start (retention, deleteRecords: otherwise the fresh read's
 // OFFSET_OUT_OF_RANGE answers). Its upper bound was the high watermark when it started: the watermark
@@ -49,7 +50,8 @@ export class FetchReadAhead {
   }
 
   /**
-   * The read-ahead made for exactly this read (`shorter`: or made with a smaller byte limit), or null
+   * The read-ahead made for exactly this read (`shorter`: or made with a smaller byte limit, or with a
+   * larger one and holding no more than this one's bytes), or null
    * (none, or no longer valid: see the file comment). Either way the partition's read-ahead is gone afterwards.
    */
   async take(
@@ -62,14 +64,16 @@ export class FetchReadAhead {
     const entry = this.pending.get(key);
     if (!entry) return null;
     this.forget(key, entry);
-    const fits = entry.maxBytes === maxBytes || (shorter && entry.maxBytes < maxBytes);
-    if (entry.log !== log || entry.offset !== offset || !fits) {
+    if (entry.log !== log || entry.offset !== offset || !(shorter || entry.maxBytes === maxBytes)) {
       this.drop(entry);
       return null;
     }
     const read = await entry.read;
     if (!read) return null;
-    if (log.truncationCount !== entry.truncations || offset < log.logStartOffset) {
+    const stale = log.truncationCount !== entry.truncations || offset < log.logStartOffset;
+    // Made with a larger limit than this read's (a stream's memory budget or credit is smaller now): its
+    // bytes answer only if they are within this limit.
+    if (stale || (entry.maxBytes > maxBytes && read.bytes > maxBytes)) {
       if (read.lease) this.pool.release(read.lease);
       return null;
     }
