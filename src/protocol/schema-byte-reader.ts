@@ -26,6 +26,7 @@ import {
   type Struct,
   wireName,
 } from './schema.js';
+import { defaultOf } from './schema-codec.js';
 import { inVersions } from './versions.js';
 
 /** Where the reader is: the header's bytes, the position in them, the tail and how much of it is cut. */
@@ -394,36 +395,6 @@ function readStruct(fields: Struct, version: number): Read {
     `return function readStructBytes(r) {\n${lines.join('\n')}\n};`,
   );
   return make(mapHead, matchKey, giveUp, names, reads, missing, defaults) as Read;
-}
-
-/** A fresh default per decode, as schema-codec.ts's (a caller may keep or change what it receives). */
-function defaultOf(f: Field): () => unknown {
-  const d = f.default;
-  if (d !== undefined) {
-    if (Array.isArray(d)) return () => [...d];
-    if (d !== null && typeof d === 'object') return () => ({ ...d });
-    return () => d;
-  }
-  if (f.nullableVersions !== undefined) return () => null;
-  switch (f.kind) {
-    case 'int':
-    case 'number':
-      return () => 0;
-    case 'bool':
-      return () => false;
-    case 'string':
-      return () => '';
-    case 'bytes':
-      return () => Buffer.alloc(0);
-    case 'array':
-      return () => [];
-    case 'records':
-      return () => (f.chunks ? [] : Buffer.alloc(0));
-    case 'enum':
-      return () => f.values![0];
-    default:
-      return () => ({});
-  }
 }
 
 /** What a field present in the version is when its key is absent: its default, nil, or give up (required). */
