@@ -66,6 +66,9 @@ const minorFaults = () => Number(readFileSync('/proc/self/stat', 'utf8').split('
 function watchWaits(brokerPid: number): { stop(records: number): string } {
   const broker0 = threadSchedOf(brokerPid);
   const client0 = threadSchedOf(process.pid);
+  const faultsOf = (pid: number) => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[7]);
+  const brokerFaults0 = faultsOf(brokerPid);
+  const clientFaults0 = faultsOf(process.pid);
   const started = performance.now();
   let requests = 0;
   let requestMs = 0;
@@ -93,7 +96,8 @@ function watchWaits(brokerPid: number): { stop(records: number): string } {
         `  waits over ${wallMs.toFixed(0)} ms (ms): ${group('broker', broker0, threadSchedOf(brokerPid), wallMs)}\n` +
         `    ${group('client', client0, threadSchedOf(process.pid), wallMs)}\n` +
         `    produce requests ${requests}, ${(records / Math.max(1, requests)).toFixed(0)} records each, ` +
-        `mean in flight ${(requestMs / wallMs).toFixed(2)}, mean duration ${(requestMs / Math.max(1, requests)).toFixed(2)} ms\n`
+        `mean in flight ${(requestMs / wallMs).toFixed(2)}, mean duration ${(requestMs / Math.max(1, requests)).toFixed(2)} ms; ` +
+        `minor page faults broker ${faultsOf(brokerPid) - brokerFaults0}, client ${faultsOf(process.pid) - clientFaults0}\n`
       );
     },
   };
