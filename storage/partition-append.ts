@@ -178,7 +178,11 @@ export class Appender {
   async roll(): Promise<void> {
     const { log, failures, producers, logger, dir, fs, name } = this.#options;
     const old = log.active;
-    await old.trim();
+    try {
+      await old.trim();
+    } catch (err) {
+      throw new StorageIOError(`cannot cut ${old.logPath} to its batches before sealing it`, err);
+    }
     await failures.syncActive('while rolling');
     await old.persistIndexes(logger);
     // The producer table as of the new segment's base: a crash then replays at most the active segment.

@@ -71,6 +71,8 @@ export class Segment {
   #flushedSize = 0;
   /** The file's length when reserveAhead made it longer than `size`; else at most `size`. */
   #reservedEnd = 0;
+  /** An extension or its read failed: this segment's writes reserve nothing more. */
+  #reserveFailed = false;
   nextOffset: number;
   /** Largest batch maxTimestamp in the segment; -1 when empty. */
   maxTimestamp = -1;
@@ -303,7 +305,11 @@ export class Segment {
   /** Appends pre-validated batches with one positional write at the end. The caller cuts back on failure. */
   async write(bytes: Buffer, maxSize: number): Promise<void> {
     this.written = true;
-    if (bytes.length >= RESERVE_FROM_WRITE_BYTES && this.size + bytes.length > this.#reservedEnd)
+    if (
+      !this.#reserveFailed &&
+      bytes.length >= RESERVE_FROM_WRITE_BYTES &&
+      this.size + bytes.length > this.#reservedEnd
+    )
       await this.#reserveAhead(this.size + bytes.length, maxSize);
     await this.fh.write(bytes, this.size);
   }
@@ -320,12 +326,17 @@ export class Segment {
     if (to <= end) return;
     try {
       await this.fh.truncate(to);
-      this.#reservedEnd = to;
+    } catch {
+      this.#reserveFailed = true; // the file kept its length: nothing for trim() to cut
+      return;
+    }
+    this.#reservedEnd = to;
+    try {
       reserveScratch ??= Buffer.allocUnsafeSlow(RESERVE_READ_BYTES);
       for (let at = from; at < to; at += RESERVE_READ_BYTES)
         await this.fh.read(reserveScratch, 0, Math.min(RESERVE_READ_BYTES, to - at), at);
     } catch {
-      this.#reservedEnd = Number.POSITIVE_INFINITY; // reserve no more in this segment; trim() still cuts
+      this.#reserveFailed = true; // trim() still cuts what was reserved
     }
   }
 

@@ -4,15 +4,15 @@
 import { cp, readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PartitionLog, nodeFs } from '../../storage/index.js';
-import type { PartitionConfig } from '../../storage/index.js';
+import { FaultyFs, PartitionLog, nodeFs } from '../../storage/index.js';
+import type { PartitionConfig, StorageFs } from '../../storage/index.js';
 import { config, makeBatch, readAll, withTempDir } from './helpers.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
 
-function openLog(dir: string, overrides: Partial<PartitionConfig> = {}) {
-  return PartitionLog.open({ dir, topic: 't', partition: 0, config: config(overrides), fs: nodeFs });
+function openLog(dir: string, overrides: Partial<PartitionConfig> = {}, fs: StorageFs = nodeFs) {
+  return PartitionLog.open({ dir, topic: 't', partition: 0, config: config(overrides), fs });
 }
 
 /** Each .log file's size on disk and the bytes its batches take (walked by their length fields). */
@@ -93,4 +93,29 @@ describe('space reserved ahead of large writes', () => {
       await log.close();
     });
   });
+
+  it.each([
+    ['truncate', false],
+    ['read', true],
+  ] as const)(
+    'a failed %s while reserving fails no append, and the close leaves the file exactly its batches',
+    async (op, extended) => {
+      await withTempDir(async (root) => {
+        const dir = join(root, 'p');
+        const fs = new FaultyFs(nodeFs);
+        const log = await openLog(dir, {}, fs);
+        await log.append(makeBatch({ payloadBytes: 30 * KiB }));
+        fs.fail(op, { times: 1 });
+        for (const batch of large(4)) await log.append(batch);
+        const [active] = await segmentFiles(dir);
+        expect(active!.fileBytes > active!.batchBytes).toBe(extended);
+        await log.close();
+        const [closed] = await segmentFiles(dir);
+        expect(closed!.fileBytes).toBe(closed!.batchBytes);
+        const reopened = await openLog(dir);
+        expect(reopened.logEndOffset).toBe(5);
+        await reopened.close();
+      });
+    },
+  );
 });
