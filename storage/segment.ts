@@ -23,6 +23,7 @@ import type { Logger } from './types.js';
 
 /** Writes this large reserve space ahead of them (reserveAhead); smaller ones (latency-bound produce) never do. */
 const RESERVE_FROM_WRITE_BYTES = 64 * 1024;
+/** At most this far ahead, and never further than the segment's batches reach (see reserveAhead). */
 const RESERVE_AHEAD_BYTES = 8 * 1024 * 1024;
 const RESERVE_READ_BYTES = 1024 * 1024;
 /** Where reserveAhead's reads land; never read (concurrent partitions may overwrite it: zeros either way). */
@@ -315,14 +316,16 @@ export class Segment {
   }
 
   /**
-   * Extends the file past `end` (by RESERVE_AHEAD_BYTES, not past `maxSize`) and reads the new range once:
-   * reading a hole puts zeroed pages in the page cache, which the next writes fill in place, at a fraction of
-   * what a write costs that must take its pages from free memory itself. A failure only stops reserving: the
-   * writes then extend the file as before.
+   * Extends the file past `end` and reads the new range once: reading a hole puts zeroed pages in the page
+   * cache, which the next writes fill in place, at a fraction of what a write costs that must take its pages
+   * from free memory itself. How far: as far as the segment's batches reach after this write (so a segment
+   * written little reserves little: one large write to each of many partitions reads at most twice its bytes
+   * of zeros into the page cache), at most RESERVE_AHEAD_BYTES, never past `maxSize`. A failure only stops
+   * reserving: the writes then extend the file as before.
    */
   async #reserveAhead(end: number, maxSize: number): Promise<void> {
     const from = Math.max(this.size, this.#reservedEnd);
-    const to = Math.min(end + RESERVE_AHEAD_BYTES, Math.max(end, maxSize));
+    const to = Math.min(end + Math.min(end, RESERVE_AHEAD_BYTES), Math.max(end, maxSize));
     if (to <= end) return;
     try {
       await this.fh.truncate(to);

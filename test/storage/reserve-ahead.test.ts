@@ -83,6 +83,29 @@ describe('space reserved ahead of large writes', () => {
     });
   });
 
+  it('reserves no further ahead than the segment holds: one large write reads at most twice its bytes', async () => {
+    await withTempDir(async (root) => {
+      const dir = join(root, 'p');
+      const log = await openLog(dir, { segmentBytes: 64 * MiB });
+      const [first] = large(1);
+      await log.append(first!);
+      const [once] = await segmentFiles(dir);
+      expect(once!.batchBytes).toBe(first!.length);
+      expect(once!.fileBytes).toBe(2 * first!.length);
+      await log.close();
+      // A segment written steadily reserves further each time (twice as far, up to 8 MiB ahead): ~20 MiB of
+      // 100 KiB writes take a handful of reservations, not one per write or two.
+      const fs = new FaultyFs(nodeFs);
+      const steady = await openLog(join(root, 'q'), { segmentBytes: 64 * MiB }, fs);
+      for (const batch of large(200)) await steady.append(batch);
+      const [file] = await segmentFiles(join(root, 'q'));
+      expect(file!.fileBytes - file!.batchBytes).toBeLessThanOrEqual(8 * MiB);
+      expect(fs.counts.truncate).toBeGreaterThanOrEqual(6);
+      expect(fs.counts.truncate).toBeLessThanOrEqual(12);
+      await steady.close();
+    });
+  });
+
   it('smaller writes reserve nothing: the file holds exactly its batches', async () => {
     await withTempDir(async (root) => {
       const dir = join(root, 'p');
@@ -106,14 +129,15 @@ describe('space reserved ahead of large writes', () => {
         const log = await openLog(dir, {}, fs);
         await log.append(makeBatch({ payloadBytes: 30 * KiB }));
         fs.fail(op, { times: 1 });
-        for (const batch of large(4)) await log.append(batch);
+        // Two writes stay within what the first reserves (as far as the segment then reaches).
+        for (const batch of large(2)) await log.append(batch);
         const [active] = await segmentFiles(dir);
         expect(active!.fileBytes > active!.batchBytes).toBe(extended);
         await log.close();
         const [closed] = await segmentFiles(dir);
         expect(closed!.fileBytes).toBe(closed!.batchBytes);
         const reopened = await openLog(dir);
-        expect(reopened.logEndOffset).toBe(5);
+        expect(reopened.logEndOffset).toBe(3);
         await reopened.close();
       });
     },
