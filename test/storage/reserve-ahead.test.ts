@@ -5,14 +5,14 @@ import { cp, readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FaultyFs, PartitionLog, nodeFs } from '../../storage/index.js';
-import type { PartitionConfig, StorageFs } from '../../storage/index.js';
+import type { Logger, PartitionConfig, StorageFs } from '../../storage/index.js';
 import { config, makeBatch, readAll, withTempDir } from './helpers.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
 
-function openLog(dir: string, overrides: Partial<PartitionConfig> = {}, fs: StorageFs = nodeFs) {
-  return PartitionLog.open({ dir, topic: 't', partition: 0, config: config(overrides), fs });
+function openLog(dir: string, overrides: Partial<PartitionConfig> = {}, fs: StorageFs = nodeFs, logger?: Logger) {
+  return PartitionLog.open({ dir, topic: 't', partition: 0, config: config(overrides), fs, logger });
 }
 
 /** Each .log file's size on disk and the bytes its batches take (walked by their length fields). */
@@ -69,8 +69,15 @@ describe('space reserved ahead of large writes', () => {
       const [crashed] = await segmentFiles(image);
       expect(crashed!.fileBytes).toBeGreaterThan(crashed!.batchBytes);
 
-      const recovered = await openLog(image);
+      const warnings: Array<{ reason?: string }> = [];
+      const noop = () => {};
+      const logger: Logger = { info: noop, debug: noop, error: noop, warn: (obj: object) => warnings.push(obj) };
+      const recovered = await openLog(image, {}, nodeFs, logger);
       expect(recovered.logEndOffset).toBe(7);
+      // The log says what it cut: zeros, not a corrupt batch.
+      expect(warnings.map((w) => w.reason)).toEqual([
+        'zeros after the last batch (space reserved ahead of the writes, or a torn write)',
+      ]);
       const [cut] = await segmentFiles(image);
       expect(cut!.fileBytes).toBe(cut!.batchBytes);
       for (const batch of large(3, 7)) await recovered.append(batch);
