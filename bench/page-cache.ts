@@ -2,9 +2,11 @@
 // once into page-cache pages the kernel takes from free memory, once right after another file of the same
 // size was removed (its freed pages are the ones taken). On a VM whose free memory goes back to the host
 // (free page reporting), the first is a fault per page at the host, the second is a memcpy. Each fresh write
-// waits --settle seconds after the last removal, so the pages that removal freed have gone back first.
+// waits --settle seconds after the last removal, so the pages that removal freed have gone back first. A third
+// file is written as storage's active segment is (Segment.reserveAhead): extended 8 MiB ahead, the hole read
+// once, then written in place; also after --settle seconds.
 //   node --import tsx bench/page-cache.ts [--mib 256] [--write-kib 600] [--dir <dir>] [--runs 3] [--settle 10]
-import { closeSync, mkdtempSync, openSync, rmSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, ftruncateSync, mkdtempSync, openSync, readSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -23,12 +25,25 @@ const dir = mkdtempSync(join(dirArg >= 0 ? args[dirArg + 1]! : tmpdir(), 'sluice
 /** Bytes a 100 B record takes in a segment (record framing + its share of a 2,400-record batch header). */
 const RECORD_BYTES_ON_DISK = 110;
 
+const RESERVE_BYTES = 8 * 2 ** 20;
+const holeRead = Buffer.alloc(2 ** 20);
+
 /** Writes `total` bytes into a new file; CPU ns per byte (user + system) and MB/s. */
-function writeFile(path: string): { nsPerByte: number; mbPerSec: number } {
-  const fd = openSync(path, 'w');
+function writeFile(path: string, reserveAhead = false): { nsPerByte: number; mbPerSec: number } {
+  const fd = openSync(path, reserveAhead ? 'w+' : 'w');
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  for (let position = 0; position < total; position += chunk.length) writeSync(fd, chunk, 0, chunk.length, position);
+  let reserved = 0;
+  for (let position = 0; position < total; position += chunk.length) {
+    if (reserveAhead && position + chunk.length > reserved) {
+      const to = position + chunk.length + RESERVE_BYTES;
+      ftruncateSync(fd, to);
+      for (let at = Math.max(position, reserved); at < to; at += holeRead.length)
+        readSync(fd, holeRead, 0, Math.min(holeRead.length, to - at), at);
+      reserved = to;
+    }
+    writeSync(fd, chunk, 0, chunk.length, position);
+  }
   const ms = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   closeSync(fd);
@@ -37,6 +52,7 @@ function writeFile(path: string): { nsPerByte: number; mbPerSec: number } {
 
 const fresh: number[] = [];
 const recycled: number[] = [];
+const reserved: number[] = [];
 try {
   for (let run = 0; run < runs; run++) {
     await sleep(settleMs);
@@ -44,11 +60,16 @@ try {
     unlinkSync(join(dir, `fresh-${run}`));
     const b = writeFile(join(dir, `recycled-${run}`));
     unlinkSync(join(dir, `recycled-${run}`));
+    await sleep(settleMs);
+    const c = writeFile(join(dir, `reserved-${run}`), true);
+    unlinkSync(join(dir, `reserved-${run}`));
     fresh.push(a.nsPerByte);
     recycled.push(b.nsPerByte);
+    reserved.push(c.nsPerByte);
     process.stdout.write(
       `run ${run + 1}: fresh pages ${a.mbPerSec.toFixed(0)} MB/s (${a.nsPerByte.toFixed(2)} ns/B), ` +
-        `pages of a file just removed ${b.mbPerSec.toFixed(0)} MB/s (${b.nsPerByte.toFixed(2)} ns/B) (load ${load()})\n`,
+        `pages of a file just removed ${b.mbPerSec.toFixed(0)} MB/s (${b.nsPerByte.toFixed(2)} ns/B), ` +
+        `reserved ahead ${c.mbPerSec.toFixed(0)} MB/s (${c.nsPerByte.toFixed(2)} ns/B) (load ${load()})\n`,
     );
   }
 } finally {
@@ -57,5 +78,5 @@ try {
 const perRecord = (nsPerByte: number) => ((nsPerByte * RECORD_BYTES_ON_DISK) / 1000).toFixed(3);
 process.stdout.write(
   `median CPU per 100 B record appended (${RECORD_BYTES_ON_DISK} B on disk): fresh pages ${perRecord(median(fresh))} µs, ` +
-    `recycled pages ${perRecord(median(recycled))} µs\n`,
+    `recycled pages ${perRecord(median(recycled))} µs, reserved ahead ${perRecord(median(reserved))} µs\n`,
 );

@@ -9,6 +9,8 @@
 //     [--request-listener (produce: a producer.events.REQUEST listener on every producer, counting events)]
 //     [--per-send N (produce: records per send() call; default ~256 KiB worth)]
 //     [--in-flight N (produce: send() calls outstanding per producer, default 16)]
+//     [--waits (produce: per process and thread group, time on a core, queued for one and neither (waiting on
+//      the other side), over the measured run; produce requests, records per request and mean requests in flight)]
 //     [--warmup N (produce: N records first, not measured: the rate and CPU without start-up and JIT warm-up;
 //      replay: the first N records replayed once by a consumer of their own first, its rate printed as the cold
 //      figure, then the measured replay of all records from the beginning with the CPU counters reset)]
@@ -22,11 +24,13 @@
 // hypervisor's steal share during the run.
 // SLUICE_BENCH_CPU_PROF=<dir> makes the broker write a CPU profile (see bench/lib/broker-process.ts);
 // SLUICE_BENCH_CLIENT_PROF=<dir> profiles this process during the replays (bench/lib/client-profile.ts).
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { startBrokerProcess } from './lib/broker-process.js';
 import { profiled } from './lib/client-profile.js';
-import { threadCpuOf, type ThreadCpu } from './lib/proc.js';
+import { threadCpuOf, threadSchedOf, type ThreadCpu, type ThreadSched } from './lib/proc.js';
+import { REQUEST_CHANNEL, type NetworkMessage, type RequestPayload } from '../src/client/network-events.js';
 import { median } from './lib/stats.js';
 import { latencyFloor } from './lib/latency-floor.js';
 import { createTopic, latency, produce, replay, REPLAY_FETCH, type LatencyRun } from './lib/workloads.js';
@@ -54,6 +58,50 @@ function cpuOf(pid: number): number {
 // this client process) is the steadier before/after figure for an optimization.
 /** This process's minor page faults so far (/proc/self/stat field 10): first touches of fresh memory. */
 const minorFaults = () => Number(readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ')[7]);
+/**
+ * --waits: where each process's threads spent the measured run (schedstat: on a core, queued for a core, and
+ * the rest of the wall time, blocked: waiting on the other process or on I/O), and the producer's requests
+ * (mean in flight = the sum of their durations over the wall time, Little's law).
+ */
+function watchWaits(brokerPid: number): { stop(records: number): string } {
+  const broker0 = threadSchedOf(brokerPid);
+  const client0 = threadSchedOf(process.pid);
+  const faultsOf = (pid: number) => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[7]);
+  const brokerFaults0 = faultsOf(brokerPid);
+  const clientFaults0 = faultsOf(process.pid);
+  const started = performance.now();
+  let requests = 0;
+  let requestMs = 0;
+  const onRequest = (message: unknown) => {
+    const { payload } = message as NetworkMessage<RequestPayload>;
+    if (payload.apiName !== 'Produce') return;
+    requests++;
+    requestMs += payload.duration;
+  };
+  subscribe(REQUEST_CHANNEL, onRequest);
+  const ms = (ns: number) => (ns / 1e6).toFixed(0);
+  const group = (name: string, before: ThreadSched, after: ThreadSched, wallMs: number) => {
+    const cpu = after.mainCpu - before.mainCpu;
+    const queued = after.mainQueued - before.mainQueued;
+    return (
+      `${name} main on core ${ms(cpu)}, queued ${ms(queued)}, blocked ${ms(wallMs * 1e6 - cpu - queued)}; ` +
+      `other threads on core ${ms(after.othersCpu - before.othersCpu)}, queued ${ms(after.othersQueued - before.othersQueued)}`
+    );
+  };
+  return {
+    stop(records) {
+      const wallMs = performance.now() - started;
+      unsubscribe(REQUEST_CHANNEL, onRequest);
+      return (
+        `  waits over ${wallMs.toFixed(0)} ms (ms): ${group('broker', broker0, threadSchedOf(brokerPid), wallMs)}\n` +
+        `    ${group('client', client0, threadSchedOf(process.pid), wallMs)}\n` +
+        `    produce requests ${requests}, ${(records / Math.max(1, requests)).toFixed(0)} records each, ` +
+        `mean in flight ${(requestMs / wallMs).toFixed(2)}, mean duration ${(requestMs / Math.max(1, requests)).toFixed(2)} ms; ` +
+        `minor page faults broker ${faultsOf(brokerPid) - brokerFaults0}, client ${faultsOf(process.pid) - clientFaults0}\n`
+      );
+    },
+  };
+}
 const results: number[] = [];
 /** Replay with --warmup: each run's cold rate (the warm-up replay). */
 const colds: number[] = [];
@@ -100,6 +148,7 @@ for (let run = 0; run < runs; run++) {
         clientCpu0 = process.cpuUsage();
       }
       const brokerThreads0 = threadCpuOf(broker.child.pid!);
+      const waits = args.includes('--waits') ? watchWaits(broker.child.pid!) : undefined;
       const r = await produce(broker, 't', records, size, {
         partitions,
         producers: opt('producers', 1),
@@ -109,6 +158,7 @@ for (let run = 0; run < runs; run++) {
         onProducer,
       });
       if (onProducer) process.stdout.write(`REQUEST events: ${requestEvents}\n`);
+      if (waits) process.stdout.write(waits.stop(records));
       measured(records);
       brokerThreads.push(perRecord(brokerThreads0, threadCpuOf(broker.child.pid!), records));
       results.push(r);

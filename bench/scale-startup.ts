@@ -8,6 +8,10 @@
 //        which goes first: --vs starts another build on its own data directory (prepared the same way, by
 //        that build), --floor starts this build on an empty data directory (Node and the broker's modules,
 //        nothing to open). Prints every run, the medians, and the median of the per-round ratios.
+//   node --import tsx bench/scale-startup.ts crash-after-start <dir> [--touch 100] [--runs 3] [--vs <sluice.js> <dir2>]
+//        on a directory `prepare` left cleanly stopped: a clean start, one send (acks=1) to each of the first
+//        `--touch` partitions, SIGKILL, then the crash restart (timed as `start` times a start) and a clean
+//        stop, `--runs` times; --vs does the same with another build on its own directory.
 // Every broker gets its Kafka listener on a free port (the default 9092 may be taken on a shared machine).
 // SLUICE_BENCH_CPU_PROF=<dir> profiles the broker (bench/lib/broker-process.ts).
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -24,9 +28,9 @@ const [mode, dir] = process.argv.slice(2);
 const args = process.argv.slice(4);
 const opt = numberOptions(args);
 const text = (name: string, at = 1) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + at] : undefined);
-if (!dir || (mode !== 'prepare' && mode !== 'start'))
+if (!dir || (mode !== 'prepare' && mode !== 'start' && mode !== 'crash-after-start'))
   throw new Error(
-    'usage: scale-startup.ts prepare|start <dataDir> [--partitions N] [--runs N] [--floor] [--vs <bin> <dir>]',
+    'usage: scale-startup.ts prepare|start|crash-after-start <dataDir> [--partitions N] [--runs N] [--floor] [--touch N] [--vs <bin> <dir>]',
   );
 const NOFILE = 65_536;
 const KAFKA = ['--kafka-port', '0'];
@@ -93,16 +97,28 @@ if (mode === 'prepare') {
       cpu: [],
     });
   const runs = opt('runs', 3);
+  const touch = mode === 'crash-after-start' ? opt('touch', 100) : 0;
   for (let run = 0; run < runs; run++) {
     const order = run % 2 === 0 ? sides : [...sides].reverse();
     for (const side of order) {
       const dataDir = side.dir();
+      if (touch > 0) {
+        const before = await startBroker(dataDir, side.bin);
+        const t0 = performance.now();
+        await produce(before, 't', touch * 100, 100, { partitions: touch, perSend: 100 });
+        process.stdout.write(
+          `run ${run + 1} ${side.name}: one send to each of ${touch} partitions after the clean start ${(performance.now() - t0).toFixed(0)} ms\n`,
+        );
+        const exited = new Promise((resolve) => before.child.once('exit', resolve));
+        before.child.kill('SIGKILL');
+        await exited;
+      }
       const broker = await startBroker(dataDir, side.bin);
       const pid = broker.child.pid!;
       side.wall.push(broker.startMs);
       side.cpu.push(broker.startCpuSeconds * 1000);
       process.stdout.write(
-        `run ${run + 1} ${side.name}: spawn → listening ${broker.startMs.toFixed(0)} ms, broker CPU ${(broker.startCpuSeconds * 1000).toFixed(0)} ms (${cpuMs(pid)} ms once idle), RSS ${rssMiB(pid).toFixed(0)} MiB (load ${load()})\n`,
+        `run ${run + 1} ${side.name}${touch > 0 ? ` (crash restart, ${touch} partitions written since the clean start)` : ''}: spawn → listening ${broker.startMs.toFixed(0)} ms, broker CPU ${(broker.startCpuSeconds * 1000).toFixed(0)} ms (${cpuMs(pid)} ms once idle), RSS ${rssMiB(pid).toFixed(0)} MiB (load ${load()})\n`,
       );
       const t0 = performance.now();
       await broker.stop({ keepData: true, graceMs: 300_000 });

@@ -1,6 +1,8 @@
 // The data directory's clean-shutdown file `clean-shutdown.json` (Kafka's `.kafka_cleanshutdown` marker and
 // its recovery-point checkpoint in one file), written by LogManager.close() once every partition it lists
-// has closed cleanly, and removed by the next open, durably before anything can change a partition. One
+// has closed cleanly, and renamed to the clean base `clean-base.json` by the next open, durably before
+// anything can change a partition; from then on the change journal (change-journal.ts) lists the base
+// partitions that may have changed. One
 // entry per topic, one array per field, a partition's values at the same index in each (a start reads
 // 10,000 partitions as a few arrays, not 10,000 rows):
 //
@@ -24,9 +26,10 @@
 // and holds no open or aborted transaction; the open starts it dormant from these values without reading its
 // directory (lazy-partition-log.ts), once one stat per segment file found the sizes listed: a segment cut
 // short, grown or gone since (outside damage) makes the open load the partition at start, as it always
-// did, and refuse to start when a sealed segment is corrupt. A partition not listed (a failed close, a crash: the file is gone)
-// is opened and recovered at start, as before. The values are a summary of files the partition owns: on its
-// first use the partition loads from those files, and they win.
+// did, and refuse to start when a sealed segment is corrupt. A partition not listed (a failed close, one
+// created since) is opened and recovered at start, as before; so is a base partition the change journal
+// lists. The values are a summary of files the partition owns: on its first use the partition loads from
+// those files, and they win.
 import { join } from 'node:path';
 import type { StorageFs } from './fs.js';
 import { readJsonFile, writeFileAtomic } from './atomic.js';
@@ -36,6 +39,8 @@ import { LOG_SUFFIX, segmentFileName } from './segment.js';
 import type { SnapshotProducer } from './producer-state.js';
 
 export const CLEAN_SHUTDOWN_FILE = 'clean-shutdown.json';
+/** The last clean-shutdown file, renamed by the start after it (see keepCleanShutdownAsBase). */
+export const CLEAN_BASE_FILE = 'clean-base.json';
 
 /** What a dormant partition answers without loading, and what decides whether maintenance must load it. */
 export interface PartitionSummary {
@@ -327,15 +332,17 @@ function fromTopics(file: V2File | V3File): Map<string, TopicSummaries> | undefi
 }
 
 /**
- * The summaries the file lists, by topic; undefined when there is no file. A garbled file is logged and
- * ignored: every partition is then opened and recovered as after a crash.
+ * The summaries the file (`name`: the clean-shutdown file or the clean base) lists, by topic; undefined
+ * when there is no file. A garbled file is logged and ignored: every partition is then opened and
+ * recovered as after a crash.
  */
 export async function readCleanShutdown(
   fs: StorageFs,
   dataDir: string,
   logger: Logger,
+  name: typeof CLEAN_SHUTDOWN_FILE | typeof CLEAN_BASE_FILE = CLEAN_SHUTDOWN_FILE,
 ): Promise<Map<string, TopicSummaries> | undefined> {
-  const path = join(dataDir, CLEAN_SHUTDOWN_FILE);
+  const path = join(dataDir, name);
   let file: V1File | V2File | V3File | undefined;
   try {
     file = await readJsonFile<V1File | V2File | V3File>(fs, path);
@@ -360,11 +367,20 @@ export async function readCleanShutdown(
 }
 
 /**
- * Removes the file: from now on the partitions may change, and a crash must not find the file claiming
- * they did not. The caller fsyncs the data directory before any of them changes.
+ * Renames the clean-shutdown file to the clean base (replacing an older base): from now on the partitions
+ * may change, and a crash must not find a clean-shutdown file claiming they did not. The base keeps the
+ * summaries of the partitions the change journal (change-journal.ts) does not list. The caller fsyncs the
+ * data directory before any of them changes.
  */
-export async function removeCleanShutdown(fs: StorageFs, dataDir: string): Promise<void> {
-  await fs.unlink(join(dataDir, CLEAN_SHUTDOWN_FILE));
+export async function keepCleanShutdownAsBase(fs: StorageFs, dataDir: string): Promise<void> {
+  await fs.rename(join(dataDir, CLEAN_SHUTDOWN_FILE), join(dataDir, CLEAN_BASE_FILE));
+}
+
+/** Removes the clean base once a newer clean-shutdown file is durable (no error when there is none). */
+export async function removeCleanBase(fs: StorageFs, dataDir: string): Promise<void> {
+  await fs.unlink(join(dataDir, CLEAN_BASE_FILE)).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'ENOENT') throw err;
+  });
 }
 
 /** Writes the file (version 3), fsynced: call once every listed partition's close has returned. */

@@ -4,17 +4,19 @@
 //
 // Lazy partitions: after a clean shutdown (clean-shutdown.ts lists every partition that closed cleanly) a
 // partition starts dormant and is loaded on first use (lazy-partition-log.ts); one not listed — after a
-// crash, a failed close, or a partition directory put there by hand — is opened and recovered at start,
-// before anything is served. A new partition is its directory only (a mkdir); its first segment is made by
+// failed close, or a partition directory put there by hand — is opened and recovered at start, before
+// anything is served. The start keeps the clean-shutdown file as the clean base, and a base partition is
+// listed in the change journal (change-journal.ts) before it may change: after a crash, the base rows the
+// journal does not list start dormant too, and only the listed partitions are recovered. A new partition is its directory only (a mkdir); its first segment is made by
 // its first load. Until a dormant partition is first asked for (get(), create(), maintenance with work
 // for it) it is a row of its topic's table (`DormantTopic`): no object of its own, so a start registers
 // 10,000 partitions as a few arrays.
 //
-// Deferred fsyncs of the data directory: neither the removal of the clean-shutdown file nor a new
-// partition's directory entry is fsynced when made, but before the first load of any dormant partition
-// (so before anything in it can change). Until then losing them to a power cut changes nothing: the
-// file still describes the untouched partitions, and a topic's missing empty directories are made again
-// at start from topics.json (src/broker/registries/topics.ts).
+// Deferred fsyncs of the data directory: neither the clean-shutdown file's rename to the clean base (nor
+// the change journal's creation) nor a new partition's directory entry is fsynced when made, but before
+// the journal's first line, and before a new partition's first load. Until then losing them to a power cut
+// changes nothing: the clean-shutdown file still describes the untouched partitions, and a topic's missing
+// empty directories are made again at start from topics.json (src/broker/registries/topics.ts).
 import { join } from 'node:path';
 import type { StorageFs } from './fs.js';
 import { nodeFs } from './fs.js';
@@ -24,12 +26,16 @@ import { noopLogger, systemClock } from './types.js';
 import { PartitionLog } from './lazy-partition-log.js';
 import type { PartitionLogOptions } from './partition-log.js';
 import {
+  CLEAN_BASE_FILE,
+  CLEAN_SHUTDOWN_FILE,
   EMPTY_SUMMARY,
+  keepCleanShutdownAsBase,
   readCleanShutdown,
-  removeCleanShutdown,
+  removeCleanBase,
   TopicSummaries,
   writeCleanShutdown,
 } from './clean-shutdown.js';
+import { CHANGE_JOURNAL_FILE, type ChangedPartitions, ChangeJournal } from './change-journal.js';
 import { mapWithConcurrency } from './concurrency.js';
 import { mkdirDurable } from './durable-dir.js';
 import { LogClosedError, StorageError, StorageIOError } from './errors.js';
@@ -117,8 +123,10 @@ export class LogManager {
   private maintaining: Promise<void> | undefined;
   private closed = false;
   private readonly dirSync: { running?: Promise<void>; next?: Promise<void> } = {};
-  /** The removal of the clean-shutdown file made durable (see the file comment); reset when it failed. */
-  private cleanShutdownRemoved: Promise<void> | undefined;
+  /** The clean base's rename and the change journal's creation made durable (see the file comment); reset when it failed. */
+  private cleanBaseTaken: Promise<void> | undefined;
+  /** Marks base partitions changed before they change (change-journal.ts); undefined: there is no clean base. */
+  private journal: ChangeJournal | undefined;
   private readonly trash: TopicTrash;
   private readonly files: FilePool;
   private readonly tailCacheBudget: TailCacheBudget;
@@ -172,11 +180,15 @@ export class LogManager {
     }
     const names = await this.fs.readdir(dataDir);
     this.trash.scan(names);
-    const listed = await this.takeCleanShutdown();
-    // Partition → row of each topic's listed summaries.
+    const { listed, changed } = (await this.takeCleanBase(names)) ?? {};
+    // Partition → row of each topic's listed summaries, for the partitions the journal does not list as changed.
     const rowsOf = new Map<string, Map<number, number>>();
     for (const [topic, summaries] of listed ?? []) {
-      rowsOf.set(topic, new Map(summaries.partitions.map((p, row) => [p, row])));
+      const rows = new Map<number, number>();
+      summaries.partitions.forEach((p, row) => {
+        if (!changed?.has(topic, p)) rows.set(p, row);
+      });
+      rowsOf.set(topic, rows);
     }
     // A listed partition is a directory (it closed cleanly there); any other name is checked (one stat).
     const partitions: { topic: string; partition: number }[] = [];
@@ -199,6 +211,7 @@ export class LogManager {
     const deleted = partitions.filter((p) => deleting.has(p.topic));
     for (const topic of new Set(deleted.map((p) => p.topic))) {
       const numbers = deleted.filter((p) => p.topic === topic).map((p) => p.partition);
+      if (rowsOf.has(topic)) await this.markTopicChanged(topic);
       await this.trash.move(topic, numbers, true);
       this.logger.warn(
         { topic, partitions: numbers.length },
@@ -223,11 +236,12 @@ export class LogManager {
         if (row !== undefined && (await summaries!.segmentsAsListed(this.fs, dir, row))) {
           this.dormantTopic(summaries!, configOf(p.topic)).rows.set(p.partition, row);
           dormant++;
-        } else
-          await this.register(p.topic, p.partition, PartitionLog.open(this.partitionOptions(p, configOf(p.topic))));
+          return;
+        }
+        // A listed partition whose files changed since (outside damage) is opened instead: it may change from now on.
+        if (row !== undefined) await this.markChanged(p.topic, p.partition);
+        await this.register(p.topic, p.partition, PartitionLog.open(this.partitionOptions(p, configOf(p.topic))));
       });
-      // A listed partition whose files changed since was opened instead: it may change from now on.
-      if (listed && found.length > dormant) await this.beforeFirstChange();
     } catch (err) {
       await this.close().catch(() => {});
       throw err;
@@ -238,6 +252,7 @@ export class LogManager {
         dataDir,
         partitions: found.length,
         dormant,
+        changedSinceCleanStop: changed?.size ?? 0,
         openFileLimit: files.processLimit ?? 'unknown',
         segmentFileBudget: files.budget,
         openSegmentFiles: files.open,
@@ -267,7 +282,7 @@ export class LogManager {
     // Asked for once the manager closed (its row is in the clean-shutdown file): it may not load.
     const beforeLoad = this.closed
       ? () => Promise.reject(new LogClosedError(`partition ${keyOf(topic, partition)}`))
-      : this.beforeFirstChange;
+      : () => this.markChanged(topic, partition);
     const log = PartitionLog.dormant(options, table!.summaries.summary(row), beforeLoad);
     void this.register(topic, partition, log);
     return log;
@@ -281,30 +296,65 @@ export class LogManager {
   }
 
   /**
-   * Reads the clean-shutdown file and removes it, durably, before any partition can change: a crash from
-   * now on must find every partition recovered at its next start. undefined: there was none.
+   * The clean state the partitions start from, and the change journal that keeps it true from now on:
+   * - a clean-shutdown file (the last stop was clean): renamed to the clean base, with an empty journal;
+   * - else a clean base (a crash since a clean start): its rows, minus the partitions its journal lists;
+   * - else (or when the journal is garbled) none: every partition is opened and recovered.
+   * The rename and the journal's creation are made durable before any base partition changes (beforeFirstChange).
    */
-  private async takeCleanShutdown(): Promise<Map<string, TopicSummaries> | undefined> {
+  private async takeCleanBase(
+    names: string[],
+  ): Promise<{ listed: Map<string, TopicSummaries>; changed: ChangedPartitions | undefined } | undefined> {
     const { dataDir } = this.options;
-    const summaries = await readCleanShutdown(this.fs, dataDir, this.logger);
-    if (summaries === undefined) return undefined;
-    try {
-      // Durable before the first load of a dormant partition: beforeFirstChange.
-      await removeCleanShutdown(this.fs, dataDir);
-    } catch (err) {
-      throw new StorageIOError(`cannot remove the clean-shutdown file of ${dataDir}`, err);
+    const fresh = names.includes(CLEAN_SHUTDOWN_FILE);
+    const listed = await readCleanShutdown(
+      this.fs,
+      dataDir,
+      this.logger,
+      fresh ? CLEAN_SHUTDOWN_FILE : CLEAN_BASE_FILE,
+    );
+    if (listed === undefined) return undefined;
+    const { journal, changed } = await ChangeJournal.open(this.fs, dataDir, {
+      reset: fresh,
+      ready: this.beforeFirstChange,
+    });
+    if (changed === undefined) {
+      this.logger.warn(
+        { file: join(dataDir, CHANGE_JOURNAL_FILE) },
+        'change journal is garbled; ignoring the clean base and opening every partition',
+      );
+      await journal.close();
+      return undefined;
     }
-    return summaries;
+    if (fresh)
+      try {
+        await keepCleanShutdownAsBase(this.fs, dataDir);
+      } catch (err) {
+        await journal.close().catch(() => {});
+        throw new StorageIOError(`cannot rename the clean-shutdown file of ${dataDir}`, err);
+      }
+    this.journal = journal;
+    return { listed, changed };
   }
 
-  /** Before a dormant partition loads: the clean-shutdown file's removal is durable (one fsync, shared). */
+  /** Before the journal's first line: the clean base's rename and the journal's creation are durable (one fsync, shared). */
   private readonly beforeFirstChange = (): Promise<void> => {
-    this.cleanShutdownRemoved ??= this.syncDataDir().catch((err) => {
-      this.cleanShutdownRemoved = undefined;
+    this.cleanBaseTaken ??= this.syncDataDir().catch((err) => {
+      this.cleanBaseTaken = undefined;
       throw new StorageIOError(`cannot fsync the data directory ${this.options.dataDir}`, err);
     });
-    return this.cleanShutdownRemoved;
+    return this.cleanBaseTaken;
   };
+
+  /** Before a base partition changes (a dormant one loads): the journal durably lists it. */
+  private markChanged(topic: string, partition: number): Promise<void> {
+    return this.journal ? this.journal.markPartition(topic, partition) : this.beforeFirstChange();
+  }
+
+  /** Before a topic's directories are moved to the trash: the journal durably lists every partition of it. */
+  private markTopicChanged(topic: string): Promise<void> {
+    return this.journal ? this.journal.markTopic(topic) : Promise.resolve();
+  }
 
   private partitionOptions(p: { topic: string; partition: number }, config: PartitionConfig): PartitionLogOptions {
     return {
@@ -440,6 +490,11 @@ export class LogManager {
    */
   async deleteTopic(topic: string): Promise<void> {
     if (this.closed) throw new LogClosedError('log manager');
+    try {
+      await this.markTopicChanged(topic);
+    } catch (err) {
+      throw new StorageIOError(`cannot delete topic ${topic}: the change journal cannot list it`, err);
+    }
     this.wakeAll(topic);
     this.dormant.delete(topic);
     const entries = [...this.logs.entries()].filter(([, e]) => e.topic === topic);
@@ -541,6 +596,7 @@ export class LogManager {
       ),
     );
     await this.writeCleanShutdown(logs);
+    await this.journal?.close().catch(() => {});
     const failed = results.find((r) => r.status === 'rejected');
     if (failed) throw failed.reason;
   }
@@ -569,8 +625,14 @@ export class LogManager {
     } catch (err) {
       this.logger.warn(
         { err, dataDir: this.options.dataDir },
-        'cannot write the clean-shutdown file; the next start opens every partition and recovers those written since their last checkpoint',
+        this.journal
+          ? 'cannot write the clean-shutdown file; the next start keeps the partitions unchanged since the clean start before dormant and recovers the others'
+          : 'cannot write the clean-shutdown file; the next start opens every partition and recovers those written since their last checkpoint',
       );
+      return;
     }
+    // The new file wins over these at the next start (takeCleanBase): their removal need not be durable.
+    await removeCleanBase(this.fs, this.options.dataDir).catch(() => {});
+    await this.fs.unlink(join(this.options.dataDir, CHANGE_JOURNAL_FILE)).catch(() => {});
   }
 }

@@ -125,7 +125,10 @@ export class Appender {
         const position = segment.size;
         start ??= { segment, position };
         try {
-          await segment.write(buf.subarray(parsed.positions[from]!, to === n ? buf.length : parsed.positions[to]));
+          await segment.write(
+            buf.subarray(parsed.positions[from]!, to === n ? buf.length : parsed.positions[to]),
+            this.#options.config().segmentBytes,
+          );
         } catch (err) {
           await failures.cutBack(segment, position, err);
           throw new StorageIOError(`append to ${segment.logPath} failed; nothing was stored`, err);
@@ -175,6 +178,11 @@ export class Appender {
   async roll(): Promise<void> {
     const { log, failures, producers, logger, dir, fs, name } = this.#options;
     const old = log.active;
+    try {
+      await old.trim();
+    } catch (err) {
+      throw new StorageIOError(`cannot cut ${old.logPath} to its batches before sealing it`, err);
+    }
     await failures.syncActive('while rolling');
     await old.persistIndexes(logger);
     // The producer table as of the new segment's base: a crash then replays at most the active segment.

@@ -648,7 +648,8 @@ export class LoadedPartitionLog {
       // rewriting them would cost fsyncs per partition — minutes of shutdown for 10,000 idle partitions.
       if (!this.#failures.offline && !this.#checkpoint.unchanged && !this.#neverWritten()) {
         const active = log.active;
-        if (this.#commit.flushedOffset < log.logEndOffset || active.flushedSize < active.size)
+        const trimmed = await active.trim();
+        if (trimmed || this.#commit.flushedOffset < log.logEndOffset || active.flushedSize < active.size)
           await this.#failures.syncActive();
         await active.persistIndexesOnClose(this.#logger);
         if (cleanShutdownFile && this.#summarizable()) this.#inCleanShutdownFile = true;

@@ -113,8 +113,13 @@ export async function scanBatches(
     if (!win.has(pos, BATCH_HEADER_SIZE)) await win.load(pos, Math.min(SCAN_CHUNK, end - pos));
     if (!win.has(pos, BATCH_HEADER_SIZE)) return stop('file shorter than expected');
     const size = win.view().readInt32BE(pos - win.start + Offsets.batchLength) + BATCH_LOG_OVERHEAD;
-    if (size < BATCH_HEADER_SIZE)
+    if (size < BATCH_HEADER_SIZE) {
+      // Zeros where a batch would start: the space an active segment reserves ahead of large writes
+      // (segment.ts), or a write the crash tore before its bytes reached the file.
+      if (size === BATCH_LOG_OVERHEAD && win.view().readBigInt64BE(pos - win.start + Offsets.baseOffset) === 0n)
+        return stop('zeros after the last batch (space reserved ahead of the writes, or a torn write)');
       return stop(`batch length ${size} is smaller than the ${BATCH_HEADER_SIZE}-byte header`);
+    }
     if (size > end - pos) return stop(`batch of ${size} bytes runs past the end of the file (${end - pos} bytes left)`);
     if (!win.has(pos, size)) await win.load(pos, Math.min(Math.max(SCAN_CHUNK, size), end - pos));
     if (!win.has(pos, size)) return stop('file shorter than expected');

@@ -1,7 +1,9 @@
 // One segment: a .log file of record batches plus its in-memory offset and time indexes.
 //
-// Invariants: `size` is the byte length of the valid batches in the file (the file is never longer while the
-// segment is open: a failed write is truncated back); batches lie in increasing offset order from `baseOffset`
+// Invariants: `size` is the byte length of the valid batches in the file. The file is longer only while the
+// segment is active and large writes have reserved space ahead (reserveAhead: zeros, never read, cut at the
+// roll and the close; a crash leaves them as a torn tail, cut by recovery); a failed write is truncated back.
+// Batches lie in increasing offset order from `baseOffset`
 // to `nextOffset` (dense as appended; a compacted segment has gaps, and may start after its base);
 // `flushedSize <= size` bytes are known fsynced. Only the partition's serial queue mutates a segment;
 // readers hold a reference (retain/release) so a deleted segment's handle closes after its last read.
@@ -18,6 +20,14 @@ import type { ScanResult } from './scan.js';
 import { readFileIfExists, writeFileAtomic } from './atomic.js';
 import type { ReadBufferPool } from './read-buffer-pool.js';
 import type { Logger } from './types.js';
+
+/** Writes this large reserve space ahead of them (reserveAhead); smaller ones (latency-bound produce) never do. */
+const RESERVE_FROM_WRITE_BYTES = 64 * 1024;
+/** At most this far ahead, and never further than the segment's batches reach (see reserveAhead). */
+const RESERVE_AHEAD_BYTES = 8 * 1024 * 1024;
+const RESERVE_READ_BYTES = 1024 * 1024;
+/** Where reserveAhead's reads land; never read (concurrent partitions may overwrite it: zeros either way). */
+let reserveScratch: Buffer | undefined;
 
 export const LOG_SUFFIX = '.log';
 export const INDEX_SUFFIX = '.index';
@@ -60,6 +70,10 @@ export class Segment {
   readonly timeIndexPath: string;
   size = 0;
   #flushedSize = 0;
+  /** The file's length when reserveAhead made it longer than `size`; else at most `size`. */
+  #reservedEnd = 0;
+  /** An extension or its read failed: this segment's writes reserve nothing more. */
+  #reserveFailed = false;
   nextOffset: number;
   /** Largest batch maxTimestamp in the segment; -1 when empty. */
   maxTimestamp = -1;
@@ -290,9 +304,51 @@ export class Segment {
   }
 
   /** Appends pre-validated batches with one positional write at the end. The caller cuts back on failure. */
-  async write(bytes: Buffer): Promise<void> {
+  async write(bytes: Buffer, maxSize: number): Promise<void> {
     this.written = true;
+    if (
+      !this.#reserveFailed &&
+      bytes.length >= RESERVE_FROM_WRITE_BYTES &&
+      this.size + bytes.length > this.#reservedEnd
+    )
+      await this.#reserveAhead(this.size + bytes.length, maxSize);
     await this.fh.write(bytes, this.size);
+  }
+
+  /**
+   * Extends the file past `end` and reads the new range once: reading a hole puts zeroed pages in the page
+   * cache, which the next writes fill in place, at a fraction of what a write costs that must take its pages
+   * from free memory itself. How far: as far as the segment's batches reach after this write (so a segment
+   * written little reserves little: one large write to each of many partitions reads at most twice its bytes
+   * of zeros into the page cache), at most RESERVE_AHEAD_BYTES, never past `maxSize`. A failure only stops
+   * reserving: the writes then extend the file as before.
+   */
+  async #reserveAhead(end: number, maxSize: number): Promise<void> {
+    const from = Math.max(this.size, this.#reservedEnd);
+    const to = Math.min(end + Math.min(end, RESERVE_AHEAD_BYTES), Math.max(end, maxSize));
+    if (to <= end) return;
+    try {
+      await this.fh.truncate(to);
+    } catch {
+      this.#reserveFailed = true; // the file kept its length: nothing for trim() to cut
+      return;
+    }
+    this.#reservedEnd = to;
+    try {
+      reserveScratch ??= Buffer.allocUnsafeSlow(RESERVE_READ_BYTES);
+      for (let at = from; at < to; at += RESERVE_READ_BYTES)
+        await this.fh.read(reserveScratch, 0, Math.min(RESERVE_READ_BYTES, to - at), at);
+    } catch {
+      this.#reserveFailed = true; // trim() still cuts what was reserved
+    }
+  }
+
+  /** Cuts the space reserved past `size` (before a roll's fsync and at close). Returns whether it cut. */
+  async trim(): Promise<boolean> {
+    if (this.#reservedEnd <= this.size) return false;
+    await this.fh.truncate(this.size);
+    this.#reservedEnd = 0;
+    return true;
   }
 
   /** Makes the persisted indexes final for a sealed (or closing) segment. Index files are derived data. */
@@ -327,6 +383,7 @@ export class Segment {
   async truncateTo(position: number): Promise<void> {
     this.#indexFilesCover = -1;
     await this.fh.truncate(position);
+    this.#reservedEnd = 0;
     this.#flushedSize = Math.min(this.#flushedSize, position);
     const result = await this.rebuild(position);
     if (result.error) throw new Error(`segment ${this.logPath} invalid after truncation: ${result.error.reason}`);

@@ -109,6 +109,34 @@ export function threadCpuOf(pid: number): ThreadCpu {
   return out;
 }
 
+/** Scheduler nanoseconds of a process's threads (/proc/<pid>/task/<tid>/schedstat): on a core, and runnable but queued. */
+export interface ThreadSched {
+  mainCpu: number;
+  mainQueued: number;
+  othersCpu: number;
+  othersQueued: number;
+}
+
+export function threadSchedOf(pid: number): ThreadSched {
+  const out: ThreadSched = { mainCpu: 0, mainQueued: 0, othersCpu: 0, othersQueued: 0 };
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    let fields: string[];
+    try {
+      fields = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ', 2);
+    } catch {
+      continue; // the thread exited between the listing and the read
+    }
+    if (Number(tid) === pid) {
+      out.mainCpu += Number(fields[0]);
+      out.mainQueued += Number(fields[1]);
+    } else {
+      out.othersCpu += Number(fields[0]);
+      out.othersQueued += Number(fields[1]);
+    }
+  }
+  return out;
+}
+
 export interface MachineDuring {
   /** Share of all CPU time the hypervisor gave to other guests (steal), %, over the run. */
   stealPct: number;

@@ -23,7 +23,14 @@ import * as tls from 'node:tls';
 import type { ApiSpec, EncodedMessage } from '../protocol/api-keys.js';
 import { ApiKey } from '../protocol/api-keys.js';
 import { ApiVersionsApi, type ApiVersionRange } from '../protocol/apis/api-versions.js';
-import { decodeResponsePayload, encodeRequestFrame, FrameDecoder } from '../protocol/framing.js';
+import {
+  type DecodedResponseFrame,
+  decodeResponsePayload,
+  encodeRequestFrame,
+  FrameDecoder,
+  type LocatedResponseBody,
+  locateResponseBody,
+} from '../protocol/framing.js';
 import {
   describeSocketError,
   KafkaJSServerDoesNotSupportApiKey,
@@ -487,78 +494,91 @@ export class Connection {
   }
 
   private onFrame(payload: Buffer): void {
-    let frame;
+    // The broker's answers are read straight from their bytes (locateResponseBody, decodeResponseFrom);
+    // any other layout, and bytes that reader does not take, are decoded the generic way.
+    let located: LocatedResponseBody | null = null;
+    let frame: DecodedResponseFrame | null = null;
     try {
-      frame = decodeResponsePayload(payload);
+      located = locateResponseBody(payload);
+      if (located === null) frame = decodeResponsePayload(payload);
     } catch (err) {
-      this.close(
-        new SluiceConnectionError(
-          `malformed response from broker ${this.broker}: ${(err as Error).message}`,
-          this.broker,
-          { cause: err },
-        ),
-      );
+      this.closeMalformed(err);
       return;
     }
-    const entry = this.pending.get(frame.correlationId);
+    const correlationId = located !== null ? located.correlationId : frame!.correlationId;
+    const entry = this.pending.get(correlationId);
     if (!entry) {
       this.options.logger.debug('dropping response to a request no longer waited for', {
         broker: this.broker,
-        correlationId: frame.correlationId,
+        correlationId,
       });
       return;
     }
-    if (entry.stream && !frame.error && this.streamed(entry, entry.stream, frame.body, frame.tail)) return;
-    this.pending.delete(frame.correlationId);
+    let response: unknown;
+    if (located !== null) {
+      const { api, version } = entry;
+      response = api.decodeResponseFrom?.(located.header, located.bodyStart, located.tail, version);
+      if (response === undefined) {
+        try {
+          frame = decodeResponsePayload(payload);
+        } catch (err) {
+          this.closeMalformed(err);
+          return;
+        }
+      }
+    }
+    let failure: Error | null = null;
+    if (frame !== null) {
+      if (frame.error) failure = new SluiceProtocolError(frame.error.code, frame.error.message || undefined);
+      else {
+        try {
+          response = entry.api.decodeResponse(frame.body, frame.tail, entry.version);
+        } catch (err) {
+          failure = this.invalidResponse(entry, err);
+        }
+      }
+    }
+    // A stream request's frame before its last: handed to the stream, the request stays pending with its
+    // timeout restarted. The last one, an error or an undecodable frame answers the request.
+    if (failure === null && entry.stream && (response as { final?: unknown }).final === false) {
+      entry.timer.refresh();
+      entry.stream.frame(response);
+      return;
+    }
+    this.pending.delete(correlationId);
     clearTimeout(entry.timer);
     if (this.options.network?.wantsQueueSize) this.reportQueueSize();
     if (entry.sentAt > 0)
-      this.reportRequest(
-        entry.api,
-        entry.version,
-        frame.correlationId,
-        entry.sentAt,
-        payload.length,
-        entry.pendingDuration,
-      );
-    if (frame.error) {
-      entry.reject(new SluiceProtocolError(frame.error.code, frame.error.message || undefined));
+      this.reportRequest(entry.api, entry.version, correlationId, entry.sentAt, payload.length, entry.pendingDuration);
+    if (failure !== null) {
+      entry.reject(failure);
       return;
     }
-    try {
-      const response = entry.api.decodeResponse(frame.body, frame.tail, entry.version);
-      // Before the caller sees the response, so that its next request already waits.
-      const throttleTimeMs = (response as { throttleTimeMs?: unknown }).throttleTimeMs;
-      if (typeof throttleTimeMs === 'number' && throttleTimeMs > 0) this.throttle(throttleTimeMs);
-      entry.resolve(response);
-    } catch (err) {
-      const e = err as Error & { code?: number };
-      entry.reject(
-        err instanceof SluiceError
-          ? err
-          : new SluiceProtocolError(
-              typeof e.code === 'number' ? e.code : 'INVALID_REQUEST',
-              `invalid ${entry.api.name} response from ${this.broker}: ${e.message}`,
-            ),
-      );
-    }
+    // Before the caller sees the response, so that its next request already waits.
+    const throttleTimeMs = (response as { throttleTimeMs?: unknown }).throttleTimeMs;
+    if (typeof throttleTimeMs === 'number' && throttleTimeMs > 0) this.throttle(throttleTimeMs);
+    entry.resolve(response);
   }
 
-  /**
-   * A frame of a stream request: handed to the stream when it is not the last (true: the request stays
-   * pending, its timeout restarted); false for the last one or an undecodable one, answered as a response.
-   */
-  private streamed(entry: Pending, stream: ResponseStream, body: unknown, tail: Buffer): boolean {
-    let response: { final?: unknown };
-    try {
-      response = entry.api.decodeResponse(body, tail, entry.version) as { final?: unknown };
-    } catch {
-      return false;
-    }
-    if (response.final !== false) return false;
-    entry.timer.refresh();
-    stream.frame(response);
-    return true;
+  private closeMalformed(err: unknown): void {
+    this.close(
+      new SluiceConnectionError(
+        `malformed response from broker ${this.broker}: ${(err as Error).message}`,
+        this.broker,
+        {
+          cause: err,
+        },
+      ),
+    );
+  }
+
+  private invalidResponse(entry: Pending, err: unknown): Error {
+    if (err instanceof SluiceError) return err;
+    const e = err as Error & { code?: number };
+    return new SluiceProtocolError(
+      typeof e.code === 'number' ? e.code : 'INVALID_REQUEST',
+      `invalid ${entry.api.name} response from ${this.broker}: ${e.message}`,
+    );
   }
 
   /** Closes the socket and fails everything pending with `error` (retriable connection error by default). */

@@ -1,5 +1,6 @@
 // API keys. Numbers follow Kafka's where Kafka has the same API, for familiarity in logs and tools.
 import type { MessageDef, MessageValue } from './schema.js';
+import { bodyReader } from './schema-byte-reader.js';
 import { messageCodec } from './schema-codec.js';
 import { parseVersions } from './versions.js';
 
@@ -91,6 +92,11 @@ export interface ApiSpec<Request, Response> {
   decodeRequest(body: unknown, tail: Buffer, version: number): Request;
   encodeResponse(response: Response): EncodedMessage;
   decodeResponse(body: unknown, tail: Buffer, version: number): Response;
+  /**
+   * The response read straight from the header's msgpack bytes (its body from `bodyStart` to the end; see
+   * framing.ts locateResponseBody), or undefined when these bytes are for decodeResponse. Never throws.
+   */
+  decodeResponseFrom?(header: Buffer, bodyStart: number, tail: Buffer, version: number): Response | undefined;
 }
 
 /**
@@ -135,5 +141,7 @@ export function defineApi<const Req extends MessageDef, const Res extends Messag
     encodeResponse: (value: MessageValue<Res>) => messageCodec(response, maxVersion).encode(value),
     decodeResponse: (body: unknown, tail: Buffer, version: number) =>
       messageCodec(response, version).decode(body, tail) as MessageValue<Res>,
+    decodeResponseFrom: (header: Buffer, bodyStart: number, tail: Buffer, version: number) =>
+      bodyReader(response, version)?.(header, bodyStart, tail) as MessageValue<Res> | undefined,
   });
 }

@@ -120,15 +120,8 @@ export function encodeErrorResponseFrame(correlationId: number, error: ProtocolE
   return encodeFrame({ correlationId, error: { code: error.code, message: error.message } });
 }
 
-/**
- * Splits a complete frame payload (the bytes after frameLength) into its msgpack document and tail. The
- * header is checked against `limits` before it is decoded (msgpack-bounds.ts).
- */
-function splitPayload(
-  payload: Buffer,
-  limits: HeaderLimits,
-  what: string,
-): { doc: Record<string, unknown>; tail: Buffer } {
+/** The header of a complete frame payload (the bytes after frameLength), checked against `limits`, and its tail. */
+function headerOf(payload: Buffer, limits: HeaderLimits, what: string): { header: Buffer; tail: Buffer } {
   if (payload.length < 4) throw new FramingError(`frame of ${payload.length} bytes has no header length`);
   const headerLength = payload.readUInt32BE(0);
   if (headerLength > payload.length - 4) {
@@ -138,6 +131,19 @@ function splitPayload(
   const scan = scanMsgpack(header, limits);
   if (scan.malformed) throw new FramingError(`frame header is not valid msgpack: ${scan.malformed}`);
   if (scan.exceeded) throw new HeaderLimitError(`${what} header ${scan.exceeded}`, scan.correlationId);
+  return { header, tail: payload.subarray(4 + headerLength) };
+}
+
+/**
+ * Splits a complete frame payload (the bytes after frameLength) into its msgpack document and tail. The
+ * header is checked against `limits` before it is decoded (msgpack-bounds.ts).
+ */
+function splitPayload(
+  payload: Buffer,
+  limits: HeaderLimits,
+  what: string,
+): { doc: Record<string, unknown>; tail: Buffer } {
+  const { header, tail } = headerOf(payload, limits, what);
   let doc: unknown;
   try {
     doc = decoder.decode(header);
@@ -146,7 +152,7 @@ function splitPayload(
   }
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc))
     throw new FramingError('frame header is not a map');
-  return { doc: doc as Record<string, unknown>, tail: payload.subarray(4 + headerLength) };
+  return { doc: doc as Record<string, unknown>, tail };
 }
 
 /**
@@ -211,6 +217,61 @@ export function decodeResponsePayload(
     error = { code: int(e.code, 'error.code'), message: typeof e.message === 'string' ? e.message : '' };
   }
   return { correlationId, body: doc.body, error, tail };
+}
+
+/** A response's body located in its checked header, not decoded (see locateResponseBody). */
+export interface LocatedResponseBody {
+  correlationId: number;
+  /** The msgpack header; the body is its last value, from bodyStart to the end. */
+  header: Buffer;
+  bodyStart: number;
+  tail: Buffer;
+}
+
+// The header's bytes up to the body, as the broker writes an answer: a map of two entries, the key
+// "correlationId", an unsigned integer (positive fixint, uint8, uint16 or uint32), the key "body".
+const CORRELATION_KEY = Buffer.from([0x82, 0xad, ...Buffer.from('correlationId')]);
+const BODY_KEY = Buffer.from([0xa4, ...Buffer.from('body')]);
+
+/** Whether `bytes` are at `pos` of `buf` (a loop: cheaper than Buffer.compare's native call for a few bytes). */
+function bytesAt(buf: Buffer, pos: number, bytes: Buffer): boolean {
+  if (pos + bytes.length > buf.length) return false;
+  for (let i = 0; i < bytes.length; i++) if (buf[pos + i] !== bytes[i]) return false;
+  return true;
+}
+
+/**
+ * Checks a response payload as decodeResponsePayload does (throwing the same FramingError) and, when its
+ * header is `{ correlationId: <uint>, body: <value> }` in that order, says where the body starts, so the
+ * body can be read straight into its typed value (schema-byte-reader.ts). null: any other layout (an error
+ * answer, other keys or another order), for decodeResponsePayload.
+ */
+export function locateResponseBody(
+  payload: Buffer,
+  limits: HeaderLimits = DEFAULT_RESPONSE_HEADER_LIMITS,
+): LocatedResponseBody | null {
+  const { header, tail } = headerOf(payload, limits, 'response');
+  const keyEnd = CORRELATION_KEY.length;
+  if (header.length <= keyEnd || !bytesAt(header, 0, CORRELATION_KEY)) return null;
+  let p = keyEnd;
+  const t = header[p]!;
+  let correlationId: number;
+  if (t <= 0x7f) {
+    correlationId = t;
+    p += 1;
+  } else if (t === 0xcc && p + 2 <= header.length) {
+    correlationId = header[p + 1]!;
+    p += 2;
+  } else if (t === 0xcd && p + 3 <= header.length) {
+    correlationId = header.readUInt16BE(p + 1);
+    p += 3;
+  } else if (t === 0xce && p + 5 <= header.length) {
+    correlationId = header.readUInt32BE(p + 1);
+    p += 5;
+  } else return null;
+  const bodyStart = p + BODY_KEY.length;
+  if (bodyStart >= header.length || !bytesAt(header, p, BODY_KEY)) return null;
+  return { correlationId, header, bodyStart, tail };
 }
 
 /**

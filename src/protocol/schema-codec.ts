@@ -229,8 +229,11 @@ function readStruct(fields: Struct, version: number, strict: boolean): Read {
   return make(isMap, fail, within, reads, wires, defaults, unknownField) as Read;
 }
 
-/** A fresh default per decode (a handler may keep or change what it receives). */
-function defaultOf(f: Field): () => unknown {
+/**
+ * A fresh default per decode (a handler may keep or change what it receives). Shared with
+ * schema-byte-reader.ts, whose values must be the same as this codec's.
+ */
+export function defaultOf(f: Field): () => unknown {
   const d = f.default;
   if (d !== undefined) {
     if (Array.isArray(d)) return () => [...d];

@@ -2,7 +2,8 @@
 // never more than the credit granted (plus one batch); FetchPushCredit tops it up or ends it; the stream
 // ends on its own after maxIdleMs, with a partition error, and when the broker stops. A plain Fetch beside
 // it on the same broker is unchanged.
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { PushStream } from '../../src/broker/fetch/push-stream.js';
 import {
   ApiKey,
   ErrorCode,
@@ -140,6 +141,24 @@ describe('FetchPush', () => {
     const fetched = await fetchPartition(consumer, 't', 0, 5); // the connection goes on serving requests
     expect((await recordsOf(fetched)).map((r) => r.value!.toString())).toEqual(['late']);
     expect(stream.frames).toHaveLength(6);
+  });
+
+  it('waits once per append: the frame it pushed being written does not wake it', async () => {
+    const arms = vi.spyOn(PushStream.prototype, 'onChange');
+    broker = await startBroker();
+    const producer = await broker.client();
+    await createTopic(producer, 't');
+    const consumer = await broker.client();
+    const stream = open(consumer, { topic: 't' });
+    for (let i = 0; i < 5; i++) {
+      await produce(producer, 't', 0, batchOf([`v${i}`]));
+      await waitFor(() => stream.frames.length === i + 1);
+    }
+    grant(consumer, stream.id, 0, true);
+    await stream.final;
+    // One wait before the first append and one after each frame; a wake by each written frame made 11.
+    expect(arms).toHaveBeenCalledTimes(6);
+    arms.mockRestore();
   });
 
   it('starts from the requested offset and pushes what is already there at once', async () => {

@@ -4,7 +4,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Connection } from '../../src/client/connection.js';
 import { SluiceConnectionError, SluiceProtocolError, SluiceRequestTimeoutError } from '../../src/client/errors.js';
 import { nullLogger } from '../../src/client/logger.js';
-import { ApiKey, FetchPushApi, FetchPushCreditApi, ListOffsetsApi } from '../../src/protocol/index.js';
+import {
+  ApiKey,
+  encodeResponseFrame,
+  FetchPushApi,
+  FetchPushCreditApi,
+  ListOffsetsApi,
+} from '../../src/protocol/index.js';
 import { waitFor } from './helpers.js';
 import { type InterceptedBroker, startInterceptedBroker } from './intercepted-broker.js';
 
@@ -197,6 +203,50 @@ describe('Connection', () => {
     const error = await c.send(ListOffsetsApi, listOffsets(0)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SluiceProtocolError);
     expect(error).toMatchObject({ code: 42, type: 'INVALID_REQUEST', retriable: false, message: 'nope' });
+  });
+
+  it('hands a pushed frame to its stream, and answers a frame with a field of the wrong type with an error naming it', async () => {
+    const c = connection(fake.port);
+    await c.connect();
+    const partition = { partition: 0, errorCode: 0, errorMessage: null, highWatermark: 3 };
+    // A hostile broker: a well-formed pushed frame with one record byte, then a final frame whose
+    // highWatermark is a string, both in one write.
+    fake.broker.intercept(FetchPushApi, (r) => {
+      const pushed = encodeResponseFrame(
+        r.correlationId,
+        { final: false, topics: [{ name: 't', partitions: [{ ...partition, recordsBytes: 1 }] }] },
+        [Buffer.from('x')],
+      );
+      const bad = encodeResponseFrame(r.correlationId, {
+        final: true,
+        topics: [{ name: 't', partitions: [{ ...partition, highWatermark: 'three', recordsBytes: 0 }] }],
+      });
+      return { frame: Buffer.concat([...pushed, ...bad]) };
+    });
+    const frames: unknown[] = [];
+    const error = await c
+      .send(
+        FetchPushApi,
+        {
+          maxIdleMs: 1000,
+          maxBytes: 1024,
+          creditBytes: 1024,
+          isolationLevel: 0,
+          topics: [{ name: 't', partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 1024 }] }],
+        },
+        { stream: { id: 0, frame: (f) => frames.push(f) } },
+      )
+      .catch((e: unknown) => e);
+    expect(frames).toHaveLength(1);
+    expect(frames[0]).toMatchObject({
+      final: false,
+      topics: [{ name: 't', partitions: [{ ...partition, records: [Buffer.from('x')] }] }],
+    });
+    expect(error).toBeInstanceOf(SluiceProtocolError);
+    expect((error as Error).message).toBe(
+      `invalid FetchPush response from 127.0.0.1:${fake.port}: topics[0].partitions[0].highWatermark: expected an integer`,
+    );
+    expect(c.isClosed).toBe(false);
   });
 
   it('closes the connection on a response header nested millions deep, without decoding it', async () => {

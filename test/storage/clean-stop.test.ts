@@ -104,22 +104,40 @@ describe('a clean stop of written partitions', () => {
     });
   });
 
-  it('a crash after a clean start recovers the partitions from their logs, producers included', async () => {
+  it('a crash after a clean start recovers only the partitions used since, producers included', async () => {
     await withTempDir(async (dataDir) => {
       const first = await openManager(dataDir);
       await writePartitions(first);
       await first.close();
-      // A start removes the clean-shutdown file before anything can change; a crash then leaves none.
+      // A start keeps the clean-shutdown file as the clean base; a partition's first use lists it in the
+      // change journal (durably) before it may change. A crash then leaves both.
       const started = await openManager(dataDir);
       await started.get('t', 2)!.append(idem(102, 3));
+      await readAll(started.get('t', 9)!);
+      expect((await readdir(dataDir)).filter((n) => !n.startsWith('t-')).sort()).toEqual([
+        'changed-partitions',
+        'clean-base.json',
+      ]);
       const { logger, opened } = openings();
       const crashed = await openManager(dataDir, { logger });
-      expect(opened).toHaveLength(PARTITIONS);
+      expect(opened.map((o) => [o.partition, o.recovered]).sort()).toEqual([
+        ['t-2', true],
+        ['t-9', true],
+      ]);
+      expect(crashed.partitions().filter((p) => p.isDormant)).toHaveLength(PARTITIONS - 2);
       expect(crashed.get('t', 2)!.logEndOffset).toBe(4);
       expect((await crashed.get('t', 2)!.append(idem(102, 3))).baseOffset).toBe(3);
       await expectProducerKept(crashed, 5);
+      await expectProducerKept(crashed, 9);
       await crashed.close();
       await started.close().catch(() => {});
+      // The clean stop after the crash restart lists every partition again and drops the base and its journal.
+      const { logger: again, opened: openedAgain } = openings();
+      const clean = await openManager(dataDir, { logger: again });
+      expect(openedAgain).toEqual([]);
+      expect(clean.partitions().every((p) => p.isDormant)).toBe(true);
+      expect(await readdir(dataDir)).not.toContain('changed-partitions');
+      await clean.close();
     });
   });
 

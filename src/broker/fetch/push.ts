@@ -40,8 +40,9 @@ import {
 } from './round.js';
 
 /**
- * Registers a wake-up on the stream's partitions (none while it is out of credit), on its credit and end,
- * and on the broker stopping; `signal` (the connection closing) ends the wait like a timeout.
+ * Registers a wake-up on the stream's partitions and its end, or (out of credit or of room for a frame,
+ * `keys` null) on its credit, its written frames and its end; and on the broker stopping. `signal` (the
+ * connection closing) ends the wait like a timeout.
  */
 function armStream(
   keys: readonly string[] | null,
@@ -52,7 +53,9 @@ function armStream(
   return armWake(
     (wake) => {
       const unregister = keys ? broker.waiters.registerKeys(keys, wake) : broker.waiters.registerStop(wake);
-      const unwatch = stream.onChange(wake);
+      // Waiting for an append (it has credit and room for a frame), only the stream's end concerns it: the
+      // frame it has just pushed being written would wake it for nothing, once per burst.
+      const unwatch = stream.onChange(keys ? () => stream.ended && wake() : wake);
       return () => {
         unregister();
         unwatch();

@@ -1,0 +1,267 @@
+// The responses read straight from their msgpack bytes (schema-byte-reader.ts, framing.ts
+// locateResponseBody) against the generic decoder: the same value, key order included, for random valid
+// responses of every API; and for hostile bytes the byte reader gives up, leaving the frame to the
+// generic decoder and its errors.
+import { encode } from '@msgpack/msgpack';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  ALL_APIS,
+  type AnyNativeApi,
+  decodeResponsePayload,
+  encodeErrorResponseFrame,
+  encodeFrame,
+  encodeResponseFrame,
+  FetchPushApi,
+  FramingError,
+  locateResponseBody,
+  ProtocolError,
+} from '../../src/protocol/index.js';
+import type { Field, Struct } from '../../src/protocol/schema.js';
+import { inVersions } from '../../src/protocol/versions.js';
+import { EXAMPLES } from './examples.js';
+
+const SAFE = Number.MAX_SAFE_INTEGER;
+
+function intArbitrary(f: Field): fc.Arbitrary<number> {
+  const min = Math.max(f.min ?? -SAFE, -SAFE);
+  const max = Math.min(f.max ?? SAFE, SAFE);
+  const small = fc.integer({ min: Math.max(min, -(2 ** 31)), max: Math.min(max, 2 ** 31 - 1) });
+  if (max - min <= 2 ** 32) return small;
+  // Offsets and timestamps past 32 bits travel as msgpack's 64-bit integers.
+  return fc.oneof(
+    small,
+    fc.maxSafeInteger().filter((v) => v >= min && v <= max),
+  );
+}
+
+/** A random valid encoder input for a field at a version. */
+function fieldValue(f: Field, version: number): fc.Arbitrary<unknown> {
+  const base = kindValue(f, version);
+  const nullable = inVersions(f.nullableVersions, version) || f.default !== undefined;
+  return nullable ? fc.oneof(base, fc.constant(null)) : base;
+}
+
+function kindValue(f: Field, version: number): fc.Arbitrary<unknown> {
+  switch (f.kind) {
+    case 'int':
+      return intArbitrary(f);
+    case 'number':
+      return fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.integer());
+    case 'bool':
+      return fc.boolean();
+    case 'string':
+      return fc.string({ unit: fc.constantFrom('grapheme', 'grapheme-ascii') as never, maxLength: 12 });
+    case 'bytes':
+      return fc.uint8Array({ maxLength: 16 }).map((b) => Buffer.from(b));
+    case 'enum':
+      return fc.constantFrom(...f.values!);
+    case 'stringMap':
+      return fc.dictionary(
+        fc.string({ maxLength: 6 }).filter((k) => k !== '__proto__'),
+        f.nullValues ? fc.option(fc.string({ maxLength: 6 }), { nil: null }) : fc.string({ maxLength: 6 }),
+        { maxKeys: 3 },
+      );
+    case 'records':
+      return fc.uint8Array({ maxLength: 24 }).map((b) => Buffer.from(b));
+    case 'array':
+      return fc.array(fieldValue(f.items!, version), { maxLength: 3 });
+    case 'struct':
+      return structOf(f.fields!, version);
+  }
+}
+
+function structOf(fields: Struct, version: number): fc.Arbitrary<Record<string, unknown>> {
+  const model: Record<string, fc.Arbitrary<unknown>> = {};
+  const required: string[] = [];
+  for (const [name, f] of Object.entries(fields)) {
+    if (!inVersions(f.versions, version)) continue;
+    model[name] = fieldValue(f, version);
+    if (f.default === undefined && !inVersions(f.nullableVersions, version)) required.push(name);
+  }
+  return fc.record(model, { requiredKeys: required as never[] });
+}
+
+/** The payload (the bytes after frameLength) of a response frame. */
+function payloadOf(frame: Buffer[]): Buffer {
+  return Buffer.concat(frame).subarray(4);
+}
+
+function generic(api: AnyNativeApi, payload: Buffer): unknown {
+  const frame = decodeResponsePayload(payload);
+  return api.decodeResponse(frame.body, frame.tail, api.maxVersion);
+}
+
+function direct(api: AnyNativeApi, payload: Buffer): unknown {
+  const located = locateResponseBody(payload);
+  if (located === null) return undefined;
+  return api.decodeResponseFrom!(located.header, located.bodyStart, located.tail, api.maxVersion);
+}
+
+/** Every object's keys in order, depth first: the hidden class's shape of a decoded value. */
+function shapeOf(value: unknown): string[] {
+  if (Array.isArray(value)) return value.flatMap(shapeOf);
+  if (value === null || typeof value !== 'object' || Buffer.isBuffer(value)) return [];
+  return Object.entries(value).flatMap(([k, v]) => [k, ...shapeOf(v)]);
+}
+
+describe('responses read straight from their bytes', () => {
+  it.each(ALL_APIS.map((api) => ({ api })))(
+    '$api.name: the generic decoder’s value, for random responses',
+    ({ api }) => {
+      fc.assert(
+        fc.property(structOf(api.response.fields, api.maxVersion), fc.nat(2 ** 31 - 1), (value, correlationId) => {
+          const { body, tail } = api.encodeResponse(value);
+          const payload = payloadOf(encodeResponseFrame(correlationId, body, tail));
+          const expected = generic(api, payload);
+          const got = direct(api, payload);
+          expect(got).toStrictEqual(expected);
+          expect(shapeOf(got)).toEqual(shapeOf(expected));
+          expect(locateResponseBody(payload)!.correlationId).toBe(correlationId);
+        }),
+        { numRuns: 60 },
+      );
+    },
+  );
+
+  it('reads record bytes as views of the frame, in body order', () => {
+    const a = Buffer.from('first batch');
+    const b = Buffer.from('second');
+    const value = {
+      final: false,
+      topics: [
+        {
+          name: 't',
+          partitions: [0, 1].map((partition) => ({
+            partition,
+            errorCode: 0,
+            errorMessage: null,
+            highWatermark: 10,
+            records: partition === 0 ? a : b,
+          })),
+        },
+      ],
+    };
+    const { body, tail } = FetchPushApi.encodeResponse(value as never);
+    const payload = payloadOf(encodeResponseFrame(7, body, tail));
+    const got = direct(FetchPushApi, payload) as { topics: Array<{ partitions: Array<{ records: Buffer[] }> }> };
+    const [p0, p1] = got.topics[0]!.partitions;
+    expect(p0!.records).toEqual([a]);
+    expect(p1!.records).toEqual([b]);
+    expect(p0!.records[0]!.buffer).toBe(payload.buffer);
+  });
+
+  it('leaves an error answer and other header layouts to the generic decoder', () => {
+    const error = payloadOf(encodeErrorResponseFrame(3, new ProtocolError('INVALID_REQUEST', 'nope')));
+    expect(locateResponseBody(error)).toBeNull();
+    const bodyFirst = payloadOf(encodeFrame({ body: {}, correlationId: 3 }));
+    expect(locateResponseBody(bodyFirst)).toBeNull();
+    const extraKey = payloadOf(encodeFrame({ correlationId: 3, body: {}, more: 1 }));
+    expect(locateResponseBody(extraKey)).toBeNull();
+  });
+});
+
+/** A FetchPush answer's payload whose body is `body` (any msgpack value) and whose tail is `tail`. */
+function pushPayload(body: unknown, tail = Buffer.alloc(0)): Buffer {
+  return payloadOf(encodeFrame({ correlationId: 9, body }, [tail]));
+}
+
+const partition = { partition: 0, errorCode: 0, errorMessage: null, highWatermark: 1, recordsBytes: 0 };
+
+describe('hostile response bytes', () => {
+  it('a truncated header is a framing error, as before', () => {
+    const { body, tail } = FetchPushApi.encodeResponse(EXAMPLES[FetchPushApi.key]!.response as never);
+    const whole = payloadOf(encodeResponseFrame(9, body, tail));
+    const headerLength = whole.readUInt32BE(0);
+    for (const cut of [1, 5, 20, headerLength - 1]) {
+      const length = Buffer.alloc(4);
+      length.writeUInt32BE(cut, 0);
+      const truncated = Buffer.concat([length, whole.subarray(4, 4 + cut)]);
+      expect(() => locateResponseBody(truncated)).toThrow(FramingError);
+      expect(() => decodeResponsePayload(truncated)).toThrow(FramingError);
+    }
+    expect(() => locateResponseBody(whole.subarray(0, 3))).toThrow(FramingError);
+  });
+
+  it('a field of the wrong type is left to the generic decoder, whose error names it', () => {
+    const cases: Array<[unknown, string]> = [
+      [
+        { topics: [{ name: 't', partitions: [{ ...partition, highWatermark: 'x' }] }] },
+        'topics[0].partitions[0].highWatermark',
+      ],
+      [{ topics: [{ name: 7, partitions: [] }] }, 'topics[0].name'],
+      [{ final: 1, topics: [] }, 'final'],
+      [{ topics: { name: 't' } }, 'topics'],
+      [
+        { topics: [{ name: 't', partitions: [{ ...partition, highWatermark: 2 ** 60 }] }] },
+        'topics[0].partitions[0].highWatermark',
+      ],
+      [
+        { topics: [{ name: 't', partitions: [{ ...partition, highWatermark: null }] }] },
+        'topics[0].partitions[0].highWatermark',
+      ],
+      [
+        { topics: [{ name: 't', partitions: [{ ...partition, recordsBytes: -1 }] }] },
+        'topics[0].partitions[0].recordsBytes',
+      ],
+    ];
+    for (const [body, path] of cases) {
+      const payload = pushPayload(body);
+      expect(direct(FetchPushApi, payload), path).toBeUndefined();
+      expect(() => generic(FetchPushApi, payload)).toThrow(new RegExp(`^${path.replace(/[[\].]/g, '\\$&')}: `));
+    }
+  });
+
+  it('oversized lengths: record bytes past the tail, more entries than allowed, a count past the bytes', () => {
+    const past = pushPayload(
+      { topics: [{ name: 't', partitions: [{ ...partition, recordsBytes: 5 }] }] },
+      Buffer.from('abc'),
+    );
+    expect(direct(FetchPushApi, past)).toBeUndefined();
+    expect(() => generic(FetchPushApi, past)).toThrow(/recordsBytes 5 overruns the 3 tail bytes left/);
+
+    const unclaimed = pushPayload(
+      { topics: [{ name: 't', partitions: [{ ...partition, recordsBytes: 1 }] }] },
+      Buffer.from('abc'),
+    );
+    expect(direct(FetchPushApi, unclaimed)).toBeUndefined();
+    expect(() => generic(FetchPushApi, unclaimed)).toThrow(/2 tail bytes are not claimed/);
+
+    const many = pushPayload({ topics: Array.from({ length: 100_001 }, () => null) });
+    expect(direct(FetchPushApi, many)).toBeUndefined();
+    expect(() => generic(FetchPushApi, many)).toThrow(/topics: more than 100000 entries/);
+
+    // {correlationId: 9, body: {topics: <array32 claiming 2^32 - 1 items>}} with nothing after the count.
+    const head = Buffer.from(encode({ correlationId: 9, body: { topics: [] } }));
+    const doc = Buffer.concat([head.subarray(0, head.length - 1), Buffer.from([0xdd, 0xff, 0xff, 0xff, 0xff])]);
+    const prefix = Buffer.alloc(4);
+    prefix.writeUInt32BE(doc.length, 0);
+    const claims = Buffer.concat([prefix, doc]);
+    expect(() => locateResponseBody(claims)).toThrow(FramingError);
+  });
+
+  it('an unknown key, a duplicate key or a nil body is left to the generic decoder', () => {
+    const unknown = pushPayload({ topics: [], newerField: 1 });
+    expect(direct(FetchPushApi, unknown)).toBeUndefined();
+    expect(generic(FetchPushApi, unknown)).toMatchObject({ topics: [], final: true });
+
+    // {topics: [], topics: []}: msgpack allows it, the generic decoder keeps the last.
+    const once = Buffer.from(encode({ correlationId: 9, body: { topics: [] } }));
+    const bodyAt = once.length - 9; // 0x81 0xa6 "topics" 0x90
+    const twice = Buffer.concat([
+      once.subarray(0, bodyAt),
+      Buffer.from([0x82]),
+      once.subarray(bodyAt + 1),
+      once.subarray(bodyAt + 1),
+    ]);
+    const prefix = Buffer.alloc(4);
+    prefix.writeUInt32BE(twice.length, 0);
+    const duplicate = Buffer.concat([prefix, twice]);
+    expect(direct(FetchPushApi, duplicate)).toBeUndefined();
+    expect(generic(FetchPushApi, duplicate)).toMatchObject({ topics: [] });
+
+    const nil = pushPayload(null);
+    expect(direct(FetchPushApi, nil)).toBeUndefined();
+    expect(() => generic(FetchPushApi, nil)).toThrow(/body: expected a map/);
+  });
+});
