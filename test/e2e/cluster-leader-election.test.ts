@@ -31,6 +31,15 @@ async function startMember(id: number): Promise<void> {
   brokers.set(id, broker);
 }
 
+async function liveBrokersSeenBy(id: number): Promise<number> {
+  const client = await WireClient.connect(brokers.get(id)!.port);
+  try {
+    return (await client.request(MetadataApi, { topics: [], allowAutoTopicCreation: false })).brokers.length;
+  } finally {
+    client.destroy();
+  }
+}
+
 async function partitions() {
   const [id, broker] = [...brokers][0]!;
   const client = await WireClient.connect(broker.port);
@@ -47,6 +56,11 @@ async function partitions() {
 beforeAll(async () => {
   etcd = await startEtcd();
   await Promise.all([1, 2, 3].map((id) => startMember(id)));
+  // Each broker learns of the others' registrations through its etcd watch: broker 1 places the replicas.
+  await waitFor(async () => (await liveBrokersSeenBy(1)) === 3, {
+    timeoutMs: 30_000,
+    message: 'broker 1 seeing the three brokers live',
+  });
   const admin = sdkClient(brokers.get(1)!.port).admin();
   await admin.connect();
   await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: 3, replicationFactor: 3 }] });

@@ -203,6 +203,9 @@ export class ClusterNode implements ClusterView {
       onRegistered: () => this.#controller.poke(),
     });
     await this.#registration.register();
+    // Started means this broker sees itself live: a request right after the start (CreateTopics counting
+    // the live brokers) must not meet a cache the watch has not told of its own registration yet.
+    await this.#until(() => this.#cache.isAlive(this.brokerId), this.#config.etcdRequestTimeoutMs);
     this.#groupHandover = new CoordinatorHandover({
       topic: OFFSETS_TOPIC,
       partition: 0,
