@@ -13,7 +13,6 @@ import {
   type FetchPushResponse,
 } from '../../src/protocol/index.js';
 import { decodeRecordBatches } from '../../src/records/index.js';
-import { nodeFs, type StorageFileHandle, type StorageFs } from '../../storage/index.js';
 import {
   batchOf,
   createTopic,
@@ -26,6 +25,7 @@ import {
 import { removeTempDirs } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait-for.js';
 import type { RawResponse, WireClient } from '../helpers/wire-client.js';
+import { countingFs } from '../helpers/counting-fs.js';
 
 afterAll(removeTempDirs);
 let broker: TestBroker | undefined;
@@ -97,27 +97,6 @@ function recordBytes(frame: FetchPushResponse): number {
 async function recordsBytesOf(client: WireClient): Promise<Buffer> {
   const fetched = await fetchPartition(client, 't', 0, 0, { maxBytes: 64 * 1024 * 1024 });
   return Buffer.concat(fetched.records);
-}
-
-/** A real fs that counts the bytes read from segment (.log) files. */
-function countingFs(): { fs: StorageFs; logBytesRead: () => number } {
-  let read = 0;
-  const fs: StorageFs = {
-    ...nodeFs,
-    async open(path, mode) {
-      const fh = await nodeFs.open(path, mode);
-      if (!path.endsWith('.log')) return fh;
-      const counted: StorageFileHandle = Object.create(fh) as StorageFileHandle;
-      return Object.assign(counted, {
-        read: async (buffer: Buffer, offset: number, length: number, position: number) => {
-          const n = await fh.read(buffer, offset, length, position);
-          read += n;
-          return n;
-        },
-      });
-    },
-  };
-  return { fs, logBytesRead: () => read };
 }
 
 describe('FetchPush', () => {

@@ -1,31 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { join } from 'node:path';
-import { PartitionLog, ReadBufferPool, nodeFs } from '../../storage/index.js';
-import type { StorageFileHandle, StorageFs } from '../../storage/index.js';
+import { PartitionLog, ReadBufferPool } from '../../storage/index.js';
+import type { StorageFs } from '../../storage/index.js';
 import { config, decodeBatches, makeBatch, readAll, withTempDir } from './helpers.js';
 import type { ReadBatch } from './helpers.js';
-
-/** A real fs that counts the bytes read from segment (.log) files. */
-function countingFs(): { fs: StorageFs; logBytesRead: () => number } {
-  let read = 0;
-  const fs: StorageFs = {
-    ...nodeFs,
-    async open(path, mode) {
-      const fh = await nodeFs.open(path, mode);
-      if (!path.endsWith('.log')) return fh;
-      const counted: StorageFileHandle = Object.create(fh) as StorageFileHandle;
-      return Object.assign(counted, {
-        read: async (buffer: Buffer, offset: number, length: number, position: number) => {
-          const n = await fh.read(buffer, offset, length, position);
-          read += n;
-          return n;
-        },
-      });
-    },
-  };
-  return { fs, logBytesRead: () => read };
-}
+import { countingFs } from '../helpers/counting-fs.js';
 
 const openLog = (dir: string, fs: StorageFs, overrides = {}) =>
   PartitionLog.open({
