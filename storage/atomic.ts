@@ -36,6 +36,13 @@ export async function readFileIfExists(fs: StorageFs, path: string): Promise<Buf
   }
 }
 
+/** Removes a file; no error when it does not exist (other errors are thrown as they are). */
+export async function unlinkIfPresent(fs: StorageFs, path: string): Promise<void> {
+  await fs.unlink(path).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'ENOENT') throw err;
+  });
+}
+
 /** Parses a JSON file; undefined when it does not exist; a StorageError naming the file when garbled. */
 export async function readJsonFile<T>(fs: StorageFs, path: string): Promise<T | undefined> {
   let bytes: Buffer | undefined;

@@ -16,7 +16,7 @@
 // 10,000 partitions at once costs a handful of fsyncs. A partition is marked once per run.
 import { join } from 'node:path';
 import type { StorageFileHandle, StorageFs } from './fs.js';
-import { readFileIfExists } from './atomic.js';
+import { readFileIfExists, unlinkIfPresent } from './atomic.js';
 import { StorageIOError } from './errors.js';
 
 export const CHANGE_JOURNAL_FILE = 'changed-partitions';
@@ -101,9 +101,7 @@ export class ChangeJournal {
     const path = join(dataDir, CHANGE_JOURNAL_FILE);
     try {
       if (options.reset) {
-        await fs.unlink(path).catch((err: NodeJS.ErrnoException) => {
-          if (err.code !== 'ENOENT') throw err;
-        });
+        await unlinkIfPresent(fs, path);
         return { journal: new ChangeJournal(fs, path, 0, options.ready), changed: new ChangedPartitions() };
       }
       const bytes = await readFileIfExists(fs, path);

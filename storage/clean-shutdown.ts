@@ -32,7 +32,7 @@
 // those files, and they win.
 import { join } from 'node:path';
 import type { StorageFs } from './fs.js';
-import { readJsonFile, writeFileAtomic } from './atomic.js';
+import { readJsonFile, unlinkIfPresent, writeFileAtomic } from './atomic.js';
 import type { Logger } from './types.js';
 import type { PartitionConfig } from './config.js';
 import { LOG_SUFFIX, segmentFileName } from './segment.js';
@@ -378,9 +378,7 @@ export async function keepCleanShutdownAsBase(fs: StorageFs, dataDir: string): P
 
 /** Removes the clean base once a newer clean-shutdown file is durable (no error when there is none). */
 export async function removeCleanBase(fs: StorageFs, dataDir: string): Promise<void> {
-  await fs.unlink(join(dataDir, CLEAN_BASE_FILE)).catch((err: NodeJS.ErrnoException) => {
-    if (err.code !== 'ENOENT') throw err;
-  });
+  await unlinkIfPresent(fs, join(dataDir, CLEAN_BASE_FILE));
 }
 
 /** Writes the file (version 3), fsynced: call once every listed partition's close has returned. */

@@ -21,7 +21,7 @@
 import { join } from 'node:path';
 import type { StorageFs } from './fs.js';
 import { INDEX_SUFFIX, LOG_SUFFIX, TIME_INDEX_SUFFIX, TXN_INDEX_SUFFIX, segmentFileName } from './segment.js';
-import { readJsonFile, writeFileAtomic } from './atomic.js';
+import { readJsonFile, unlinkIfPresent, writeFileAtomic } from './atomic.js';
 import type { Logger } from './types.js';
 
 export const CLEANED_SUFFIX = '.cleaned';
@@ -34,12 +34,6 @@ export function cleanedLogPath(dir: string, baseOffset: number): string {
 
 function swapPath(dir: string, baseOffset: number): string {
   return join(dir, segmentFileName(baseOffset, SWAP_SUFFIX));
-}
-
-async function unlinkIfPresent(fs: StorageFs, path: string): Promise<void> {
-  await fs.unlink(path).catch((err: NodeJS.ErrnoException) => {
-    if (err.code !== 'ENOENT') throw err;
-  });
 }
 
 /** Step 1: the commit point. After it, the swap completes, now or at the next open. */

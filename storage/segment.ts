@@ -17,7 +17,7 @@ import { BATCH_HEADER_SIZE } from './format/record-batch.js';
 import { OffsetIndex, TimeIndex } from './sparse-index.js';
 import { FileWindow, LOOKUP_HEADER_BYTES, headerInfo, scanBatches, walkHeaders } from './scan.js';
 import type { ScanResult } from './scan.js';
-import { readFileIfExists, writeFileAtomic } from './atomic.js';
+import { readFileIfExists, unlinkIfPresent, writeFileAtomic } from './atomic.js';
 import type { ReadBufferPool } from './read-buffer-pool.js';
 import type { Logger } from './types.js';
 
@@ -600,9 +600,7 @@ export class Segment {
     void this.close().catch(() => {});
     const txnIndexPath = join(this.dir, segmentFileName(this.baseOffset, TXN_INDEX_SUFFIX));
     for (const path of [this.logPath, this.indexPath, this.timeIndexPath, txnIndexPath]) {
-      await this.fs.unlink(path).catch((err: NodeJS.ErrnoException) => {
-        if (err.code !== 'ENOENT') throw err;
-      });
+      await unlinkIfPresent(this.fs, path);
     }
   }
 }

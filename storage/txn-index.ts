@@ -15,7 +15,7 @@
 // Entries wholly below the log start are forgotten on read; a segment's file goes with its segment.
 import { join } from 'node:path';
 import type { StorageFs } from './fs.js';
-import { writeFileAtomic } from './atomic.js';
+import { unlinkIfPresent, writeFileAtomic } from './atomic.js';
 import { readInt64, writeInt64 } from './format/record-batch.js';
 import type { AbortedTransaction } from './producer-state.js';
 import { segmentFileName, TXN_INDEX_SUFFIX } from './segment.js';
@@ -125,9 +125,7 @@ export class TxnIndex {
   async #write(base: number, entries: readonly AbortedTransaction[]): Promise<void> {
     const path = txnIndexPath(this.#dir, base);
     if (entries.length === 0) {
-      await this.#fs.unlink(path).catch((err: NodeJS.ErrnoException) => {
-        if (err.code !== 'ENOENT') throw err;
-      });
+      await unlinkIfPresent(this.#fs, path);
       return;
     }
     const buf = Buffer.alloc(entries.length * ENTRY_BYTES);
