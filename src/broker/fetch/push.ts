@@ -173,7 +173,7 @@ export const fetchPushHandler = defineHandler(FetchPushApi, async (request, brok
           };
           stream.pushed();
           // The frame's bytes now count as a pushed frame's (until written), no longer as this request's.
-          const pushed = push(encodeResponseFrame(streamId, body, tail), written);
+          const pushed = push(encodeResponseFrame(streamId, body, tail), round.held, written);
           ctx.responseMemory.hold(0);
           if (!pushed) return final(null);
           lastPush = performance.now();

@@ -18,16 +18,22 @@
 //
 // Bound: at most one read-ahead per partition and, per connection, read-aheads totalling at most the
 // broker's maxFetchBytes (one more response's worth). Each one also holds its size of the broker's memory
-// budget (memory-budget.ts) and is not started when that has no room: a read-ahead is optional. Each one lives until the connection's next fetch:
+// budget (memory-budget.ts) and is not started when that has no room: a read-ahead is optional. Once its
+// read is done it holds the buffer the read keeps instead (a pool buffer's size class is larger than the
+// byte limit, by the index interval and up to an eighth). Each one lives until the connection's next fetch:
 // a partition that fetch does not take is dropped, as are all of them when the connection closes. A
 // dropped read-ahead's pool buffer goes back to the pool once its read settles (nothing else saw it).
 import type { PartitionLog, ReadBufferPool, ReadResult } from '../../../storage/index.js';
 import type { MemoryShare } from '../transport/wire.js';
 
+const NONE: Promise<ReadResult | null> = Promise.resolve(null);
+
 interface Pending {
   log: PartitionLog;
   offset: number;
   maxBytes: number;
+  /** Of the memory budget: maxBytes, then the buffer the read keeps. */
+  held: number;
   truncations: number;
   read: Promise<ReadResult | null>;
 }
@@ -89,16 +95,23 @@ export class FetchReadAhead {
   start(key: string, log: PartitionLog, offset: number, maxBytes: number, maxOffset: number): void {
     if (this.closed || this.pending.has(key) || this.reservedBytes + maxBytes > this.maxBytes) return;
     if (!this.memory.tryReserve(maxBytes)) return;
-    const truncations = log.truncationCount;
-    const read = log.read(offset, { maxBytes, maxOffset, pool: this.pool }).then(
+    const entry: Pending = { log, offset, maxBytes, held: maxBytes, truncations: log.truncationCount, read: NONE };
+    entry.read = log.read(offset, { maxBytes, maxOffset, pool: this.pool }).then(
       (r) => {
-        if (r.bytes > 0) return r;
-        if (r.lease) this.pool.release(r.lease);
-        return null;
+        if (r.bytes === 0) {
+          if (r.lease) this.pool.release(r.lease);
+          return null;
+        }
+        const keeps = r.lease ? r.lease.length : r.bytes;
+        if (keeps > entry.held && this.pending.get(key) === entry) {
+          this.memory.charge(keeps - entry.held);
+          entry.held = keeps;
+        }
+        return r;
       },
       () => null,
     );
-    this.pending.set(key, { log, offset, maxBytes, truncations, read });
+    this.pending.set(key, entry);
     this.reservedBytes += maxBytes;
   }
 
@@ -120,7 +133,7 @@ export class FetchReadAhead {
   private forget(key: string, entry: Pending): void {
     this.pending.delete(key);
     this.reservedBytes -= entry.maxBytes;
-    this.memory.release(entry.maxBytes);
+    this.memory.release(entry.held);
   }
 
   /** Nobody will answer with this read: its buffer goes back to the pool once the read is done. */

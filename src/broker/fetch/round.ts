@@ -12,8 +12,10 @@
 // a consumer can always make progress). A later partition whose batches would overshoot the response
 // budget is answered empty (with its watermarks) rather than truncated. Both limits are first clamped
 // to the broker's maxFetchBytes (Kafka's fetch.max.bytes), then to what the broker's memory budget has
-// room for (memory-budget.ts; reserved before reading, then held as what was read until the response is
-// written), so fetches read less, never more, when memory is short.
+// room for (memory-budget.ts; reserved before reading, then held until the response is written), so
+// fetches read less, never more, when memory is short. What is held is the memory the answer keeps alive:
+// a read answered as a view of a pool buffer keeps that whole buffer (its size class, sized for the read's
+// limit), not only the bytes answered.
 //
 // Isolation (Kafka's isolation_level): read_uncommitted (0) reads up to the high watermark; read_committed
 // (1) only up to the last stable offset (the first offset of a transaction still open, else the high
@@ -40,7 +42,10 @@ export type ReadRequest = Pick<FetchRequest, 'maxBytes' | 'isolationLevel' | 'to
 
 export interface ReadRound {
   response: Answer<FetchResponse>;
+  /** Record bytes answered. */
   bytes: number;
+  /** Memory the answer keeps alive: `bytes`, with each pool buffer its records are views of counted whole. */
+  held: number;
   /** Some partition answered an error: respond at once (Kafka does the same). */
   failed: boolean;
   /** Pool buffers the response's records are views of: back to the pool once the response is written. */
@@ -89,9 +94,14 @@ export async function readAll(
 ): Promise<ReadRound> {
   const cap = broker.config.maxFetchBytes;
   // What the broker's memory budget has room for now: reserved before reading, so concurrent fetches
-  // cannot all read a full response; at least 1 byte (the first batch still comes whole).
-  let budget = Math.max(1, ctx.responseMemory.reserve(Math.min(request.maxBytes, cap)));
+  // cannot all read a full response; at least 1 byte (the first batch still comes whole). When memory is
+  // what limits the round (less reserved than asked), each read spends what it keeps alive; otherwise the
+  // request's own limit counts record bytes.
+  const limit = Math.min(request.maxBytes, cap);
+  let budget = Math.max(1, ctx.responseMemory.reserve(limit));
+  const memoryShort = budget < limit;
   let bytes = 0;
+  let held = 0;
   let failed = false;
   const leases: Buffer[] = [];
   const next: ReadRound['next'] = [];
@@ -160,7 +170,9 @@ export async function readAll(
               .map(({ producerId, firstOffset }) => ({ producerId, firstOffset }));
           }
           bytes += read.bytes;
-          budget -= read.bytes;
+          const holds = read.lease ? read.lease.length : read.bytes;
+          held += holds;
+          budget -= memoryShort ? holds : read.bytes;
           if (read.lease) {
             leases.push(read.lease);
             const nowVisible = highWatermark(log);
@@ -194,8 +206,8 @@ export async function readAll(
       }
     }
   }
-  ctx.responseMemory.hold(bytes);
-  return { response: { errorCode: ErrorCode.NONE, topics }, bytes, failed, leases, next, positions };
+  ctx.responseMemory.hold(held);
+  return { response: { errorCode: ErrorCode.NONE, topics }, bytes, held, failed, leases, next, positions };
 }
 
 /**

@@ -108,7 +108,7 @@ export interface RequestContext {
    * Writes a frame of this request's stream now, ahead of its response (FetchPush; Exchange.push). Only
    * the native wire has it. False: the connection has closed, nothing was written.
    */
-  readonly push?: (frame: Buffer[], written: () => void) => boolean;
+  readonly push?: (frame: Buffer[], keeps: number, written: () => void) => boolean;
   /** The connection's share of the memory budget, for optional work that outlives the request (read-ahead). */
   readonly connectionMemory: MemoryShare;
 }

@@ -290,7 +290,7 @@ function requestContext(header: DecodedRequestFrame, exchange: Exchange): Reques
     signal: connection.signal,
     afterResponseWritten: (callback) => exchange.afterResponseWritten(callback),
     responseMemory: exchange.responseMemory,
-    push: (frame, written) => exchange.push(frame, written),
+    push: (frame, keeps, written) => exchange.push(frame, keeps, written),
     connectionMemory: connection.memory,
   };
 }

@@ -107,8 +107,8 @@ class Slot implements Exchange, ResponseMemory {
     this.connection.holdFor(ms);
   }
 
-  push(frame: Buffer[], written: () => void): boolean {
-    return this.connection.pushFrame(frame, written);
+  push(frame: Buffer[], keeps: number, written: () => void): boolean {
+    return this.connection.pushFrame(frame, keeps, written);
   }
 
   reserve(wanted: number): number {
@@ -332,9 +332,9 @@ export class Connection implements ConnectionFacts, WatchedConnection {
    * write, a slot's or a pushed one, hands the writer one complete frame. Counted in the response budget
    * until written, like a slot's response.
    */
-  pushFrame(frame: Buffer[], written: () => void): boolean {
+  pushFrame(frame: Buffer[], keeps: number, written: () => void): boolean {
     if (this.isClosed || this.failed || this.socket.destroyed) return false;
-    const bytes = byteLength(frame);
+    const bytes = Math.max(byteLength(frame), keeps);
     this.memory.charge(bytes);
     this.responsesHold(bytes);
     this.writer.beginBatch();
@@ -397,7 +397,8 @@ export class Connection implements ConnectionFacts, WatchedConnection {
     slot.frame = frame;
     this.memory.release(slot.requestBytes);
     slot.requestBytes = 0;
-    slot.hold(byteLength(frame));
+    // The handler's hold, when larger, is the memory its answer keeps alive (a fetch's pool buffers).
+    slot.hold(Math.max(slot.responseBytes, byteLength(frame)));
     this.inFlight--;
     this.answeredUnflushed++;
     // No frame (acks=0, FetchPushCredit) and the last slot: it needs no place in the order, so it does not

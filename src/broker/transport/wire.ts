@@ -11,6 +11,8 @@ import type { TlsFacts } from '../security/tls/client-certificate.js';
 export interface MemoryShare {
   /** Takes `bytes` if they are free now; false (nothing taken) otherwise. */
   tryReserve(bytes: number): boolean;
+  /** Counts `bytes` that exist already: never refused. */
+  charge(bytes: number): void;
   release(bytes: number): void;
 }
 
@@ -48,13 +50,15 @@ export interface ConnectionFacts {
 }
 
 /**
- * What a response being built holds of the broker's memory budget. Any response is counted once encoded;
- * a handler that reads a lot before that (fetch) reserves first and reads only what it got.
+ * What a response being built holds of the broker's memory budget. Any response is counted once encoded,
+ * at its frame's bytes or at what its handler held, whichever is more; a handler that reads a lot before
+ * that (fetch) reserves first, reads only what it got, then holds what its answer keeps alive (a pool
+ * buffer its records are views of counts whole).
  */
 export interface ResponseMemory {
   /** Takes as much of `wanted` as is free now, possibly 0, in place of what the request held; returns it. */
   reserve(wanted: number): number;
-  /** The request now holds exactly `bytes` (what its reads really returned). */
+  /** The request now holds exactly `bytes` (the memory its reads keep alive). */
   hold(bytes: number): void;
 }
 
@@ -72,10 +76,11 @@ export interface Exchange {
   discardAfterWrite(): void;
   /**
    * Writes a frame now, ahead of the response order (a stream's frames before its final response:
-   * FetchPush). Its bytes are held in the memory budget until written; `written` runs once the kernel has
+   * FetchPush). Its bytes, or `keeps` if more (the memory the frame keeps alive: the pool buffers its
+   * records are views of), are held in the memory budget until written; `written` runs once the kernel has
    * them (not on failure). False, nothing written: the connection has closed.
    */
-  push(frame: Buffer[], written: () => void): boolean;
+  push(frame: Buffer[], keeps: number, written: () => void): boolean;
   /**
    * A quota throttle (KIP-219): this request is answered at once, and the connection's next request is
    * neither read nor served until `ms` have passed. The connection is never closed for it.

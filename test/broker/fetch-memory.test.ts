@@ -1,0 +1,109 @@
+// What a fetch holds of the broker's memory budget (src/broker/transport/memory-budget.ts): the memory its
+// answer keeps alive, not only the record bytes it answers. A read answered as a view of a pool buffer keeps
+// that whole buffer (its size class, sized for the read's limit) until the response is written; a read-ahead
+// keeps its buffer from the moment its read is done. Counting only the answered bytes let 1,000 replaying
+// consumers keep about three times the budget alive.
+import { join } from 'node:path';
+import pino from 'pino';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { FetchReadAhead } from '../../src/broker/fetch/read-ahead.js';
+import { readAll } from '../../src/broker/fetch/round.js';
+import type { BrokerContext, RequestContext } from '../../src/broker/handlers/types.js';
+import { ConnectionMemory, MemoryBudget } from '../../src/broker/transport/memory-budget.js';
+import { DEFAULT_PARTITION_CONFIG, PartitionLog, ReadBufferPool } from '../../storage/index.js';
+import { removeTempDirs, tempDir } from '../helpers/temp-dir.js';
+import { makeBatch } from '../storage/helpers.js';
+
+const MiB = 1024 * 1024;
+/** About four 1,000-byte batches: far below the pool's smallest size class (64 KiB). */
+const CHUNK = 4 * 1100;
+
+const logs: PartitionLog[] = [];
+afterEach(async () => {
+  for (const log of logs.splice(0)) await log.close().catch(() => {});
+});
+afterAll(removeTempDirs);
+
+/** A log of twelve one-record batches of 1,000 bytes, read from its file (no tail cache). */
+async function fileLog(): Promise<PartitionLog> {
+  const log = await PartitionLog.open({
+    dir: join(await tempDir(), 't-0'),
+    topic: 't',
+    partition: 0,
+    config: { ...DEFAULT_PARTITION_CONFIG, flush: { kind: 'os' } },
+    tailCacheBytes: 0,
+  });
+  logs.push(log);
+  for (let i = 0; i < 12; i++) await log.append(makeBatch({ payloadBytes: 1000, tag: i }));
+  return log;
+}
+
+function connectionMemory(budget: MemoryBudget): ConnectionMemory {
+  return new ConnectionMemory(budget, budget.limit, () => {});
+}
+
+const readToEnd = (ahead: FetchReadAhead, key: string) =>
+  (ahead as unknown as { pending: Map<string, { read: Promise<unknown> }> }).pending.get(key)!.read;
+
+describe('memory a fetch holds', () => {
+  it('an answer read into a pool buffer holds that whole buffer, not only its record bytes', async () => {
+    const log = await fileLog();
+    const pool = new ReadBufferPool(MiB);
+    const broker = {
+      config: { maxFetchBytes: MiB },
+      topics: { log: () => log },
+      internalLog: () => undefined,
+      cluster: undefined,
+      authorizer: { enabled: false },
+      readBuffers: pool,
+    } as unknown as BrokerContext;
+    const holds: number[] = [];
+    const ctx = {
+      logger: pino({ level: 'silent' }),
+      responseMemory: { reserve: (wanted: number) => wanted, hold: (bytes: number) => holds.push(bytes) },
+    } as unknown as RequestContext;
+    const noLimit = { tryReserve: () => true, charge: () => {}, release: () => {} };
+    const request = {
+      maxBytes: MiB,
+      isolationLevel: 0,
+      topics: [{ name: 't', partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: CHUNK }] }],
+    };
+
+    const round = await readAll(request, broker, ctx, new FetchReadAhead(pool, MiB, noLimit));
+
+    expect(round.leases).toHaveLength(1);
+    expect(round.bytes).toBeGreaterThan(0);
+    expect(round.bytes).toBeLessThanOrEqual(CHUNK);
+    expect(round.leases[0]!.length).toBeGreaterThanOrEqual(64 * 1024);
+    expect(holds.at(-1)).toBe(round.leases[0]!.length);
+  });
+
+  it('a read-ahead holds its byte limit while reading, then the buffer it keeps, and gives all of it back', async () => {
+    const log = await fileLog();
+    const pool = new ReadBufferPool(MiB);
+    const budget = new MemoryBudget(MiB);
+    const ahead = new FetchReadAhead(pool, MiB, connectionMemory(budget));
+
+    ahead.start('taken', log, 4, CHUNK, log.logEndOffset);
+    expect(budget.used).toBe(CHUNK);
+    await readToEnd(ahead, 'taken');
+    expect(budget.used).toBe(64 * 1024);
+    const taken = await ahead.take('taken', log, 4, CHUNK);
+    expect(taken?.lease?.length).toBe(64 * 1024);
+    expect(budget.used).toBe(0);
+
+    ahead.start('dropped', log, 4, CHUNK, log.logEndOffset);
+    await readToEnd(ahead, 'dropped');
+    expect(budget.used).toBe(64 * 1024);
+    ahead.retainOnly(new Set());
+    expect(budget.used).toBe(0);
+
+    // Dropped before its read is done: the byte limit goes back, and nothing is held once the read ends.
+    ahead.start('early', log, 4, CHUNK, log.logEndOffset);
+    const read = readToEnd(ahead, 'early');
+    ahead.close();
+    expect(budget.used).toBe(0);
+    await read;
+    expect(budget.used).toBe(0);
+  });
+});
