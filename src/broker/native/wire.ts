@@ -126,11 +126,7 @@ export class NativeWire implements Wire {
    * Runs one request; every outcome becomes a frame (or null for acks=0). Synchronous when the handler
    * is (a promise only for a handler that returned one); the promise never rejects.
    */
-  private handle(
-    frame: RequestFrame,
-    bytes: number,
-    exchange: Exchange,
-  ): ResponseFrame | Promise<ResponseFrame> {
+  private handle(frame: RequestFrame, bytes: number, exchange: Exchange): ResponseFrame | Promise<ResponseFrame> {
     const { correlationId } = frame;
     const logger = exchange.connection.logger;
     const route = this.deps.registry.route(frame.apiKey, frame.apiVersion);
