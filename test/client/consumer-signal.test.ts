@@ -13,6 +13,7 @@ async function timed(wait: Promise<void>): Promise<number> {
 
 describe('consumer Signal', () => {
   afterEach(() => {
+    vi.useRealTimers();
     vi.restoreAllMocks();
   });
 
@@ -87,5 +88,21 @@ describe('consumer Signal', () => {
     signal.notify();
     await again;
     expect(refedTimers()).toBe(before);
+  });
+
+  it('ends waits by the timer’s own clock, so fake timers in a user’s tests move them', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] }); // performance.now() left alone
+    const signal = new Signal();
+    const first = signal.wait(100);
+    signal.notify();
+    await first;
+    let ended = false;
+    void signal.wait(100).then(() => {
+      ended = true;
+    });
+    await vi.advanceTimersByTimeAsync(50);
+    expect(ended).toBe(false);
+    await vi.advanceTimersByTimeAsync(200);
+    expect(ended).toBe(true);
   });
 });

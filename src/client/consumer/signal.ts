@@ -57,8 +57,10 @@ export class Signal {
 
   private readonly onTimer = (): void => {
     this.timer = undefined;
-    // Timers fire on the event loop's cached clock, up to a loop turn before the deadline in real time.
-    const due = performance.now() + 1;
+    // The timer fired at timerAt by its own clock: waits are compared with that, not with a clock read
+    // now (which fake timers in a user's tests would not move). Timers round to whole milliseconds.
+    const firedAt = this.timerAt;
+    const due = firedAt + 1;
     const waiters = this.waiters;
     const deadlines = this.deadlines;
     this.waiters = [];
@@ -75,7 +77,7 @@ export class Signal {
         next = Math.min(next, deadline);
       }
     }
-    if (next !== Number.POSITIVE_INFINITY) this.armBy(next, next - performance.now());
+    if (next !== Number.POSITIVE_INFINITY) this.armBy(next, next - firedAt);
     for (const w of woken) w();
   };
 }
