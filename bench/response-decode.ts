@@ -1,12 +1,21 @@
-// The SDK's two ways of reading a response frame, in one process, rounds alternating pair by pair (on a
-// shared, loaded machine the only comparison that holds): the generic one (decodeResponsePayload: the
-// msgpack decoder's plain objects, then the schema's checks and copy into typed ones) and the direct one
-// (locateResponseBody + decodeResponseFrom: the typed value straight from the bytes, what connection.ts
-// does first). Frames: what a caught-up consumer and a producer at 10,000 records/s read per burst, a
-// FetchPush frame of one partition (~8 records of 100 B in its tail) and a Produce answer.
+// The two ways of reading a frame, in one process, rounds alternating pair by pair (on a shared, loaded
+// machine the only comparison that holds): the generic one (decodeResponsePayload or decodeRequestPayload:
+// the msgpack decoder's plain objects, then the schema's checks and copy into typed ones) and the direct
+// one (locateResponseBody + decodeResponseFrom in the SDK's connection.ts, locateRequestBody +
+// decodeRequestFrom in the broker's native wire: the typed value straight from the bytes). Frames: what a
+// caught-up consumer and a producer at 10,000 records/s read per burst, a FetchPush frame of one partition
+// (~8 records of 100 B in its tail) and a Produce answer, and what the broker reads per burst, the Produce
+// request (one partition, 8 records of 100 B in its tail).
 //   node --import tsx bench/response-decode.ts [--pairs 15] [--frames 200000]
 import { FetchPushApi, ProduceApi } from '../src/protocol/index.js';
-import { decodeResponsePayload, encodeResponseFrame, locateResponseBody } from '../src/protocol/framing.js';
+import {
+  decodeRequestPayload,
+  decodeResponsePayload,
+  encodeRequestFrame,
+  encodeResponseFrame,
+  locateRequestBody,
+  locateResponseBody,
+} from '../src/protocol/framing.js';
 import { numberOptions } from './lib/args.js';
 
 const opt = numberOptions(process.argv.slice(2));
@@ -42,25 +51,59 @@ const produce = ProduceApi.encodeResponse({
     },
   ],
 });
-const cases = [
-  { name: 'FetchPush frame', api: FetchPushApi, payload: payloadOf(encodeResponseFrame(77, push.body, push.tail)) },
-  { name: 'Produce answer', api: ProduceApi, payload: payloadOf(encodeResponseFrame(77, produce.body, produce.tail)) },
-] as const;
+const produceRequest = ProduceApi.encodeRequest({
+  acks: 1,
+  timeoutMs: 30_000,
+  topics: [{ name: 'latency', partitions: [{ partition: 0, records: Buffer.alloc(1_000) }] }],
+});
+const requestHeader = { apiKey: ProduceApi.key, apiVersion: 0, correlationId: 77, clientId: 'latency-producer' };
 
-type Api = (typeof cases)[number]['api'];
+type Api = typeof FetchPushApi | typeof ProduceApi;
+type Read = (api: Api, payload: Buffer) => unknown;
 
-function generic(api: Api, payload: Buffer): unknown {
+const genericResponse: Read = (api, payload) => {
   const frame = decodeResponsePayload(payload);
   return api.decodeResponse(frame.body, frame.tail, 0);
-}
-
-function direct(api: Api, payload: Buffer): unknown {
+};
+const directResponse: Read = (api, payload) => {
   const located = locateResponseBody(payload)!;
   return api.decodeResponseFrom!(located.header, located.bodyStart, located.tail, 0);
-}
+};
+const genericRequest: Read = (api, payload) => {
+  const frame = decodeRequestPayload(payload);
+  return api.decodeRequest(frame.body, frame.tail, frame.apiVersion);
+};
+const directRequest: Read = (api, payload) => {
+  const located = locateRequestBody(payload)!;
+  return api.decodeRequestFrom!(located.header, located.bodyStart, located.tail, located.apiVersion);
+};
+
+const cases: Array<{ name: string; api: Api; payload: Buffer; generic: Read; direct: Read }> = [
+  {
+    name: 'FetchPush frame',
+    api: FetchPushApi,
+    payload: payloadOf(encodeResponseFrame(77, push.body, push.tail)),
+    generic: genericResponse,
+    direct: directResponse,
+  },
+  {
+    name: 'Produce answer',
+    api: ProduceApi,
+    payload: payloadOf(encodeResponseFrame(77, produce.body, produce.tail)),
+    generic: genericResponse,
+    direct: directResponse,
+  },
+  {
+    name: 'Produce request (broker)',
+    api: ProduceApi,
+    payload: payloadOf(encodeRequestFrame(requestHeader, produceRequest.body, produceRequest.tail)),
+    generic: genericRequest,
+    direct: directRequest,
+  },
+];
 
 /** CPU ns per frame of `read` over `frames` frames. */
-function nsPerFrame(read: (api: Api, payload: Buffer) => unknown, api: Api, payload: Buffer): number {
+function nsPerFrame(read: Read, api: Api, payload: Buffer): number {
   const start = process.cpuUsage();
   let kept = 0;
   for (let i = 0; i < frames; i++) if (read(api, payload) !== undefined) kept++;
@@ -71,7 +114,7 @@ function nsPerFrame(read: (api: Api, payload: Buffer) => unknown, api: Api, payl
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-for (const { name, api, payload } of cases) {
+for (const { name, api, payload, generic, direct } of cases) {
   if (direct(api, payload) === undefined) throw new Error(`${name}: the direct reader gave up`);
   nsPerFrame(generic, api, payload); // warm-up of both
   nsPerFrame(direct, api, payload);

@@ -90,6 +90,11 @@ export interface ApiSpec<Request, Response> {
   readonly maxVersion: number;
   encodeRequest(request: Request): EncodedMessage;
   decodeRequest(body: unknown, tail: Buffer, version: number): Request;
+  /**
+   * The request read straight from the header's msgpack bytes (its body from `bodyStart` to the end; see
+   * framing.ts locateRequestBody), or undefined when these bytes are for decodeRequest. Never throws.
+   */
+  decodeRequestFrom?(header: Buffer, bodyStart: number, tail: Buffer, version: number): Request | undefined;
   encodeResponse(response: Response): EncodedMessage;
   decodeResponse(body: unknown, tail: Buffer, version: number): Response;
   /**
@@ -138,6 +143,8 @@ export function defineApi<const Req extends MessageDef, const Res extends Messag
     encodeRequest: (value: MessageValue<Req>) => messageCodec(request, maxVersion).encode(value),
     decodeRequest: (body: unknown, tail: Buffer, version: number) =>
       messageCodec(request, version).decode(body, tail) as MessageValue<Req>,
+    decodeRequestFrom: (header: Buffer, bodyStart: number, tail: Buffer, version: number) =>
+      bodyReader(request, version)?.(header, bodyStart, tail) as MessageValue<Req> | undefined,
     encodeResponse: (value: MessageValue<Res>) => messageCodec(response, maxVersion).encode(value),
     decodeResponse: (body: unknown, tail: Buffer, version: number) =>
       messageCodec(response, version).decode(body, tail) as MessageValue<Res>,

@@ -181,9 +181,7 @@ export function decodeRequestPayload(
   try {
     split = splitPayload(payload, limits, 'request');
   } catch (error) {
-    if (error instanceof HeaderLimitError && error.correlationId !== undefined)
-      throw new RequestHeaderError(error.correlationId, new ProtocolError('INVALID_REQUEST', error.message));
-    throw error;
+    throw requestHeaderErrorOf(error);
   }
   const { doc, tail } = split;
   const correlationId = doc.correlationId;
@@ -203,6 +201,13 @@ export function decodeRequestPayload(
     if (error instanceof ProtocolError) throw new RequestHeaderError(correlationId, error);
     throw error;
   }
+}
+
+/** A header past the limits that named its correlationId is answered (RequestHeaderError); others close. */
+function requestHeaderErrorOf(error: unknown): unknown {
+  if (error instanceof HeaderLimitError && error.correlationId !== undefined)
+    return new RequestHeaderError(error.correlationId, new ProtocolError('INVALID_REQUEST', error.message));
+  return error;
 }
 
 export function decodeResponsePayload(
@@ -272,6 +277,111 @@ export function locateResponseBody(
   const bodyStart = p + BODY_KEY.length;
   if (bodyStart >= header.length || !bytesAt(header, p, BODY_KEY)) return null;
   return { correlationId, header, bodyStart, tail };
+}
+
+/** A request's header fields and where its body starts in its checked header, not decoded (see locateRequestBody). */
+export interface LocatedRequestBody extends RequestHeader {
+  /** The msgpack header; the body is its last value, from bodyStart to the end. */
+  header: Buffer;
+  bodyStart: number;
+  tail: Buffer;
+}
+
+// The keys of a request header as the SDK writes it: a map of five entries, "apiKey", "apiVersion" and
+// "correlationId" (each followed by an unsigned integer), "clientId" (a string or nil), then "body".
+const API_KEY_KEY = Buffer.from([0x85, 0xa6, ...Buffer.from('apiKey')]);
+const API_VERSION_KEY = Buffer.from([0xaa, ...Buffer.from('apiVersion')]);
+const CORRELATION_ID_KEY = Buffer.from([0xad, ...Buffer.from('correlationId')]);
+const CLIENT_ID_KEY = Buffer.from([0xa8, ...Buffer.from('clientId')]);
+const MAX_CLIENT_ID_LENGTH = 1024;
+
+/** Where readUint left off. */
+let uintEnd = 0;
+
+/** A msgpack unsigned integer of up to 32 bits at `p` (fixint, uint8, uint16, uint32), else -1. */
+function readUint(b: Buffer, p: number): number {
+  const t = b[p];
+  if (t === undefined) return -1;
+  if (t <= 0x7f) {
+    uintEnd = p + 1;
+    return t;
+  }
+  if (t === 0xcc && p + 2 <= b.length) {
+    uintEnd = p + 2;
+    return b[p + 1]!;
+  }
+  if (t === 0xcd && p + 3 <= b.length) {
+    uintEnd = p + 3;
+    return b.readUInt16BE(p + 1);
+  }
+  if (t === 0xce && p + 5 <= b.length) {
+    uintEnd = p + 5;
+    return b.readUInt32BE(p + 1);
+  }
+  return -1;
+}
+
+/** The last clientId read and its msgpack bytes: a client sends the same one in every request. */
+let lastClientIdBytes = Buffer.alloc(0);
+let lastClientId = '';
+
+/**
+ * Checks a request payload as decodeRequestPayload does (throwing the same FramingError or
+ * RequestHeaderError) and, when its header is `{ apiKey, apiVersion, correlationId, clientId, body }` in
+ * that order with every field valid (what the SDK writes), returns the fields and where the body starts,
+ * so the body can be read straight into its typed request (schema-byte-reader.ts). null: any other layout
+ * or a field decodeRequestPayload would refuse, for decodeRequestPayload (and its errors).
+ */
+export function locateRequestBody(
+  payload: Buffer,
+  limits: HeaderLimits = DEFAULT_REQUEST_HEADER_LIMITS,
+): LocatedRequestBody | null {
+  let header: Buffer;
+  let tail: Buffer;
+  try {
+    ({ header, tail } = headerOf(payload, limits, 'request'));
+  } catch (error) {
+    throw requestHeaderErrorOf(error);
+  }
+  if (!bytesAt(header, 0, API_KEY_KEY)) return null;
+  const apiKey = readUint(header, API_KEY_KEY.length);
+  if (apiKey < 0 || apiKey > 0xffff || !bytesAt(header, uintEnd, API_VERSION_KEY)) return null;
+  const apiVersion = readUint(header, uintEnd + API_VERSION_KEY.length);
+  if (apiVersion < 0 || apiVersion > 0xffff || !bytesAt(header, uintEnd, CORRELATION_ID_KEY)) return null;
+  const correlationId = readUint(header, uintEnd + CORRELATION_ID_KEY.length);
+  if (correlationId < 0 || !bytesAt(header, uintEnd, CLIENT_ID_KEY)) return null;
+  let p = uintEnd + CLIENT_ID_KEY.length;
+  const t = header[p];
+  let clientId: string | null;
+  if (t === 0xc0) {
+    clientId = null;
+    p += 1;
+  } else {
+    let end: number;
+    if (t !== undefined && t >= 0xa0 && t <= 0xbf) end = p + 1 + (t - 0xa0);
+    else if (t === 0xd9 && p + 2 <= header.length) end = p + 2 + header[p + 1]!;
+    else if (t === 0xda && p + 3 <= header.length) end = p + 3 + header.readUInt16BE(p + 1);
+    else return null;
+    if (end > header.length) return null;
+    if (end - p !== lastClientIdBytes.length || !bytesAt(header, p, lastClientIdBytes)) {
+      const bytes = header.subarray(p, end);
+      let value: unknown;
+      try {
+        // The generic decoder's own reading of the string: the same value for any bytes.
+        value = decoder.decode(bytes);
+      } catch {
+        return null;
+      }
+      if (typeof value !== 'string' || value.length > MAX_CLIENT_ID_LENGTH) return null;
+      lastClientIdBytes = Buffer.from(bytes);
+      lastClientId = value;
+    }
+    clientId = lastClientId;
+    p = end;
+  }
+  const bodyStart = p + BODY_KEY.length;
+  if (bodyStart >= header.length || !bytesAt(header, p, BODY_KEY)) return null;
+  return { apiKey, apiVersion, correlationId, clientId, header, bodyStart, tail };
 }
 
 /**

@@ -1,21 +1,23 @@
-// A response body read straight from its msgpack bytes into the typed value, with no plain-object step in
-// between: the same definitions (schema.ts) and the same value as schema-codec.ts's decode of the generic
-// msgpack decoder's output (defaults, nil, record views cut from the tail, one object literal per struct).
-// The SDK reads every response this way; it matters for those of every burst (a pushed fetch frame, a
-// fetch or produce answer), where the generic decode and the copy into typed objects cost ~12 % of a
-// caught-up consumer's CPU (bench/RESULTS.md, latency12).
+// A request or response body read straight from its msgpack bytes into the typed value, with no plain-object
+// step in between: the same definitions (schema.ts) and the same value as schema-codec.ts's decode of the
+// generic msgpack decoder's output (defaults, nil, record views cut from the tail, one object literal per
+// struct). The SDK reads every response this way, the broker every request of the SDK's header layout
+// (framing.ts locateRequestBody); it matters for those of every burst (a pushed fetch frame, a fetch or
+// produce answer, a produce request), where the generic decode and the copy into typed objects cost ~12 % of
+// a caught-up consumer's CPU (bench/RESULTS.md, latency12).
 //
-// It only has to be right on what a well-behaved broker sends. The bytes were checked by scanMsgpack
-// first (framing.ts: one well-formed document, within the header limits), so every length read here stays
-// inside the header. Anything this reader does not take as it is (a value of the wrong type or out of
-// bounds, a key of no field of this version, e.g. a newer broker's, a duplicate or non-string key, a nil
-// body, tail bytes left over) makes it give up (undefined), and the caller decodes the frame the generic
-// way, which gives today's value or today's error with its field path: hostile bytes meet exactly the
-// checks and messages they met before.
+// It only has to be right on what a well-behaved peer sends. The bytes were checked by scanMsgpack first
+// (framing.ts: one well-formed document, within the header limits), so every length read here stays inside
+// the header. Anything this reader does not take as it is (a value of the wrong type or out of bounds, a key
+// of no field of this version, e.g. a newer peer's, a duplicate or non-string key, a string that is not
+// valid UTF-8, a nil body, tail bytes left over) makes it give up (undefined), and the caller decodes the
+// frame the generic way, which gives today's value or today's error with its field path: hostile bytes meet
+// exactly the checks and messages they met before.
 //
 // Record fields are cut from the tail in the order the body's keys come (the generic decoder cuts them in
 // definition order): the two agree because no struct has two fields that carry records (checked when a
 // reader is made; a definition with such a struct gets no reader).
+import { isUtf8 } from 'node:buffer';
 import {
   carriesRecords,
   DEFAULT_MAX_BYTES,
@@ -129,9 +131,19 @@ function stringHead(r: Reading): number {
   return -1;
 }
 
+/**
+ * Whether the generic decoder reads these bytes as Buffer's decoder does: valid UTF-8 (a loop for ASCII, the
+ * usual case). The two differ on invalid bytes, which this reader leaves to the generic way.
+ */
+function decodesAlike(b: Buffer, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (b[i]! >= 0x80) return isUtf8(b.subarray(start, end));
+  return true;
+}
+
 function readUtf8(r: Reading, length: number): string {
   const start = r.p;
   r.p = start + length;
+  if (!decodesAlike(r.b, start, start + length)) giveUp();
   return r.b.toString('utf8', start, start + length);
 }
 
@@ -221,6 +233,7 @@ function readString(f: Field): Read {
       while (i < length && b[start + i] === lastBytes[i]) i++;
       if (i === length) return last;
     }
+    if (!decodesAlike(b, start, start + length)) giveUp();
     const v = b.toString('utf8', start, start + length);
     if (v.length > maxLength) giveUp();
     if (length <= REMEMBERED_STRING_BYTES) {
@@ -475,7 +488,7 @@ function compileReader(def: MessageDef, version: number): BodyReader | null {
 const readers = new WeakMap<MessageDef, Array<BodyReader | null>>();
 
 /**
- * The byte reader of a response definition at a version (made on first use, then cached); null when the
+ * The byte reader of a request or response definition at a version (made on first use, then cached); null when the
  * definition has none (its bodies are always decoded the generic way).
  */
 export function bodyReader(def: MessageDef, version: number): BodyReader | null {

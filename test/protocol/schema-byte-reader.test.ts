@@ -1,21 +1,26 @@
-// The responses read straight from their msgpack bytes (schema-byte-reader.ts, framing.ts
-// locateResponseBody) against the generic decoder: the same value, key order included, for random valid
-// responses of every API; and for hostile bytes the byte reader gives up, leaving the frame to the
-// generic decoder and its errors.
+// The responses and requests read straight from their msgpack bytes (schema-byte-reader.ts, framing.ts
+// locateResponseBody and locateRequestBody) against the generic decoder: the same value, key order
+// included, for random valid responses and requests of every API; and for hostile bytes the byte reader
+// gives up, leaving the frame to the generic decoder and its errors.
 import { encode } from '@msgpack/msgpack';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   ALL_APIS,
   type AnyNativeApi,
+  decodeRequestPayload,
   decodeResponsePayload,
   encodeErrorResponseFrame,
   encodeFrame,
+  encodeRequestFrame,
   encodeResponseFrame,
   FetchPushApi,
   FramingError,
+  locateRequestBody,
   locateResponseBody,
+  ProduceApi,
   ProtocolError,
+  RequestHeaderError,
 } from '../../src/protocol/index.js';
 import type { Field, Struct } from '../../src/protocol/schema.js';
 import { inVersions } from '../../src/protocol/versions.js';
@@ -51,7 +56,9 @@ function kindValue(f: Field, version: number): fc.Arbitrary<unknown> {
     case 'bool':
       return fc.boolean();
     case 'string':
-      return fc.string({ unit: fc.constantFrom('grapheme', 'grapheme-ascii') as never, maxLength: 12 });
+      return fc
+        .string({ unit: fc.constantFrom('grapheme', 'grapheme-ascii') as never, maxLength: 12 })
+        .filter((v) => v.length <= (f.maxLength ?? Number.POSITIVE_INFINITY));
     case 'bytes':
       return fc.uint8Array({ maxLength: 16 }).map((b) => Buffer.from(b));
     case 'enum':
@@ -65,7 +72,7 @@ function kindValue(f: Field, version: number): fc.Arbitrary<unknown> {
     case 'records':
       return fc.uint8Array({ maxLength: 24 }).map((b) => Buffer.from(b));
     case 'array':
-      return fc.array(fieldValue(f.items!, version), { maxLength: 3 });
+      return fc.array(fieldValue(f.items!, version), { maxLength: Math.min(3, f.maxItems ?? 3) });
     case 'struct':
       return structOf(f.fields!, version);
   }
@@ -263,5 +270,136 @@ describe('hostile response bytes', () => {
     const nil = pushPayload(null);
     expect(direct(FetchPushApi, nil)).toBeUndefined();
     expect(() => generic(FetchPushApi, nil)).toThrow(/body: expected a map/);
+  });
+});
+
+function genericRequest(api: AnyNativeApi, payload: Buffer): unknown {
+  const frame = decodeRequestPayload(payload);
+  return api.decodeRequest(frame.body, frame.tail, frame.apiVersion);
+}
+
+function directRequest(api: AnyNativeApi, payload: Buffer): unknown {
+  const located = locateRequestBody(payload);
+  if (located === null) return undefined;
+  return api.decodeRequestFrom!(located.header, located.bodyStart, located.tail, located.apiVersion);
+}
+
+/** A request frame's payload as the SDK writes it (connection.ts: the header's keys in this order). */
+function requestPayload(api: AnyNativeApi, body: unknown, tail: readonly Buffer[] = [], clientId: string | null = 'c') {
+  const header = { apiKey: api.key, apiVersion: api.maxVersion, correlationId: 5, clientId };
+  return payloadOf(encodeRequestFrame(header, body, tail));
+}
+
+describe('requests read straight from their bytes', () => {
+  it.each(ALL_APIS.map((api) => ({ api })))(
+    '$api.name: the generic decoder’s value and header, for random requests',
+    ({ api }) => {
+      fc.assert(
+        fc.property(
+          structOf(api.request.fields, api.maxVersion),
+          fc.nat(2 ** 32 - 1),
+          fc.option(fc.string({ unit: 'grapheme', maxLength: 10 }), { nil: null }),
+          (value, correlationId, clientId) => {
+            const { body, tail } = api.encodeRequest(value);
+            const header = { apiKey: api.key, apiVersion: api.maxVersion, correlationId, clientId };
+            const payload = payloadOf(encodeRequestFrame(header, body, tail));
+            const expected = genericRequest(api, payload);
+            const got = directRequest(api, payload);
+            expect(got).toStrictEqual(expected);
+            expect(shapeOf(got)).toEqual(shapeOf(expected));
+            const { body: _body, tail: _tail, ...fields } = decodeRequestPayload(payload);
+            expect(locateRequestBody(payload)).toMatchObject(fields);
+          },
+        ),
+        { numRuns: 40 },
+      );
+    },
+  );
+
+  it('reads a produce request’s record bytes as views of the frame', () => {
+    const records = Buffer.from('a record batch');
+    const value = {
+      acks: 1,
+      timeoutMs: 30_000,
+      topics: [{ name: 't', partitions: [{ partition: 0, records }] }],
+    };
+    const { body, tail } = ProduceApi.encodeRequest(value as never);
+    const payload = requestPayload(ProduceApi, body, tail);
+    const got = directRequest(ProduceApi, payload) as { topics: Array<{ partitions: Array<{ records: Buffer }> }> };
+    expect(got).toStrictEqual(genericRequest(ProduceApi, payload));
+    expect(got.topics[0]!.partitions[0]!.records).toEqual(records);
+    expect(got.topics[0]!.partitions[0]!.records.buffer).toBe(payload.buffer);
+  });
+
+  it('leaves other header layouts and refused header fields to the generic decoder', () => {
+    const body = { topics: [] };
+    const reordered = payloadOf(encodeFrame({ apiVersion: 0, apiKey: 3, correlationId: 5, clientId: 'c', body }));
+    expect(locateRequestBody(reordered)).toBeNull();
+    const noClientId = payloadOf(encodeFrame({ apiKey: 3, apiVersion: 0, correlationId: 5, body }));
+    expect(locateRequestBody(noClientId)).toBeNull();
+    const extraKey = payloadOf(encodeFrame({ apiKey: 3, apiVersion: 0, correlationId: 5, clientId: 'c', body, x: 1 }));
+    expect(locateRequestBody(extraKey)).toBeNull();
+
+    const longClientId = payloadOf(
+      encodeFrame({ apiKey: 3, apiVersion: 0, correlationId: 5, clientId: 'x'.repeat(1025), body }),
+    );
+    expect(locateRequestBody(longClientId)).toBeNull();
+    expect(() => decodeRequestPayload(longClientId)).toThrow(/clientId: string longer than 1024 characters/);
+    const bigApiKey = payloadOf(encodeFrame({ apiKey: 70_000, apiVersion: 0, correlationId: 5, clientId: 'c', body }));
+    expect(locateRequestBody(bigApiKey)).toBeNull();
+    expect(() => decodeRequestPayload(bigApiKey)).toThrow(RequestHeaderError);
+  });
+});
+
+describe('hostile request bytes', () => {
+  it('a truncated header is a framing error, a header past the limits naming its correlationId an answer', () => {
+    const { body, tail } = ProduceApi.encodeRequest(EXAMPLES[ProduceApi.key]!.request as never);
+    const whole = requestPayload(ProduceApi, body, tail);
+    const headerLength = whole.readUInt32BE(0);
+    for (const cut of [1, 5, 20, headerLength - 1]) {
+      const length = Buffer.alloc(4);
+      length.writeUInt32BE(cut, 0);
+      const truncated = Buffer.concat([length, whole.subarray(4, 4 + cut)]);
+      expect(() => locateRequestBody(truncated)).toThrow(FramingError);
+      expect(() => decodeRequestPayload(truncated)).toThrow(FramingError);
+    }
+    // Past the limit after the correlationId (the 7th value): answered, as before; before it: closed.
+    for (const maxHeaderItems of [8, 5]) {
+      const limits = { maxHeaderBytes: 1024 * 1024, maxHeaderItems, maxHeaderDepth: 32 };
+      const thrown = (read: () => unknown) => {
+        try {
+          read();
+        } catch (error) {
+          return error as Error;
+        }
+        throw new Error('read it');
+      };
+      const located = thrown(() => locateRequestBody(whole, limits));
+      const decoded = thrown(() => decodeRequestPayload(whole, limits));
+      expect(located).toBeInstanceOf(decoded.constructor);
+      expect(located.message).toBe(decoded.message);
+      expect(located instanceof RequestHeaderError).toBe(maxHeaderItems === 8);
+    }
+  });
+
+  it('a field of the wrong type or a name that is not UTF-8 is left to the generic decoder', () => {
+    const topic = (name: unknown, partition: unknown) => ({
+      acks: 1,
+      timeoutMs: 30_000,
+      topics: [{ name, partitions: [{ partition, recordsBytes: 0 }] }],
+    });
+    const wrongType = requestPayload(ProduceApi, topic('t', 'zero'));
+    expect(directRequest(ProduceApi, wrongType)).toBeUndefined();
+    expect(() => genericRequest(ProduceApi, wrongType)).toThrow(/^topics\[0\]\.partitions\[0\]\.partition: /);
+
+    // A topic name of the bytes 74 ff ("t" and a byte no UTF-8 text has): msgpack str8 by hand.
+    const valid = requestPayload(ProduceApi, topic('tx', 0));
+    const at = valid.indexOf(Buffer.from([0xa2, 0x74, 0x78]));
+    const invalid = Buffer.from(valid);
+    invalid[at + 2] = 0xff;
+    expect(directRequest(ProduceApi, invalid)).toBeUndefined();
+    expect(genericRequest(ProduceApi, invalid)).toMatchObject({
+      topics: [{ name: (decodeRequestPayload(invalid).body as { topics: Array<{ name: string }> }).topics[0]!.name }],
+    });
   });
 });

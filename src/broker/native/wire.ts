@@ -11,6 +11,7 @@
 // request's API, it is asked (after the body validated, before the handler) and its action applied.
 import {
   decodeRequestPayload,
+  locateRequestBody,
   encodeErrorResponseFrame,
   encodeResponseFrame,
   ProtocolError,
@@ -35,6 +36,9 @@ import { observeRequest } from '../diagnostics.js';
 import { reportsThrottle, throttled, throttledError } from '../security/quotas/enforce.js';
 import { RequestTimer } from '../security/quotas/request-timer.js';
 
+/** A request's frame; `request`: its typed request when read straight from its bytes (then `body` is unused). */
+type RequestFrame = DecodedRequestFrame & { request?: unknown };
+
 export interface NativeWireDeps {
   readonly registry: HandlerRegistry;
   readonly broker: BrokerContext;
@@ -57,9 +61,9 @@ export class NativeWire implements Wire {
   }
 
   serve(payload: Buffer, exchange: Exchange): ResponseFrame | Promise<ResponseFrame> {
-    let frame: DecodedRequestFrame;
+    let frame: RequestFrame;
     try {
-      frame = decodeRequestPayload(payload, this.deps.headerLimits);
+      frame = this.readDirectly(payload) ?? decodeRequestPayload(payload, this.deps.headerLimits);
     } catch (error) {
       if (!(error instanceof RequestHeaderError))
         throw new CloseConnection('unreadable request header', { cause: error });
@@ -85,6 +89,23 @@ export class NativeWire implements Wire {
     return this.handle(frame, payload.length, exchange);
   }
 
+  /**
+   * The request read straight from its bytes (framing.ts locateRequestBody, the API's decodeRequestFrom):
+   * null when its header or body is not what the byte reader takes as it is, for the generic decode (which
+   * gives the same value, or the error the request has always met). Throws decodeRequestPayload's errors
+   * for a header that is not well-formed or past the limits.
+   */
+  private readDirectly(payload: Buffer): RequestFrame | null {
+    const located = locateRequestBody(payload, this.deps.headerLimits);
+    if (located === null) return null;
+    const route = this.deps.registry.route(located.apiKey, located.apiVersion);
+    if (!('api' in route)) return null;
+    const request = route.api.decodeRequestFrom?.(located.header, located.bodyStart, located.tail, located.apiVersion);
+    if (request === undefined) return null;
+    const { apiKey, apiVersion, correlationId, clientId, tail } = located;
+    return { apiKey, apiVersion, correlationId, clientId, body: undefined, tail, request };
+  }
+
   identifyForeign(firstBytes: Buffer): ForeignClient | null {
     const foreign = identifyForeignProtocol(firstBytes);
     if (!foreign) return null;
@@ -105,11 +126,7 @@ export class NativeWire implements Wire {
    * Runs one request; every outcome becomes a frame (or null for acks=0). Synchronous when the handler
    * is (a promise only for a handler that returned one); the promise never rejects.
    */
-  private handle(
-    frame: DecodedRequestFrame,
-    bytes: number,
-    exchange: Exchange,
-  ): ResponseFrame | Promise<ResponseFrame> {
+  private handle(frame: RequestFrame, bytes: number, exchange: Exchange): ResponseFrame | Promise<ResponseFrame> {
     const { correlationId } = frame;
     const logger = exchange.connection.logger;
     const route = this.deps.registry.route(frame.apiKey, frame.apiVersion);
@@ -129,7 +146,7 @@ export class NativeWire implements Wire {
   }
 
   private answer(
-    frame: DecodedRequestFrame,
+    frame: RequestFrame,
     bytes: number,
     route: Handler,
     exchange: Exchange,
@@ -138,7 +155,8 @@ export class NativeWire implements Wire {
     const failed = (error: unknown): ResponseFrame =>
       this.countError(frame, bytes, exchange, this.refuse(frame, route.api, exchange, error), timer);
     try {
-      const request = route.api.decodeRequest(frame.body, frame.tail, frame.apiVersion);
+      const request =
+        frame.request !== undefined ? frame.request : route.api.decodeRequest(frame.body, frame.tail, frame.apiVersion);
       if (this.deps.interceptors.has(frame.apiKey)) return this.intercepted(frame, bytes, route, request, exchange);
       return this.run(frame, bytes, route, request, exchange, failed, timer);
     } catch (error) {
@@ -147,7 +165,7 @@ export class NativeWire implements Wire {
   }
 
   private run(
-    frame: DecodedRequestFrame,
+    frame: RequestFrame,
     bytes: number,
     route: Handler,
     request: unknown,
@@ -171,7 +189,7 @@ export class NativeWire implements Wire {
 
   /** The handler's response encoded, throttled when its sender is over a quota (security/quotas/enforce.ts). */
   private respond(
-    frame: DecodedRequestFrame,
+    frame: RequestFrame,
     bytes: number,
     api: ApiSpec<unknown, unknown>,
     exchange: Exchange,
@@ -191,7 +209,7 @@ export class NativeWire implements Wire {
 
   /** An error frame counts against its sender's quotas like a response (security/quotas/enforce.ts). */
   private countError(
-    frame: DecodedRequestFrame,
+    frame: RequestFrame,
     bytes: number,
     exchange: Exchange,
     errorFrame: ResponseFrame,
@@ -202,7 +220,7 @@ export class NativeWire implements Wire {
   }
 
   /** An error thrown while serving: a ProtocolError is the answer; anything else is a bug (logged). */
-  private refuse(frame: DecodedRequestFrame, api: ApiSpec<unknown, unknown>, exchange: Exchange, error: unknown) {
+  private refuse(frame: RequestFrame, api: ApiSpec<unknown, unknown>, exchange: Exchange, error: unknown) {
     exchange.discardAfterWrite();
     const logger = exchange.connection.logger;
     const { correlationId } = frame;
@@ -217,7 +235,7 @@ export class NativeWire implements Wire {
 
   /** A request of an API with interceptors: the first action returned decides (interceptors.ts). */
   private async intercepted(
-    frame: DecodedRequestFrame,
+    frame: RequestFrame,
     bytes: number,
     route: Handler,
     request: unknown,
