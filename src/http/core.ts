@@ -643,6 +643,6 @@ function httpRequestContext(broker: BrokerContext): RequestContext {
     signal: new AbortController().signal,
     afterResponseWritten: (callback) => callback(),
     responseMemory: { reserve: (wanted) => wanted, hold: () => {} },
-    connectionMemory: { tryReserve: () => false, charge: () => {}, release: () => {} },
+    connectionMemory: { tryReserve: () => false, charge: () => {}, release: () => {}, onFrameWaiting: () => {} },
   };
 }

@@ -62,7 +62,7 @@ describe('memory a fetch holds', () => {
       logger: pino({ level: 'silent' }),
       responseMemory: { reserve: (wanted: number) => wanted, hold: (bytes: number) => holds.push(bytes) },
     } as unknown as RequestContext;
-    const noLimit = { tryReserve: () => true, charge: () => {}, release: () => {} };
+    const noLimit = { tryReserve: () => true, charge: () => {}, release: () => {}, onFrameWaiting: () => {} };
     const request = {
       maxBytes: MiB,
       isolationLevel: 0,
@@ -105,5 +105,25 @@ describe('memory a fetch holds', () => {
     expect(budget.used).toBe(0);
     await read;
     expect(budget.used).toBe(0);
+  });
+
+  it("a connection's read-aheads give way to its next frame when the budget is full, and none starts while it waits", async () => {
+    const log = await fileLog();
+    const budget = new MemoryBudget(128 * 1024);
+    const memory = connectionMemory(budget);
+    const ahead = new FetchReadAhead(new ReadBufferPool(MiB), MiB, memory);
+    ahead.start('k', log, 4, CHUNK, log.logEndOffset);
+    await readToEnd(ahead, 'k');
+    connectionMemory(budget).charge(64 * 1024); // another connection's response fills the rest
+    expect(budget.used).toBe(128 * 1024);
+
+    expect(memory.admit(1000)).toBe(true);
+    expect(ahead.size).toBe(0);
+    expect(budget.used).toBe(64 * 1024 + 1000);
+
+    // Full again, nothing left to give back: the next frame waits, and no read-ahead takes room meanwhile.
+    expect(memory.admit(64 * 1024)).toBe(false);
+    ahead.start('k', log, 4, CHUNK, log.logEndOffset);
+    expect(ahead.size).toBe(0);
   });
 });

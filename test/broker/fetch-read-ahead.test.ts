@@ -23,7 +23,7 @@ import { decodeBatches, makeBatch } from '../storage/helpers.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 /** A connection's memory share with room for everything (the budget is tested in memory-budget.test.ts). */
-const noLimit = { tryReserve: () => true, charge: () => {}, release: () => {} };
+const noLimit = { tryReserve: () => true, charge: () => {}, release: () => {}, onFrameWaiting: () => {} };
 
 const BATCH_PAYLOAD = 1000;
 const CHUNK = 4 * 1100; // about four batches per read

@@ -23,10 +23,14 @@
 // byte limit, by the index interval and up to an eighth). Each one lives until the connection's next fetch:
 // a partition that fetch does not take is dropped, as are all of them when the connection closes. A
 // dropped read-ahead's pool buffer goes back to the pool once its read settles (nothing else saw it).
+// All of a connection's read-aheads are dropped when one of its frames would wait for the budget: they are
+// let go only by its next request, so otherwise the broker's budget could fill with read-aheads whose
+// connections all wait for room to read the requests that would free it.
 import type { PartitionLog, ReadBufferPool, ReadResult } from '../../../storage/index.js';
 import type { MemoryShare } from '../transport/wire.js';
 
 const NONE: Promise<ReadResult | null> = Promise.resolve(null);
+const NO_KEYS: ReadonlySet<string> = new Set();
 
 interface Pending {
   log: PartitionLog;
@@ -48,7 +52,10 @@ export class FetchReadAhead {
     /** Read-ahead bytes one connection may hold (the broker's maxFetchBytes). */
     private readonly maxBytes: number,
     private readonly memory: MemoryShare,
-  ) {}
+  ) {
+    // Under memory pressure the connection's next frame (the fetch that would take these) comes first.
+    memory.onFrameWaiting(() => this.retainOnly(NO_KEYS));
+  }
 
   /** Partitions with a read-ahead outstanding. */
   get size(): number {
@@ -127,7 +134,7 @@ export class FetchReadAhead {
   /** The connection closed: drop everything, and start nothing new. */
   close(): void {
     this.closed = true;
-    this.retainOnly(new Set());
+    this.retainOnly(NO_KEYS);
   }
 
   private forget(key: string, entry: Pending): void {

@@ -118,6 +118,8 @@ export class ConnectionMemory {
   /** A frame refused by admit(), until it is given room; `cancel` is set while it waits for the budget. */
   #pending: { bytes: number; cancel: (() => void) | null } | null = null;
   #closed = false;
+  /** Gives back optional holdings (a read-ahead) before a frame would wait (MemoryShare.onFrameWaiting). */
+  #giveBack: (() => void) | null = null;
 
   constructor(
     readonly budget: MemoryBudget,
@@ -138,9 +140,10 @@ export class ConnectionMemory {
   /** Room for a frame of `bytes`: true when taken now; false when it waits (see the class comment). */
   admit(bytes: number): boolean {
     if (this.#closed) return false;
-    if (this.#fitsOwn(bytes) && this.budget.tryAcquire(bytes)) {
-      this.#held += bytes;
-      return true;
+    if (this.#take(bytes)) return true;
+    if (this.#held > 0 && this.#giveBack) {
+      this.#giveBack();
+      if (this.#take(bytes)) return true;
     }
     this.#pending = { bytes, cancel: null };
     if (this.#fitsOwn(bytes)) this.#waitForBudget();
@@ -158,7 +161,8 @@ export class ConnectionMemory {
 
   /** Takes `bytes` if they fit now, else nothing (for work that is optional: a read-ahead). */
   tryReserve(bytes: number): boolean {
-    if (this.#closed || this.#held + bytes > this.limit || !this.budget.tryAcquire(bytes)) return false;
+    if (this.#closed || this.#pending || this.#held + bytes > this.limit || !this.budget.tryAcquire(bytes))
+      return false;
     this.#held += bytes;
     return true;
   }
@@ -189,6 +193,17 @@ export class ConnectionMemory {
     this.#pending = null;
     this.budget.release(this.#held);
     this.#held = 0;
+  }
+
+  /** See MemoryShare.onFrameWaiting. */
+  onFrameWaiting(giveBack: () => void): void {
+    this.#giveBack = giveBack;
+  }
+
+  #take(bytes: number): boolean {
+    if (!this.#fitsOwn(bytes) || !this.budget.tryAcquire(bytes)) return false;
+    this.#held += bytes;
+    return true;
   }
 
   /** Within this connection's own limit (one frame is always allowed when it holds nothing). */

@@ -14,6 +14,12 @@ export interface MemoryShare {
   /** Counts `bytes` that exist already: never refused. */
   charge(bytes: number): void;
   release(bytes: number): void;
+  /**
+   * `giveBack` releases what this optional work holds; it is called when one of the connection's frames
+   * would otherwise wait for room. Optional holdings are let go by the connection's next request, so a
+   * frame that waited behind them could wait forever.
+   */
+  onFrameWaiting(giveBack: () => void): void;
 }
 
 /** One connection, as a wire and its handlers see it. Per-connection state elsewhere is keyed by `id`. */
