@@ -2,7 +2,9 @@
 // 100 B produced, then replayed from the beginning with the replay benches' fetch sizes), with a timeline
 // of the replay from t0 (as bench/lib/workloads.ts's replay takes it: after connect and subscribe): the
 // consumer's requests (name, sent and answered), the first record delivered, records delivered per slice of
-// `--slice` ms, and the broker's and this process's CPU over the replay.
+// `--slice` ms, the broker's and this process's CPU over the replay (user and system), and how long this
+// process's event loop waited for I/O in that time (a CPU profile's "(idle)" counts the kernel's socket reads
+// too, this does not).
 //   node --initial-old-space-size=128 --import tsx bench/replay-timeline.ts [--records 1000000] [--rounds 3] [--slice 10]
 import { subscribe } from 'node:diagnostics_channel';
 import { loadavg } from 'node:os';
@@ -55,6 +57,7 @@ for (let round = 1; round <= rounds; round++) {
       const done = new Promise<void>((resolve) => (resolveDone = resolve));
       const brokerCpu0 = cpuSecondsOf(broker.child.pid!);
       const ownCpu0 = process.cpuUsage();
+      const loop0 = performance.eventLoopUtilization();
       const t0Wall = Date.now();
       const t0 = performance.now();
       const t0Us = process.hrtime.bigint() / 1000n;
@@ -70,6 +73,7 @@ for (let round = 1; round <= rounds; round++) {
       const endUs = process.hrtime.bigint() / 1000n;
       const brokerCpuMs = (cpuSecondsOf(broker.child.pid!) - brokerCpu0) * 1e3;
       const own = process.cpuUsage(ownCpu0);
+      const loop = performance.eventLoopUtilization(loop0);
       await consumer.disconnect();
       const first = deliveries[0]![0];
       const rest = (records - deliveries[0]![1]) / ((totalMs - first) / 1e3);
@@ -77,7 +81,9 @@ for (let round = 1; round <= rounds; round++) {
         `round ${round}${replays > 1 ? ` replay ${replayNo}` : ''} (load ${loadavg()[0]!.toFixed(1)}): ${records} records in ${totalMs.toFixed(1)} ms = ` +
           `${(records / totalMs / 1e3).toFixed(3)} M/s; first record at ${first.toFixed(1)} ms; after it ` +
           `${(rest / 1e6).toFixed(3)} M/s; CPU over the replay: broker ${brokerCpuMs.toFixed(0)} ms, ` +
-          `this process ${((own.user + own.system) / 1e3).toFixed(0)} ms (monotonic µs ${t0Us}–${endUs})\n`,
+          `this process ${((own.user + own.system) / 1e3).toFixed(0)} ms (user ${(own.user / 1e3).toFixed(0)}, system ` +
+          `${(own.system / 1e3).toFixed(0)}); event loop waiting for I/O ${loop.idle.toFixed(0)} ms ` +
+          `(monotonic µs ${t0Us}–${endUs})\n`,
       );
       process.stdout.write(`  requests (ms from t0; connect+subscribe began at ${connectAt - t0Wall}):\n`);
       for (const r of requests)

@@ -48,3 +48,8 @@ export function formatRate(perSecond: number): string {
 export function mbPerSecond(bytes: number, seconds: number): number {
   return bytes / seconds / (1024 * 1024);
 }
+
+/** Records per second after the first delivery (`firstRecords` records handed over at `firstAt`) until `endAt`. */
+export function afterFirst(records: number, firstRecords: number, firstAt: number, endAt: number): number {
+  return (records - firstRecords) / ((endAt - firstAt) / 1000);
+}

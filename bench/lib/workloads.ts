@@ -11,7 +11,7 @@ import { monoMs, startTrace, type Trace } from './latency-trace-hooks.js';
 import { afterWarmup, sendPaced } from './latency-pattern.js';
 import { clientExecArgv, stealMeter, type MachineDuring } from './proc.js';
 import { sdk } from './sdk.js';
-import { summarizeLatencies, type LatencySummary } from './stats.js';
+import { afterFirst, summarizeLatencies, type LatencySummary } from './stats.js';
 
 export function client(broker: BrokerProcess) {
   return new Sluice({
@@ -91,10 +91,16 @@ export async function produce(
 /** The replay benches' fetch sizes (larger than the SDK defaults of 1 MiB per partition / 10 MiB per fetch). */
 export const REPLAY_FETCH = { maxBytesPerPartition: 8 * 1024 * 1024, maxBytes: 32 * 1024 * 1024 };
 
+/** What replay() measured besides its rate. */
+export interface ReplayTiming {
+  /** Records per second after the first delivery (stats.ts's afterFirst, as the peers' benches report it). */
+  afterFirstRecordsPerSec?: number;
+}
+
 /**
  * Consumes `records` from the beginning of `topic`; returns records/s. `consumerConfig` replaces the
  * fetch sizes (pass `{}` for the SDK's defaults). The consumer is the built SDK's (bench/lib/sdk.ts):
- * its per-record cost is what an application pays.
+ * its per-record cost is what an application pays. `timing` receives the rate after the first delivery.
  */
 export async function replay(
   broker: BrokerProcess,
@@ -102,6 +108,7 @@ export async function replay(
   records: number,
   mode: 'eachBatch' | 'eachMessage' = 'eachBatch',
   consumerConfig: Record<string, number | boolean | string> = REPLAY_FETCH,
+  timing?: ReplayTiming,
 ): Promise<number> {
   const sluice = new sdk.Sluice({
     clientId: 'bench',
@@ -113,12 +120,15 @@ export async function replay(
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   let seen = 0;
+  let firstAt = 0;
+  let firstRecords = 0;
   let resolveDone!: () => void;
   const done = new Promise<void>((resolve) => (resolveDone = resolve));
   const t0 = performance.now();
   if (mode === 'eachBatch') {
     void consumer.run({
       eachBatch: async ({ batch }: { batch: { messages: unknown[] } }) => {
+        if (seen === 0) [firstAt, firstRecords] = [performance.now(), batch.messages.length];
         seen += batch.messages.length;
         if (seen >= records) resolveDone();
       },
@@ -126,14 +136,16 @@ export async function replay(
   } else {
     void consumer.run({
       eachMessage: async () => {
+        if (seen === 0) [firstAt, firstRecords] = [performance.now(), 1];
         if (++seen >= records) resolveDone();
       },
     });
   }
   await done;
-  const seconds = (performance.now() - t0) / 1000;
+  const endAt = performance.now();
   await consumer.disconnect();
-  return records / seconds;
+  if (timing) timing.afterFirstRecordsPerSec = afterFirst(records, firstRecords, firstAt, endAt);
+  return records / ((endAt - t0) / 1000);
 }
 
 export interface LatencyOptions {

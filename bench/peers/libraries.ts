@@ -5,6 +5,7 @@
 import { Redis } from 'ioredis';
 import { AckPolicy, connect, DeliverPolicy, StorageType } from 'nats';
 import { startNatsServer } from './nats.js';
+import { afterFirst } from '../lib/stats.js';
 import { startRedisServer, type PeerResult } from './redis.js';
 
 /** ioredis: XADD in pipelines of `window / 2`, two in flight; replay with XRANGE COUNT 10000. */
@@ -31,14 +32,22 @@ export async function benchIoredis(records: number, size: number, window = 2000)
     const replayStart = performance.now();
     let read = 0;
     let from = '-';
+    let firstAt = 0;
+    let firstRecords = 0;
     while (read < records) {
       const entries = await redis.xrangeBuffer('bench', from, '+', 'COUNT', 10_000);
       if (entries.length === 0) break;
+      if (read === 0) [firstAt, firstRecords] = [performance.now(), entries.length];
       read += entries.length;
       from = `(${entries[entries.length - 1]![0].toString()}`;
     }
-    const replaySeconds = (performance.now() - replayStart) / 1000;
-    return { produceRecordsPerSec: records / produceSeconds, replayRecordsPerSec: read / replaySeconds };
+    const endAt = performance.now();
+    const replaySeconds = (endAt - replayStart) / 1000;
+    return {
+      produceRecordsPerSec: records / produceSeconds,
+      replayRecordsPerSec: read / replaySeconds,
+      replayAfterFirstRecordsPerSec: afterFirst(read, firstRecords, firstAt, endAt),
+    };
   } finally {
     redis.disconnect();
     await stop();
@@ -75,14 +84,24 @@ export async function benchNatsJs(records: number, size: number, window = 2000):
     const consumer = await js.consumers.get('BENCH', 'replay');
     const replayStart = performance.now();
     let read = 0;
+    let firstAt = 0;
     while (read < records) {
       const before = read;
       const messages = await consumer.fetch({ max_messages: Math.min(10_000, records - read), expires: 5_000 });
-      for await (const message of messages) if (message.data.length === size) read++;
+      for await (const message of messages) {
+        if (message.data.length !== size) continue;
+        if (read === 0) firstAt = performance.now(); // handed over one at a time: the first delivery is one record
+        read++;
+      }
       if (read === before) break;
     }
-    const replaySeconds = (performance.now() - replayStart) / 1000;
-    return { produceRecordsPerSec: records / produceSeconds, replayRecordsPerSec: read / replaySeconds };
+    const endAt = performance.now();
+    const replaySeconds = (endAt - replayStart) / 1000;
+    return {
+      produceRecordsPerSec: records / produceSeconds,
+      replayRecordsPerSec: read / replaySeconds,
+      replayAfterFirstRecordsPerSec: afterFirst(read, 1, firstAt, endAt),
+    };
   } finally {
     await nc.close();
     await stop();

@@ -2,6 +2,7 @@
 // ack, many in flight) and a pull consumer, spoken over the raw text protocol — no client library.
 import { connect, type Socket } from 'node:net';
 import { startPeerServer } from '../lib/processes.js';
+import { afterFirst } from '../lib/stats.js';
 import type { PeerResult } from './redis.js';
 
 const CRLF = Buffer.from('\r\n');
@@ -131,6 +132,8 @@ export async function benchNats(records: number, size: number, window = 2000): P
     );
     const replayStart = performance.now();
     let asked = 0;
+    let firstAt = 0;
+    let firstRecords = 0;
     // Pulled messages arrive with their original subject, on the subscription of the pull's inbox.
     while (reader.count('bench.data') < records) {
       const batch = Math.min(10_000, records - asked);
@@ -139,10 +142,16 @@ export async function benchNats(records: number, size: number, window = 2000): P
       );
       asked += batch;
       await reader.waitFor('bench.data', asked);
+      if (firstAt === 0) [firstAt, firstRecords] = [performance.now(), asked];
     }
-    const replaySeconds = (performance.now() - replayStart) / 1000;
+    const endAt = performance.now();
+    const replaySeconds = (endAt - replayStart) / 1000;
     socket.destroy();
-    return { produceRecordsPerSec: records / produceSeconds, replayRecordsPerSec: records / replaySeconds };
+    return {
+      produceRecordsPerSec: records / produceSeconds,
+      replayRecordsPerSec: records / replaySeconds,
+      replayAfterFirstRecordsPerSec: afterFirst(records, firstRecords, firstAt, endAt),
+    };
   } finally {
     await stop();
   }

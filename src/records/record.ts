@@ -64,7 +64,7 @@ export interface RecordCopyTarget {
 }
 
 /** Smallest possible record: length, attributes, timestampDelta, offsetDelta, key, value, headerCount. */
-const MIN_RECORD_SIZE = 7;
+export const MIN_RECORD_SIZE = 7;
 
 /**
  * Node's own Buffer class (what `subarray` ends up constructing): building the view directly skips

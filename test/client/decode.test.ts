@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { buildRecordBatchSync } from '../../src/records/batch.js';
+import { buildRecordBatch, buildRecordBatchSync } from '../../src/records/batch.js';
 import { decodeFetchedChunk } from '../../src/client/consumer/decode.js';
 import { RecordCopies } from '../../src/client/consumer/record-copies.js';
 import { RecordReader } from '../../src/records/record.js';
-import { BATCH_HEADER_SIZE } from '../../storage/format/record-batch.js';
+import { BATCH_HEADER_SIZE, CompressionCodec } from '../../storage/format/record-batch.js';
 
 describe('decodeFetchedChunk', () => {
   it('gives every record its exact decimal offset and timestamp across thousand boundaries', async () => {
@@ -137,6 +137,45 @@ describe('decodeFetchedChunk with a bad batch after good ones', () => {
     expect(first.messages.map((m) => m.value!.toString())).toEqual(['good']);
     expect(first.pos).toBe(good.length);
     await expect(decodeFetchedChunk(bytes, first.pos, bytes.length, 0, 1 << 20, true)).rejects.toThrow(/CRC mismatch/);
+  });
+});
+
+describe('decodeFetchedChunk message arrays (made at the size the batch headers claim)', () => {
+  const batchAt = (baseOffset: number, values: string[]) => {
+    const batch = buildRecordBatchSync(values.map((v) => ({ key: null, value: Buffer.from(v), timestamp: 1 })));
+    batch.writeBigInt64BE(BigInt(baseOffset), 0);
+    return batch;
+  };
+  const dense = (messages: unknown[]) => messages.every((_, i) => i in messages) && Object.keys(messages).length;
+
+  it('holds exactly the messages at or after the fetch offset, without holes', async () => {
+    const bytes = Buffer.concat([batchAt(0, ['a', 'b', 'c']), batchAt(3, ['d', 'e'])]);
+    const { messages } = await decodeFetchedChunk(bytes, 0, bytes.length, 2, 1 << 20, false);
+    expect(messages.map((m) => m.value!.toString())).toEqual(['c', 'd', 'e']);
+    expect(dense(messages)).toBe(3);
+  });
+
+  it('holds only the good batches when a later one fails after some of its records were read', async () => {
+    const bad = batchAt(2, ['x', 'y']);
+    bad.writeInt32BE(1, 57); // recordCount: one record claimed, two in the section (the second read fails)
+    bad.writeInt32BE(0, 23); // lastOffsetDelta
+    const bytes = Buffer.concat([batchAt(0, ['a', 'b']), bad]);
+    const { messages, pos } = await decodeFetchedChunk(bytes, 0, bytes.length, 0, 1 << 20, false);
+    expect(messages.map((m) => m.value!.toString())).toEqual(['a', 'b']);
+    expect(dense(messages)).toBe(2);
+    expect(pos).toBe(bytes.length - bad.length);
+  });
+
+  it('grows its array past what the bytes bound when a compressed batch holds more records', async () => {
+    const values = Array.from({ length: 300 }, () => 'same value');
+    const batch = await buildRecordBatch(
+      values.map((v) => ({ key: null, value: Buffer.from(v), timestamp: 1 })),
+      { compression: CompressionCodec.Gzip },
+    );
+    expect(batch.length - BATCH_HEADER_SIZE).toBeLessThan(300 * 7); // fewer bytes than 300 uncompressed records
+    const { messages } = await decodeFetchedChunk(batch, 0, batch.length, 0, 1 << 20, false);
+    expect(messages.map((m) => m.value!.toString())).toEqual(values);
+    expect(dense(messages)).toBe(300);
   });
 });
 

@@ -10,7 +10,7 @@
 import { decompress } from '../../records/compression.js';
 import { NoHeaders, pairsToHeaders, type DecodedHeaders } from '../../records/headers.js';
 import { plainObjectConstructor } from '../../records/plain-objects.js';
-import { RecordReader } from '../../records/record.js';
+import { MIN_RECORD_SIZE, RecordReader } from '../../records/record.js';
 import {
   ATTR_CONTROL,
   ATTR_TIMESTAMP_TYPE_LOG_APPEND,
@@ -94,13 +94,14 @@ export async function decodeFetchedChunk(
   aborted: AbortedTransactionFilter | null = null,
   copies: RecordCopies | null = null,
 ): Promise<DecodedChunk> {
-  const messages: KafkaMessage[] = [];
-  const offsets = new MessageOffsets();
   const stop = pos + maxBytes;
+  const messages: KafkaMessage[] = newMessageArray(recordsAhead(bytes, pos, end, stop));
+  let count = 0;
+  const offsets = new MessageOffsets();
   let nextOffset = fromOffset;
   let aliases = false;
-  while (pos < end && (pos < stop || messages.length === 0)) {
-    const decoded = messages.length;
+  while (pos < end && (pos < stop || count === 0)) {
+    const decoded = count;
     let header: BatchHeader;
     try {
       header = validateBatch(bytes, pos, checkCrcs);
@@ -115,7 +116,16 @@ export async function decodeFetchedChunk(
           copies !== null &&
           section.length <= header.recordCount * MAX_COPIED_RECORD_BYTES;
         if (!copy && section.buffer === bytes.buffer) aliases = true;
-        readMessages(section, header.recordCount, header, fromOffset, messages, offsets, copy ? copies : null);
+        count = readMessages(
+          section,
+          header.recordCount,
+          header,
+          fromOffset,
+          messages,
+          count,
+          offsets,
+          copy ? copies : null,
+        );
       }
     } catch (error) {
       // The batches before a bad one are delivered; the next call starts at the bad one and throws.
@@ -123,7 +133,7 @@ export async function decodeFetchedChunk(
         const baseOffset = bytes.length - pos >= 8 ? readInt64(bytes, pos + Offsets.baseOffset) : fromOffset;
         throw new UndecodableBatchError(baseOffset, error);
       }
-      messages.length = decoded;
+      count = decoded;
       offsets.truncate(decoded);
       break;
     }
@@ -131,7 +141,35 @@ export async function decodeFetchedChunk(
     const after = header.baseOffset + header.lastOffsetDelta + 1;
     if (after > nextOffset) nextOffset = after;
   }
+  if (messages.length !== count) messages.length = count;
   return { messages, offsets, pos, nextOffset, aliases };
+}
+
+/** Preallocated message arrays stay below V8's limit for fast (non-dictionary) elements made by `new Array(n)`. */
+const MAX_PREALLOCATED_MESSAGES = 50_000;
+
+/**
+ * How many records the batches a chunk will decode claim (from their headers, each bounded by what its
+ * bytes can hold), so the chunk's message array is made once at its size instead of grown and copied
+ * as messages are appended; 0 when unknown or too many (the array then grows).
+ */
+function recordsAhead(bytes: Buffer, pos: number, end: number, stop: number): number {
+  let records = 0;
+  let first = true;
+  while (end - pos >= BATCH_HEADER_SIZE && (pos < stop || first)) {
+    first = false;
+    const size = bytes.readInt32BE(pos + Offsets.batchLength) + BATCH_LOG_OVERHEAD;
+    if (size < BATCH_HEADER_SIZE || size > end - pos) break;
+    const claimed = bytes.readInt32BE(pos + Offsets.recordCount);
+    if (claimed > 0) records += Math.min(claimed, Math.floor((size - BATCH_HEADER_SIZE) / MIN_RECORD_SIZE));
+    pos += size;
+  }
+  return records <= MAX_PREALLOCATED_MESSAGES ? records : 0;
+}
+
+/** `capacity` holes to fill in order (messages[count++] = …), or an empty array that grows as it is filled. */
+function newMessageArray(capacity: number): KafkaMessage[] {
+  return capacity > 0 ? new Array<KafkaMessage>(capacity) : [];
 }
 
 /** A message: a plain object made by a constructor (records/plain-objects.ts), never pretenured. */
@@ -157,8 +195,9 @@ const Message = plainObjectConstructor(function PlainMessage(
 });
 
 /**
- * Appends the `count` records of `section` (a batch's records section) at or after fromOffset; with `copies`,
- * their bytes are copied there as they are read and the messages view the copies.
+ * Writes the messages of the `count` records of `section` (a batch's records section) at or after fromOffset
+ * to `out` from index `outCount` on and returns the count after them; with `copies`, their bytes are copied
+ * there as they are read and the messages view the copies.
  */
 function readMessages(
   section: Buffer,
@@ -166,9 +205,10 @@ function readMessages(
   header: BatchHeader,
   fromOffset: number,
   out: KafkaMessage[],
+  outCount: number,
   outOffsets: MessageOffsets,
   copies: RecordCopies | null,
-): void {
+): number {
   const { baseOffset, baseTimestamp } = header;
   const logAppend = (header.attributes & ATTR_TIMESTAMP_TYPE_LOG_APPEND) !== 0;
   const offsets = new OffsetStrings();
@@ -185,16 +225,15 @@ function readMessages(
     const headers = records.headers;
     const offset = baseOffset + records.offsetDelta;
     outOffsets.push(offset);
-    out.push(
-      new Message(
-        records.attributes,
-        lastTimestamp,
-        offsets.of(offset),
-        records.key,
-        records.value,
-        headers === null ? new NoHeaders() : pairsToHeaders(headers),
-        records.size,
-      ),
+    out[outCount++] = new Message(
+      records.attributes,
+      lastTimestamp,
+      offsets.of(offset),
+      records.key,
+      records.value,
+      headers === null ? new NoHeaders() : pairsToHeaders(headers),
+      records.size,
     );
   }
+  return outCount;
 }
