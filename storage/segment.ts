@@ -514,14 +514,11 @@ export class Segment {
       if (total > 0 && total + h.size > maxBytes) break;
       if (!win.has(pos, h.size)) {
         if (total > 0) break;
-        // The first batch is larger than the window: read exactly that batch.
-        const whole = Buffer.allocUnsafe(h.size);
-        const n = await this.fh.read(whole, 0, h.size, pos);
-        return {
-          bytes: n === h.size ? whole : EMPTY,
-          nextOffset: n === h.size ? h.lastOffset + 1 : offset,
-          lease: null,
-        };
+        // The first batch is larger than the window: load exactly that batch (into a pool buffer when
+        // reading with a pool, as any window), then take it.
+        await win.load(pos, h.size);
+        if (!win.has(pos, h.size)) return { bytes: EMPTY, nextOffset: offset, lease: null };
+        continue;
       }
       pos += h.size;
       next = h.lastOffset + 1;

@@ -96,6 +96,25 @@ describe('segment reads end on a batch edge the offset index knows', () => {
     });
   });
 
+  it('reads a first batch larger than a window that began at an earlier batch into a pool buffer too', async () => {
+    await withTempDir(async (dir) => {
+      const { fs } = countingFs();
+      const log = await openLog(dir, fs);
+      // Ten small batches, then a large one with no index entry of its own: a read for its offset walks to
+      // it from the index entry at 0, in a window sized for a 1-byte limit (a fetch short of memory).
+      for (let i = 0; i < 10; i++) await log.append(makeBatch({ payloadBytes: 100, tag: i }));
+      await log.append(makeBatch({ payloadBytes: 200_000, tag: 10 }));
+      const pool = new ReadBufferPool(1 << 20);
+      const first = await log.read(10, { maxBytes: 1, pool });
+      expect(decodeBatches(Buffer.concat(first.chunks)).map((b) => b.payload.length)).toEqual([200_000]);
+      expect(first.lease).not.toBeNull();
+      pool.release(first.lease!);
+      const again = await log.read(10, { maxBytes: 1, pool });
+      expect(again.lease).toBe(first.lease); // the pool's buffer, used again
+      await log.close();
+    });
+  });
+
   it('bounds a read by the high watermark inside a window that ends on a batch edge', async () => {
     await withTempDir(async (dir) => {
       const { fs } = countingFs();
