@@ -12,8 +12,7 @@
 // Sizes: while a consumer runs, frames are allocated rounded up to ROUND_BYTES even when they are never
 // released (a response that messages view in place is left to the collector). Such frames come from malloc,
 // which may hand freed frames' pages out again (glibc raises its mmap threshold to the size of a freed
-// mmapped block) or give fresh pages the kernel faults in; bench/RESULTS.md (large7) measures both. The first
-// consumer to start makes it the former (MALLOC_THRESHOLD_BLOCK_BYTES).
+// mmapped block) or give fresh pages the kernel faults in; bench/RESULTS.md (large7) measures both.
 //
 // Bounds: at most MAX_FREE buffers wait on the free list (the rest are left to the collector), so the pool
 // holds at most MAX_FREE × the largest frame (maxFrameBytes) beyond what is in use.
@@ -23,16 +22,6 @@ export const MIN_POOLED_FRAME_BYTES = 1024 * 1024;
 /** Pooled buffers are allocated rounded up to this, so responses of slightly different sizes fit them. */
 const ROUND_BYTES = 1024 * 1024;
 const MAX_FREE = 4;
-/**
- * glibc frees a malloc'd block of more than its mmap threshold (and at most 32 MiB) with munmap and then
- * raises that threshold to the block's size, and the heap's trim threshold to twice that. Freeing one block
- * just under 32 MiB, never touched, lifts both for the process: later frames come from the heap and their
- * pages stay mapped when the collector frees them, so the next frames reuse them instead of faulting in new
- * ones (bench/RESULTS.md, large14). The price: up to twice the block of freed heap stays mapped in the process,
- * and its other allocations of 128 KiB–32 MiB come from the heap too. Under another allocator the block is only
- * an untouched allocation, freed again.
- */
-export const MALLOC_THRESHOLD_BLOCK_BYTES = 32 * 1024 * 1024 - 64 * 1024;
 
 class FramePool {
   /** Consumers that opted in: only while there is one are frames allocated with headroom. */
@@ -43,15 +32,9 @@ class FramePool {
   /** Frames served from the free list, and frames allocated for it (for tests and benches). */
   reused = 0;
   allocated = 0;
-  /** Blocks of MALLOC_THRESHOLD_BLOCK_BYTES allocated and dropped: one, when the first consumer starts. */
-  mallocThresholdBlocks = 0;
 
   /** A consumer that will release its fetch responses' frames starts (true) or stops (false). */
   use(on: boolean): void {
-    if (on && this.mallocThresholdBlocks === 0) {
-      this.mallocThresholdBlocks++;
-      Buffer.allocUnsafeSlow(MALLOC_THRESHOLD_BLOCK_BYTES); // dropped: the collector frees it
-    }
     this.users = Math.max(0, this.users + (on ? 1 : -1));
     if (this.users === 0) this.free.length = 0;
   }
