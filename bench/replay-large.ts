@@ -8,6 +8,8 @@
 //     [--consumer (the consumer in a process of its own: its CPU, page faults, peak RSS and GC pauses alone)]
 //     [--max-bytes N (the consumer's maxBytes, other fetch sizes left at their defaults)]
 //     [--no-push (pushWhenCaughtUp false: plain fetches only, no FetchPush stream)]
+//     [--consumer-glibc-tunables T (--consumer only: GLIBC_TUNABLES=T for the consumer process alone, e.g.
+//      glibc.malloc.trim_threshold=268435456:glibc.malloc.mmap_threshold=33554432 to keep freed frames' pages)]
 // SLUICE_BENCH_CLIENT_PROF=<dir> profiles the client during the replays; SLUICE_BENCH_CPU_PROF=<dir> the broker.
 import { fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -38,6 +40,7 @@ const consumerConfig: Record<string, number | boolean> = {
   ...(args.includes('--no-push') ? { pushWhenCaughtUp: false } : {}),
 };
 const ownProcess = args.includes('--consumer');
+const consumerTunables = args.includes('--consumer-glibc-tunables') ? opt('consumer-glibc-tunables', '') : undefined;
 const MiB = 2 ** 20;
 
 interface Point {
@@ -98,6 +101,7 @@ function replayInChild(address: string, records: number, size: number): Promise<
   const child = fork(join(import.meta.dirname, 'lib', 'replay-large-consumer.ts'), [], {
     execArgv: clientExecArgv(),
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    ...(consumerTunables !== undefined ? { env: { ...process.env, GLIBC_TUNABLES: consumerTunables } } : {}),
   });
   return new Promise((resolve, reject) => {
     child.once('message', (figures) => resolve(figures as ClientFigures));
@@ -190,7 +194,7 @@ for (const size of sizes) {
 const limit = median(loopbacks);
 const output = [
   `Date ${today()}, commit ${describeCommit()}, machine: ${describeMachine()}.`,
-  `Command: \`node --import tsx bench/replay-large.ts${short ? ' --short' : ''}${args.includes('--defaults') ? ' --defaults' : ''}${args.includes('--reuse-buffers') ? ' --reuse-buffers' : ''}${ownProcess ? ' --consumer' : ''}${args.includes('--no-push') ? ' --no-push' : ''}${args.includes('--max-bytes') ? ` --max-bytes ${opt('max-bytes', '')}` : ''} --write\` (took ${((performance.now() - started) / 1000).toFixed(0)} s). ` +
+  `Command: \`node --import tsx bench/replay-large.ts${short ? ' --short' : ''}${args.includes('--defaults') ? ' --defaults' : ''}${args.includes('--reuse-buffers') ? ' --reuse-buffers' : ''}${ownProcess ? ' --consumer' : ''}${args.includes('--no-push') ? ' --no-push' : ''}${args.includes('--max-bytes') ? ` --max-bytes ${opt('max-bytes', '')}` : ''}${consumerTunables !== undefined ? ` --consumer-glibc-tunables ${consumerTunables}` : ''} --write\` (took ${((performance.now() - started) / 1000).toFixed(0)} s). ` +
     `Broker = \`sluice serve\` (built binary), flush os, a fresh one per run; ${mib} MiB produced into one partition, then replayed from the beginning ` +
     `by one consumer (eachBatch, ${args.includes('--defaults') ? 'SDK default fetch sizes' : 'maxBytesPerPartition 8 MiB, maxBytes 32 MiB'}${args.includes('--check-crcs') ? ', checkCrcs' : ''}${args.includes('--reuse-buffers') ? ', reuseFetchBuffers' : ''}) ${ownProcess ? 'in a process of its own' : 'in the bench process'}. Medians of ${runs} run(s). ` +
     `Node flags: broker \`${(process.env.SLUICE_BENCH_BROKER_NODE_ARGS ?? SERVE_NODE_FLAGS.join(' ')) || 'none'}\`, client \`${process.execArgv.filter((a) => !a.includes('tsx') && a !== '--import').join(' ') || 'none'}\`.`,
