@@ -4,7 +4,9 @@
 // Counted: a request frame from the moment its length prefix is read (before its buffer is allocated)
 // until the request is answered (its handler settled); a response from the moment its bytes exist (a
 // fetch reserves before reading its files; any other response once encoded) until the socket has written
-// it or the connection closed; a connection's fetch read-ahead while it holds one.
+// it or the connection closed, at the memory it keeps alive (a fetch's records are views of pool buffers,
+// each counted whole); a connection's fetch read-ahead while it holds one. A connection's read-aheads give
+// way to its next frame when that frame would wait (they are let go only by that request).
 //
 // Admission: a frame is read only when both the broker-wide budget and its connection's limit have room
 // for its whole length (a connection holding nothing may always take one frame: maxFrameBytes ≤
@@ -16,8 +18,9 @@
 //
 // No deadlock: a frame waiting for room holds none; everything that holds room gives it back without
 // needing more: a handler never waits for the budget, a response is released once the client reads it (or
-// its connection closes), and a client stuck in the middle of a frame is closed by the stall watchdog
-// (which does not count time the broker itself kept the connection paused).
+// its connection closes), a read-ahead is released before its own connection's next frame would wait, and a
+// client stuck in the middle of a frame is closed by the stall watchdog (which does not count time the
+// broker itself kept the connection paused).
 //
 // Concurrency: one event loop; grants run callbacks, which may release and acquire again (re-entrancy is
 // handled by looping until nothing more fits).
