@@ -59,7 +59,7 @@ describe('fetch long poll: an append during the read', () => {
       peer: 'test',
       header: {},
       connectionId: 1,
-      connectionMemory: { tryReserve: () => true, release: () => {} },
+      connectionMemory: { tryReserve: () => true, charge: () => {}, release: () => {}, onFrameWaiting: () => {} },
       responseMemory: { reserve: (wanted: number) => wanted, hold: () => {} },
     };
     const response = await fetchHandler.handle(request, broker as never, ctx as never);
@@ -77,7 +77,7 @@ describe('fetch long poll: an append during the read', () => {
       peer: 'test',
       header: {},
       connectionId: 1,
-      connectionMemory: { tryReserve: () => true, release: () => {} },
+      connectionMemory: { tryReserve: () => true, charge: () => {}, release: () => {}, onFrameWaiting: () => {} },
       responseMemory: { reserve: (wanted: number) => wanted, hold: () => {} },
     };
     await fetchHandler.handle(request, broker as never, ctx as never);
