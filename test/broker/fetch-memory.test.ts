@@ -126,4 +126,18 @@ describe('memory a fetch holds', () => {
     ahead.start('k', log, 4, CHUNK, log.logEndOffset);
     expect(ahead.size).toBe(0);
   });
+
+  it("another connection's read-aheads give way when a frame would be the first to wait for the budget", async () => {
+    const log = await fileLog();
+    const budget = new MemoryBudget(128 * 1024);
+    const busyConsumer = new FetchReadAhead(new ReadBufferPool(MiB), MiB, connectionMemory(budget));
+    busyConsumer.start('k', log, 4, CHUNK, log.logEndOffset);
+    await readToEnd(busyConsumer, 'k');
+    connectionMemory(budget).charge(64 * 1024); // a response being written fills the rest
+    const producer = connectionMemory(budget);
+
+    expect(producer.admit(1000)).toBe(true);
+    expect(busyConsumer.size).toBe(0);
+    expect(budget.used).toBe(64 * 1024 + 1000);
+  });
 });

@@ -23,9 +23,10 @@
 // byte limit, by the index interval and up to an eighth). Each one lives until the connection's next fetch:
 // a partition that fetch does not take is dropped, as are all of them when the connection closes. A
 // dropped read-ahead's pool buffer goes back to the pool once its read settles (nothing else saw it).
-// All of a connection's read-aheads are dropped when one of its frames would wait for the budget: they are
-// let go only by its next request, so otherwise the broker's budget could fill with read-aheads whose
-// connections all wait for room to read the requests that would free it.
+// All of a connection's read-aheads are dropped when one of its frames would wait for the budget, and
+// every connection's when any frame is about to wait first (memory-budget.ts): they are let go only by
+// their connection's next request, so otherwise the budget could fill with read-aheads of consumers that
+// are busy, idle, or themselves waiting for room to send the request that would free them.
 import type { PartitionLog, ReadBufferPool, ReadResult } from '../../../storage/index.js';
 import type { MemoryShare } from '../transport/wire.js';
 

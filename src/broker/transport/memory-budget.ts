@@ -5,8 +5,10 @@
 // until the request is answered (its handler settled); a response from the moment its bytes exist (a
 // fetch reserves before reading its files; any other response once encoded) until the socket has written
 // it or the connection closed, at the memory it keeps alive (a fetch's records are views of pool buffers,
-// each counted whole); a connection's fetch read-ahead while it holds one. A connection's read-aheads give
-// way to its next frame when that frame would wait (they are let go only by that request).
+// each counted whole); a connection's fetch read-ahead while it holds one. Read-aheads are optional: a
+// connection's give way to its own next frame when that frame would wait (they are let go only by that
+// request), every connection's when a frame is about to wait with none before it, and none starts while
+// frames wait.
 //
 // Admission: a frame is read only when both the broker-wide budget and its connection's limit have room
 // for its whole length (a connection holding nothing may always take one frame: maxFrameBytes ≤
@@ -18,9 +20,9 @@
 //
 // No deadlock: a frame waiting for room holds none; everything that holds room gives it back without
 // needing more: a handler never waits for the budget, a response is released once the client reads it (or
-// its connection closes), a read-ahead is released before its own connection's next frame would wait, and a
-// client stuck in the middle of a frame is closed by the stall watchdog (which does not count time the
-// broker itself kept the connection paused).
+// its connection closes), read-aheads are given back before frames wait (above), and a client stuck in the
+// middle of a frame is closed by the stall watchdog (which does not count time the broker itself kept the
+// connection paused).
 //
 // Concurrency: one event loop; grants run callbacks, which may release and acquire again (re-entrancy is
 // handled by looping until nothing more fits).
@@ -36,6 +38,8 @@ export class MemoryBudget {
   readonly #waiters: Waiter[] = [];
   #granting = false;
   #releasedWhileGranting = false;
+  /** What gives back each connection's optional holdings (its read-aheads): see reclaimOptional(). */
+  readonly #optionalHolders = new Set<() => void>();
 
   constructor(readonly limit: number) {}
 
@@ -52,6 +56,22 @@ export class MemoryBudget {
   /** Room left now. */
   get headroom(): number {
     return Math.max(0, this.limit - this.#used);
+  }
+
+  /** Registers what gives back one connection's optional holdings; the returned function unregisters it. */
+  addOptionalHolder(giveBack: () => void): () => void {
+    this.#optionalHolders.add(giveBack);
+    return () => this.#optionalHolders.delete(giveBack);
+  }
+
+  /**
+   * A frame is about to wait with none waiting before it: every connection gives back its optional holdings
+   * (read-aheads, let go otherwise only by their own connection's next request, which an idle or busy consumer
+   * may not send for long). While frames wait no optional work starts (ConnectionMemory.tryReserve), so
+   * what holds the budget then is responses and requests being handled, which give it back on their own.
+   */
+  reclaimOptional(): void {
+    for (const giveBack of this.#optionalHolders) giveBack();
   }
 
   /** Takes `bytes` if they fit now. */
@@ -123,6 +143,7 @@ export class ConnectionMemory {
   #closed = false;
   /** Gives back optional holdings (a read-ahead) before a frame would wait (MemoryShare.onFrameWaiting). */
   #giveBack: (() => void) | null = null;
+  #unregisterGiveBack: (() => void) | null = null;
 
   constructor(
     readonly budget: MemoryBudget,
@@ -148,6 +169,10 @@ export class ConnectionMemory {
       this.#giveBack();
       if (this.#take(bytes)) return true;
     }
+    if (this.budget.waiting === 0 && this.#fitsOwn(bytes)) {
+      this.budget.reclaimOptional();
+      if (this.#take(bytes)) return true;
+    }
     this.#pending = { bytes, cancel: null };
     if (this.#fitsOwn(bytes)) this.#waitForBudget();
     return false;
@@ -164,8 +189,8 @@ export class ConnectionMemory {
 
   /** Takes `bytes` if they fit now, else nothing (for work that is optional: a read-ahead). */
   tryReserve(bytes: number): boolean {
-    if (this.#closed || this.#pending || this.#held + bytes > this.limit || !this.budget.tryAcquire(bytes))
-      return false;
+    if (this.#closed || this.#pending || this.budget.waiting > 0 || this.#held + bytes > this.limit) return false;
+    if (!this.budget.tryAcquire(bytes)) return false;
     this.#held += bytes;
     return true;
   }
@@ -192,6 +217,8 @@ export class ConnectionMemory {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#unregisterGiveBack?.();
+    this.#unregisterGiveBack = null;
     this.#pending?.cancel?.();
     this.#pending = null;
     this.budget.release(this.#held);
@@ -200,7 +227,9 @@ export class ConnectionMemory {
 
   /** See MemoryShare.onFrameWaiting. */
   onFrameWaiting(giveBack: () => void): void {
+    this.#unregisterGiveBack?.();
     this.#giveBack = giveBack;
+    this.#unregisterGiveBack = this.#closed ? null : this.budget.addOptionalHolder(giveBack);
   }
 
   #take(bytes: number): boolean {
