@@ -18,6 +18,9 @@ export interface ReassignmentInProgress {
   removingReplicas: number[];
 }
 
+/** How long an admin write waits for this broker's cache to show it (the watch is usually milliseconds behind). */
+const CACHE_CATCH_UP_MS = 5000;
+
 /** What AlterPartitionReassignments did to one partition. */
 export type ReassignmentChange = 'started' | 'replaced' | 'cancelled' | 'none-in-progress';
 
@@ -61,7 +64,9 @@ export class ClusterAdminRequests {
   /**
    * Starts a reassignment to `target` (replacing one under way: its original replicas are kept), or with
    * null cancels the one under way: the partition goes back to its original replicas (the replicas added
-   * so far leave once the originals are in sync). Written by compare-and-swap on the request as read.
+   * so far leave once the originals are in sync). Written by compare-and-swap on the request as read; resolves
+   * once this broker's cache has seen the write (up to CACHE_CATCH_UP_MS), so a ListPartitionReassignments
+   * sent here next shows it.
    */
   async alterReassignment(
     topic: string,
@@ -88,7 +93,10 @@ export class ClusterAdminRequests {
         next ? [{ key, value: JSON.stringify(next) }] : [],
         next ? [] : [{ key }],
       );
-      if (written.succeeded) return target ? (current ? 'replaced' : 'started') : 'cancelled';
+      if (written.succeeded) {
+        await this.#until(() => this.#cache.revision >= written.revision, CACHE_CATCH_UP_MS);
+        return target ? (current ? 'replaced' : 'started') : 'cancelled';
+      }
     }
     throw new EtcdError(`the reassignment of ${topic}-${partition} kept changing under this change`, true);
   }
