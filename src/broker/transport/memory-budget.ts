@@ -165,14 +165,11 @@ export class ConnectionMemory {
   admit(bytes: number): boolean {
     if (this.#closed) return false;
     if (this.#take(bytes)) return true;
-    if (this.#held > 0 && this.#giveBack) {
-      this.#giveBack();
-      if (this.#take(bytes)) return true;
-    }
-    if (this.budget.waiting === 0 && this.#fitsOwn(bytes)) {
-      this.budget.reclaimOptional();
-      if (this.#take(bytes)) return true;
-    }
+    // Optional holdings give way before a frame waits: every connection's (this one's too) when no frame
+    // waits for the budget yet, else this connection's own.
+    if (this.budget.waiting === 0 && this.#fitsOwn(bytes)) this.budget.reclaimOptional();
+    else this.#giveBack?.();
+    if (this.#take(bytes)) return true;
     this.#pending = { bytes, cancel: null };
     if (this.#fitsOwn(bytes)) this.#waitForBudget();
     return false;
