@@ -28,6 +28,12 @@ export interface ReadOptions {
   maxOffset?: number;
   /** Take the file read's buffer from this pool (see ReadResult.lease). */
   pool?: ReadBufferPool;
+  /**
+   * Return the first batch even when it alone is larger than maxBytes (default true: Kafka's rule for a
+   * fetch's first partition, so that a consumer always makes progress). False: such a batch is not read
+   * and nothing is returned (a fetch's later partitions, which could not answer it).
+   */
+  oversizedFirstBatch?: boolean;
 }
 
 /**
@@ -54,22 +60,23 @@ export class LogReader {
     }
     const maxOffset = Math.min(options.maxOffset ?? logEndOffset, logEndOffset);
     const maxBytes = Math.max(1, options.maxBytes);
+    const oversized = options.oversizedFirstBatch ?? true;
     if (offset >= maxOffset)
       return { chunks: [], bytes: 0, nextOffset: offset, logStartOffset, logEndOffset, lease: null };
     // Tail-cache chunks are the log's own memory: never a lease, never pooled.
     if (offset >= log.cachedFrom)
-      return { ...log.readCached(offset, maxBytes, maxOffset), logStartOffset, logEndOffset, lease: null };
+      return { ...log.readCached(offset, maxBytes, maxOffset, oversized), logStartOffset, logEndOffset, lease: null };
     // A compacted segment may hold nothing at or after `offset` (the cleaner removed its tail): the next
     // segment holds the next batch, as in Kafka. Segments never overlap, so its base is past `offset`.
     let from = offset;
-    let read = await this.#withSegment(from, (s) => s.read(from, maxBytes, maxOffset, options.pool));
-    while (read.bytes.length === 0) {
+    let read = await this.#withSegment(from, (s) => s.read(from, maxBytes, maxOffset, options.pool, oversized));
+    while (read.bytes.length === 0 && !read.firstTooLarge) {
       const next = this.#log.segmentAfter(from);
       if (!next || next.baseOffset >= maxOffset) break;
       from = next.baseOffset;
       if (from >= log.cachedFrom)
-        return { ...log.readCached(from, maxBytes, maxOffset), logStartOffset, logEndOffset, lease: null };
-      read = await this.#withSegment(from, (s) => s.read(from, maxBytes, maxOffset, options.pool));
+        return { ...log.readCached(from, maxBytes, maxOffset, oversized), logStartOffset, logEndOffset, lease: null };
+      read = await this.#withSegment(from, (s) => s.read(from, maxBytes, maxOffset, options.pool, oversized));
     }
     const { bytes, lease } = read;
     const nextOffset = bytes.length === 0 ? offset : read.nextOffset;
