@@ -1,8 +1,7 @@
 // A consumer replaying large records from the beginning is streamed (FetchPush) once a fetch showed them
 // large, while it is still behind: what a user sees does not change. Every record once, in order; the
 // broker pushes frames of a quarter of maxBytes and never more than twice maxBytes ahead of a blocked
-// handler; a seek during the streamed replay re-reads from the new position. Small records are streamed too,
-// in frames of 2 MiB with a window of 8 MiB, when maxBytes is larger than 2 MiB; else they are fetched.
+// handler; a seek during the streamed replay re-reads from the new position; small records are still fetched.
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { describe, expect, it } from 'vitest';
 import type { Consumer, Sluice } from '../../src/client/index.js';
@@ -147,59 +146,6 @@ describe('consumer replay of large records through a stream', () => {
     expect(got.slice(0, at + 1)).toEqual(upTo(0, 251));
     expect(got.slice(at + 1)).toEqual(upTo(20, records));
     expect(run.broker.of(ApiKey.FetchPush).length).toBeGreaterThan(0);
-  });
-
-  it('small records with maxBytes above 2 MiB: streamed while behind in frames of 2 MiB, at most 8 MiB ahead of a blocked handler; every record once, in order', async () => {
-    run.broker = await startInterceptedBroker([{ name: 't', partitions: 1 }]);
-    const sluice = sdkClient(run.broker.port);
-    const records = 16_000; // 16 MiB of 1 KiB records: several frames past the first fetch's 1 MiB
-    await produced(sluice, records, 1 * KiB);
-    let sent = 0;
-    let largest = 0;
-    const onFetched = (event: unknown) => {
-      const { bytes } = event as { bytes: number };
-      sent += bytes;
-      largest = Math.max(largest, bytes);
-    };
-    subscribe('sluice:broker:fetch', onFetched);
-    try {
-      const c = consumerOf(sluice); // maxBytes 10 MiB (the default)
-      await c.connect();
-      await c.subscribe({ topic: 't', fromBeginning: true });
-      let release!: () => void;
-      const blocked = new Promise<void>((resolve) => (release = resolve));
-      const got: number[] = [];
-      await c.run({
-        eachMessage: async ({ message }) => {
-          got.push(message.value!.readUInt32BE(0));
-          if (got.length === 2000) await blocked; // after the first fetch (1 MiB), inside the stream
-        },
-      });
-      await waitFor(() => got.length === 2000 && run.broker!.of(ApiKey.FetchPush).length > 0);
-      let before = -1;
-      await waitFor(
-        () => {
-          const settled = sent === before;
-          before = sent;
-          return settled;
-        },
-        { intervalMs: 200 },
-      );
-      // Ahead of the 2,000 records delivered: at most the window (8 MiB) plus one batch.
-      const recordBytes = 1 * KiB + 8;
-      expect(sent - 2000 * recordBytes).toBeLessThanOrEqual(8 * MiB + 520 * KiB);
-      release();
-      await waitFor(() => got.length === records, { timeoutMs: 20_000 });
-      expect(got).toEqual(upTo(0, records));
-      const streams = run.broker.of(ApiKey.FetchPush).map((r) => r.request as FetchPushRequest);
-      expect(streams[0]!.topics[0]!.partitions[0]!.fetchOffset).toBeLessThan(records / 2);
-      expect(streams[0]!.maxBytes).toBe(2 * MiB);
-      expect(run.broker.of(ApiKey.Fetch).length).toBeLessThanOrEqual(2);
-      // No answer carried more than a frame plus one batch (the producer's batches here: up to 512 KiB).
-      expect(largest).toBeLessThanOrEqual(2 * MiB + 520 * KiB);
-    } finally {
-      unsubscribe('sluice:broker:fetch', onFetched);
-    }
   });
 
   it('small records are replayed by fetches (no stream until the consumer caught up)', async () => {

@@ -44,13 +44,6 @@
 // is followed by a fetch, which decides again. Not with reuseFetchBuffers: its responses of maxBytes are
 // read into pooled frames (frame-pool.ts), which smaller frames would not be.
 //
-// Small records, replayed: a fetch whose records were copied out (record-copies.ts) and that left a
-// partition behind has the loop open a stream too when maxBytes is larger than SMALL_REPLAY_FRAME_BYTES:
-// frames of that size, a window of SMALL_REPLAY_WINDOW_BYTES. Each frame goes back to the frame pool once
-// its records were copied out, so the frames a replay touches are the window's few instead of a fetch in
-// flight plus a full prefetch of maxBytes each (with 8 MiB fetches, ~4 × 8 MiB of new memory per consumer,
-// a page fault per 4 KiB). Not with reuseFetchBuffers (frames are not released before delivery).
-//
 // First fetch: a partition's first fetch after its position was set (assignment, seek) asks for at most
 // FIRST_FETCH_BYTES, the later ones for the full size: the first records then arrive after a small
 // response instead of a full one (up to maxBytes for one partition), and the runner delivers them while
@@ -114,15 +107,6 @@ const STREAMED_RECORD_BYTES = MAX_COPIED_RECORD_BYTES;
 /** What a partition's first fetch after its position was set asks for at most (see First fetch above). */
 const FIRST_FETCH_BYTES = 1024 * 1024;
 
-/**
- * A replay of small records is streamed in frames of this (see Small records above). A frame carries whole
- * batches, so with credit and records enough it carries at least 1 MiB (MIN_POOLED_FRAME_BYTES: the frame
- * pool takes it back); and few frames per MiB keep a frame's fixed cost (both sides) small.
- */
-const SMALL_REPLAY_FRAME_BYTES = 2 * 1024 * 1024;
-/** A replay stream of small records holds at most this buffered plus granted: four frames. */
-const SMALL_REPLAY_WINDOW_BYTES = 4 * SMALL_REPLAY_FRAME_BYTES;
-
 /** A replay stream's frames carry at most maxBytes / this (but at least maxBytesPerPartition). */
 const REPLAY_FRAMES = 4;
 
@@ -148,15 +132,12 @@ interface FetchLoop {
   caughtUp: boolean;
   /** The last fetch carried large records (see Streamed replay above): stream the replay. */
   largeRecords: boolean;
-  /** The last fetch carried small records and left a partition behind (see Small records above). */
-  smallReplay: boolean;
 }
 
 /** What a fetch response (or a stream's final frame) left: see absorbResponse. */
 interface Absorbed {
   atEnd: boolean;
   largeRecords: boolean;
-  smallReplay: boolean;
 }
 
 /** A stream's credit, as the client counts it (see Push above). */
@@ -358,12 +339,10 @@ export class Fetcher {
    * A stream's window (buffered bytes of its partitions plus credit left at the broker) and what one frame
    * may carry (its request's maxBytes): maxBytes both for a caught-up stream; for a replay of large records
    * (see Streamed replay above) twice maxBytes, as a fetch in flight plus a full prefetch held, in frames
-   * of a quarter of maxBytes (at least maxBytesPerPartition); for a replay of small records (see Small
-   * records above) the SMALL_REPLAY sizes.
+   * of a quarter of maxBytes (at least maxBytesPerPartition).
    */
-  private streamSizes(replay: boolean, smallReplay: boolean): { window: number; frameBytes: number } {
+  private streamSizes(replay: boolean): { window: number; frameBytes: number } {
     const { maxBytes, maxBytesPerPartition } = this.options;
-    if (smallReplay) return { window: SMALL_REPLAY_WINDOW_BYTES, frameBytes: SMALL_REPLAY_FRAME_BYTES };
     if (!replay) return { window: maxBytes, frameBytes: maxBytes };
     const frameBytes = Math.min(maxBytes, Math.max(maxBytesPerPartition, Math.floor(maxBytes / REPLAY_FRAMES)));
     return { window: 2 * maxBytes, frameBytes };
@@ -434,7 +413,6 @@ export class Fetcher {
       inFlight: null,
       caughtUp: false,
       largeRecords: false,
-      smallReplay: false,
     };
     loop.done = this.loop(node, loop).finally(() => {
       this.loops.delete(node);
@@ -466,15 +444,13 @@ export class Fetcher {
         continue;
       }
       try {
-        const stream =
-          (loop.caughtUp || loop.largeRecords || loop.smallReplay) && this.options.push && this.options.minBytes <= 1;
+        const stream = (loop.caughtUp || loop.largeRecords) && this.options.push && this.options.minBytes <= 1;
         if (stream) await this.pushOnce(node, loop, targets);
         else await this.fetchOnce(node, loop, targets);
         retries.reset();
       } catch (err) {
         loop.caughtUp = false;
         loop.largeRecords = false;
-        loop.smallReplay = false;
         if (!this.running) return; // the connection was closed under a long poll by stop/disconnect
         if (loop.inFlight?.cancelled) continue; // cancelled by cancelIfIdle: fetch again at once
         const wait = retries.next();
@@ -528,7 +504,6 @@ export class Fetcher {
       const absorbed = await this.absorbResponse(node, response, targets, epochs, offsets, sentAt);
       loop.caughtUp = absorbed.atEnd;
       loop.largeRecords = absorbed.largeRecords;
-      loop.smallReplay = absorbed.smallReplay;
     } finally {
       for (const s of targets) s.fetching = false;
     }
@@ -538,8 +513,7 @@ export class Fetcher {
    * Applies a fetch response (or a stream's final frame) to the partitions it answers, whose epoch has not
    * moved since it was asked for; FETCH is emitted. `atEnd`: every partition asked for was answered
    * without error and is now at its end (the loop may open a stream); `largeRecords`: the records buffered
-   * averaged STREAMED_RECORD_BYTES or more (see Streamed replay above); `smallReplay`: less, and some
-   * partition is still behind (see Small records above).
+   * averaged STREAMED_RECORD_BYTES or more (see Streamed replay above).
    */
   private async absorbResponse(
     node: number,
@@ -578,13 +552,9 @@ export class Fetcher {
     lease.settle();
     if (events.listening(ConsumerEvents.FETCH))
       events.emit(ConsumerEvents.FETCH, { numberOfBatches, duration: Date.now() - sentAt, nodeId: node });
-    const copied = !this.options.reuseFetchBuffers && offsetSpan > 0;
-    const large = copied && bytes >= offsetSpan * STREAMED_RECORD_BYTES;
-    const allAtEnd = atEnd && results.size === targets.length;
     return {
-      atEnd: allAtEnd,
-      largeRecords: large,
-      smallReplay: copied && !large && !allAtEnd && this.options.maxBytes > SMALL_REPLAY_FRAME_BYTES,
+      atEnd: atEnd && results.size === targets.length,
+      largeRecords: !this.options.reuseFetchBuffers && offsetSpan > 0 && bytes >= offsetSpan * STREAMED_RECORD_BYTES,
     };
   }
 
@@ -611,7 +581,7 @@ export class Fetcher {
         this.absorbPushed(node, fetch, response as FetchPushResponse, targets, epochs, sentAt);
       },
     };
-    const { window, frameBytes } = this.streamSizes(loop.largeRecords, loop.smallReplay);
+    const { window, frameBytes } = this.streamSizes(loop.largeRecords);
     const push: PushCredit = {
       stream,
       states: targets,
@@ -651,7 +621,6 @@ export class Fetcher {
       // request (seek, pause, new assignment, stop), or on an error: fetch first.
       loop.caughtUp = atEnd && !fetch.cancelled;
       loop.largeRecords &&= !fetch.cancelled;
-      loop.smallReplay &&= !fetch.cancelled && !atEnd;
     } finally {
       for (const s of targets) s.fetching = false;
     }
