@@ -34,6 +34,11 @@ export interface ReadOptions {
    * and nothing is returned (a fetch's later partitions, which could not answer it).
    */
   oversizedFirstBatch?: boolean;
+  /**
+   * Read up to maxBytes exactly (a FetchPush stream's credit-sized reads). By default a pooled read's limit is
+   * lowered, by at most a third, to a read size, so that reads reuse each other's buffers (segment.ts).
+   */
+  exactLimit?: boolean;
 }
 
 /**
@@ -61,6 +66,7 @@ export class LogReader {
     const maxOffset = Math.min(options.maxOffset ?? logEndOffset, logEndOffset);
     const maxBytes = Math.max(1, options.maxBytes);
     const oversized = options.oversizedFirstBatch ?? true;
+    const shape = { oversizedFirst: oversized, exactLimit: options.exactLimit ?? false };
     if (offset >= maxOffset)
       return { chunks: [], bytes: 0, nextOffset: offset, logStartOffset, logEndOffset, lease: null };
     // Tail-cache chunks are the log's own memory: never a lease, never pooled.
@@ -69,14 +75,14 @@ export class LogReader {
     // A compacted segment may hold nothing at or after `offset` (the cleaner removed its tail): the next
     // segment holds the next batch, as in Kafka. Segments never overlap, so its base is past `offset`.
     let from = offset;
-    let read = await this.#withSegment(from, (s) => s.read(from, maxBytes, maxOffset, options.pool, oversized));
+    let read = await this.#withSegment(from, (s) => s.read(from, maxBytes, maxOffset, options.pool, shape));
     while (read.bytes.length === 0 && !read.firstTooLarge) {
       const next = this.#log.segmentAfter(from);
       if (!next || next.baseOffset >= maxOffset) break;
       from = next.baseOffset;
       if (from >= log.cachedFrom)
         return { ...log.readCached(from, maxBytes, maxOffset, oversized), logStartOffset, logEndOffset, lease: null };
-      read = await this.#withSegment(from, (s) => s.read(from, maxBytes, maxOffset, options.pool, oversized));
+      read = await this.#withSegment(from, (s) => s.read(from, maxBytes, maxOffset, options.pool, shape));
     }
     const { bytes, lease } = read;
     const nextOffset = bytes.length === 0 ? offset : read.nextOffset;

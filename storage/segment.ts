@@ -426,24 +426,20 @@ export class Segment {
    * offset is below maxOffset. One positional read from the index entry, ending on a batch edge where the
    * index knows one (windowBytes); the result is a view of that read buffer (no copy). With a pool, the read
    * buffer comes from it: returned to it here unless the result is a view of it (then the result's lease),
-   * and maxBytes shrinks (by at most a third) so that the read's span is a read size (readSizeAtMost).
+   * and, unless `exactLimit`, maxBytes shrinks (by at most a third) so that the read's span is a read size
+   * (readSizeAtMost).
    */
   async read(
     offset: number,
     maxBytes: number,
     maxOffset: number,
     pool?: ReadBufferPool,
-    oversizedFirst = true,
+    { oversizedFirst = true, exactLimit = false }: { oversizedFirst?: boolean; exactLimit?: boolean } = {},
   ): Promise<SegmentRead | typeof INDEX_MISMATCH> {
     const win = new FileWindow(this.fh, pool);
+    const limit = pool && !exactLimit ? this.pooledReadLimit(maxBytes) : maxBytes;
     try {
-      return await this.readIn(
-        win,
-        offset,
-        pool ? this.pooledReadLimit(maxBytes) : maxBytes,
-        maxOffset,
-        oversizedFirst,
-      );
+      return await this.readIn(win, offset, limit, maxOffset, oversizedFirst);
     } finally {
       win.dispose();
     }

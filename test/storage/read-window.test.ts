@@ -126,6 +126,11 @@ describe('segment reads end on a batch edge the offset index knows', () => {
       expect(frames.flat()).toHaveLength(30);
       // The limit shrank by the index interval and a batch header: still five 200 KB batches a read.
       expect(frames[0]).toHaveLength(5);
+      // A stream's credit-sized read takes its limit exactly: 2.9 MiB would be lowered to 2 MiB, 10 batches.
+      const exact = await log.read(0, { maxBytes: 2.9 * (1 << 20), pool, exactLimit: true });
+      const lowered = await log.read(0, { maxBytes: 2.9 * (1 << 20), pool });
+      expect(decodeBatches(Buffer.concat(exact.chunks))).toHaveLength(15);
+      expect(decodeBatches(Buffer.concat(lowered.chunks))).toHaveLength(10);
       await log.close();
     });
   });

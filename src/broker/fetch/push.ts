@@ -155,10 +155,10 @@ export const fetchPushHandler = defineHandler(FetchPushApi, async (request, brok
           stream.spend(round.bytes);
           advance(reading, round.positions);
           // Read ahead what the next frame may carry with the credit left now (a grant only raises it, and a
-          // shorter read-ahead answers: readAll's `shorterReadAheads`); out of credit, a full frame's worth.
+          // shorter read-ahead answers: readAll's `stream`); out of credit, a full frame's worth.
           const nextLimit = stream.credit > 0 ? Math.min(request.maxBytes, stream.credit) : request.maxBytes;
           for (const n of round.next)
-            readAhead.start(n.key, n.log, n.offset, Math.min(n.partitionMaxBytes, nextLimit), n.maxOffset);
+            readAhead.start(n.key, n.log, n.offset, Math.min(n.partitionMaxBytes, nextLimit), n.maxOffset, true);
           if (fetchChannel.hasSubscribers) publishFetched(round.response);
           const { body, tail } = FetchPushApi.encodeResponse({
             errorCode: 0,

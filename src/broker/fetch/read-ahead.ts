@@ -98,13 +98,14 @@ export class FetchReadAhead {
   /**
    * Starts reading `maxBytes` at `offset` (where the answered read ended), bounded by `maxOffset` (the
    * high watermark now), unless the connection's read-ahead budget is spent or the partition already
-   * has one. A read that finds nothing is dropped: the tail is served from memory anyway.
+   * has one. A read that finds nothing is dropped: the tail is served from memory anyway. `exactLimit`: for a
+   * FetchPush stream, whose reads take their credit-sized limit exactly (ReadOptions.exactLimit).
    */
-  start(key: string, log: PartitionLog, offset: number, maxBytes: number, maxOffset: number): void {
+  start(key: string, log: PartitionLog, offset: number, maxBytes: number, maxOffset: number, exactLimit = false): void {
     if (this.closed || this.pending.has(key) || this.reservedBytes + maxBytes > this.maxBytes) return;
     if (!this.memory.tryReserve(maxBytes)) return;
     const entry: Pending = { log, offset, maxBytes, held: maxBytes, truncations: log.truncationCount, read: NONE };
-    entry.read = log.read(offset, { maxBytes, maxOffset, pool: this.pool }).then(
+    entry.read = log.read(offset, { maxBytes, maxOffset, pool: this.pool, exactLimit }).then(
       (r) => {
         if (r.bytes === 0) {
           if (r.lease) this.pool.release(r.lease);

@@ -84,13 +84,16 @@ function emptyResult(partition: number, highWatermark: number, logStartOffset: n
   };
 }
 
-/** `shorterReadAheads`: a read-ahead made with a smaller byte limit than a partition's now answers it (FetchPush). */
+/**
+ * `stream`: a FetchPush stream's read: a read-ahead made with a smaller byte limit than a partition's now answers
+ * it, and each read takes its limit (the credit left) exactly instead of one lowered to a read size.
+ */
 export async function readAll(
   request: ReadRequest,
   broker: BrokerContext,
   ctx: RequestContext,
   readAhead: FetchReadAhead,
-  shorterReadAheads = false,
+  stream = false,
 ): Promise<ReadRound> {
   const cap = broker.config.maxFetchBytes;
   // What the broker's memory budget has room for now: reserved before reading, so concurrent fetches
@@ -152,7 +155,7 @@ export async function readAll(
         // A consumer at the end has no read-ahead: no key, no promise for it.
         const ahead =
           stable && readAhead.size > 0
-            ? await readAhead.take(partitionKey(t.name, p.partition), log, p.fetchOffset, maxBytes, shorterReadAheads)
+            ? await readAhead.take(partitionKey(t.name, p.partition), log, p.fetchOffset, maxBytes, stream)
             : null;
         const read =
           ahead ??
@@ -161,6 +164,7 @@ export async function readAll(
             maxOffset: committed ? lso : hw,
             pool: broker.readBuffers,
             oversizedFirstBatch: bytes === 0, // a later partition's batch over what is left would not be answered
+            exactLimit: stream,
           }));
         const fits = bytes === 0 || read.bytes <= budget;
         const result = emptyResult(p.partition, Math.min(hw, read.logEndOffset), read.logStartOffset);
