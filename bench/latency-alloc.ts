@@ -7,6 +7,8 @@
 // warm-up. Allocation per round trip does not depend on the machine's load the way latency does.
 //   node --import tsx bench/latency-alloc.ts [--seconds 3] [--warmup 3000] [--top 25] [--interval 512]
 //     [--rate N (the latency bench's paced sends instead of one awaited round trip at a time: per record sent)]
+//     [--burst N (N sends in one tick, awaited together with their delivery: per record and per burst, the
+//     same whatever the load)]
 //     [--live (with node --expose-gc: only what is still alive after a full GC at the end, by where it was
 //     allocated: what the window left behind, e.g. caches, instead of everything it allocated)]
 //     [--survivors (with node --expose-gc: everything that outlived a scavenge, collected later by a full GC or not: what the
@@ -145,9 +147,10 @@ if (args[0] === '--broker') {
   await consumer.connect();
   await consumer.subscribe({ topic: 't', fromBeginning: false });
   let delivered: (() => void) | undefined;
+  let awaited = 0;
   await consumer.run({
     eachMessage: async () => {
-      delivered?.();
+      if (--awaited <= 0) delivered?.();
     },
   });
   const value = Buffer.alloc(100);
@@ -156,7 +159,23 @@ if (args[0] === '--broker') {
     const consumed = new Promise<void>((resolve) => {
       delivered = resolve;
     });
+    awaited = 1;
     await producer.send({ topic: 't', acks: 1, messages: [{ value }] });
+    await consumed;
+  };
+  // --burst N: N sends in one tick (the latency bench's burst, each its own send() and fresh buffer), then
+  // the wait until the consumer has all N: one produce request and one pushed frame per burst, whatever
+  // the machine's load (the --rate pattern's bursts vary with how late each timer fires).
+  const burst = opt('burst', 0);
+  const sendBurst = async () => {
+    const consumed = new Promise<void>((resolve) => {
+      delivered = resolve;
+    });
+    awaited = burst;
+    const sent: Promise<unknown>[] = [];
+    for (let i = 0; i < burst; i++)
+      sent.push(producer.send({ topic: 't', acks: 1, messages: [{ value: Buffer.alloc(100) }] }));
+    await Promise.all(sent);
     await consumed;
   };
   for (let i = 0; i < opt('warmup', 3000); i++) await sendOne();
@@ -178,6 +197,13 @@ if (args[0] === '--broker') {
     );
     await new Promise((r) => setTimeout(r, 200));
     roundTrips = rate * seconds;
+  } else if (burst > 0) {
+    const end = performance.now() + opt('seconds', 3) * 1000;
+    while (performance.now() < end) {
+      await sendBurst();
+      bursts++;
+      roundTrips += burst;
+    }
   } else {
     const end = performance.now() + opt('seconds', 3) * 1000;
     while (performance.now() < end) {
