@@ -11,7 +11,7 @@
 // Least recently used files are closed first. The budget is a target, not a hard limit: an operation never
 // waits for a free slot (that could deadlock with the reader it waits for); the pool goes back under the
 // budget as operations finish.
-import type { StorageFileHandle, StorageFs } from './fs.js';
+import { SYNC_WRITE_MAX_BYTES, type StorageFileHandle, type StorageFs } from './fs.js';
 import type { Logger } from './types.js';
 import { noopLogger } from './types.js';
 
@@ -217,6 +217,28 @@ export class PooledFile implements StorageFileHandle {
 
   write(buffer: Buffer, position: number): Promise<void> {
     return this.#use((fh) => fh.write(buffer, position));
+  }
+
+  /**
+   * write() done synchronously when it can be (the file open, not closing or retired, its handle able to,
+   * the buffer at most SYNC_WRITE_MAX_BYTES): true once written; false, having done nothing, when not.
+   * Throws as write() rejects.
+   */
+  writeNow(buffer: Buffer, position: number): boolean {
+    const fh = this.#fh;
+    if (fh === null || this.#retired || fh.writeSync === undefined || buffer.length > SYNC_WRITE_MAX_BYTES)
+      return false;
+    this.#pins++;
+    try {
+      this.pool.touch(this);
+      fh.writeSync(buffer, position);
+      return true;
+    } finally {
+      if (--this.#pins === 0) {
+        this.#drained?.();
+        this.pool.trim();
+      }
+    }
   }
   read(buffer: Buffer, offset: number, length: number, position: number): Promise<number> {
     return this.#use((fh) => fh.read(buffer, offset, length, position));
