@@ -49,8 +49,15 @@ function positionsOf(request: FetchPushRequest): ReadRequest {
   };
 }
 
+function allHaveRecords(topics: FetchPushResponse['topics']): boolean {
+  for (const t of topics) for (const p of t.partitions) if (p.records.length === 0) return false;
+  return true;
+}
+
 /** A pushed frame names only the partitions it carries records of (the final frame names them all). */
 function withRecords(topics: FetchPushResponse['topics']): FetchPushResponse['topics'] {
+  // Usually every partition read has records (a caught-up stream of one partition): the same array.
+  if (allHaveRecords(topics)) return topics;
   const out: FetchPushResponse['topics'] = [];
   for (const t of topics) {
     const partitions = t.partitions.filter((p) => p.records.length > 0);

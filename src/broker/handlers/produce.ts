@@ -149,24 +149,33 @@ function produceToTopic(
   broker: BrokerContext,
   ctx: RequestContext,
 ) {
-  const name = topic.name;
   return gather(
-    partitions.map(({ partition, records }) => {
-      const notLeader = notLeaderError(broker, name, partition);
-      if (notLeader) return failed(partition, notLeader);
-      const log = broker.topics.log(name, partition);
-      if (!log) {
-        return failed(
-          partition,
-          partitionError(
-            'UNKNOWN_TOPIC_OR_PARTITION',
-            `${name}-${partition} does not exist: topic "${name}" has ${topic.partitions} partition(s)`,
-          ),
-        );
-      }
-      return appendTo(log, partition, records, topic, request.acks, request.timeoutMs, broker, ctx);
-    }),
+    partitions.map(({ partition, records }) => produceToPartition(topic, partition, records, request, broker, ctx)),
   );
+}
+
+function produceToPartition(
+  topic: Topic,
+  partition: number,
+  records: Buffer,
+  request: ProduceRequest,
+  broker: BrokerContext,
+  ctx: RequestContext,
+): ProducePartitionResult | Promise<ProducePartitionResult> {
+  const name = topic.name;
+  const notLeader = notLeaderError(broker, name, partition);
+  if (notLeader) return failed(partition, notLeader);
+  const log = broker.topics.log(name, partition);
+  if (!log) {
+    return failed(
+      partition,
+      partitionError(
+        'UNKNOWN_TOPIC_OR_PARTITION',
+        `${name}-${partition} does not exist: topic "${name}" has ${topic.partitions} partition(s)`,
+      ),
+    );
+  }
+  return appendTo(log, partition, records, topic, request.acks, request.timeoutMs, broker, ctx);
 }
 
 /** A topic not known yet: auto-created if the broker allows it (TopicRegistry.ensure). */
@@ -240,7 +249,40 @@ function respond(
   return { topics };
 }
 
-export const produceHandler = defineHandler(ProduceApi, (request, broker, ctx) => {
+/**
+ * The usual request, one partition of a topic that exists: its answer built in one continuation of the
+ * append (the general path wraps the partition's result, then the topic's, each in a promise of its own).
+ */
+function produceOnePartition(
+  t: ProduceRequest['topics'][number],
+  request: ProduceRequest,
+  broker: BrokerContext,
+  ctx: RequestContext,
+): Answer<ProduceResponse> | typeof NO_RESPONSE | Promise<Answer<ProduceResponse> | typeof NO_RESPONSE> {
+  const { partition, records } = t.partitions[0]!;
+  const refused = refusedWrite(t.name, broker, ctx);
+  const topic = refused ? undefined : broker.topics.get(t.name);
+  const result = refused
+    ? failed(partition, refused)
+    : topic
+      ? produceToPartition(topic, partition, records, request, broker, ctx)
+      : null;
+  if (result === null) return produceTopics(request, broker, ctx);
+  if (!(result instanceof Promise)) return respond(request, [{ name: t.name, partitions: [result] }], ctx);
+  return result.then((one) => respond(request, [{ name: t.name, partitions: [one] }], ctx));
+}
+
+function produceTopics(
+  request: ProduceRequest,
+  broker: BrokerContext,
+  ctx: RequestContext,
+): Answer<ProduceResponse> | typeof NO_RESPONSE | Promise<Answer<ProduceResponse> | typeof NO_RESPONSE> {
   const topics = gather(request.topics.map((t) => produceTopic(t, request, broker, ctx)));
   return topics instanceof Promise ? topics.then((all) => respond(request, all, ctx)) : respond(request, topics, ctx);
+}
+
+export const produceHandler = defineHandler(ProduceApi, (request, broker, ctx) => {
+  const only = request.topics.length === 1 ? request.topics[0]! : undefined;
+  if (only?.partitions.length === 1) return produceOnePartition(only, request, broker, ctx);
+  return produceTopics(request, broker, ctx);
 });
