@@ -48,7 +48,11 @@ function gather<T>(values: Array<T | Promise<T>>): T[] | Promise<T[]> {
   return values.some((v) => v instanceof Promise) ? Promise.all(values) : (values as T[]);
 }
 
-async function appendTo(
+/**
+ * The usual append (a single broker, batches checked synchronously, no transaction to verify) answered in
+ * one continuation of storage's append; anything else is appendToLog's.
+ */
+function appendTo(
   log: PartitionLog,
   partition: number,
   records: Buffer,
@@ -58,10 +62,83 @@ async function appendTo(
   broker: BrokerContext,
   ctx: RequestContext,
 ): Promise<ProducePartitionResult> {
+  if (broker.cluster || broker.clusterTransactions)
+    return appendToLog(log, partition, records, topic, acks, timeoutMs, broker, ctx);
+  let checking: Promise<void> | undefined;
+  let verifying: ReturnType<typeof unverifiedTransactionalWrite>;
+  try {
+    checking = validateProducedBatches(records, topic.batchPolicy, broker.clock.now());
+    verifying = checking ? null : unverifiedTransactionalWrite(records, log.topic, partition, broker);
+  } catch (error) {
+    broker.waiters.notify(log.topic, partition);
+    return Promise.resolve(refusedAppend(log, partition, error, ctx));
+  }
+  if (checking || verifying !== null)
+    return appendToLog(log, partition, records, topic, acks, timeoutMs, broker, ctx, checking ?? null);
+  return log.append(records, { maxBatchBytes: topic.maxMessageBytes }).then(
+    (result) => {
+      broker.waiters.notify(log.topic, partition);
+      return appended(log, partition, records, result);
+    },
+    (error: unknown) => {
+      broker.waiters.notify(log.topic, partition);
+      return refusedAppend(log, partition, error, ctx);
+    },
+  );
+}
+
+function appended(
+  log: PartitionLog,
+  partition: number,
+  records: Buffer,
+  result: { baseOffset: number; recordCount: number },
+): ProducePartitionResult {
+  if (produceChannel.hasSubscribers) {
+    const event: ProduceEvent = {
+      topic: log.topic,
+      partition,
+      bytes: records.length,
+      records: result.recordCount,
+      errorCode: ErrorCode.NONE,
+    };
+    produceChannel.publish(event);
+  }
+  return {
+    partition,
+    errorCode: ErrorCode.NONE,
+    errorMessage: null,
+    baseOffset: result.baseOffset,
+    logAppendTime: -1,
+    logStartOffset: log.logStartOffset,
+  };
+}
+
+function refusedAppend(log: PartitionLog, partition: number, error: unknown, ctx: RequestContext) {
+  const refused = toPartitionError(error, `${log.topic}-${partition}`, ctx.logger);
+  if (produceChannel.hasSubscribers) {
+    const event: ProduceEvent = { topic: log.topic, partition, bytes: 0, records: 0, errorCode: refused.errorCode };
+    produceChannel.publish(event);
+  }
+  return failed(partition, refused);
+}
+
+/** `checking`: the batches' check made already (null: passed; a promise: under way), else made here. */
+async function appendToLog(
+  log: PartitionLog,
+  partition: number,
+  records: Buffer,
+  topic: Topic,
+  acks: number,
+  timeoutMs: number,
+  broker: BrokerContext,
+  ctx: RequestContext,
+  checking?: Promise<void> | null,
+): Promise<ProducePartitionResult> {
   const where = `${log.topic}-${partition}`;
   try {
-    const checking = validateProducedBatches(records, topic.batchPolicy, broker.clock.now());
-    if (checking) await checking;
+    const pending =
+      checking === undefined ? validateProducedBatches(records, topic.batchPolicy, broker.clock.now()) : checking;
+    if (pending) await pending;
     const verifying = unverifiedTransactionalWrite(records, log.topic, partition, broker);
     const unverified = verifying instanceof Promise ? await verifying : verifying;
     if (unverified) return failed(partition, unverified);
@@ -111,31 +188,9 @@ async function appendTo(
           );
       }
     }
-    if (produceChannel.hasSubscribers) {
-      const event: ProduceEvent = {
-        topic: log.topic,
-        partition,
-        bytes: records.length,
-        records: result.recordCount,
-        errorCode: ErrorCode.NONE,
-      };
-      produceChannel.publish(event);
-    }
-    return {
-      partition,
-      errorCode: ErrorCode.NONE,
-      errorMessage: null,
-      baseOffset: result.baseOffset,
-      logAppendTime: -1,
-      logStartOffset: log.logStartOffset,
-    };
+    return appended(log, partition, records, result);
   } catch (error) {
-    const refused = toPartitionError(error, where, ctx.logger);
-    if (produceChannel.hasSubscribers) {
-      const event: ProduceEvent = { topic: log.topic, partition, bytes: 0, records: 0, errorCode: refused.errorCode };
-      produceChannel.publish(event);
-    }
-    return failed(partition, refused);
+    return refusedAppend(log, partition, error, ctx);
   } finally {
     // Wake long polls even after a failure: harmless, and a partial append may have landed.
     broker.waiters.notify(log.topic, partition);
