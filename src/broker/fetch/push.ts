@@ -90,8 +90,7 @@ function advance(reading: ReadRequest, positions: readonly number[]): void {
 const MAX_UNWRITTEN_FRAMES = 2;
 
 export const fetchPushHandler = defineHandler(FetchPushApi, async (request, broker, ctx) => {
-  const push = ctx.push;
-  if (!push) throw new ProtocolError('UNSUPPORTED_VERSION', 'FetchPush is served on the native protocol only');
+  if (!ctx.push) throw new ProtocolError('UNSUPPORTED_VERSION', 'FetchPush is served on the native protocol only');
   const streamId = ctx.header.correlationId;
   const stream = broker.fetchSessions.openStream(ctx, streamId, request.creditBytes);
   const oneAnswer = !broker.quotas.throttler.idle;
@@ -152,7 +151,7 @@ export const fetchPushHandler = defineHandler(FetchPushApi, async (request, brok
           };
           stream.pushed();
           // The frame's bytes now count as a pushed frame's (until written), no longer as this request's.
-          const pushed = push(encodeResponseFrame(streamId, body, tail), round.held, written);
+          const pushed = ctx.push(encodeResponseFrame(streamId, body, tail), round.held, written);
           ctx.responseMemory.hold(0);
           if (!pushed) return final(null);
           lastPush = performance.now();
