@@ -37,6 +37,8 @@ export class FilePool {
   readonly budget: number;
   /** Every open PooledFile, least recently used first. Untracked when the budget is unlimited. */
   readonly #lru = new Map<PooledFile, true>();
+  /** The file last moved to the newest end of #lru by touch(), while it is still there. */
+  #newest: PooledFile | null = null;
   #open = 0;
   #closing = 0;
   #peak = 0;
@@ -74,16 +76,24 @@ export class FilePool {
     this.#open++;
     if (this.#open > this.#peak) this.#peak = this.#open;
     if (again) this.#reopened++;
-    if (this.budget !== Number.POSITIVE_INFINITY) this.#lru.set(file, true);
+    if (this.budget !== Number.POSITIVE_INFINITY) {
+      this.#lru.set(file, true);
+      this.#newest = null; // the next touch moves the file to the newest end, whatever its place now
+    }
   }
 
   /** @internal */ touch(file: PooledFile): void {
     if (this.budget === Number.POSITIVE_INFINITY) return;
+    // The file touched last is already the newest: a partition's appends in a row move nothing (a Map
+    // delete and set each, and the delete may make the Map a smaller table).
+    if (file === this.#newest) return;
     this.#lru.delete(file);
     this.#lru.set(file, true);
+    this.#newest = file;
   }
 
   /** @internal */ closeStarted(file: PooledFile, idle: boolean): void {
+    if (file === this.#newest) this.#newest = null;
     this.#lru.delete(file);
     this.#closing++;
     if (idle) this.#closedIdle++;

@@ -108,7 +108,7 @@ export async function readAll(
   // The result's arrays made at their size (a caught-up consumer reads once per burst: arrays of one, not
   // grown ones).
   let partitionCount = 0;
-  for (const t of request.topics) partitionCount += t.partitions.length;
+  for (let i = 0; i < request.topics.length; i++) partitionCount += request.topics[i]!.partitions.length;
   const positions = new Array<number>(partitionCount);
   const topics = new Array<FetchResponse['topics'][number]>(request.topics.length);
   let topicIndex = 0;
@@ -226,7 +226,7 @@ export async function readAll(
  */
 export function visibleEnds(request: ReadRequest, broker: BrokerContext): unknown[] {
   let partitions = 0;
-  for (const t of request.topics) partitions += t.partitions.length;
+  for (let i = 0; i < request.topics.length; i++) partitions += request.topics[i]!.partitions.length;
   const ends = new Array<unknown>(2 * partitions);
   let i = 0;
   for (const t of request.topics) {
