@@ -7,6 +7,7 @@ import {
   BATCH_LOG_OVERHEAD,
   BatchFormatError,
   Offsets,
+  readBatchHeader,
   validateBatch,
 } from './format/record-batch.js';
 import { InvalidRecordError, RecordTooLargeError } from './errors.js';
@@ -23,6 +24,9 @@ export interface ParsedBatches {
   /** Per batch, its producer facts when producerId >= 0 (idempotent); null when no batch has any. */
   producers: Array<ProducerBatchInfo | null> | null;
 }
+
+/** parseBatches reads each header into this one (it keeps no header: it copies the fields it needs). */
+const scratchHeader = readBatchHeader(Buffer.alloc(BATCH_HEADER_SIZE));
 
 /**
  * One pass over the batches: each one's size is checked against `maxBatchBytes` from its length field
@@ -55,7 +59,7 @@ export function parseBatches(
         const size = buf.readInt32BE(position + Offsets.batchLength) + BATCH_LOG_OVERHEAD;
         if (size > maxBatchBytes && size <= left) throw new RecordTooLargeError(size, maxBatchBytes, position);
       }
-      const header = validateBatch(buf, position);
+      const header = validateBatch(buf, position, true, scratchHeader);
       // A leader's batches may be compacted (fewer records than offsets): a follower keeps them as they are.
       if (header.recordCount !== header.lastOffsetDelta + 1 && origin !== 'replication') {
         // Offsets are dense: a batch claiming more offsets than records would move the log end for nothing
