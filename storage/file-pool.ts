@@ -229,6 +229,11 @@ export class PooledFile implements StorageFileHandle {
     return this.#use((fh) => fh.write(buffer, position));
   }
 
+  /** Whether writeNow() of `bytes` bytes would write (now, before anything else runs). */
+  canWriteNow(bytes: number): boolean {
+    return this.#fh?.writeSync !== undefined && !this.#retired && bytes <= SYNC_WRITE_MAX_BYTES;
+  }
+
   /**
    * write() done synchronously when it can be (the file open, not closing or retired, its handle able to,
    * the buffer at most SYNC_WRITE_MAX_BYTES): true once written; false, having done nothing, when not.
@@ -236,12 +241,11 @@ export class PooledFile implements StorageFileHandle {
    */
   writeNow(buffer: Buffer, position: number): boolean {
     const fh = this.#fh;
-    if (fh === null || this.#retired || fh.writeSync === undefined || buffer.length > SYNC_WRITE_MAX_BYTES)
-      return false;
+    if (fh === null || !this.canWriteNow(buffer.length)) return false;
     this.#pins++;
     try {
       this.pool.touch(this);
-      fh.writeSync(buffer, position);
+      fh.writeSync!(buffer, position);
       return true;
     } finally {
       if (--this.#pins === 0) {

@@ -160,14 +160,14 @@ export class Appender {
       if (this.#needsRoll(bytes, parsed.sizes[i]!, lastOffsets[i]!)) return null;
       bytes += parsed.sizes[i]!;
     }
-    for (let i = 0; i < n; i++) patchBaseOffset(buf, parsed.positions[i]!, baseOffsets[i]!, leaderEpoch);
     const segment = log.active;
-    const position = segment.size;
     const first = parsed.positions[0]!;
+    if (!segment.canWriteNow(buf.length - first)) return null;
+    for (let i = 0; i < n; i++) patchBaseOffset(buf, parsed.positions[i]!, baseOffsets[i]!, leaderEpoch);
+    const position = segment.size;
     const bytesWritten = first === 0 ? buf : buf.subarray(first);
     try {
-      // Not written (the file closed meanwhile, the write too large): the offsets patched above are
-      // patched again by append(), to the same values.
+      // canWriteNow said it writes now; were it not written after all, append() patches the same offsets again.
       if (!segment.writeNow(bytesWritten)) return null;
     } catch (err) {
       return this.#failedWriteNow(segment, position, err);

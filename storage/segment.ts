@@ -319,8 +319,13 @@ export class Segment {
    * write() done synchronously when nothing in it would wait (no space to reserve ahead, the file open
    * and the write small: PooledFile.writeNow): true once written, false having done nothing.
    */
+  /** Whether writeNow() of `bytes` bytes would write. */
+  canWriteNow(bytes: number): boolean {
+    return bytes < RESERVE_FROM_WRITE_BYTES && this.fh.canWriteNow(bytes);
+  }
+
   writeNow(bytes: Buffer): boolean {
-    if (bytes.length >= RESERVE_FROM_WRITE_BYTES) return false;
+    if (!this.canWriteNow(bytes.length)) return false;
     const written = this.written;
     this.written = true; // as write(): before the bytes, so a failed write counts too
     if (this.fh.writeNow(bytes, this.size)) return true;
