@@ -32,9 +32,8 @@ const timeoutS = opt('timeout', 900);
 const MiB = 1024 * 1024;
 const records = Math.ceil((mib * MiB) / size / partitions) * partitions;
 const topic = 'memory';
-/** The broker's defaults: tailCacheTotalBytes and the read-buffer pool's free buffers. */
+/** The broker's default tailCacheTotalBytes. */
 const TAIL_CACHE_MIB = 256;
-const READ_POOL_MIB = 32;
 
 const children: ChildProcess[] = [];
 const deadline = setTimeout(() => {
@@ -174,10 +173,12 @@ try {
   );
   // The bound the broker's settings give (bench/RESULTS.md, "1,000 consumers replaying"): the empty broker,
   // the in-flight budget, one batch beyond it per connection (a fetch over budget still returns its first
-  // batch), the tail caches' and the read-buffer pool's own bounds, and ~11 KiB per idle connection.
+  // batch), the tail caches' and the read-buffer pool's own bounds (half the in-flight budget), and ~11 KiB
+  // per idle connection.
   const inFlightMiB = brokerInFlightMiB > 0 ? brokerInFlightMiB : 256;
+  const readPoolMiB = inFlightMiB / 2; // the free read buffers the broker keeps for reuse
   const batchMiB = (Math.max(1, Math.min(1000, Math.floor((256 * 1024) / size))) * size) / MiB;
-  const bound = empty + inFlightMiB + consumers * batchMiB + TAIL_CACHE_MIB + READ_POOL_MIB + consumers * (11 / 1024);
+  const bound = empty + inFlightMiB + consumers * batchMiB + TAIL_CACHE_MIB + readPoolMiB + consumers * (11 / 1024);
   process.stdout.write(
     `peak above the empty broker: ${(peak - empty).toFixed(0)} MiB; above the broker with the data and ` +
       `${consumers} idle connections: ${(peak - connected).toFixed(0)} MiB; bound ${bound.toFixed(0)} MiB ` +

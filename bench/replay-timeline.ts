@@ -4,7 +4,7 @@
 // consumer's requests (name, sent and answered), the first record delivered, records delivered per slice of
 // `--slice` ms, the broker's and this process's CPU over the replay (user and system), and how long this
 // process's event loop waited for I/O in that time (a CPU profile's "(idle)" counts the kernel's socket reads
-// too, this does not).
+// too, this does not), and its minor page faults over the replay (new memory the kernel mapped in).
 //   node --initial-old-space-size=128 --import tsx bench/replay-timeline.ts [--records 1000000] [--rounds 3] [--slice 10]
 import { subscribe } from 'node:diagnostics_channel';
 import { loadavg } from 'node:os';
@@ -57,6 +57,7 @@ for (let round = 1; round <= rounds; round++) {
       const done = new Promise<void>((resolve) => (resolveDone = resolve));
       const brokerCpu0 = cpuSecondsOf(broker.child.pid!);
       const ownCpu0 = process.cpuUsage();
+      const faults0 = process.resourceUsage().minorPageFault;
       const loop0 = performance.eventLoopUtilization();
       const t0Wall = Date.now();
       const t0 = performance.now();
@@ -73,6 +74,7 @@ for (let round = 1; round <= rounds; round++) {
       const endUs = process.hrtime.bigint() / 1000n;
       const brokerCpuMs = (cpuSecondsOf(broker.child.pid!) - brokerCpu0) * 1e3;
       const own = process.cpuUsage(ownCpu0);
+      const faults = process.resourceUsage().minorPageFault - faults0;
       const loop = performance.eventLoopUtilization(loop0);
       await consumer.disconnect();
       const first = deliveries[0]![0];
@@ -82,7 +84,7 @@ for (let round = 1; round <= rounds; round++) {
           `${(records / totalMs / 1e3).toFixed(3)} M/s; first record at ${first.toFixed(1)} ms; after it ` +
           `${(rest / 1e6).toFixed(3)} M/s; CPU over the replay: broker ${brokerCpuMs.toFixed(0)} ms, ` +
           `this process ${((own.user + own.system) / 1e3).toFixed(0)} ms (user ${(own.user / 1e3).toFixed(0)}, system ` +
-          `${(own.system / 1e3).toFixed(0)}); event loop waiting for I/O ${loop.idle.toFixed(0)} ms ` +
+          `${(own.system / 1e3).toFixed(0)}), ${faults} minor page faults; event loop waiting for I/O ${loop.idle.toFixed(0)} ms ` +
           `(monotonic µs ${t0Us}–${endUs})\n`,
       );
       process.stdout.write(`  requests (ms from t0; connect+subscribe began at ${connectAt - t0Wall}):\n`);

@@ -62,8 +62,8 @@ export class LogSegments {
     return this.#cache.firstOffset;
   }
 
-  readCached(offset: number, maxBytes: number, maxOffset: number) {
-    return this.#cache.read(offset, maxBytes, maxOffset);
+  readCached(offset: number, maxBytes: number, maxOffset: number, oversizedFirst = true) {
+    return this.#cache.read(offset, maxBytes, maxOffset, oversizedFirst);
   }
 
   includes(segment: Segment): boolean {

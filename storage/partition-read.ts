@@ -28,6 +28,12 @@ export interface ReadOptions {
   maxOffset?: number;
   /** Take the file read's buffer from this pool (see ReadResult.lease). */
   pool?: ReadBufferPool;
+  /**
+   * Return the first batch even when it alone is larger than maxBytes (default true: Kafka's rule for a
+   * fetch's first partition, so that a consumer always makes progress). False: such a batch is not read
+   * and nothing is returned (a fetch's later partitions, which could not answer it).
+   */
+  oversizedFirstBatch?: boolean;
 }
 
 /**
@@ -58,16 +64,17 @@ export class LogReader {
     }
     const maxOffset = Math.min(options.maxOffset ?? logEndOffset, logEndOffset);
     const maxBytes = Math.max(1, options.maxBytes);
+    const oversized = options.oversizedFirstBatch ?? true;
     if (offset >= maxOffset)
       return Promise.resolve({ chunks: [], bytes: 0, nextOffset: offset, logStartOffset, logEndOffset, lease: null });
     // Tail-cache chunks are the log's own memory: never a lease, never pooled.
-    if (offset >= log.cachedFrom) return Promise.resolve(this.#cached(offset, maxBytes, maxOffset));
-    return this.#readFiles(offset, maxBytes, maxOffset, options.pool);
+    if (offset >= log.cachedFrom) return Promise.resolve(this.#cached(offset, maxBytes, maxOffset, oversized));
+    return this.#readFiles(offset, maxBytes, maxOffset, options.pool, oversized);
   }
 
-  #cached(offset: number, maxBytes: number, maxOffset: number): ReadResult {
+  #cached(offset: number, maxBytes: number, maxOffset: number, oversized: boolean): ReadResult {
     const log = this.#log;
-    const { chunks, bytes, nextOffset } = log.readCached(offset, maxBytes, maxOffset);
+    const { chunks, bytes, nextOffset } = log.readCached(offset, maxBytes, maxOffset, oversized);
     return {
       chunks,
       bytes,
@@ -83,19 +90,20 @@ export class LogReader {
     maxBytes: number,
     maxOffset: number,
     pool: ReadBufferPool | undefined,
+    oversized: boolean,
   ): Promise<ReadResult> {
     const log = this.#log;
     const { logStartOffset, logEndOffset } = log;
     // A compacted segment may hold nothing at or after `offset` (the cleaner removed its tail): the next
     // segment holds the next batch, as in Kafka. Segments never overlap, so its base is past `offset`.
     let from = offset;
-    let read = await this.#withSegment(from, (s) => s.read(from, maxBytes, maxOffset, pool));
-    while (read.bytes.length === 0) {
+    let read = await this.#withSegment(from, (s) => s.read(from, maxBytes, maxOffset, pool, oversized));
+    while (read.bytes.length === 0 && !read.firstTooLarge) {
       const next = this.#log.segmentAfter(from);
       if (!next || next.baseOffset >= maxOffset) break;
       from = next.baseOffset;
-      if (from >= log.cachedFrom) return this.#cached(from, maxBytes, maxOffset);
-      read = await this.#withSegment(from, (s) => s.read(from, maxBytes, maxOffset, pool));
+      if (from >= log.cachedFrom) return this.#cached(from, maxBytes, maxOffset, oversized);
+      read = await this.#withSegment(from, (s) => s.read(from, maxBytes, maxOffset, pool, oversized));
     }
     const { bytes, lease } = read;
     const nextOffset = bytes.length === 0 ? offset : read.nextOffset;

@@ -8,12 +8,29 @@
 // not release it (the GC frees it like any buffer). A buffer released twice would be handed to two readers.
 //
 // Sizes: a request gets a buffer of its size class (64 KiB, then multiples of 1/8 of the power of two at
-// or above it: at most 12.5 % unused), so consumers with the same fetch size reuse each other's buffers.
+// or above it: at most 25 % more than asked), so consumers with the same fetch size reuse each other's
+// buffers; when its class has none free, a free buffer of a larger class up to twice its own is taken
+// rather than a new one allocated (the caller counts what it got: buffer.length).
 // Bound: the free buffers held total at most maxPooledBytes; a release beyond that first drops free buffers
 // of other classes, then, if still over, is dropped itself (GC).
 // Buffers lent out are not counted: what is in flight is bounded by the broker's fetch and in-flight limits.
+//
+// Why reuse matters this much: a dropped buffer stays allocated until V8's next full collection, which
+// under load comes seconds later; a busy broker dropping a few hundred MiB/s of them holds that much more.
 
 const MIN_CLASS_BYTES = 64 * 1024;
+
+/**
+ * The largest read size at most `n` bytes: a power of two or one and a half times one, at least 64 KiB (both
+ * are size classes). A read whose limit is free to shrink (segment.ts) sizes its buffer by this, so the reads
+ * of a busy broker, whose limits are whatever its memory budget had left, take buffers of a few classes that
+ * reuse each other's instead of a new one per limit.
+ */
+export function readSizeAtMost(n: number): number {
+  if (n <= MIN_CLASS_BYTES) return MIN_CLASS_BYTES;
+  const power = 2 ** Math.floor(Math.log2(n));
+  return n >= power * 1.5 ? power * 1.5 : power;
+}
 
 /** The size class of a request for `n` bytes (see the file comment). */
 export function sizeClass(n: number): number {
@@ -33,14 +50,18 @@ export class ReadBufferPool {
     return this.pooled;
   }
 
-  /** A buffer of at least `n` bytes (its size class), reused when one is free. Contents are stale. */
+  /**
+   * A buffer of at least `n` bytes: a free one of its size class, else a free one of a larger class up to
+   * twice that, else a new one of its class. Contents are stale.
+   */
   acquire(n: number): Buffer {
     const size = sizeClass(n);
-    const list = this.free.get(size);
-    const reused = list?.pop();
-    if (reused) {
-      this.pooled -= size;
-      return reused;
+    for (let candidate = size; candidate <= 2 * size; candidate = sizeClass(candidate + 1)) {
+      const reused = this.free.get(candidate)?.pop();
+      if (reused) {
+        this.pooled -= candidate;
+        return reused;
+      }
     }
     return Buffer.allocUnsafeSlow(size);
   }

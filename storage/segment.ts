@@ -18,7 +18,7 @@ import { OffsetIndex, TimeIndex } from './sparse-index.js';
 import { FileWindow, LOOKUP_HEADER_BYTES, headerInfo, scanBatches, walkHeaders } from './scan.js';
 import type { ScanResult } from './scan.js';
 import { readFileIfExists, unlinkIfPresent, writeFileAtomic } from './atomic.js';
-import type { ReadBufferPool } from './read-buffer-pool.js';
+import { type ReadBufferPool, readSizeAtMost } from './read-buffer-pool.js';
 import type { Logger } from './types.js';
 
 /** Writes this large reserve space ahead of them (reserveAhead); smaller ones (latency-bound produce) never do. */
@@ -57,6 +57,8 @@ export interface SegmentRead {
   nextOffset: number;
   /** The pool buffer `bytes` is a view of (reads given a pool), for the caller to release; else null. */
   lease: Buffer | null;
+  /** Nothing was returned because the first batch alone is larger than maxBytes (a read with oversizedFirst false). */
+  firstTooLarge?: true;
 }
 
 /** A batch found where an index entry (`expected` ≥ 0) said another starts: the index lies. */
@@ -437,23 +439,42 @@ export class Segment {
   }
 
   /**
-   * Whole batches from the one holding `offset`: up to maxBytes, at least one, only batches whose last
+   * Whole batches from the one holding `offset`: up to maxBytes, at least one unless `oversizedFirst` is
+   * false (then a first batch larger than maxBytes is not read: nothing is returned), only batches whose last
    * offset is below maxOffset. One positional read from the index entry, ending on a batch edge where the
    * index knows one (windowBytes); the result is a view of that read buffer (no copy). With a pool, the read
-   * buffer comes from it: returned to it here unless the result is a view of it (then the result's lease).
+   * buffer comes from it: returned to it here unless the result is a view of it (then the result's lease),
+   * and maxBytes shrinks (by at most a third) so that the read's span is a read size (readSizeAtMost).
    */
   async read(
     offset: number,
     maxBytes: number,
     maxOffset: number,
     pool?: ReadBufferPool,
+    oversizedFirst = true,
   ): Promise<SegmentRead | typeof INDEX_MISMATCH> {
     const win = new FileWindow(this.fh, pool);
     try {
-      return await this.readIn(win, offset, maxBytes, maxOffset);
+      return await this.readIn(
+        win,
+        offset,
+        pool ? this.pooledReadLimit(maxBytes) : maxBytes,
+        maxOffset,
+        oversizedFirst,
+      );
     } finally {
       win.dispose();
     }
+  }
+
+  /**
+   * maxBytes lowered so that the read's span (below) is a read size, when that keeps at least half of it:
+   * whatever limits a busy broker's memory budget leaves, its reads then take pool buffers of a few classes.
+   */
+  private pooledReadLimit(maxBytes: number): number {
+    const overhead = this.indexIntervalBytes + BATCH_HEADER_SIZE;
+    const fitted = readSizeAtMost(maxBytes + overhead) - overhead;
+    return fitted >= maxBytes / 2 ? Math.min(maxBytes, fitted) : maxBytes;
   }
 
   private async readIn(
@@ -461,6 +482,7 @@ export class Segment {
     offset: number,
     maxBytes: number,
     maxOffset: number,
+    oversizedFirst: boolean,
   ): Promise<SegmentRead | typeof INDEX_MISMATCH> {
     const end = this.size;
     const { position, expected } = this.indexFloor(offset);
@@ -474,7 +496,8 @@ export class Segment {
         const full = Math.min(span, end - pos);
         // The window starts at the first batch to return: the index entry is that batch's, or the file's first
         // batch is (its last offset is at or past the segment's base offset).
-        const atBatch = first && (expected === offset || (position === 0 && offset === this.baseOffset));
+        const atBatch =
+          oversizedFirst && first && (expected === offset || (position === 0 && offset === this.baseOffset));
         await win.load(pos, this.windowBytes(pos, maxBytes, full, end, atBatch), full);
       }
       if (!win.has(pos, LOOKUP_HEADER_BYTES)) return none;
@@ -484,7 +507,7 @@ export class Segment {
       if (h.lastOffset >= offset) break;
       pos += h.size;
     }
-    return this.collect(win, pos, end, maxBytes, maxOffset, offset);
+    return this.collect(win, pos, end, maxBytes, maxOffset, offset, oversizedFirst);
   }
 
   /**
@@ -519,6 +542,7 @@ export class Segment {
     maxBytes: number,
     maxOffset: number,
     offset: number,
+    oversizedFirst: boolean,
   ): Promise<SegmentRead | typeof INDEX_MISMATCH> {
     const jump = this.jumpTarget(win, start, maxBytes, maxOffset);
     let pos = jump?.position ?? start;
@@ -529,6 +553,8 @@ export class Segment {
         return INDEX_MISMATCH;
       if (h.lastOffset >= maxOffset) break;
       const total = pos - start;
+      if (total === 0 && !oversizedFirst && h.size > maxBytes)
+        return { bytes: EMPTY, nextOffset: offset, lease: null, firstTooLarge: true };
       if (total > 0 && total + h.size > maxBytes) break;
       if (!win.has(pos, h.size)) {
         if (total > 0) break;

@@ -99,10 +99,16 @@ export class TailCache implements BudgetedCache {
   }
 
   /**
-   * Whole batches from the one holding `offset` (>= firstOffset), up to maxBytes (at least one batch), only
-   * batches whose last offset is < maxOffset. Chunks are views into the cached buffers.
+   * Whole batches from the one holding `offset` (>= firstOffset), up to maxBytes (at least one batch, unless
+   * `oversizedFirst` is false), only batches whose last offset is < maxOffset. Chunks are views into the
+   * cached buffers.
    */
-  read(offset: number, maxBytes: number, maxOffset: number): { chunks: Buffer[]; bytes: number; nextOffset: number } {
+  read(
+    offset: number,
+    maxBytes: number,
+    maxOffset: number,
+    oversizedFirst = true,
+  ): { chunks: Buffer[]; bytes: number; nextOffset: number } {
     let chunks: Buffer[] | null = null;
     let total = 0;
     let nextOffset = offset;
@@ -117,7 +123,8 @@ export class TailCache implements BudgetedCache {
       let taken = 0;
       for (; b < end; b++) {
         const size = (b + 1 < end ? this.positions[b + 1]! : buffer.length) - this.positions[b]!;
-        if (this.lastOffsets[b]! >= maxOffset || (total + taken > 0 && total + taken + size > maxBytes)) break;
+        const counted = total + taken > 0 || !oversizedFirst;
+        if (this.lastOffsets[b]! >= maxOffset || (counted && total + taken + size > maxBytes)) break;
         taken += size;
       }
       if (taken > 0) {

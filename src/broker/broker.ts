@@ -64,15 +64,16 @@ type State = 'new' | 'starting' | 'running' | 'stopping' | 'stopped';
 
 const META_FILE = 'meta.json';
 
-/** Free fetch read buffers kept for reuse: a few fetches' worth (a replay's 8 MiB fetch takes a 10 MiB buffer). */
-const READ_BUFFER_POOL_BYTES = 32 * 1024 * 1024;
-
 export class Broker {
   readonly config: BrokerConfig;
   private readonly logger: Logger;
   private readonly waiters = new PartitionWaiters();
-  /** Fetch read buffers, reused once the response carrying them is written (free ones: at most this many bytes). */
-  private readonly readBuffers = new ReadBufferPool(READ_BUFFER_POOL_BYTES);
+  /**
+   * Fetch read buffers, reused once the response carrying them is written. Free ones: at most half of
+   * maxInFlightBytes, so that a broker whose budget is full of responses finds the buffers of the ones just
+   * written instead of allocating (what it drops stays allocated until V8's next full collection).
+   */
+  private readonly readBuffers: ReadBufferPool;
   private readonly fetchSessions: FetchSessions;
   private readonly registry = new HandlerRegistry();
   private readonly interceptors = new Interceptors();
@@ -108,6 +109,7 @@ export class Broker {
   constructor(options: BrokerOptions) {
     this.config = resolveBrokerConfig(options);
     this.logger = this.config.logger;
+    this.readBuffers = new ReadBufferPool(Math.floor(this.config.maxInFlightBytes / 2));
     this.producerIds = new ProducerIdAllocator(
       this.config.dataDir,
       this.config.fs,

@@ -11,6 +11,7 @@ import { readAll } from '../../src/broker/fetch/round.js';
 import type { BrokerContext, RequestContext } from '../../src/broker/handlers/types.js';
 import { ConnectionMemory, MemoryBudget } from '../../src/broker/transport/memory-budget.js';
 import { DEFAULT_PARTITION_CONFIG, PartitionLog, ReadBufferPool } from '../../storage/index.js';
+import { countingFs } from '../helpers/counting-fs.js';
 import { removeTempDirs, tempDir } from '../helpers/temp-dir.js';
 import { makeBatch } from '../storage/helpers.js';
 
@@ -139,5 +140,58 @@ describe('memory a fetch holds', () => {
     expect(producer.admit(1000)).toBe(true);
     expect(busyConsumer.size).toBe(0);
     expect(budget.used).toBe(64 * 1024 + 1000);
+  });
+
+  it("a later partition's first batch larger than what the fetch has left is not read", async () => {
+    const small = await fileLog(); // 12 batches of ~1 KB
+    const { fs, logBytesRead } = countingFs();
+    const large = await PartitionLog.open({
+      dir: join(await tempDir(), 't-1'),
+      topic: 't',
+      partition: 1,
+      config: { ...DEFAULT_PARTITION_CONFIG, flush: { kind: 'os' } },
+      tailCacheBytes: 0,
+      fs,
+    });
+    logs.push(large);
+    await large.append(makeBatch({ payloadBytes: 200_000, tag: 0 }));
+    const pool = new ReadBufferPool(MiB);
+    const broker = {
+      config: { maxFetchBytes: MiB },
+      topics: { log: (_topic: string, partition: number) => (partition === 0 ? small : large) },
+      internalLog: () => undefined,
+      cluster: undefined,
+      authorizer: { enabled: false },
+      readBuffers: pool,
+    } as unknown as BrokerContext;
+    const ctx = {
+      logger: pino({ level: 'silent' }),
+      responseMemory: { reserve: (wanted: number) => wanted, hold: () => {} },
+    } as unknown as RequestContext;
+    const noLimit = { tryReserve: () => true, charge: () => {}, release: () => {}, onFrameWaiting: () => {} };
+    const partitions = [0, 1].map((partition) => ({ partition, fetchOffset: 0, partitionMaxBytes: 100_000 }));
+    const before = logBytesRead();
+
+    const round = await readAll(
+      { maxBytes: 100_000, isolationLevel: 0, topics: [{ name: 't', partitions }] },
+      broker,
+      ctx,
+      new FetchReadAhead(pool, MiB, noLimit),
+    );
+
+    const [first, second] = round.response.topics[0]!.partitions;
+    expect(first!.records.length).toBeGreaterThan(0);
+    expect(second!.records).toEqual([]);
+    expect(round.leases).toHaveLength(1);
+    // Its header and what fits in the read's window, not the 200 KB batch (the read before this change).
+    expect(logBytesRead() - before).toBeLessThan(100_000);
+    // Alone in a fetch, the same batch is answered whole (Kafka's rule: a consumer always makes progress).
+    const alone = await readAll(
+      { maxBytes: 100_000, isolationLevel: 0, topics: [{ name: 't', partitions: [partitions[1]!] }] },
+      broker,
+      ctx,
+      new FetchReadAhead(pool, MiB, noLimit),
+    );
+    expect(alone.bytes).toBeGreaterThan(200_000);
   });
 });

@@ -1,6 +1,6 @@
 // The fetch read-buffer pool: size classes, reuse, and the bound on what it keeps.
 import { describe, expect, it } from 'vitest';
-import { ReadBufferPool, sizeClass } from '../../storage/read-buffer-pool.js';
+import { ReadBufferPool, readSizeAtMost, sizeClass } from '../../storage/read-buffer-pool.js';
 
 const MiB = 1024 * 1024;
 
@@ -56,5 +56,29 @@ describe('ReadBufferPool', () => {
     const again = new Set(Array.from({ length: 4 }, () => pool.acquire(3 * MiB)));
     expect([...again].every((b) => lent.includes(b))).toBe(true);
     expect(pool.acquire(10 * MiB) === old[0] || pool.acquire(10 * MiB) === old[1]).toBe(true); // one was kept
+  });
+
+  it('read sizes are size classes at most the limit, two an octave', () => {
+    expect(readSizeAtMost(1)).toBe(64 * 1024);
+    expect(readSizeAtMost(MiB + 4096 + 61)).toBe(MiB);
+    expect(readSizeAtMost(1.5 * MiB)).toBe(1.5 * MiB);
+    expect(readSizeAtMost(2 * MiB - 1)).toBe(1.5 * MiB);
+    for (const n of [70_000, 300_000, 1_000_000, 3 * MiB + 5, 33 * MiB]) {
+      const size = readSizeAtMost(n);
+      expect(sizeClass(size)).toBe(size);
+      expect(size).toBeLessThanOrEqual(n);
+      expect(size).toBeGreaterThan((n * 2) / 3);
+    }
+  });
+
+  it('takes a free buffer of a larger class up to twice its own before allocating one', () => {
+    const pool = new ReadBufferPool(64 * MiB);
+    const big = pool.acquire(2 * MiB);
+    const huge = pool.acquire(8 * MiB);
+    pool.release(big);
+    pool.release(huge);
+    expect(pool.acquire(1 * MiB) === big).toBe(true); // 2 MiB: twice its class
+    expect(pool.acquire(1 * MiB) === huge).toBe(false); // 8 MiB: too large to lend for 1 MiB
+    expect(pool.pooledBytes).toBe(8 * MiB);
   });
 });

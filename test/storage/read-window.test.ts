@@ -115,6 +115,40 @@ describe('segment reads end on a batch edge the offset index knows', () => {
     });
   });
 
+  it('sizes a pooled read to a read size: a 1 MiB limit takes a 1 MiB buffer, not a size class above it', async () => {
+    await withTempDir(async (dir) => {
+      const { fs } = countingFs();
+      const log = await openLog(dir, fs, { segmentBytes: 1 << 30 });
+      for (let i = 0; i < 30; i++) await log.append(makeBatch({ payloadBytes: 200_000, tag: i }));
+      const pool = new ReadBufferPool(8 << 20);
+      const { frames, leaseSizes } = await replay(log, 1 << 20, pool);
+      expect([...leaseSizes]).toEqual([1 << 20]);
+      expect(frames.flat()).toHaveLength(30);
+      // The limit shrank by the index interval and a batch header: still five 200 KB batches a read.
+      expect(frames[0]).toHaveLength(5);
+      await log.close();
+    });
+  });
+
+  it('with oversizedFirstBatch false, returns nothing for a first batch over maxBytes, without reading it or the next segment', async () => {
+    await withTempDir(async (dir) => {
+      const { fs, logBytesRead } = countingFs();
+      const log = await openLog(dir, fs, { segmentBytes: 150_000 });
+      await log.append(makeBatch({ payloadBytes: 200_000, tag: 0 })); // fills its segment: the next rolls
+      await log.append(makeBatch({ payloadBytes: 100, tag: 1 }));
+      const before = logBytesRead();
+      const pool = new ReadBufferPool(1 << 20);
+      const strict = await log.read(0, { maxBytes: 64 * 1024, pool, oversizedFirstBatch: false });
+      expect(strict.chunks).toEqual([]);
+      expect(strict.nextOffset).toBe(0);
+      expect(strict.lease).toBeNull();
+      expect(logBytesRead() - before).toBeLessThanOrEqual(64 * 1024 + 8192);
+      const whole = await log.read(0, { maxBytes: 64 * 1024, pool });
+      expect(decodeBatches(Buffer.concat(whole.chunks)).map((b) => b.baseOffset)).toEqual([0]);
+      await log.close();
+    });
+  });
+
   it('bounds a read by the high watermark inside a window that ends on a batch edge', async () => {
     await withTempDir(async (dir) => {
       const { fs } = countingFs();

@@ -19,8 +19,8 @@
 // Bound: at most one read-ahead per partition and, per connection, read-aheads totalling at most the
 // broker's maxFetchBytes (one more response's worth). Each one also holds its size of the broker's memory
 // budget (memory-budget.ts) and is not started when that has no room: a read-ahead is optional. Once its
-// read is done it holds the buffer the read keeps instead (a pool buffer's size class is larger than the
-// byte limit, by the index interval and up to an eighth). Each one lives until the connection's next fetch:
+// read is done it holds the buffer the read keeps instead (a pool buffer may be larger than the byte limit:
+// a size class at or above the read's span, or a free one of up to twice that class). Each one lives until the connection's next fetch:
 // a partition that fetch does not take is dropped, as are all of them when the connection closes. A
 // dropped read-ahead's pool buffer goes back to the pool once its read settles (nothing else saw it).
 // All of a connection's read-aheads are dropped when one of its frames would wait for the budget, and

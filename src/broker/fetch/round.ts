@@ -165,7 +165,12 @@ export async function readAll(
             : null;
         const read =
           ahead ??
-          (await log.read(p.fetchOffset, { maxBytes, maxOffset: committed ? lso : hw, pool: broker.readBuffers }));
+          (await log.read(p.fetchOffset, {
+            maxBytes,
+            maxOffset: committed ? lso : hw,
+            pool: broker.readBuffers,
+            oversizedFirstBatch: bytes === 0, // a later partition's batch over what is left would not be answered
+          }));
         const fits = bytes === 0 || read.bytes <= budget;
         const result = emptyResult(p.partition, Math.min(hw, read.logEndOffset), read.logStartOffset);
         result.lastStableOffset = Math.min(lso, result.highWatermark);
