@@ -7,6 +7,7 @@ import {
   BATCH_LOG_OVERHEAD,
   BatchFormatError,
   Offsets,
+  readBatchHeader,
   validateBatch,
 } from './format/record-batch.js';
 import { InvalidRecordError, RecordTooLargeError } from './errors.js';
@@ -24,6 +25,9 @@ export interface ParsedBatches {
   producers: Array<ProducerBatchInfo | null> | null;
 }
 
+/** parseBatches reads each header into this one (it keeps no header: it copies the fields it needs). */
+const scratchHeader = readBatchHeader(Buffer.alloc(BATCH_HEADER_SIZE));
+
 /**
  * One pass over the batches: each one's size is checked against `maxBatchBytes` from its length field
  * before its CRC is computed, so an oversized batch costs no CRC work; then it is fully validated.
@@ -34,30 +38,34 @@ export function parseBatches(
   origin: 'producer' | 'coordinator' | 'replication' = 'producer',
 ): ParsedBatches {
   if (!Buffer.isBuffer(buf) || buf.length === 0) throw new InvalidRecordError('append needs at least one record batch');
+  // The arrays are made at the size the length fields announce (usually one batch: arrays of one, not
+  // grown ones); a batch the checks below refuse ends the parse before the count matters.
+  const announced = countBatches(buf);
   const parsed: ParsedBatches = {
-    positions: [],
-    sizes: [],
-    lastOffsetDeltas: [],
-    maxTimestamps: [],
+    positions: new Array<number>(announced),
+    sizes: new Array<number>(announced),
+    lastOffsetDeltas: new Array<number>(announced),
+    maxTimestamps: new Array<number>(announced),
     offsetCount: 0,
     recordCount: 0,
     producers: null,
   };
+  let i = 0;
   try {
-    for (let position = 0; position < buf.length; ) {
+    for (let position = 0; position < buf.length; i++) {
       const left = buf.length - position;
       if (left >= BATCH_HEADER_SIZE) {
         // A length that overruns the buffer is a malformed batch (validateBatch says so), not a large one.
         const size = buf.readInt32BE(position + Offsets.batchLength) + BATCH_LOG_OVERHEAD;
         if (size > maxBatchBytes && size <= left) throw new RecordTooLargeError(size, maxBatchBytes, position);
       }
-      const header = validateBatch(buf, position);
+      const header = validateBatch(buf, position, true, scratchHeader);
       // A leader's batches may be compacted (fewer records than offsets): a follower keeps them as they are.
       if (header.recordCount !== header.lastOffsetDelta + 1 && origin !== 'replication') {
         // Offsets are dense: a batch claiming more offsets than records would move the log end for nothing
         // (2^31 offsets in 73 bytes) and push a segment past its 32-bit relative offsets.
         throw new InvalidRecordError(
-          `batch ${parsed.positions.length} (at byte ${position}): it spans ${header.lastOffsetDelta + 1} offsets but holds ` +
+          `batch ${i} (at byte ${position}): it spans ${header.lastOffsetDelta + 1} offsets but holds ` +
             `${header.recordCount} records (an appended batch uses one offset per record)`,
           position,
         );
@@ -74,17 +82,15 @@ export function parseBatches(
       if (transactional && header.producerId < 0) {
         throw new InvalidRecordError(`batch at byte ${position} is transactional but has no producer id`, position);
       }
-      parsed.positions.push(position);
-      parsed.sizes.push(header.sizeInBytes);
-      parsed.lastOffsetDeltas.push(header.lastOffsetDelta);
-      parsed.maxTimestamps.push(header.maxTimestamp);
+      parsed.positions[i] = position;
+      parsed.sizes[i] = header.sizeInBytes;
+      parsed.lastOffsetDeltas[i] = header.lastOffsetDelta;
+      parsed.maxTimestamps[i] = header.maxTimestamp;
       parsed.offsetCount += header.lastOffsetDelta + 1;
       parsed.recordCount += header.recordCount;
       const control = (header.attributes & ATTR_CONTROL) !== 0;
       if (header.producerId >= 0 && (origin === 'producer' || (origin === 'replication' && !control))) {
-        const producers = (parsed.producers ??= new Array<ProducerBatchInfo | null>(parsed.positions.length - 1).fill(
-          null,
-        ));
+        const producers = (parsed.producers ??= new Array<ProducerBatchInfo | null>(announced).fill(null));
         const firstSeq = header.baseSequence;
         if (firstSeq < 0 || header.producerEpoch < 0) {
           throw new InvalidRecordError(
@@ -92,26 +98,34 @@ export function parseBatches(
             position,
           );
         }
-        producers.push({
-          producerId: header.producerId,
-          epoch: header.producerEpoch,
-          firstSeq,
-          lastSeq: lastSequenceOf(firstSeq, header.lastOffsetDelta),
-          ...(transactional ? { transactional } : {}),
-        });
-      } else if (parsed.producers) {
-        parsed.producers.push(null);
+        const producerId = header.producerId;
+        const epoch = header.producerEpoch;
+        const lastSeq = lastSequenceOf(firstSeq, header.lastOffsetDelta);
+        producers[i] = transactional
+          ? { producerId, epoch, firstSeq, lastSeq, transactional }
+          : { producerId, epoch, firstSeq, lastSeq };
       }
       position += header.sizeInBytes;
     }
   } catch (err) {
     if (err instanceof BatchFormatError) {
-      const index = parsed.positions.length;
-      throw new InvalidRecordError(`batch ${index} (at byte ${err.position}): ${err.message}`, err.position, err);
+      throw new InvalidRecordError(`batch ${i} (at byte ${err.position}): ${err.message}`, err.position, err);
     }
     throw err;
   }
   return parsed;
+}
+
+/** How many batches the length fields of `buf` announce (unchecked: parseBatches checks each one). */
+function countBatches(buf: Buffer): number {
+  let count = 0;
+  for (let position = 0; position < buf.length; count++) {
+    if (buf.length - position < Offsets.batchLength + 4) return count + 1;
+    const size = buf.readInt32BE(position + Offsets.batchLength) + BATCH_LOG_OVERHEAD;
+    if (size <= BATCH_LOG_OVERHEAD) return count + 1;
+    position += size;
+  }
+  return count;
 }
 
 /** The same append without its first `count` batches (retries already in the log). No copy. */

@@ -111,10 +111,24 @@ export class FaultyFs implements StorageFs {
 }
 
 class FaultyHandle implements StorageFileHandle {
+  writeSync?: (buffer: Buffer, position: number) => void;
+
   constructor(
     private readonly owner: FaultyFs,
     private readonly inner: StorageFileHandle,
-  ) {}
+  ) {
+    // Synchronous writes (the append's hot path) fail as chosen too, where the wrapped handle has them.
+    const innerWriteSync = inner.writeSync?.bind(inner);
+    if (innerWriteSync) {
+      this.writeSync = (buffer, position) => {
+        const fault = this.owner.take('write', this.path);
+        if (!fault) return innerWriteSync(buffer, position);
+        const partial = Math.min(fault.partialBytes ?? 0, buffer.length);
+        if (partial > 0) innerWriteSync(buffer.subarray(0, partial), position);
+        throw FaultyFs.errorFor(fault, 'write', this.path);
+      };
+    }
+  }
 
   get path(): string {
     return this.inner.path;

@@ -11,7 +11,7 @@
 // Least recently used files are closed first. The budget is a target, not a hard limit: an operation never
 // waits for a free slot (that could deadlock with the reader it waits for); the pool goes back under the
 // budget as operations finish.
-import type { StorageFileHandle, StorageFs } from './fs.js';
+import { SYNC_WRITE_MAX_BYTES, type StorageFileHandle, type StorageFs } from './fs.js';
 import type { Logger } from './types.js';
 import { noopLogger } from './types.js';
 
@@ -37,6 +37,8 @@ export class FilePool {
   readonly budget: number;
   /** Every open PooledFile, least recently used first. Untracked when the budget is unlimited. */
   readonly #lru = new Map<PooledFile, true>();
+  /** The file last moved to the newest end of #lru by touch(), while it is still there. */
+  #newest: PooledFile | null = null;
   #open = 0;
   #closing = 0;
   #peak = 0;
@@ -74,16 +76,24 @@ export class FilePool {
     this.#open++;
     if (this.#open > this.#peak) this.#peak = this.#open;
     if (again) this.#reopened++;
-    if (this.budget !== Number.POSITIVE_INFINITY) this.#lru.set(file, true);
+    if (this.budget !== Number.POSITIVE_INFINITY) {
+      this.#lru.set(file, true);
+      this.#newest = null; // the next touch moves the file to the newest end, whatever its place now
+    }
   }
 
   /** @internal */ touch(file: PooledFile): void {
     if (this.budget === Number.POSITIVE_INFINITY) return;
+    // The file touched last is already the newest: a partition's appends in a row move nothing (a Map
+    // delete and set each, and the delete may make the Map a smaller table).
+    if (file === this.#newest) return;
     this.#lru.delete(file);
     this.#lru.set(file, true);
+    this.#newest = file;
   }
 
   /** @internal */ closeStarted(file: PooledFile, idle: boolean): void {
+    if (file === this.#newest) this.#newest = null;
     this.#lru.delete(file);
     this.#closing++;
     if (idle) this.#closedIdle++;
@@ -217,6 +227,32 @@ export class PooledFile implements StorageFileHandle {
 
   write(buffer: Buffer, position: number): Promise<void> {
     return this.#use((fh) => fh.write(buffer, position));
+  }
+
+  /** Whether writeNow() of `bytes` bytes would write (now, before anything else runs). */
+  canWriteNow(bytes: number): boolean {
+    return this.#fh?.writeSync !== undefined && !this.#retired && bytes <= SYNC_WRITE_MAX_BYTES;
+  }
+
+  /**
+   * write() done synchronously when it can be (the file open, not closing or retired, its handle able to,
+   * the buffer at most SYNC_WRITE_MAX_BYTES): true once written; false, having done nothing, when not.
+   * Throws as write() rejects.
+   */
+  writeNow(buffer: Buffer, position: number): boolean {
+    const fh = this.#fh;
+    if (fh === null || !this.canWriteNow(buffer.length)) return false;
+    this.#pins++;
+    try {
+      this.pool.touch(this);
+      fh.writeSync!(buffer, position);
+      return true;
+    } finally {
+      if (--this.#pins === 0) {
+        this.#drained?.();
+        this.pool.trim();
+      }
+    }
   }
   read(buffer: Buffer, offset: number, length: number, position: number): Promise<number> {
     return this.#use((fh) => fh.read(buffer, offset, length, position));

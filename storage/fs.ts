@@ -13,6 +13,11 @@ export interface StorageFileHandle {
   readonly path: string;
   /** Writes the whole buffer at `position` (loops over short writes). */
   write(buffer: Buffer, position: number): Promise<void>;
+  /**
+   * The same write done synchronously, for a buffer of at most SYNC_WRITE_MAX_BYTES (the append's hot path:
+   * partition-append.ts appendNow); throws as write() rejects. Absent where a handle cannot (then write()).
+   */
+  writeSync?(buffer: Buffer, position: number): void;
   /** Reads up to `length` bytes at `position` into `buffer[offset..]`; returns the bytes read (short at EOF). */
   read(buffer: Buffer, offset: number, length: number, position: number): Promise<number>;
   /** fdatasync: data and the metadata needed to read it (the size) are durable when this resolves. */
@@ -48,7 +53,7 @@ export interface StorageFs {
  * latency tail (bench/latency-trace.ts). Larger writes stay asynchronous so the loop is never held for
  * a long copy. Either way it is the same positional write, so ordering and crash behaviour are unchanged.
  */
-const SYNC_WRITE_MAX_BYTES = 64 * 1024;
+export const SYNC_WRITE_MAX_BYTES = 64 * 1024;
 
 class NodeFileHandle implements StorageFileHandle {
   constructor(
@@ -57,19 +62,21 @@ class NodeFileHandle implements StorageFileHandle {
   ) {}
 
   async write(buffer: Buffer, position: number): Promise<void> {
+    if (buffer.length <= SYNC_WRITE_MAX_BYTES) return this.writeSync(buffer, position);
     let done = 0;
-    if (buffer.length <= SYNC_WRITE_MAX_BYTES) {
-      while (done < buffer.length) {
-        const written = writeSync(this.fh.fd, buffer, done, buffer.length - done, position + done);
-        if (written <= 0) throw Object.assign(new Error(`short write to ${this.path}`), { code: 'EIO' });
-        done += written;
-      }
-      return;
-    }
     while (done < buffer.length) {
       const { bytesWritten } = await this.fh.write(buffer, done, buffer.length - done, position + done);
       if (bytesWritten <= 0) throw Object.assign(new Error(`short write to ${this.path}`), { code: 'EIO' });
       done += bytesWritten;
+    }
+  }
+
+  writeSync(buffer: Buffer, position: number): void {
+    let done = 0;
+    while (done < buffer.length) {
+      const written = writeSync(this.fh.fd, buffer, done, buffer.length - done, position + done);
+      if (written <= 0) throw Object.assign(new Error(`short write to ${this.path}`), { code: 'EIO' });
+      done += written;
     }
   }
 

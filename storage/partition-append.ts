@@ -69,7 +69,7 @@ export class Appender {
     leaderEpoch: number | undefined,
     replicated = false,
   ): Promise<WrittenAppend> {
-    const { log, producers, checkpoint, clock, failures, name } = this.#options;
+    const { log, producers, checkpoint, failures } = this.#options;
     let duplicateOffset = -1;
     if (parsed.producers && !replicated) {
       // Idempotent batches: checked here, in the queue, against every append before this one.
@@ -85,27 +85,7 @@ export class Appender {
     if (!checkpoint.markedDirty) await checkpoint.markDirty();
     const baseOffset = log.logEndOffset;
     const n = parsed.positions.length;
-    const baseOffsets = new Array<number>(n);
-    const lastOffsets = new Array<number>(n);
-    let next = baseOffset;
-    for (let i = 0; i < n; i++) {
-      if (replicated) {
-        const own = readInt64(buf, parsed.positions[i]! + Offsets.baseOffset);
-        if (own < next)
-          throw new InvalidRecordError(
-            `replicated batch ${i} of ${name} starts at offset ${own}, below ${next} (the log end or the batch before)`,
-          );
-        next = own;
-      }
-      baseOffsets[i] = next;
-      next += parsed.lastOffsetDeltas[i]! + 1;
-      lastOffsets[i] = next - 1;
-    }
-    if (next > Number.MAX_SAFE_INTEGER) {
-      throw new InvalidRecordError(
-        `append to ${name} refused: the log end would pass 2^53 - 1, the largest offset a Number keeps exactly`,
-      );
-    }
+    const { baseOffsets, lastOffsets, next } = this.#offsets(buf, parsed, replicated);
     if (!replicated)
       for (let i = 0; i < n; i++) patchBaseOffset(buf, parsed.positions[i]!, baseOffsets[i]!, leaderEpoch);
     // Batches go to the active segment in runs, each run one positional write; the roll check holds per
@@ -133,23 +113,7 @@ export class Appender {
           await failures.cutBack(segment, position, err);
           throw new StorageIOError(`append to ${segment.logPath} failed; nothing was stored`, err);
         }
-        if (segment.rollBaseTime < 0) segment.rollBaseTime = clock.now();
-        const first = parsed.positions[from]!;
-        for (let i = from; i < to; i++)
-          segment.visitBatch(
-            position + parsed.positions[i]! - first,
-            baseOffsets[i]!,
-            lastOffsets[i]!,
-            parsed.maxTimestamps[i]!,
-            parsed.sizes[i]!,
-          );
-        // Recorded per run: a roll after it snapshots the table as of the next segment's base.
-        const batchProducers = parsed.producers;
-        if (batchProducers) {
-          const now = clock.now();
-          for (let i = from; i < to; i++)
-            if (batchProducers[i]) producers.record(batchProducers[i]!, baseOffsets[i]!, lastOffsets[i]!, now);
-        }
+        this.#written(segment, position, parsed, from, to, baseOffsets, lastOffsets);
         from = to;
       }
     } catch (err) {
@@ -157,8 +121,138 @@ export class Appender {
       if (wrotePart && !failures.offline) await this.#discardPartialAppend(start!.segment, start!.position);
       throw err;
     }
-    log.appended(next, buf, parsed.positions, baseOffsets, lastOffsets);
-    const first = duplicateOffset >= 0 ? duplicateOffset : baseOffset;
+    return this.#appended(
+      buf,
+      parsed,
+      baseOffsets,
+      lastOffsets,
+      next,
+      duplicateOffset >= 0 ? duplicateOffset : baseOffset,
+    );
+  }
+
+  /**
+   * append() (not replicated) done synchronously when nothing in it would wait: the checkpoint already
+   * marked dirty, no duplicate batch of an idempotent producer to skip, no roll, one small write the file
+   * can take at once (Segment.writeNow). Null, having changed nothing, when it would wait: then append().
+   * A failed write returns the promise of the failure's handling (as append(): cut back, then rejected).
+   * For the partition's queue to run at once (SerialQueue.runNow), so a caught-up producer's append is
+   * one call, not a chain of async frames.
+   */
+  appendNow(
+    buf: Buffer,
+    parsed: ParsedBatches,
+    leaderEpoch: number | undefined,
+  ): WrittenAppend | Promise<WrittenAppend> | null {
+    const { log, producers, checkpoint } = this.#options;
+    if (!checkpoint.markedDirty) return null;
+    if (parsed.producers) {
+      const plan = producers.plan(parsed.producers);
+      if (plan.duplicates === parsed.positions.length)
+        return this.#duplicateResult(plan.firstOffset, plan.lastOffset, parsed.recordCount);
+      if (plan.duplicates > 0) return null;
+    }
+    const n = parsed.positions.length;
+    const baseOffset = log.logEndOffset;
+    const { baseOffsets, lastOffsets, next } = this.#offsets(buf, parsed, false);
+    let bytes = 0;
+    for (let i = 0; i < n; i++) {
+      if (this.#needsRoll(bytes, parsed.sizes[i]!, lastOffsets[i]!)) return null;
+      bytes += parsed.sizes[i]!;
+    }
+    const segment = log.active;
+    const first = parsed.positions[0]!;
+    if (!segment.canWriteNow(buf.length - first)) return null;
+    for (let i = 0; i < n; i++) patchBaseOffset(buf, parsed.positions[i]!, baseOffsets[i]!, leaderEpoch);
+    const position = segment.size;
+    const bytesWritten = first === 0 ? buf : buf.subarray(first);
+    try {
+      // canWriteNow said it writes now; were it not written after all, append() patches the same offsets again.
+      if (!segment.writeNow(bytesWritten)) return null;
+    } catch (err) {
+      return this.#failedWriteNow(segment, position, err);
+    }
+    this.#written(segment, position, parsed, 0, n, baseOffsets, lastOffsets);
+    return this.#appended(buf, parsed, baseOffsets, lastOffsets, next, baseOffset);
+  }
+
+  /** What append() does when a write fails, for appendNow's write. */
+  async #failedWriteNow(segment: Segment, position: number, err: unknown): Promise<never> {
+    const { log, failures } = this.#options;
+    await failures.cutBack(segment, position, err);
+    const wrotePart = log.active !== segment || segment.size > position;
+    if (wrotePart && !failures.offline) await this.#discardPartialAppend(segment, position);
+    throw new StorageIOError(`append to ${segment.logPath} failed; nothing was stored`, err);
+  }
+
+  /** Each batch's base and last offset, from the log end (`replicated`: the batches' own, checked). */
+  #offsets(buf: Buffer, parsed: ParsedBatches, replicated: boolean) {
+    const { log, name } = this.#options;
+    const n = parsed.positions.length;
+    const baseOffsets = new Array<number>(n);
+    const lastOffsets = new Array<number>(n);
+    let next = log.logEndOffset;
+    for (let i = 0; i < n; i++) {
+      if (replicated) {
+        const own = readInt64(buf, parsed.positions[i]! + Offsets.baseOffset);
+        if (own < next)
+          throw new InvalidRecordError(
+            `replicated batch ${i} of ${name} starts at offset ${own}, below ${next} (the log end or the batch before)`,
+          );
+        next = own;
+      }
+      baseOffsets[i] = next;
+      next += parsed.lastOffsetDeltas[i]! + 1;
+      lastOffsets[i] = next - 1;
+    }
+    if (next > Number.MAX_SAFE_INTEGER) {
+      throw new InvalidRecordError(
+        `append to ${name} refused: the log end would pass 2^53 - 1, the largest offset a Number keeps exactly`,
+      );
+    }
+    return { baseOffsets, lastOffsets, next };
+  }
+
+  /** Batches `from`..`to` were written at `position` of `segment`: its index and the producers' table. */
+  #written(
+    segment: Segment,
+    position: number,
+    parsed: ParsedBatches,
+    from: number,
+    to: number,
+    baseOffsets: number[],
+    lastOffsets: number[],
+  ): void {
+    const { clock, producers } = this.#options;
+    if (segment.rollBaseTime < 0) segment.rollBaseTime = clock.now();
+    const first = parsed.positions[from]!;
+    for (let i = from; i < to; i++)
+      segment.visitBatch(
+        position + parsed.positions[i]! - first,
+        baseOffsets[i]!,
+        lastOffsets[i]!,
+        parsed.maxTimestamps[i]!,
+        parsed.sizes[i]!,
+      );
+    // Recorded per run: a roll after it snapshots the table as of the next segment's base.
+    const batchProducers = parsed.producers;
+    if (batchProducers) {
+      const now = clock.now();
+      for (let i = from; i < to; i++)
+        if (batchProducers[i]) producers.record(batchProducers[i]!, baseOffsets[i]!, lastOffsets[i]!, now);
+    }
+  }
+
+  /** Every batch is written: the log end moves (readers see the append), and the answer. */
+  #appended(
+    buf: Buffer,
+    parsed: ParsedBatches,
+    baseOffsets: number[],
+    lastOffsets: number[],
+    next: number,
+    first: number,
+  ): WrittenAppend {
+    this.#options.log.appended(next, buf, parsed.positions, baseOffsets, lastOffsets);
     const result: AppendResult = {
       baseOffset: first,
       lastOffset: next - 1,

@@ -27,14 +27,14 @@ import { noopLogger, systemClock } from './types.js';
 import { SerialQueue } from './serial-queue.js';
 import { INDEX_MISMATCH, Segment } from './segment.js';
 import { FilePool } from './file-pool.js';
-import { parseBatches } from './append-batches.js';
+import { type ParsedBatches, parseBatches } from './append-batches.js';
 import { CorruptLogError, LogClosedError, OffsetOutOfRangeError, StorageError, asStorageError } from './errors.js';
 import { GroupCommit } from './group-commit.js';
 import { LogSegments } from './log-segments.js';
 import { LogReader } from './partition-read.js';
 import type { ReadOptions, ReadResult } from './partition-read.js';
 import { type RecoveredPartition, recoverPartition } from './partition-load.js';
-import { Appender, type AppendResult } from './partition-append.js';
+import { Appender, type AppendResult, type WrittenAppend } from './partition-append.js';
 import { FailureHandler } from './partition-failure.js';
 import { RecoveryCheckpoint } from './partition-checkpoint.js';
 import { DEFAULT_PRODUCER_ID_EXPIRATION_MS, PartitionProducers } from './partition-producers.js';
@@ -287,9 +287,55 @@ export class LoadedPartitionLog {
   }
 
   /** `maxBatchBytes`: refuse (RecordTooLargeError, nothing written) any batch larger than this. */
-  async append(batches: Buffer, options: { leaderEpoch?: number; maxBatchBytes?: number } = {}): Promise<AppendResult> {
-    this.#checkWritable();
-    const parsed = parseBatches(batches, options.maxBatchBytes);
+  /**
+   * Not an async function: with the queue idle and nothing in the append that waits (Appender.appendNow),
+   * it is done in this call, inside the queue (SerialQueue.runNow), and the promise returned is the only
+   * one made; else queued as every mutation.
+   */
+  append(batches: Buffer, options: { leaderEpoch?: number; maxBatchBytes?: number } = {}): Promise<AppendResult> {
+    let now: WrittenAppend | Promise<WrittenAppend> | null;
+    let parsed: ParsedBatches;
+    try {
+      this.#checkWritable();
+      parsed = parseBatches(batches, options.maxBatchBytes);
+      // appendNow's null (it would wait) and the queue's (busy) mean the same: queue the append.
+      now = this.#queue.runNow(() => this.#appendNow(batches, parsed, options.leaderEpoch), null) as
+        | WrittenAppend
+        | Promise<WrittenAppend>
+        | null;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (now === null) return this.#appendQueued(batches, parsed, options);
+    if (now instanceof Promise)
+      return now.then(({ result, flushed }) => (flushed ? flushed.then(() => result) : result));
+    const { result, flushed } = now;
+    return flushed ? flushed.then(() => result) : Promise.resolve(result);
+  }
+
+  #appendNow(
+    batches: Buffer,
+    parsed: ParsedBatches,
+    leaderEpoch: number | undefined,
+  ): WrittenAppend | Promise<WrittenAppend> | null {
+    const before = this.#log.logEndOffset;
+    const written = this.#appender.appendNow(batches, parsed, leaderEpoch);
+    if (
+      written !== null &&
+      !(written instanceof Promise) &&
+      this.#epochs &&
+      leaderEpoch !== undefined &&
+      this.#log.logEndOffset > before
+    )
+      this.#epochs.observe(leaderEpoch, before);
+    return written;
+  }
+
+  async #appendQueued(
+    batches: Buffer,
+    parsed: ParsedBatches,
+    options: { leaderEpoch?: number; maxBatchBytes?: number },
+  ): Promise<AppendResult> {
     const { result, flushed } = await this.#mutate(async () => {
       const before = this.#log.logEndOffset;
       const written = await this.#appender.append(batches, parsed, options.leaderEpoch);
@@ -398,8 +444,8 @@ export class LoadedPartitionLog {
     return this.#txnIndex.overlapping(Math.max(from, this.#log.logStartOffset), end);
   }
 
-  async read(offset: number, options: ReadOptions): Promise<ReadResult> {
-    if (this.#state === 'closed') throw new LogClosedError(`partition ${this.#name}`);
+  read(offset: number, options: ReadOptions): Promise<ReadResult> {
+    if (this.#state === 'closed') return Promise.reject(new LogClosedError(`partition ${this.#name}`));
     return this.#reader.read(offset, options);
   }
 

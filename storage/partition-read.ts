@@ -57,32 +57,61 @@ export class LogReader {
     this.#rebuildIndex = rebuildIndex;
   }
 
-  async read(offset: number, options: ReadOptions): Promise<ReadResult> {
+  /**
+   * Not an async function: a read served from memory (the tail cache, or nothing to read), a caught-up
+   * consumer's every read, makes its one result object and a settled promise, no async frame.
+   */
+  read(offset: number, options: ReadOptions): Promise<ReadResult> {
     const log = this.#log;
     const { logStartOffset, logEndOffset } = log;
     if (offset < logStartOffset || offset > logEndOffset || !Number.isSafeInteger(offset)) {
-      throw new OffsetOutOfRangeError(offset, logStartOffset, logEndOffset, this.#name);
+      return Promise.reject(new OffsetOutOfRangeError(offset, logStartOffset, logEndOffset, this.#name));
     }
     const maxOffset = Math.min(options.maxOffset ?? logEndOffset, logEndOffset);
     const maxBytes = Math.max(1, options.maxBytes);
     const oversized = options.oversizedFirstBatch ?? true;
-    const shape = { oversizedFirst: oversized, exactLimit: options.exactLimit ?? false };
     if (offset >= maxOffset)
-      return { chunks: [], bytes: 0, nextOffset: offset, logStartOffset, logEndOffset, lease: null };
+      return Promise.resolve({ chunks: [], bytes: 0, nextOffset: offset, logStartOffset, logEndOffset, lease: null });
     // Tail-cache chunks are the log's own memory: never a lease, never pooled.
-    if (offset >= log.cachedFrom)
-      return { ...log.readCached(offset, maxBytes, maxOffset, oversized), logStartOffset, logEndOffset, lease: null };
+    if (offset >= log.cachedFrom) return Promise.resolve(this.#cached(offset, maxBytes, maxOffset, oversized));
+    return this.#readFiles(offset, maxBytes, maxOffset, options.pool, {
+      oversizedFirst: oversized,
+      exactLimit: options.exactLimit ?? false,
+    });
+  }
+
+  #cached(offset: number, maxBytes: number, maxOffset: number, oversized: boolean): ReadResult {
+    const log = this.#log;
+    const { chunks, bytes, nextOffset } = log.readCached(offset, maxBytes, maxOffset, oversized);
+    return {
+      chunks,
+      bytes,
+      nextOffset,
+      logStartOffset: log.logStartOffset,
+      logEndOffset: log.logEndOffset,
+      lease: null,
+    };
+  }
+
+  async #readFiles(
+    offset: number,
+    maxBytes: number,
+    maxOffset: number,
+    pool: ReadBufferPool | undefined,
+    shape: { oversizedFirst: boolean; exactLimit: boolean },
+  ): Promise<ReadResult> {
+    const log = this.#log;
+    const { logStartOffset, logEndOffset } = log;
     // A compacted segment may hold nothing at or after `offset` (the cleaner removed its tail): the next
     // segment holds the next batch, as in Kafka. Segments never overlap, so its base is past `offset`.
     let from = offset;
-    let read = await this.#withSegment(from, (s) => s.read(from, maxBytes, maxOffset, options.pool, shape));
+    let read = await this.#withSegment(from, (s) => s.read(from, maxBytes, maxOffset, pool, shape));
     while (read.bytes.length === 0 && !read.firstTooLarge) {
       const next = this.#log.segmentAfter(from);
       if (!next || next.baseOffset >= maxOffset) break;
       from = next.baseOffset;
-      if (from >= log.cachedFrom)
-        return { ...log.readCached(from, maxBytes, maxOffset, oversized), logStartOffset, logEndOffset, lease: null };
-      read = await this.#withSegment(from, (s) => s.read(from, maxBytes, maxOffset, options.pool, shape));
+      if (from >= log.cachedFrom) return this.#cached(from, maxBytes, maxOffset, shape.oversizedFirst);
+      read = await this.#withSegment(from, (s) => s.read(from, maxBytes, maxOffset, pool, shape));
     }
     const { bytes, lease } = read;
     const nextOffset = bytes.length === 0 ? offset : read.nextOffset;

@@ -79,6 +79,9 @@ export class ProducerSequenceError extends StorageError {
 /** What to do with one batch: append it, or it is a retry of `duplicateOf` (already in the log). */
 export type SequenceVerdict = { duplicateOf: ProducerBatchMeta | null };
 
+/** The verdict of a batch to append (shared: a verdict is read, never changed). */
+const FRESH: SequenceVerdict = Object.freeze({ duplicateOf: null });
+
 export function nextSequence(seq: number): number {
   return seq === SEQUENCE_SPAN - 1 ? 0 : seq + 1;
 }
@@ -124,12 +127,13 @@ export class ProducerStateTable {
 
   /**
    * Checks one batch against the table and the batches before it in the same append (`pending`:
-   * producerId → last accepted batch of this append, filled by this method). Throws ProducerSequenceError.
+   * producerId → last accepted batch of this append, filled by this method; null for an append of one
+   * batch). Throws ProducerSequenceError.
    */
-  check(info: ProducerBatchInfo, pending: Map<number, ProducerBatchInfo>, where: string): SequenceVerdict {
+  check(info: ProducerBatchInfo, pending: Map<number, ProducerBatchInfo> | null, where: string): SequenceVerdict {
     const { producerId, epoch, firstSeq, lastSeq } = info;
     const entry = this.producers.get(producerId);
-    const prior = pending.get(producerId);
+    const prior = pending?.get(producerId);
     const lastOfTable = entry?.batches[entry.batches.length - 1];
     const markerEpoch = entry?.markerEpoch ?? -1;
     if (epoch < markerEpoch) {
@@ -147,8 +151,8 @@ export class ProducerStateTable {
           `${where}: producer ${producerId} has no state here and its batch starts at sequence ${firstSeq}, not 0`,
         );
       }
-      pending.set(producerId, info);
-      return { duplicateOf: null };
+      pending?.set(producerId, info);
+      return FRESH;
     }
     if (epoch < lastEpoch) {
       throw new ProducerSequenceError(
@@ -163,8 +167,8 @@ export class ProducerStateTable {
           `${where}: producer ${producerId} starts epoch ${epoch} at sequence ${firstSeq}, not 0`,
         );
       }
-      pending.set(producerId, info);
-      return { duplicateOf: null };
+      pending?.set(producerId, info);
+      return FRESH;
     }
     if (!prior && entry) {
       for (const b of entry.batches) {
@@ -173,8 +177,8 @@ export class ProducerStateTable {
     }
     const expected = nextSequence(lastSeq0);
     if (firstSeq === expected) {
-      pending.set(producerId, info);
-      return { duplicateOf: null };
+      pending?.set(producerId, info);
+      return FRESH;
     }
     if (!prior && entry) {
       // Entirely before the remembered window: stored long ago, its offsets are no longer known.
@@ -371,7 +375,9 @@ export function planProducerAppend(
   where: string,
 ): ProducerAppendPlan {
   const plan: ProducerAppendPlan = { duplicates: 0, firstOffset: -1, lastOffset: -1 };
-  const pending = new Map<number, ProducerBatchInfo>();
+  // Batches of one append that follow each other are checked against the ones before them, not only the
+  // table: a single batch (the usual append) needs no such map.
+  const pending = producers.length > 1 ? new Map<number, ProducerBatchInfo>() : null;
   let fresh = false;
   for (let i = 0; i < producers.length; i++) {
     const info = producers[i];

@@ -318,6 +318,24 @@ export class Segment {
   }
 
   /**
+   * write() done synchronously when nothing in it would wait (no space to reserve ahead, the file open
+   * and the write small: PooledFile.writeNow): true once written, false having done nothing.
+   */
+  /** Whether writeNow() of `bytes` bytes would write. */
+  canWriteNow(bytes: number): boolean {
+    return bytes < RESERVE_FROM_WRITE_BYTES && this.fh.canWriteNow(bytes);
+  }
+
+  writeNow(bytes: Buffer): boolean {
+    if (!this.canWriteNow(bytes.length)) return false;
+    const written = this.written;
+    this.written = true; // as write(): before the bytes, so a failed write counts too
+    if (this.fh.writeNow(bytes, this.size)) return true;
+    this.written = written;
+    return false;
+  }
+
+  /**
    * Extends the file past `end` and reads the new range once: reading a hole puts zeroed pages in the page
    * cache, which the next writes fill in place, at a fraction of what a write costs that must take its pages
    * from free memory itself. How far: as far as the segment's batches reach after this write (so a segment

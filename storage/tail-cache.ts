@@ -109,11 +109,11 @@ export class TailCache implements BudgetedCache {
     maxOffset: number,
     oversizedFirst = true,
   ): { chunks: Buffer[]; bytes: number; nextOffset: number } {
-    const chunks: Buffer[] = [];
+    let chunks: Buffer[] | null = null;
     let total = 0;
     let nextOffset = offset;
     let e = this.findEntry(offset);
-    if (e < 0) return { chunks, bytes: 0, nextOffset };
+    if (e < 0) return { chunks: [], bytes: 0, nextOffset };
     let b = this.firstBatch[e]!;
     while (this.lastOffsets[b]! < offset) b++;
     for (; e < this.buffers.length; e++, b = this.firstBatch[e] ?? b) {
@@ -128,13 +128,16 @@ export class TailCache implements BudgetedCache {
         taken += size;
       }
       if (taken > 0) {
-        chunks.push(buffer.subarray(this.positions[from]!, this.positions[from]! + taken));
+        const chunk = buffer.subarray(this.positions[from]!, this.positions[from]! + taken);
+        // Usually one chunk (one append): an array of exactly one, not a grown one.
+        if (chunks === null) chunks = [chunk];
+        else chunks.push(chunk);
         nextOffset = this.lastOffsets[b - 1]! + 1;
       }
       total += taken;
       if (b < end) break;
     }
-    return { chunks, bytes: total, nextOffset };
+    return { chunks: chunks ?? [], bytes: total, nextOffset };
   }
 
   private findEntry(offset: number): number {

@@ -5,13 +5,15 @@ import { monoMs } from './latency-trace-hooks.js';
 /**
  * The latency benches' send pattern: `rate` records/s for `seconds`, in bursts of the records that fell
  * due since the last one; each record is a fresh 100-byte buffer starting with its send time (monoMs,
- * a big-endian double).
+ * a big-endian double). Returns the number of bursts.
  */
-export async function sendPaced(rate: number, seconds: number, send: (value: Buffer) => void): Promise<void> {
+export async function sendPaced(rate: number, seconds: number, send: (value: Buffer) => void): Promise<number> {
   const total = rate * seconds;
   const started = performance.now();
+  let bursts = 0;
   for (let i = 0; i < total; ) {
     const due = Math.floor(((performance.now() - started) / 1000) * rate);
+    if (i < total && i < due) bursts++;
     while (i < total && i < due) {
       const value = Buffer.alloc(100);
       value.writeDoubleBE(monoMs(), 0);
@@ -22,6 +24,7 @@ export async function sendPaced(rate: number, seconds: number, send: (value: Buf
     // core of this 2-core machine from the broker and the consumer it measures.
     await new Promise((r) => setTimeout(r, 1));
   }
+  return bursts;
 }
 
 /** Latencies (arrival − send) of the records sent after the warm-up, and those records' stamps. */

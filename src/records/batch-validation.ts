@@ -28,6 +28,7 @@ import {
   ATTR_TIMESTAMP_TYPE_LOG_APPEND,
   ATTR_TRANSACTIONAL,
   BATCH_HEADER_SIZE,
+  readBatchHeader,
   BATCH_LOG_OVERHEAD,
   type BatchHeader,
   BatchFormatError,
@@ -225,6 +226,9 @@ async function checkCompressed(buf: Buffer, batches: Located[], policy: BatchPol
  * Refusals are InvalidBatchError naming the batch (index and byte position) and the fault. Layout faults
  * (length, magic) are refused here too; a batch over `maxBatchBytes` ends the checks, for storage to refuse.
  */
+/** The header of the batch being checked (a plain batch's is not kept; a compressed one's is copied). */
+const scratchHeader = readBatchHeader(Buffer.alloc(BATCH_HEADER_SIZE));
+
 export function validateProducedBatches(buf: Buffer, policy: BatchPolicy, now: number): Promise<void> | undefined {
   let compressed: Located[] | undefined;
   for (let position = 0, index = 0; position < buf.length; index++) {
@@ -235,7 +239,7 @@ export function validateProducedBatches(buf: Buffer, policy: BatchPolicy, now: n
     }
     let header: BatchHeader;
     try {
-      header = validateBatch(buf, position, false);
+      header = validateBatch(buf, position, false, scratchHeader);
     } catch (err) {
       if (!(err instanceof BatchFormatError)) throw err;
       throw new InvalidBatchError('corrupt', `batch ${index} (at byte ${position}): ${err.message}`, position);
@@ -245,7 +249,7 @@ export function validateProducedBatches(buf: Buffer, policy: BatchPolicy, now: n
       checkHeader(header);
       if ((header.attributes & ATTR_COMPRESSION_MASK) === CompressionCodec.None)
         checkPlainRecords(buf, at, policy, now);
-      else (compressed ??= []).push(at);
+      else (compressed ??= []).push({ index, position, header: { ...header } }); // kept past this loop
     } catch (err) {
       throw refusalError(buf, at, err);
     }

@@ -96,10 +96,29 @@ function writeInt64(buf: Buffer, pos: number, value: number): void {
 
 export { readInt64, writeInt64 };
 
-/** Parses the header at `pos`. Checks only that 61 bytes are present; see {@link validateBatch}. */
-export function readBatchHeader(buf: Buffer, pos = 0): BatchHeader {
+/**
+ * Parses the header at `pos`. Checks only that 61 bytes are present; see {@link validateBatch}. `into`: a
+ * header to fill in and return instead of a new one (a caller that reads the fields at once and keeps none).
+ */
+export function readBatchHeader(buf: Buffer, pos = 0, into?: BatchHeader): BatchHeader {
   if (buf.length - pos < BATCH_HEADER_SIZE) {
     throw new BatchFormatError(`batch header needs ${BATCH_HEADER_SIZE} bytes, ${buf.length - pos} left`, pos);
+  }
+  if (into !== undefined) {
+    into.baseOffset = readInt64(buf, pos + Offsets.baseOffset);
+    into.sizeInBytes = buf.readInt32BE(pos + Offsets.batchLength) + BATCH_LOG_OVERHEAD;
+    into.partitionLeaderEpoch = buf.readInt32BE(pos + Offsets.partitionLeaderEpoch);
+    into.magic = buf.readInt8(pos + Offsets.magic);
+    into.crc = buf.readUInt32BE(pos + Offsets.crc);
+    into.attributes = buf.readInt16BE(pos + Offsets.attributes);
+    into.lastOffsetDelta = buf.readInt32BE(pos + Offsets.lastOffsetDelta);
+    into.baseTimestamp = readInt64(buf, pos + Offsets.baseTimestamp);
+    into.maxTimestamp = readInt64(buf, pos + Offsets.maxTimestamp);
+    into.producerId = readInt64(buf, pos + Offsets.producerId);
+    into.producerEpoch = buf.readInt16BE(pos + Offsets.producerEpoch);
+    into.baseSequence = buf.readInt32BE(pos + Offsets.baseSequence);
+    into.recordCount = buf.readInt32BE(pos + Offsets.recordCount);
+    return into;
   }
   return {
     baseOffset: readInt64(buf, pos + Offsets.baseOffset),
@@ -134,8 +153,8 @@ export function writeBatchCrc(buf: Buffer, pos = 0): void {
  * a consumer may skip the CRC-32C pass over the bytes, see the SDK's `checkCrcs`).
  * Returns the header; throws {@link BatchFormatError} naming the byte position.
  */
-export function validateBatch(buf: Buffer, pos = 0, checkCrc = true): BatchHeader {
-  const header = readBatchHeader(buf, pos);
+export function validateBatch(buf: Buffer, pos = 0, checkCrc = true, into?: BatchHeader): BatchHeader {
+  const header = readBatchHeader(buf, pos, into);
   if (header.sizeInBytes < BATCH_HEADER_SIZE) {
     throw new BatchFormatError(
       `batch length ${header.sizeInBytes} is smaller than the ${BATCH_HEADER_SIZE}-byte header`,

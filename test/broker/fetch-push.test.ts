@@ -3,7 +3,7 @@
 // ends on its own after maxIdleMs, with a partition error, and when the broker stops. A plain Fetch beside
 // it on the same broker is unchanged.
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { PushStream } from '../../src/broker/fetch/push-stream.js';
+import { PushWait } from '../../src/broker/fetch/push-wait.js';
 import {
   ApiKey,
   ErrorCode,
@@ -123,7 +123,7 @@ describe('FetchPush', () => {
   });
 
   it('waits once per append: the frame it pushed being written does not wake it', async () => {
-    const arms = vi.spyOn(PushStream.prototype, 'onChange');
+    const arms = vi.spyOn(PushWait.prototype, 'arm');
     broker = await startBroker();
     const producer = await broker.client();
     await createTopic(producer, 't');

@@ -24,11 +24,9 @@
 import { FetchPushApi, type FetchPushRequest, type FetchPushResponse, ProtocolError } from '../../protocol/index.js';
 import { encodeResponseFrame } from '../../protocol/framing.js';
 import { fetchChannel } from '../diagnostics.js';
-import { type Answer, type BrokerContext, defineHandler } from '../handlers/types.js';
-import type { PushStream } from './push-stream.js';
+import { type Answer, defineHandler } from '../handlers/types.js';
+import { PushWait } from './push-wait.js';
 import {
-  type Armed,
-  armWake,
   movedSince,
   partitionKeys,
   publishFetched,
@@ -38,33 +36,6 @@ import {
   releaseAll,
   visibleEnds,
 } from './round.js';
-
-/**
- * Registers a wake-up on the stream's partitions and its end, or (out of credit or of room for a frame,
- * `keys` null) on its credit, its written frames and its end; and on the broker stopping. `signal` (the
- * connection closing) ends the wait like a timeout.
- */
-function armStream(
-  keys: readonly string[] | null,
-  stream: PushStream,
-  broker: BrokerContext,
-  signal: AbortSignal,
-): Armed {
-  return armWake(
-    (wake) => {
-      const unregister = keys ? broker.waiters.registerKeys(keys, wake) : broker.waiters.registerStop(wake);
-      // Waiting for an append (it has credit and room for a frame), only the stream's end concerns it: the
-      // frame it has just pushed being written would wake it for nothing, once per burst.
-      const unwatch = stream.onChange(keys ? () => stream.ended && wake() : wake);
-      return () => {
-        unregister();
-        unwatch();
-      };
-    },
-    () => broker.stopping || stream.ended,
-    signal,
-  );
-}
 
 /** The request's partitions with positions of their own, moved as the stream pushes. */
 function positionsOf(request: FetchPushRequest): ReadRequest {
@@ -78,8 +49,15 @@ function positionsOf(request: FetchPushRequest): ReadRequest {
   };
 }
 
+function allHaveRecords(topics: FetchPushResponse['topics']): boolean {
+  for (const t of topics) for (const p of t.partitions) if (p.records.length === 0) return false;
+  return true;
+}
+
 /** A pushed frame names only the partitions it carries records of (the final frame names them all). */
 function withRecords(topics: FetchPushResponse['topics']): FetchPushResponse['topics'] {
+  // Usually every partition read has records (a caught-up stream of one partition): the same array.
+  if (allHaveRecords(topics)) return topics;
   const out: FetchPushResponse['topics'] = [];
   for (const t of topics) {
     const partitions = t.partitions.filter((p) => p.records.length > 0);
@@ -112,8 +90,7 @@ function advance(reading: ReadRequest, positions: readonly number[]): void {
 const MAX_UNWRITTEN_FRAMES = 2;
 
 export const fetchPushHandler = defineHandler(FetchPushApi, async (request, broker, ctx) => {
-  const push = ctx.push;
-  if (!push) throw new ProtocolError('UNSUPPORTED_VERSION', 'FetchPush is served on the native protocol only');
+  if (!ctx.push) throw new ProtocolError('UNSUPPORTED_VERSION', 'FetchPush is served on the native protocol only');
   const streamId = ctx.header.correlationId;
   const stream = broker.fetchSessions.openStream(ctx, streamId, request.creditBytes);
   const oneAnswer = !broker.quotas.throttler.idle;
@@ -128,6 +105,7 @@ export const fetchPushHandler = defineHandler(FetchPushApi, async (request, brok
     return { ...round.response, final: true };
   };
   let lastPush = performance.now();
+  const pushWait = new PushWait(keys, stream, broker, ctx.signal);
   try {
     for (;;) {
       if (stream.ended || broker.stopping || ctx.signal.aborted) return final(null);
@@ -136,11 +114,11 @@ export const fetchPushHandler = defineHandler(FetchPushApi, async (request, brok
         // Out of credit: nothing is read until the client grants more (or the idle time runs out). Frames
         // the socket has not taken yet: the next is read once it took one.
         if (idleLeft <= 0) return final(null);
-        const armed = armStream(null, stream, broker, ctx.signal);
+        pushWait.arm(false);
         try {
-          if (!(await armed.wait(idleLeft))) return final(null);
+          if (!(await pushWait.wait(idleLeft))) return final(null);
         } finally {
-          armed.cancel();
+          pushWait.cancel();
         }
         continue;
       }
@@ -173,7 +151,7 @@ export const fetchPushHandler = defineHandler(FetchPushApi, async (request, brok
           };
           stream.pushed();
           // The frame's bytes now count as a pushed frame's (until written), no longer as this request's.
-          const pushed = push(encodeResponseFrame(streamId, body, tail), round.held, written);
+          const pushed = ctx.push(encodeResponseFrame(streamId, body, tail), round.held, written);
           ctx.responseMemory.hold(0);
           if (!pushed) return final(null);
           lastPush = performance.now();
@@ -182,21 +160,22 @@ export const fetchPushHandler = defineHandler(FetchPushApi, async (request, brok
       }
       // The final frame of an idle stream carries the watermarks of a read (the last one, or one made now).
       if (idleLeft <= 0) return final(round ?? (await readAll(reading, broker, ctx, readAhead, true)));
-      const armed = armStream(keys, stream, broker, ctx.signal);
+      pushWait.arm(true);
       try {
         if (movedSince(before, reading, broker)) {
           if (round) releaseAll(broker, round.leases); // read again at once
           continue;
         }
         // Timed out: nothing was appended since the arming, nor between the read and it: the read stands.
-        if (!(await armed.wait(idleLeft)))
+        if (!(await pushWait.wait(idleLeft)))
           return final(round ?? (await readAll(reading, broker, ctx, readAhead, true)));
         if (round) releaseAll(broker, round.leases);
       } finally {
-        armed.cancel();
+        pushWait.cancel();
       }
     }
   } finally {
+    pushWait.close();
     broker.fetchSessions.closeStream(ctx, streamId, stream);
   }
 });

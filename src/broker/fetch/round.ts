@@ -108,27 +108,36 @@ export async function readAll(
   let failed = false;
   const leases: Buffer[] = [];
   const next: ReadRound['next'] = [];
-  const positions: number[] = [];
-  const topics: FetchResponse['topics'] = [];
+  // The result's arrays made at their size (a caught-up consumer reads once per burst: arrays of one, not
+  // grown ones).
+  let partitionCount = 0;
+  for (let i = 0; i < request.topics.length; i++) partitionCount += request.topics[i]!.partitions.length;
+  const positions = new Array<number>(partitionCount);
+  const topics = new Array<FetchResponse['topics'][number]>(request.topics.length);
+  let topicIndex = 0;
+  let positionIndex = 0;
   for (const t of request.topics) {
-    const partitions: FetchPartitionResult[] = [];
-    topics.push({ name: t.name, partitions });
+    const partitions = new Array<FetchPartitionResult>(t.partitions.length);
+    let partitionIndex = 0;
+    topics[topicIndex++] = { name: t.name, partitions };
     // A refused topic fails the round, so the request is answered at once: checked (and audited) once.
     const refused = allowed(broker, ctx, 'Read', 'topic', t.name) ? null : denied('Read', 'topic', t.name, ctx);
     for (const p of t.partitions) {
-      positions.push(p.fetchOffset);
+      const position = positionIndex++;
+      positions[position] = p.fetchOffset;
       if (refused) {
         failed = true;
-        partitions.push({ ...emptyResult(p.partition, -1, -1), ...refused, lastStableOffset: -1 });
+        partitions[partitionIndex++] = { ...emptyResult(p.partition, -1, -1), ...refused, lastStableOffset: -1 };
         continue;
       }
-      const where = partitionName(t.name, p.partition);
       const log = broker.topics.log(t.name, p.partition) ?? broker.internalLog(t.name, p.partition);
       const notLeader = log && notLeaderError(broker, t.name, p.partition);
       if (!log || notLeader) {
         failed = true;
-        const error = notLeader || partitionError('UNKNOWN_TOPIC_OR_PARTITION', `${where} does not exist`);
-        partitions.push({
+        const error =
+          notLeader ||
+          partitionError('UNKNOWN_TOPIC_OR_PARTITION', `${partitionName(t.name, p.partition)} does not exist`);
+        partitions[partitionIndex++] = {
           partition: p.partition,
           ...error,
           highWatermark: -1,
@@ -136,11 +145,11 @@ export async function readAll(
           logStartOffset: -1,
           abortedTransactions: null,
           records: [],
-        });
+        };
         continue;
       }
       if (budget <= 0) {
-        partitions.push(emptyResult(p.partition, highWatermark(log), log.logStartOffset));
+        partitions[partitionIndex++] = emptyResult(p.partition, highWatermark(log), log.logStartOffset);
         continue;
       }
       try {
@@ -172,7 +181,7 @@ export async function readAll(
         if (committed) result.abortedTransactions = [];
         if (fits && read.bytes > 0) {
           result.records = read.chunks;
-          positions[positions.length - 1] = read.nextOffset;
+          positions[position] = read.nextOffset;
           if (committed) {
             result.abortedTransactions = log
               .abortedTransactions(p.fetchOffset, read.nextOffset)
@@ -198,12 +207,12 @@ export async function readAll(
         } else if (read.lease) {
           broker.readBuffers.release(read.lease); // not answered: nothing references it
         }
-        partitions.push(result);
+        partitions[partitionIndex++] = result;
       } catch (error) {
         failed = true;
-        const wire = toPartitionError(error, where, ctx.logger);
+        const wire = toPartitionError(error, partitionName(t.name, p.partition), ctx.logger);
         const hw = highWatermark(log);
-        partitions.push({
+        partitions[partitionIndex++] = {
           partition: p.partition,
           ...wire,
           highWatermark: hw,
@@ -211,7 +220,7 @@ export async function readAll(
           logStartOffset: log.logStartOffset,
           abortedTransactions: null,
           records: [],
-        });
+        };
       }
     }
   }
@@ -225,11 +234,15 @@ export async function readAll(
  * append (or a deletion) landed between the read and the arming and the request reads again instead of waiting.
  */
 export function visibleEnds(request: ReadRequest, broker: BrokerContext): unknown[] {
-  const ends: unknown[] = [];
+  let partitions = 0;
+  for (let i = 0; i < request.topics.length; i++) partitions += request.topics[i]!.partitions.length;
+  const ends = new Array<unknown>(2 * partitions);
+  let i = 0;
   for (const t of request.topics) {
     for (const p of t.partitions) {
       const log = broker.topics.log(t.name, p.partition) ?? broker.internalLog(t.name, p.partition);
-      ends.push(log, log ? highWatermark(log) : -1);
+      ends[i++] = log;
+      ends[i++] = log ? highWatermark(log) : -1;
     }
   }
   return ends;

@@ -9,6 +9,7 @@ export type Wake = () => void;
 export class PartitionWaiters {
   private readonly waiting = new Map<string, Set<Wake>>();
   private readonly stopWaiting = new Set<Wake>();
+  private spare: Set<Wake> | null = null;
 
   /** Registers `wake` on every partition; returns the function that unregisters it from all of them. */
   register(partitions: ReadonlyArray<{ topic: string; partition: number }>, wake: Wake): () => void {
@@ -20,25 +21,45 @@ export class PartitionWaiters {
 
   /** register() by partition keys (partition-key.ts), for a caller that keeps them across waits. */
   registerKeys(keys: readonly string[], wake: Wake): () => void {
+    this.add(keys, wake);
+    return () => this.remove(keys, wake);
+  }
+
+  /** registerKeys() without the closure, for a caller that keeps `wake` across waits (push-wait.ts). */
+  add(keys: readonly string[], wake: Wake): void {
     for (const key of keys) {
       let set = this.waiting.get(key);
-      if (!set) this.waiting.set(key, (set = new Set()));
+      if (!set) {
+        set = this.spare ?? new Set();
+        this.spare = null;
+        this.waiting.set(key, set);
+      }
       set.add(wake);
     }
-    return () => {
-      for (const key of keys) {
-        const set = this.waiting.get(key);
-        if (!set) continue;
-        set.delete(wake);
-        if (set.size === 0) this.waiting.delete(key);
-      }
-    };
+  }
+
+  /** Undoes add(); `wake` may have been woken (and dropped) since. */
+  remove(keys: readonly string[], wake: Wake): void {
+    for (const key of keys) {
+      const set = this.waiting.get(key);
+      if (!set) continue;
+      set.delete(wake);
+      if (set.size === 0) this.waiting.delete(key);
+    }
   }
 
   /** Registers `wake` for shutdown only (notifyAll); returns the function that unregisters it. */
   registerStop(wake: Wake): () => void {
     this.stopWaiting.add(wake);
     return () => this.stopWaiting.delete(wake);
+  }
+
+  addStop(wake: Wake): void {
+    this.stopWaiting.add(wake);
+  }
+
+  removeStop(wake: Wake): void {
+    this.stopWaiting.delete(wake);
   }
 
   /** Wakes every fetch waiting on this partition. */
@@ -50,6 +71,9 @@ export class PartitionWaiters {
     if (!set) return;
     this.waiting.delete(key);
     for (const wake of set) wake();
+    // The emptied set serves the next key to get a waiter (a caught-up stream re-arms once per burst).
+    set.clear();
+    this.spare = set;
   }
 
   /** Wakes every waiting fetch (shutdown). */

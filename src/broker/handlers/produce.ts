@@ -48,7 +48,11 @@ function gather<T>(values: Array<T | Promise<T>>): T[] | Promise<T[]> {
   return values.some((v) => v instanceof Promise) ? Promise.all(values) : (values as T[]);
 }
 
-async function appendTo(
+/**
+ * The usual append (a single broker, batches checked synchronously, no transaction to verify) answered in
+ * one continuation of storage's append; anything else is appendToLog's.
+ */
+function appendTo(
   log: PartitionLog,
   partition: number,
   records: Buffer,
@@ -58,10 +62,83 @@ async function appendTo(
   broker: BrokerContext,
   ctx: RequestContext,
 ): Promise<ProducePartitionResult> {
+  if (broker.cluster || broker.clusterTransactions)
+    return appendToLog(log, partition, records, topic, acks, timeoutMs, broker, ctx);
+  let checking: Promise<void> | undefined;
+  let verifying: ReturnType<typeof unverifiedTransactionalWrite>;
+  try {
+    checking = validateProducedBatches(records, topic.batchPolicy, broker.clock.now());
+    verifying = checking ? null : unverifiedTransactionalWrite(records, log.topic, partition, broker);
+  } catch (error) {
+    broker.waiters.notify(log.topic, partition);
+    return Promise.resolve(refusedAppend(log, partition, error, ctx));
+  }
+  if (checking || verifying !== null)
+    return appendToLog(log, partition, records, topic, acks, timeoutMs, broker, ctx, checking ?? null);
+  return log.append(records, { maxBatchBytes: topic.maxMessageBytes }).then(
+    (result) => {
+      broker.waiters.notify(log.topic, partition);
+      return appended(log, partition, records, result);
+    },
+    (error: unknown) => {
+      broker.waiters.notify(log.topic, partition);
+      return refusedAppend(log, partition, error, ctx);
+    },
+  );
+}
+
+function appended(
+  log: PartitionLog,
+  partition: number,
+  records: Buffer,
+  result: { baseOffset: number; recordCount: number },
+): ProducePartitionResult {
+  if (produceChannel.hasSubscribers) {
+    const event: ProduceEvent = {
+      topic: log.topic,
+      partition,
+      bytes: records.length,
+      records: result.recordCount,
+      errorCode: ErrorCode.NONE,
+    };
+    produceChannel.publish(event);
+  }
+  return {
+    partition,
+    errorCode: ErrorCode.NONE,
+    errorMessage: null,
+    baseOffset: result.baseOffset,
+    logAppendTime: -1,
+    logStartOffset: log.logStartOffset,
+  };
+}
+
+function refusedAppend(log: PartitionLog, partition: number, error: unknown, ctx: RequestContext) {
+  const refused = toPartitionError(error, `${log.topic}-${partition}`, ctx.logger);
+  if (produceChannel.hasSubscribers) {
+    const event: ProduceEvent = { topic: log.topic, partition, bytes: 0, records: 0, errorCode: refused.errorCode };
+    produceChannel.publish(event);
+  }
+  return failed(partition, refused);
+}
+
+/** `checking`: the batches' check made already (null: passed; a promise: under way), else made here. */
+async function appendToLog(
+  log: PartitionLog,
+  partition: number,
+  records: Buffer,
+  topic: Topic,
+  acks: number,
+  timeoutMs: number,
+  broker: BrokerContext,
+  ctx: RequestContext,
+  checking?: Promise<void> | null,
+): Promise<ProducePartitionResult> {
   const where = `${log.topic}-${partition}`;
   try {
-    const checking = validateProducedBatches(records, topic.batchPolicy, broker.clock.now());
-    if (checking) await checking;
+    const pending =
+      checking === undefined ? validateProducedBatches(records, topic.batchPolicy, broker.clock.now()) : checking;
+    if (pending) await pending;
     const verifying = unverifiedTransactionalWrite(records, log.topic, partition, broker);
     const unverified = verifying instanceof Promise ? await verifying : verifying;
     if (unverified) return failed(partition, unverified);
@@ -111,31 +188,9 @@ async function appendTo(
           );
       }
     }
-    if (produceChannel.hasSubscribers) {
-      const event: ProduceEvent = {
-        topic: log.topic,
-        partition,
-        bytes: records.length,
-        records: result.recordCount,
-        errorCode: ErrorCode.NONE,
-      };
-      produceChannel.publish(event);
-    }
-    return {
-      partition,
-      errorCode: ErrorCode.NONE,
-      errorMessage: null,
-      baseOffset: result.baseOffset,
-      logAppendTime: -1,
-      logStartOffset: log.logStartOffset,
-    };
+    return appended(log, partition, records, result);
   } catch (error) {
-    const refused = toPartitionError(error, where, ctx.logger);
-    if (produceChannel.hasSubscribers) {
-      const event: ProduceEvent = { topic: log.topic, partition, bytes: 0, records: 0, errorCode: refused.errorCode };
-      produceChannel.publish(event);
-    }
-    return failed(partition, refused);
+    return refusedAppend(log, partition, error, ctx);
   } finally {
     // Wake long polls even after a failure: harmless, and a partial append may have landed.
     broker.waiters.notify(log.topic, partition);
@@ -149,24 +204,33 @@ function produceToTopic(
   broker: BrokerContext,
   ctx: RequestContext,
 ) {
-  const name = topic.name;
   return gather(
-    partitions.map(({ partition, records }) => {
-      const notLeader = notLeaderError(broker, name, partition);
-      if (notLeader) return failed(partition, notLeader);
-      const log = broker.topics.log(name, partition);
-      if (!log) {
-        return failed(
-          partition,
-          partitionError(
-            'UNKNOWN_TOPIC_OR_PARTITION',
-            `${name}-${partition} does not exist: topic "${name}" has ${topic.partitions} partition(s)`,
-          ),
-        );
-      }
-      return appendTo(log, partition, records, topic, request.acks, request.timeoutMs, broker, ctx);
-    }),
+    partitions.map(({ partition, records }) => produceToPartition(topic, partition, records, request, broker, ctx)),
   );
+}
+
+function produceToPartition(
+  topic: Topic,
+  partition: number,
+  records: Buffer,
+  request: ProduceRequest,
+  broker: BrokerContext,
+  ctx: RequestContext,
+): ProducePartitionResult | Promise<ProducePartitionResult> {
+  const name = topic.name;
+  const notLeader = notLeaderError(broker, name, partition);
+  if (notLeader) return failed(partition, notLeader);
+  const log = broker.topics.log(name, partition);
+  if (!log) {
+    return failed(
+      partition,
+      partitionError(
+        'UNKNOWN_TOPIC_OR_PARTITION',
+        `${name}-${partition} does not exist: topic "${name}" has ${topic.partitions} partition(s)`,
+      ),
+    );
+  }
+  return appendTo(log, partition, records, topic, request.acks, request.timeoutMs, broker, ctx);
 }
 
 /** A topic not known yet: auto-created if the broker allows it (TopicRegistry.ensure). */
@@ -240,7 +304,40 @@ function respond(
   return { topics };
 }
 
-export const produceHandler = defineHandler(ProduceApi, (request, broker, ctx) => {
+/**
+ * The usual request, one partition of a topic that exists: its answer built in one continuation of the
+ * append (the general path wraps the partition's result, then the topic's, each in a promise of its own).
+ */
+function produceOnePartition(
+  t: ProduceRequest['topics'][number],
+  request: ProduceRequest,
+  broker: BrokerContext,
+  ctx: RequestContext,
+): Answer<ProduceResponse> | typeof NO_RESPONSE | Promise<Answer<ProduceResponse> | typeof NO_RESPONSE> {
+  const { partition, records } = t.partitions[0]!;
+  const refused = refusedWrite(t.name, broker, ctx);
+  const topic = refused ? undefined : broker.topics.get(t.name);
+  const result = refused
+    ? failed(partition, refused)
+    : topic
+      ? produceToPartition(topic, partition, records, request, broker, ctx)
+      : null;
+  if (result === null) return produceTopics(request, broker, ctx);
+  if (!(result instanceof Promise)) return respond(request, [{ name: t.name, partitions: [result] }], ctx);
+  return result.then((one) => respond(request, [{ name: t.name, partitions: [one] }], ctx));
+}
+
+function produceTopics(
+  request: ProduceRequest,
+  broker: BrokerContext,
+  ctx: RequestContext,
+): Answer<ProduceResponse> | typeof NO_RESPONSE | Promise<Answer<ProduceResponse> | typeof NO_RESPONSE> {
   const topics = gather(request.topics.map((t) => produceTopic(t, request, broker, ctx)));
   return topics instanceof Promise ? topics.then((all) => respond(request, all, ctx)) : respond(request, topics, ctx);
+}
+
+export const produceHandler = defineHandler(ProduceApi, (request, broker, ctx) => {
+  const only = request.topics.length === 1 ? request.topics[0]! : undefined;
+  if (only?.partitions.length === 1) return produceOnePartition(only, request, broker, ctx);
+  return produceTopics(request, broker, ctx);
 });

@@ -297,20 +297,44 @@ function encode(api: ApiSpec<unknown, unknown>, correlationId: number, response:
 }
 
 function requestContext(header: DecodedRequestFrame, exchange: Exchange): RequestContext {
-  const connection = exchange.connection;
-  return {
-    header,
-    connectionId: connection.id,
-    peer: connection.peer,
-    clientHost: connection.clientHost,
-    principal: connection.principal,
-    logger: connection.logger,
-    signal: connection.signal,
-    afterResponseWritten: (callback) => exchange.afterResponseWritten(callback),
-    responseMemory: exchange.responseMemory,
-    push: (frame, keeps, written) => exchange.push(frame, keeps, written),
-    connectionMemory: connection.memory,
-  };
+  return new NativeRequestContext(header, exchange);
+}
+
+/** A request's context as one object: its two functions are methods, not closures made per request. */
+class NativeRequestContext implements RequestContext {
+  readonly connectionId: number;
+  readonly peer: string;
+  readonly clientHost: string;
+  readonly principal: RequestContext['principal'];
+  readonly logger: RequestContext['logger'];
+  readonly signal: AbortSignal;
+  readonly responseMemory: RequestContext['responseMemory'];
+  readonly connectionMemory: RequestContext['connectionMemory'];
+  readonly #exchange: Exchange;
+
+  constructor(
+    readonly header: DecodedRequestFrame,
+    exchange: Exchange,
+  ) {
+    const connection = exchange.connection;
+    this.connectionId = connection.id;
+    this.peer = connection.peer;
+    this.clientHost = connection.clientHost;
+    this.principal = connection.principal;
+    this.logger = connection.logger;
+    this.signal = connection.signal;
+    this.responseMemory = exchange.responseMemory;
+    this.connectionMemory = connection.memory;
+    this.#exchange = exchange;
+  }
+
+  afterResponseWritten(callback: () => void): void {
+    this.#exchange.afterResponseWritten(callback);
+  }
+
+  push(frame: Buffer[], keeps: number, written: () => void): boolean {
+    return this.#exchange.push(frame, keeps, written);
+  }
 }
 
 /** Resolves when `signal` aborts (the connection closed), or after `ms` if given. Test seam only. */

@@ -265,18 +265,39 @@ export class Producer {
     } catch (err) {
       return Promise.reject(err);
     }
-    return new Promise<RecordMetadata[]>((resolve, reject) => {
-      const fail = txn
-        ? (err: Error) => {
-            txn.sendFailed(err);
-            reject(err);
-          }
-        : reject;
+    const promise = new Promise<RecordMetadata[]>(this.takeSettlers);
+    const resolve = this.settlers.resolve!;
+    const reject = this.settlers.reject!;
+    this.settlers.resolve = this.settlers.reject = null;
+    const fail = txn
+      ? (err: Error) => {
+          txn.sendFailed(err);
+          reject(err);
+        }
+      : reject;
+    try {
       const send = new PendingSend(acks, batch.timeout ?? DEFAULTS.timeout, compression, resolve, fail);
       this.waiting.push({ send, topicMessages, transactional, partitions: null });
       this.pump();
-    });
+    } catch (err) {
+      reject(err as Error); // as a throw inside a promise's executor would
+    }
+    return promise;
   }
+
+  /** A send's promise's settling functions, taken by takeSettlers (run by the Promise constructor at once). */
+  private readonly settlers: {
+    resolve: ((results: RecordMetadata[]) => void) | null;
+    reject: ((error: Error) => void) | null;
+  } = { resolve: null, reject: null };
+  /** One executor for every send's promise: no closure made per send to reach its settling functions. */
+  private readonly takeSettlers = (
+    resolve: (results: RecordMetadata[]) => void,
+    reject: (error: Error) => void,
+  ): void => {
+    this.settlers.resolve = resolve;
+    this.settlers.reject = reject;
+  };
 
   /** Moves waiting sends into the accumulator, in call order, as their topics' metadata becomes known. */
   private pump(): void {

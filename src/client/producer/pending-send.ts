@@ -7,7 +7,8 @@ import { topicPartitionKey } from '../topic-partition.js';
 export class PendingSend {
   /** Batch parts not yet acknowledged. */
   #pending = 0;
-  readonly #results: RecordMetadata[] = [];
+  /** Made with the first partition's entry: most sends have one (an array of one, not a grown one). */
+  #results: RecordMetadata[] | null = null;
   /** Partitions already in `results`: most sends touch one, so a Set of keys is made only for a second. */
   #firstTopic: string | null = null;
   #firstPartition = -1;
@@ -44,14 +45,16 @@ export class PendingSend {
   /** A part of this send was stored; the first part per partition carries the send's base offset. */
   partDone(topic: string, partition: number, baseOffset: number, logAppendTime: number, logStartOffset: number): void {
     if (this.acks !== 0 && this.#isNew(topic, partition)) {
-      this.#results.push({
+      const metadata: RecordMetadata = {
         topicName: topic,
         partition,
         errorCode: 0,
         baseOffset: String(baseOffset),
         logAppendTime: String(logAppendTime),
         logStartOffset: String(logStartOffset),
-      });
+      };
+      if (this.#results === null) this.#results = [metadata];
+      else this.#results.push(metadata);
     }
     this.#pending--;
     this.#maybeResolve();
@@ -80,7 +83,7 @@ export class PendingSend {
   #maybeResolve(): void {
     if (this.#settled || !this.#sealed || this.#pending > 0) return;
     this.#settled = true;
-    this.#resolve(this.#results);
+    this.#resolve(this.#results ?? []);
   }
 }
 
