@@ -403,24 +403,4 @@ describe('the runner between delivery slices', () => {
     expect(deliveredWhenImmediateRan).toBeGreaterThan(0);
     expect(deliveredWhenImmediateRan).toBeLessThan(values.length);
   });
-
-  it('delivers several slices of large records (viewed in place) before letting the event loop run', async () => {
-    // 64 KiB records: a delivery slice holds 4 of them, and the first fetch (1 MiB) buffers 15.
-    const values = Array.from({ length: 48 }, (_, i) => `${i}:`.padEnd(64 * 1024, 'x'));
-    for (let i = 0; i < values.length; i += 8) await produce('large-slices-turn', values.slice(i, i + 8));
-    const consumer = await subscribed('large-slices-turn');
-    let delivered = 0;
-    let deliveredWhenImmediateRan = -1;
-    const all = new Promise<void>((resolve) => {
-      void consumer.run({
-        eachMessage: async () => {
-          if (delivered === 0) setImmediate(() => (deliveredWhenImmediateRan = delivered));
-          delivered++;
-          if (delivered === values.length) resolve();
-        },
-      });
-    });
-    await all;
-    expect(deliveredWhenImmediateRan).toBeGreaterThan(8);
-  });
 });

@@ -45,13 +45,6 @@ const IDLE_POLL_MS = 100;
 /** Record bytes decoded per delivered batch: keeps messages young (cheap to collect) and batches large. */
 const DELIVERY_SLICE_BYTES = 256 * 1024;
 
-/**
- * Record bytes of slices whose messages view their frame in place (large records) that a worker delivers back to
- * back before it yields to the event loop. Below V8's young-generation ArrayBuffer budget (16 MiB, after which
- * it forces a scavenge), so a frame read in one turn is let go before two forced scavenges have passed it.
- */
-const VIEWED_BYTES_PER_TURN = 8 * 1024 * 1024;
-
 export interface RunnerDeps {
   logger: Logger;
   retry: ResolvedRetryOptions & { restartOnFailure?: (e: Error) => Promise<boolean> };
@@ -86,8 +79,6 @@ interface TakenBatch {
   nextOffset: number | null;
   /** reuseFetchBuffers: lets go of the fetch's frame once this, its last slice, was delivered. */
   release?: (() => void) | null;
-  /** Record bytes of the slice when its messages view the frame in place (large records), else 0. */
-  viewedBytes: number;
 }
 
 export class Runner {
@@ -152,7 +143,6 @@ export class Runner {
   }
 
   private async work(): Promise<void> {
-    let viewedThisTurn = 0;
     while (this.running) {
       const now = Date.now();
       const state = this.next(now);
@@ -164,7 +154,6 @@ export class Runner {
       try {
         const taken = await this.takeBatch(state);
         if (!taken) continue;
-        viewedThisTurn = taken.viewedBytes > 0 ? viewedThisTurn + taken.viewedBytes : VIEWED_BYTES_PER_TURN;
         if (taken.batch) await this.deliver(state, taken.batch);
         // What is kept for later still ends where its slice ended: its trailing markers are skipped then.
         if (state.undelivered && state.epoch === taken.epoch) state.undeliveredNextOffset = taken.nextOffset;
@@ -184,11 +173,7 @@ export class Runner {
       // microtasks that never reaches the event loop's poll phase: the next fetch response would sit in
       // the kernel until every buffered record was delivered, and the next fetch would go out only then,
       // so receiving and delivering alternated instead of overlapping. With nothing left to deliver the
-      // worker waits on the signal instead, which reaches the poll phase without a turn of its own. Slices
-      // of large records go on without a turn up to VIEWED_BYTES_PER_TURN: each turn's reads would otherwise
-      // outrun one record delivered per turn and keep the frames they land in alive longer.
-      if (viewedThisTurn < VIEWED_BYTES_PER_TURN) continue;
-      viewedThisTurn = 0;
+      // worker waits on the signal instead, which reaches the poll phase without a turn of its own.
       if (this.anyDeliverable()) await yieldToEventLoop();
     }
   }
@@ -204,7 +189,7 @@ export class Runner {
       const nextOffset = state.undeliveredNextOffset;
       state.undelivered = null;
       state.undeliveredNextOffset = null;
-      return { batch: kept, endsFetch: true, epoch: state.epoch, nextOffset, viewedBytes: 0 };
+      return { batch: kept, endsFetch: true, epoch: state.epoch, nextOffset };
     }
     const entry = state.buffered[0]!;
     if (entry.epoch !== state.epoch) {
@@ -229,7 +214,6 @@ export class Runner {
       return null;
     }
     if (state.epoch !== epoch) return null;
-    const viewedBytes = chunk.aliases ? chunk.pos - entry.pos : 0;
     state.bufferedBytes -= chunk.pos - entry.pos;
     entry.pos = chunk.pos;
     const endsFetch = entry.pos >= entry.end;
@@ -245,8 +229,7 @@ export class Runner {
     // Only markers or aborted batches: nothing to deliver, but the position (what a commit stores) moves
     // past them (skipPast), as kafkajs resolves such batches, so a group's lag reaches 0 at a log ending in
     // a marker.
-    if (chunk.messages.length === 0)
-      return { batch: null, endsFetch, epoch, nextOffset: chunk.nextOffset, release, viewedBytes };
+    if (chunk.messages.length === 0) return { batch: null, endsFetch, epoch, nextOffset: chunk.nextOffset, release };
     const batch = new FetchedBatch(
       state.topic,
       state.partition,
@@ -255,7 +238,7 @@ export class Runner {
       entry.fromOffset,
       chunk.offsets,
     );
-    return { batch, endsFetch, epoch, nextOffset: chunk.nextOffset, release, viewedBytes };
+    return { batch, endsFetch, epoch, nextOffset: chunk.nextOffset, release };
   }
 
   /**
