@@ -10,7 +10,7 @@ import { FetchReadAhead } from '../../src/broker/fetch/read-ahead.js';
 import { readAll } from '../../src/broker/fetch/round.js';
 import type { BrokerContext, RequestContext } from '../../src/broker/handlers/types.js';
 import { ConnectionMemory, MemoryBudget } from '../../src/broker/transport/memory-budget.js';
-import { DEFAULT_PARTITION_CONFIG, PartitionLog, ReadBufferPool } from '../../storage/index.js';
+import { DEFAULT_PARTITION_CONFIG, PartitionLog, ReadBufferPool, type StorageFs } from '../../storage/index.js';
 import { countingFs } from '../helpers/counting-fs.js';
 import { removeTempDirs, tempDir } from '../helpers/temp-dir.js';
 import { makeBatch } from '../storage/helpers.js';
@@ -25,17 +25,18 @@ afterEach(async () => {
 });
 afterAll(removeTempDirs);
 
-/** A log of twelve one-record batches of 1,000 bytes, read from its file (no tail cache). */
-async function fileLog(): Promise<PartitionLog> {
+/** Partition `partition` of topic t, read from its file (no tail cache), holding one batch per payload size. */
+async function fileLog(payloads = Array<number>(12).fill(1000), partition = 0, fs?: StorageFs): Promise<PartitionLog> {
   const log = await PartitionLog.open({
-    dir: join(await tempDir(), 't-0'),
+    dir: join(await tempDir(), `t-${partition}`),
     topic: 't',
-    partition: 0,
+    partition,
     config: { ...DEFAULT_PARTITION_CONFIG, flush: { kind: 'os' } },
     tailCacheBytes: 0,
+    ...(fs ? { fs } : {}),
   });
   logs.push(log);
-  for (let i = 0; i < 12; i++) await log.append(makeBatch({ payloadBytes: 1000, tag: i }));
+  for (const [i, payloadBytes] of payloads.entries()) await log.append(makeBatch({ payloadBytes, tag: i }));
   return log;
 }
 
@@ -145,16 +146,7 @@ describe('memory a fetch holds', () => {
   it("a later partition's first batch larger than what the fetch has left is not read", async () => {
     const small = await fileLog(); // 12 batches of ~1 KB
     const { fs, logBytesRead } = countingFs();
-    const large = await PartitionLog.open({
-      dir: join(await tempDir(), 't-1'),
-      topic: 't',
-      partition: 1,
-      config: { ...DEFAULT_PARTITION_CONFIG, flush: { kind: 'os' } },
-      tailCacheBytes: 0,
-      fs,
-    });
-    logs.push(large);
-    await large.append(makeBatch({ payloadBytes: 200_000, tag: 0 }));
+    const large = await fileLog([200_000], 1, fs);
     const pool = new ReadBufferPool(MiB);
     const broker = {
       config: { maxFetchBytes: MiB },
