@@ -317,15 +317,15 @@ export class Segment {
     await this.fh.write(bytes, this.size);
   }
 
-  /**
-   * write() done synchronously when nothing in it would wait (no space to reserve ahead, the file open
-   * and the write small: PooledFile.writeNow): true once written, false having done nothing.
-   */
   /** Whether writeNow() of `bytes` bytes would write. */
   canWriteNow(bytes: number): boolean {
     return bytes < RESERVE_FROM_WRITE_BYTES && this.fh.canWriteNow(bytes);
   }
 
+  /**
+   * write() done synchronously when nothing in it would wait (no space to reserve ahead, the file open
+   * and the write small: PooledFile.writeNow): true once written, false having done nothing.
+   */
   writeNow(bytes: Buffer): boolean {
     if (!this.canWriteNow(bytes.length)) return false;
     const written = this.written;
