@@ -464,13 +464,14 @@ export class Segment {
   }
 
   /**
-   * maxBytes lowered so that the read's span (below) is a read size, when that keeps at least half of it:
+   * maxBytes lowered so that the read's span (below) is a read size, when that keeps at least two thirds of
+   * it (the documented "by at most a third"; a small limit beside a large index interval keeps its own):
    * whatever limits a busy broker's memory budget leaves, its reads then take pool buffers of a few classes.
    */
   private pooledReadLimit(maxBytes: number): number {
     const overhead = this.indexIntervalBytes + BATCH_HEADER_SIZE;
     const fitted = readSizeAtMost(maxBytes + overhead) - overhead;
-    return fitted >= maxBytes / 2 ? Math.min(maxBytes, fitted) : maxBytes;
+    return 3 * fitted >= 2 * maxBytes ? Math.min(maxBytes, fitted) : maxBytes;
   }
 
   private async readIn(

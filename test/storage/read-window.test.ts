@@ -135,6 +135,18 @@ describe('segment reads end on a batch edge the offset index knows', () => {
     });
   });
 
+  it("lowers a pooled read's limit by at most a third: beside a large index interval a limit keeps its own", async () => {
+    await withTempDir(async (dir) => {
+      const { fs } = countingFs();
+      // 64 KiB between index entries: a 100 KB limit's span is ~164 KB; its read size (128 KiB) would leave 65 KB.
+      const log = await openLog(dir, fs, { indexIntervalBytes: 64 * 1024 });
+      for (let i = 0; i < 8; i++) await log.append(makeBatch({ payloadBytes: 30_000, tag: i }));
+      const { frames } = await replay(log, 100_000, new ReadBufferPool(1 << 20));
+      expect(frames[0]).toHaveLength(3);
+      await log.close();
+    });
+  });
+
   it('with oversizedFirstBatch false, returns nothing for a first batch over maxBytes, without reading it or the next segment', async () => {
     await withTempDir(async (dir) => {
       const { fs, logBytesRead } = countingFs();
