@@ -73,8 +73,13 @@ function appendTo(
     broker.waiters.notify(log.topic, partition);
     return Promise.resolve(refusedAppend(log, partition, error, ctx));
   }
-  if (checking || verifying !== null)
+  if (checking || verifying instanceof Promise)
     return appendToLog(log, partition, records, topic, acks, timeoutMs, broker, ctx, checking ?? null);
+  if (verifying !== null) {
+    // Refused by the transaction state (checked here already: appendToLog would check it again).
+    broker.waiters.notify(log.topic, partition);
+    return Promise.resolve(failed(partition, verifying));
+  }
   return log.append(records, { maxBatchBytes: topic.maxMessageBytes }).then(
     (result) => {
       broker.waiters.notify(log.topic, partition);
