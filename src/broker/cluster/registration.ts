@@ -150,8 +150,25 @@ export class BrokerRegistration {
   /** A renewal (or the grant) keeps the lease certainly alive until `until`; the lapse timer moves with it. */
   #renewedUntil(until: number): void {
     this.#validUntil = until;
+    this.#armLapseTimer();
+  }
+
+  /**
+   * Fires once the lease stops being certainly alive. Node counts a timer from its event loop's cached
+   * clock, which lags performance.now() by however long the current turn has run (milliseconds on a busy
+   * machine), so the timer can fire before #validUntil: it is then armed again for what remains. Left
+   * unarmed, the lapse would wait for the next renewal to fail, which a cut-off etcd connection holds to
+   * the client's request timeout (longer than the lease).
+   */
+  #armLapseTimer(): void {
     clearTimeout(this.#lapseTimer);
-    this.#lapseTimer = setTimeout(() => this.#checkLapse(), Math.max(0, until - performance.now()) + 1);
+    this.#lapseTimer = setTimeout(
+      () => {
+        if (this.valid) this.#armLapseTimer();
+        else this.#checkLapse();
+      },
+      Math.max(0, this.#validUntil - performance.now()) + 1,
+    );
     this.#lapseTimer.unref();
   }
 
