@@ -642,7 +642,7 @@ function httpRequestContext(broker: BrokerContext): RequestContext {
     logger: broker.logger,
     signal: new AbortController().signal,
     afterResponseWritten: (callback) => callback(),
-    responseMemory: { reserve: (wanted) => wanted, hold: () => {} },
+    responseMemory: { reserve: (wanted) => wanted, hold: () => {}, hasRoom: () => true, whenRoom: () => () => {} },
     connectionMemory: { tryReserve: () => false, charge: () => {}, release: () => {}, onFrameWaiting: () => {} },
   };
 }

@@ -62,7 +62,12 @@ describe('memory a fetch holds', () => {
     const holds: number[] = [];
     const ctx = {
       logger: pino({ level: 'silent' }),
-      responseMemory: { reserve: (wanted: number) => wanted, hold: (bytes: number) => holds.push(bytes) },
+      responseMemory: {
+        reserve: (wanted: number) => wanted,
+        hold: (bytes: number) => holds.push(bytes),
+        hasRoom: () => true,
+        whenRoom: () => () => {},
+      },
     } as unknown as RequestContext;
     const noLimit = { tryReserve: () => true, charge: () => {}, release: () => {}, onFrameWaiting: () => {} };
     const request = {
@@ -158,7 +163,12 @@ describe('memory a fetch holds', () => {
     } as unknown as BrokerContext;
     const ctx = {
       logger: pino({ level: 'silent' }),
-      responseMemory: { reserve: (wanted: number) => wanted, hold: () => {} },
+      responseMemory: {
+        reserve: (wanted: number) => wanted,
+        hold: () => {},
+        hasRoom: () => true,
+        whenRoom: () => () => {},
+      },
     } as unknown as RequestContext;
     const noLimit = { tryReserve: () => true, charge: () => {}, release: () => {}, onFrameWaiting: () => {} };
     const partitions = [0, 1].map((partition) => ({ partition, fetchOffset: 0, partitionMaxBytes: 100_000 }));

@@ -140,6 +140,50 @@ describe('FetchPush', () => {
     arms.mockRestore();
   });
 
+  it('with no room in the memory budget for its next read it waits for room and pushes once there is; ended while waiting, it ends at once', async () => {
+    const MiB = 1024 * 1024;
+    // A budget of 1 MiB + 64 KiB: a client holding a 1 MiB frame leaves 64 KiB, less than a stream's first read.
+    broker = await startBroker({ maxFrameBytes: MiB, maxInFlightBytes: MiB + 64 * 1024 });
+    const producer = await broker.client();
+    await createTopic(producer, 't');
+    const batch = batchOf(['x'.repeat(20_000)]);
+    for (let i = 0; i < 10; i++) expect((await produce(producer, 't', 0, batch)).errorCode).toBe(0);
+    const fetchedBytes = async () => {
+      const fetched = await fetchPartition(producer, 't', 0, 0, { maxBytes: 10 * MiB });
+      return fetched.records.reduce((n, r) => n + r.length, 0);
+    };
+    const prefix = Buffer.alloc(4);
+    prefix.writeUInt32BE(MiB);
+    const holdMiB = async () => {
+      const holder = await broker!.client();
+      holder.write([prefix, Buffer.alloc(1000)]);
+      await waitFor(async () => (await fetchedBytes()) < 64 * 1024);
+      return holder;
+    };
+    const pushedBytes = (s: Stream) => s.frames.reduce((n, f) => n + recordBytes(f), 0);
+
+    const holder = await holdMiB();
+    const stream = open(await broker.client(), { topic: 't', maxBytes: 256 * 1024 });
+    // A fetch on another connection, sent after the stream opened, is answered while the stream waits.
+    await fetchedBytes();
+    expect(stream.frames).toEqual([]);
+    holder.destroy();
+    await waitFor(() => pushedBytes(stream) === 10 * batch.length);
+    expect(stream.frames.some((f) => recordBytes(f) > 64 * 1024)).toBe(true);
+
+    // Ended while it waits for room: its final frame comes at once, not after its 60 s idle time.
+    const holderAgain = await holdMiB();
+    const consumer = await broker.client();
+    const ending = open(consumer, { topic: 't', maxBytes: 256 * 1024, maxIdleMs: 60_000 });
+    await fetchedBytes();
+    expect(ending.frames).toEqual([]);
+    grant(consumer, ending.id, 0, true);
+    const final = await ending.final;
+    expect(ending.frames).toEqual([final]);
+    expect(recordBytes(final)).toBe(0);
+    holderAgain.destroy();
+  });
+
   it('starts from the requested offset and pushes what is already there at once', async () => {
     broker = await startBroker();
     const producer = await broker.client();

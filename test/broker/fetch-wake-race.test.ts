@@ -60,7 +60,12 @@ describe('fetch long poll: an append during the read', () => {
       header: {},
       connectionId: 1,
       connectionMemory: { tryReserve: () => true, charge: () => {}, release: () => {}, onFrameWaiting: () => {} },
-      responseMemory: { reserve: (wanted: number) => wanted, hold: () => {} },
+      responseMemory: {
+        reserve: (wanted: number) => wanted,
+        hold: () => {},
+        hasRoom: () => true,
+        whenRoom: () => () => {},
+      },
     };
     const response = await fetchHandler.handle(request, broker as never, ctx as never);
     expect(state.reads).toBe(2);
@@ -78,7 +83,12 @@ describe('fetch long poll: an append during the read', () => {
       header: {},
       connectionId: 1,
       connectionMemory: { tryReserve: () => true, charge: () => {}, release: () => {}, onFrameWaiting: () => {} },
-      responseMemory: { reserve: (wanted: number) => wanted, hold: () => {} },
+      responseMemory: {
+        reserve: (wanted: number) => wanted,
+        hold: () => {},
+        hasRoom: () => true,
+        whenRoom: () => () => {},
+      },
     };
     await fetchHandler.handle(request, broker as never, ctx as never);
     expect(broker.waiters.size).toBe(0);

@@ -112,6 +112,54 @@ describe('ConnectionMemory', () => {
   });
 });
 
+describe('ConnectionMemory.whenRoom (a fetch waiting for room for its first read)', () => {
+  it('takes the room on a later release, never inside the call, and counts it for the connection', async () => {
+    const budget = new MemoryBudget(100);
+    const other = connection(budget);
+    expect(other.memory.admit(90)).toBe(true);
+    const { memory } = connection(budget);
+    const taken: number[] = [];
+    memory.whenRoom(30, (bytes) => taken.push(bytes));
+    expect(taken).toEqual([]);
+    expect(budget.waiting).toBe(1);
+    other.memory.release(50); // 40 used: 30 fit
+    expect(taken).toEqual([30]);
+    expect(memory.held).toBe(30);
+    expect(budget.used).toBe(70);
+    expect(budget.waiting).toBe(0);
+  });
+
+  it('a cancelled wait takes nothing; a closed connection stops waiting and takes nothing', () => {
+    const budget = new MemoryBudget(100);
+    const other = connection(budget);
+    expect(other.memory.admit(100)).toBe(true);
+    const a = connection(budget);
+    const b = connection(budget);
+    const taken: string[] = [];
+    const cancel = a.memory.whenRoom(40, () => taken.push('a'));
+    b.memory.whenRoom(40, () => taken.push('b'));
+    cancel();
+    b.memory.close();
+    expect(budget.waiting).toBe(0);
+    other.memory.release(100);
+    expect(taken).toEqual([]);
+    expect(budget.used).toBe(0);
+    expect(b.memory.whenRoom(10, () => taken.push('late'))).toBeTypeOf('function');
+    expect(budget.waiting).toBe(0);
+  });
+
+  it('asks at most the whole budget', () => {
+    const budget = new MemoryBudget(100);
+    const other = connection(budget);
+    expect(other.memory.admit(60)).toBe(true);
+    const { memory } = connection(budget);
+    const taken: number[] = [];
+    memory.whenRoom(500, (bytes) => taken.push(bytes));
+    other.memory.release(60);
+    expect(taken).toEqual([100]);
+  });
+});
+
 describe('FrameDecoder admission', () => {
   const frame = (payload: string) => {
     const body = Buffer.from(payload);
@@ -196,6 +244,47 @@ describe('fetch within the budget (live broker)', () => {
       }, 5000);
       const roomy = await fetchPartition(c, 'm', 0, 0, { maxBytes: 10 * MiB });
       expect(roomy.records.reduce((n, r) => n + r.length, 0)).toBe(20 * batch.length);
+    } finally {
+      await t.stop();
+    }
+  });
+
+  it('a long poll with no room for its first read waits for room, then reads; its maxWait run out, it reads as before', async () => {
+    const t = await startBroker({ maxFrameBytes: MiB, maxInFlightBytes: MiB + 64 * 1024 });
+    try {
+      const c = await t.client();
+      await createTopic(c, 'm', 1);
+      const batch = batchOf(['x'.repeat(20_000)]);
+      for (let i = 0; i < 20; i++) expect((await produce(c, 'm', 0, batch)).errorCode).toBe(0);
+      const bytesOf = (f: { records: Buffer[] }) => f.records.reduce((n, r) => n + r.length, 0);
+      const holder = await t.client();
+      const prefix = Buffer.alloc(4);
+      prefix.writeUInt32BE(MiB);
+      holder.write([prefix, Buffer.alloc(1000)]);
+      await until(async () => bytesOf(await fetchPartition(c, 'm', 0, 0, { maxBytes: 10 * MiB })) < 64 * 1024, 5000);
+
+      // Its first read may take 256 KiB and 64 KiB are free: it waits (answered as the wait ran out, it
+      // reads what fits, one batch at least, as a fetch without maxWait does).
+      const short = await fetchPartition(c, 'm', 0, 0, { maxWaitMs: 300, partitionMaxBytes: 256 * 1024 });
+      expect(bytesOf(short)).toBeGreaterThanOrEqual(batch.length);
+      expect(bytesOf(short)).toBeLessThan(64 * 1024);
+
+      const other = await t.client();
+      let answered = false;
+      const waiting = fetchPartition(other, 'm', 0, 0, { maxWaitMs: 30_000, partitionMaxBytes: 256 * 1024 }).then(
+        (f) => {
+          answered = true;
+          return f;
+        },
+      );
+      // A fetch on another connection, sent after it, is answered while it still waits.
+      const besideIt = await fetchPartition(c, 'm', 0, 0, { maxBytes: 10 * MiB });
+      expect(bytesOf(besideIt)).toBeLessThan(64 * 1024);
+      expect(answered).toBe(false);
+      holder.destroy();
+      const roomy = await waiting;
+      expect(bytesOf(roomy)).toBeGreaterThan(64 * 1024);
+      expect(bytesOf(roomy)).toBeLessThanOrEqual(256 * 1024);
     } finally {
       await t.stop();
     }

@@ -5,12 +5,16 @@
 // to any of its partitions (round.ts: arm, visibleEnds, movedSince). A fetch that its first read
 // satisfies (a consumer catching up) never touches the waiters.
 //
+// Memory: a fetch that finds no room in the broker's memory budget for its first read waits for it within
+// its maxWait (memory-room.ts), then reads.
+//
 // Read-ahead: a partition answered from a file with more readable behind it gets its next chunk read
 // at once (src/broker/fetch/read-ahead.ts), for this connection's next fetch, which takes it when it
 // asks for exactly that chunk. Started only for answered rounds, after the answer is decided.
 import { FetchApi } from '../../protocol/index.js';
 import { fetchChannel } from '../diagnostics.js';
 import { defineHandler } from '../handlers/types.js';
+import { firstReadBytes, waitForRoom } from './memory-room.js';
 import { arm, movedSince, partitionKeys, publishFetched, readAll, releaseAll, visibleEnds } from './round.js';
 
 export const fetchHandler = defineHandler(FetchApi, async (request, broker, ctx) => {
@@ -20,6 +24,13 @@ export const fetchHandler = defineHandler(FetchApi, async (request, broker, ctx)
   if (readAhead.size > 0) readAhead.retainOnly(new Set((keys = partitionKeys(request))));
   for (;;) {
     const canWait = request.maxWaitMs > 0 && !broker.stopping && !ctx.signal.aborted;
+    if (canWait && readAhead.size === 0) {
+      // No room in the memory budget for the first read: wait for it within maxWait (memory-room.ts).
+      const room = firstReadBytes(request, broker.config.maxFetchBytes);
+      const left = request.maxWaitMs - (performance.now() - started);
+      if (left > 0 && !ctx.responseMemory.hasRoom(room))
+        await waitForRoom(ctx.responseMemory, room, left, broker, ctx.signal);
+    }
     const before = canWait ? visibleEnds(request, broker) : undefined;
     const round = await readAll(request, broker, ctx, readAhead);
     const answer = () => {

@@ -4,18 +4,22 @@
 //
 // Armed on the stream's partitions (PartitionWaiters: an append wakes it; only the stream's end among its
 // changes does, see push.ts), or, out of credit or of room for a frame, on shutdown alone (a grant, an end
-// or a written frame wakes it). The connection closing ends a wait like its timeout.
+// or a written frame wakes it), or, with no room in the broker's memory budget for the next read, on the
+// budget (a grant of that room, the stream's end or shutdown wakes it). The connection closing ends a wait like its timeout.
 //
 // The idle timer: a wait's deadline is kept in a field; the timer, once armed, is left running across
 // waits. When it fires before the current wait's deadline (armed for an earlier one) it is armed again for
 // the rest, and a wait whose deadline is earlier than the timer's re-arms it. So no wait ends later than
 // its deadline (within the timers' 1 ms), none before it.
-import type { BrokerContext } from '../handlers/types.js';
+import type { BrokerContext, ResponseMemory } from '../handlers/types.js';
 import { onAbort } from './abort-hooks.js';
 import type { PushStream } from './push-stream.js';
 
-/** What the wait is armed on: an append to its partitions, or any change of its stream (out of credit). */
-type Armed = 'appends' | 'changes' | null;
+/**
+ * What the wait is armed on: an append to its partitions, any change of its stream (out of credit), or room
+ * in the broker's memory budget (memory-room.ts).
+ */
+type Armed = 'appends' | 'changes' | 'room' | null;
 
 export class PushWait {
   readonly #keys: readonly string[];
@@ -29,6 +33,8 @@ export class PushWait {
   #timer: NodeJS.Timeout | null = null;
   /** When the armed timer fires (performance.now() time), Infinity with none armed. */
   #timerAt = Number.POSITIVE_INFINITY;
+  /** Cancels the memory budget's grant while armed on room. */
+  #cancelRoom: (() => void) | null = null;
   readonly #unwatch: () => void;
   readonly #unhook: () => void;
 
@@ -47,9 +53,9 @@ export class PushWait {
     this.#settle(true);
   };
 
-  /** A grant, an end or a written frame: waiting for an append, only the end concerns the stream. */
+  /** A grant, an end or a written frame: waiting for an append or for room, only the end concerns the stream. */
   readonly #changed = (): void => {
-    if (this.#armed === 'changes' || (this.#armed === 'appends' && this.#stream.ended)) this.#wake();
+    if (this.#armed === 'changes' || (this.#armed !== null && this.#stream.ended)) this.#wake();
   };
 
   readonly #aborted = (): void => this.#settle(false);
@@ -87,6 +93,18 @@ export class PushWait {
     else this.#broker.waiters.addStop(this.#wake);
   }
 
+  /**
+   * Armed on the broker's memory budget (no room for the next frame's first read, memory-room.ts): woken once
+   * room for `bytes` is taken for the stream's next read (the read's reserve keeps it), by the stream's end,
+   * or by the broker's stop.
+   */
+  armRoom(memory: ResponseMemory, bytes: number): void {
+    this.#woken = false;
+    this.#armed = 'room';
+    this.#broker.waiters.addStop(this.#wake);
+    this.#cancelRoom = memory.whenRoom(bytes, this.#wake);
+  }
+
   /** Resolves true when woken (or the broker stops, or the stream ends), false when the time ran out or the connection closed. */
   wait(timeoutMs: number): Promise<boolean> {
     if (this.#woken || this.#broker.stopping || this.#stream.ended) return Promise.resolve(true);
@@ -101,7 +119,11 @@ export class PushWait {
   /** Unregisters the wake-up (after every wait, woken or not). */
   cancel(): void {
     if (this.#armed === 'appends') this.#broker.waiters.remove(this.#keys, this.#wake);
-    else if (this.#armed === 'changes') this.#broker.waiters.removeStop(this.#wake);
+    else if (this.#armed !== null) this.#broker.waiters.removeStop(this.#wake);
+    if (this.#cancelRoom !== null) {
+      this.#cancelRoom();
+      this.#cancelRoom = null;
+    }
     this.#armed = null;
     this.#settle(false);
   }

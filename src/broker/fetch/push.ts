@@ -25,6 +25,7 @@ import { FetchPushApi, type FetchPushRequest, type FetchPushResponse, ProtocolEr
 import { encodeResponseFrame } from '../../protocol/framing.js';
 import { fetchChannel } from '../diagnostics.js';
 import { type Answer, defineHandler } from '../handlers/types.js';
+import { firstReadBytes } from './memory-room.js';
 import { PushWait } from './push-wait.js';
 import {
   movedSince,
@@ -127,6 +128,20 @@ export const fetchPushHandler = defineHandler(FetchPushApi, async (request, brok
       let round: ReadRound | null = null;
       if (!atEnds(reading, before)) {
         reading.maxBytes = oneAnswer ? request.maxBytes : Math.min(request.maxBytes, stream.credit);
+        // No room in the memory budget for the frame's first read: wait for it (memory-room.ts) while the
+        // stream may still idle, then look again; past that, read as before.
+        if (idleLeft > 0 && readAhead.size === 0) {
+          const room = firstReadBytes(reading, broker.config.maxFetchBytes);
+          if (!ctx.responseMemory.hasRoom(room)) {
+            pushWait.armRoom(ctx.responseMemory, room);
+            try {
+              await pushWait.wait(idleLeft);
+            } finally {
+              pushWait.cancel();
+            }
+            continue;
+          }
+        }
         round = await readAll(reading, broker, ctx, readAhead, true);
         if (round.failed || (oneAnswer && round.bytes > 0)) return final(round);
         if (round.bytes > 0) {

@@ -112,10 +112,26 @@ class Slot implements Exchange, ResponseMemory {
   }
 
   reserve(wanted: number): number {
-    this.hold(0);
-    this.responseBytes = this.connection.memory.reserveUpTo(wanted);
-    this.connection.responsesHold(this.responseBytes);
+    if (this.responseBytes >= wanted) {
+      this.hold(wanted);
+      return wanted;
+    }
+    const more = this.connection.memory.reserveUpTo(wanted - this.responseBytes);
+    this.responseBytes += more;
+    this.connection.responsesHold(more);
     return this.responseBytes;
+  }
+
+  hasRoom(bytes: number): boolean {
+    return this.responseBytes + this.connection.memory.budget.headroom >= bytes;
+  }
+
+  whenRoom(bytes: number, granted: () => void): () => void {
+    return this.connection.memory.whenRoom(bytes, (taken) => {
+      this.responseBytes += taken;
+      this.connection.responsesHold(taken);
+      granted();
+    });
   }
 
   /** The slot's response now holds `bytes` of the memory budget. */

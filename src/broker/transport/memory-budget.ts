@@ -16,13 +16,18 @@
 // and waits. Waiting frames are admitted as room appears, in the order they asked, skipping any that does
 // not fit yet, so a small request is not held up behind a 100 MiB one. Responses are never refused (they
 // are work already done) but they are counted: a broker over budget reads nothing new until they drain,
-// and a fetch reads only what fits (at least one batch).
+// and a fetch reads only what fits (at least one batch, once it has waited for room for it: below).
+//
+// Fetches: a fetch that finds no room for its first read waits for it (whenRoom, bounded by the fetch's
+// own wait: src/broker/fetch/memory-room.ts) rather than read one batch over the budget; when its wait runs
+// out it reads as before.
 //
 // No deadlock: a frame waiting for room holds none; everything that holds room gives it back without
-// needing more: a handler never waits for the budget, a response is released once the client reads it (or
-// its connection closes), read-aheads are given back before frames wait (above), and a client stuck in the
-// middle of a frame is closed by the stall watchdog (which does not count time the broker itself kept the
-// connection paused).
+// needing more: a handler waits for the budget only as a fetch waits for data, holding its request frame
+// and bounded by its deadline; a response is released once the client reads it (or its connection closes),
+// read-aheads are given back before frames or fetches wait (above), and a client stuck in the middle of a
+// frame is closed by the stall watchdog (which does not count time the broker itself kept the connection
+// paused).
 //
 // Concurrency: one event loop; grants run callbacks, which may release and acquire again (re-entrancy is
 // handled by looping until nothing more fits).
@@ -141,6 +146,8 @@ export class ConnectionMemory {
   /** A frame refused by admit(), until it is given room; `cancel` is set while it waits for the budget. */
   #pending: { bytes: number; cancel: (() => void) | null } | null = null;
   #closed = false;
+  /** whenRoom waits not granted yet: cancelled when the connection closes. */
+  readonly #roomWaits = new Set<() => void>();
   /** Gives back optional holdings (a read-ahead) before a frame would wait (MemoryShare.onFrameWaiting). */
   #giveBack: (() => void) | null = null;
   #unregisterGiveBack: (() => void) | null = null;
@@ -173,6 +180,33 @@ export class ConnectionMemory {
     this.#pending = { bytes, cancel: null };
     if (this.#fitsOwn(bytes)) this.#waitForBudget();
     return false;
+  }
+
+  /**
+   * Takes `bytes` (at most the budget's limit) once the broker's budget has room for them (a fetch waiting for
+   * room for its first read, src/broker/fetch/memory-room.ts), then calls `granted` with what it took; never
+   * inside this call. Returns the cancel
+   * function (a no-op once granted). Nothing is taken for a connection that has closed.
+   */
+  whenRoom(bytes: number, granted: (taken: number) => void): () => void {
+    if (this.#closed) return () => {};
+    const wanted = Math.min(bytes, this.budget.limit);
+    // Optional holdings give way as they do for a frame about to wait first (admit()).
+    if (this.budget.waiting === 0) this.budget.reclaimOptional();
+    const cancel = this.budget.wait(wanted, () => {
+      this.#roomWaits.delete(cancel);
+      if (this.#closed) {
+        this.budget.release(wanted);
+        return;
+      }
+      this.#held += wanted;
+      granted(wanted);
+    });
+    this.#roomWaits.add(cancel);
+    return () => {
+      this.#roomWaits.delete(cancel);
+      cancel();
+    };
   }
 
   /** Takes as much of `wanted` as fits now, possibly 0 (for work that can shrink: a fetch). */
@@ -218,6 +252,8 @@ export class ConnectionMemory {
     this.#unregisterGiveBack = null;
     this.#pending?.cancel?.();
     this.#pending = null;
+    for (const cancel of this.#roomWaits) cancel();
+    this.#roomWaits.clear();
     this.budget.release(this.#held);
     this.#held = 0;
   }

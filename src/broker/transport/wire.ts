@@ -62,10 +62,20 @@ export interface ConnectionFacts {
  * buffer its records are views of counts whole).
  */
 export interface ResponseMemory {
-  /** Takes as much of `wanted` as is free now, possibly 0, in place of what the request held; returns it. */
+  /**
+   * The request now holds `wanted`, or as much of it as is free (possibly 0): what it held already (a grant
+   * of whenRoom, an earlier read) is kept up to `wanted` and topped up. Returns what it holds.
+   */
   reserve(wanted: number): number;
   /** The request now holds exactly `bytes` (the memory its reads keep alive). */
   hold(bytes: number): void;
+  /** Whether `bytes` fit now: what the request holds and the broker's free budget (src/broker/fetch/memory-room.ts). */
+  hasRoom(bytes: number): boolean;
+  /**
+   * Takes `bytes` for the request once the broker's budget has room (on a later release, never inside this
+   * call: ask hasRoom first), then calls `granted`. Returns the cancel function (a no-op once granted).
+   */
+  whenRoom(bytes: number, granted: () => void): () => void;
 }
 
 /** One request on its way through the transport: the wire serves it and builds its response. */

@@ -1,0 +1,52 @@
+// A fetch that finds no room in the broker's memory budget for its first read (memory-budget.ts) waits for
+// it, as it waits for data, instead of reading one batch over the budget: with many consumers replaying,
+// those batches were most of what the budget did not bound (each fetch answered while the budget was spent
+// held a whole batch until the socket took it).
+//
+// The room asked for is what the request's first partition may read (firstReadBytes); it is taken in the
+// budget when granted and kept by the request's next reserve() (ResponseMemory.whenRoom), so fetches woken
+// by one release do not all read into the same room. The wait is bounded like the fetch's own (its maxWait;
+// a stream's idle time): when it runs out, the fetch reads as before, one batch at least. A fetch that holds
+// a read-ahead does not wait (its chunk is in the budget already).
+//
+// No deadlock: a waiting fetch holds only its request frame; the room comes from responses the sockets take
+// (memory-budget.ts), and the wait ends at its deadline whatever happens.
+import type { BrokerContext, ResponseMemory } from '../handlers/types.js';
+import { onAbort } from './abort-hooks.js';
+import type { ReadRequest } from './round.js';
+
+/** What the request's first read may take: its limit within the broker's maxFetchBytes and a partition's. */
+export function firstReadBytes(request: ReadRequest, maxFetchBytes: number): number {
+  let partitionMax = 0;
+  for (const t of request.topics)
+    for (const p of t.partitions) partitionMax = Math.max(partitionMax, p.partitionMaxBytes);
+  return Math.max(1, Math.min(request.maxBytes, maxFetchBytes, partitionMax));
+}
+
+/**
+ * Resolves true once room for `bytes` is taken for this request's response, false when `timeoutMs` ran out,
+ * the connection closed or the broker is stopping (nothing taken then).
+ */
+export function waitForRoom(
+  memory: ResponseMemory,
+  bytes: number,
+  timeoutMs: number,
+  broker: BrokerContext,
+  signal: AbortSignal,
+): Promise<boolean> {
+  if (signal.aborted || broker.stopping) return Promise.resolve(false);
+  return new Promise<boolean>((resolve) => {
+    const settle = (granted: boolean) => {
+      clearTimeout(timer);
+      cancelRoom();
+      unhook();
+      broker.waiters.removeStop(stopped);
+      resolve(granted);
+    };
+    const stopped = () => settle(false);
+    const cancelRoom = memory.whenRoom(bytes, () => settle(true));
+    const timer = setTimeout(stopped, timeoutMs);
+    const unhook = onAbort(signal, stopped);
+    broker.waiters.addStop(stopped);
+  });
+}
