@@ -26,7 +26,7 @@ export const fetchHandler = defineHandler(FetchApi, async (request, broker, ctx)
     const canWait = request.maxWaitMs > 0 && !broker.stopping && !ctx.signal.aborted;
     if (canWait && readAhead.size === 0) {
       // No room in the memory budget for the first read: wait for it within maxWait (memory-room.ts).
-      const room = firstReadBytes(request, broker.config.maxFetchBytes);
+      const room = firstReadBytes(request, broker.config);
       const left = request.maxWaitMs - (performance.now() - started);
       if (left > 0 && !ctx.responseMemory.hasRoom(room))
         await waitForRoom(ctx.responseMemory, room, left, broker, ctx.signal);

@@ -3,7 +3,9 @@
 // those batches were most of what the budget did not bound (each fetch answered while the budget was spent
 // held a whole batch until the socket took it).
 //
-// The room asked for is what the request's first partition may read (firstReadBytes); it is taken in the
+// The room asked for is what the request's first partition may read, at most a batch of the topics' default
+// max.message.bytes (firstReadBytes): a fetch that could read a useful answer within what is free does not
+// wait for more. It is taken in the
 // budget when granted and kept by the request's next reserve() (ResponseMemory.whenRoom), so fetches woken
 // by one release do not all read into the same room. The wait is bounded like the fetch's own (its maxWait;
 // a stream's idle time): when it runs out, the fetch reads as before, one batch at least. A fetch that holds
@@ -11,16 +13,21 @@
 //
 // No deadlock: a waiting fetch holds only its request frame; the room comes from responses the sockets take
 // (memory-budget.ts), and the wait ends at its deadline whatever happens.
+import type { BrokerConfig } from '../config.js';
 import type { BrokerContext, ResponseMemory } from '../handlers/types.js';
 import { onAbort } from './abort-hooks.js';
 import type { ReadRequest } from './round.js';
 
-/** What the request's first read may take: its limit within the broker's maxFetchBytes and a partition's. */
-export function firstReadBytes(request: ReadRequest, maxFetchBytes: number): number {
+/**
+ * The room a fetch waits for: what its first read may take (its limit within the broker's maxFetchBytes and
+ * a partition's), at most one batch of the topics' default max.message.bytes.
+ */
+export function firstReadBytes(request: ReadRequest, config: BrokerConfig): number {
   let partitionMax = 0;
   for (const t of request.topics)
     for (const p of t.partitions) partitionMax = Math.max(partitionMax, p.partitionMaxBytes);
-  return Math.max(1, Math.min(request.maxBytes, maxFetchBytes, partitionMax));
+  const limit = Math.min(request.maxBytes, config.maxFetchBytes, partitionMax, config.topicDefaults.maxMessageBytes);
+  return Math.max(1, limit);
 }
 
 /**

@@ -131,7 +131,7 @@ export const fetchPushHandler = defineHandler(FetchPushApi, async (request, brok
         // No room in the memory budget for the frame's first read: wait for it (memory-room.ts) while the
         // stream may still idle, then look again; past that, read as before.
         if (idleLeft > 0 && readAhead.size === 0) {
-          const room = firstReadBytes(reading, broker.config.maxFetchBytes);
+          const room = firstReadBytes(reading, broker.config);
           if (!ctx.responseMemory.hasRoom(room)) {
             pushWait.armRoom(ctx.responseMemory, room);
             try {
