@@ -31,7 +31,7 @@ function fakeBroker() {
     },
   };
   const broker = {
-    config: { maxFetchBytes: 1 << 20 },
+    config: { maxFetchBytes: 1 << 20, topicDefaults: { maxMessageBytes: 1 << 20 } },
     topics: { log: () => log },
     // Authorization off: every read allowed (src/broker/security/acl/).
     authorizer: { enabled: false },
