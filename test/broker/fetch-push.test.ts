@@ -184,6 +184,16 @@ describe('FetchPush', () => {
     holderAgain.destroy();
   });
 
+  it('a memory budget smaller than its first read may take does not hold it: an empty budget is room enough', async () => {
+    broker = await startBroker({ maxFrameBytes: 128 * 1024, maxInFlightBytes: 256 * 1024 });
+    const producer = await broker.client();
+    await createTopic(producer, 't');
+    await produce(producer, 't', 0, batchOf(['a', 'b']));
+    const stream = open(await broker.client(), { topic: 't', maxBytes: 1024 * 1024, maxIdleMs: 60_000 });
+    await waitFor(() => stream.frames.length === 1);
+    expect(await valuesOf(stream.frames)).toEqual(['a', 'b']);
+  });
+
   it('starts from the requested offset and pushes what is already there at once', async () => {
     broker = await startBroker();
     const producer = await broker.client();

@@ -114,18 +114,18 @@ describe('ConnectionMemory', () => {
 
 describe('ConnectionMemory.whenRoom (a fetch waiting for room for its first read)', () => {
   it('takes the room on a later release, never inside the call, and counts it for the connection', async () => {
-    const budget = new MemoryBudget(100);
+    const budget = new MemoryBudget(200);
     const other = connection(budget);
-    expect(other.memory.admit(90)).toBe(true);
+    expect(other.memory.admit(190)).toBe(true);
     const { memory } = connection(budget);
     const taken: number[] = [];
     memory.whenRoom(30, (bytes) => taken.push(bytes));
     expect(taken).toEqual([]);
     expect(budget.waiting).toBe(1);
-    other.memory.release(50); // 40 used: 30 fit
+    other.memory.release(50); // 140 used: 30 fit
     expect(taken).toEqual([30]);
     expect(memory.held).toBe(30);
-    expect(budget.used).toBe(70);
+    expect(budget.used).toBe(170);
     expect(budget.waiting).toBe(0);
   });
 
@@ -148,15 +148,18 @@ describe('ConnectionMemory.whenRoom (a fetch waiting for room for its first read
     expect(budget.waiting).toBe(0);
   });
 
-  it('asks at most the whole budget', () => {
+  it('asks at most a quarter of the budget', () => {
     const budget = new MemoryBudget(100);
+    expect(budget.fetchRoom(500)).toBe(25);
     const other = connection(budget);
-    expect(other.memory.admit(60)).toBe(true);
+    expect(other.memory.admit(80)).toBe(true);
     const { memory } = connection(budget);
     const taken: number[] = [];
     memory.whenRoom(500, (bytes) => taken.push(bytes));
-    other.memory.release(60);
-    expect(taken).toEqual([100]);
+    other.memory.release(4); // 24 free
+    expect(taken).toEqual([]);
+    other.memory.release(1); // 25 free: a quarter of the budget
+    expect(taken).toEqual([25]);
   });
 });
 

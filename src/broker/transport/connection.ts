@@ -123,7 +123,8 @@ class Slot implements Exchange, ResponseMemory {
   }
 
   hasRoom(bytes: number): boolean {
-    return this.responseBytes + this.connection.memory.budget.headroom >= bytes;
+    const budget = this.connection.memory.budget;
+    return this.responseBytes + budget.headroom >= budget.fetchRoom(bytes);
   }
 
   whenRoom(bytes: number, granted: () => void): () => void {

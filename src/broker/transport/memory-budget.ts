@@ -63,6 +63,15 @@ export class MemoryBudget {
     return Math.max(0, this.limit - this.#used);
   }
 
+  /**
+   * The most a fetch waits for (ConnectionMemory.whenRoom): `bytes`, at most a quarter of the budget, so that
+   * a budget not much larger than a fetch's first read never holds the fetch waiting for room that what is in
+   * flight beside it (its own request frame among them) keeps from ever being free.
+   */
+  fetchRoom(bytes: number): number {
+    return Math.max(1, Math.min(bytes, Math.floor(this.limit / 4)));
+  }
+
   /** Registers what gives back one connection's optional holdings; the returned function unregisters it. */
   addOptionalHolder(giveBack: () => void): () => void {
     this.#optionalHolders.add(giveBack);
@@ -183,14 +192,14 @@ export class ConnectionMemory {
   }
 
   /**
-   * Takes `bytes` (at most the budget's limit) once the broker's budget has room for them (a fetch waiting for
+   * Takes `bytes` (at most fetchRoom's quarter of the budget) once the broker's budget has room for them (a fetch waiting for
    * room for its first read, src/broker/fetch/memory-room.ts), then calls `granted` with what it took; never
    * inside this call. Returns the cancel
    * function (a no-op once granted). Nothing is taken for a connection that has closed.
    */
   whenRoom(bytes: number, granted: (taken: number) => void): () => void {
     if (this.#closed) return () => {};
-    const wanted = Math.min(bytes, this.budget.limit);
+    const wanted = this.budget.fetchRoom(bytes);
     // Optional holdings give way as they do for a frame about to wait first (admit()).
     if (this.budget.waiting === 0) this.budget.reclaimOptional();
     const cancel = this.budget.wait(wanted, () => {
