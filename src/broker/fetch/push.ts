@@ -127,7 +127,8 @@ export const fetchPushHandler = defineHandler(FetchPushApi, async (request, brok
       let round: ReadRound | null = null;
       if (!atEnds(reading, before)) {
         reading.maxBytes = oneAnswer ? request.maxBytes : Math.min(request.maxBytes, stream.credit);
-        round = await readAll(reading, broker, ctx, readAhead, true);
+        const read = readAll(reading, broker, ctx, readAhead, true);
+        round = read instanceof Promise ? await read : read;
         if (round.failed || (oneAnswer && round.bytes > 0)) return final(round);
         if (round.bytes > 0) {
           stream.spend(round.bytes);
