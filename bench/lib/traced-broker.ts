@@ -64,11 +64,11 @@ conn.flush = function (this: object & { slots: Array<{ done: boolean; frame: Buf
 };
 // A FetchPush stream's frames are written outside flush() (Connection.pushFrame): the same write event.
 const pushFrame = conn.pushFrame!;
-conn.pushFrame = function (this: object, frame: unknown, written: unknown) {
+conn.pushFrame = function (this: object, frame: unknown, ...rest: unknown[]) {
   let bytes = 0;
   for (const c of frame as Buffer[]) bytes += c.length;
   events.push(now(), connectionKinds(this).write, bytes);
-  return pushFrame.call(this, frame, written);
+  return pushFrame.call(this, frame, ...rest);
 };
 const waiters = PartitionWaiters.prototype as unknown as AnyProto;
 const notify = waiters.notify!;
