@@ -4,6 +4,8 @@
 //     [--floor-exchange (latency: also the floor with Sluice's produce acks and fetch requests, bench/lib/latency-floor.ts)]
 //     [--requests (latency: count the clients' requests, to print records per produce request and per fetch)]
 //     [--warmup-seconds S (latency: S seconds at the same rate first, not measured: JIT and heaps warm)]
+//     [--interleave N (latency: Sluice and its floor over the same minutes, N segments of --seconds each side in
+//      turn, the order swapped every pair, percentiles over each side's pooled samples; warm-up default 2 s for both)]
 //     [--partitions N (produce: create the topic with N partitions, send round-robin over them)] [--producers N]
 //     [--idempotent 0|1] [--max-in-flight N] (produce: the producer's settings; default the SDK's)
 //     [--request-listener (produce: a producer.events.REQUEST listener on every producer, counting events)]
@@ -32,8 +34,17 @@ import { profiled } from './lib/client-profile.js';
 import { threadCpuOf, threadSchedOf, type ThreadCpu, type ThreadSched } from './lib/proc.js';
 import { REQUEST_CHANNEL, type NetworkMessage, type RequestPayload } from '../src/client/network-events.js';
 import { median } from './lib/stats.js';
-import { latencyFloor } from './lib/latency-floor.js';
-import { createTopic, latency, produce, replay, REPLAY_FETCH, type LatencyRun } from './lib/workloads.js';
+import { latencyFloor, openFloor } from './lib/latency-floor.js';
+import { interleavedLatency, type SideResult } from './lib/latency-interleaved.js';
+import {
+  createTopic,
+  latency,
+  openSluiceLatency,
+  produce,
+  replay,
+  REPLAY_FETCH,
+  type LatencyRun,
+} from './lib/workloads.js';
 import { numberOptions } from './lib/args.js';
 
 const args = process.argv.slice(2);
@@ -108,6 +119,17 @@ const colds: number[] = [];
 const floors: number[] = [];
 const cpu: { broker: number[]; client: number[]; consumer: number[] } = { broker: [], client: [], consumer: [] };
 const p999s: number[] = [];
+/** latency --interleave: each run's pooled Sluice p99 ÷ floor p99. */
+const ratios: number[] = [];
+/** One side of an interleaved latency run: pooled percentiles, the per-segment p99 spread, CPU. */
+const showSide = (r: SideResult) => {
+  const segmentP99s = r.segments.map((s) => s.p99);
+  return (
+    `p50 ${r.p50.toFixed(2)} p99 ${r.p99.toFixed(2)} p99.9 ${r.p999.toFixed(2)} max ${r.max.toFixed(2)} ms, ${r.count} samples of ${r.sent}; ` +
+    `per segment p99 ${segmentP99s.map((x) => x.toFixed(2)).join(', ')} (${Math.min(...segmentP99s).toFixed(2)}–${Math.max(...segmentP99s).toFixed(2)}); ` +
+    `three processes' CPU ${((r.cpuMs / r.sent) * 1e3).toFixed(1)} µs per record, waited for a core ${r.queuedMs.toFixed(0)} ms`
+  );
+};
 /** produce: the broker's CPU µs per record by thread (its main thread against libuv's pool and V8's helpers). */
 const brokerThreads: ThreadCpu[] = [];
 const perRecord = (before: ThreadCpu, after: ThreadCpu, n: number): ThreadCpu => ({
@@ -192,6 +214,47 @@ for (let run = 0; run < runs; run++) {
       process.stdout.write(
         `run ${run + 1}: ${(r / 1e6).toFixed(3)} M rec/s, ${((r * size) / 2 ** 20).toFixed(0)} MiB/s (load ${load()}); client user ${(c.user / records).toFixed(2)} + system ${(c.system / records).toFixed(2)} µs/record, ${faults} minor page faults (${((faults * 4096) / 2 ** 20).toFixed(0)} MiB of fresh pages)\n`,
       );
+    } else if (workload === 'latency' && args.includes('--interleave')) {
+      // Sluice and its floor over the same minutes (bench/lib/latency-interleaved.ts).
+      const sluice = await openSluiceLatency(broker, 't', { countRequests: args.includes('--requests') });
+      const floor = await openFloor().catch((error: unknown) => {
+        sluice.close();
+        throw error;
+      });
+      try {
+        const r = await interleavedLatency(
+          { sluice, floor },
+          {
+            rate,
+            segments: opt('interleave', 5),
+            segmentSeconds: opt('seconds', 3),
+            warmupSeconds: opt('warmup-seconds', 2),
+          },
+        );
+        results.push(r.sluice.p99);
+        p999s.push(r.sluice.p999);
+        const [producerMs, brokerMs, consumerMs] = r.sluice.processCpuMs;
+        cpu.client.push((producerMs! / r.sluice.sent) * 1e3);
+        cpu.broker.push((brokerMs! / r.sluice.sent) * 1e3);
+        cpu.consumer.push((consumerMs! / r.sluice.sent) * 1e3);
+        floors.push(r.floor.p99);
+        ratios.push(r.p99Ratio);
+        process.stdout.write(
+          `run ${run + 1}, interleaved: ${r.sluice.segments.length} segments of ${opt('seconds', 3)} s each side (steal ${r.stealPct.toFixed(1)} %, load ${r.load.toFixed(1)})\n` +
+            `  sluice: ${showSide(r.sluice)}\n  floor:  ${showSide(r.floor)}\n` +
+            `  sluice ÷ floor: p99 ${r.p99Ratio.toFixed(2)}, p99.9 ${r.p999Ratio.toFixed(2)}; per neighbouring pair of segments p99 ${r.pairRatios.map((x) => x.toFixed(2)).join(', ')} (median ${r.pairRatioMedian.toFixed(2)})\n`,
+        );
+        const requests = sluice.requests();
+        if (requests) {
+          const sent = r.sluice.sent;
+          process.stdout.write(
+            `  requests over the whole run (warm-up included): producer ${JSON.stringify(requests.producer)}, consumer ${JSON.stringify(requests.consumer)} (${sent} records measured)\n`,
+          );
+        }
+      } finally {
+        sluice.close();
+        floor.close();
+      }
     } else if (workload === 'latency') {
       const consumer = args.includes('--inline') ? 'inline' : 'process';
       const s = await latency(broker, 't', rate, opt('seconds', 3), {
@@ -244,7 +307,9 @@ if (brokerThreads.length > 0) {
 process.stdout.write(
   `CPU µs per record, median: broker ${median(cpu.broker).toFixed(2)}, client ${median(cpu.client).toFixed(2)}${cpu.consumer.length > 0 ? ` (producer), consumer ${median(cpu.consumer).toFixed(2)}` : ''}\n`,
 );
-const floorNote = floors.length > 0 ? `, floor p99 ${median(floors).toFixed(2)} ms` : '';
+const floorNote =
+  (floors.length > 0 ? `, floor p99 ${median(floors).toFixed(2)} ms` : '') +
+  (ratios.length > 0 ? `, p99 ÷ floor p99 ${median(ratios).toFixed(2)}` : '');
 if (colds.length > 0)
   process.stdout.write(`median cold (warm-up replay): ${(median(colds) / 1e6).toFixed(3)} M rec/s\n`);
 process.stdout.write(

@@ -227,6 +227,11 @@ export class PartitionLog {
     return this.load().then((log) => log.read(offset, options));
   }
 
+  /** `read()` when the partition is loaded and memory serves it, in this call; null: call `read()`. */
+  readNow(offset: number, options: ReadOptions): ReadResult | null {
+    return this.#loaded ? this.#loaded.readNow(offset, options) : null;
+  }
+
   offsetForTimestamp(timestamp: number): Promise<{ offset: number; timestamp: number } | null> {
     return this.load().then((log) => log.offsetForTimestamp(timestamp));
   }

@@ -449,6 +449,12 @@ export class LoadedPartitionLog {
     return this.#reader.read(offset, options);
   }
 
+  /** `read()` when memory serves it, in this call (LogReader.readNow); null: call `read()`. */
+  readNow(offset: number, options: ReadOptions): ReadResult | null {
+    if (this.#state === 'closed') return null;
+    return this.#reader.readNow(offset, options);
+  }
+
   async offsetForTimestamp(timestamp: number): Promise<{ offset: number; timestamp: number } | null> {
     if (this.#state === 'closed') throw new LogClosedError(`partition ${this.#name}`);
     return this.#reader.offsetForTimestamp(timestamp);

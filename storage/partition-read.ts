@@ -62,22 +62,38 @@ export class LogReader {
    * consumer's every read, makes its one result object and a settled promise, no async frame.
    */
   read(offset: number, options: ReadOptions): Promise<ReadResult> {
-    const log = this.#log;
-    const { logStartOffset, logEndOffset } = log;
+    const now = this.readNow(offset, options);
+    if (now) return Promise.resolve(now);
+    const { logStartOffset, logEndOffset } = this.#log;
     if (offset < logStartOffset || offset > logEndOffset || !Number.isSafeInteger(offset)) {
       return Promise.reject(new OffsetOutOfRangeError(offset, logStartOffset, logEndOffset, this.#name));
     }
-    const maxOffset = Math.min(options.maxOffset ?? logEndOffset, logEndOffset);
-    const maxBytes = Math.max(1, options.maxBytes);
-    const oversized = options.oversizedFirstBatch ?? true;
-    if (offset >= maxOffset)
-      return Promise.resolve({ chunks: [], bytes: 0, nextOffset: offset, logStartOffset, logEndOffset, lease: null });
-    // Tail-cache chunks are the log's own memory: never a lease, never pooled.
-    if (offset >= log.cachedFrom) return Promise.resolve(this.#cached(offset, maxBytes, maxOffset, oversized));
-    return this.#readFiles(offset, maxBytes, maxOffset, options.pool, {
-      oversizedFirst: oversized,
+    return this.#readFiles(offset, Math.max(1, options.maxBytes), this.#maxOffset(options), options.pool, {
+      oversizedFirst: options.oversizedFirstBatch ?? true,
       exactLimit: options.exactLimit ?? false,
     });
+  }
+
+  /**
+   * The read of `read()` when memory serves it (the tail cache, or nothing to read), in this call; null when
+   * it needs a segment file, or is refused (out of range): then `read()` does it (or gives the error).
+   */
+  readNow(offset: number, options: ReadOptions): ReadResult | null {
+    const log = this.#log;
+    const { logStartOffset, logEndOffset } = log;
+    if (offset < logStartOffset || offset > logEndOffset || !Number.isSafeInteger(offset)) return null;
+    const maxOffset = this.#maxOffset(options);
+    if (offset >= maxOffset)
+      return { chunks: [], bytes: 0, nextOffset: offset, logStartOffset, logEndOffset, lease: null };
+    // Tail-cache chunks are the log's own memory: never a lease, never pooled.
+    if (offset >= log.cachedFrom)
+      return this.#cached(offset, Math.max(1, options.maxBytes), maxOffset, options.oversizedFirstBatch ?? true);
+    return null;
+  }
+
+  #maxOffset(options: ReadOptions): number {
+    const end = this.#log.logEndOffset;
+    return Math.min(options.maxOffset ?? end, end);
   }
 
   #cached(offset: number, maxBytes: number, maxOffset: number, oversized: boolean): ReadResult {

@@ -9,6 +9,7 @@ import { afterWarmup, sendPaced } from './latency-pattern.js';
 import { monoMs } from './latency-trace-hooks.js';
 import { clientExecArgv, stealMeter } from './proc.js';
 import { summarizeLatencies } from './stats.js';
+import type { LatencyClients } from './latency-interleaved.js';
 import type { LatencyRun } from './workloads.js';
 
 const RECORD = 100;
@@ -102,17 +103,18 @@ function child(role: string, exchange: boolean): { process: ChildProcess; next()
 }
 
 /**
- * One floor run at `rate` records/s for `seconds` (same warm-up as the Sluice run: the first 0.5 s is dropped).
+ * The floor's three processes started and connected (this process is the producer): `send` writes one record
+ * to the relay; `collect()` stops the consumer and gives every record it stamped; `close()` kills the children.
  * `exchange`: with Sluice's produce acks and one request per consumer delivery (see runRelay).
  */
-export async function latencyFloor(
-  rate: number,
-  seconds: number,
-  options: { exchange?: boolean } = {},
-): Promise<LatencyRun> {
+export async function openFloor(options: { exchange?: boolean } = {}): Promise<LatencyClients> {
   const exchange = options.exchange ?? false;
   const relay = child('--relay', exchange);
   const consumer = child('--consumer', exchange);
+  const close = () => {
+    relay.process.kill();
+    consumer.process.kill();
+  };
   try {
     const { consumerPort, producerPort } = (await relay.next()) as { consumerPort: number; producerPort: number };
     const consumerReady = consumer.next();
@@ -122,20 +124,44 @@ export async function latencyFloor(
     producer.setNoDelay(true);
     producer.on('data', () => {}); // acks (exchange): read, as the SDK reads its produce responses
     await new Promise<void>((resolve) => producer.once('connect', () => resolve()));
+    return {
+      pids: [relay.process.pid!, consumer.process.pid!],
+      send: (value) => void producer.write(value),
+      async collect() {
+        producer.destroy();
+        const result = consumer.next();
+        consumer.process.send('stop');
+        return (await result) as { sentAt: number[]; arrivedAt: number[] };
+      },
+      close,
+    };
+  } catch (error) {
+    close();
+    throw error;
+  }
+}
+
+/**
+ * One floor run at `rate` records/s for `seconds` (same warm-up as the Sluice run: the first 0.5 s is dropped).
+ * `exchange`: with Sluice's produce acks and one request per consumer delivery (see runRelay).
+ */
+export async function latencyFloor(
+  rate: number,
+  seconds: number,
+  options: { exchange?: boolean } = {},
+): Promise<LatencyRun> {
+  const floor = await openFloor(options);
+  try {
     await new Promise((r) => setTimeout(r, 300));
     const warmupEnds = monoMs() + 500;
-    const steal = stealMeter([relay.process.pid!, consumer.process.pid!]);
-    await sendPaced(rate, seconds, (value) => void producer.write(value));
+    const steal = stealMeter(floor.pids);
+    await sendPaced(rate, seconds, floor.send);
     await new Promise((r) => setTimeout(r, 1000));
     const machine = steal.stop();
-    producer.destroy();
-    const result = consumer.next();
-    consumer.process.send('stop');
-    const consumed = (await result) as { sentAt: number[]; arrivedAt: number[] };
+    const consumed = await floor.collect();
     return { ...summarizeLatencies(afterWarmup(consumed, warmupEnds).samples), ...machine, sent: rate * seconds };
   } finally {
-    relay.process.kill();
-    consumer.process.kill();
+    floor.close();
   }
 }
 

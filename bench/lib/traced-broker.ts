@@ -64,11 +64,11 @@ conn.flush = function (this: object & { slots: Array<{ done: boolean; frame: Buf
 };
 // A FetchPush stream's frames are written outside flush() (Connection.pushFrame): the same write event.
 const pushFrame = conn.pushFrame!;
-conn.pushFrame = function (this: object, frame: unknown, written: unknown) {
+conn.pushFrame = function (this: object, frame: unknown, ...rest: unknown[]) {
   let bytes = 0;
   for (const c of frame as Buffer[]) bytes += c.length;
   events.push(now(), connectionKinds(this).write, bytes);
-  return pushFrame.call(this, frame, written);
+  return pushFrame.call(this, frame, ...rest);
 };
 const waiters = PartitionWaiters.prototype as unknown as AnyProto;
 const notify = waiters.notify!;
@@ -88,6 +88,7 @@ type ReadResult = { bytes: number; nextOffset: number };
 const log = PartitionLog.prototype as unknown as {
   append: (this: Log, ...args: unknown[]) => Promise<AppendResult>;
   read: (this: Log, offset: number, ...rest: unknown[]) => Promise<ReadResult>;
+  readNow: (this: Log, offset: number, ...rest: unknown[]) => ReadResult | null;
 };
 const append = log.append;
 log.append = function (...args) {
@@ -106,6 +107,13 @@ log.read = function (offset, ...rest) {
     if (r.bytes > 0) spans.push(now(), READ, offset, r.nextOffset);
     return r;
   });
+};
+// A read served from memory in the call (round.ts readAll's usual path for a caught-up consumer).
+const readNow = log.readNow;
+log.readNow = function (offset, ...rest) {
+  const r = readNow.call(this, offset, ...rest);
+  if (r && r.bytes > 0 && this.topic === tracedTopic) spans.push(now(), READ, offset, r.nextOffset);
+  return r;
 };
 
 const broker = new Broker({ dataDir: dataDir!, port: Number(portArg), flush: 'os' });

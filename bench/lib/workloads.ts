@@ -8,6 +8,7 @@ import { REQUEST_CHANNEL } from '../../src/client/network-events.js';
 import { Sluice } from '../../src/index.js';
 import type { BrokerProcess } from './broker-process.js';
 import { monoMs, startTrace, type Trace } from './latency-trace-hooks.js';
+import type { LatencyClients } from './latency-interleaved.js';
 import { afterWarmup, sendPaced } from './latency-pattern.js';
 import { clientExecArgv, stealMeter, type MachineDuring } from './proc.js';
 import { sdk } from './sdk.js';
@@ -200,6 +201,7 @@ async function forkConsumer(broker: BrokerProcess, topic: string, trace: boolean
   await ready;
   return {
     pid: child.pid!,
+    kill: () => void child.kill(),
     async stop(): Promise<Consumed> {
       const result = next();
       child.send('stop');
@@ -227,6 +229,39 @@ export function countClientRequests(kind: 'producer' | 'consumer'): () => Record
   return () => {
     unsubscribe(REQUEST_CHANNEL, onRequest);
     return counts;
+  };
+}
+
+/**
+ * The latency bench's Sluice clients started (the topic created, this process the producer, the consumer in
+ * its own process, as `latency` runs them): `send` is one `producer.send` of one record with acks=1;
+ * `collect()` disconnects both and gives every record the consumer stamped (and, with countRequests, the
+ * clients' requests); `close()` kills the consumer if collect() was not reached.
+ */
+export async function openSluiceLatency(
+  broker: BrokerProcess,
+  topic: string,
+  options: { countRequests?: boolean } = {},
+): Promise<LatencyClients & { requests(): LatencyRun['requests'] }> {
+  const countRequests = options.countRequests ?? false;
+  const stopCountingProducer = countRequests ? countClientRequests('producer') : undefined;
+  await createTopic(broker, topic, 1);
+  const producer = client(broker).producer();
+  await producer.connect();
+  const consumer = await forkConsumer(broker, topic, false, countRequests);
+  let requests: LatencyRun['requests'];
+  return {
+    pids: [broker.child.pid!, consumer.pid],
+    send: (value) => void producer.send({ topic, acks: 1, messages: [{ value }] }),
+    async collect() {
+      await producer.disconnect();
+      const consumed = await consumer.stop();
+      const producerRequests = stopCountingProducer?.();
+      if (producerRequests) requests = { producer: producerRequests, consumer: consumed.requests ?? {} };
+      return consumed;
+    },
+    close: () => consumer.kill(),
+    requests: () => requests,
   };
 }
 

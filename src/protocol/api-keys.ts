@@ -1,6 +1,8 @@
 // API keys. Numbers follow Kafka's where Kafka has the same API, for familiarity in logs and tools.
 import type { MessageDef, MessageValue } from './schema.js';
+import { encodeResponseFrame } from './framing.js';
 import { bodyReader } from './schema-byte-reader.js';
+import { responseFrameWriter } from './schema-byte-writer.js';
 import { messageCodec } from './schema-codec.js';
 import { parseVersions } from './versions.js';
 
@@ -96,6 +98,11 @@ export interface ApiSpec<Request, Response> {
    */
   decodeRequestFrom?(header: Buffer, bodyStart: number, tail: Buffer, version: number): Request | undefined;
   encodeResponse(response: Response): EncodedMessage;
+  /**
+   * The response's whole frame ([prefix + header, ...tail]) written straight from the value, the same bytes as
+   * framing.ts encodeResponseFrame(correlationId, ...encodeResponse(response)) (schema-byte-writer.ts).
+   */
+  encodeResponseFrame?(correlationId: number, response: Response): Buffer[];
   decodeResponse(body: unknown, tail: Buffer, version: number): Response;
   /**
    * The response read straight from the header's msgpack bytes (its body from `bodyStart` to the end; see
@@ -112,6 +119,7 @@ export interface NativeApi<Req extends MessageDef = MessageDef, Res extends Mess
   extends ApiSpec<MessageValue<Req>, MessageValue<Res>> {
   readonly request: Req;
   readonly response: Res;
+  encodeResponseFrame(correlationId: number, response: MessageValue<Res>): Buffer[];
 }
 
 /** Any API of the registry, whatever its types. */
@@ -146,6 +154,12 @@ export function defineApi<const Req extends MessageDef, const Res extends Messag
     decodeRequestFrom: (header: Buffer, bodyStart: number, tail: Buffer, version: number) =>
       bodyReader(request, version)?.(header, bodyStart, tail) as MessageValue<Req> | undefined,
     encodeResponse: (value: MessageValue<Res>) => messageCodec(response, maxVersion).encode(value),
+    encodeResponseFrame: (correlationId: number, value: MessageValue<Res>) => {
+      const frame = responseFrameWriter(response, maxVersion)(correlationId, value);
+      if (frame) return frame;
+      const { body, tail } = messageCodec(response, maxVersion).encode(value);
+      return encodeResponseFrame(correlationId, body, tail);
+    },
     decodeResponse: (body: unknown, tail: Buffer, version: number) =>
       messageCodec(response, version).decode(body, tail) as MessageValue<Res>,
     decodeResponseFrom: (header: Buffer, bodyStart: number, tail: Buffer, version: number) =>

@@ -317,8 +317,11 @@ type Write = (value: unknown, tail: Buffer[]) => unknown;
 
 const passThrough: Write = (value) => value;
 
-/** Whether a field's subtree needs rebuilding at `version` (record fields or fields the version lacks). */
-function needsWriter(f: Field, version: number): boolean {
+/**
+ * Whether a field's subtree needs rebuilding at `version` (record fields or fields the version lacks). Shared with
+ * schema-byte-writer.ts, whose bytes must be this codec's.
+ */
+export function needsWriter(f: Field, version: number): boolean {
   if (carriesRecords(f)) return true;
   if (f.kind === 'array') return needsWriter(f.items!, version);
   if (f.kind === 'struct') {

@@ -19,6 +19,8 @@ function fakeBroker() {
     get logEndOffset() {
       return state.end;
     },
+    // Never served from memory: every read goes through read(), whose await lets the append in.
+    readNow: () => null,
     async read() {
       state.reads++;
       if (state.reads === 1) {

@@ -32,7 +32,8 @@ export const fetchHandler = defineHandler(FetchApi, async (request, broker, ctx)
         await waitForRoom(ctx.responseMemory, room, left, broker, ctx.signal);
     }
     const before = canWait ? visibleEnds(request, broker) : undefined;
-    const round = await readAll(request, broker, ctx, readAhead);
+    const reading = readAll(request, broker, ctx, readAhead);
+    const round = reading instanceof Promise ? await reading : reading;
     const answer = () => {
       // Record chunks may be views of pool buffers: reusable only once the socket write carrying them is done.
       if (round.leases.length > 0) ctx.afterResponseWritten(() => releaseAll(broker, round.leases));

@@ -22,7 +22,6 @@
 // Quotas: with any quota configured, the first non-empty read is the final frame itself (the stream is a
 // long poll of one answer), so every answer passes the wire's throttling like a Fetch's.
 import { FetchPushApi, type FetchPushRequest, type FetchPushResponse, ProtocolError } from '../../protocol/index.js';
-import { encodeResponseFrame } from '../../protocol/framing.js';
 import { fetchChannel } from '../diagnostics.js';
 import { type Answer, defineHandler } from '../handlers/types.js';
 import { firstReadBytes } from './memory-room.js';
@@ -142,7 +141,8 @@ export const fetchPushHandler = defineHandler(FetchPushApi, async (request, brok
             continue;
           }
         }
-        round = await readAll(reading, broker, ctx, readAhead, true);
+        const read = readAll(reading, broker, ctx, readAhead, true);
+        round = read instanceof Promise ? await read : read;
         if (round.failed || (oneAnswer && round.bytes > 0)) return final(round);
         if (round.bytes > 0) {
           stream.spend(round.bytes);
@@ -153,7 +153,7 @@ export const fetchPushHandler = defineHandler(FetchPushApi, async (request, brok
           for (const n of round.next)
             readAhead.start(n.key, n.log, n.offset, Math.min(n.partitionMaxBytes, nextLimit), n.maxOffset, true);
           if (fetchChannel.hasSubscribers) publishFetched(round.response);
-          const { body, tail } = FetchPushApi.encodeResponse({
+          const frame = FetchPushApi.encodeResponseFrame(streamId, {
             errorCode: 0,
             final: false,
             throttleTimeMs: 0,
@@ -166,7 +166,7 @@ export const fetchPushHandler = defineHandler(FetchPushApi, async (request, brok
           };
           stream.pushed();
           // The frame's bytes now count as a pushed frame's (until written), no longer as this request's.
-          const pushed = ctx.push(encodeResponseFrame(streamId, body, tail), round.held, written);
+          const pushed = ctx.push(frame, round.held, written);
           ctx.responseMemory.hold(0);
           if (!pushed) return final(null);
           lastPush = performance.now();

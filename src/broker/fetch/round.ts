@@ -26,7 +26,7 @@
 // The broker's internal topics (`__consumer_offsets`, `__activity`) are served from their own logs,
 // read-only; with authorization on, reading one needs Read on it like any topic.
 import { notLeaderError } from '../cluster/leadership.js';
-import type { PartitionLog } from '../../../storage/index.js';
+import type { PartitionLog, ReadResult } from '../../../storage/index.js';
 import { ErrorCode, type FetchPartitionResult, type FetchRequest, type FetchResponse } from '../../protocol/index.js';
 import { fetchChannel, type FetchEvent } from '../diagnostics.js';
 import { partitionError, toPartitionError } from '../handlers/storage-errors.js';
@@ -84,148 +84,255 @@ function emptyResult(partition: number, highWatermark: number, logStartOffset: n
   };
 }
 
+/** readAll's state across the partitions of one round (kept while a partition's read waits for a file). */
+interface Round {
+  readonly request: ReadRequest;
+  readonly broker: BrokerContext;
+  readonly ctx: RequestContext;
+  readonly readAhead: FetchReadAhead;
+  readonly stream: boolean;
+  readonly memoryShort: boolean;
+  budget: number;
+  bytes: number;
+  held: number;
+  failed: boolean;
+  readonly leases: Buffer[];
+  readonly next: ReadRound['next'];
+  readonly positions: number[];
+  readonly topics: FetchResponse['topics'][number][];
+  /** The current topic's refusal (null: allowed), checked (and audited) once per topic. */
+  refused: ReturnType<typeof denied> | null;
+  /** The next partition's index in request order (positions). */
+  position: number;
+}
+
 /**
+ * One read of every partition of the request. Not an async function: when every partition is served from
+ * memory (the tail cache, or nothing to read: a caught-up consumer's every read), the round is returned in
+ * this call; only a read that needs a file (or a read-ahead) makes it a promise, from that partition on.
+ *
  * `stream`: a FetchPush stream's read: a read-ahead made with a smaller byte limit than a partition's now answers
  * it, and each read takes its limit (the credit left) exactly instead of one lowered to a read size.
  */
-export async function readAll(
+export function readAll(
   request: ReadRequest,
   broker: BrokerContext,
   ctx: RequestContext,
   readAhead: FetchReadAhead,
   stream = false,
-): Promise<ReadRound> {
+): ReadRound | Promise<ReadRound> {
   const cap = broker.config.maxFetchBytes;
   // What the broker's memory budget has room for now: reserved before reading, so concurrent fetches
   // cannot all read a full response; at least 1 byte (the first batch still comes whole). When memory is
   // what limits the round (less reserved than asked), each read spends what it keeps alive; otherwise the
   // request's own limit counts record bytes.
   const limit = Math.min(request.maxBytes, cap);
-  let budget = Math.max(1, ctx.responseMemory.reserve(limit));
-  const memoryShort = budget < limit;
-  let bytes = 0;
-  let held = 0;
-  let failed = false;
-  const leases: Buffer[] = [];
-  const next: ReadRound['next'] = [];
+  const budget = Math.max(1, ctx.responseMemory.reserve(limit));
   // The result's arrays made at their size (a caught-up consumer reads once per burst: arrays of one, not
   // grown ones).
   let partitionCount = 0;
   for (let i = 0; i < request.topics.length; i++) partitionCount += request.topics[i]!.partitions.length;
-  const positions = new Array<number>(partitionCount);
-  const topics = new Array<FetchResponse['topics'][number]>(request.topics.length);
-  let topicIndex = 0;
-  let positionIndex = 0;
-  for (const t of request.topics) {
-    const partitions = new Array<FetchPartitionResult>(t.partitions.length);
-    let partitionIndex = 0;
-    topics[topicIndex++] = { name: t.name, partitions };
-    // A refused topic fails the round, so the request is answered at once: checked (and audited) once.
-    const refused = allowed(broker, ctx, 'Read', 'topic', t.name) ? null : denied('Read', 'topic', t.name, ctx);
-    for (const p of t.partitions) {
-      const position = positionIndex++;
-      positions[position] = p.fetchOffset;
-      if (refused) {
-        failed = true;
-        partitions[partitionIndex++] = { ...emptyResult(p.partition, -1, -1), ...refused, lastStableOffset: -1 };
-        continue;
-      }
-      const log = broker.topics.log(t.name, p.partition) ?? broker.internalLog(t.name, p.partition);
-      const notLeader = log && notLeaderError(broker, t.name, p.partition);
-      if (!log || notLeader) {
-        failed = true;
-        const error =
-          notLeader ||
-          partitionError('UNKNOWN_TOPIC_OR_PARTITION', `${partitionName(t.name, p.partition)} does not exist`);
-        partitions[partitionIndex++] = {
-          partition: p.partition,
-          ...error,
-          highWatermark: -1,
-          lastStableOffset: -1,
-          logStartOffset: -1,
-          abortedTransactions: null,
-          records: [],
-        };
-        continue;
-      }
-      if (budget <= 0) {
-        partitions[partitionIndex++] = emptyResult(p.partition, highWatermark(log), log.logStartOffset);
-        continue;
-      }
-      try {
-        // Only offsets below the high watermark are served (under flush=always: fsynced ones).
-        const hw = highWatermark(log);
-        const lso = lastStableOffset(log, hw);
-        const committed = request.isolationLevel === 1;
-        // No transaction open below the high watermark: read_committed reads what read_uncommitted reads
-        // (read-ahead included); only the aborted transactions of the range are added.
-        const stable = !committed || lso >= hw;
-        const maxBytes = Math.min(p.partitionMaxBytes, cap, budget);
-        // A consumer at the end has no read-ahead: no key, no promise for it.
-        const ahead =
-          stable && readAhead.size > 0
-            ? await readAhead.take(partitionKey(t.name, p.partition), log, p.fetchOffset, maxBytes, stream)
-            : null;
-        const read =
-          ahead ??
-          (await log.read(p.fetchOffset, {
-            maxBytes,
-            maxOffset: committed ? lso : hw,
-            pool: broker.readBuffers,
-            oversizedFirstBatch: bytes === 0, // a later partition's batch over what is left would not be answered
-            exactLimit: stream,
-          }));
-        const fits = bytes === 0 || read.bytes <= budget;
-        const result = emptyResult(p.partition, Math.min(hw, read.logEndOffset), read.logStartOffset);
-        result.lastStableOffset = Math.min(lso, result.highWatermark);
-        if (committed) result.abortedTransactions = [];
-        if (fits && read.bytes > 0) {
-          result.records = read.chunks;
-          positions[position] = read.nextOffset;
-          if (committed) {
-            result.abortedTransactions = log
-              .abortedTransactions(p.fetchOffset, read.nextOffset)
-              .map(({ producerId, firstOffset }) => ({ producerId, firstOffset }));
-          }
-          bytes += read.bytes;
-          const holds = read.lease ? read.lease.length : read.bytes;
-          held += holds;
-          budget -= memoryShort ? holds : read.bytes;
-          if (read.lease) {
-            leases.push(read.lease);
-            const nowVisible = highWatermark(log);
-            if (stable && read.nextOffset < nowVisible)
-              next.push({
-                key: partitionKey(t.name, p.partition),
-                log,
-                offset: read.nextOffset,
-                maxBytes,
-                partitionMaxBytes: Math.min(p.partitionMaxBytes, cap),
-                maxOffset: nowVisible,
-              });
-          }
-        } else if (read.lease) {
-          broker.readBuffers.release(read.lease); // not answered: nothing references it
-        }
-        partitions[partitionIndex++] = result;
-      } catch (error) {
-        failed = true;
-        const wire = toPartitionError(error, partitionName(t.name, p.partition), ctx.logger);
-        const hw = highWatermark(log);
-        partitions[partitionIndex++] = {
-          partition: p.partition,
-          ...wire,
-          highWatermark: hw,
-          lastStableOffset: hw,
-          logStartOffset: log.logStartOffset,
-          abortedTransactions: null,
-          records: [],
-        };
-      }
+  const round: Round = {
+    request,
+    broker,
+    ctx,
+    readAhead,
+    stream,
+    memoryShort: budget < limit,
+    budget,
+    bytes: 0,
+    held: 0,
+    failed: false,
+    leases: [],
+    next: [],
+    positions: new Array<number>(partitionCount),
+    topics: new Array<FetchResponse['topics'][number]>(request.topics.length),
+    refused: null,
+    position: 0,
+  };
+  return readFrom(round, 0, 0);
+}
+
+/** Reads the round's partitions from the `partitionIndex`th of its `topicIndex`th topic on. */
+function readFrom(round: Round, topicIndex: number, partitionIndex: number): ReadRound | Promise<ReadRound> {
+  const { request, broker, ctx } = round;
+  for (let ti = topicIndex; ti < request.topics.length; ti++) {
+    const t = request.topics[ti]!;
+    if (partitionIndex === 0) {
+      round.topics[ti] = { name: t.name, partitions: new Array<FetchPartitionResult>(t.partitions.length) };
+      // A refused topic fails the round, so the request is answered at once.
+      round.refused = allowed(broker, ctx, 'Read', 'topic', t.name) ? null : denied('Read', 'topic', t.name, ctx);
     }
+    for (let pi = partitionIndex; pi < t.partitions.length; pi++) {
+      const reading = readPartition(round, ti, pi);
+      if (reading) return reading.then(() => readFrom(round, ti, pi + 1));
+    }
+    partitionIndex = 0;
   }
-  ctx.responseMemory.hold(held);
-  return { response: { errorCode: ErrorCode.NONE, topics }, bytes, held, failed, leases, next, positions };
+  ctx.responseMemory.hold(round.held);
+  const { bytes, held, failed, leases, next, positions } = round;
+  return {
+    response: { errorCode: ErrorCode.NONE, topics: round.topics },
+    bytes,
+    held,
+    failed,
+    leases,
+    next,
+    positions,
+  };
+}
+
+/** Answers one partition into the round: in this call (undefined), or once its read from a file is done. */
+function readPartition(round: Round, topicIndex: number, partitionIndex: number): Promise<void> | undefined {
+  const { request, broker } = round;
+  const t = request.topics[topicIndex]!;
+  const p = t.partitions[partitionIndex]!;
+  const partitions = round.topics[topicIndex]!.partitions;
+  const position = round.position++;
+  round.positions[position] = p.fetchOffset;
+  if (round.refused) {
+    round.failed = true;
+    partitions[partitionIndex] = { ...emptyResult(p.partition, -1, -1), ...round.refused, lastStableOffset: -1 };
+    return undefined;
+  }
+  const log = broker.topics.log(t.name, p.partition) ?? broker.internalLog(t.name, p.partition);
+  const notLeader = log && notLeaderError(broker, t.name, p.partition);
+  if (!log || notLeader) {
+    round.failed = true;
+    const error =
+      notLeader || partitionError('UNKNOWN_TOPIC_OR_PARTITION', `${partitionName(t.name, p.partition)} does not exist`);
+    partitions[partitionIndex] = {
+      partition: p.partition,
+      ...error,
+      highWatermark: -1,
+      lastStableOffset: -1,
+      logStartOffset: -1,
+      abortedTransactions: null,
+      records: [],
+    };
+    return undefined;
+  }
+  if (round.budget <= 0) {
+    partitions[partitionIndex] = emptyResult(p.partition, highWatermark(log), log.logStartOffset);
+    return undefined;
+  }
+  try {
+    // Only offsets below the high watermark are served (under flush=always: fsynced ones).
+    const hw = highWatermark(log);
+    const lso = lastStableOffset(log, hw);
+    const committed = request.isolationLevel === 1;
+    // No transaction open below the high watermark: read_committed reads what read_uncommitted reads
+    // (read-ahead included); only the aborted transactions of the range are added.
+    const stable = !committed || lso >= hw;
+    const maxBytes = Math.min(p.partitionMaxBytes, broker.config.maxFetchBytes, round.budget);
+    const options = {
+      maxBytes,
+      maxOffset: committed ? lso : hw,
+      pool: broker.readBuffers,
+      oversizedFirstBatch: round.bytes === 0, // a later partition's batch over what is left would not be answered
+      exactLimit: round.stream,
+    };
+    const now = stable && round.readAhead.size > 0 ? null : log.readNow(p.fetchOffset, options);
+    if (now) {
+      answerRead(round, topicIndex, partitionIndex, position, log, hw, lso, maxBytes, now);
+      return undefined;
+    }
+    // A read from a file or a read-ahead. A consumer at the end has no read-ahead: no key, no promise for it.
+    const read =
+      stable && round.readAhead.size > 0
+        ? round.readAhead
+            .take(partitionKey(t.name, p.partition), log, p.fetchOffset, maxBytes, round.stream)
+            .then((ahead) => ahead ?? log.read(p.fetchOffset, options))
+        : log.read(p.fetchOffset, options);
+    return read.then(
+      (done) => {
+        try {
+          answerRead(round, topicIndex, partitionIndex, position, log, hw, lso, maxBytes, done);
+        } catch (error) {
+          answerFailure(round, topicIndex, partitionIndex, log, error);
+        }
+      },
+      (error: unknown) => answerFailure(round, topicIndex, partitionIndex, log, error),
+    );
+  } catch (error) {
+    answerFailure(round, topicIndex, partitionIndex, log, error);
+    return undefined;
+  }
+}
+
+/** A partition's read into its result (`hw` and `lso` as they were before the read). */
+function answerRead(
+  round: Round,
+  topicIndex: number,
+  partitionIndex: number,
+  position: number,
+  log: PartitionLog,
+  hw: number,
+  lso: number,
+  maxBytes: number,
+  read: ReadResult,
+): void {
+  const t = round.request.topics[topicIndex]!;
+  const p = t.partitions[partitionIndex]!;
+  const committed = round.request.isolationLevel === 1;
+  const stable = !committed || lso >= hw;
+  const fits = round.bytes === 0 || read.bytes <= round.budget;
+  const result = emptyResult(p.partition, Math.min(hw, read.logEndOffset), read.logStartOffset);
+  result.lastStableOffset = Math.min(lso, result.highWatermark);
+  if (committed) result.abortedTransactions = [];
+  if (fits && read.bytes > 0) {
+    result.records = read.chunks;
+    round.positions[position] = read.nextOffset;
+    if (committed) {
+      result.abortedTransactions = log
+        .abortedTransactions(p.fetchOffset, read.nextOffset)
+        .map(({ producerId, firstOffset }) => ({ producerId, firstOffset }));
+    }
+    round.bytes += read.bytes;
+    const holds = read.lease ? read.lease.length : read.bytes;
+    round.held += holds;
+    round.budget -= round.memoryShort ? holds : read.bytes;
+    if (read.lease) {
+      round.leases.push(read.lease);
+      const nowVisible = highWatermark(log);
+      if (stable && read.nextOffset < nowVisible)
+        round.next.push({
+          key: partitionKey(t.name, p.partition),
+          log,
+          offset: read.nextOffset,
+          maxBytes,
+          partitionMaxBytes: Math.min(p.partitionMaxBytes, round.broker.config.maxFetchBytes),
+          maxOffset: nowVisible,
+        });
+    }
+  } else if (read.lease) {
+    round.broker.readBuffers.release(read.lease); // not answered: nothing references it
+  }
+  round.topics[topicIndex]!.partitions[partitionIndex] = result;
+}
+
+/** A partition whose read failed: its error, the round answered at once. */
+function answerFailure(
+  round: Round,
+  topicIndex: number,
+  partitionIndex: number,
+  log: PartitionLog,
+  error: unknown,
+): void {
+  const t = round.request.topics[topicIndex]!;
+  const p = t.partitions[partitionIndex]!;
+  round.failed = true;
+  const wire = toPartitionError(error, partitionName(t.name, p.partition), round.ctx.logger);
+  const hw = highWatermark(log);
+  round.topics[topicIndex]!.partitions[partitionIndex] = {
+    partition: p.partition,
+    ...wire,
+    highWatermark: hw,
+    lastStableOffset: hw,
+    logStartOffset: log.logStartOffset,
+    abortedTransactions: null,
+    records: [],
+  };
 }
 
 /**

@@ -292,6 +292,7 @@ export class NativeWire implements Wire {
 
 function encode(api: ApiSpec<unknown, unknown>, correlationId: number, response: unknown): ResponseFrame {
   if (response === NO_RESPONSE) return null;
+  if (api.encodeResponseFrame) return api.encodeResponseFrame(correlationId, response);
   const { body, tail } = api.encodeResponse(response);
   return encodeResponseFrame(correlationId, body, tail);
 }
