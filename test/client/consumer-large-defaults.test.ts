@@ -1,11 +1,12 @@
-// Large records with the consumer's default settings: messages view their response's frame, which is never
-// handed back to the frame pool; its memory is reused (by the C allocator) only once the collector freed it.
-// What a user checks: a value kept after its handler resolved is still the value produced, however many
-// responses arrive and are collected after it.
+// Large records with the consumer's default settings: each record is copied out of its response into a
+// buffer of its own as it is decoded, and the response's frame goes back to the frame pool and is read into
+// again. What a user checks: a value kept after its handler resolved is still the value produced, however
+// many responses are read into the same memory and collected after it.
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import type { Consumer } from '../../src/client/index.js';
+import { framePool } from '../../src/client/frame-pool.js';
 import { type SdkBroker, sdkClient, startSdkBroker, waitFor, cleanedUpAfterEach } from './helpers.js';
 
 const KiB = 1024;
@@ -63,6 +64,7 @@ describe.each([
 ])('consumer defaults, $size-byte records', ({ size, records }) => {
   it('eachMessage: values kept after their handlers stay intact while later responses are read and collected', async () => {
     run.broker = await produced(records, size);
+    const reusedBefore = framePool.reused;
     const c = await consumer();
     const kept = new Map<number, Buffer>();
     let seen = 0;
@@ -77,11 +79,14 @@ describe.each([
     await waitFor(() => seen >= records, { timeoutMs: 25_000 });
     collectGarbage();
     expect(kept.size).toBe(Math.ceil(records / 7));
+    // Later responses were read into the memory of earlier ones, and no kept value changed.
+    expect(framePool.reused).toBeGreaterThan(reusedBefore);
     for (const [i, value] of kept) expect(value.equals(recordValue(i, size)), `record ${i}`).toBe(true);
   });
 
   it('eachBatch: values kept after their handlers stay intact while later responses are read and collected', async () => {
     run.broker = await produced(records, size);
+    const reusedBefore = framePool.reused;
     const c = await consumer();
     const kept: Buffer[] = [];
     let seen = 0;
@@ -97,6 +102,7 @@ describe.each([
     await waitFor(() => seen >= records, { timeoutMs: 25_000 });
     collectGarbage();
     expect(kept.length).toBeGreaterThan(1);
+    expect(framePool.reused).toBeGreaterThan(reusedBefore);
     for (const value of kept) {
       const i = value.readUInt32BE(0);
       expect(value.equals(recordValue(i, size)), `record ${i}`).toBe(true);

@@ -32,15 +32,15 @@
 // again, dropping what arrives for a partition whose epoch moved, as for a fetch. A broker without
 // FetchPush, minBytes above 1, or pushWhenCaughtUp false: plain fetches only.
 //
-// Streamed replay: a fetch whose records averaged STREAMED_RECORD_BYTES or more (records viewed in place,
-// so every response is a fresh frame) has the loop open a stream too, while the partitions are still
-// behind: the broker then reads and pushes the next frame while the client reads the current one, so the
+// Streamed replay: a fetch whose records averaged STREAMED_RECORD_BYTES or more has the loop open a
+// stream too, while the partitions are still behind: the broker then reads and pushes the next frame while the client reads the current one, so the
 // wire does not wait for a fetch per response. Its frames are a quarter of maxBytes and its window (what
 // its partitions hold buffered plus credit left) twice maxBytes, what a fetch in flight plus a full
 // prefetch held before (streamSizes); credit is topped up once a frame's worth is free, so the broker
 // reads whole frames. Frames held at once are then several small ones instead of up to three responses of
-// maxBytes, which the young generation's collections free (large responses outlived two of them, were
-// promoted, and were freed only by full collections). A stream ended for a seek, pause or new assignment
+// maxBytes; each goes back to the frame pool once its records were copied out (record-copies.ts) and is
+// read into again, so a replay's frames are a fixed set of old buffers rather than garbage for the
+// collector. A stream ended for a seek, pause or new assignment
 // is followed by a fetch, which decides again. Not with reuseFetchBuffers: its responses of maxBytes are
 // read into pooled frames (frame-pool.ts), which smaller frames would not be.
 //
@@ -61,7 +61,6 @@ import type { Logger } from '../logger.js';
 import { jitter, RetrySchedule, type ResolvedRetryOptions } from '../retry.js';
 import { framePool } from '../frame-pool.js';
 import { scanFetchedRecords } from './decode.js';
-import { MAX_COPIED_RECORD_BYTES } from './record-copies.js';
 import { ConsumerEvents, type ConsumerEventSink } from './events.js';
 import type { PartitionState } from './partition-state.js';
 import { Signal } from './signal.js';
@@ -101,8 +100,8 @@ export interface FetcherOptions {
 /** A fetch out this long is waiting for data (a long poll), not carrying it: it may be cancelled. */
 const IDLE_FETCH_MS = 100;
 
-/** Records of this size or more on average (they are viewed in place, never copied out): a replay is streamed. */
-const STREAMED_RECORD_BYTES = MAX_COPIED_RECORD_BYTES;
+/** Records of this size or more on average: a replay is streamed. */
+const STREAMED_RECORD_BYTES = 16 * 1024;
 
 /** What a partition's first fetch after its position was set asks for at most (see First fetch above). */
 const FIRST_FETCH_BYTES = 1024 * 1024;

@@ -12,8 +12,9 @@ export interface KafkaMessage {
   timestamp: string;
   offset: string;
   /**
-   * Valid for ever by default (small records are copied out of the fetch response, larger ones viewed in a
-   * response that is never reused); with ConsumerConfig.reuseFetchBuffers, only until the handler resolves.
+   * Valid for ever by default (records are copied out of the fetch response as they are decoded, each
+   * large record into a buffer of its own); with ConsumerConfig.reuseFetchBuffers, only until the handler
+   * resolves.
    */
   key: Buffer | null;
   value: Buffer | null;
@@ -152,9 +153,10 @@ export interface ConsumerConfig {
    */
   maxPrefetchBytesPerPartition?: number;
   /**
-   * Sluice: read large fetch responses (1 MiB and more) into memory reused from earlier responses instead of
-   * fresh memory (default false). Faster for large records (the kernel no longer maps fresh pages for every
-   * response; see bench/RESULTS.md), but message keys, values and header values are then valid only until
+   * Sluice: messages view large fetch responses (1 MiB and more, read into memory reused from earlier
+   * responses) instead of copies of their records (default false: every record is copied out as it is
+   * decoded and the response's memory is reused then; bench/RESULTS.md), so no record is copied, but
+   * message keys, values and header values are then valid only until
    * the handler that received them resolves (eachMessage: that message's; eachBatch: the batch's): copy
    * what you keep (`Buffer.from(message.value)`). Offsets, timestamps and header names are not affected.
    */
