@@ -251,7 +251,6 @@ describe('decodeFetchedChunk copying small records out of the response (the defa
     expect(copied.messages[150]!.value!.equals(big)).toBe(true);
   });
 
-
   it('copies batches of large records too, each record into memory of its own that holds nothing else', async () => {
     const values = Array.from({ length: 3 }, (_, i) => Buffer.alloc(300 * 1024 + i, 11 + i));
     const bytes = buildRecordBatchSync(values.map((value, i) => ({ key: Buffer.from(`k${i}`), value, timestamp: i })));
