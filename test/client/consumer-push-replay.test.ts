@@ -1,7 +1,7 @@
 // A consumer replaying large records from the beginning is streamed (FetchPush) once a fetch showed them
 // large, while it is still behind: what a user sees does not change. Every record once, in order; the
-// broker pushes frames of a quarter of maxBytes and never more than twice maxBytes ahead of a blocked
-// handler; a seek during the streamed replay re-reads from the new position; small records are still fetched.
+// broker pushes frames of a quarter of maxBytes and never more than twice maxBytes (at most 12 MiB, or two
+// frames) ahead of a blocked handler; a seek during the streamed replay re-reads from the new position; small records are still fetched.
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { describe, expect, it } from 'vitest';
 import type { Consumer, Sluice } from '../../src/client/index.js';
@@ -113,6 +113,48 @@ describe('consumer replay of large records through a stream', () => {
       );
       // Delivered 40 records (2.5 MiB); ahead of them at most the window (2 × maxBytes) plus one batch.
       expect(sent - 40 * 64 * KiB).toBeLessThanOrEqual(2 * maxBytes + 65 * KiB);
+      release();
+      await waitFor(() => got.length === records, { timeoutMs: 20_000 });
+      expect(got).toEqual(upTo(0, records));
+    } finally {
+      unsubscribe('sluice:broker:fetch', onFetched);
+    }
+  });
+
+  it('default settings, a blocked handler: the broker pushes no more than 12 MiB ahead of it (not twice maxBytes)', async () => {
+    run.broker = await startInterceptedBroker([{ name: 't', partitions: 1 }]);
+    const sluice = sdkClient(run.broker.port);
+    const records = 400; // 25 MiB of 64 KiB records: more than twice maxBytes (10 MiB)
+    await produced(sluice, records, 64 * KiB);
+    let sent = 0;
+    const onFetched = (event: unknown) => void (sent += (event as { bytes: number }).bytes);
+    subscribe('sluice:broker:fetch', onFetched);
+    try {
+      const c = consumerOf(sluice);
+      await c.connect();
+      await c.subscribe({ topic: 't', fromBeginning: true });
+      let release!: () => void;
+      const blocked = new Promise<void>((resolve) => (release = resolve));
+      const got: number[] = [];
+      await c.run({
+        eachMessage: async ({ message }) => {
+          got.push(message.value!.readUInt32BE(0));
+          if (got.length === 40) await blocked;
+        },
+      });
+      await waitFor(() => got.length === 40 && run.broker!.of(ApiKey.FetchPush).length > 0);
+      let before = -1;
+      await waitFor(
+        () => {
+          const settled = sent === before;
+          before = sent;
+          return settled;
+        },
+        { intervalMs: 200 },
+      );
+      // Ahead of the 40 delivered: at most the window, the rest of the slice being delivered (256 KiB of
+      // decoded records no longer counted as buffered) and one batch; 20 MiB (twice maxBytes) before.
+      expect(sent - 40 * 64 * KiB).toBeLessThanOrEqual(12 * MiB + 256 * KiB + 65 * KiB);
       release();
       await waitFor(() => got.length === records, { timeoutMs: 20_000 });
       expect(got).toEqual(upTo(0, records));

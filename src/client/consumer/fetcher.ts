@@ -36,7 +36,7 @@
 // stream too, while the partitions are still behind: the broker then reads and pushes the next frame while the client reads the current one, so the
 // wire does not wait for a fetch per response. Its frames are a quarter of maxBytes and its window (what
 // its partitions hold buffered plus credit left) twice maxBytes, what a fetch in flight plus a full
-// prefetch held before (streamSizes); credit is topped up once a frame's worth is free, so the broker
+// prefetch held before, but at most REPLAY_WINDOW_BYTES unless that is less than two frames (streamSizes); credit is topped up once a frame's worth is free, so the broker
 // reads whole frames. Frames held at once are then several small ones instead of up to three responses of
 // maxBytes; each goes back to the frame pool once its records were copied out (record-copies.ts) and is
 // read into again, so a replay's frames are a fixed set of old buffers rather than garbage for the
@@ -108,6 +108,13 @@ const FIRST_FETCH_BYTES = 1024 * 1024;
 
 /** A replay stream's frames carry at most maxBytes / this (but at least maxBytesPerPartition). */
 const REPLAY_FRAMES = 4;
+
+/**
+ * A replay stream's window at most (but at least two frames): every frame of it is a pooled buffer the
+ * consumer allocates once and keeps, and the fewer of them there are, the less memory the process's
+ * collector sees appear at the replay's start (see Streamed replay above).
+ */
+const REPLAY_WINDOW_BYTES = 12 * 1024 * 1024;
 
 /** One fetch in flight: the positions it asked for, and how to cancel it. */
 interface InFlightFetch {
@@ -337,14 +344,14 @@ export class Fetcher {
   /**
    * A stream's window (buffered bytes of its partitions plus credit left at the broker) and what one frame
    * may carry (its request's maxBytes): maxBytes both for a caught-up stream; for a replay of large records
-   * (see Streamed replay above) twice maxBytes, as a fetch in flight plus a full prefetch held, in frames
-   * of a quarter of maxBytes (at least maxBytesPerPartition).
+   * (see Streamed replay above) twice maxBytes, as a fetch in flight plus a full prefetch held, but at most
+   * REPLAY_WINDOW_BYTES or two frames, in frames of a quarter of maxBytes (at least maxBytesPerPartition).
    */
   private streamSizes(replay: boolean): { window: number; frameBytes: number } {
     const { maxBytes, maxBytesPerPartition } = this.options;
     if (!replay) return { window: maxBytes, frameBytes: maxBytes };
     const frameBytes = Math.min(maxBytes, Math.max(maxBytesPerPartition, Math.floor(maxBytes / REPLAY_FRAMES)));
-    return { window: 2 * maxBytes, frameBytes };
+    return { window: Math.min(2 * maxBytes, Math.max(REPLAY_WINDOW_BYTES, 2 * frameBytes)), frameBytes };
   }
 
   /**

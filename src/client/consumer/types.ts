@@ -165,7 +165,8 @@ export interface ConsumerConfig {
    * Sluice: once a fetch finds every partition of a broker at its end, have that broker push new records
    * as they are appended (FetchPush, bounded by credit of maxBytes) instead of sending a fetch per burst
    * (default true); a replay of large records (16 KiB or more on average) is streamed the same way while
-   * behind (credit of twice maxBytes, frames of a quarter of it). false: plain fetches only, as kafkajs does.
+   * behind (credit of twice maxBytes but at most 12 MiB or two frames, frames of a quarter of maxBytes).
+   * false: plain fetches only, as kafkajs does.
    */
   pushWhenCaughtUp?: boolean;
   /** Sluice: where partitions come from (default: static — subscribe() = all partitions, or assign()). */
