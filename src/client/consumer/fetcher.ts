@@ -33,16 +33,17 @@
 // FetchPush, minBytes above 1, or pushWhenCaughtUp false: plain fetches only.
 //
 // Streamed replay: a fetch whose records averaged STREAMED_RECORD_BYTES or more has the loop open a
-// stream too, while the partitions are still behind: the broker then reads and pushes the next frame while the client reads the current one, so the
-// wire does not wait for a fetch per response. Its frames are a quarter of maxBytes and its window (what
-// its partitions hold buffered plus credit left) twice maxBytes, what a fetch in flight plus a full
-// prefetch held before, but at most REPLAY_WINDOW_BYTES unless that is less than two frames (streamSizes); credit is topped up once a frame's worth is free, so the broker
-// reads whole frames. Frames held at once are then several small ones instead of up to three responses of
+// stream too, while the partitions are still behind: the broker then reads and pushes the next frame while
+// the client reads the current one, so the wire does not wait for a fetch per response. Its frames are a
+// quarter of maxBytes and its window (what its partitions hold buffered plus credit left) twice maxBytes,
+// what a fetch in flight plus a full prefetch held before, but at most REPLAY_WINDOW_BYTES unless that is
+// less than two frames (streamSizes); credit is topped up once a frame's worth is free, so the broker reads
+// whole frames. Frames held at once are then several small ones instead of up to three responses of
 // maxBytes; each goes back to the frame pool once its records were copied out (record-copies.ts) and is
 // read into again, so a replay's frames are a fixed set of old buffers rather than garbage for the
-// collector. A stream ended for a seek, pause or new assignment
-// is followed by a fetch, which decides again. Not with reuseFetchBuffers: its responses of maxBytes are
-// read into pooled frames (frame-pool.ts), which smaller frames would not be.
+// collector. A stream ended for a seek, pause or new assignment is followed by a fetch, which decides
+// again. Not with reuseFetchBuffers: its responses of maxBytes are read into pooled frames (frame-pool.ts),
+// which smaller frames would not be.
 //
 // First fetch: a partition's first fetch after its position was set (assignment, seek) asks for at most
 // FIRST_FETCH_BYTES, the later ones for the full size: the first records then arrive after a small
