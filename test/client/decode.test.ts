@@ -251,7 +251,7 @@ describe('decodeFetchedChunk copying small records out of the response (the defa
     expect(copied.messages[150]!.value!.equals(big)).toBe(true);
   });
 
-  it('copies batches of large records too, each record into memory of its own that holds nothing else', async () => {
+  it('copies batches of records of 256 KiB or more too, each record into memory of its own that holds nothing else', async () => {
     const values = Array.from({ length: 3 }, (_, i) => Buffer.alloc(300 * 1024 + i, 11 + i));
     const bytes = buildRecordBatchSync(values.map((value, i) => ({ key: Buffer.from(`k${i}`), value, timestamp: i })));
     const copied = await decodeFetchedChunk(bytes, 0, bytes.length, 0, 1 << 20, false, null, new RecordCopies());
@@ -264,6 +264,14 @@ describe('decodeFetchedChunk copying small records out of the response (the defa
       expect(m.value!.buffer.byteLength).toBe(m.size);
     }
     expect(new Set(copied.messages.map((m) => m.value!.buffer)).size).toBe(3);
+  });
+
+  it('views batches of records between 16 and 256 KiB on average in place', async () => {
+    const values = Array.from({ length: 3 }, (_, i) => Buffer.alloc(64 * 1024, 21 + i));
+    const bytes = buildRecordBatchSync(values.map((value, i) => ({ key: null, value, timestamp: i })));
+    const chunk = await decodeFetchedChunk(bytes, 0, bytes.length, 0, 1 << 20, false, null, new RecordCopies());
+    expect(chunk.aliases).toBe(true);
+    expect(chunk.messages.every((m) => m.value!.buffer === bytes.buffer)).toBe(true);
   });
   it('skips the records below the fetch offset as in place', async () => {
     const bytes = batch();

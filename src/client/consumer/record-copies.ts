@@ -1,8 +1,10 @@
-// Where the consumer copies records out of a fetch response, so that the response's frame can go back to
+// Where the consumer copies small and large records out of a fetch response, so that the response's frame can go back to
 // the frame pool (src/client/frame-pool.ts) as soon as its bytes were decoded: the messages' keys, values
 // and header values are then views of these copies instead of the frame. The copy is made when a slice is
 // decoded for delivery (runner.ts), not when the response arrives, so the copies of a slice the handler
-// drops die in the young generation's next collection.
+// drops die in the young generation's next collection. Records in between (MAX_COPIED_SMALL_RECORD_BYTES to
+// MIN_COPIED_LARGE_RECORD_BYTES on average) are viewed in place: copying each costs more than a fresh
+// frame on a quiet machine (bench/RESULTS.md, large16).
 //
 // Ownership: a copy is never written again once made; it lives as long as a message (or anything the user
 // kept of one) references it, and is then left to the collector. So values stay valid for ever, as views
@@ -16,6 +18,10 @@
 // where a buffer of hundreds of KiB is fresh pages from the kernel (a page fault each) every time.
 import type { RecordCopyTarget } from '../../records/record.js';
 
+/** Batches of records up to this size on average are copied out, into blocks. */
+export const MAX_COPIED_SMALL_RECORD_BYTES = 16 * 1024;
+/** Batches of records of this size or more on average are copied out, each record into a buffer of its own. */
+export const MIN_COPIED_LARGE_RECORD_BYTES = 256 * 1024;
 const BLOCK_BYTES = 64 * 1024;
 
 export class RecordCopies implements RecordCopyTarget {
