@@ -4,29 +4,32 @@
 //
 // Ownership: a buffer comes back only through release(), which a running consumer calls for a fetch
 // response once nothing can reference its bytes any more: by default when every record of it was copied
-// out (small records, consumer/record-copies.ts; a response any message views in place is never released
-// and is left to the collector), with ConsumerConfig.reuseFetchBuffers once its records were delivered and
+// out (consumer/record-copies.ts; a response whose bytes a message still views is never released and is
+// left to the collector), with ConsumerConfig.reuseFetchBuffers once its records were delivered and
 // their handlers resolved (that option's documented contract). With no running consumer in the process
 // every frame is a fresh Buffer.allocUnsafe.
 //
-// Sizes: while a consumer runs, frames are allocated rounded up to ROUND_BYTES even when they are never
-// released (a response that messages view in place is left to the collector). Such frames come from malloc,
-// which may hand freed frames' pages out again (glibc raises its mmap threshold to the size of a freed
-// mmapped block) or give fresh pages the kernel faults in; bench/RESULTS.md (large7) measures both.
+// Sizes: while a consumer runs, frames are allocated rounded up to ROUND_BYTES, so responses of slightly
+// different sizes (a replay stream's frames end on batch edges) fit the same buffers. A buffer that is
+// reused lives in the old generation and is never freed: no fresh pages, no external memory allocated
+// again for the collector to count.
 //
-// Bounds: at most MAX_FREE buffers wait on the free list (the rest are left to the collector), so the pool
-// holds at most MAX_FREE × the largest frame (maxFrameBytes) beyond what is in use.
+// Bounds: the free list holds at most MAX_FREE_BYTES (the largest buffers are left to the collector
+// first), so the pool holds at most that much beyond the frames in use (a consumer's prefetch and its
+// stream's window bound those).
 
 /** Frames below this are allocated as before (the socket's own sizes; nothing to gain). */
 export const MIN_POOLED_FRAME_BYTES = 1024 * 1024;
 /** Pooled buffers are allocated rounded up to this, so responses of slightly different sizes fit them. */
 const ROUND_BYTES = 1024 * 1024;
-const MAX_FREE = 4;
+/** Bytes the free list holds at most (a released buffer beyond it is left to the collector). */
+const MAX_FREE_BYTES = 64 * 1024 * 1024;
 
 class FramePool {
   /** Consumers that opted in: only while there is one are frames allocated with headroom. */
   private users = 0;
   private readonly free: ArrayBuffer[] = [];
+  private freeBytes = 0;
   /** Memory this pool allocated (nothing else may be released into it). */
   private readonly ours = new WeakSet<ArrayBuffer>();
   /** Frames served from the free list, and frames allocated for it (for tests and benches). */
@@ -36,7 +39,10 @@ class FramePool {
   /** A consumer that will release its fetch responses' frames starts (true) or stops (false). */
   use(on: boolean): void {
     this.users = Math.max(0, this.users + (on ? 1 : -1));
-    if (this.users === 0) this.free.length = 0;
+    if (this.users === 0) {
+      this.free.length = 0;
+      this.freeBytes = 0;
+    }
   }
 
   /** A buffer for a frame of `length` bytes (its payload after the length prefix). */
@@ -49,6 +55,7 @@ class FramePool {
     }
     if (best >= 0) {
       const buffer = this.free.splice(best, 1)[0]!;
+      this.freeBytes -= buffer.byteLength;
       this.reused++;
       return Buffer.from(buffer, 0, length);
     }
@@ -62,7 +69,15 @@ class FramePool {
   release(frame: Uint8Array): void {
     const buffer = frame.buffer as ArrayBuffer;
     if (this.users === 0 || !this.ours.has(buffer) || this.free.includes(buffer)) return;
-    if (this.free.length < MAX_FREE) this.free.push(buffer);
+    this.free.push(buffer);
+    this.freeBytes += buffer.byteLength;
+    // Over the bound, the largest buffers go first: the sizes a running stream keeps taking stay.
+    while (this.freeBytes > MAX_FREE_BYTES) {
+      let largest = 0;
+      for (let i = 1; i < this.free.length; i++)
+        if (this.free[i]!.byteLength > this.free[largest]!.byteLength) largest = i;
+      this.freeBytes -= this.free.splice(largest, 1)[0]!.byteLength;
+    }
   }
 }
 

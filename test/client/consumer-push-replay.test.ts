@@ -1,7 +1,7 @@
 // A consumer replaying large records from the beginning is streamed (FetchPush) once a fetch showed them
 // large, while it is still behind: what a user sees does not change. Every record once, in order; the
-// broker pushes frames of a quarter of maxBytes and never more than twice maxBytes ahead of a blocked
-// handler; a seek during the streamed replay re-reads from the new position; small records are still fetched.
+// broker pushes frames of a quarter of maxBytes and never more than twice maxBytes (at most 12 MiB, or two
+// frames, when the records are copied out) ahead of a blocked handler; a seek during the streamed replay re-reads from the new position; small records are still fetched.
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { describe, expect, it } from 'vitest';
 import type { Consumer, Sluice } from '../../src/client/index.js';
@@ -113,6 +113,49 @@ describe('consumer replay of large records through a stream', () => {
       );
       // Delivered 40 records (2.5 MiB); ahead of them at most the window (2 × maxBytes) plus one batch.
       expect(sent - 40 * 64 * KiB).toBeLessThanOrEqual(2 * maxBytes + 65 * KiB);
+      release();
+      await waitFor(() => got.length === records, { timeoutMs: 20_000 });
+      expect(got).toEqual(upTo(0, records));
+    } finally {
+      unsubscribe('sluice:broker:fetch', onFetched);
+    }
+  });
+
+  it('default settings, records copied out (512 KiB), a blocked handler: the broker pushes no more than 12 MiB ahead of it', async () => {
+    run.broker = await startInterceptedBroker([{ name: 't', partitions: 1 }]);
+    const sluice = sdkClient(run.broker.port);
+    const size = 512 * KiB;
+    const records = 50; // 25 MiB: more than twice maxBytes (10 MiB)
+    await produced(sluice, records, size);
+    let sent = 0;
+    const onFetched = (event: unknown) => void (sent += (event as { bytes: number }).bytes);
+    subscribe('sluice:broker:fetch', onFetched);
+    try {
+      const c = consumerOf(sluice);
+      await c.connect();
+      await c.subscribe({ topic: 't', fromBeginning: true });
+      let release!: () => void;
+      const blocked = new Promise<void>((resolve) => (release = resolve));
+      const got: number[] = [];
+      await c.run({
+        eachMessage: async ({ message }) => {
+          got.push(message.value!.readUInt32BE(0));
+          if (got.length === 4) await blocked;
+        },
+      });
+      await waitFor(() => got.length === 4 && run.broker!.of(ApiKey.FetchPush).length > 0);
+      let before = -1;
+      await waitFor(
+        () => {
+          const settled = sent === before;
+          before = sent;
+          return settled;
+        },
+        { intervalMs: 200 },
+      );
+      // Ahead of the 4 delivered: at most the window, the slice being delivered (one record, decoded and no
+      // longer counted as buffered) and one batch; twice maxBytes (20 MiB) for records viewed in place.
+      expect(sent - 4 * size).toBeLessThanOrEqual(12 * MiB + 2 * (size + KiB));
       release();
       await waitFor(() => got.length === records, { timeoutMs: 20_000 });
       expect(got).toEqual(upTo(0, records));

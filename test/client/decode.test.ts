@@ -251,6 +251,28 @@ describe('decodeFetchedChunk copying small records out of the response (the defa
     expect(copied.messages[150]!.value!.equals(big)).toBe(true);
   });
 
+  it('copies batches of records of 256 KiB or more too, each record into memory of its own that holds nothing else', async () => {
+    const values = Array.from({ length: 3 }, (_, i) => Buffer.alloc(300 * 1024 + i, 11 + i));
+    const bytes = buildRecordBatchSync(values.map((value, i) => ({ key: Buffer.from(`k${i}`), value, timestamp: i })));
+    const copied = await decodeFetchedChunk(bytes, 0, bytes.length, 0, 1 << 20, false, null, new RecordCopies());
+    expect(copied.aliases).toBe(false);
+    bytes.fill(0xee);
+    expect(copied.messages.map((m) => m.value!.equals(values[Number(m.offset)]!))).toEqual([true, true, true]);
+    for (const m of copied.messages) {
+      // Key and value share their record's buffer, which is no larger than the record: a kept value pins only it.
+      expect(m.value!.buffer).toBe(m.key!.buffer);
+      expect(m.value!.buffer.byteLength).toBe(m.size);
+    }
+    expect(new Set(copied.messages.map((m) => m.value!.buffer)).size).toBe(3);
+  });
+
+  it('views batches of records between 16 and 256 KiB on average in place', async () => {
+    const values = Array.from({ length: 3 }, (_, i) => Buffer.alloc(64 * 1024, 21 + i));
+    const bytes = buildRecordBatchSync(values.map((value, i) => ({ key: null, value, timestamp: i })));
+    const chunk = await decodeFetchedChunk(bytes, 0, bytes.length, 0, 1 << 20, false, null, new RecordCopies());
+    expect(chunk.aliases).toBe(true);
+    expect(chunk.messages.every((m) => m.value!.buffer === bytes.buffer)).toBe(true);
+  });
   it('skips the records below the fetch offset as in place', async () => {
     const bytes = batch();
     const copied = await decodeFetchedChunk(bytes, 0, bytes.length, 1234, 1 << 20, false, null, new RecordCopies());

@@ -32,17 +32,18 @@
 // again, dropping what arrives for a partition whose epoch moved, as for a fetch. A broker without
 // FetchPush, minBytes above 1, or pushWhenCaughtUp false: plain fetches only.
 //
-// Streamed replay: a fetch whose records averaged STREAMED_RECORD_BYTES or more (records viewed in place,
-// so every response is a fresh frame) has the loop open a stream too, while the partitions are still
-// behind: the broker then reads and pushes the next frame while the client reads the current one, so the
-// wire does not wait for a fetch per response. Its frames are a quarter of maxBytes and its window (what
-// its partitions hold buffered plus credit left) twice maxBytes, what a fetch in flight plus a full
-// prefetch held before (streamSizes); credit is topped up once a frame's worth is free, so the broker
-// reads whole frames. Frames held at once are then several small ones instead of up to three responses of
-// maxBytes, which the young generation's collections free (large responses outlived two of them, were
-// promoted, and were freed only by full collections). A stream ended for a seek, pause or new assignment
-// is followed by a fetch, which decides again. Not with reuseFetchBuffers: its responses of maxBytes are
-// read into pooled frames (frame-pool.ts), which smaller frames would not be.
+// Streamed replay: a fetch whose records averaged STREAMED_RECORD_BYTES or more has the loop open a
+// stream too, while the partitions are still behind: the broker then reads and pushes the next frame while
+// the client reads the current one, so the wire does not wait for a fetch per response. Its frames are a
+// quarter of maxBytes and its window (what its partitions hold buffered plus credit left) twice maxBytes,
+// what a fetch in flight plus a full prefetch held before (streamSizes); credit is topped up once a frame's
+// worth is free, so the broker reads whole frames. Frames held at once are then several small ones instead
+// of up to three responses of maxBytes. When the records are copied out (MIN_COPIED_LARGE_RECORD_BYTES,
+// record-copies.ts) each frame goes back to the frame pool once decoded and is read into again, so a
+// replay's frames are a fixed set of old buffers rather than garbage for the collector, and the window is
+// at most REPLAY_WINDOW_BYTES (unless that is less than two frames): fewer of them to allocate. A stream ended for a seek, pause or new assignment is followed by a fetch, which decides
+// again. Not with reuseFetchBuffers: its responses of maxBytes are read into pooled frames (frame-pool.ts),
+// which smaller frames would not be.
 //
 // First fetch: a partition's first fetch after its position was set (assignment, seek) asks for at most
 // FIRST_FETCH_BYTES, the later ones for the full size: the first records then arrive after a small
@@ -61,7 +62,7 @@ import type { Logger } from '../logger.js';
 import { jitter, RetrySchedule, type ResolvedRetryOptions } from '../retry.js';
 import { framePool } from '../frame-pool.js';
 import { scanFetchedRecords } from './decode.js';
-import { MAX_COPIED_RECORD_BYTES } from './record-copies.js';
+import { MIN_COPIED_LARGE_RECORD_BYTES } from './record-copies.js';
 import { ConsumerEvents, type ConsumerEventSink } from './events.js';
 import type { PartitionState } from './partition-state.js';
 import { Signal } from './signal.js';
@@ -101,14 +102,21 @@ export interface FetcherOptions {
 /** A fetch out this long is waiting for data (a long poll), not carrying it: it may be cancelled. */
 const IDLE_FETCH_MS = 100;
 
-/** Records of this size or more on average (they are viewed in place, never copied out): a replay is streamed. */
-const STREAMED_RECORD_BYTES = MAX_COPIED_RECORD_BYTES;
+/** Records of this size or more on average: a replay is streamed. */
+const STREAMED_RECORD_BYTES = 16 * 1024;
 
 /** What a partition's first fetch after its position was set asks for at most (see First fetch above). */
 const FIRST_FETCH_BYTES = 1024 * 1024;
 
 /** A replay stream's frames carry at most maxBytes / this (but at least maxBytesPerPartition). */
 const REPLAY_FRAMES = 4;
+
+/**
+ * A replay stream's window at most (but at least two frames): every frame of it is a pooled buffer the
+ * consumer allocates once and keeps, and the fewer of them there are, the less memory the process's
+ * collector sees appear at the replay's start (see Streamed replay above).
+ */
+const REPLAY_WINDOW_BYTES = 12 * 1024 * 1024;
 
 /** One fetch in flight: the positions it asked for, and how to cancel it. */
 interface InFlightFetch {
@@ -132,12 +140,15 @@ interface FetchLoop {
   caughtUp: boolean;
   /** The last fetch carried large records (see Streamed replay above): stream the replay. */
   largeRecords: boolean;
+  /** Those records are copied out (MIN_COPIED_LARGE_RECORD_BYTES): the stream's frames are pooled. */
+  copiedRecords: boolean;
 }
 
 /** What a fetch response (or a stream's final frame) left: see absorbResponse. */
 interface Absorbed {
   atEnd: boolean;
   largeRecords: boolean;
+  copiedRecords: boolean;
 }
 
 /** A stream's credit, as the client counts it (see Push above). */
@@ -338,14 +349,16 @@ export class Fetcher {
   /**
    * A stream's window (buffered bytes of its partitions plus credit left at the broker) and what one frame
    * may carry (its request's maxBytes): maxBytes both for a caught-up stream; for a replay of large records
-   * (see Streamed replay above) twice maxBytes, as a fetch in flight plus a full prefetch held, in frames
-   * of a quarter of maxBytes (at least maxBytesPerPartition).
+   * (see Streamed replay above) twice maxBytes, as a fetch in flight plus a full prefetch held (`pooled`,
+   * records copied out: at most REPLAY_WINDOW_BYTES or two frames), in frames of a quarter of maxBytes (at
+   * least maxBytesPerPartition).
    */
-  private streamSizes(replay: boolean): { window: number; frameBytes: number } {
+  private streamSizes(replay: boolean, pooled: boolean): { window: number; frameBytes: number } {
     const { maxBytes, maxBytesPerPartition } = this.options;
     if (!replay) return { window: maxBytes, frameBytes: maxBytes };
     const frameBytes = Math.min(maxBytes, Math.max(maxBytesPerPartition, Math.floor(maxBytes / REPLAY_FRAMES)));
-    return { window: 2 * maxBytes, frameBytes };
+    if (!pooled) return { window: 2 * maxBytes, frameBytes };
+    return { window: Math.min(2 * maxBytes, Math.max(REPLAY_WINDOW_BYTES, 2 * frameBytes)), frameBytes };
   }
 
   /**
@@ -413,6 +426,7 @@ export class Fetcher {
       inFlight: null,
       caughtUp: false,
       largeRecords: false,
+      copiedRecords: false,
     };
     loop.done = this.loop(node, loop).finally(() => {
       this.loops.delete(node);
@@ -504,6 +518,7 @@ export class Fetcher {
       const absorbed = await this.absorbResponse(node, response, targets, epochs, offsets, sentAt);
       loop.caughtUp = absorbed.atEnd;
       loop.largeRecords = absorbed.largeRecords;
+      loop.copiedRecords = absorbed.copiedRecords;
     } finally {
       for (const s of targets) s.fetching = false;
     }
@@ -552,9 +567,11 @@ export class Fetcher {
     lease.settle();
     if (events.listening(ConsumerEvents.FETCH))
       events.emit(ConsumerEvents.FETCH, { numberOfBatches, duration: Date.now() - sentAt, nodeId: node });
+    const large = !this.options.reuseFetchBuffers && offsetSpan > 0;
     return {
       atEnd: atEnd && results.size === targets.length,
-      largeRecords: !this.options.reuseFetchBuffers && offsetSpan > 0 && bytes >= offsetSpan * STREAMED_RECORD_BYTES,
+      largeRecords: large && bytes >= offsetSpan * STREAMED_RECORD_BYTES,
+      copiedRecords: large && bytes >= offsetSpan * MIN_COPIED_LARGE_RECORD_BYTES,
     };
   }
 
@@ -581,7 +598,7 @@ export class Fetcher {
         this.absorbPushed(node, fetch, response as FetchPushResponse, targets, epochs, sentAt);
       },
     };
-    const { window, frameBytes } = this.streamSizes(loop.largeRecords);
+    const { window, frameBytes } = this.streamSizes(loop.largeRecords, loop.copiedRecords);
     const push: PushCredit = {
       stream,
       states: targets,

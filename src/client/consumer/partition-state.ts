@@ -28,9 +28,9 @@ export interface BufferedFetch {
   aborted: AbortedTransactionFilter | null;
   /**
    * Lets go of the response's frame (it goes back to the frame pool once every partition of the response
-   * let go). By default called once the last slice was decoded, unless a message views the frame (a batch
-   * of large records, not copied out: `aliased`); with reuseFetchBuffers, once the last slice was delivered
-   * and nothing of it is kept.
+   * let go). By default called once the last slice was decoded (its records copied out), unless a message
+   * views the frame (`aliased`); with reuseFetchBuffers, once the last slice was delivered and nothing of
+   * it is kept.
    */
   release: (() => void) | null;
   /** Default mode: a decoded slice left messages viewing the frame, which must then never be reused. */

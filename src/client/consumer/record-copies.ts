@@ -1,10 +1,15 @@
-// Where the consumer copies small records out of a fetch response, so that the response's frame can go
-// back to the frame pool (src/client/frame-pool.ts) as soon as its bytes were decoded: the messages' keys,
-// values and header values are then views of these copies instead of the frame.
+// Where the consumer copies small and large records out of a fetch response, so that the response's frame can go back to
+// the frame pool (src/client/frame-pool.ts) as soon as its bytes were decoded: the messages' keys, values
+// and header values are then views of these copies instead of the frame. The copy is made when a slice is
+// decoded for delivery (runner.ts), not when the response arrives, so the copies of a slice the handler
+// drops die in the young generation's next collection. Records in between (MAX_COPIED_SMALL_RECORD_BYTES to
+// MIN_COPIED_LARGE_RECORD_BYTES on average) are viewed in place: copying each costs more than a fresh
+// frame on a quiet machine (bench/RESULTS.md, large16).
 //
 // Ownership: a copy is never written again once made; it lives as long as a message (or anything the user
 // kept of one) references it, and is then left to the collector. So values stay valid for ever, as views
-// of a fresh frame would; a kept value holds its block (BLOCK_BYTES) in memory, not the whole response.
+// of a fresh frame would; a kept value holds its block (BLOCK_BYTES) in memory, or, for a record larger
+// than a block, that record's own buffer, never the whole response.
 //
 // Layout: the record decoder (src/records/record.ts, RecordReader with a copy target) copies a batch's
 // records section in runs of whole records as it reads them, each run into the free end of the current block
@@ -13,8 +18,10 @@
 // where a buffer of hundreds of KiB is fresh pages from the kernel (a page fault each) every time.
 import type { RecordCopyTarget } from '../../records/record.js';
 
-/** Batches of records up to this size on average are copied out of the response (larger ones are viewed in place). */
-export const MAX_COPIED_RECORD_BYTES = 16 * 1024;
+/** Batches of records up to this size on average are copied out, into blocks. */
+export const MAX_COPIED_SMALL_RECORD_BYTES = 16 * 1024;
+/** Batches of records of this size or more on average are copied out, each record into a buffer of its own. */
+export const MIN_COPIED_LARGE_RECORD_BYTES = 256 * 1024;
 const BLOCK_BYTES = 64 * 1024;
 
 export class RecordCopies implements RecordCopyTarget {

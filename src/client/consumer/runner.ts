@@ -61,7 +61,7 @@ export interface RunnerDeps {
   checkCrcs: boolean;
   /**
    * ConsumerConfig.reuseFetchBuffers: messages view the response, whose frame is let go once delivered.
-   * Without it small records are copied out as they are decoded and the frame is let go then.
+   * Without it records are copied out as they are decoded and the frame is let go then.
    */
   reuseFetchBuffers: boolean;
   /** START_BATCH_PROCESS / END_BATCH_PROCESS go here. */
@@ -87,7 +87,7 @@ export class Runner {
   private workers: Promise<void>[] = [];
   private cursor = 0;
   private states: PartitionState[] = [];
-  /** Where small records are copied out of responses (null with reuseFetchBuffers). */
+  /** Where records are copied out of responses (null with reuseFetchBuffers). */
   private readonly copies: RecordCopies | null;
 
   constructor(

@@ -12,8 +12,9 @@ export interface KafkaMessage {
   timestamp: string;
   offset: string;
   /**
-   * Valid for ever by default (small records are copied out of the fetch response, larger ones viewed in a
-   * response that is never reused); with ConsumerConfig.reuseFetchBuffers, only until the handler resolves.
+   * Valid for ever by default (records up to 16 KiB and from 256 KiB are copied out of the fetch response as
+   * they are decoded, each large one into a buffer of its own; those in between are viewed in a response that
+   * is never reused); with ConsumerConfig.reuseFetchBuffers, only until the handler resolves.
    */
   key: Buffer | null;
   value: Buffer | null;
@@ -152,9 +153,10 @@ export interface ConsumerConfig {
    */
   maxPrefetchBytesPerPartition?: number;
   /**
-   * Sluice: read large fetch responses (1 MiB and more) into memory reused from earlier responses instead of
-   * fresh memory (default false). Faster for large records (the kernel no longer maps fresh pages for every
-   * response; see bench/RESULTS.md), but message keys, values and header values are then valid only until
+   * Sluice: messages view large fetch responses (1 MiB and more, read into memory reused from earlier
+   * responses) instead of copies of their records (default false: records up to 16 KiB and from 256 KiB are
+   * copied out as they are decoded and the response's memory is reused then; bench/RESULTS.md), but
+   * message keys, values and header values are then valid only until
    * the handler that received them resolves (eachMessage: that message's; eachBatch: the batch's): copy
    * what you keep (`Buffer.from(message.value)`). Offsets, timestamps and header names are not affected.
    */
@@ -163,7 +165,9 @@ export interface ConsumerConfig {
    * Sluice: once a fetch finds every partition of a broker at its end, have that broker push new records
    * as they are appended (FetchPush, bounded by credit of maxBytes) instead of sending a fetch per burst
    * (default true); a replay of large records (16 KiB or more on average) is streamed the same way while
-   * behind (credit of twice maxBytes, frames of a quarter of it). false: plain fetches only, as kafkajs does.
+   * behind (credit of twice maxBytes, at most 12 MiB or two frames for copied records, frames of a quarter of
+   * maxBytes).
+   * false: plain fetches only, as kafkajs does.
    */
   pushWhenCaughtUp?: boolean;
   /** Sluice: where partitions come from (default: static — subscribe() = all partitions, or assign()). */
