@@ -4,10 +4,10 @@
 // held a whole batch until the socket took it).
 //
 // The room asked for is what the request's first partition may read, at most a batch of the topics' default
-// max.message.bytes (firstReadBytes): a fetch that could read a useful answer within what is free does not
-// wait for more. It is taken in the
-// budget when granted and kept by the request's next reserve() (ResponseMemory.whenRoom), so fetches woken
-// by one release do not all read into the same room. The wait is bounded like the fetch's own (its maxWait;
+// max.message.bytes (firstReadBytes) and a quarter of the budget (MemoryBudget.fetchRoom): a fetch that could
+// read a useful answer within what is free does not wait for more. It is taken in the budget when granted
+// and kept by the request's next reserve() (ResponseMemory.whenRoom), so fetches woken by one release do not
+// all read into the same room. The wait is bounded like the fetch's own (its maxWait;
 // a stream's idle time): when it runs out, the fetch reads as before, one batch at least. A fetch that holds
 // a read-ahead does not wait (its chunk is in the budget already).
 //

@@ -59,6 +59,24 @@ export class KafkaWireClient {
     return response.body as unknown as ResponseOf<A>;
   }
 
+  /** Sends `count` copies of a request at once (pipelined) and decodes their responses, in order. */
+  async pipeline<A extends KafkaApi>(
+    api: A,
+    version: number,
+    body: RequestInputOf<A>,
+    count: number,
+  ): Promise<Array<ResponseOf<A>>> {
+    const first = this.frames.length;
+    const ids = Array.from({ length: count }, () => this.send(api, version, body));
+    await this.frame(first + count - 1);
+    return ids.map((correlationId, i) => {
+      const response = decodeResponsePayload(api, version, this.frames[first + i]!);
+      if (response.correlationId !== correlationId)
+        throw new Error(`correlation id ${response.correlationId}, expected ${correlationId}`);
+      return response.body as unknown as ResponseOf<A>;
+    });
+  }
+
   async waitClosed(ms = 5000): Promise<void> {
     await until(() => this.closed, ms, 'the broker to close the connection');
   }
