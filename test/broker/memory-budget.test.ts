@@ -219,53 +219,47 @@ describe('FrameDecoder admission', () => {
 });
 
 describe('fetch within the budget (live broker)', () => {
-  it('reads only what the budget has room for, the first batch at least, and everything once room is back', async () => {
-    // 1 MiB frames, a budget of 1 MiB + 64 KiB: a client holding a 1 MiB frame leaves 64 KiB.
+  const bytesOf = (f: { records: Buffer[] }) => f.records.reduce((n, r) => n + r.length, 0);
+
+  /**
+   * A broker with 1 MiB frames and a budget of 1 MiB + 64 KiB, topic `m` holding 20 batches of one 20,000-byte
+   * record, and a client holding a 1 MiB frame (waited for: a fetch then gets at most the 64 KiB left).
+   */
+  async function brokerWithRoomFor64KiB() {
     const t = await startBroker({ maxFrameBytes: MiB, maxInFlightBytes: MiB + 64 * 1024 });
+    const c = await t.client();
+    await createTopic(c, 'm', 1);
+    const batch = batchOf(['x'.repeat(20_000)]);
+    for (let i = 0; i < 20; i++) expect((await produce(c, 'm', 0, batch)).errorCode).toBe(0);
+    const holder = await t.client();
+    const prefix = Buffer.alloc(4);
+    prefix.writeUInt32BE(MiB);
+    holder.write([prefix, Buffer.alloc(1000)]);
+    await until(async () => bytesOf(await fetchPartition(c, 'm', 0, 0, { maxBytes: 10 * MiB })) < 64 * 1024, 5000);
+    return { t, c, batch, holder };
+  }
+
+  it('reads only what the budget has room for, the first batch at least, and everything once room is back', async () => {
+    const { t, c, batch, holder } = await brokerWithRoomFor64KiB();
     try {
-      const c = await t.client();
-      await createTopic(c, 'm', 1);
-      const batch = batchOf(['x'.repeat(20_000)]);
-      for (let i = 0; i < 20; i++) expect((await produce(c, 'm', 0, batch)).errorCode).toBe(0);
-      const holder = await t.client();
-      const prefix = Buffer.alloc(4);
-      prefix.writeUInt32BE(MiB);
-      holder.write([prefix, Buffer.alloc(1000)]);
-      // Wait until the broker took the holder's frame: then a fetch gets at most the 64 KiB left.
-      await until(async () => {
-        const f = await fetchPartition(c, 'm', 0, 0, { maxBytes: 10 * MiB });
-        return f.records.reduce((n, r) => n + r.length, 0) < 64 * 1024;
-      }, 5000);
-      const tight = await fetchPartition(c, 'm', 0, 0, { maxBytes: 10 * MiB });
-      const tightBytes = tight.records.reduce((n, r) => n + r.length, 0);
+      const tightBytes = bytesOf(await fetchPartition(c, 'm', 0, 0, { maxBytes: 10 * MiB }));
       expect(tightBytes).toBeGreaterThanOrEqual(batch.length);
       expect(tightBytes).toBeLessThan(64 * 1024);
       holder.destroy();
-      await until(async () => {
-        const f = await fetchPartition(c, 'm', 0, 0, { maxBytes: 10 * MiB });
-        return f.records.reduce((n, r) => n + r.length, 0) === 20 * batch.length;
-      }, 5000);
+      await until(
+        async () => bytesOf(await fetchPartition(c, 'm', 0, 0, { maxBytes: 10 * MiB })) === 20 * batch.length,
+        5000,
+      );
       const roomy = await fetchPartition(c, 'm', 0, 0, { maxBytes: 10 * MiB });
-      expect(roomy.records.reduce((n, r) => n + r.length, 0)).toBe(20 * batch.length);
+      expect(bytesOf(roomy)).toBe(20 * batch.length);
     } finally {
       await t.stop();
     }
   });
 
   it('a long poll with no room for its first read waits for room, then reads; its maxWait run out, it reads as before', async () => {
-    const t = await startBroker({ maxFrameBytes: MiB, maxInFlightBytes: MiB + 64 * 1024 });
+    const { t, c, batch, holder } = await brokerWithRoomFor64KiB();
     try {
-      const c = await t.client();
-      await createTopic(c, 'm', 1);
-      const batch = batchOf(['x'.repeat(20_000)]);
-      for (let i = 0; i < 20; i++) expect((await produce(c, 'm', 0, batch)).errorCode).toBe(0);
-      const bytesOf = (f: { records: Buffer[] }) => f.records.reduce((n, r) => n + r.length, 0);
-      const holder = await t.client();
-      const prefix = Buffer.alloc(4);
-      prefix.writeUInt32BE(MiB);
-      holder.write([prefix, Buffer.alloc(1000)]);
-      await until(async () => bytesOf(await fetchPartition(c, 'm', 0, 0, { maxBytes: 10 * MiB })) < 64 * 1024, 5000);
-
       // Its first read may take 256 KiB and 64 KiB are free: it waits (answered as the wait ran out, it
       // reads what fits, one batch at least, as a fetch without maxWait does).
       const short = await fetchPartition(c, 'm', 0, 0, { maxWaitMs: 300, partitionMaxBytes: 256 * 1024 });
