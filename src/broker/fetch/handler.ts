@@ -14,7 +14,7 @@
 import { FetchApi } from '../../protocol/index.js';
 import { fetchChannel } from '../diagnostics.js';
 import { defineHandler } from '../handlers/types.js';
-import { firstReadBytes, waitForRoom } from './memory-room.js';
+import { roomToWaitFor, waitForRoom } from './memory-room.js';
 import { arm, movedSince, partitionKeys, publishFetched, readAll, releaseAll, visibleEnds } from './round.js';
 
 export const fetchHandler = defineHandler(FetchApi, async (request, broker, ctx) => {
@@ -24,12 +24,11 @@ export const fetchHandler = defineHandler(FetchApi, async (request, broker, ctx)
   if (readAhead.size > 0) readAhead.retainOnly(new Set((keys = partitionKeys(request))));
   for (;;) {
     const canWait = request.maxWaitMs > 0 && !broker.stopping && !ctx.signal.aborted;
-    if (canWait && readAhead.size === 0) {
+    if (canWait) {
       // No room in the memory budget for the first read: wait for it within maxWait (memory-room.ts).
-      const room = firstReadBytes(request, broker.config);
+      const room = roomToWaitFor(request, ctx, readAhead, broker.config);
       const left = request.maxWaitMs - (performance.now() - started);
-      if (left > 0 && !ctx.responseMemory.hasRoom(room))
-        await waitForRoom(ctx.responseMemory, room, left, broker, ctx.signal);
+      if (room > 0 && left > 0) await waitForRoom(ctx.responseMemory, room, left, broker, ctx.signal);
     }
     const before = canWait ? visibleEnds(request, broker) : undefined;
     const reading = readAll(request, broker, ctx, readAhead);

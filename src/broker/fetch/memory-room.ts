@@ -14,15 +14,31 @@
 // No deadlock: a waiting fetch holds only its request frame; the room comes from responses the sockets take
 // (memory-budget.ts), and the wait ends at its deadline whatever happens.
 import type { BrokerConfig } from '../config.js';
-import type { BrokerContext, ResponseMemory } from '../handlers/types.js';
+import type { BrokerContext, RequestContext, ResponseMemory } from '../handlers/types.js';
 import { onAbort } from './abort-hooks.js';
+import type { FetchReadAhead } from './read-ahead.js';
 import type { ReadRequest } from './round.js';
+
+/**
+ * The room this fetch must wait for before its read (0: none, read now): none when it holds a read-ahead or
+ * the budget has room for its first read (firstReadBytes).
+ */
+export function roomToWaitFor(
+  request: ReadRequest,
+  ctx: RequestContext,
+  readAhead: FetchReadAhead,
+  config: BrokerConfig,
+): number {
+  if (readAhead.size > 0) return 0;
+  const room = firstReadBytes(request, config);
+  return ctx.responseMemory.hasRoom(room) ? 0 : room;
+}
 
 /**
  * The room a fetch waits for: what its first read may take (its limit within the broker's maxFetchBytes and
  * a partition's), at most one batch of the topics' default max.message.bytes.
  */
-export function firstReadBytes(request: ReadRequest, config: BrokerConfig): number {
+function firstReadBytes(request: ReadRequest, config: BrokerConfig): number {
   let partitionMax = 0;
   for (const t of request.topics)
     for (const p of t.partitions) partitionMax = Math.max(partitionMax, p.partitionMaxBytes);

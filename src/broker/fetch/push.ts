@@ -24,7 +24,7 @@
 import { FetchPushApi, type FetchPushRequest, type FetchPushResponse, ProtocolError } from '../../protocol/index.js';
 import { fetchChannel } from '../diagnostics.js';
 import { type Answer, defineHandler } from '../handlers/types.js';
-import { firstReadBytes } from './memory-room.js';
+import { roomToWaitFor } from './memory-room.js';
 import { PushWait } from './push-wait.js';
 import {
   movedSince,
@@ -129,17 +129,15 @@ export const fetchPushHandler = defineHandler(FetchPushApi, async (request, brok
         reading.maxBytes = oneAnswer ? request.maxBytes : Math.min(request.maxBytes, stream.credit);
         // No room in the memory budget for the frame's first read: wait for it (memory-room.ts) while the
         // stream may still idle, then look again; past that, read as before.
-        if (idleLeft > 0 && readAhead.size === 0) {
-          const room = firstReadBytes(reading, broker.config);
-          if (!ctx.responseMemory.hasRoom(room)) {
-            pushWait.armRoom(ctx.responseMemory, room);
-            try {
-              await pushWait.wait(idleLeft);
-            } finally {
-              pushWait.cancel();
-            }
-            continue;
+        const room = idleLeft > 0 ? roomToWaitFor(reading, ctx, readAhead, broker.config) : 0;
+        if (room > 0) {
+          pushWait.armRoom(ctx.responseMemory, room);
+          try {
+            await pushWait.wait(idleLeft);
+          } finally {
+            pushWait.cancel();
           }
+          continue;
         }
         const read = readAll(reading, broker, ctx, readAhead, true);
         round = read instanceof Promise ? await read : read;

@@ -232,18 +232,19 @@ function readPartition(round: Round, topicIndex: number, partitionIndex: number)
       oversizedFirstBatch: round.bytes === 0, // a later partition's batch over what is left would not be answered
       exactLimit: round.stream,
     };
-    const now = stable && round.readAhead.size > 0 ? null : log.readNow(p.fetchOffset, options);
+    // A consumer at the end has no read-ahead: no key, no promise for it.
+    const fromReadAhead = stable && round.readAhead.size > 0;
+    const now = fromReadAhead ? null : log.readNow(p.fetchOffset, options);
     if (now) {
       answerRead(round, topicIndex, partitionIndex, position, log, hw, lso, maxBytes, now);
       return undefined;
     }
-    // A read from a file or a read-ahead. A consumer at the end has no read-ahead: no key, no promise for it.
-    const read =
-      stable && round.readAhead.size > 0
-        ? round.readAhead
-            .take(partitionKey(t.name, p.partition), log, p.fetchOffset, maxBytes, round.stream)
-            .then((ahead) => ahead ?? log.read(p.fetchOffset, options))
-        : log.read(p.fetchOffset, options);
+    // A read from a file or a read-ahead.
+    const read = fromReadAhead
+      ? round.readAhead
+          .take(partitionKey(t.name, p.partition), log, p.fetchOffset, maxBytes, round.stream)
+          .then((ahead) => ahead ?? log.read(p.fetchOffset, options))
+      : log.read(p.fetchOffset, options);
     return read.then(
       (done) => {
         try {
