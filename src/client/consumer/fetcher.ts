@@ -41,9 +41,10 @@
 // of up to three responses of maxBytes. When the records are copied out (MIN_COPIED_LARGE_RECORD_BYTES,
 // record-copies.ts) each frame goes back to the frame pool once decoded and is read into again, so a
 // replay's frames are a fixed set of old buffers rather than garbage for the collector, and the window is
-// at most REPLAY_WINDOW_BYTES (unless that is less than two frames): fewer of them to allocate. A stream ended for a seek, pause or new assignment is followed by a fetch, which decides
-// again. Not with reuseFetchBuffers: its responses of maxBytes are read into pooled frames (frame-pool.ts),
-// which smaller frames would not be.
+// at most REPLAY_WINDOW_BYTES (unless that is less than two frames): fewer of them to allocate. A stream
+// ended for a seek, pause or new assignment is followed by a fetch, which decides again. Not with
+// reuseFetchBuffers: its responses of maxBytes are read into pooled frames (frame-pool.ts), which smaller
+// frames would not be.
 //
 // First fetch: a partition's first fetch after its position was set (assignment, seek) asks for at most
 // FIRST_FETCH_BYTES, the later ones for the full size: the first records then arrive after a small

@@ -1,6 +1,6 @@
-// Where the consumer copies small and large records out of a fetch response, so that the response's frame can go back to
-// the frame pool (src/client/frame-pool.ts) as soon as its bytes were decoded: the messages' keys, values
-// and header values are then views of these copies instead of the frame. The copy is made when a slice is
+// Where the consumer copies small and large records out of a fetch response, so that the response's frame
+// can go back to the frame pool (src/client/frame-pool.ts) as soon as its bytes were decoded: the messages'
+// keys, values and header values are then views of these copies instead of the frame. The copy is made when a slice is
 // decoded for delivery (runner.ts), not when the response arrives, so the copies of a slice the handler
 // drops die in the young generation's next collection. Records in between (MAX_COPIED_SMALL_RECORD_BYTES to
 // MIN_COPIED_LARGE_RECORD_BYTES on average) are viewed in place: copying each costs more than a fresh

@@ -156,9 +156,9 @@ export interface ConsumerConfig {
    * Sluice: messages view large fetch responses (1 MiB and more, read into memory reused from earlier
    * responses) instead of copies of their records (default false: records up to 16 KiB and from 256 KiB are
    * copied out as they are decoded and the response's memory is reused then; bench/RESULTS.md), but
-   * message keys, values and header values are then valid only until
-   * the handler that received them resolves (eachMessage: that message's; eachBatch: the batch's): copy
-   * what you keep (`Buffer.from(message.value)`). Offsets, timestamps and header names are not affected.
+   * message keys, values and header values are then valid only until the handler that received them
+   * resolves (eachMessage: that message's; eachBatch: the batch's): copy what you keep
+   * (`Buffer.from(message.value)`). Offsets, timestamps and header names are not affected.
    */
   reuseFetchBuffers?: boolean;
   /**
