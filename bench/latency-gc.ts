@@ -32,8 +32,10 @@ const processes = readdirSync(dir)
 const lat = sentAt.map((s, i) => arrivedAt[i]! - s);
 const sorted = Float64Array.from(lat).sort();
 const p99 = percentileSorted(sorted, 99);
-const from = Math.min(...sentAt);
-const to = Math.max(...arrivedAt);
+let from = Number.POSITIVE_INFINITY;
+for (const s of sentAt) if (s < from) from = s;
+let to = Number.NEGATIVE_INFINITY;
+for (const a of arrivedAt) if (a > to) to = a;
 const f = (ms: number) => ms.toFixed(2);
 process.stdout.write(
   `${lat.length} records over ${f((to - from) / 1000)} s: p50 ${f(percentileSorted(sorted, 50))} p99 ${f(p99)} p99.9 ${f(percentileSorted(sorted, 99.9))} ms\n`,

@@ -3,8 +3,12 @@
 // run after a Sluice run measures another minute of this shared machine (its p99 moved 4× within ten minutes);
 // interleaving gives both sides the same minutes. Both sides get the same treatment: the same send pattern
 // (sendPaced) at the same rate, the same process layout (this process produces, two children), the same
-// warm-up (the same seconds of sending before the first segment, not measured), the same pause between segments
-// and the same rule for which records count (those sent inside a segment's window).
+// warm-up (the same seconds of sending before the first segment, not measured), the same pause between segments,
+// the same lead-in before each segment and the same rule for which records count (those sent inside a segment's
+// window).
+// A side idles while the other runs; a lead-in (seconds of sending straight before a segment's window, not measured)
+// keeps out what an idle process does when its load comes back (V8's memory reducer shrank its heap and young
+// generation, its sockets and timers went cold), which a producer sending steadily at the rate never meets.
 import { sendPaced } from './latency-pattern.js';
 import { monoMs } from './latency-trace-hooks.js';
 import { stealMeter, type MachineDuring } from './proc.js';
@@ -29,6 +33,8 @@ export interface InterleavedOptions {
   segmentSeconds: number;
   /** Seconds of sending through each side before the first segment, not measured (JIT, heaps, connections). */
   warmupSeconds: number;
+  /** Seconds of sending straight before each segment's window, not measured (0: none). */
+  leadInSeconds: number;
 }
 
 export interface SideResult extends LatencySummary {
@@ -76,7 +82,7 @@ export async function interleavedLatency(
   sides: { sluice: LatencyClients; floor: LatencyClients },
   options: InterleavedOptions,
 ): Promise<InterleavedResult> {
-  const { rate, segments, segmentSeconds, warmupSeconds } = options;
+  const { rate, segments, segmentSeconds, warmupSeconds, leadInSeconds } = options;
   await pause(300);
   if (warmupSeconds > 0) {
     for (const side of ['sluice', 'floor'] as const) {
@@ -89,6 +95,7 @@ export async function interleavedLatency(
   for (let pair = 0; pair < segments; pair++) {
     const order = pair % 2 === 0 ? (['sluice', 'floor'] as const) : (['floor', 'sluice'] as const);
     for (const side of order) {
+      if (leadInSeconds > 0) await sendPaced(rate, leadInSeconds, sides[side].send);
       const meter = stealMeter(sides[side].pids);
       const from = monoMs();
       await sendPaced(rate, segmentSeconds, sides[side].send);

@@ -3,6 +3,15 @@
 import type { CompressionCodec } from '../../../storage/format/record-batch.js';
 import type { RecordMetadata } from './types.js';
 import { topicPartitionKey } from '../topic-partition.js';
+import { OffsetStrings } from '../decimal-strings.js';
+
+/**
+ * Every send's base offset as a string. Not `String(offset)`: V8 keeps the strings it converts from numbers in
+ * its number-string cache, up to 16,384 of them, so each new offset's string outlived the scavenges that came
+ * while it was cached and was copied and promoted by them (a steadily sending producer's scavenges copied mostly
+ * those, and its old generation grew by them until a mark-compact).
+ */
+const baseOffsets = new OffsetStrings();
 
 export class PendingSend {
   /** Batch parts not yet acknowledged. */
@@ -49,7 +58,7 @@ export class PendingSend {
         topicName: topic,
         partition,
         errorCode: 0,
-        baseOffset: String(baseOffset),
+        baseOffset: baseOffsets.of(baseOffset),
         logAppendTime: String(logAppendTime),
         logStartOffset: String(logStartOffset),
       };
