@@ -3,7 +3,7 @@
 // child answers 'ready' once run() started, then on 'stop' disconnects and answers { sentAt, arrivedAt, offsets, trace,
 // requests (with countRequests: its requests by API, and under `answers` the fetch responses and pushed
 // FetchPush frames it received: its FETCH events) }.
-import { Sluice } from '../../src/index.js';
+import { sdk } from './sdk.js';
 import { monoMs, startTrace, type Trace } from './latency-trace-hooks.js';
 import { countClientRequests } from './workloads.js';
 
@@ -19,6 +19,8 @@ const send = (message: unknown) => new Promise<void>((resolve) => process.send!(
 process.once('message', async (start: Start) => {
   const stopTrace = start.trace ? startTrace({ sdkConnections: true, role: 'consumer' }) : undefined;
   const stopCounting = start.countRequests ? countClientRequests('consumer') : undefined;
+  // The built SDK, as an application runs it; the sources when traced (the trace hooks instrument their classes).
+  const { Sluice } = start.trace ? await import('../../src/index.js') : sdk;
   const consumer = new Sluice({ clientId: 'bench-consumer', brokers: [start.address], logLevel: 0 }).consumer({
     maxWaitTimeInMs: 500,
   });

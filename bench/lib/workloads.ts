@@ -23,6 +23,15 @@ export function client(broker: BrokerProcess) {
   });
 }
 
+/**
+ * The latency benches' client: the SDK bench/lib/sdk.ts chooses (the built one, as an application runs it),
+ * or the sources when traced (bench/lib/latency-trace-hooks.ts instruments the sources' classes).
+ */
+function latencyClient(broker: BrokerProcess, trace: boolean) {
+  if (trace) return client(broker);
+  return new sdk.Sluice({ clientId: 'bench', brokers: [broker.address], logLevel: 0 });
+}
+
 export async function createTopic(
   broker: BrokerProcess,
   topic: string,
@@ -246,7 +255,7 @@ export async function openSluiceLatency(
   const countRequests = options.countRequests ?? false;
   const stopCountingProducer = countRequests ? countClientRequests('producer') : undefined;
   await createTopic(broker, topic, 1);
-  const producer = client(broker).producer();
+  const producer = latencyClient(broker, false).producer();
   await producer.connect();
   const consumer = await forkConsumer(broker, topic, false, countRequests);
   let requests: LatencyRun['requests'];
@@ -279,7 +288,7 @@ export async function latency(
 ): Promise<LatencyRun> {
   const { consumer: where = 'process', trace = false, countRequests = false, warmupSeconds = 0 } = options;
   const stopCountingProducer = countRequests ? countClientRequests('producer') : undefined;
-  const sluice = client(broker);
+  const sluice = latencyClient(broker, trace);
   await createTopic(broker, topic, 1);
   const stopProducerTrace = trace
     ? startTrace({ sdkConnections: where === 'process', ...(where === 'process' ? { role: 'producer' as const } : {}) })
