@@ -82,6 +82,25 @@ describe('producer accumulator', () => {
     await producer.disconnect();
   });
 
+  it('gives each send its base offset as a decimal string past a thousand, with partitions in different thousands', async () => {
+    const producer = client().producer();
+    await producer.connect();
+    // Partition 0 runs ahead by 1,500 records, so the two partitions' offsets sit in different thousands below.
+    await producer.send({
+      topic: 't',
+      messages: Array.from({ length: 1500 }, (_, i) => ({ partition: 0, value: `a${i}` })),
+    });
+    const sends = Array.from({ length: 1200 }, (_, i) =>
+      producer.send({ topic: 't', messages: [{ partition: i % 2, value: `b${i}` }] }),
+    );
+    const results = await Promise.all(sends);
+    results.forEach((res, i) => {
+      const expected = i % 2 === 0 ? 1500 + i / 2 : (i - 1) / 2;
+      expect(res[0]!.baseOffset).toBe(String(expected));
+    });
+    await producer.disconnect();
+  });
+
   it('keeps later sends behind a retried batch: at most one request per partition in flight', async () => {
     let attempts = 0;
     let inFlight = 0;
