@@ -29,7 +29,12 @@ export function client(broker: BrokerProcess) {
  */
 function latencyClient(broker: BrokerProcess, trace: boolean) {
   if (trace) return client(broker);
-  return new sdk.Sluice({ clientId: 'bench', brokers: [broker.address], logLevel: 0 });
+  return new sdk.Sluice({
+    clientId: 'bench',
+    brokers: [broker.address],
+    logLevel: 0,
+    ...(broker.ssl ? { ssl: broker.ssl } : {}),
+  });
 }
 
 export async function createTopic(

@@ -109,9 +109,9 @@ export function encodeFrame(header: object, tail: readonly Buffer[] = []): Buffe
 }
 
 export function encodeRequestFrame(header: RequestHeader, body: unknown, tail: readonly Buffer[] = []): Buffer[] {
-  // Named field by field, not `{ ...header, body }`: V8 gave each spread copy with `body` added a layout of its
-  // own, and the encoder's Object.keys of each made key lists that outlived the scavenges (~4 MB copied per
-  // scavenge in a loop of sends). The order is the one the broker's direct header read expects.
+  // Named field by field, not `{ ...header, body }`: the spread's copies and the encoder's key lists of them
+  // outlived the scavenges of a process sending steadily, which then copied and promoted them on every request.
+  // The order is the one the broker's direct header read expects.
   const { apiKey, apiVersion, correlationId, clientId } = header;
   return encodeFrame({ apiKey, apiVersion, correlationId, clientId, body }, tail);
 }

@@ -5,12 +5,7 @@ import type { RecordMetadata } from './types.js';
 import { topicPartitionKey } from '../topic-partition.js';
 import { OffsetStrings } from '../decimal-strings.js';
 
-/**
- * Every send's base offset as a string. Not `String(offset)`: V8 keeps the strings it converts from numbers in
- * its number-string cache, up to 16,384 of them, so each new offset's string outlived the scavenges that came
- * while it was cached and was copied and promoted by them (a steadily sending producer's scavenges copied mostly
- * those, and its old generation grew by them until a mark-compact).
- */
+/** Every send's base offset as a string, not by `String()`: why, in decimal-strings.ts. */
 const baseOffsets = new OffsetStrings();
 
 export class PendingSend {
