@@ -92,7 +92,14 @@ export class FetchReadAhead {
       return null;
     }
     // The bytes stand; the log's bounds are today's (the answer reports them as its watermarks).
-    return { ...read, logStartOffset: log.logStartOffset, logEndOffset: log.logEndOffset };
+    return {
+      chunks: read.chunks,
+      bytes: read.bytes,
+      nextOffset: read.nextOffset,
+      logStartOffset: log.logStartOffset,
+      logEndOffset: log.logEndOffset,
+      lease: read.lease,
+    };
   }
 
   /**

@@ -10,7 +10,14 @@ export const shareAcknowledgeHandler = defineHandler(ShareAcknowledgeApi, async 
     const failures = await broker.shares.acknowledge(
       request.groupId,
       request.memberId,
-      request.acks.map((a) => ({ ...a, error: a.errorMessage })),
+      request.acks.map((a) => ({
+        topic: a.topic,
+        partition: a.partition,
+        offset: a.offset,
+        lastOffset: a.lastOffset,
+        type: a.type,
+        error: a.errorMessage,
+      })),
     );
     const perEntry = ctx.header.apiVersion === 0;
     return {

@@ -17,7 +17,14 @@ export const shareFetchHandler = defineHandler(ShareFetchApi, async (request, br
       maxRecords: request.maxRecords,
       maxWaitMs: broker.stopping ? 0 : request.maxWaitMs,
       signal: ctx.signal,
-      acks: request.acks.map((a) => ({ ...a, error: a.errorMessage })),
+      acks: request.acks.map((a) => ({
+        topic: a.topic,
+        partition: a.partition,
+        offset: a.offset,
+        lastOffset: a.lastOffset,
+        type: a.type,
+        error: a.errorMessage,
+      })),
     });
     return {
       errorCode: 0,
