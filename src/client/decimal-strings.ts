@@ -31,11 +31,12 @@ export class OffsetStrings {
 export class TimestampStrings {
   private last = Number.NaN;
   private lastString = '';
+  private readonly digits = new OffsetStrings();
 
   of(timestamp: number): string {
     if (timestamp !== this.last) {
       this.last = timestamp;
-      this.lastString = String(timestamp);
+      this.lastString = this.digits.of(timestamp);
     }
     return this.lastString;
   }

@@ -19,7 +19,7 @@ describe('decimal strings of offsets and timestamps', () => {
 
   it('gives the same strings as String() for repeated and changing timestamps', () => {
     const timestamps = new TimestampStrings();
-    for (const t of [1_796_394_521_206, 1_796_394_521_206, 1_796_394_521_207, 0, 0, 1_796_394_521_206])
+    for (const t of [1_796_394_521_206, 1_796_394_521_206, 1_796_394_521_207, 0, 0, -1, 1_796_394_521_206, 999, 1000])
       expect(timestamps.of(t)).toBe(String(t));
   });
 });

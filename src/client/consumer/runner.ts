@@ -22,6 +22,7 @@ import { RecordCopies } from './record-copies.js';
 import { ConsumerEvents, type ConsumerEventSink } from './events.js';
 import type { PartitionState } from './partition-state.js';
 import { Signal } from './signal.js';
+import { OffsetStrings } from '../decimal-strings.js';
 import type {
   ConsumerRunConfig,
   EachBatchPayload,
@@ -44,6 +45,9 @@ const IDLE_POLL_MS = 100;
 
 /** Record bytes decoded per delivered batch: keeps messages young (cheap to collect) and batches large. */
 const DELIVERY_SLICE_BYTES = 256 * 1024;
+
+/** Each delivered batch's high watermark as a string, not by `String()`: why, in decimal-strings.ts. */
+const highWatermarks = new OffsetStrings();
 
 export interface RunnerDeps {
   logger: Logger;
@@ -233,7 +237,7 @@ export class Runner {
     const batch = new FetchedBatch(
       state.topic,
       state.partition,
-      String(entry.highWatermark),
+      highWatermarks.of(entry.highWatermark),
       chunk.messages,
       entry.fromOffset,
       chunk.offsets,

@@ -9,6 +9,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TopicPartitionOffsetAndMetadata } from '../types.js';
 import { topicPartitionKey } from '../../topic-partition.js';
+import { OffsetStrings } from '../../decimal-strings.js';
+
+/** Positions as strings for the commit, not by `String()`: why, in decimal-strings.ts. */
+const commitOffsets = new OffsetStrings();
 
 interface Position {
   readonly topic: string;
@@ -31,7 +35,7 @@ export class CommitTracker {
     const out: TopicPartitionOffsetAndMetadata[] = [];
     for (const s of states) {
       if (s.nextOffset < 0 || this.committed.get(topicPartitionKey(s.topic, s.partition)) === s.nextOffset) continue;
-      out.push({ topic: s.topic, partition: s.partition, offset: String(s.nextOffset) });
+      out.push({ topic: s.topic, partition: s.partition, offset: commitOffsets.of(s.nextOffset) });
     }
     return out;
   }
