@@ -31,12 +31,11 @@ export class OffsetStrings {
 export class TimestampStrings {
   private last = Number.NaN;
   private lastString = '';
-  private readonly digits = new OffsetStrings();
 
   of(timestamp: number): string {
     if (timestamp !== this.last) {
       this.last = timestamp;
-      this.lastString = this.digits.of(timestamp);
+      this.lastString = String(timestamp);
     }
     return this.lastString;
   }

@@ -213,16 +213,15 @@ function readMessages(
   const { baseOffset, baseTimestamp } = header;
   const logAppend = (header.attributes & ATTR_TIMESTAMP_TYPE_LOG_APPEND) !== 0;
   const offsets = new OffsetStrings();
-  const timestamps = new OffsetStrings();
   // Records of one batch mostly share their timestamp (or a few): convert each distinct delta once.
   let lastDelta = Number.NaN;
-  let lastTimestamp = logAppend ? timestamps.of(header.maxTimestamp) : '';
+  let lastTimestamp = logAppend ? String(header.maxTimestamp) : '';
   const records = new RecordReader(section, count, fromOffset - baseOffset, copies);
   while (records.next()) {
     const timestampDelta = records.timestampDelta;
     if (!logAppend && timestampDelta !== lastDelta) {
       lastDelta = timestampDelta;
-      lastTimestamp = timestamps.of(baseTimestamp + timestampDelta);
+      lastTimestamp = String(baseTimestamp + timestampDelta);
     }
     const headers = records.headers;
     const offset = baseOffset + records.offsetDelta;
