@@ -2,23 +2,13 @@
 // answers one result per record, v1 the failed offsets only.
 import { ShareAcknowledgeApi } from '../../protocol/index.js';
 import { shareAckResults, shareWireError } from './share-errors.js';
+import { ackEntriesOf } from './share-acks.js';
 import { defineHandler } from './types.js';
 
 export const shareAcknowledgeHandler = defineHandler(ShareAcknowledgeApi, async (request, broker, ctx) => {
   const where = `share group "${request.groupId}"`;
   try {
-    const failures = await broker.shares.acknowledge(
-      request.groupId,
-      request.memberId,
-      request.acks.map((a) => ({
-        topic: a.topic,
-        partition: a.partition,
-        offset: a.offset,
-        lastOffset: a.lastOffset,
-        type: a.type,
-        error: a.errorMessage,
-      })),
-    );
+    const failures = await broker.shares.acknowledge(request.groupId, request.memberId, ackEntriesOf(request.acks));
     const perEntry = ctx.header.apiVersion === 0;
     return {
       errorCode: 0,

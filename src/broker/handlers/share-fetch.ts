@@ -5,6 +5,7 @@
 import { ShareFetchApi, type ShareFetchedSlice } from '../../protocol/index.js';
 import type { FetchedRecord } from '../share/index.js';
 import { shareAckResults, shareWireError } from './share-errors.js';
+import { ackEntriesOf } from './share-acks.js';
 import { defineHandler } from './types.js';
 
 export const shareFetchHandler = defineHandler(ShareFetchApi, async (request, broker, ctx) => {
@@ -17,14 +18,7 @@ export const shareFetchHandler = defineHandler(ShareFetchApi, async (request, br
       maxRecords: request.maxRecords,
       maxWaitMs: broker.stopping ? 0 : request.maxWaitMs,
       signal: ctx.signal,
-      acks: request.acks.map((a) => ({
-        topic: a.topic,
-        partition: a.partition,
-        offset: a.offset,
-        lastOffset: a.lastOffset,
-        type: a.type,
-        error: a.errorMessage,
-      })),
+      acks: ackEntriesOf(request.acks),
     });
     return {
       errorCode: 0,
