@@ -91,7 +91,8 @@ export class FetchReadAhead {
       if (read.lease) this.pool.release(read.lease);
       return null;
     }
-    // The bytes stand; the log's bounds are today's (the answer reports them as its watermarks).
+    // The bytes stand; the log's bounds are today's (the answer reports them as its watermarks). Named, not
+    // `{ ...read, … }`: a spread with fields added outlives scavenges (ARCHITECTURE.md, "Tests and measurements").
     return {
       chunks: read.chunks,
       bytes: read.bytes,
