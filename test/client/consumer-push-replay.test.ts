@@ -43,6 +43,58 @@ function consumerOf(sluice: Sluice, config: Parameters<Sluice['consumer']>[0] = 
 
 const upTo = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
 
+/**
+ * Replays topic t with a handler that blocks after `blockAfter` records. Returns the bytes the broker had sent
+ * once it stopped sending (every chance given to overrun the credit), and `finish`, which releases the handler
+ * and gives every record's index in the order delivered once `records` have arrived.
+ */
+async function blockedReplay(
+  sluice: Sluice,
+  config: Parameters<Sluice['consumer']>[0],
+  blockAfter: number,
+  records: number,
+): Promise<{ sentWhileBlocked: number; finish: () => Promise<number[]> }> {
+  let sent = 0;
+  const onFetched = (event: unknown) => void (sent += (event as { bytes: number }).bytes);
+  subscribe('sluice:broker:fetch', onFetched);
+  try {
+    const c = consumerOf(sluice, config);
+    await c.connect();
+    await c.subscribe({ topic: 't', fromBeginning: true });
+    let release!: () => void;
+    const blocked = new Promise<void>((resolve) => (release = resolve));
+    const got: number[] = [];
+    await c.run({
+      eachMessage: async ({ message }) => {
+        got.push(message.value!.readUInt32BE(0));
+        if (got.length === blockAfter) await blocked;
+      },
+    });
+    await waitFor(() => got.length === blockAfter && run.broker!.of(ApiKey.FetchPush).length > 0);
+    // Wait until what the broker sent stops growing.
+    let before = -1;
+    await waitFor(
+      () => {
+        const settled = sent === before;
+        before = sent;
+        return settled;
+      },
+      { intervalMs: 200 },
+    );
+    const sentWhileBlocked = sent;
+    return {
+      sentWhileBlocked,
+      finish: async () => {
+        release();
+        await waitFor(() => got.length === records, { timeoutMs: 20_000 });
+        return got;
+      },
+    };
+  } finally {
+    unsubscribe('sluice:broker:fetch', onFetched);
+  }
+}
+
 describe('consumer replay of large records through a stream', () => {
   it('default settings: every record once, in order; streamed while behind, in frames of a quarter of maxBytes', async () => {
     run.broker = await startInterceptedBroker([{ name: 't', partitions: 1 }]);
@@ -84,41 +136,11 @@ describe('consumer replay of large records through a stream', () => {
     const records = 200; // 12.5 MiB of 64 KiB records
     await produced(sluice, records, 64 * KiB);
     const maxBytes = 2 * MiB;
-    let sent = 0;
-    const onFetched = (event: unknown) => void (sent += (event as { bytes: number }).bytes);
-    subscribe('sluice:broker:fetch', onFetched);
-    try {
-      const c = consumerOf(sluice, { maxBytes });
-      await c.connect();
-      await c.subscribe({ topic: 't', fromBeginning: true });
-      let release!: () => void;
-      const blocked = new Promise<void>((resolve) => (release = resolve));
-      const got: number[] = [];
-      await c.run({
-        eachMessage: async ({ message }) => {
-          got.push(message.value!.readUInt32BE(0));
-          if (got.length === 40) await blocked; // after the first fetch (2 MiB), inside the stream
-        },
-      });
-      await waitFor(() => got.length === 40 && run.broker!.of(ApiKey.FetchPush).length > 0);
-      // Give the broker every chance to overrun the credit: wait until what it sent stops growing.
-      let before = -1;
-      await waitFor(
-        () => {
-          const settled = sent === before;
-          before = sent;
-          return settled;
-        },
-        { intervalMs: 200 },
-      );
-      // Delivered 40 records (2.5 MiB); ahead of them at most the window (2 × maxBytes) plus one batch.
-      expect(sent - 40 * 64 * KiB).toBeLessThanOrEqual(2 * maxBytes + 65 * KiB);
-      release();
-      await waitFor(() => got.length === records, { timeoutMs: 20_000 });
-      expect(got).toEqual(upTo(0, records));
-    } finally {
-      unsubscribe('sluice:broker:fetch', onFetched);
-    }
+    // Blocked after the first fetch (2 MiB), inside the stream.
+    const { sentWhileBlocked, finish } = await blockedReplay(sluice, { maxBytes }, 40, records);
+    // Delivered 40 records (2.5 MiB); ahead of them at most the window (2 × maxBytes) plus one batch.
+    expect(sentWhileBlocked - 40 * 64 * KiB).toBeLessThanOrEqual(2 * maxBytes + 65 * KiB);
+    expect(await finish()).toEqual(upTo(0, records));
   });
 
   it('default settings, records copied out (512 KiB), a blocked handler: the broker pushes no more than 12 MiB ahead of it', async () => {
@@ -127,41 +149,11 @@ describe('consumer replay of large records through a stream', () => {
     const size = 512 * KiB;
     const records = 50; // 25 MiB: more than twice maxBytes (10 MiB)
     await produced(sluice, records, size);
-    let sent = 0;
-    const onFetched = (event: unknown) => void (sent += (event as { bytes: number }).bytes);
-    subscribe('sluice:broker:fetch', onFetched);
-    try {
-      const c = consumerOf(sluice);
-      await c.connect();
-      await c.subscribe({ topic: 't', fromBeginning: true });
-      let release!: () => void;
-      const blocked = new Promise<void>((resolve) => (release = resolve));
-      const got: number[] = [];
-      await c.run({
-        eachMessage: async ({ message }) => {
-          got.push(message.value!.readUInt32BE(0));
-          if (got.length === 4) await blocked;
-        },
-      });
-      await waitFor(() => got.length === 4 && run.broker!.of(ApiKey.FetchPush).length > 0);
-      let before = -1;
-      await waitFor(
-        () => {
-          const settled = sent === before;
-          before = sent;
-          return settled;
-        },
-        { intervalMs: 200 },
-      );
-      // Ahead of the 4 delivered: at most the window, the slice being delivered (one record, decoded and no
-      // longer counted as buffered) and one batch; twice maxBytes (20 MiB) for records viewed in place.
-      expect(sent - 4 * size).toBeLessThanOrEqual(12 * MiB + 2 * (size + KiB));
-      release();
-      await waitFor(() => got.length === records, { timeoutMs: 20_000 });
-      expect(got).toEqual(upTo(0, records));
-    } finally {
-      unsubscribe('sluice:broker:fetch', onFetched);
-    }
+    const { sentWhileBlocked, finish } = await blockedReplay(sluice, {}, 4, records);
+    // Ahead of the 4 delivered: at most the window, the slice being delivered (one record, decoded and no
+    // longer counted as buffered) and one batch; twice maxBytes (20 MiB) for records viewed in place.
+    expect(sentWhileBlocked - 4 * size).toBeLessThanOrEqual(12 * MiB + 2 * (size + KiB));
+    expect(await finish()).toEqual(upTo(0, records));
   });
 
   it('a seek back during the streamed replay re-reads from there, in order, once', async () => {
