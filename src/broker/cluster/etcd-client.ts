@@ -198,9 +198,18 @@ export class EtcdClient {
     return res.ID;
   }
 
-  /** Renews a lease: resolves with its remaining TTL in seconds, 0 when it has expired (or never existed). */
-  async keepAlive(lease: string): Promise<number> {
-    const res = await this.#call<{ result?: { TTL?: string } }>('/v3/lease/keepalive', { ID: lease });
+  /**
+   * Renews a lease: resolves with its remaining TTL in seconds, 0 when it has expired (or never existed).
+   * `timeoutMs` bounds each endpoint's attempt, below the client's request timeout: a renewal must give up
+   * on an endpoint that holds it without answering soon enough to try the next one, or try again, before the
+   * lease runs out.
+   */
+  async keepAlive(lease: string, options: { timeoutMs?: number } = {}): Promise<number> {
+    const res = await this.#call<{ result?: { TTL?: string } }>(
+      '/v3/lease/keepalive',
+      { ID: lease },
+      Math.min(options.timeoutMs ?? this.#timeoutMs, this.#timeoutMs),
+    );
     return int(res.result?.TTL);
   }
 
@@ -293,7 +302,8 @@ export class EtcdClient {
     if (events.length > 0) options.onEvents(events, int(result.header?.revision));
   }
 
-  async #call<T>(path: string, body: unknown): Promise<T> {
+  /** One request, tried on each endpoint in turn (from the last one that answered), `timeoutMs` each. */
+  async #call<T>(path: string, body: unknown, timeoutMs = this.#timeoutMs): Promise<T> {
     let lastError: unknown;
     for (let attempt = 0; attempt < this.#endpoints.length; attempt++) {
       const endpoint = this.#endpoints[this.#current]!;
@@ -302,7 +312,7 @@ export class EtcdClient {
         response = await fetch(`${endpoint}${path}`, {
           method: 'POST',
           body: JSON.stringify(body),
-          signal: AbortSignal.timeout(this.#timeoutMs),
+          signal: AbortSignal.timeout(timeoutMs),
         });
       } catch (error) {
         lastError = error;

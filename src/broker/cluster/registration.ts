@@ -3,7 +3,8 @@
 // cut off from etcd for longer than its lease) the key went with it and the controller has already moved
 // this broker's leaderships away: `onLost` tells the node, and the registration starts over with a new lease.
 //
-// etcd unreachable: the lease is renewed every 500 ms until etcd answers. While the last renewal still
+// etcd unreachable: the lease is renewed every 500 ms until etcd answers, each attempt given up after one
+// renewal interval (an endpoint holding a request unanswered is left for the next one). While the last renewal still
 // covers now, the broker keeps every leadership it holds (`valid`); once it no longer does, the broker stops
 // acting as leader (it cannot know whether the controller has moved its partitions) and says so once, and
 // says so again when a renewal gets through. etcd extends every lease when it restarts, so an outage
@@ -109,7 +110,9 @@ export class BrokerRegistration {
     let ttl: number;
     const sentAt = performance.now();
     try {
-      ttl = await this.#options.etcd.keepAlive(lease);
+      // Each endpoint gets one interval: an etcd that holds the request on a cut-off connection is left for the
+      // next endpoint, or the next try, while the lease still covers two more intervals.
+      ttl = await this.#options.etcd.keepAlive(lease, { timeoutMs: interval });
     } catch (error) {
       // etcd unreachable: the lease runs down; keep trying (a renewal within the lease keeps everything).
       // The outage itself is logged once by the cluster node; a refusal by a reachable etcd is worth a warning.
