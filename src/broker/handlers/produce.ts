@@ -57,13 +57,12 @@ function appendTo(
   partition: number,
   records: Buffer,
   topic: Topic,
-  acks: number,
-  timeoutMs: number,
+  request: ProduceRequest,
   broker: BrokerContext,
   ctx: RequestContext,
 ): Promise<ProducePartitionResult> {
   if (broker.cluster || broker.clusterTransactions)
-    return appendToLog(log, partition, records, topic, acks, timeoutMs, broker, ctx);
+    return appendToLog(log, partition, records, topic, request, broker, ctx);
   let checking: Promise<void> | undefined;
   let verifying: ReturnType<typeof unverifiedTransactionalWrite>;
   try {
@@ -74,7 +73,7 @@ function appendTo(
     return Promise.resolve(refusedAppend(log, partition, error, ctx));
   }
   if (checking || verifying instanceof Promise)
-    return appendToLog(log, partition, records, topic, acks, timeoutMs, broker, ctx, checking ?? null);
+    return appendToLog(log, partition, records, topic, request, broker, ctx, checking ?? null);
   if (verifying !== null) {
     // Refused by the transaction state (checked here already: appendToLog would check it again).
     broker.waiters.notify(log.topic, partition);
@@ -133,12 +132,12 @@ async function appendToLog(
   partition: number,
   records: Buffer,
   topic: Topic,
-  acks: number,
-  timeoutMs: number,
+  request: ProduceRequest,
   broker: BrokerContext,
   ctx: RequestContext,
   checking?: Promise<void> | null,
 ): Promise<ProducePartitionResult> {
+  const { acks, timeoutMs } = request;
   const where = `${log.topic}-${partition}`;
   try {
     const pending =
@@ -235,7 +234,7 @@ function produceToPartition(
       ),
     );
   }
-  return appendTo(log, partition, records, topic, request.acks, request.timeoutMs, broker, ctx);
+  return appendTo(log, partition, records, topic, request, broker, ctx);
 }
 
 /** A topic not known yet: auto-created if the broker allows it (TopicRegistry.ensure). */
