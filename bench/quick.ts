@@ -4,10 +4,12 @@
 //     [--floor-exchange (latency: also the floor with Sluice's produce acks and fetch requests, bench/lib/latency-floor.ts)]
 //     [--requests (latency: count the clients' requests, to print records per produce request and per fetch)]
 //     [--warmup-seconds S (latency: S seconds at the same rate first, not measured: JIT and heaps warm)]
-//     [--interleave N (latency: Sluice and its floor over the same minutes, N segments of --seconds each side in
-//      turn, the order swapped every pair, percentiles over each side's pooled samples; warm-up default 2 s for both)]
-//     [--lead-in-seconds S (latency --interleave: S seconds of sending straight before each segment, not measured:
-//      the steady state of a producer at the rate, not a side's first seconds after idling while the other ran)]
+//     [--interleave N (latency: Sluice and its floor over the same minutes, N segments of --seconds (default 4)
+//      each side in turn, the order swapped every pair, percentiles over each side's pooled samples; warm-up
+//      default 10 s for both)]
+//     [--lead-in-seconds S (latency --interleave, default 2: S seconds of sending straight before each segment, not
+//      measured: the steady state of a producer at the rate, not a side's first seconds after idling while the
+//      other ran; 0 with --warmup-seconds 2 --seconds 3 is the short form of the first interleaved runs)]
 //     [--partitions N (produce: create the topic with N partitions, send round-robin over them)] [--producers N]
 //     [--idempotent 0|1] [--max-in-flight N] (produce: the producer's settings; default the SDK's)
 //     [--request-listener (produce: a producer.events.REQUEST listener on every producer, counting events)]
@@ -223,15 +225,18 @@ for (let run = 0; run < runs; run++) {
         sluice.close();
         throw error;
       });
+      // The defaults measure the steady state (bench/README.md, "The latency target's ratio").
+      const segmentSeconds = opt('seconds', 4);
+      const leadInSeconds = opt('lead-in-seconds', 2);
       try {
         const r = await interleavedLatency(
           { sluice, floor },
           {
             rate,
-            segments: opt('interleave', 5),
-            segmentSeconds: opt('seconds', 3),
-            warmupSeconds: opt('warmup-seconds', 2),
-            leadInSeconds: opt('lead-in-seconds', 0),
+            segments: opt('interleave', 6),
+            segmentSeconds,
+            warmupSeconds: opt('warmup-seconds', 10),
+            leadInSeconds,
           },
         );
         results.push(r.sluice.p99);
@@ -243,7 +248,7 @@ for (let run = 0; run < runs; run++) {
         floors.push(r.floor.p99);
         ratios.push(r.p99Ratio);
         process.stdout.write(
-          `run ${run + 1}, interleaved: ${r.sluice.segments.length} segments of ${opt('seconds', 3)} s each side, lead-in ${opt('lead-in-seconds', 0)} s (steal ${r.stealPct.toFixed(1)} %, load ${r.load.toFixed(1)})\n` +
+          `run ${run + 1}, interleaved: ${r.sluice.segments.length} segments of ${segmentSeconds} s each side, lead-in ${leadInSeconds} s (steal ${r.stealPct.toFixed(1)} %, load ${r.load.toFixed(1)})\n` +
             `  sluice: ${showSide(r.sluice)}\n  floor:  ${showSide(r.floor)}\n` +
             `  sluice ÷ floor: p99 ${r.p99Ratio.toFixed(2)}, p99.9 ${r.p999Ratio.toFixed(2)}; per neighbouring pair of segments p99 ${r.pairRatios.map((x) => x.toFixed(2)).join(', ')} (median ${r.pairRatioMedian.toFixed(2)})\n`,
         );
