@@ -117,10 +117,23 @@ function keyValue(raw: RawKeyValue): KeyValue {
   };
 }
 
+/** An open watch stream and the endpoint it reads from. */
+interface OpenWatch {
+  readonly endpoint: string;
+  end(error: Error): void;
+}
+
 export class EtcdClient {
   readonly #endpoints: readonly string[];
   readonly #timeoutMs: number;
   readonly #onReachability: ((change: EtcdReachability) => void) | undefined;
+  /**
+   * Invariant: a watch reads from the endpoint that was current when it started, and is ended as soon as a
+   * call to that endpoint gets no answer. A watch on a link that went silent never ends by itself (no
+   * bytes, no error), so the calls the broker makes anyway (lease renewals a third of a lease apart) are
+   * what notices: the watch's owner then reads again and watches again, on the next endpoint.
+   */
+  readonly #watches = new Set<OpenWatch>();
   #current = 0;
   /** performance.now() of the first call that reached no endpoint in the current outage, or undefined. */
   #unreachableSince: number | undefined;
@@ -219,7 +232,8 @@ export class EtcdClient {
 
   /**
    * Watches every key under `prefix`. Events arrive in revision order; `onEnd` reports a stream that ended
-   * (etcd restarted, a compaction past fromRevision, a network failure): the caller re-reads and watches again.
+   * (etcd restarted, a compaction past fromRevision, a network failure, or a call to the watch's endpoint got
+   * no answer: see #watches): the caller re-reads and watches again.
    */
   watchPrefix(prefix: string, options: WatchOptions): Watch {
     const abort = new AbortController();
@@ -231,12 +245,18 @@ export class EtcdClient {
       refuse = reject;
     });
     ready.catch(() => {});
-    const end = (error: Error) => {
-      refuse(error);
-      if (!cancelled) options.onEnd(error);
-      cancelled = true;
-      abort.abort();
+    const endpoint = this.#endpoints[this.#current]!;
+    const open: OpenWatch = {
+      endpoint,
+      end: (error: Error) => {
+        this.#watches.delete(open);
+        refuse(error);
+        if (!cancelled) options.onEnd(error);
+        cancelled = true;
+        abort.abort();
+      },
     };
+    this.#watches.add(open);
     const body = JSON.stringify({
       create_request: {
         key: b64(prefix),
@@ -244,7 +264,6 @@ export class EtcdClient {
         ...(options.fromRevision ? { start_revision: String(options.fromRevision) } : {}),
       },
     });
-    const endpoint = this.#endpoints[this.#current]!;
     void (async () => {
       const response = await fetch(`${endpoint}/v3/watch`, { method: 'POST', body, signal: abort.signal });
       if (!response.ok || !response.body) throw new EtcdError(`etcd watch refused: HTTP ${response.status}`, true);
@@ -264,11 +283,12 @@ export class EtcdClient {
       throw new EtcdError('etcd watch stream ended', true);
     })().catch((error: unknown) => {
       if (cancelled) return;
-      end(error instanceof Error ? error : new EtcdError(String(error), true));
+      open.end(error instanceof Error ? error : new EtcdError(String(error), true));
     });
     return {
       ready,
       cancel: () => {
+        this.#watches.delete(open);
         cancelled = true;
         refuse(new EtcdError('watch cancelled', false));
         abort.abort();
@@ -316,6 +336,7 @@ export class EtcdClient {
         });
       } catch (error) {
         lastError = error;
+        this.#endWatchesOn(endpoint, error);
         this.#current = (this.#current + 1) % this.#endpoints.length;
         continue;
       }
@@ -338,6 +359,21 @@ export class EtcdClient {
       this.#onReachability?.({ reachable: false, error });
     }
     throw error;
+  }
+
+  /** A call to `endpoint` got no answer: the watches reading from it are ended (see #watches). */
+  #endWatchesOn(endpoint: string, failure: unknown): void {
+    for (const watch of [...this.#watches]) {
+      if (watch.endpoint !== endpoint) continue;
+      const why = failure instanceof Error ? (failure.cause ?? failure) : failure;
+      watch.end(
+        new EtcdError(
+          `etcd endpoint ${endpoint} stopped answering (${why instanceof Error ? why.message : String(why)}): its watch is ended`,
+          true,
+          { cause: failure, unreachable: true },
+        ),
+      );
+    }
   }
 
   /** A call got an answer: ends the outage, if there was one. */

@@ -52,7 +52,9 @@ export class PrefixMirror {
       onEvents: (events, at) => this.#options.onEvents(events, at),
       onEnd: (error) => {
         if (this.#closed) return;
-        logger.warn({ err: error }, `the watch on ${what} in etcd ended: reading again`);
+        // Ended because its endpoint stopped answering: part of an outage the cluster node reports once.
+        const level = isEtcdUnreachable(error) ? 'debug' : 'warn';
+        logger[level]({ err: error }, `the watch on ${what} in etcd ended: reading again`);
         this.#scheduleReload();
       },
     });
