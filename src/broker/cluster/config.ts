@@ -31,6 +31,13 @@ export interface ClusterOptions {
   /** Bytes a follower asks for per partition and per fetch (replica.fetch.max.bytes). Default 1 MiB. */
   replicaFetchMaxBytes?: number;
   /**
+   * A follower's request the leader has not answered within this long (a fetch: beyond its wait) closes the
+   * connection, and the follower connects again (Kafka's replica.socket.timeout.ms): a link that went silent
+   * without closing (a lost NAT or firewall state, a peer frozen) would otherwise hold replication for ever.
+   * Default 5000 ms, so a follower reconnects before replicaLagTimeMaxMs takes it out of the ISR.
+   */
+  replicaSocketTimeoutMs?: number;
+  /**
    * acks=-1 produces are refused (NOT_ENOUGH_REPLICAS) when the ISR has fewer members than this; a topic's
    * `min.insync.replicas` config overrides it. Default 1.
    */
@@ -85,6 +92,7 @@ export interface ClusterConfig {
   readonly etcdRequestTimeoutMs: number;
   readonly replicaLagTimeMaxMs: number;
   readonly replicaFetchWaitMaxMs: number;
+  readonly replicaSocketTimeoutMs: number;
   readonly replicaFetchMaxBytes: number;
   readonly minInsyncReplicas: number;
   readonly offsetsTopicReplicationFactor: number;
@@ -153,6 +161,9 @@ export function resolveClusterConfig(
     fail('cluster.replicaFetchWaitMaxMs', 'must be an integer from 0 to 60000');
   if (replicaFetchWaitMaxMs >= replicaLagTimeMaxMs)
     fail('cluster.replicaFetchWaitMaxMs', 'must be below replicaLagTimeMaxMs (an idle follower would leave the ISR)');
+  const replicaSocketTimeoutMs = options.replicaSocketTimeoutMs ?? 5000;
+  if (!Number.isInteger(replicaSocketTimeoutMs) || replicaSocketTimeoutMs < 100 || replicaSocketTimeoutMs > 600_000)
+    fail('cluster.replicaSocketTimeoutMs', 'must be an integer from 100 to 600000');
   const replicaFetchMaxBytes = options.replicaFetchMaxBytes ?? 1024 * 1024;
   if (!Number.isInteger(replicaFetchMaxBytes) || replicaFetchMaxBytes < 1024)
     fail('cluster.replicaFetchMaxBytes', 'must be an integer of at least 1024');
@@ -192,6 +203,7 @@ export function resolveClusterConfig(
     etcdRequestTimeoutMs,
     replicaLagTimeMaxMs,
     replicaFetchWaitMaxMs,
+    replicaSocketTimeoutMs,
     replicaFetchMaxBytes,
     minInsyncReplicas,
     offsetsTopicReplicationFactor,

@@ -1,7 +1,8 @@
 // One broker-to-broker connection on the native protocol (a follower's link to a leader): typed requests,
 // answered in order (the broker answers a connection's requests in request order). No retries and no
 // reconnects here: a lost connection rejects what is in flight, and the owner (replica-fetcher.ts) opens
-// a new one.
+// a new one. A request given a timeout that passes unanswered closes the connection the same way: a link
+// that went silent without closing gives no other sign.
 //
 // Inter-broker authentication: with credentials (cluster.interBrokerUser, set when the brokers require
 // authentication) the connection runs SCRAM (SaslHandshake, then two Authenticate rounds, and checks the
@@ -134,14 +135,27 @@ export class PeerConnection {
     return this.#closed !== undefined;
   }
 
-  /** Sends a request; resolves with its decoded response, rejects when the connection is lost or the peer refuses it. */
-  async request<Req, Res>(api: ApiSpec<Req, Res>, request: Req): Promise<Res> {
+  /**
+   * Sends a request; resolves with its decoded response, rejects when the connection is lost or the peer
+   * refuses it. With `timeoutMs`, no answer within it closes the connection (rejecting every request in
+   * flight on it).
+   */
+  async request<Req, Res>(api: ApiSpec<Req, Res>, request: Req, timeoutMs?: number): Promise<Res> {
     if (this.#closed) throw this.#closed;
     const correlationId = this.#nextCorrelationId++;
     const { body, tail } = api.encodeRequest(request);
-    const answered = new Promise<DecodedResponseFrame>((resolve, reject) =>
-      this.#waiting.set(correlationId, { resolve, reject }),
-    );
+    let timer: NodeJS.Timeout | undefined;
+    const answered = new Promise<DecodedResponseFrame>((resolve, reject) => {
+      this.#waiting.set(correlationId, { resolve, reject });
+      if (timeoutMs === undefined) return;
+      timer = setTimeout(() => {
+        this.#fail(
+          new PeerConnectionError(`the peer did not answer ${api.name} within ${timeoutMs} ms: the connection is closed`),
+        );
+        this.#socket.destroy();
+      }, timeoutMs);
+      timer.unref();
+    }).finally(() => clearTimeout(timer));
     const frame = encodeRequestFrame(
       { apiKey: api.key, apiVersion: api.maxVersion, correlationId, clientId: this.#clientId },
       body,

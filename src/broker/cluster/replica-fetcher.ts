@@ -34,6 +34,8 @@ export interface FetcherHost {
   readonly logger: Logger;
   readonly fetchMaxWaitMs: number;
   readonly fetchMaxBytes: number;
+  /** How long the leader may leave a request unanswered (a fetch: beyond its wait) before the connection is closed. */
+  readonly socketTimeoutMs: number;
   readonly retryMs: number;
   log(topic: string, partition: number): PartitionLog | undefined;
   replica(topic: string, partition: number): PartitionReplica | undefined;
@@ -175,14 +177,18 @@ export class ReplicaFetcher {
       else asked.push({ p, log, lastEpoch });
     }
     if (asked.length === 0) return;
-    const response = await connection.request(OffsetForLeaderEpochApi, {
-      replicaId: this.#host.brokerId,
-      topics: groupByTopic(asked, ({ p, lastEpoch }) => ({
-        partition: p.partition,
-        currentLeaderEpoch: p.epoch,
-        leaderEpoch: lastEpoch,
-      })),
-    });
+    const response = await connection.request(
+      OffsetForLeaderEpochApi,
+      {
+        replicaId: this.#host.brokerId,
+        topics: groupByTopic(asked, ({ p, lastEpoch }) => ({
+          partition: p.partition,
+          currentLeaderEpoch: p.epoch,
+          leaderEpoch: lastEpoch,
+        })),
+      },
+      this.#host.socketTimeoutMs,
+    );
     await this.#eachAnswer(response.topics, asked, undefined, async ({ p, log }, answer) => {
       // KIP-279: the lower of the leader's end of the epoch it named and this log's end of that epoch.
       const own = await log.endOffsetForLeaderEpoch(answer.leaderEpoch);
@@ -207,18 +213,22 @@ export class ReplicaFetcher {
       if (log) asked.push({ p, log, lastEpoch: await log.latestLeaderEpoch() });
     }
     if (asked.length === 0) return;
-    const response = await connection.request(ReplicaFetchApi, {
-      replicaId: this.#host.brokerId,
-      maxWaitMs: this.#host.fetchMaxWaitMs,
-      maxBytes: this.#host.fetchMaxBytes,
-      topics: groupByTopic(asked, ({ p, log, lastEpoch }) => ({
-        partition: p.partition,
-        currentLeaderEpoch: p.epoch,
-        fetchOffset: log.logEndOffset,
-        lastFetchedEpoch: lastEpoch,
-        partitionMaxBytes: this.#host.fetchMaxBytes,
-      })),
-    });
+    const response = await connection.request(
+      ReplicaFetchApi,
+      {
+        replicaId: this.#host.brokerId,
+        maxWaitMs: this.#host.fetchMaxWaitMs,
+        maxBytes: this.#host.fetchMaxBytes,
+        topics: groupByTopic(asked, ({ p, log, lastEpoch }) => ({
+          partition: p.partition,
+          currentLeaderEpoch: p.epoch,
+          fetchOffset: log.logEndOffset,
+          lastFetchedEpoch: lastEpoch,
+          partitionMaxBytes: this.#host.fetchMaxBytes,
+        })),
+      },
+      this.#host.fetchMaxWaitMs + this.#host.socketTimeoutMs,
+    );
     const belowLeaderStart = async ({ p, log }: { p: Followed; log: PartitionLog }, answer: ReplicaFetchAnswer) => {
       if (answer.errorCode !== ErrorCode.OFFSET_OUT_OF_RANGE || answer.logStartOffset <= log.logEndOffset) return false;
       // Kafka's truncateFullyAndStartAt: everything this log holds is below what the leader still has.

@@ -106,6 +106,7 @@ export class ReplicaManager implements ReplicationView {
       logger: options.logger,
       fetchMaxWaitMs: config.replicaFetchWaitMaxMs,
       fetchMaxBytes: config.replicaFetchMaxBytes,
+      socketTimeoutMs: config.replicaSocketTimeoutMs,
       credentials: config.interBroker ?? undefined,
       retryMs: 200,
       log: (topic, partition) => this.#entries.get(partitionKey(topic, partition))?.log,

@@ -5,7 +5,6 @@
 // ends by itself (no bytes, no error): the renewal that got no answer there ends it, and the broker's mirror
 // of the cluster metadata reads again and watches on the next endpoint (before, it stayed blind to every
 // change). Real etcd; the first endpoint is a loopback proxy to it that can stop forwarding.
-import { createConnection, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EtcdClient } from '../../../src/broker/cluster/etcd-client.js';
@@ -13,50 +12,11 @@ import { ClusterKeys } from '../../../src/broker/cluster/keys.js';
 import { PrefixMirror } from '../../../src/broker/cluster/prefix-mirror.js';
 import { BrokerRegistration } from '../../../src/broker/cluster/registration.js';
 import { type EtcdProcess, startEtcd } from '../../helpers/etcd.js';
+import { type StallingProxy, stallingProxy } from '../../helpers/stalling-proxy.js';
 import { removeTempDirs } from '../../helpers/temp-dir.js';
 import { waitFor } from '../../helpers/wait-for.js';
 
 const SESSION_TIMEOUT_MS = 3000;
-
-interface StallingProxy {
-  readonly endpoint: string;
-  /** From now on nothing is forwarded either way, on open connections or new ones; none is closed. */
-  stall(): void;
-  close(): Promise<void>;
-}
-
-async function stallingProxy(target: string): Promise<StallingProxy> {
-  const { hostname, port } = new URL(target);
-  const sockets = new Set<Socket>();
-  let stalled = false;
-  const forward = (from: Socket, to: Socket) =>
-    from.on('data', (chunk: Buffer) => {
-      if (!stalled) to.write(chunk);
-    });
-  const server: Server = createServer((client) => {
-    const upstream = createConnection({ host: hostname, port: Number(port) });
-    for (const socket of [client, upstream]) {
-      sockets.add(socket);
-      socket.on('error', () => {});
-      socket.on('close', () => sockets.delete(socket));
-    }
-    forward(client, upstream);
-    forward(upstream, client);
-    client.on('close', () => upstream.destroy());
-    upstream.on('close', () => client.destroy());
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    stall: () => {
-      stalled = true;
-    },
-    close: async () => {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
 
 let etcd: EtcdProcess | undefined;
 let brokerId = 0;
@@ -71,7 +31,8 @@ afterAll(async () => {
 /** A proxy in front of etcd, the client (proxy first, etcd itself second) and a registration renewing through it. */
 async function brokerBehindProxy(events: string[]) {
   etcd ??= await startEtcd();
-  const proxy = await stallingProxy(etcd.endpoint);
+  const { hostname, port } = new URL(etcd.endpoint);
+  const proxy: StallingProxy = await stallingProxy(() => ({ host: hostname, port: Number(port) }));
   cleanups.push(() => proxy.close());
   const client = new EtcdClient({ endpoints: [proxy.endpoint, etcd.endpoint] });
   const registration = new BrokerRegistration({
