@@ -150,7 +150,9 @@ export class PeerConnection {
       if (timeoutMs === undefined) return;
       timer = setTimeout(() => {
         this.#fail(
-          new PeerConnectionError(`the peer did not answer ${api.name} within ${timeoutMs} ms: the connection is closed`),
+          new PeerConnectionError(
+            `the peer did not answer ${api.name} within ${timeoutMs} ms: the connection is closed`,
+          ),
         );
         this.#socket.destroy();
       }, timeoutMs);
