@@ -1,7 +1,8 @@
 // Connections from this broker to its peers for requests other than replication (the transaction
 // coordinator's WriteTxnMarkers and WriteTxnOffsets): one per peer, opened on first use, opened again when
 // it was lost or the peer registered with another address. A request that fails drops its connection, so
-// the next attempt starts from a fresh one.
+// the next attempt starts from a fresh one; so does one left unanswered past its timeout (a link that went
+// silent without closing gives no other sign).
 import type { ApiSpec } from '../../protocol/index.js';
 import { type InterBrokerCredentials, PeerConnection } from './peer-connection.js';
 import type { BrokerRecord } from './records.js';
@@ -22,11 +23,14 @@ export class PeerPool {
     this.#credentials = credentials;
   }
 
-  /** Sends `request` to `peer`; rejects (PeerConnectionError) when it cannot be reached or refuses it. */
-  async request<Req, Res>(peer: BrokerRecord, api: ApiSpec<Req, Res>, request: Req): Promise<Res> {
+  /**
+   * Sends `request` to `peer`; rejects (PeerConnectionError) when it cannot be reached, refuses it or leaves
+   * it unanswered for `timeoutMs`.
+   */
+  async request<Req, Res>(peer: BrokerRecord, api: ApiSpec<Req, Res>, request: Req, timeoutMs: number): Promise<Res> {
     const connection = this.#connection(peer);
     try {
-      return await (await connection).request(api, request);
+      return await (await connection).request(api, request, timeoutMs);
     } catch (error) {
       if (this.#connections.get(peer.id)?.connection === connection) this.#connections.delete(peer.id);
       void connection.then((c) => c.close()).catch(() => undefined);

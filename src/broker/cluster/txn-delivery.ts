@@ -7,7 +7,8 @@
 // against the leader the metadata names at that moment, every RETRY_MS, until all is written: the
 // transaction completes only then. It gives up after `timeoutMs` (the transaction stays Prepare*, and the
 // coordinator's sweep or the producer's retry of EndTxn completes it later), and at once when this broker
-// stops leading `__transaction_state` (the new coordinator completes it).
+// stops leading `__transaction_state` (the new coordinator completes it). A request to a peer is bounded by
+// what is left of that time: one left unanswered on a silent link ends the delivery at its deadline.
 import type { Logger } from 'pino';
 import { ErrorCode, WriteTxnMarkersApi, WriteTxnOffsetsApi } from '../../protocol/index.js';
 import { OFFSETS_TOPIC } from '../groups/offsets-store.js';
@@ -19,6 +20,8 @@ import type { ClusterView } from './cluster-node.js';
 import type { PeerPool } from './peer-pool.js';
 
 const RETRY_MS = 200;
+/** A peer request's timeout: what is left until `deadline`, at least one retry interval. */
+const remaining = (deadline: number) => Math.max(RETRY_MS, Math.ceil(deadline - performance.now()));
 /** How long one delivery retries by default: within a client's request timeout (kafkajs: 30 s) for EndTxn. */
 const DELIVERY_TIMEOUT_MS = 15_000;
 
@@ -46,28 +49,31 @@ export class TxnDelivery implements MarkerWriter {
   /** Resolves once the marker is in every partition's in-sync replicas (a partition no longer placed is skipped). */
   async write(partitions: readonly TxnPartition[], marker: Marker): Promise<void> {
     let pending = [...partitions];
-    await this.#retrying(`${marker.commit ? 'COMMIT' : 'ABORT'} markers of producer ${marker.producerId}`, async () => {
-      const cluster = this.#cluster();
-      const byLeader = new Map<number, TxnPartition[]>();
-      const problems: string[] = [];
-      for (const p of pending) {
-        const state = cluster.partition(p.topic, p.partition);
-        if (!state) continue; // deleted since: nothing to mark
-        byLeader.set(state.leader, [...(byLeader.get(state.leader) ?? []), p]);
-      }
-      const failed: TxnPartition[] = [];
-      await Promise.all(
-        [...byLeader].map(async ([leader, group]) => {
-          const refused = await this.#markAt(cluster, leader, group, marker);
-          for (const [p, why] of refused) {
-            failed.push(p);
-            problems.push(why);
-          }
-        }),
-      );
-      pending = failed;
-      return pending.length === 0 ? null : problems.join('; ');
-    });
+    await this.#retrying(
+      `${marker.commit ? 'COMMIT' : 'ABORT'} markers of producer ${marker.producerId}`,
+      async (deadline) => {
+        const cluster = this.#cluster();
+        const byLeader = new Map<number, TxnPartition[]>();
+        const problems: string[] = [];
+        for (const p of pending) {
+          const state = cluster.partition(p.topic, p.partition);
+          if (!state) continue; // deleted since: nothing to mark
+          byLeader.set(state.leader, [...(byLeader.get(state.leader) ?? []), p]);
+        }
+        const failed: TxnPartition[] = [];
+        await Promise.all(
+          [...byLeader].map(async ([leader, group]) => {
+            const refused = await this.#markAt(cluster, leader, group, marker, deadline);
+            for (const [p, why] of refused) {
+              failed.push(p);
+              problems.push(why);
+            }
+          }),
+        );
+        pending = failed;
+        return pending.length === 0 ? null : problems.join('; ');
+      },
+    );
   }
 
   /** Marks `partitions` (all led by `leader` as last known); the ones that failed, with why. */
@@ -76,6 +82,7 @@ export class TxnDelivery implements MarkerWriter {
     leader: number,
     partitions: TxnPartition[],
     marker: Marker,
+    deadline: number,
   ): Promise<Array<[TxnPartition, string]>> {
     if (leader < 0) return partitions.map((p) => [p, `${p.topic}-${p.partition} has no leader now`]);
     if (leader === cluster.brokerId) {
@@ -92,10 +99,12 @@ export class TxnDelivery implements MarkerWriter {
     const topics = new Map<string, number[]>();
     for (const p of partitions) topics.set(p.topic, [...(topics.get(p.topic) ?? []), p.partition]);
     try {
-      const answer = await this.#options.peers.request(peer, WriteTxnMarkersApi, {
-        ...marker,
-        topics: [...topics].map(([name, ps]) => ({ name, partitions: ps })),
-      });
+      const answer = await this.#options.peers.request(
+        peer,
+        WriteTxnMarkersApi,
+        { ...marker, topics: [...topics].map(([name, ps]) => ({ name, partitions: ps })) },
+        remaining(deadline),
+      );
       const refused: Array<[TxnPartition, string]> = [];
       for (const p of partitions) {
         const result = answer.results
@@ -113,7 +122,7 @@ export class TxnDelivery implements MarkerWriter {
 
   /** Resolves once the group coordinator stored the offsets (replicated). */
   async commitOffsets(groupId: string, offsets: PendingOffset[]): Promise<void> {
-    await this.#retrying(`offsets of group ${groupId}`, async () => {
+    await this.#retrying(`offsets of group ${groupId}`, async (deadline) => {
       const cluster = this.#cluster();
       const leader = cluster.partition(OFFSETS_TOPIC, 0)?.leader ?? -1;
       if (leader < 0) return `${OFFSETS_TOPIC} has no leader now`;
@@ -130,13 +139,18 @@ export class TxnDelivery implements MarkerWriter {
       const topics = new Map<string, PendingOffset[]>();
       for (const o of offsets) topics.set(o.topic, [...(topics.get(o.topic) ?? []), o]);
       try {
-        const answer = await this.#options.peers.request(peer, WriteTxnOffsetsApi, {
-          groupId,
-          topics: [...topics].map(([name, os]) => ({
-            name,
-            partitions: os.map((o) => ({ partition: o.partition, offset: o.offset, metadata: o.metadata })),
-          })),
-        });
+        const answer = await this.#options.peers.request(
+          peer,
+          WriteTxnOffsetsApi,
+          {
+            groupId,
+            topics: [...topics].map(([name, os]) => ({
+              name,
+              partitions: os.map((o) => ({ partition: o.partition, offset: o.offset, metadata: o.metadata })),
+            })),
+          },
+          remaining(deadline),
+        );
         return answer.errorCode === ErrorCode.NONE
           ? null
           : (answer.errorMessage ?? `broker ${leader} answered error ${answer.errorCode}`);
@@ -146,8 +160,11 @@ export class TxnDelivery implements MarkerWriter {
     });
   }
 
-  /** Runs `attempt` (null: done; else why not) until it is done, this broker stops coordinating, or timeoutMs. */
-  async #retrying(what: string, attempt: () => Promise<string | null>): Promise<void> {
+  /**
+   * Runs `attempt` (null: done; else why not) until it is done, this broker stops coordinating, or timeoutMs;
+   * an attempt gets the deadline (performance.now()) its requests must end by.
+   */
+  async #retrying(what: string, attempt: (deadline: number) => Promise<string | null>): Promise<void> {
     const timeoutMs = this.#options.timeoutMs ?? DELIVERY_TIMEOUT_MS;
     const deadline = performance.now() + timeoutMs;
     for (let round = 0; ; round++) {
@@ -156,7 +173,7 @@ export class TxnDelivery implements MarkerWriter {
           'NOT_COORDINATOR',
           `stopped writing the ${what}: this broker no longer coordinates transactions`,
         );
-      const problem = await attempt();
+      const problem = await attempt(deadline);
       if (problem === null) return;
       if (performance.now() >= deadline)
         throw new TxnError(

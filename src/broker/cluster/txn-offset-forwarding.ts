@@ -7,6 +7,9 @@ import { TRANSACTION_STATE_TOPIC } from '../txn/coordinator.js';
 import type { ClusterView } from './cluster-node.js';
 import type { PeerPool } from './peer-pool.js';
 
+/** How long the transaction coordinator may take to answer a forwarded request (a client waits for it). */
+const FORWARD_TIMEOUT_MS = 15_000;
+
 export interface ForwardedOutcome {
   errorCode: number;
   errorMessage: string | null;
@@ -25,7 +28,7 @@ export async function forwardTxnOffsetCommit(
       errorMessage: `${TRANSACTION_STATE_TOPIC} has no live leader now: the transaction coordinator cannot be reached`,
     };
   try {
-    const answer = await peers.request(peer, TxnOffsetCommitApi, request);
+    const answer = await peers.request(peer, TxnOffsetCommitApi, request, FORWARD_TIMEOUT_MS);
     const first = answer.topics[0]?.partitions[0];
     return first
       ? { errorCode: first.errorCode, errorMessage: first.errorMessage }

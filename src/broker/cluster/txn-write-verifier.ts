@@ -16,6 +16,12 @@ import type { TxnError } from '../txn/errors.js';
 import type { ClusterView } from './cluster-node.js';
 import type { PeerPool } from './peer-pool.js';
 
+/**
+ * How long the transaction coordinator may take to answer a verification (a lookup in its memory): past it the
+ * produce is refused as retriable and the connection to the coordinator opened again.
+ */
+const VERIFY_TIMEOUT_MS = 5000;
+
 export interface TxnWriteVerifierOptions {
   cluster(): ClusterView | undefined;
   peers: PeerPool;
@@ -83,11 +89,12 @@ export class TxnWriteVerifier {
       const peer = cluster.brokers().find((b) => b.id === coordinator);
       if (!peer) return unavailable(where, `broker ${coordinator}, the transaction coordinator, is not live`);
       try {
-        const answer = await this.#options.peers.request(peer, VerifyTxnWriteApi, {
-          producerId,
-          producerEpoch,
-          topics: [{ name: topic, partitions: [partition] }],
-        });
+        const answer = await this.#options.peers.request(
+          peer,
+          VerifyTxnWriteApi,
+          { producerId, producerEpoch, topics: [{ name: topic, partitions: [partition] }] },
+          VERIFY_TIMEOUT_MS,
+        );
         const result = answer.results[0]?.partitions[0];
         if (!result) return unavailable(where, `broker ${coordinator} did not answer`);
         refusal =
