@@ -328,19 +328,21 @@ export class EtcdClient {
     for (let attempt = 0; attempt < this.#endpoints.length; attempt++) {
       const endpoint = this.#endpoints[this.#current]!;
       let response: Response;
+      let text: string;
       try {
         response = await fetch(`${endpoint}${path}`, {
           method: 'POST',
           body: JSON.stringify(body),
           signal: AbortSignal.timeout(timeoutMs),
         });
+        // The body is read under the same timeout: an endpoint that stalls after the headers has not answered.
+        text = await response.text();
       } catch (error) {
         lastError = error;
         this.#endWatchesOn(endpoint, error);
         this.#current = (this.#current + 1) % this.#endpoints.length;
         continue;
       }
-      const text = await response.text();
       this.#reached();
       if (!response.ok) {
         const retriable = response.status >= 500;

@@ -5,6 +5,8 @@
 // ends by itself (no bytes, no error): the renewal that got no answer there ends it, and the broker's mirror
 // of the cluster metadata reads again and watches on the next endpoint (before, it stayed blind to every
 // change). Real etcd; the first endpoint is a loopback proxy to it that can stop forwarding.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EtcdClient } from '../../../src/broker/cluster/etcd-client.js';
@@ -118,5 +120,25 @@ describe('an etcd endpoint that stops answering, another answering', () => {
     await direct.put('/stalled/later', '3');
     await waitFor(() => mirrored.get('/stalled/later') === '3', { timeoutMs: 5000, message: 'a later change' });
     expect(events).toEqual(['registered']);
+  }, 60_000);
+
+  it('a call whose answer stops after its headers goes to the next endpoint', async () => {
+    etcd ??= await startEtcd();
+    // Answers every request with headers and the start of a body, then nothing more.
+    const stalling: Server = createServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.write('{"header":');
+    });
+    await new Promise<void>((resolve) => stalling.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => {
+      stalling.closeAllConnections();
+      return new Promise<void>((resolve) => stalling.close(() => resolve()));
+    });
+    const endpoint = `http://127.0.0.1:${(stalling.address() as AddressInfo).port}`;
+    const client = new EtcdClient({ endpoints: [endpoint, etcd.endpoint], requestTimeoutMs: 500 });
+    const startedAt = performance.now();
+    await client.put('/stalled-body/k', 'v');
+    expect(performance.now() - startedAt).toBeGreaterThanOrEqual(450);
+    expect((await client.get('/stalled-body/k'))?.value).toBe('v');
   }, 60_000);
 });
