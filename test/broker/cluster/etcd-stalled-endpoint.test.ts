@@ -4,7 +4,8 @@
 // it lapsed a 3 s lease and the broker dropped out of the cluster). A watch reading from that endpoint never
 // ends by itself (no bytes, no error): the renewal that got no answer there ends it, and the broker's mirror
 // of the cluster metadata reads again and watches on the next endpoint (before, it stayed blind to every
-// change). Real etcd; the first endpoint is a loopback proxy to it that can stop forwarding.
+// change). An answer that stops after its headers counts as no answer too. Real etcd; the first endpoint is
+// a loopback proxy to it that can stop forwarding (or, last, a server that stalls its answers' bodies).
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
