@@ -348,7 +348,14 @@ export class EtcdClient {
         const retriable = response.status >= 500;
         throw new EtcdError(`etcd ${path} failed: HTTP ${response.status} ${text.slice(0, 200)}`, retriable);
       }
-      return JSON.parse(text) as T;
+      try {
+        return JSON.parse(text) as T;
+      } catch {
+        throw new EtcdError(
+          `etcd ${path} at ${endpoint} answered something that is not etcd's JSON (is it an etcd client port?): ${text.slice(0, 100)}`,
+          false,
+        );
+      }
     }
     const reason = lastError instanceof Error ? (lastError.cause ?? lastError) : lastError;
     const error = new EtcdError(

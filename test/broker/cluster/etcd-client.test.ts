@@ -1,4 +1,6 @@
 // The etcd client against a real etcd: reads, compare-and-swap, leases that expire, watches.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EtcdClient, EtcdError, type WatchEvent } from '../../../src/broker/cluster/etcd-client.js';
 import { type EtcdProcess, startEtcd } from '../../helpers/etcd.js';
@@ -78,5 +80,24 @@ describe('EtcdClient', () => {
     expect(error).toBeInstanceOf(EtcdError);
     expect((error as EtcdError).retriable).toBe(true);
     expect((error as Error).message).toContain(`127.0.0.1:${port}`);
+  });
+
+  it('an endpoint that is not etcd (an HTML page) is a non-retriable EtcdError saying so', async () => {
+    const notEtcd = createServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/html' });
+      response.end('<html><body>It works!</body></html>');
+    });
+    await new Promise<void>((resolve) => notEtcd.listen(0, '127.0.0.1', resolve));
+    try {
+      const endpoint = `http://127.0.0.1:${(notEtcd.address() as AddressInfo).port}`;
+      const error = await new EtcdClient({ endpoints: [endpoint] }).get('/x').catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(EtcdError);
+      expect((error as EtcdError).retriable).toBe(false);
+      expect((error as Error).message).toBe(
+        `etcd /v3/kv/range at ${endpoint} answered something that is not etcd's JSON (is it an etcd client port?): <html><body>It works!</body></html>`,
+      );
+    } finally {
+      await new Promise<void>((resolve) => notEtcd.close(() => resolve()));
+    }
   });
 });
