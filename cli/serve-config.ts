@@ -208,6 +208,7 @@ const FILE_KEYS = new Set([
   'maxHeaderBytes',
   'maxHeaderItems',
   'stallTimeoutMs',
+  'connectionsMaxIdleMs',
   'maxInFlightRequests',
   'maxInFlightBytes',
   'maxConnectionInFlightBytes',

@@ -108,6 +108,13 @@ export interface BrokerOptions {
   maxHeaderItems?: number;
   /** A client that stops sending in the middle of a frame is disconnected after this long. */
   stallTimeoutMs?: number;
+  /**
+   * A connection with nothing in flight that neither sent nor was sent a byte for this long is closed (Kafka's
+   * connections.max.idle.ms): a client that vanished without closing (a crashed host, a lost NAT state)
+   * would otherwise hold its connection for ever. Clients reconnect on their next request. Default 10 min;
+   * 0 keeps idle connections open.
+   */
+  connectionsMaxIdleMs?: number;
   /** Requests one connection may have in flight before the broker stops reading its socket. */
   maxInFlightRequests?: number;
   /**
@@ -207,6 +214,8 @@ export interface BrokerConfig {
   /** maxHeaderBytes, maxHeaderItems and the fixed depth limit, as the request decoder takes them. */
   readonly headerLimits: Readonly<HeaderLimits>;
   readonly stallTimeoutMs: number;
+  /** 0: never. */
+  readonly connectionsMaxIdleMs: number;
   readonly maxInFlightRequests: number;
   readonly maxInFlightBytes: number;
   readonly maxConnectionInFlightBytes: number;
@@ -376,6 +385,7 @@ const KNOWN_KEYS = new Set<string>([
   'maxHeaderBytes',
   'maxHeaderItems',
   'stallTimeoutMs',
+  'connectionsMaxIdleMs',
   'maxInFlightRequests',
   'maxInFlightBytes',
   'maxConnectionInFlightBytes',
@@ -548,6 +558,7 @@ export function resolveBrokerConfig(options: BrokerOptions): BrokerConfig {
     maxFrameBytes,
     headerLimits: headerLimits(options, maxFrameBytes),
     stallTimeoutMs: intIn('stallTimeoutMs', options.stallTimeoutMs, 30_000, 1),
+    connectionsMaxIdleMs: intIn('connectionsMaxIdleMs', options.connectionsMaxIdleMs, 600_000, 0, 86_400_000),
     maxInFlightRequests: intIn('maxInFlightRequests', options.maxInFlightRequests, 64, 1, 100_000),
     maxInFlightBytes,
     maxConnectionInFlightBytes: intIn(

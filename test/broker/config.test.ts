@@ -24,6 +24,7 @@ describe('resolveBrokerConfig', () => {
     });
     expect(c.topicDefaults.flush).toEqual({ kind: 'os' });
     expect(c.producerIdExpirationMs).toBe(24 * 60 * 60 * 1000);
+    expect(c.connectionsMaxIdleMs).toBe(10 * 60 * 1000);
     expect(c.tailCacheTotalBytes).toBe(256 * 1024 * 1024);
     expect(c.headerLimits).toEqual({ maxHeaderBytes: 1024 * 1024, maxHeaderItems: 131_072, maxHeaderDepth: 32 });
     expect(c).toMatchObject({
@@ -94,6 +95,8 @@ describe('resolveBrokerConfig', () => {
       [{ dataDir: '/x', groups: { maxGroupSise: 5 } }, /groups maxGroupSise is not a group coordinator setting/],
       // <249-character topic>-<partition> must fit a 255-byte directory name: 5 digits at most.
       [{ dataDir: '/x', maxPartitionsPerTopic: 100_001 }, /maxPartitionsPerTopic must be between 1 and 100000/],
+      [{ dataDir: '/x', connectionsMaxIdleMs: -1 }, /connectionsMaxIdleMs must be between 0 and 86400000, got -1/],
+      [{ dataDir: '/x', connectionsMaxIdleMs: 1.5 }, /connectionsMaxIdleMs must be an integer, got 1.5/],
     ];
     for (const [options, message] of bad) {
       expect(() => resolveBrokerConfig(options as never)).toThrow(BrokerConfigError);

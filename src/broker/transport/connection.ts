@@ -36,7 +36,8 @@
 // Failure rules: bytes that are not a frame (FramingError), or a frame the wire finds unusable
 // (CloseConnection), close this connection only, logged with the peer (and, when the wire recognises
 // another protocol from the first bytes, with what connected). Everything else is the wire's to answer
-// (wire.ts). A client that stops sending in the middle of a frame is disconnected (stall-watchdog.ts).
+// (wire.ts). A client that stops sending in the middle of a frame is disconnected (stall-watchdog.ts);
+// one that sends nothing and has nothing in flight for connectionsMaxIdleMs is closed (idle-sweep.ts).
 //
 // Per-connection state of other rooms (fetch read-ahead) is keyed by ConnectionFacts.id and dropped when
 // ConnectionFacts.signal aborts: this file knows nothing of it.
@@ -186,6 +187,11 @@ export class Connection implements ConnectionFacts, WatchedConnection {
   /** Set by shutdown(): no new request is dispatched. */
   private draining = false;
   private idleWaiters: Array<() => void> = [];
+  /**
+   * Bytes were read or written since the idle sweep last looked (idle-sweep.ts): a flag set on the I/O
+   * paths, so they read no clock.
+   */
+  active = true;
   /** A flush is queued (scheduleFlush) and has not run yet. */
   private flushScheduled = false;
   /**
@@ -278,12 +284,31 @@ export class Connection implements ConnectionFacts, WatchedConnection {
     return this.decoder.pendingBytes;
   }
 
+  /** Nothing in flight either way: no request or frame being read, answered or written. */
+  get quiet(): boolean {
+    return (
+      !this.isClosed &&
+      this.slots.length === 0 &&
+      this.backlog.length === 0 &&
+      this.decoder.pendingBytes === 0 &&
+      this.responseBytes === 0
+    );
+  }
+
+  /** The idle sweep's verdict: quiet, and no byte either way for `idleMs`. */
+  closeIdle(idleMs: number): void {
+    this.logger.debug({ idleMs }, 'closing an idle connection (connectionsMaxIdleMs)');
+    this.socket.destroy();
+  }
+
   private onData(chunk: Buffer): void {
+    this.active = true;
     if (this.firstBytes === null) this.firstBytes = Buffer.from(chunk.subarray(0, FIRST_BYTES_KEPT));
     this.received(chunk.length, () => this.decoder.push(chunk));
   }
 
   private onRead(n: number, buf: Buffer): void {
+    this.active = true;
     if (this.firstBytes === null) this.firstBytes = Buffer.from(buf.subarray(0, Math.min(n, FIRST_BYTES_KEPT)));
     this.received(n, () => this.decoder.onRead(n, buf));
   }
@@ -352,6 +377,7 @@ export class Connection implements ConnectionFacts, WatchedConnection {
   pushFrame(frame: Buffer[], keeps: number, written: () => void): boolean {
     if (this.isClosed || this.failed || this.socket.destroyed) return false;
     const bytes = Math.max(byteLength(frame), keeps);
+    this.active = true;
     this.memory.charge(bytes);
     this.responsesHold(bytes);
     this.writer.beginBatch();
@@ -454,6 +480,7 @@ export class Connection implements ConnectionFacts, WatchedConnection {
   private flush(): void {
     if (this.slots.length === 0 || !this.slots[0]!.done) return;
     const writable = !this.isClosed && !this.socket.destroyed;
+    this.active = true;
     if (writable) this.writer.beginBatch();
     while (this.slots.length > 0 && this.slots[0]!.done) {
       const { frame, afterWrite, responseBytes } = this.slots.shift()!;

@@ -1,12 +1,13 @@
 // The broker's transport: its listeners (the native protocol's, and any other wire beside it, such as
 // Kafka's) and everything their connections share: the connection limits (connection-limits.ts), the
-// memory budget of bytes in flight (memory-budget.ts), the landing buffer of direct reads and connection
-// ids. On close it stops every listener, drains every connection (in-flight requests answered) within a
+// memory budget of bytes in flight (memory-budget.ts), the sweep that closes idle connections
+// (idle-sweep.ts), the landing buffer of direct reads and connection ids. On close it stops every listener, drains every connection (in-flight requests answered) within a
 // grace period, then destroys what is left.
 import type { Logger } from 'pino';
 import type { BrokerConfig } from '../config.js';
 import type { Connection } from './connection.js';
 import { ConnectionLimits } from './connection-limits.js';
+import { IdleSweep } from './idle-sweep.js';
 import { Listener } from './listener.js';
 import { MemoryBudget } from './memory-budget.js';
 import type { Wire } from './wire.js';
@@ -24,12 +25,15 @@ export class Transport {
   private readonly connections = new Set<Connection>();
   private readonly listeners: Listener[] = [];
   private readonly scratch = Buffer.allocUnsafeSlow(SCRATCH_BYTES);
+  private readonly idleSweep: IdleSweep | null;
   private lastConnectionId = 0;
 
   constructor(private readonly config: BrokerConfig) {
     this.logger = config.logger;
     this.memory = new MemoryBudget(config.maxInFlightBytes);
     this.limits = new ConnectionLimits(config, this.logger);
+    this.idleSweep =
+      config.connectionsMaxIdleMs > 0 ? new IdleSweep(config.connectionsMaxIdleMs, () => this.connections) : null;
   }
 
   /**
@@ -75,6 +79,7 @@ export class Transport {
 
   /** Stops accepting, drains connections for up to `graceMs`, then destroys the rest. */
   async close(graceMs: number): Promise<void> {
+    this.idleSweep?.stop();
     const closed = Promise.all(this.listeners.map((l) => l.close()));
     const drained = Promise.all([...this.connections].map((c) => c.shutdown()));
     let timer: NodeJS.Timeout | undefined;
