@@ -2,20 +2,35 @@
 // 100 B, replaying them from the beginning (eachBatch, no group) and again through eachMessage as the one
 // member of a consumer group, then the same N through Redis Streams and NATS JetStream, each by its raw
 // pipelining client and by its usual library (bench/peers). Durability is matched as in e2e.ts (Sluice
-// flush every 1000 ms). Each round prints every figure and Sluice's ratio to the fastest peer client.
+// flush every 1000 ms). Each system's client runs in a fresh process of its own per round
+// (lib/replay-peers-side.ts, with this process's node flags), so none measures in a heap or JIT state another
+// client left behind. Each round prints every figure and Sluice's ratio to the fastest peer client.
 // Replay is reported twice: over the whole replay (the headline figure, as before) and after each system's
 // first delivery (its first reply's, or slice's, records in the application's hand; lib/stats.ts afterFirst),
 // the same definition for every system: start-up costs (connection set-up, the first request's cold read)
 // weigh more in a short replay of a fast system than in a slow one's, and this figure leaves them out for all.
 //   node --initial-old-space-size=128 --import tsx bench/replay-peers.ts [--records 1000000] [--rounds 3]
+import { fork } from 'node:child_process';
 import { loadavg } from 'node:os';
+import { join } from 'node:path';
 import { startBrokerProcess } from './lib/broker-process.js';
+import { clientExecArgv } from './lib/proc.js';
+import type { SluiceSide } from './lib/replay-peers-side.js';
 import { median } from './lib/stats.js';
-import { produce, REPLAY_FETCH, replay, type ReplayTiming } from './lib/workloads.js';
-import { benchIoredis, benchNatsJs } from './peers/libraries.js';
-import { benchNats } from './peers/nats.js';
-import { benchRedis } from './peers/redis.js';
+import type { PeerResult } from './peers/redis.js';
 import { numberOptions } from './lib/args.js';
+
+/** Runs one side (lib/replay-peers-side.ts) in a fresh process; resolves with what it measured. */
+function side<T>(args: string[]): Promise<T> {
+  const child = fork(join(import.meta.dirname, 'lib', 'replay-peers-side.ts'), args, {
+    execArgv: clientExecArgv(),
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  return new Promise((resolve, reject) => {
+    child.once('message', (result) => resolve(result as T));
+    child.once('exit', (code) => reject(new Error(`replay-peers side ${args[0]} exited (${code}) without a result`)));
+  });
+}
 
 const args = process.argv.slice(2);
 const opt = numberOptions(args);
@@ -32,35 +47,17 @@ const ratios = {
 };
 for (let round = 1; round <= rounds; round++) {
   const broker = await startBrokerProcess({ flush: '1000' });
-  let sluice: { produce: number; batch: number; group: number; batchAfterFirst: number; groupAfterFirst: number };
+  let sluice: SluiceSide;
   try {
-    const produced = await produce(broker, 'peer', records, 100);
-    const batchTiming: ReplayTiming = {};
-    const batch = await replay(broker, 'peer', records, 'eachBatch', REPLAY_FETCH, batchTiming);
-    const groupTiming: ReplayTiming = {};
-    const group = await replay(
-      broker,
-      'peer',
-      records,
-      'eachMessage',
-      { ...REPLAY_FETCH, groupId: `replay-peers-${round}` },
-      groupTiming,
-    );
-    sluice = {
-      produce: produced,
-      batch,
-      group,
-      batchAfterFirst: batchTiming.afterFirstRecordsPerSec!,
-      groupAfterFirst: groupTiming.afterFirstRecordsPerSec!,
-    };
+    sluice = await side<SluiceSide>(['sluice', broker.address, String(records), String(round)]);
   } finally {
     await broker.stop();
   }
   const peers = {
-    redis: await benchRedis(records, 100),
-    ioredis: await benchIoredis(records, 100),
-    nats: await benchNats(records, 100),
-    natsJs: await benchNatsJs(records, 100),
+    redis: await side<PeerResult>(['redis', String(records)]),
+    ioredis: await side<PeerResult>(['ioredis', String(records)]),
+    nats: await side<PeerResult>(['nats', String(records)]),
+    natsJs: await side<PeerResult>(['natsJs', String(records)]),
   };
   const fastest = (key: 'produceRecordsPerSec' | 'replayRecordsPerSec' | 'replayAfterFirstRecordsPerSec') =>
     Math.max(...Object.values(peers).map((p) => p[key]));
