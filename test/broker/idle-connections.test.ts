@@ -33,8 +33,8 @@ describe('idle connections', () => {
     await c.closed;
     const after = performance.now() - quietFrom;
     expect(after).toBeGreaterThanOrEqual(IDLE_MS - 20);
-    // At most a quarter more (the sweep's period), plus a margin for a loaded machine.
-    expect(after).toBeLessThan(IDLE_MS * 1.25 + 1000);
+    // At most a quarter more (the sweep's period), plus a margin for a loaded machine's late timers.
+    expect(after).toBeLessThan(IDLE_MS * 1.25 + 4000);
   });
 
   it('a client that keeps talking keeps its connection', async () => {
