@@ -75,7 +75,7 @@ export class PeerConnection {
     const connection = await PeerConnection.#connect(host, port, clientId, timeoutMs);
     if (!credentials) return connection;
     try {
-      await connection.#authenticate(credentials, `${host}:${port}`);
+      await connection.#authenticate(credentials, `${host}:${port}`, timeoutMs);
     } catch (error) {
       connection.close();
       throw error;
@@ -83,15 +83,16 @@ export class PeerConnection {
     return connection;
   }
 
-  async #authenticate(credentials: InterBrokerCredentials, peer: string): Promise<void> {
+  /** SCRAM with the peer, each of its requests answered within `timeoutMs` (the connect timeout). */
+  async #authenticate(credentials: InterBrokerCredentials, peer: string, timeoutMs: number): Promise<void> {
     const { user, mechanism } = credentials;
     const refused = (why: string) =>
       new PeerConnectionError(`inter-broker authentication as ${user} (${mechanism}) with ${peer} failed: ${why}`);
-    const handshake = await this.request(SaslHandshakeApi, { mechanism });
+    const handshake = await this.request(SaslHandshakeApi, { mechanism }, timeoutMs);
     if (handshake.errorCode !== 0)
       throw refused(handshake.errorMessage ?? `the peer offers ${handshake.mechanisms.join(', ') || 'no mechanism'}`);
     const round = async (text: string): Promise<string> => {
-      const answer = await this.request(AuthenticateApi, { authBytes: Buffer.from(text, 'utf8') });
+      const answer = await this.request(AuthenticateApi, { authBytes: Buffer.from(text, 'utf8') }, timeoutMs);
       if (answer.errorCode !== 0) throw refused(answer.errorMessage ?? 'refused');
       return answer.authBytes.toString('utf8');
     };

@@ -6,6 +6,7 @@ import { type AddressInfo, createServer, type Server, type Socket } from 'node:n
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterView } from '../../../src/broker/cluster/cluster-node.js';
+import { PeerConnection } from '../../../src/broker/cluster/peer-connection.js';
 import { PeerPool } from '../../../src/broker/cluster/peer-pool.js';
 import type { BrokerRecord } from '../../../src/broker/cluster/records.js';
 import { TxnDelivery } from '../../../src/broker/cluster/txn-delivery.js';
@@ -79,5 +80,18 @@ describe('a peer broker that never answers', () => {
     // Its one attempt was bounded by the delivery's time; the delivery then gave up at once.
     expect(performance.now() - startedAt).toBeLessThan(5000);
     peers.close();
+  });
+
+  it('a connection that authenticates (inter-broker SCRAM) gives up on it within the connect timeout', async () => {
+    const startedAt = performance.now();
+    const opened = PeerConnection.open(peer.host, peer.port, 'sluice-replica-1', 300, {
+      user: 'broker',
+      mechanism: 'SCRAM-SHA-512',
+      password: () => 'not-logged',
+    });
+    await expect(opened).rejects.toThrow(
+      'the peer did not answer SaslHandshake within 300 ms: the connection is closed',
+    );
+    expect(performance.now() - startedAt).toBeLessThan(5000);
   });
 });
