@@ -188,10 +188,10 @@ export class Connection implements ConnectionFacts, WatchedConnection {
   private draining = false;
   private idleWaiters: Array<() => void> = [];
   /**
-   * Bytes were read or written since the idle sweep last looked (idle-sweep.ts): a flag set on the I/O
-   * paths, so they read no clock.
+   * Bytes were read or written since the idle sweep last asked (takeActivity): a flag set on the I/O paths,
+   * so they read no clock.
    */
-  active = true;
+  private active = true;
   /** A flush is queued (scheduleFlush) and has not run yet. */
   private flushScheduled = false;
   /**
@@ -293,6 +293,13 @@ export class Connection implements ConnectionFacts, WatchedConnection {
       this.decoder.pendingBytes === 0 &&
       this.responseBytes === 0
     );
+  }
+
+  /** Whether bytes were read or written since the last call (the idle sweep's question, idle-sweep.ts). */
+  takeActivity(): boolean {
+    const active = this.active;
+    this.active = false;
+    return active;
   }
 
   /** The idle sweep's verdict: quiet, and no byte either way for `idleMs`. */

@@ -3,8 +3,8 @@
 // crashed, a NAT or firewall forgot the connection) sends nothing and is sent nothing, so its connection
 // would otherwise stay open for ever; a live client reconnects on its next request.
 //
-// The I/O paths only set Connection.active; the sweep runs every quarter of the limit, clears the flag and
-// counts the sweeps in a row that found a connection quiet and inactive. A connection is closed on the
+// The I/O paths only set a flag (Connection.takeActivity reads and clears it); the sweep runs every quarter of
+// the limit and counts the sweeps in a row that found a connection quiet and inactive. A connection is closed on the
 // sweep that sees it idle for the whole limit: between connectionsMaxIdleMs and a quarter more after its
 // last byte.
 import type { Connection } from './connection.js';
@@ -28,8 +28,8 @@ export class IdleSweep {
 
   sweep(): void {
     for (const connection of this.#connections()) {
-      if (connection.active || !connection.quiet) {
-        connection.active = false;
+      const active = connection.takeActivity();
+      if (active || !connection.quiet) {
         this.#idleSweeps.set(connection, 0);
         continue;
       }

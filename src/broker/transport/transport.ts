@@ -1,8 +1,8 @@
 // The broker's transport: its listeners (the native protocol's, and any other wire beside it, such as
 // Kafka's) and everything their connections share: the connection limits (connection-limits.ts), the
 // memory budget of bytes in flight (memory-budget.ts), the sweep that closes idle connections
-// (idle-sweep.ts), the landing buffer of direct reads and connection ids. On close it stops every listener, drains every connection (in-flight requests answered) within a
-// grace period, then destroys what is left.
+// (idle-sweep.ts), the landing buffer of direct reads and connection ids. On close it stops every listener,
+// drains every connection (in-flight requests answered) within a grace period, then destroys what is left.
 import type { Logger } from 'pino';
 import type { BrokerConfig } from '../config.js';
 import type { Connection } from './connection.js';
