@@ -233,6 +233,27 @@ export class GroupCoordinator {
     await this.store.commit(groupId, entries, now);
   }
 
+  /**
+   * Fencing of a TxnOffsetCommit that names its member (KIP-447: librdkafka sends the consumer's group
+   * metadata with a transaction's offsets): refused unless that member is in the group at that generation, so a
+   * member whose partitions moved in a rebalance cannot commit their offsets in its transaction (it must abort).
+   * A request with no member and no generation (kafkajs, the SDK, versions before 3) is not checked, as in
+   * Kafka. Null when the offsets may be added to the transaction.
+   */
+  transactionalCommitRefusal(
+    groupId: string,
+    generationId: number,
+    memberId: string,
+    groupInstanceId: string | null,
+  ): GroupOutcome | null {
+    if (generationId < 0 && memberId === '' && groupInstanceId === null) return null;
+    const unavailable = this.unavailable();
+    if (unavailable) return groupError(unavailable.problem, unavailable.message);
+    const group = this.groups.get(groupId);
+    if (!group) return groupError('unknown-member', `group '${groupId}' has no member ${memberId || '(none named)'}`);
+    return this.rebalancer.checkTransactionalCommitter(group, generationId, memberId, groupInstanceId);
+  }
+
   fetchOffsets(req: OffsetFetchRequest): OffsetFetchAnswer {
     const unavailable = this.unavailable();
     if (unavailable) return { ...groupError(unavailable.problem, unavailable.message), topics: [] };

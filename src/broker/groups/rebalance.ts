@@ -228,6 +228,29 @@ export class Rebalancer {
     return null;
   }
 
+  /**
+   * Fencing for TxnOffsetCommit from a group member, in Kafka's order: a fenced static instance, a member
+   * not in the group (when one is named), a generation other than the group's (when one is given). Unlike a
+   * plain commit, a rebalance in progress does not refuse it and the member's session is not refreshed.
+   */
+  checkTransactionalCommitter(
+    group: Group,
+    generationId: number,
+    memberId: string,
+    instanceId: string | null,
+  ): GroupOutcome | null {
+    if (group.isFenced(memberId, instanceId)) return groupError('fenced-instance', fenced(instanceId!));
+    if (memberId !== '' && !group.members.has(memberId))
+      return groupError('unknown-member', unknownMember(group, memberId));
+    if (generationId >= 0 && generationId !== group.generationId) {
+      return groupError(
+        'stale-generation',
+        `transactional commit rejected: it comes from generation ${generationId} but group '${group.groupId}' is at generation ${group.generationId}; the transaction must abort (its partitions may have moved to another member)`,
+      );
+    }
+    return null;
+  }
+
   /** Cancels the group's timers and answers its pending requests (coordinator shutdown, group deletion). */
   shutdownGroup(group: Group): void {
     this.joinTimers.get(group)?.cancel();

@@ -20,6 +20,7 @@ import { MAX_PRODUCER_EPOCH } from '../../protocol/index.js';
 import { GroupError } from '../groups/errors.js';
 import type { OffsetsLog } from '../groups/index.js';
 import type { Scheduler, TimerHandle } from '../groups/index.js';
+import { partitionKey } from '../partition-key.js';
 import { TxnError } from './errors.js';
 import type { MarkerWriter } from './markers.js';
 import { decodeTxnRecord, encodeTxnKey, encodeTxnValue } from './state-codec.js';
@@ -141,6 +142,23 @@ export class TransactionCoordinator {
   /** Whether this broker coordinates transactions now: always on a single node; in cluster mode, while it leads `__transaction_state`. */
   get coordinatesNow(): boolean {
     return !this.#options.isCoordinator || this.#options.isCoordinator();
+  }
+
+  /**
+   * The partitions (partition-key.ts keys) for which `groupId` has offsets in a transaction not complete yet
+   * (open, or committing): the group does not see them yet, so an OffsetFetch that requires stable offsets
+   * (KIP-447) is answered UNSTABLE_OFFSET_COMMIT for these. Null when this broker cannot tell: it does not
+   * coordinate transactions now (cluster mode: another broker leads `__transaction_state`) or is loading them.
+   */
+  pendingOffsetPartitions(groupId: string): ReadonlySet<string> | null {
+    if (this.#status !== 'ready' || !this.coordinatesNow) return null;
+    const pending = new Set<string>();
+    for (const txn of this.#txns.values()) {
+      const { state, offsets } = txn.snapshot;
+      if (state !== 'Ongoing' && state !== 'PrepareCommit') continue;
+      for (const o of offsets) if (o.groupId === groupId) pending.add(partitionKey(o.topic, o.partition));
+    }
+    return pending;
   }
 
   /** The state of one transactional id, or undefined. */

@@ -1,6 +1,7 @@
 // librdkafka 2.0.2 (confluent-kafka-python 1.7.0 and kcat 1.7.1, Debian packages), unmodified, against the
 // Kafka listener: a transactional producer commits, aborts and commits again; read_committed consumers
-// (python's and kcat's -X isolation.level=read_committed) never see the aborted records, read_uncommitted do.
+// (python's and kcat's -X isolation.level=read_committed) never see the aborted records, read_uncommitted do;
+// a read_committed consumer's committed offsets wait for the transaction committing them (KIP-447).
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeTempDirs } from '../../helpers/temp-dir.js';
@@ -54,5 +55,20 @@ describe('librdkafka transactions against the Kafka listener', () => {
     };
     expect(await read('read_committed')).toEqual(COMMITTED);
     expect(await read('read_uncommitted')).toEqual([...ABORTED, ...COMMITTED].sort());
+  });
+
+  it("a read_committed consumer's committed() waits for the transaction committing the group's offset, then gets it", async () => {
+    // The script's transaction sends offset 5 for the group, and commits 2 s after the consumer asked.
+    const script = join(import.meta.dirname, 'python', 'stable-offsets.py');
+    const r = await run(python, [script, b.bootstrap, 'py-stable', 'py-stable-group'], { timeoutMs: 60_000 });
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as {
+      offset: number;
+      error: string | null;
+      answeredAfterCommitBegan: boolean;
+    };
+    // Without KIP-447's stable offsets it was answered at once with no offset (-1001), and the consumer would
+    // have started over from auto.offset.reset, processing again what the transaction had processed.
+    expect(out).toMatchObject({ offset: 5, error: null, answeredAfterCommitBegan: true });
   });
 });
