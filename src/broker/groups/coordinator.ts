@@ -250,7 +250,11 @@ export class GroupCoordinator {
     const unavailable = this.unavailable();
     if (unavailable) return groupError(unavailable.problem, unavailable.message);
     const group = this.groups.get(groupId);
-    if (!group) return groupError('unknown-member', `group '${groupId}' has no member ${memberId || '(none named)'}`);
+    if (!group) {
+      return memberId === ''
+        ? groupError('stale-generation', `group '${groupId}' does not exist: it has no generation ${generationId}`)
+        : groupError('unknown-member', `group '${groupId}' does not exist: it has no member ${memberId}`);
+    }
     return this.rebalancer.checkTransactionalCommitter(group, generationId, memberId, groupInstanceId);
   }
 

@@ -11,20 +11,11 @@ import { TRANSACTION_STATE_TOPIC } from '../txn/index.js';
 import { allowed, denied } from '../security/acl/authorize.js';
 import { groupWireError } from './domain-errors.js';
 import { transactionalIdRefusal, txnOutcome } from './txn-errors.js';
-import { defineHandler } from './types.js';
+import { type BrokerContext, defineHandler } from './types.js';
 
 export const txnOffsetCommitHandler = defineHandler(TxnOffsetCommitApi, async (request, broker, ctx) => {
   const { transactionalId, producerId, producerEpoch, groupId } = request;
-  // A request forwarded by a peer was checked against the group by the group's coordinator that forwarded it.
   const fromPeer = ctx.header.clientId?.startsWith(TXN_PEER_CLIENT_PREFIX) === true;
-  const fencing = fromPeer
-    ? null
-    : broker.groups.transactionalCommitRefusal(
-        groupId,
-        request.generationId,
-        request.memberId,
-        request.groupInstanceId,
-      );
   const refused =
     transactionalIdRefusal(broker, ctx, transactionalId) ??
     (allowed(broker, ctx, 'Read', 'group', groupId) ? null : denied('Read', 'group', groupId, ctx)) ??
@@ -32,7 +23,8 @@ export const txnOffsetCommitHandler = defineHandler(TxnOffsetCommitApi, async (r
       .filter((t) => !allowed(broker, ctx, 'Read', 'topic', t.name))
       .map((t) => denied('Read', 'topic', t.name, ctx))[0] ??
     (groupId === '' ? { errorCode: ErrorCode.INVALID_GROUP_ID, errorMessage: 'groupId must not be empty' } : null) ??
-    (fencing?.error ? groupWireError(fencing.error) : null);
+    // A request forwarded by a peer was checked by the group's coordinator that forwarded it.
+    (fromPeer ? null : memberRefusal(broker, request));
   // A request forwarded by a peer is served here as it is (never sent on again: no ping-pong while two
   // brokers' metadata disagree); the coordinator answers NOT_COORDINATOR if it is not one now.
   const forwarding =
@@ -66,3 +58,13 @@ export const txnOffsetCommitHandler = defineHandler(TxnOffsetCommitApi, async (r
     })),
   };
 });
+
+/** The group's refusal of the member the request names (KIP-447), as a wire error; null when accepted. */
+function memberRefusal(
+  broker: BrokerContext,
+  request: { groupId: string; generationId: number; memberId: string; groupInstanceId: string | null },
+): { errorCode: number; errorMessage: string | null } | null {
+  const { groupId, generationId, memberId, groupInstanceId } = request;
+  const refusal = broker.groups.transactionalCommitRefusal(groupId, generationId, memberId, groupInstanceId);
+  return refusal?.error ? groupWireError(refusal.error) : null;
+}

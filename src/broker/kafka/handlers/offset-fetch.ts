@@ -32,23 +32,16 @@ function fetchGroup(
     errorCode: groupErrorCode(fetched.error),
     topics: fetched.topics.map((t) => ({
       name: t.name,
-      partitions: t.partitions.map((p) =>
-        unstable?.has(partitionKey(t.name, p.partition)) && !p.error
-          ? {
-              partitionIndex: p.partition,
-              committedOffset: -1,
-              committedLeaderEpoch: -1,
-              metadata: '',
-              errorCode: ErrorCode.UNSTABLE_OFFSET_COMMIT,
-            }
-          : {
-              partitionIndex: p.partition,
-              committedOffset: p.offset,
-              committedLeaderEpoch: -1,
-              metadata: p.metadata ?? '',
-              errorCode: groupErrorCode(p.error ?? fetched.error),
-            },
-      ),
+      partitions: t.partitions.map((p) => {
+        const pending = !p.error && unstable?.has(partitionKey(t.name, p.partition)) === true;
+        return {
+          partitionIndex: p.partition,
+          committedOffset: pending ? -1 : p.offset,
+          committedLeaderEpoch: -1,
+          metadata: pending ? '' : (p.metadata ?? ''),
+          errorCode: pending ? ErrorCode.UNSTABLE_OFFSET_COMMIT : groupErrorCode(p.error ?? fetched.error),
+        };
+      }),
     })),
   };
 }
