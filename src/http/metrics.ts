@@ -4,8 +4,8 @@
 //
 // Hot path: the produce, fetch and request subscribers add plain numbers to a tally object found with one
 // Map lookup (per topic, or per listener and API) and build no label object or label string; the
-// counters read the tallies when scraped. Only the latency histogram is observed per request (once, with
-// the slot's own labels object).
+// counters read the tallies when scraped. The request latency histogram is one of our own
+// (series-histogram.ts): each slot keeps its series, and an observation adds to it.
 //
 // Cardinality: per-topic series (bytes/records in and out, lag) are kept for the first
 // `metricsTopicLimit` topics seen; later topics are counted under topic="_other", so a broker with
@@ -30,6 +30,7 @@ import {
 } from '../broker/diagnostics.js';
 import { errorInfo } from '../protocol/index.js';
 import type { HttpCore } from './core.js';
+import { type HistogramSeries, SeriesHistogram } from './series-histogram.js';
 import type { QueuesCore } from './queues-core.js';
 import type { Throughput } from './metrics-summary.js';
 import type { FanoutStats, PartitionTails } from './ws/partition-tails.js';
@@ -88,6 +89,8 @@ interface TopicTally {
 interface RequestSlot {
   readonly labels: { readonly listener: string; readonly api: string };
   count: number;
+  /** The slot's series of sluice_request_duration_seconds. */
+  readonly latency: HistogramSeries;
 }
 
 export class BrokerMetrics {
@@ -105,7 +108,7 @@ export class BrokerMetrics {
   readonly #connections = new Map<string, number>();
   readonly #unsubscribe: Array<() => void> = [];
 
-  readonly #latency: Histogram<'listener' | 'api'>;
+  readonly #latency: SeriesHistogram;
   readonly #produceErrors: Counter<'error'>;
   readonly #fetchErrors: Counter<'error'>;
   readonly #fsync: Histogram;
@@ -132,10 +135,9 @@ export class BrokerMetrics {
         for (const slots of requestSlots.values()) for (const slot of slots.values()) this.inc(slot.labels, slot.count);
       },
     });
-    this.#latency = new Histogram({
+    this.#latency = new SeriesHistogram({
       name: 'sluice_request_duration_seconds',
       help: 'Time from a request being dispatched to its response being ready, per listener and API',
-      labelNames: ['listener', 'api'],
       buckets: LATENCY_BUCKETS,
       registers,
     });
@@ -336,11 +338,12 @@ export class BrokerMetrics {
     }
     let slot = slots.get(api);
     if (!slot) {
-      slot = { labels: Object.freeze({ listener, api }), count: 0 };
+      const labels = Object.freeze({ listener, api });
+      slot = { labels, count: 0, latency: this.#latency.series(labels) };
       slots.set(api, slot);
     }
     slot.count++;
-    this.#latency.observe(slot.labels, seconds);
+    this.#latency.observe(slot.latency, seconds);
   }
 
   /** The tally a topic's bytes and records are added to (found once per topic, then one Map lookup). */
