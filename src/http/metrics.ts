@@ -88,8 +88,7 @@ interface TopicTally {
 /** Requests of one API on one listener; `labels` is handed to the histogram as is, never rebuilt. */
 interface RequestSlot {
   readonly labels: { readonly listener: string; readonly api: string };
-  count: number;
-  /** The slot's series of sluice_request_duration_seconds. */
+  /** The slot's series of sluice_request_duration_seconds; its count is sluice_requests_total's too. */
   readonly latency: HistogramSeries;
 }
 
@@ -132,7 +131,8 @@ export class BrokerMetrics {
       registers,
       collect() {
         this.reset();
-        for (const slots of requestSlots.values()) for (const slot of slots.values()) this.inc(slot.labels, slot.count);
+        for (const slots of requestSlots.values())
+          for (const slot of slots.values()) this.inc(slot.labels, slot.latency.count);
       },
     });
     this.#latency = new SeriesHistogram({
@@ -339,10 +339,9 @@ export class BrokerMetrics {
     let slot = slots.get(api);
     if (!slot) {
       const labels = Object.freeze({ listener, api });
-      slot = { labels, count: 0, latency: this.#latency.series(labels) };
+      slot = { labels, latency: this.#latency.series(labels) };
       slots.set(api, slot);
     }
-    slot.count++;
     this.#latency.observe(slot.latency, seconds);
   }
 
