@@ -234,10 +234,11 @@ export class LoadedPartitionLog {
       await Promise.all(segments.map((s) => s.close().catch(() => {})));
       throw asStorageError(err, `cannot rebuild the producer state of partition ${this.#name}`);
     }
-    // Without a checkpoint every segment was scanned (recovered, unless all were empty). A new partition
+    // A recovery fsynced what it scanned; a new checkpoint is written only when the file is behind what the
+    // next recovery would trust or scan (RecoveryCheckpoint.behind): else the file still holds. A new partition
     // needs no checkpoint (none = recover from offset 0, i.e. nothing), only its first segment's directory
     // entry made durable; its parent directory entry is the caller's (LogManager).
-    if (recovered) await this.#checkpoint.write(false);
+    if (recovered && this.#checkpoint.behind) await this.#checkpoint.write(false);
     else if (fresh) await this.#fs.syncDir(this.dir);
     this.#logger.info(
       {
@@ -672,7 +673,7 @@ export class LoadedPartitionLog {
       await this.flush();
     }
     const checkpoint = this.#checkpoint;
-    if (this.#commit.flushedOffset !== checkpoint.recoveryPoint && !checkpoint.clean && !checkpoint.unchanged) {
+    if (!checkpoint.clean && !checkpoint.unchanged && checkpoint.behind) {
       await this.#mutate(() => this.#checkpoint.write(false));
     }
   }

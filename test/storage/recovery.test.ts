@@ -248,6 +248,93 @@ describe('index rebuild', () => {
   });
 });
 
+describe('the checkpoint a crash recovery writes', () => {
+  const checkpointOf = async (dir: string) => JSON.parse(await readFile(join(dir, CHECKPOINT_FILE), 'utf8'));
+  const hasCheckpoint = async (dir: string) => (await readdir(dir)).includes(CHECKPOINT_FILE);
+
+  it('writes none for a partition of one segment, and a second crash still recovers every batch', async () => {
+    await withTempDir(async (root) => {
+      const { image, ends } = await crashImage(root, 5);
+      expect(await logFiles(image)).toHaveLength(1);
+      expect(await hasCheckpoint(image)).toBe(false);
+      const counting = new FaultyFs(noSyncFs);
+      const recovered = await openAt(image, { fs: counting });
+      expect(recovered.logEndOffset).toBe(ends.at(-1));
+      // The active segment is scanned after any crash whatever the file says: no atomic write for it.
+      expect(counting.counts.rename).toBe(0);
+      expect(await hasCheckpoint(image)).toBe(false);
+      const appended = await recovered.append(makeBatch({ tag: 99 }));
+      const second = join(root, 'second');
+      await cp(image, second, { recursive: true });
+      await recovered.close();
+      const again = await openAt(second);
+      expect(again.logEndOffset).toBe(appended.lastOffset + 1);
+      expect((await readAll(again)).map((b) => b.lastOffset + 1)).toEqual([...ends, appended.lastOffset + 1]);
+      await again.close();
+    });
+  });
+
+  it('writes the recovery point when it scanned sealed segments, so the next recovery trusts them', async () => {
+    await withTempDir(async (root) => {
+      const { image, ends } = await crashImage(root, 30);
+      const segments = (await logFiles(image)).length;
+      expect(segments).toBeGreaterThan(2);
+      const recovered = await openAt(image);
+      expect(await checkpointOf(image)).toMatchObject({ recoveryPoint: ends.at(-1), cleanShutdown: false });
+      const second = join(root, 'second');
+      await cp(image, second, { recursive: true });
+      await recovered.close();
+      const counting = new FaultyFs(noSyncFs);
+      const again = await openAt(second, { fs: counting });
+      expect(again.logEndOffset).toBe(ends.at(-1));
+      // Only the active segment is scanned again: far fewer reads than one per sealed segment's batches.
+      const sealedBatches = ends.length - (await batchPositions(join(second, (await logFiles(second)).at(-1)!))).length;
+      expect(counting.counts.read).toBeLessThan(sealedBatches);
+      await again.close();
+    });
+  });
+
+  it('keeps a log start moved back to the recovered log end', async () => {
+    await withTempDir(async (root) => {
+      const { image, ends } = await crashImage(root, 5);
+      const end = ends.at(-1)!;
+      const checkpoint = { version: 1, topic: 't', partition: 0, cleanShutdown: false };
+      await writeFile(
+        join(image, CHECKPOINT_FILE),
+        JSON.stringify({ ...checkpoint, logStartOffset: end + 10, recoveryPoint: 0 }),
+      );
+      const recovered = await openAt(image);
+      expect(recovered.logStartOffset).toBe(end);
+      expect(await checkpointOf(image)).toMatchObject({ logStartOffset: end });
+      await recovered.close();
+    });
+  });
+
+  it('maintenance writes the recovery point once a roll sealed a segment, not for appends inside the active one', async () => {
+    await withTempDir(async (root) => {
+      const dir = join(root, 'p');
+      const log = await PartitionLog.open({
+        dir,
+        topic: 't',
+        partition: 0,
+        config: config({ segmentBytes: 1500, indexIntervalBytes: 200, flush: { kind: 'always' } }),
+        fs: noSyncFs,
+      });
+      await log.append(makeBatch({ payloadBytes: 100 }));
+      await log.runMaintenance();
+      expect(await hasCheckpoint(dir)).toBe(false);
+      while (log.segmentCount < 2) await log.append(makeBatch({ payloadBytes: 100 }));
+      const sealedAt = log.logEndOffset;
+      await log.runMaintenance();
+      expect(await checkpointOf(dir)).toMatchObject({ recoveryPoint: sealedAt, cleanShutdown: false });
+      await log.append(makeBatch({ payloadBytes: 100 }));
+      await log.runMaintenance();
+      expect(await checkpointOf(dir)).toMatchObject({ recoveryPoint: sealedAt });
+      await log.close();
+    });
+  });
+});
+
 describe('checkpoint', () => {
   it('opens a cleanly closed log without scanning it, and marks it unclean before the first new write', async () => {
     await withTempDir(async (root) => {
