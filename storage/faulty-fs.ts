@@ -24,7 +24,7 @@ interface ArmedFault extends FaultOptions {
 
 export class FaultyFs implements StorageFs {
   /** Calls per operation, including failed ones. `sync` counts file fsyncs (not directory fsyncs). */
-  readonly counts: Record<FaultOp | 'syncDir', number> = {
+  readonly counts: Record<FaultOp | 'syncDir' | 'readdir', number> = {
     write: 0,
     sync: 0,
     open: 0,
@@ -32,6 +32,7 @@ export class FaultyFs implements StorageFs {
     rename: 0,
     read: 0,
     syncDir: 0,
+    readdir: 0,
   };
   /** Milliseconds each file fsync takes in addition to the real one. */
   syncDelayMs = 0;
@@ -86,6 +87,7 @@ export class FaultyFs implements StorageFs {
     return this.inner.readFile(path);
   }
   readdir(path: string): Promise<string[]> {
+    this.counts.readdir++;
     return this.inner.readdir(path);
   }
   stat(path: string): Promise<{ size: number; isDirectory: boolean } | undefined> {

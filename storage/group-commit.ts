@@ -79,6 +79,11 @@ export class GroupCommit {
     return promise;
   }
 
+  /** Some caller waits for an fsync. */
+  get waiting(): boolean {
+    return this.#waiters.length > 0;
+  }
+
   failAll(err: unknown): void {
     const waiters = this.#waiters;
     this.#waiters = [];

@@ -45,6 +45,8 @@ export interface RecoveredPartition {
   recovered: boolean;
   /** The directory held no segment: one was created, empty. */
   fresh: boolean;
+  /** The directory's names as recovery listed them (its transaction indexes and producer snapshots are among them). */
+  names: readonly string[];
 }
 
 /**
@@ -58,7 +60,7 @@ export async function recoverPartition(ctx: LoadContext & { name: string }): Pro
   } catch (err) {
     throw asStorageError(err, `cannot open partition ${ctx.name} in ${ctx.dir}`);
   }
-  const { segments, checkpoint, onDisk, recovered } = loaded;
+  const { segments, checkpoint, onDisk, recovered, names } = loaded;
   const fresh = segments.length === 0;
   if (fresh) {
     const base = checkpoint?.logStartOffset ?? 0;
@@ -75,7 +77,7 @@ export async function recoverPartition(ctx: LoadContext & { name: string }): Pro
   }
   if (recovered) for (const s of segments) await s.fh.sync();
   for (const s of segments) s.markFlushed(s.size);
-  return { segments, logStartOffset, checkpoint, onDisk, recovered, fresh };
+  return { segments, logStartOffset, checkpoint, onDisk, recovered, fresh, names };
 }
 
 interface LoadedPartition {
@@ -86,16 +88,20 @@ interface LoadedPartition {
   recovered: boolean;
   /** The directory held nothing at all (no file of any segment). */
   empty?: boolean;
+  names: readonly string[];
 }
 
 const SEGMENT_FILE = /^(\d{20})\.(log|index|timeindex)$/;
 
 /**
- * Lists segment base offsets, deleting temp files and index files whose .log is gone. A directory that
- * does not exist yet (a partition being created) is made, empty. undefined: the directory is empty (no
+ * Lists segment base offsets, deleting temp files and index files whose .log is gone, and returns the names
+ * it listed (what it deleted among them) for the rest of the open, which reads no directory again. A directory
+ * that does not exist yet (a partition being created) is made, empty. undefined: the directory is empty (no
  * checkpoint either: not worth a failing read — a thrown ENOENT per new partition is measurable at 10,000).
  */
-async function listSegments(ctx: LoadContext): Promise<{ bases: number[]; indexed: Set<number> } | undefined> {
+async function listSegments(
+  ctx: LoadContext,
+): Promise<{ bases: number[]; indexed: Set<number>; names: string[] } | undefined> {
   let names: string[];
   try {
     names = await ctx.fs.readdir(ctx.dir);
@@ -123,13 +129,14 @@ async function listSegments(ctx: LoadContext): Promise<{ bases: number[]; indexe
     .filter((m): m is RegExpExecArray => m !== null)
     .map((m) => Number(m[1]))
     .sort((a, b) => a - b);
-  return { bases, indexed };
+  return { bases, indexed, names };
 }
 
 async function loadPartition(ctx: LoadContext): Promise<LoadedPartition> {
   const listed = await listSegments(ctx);
-  if (!listed) return { segments: [], checkpoint: undefined, onDisk: undefined, recovered: false, empty: true };
-  const { bases, indexed } = listed;
+  if (!listed)
+    return { segments: [], checkpoint: undefined, onDisk: undefined, recovered: false, empty: true, names: [] };
+  const { bases, indexed, names } = listed;
   const onDisk = await readCheckpoint(ctx.fs, ctx.dir, ctx.logger);
   const checkpoint = ctx.cleanCheckpoint ?? onDisk;
   const clean = checkpoint?.cleanShutdown === true;
@@ -159,7 +166,7 @@ async function loadPartition(ctx: LoadContext): Promise<LoadedPartition> {
     await Promise.all(segments.map((s) => s.close().catch(() => {})));
     throw err;
   }
-  return { segments, checkpoint, onDisk, recovered };
+  return { segments, checkpoint, onDisk, recovered, names };
 }
 
 /** Loads or scans one segment. Returns true when later segments were dropped (repair). */

@@ -222,13 +222,14 @@ export class LoadedPartitionLog {
   }
 
   /** The producer table and the checkpoint a recovery calls for. */
-  async #finishOpen({ segments, checkpoint, recovered, fresh }: RecoveredPartition): Promise<void> {
+  async #finishOpen({ segments, checkpoint, recovered, fresh, names }: RecoveredPartition): Promise<void> {
     const log = this.#log;
     try {
       // A clean checkpoint holds the producer table as of its recovery point = the log end.
       const clean = checkpoint?.cleanShutdown === true && checkpoint.recoveryPoint === log.logEndOffset;
-      await this.#txnIndex.load(await this.#fs.readdir(this.dir));
-      await this.#producers.rebuild(log.all, log.logEndOffset, clean ? { producers: checkpoint.producers } : null);
+      await this.#txnIndex.load(names);
+      const cleanTable = clean ? { producers: checkpoint.producers } : null;
+      await this.#producers.rebuild(log.all, log.logEndOffset, cleanTable, names);
       await this.#txnIndex.truncateTo(log.logEndOffset);
     } catch (err) {
       await Promise.all(segments.map((s) => s.close().catch(() => {})));
@@ -711,7 +712,8 @@ export class LoadedPartitionLog {
     } catch (err) {
       error = err;
     }
-    this.#commit.failAll(new LogClosedError(`partition ${this.#name}`));
+    // An error (its stack) only for waiters: 10,000 partitions closing would build 10,000 for nobody.
+    if (this.#commit.waiting) this.#commit.failAll(new LogClosedError(`partition ${this.#name}`));
     await Promise.all(log.all.map((s) => s.close().catch(() => {})));
     log.dropCache();
     this.#state = 'closed';

@@ -74,12 +74,14 @@ export class PartitionProducers {
 
   /**
    * Replays the newest snapshot and the batch headers after it (open, or a trim that lost history).
-   * `clean`: the clean checkpoint's table, which is the whole state (nothing read or replayed).
+   * `clean`: the clean checkpoint's table, which is the whole state (nothing read or replayed). `names`: the
+   * directory's listing when the caller has just made it (an open), so the snapshots are found without another.
    */
   async rebuild(
     segments: readonly Segment[],
     logEndOffset: number,
     clean: { producers: SnapshotProducer[] | undefined } | null,
+    names?: readonly string[],
   ): Promise<void> {
     const { fs, dir, logger, clock, name } = this.#options;
     const { replayed, lastSnapshotOffset } = await rebuildProducerState(this.#table, {
@@ -88,6 +90,7 @@ export class PartitionProducers {
       segments,
       logEndOffset,
       clean,
+      names,
       logger,
       nowMs: clock.now(),
       onAborted: this.#options.onAborted,

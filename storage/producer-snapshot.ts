@@ -49,8 +49,8 @@ function snapshotPath(dir: string, offset: number): string {
   return join(dir, segmentFileName(offset, SNAPSHOT_SUFFIX));
 }
 
-async function listSnapshots(fs: StorageFs, dir: string): Promise<number[]> {
-  const names = await fs.readdir(dir);
+async function listSnapshots(fs: StorageFs, dir: string, listed?: readonly string[]): Promise<number[]> {
+  const names = listed ?? (await fs.readdir(dir));
   return names
     .map((n) => SNAPSHOT_FILE.exec(n))
     .filter((m): m is RegExpExecArray => m !== null)
@@ -118,6 +118,8 @@ export interface RebuildContext {
    * (absent = empty) is the table, nothing is read or replayed.
    */
   clean: { producers: SnapshotProducer[] | undefined } | null;
+  /** The directory's names when the caller has just listed it (an open); else it is read. */
+  names?: readonly string[];
   logger: Logger;
   /** Broker clock now: the last-append time of batches replayed from headers (see producer-state.ts). */
   nowMs: number;
@@ -138,7 +140,7 @@ export async function rebuildProducerState(
     table.loadSnapshot(ctx.clean.producers ?? [], ctx.nowMs);
     return { replayed: 0, lastSnapshotOffset: -1 };
   }
-  const all = await listSnapshots(fs, dir);
+  const all = await listSnapshots(fs, dir, ctx.names);
   const offsets = all.filter((o) => o <= logEndOffset);
   for (const o of all) if (o > logEndOffset) await fs.unlink(snapshotPath(dir, o)).catch(() => {});
   const lastSnapshotOffset = offsets.length > 0 ? offsets[offsets.length - 1]! : -1;

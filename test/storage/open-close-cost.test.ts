@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CHECKPOINT_FILE, FaultyFs, LogManager, PartitionLog } from '../../storage/index.js';
 import type { StorageFs } from '../../storage/index.js';
-import { config, makeBatch, readAll, withTempDir } from './helpers.js';
+import { config, idem, makeBatch, readAll, withTempDir } from './helpers.js';
 
 const cfg = config({ segmentBytes: 4000, indexIntervalBytes: 200 });
 const openAt = (dir: string, fs?: StorageFs) =>
@@ -42,6 +42,33 @@ describe('partition creation', () => {
       const reopened = await openAt(join(root, 'crash'));
       expect(reopened.logEndOffset).toBe(60);
       expect((await readAll(reopened)).map((b) => b.baseOffset)).toEqual(Array.from({ length: 30 }, (_, i) => i * 2));
+      await reopened.close();
+    });
+  });
+});
+
+describe('opening a partition after a crash', () => {
+  it('lists its directory once, and finds the producer snapshot in that listing', async () => {
+    await withTempDir(async (root) => {
+      const live = join(root, 'live');
+      const log = await openAt(live);
+      // Producer 7 writes into the first two segments only, producer 8 after it: 7's state is in a snapshot.
+      let seven = 0;
+      let lastOfSeven = -1;
+      for (; log.segmentCount < 2; seven += 2)
+        lastOfSeven = (await log.append(idem(7, seven, { records: 2 }))).baseOffset;
+      for (let eight = 0; log.segmentCount < 3; eight += 2) await log.append(idem(8, eight, { records: 2 }));
+      expect((await readdir(live)).some((n) => n.endsWith('.snapshot'))).toBe(true);
+      await cp(live, join(root, 'crash'), { recursive: true }); // a crash image: no close ran
+      await log.close();
+      const fs = new FaultyFs();
+      const reopened = await openAt(join(root, 'crash'), fs);
+      expect(fs.counts.readdir).toBe(1);
+      const end = reopened.logEndOffset;
+      // Producer 7's last batch again is known as a duplicate (from the snapshot), its next one is appended.
+      expect((await reopened.append(idem(7, seven - 2, { records: 2 }))).baseOffset).toBe(lastOfSeven);
+      expect(reopened.logEndOffset).toBe(end);
+      expect((await reopened.append(idem(7, seven, { records: 2 }))).baseOffset).toBe(end);
       await reopened.close();
     });
   });
