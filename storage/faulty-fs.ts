@@ -24,7 +24,7 @@ interface ArmedFault extends FaultOptions {
 
 export class FaultyFs implements StorageFs {
   /** Calls per operation, including failed ones. `sync` counts file fsyncs (not directory fsyncs). */
-  readonly counts: Record<FaultOp | 'syncDir' | 'readdir', number> = {
+  readonly counts: Record<FaultOp | 'syncDir' | 'readdir' | 'readFile', number> = {
     write: 0,
     sync: 0,
     open: 0,
@@ -33,6 +33,7 @@ export class FaultyFs implements StorageFs {
     read: 0,
     syncDir: 0,
     readdir: 0,
+    readFile: 0,
   };
   /** Milliseconds each file fsync takes in addition to the real one. */
   syncDelayMs = 0;
@@ -84,6 +85,7 @@ export class FaultyFs implements StorageFs {
   }
 
   readFile(path: string): Promise<Buffer> {
+    this.counts.readFile++;
     return this.inner.readFile(path);
   }
   readdir(path: string): Promise<string[]> {

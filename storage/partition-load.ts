@@ -12,7 +12,7 @@ import type { StorageFs } from './fs.js';
 import type { FilePool } from './file-pool.js';
 import { Segment, LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX, segmentFileName } from './segment.js';
 import { CorruptLogError, asStorageError } from './errors.js';
-import { readCheckpoint } from './checkpoint.js';
+import { CHECKPOINT_FILE, readCheckpoint } from './checkpoint.js';
 import type { PartitionCheckpoint } from './checkpoint.js';
 import { TEMP_SUFFIX } from './atomic.js';
 import { finishSwaps } from './cleaner-swap.js';
@@ -137,7 +137,8 @@ async function loadPartition(ctx: LoadContext): Promise<LoadedPartition> {
   if (!listed)
     return { segments: [], checkpoint: undefined, onDisk: undefined, recovered: false, empty: true, names: [] };
   const { bases, indexed, names } = listed;
-  const onDisk = await readCheckpoint(ctx.fs, ctx.dir, ctx.logger);
+  // No read for a checkpoint the listing does not hold: a failed open's error costs ~50 µs, at 10,000 partitions.
+  const onDisk = names.includes(CHECKPOINT_FILE) ? await readCheckpoint(ctx.fs, ctx.dir, ctx.logger) : undefined;
   const checkpoint = ctx.cleanCheckpoint ?? onDisk;
   const clean = checkpoint?.cleanShutdown === true;
   const recoveryPoint = clean ? Number.POSITIVE_INFINITY : (checkpoint?.recoveryPoint ?? 0);

@@ -48,6 +48,22 @@ describe('partition creation', () => {
 });
 
 describe('opening a partition after a crash', () => {
+  it('lists its directory once, and reads no checkpoint the listing does not hold', async () => {
+    await withTempDir(async (root) => {
+      const live = join(root, 'live');
+      const log = await openAt(live);
+      for (let i = 0; i < 5; i++) await log.append(makeBatch({ records: 2, payloadBytes: 40, tag: i }));
+      await cp(live, join(root, 'crash'), { recursive: true }); // a crash image: no close ran
+      await log.close();
+      expect(await readdir(join(root, 'crash'))).not.toContain(CHECKPOINT_FILE);
+      const fs = new FaultyFs();
+      const reopened = await openAt(join(root, 'crash'), fs);
+      expect([fs.counts.readdir, fs.counts.readFile]).toEqual([1, 0]);
+      expect(reopened.logEndOffset).toBe(10);
+      await reopened.close();
+    });
+  });
+
   it('lists its directory once, and finds the producer snapshot in that listing', async () => {
     await withTempDir(async (root) => {
       const live = join(root, 'live');
