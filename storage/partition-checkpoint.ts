@@ -69,8 +69,7 @@ export class RecoveryCheckpoint {
    * sealed segment only when it ends past the recovery point. So the file is behind when its start is not
    * the log's, when its recovery point lies past the log end (a truncation below it), or when a sealed
    * segment fsynced since ends past its recovery point. A recovery point inside the active segment
-   * changes nothing: a partition with one segment never needs the write (its atomic write costs two fsyncs,
-   * ten thousand of them on a crash restart of 10,000 partitions).
+   * changes nothing: a partition with one segment never needs the write (an atomic write: two fsyncs).
    */
   get behind(): boolean {
     const { log } = this.#options;

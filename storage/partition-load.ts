@@ -95,7 +95,7 @@ const SEGMENT_FILE = /^(\d{20})\.(log|index|timeindex)$/;
 
 /**
  * Lists segment base offsets, deleting temp files and index files whose .log is gone, and returns the names
- * it listed (what it deleted among them) for the rest of the open, which reads no directory again. A directory
+ * it listed (those it deleted among them) for the rest of the open, which reads no directory again. A directory
  * that does not exist yet (a partition being created) is made, empty. undefined: the directory is empty (no
  * checkpoint either: not worth a failing read — a thrown ENOENT per new partition is measurable at 10,000).
  */
@@ -137,7 +137,7 @@ async function loadPartition(ctx: LoadContext): Promise<LoadedPartition> {
   if (!listed)
     return { segments: [], checkpoint: undefined, onDisk: undefined, recovered: false, empty: true, names: [] };
   const { bases, indexed, names } = listed;
-  // No read for a checkpoint the listing does not hold: a failed open's error costs ~50 µs, at 10,000 partitions.
+  // No read for a checkpoint the listing does not hold (a new partition's): a failed open builds an error.
   const onDisk = names.includes(CHECKPOINT_FILE) ? await readCheckpoint(ctx.fs, ctx.dir, ctx.logger) : undefined;
   const checkpoint = ctx.cleanCheckpoint ?? onDisk;
   const clean = checkpoint?.cleanShutdown === true;

@@ -239,8 +239,9 @@ export class LoadedPartitionLog {
     // next recovery would trust or scan (RecoveryCheckpoint.behind): else the file still holds. A new partition
     // needs no checkpoint (none = recover from offset 0, i.e. nothing), only its first segment's directory
     // entry made durable; its parent directory entry is the caller's (LogManager).
-    if (recovered && this.#checkpoint.behind) await this.#checkpoint.write(false);
-    else if (fresh) await this.#fs.syncDir(this.dir);
+    if (recovered) {
+      if (this.#checkpoint.behind) await this.#checkpoint.write(false);
+    } else if (fresh) await this.#fs.syncDir(this.dir);
     this.#logger.info(
       {
         partition: this.#name,
