@@ -47,17 +47,26 @@ describe('partition creation', () => {
   });
 });
 
+/** Writes with `write` and copies the directory while the log is still open (no close ran): a crash image. */
+async function crashImage(root: string, write: (log: PartitionLog) => Promise<void>): Promise<string> {
+  const live = join(root, 'live');
+  const log = await openAt(live);
+  await write(log);
+  const image = join(root, 'crash');
+  await cp(live, image, { recursive: true });
+  await log.close();
+  return image;
+}
+
 describe('opening a partition after a crash', () => {
   it('lists its directory once, and reads no checkpoint the listing does not hold', async () => {
     await withTempDir(async (root) => {
-      const live = join(root, 'live');
-      const log = await openAt(live);
-      for (let i = 0; i < 5; i++) await log.append(makeBatch({ records: 2, payloadBytes: 40, tag: i }));
-      await cp(live, join(root, 'crash'), { recursive: true }); // a crash image: no close ran
-      await log.close();
-      expect(await readdir(join(root, 'crash'))).not.toContain(CHECKPOINT_FILE);
+      const image = await crashImage(root, async (log) => {
+        for (let i = 0; i < 5; i++) await log.append(makeBatch({ records: 2, payloadBytes: 40, tag: i }));
+      });
+      expect(await readdir(image)).not.toContain(CHECKPOINT_FILE);
       const fs = new FaultyFs();
-      const reopened = await openAt(join(root, 'crash'), fs);
+      const reopened = await openAt(image, fs);
       expect([fs.counts.readdir, fs.counts.readFile]).toEqual([1, 0]);
       expect(reopened.logEndOffset).toBe(10);
       await reopened.close();
@@ -66,19 +75,17 @@ describe('opening a partition after a crash', () => {
 
   it('lists its directory once, and finds the producer snapshot in that listing', async () => {
     await withTempDir(async (root) => {
-      const live = join(root, 'live');
-      const log = await openAt(live);
       // Producer 7 writes into the first two segments only, producer 8 after it: 7's state is in a snapshot.
       let seven = 0;
       let lastOfSeven = -1;
-      for (; log.segmentCount < 2; seven += 2)
-        lastOfSeven = (await log.append(idem(7, seven, { records: 2 }))).baseOffset;
-      for (let eight = 0; log.segmentCount < 3; eight += 2) await log.append(idem(8, eight, { records: 2 }));
-      expect((await readdir(live)).some((n) => n.endsWith('.snapshot'))).toBe(true);
-      await cp(live, join(root, 'crash'), { recursive: true }); // a crash image: no close ran
-      await log.close();
+      const image = await crashImage(root, async (log) => {
+        for (; log.segmentCount < 2; seven += 2)
+          lastOfSeven = (await log.append(idem(7, seven, { records: 2 }))).baseOffset;
+        for (let eight = 0; log.segmentCount < 3; eight += 2) await log.append(idem(8, eight, { records: 2 }));
+      });
+      expect((await readdir(image)).some((n) => n.endsWith('.snapshot'))).toBe(true);
       const fs = new FaultyFs();
-      const reopened = await openAt(join(root, 'crash'), fs);
+      const reopened = await openAt(image, fs);
       expect(fs.counts.readdir).toBe(1);
       const end = reopened.logEndOffset;
       // Producer 7's last batch again is known as a duplicate (from the snapshot), its next one is appended.
