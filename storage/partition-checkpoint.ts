@@ -7,6 +7,7 @@
 // `unchanged` tracks that, and the file is rewritten by markDirty() only when it claims a clean shutdown.
 import type { StorageFs } from './fs.js';
 import { writeCheckpoint } from './checkpoint.js';
+import { trustedLogStart } from './partition-load.js';
 import type { LogSegments } from './log-segments.js';
 import type { PartitionProducers } from './partition-producers.js';
 
@@ -74,7 +75,8 @@ export class RecoveryCheckpoint {
   get behind(): boolean {
     const { log } = this.#options;
     const onDisk = this.#onDisk;
-    const startOnDisk = Math.max(onDisk.logStartOffset, log.all[0]!.baseOffset);
+    const fileStart = onDisk.logStartOffset < 0 ? undefined : onDisk.logStartOffset; // -1: no file
+    const startOnDisk = trustedLogStart(fileStart, log.all[0]!.baseOffset);
     if (startOnDisk !== log.logStartOffset) return true;
     if (onDisk.recoveryPoint > log.logEndOffset) return true;
     const sealedEnd = log.active.baseOffset;

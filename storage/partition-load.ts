@@ -67,7 +67,7 @@ export async function recoverPartition(ctx: LoadContext & { name: string }): Pro
     segments.push(await Segment.create(ctx.fs, ctx.dir, base, ctx.indexIntervalBytes, ctx.files, loaded.empty));
   }
   const logEndOffset = segments[segments.length - 1]!.nextOffset;
-  let logStartOffset = Math.max(checkpoint?.logStartOffset ?? 0, segments[0]!.baseOffset);
+  let logStartOffset = trustedLogStart(checkpoint?.logStartOffset, segments[0]!.baseOffset);
   if (logStartOffset > logEndOffset) {
     ctx.logger.warn(
       { partition: ctx.name, logStartOffset, logEndOffset },
@@ -78,6 +78,11 @@ export async function recoverPartition(ctx: LoadContext & { name: string }): Pro
   if (recovered) for (const s of segments) await s.fh.sync();
   for (const s of segments) s.markFlushed(s.size);
   return { segments, logStartOffset, checkpoint, onDisk, recovered, fresh, names };
+}
+
+/** The log start a recovery takes from a checkpoint's (none: undefined) and the first segment's base, before any clamp to the log end. */
+export function trustedLogStart(checkpointStart: number | undefined, firstSegmentBase: number): number {
+  return Math.max(checkpointStart ?? 0, firstSegmentBase);
 }
 
 interface LoadedPartition {

@@ -1,8 +1,8 @@
 // A Prometheus histogram whose series are objects the caller keeps (one per label set, made once), so an
 // observation is a bucket scan and three additions: no label object read, no label string built. prom-client's
-// Histogram validates and hashes the labels of every observation, which cost the broker 1–3 µs per request
-// (bench/RESULTS.md, "the request latency histogram"). It is registered in a prom-client Registry beside the
-// other metrics: the Registry reads a metric through `name`, `help`, `type`, `aggregator`, `getForPromString()`
+// Histogram validates and hashes the labels of every observation (its cost: bench/RESULTS.md, "the request
+// latency histogram"). It is registered in a prom-client Registry beside the other metrics: the Registry
+// reads a metric through `name`, `help`, `type`, `aggregator`, `getForPromString()`
 // (the text exposition) and `get()` (JSON), and calls `reset()`; both return what prom-client's own Histogram
 // returns for the same observations (test/http/series-histogram.test.ts compares the two).
 import type { Metric, Registry } from 'prom-client';
