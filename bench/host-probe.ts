@@ -17,10 +17,11 @@ import {
   rmSync,
   writeSync,
 } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { numberOptions, textOptions } from './lib/args.js';
+import { stealMeter } from './lib/proc.js';
 import { median } from './lib/stats.js';
 
 const args = process.argv.slice(2);
@@ -82,14 +83,9 @@ function memoryReclaim(): string {
   return parts.length > 0 ? parts.join('; ') : 'none seen';
 }
 
-/** The steal share of all CPU time between two readings of /proc/stat's first line. */
-function cpuTimes(): number[] {
-  return readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-}
-
 /** What the measured loops computed, summed: printed last so that none of their work is dead. */
 let kept = 0;
-const before = cpuTimes();
+const machine = stealMeter([]);
 const print = (line: string): void => {
   process.stdout.write(`${line}\n`);
 };
@@ -170,11 +166,9 @@ closeSync(fd);
   );
 }
 
-const after = cpuTimes();
-const total = after.reduce((sum, value, i) => sum + value - before[i]!, 0);
-const steal = ((after[7]! - before[7]!) / Math.max(1, total)) * 100;
+const { stealPct, load } = machine.stop();
 print(`guest memory reclaim: ${memoryReclaim()}`);
 print(
-  `steal ${steal.toFixed(1)} % during the probe, load ${loadavg()[0]!.toFixed(2)} (loops' checksum ${kept.toExponential(3)})`,
+  `steal ${stealPct.toFixed(1)} % during the probe, load ${load.toFixed(2)} (loops' checksum ${kept.toExponential(3)})`,
 );
 rmSync(dir, { recursive: true, force: true });
