@@ -102,6 +102,7 @@ const runner = new Runner(config as never, {
   wakeFetcher: refill,
   pausePartition: () => noop,
   commitIfNecessary: async () => {},
+  commitAfterFetch: () => {},
   uncommittedOffsets: () => ({ topics: [] }),
   onCrash: (error) => {
     throw error;

@@ -62,6 +62,10 @@ export class Consumer {
   private autoCommitTimer: NodeJS.Timeout | null = null;
   /** Commits run one at a time, in order, each with the positions of its turn: offsets never go backwards. */
   private commitQueue: Promise<unknown> = Promise.resolve();
+  /** The automatic commit after a fetch is running (commitAfterFetch). */
+  private commitAfterFetchRunning = false;
+  /** Another fetch's records were delivered while that commit ran: one more commit once it ends. */
+  private commitAfterFetchAgain = false;
   /** run()'s autoCommit: false = offsets are committed only by commitOffsets() (and eachBatch's commitOffsetsIfNecessary). */
   private autoCommit = true;
   /** Assignment changes apply one at a time, in order. */
@@ -162,6 +166,7 @@ export class Consumer {
         return () => this.resume([{ topic: state.topic, partitions: [state.partition] }]);
       },
       commitIfNecessary: () => this.commitConsumed(false),
+      commitAfterFetch: () => this.commitAfterFetch(),
       uncommittedOffsets: () => this.uncommittedOffsets(),
       onCrash: (error, restart) => this.crash(error, restart),
       events: this.emitter,
@@ -574,6 +579,27 @@ export class Consumer {
       if (force) throw err;
       this.log.warn('automatic offset commit failed', { groupId: this.config.groupId, error: (err as Error).message });
     }
+  }
+
+  /**
+   * The automatic commit once a fetch response's records were delivered, which the runner does not wait for.
+   * At most one runs at a time: the fetches delivered while it runs get one commit after it, with the positions
+   * of that moment (a commit per fetch would only queue up behind a slow coordinator).
+   */
+  private commitAfterFetch(): void {
+    if (!this.runner?.isRunning) return;
+    if (this.commitAfterFetchRunning) {
+      this.commitAfterFetchAgain = true;
+      return;
+    }
+    this.commitAfterFetchRunning = true;
+    // commitConsumed(false) answers a failure with a warning, never a rejection.
+    void this.commitConsumed(false).finally(() => {
+      this.commitAfterFetchRunning = false;
+      const again = this.commitAfterFetchAgain;
+      this.commitAfterFetchAgain = false;
+      if (again) this.commitAfterFetch();
+    });
   }
 
   /** Commits the positions of `states` that moved, once the commits queued before have finished. */

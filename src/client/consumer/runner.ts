@@ -58,6 +58,11 @@ export interface RunnerDeps {
   /** Pause via a payload's pause(); returns the resume function. */
   pausePartition: (state: PartitionState) => () => void;
   commitIfNecessary: (offsets?: OffsetsByTopicPartition) => Promise<void>;
+  /**
+   * The automatic commit once a fetch response's records were all delivered (autoCommit). Not awaited:
+   * delivery goes on while the commit is on its way.
+   */
+  commitAfterFetch: () => void;
   uncommittedOffsets: () => OffsetsByTopicPartition;
   /** The consumer crashed; with `restart` false it must stop (the runner already has). */
   onCrash: (error: Error, restart: boolean) => void;
@@ -168,7 +173,9 @@ export class Runner {
         // As kafkajs commits after each batch of a fetch response: once its last slice was delivered,
         // not after every slice (a commit is a round trip, and a response holds up to maxBytesPerPartition).
         // A last slice with nothing to deliver (a transaction marker, say) still commits what came before.
-        if (taken.endsFetch && this.config.autoCommit !== false) await this.deps.commitIfNecessary();
+        // Unlike kafkajs the runner does not wait for the commit's answer before it delivers more: it commits
+        // only positions whose handlers have resolved, so what it delivers meanwhile changes nothing of it.
+        if (taken.endsFetch && this.config.autoCommit !== false) this.deps.commitAfterFetch();
       } finally {
         state.busy = false;
         this.signal.notify(); // another worker may be waiting for this partition
