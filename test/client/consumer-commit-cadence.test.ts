@@ -2,24 +2,52 @@
 // fetch response, as kafkajs does, even though the runner hands a large response to eachMessage in slices;
 // and delivery does not wait for that commit's answer.
 import { describe, expect, it } from 'vitest';
+import type { Sluice } from '../../src/client/index.js';
 import { ApiKey, OffsetCommitApi } from '../../src/protocol/index.js';
 import { sdkClient, waitFor, cleanedUpAfterEach } from './helpers.js';
 import { type InterceptedBroker, startInterceptedBroker } from './intercepted-broker.js';
 
 const run = cleanedUpAfterEach<InterceptedBroker>();
 
+/** A broker whose one-partition `topic` holds `records` records of 1 KiB, sent `perSend` at a time; a client of it. */
+async function brokerWithRecords(topic: string, records: number, perSend: number): Promise<Sluice> {
+  run.broker = await startInterceptedBroker([{ name: topic, partitions: 1 }]);
+  const sluice = sdkClient(run.broker.port);
+  const producer = sluice.producer();
+  await producer.connect();
+  const value = Buffer.alloc(1024, 0x61);
+  for (let i = 0; i < records; i += perSend) {
+    const count = Math.min(perSend, records - i);
+    await producer.send({ topic, messages: Array.from({ length: count }, () => ({ value })) });
+  }
+  await producer.disconnect();
+  return sluice;
+}
+
+/** Waits until the group's committed offset of the topic's partition 0 is `expected`; returns what it read last. */
+async function committedOffset(sluice: Sluice, groupId: string, topic: string, expected: number): Promise<string> {
+  const admin = sluice.admin();
+  await admin.connect();
+  let offset = '';
+  try {
+    await waitFor(
+      async () => {
+        const [fetched] = await admin.fetchOffsets({ groupId, topics: [topic] });
+        offset = fetched!.partitions[0]!.offset;
+        return offset === String(expected);
+      },
+      { timeoutMs: 10_000, intervalMs: 100 },
+    );
+  } finally {
+    await admin.disconnect();
+  }
+  return offset;
+}
+
 describe('automatic commits of a group consumer', () => {
   it('commit once per fetched batch, not once per delivered slice, and end at the last offset', async () => {
-    run.broker = await startInterceptedBroker([{ name: 'cadence', partitions: 1 }]);
-    const sluice = sdkClient(run.broker.port);
-    const producer = sluice.producer();
-    await producer.connect();
-    const value = Buffer.alloc(1024, 0x61);
     const records = 4000; // ~4 MiB: one 8 MiB fetch, delivered in slices of 256 KiB
-    for (let i = 0; i < records; i += 100)
-      await producer.send({ topic: 'cadence', messages: Array.from({ length: 100 }, () => ({ value })) });
-    await producer.disconnect();
-
+    const sluice = await brokerWithRecords('cadence', records, 100);
     const consumer = sluice.consumer({
       groupId: 'cadence-group',
       maxWaitTimeInMs: 100,
@@ -35,19 +63,9 @@ describe('automatic commits of a group consumer', () => {
     await consumer.run({ eachMessage: async () => void received++ });
     await waitFor(() => received >= records, { timeoutMs: 30_000 });
 
-    const admin = sluice.admin();
-    await admin.connect();
-    const committed = async () => {
-      const [topic] = await admin.fetchOffsets({ groupId: 'cadence-group', topics: ['cadence'] });
-      return topic!.partitions[0]!.offset;
-    };
-    let offset = '';
-    await waitFor(async () => (offset = await committed()) === String(records), { timeoutMs: 10_000, intervalMs: 100 });
-    await admin.disconnect();
-    expect(offset).toBe(String(records));
-
-    const fetches = run.broker.of(ApiKey.Fetch).length;
-    const commits = run.broker.of(ApiKey.OffsetCommit).length;
+    expect(await committedOffset(sluice, 'cadence-group', 'cadence', records)).toBe(String(records));
+    const fetches = run.broker!.of(ApiKey.Fetch).length;
+    const commits = run.broker!.of(ApiKey.OffsetCommit).length;
     expect(slices).toBeGreaterThanOrEqual(10);
     expect(commits).toBeGreaterThanOrEqual(1);
     expect(commits).toBeLessThan(slices / 2);
@@ -55,20 +73,12 @@ describe('automatic commits of a group consumer', () => {
   });
 
   it('go on delivering while an automatic commit waits for its answer, and send one commit for the fetches delivered meanwhile', async () => {
-    run.broker = await startInterceptedBroker([{ name: 'held', partitions: 1 }]);
-    const sluice = sdkClient(run.broker.port);
-    const producer = sluice.producer();
-    await producer.connect();
-    const value = Buffer.alloc(1024, 0x61);
-    const records = 200; // ~200 KiB: a dozen fetches of 16 KiB
-    for (let i = 0; i < records; i += 20)
-      await producer.send({ topic: 'held', messages: Array.from({ length: 20 }, () => ({ value })) });
-    await producer.disconnect();
-
+    const records = 200; // ~200 KiB in batches of 20 KiB: a fetch of 16 KiB takes one batch
+    const sluice = await brokerWithRecords('held', records, 20);
     // Every OffsetCommit is held at the broker until the test lets them go.
     let release!: () => void;
     const released = new Promise<void>((resolve) => (release = resolve));
-    run.broker.broker.intercept(OffsetCommitApi, async () => {
+    run.broker!.broker.intercept(OffsetCommitApi, async () => {
       await released;
     });
 
@@ -81,25 +91,14 @@ describe('automatic commits of a group consumer', () => {
     try {
       // The first fetch's commit is held; the runner went on to the next fetches all the same.
       await waitFor(() => received >= records, { timeoutMs: 10_000 });
-      expect(run.broker.of(ApiKey.Fetch).length).toBeGreaterThan(3);
-      expect(run.broker.of(ApiKey.OffsetCommit)).toHaveLength(1);
+      expect(run.broker!.of(ApiKey.Fetch).length).toBeGreaterThan(3);
+      expect(run.broker!.of(ApiKey.OffsetCommit)).toHaveLength(1);
     } finally {
       release();
     }
-    const admin = sluice.admin();
-    await admin.connect();
-    let offset = '';
-    await waitFor(
-      async () => {
-        const [topic] = await admin.fetchOffsets({ groupId: 'held-group', topics: ['held'] });
-        offset = topic!.partitions[0]!.offset;
-        return offset === String(records);
-      },
-      { timeoutMs: 10_000, intervalMs: 100 },
-    );
-    await admin.disconnect();
-    expect(offset).toBe(String(records));
+
+    expect(await committedOffset(sluice, 'held-group', 'held', records)).toBe(String(records));
     // The held commit, then one for everything delivered while it was held.
-    expect(run.broker.of(ApiKey.OffsetCommit)).toHaveLength(2);
+    expect(run.broker!.of(ApiKey.OffsetCommit)).toHaveLength(2);
   });
 });
