@@ -1,8 +1,11 @@
-// One consumer-group member in its own process, for bench/groups.ts's throughput runs.
+// One consumer-group member in its own process, for bench/groups.ts's throughput runs (the built SDK, lib/sdk.ts).
 // argv: <brokerAddress> <groupId> <topic>. Joins the group with its topic paused, prints "JOIN <partitions>"
-// after each join, resumes when a line "GO" arrives on stdin, and prints "COUNT <n>" every 50 ms.
-import { PartitionAssigners, Sluice, logLevel } from '../src/client/index.js';
+// after each join, resumes when a line "GO" arrives on stdin, and prints "COUNT <n> <at>" every 50 ms: the
+// records delivered so far and when that count last moved (epoch ms with a fraction, noted by a 1 ms timer,
+// so the handler itself reads no clock).
+import { sdk } from './lib/sdk.js';
 
+const { PartitionAssigners, Sluice, logLevel } = sdk;
 const [address, groupId, topic] = process.argv.slice(2) as [string, string, string];
 const sluice = new Sluice({ clientId: 'bench-member', brokers: [address], logLevel: logLevel.NOTHING });
 const consumer = sluice.consumer({
@@ -13,7 +16,14 @@ const consumer = sluice.consumer({
   partitionAssigners: [PartitionAssigners.range],
 });
 let count = 0;
-const report = () => process.stdout.write(`COUNT ${count}\n`);
+let noted = 0;
+let notedAt = 0;
+setInterval(() => {
+  if (count === noted) return;
+  noted = count;
+  notedAt = performance.timeOrigin + performance.now();
+}, 1).unref();
+const report = () => process.stdout.write(`COUNT ${noted} ${notedAt}\n`);
 setInterval(report, 50).unref();
 process.on('SIGTERM', () => {
   report();

@@ -1,5 +1,7 @@
-// Consumer-group benchmarks: `sluice serve` (from source, through tsx) in its own process.
-//   node --import tsx bench/groups.ts [--short] [--write]
+// Consumer-group benchmarks: the built `sluice serve` in its own process (flush os), the built SDK in the
+// members (lib/sdk.ts).
+//   node --import tsx bench/groups.ts [--short] [--write] [--only rebalance|throughput] [--records N] [--runs N]
+//     [--members 1,3]
 // 1. Rebalance latency: a group of N members (2, 10, 50; in this process) consumes a topic of 2·N
 //    partitions that a producer keeps writing to; one more member joins; measured from its run() call
 //    until every member of the new generation has delivered a record it fetched after its last join.
@@ -7,50 +9,32 @@
 //    heartbeat), sessionTimeout 10 s.
 // 2. Throughput: a pre-filled topic (6 partitions, 100-byte records) read by a group of 1 and of 3
 //    members, each member its own process; records/s from the moment the (paused, stable) group resumes
-//    to the last record.
+//    to the last record (each member notes, within about a millisecond, when its count last moved).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
-import { PartitionAssigners, Sluice, logLevel, type Consumer } from '../src/client/index.js';
+import type { Consumer } from '../src/client/index.js';
+import { numberOptions, textOptions } from './lib/args.js';
+import { startBrokerProcess } from './lib/broker-process.js';
 import { describeCommit, describeMachine, today } from './lib/machine.js';
-import { freePort, stopProcess, waitForPort } from './lib/processes.js';
+import { clientExecArgv } from './lib/proc.js';
+import { stopProcess } from './lib/processes.js';
 import { table, writeResultsSection } from './lib/results.js';
+import { sdk } from './lib/sdk.js';
 import { median } from './lib/stats.js';
 
-const short = process.argv.includes('--short');
-const write = process.argv.includes('--write');
-const RUNS = short ? 1 : 3;
+const { PartitionAssigners, Sluice, logLevel } = sdk;
+const args = process.argv.slice(2);
+const short = args.includes('--short');
+const write = args.includes('--write');
+const only = textOptions(args)('only', '');
+if (only !== '' && only !== 'rebalance' && only !== 'throughput')
+  throw new Error(`--only takes rebalance or throughput, not ${JSON.stringify(only)}`);
+if (write && only !== '') throw new Error('--write replaces the whole section: run both parts (no --only)');
+const RUNS = numberOptions(args)('runs', short ? 1 : 3);
+const RECORDS = numberOptions(args)('records', short ? 200_000 : 1_000_000);
+const MEMBER_COUNTS = textOptions(args)('members', '1,3').split(',').map(Number);
 const root = resolve(import.meta.dirname, '..');
-
-async function startBroker(): Promise<{ address: string; stop(): Promise<void> }> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'sluice-bench-groups-'));
-  const port = await freePort();
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      join(root, 'cli/main.ts'),
-      'serve',
-      '--data-dir',
-      dataDir,
-      '--port',
-      String(port),
-      '--log-level',
-      'warn',
-    ],
-    { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] },
-  );
-  await waitForPort(port, 30_000);
-  return {
-    address: `127.0.0.1:${port}`,
-    stop: async () => {
-      await stopProcess(child);
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-}
 
 const client = (address: string) => new Sluice({ clientId: 'bench', brokers: [address], logLevel: logLevel.NOTHING });
 
@@ -170,19 +154,23 @@ async function throughputOnce(
   const groupId = `tp-${members}-${run}`;
   const counts = new Array<number>(members).fill(0);
   const owned = new Array<number>(members).fill(-1);
+  const lastCountedAt = new Array<number>(members).fill(0);
   let lastJoin = Date.now();
   const children: ChildProcess[] = [];
   for (let i = 0; i < members; i++) {
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', join(root, 'bench/groups-member.ts'), address, groupId, topic],
+      [...clientExecArgv(), join(root, 'bench/groups-member.ts'), address, groupId, topic],
       { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] },
     );
     children.push(child);
     child.stdout!.on('data', (d: Buffer) => {
       for (const line of d.toString().trim().split('\n')) {
-        const [kind, value] = line.split(' ');
-        if (kind === 'COUNT') counts[i] = Number(value);
+        const [kind, value, at] = line.split(' ');
+        if (kind === 'COUNT') {
+          counts[i] = Number(value);
+          lastCountedAt[i] = Number(at);
+        }
         if (kind === 'JOIN') {
           owned[i] = Number(value);
           lastJoin = Date.now();
@@ -195,19 +183,20 @@ async function throughputOnce(
     () => owned.every((o) => o >= 0) && owned.reduce((a, b) => a + b, 0) === 6 && Date.now() - lastJoin > 1000,
     120_000,
   );
-  const started = Date.now();
+  // Epoch milliseconds with a fraction, the clock the members' COUNT lines use.
+  const started = performance.timeOrigin + performance.now();
   for (const child of children) child.stdin!.write('GO\n');
   await until(() => counts.reduce((a, b) => a + b, 0) >= records, 300_000);
-  const seconds = (Date.now() - started) / 1000;
+  const seconds = (Math.max(...lastCountedAt) - started) / 1000;
   await Promise.all(children.map((c) => stopProcess(c)));
   return records / seconds;
 }
 
 async function main() {
-  const broker = await startBroker();
+  const broker = await startBrokerProcess({ flush: 'os' });
   const rebalanceRows: Array<Array<string | number>> = [];
   try {
-    for (const n of short ? [2, 10] : [2, 10, 50]) {
+    for (const n of only === 'throughput' ? [] : short ? [2, 10] : [2, 10, 50]) {
       for (const cooperative of [false, true]) {
         const samples: number[] = [];
         for (let run = 0; run < RUNS; run++) samples.push(await rebalanceOnce(broker.address, n, cooperative, run));
@@ -222,13 +211,15 @@ async function main() {
         console.log(`rebalance n=${n} ${cooperative ? 'coop' : 'eager'}: ${samples.join(', ')} ms`);
       }
     }
-    const records = short ? 200_000 : 1_000_000;
-    await fill(broker.address, 'tp', records);
+    const records = RECORDS;
+    if (only !== 'rebalance') await fill(broker.address, 'tp', records);
     const tpRows: Array<Array<string | number>> = [];
-    for (const members of [1, 3]) {
+    for (const members of only === 'rebalance' ? [] : MEMBER_COUNTS) {
       const samples: number[] = [];
-      for (let run = 0; run < RUNS; run++)
+      for (let run = 0; run < RUNS; run++) {
         samples.push(await throughputOnce(broker.address, 'tp', records, members, run));
+        console.log(`  run ${run + 1}: ${Math.round(samples.at(-1)!)} records/s (load ${loadavg()[0]!.toFixed(1)})`);
+      }
       tpRows.push([
         members,
         records.toLocaleString('en-US'),
@@ -239,7 +230,7 @@ async function main() {
     }
     const body = [
       `${today()}, ${describeCommit()}, ${describeMachine()}.`,
-      `Command: \`node --import tsx bench/groups.ts${short ? ' --short' : ''} --write\`. Broker: \`sluice serve\` (from source via tsx) in its own process, flush os. Medians of ${RUNS} run(s).`,
+      `Command: \`node --import tsx bench/groups.ts${short ? ' --short' : ''} --write\`. Broker: the built \`sluice serve\` in its own process, flush os; the built SDK. Medians of ${RUNS} run(s).`,
       '',
       '### Rebalance: a member joins a consuming group',
       '',
