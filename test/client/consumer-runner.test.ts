@@ -273,6 +273,39 @@ describe('an eachMessage handler that is not async', () => {
   });
 });
 
+describe('an eachMessage handler that returns a thenable other than a promise', () => {
+  it('waits for it, moves on once even when it calls back twice, and retries a rejection', async () => {
+    const values = Array.from({ length: 30 }, (_, i) => `t${i}`);
+    await produce('thenable-handler', values);
+    const consumer = await subscribed('thenable-handler', client(), { initialRetryTime: 20, factor: 0, retries: 5 });
+    const delivered: string[] = [];
+    let rejected = 0;
+    const got = arrivals();
+    // A careless thenable (as some promise libraries' shims are): settles later, and calls its callback twice.
+    const eachMessage = ({ message }: EachMessagePayload) => ({
+      // biome-ignore lint/suspicious/noThenProperty: the handler's result is this hand-made thenable
+      then(onFulfilled: () => void, onRejected: (err: Error) => void) {
+        const value = message.value!.toString();
+        setTimeout(() => {
+          if (value === 't7' && rejected < 1) {
+            rejected++;
+            onRejected(new Error('not yet'));
+            return;
+          }
+          delivered.push(value);
+          got.record(value);
+          onFulfilled();
+          onFulfilled();
+        }, 1);
+      },
+    });
+    await consumer.run({ eachMessage: eachMessage as unknown as (p: EachMessagePayload) => Promise<void> });
+    await got.next('t29');
+    expect(rejected).toBe(1);
+    expect(delivered).toEqual(values);
+  });
+});
+
 describe('a start that fails past the retries restarts the consumer, as in kafkajs', () => {
   it('run() resolves, CRASH says restart, the member leaves its group meanwhile, then it consumes', async () => {
     const topic = 'restart-on-start';
