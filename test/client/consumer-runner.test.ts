@@ -248,26 +248,42 @@ describe('a failing handler is retried per `retry`', () => {
   });
 });
 
+/**
+ * Runs a handler kafkajs's types do not describe (one that returns nothing, or a thenable) over `values`
+ * produced to `topic`, with quick retries; resolves with the values it recorded, once the last one was.
+ */
+async function deliveredThrough(
+  topic: string,
+  values: string[],
+  eachMessage: (payload: EachMessagePayload, record: (value: string) => void) => unknown,
+): Promise<string[]> {
+  await produce(topic, values);
+  const consumer = await subscribed(topic, client(), { initialRetryTime: 20, factor: 0, retries: 5 });
+  const delivered: string[] = [];
+  const got = arrivals();
+  const record = (value: string) => {
+    delivered.push(value);
+    got.record(value);
+  };
+  const handler = (payload: EachMessagePayload) => eachMessage(payload, record);
+  await consumer.run({ eachMessage: handler as unknown as (p: EachMessagePayload) => Promise<void> });
+  await got.next(values.at(-1)!);
+  return delivered;
+}
+
 describe('an eachMessage handler that is not async', () => {
   it('gets every message in order, and a synchronous throw is retried like a rejection', async () => {
     const values = Array.from({ length: 50 }, (_, i) => `s${i}`);
-    await produce('sync-handler', values);
-    const consumer = await subscribed('sync-handler', client(), { initialRetryTime: 20, factor: 0, retries: 5 });
-    const delivered: string[] = [];
     let thrown = 0;
-    const got = arrivals();
     // Plain (not async) function returning nothing: the runner must not need a promise back.
-    const eachMessage = ({ message }: EachMessagePayload) => {
+    const delivered = await deliveredThrough('sync-handler', values, ({ message }, record) => {
       const value = message.value!.toString();
       if (value === 's10' && thrown < 2) {
         thrown++;
         throw new Error('not yet');
       }
-      delivered.push(value);
-      got.record(value);
-    };
-    await consumer.run({ eachMessage: eachMessage as unknown as (p: EachMessagePayload) => Promise<void> });
-    await got.next('s49');
+      record(value);
+    });
     expect(thrown).toBe(2);
     expect(delivered).toEqual(values);
   });
@@ -276,13 +292,9 @@ describe('an eachMessage handler that is not async', () => {
 describe('an eachMessage handler that returns a thenable other than a promise', () => {
   it('waits for it, moves on once even when it calls back twice, and retries a rejection', async () => {
     const values = Array.from({ length: 30 }, (_, i) => `t${i}`);
-    await produce('thenable-handler', values);
-    const consumer = await subscribed('thenable-handler', client(), { initialRetryTime: 20, factor: 0, retries: 5 });
-    const delivered: string[] = [];
     let rejected = 0;
-    const got = arrivals();
     // A careless thenable (as some promise libraries' shims are): settles later, and calls its callback twice.
-    const eachMessage = ({ message }: EachMessagePayload) => ({
+    const delivered = await deliveredThrough('thenable-handler', values, ({ message }, record) => ({
       // biome-ignore lint/suspicious/noThenProperty: the handler's result is this hand-made thenable
       then(onFulfilled: () => void, onRejected: (err: Error) => void) {
         const value = message.value!.toString();
@@ -292,15 +304,12 @@ describe('an eachMessage handler that returns a thenable other than a promise', 
             onRejected(new Error('not yet'));
             return;
           }
-          delivered.push(value);
-          got.record(value);
+          record(value);
           onFulfilled();
           onFulfilled();
         }, 1);
       },
-    });
-    await consumer.run({ eachMessage: eachMessage as unknown as (p: EachMessagePayload) => Promise<void> });
-    await got.next('t29');
+    }));
     expect(rejected).toBe(1);
     expect(delivered).toEqual(values);
   });
