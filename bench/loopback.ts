@@ -2,8 +2,13 @@
 // Run alone: `node --import tsx bench/loopback.ts [--seconds 3]`. Imported by the end-to-end bench
 // so the limit is measured in the same run as the broker figures. `measureStreamFloor` is the same
 // limit read the way the SDK reads (into one reused buffer), plaintext or TLS, with each side's CPU.
+// `measureFileFloor` is the least a Node broker does to send a log's bytes (read from the page cache into
+// reused buffers, written to the socket) with that same reader: what any Node broker and consumer reach
+// here without zero-copy.
 import { fork } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, read, readFileSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net';
 import { type ConnectionOptions, connect as connectTls, createServer as createTlsServer } from 'node:tls';
 
@@ -82,14 +87,33 @@ const FLOOR_WRITE = 256 * 1024;
  * Child side of the floor: connect (TLS when `tlsJson` names the CA), read with `onread` into one reused
  * buffer as the SDK reads into its frames, and report the bytes and this process's CPU when the peer ends.
  */
-function runFloorReader(port: number, tlsJson: string | undefined): void {
+function runFloorReader(port: number, tlsJson: string | undefined, reader: FloorReader = { kind: 'reused' }): void {
   let bytes = 0;
   let cpu0 = process.cpuUsage();
+  const reused = Buffer.allocUnsafe(FLOOR_WRITE);
+  // 'copied': every recordBytes of the stream are also copied into a Buffer of their own, as a consumer that
+  // gives each record a value of its own; the copy is dropped at once, as a handler that is done with it.
+  let record: Buffer | null = null;
+  let filled = 0;
+  const copyOut = (n: number, recordBytes: number) => {
+    for (let at = 0; at < n; ) {
+      record ??= Buffer.allocUnsafe(recordBytes);
+      const taken = reused.copy(record, filled, at, n);
+      at += taken;
+      filled += taken;
+      if (filled === recordBytes) {
+        record = null;
+        filled = 0;
+      }
+    }
+  };
   const onread = {
-    buffer: Buffer.allocUnsafe(FLOOR_WRITE),
+    // 'fresh': every read goes into a new buffer (dropped after), as responses whose records are views of them.
+    buffer: reader.kind === 'fresh' ? () => Buffer.allocUnsafe(FILE_FLOOR_CHUNK) : reused,
     callback: (n: number) => {
       if (bytes === 0) cpu0 = process.cpuUsage();
       bytes += n;
+      if (reader.kind === 'copied') copyOut(n, reader.recordBytes);
       return true;
     },
   };
@@ -144,14 +168,120 @@ export async function measureStreamFloor(seconds: number, tls?: FloorTls): Promi
   };
 }
 
+/**
+ * How the file floor's reader takes the bytes: into one reused buffer ('reused', the least any reader pays),
+ * into a new buffer per read ('fresh', a consumer whose records are views of their responses), or into one
+ * reused buffer and then each `recordBytes` into a Buffer of its own ('copied', a consumer that copies
+ * records out).
+ */
+export type FloorReader = { kind: 'reused' } | { kind: 'fresh' } | { kind: 'copied'; recordBytes: number };
+
+export function describeFloorReader(reader: FloorReader): string {
+  if (reader.kind === 'reused') return 'read into one reused buffer';
+  if (reader.kind === 'fresh') return 'each 2 MiB read into a new buffer';
+  return `each ${reader.recordBytes / 1024} KiB copied into a Buffer of its own`;
+}
+
+/** The file the file floor reads: written once, so its pages are in the page cache like a log just produced. */
+const FILE_FLOOR_BYTES = 512 * 1024 * 1024;
+/** Bytes per read and per socket write (a replay stream's frames are 2.5 MiB by default). */
+const FILE_FLOOR_CHUNK = 2 * 1024 * 1024;
+
+function readAt(fd: number, buffer: Buffer, position: number): Promise<number> {
+  return new Promise((resolve, reject) =>
+    read(fd, buffer, 0, buffer.length, position, (error, bytesRead) => (error ? reject(error) : resolve(bytesRead))),
+  );
+}
+
+function writeChunk(socket: Socket, chunk: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => socket.write(chunk, (error) => (error ? reject(error) : resolve())));
+}
+
+/**
+ * A file's bytes sent to a reader in another process for `seconds`, the way a Node broker without zero-copy
+ * must: each 2 MiB read from the page cache (libuv's pool, as the broker's reads) into one of two reused
+ * buffers, written to the socket, the next read running while the last write is in flight. The reader is
+ * measureStreamFloor's (one reused buffer). MiB/s and each side's CPU per MiB (the sender's pool threads too).
+ */
+export async function measureFileFloor(
+  seconds: number,
+  reader: FloorReader = { kind: 'reused' },
+): Promise<StreamFloor> {
+  const path = join(tmpdir(), `sluice-file-floor-${process.pid}`);
+  const fd = openSync(path, 'w+');
+  try {
+    const block = Buffer.alloc(8 * 1024 * 1024, 7);
+    for (let at = 0; at < FILE_FLOOR_BYTES; at += block.length) writeSync(fd, block, 0, block.length, at);
+    let accepted!: (socket: Socket) => void;
+    const socketReady = new Promise<Socket>((resolve) => (accepted = resolve));
+    const server = createServer(accepted);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    const child = fork(new URL(import.meta.url), ['--floor-reader', String(port), '', JSON.stringify(reader)], {
+      execArgv: ['--import', 'tsx'],
+    });
+    const report = new Promise<{ bytes: number; cpuSeconds: number }>((resolve) =>
+      child.once('message', resolve as never),
+    );
+    const socket = await socketReady;
+    const buffers = [Buffer.allocUnsafeSlow(FILE_FLOOR_CHUNK), Buffer.allocUnsafeSlow(FILE_FLOOR_CHUNK)];
+    const cpu0 = process.cpuUsage();
+    const started = performance.now();
+    const deadline = started + seconds * 1000;
+    let position = 0;
+    let writing: Promise<void> = Promise.resolve();
+    for (let turn = 0; performance.now() < deadline; turn++) {
+      const buffer = buffers[turn % 2]!;
+      const length = await readAt(fd, buffer, position);
+      position = (position + length) % FILE_FLOOR_BYTES;
+      // The other buffer's write must be done before it is read into again; this one's goes out meanwhile.
+      await writing;
+      writing = writeChunk(socket, buffer.subarray(0, length));
+    }
+    await writing;
+    await new Promise<void>((resolve) => socket.end(resolve));
+    const { bytes, cpuSeconds } = await report;
+    const elapsed = (performance.now() - started) / 1000;
+    const senderCpu = process.cpuUsage(cpu0);
+    child.kill();
+    server.close();
+    const mib = bytes / 2 ** 20;
+    return {
+      mibPerSecond: mib / elapsed,
+      senderMsPerMib: (senderCpu.user + senderCpu.system) / 1e3 / mib,
+      receiverMsPerMib: (cpuSeconds * 1000) / mib,
+    };
+  } finally {
+    closeSync(fd);
+    rmSync(path, { force: true });
+  }
+}
+
 if (process.argv.includes('--sink')) {
   runSink();
 } else if (process.argv.includes('--floor-reader')) {
   const at = process.argv.indexOf('--floor-reader');
-  runFloorReader(Number(process.argv[at + 1]), process.argv[at + 2]);
+  const reader = process.argv[at + 3] ? (JSON.parse(process.argv[at + 3]!) as FloorReader) : undefined;
+  runFloorReader(Number(process.argv[at + 1]), process.argv[at + 2] || undefined, reader);
 } else if (import.meta.url === `file://${process.argv[1]}`) {
   const i = process.argv.indexOf('--seconds');
   const seconds = i > 0 ? Number(process.argv[i + 1]) : 3;
   const mib = await measureLoopback(seconds);
   process.stdout.write(`loopback TCP, 64 KiB writes, 2 processes: ${mib.toFixed(0)} MiB/s\n`);
+  if (process.argv.includes('--file-floor')) {
+    const readers: FloorReader[] = [
+      { kind: 'reused' },
+      { kind: 'fresh' },
+      { kind: 'copied', recordBytes: 64 * 1024 },
+      { kind: 'copied', recordBytes: 1024 * 1024 },
+    ];
+    for (const reader of readers) {
+      const floor = await measureFileFloor(seconds, reader);
+      process.stdout.write(
+        `file → socket → reader (${describeFloorReader(reader)}): ${floor.mibPerSecond.toFixed(0)} MiB/s ` +
+          `(${((floor.mibPerSecond / mib) * 100).toFixed(0)} % of loopback); sender ${floor.senderMsPerMib.toFixed(2)}, ` +
+          `reader ${floor.receiverMsPerMib.toFixed(2)} CPU ms/MiB\n`,
+      );
+    }
+  }
 }

@@ -10,6 +10,8 @@
 //     [--no-push (pushWhenCaughtUp false: plain fetches only, no FetchPush stream)]
 //     [--consumer-glibc-tunables T (--consumer only: GLIBC_TUNABLES=T for the consumer process alone, e.g.
 //      glibc.malloc.trim_threshold=268435456:glibc.malloc.mmap_threshold=33554432 to keep freed frames' pages)]
+//     [--floors (also the file floors of loopback.ts after the first limit: a file's bytes sent to a reader by
+//      bare Node code, read into one reused buffer, into a new buffer per read, and with each record copied out)]
 // SLUICE_BENCH_CLIENT_PROF=<dir> profiles the client during the replays; SLUICE_BENCH_CPU_PROF=<dir> the broker.
 import { fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -21,7 +23,7 @@ import { clientExecArgv, cpuSecondsOf, load, threadCpuOf } from './lib/proc.js';
 import { table, writeResultsSection } from './lib/results.js';
 import { median } from './lib/stats.js';
 import { createTopic, produce, replay, REPLAY_FETCH } from './lib/workloads.js';
-import { measureLoopback } from './loopback.js';
+import { describeFloorReader, type FloorReader, measureFileFloor, measureLoopback } from './loopback.js';
 import { textOptions } from './lib/args.js';
 
 const args = process.argv.slice(2);
@@ -166,6 +168,23 @@ const rows: Array<Array<string | number>> = [];
 const started = performance.now();
 loopbacks.push(await measureLoopback(short ? 2 : 3));
 process.stdout.write(`loopback: ${loopbacks[0]!.toFixed(0)} MiB/s (load ${load()})\n`);
+/** --floors: what bare Node code reaches with a file's bytes, plain (0) and with each record copied out (size). */
+const floors: Array<{ reader: FloorReader; mibPerSecond: number; readerMsPerMib: number }> = [];
+if (args.includes('--floors')) {
+  const readers: FloorReader[] = [
+    { kind: 'reused' },
+    { kind: 'fresh' },
+    ...sizes.map((recordBytes): FloorReader => ({ kind: 'copied', recordBytes })),
+  ];
+  for (const reader of readers) {
+    const floor = await measureFileFloor(short ? 2 : 3, reader);
+    floors.push({ reader, mibPerSecond: floor.mibPerSecond, readerMsPerMib: floor.receiverMsPerMib });
+    process.stdout.write(
+      `file floor, ${describeFloorReader(reader)}: ${floor.mibPerSecond.toFixed(0)} MiB/s ` +
+        `(sender ${floor.senderMsPerMib.toFixed(2)}, reader ${floor.receiverMsPerMib.toFixed(2)} CPU ms/MiB; load ${load()})\n`,
+    );
+  }
+}
 for (const size of sizes) {
   const points: Point[] = [];
   for (let run = 0; run < runs; run++) {
@@ -194,12 +213,25 @@ for (const size of sizes) {
 const limit = median(loopbacks);
 const output = [
   `Date ${today()}, commit ${describeCommit()}, machine: ${describeMachine()}.`,
-  `Command: \`node --import tsx bench/replay-large.ts${short ? ' --short' : ''}${args.includes('--defaults') ? ' --defaults' : ''}${args.includes('--reuse-buffers') ? ' --reuse-buffers' : ''}${ownProcess ? ' --consumer' : ''}${args.includes('--no-push') ? ' --no-push' : ''}${args.includes('--max-bytes') ? ` --max-bytes ${opt('max-bytes', '')}` : ''}${consumerTunables !== undefined ? ` --consumer-glibc-tunables ${consumerTunables}` : ''} --write\` (took ${((performance.now() - started) / 1000).toFixed(0)} s). ` +
+  `Command: \`node --import tsx bench/replay-large.ts${short ? ' --short' : ''}${args.includes('--defaults') ? ' --defaults' : ''}${args.includes('--reuse-buffers') ? ' --reuse-buffers' : ''}${ownProcess ? ' --consumer' : ''}${args.includes('--no-push') ? ' --no-push' : ''}${args.includes('--floors') ? ' --floors' : ''}${args.includes('--max-bytes') ? ` --max-bytes ${opt('max-bytes', '')}` : ''}${consumerTunables !== undefined ? ` --consumer-glibc-tunables ${consumerTunables}` : ''} --write\` (took ${((performance.now() - started) / 1000).toFixed(0)} s). ` +
     `Broker = \`sluice serve\` (built binary), flush os, a fresh one per run; ${mib} MiB produced into one partition, then replayed from the beginning ` +
     `by one consumer (eachBatch, ${args.includes('--defaults') ? 'SDK default fetch sizes' : 'maxBytesPerPartition 8 MiB, maxBytes 32 MiB'}${args.includes('--check-crcs') ? ', checkCrcs' : ''}${args.includes('--reuse-buffers') ? ', reuseFetchBuffers' : ''}) ${ownProcess ? 'in a process of its own' : 'in the bench process'}. Medians of ${runs} run(s). ` +
     `Node flags: broker \`${(process.env.SLUICE_BENCH_BROKER_NODE_ARGS ?? SERVE_NODE_FLAGS.join(' ')) || 'none'}\`, client \`${process.execArgv.filter((a) => !a.includes('tsx') && a !== '--import').join(' ') || 'none'}\`.`,
   '',
   `Loopback limit in the same run (64 KiB writes between two Node processes, median of ${loopbacks.length}): **${limit.toFixed(0)} MiB/s**.`,
+  ...(floors.length > 0
+    ? [
+        '',
+        `File floors in the same run (bench/loopback.ts \`measureFileFloor\`: 2 MiB reads of a file in the page cache written to a reader in another process by bare Node code): ` +
+          floors
+            .map(
+              (f) =>
+                `${describeFloorReader(f.reader)} ${f.mibPerSecond.toFixed(0)} MiB/s (${((f.mibPerSecond / limit) * 100).toFixed(0)} % of the limit; reader ${f.readerMsPerMib.toFixed(2)} CPU ms/MiB)`,
+            )
+            .join('; ') +
+          '.',
+      ]
+    : []),
   '',
   table(
     [
