@@ -135,10 +135,16 @@ function runFloorReader(port: number, tlsJson: string | undefined, reader: Floor
 }
 
 /**
- * One stream of 256 KiB writes from this process to a reader in another, for `seconds`, plaintext or TLS:
- * the least CPU per MiB any sender and receiver pay on this machine, and the rate one such pair reaches.
+ * One connection from this process to runFloorReader in another (its arguments after the port: the TLS
+ * JSON or '', then the FloorReader JSON), fed by `send` until `deadline` (performance.now(); `send` ends the
+ * socket): the rate the reader received and each side's CPU per MiB.
  */
-export async function measureStreamFloor(seconds: number, tls?: FloorTls): Promise<StreamFloor> {
+async function measureFloorPair(
+  seconds: number,
+  readerArgs: string[],
+  send: (socket: Socket, deadline: number) => Promise<void>,
+  tls?: FloorTls,
+): Promise<StreamFloor> {
   let accepted!: (socket: Socket) => void;
   const socketReady = new Promise<Socket>((resolve) => (accepted = resolve));
   const server: Server = tls
@@ -146,15 +152,16 @@ export async function measureStreamFloor(seconds: number, tls?: FloorTls): Promi
     : createServer(accepted);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
-  const args = ['--floor-reader', String(port), ...(tls ? [JSON.stringify(tls)] : [])];
-  const child = fork(new URL(import.meta.url), args, { execArgv: ['--import', 'tsx'] });
+  const child = fork(new URL(import.meta.url), ['--floor-reader', String(port), ...readerArgs], {
+    execArgv: ['--import', 'tsx'],
+  });
   const report = new Promise<{ bytes: number; cpuSeconds: number }>((resolve) =>
     child.once('message', resolve as never),
   );
   const socket = await socketReady;
   const cpu0 = process.cpuUsage();
   const started = performance.now();
-  await writeUntil(socket, Buffer.alloc(FLOOR_WRITE, 7), started + seconds * 1000);
+  await send(socket, started + seconds * 1000);
   const { bytes, cpuSeconds } = await report;
   const elapsed = (performance.now() - started) / 1000;
   const senderCpu = process.cpuUsage(cpu0);
@@ -166,6 +173,20 @@ export async function measureStreamFloor(seconds: number, tls?: FloorTls): Promi
     senderMsPerMib: (senderCpu.user + senderCpu.system) / 1e3 / mib,
     receiverMsPerMib: (cpuSeconds * 1000) / mib,
   };
+}
+
+/**
+ * One stream of 256 KiB writes from this process to a reader in another, for `seconds`, plaintext or TLS:
+ * the least CPU per MiB any sender and receiver pay on this machine, and the rate one such pair reaches.
+ */
+export function measureStreamFloor(seconds: number, tls?: FloorTls): Promise<StreamFloor> {
+  const chunk = Buffer.alloc(FLOOR_WRITE, 7);
+  return measureFloorPair(
+    seconds,
+    tls ? [JSON.stringify(tls)] : [],
+    (socket, deadline) => writeUntil(socket, chunk, deadline),
+    tls,
+  );
 }
 
 /**
@@ -200,8 +221,8 @@ function writeChunk(socket: Socket, chunk: Buffer): Promise<void> {
 /**
  * A file's bytes sent to a reader in another process for `seconds`, the way a Node broker without zero-copy
  * must: each 2 MiB read from the page cache (libuv's pool, as the broker's reads) into one of two reused
- * buffers, written to the socket, the next read running while the last write is in flight. The reader is
- * measureStreamFloor's (one reused buffer). MiB/s and each side's CPU per MiB (the sender's pool threads too).
+ * buffers, written to the socket, the next read running while the last write is in flight. The reader takes
+ * the bytes as `reader` says. MiB/s and each side's CPU per MiB (the sender's pool threads too).
  */
 export async function measureFileFloor(
   seconds: number,
@@ -212,45 +233,21 @@ export async function measureFileFloor(
   try {
     const block = Buffer.alloc(8 * 1024 * 1024, 7);
     for (let at = 0; at < FILE_FLOOR_BYTES; at += block.length) writeSync(fd, block, 0, block.length, at);
-    let accepted!: (socket: Socket) => void;
-    const socketReady = new Promise<Socket>((resolve) => (accepted = resolve));
-    const server = createServer(accepted);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const port = (server.address() as AddressInfo).port;
-    const child = fork(new URL(import.meta.url), ['--floor-reader', String(port), '', JSON.stringify(reader)], {
-      execArgv: ['--import', 'tsx'],
-    });
-    const report = new Promise<{ bytes: number; cpuSeconds: number }>((resolve) =>
-      child.once('message', resolve as never),
-    );
-    const socket = await socketReady;
     const buffers = [Buffer.allocUnsafeSlow(FILE_FLOOR_CHUNK), Buffer.allocUnsafeSlow(FILE_FLOOR_CHUNK)];
-    const cpu0 = process.cpuUsage();
-    const started = performance.now();
-    const deadline = started + seconds * 1000;
-    let position = 0;
-    let writing: Promise<void> = Promise.resolve();
-    for (let turn = 0; performance.now() < deadline; turn++) {
-      const buffer = buffers[turn % 2]!;
-      const length = await readAt(fd, buffer, position);
-      position = (position + length) % FILE_FLOOR_BYTES;
-      // The other buffer's write must be done before it is read into again; this one's goes out meanwhile.
+    return await measureFloorPair(seconds, ['', JSON.stringify(reader)], async (socket, deadline) => {
+      let position = 0;
+      let writing: Promise<void> = Promise.resolve();
+      for (let turn = 0; performance.now() < deadline; turn++) {
+        const buffer = buffers[turn % 2]!;
+        const length = await readAt(fd, buffer, position);
+        position = (position + length) % FILE_FLOOR_BYTES;
+        // The other buffer's write must be done before it is read into again; this one's goes out meanwhile.
+        await writing;
+        writing = writeChunk(socket, buffer.subarray(0, length));
+      }
       await writing;
-      writing = writeChunk(socket, buffer.subarray(0, length));
-    }
-    await writing;
-    await new Promise<void>((resolve) => socket.end(resolve));
-    const { bytes, cpuSeconds } = await report;
-    const elapsed = (performance.now() - started) / 1000;
-    const senderCpu = process.cpuUsage(cpu0);
-    child.kill();
-    server.close();
-    const mib = bytes / 2 ** 20;
-    return {
-      mibPerSecond: mib / elapsed,
-      senderMsPerMib: (senderCpu.user + senderCpu.system) / 1e3 / mib,
-      receiverMsPerMib: (cpuSeconds * 1000) / mib,
-    };
+      await new Promise<void>((resolve) => socket.end(resolve));
+    });
   } finally {
     closeSync(fd);
     rmSync(path, { force: true });
