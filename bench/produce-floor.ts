@@ -1,6 +1,7 @@
 // Issue 20's produce target (100 B records at ≥ 4 M records/s) beside what bare Node code reaches with the same
 // record format on this machine, in one run. The floor: this process encodes batches with the SDK's record
-// encoder (src/records/batch-builder.ts, CRC-32C included) and writes each, length-prefixed, to a sink in another
+// encoder (src/records/batch-builder.ts, CRC-32C included) from message objects as an application passes them
+// (`{ value }`, each one's fields read as the SDK reads them) and writes each, length-prefixed, to a sink in another
 // process, which checks each batch (storage/format's validateBatch, CRC-32C included), appends it to a file in
 // the page cache and acknowledges it; `--in-flight` batches out at most. What the floor leaves out is what a
 // broker and the SDK's send() add: request framing, offsets and indexes, idempotence, partitioning, the send
@@ -110,6 +111,8 @@ async function floorRun(
     ackWait?.();
   });
   const value = Buffer.alloc(size, 0x61);
+  const appMessages: Array<{ value: Buffer; key?: Buffer | null; headers?: null; timestamp?: number | null }> =
+    Array.from({ length: batchRecords }, () => ({ value }));
   const capacity = batchRecords * (size + 16) + 1024;
   // One builder per batch in flight (plus the one being filled), each writing into its own reused buffer.
   const storages = Array.from({ length: inFlight + 1 }, () => Buffer.allocUnsafe(capacity));
@@ -120,7 +123,13 @@ async function floorRun(
       const n = Math.min(batchRecords, count - done);
       const builder = new BatchBuilder(storages[sent % storages.length]!, capacity);
       const now = Date.now();
-      for (let i = 0; i < n; i++) builder.append(null, value, null, now);
+      // Each record from an application's message object, read as a kafkajs-shaped producer must.
+      for (let i = 0; i < n; i++) {
+        const message = appMessages[i]!;
+        const ts = message.timestamp;
+        const timestamp = ts === undefined || ts === null ? now : typeof ts === 'number' ? ts : Number(ts);
+        builder.append(message.key ?? null, message.value, message.headers, timestamp);
+      }
       const batch = builder.finish();
       const prefix = Buffer.allocUnsafe(4);
       prefix.writeUInt32BE(batch.length);
