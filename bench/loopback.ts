@@ -3,8 +3,8 @@
 // so the limit is measured in the same run as the broker figures. `measureStreamFloor` is the same
 // limit read the way the SDK reads (into one reused buffer), plaintext or TLS, with each side's CPU.
 // `measureFileFloor` is the least a Node broker does to send a log's bytes (read from the page cache into
-// reused buffers, written to the socket) with that same reader: what any Node broker and consumer reach
-// here without zero-copy.
+// reused buffers, written to the socket), to that reader or to one that takes them as a consumer must give
+// each record memory of its own (FloorReader): what any Node broker and consumer reach here without zero-copy.
 import { fork } from 'node:child_process';
 import { closeSync, openSync, read, readFileSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -84,8 +84,9 @@ export interface FloorTls {
 const FLOOR_WRITE = 256 * 1024;
 
 /**
- * Child side of the floor: connect (TLS when `tlsJson` names the CA), read with `onread` into one reused
- * buffer as the SDK reads into its frames, and report the bytes and this process's CPU when the peer ends.
+ * Child side of the floor: connect (TLS when `tlsJson` names the CA), read with `onread` as the SDK reads into
+ * its frames, taking the bytes as `reader` says (FloorReader), and report the bytes and this process's CPU when
+ * the peer ends.
  */
 function runFloorReader(port: number, tlsJson: string | undefined, reader: FloorReader = { kind: 'reused' }): void {
   let bytes = 0;

@@ -168,7 +168,7 @@ const rows: Array<Array<string | number>> = [];
 const started = performance.now();
 loopbacks.push(await measureLoopback(short ? 2 : 3));
 process.stdout.write(`loopback: ${loopbacks[0]!.toFixed(0)} MiB/s (load ${load()})\n`);
-/** --floors: what bare Node code reaches with a file's bytes, plain (0) and with each record copied out (size). */
+/** --floors: what bare Node code reaches with a file's bytes, taken by the reader in each of the ways FloorReader names. */
 const floors: Array<{ reader: FloorReader; mibPerSecond: number; readerMsPerMib: number }> = [];
 if (args.includes('--floors')) {
   const readers: FloorReader[] = [
