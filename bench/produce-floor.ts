@@ -45,7 +45,8 @@ function runSink(): void {
       process.send!({ cpuSeconds: (cpu.user + cpu.system) / 1e6, batches });
       server.close();
     });
-    // Reads land after what is left of a cut-off frame; whole frames are handled in place.
+    // Each chunk is copied in after what is left of a cut-off frame (a copy Sluice's broker does not make);
+    // whole frames are handled in place.
     socket.on('data', (chunk: Buffer) => {
       chunk.copy(buffer, filled);
       filled += chunk.length;
