@@ -8,13 +8,10 @@
 // into a request, the broker's append and the read that served it, the consumer's decode steps; printed as
 // the mean time per stage for the records around p50, around p99 and above p99.9. Event-loop delay is
 // the lateness of a 1 ms timer (monitorEventLoopDelay).
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { brokerNodeFlags, type BrokerProcess } from './lib/broker-process.js';
+import { writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import type { Trace } from './lib/latency-trace-hooks.js';
-import { freePort, stopProcess, waitForPort } from './lib/processes.js';
+import { withTracedBroker } from './lib/traced-broker-process.js';
 import { percentileSorted } from './lib/stats.js';
 import { latency } from './lib/workloads.js';
 import { numberOptions } from './lib/args.js';
@@ -23,43 +20,11 @@ const args = process.argv.slice(2);
 const opt = numberOptions(args);
 const jsonOut = args.includes('--json') ? args[args.indexOf('--json') + 1] : undefined;
 
-const dataDir = mkdtempSync(join(tmpdir(), 'sluice-trace-'));
-const traceFile = join(dataDir, 'broker-trace.json');
-const port = await freePort();
 // The broker runs with the node flags `sluice serve` has (or SLUICE_BENCH_BROKER_NODE_ARGS); the forked
 // consumer with this process's own (bench/lib/proc.ts clientExecArgv).
-const child = spawn(
-  process.execPath,
-  [
-    ...brokerNodeFlags(),
-    '--import',
-    'tsx',
-    join(import.meta.dirname, 'lib', 'traced-broker.ts'),
-    String(port),
-    join(dataDir, 'data'),
-    traceFile,
-  ],
-  {
-    stdio: ['ignore', 'inherit', 'inherit'],
-  },
+const { result: run, trace: brokerTrace } = await withTracedBroker((broker) =>
+  latency(broker, 't', opt('rate', 10_000), opt('seconds', 3), { trace: true }),
 );
-await waitForPort(port, 30_000);
-const broker = {
-  port,
-  address: `127.0.0.1:${port}`,
-  dataDir,
-  child,
-  startMs: 0,
-  stop: async () => {},
-} as BrokerProcess;
-let run: Awaited<ReturnType<typeof latency>>;
-try {
-  run = await latency(broker, 't', opt('rate', 10_000), opt('seconds', 3), { trace: true });
-} finally {
-  await stopProcess(child); // also when the run fails: never leave a broker behind
-}
-const brokerTrace = JSON.parse(readFileSync(traceFile, 'utf8')) as Trace;
-rmSync(dataDir, { recursive: true, force: true });
 if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ run, brokerTrace }));
 
 const sentAt = run.sentAt!;

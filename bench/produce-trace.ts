@@ -6,16 +6,10 @@
 // still running, the time from the request's last bytes in to its append's call (decoding and checking),
 // and from the append's end to the next response written.
 //   node --import tsx bench/produce-trace.ts [--records 3000000] [--warmup 1000000] [--lanes 16]
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { numberOptions } from './lib/args.js';
-import { type BrokerProcess, brokerNodeFlags } from './lib/broker-process.js';
-import type { Trace } from './lib/latency-trace-hooks.js';
 import { describeCommit, describeMachine, today } from './lib/machine.js';
 import { load } from './lib/proc.js';
-import { freePort, stopProcess, waitForPort } from './lib/processes.js';
+import { withTracedBroker } from './lib/traced-broker-process.js';
 import { percentileSorted } from './lib/stats.js';
 import { produce } from './lib/workloads.js';
 
@@ -24,33 +18,11 @@ const records = opt('records', 3_000_000);
 const warmup = opt('warmup', 1_000_000);
 const lanes = opt('lanes', 16);
 
-const dataDir = mkdtempSync(join(tmpdir(), 'sluice-produce-trace-'));
-const traceFile = join(dataDir, 'broker-trace.json');
-const port = await freePort();
-const child = spawn(
-  process.execPath,
-  [
-    ...brokerNodeFlags(),
-    '--import',
-    'tsx',
-    join(import.meta.dirname, 'lib', 'traced-broker.ts'),
-    String(port),
-    join(dataDir, 'data'),
-    traceFile,
-  ],
-  { stdio: ['ignore', 'inherit', 'inherit'] },
-);
 let rate = 0;
-try {
-  await waitForPort(port, 30_000);
-  const broker = { port, address: `127.0.0.1:${port}`, dataDir, child, startMs: 0, stop: async () => {} };
-  await produce(broker as BrokerProcess, 't', warmup, 100, { inFlight: lanes });
-  rate = await produce(broker as BrokerProcess, 't', records, 100, { inFlight: lanes });
-} finally {
-  await stopProcess(child); // the traced broker writes its trace as it stops
-}
-const trace = JSON.parse(readFileSync(traceFile, 'utf8')) as Trace;
-rmSync(dataDir, { recursive: true, force: true });
+const { trace } = await withTracedBroker(async (broker) => {
+  await produce(broker, 't', warmup, 100, { inFlight: lanes });
+  rate = await produce(broker, 't', records, 100, { inFlight: lanes });
+});
 
 // Appends of the timed records: [ms, stage, first offset, end offset], calls and ends in the same order.
 const calls = trace.spans.filter((s) => s[1] === 'append:start' && s[2] >= warmup);
