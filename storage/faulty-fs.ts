@@ -1,6 +1,7 @@
 // A StorageFs wrapper for tests: counts calls and fails chosen writes/fsyncs with a chosen errno,
 // for the next N calls and/or for paths matching a predicate. It can also write a prefix of the buffer
-// before failing (a torn write) and delay fsyncs (to make group commit observable).
+// before failing (a torn write), delay fsyncs (to make group commit observable) and delay reads, counting
+// the writes that start while a read is still going on (to make the space reserved ahead observable).
 import type { OpenMode, StorageFileHandle, StorageFs } from './fs.js';
 import { nodeFs } from './fs.js';
 
@@ -37,6 +38,11 @@ export class FaultyFs implements StorageFs {
   };
   /** Milliseconds each file fsync takes in addition to the real one. */
   syncDelayMs = 0;
+  /** Milliseconds each file read takes in addition to the real one. */
+  readDelayMs = 0;
+  /** File reads going on now, and the writes (either kind) that started while one was. */
+  readsInFlight = 0;
+  writesWhileReading = 0;
   private faults: ArmedFault[] = [];
 
   constructor(readonly inner: StorageFs = nodeFs) {}
@@ -125,6 +131,7 @@ class FaultyHandle implements StorageFileHandle {
     const innerWriteSync = inner.writeSync?.bind(inner);
     if (innerWriteSync) {
       this.writeSync = (buffer, position) => {
+        if (this.owner.readsInFlight > 0) this.owner.writesWhileReading++;
         const fault = this.owner.take('write', this.path);
         if (!fault) return innerWriteSync(buffer, position);
         const partial = Math.min(fault.partialBytes ?? 0, buffer.length);
@@ -139,6 +146,7 @@ class FaultyHandle implements StorageFileHandle {
   }
 
   async write(buffer: Buffer, position: number): Promise<void> {
+    if (this.owner.readsInFlight > 0) this.owner.writesWhileReading++;
     const fault = this.owner.take('write', this.path);
     if (!fault) return this.inner.write(buffer, position);
     const partial = Math.min(fault.partialBytes ?? 0, buffer.length);
@@ -149,7 +157,13 @@ class FaultyHandle implements StorageFileHandle {
   async read(buffer: Buffer, offset: number, length: number, position: number): Promise<number> {
     const fault = this.owner.take('read', this.path);
     if (fault) throw FaultyFs.errorFor(fault, 'read', this.path);
-    return this.inner.read(buffer, offset, length, position);
+    this.owner.readsInFlight++;
+    try {
+      if (this.owner.readDelayMs > 0) await new Promise((r) => setTimeout(r, this.owner.readDelayMs));
+      return await this.inner.read(buffer, offset, length, position);
+    } finally {
+      this.owner.readsInFlight--;
+    }
   }
 
   async sync(): Promise<void> {

@@ -5,8 +5,11 @@
 // roll and the close; a crash leaves them as a torn tail, cut by recovery); a failed write is truncated back.
 // Batches lie in increasing offset order from `baseOffset`
 // to `nextOffset` (dense as appended; a compacted segment has gaps, and may start after its base);
-// `flushedSize <= size` bytes are known fsynced. Only the partition's serial queue mutates a segment;
-// readers hold a reference (retain/release) so a deleted segment's handle closes after its last read.
+// `flushedSize <= size` bytes are known fsynced. Only the partition's serial queue mutates a segment, with one
+// exception: a reservation ahead that a write started and did not wait for (#reserving) extends the file and
+// reads the new zeros while later operations run; it never touches `size` or the batches, and whatever cuts the
+// file (trim, truncateTo, a failed write's cut-back) waits for it first (settleReservation).
+// Readers hold a reference (retain/release) so a deleted segment's handle closes after its last read.
 // The file is a PooledFile (file-pool.ts): the pool may close it while nobody reads it and nothing written
 // to it is unflushed; the next operation opens it again.
 import { join } from 'node:path';
@@ -74,6 +77,8 @@ export class Segment {
   #flushedSize = 0;
   /** The file's length when reserveAhead made it longer than `size`; else at most `size`. */
   #reservedEnd = 0;
+  /** A reservation write() started ahead of the writes that will need it, until it is done. */
+  #reserving: Promise<void> | null = null;
   /** An extension or its read failed: this segment's writes reserve nothing more. */
   #reserveFailed = false;
   nextOffset: number;
@@ -305,16 +310,37 @@ export class Segment {
     return ts >= 0 ? ts : fallback;
   }
 
-  /** Appends pre-validated batches with one positional write at the end. The caller cuts back on failure. */
+  /**
+   * Appends pre-validated batches with one positional write at the end. The caller cuts back on failure.
+   * A large write that leaves less than a quarter of what a reservation from its end would add (reserveAhead)
+   * starts the next reservation without waiting for it (#reserving): the writes after it seldom wait for one.
+   */
   async write(bytes: Buffer, maxSize: number): Promise<void> {
     this.written = true;
-    if (
-      !this.#reserveFailed &&
-      bytes.length >= RESERVE_FROM_WRITE_BYTES &&
-      this.size + bytes.length > this.#reservedEnd
-    )
-      await this.#reserveAhead(this.size + bytes.length, maxSize);
+    const large = !this.#reserveFailed && bytes.length >= RESERVE_FROM_WRITE_BYTES;
+    const end = this.size + bytes.length;
+    if (large && end > this.#reservedEnd) {
+      if (this.#reserving !== null) await this.#reserving;
+      if (!this.#reserveFailed && end > this.#reservedEnd) await this.#reserveAhead(end, maxSize);
+    }
     await this.fh.write(bytes, this.size);
+    if (
+      large &&
+      !this.#reserveFailed &&
+      this.#reserving === null &&
+      this.#reservedEnd - end < Math.min(end, RESERVE_AHEAD_BYTES) / 4 &&
+      end < maxSize
+    ) {
+      const reserving = this.#reserveAhead(end, maxSize).finally(() => {
+        if (this.#reserving === reserving) this.#reserving = null;
+      });
+      this.#reserving = reserving;
+    }
+  }
+
+  /** Waits for a reservation started ahead (write()) to finish: before anything cuts the file. */
+  async settleReservation(): Promise<void> {
+    if (this.#reserving !== null) await this.#reserving;
   }
 
   /** Whether writeNow() of `bytes` bytes would write. */
@@ -365,6 +391,7 @@ export class Segment {
 
   /** Cuts the space reserved past `size` (before a roll's fsync and at close). Returns whether it cut. */
   async trim(): Promise<boolean> {
+    await this.settleReservation();
     if (this.#reservedEnd <= this.size) return false;
     await this.fh.truncate(this.size);
     this.#reservedEnd = 0;
@@ -402,6 +429,7 @@ export class Segment {
   /** Cuts the file at `position` (a batch boundary) and rebuilds counters by rescanning what is left. */
   async truncateTo(position: number): Promise<void> {
     this.#indexFilesCover = -1;
+    await this.settleReservation();
     await this.fh.truncate(position);
     this.#reservedEnd = 0;
     this.#flushedSize = Math.min(this.#flushedSize, position);

@@ -113,6 +113,50 @@ describe('space reserved ahead of large writes', () => {
     });
   });
 
+  it('appends go on while the next space is reserved: a large write starts that reservation without waiting for it', async () => {
+    await withTempDir(async (root) => {
+      const dir = join(root, 'p');
+      const fs = new FaultyFs(nodeFs);
+      // Every read takes 20 ms more: a reservation ahead (reads of 1 MiB of its new zeros) lasts long.
+      fs.readDelayMs = 20;
+      const log = await openLog(dir, { segmentBytes: 64 * MiB }, fs);
+      const batches = large(60);
+      for (const batch of batches) await log.append(batch);
+      // Later appends wrote while a reservation started by an earlier one was still reading.
+      expect(fs.writesWhileReading).toBeGreaterThan(0);
+      // The close waits for the reservation going on and cuts what it reserved.
+      await log.close();
+      const [closed] = await segmentFiles(dir);
+      expect(closed!.fileBytes).toBe(closed!.batchBytes);
+      expect(closed!.batchBytes).toBe(60 * batches[0]!.length);
+      const reopened = await openLog(dir, { segmentBytes: 64 * MiB });
+      expect((await readAll(reopened, 16 * MiB)).map((b) => b.baseOffset)).toEqual([...Array(60).keys()]);
+      await reopened.close();
+    });
+  });
+
+  it('a write that fails while the next space is being reserved is cut back after that reservation, and appends go on', async () => {
+    await withTempDir(async (root) => {
+      const dir = join(root, 'p');
+      const fs = new FaultyFs(nodeFs);
+      fs.readDelayMs = 20;
+      const log = await openLog(dir, { segmentBytes: 64 * MiB }, fs);
+      for (const batch of large(10)) await log.append(batch);
+      // A torn write of the next batch: half of it written, then EIO.
+      const [failing] = large(1, 10);
+      fs.failWrites({ times: 1, partialBytes: failing!.length >> 1 });
+      await expect(log.append(failing!)).rejects.toThrow(/nothing was stored/);
+      for (const batch of large(5, 11)) await log.append(batch);
+      await log.close();
+      const [closed] = await segmentFiles(dir);
+      expect(closed!.fileBytes).toBe(closed!.batchBytes);
+      const reopened = await openLog(dir, { segmentBytes: 64 * MiB });
+      expect(reopened.logEndOffset).toBe(15);
+      expect((await readAll(reopened, 16 * MiB)).map((b) => b.baseOffset)).toEqual([...Array(15).keys()]);
+      await reopened.close();
+    });
+  });
+
   it('smaller writes reserve nothing: the file holds exactly its batches', async () => {
     await withTempDir(async (root) => {
       const dir = join(root, 'p');
