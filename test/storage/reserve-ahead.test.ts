@@ -28,6 +28,24 @@ async function segmentFiles(dir: string): Promise<Array<{ fileBytes: number; bat
   );
 }
 
+/** A partition under `root` whose file reads take 20 ms more: a reservation ahead (1 MiB reads of its zeros) lasts long. */
+async function openSlowReadLog(root: string) {
+  const dir = join(root, 'p');
+  const fs = new FaultyFs(nodeFs);
+  fs.readDelayMs = 20;
+  return { dir, fs, log: await openLog(dir, { segmentBytes: 64 * MiB }, fs) };
+}
+
+/** The closed partition at `dir`: its file holds its batches and nothing after them, and they read back 0..count-1. */
+async function expectExactlyBatches(dir: string, count: number): Promise<void> {
+  const [closed] = await segmentFiles(dir);
+  expect(closed!.fileBytes).toBe(closed!.batchBytes);
+  const reopened = await openLog(dir, { segmentBytes: 64 * MiB });
+  expect(reopened.logEndOffset).toBe(count);
+  expect((await readAll(reopened, 16 * MiB)).map((b) => b.baseOffset)).toEqual([...Array(count).keys()]);
+  await reopened.close();
+}
+
 /** `n` batches of about 100 KiB (one record each), tagged so their bytes differ. */
 const large = (n: number, from = 0) =>
   Array.from({ length: n }, (_, i) => makeBatch({ payloadBytes: 100 * KiB, tag: from + i }));
@@ -115,11 +133,7 @@ describe('space reserved ahead of large writes', () => {
 
   it('appends go on while the next space is reserved: a large write starts that reservation without waiting for it', async () => {
     await withTempDir(async (root) => {
-      const dir = join(root, 'p');
-      const fs = new FaultyFs(nodeFs);
-      // Every read takes 20 ms more: a reservation ahead (reads of 1 MiB of its new zeros) lasts long.
-      fs.readDelayMs = 20;
-      const log = await openLog(dir, { segmentBytes: 64 * MiB }, fs);
+      const { dir, fs, log } = await openSlowReadLog(root);
       const batches = large(60);
       for (const batch of batches) await log.append(batch);
       // Later appends wrote while a reservation started by an earlier one was still reading.
@@ -127,20 +141,14 @@ describe('space reserved ahead of large writes', () => {
       // The close waits for the reservation going on and cuts what it reserved.
       await log.close();
       const [closed] = await segmentFiles(dir);
-      expect(closed!.fileBytes).toBe(closed!.batchBytes);
       expect(closed!.batchBytes).toBe(60 * batches[0]!.length);
-      const reopened = await openLog(dir, { segmentBytes: 64 * MiB });
-      expect((await readAll(reopened, 16 * MiB)).map((b) => b.baseOffset)).toEqual([...Array(60).keys()]);
-      await reopened.close();
+      await expectExactlyBatches(dir, 60);
     });
   });
 
   it('a write that fails while the next space is being reserved is cut back after that reservation, and appends go on', async () => {
     await withTempDir(async (root) => {
-      const dir = join(root, 'p');
-      const fs = new FaultyFs(nodeFs);
-      fs.readDelayMs = 20;
-      const log = await openLog(dir, { segmentBytes: 64 * MiB }, fs);
+      const { dir, fs, log } = await openSlowReadLog(root);
       for (const batch of large(10)) await log.append(batch);
       // A torn write of the next batch: half of it written, then EIO.
       const [failing] = large(1, 10);
@@ -148,12 +156,7 @@ describe('space reserved ahead of large writes', () => {
       await expect(log.append(failing!)).rejects.toThrow(/nothing was stored/);
       for (const batch of large(5, 11)) await log.append(batch);
       await log.close();
-      const [closed] = await segmentFiles(dir);
-      expect(closed!.fileBytes).toBe(closed!.batchBytes);
-      const reopened = await openLog(dir, { segmentBytes: 64 * MiB });
-      expect(reopened.logEndOffset).toBe(15);
-      expect((await readAll(reopened, 16 * MiB)).map((b) => b.baseOffset)).toEqual([...Array(15).keys()]);
-      await reopened.close();
+      await expectExactlyBatches(dir, 15);
     });
   });
 
