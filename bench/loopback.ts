@@ -6,6 +6,7 @@
 // reused buffers, written to the socket), to that reader or to one that takes them as a consumer must give
 // each record memory of its own (FloorReader): what any Node broker and consumer reach here without zero-copy.
 import { fork } from 'node:child_process';
+import { childMessages } from './lib/processes.js';
 import { closeSync, openSync, read, readFileSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,16 +46,7 @@ function writeUntil(socket: Socket, chunk: Buffer, deadline: number): Promise<vo
 /** Pushes 64 KiB writes for `seconds` into a sink in another process; returns MiB/s received. */
 export async function measureLoopback(seconds = 3): Promise<number> {
   const child = fork(new URL(import.meta.url), ['--sink'], { execArgv: ['--import', 'tsx'] });
-  const messages: Array<{ port?: number; bytes?: number }> = [];
-  let wake: (() => void) | undefined;
-  child.on('message', (m) => {
-    messages.push(m as { port?: number; bytes?: number });
-    wake?.();
-  });
-  const next = async () => {
-    while (messages.length === 0) await new Promise<void>((r) => (wake = r));
-    return messages.shift()!;
-  };
+  const next = childMessages<{ port?: number; bytes?: number }>(child);
   const { port } = await next();
   const socket = connect(port!, '127.0.0.1');
   await new Promise<void>((r) => socket.once('connect', () => r()));

@@ -10,6 +10,7 @@
 //   node --import tsx bench/produce-floor.ts [--records 3000000] [--warmup 1000000] [--size 100]
 //     [--batch-records 8000] [--in-flight 2] [--runs 3]
 import { fork } from 'node:child_process';
+import { childMessages } from './lib/processes.js';
 import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
 import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -91,16 +92,7 @@ async function floorRun(
   inFlight: number,
 ): Promise<FloorRun> {
   const child = fork(import.meta.filename, ['--sink'], { execArgv: ['--import', 'tsx'] });
-  const messages: Array<{ port?: number; cpuSeconds?: number }> = [];
-  let wake: (() => void) | undefined;
-  child.on('message', (m) => {
-    messages.push(m as { port?: number; cpuSeconds?: number });
-    wake?.();
-  });
-  const next = async () => {
-    while (messages.length === 0) await new Promise<void>((r) => (wake = r));
-    return messages.shift()!;
-  };
+  const next = childMessages<{ port?: number; cpuSeconds?: number }>(child);
   const { port } = await next();
   const socket: Socket = connect(port!, '127.0.0.1');
   socket.setNoDelay(true);

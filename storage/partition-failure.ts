@@ -63,8 +63,7 @@ export class FailureHandler {
   /** After a failed write: cut the file back so no partial batch stays; if that fails too, go offline. */
   async cutBack(segment: Segment, position: number, cause: unknown): Promise<void> {
     try {
-      await segment.settleReservation();
-      await segment.fh.truncate(position);
+      await segment.cutBack(position);
     } catch (err) {
       this.goOffline(err, `cannot cut ${segment.logPath} back to ${position} after a failed write`);
     }

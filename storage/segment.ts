@@ -8,7 +8,7 @@
 // `flushedSize <= size` bytes are known fsynced. Only the partition's serial queue mutates a segment, with one
 // exception: a reservation ahead that a write started and did not wait for (#reserving) extends the file and
 // reads the new zeros while later operations run; it never touches `size` or the batches, and whatever cuts the
-// file (trim, truncateTo, a failed write's cut-back) waits for it first (settleReservation).
+// file (trim, truncateTo, cutBack after a failed write) waits for it first (settleReservation).
 // Readers hold a reference (retain/release) so a deleted segment's handle closes after its last read.
 // The file is a PooledFile (file-pool.ts): the pool may close it while nobody reads it and nothing written
 // to it is unflushed; the next operation opens it again.
@@ -331,16 +331,27 @@ export class Segment {
       this.#reservedEnd - end < Math.min(end, RESERVE_AHEAD_BYTES) / 4 &&
       end < maxSize
     ) {
-      const reserving = this.#reserveAhead(end, maxSize).finally(() => {
-        if (this.#reserving === reserving) this.#reserving = null;
+      // One at a time: the partition's queue runs one write at a time, and a write waits for this one before
+      // reserving again.
+      this.#reserving = this.#reserveAhead(end, maxSize).finally(() => {
+        this.#reserving = null;
       });
-      this.#reserving = reserving;
     }
   }
 
   /** Waits for a reservation started ahead (write()) to finish: before anything cuts the file. */
   async settleReservation(): Promise<void> {
     if (this.#reserving !== null) await this.#reserving;
+  }
+
+  /**
+   * Cuts the file back to `position` after a failed write (the batches before it and `size` unchanged), once a
+   * reservation still running is done; nothing stays reserved past it.
+   */
+  async cutBack(position: number): Promise<void> {
+    await this.settleReservation();
+    await this.fh.truncate(position);
+    this.#reservedEnd = 0;
   }
 
   /** Whether writeNow() of `bytes` bytes would write. */

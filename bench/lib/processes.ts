@@ -5,6 +5,20 @@ import { createServer, connect, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+/** The messages a forked child sends, in order: each call resolves with the next one (waiting for it). */
+export function childMessages<T>(child: ChildProcess): () => Promise<T> {
+  const messages: T[] = [];
+  let wake: (() => void) | undefined;
+  child.on('message', (m) => {
+    messages.push(m as T);
+    wake?.();
+  });
+  return async () => {
+    while (messages.length === 0) await new Promise<void>((r) => (wake = r));
+    return messages.shift()!;
+  };
+}
+
 export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
