@@ -159,33 +159,43 @@ export class Runner {
         await this.signal.wait(state - now);
         continue;
       }
-      state.busy = true;
-      try {
-        const taken = await this.takeBatch(state);
-        if (!taken) continue;
-        if (taken.batch) await this.deliver(state, taken.batch);
-        // What is kept for later still ends where its slice ended: its trailing markers are skipped then.
-        if (state.undelivered && state.epoch === taken.epoch) state.undeliveredNextOffset = taken.nextOffset;
-        this.skipPast(state, taken);
-        // reuseFetchBuffers: every slice of that fetch was handed out and its handlers resolved; messages kept
-        // for delivery again still reference its bytes, and then it is simply not reused.
-        if (taken.release && !state.undelivered) taken.release();
-        // As kafkajs commits after each batch of a fetch response: once its last slice was delivered,
-        // not after every slice (a commit is a round trip, and a response holds up to maxBytesPerPartition).
-        // A last slice with nothing to deliver (a transaction marker, say) still commits what came before.
-        // Unlike kafkajs the runner does not wait for the commit's answer before it delivers more: it commits
-        // only positions whose handlers have resolved, so what it delivers meanwhile changes nothing of it.
-        if (taken.endsFetch && this.config.autoCommit !== false) this.deps.commitAfterFetch();
-      } finally {
-        state.busy = false;
-        this.signal.notify(); // another worker may be waiting for this partition
-      }
+      if (!(await this.handleNext(state))) continue;
       // Let socket reads run between slices. Handlers that return at once make this loop a chain of
       // microtasks that never reaches the event loop's poll phase: the next fetch response would sit in
       // the kernel until every buffered record was delivered, and the next fetch would go out only then,
       // so receiving and delivering alternated instead of overlapping. With nothing left to deliver the
       // worker waits on the signal instead, which reaches the poll phase without a turn of its own.
       if (this.anyDeliverable()) await yieldToEventLoop();
+    }
+  }
+
+  /**
+   * Takes the partition's next slice and delivers it; false when there was none to take. A method of its own so that nothing of the slice
+   * (its messages) stays referenced from work()'s suspended frame while it yields to the event loop: a
+   * scavenge run there would copy the whole slice as survivors.
+   */
+  private async handleNext(state: PartitionState): Promise<boolean> {
+    state.busy = true;
+    try {
+      const taken = await this.takeBatch(state);
+      if (!taken) return false;
+      if (taken.batch) await this.deliver(state, taken.batch);
+      // What is kept for later still ends where its slice ended: its trailing markers are skipped then.
+      if (state.undelivered && state.epoch === taken.epoch) state.undeliveredNextOffset = taken.nextOffset;
+      this.skipPast(state, taken);
+      // reuseFetchBuffers: every slice of that fetch was handed out and its handlers resolved; messages kept
+      // for delivery again still reference its bytes, and then it is simply not reused.
+      if (taken.release && !state.undelivered) taken.release();
+      // As kafkajs commits after each batch of a fetch response: once its last slice was delivered,
+      // not after every slice (a commit is a round trip, and a response holds up to maxBytesPerPartition).
+      // A last slice with nothing to deliver (a transaction marker, say) still commits what came before.
+      // Unlike kafkajs the runner does not wait for the commit's answer before it delivers more: it commits
+      // only positions whose handlers have resolved, so what it delivers meanwhile changes nothing of it.
+      if (taken.endsFetch && this.config.autoCommit !== false) this.deps.commitAfterFetch();
+      return true;
+    } finally {
+      state.busy = false;
+      this.signal.notify(); // another worker may be waiting for this partition
     }
   }
 
