@@ -159,7 +159,7 @@ export class Runner {
         await this.signal.wait(state - now);
         continue;
       }
-      if (!(await this.handleNext(state))) continue;
+      if (!(await this.deliverNextSlice(state))) continue;
       // Let socket reads run between slices. Handlers that return at once make this loop a chain of
       // microtasks that never reaches the event loop's poll phase: the next fetch response would sit in
       // the kernel until every buffered record was delivered, and the next fetch would go out only then,
@@ -174,7 +174,7 @@ export class Runner {
    * (its messages) stays referenced from work()'s suspended frame while it yields to the event loop: a
    * scavenge run there would copy the whole slice as survivors.
    */
-  private async handleNext(state: PartitionState): Promise<boolean> {
+  private async deliverNextSlice(state: PartitionState): Promise<boolean> {
     state.busy = true;
     try {
       const taken = await this.takeBatch(state);
