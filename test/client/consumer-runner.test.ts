@@ -1,6 +1,8 @@
 // The consumer runner against a real in-process broker: pause/resume and seek take effect at once (not
 // after a long poll of maxWaitTimeInMs), and a failing handler is retried on the `retry` schedule, then
 // crashes and restarts as kafkajs's consumer does.
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   type Consumer,
@@ -444,5 +446,34 @@ describe('the runner between delivery slices', () => {
     await all;
     expect(deliveredWhenImmediateRan).toBeGreaterThan(0);
     expect(deliveredWhenImmediateRan).toBeLessThan(values.length);
+  });
+
+  it("lets go of a delivered slice's messages while it waits to deliver the next", async () => {
+    setFlagsFromString('--expose-gc');
+    const collectGarbage = runInNewContext('gc') as () => void;
+    const values = Array.from({ length: 600 }, (_, i) => `${i}:`.padEnd(1024, 'x'));
+    await produce('slices-let-go', values);
+    const consumer = await subscribed('slices-let-go');
+    let firstSlice: WeakRef<object> | undefined;
+    let firstSliceCollected: boolean | undefined;
+    let delivered = 0;
+    const all = new Promise<void>((resolve) => {
+      void consumer.run({
+        eachBatch: async ({ batch }) => {
+          if (firstSlice === undefined) {
+            firstSlice = new WeakRef(batch.messages);
+            // Runs once this handler has returned, while the runner waits (to yield, or for more records).
+            setImmediate(() => {
+              collectGarbage();
+              firstSliceCollected = firstSlice!.deref() === undefined;
+            });
+          }
+          delivered += batch.messages.length;
+          if (delivered === values.length) resolve();
+        },
+      });
+    });
+    await all;
+    expect(firstSliceCollected).toBe(true);
   });
 });

@@ -170,9 +170,10 @@ export class Runner {
   }
 
   /**
-   * Takes the partition's next slice and delivers it; false when there was none to take. A method of its own so that nothing of the slice
-   * (its messages) stays referenced from work()'s suspended frame while it yields to the event loop: a
-   * scavenge run there would copy the whole slice as survivors.
+   * Takes the partition's next slice and delivers it; false when there was none to take. A method of its
+   * own so that nothing of the slice (its messages) stays referenced from work()'s suspended frame while
+   * it yields to the event loop or waits for records: a scavenge there would copy the whole slice as
+   * survivors (a dead local of an async function's loop body is kept across its next await).
    */
   private async deliverNextSlice(state: PartitionState): Promise<boolean> {
     state.busy = true;
