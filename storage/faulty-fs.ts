@@ -1,7 +1,7 @@
 // A StorageFs wrapper for tests: counts calls and fails chosen writes/fsyncs with a chosen errno,
 // for the next N calls and/or for paths matching a predicate. It can also write a prefix of the buffer
-// before failing (a torn write), delay fsyncs (to make group commit observable) and delay reads, counting
-// the writes that start while a read is still going on (to make the space reserved ahead observable).
+// before failing (a torn write), delay fsyncs (to make group commit observable), delay truncations, and delay
+// reads, counting the writes that start while a read is still going on (to make the space reserved ahead observable).
 import type { OpenMode, StorageFileHandle, StorageFs } from './fs.js';
 import { nodeFs } from './fs.js';
 
@@ -38,6 +38,8 @@ export class FaultyFs implements StorageFs {
   };
   /** Milliseconds each file fsync takes in addition to the real one. */
   syncDelayMs = 0;
+  /** Milliseconds each file truncation (either way: cut or extend) takes before the real one. */
+  truncateDelayMs = 0;
   /** Milliseconds each file read takes in addition to the real one. */
   readDelayMs = 0;
   /** File reads going on now, and the writes (either kind) that started while one was. */
@@ -176,6 +178,7 @@ class FaultyHandle implements StorageFileHandle {
   async truncate(length: number): Promise<void> {
     const fault = this.owner.take('truncate', this.path);
     if (fault) throw FaultyFs.errorFor(fault, 'ftruncate', this.path);
+    if (this.owner.truncateDelayMs > 0) await new Promise((r) => setTimeout(r, this.owner.truncateDelayMs));
     return this.inner.truncate(length);
   }
 

@@ -1,14 +1,15 @@
 // One segment: a .log file of record batches plus its in-memory offset and time indexes.
 //
 // Invariants: `size` is the byte length of the valid batches in the file. The file is longer only while the
-// segment is active and large writes have reserved space ahead (reserveAhead: zeros, never read, cut at the
+// segment is active and large writes have reserved space ahead (#extendAhead: zeros, never read, cut at the
 // roll and the close; a crash leaves them as a torn tail, cut by recovery); a failed write is truncated back.
 // Batches lie in increasing offset order from `baseOffset`
 // to `nextOffset` (dense as appended; a compacted segment has gaps, and may start after its base);
 // `flushedSize <= size` bytes are known fsynced. Only the partition's serial queue mutates a segment, with one
-// exception: a reservation ahead that a write started and did not wait for (#reserving) extends the file and
-// reads the new zeros while later operations run; it never touches `size` or the batches, and whatever cuts the
-// file (trim, truncateTo, cutBack after a failed write) waits for it first (settleReservation).
+// exception: the reads of a reservation ahead that a write started and did not wait for (#reserving) go on while
+// later operations run (the write did wait for the file's extension); they never touch `size`, the batches or
+// the file's length, and whatever cuts the file (trim, truncateTo, cutBack after a failed write) waits for them
+// first (settleReservation).
 // Readers hold a reference (retain/release) so a deleted segment's handle closes after its last read.
 // The file is a PooledFile (file-pool.ts): the pool may close it while nobody reads it and nothing written
 // to it is unflushed; the next operation opens it again.
@@ -24,12 +25,12 @@ import { readFileIfExists, unlinkIfPresent, writeFileAtomic } from './atomic.js'
 import { type ReadBufferPool, readSizeAtMost } from './read-buffer-pool.js';
 import type { Logger } from './types.js';
 
-/** Writes this large reserve space ahead of them (reserveAhead); smaller ones (latency-bound produce) never do. */
+/** Writes this large reserve space ahead of them (#extendAhead); smaller ones (latency-bound produce) never do. */
 const RESERVE_FROM_WRITE_BYTES = 64 * 1024;
-/** At most this far ahead, and never further than the segment's batches reach (see reserveAhead). */
+/** At most this far ahead, and never further than the segment's batches reach (see #extendAhead). */
 const RESERVE_AHEAD_BYTES = 8 * 1024 * 1024;
 const RESERVE_READ_BYTES = 1024 * 1024;
-/** Where reserveAhead's reads land; never read (concurrent partitions may overwrite it: zeros either way). */
+/** Where #readReserved's reads land; never read (concurrent partitions may overwrite it: zeros either way). */
 let reserveScratch: Buffer | undefined;
 
 export const LOG_SUFFIX = '.log';
@@ -75,7 +76,7 @@ export class Segment {
   readonly timeIndexPath: string;
   size = 0;
   #flushedSize = 0;
-  /** The file's length when reserveAhead made it longer than `size`; else at most `size`. */
+  /** The file's length when #extendAhead made it longer than `size`; else at most `size`. */
   #reservedEnd = 0;
   /** A reservation write() started ahead of the writes that will need it, until it is done. */
   #reserving: Promise<void> | null = null;
@@ -312,8 +313,10 @@ export class Segment {
 
   /**
    * Appends pre-validated batches with one positional write at the end. The caller cuts back on failure.
-   * A large write that leaves less than a quarter of what a reservation from its end would add (reserveAhead)
-   * starts the next reservation without waiting for it (#reserving): the writes after it seldom wait for one.
+   * A large write that leaves less than a quarter of what a reservation from its end would add (#extendAhead)
+   * extends the file for the next reservation and starts reading its zeros without waiting for the reads
+   * (#reserving): the writes after it seldom wait for one. The extension itself is waited for, so no later
+   * write can land past the new end before the file is extended to it (the extension would cut it off).
    */
   async write(bytes: Buffer, maxSize: number): Promise<void> {
     this.written = true;
@@ -321,7 +324,10 @@ export class Segment {
     const end = this.size + bytes.length;
     if (large && end > this.#reservedEnd) {
       if (this.#reserving !== null) await this.#reserving;
-      if (!this.#reserveFailed && end > this.#reservedEnd) await this.#reserveAhead(end, maxSize);
+      if (!this.#reserveFailed && end > this.#reservedEnd) {
+        const range = await this.#extendAhead(end, maxSize);
+        if (range !== null) await this.#readReserved(range.from, range.to);
+      }
     }
     await this.fh.write(bytes, this.size);
     if (
@@ -331,11 +337,13 @@ export class Segment {
       this.#reservedEnd - end < Math.min(end, RESERVE_AHEAD_BYTES) / 4 &&
       end < maxSize
     ) {
-      // One at a time: the partition's queue runs one write at a time, and a write waits for this one before
-      // reserving again.
-      this.#reserving = this.#reserveAhead(end, maxSize).finally(() => {
-        this.#reserving = null;
-      });
+      const range = await this.#extendAhead(end, maxSize);
+      // One at a time: the partition's queue runs one write at a time, and a write waits for these reads
+      // before it reserves again. They never reject (a failure only stops reserving).
+      if (range !== null)
+        this.#reserving = this.#readReserved(range.from, range.to).finally(() => {
+          this.#reserving = null;
+        });
     }
   }
 
@@ -373,24 +381,30 @@ export class Segment {
   }
 
   /**
-   * Extends the file past `end` and reads the new range once: reading a hole puts zeroed pages in the page
-   * cache, which the next writes fill in place, at a fraction of what a write costs that must take its pages
-   * from free memory itself. How far: as far as the segment's batches reach after this write (so a segment
-   * written little reserves little: one large write to each of many partitions reads at most twice its bytes
-   * of zeros into the page cache), at most RESERVE_AHEAD_BYTES, never past `maxSize`. A failure only stops
-   * reserving: the writes then extend the file as before.
+   * Space reserved ahead: the file extended past `end` (#extendAhead), then the new range read once
+   * (#readReserved). Reading a hole puts zeroed pages in the page cache, which the next writes fill in place,
+   * at a fraction of what a write costs that must take its pages from free memory itself. How far: as far as
+   * the segment's batches reach after this write (so a segment written little reserves little: one large write
+   * to each of many partitions reads at most twice its bytes of zeros into the page cache), at most
+   * RESERVE_AHEAD_BYTES, never past `maxSize`. A failure only stops reserving: the writes then extend the file
+   * as before. Returns the range to read, or null when there is none.
    */
-  async #reserveAhead(end: number, maxSize: number): Promise<void> {
+  async #extendAhead(end: number, maxSize: number): Promise<{ from: number; to: number } | null> {
     const from = Math.max(this.size, this.#reservedEnd);
     const to = Math.min(end + Math.min(end, RESERVE_AHEAD_BYTES), Math.max(end, maxSize));
-    if (to <= end) return;
+    if (to <= end) return null;
     try {
       await this.fh.truncate(to);
     } catch {
       this.#reserveFailed = true; // the file kept its length: nothing for trim() to cut
-      return;
+      return null;
     }
     this.#reservedEnd = to;
+    return { from, to };
+  }
+
+  /** Reads the reserved range [from, to) once (see #extendAhead); never rejects. */
+  async #readReserved(from: number, to: number): Promise<void> {
     try {
       reserveScratch ??= Buffer.allocUnsafeSlow(RESERVE_READ_BYTES);
       for (let at = from; at < to; at += RESERVE_READ_BYTES)

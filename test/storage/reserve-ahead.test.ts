@@ -160,6 +160,23 @@ describe('space reserved ahead of large writes', () => {
     });
   });
 
+  it('small appends after a large one never land past the space it reserves before the file is extended', async () => {
+    await withTempDir(async (root) => {
+      const { dir, fs, log } = await openSlowReadLog(root);
+      // The first large append reserves in its own call, to twice its end.
+      await log.append(large(1)[0]!);
+      // The second reaches that end and starts the next reservation (to about twice its own end). Its
+      // extension now takes 200 ms; the small appends queued behind it write 300 KiB past its end meanwhile
+      // unless the extension is done first, and an extension done after them would cut them off.
+      fs.truncateDelayMs = 200;
+      const small = Array.from({ length: 30 }, (_, i) => makeBatch({ payloadBytes: 10 * KiB, tag: 2 + i }));
+      await Promise.all([log.append(large(1, 1)[0]!), ...small.map((batch) => log.append(batch))]);
+      fs.truncateDelayMs = 0;
+      await log.close();
+      await expectExactlyBatches(dir, 32);
+    });
+  });
+
   it('smaller writes reserve nothing: the file holds exactly its batches', async () => {
     await withTempDir(async (root) => {
       const dir = join(root, 'p');
