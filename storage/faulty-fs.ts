@@ -182,17 +182,6 @@ class FaultyHandle implements StorageFileHandle {
     return this.inner.truncate(length);
   }
 
-  /** Where the wrapped handle has it, and truncations are not delayed (a delay needs truncate()). */
-  get truncateSync(): ((length: number) => void) | undefined {
-    const inner = this.inner;
-    if (inner.truncateSync === undefined || this.owner.truncateDelayMs > 0) return undefined;
-    return (length) => {
-      const fault = this.owner.take('truncate', this.path);
-      if (fault) throw FaultyFs.errorFor(fault, 'ftruncate', this.path);
-      inner.truncateSync!(length);
-    };
-  }
-
   size(): Promise<number> {
     return this.inner.size();
   }

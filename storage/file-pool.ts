@@ -263,26 +263,6 @@ export class PooledFile implements StorageFileHandle {
   truncate(length: number): Promise<void> {
     return this.#use((fh) => fh.truncate(length));
   }
-
-  /**
-   * truncate() done synchronously when it can be (the file open, not retired, its handle able to): true once
-   * done; false, having done nothing, when not. Throws as truncate() rejects.
-   */
-  truncateNow(length: number): boolean {
-    const fh = this.#fh;
-    if (fh === null || this.#retired || fh.truncateSync === undefined) return false;
-    this.#pins++;
-    try {
-      this.pool.touch(this);
-      fh.truncateSync(length);
-      return true;
-    } finally {
-      if (--this.#pins === 0) {
-        this.#drained?.();
-        this.pool.trim();
-      }
-    }
-  }
   size(): Promise<number> {
     return this.#use((fh) => fh.size());
   }

@@ -1,7 +1,7 @@
 // The small file-system interface the engine uses, so tests can inject failures (FaultyFs) and count
 // fsyncs. Segment files are opened once and used through a handle with positional reads and writes:
 // no path-based call happens on the append path.
-import { ftruncateSync, mkdirSync, readdirSync, readFileSync, statSync, writeSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { open as fsOpen, rename, rm, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { channel } from 'node:diagnostics_channel';
@@ -23,12 +23,6 @@ export interface StorageFileHandle {
   /** fdatasync: data and the metadata needed to read it (the size) are durable when this resolves. */
   sync(): Promise<void>;
   truncate(length: number): Promise<void>;
-  /**
-   * The same truncation done synchronously, for extending a file ahead of its writes (segment.ts
-   * #extendAhead: a metadata change, no data moved); throws as truncate() rejects. Absent where a handle
-   * cannot (then truncate()).
-   */
-  truncateSync?(length: number): void;
   size(): Promise<number>;
   close(): Promise<void>;
 }
@@ -106,10 +100,6 @@ class NodeFileHandle implements StorageFileHandle {
 
   truncate(length: number): Promise<void> {
     return this.fh.truncate(length);
-  }
-
-  truncateSync(length: number): void {
-    ftruncateSync(this.fh.fd, length);
   }
 
   async size(): Promise<number> {

@@ -394,9 +394,7 @@ export class Segment {
     const to = Math.min(end + Math.min(end, RESERVE_AHEAD_BYTES), Math.max(end, maxSize));
     if (to <= end) return null;
     try {
-      // Done at once where it can be: a write waits for it (see write()), and libuv's pool round trip
-      // would hold the partition's appends for longer than the extension itself takes.
-      if (!this.fh.truncateNow(to)) await this.fh.truncate(to);
+      await this.fh.truncate(to);
     } catch {
       this.#reserveFailed = true; // the file kept its length: nothing for trim() to cut
       return null;

@@ -3,10 +3,9 @@
 // leaves the reserved zeros as a torn tail that recovery cuts.
 import { cp, readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FaultyFs, PartitionLog, nodeFs } from '../../storage/index.js';
 import type { Logger, PartitionConfig, StorageFs } from '../../storage/index.js';
-import { PooledFile } from '../../storage/file-pool.js';
 import { config, makeBatch, readAll, withTempDir } from './helpers.js';
 
 const KiB = 1024;
@@ -52,10 +51,6 @@ const large = (n: number, from = 0) =>
   Array.from({ length: n }, (_, i) => makeBatch({ payloadBytes: 100 * KiB, tag: from + i }));
 
 describe('space reserved ahead of large writes', () => {
-  afterEach(() => {
-    vi.restoreAllMocks();
-  });
-
   it('the active segment reserves space ahead; the roll cuts the sealed segment and the close the active one', async () => {
     await withTempDir(async (root) => {
       const dir = join(root, 'p');
@@ -179,23 +174,6 @@ describe('space reserved ahead of large writes', () => {
       fs.truncateDelayMs = 0;
       await log.close();
       await expectExactlyBatches(dir, 32);
-    });
-  });
-
-  it("an open file is extended in the write's own call, without a thread-pool round trip", async () => {
-    await withTempDir(async (root) => {
-      const dir = join(root, 'p');
-      const log = await openLog(dir, { segmentBytes: 64 * MiB });
-      const now = vi.spyOn(PooledFile.prototype, 'truncateNow');
-      const pooled = vi.spyOn(PooledFile.prototype, 'truncate');
-      for (const batch of large(40)) await log.append(batch);
-      expect(now.mock.results.length).toBeGreaterThanOrEqual(4);
-      expect(now.mock.results.every((result) => result.value === true)).toBe(true);
-      expect(pooled).not.toHaveBeenCalled();
-      const [active] = await segmentFiles(dir);
-      expect(active!.fileBytes).toBeGreaterThan(active!.batchBytes);
-      await log.close();
-      await expectExactlyBatches(dir, 40);
     });
   });
 
