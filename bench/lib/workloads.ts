@@ -5,7 +5,6 @@ import { writeFileSync } from 'node:fs';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { join } from 'node:path';
 import { REQUEST_CHANNEL } from '../../src/client/network-events.js';
-import { Sluice } from '../../src/index.js';
 import type { BrokerProcess } from './broker-process.js';
 import { monoMs, startTrace, type Trace } from './latency-trace-hooks.js';
 import type { LatencyClients } from './latency-interleaved.js';
@@ -15,7 +14,7 @@ import { sdk } from './sdk.js';
 import { afterFirst, summarizeLatencies, type LatencySummary } from './stats.js';
 
 export function client(broker: BrokerProcess) {
-  return new Sluice({
+  return new sdk.Sluice({
     clientId: 'bench',
     brokers: [broker.address],
     logLevel: 0,
