@@ -53,23 +53,42 @@ function waitingSignal() {
   return { waiting: () => setImmediate(reached), reachedWait };
 }
 
+/** A socket's send that counts the frames and keeps only a weak reference to the first. */
+function countingSend() {
+  const seen = { sent: 0, first: undefined as WeakRef<Buffer> | undefined };
+  const send = (frame: Buffer) => {
+    seen.first ??= new WeakRef(frame);
+    seen.sent++;
+  };
+  return { seen, send };
+}
+
+/** The reader delivered the window and waits: every record sent, and neither the records nor a frame reachable. */
+function expectDeliveredAndLetGo(
+  seen: ReturnType<typeof countingSend>['seen'],
+  position: number,
+  servedRecords: () => WeakRef<ConsumedRecord[]> | undefined,
+): void {
+  expect(seen.sent).toBe(RECORDS);
+  expect(position).toBe(RECORDS);
+  collectGarbage();
+  expect(servedRecords()!.deref()).toBeUndefined();
+  expect(seen.first!.deref()).toBeUndefined();
+}
+
 describe('WebSocket partition readers', () => {
   it("let go of a delivered window's records and frames while they wait for more", async () => {
     const { waiting, reachedWait } = waitingSignal();
     const { core, servedRecords } = oneWindowCore(waiting);
     const tails = new PartitionTails(core);
-    let firstFrame: WeakRef<Buffer> | undefined;
-    let sent = 0;
+    const { seen, send } = countingSend();
     const member: TailMember = {
       topic: 't',
       partition: 0,
       position: 0,
       format: 'binary',
       canTake: () => true,
-      send(frame) {
-        firstFrame ??= new WeakRef(frame);
-        sent++;
-      },
+      send,
       leftBehind: () => {},
       failed: (error) => {
         throw error;
@@ -77,11 +96,7 @@ describe('WebSocket partition readers', () => {
     };
     expect(tails.join(member)).toBe(true);
     await reachedWait;
-    expect(sent).toBe(RECORDS);
-    expect(member.position).toBe(RECORDS);
-    collectGarbage();
-    expect(servedRecords()!.deref()).toBeUndefined();
-    expect(firstFrame!.deref()).toBeUndefined();
+    expectDeliveredAndLetGo(seen, member.position, servedRecords);
     tails.leave(member);
   });
 
@@ -90,8 +105,7 @@ describe('WebSocket partition readers', () => {
     const { core, servedRecords } = oneWindowCore(waiting);
     // A tail that never takes the feed, so it reads on its own (as while catching up from `earliest`).
     const tails = Object.assign(new PartitionTails(core), { join: () => false }) as PartitionTails;
-    let firstFrame: WeakRef<Buffer> | undefined;
-    let sent = 0;
+    const { seen, send } = countingSend();
     const stop = new AbortController();
     const feed = new PartitionFeed(
       { topic: 't', partition: 0, position: 0, format: 'binary' },
@@ -99,10 +113,7 @@ describe('WebSocket partition readers', () => {
       tails,
       {
         canTake: () => true,
-        send(frame) {
-          firstFrame ??= new WeakRef(frame);
-          sent++;
-        },
+        send,
         writable: async () => {},
         failed: (_topic, _partition, error) => {
           throw error;
@@ -112,11 +123,7 @@ describe('WebSocket partition readers', () => {
     );
     feed.start();
     await reachedWait;
-    expect(sent).toBe(RECORDS);
-    expect(feed.position).toBe(RECORDS);
-    collectGarbage();
-    expect(servedRecords()!.deref()).toBeUndefined();
-    expect(firstFrame!.deref()).toBeUndefined();
+    expectDeliveredAndLetGo(seen, feed.position, servedRecords);
     stop.abort();
   });
 });
