@@ -3,9 +3,8 @@
 // pool and is read into again; smaller ones (64 KiB here) are viewed in their response, which is left to the
 // collector. What a user checks: a value kept after its handler resolved is still the value produced,
 // however many responses are read into the same memory or collected after it.
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
+import { collectGarbage } from '../helpers/gc.js';
 import type { Consumer } from '../../src/client/index.js';
 import { framePool } from '../../src/client/frame-pool.js';
 import { type SdkBroker, sdkClient, startSdkBroker, waitFor, cleanedUpAfterEach } from './helpers.js';
@@ -15,8 +14,6 @@ const MiB = 1024 * KiB;
 
 // A full collection on demand, so frames of responses nobody holds any more are freed (and their memory
 // handed out again) while the kept values' frames live on.
-setFlagsFromString('--expose-gc');
-const collectGarbage = runInNewContext('gc') as () => void;
 
 /** Record i's value: its index in the first 4 bytes, then a byte pattern of its own. */
 function recordValue(i: number, size: number): Buffer {

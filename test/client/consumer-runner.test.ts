@@ -1,9 +1,8 @@
 // The consumer runner against a real in-process broker: pause/resume and seek take effect at once (not
 // after a long poll of maxWaitTimeInMs), and a failing handler is retried on the `retry` schedule, then
 // crashes and restarts as kafkajs's consumer does.
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { collectGarbage } from '../helpers/gc.js';
 import {
   type Consumer,
   type EachMessagePayload,
@@ -449,8 +448,6 @@ describe('the runner between delivery slices', () => {
   });
 
   it("lets go of a delivered slice's messages while it waits to deliver the next", async () => {
-    setFlagsFromString('--expose-gc');
-    const collectGarbage = runInNewContext('gc') as () => void;
     const values = Array.from({ length: 600 }, (_, i) => `${i}:`.padEnd(1024, 'x'));
     await produce('slices-let-go', values);
     const consumer = await subscribed('slices-let-go');

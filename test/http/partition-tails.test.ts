@@ -1,14 +1,10 @@
 // The WebSocket gateway's readers of a partition (a shared tail and a socket reading on its own), against a
 // core that serves one window of records and then has nothing more: what a reader keeps while it waits.
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
+import { collectGarbage } from '../helpers/gc.js';
 import type { ConsumedRecord, HttpCore, ReadWindow } from '../../src/http/core.js';
 import { PartitionFeed } from '../../src/http/ws/partition-feed.js';
 import { PartitionTails, type TailMember } from '../../src/http/ws/partition-tails.js';
-
-setFlagsFromString('--expose-gc');
-const collectGarbage = runInNewContext('gc') as () => void;
 
 const RECORDS = 200;
 
