@@ -1,8 +1,7 @@
-// Large records with the consumer's default settings: records of 256 KiB or more are copied out of their
-// response into buffers of their own as they are decoded, and the response's frame goes back to the frame
-// pool and is read into again; smaller ones (64 KiB here) are viewed in their response, which is left to the
-// collector. What a user checks: a value kept after its handler resolved is still the value produced,
-// however many responses are read into the same memory or collected after it.
+// Large records with the consumer's default settings: records are copied out of their response as they are
+// decoded (each record larger than a copy block into a buffer of its own), and the response's frame goes
+// back to the frame pool and is read into again. What a user checks: a value kept after its handler resolved
+// is still the value produced, however many responses are read into the same memory after it.
 import { describe, expect, it } from 'vitest';
 import { collectGarbage } from '../helpers/gc.js';
 import type { Consumer } from '../../src/client/index.js';
@@ -57,9 +56,9 @@ async function consumer(): Promise<Consumer> {
 }
 
 describe.each([
-  { size: 64 * KiB, records: 480, framesReused: false },
-  { size: MiB, records: 32, framesReused: true },
-])('consumer defaults, $size-byte records', ({ size, records, framesReused }) => {
+  { size: 64 * KiB, records: 480 },
+  { size: MiB, records: 32 },
+])('consumer defaults, $size-byte records', ({ size, records }) => {
   it('eachMessage: values kept after their handlers stay intact while later responses are read and collected', async () => {
     run.broker = await produced(records, size);
     const reusedBefore = framePool.reused;
@@ -78,7 +77,7 @@ describe.each([
     collectGarbage();
     expect(kept.size).toBe(Math.ceil(records / 7));
     // Later responses were read into the memory of earlier ones (copied records), and no kept value changed.
-    expect(framePool.reused > reusedBefore).toBe(framesReused);
+    expect(framePool.reused).toBeGreaterThan(reusedBefore);
     for (const [i, value] of kept) expect(value.equals(recordValue(i, size)), `record ${i}`).toBe(true);
   });
 
@@ -100,7 +99,7 @@ describe.each([
     await waitFor(() => seen >= records, { timeoutMs: 25_000 });
     collectGarbage();
     expect(kept.length).toBeGreaterThan(1);
-    expect(framePool.reused > reusedBefore).toBe(framesReused);
+    expect(framePool.reused).toBeGreaterThan(reusedBefore);
     for (const value of kept) {
       const i = value.readUInt32BE(0);
       expect(value.equals(recordValue(i, size)), `record ${i}`).toBe(true);

@@ -5,8 +5,8 @@
 // cut off at the end of the response is ignored (the next fetch asks for it again); control batches are
 // skipped, and so are the batches of aborted transactions when the fetch was read_committed
 // (aborted-transactions.ts). Keys, values and header values of uncompressed batches are views of the response,
-// or, when the caller passes RecordCopies, of copies the record decoder makes as it reads (record-copies.ts)
-// for batches of small or of large records: the response then holds no message's bytes and can be reused.
+// or, when the caller passes RecordCopies, of copies the record decoder makes as it reads (record-copies.ts):
+// the response then holds no message's bytes and can be reused.
 import { decompress } from '../../records/compression.js';
 import { NoHeaders, pairsToHeaders, type DecodedHeaders } from '../../records/headers.js';
 import { plainObjectConstructor } from '../../records/plain-objects.js';
@@ -26,7 +26,7 @@ import {
 import { OffsetStrings } from '../decimal-strings.js';
 import type { AbortedTransactionFilter } from './aborted-transactions.js';
 import { MessageOffsets } from './message-offsets.js';
-import { MAX_COPIED_SMALL_RECORD_BYTES, MIN_COPIED_LARGE_RECORD_BYTES, type RecordCopies } from './record-copies.js';
+import type { RecordCopies } from './record-copies.js';
 import type { KafkaMessage } from './types.js';
 
 export interface ScannedFetch {
@@ -82,7 +82,7 @@ export interface DecodedChunk {
  * after good ones, the chunk ends before it (so the good ones are delivered and the next call throws). Decoding lazily, a
  * slice at a time, keeps messages short-lived: they are made just before the application sees them,
  * instead of a whole prefetched response at once. With `copies`, the records of
- * uncompressed batches of small or large records are copied out as they are read (see record-copies.ts).
+ * uncompressed batches are copied out as they are read (see record-copies.ts).
  */
 export async function decodeFetchedChunk(
   bytes: Buffer,
@@ -111,12 +111,9 @@ export async function decodeFetchedChunk(
         const codec = compressionOf(header.attributes);
         let section = bytes.subarray(pos + BATCH_HEADER_SIZE, pos + header.sizeInBytes);
         if (codec !== CompressionCodec.None) section = await decompress(codec, section);
-        const average = section.length / header.recordCount;
-        const copy =
-          section.buffer === bytes.buffer &&
-          copies !== null &&
-          (average <= MAX_COPIED_SMALL_RECORD_BYTES || average >= MIN_COPIED_LARGE_RECORD_BYTES);
-        if (!copy && section.buffer === bytes.buffer) aliases = true;
+        const inResponse = section.buffer === bytes.buffer;
+        const copy = inResponse && copies !== null;
+        if (inResponse && !copy) aliases = true;
         count = readMessages(
           section,
           header.recordCount,

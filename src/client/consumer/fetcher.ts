@@ -38,10 +38,10 @@
 // quarter of maxBytes and its window (what its partitions hold buffered plus credit left) twice maxBytes,
 // what a fetch in flight plus a full prefetch held before (streamSizes); credit is topped up once a frame's
 // worth is free, so the broker reads whole frames. Frames held at once are then several small ones instead
-// of up to three responses of maxBytes. When the records are copied out (MIN_COPIED_LARGE_RECORD_BYTES,
-// record-copies.ts) each frame goes back to the frame pool once decoded and is read into again, so a
-// replay's frames are a fixed set of old buffers rather than garbage for the collector, and the window is
-// at most REPLAY_WINDOW_BYTES (unless that is less than two frames): fewer of them to allocate. A stream
+// of up to three responses of maxBytes. The records are copied out (record-copies.ts), so each frame goes
+// back to the frame pool once decoded and is read into again: a replay's frames are a fixed set of old
+// buffers rather than garbage for the collector, and the window is at most REPLAY_WINDOW_BYTES (unless
+// that is less than two frames): fewer of them to allocate. A stream
 // ended for a seek, pause or new assignment is followed by a fetch, which decides again. Not with
 // reuseFetchBuffers: its responses of maxBytes are read into pooled frames (frame-pool.ts), which smaller
 // frames would not be.
@@ -62,8 +62,8 @@ import { SluiceProtocolError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { jitter, RetrySchedule, type ResolvedRetryOptions } from '../retry.js';
 import { framePool } from '../frame-pool.js';
+import { primeAllocator } from './allocator-primer.js';
 import { scanFetchedRecords } from './decode.js';
-import { MIN_COPIED_LARGE_RECORD_BYTES } from './record-copies.js';
 import { ConsumerEvents, type ConsumerEventSink } from './events.js';
 import type { PartitionState } from './partition-state.js';
 import { Signal } from './signal.js';
@@ -141,15 +141,12 @@ interface FetchLoop {
   caughtUp: boolean;
   /** The last fetch carried large records (see Streamed replay above): stream the replay. */
   largeRecords: boolean;
-  /** Those records are copied out (MIN_COPIED_LARGE_RECORD_BYTES): the stream's frames are pooled. */
-  copiedRecords: boolean;
 }
 
 /** What a fetch response (or a stream's final frame) left: see absorbResponse. */
 interface Absorbed {
   atEnd: boolean;
   largeRecords: boolean;
-  copiedRecords: boolean;
 }
 
 /** A stream's credit, as the client counts it (see Push above). */
@@ -350,15 +347,14 @@ export class Fetcher {
   /**
    * A stream's window (buffered bytes of its partitions plus credit left at the broker) and what one frame
    * may carry (its request's maxBytes): maxBytes both for a caught-up stream; for a replay of large records
-   * (see Streamed replay above) twice maxBytes, as a fetch in flight plus a full prefetch held (`pooled`,
-   * records copied out: at most REPLAY_WINDOW_BYTES or two frames), in frames of a quarter of maxBytes (at
-   * least maxBytesPerPartition).
+   * (see Streamed replay above) at most twice maxBytes (a fetch in flight plus a full prefetch held) and
+   * REPLAY_WINDOW_BYTES, at least two frames, in frames of a quarter of maxBytes (at least
+   * maxBytesPerPartition).
    */
-  private streamSizes(replay: boolean, pooled: boolean): { window: number; frameBytes: number } {
+  private streamSizes(replay: boolean): { window: number; frameBytes: number } {
     const { maxBytes, maxBytesPerPartition } = this.options;
     if (!replay) return { window: maxBytes, frameBytes: maxBytes };
     const frameBytes = Math.min(maxBytes, Math.max(maxBytesPerPartition, Math.floor(maxBytes / REPLAY_FRAMES)));
-    if (!pooled) return { window: 2 * maxBytes, frameBytes };
     return { window: Math.min(2 * maxBytes, Math.max(REPLAY_WINDOW_BYTES, 2 * frameBytes)), frameBytes };
   }
 
@@ -427,7 +423,6 @@ export class Fetcher {
       inFlight: null,
       caughtUp: false,
       largeRecords: false,
-      copiedRecords: false,
     };
     loop.done = this.loop(node, loop).finally(() => {
       this.loops.delete(node);
@@ -519,7 +514,6 @@ export class Fetcher {
       const absorbed = await this.absorbResponse(node, response, targets, epochs, offsets, sentAt);
       loop.caughtUp = absorbed.atEnd;
       loop.largeRecords = absorbed.largeRecords;
-      loop.copiedRecords = absorbed.copiedRecords;
     } finally {
       for (const s of targets) s.fetching = false;
     }
@@ -568,11 +562,9 @@ export class Fetcher {
     lease.settle();
     if (events.listening(ConsumerEvents.FETCH))
       events.emit(ConsumerEvents.FETCH, { numberOfBatches, duration: Date.now() - sentAt, nodeId: node });
-    const large = !this.options.reuseFetchBuffers && offsetSpan > 0;
     return {
       atEnd: atEnd && results.size === targets.length,
-      largeRecords: large && bytes >= offsetSpan * STREAMED_RECORD_BYTES,
-      copiedRecords: large && bytes >= offsetSpan * MIN_COPIED_LARGE_RECORD_BYTES,
+      largeRecords: !this.options.reuseFetchBuffers && offsetSpan > 0 && bytes >= offsetSpan * STREAMED_RECORD_BYTES,
     };
   }
 
@@ -599,7 +591,9 @@ export class Fetcher {
         this.absorbPushed(node, fetch, response as FetchPushResponse, targets, epochs, sentAt);
       },
     };
-    const { window, frameBytes } = this.streamSizes(loop.largeRecords, loop.copiedRecords);
+    // A replay of large records: their copies and frames are the memory the primer keeps recycled.
+    if (loop.largeRecords) primeAllocator();
+    const { window, frameBytes } = this.streamSizes(loop.largeRecords);
     const push: PushCredit = {
       stream,
       states: targets,

@@ -1,10 +1,11 @@
-// Where the consumer copies small and large records out of a fetch response, so that the response's frame
-// can go back to the frame pool (src/client/frame-pool.ts) as soon as its bytes were decoded: the messages'
-// keys, values and header values are then views of these copies instead of the frame. The copy is made when a slice is
+// Where the consumer copies records out of a fetch response, so that the response's frame can go back to
+// the frame pool (src/client/frame-pool.ts) as soon as its bytes were decoded: the messages' keys, values
+// and header values are then views of these copies instead of the frame. The copy is made when a slice is
 // decoded for delivery (runner.ts), not when the response arrives, so the copies of a slice the handler
-// drops die in the young generation's next collection. Records in between (MAX_COPIED_SMALL_RECORD_BYTES to
-// MIN_COPIED_LARGE_RECORD_BYTES on average) are viewed in place: copying each costs more than a fresh
-// frame on a quiet machine (bench/RESULTS.md, large16).
+// drops die in the young generation's next collection. Every uncompressed batch is copied (a compressed
+// one is decompressed into memory of its own already): a frame viewed by messages could never be reused,
+// and a fresh frame for every response costs a page fault per page (bench/RESULTS.md, "every record
+// copied out").
 //
 // Ownership: a copy is never written again once made; it lives as long as a message (or anything the user
 // kept of one) references it, and is then left to the collector. So values stay valid for ever, as views
@@ -15,13 +16,10 @@
 // records section in runs of whole records as it reads them, each run into the free end of the current block
 // of BLOCK_BYTES (a new block when the next record does not fit); a record larger than a block gets a buffer
 // of its own. Blocks are small on purpose: memory of that size comes from the allocator's recycled heap,
-// where a buffer of hundreds of KiB is fresh pages from the kernel (a page fault each) every time.
+// where a buffer of hundreds of KiB used to be fresh pages from the kernel every time (the frame pool's
+// allocator primer now keeps those recycled too).
 import type { RecordCopyTarget } from '../../records/record.js';
 
-/** Batches of records up to this size on average are copied out, into blocks. */
-export const MAX_COPIED_SMALL_RECORD_BYTES = 16 * 1024;
-/** Batches of records of this size or more on average are copied out, each record into a buffer of its own. */
-export const MIN_COPIED_LARGE_RECORD_BYTES = 256 * 1024;
 const BLOCK_BYTES = 64 * 1024;
 
 export class RecordCopies implements RecordCopyTarget {

@@ -12,9 +12,9 @@ export interface KafkaMessage {
   timestamp: string;
   offset: string;
   /**
-   * Valid for ever by default (records up to 16 KiB and from 256 KiB are copied out of the fetch response as
-   * they are decoded, each large one into a buffer of its own; those in between are viewed in a response that
-   * is never reused); with ConsumerConfig.reuseFetchBuffers, only until the handler resolves.
+   * Valid for ever by default (records are copied out of the fetch response as they are decoded, each one
+   * above 64 KiB into a buffer of its own); with ConsumerConfig.reuseFetchBuffers, only until the handler
+   * resolves.
    */
   key: Buffer | null;
   value: Buffer | null;
@@ -154,8 +154,8 @@ export interface ConsumerConfig {
   maxPrefetchBytesPerPartition?: number;
   /**
    * Sluice: messages view large fetch responses (1 MiB and more, read into memory reused from earlier
-   * responses) instead of copies of their records (default false: records up to 16 KiB and from 256 KiB are
-   * copied out as they are decoded and the response's memory is reused then; bench/RESULTS.md), but
+   * responses) instead of copies of their records (default false: records are copied out as they are
+   * decoded and the response's memory is reused then; bench/RESULTS.md), but
    * message keys, values and header values are then valid only until the handler that received them
    * resolves (eachMessage: that message's; eachBatch: the batch's): copy what you keep
    * (`Buffer.from(message.value)`). Offsets, timestamps and header names are not affected.
