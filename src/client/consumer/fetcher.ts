@@ -35,13 +35,14 @@
 // Streamed replay: a fetch whose records averaged STREAMED_RECORD_BYTES or more has the loop open a
 // stream too, while the partitions are still behind: the broker then reads and pushes the next frame while
 // the client reads the current one, so the wire does not wait for a fetch per response. Its frames are a
-// quarter of maxBytes and its window (what its partitions hold buffered plus credit left) twice maxBytes,
-// what a fetch in flight plus a full prefetch held before (streamSizes); credit is topped up once a frame's
-// worth is free, so the broker reads whole frames. Frames held at once are then several small ones instead
-// of up to three responses of maxBytes. The records are copied out (record-copies.ts), so each frame goes
-// back to the frame pool once decoded and is read into again: a replay's frames are a fixed set of old
-// buffers rather than garbage for the collector, and the window is at most REPLAY_WINDOW_BYTES (unless
-// that is less than two frames): fewer of them to allocate. A stream
+// quarter of maxBytes and its window (what its partitions hold buffered plus credit left) at most twice
+// maxBytes, what a fetch in flight plus a full prefetch held before, and at most REPLAY_WINDOW_BYTES unless
+// that is less than two frames (streamSizes); credit is topped up once a frame's worth is free, so the
+// broker reads whole frames. Frames held at once are then several small ones instead of up to three
+// responses of maxBytes. The records are copied out (record-copies.ts), so each frame goes back to the
+// frame pool once decoded and is read into again: a replay's frames are a fixed set of old buffers rather
+// than garbage for the collector, and the smaller window means fewer of them to allocate. The first such
+// stream in a process primes the allocator (allocator-primer.ts). A stream
 // ended for a seek, pause or new assignment is followed by a fetch, which decides again. Not with
 // reuseFetchBuffers: its responses of maxBytes are read into pooled frames (frame-pool.ts), which smaller
 // frames would not be.
