@@ -1,8 +1,7 @@
 // The consumer's allocator primer (src/client/consumer/allocator-primer.ts): one untouched block allocated
 // and dropped once per process, whatever number of consumers start.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-
-const PRIMER_BYTES = 8 * 1024 * 1024 - 64 * 1024;
+import { PRIMER_BYTES } from '../../src/client/consumer/allocator-primer.js';
 
 // Test files may share a worker: each test gets the module fresh, as a new process would.
 beforeEach(() => vi.resetModules());

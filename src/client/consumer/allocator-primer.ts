@@ -21,7 +21,7 @@
  * Below glibc's largest dynamic mmap threshold (32 MiB on 64-bit); above a replay stream's frames (a quarter of
  * maxBytes, 2.5 MiB by default) and the record copies.
  */
-const PRIMER_BYTES = 8 * 1024 * 1024 - 64 * 1024;
+export const PRIMER_BYTES = 8 * 1024 * 1024 - 64 * 1024;
 
 let primed = false;
 

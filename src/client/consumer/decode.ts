@@ -112,8 +112,7 @@ export async function decodeFetchedChunk(
         let section = bytes.subarray(pos + BATCH_HEADER_SIZE, pos + header.sizeInBytes);
         if (codec !== CompressionCodec.None) section = await decompress(codec, section);
         const inResponse = section.buffer === bytes.buffer;
-        const copy = inResponse && copies !== null;
-        if (inResponse && !copy) aliases = true;
+        if (inResponse && copies === null) aliases = true;
         count = readMessages(
           section,
           header.recordCount,
@@ -122,7 +121,7 @@ export async function decodeFetchedChunk(
           messages,
           count,
           offsets,
-          copy ? copies : null,
+          inResponse ? copies : null,
         );
       }
     } catch (error) {
