@@ -45,6 +45,7 @@ import { setMaxListeners } from 'node:events';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { FrameDecoder, FramingError } from '../../protocol/index.js';
+import { allocateLarge } from '../../allocator-primer.js';
 import type { BrokerConfig } from '../config.js';
 import type { Principal } from '../security/principal.js';
 import { initialPrincipal, type TlsFacts } from '../security/tls/client-certificate.js';
@@ -229,6 +230,9 @@ export class Connection implements ConnectionFacts, WatchedConnection {
     this.decoder = new FrameDecoder(deps.config.maxFrameBytes, {
       scratch: deps.scratch,
       admit: (length) => this.memory.admit(length),
+      // A large frame (a produce request's bytes, kept by the tail cache after its append) primes glibc's
+      // allocator first, so the frames that follow reuse freed memory instead of pages the socket read faults in.
+      allocate: allocateLarge,
     });
     this.watchdog = new StallWatchdog(this, deps.config.stallTimeoutMs);
     // One listener per in-flight long poll (up to maxInFlightRequests): not a leak.

@@ -42,7 +42,7 @@
 // responses of maxBytes. The records are copied out (record-copies.ts), so each frame goes back to the
 // frame pool once decoded and is read into again: a replay's frames are a fixed set of old buffers rather
 // than garbage for the collector, and the smaller window means fewer of them to allocate. The first such
-// stream in a process primes the allocator (allocator-primer.ts). A stream
+// stream in a process primes the allocator (src/allocator-primer.ts). A stream
 // ended for a seek, pause or new assignment is followed by a fetch, which decides again. Not with
 // reuseFetchBuffers: its responses of maxBytes are read into pooled frames (frame-pool.ts), which smaller
 // frames would not be.
@@ -63,7 +63,7 @@ import { SluiceProtocolError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { jitter, RetrySchedule, type ResolvedRetryOptions } from '../retry.js';
 import { framePool } from '../frame-pool.js';
-import { primeAllocator } from './allocator-primer.js';
+import { primeAllocator } from '../../allocator-primer.js';
 import { scanFetchedRecords } from './decode.js';
 import { ConsumerEvents, type ConsumerEventSink } from './events.js';
 import type { PartitionState } from './partition-state.js';

@@ -17,7 +17,7 @@
 // of BLOCK_BYTES (a new block when the next record does not fit); a record larger than a block gets a buffer
 // of its own. Blocks are small on purpose: memory of that size comes from the allocator's recycled heap,
 // where a buffer of hundreds of KiB is fresh pages from the kernel every time unless glibc's thresholds were
-// raised (allocator-primer.ts does that on a process's first replay of large records).
+// raised (src/allocator-primer.ts does that on a process's first replay of large records).
 import type { RecordCopyTarget } from '../../records/record.js';
 
 const BLOCK_BYTES = 64 * 1024;
