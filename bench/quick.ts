@@ -20,6 +20,9 @@
 //     [--warmup N (produce: N records first, not measured: the rate and CPU without start-up and JIT warm-up;
 //      replay: the first N records replayed once by a consumer of their own first, its rate printed as the cold
 //      figure, then the measured replay of all records from the beginning with the CPU counters reset)]
+//     [--warmup-requests N (produce, after --warmup: N more produce requests of one record each, one at a time,
+//      so that V8 has optimized both processes' per-request code as in a broker and producer that have been
+//      running a while; --warmup alone makes ~130 requests, too few for it, and more records write more bytes)]
 //     [--check-crcs (replay: the consumer verifies batch CRCs, ConsumerConfig.checkCrcs)]
 //     [--group (replay: the consumer is the one member of a consumer group, committing as kafkajs does)]
 // Replay runs also print this process's user and system CPU per record and its minor page faults (fresh
@@ -170,6 +173,10 @@ for (let run = 0; run < runs; run++) {
       const warmup = opt('warmup', 0);
       if (warmup > 0) {
         await produce(broker, 't', warmup, size, { partitions, producers: opt('producers', 1) });
+        // --warmup-requests N: per-request code is optimized after hundreds of calls, not per record.
+        const warmupRequests = opt('warmup-requests', 0);
+        if (warmupRequests > 0)
+          await produce(broker, 't', warmupRequests, size, { partitions, inFlight: 1, perSend: 1 });
         brokerCpu0 = cpuOf(broker.child.pid!);
         clientCpu0 = process.cpuUsage();
       }
