@@ -8,7 +8,9 @@
 // API's promises. Then the same records through Sluice (`quick.ts produce`'s path: the built broker, flush os,
 // acks=1, one producer), so the two rates and each side's CPU per record come from the same minutes.
 //   node --import tsx bench/produce-floor.ts [--records 3000000] [--warmup 1000000] [--size 100]
-//     [--batch-records 8000] [--in-flight 2] [--runs 3]
+//     [--batch-records 8000] [--in-flight 2] [--runs 3] [--warmup-requests N] [--sends-in-flight 16]
+// --warmup-requests N: the Sluice side's warm-up ends with N one-record requests (quick.ts produce's option of
+// the same name: both processes' per-request code optimized); --sends-in-flight: its send() calls outstanding.
 import { fork } from 'node:child_process';
 import { childMessages } from './lib/processes.js';
 import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
@@ -154,13 +156,20 @@ async function floorRun(
 }
 
 /** The same records through Sluice: a fresh built broker (flush os), a warm-up producer, then the timed one. */
-async function sluiceRun(records: number, warmup: number, size: number): Promise<FloorRun> {
+async function sluiceRun(
+  records: number,
+  warmup: number,
+  size: number,
+  warmupRequests: number,
+  sendsInFlight: number,
+): Promise<FloorRun> {
   const broker = await startBrokerProcess({ flush: 'os' });
   try {
     if (warmup > 0) await produce(broker, 't', warmup, size);
+    if (warmupRequests > 0) await produce(broker, 't', warmupRequests, size, { inFlight: 1, perSend: 1 });
     const broker0 = cpuSecondsOf(broker.child.pid!);
     const cpu0 = process.cpuUsage();
-    const rate = await produce(broker, 't', records, size);
+    const rate = await produce(broker, 't', records, size, { inFlight: sendsInFlight });
     const cpu = process.cpuUsage(cpu0);
     return {
       recordsPerSecond: rate,
@@ -182,6 +191,8 @@ if (process.argv.includes('--sink')) {
   const batchRecords = opt('batch-records', 8000);
   const inFlight = opt('in-flight', 2);
   const runs = opt('runs', 3);
+  const warmupRequests = opt('warmup-requests', 0);
+  const sendsInFlight = opt('sends-in-flight', 16);
   const floors: FloorRun[] = [];
   const sluice: FloorRun[] = [];
   const line = (name: string, r: FloorRun) =>
@@ -197,7 +208,7 @@ if (process.argv.includes('--sink')) {
         floors.push(r);
         process.stdout.write(line(`run ${run + 1} floor`, r));
       } else {
-        const r = await sluiceRun(records, warmup, size);
+        const r = await sluiceRun(records, warmup, size, warmupRequests, sendsInFlight);
         sluice.push(r);
         process.stdout.write(line(`run ${run + 1} Sluice`, r));
       }
@@ -208,7 +219,7 @@ if (process.argv.includes('--sink')) {
     [
       '',
       `Date ${today()}, commit ${describeCommit()}, machine: ${describeMachine()}.`,
-      `Command: \`node --import tsx bench/produce-floor.ts --records ${records} --warmup ${warmup} --size ${size} --batch-records ${batchRecords} --in-flight ${inFlight} --runs ${runs}\` (took ${((performance.now() - started) / 1000).toFixed(0)} s).`,
+      `Command: \`node --import tsx bench/produce-floor.ts --records ${records} --warmup ${warmup} --size ${size} --batch-records ${batchRecords} --in-flight ${inFlight} --runs ${runs} --warmup-requests ${warmupRequests} --sends-in-flight ${sendsInFlight}\` (took ${((performance.now() - started) / 1000).toFixed(0)} s).`,
       `Floor (SDK encoder → socket → a sink that checks the CRC and appends to a file): median ${(m(floors, (r) => r.recordsPerSecond) / 1e6).toFixed(3)} M records/s, ` +
         `writer ${m(floors, (r) => r.clientUsPerRecord).toFixed(3)} + reader ${m(floors, (r) => r.sinkUsPerRecord).toFixed(3)} µs/record.`,
       `Sluice (SDK producer → broker, acks=1, flush os): median ${(m(sluice, (r) => r.recordsPerSecond) / 1e6).toFixed(3)} M records/s, ` +
