@@ -185,9 +185,8 @@ const MIN_BATCH_CAPACITY = 1024;
 /** A partition whose last batch filled at least 1/FULL_BUFFER_SHARE of a full one gets a full-size (recyclable) buffer. */
 const FULL_BUFFER_SHARE = 8;
 /**
- * Most bytes of spare batch buffers an accumulator keeps (at least one buffer): as many as its busiest moment had
- * acknowledged, up to Kafka's `buffer.memory` default. A buffer dropped instead is garbage until the next full
- * collection, and the one allocated in its place is fresh pages again (bench/RESULTS.md: 64 sends of 1,000 records
- * outstanding kept ~25 batches in flight; 4 MiB of spares made ~6,000 page faults per 3 M records).
+ * Most bytes of spare batch buffers an accumulator keeps (at least one buffer): as many as its busiest moment
+ * freed, up to Kafka's `buffer.memory` default. A buffer dropped instead stays garbage until a full collection,
+ * and the one allocated in its place is fresh pages the kernel must fault in again.
  */
 const MAX_SPARE_BYTES = 32 * 1024 * 1024;
