@@ -207,7 +207,7 @@ describe('decodeFetchedChunk bounds (the one record decoder, src/records/record.
   });
 });
 
-describe('decodeFetchedChunk copying small records out of the response (the default consumer)', () => {
+describe('decodeFetchedChunk copying records out of the response (the default consumer)', () => {
   const values = Array.from({ length: 3000 }, (_, i) => Buffer.alloc(50 + (i % 200), i % 251));
   const batch = () =>
     buildRecordBatchSync(values.map((value, i) => ({ key: Buffer.from(`k${i}`), value, timestamp: 1000 + i })));
@@ -266,7 +266,7 @@ describe('decodeFetchedChunk copying small records out of the response (the defa
     expect(new Set(copied.messages.map((m) => m.value!.buffer)).size).toBe(3);
   });
 
-  it('copies batches of records of every size in between too (64 KiB), none of them viewing the response', async () => {
+  it('copies batches of records between those sizes too (64 KiB), none of them viewing the response', async () => {
     const values = Array.from({ length: 3 }, (_, i) => Buffer.alloc(64 * 1024, 21 + i));
     const bytes = buildRecordBatchSync(values.map((value, i) => ({ key: null, value, timestamp: i })));
     const chunk = await decodeFetchedChunk(bytes, 0, bytes.length, 0, 1 << 20, false, null, new RecordCopies());

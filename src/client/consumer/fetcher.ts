@@ -42,10 +42,9 @@
 // responses of maxBytes. The records are copied out (record-copies.ts), so each frame goes back to the
 // frame pool once decoded and is read into again: a replay's frames are a fixed set of old buffers rather
 // than garbage for the collector, and the smaller window means fewer of them to allocate. The first such
-// stream in a process primes the allocator (src/allocator-primer.ts). A stream
-// ended for a seek, pause or new assignment is followed by a fetch, which decides again. Not with
-// reuseFetchBuffers: its responses of maxBytes are read into pooled frames (frame-pool.ts), which smaller
-// frames would not be.
+// stream in a process primes the allocator (src/allocator-primer.ts). A stream ended for a seek, pause or
+// new assignment is followed by a fetch, which decides again. Not with reuseFetchBuffers: its responses of
+// maxBytes are read into pooled frames (frame-pool.ts), which smaller frames would not be.
 //
 // First fetch: a partition's first fetch after its position was set (assignment, seek) asks for at most
 // FIRST_FETCH_BYTES, the later ones for the full size: the first records then arrive after a small
