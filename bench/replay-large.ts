@@ -10,6 +10,8 @@
 //     [--no-push (pushWhenCaughtUp false: plain fetches only, no FetchPush stream)]
 //     [--consumer-glibc-tunables T (--consumer only: GLIBC_TUNABLES=T for the consumer process alone, e.g.
 //      glibc.malloc.trim_threshold=268435456:glibc.malloc.mmap_threshold=33554432 to keep freed frames' pages)]
+//     [--timeline [ms] (the replay's delivery per slice of 50 ms or the given ms from its first record: MiB/s and the
+//      consumer's page faults, printed after each run: start-up apart from the steady state)]
 //     [--floors (also the file floors of loopback.ts after the first limit: a file's bytes sent to a reader by
 //      bare Node code, read into one reused buffer, into a new buffer per read, and with each record copied out)]
 // SLUICE_BENCH_CLIENT_PROF=<dir> profiles the client during the replays; SLUICE_BENCH_CPU_PROF=<dir> the broker.
@@ -18,6 +20,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SERVE_NODE_FLAGS, startBrokerProcess } from './lib/broker-process.js';
 import { profiled } from './lib/client-profile.js';
+import { DeliveryTimeline, formatTimeline, type TimelineSlice } from './lib/delivery-timeline.js';
 import { describeCommit, describeMachine, today } from './lib/machine.js';
 import { clientExecArgv, cpuSecondsOf, load, threadCpuOf } from './lib/proc.js';
 import { table, writeResultsSection } from './lib/results.js';
@@ -42,6 +45,9 @@ const consumerConfig: Record<string, number | boolean> = {
   ...(args.includes('--no-push') ? { pushWhenCaughtUp: false } : {}),
 };
 const ownProcess = args.includes('--consumer');
+// --timeline [ms]: the slice's length follows the flag when it is a number.
+const timelineAt = args.indexOf('--timeline');
+const timelineMs = timelineAt < 0 ? 0 : Number(args[timelineAt + 1]) > 0 ? Number(args[timelineAt + 1]) : 50;
 const consumerTunables = args.includes('--consumer-glibc-tunables') ? opt('consumer-glibc-tunables', '') : undefined;
 const MiB = 2 ** 20;
 
@@ -49,6 +55,8 @@ interface Point {
   size: number;
   records: number;
   mibPerSecond: number;
+  /** --timeline: the replay's delivery per slice. */
+  timeline?: TimelineSlice[];
   brokerCpuMsPerMiB: number;
   /** The broker's main thread (event loop: JavaScript and socket writes), user and system, ms per MiB. */
   brokerMainUserMsPerMiB: number;
@@ -80,6 +88,7 @@ interface ClientFigures {
   userMs: number;
   systemMs: number;
   faults: number;
+  timeline?: TimelineSlice[];
   maxRssBytes?: number;
   fetches?: number;
   fetchBusy?: number;
@@ -92,10 +101,19 @@ interface ClientFigures {
 async function replayHere(broker: Awaited<ReturnType<typeof startBrokerProcess>>, records: number, size: number) {
   const client0 = process.cpuUsage();
   const faults0 = process.resourceUsage().minorPageFault;
-  const rate = await profiled(`replay-${size}`, () => replay(broker, 't', records, 'eachBatch', consumerConfig));
+  const timeline = timelineMs > 0 ? new DeliveryTimeline(timelineMs) : null;
+  const rate = await profiled(`replay-${size}`, () =>
+    replay(broker, 't', records, 'eachBatch', consumerConfig, timeline ? { onDelivered: timeline.delivered } : {}),
+  );
   const c = process.cpuUsage(client0);
   const faults = process.resourceUsage().minorPageFault - faults0;
-  return { rate, userMs: c.user / 1000, systemMs: c.system / 1000, faults };
+  return {
+    rate,
+    userMs: c.user / 1000,
+    systemMs: c.system / 1000,
+    faults,
+    ...(timeline ? { timeline: timeline.finish() } : {}),
+  };
 }
 
 /** Replays in a consumer process of its own (bench/lib/replay-large-consumer.ts). */
@@ -108,7 +126,7 @@ function replayInChild(address: string, records: number, size: number): Promise<
   return new Promise((resolve, reject) => {
     child.once('message', (figures) => resolve(figures as ClientFigures));
     child.once('exit', (code) => reject(new Error(`replay consumer exited (${code})`)));
-    child.send({ address, topic: 't', records, size, config: consumerConfig });
+    child.send({ address, topic: 't', records, size, config: consumerConfig, timelineMs });
   });
 }
 
@@ -156,6 +174,7 @@ async function replayPoint(size: number): Promise<Point> {
       ...(c.maxRssBytes !== undefined ? { clientMaxRssMiB: c.maxRssBytes / MiB } : {}),
       ...(c.fetches !== undefined ? { fetches: c.fetches, fetchBusy: c.fetchBusy } : {}),
       ...(c.gcMs !== undefined ? { clientGcMsPerMiB: c.gcMs / total, minorGcs: c.minorGcs, majorGcs: c.majorGcs } : {}),
+      ...(c.timeline ? { timeline: c.timeline } : {}),
       load: load(),
     };
   } finally {
@@ -193,6 +212,7 @@ for (const size of sizes) {
     process.stdout.write(
       `${size / 1024} KiB × ${p.records}: ${p.mibPerSecond.toFixed(0)} MiB/s; CPU ms per MiB broker ${p.brokerCpuMsPerMiB.toFixed(2)} (main thread user ${p.brokerMainUserMsPerMiB.toFixed(2)} + system ${p.brokerMainSysMsPerMiB.toFixed(2)}, other threads ${p.brokerPoolMsPerMiB.toFixed(2)}; ${p.brokerFaultsPerMiB.toFixed(0)} faults/MiB; read ${p.brokerReadPerByte.toFixed(2)} bytes per byte), client ${p.clientCpuMsPerMiB.toFixed(2)} (of which system ${p.clientSysMsPerMiB.toFixed(2)}), client page faults per MiB ${p.clientFaultsPerMiB.toFixed(0)}${p.clientMaxRssMiB !== undefined ? `, consumer peak RSS ${p.clientMaxRssMiB.toFixed(0)} MiB, ${p.fetches} fetches out ${((p.fetchBusy ?? 0) * 100).toFixed(0)} % of the time` : ''}${p.clientGcMsPerMiB !== undefined ? `, consumer GC pauses ${p.clientGcMsPerMiB.toFixed(2)} ms/MiB (${p.minorGcs} minor, ${p.majorGcs} major)` : ''} (load ${p.load})\n`,
     );
+    if (p.timeline) process.stdout.write(`${formatTimeline(p.timeline, size)}\n`);
   }
   // The limit again after each size: the shared machine's load drifts during the run.
   loopbacks.push(await measureLoopback(short ? 2 : 3));
@@ -213,7 +233,7 @@ for (const size of sizes) {
 const limit = median(loopbacks);
 const output = [
   `Date ${today()}, commit ${describeCommit()}, machine: ${describeMachine()}.`,
-  `Command: \`node --import tsx bench/replay-large.ts${short ? ' --short' : ''}${args.includes('--defaults') ? ' --defaults' : ''}${args.includes('--reuse-buffers') ? ' --reuse-buffers' : ''}${ownProcess ? ' --consumer' : ''}${args.includes('--no-push') ? ' --no-push' : ''}${args.includes('--floors') ? ' --floors' : ''}${args.includes('--max-bytes') ? ` --max-bytes ${opt('max-bytes', '')}` : ''}${consumerTunables !== undefined ? ` --consumer-glibc-tunables ${consumerTunables}` : ''} --write\` (took ${((performance.now() - started) / 1000).toFixed(0)} s). ` +
+  `Command: \`node --import tsx bench/replay-large.ts${short ? ' --short' : ''}${args.includes('--defaults') ? ' --defaults' : ''}${args.includes('--reuse-buffers') ? ' --reuse-buffers' : ''}${ownProcess ? ' --consumer' : ''}${args.includes('--no-push') ? ' --no-push' : ''}${args.includes('--floors') ? ' --floors' : ''}${args.includes('--max-bytes') ? ` --max-bytes ${opt('max-bytes', '')}` : ''}${consumerTunables !== undefined ? ` --consumer-glibc-tunables ${consumerTunables}` : ''}${timelineMs > 0 ? ` --timeline ${timelineMs}` : ''} --write\` (took ${((performance.now() - started) / 1000).toFixed(0)} s). ` +
     `Broker = \`sluice serve\` (built binary), flush os, a fresh one per run; ${mib} MiB produced into one partition, then replayed from the beginning ` +
     `by one consumer (eachBatch, ${args.includes('--defaults') ? 'SDK default fetch sizes' : 'maxBytesPerPartition 8 MiB, maxBytes 32 MiB'}${args.includes('--check-crcs') ? ', checkCrcs' : ''}${args.includes('--reuse-buffers') ? ', reuseFetchBuffers' : ''}) ${ownProcess ? 'in a process of its own' : 'in the bench process'}. Medians of ${runs} run(s). ` +
     `Node flags: broker \`${(process.env.SLUICE_BENCH_BROKER_NODE_ARGS ?? SERVE_NODE_FLAGS.join(' ')) || 'none'}\`, client \`${process.execArgv.filter((a) => !a.includes('tsx') && a !== '--import').join(' ') || 'none'}\`.`,

@@ -109,6 +109,8 @@ export const REPLAY_FETCH = { maxBytesPerPartition: 8 * 1024 * 1024, maxBytes: 3
 export interface ReplayTiming {
   /** Records per second after the first delivery (stats.ts's afterFirst, as the peers' benches report it). */
   afterFirstRecordsPerSec?: number;
+  /** Called after each delivery with the records delivered so far (eachBatch only). */
+  onDelivered?: (records: number) => void;
 }
 
 /**
@@ -144,6 +146,7 @@ export async function replay(
       eachBatch: async ({ batch }: { batch: { messages: unknown[] } }) => {
         if (seen === 0) [firstAt, firstRecords] = [performance.now(), batch.messages.length];
         seen += batch.messages.length;
+        timing?.onDelivered?.(seen);
         if (seen >= records) resolveDone();
       },
     });
