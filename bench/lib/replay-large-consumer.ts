@@ -1,7 +1,7 @@
 // The consumer of bench/replay-large.ts --consumer in a process of its own, so that its CPU, page faults
 // and resident memory are the consumer's alone (not the producer's that filled the topic in the bench
-// process). IPC: the parent sends { address, topic, records, size, config, timelineMs }; the child replays them from the
-// beginning (eachBatch) and answers { rate, userMs, systemMs, faults, rssBytes, maxRssBytes, fetches,
+// process). IPC: the parent sends { address, topic, records, size, config, timelineMs }; the child replays
+// them from the beginning (eachBatch) and answers { rate, userMs, systemMs, faults, rssBytes, maxRssBytes, fetches,
 // fetchBusy }, then exits. fetches: Fetch and FetchPush requests; fetchBusy: the share of the replay's wall
 // time during which one was out (sent, its response or the stream's final frame not yet read whole; the
 // consumer keeps at most one out per broker), from the SDK's request channel (millisecond clock). gcMs,
@@ -52,9 +52,14 @@ process.once('message', async (start: Start) => {
   const faults0 = process.resourceUsage().minorPageFault;
   const timeline = start.timelineMs > 0 ? new DeliveryTimeline(start.timelineMs) : null;
   const rate = await profiled(`replay-${start.size}`, () =>
-    replay(broker, start.topic, start.records, 'eachBatch', start.config, {
-      ...(timeline ? { onDelivered: timeline.delivered } : {}),
-    }),
+    replay(
+      broker,
+      start.topic,
+      start.records,
+      'eachBatch',
+      start.config,
+      timeline ? { onDelivered: timeline.delivered } : {},
+    ),
   );
   const cpu = process.cpuUsage(cpu0);
   const wallMs = performance.now() - started;
