@@ -2,12 +2,13 @@
 // referenced. A fresh frame costs the kernel a page fault per page as the socket's bytes are copied in, and
 // the collector the frame's external size; a reused one costs only the copy.
 //
-// Ownership: a buffer comes back only through release(), which a running consumer calls for a fetch
-// response once nothing can reference its bytes any more: by default when every record of it was copied
-// out (consumer/record-copies.ts; a response whose bytes a message still views is never released and is
-// left to the collector), with ConsumerConfig.reuseFetchBuffers once its records were delivered and
-// their handlers resolved (that option's documented contract). With no running consumer in the process
-// every frame is a fresh Buffer.allocUnsafe.
+// Ownership: a buffer comes back only through release(), which a consumer calls for a fetch response once
+// nothing can reference its bytes any more: by default when every record of it was copied out
+// (consumer/record-copies.ts; a response whose bytes a message still views is never released and is left
+// to the collector), with ConsumerConfig.reuseFetchBuffers once its records were delivered and their
+// handlers resolved (that option's documented contract), and, when a consumer stops, for the responses it
+// had fetched ahead and no message views (its runner has stopped: nothing reads them). With no running
+// consumer in the process every frame is a fresh Buffer.allocUnsafe.
 //
 // Sizes: while a consumer runs, frames are allocated rounded up to ROUND_BYTES, so responses of slightly
 // different sizes (a replay stream's frames end on batch edges) fit the same buffers. A buffer that is
@@ -16,7 +17,10 @@
 //
 // Bounds: the free list holds at most MAX_FREE_BYTES (the largest buffers are left to the collector
 // first), so the pool holds at most that much beyond the frames in use (a consumer's prefetch and its
-// stream's window bound those).
+// stream's window bound those). When the last consumer stops, the free list is kept for KEEP_FREE_MS more
+// (releases still go into it, nothing is taken from it): a consumer started again within that time (a
+// restart after an error, the next job's consumer) reads into the same memory instead of fresh pages; after
+// it, the list is left to the collector.
 
 /** Frames below this are allocated as before (the socket's own sizes; nothing to gain). */
 export const MIN_POOLED_FRAME_BYTES = 1024 * 1024;
@@ -24,6 +28,8 @@ export const MIN_POOLED_FRAME_BYTES = 1024 * 1024;
 const ROUND_BYTES = 1024 * 1024;
 /** Bytes the free list holds at most (a released buffer beyond it is left to the collector). */
 const MAX_FREE_BYTES = 64 * 1024 * 1024;
+/** How long the free list outlives the last consumer that stopped. */
+export const KEEP_FREE_MS = 10_000;
 
 class FramePool {
   /** Consumers that opted in: only while there is one are frames allocated with headroom. */
@@ -32,17 +38,28 @@ class FramePool {
   private freeBytes = 0;
   /** Memory this pool allocated (nothing else may be released into it). */
   private readonly ours = new WeakSet<ArrayBuffer>();
-  /** Frames served from the free list, and frames allocated for it (for tests and benches). */
+  /** Set while no consumer runs and the free list is kept for one (KEEP_FREE_MS). */
+  private dropTimer: NodeJS.Timeout | null = null;
+  /** Frames served from the free list, allocated for it, and taken back into it (for tests and benches). */
   reused = 0;
   allocated = 0;
+  released = 0;
 
   /** A consumer that will release its fetch responses' frames starts (true) or stops (false). */
   use(on: boolean): void {
     this.users = Math.max(0, this.users + (on ? 1 : -1));
-    if (this.users === 0) {
+    if (this.users > 0) {
+      if (this.dropTimer) clearTimeout(this.dropTimer);
+      this.dropTimer = null;
+      return;
+    }
+    if (this.dropTimer) return;
+    this.dropTimer = setTimeout(() => {
+      this.dropTimer = null;
       this.free.length = 0;
       this.freeBytes = 0;
-    }
+    }, KEEP_FREE_MS);
+    this.dropTimer.unref();
   }
 
   /** A buffer for a frame of `length` bytes (its payload after the length prefix). */
@@ -68,9 +85,11 @@ class FramePool {
   /** The bytes of `frame` (any view of a frame take() returned) are referenced by nobody any more. */
   release(frame: Uint8Array): void {
     const buffer = frame.buffer as ArrayBuffer;
-    if (this.users === 0 || !this.ours.has(buffer) || this.free.includes(buffer)) return;
+    const kept = this.users > 0 || this.dropTimer !== null;
+    if (!kept || !this.ours.has(buffer) || this.free.includes(buffer)) return;
     this.free.push(buffer);
     this.freeBytes += buffer.byteLength;
+    this.released++;
     // Over the bound, the largest buffers go first: the sizes a running stream keeps taking stay.
     while (this.freeBytes > MAX_FREE_BYTES) {
       let largest = 0;

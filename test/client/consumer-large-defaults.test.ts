@@ -106,3 +106,26 @@ describe.each([
     }
   });
 });
+
+describe('consumer defaults, stopping with records fetched ahead', () => {
+  it('hands the frames of what it fetched ahead back to the frame pool', async () => {
+    run.broker = await produced(32, MiB);
+    const takenBefore = framePool.allocated + framePool.reused;
+    const c = await consumer();
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    await c.run({
+      eachMessage: async () => {
+        await gate; // the first record is held: the stream fetches ahead meanwhile
+      },
+    });
+    // A frame is taken for a response only once the one before it was read whole: with three taken, at
+    // least two responses arrived, and what the held record's worker has not reached is buffered.
+    await waitFor(() => framePool.allocated + framePool.reused - takenBefore >= 3, { timeoutMs: 10_000 });
+    const releasedBefore = framePool.released;
+    const stopped = c.stop();
+    open();
+    await stopped;
+    expect(framePool.released).toBeGreaterThan(releasedBefore);
+  });
+});

@@ -430,6 +430,8 @@ export class Consumer {
     if (this.autoCommitTimer) clearTimeout(this.autoCommitTimer);
     this.autoCommitTimer = null;
     await Promise.all([this.fetcher?.stop(), this.runner?.stop()]);
+    // Nothing decodes any more: the frames of what was fetched ahead go back to the pool (frame-pool.ts).
+    for (const s of this.states.values()) s.dropFetched();
     if (this.autoCommit)
       await this.commitConsumed().catch((err: Error) =>
         this.log.error('commit on stop failed', { error: err.message }),

@@ -82,6 +82,16 @@ export class PartitionState {
     this.undeliveredNextOffset = null;
   }
 
+  /**
+   * The consumer stopped: what was fetched and not delivered is dropped, and the frames no message views go
+   * back to the frame pool. Only once the runner has stopped: a decode in progress still reads its frame.
+   */
+  dropFetched(): void {
+    for (const entry of this.buffered) if (!entry.aliased) entry.release?.();
+    this.buffered.length = 0;
+    this.bufferedBytes = 0;
+  }
+
   /** Something is ready for the runner (decoded messages to deliver again, or fetched bytes). */
   get hasData(): boolean {
     return this.undelivered !== null || this.buffered.length > 0;
