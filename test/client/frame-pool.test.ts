@@ -8,6 +8,16 @@ async function freshPool() {
 
 const FRAME_BYTES = 2 * 1024 * 1024;
 
+/** A fresh pool whose only consumer took a frame, released it, and stopped. */
+async function stoppedWithOneFreeFrame() {
+  const pool = await freshPool();
+  pool.framePool.use(true);
+  const first = pool.framePool.take(FRAME_BYTES);
+  pool.framePool.release(first);
+  pool.framePool.use(false);
+  return { ...pool, first };
+}
+
 /** Whether two frames are the same memory (a boolean: a failed toBe on the buffers would print 2 MiB twice). */
 function sameMemory(a: Buffer, b: Buffer): boolean {
   return a.buffer === b.buffer;
@@ -22,12 +32,7 @@ describe('frame pool after its last consumer stops', () => {
   });
 
   it('hands a consumer started again within KEEP_FREE_MS the memory the last one released', async () => {
-    const { framePool, KEEP_FREE_MS } = await freshPool();
-    framePool.use(true);
-    const first = framePool.take(FRAME_BYTES);
-    framePool.release(first);
-    framePool.use(false);
-
+    const { framePool, KEEP_FREE_MS, first } = await stoppedWithOneFreeFrame();
     vi.advanceTimersByTime(KEEP_FREE_MS - 1);
     framePool.use(true);
     const again = framePool.take(FRAME_BYTES);
@@ -71,11 +76,7 @@ describe('frame pool after its last consumer stops', () => {
   });
 
   it('keeps the list for a consumer that starts while the wait runs', async () => {
-    const { framePool, KEEP_FREE_MS } = await freshPool();
-    framePool.use(true);
-    const first = framePool.take(FRAME_BYTES);
-    framePool.release(first);
-    framePool.use(false);
+    const { framePool, KEEP_FREE_MS, first } = await stoppedWithOneFreeFrame();
     framePool.use(true); // started within the wait: the drop is called off
     vi.advanceTimersByTime(2 * KEEP_FREE_MS);
 
