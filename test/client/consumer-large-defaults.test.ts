@@ -129,3 +129,33 @@ describe('consumer defaults, stopping with records fetched ahead', () => {
     expect(framePool.released).toBeGreaterThan(releasedBefore);
   });
 });
+
+describe('consumer defaults, seeking with records fetched ahead', () => {
+  it('hands the frames of what the seek dropped back to the frame pool and delivers from the new offset', async () => {
+    const records = 32;
+    run.broker = await produced(records, MiB);
+    const takenBefore = framePool.allocated + framePool.reused;
+    const c = await consumer();
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    let seeked = false;
+    const afterSeek: Buffer[] = [];
+    await c.run({
+      eachMessage: async ({ message }) => {
+        if (!seeked) return gate; // the first record is held: the stream fetches ahead meanwhile
+        afterSeek.push(message.value!);
+      },
+    });
+    await waitFor(() => framePool.allocated + framePool.reused - takenBefore >= 3, { timeoutMs: 10_000 });
+    const releasedBefore = framePool.released;
+    c.seek({ topic: 'big', partition: 0, offset: '0' });
+    seeked = true;
+    const releasedBySeek = framePool.released - releasedBefore;
+    open();
+    expect(releasedBySeek).toBeGreaterThan(0);
+    await waitFor(() => afterSeek.length >= records, { timeoutMs: 25_000 });
+    const indexes = afterSeek.map((value) => value.readUInt32BE(0));
+    expect(indexes).toEqual(Array.from({ length: records }, (_, i) => i));
+    for (const [i, value] of afterSeek.entries()) expect(value.equals(recordValue(i, MiB)), `record ${i}`).toBe(true);
+  });
+});

@@ -166,12 +166,18 @@ interface PushCredit {
 /**
  * The partitions of one response whose records were buffered hold its frame; when the last of them let
  * go (or none was buffered) the frame goes back to the pool. A partition that never lets go (its records
- * are viewed in place by messages, or were dropped by a seek) leaves the frame to the collector.
+ * are viewed in place by messages, or a worker was delivering them when a seek dropped them) leaves the
+ * frame to the collector.
  */
 class FrameLease {
   private held = 0;
   private settled = false;
   private frame: Uint8Array | null = null;
+
+  /** A partition's records in the frame, buffered or not (a frame nobody holds is released when settled). */
+  saw(records: Uint8Array | undefined): void {
+    if (records && records.length > 0) this.frame ??= records;
+  }
 
   /** A partition's records from the frame were buffered: returns the call that lets go of them. */
   hold(records: Uint8Array): () => void {
@@ -547,6 +553,7 @@ export class Fetcher {
       const state = targets[i]!;
       const result = results.get(topicPartitionKey(state.topic, state.partition));
       if (!result) continue;
+      lease.saw(result.records[0]);
       if (result.records[0]?.length) numberOfBatches++;
       if (this.running && state.epoch === epochs[i]) {
         const before = state.bufferedBytes;
@@ -657,6 +664,7 @@ export class Fetcher {
     for (const t of frame.topics) {
       for (const p of t.partitions) {
         const records = p.records[0];
+        lease.saw(records);
         if (records?.length) {
           push.received += records.length;
           numberOfBatches++;

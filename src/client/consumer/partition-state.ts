@@ -70,14 +70,19 @@ export class PartitionState {
     return this.fetchOffset >= 0;
   }
 
-  /** Moves both positions to `offset` and drops everything buffered or in flight. */
+  /**
+   * Moves both positions to `offset` and drops everything buffered or in flight. The dropped fetches' frames
+   * go back to the frame pool, except the head fetch while a runner worker has the partition (`busy`: it may
+   * be decoding that fetch, and then lets go of it when it sees the epoch moved, runner.ts takeBatch, or
+   * delivering messages that view it, and then leaves it to the collector) and any frame a message views
+   * (`aliased`).
+   */
   seek(offset: number): void {
     this.epoch++;
     this.firstFetch = true;
     this.fetchOffset = offset;
     this.nextOffset = offset;
-    this.buffered.length = 0;
-    this.bufferedBytes = 0;
+    this.dropBuffered(this.busy ? 1 : 0);
     this.undelivered = null;
     this.undeliveredNextOffset = null;
   }
@@ -87,7 +92,15 @@ export class PartitionState {
    * back to the frame pool. Only once the runner has stopped: a decode in progress still reads its frame.
    */
   dropFetched(): void {
-    for (const entry of this.buffered) if (!entry.aliased) entry.release?.();
+    this.dropBuffered(0);
+  }
+
+  /** Empties `buffered`, releasing the frames of its entries from `from` on that no message views. */
+  private dropBuffered(from: number): void {
+    for (let i = from; i < this.buffered.length; i++) {
+      const entry = this.buffered[i]!;
+      if (!entry.aliased) entry.release?.();
+    }
     this.buffered.length = 0;
     this.bufferedBytes = 0;
   }

@@ -216,6 +216,7 @@ export class Runner {
     const entry = state.buffered[0]!;
     if (entry.epoch !== state.epoch) {
       state.buffered.shift();
+      if (!entry.aliased) entry.release?.();
       return null;
     }
     const epoch = state.epoch;
@@ -235,7 +236,13 @@ export class Runner {
       this.onUndecodable(state, epoch, err);
       return null;
     }
-    if (state.epoch !== epoch) return null;
+    if (state.epoch !== epoch) {
+      // A seek while this fetch was decoded dropped it (PartitionState.seek leaves the frame of a busy
+      // partition's head fetch to this worker): the slice is dropped too, and unless a message views the
+      // frame nothing references it any more.
+      if (!entry.aliased && !chunk.aliases) entry.release?.();
+      return null;
+    }
     state.bufferedBytes -= chunk.pos - entry.pos;
     entry.pos = chunk.pos;
     const endsFetch = entry.pos >= entry.end;
