@@ -6,8 +6,8 @@
 // nothing can reference its bytes any more: by default when every record of it was copied out
 // (consumer/record-copies.ts; a response whose bytes a message still views is never released and is left
 // to the collector), with ConsumerConfig.reuseFetchBuffers once its records were delivered and their
-// handlers resolved (that option's documented contract), and, when a consumer stops, for the responses it
-// had fetched ahead and no message views (its runner has stopped: nothing reads them). With no running
+// handlers resolved (that option's documented contract), and, when a consumer stops or a partition seeks,
+// for the responses it had fetched ahead and no message views or runner worker reads. With no running
 // consumer in the process every frame is a fresh Buffer.allocUnsafe.
 //
 // Sizes: while a consumer runs, frames are allocated rounded up to ROUND_BYTES, so responses of slightly
