@@ -13,11 +13,14 @@ import { clientExecArgv, stealMeter, type MachineDuring } from './proc.js';
 import { sdk } from './sdk.js';
 import { afterFirst, summarizeLatencies, type LatencySummary } from './stats.js';
 
+/** The clients' log level: SLUICE_BENCH_LOG_LEVEL (the SDK's levels, e.g. 2 for warnings), else none. */
+const LOG_LEVEL = Number(process.env.SLUICE_BENCH_LOG_LEVEL ?? 0);
+
 export function client(broker: BrokerProcess) {
   return new sdk.Sluice({
     clientId: 'bench',
     brokers: [broker.address],
-    logLevel: 0,
+    logLevel: LOG_LEVEL,
     ...(broker.ssl ? { ssl: broker.ssl } : {}),
   });
 }
@@ -31,7 +34,7 @@ function latencyClient(broker: BrokerProcess, trace: boolean) {
   return new sdk.Sluice({
     clientId: 'bench',
     brokers: [broker.address],
-    logLevel: 0,
+    logLevel: LOG_LEVEL,
     ...(broker.ssl ? { ssl: broker.ssl } : {}),
   });
 }
@@ -129,7 +132,7 @@ export async function replay(
   const sluice = new sdk.Sluice({
     clientId: 'bench',
     brokers: [broker.address],
-    logLevel: 0,
+    logLevel: LOG_LEVEL,
     ...(broker.ssl ? { ssl: broker.ssl } : {}),
   });
   const consumer = sluice.consumer(consumerConfig);

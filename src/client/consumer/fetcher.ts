@@ -63,6 +63,7 @@ import type { Logger } from '../logger.js';
 import { jitter, RetrySchedule, type ResolvedRetryOptions } from '../retry.js';
 import { framePool } from '../frame-pool.js';
 import { primeAllocator } from '../../allocator-primer.js';
+import { watchCollector } from './collector-watch.js';
 import { scanFetchedRecords } from './decode.js';
 import { ConsumerEvents, type ConsumerEventSink } from './events.js';
 import type { PartitionState } from './partition-state.js';
@@ -598,8 +599,13 @@ export class Fetcher {
         this.absorbPushed(node, fetch, response as FetchPushResponse, targets, epochs, sentAt);
       },
     };
-    // A replay of large records: their copies and frames are the memory the primer keeps recycled.
-    if (loop.largeRecords) primeAllocator();
+    // A replay of large records: their copies and frames are the memory the primer keeps recycled, and the
+    // collector is watched for the full collections such a replay can fall into (collector-watch.ts).
+    let unwatch: (() => void) | null = null;
+    if (loop.largeRecords) {
+      primeAllocator();
+      unwatch = watchCollector(this.options.logger);
+    }
     const { window, frameBytes } = this.streamSizes(loop.largeRecords);
     const push: PushCredit = {
       stream,
@@ -642,6 +648,7 @@ export class Fetcher {
       loop.largeRecords &&= !fetch.cancelled;
     } finally {
       for (const s of targets) s.fetching = false;
+      unwatch?.();
     }
   }
 
