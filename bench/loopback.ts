@@ -100,13 +100,33 @@ function runFloorReader(port: number, tlsJson: string | undefined, reader: Floor
       }
     }
   };
+  // 'direct': the kernel reads every recordBytes of the stream straight into a Buffer of their own (each read
+  // asks for at most the rest of the current record), as a consumer that decodes its responses as they stream
+  // in would; dropped when full, as above.
+  const direct = (recordBytes: number) => {
+    if (record === null) {
+      record = Buffer.allocUnsafe(recordBytes);
+      filled = 0;
+    }
+    return record.subarray(filled);
+  };
+  const directRead = (n: number, recordBytes: number) => {
+    filled += n;
+    if (filled === recordBytes) record = null;
+  };
   const onread = {
     // 'fresh': every read goes into a new buffer (dropped after), as responses whose records are views of them.
-    buffer: reader.kind === 'fresh' ? () => Buffer.allocUnsafe(FILE_FLOOR_CHUNK) : reused,
+    buffer:
+      reader.kind === 'fresh'
+        ? () => Buffer.allocUnsafe(FILE_FLOOR_CHUNK)
+        : reader.kind === 'direct'
+          ? () => direct(reader.recordBytes)
+          : reused,
     callback: (n: number) => {
       if (bytes === 0) cpu0 = process.cpuUsage();
       bytes += n;
       if (reader.kind === 'copied') copyOut(n, reader.recordBytes);
+      else if (reader.kind === 'direct') directRead(n, reader.recordBytes);
       return true;
     },
   };
@@ -188,11 +208,16 @@ export function measureStreamFloor(seconds: number, tls?: FloorTls): Promise<Str
  * reused buffer and then each `recordBytes` into a Buffer of its own ('copied', a consumer that copies
  * records out).
  */
-export type FloorReader = { kind: 'reused' } | { kind: 'fresh' } | { kind: 'copied'; recordBytes: number };
+export type FloorReader =
+  | { kind: 'reused' }
+  | { kind: 'fresh' }
+  | { kind: 'copied'; recordBytes: number }
+  | { kind: 'direct'; recordBytes: number };
 
 export function describeFloorReader(reader: FloorReader): string {
   if (reader.kind === 'reused') return 'read into one reused buffer';
   if (reader.kind === 'fresh') return 'each 2 MiB read into a new buffer';
+  if (reader.kind === 'direct') return `each ${reader.recordBytes / 1024} KiB read straight into a Buffer of its own`;
   return `each ${reader.recordBytes / 1024} KiB copied into a Buffer of its own`;
 }
 
@@ -264,6 +289,8 @@ if (process.argv.includes('--sink')) {
       { kind: 'fresh' },
       { kind: 'copied', recordBytes: 64 * 1024 },
       { kind: 'copied', recordBytes: 1024 * 1024 },
+      { kind: 'direct', recordBytes: 64 * 1024 },
+      { kind: 'direct', recordBytes: 1024 * 1024 },
     ];
     for (const reader of readers) {
       const floor = await measureFileFloor(seconds, reader);

@@ -194,6 +194,7 @@ if (args.includes('--floors')) {
     { kind: 'reused' },
     { kind: 'fresh' },
     ...sizes.map((recordBytes): FloorReader => ({ kind: 'copied', recordBytes })),
+    ...sizes.map((recordBytes): FloorReader => ({ kind: 'direct', recordBytes })),
   ];
   for (const reader of readers) {
     const floor = await measureFileFloor(short ? 2 : 3, reader);
