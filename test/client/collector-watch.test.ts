@@ -8,7 +8,10 @@ import type { Logger } from '../../src/client/logger.js';
 import { collectGarbage } from '../helpers/gc.js';
 import { waitFor } from '../helpers/wait-for.js';
 
-// A fresh module per test: the watch is process state, and warns once per process.
+// A fresh module per test: the watch is process state, and warns once per process. The tests count their
+// collections within a minute: a full collection of a test worker's heap takes up to a few hundred ms.
+const STORM = { collections: 8, withinMs: 60_000 };
+
 async function freshWatch() {
   vi.resetModules();
   return import('../../src/client/consumer/collector-watch.js');
@@ -47,11 +50,11 @@ async function fullCollections(count: number): Promise<void> {
 
 describe('collector watch during replays of large records', () => {
   it('warns once, naming the node flags, when full collections come back to back', async () => {
-    const { watchCollector, STORM_COLLECTIONS } = await freshWatch();
+    const { watchCollector } = await freshWatch();
     const { logger, warnings } = recordingLogger();
-    const unwatch = watchCollector(logger);
-    await fullCollections(STORM_COLLECTIONS + 2);
-    await fullCollections(STORM_COLLECTIONS + 2);
+    const unwatch = watchCollector(logger, STORM);
+    await fullCollections(STORM.collections + 1);
+    await fullCollections(3); // more after the warning: none again
     unwatch();
     expect(warnings).toHaveLength(1);
     expect(warnings[0]!.message).toContain('full garbage collections while replaying large records');
@@ -60,23 +63,23 @@ describe('collector watch during replays of large records', () => {
   });
 
   it('says nothing for a few full collections', async () => {
-    const { watchCollector, STORM_COLLECTIONS } = await freshWatch();
+    const { watchCollector } = await freshWatch();
     const { logger, warnings } = recordingLogger();
-    const unwatch = watchCollector(logger);
-    await fullCollections(STORM_COLLECTIONS - 5);
+    const unwatch = watchCollector(logger, STORM);
+    await fullCollections(STORM.collections - 3);
     unwatch();
     expect(warnings).toEqual([]);
   });
 
   it('says nothing once every replay that started it has ended', async () => {
-    const { watchCollector, STORM_COLLECTIONS } = await freshWatch();
+    const { watchCollector } = await freshWatch();
     const { logger, warnings } = recordingLogger();
-    const first = watchCollector(logger);
-    const second = watchCollector(logger);
+    const first = watchCollector(logger, STORM);
+    const second = watchCollector(logger, STORM);
     first();
     first(); // a second call changes nothing: the other replay still runs
     second();
-    await fullCollections(STORM_COLLECTIONS + 2);
+    await fullCollections(STORM.collections + 1);
     expect(warnings).toEqual([]);
   });
 });

@@ -10,22 +10,28 @@
 import { constants, type PerformanceEntry, PerformanceObserver } from 'node:perf_hooks';
 import type { Logger } from '../logger.js';
 
-/** Full collections within WINDOW_MS that make the warning (a replay in that state runs 20-50 a second). */
-export const STORM_COLLECTIONS = 20;
-export const WINDOW_MS = 2000;
+/** What makes the warning: this many full collections within this time (a replay in that state runs 20-50 a second). */
+export interface Storm {
+  collections: number;
+  withinMs: number;
+}
+export const STORM: Readonly<Storm> = Object.freeze({ collections: 20, withinMs: 2000 });
 
 let observer: PerformanceObserver | null = null;
 /** Open replay streams of large records. */
 let watching = 0;
 let warned = false;
-/** Start times (performance.now() ms) of the full collections seen within the last WINDOW_MS. */
+/** Start times (performance.now() ms) of the full collections seen within the storm's time. */
 const recent: number[] = [];
 
-/** A replay stream of large records opened: watches until the returned function is called (once). */
-export function watchCollector(logger: Logger): () => void {
+/**
+ * A replay stream of large records opened: watches until the returned function is called (once). `storm`: what
+ * makes the warning (tests give a longer time: a full collection of a large test heap takes longer).
+ */
+export function watchCollector(logger: Logger, storm: Readonly<Storm> = STORM): () => void {
   if (warned) return () => {};
   watching++;
-  observer ??= observe(logger);
+  observer ??= observe(logger, storm);
   let done = false;
   return () => {
     if (done) return;
@@ -35,13 +41,13 @@ export function watchCollector(logger: Logger): () => void {
   };
 }
 
-function observe(logger: Logger): PerformanceObserver {
+function observe(logger: Logger, storm: Readonly<Storm>): PerformanceObserver {
   const watcher = new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) {
       if (!isFullCollection(entry)) continue;
       recent.push(entry.startTime);
-      while (recent[0]! < entry.startTime - WINDOW_MS) recent.shift();
-      if (recent.length >= STORM_COLLECTIONS) return warn(logger, recent.length);
+      while (recent[0]! < entry.startTime - storm.withinMs) recent.shift();
+      if (recent.length >= storm.collections) return warn(logger, storm);
     }
   });
   watcher.observe({ entryTypes: ['gc'] });
@@ -60,12 +66,12 @@ function stop(): void {
   recent.length = 0;
 }
 
-function warn(logger: Logger, collections: number): void {
+function warn(logger: Logger, storm: Readonly<Storm>): void {
   warned = true;
   stop();
   logger.warn('frequent full garbage collections while replaying large records: replays may run at half speed', {
-    fullCollections: collections,
-    withinMs: WINDOW_MS,
+    fullCollections: storm.collections,
+    withinMs: storm.withinMs,
     remedy:
       "start node with --initial-old-space-size=128, or call v8.setFlagsFromString('--heap-growing-percent=300') at start-up (README, Tuning)",
   });
