@@ -26,7 +26,8 @@ const recent: number[] = [];
 
 /**
  * A replay stream of large records opened: watches until the returned function is called (once). `storm`: what
- * makes the warning (tests give a longer time: a full collection of a large test heap takes longer).
+ * makes the warning, as the call that starts the watch gives it (tests give a longer time: a full collection of a
+ * large test heap takes longer).
  */
 export function watchCollector(logger: Logger, storm: Readonly<Storm> = STORM): () => void {
   if (warned) return () => {};
