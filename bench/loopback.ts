@@ -206,7 +206,8 @@ export function measureStreamFloor(seconds: number, tls?: FloorTls): Promise<Str
  * How the file floor's reader takes the bytes: into one reused buffer ('reused', the least any reader pays),
  * into a new buffer per read ('fresh', a consumer whose records are views of their responses), or into one
  * reused buffer and then each `recordBytes` into a Buffer of its own ('copied', a consumer that copies
- * records out).
+ * records out), or each `recordBytes` read by the kernel straight into a Buffer of its own ('direct', a consumer
+ * that decodes its responses as they stream in).
  */
 export type FloorReader =
   | { kind: 'reused' }
