@@ -182,7 +182,7 @@ class FrameLease {
 
   /** A partition's records from the frame were buffered: returns the call that lets go of them. */
   hold(records: Uint8Array): () => void {
-    this.frame = records;
+    this.saw(records);
     this.held++;
     let done = false;
     return () => {
