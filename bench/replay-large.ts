@@ -12,11 +12,13 @@
 //      glibc.malloc.trim_threshold=268435456:glibc.malloc.mmap_threshold=33554432 to keep freed frames' pages)]
 //     [--timeline [ms] (the replay's delivery per slice of 50 ms or the given ms from its first record: MiB/s and the
 //      consumer's page faults, printed after each run: start-up apart from the steady state)]
+//     [--cold (the page cache dropped after producing: the replay reads the segment files from the disk; needs
+//      root, to write /proc/sys/vm/drop_caches)]
 //     [--floors (also the file floors of loopback.ts after the first limit: a file's bytes sent to a reader by
 //      bare Node code, read into one reused buffer, into a new buffer per read, and with each record copied out)]
 // SLUICE_BENCH_CLIENT_PROF=<dir> profiles the client during the replays; SLUICE_BENCH_CPU_PROF=<dir> the broker.
-import { fork } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { execFileSync, fork } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SERVE_NODE_FLAGS, startBrokerProcess } from './lib/broker-process.js';
 import { profiled } from './lib/client-profile.js';
@@ -48,6 +50,7 @@ const ownProcess = args.includes('--consumer');
 // --timeline [ms]: the slice's length follows the flag when it is a number.
 const timelineAt = args.indexOf('--timeline');
 const timelineMs = timelineAt < 0 ? 0 : Number(args[timelineAt + 1]) > 0 ? Number(args[timelineAt + 1]) : 50;
+const cold = args.includes('--cold');
 const consumerTunables = args.includes('--consumer-glibc-tunables') ? opt('consumer-glibc-tunables', '') : undefined;
 const MiB = 2 ** 20;
 
@@ -140,6 +143,16 @@ function minorFaultsOf(pid: number): number {
   return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[7]);
 }
 
+/** --cold: written pages to the disk, then every clean page out of the page cache (root only). */
+function dropPageCache(): void {
+  execFileSync('sync');
+  try {
+    writeFileSync('/proc/sys/vm/drop_caches', '1');
+  } catch (error) {
+    throw new Error(`--cold needs root to drop the page cache: ${(error as Error).message}`);
+  }
+}
+
 async function replayPoint(size: number): Promise<Point> {
   const records = Math.ceil((mib * MiB) / size);
   const broker = await startBrokerProcess({ flush: 'os' });
@@ -147,6 +160,7 @@ async function replayPoint(size: number): Promise<Point> {
     // Batches of 1 MiB records are just over the default max.message.bytes (1 MiB + 12): raise it.
     await createTopic(broker, 't', 1, { 'max.message.bytes': String(Math.max(4 * MiB, 2 * size)) });
     await produce(broker, 't', records, size);
+    if (cold) dropPageCache();
     const pid = broker.child.pid!;
     const broker0 = cpuSecondsOf(pid);
     const threads0 = threadCpuOf(pid);
@@ -234,8 +248,8 @@ for (const size of sizes) {
 const limit = median(loopbacks);
 const output = [
   `Date ${today()}, commit ${describeCommit()}, machine: ${describeMachine()}.`,
-  `Command: \`node --import tsx bench/replay-large.ts${short ? ' --short' : ''}${args.includes('--defaults') ? ' --defaults' : ''}${args.includes('--reuse-buffers') ? ' --reuse-buffers' : ''}${ownProcess ? ' --consumer' : ''}${args.includes('--no-push') ? ' --no-push' : ''}${args.includes('--floors') ? ' --floors' : ''}${args.includes('--max-bytes') ? ` --max-bytes ${opt('max-bytes', '')}` : ''}${consumerTunables !== undefined ? ` --consumer-glibc-tunables ${consumerTunables}` : ''}${timelineMs > 0 ? ` --timeline ${timelineMs}` : ''}${args.includes('--runs') ? ` --runs ${runs}` : ''}${args.includes('--mib') ? ` --mib ${mib}` : ''}${args.includes('--sizes') ? ` --sizes ${sizes.join(',')}` : ''} --write\` (took ${((performance.now() - started) / 1000).toFixed(0)} s). ` +
-    `Broker = \`sluice serve\` (built binary), flush os, a fresh one per run; ${mib} MiB produced into one partition, then replayed from the beginning ` +
+  `Command: \`node --import tsx bench/replay-large.ts${short ? ' --short' : ''}${args.includes('--defaults') ? ' --defaults' : ''}${args.includes('--reuse-buffers') ? ' --reuse-buffers' : ''}${ownProcess ? ' --consumer' : ''}${args.includes('--no-push') ? ' --no-push' : ''}${args.includes('--floors') ? ' --floors' : ''}${cold ? ' --cold' : ''}${args.includes('--max-bytes') ? ` --max-bytes ${opt('max-bytes', '')}` : ''}${consumerTunables !== undefined ? ` --consumer-glibc-tunables ${consumerTunables}` : ''}${timelineMs > 0 ? ` --timeline ${timelineMs}` : ''}${args.includes('--runs') ? ` --runs ${runs}` : ''}${args.includes('--mib') ? ` --mib ${mib}` : ''}${args.includes('--sizes') ? ` --sizes ${sizes.join(',')}` : ''} --write\` (took ${((performance.now() - started) / 1000).toFixed(0)} s). ` +
+    `Broker = \`sluice serve\` (built binary), flush os, a fresh one per run; ${mib} MiB produced into one partition${cold ? ' (then the page cache dropped: the replay reads from the disk)' : ''}, then replayed from the beginning ` +
     `by one consumer (eachBatch, ${args.includes('--defaults') ? 'SDK default fetch sizes' : 'maxBytesPerPartition 8 MiB, maxBytes 32 MiB'}${args.includes('--check-crcs') ? ', checkCrcs' : ''}${args.includes('--reuse-buffers') ? ', reuseFetchBuffers' : ''}) ${ownProcess ? 'in a process of its own' : 'in the bench process'}. Medians of ${runs} run(s). ` +
     `Node flags: broker \`${(process.env.SLUICE_BENCH_BROKER_NODE_ARGS ?? SERVE_NODE_FLAGS.join(' ')) || 'none'}\`, client \`${process.execArgv.filter((a) => !a.includes('tsx') && a !== '--import').join(' ') || 'none'}\`.`,
   '',
