@@ -232,6 +232,11 @@ export class PartitionLog {
     return this.#loaded ? this.#loaded.readNow(offset, options) : null;
   }
 
+  /** Where `read(offset, options)` would end, when the partition is loaded and its index tells; else null. */
+  plannedReadEnd(offset: number, options: ReadOptions): number | null {
+    return this.#loaded ? this.#loaded.plannedReadEnd(offset, options) : null;
+  }
+
   offsetForTimestamp(timestamp: number): Promise<{ offset: number; timestamp: number } | null> {
     return this.load().then((log) => log.offsetForTimestamp(timestamp));
   }

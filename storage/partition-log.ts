@@ -458,6 +458,12 @@ export class LoadedPartitionLog {
     return this.#reader.readNow(offset, options);
   }
 
+  /** Where `read(offset, options)` would end, when the index tells without reading (LogReader.plannedReadEnd). */
+  plannedReadEnd(offset: number, options: ReadOptions): number | null {
+    if (this.#state === 'closed') return null;
+    return this.#reader.plannedReadEnd(offset, options);
+  }
+
   async offsetForTimestamp(timestamp: number): Promise<{ offset: number; timestamp: number } | null> {
     if (this.#state === 'closed') throw new LogClosedError(`partition ${this.#name}`);
     return this.#reader.offsetForTimestamp(timestamp);

@@ -91,6 +91,27 @@ export class LogReader {
     return null;
   }
 
+  /**
+   * Where `read(offset, options)` would end (its nextOffset) when a segment's index tells without reading
+   * (Segment.plannedReadEnd); null when the read is served from memory, out of range, or not foreseeable.
+   * For reading further ahead: a read made at the predicted offset is checked like any other.
+   */
+  plannedReadEnd(offset: number, options: ReadOptions): number | null {
+    const log = this.#log;
+    if (offset < log.logStartOffset || offset >= log.cachedFrom || !Number.isSafeInteger(offset)) return null;
+    const maxOffset = this.#maxOffset(options);
+    if (offset >= maxOffset) return null;
+    return log
+      .segmentFor(offset)
+      .plannedReadEnd(
+        offset,
+        Math.max(1, options.maxBytes),
+        maxOffset,
+        options.pool !== undefined,
+        options.exactLimit ?? false,
+      );
+  }
+
   #maxOffset(options: ReadOptions): number {
     const end = this.#log.logEndOffset;
     return Math.min(options.maxOffset ?? end, end);

@@ -517,6 +517,34 @@ export class Segment {
   }
 
   /**
+   * The offset `read(offset, maxBytes, maxOffset, pool, { exactLimit })` would end at (its nextOffset) when
+   * the index tells without reading the file: its window (windowBytes) ends on an index entry or the
+   * segment's end within the limit, and every batch before that edge ends below maxOffset. Null otherwise.
+   * `pooled`: the read is given a pool (its limit is then lowered as read() lowers it). A prediction only, of
+   * the segment as it is now: whoever reads there on its strength checks what the read returns.
+   */
+  plannedReadEnd(
+    offset: number,
+    maxBytes: number,
+    maxOffset: number,
+    pooled: boolean,
+    exactLimit: boolean,
+  ): number | null {
+    if (offset < this.baseOffset || offset >= this.nextOffset) return null;
+    const limit = pooled && !exactLimit ? this.pooledReadLimit(maxBytes) : maxBytes;
+    const end = this.size;
+    const { position } = this.indexFloor(offset);
+    if (position + LOOKUP_HEADER_BYTES > end) return null;
+    if (end <= position + limit) return this.nextOffset <= maxOffset ? this.nextOffset : null;
+    const index = this.offsetIndex;
+    const k = index.floorByPosition(position + limit);
+    if (k < 0 || index.positionAt(k) < position + LOOKUP_HEADER_BYTES) return null;
+    // Entry k is past the index floor of `offset`, so its batch starts after the one holding `offset`.
+    const next = this.baseOffset + index.relAt(k);
+    return next <= maxOffset ? next : null;
+  }
+
+  /**
    * maxBytes lowered so that the read's span (below) is a read size, when that keeps at least two thirds of
    * it (the documented "by at most a third"; a small limit beside a large index interval keeps its own):
    * whatever limits a busy broker's memory budget leaves, its reads then take pool buffers of a few classes.

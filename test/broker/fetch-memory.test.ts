@@ -45,7 +45,7 @@ function connectionMemory(budget: MemoryBudget): ConnectionMemory {
 }
 
 const readToEnd = (ahead: FetchReadAhead, key: string) =>
-  (ahead as unknown as { pending: Map<string, { read: Promise<unknown> }> }).pending.get(key)!.read;
+  (ahead as unknown as { pending: Map<string, Array<{ read: Promise<unknown> }>> }).pending.get(key)![0]!.read;
 
 describe('memory a fetch holds', () => {
   it('an answer read into a pool buffer holds that whole buffer, not only its record bytes', async () => {

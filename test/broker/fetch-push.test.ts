@@ -250,6 +250,26 @@ describe('FetchPush', () => {
     expect(files.logBytesRead() - readBefore).toBe(total);
   });
 
+  it('replaying from the files while its reads lag, reads the next two frames at once, each byte once', async () => {
+    const files = countingFs();
+    broker = await startBroker({ fs: files.fs, tailCacheTotalBytes: 0 });
+    const producer = await broker.client();
+    await createTopic(producer, 't');
+    for (let i = 0; i < 40; i++) await produce(producer, 't', 0, batchOf([`${i}`.padEnd(20_000, 'x')]));
+    const total = (await recordsBytesOf(producer)).length;
+    const readBefore = files.logBytesRead();
+    files.mostReadsAtOnce(); // from here on
+    const consumer = await broker.client();
+    // Its first read-ahead is taken while still reading (the next frame is read at once): from then on the
+    // stream reads two frames ahead, the second from where the index says the first ends.
+    const stream = open(consumer, { topic: 't', maxBytes: 50_000, creditBytes: 4 * 1024 * 1024 });
+    await waitFor(() => stream.frames.reduce((n, f) => n + recordBytes(f), 0) === total);
+    const values = await valuesOf(stream.frames);
+    expect(values.map((v) => v.replace(/x+$/, ''))).toEqual(Array.from({ length: 40 }, (_, i) => `${i}`));
+    expect(files.logBytesRead() - readBefore).toBe(total);
+    expect(files.mostReadsAtOnce()).toBeGreaterThanOrEqual(2);
+  });
+
   it('ends after maxIdleMs with nothing pushed, with the partition watermarks', async () => {
     broker = await startBroker();
     const producer = await broker.client();

@@ -35,12 +35,16 @@ afterEach(async () => {
 afterAll(removeTempDirs);
 
 /** A log of `batches` one-record batches, read from its file (no tail cache). */
-async function logWith(batches: number, tag = 0, dir?: string): Promise<PartitionLog> {
+async function logWith(batches: number, tag = 0, dir?: string, indexIntervalBytes?: number): Promise<PartitionLog> {
   const log = await PartitionLog.open({
     dir: dir ?? join(await tempDir(), 't-0'),
     topic: 't',
     partition: 0,
-    config: { ...DEFAULT_PARTITION_CONFIG, flush: { kind: 'os' } },
+    config: {
+      ...DEFAULT_PARTITION_CONFIG,
+      flush: { kind: 'os' },
+      indexIntervalBytes: indexIntervalBytes ?? DEFAULT_PARTITION_CONFIG.indexIntervalBytes,
+    },
     tailCacheBytes: 0,
   });
   logs.push(log);
@@ -50,9 +54,11 @@ async function logWith(batches: number, tag = 0, dir?: string): Promise<Partitio
 
 const payloads = (bytes: Buffer) => decodeBatches(bytes).map((b) => b.payload.toString('hex'));
 
-/** The read `start` began for `key`, to await (FetchReadAhead offers no hook for it: a look inside). */
-const readStarted = (ahead: FetchReadAhead, key: string) =>
-  (ahead as unknown as { pending: Map<string, { read: Promise<unknown> }> }).pending.get(key)!.read;
+/** The reads `start` began for `key`, in offset order (FetchReadAhead offers no hook for them: a look inside). */
+const readsStarted = (ahead: FetchReadAhead, key: string) =>
+  (ahead as unknown as { pending: Map<string, Array<{ offset: number; read: Promise<unknown> }>> }).pending.get(key) ??
+  [];
+const readStarted = (ahead: FetchReadAhead, key: string) => readsStarted(ahead, key)[0]!.read;
 
 describe('fetch read-ahead', () => {
   it('hands the next fetch at the predicted offset the same bytes a fresh read returns, in a pool buffer', async () => {
@@ -171,6 +177,73 @@ describe('fetch read-ahead', () => {
     expect(await ahead.take('a', log, 0, CHUNK)).not.toBeNull();
     ahead.close();
     expect(budget.used).toBe(CHUNK);
+  });
+
+  /** Has `ahead` see its fetch come for a read-ahead still reading (as from a cold file): it then reads two ahead. */
+  async function fallBehind(ahead: FetchReadAhead, log: PartitionLog): Promise<void> {
+    ahead.start('behind', log, 0, CHUNK, log.logEndOffset, true);
+    expect(await ahead.take('behind', log, 0, CHUNK, true)).not.toBeNull();
+  }
+
+  it("reads a stream's next frame but one too while its reads lag, from where the index says the next one ends", async () => {
+    const log = await logWith(12, 0, undefined, 1); // an index entry at every batch
+    const pool = new ReadBufferPool(1 << 20);
+    const ahead = new FetchReadAhead(pool, 1 << 20, noLimit);
+    ahead.start('k', log, 0, CHUNK, log.logEndOffset, true, CHUNK);
+    expect(readsStarted(ahead, 'k').map((r) => r.offset)).toEqual([0]); // nothing lagged yet
+    // Taken while still reading: the reads lag, so the next frame's push starts two.
+    expect((await ahead.take('k', log, 0, CHUNK, true))!.nextOffset).toBe(4);
+    ahead.start('k', log, 4, CHUNK, log.logEndOffset, true, CHUNK);
+    expect(readsStarted(ahead, 'k').map((r) => r.offset)).toEqual([4, 8]);
+    await Promise.all(readsStarted(ahead, 'k').map((r) => r.read));
+    const taken = await ahead.take('k', log, 4, CHUNK, true);
+    const fresh = await log.read(4, { maxBytes: CHUNK, exactLimit: true });
+    expect(taken!.nextOffset).toBe(fresh.nextOffset);
+    expect(payloads(Buffer.concat(taken!.chunks))).toEqual(payloads(Buffer.concat(fresh.chunks)));
+    // The one after is the next frame's; this one was done before it was taken: no third while that runs.
+    ahead.start('k', log, 8, CHUNK, log.logEndOffset, true, CHUNK);
+    expect(readsStarted(ahead, 'k').map((r) => r.offset)).toEqual([8]);
+    const last = await ahead.take('k', log, 8, CHUNK, true);
+    expect(payloads(Buffer.concat(last!.chunks))).toEqual(
+      payloads(Buffer.concat((await log.read(8, { maxBytes: CHUNK, exactLimit: true })).chunks)),
+    );
+  });
+
+  it("drops all of a partition's read-aheads when the fetch asks for another offset, their buffers back in the pool", async () => {
+    const log = await logWith(12, 0, undefined, 1);
+    const pool = new ReadBufferPool(1 << 20);
+    const ahead = new FetchReadAhead(pool, 1 << 20, noLimit);
+    await fallBehind(ahead, log);
+    ahead.start('k', log, 0, CHUNK, log.logEndOffset, true, CHUNK);
+    expect(readsStarted(ahead, 'k').map((r) => r.offset)).toEqual([0, 4]);
+    await Promise.all(readsStarted(ahead, 'k').map((r) => r.read));
+    const pooled = pool.pooledBytes;
+    expect(await ahead.take('k', log, 2, CHUNK, true)).toBeNull();
+    expect(ahead.size).toBe(0);
+    await waitFor(() => pool.pooledBytes >= pooled + 2 * CHUNK, {
+      message: "both dropped reads' buffers back in the pool",
+    });
+    // A stream whose next frame starts elsewhere (a wrong prediction): the queue starts over there.
+    await fallBehind(ahead, log);
+    ahead.start('k', log, 0, CHUNK, log.logEndOffset, true, CHUNK);
+    ahead.start('k', log, 5, CHUNK, log.logEndOffset, true, CHUNK);
+    expect(readsStarted(ahead, 'k').map((r) => r.offset)).toEqual([5, 9]);
+  });
+
+  it('counts the second read-ahead toward its byte budget and the memory budget', async () => {
+    const log = await logWith(12, 0, undefined, 1);
+    const narrow = new FetchReadAhead(new ReadBufferPool(1 << 20), CHUNK + CHUNK / 2, noLimit);
+    await fallBehind(narrow, log);
+    narrow.start('k', log, 0, CHUNK, log.logEndOffset, true, CHUNK);
+    expect(readsStarted(narrow, 'k')).toHaveLength(1);
+    const budget = new MemoryBudget(3 * CHUNK);
+    const memory = new ConnectionMemory(budget, budget.limit, () => {});
+    const ahead = new FetchReadAhead(new ReadBufferPool(1 << 20), 1 << 20, memory);
+    await fallBehind(ahead, log);
+    ahead.start('k', log, 0, CHUNK, log.logEndOffset, true, CHUNK);
+    expect(budget.used).toBe(2 * CHUNK);
+    ahead.retainOnly(new Set());
+    expect(budget.used).toBe(0);
   });
 
   it('drops a read that found nothing (the log end) or failed', async () => {

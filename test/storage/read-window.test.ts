@@ -177,6 +177,62 @@ describe('segment reads end on a batch edge the offset index knows', () => {
     });
   });
 
+  it("foresees where a replay's reads of large batches end, from the index alone", async () => {
+    await withTempDir(async (dir) => {
+      const { fs } = countingFs();
+      const log = await openLog(dir, fs, { segmentBytes: 1 << 30 });
+      for (let i = 0; i < 40; i++) await log.append(makeBatch({ records: 4, payloadBytes: 20 * 1024, tag: i }));
+      const pool = new ReadBufferPool(1 << 20);
+      for (const exactLimit of [false, true]) {
+        for (let offset = 0; offset < log.logEndOffset; ) {
+          const options = { maxBytes: 50 * 1024, pool, exactLimit };
+          const planned = log.plannedReadEnd(offset, options);
+          const r = await log.read(offset, options);
+          if (r.lease) pool.release(r.lease);
+          expect(planned).toBe(r.nextOffset);
+          offset = r.nextOffset;
+        }
+      }
+      // Nothing to foresee past the end, below the start, or at the high watermark.
+      expect(log.plannedReadEnd(log.logEndOffset, { maxBytes: 50 * 1024 })).toBeNull();
+      expect(log.plannedReadEnd(-1, { maxBytes: 50 * 1024 })).toBeNull();
+      expect(log.plannedReadEnd(8, { maxBytes: 50 * 1024, maxOffset: 8 })).toBeNull();
+      await log.close();
+    });
+  });
+
+  it('a foreseen read end is where the read ends, over segment rolls, batch sizes, limits and watermarks (property)', async () => {
+    await withTempDir(async (dir) => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.integer({ min: 0, max: 12_000 }), { minLength: 1, maxLength: 40 }),
+          fc.integer({ min: 1, max: 30_000 }),
+          fc.integer({ min: 1, max: 5_000 }),
+          fc.integer({ min: 20_000, max: 120_000 }),
+          fc.boolean(),
+          async (payloads, maxBytes, indexIntervalBytes, segmentBytes, exactLimit) => {
+            const { fs } = countingFs();
+            const sub = join(dir, `p${Math.random().toString(36).slice(2)}`);
+            const log = await openLog(sub, fs, { indexIntervalBytes, segmentBytes });
+            for (const [i, payloadBytes] of payloads.entries())
+              await log.append(makeBatch({ records: 1 + (i % 3), payloadBytes, tag: i }));
+            const pool = new ReadBufferPool(1 << 20);
+            for (let offset = 0; offset < log.logEndOffset; offset++) {
+              const maxOffset = offset + 1 + ((offset * 7) % (log.logEndOffset - offset));
+              const options = { maxBytes, maxOffset, pool, exactLimit };
+              const planned = log.plannedReadEnd(offset, options);
+              const r = await log.read(offset, options);
+              if (r.lease) pool.release(r.lease);
+              if (planned !== null) expect(planned).toBe(r.nextOffset);
+            }
+            await log.close();
+          },
+        ),
+        { numRuns: 30 },
+      );
+    });
+  });
+
   it('returns every batch once, in order, over segment rolls and any batch sizes (property)', async () => {
     await withTempDir(async (dir) => {
       await fc.assert(

@@ -11,8 +11,9 @@
 // budget until the socket has them, and at most MAX_UNWRITTEN_FRAMES of them wait for it: the next read
 // starts once the socket took one, so a stream with much credit (a replay) reads as fast as the client
 // receives, not as far ahead as its credit goes. The next frame's read starts as a frame is pushed
-// (read-ahead.ts), sized by the credit left then; a grant arriving in between only makes that read shorter
-// than the frame could have been, never re-read.
+// (read-ahead.ts), sized by the credit left then, and so does the read of the frame after it, from where
+// the segment's index says the first will end: two pool reads run at once while the socket writes. A grant
+// arriving in between only makes those reads shorter than the frames could have been, never re-read.
 //
 // Ends (the request's response, `final` true, written in response order after every pushed frame): after
 // maxIdleMs with nothing pushed (the read's watermarks in it), on FetchPushCredit `end`, on a partition
@@ -146,10 +147,16 @@ export const fetchPushHandler = defineHandler(FetchPushApi, async (request, brok
           stream.spend(round.bytes);
           advance(reading, round.positions);
           // Read ahead what the next frame may carry with the credit left now (a grant only raises it, and a
-          // shorter read-ahead answers: readAll's `stream`); out of credit, a full frame's worth.
+          // shorter read-ahead answers: readAll's `stream`); out of credit, a full frame's worth. The frame
+          // after it, with what credit the next one leaves at least, if any (a read-ahead larger than the
+          // credit when it is taken would be dropped and read again).
           const nextLimit = stream.credit > 0 ? Math.min(request.maxBytes, stream.credit) : request.maxBytes;
-          for (const n of round.next)
-            readAhead.start(n.key, n.log, n.offset, Math.min(n.partitionMaxBytes, nextLimit), n.maxOffset, true);
+          const followingLimit = Math.min(request.maxBytes, stream.credit - nextLimit);
+          for (const n of round.next) {
+            const limit = Math.min(n.partitionMaxBytes, nextLimit);
+            const following = Math.min(n.partitionMaxBytes, followingLimit);
+            readAhead.start(n.key, n.log, n.offset, limit, n.maxOffset, true, following);
+          }
           if (fetchChannel.hasSubscribers) publishFetched(round.response);
           const frame = FetchPushApi.encodeResponseFrame(streamId, {
             errorCode: 0,

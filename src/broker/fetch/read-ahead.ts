@@ -16,8 +16,18 @@
 // than a fresh read would be, which the next fetch continues from. A read-ahead that failed is dropped
 // and the fetch reads afresh (meeting the error itself, if it persists).
 //
-// Bound: at most one read-ahead per partition and, per connection, read-aheads totalling at most the
-// broker's maxFetchBytes (one more response's worth). Each one also holds its size of the broker's memory
+// Depth: a Fetch's read-ahead is one read, the next fetch's. A FetchPush stream (push.ts) writes a frame
+// while the next one waits, so while its reads are what it waits for (the last read-ahead taken was still
+// reading: a file read from the disk) it reads two ahead: with the first read-ahead still running, the
+// second starts where the segment's index says the first will end (PartitionLog.plannedReadEnd), so that
+// two pool threads read at once. From the page cache a read is done long before it is taken, and a second
+// one would only take a core from the threads that are the bottleneck, so a stream reads one ahead then.
+// The second is an answer only to the request it predicted, like the first: a wrong
+// prediction costs a read, never a wrong answer. A partition's read-aheads are a queue in offset order;
+// the next fetch takes the head, and a head made for another offset drops the whole queue.
+//
+// Bound: per connection, read-aheads totalling at most the broker's maxFetchBytes (one more response's
+// worth). Each one also holds its size of the broker's memory
 // budget (memory-budget.ts) and is not started when that has no room: a read-ahead is optional. Once its
 // read is done it holds the buffer the read keeps instead (a pool buffer may be larger than the byte limit:
 // a size class at or above the read's span, or a free one of up to twice that class). Each one lives until the connection's next fetch:
@@ -37,6 +47,11 @@ interface Pending {
   log: PartitionLog;
   offset: number;
   maxBytes: number;
+  /** The read's upper bound (the high watermark when it started) and shape: what predicts where it ends. */
+  maxOffset: number;
+  exactLimit: boolean;
+  /** Its read has settled. */
+  done: boolean;
   /** Of the memory budget: maxBytes, then the buffer the read keeps. */
   held: number;
   truncations: number;
@@ -44,9 +59,15 @@ interface Pending {
 }
 
 export class FetchReadAhead {
-  private readonly pending = new Map<string, Pending>();
+  /** Per partition, in offset order (each one starts where the one before it ends); never empty. */
+  private readonly pending = new Map<string, Pending[]>();
   private reservedBytes = 0;
   private closed = false;
+  /**
+   * The last read-ahead taken was still reading when its fetch came for it: the connection's fetches wait
+   * for the file (a cold one, read from the disk), so a stream reads two ahead (see Depth in the file comment).
+   */
+  private readsBehind = false;
 
   constructor(
     private readonly pool: ReadBufferPool,
@@ -66,7 +87,8 @@ export class FetchReadAhead {
   /**
    * The read-ahead made for exactly this read (`shorter`: or made with a smaller byte limit, or with a
    * larger one and holding no more than this one's bytes), or null
-   * (none, or no longer valid: see the file comment). Either way the partition's read-ahead is gone afterwards.
+   * (none, or no longer valid: see the file comment). Either way the partition's first read-ahead is gone
+   * afterwards; the ones after it stay for the fetches after this one, unless this one was for another offset.
    */
   async take(
     key: string,
@@ -75,13 +97,21 @@ export class FetchReadAhead {
     maxBytes: number,
     shorter = false,
   ): Promise<ReadResult | null> {
-    const entry = this.pending.get(key);
-    if (!entry) return null;
-    this.forget(key, entry);
-    if (entry.log !== log || entry.offset !== offset || !(shorter || entry.maxBytes === maxBytes)) {
+    const queue = this.pending.get(key);
+    if (!queue) return null;
+    const entry = queue.shift()!;
+    this.forget(entry);
+    if (queue.length === 0) this.pending.delete(key);
+    if (entry.log !== log || entry.offset !== offset) {
+      this.drop(entry);
+      this.dropQueue(key);
+      return null;
+    }
+    if (!(shorter || entry.maxBytes === maxBytes)) {
       this.drop(entry);
       return null;
     }
+    this.readsBehind = !entry.done;
     const read = await entry.read;
     if (!read) return null;
     const stale = log.truncationCount !== entry.truncations || offset < log.logStartOffset;
@@ -106,39 +136,94 @@ export class FetchReadAhead {
   /**
    * Starts reading `maxBytes` at `offset` (where the answered read ended), bounded by `maxOffset` (the
    * high watermark now), unless the connection's read-ahead budget is spent or the partition already
-   * has one. A read that finds nothing is dropped: the tail is served from memory anyway. `exactLimit`: for a
+   * has one there. A read that finds nothing is dropped: the tail is served from memory anyway. `exactLimit`: for a
    * FetchPush stream, whose reads take their credit-sized limit exactly (ReadOptions.exactLimit).
+   * `followingBytes` (a stream's): also keep a second read-ahead going, of that limit, from where the segment's
+   * index says the first one will end (see Depth in the file comment).
    */
-  start(key: string, log: PartitionLog, offset: number, maxBytes: number, maxOffset: number, exactLimit = false): void {
-    if (this.closed || this.pending.has(key) || this.reservedBytes + maxBytes > this.maxBytes) return;
-    if (!this.memory.tryReserve(maxBytes)) return;
-    const entry: Pending = { log, offset, maxBytes, held: maxBytes, truncations: log.truncationCount, read: NONE };
+  start(
+    key: string,
+    log: PartitionLog,
+    offset: number,
+    maxBytes: number,
+    maxOffset: number,
+    exactLimit = false,
+    followingBytes = 0,
+  ): void {
+    if (this.closed) return;
+    let queue = this.pending.get(key);
+    if (queue && (queue[0]!.log !== log || queue[0]!.offset !== offset)) {
+      this.dropQueue(key);
+      queue = undefined;
+    }
+    if (!queue) {
+      const first = this.begin(key, log, offset, maxBytes, maxOffset, exactLimit);
+      if (!first) return;
+      queue = [first];
+      this.pending.set(key, queue);
+    }
+    if (followingBytes <= 0 || queue.length > 1 || !this.readsBehind) return;
+    const head = queue[0]!;
+    const options = {
+      maxBytes: head.maxBytes,
+      maxOffset: head.maxOffset,
+      pool: this.pool,
+      exactLimit: head.exactLimit,
+    };
+    const next = log.plannedReadEnd(head.offset, options);
+    if (next === null || next >= maxOffset) return;
+    const second = this.begin(key, log, next, followingBytes, maxOffset, exactLimit);
+    if (second) queue.push(second);
+  }
+
+  /** A read-ahead started within the budgets, or null (no room: it is optional). */
+  private begin(
+    key: string,
+    log: PartitionLog,
+    offset: number,
+    maxBytes: number,
+    maxOffset: number,
+    exactLimit: boolean,
+  ): Pending | null {
+    if (this.reservedBytes + maxBytes > this.maxBytes || !this.memory.tryReserve(maxBytes)) return null;
+    const entry: Pending = {
+      log,
+      offset,
+      maxBytes,
+      maxOffset,
+      exactLimit,
+      done: false,
+      held: maxBytes,
+      truncations: log.truncationCount,
+      read: NONE,
+    };
     entry.read = log.read(offset, { maxBytes, maxOffset, pool: this.pool, exactLimit }).then(
       (r) => {
+        entry.done = true;
         if (r.bytes === 0) {
           if (r.lease) this.pool.release(r.lease);
           return null;
         }
         const keeps = r.lease ? r.lease.length : r.bytes;
-        if (keeps > entry.held && this.pending.get(key) === entry) {
+        if (keeps > entry.held && this.isPending(key, entry)) {
           this.memory.charge(keeps - entry.held);
           entry.held = keeps;
         }
         return r;
       },
-      () => null,
+      () => {
+        entry.done = true;
+        return null;
+      },
     );
-    this.pending.set(key, entry);
     this.reservedBytes += maxBytes;
+    return entry;
   }
 
   /** Drops every read-ahead whose key is not in `keep` (the partitions the current fetch asks for). */
   retainOnly(keep: ReadonlySet<string>): void {
-    for (const [key, entry] of this.pending) {
-      if (keep.has(key)) continue;
-      this.forget(key, entry);
-      this.drop(entry);
-    }
+    // Deleting the entry being visited is safe in a Map's iteration.
+    for (const key of this.pending.keys()) if (!keep.has(key)) this.dropQueue(key);
   }
 
   /** The connection closed: drop everything, and start nothing new. */
@@ -147,8 +232,21 @@ export class FetchReadAhead {
     this.retainOnly(NO_KEYS);
   }
 
-  private forget(key: string, entry: Pending): void {
+  private isPending(key: string, entry: Pending): boolean {
+    return this.pending.get(key)?.includes(entry) ?? false;
+  }
+
+  private dropQueue(key: string): void {
+    const queue = this.pending.get(key);
+    if (!queue) return;
     this.pending.delete(key);
+    for (const entry of queue) {
+      this.forget(entry);
+      this.drop(entry);
+    }
+  }
+
+  private forget(entry: Pending): void {
     this.reservedBytes -= entry.maxBytes;
     this.memory.release(entry.held);
   }
