@@ -21,7 +21,7 @@ import {
   type TestBroker,
   values,
 } from '../helpers/broker.js';
-import { freePort } from '../helpers/free-port.js';
+import { stablePort } from '../helpers/free-port.js';
 import { startSluice } from '../helpers/sluice-process.js';
 import { removeTempDirs, tempDir } from '../helpers/temp-dir.js';
 import { WireClient } from '../helpers/wire-client.js';
@@ -146,7 +146,7 @@ describe('DeleteRecords', () => {
 
   it('keeps the new log start when the broker process is SIGKILLed right after answering', async () => {
     const dataDir = await tempDir();
-    const port = await freePort();
+    const port = await stablePort();
     const args = ['--data-dir', dataDir, '--port', String(port)];
     let proc = await startSluice(args);
     let c = await WireClient.connect(port);

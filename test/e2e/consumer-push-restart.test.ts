@@ -3,7 +3,7 @@
 // reconnects, fetches from where it stood and is pushed again: every record exactly once, in order.
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { logLevel, Sluice, type Consumer } from '../../src/client/index.js';
-import { freePort } from '../helpers/free-port.js';
+import { stablePort } from '../helpers/free-port.js';
 import { startSluice, type SluiceProcess } from '../helpers/sluice-process.js';
 import { removeTempDirs, tempDir } from '../helpers/temp-dir.js';
 import { nextEvent, waitFor } from '../helpers/wait-for.js';
@@ -23,7 +23,7 @@ const range = (prefix: string, n: number) => Array.from({ length: n }, (_, i) =>
 describe('consumer push mode across a broker crash', () => {
   it('SIGKILL and restart while a stream is open: every record once, in order', { timeout: 60_000 }, async () => {
     const dataDir = await tempDir('sluice-push-crash-');
-    const port = await freePort();
+    const port = await stablePort();
     const serve = () => startSluice(['--data-dir', dataDir, '--port', String(port), '--no-http', '--flush', 'always']);
     proc = await serve();
     const sluice = new Sluice({

@@ -8,7 +8,7 @@
 import { createRequire } from 'node:module';
 import { afterAll, expect, it } from 'vitest';
 import { logLevel, Sluice } from '../../src/client/index.js';
-import { freePort } from '../helpers/free-port.js';
+import { stablePort } from '../helpers/free-port.js';
 import { startSluice, type SluiceProcess } from '../helpers/sluice-process.js';
 import { removeTempDirs, tempDir } from '../helpers/temp-dir.js';
 
@@ -127,7 +127,7 @@ it.each(Object.keys(CLIENTS) as ClientName[])(
   '%s: outputs every input exactly once across SIGKILLs of the broker, none from aborted attempts',
   async (name) => {
     const dataDir = await tempDir();
-    const ports: Ports = { native: await freePort(), kafka: await freePort() };
+    const ports: Ports = { native: await stablePort(), kafka: await stablePort() };
     const client = () => CLIENTS[name](ports);
     const args = [
       '--data-dir',

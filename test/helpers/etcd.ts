@@ -6,7 +6,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { trackChild } from './child-reaper.js';
-import { freePort } from './free-port.js';
+import { stablePort } from './free-port.js';
 import { tempDir } from './temp-dir.js';
 import { waitFor } from './wait-for.js';
 
@@ -34,8 +34,9 @@ async function healthy(endpoint: string): Promise<boolean> {
 export async function startEtcd(options: { host?: string } = {}): Promise<EtcdProcess> {
   const host = options.host ?? '127.0.0.1';
   const dir = await tempDir('sluice-etcd-');
-  const clientPort = await freePort();
-  const peerPort = await freePort();
+  // Below the ephemeral range: restart() must find them free again (free-port.ts).
+  const clientPort = await stablePort(host);
+  const peerPort = await stablePort();
   const endpoint = `http://${host}:${clientPort}`;
   const peer = `http://127.0.0.1:${peerPort}`;
   const args = [

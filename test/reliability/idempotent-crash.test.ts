@@ -6,7 +6,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { logLevel, Sluice } from '../../src/client/index.js';
 import { createTopic, readAll, values } from '../helpers/broker.js';
-import { freePort } from '../helpers/free-port.js';
+import { stablePort } from '../helpers/free-port.js';
 import { startSluice, type SluiceProcess } from '../helpers/sluice-process.js';
 import { removeTempDirs, tempDir } from '../helpers/temp-dir.js';
 import { elapse, waitFor } from '../helpers/wait-for.js';
@@ -17,7 +17,7 @@ afterAll(removeTempDirs);
 describe('crash: SIGKILL under an idempotent producer', () => {
   it('after the restart the producer retries, and every record is stored exactly once, in send order', async () => {
     const dataDir = await tempDir('sluice-idem-crash-');
-    const port = await freePort();
+    const port = await stablePort();
     const args = ['--data-dir', dataDir, '--port', String(port), '--flush', 'always'];
     let proc: SluiceProcess = await startSluice(args);
     const admin = await WireClient.connect(port);
