@@ -16,23 +16,24 @@
 // than a fresh read would be, which the next fetch continues from. A read-ahead that failed is dropped
 // and the fetch reads afresh (meeting the error itself, if it persists).
 //
-// Depth: a Fetch's read-ahead is one read, the next fetch's. A FetchPush stream (push.ts) writes a frame
-// while the next one waits, so while its reads are what it waits for (the last read-ahead taken was still
-// reading: a file read from the disk) it reads two ahead: with the first read-ahead still running, the
-// second starts where the segment's index says the first will end (PartitionLog.plannedReadEnd), so that
-// two pool threads read at once. From the page cache a read is done long before it is taken, and a second
-// one would only take a core from the threads that are the bottleneck, so a stream reads one ahead then.
-// The second is an answer only to the request it predicted, like the first: a wrong
-// prediction costs a read, never a wrong answer. A partition's read-aheads are a queue in offset order;
-// the next fetch takes the head, and a head made for another offset drops the whole queue.
+// Depth: a Fetch's read-ahead is one read, the next fetch's (a consumer of plain fetches has its next one
+// at the broker while it decodes a response: a second gained nothing, bench/RESULTS.md). A FetchPush stream
+// (push.ts) writes a frame while the next one waits, so while its reads are what it waits for (the last
+// read-ahead taken was still reading: a file read from the disk) it reads two ahead: with the first still
+// running, the second starts where the segment's index says the first will end
+// (PartitionLog.plannedReadEnd), so that two pool threads read at once. From the page cache a read is done
+// long before it is taken, and a second one would only take a core from the threads that are the
+// bottleneck, so a stream reads one ahead then. The second answers only the request it predicted, like the
+// first: a wrong prediction costs a read, never a wrong answer. A partition's read-aheads are a queue in
+// offset order; the next fetch takes the head, and a head made for another offset drops the whole queue.
 //
 // Bound: per connection, read-aheads totalling at most the broker's maxFetchBytes (one more response's
-// worth). Each one also holds its size of the broker's memory
-// budget (memory-budget.ts) and is not started when that has no room: a read-ahead is optional. Once its
-// read is done it holds the buffer the read keeps instead (a pool buffer may be larger than the byte limit:
-// a size class at or above the read's span, or a free one of up to twice that class). Each one lives until the connection's next fetch:
-// a partition that fetch does not take is dropped, as are all of them when the connection closes. A
-// dropped read-ahead's pool buffer goes back to the pool once its read settles (nothing else saw it).
+// worth). Each one also holds its size of the broker's memory budget (memory-budget.ts) and is not started
+// when that has no room: a read-ahead is optional. Once its read is done it holds the buffer the read keeps
+// instead (a pool buffer may be larger than the byte limit: a size class at or above the read's span, or a
+// free one of up to twice that class). Each one lives until the connection's next fetch: a partition that
+// fetch does not take is dropped, as are all of them when the connection closes. A dropped read-ahead's
+// pool buffer goes back to the pool once its read settles (nothing else saw it).
 // All of a connection's read-aheads are dropped when one of its frames would wait for the budget, and
 // every connection's when any frame is about to wait first (memory-budget.ts): they are let go only by
 // their connection's next request, so otherwise the budget could fill with read-aheads of consumers that
