@@ -4,7 +4,7 @@
 // pool buffer goes back to the pool when it is dropped.
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { FetchReadAhead } from '../../src/broker/fetch/read-ahead.js';
+import { FetchReadAhead, ReadsInFlight } from '../../src/broker/fetch/read-ahead.js';
 import { ConnectionMemory, MemoryBudget } from '../../src/broker/transport/memory-budget.js';
 import { DeleteTopicsApi } from '../../src/protocol/index.js';
 import { DEFAULT_PARTITION_CONFIG, PartitionLog, ReadBufferPool } from '../../storage/index.js';
@@ -212,7 +212,8 @@ describe('fetch read-ahead', () => {
   it("drops all of a partition's read-aheads when the fetch asks for another offset, their buffers back in the pool", async () => {
     const log = await logWith(12, 0, undefined, 1);
     const pool = new ReadBufferPool(1 << 20);
-    const ahead = new FetchReadAhead(pool, 1 << 20, noLimit);
+    // A pool of threads large enough that the dropped reads still running leave room for a second read.
+    const ahead = new FetchReadAhead(pool, 1 << 20, noLimit, new ReadsInFlight(16));
     await fallBehind(ahead, log);
     ahead.start('k', log, 0, CHUNK, log.logEndOffset, true, CHUNK);
     expect(readsStarted(ahead, 'k').map((r) => r.offset)).toEqual([0, 4]);
@@ -228,6 +229,25 @@ describe('fetch read-ahead', () => {
     ahead.start('k', log, 0, CHUNK, log.logEndOffset, true, CHUNK);
     ahead.start('k', log, 5, CHUNK, log.logEndOffset, true, CHUNK);
     expect(readsStarted(ahead, 'k').map((r) => r.offset)).toEqual([5, 9]);
+  });
+
+  it("starts no second read while half the thread pool reads read-aheads, every connection's", async () => {
+    const log = await logWith(12, 0, undefined, 1);
+    const pool = new ReadBufferPool(1 << 20);
+    const reads = new ReadsInFlight(4);
+    const ahead = new FetchReadAhead(pool, 1 << 20, noLimit, reads);
+    const other = new FetchReadAhead(pool, 1 << 20, noLimit, reads);
+    await fallBehind(ahead, log);
+    other.start('o', log, 8, CHUNK, log.logEndOffset); // another connection's, still reading
+    ahead.start('k', log, 0, CHUNK, log.logEndOffset, true, CHUNK);
+    expect(reads.running).toBe(2);
+    expect(readsStarted(ahead, 'k')).toHaveLength(1); // two of four threads: no room for a second
+    await Promise.all([...readsStarted(other, 'o'), ...readsStarted(ahead, 'k')].map((r) => r.read));
+    expect(reads.running).toBe(0);
+    ahead.retainOnly(new Set());
+    await fallBehind(ahead, log);
+    ahead.start('k', log, 0, CHUNK, log.logEndOffset, true, CHUNK);
+    expect(readsStarted(ahead, 'k').map((r) => r.offset)).toEqual([0, 4]);
   });
 
   it('counts the second read-ahead toward its byte budget and the memory budget', async () => {

@@ -26,6 +26,9 @@
 // bottleneck, so a stream reads one ahead then. The second answers only the request it predicted, like the
 // first: a wrong prediction costs a read, never a wrong answer. A partition's read-aheads are a queue in
 // offset order; the next fetch takes the head, and a head made for another offset drops the whole queue.
+// A second read starts only while fewer read-aheads than half the thread pool are reading, every
+// connection's (ReadsInFlight): with many consumers replaying at once the reads lag because the pool is
+// busy, not the disk, and a second read each would only queue behind the others, holding memory.
 //
 // Bound: per connection, read-aheads totalling at most the broker's maxFetchBytes (one more response's
 // worth). Each one also holds its size of the broker's memory budget (memory-budget.ts) and is not started
@@ -40,6 +43,27 @@
 // are busy, idle, or themselves waiting for room to send the request that would free them.
 import type { PartitionLog, ReadBufferPool, ReadResult } from '../../../storage/index.js';
 import type { MemoryShare } from '../transport/wire.js';
+
+/** Read-aheads reading now, every connection's: one per broker (FetchSessions), shared by its connections. */
+export class ReadsInFlight {
+  running = 0;
+
+  /**
+   * `threads`: libuv's thread pool, which runs the file reads (UV_THREADPOOL_SIZE; `sluice serve` sets 16).
+   * A second read-ahead starts only while fewer than half of them are reading read-aheads.
+   */
+  constructor(readonly threads: number) {}
+
+  get roomForMore(): boolean {
+    return this.running < this.threads / 2;
+  }
+}
+
+/** libuv's thread pool size in this process. */
+export function threadPoolSize(): number {
+  const size = Number(process.env.UV_THREADPOOL_SIZE);
+  return Number.isInteger(size) && size >= 1 ? Math.min(size, 1024) : 4;
+}
 
 const NONE: Promise<ReadResult | null> = Promise.resolve(null);
 const NO_KEYS: ReadonlySet<string> = new Set();
@@ -75,6 +99,7 @@ export class FetchReadAhead {
     /** Read-ahead bytes one connection may hold (the broker's maxFetchBytes). */
     private readonly maxBytes: number,
     private readonly memory: MemoryShare,
+    private readonly reads = new ReadsInFlight(threadPoolSize()),
   ) {
     // Under memory pressure the connection's next frame (the fetch that would take these) comes first.
     memory.onFrameWaiting(() => this.retainOnly(NO_KEYS));
@@ -163,7 +188,7 @@ export class FetchReadAhead {
       queue = [first];
       this.pending.set(key, queue);
     }
-    if (followingBytes <= 0 || queue.length > 1 || !this.readsBehind) return;
+    if (followingBytes <= 0 || queue.length > 1 || !this.readsBehind || !this.reads.roomForMore) return;
     const head = queue[0]!;
     const options = {
       maxBytes: head.maxBytes,
@@ -198,9 +223,12 @@ export class FetchReadAhead {
       truncations: log.truncationCount,
       read: NONE,
     };
+    const reads = this.reads;
+    reads.running++;
     entry.read = log.read(offset, { maxBytes, maxOffset, pool: this.pool, exactLimit }).then(
       (r) => {
         entry.done = true;
+        reads.running--;
         if (r.bytes === 0) {
           if (r.lease) this.pool.release(r.lease);
           return null;
@@ -214,6 +242,7 @@ export class FetchReadAhead {
       },
       () => {
         entry.done = true;
+        reads.running--;
         return null;
       },
     );

@@ -6,7 +6,7 @@ import type { ReadBufferPool } from '../../../storage/index.js';
 import type { MemoryShare } from '../transport/wire.js';
 import { onAbort } from './abort-hooks.js';
 import { PushStream } from './push-stream.js';
-import { FetchReadAhead } from './read-ahead.js';
+import { FetchReadAhead, ReadsInFlight, threadPoolSize } from './read-ahead.js';
 
 /** What a fetch request tells of its connection (RequestContext). */
 export interface FetchConnection {
@@ -19,6 +19,8 @@ export interface FetchConnection {
 export class FetchSessions {
   readonly #readAheads = new Map<number, FetchReadAhead>();
   readonly #streams = new Map<number, Map<number, PushStream>>();
+  /** Every connection's read-aheads reading now. */
+  readonly #reads = new ReadsInFlight(threadPoolSize());
 
   constructor(
     private readonly pool: ReadBufferPool,
@@ -35,7 +37,7 @@ export class FetchSessions {
   readAheadOf(ctx: FetchConnection): FetchReadAhead {
     const known = this.#readAheads.get(ctx.connectionId);
     if (known) return known;
-    const readAhead = new FetchReadAhead(this.pool, this.maxBytesPerConnection, ctx.connectionMemory);
+    const readAhead = new FetchReadAhead(this.pool, this.maxBytesPerConnection, ctx.connectionMemory, this.#reads);
     if (ctx.signal.aborted) {
       readAhead.close();
       return readAhead;
