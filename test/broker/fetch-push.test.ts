@@ -99,6 +99,22 @@ async function recordsBytesOf(client: WireClient): Promise<Buffer> {
   return Buffer.concat(fetched.records);
 }
 
+/** The values fortyFromFiles() writes. */
+const FORTY = Array.from({ length: 40 }, (_, i) => `${i}`.padEnd(20_000, 'x'));
+
+/**
+ * A broker whose reads of topic `t` come from its segment files (no tail cache), counted: 40 records of 20 KB,
+ * one per batch. `total`: the log's bytes.
+ */
+async function fortyFromFiles(): Promise<{ files: ReturnType<typeof countingFs>; total: number }> {
+  const files = countingFs();
+  broker = await startBroker({ fs: files.fs, tailCacheTotalBytes: 0 });
+  const producer = await broker.client();
+  await createTopic(producer, 't');
+  for (const value of FORTY) await produce(producer, 't', 0, batchOf([value]));
+  return { files, total: (await recordsBytesOf(producer)).length };
+}
+
 describe('FetchPush', () => {
   it('pushes each append as a frame of its own, in order, without a request per frame', async () => {
     broker = await startBroker();
@@ -226,12 +242,7 @@ describe('FetchPush', () => {
   });
 
   it('reads each byte of the log once while credit-limited frames alternate with full ones', async () => {
-    const files = countingFs();
-    broker = await startBroker({ fs: files.fs, tailCacheTotalBytes: 0 });
-    const producer = await broker.client();
-    await createTopic(producer, 't');
-    for (let i = 0; i < 40; i++) await produce(producer, 't', 0, batchOf([`${i}`.padEnd(20_000, 'x')]));
-    const total = (await recordsBytesOf(producer)).length;
+    const { files, total } = await fortyFromFiles();
     const readBefore = files.logBytesRead();
     const consumer = await broker.client();
     // Frames of two batches; every third frame is cut short by the credit left (then the next frame's
@@ -245,18 +256,12 @@ describe('FetchPush', () => {
       granted += 120_000;
     }
     expect(stream.frames.map(recordBytes).some((n) => n < 40_000)).toBe(true);
-    const values = await valuesOf(stream.frames);
-    expect(values.map((v) => v.replace(/x+$/, ''))).toEqual(Array.from({ length: 40 }, (_, i) => `${i}`));
+    expect(await valuesOf(stream.frames)).toEqual(FORTY);
     expect(files.logBytesRead() - readBefore).toBe(total);
   });
 
   it('replaying from the files while its reads lag, reads the next two frames at once, each byte once', async () => {
-    const files = countingFs();
-    broker = await startBroker({ fs: files.fs, tailCacheTotalBytes: 0 });
-    const producer = await broker.client();
-    await createTopic(producer, 't');
-    for (let i = 0; i < 40; i++) await produce(producer, 't', 0, batchOf([`${i}`.padEnd(20_000, 'x')]));
-    const total = (await recordsBytesOf(producer)).length;
+    const { files, total } = await fortyFromFiles();
     const readBefore = files.logBytesRead();
     files.mostReadsAtOnce(); // from here on
     const consumer = await broker.client();
@@ -264,8 +269,7 @@ describe('FetchPush', () => {
     // stream reads two frames ahead, the second from where the index says the first ends.
     const stream = open(consumer, { topic: 't', maxBytes: 50_000, creditBytes: 4 * 1024 * 1024 });
     await waitFor(() => stream.frames.reduce((n, f) => n + recordBytes(f), 0) === total);
-    const values = await valuesOf(stream.frames);
-    expect(values.map((v) => v.replace(/x+$/, ''))).toEqual(Array.from({ length: 40 }, (_, i) => `${i}`));
+    expect(await valuesOf(stream.frames)).toEqual(FORTY);
     expect(files.logBytesRead() - readBefore).toBe(total);
     expect(files.mostReadsAtOnce()).toBeGreaterThanOrEqual(2);
   });
