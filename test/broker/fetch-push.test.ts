@@ -104,15 +104,20 @@ const FORTY = Array.from({ length: 40 }, (_, i) => `${i}`.padEnd(20_000, 'x'));
 
 /**
  * A broker whose reads of topic `t` come from its segment files (no tail cache), counted: 40 records of 20 KB,
- * one per batch. `total`: the log's bytes.
+ * one per batch. `total`: the log's bytes; `consumer`: a connection that has read nothing yet.
  */
-async function fortyFromFiles(): Promise<{ files: ReturnType<typeof countingFs>; total: number }> {
+async function fortyFromFiles(): Promise<{
+  files: ReturnType<typeof countingFs>;
+  total: number;
+  consumer: WireClient;
+}> {
   const files = countingFs();
-  broker = await startBroker({ fs: files.fs, tailCacheTotalBytes: 0 });
-  const producer = await broker.client();
+  const started = await startBroker({ fs: files.fs, tailCacheTotalBytes: 0 });
+  broker = started;
+  const producer = await started.client();
   await createTopic(producer, 't');
   for (const value of FORTY) await produce(producer, 't', 0, batchOf([value]));
-  return { files, total: (await recordsBytesOf(producer)).length };
+  return { files, total: (await recordsBytesOf(producer)).length, consumer: await started.client() };
 }
 
 describe('FetchPush', () => {
@@ -242,9 +247,8 @@ describe('FetchPush', () => {
   });
 
   it('reads each byte of the log once while credit-limited frames alternate with full ones', async () => {
-    const { files, total } = await fortyFromFiles();
+    const { files, total, consumer } = await fortyFromFiles();
     const readBefore = files.logBytesRead();
-    const consumer = await broker.client();
     // Frames of two batches; every third frame is cut short by the credit left (then the next frame's
     // read-ahead, made for that credit, is shorter than the frame the grant allows).
     let granted = 120_000;
@@ -261,10 +265,9 @@ describe('FetchPush', () => {
   });
 
   it('replaying from the files while its reads lag, reads the next two frames at once, each byte once', async () => {
-    const { files, total } = await fortyFromFiles();
+    const { files, total, consumer } = await fortyFromFiles();
     const readBefore = files.logBytesRead();
     files.mostReadsAtOnce(); // from here on
-    const consumer = await broker.client();
     // Its first read-ahead is taken while still reading (the next frame is read at once): from then on the
     // stream reads two frames ahead, the second from where the index says the first ends.
     const stream = open(consumer, { topic: 't', maxBytes: 50_000, creditBytes: 4 * 1024 * 1024 });
