@@ -518,10 +518,11 @@ export class Segment {
 
   /**
    * The offset `read(offset, maxBytes, maxOffset, pool, { exactLimit })` would end at (its nextOffset) when
-   * the index tells without reading the file: its window (windowBytes) ends on an index entry or the
-   * segment's end within the limit, and every batch before that edge ends below maxOffset. Null otherwise.
-   * `pooled`: the read is given a pool (its limit is then lowered as read() lowers it). A prediction only, of
-   * the segment as it is now: whoever reads there on its strength checks what the read returns.
+   * the index tells without reading the file: the window read() loads (windowBytes) ends within the limit,
+   * on an index entry or the segment's end, so the read returns every batch before that edge, and they all
+   * end below maxOffset. Null otherwise. `pooled`: the read is given a pool (its limit is then lowered as
+   * read() lowers it). A prediction only, of the segment as it is now: whoever reads there on its strength
+   * checks what the read returns.
    */
   plannedReadEnd(
     offset: number,
@@ -535,13 +536,17 @@ export class Segment {
     const end = this.size;
     const { position } = this.indexFloor(offset);
     if (position + LOOKUP_HEADER_BYTES > end) return null;
-    if (end <= position + limit) return this.nextOffset <= maxOffset ? this.nextOffset : null;
-    const index = this.offsetIndex;
-    const k = index.floorByPosition(position + limit);
-    if (k < 0 || index.positionAt(k) < position + LOOKUP_HEADER_BYTES) return null;
-    // Entry k is past the index floor of `offset`, so its batch starts after the one holding `offset`.
-    const next = this.baseOffset + index.relAt(k);
-    return next <= maxOffset ? next : null;
+    const span = limit + this.indexIntervalBytes + BATCH_HEADER_SIZE;
+    const window = this.windowBytes(position, limit, span, end, false);
+    if (window > limit) return null; // a first batch over the limit: the read decides how much follows it
+    const edge = position + window;
+    let next = this.nextOffset;
+    if (edge < end) {
+      const k = this.offsetIndex.floorByPosition(edge);
+      if (k < 0 || this.offsetIndex.positionAt(k) !== edge) return null;
+      next = this.baseOffset + this.offsetIndex.relAt(k);
+    }
+    return next > offset && next <= maxOffset ? next : null;
   }
 
   /**
