@@ -38,6 +38,15 @@ async function replay(log: PartitionLog, maxBytes: number, pool: ReadBufferPool,
   return { frames, leaseSizes };
 }
 
+/** A log in a directory of its own under `dir`: one batch per payload size, of one to three records. */
+async function logOfBatches(dir: string, payloads: number[], indexIntervalBytes: number, segmentBytes: number) {
+  const sub = join(dir, `p${Math.random().toString(36).slice(2)}`);
+  const log = await openLog(sub, countingFs().fs, { indexIntervalBytes, segmentBytes });
+  for (const [i, payloadBytes] of payloads.entries())
+    await log.append(makeBatch({ records: 1 + (i % 3), payloadBytes, tag: i }));
+  return log;
+}
+
 describe('segment reads end on a batch edge the offset index knows', () => {
   it('reads each byte of a replay of large batches from the file once', async () => {
     await withTempDir(async (dir) => {
@@ -211,11 +220,7 @@ describe('segment reads end on a batch edge the offset index knows', () => {
           fc.integer({ min: 20_000, max: 120_000 }),
           fc.boolean(),
           async (payloads, maxBytes, indexIntervalBytes, segmentBytes, exactLimit) => {
-            const { fs } = countingFs();
-            const sub = join(dir, `p${Math.random().toString(36).slice(2)}`);
-            const log = await openLog(sub, fs, { indexIntervalBytes, segmentBytes });
-            for (const [i, payloadBytes] of payloads.entries())
-              await log.append(makeBatch({ records: 1 + (i % 3), payloadBytes, tag: i }));
+            const log = await logOfBatches(dir, payloads, indexIntervalBytes, segmentBytes);
             const pool = new ReadBufferPool(1 << 20);
             for (let offset = 0; offset < log.logEndOffset; offset++) {
               const maxOffset = offset + 1 + ((offset * 7) % (log.logEndOffset - offset));
@@ -242,11 +247,7 @@ describe('segment reads end on a batch edge the offset index knows', () => {
           fc.integer({ min: 1, max: 5_000 }),
           fc.integer({ min: 20_000, max: 120_000 }),
           async (payloads, maxBytes, indexIntervalBytes, segmentBytes) => {
-            const { fs } = countingFs();
-            const sub = join(dir, `p${Math.random().toString(36).slice(2)}`);
-            const log = await openLog(sub, fs, { indexIntervalBytes, segmentBytes });
-            for (const [i, payloadBytes] of payloads.entries())
-              await log.append(makeBatch({ records: 1 + (i % 3), payloadBytes, tag: i }));
+            const log = await logOfBatches(dir, payloads, indexIntervalBytes, segmentBytes);
             const all = await readAll(log);
             const { frames } = await replay(log, maxBytes, new ReadBufferPool(1 << 20));
             expect(frames.flat()).toEqual(all);

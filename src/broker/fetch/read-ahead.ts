@@ -225,10 +225,13 @@ export class FetchReadAhead {
     };
     const reads = this.reads;
     reads.running++;
+    const settled = () => {
+      entry.done = true;
+      reads.running--;
+    };
     entry.read = log.read(offset, { maxBytes, maxOffset, pool: this.pool, exactLimit }).then(
       (r) => {
-        entry.done = true;
-        reads.running--;
+        settled();
         if (r.bytes === 0) {
           if (r.lease) this.pool.release(r.lease);
           return null;
@@ -241,8 +244,7 @@ export class FetchReadAhead {
         return r;
       },
       () => {
-        entry.done = true;
-        reads.running--;
+        settled();
         return null;
       },
     );
