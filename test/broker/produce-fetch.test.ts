@@ -1,6 +1,7 @@
 // Produce → fetch round trips through a live in-process broker, with raw protocol frames.
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ApiKey, ErrorCode, FetchApi, ListOffsetsApi, ProduceApi } from '../../src/protocol/index.js';
+import { buildRecordBatch, CompressionCodec } from '../../src/records/index.js';
 import {
   batchOf,
   createTopic,
@@ -12,6 +13,7 @@ import {
   values,
   type TestBroker,
 } from '../helpers/broker.js';
+import { rawBatch } from '../helpers/raw-batch.js';
 import { removeTempDirs } from '../helpers/temp-dir.js';
 import type { WireClient } from '../helpers/wire-client.js';
 
@@ -136,6 +138,37 @@ describe('produce and fetch', () => {
     const results = await Promise.all(pending);
     expect(results.map((r) => [r.errorCode, r.baseOffset])).toEqual(results.map((_, i) => [0, i]));
     expect(values(await readAll(client, 'raced', 0))).toEqual(results.map((_, i) => `r${i}`));
+  });
+
+  it('pipelined produces are stored in the order sent, however long each takes to check', async () => {
+    await createTopic(client, 'mixed');
+    const sendProduce = (records: Buffer) => {
+      const { body, tail } = ProduceApi.encodeRequest({
+        acks: 1,
+        timeoutMs: 1000,
+        topics: [{ name: 'mixed', partitions: [{ partition: 0, records }] }],
+      });
+      return client
+        .send(ApiKey.Produce, 0, body, tail)
+        .then((raw) => ProduceApi.decodeResponse(raw.body, raw.tail, 0).topics[0]!.partitions[0]!);
+    };
+    const gzipped = (values: string[]) =>
+      buildRecordBatch(
+        values.map((v) => ({ key: null, value: Buffer.from(v), timestamp: Date.now() })),
+        { compression: CompressionCodec.Gzip },
+      );
+    const first = await gzipped(['g1', 'g2']); // decompressed off the event loop to be checked
+    const corrupt = rawBatch({ attributes: 1, section: Buffer.from('not gzip'), recordCount: 1, lastOffsetDelta: 0 });
+    const results = await Promise.all([
+      sendProduce(first),
+      sendProduce(corrupt), // refused after its check: it must not let the next one overtake the first
+      sendProduce(batchOf(['plain'])), // checked at once
+      sendProduce(await gzipped(['g3'])),
+      sendProduce(batchOf(['last'])),
+    ]);
+    expect(results.map((r) => r.errorCode)).toEqual([0, ErrorCode.INVALID_RECORD, 0, 0, 0]);
+    expect(results.map((r) => r.baseOffset)).toEqual([0, -1, 2, 3, 4]);
+    expect(values(await readAll(client, 'mixed', 0))).toEqual(['g1', 'g2', 'plain', 'g3', 'last']);
   });
 
   it('does not auto-create on fetch', async () => {

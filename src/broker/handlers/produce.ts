@@ -49,8 +49,49 @@ function gather<T>(values: Array<T | Promise<T>>): T[] | Promise<T[]> {
 }
 
 /**
- * The usual append (a single broker, batches checked synchronously, no transaction to verify) answered in
- * one continuation of storage's append; anything else is appendToLog's.
+ * Appends to a partition are called in the order their requests reached this handler, as Kafka handles a
+ * connection's requests one at a time: a client pipelining produces (librdkafka, kcat -P) must find its
+ * batches stored in the order it sent them. A produce checked off the event loop (compressed batches, a
+ * transaction to verify, cluster mode: appendToLog) takes its partition's turn on arrival and hands it on
+ * once it has called append (or given up); a later produce to that partition, however quickly checked,
+ * calls append only after that. Storage then keeps call order.
+ */
+class AppendTurns {
+  /** Per partition, the turn of the last produce that has not called append yet. */
+  readonly #last = new WeakMap<PartitionLog, Promise<void>>();
+
+  /** Whether a produce to this partition has yet to call append (a new one must then wait its turn). */
+  busy(log: PartitionLog): boolean {
+    return this.#last.has(log);
+  }
+
+  /**
+   * Takes the next turn: `previous` settles once every produce before has called append (or given up); call
+   * `done` once yours has (idempotent). The turn passes on when both happened: a produce refused early
+   * does not let the next one overtake the one before it.
+   */
+  take(log: PartitionLog): { previous: Promise<void> | undefined; done: () => void } {
+    const previous = this.#last.get(log);
+    let done!: () => void;
+    const own = new Promise<void>((resolve) => {
+      done = resolve;
+    });
+    const mine = previous ? previous.then(() => own) : own;
+    this.#last.set(log, mine);
+    void mine.then(() => {
+      if (this.#last.get(log) === mine) this.#last.delete(log);
+    });
+    return { previous, done };
+  }
+}
+
+/** Keyed by log object: brokers in one process (tests) never share one. */
+const turns = new AppendTurns();
+
+/**
+ * The usual append (a single broker, batches checked synchronously, no transaction to verify, no produce to
+ * the partition still being checked) answered in one continuation of storage's append; anything else is
+ * appendToLog's.
  */
 function appendTo(
   log: PartitionLog,
@@ -61,7 +102,7 @@ function appendTo(
   broker: BrokerContext,
   ctx: RequestContext,
 ): Promise<ProducePartitionResult> {
-  if (broker.cluster || broker.clusterTransactions)
+  if (broker.cluster || broker.clusterTransactions || turns.busy(log))
     return appendToLog(log, partition, records, topic, request, broker, ctx);
   let checking: Promise<void> | undefined;
   let verifying: ReturnType<typeof unverifiedTransactionalWrite>;
@@ -139,6 +180,7 @@ async function appendToLog(
 ): Promise<ProducePartitionResult> {
   const { acks, timeoutMs } = request;
   const where = `${log.topic}-${partition}`;
+  const turn = turns.take(log); // on arrival: this function runs synchronously up to its first await
   try {
     const pending =
       checking === undefined ? validateProducedBatches(records, topic.batchPolicy, broker.clock.now()) : checking;
@@ -146,6 +188,7 @@ async function appendToLog(
     const verifying = unverifiedTransactionalWrite(records, log.topic, partition, broker);
     const unverified = verifying instanceof Promise ? await verifying : verifying;
     if (unverified) return failed(partition, unverified);
+    if (turn.previous) await turn.previous;
     // Storage resolves after the flush policy (fsync for flush=always, group-committed), which
     // satisfies acks=-1; acks=1 waits for the same (stricter than "written", never weaker).
     // One pass in storage: each batch's size against max.message.bytes, then its CRC. In cluster mode
@@ -166,7 +209,9 @@ async function appendToLog(
           `${where}: the producer's transaction ended in this partition while its batch was being verified; retry`,
         ),
       );
-    const result = await log.append(records, { maxBatchBytes: topic.maxMessageBytes, leaderEpoch });
+    const appending = log.append(records, { maxBatchBytes: topic.maxMessageBytes, leaderEpoch });
+    turn.done();
+    const result = await appending;
     if (replication) {
       // Followers' parked fetches wake now, not after the acks=-1 wait below (which needs them).
       broker.waiters.notify(log.topic, partition);
@@ -196,6 +241,7 @@ async function appendToLog(
   } catch (error) {
     return refusedAppend(log, partition, error, ctx);
   } finally {
+    turn.done(); // refused before its append: the next produce's turn
     // Wake long polls even after a failure: harmless, and a partial append may have landed.
     broker.waiters.notify(log.topic, partition);
   }
