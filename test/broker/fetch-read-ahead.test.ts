@@ -188,7 +188,7 @@ describe('fetch read-ahead', () => {
   it("reads a stream's next frame but one too while its reads lag, from where the index says the next one ends", async () => {
     const log = await logWith(12, 0, undefined, 1); // an index entry at every batch
     const pool = new ReadBufferPool(1 << 20);
-    const ahead = new FetchReadAhead(pool, 1 << 20, noLimit);
+    const ahead = new FetchReadAhead(pool, 1 << 20, noLimit, new ReadsInFlight(16)); // whatever UV_THREADPOOL_SIZE says
     ahead.start('k', log, 0, CHUNK, log.logEndOffset, true, CHUNK);
     expect(readsStarted(ahead, 'k').map((r) => r.offset)).toEqual([0]); // nothing lagged yet
     // Taken while still reading: the reads lag, so the next frame's push starts two.
@@ -258,7 +258,7 @@ describe('fetch read-ahead', () => {
     expect(readsStarted(narrow, 'k')).toHaveLength(1);
     const budget = new MemoryBudget(3 * CHUNK);
     const memory = new ConnectionMemory(budget, budget.limit, () => {});
-    const ahead = new FetchReadAhead(new ReadBufferPool(1 << 20), 1 << 20, memory);
+    const ahead = new FetchReadAhead(new ReadBufferPool(1 << 20), 1 << 20, memory, new ReadsInFlight(16));
     await fallBehind(ahead, log);
     ahead.start('k', log, 0, CHUNK, log.logEndOffset, true, CHUNK);
     expect(budget.used).toBe(2 * CHUNK);
