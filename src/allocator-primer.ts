@@ -21,9 +21,9 @@
 // change nothing.
 
 /**
- * Below glibc's largest dynamic mmap threshold (32 MiB on 64-bit); above a consumer's replay-stream frames (a
- * quarter of maxBytes, 2.5 MiB by default) and record copies. A broker's request frames larger than this (a
- * produce request of more than 8 MiB) are still mapped afresh.
+ * Below glibc's largest dynamic mmap threshold (32 MiB on 64-bit); above a consumer's record copies. A
+ * consumer's replay-stream frames (up to maxBytes, 10 MiB by default) are pooled, so mapped once each; a
+ * broker's request frames larger than this (a produce request of more than 8 MiB) are still mapped afresh.
  */
 export const PRIMER_BYTES = 8 * 1024 * 1024 - 64 * 1024;
 

@@ -2,6 +2,7 @@
 // decoded (each record larger than a copy block into a buffer of its own), and the response's frame goes
 // back to the frame pool and is read into again. What a user checks: a value kept after its handler resolved
 // is still the value produced, however many responses are read into the same memory after it.
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { describe, expect, it } from 'vitest';
 import { collectGarbage } from '../helpers/gc.js';
 import type { Consumer } from '../../src/client/index.js';
@@ -46,6 +47,35 @@ async function produced(records: number, size: number): Promise<SdkBroker> {
   return broker;
 }
 
+/**
+ * Runs `start`, then waits until the broker has answered at least `responses` fetches (or stream frames) and
+ * stopped sending: with the consumer's handler held, it has then fetched ahead as far as its window lets it.
+ */
+async function fetchedAhead(responses: number, start: () => Promise<void>): Promise<void> {
+  let sent = 0;
+  let answered = 0;
+  const onFetched = (event: unknown) => {
+    const bytes = (event as { bytes: number }).bytes;
+    sent += bytes;
+    if (bytes > 0) answered++;
+  };
+  subscribe('sluice:broker:fetch', onFetched);
+  try {
+    await start();
+    let before = -1;
+    await waitFor(
+      () => {
+        const settled = answered >= responses && sent === before;
+        before = sent;
+        return settled;
+      },
+      { intervalMs: 200, timeoutMs: 10_000 },
+    );
+  } finally {
+    unsubscribe('sluice:broker:fetch', onFetched);
+  }
+}
+
 async function consumer(): Promise<Consumer> {
   // The defaults: no fetch sizes, no reuseFetchBuffers.
   const c = sdkClient(run.broker!.port).consumer({});
@@ -56,7 +86,7 @@ async function consumer(): Promise<Consumer> {
 }
 
 describe.each([
-  { size: 64 * KiB, records: 480 },
+  { size: 64 * KiB, records: 960 },
   { size: MiB, records: 32 },
 ])('consumer defaults, $size-byte records', ({ size, records }) => {
   it('eachMessage: values kept after their handlers stay intact while later responses are read and collected', async () => {
@@ -110,18 +140,18 @@ describe.each([
 describe('consumer defaults, stopping with records fetched ahead', () => {
   it('hands the frames of what it fetched ahead back to the frame pool', async () => {
     run.broker = await produced(32, MiB);
-    const takenBefore = framePool.allocated + framePool.reused;
     const c = await consumer();
     let open!: () => void;
     const gate = new Promise<void>((resolve) => (open = resolve));
-    await c.run({
-      eachMessage: async () => {
-        await gate; // the first record is held: the stream fetches ahead meanwhile
-      },
-    });
-    // A frame is taken for a response only once the one before it was read whole: with three taken, at
-    // least two responses arrived, and what the held record's worker has not reached is buffered.
-    await waitFor(() => framePool.allocated + framePool.reused - takenBefore >= 3, { timeoutMs: 10_000 });
+    // The first record is held: the stream fetches ahead meanwhile, and what the held record's worker has not
+    // reached is buffered.
+    await fetchedAhead(2, () =>
+      c.run({
+        eachMessage: async () => {
+          await gate;
+        },
+      }),
+    );
     const releasedBefore = framePool.released;
     const stopped = c.stop();
     open();
@@ -134,19 +164,19 @@ describe('consumer defaults, seeking with records fetched ahead', () => {
   it('hands the frames of what the seek dropped back to the frame pool and delivers from the new offset', async () => {
     const records = 32;
     run.broker = await produced(records, MiB);
-    const takenBefore = framePool.allocated + framePool.reused;
     const c = await consumer();
     let open!: () => void;
     const gate = new Promise<void>((resolve) => (open = resolve));
     let seeked = false;
     const afterSeek: Buffer[] = [];
-    await c.run({
-      eachMessage: async ({ message }) => {
-        if (!seeked) return gate; // the first record is held: the stream fetches ahead meanwhile
-        afterSeek.push(message.value!);
-      },
-    });
-    await waitFor(() => framePool.allocated + framePool.reused - takenBefore >= 3, { timeoutMs: 10_000 });
+    await fetchedAhead(2, () =>
+      c.run({
+        eachMessage: async ({ message }) => {
+          if (!seeked) return gate; // the first record is held: the stream fetches ahead meanwhile
+          afterSeek.push(message.value!);
+        },
+      }),
+    );
     const releasedBefore = framePool.released;
     c.seek({ topic: 'big', partition: 0, offset: '0' });
     seeked = true;

@@ -1,7 +1,7 @@
 // A consumer replaying large records from the beginning is streamed (FetchPush) once a fetch showed them
 // large, while it is still behind: what a user sees does not change. Every record once, in order; the
-// broker pushes frames of a quarter of maxBytes and never more than twice maxBytes (at most 12 MiB, or two
-// frames, when the records are copied out) ahead of a blocked handler; a seek during the streamed replay re-reads from the new position; small records are still fetched.
+// broker pushes frames of up to maxBytes and never more than twice maxBytes ahead of a blocked handler; a seek
+// during the streamed replay re-reads from the new position; small records are still fetched.
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { describe, expect, it } from 'vitest';
 import type { Consumer, Sluice } from '../../src/client/index.js';
@@ -96,7 +96,7 @@ async function blockedReplay(
 }
 
 describe('consumer replay of large records through a stream', () => {
-  it('default settings: every record once, in order; streamed while behind, in frames of a quarter of maxBytes', async () => {
+  it('default settings: every record once, in order; streamed while behind, in frames of maxBytes', async () => {
     run.broker = await startInterceptedBroker([{ name: 't', partitions: 1 }]);
     const sluice = sdkClient(run.broker.port);
     const records = 400; // 25 MiB of 64 KiB records: several times maxBytes (10 MiB)
@@ -116,15 +116,15 @@ describe('consumer replay of large records through a stream', () => {
       const streams = run.broker.of(ApiKey.FetchPush).map((r) => r.request as FetchPushRequest);
       expect(streams.length).toBeGreaterThan(0);
       expect(streams[0]!.topics[0]!.partitions[0]!.fetchOffset).toBeLessThan(records / 2);
-      expect(streams[0]!.maxBytes).toBe((10 * MiB) / 4);
+      expect(streams[0]!.maxBytes).toBe(10 * MiB);
       expect(run.broker.of(ApiKey.Fetch).length).toBeLessThanOrEqual(2);
-      // No answer carried more than a frame (plus one record's batch), after the first fetch's 10 MiB.
+      // No answer carried more than a frame (plus one record's batch).
       largest = 0;
       const more = 60;
       await produced(sluice, records + more, 64 * KiB, records); // appended while the stream is open
       await waitFor(() => got.length >= records + more);
       expect(got).toEqual(upTo(0, records + more));
-      expect(largest).toBeLessThanOrEqual((10 * MiB) / 4 + 65 * KiB);
+      expect(largest).toBeLessThanOrEqual(10 * MiB + 65 * KiB);
     } finally {
       unsubscribe('sluice:broker:fetch', onFetched);
     }
@@ -143,16 +143,16 @@ describe('consumer replay of large records through a stream', () => {
     expect(await finish()).toEqual(upTo(0, records));
   });
 
-  it('default settings (512 KiB records), a blocked handler: the broker pushes no more than 12 MiB ahead of it', async () => {
+  it('default settings (512 KiB records), a blocked handler: the broker pushes no more than twice maxBytes ahead of it', async () => {
     run.broker = await startInterceptedBroker([{ name: 't', partitions: 1 }]);
     const sluice = sdkClient(run.broker.port);
     const size = 512 * KiB;
-    const records = 50; // 25 MiB: more than twice maxBytes (10 MiB)
+    const records = 64; // 32 MiB: more than twice maxBytes (10 MiB) and what the bound lets through
     await produced(sluice, records, size);
     const { sentWhileBlocked, finish } = await blockedReplay(sluice, {}, 4, records);
-    // Ahead of the 4 delivered: at most the window (12 MiB, below twice maxBytes), the slice being delivered
-    // (one record, decoded and no longer counted as buffered) and one batch.
-    expect(sentWhileBlocked - 4 * size).toBeLessThanOrEqual(12 * MiB + 2 * (size + KiB));
+    // Ahead of the 4 delivered: at most the window (twice maxBytes), the slice being delivered (one record,
+    // decoded and no longer counted as buffered) and one batch.
+    expect(sentWhileBlocked - 4 * size).toBeLessThanOrEqual(20 * MiB + 2 * (size + KiB));
     expect(await finish()).toEqual(upTo(0, records));
   });
 

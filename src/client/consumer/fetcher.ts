@@ -34,17 +34,17 @@
 //
 // Streamed replay: a fetch whose records averaged STREAMED_RECORD_BYTES or more has the loop open a
 // stream too, while the partitions are still behind: the broker then reads and pushes the next frame while
-// the client reads the current one, so the wire does not wait for a fetch per response. Its frames are a
-// quarter of maxBytes and its window (what its partitions hold buffered plus credit left) at most twice
-// maxBytes, what a fetch in flight plus a full prefetch held before, and at most REPLAY_WINDOW_BYTES unless
-// that is less than two frames (streamSizes); credit is topped up once a frame's worth is free, so the
-// broker reads whole frames. Frames held at once are then several small ones instead of up to three
-// responses of maxBytes. The records are copied out (record-copies.ts), so each frame goes back to the
-// frame pool once decoded and is read into again: a replay's frames are a fixed set of old buffers rather
-// than garbage for the collector, and the smaller window means fewer of them to allocate. The first such
-// stream in a process primes the allocator (src/allocator-primer.ts). A stream ended for a seek, pause or
-// new assignment is followed by a fetch, which decides again. Not with reuseFetchBuffers: its responses of
-// maxBytes are read into pooled frames (frame-pool.ts), which smaller frames would not be.
+// the client reads the current one, so the wire does not wait for a fetch per response. Its frames carry up
+// to maxBytes and its window (what its partitions hold buffered plus credit left) is twice maxBytes, what a
+// fetch in flight plus a full prefetch held (streamSizes); credit is topped up once a frame's worth is
+// free, so the broker reads whole frames. (Frames of a quarter of maxBytes in a 12 MiB window cost the
+// broker a quarter more CPU per MiB, its work per frame and per credit grant, and the consumer gained
+// nothing: bench/RESULTS.md, "replay frames of maxBytes".) The records are copied out (record-copies.ts),
+// so each frame goes back to the frame pool once decoded and is read into again: a replay's frames are a
+// fixed set of old buffers rather than garbage for the collector. The first such stream in a process primes
+// the allocator (src/allocator-primer.ts). A stream ended for a seek, pause or new assignment is followed by
+// a fetch, which decides again. Not with reuseFetchBuffers, whose plain fetches of maxBytes are read into
+// pooled frames already.
 //
 // First fetch: a partition's first fetch after its position was set (assignment, seek) asks for at most
 // FIRST_FETCH_BYTES, the later ones for the full size: the first records then arrive after a small
@@ -109,16 +109,6 @@ const STREAMED_RECORD_BYTES = 16 * 1024;
 
 /** What a partition's first fetch after its position was set asks for at most (see First fetch above). */
 const FIRST_FETCH_BYTES = 1024 * 1024;
-
-/** A replay stream's frames carry at most maxBytes / this (but at least maxBytesPerPartition). */
-const REPLAY_FRAMES = 4;
-
-/**
- * A replay stream's window at most (but at least two frames): every frame of it is a pooled buffer the
- * consumer allocates once and keeps, and the fewer of them there are, the less memory the process's
- * collector sees appear at the replay's start (see Streamed replay above).
- */
-const REPLAY_WINDOW_BYTES = 12 * 1024 * 1024;
 
 /** One fetch in flight: the positions it asked for, and how to cancel it. */
 interface InFlightFetch {
@@ -353,16 +343,12 @@ export class Fetcher {
 
   /**
    * A stream's window (buffered bytes of its partitions plus credit left at the broker) and what one frame
-   * may carry (its request's maxBytes): maxBytes both for a caught-up stream; for a replay of large records
-   * (see Streamed replay above) at most twice maxBytes (a fetch in flight plus a full prefetch held) and
-   * REPLAY_WINDOW_BYTES, at least two frames, in frames of a quarter of maxBytes (at least
-   * maxBytesPerPartition).
+   * may carry (its request's maxBytes): maxBytes both for a caught-up stream; twice maxBytes in frames of
+   * maxBytes for a replay of large records (see Streamed replay above).
    */
   private streamSizes(replay: boolean): { window: number; frameBytes: number } {
-    const { maxBytes, maxBytesPerPartition } = this.options;
-    if (!replay) return { window: maxBytes, frameBytes: maxBytes };
-    const frameBytes = Math.min(maxBytes, Math.max(maxBytesPerPartition, Math.floor(maxBytes / REPLAY_FRAMES)));
-    return { window: Math.min(2 * maxBytes, Math.max(REPLAY_WINDOW_BYTES, 2 * frameBytes)), frameBytes };
+    const { maxBytes } = this.options;
+    return { window: replay ? 2 * maxBytes : maxBytes, frameBytes: maxBytes };
   }
 
   /**

@@ -165,8 +165,7 @@ export interface ConsumerConfig {
    * Sluice: once a fetch finds every partition of a broker at its end, have that broker push new records
    * as they are appended (FetchPush, bounded by credit of maxBytes) instead of sending a fetch per burst
    * (default true); a replay of large records (16 KiB or more on average) is streamed the same way while
-   * behind (credit of twice maxBytes, at most 12 MiB or two frames for copied records, frames of a quarter of
-   * maxBytes).
+   * behind (credit of twice maxBytes, frames of up to maxBytes).
    * false: plain fetches only, as kafkajs does.
    */
   pushWhenCaughtUp?: boolean;
