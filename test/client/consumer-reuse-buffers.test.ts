@@ -1,7 +1,8 @@
 // reuseFetchBuffers: large fetch responses are read into memory reused from earlier responses once their
 // records were delivered. What a user checks: every value seen inside a handler is the value produced
 // (also across a seek and a pause), the option really reuses memory, and without the option a value kept
-// after its handler stays intact however many responses follow.
+// after its handler stays intact however many responses follow, read into the same memory (the default copies
+// records out, consumer/record-copies.ts, and reuses the frames).
 import { describe, expect, it } from 'vitest';
 import type { Consumer } from '../../src/client/index.js';
 import { framePool } from '../../src/client/frame-pool.js';
@@ -108,6 +109,6 @@ describe('consumer reuseFetchBuffers', () => {
     await c.run({ eachMessage: async ({ message }) => void kept.push(message.value!) });
     await waitFor(() => kept.length >= RECORDS, { timeoutMs: 20_000 });
     for (const [i, value] of kept.entries()) expect(value.equals(recordValue(i)), `record ${i}`).toBe(true);
-    expect(framePool.reused).toBe(reusedBefore);
+    expect(framePool.reused).toBeGreaterThan(reusedBefore);
   });
 });
