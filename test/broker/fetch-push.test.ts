@@ -264,6 +264,28 @@ describe('FetchPush', () => {
     expect(files.logBytesRead() - readBefore).toBe(total);
   });
 
+  it('reads each byte of the log once when a frame went past the credit and the grant tops up a frame less that', async () => {
+    const { files, total, consumer } = await fortyFromFiles();
+    const batch = total / FORTY.length;
+    const readBefore = files.logBytesRead();
+    // Frames of up to 2.9 batches. Two batches leave a twentieth of one; the next frame's first batch is
+    // whole and goes 0.95 of a batch past the credit. The next frame is read ahead then, before any grant;
+    // the client grants a frame's worth (as the SDK tops up once a frame's worth is free), which leaves
+    // 1.95 batches: a read-ahead of a whole frame (two batches) would be dropped and read again.
+    const maxBytes = Math.floor(2.9 * batch);
+    let granted = Math.floor(2.05 * batch);
+    const stream = open(consumer, { topic: 't', maxBytes, creditBytes: granted });
+    const pushed = () => stream.frames.reduce((n, f) => n + recordBytes(f), 0);
+    while (pushed() < total) {
+      await waitFor(() => pushed() >= granted || pushed() === total);
+      if (pushed() < total) grant(consumer, stream.id, maxBytes);
+      granted += maxBytes;
+    }
+    expect(await valuesOf(stream.frames)).toEqual(FORTY);
+    // At most once (the last batch, alone in its frame, may come from the partition's memory).
+    expect(files.logBytesRead() - readBefore).toBeLessThanOrEqual(total);
+  });
+
   it('replaying from the files while its reads lag, reads the next two frames at once, each byte once', async () => {
     const { files, total, consumer } = await fortyFromFiles();
     const readBefore = files.logBytesRead();

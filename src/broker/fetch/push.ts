@@ -88,6 +88,19 @@ function advance(reading: ReadRequest, positions: readonly number[]): void {
   for (const t of reading.topics) for (const p of t.partitions) p.fetchOffset = positions[i++]!;
 }
 
+/**
+ * What the next frame may carry, for its read-ahead: the credit left, up to maxBytes (a grant only raises it,
+ * and a shorter read-ahead answers: readAll's `stream`). Out of credit (at or below 0: the last frame's first
+ * batch, always whole, went past it), a frame's worth less that overshoot: the SDK grants once a frame's worth
+ * of its window is free, which brings the credit to at least that, and a read-ahead of a whole frame would
+ * then be dropped and read again whenever its bytes came out above it. A larger overshoot than a frame: a
+ * whole frame's worth (a guess either way).
+ */
+function nextFrameLimit(maxBytes: number, credit: number): number {
+  if (credit > 0) return Math.min(maxBytes, credit);
+  return maxBytes + credit > 0 ? maxBytes + credit : maxBytes;
+}
+
 /** Frames a stream keeps waiting for the socket at most (one being written, the next ready). */
 const MAX_UNWRITTEN_FRAMES = 2;
 
@@ -147,11 +160,10 @@ export const fetchPushHandler = defineHandler(FetchPushApi, async (request, brok
         if (round.bytes > 0) {
           stream.spend(round.bytes);
           advance(reading, round.positions);
-          // Read ahead what the next frame may carry with the credit left now (a grant only raises it, and a
-          // shorter read-ahead answers: readAll's `stream`); out of credit, a full frame's worth. The frame
-          // after it, with what credit the next one leaves at least, if any (a read-ahead larger than the
-          // credit when it is taken would be dropped and read again).
-          const nextLimit = stream.credit > 0 ? Math.min(request.maxBytes, stream.credit) : request.maxBytes;
+          // Read ahead what the next frame may carry (nextFrameLimit). The frame after it, with what credit
+          // the next one leaves at least, if any (a read-ahead larger than the credit when it is taken would
+          // be dropped and read again).
+          const nextLimit = nextFrameLimit(request.maxBytes, stream.credit);
           const followingLimit = Math.min(request.maxBytes, stream.credit - nextLimit);
           for (const n of round.next) {
             const limit = Math.min(n.partitionMaxBytes, nextLimit);
