@@ -11,10 +11,10 @@
 // budget until the socket has them, and at most MAX_UNWRITTEN_FRAMES of them wait for it: the next read
 // starts once the socket took one, so a stream with much credit (a replay) reads as fast as the client
 // receives, not as far ahead as its credit goes. The next frame's read starts as a frame is pushed
-// (read-ahead.ts), sized by the credit left then; while the stream's reads lag (a cold file), so does the
-// read of the frame after it, from where the segment's index says the first will end, two pool reads at
-// once. A grant arriving in between only makes those reads shorter than the frames could have been, never
-// re-read.
+// (read-ahead.ts), sized by the credit left then (out of credit, by what the client's next grant leaves:
+// nextFrameLimit); while the stream's reads lag (a cold file), so does the read of the frame after it, from
+// where the segment's index says the first will end, two pool reads at once. A grant arriving in between
+// only makes those reads shorter than the frames could have been, never re-read.
 //
 // Ends (the request's response, `final` true, written in response order after every pushed frame): after
 // maxIdleMs with nothing pushed (the read's watermarks in it), on FetchPushCredit `end`, on a partition
