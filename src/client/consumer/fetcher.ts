@@ -39,12 +39,12 @@
 // fetch in flight plus a full prefetch held (streamSizes); credit is topped up once a frame's worth is
 // free, so the broker reads whole frames. (Frames of a quarter of maxBytes in a 12 MiB window cost the
 // broker a quarter more CPU per MiB, its work per frame and per credit grant, and the consumer gained
-// nothing: bench/RESULTS.md, "replay frames of maxBytes".) The records are copied out (record-copies.ts),
-// so each frame goes back to the frame pool once decoded and is read into again: a replay's frames are a
-// fixed set of old buffers rather than garbage for the collector. The first such stream in a process primes
-// the allocator (src/allocator-primer.ts). A stream ended for a seek, pause or new assignment is followed by
-// a fetch, which decides again. Not with reuseFetchBuffers, whose plain fetches of maxBytes are read into
-// pooled frames already.
+// nothing: bench/RESULTS.md, "a replay stream's frames of maxBytes".) The records are copied out
+// (record-copies.ts), so each frame goes back to the frame pool once decoded and is read into again: a
+// replay's frames are a fixed set of old buffers rather than garbage for the collector. The first such
+// stream in a process primes the allocator (src/allocator-primer.ts). A stream ended for a seek, pause or
+// new assignment is followed by a fetch, which decides again. Not with reuseFetchBuffers, whose plain
+// fetches of maxBytes are read into pooled frames already.
 //
 // First fetch: a partition's first fetch after its position was set (assignment, seek) asks for at most
 // FIRST_FETCH_BYTES, the later ones for the full size: the first records then arrive after a small
