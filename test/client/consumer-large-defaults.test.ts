@@ -2,12 +2,18 @@
 // decoded (each record larger than a copy block into a buffer of its own), and the response's frame goes
 // back to the frame pool and is read into again. What a user checks: a value kept after its handler resolved
 // is still the value produced, however many responses are read into the same memory after it.
-import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { describe, expect, it } from 'vitest';
 import { collectGarbage } from '../helpers/gc.js';
 import type { Consumer } from '../../src/client/index.js';
 import { framePool } from '../../src/client/frame-pool.js';
-import { type SdkBroker, sdkClient, startSdkBroker, waitFor, cleanedUpAfterEach } from './helpers.js';
+import {
+  type SdkBroker,
+  sdkClient,
+  startSdkBroker,
+  untilBrokerStopsSending,
+  waitFor,
+  cleanedUpAfterEach,
+} from './helpers.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -45,35 +51,6 @@ async function produced(records: number, size: number): Promise<SdkBroker> {
   }
   await producer.disconnect();
   return broker;
-}
-
-/**
- * Runs `start`, then waits until the broker has answered at least `responses` fetches (or stream frames) and
- * stopped sending: with the consumer's handler held, it has then fetched ahead as far as its window lets it.
- */
-async function fetchedAhead(responses: number, start: () => Promise<void>): Promise<void> {
-  let sent = 0;
-  let answered = 0;
-  const onFetched = (event: unknown) => {
-    const bytes = (event as { bytes: number }).bytes;
-    sent += bytes;
-    if (bytes > 0) answered++;
-  };
-  subscribe('sluice:broker:fetch', onFetched);
-  try {
-    await start();
-    let before = -1;
-    await waitFor(
-      () => {
-        const settled = answered >= responses && sent === before;
-        before = sent;
-        return settled;
-      },
-      { intervalMs: 200, timeoutMs: 10_000 },
-    );
-  } finally {
-    unsubscribe('sluice:broker:fetch', onFetched);
-  }
 }
 
 async function consumer(): Promise<Consumer> {
@@ -145,12 +122,14 @@ describe('consumer defaults, stopping with records fetched ahead', () => {
     const gate = new Promise<void>((resolve) => (open = resolve));
     // The first record is held: the stream fetches ahead meanwhile, and what the held record's worker has not
     // reached is buffered.
-    await fetchedAhead(2, () =>
-      c.run({
-        eachMessage: async () => {
-          await gate;
-        },
-      }),
+    await untilBrokerStopsSending(
+      () =>
+        c.run({
+          eachMessage: async () => {
+            await gate;
+          },
+        }),
+      2,
     );
     const releasedBefore = framePool.released;
     const stopped = c.stop();
@@ -169,13 +148,15 @@ describe('consumer defaults, seeking with records fetched ahead', () => {
     const gate = new Promise<void>((resolve) => (open = resolve));
     let seeked = false;
     const afterSeek: Buffer[] = [];
-    await fetchedAhead(2, () =>
-      c.run({
-        eachMessage: async ({ message }) => {
-          if (!seeked) return gate; // the first record is held: the stream fetches ahead meanwhile
-          afterSeek.push(message.value!);
-        },
-      }),
+    await untilBrokerStopsSending(
+      () =>
+        c.run({
+          eachMessage: async ({ message }) => {
+            if (!seeked) return gate; // the first record is held: the stream fetches ahead meanwhile
+            afterSeek.push(message.value!);
+          },
+        }),
+      2,
     );
     const releasedBefore = framePool.released;
     c.seek({ topic: 'big', partition: 0, offset: '0' });

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { Consumer, Sluice } from '../../src/client/index.js';
 import { ApiKey } from '../../src/protocol/index.js';
 import type { FetchPushRequest } from '../../src/protocol/index.js';
-import { cleanedUpAfterEach, sdkClient, waitFor } from './helpers.js';
+import { cleanedUpAfterEach, sdkClient, untilBrokerStopsSending, waitFor } from './helpers.js';
 import { type InterceptedBroker, startInterceptedBroker } from './intercepted-broker.js';
 
 const KiB = 1024;
@@ -54,16 +54,13 @@ async function blockedReplay(
   blockAfter: number,
   records: number,
 ): Promise<{ sentWhileBlocked: number; finish: () => Promise<number[]> }> {
-  let sent = 0;
-  const onFetched = (event: unknown) => void (sent += (event as { bytes: number }).bytes);
-  subscribe('sluice:broker:fetch', onFetched);
-  try {
+  let release!: () => void;
+  const blocked = new Promise<void>((resolve) => (release = resolve));
+  const got: number[] = [];
+  const sentWhileBlocked = await untilBrokerStopsSending(async () => {
     const c = consumerOf(sluice, config);
     await c.connect();
     await c.subscribe({ topic: 't', fromBeginning: true });
-    let release!: () => void;
-    const blocked = new Promise<void>((resolve) => (release = resolve));
-    const got: number[] = [];
     await c.run({
       eachMessage: async ({ message }) => {
         got.push(message.value!.readUInt32BE(0));
@@ -71,28 +68,15 @@ async function blockedReplay(
       },
     });
     await waitFor(() => got.length === blockAfter && run.broker!.of(ApiKey.FetchPush).length > 0);
-    // Wait until what the broker sent stops growing.
-    let before = -1;
-    await waitFor(
-      () => {
-        const settled = sent === before;
-        before = sent;
-        return settled;
-      },
-      { intervalMs: 200 },
-    );
-    const sentWhileBlocked = sent;
-    return {
-      sentWhileBlocked,
-      finish: async () => {
-        release();
-        await waitFor(() => got.length === records, { timeoutMs: 20_000 });
-        return got;
-      },
-    };
-  } finally {
-    unsubscribe('sluice:broker:fetch', onFetched);
-  }
+  });
+  return {
+    sentWhileBlocked,
+    finish: async () => {
+      release();
+      await waitFor(() => got.length === records, { timeoutMs: 20_000 });
+      return got;
+    },
+  };
 }
 
 describe('consumer replay of large records through a stream', () => {

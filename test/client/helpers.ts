@@ -2,8 +2,10 @@
 // with fast retries, a log capture, and "collect N messages" for consumers.
 import { Broker, type BrokerOptions } from '../../src/broker/index.js';
 import { logLevel, Sluice, type Consumer, type KafkaMessage, type LogEntry } from '../../src/client/index.js';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { afterAll, afterEach } from 'vitest';
 import { removeTempDirs, tempDir } from '../helpers/temp-dir.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 export interface SdkBroker {
   broker: Broker;
@@ -66,7 +68,39 @@ export async function collect(consumer: Consumer, count: number, timeoutMs = 10_
 
 export const str = (b: Buffer | null) => (b === null ? null : b.toString('utf8'));
 
-export { waitFor } from '../helpers/wait-for.js';
+export { waitFor };
+
+/**
+ * Runs `start` while counting what an in-process broker sends in fetch answers and stream frames
+ * (`sluice:broker:fetch`), then waits until it has sent at least `answers` non-empty ones and its bytes stopped
+ * growing for 200 ms (with a consumer's handler held: it has fetched ahead as far as its window lets it).
+ * Returns the bytes sent by then.
+ */
+export async function untilBrokerStopsSending(start: () => Promise<void>, answers = 0): Promise<number> {
+  let sent = 0;
+  let answered = 0;
+  const onFetched = (event: unknown) => {
+    const bytes = (event as { bytes: number }).bytes;
+    sent += bytes;
+    if (bytes > 0) answered++;
+  };
+  subscribe('sluice:broker:fetch', onFetched);
+  try {
+    await start();
+    let before = -1;
+    await waitFor(
+      () => {
+        const settled = answered >= answers && sent === before;
+        before = sent;
+        return settled;
+      },
+      { intervalMs: 200 },
+    );
+    return sent;
+  } finally {
+    unsubscribe('sluice:broker:fetch', onFetched);
+  }
+}
 
 /** A test file's broker and the consumers its tests start. */
 export interface TestRun<B extends { stop(): Promise<void> }> {
