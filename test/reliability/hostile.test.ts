@@ -281,6 +281,8 @@ describe('a client that never reads its responses', () => {
     other.destroy();
     hog.destroy();
     expect(big.child.exitCode).toBeNull();
-    expect(peak, `peak RSS growth ${(peak / MiB).toFixed(0)} MiB`).toBeLessThan(112 * MiB);
+    // The answers held are at most 16 × 4 MiB; beside them the process grows its heap and allocator arenas:
+    // by 20 MiB when run alone, by 53 MiB in a loaded full-suite run. Without the bound it held 760 MB here.
+    expect(peak, `peak RSS growth ${(peak / MiB).toFixed(0)} MiB`).toBeLessThan(160 * MiB);
   }, 40_000);
 });
