@@ -5,6 +5,7 @@
 // FetchPush frames it received: its FETCH events) }.
 import { sdk } from './sdk.js';
 import { monoMs, startTrace, type Trace } from './latency-trace-hooks.js';
+import { StampLog } from './stamp-log.js';
 import { countClientRequests } from './workloads.js';
 
 interface Start {
@@ -28,9 +29,9 @@ process.once('message', async (start: Start) => {
   if (start.countRequests) consumer.on(consumer.events.FETCH, () => void answers++);
   await consumer.connect();
   await consumer.subscribe({ topic: start.topic, fromBeginning: false });
-  const sentAt: number[] = [];
-  const arrivedAt: number[] = [];
-  const offsets: number[] = [];
+  const sentAt = new StampLog();
+  const arrivedAt = new StampLog();
+  const offsets = new StampLog();
   await consumer.run({
     eachMessage: async ({ message }: { message: { value: Buffer | null; offset: string } }) => {
       arrivedAt.push(monoMs());
@@ -42,9 +43,9 @@ process.once('message', async (start: Start) => {
     await consumer.disconnect();
     const trace: Trace | undefined = stopTrace?.();
     await send({
-      sentAt,
-      arrivedAt,
-      offsets,
+      sentAt: sentAt.toArray(),
+      arrivedAt: arrivedAt.toArray(),
+      offsets: offsets.toArray(),
       trace,
       ...(stopCounting ? { requests: { ...stopCounting(), answers } } : {}),
     });

@@ -8,6 +8,7 @@ import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { afterWarmup, sendPaced } from './latency-pattern.js';
 import { monoMs } from './latency-trace-hooks.js';
 import { clientExecArgv, stealMeter } from './proc.js';
+import { StampLog } from './stamp-log.js';
 import { summarizeLatencies } from './stats.js';
 import type { LatencyClients } from './latency-interleaved.js';
 import type { LatencyRun } from './workloads.js';
@@ -62,8 +63,8 @@ function runRelay(exchange: boolean): void {
 /** Consumer: stamps each whole 100-byte record's arrival (records may straddle socket chunks). */
 function runConsumer(): void {
   process.once('message', (start: { port: number; exchange: boolean }) => {
-    const sentAt: number[] = [];
-    const arrivedAt: number[] = [];
+    const sentAt = new StampLog();
+    const arrivedAt = new StampLog();
     let carry: Buffer = Buffer.alloc(0);
     const FETCH = Buffer.from([1]);
     const socket = connect(start.port, '127.0.0.1', () => {
@@ -84,7 +85,7 @@ function runConsumer(): void {
     });
     process.once('message', () => {
       socket.destroy();
-      process.send!({ sentAt, arrivedAt }, () => process.disconnect());
+      process.send!({ sentAt: sentAt.toArray(), arrivedAt: arrivedAt.toArray() }, () => process.disconnect());
     });
   });
 }

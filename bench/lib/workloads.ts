@@ -9,6 +9,7 @@ import type { BrokerProcess } from './broker-process.js';
 import { monoMs, startTrace, type Trace } from './latency-trace-hooks.js';
 import type { LatencyClients } from './latency-interleaved.js';
 import { afterWarmup, sendPaced } from './latency-pattern.js';
+import { StampLog } from './stamp-log.js';
 import { clientExecArgv, stealMeter, type MachineDuring } from './proc.js';
 import { sdk } from './sdk.js';
 import { afterFirst, summarizeLatencies, type LatencySummary } from './stats.js';
@@ -305,8 +306,8 @@ export async function latency(
     : undefined;
   const producer = sluice.producer();
   await producer.connect();
-  const sentAt: number[] = [];
-  const arrivedAt: number[] = [];
+  const sentAt = new StampLog();
+  const arrivedAt = new StampLog();
   let stopConsumer: () => Promise<Consumed>;
   let consumerPid: number | undefined;
   if (where === 'process') {
@@ -326,7 +327,11 @@ export async function latency(
     });
     stopConsumer = async () => {
       await consumer.disconnect();
-      return { sentAt, arrivedAt, ...(stopCountingConsumer ? { requests: stopCountingConsumer() } : {}) };
+      return {
+        sentAt: sentAt.toArray(),
+        arrivedAt: arrivedAt.toArray(),
+        ...(stopCountingConsumer ? { requests: stopCountingConsumer() } : {}),
+      };
     };
   }
   await new Promise((r) => setTimeout(r, 300));
