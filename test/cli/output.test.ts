@@ -106,15 +106,54 @@ describe('error sentences', () => {
 });
 
 describe('latency stats', () => {
-  it('computes weighted percentiles', () => {
+  const within = (actual: number, exact: number) => expect(Math.abs(actual - exact)).toBeLessThanOrEqual(exact * 0.004);
+
+  it('computes weighted percentiles within 0.4 % and avg and max exactly', () => {
     const s = new LatencyStats();
     for (let i = 1; i <= 100; i++) s.add(i);
     expect(s.avg).toBe(50.5);
-    expect(s.percentiles([50, 95, 99, 100])).toEqual([50, 95, 99, 100]);
     expect(s.max).toBe(100);
+    const [p50, p95, p99, p100] = s.percentiles([50, 95, 99, 100]);
+    within(p50!, 50);
+    within(p95!, 95);
+    within(p99!, 99);
+    expect(p100).toBe(100);
     const w = new LatencyStats();
     w.add(1, 99);
     w.add(1000, 1);
-    expect(w.percentiles([50, 99, 100])).toEqual([1, 1, 1000]);
+    const [w50, w99, w100] = w.percentiles([50, 99, 100]);
+    within(w50!, 1);
+    within(w99!, 1);
+    expect(w100).toBe(1000);
+  });
+
+  it('matches the exact percentiles of a million samples', () => {
+    const s = new LatencyStats();
+    const exact: number[] = [];
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 48271) % 2147483647;
+      return seed / 2147483647;
+    };
+    for (let i = 0; i < 1_000_000; i++) {
+      const ms = 0.01 * 10 ** (6 * random()); // 10 µs .. 10 s, log-uniform
+      s.add(ms);
+      exact.push(Math.round(ms * 1000) / 1000); // what the histogram sees: whole µs
+    }
+    exact.sort((a, b) => a - b);
+    const ps = [1, 50, 90, 99, 99.9];
+    s.percentiles(ps).forEach((value, i) => within(value, exact[Math.ceil((ps[i]! / 100) * exact.length) - 1]!));
+    expect(s.count).toBe(1_000_000);
+  });
+
+  it('reports below 128 µs to the µs, and neither zero nor a value of years breaks it', () => {
+    const s = new LatencyStats();
+    s.add(0.05, 3);
+    s.add(0.127);
+    expect(s.percentiles([50, 100])).toEqual([0.05, 0.127]);
+    const edges = new LatencyStats();
+    edges.add(0);
+    edges.add(1e12);
+    expect(edges.percentiles([0, 50, 100])).toEqual([0, 0, 1e12]);
   });
 });
