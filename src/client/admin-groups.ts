@@ -97,7 +97,11 @@ export class AdminGroups {
       const request = topics
         ? await Promise.all(topics.map(async (name) => ({ name, partitions: await this.partitionsOf(name) })))
         : null;
-      const r = await (await this.coordinator(groupId)).send(OffsetFetchApi, { groupId, topics: request });
+      const r = await (await this.coordinator(groupId)).send(OffsetFetchApi, {
+        groupId,
+        topics: request,
+        requireStable: false,
+      });
       if (r.errorCode !== 0) throw new SluiceProtocolError(r.errorCode, r.errorMessage ?? undefined);
       return r;
     });

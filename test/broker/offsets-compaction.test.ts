@@ -30,7 +30,11 @@ async function commit(client: WireClient, groupId: string, offset: number) {
 }
 
 async function committed(client: WireClient, groupId: string): Promise<number> {
-  const res = await client.request(OffsetFetchApi, { groupId, topics: [{ name: 'work', partitions: [0] }] });
+  const res = await client.request(OffsetFetchApi, {
+    groupId,
+    topics: [{ name: 'work', partitions: [0] }],
+    requireStable: false,
+  });
   return res.topics[0]?.partitions[0]?.offset ?? -1;
 }
 

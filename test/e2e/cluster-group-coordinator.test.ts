@@ -150,6 +150,7 @@ describe('group coordinator failover (3 brokers, real etcd)', () => {
         c.request(OffsetFetchApi, {
           groupId: GROUP,
           topics: [{ name: TOPIC, partitions: [...Array(PARTITIONS).keys()] }],
+          requireStable: false,
         }),
       );
       expect(fetched.errorCode).toBe(ErrorCode.NONE);

@@ -98,7 +98,11 @@ describe('group APIs on the wire', () => {
     ).toBe(0);
     const cr = await commit(c, 'g', j.generationId, j.memberId, 'orders', 0, 1);
     expect(cr.topics[0]!.partitions[0]!.errorCode).toBe(0);
-    const f = await c.request(OffsetFetchApi, { groupId: 'g', topics: [{ name: 'orders', partitions: [0, 1] }] });
+    const f = await c.request(OffsetFetchApi, {
+      groupId: 'g',
+      topics: [{ name: 'orders', partitions: [0, 1] }],
+      requireStable: false,
+    });
     expect(f.topics[0]!.partitions).toEqual([
       { partition: 0, offset: 1, metadata: 'm', errorCode: 0, logEndOffset: 4, lag: 3 },
       { partition: 1, offset: -1, metadata: null, errorCode: 0, logEndOffset: 0, lag: -1 },
@@ -149,6 +153,7 @@ describe('group APIs on the wire', () => {
     const unknownFetch = await c.request(OffsetFetchApi, {
       groupId: 'never-seen',
       topics: [{ name: 'orders', partitions: [0] }],
+      requireStable: false,
     });
     expect(unknownFetch.topics[0]!.partitions[0]!.offset).toBe(-1);
     await waitFor(async () => (await c.request(DescribeGroupsApi, { groups: ['g'] })).groups[0]!.members.length === 0, {
@@ -218,7 +223,7 @@ describe('group APIs on the wire', () => {
     await b.stop();
     b = await startBroker({ dataDir: b.dataDir });
     c = await b.client();
-    const f = await c.request(OffsetFetchApi, { groupId: 'kept', topics: null });
+    const f = await c.request(OffsetFetchApi, { groupId: 'kept', topics: null, requireStable: false });
     expect(f.topics).toEqual([
       {
         name: 'orders',

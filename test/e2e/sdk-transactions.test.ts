@@ -134,6 +134,69 @@ describe('SDK transactions', () => {
     await admin.disconnect();
   });
 
+  // KIP-447: a consume-transform-produce application's new group member must not start before the offsets a
+  // transaction is committing for the group, or it processes those records again.
+  it('a read_committed group member waits for a transaction that commits its offsets, then starts at them', async () => {
+    await createTopic('tx-stable-in');
+    const plain = sluice.producer();
+    await plain.connect();
+    open.push(plain);
+    await plain.send({ topic: 'tx-stable-in', messages: Array.from({ length: 10 }, (_, i) => ({ value: `r${i}` })) });
+    const producer = await transactionalProducer('tx-stable');
+    const txn = await producer.transaction();
+    await txn.sendOffsets({
+      consumerGroupId: 'tx-stable-group',
+      topics: [{ topic: 'tx-stable-in', partitions: [{ partition: 0, offset: '6' }] }],
+    });
+
+    const startsAt = async (readUncommitted: boolean, groupId: string) => {
+      const consumer = sluice.consumer({ groupId, readUncommitted, maxWaitTimeInMs: 100 });
+      let offsetFetches = 0;
+      consumer.on(consumer.events.REQUEST, (e) => {
+        if (e.payload.apiName === 'OffsetFetch') offsetFetches++;
+      });
+      await consumer.connect();
+      await consumer.subscribe({ topic: 'tx-stable-in', fromBeginning: true });
+      const offsets: string[] = [];
+      const running = consumer.run({
+        eachMessage: async ({ message }) => {
+          offsets.push(message.offset);
+        },
+      });
+      running.catch(() => undefined);
+      return { consumer, offsets, running, fetches: () => offsetFetches };
+    };
+    // A member that stops while it waits stops cleanly: its run() settles, nothing is delivered.
+    const stopped = await startsAt(false, 'tx-stable-group');
+    await waitFor(() => stopped.fetches() >= 2, 10_000);
+    await stopped.consumer.disconnect();
+    await stopped.running.catch(() => undefined);
+    expect(stopped.offsets).toEqual([]);
+
+    const waiting = await startsAt(false, 'tx-stable-group');
+    // Asked again and again: the offset is unstable while the transaction is open. Nothing delivered meanwhile.
+    await waitFor(() => waiting.fetches() >= 3, 10_000);
+    expect(waiting.offsets).toEqual([]);
+    await txn.commit();
+    await waitFor(() => waiting.offsets.length >= 4, 10_000);
+    expect(waiting.offsets).toEqual(['6', '7', '8', '9']);
+    await waiting.consumer.disconnect();
+
+    // read_uncommitted does not ask for stable offsets: it starts at once (here from the beginning, the group
+    // having committed nothing), without waiting for the open transaction's offset.
+    const second = await producer.transaction();
+    await second.sendOffsets({
+      consumerGroupId: 'tx-eager-group',
+      topics: [{ topic: 'tx-stable-in', partitions: [{ partition: 0, offset: '8' }] }],
+    });
+    const eager = await startsAt(true, 'tx-eager-group');
+    await waitFor(() => eager.offsets.length >= 10, 10_000);
+    expect(eager.offsets[0]).toBe('0');
+    expect(eager.fetches()).toBe(1);
+    await eager.consumer.disconnect();
+    await second.abort();
+  });
+
   it('a second producer with the same transactionalId fences the first (zombie): its sends and commit fail', async () => {
     await createTopic('tx-zombie');
     const zombie = await transactionalProducer('tx-fenced');

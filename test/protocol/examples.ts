@@ -343,7 +343,7 @@ export const EXAMPLES: Record<number, { request: unknown; response: unknown }> =
     },
   },
   [ApiKey.OffsetFetch]: {
-    request: { groupId: 'g', topics: [{ name: 'a', partitions: [0] }] },
+    request: { groupId: 'g', topics: [{ name: 'a', partitions: [0] }], requireStable: true },
     response: {
       throttleTimeMs: 0,
       errorCode: 0,

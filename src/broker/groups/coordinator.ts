@@ -258,7 +258,7 @@ export class GroupCoordinator {
     return this.rebalancer.checkTransactionalCommitter(group, generationId, memberId, groupInstanceId);
   }
 
-  fetchOffsets(req: OffsetFetchRequest): OffsetFetchAnswer {
+  fetchOffsets(req: Pick<OffsetFetchRequest, 'groupId' | 'topics'>): OffsetFetchAnswer {
     const unavailable = this.unavailable();
     if (unavailable) return { ...groupError(unavailable.problem, unavailable.message), topics: [] };
     const wanted =

@@ -1,6 +1,7 @@
-// OffsetFetch: a group's committed offsets, with the partition's log end and the lag beside each.
+// OffsetFetch: a group's committed offsets, with the partition's log end and the lag beside each. v1 adds
+// requireStable (KIP-447): what a read_committed consumer asks before it starts from the offsets.
 import { ApiKey, defineApi } from '../api-keys.js';
-import { array, int, message, type MessageValue, string, struct } from '../schema.js';
+import { array, bool, int, message, type MessageValue, string, struct } from '../schema.js';
 import {
   errorCode,
   errorMessage,
@@ -15,12 +16,17 @@ export const OffsetFetchRequestDef = message({
   name: 'OffsetFetchRequest',
   type: 'request',
   apiKey: ApiKey.OffsetFetch,
-  validVersions: '0',
+  validVersions: '0-1',
   fields: {
     groupId: groupId(),
     topics: array(struct({ name: topicName(), partitions: array(partitionIndex()) }), {
       nullableVersions: '0+',
       doc: 'nil = every partition the group has committed',
+    }),
+    requireStable: bool({
+      versions: '1+',
+      default: false,
+      doc: 'true: a partition whose offset a transaction not ended yet commits is answered UNSTABLE_OFFSET_COMMIT',
     }),
   },
 });
@@ -29,7 +35,7 @@ export const OffsetFetchResponseDef = message({
   name: 'OffsetFetchResponse',
   type: 'response',
   apiKey: ApiKey.OffsetFetch,
-  validVersions: '0',
+  validVersions: '0-1',
   fields: {
     throttleTimeMs: throttleTimeMs(),
     errorCode: errorCode(),

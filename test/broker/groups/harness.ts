@@ -52,7 +52,8 @@ export class WireCoordinator {
   heartbeat = (req: HeartbeatRequest) => heartbeatResponse(this.domain.heartbeat(req));
   leave = (req: LeaveGroupRequest) => leaveResponse(this.domain.leave(req));
   commitOffsets = (req: OffsetCommitRequest) => this.domain.commitOffsets(req).then(commitResponse);
-  fetchOffsets = (req: OffsetFetchRequest) => offsetFetchResponse(this.domain.fetchOffsets(req));
+  fetchOffsets = (req: Pick<OffsetFetchRequest, 'groupId' | 'topics'>) =>
+    offsetFetchResponse(this.domain.fetchOffsets(req));
   listGroups = (req: ListGroupsRequest) => listGroupsResponse(this.domain.listGroups(req));
   describeGroups = (req: DescribeGroupsRequest) => describeGroupsResponse(this.domain.describeGroups(req));
   deleteGroups = (req: DeleteGroupsRequest) => this.domain.deleteGroups(req).then(deleteGroupsResponse);

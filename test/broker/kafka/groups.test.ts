@@ -85,6 +85,7 @@ describe('consumer groups through the Kafka listener', () => {
     const fetched = await admin.request(OffsetFetchApi, {
       groupId: 'kcat-group',
       topics: [{ name: 'shared', partitions: [0, 1, 2, 3] }],
+      requireStable: false,
     });
     const total = fetched.topics[0]!.partitions.reduce((n, p) => n + Math.max(0, p.offset), 0);
     expect(total).toBe(40);

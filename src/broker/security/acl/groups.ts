@@ -146,7 +146,7 @@ export class AuthorizedGroups {
   }
 
   /** Describe on the group; named topics need Describe (else refused per partition); "all topics" lists only those. */
-  fetchOffsets(req: OffsetFetchRequest): OffsetFetchAnswer {
+  fetchOffsets(req: Pick<OffsetFetchRequest, 'groupId' | 'topics'>): OffsetFetchAnswer {
     if (!allowed(this.broker, this.ctx, 'Describe', 'group', req.groupId))
       return { error: refusedAs('Describe', 'group', req.groupId, this.ctx), topics: [] };
     const fetched = this.broker.groups.fetchOffsets(req);

@@ -42,6 +42,7 @@ export function createGroupMembership(args: {
     heartbeatInterval: c.heartbeatInterval ?? GROUP_DEFAULTS.heartbeatInterval,
     assigners: c.partitionAssigners ?? [...DEFAULT_PARTITION_ASSIGNERS],
     groupInstanceId: c.groupInstanceId ?? null,
+    requireStableOffsets: c.readUncommitted !== true,
     emit: args.emit,
   });
 }

@@ -71,6 +71,12 @@ export interface GroupMembershipOptions {
   heartbeatInterval: number;
   assigners: PartitionAssigner[];
   groupInstanceId: string | null;
+  /**
+   * Ask for stable offsets (KIP-447, what a read_committed consumer does): a partition whose offset a
+   * transaction not ended yet commits is answered UNSTABLE_OFFSET_COMMIT, and committed() waits for that
+   * transaction to end instead of starting before it (its records would be processed again).
+   */
+  requireStableOffsets: boolean;
   emit(event: GroupEventName, payload: unknown): void;
 }
 
@@ -235,20 +241,42 @@ export class GroupMembership implements PartitionAssignmentSource, OffsetCommitt
     };
   }
 
+  /**
+   * The group's committed offsets of `assignment` (null: none committed). With requireStableOffsets, while a
+   * transaction not ended yet commits some of them, asks again (every 100 ms, then up to every second) until it
+   * ended or this member stopped: the transaction's coordinator ends it by its timeout at the latest.
+   */
   async committed(assignment: TopicPartitions[]): Promise<Map<string, number | null>> {
     const out = new Map<string, number | null>();
     if (assignment.length === 0) return out;
-    const response = await this.options.retrier(async () => {
-      const r = await this.link.send('control', OffsetFetchApi, {
-        groupId: this.groupId,
-        topics: assignment.map((a) => ({ name: a.topic, partitions: a.partitions })),
+    const topics = assignment.map((a) => ({ name: a.topic, partitions: a.partitions }));
+    for (let attempt = 0; ; attempt++) {
+      const response = await this.options.retrier(async () => {
+        const r = await this.link.send('control', OffsetFetchApi, {
+          groupId: this.groupId,
+          topics,
+          requireStable: this.options.requireStableOffsets,
+        });
+        if (r.errorCode !== 0) throw this.coordinatorError(r.errorCode, r.errorMessage);
+        return r;
       });
-      if (r.errorCode !== 0) throw this.coordinatorError(r.errorCode, r.errorMessage);
-      return r;
-    });
-    for (const t of response.topics)
-      for (const p of t.partitions) out.set(topicPartitionKey(t.name, p.partition), p.offset >= 0 ? p.offset : null);
-    return out;
+      const unstable: string[] = [];
+      for (const t of response.topics)
+        for (const p of t.partitions) {
+          if (p.errorCode === ErrorCode.UNSTABLE_OFFSET_COMMIT) unstable.push(`${t.name}[${p.partition}]`);
+          else out.set(topicPartitionKey(t.name, p.partition), p.offset >= 0 ? p.offset : null);
+        }
+      if (unstable.length === 0) return out;
+      // As a stop while joining: not retried (the retrier around the start would join the group again).
+      if (!this.running)
+        throw new SluiceNonRetriableError('the consumer stopped while a transaction commits its group offsets');
+      if (attempt === 0)
+        this.options.logger.info('waiting for a transaction that commits offsets of this group to end', {
+          groupId: this.groupId,
+          partitions: unstable,
+        });
+      await sleep(Math.min(100 * 2 ** attempt, 1000));
+    }
   }
 
   async commit(offsets: TopicPartitionOffsetAndMetadata[]): Promise<void> {

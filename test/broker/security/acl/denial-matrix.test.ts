@@ -289,11 +289,15 @@ describe('the denial matrix (native wire)', () => {
       ['in', ErrorCode.NONE],
       ['other', ErrorCode.TOPIC_AUTHORIZATION_FAILED],
     ]);
-    const all = await client.request(OffsetFetchApi, { groupId: 'g', topics: null });
+    const all = await client.request(OffsetFetchApi, { groupId: 'g', topics: null, requireStable: false });
     expect(all.topics.map((x) => x.name)).toEqual(['in']);
-    const named = await client.request(OffsetFetchApi, { groupId: 'g', topics: [{ name: 'other', partitions: [0] }] });
+    const named = await client.request(OffsetFetchApi, {
+      groupId: 'g',
+      topics: [{ name: 'other', partitions: [0] }],
+      requireStable: false,
+    });
     expect(named.topics[0]!.partitions[0]!.errorCode).toBe(ErrorCode.TOPIC_AUTHORIZATION_FAILED);
-    const otherGroup = await client.request(OffsetFetchApi, { groupId: 'h', topics: null });
+    const otherGroup = await client.request(OffsetFetchApi, { groupId: 'h', topics: null, requireStable: false });
     expect(otherGroup.errorCode).toBe(ErrorCode.GROUP_AUTHORIZATION_FAILED);
   });
 
