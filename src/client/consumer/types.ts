@@ -133,8 +133,10 @@ export interface ConsumerConfig {
   maxInFlightRequests?: number;
   /**
    * Default false (kafkajs): fetches are read_committed — records of open transactions wait until their
-   * transaction ends and those of aborted transactions are never delivered. true: read_uncommitted, every
-   * record as soon as it is stored.
+   * transaction ends and those of aborted transactions are never delivered — and a group member starts from
+   * stable offsets (KIP-447: where a transaction not ended yet commits the group's offset, it waits for that
+   * transaction, as Kafka's Java consumer does; kafkajs does not). true: read_uncommitted, every record as soon
+   * as it is stored, and the committed offsets as they are.
    */
   readUncommitted?: boolean;
   /**
