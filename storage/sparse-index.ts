@@ -1,5 +1,5 @@
 // In-memory sparse indexes of one segment, persisted as Kafka-shaped files when the segment is sealed
-// and when the log closes (see README.md). Entries are kept in typed arrays that grow by doubling.
+// and when the log closes (see README.md). Entries are kept in columns of typed-array chunks (Column, below).
 //
 // .index     entries of 8 bytes, big-endian: u32 relativeOffset (batch baseOffset - segment base), u32 position
 // .timeindex entries of 12 bytes, big-endian: i64 timestamp (largest timestamp so far), u32 relativeOffset
@@ -10,26 +10,62 @@ import { readInt64, writeInt64 } from './format/record-batch.js';
 const OFFSET_ENTRY_SIZE = 8;
 const TIME_ENTRY_SIZE = 12;
 
+/** Entries per chunk of a Column: 16 KiB of u32, 32 KiB of float64. */
+const CHUNK_BITS = 12;
+const CHUNK_ENTRIES = 1 << CHUNK_BITS;
+const CHUNK_MASK = CHUNK_ENTRIES - 1;
+/** The first chunk starts this small and doubles up to CHUNK_ENTRIES: most segments' indexes are small. */
+const FIRST_CHUNK_ENTRIES = 64;
+
+/**
+ * One column of an index: numbers in chunks of CHUNK_ENTRIES, so an append never copies the entries before it.
+ * A typed array grown by doubling copied, into memory faulted in at that moment, everything so far: 4.5 ms on the
+ * produce path when a 1 GiB segment's offset index passed 131,072 entries (bench/RESULTS.md, 2026-12-07).
+ * Only the first chunk grows (by doubling, to at most CHUNK_ENTRIES); entries are written in order, index by index.
+ */
+class Column<T extends Uint32Array | Float64Array> {
+  private readonly chunks: T[] = [];
+
+  constructor(private readonly make: (entries: number) => T) {}
+
+  get(i: number): number {
+    return this.chunks[i >>> CHUNK_BITS]![i & CHUNK_MASK]!;
+  }
+
+  /** Writes entry `i`: an entry already written, or the one after the last written. */
+  set(i: number, value: number): void {
+    const c = i >>> CHUNK_BITS;
+    const k = i & CHUNK_MASK;
+    let chunk = this.chunks[c];
+    if (chunk === undefined) {
+      chunk = this.make(c === 0 ? FIRST_CHUNK_ENTRIES : CHUNK_ENTRIES);
+      this.chunks.push(chunk);
+    } else if (k >= chunk.length) {
+      const larger = this.make(Math.min(chunk.length * 2, CHUNK_ENTRIES));
+      larger.set(chunk);
+      chunk = larger;
+      this.chunks[c] = chunk;
+    }
+    chunk[k] = value;
+  }
+}
+
 export class OffsetIndex {
-  private rel = new Uint32Array(64);
-  private pos = new Uint32Array(64);
+  private readonly rel = new Column((n) => new Uint32Array(n));
+  private readonly pos = new Column((n) => new Uint32Array(n));
   length = 0;
 
   append(relativeOffset: number, position: number): void {
-    if (this.length === this.rel.length) {
-      this.rel = grow(this.rel);
-      this.pos = grow(this.pos);
-    }
-    this.rel[this.length] = relativeOffset;
-    this.pos[this.length] = position;
+    this.rel.set(this.length, relativeOffset);
+    this.pos.set(this.length, position);
     this.length++;
   }
 
   relAt(i: number): number {
-    return this.rel[i]!;
+    return this.rel.get(i);
   }
   positionAt(i: number): number {
-    return this.pos[i]!;
+    return this.pos.get(i);
   }
 
   /** Index of the last entry with relativeOffset <= rel, or -1. */
@@ -39,7 +75,7 @@ export class OffsetIndex {
     let found = -1;
     while (lo <= hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.rel[mid]! <= rel) {
+      if (this.rel.get(mid) <= rel) {
         found = mid;
         lo = mid + 1;
       } else hi = mid - 1;
@@ -54,7 +90,7 @@ export class OffsetIndex {
     let found = -1;
     while (lo <= hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.pos[mid]! <= position) {
+      if (this.pos.get(mid) <= position) {
         found = mid;
         lo = mid + 1;
       } else hi = mid - 1;
@@ -64,15 +100,15 @@ export class OffsetIndex {
 
   /** Drops entries at or beyond `rel` or `position` (used by truncation). */
   truncateFrom(rel: number, position: number): void {
-    while (this.length > 0 && (this.rel[this.length - 1]! >= rel || this.pos[this.length - 1]! >= position))
+    while (this.length > 0 && (this.rel.get(this.length - 1) >= rel || this.pos.get(this.length - 1) >= position))
       this.length--;
   }
 
   toBuffer(): Buffer {
     const buf = Buffer.allocUnsafe(this.length * OFFSET_ENTRY_SIZE);
     for (let i = 0; i < this.length; i++) {
-      buf.writeUInt32BE(this.rel[i]!, i * OFFSET_ENTRY_SIZE);
-      buf.writeUInt32BE(this.pos[i]!, i * OFFSET_ENTRY_SIZE + 4);
+      buf.writeUInt32BE(this.rel.get(i), i * OFFSET_ENTRY_SIZE);
+      buf.writeUInt32BE(this.pos.get(i), i * OFFSET_ENTRY_SIZE + 4);
     }
     return buf;
   }
@@ -89,7 +125,7 @@ export class OffsetIndex {
       const position = buf.readUInt32BE(p + 4);
       const n = index.length;
       if (position >= logSize) return undefined;
-      if (n > 0 && (rel <= index.rel[n - 1]! || position <= index.pos[n - 1]!)) return undefined;
+      if (n > 0 && (rel <= index.relAt(n - 1) || position <= index.positionAt(n - 1))) return undefined;
       index.append(rel, position);
     }
     return index;
@@ -97,29 +133,25 @@ export class OffsetIndex {
 }
 
 export class TimeIndex {
-  private ts = new Float64Array(64);
-  private rel = new Uint32Array(64);
+  private readonly ts = new Column((n) => new Float64Array(n));
+  private readonly rel = new Column((n) => new Uint32Array(n));
   length = 0;
 
   append(timestamp: number, relativeOffset: number): void {
-    if (this.length === this.ts.length) {
-      this.ts = grow(this.ts);
-      this.rel = grow(this.rel);
-    }
-    this.ts[this.length] = timestamp;
-    this.rel[this.length] = relativeOffset;
+    this.ts.set(this.length, timestamp);
+    this.rel.set(this.length, relativeOffset);
     this.length++;
   }
 
   get lastTimestamp(): number {
-    return this.length === 0 ? -1 : this.ts[this.length - 1]!;
+    return this.length === 0 ? -1 : this.ts.get(this.length - 1);
   }
 
   timestampAt(i: number): number {
-    return this.ts[i]!;
+    return this.ts.get(i);
   }
   relAt(i: number): number {
-    return this.rel[i]!;
+    return this.rel.get(i);
   }
 
   /** Index of the last entry whose timestamp is < ts, or -1: every batch up to its offset is older than ts. */
@@ -129,7 +161,7 @@ export class TimeIndex {
     let found = -1;
     while (lo <= hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.ts[mid]! < ts) {
+      if (this.ts.get(mid) < ts) {
         found = mid;
         lo = mid + 1;
       } else hi = mid - 1;
@@ -138,14 +170,14 @@ export class TimeIndex {
   }
 
   truncateFrom(rel: number): void {
-    while (this.length > 0 && this.rel[this.length - 1]! >= rel) this.length--;
+    while (this.length > 0 && this.rel.get(this.length - 1) >= rel) this.length--;
   }
 
   toBuffer(): Buffer {
     const buf = Buffer.allocUnsafe(this.length * TIME_ENTRY_SIZE);
     for (let i = 0; i < this.length; i++) {
-      writeInt64(buf, i * TIME_ENTRY_SIZE, this.ts[i]!);
-      buf.writeUInt32BE(this.rel[i]!, i * TIME_ENTRY_SIZE + 8);
+      writeInt64(buf, i * TIME_ENTRY_SIZE, this.ts.get(i));
+      buf.writeUInt32BE(this.rel.get(i), i * TIME_ENTRY_SIZE + 8);
     }
     return buf;
   }
@@ -159,15 +191,9 @@ export class TimeIndex {
       const rel = buf.readUInt32BE(p + 8);
       const n = index.length;
       if (rel >= relLimit || !Number.isSafeInteger(ts)) return undefined;
-      if (n > 0 && (ts <= index.ts[n - 1]! || rel < index.rel[n - 1]!)) return undefined;
+      if (n > 0 && (ts <= index.timestampAt(n - 1) || rel < index.relAt(n - 1))) return undefined;
       index.append(ts, rel);
     }
     return index;
   }
-}
-
-function grow<T extends Uint32Array | Float64Array>(a: T): T {
-  const next = new (a.constructor as new (n: number) => T)(a.length * 2);
-  next.set(a);
-  return next;
 }
