@@ -1,54 +1,15 @@
 // In-memory sparse indexes of one segment, persisted as Kafka-shaped files when the segment is sealed
-// and when the log closes (see README.md). Entries are kept in columns of typed-array chunks (Column, below).
+// and when the log closes (see README.md). Entries are kept in columns of typed-array chunks (column.ts).
 //
 // .index     entries of 8 bytes, big-endian: u32 relativeOffset (batch baseOffset - segment base), u32 position
 // .timeindex entries of 12 bytes, big-endian: i64 timestamp (largest timestamp so far), u32 relativeOffset
 //            (of the batch that holds that timestamp)
 // Both are strictly increasing in every column (time index: timestamp strictly, offset non-decreasing).
+import { Column } from './column.js';
 import { readInt64, writeInt64 } from './format/record-batch.js';
 
 const OFFSET_ENTRY_SIZE = 8;
 const TIME_ENTRY_SIZE = 12;
-
-/** Entries per chunk of a Column: 16 KiB of u32, 32 KiB of float64. */
-const CHUNK_BITS = 12;
-const CHUNK_ENTRIES = 1 << CHUNK_BITS;
-const CHUNK_MASK = CHUNK_ENTRIES - 1;
-/** The first chunk starts this small and doubles up to CHUNK_ENTRIES: most segments' indexes are small. */
-const FIRST_CHUNK_ENTRIES = 64;
-
-/**
- * One column of an index: numbers in chunks of CHUNK_ENTRIES, so an append never copies the entries before it.
- * A typed array grown by doubling copied, into memory faulted in at that moment, everything so far: 4.5 ms on the
- * produce path when a 1 GiB segment's offset index passed 131,072 entries (bench/RESULTS.md, 2026-12-07).
- * Only the first chunk grows (by doubling, to at most CHUNK_ENTRIES); entries are written in order, index by index.
- */
-class Column<T extends Uint32Array | Float64Array> {
-  private readonly chunks: T[] = [];
-
-  constructor(private readonly make: (entries: number) => T) {}
-
-  get(i: number): number {
-    return this.chunks[i >>> CHUNK_BITS]![i & CHUNK_MASK]!;
-  }
-
-  /** Writes entry `i`: an entry already written, or the one after the last written. */
-  set(i: number, value: number): void {
-    const c = i >>> CHUNK_BITS;
-    const k = i & CHUNK_MASK;
-    let chunk = this.chunks[c];
-    if (chunk === undefined) {
-      chunk = this.make(c === 0 ? FIRST_CHUNK_ENTRIES : CHUNK_ENTRIES);
-      this.chunks.push(chunk);
-    } else if (k >= chunk.length) {
-      const larger = this.make(Math.min(chunk.length * 2, CHUNK_ENTRIES));
-      larger.set(chunk);
-      chunk = larger;
-      this.chunks[c] = chunk;
-    }
-    chunk[k] = value;
-  }
-}
 
 export class OffsetIndex {
   private readonly rel = new Column((n) => new Uint32Array(n));
