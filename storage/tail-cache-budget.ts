@@ -1,19 +1,20 @@
 // The bytes all tail caches of a LogManager may hold together. Each partition's cache has its own bound
 // (4 MiB by default); with thousands of partitions those bounds add up to more memory than the machine
-// has, so the caches also share this budget. When an append takes the total over it, the oldest cached
-// appends of the whole broker are dropped first, whichever partition holds them: an idle partition's
-// cache empties before a busy one's newest appends. A dropped append is read from the log instead.
+// has, so the caches also share this budget. A cache holds its appends in slabs (tail-cache.ts); when a
+// new slab takes the total over the budget, the oldest slabs of the whole broker are dropped first,
+// whichever partition holds them: an idle partition's cache empties before a busy one's newest appends.
+// A dropped append is read from the log instead.
 //
-// Invariants: `bytes` is the sum of the buffers of every append still held by a cache of this budget.
-// Every append gets the next sequence number; the queue lists (cache, sequence) of every held append in
-// that order, plus appends dropped since (skipped when met). It holds no reference to an append, so a
-// dropped append's buffer is garbage at once.
+// Invariants: `bytes` is the sum of the slabs still held by every cache of this budget, each counted at
+// its size. Every slab gets the next sequence number; the queue lists (cache, sequence) of every held slab
+// in that order, plus slabs dropped since (skipped when met). It holds no reference to a slab, so a
+// dropped slab is garbage at once (once no read's view holds it).
 
 /** What the budget asks of a cache. */
 export interface BudgetedCache {
-  /** Sequence number of the oldest append the cache holds (Infinity when it holds none). */
+  /** Sequence number of the oldest slab the cache holds (Infinity when it holds none). */
   readonly oldestSequence: number;
-  /** Drops the oldest append the cache holds. */
+  /** Drops the oldest slab the cache holds. */
   dropOldest(): void;
 }
 
@@ -36,8 +37,8 @@ export class TailCacheBudget {
   }
 
   /**
-   * A cache took an append of `bytes`: returns its sequence number. Older appends anywhere are dropped
-   * until the total fits; the cache keeps the new append even when it alone is over the budget.
+   * A cache took a slab of `bytes`: returns its sequence number. Older slabs anywhere are dropped until
+   * the total fits; the cache keeps the new slab even when it alone is over the budget.
    */
   added(cache: BudgetedCache, bytes: number): number {
     const sequence = this.#nextSequence++;
@@ -55,13 +56,13 @@ export class TailCacheBudget {
     return sequence;
   }
 
-  /** A cache let an append of `bytes` go (its own bound, a clear, or the budget's request). */
+  /** A cache let a slab of `bytes` go (its own bound, a clear, or the budget's request). */
   dropped(bytes: number): void {
     this.#bytes -= bytes;
     this.#held--;
   }
 
-  /** Forgets queue slots already passed and, when at least half the queued appends are gone, the dropped ones. */
+  /** Forgets queue slots already passed and, when at least half the queued slabs are gone, the dropped ones. */
   #compact(): void {
     const queued = this.#caches.length - this.#head;
     if (queued >= 64 && queued >= 2 * this.#held) {
