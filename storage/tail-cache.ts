@@ -15,17 +15,91 @@
 // appends; a copy of a small append costs less than the handle did.
 //
 // Layout: no object per append or per batch. Slabs are rows of parallel arrays (`slabs`, `charges`,
-// `sequences`, `firstBatch`); batches are rows of four number arrays (`starts`, `ends`: byte range in their
-// slab; `baseOffsets`, `lastOffsets`). Slab `s` holds batches firstBatch[s] .. firstBatch[s + 1] - 1 (the
-// last slab: .. the end of the batch rows). Rows before `headSlab` (and before `headBatch`) are dropped; the
-// arrays are cut when over half of the batch rows are dropped.
+// `sequences`, `firstBatch`); batches are rows of BatchRows, numbered in the order they were added. Slab `s`
+// holds batches firstBatch[s] .. firstBatch[s + 1] - 1 (the last slab: .. the last batch). Slab rows before
+// `headSlab` are dropped, and cut off the arrays when over half of them are.
 import type { BudgetedCache, TailCacheBudget } from './tail-cache-budget.js';
 
 /** An append larger than this is held as it is (a slab of its own) instead of copied. */
 const MAX_COPY_BYTES = 16 * 1024;
-/** A cache's first slab (and its first after it emptied); each next one doubles, up to MAX_SLAB_BYTES. */
+/**
+ * A cache's first slab for copies (and its first after it emptied or held a large append); each next one, opened
+ * when the last is full, doubles, up to MAX_SLAB_BYTES.
+ */
 const MIN_SLAB_BYTES = 4 * 1024;
 const MAX_SLAB_BYTES = 256 * 1024;
+
+/** Rows a BatchRows allocates first, and never shrinks below while it holds any. */
+const MIN_ROWS = 64;
+const NO_ROWS = new Float64Array(0);
+
+/**
+ * Four numbers per batch (its start and end in its slab, its base and last offset) in one Float64Array used
+ * as a ring: batch `b` (numbered from 0 as added, again from 0 after clear()) is row b % capacity. Rows
+ * head .. next - 1 are held. The ring doubles when full, halves when a quarter full and is let go when empty
+ * (an idle partition's cache holds nothing), so a batch costs no allocation, and its numbers live outside the
+ * JavaScript heap, where no scavenge copies them.
+ */
+class BatchRows {
+  private rows = NO_ROWS;
+  private capacity = 0;
+  /** The first batch held, and the number the next batch gets. */
+  head = 0;
+  next = 0;
+
+  push(start: number, end: number, baseOffset: number, lastOffset: number): void {
+    if (this.next - this.head === this.capacity) this.resize(Math.max(MIN_ROWS, this.capacity * 2));
+    const i = (this.next % this.capacity) * 4;
+    this.rows[i] = start;
+    this.rows[i + 1] = end;
+    this.rows[i + 2] = baseOffset;
+    this.rows[i + 3] = lastOffset;
+    this.next++;
+  }
+
+  start(b: number): number {
+    return this.rows[(b % this.capacity) * 4]!;
+  }
+
+  end(b: number): number {
+    return this.rows[(b % this.capacity) * 4 + 1]!;
+  }
+
+  baseOffset(b: number): number {
+    return this.rows[(b % this.capacity) * 4 + 2]!;
+  }
+
+  lastOffset(b: number): number {
+    return this.rows[(b % this.capacity) * 4 + 3]!;
+  }
+
+  /** Drops the rows before batch `b`. */
+  dropBefore(b: number): void {
+    this.head = b;
+    let capacity = this.capacity;
+    if (this.next === this.head) capacity = 0;
+    else while (capacity > MIN_ROWS && (this.next - this.head) * 4 <= capacity) capacity /= 2;
+    if (capacity !== this.capacity) this.resize(capacity);
+  }
+
+  clear(): void {
+    this.head = 0;
+    this.next = 0;
+    this.rows = NO_ROWS;
+    this.capacity = 0;
+  }
+
+  private resize(capacity: number): void {
+    const rows = capacity === 0 ? NO_ROWS : new Float64Array(4 * capacity);
+    for (let b = this.head; b < this.next; b++) {
+      const from = (b % this.capacity) * 4;
+      const to = (b % capacity) * 4;
+      for (let k = 0; k < 4; k++) rows[to + k] = this.rows[from + k]!;
+    }
+    this.rows = rows;
+    this.capacity = capacity;
+  }
+}
 
 export class TailCache implements BudgetedCache {
   private slabs: Array<Buffer | undefined> = [];
@@ -33,15 +107,10 @@ export class TailCache implements BudgetedCache {
   private charges: number[] = [];
   /** Per slab: the budget's sequence number (-1 without a budget). */
   private sequences: number[] = [];
-  /** Per slab: the index of its first batch in the batch rows. */
+  /** Per slab: the number of its first batch. */
   private firstBatch: number[] = [];
-  /** Per batch: its byte range in its slab, base offset and last offset. */
-  private starts: number[] = [];
-  private ends: number[] = [];
-  private baseOffsets: number[] = [];
-  private lastOffsets: number[] = [];
   private headSlab = 0;
-  private headBatch = 0;
+  private readonly batches = new BatchRows();
   /** Where the next copied append goes in the last slab, and the room left there (0: open a new slab). */
   private fill = 0;
   private room = 0;
@@ -56,7 +125,8 @@ export class TailCache implements BudgetedCache {
 
   /** First offset served from memory, or Infinity when empty. */
   get firstOffset(): number {
-    return this.headBatch < this.baseOffsets.length ? this.baseOffsets[this.headBatch]! : Number.POSITIVE_INFINITY;
+    const { head, next } = this.batches;
+    return head < next ? this.batches.baseOffset(head) : Number.POSITIVE_INFINITY;
   }
 
   /**
@@ -67,12 +137,12 @@ export class TailCache implements BudgetedCache {
     if (this.maxBytes <= 0) return;
     const from = positions[0]!;
     const length = buffer.length - from;
-    let slab: Buffer;
     let at: number;
     if (length > MAX_COPY_BYTES || length > this.maxBytes) {
-      slab = buffer;
       at = 0;
+      // The copy slab before it ends here, unfilled: the next one starts small again.
       this.room = 0;
+      this.nextSlabBytes = MIN_SLAB_BYTES;
       this.openSlab(buffer, buffer.length);
     } else {
       if (length > this.room) {
@@ -82,19 +152,19 @@ export class TailCache implements BudgetedCache {
         this.fill = 0;
         this.room = size;
       }
-      slab = this.slabs[this.slabs.length - 1]!;
       at = this.fill - from;
-      buffer.copy(slab, this.fill, from);
+      buffer.copy(this.slabs[this.slabs.length - 1]!, this.fill, from);
       this.fill += length;
       this.room -= length;
     }
     const n = positions.length;
-    for (let i = 0; i < n; i++) {
-      this.starts.push(at + positions[i]!);
-      this.ends.push(at + (i + 1 < n ? positions[i + 1]! : buffer.length));
-      this.baseOffsets.push(baseOffsets[i]!);
-      this.lastOffsets.push(lastOffsets[i]!);
-    }
+    for (let i = 0; i < n; i++)
+      this.batches.push(
+        at + positions[i]!,
+        at + (i + 1 < n ? positions[i + 1]! : buffer.length),
+        baseOffsets[i]!,
+        lastOffsets[i]!,
+      );
     this.compact();
   }
 
@@ -104,29 +174,22 @@ export class TailCache implements BudgetedCache {
     this.slabs.push(slab);
     this.charges.push(charge);
     this.sequences.push(-1);
-    this.firstBatch.push(this.starts.length);
+    this.firstBatch.push(this.batches.next);
     this.bytes += charge;
     while (this.bytes > this.maxBytes && this.headSlab < s) this.dropOldest();
     // The budget may drop this cache's older slabs, never the one it is told of now.
     if (this.budget) this.sequences[s] = this.budget.added(this, charge);
   }
 
-  /** Cuts the dropped rows off once they are over half of the batch rows. */
+  /** Cuts the dropped slab rows off once they are over half of them. */
   private compact(): void {
-    const batchCut = this.headBatch;
-    if (batchCut <= 256 || batchCut * 2 <= this.starts.length) return;
     const cut = this.headSlab;
+    if (cut <= 64 || cut * 2 <= this.slabs.length) return;
     this.slabs = this.slabs.slice(cut);
     this.charges = this.charges.slice(cut);
     this.sequences = this.sequences.slice(cut);
     this.firstBatch = this.firstBatch.slice(cut);
-    for (let s = 0; s < this.firstBatch.length; s++) this.firstBatch[s] = this.firstBatch[s]! - batchCut;
-    this.starts = this.starts.slice(batchCut);
-    this.ends = this.ends.slice(batchCut);
-    this.baseOffsets = this.baseOffsets.slice(batchCut);
-    this.lastOffsets = this.lastOffsets.slice(batchCut);
     this.headSlab = 0;
-    this.headBatch = 0;
   }
 
   /** The budget's sequence number of the oldest slab held (Infinity when none). */
@@ -140,12 +203,8 @@ export class TailCache implements BudgetedCache {
     this.charges = [];
     this.sequences = [];
     this.firstBatch = [];
-    this.starts = [];
-    this.ends = [];
-    this.baseOffsets = [];
-    this.lastOffsets = [];
     this.headSlab = 0;
-    this.headBatch = 0;
+    this.batches.clear();
     this.fill = 0;
     this.room = 0;
     this.nextSlabBytes = MIN_SLAB_BYTES;
@@ -156,7 +215,7 @@ export class TailCache implements BudgetedCache {
   dropOldest(): void {
     const s = this.headSlab++;
     this.slabs[s] = undefined;
-    this.headBatch = s + 1 < this.slabs.length ? this.firstBatch[s + 1]! : this.starts.length;
+    this.batches.dropBefore(s + 1 < this.slabs.length ? this.firstBatch[s + 1]! : this.batches.next);
     this.bytes -= this.charges[s]!;
     this.budget?.dropped(this.charges[s]!);
     if (this.headSlab === this.slabs.length) {
@@ -182,16 +241,16 @@ export class TailCache implements BudgetedCache {
     let nextOffset = offset;
     let b = this.findBatch(offset);
     if (b < 0) return { chunks: [], bytes: 0, nextOffset };
+    const batches = this.batches;
     let s = this.slabOf(b);
-    const batches = this.starts.length;
     // The run of adjacent batches not yet cut into a chunk: slab `s`, bytes runStart..runEnd.
     let runStart = -1;
     let runEnd = -1;
-    for (; b < batches; b++) {
-      const start = this.starts[b]!;
-      const end = this.ends[b]!;
+    for (; b < batches.next; b++) {
+      const start = batches.start(b);
+      const end = batches.end(b);
       const counted = total > 0 || !oversizedFirst;
-      if (this.lastOffsets[b]! >= maxOffset || (counted && total + end - start > maxBytes)) break;
+      if (batches.lastOffset(b) >= maxOffset || (counted && total + end - start > maxBytes)) break;
       const nextSlab = s + 1 < this.slabs.length && this.firstBatch[s + 1]! <= b;
       if (runStart >= 0 && (nextSlab || start !== runEnd)) {
         const chunk = this.slabs[s]!.subarray(runStart, runEnd);
@@ -204,7 +263,7 @@ export class TailCache implements BudgetedCache {
       if (runStart < 0) runStart = start;
       runEnd = end;
       total += end - start;
-      nextOffset = this.lastOffsets[b]! + 1;
+      nextOffset = batches.lastOffset(b) + 1;
     }
     if (runStart >= 0) {
       const chunk = this.slabs[s]!.subarray(runStart, runEnd);
@@ -216,12 +275,12 @@ export class TailCache implements BudgetedCache {
 
   /** The first batch held whose last offset is >= offset, or -1. */
   private findBatch(offset: number): number {
-    let lo = this.headBatch;
-    let hi = this.lastOffsets.length - 1;
+    let lo = this.batches.head;
+    let hi = this.batches.next - 1;
     let found = -1;
     while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.lastOffsets[mid]! >= offset) {
+      const mid = Math.floor((lo + hi) / 2);
+      if (this.batches.lastOffset(mid) >= offset) {
         found = mid;
         hi = mid - 1;
       } else lo = mid + 1;

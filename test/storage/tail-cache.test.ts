@@ -138,6 +138,29 @@ describe('tail cache', () => {
     expect(Buffer.concat(read.chunks).equals(append.buffer.subarray(7))).toBe(true);
   });
 
+  it('reads right after its batch rows grow to thousands and shrink back to a few', () => {
+    const cache = new TailCache(1 << 20);
+    let next = 0;
+    const add = (size: number) => {
+      const append = makeAppend(next, [size], [1], next);
+      cache.add(append.buffer, append.positions, append.baseOffsets, append.lastOffsets);
+      next++;
+      return append.buffer;
+    };
+    for (let i = 0; i < 10_000; i++) add(61);
+    expect(cache.firstOffset).toBe(0);
+    expect(cache.read(9_000, 61, next).chunks[0]!.equals(Buffer.alloc(61, 9_000 & 0xff))).toBe(true);
+    // One append of nearly 1 MiB takes the others' room: all 10,000 go, and the cache goes on from there
+    // (the next small append in a small slab, beside the large one).
+    const large = add((1 << 20) - 8192);
+    expect(cache.firstOffset).toBe(10_000);
+    const small = add(100);
+    const read = cache.read(10_000, 2 << 20, next);
+    expect(cache.bytes).toBe((1 << 20) - 8192 + 4096);
+    expect(Buffer.concat(read.chunks).equals(Buffer.concat([large, small]))).toBe(true);
+    expect(read.nextOffset).toBe(10_002);
+  });
+
   it('holds nothing after clear and reads nothing below what it holds', () => {
     const cache = new TailCache(1000);
     const append = makeAppend(10, [50, 60], [2, 3], 1);
