@@ -6,10 +6,22 @@ import { partitionKey } from '../partition-key.js';
 
 export type Wake = () => void;
 
+/** Emptied keys kept before a sweep drops them (and at most twice the keys with a waiter). */
+const EMPTY_KEYS_KEPT = 1024;
+
+// A partition's key stays in the map, with an empty set, after its waiters are woken or removed: a caught-up
+// consumer's fetch re-arms on the same partition once per burst, and deleting and re-adding its key each
+// time made the map reallocate its table twice per burst, tables that a long-lived map keeps past the next
+// scavenge (promoted, then garbage for a full collection: bench/RESULTS.md, "the fetch waiters' map").
+// Emptied keys are counted and swept once there are more than EMPTY_KEYS_KEPT of them and more than twice
+// the keys with a waiter, so partitions no one waits on any more (a deleted topic's) cost a bounded amount.
 export class PartitionWaiters {
   private readonly waiting = new Map<string, Set<Wake>>();
   private readonly stopWaiting = new Set<Wake>();
   private spare: Set<Wake> | null = null;
+  /** Wakes registered on partitions (a wake on two partitions counts twice), and keys whose set is empty. */
+  private parked = 0;
+  private emptyKeys = 0;
 
   /** Registers `wake` on every partition; returns the function that unregisters it from all of them. */
   register(partitions: ReadonlyArray<{ topic: string; partition: number }>, wake: Wake): () => void {
@@ -33,8 +45,10 @@ export class PartitionWaiters {
         set = this.spare ?? new Set();
         this.spare = null;
         this.waiting.set(key, set);
-      }
+      } else if (set.size === 0) this.emptyKeys--;
+      else if (set.has(wake)) continue;
       set.add(wake);
+      this.parked++;
     }
   }
 
@@ -42,9 +56,9 @@ export class PartitionWaiters {
   remove(keys: readonly string[], wake: Wake): void {
     for (const key of keys) {
       const set = this.waiting.get(key);
-      if (!set) continue;
-      set.delete(wake);
-      if (set.size === 0) this.waiting.delete(key);
+      if (!set?.delete(wake)) continue;
+      this.parked--;
+      if (set.size === 0) this.emptied();
     }
   }
 
@@ -65,13 +79,16 @@ export class PartitionWaiters {
   /** Wakes every fetch waiting on this partition. */
   notify(topic: string, partition: number): void {
     // Every append calls this: with nothing parked anywhere, not even the key is built.
-    if (this.waiting.size === 0) return;
+    if (this.parked === 0) return;
     const key = partitionKey(topic, partition);
     const set = this.waiting.get(key);
-    if (!set) return;
-    this.waiting.delete(key);
+    if (!set || set.size === 0) return;
+    // The woken are dropped first: a wake may register again on this partition (into the fresh set).
+    this.waiting.set(key, this.spare ?? new Set());
+    this.spare = null;
+    this.parked -= set.size;
+    this.emptied();
     for (const wake of set) wake();
-    // The emptied set serves the next key to get a waiter (a caught-up stream re-arms once per burst).
     set.clear();
     this.spare = set;
   }
@@ -81,12 +98,21 @@ export class PartitionWaiters {
     const sets = [...this.waiting.values(), new Set(this.stopWaiting)];
     this.waiting.clear();
     this.stopWaiting.clear();
+    this.parked = 0;
+    this.emptyKeys = 0;
     for (const set of sets) for (const wake of set) wake();
   }
 
+  /** Wakes registered on partitions now. */
   get size(): number {
-    let n = 0;
-    for (const set of this.waiting.values()) n += set.size;
-    return n;
+    return this.parked;
+  }
+
+  /** A key's set became empty; sweeps the emptied keys when they are too many. */
+  private emptied(): void {
+    this.emptyKeys++;
+    if (this.emptyKeys <= EMPTY_KEYS_KEPT || this.emptyKeys <= 2 * (this.waiting.size - this.emptyKeys)) return;
+    for (const [key, set] of this.waiting) if (set.size === 0) this.waiting.delete(key);
+    this.emptyKeys = 0;
   }
 }
