@@ -46,7 +46,9 @@ export type GroupProblem =
   /** The request's principal may not use the group (ACLs, src/broker/security/acl/). */
   | 'group-authorization-failed'
   /** The request's principal may not use a topic it names (ACLs). */
-  | 'topic-authorization-failed';
+  | 'topic-authorization-failed'
+  /** A stable offset was asked for (KIP-447) where a transaction not ended yet commits the offset. */
+  | 'unstable-offset';
 
 export class GroupError extends Error {
   override name = 'GroupError';

@@ -41,6 +41,7 @@ export const GROUP_PROBLEM_CODES: Readonly<Record<GroupProblem, ErrorName>> = {
   'storage-failed': 'KAFKA_STORAGE_ERROR',
   'group-authorization-failed': 'GROUP_AUTHORIZATION_FAILED',
   'topic-authorization-failed': 'TOPIC_AUTHORIZATION_FAILED',
+  'unstable-offset': 'UNSTABLE_OFFSET_COMMIT',
 };
 
 /** A coordinator answer's error as a wire error code (NONE for null); both doors use it. */
