@@ -25,6 +25,7 @@ export { ProducerSequenceError } from './producer-state.js';
 export type { ProducerErrorCode } from './producer-state.js';
 export { DEFAULT_TAIL_CACHE_BYTES, DEFAULT_PRODUCER_ID_EXPIRATION_MS } from './partition-log.js';
 export { DEFAULT_TAIL_CACHE_TOTAL_BYTES } from './tail-cache-budget.js';
+export type { SlabPins } from './tail-cache.js';
 export { PartitionLog } from './lazy-partition-log.js';
 export { CLEAN_BASE_FILE, CLEAN_SHUTDOWN_FILE } from './clean-shutdown.js';
 export { CHANGE_JOURNAL_FILE, ChangeJournal, parseChangeJournal } from './change-journal.js';

@@ -62,8 +62,8 @@ export class LogSegments {
     return this.#cache.firstOffset;
   }
 
-  readCached(offset: number, maxBytes: number, maxOffset: number, oversizedFirst = true) {
-    return this.#cache.read(offset, maxBytes, maxOffset, oversizedFirst);
+  readCached(offset: number, maxBytes: number, maxOffset: number, oversizedFirst = true, pin = false) {
+    return this.#cache.read(offset, maxBytes, maxOffset, oversizedFirst, pin);
   }
 
   includes(segment: Segment): boolean {

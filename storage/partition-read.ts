@@ -6,6 +6,7 @@ import { INDEX_MISMATCH } from './segment.js';
 import type { LogSegments } from './log-segments.js';
 import type { ReadBufferPool } from './read-buffer-pool.js';
 import { CorruptLogError, OffsetOutOfRangeError } from './errors.js';
+import type { SlabPins } from './tail-cache.js';
 
 export interface ReadResult {
   /** Whole record batches in order; a chunk may hold several batches. Concatenated: valid batch bytes. */
@@ -20,6 +21,11 @@ export interface ReadResult {
    * cache, fresh buffers). Release it to that pool once nothing references the chunks, or drop it.
    */
   lease: Buffer | null;
+  /**
+   * Reads asked to pin (ReadOptions.pin) and served from the tail cache: the cache's slabs the chunks are
+   * views of, pinned; release() them once nothing references the chunks. Else null.
+   */
+  pins: SlabPins | null;
 }
 
 export interface ReadOptions {
@@ -39,6 +45,12 @@ export interface ReadOptions {
    * lowered, by at most a third, to a read size, so that reads reuse each other's buffers (segment.ts).
    */
   exactLimit?: boolean;
+  /**
+   * Pin the tail cache's slabs the chunks view (ReadResult.pins), so that they stay counted against the
+   * caches' shared budget while the caller holds them, dropped or not (tail-cache.ts, "Pins"): for a reader
+   * whose views may wait long (a fetch response for a client that does not read).
+   */
+  pin?: boolean;
 }
 
 /**
@@ -71,6 +83,7 @@ export class LogReader {
     return this.#readFiles(offset, Math.max(1, options.maxBytes), this.#maxOffset(options), options.pool, {
       oversizedFirst: options.oversizedFirstBatch ?? true,
       exactLimit: options.exactLimit ?? false,
+      pin: options.pin ?? false,
     });
   }
 
@@ -84,10 +97,16 @@ export class LogReader {
     if (offset < logStartOffset || offset > logEndOffset || !Number.isSafeInteger(offset)) return null;
     const maxOffset = this.#maxOffset(options);
     if (offset >= maxOffset)
-      return { chunks: [], bytes: 0, nextOffset: offset, logStartOffset, logEndOffset, lease: null };
+      return { chunks: [], bytes: 0, nextOffset: offset, logStartOffset, logEndOffset, lease: null, pins: null };
     // Tail-cache chunks are the log's own memory: never a lease, never pooled.
     if (offset >= log.cachedFrom)
-      return this.#cached(offset, Math.max(1, options.maxBytes), maxOffset, options.oversizedFirstBatch ?? true);
+      return this.#cached(
+        offset,
+        Math.max(1, options.maxBytes),
+        maxOffset,
+        options.oversizedFirstBatch ?? true,
+        options.pin ?? false,
+      );
     return null;
   }
 
@@ -117,9 +136,9 @@ export class LogReader {
     return Math.min(options.maxOffset ?? end, end);
   }
 
-  #cached(offset: number, maxBytes: number, maxOffset: number, oversized: boolean): ReadResult {
+  #cached(offset: number, maxBytes: number, maxOffset: number, oversized: boolean, pin: boolean): ReadResult {
     const log = this.#log;
-    const { chunks, bytes, nextOffset } = log.readCached(offset, maxBytes, maxOffset, oversized);
+    const { chunks, bytes, nextOffset, pins } = log.readCached(offset, maxBytes, maxOffset, oversized, pin);
     return {
       chunks,
       bytes,
@@ -127,6 +146,7 @@ export class LogReader {
       logStartOffset: log.logStartOffset,
       logEndOffset: log.logEndOffset,
       lease: null,
+      pins,
     };
   }
 
@@ -135,7 +155,7 @@ export class LogReader {
     maxBytes: number,
     maxOffset: number,
     pool: ReadBufferPool | undefined,
-    shape: { oversizedFirst: boolean; exactLimit: boolean },
+    shape: { oversizedFirst: boolean; exactLimit: boolean; pin: boolean },
   ): Promise<ReadResult> {
     const log = this.#log;
     const { logStartOffset, logEndOffset } = log;
@@ -147,7 +167,7 @@ export class LogReader {
       const next = this.#log.segmentAfter(from);
       if (!next || next.baseOffset >= maxOffset) break;
       from = next.baseOffset;
-      if (from >= log.cachedFrom) return this.#cached(from, maxBytes, maxOffset, shape.oversizedFirst);
+      if (from >= log.cachedFrom) return this.#cached(from, maxBytes, maxOffset, shape.oversizedFirst, shape.pin);
       read = await this.#withSegment(from, (s) => s.read(from, maxBytes, maxOffset, pool, shape));
     }
     const { bytes, lease } = read;
@@ -159,6 +179,7 @@ export class LogReader {
       logStartOffset,
       logEndOffset,
       lease,
+      pins: null,
     };
   }
 

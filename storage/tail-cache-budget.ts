@@ -5,7 +5,8 @@
 // whichever partition holds them: an idle partition's cache empties before a busy one's newest appends.
 // A dropped append is read from the log instead.
 //
-// Invariants: `bytes` is the sum of the slabs still held by every cache of this budget, each counted at
+// Invariants: `bytes` is the sum of the slabs still held by every cache of this budget, and of the slabs
+// they dropped while a read's view pinned them (tail-cache.ts, "Pins"), until unpinned, each counted at
 // its size. Every slab gets the next sequence number; the queue lists (cache, sequence) of every held slab
 // in that order, plus slabs dropped since (skipped when met). It holds no reference to a slab, so a
 // dropped slab is garbage at once (once no read's view holds it).
@@ -56,10 +57,18 @@ export class TailCacheBudget {
     return sequence;
   }
 
-  /** A cache let a slab of `bytes` go (its own bound, a clear, or the budget's request). */
-  dropped(bytes: number): void {
-    this.#bytes -= bytes;
+  /**
+   * A cache let a slab of `bytes` go (its own bound, a clear, or the budget's request). `pinned`: a read's
+   * view still keeps it alive, and its bytes stay counted until unpinned().
+   */
+  dropped(bytes: number, pinned = false): void {
+    if (!pinned) this.#bytes -= bytes;
     this.#held--;
+  }
+
+  /** The last pin on a slab of `bytes` that a cache dropped while pinned went. */
+  unpinned(bytes: number): void {
+    this.#bytes -= bytes;
   }
 
   /** Forgets queue slots already passed and, when at least half the queued slabs are gone, the dropped ones. */

@@ -14,8 +14,15 @@
 // old generation steadily (bench/RESULTS.md, "the tail cache's slabs"). A slab is one Buffer for hundreds of
 // appends; a copy of a small append costs less than the handle did.
 //
+// Pins: a view keeps its whole slab alive for as long as a socket holds it, after the cache has dropped
+// the slab too. A reader whose views may outlive the moment (a fetch response waiting for a slow client)
+// asks read() to pin the slabs it viewed and releases the pins once nothing references the chunks. A slab
+// dropped while pinned stays counted against the shared budget until its last pin goes (the budget then
+// drops other slabs to make room), so what views keep alive is never more than the budget says. The
+// partition's own bound counts only the slabs the cache holds.
+//
 // Layout: no object per append or per batch. Slabs are rows of parallel arrays (`slabs`, `charges`,
-// `sequences`, `firstBatch`); batches are rows of BatchRows, numbered in the order they were added. Slab `s`
+// `sequences`, `firstBatch`, `pins`); batches are rows of BatchRows, numbered in the order they were added. Slab `s`
 // holds batches firstBatch[s] .. firstBatch[s + 1] - 1 (the last slab: .. the last batch). Slab rows before
 // `headSlab` are dropped, and cut off the arrays when over half of them are.
 import type { BudgetedCache, TailCacheBudget } from './tail-cache-budget.js';
@@ -101,6 +108,22 @@ class BatchRows {
   }
 }
 
+/**
+ * The slabs one read viewed (numbers `first` .. `last`), pinned: release() once nothing references the
+ * read's chunks (once, exactly).
+ */
+export class SlabPins {
+  constructor(
+    private readonly cache: TailCache,
+    private readonly first: number,
+    private readonly last: number,
+  ) {}
+
+  release(): void {
+    for (let slab = this.first; slab <= this.last; slab++) this.cache.unpin(slab);
+  }
+}
+
 export class TailCache implements BudgetedCache {
   private slabs: Array<Buffer | undefined> = [];
   /** Per slab: the bytes it counts against the bounds (its size). */
@@ -109,7 +132,13 @@ export class TailCache implements BudgetedCache {
   private sequences: number[] = [];
   /** Per slab: the number of its first batch. */
   private firstBatch: number[] = [];
+  /** Per slab: the pins reads hold on it. */
+  private pins: number[] = [];
   private headSlab = 0;
+  /** The number of slab row 0: slabs are numbered from 0 in the order opened, never reused. */
+  private firstSlabNumber = 0;
+  /** Slabs dropped while pinned, by number: their pins and charge, until the last pin goes. */
+  private readonly pinnedDropped = new Map<number, { pins: number; charge: number }>();
   private readonly batches = new BatchRows();
   /** Where the next copied append goes in the last slab, and the room left there (0: open a new slab). */
   private fill = 0;
@@ -175,6 +204,7 @@ export class TailCache implements BudgetedCache {
     this.charges.push(charge);
     this.sequences.push(-1);
     this.firstBatch.push(this.batches.next);
+    this.pins.push(0);
     this.bytes += charge;
     while (this.bytes > this.maxBytes && this.headSlab < s) this.dropOldest();
     // The budget may drop this cache's older slabs, never the one it is told of now.
@@ -189,6 +219,8 @@ export class TailCache implements BudgetedCache {
     this.charges = this.charges.slice(cut);
     this.sequences = this.sequences.slice(cut);
     this.firstBatch = this.firstBatch.slice(cut);
+    this.pins = this.pins.slice(cut);
+    this.firstSlabNumber += cut;
     this.headSlab = 0;
   }
 
@@ -198,11 +230,13 @@ export class TailCache implements BudgetedCache {
   }
 
   clear(): void {
-    if (this.budget) for (let s = this.headSlab; s < this.slabs.length; s++) this.budget.dropped(this.charges[s]!);
+    for (let s = this.headSlab; s < this.slabs.length; s++) this.letGo(s);
+    this.firstSlabNumber += this.slabs.length;
     this.slabs = [];
     this.charges = [];
     this.sequences = [];
     this.firstBatch = [];
+    this.pins = [];
     this.headSlab = 0;
     this.batches.clear();
     this.fill = 0;
@@ -217,7 +251,7 @@ export class TailCache implements BudgetedCache {
     this.slabs[s] = undefined;
     this.batches.dropBefore(s + 1 < this.slabs.length ? this.firstBatch[s + 1]! : this.batches.next);
     this.bytes -= this.charges[s]!;
-    this.budget?.dropped(this.charges[s]!);
+    this.letGo(s);
     if (this.headSlab === this.slabs.length) {
       // Emptied (an idle partition's cache, by the budget): the next append starts small again.
       this.room = 0;
@@ -225,24 +259,52 @@ export class TailCache implements BudgetedCache {
     }
   }
 
+  /** Slab row `s` leaves the cache: the budget gets its bytes back now, or when its last pin goes. */
+  private letGo(s: number): void {
+    const pins = this.pins[s]!;
+    if (pins > 0) this.pinnedDropped.set(this.firstSlabNumber + s, { pins, charge: this.charges[s]! });
+    this.budget?.dropped(this.charges[s]!, pins > 0);
+  }
+
+  /** A read's pin on slab number `slab` goes (SlabPins.release). */
+  unpin(slab: number): void {
+    const s = slab - this.firstSlabNumber;
+    if (s >= this.headSlab && s < this.slabs.length) {
+      this.pins[s]!--;
+      return;
+    }
+    const dropped = this.pinnedDropped.get(slab);
+    if (!dropped || --dropped.pins > 0) return;
+    this.pinnedDropped.delete(slab);
+    this.budget?.unpinned(dropped.charge);
+  }
+
+  /** Slabs dropped while pinned whose pins have not all gone yet. */
+  get pinnedDroppedSlabs(): number {
+    return this.pinnedDropped.size;
+  }
+
   /**
    * Whole batches from the one holding `offset` (>= firstOffset), up to maxBytes (at least one batch, unless
    * `oversizedFirst` is false), only batches whose last offset is < maxOffset. Chunks are views into the
-   * slabs, one per run of adjacent batches (usually one).
+   * slabs, one per run of adjacent batches (usually one). `pin`: the slabs viewed are pinned (see the file
+   * comment); `pins` is then set when any chunk is returned, for the caller to release.
    */
   read(
     offset: number,
     maxBytes: number,
     maxOffset: number,
     oversizedFirst = true,
-  ): { chunks: Buffer[]; bytes: number; nextOffset: number } {
+    pin = false,
+  ): { chunks: Buffer[]; bytes: number; nextOffset: number; pins: SlabPins | null } {
     let chunks: Buffer[] | null = null;
     let total = 0;
     let nextOffset = offset;
     let b = this.findBatch(offset);
-    if (b < 0) return { chunks: [], bytes: 0, nextOffset };
+    if (b < 0) return { chunks: [], bytes: 0, nextOffset, pins: null };
     const batches = this.batches;
     let s = this.slabOf(b);
+    const firstSlab = s;
     // The run of adjacent batches not yet cut into a chunk: slab `s`, bytes runStart..runEnd.
     let runStart = -1;
     let runEnd = -1;
@@ -265,12 +327,14 @@ export class TailCache implements BudgetedCache {
       total += end - start;
       nextOffset = batches.lastOffset(b) + 1;
     }
-    if (runStart >= 0) {
-      const chunk = this.slabs[s]!.subarray(runStart, runEnd);
-      if (chunks === null) chunks = [chunk];
-      else chunks.push(chunk);
-    }
-    return { chunks: chunks ?? [], bytes: total, nextOffset };
+    if (runStart < 0) return { chunks: chunks ?? [], bytes: total, nextOffset, pins: null };
+    const chunk = this.slabs[s]!.subarray(runStart, runEnd);
+    if (chunks === null) chunks = [chunk];
+    else chunks.push(chunk);
+    if (!pin) return { chunks, bytes: total, nextOffset, pins: null };
+    for (let k = firstSlab; k <= s; k++) this.pins[k]!++;
+    const pins = new SlabPins(this, this.firstSlabNumber + firstSlab, this.firstSlabNumber + s);
+    return { chunks, bytes: total, nextOffset, pins };
   }
 
   /** The first batch held whose last offset is >= offset, or -1. */

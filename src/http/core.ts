@@ -641,7 +641,7 @@ function httpRequestContext(broker: BrokerContext): RequestContext {
     principal: ANONYMOUS_PRINCIPAL,
     logger: broker.logger,
     signal: new AbortController().signal,
-    afterResponseWritten: (callback) => callback(),
+    afterResponse: (callback) => callback(true),
     responseMemory: { reserve: (wanted) => wanted, hold: () => {}, hasRoom: () => true, whenRoom: () => () => {} },
     connectionMemory: { tryReserve: () => false, charge: () => {}, release: () => {}, onFrameWaiting: () => {} },
   };

@@ -76,6 +76,70 @@ describe('tail cache budget', () => {
     expect(budget.bytes).toBe(60 * KiB);
   });
 
+  it("keeps a slab a read pinned counted after it is dropped, until the read's pins are released", () => {
+    const budget = new TailCacheBudget(600 * KiB);
+    const pinned = new TailCache(10_000 * KiB, budget);
+    const busy = new TailCache(10_000 * KiB, budget);
+    add(pinned, 0, 200 * KiB);
+    const read = pinned.read(0, 1 << 20, 1, true, true);
+    expect(read.bytes).toBe(200 * KiB);
+    // Released while the slab is cached: nothing changes.
+    const early = pinned.read(0, 1 << 20, 1, true, true);
+    early.pins!.release();
+    expect(budget.bytes).toBe(200 * KiB);
+    // The busy cache's appends push the pinned slab out: it stays counted, so the busy cache keeps less.
+    for (let offset = 0; offset < 4; offset++) add(busy, offset, 200 * KiB);
+    expect(pinned.firstOffset).toBe(Number.POSITIVE_INFINITY);
+    expect(pinned.pinnedDroppedSlabs).toBe(1);
+    expect(budget.bytes).toBe(600 * KiB);
+    expect(busy.firstOffset).toBe(2);
+    // The view is intact; once released, its bytes go back and the next append keeps one more slab.
+    expect(read.chunks[0]!.length).toBe(200 * KiB);
+    read.pins!.release();
+    expect(pinned.pinnedDroppedSlabs).toBe(0);
+    expect(budget.bytes).toBe(400 * KiB);
+    add(busy, 4, 200 * KiB);
+    expect(busy.firstOffset).toBe(2);
+    expect(budget.bytes).toBe(600 * KiB);
+  });
+
+  it('counts a pinned slab once however many reads pin it, and through a clear', () => {
+    const budget = new TailCacheBudget(10_000 * KiB);
+    const cache = new TailCache(10_000 * KiB, budget);
+    for (let offset = 0; offset < 10; offset++) add(cache, offset, 100);
+    const reads = [0, 3, 9].map((offset) => cache.read(offset, 1 << 20, 10, true, true));
+    // Unpinned reads and empty reads hold nothing.
+    expect(cache.read(0, 1 << 20, 10).pins).toBeNull();
+    expect(cache.read(10, 1 << 20, 11, true, true).pins).toBeNull();
+    expect(budget.bytes).toBe(4 * KiB);
+    cache.clear();
+    expect(cache.pinnedDroppedSlabs).toBe(1);
+    expect(budget.bytes).toBe(4 * KiB);
+    reads[0]!.pins!.release();
+    reads[1]!.pins!.release();
+    expect(budget.bytes).toBe(4 * KiB);
+    reads[2]!.pins!.release();
+    expect(cache.pinnedDroppedSlabs).toBe(0);
+    expect(budget.bytes).toBe(0);
+  });
+
+  it('pins every slab a read spans', () => {
+    const budget = new TailCacheBudget(10_000 * KiB);
+    const cache = new TailCache(10_000 * KiB, budget);
+    // Two copy slabs (4 and 8 KiB) and a large append of its own.
+    let offset = 0;
+    while (cache.bytes < 12 * KiB) add(cache, offset++, 1000);
+    add(cache, offset++, 20 * KiB);
+    const read = cache.read(0, 1 << 20, offset, true, true);
+    expect(read.chunks).toHaveLength(3);
+    cache.clear();
+    expect(cache.pinnedDroppedSlabs).toBe(3);
+    expect(budget.bytes).toBe(32 * KiB);
+    read.pins!.release();
+    expect(cache.pinnedDroppedSlabs).toBe(0);
+    expect(budget.bytes).toBe(0);
+  });
+
   it('bounds the caches of all partitions of a LogManager; reads of dropped appends come from the log', async () => {
     await withTempDir(async (dataDir) => {
       const manager = await LogManager.open({

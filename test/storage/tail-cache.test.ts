@@ -167,7 +167,7 @@ describe('tail cache', () => {
     cache.add(append.buffer, append.positions, append.baseOffsets, append.lastOffsets);
     expect(cache.read(5, 1000, 100).bytes).toBe(110);
     expect(cache.read(12, 1000, 100).chunks[0]!.equals(append.batches[1]!.bytes)).toBe(true);
-    expect(cache.read(15, 1000, 100)).toEqual({ chunks: [], bytes: 0, nextOffset: 15 });
+    expect(cache.read(15, 1000, 100)).toEqual({ chunks: [], bytes: 0, nextOffset: 15, pins: null });
     cache.clear();
     expect(cache.firstOffset).toBe(Number.POSITIVE_INFINITY);
     expect(cache.bytes).toBe(0);

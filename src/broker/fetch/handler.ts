@@ -15,7 +15,7 @@ import { FetchApi } from '../../protocol/index.js';
 import { fetchChannel } from '../diagnostics.js';
 import { defineHandler } from '../handlers/types.js';
 import { roomToWaitFor, waitForRoom } from './memory-room.js';
-import { arm, movedSince, partitionKeys, publishFetched, readAll, releaseAll, visibleEnds } from './round.js';
+import { arm, holdsAny, movedSince, partitionKeys, publishFetched, readAll, releaseAll, visibleEnds } from './round.js';
 
 export const fetchHandler = defineHandler(FetchApi, async (request, broker, ctx) => {
   const started = performance.now();
@@ -34,8 +34,9 @@ export const fetchHandler = defineHandler(FetchApi, async (request, broker, ctx)
     const reading = readAll(request, broker, ctx, readAhead);
     const round = reading instanceof Promise ? await reading : reading;
     const answer = () => {
-      // Record chunks may be views of pool buffers: reusable only once the socket write carrying them is done.
-      if (round.leases.length > 0) ctx.afterResponseWritten(() => releaseAll(broker, round.leases));
+      // Record chunks may be views of pool buffers (reusable only once the socket write carrying them is done)
+      // and of the tail cache's slabs (pinned until then).
+      if (holdsAny(round)) ctx.afterResponse((written) => releaseAll(broker, round, written));
       for (const n of round.next) readAhead.start(n.key, n.log, n.offset, n.maxBytes, n.maxOffset);
       if (fetchChannel.hasSubscribers) publishFetched(round.response);
       return round.response;
@@ -55,14 +56,14 @@ export const fetchHandler = defineHandler(FetchApi, async (request, broker, ctx)
     const armed = arm((keys ??= partitionKeys(request)), broker, ctx.signal);
     try {
       if (movedSince(before, request, broker)) {
-        releaseAll(broker, round.leases); // this round is read again, its response dropped
+        releaseAll(broker, round); // this round is read again, its response dropped
         continue;
       }
       const woke = await armed.wait(remaining);
       // Timed out: nothing was appended since the arming (it would have woken us), nor between the
       // read and the arming (movedSince), so the read still stands.
       if (!woke) return answer();
-      releaseAll(broker, round.leases);
+      releaseAll(broker, round);
     } finally {
       armed.cancel();
     }

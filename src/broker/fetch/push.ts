@@ -35,6 +35,7 @@ import {
   type ReadRequest,
   type ReadRound,
   readAll,
+  holdsAny,
   releaseAll,
   visibleEnds,
 } from './round.js';
@@ -115,7 +116,7 @@ export const fetchPushHandler = defineHandler(FetchPushApi, async (request, brok
   const reading = positionsOf(request);
   const final = (round: ReadRound | null): Answer<FetchPushResponse> => {
     if (!round) return { errorCode: 0, final: true, topics: [] };
-    if (round.leases.length > 0) ctx.afterResponseWritten(() => releaseAll(broker, round.leases));
+    if (holdsAny(round)) ctx.afterResponse((written) => releaseAll(broker, round, written));
     if (fetchChannel.hasSubscribers) publishFetched(round.response);
     return { ...round.response, final: true };
   };
@@ -177,16 +178,19 @@ export const fetchPushHandler = defineHandler(FetchPushApi, async (request, brok
             throttleTimeMs: 0,
             topics: withRecords(round.response.topics),
           });
-          const leases = round.leases;
-          const written = () => {
-            if (leases.length > 0) releaseAll(broker, leases);
-            stream.written();
+          const holds = holdsAny(round) ? round : null;
+          const written = (ok: boolean) => {
+            if (holds) releaseAll(broker, holds, ok);
+            if (ok) stream.written();
           };
           stream.pushed();
           // The frame's bytes now count as a pushed frame's (until written), no longer as this request's.
           const pushed = ctx.push(frame, round.held, written);
           ctx.responseMemory.hold(0);
-          if (!pushed) return final(null);
+          if (!pushed) {
+            if (holds) releaseAll(broker, holds); // nothing was written: nothing references its buffers
+            return final(null);
+          }
           lastPush = performance.now();
           continue;
         }
@@ -196,13 +200,13 @@ export const fetchPushHandler = defineHandler(FetchPushApi, async (request, brok
       pushWait.arm(true);
       try {
         if (movedSince(before, reading, broker)) {
-          if (round) releaseAll(broker, round.leases); // read again at once
+          if (round) releaseAll(broker, round); // read again at once
           continue;
         }
         // Timed out: nothing was appended since the arming, nor between the read and it: the read stands.
         if (!(await pushWait.wait(idleLeft)))
           return final(round ?? (await readAll(reading, broker, ctx, readAhead, true)));
-        if (round) releaseAll(broker, round.leases);
+        if (round) releaseAll(broker, round);
       } finally {
         pushWait.cancel();
       }

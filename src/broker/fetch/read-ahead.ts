@@ -144,7 +144,7 @@ export class FetchReadAhead {
     // Made with a larger limit than this read's (a stream's memory budget or credit is smaller now): its
     // bytes answer only if they are within this limit.
     if (stale || (entry.maxBytes > maxBytes && read.bytes > maxBytes)) {
-      if (read.lease) this.pool.release(read.lease);
+      this.release(read);
       return null;
     }
     // The bytes stand; the log's bounds are today's (the answer reports them as its watermarks). Named, not
@@ -156,6 +156,7 @@ export class FetchReadAhead {
       logStartOffset: log.logStartOffset,
       logEndOffset: log.logEndOffset,
       lease: read.lease,
+      pins: read.pins,
     };
   }
 
@@ -229,11 +230,12 @@ export class FetchReadAhead {
       entry.done = true;
       reads.running--;
     };
-    entry.read = log.read(offset, { maxBytes, maxOffset, pool: this.pool, exactLimit }).then(
+    // Pinned: the tail cache may serve it (the log end reached the cache meanwhile), and it may wait long.
+    entry.read = log.read(offset, { maxBytes, maxOffset, pool: this.pool, exactLimit, pin: true }).then(
       (r) => {
         settled();
         if (r.bytes === 0) {
-          if (r.lease) this.pool.release(r.lease);
+          this.release(r);
           return null;
         }
         const keeps = r.lease ? r.lease.length : r.bytes;
@@ -286,7 +288,13 @@ export class FetchReadAhead {
   /** Nobody will answer with this read: its buffer goes back to the pool once the read is done. */
   private drop(entry: Pending): void {
     void entry.read.then((r) => {
-      if (r?.lease) this.pool.release(r.lease);
+      if (r) this.release(r);
     });
+  }
+
+  /** A read nobody answers with: its pool buffer and slab pins go back. */
+  private release(read: ReadResult): void {
+    if (read.lease) this.pool.release(read.lease);
+    read.pins?.release();
   }
 }

@@ -15,7 +15,8 @@
 // room for (memory-budget.ts; reserved before reading, then held until the response is written), so
 // fetches read less, never more, when memory is short. What is held is the memory the answer keeps alive:
 // a read answered as a view of a pool buffer keeps that whole buffer (its size class, sized for the read's
-// limit), not only the bytes answered.
+// limit), not only the bytes answered. A read answered from the tail cache pins the slabs it views instead
+// (ReadResult.pins, released with the pool buffers): the caches' budget counts them until then.
 //
 // Isolation (Kafka's isolation_level): read_uncommitted (0) reads up to the high watermark; read_committed
 // (1) only up to the last stable offset (the first offset of a transaction still open, else the high
@@ -26,7 +27,7 @@
 // The broker's internal topics (`__consumer_offsets`, `__activity`) are served from their own logs,
 // read-only; with authorization on, reading one needs Read on it like any topic.
 import { notLeaderError } from '../cluster/leadership.js';
-import type { PartitionLog, ReadResult } from '../../../storage/index.js';
+import type { PartitionLog, ReadResult, SlabPins } from '../../../storage/index.js';
 import { ErrorCode, type FetchPartitionResult, type FetchRequest, type FetchResponse } from '../../protocol/index.js';
 import { fetchChannel, type FetchEvent } from '../diagnostics.js';
 import { partitionError, toPartitionError } from '../handlers/storage-errors.js';
@@ -50,6 +51,8 @@ export interface ReadRound {
   failed: boolean;
   /** Pool buffers the response's records are views of: back to the pool once the response is written. */
   leases: Buffer[];
+  /** Tail cache slabs the response's records are views of, pinned: released once the response is written. */
+  pins: SlabPins[];
   /**
    * Partitions answered from a file with more readable: their next chunk, to read ahead if answered.
    * `partitionMaxBytes`: the partition's own limit (the request's, within the broker's maxFetchBytes), which
@@ -67,8 +70,18 @@ export interface ReadRound {
   positions: number[];
 }
 
-export function releaseAll(broker: BrokerContext, leases: Buffer[]): void {
-  for (const lease of leases) broker.readBuffers.release(lease);
+/** The round's answer keeps pool buffers or pinned slabs: releaseAll() once its response is done with. */
+export function holdsAny(round: ReadRound): boolean {
+  return round.leases.length > 0 || round.pins.length > 0;
+}
+
+/**
+ * Gives back what the round's answer keeps, once: its slab pins, and its pool buffers unless `reusable` is
+ * false (a write that failed may still reference them: the GC frees them instead).
+ */
+export function releaseAll(broker: BrokerContext, round: ReadRound, reusable = true): void {
+  if (reusable) for (const lease of round.leases) broker.readBuffers.release(lease);
+  for (const pins of round.pins) pins.release();
 }
 
 function emptyResult(partition: number, highWatermark: number, logStartOffset: number): FetchPartitionResult {
@@ -97,6 +110,7 @@ interface Round {
   held: number;
   failed: boolean;
   readonly leases: Buffer[];
+  readonly pins: SlabPins[];
   readonly next: ReadRound['next'];
   readonly positions: number[];
   readonly topics: FetchResponse['topics'][number][];
@@ -144,6 +158,7 @@ export function readAll(
     held: 0,
     failed: false,
     leases: [],
+    pins: [],
     next: [],
     positions: new Array<number>(partitionCount),
     topics: new Array<FetchResponse['topics'][number]>(request.topics.length),
@@ -170,13 +185,14 @@ function readFrom(round: Round, topicIndex: number, partitionIndex: number): Rea
     partitionIndex = 0;
   }
   ctx.responseMemory.hold(round.held);
-  const { bytes, held, failed, leases, next, positions } = round;
+  const { bytes, held, failed, leases, pins, next, positions } = round;
   return {
     response: { errorCode: ErrorCode.NONE, topics: round.topics },
     bytes,
     held,
     failed,
     leases,
+    pins,
     next,
     positions,
   };
@@ -231,6 +247,8 @@ function readPartition(round: Round, topicIndex: number, partitionIndex: number)
       pool: broker.readBuffers,
       oversizedFirstBatch: round.bytes === 0, // a later partition's batch over what is left would not be answered
       exactLimit: round.stream,
+      // The answer may wait long for a client that does not read: its views of cached slabs keep them counted.
+      pin: true,
     };
     // A consumer at the end has no read-ahead: no key, no promise for it.
     const fromReadAhead = stable && round.readAhead.size > 0;
@@ -290,6 +308,7 @@ function answerRead(
         .map(({ producerId, firstOffset }) => ({ producerId, firstOffset }));
     }
     round.bytes += read.bytes;
+    if (read.pins) round.pins.push(read.pins);
     const holds = read.lease ? read.lease.length : read.bytes;
     round.held += holds;
     round.budget -= round.memoryShort ? holds : read.bytes;
@@ -306,8 +325,10 @@ function answerRead(
           maxOffset: nowVisible,
         });
     }
-  } else if (read.lease) {
-    round.broker.readBuffers.release(read.lease); // not answered: nothing references it
+  } else {
+    // Not answered: nothing references it.
+    if (read.lease) round.broker.readBuffers.release(read.lease);
+    read.pins?.release();
   }
   round.topics[topicIndex]!.partitions[partitionIndex] = result;
 }

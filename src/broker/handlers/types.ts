@@ -97,18 +97,18 @@ export interface RequestContext {
   /** Aborted when the client's connection closes: a long poll stops waiting for nobody. */
   readonly signal: AbortSignal;
   /**
-   * Runs `callback` once this request's response has been written to the socket successfully (the
-   * kernel has copied its bytes: buffers it referenced may be reused). Never runs if the response is not
-   * written (no response, an error frame instead, the connection failed or closed first).
+   * Runs `callback` once, when this request's response is done with: `written` true once it has been
+   * written to the socket (the kernel has copied its bytes: buffers it referenced may be reused), false
+   * when it never will be (no response, an error frame instead, the connection failed or closed first).
    */
-  afterResponseWritten(callback: () => void): void;
+  afterResponse(callback: (written: boolean) => void): void;
   /** This request's response bytes in the broker's memory budget (src/broker/transport/memory-budget.ts). */
   readonly responseMemory: ResponseMemory;
   /**
    * Writes a frame of this request's stream now, ahead of its response (FetchPush; Exchange.push). Only
    * the native wire has it. False: the connection has closed, nothing was written.
    */
-  readonly push?: (frame: Buffer[], keeps: number, written: () => void) => boolean;
+  readonly push?: (frame: Buffer[], keeps: number, written: (ok: boolean) => void) => boolean;
   /** The connection's share of the memory budget, for optional work that outlives the request (read-ahead). */
   readonly connectionMemory: MemoryShare;
 }

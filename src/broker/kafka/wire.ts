@@ -182,7 +182,7 @@ export class KafkaWire implements Wire {
       principal: connection.principal,
       logger: connection.logger,
       signal: connection.signal,
-      afterResponseWritten: (callback) => exchange.afterResponseWritten(callback),
+      afterResponse: (callback) => exchange.afterResponse(callback),
       connectionId: connection.id,
       connectionMemory: connection.memory,
       responseMemory: exchange.responseMemory,

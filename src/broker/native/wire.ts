@@ -329,11 +329,11 @@ class NativeRequestContext implements RequestContext {
     this.#exchange = exchange;
   }
 
-  afterResponseWritten(callback: () => void): void {
-    this.#exchange.afterResponseWritten(callback);
+  afterResponse(callback: (written: boolean) => void): void {
+    this.#exchange.afterResponse(callback);
   }
 
-  push(frame: Buffer[], keeps: number, written: () => void): boolean {
+  push(frame: Buffer[], keeps: number, written: (ok: boolean) => void): boolean {
     return this.#exchange.push(frame, keeps, written);
   }
 }

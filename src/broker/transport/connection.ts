@@ -27,11 +27,12 @@
 // fetches gets at most that many bytes of answers (plus the one batch a fetch always returns whole) held
 // for it, not maxInFlightRequests fetches' worth.
 //
-// Buffer reuse: a handler may ask (Exchange.afterResponseWritten) to be told when its response has
-// been written — the write callback of the frame's last chunk, after which the kernel has copied every
-// chunk (writes complete in order) — so fetch can hand its read buffers back to the pool. A write that
-// fails (connection destroyed mid-write) or a response never written drops the callbacks: the GC frees
-// those buffers, and no buffer a pending write may still read is ever reused.
+// Buffer reuse: a handler may ask (Exchange.afterResponse) to be told when its response is done with,
+// exactly once: written — the write callback of the frame's last chunk, after which the kernel has copied
+// every chunk (writes complete in order) — so fetch can hand its read buffers back to the pool; or never
+// to be written (a write that failed, the connection closed first, the response replaced by an error
+// frame), so fetch lets go of what its answer pinned but leaves its read buffers to the GC: no buffer a
+// pending write may still read is ever reused.
 //
 // Failure rules: bytes that are not a frame (FramingError), or a frame the wire finds unusable
 // (CloseConnection), close this connection only, logged with the peer (and, when the wire recognises
@@ -67,8 +68,8 @@ const FIRST_BYTES_KEPT = 16;
 /** How long an HTTP client's refusal may take to be written before the socket is destroyed anyway. */
 const HTTP_REFUSAL_GRACE_MS = 1000;
 
-function runAll(callbacks: Array<() => void>): void {
-  for (const callback of callbacks) callback();
+function runAll(callbacks: Array<(written: boolean) => void>, written: boolean): void {
+  for (const callback of callbacks) callback(written);
 }
 
 function byteLength(frame: ResponseFrame): number {
@@ -84,8 +85,10 @@ class Slot implements Exchange, ResponseMemory {
   responseBytes = 0;
   /** null: the request gets no response (acks=0) or the connection is gone. */
   frame: ResponseFrame = null;
-  /** afterResponseWritten callbacks; dropped when the response is replaced by an error frame. */
-  afterWrite: Array<() => void> | null = null;
+  /** afterResponse callbacks, until run (once: see the file comment). */
+  afterWrite: Array<(written: boolean) => void> | null = null;
+  /** The connection closed before this slot was written: callbacks run at once, unwritten. */
+  abandoned = false;
 
   constructor(
     readonly connection: Connection,
@@ -97,19 +100,27 @@ class Slot implements Exchange, ResponseMemory {
     return this;
   }
 
-  afterResponseWritten(callback: () => void): void {
-    (this.afterWrite ??= []).push(callback);
+  afterResponse(callback: (written: boolean) => void): void {
+    if (this.abandoned) callback(false);
+    else (this.afterWrite ??= []).push(callback);
   }
 
   discardAfterWrite(): void {
+    this.settleUnwritten();
+  }
+
+  /** The response will never be written: its callbacks run now, unwritten. */
+  settleUnwritten(): void {
+    const callbacks = this.afterWrite;
     this.afterWrite = null;
+    if (callbacks) runAll(callbacks, false);
   }
 
   throttle(ms: number): void {
     this.connection.holdFor(ms);
   }
 
-  push(frame: Buffer[], keeps: number, written: () => void): boolean {
+  push(frame: Buffer[], keeps: number, written: (ok: boolean) => void): boolean {
     return this.connection.pushFrame(frame, keeps, written);
   }
 
@@ -385,7 +396,7 @@ export class Connection implements ConnectionFacts, WatchedConnection {
    * write, a slot's or a pushed one, hands the writer one complete frame. Counted in the response budget
    * until written, like a slot's response.
    */
-  pushFrame(frame: Buffer[], keeps: number, written: () => void): boolean {
+  pushFrame(frame: Buffer[], keeps: number, written: (ok: boolean) => void): boolean {
     if (this.isClosed || this.failed || this.socket.destroyed) return false;
     const bytes = Math.max(byteLength(frame), keeps);
     this.active = true;
@@ -393,7 +404,7 @@ export class Connection implements ConnectionFacts, WatchedConnection {
     this.responsesHold(bytes);
     this.writer.beginBatch();
     const flowing = this.writer.write(frame, (error) => {
-      if (!error) written();
+      written(!error);
       this.responseReleased(bytes);
     });
     this.writer.endBatch();
@@ -458,6 +469,7 @@ export class Connection implements ConnectionFacts, WatchedConnection {
     // No frame (acks=0, FetchPushCredit) and the last slot: it needs no place in the order, so it does not
     // wait behind an earlier slot that is still open (a long poll, a FetchPush stream) to be let go.
     if (frame === null && this.slots[this.slots.length - 1] === slot) {
+      slot.settleUnwritten();
       this.slots.pop();
       if (this.slots.length === 0) this.notifyIdle();
     }
@@ -494,14 +506,16 @@ export class Connection implements ConnectionFacts, WatchedConnection {
     this.active = true;
     if (writable) this.writer.beginBatch();
     while (this.slots.length > 0 && this.slots[0]!.done) {
-      const { frame, afterWrite, responseBytes } = this.slots.shift()!;
+      const slot = this.slots.shift()!;
+      const { frame, afterWrite, responseBytes } = slot;
       if (!frame || !writable) {
+        slot.settleUnwritten();
         this.responseReleased(responseBytes);
         continue;
       }
-      // On an error (connection destroyed mid-write) afterWrite callbacks are dropped: buffers go to the GC.
+      // On an error (connection destroyed mid-write) the callbacks are told it was not written.
       const written = (error?: Error | null) => {
-        if (!error && afterWrite) runAll(afterWrite);
+        if (afterWrite) runAll(afterWrite, !error);
         this.responseReleased(responseBytes);
       };
       if (!this.writer.write(frame, written)) this.writeBlocked = true;
@@ -570,6 +584,12 @@ export class Connection implements ConnectionFacts, WatchedConnection {
     this.watchdog.stop();
     clearTimeout(this.holdTimer);
     this.backlog.length = 0;
+    // Responses not handed to the writer yet never will be (a slot behind one whose handler failed is never
+    // flushed): their callbacks run now, and those of handlers still running when they register.
+    for (const slot of this.slots) {
+      slot.abandoned = true;
+      slot.settleUnwritten();
+    }
     // Listeners of the signal (per-connection state of other rooms) give back what they hold first.
     this.closing.abort();
     this.memory.close();

@@ -5,10 +5,11 @@
 // until the request is answered (its handler settled); a response from the moment its bytes exist (a
 // fetch reserves before reading its files; any other response once encoded) until the socket has written
 // it or the connection closed, at the memory it keeps alive (a fetch's records are views of pool buffers,
-// each counted whole); a connection's fetch read-ahead while it holds one. Read-aheads are optional: a
-// connection's give way to its own next frame when that frame would wait (they are let go only by that
-// request), every connection's when a frame is about to wait with none before it, and none starts while
-// frames wait.
+// each counted whole, or of the tail cache's slabs, which the caches' own budget counts while a response
+// pins them: storage/tail-cache.ts); a connection's fetch read-ahead while it holds one. Read-aheads are
+// optional: a connection's give way to its own next frame when that frame would wait (they are let go only
+// by that request), every connection's when a frame is about to wait with none before it, and none starts
+// while frames wait.
 //
 // Admission: a frame is read only when both the broker-wide budget and its connection's limit have room
 // for its whole length (a connection holding nothing may always take one frame: maxFrameBytes ≤

@@ -83,20 +83,22 @@ export interface Exchange {
   readonly connection: ConnectionFacts;
   readonly responseMemory: ResponseMemory;
   /**
-   * Runs `callback` once this request's response has been written to the socket successfully (the
-   * kernel has copied its bytes: buffers it referenced may be reused). Never runs if the response is not
-   * written (no response, the connection failed or closed first, or discardAfterWrite()).
+   * Runs `callback` once, when this request's response is done with: `written` true once it has been
+   * written to the socket (the kernel has copied its bytes: buffers it referenced may be reused), false
+   * when it never will be (no response, the connection failed or closed first, or discardAfterWrite()),
+   * when a buffer a failed write referenced must not be reused.
    */
-  afterResponseWritten(callback: () => void): void;
-  /** The response was replaced (by an error frame): the afterResponseWritten callbacks are dropped. */
+  afterResponse(callback: (written: boolean) => void): void;
+  /** The response was replaced (by an error frame): the afterResponse callbacks run now, unwritten. */
   discardAfterWrite(): void;
   /**
    * Writes a frame now, ahead of the response order (a stream's frames before its final response:
    * FetchPush). Its bytes, or `keeps` if more (the memory the frame keeps alive: the pool buffers its
-   * records are views of), are held in the memory budget until written; `written` runs once the kernel has
-   * them (not on failure). False, nothing written: the connection has closed.
+   * records are views of), are held in the memory budget until written; `written` runs once, with true once
+   * the kernel has them, false if the write failed. False, nothing written (and `written` never runs): the
+   * connection has closed.
    */
-  push(frame: Buffer[], keeps: number, written: () => void): boolean;
+  push(frame: Buffer[], keeps: number, written: (ok: boolean) => void): boolean;
   /**
    * A quota throttle (KIP-219): this request is answered at once, and the connection's next request is
    * neither read nor served until `ms` have passed. The connection is never closed for it.
