@@ -45,7 +45,7 @@ export type { PartitionCheckpoint } from './checkpoint.js';
 export { segmentFileName } from './segment.js';
 export { lockDataDir, DataDirLockedError, LOCK_FILE } from './data-dir-lock.js';
 export type { DataDirLock } from './data-dir-lock.js';
-export type { LogManagerFileStats } from './log-manager.js';
+export type { LogManagerFileStats, TailCacheStats } from './log-manager.js';
 export type { FileStats } from './file-pool.js';
 export { openFileLimit, segmentFileBudget } from './file-budget.js';
 export {

@@ -115,6 +115,13 @@ interface DormantTopic {
   rows: Map<number, number>;
 }
 
+/** LogManager.tailCacheStats. */
+export interface TailCacheStats {
+  bytes: number;
+  pinnedBytes: number;
+  maxBytes: number;
+}
+
 export class LogManager {
   private readonly logs = new Map<string, Entry>();
   private readonly opened = new Map<string, PartitionLog>();
@@ -149,9 +156,13 @@ export class LogManager {
       );
   }
 
-  /** Bytes all the partitions' tail caches hold now, and the bound they share. */
-  get tailCacheStats(): { bytes: number; maxBytes: number } {
-    return { bytes: this.tailCacheBudget.bytes, maxBytes: this.tailCacheBudget.maxBytes };
+  /**
+   * Bytes all the partitions' tail caches count now (what they hold, and the slabs they dropped that reads
+   * still pin: `pinnedBytes`), and the bound they share.
+   */
+  get tailCacheStats(): TailCacheStats {
+    const budget = this.tailCacheBudget;
+    return { bytes: budget.bytes, pinnedBytes: budget.pinnedBytes, maxBytes: budget.maxBytes };
   }
 
   /** Segment files open now, the budget, and counters (for logs and, later, metrics). */

@@ -24,6 +24,7 @@ export const DEFAULT_TAIL_CACHE_TOTAL_BYTES = 256 * 1024 * 1024;
 
 export class TailCacheBudget {
   #bytes = 0;
+  #pinnedBytes = 0;
   #held = 0;
   #nextSequence = 0;
   #caches: BudgetedCache[] = [];
@@ -32,9 +33,14 @@ export class TailCacheBudget {
 
   constructor(readonly maxBytes: number) {}
 
-  /** Bytes held by all the caches now. */
+  /** Bytes held by all the caches now, and by slabs they dropped that reads still pin. */
   get bytes(): number {
     return this.#bytes;
+  }
+
+  /** Of `bytes`: the slabs caches dropped that reads still pin (a response not written yet). */
+  get pinnedBytes(): number {
+    return this.#pinnedBytes;
   }
 
   /**
@@ -62,13 +68,15 @@ export class TailCacheBudget {
    * view still keeps it alive, and its bytes stay counted until unpinned().
    */
   dropped(bytes: number, pinned = false): void {
-    if (!pinned) this.#bytes -= bytes;
+    if (pinned) this.#pinnedBytes += bytes;
+    else this.#bytes -= bytes;
     this.#held--;
   }
 
   /** The last pin on a slab of `bytes` that a cache dropped while pinned went. */
   unpinned(bytes: number): void {
     this.#bytes -= bytes;
+    this.#pinnedBytes -= bytes;
   }
 
   /** Forgets queue slots already passed and, when at least half the queued slabs are gone, the dropped ones. */

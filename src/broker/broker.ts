@@ -15,6 +15,7 @@ import {
   lockDataDir,
   mkdirDurable,
   ReadBufferPool,
+  type TailCacheStats,
   writeFileAtomic,
 } from '../../storage/index.js';
 import { ApiKey, type ApiKeyName, type ApiSpec } from '../protocol/index.js';
@@ -194,6 +195,15 @@ export class Broker {
 
   get running(): boolean {
     return this.state === 'running';
+  }
+
+  /**
+   * What the partitions' tail caches count now (storage/tail-cache-budget.ts): `bytes` within `maxBytes`
+   * (tailCacheTotalBytes), of which `pinnedBytes` are slabs dropped from the caches that responses not yet
+   * written still view. Zeros before start().
+   */
+  get tailCacheStats(): TailCacheStats {
+    return this.logs?.tailCacheStats ?? { bytes: 0, pinnedBytes: 0, maxBytes: this.config.tailCacheTotalBytes };
   }
 
   /**
@@ -597,6 +607,9 @@ export class Broker {
       producerIds: this.producerIds,
       readBuffers: this.readBuffers,
       fetchSessions: this.fetchSessions,
+      get tailCacheStats() {
+        return self.tailCacheStats;
+      },
       get port() {
         return self.boundPort;
       },

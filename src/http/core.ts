@@ -542,7 +542,7 @@ export class HttpCore {
     if (result?.error) throw groupFailure(groupWireError(result.error).errorCode, result.error.detail);
   }
 
-  /** Log size, segment and partition counts, and the data directory's free space. */
+  /** Log size, segment and partition counts, the data directory's free space, and the tail caches' bytes. */
   async storage() {
     let sizeBytes = 0;
     let segments = 0;
@@ -565,7 +565,16 @@ export class HttpCore {
     } catch {
       // statfs is unsupported on some filesystems: the figures stay -1 (unknown).
     }
-    return { sizeBytes, segments, partitions, diskFreeBytes, diskTotalBytes };
+    const tailCache = this.#broker.tailCacheStats;
+    return {
+      sizeBytes,
+      segments,
+      partitions,
+      diskFreeBytes,
+      diskTotalBytes,
+      tailCacheBytes: tailCache.bytes,
+      tailCachePinnedBytes: tailCache.pinnedBytes,
+    };
   }
 
   #log(topic: string, partition: number): PartitionLog | undefined {

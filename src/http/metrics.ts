@@ -244,6 +244,16 @@ export class BrokerMetrics {
     storageGauge('sluice_log_size_bytes', 'Bytes of all partition logs', (s) => s.sizeBytes);
     storageGauge('sluice_disk_free_bytes', 'Free bytes on the data directory filesystem', (s) => s.diskFreeBytes);
     storageGauge('sluice_disk_total_bytes', 'Size of the data directory filesystem', (s) => s.diskTotalBytes);
+    storageGauge(
+      'sluice_tail_cache_bytes',
+      "Bytes the partitions' tail caches count (recent appends in memory, within tailCacheTotalBytes)",
+      (s) => s.tailCacheBytes,
+    );
+    storageGauge(
+      'sluice_tail_cache_pinned_bytes',
+      'Of sluice_tail_cache_bytes: dropped from the caches, still viewed by responses not yet written',
+      (s) => s.tailCachePinnedBytes,
+    );
     new Gauge({
       name: 'sluice_topics',
       help: 'Topics (user topics)',

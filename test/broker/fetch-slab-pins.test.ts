@@ -8,7 +8,6 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { FetchEvent } from '../../src/broker/diagnostics.js';
 import { FetchApi, type FetchRequest } from '../../src/protocol/index.js';
-import type { LogManager } from '../../storage/index.js';
 import { sdkClient } from '../client/helpers.js';
 import { batchOf, createTopic, produce, recordsOf, startBroker, type TestBroker, values } from '../helpers/broker.js';
 import { removeTempDirs } from '../helpers/temp-dir.js';
@@ -26,7 +25,11 @@ afterEach(async () => t?.stop());
 afterAll(removeTempDirs);
 
 function cachedBytes(broker: TestBroker): number {
-  return (broker.broker as unknown as { logs: LogManager }).logs.tailCacheStats.bytes;
+  return broker.broker.tailCacheStats.bytes;
+}
+
+function pinnedBytes(broker: TestBroker): number {
+  return broker.broker.tailCacheStats.pinnedBytes;
 }
 
 /** Open FetchPush streams (a look at the broker's internals: there is no public gauge). */
@@ -100,6 +103,7 @@ describe('tail cache slabs pinned by responses waiting to be written', () => {
     for (let i = 1; i < 20; i++) expect((await produce(admin, 'busy', 0, large)).errorCode).toBe(0);
     const busySlabs = Math.floor((BUDGET - TAILS * SLAB) / slab);
     expect(cachedBytes(t)).toBe(TAILS * SLAB + busySlabs * slab);
+    expect(pinnedBytes(t)).toBe(TAILS * SLAB);
     // A new reader gets the tails from the log files now.
     const fresh = await admin.request(FetchApi, fetchRequest('tails', [3], 0));
     expect(values(await recordsOf(fresh.topics[0]!.partitions[0]!))).toEqual([tailValue(3)]);
@@ -114,6 +118,7 @@ describe('tail cache slabs pinned by responses waiting to be written', () => {
     // The second client goes away without reading: its response is never written, and the bytes come back.
     leaver.destroy();
     await waitFor(() => cachedBytes(t!) === busySlabs * slab, { message: 'the pinned slabs to be let go' });
+    expect(pinnedBytes(t)).toBe(0);
     const roomFor = Math.floor(BUDGET / slab);
     for (let i = busySlabs; i < roomFor; i++) expect((await produce(admin, 'busy', 0, large)).errorCode).toBe(0);
     expect(cachedBytes(t)).toBe(roomFor * slab);
@@ -152,5 +157,6 @@ describe('tail cache slabs pinned by responses waiting to be written', () => {
     const roomFor = Math.floor(BUDGET / slab);
     for (let i = 1; i < roomFor + 2; i++) expect((await produce(admin, 'busy', 0, large)).errorCode).toBe(0);
     expect(cachedBytes(t)).toBe(roomFor * slab);
+    expect(pinnedBytes(t)).toBe(0);
   });
 });

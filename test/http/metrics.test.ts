@@ -68,6 +68,8 @@ describe('GET /metrics', () => {
     expect(sample(text, 'sluice_segments')).toBeGreaterThanOrEqual(2);
     expect(sample(text, 'sluice_log_size_bytes')).toBeGreaterThan(0);
     expect(sample(text, 'sluice_disk_free_bytes')).toBeGreaterThan(0);
+    expect(sample(text, 'sluice_tail_cache_bytes')).toBeGreaterThan(0);
+    expect(sample(text, 'sluice_tail_cache_pinned_bytes')).toBe(0);
     expect(sample(text, 'sluice_fsync_duration_seconds_count')).toBeGreaterThan(0);
     expect(text).toMatch(/^process_resident_memory_bytes \d+/m);
 

@@ -10,6 +10,9 @@
 // (the same PartitionWaiters consumer fetches use), or maxWaitMs, then reads once more. The log ends are
 // noted before the read, so an append between the read and the arming is not missed.
 //
+// Records answered from the tail cache pin its slabs until the response is written (or never will be), as
+// a consumer's fetch does (src/broker/fetch/round.ts): a follower slow to read keeps them counted.
+//
 // With authorization on, it needs ClusterAction on the cluster (Kafka's rule for replica fetches).
 import {
   ErrorCode,
@@ -21,6 +24,7 @@ import { replicaLog } from '../cluster/leadership.js';
 import { highWatermark } from '../high-watermark.js';
 import { allowedOnCluster, denied } from '../security/acl/authorize.js';
 import { CLUSTER_NAME } from '../security/acl/types.js';
+import type { SlabPins } from '../../../storage/index.js';
 import { partitionError, toPartitionError } from './storage-errors.js';
 import { defineHandler, type BrokerContext, type RequestContext } from './types.js';
 
@@ -34,10 +38,11 @@ async function readRound(
   request: ReplicaFetchRequest,
   broker: BrokerContext,
   ctx: RequestContext,
-): Promise<{ response: ReplicaFetchResponse; bytes: number }> {
+): Promise<{ response: ReplicaFetchResponse; bytes: number; pins: SlabPins[] }> {
   const replication = broker.cluster?.replication;
   let budget = request.maxBytes;
   let bytes = 0;
+  const pins: SlabPins[] = [];
   const topics: ReplicaFetchResponse['topics'] = [];
   for (const t of request.topics) {
     const partitions: PartitionAnswer[] = [];
@@ -104,13 +109,15 @@ async function readRound(
         try {
           const read = await log.read(p.fetchOffset, {
             maxBytes: Math.min(p.partitionMaxBytes, budget, allowance),
+            pin: true,
           });
           if (bytes === 0 || read.bytes <= budget) {
             answer.records = read.chunks;
             bytes += read.bytes;
             budget -= read.bytes;
+            if (read.pins) pins.push(read.pins);
             replication.replicationSent(t.name, p.partition, request.replicaId, read.bytes);
-          }
+          } else read.pins?.release();
         } catch (error) {
           partitions.push({ ...refused(p.partition, toPartitionError(error, `${t.name}-${p.partition}`, ctx.logger)) });
           continue;
@@ -119,7 +126,20 @@ async function readRound(
       partitions.push(answer);
     }
   }
-  return { response: { topics }, bytes };
+  return { response: { topics }, bytes, pins };
+}
+
+/** The round's response, its slab pins released once the response is done with. */
+function answer(
+  round: { response: ReplicaFetchResponse; pins: SlabPins[] },
+  ctx: RequestContext,
+): ReplicaFetchResponse {
+  const { pins } = round;
+  if (pins.length > 0)
+    ctx.afterResponse(() => {
+      for (const p of pins) p.release();
+    });
+  return round.response;
 }
 
 function logEnds(request: ReplicaFetchRequest, broker: BrokerContext): number[] {
@@ -140,7 +160,7 @@ export const replicaFetchHandler = defineHandler(ReplicaFetchApi, async (request
   }
   const before = logEnds(request, broker);
   const first = await readRound(request, broker, ctx);
-  if (first.bytes > 0 || request.maxWaitMs === 0 || broker.stopping) return first.response;
+  if (first.bytes > 0 || request.maxWaitMs === 0 || broker.stopping) return answer(first, ctx);
   const partitions = request.topics.flatMap((t) =>
     t.partitions.map((p) => ({ topic: t.name, partition: p.partition })),
   );
@@ -157,5 +177,5 @@ export const replicaFetchHandler = defineHandler(ReplicaFetchApi, async (request
     const after = logEnds(request, broker);
     if (after.some((end, i) => end !== before[i])) done();
   });
-  return (await readRound(request, broker, ctx)).response;
+  return answer(await readRound(request, broker, ctx), ctx);
 });

@@ -6,7 +6,7 @@
 import type { ClusterView } from '../cluster/cluster-node.js';
 import type { TxnWriteVerifier } from '../cluster/txn-write-verifier.js';
 import type { Logger } from 'pino';
-import type { Clock, PartitionLog, ReadBufferPool } from '../../../storage/index.js';
+import type { Clock, PartitionLog, ReadBufferPool, TailCacheStats } from '../../../storage/index.js';
 import type { ApiSpec, ApiVersionRange, RequestHeader, TxnOffsetCommitRequest } from '../../protocol/index.js';
 import type { BrokerConfig } from '../config.js';
 import type { GroupCoordinator } from '../groups/index.js';
@@ -59,6 +59,8 @@ export interface BrokerContext {
   apiVersions(): ApiVersionRange[];
   /** Reused buffers for fetch's file reads (storage/read-buffer-pool.ts). */
   readonly readBuffers: ReadBufferPool;
+  /** What the partitions' tail caches count now (Broker.tailCacheStats). */
+  readonly tailCacheStats: TailCacheStats;
   /** Fetch's per-connection state (read-ahead), keyed by RequestContext.connectionId. */
   readonly fetchSessions: FetchSessions;
   /** Authentication: the users store, SASL mechanisms and each connection's session (src/broker/security/auth/). */
