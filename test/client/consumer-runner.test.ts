@@ -11,7 +11,7 @@ import {
   type RetryOptions,
   Sluice,
 } from '../../src/client/index.js';
-import { OffsetFetchApi } from '../../src/protocol/index.js';
+import { ErrorCode, OffsetFetchApi } from '../../src/protocol/index.js';
 import { removeTempDirs } from '../helpers/temp-dir.js';
 import { LogSink, type SdkBroker, startSdkBroker, waitFor } from './helpers.js';
 
@@ -422,6 +422,82 @@ describe('a start that fails past the retries restarts the consumer, as in kafka
     } finally {
       await admin.disconnect();
     }
+  });
+});
+
+describe("a partition's committed offset that cannot be read", () => {
+  /** OffsetFetch answered with `error` on every partition it asks for, `times` times. */
+  function offsetsUnreadable(error: number, times: number): void {
+    b.broker.intercept(
+      OffsetFetchApi,
+      ({ request }) => ({
+        respond: {
+          errorCode: 0,
+          errorMessage: null,
+          topics: (request.topics ?? []).map((t) => ({
+            name: t.name,
+            partitions: t.partitions.map((partition) => ({
+              partition,
+              offset: -1,
+              metadata: null,
+              errorCode: error,
+              logEndOffset: -1,
+              lag: -1,
+            })),
+          })),
+        },
+      }),
+      { times },
+    );
+  }
+
+  it('is an error, not a reset: a consumer refused the topic does not start from its beginning', async () => {
+    const topic = 'offset-refused';
+    await produce(topic, ['a', 'b']);
+    offsetsUnreadable(ErrorCode.TOPIC_AUTHORIZATION_FAILED, 1);
+    const consumer = client().consumer({ groupId: 'offset-refused', maxWaitTimeInMs: 100 });
+    consumers.push(consumer);
+    const got: string[] = [];
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await expect(
+      consumer.run({ eachMessage: async ({ message }) => void got.push(message.value!.toString()) }),
+    ).rejects.toThrow(/offset-refused\[0\] in group 'offset-refused' could not be read: TOPIC_AUTHORIZATION_FAILED/);
+    expect(got).toEqual([]);
+  });
+
+  it('is asked again while the error is retriable, and the consumer starts at the committed offset', async () => {
+    const topic = 'offset-retried';
+    await produce(topic, ['a', 'b']);
+    const first = client().consumer({ groupId: 'offset-retried', maxWaitTimeInMs: 100 });
+    const got: string[] = [];
+    await first.connect();
+    await first.subscribe({ topic, fromBeginning: true });
+    await first.run({ eachMessage: async ({ message }) => void got.push(message.value!.toString()) });
+    await waitFor(() => got.length === 2, 10_000);
+    await first.disconnect(); // commits offset 2 as it stops
+    const admin = client().admin();
+    await admin.connect();
+    try {
+      expect(await admin.fetchOffsets({ groupId: 'offset-retried', topics: [topic] })).toEqual([
+        { topic, partitions: [expect.objectContaining({ partition: 0, offset: '2' })] },
+      ]);
+    } finally {
+      await admin.disconnect();
+    }
+
+    let asked = 0;
+    b.broker.intercept(OffsetFetchApi, () => void asked++, { keep: true });
+    offsetsUnreadable(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 2);
+    const second = client().consumer({ groupId: 'offset-retried', maxWaitTimeInMs: 100 });
+    consumers.push(second);
+    await second.connect();
+    await second.subscribe({ topic, fromBeginning: true });
+    await second.run({ eachMessage: async ({ message }) => void got.push(message.value!.toString()) });
+    await produce(topic, ['c']);
+    await waitFor(() => got.includes('c'), 10_000);
+    expect(got).toEqual(['a', 'b', 'c']);
+    expect(asked).toBe(3); // twice refused, then answered
   });
 });
 

@@ -29,7 +29,7 @@ import {
   type JoinGroupResponse,
   type OffsetCommitResponse,
 } from '../../../protocol/index.js';
-import { ErrorCode } from '../../../protocol/errors.js';
+import { ErrorCode, errorInfo } from '../../../protocol/errors.js';
 import type { Cluster } from '../../cluster.js';
 import {
   SluiceError,
@@ -244,7 +244,9 @@ export class GroupMembership implements PartitionAssignmentSource, OffsetCommitt
   /**
    * The group's committed offsets of `assignment` (null: none committed). With requireStableOffsets, while a
    * transaction not ended yet commits some of them, asks again (every 100 ms, then up to every second) until it
-   * ended or this member stopped: the transaction's coordinator ends it by its timeout at the latest.
+   * ended or this member stopped: the transaction's coordinator ends it by its timeout at the latest. Any other
+   * partition's error is thrown (retried first when retriable), as Kafka's consumer does: read as "nothing
+   * committed", the reset policy would move the partition to its start or end.
    */
   async committed(assignment: TopicPartitions[]): Promise<Map<string, number | null>> {
     const out = new Map<string, number | null>();
@@ -258,6 +260,14 @@ export class GroupMembership implements PartitionAssignmentSource, OffsetCommitt
           requireStable: this.options.requireStableOffsets,
         });
         if (r.errorCode !== 0) throw this.coordinatorError(r.errorCode, r.errorMessage);
+        for (const t of r.topics)
+          for (const p of t.partitions)
+            if (p.errorCode !== 0 && p.errorCode !== ErrorCode.UNSTABLE_OFFSET_COMMIT) {
+              throw new SluiceProtocolError(
+                p.errorCode,
+                `the committed offset of ${t.name}[${p.partition}] in group '${this.groupId}' could not be read: ${errorInfo(p.errorCode).name}`,
+              );
+            }
         return r;
       });
       const unstable: string[] = [];
