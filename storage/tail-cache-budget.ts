@@ -25,6 +25,8 @@ export const DEFAULT_TAIL_CACHE_TOTAL_BYTES = 256 * 1024 * 1024;
 export class TailCacheBudget {
   #bytes = 0;
   #pinnedBytes = 0;
+  /** Bytes of every slab a read pins, held or dropped (tail-cache.ts, "Pins"): at most half the budget. */
+  #pinnedAll = 0;
   #held = 0;
   #nextSequence = 0;
   #caches: BudgetedCache[] = [];
@@ -41,6 +43,24 @@ export class TailCacheBudget {
   /** Of `bytes`: the slabs caches dropped that reads still pin (a response not written yet). */
   get pinnedBytes(): number {
     return this.#pinnedBytes;
+  }
+
+  /**
+   * Reads may pin slabs of `bytes` more (slabs no read pins yet): while every pinned slab, held or dropped,
+   * comes to at most half the budget. Else the read copies its bytes instead.
+   */
+  mayPin(bytes: number): boolean {
+    return this.#pinnedAll + bytes <= this.maxBytes / 2;
+  }
+
+  /** A slab of `bytes` got its first pin. */
+  pinned(bytes: number): void {
+    this.#pinnedAll += bytes;
+  }
+
+  /** A slab of `bytes` the cache still holds lost its last pin. */
+  unpinnedHeld(bytes: number): void {
+    this.#pinnedAll -= bytes;
   }
 
   /**
@@ -77,6 +97,7 @@ export class TailCacheBudget {
   unpinned(bytes: number): void {
     this.#bytes -= bytes;
     this.#pinnedBytes -= bytes;
+    this.#pinnedAll -= bytes;
   }
 
   /** Forgets queue slots already passed and, when at least half the queued slabs are gone, the dropped ones. */

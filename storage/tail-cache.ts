@@ -17,14 +17,18 @@
 // Pins: a view keeps its whole slab alive for as long as a socket holds it, after the cache has dropped
 // the slab too. A reader whose views may outlive the moment (a fetch response waiting for a slow client)
 // asks read() to pin the slabs it viewed and releases the pins once nothing references the chunks. A slab
-// dropped while pinned stays counted against the shared budget until its last pin goes (the budget then
-// drops other slabs to make room), so what views keep alive is never more than the budget says. The
-// partition's own bound counts only the slabs the cache holds.
+// dropped while pinned stays counted against the shared budget until its last pin goes, and the budget
+// drops other slabs to make room: a slab is pinned only while held, and dropping it moves its bytes from
+// held to pinned without changing the total. A read pins only while every pinned slab, held or dropped,
+// comes to at most half the shared budget; past that it copies its bytes out instead (a buffer of their
+// size, which the reader's own budget counts). So there are always unpinned slabs to drop, and the slabs
+// held and those views keep alive stay within the budget together (plus the newest slab, as before), however
+// many responses wait. The partition's own bound counts only the slabs held.
 //
 // Layout: no object per append or per batch. Slabs are rows of parallel arrays (`slabs`, `charges`,
-// `sequences`, `firstBatch`, `pins`); batches are rows of BatchRows, numbered in the order they were added. Slab `s`
-// holds batches firstBatch[s] .. firstBatch[s + 1] - 1 (the last slab: .. the last batch). Slab rows before
-// `headSlab` are dropped, and cut off the arrays when over half of them are.
+// `sequences`, `firstBatch`, `pins`); batches are rows of BatchRows, numbered in the order they were added.
+// Slab `s` holds batches firstBatch[s] .. firstBatch[s + 1] - 1 (the last slab: .. the last batch). Slab
+// rows before `headSlab` are dropped, and cut off the arrays when over half of them are.
 import type { BudgetedCache, TailCacheBudget } from './tail-cache-budget.js';
 
 /** An append larger than this is held as it is (a slab of its own) instead of copied. */
@@ -270,7 +274,7 @@ export class TailCache implements BudgetedCache {
   unpin(slab: number): void {
     const s = slab - this.firstSlabNumber;
     if (s >= this.headSlab && s < this.slabs.length) {
-      this.pins[s]!--;
+      if (--this.pins[s]! === 0) this.budget?.unpinnedHeld(this.charges[s]!);
       return;
     }
     const dropped = this.pinnedDropped.get(slab);
@@ -332,6 +336,15 @@ export class TailCache implements BudgetedCache {
     if (chunks === null) chunks = [chunk];
     else chunks.push(chunk);
     if (!pin) return { chunks, bytes: total, nextOffset, pins: null };
+    if (this.budget) {
+      let newlyPinned = 0;
+      for (let k = firstSlab; k <= s; k++) if (this.pins[k] === 0) newlyPinned += this.charges[k]!;
+      // Pinned slabs already take half the budget: this read's bytes are copied out instead, a buffer of
+      // their size (what the caller's response budget counts), and nothing is pinned.
+      if (!this.budget.mayPin(newlyPinned))
+        return { chunks: [Buffer.concat(chunks, total)], bytes: total, nextOffset, pins: null };
+      if (newlyPinned > 0) this.budget.pinned(newlyPinned);
+    }
     for (let k = firstSlab; k <= s; k++) this.pins[k]!++;
     const pins = new SlabPins(this, this.firstSlabNumber + firstSlab, this.firstSlabNumber + s);
     return { chunks, bytes: total, nextOffset, pins };

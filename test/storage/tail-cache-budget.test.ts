@@ -103,6 +103,37 @@ describe('tail cache budget', () => {
     expect(budget.bytes).toBe(600 * KiB);
   });
 
+  it('keeps the slabs held and those pinned within the budget however many reads never let go: past half, reads copy', () => {
+    const budget = new TailCacheBudget(256 * KiB);
+    const caches = Array.from({ length: 64 }, () => new TailCache(4096 * KiB, budget));
+    const next = caches.map(() => 0);
+    const held: Array<{ chunks: Buffer[]; pins: { release(): void } | null }> = [];
+    let copied = 0;
+    for (let round = 0; round < 40; round++) {
+      for (const [i, cache] of caches.entries()) {
+        const bytes = 1000 + ((round * 7919 + i * 104_729) % 30_000);
+        const batch = Buffer.alloc(bytes, (round + i) & 0xff);
+        cache.add(batch, [0], [next[i]!], [next[i]!]);
+        // A client that reads the newest batch of every partition and never takes its answers.
+        const read = cache.read(next[i]!, 1 << 20, next[i]! + 1, true, true);
+        expect(Buffer.concat(read.chunks).equals(batch)).toBe(true);
+        if (read.pins === null) copied++;
+        held.push(read);
+        next[i]!++;
+        // The newest slab is always kept, so the total may pass the budget by that one slab (at most 30 KiB).
+        expect(budget.bytes).toBeLessThanOrEqual(256 * KiB + 30_000);
+      }
+    }
+    expect(copied).toBeGreaterThan(0);
+    expect(budget.pinnedBytes).toBeGreaterThan(0);
+    for (const read of held) read.pins?.release();
+    expect(budget.pinnedBytes).toBe(0);
+    expect(budget.bytes).toBe(caches.reduce((sum, cache) => sum + cache.bytes, 0));
+    // With the pins gone, reads pin again.
+    const last = caches.length - 1;
+    expect(caches[last]!.read(next[last]! - 1, 1 << 20, next[last]!, true, true).pins).not.toBeNull();
+  });
+
   it('counts a pinned slab once however many reads pin it, and through a clear', () => {
     const budget = new TailCacheBudget(10_000 * KiB);
     const cache = new TailCache(10_000 * KiB, budget);
