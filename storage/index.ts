@@ -30,6 +30,7 @@ export { PartitionLog } from './lazy-partition-log.js';
 export { CLEAN_BASE_FILE, CLEAN_SHUTDOWN_FILE } from './clean-shutdown.js';
 export { CHANGE_JOURNAL_FILE, ChangeJournal, parseChangeJournal } from './change-journal.js';
 export type { AppendResult, ReadOptions, ReadResult, PartitionLogOptions } from './partition-log.js';
+export { releaseRead } from './partition-read.js';
 export type { EpochEnd } from './leader-epochs.js';
 export { ReadBufferPool } from './read-buffer-pool.js';
 export { LogManager, parsePartitionDirName, FS_CONCURRENCY } from './log-manager.js';

@@ -28,6 +28,15 @@ export interface ReadResult {
   pins: SlabPins | null;
 }
 
+/**
+ * Gives back what a read's result holds, once nothing references its chunks: its pool buffer (to the pool it
+ * was read with) and its slab pins.
+ */
+export function releaseRead(read: ReadResult, pool: ReadBufferPool): void {
+  if (read.lease) pool.release(read.lease);
+  read.pins?.release();
+}
+
 export interface ReadOptions {
   maxBytes: number;
   /** Batches must end below it (the high watermark); default the log end. */

@@ -29,13 +29,13 @@ import { type Answer, defineHandler } from '../handlers/types.js';
 import { roomToWaitFor } from './memory-room.js';
 import { PushWait } from './push-wait.js';
 import {
+  holdsAny,
   movedSince,
   partitionKeys,
   publishFetched,
   type ReadRequest,
   type ReadRound,
   readAll,
-  holdsAny,
   releaseAll,
   visibleEnds,
 } from './round.js';

@@ -41,7 +41,7 @@
 // every connection's when any frame is about to wait first (memory-budget.ts): they are let go only by
 // their connection's next request, so otherwise the budget could fill with read-aheads of consumers that
 // are busy, idle, or themselves waiting for room to send the request that would free them.
-import type { PartitionLog, ReadBufferPool, ReadResult } from '../../../storage/index.js';
+import { type PartitionLog, type ReadBufferPool, type ReadResult, releaseRead } from '../../../storage/index.js';
 import type { MemoryShare } from '../transport/wire.js';
 
 /** Read-aheads reading now, every connection's: one per broker (FetchSessions), shared by its connections. */
@@ -144,7 +144,7 @@ export class FetchReadAhead {
     // Made with a larger limit than this read's (a stream's memory budget or credit is smaller now): its
     // bytes answer only if they are within this limit.
     if (stale || (entry.maxBytes > maxBytes && read.bytes > maxBytes)) {
-      this.release(read);
+      releaseRead(read, this.pool);
       return null;
     }
     // The bytes stand; the log's bounds are today's (the answer reports them as its watermarks). Named, not
@@ -235,7 +235,7 @@ export class FetchReadAhead {
       (r) => {
         settled();
         if (r.bytes === 0) {
-          this.release(r);
+          releaseRead(r, this.pool);
           return null;
         }
         const keeps = r.lease ? r.lease.length : r.bytes;
@@ -285,16 +285,10 @@ export class FetchReadAhead {
     this.memory.release(entry.held);
   }
 
-  /** Nobody will answer with this read: its buffer goes back to the pool once the read is done. */
+  /** Nobody will answer with this read: its buffer and pins go back once the read is done. */
   private drop(entry: Pending): void {
     void entry.read.then((r) => {
-      if (r) this.release(r);
+      if (r) releaseRead(r, this.pool);
     });
-  }
-
-  /** A read nobody answers with: its pool buffer and slab pins go back. */
-  private release(read: ReadResult): void {
-    if (read.lease) this.pool.release(read.lease);
-    read.pins?.release();
   }
 }

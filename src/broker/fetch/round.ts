@@ -27,7 +27,7 @@
 // The broker's internal topics (`__consumer_offsets`, `__activity`) are served from their own logs,
 // read-only; with authorization on, reading one needs Read on it like any topic.
 import { notLeaderError } from '../cluster/leadership.js';
-import type { PartitionLog, ReadResult, SlabPins } from '../../../storage/index.js';
+import { type PartitionLog, type ReadResult, releaseRead, type SlabPins } from '../../../storage/index.js';
 import { ErrorCode, type FetchPartitionResult, type FetchRequest, type FetchResponse } from '../../protocol/index.js';
 import { fetchChannel, type FetchEvent } from '../diagnostics.js';
 import { partitionError, toPartitionError } from '../handlers/storage-errors.js';
@@ -325,11 +325,7 @@ function answerRead(
           maxOffset: nowVisible,
         });
     }
-  } else {
-    // Not answered: nothing references it.
-    if (read.lease) round.broker.readBuffers.release(read.lease);
-    read.pins?.release();
-  }
+  } else releaseRead(read, round.broker.readBuffers); // not answered: nothing references it
   round.topics[topicIndex]!.partitions[partitionIndex] = result;
 }
 
