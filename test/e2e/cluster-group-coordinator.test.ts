@@ -167,13 +167,21 @@ describe('group coordinator failover (3 brokers, real etcd)', () => {
     }
 
     // Every acknowledged record reaches the group (at least once: the uncommitted tail may come twice).
-    await waitFor(
-      () => {
-        const seen = new Set(deliveries.map((d) => d.value));
-        return acked.every((value) => seen.has(value));
-      },
-      { timeoutMs: 120_000, message: 'every acknowledged record consumed' },
-    );
+    const missing = () => {
+      const seen = new Set(deliveries.map((d) => d.value));
+      return acked.filter((value) => !seen.has(value));
+    };
+    await waitFor(() => missing().length === 0, {
+      timeoutMs: 120_000,
+      message: 'every acknowledged record consumed',
+    }).catch((error: Error) => {
+      const lastByPartition = [...Array(PARTITIONS).keys()].map((p) =>
+        Math.max(-1, ...deliveries.filter((d) => d.partition === p).map((d) => d.offset)),
+      );
+      throw new Error(
+        `${error.message}: ${missing().length} of ${acked.length} never delivered (first: ${missing().slice(0, 5).join(', ')}); last offset delivered per partition ${lastByPartition.join(', ')}`,
+      );
+    });
     await Promise.all(consumers.map((c) => c.disconnect().catch(() => undefined)));
   }, 600_000);
 });
