@@ -85,7 +85,7 @@ export class TailCacheBudget {
 
   /**
    * A cache let a slab of `bytes` go (its own bound, a clear, or the budget's request). `pinned`: a read's
-   * view still keeps it alive, and its bytes stay counted until unpinned().
+   * view still keeps it alive, and its bytes stay counted until unpinnedDropped().
    */
   dropped(bytes: number, pinned = false): void {
     if (pinned) this.#pinnedBytes += bytes;
@@ -93,8 +93,8 @@ export class TailCacheBudget {
     this.#held--;
   }
 
-  /** The last pin on a slab of `bytes` that a cache dropped while pinned went. */
-  unpinned(bytes: number): void {
+  /** A slab of `bytes` that a cache dropped while pinned lost its last pin. */
+  unpinnedDropped(bytes: number): void {
     this.#bytes -= bytes;
     this.#pinnedBytes -= bytes;
     this.#pinnedAll -= bytes;

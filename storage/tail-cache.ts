@@ -280,12 +280,7 @@ export class TailCache implements BudgetedCache {
     const dropped = this.pinnedDropped.get(slab);
     if (!dropped || --dropped.pins > 0) return;
     this.pinnedDropped.delete(slab);
-    this.budget?.unpinned(dropped.charge);
-  }
-
-  /** Slabs dropped while pinned whose pins have not all gone yet. */
-  get pinnedDroppedSlabs(): number {
-    return this.pinnedDropped.size;
+    this.budget?.unpinnedDropped(dropped.charge);
   }
 
   /**

@@ -90,13 +90,13 @@ describe('tail cache budget', () => {
     // The busy cache's appends push the pinned slab out: it stays counted, so the busy cache keeps less.
     for (let offset = 0; offset < 4; offset++) add(busy, offset, 200 * KiB);
     expect(pinned.firstOffset).toBe(Number.POSITIVE_INFINITY);
-    expect(pinned.pinnedDroppedSlabs).toBe(1);
+    expect(budget.pinnedBytes).toBe(200 * KiB);
     expect(budget.bytes).toBe(600 * KiB);
     expect(busy.firstOffset).toBe(2);
     // The view is intact; once released, its bytes go back and the next append keeps one more slab.
     expect(read.chunks[0]!.length).toBe(200 * KiB);
     read.pins!.release();
-    expect(pinned.pinnedDroppedSlabs).toBe(0);
+    expect(budget.pinnedBytes).toBe(0);
     expect(budget.bytes).toBe(400 * KiB);
     add(busy, 4, 200 * KiB);
     expect(busy.firstOffset).toBe(2);
@@ -144,13 +144,13 @@ describe('tail cache budget', () => {
     expect(cache.read(10, 1 << 20, 11, true, true).pins).toBeNull();
     expect(budget.bytes).toBe(4 * KiB);
     cache.clear();
-    expect(cache.pinnedDroppedSlabs).toBe(1);
+    expect(budget.pinnedBytes).toBe(4 * KiB);
     expect(budget.bytes).toBe(4 * KiB);
     reads[0]!.pins!.release();
     reads[1]!.pins!.release();
     expect(budget.bytes).toBe(4 * KiB);
     reads[2]!.pins!.release();
-    expect(cache.pinnedDroppedSlabs).toBe(0);
+    expect(budget.pinnedBytes).toBe(0);
     expect(budget.bytes).toBe(0);
   });
 
@@ -164,10 +164,10 @@ describe('tail cache budget', () => {
     const read = cache.read(0, 1 << 20, offset, true, true);
     expect(read.chunks).toHaveLength(3);
     cache.clear();
-    expect(cache.pinnedDroppedSlabs).toBe(3);
+    expect(budget.pinnedBytes).toBe(32 * KiB);
     expect(budget.bytes).toBe(32 * KiB);
     read.pins!.release();
-    expect(cache.pinnedDroppedSlabs).toBe(0);
+    expect(budget.pinnedBytes).toBe(0);
     expect(budget.bytes).toBe(0);
   });
 
