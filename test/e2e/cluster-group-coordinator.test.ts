@@ -5,7 +5,13 @@
 // are still there, consumption goes on, and no record whose commit was acknowledged is delivered again.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Consumer, logLevel, type Producer, Sluice } from '../../src/client/index.js';
-import { CreateTopicsApi, ErrorCode, FindCoordinatorApi, OffsetFetchApi } from '../../src/protocol/index.js';
+import {
+  CreateTopicsApi,
+  ErrorCode,
+  FindCoordinatorApi,
+  ListOffsetsApi,
+  OffsetFetchApi,
+} from '../../src/protocol/index.js';
 import { SluiceCluster } from '../helpers/sluice-cluster.js';
 import { removeTempDirs } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -40,6 +46,25 @@ async function coordinator(): Promise<number> {
     },
     { timeoutMs: 90_000, intervalMs: 200, message: `a live coordinator for ${GROUP}` },
   );
+}
+
+/** Where partition `p` stands, for a failure message: its leader, ISR, end offset, and what the group got of it. */
+async function partitionReport(p: number, deliveries: Delivery[]): Promise<string> {
+  const lastDelivered = Math.max(-1, ...deliveries.filter((d) => d.partition === p).map((d) => d.offset));
+  const state = await cluster.partition(TOPIC, p);
+  let end = 'unknown';
+  if (state && cluster.live(state.leader)) {
+    const listed = await cluster
+      .ask(state.leader, (c) =>
+        c.request(ListOffsetsApi, {
+          isolationLevel: 0,
+          topics: [{ name: TOPIC, partitions: [{ partition: p, timestamp: -1 }] }],
+        }),
+      )
+      .catch((err: Error) => err.message);
+    end = typeof listed === 'string' ? listed : String(listed.topics[0]?.partitions[0]?.offset);
+  }
+  return `partition ${p}: leader ${state?.leader}, ISR ${state?.isr.join(',')}, end offset ${end}, last delivered ${lastDelivered}`;
 }
 
 beforeAll(async () => {
@@ -174,12 +199,10 @@ describe('group coordinator failover (3 brokers, real etcd)', () => {
     await waitFor(() => missing().length === 0, {
       timeoutMs: 120_000,
       message: 'every acknowledged record consumed',
-    }).catch((error: Error) => {
-      const lastByPartition = [...Array(PARTITIONS).keys()].map((p) =>
-        Math.max(-1, ...deliveries.filter((d) => d.partition === p).map((d) => d.offset)),
-      );
+    }).catch(async (error: Error) => {
+      const partitions = await Promise.all([...Array(PARTITIONS).keys()].map((p) => partitionReport(p, deliveries)));
       throw new Error(
-        `${error.message}: ${missing().length} of ${acked.length} never delivered (first: ${missing().slice(0, 5).join(', ')}); last offset delivered per partition ${lastByPartition.join(', ')}`,
+        `${error.message}: ${missing().length} of ${acked.length} never delivered (first: ${missing().slice(0, 5).join(', ')}); ${partitions.join('; ')}`,
       );
     });
     await Promise.all(consumers.map((c) => c.disconnect().catch(() => undefined)));
