@@ -197,6 +197,90 @@ describe('SDK transactions', () => {
     await second.abort();
   });
 
+  it('a member waiting for stable offsets in a rebalance rejoins when the group rebalances again: the others are not held up', async () => {
+    const topic = 'tx-rejoin-in';
+    const group = 'tx-rejoin-group';
+    await createTopic(topic, 2);
+    const plain = sluice.producer();
+    await plain.connect();
+    open.push(plain);
+    const sendTo = (partition: number, values: string[]) =>
+      plain.send({ topic, messages: values.map((value) => ({ value, partition })) });
+    await sendTo(0, ['p0-0', 'p0-1', 'p0-2', 'p0-3']);
+    await sendTo(1, ['p1-0', 'p1-1', 'p1-2', 'p1-3']);
+
+    const deliveries: Array<{ member: string; partition: number; offset: string; at: number }> = [];
+    /** A group member; its joins (with the partitions each gave it) and its OffsetFetch requests. */
+    const member = async (name: string) => {
+      const consumer = sluice.consumer({
+        groupId: group,
+        maxWaitTimeInMs: 100,
+        heartbeatInterval: 200,
+        sessionTimeout: 30_000,
+        rebalanceTimeout: 60_000,
+      });
+      const joins: number[][] = [];
+      let offsetFetches = 0;
+      consumer.on(consumer.events.GROUP_JOIN, (e) => joins.push(e.payload.memberAssignment[topic] ?? []));
+      consumer.on(consumer.events.REQUEST, (e) => {
+        if (e.payload.apiName === 'OffsetFetch') offsetFetches++;
+      });
+      await consumer.connect();
+      await consumer.subscribe({ topic, fromBeginning: true });
+      // Not awaited: run() settles once the first assignment is positioned, which may wait for the transaction.
+      const running = consumer.run({
+        eachMessage: async ({ partition, message }) => {
+          deliveries.push({ member: name, partition, offset: message.offset, at: Date.now() });
+        },
+      });
+      running.catch(() => undefined);
+      return { consumer, joins, fetches: () => offsetFetches };
+    };
+    const a = await member('a');
+    const c = await member('c');
+    await waitFor(() => deliveries.length === 8 && c.joins.at(-1)?.length === 1, 15_000);
+    const contested = c.joins.at(-1)![0]!;
+    const other = 1 - contested;
+
+    // A transaction commits the group's offset of c's partition (2) and stays open.
+    const producer = await transactionalProducer('tx-rejoin');
+    const txn = await producer.transaction();
+    await txn.sendOffsets({
+      consumerGroupId: group,
+      topics: [{ topic, partitions: [{ partition: contested, offset: '2' }] }],
+    });
+
+    // c leaves: in the rebalance that follows, a gets c's partition and waits for the transaction to end.
+    const fetchesBefore = a.fetches();
+    await c.consumer.disconnect();
+    await waitFor(() => a.joins.at(-1)?.length === 2 && a.fetches() >= fetchesBefore + 3, 15_000);
+
+    // b joins meanwhile: a gives up its wait and joins again, so b is in the group within seconds, not after
+    // the transaction's timeout or a's rebalance timeout (60 s each) ended a's wait.
+    const aJoins = a.joins.length;
+    const b = await member('b');
+    await waitFor(() => b.joins.length === 1 && a.joins.length > aJoins, 15_000);
+    const ownerOf = (partition: number) => (b.joins[0]!.includes(partition) ? 'b' : 'a');
+
+    // The partition the transaction does not touch is consumed while the transaction is still open; the
+    // contested one delivers nothing meanwhile.
+    const openSince = Date.now();
+    await sendTo(other, ['p-new']);
+    await waitFor(
+      () => deliveries.some((d) => d.partition === other && d.offset === '4' && d.member === ownerOf(other)),
+      15_000,
+    );
+    expect(deliveries.filter((d) => d.partition === contested && d.at >= openSince)).toEqual([]);
+
+    // Once the transaction commits, the contested partition starts at the offset it committed.
+    await txn.commit();
+    await waitFor(() => deliveries.some((d) => d.partition === contested && d.at >= openSince), 15_000);
+    const after = deliveries.filter((d) => d.partition === contested && d.at >= openSince);
+    expect(after[0]).toMatchObject({ member: ownerOf(contested), offset: '2' });
+    await a.consumer.disconnect();
+    await b.consumer.disconnect();
+  });
+
   it('a second producer with the same transactionalId fences the first (zombie): its sends and commit fail', async () => {
     await createTopic('tx-zombie');
     const zombie = await transactionalProducer('tx-fenced');

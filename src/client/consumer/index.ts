@@ -8,7 +8,7 @@ import { PauseRegistry } from './pause-registry.js';
 import type { Logger } from '../logger.js';
 import type { GroupDescription } from '../kafkajs-types.js';
 import { createRetry, resolveRetryOptions, restartsAfterCrash, type Retrier, type RetryOptions } from '../retry.js';
-import { NoOffsetCommitter, StaticAssignmentSource } from './assignment.js';
+import { NoOffsetCommitter, RejoinAsked, StaticAssignmentSource } from './assignment.js';
 import { ConsumerEvents, type ConsumerEventName } from './events.js';
 import { Fetcher } from './fetcher.js';
 import { CommitTracker, createGroupMembership, waitIdle, type GroupMembership } from './group/index.js';
@@ -238,11 +238,20 @@ export class Consumer {
     this.assignmentChain = applied.catch(() => undefined);
     source.onChange((next) => {
       const change = this.assignmentChain.then(() => this.reassign(next));
-      this.assignmentChain = change.catch((err: Error) => {
-        // Not awaited: the group awaits this listener inside its rebalance, and recovery leaves the group.
-        void this.recover(err);
+      const settled = change.then(
+        () => null,
+        (err: Error) => {
+          // The source rebalances again (assignment.ts): it joins again, no crash.
+          if (err instanceof RejoinAsked) return err;
+          // Not awaited: the group awaits this listener inside its rebalance, and recovery leaves the group.
+          void this.recover(err);
+          return null;
+        },
+      );
+      this.assignmentChain = settled.then(() => undefined);
+      return settled.then((rejoin) => {
+        if (rejoin) throw rejoin;
       });
-      return this.assignmentChain;
     });
     await applied;
   }

@@ -10,6 +10,9 @@
 //                               then listener(new assignment)
 //                  cooperative  keep consuming while rejoining; listener(new assignment) revokes only what
 //                               moved; if anything was revoked, rejoin once more so it can be reassigned
+//                A rebalance asked for while the listener still waits (for stable offsets: committed())
+//                cuts that wait short: the member joins again at once (the group waits for every member's
+//                JoinGroup, so a member waiting out a transaction would hold up every other member's).
 //   commit()     OffsetCommit under the current generation; a stale generation is rejected by the
 //                coordinator and triggers a rejoin (the records will be redelivered: at least once).
 //                A commit refused because the member must rejoin, or whose coordinator stayed out of
@@ -54,6 +57,7 @@ import type {
   TopicPartitionOffsetAndMetadata,
   TopicPartitions,
 } from '../types.js';
+import { RejoinAsked } from '../assignment.js';
 import { CoordinatorLink, COORDINATOR_CODES } from './coordinator-link.js';
 import { GroupEvents, type GroupEventName } from './events.js';
 import { topicPartitionKey } from '../../topic-partition.js';
@@ -125,6 +129,11 @@ export class GroupMembership implements PartitionAssignmentSource, OffsetCommitt
   private listener: Listener = () => {};
   private running = false;
   private rebalancing: Promise<void> | null = null;
+  /**
+   * The coordinator asked this member to rejoin while it is in a rebalance of its own (after its SyncGroup,
+   * while its listener runs): committed()'s wait for stable offsets ends, and rebalance() joins again.
+   */
+  private rejoinAsked = false;
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private lastHeartbeat = 0;
   /** Fatal error (fenced, inconsistent protocol): reported once through onFatal. */
@@ -280,6 +289,10 @@ export class GroupMembership implements PartitionAssignmentSource, OffsetCommitt
       // As a stop while joining: not retried (the retrier around the start would join the group again).
       if (!this.running)
         throw new SluiceNonRetriableError('the consumer stopped while a transaction commits its group offsets');
+      if (this.rejoinAsked && this.rebalancing)
+        throw new RejoinAsked(
+          `group '${this.groupId}' is rebalancing again while this member waits for stable offsets`,
+        );
       if (attempt === 0)
         this.options.logger.info('waiting for a transaction that commits offsets of this group to end', {
           groupId: this.groupId,
@@ -389,7 +402,14 @@ export class GroupMembership implements PartitionAssignmentSource, OffsetCommitt
     }
     if (!this.running || generationId !== this.generationId) return;
     this.lastHeartbeat = Date.now();
-    if (this.rebalancing) return;
+    if (this.rebalancing) {
+      // Answers to the generation this rebalance joined: another rebalance started since (rebalance()).
+      if (REJOIN_CODES.has(code)) {
+        if (code === ErrorCode.UNKNOWN_MEMBER_ID) this.forgetMembership();
+        this.rejoinAsked = true;
+      }
+      return;
+    }
     if (code === 0) {
       this.options.emit(GroupEvents.HEARTBEAT, {
         groupId: this.groupId,
@@ -408,13 +428,16 @@ export class GroupMembership implements PartitionAssignmentSource, OffsetCommitt
   }
 
   private onRejoinCode(code: number): void {
-    if (code === ErrorCode.UNKNOWN_MEMBER_ID) {
-      this.memberId = '';
-      this.generationId = -1;
-    }
+    if (code === ErrorCode.UNKNOWN_MEMBER_ID) this.forgetMembership();
     this.requestRejoin(
       ErrorCode.UNKNOWN_MEMBER_ID === code ? 'the coordinator no longer knows this member' : 'the group is rebalancing',
     );
+  }
+
+  /** The coordinator no longer knows this member: the next JoinGroup asks for a new member id. */
+  private forgetMembership(): void {
+    this.memberId = '';
+    this.generationId = -1;
   }
 
   private fail(error: Error): void {
@@ -431,13 +454,33 @@ export class GroupMembership implements PartitionAssignmentSource, OffsetCommitt
         await this.listener([]);
         this.assignment = [];
       }
-      for (let round = 0; this.running && round < MAX_COOPERATIVE_ROUNDS; round++) {
+      // A join the coordinator asked for again (RejoinAsked) is no cooperative round: it is not counted.
+      for (let rounds = 0; this.running && rounds < MAX_COOPERATIVE_ROUNDS; ) {
         const next = await this.joinAndSync();
         if (!this.running) return;
+        // Asked before this generation was formed: answered by the join just made.
+        this.rejoinAsked = false;
         const revoked = this.cooperative ? countRevoked(this.assignment, next) : 0;
-        await this.listener(next);
+        try {
+          await this.listener(next);
+        } catch (err) {
+          if (!(err instanceof RejoinAsked)) throw err;
+          // The partitions whose positions were still waited for were not started; the join gets them again.
+          this.options.logger.info('rejoining group', {
+            groupId: this.groupId,
+            memberId: this.memberId,
+            reason: err.message,
+          });
+          if (this.cooperative) this.assignment = next;
+          else {
+            await this.listener([]);
+            this.assignment = [];
+          }
+          continue;
+        }
         this.assignment = next;
         if (revoked === 0) return;
+        rounds++;
       }
     } catch (err) {
       this.fail(err as Error);
