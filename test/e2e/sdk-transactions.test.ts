@@ -2,7 +2,7 @@
 // producer.transaction() → send/sendBatch/sendOffsets → commit/abort, read by consumers that are
 // read_committed by default (readUncommitted: false) or read_uncommitted.
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Producer, Sluice } from '../../src/client/index.js';
+import type { Consumer, Producer, Sluice, Transaction } from '../../src/client/index.js';
 import { removeTempDirs } from '../helpers/temp-dir.js';
 import { collect, sdkClient, startSdkBroker, str, waitFor, type SdkBroker } from '../client/helpers.js';
 
@@ -44,6 +44,101 @@ async function readValues(topic: string, expected: number, readUncommitted = fal
   await new Promise((r) => setTimeout(r, 300));
   await consumer.disconnect();
   return got.map((g) => str(g.message.value)!).sort();
+}
+
+/** Sends `values` to one partition of `topic` with a plain producer. */
+async function partitionSender(topic: string) {
+  const plain = sluice.producer();
+  await plain.connect();
+  open.push(plain);
+  return (partition: number, values: string[]) =>
+    plain.send({ topic, messages: values.map((value) => ({ value, partition })) });
+}
+
+/** A transaction that commits `groupId`'s offset of one partition and stays open. */
+async function openOffsetsTransaction(
+  transactionalId: string,
+  groupId: string,
+  topic: string,
+  partition: number,
+  offset: string,
+) {
+  const producer = await transactionalProducer(transactionalId);
+  const txn = await producer.transaction();
+  await txn.sendOffsets({ consumerGroupId: groupId, topics: [{ topic, partitions: [{ partition, offset }] }] });
+  return txn;
+}
+
+/** The members of one read_committed group on a topic of two partitions, and every record they got. */
+class GroupRecorder {
+  readonly deliveries: Array<{ member: string; partition: number; offset: string; at: number }> = [];
+
+  constructor(
+    readonly topic: string,
+    readonly groupId: string,
+  ) {}
+
+  /** A member; its joins (with the partitions each gave it) and its OffsetFetch requests. */
+  async member(name: string) {
+    const consumer = sluice.consumer({
+      groupId: this.groupId,
+      maxWaitTimeInMs: 100,
+      heartbeatInterval: 200,
+      sessionTimeout: 30_000,
+      rebalanceTimeout: 60_000,
+    });
+    const joins: number[][] = [];
+    let offsetFetches = 0;
+    consumer.on(consumer.events.GROUP_JOIN, (e) => joins.push(e.payload.memberAssignment[this.topic] ?? []));
+    consumer.on(consumer.events.REQUEST, (e) => {
+      if (e.payload.apiName === 'OffsetFetch') offsetFetches++;
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topic: this.topic, fromBeginning: true });
+    // Not awaited: run() settles once the first assignment is positioned, which may wait for the transaction.
+    const running = consumer.run({
+      eachMessage: async ({ partition, message }) => {
+        this.deliveries.push({ member: name, partition, offset: message.offset, at: Date.now() });
+      },
+    });
+    running.catch(() => undefined);
+    return { name, consumer, joins, fetches: () => offsetFetches };
+  }
+
+  /**
+   * While `waiting` waits for the open transaction `txn` that commits the offset 2 of partition `contested`,
+   * member `name` joins: both are in the next generation within seconds, the other partition (whose log ends
+   * at 4) is consumed while the transaction is still open and the contested one is not, and once it commits
+   * the contested partition starts at 2.
+   */
+  async expectJoinWhileWaiting(
+    waiting: { name: string; consumer: Consumer; joins: number[][] },
+    name: string,
+    sendTo: (partition: number, values: string[]) => Promise<unknown>,
+    contested: number,
+    txn: Transaction,
+  ): Promise<void> {
+    const other = 1 - contested;
+    const joinsBefore = waiting.joins.length;
+    const joining = await this.member(name);
+    await waitFor(() => joining.joins.length === 1 && waiting.joins.length > joinsBefore, 15_000);
+    const ownerOf = (partition: number) => (joining.joins[0]!.includes(partition) ? name : waiting.name);
+
+    const openSince = Date.now();
+    await sendTo(other, ['p-new']);
+    await waitFor(
+      () => this.deliveries.some((d) => d.partition === other && d.offset === '4' && d.member === ownerOf(other)),
+      15_000,
+    );
+    expect(this.deliveries.filter((d) => d.partition === contested && d.at >= openSince)).toEqual([]);
+
+    await txn.commit();
+    await waitFor(() => this.deliveries.some((d) => d.partition === contested && d.at >= openSince), 15_000);
+    const after = this.deliveries.filter((d) => d.partition === contested && d.at >= openSince);
+    expect(after[0]).toMatchObject({ member: ownerOf(contested), offset: '2' });
+    await waiting.consumer.disconnect();
+    await joining.consumer.disconnect();
+  }
 }
 
 describe('SDK transactions', () => {
@@ -199,56 +294,19 @@ describe('SDK transactions', () => {
 
   it('a member waiting for stable offsets in a rebalance rejoins when the group rebalances again: the others are not held up', async () => {
     const topic = 'tx-rejoin-in';
-    const group = 'tx-rejoin-group';
+    const group = new GroupRecorder(topic, 'tx-rejoin-group');
     await createTopic(topic, 2);
-    const plain = sluice.producer();
-    await plain.connect();
-    open.push(plain);
-    const sendTo = (partition: number, values: string[]) =>
-      plain.send({ topic, messages: values.map((value) => ({ value, partition })) });
+    const sendTo = await partitionSender(topic);
     await sendTo(0, ['p0-0', 'p0-1', 'p0-2', 'p0-3']);
     await sendTo(1, ['p1-0', 'p1-1', 'p1-2', 'p1-3']);
 
-    const deliveries: Array<{ member: string; partition: number; offset: string; at: number }> = [];
-    /** A group member; its joins (with the partitions each gave it) and its OffsetFetch requests. */
-    const member = async (name: string) => {
-      const consumer = sluice.consumer({
-        groupId: group,
-        maxWaitTimeInMs: 100,
-        heartbeatInterval: 200,
-        sessionTimeout: 30_000,
-        rebalanceTimeout: 60_000,
-      });
-      const joins: number[][] = [];
-      let offsetFetches = 0;
-      consumer.on(consumer.events.GROUP_JOIN, (e) => joins.push(e.payload.memberAssignment[topic] ?? []));
-      consumer.on(consumer.events.REQUEST, (e) => {
-        if (e.payload.apiName === 'OffsetFetch') offsetFetches++;
-      });
-      await consumer.connect();
-      await consumer.subscribe({ topic, fromBeginning: true });
-      // Not awaited: run() settles once the first assignment is positioned, which may wait for the transaction.
-      const running = consumer.run({
-        eachMessage: async ({ partition, message }) => {
-          deliveries.push({ member: name, partition, offset: message.offset, at: Date.now() });
-        },
-      });
-      running.catch(() => undefined);
-      return { consumer, joins, fetches: () => offsetFetches };
-    };
-    const a = await member('a');
-    const c = await member('c');
-    await waitFor(() => deliveries.length === 8 && c.joins.at(-1)?.length === 1, 15_000);
+    const a = await group.member('a');
+    const c = await group.member('c');
+    await waitFor(() => group.deliveries.length === 8 && c.joins.at(-1)?.length === 1, 15_000);
     const contested = c.joins.at(-1)![0]!;
-    const other = 1 - contested;
 
     // A transaction commits the group's offset of c's partition (2) and stays open.
-    const producer = await transactionalProducer('tx-rejoin');
-    const txn = await producer.transaction();
-    await txn.sendOffsets({
-      consumerGroupId: group,
-      topics: [{ topic, partitions: [{ partition: contested, offset: '2' }] }],
-    });
+    const txn = await openOffsetsTransaction('tx-rejoin', group.groupId, topic, contested, '2');
 
     // c leaves: in the rebalance that follows, a gets c's partition and waits for the transaction to end.
     const fetchesBefore = a.fetches();
@@ -257,28 +315,25 @@ describe('SDK transactions', () => {
 
     // b joins meanwhile: a gives up its wait and joins again, so b is in the group within seconds, not after
     // the transaction's timeout or a's rebalance timeout (60 s each) ended a's wait.
-    const aJoins = a.joins.length;
-    const b = await member('b');
-    await waitFor(() => b.joins.length === 1 && a.joins.length > aJoins, 15_000);
-    const ownerOf = (partition: number) => (b.joins[0]!.includes(partition) ? 'b' : 'a');
+    await group.expectJoinWhileWaiting(a, 'b', sendTo, contested, txn);
+  });
 
-    // The partition the transaction does not touch is consumed while the transaction is still open; the
-    // contested one delivers nothing meanwhile.
-    const openSince = Date.now();
-    await sendTo(other, ['p-new']);
-    await waitFor(
-      () => deliveries.some((d) => d.partition === other && d.offset === '4' && d.member === ownerOf(other)),
-      15_000,
-    );
-    expect(deliveries.filter((d) => d.partition === contested && d.at >= openSince)).toEqual([]);
+  it('a member waiting for stable offsets of its first assignment rejoins when the group rebalances: the others are not held up', async () => {
+    const topic = 'tx-rejoin-first-in';
+    const group = new GroupRecorder(topic, 'tx-rejoin-first-group');
+    await createTopic(topic, 2);
+    const sendTo = await partitionSender(topic);
+    await sendTo(0, ['p0-0', 'p0-1', 'p0-2', 'p0-3']);
+    await sendTo(1, ['p1-0', 'p1-1', 'p1-2', 'p1-3']);
+    const contested = 0;
+    const txn = await openOffsetsTransaction('tx-rejoin-first', group.groupId, topic, contested, '2');
 
-    // Once the transaction commits, the contested partition starts at the offset it committed.
-    await txn.commit();
-    await waitFor(() => deliveries.some((d) => d.partition === contested && d.at >= openSince), 15_000);
-    const after = deliveries.filter((d) => d.partition === contested && d.at >= openSince);
-    expect(after[0]).toMatchObject({ member: ownerOf(contested), offset: '2' });
-    await a.consumer.disconnect();
-    await b.consumer.disconnect();
+    // a is the group's only member: its first assignment has both partitions, and it waits for the transaction.
+    const a = await group.member('a');
+    await waitFor(() => a.joins.length === 1 && a.fetches() >= 3, 15_000);
+    expect(group.deliveries).toEqual([]);
+
+    await group.expectJoinWhileWaiting(a, 'b', sendTo, contested, txn);
   });
 
   it('a second producer with the same transactionalId fences the first (zombie): its sends and commit fail', async () => {

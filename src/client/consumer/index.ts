@@ -257,7 +257,14 @@ export class Consumer {
   }
 
   private async applyAssignment(assignment: TopicPartitions[]): Promise<void> {
-    this.states = await this.positionedStates(assignment);
+    try {
+      this.states = await this.positionedStates(assignment);
+    } catch (err) {
+      // The group rebalances before this assignment was positioned (assignment.ts): start with nothing, and
+      // the rebalance's listener (reassign) applies what the next join gives.
+      if (!(err instanceof RejoinAsked)) throw err;
+      this.states = new Map();
+    }
     const list = [...this.states.values()];
     this.fetcher = this.createFetcher();
     this.runner!.start(list);

@@ -130,8 +130,9 @@ export class GroupMembership implements PartitionAssignmentSource, OffsetCommitt
   private running = false;
   private rebalancing: Promise<void> | null = null;
   /**
-   * The coordinator asked this member to rejoin while it is in a rebalance of its own (after its SyncGroup,
-   * while its listener runs): committed()'s wait for stable offsets ends, and rebalance() joins again.
+   * A rebalance this member has not joined yet was asked for (the coordinator's answer to a heartbeat, or
+   * requestRejoin): committed()'s wait for stable offsets gives way to it, in the first assignment's
+   * positioning as in a rebalance's listener; rebalance() then joins (again). Cleared by each join.
    */
   private rejoinAsked = false;
   private heartbeatTimer: NodeJS.Timeout | null = null;
@@ -167,6 +168,7 @@ export class GroupMembership implements PartitionAssignmentSource, OffsetCommitt
     await this.options.cluster.addTargetTopics(this.topics);
     this.running = true;
     this.assignment = await this.joinAndSync();
+    this.rejoinAsked = false;
     this.scheduleHeartbeat();
     return this.current();
   }
@@ -189,6 +191,7 @@ export class GroupMembership implements PartitionAssignmentSource, OffsetCommitt
   requestRejoin(reason: string): void {
     if (!this.running || this.rebalancing) return;
     this.options.logger.info('rejoining group', { groupId: this.groupId, memberId: this.memberId, reason });
+    this.rejoinAsked = true;
     this.rebalancing = this.rebalance().finally(() => (this.rebalancing = null));
   }
 
@@ -289,10 +292,8 @@ export class GroupMembership implements PartitionAssignmentSource, OffsetCommitt
       // As a stop while joining: not retried (the retrier around the start would join the group again).
       if (!this.running)
         throw new SluiceNonRetriableError('the consumer stopped while a transaction commits its group offsets');
-      if (this.rejoinAsked && this.rebalancing)
-        throw new RejoinAsked(
-          `group '${this.groupId}' is rebalancing again while this member waits for stable offsets`,
-        );
+      if (this.rejoinAsked)
+        throw new RejoinAsked(`group '${this.groupId}' is rebalancing while this member waits for stable offsets`);
       if (attempt === 0)
         this.options.logger.info('waiting for a transaction that commits offsets of this group to end', {
           groupId: this.groupId,
