@@ -24,8 +24,8 @@ import { KafkaWireClient } from '../../kafka/kafka-wire-client.js';
  * (the broker holds the connection's next request that long, so each starts with an empty bucket). A
  * request that itself takes longer than 1/RATE s (a loaded machine) refills the bucket: it is asked again.
  */
-const RATE = 2;
-const ATTEMPTS = 4;
+const RATE = 10;
+const ATTEMPTS = 6;
 /** Not counted by any quota (security/quotas/throttler.ts), so their responses have no throttleTimeMs. */
 const EXEMPT: ReadonlySet<number> = new Set([ApiKey.SaslHandshake, ApiKey.ApiVersions, ApiKey.Authenticate]);
 /** Broker-to-broker APIs (cluster mode only), not a client's. */
@@ -57,7 +57,8 @@ describe('throttleTimeMs on every response', () => {
   it('native: every API a quota counts reports the throttle of a client over its request_rate', {
     timeout: 240_000,
   }, async () => {
-    t = await startBroker();
+    // No initial rebalance delay: the JoinGroup and SyncGroup examples then take far less than 1/RATE s.
+    t = await startBroker({ groups: { initialRebalanceDelayMs: 0 } });
     const client = await t.client();
     // The wire client's client id is "test".
     const [altered] = await t.broker.core.quotas.store.alter(
