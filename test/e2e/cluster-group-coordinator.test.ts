@@ -48,23 +48,24 @@ async function coordinator(): Promise<number> {
   );
 }
 
-/** Where partition `p` stands, for a failure message: its leader, ISR, end offset, and what the group got of it. */
+/** Where partition `p` stands, for a failure message: its leader, ISR, ends, and what the group got of it. */
 async function partitionReport(p: number, deliveries: Delivery[]): Promise<string> {
   const lastDelivered = Math.max(-1, ...deliveries.filter((d) => d.partition === p).map((d) => d.offset));
   const state = await cluster.partition(TOPIC, p);
-  let end = 'unknown';
-  if (state && cluster.live(state.leader)) {
+  /** The leader's latest offset: its high watermark (isolation 0) or its last stable offset (isolation 1). */
+  const latest = async (isolationLevel: number): Promise<string> => {
+    if (!state || !cluster.live(state.leader)) return 'unknown';
     const listed = await cluster
       .ask(state.leader, (c) =>
         c.request(ListOffsetsApi, {
-          isolationLevel: 0,
+          isolationLevel,
           topics: [{ name: TOPIC, partitions: [{ partition: p, timestamp: -1 }] }],
         }),
       )
       .catch((err: Error) => err.message);
-    end = typeof listed === 'string' ? listed : String(listed.topics[0]?.partitions[0]?.offset);
-  }
-  return `partition ${p}: leader ${state?.leader}, ISR ${state?.isr.join(',')}, end offset ${end}, last delivered ${lastDelivered}`;
+    return typeof listed === 'string' ? listed : String(listed.topics[0]?.partitions[0]?.offset);
+  };
+  return `partition ${p}: leader ${state?.leader}, ISR ${state?.isr.join(',')}, high watermark ${await latest(0)}, last stable offset ${await latest(1)}, last delivered ${lastDelivered}`;
 }
 
 beforeAll(async () => {
