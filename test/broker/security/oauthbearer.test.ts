@@ -133,7 +133,7 @@ describe('OAUTHBEARER on the native port', () => {
     let calls = 0;
     const admin = sdk(async () => {
       calls++;
-      return { value: await token('renewer', 8) };
+      return { value: await token('renewer', 5) };
     }, 3000).admin();
     await admin.connect();
     await admin.createTopics({ topics: [{ topic: 'jwt-renewed', numPartitions: 1 }] });
