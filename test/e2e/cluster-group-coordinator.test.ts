@@ -121,6 +121,9 @@ describe('group coordinator failover (3 brokers, real etcd)', () => {
     /** Per partition: the next offset of the last commit the coordinator acknowledged, and when. */
     const committed = new Map<number, { offset: number; at: number }>();
     const joins: number[] = [];
+    /** What each member was last given, and its crashes: named when the last wait fails. */
+    const assigned = new Map<number, number[]>();
+    const crashes: string[] = [];
     const consumers: Consumer[] = [];
     for (let m = 0; m < 2; m++) {
       const consumer = sluice.consumer({
@@ -131,7 +134,13 @@ describe('group coordinator failover (3 brokers, real etcd)', () => {
         maxWaitTimeInMs: 200,
       });
       consumers.push(consumer);
-      consumer.on(consumer.events.GROUP_JOIN, () => joins.push(Date.now()));
+      consumer.on(consumer.events.GROUP_JOIN, (e) => {
+        joins.push(Date.now());
+        assigned.set(m, e.payload.memberAssignment[TOPIC] ?? []);
+      });
+      consumer.on(consumer.events.CRASH, (e) =>
+        crashes.push(`member ${m}: ${e.payload.error.message} (restart: ${e.payload.restart})`),
+      );
       await consumer.connect();
       await consumer.subscribe({ topic: TOPIC, fromBeginning: true });
       await consumer.run({
@@ -203,7 +212,7 @@ describe('group coordinator failover (3 brokers, real etcd)', () => {
     }).catch(async (error: Error) => {
       const partitions = await Promise.all([...Array(PARTITIONS).keys()].map((p) => partitionReport(p, deliveries)));
       throw new Error(
-        `${error.message}: ${missing().length} of ${acked.length} never delivered (first: ${missing().slice(0, 5).join(', ')}); ${partitions.join('; ')}`,
+        `${error.message}: ${missing().length} of ${acked.length} never delivered (first: ${missing().slice(0, 5).join(', ')}); ${partitions.join('; ')}; last assignments ${JSON.stringify(Object.fromEntries(assigned))}; crashes: ${crashes.join(' | ') || 'none'}`,
       );
     });
     await Promise.all(consumers.map((c) => c.disconnect().catch(() => undefined)));
