@@ -46,13 +46,17 @@ async function readValues(topic: string, expected: number, readUncommitted = fal
   return got.map((g) => str(g.message.value)!).sort();
 }
 
-/** Sends `values` to one partition of `topic` with a plain producer. */
-async function partitionSender(topic: string) {
+/** Creates `topic` with two partitions of four records each; returns what sends more to one partition. */
+async function twoPartitionsOfFour(topic: string) {
+  await createTopic(topic, 2);
   const plain = sluice.producer();
   await plain.connect();
   open.push(plain);
-  return (partition: number, values: string[]) =>
+  const sendTo = (partition: number, values: string[]) =>
     plain.send({ topic, messages: values.map((value) => ({ value, partition })) });
+  await sendTo(0, ['p0-0', 'p0-1', 'p0-2', 'p0-3']);
+  await sendTo(1, ['p1-0', 'p1-1', 'p1-2', 'p1-3']);
+  return sendTo;
 }
 
 /** A transaction that commits `groupId`'s offset of one partition and stays open. */
@@ -295,10 +299,7 @@ describe('SDK transactions', () => {
   it('a member waiting for stable offsets in a rebalance rejoins when the group rebalances again: the others are not held up', async () => {
     const topic = 'tx-rejoin-in';
     const group = new GroupRecorder(topic, 'tx-rejoin-group');
-    await createTopic(topic, 2);
-    const sendTo = await partitionSender(topic);
-    await sendTo(0, ['p0-0', 'p0-1', 'p0-2', 'p0-3']);
-    await sendTo(1, ['p1-0', 'p1-1', 'p1-2', 'p1-3']);
+    const sendTo = await twoPartitionsOfFour(topic);
 
     const a = await group.member('a');
     const c = await group.member('c');
@@ -321,10 +322,7 @@ describe('SDK transactions', () => {
   it('a member waiting for stable offsets of its first assignment rejoins when the group rebalances: the others are not held up', async () => {
     const topic = 'tx-rejoin-first-in';
     const group = new GroupRecorder(topic, 'tx-rejoin-first-group');
-    await createTopic(topic, 2);
-    const sendTo = await partitionSender(topic);
-    await sendTo(0, ['p0-0', 'p0-1', 'p0-2', 'p0-3']);
-    await sendTo(1, ['p1-0', 'p1-1', 'p1-2', 'p1-3']);
+    const sendTo = await twoPartitionsOfFour(topic);
     const contested = 0;
     const txn = await openOffsetsTransaction('tx-rejoin-first', group.groupId, topic, contested, '2');
 
