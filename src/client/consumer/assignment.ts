@@ -15,14 +15,15 @@
 // Offsets passed to commit() are "next offset to consume" (Kafka's convention), as decimal strings. The two
 // interfaces are public shapes (types.ts); this file holds the defaults.
 //
-// Inside an onChange() listener, committed() may throw RejoinAsked: the source asked, meanwhile, for
-// another rebalance (a group waiting for stable offsets). The consumer hands it back to the source from its
-// listener, as it is, instead of crashing: the source joins again and calls the listener with what it gets.
+// committed() may throw RejoinAsked: the source asked, while it waited (a group waiting for stable offsets),
+// for a rebalance. The consumer then starts its first assignment with nothing, or hands the error back to the
+// source from its onChange() listener, as it is, instead of crashing: the source joins again and calls the
+// listener with what it gets.
 import type { AssignmentContext, OffsetCommitter, PartitionAssignmentSource, TopicPartitions } from './types.js';
 import { SluiceNonRetriableError } from '../errors.js';
 import { topicPartitionKey } from '../topic-partition.js';
 
-/** A listener's committed() given up because the source is about to rebalance again (not retried). */
+/** committed() given up because the source is about to rebalance (not retried). */
 export class RejoinAsked extends SluiceNonRetriableError {}
 
 /** No group: subscribe() = every partition of the subscribed topics; assign() = exactly the list given. */

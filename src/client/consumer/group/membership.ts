@@ -10,9 +10,10 @@
 //                               then listener(new assignment)
 //                  cooperative  keep consuming while rejoining; listener(new assignment) revokes only what
 //                               moved; if anything was revoked, rejoin once more so it can be reassigned
-//                A rebalance asked for while the listener still waits (for stable offsets: committed())
-//                cuts that wait short: the member joins again at once (the group waits for every member's
-//                JoinGroup, so a member waiting out a transaction would hold up every other member's).
+//                A rebalance asked for while committed() waits for stable offsets (positioning the first
+//                assignment, or in a rebalance's listener) cuts that wait short: the member joins again at
+//                once (the group waits for every member's JoinGroup, so a member waiting out a transaction
+//                would hold up every other member's).
 //   commit()     OffsetCommit under the current generation; a stale generation is rejected by the
 //                coordinator and triggers a rejoin (the records will be redelivered: at least once).
 //                A commit refused because the member must rejoin, or whose coordinator stayed out of
