@@ -2,7 +2,14 @@
 // producer.transaction() → send/sendBatch/sendOffsets → commit/abort, read by consumers that are
 // read_committed by default (readUncommitted: false) or read_uncommitted.
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Consumer, Producer, Sluice, Transaction } from '../../src/client/index.js';
+import {
+  type Consumer,
+  type PartitionAssigner,
+  PartitionAssigners,
+  type Producer,
+  type Sluice,
+  type Transaction,
+} from '../../src/client/index.js';
 import { removeTempDirs } from '../helpers/temp-dir.js';
 import { collect, sdkClient, startSdkBroker, str, waitFor, type SdkBroker } from '../client/helpers.js';
 
@@ -77,15 +84,18 @@ async function openOffsetsTransaction(
 class GroupRecorder {
   readonly deliveries: Array<{ member: string; partition: number; offset: string; at: number }> = [];
 
+  /** `assigners`: the members' partitionAssigners (the SDK's default when absent). */
   constructor(
     readonly topic: string,
     readonly groupId: string,
+    readonly assigners?: PartitionAssigner[],
   ) {}
 
   /** A member; its joins (with the partitions each gave it) and its OffsetFetch requests. */
   async member(name: string) {
     const consumer = sluice.consumer({
       groupId: this.groupId,
+      ...(this.assigners ? { partitionAssigners: this.assigners } : {}),
       maxWaitTimeInMs: 100,
       heartbeatInterval: 200,
       sessionTimeout: 30_000,
@@ -125,8 +135,9 @@ class GroupRecorder {
     const other = 1 - contested;
     const joinsBefore = waiting.joins.length;
     const joining = await this.member(name);
-    await waitFor(() => joining.joins.length === 1 && waiting.joins.length > joinsBefore, 15_000);
-    const ownerOf = (partition: number) => (joining.joins[0]!.includes(partition) ? name : waiting.name);
+    // A cooperative group hands the joining member its partition in a second round, once the other gave it up.
+    await waitFor(() => joining.joins.at(-1)?.length === 1 && waiting.joins.length > joinsBefore, 15_000);
+    const ownerOf = (partition: number) => (joining.joins.at(-1)!.includes(partition) ? name : waiting.name);
 
     const openSince = Date.now();
     await sendTo(other, ['p-new']);
@@ -296,28 +307,34 @@ describe('SDK transactions', () => {
     await second.abort();
   });
 
-  it('a member waiting for stable offsets in a rebalance rejoins when the group rebalances again: the others are not held up', async () => {
-    const topic = 'tx-rejoin-in';
-    const group = new GroupRecorder(topic, 'tx-rejoin-group');
-    const sendTo = await twoPartitionsOfFour(topic);
+  it.each([
+    ['eager (the default assigners)', undefined],
+    ['cooperative-sticky', [PartitionAssigners.cooperativeSticky]],
+  ])(
+    'a member waiting for stable offsets in a rebalance rejoins when the group rebalances again, %s: the others are not held up',
+    async (protocol, assigners) => {
+      const topic = `tx-rejoin-in-${assigners ? 'cooperative' : 'eager'}`;
+      const group = new GroupRecorder(topic, `tx-rejoin-group-${assigners ? 'cooperative' : 'eager'}`, assigners);
+      const sendTo = await twoPartitionsOfFour(topic);
 
-    const a = await group.member('a');
-    const c = await group.member('c');
-    await waitFor(() => group.deliveries.length === 8 && c.joins.at(-1)?.length === 1, 15_000);
-    const contested = c.joins.at(-1)![0]!;
+      const a = await group.member('a');
+      const c = await group.member('c');
+      await waitFor(() => group.deliveries.length === 8 && c.joins.at(-1)?.length === 1, 15_000);
+      const contested = c.joins.at(-1)![0]!;
 
-    // A transaction commits the group's offset of c's partition (2) and stays open.
-    const txn = await openOffsetsTransaction('tx-rejoin', group.groupId, topic, contested, '2');
+      // A transaction commits the group's offset of c's partition (2) and stays open.
+      const txn = await openOffsetsTransaction(`${group.groupId}-txn`, group.groupId, topic, contested, '2');
 
-    // c leaves: in the rebalance that follows, a gets c's partition and waits for the transaction to end.
-    const fetchesBefore = a.fetches();
-    await c.consumer.disconnect();
-    await waitFor(() => a.joins.at(-1)?.length === 2 && a.fetches() >= fetchesBefore + 3, 15_000);
+      // c leaves: in the rebalance that follows, a gets c's partition and waits for the transaction to end.
+      const fetchesBefore = a.fetches();
+      await c.consumer.disconnect();
+      await waitFor(() => a.joins.at(-1)?.length === 2 && a.fetches() >= fetchesBefore + 3, 15_000);
 
-    // b joins meanwhile: a gives up its wait and joins again, so b is in the group within seconds, not after
-    // the transaction's timeout or a's rebalance timeout (60 s each) ended a's wait.
-    await group.expectJoinWhileWaiting(a, 'b', sendTo, contested, txn);
-  });
+      // b joins meanwhile: a gives up its wait and joins again, so b is in the group within seconds, not after
+      // the transaction's timeout or a's rebalance timeout (60 s each) ended a's wait.
+      await group.expectJoinWhileWaiting(a, 'b', sendTo, contested, txn);
+    },
+  );
 
   it('a member waiting for stable offsets of its first assignment rejoins when the group rebalances: the others are not held up', async () => {
     const topic = 'tx-rejoin-first-in';

@@ -460,9 +460,11 @@ export class GroupMembership implements PartitionAssignmentSource, OffsetCommitt
       for (let rounds = 0; this.running && rounds < MAX_COOPERATIVE_ROUNDS; ) {
         const next = await this.joinAndSync();
         if (!this.running) return;
-        // Asked before this generation was formed: answered by the join just made.
-        this.rejoinAsked = false;
         const revoked = this.cooperative ? countRevoked(this.assignment, next) : 0;
+        // Asked before this generation was formed: answered by the join just made. A cooperative round that
+        // revokes partitions is followed by another join at once (their new owners get them then): the
+        // listener's wait for stable offsets must not hold that join up either.
+        this.rejoinAsked = revoked > 0;
         try {
           await this.listener(next);
         } catch (err) {
@@ -478,6 +480,7 @@ export class GroupMembership implements PartitionAssignmentSource, OffsetCommitt
             await this.listener([]);
             this.assignment = [];
           }
+          if (revoked > 0) rounds++;
           continue;
         }
         this.assignment = next;
