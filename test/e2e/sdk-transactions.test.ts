@@ -312,9 +312,10 @@ describe('SDK transactions', () => {
     ['cooperative-sticky', [PartitionAssigners.cooperativeSticky]],
   ])(
     'a member waiting for stable offsets in a rebalance rejoins when the group rebalances again, %s: the others are not held up',
-    async (protocol, assigners) => {
-      const topic = `tx-rejoin-in-${assigners ? 'cooperative' : 'eager'}`;
-      const group = new GroupRecorder(topic, `tx-rejoin-group-${assigners ? 'cooperative' : 'eager'}`, assigners);
+    async (_protocol, assigners) => {
+      const kind = assigners ? 'cooperative' : 'eager';
+      const topic = `tx-rejoin-in-${kind}`;
+      const group = new GroupRecorder(topic, `tx-rejoin-group-${kind}`, assigners);
       const sendTo = await twoPartitionsOfFour(topic);
 
       const a = await group.member('a');
@@ -336,20 +337,27 @@ describe('SDK transactions', () => {
     },
   );
 
-  it('a member waiting for stable offsets of its first assignment rejoins when the group rebalances: the others are not held up', async () => {
-    const topic = 'tx-rejoin-first-in';
-    const group = new GroupRecorder(topic, 'tx-rejoin-first-group');
-    const sendTo = await twoPartitionsOfFour(topic);
-    const contested = 0;
-    const txn = await openOffsetsTransaction('tx-rejoin-first', group.groupId, topic, contested, '2');
+  it.each([
+    ['eager (the default assigners)', undefined],
+    ['cooperative-sticky', [PartitionAssigners.cooperativeSticky]],
+  ])(
+    'a member waiting for stable offsets of its first assignment rejoins when the group rebalances, %s: the others are not held up',
+    async (_protocol, assigners) => {
+      const kind = assigners ? 'cooperative' : 'eager';
+      const topic = `tx-rejoin-first-in-${kind}`;
+      const group = new GroupRecorder(topic, `tx-rejoin-first-group-${kind}`, assigners);
+      const sendTo = await twoPartitionsOfFour(topic);
+      const contested = 0;
+      const txn = await openOffsetsTransaction(`${group.groupId}-txn`, group.groupId, topic, contested, '2');
 
-    // a is the group's only member: its first assignment has both partitions, and it waits for the transaction.
-    const a = await group.member('a');
-    await waitFor(() => a.joins.length === 1 && a.fetches() >= 3, 15_000);
-    expect(group.deliveries).toEqual([]);
+      // a is the group's only member: its first assignment has both partitions, and it waits for the transaction.
+      const a = await group.member('a');
+      await waitFor(() => a.joins.length === 1 && a.fetches() >= 3, 15_000);
+      expect(group.deliveries).toEqual([]);
 
-    await group.expectJoinWhileWaiting(a, 'b', sendTo, contested, txn);
-  });
+      await group.expectJoinWhileWaiting(a, 'b', sendTo, contested, txn);
+    },
+  );
 
   it('a second producer with the same transactionalId fences the first (zombie): its sends and commit fail', async () => {
     await createTopic('tx-zombie');
