@@ -131,9 +131,10 @@ export class GroupMembership implements PartitionAssignmentSource, OffsetCommitt
   private running = false;
   private rebalancing: Promise<void> | null = null;
   /**
-   * A rebalance this member has not joined yet was asked for (the coordinator's answer to a heartbeat, or
-   * requestRejoin): committed()'s wait for stable offsets gives way to it, in the first assignment's
-   * positioning as in a rebalance's listener; rebalance() then joins (again). Cleared by each join.
+   * A join this member has not made yet is due (the coordinator's answer to a heartbeat, requestRejoin, or
+   * the second join of a cooperative round that revoked partitions): committed()'s wait for stable offsets
+   * gives way to it, in the first assignment's positioning as in a rebalance's listener; rebalance() then
+   * joins (again). Cleared by each join.
    */
   private rejoinAsked = false;
   private heartbeatTimer: NodeJS.Timeout | null = null;
