@@ -80,6 +80,12 @@ async function openOffsetsTransaction(
   return txn;
 }
 
+/** The group protocols a member's wait for stable offsets is tested under: the assigners, and a name for the test. */
+const GROUP_PROTOCOLS: Array<[string, PartitionAssigner[] | undefined]> = [
+  ['eager (the default assigners)', undefined],
+  ['cooperative-sticky', [PartitionAssigners.cooperativeSticky]],
+];
+
 /** The members of one read_committed group on a topic of two partitions, and every record they got. */
 class GroupRecorder {
   readonly deliveries: Array<{ member: string; partition: number; offset: string; at: number }> = [];
@@ -307,10 +313,7 @@ describe('SDK transactions', () => {
     await second.abort();
   });
 
-  it.each([
-    ['eager (the default assigners)', undefined],
-    ['cooperative-sticky', [PartitionAssigners.cooperativeSticky]],
-  ])(
+  it.each(GROUP_PROTOCOLS)(
     'a member waiting for stable offsets in a rebalance rejoins when the group rebalances again, %s: the others are not held up',
     async (_protocol, assigners) => {
       const kind = assigners ? 'cooperative' : 'eager';
@@ -337,10 +340,7 @@ describe('SDK transactions', () => {
     },
   );
 
-  it.each([
-    ['eager (the default assigners)', undefined],
-    ['cooperative-sticky', [PartitionAssigners.cooperativeSticky]],
-  ])(
+  it.each(GROUP_PROTOCOLS)(
     'a member waiting for stable offsets of its first assignment rejoins when the group rebalances, %s: the others are not held up',
     async (_protocol, assigners) => {
       const kind = assigners ? 'cooperative' : 'eager';
