@@ -80,7 +80,7 @@ async function openOffsetsTransaction(
   return txn;
 }
 
-/** The group protocols a member's wait for stable offsets is tested under: the assigners, and a name for the test. */
+/** The group protocols the waits for stable offsets are tested under: a name for the test, the members' assigners. */
 const GROUP_PROTOCOLS: Array<[string, PartitionAssigner[] | undefined]> = [
   ['eager (the default assigners)', undefined],
   ['cooperative-sticky', [PartitionAssigners.cooperativeSticky]],
