@@ -30,9 +30,9 @@ export function client(broker: BrokerProcess) {
  * The latency benches' client: the SDK bench/lib/sdk.ts chooses (the built one, as an application runs it),
  * or the sources when traced (bench/lib/latency-trace-hooks.ts instruments the sources' classes).
  */
-function latencyClient(broker: BrokerProcess, trace: boolean) {
-  if (trace) return client(broker);
-  return new sdk.Sluice({
+async function latencyClient(broker: BrokerProcess, trace: boolean) {
+  const { Sluice } = trace ? await import('../../src/client/index.js') : sdk;
+  return new Sluice({
     clientId: 'bench',
     brokers: [broker.address],
     logLevel: LOG_LEVEL,
@@ -266,7 +266,7 @@ export async function openSluiceLatency(
   const countRequests = options.countRequests ?? false;
   const stopCountingProducer = countRequests ? countClientRequests('producer') : undefined;
   await createTopic(broker, topic, 1);
-  const producer = latencyClient(broker, false).producer();
+  const producer = (await latencyClient(broker, false)).producer();
   await producer.connect();
   const consumer = await forkConsumer(broker, topic, false, countRequests);
   let requests: LatencyRun['requests'];
@@ -299,7 +299,7 @@ export async function latency(
 ): Promise<LatencyRun> {
   const { consumer: where = 'process', trace = false, countRequests = false, warmupSeconds = 0 } = options;
   const stopCountingProducer = countRequests ? countClientRequests('producer') : undefined;
-  const sluice = latencyClient(broker, trace);
+  const sluice = await latencyClient(broker, trace);
   await createTopic(broker, topic, 1);
   const stopProducerTrace = trace
     ? startTrace({ sdkConnections: where === 'process', ...(where === 'process' ? { role: 'producer' as const } : {}) })
