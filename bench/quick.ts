@@ -7,6 +7,7 @@
 //     [--interleave N (latency: Sluice and its floor over the same minutes, N segments of --seconds (default 4)
 //      each side in turn, the order swapped every pair, percentiles over each side's pooled samples; warm-up
 //      default 10 s for both)]
+//     [--floor-append (latency --interleave: the floor's relay appends each chunk to a file before forwarding it)]
 //     [--lead-in-seconds S (latency --interleave, default 2: S seconds of sending straight before each segment, not
 //      measured: the steady state of a producer at the rate, not a side's first seconds after idling while the
 //      other ran; 0 with --warmup-seconds 2 --seconds 3 is the short form of the first interleaved runs)]
@@ -228,7 +229,10 @@ for (let run = 0; run < runs; run++) {
     } else if (workload === 'latency' && args.includes('--interleave')) {
       // Sluice and its floor over the same minutes (bench/lib/latency-interleaved.ts).
       const sluice = await openSluiceLatency(broker, 't', { countRequests: args.includes('--requests') });
-      const floor = await openFloor().catch((error: unknown) => {
+      // The floor as the target defines it (a relay of bytes), or with --floor-append a relay that appends each
+      // chunk to a file first (bench/lib/latency-floor.ts): how much of the gap the log append alone explains.
+      const floorAppends = args.includes('--floor-append');
+      const floor = await openFloor({ append: floorAppends }).catch((error: unknown) => {
         sluice.close();
         throw error;
       });
@@ -255,7 +259,7 @@ for (let run = 0; run < runs; run++) {
         floors.push(r.floor.p99);
         ratios.push(r.p99Ratio);
         process.stdout.write(
-          `run ${run + 1}, interleaved: ${r.sluice.segments.length} segments of ${segmentSeconds} s each side, lead-in ${leadInSeconds} s (steal ${r.stealPct.toFixed(1)} %, load ${r.load.toFixed(1)})\n` +
+          `run ${run + 1}, interleaved${floorAppends ? ' with the appending floor' : ''}: ${r.sluice.segments.length} segments of ${segmentSeconds} s each side, lead-in ${leadInSeconds} s (steal ${r.stealPct.toFixed(1)} %, load ${r.load.toFixed(1)})\n` +
             `  sluice: ${showSide(r.sluice)}\n  floor:  ${showSide(r.floor)}\n` +
             `  sluice ÷ floor: p99 ${r.p99Ratio.toFixed(2)}, p99.9 ${r.p999Ratio.toFixed(2)}; per neighbouring pair of segments p99 ${r.pairRatios.map((x) => x.toFixed(2)).join(', ')} (median ${r.pairRatioMedian.toFixed(2)})\n`,
         );

@@ -4,7 +4,10 @@
 // per write, bursts every ~1 ms, send time stamped in the record) and the same monotonic clock. Whatever
 // Sluice's latency adds above this floor is ours; the floor itself is the machine (scheduling, steal, GC).
 import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterWarmup, sendPaced } from './latency-pattern.js';
 import { monoMs } from './latency-trace-hooks.js';
 import { clientExecArgv, stealMeter } from './proc.js';
@@ -20,8 +23,26 @@ const RECORD = 100;
  * With `exchange` it also makes Sluice's two extra hops, without any other work: each producer chunk is
  * answered with a 1-byte ack (the produce response), and the consumer gets bytes only against a 1-byte
  * request (its fetch), parked until bytes arrive (the long poll) — four wake-ups per burst instead of two.
+ * With `append` it writes each producer chunk to the end of a file (one synchronous write into the page cache,
+ * in the directory a bench broker keeps its data in) before it forwards or acknowledges it: the one piece of
+ * work a broker cannot leave out of the path, a log append, without anything else Sluice does.
  */
-function runRelay(exchange: boolean): void {
+function runRelay(exchange: boolean, append: boolean): void {
+  let log = -1;
+  if (append) {
+    // Removed once open: the writes go on to the open file, and nothing is left behind however this ends.
+    const logDir = mkdtempSync(join(tmpdir(), 'sluice-bench-floor-'));
+    log = openSync(join(logDir, 'log'), 'w');
+    rmSync(logDir, { recursive: true, force: true });
+  }
+  let logEnd = 0;
+  let appends = 0;
+  if (append)
+    process.once('SIGTERM', () => {
+      // Records per append, beside Sluice's records per produce request (quick.ts --requests).
+      process.stderr.write(`  appending floor: ${appends} appends of ${logEnd / RECORD} records\n`);
+      process.exit(0);
+    });
   let out: Socket | undefined;
   let parked = !exchange; // without exchange the consumer always "has a fetch parked"
   let pending: Buffer[] = [];
@@ -45,6 +66,10 @@ function runRelay(exchange: boolean): void {
   const producers = createServer((socket) => {
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => {
+      if (append) {
+        logEnd += writeSync(log, chunk, 0, chunk.length, logEnd);
+        appends++;
+      }
       if (exchange) socket.write(ACK);
       forward(chunk);
     });
@@ -90,8 +115,17 @@ function runConsumer(): void {
   });
 }
 
-function child(role: string, exchange: boolean): { process: ChildProcess; next(): Promise<unknown> } {
-  const proc = fork(new URL(import.meta.url), [role, ...(exchange ? ['--exchange'] : [])], {
+/** What the relay does besides forwarding (see runRelay); the floor's default is neither. */
+export interface FloorOptions {
+  /** Sluice's produce acks and one request per consumer delivery. */
+  exchange?: boolean;
+  /** Each producer chunk appended to a file before it is forwarded. */
+  append?: boolean;
+}
+
+function child(role: string, options: FloorOptions): { process: ChildProcess; next(): Promise<unknown> } {
+  const flags = [...(options.exchange ? ['--exchange'] : []), ...(options.append ? ['--append'] : [])];
+  const proc = fork(new URL(import.meta.url), [role, ...flags], {
     execArgv: clientExecArgv(),
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -106,12 +140,12 @@ function child(role: string, exchange: boolean): { process: ChildProcess; next()
 /**
  * The floor's three processes started and connected (this process is the producer): `send` writes one record
  * to the relay; `collect()` stops the consumer and gives every record it stamped; `close()` kills the children.
- * `exchange`: with Sluice's produce acks and one request per consumer delivery (see runRelay).
+ * `options`: what the relay does besides forwarding (FloorOptions, runRelay).
  */
-export async function openFloor(options: { exchange?: boolean } = {}): Promise<LatencyClients> {
+export async function openFloor(options: FloorOptions = {}): Promise<LatencyClients> {
   const exchange = options.exchange ?? false;
-  const relay = child('--relay', exchange);
-  const consumer = child('--consumer', exchange);
+  const relay = child('--relay', options);
+  const consumer = child('--consumer', options);
   const close = () => {
     relay.process.kill();
     consumer.process.kill();
@@ -144,13 +178,9 @@ export async function openFloor(options: { exchange?: boolean } = {}): Promise<L
 
 /**
  * One floor run at `rate` records/s for `seconds` (same warm-up as the Sluice run: the first 0.5 s is dropped).
- * `exchange`: with Sluice's produce acks and one request per consumer delivery (see runRelay).
+ * `options`: what the relay does besides forwarding (FloorOptions, runRelay).
  */
-export async function latencyFloor(
-  rate: number,
-  seconds: number,
-  options: { exchange?: boolean } = {},
-): Promise<LatencyRun> {
+export async function latencyFloor(rate: number, seconds: number, options: FloorOptions = {}): Promise<LatencyRun> {
   const floor = await openFloor(options);
   try {
     await new Promise((r) => setTimeout(r, 300));
@@ -166,5 +196,5 @@ export async function latencyFloor(
   }
 }
 
-if (process.argv.includes('--relay')) runRelay(process.argv.includes('--exchange'));
+if (process.argv.includes('--relay')) runRelay(process.argv.includes('--exchange'), process.argv.includes('--append'));
 else if (process.argv.includes('--consumer')) runConsumer();
