@@ -135,7 +135,7 @@ const showSide = (r: SideResult) => {
   return (
     `p50 ${r.p50.toFixed(2)} p99 ${r.p99.toFixed(2)} p99.9 ${r.p999.toFixed(2)} max ${r.max.toFixed(2)} ms, ${r.count} samples of ${r.sent}; ` +
     `per segment p99 ${segmentP99s.map((x) => x.toFixed(2)).join(', ')} (${Math.min(...segmentP99s).toFixed(2)}–${Math.max(...segmentP99s).toFixed(2)}); ` +
-    `three processes' CPU ${((r.cpuMs / r.sent) * 1e3).toFixed(1)} µs per record, waited for a core ${r.queuedMs.toFixed(0)} ms`
+    `three processes' CPU ${((r.cpuMs / r.sent) * 1e3).toFixed(1)} µs per record (producer, broker or relay, consumer: ${r.processCpuMs.map((ms) => ((ms / r.sent) * 1e3).toFixed(1)).join(', ')}), waited for a core ${r.queuedMs.toFixed(0)} ms`
   );
 };
 /** produce: the broker's CPU µs per record by thread (its main thread against libuv's pool and V8's helpers). */
