@@ -58,6 +58,12 @@ export interface ProducedRecord {
   timestamp: number;
 }
 
+/** Who a produce is written as: the authenticated requester (the Produce handler checks its Write ACL). */
+export interface ProduceAs {
+  principal: Principal;
+  clientHost: string;
+}
+
 export type ProduceOutcome =
   | ({ ok: true } & ProducedRecord)
   | { ok: false; partition: number; errorName: string; message: string };
@@ -248,11 +254,7 @@ export class HttpCore {
    * through the native Produce handler. Outcomes are in the order of `records`.
    */
   /** `as`: who asks (the Produce handler checks its Write ACL); default the door's anonymous context. */
-  async produce(
-    topicName: string,
-    records: RecordToProduce[],
-    as?: { principal: Principal; clientHost: string },
-  ): Promise<ProduceOutcome[]> {
+  async produce(topicName: string, records: RecordToProduce[], as?: ProduceAs): Promise<ProduceOutcome[]> {
     let topic = this.#broker.topics.get(topicName);
     if (!topic) {
       try {

@@ -33,10 +33,15 @@ const STATUS_OF: Record<string, number> = {
   REQUEST_TIMED_OUT: 504,
 };
 
-/** The HTTP status for a wire error name: 400 for the INVALID_* family and policy refusals, else 500. */
+/**
+ * The HTTP status for a wire error name: 403 for the *_AUTHORIZATION_FAILED family (an ACL refused a step the
+ * route's own check did not cover, e.g. a requeue's write to a source topic), 400 for the INVALID_* family and
+ * policy refusals, else 500.
+ */
 export function statusOf(errorName: string): number {
   const known = STATUS_OF[errorName];
   if (known) return known;
+  if (errorName.endsWith('_AUTHORIZATION_FAILED')) return 403;
   if (errorName.startsWith('INVALID_') || errorName === 'POLICY_VIOLATION' || errorName === 'CORRUPT_MESSAGE')
     return 400;
   return 500;

@@ -20,7 +20,7 @@ import {
   type ShareGroupDescription,
   type ShareGroupListing,
 } from '../broker/share/index.js';
-import { type ConsumedRecord, CoreError, type HttpCore } from './core.js';
+import { type ConsumedRecord, CoreError, type HttpCore, type ProduceAs } from './core.js';
 
 /** Records read per step while requeueing. */
 const REQUEUE_READ_RECORDS = 500;
@@ -230,11 +230,13 @@ export class QueuesCore {
   /**
    * Copies the DLQ's records back (to their source topics or `options.to`) by the rules `sluice dlq
    * requeue` follows, committing the progress after each batch is stored. A second call for the same
-   * topic waits for the first.
+   * topic waits for the first. The copies are written as `as` (the requester: the Produce handler checks its
+   * Write ACL on each target, as for `sluice dlq requeue`); the reads and the progress were authorized with
+   * the route (route-acls.ts).
    */
-  requeue(dlqTopic: string, options: RequeueOptions): Promise<RequeueResult> {
+  requeue(dlqTopic: string, options: RequeueOptions, as: ProduceAs): Promise<RequeueResult> {
     const previous = this.#requeues.get(dlqTopic) ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(() => this.#requeue(dlqTopic, options));
+    const next = previous.catch(() => undefined).then(() => this.#requeue(dlqTopic, options, as));
     this.#requeues.set(dlqTopic, next);
     void next
       .catch(() => undefined)
@@ -244,7 +246,7 @@ export class QueuesCore {
     return next;
   }
 
-  async #requeue(dlqTopic: string, options: RequeueOptions): Promise<RequeueResult> {
+  async #requeue(dlqTopic: string, options: RequeueOptions, as: ProduceAs): Promise<RequeueResult> {
     if (options.to === dlqTopic)
       throw new CoreError('INVALID_REQUEST', `"to" is the DLQ topic ${dlqTopic} itself: give another topic`);
     this.#core.topic(dlqTopic);
@@ -271,7 +273,7 @@ export class QueuesCore {
         more = planned.more;
         if (options.dryRun || planned.copies.size === 0) continue;
         for (const [target, copies] of planned.copies) {
-          const outcomes = await this.#core.produce(target, copies);
+          const outcomes = await this.#core.produce(target, copies, as);
           const failed = outcomes.find((o) => !o.ok);
           if (failed && !failed.ok)
             throw new CoreError(failed.errorName, `writing requeued records to ${target}: ${failed.message}`);

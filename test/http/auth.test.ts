@@ -200,6 +200,39 @@ describe('HTTP authorization', () => {
   });
 });
 
+describe('HTTP dead-letter requeue with authentication', () => {
+  const deadLetter = (n: number) => ({
+    value: { type: 'JSON', data: { n } },
+    headers: [{ name: 'sluice-dlq-source-topic', value: Buffer.from('jobs').toString('base64') }],
+  });
+  beforeAll(async () => {
+    for (const topic_name of ['jobs', 'jobs.dlq']) {
+      const created = await call('POST', `${b.cluster}/topics`, bearer('admin'), { topic_name, partitions_count: 1 });
+      expect(created.status, JSON.stringify(created.body)).toBe(201);
+    }
+    const stored = await call('POST', `${b.cluster}/topics/jobs.dlq/records`, bearer('admin'), deadLetter(1));
+    expect(stored.status, JSON.stringify(stored.body)).toBe(200);
+    // Allowed the route (read the DLQ, its progress group, Alter on the cluster), not to write to jobs.
+    await b.broker.core.authorizer.create([
+      allow('User:operator', 'topic', 'jobs.dlq', 'Read'),
+      allow('User:operator', 'group', 'sluice-dlq-requeue', 'Read'),
+      allow('User:operator', 'cluster', 'kafka-cluster', 'Alter'),
+    ]);
+    tokens.operator = await signToken(keys, { sub: 'operator', aud: 'sluice' });
+  });
+
+  it('writes the copies as the requester: 403 without Write on the source topic, moved for a super user', async () => {
+    const refused = await call('POST', `${b.cluster}/dlqs/jobs.dlq/records:requeue`, bearer('operator'), {});
+    expect(refused.status, JSON.stringify(refused.body)).toBe(403);
+    expect(refused.body.message).toContain('User:operator is not allowed to Write topic "jobs"');
+    const moved = await call('POST', `${b.cluster}/dlqs/jobs.dlq/records:requeue`, bearer('admin'), {});
+    expect(moved.status, JSON.stringify(moved.body)).toBe(200);
+    expect(moved.body).toMatchObject({ requeued: 1, problems: [] });
+    const back = await call('GET', `${b.cluster}/topics/jobs/partitions/0/records?offset=0`, bearer('admin'));
+    expect(back.body.data.map((r: { value: { data: unknown } }) => r.value.data)).toEqual([{ n: 1 }]);
+  });
+});
+
 describe('WebSocket authentication', () => {
   function open(headers: Record<string, string> = {}) {
     const ws = new WebSocket(`${b.url.replace('http', 'ws')}/ws`, { headers });

@@ -2,6 +2,7 @@
 // topics (list with counts, peek with the failure headers, requeue as `sluice dlq requeue` does).
 import type { ShareGroupDescription } from '../../broker/share/index.js';
 import { HttpError } from '../errors.js';
+import { requesterOf } from '../auth.js';
 import type { QueuesCore } from '../queues-core.js';
 import { CLUSTER, clusterParams, topicParams, type RouteContext } from './context.js';
 import { decodeHeaders, decodeValue, parseTimestamp } from './values.js';
@@ -268,12 +269,16 @@ export function queueRoutes({ app, core }: RouteContext, queues: QueuesCore): vo
     },
     async (request) => {
       const { to, filter, max, dry_run } = request.body;
-      const result = await queues.requeue(request.params.topic_name, {
-        ...(to !== undefined ? { to } : {}),
-        ...(filter ? { filter: filter.map((f) => [f.name, f.value] as const) } : {}),
-        ...(max !== undefined ? { max } : {}),
-        dryRun: dry_run === true,
-      });
+      const result = await queues.requeue(
+        request.params.topic_name,
+        {
+          ...(to !== undefined ? { to } : {}),
+          ...(filter ? { filter: filter.map((f) => [f.name, f.value] as const) } : {}),
+          ...(max !== undefined ? { max } : {}),
+          dryRun: dry_run === true,
+        },
+        requesterOf(request),
+      );
       const t = result.tally;
       return {
         kind: 'SluiceRequeueResult',
