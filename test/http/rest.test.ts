@@ -167,6 +167,11 @@ describe('REST API: records', () => {
     expect(tooMany.status).toBe(400);
     const noPartition = await call(b, 'GET', `${b.cluster}/topics/timed/partitions/5/records`);
     expect(noPartition.status).toBe(404);
+    // Offsets a JSON number cannot hold exactly are refused, not rounded to a neighbour.
+    for (const offset of ['9007199254740993', '99999999999999999999']) {
+      const unsafe = await call(b, 'GET', `${b.cluster}/topics/timed/partitions/0/records?offset=${offset}`);
+      expect(unsafe.status, offset).toBe(400);
+    }
   });
 
   it('limits records per request and body size, and rejects malformed values without storing anything', async () => {
@@ -186,6 +191,11 @@ describe('REST API: records', () => {
     });
     expect(badBase64.status).toBe(400);
     expect(badBase64.body.message).toMatch(/base64/);
+
+    const deep = `{"value":{"data":${'['.repeat(5000)}${']'.repeat(5000)}}}`;
+    const tooDeep = await call(b, 'POST', `${b.cluster}/topics/limits/records`, deep);
+    expect(tooDeep.status).toBe(400);
+    expect(tooDeep.body.message).toMatch(/nests too deeply/);
 
     const unknownPartition = await call(b, 'POST', `${b.cluster}/topics/limits/records`, {
       partition_id: 3,

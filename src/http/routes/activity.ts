@@ -29,7 +29,7 @@ export function activityRoutes({ app, core }: RouteContext): void {
           properties: {
             principal: { type: 'string', minLength: 1, maxLength: 512 },
             type: { type: 'string', minLength: 1, maxLength: 128 },
-            after_offset: { type: 'integer', minimum: -1 },
+            after_offset: { type: 'integer', minimum: -1, maximum: Number.MAX_SAFE_INTEGER },
             max_count: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
           },
           additionalProperties: false,

@@ -27,6 +27,12 @@ export const topicParams = {
   },
 } as const;
 
+/**
+ * An offset in a query or body: JSON numbers past 2^53 - 1 lose their last digits when parsed (a request for
+ * offset 9007199254740993 would read from ...992), so they are refused rather than rounded.
+ */
+export const offsetSchema = { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER } as const;
+
 export const partitionParams = {
   type: 'object',
   required: ['cluster_id', 'topic_name', 'partition_id'],

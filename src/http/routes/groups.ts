@@ -2,7 +2,7 @@
 // the group is empty, as Kafka's tools require), delete.
 import type { ResetTarget } from '../core.js';
 import { HttpError } from '../errors.js';
-import { CLUSTER, clusterParams, groupParams, type RouteContext } from './context.js';
+import { CLUSTER, clusterParams, groupParams, offsetSchema, type RouteContext } from './context.js';
 import { parseTimestamp } from './values.js';
 
 type GroupParams = { cluster_id: string; consumer_group_id: string };
@@ -108,7 +108,7 @@ export function groupRoutes({ app, core }: RouteContext): void {
           properties: {
             topic_name: { type: 'string', minLength: 1, maxLength: 249 },
             to: { type: 'string', enum: ['earliest', 'latest', 'offset', 'timestamp'] },
-            offset: { type: 'integer', minimum: 0 },
+            offset: offsetSchema,
             timestamp: { type: ['integer', 'string'] },
             partition_ids: { type: 'array', maxItems: 100000, items: { type: 'integer', minimum: 0 } },
           },

@@ -4,7 +4,7 @@ import type { ShareGroupDescription } from '../../broker/share/index.js';
 import { HttpError } from '../errors.js';
 import { requesterOf } from '../auth.js';
 import type { QueuesCore } from '../queues-core.js';
-import { CLUSTER, clusterParams, topicParams, type RouteContext } from './context.js';
+import { CLUSTER, clusterParams, offsetSchema, topicParams, type RouteContext } from './context.js';
 import { decodeHeaders, decodeValue, parseTimestamp } from './values.js';
 
 type ShareGroupParams = { cluster_id: string; share_group_id: string };
@@ -190,7 +190,7 @@ export function queueRoutes({ app, core }: RouteContext, queues: QueuesCore): vo
           type: 'object',
           properties: {
             partition_id: { type: 'integer', minimum: 0, default: 0 },
-            offset: { type: 'integer', minimum: 0 },
+            offset: offsetSchema,
             max_count: { type: 'integer', minimum: 1, maximum: 500, default: 20 },
           },
           additionalProperties: false,

@@ -3,7 +3,7 @@
 import { requesterOf } from '../auth.js';
 import type { ProduceOutcome, RecordToProduce } from '../core.js';
 import { errorBody, HttpError, statusOf } from '../errors.js';
-import { CLUSTER, partitionParams, topicParams, type RouteContext } from './context.js';
+import { CLUSTER, offsetSchema, partitionParams, topicParams, type RouteContext } from './context.js';
 import {
   decodeHeaders,
   decodeValue,
@@ -211,7 +211,7 @@ export function recordRoutes({ app, core, config }: RouteContext): void {
         querystring: {
           type: 'object',
           properties: {
-            offset: { type: 'integer', minimum: 0 },
+            offset: offsetSchema,
             timestamp: { type: 'string', maxLength: 64 },
             max_count: { type: 'integer', minimum: 1, maximum: config.maxReadRecords, default: 100 },
             max_bytes: { type: 'integer', minimum: 1, maximum: config.maxReadBytes, default: 1024 * 1024 },

@@ -37,12 +37,25 @@ function base64(data: string, what: string): Buffer {
   return Buffer.from(data, 'base64');
 }
 
+/**
+ * JSON text of a parsed body's value. JSON.parse accepts nesting deeper than JSON.stringify's recursion
+ * can write back (a RangeError for the stack): such a value is the client's error, not the broker's.
+ */
+function jsonText(data: unknown, what: string): string {
+  try {
+    return JSON.stringify(data);
+  } catch (error) {
+    if (error instanceof RangeError) throw new HttpError(400, `${what}.data nests too deeply to be stored as JSON`);
+    throw error;
+  }
+}
+
 /** The bytes of a key or value; null/absent is a null key or value. */
 export function encodeValue(value: TypedValue | null | undefined, what: string): Buffer | null {
   if (value === null || value === undefined || value.data === undefined || value.data === null) return null;
   switch (value.type ?? 'JSON') {
     case 'JSON':
-      return Buffer.from(JSON.stringify(value.data));
+      return Buffer.from(jsonText(value.data, what));
     case 'STRING':
       if (typeof value.data !== 'string') throw new HttpError(400, `${what}.data must be a string for type STRING`);
       return Buffer.from(value.data, 'utf8');
