@@ -20,6 +20,8 @@ import {
   type ShareGroupDescription,
   type ShareGroupListing,
 } from '../broker/share/index.js';
+import { isValidTopicName, TOPIC_NAME_RULE } from '../protocol/index.js';
+import { isInternalTopicName } from '../broker/security/acl/internal-topics.js';
 import { type ConsumedRecord, CoreError, type HttpCore, type ProduceAs } from './core.js';
 
 /** Records read per step while requeueing. */
@@ -250,7 +252,16 @@ export class QueuesCore {
     if (options.to === dlqTopic)
       throw new CoreError('INVALID_REQUEST', `"to" is the DLQ topic ${dlqTopic} itself: give another topic`);
     this.#core.topic(dlqTopic);
-    if (options.to !== undefined) this.#core.topic(options.to);
+    if (options.to !== undefined) {
+      if (!isValidTopicName(options.to))
+        throw new CoreError(
+          'INVALID_TOPIC_EXCEPTION',
+          `"to": "${options.to}" is not a topic name (${TOPIC_NAME_RULE})`,
+        );
+      if (isInternalTopicName(options.to))
+        throw new CoreError('INVALID_REQUEST', `"to": ${options.to} is an internal topic: nothing is written to it`);
+      this.#core.topic(options.to);
+    }
     const run = new RequeueRun(dlqTopic, options, {
       exists: (topic) => this.#broker.topics.get(topic) !== undefined,
       partitionCount: async (topic) => this.#broker.topics.get(topic)?.partitions ?? 0,

@@ -147,6 +147,12 @@ describe('queues over HTTP', () => {
       requeued: 1,
       by_source: [{ source_topic: 'jobs', target_topic: 'jobs', records: 1 }],
     });
+    const internal = await call(b, 'POST', `${cluster}/dlqs/jobs.dlq/records:requeue`, { to: '__consumer_offsets' });
+    expect(internal.status).toBe(400);
+    expect(internal.body.message).toMatch(/internal topic/);
+    const badName = await call(b, 'POST', `${cluster}/dlqs/jobs.dlq/records:requeue`, { to: '../x' });
+    expect(badName.status).toBe(400);
+    expect(badName.body.message).toMatch(/not a topic name/);
     const twice = await call(b, 'POST', `${cluster}/dlqs/jobs.dlq/records:requeue`, {});
     expect(twice.body).toMatchObject({ requeued: 0, problems: [] });
     const back = await worker.next((m) => m.type === 'record' && m.offset === 4);
