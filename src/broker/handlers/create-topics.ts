@@ -55,10 +55,14 @@ export const createTopicsHandler = defineHandler(CreateTopicsApi, async (request
           `replicationFactor ${t.replicationFactor}: a single broker supports only 1`,
         );
       }
-      await broker.topics.create(t.name, t.numPartitions, t.configs, { validateOnly: request.validateOnly });
+      const created = await broker.topics.create(t.name, t.numPartitions, t.configs, {
+        validateOnly: request.validateOnly,
+      });
       if (request.validateOnly) return;
-      ctx.logger.info({ topic: t.name, partitions: t.numPartitions, configs: t.configs }, 'created topic');
-      publishRequestActivity(ctx, 'topic.created', `topic:${t.name}`, { partitions: t.numPartitions });
+      // The count made, the broker's default where the request said -1.
+      const partitions = created.partitions;
+      ctx.logger.info({ topic: t.name, partitions, configs: t.configs }, 'created topic');
+      publishRequestActivity(ctx, 'topic.created', `topic:${t.name}`, { partitions });
     },
     { refuseDuplicates: true },
   ),
