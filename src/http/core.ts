@@ -3,8 +3,10 @@
 // its own and a core change is absorbed here once.
 //
 // What it calls, all owned by the running Broker (Broker.core):
-//   topics     TopicRegistry: list/create/delete/alter, and each partition's PartitionLog (offsets, sizes, reads)
-//   produce    the native Produce handler itself (same validation, auto-creation, flush policy, waiter wake-up)
+//   topics     TopicRegistry: list, and each partition's PartitionLog (offsets, sizes, reads)
+//   produce, create, delete, alter   the native handlers themselves (CreateTopics, DeleteTopics, the config
+//              changes, Produce), run as the requester: the same validation, cluster-wide changes in cluster
+//              mode, ACL checks and activity events as through the binary protocols
 //   groups     the GroupCoordinator: list, describe, offsets (fetch, commit), delete
 // Records are read straight from the partition log (as the Fetch handler does) and decoded with the SDK's
 // batch decoder, bounded in count and bytes.
@@ -13,13 +15,24 @@ import type { PartitionLog } from '../../storage/index.js';
 import { formatFlushPolicy } from '../broker/config.js';
 import { highWatermark } from '../broker/high-watermark.js';
 import { groupWireError, TOPIC_PROBLEM_CODES } from '../broker/handlers/domain-errors.js';
+import { applyTopicConfigChanges } from '../broker/handlers/config-changes.js';
+import { createTopicsHandler } from '../broker/handlers/create-topics.js';
+import { deleteTopicsHandler } from '../broker/handlers/delete-topics.js';
 import { produceHandler } from '../broker/handlers/produce.js';
+import { publishRequestActivity } from '../broker/activity/events.js';
 import { TopicError } from '../broker/registries/errors.js';
 import type { BrokerContext, RequestContext } from '../broker/handlers/types.js';
 import { describeTopicConfigs } from '../broker/registries/topic-config.js';
 import { MemberAssignment } from '../client/consumer/assignors/protocol.js';
 import { ANONYMOUS_PRINCIPAL, type Principal } from '../broker/security/principal.js';
-import { ErrorCode, errorInfo, ProduceApi, ProtocolError, type ConfigEntry } from '../protocol/index.js';
+import {
+  ErrorCode,
+  errorInfo,
+  ProduceApi,
+  ProtocolError,
+  type ConfigEntry,
+  type TopicResult,
+} from '../protocol/index.js';
 import { buildRecordBatchSync, decodeRecordBatches, partitionForKey, type HeaderPairs } from '../records/index.js';
 
 export interface PartitionInfo {
@@ -58,8 +71,11 @@ export interface ProducedRecord {
   timestamp: number;
 }
 
-/** Who a produce is written as: the authenticated requester (the Produce handler checks its Write ACL). */
-export interface ProduceAs {
+/**
+ * Who asks for a change: the authenticated requester (ANONYMOUS where authentication is off). The native
+ * handlers the change runs through check its ACLs and name it in the activity log.
+ */
+export interface RequestedBy {
   principal: Principal;
   clientHost: string;
 }
@@ -134,6 +150,15 @@ function refusal(error: unknown): never {
   // The registries' domain errors get the wire names every door uses (handlers/domain-errors.ts).
   if (error instanceof TopicError) throw new CoreError(TOPIC_PROBLEM_CODES[error.problem], error.message);
   throw error;
+}
+
+/** How long a topic change may wait for the cluster (CreateTopics' and DeleteTopics' timeoutMs). */
+const ADMIN_TIMEOUT_MS = 30_000;
+
+/** A topic admin handler's one result: nothing when it succeeded, else thrown with its wire name. */
+function throwIfFailed(result: TopicResult | undefined): void {
+  if (!result || result.errorCode === ErrorCode.NONE) return;
+  throw groupFailure(result.errorCode, result.errorMessage);
 }
 
 function groupFailure(errorCode: number, message: string | null): CoreError {
@@ -215,23 +240,48 @@ export class HttpCore {
     return partitionInfo(partition, log);
   }
 
-  async createTopic(name: string, partitions: number, configs: Record<string, string>, validateOnly = false) {
-    try {
-      const topic = await this.#broker.topics.create(name, partitions, configs, { validateOnly });
-      return this.#topicInfo(topic.name, topic.partitions, false, topic.configs);
-    } catch (error) {
-      refusal(error);
+  /** `validateOnly`: checked by the registry and described as it would be, nothing created. */
+  async createTopic(
+    name: string,
+    partitions: number,
+    configs: Record<string, string>,
+    validateOnly: boolean,
+    by: RequestedBy,
+  ): Promise<TopicInfo> {
+    if (validateOnly) {
+      try {
+        const topic = await this.#broker.topics.create(name, partitions, configs, { validateOnly });
+        return this.#topicInfo(topic.name, topic.partitions, false, topic.configs);
+      } catch (error) {
+        refusal(error);
+      }
     }
+    const response = await createTopicsHandler.handle(
+      {
+        topics: [{ name, numPartitions: partitions, replicationFactor: -1, configs }],
+        timeoutMs: ADMIN_TIMEOUT_MS,
+        validateOnly: false,
+      },
+      this.#broker,
+      this.#contextOf(by),
+    );
+    if (typeof response !== 'symbol') throwIfFailed(response.topics[0]);
+    // In cluster mode the handler may answer before this broker holds the topic (CreateTopics' timeout).
+    const created = this.#broker.topics.get(name);
+    if (created) return this.#topicInfo(name, created.partitions, false, created.configs);
+    const count = partitions === -1 ? this.#broker.config.defaultPartitions : partitions;
+    return this.#topicInfo(name, count, false, configs);
   }
 
-  async deleteTopic(name: string): Promise<void> {
+  async deleteTopic(name: string, by: RequestedBy): Promise<void> {
     if (this.#broker.internalTopics().some((t) => t.name === name))
       throw new CoreError('INVALID_REQUEST', `topic "${name}" is internal to the broker and cannot be deleted`);
-    try {
-      await this.#broker.topics.delete(name);
-    } catch (error) {
-      refusal(error);
-    }
+    const response = await deleteTopicsHandler.handle(
+      { topics: [name], timeoutMs: ADMIN_TIMEOUT_MS },
+      this.#broker,
+      this.#contextOf(by),
+    );
+    if (typeof response !== 'symbol') throwIfFailed(response.topics[0]);
   }
 
   topicConfigs(name: string, names: string[] | null = null): ConfigEntry[] {
@@ -241,9 +291,18 @@ export class HttpCore {
   }
 
   /** Incremental: a null value reverts the key to its inherited value. */
-  async alterTopicConfigs(name: string, changes: Record<string, string | null>, validateOnly = false): Promise<void> {
+  async alterTopicConfigs(
+    name: string,
+    changes: Record<string, string | null>,
+    validateOnly: boolean,
+    by: RequestedBy,
+  ): Promise<void> {
     try {
-      await this.#broker.topics.alter(name, changes, { validateOnly });
+      // Only the keys go to the activity log, as through the binary protocols.
+      const keys = Object.entries(changes).map(([key, value]) => `${key}:${value === null ? 'DELETE' : 'SET'}`);
+      await applyTopicConfigChanges(this.#broker, this.#contextOf(by), name, changes, validateOnly, {
+        configs: keys.join(','),
+      });
     } catch (error) {
       refusal(error);
     }
@@ -254,7 +313,7 @@ export class HttpCore {
    * through the native Produce handler. Outcomes are in the order of `records`.
    */
   /** `as`: who asks (the Produce handler checks its Write ACL); default the door's anonymous context. */
-  async produce(topicName: string, records: RecordToProduce[], as?: ProduceAs): Promise<ProduceOutcome[]> {
+  async produce(topicName: string, records: RecordToProduce[], as?: RequestedBy): Promise<ProduceOutcome[]> {
     let topic = this.#broker.topics.get(topicName);
     if (!topic) {
       try {
@@ -290,7 +349,7 @@ export class HttpCore {
     const response = await produceHandler.handle(
       { acks: -1, timeoutMs: 30_000, topics: [{ name: topicName, partitions }] },
       this.#broker,
-      as ? { ...this.#context, principal: as.principal, clientHost: as.clientHost } : this.#context,
+      as ? this.#contextOf(as) : this.#context,
     );
     if (typeof response === 'symbol') throw new Error('produce with acks=-1 got no response');
     const outcomes: ProduceOutcome[] = new Array(records.length);
@@ -481,7 +540,8 @@ export class HttpCore {
     groupId: string,
     topic: string,
     target: ResetTarget,
-    only?: number[],
+    only: number[] | undefined,
+    by: RequestedBy,
   ): Promise<Array<{ partition: number; offset: number }>> {
     const info = this.topic(topic);
     const partitions = only ?? Array.from({ length: info.partitions }, (_, p) => p);
@@ -498,6 +558,11 @@ export class HttpCore {
       offsets.push({ partition, offset });
     }
     await this.commitOffsets({ groupId, generationId: -1, memberId: '' }, topic, offsets);
+    // The event an OffsetCommit from outside the group's generation makes (security/acl/groups.ts).
+    publishRequestActivity(this.#contextOf(by), 'group.offsets.reset', `group:${groupId}`, {
+      topic,
+      offsets: offsets.map((o) => `${o.partition}:${o.offset}`).join(','),
+    });
     return offsets;
   }
 
@@ -597,6 +662,11 @@ export class HttpCore {
     const next = this.#roundRobin.get(topic) ?? 0;
     this.#roundRobin.set(topic, (next + 1) % count);
     return next % count;
+  }
+
+  /** The door's context with `by` as the requester. */
+  #contextOf(by: RequestedBy): RequestContext {
+    return { ...this.#context, principal: by.principal, clientHost: by.clientHost };
   }
 
   #topicInfo(

@@ -22,7 +22,7 @@ import {
 } from '../broker/share/index.js';
 import { isValidTopicName, TOPIC_NAME_RULE } from '../protocol/index.js';
 import { isInternalTopicName } from '../broker/security/acl/internal-topics.js';
-import { type ConsumedRecord, CoreError, type HttpCore, type ProduceAs } from './core.js';
+import { type ConsumedRecord, CoreError, type HttpCore, type RequestedBy } from './core.js';
 
 /** Records read per step while requeueing. */
 const REQUEUE_READ_RECORDS = 500;
@@ -236,7 +236,7 @@ export class QueuesCore {
    * Write ACL on each target, as for `sluice dlq requeue`); the reads and the progress were authorized with
    * the route (route-acls.ts).
    */
-  requeue(dlqTopic: string, options: RequeueOptions, as: ProduceAs): Promise<RequeueResult> {
+  requeue(dlqTopic: string, options: RequeueOptions, as: RequestedBy): Promise<RequeueResult> {
     const previous = this.#requeues.get(dlqTopic) ?? Promise.resolve();
     const next = previous.catch(() => undefined).then(() => this.#requeue(dlqTopic, options, as));
     this.#requeues.set(dlqTopic, next);
@@ -248,7 +248,7 @@ export class QueuesCore {
     return next;
   }
 
-  async #requeue(dlqTopic: string, options: RequeueOptions, as: ProduceAs): Promise<RequeueResult> {
+  async #requeue(dlqTopic: string, options: RequeueOptions, as: RequestedBy): Promise<RequeueResult> {
     if (options.to === dlqTopic)
       throw new CoreError('INVALID_REQUEST', `"to" is the DLQ topic ${dlqTopic} itself: give another topic`);
     this.#core.topic(dlqTopic);

@@ -200,6 +200,38 @@ describe('HTTP authorization', () => {
   });
 });
 
+describe('HTTP changes in the activity log', () => {
+  it('names the requester of a topic created, altered and deleted and of an offsets reset', async () => {
+    const mark = events.length;
+    const created = await call('POST', `${b.cluster}/topics`, bearer('admin'), { topic_name: 'audited' });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const altered = await call('POST', `${b.cluster}/topics/audited/configs:alter`, bearer('admin'), {
+      data: [{ name: 'retention.ms', value: '60000' }],
+    });
+    expect(altered.status, JSON.stringify(altered.body)).toBe(204);
+    const reset = await call('POST', `${b.cluster}/consumer-groups/audit-group/offsets:reset`, bearer('admin'), {
+      topic_name: 'audited',
+      to: 'earliest',
+    });
+    expect(reset.status, JSON.stringify(reset.body)).toBe(200);
+    expect((await call('DELETE', `${b.cluster}/topics/audited`, bearer('admin'))).status).toBe(204);
+    const seen = events
+      .slice(mark)
+      .filter((e) => e.resource === 'topic:audited' || e.resource === 'group:audit-group')
+      .map((e) => ({ type: e.type, principal: e.principal, details: e.details }));
+    expect(seen).toEqual([
+      { type: 'topic.created', principal: 'User:admin', details: { partitions: 1 } },
+      { type: 'topic.altered', principal: 'User:admin', details: { configs: 'retention.ms:SET' } },
+      {
+        type: 'group.offsets.reset',
+        principal: 'User:admin',
+        details: { topic: 'audited', offsets: '0:0' },
+      },
+      { type: 'topic.deleted', principal: 'User:admin', details: undefined },
+    ]);
+  });
+});
+
 describe('HTTP dead-letter requeue with authentication', () => {
   const deadLetter = (n: number) => ({
     value: { type: 'JSON', data: { n } },

@@ -1,5 +1,6 @@
 // Consumer groups: list, describe with members and assignments, lag per partition, reset offsets (while
 // the group is empty, as Kafka's tools require), delete.
+import { requesterOf } from '../auth.js';
 import type { ResetTarget } from '../core.js';
 import { HttpError } from '../errors.js';
 import { CLUSTER, clusterParams, groupParams, offsetSchema, type RouteContext } from './context.js';
@@ -128,7 +129,7 @@ export function groupRoutes({ app, core }: RouteContext): void {
         target = { to, timestamp: ms };
       } else target = { to };
       const id = request.params.consumer_group_id;
-      const offsets = await core.resetOffsets(id, topic_name, target, partition_ids);
+      const offsets = await core.resetOffsets(id, topic_name, target, partition_ids, requesterOf(request));
       return {
         kind: 'KafkaConsumerGroupOffsetList',
         data: offsets.map((o) => ({ topic_name, partition_id: o.partition, offset: o.offset })),

@@ -1,5 +1,6 @@
 // Topics, partitions and topic configs (Confluent REST Proxy v3 shapes; partitions carry Sluice's offsets,
 // sizes and segment counts too).
+import { requesterOf } from '../auth.js';
 import type { ConfigEntry } from '../../protocol/index.js';
 import type { PartitionInfo, TopicInfo } from '../core.js';
 import { HttpError } from '../errors.js';
@@ -99,7 +100,13 @@ export function topicRoutes({ app, core }: RouteContext): void {
       const { topic_name, partitions_count, configs, validate_only } = request.body;
       const overrides: Record<string, string> = {};
       for (const c of configs ?? []) if (c.value !== null && c.value !== undefined) overrides[c.name] = c.value;
-      const topic = await core.createTopic(topic_name, partitions_count ?? -1, overrides, validate_only ?? false);
+      const topic = await core.createTopic(
+        topic_name,
+        partitions_count ?? -1,
+        overrides,
+        validate_only ?? false,
+        requesterOf(request),
+      );
       return reply.code(validate_only ? 200 : 201).send(topicBody(core.clusterId, topic));
     },
   );
@@ -114,7 +121,7 @@ export function topicRoutes({ app, core }: RouteContext): void {
     `${CLUSTER}/topics/:topic_name`,
     { schema: { tags: ['topics'], summary: 'Delete a topic and all its records', params: topicParams } },
     async (request, reply) => {
-      await core.deleteTopic(request.params.topic_name);
+      await core.deleteTopic(request.params.topic_name, requesterOf(request));
       return reply.code(204).send();
     },
   );
@@ -216,7 +223,12 @@ export function topicRoutes({ app, core }: RouteContext): void {
       for (const c of request.body.data) {
         changes[c.name] = c.operation === 'DELETE' || c.value === null || c.value === undefined ? null : c.value;
       }
-      await core.alterTopicConfigs(request.params.topic_name, changes, request.body.validate_only ?? false);
+      await core.alterTopicConfigs(
+        request.params.topic_name,
+        changes,
+        request.body.validate_only ?? false,
+        requesterOf(request),
+      );
       return reply.code(204).send();
     },
   );
