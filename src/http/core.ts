@@ -240,15 +240,30 @@ export class HttpCore {
     return partitionInfo(partition, log);
   }
 
-  /** `validateOnly`: checked by the registry and described as it would be, nothing created. */
+  /**
+   * `replicationFactor` -1: the broker's default (above 1 only in cluster mode). `validateOnly`: checked by
+   * the registry and described as it would be, nothing created.
+   */
   async createTopic(
     name: string,
     partitions: number,
+    replicationFactor: number,
     configs: Record<string, string>,
     validateOnly: boolean,
     by: RequestedBy,
   ): Promise<TopicInfo> {
+    const response = await createTopicsHandler.handle(
+      {
+        topics: [{ name, numPartitions: partitions, replicationFactor, configs }],
+        timeoutMs: ADMIN_TIMEOUT_MS,
+        validateOnly,
+      },
+      this.#broker,
+      this.#contextOf(by),
+    );
+    if (typeof response !== 'symbol') throwIfFailed(response.topics[0]);
     if (validateOnly) {
+      // Passed the handler's checks: described as the registry would make it.
       try {
         const topic = await this.#broker.topics.create(name, partitions, configs, { validateOnly });
         return this.#topicInfo(topic.name, topic.partitions, false, topic.configs);
@@ -256,16 +271,6 @@ export class HttpCore {
         refusal(error);
       }
     }
-    const response = await createTopicsHandler.handle(
-      {
-        topics: [{ name, numPartitions: partitions, replicationFactor: -1, configs }],
-        timeoutMs: ADMIN_TIMEOUT_MS,
-        validateOnly: false,
-      },
-      this.#broker,
-      this.#contextOf(by),
-    );
-    if (typeof response !== 'symbol') throwIfFailed(response.topics[0]);
     // In cluster mode the handler may answer before this broker holds the topic (CreateTopics' timeout).
     const created = this.#broker.topics.get(name);
     if (created) return this.#topicInfo(name, created.partitions, false, created.configs);

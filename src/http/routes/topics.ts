@@ -88,7 +88,8 @@ export function topicRoutes({ app, core }: RouteContext): void {
           properties: {
             topic_name: { type: 'string', minLength: 1, maxLength: 249 },
             partitions_count: { type: 'integer', minimum: 1, maximum: 100000 },
-            replication_factor: { type: 'integer', enum: [1, -1] },
+            // -1: the broker's default; above 1 only in cluster mode (CreateTopics answers why not otherwise).
+            replication_factor: { type: 'integer', minimum: -1, maximum: 32767, not: { const: 0 } },
             configs: configsInput,
             validate_only: { type: 'boolean' },
           },
@@ -97,12 +98,13 @@ export function topicRoutes({ app, core }: RouteContext): void {
       },
     },
     async (request, reply) => {
-      const { topic_name, partitions_count, configs, validate_only } = request.body;
+      const { topic_name, partitions_count, replication_factor, configs, validate_only } = request.body;
       const overrides: Record<string, string> = {};
       for (const c of configs ?? []) if (c.value !== null && c.value !== undefined) overrides[c.name] = c.value;
       const topic = await core.createTopic(
         topic_name,
         partitions_count ?? -1,
+        replication_factor ?? -1,
         overrides,
         validate_only ?? false,
         requesterOf(request),
