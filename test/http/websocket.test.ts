@@ -341,6 +341,95 @@ describe('WebSocket gateway', () => {
     for (const client of fast) client.ws.close();
   }, 90_000);
 
+  it('a later subscribe stops the earlier one: two plain subscribes, each record once, the tail readers back after close', async () => {
+    b = await startHttpBroker();
+    await call(b, 'POST', `${b.cluster}/topics`, { topic_name: 'orders', partitions_count: 3 });
+    await call(b, 'POST', `${b.cluster}/topics`, { topic_name: 'other', partitions_count: 1 });
+    const watcher = await open(b.url);
+    watcher.send({ op: 'subscribe', id: 'w', topics: ['other'] });
+    await watcher.next((m) => m.type === 'subscribed');
+    await until(async () => metric(await scrape(b!), 'sluice_websocket_tail_readers') === 1);
+
+    const client = await open(b.url);
+    client.send({ op: 'subscribe', id: 1, topics: ['orders'] });
+    client.send({ op: 'subscribe', id: 2, topics: ['orders'] });
+    await client.next((m) => m.type === 'subscribed' && m.id === 2);
+    await until(async () => metric(await scrape(b!), 'sluice_websocket_tail_readers') === 4);
+    const entries = [0, 1, 2].map((p) => ({ partition_id: p, value: { data: p } }));
+    await call(b, 'POST', `${b.cluster}/topics/orders/records:batch`, { entries });
+    await until(() => client.messages.filter((m) => m.type === 'record').length >= 3);
+    client.ws.close();
+    await until(async () => metric(await scrape(b!), 'sluice_websocket_tail_readers') === 1);
+    expect(
+      client.messages
+        .filter((m) => m.type === 'record')
+        .map((m) => m.partition)
+        .sort(),
+    ).toEqual([0, 1, 2]);
+    watcher.ws.close();
+  });
+
+  it('a later subscribe stops the earlier one in a consumer group: one member, each record once, the group empty after close', async () => {
+    b = await startHttpBroker();
+    await call(b, 'POST', `${b.cluster}/topics`, { topic_name: 'cg-orders', partitions_count: 1 });
+    const client = await open(b.url);
+    const subscribe = { op: 'subscribe', topics: ['cg-orders'], group: 'cg-race', from: 'earliest' };
+    client.send({ ...subscribe, id: 1 });
+    client.send({ ...subscribe, id: 2 });
+    await client.next((m) => m.type === 'subscribed' && m.id === 2);
+    // The first is answered too: subscribed, or refused as replaced if the second came before it started.
+    expect(await client.next((m) => m.id === 1)).toMatchObject({ type: expect.stringMatching(/^(subscribed|error)$/) });
+    const entries = Array.from({ length: 5 }, (_, i) => ({ value: { data: i } }));
+    await call(b, 'POST', `${b.cluster}/topics/cg-orders/records:batch`, { entries });
+    await client.next((m) => m.type === 'record' && m.offset === 4, 30_000);
+    const members = await call(b, 'GET', `${b.cluster}/consumer-groups/cg-race/consumers`);
+    expect(members.body.data).toHaveLength(1);
+    client.ws.close();
+    await until(
+      async () => (await call(b!, 'GET', `${b!.cluster}/consumer-groups/cg-race/consumers`)).body.data.length === 0,
+    );
+    expect(client.messages.filter((m) => m.type === 'record').map((m) => m.offset)).toEqual([0, 1, 2, 3, 4]);
+    expect((await call(b, 'DELETE', `${b.cluster}/consumer-groups/cg-race`)).status).toBe(204);
+  }, 60_000);
+
+  it('a later subscribe stops the earlier one in a share group, and closing leaves the group: nothing held, deletable', async () => {
+    b = await startHttpBroker();
+    await call(b, 'POST', `${b.cluster}/topics`, { topic_name: 'jobs', partitions_count: 1 });
+    const entries = Array.from({ length: 6 }, (_, i) => ({ value: { data: i } }));
+    await call(b, 'POST', `${b.cluster}/topics/jobs/records:batch`, { entries });
+    const client = await open(b.url);
+    const subscribe = { op: 'subscribe', topics: ['jobs'], shareGroup: 'leaky', from: 'earliest', maxInFlight: 3 };
+    client.send({ ...subscribe, id: 1 });
+    client.send({ ...subscribe, id: 2 });
+    await client.next((m) => m.type === 'subscribed' && m.id === 2);
+    const group = () => call(b!, 'GET', `${b!.cluster}/share-groups/leaky`);
+    await until(async () => (await group()).body.members?.[0]?.held === 3);
+    expect((await group()).body.members).toHaveLength(1);
+    client.ws.close();
+    await until(async () => (await group()).body.members.length === 0);
+    expect((await group()).body).toMatchObject({ partitions: [{ acquired: 0, available: 6 }] });
+    expect((await call(b, 'DELETE', `${b.cluster}/share-groups/leaky`)).status).toBe(204);
+  });
+
+  it('closing a socket whose subscribes are still starting leaves no member behind', async () => {
+    b = await startHttpBroker();
+    await call(b, 'POST', `${b.cluster}/topics`, { topic_name: 'jobs', partitions_count: 1 });
+    await call(b, 'POST', `${b.cluster}/topics/jobs/records:batch`, { entries: [{ value: { data: 1 } }] });
+    const client = await open(b.url);
+    const subscribe = { op: 'subscribe', topics: ['jobs'], shareGroup: 'closing', from: 'earliest' };
+    client.send(subscribe);
+    client.send(subscribe);
+    client.ws.close();
+    // The first start joins the group whatever comes next; the close undoes it: no member, nothing held.
+    const group = () => call(b!, 'GET', `${b!.cluster}/share-groups/closing`);
+    await until(async () => {
+      const described = await group();
+      return described.status === 200 && described.body.members.length === 0;
+    });
+    expect((await group()).body.partitions[0]).toMatchObject({ acquired: 0, available: 1 });
+    expect((await call(b, 'DELETE', `${b.cluster}/share-groups/closing`)).status).toBe(204);
+  });
+
   it('serves /ws/client.js: a page subscribes and gets SDK records, a page produces and the SDK consumes', async () => {
     b = await startHttpBroker();
     await call(b, 'POST', `${b.cluster}/topics`, { topic_name: 'chat', partitions_count: 1 });

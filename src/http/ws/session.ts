@@ -24,27 +24,33 @@
 //   { type: 'produced', id, results: [{ partition, offset } | { error_code, message }] }
 //   { type: 'error', id, error_code, message }
 //
+// A socket has at most one subscription: a subscribe replaces the one before (stopped first, even while it
+// was still starting), unsubscribe and close stop it. Messages are handled concurrently, so these changes
+// go through the session's SubscriptionSlot (subscription-slot.ts), which applies them one at a time in the
+// order they came; a subscribe replaced before it started is answered with an error (409).
+//
 // Without a group a subscription is one PartitionFeed per partition of its topics: it rides the
 // partition's shared tail reader (one log read and one encoding per record for every socket at the tail)
 // and reads on its own only while behind it. With a group it is a real group member: an SDK consumer on
-// the broker's native listener, so joins, rebalances, assignment and commits are exactly the SDK's. With a
-// shareGroup it is a member of that share group, settling records one by one (share-subscription.ts).
+// the broker's native listener, so joins, rebalances, assignment and commits are exactly the SDK's
+// (group-subscription.ts). With a shareGroup it is a member of that share group, settling records one by
+// one (share-subscription.ts).
 //
 // Backpressure: before each push the socket's queued bytes (ws bufferedAmount) are compared with
 // wsMaxBufferedBytes; over it, nothing more is read for this socket (a shared tail drops it and feeds the
 // others on; its own reads, or the SDK consumer's eachMessage, wait). A socket that stays over the limit
 // for wsStuckTimeoutMs is closed with code 4008.
 import type { WebSocket } from 'ws';
-import { logLevel, Sluice, type Consumer } from '../../client/index.js';
-import type { HeaderPairs } from '../../records/index.js';
 import type { AckType } from '../../broker/share/index.js';
 import { CoreError, type HttpCore } from '../core.js';
 import { HttpError, statusOf } from '../errors.js';
 import type { HttpConfig } from '../options.js';
 import type { QueuesCore, ShareGroupSettings } from '../queues-core.js';
+import { GroupSubscription } from './group-subscription.js';
 import { type FeedOutlet, PartitionFeed } from './partition-feed.js';
-import { type PartitionTails, type RecordFormat, recordFrame } from './partition-tails.js';
+import type { PartitionTails, RecordFormat } from './partition-tails.js';
 import { ShareSubscription } from './share-subscription.js';
+import { SubscriptionSlot, type WsSubscription } from './subscription-slot.js';
 import { CLOSE_UNAUTHENTICATED, type WsAuth } from './ws-auth.js';
 import { encodeHeaders, encodeValue, parseTimestamp, type TypedValue } from '../routes/values.js';
 
@@ -71,10 +77,8 @@ export class WsSession {
   readonly #tails: PartitionTails;
   readonly #config: HttpConfig;
   readonly #auth: WsAuth;
-  #subscription: AbortController | undefined;
-  #consumer: Consumer | undefined;
-  #share: ShareSubscription | undefined;
-  #closed = false;
+  readonly #subscription = new SubscriptionSlot();
+  #closing: Promise<void> | undefined;
   readonly #clientHost: string;
 
   constructor(
@@ -103,13 +107,17 @@ export class WsSession {
     socket.on('close', () => void this.close());
   }
 
-  /** Stops the subscription; with a code, also closes the socket (the server is going away). */
-  async close(code?: number, reason?: string): Promise<void> {
+  /**
+   * Stops the subscription for good, resolving once it has stopped (every caller waits for the same
+   * stop); with a code, also closes the socket (the server is going away).
+   */
+  close(code?: number, reason?: string): Promise<void> {
     if (code !== undefined && this.#socket.readyState === this.#socket.OPEN) this.#socket.close(code, reason);
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#auth.dispose();
-    await this.#stopSubscription();
+    if (!this.#closing) {
+      this.#auth.dispose();
+      this.#closing = this.#subscription.close();
+    }
+    return this.#closing;
   }
 
   async #handle(text: string): Promise<void> {
@@ -139,7 +147,7 @@ export class WsSession {
           this.#send({ type: 'subscribed', id });
           return;
         case 'unsubscribe':
-          await this.#stopSubscription();
+          await this.#subscription.unsubscribe();
           this.#send({ type: 'unsubscribed', id });
           return;
         case 'commit':
@@ -205,100 +213,99 @@ export class WsSession {
     if (shareGroup === undefined && settings !== null)
       throw new HttpError(400, '"lockTimeoutMs", "retry" and "deadLetterTopic" are settings of a "shareGroup"');
     for (const topic of topics as string[]) this.#core.topic(topic);
-    await this.#stopSubscription();
-    if (shareGroup !== undefined)
-      await this.#joinShareGroup(
-        topics as string[],
-        shareGroup,
-        maxInFlight as number,
-        from as 'earliest',
-        format,
-        settings,
-      );
-    else if (group === undefined)
-      this.#readDirectly(topics as string[], from as 'earliest' | 'latest' | number, format);
-    else await this.#joinGroup(topics as string[], group, from === 'earliest', message.autoCommit === true, format);
+    const names = topics as string[];
+    await this.#subscription.subscribe((signal) => {
+      if (shareGroup !== undefined)
+        return this.#shareMember(
+          signal,
+          names,
+          shareGroup,
+          maxInFlight as number,
+          from as 'earliest',
+          format,
+          settings,
+        );
+      if (group !== undefined)
+        return this.#groupMember(signal, names, group, from === 'earliest', message.autoCommit === true, format);
+      return this.#partitionReads(signal, names, from as 'earliest' | 'latest' | number, format);
+    });
   }
 
-  #readDirectly(topics: string[], from: 'earliest' | 'latest' | number, format: RecordFormat): void {
-    const subscription = new AbortController();
-    this.#subscription = subscription;
+  /** Sends a frame of the subscription `signal` stops: once it is stopped, nothing more goes out. */
+  #sendFrameOf(signal: AbortSignal): (frame: Buffer, format: RecordFormat) => void {
+    return (frame, format) => {
+      if (!signal.aborted) this.#sendFrame(frame, format);
+    };
+  }
+
+  #partitionReads(
+    signal: AbortSignal,
+    topics: string[],
+    from: 'earliest' | 'latest' | number,
+    format: RecordFormat,
+  ): WsSubscription {
     const outlet: FeedOutlet = {
       canTake: () => this.#socket.bufferedAmount <= this.#config.wsMaxBufferedBytes,
-      send: (frame, frameFormat) => this.#sendFrame(frame, frameFormat),
-      writable: (signal) => this.#writable(signal),
+      send: this.#sendFrameOf(signal),
+      writable: (feedSignal) => this.#writable(feedSignal),
       failed: (topic, partition, error) => {
-        if (error instanceof SessionClosed || subscription.signal.aborted) return;
+        if (error instanceof SessionClosed || signal.aborted) return;
         this.#send({ type: 'error', id: null, error_code: 500, message: `${topic}-${partition}: ${error.message}` });
       },
     };
-    for (const topic of topics) {
-      for (const p of this.#core.partitions(topic)) {
-        const position = from === 'earliest' ? p.logStartOffset : from === 'latest' ? p.highWatermark : from;
-        new PartitionFeed(
-          { topic, partition: p.partition, position, format },
-          this.#core,
-          this.#tails,
-          outlet,
-          subscription.signal,
-        ).start();
-      }
-    }
+    return {
+      // The feeds end on the signal (each leaves its tail then), so there is nothing more to stop.
+      start: async () => {
+        for (const topic of topics) {
+          for (const p of this.#core.partitions(topic)) {
+            const position = from === 'earliest' ? p.logStartOffset : from === 'latest' ? p.highWatermark : from;
+            new PartitionFeed(
+              { topic, partition: p.partition, position, format },
+              this.#core,
+              this.#tails,
+              outlet,
+              signal,
+            ).start();
+          }
+        }
+      },
+      stop: async () => undefined,
+    };
   }
 
-  async #joinGroup(
+  #groupMember(
+    signal: AbortSignal,
     topics: string[],
     groupId: string,
     fromBeginning: boolean,
     autoCommit: boolean,
     format: RecordFormat,
-  ): Promise<void> {
-    const sluice = new Sluice({
-      clientId: 'sluice-ws',
-      brokers: [this.#core.nativeAddress],
-      logLevel: logLevel.NOTHING,
-      // With authentication on, the member acts as this socket's principal, with its credentials.
-      sasl: this.#auth.sasl(),
-    });
-    const consumer = sluice.consumer({ groupId });
-    const subscription = new AbortController();
-    this.#subscription = subscription;
-    this.#consumer = consumer;
-    await consumer.connect();
-    await consumer.subscribe({ topics, fromBeginning });
-    await consumer.run({
-      autoCommit,
-      eachMessage: async ({ topic, partition, message }) => {
-        await this.#writable(subscription.signal);
-        const headers: HeaderPairs = Object.entries(message.headers ?? {}).flatMap(([name, value]) =>
-          (Array.isArray(value) ? value : [value]).map((v): [string, Buffer | null] => [
-            name,
-            v === undefined || v === null ? null : Buffer.from(v),
-          ]),
-        );
-        const record = {
-          partition,
-          offset: Number(message.offset),
-          timestamp: Number(message.timestamp),
-          key: message.key ?? null,
-          value: message.value ?? null,
-          headers,
-        };
-        this.#sendFrame(recordFrame(topic, partition, record, format), format);
+  ): GroupSubscription {
+    return new GroupSubscription(
+      {
+        nativeAddress: this.#core.nativeAddress,
+        sasl: this.#auth.sasl(),
+        groupId,
+        topics,
+        fromBeginning,
+        autoCommit,
+        format,
       },
-    });
+      { send: this.#sendFrameOf(signal), writable: (memberSignal) => this.#writable(memberSignal) },
+      signal,
+    );
   }
 
-  async #joinShareGroup(
+  #shareMember(
+    signal: AbortSignal,
     topics: string[],
     groupId: string,
     maxInFlight: number,
     startFrom: 'earliest' | 'latest',
     format: RecordFormat,
     settings: ShareGroupSettings | null,
-  ): Promise<void> {
-    const subscription = new AbortController();
-    const share = new ShareSubscription(
+  ): ShareSubscription {
+    return new ShareSubscription(
       this.#queues,
       {
         groupId,
@@ -310,21 +317,20 @@ export class WsSession {
         settings: settings ?? { lockTimeoutMs: null, retry: null, deadLetterTopic: null },
       },
       {
-        send: (frame, frameFormat) => this.#sendFrame(frame, frameFormat),
-        writable: (signal) => this.#writable(signal),
+        send: this.#sendFrameOf(signal),
+        writable: (memberSignal) => this.#writable(memberSignal),
         failed: (error) => {
-          if (error instanceof SessionClosed || subscription.signal.aborted) return;
+          if (error instanceof SessionClosed || signal.aborted) return;
           this.#send({ type: 'error', id: null, error_code: 500, message: `share group ${groupId}: ${error.message}` });
         },
       },
     );
-    await share.start();
-    this.#subscription = subscription;
-    this.#share = share;
   }
 
   async #settle(type: AckType, message: Message): Promise<void> {
-    if (!this.#share) throw new HttpError(409, `${type} needs a subscription with a "shareGroup"`);
+    const share = this.#subscription.current;
+    if (!(share instanceof ShareSubscription))
+      throw new HttpError(409, `${type} needs a subscription with a "shareGroup"`);
     const { topic, partition, offset, error } = message;
     if (typeof topic !== 'string' || !Number.isSafeInteger(partition) || !Number.isSafeInteger(offset))
       throw new HttpError(400, `${type} needs the record's "topic", "partition" and "offset"`);
@@ -332,15 +338,16 @@ export class WsSession {
       throw new HttpError(400, '"error" must be a string (why the record failed or was rejected)');
     const reason =
       typeof error === 'string' ? error : type === 'reject' ? 'rejected' : type === 'fail' ? 'failed' : null;
-    await this.#share.settle(topic, partition as number, offset as number, type, reason);
+    await share.settle(topic, partition as number, offset as number, type, reason);
   }
 
   async #commit(message: Message): Promise<void> {
-    if (!this.#consumer) throw new HttpError(409, 'commit needs a subscription with a "group"');
+    const member = this.#subscription.current;
+    if (!(member instanceof GroupSubscription)) throw new HttpError(409, 'commit needs a subscription with a "group"');
     const { topic, partition, offset } = message;
     if (typeof topic !== 'string' || !Number.isSafeInteger(partition) || !Number.isSafeInteger(offset))
       throw new HttpError(400, 'commit needs "topic", "partition" and "offset" (the next offset to read)');
-    await this.#consumer.commitOffsets([{ topic, partition: partition as number, offset: String(offset) }]);
+    await member.commit(topic, partition as number, offset as number);
   }
 
   async #produce(message: Message) {
@@ -378,31 +385,21 @@ export class WsSession {
     );
   }
 
-  async #stopSubscription(): Promise<void> {
-    this.#subscription?.abort();
-    this.#subscription = undefined;
-    const consumer = this.#consumer;
-    this.#consumer = undefined;
-    await consumer?.disconnect().catch(() => {});
-    const share = this.#share;
-    this.#share = undefined;
-    await share?.stop();
-  }
-
   /** Resolves once the socket's queue is under the limit; closes the socket (4008) if it stays over. */
   async #writable(signal: AbortSignal): Promise<void> {
     const limit = this.#config.wsMaxBufferedBytes;
     if (this.#socket.bufferedAmount <= limit) return;
     const since = Date.now();
     while (this.#socket.bufferedAmount > limit) {
-      if (signal.aborted || this.#closed) throw new SessionClosed();
+      if (signal.aborted || this.#closing) throw new SessionClosed();
       if (Date.now() - since > this.#config.wsStuckTimeoutMs) {
         this.#tails.stats.closedStuck++;
         this.#socket.close(
           CLOSE_STUCK,
           `slow consumer: over ${limit} bytes queued for ${this.#config.wsStuckTimeoutMs} ms`,
         );
-        await this.close();
+        // Not awaited: closing stops the subscription, and stopping waits for the reader now waiting here.
+        void this.close();
         throw new SessionClosed();
       }
       await new Promise((resolve) => setTimeout(resolve, DRAIN_CHECK_MS));

@@ -17,6 +17,7 @@ import type { AckType, FetchedRecord } from '../../broker/share/index.js';
 import { CoreError } from '../core.js';
 import type { QueuesCore, ShareGroupSettings } from '../queues-core.js';
 import { type RecordFormat, recordFrame } from './partition-tails.js';
+import type { WsSubscription } from './subscription-slot.js';
 
 /** How long one share fetch waits on the broker for records before looking again. */
 const FETCH_WAIT_MS = 5000;
@@ -40,7 +41,7 @@ export interface ShareSubscriptionOptions {
   settings: ShareGroupSettings;
 }
 
-export class ShareSubscription {
+export class ShareSubscription implements WsSubscription {
   readonly #queues: QueuesCore;
   readonly #options: ShareSubscriptionOptions;
   readonly #outlet: ShareOutlet;
