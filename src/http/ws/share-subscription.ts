@@ -12,7 +12,8 @@
 //
 // Membership: joined on subscribe, heartbeated on the broker's interval, left on unsubscribe or close (the
 // records it held come back at once). After UNKNOWN_MEMBER_ID (session expired, broker restarted) it joins
-// again; the records it held are delivered again by the broker, to it or to another member.
+// again; the records it held are delivered again by the broker, to it or to another member. stop() waits
+// for the fetch loop and for a heartbeat under way before it leaves, so no join lands after the leave.
 import type { AckType, FetchedRecord } from '../../broker/share/index.js';
 import { CoreError } from '../core.js';
 import type { QueuesCore, ShareGroupSettings } from '../queues-core.js';
@@ -49,6 +50,8 @@ export class ShareSubscription implements WsSubscription {
   #memberId = '';
   #heartbeatTimer: NodeJS.Timeout | undefined;
   #heartbeatIntervalMs = 5000;
+  /** A heartbeat under way (it may join again). */
+  #heartbeat: Promise<void> | undefined;
   #loop: Promise<void> | undefined;
 
   constructor(queues: QueuesCore, options: ShareSubscriptionOptions, outlet: ShareOutlet) {
@@ -76,7 +79,7 @@ export class ShareSubscription implements WsSubscription {
   async stop(): Promise<void> {
     this.#stop.abort();
     clearTimeout(this.#heartbeatTimer);
-    await this.#loop?.catch(() => undefined);
+    await Promise.all([this.#loop?.catch(() => undefined), this.#heartbeat]);
     const memberId = this.#memberId;
     this.#memberId = '';
     if (memberId !== '') await this.#queues.shareLeave(this.#options.groupId, memberId);
@@ -102,10 +105,14 @@ export class ShareSubscription implements WsSubscription {
     clearTimeout(this.#heartbeatTimer);
     if (this.#stop.signal.aborted) return;
     this.#heartbeatTimer = setTimeout(() => {
-      this.#join().catch((error) => {
-        if (isUnknownMember(error)) this.#memberId = '';
-        this.#scheduleHeartbeat();
-      });
+      this.#heartbeat = this.#join()
+        .catch((error) => {
+          if (isUnknownMember(error)) this.#memberId = '';
+          this.#scheduleHeartbeat();
+        })
+        .finally(() => {
+          this.#heartbeat = undefined;
+        });
     }, this.#heartbeatIntervalMs);
     this.#heartbeatTimer.unref();
   }
