@@ -2,12 +2,22 @@
 // route's validators (ajv) and response serializers (fast-json-stringify) before it listens: with the REST
 // API, the console, /metrics and the docs that is about a third of a broker's start-up CPU, spent on routes
 // most brokers never serve. These factories are Fastify's own defaults (the same ajv options, the same
-// errors), each compiled function built the first time it runs and kept from then on.
+// errors), each compiled function built the first time it runs and kept from then on. A WebSocket message
+// is validated by the same compiler with the same options (messageValidator), so a record a REST body
+// refuses is refused there too, with the same words.
 import AjvCompiler, { type ValidatorFactory } from '@fastify/ajv-compiler';
 import SerializerSelector, { type SerializerFactory } from '@fastify/fast-json-stringify-compiler';
 import type { FastifySchemaValidationError } from 'fastify';
 
 type Validate = ((data: unknown) => unknown) & { errors?: FastifySchemaValidationError[] | null };
+
+/** The ajv options of the server's request schemas (Fastify's `ajv.customOptions`). */
+export const AJV_OPTIONS = {
+  removeAdditional: false,
+  coerceTypes: 'array',
+  useDefaults: true,
+  allowUnionTypes: true,
+} as const;
 
 /** A validator that compiles on its first call; like ajv's, it leaves the last call's errors on `.errors`. */
 function lazyValidator(compile: () => Validate): Validate {
@@ -44,5 +54,26 @@ export function lazySerializerFactory(): SerializerFactory {
         return serialize(data);
       };
     };
+  };
+}
+
+/**
+ * A validator of a message that is not a request body (a WebSocket message), compiled on its first call as
+ * a route's body schema is: null when `data` is valid (defaults filled in as for a body), else the errors
+ * as Fastify words them (`<name>/path message`, joined by ', ').
+ */
+export function messageValidator(schema: object, name: string): (data: unknown) => string | null {
+  const validate = lazyValidator(
+    () =>
+      AjvCompiler()({}, { customOptions: AJV_OPTIONS })({
+        schema,
+        method: 'POST',
+        url: name,
+        httpPart: 'body',
+      }) as Validate,
+  );
+  return (data) => {
+    if (validate(data)) return null;
+    return (validate.errors ?? []).map((e) => `${name}${e.instancePath ?? ''} ${e.message}`).join(', ');
   };
 }

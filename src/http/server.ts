@@ -17,7 +17,7 @@ import { consoleRoutes } from './console.js';
 import { HttpCore } from './core.js';
 import { installHttpAuth } from './auth.js';
 import { installErrorHandlers } from './errors.js';
-import { lazySerializerFactory, lazyValidatorFactory } from './lazy-schemas.js';
+import { AJV_OPTIONS, lazySerializerFactory, lazyValidatorFactory } from './lazy-schemas.js';
 import { BrokerMetrics } from './metrics.js';
 import { metricsSummary } from './metrics-summary.js';
 import { QueuesCore } from './queues-core.js';
@@ -65,9 +65,7 @@ export class HttpServer {
       bodyLimit: config.bodyLimit,
       // Closing the server also ends idle keep-alive connections (graceful shutdown).
       forceCloseConnections: 'idle',
-      ajv: {
-        customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allowUnionTypes: true },
-      },
+      ajv: { customOptions: { ...AJV_OPTIONS } },
       schemaController: {
         compilersFactory: { buildValidator: lazyValidatorFactory(), buildSerializer: lazySerializerFactory() },
       },

@@ -149,6 +149,48 @@ describe('WebSocket gateway', () => {
     client.ws.close();
   });
 
+  it('refuses a malformed produce as the REST produce refuses it, and stores nothing of it', async () => {
+    b = await startHttpBroker();
+    await call(b, 'POST', `${b.cluster}/topics`, { topic_name: 'strict', partitions_count: 1 });
+    const client = await open(b.url);
+    const produce = async (id: string, records: unknown) => {
+      client.send({ op: 'produce', id, topic: 'strict', records });
+      return client.next((m) => m.id === id);
+    };
+    expect(await produce('scalars', [null, 5, 'x'])).toMatchObject({
+      type: 'error',
+      error_code: 400,
+      message: expect.stringContaining('records/0 must be object'),
+    });
+    // The same record through REST: the same refusal, in the same words.
+    const bad = { key: 'rawstring', value: 12 };
+    const rest = await call(b, 'POST', `${b.cluster}/topics/strict/records:batch`, { entries: [bad] });
+    expect(rest.body).toEqual({ error_code: 400, message: 'invalid request: body/entries/0/key must be object,null' });
+    expect(await produce('raw', [bad])).toEqual({
+      type: 'error',
+      id: 'raw',
+      error_code: 400,
+      message: 'invalid request: message/records/0/key must be object,null',
+    });
+    expect(await produce('headers', [{ value: { data: 1 }, headers: [null] }])).toMatchObject({
+      type: 'error',
+      error_code: 400,
+      message: 'invalid request: message/records/0/headers/0 must be object',
+    });
+    // One bad record refuses the whole message.
+    expect(await produce('mixed', [{ value: { data: 'ok' } }, { value: { type: 'BINARY', data: '!' } }])).toMatchObject(
+      { type: 'error', error_code: 400 },
+    );
+    expect(await produce('none', [])).toMatchObject({ type: 'error', error_code: 400 });
+    const stored = await call(b, 'GET', `${b.cluster}/topics/strict/partitions/0/records`);
+    expect(stored.body.data).toEqual([]);
+    expect(await produce('good', [{ value: { data: 'ok' } }])).toMatchObject({
+      type: 'produced',
+      results: [{ partition: 0, offset: 0 }],
+    });
+    client.ws.close();
+  });
+
   it('joins a group as the SDK does and commits where the client says', async () => {
     b = await startHttpBroker();
     await call(b, 'POST', `${b.cluster}/topics`, { topic_name: 'tasks', partitions_count: 1 });

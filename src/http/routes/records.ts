@@ -16,7 +16,8 @@ import {
   type ValueType,
 } from './values.js';
 
-interface RecordInput {
+/** A record to produce, as REST Proxy v3 bodies and the WebSocket gateway's produce spell it. */
+export interface RecordInput {
   partition_id?: number;
   key?: TypedValue | null;
   value?: TypedValue | null;
@@ -34,6 +35,12 @@ const recordSchema = {
     timestamp: { type: ['integer', 'string'] },
   },
   additionalProperties: false,
+} as const;
+
+/** An entry of records:batch (a record and the id of its answer), also a record of a WebSocket produce. */
+export const batchEntrySchema = {
+  ...recordSchema,
+  properties: { ...recordSchema.properties, id: { type: 'string', maxLength: 80 } },
 } as const;
 
 /** The answer of records:batch, declared so fastify serializes it with a compiled serializer. */
@@ -77,7 +84,8 @@ function isoTimestamps(): (ms: number) => string {
   };
 }
 
-function toProduce(input: RecordInput, where: string): RecordToProduce {
+/** A record validated by recordSchema, for the core; a value not in its type's shape (bad base64, …) throws 400. */
+export function toProduce(input: RecordInput, where: string): RecordToProduce {
   return {
     partition: input.partition_id,
     key: encodeValue(input.key, `${where}.key`),
@@ -140,14 +148,7 @@ export function recordRoutes({ app, core, config }: RouteContext): void {
           type: 'object',
           required: ['entries'],
           properties: {
-            entries: {
-              type: 'array',
-              minItems: 1,
-              items: {
-                ...recordSchema,
-                properties: { ...recordSchema.properties, id: { type: 'string', maxLength: 80 } },
-              },
-            },
+            entries: { type: 'array', minItems: 1, items: batchEntrySchema },
           },
           additionalProperties: false,
         },

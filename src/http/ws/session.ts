@@ -11,7 +11,8 @@
 //   { op: 'ack'|'release'|'reject'|'fail'|'renew', topic, partition, offset, error? }
 //                                                      share members only: settle (or renew the lock of) a record
 //   { op: 'commit', topic, partition, offset }         group members only; offset = the next record to read
-//   { op: 'produce', topic, records: [REST record] }    records as POST …/records:batch entries
+//   { op: 'produce', topic, records: [REST record] }    records as POST …/records:batch entries, checked by the
+//                                                       same schema: one bad record refuses the whole message (400)
 //   { op: 'unsubscribe' }
 //   { op: 'auth', token }                               with authentication on: first, unless the upgrade
 //                                                       carried an Authorization header (ws-auth.ts)
@@ -52,12 +53,23 @@ import type { PartitionTails, RecordFormat } from './partition-tails.js';
 import { ShareSubscription } from './share-subscription.js';
 import { SubscriptionSlot, type WsSubscription } from './subscription-slot.js';
 import { CLOSE_UNAUTHENTICATED, type WsAuth } from './ws-auth.js';
-import { encodeHeaders, encodeValue, parseTimestamp, type TypedValue } from '../routes/values.js';
+import { messageValidator } from '../lazy-schemas.js';
+import { batchEntrySchema, type RecordInput, toProduce } from '../routes/records.js';
 
 export const CLOSE_STUCK = 4008;
 
 const SETTLE_OPS: ReadonlySet<string> = new Set(['ack', 'release', 'reject', 'fail', 'renew']);
 const MAX_SHARE_IN_FLIGHT = 1000;
+
+/** A produce's records are checked as records:batch entries are: the same schema, the same ajv options. */
+const validateProduce = messageValidator(
+  {
+    type: 'object',
+    required: ['topic', 'records'],
+    properties: { topic: { type: 'string' }, records: { type: 'array', minItems: 1, items: batchEntrySchema } },
+  },
+  'message',
+);
 
 /** While a socket is over its buffered-bytes limit, how often it is looked at again. */
 const DRAIN_CHECK_MS = 20;
@@ -351,32 +363,13 @@ export class WsSession {
   }
 
   async #produce(message: Message) {
-    const { topic, records } = message;
-    if (typeof topic !== 'string') throw new HttpError(400, 'produce needs a "topic"');
+    const invalid = validateProduce(message);
+    if (invalid !== null) throw new HttpError(400, `invalid request: ${invalid}`);
+    const { topic, records } = message as Message & { topic: string; records: RecordInput[] };
     this.#auth.require('Write', 'topic', topic);
-    if (!Array.isArray(records) || records.length === 0) throw new HttpError(400, 'produce needs "records"');
     if (records.length > this.#config.maxRecordsPerRequest)
       throw new HttpError(413, `${records.length} records: at most ${this.#config.maxRecordsPerRequest} per message`);
-    const inputs = records.map((raw, i) => {
-      const r = (raw ?? {}) as {
-        partition_id?: unknown;
-        key?: TypedValue | null;
-        value?: TypedValue | null;
-        headers?: Array<{ name: string; value?: string | null }>;
-        timestamp?: number | string;
-      };
-      if (r.partition_id !== undefined && !(Number.isSafeInteger(r.partition_id) && (r.partition_id as number) >= 0))
-        throw new HttpError(400, `records[${i}].partition_id must be a partition number`);
-      if (r.headers !== undefined && !Array.isArray(r.headers))
-        throw new HttpError(400, `records[${i}].headers must be a list`);
-      return {
-        partition: r.partition_id as number | undefined,
-        key: encodeValue(r.key, `records[${i}].key`),
-        value: encodeValue(r.value, `records[${i}].value`),
-        headers: encodeHeaders(r.headers),
-        timestamp: parseTimestamp(r.timestamp, `records[${i}].timestamp`),
-      };
-    });
+    const inputs = records.map((record, i) => toProduce(record, `records[${i}]`));
     const outcomes = await this.#core.produce(topic, inputs, this.#auth.requester);
     return outcomes.map((o) =>
       o.ok
