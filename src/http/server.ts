@@ -71,6 +71,7 @@ export class HttpServer {
       },
     });
     installErrorHandlers(app);
+    acceptEmptyJsonBody(app);
     // Before any route: with authentication on, every request but the public ones is authenticated (auth.ts).
     installHttpAuth(app, broker.core);
     await app.register(swagger, {
@@ -167,6 +168,21 @@ export class HttpServer {
     this.#closing ??= this.#app.close();
     return this.#closing;
   }
+}
+
+/**
+ * `content-type: application/json` with an empty body is no body (many clients send the header on every
+ * request, DELETE included): the route's schema then judges it as it judges a request without a body.
+ * Anything else goes to fastify's own parser (prototype-poisoning checks kept).
+ */
+function acceptEmptyJsonBody(app: FastifyInstance): void {
+  const parse = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = body.toString();
+    if (text.length === 0) return done(null, undefined);
+    parse(request, text, done);
+  });
 }
 
 /** The certificate and key only: the HTTP door asks for no client certificate. */

@@ -81,6 +81,21 @@ describe('REST API: topics', () => {
     const noRoute = await call(b, 'GET', '/v3/nothing');
     expect(noRoute).toMatchObject({ status: 404, body: { error_code: 404 } });
   });
+
+  it('takes content-type: application/json with an empty body as no body (clients send it on every request)', async () => {
+    await call(b, 'POST', `${b.cluster}/topics`, { topic_name: 'gone', partitions_count: 1 });
+    const json = { 'content-type': 'application/json' };
+    const deleted = await fetch(`${b.url}${b.cluster}/topics/gone`, { method: 'DELETE', headers: json });
+    expect(deleted.status).toBe(204);
+    expect((await call(b, 'GET', `${b.cluster}/topics/gone`)).status).toBe(404);
+
+    // Where a body is required, the refusal names the body, not the header.
+    const empty = await fetch(`${b.url}${b.cluster}/topics`, { method: 'POST', headers: json, body: '' });
+    expect(empty.status).toBe(400);
+    const { message } = (await empty.json()) as { message: string };
+    expect(message).toMatch(/body/);
+    expect(message).not.toMatch(/content-type/);
+  });
 });
 
 describe('REST API: records', () => {
