@@ -28,9 +28,20 @@ export interface HttpOptions {
    * Default false.
    */
   tls?: boolean;
+  /**
+   * Web origins besides the door's own whose pages may call it ("https://app.example.com",
+   * "http://localhost:3000"): a request whose Origin header is another is refused (403), so is a WebSocket
+   * upgrade. On a loopback-bound door their host names are also accepted in the Host header. Default none.
+   */
+  allowedOrigins?: readonly string[];
 }
 
-export type HttpConfig = Readonly<Required<Omit<HttpOptions, 'host'>> & { host: string | undefined }>;
+export type HttpConfig = Readonly<
+  Required<Omit<HttpOptions, 'host' | 'allowedOrigins'>> & {
+    host: string | undefined;
+    allowedOrigins: readonly string[];
+  }
+>;
 
 export const DEFAULT_HTTP_PORT = 9651;
 
@@ -51,6 +62,26 @@ function booleanOption(name: string, value: boolean | undefined): boolean {
   return value ?? false;
 }
 
+/** Each entry as `URL.origin` writes it (lower case, default port dropped): what a browser sends. */
+function originsOption(value: readonly string[] | undefined): readonly string[] {
+  if (value === undefined) return Object.freeze([]);
+  if (!Array.isArray(value))
+    throw new HttpConfigError(`http allowedOrigins must be a list of origins, got ${JSON.stringify(value)}`);
+  return Object.freeze(
+    value.map((entry: unknown) => {
+      const url = typeof entry === 'string' && URL.canParse(entry) ? new URL(entry) : null;
+      // Nothing but scheme, host and port: href would show a user, path, query or fragment.
+      const originOnly =
+        url !== null && (url.protocol === 'http:' || url.protocol === 'https:') && url.href === `${url.origin}/`;
+      if (!originOnly)
+        throw new HttpConfigError(
+          `http allowedOrigins entries are origins: http or https, a host and an optional port, nothing after (e.g. "https://app.example.com:8443"), got ${JSON.stringify(entry)}`,
+        );
+      return url.origin;
+    }),
+  );
+}
+
 export function resolveHttpConfig(options: HttpOptions = {}): HttpConfig {
   return Object.freeze({
     host: options.host,
@@ -65,5 +96,6 @@ export function resolveHttpConfig(options: HttpOptions = {}): HttpConfig {
     wsMaxBufferedBytes: integer('wsMaxBufferedBytes', options.wsMaxBufferedBytes, 4 * 1024 * 1024, 1024, 1 << 30),
     wsStuckTimeoutMs: integer('wsStuckTimeoutMs', options.wsStuckTimeoutMs, 30_000, 10, 3_600_000),
     tls: booleanOption('tls', options.tls),
+    allowedOrigins: originsOption(options.allowedOrigins),
   });
 }

@@ -17,6 +17,7 @@ import { consoleRoutes } from './console.js';
 import { HttpCore } from './core.js';
 import { installHttpAuth } from './auth.js';
 import { installErrorHandlers } from './errors.js';
+import { installOriginGuard } from './origin-guard.js';
 import { AJV_OPTIONS, lazySerializerFactory, lazyValidatorFactory } from './lazy-schemas.js';
 import { BrokerMetrics } from './metrics.js';
 import { metricsSummary } from './metrics-summary.js';
@@ -72,6 +73,13 @@ export class HttpServer {
     });
     installErrorHandlers(app);
     acceptEmptyJsonBody(app);
+    const host = config.host ?? broker.config.host;
+    // First of all: other sites' pages and rebound host names are refused, with or without authentication.
+    installOriginGuard(app, {
+      boundHost: host,
+      advertisedHost: broker.config.advertisedHost,
+      allowedOrigins: config.allowedOrigins,
+    });
     // Before any route: with authentication on, every request but the public ones is authenticated (auth.ts).
     installHttpAuth(app, broker.core);
     await app.register(swagger, {
@@ -136,7 +144,6 @@ export class HttpServer {
       app.addHook('onClose', async () => unsubscribe());
     }
     const server = new HttpServer(app, config);
-    const host = config.host ?? broker.config.host;
     await app.listen({ host, port: config.port });
     const address = app.server.address();
     server.#port = typeof address === 'object' && address ? address.port : config.port;
