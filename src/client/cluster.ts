@@ -8,7 +8,8 @@
 // (callers invoke `markStale()`); concurrent refreshes share one request.
 import { type BrokerAddress, DEFAULT_BROKER_PORT, parseBrokerAddress } from './broker-address.js';
 import { MetadataApi, type MetadataResponse } from '../protocol/apis/metadata.js';
-import { ErrorCode } from '../protocol/errors.js';
+import { ErrorCode, errorInfo } from '../protocol/errors.js';
+import { isValidTopicName, TOPIC_NAME_RULE } from '../protocol/index.js';
 import { Connection, type ConnectionOptions } from './connection.js';
 import {
   KafkaJSBrokerNotFound,
@@ -67,6 +68,15 @@ export function needsMetadataRefresh(error: unknown): boolean {
   return error instanceof SluiceError && typeof error.code === 'number' && STALE_METADATA_CODES.has(error.code);
 }
 
+/** A topic name Kafka's rule refuses: INVALID_TOPIC_EXCEPTION (not retriable), naming the topic and the rule. */
+export function assertValidTopicName(topic: unknown): void {
+  if (typeof topic === 'string' && isValidTopicName(topic)) return;
+  throw new SluiceProtocolError(
+    'INVALID_TOPIC_EXCEPTION',
+    `invalid topic name ${JSON.stringify(topic)}: a topic name is ${TOPIC_NAME_RULE}`,
+  );
+}
+
 function seedAddress(address: string): BrokerAddress {
   const parsed = parseBrokerAddress(address, DEFAULT_BROKER_PORT);
   if (!parsed) throw new SluiceNonRetriableError(`invalid broker address "${address}" (expected host:port)`);
@@ -82,8 +92,11 @@ export class Cluster {
   private readonly nodes = new Map<number, BrokerAddress>();
   private readonly topics = new Map<string, TopicInfo>();
   private readonly targetTopics = new Set<string>();
-  /** Topics the last Metadata refused to describe to this principal (TOPIC_AUTHORIZATION_FAILED), with why. */
-  private readonly deniedTopics = new Map<string, string | null>();
+  /**
+   * Topics the last Metadata answered with a non-retriable error (TOPIC_AUTHORIZATION_FAILED,
+   * INVALID_TOPIC_EXCEPTION, …), with the broker's code and words: asking again cannot change the answer.
+   */
+  private readonly refusedTopics = new Map<string, { errorCode: number; errorMessage: string | null }>();
   private readonly connections = new Map<string, Connection>();
   /** Consumers' fetch connections (fetchConnection), apart from `connections`. */
   private readonly fetchConnections = new Map<string, Connection>();
@@ -222,24 +235,32 @@ export class Cluster {
     this.stale = true;
   }
 
-  /** Adds topics to those tracked and makes sure their metadata is loaded (auto-creating when allowed). */
+  /**
+   * Adds topics to those tracked and makes sure their metadata is loaded (auto-creating when allowed). A name
+   * Kafka's rule refuses, or a topic the broker answers with a non-retriable error, rejects at once with that
+   * error (not retriable); a topic not there (yet) rejects with the retriable UNKNOWN_TOPIC_OR_PARTITION.
+   */
   async addTargetTopics(topics: Iterable<string>): Promise<void> {
+    const names = [...topics];
+    for (const topic of names) assertValidTopicName(topic);
     let missing = false;
-    for (const topic of topics) {
+    for (const topic of names) {
       if (!this.targetTopics.has(topic)) this.targetTopics.add(topic);
       if (!this.topics.has(topic)) missing = true;
     }
     const maxAge = this.options.metadataMaxAge ?? METADATA_MAX_AGE_MS;
     if (missing || this.stale || Date.now() - this.refreshedAt > maxAge) await this.refreshMetadata();
-    for (const topic of topics) {
+    for (const topic of names) {
       if (this.topics.has(topic)) continue;
-      // Kafka's answer for a topic named but not ours to describe: not authorized, rather than "unknown".
-      if (this.deniedTopics.has(topic)) {
+      const refused = this.refusedTopics.get(topic);
+      if (refused) {
         this.targetTopics.delete(topic);
-        throw new SluiceProtocolError(
-          'TOPIC_AUTHORIZATION_FAILED',
-          this.deniedTopics.get(topic) ?? `not authorized to access topic ${topic}`,
-        );
+        // Kafka's answer for a topic named but not ours to describe: not authorized, rather than "unknown".
+        const why =
+          refused.errorCode === ErrorCode.TOPIC_AUTHORIZATION_FAILED
+            ? `not authorized to access topic ${topic}`
+            : `topic ${topic}: ${errorInfo(refused.errorCode).message}`;
+        throw new SluiceProtocolError(refused.errorCode, refused.errorMessage ?? why);
       }
       throw new SluiceProtocolError('UNKNOWN_TOPIC_OR_PARTITION', `topic ${topic} does not exist`);
     }
@@ -276,9 +297,9 @@ export class Cluster {
   private async loadMetadata(topics: string[]): Promise<void> {
     const response = await this.fetchMetadata(topics, this.options.allowAutoTopicCreation ?? false);
     for (const topic of response.topics) {
-      if (topic.errorCode === ErrorCode.TOPIC_AUTHORIZATION_FAILED)
-        this.deniedTopics.set(topic.name, topic.errorMessage);
-      else this.deniedTopics.delete(topic.name);
+      if (topic.errorCode !== 0 && !errorInfo(topic.errorCode).retriable)
+        this.refusedTopics.set(topic.name, { errorCode: topic.errorCode, errorMessage: topic.errorMessage });
+      else this.refusedTopics.delete(topic.name);
       if (topic.errorCode !== 0) {
         this.topics.delete(topic.name);
         this.logger.debug('topic metadata error', {

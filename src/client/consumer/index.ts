@@ -1,7 +1,7 @@
 // The kafkajs-shaped consumer. Partitions and committed offsets come through the PartitionAssignmentSource /
 // OffsetCommitter seam (assignment.ts): group membership (group/) with a groupId, else every partition of
 // the subscribed topics, or exactly the partitions given to assign().
-import { Cluster, type ClusterOptions } from '../cluster.js';
+import { assertValidTopicName, Cluster, type ClusterOptions } from '../cluster.js';
 import { SluiceNonRetriableError, SluiceNotImplemented, SluiceNumberOfRetriesExceeded } from '../errors.js';
 import { InstrumentationEmitter, type InstrumentationEvent } from '../instrumentation.js';
 import { PauseRegistry } from './pause-registry.js';
@@ -132,12 +132,14 @@ export class Consumer {
     ) {
       throw new SluiceNonRetriableError('subscribe() needs topics: a non-empty array of strings or RegExps');
     }
+    for (const topic of topics) if (typeof topic === 'string') assertValidTopicName(topic);
     for (const topic of topics) this.subscriptions.set(topic, subscription.fromBeginning ?? false);
   }
 
   /** Sluice addition: consume exactly these partitions (no group, no subscription needed). */
   assign(assignments: ConsumerAssignment[]): void {
     if (this.runner) throw new SluiceNonRetriableError('Cannot assign partitions while consumer is running');
+    for (const a of assignments) assertValidTopicName(a.topic);
     this.explicit = assignments.map((a) => ({
       topic: a.topic,
       partitions: [...a.partitions],
