@@ -3,6 +3,7 @@
 // the subscribed topics, or exactly the partitions given to assign().
 import { assertValidTopicName, Cluster, type ClusterOptions } from '../cluster.js';
 import { SluiceNonRetriableError, SluiceNotImplemented, SluiceNumberOfRetriesExceeded } from '../errors.js';
+import { assertGroupId } from '../group-id.js';
 import { InstrumentationEmitter, type InstrumentationEvent } from '../instrumentation.js';
 import { PauseRegistry } from './pause-registry.js';
 import type { Logger } from '../logger.js';
@@ -80,6 +81,10 @@ export class Consumer {
     retry: RetryOptions | undefined,
     private readonly log: Logger,
   ) {
+    // Without a groupId (absent or undefined) the consumer reads every partition and commits nothing; any
+    // other value must be one the broker takes.
+    if (config.groupId !== undefined) assertGroupId(config.groupId, 'consumer groupId');
+    if (config.groupInstanceId != null) assertGroupId(config.groupInstanceId, 'consumer groupInstanceId');
     this.cluster = new Cluster({
       ...clusterOptions,
       allowAutoTopicCreation: config.allowAutoTopicCreation ?? false,

@@ -111,7 +111,11 @@ export interface ConsumerAssignment {
 }
 
 export interface ConsumerConfig {
-  /** Optional without groups (this release): accepted, and used by group membership later. */
+  /**
+   * The consumer group to join: a non-empty string of at most 255 characters (checked when the consumer is
+   * created). Without one, the consumer reads every partition of the subscribed topics (or those assign()
+   * names) and commits nothing.
+   */
   groupId?: string;
   metadataMaxAge?: number;
   sessionTimeout?: number;

@@ -18,6 +18,7 @@ import { ErrorCode, ShareFetchApi, ShareGroupHeartbeatApi } from '../../protocol
 import { Cluster, type ClusterOptions } from '../cluster.js';
 import type { Connection } from '../connection.js';
 import { SluiceError, SluiceNonRetriableError, SluiceProtocolError } from '../errors.js';
+import { assertGroupId } from '../group-id.js';
 import type { Logger } from '../logger.js';
 import { Acknowledger, ackRanges, answer, answerAll, type PendingAck } from './acknowledger.js';
 import { type DeliveredRecord, deliverEntries, deliverSlices } from './delivered.js';
@@ -70,8 +71,8 @@ export class ShareConsumer {
   };
 
   constructor(cluster: ClusterOptions, config: ShareConsumerConfig, log: Logger) {
-    if (!config || typeof config.groupId !== 'string' || config.groupId === '')
-      throw new SluiceNonRetriableError('shareConsumer needs a groupId');
+    if (!config) throw new SluiceNonRetriableError('shareConsumer needs a groupId');
+    assertGroupId(config.groupId, 'shareConsumer groupId');
     const maxInFlight = config.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
     if (!Number.isSafeInteger(maxInFlight) || maxInFlight < 1)
       throw new SluiceNonRetriableError(`maxInFlight must be a positive integer, got ${maxInFlight}`);
