@@ -14,7 +14,9 @@
 //
 // Lifecycle: connect() opens the socket (bounded by connectionTimeout) and sends ApiVersions first. Any
 // socket error or close fails every pending request with a retriable SluiceConnectionError; a closed
-// Connection is never reused — the cluster opens a fresh one on the next request (see cluster.ts).
+// Connection is never reused — the cluster opens a fresh one on the next request (see cluster.ts). A peer
+// that shows in that first exchange it is no native port (foreign-peer.ts) fails it with a non-retriable
+// SluiceForeignProtocolError instead.
 //
 // Instrumentation: requests, timeouts and the number of unanswered requests are reported to the client's
 // NetworkSource (network-events.ts) only while someone listens; otherwise a request costs one check.
@@ -39,6 +41,7 @@ import {
   SluiceProtocolError,
   SluiceRequestTimeoutError,
 } from './errors.js';
+import { foreignAnswer, silentPeer, unreadableAnswer } from './foreign-peer.js';
 import { framePool } from './frame-pool.js';
 import type { Logger } from './logger.js';
 import type { NetworkSource, RequestTimeoutPayload } from './network-events.js';
@@ -121,6 +124,10 @@ export class Connection {
   /** Requests waiting for the throttle to end, in the order they were made. */
   private readonly held: Held[] = [];
   private throttleTimer: NodeJS.Timeout | null = null;
+  /** The socket is open and the handshake (ApiVersions, then SASL) is under way. */
+  private handshaking = false;
+  /** The peer has sent at least one byte. */
+  private heard = false;
 
   constructor(private readonly options: ConnectionOptions) {
     this.broker = `${options.host}:${options.port}`;
@@ -177,6 +184,7 @@ export class Connection {
       };
       socket.once(this.options.ssl ? 'secureConnect' : 'connect', () => {
         clearTimeout(timer);
+        this.handshaking = true;
         this.handshake().then(resolve, fail);
       });
       socket.on('error', (err: NodeJS.ErrnoException) => {
@@ -188,7 +196,13 @@ export class Connection {
           }),
         );
       });
-      socket.on('close', () => fail(this.connectionError('connection closed by the broker')));
+      socket.on('close', () =>
+        fail(
+          this.handshaking && !this.heard
+            ? silentPeer(this.broker)
+            : this.connectionError('connection closed by the broker'),
+        ),
+      );
     });
   }
 
@@ -231,6 +245,7 @@ export class Connection {
       throw new SluiceProtocolError(response.errorCode, `ApiVersions failed on ${this.broker}`);
     this.versions = new Map(response.apiVersions.map((v) => [v.apiKey, v]));
     if (this.options.sasl) await this.authenticate();
+    this.handshaking = false;
     this.state = 'ready';
     this.options.logger.debug('connected', { broker: this.broker, brokerVersion: response.brokerVersion });
   }
@@ -473,6 +488,16 @@ export class Connection {
   }
 
   private onData(n: number, buf: Buffer): void {
+    if (!this.heard) {
+      this.heard = true;
+      // The first read lands at the start of the decoder's scratch buffer: another protocol's answer is named
+      // before its first bytes are taken for a frame length.
+      const foreign = this.handshaking ? foreignAnswer(buf.subarray(0, n), this.broker, !!this.options.ssl) : null;
+      if (foreign) {
+        this.close(foreign);
+        return;
+      }
+    }
     this.decode(() => this.decoder.onRead(n, buf));
   }
 
@@ -482,11 +507,15 @@ export class Connection {
       payloads = read();
     } catch (err) {
       this.close(
-        new SluiceConnectionError(
-          `unreadable data from broker ${this.broker}: ${(err as Error).message}`,
-          this.broker,
-          { cause: err },
-        ),
+        this.handshaking
+          ? unreadableAnswer(this.broker, err)
+          : new SluiceConnectionError(
+              `unreadable data from broker ${this.broker}: ${(err as Error).message}`,
+              this.broker,
+              {
+                cause: err,
+              },
+            ),
       );
       return;
     }
@@ -561,6 +590,10 @@ export class Connection {
   }
 
   private closeMalformed(err: unknown): void {
+    if (this.handshaking) {
+      this.close(unreadableAnswer(this.broker, err));
+      return;
+    }
     this.close(
       new SluiceConnectionError(
         `malformed response from broker ${this.broker}: ${(err as Error).message}`,

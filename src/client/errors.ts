@@ -141,6 +141,19 @@ export class SluiceConnectionError extends SluiceError {
   }
 }
 
+/**
+ * The peer at a broker address does not speak Sluice's native protocol (an HTTP server, a Kafka-protocol
+ * port, a TLS port without `ssl`): `brokers` names the wrong port, which no retry mends.
+ */
+export class SluiceForeignProtocolError extends SluiceNonRetriableError {
+  override name = 'SluiceForeignProtocolError';
+  readonly broker: string;
+  constructor(message: string, broker: string, options: { cause?: unknown } = {}) {
+    super(message, { type: 'FOREIGN_PROTOCOL', cause: options.cause });
+    this.broker = broker;
+  }
+}
+
 /** kafkajs: the broker closed the connection. */
 export class KafkaJSConnectionClosedError extends SluiceConnectionError {
   override name = 'KafkaJSConnectionClosedError';

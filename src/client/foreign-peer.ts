@@ -1,0 +1,47 @@
+// A broker address that is not a Sluice native port gives itself away in the connection's first exchange
+// (connection.ts asks only while its handshake runs): the peer answers the ApiVersions request with another
+// protocol's bytes (an HTTP server's "HTTP/1.1 400 …", a TLS alert), with bytes that are no native frame, or
+// closes the connection without a word (a Kafka-protocol port: the native frame reads there as a request of
+// an API version Kafka does not have, which Kafka answers by closing). No retry mends a wrong port, so each
+// of these is a non-retriable SluiceForeignProtocolError saying where to point `brokers` instead.
+//
+// A native frame never looks like the first two: its first four bytes are its length, and "HTTP" (1.2 GB) or
+// a TLS record's 0x1503…/0x1603… (350 MB) are far beyond any handshake answer.
+import { SluiceForeignProtocolError } from './errors.js';
+
+const NATIVE_PORT = "a Sluice broker's native port (9650 by default), the only one the SDK speaks";
+
+/** What the first bytes the peer answered say about it; null when they may begin a native frame. */
+export function foreignAnswer(first: Buffer, broker: string, tls: boolean): SluiceForeignProtocolError | null {
+  if (first.length >= 5 && first.toString('latin1', 0, 5) === 'HTTP/') {
+    const status = first.toString('latin1', 0, Math.min(first.length, 64)).split(/[\r\n]/)[0];
+    return new SluiceForeignProtocolError(
+      `${broker} answered with HTTP ("${status}"): that is an HTTP port (a Sluice broker's HTTP port, for one), not ${NATIVE_PORT}`,
+      broker,
+    );
+  }
+  if (!tls && first.length >= 2 && (first[0] === 0x15 || first[0] === 0x16) && first[1] === 0x03) {
+    return new SluiceForeignProtocolError(
+      `${broker} answered with TLS: that port expects TLS; set the client's ssl option, or point brokers at ${NATIVE_PORT}`,
+      broker,
+    );
+  }
+  return null;
+}
+
+/** The handshake's answer is no native frame (`cause`: why it does not decode). */
+export function unreadableAnswer(broker: string, cause: unknown): SluiceForeignProtocolError {
+  return new SluiceForeignProtocolError(
+    `${broker} answered with bytes that are not Sluice's native protocol (${(cause as Error).message}): point brokers at ${NATIVE_PORT}`,
+    broker,
+    { cause },
+  );
+}
+
+/** The peer closed the connection before answering a byte of the handshake. */
+export function silentPeer(broker: string): SluiceForeignProtocolError {
+  return new SluiceForeignProtocolError(
+    `${broker} closed the connection without answering the handshake (ApiVersions): it does not speak Sluice's native protocol (a Kafka-protocol port, 9092 by default, does this) or it refused the connection (the broker's maxConnections); point brokers at ${NATIVE_PORT}`,
+    broker,
+  );
+}
