@@ -9,7 +9,7 @@
 import { type BrokerAddress, DEFAULT_BROKER_PORT, parseBrokerAddress } from './broker-address.js';
 import { MetadataApi, type MetadataResponse } from '../protocol/apis/metadata.js';
 import { ErrorCode, errorInfo } from '../protocol/errors.js';
-import { isValidTopicName, TOPIC_NAME_RULE } from '../protocol/index.js';
+import { isValidTopicName as followsTopicNameRule, TOPIC_NAME_RULE } from '../protocol/index.js';
 import { Connection, type ConnectionOptions } from './connection.js';
 import {
   KafkaJSBrokerNotFound,
@@ -68,9 +68,13 @@ export function needsMetadataRefresh(error: unknown): boolean {
   return error instanceof SluiceError && typeof error.code === 'number' && STALE_METADATA_CODES.has(error.code);
 }
 
+function isValidTopicName(topic: unknown): topic is string {
+  return typeof topic === 'string' && followsTopicNameRule(topic);
+}
+
 /** A topic name Kafka's rule refuses: INVALID_TOPIC_EXCEPTION (not retriable), naming the topic and the rule. */
 export function assertValidTopicName(topic: unknown): void {
-  if (typeof topic === 'string' && isValidTopicName(topic)) return;
+  if (isValidTopicName(topic)) return;
   throw new SluiceProtocolError(
     'INVALID_TOPIC_EXCEPTION',
     `invalid topic name ${JSON.stringify(topic)}: a topic name is ${TOPIC_NAME_RULE}`,
@@ -242,15 +246,18 @@ export class Cluster {
    */
   async addTargetTopics(topics: Iterable<string>): Promise<void> {
     const names = [...topics];
-    for (const topic of names) assertValidTopicName(topic);
     let missing = false;
     for (const topic of names) {
+      // An invalid name is neither tracked nor asked for; the valid ones are loaded before it is refused (a
+      // group leader assigns the topics it could load).
+      if (!isValidTopicName(topic)) continue;
       if (!this.targetTopics.has(topic)) this.targetTopics.add(topic);
       if (!this.topics.has(topic)) missing = true;
     }
     const maxAge = this.options.metadataMaxAge ?? METADATA_MAX_AGE_MS;
     if (missing || this.stale || Date.now() - this.refreshedAt > maxAge) await this.refreshMetadata();
     for (const topic of names) {
+      assertValidTopicName(topic);
       if (this.topics.has(topic)) continue;
       const refused = this.refusedTopics.get(topic);
       if (refused) {

@@ -4,6 +4,8 @@
 // (about 9 s of retries for a retriable error), so "at once" shows the error is not retried.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Kafka, KafkaJSNonRetriableError, KafkaJSProtocolError, logLevel } from '../../src/client/index.js';
+import { Cluster } from '../../src/client/cluster.js';
+import { nullLogger } from '../../src/client/logger.js';
 import { MetadataApi } from '../../src/protocol/index.js';
 import { removeTempDirs } from '../helpers/temp-dir.js';
 import { type InterceptedBroker, startInterceptedBroker } from './intercepted-broker.js';
@@ -97,6 +99,25 @@ describe('an invalid topic name', () => {
       }
     } finally {
       await admin.disconnect();
+    }
+  });
+});
+
+describe('Cluster.addTargetTopics', () => {
+  it('loads the valid topics of a list before refusing its invalid name (a group leader assigns those)', async () => {
+    const cluster = new Cluster({
+      brokers: [`127.0.0.1:${fake.port}`],
+      clientId: 'names',
+      connectionTimeout: 1000,
+      requestTimeout: 2000,
+      logger: nullLogger,
+    });
+    try {
+      const error = await cluster.addTargetTopics(['orders', 'bad name']).catch((e: unknown) => e);
+      expectInvalidTopic(error, 'bad name');
+      expect(cluster.topicMetadata('orders')?.partitions).toHaveLength(1);
+    } finally {
+      await cluster.disconnect();
     }
   });
 });
