@@ -1,13 +1,15 @@
 // A broker address that is not a Sluice native port gives itself away in the connection's first exchange
 // (connection.ts asks only while its handshake runs): the peer answers the ApiVersions request with another
-// protocol's bytes (an HTTP server's "HTTP/1.1 400 …", a TLS alert), with bytes that are no native frame, or
-// closes the connection without a word (a Kafka-protocol port: the native frame reads there as a request of
-// an API version Kafka does not have, which Kafka answers by closing). No retry mends a wrong port, so each
-// of these is a non-retriable SluiceForeignProtocolError saying where to point `brokers` instead.
+// protocol's bytes (an HTTP server's "HTTP/1.1 400 …", a TLS alert) or with bytes that are no native frame.
+// No retry mends a wrong port, so each of these is a non-retriable SluiceForeignProtocolError saying where
+// to point `brokers` instead. A peer that closes without a word may be a Kafka-protocol port (the native
+// frame reads there as a request of an API version Kafka does not have, which Kafka answers by closing), but
+// also a Sluice broker stopping or refusing a connection over its maxConnections: that close stays a
+// retriable connection error, whose message names both causes.
 //
 // A native frame never looks like the first two: its first four bytes are its length, and "HTTP" (1.2 GB) or
 // a TLS record's 0x1503…/0x1603… (350 MB) are far beyond any handshake answer.
-import { SluiceForeignProtocolError } from './errors.js';
+import { SluiceConnectionError, SluiceForeignProtocolError } from './errors.js';
 
 const NATIVE_PORT = "a Sluice broker's native port (9650 by default), the only one the SDK speaks";
 
@@ -38,10 +40,10 @@ export function unreadableAnswer(broker: string, cause: unknown): SluiceForeignP
   );
 }
 
-/** The peer closed the connection before answering a byte of the handshake. */
-export function silentPeer(broker: string): SluiceForeignProtocolError {
-  return new SluiceForeignProtocolError(
-    `${broker} closed the connection without answering the handshake (ApiVersions): it does not speak Sluice's native protocol (a Kafka-protocol port, 9092 by default, does this) or it refused the connection (the broker's maxConnections); point brokers at ${NATIVE_PORT}`,
+/** The peer closed the connection before answering a byte of the handshake (retriable: see above). */
+export function silentPeer(broker: string): SluiceConnectionError {
+  return new SluiceConnectionError(
+    `${broker} closed the connection without answering the handshake (ApiVersions): a broker stopping or over its maxConnections does this, and so does a port that does not speak Sluice's native protocol (a Kafka-protocol port, 9092 by default); if it goes on, check that brokers names ${NATIVE_PORT}`,
     broker,
   );
 }
