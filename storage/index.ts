@@ -39,7 +39,7 @@ export { mapWithConcurrency } from './concurrency.js';
 export type { LogManagerOptions, CleanerSettings } from './log-manager.js';
 export { LogCleaner, DEFAULT_DEDUPE_BUFFER_BYTES, DEFAULT_CLEANER_BACKOFF_MS } from './log-cleaner.js';
 export type { CleanResult, CleanerStats, LogCleanerOptions } from './log-cleaner.js';
-export type { RecordCodecs } from './cleaner-records.js';
+export type { RecordCodecs } from './batch-records.js';
 export { CLEANER_CHECKPOINT_FILE } from './cleaner-checkpoint.js';
 export { CHECKPOINT_FILE } from './checkpoint.js';
 export type { PartitionCheckpoint } from './checkpoint.js';

@@ -11,7 +11,7 @@
 //      (segment.bytes, 2^31 relative offsets), keeping a record unless a later offset holds its key, it has
 //      no key, or it is a tombstone that has been through a cleaning delete.retention.ms ago
 //      (cleaner-checkpoint.ts). Offsets, timestamps and headers are kept; a batch that loses records is
-//      rewritten (cleaner-records.ts); an emptied batch that is the last one of a producer the partition
+//      rewritten (batch-records.ts); an emptied batch that is the last one of a producer the partition
 //      still tracks is kept empty, so its sequence numbers survive (Kafka does the same). Transactions
 //      (cleaner-transactions.ts): aborted data is removed, committed data is compacted like the rest, and a
 //      COMMIT/ABORT marker goes once no data of its transaction is left before it and delete.retention.ms
@@ -29,7 +29,7 @@ import { isCompacted } from './config.js';
 import { LogClosedError } from './errors.js';
 import { OffsetMap, keyHash } from './offset-map.js';
 import { Throttler } from './throttler.js';
-import { readBatchRecords, rewriteBatch, type RecordCodecs, type RecordView } from './cleaner-records.js';
+import { readBatchRecords, rewriteBatch, type RecordCodecs, type RecordView } from './batch-records.js';
 import { cleanedLogPath } from './cleaner-swap.js';
 import { CleanerTransactions } from './cleaner-transactions.js';
 import {

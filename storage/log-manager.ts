@@ -44,6 +44,7 @@ import { FilePool, type FileStats } from './file-pool.js';
 import { openFileLimit, segmentFileBudget } from './file-budget.js';
 import { isValidTopicName, TOPIC_NAME_RULE } from './format/topic-name.js';
 import { LogCleaner, type LogCleanerOptions } from './log-cleaner.js';
+import type { RecordCodecs } from './batch-records.js';
 import { DEFAULT_TAIL_CACHE_TOTAL_BYTES, TailCacheBudget } from './tail-cache-budget.js';
 
 export interface LogManagerOptions {
@@ -66,6 +67,8 @@ export interface LogManagerOptions {
   maxOpenSegmentFiles?: number;
   /** The log cleaner of compacted partitions (log-cleaner.ts); false: none runs. Default: one, with its defaults. */
   cleaner?: CleanerSettings | false;
+  /** The partitions' record codecs (PartitionLogOptions.codecs). */
+  codecs?: RecordCodecs;
 }
 
 /** The cleaner's settings a LogManager passes on (it gives the file system, clock and logger). */
@@ -381,6 +384,7 @@ export class LogManager {
       tailCacheBudget: this.tailCacheBudget,
       producerIdExpirationMs: this.options.producerIdExpirationMs,
       files: this.files,
+      codecs: this.options.codecs,
     };
   }
 

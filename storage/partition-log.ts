@@ -55,6 +55,7 @@ import type { AbortedTransaction } from './producer-state.js';
 import type { TailCacheBudget } from './tail-cache-budget.js';
 import type { PartitionCheckpoint } from './checkpoint.js';
 import type { PartitionSummary } from './clean-shutdown.js';
+import type { RecordCodecs } from './batch-records.js';
 
 export type { AppendResult, ReadOptions, ReadResult, AbortedTransaction };
 export { DEFAULT_PRODUCER_ID_EXPIRATION_MS };
@@ -79,6 +80,11 @@ export interface PartitionLogOptions {
   producerIdExpirationMs?: number;
   /** The open-file budget shared with other partitions (file-pool.ts). Default: unlimited, files stay open. */
   files?: FilePool;
+  /**
+   * Record codecs (storage knows none), for lookups by time inside compressed batches (Segment.findByTimestamp).
+   * Default: none, and such a lookup answers to the batch.
+   */
+  codecs?: RecordCodecs;
 }
 
 interface Environment {
@@ -218,7 +224,7 @@ export class LoadedPartitionLog {
       newSegment: (baseOffset) => this.#newSegment(baseOffset),
       scheduleFlush: (ms) => this.#scheduleFlush(ms),
     });
-    this.#reader = new LogReader(log, this.#name, (segment) => this.#rebuildIndex(segment));
+    this.#reader = new LogReader(log, this.#name, (segment) => this.#rebuildIndex(segment), options.codecs);
   }
 
   /** The producer table and the checkpoint a recovery calls for. */

@@ -7,6 +7,7 @@ import type { LogSegments } from './log-segments.js';
 import type { ReadBufferPool } from './read-buffer-pool.js';
 import { CorruptLogError, OffsetOutOfRangeError } from './errors.js';
 import type { SlabPins } from './tail-cache.js';
+import type { RecordCodecs } from './batch-records.js';
 
 export interface ReadResult {
   /** Whole record batches in order; a chunk may hold several batches. Concatenated: valid batch bytes. */
@@ -71,11 +72,18 @@ export class LogReader {
   readonly #log: LogSegments;
   readonly #name: string;
   readonly #rebuildIndex: (segment: Segment) => Promise<void>;
+  readonly #codecs: RecordCodecs | undefined;
 
-  constructor(log: LogSegments, name: string, rebuildIndex: (segment: Segment) => Promise<void>) {
+  constructor(
+    log: LogSegments,
+    name: string,
+    rebuildIndex: (segment: Segment) => Promise<void>,
+    codecs: RecordCodecs | undefined,
+  ) {
     this.#log = log;
     this.#name = name;
     this.#rebuildIndex = rebuildIndex;
+    this.#codecs = codecs;
   }
 
   /**
@@ -192,13 +200,18 @@ export class LogReader {
     };
   }
 
-  /** Earliest batch whose maxTimestamp >= timestamp, over segments in offset order. */
+  /**
+   * The first record at or after the log start whose timestamp is >= timestamp, with that timestamp (Kafka's
+   * lookup by time), over segments in offset order (Segment.findByTimestamp).
+   */
   async offsetForTimestamp(timestamp: number): Promise<{ offset: number; timestamp: number } | null> {
     const log = this.#log;
     for (const segment of [...log.all]) {
       if (segment.nextOffset <= log.logStartOffset || segment.maxTimestamp < timestamp) continue;
-      const found = await this.#withSegment(segment.baseOffset, (s) => s.findByTimestamp(timestamp));
-      if (found) return { offset: Math.max(found.offset, log.logStartOffset), timestamp: found.timestamp };
+      const found = await this.#withSegment(segment.baseOffset, (s) =>
+        s.findByTimestamp(timestamp, log.logStartOffset, this.#codecs),
+      );
+      if (found) return found;
     }
     return null;
   }

@@ -20,7 +20,9 @@ import type { BatchHeader } from './format/record-batch.js';
 import { BATCH_HEADER_SIZE } from './format/record-batch.js';
 import { OffsetIndex, TimeIndex } from './sparse-index.js';
 import { FileWindow, LOOKUP_HEADER_BYTES, headerInfo, scanBatches, walkHeaders } from './scan.js';
-import type { ScanResult } from './scan.js';
+import type { HeaderInfo, ScanResult } from './scan.js';
+import { firstRecordAtOrAfter, type RecordCodecs } from './batch-records.js';
+import { CorruptLogError } from './errors.js';
 import { readFileIfExists, unlinkIfPresent, writeFileAtomic } from './atomic.js';
 import { type ReadBufferPool, readSizeAtMost } from './read-buffer-pool.js';
 import type { Logger } from './types.js';
@@ -672,22 +674,43 @@ export class Segment {
     return { position: this.offsetIndex.positionAt(k), offset: this.baseOffset + this.offsetIndex.relAt(k) };
   }
 
-  /** First batch (from the index hint on) whose maxTimestamp >= ts. */
-  async findByTimestamp(ts: number): Promise<{ offset: number; timestamp: number } | null | typeof INDEX_MISMATCH> {
+  /**
+   * The first record (from the time index's hint on) whose timestamp is >= ts and offset >= minOffset, as
+   * Kafka's segment search: headers lead to the first batch whose maxTimestamp >= ts, whose records are then
+   * decoded; a batch without such a record (its maxTimestamp was a producer's word, or compaction emptied it)
+   * passes the search on to the next. A compressed batch without `codecs` answers to the batch: its first
+   * offset (>= minOffset) and maxTimestamp.
+   */
+  async findByTimestamp(
+    ts: number,
+    minOffset: number,
+    codecs: RecordCodecs | undefined,
+  ): Promise<{ offset: number; timestamp: number } | null | typeof INDEX_MISMATCH> {
     if (this.maxTimestamp < ts) return null;
     const j = this.timeIndex.lastBefore(ts);
     const { position, expected } = this.indexFloor(this.baseOffset + (j < 0 ? 0 : this.timeIndex.relAt(j)));
-    let result: { offset: number; timestamp: number } | null = null;
+    let from = position;
     let first = true;
-    let mismatch = false;
-    await walkHeaders(this.fh, position, this.size, (h) => {
-      if (first && notAt(h.baseOffset, expected)) return (mismatch = true);
-      first = false;
-      if (h.maxTimestamp < ts) return false;
-      result = { offset: h.baseOffset, timestamp: h.maxTimestamp };
-      return true;
-    });
-    return mismatch ? INDEX_MISMATCH : result;
+    for (;;) {
+      let batch = null as HeaderInfo | null;
+      let mismatch = false;
+      await walkHeaders(this.fh, from, this.size, (h) => {
+        if (first && notAt(h.baseOffset, expected)) return (mismatch = true);
+        first = false;
+        if (h.maxTimestamp < ts || h.lastOffset < minOffset) return false;
+        batch = h;
+        return true;
+      });
+      if (mismatch) return INDEX_MISMATCH;
+      if (!batch) return null;
+      const bytes = Buffer.allocUnsafe(batch.size);
+      if ((await this.fh.read(bytes, 0, batch.size, batch.position)) < batch.size)
+        throw new CorruptLogError(this.logPath, batch.position, 'batch runs past the end of the file');
+      const record = await firstRecordAtOrAfter(bytes, ts, minOffset, codecs);
+      if (record) return record;
+      if (record === undefined) return { offset: Math.max(batch.baseOffset, minOffset), timestamp: batch.maxTimestamp };
+      from = batch.position + batch.size;
+    }
   }
 
   retain(): void {

@@ -47,7 +47,7 @@ import { ActivityLog, ACTIVITY_TOPIC } from './activity/activity-log.js';
 import { publishActivity } from './diagnostics.js';
 import { Transport } from './transport/transport.js';
 import { type ReloadOutcome, TlsCertificates } from './security/tls/certificates.js';
-import { logCleanerSettings } from './log-cleaner-settings.js';
+import { logCleanerSettings, recordCodecs } from './log-cleaner-settings.js';
 import { ClusterNode } from './cluster/cluster-node.js';
 import { EtcdClient } from './cluster/etcd-client.js';
 import { ClusterKeys } from './cluster/keys.js';
@@ -246,6 +246,7 @@ export class Broker {
         fs: this.config.fs,
         repair: this.config.repair,
         cleaner: logCleanerSettings(this.config),
+        codecs: recordCodecs,
       });
       await this.topicRegistry.attach(this.logs);
       this.authorizer = await Authorizer.open({

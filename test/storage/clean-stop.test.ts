@@ -14,7 +14,7 @@ import {
   PartitionLog,
   type StorageFs,
 } from '../../storage/index.js';
-import { codeOf, config, idem, makeBatch, readAll, withTempDir } from './helpers.js';
+import { codeOf, config, idem, readAll, timedBatch, withTempDir } from './helpers.js';
 
 const cfg = config({ segmentBytes: 1 << 20, indexIntervalBytes: 4096 });
 const PARTITIONS = 12;
@@ -167,10 +167,8 @@ describe('a clean stop of written partitions', () => {
       const manager = await openManager(dataDir);
       const [big, small] = await Promise.all([manager.create('t', 0, cfg), manager.create('t', 1, cfg)]);
       const t0 = 1_700_000_000_000;
-      for (let i = 0; i < 100; i++)
-        await big.append(makeBatch({ payloadBytes: 1000, tag: i, baseTimestamp: t0 + i * 1000 }));
-      for (let i = 0; i < 10; i++)
-        await small.append(makeBatch({ payloadBytes: 1000, tag: i, baseTimestamp: t0 + i * 1000 }));
+      for (let i = 0; i < 100; i++) await big.append(timedBatch([t0 + i * 1000], 1000));
+      for (let i = 0; i < 10; i++) await small.append(timedBatch([t0 + i * 1000], 1000));
       await manager.close();
       expect((await readdir(join(dataDir, 't-0'))).sort()).toEqual([
         '00000000000000000000.index',

@@ -21,6 +21,7 @@ import type {
   StorageFs,
 } from '../../storage/index.js';
 import { DEFAULT_PARTITION_CONFIG, nodeFs } from '../../storage/index.js';
+import { buildRecordBatchSync } from '../../src/records/batch.js';
 
 export interface BatchSpec {
   /** Records in the batch (recordCount = lastOffsetDelta + 1). Default 1. */
@@ -55,6 +56,16 @@ export function makeBatch(spec: BatchSpec = {}): Buffer {
   for (let i = 0; i < payload; i++) buf[BATCH_HEADER_SIZE + i] = (tag * 31 + i) & 0xff;
   writeBatchCrc(buf);
   return buf;
+}
+
+/**
+ * A batch of real records (the SDK's builder), one per timestamp, each with a `valueBytes`-byte value: for
+ * lookups by time, which decode the records of the batch they find.
+ */
+export function timedBatch(timestamps: number[], valueBytes = 24): Buffer {
+  return buildRecordBatchSync(
+    timestamps.map((timestamp, i) => ({ key: null, value: Buffer.alloc(valueBytes, i), timestamp })),
+  );
 }
 
 export interface ReadBatch {

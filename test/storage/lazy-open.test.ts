@@ -6,7 +6,7 @@ import { appendFile, cp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLEAN_SHUTDOWN_FILE, FaultyFs, LogManager, type PartitionConfig, StorageError } from '../../storage/index.js';
-import { FakeClock, config, makeBatch, readAll, withTempDir } from './helpers.js';
+import { FakeClock, config, makeBatch, readAll, timedBatch, withTempDir } from './helpers.js';
 
 const HOUR = 3_600_000;
 const cfg = config({ segmentBytes: 2000, indexIntervalBytes: 200 });
@@ -73,7 +73,7 @@ describe('partitions after a clean shutdown', () => {
     await withTempDir(async (dataDir) => {
       const manager = await openManager(dataDir);
       const log = await manager.create('t', 0, cfg);
-      for (let i = 0; i < 10; i++) await log.append(makeBatch({ records: 1, baseTimestamp: 1000 + i * 10 }));
+      for (let i = 0; i < 10; i++) await log.append(timedBatch([1000 + i * 10]));
       await log.deleteRecordsBefore(4);
       await manager.close();
 

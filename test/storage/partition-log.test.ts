@@ -1,8 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { join } from 'node:path';
-import { PartitionLog, OffsetOutOfRangeError, InvalidRecordError, LogClosedError } from '../../storage/index.js';
-import { FakeClock, config, decodeBatches, makeBatch, readAll, withTempDir } from './helpers.js';
+import {
+  ATTR_TIMESTAMP_TYPE_LOG_APPEND,
+  ATTR_TRANSACTIONAL,
+  CompressionCodec,
+  PartitionLog,
+  OffsetOutOfRangeError,
+  InvalidRecordError,
+  LogClosedError,
+  Offsets,
+  type RecordCodecs,
+  writeBatchCrc,
+  writeInt64,
+} from '../../storage/index.js';
+import { FakeClock, config, decodeBatches, makeBatch, readAll, timedBatch, withTempDir } from './helpers.js';
+import { keyedBatch, testCodecs } from './compaction-helpers.js';
 
 const open = (dir: string, overrides = {}, clock = new FakeClock(), tailCacheBytes?: number) =>
   PartitionLog.open({
@@ -219,7 +232,7 @@ describe('PartitionLog timestamps', () => {
       // Timestamps rise by 10 ms per batch, with one out-of-order batch at offset 20.
       for (let i = 0; i < 60; i++) {
         const ts = i === 20 ? t0 + 5 : t0 + i * 10;
-        await log.append(makeBatch({ baseTimestamp: ts, maxTimestamp: ts }));
+        await log.append(timedBatch([ts]));
       }
       expect(log.segmentCount).toBeGreaterThan(3);
       expect(await log.offsetForTimestamp(t0 - 1)).toEqual({ offset: 0, timestamp: t0 });
@@ -234,6 +247,110 @@ describe('PartitionLog timestamps', () => {
       const reopened = await open(dir, { segmentBytes: 1000, indexIntervalBytes: 100 });
       expect(await reopened.offsetForTimestamp(t0 + 301)).toEqual({ offset: 31, timestamp: t0 + 310 });
       await reopened.close();
+    });
+  });
+});
+
+describe('PartitionLog lookups by time inside a batch', () => {
+  // Ten records in one batch, one second apart (a producer's linger): Kafka answers with the first record
+  // whose timestamp is at or after the target, and that record's timestamp.
+  const t0 = 1_000_000;
+  const tenRecords = Array.from({ length: 10 }, (_, i) => t0 + i * 1000);
+  const openWith = (dir: string, codecs?: RecordCodecs, clock = new FakeClock()) =>
+    PartitionLog.open({ dir: join(dir, 'tsq-0'), topic: 'tsq', partition: 0, config: config(), clock, codecs });
+
+  /** Every lookup a user would try: at each record's timestamp, between two, before the first, after the last. */
+  async function expectRecordLookups(log: PartitionLog, firstOffset: number): Promise<void> {
+    for (let i = 0; i < 10; i++) {
+      const record = { offset: firstOffset + i, timestamp: t0 + i * 1000 };
+      expect(await log.offsetForTimestamp(t0 + i * 1000)).toEqual(record);
+      expect(await log.offsetForTimestamp(t0 + i * 1000 - 500)).toEqual(record);
+    }
+    expect(await log.offsetForTimestamp(t0 + 9001)).toBeNull();
+  }
+
+  it('finds the record, not the batch, in an uncompressed batch', async () => {
+    await withTempDir(async (dir) => {
+      const log = await openWith(dir);
+      await log.append(timedBatch([t0 - 3000, t0 - 2000]));
+      await log.append(timedBatch(tenRecords));
+      expect(await log.offsetForTimestamp(t0 - 2500)).toEqual({ offset: 1, timestamp: t0 - 2000 });
+      await expectRecordLookups(log, 2);
+      await log.close();
+    });
+  });
+
+  it.each([
+    ['gzip', CompressionCodec.Gzip],
+    ['snappy', CompressionCodec.Snappy],
+    ['lz4', CompressionCodec.Lz4],
+    ['zstd', CompressionCodec.Zstd],
+  ])('finds the record in a %s batch, with the codecs it is given', async (_name, compression) => {
+    await withTempDir(async (dir) => {
+      const log = await openWith(dir, testCodecs);
+      await log.append(timedBatch([t0 - 3000, t0 - 2000]));
+      await log.append(
+        await keyedBatch(
+          tenRecords.map((timestamp) => ({ key: null, value: 'v', timestamp })),
+          { compression },
+        ),
+      );
+      await expectRecordLookups(log, 2);
+      await log.close();
+    });
+  });
+
+  it('answers to the batch in a compressed batch when it has no codecs', async () => {
+    await withTempDir(async (dir) => {
+      const log = await openWith(dir);
+      const records = tenRecords.map((timestamp) => ({ key: null, value: 'v', timestamp }));
+      await log.append(await keyedBatch(records, { compression: CompressionCodec.Gzip }));
+      expect(await log.offsetForTimestamp(t0 + 3000)).toEqual({ offset: 0, timestamp: t0 + 9000 });
+      await log.close();
+    });
+  });
+
+  it('gives every record of a LogAppendTime batch the batch maxTimestamp', async () => {
+    await withTempDir(async (dir) => {
+      const log = await openWith(dir);
+      const batch = timedBatch(tenRecords);
+      batch.writeInt16BE(batch.readInt16BE(Offsets.attributes) | ATTR_TIMESTAMP_TYPE_LOG_APPEND, Offsets.attributes);
+      writeInt64(batch, Offsets.maxTimestamp, t0 + 50_000);
+      writeBatchCrc(batch);
+      await log.append(batch);
+      expect(await log.offsetForTimestamp(t0 + 3000)).toEqual({ offset: 0, timestamp: t0 + 50_000 });
+      expect(await log.offsetForTimestamp(t0 + 50_000)).toEqual({ offset: 0, timestamp: t0 + 50_000 });
+      expect(await log.offsetForTimestamp(t0 + 50_001)).toBeNull();
+      await log.close();
+    });
+  });
+
+  it('never answers below the log start, even inside a batch', async () => {
+    await withTempDir(async (dir) => {
+      const log = await openWith(dir);
+      await log.append(timedBatch(tenRecords));
+      await log.deleteRecordsBefore(4);
+      expect(await log.offsetForTimestamp(t0)).toEqual({ offset: 4, timestamp: t0 + 4000 });
+      expect(await log.offsetForTimestamp(t0 + 6000)).toEqual({ offset: 6, timestamp: t0 + 6000 });
+      await log.close();
+    });
+  });
+
+  it('counts a transaction marker like any record, as Kafka does', async () => {
+    await withTempDir(async (dir) => {
+      const log = await openWith(dir, undefined, new FakeClock(t0 + 20_000));
+      const batch = timedBatch(tenRecords);
+      writeInt64(batch, Offsets.producerId, 7);
+      batch.writeInt16BE(0, Offsets.producerEpoch);
+      batch.writeInt32BE(0, Offsets.baseSequence);
+      batch.writeInt16BE(batch.readInt16BE(Offsets.attributes) | ATTR_TRANSACTIONAL, Offsets.attributes);
+      writeBatchCrc(batch);
+      await log.append(batch);
+      await log.appendMarker({ producerId: 7, producerEpoch: 0, commit: true, coordinatorEpoch: 0 });
+      expect(await log.offsetForTimestamp(t0 + 8500)).toEqual({ offset: 9, timestamp: t0 + 9000 });
+      // Past the last record: the marker (offset 10, stamped by the clock), where a consumer reads on from.
+      expect(await log.offsetForTimestamp(t0 + 9500)).toEqual({ offset: 10, timestamp: t0 + 20_000 });
+      await log.close();
     });
   });
 });

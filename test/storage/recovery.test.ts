@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { PartitionLog, CorruptLogError, CHECKPOINT_FILE, segmentFileName } from '../../storage/index.js';
 import type { StorageFs } from '../../storage/index.js';
 import { FaultyFs } from '../../storage/index.js';
-import { config, decodeBatches, makeBatch, noSyncFs, readAll, withTempDir } from './helpers.js';
+import { config, decodeBatches, makeBatch, noSyncFs, readAll, timedBatch, withTempDir } from './helpers.js';
 
 const cfg = config({ segmentBytes: 1500, indexIntervalBytes: 200 });
 const openAt = (dir: string, options: { repair?: boolean; fs?: StorageFs } = {}) =>
@@ -189,12 +189,10 @@ describe('index rebuild', () => {
     const t0 = 1_700_000_000_000;
     for (let i = 0; i < 80; i++)
       await log.append(
-        makeBatch({
-          records: 1 + (i % 3),
-          payloadBytes: 30 + (i % 4) * 20,
-          maxTimestamp: t0 + i * 100,
-          baseTimestamp: t0 + i * 100,
-        }),
+        timedBatch(
+          Array.from({ length: 1 + (i % 3) }, () => t0 + i * 100),
+          10 + (i % 4) * 20,
+        ),
       );
     await log.close();
     return { dir, t0 };

@@ -1,5 +1,6 @@
 // ListOffsets: earliest (-2) = log start, latest (-1) = the high watermark (log end, or the fsynced end under flush=always), or
-// the first offset whose batch has a timestamp at or after the one asked (-1/-1 when none). With
+// the first record whose timestamp is at or after the one asked, with that timestamp (-1/-1 when none;
+// storage's offsetForTimestamp, to the record inside a batch as in Kafka). With
 // isolationLevel 1 (read_committed) the bound is the last stable offset instead of the high watermark, as in
 // Kafka: latest is where a read_committed consumer's log ends while a transaction is open.
 import { notLeaderError } from '../cluster/leadership.js';

@@ -1,9 +1,12 @@
 // kcat 1.7.1 (librdkafka 2.0.2), unmodified, against the Kafka listener: metadata, keyed lines with
 // headers in every compression, reading back with keys, headers, offsets and timestamps, from an offset
-// and from a timestamp.
+// and from a timestamp (to the record inside a batch kafkajs sent).
+import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeTempDirs } from '../../helpers/temp-dir.js';
 import { kcatPath, type KafkaTestBroker, run, startKafkaBroker, storedCodecs } from './helpers.js';
+
+const kafkajs = createRequire(import.meta.url)('kafkajs') as any;
 
 let b: KafkaTestBroker;
 let kcat: string;
@@ -110,6 +113,39 @@ describe('kcat against the Kafka listener', () => {
     expect(fromTime.every((r) => r.timestamp >= third.timestamp || r.offset === third.offset)).toBe(true);
     // A timestamp after every record: nothing to read.
     expect(await consume('positions', '-o', `s@${Date.now() + 60_000}`)).toEqual([]);
+  });
+
+  it('-Q and -o s@<ms> find the record, not its batch, in a batch of ten (plain and gzip)', async () => {
+    const producer = new kafkajs.Kafka({ brokers: [b.bootstrap], logLevel: kafkajs.logLevel.NOTHING }).producer();
+    await producer.connect();
+    const first = Date.now() - 60_000;
+    try {
+      for (const [topic, compression] of [
+        ['tsq', kafkajs.CompressionTypes.None],
+        ['tsq-gzip', kafkajs.CompressionTypes.GZIP],
+      ]) {
+        // One send to one partition: kafkajs sends the ten records as one batch.
+        const messages = Array.from({ length: 10 }, (_, i) => ({
+          value: `v${i}`,
+          timestamp: String(first + i * 1000),
+        }));
+        await producer.send({ topic, compression, messages });
+        expect(await storedCodecs(b.dataDir, topic, 0)).toEqual([compression]);
+        for (let i = 0; i < 10; i++) {
+          for (const ts of [first + i * 1000, first + i * 1000 - 500]) {
+            const q = await run(kcat, ['-b', b.bootstrap, '-Q', '-t', `${topic}:0:${ts}`]);
+            expect(q.code, q.stderr).toBe(0);
+            expect(q.stdout).toMatch(new RegExp(`\\[0\\]\\s+offset ${i}\\b`));
+          }
+        }
+        const fromTime = await consume(topic, '-o', `s@${first + 3500}`);
+        expect(fromTime.map((r) => [r.offset, r.timestamp])).toEqual(
+          [4, 5, 6, 7, 8, 9].map((i) => [i, first + i * 1000]),
+        );
+      }
+    } finally {
+      await producer.disconnect();
+    }
   });
 
   it('-C -o beginning and -o end on an empty partition exit at once with nothing', async () => {

@@ -1,5 +1,5 @@
-// ListOffsets (v0-3): earliest (-2) = log start, latest (-1) = high watermark, else the first offset whose
-// batch has a timestamp at or after the one asked (-1 when none), all from the native door's lookups
+// ListOffsets (v0-3): earliest (-2) = log start, latest (-1) = high watermark, else the first record whose
+// timestamp is at or after the one asked, with that timestamp (-1 when none), all from the native door's lookups
 // (handlers/list-offsets.ts). v0 answers in its old shape: an array holding that one offset (Sluice
 // ignores maxNumOffsets, as Kafka does for anything but the segment-boundary listing of old clients).
 import { ErrorCode } from '../../../protocol/index.js';

@@ -1,19 +1,23 @@
-// The records inside a batch, as the cleaner needs them: each record's offset, key and whether it is a
-// tombstone, and rewriting a batch with a subset of its records. The rest of storage never decodes records.
+// The records inside a batch, as the cleaner and the time lookup need them: each record's offset, timestamp,
+// key and whether it is a tombstone, and rewriting a batch with a subset of its records. The rest of storage
+// never decodes records.
 //
 // Record layout (Kafka RecordBatch v2, after the 61-byte batch header, compressed as a whole when the
 // batch's attributes say so): length varint, attributes int8, timestampDelta varlong, offsetDelta varint,
 // keyLength varint (-1: null), key, valueLength varint (-1: null = tombstone), value, header count varint,
-// headers. Varints are zigzag-encoded. A rewritten batch keeps its header — baseOffset, lastOffsetDelta
+// headers. Varints are zigzag-encoded. A record's timestamp is baseTimestamp + timestampDelta, except in a
+// LogAppendTime batch (attributes bit 3), where every record's is the batch's maxTimestamp. A rewritten batch keeps its header — baseOffset, lastOffsetDelta
 // (Kafka keeps the original last offset so the producer's last sequence survives), timestamps, producer
 // fields, attributes — and its kept records byte for byte (their offset and timestamp deltas are relative to
 // that unchanged header); only batchLength, recordCount and the CRC change.
 import {
   ATTR_COMPRESSION_MASK,
+  ATTR_TIMESTAMP_TYPE_LOG_APPEND,
   BATCH_HEADER_SIZE,
   BATCH_LOG_OVERHEAD,
   CompressionCodec,
   Offsets,
+  readInt64,
   writeBatchCrc,
 } from './format/record-batch.js';
 
@@ -25,6 +29,7 @@ export interface RecordCodecs {
 
 export interface RecordView {
   offset: number;
+  timestamp: number;
   /** null: a record without a key. */
   key: Buffer | null;
   /** The value is null. */
@@ -58,6 +63,9 @@ export async function readBatchRecords(batch: Buffer, codecs: RecordCodecs | und
     section = await codecs.decompress(codec, raw);
   }
   const baseOffset = Number(batch.readBigInt64BE(Offsets.baseOffset));
+  const logAppendTime = (batch.readInt16BE(Offsets.attributes) & ATTR_TIMESTAMP_TYPE_LOG_APPEND) !== 0;
+  const baseTimestamp = readInt64(batch, Offsets.baseTimestamp);
+  const maxTimestamp = readInt64(batch, Offsets.maxTimestamp);
   const count = batch.readInt32BE(Offsets.recordCount);
   const records: RecordView[] = [];
   const cursor = new Cursor(section);
@@ -68,14 +76,21 @@ export async function readBatchRecords(batch: Buffer, codecs: RecordCodecs | und
     const end = bodyStart + length;
     if (length < 0 || end > section.length) throw new RecordFormatError(`record ${i} runs past its batch`);
     cursor.pos += 1; // attributes
-    cursor.skipVarint(); // timestampDelta
+    const timestampDelta = cursor.varlong();
     const offsetDelta = cursor.varint();
     const keyLength = cursor.varint();
     const key = keyLength < 0 ? null : cursor.take(keyLength);
     const valueLength = cursor.varint();
     if (cursor.pos > end || (valueLength > 0 && cursor.pos + valueLength > end))
       throw new RecordFormatError(`record ${i} is longer than its length says`);
-    records.push({ offset: baseOffset + offsetDelta, key, tombstone: valueLength < 0, start, end });
+    records.push({
+      offset: baseOffset + offsetDelta,
+      timestamp: logAppendTime ? maxTimestamp : baseTimestamp + timestampDelta,
+      key,
+      tombstone: valueLength < 0,
+      start,
+      end,
+    });
     cursor.pos = end;
   }
   return { section, records };
@@ -126,10 +141,16 @@ class Cursor {
     return (value >>> 1) ^ -(value & 1);
   }
 
-  skipVarint(): void {
+  /** A zigzag varlong, exact up to 2^53 (timestamp deltas; a Number keeps BigInt out, as readInt64 does). */
+  varlong(): number {
+    let value = 0;
+    let scale = 1;
     for (let n = 0; n < 10; n++) {
       if (this.pos >= this.buf.length) throw new RecordFormatError('varint runs past the records');
-      if ((this.buf[this.pos++]! & 0x80) === 0) return;
+      const byte = this.buf[this.pos++]!;
+      value += (byte & 0x7f) * scale;
+      if ((byte & 0x80) === 0) return value % 2 === 0 ? value / 2 : -(value + 1) / 2;
+      scale *= 128;
     }
     throw new RecordFormatError('varlong longer than 10 bytes');
   }
@@ -140,4 +161,22 @@ class Cursor {
     this.pos += n;
     return out;
   }
+}
+
+/**
+ * The first record of the batch `batch` (one whole batch) whose timestamp is at or after `timestamp` and
+ * offset at or after `minOffset`: Kafka's search inside the batch a time lookup found (control records count
+ * like any other, as in Kafka). null when no record qualifies (a compacted batch may hold none); undefined
+ * when the records cannot be read here: compressed and no codecs were given.
+ */
+export async function firstRecordAtOrAfter(
+  batch: Buffer,
+  timestamp: number,
+  minOffset: number,
+  codecs: RecordCodecs | undefined,
+): Promise<{ offset: number; timestamp: number } | null | undefined> {
+  const records = await readBatchRecords(batch, codecs);
+  if (!records) return undefined;
+  const found = records.records.find((r) => r.timestamp >= timestamp && r.offset >= minOffset);
+  return found ? { offset: found.offset, timestamp: found.timestamp } : null;
 }
