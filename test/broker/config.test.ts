@@ -158,8 +158,23 @@ describe('topic configs', () => {
 
   it('applies incremental changes; null removes an override', () => {
     expect(
-      applyConfigChanges({ 'retention.ms': '5', flush: 'os' }, { 'retention.ms': null, 'segment.ms': '9' }),
+      applyConfigChanges(
+        { 'retention.ms': '5', flush: 'os' },
+        { 'retention.ms': null, 'segment.ms': '9' },
+        'incremental',
+      ),
     ).toEqual({ flush: 'os', 'segment.ms': '9' });
+  });
+
+  it('replaces the overrides with the keys given a value (Kafka legacy AlterConfigs)', () => {
+    expect(
+      applyConfigChanges(
+        { 'retention.ms': '5', flush: 'os' },
+        { 'segment.ms': '9', 'retention.bytes': null },
+        'replace',
+      ),
+    ).toEqual({ 'segment.ms': '9' });
+    expect(() => applyConfigChanges({}, { 'no.such.key': '1' }, 'replace')).toThrow(/unknown topic config/);
   });
 
   it('describes sources', () => {

@@ -7,7 +7,12 @@ import type { ClusterView } from '../cluster/cluster-node.js';
 import { EtcdError } from '../cluster/etcd-client.js';
 import type { TopicSpec } from '../cluster/records.js';
 import { TopicError } from '../registries/errors.js';
-import { applyConfigChanges, PARTITIONS_KEY, TopicConfigError } from '../registries/topic-config.js';
+import {
+  applyConfigChanges,
+  type ConfigChangeMode,
+  PARTITIONS_KEY,
+  TopicConfigError,
+} from '../registries/topic-config.js';
 import type { BrokerContext } from './types.js';
 
 const DEFAULT_WAIT_MS = 30_000;
@@ -34,8 +39,9 @@ export async function alterInCluster(
   name: string,
   changes: Record<string, string | null>,
   validateOnly: boolean,
+  mode: ConfigChangeMode,
 ): Promise<void> {
-  const checked = await broker.topics.alter(name, changes, { validateOnly: true });
+  const checked = await broker.topics.alter(name, changes, { validateOnly: true, mode });
   if (validateOnly) return;
   const grows = changes[PARTITIONS_KEY] !== undefined && changes[PARTITIONS_KEY] !== null;
   await throughEtcd('change topic configs', () =>
@@ -43,7 +49,7 @@ export async function alterInCluster(
       name,
       (spec) => ({
         ...spec,
-        configs: applyConfigChanges(spec.configs, changes),
+        configs: applyConfigChanges(spec.configs, changes, mode),
         partitions: grows ? grown(name, spec, checked.partitions) : spec.partitions,
       }),
       { waitMs: DEFAULT_WAIT_MS },

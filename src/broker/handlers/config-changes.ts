@@ -7,6 +7,7 @@ import { publishRequestActivity } from '../activity/events.js';
 import { allowed, denied, type WireError } from '../security/acl/authorize.js';
 import { CLUSTER_NAME } from '../security/acl/types.js';
 import { alterInCluster } from './cluster-topics.js';
+import type { ConfigChangeMode } from '../registries/topic-config.js';
 import type { BrokerContext, RequestContext } from './types.js';
 
 const BROKER_CONFIGS_FIXED =
@@ -26,8 +27,9 @@ export function configResourceRefusal(
 }
 
 /**
- * Applies `changes` to `topic` (null reverts a key to its inherited value), or only checks them with
- * `validateOnly`; `activity` describes the change for the activity log (keys and operations, never values).
+ * Applies `changes` to `topic` in `mode` (registries/topic-config.ts: incremental, null reverting a key to its
+ * inherited value; or replacing the overrides), or only checks them with `validateOnly`; `activity` describes
+ * the change for the activity log (keys and operations, never values).
  */
 export async function applyTopicConfigChanges(
   broker: BrokerContext,
@@ -36,8 +38,9 @@ export async function applyTopicConfigChanges(
   changes: Record<string, string | null>,
   validateOnly: boolean,
   activity: Record<string, string>,
+  mode: ConfigChangeMode = 'incremental',
 ): Promise<void> {
-  if (broker.cluster) await alterInCluster(broker.cluster, broker, topic, changes, validateOnly);
-  else await broker.topics.alter(topic, changes, { validateOnly });
+  if (broker.cluster) await alterInCluster(broker.cluster, broker, topic, changes, validateOnly, mode);
+  else await broker.topics.alter(topic, changes, { validateOnly, mode });
   if (!validateOnly) publishRequestActivity(ctx, 'topic.altered', `topic:${topic}`, activity);
 }

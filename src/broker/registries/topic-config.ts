@@ -161,14 +161,23 @@ export function parseTopicConfig(name: string, value: string): string {
 }
 
 /**
- * Applies an incremental change: named keys set, null reverts to the inherited value. Returns the new
- * override map; throws TopicConfigError on the first bad key. `partitions` is left to the caller.
+ * How a change map applies to a topic's overrides. 'incremental': named keys set, null reverts a key to its
+ * inherited value, other overrides kept (native AlterConfigs, IncrementalAlterConfigs). 'replace': the named
+ * keys with a value become the whole override set, every other key goes back to its inherited value (Kafka's
+ * legacy AlterConfigs, API 33).
+ */
+export type ConfigChangeMode = 'incremental' | 'replace';
+
+/**
+ * Applies a change map in `mode`. Returns the new override map; throws TopicConfigError on the first bad
+ * key. `partitions` is left to the caller.
  */
 export function applyConfigChanges(
   current: Readonly<Record<string, string>>,
   changes: Record<string, string | null>,
+  mode: ConfigChangeMode,
 ): Record<string, string> {
-  const next = new Map(Object.entries(current));
+  const next = new Map(mode === 'replace' ? [] : Object.entries(current));
   for (const [name, value] of Object.entries(changes)) {
     if (name === PARTITIONS_KEY) continue;
     if (value === null) {

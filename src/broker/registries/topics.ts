@@ -36,6 +36,7 @@ import { SHARE_STATE_TOPIC } from '../share/state-store.js';
 import {
   applyConfigChanges,
   batchPolicyFor,
+  type ConfigChangeMode,
   maxMessageBytesOf,
   parsePartitions,
   parseTopicConfig,
@@ -317,13 +318,14 @@ export class TopicRegistry {
   }
 
   /**
-   * Incremental config change: named keys set, null reverts to the inherited value; `partitions` may
-   * only grow. Throws UNKNOWN_TOPIC_OR_PARTITION, INVALID_CONFIG or INVALID_PARTITIONS.
+   * Config change (applyConfigChanges): by default incremental, named keys set, null reverts to the inherited
+   * value; with mode 'replace' the named keys become the whole override set. `partitions` may only grow.
+   * Throws UNKNOWN_TOPIC_OR_PARTITION, INVALID_CONFIG or INVALID_PARTITIONS.
    */
   alter(
     name: string,
     changes: Record<string, string | null>,
-    options: { validateOnly?: boolean } = {},
+    options: { validateOnly?: boolean; mode?: ConfigChangeMode } = {},
   ): Promise<Topic> {
     return this.serial(async () => {
       refuseInternal(name, 'altered');
@@ -331,7 +333,7 @@ export class TopicRegistry {
       if (!current) throw new TopicError('unknown-topic', `topic "${name}" does not exist`);
       let configs: Record<string, string>;
       try {
-        configs = applyConfigChanges(current.configs, changes);
+        configs = applyConfigChanges(current.configs, changes, options.mode ?? 'incremental');
       } catch (error) {
         invalidConfig(error);
       }
@@ -344,7 +346,7 @@ export class TopicRegistry {
       if (options.validateOnly) return next;
       await this.commitChanged(next);
       this.logs?.updateConfig(name, current.partitions, next.partitionConfig);
-      this.logger.info({ topic: name, changes }, 'altered topic configs');
+      this.logger.info({ topic: name, changes, mode: options.mode ?? 'incremental' }, 'altered topic configs');
       return next;
     });
   }

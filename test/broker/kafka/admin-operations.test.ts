@@ -99,6 +99,72 @@ describe('IncrementalAlterConfigs from @platformatic/kafka', () => {
   });
 });
 
+describe('AlterConfigs (33) from kafkajs replaces the overrides; IncrementalAlterConfigs (44) does not', () => {
+  it('resets every key the legacy call does not name; the incremental call and the native door change only theirs', async () => {
+    const kafka = new kafkajs.Kafka({ brokers: [b.bootstrap], logLevel: kafkajs.logLevel.NOTHING });
+    const admin = kafka.admin();
+    await admin.connect();
+    const incremental = new Admin({ clientId: 'incr', bootstrapBrokers: [b.bootstrap] });
+    const native = sdkClient(b.port).admin();
+    await native.connect();
+    const keys = ['retention.ms', 'retention.bytes', 'segment.ms'];
+    try {
+      await admin.createTopics({
+        topics: [
+          {
+            topic: 'acx',
+            configEntries: [
+              { name: 'retention.ms', value: '1000000' },
+              { name: 'retention.bytes', value: '5000000' },
+            ],
+          },
+        ],
+      });
+      const defaults = await configsOf('conf', ['retention.bytes', 'segment.ms']);
+      await admin.alterConfigs({
+        validateOnly: false,
+        resources: [
+          {
+            type: kafkajs.ConfigResourceTypes.TOPIC,
+            name: 'acx',
+            configEntries: [{ name: 'retention.ms', value: '2000000' }],
+          },
+        ],
+      });
+      expect(await configsOf('acx', keys)).toEqual({ 'retention.ms': '2000000', ...defaults });
+
+      await incremental.incrementalAlterConfigs({
+        resources: [
+          {
+            resourceType: 2,
+            resourceName: 'acx',
+            configs: [{ name: 'retention.bytes', configOperation: 0, value: '7000000' }],
+          },
+        ],
+      });
+      expect(await configsOf('acx', keys)).toEqual({
+        'retention.ms': '2000000',
+        'retention.bytes': '7000000',
+        'segment.ms': defaults['segment.ms'],
+      });
+
+      // The native protocol's AlterConfigs is incremental, as documented (src/protocol/README.md).
+      await native.alterConfigs({
+        resources: [{ type: 2, name: 'acx', configEntries: [{ name: 'segment.ms', value: '60000' }] }],
+      });
+      expect(await configsOf('acx', keys)).toEqual({
+        'retention.ms': '2000000',
+        'retention.bytes': '7000000',
+        'segment.ms': '60000',
+      });
+    } finally {
+      await native.disconnect();
+      await incremental.close();
+      await admin.disconnect();
+    }
+  });
+});
+
 describe('partition reassignments from kafkajs', () => {
   it('lists none and refuses to move a partition off the only broker', async () => {
     const kafka = new kafkajs.Kafka({

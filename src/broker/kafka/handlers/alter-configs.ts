@@ -1,9 +1,12 @@
-// AlterConfigs (v0-1): replaces a topic's overrides (Kafka's non-incremental semantics, as the native door
-// implements them in handlers/alter-configs.ts); broker settings are read-only at runtime.
+// AlterConfigs (v0-1), Kafka's legacy API: replaces a topic's overrides, as Kafka does. The configs named
+// with a value become the whole override set; every other key goes back to its inherited value (broker
+// setting or default). The native door's AlterConfigs is incremental; both run handlers/alter-configs.ts,
+// this one in 'replace' mode (IncrementalAlterConfigs, API 44, changes only the keys it names). Broker
+// settings are read-only at runtime.
 import { AlterConfigs } from '../../../protocol/kafka/index.js';
 import type { AlterConfigsResource } from '../../../protocol/index.js';
-import { alterConfigsHandler } from '../../handlers/alter-configs.js';
-import { kafkaHandler, nativeAnswer } from '../handler.js';
+import { alterConfigs } from '../../handlers/alter-configs.js';
+import { kafkaHandler } from '../handler.js';
 import { resourceType, UNSUPPORTED_RESOURCE } from './config-resources.js';
 
 export const kafkaAlterConfigsHandler = kafkaHandler(AlterConfigs, async (request, broker, ctx) => {
@@ -17,12 +20,7 @@ export const kafkaAlterConfigsHandler = kafkaHandler(AlterConfigs, async (reques
         configs: Object.fromEntries(r.configs.map((c) => [c.name, c.value])),
       });
   }
-  const native = await nativeAnswer(
-    alterConfigsHandler,
-    { resources: known, validateOnly: request.validateOnly },
-    broker,
-    ctx,
-  );
+  const native = await alterConfigs({ resources: known, validateOnly: request.validateOnly }, broker, ctx, 'replace');
   let next = 0;
   return {
     throttleTimeMs: 0,
