@@ -2,13 +2,15 @@
 // anything is sent (a line over --max-line-bytes, or a record over the topic's max.message.bytes, is refused
 // with its line number). Records are grouped per partition into sends of one batch each, several partitions
 // in flight at once (partition-sender.ts), so every record's outcome is counted exactly; --on-error decides
-// whether the rest is sent after a failure. A missing topic is created only once the first record is ready,
-// and removed again if it was created here and nothing could be stored.
+// whether the rest is sent after a failure. A group that does not fill is sent after a short linger, so lines
+// from a pipe that stays open are stored as they come. Ctrl-C or SIGTERM stops reading: the lines already
+// read are still sent, acknowledged and counted in the summary. A missing topic is created only once the
+// first record is ready, and removed again if it was created here and nothing could be stored.
 import { open, type FileHandle } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
 import { createDefaultPartitioner, estimateRecordSize, type HeaderPairs } from '../../src/records/index.js';
-import { action, choiceOption, subcommand, withBrokers, type Context } from '../lib/command.js';
-import { CliError, describeError, UsageError } from '../lib/errors.js';
+import { action, choiceOption, interrupted, subcommand, withBrokers, type Context } from '../lib/command.js';
+import { CliError, describeError, EXIT_INTERRUPTED, UsageError } from '../lib/errors.js';
 import { type Line, LineReader } from '../lib/lines.js';
 import {
   COMPRESSIONS,
@@ -272,9 +274,13 @@ async function produce(ctx: Context, topic: string, opts: ProduceOptions): Promi
     return full ? full.then(() => !sender.stopped) : !sender.stopped;
   };
 
+  // Only now: a signal before anything is read ends the command as usual.
+  const stop = interrupted();
+  const reader = new LineReader(maxLineBytes);
+  let wasInterrupted = false;
   try {
     try {
-      await readLines(input, new LineReader(maxLineBytes), add);
+      wasInterrupted = (await readLines(input, reader, add, stop)) === 'interrupted';
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new CliError(`no such file: ${opts.file}`);
       throw err;
@@ -296,26 +302,45 @@ async function produce(ctx: Context, topic: string, opts: ProduceOptions): Promi
   ctx.info(
     `${verb} ${plural(sender.acked, 'record')} (${formatBytes(sender.ackedBytes)}) to '${topic}' in ${formatDuration(took)} (${formatCount(rate)} records/s)`,
   );
+  if (wasInterrupted) {
+    const partial =
+      reader.pendingBytes > 0 ? ` (an unfinished line of ${plural(reader.pendingBytes, 'byte')} was not sent)` : '';
+    ctx.info(`interrupted: stopped reading after line ${formatCount(reader.lines)}${partial}`);
+    process.exitCode = EXIT_INTERRUPTED;
+  }
   const problems = summarizeProblems(ctx, opts, sender, refusals, stoppedAtLine);
   if (problems.length > 0) throw new CliError(problems.join('; '), { cause: sender.failures[0]?.error });
 }
 
-/** Feeds every line to `add` until the input ends or `add` says to stop (false). */
+/**
+ * Feeds every line to `add` until the input ends, `add` says to stop (false), or `stop` settles (a signal):
+ * then the lines of the chunks read so far are all added, and an unfinished last line is not.
+ */
 async function readLines(
   input: NodeJS.ReadableStream,
   reader: LineReader,
   add: (line: Line) => boolean | Promise<boolean>,
-): Promise<void> {
+  stop: Promise<unknown>,
+): Promise<'end' | 'stopped' | 'interrupted'> {
   const lines: Line[] = [];
-  for await (const chunk of input as AsyncIterable<Buffer>) {
+  const chunks = (input as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  const signalled = stop.then(() => null);
+  for (;;) {
+    const pending = chunks.next();
+    // The read left pending at a signal fails once the input is destroyed: nobody waits for it then.
+    pending.catch(() => {});
+    const next = await Promise.race([pending, signalled]);
+    if (next === null) return 'interrupted';
+    if (next.done) break;
     lines.length = 0;
-    for (const line of reader.push(chunk, lines)) {
+    for (const line of reader.push(next.value, lines)) {
       const more = add(line);
-      if (more === false || (more !== true && !(await more))) return;
+      if (more === false || (more !== true && !(await more))) return 'stopped';
     }
   }
   const last = reader.end();
   if (last) await add(last);
+  return 'end';
 }
 
 async function cleanUp(ctx: Context, admin: Awaited<ReturnType<typeof connectAdmin>>, plan: TopicPlan): Promise<void> {

@@ -20,6 +20,16 @@ export class LineReader {
     this.#max = maxLineBytes;
   }
 
+  /** Lines completed (or found too long) so far. */
+  get lines(): number {
+    return this.#number - 1;
+  }
+
+  /** Bytes of the unfinished line kept so far (0 while a too-long line is skipped). */
+  get pendingBytes(): number {
+    return this.#bytes;
+  }
+
   /** Lines completed (or found too long) by `chunk`; a trailing partial line waits for more or {@link end}. */
   push(chunk: Buffer, out: Line[] = []): Line[] {
     let start = 0;

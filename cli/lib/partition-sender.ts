@@ -4,6 +4,10 @@
 // whole or not at all, and a rejected send names exactly the records that were not acknowledged. Several
 // partitions send at once (up to `maxInFlight` sends), so throughput still comes from pipelining.
 //
+// A group that does not fill is sent `lingerMs` after its first record (Kafka's linger.ms): a line read
+// from a pipe that stays open is stored soon, not when the next lines fill its group. A group whose
+// partition still has a send in flight when its linger ends is due: it goes as soon as that send finishes.
+//
 // Outcomes: `acked` (stored; with acks=0: written to the socket), `failed` (a send rejected: refused by the
 // broker, or retries ran out with the outcome unknown), `unsent` (grouped but never sent, after a failure
 // under --on-error stop). `stopped` turns true at the first failure when `stopOnError` is set.
@@ -17,6 +21,8 @@ export interface SenderOptions {
   /** Estimated encoded record bytes per send (the producer's batchSize). */
   groupBytes: number;
   groupRecords: number;
+  /** How long a group that does not fill waits for more records before it is sent (default 5 ms, as Kafka's console producer). */
+  lingerMs?: number;
   stopOnError: boolean;
 }
 
@@ -29,6 +35,8 @@ interface Group {
   /** Input line numbers of the first and last record. */
   firstLine: number;
   lastLine: number;
+  /** Its linger ended while its partition was busy: sent when that partition's send finishes. */
+  due?: boolean;
 }
 
 export interface SendFailure {
@@ -57,6 +65,8 @@ export class PartitionSender {
   #queuedBytes = 0;
   #queuedRecords = 0;
   #wakeups: Array<() => void> = [];
+  /** Armed by the first record added after the previous linger ended. */
+  #linger: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly producer: ProducerClient,
@@ -95,6 +105,7 @@ export class PartitionSender {
     group.lastLine = line;
     this.#queuedBytes += bytes;
     this.#queuedRecords++;
+    this.#linger ??= setTimeout(this.#lingered, this.options.lingerMs ?? 5);
     if (this.#ready.size > 0) this.#pump();
     return this.#full() ? this.#room() : undefined;
   }
@@ -109,8 +120,21 @@ export class PartitionSender {
     while (!this.stopped && this.#full()) await new Promise<void>((resolve) => this.#wakeups.push(resolve));
   }
 
+  /** Sends the open groups of idle partitions; the others are due once their partition's send finishes. */
+  readonly #lingered = (): void => {
+    this.#linger = undefined;
+    if (this.stopped) return;
+    for (const group of [...this.#open.values()]) {
+      if (this.#busy.has(group.partition) || this.#ready.has(group.partition)) group.due = true;
+      else this.#close(group);
+    }
+    this.#pump();
+  };
+
   /** Sends every open group and waits for every send to finish. */
   async finish(): Promise<void> {
+    clearTimeout(this.#linger);
+    this.#linger = undefined;
     for (const group of [...this.#open.values()]) this.#close(group);
     this.#pump();
     while (this.#inFlight > 0 || (!this.stopped && this.#ready.size > 0)) {
@@ -162,6 +186,8 @@ export class PartitionSender {
       .finally(() => {
         this.#busy.delete(group.partition);
         this.#inFlight--;
+        const open = this.#open.get(group.partition);
+        if (open?.due && !this.#ready.has(group.partition)) this.#close(open);
         this.#queuedBytes -= group.bytes;
         this.#queuedRecords -= group.messages.length;
         this.#pump();
@@ -173,6 +199,8 @@ export class PartitionSender {
   #stop(): void {
     if (this.stopped) return;
     this.stopped = true;
+    clearTimeout(this.#linger);
+    this.#linger = undefined;
     for (const queue of this.#ready.values()) for (const group of queue) this.#drop(group);
     for (const group of this.#open.values()) this.#drop(group);
     this.#ready.clear();
