@@ -1,6 +1,7 @@
 // `sluice consume <topic> --share-group <g>`: a worker from the shell. It joins the share group, prints each
 // record it is handed and acknowledges it once printed; records acquired beyond -n are released (available
-// again at once, their attempt not counted). Ctrl-C leaves the group after the records in hand are settled.
+// again at once, their attempt not counted). Ctrl-C, or a closed stdout, leaves the group after the records
+// in hand are settled.
 import type { Context } from '../lib/command.js';
 import { CliError } from '../lib/errors.js';
 import { formatCount } from '../lib/output.js';
@@ -23,7 +24,7 @@ export async function consumeShare(
   topic: string,
   opts: ShareConsumeOptions,
   printer: Printer,
-  stop: Promise<void>,
+  stop: Promise<'signal' | 'closed-stdout'>,
 ): Promise<void> {
   const client = createClient(ctx, { retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2000 } });
   if (!client.shareConsumer) throw new CliError('this build of the SDK has no share consumer');
@@ -41,11 +42,14 @@ export async function consumeShare(
         return;
       }
       await printer.print(partition, [message]);
+      // Not printed: the reader of stdout went away. Someone else gets it.
+      if (ctx.stdout.destroyed) return void message.release();
       if (printer.count >= max) enough();
     },
   });
-  await Promise.race([done, stop]);
+  const why = await Promise.race([done, stop]);
   await consumer.disconnect();
+  if (why === 'closed-stdout') return;
   ctx.info(
     `consumed ${formatCount(printer.count)} record${printer.count === 1 ? '' : 's'} (share group '${opts.shareGroup}', each acknowledged once printed)`,
   );

@@ -1,6 +1,7 @@
 // `sluice consume <topic>`: prints records as text, JSON lines or raw bytes. Without a group it reads
 // exactly the partitions and offsets asked for (and, with -e/--until, stops at a bound fixed when it
-// starts); with --group it joins the group and commits what it printed, also on Ctrl-C.
+// starts); with --group it joins the group and commits what it printed, also on Ctrl-C. A closed stdout
+// (`… | head -2`) stops it as Ctrl-C does, leaving the group at once, and it exits 0 without a word.
 import { Option, type Command } from 'commander';
 import { action, choiceOption, flushed, interrupted, subcommand, withBrokers, type Context } from '../lib/command.js';
 import { UsageError } from '../lib/errors.js';
@@ -252,8 +253,9 @@ async function consume(ctx: Context, topic: string, opts: ConsumeOptions): Promi
   const { done } = opts.group
     ? await runGroup(ctx, consumer, topic, opts, printer)
     : await runAssigned(consumer, topic, ranges, opts, printer);
-  await Promise.race([done, crash, stop]);
+  const why = await Promise.race([done, crash, stop]);
   await consumer.stop();
+  if (why === 'closed-stdout') return;
   ctx.info(
     `consumed ${formatCount(printer.count)} record${printer.count === 1 ? '' : 's'}${opts.group ? ` (group '${opts.group}', offsets committed)` : ''}`,
   );
@@ -371,6 +373,8 @@ async function runGroup(
       const cut = messages.length > max - printer.count;
       if (cut) messages = messages.slice(0, max - printer.count);
       await printer.print(batch.partition, messages);
+      // A write that failed because the reader went away printed nothing: those records stay uncommitted.
+      if (ctx.stdout.destroyed) return;
       // Records left out by --until are consumed too (resolved), so that they are not delivered again.
       const last = (cut ? messages : all).at(-1)?.offset;
       if (last !== undefined) resolveOffset?.(last);

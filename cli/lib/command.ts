@@ -117,9 +117,11 @@ export function action<A extends unknown[]>(fn: Action<A>): (...args: unknown[])
       info: (line) => stderr.write(`${line}\n`),
       warn: (line) => stderr.write(`${errColor.yellow('warning:')} ${line}\n`),
     };
-    // `sluice consume … | head` closes our stdout early: that is a normal way to stop.
+    // `sluice … | head` closes our stdout early: that is a normal way to stop. A command that waits on
+    // interrupted() stops as on Ctrl-C (a group consumer commits and leaves its group); any other ends here.
     process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : EXIT_OK);
+      if (err.code === 'EPIPE' && !stopsOnClosedStdout)
+        process.exit(typeof process.exitCode === 'number' ? process.exitCode : EXIT_OK);
     });
     let code: number = EXIT_OK;
     try {
@@ -170,20 +172,28 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
+/** Set once a command waits on interrupted(): a closed stdout then stops it instead of exiting at once. */
+let stopsOnClosedStdout = false;
+
 /**
- * Resolves at the first Ctrl-C (SIGINT) or SIGTERM: for commands that run until interrupted (consume,
+ * Resolves at the first Ctrl-C (SIGINT) or SIGTERM ('signal'), or when the reader of stdout goes away
+ * (EPIPE: 'closed-stdout', as `… | head -2`): for commands that run until interrupted (consume,
  * `groups describe --watch`), the normal way to stop, so they finish cleanly and exit 0. A second signal
  * exits at once with 130 (128 + SIGINT), as shells report an interrupted command.
  */
-export function interrupted(): Promise<void> {
+export function interrupted(): Promise<'signal' | 'closed-stdout'> {
+  stopsOnClosedStdout = true;
   return new Promise((resolve) => {
     let signals = 0;
     const onSignal = () => {
       if (++signals > 1) process.exit(EXIT_INTERRUPTED);
-      resolve();
+      resolve('signal');
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+    process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') resolve('closed-stdout');
+    });
   });
 }
 

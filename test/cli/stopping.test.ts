@@ -1,11 +1,11 @@
 // How long-running commands end when they are not left to finish: `sluice produce` fed by a pipe that stays
 // open stores each line soon after it is read, and Ctrl-C stores every line read before it and prints the
-// summary.
+// summary; `sluice consume --group … | head -2` leaves its group as soon as head closes the pipe.
 import { spawn } from 'node:child_process';
 import { describe, expect, it, vi } from 'vitest';
 import { trackChild } from '../helpers/child-reaper.js';
 import { waitFor } from '../helpers/wait-for.js';
-import { binary, root, sluice, useLiveBroker } from './helpers.js';
+import { binary, jsonLines, root, sluice, useLiveBroker } from './helpers.js';
 
 // Several child processes per test; a loaded 2-core machine can slow each one several-fold.
 vi.setConfig({ testTimeout: 120_000, hookTimeout: 60_000 });
@@ -82,5 +82,37 @@ describe('produce from a pipe that stays open', () => {
     const produced = Number(summary![1]!.replaceAll(',', ''));
     expect(Number(summary![2]!.replaceAll(',', ''))).toBe(produced);
     expect(await valuesOf('cut-short')).toEqual(lines.slice(0, produced));
+  });
+});
+
+describe('consume into a pipe that closes', () => {
+  it('`consume --group … | head -2` leaves the group at once and exits 0 quietly', async () => {
+    const seq = Array.from({ length: 100_000 }, (_, i) => String(i + 1)).join('\n');
+    expect((await sluice(['produce', 'headed', '--create-topic', ...server.flags], { input: seq })).code).toBe(0);
+    const sluiceCmd = [process.execPath, binary, 'consume', 'headed', '--group', 'headg2', '--from-beginning', '-e']
+      .concat(server.flags)
+      .map((a) => `'${a}'`)
+      .join(' ');
+    const shell = trackChild(
+      spawn('bash', ['-c', `${sluiceCmd} | head -2; echo "status \${PIPESTATUS[0]}" >&2`], {
+        cwd: root,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }),
+    );
+    let stdout = '';
+    let stderr = '';
+    shell.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    shell.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    await new Promise((resolve) => shell.on('close', resolve));
+    expect(stdout).toBe('1\n2\n');
+    expect(stderr).toBe('status 0\n');
+    const group = async () =>
+      jsonLines<{ state: string; members: unknown[] }>(
+        (await sluice(['groups', 'describe', 'headg2', '--format', 'json', ...server.flags])).stdout,
+      )[0];
+    // The session timeout is 30 s: a member that did not leave would stay for that long.
+    await waitFor(async () => (await group())?.state === 'Empty', { timeoutMs: 5000, intervalMs: 100 });
+    expect((await group())?.members).toEqual([]);
+    expect((await sluice(['groups', 'delete', 'headg2', ...server.flags])).code).toBe(0);
   });
 });
