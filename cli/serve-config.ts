@@ -313,7 +313,7 @@ function jwtFromFlags(file: unknown, flags: ServeFlags): SecurityOptions['jwt'] 
 /** `sluice serve` opens the Kafka listener on Kafka's own port unless told otherwise. */
 export const DEFAULT_KAFKA_PORT = 9092;
 /** `sluice serve`'s native port when none is given (src/broker/config.ts). */
-const DEFAULT_NATIVE_PORT = 9650;
+export const DEFAULT_NATIVE_PORT = 9650;
 
 export interface ServeSettings {
   options: BrokerOptions;

@@ -4,7 +4,13 @@ import pino, { type Logger } from 'pino';
 import { Broker, KafkaListenError } from '../src/broker/index.js';
 import type { HttpServer } from '../src/http/index.js';
 import { describeError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './lib/errors.js';
-import { serveSettings, type LogLevel, type ServeFlags } from './serve-config.js';
+import {
+  DEFAULT_NATIVE_PORT,
+  serveSettings,
+  type LogLevel,
+  type ServeFlags,
+  type ServeSettings,
+} from './serve-config.js';
 
 async function createLogger(level: LogLevel): Promise<Logger> {
   if (process.stdout.isTTY) {
@@ -23,6 +29,28 @@ function portInUse(host: string, port: number): Promise<boolean> {
     probe.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'EADDRINUSE'));
     probe.listen({ host, port, exclusive: true }, () => probe.close(() => resolve(false)));
   });
+}
+
+/** The ports given (not 0) of the listeners that must open, with the flag that sets each. */
+function requiredPorts(settings: ServeSettings): Array<{ port: number; flag: string }> {
+  const { options } = settings;
+  const ports = [
+    { port: options.port ?? DEFAULT_NATIVE_PORT, flag: '--port' },
+    { port: settings.kafkaPortDefaulted ? 0 : options.kafkaPort, flag: '--kafka-port' },
+    { port: options.tls?.port, flag: '--tls-port' },
+    { port: options.tls?.kafkaPort, flag: '--kafka-tls-port' },
+  ];
+  return ports.filter((p): p is { port: number; flag: string } => typeof p.port === 'number' && p.port > 0);
+}
+
+/**
+ * A start failure the operator can fix (a port in use, a data directory that is a file, a corrupt segment,
+ * a bad setting): the system's errno errors and the broker's own errors carry a `code`. Anything else (a
+ * TypeError, Node's ERR_* argument errors) is a bug, logged with its stack.
+ */
+function isOperational(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code !== '' && !code.startsWith('ERR_');
 }
 
 /** Runs until a signal; resolves with the exit code. */
@@ -55,6 +83,15 @@ export async function serve(flags: ServeFlags): Promise<number> {
   // A taken default Kafka port is found before the broker opens its data directory (which, with thousands
   // of partitions, is most of a start): the retry below is then only for a port taken in between.
   const host = settings.options.host ?? '127.0.0.1';
+  // A port in use is said in one line before anything starts: the broker's listener would log it with a stack.
+  for (const { port, flag } of requiredPorts(settings)) {
+    if (await portInUse(host, port)) {
+      process.stderr.write(
+        `error: cannot start the broker: ${host}:${port} is in use by another process (choose another port with ${flag}, or 0 for a free one)\n`,
+      );
+      return EXIT_FAILURE;
+    }
+  }
   const kafkaPort = settings.options.kafkaPort as number;
   let broker =
     settings.kafkaPortDefaulted && (await portInUse(host, kafkaPort))
@@ -70,7 +107,7 @@ export async function serve(flags: ServeFlags): Promise<number> {
       await broker.start();
     }
   } catch (error) {
-    logger.fatal({ err: error }, 'broker failed to start');
+    if (!isOperational(error)) logger.fatal({ err: error }, 'broker failed to start');
     const code = (error as { code?: unknown }).code;
     const hint =
       code === 'CORRUPT_LOG' && !settings.options.repair
@@ -95,7 +132,7 @@ export async function serve(flags: ServeFlags): Promise<number> {
       const { startHttpServer } = await import('../src/http/index.js');
       http = await startHttpServer(broker, settings.http);
     } catch (error) {
-      logger.fatal({ err: error }, 'HTTP server failed to start');
+      if (!isOperational(error)) logger.fatal({ err: error }, 'HTTP server failed to start');
       process.stderr.write(`error: cannot start the HTTP server: ${describeError(error)}\n`);
       await broker.stop().catch((stopError) => logger.error({ err: stopError }, 'error while stopping'));
       return EXIT_FAILURE;
