@@ -25,7 +25,14 @@ import {
 } from '../lib/options.js';
 import { formatBytes, formatCount } from '../lib/output.js';
 import { PartitionSender } from '../lib/partition-sender.js';
-import { batchBudget, createPlannedTopic, planTopic, removeIfEmpty, type TopicPlan } from '../lib/produce-topic.js';
+import {
+  createPlannedTopic,
+  planTopic,
+  recordFits,
+  removeIfEmpty,
+  sendBudget,
+  type TopicPlan,
+} from '../lib/produce-topic.js';
 import { formatDuration, parseDuration } from '../lib/time.js';
 import { MAX_DELIVERY_DELAY_MS } from '../../src/client/index.js';
 import { DELIVER_AT_HEADER, MAX_PRIORITY, MIN_PRIORITY, PRIORITY_HEADER } from '../../src/records/queue-headers.js';
@@ -180,7 +187,7 @@ async function produce(ctx: Context, topic: string, opts: ProduceOptions): Promi
   if (!opts.file && process.stdin.isTTY) ctx.info(`type one record per line, Ctrl-D to finish`);
 
   // One send = one batch, as large as the topic takes (at most 1 MiB): fewer round trips per partition.
-  const groupBytes = Math.min(1024 * 1024, batchBudget(plan.maxMessageBytes));
+  const groupBytes = sendBudget(plan);
   const client = createClient(ctx);
   const producer = client.producer({
     retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2000 },
@@ -206,8 +213,6 @@ async function produce(ctx: Context, topic: string, opts: ProduceOptions): Promi
   // A record's size bound (estimateRecordSize) without building a record per line: fixed part + key + value.
   const recordBase = estimateRecordSize({ key: null, value: null, headers: headerPairs, timestamp: 0 });
   const maxLineBytes = opts.maxLineBytes ?? plan.maxMessageBytes;
-  // Compressed batches may be smaller than their records: only uncompressed records are checked against the topic.
-  const recordLimit = opts.compression === 'none' ? plan.maxMessageBytes : Number.POSITIVE_INFINITY;
   const refusals: Refusals = { count: 0 };
   let created = false;
   const partitioner = createDefaultPartitioner();
@@ -243,7 +248,8 @@ async function produce(ctx: Context, topic: string, opts: ProduceOptions): Promi
       }
     }
     const bytes = recordBase + (key?.length ?? 0) + value.length;
-    if (bytes + BATCH_HEADER_SIZE > recordLimit) {
+    // Compressed batches may be smaller than their records: only uncompressed records are checked against the topic.
+    if (opts.compression === 'none' && !recordFits(plan, bytes)) {
       return refuse(
         line.number,
         `makes a record of up to ${formatCount(bytes + BATCH_HEADER_SIZE)} bytes in its batch, over the topic's max.message.bytes (${formatCount(plan.maxMessageBytes)})`,

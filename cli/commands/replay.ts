@@ -1,13 +1,19 @@
 // `sluice replay <topic> --from <offset|time> [--to <offset|time>] --into <other>`: copies a range of
 // history into another topic with keys, headers and timestamps kept. Partition numbers are kept when
 // the target has as many partitions as the source (so per-partition order carries over exactly);
-// otherwise records are placed by key.
+// otherwise records are placed by key. Records are sent as produce sends them (partition-sender.ts), in
+// batches sized to the target's max.message.bytes; a record too large for it alone stops the replay, named.
 import type { Command } from 'commander';
+import { createDefaultPartitioner, estimateRecordSize } from '../../src/records/index.js';
+import { BATCH_HEADER_SIZE } from '../../storage/format/record-batch.js';
 import { action, subcommand, withBrokers, type Context } from '../lib/command.js';
 import { CliError, UsageError, describeError } from '../lib/errors.js';
 import { parseInteger } from '../lib/options.js';
 import { ProgressBar, formatCount } from '../lib/output.js';
+import { PartitionSender } from '../lib/partition-sender.js';
+import { planTopic, recordFits, sendBudget, type TopicPlan } from '../lib/produce-topic.js';
 import { boundsOf, resolvePosition, totalRecords, type PartitionRange } from '../lib/ranges.js';
+import { headerPairs } from '../lib/records.js';
 import {
   connectAdmin,
   createClient,
@@ -64,22 +70,24 @@ async function planRanges(admin: AdminClient, topic: string, opts: ReplayOptions
   }));
 }
 
+const partitions = (n: number) => `${n} partition${n === 1 ? '' : 's'}`;
+
 /** Creates the target like the source when missing; says whether partition numbers can be kept. */
 async function prepareTarget(
   ctx: Context,
   admin: AdminClient,
-  target: string,
+  target: TopicPlan,
   sourcePartitions: number,
 ): Promise<boolean> {
-  if (!(await admin.listTopics()).includes(target)) {
-    await admin.createTopics({ topics: [{ topic: target, numPartitions: sourcePartitions }] });
-    ctx.info(`created topic '${target}' with ${sourcePartitions} partition${sourcePartitions === 1 ? '' : 's'}`);
+  if (!target.existed) {
+    await admin.createTopics({ topics: [{ topic: target.topic, numPartitions: sourcePartitions }] });
+    target.partitions = (await offsetsOf(admin, target.topic)).map((o) => o.partition);
+    ctx.info(`created topic '${target.topic}' with ${partitions(sourcePartitions)}`);
     return true;
   }
-  const targetPartitions = (await offsetsOf(admin, target)).length;
-  if (targetPartitions === sourcePartitions) return true;
+  if (target.partitions.length === sourcePartitions) return true;
   ctx.warn(
-    `'${target}' has ${targetPartitions} partitions and the source ${sourcePartitions}: records are placed by key, so order is kept per key only`,
+    `'${target.topic}' has ${partitions(target.partitions.length)} and the source ${sourcePartitions}: records are placed by key, so order is kept per key only`,
   );
   return false;
 }
@@ -106,10 +114,13 @@ async function replay(ctx: Context, topic: string, opts: ReplayOptions): Promise
     return;
   }
   if (total === 0) return void ctx.info(`nothing to replay: no records of '${topic}' in that range`);
-  const keepPartitions = await prepareTarget(ctx, admin, opts.into, sourcePartitions);
+  const target = await planTopic(admin, opts.into, { createTopic: true });
+  const keepPartitions = await prepareTarget(ctx, admin, target, sourcePartitions);
 
   const client = createClient(ctx, { retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2000 } });
-  const producer = client.producer();
+  const groupBytes = sendBudget(target);
+  const maxInFlight = 4;
+  const producer = client.producer({ maxInFlightRequests: maxInFlight, batchSize: groupBytes });
   const consumer = client.consumer({ maxBytesPerPartition: 4 * 1024 * 1024, maxWaitTimeInMs: 1000 });
   ctx.onCleanup(() => producer.disconnect());
   ctx.onCleanup(() => consumer.disconnect());
@@ -118,7 +129,17 @@ async function replay(ctx: Context, topic: string, opts: ReplayOptions): Promise
   const started = Date.now();
   const bar = new ProgressBar(ctx.stderr, `replaying ${topic} → ${opts.into}`, total);
   const live = new Map(ranges.map((r) => [r.partition, r]));
-  let copied = 0;
+  const sender = new PartitionSender(producer, {
+    topic: opts.into,
+    acks: -1,
+    compression: 0,
+    maxInFlight,
+    groupBytes,
+    groupRecords: 10_000,
+    stopOnError: true,
+  });
+  const partitioner = createDefaultPartitioner();
+  const partitionMetadata = target.partitions.map((partitionId) => ({ partitionId, leader: 0 }));
   let failure: unknown;
   let finish!: () => void;
   const done = new Promise<void>((resolve) => (finish = resolve));
@@ -131,30 +152,40 @@ async function replay(ctx: Context, topic: string, opts: ReplayOptions): Promise
   await consumer.run({
     eachBatch: async ({ batch, pause }: EachBatchPayload) => {
       const range = live.get(batch.partition);
-      if (!range || failure) return;
-      const messages: SendMessage[] = [];
+      if (!range) return;
+      if (failure || sender.stopped) return finish();
+      let read = 0;
       for (const m of batch.messages) {
         if (Number(m.offset) >= range.end) break;
+        read++;
+        const bytes = estimateRecordSize({
+          key: m.key,
+          value: m.value,
+          headers: headerPairs(m.headers),
+          timestamp: Number(m.timestamp),
+        });
+        if (!recordFits(target, bytes)) {
+          failure = new CliError(
+            `the record at offset ${m.offset} of '${topic}' partition ${batch.partition} makes a batch of up to ${formatCount(bytes + BATCH_HEADER_SIZE)} bytes, over the max.message.bytes of '${opts.into}' (${formatCount(target.maxMessageBytes)})`,
+          );
+          return finish();
+        }
         const msg: SendMessage = {
           key: m.key,
           value: m.value,
           timestamp: m.timestamp,
           headers: m.headers as SendMessage['headers'],
+          partition: keepPartitions
+            ? batch.partition
+            : partitioner({ topic: opts.into, partitionMetadata, message: { key: m.key } }),
         };
-        if (keepPartitions) msg.partition = batch.partition;
-        messages.push(msg);
+        const payload = (m.key?.length ?? 0) + (m.value?.length ?? 0);
+        const room = sender.add(msg.partition!, msg, bytes, payload, Number(m.offset));
+        if (room) await room;
+        if (sender.stopped) return finish();
       }
-      if (messages.length > 0) {
-        try {
-          await producer.send({ topic: opts.into, messages, acks: -1 });
-        } catch (err) {
-          failure = err;
-          return finish();
-        }
-        copied += messages.length;
-        bar.update(copied);
-      }
-      if (messages.length < batch.messages.length || Number(batch.messages.at(-1)?.offset ?? -1) + 1 >= range.end) {
+      bar.update(sender.acked);
+      if (read < batch.messages.length || Number(batch.messages.at(-1)?.offset ?? -1) + 1 >= range.end) {
         live.delete(batch.partition);
         pause?.();
         if (live.size === 0) finish();
@@ -162,8 +193,12 @@ async function replay(ctx: Context, topic: string, opts: ReplayOptions): Promise
     },
   });
   await done;
-  bar.finish(copied);
   await consumer.stop();
+  // Records read before a failure are still sent: "copied" counts exactly what the target acknowledged.
+  await sender.finish();
+  const copied = sender.acked;
+  bar.finish(copied);
+  failure ??= sender.failures[0]?.error;
   if (failure)
     throw new CliError(
       `replay stopped after copying ${formatCount(copied)} of ${formatCount(total)} records: ${describeError(failure, { brokers: ctx.brokers })}`,

@@ -21,6 +21,19 @@ export function batchBudget(maxMessageBytes: number): number {
   return Math.max(1, maxMessageBytes - BATCH_HEADER_SIZE);
 }
 
+/**
+ * Estimated record bytes of one send of a PartitionSender (and the producer's batchSize): one batch as
+ * large as the topic takes, at most 1 MiB (fewer round trips per partition, bounded memory).
+ */
+export function sendBudget(plan: TopicPlan): number {
+  return Math.min(1024 * 1024, batchBudget(plan.maxMessageBytes));
+}
+
+/** Whether a record of `recordBytes` (estimateRecordSize) fits in a batch of its own within the topic's limit. */
+export function recordFits(plan: TopicPlan, recordBytes: number): boolean {
+  return recordBytes + BATCH_HEADER_SIZE <= plan.maxMessageBytes;
+}
+
 async function configValue(admin: AdminClient, type: number, name: string, config: string): Promise<string | null> {
   const described = await admin.describeConfigs({
     resources: [{ type, name, configNames: [config] }],
