@@ -301,7 +301,7 @@ async function produce(ctx: Context, topic: string, opts: ProduceOptions): Promi
   const took = Date.now() - started;
   if (missingKey > 0)
     ctx.warn(
-      `${formatCount(missingKey)} line${missingKey === 1 ? '' : 's'} had no '${opts.keySeparator}' and were sent with a null key`,
+      `${plural(missingKey, 'line')} had no '${opts.keySeparator}' and ${missingKey === 1 ? 'was' : 'were'} sent with a null key`,
     );
   const verb = opts.acks === 0 ? 'sent (acks=0, unconfirmed)' : 'produced';
   const rate = took > 0 ? Math.round((sender.acked * 1000) / took) : sender.acked;

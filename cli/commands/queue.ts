@@ -61,9 +61,30 @@ function shareAdminWrite(
   };
 }
 
+/** The broker's refusals of delete and reset-offsets, said once each (the SDK's message repeats the group). */
+async function groupRefusal(admin: AdminClient, groupId: string, err: unknown): Promise<unknown> {
+  const type = (err as { type?: unknown } | null)?.type;
+  if (type === 'GROUP_ID_NOT_FOUND') return new CliError(`unknown share group '${groupId}'`, { cause: err });
+  if (type !== 'NON_EMPTY_GROUP') return err;
+  const described = await shareAdmin(admin)
+    .describeShareGroups([groupId])
+    .catch(() => undefined);
+  const n = described?.groups[0]?.members.length;
+  if (n === undefined || n === 0)
+    return new CliError(`share group '${groupId}' has members: stop them first`, { cause: err });
+  return new CliError(`share group '${groupId}' has ${n} member${n === 1 ? ': stop it' : 's: stop them'} first`, {
+    cause: err,
+  });
+}
+
 async function deleteQueue(ctx: Context, groupId: string): Promise<void> {
-  const admin = shareAdminWrite(await connectAdmin(ctx));
-  await admin.deleteShareGroups([groupId]);
+  const connected = await connectAdmin(ctx);
+  const admin = shareAdminWrite(connected);
+  try {
+    await admin.deleteShareGroups([groupId]);
+  } catch (err) {
+    throw await groupRefusal(connected, groupId, err);
+  }
   ctx.info(`share group '${groupId}' deleted`);
 }
 
@@ -86,15 +107,20 @@ async function resetQueue(ctx: Context, groupId: string, opts: ResetOptions): Pr
     throw new UsageError(
       `give exactly one of --to-earliest, --to-latest, --to-datetime${chosen.length > 1 ? ` (got ${chosen.join(' and ')})` : ''}`,
     );
-  const admin = shareAdminWrite(await connectAdmin(ctx));
-  const moved = await admin.resetShareGroupOffsets({
-    groupId,
-    topic: opts.topic,
-    ...(opts.partition !== undefined ? { partitions: [opts.partition] } : {}),
-    ...(opts.toDatetime !== undefined
-      ? { timestamp: opts.toDatetime }
-      : { to: opts.toEarliest ? ('earliest' as const) : ('latest' as const) }),
-  });
+  const connected = await connectAdmin(ctx);
+  const admin = shareAdminWrite(connected);
+  const moved = await admin
+    .resetShareGroupOffsets({
+      groupId,
+      topic: opts.topic,
+      ...(opts.partition !== undefined ? { partitions: [opts.partition] } : {}),
+      ...(opts.toDatetime !== undefined
+        ? { timestamp: opts.toDatetime }
+        : { to: opts.toEarliest ? ('earliest' as const) : ('latest' as const) }),
+    })
+    .catch(async (err: unknown) => {
+      throw await groupRefusal(connected, groupId, err);
+    });
   if (opts.format === 'json') {
     for (const p of moved) ctx.stdout.write(jsonLine({ groupId, topic: opts.topic, ...p }));
     return;

@@ -5,6 +5,7 @@ import { CliError, UsageError } from '../lib/errors.js';
 import { parseInteger, parseKeyValue } from '../lib/options.js';
 import { formatCount, jsonLine, renderPairs, renderTable } from '../lib/output.js';
 import { TOPIC_RESOURCE, connectAdmin, offsetsOf, requireTopic, type AdminClient } from '../lib/sdk.js';
+import { isValidTopicName, TOPIC_NAME_RULE } from '../../storage/format/topic-name.js';
 
 type Format = 'text' | 'json';
 
@@ -61,6 +62,10 @@ async function createTopic(
   topic: string,
   opts: { partitions?: number; replicationFactor?: number; config?: Array<[string, string]>; ifNotExists?: boolean },
 ) {
+  if (!isValidTopicName(topic)) {
+    const shown = topic.length > 40 ? `${topic.slice(0, 40)}…' (${formatCount(topic.length)} characters)` : `${topic}'`;
+    throw new UsageError(`invalid topic name '${shown}: a topic name is ${TOPIC_NAME_RULE}`);
+  }
   const admin = await connectAdmin(ctx);
   const created = await admin.createTopics({
     topics: [

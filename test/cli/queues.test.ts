@@ -102,6 +102,10 @@ describe('queues from the command line', () => {
     expect((await describeJson()).partitions[0]).toMatchObject({ available: 0, acquired: 0, waiting: 0 });
     const again = await sluice(['dlq', 'requeue', 'payments.dlq', ...server.flags]);
     expect(again.stdout).toBe('');
+    // A group with a member is not deleted; the refusal counts its members in the right number.
+    const busy = await sluice(['queue', 'delete', 'payers', ...server.flags]);
+    expect(busy.code).toBe(1);
+    expect(busy.stderr).toBe("error: share group 'payers' has 1 member: stop it first\n");
     await fixed.consumer.disconnect();
     await producer.disconnect();
   });
@@ -167,11 +171,11 @@ describe('queues from the command line', () => {
       [['consume', 'emails', '--max-in-flight', '3'], 2, /--max-in-flight needs --share-group/],
       [['consume', 'emails', '--share-group', 'g', '--max-in-flight', '0'], 2, /max-in-flight must be at least 1/],
       [['queue', 'describe', 'nobody'], 1, /unknown share group 'nobody'/],
-      [['queue', 'delete', 'nobody'], 1, /share group "nobody" does not exist/],
+      [['queue', 'delete', 'nobody'], 1, /^error: unknown share group 'nobody'\n$/],
       [
         ['queue', 'reset-offsets', 'nobody', '--topic', 'emails', '--to-latest'],
         1,
-        /share group "nobody" does not exist/,
+        /^error: unknown share group 'nobody'\n$/,
       ],
       [
         ['queue', 'reset-offsets', 'g', '--topic', 'emails'],

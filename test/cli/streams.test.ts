@@ -21,7 +21,7 @@ describe('produce and consume', () => {
     });
     expect(p.code).toBe(0);
     expect(p.stderr).toMatch(/produced 3 records .* to 'kv' in /);
-    expect(p.stderr).toMatch(/1 line had no ':' and were sent with a null key/);
+    expect(p.stderr).toMatch(/1 line had no ':' and was sent with a null key/);
 
     const json = jsonLines<{
       topic: string;
