@@ -94,7 +94,9 @@ describe('sluice serve with the Kafka listener', () => {
     try {
       const r = await runSluice(['serve', '--data-dir', await tempDir(), '--port', '0', '--kafka-port', String(taken)]);
       expect(r.code).toBe(1);
-      expect(r.stderr).toContain(`the Kafka listener cannot bind 127.0.0.1:${taken}`);
+      expect(r.stderr).toContain(
+        `127.0.0.1:${taken} is in use by another process (choose another port with --kafka-port, or 0 for a free one)`,
+      );
     } finally {
       await new Promise((resolve) => holder.close(resolve));
     }
