@@ -23,6 +23,7 @@ import { BrokerMetrics } from './metrics.js';
 import { metricsSummary } from './metrics-summary.js';
 import { QueuesCore } from './queues-core.js';
 import { activityRoutes } from './routes/activity.js';
+import { protectedModeRefusal } from '../broker/security/config.js';
 import { HttpConfigError, resolveHttpConfig, type HttpConfig, type HttpOptions } from './options.js';
 import { clusterRoutes } from './routes/cluster.js';
 import { groupRoutes } from './routes/groups.js';
@@ -74,6 +75,10 @@ export class HttpServer {
     installErrorHandlers(app);
     acceptEmptyJsonBody(app);
     const host = config.host ?? broker.config.host;
+    // Protected mode (src/broker/security/config.ts) for the door's own interface too: an http.host exposed
+    // beside a loopback broker would otherwise serve every topic to anyone who reaches it, anonymously.
+    const unprotected = protectedModeRefusal(host, broker.config.security);
+    if (unprotected) throw new HttpConfigError(`http: ${unprotected}`);
     // First of all: other sites' pages and rebound host names are refused, with or without authentication.
     installOriginGuard(app, {
       boundHost: host,

@@ -20,7 +20,10 @@ export async function startHttpBroker(
   const dataDir = options.dataDir ?? (await tempDir('sluice-http-'));
   const broker = new Broker({ port: 0, shutdownTimeoutMs: 2000, ...options, dataDir });
   await broker.start();
-  const http = await startHttpServer(broker, { port: 0, ...httpOptions });
+  const http = await startHttpServer(broker, { port: 0, ...httpOptions }).catch(async (error: unknown) => {
+    await broker.stop();
+    throw error;
+  });
   return {
     broker,
     http,

@@ -177,6 +177,22 @@ describe('HTTP door: Host on a loopback-bound door', () => {
   });
 });
 
+describe('protected mode for the HTTP door', () => {
+  it('refuses an HTTP door on every interface beside a loopback broker without authentication', async () => {
+    const refused = await startHttpBroker({}, { host: '0.0.0.0' }).then(
+      (started) => {
+        b = started;
+        return null;
+      },
+      (error: unknown) => error,
+    );
+    expect(refused).toBeInstanceOf(HttpConfigError);
+    expect((refused as Error).message).toContain('refusing to listen on 0.0.0.0 without authentication');
+    b = await startHttpBroker({ security: { insecureAllowAnonymous: true } }, { host: '0.0.0.0' });
+    expect((await call(b, 'GET', '/readyz')).status).toBe(200);
+  });
+});
+
 describe('http.allowedOrigins', () => {
   it('takes origins only, each written as browsers send it', () => {
     expect(
