@@ -3,7 +3,7 @@
 // when the request allows it and the broker's autoCreateTopics setting is on. Internal topics
 // (`__consumer_offsets`) are listed with isInternal when asked for by name or with includeInternal; in
 // cluster mode with their real leader, replicas and ISR when the cluster replicates them.
-import { ErrorCode, isValidTopicName, MetadataApi, type TopicMetadata } from '../../protocol/index.js';
+import { ErrorCode, isValidTopicName, MetadataApi, TOPIC_NAME_RULE, type TopicMetadata } from '../../protocol/index.js';
 import type { ClusterView } from '../cluster/cluster-node.js';
 import type { Topic } from '../registries/topics.js';
 import { partitionError, wireErrorOf } from './storage-errors.js';
@@ -50,10 +50,7 @@ async function lookup(
 ): Promise<TopicMetadata> {
   if (!allowed(broker, ctx, 'Describe', 'topic', name)) return failed(name, denied('Describe', 'topic', name, ctx));
   if (!isValidTopicName(name)) {
-    return failed(
-      name,
-      partitionError('INVALID_TOPIC_EXCEPTION', `topic name "${name}" is not 1..249 characters of [a-zA-Z0-9._-]`),
-    );
+    return failed(name, partitionError('INVALID_TOPIC_EXCEPTION', `topic name "${name}" is not ${TOPIC_NAME_RULE}`));
   }
   let topic = broker.topics.get(name);
   const internal = topic ? undefined : broker.internalTopics().find((t) => t.name === name);

@@ -582,7 +582,7 @@ export class ShareCoordinator {
     if (group.members.size > 0)
       throw new ShareError(
         'group-not-empty',
-        `share group "${groupId}" has ${group.members.size} members: stop them first`,
+        `share group "${groupId}" has ${membersText(group.members.size)}: stop ${group.members.size === 1 ? 'it' : 'them'} first`,
       );
     for (const lane of group.lanes.values()) lane.timer?.cancel();
     this.#groups.delete(groupId);
@@ -605,7 +605,7 @@ export class ShareCoordinator {
     if (group.members.size > 0)
       throw new ShareError(
         'group-not-empty',
-        `share group "${groupId}" has ${group.members.size} members: stop them first`,
+        `share group "${groupId}" has ${membersText(group.members.size)}: stop ${group.members.size === 1 ? 'it' : 'them'} first`,
       );
     const count = this.#topics.get(topic)?.partitions;
     if (count === undefined) throw new ShareError('unknown-topic', `topic "${topic}" does not exist`);
@@ -921,4 +921,9 @@ export class ShareCoordinator {
 
 function sameConfig(a: ShareGroupConfig, b: ShareGroupConfig): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** "1 member", "3 members". */
+function membersText(count: number): string {
+  return `${count} member${count === 1 ? '' : 's'}`;
 }
