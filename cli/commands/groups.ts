@@ -49,7 +49,11 @@ export function register(program: Command): void {
     .option('--to-datetime <time>', `to the first record at or after ${TIME_HELP}`, timeOption)
     .option('--shift-by <n>', 'by this many records (negative: back)', parseInteger('shift-by'))
     .option('--dry-run', 'show the new offsets without changing anything (the default)')
-    .option('--execute', 'apply the new offsets');
+    .option('--execute', 'apply the new offsets')
+    .addHelpText(
+      'after',
+      `\nExamples:\n  sluice groups reset-offsets billing --topic orders --to-earliest\n  sluice groups reset-offsets billing --topic orders --to-datetime 1h --execute\n  sluice groups reset-offsets billing --topic orders --partition 0 --shift-by -100 --execute`,
+    );
   withFormat(withBrokers(reset)).action(action(resetOffsets));
 
   withBrokers(

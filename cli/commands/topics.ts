@@ -30,7 +30,11 @@ export function register(program: Command): void {
       parseInteger('replication factor', 1, 32_767),
     )
     .addOption(configOption())
-    .option('--if-not-exists', 'succeed when the topic already exists');
+    .option('--if-not-exists', 'succeed when the topic already exists')
+    .addHelpText(
+      'after',
+      `\nExamples:\n  sluice topics create orders --partitions 6\n  sluice topics create audit --config retention.ms=604800000 --config cleanup.policy=compact\n  sluice topics create orders --partitions 6 --replication-factor 3 --if-not-exists`,
+    );
   withBrokers(create).action(action(createTopic));
 
   const list = subcommand(topics, 'list', 'list topics with their partition and record counts').option(
@@ -53,7 +57,11 @@ export function register(program: Command): void {
   const alter = subcommand(topics, 'alter', "change a topic's configs")
     .argument('<topic>', 'topic name')
     .addOption(configOption())
-    .option('--delete-config <key...>', 'restore a config to its default (repeatable)');
+    .option('--delete-config <key...>', 'restore a config to its default (repeatable)')
+    .addHelpText(
+      'after',
+      `\nExamples:\n  sluice topics alter orders --config retention.ms=86400000\n  sluice topics alter orders --delete-config retention.ms`,
+    );
   withBrokers(alter).action(action(alterTopic));
 }
 

@@ -29,8 +29,12 @@ describe('program', () => {
     expect(sub.code).toBe(0);
     expect(sub.stdout).toMatch(/^Usage: sluice topics create \[options\] <topic>\n/);
     expect(sub.stdout).toContain('--if-not-exists');
+    expect(sub.stdout).toContain('Examples:\n  sluice topics create orders --partitions 6\n');
     const groupReset = await sluice(['help', 'groups', 'reset-offsets']);
     expect(groupReset.stdout).toMatch(/^Usage: sluice groups reset-offsets/);
+    expect(groupReset.stdout).toContain(
+      'Examples:\n  sluice groups reset-offsets billing --topic orders --to-earliest\n',
+    );
     const wrong = await sluice(['help', 'topics', 'nope']);
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toBe(
