@@ -47,7 +47,8 @@ export class AdminShareGroups {
       if (failed)
         throw new SluiceProtocolError(
           failed.errorCode,
-          `share group "${failed.groupId}": ${failed.errorMessage ?? 'not deleted'}`,
+          // The broker's message names the group already.
+          failed.errorMessage ?? `share group "${failed.groupId}" was not deleted`,
         );
       return r.results;
     });

@@ -100,6 +100,9 @@ describe('shareConsumer', () => {
     const partition = (await admin.describeShareGroups(['slow-workers'])).groups[0]!.partitions[0]!;
     expect(partition.startOffset).toBe(20);
     expect(partition.acquired + partition.available + partition.waiting).toBe(0);
+    await expect(admin.deleteShareGroups(['no-such-workers'])).rejects.toThrow(
+      /^share group "no-such-workers" does not exist$/,
+    );
     await admin.disconnect();
     const again: string[] = [];
     await producer.send({ topic: 'slow', messages: [{ value: 'after' }] });
