@@ -51,7 +51,11 @@ export class Listener {
     private readonly certificates: TlsCertificates | null = null,
   ) {
     this.server = certificates ? this.tlsServer(certificates) : this.plainServer();
-    this.server.on('error', (error) => shared.logger.error({ err: error, listener: this.name }, 'listener error'));
+    // Before it listens, an error (a port in use, a bad host) is listen()'s rejection, reported once by whoever
+    // started the broker; only errors of a listening server are logged here.
+    this.server.on('error', (error) => {
+      if (this.port >= 0) shared.logger.error({ err: error, listener: this.name }, 'listener error');
+    });
   }
 
   /** For logs and metrics: "native", "kafka", "native-tls", "kafka-tls". */
