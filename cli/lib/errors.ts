@@ -35,6 +35,11 @@ const socketReasons: Record<string, string> = {
   EADDRNOTAVAIL: 'address not available',
 };
 
+const listenReasons: Record<string, string> = {
+  EADDRINUSE: 'in use by another process',
+  EACCES: 'permission denied (ports below 1024 need privileges)',
+};
+
 interface ErrorLike {
   message?: unknown;
   code?: unknown;
@@ -109,6 +114,14 @@ export interface ErrorContext {
 /** One sentence for a person. */
 export function describeError(err: unknown, context: ErrorContext = {}): string {
   if (err instanceof UsageError || err instanceof CliError) return err.message;
+  // A server's own listen (sluice serve) failing is not a connection to a broker failing.
+  const listening = causeChain(err).find((e) => (e as { syscall?: unknown }).syscall === 'listen');
+  if (listening && typeof listening.code === 'string') {
+    const reason = listenReasons[listening.code] ?? socketReasons[listening.code] ?? listening.code;
+    const address = typeof listening.address === 'string' ? listening.address : 'its address';
+    const port = typeof listening.port === 'number' ? `:${listening.port}` : '';
+    return `cannot listen on ${address}${port}: ${reason}${listening.code === 'EADDRNOTAVAIL' ? ' (no interface of this machine has that address: check --host)' : ''}`;
+  }
   const socket = socketFailure(err);
   if (socket) {
     const where = socket.address ?? context.brokers?.join(',') ?? 'the broker';
