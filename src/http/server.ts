@@ -49,6 +49,11 @@ export class HttpServer {
   /** Builds the routes and listens. The broker must be started. */
   static async start(broker: Broker, options: HttpOptions = {}): Promise<HttpServer> {
     const config = resolveHttpConfig(options);
+    const host = config.host ?? broker.config.host;
+    // Protected mode (src/broker/security/config.ts) for the door's own interface too: an http.host exposed
+    // beside a loopback broker would otherwise serve every topic to anyone who reaches it, anonymously.
+    const unprotected = protectedModeRefusal(host, broker.config.security);
+    if (unprotected) throw new HttpConfigError(`http: ${unprotected}`);
     const core = new HttpCore(broker.core);
     const queues = new QueuesCore(broker.core, core);
     const logger = core.logger.child({ component: 'http' });
@@ -74,11 +79,6 @@ export class HttpServer {
     });
     installErrorHandlers(app);
     acceptEmptyJsonBody(app);
-    const host = config.host ?? broker.config.host;
-    // Protected mode (src/broker/security/config.ts) for the door's own interface too: an http.host exposed
-    // beside a loopback broker would otherwise serve every topic to anyone who reaches it, anonymously.
-    const unprotected = protectedModeRefusal(host, broker.config.security);
-    if (unprotected) throw new HttpConfigError(`http: ${unprotected}`);
     // First of all: other sites' pages and rebound host names are refused, with or without authentication.
     installOriginGuard(app, {
       boundHost: host,
