@@ -44,6 +44,7 @@ import { readMetadataFile, TopicRegistry } from './registries/topics.js';
 import { Authorizer } from './security/acl/authorizer.js';
 import { type ClientQuotas, openClientQuotas } from './security/quotas/index.js';
 import { ActivityLog, ACTIVITY_TOPIC } from './activity/activity-log.js';
+import { isLoopbackHost } from './security/config.js';
 import { publishActivity } from './diagnostics.js';
 import { Transport } from './transport/transport.js';
 import { type ReloadOutcome, TlsCertificates } from './security/tls/certificates.js';
@@ -588,7 +589,7 @@ export class Broker {
   /** Bound to every interface but advertising loopback: clients on other machines are sent to themselves. */
   private warnIfUnreachable(): void {
     const { host, advertisedHost } = this.config;
-    if (!isWildcard(host) || !isLoopback(advertisedHost)) return;
+    if (!isWildcard(host) || !isLoopbackHost(advertisedHost)) return;
     this.logger.warn(
       { host, advertisedHost, port: this.advertisedPort },
       `bound to every interface (${host}) but advertising ${advertisedHost}: clients on other machines will be told to connect to their own loopback; set advertisedHost (sluice serve --advertised-host) to an address they can reach`,
@@ -669,10 +670,6 @@ export class Broker {
       await writeFileAtomic(this.config.fs, path, `${JSON.stringify({ clusterId }, null, 2)}\n`);
     return clusterId;
   }
-}
-
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
 /** Creates and starts a broker: `const broker = await createBroker({ dataDir, port: 0 })`. */
