@@ -8,6 +8,8 @@
 //      each side in turn, the order swapped every pair, percentiles over each side's pooled samples; warm-up
 //      default 10 s for both)]
 //     [--floor-append (latency --interleave: the floor's relay appends each chunk to a file before forwarding it)]
+//     [--acks-floor (latency --interleave: a floor whose relay answers each producer chunk with an ack, as acks=1
+//      asks of any broker, in Sluice's place: how far above the plain floor the ack's wake-up alone puts p99)]
 //     [--lead-in-seconds S (latency --interleave, default 2: S seconds of sending straight before each segment, not
 //      measured: the steady state of a producer at the rate, not a side's first seconds after idling while the
 //      other ran; 0 with --warmup-seconds 2 --seconds 3 is the short form of the first interleaved runs)]
@@ -43,7 +45,7 @@ import { threadCpuOf, threadSchedOf, type ThreadCpu, type ThreadSched } from './
 import { REQUEST_CHANNEL, type NetworkMessage, type RequestPayload } from '../src/client/network-events.js';
 import { median } from './lib/stats.js';
 import { latencyFloor, openFloor } from './lib/latency-floor.js';
-import { interleavedLatency, type SideResult } from './lib/latency-interleaved.js';
+import { interleavedLatency, type LatencyClients, type SideResult } from './lib/latency-interleaved.js';
 import {
   createTopic,
   latency,
@@ -227,8 +229,13 @@ for (let run = 0; run < runs; run++) {
         `run ${run + 1}: ${(r / 1e6).toFixed(3)} M rec/s, ${((r * size) / 2 ** 20).toFixed(0)} MiB/s (load ${load()}); client user ${(c.user / records).toFixed(2)} + system ${(c.system / records).toFixed(2)} µs/record, ${faults} minor page faults (${((faults * 4096) / 2 ** 20).toFixed(0)} MiB of fresh pages)\n`,
       );
     } else if (workload === 'latency' && args.includes('--interleave')) {
-      // Sluice and its floor over the same minutes (bench/lib/latency-interleaved.ts).
-      const sluice = await openSluiceLatency(broker, 't', { countRequests: args.includes('--requests') });
+      // Sluice and its floor over the same minutes (bench/lib/latency-interleaved.ts); with --acks-floor the
+      // acking floor takes Sluice's side (the broker started above stays idle).
+      const acksFloor = args.includes('--acks-floor');
+      const sluice: LatencyClients & { requests?(): LatencyRun['requests'] } = acksFloor
+        ? await openFloor({ acks: true })
+        : await openSluiceLatency(broker, 't', { countRequests: args.includes('--requests') });
+      const sideName = acksFloor ? 'acking floor' : 'sluice';
       // The floor as the target defines it (a relay of bytes), or with --floor-append a relay that appends each
       // chunk to a file first (bench/lib/latency-floor.ts): how much of the gap the log append alone explains.
       const floorAppends = args.includes('--floor-append');
@@ -260,10 +267,10 @@ for (let run = 0; run < runs; run++) {
         ratios.push(r.p99Ratio);
         process.stdout.write(
           `run ${run + 1}, interleaved${floorAppends ? ' with the appending floor' : ''}: ${r.sluice.segments.length} segments of ${segmentSeconds} s each side, lead-in ${leadInSeconds} s (steal ${r.stealPct.toFixed(1)} %, load ${r.load.toFixed(1)})\n` +
-            `  sluice: ${showSide(r.sluice)}\n  floor:  ${showSide(r.floor)}\n` +
-            `  sluice ÷ floor: p99 ${r.p99Ratio.toFixed(2)}, p99.9 ${r.p999Ratio.toFixed(2)}; per neighbouring pair of segments p99 ${r.pairRatios.map((x) => x.toFixed(2)).join(', ')} (median ${r.pairRatioMedian.toFixed(2)})\n`,
+            `  ${sideName}: ${showSide(r.sluice)}\n  floor:  ${showSide(r.floor)}\n` +
+            `  ${sideName} ÷ floor: p99 ${r.p99Ratio.toFixed(2)}, p99.9 ${r.p999Ratio.toFixed(2)}; per neighbouring pair of segments p99 ${r.pairRatios.map((x) => x.toFixed(2)).join(', ')} (median ${r.pairRatioMedian.toFixed(2)})\n`,
         );
-        const requests = sluice.requests();
+        const requests = sluice.requests?.();
         if (requests) {
           const sent = r.sluice.sent;
           process.stdout.write(

@@ -23,11 +23,13 @@ const RECORD = 100;
  * With `exchange` it also makes Sluice's two extra hops, without any other work: each producer chunk is
  * answered with a 1-byte ack (the produce response), and the consumer gets bytes only against a 1-byte
  * request (its fetch), parked until bytes arrive (the long poll) — four wake-ups per burst instead of two.
+ * With `acks` only the first of those: each producer chunk is answered with a 1-byte ack after it is forwarded
+ * (what acks=1 asks of any broker, whose caught-up consumer is pushed to: three wake-ups per burst).
  * With `append` it writes each producer chunk to the end of a file (one synchronous write into the page cache,
  * in the directory a bench broker keeps its data in) before it forwards or acknowledges it: the one piece of
  * work a broker cannot leave out of the path, a log append, without anything else Sluice does.
  */
-function runRelay(exchange: boolean, append: boolean): void {
+function runRelay(exchange: boolean, acks: boolean, append: boolean): void {
   let log = -1;
   if (append) {
     // Removed once open: the writes go on to the open file, and nothing is left behind however this ends.
@@ -72,6 +74,7 @@ function runRelay(exchange: boolean, append: boolean): void {
       }
       if (exchange) socket.write(ACK);
       forward(chunk);
+      if (acks) socket.write(ACK); // after the forward, as a broker pushes before it answers
     });
   });
   let listening = 0;
@@ -119,12 +122,18 @@ function runConsumer(): void {
 export interface FloorOptions {
   /** Sluice's produce acks and one request per consumer delivery. */
   exchange?: boolean;
+  /** Each producer chunk answered with an ack once forwarded (the consumer's side left as it is). */
+  acks?: boolean;
   /** Each producer chunk appended to a file before it is forwarded. */
   append?: boolean;
 }
 
 function child(role: string, options: FloorOptions): { process: ChildProcess; next(): Promise<unknown> } {
-  const flags = [...(options.exchange ? ['--exchange'] : []), ...(options.append ? ['--append'] : [])];
+  const flags = [
+    ...(options.exchange ? ['--exchange'] : []),
+    ...(options.acks ? ['--acks'] : []),
+    ...(options.append ? ['--append'] : []),
+  ];
   const proc = fork(new URL(import.meta.url), [role, ...flags], {
     execArgv: clientExecArgv(),
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -157,7 +166,7 @@ export async function openFloor(options: FloorOptions = {}): Promise<LatencyClie
     await consumerReady;
     const producer = connect(producerPort, '127.0.0.1');
     producer.setNoDelay(true);
-    producer.on('data', () => {}); // acks (exchange): read, as the SDK reads its produce responses
+    producer.on('data', () => {}); // acks (exchange, acks): read, as the SDK reads its produce responses
     await new Promise<void>((resolve) => producer.once('connect', () => resolve()));
     return {
       pids: [relay.process.pid!, consumer.process.pid!],
@@ -196,5 +205,6 @@ export async function latencyFloor(rate: number, seconds: number, options: Floor
   }
 }
 
-if (process.argv.includes('--relay')) runRelay(process.argv.includes('--exchange'), process.argv.includes('--append'));
+if (process.argv.includes('--relay'))
+  runRelay(process.argv.includes('--exchange'), process.argv.includes('--acks'), process.argv.includes('--append'));
 else if (process.argv.includes('--consumer')) runConsumer();
