@@ -150,14 +150,17 @@ describe('cluster-wide topic changes', () => {
           {
             type: ConfigResourceTypes.TOPIC,
             name: 'orders',
-            configEntries: [{ name: 'retention.ms', value: '3600000' }],
+            configEntries: [
+              { name: 'retention.ms', value: '3600000' },
+              { name: 'segment.ms', value: '600000' },
+            ],
           },
         ],
       });
-      await onEveryBroker(
-        'retention.ms altered',
-        async (id) => (await overridesOn(id, 'orders'))['retention.ms'] === '3600000',
-      );
+      await onEveryBroker('retention.ms and segment.ms altered', async (id) => {
+        const overrides = await overridesOn(id, 'orders');
+        return overrides['retention.ms'] === '3600000' && overrides['segment.ms'] === '600000';
+      });
 
       await other.createPartitions({ topicPartitions: [{ topic: 'orders', count: 3 }] });
       await other.disconnect();
@@ -169,7 +172,8 @@ describe('cluster-wide topic changes', () => {
       await admin.disconnect();
     }
 
-    // Kafka's AlterConfigs on a third broker: its configs replace the overrides, everywhere.
+    // Kafka's AlterConfigs on a third broker: its configs replace the overrides, everywhere (segment.ms, not
+    // named, goes back to its default as well as retention.ms, named without a value).
     const altered = await onKafkaWire(3, (c) =>
       c.request(KafkaAlterConfigs, 1, {
         resources: [
@@ -188,7 +192,11 @@ describe('cluster-wide topic changes', () => {
     expect(altered.responses[0]!.errorCode).toBe(ErrorCode.NONE);
     await onEveryBroker('the Kafka-wire change', async (id) => {
       const overrides = await overridesOn(id, 'orders');
-      return overrides['max.message.bytes'] === '65536' && overrides['retention.ms'] === undefined;
+      return (
+        overrides['max.message.bytes'] === '65536' &&
+        overrides['retention.ms'] === undefined &&
+        overrides['segment.ms'] === undefined
+      );
     });
   }, 180_000);
 
