@@ -28,7 +28,14 @@ export interface PartitionConfig {
   maxCompactionLagMs?: number;
   /** A tombstone (null value) is kept this long after the first cleaning that saw it, then dropped. */
   deleteRetentionMs?: number;
+  /**
+   * Kafka's message.timestamp.type: 'CreateTime' keeps the producer's timestamps; 'LogAppendTime' stamps every
+   * appended batch with the time of its append (partition-append.ts), which readers then see as every record's.
+   */
+  timestampType?: TimestampType;
 }
+
+export type TimestampType = 'CreateTime' | 'LogAppendTime';
 
 export type CleanupPolicy = 'delete' | 'compact' | 'compact,delete';
 
@@ -50,6 +57,7 @@ export const DEFAULT_PARTITION_CONFIG: ResolvedPartitionConfig = Object.freeze({
   minCompactionLagMs: 0,
   maxCompactionLagMs: Number.MAX_SAFE_INTEGER,
   deleteRetentionMs: 24 * 60 * 60 * 1000,
+  timestampType: 'CreateTime',
 });
 
 export function isCompacted(config: PartitionConfig): boolean {
@@ -89,6 +97,8 @@ export function resolvePartitionConfig(config: Partial<PartitionConfig> = {}): R
   checkInt('minCompactionLagMs', c.minCompactionLagMs, 0);
   checkInt('maxCompactionLagMs', c.maxCompactionLagMs, 1);
   checkInt('deleteRetentionMs', c.deleteRetentionMs, 0);
+  if (c.timestampType !== 'CreateTime' && c.timestampType !== 'LogAppendTime')
+    throw invalid(`unknown timestamp type ${JSON.stringify(c.timestampType)} (CreateTime or LogAppendTime)`);
   const f = c.flush;
   if (f.kind === 'interval') checkInt('flush.ms', f.ms, 1);
   else if (f.kind !== 'always' && f.kind !== 'os') throw invalid(`unknown flush policy ${JSON.stringify(f)}`);

@@ -11,7 +11,7 @@ export {
 } from './errors.js';
 export type { Logger, Clock } from './types.js';
 export { noopLogger, systemClock } from './types.js';
-export type { CleanupPolicy, FlushPolicy, PartitionConfig, ResolvedPartitionConfig } from './config.js';
+export type { CleanupPolicy, FlushPolicy, PartitionConfig, ResolvedPartitionConfig, TimestampType } from './config.js';
 export { DEFAULT_PARTITION_CONFIG, MAX_SEGMENT_BYTES, resolvePartitionConfig } from './config.js';
 export type { StorageFs, StorageFileHandle, OpenMode } from './fs.js';
 export { nodeFs } from './fs.js';

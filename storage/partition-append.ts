@@ -5,7 +5,7 @@ import type { PartitionConfig } from './config.js';
 import type { StorageFs } from './fs.js';
 import type { ParsedBatches } from './append-batches.js';
 import { skipBatches } from './append-batches.js';
-import { Offsets, patchBaseOffset, readInt64 } from './format/record-batch.js';
+import { Offsets, patchBaseOffset, readInt64, stampLogAppendTime } from './format/record-batch.js';
 import { InvalidRecordError, StorageIOError } from './errors.js';
 import type { GroupCommit } from './group-commit.js';
 import type { LogSegments } from './log-segments.js';
@@ -23,7 +23,10 @@ export interface AppendResult {
   baseOffset: number;
   lastOffset: number;
   recordCount: number;
-  /** -1 unless the log assigned log-append time (not implemented: always -1). */
+  /**
+   * The time every batch of the append was stamped with (timestampType LogAppendTime); -1 for CreateTime, and
+   * for a retry of batches already in the log (the time of their first append is not kept).
+   */
   logAppendTime: number;
 }
 
@@ -88,6 +91,8 @@ export class Appender {
     const { baseOffsets, lastOffsets, next } = this.#offsets(buf, parsed, replicated);
     if (!replicated)
       for (let i = 0; i < n; i++) patchBaseOffset(buf, parsed.positions[i]!, baseOffsets[i]!, leaderEpoch);
+    // A follower keeps its leader's stamps: only the leader stamps the append time.
+    const appendTime = replicated ? -1 : this.#stampAppendTime(buf, parsed);
     // Batches go to the active segment in runs, each run one positional write; the roll check holds per
     // batch. Usually there is one run. Until the last run is written the log end stays put, so readers see
     // none of an append that spans segments before all of it is there (and none of it if a part fails).
@@ -128,6 +133,7 @@ export class Appender {
       lastOffsets,
       next,
       duplicateOffset >= 0 ? duplicateOffset : baseOffset,
+      appendTime,
     );
   }
 
@@ -164,16 +170,33 @@ export class Appender {
     const first = parsed.positions[0]!;
     if (!segment.canWriteNow(buf.length - first)) return null;
     for (let i = 0; i < n; i++) patchBaseOffset(buf, parsed.positions[i]!, baseOffsets[i]!, leaderEpoch);
+    const appendTime = this.#stampAppendTime(buf, parsed);
     const position = segment.size;
     const bytesWritten = first === 0 ? buf : buf.subarray(first);
     try {
-      // canWriteNow said it writes now; were it not written after all, append() patches the same offsets again.
+      // canWriteNow said it writes now; were it not written after all, append() patches the same offsets
+      // again (and stamps its own append time).
       if (!segment.writeNow(bytesWritten)) return null;
     } catch (err) {
       return this.#failedWriteNow(segment, position, err);
     }
     this.#written(segment, position, parsed, 0, n, baseOffsets, lastOffsets);
-    return this.#appended(buf, parsed, baseOffsets, lastOffsets, next, baseOffset);
+    return this.#appended(buf, parsed, baseOffsets, lastOffsets, next, baseOffset, appendTime);
+  }
+
+  /**
+   * timestampType LogAppendTime: every batch gets the clock's time as its maxTimestamp (and the LogAppendTime
+   * attribute; its CRC is computed again), which the time index, retention and lookups by time then use.
+   * Returns that time, or -1 (CreateTime: the batches are left as sent, with no work per batch).
+   */
+  #stampAppendTime(buf: Buffer, parsed: ParsedBatches): number {
+    if (this.#options.config().timestampType !== 'LogAppendTime') return -1;
+    const now = this.#options.clock.now();
+    for (let i = 0; i < parsed.positions.length; i++) {
+      stampLogAppendTime(buf, parsed.positions[i]!, parsed.sizes[i]!, now);
+      parsed.maxTimestamps[i] = now;
+    }
+    return now;
   }
 
   /** What append() does when a write fails, for appendNow's write. */
@@ -251,13 +274,14 @@ export class Appender {
     lastOffsets: number[],
     next: number,
     first: number,
+    logAppendTime: number,
   ): WrittenAppend {
     this.#options.log.appended(next, buf, parsed.positions, baseOffsets, lastOffsets);
     const result: AppendResult = {
       baseOffset: first,
       lastOffset: next - 1,
       recordCount: parsed.recordCount,
-      logAppendTime: -1,
+      logAppendTime,
     };
     const flush = this.#options.config().flush;
     if (flush.kind === 'interval') this.#options.scheduleFlush(flush.ms);

@@ -224,6 +224,20 @@ export function patchBaseOffset(buf: Buffer, pos: number, baseOffset: number, le
   if (leaderEpoch !== undefined) buf.writeInt32BE(leaderEpoch, pos + Offsets.partitionLeaderEpoch);
 }
 
+/**
+ * Stamps the batch at `pos` (of `size` bytes) with the broker's append time, as Kafka's broker does for a topic
+ * with message.timestamp.type=LogAppendTime: attributes bit 3 set and maxTimestamp = `time`. Both lie inside
+ * the CRC (bytes 21..end), so the CRC is computed again. baseTimestamp and the records keep the producer's
+ * values, as Kafka leaves them (DefaultRecordBatch.setMaxTimestamp): a reader takes every record's timestamp
+ * from maxTimestamp when bit 3 is set.
+ */
+export function stampLogAppendTime(buf: Buffer, pos: number, size: number, time: number): void {
+  const attributes = buf.readInt16BE(pos + Offsets.attributes);
+  buf.writeInt16BE(attributes | ATTR_TIMESTAMP_TYPE_LOG_APPEND, pos + Offsets.attributes);
+  writeInt64(buf, pos + Offsets.maxTimestamp, time);
+  buf.writeUInt32BE(computeBatchCrc(buf, pos, size), pos + Offsets.crc);
+}
+
 export function compressionOf(attributes: number): CompressionCodec {
   return (attributes & ATTR_COMPRESSION_MASK) as CompressionCodec;
 }
