@@ -367,7 +367,8 @@ export class HttpCore {
                 ok: true,
                 partition: result.partition,
                 offset: result.baseOffset + n,
-                timestamp: records[i]!.timestamp ?? now,
+                // A LogAppendTime topic replaced the record's timestamp with the time of its append.
+                timestamp: result.logAppendTime >= 0 ? result.logAppendTime : (records[i]!.timestamp ?? now),
               }
             : {
                 ok: false,

@@ -11,7 +11,8 @@
 //                exactly recordCount records and nothing after them; with requireKeys (compacted topics)
 //                no null key
 //   timestamps   safe integers; the header's maxTimestamp is the largest record timestamp; every timestamp
-//                within [now - timestampBeforeMaxMs, now + timestampAfterMaxMs]
+//                within [now - timestampBeforeMaxMs, now + timestampAfterMaxMs] (both unlimited on a
+//                LogAppendTime topic, whose batches storage stamps with the append time)
 // Batches with no compression are checked synchronously and allocate nothing per record (the hot path);
 // compressed ones are decompressed off the event loop (zlib's and the codecs' thread pools) and a large
 // section is walked in slices with the event loop let through in between.

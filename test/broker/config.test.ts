@@ -132,6 +132,11 @@ describe('topic configs', () => {
     expect(() => parseTopicConfig('max.compaction.lag.ms', '0')).toThrow(/between 1 and/);
     expect(parseTopicConfig('delete.retention.ms', '86400000')).toBe('86400000');
     expect(() => parseTopicConfig('min.compaction.lag.ms', '-1')).toThrow(/0 or more/);
+    expect(parseTopicConfig('message.timestamp.type', 'logappendtime')).toBe('LogAppendTime');
+    expect(parseTopicConfig('message.timestamp.type', 'CreateTime')).toBe('CreateTime');
+    expect(() => parseTopicConfig('message.timestamp.type', 'AppendTime')).toThrow(
+      /must be "CreateTime" or "LogAppendTime"/,
+    );
   });
 
   it('maps overrides and inherited values onto the storage partition config', () => {
@@ -147,12 +152,16 @@ describe('topic configs', () => {
       minCompactionLagMs: 0,
       maxCompactionLagMs: Number.MAX_SAFE_INTEGER,
       deleteRetentionMs: 86_400_000,
+      timestampType: 'CreateTime',
     });
     expect(
       partitionConfigFor({ 'cleanup.policy': 'compact', 'min.cleanable.dirty.ratio': '0.1' }, defaults),
     ).toMatchObject({
       cleanupPolicy: 'compact',
       minCleanableDirtyRatio: 0.1,
+    });
+    expect(partitionConfigFor({ 'message.timestamp.type': 'LogAppendTime' }, defaults)).toMatchObject({
+      timestampType: 'LogAppendTime',
     });
   });
 

@@ -189,6 +189,24 @@ describe('REST API: records', () => {
     }
   });
 
+  it('answers the append time as the timestamp of a record produced to a LogAppendTime topic', async () => {
+    await call(b, 'POST', `${b.cluster}/topics`, {
+      topic_name: 'stamped',
+      partitions_count: 1,
+      configs: [{ name: 'message.timestamp.type', value: 'LogAppendTime' }],
+    });
+    const before = Date.now();
+    const produced = await call(b, 'POST', `${b.cluster}/topics/stamped/records`, {
+      value: { data: 1 },
+      timestamp: 1_000,
+    });
+    expect(produced.status).toBe(200);
+    const stamped = Date.parse(produced.body.timestamp);
+    expect(stamped).toBeGreaterThanOrEqual(before);
+    const read = await call(b, 'GET', `${b.cluster}/topics/stamped/partitions/0/records`);
+    expect(read.body.data.map((r: { timestamp: string }) => r.timestamp)).toEqual([produced.body.timestamp]);
+  });
+
   it('limits records per request and body size, and rejects malformed values without storing anything', async () => {
     await call(b, 'POST', `${b.cluster}/topics`, { topic_name: 'limits', partitions_count: 1 });
     const entries = Array.from({ length: 201 }, () => ({ value: { data: 'x' } }));

@@ -15,7 +15,7 @@
 // synchronously, and results are gathered with Promise.all only where there is more than one; the common
 // produce (one topic, one partition) waits on its append's promise alone, with no extra promise hops
 // between the append and the response.
-import type { PartitionLog } from '../../../storage/index.js';
+import type { AppendResult, PartitionLog } from '../../../storage/index.js';
 import {
   ErrorCode,
   ProduceApi,
@@ -132,12 +132,7 @@ function appendTo(
   );
 }
 
-function appended(
-  log: PartitionLog,
-  partition: number,
-  records: Buffer,
-  result: { baseOffset: number; recordCount: number },
-): ProducePartitionResult {
+function appended(log: PartitionLog, partition: number, records: Buffer, result: AppendResult): ProducePartitionResult {
   if (produceChannel.hasSubscribers) {
     const event: ProduceEvent = {
       topic: log.topic,
@@ -153,7 +148,7 @@ function appended(
     errorCode: ErrorCode.NONE,
     errorMessage: null,
     baseOffset: result.baseOffset,
-    logAppendTime: -1,
+    logAppendTime: result.logAppendTime,
     logStartOffset: log.logStartOffset,
   };
 }

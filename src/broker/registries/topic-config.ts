@@ -1,7 +1,12 @@
 // Topic config keys: parsing and range checks, effective values (topic override > broker default >
 // built-in default) and the mapping onto storage's PartitionConfig. Overrides are kept as canonical
 // strings (what DescribeConfigs shows and topics.json stores).
-import { type CleanupPolicy, DEFAULT_PARTITION_CONFIG, type PartitionConfig } from '../../../storage/index.js';
+import {
+  type CleanupPolicy,
+  DEFAULT_PARTITION_CONFIG,
+  type PartitionConfig,
+  type TimestampType,
+} from '../../../storage/index.js';
 import type { ConfigEntry } from '../../protocol/index.js';
 import { type BatchPolicy, DECOMPRESSED_BYTES_PER_BATCH_BYTE } from '../../records/batch-validation.js';
 import { BUILTIN_TOPIC_DEFAULTS, formatFlushPolicy, parseFlushPolicy, type TopicDefaults } from '../config.js';
@@ -92,6 +97,17 @@ const KEYS = new Map<string, KeySpec>(
       (d) => d.messageTimestampBeforeMaxMs,
     ),
     'message.timestamp.after.max.ms': windowKey('message.timestamp.after.max.ms', (d) => d.messageTimestampAfterMaxMs),
+    // CreateTime keeps the producer's timestamps; LogAppendTime has the broker stamp each batch with the time of
+    // its append (storage/partition-append.ts), and the timestamp windows above do not apply (as in Kafka).
+    'message.timestamp.type': {
+      parse(value) {
+        const text = value.trim().toLowerCase();
+        if (text === 'createtime') return 'CreateTime';
+        if (text === 'logappendtime') return 'LogAppendTime';
+        throw new TopicConfigError(`message.timestamp.type must be "CreateTime" or "LogAppendTime", got "${value}"`);
+      },
+      inherited: () => DEFAULT_PARTITION_CONFIG.timestampType,
+    },
     flush: {
       parse(value) {
         try {
@@ -229,6 +245,7 @@ export function partitionConfigFor(
     minCompactionLagMs: num('min.compaction.lag.ms'),
     maxCompactionLagMs: num('max.compaction.lag.ms'),
     deleteRetentionMs: num('delete.retention.ms'),
+    timestampType: effective('message.timestamp.type', overrides, defaults) as TimestampType,
   };
 }
 
@@ -239,11 +256,17 @@ export function maxMessageBytesOf(overrides: Readonly<Record<string, string>>, d
 /** What produce checks every batch of a topic with these overrides against (src/records/batch-validation.ts). */
 export function batchPolicyFor(overrides: Readonly<Record<string, string>>, defaults: TopicDefaults): BatchPolicy {
   const maxBatchBytes = maxMessageBytesOf(overrides, defaults);
+  // The producer's timestamps are replaced by the append time on a LogAppendTime topic: no window applies.
+  const appendTime = effective('message.timestamp.type', overrides, defaults) === 'LogAppendTime';
   return Object.freeze({
     maxBatchBytes,
     maxDecompressedBytes: maxBatchBytes * DECOMPRESSED_BYTES_PER_BATCH_BYTE,
-    timestampBeforeMaxMs: Number(effective('message.timestamp.before.max.ms', overrides, defaults)),
-    timestampAfterMaxMs: Number(effective('message.timestamp.after.max.ms', overrides, defaults)),
+    timestampBeforeMaxMs: appendTime
+      ? Number.POSITIVE_INFINITY
+      : Number(effective('message.timestamp.before.max.ms', overrides, defaults)),
+    timestampAfterMaxMs: appendTime
+      ? Number.POSITIVE_INFINITY
+      : Number(effective('message.timestamp.after.max.ms', overrides, defaults)),
     requireKeys: String(effective('cleanup.policy', overrides, defaults)).includes('compact'),
   });
 }

@@ -29,7 +29,10 @@ export const ProduceResponseDef = message({
       errorCode: errorCode(),
       errorMessage: errorMessage(),
       baseOffset: int({ doc: 'offset given to the first record, -1 on error' }),
-      logAppendTime: int({ default: -1 }),
+      logAppendTime: int({
+        default: -1,
+        doc: 'the time the broker stamped every record with, on a message.timestamp.type=LogAppendTime topic',
+      }),
       logStartOffset: int({ default: -1 }),
     }),
     throttleTimeMs: throttleTimeMs(),
