@@ -134,6 +134,9 @@ describe('topic configs', () => {
     expect(() => parseTopicConfig('min.compaction.lag.ms', '-1')).toThrow(/0 or more/);
     expect(parseTopicConfig('message.timestamp.type', 'logappendtime')).toBe('LogAppendTime');
     expect(parseTopicConfig('message.timestamp.type', 'CreateTime')).toBe('CreateTime');
+    expect(parseTopicConfig('compression.type', ' Producer ')).toBe('producer');
+    expect(() => parseTopicConfig('compression.type', 'lz4')).toThrow(/"lz4" is not supported.*only "producer"/);
+    expect(() => parseTopicConfig('compression.type', 'brotli')).toThrow(/must be "producer"/);
     expect(() => parseTopicConfig('message.timestamp.type', 'AppendTime')).toThrow(
       /must be "CreateTime" or "LogAppendTime"/,
     );

@@ -82,6 +82,14 @@ const INT31 = 0x7fff_ffff;
  */
 const MIN_TOPIC_SEGMENT_BYTES = 1024 * 1024;
 
+/**
+ * Kafka's compression.type values besides `producer`: with one of them Kafka's broker recompresses every batch
+ * into that codec. Sluice stores batches as the producer compressed them (no broker-side recompression: its
+ * output would be memory outside the broker's budget, up to 16 × max.message.bytes per batch for
+ * `uncompressed`), so these are refused with a message that says so.
+ */
+const RECOMPRESSING_CODECS = new Set(['uncompressed', 'gzip', 'snappy', 'lz4', 'zstd']);
+
 // A Map, not an object literal: names come from clients, and "constructor" or "toString" must be unknown
 // keys rather than Object.prototype's functions.
 const KEYS = new Map<string, KeySpec>(
@@ -107,6 +115,22 @@ const KEYS = new Map<string, KeySpec>(
         throw new TopicConfigError(`message.timestamp.type must be "CreateTime" or "LogAppendTime", got "${value}"`);
       },
       inherited: () => DEFAULT_PARTITION_CONFIG.timestampType,
+    },
+    // Only `producer` (Kafka's default): batches are stored as the producer sent them, compressed or not.
+    'compression.type': {
+      parse(value) {
+        const text = value.trim().toLowerCase();
+        if (text === 'producer') return text;
+        if (RECOMPRESSING_CODECS.has(text))
+          throw new TopicConfigError(
+            `compression.type "${text}" is not supported: this broker stores batches as the producer compressed ` +
+              'them and does not recompress, so only "producer" is accepted (choose the codec in the producer instead)',
+          );
+        throw new TopicConfigError(
+          `compression.type must be "producer" (the only value this broker supports), got "${value}"`,
+        );
+      },
+      inherited: () => 'producer',
     },
     flush: {
       parse(value) {
