@@ -445,6 +445,9 @@ export class Broker {
     const registry = new KafkaHandlerRegistry(KAFKA_HANDLERS);
     const self = this;
     const listener: KafkaListenerInfo = {
+      get port() {
+        return certificates ? self.kafkaTlsBoundPort : self.kafkaBoundPort;
+      },
       advertisedHost: this.config.advertisedHost,
       // A TLS listener's clients are sent back to the TLS port, a plaintext one's to the plaintext port.
       get advertisedPort() {

@@ -15,6 +15,8 @@ import type { ServedRange } from './unsupported.js';
 
 /** Where Kafka clients are told to connect (Metadata, FindCoordinator): this listener, not the native one. */
 export interface KafkaListenerInfo {
+  /** The port this listener bound (DescribeConfigs' `listeners` of the broker). */
+  readonly port: number;
   readonly advertisedHost: string;
   /** advertisedKafkaPort, else the port the Kafka listener bound. */
   readonly advertisedPort: number;
