@@ -16,7 +16,8 @@
 // socket error or close fails every pending request with a retriable SluiceConnectionError; a closed
 // Connection is never reused — the cluster opens a fresh one on the next request (see cluster.ts). A peer
 // that shows in that first exchange it is no native port (foreign-peer.ts) fails it with a non-retriable
-// SluiceForeignProtocolError instead.
+// SluiceForeignProtocolError instead. A broker over its connection limit answers that first request with
+// CONNECTION_LIMIT_REACHED and closes: retriable, and the error says which limit (foreign-peer.ts).
 //
 // Instrumentation: requests, timeouts and the number of unanswered requests are reported to the client's
 // NetworkSource (network-events.ts) only while someone listens; otherwise a request costs one check.
@@ -41,7 +42,7 @@ import {
   SluiceProtocolError,
   SluiceRequestTimeoutError,
 } from './errors.js';
-import { foreignAnswer, silentPeer, unreadableAnswer } from './foreign-peer.js';
+import { foreignAnswer, refusedOverLimit, silentPeer, unreadableAnswer } from './foreign-peer.js';
 import { framePool } from './frame-pool.js';
 import type { Logger } from './logger.js';
 import type { NetworkSource, RequestTimeoutPayload } from './network-events.js';
@@ -240,7 +241,9 @@ export class Connection {
 
   /** ApiVersions is the first request on every connection (DESIGN §3), then SASL when configured. */
   private async handshake(): Promise<void> {
-    const response = await this.send(ApiVersionsApi, {}, { allowBeforeReady: true });
+    const response = await this.send(ApiVersionsApi, {}, { allowBeforeReady: true }).catch((error: unknown) => {
+      throw refusedOverLimit(error, this.broker) ?? error;
+    });
     if (response.errorCode !== 0)
       throw new SluiceProtocolError(response.errorCode, `ApiVersions failed on ${this.broker}`);
     this.versions = new Map(response.apiVersions.map((v) => [v.apiKey, v]));

@@ -4,12 +4,17 @@
 // No retry mends a wrong port, so each of these is a non-retriable SluiceForeignProtocolError saying where
 // to point `brokers` instead. A peer that closes without a word may be a Kafka-protocol port (the native
 // frame reads there as a request of an API version Kafka does not have, which Kafka answers by closing), but
-// also a Sluice broker stopping or refusing a connection over its maxConnections: that close stays a
-// retriable connection error, whose message names both causes.
+// also a Sluice broker stopping (or refusing more connections over its limits than it answers at once): that
+// close stays a retriable connection error, whose message names both causes.
+//
+// A Sluice broker over its connection limits (maxConnections, maxConnectionsPerAddress) answers the first
+// request with CONNECTION_LIMIT_REACHED and the limit in words, then closes: retriable (a place frees up when
+// another connection closes), and the error, the last one after the retries included, says which limit.
 //
 // A native frame never looks like the first two: its first four bytes are its length, and "HTTP" (1.2 GB) or
 // a TLS record's 0x1503…/0x1603… (350 MB) are far beyond any handshake answer.
-import { SluiceConnectionError, SluiceForeignProtocolError } from './errors.js';
+import { ErrorCode } from '../protocol/errors.js';
+import { SluiceConnectionError, SluiceForeignProtocolError, SluiceProtocolError } from './errors.js';
 
 const NATIVE_PORT = "a Sluice broker's native port (9650 by default), the only one the SDK speaks";
 
@@ -43,7 +48,17 @@ export function unreadableAnswer(broker: string, cause: unknown): SluiceForeignP
 /** The peer closed the connection before answering a byte of the handshake (retriable: see above). */
 export function silentPeer(broker: string): SluiceConnectionError {
   return new SluiceConnectionError(
-    `${broker} closed the connection without answering the handshake (ApiVersions): a broker stopping or over its maxConnections does this, and so does a port that does not speak Sluice's native protocol (a Kafka-protocol port, 9092 by default); if it goes on, check that brokers names ${NATIVE_PORT}`,
+    `${broker} closed the connection without answering the handshake (ApiVersions): a broker stopping does this (or one refusing many connections over its maxConnections at once), and so does a port that does not speak Sluice's native protocol (a Kafka-protocol port, 9092 by default); if it goes on, check that brokers names ${NATIVE_PORT}`,
     broker,
+  );
+}
+
+/** The handshake's error when the broker refused the connection over a connection limit; else null. */
+export function refusedOverLimit(error: unknown, broker: string): SluiceProtocolError | null {
+  if (!(error instanceof SluiceProtocolError) || error.code !== ErrorCode.CONNECTION_LIMIT_REACHED) return null;
+  return new SluiceProtocolError(
+    'CONNECTION_LIMIT_REACHED',
+    `${broker} refused the connection: ${error.message}; it takes new ones as others close (or raise the limit on the broker)`,
+    { cause: error },
   );
 }

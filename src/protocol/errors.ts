@@ -1,5 +1,6 @@
 // The stable table of error codes shared by the broker and the SDK. Numeric codes follow Kafka's
-// where Kafka has the same error, so kafkajs users recognise both the number and the name.
+// where Kafka has the same error, so kafkajs users recognise both the number and the name; an error Kafka
+// has no code for gets one of Sluice's own, from 1000 up.
 
 export interface ErrorInfo {
   /** Stable name, as kafkajs's `error.type` (e.g. 'UNKNOWN_TOPIC_OR_PARTITION'). */
@@ -196,6 +197,13 @@ const table = [
   ['DUPLICATE_VOTER', 126, false, 'The voter is already part of the voter set'],
   ['VOTER_NOT_FOUND', 127, false, 'The voter is not part of the voter set'],
   ['INVALID_REGULAR_EXPRESSION', 128, false, 'The regular expression is invalid'],
+  // Sluice's own codes start at 1000, clear of Kafka's (as its own API keys do); the native protocol only.
+  [
+    'CONNECTION_LIMIT_REACHED',
+    1000,
+    true,
+    'The broker is at its connection limit (maxConnections or maxConnectionsPerAddress)',
+  ],
 ] as const;
 
 export type ErrorName = (typeof table)[number][0];

@@ -7,6 +7,8 @@
 // and the connection stays; a handler that throws a ProtocolError is answered with it; a handler that throws
 // anything else is a bug: logged, and answered UNKNOWN_SERVER_ERROR.
 //
+// A connection refused over a connection limit is answered by refusalAnswer, never served.
+//
 // Interception (Broker.intercept, src/broker/interceptors.ts): when an interceptor is in place for the
 // request's API, it is asked (after the body validated, before the handler) and its action applied.
 import {
@@ -120,6 +122,22 @@ export class NativeWire implements Wire {
       fields: { protocol: foreign.protocol, seen: foreign.seen },
       ...(foreign.protocol === 'HTTP' ? { reply: httpRefusal(message) } : {}),
     };
+  }
+
+  /**
+   * A connection over a connection limit is answered, whatever its first request asked, with the error
+   * CONNECTION_LIMIT_REACHED and the limit in words, which the SDK shows its user (and retries: a place may
+   * free up). A first frame whose header does not name its correlationId cannot be answered.
+   */
+  refusalAnswer(firstFrame: Buffer, reason: string): ResponseFrame {
+    let correlationId: number;
+    try {
+      correlationId = decodeRequestPayload(firstFrame, this.deps.headerLimits).correlationId;
+    } catch (error) {
+      if (!(error instanceof RequestHeaderError)) return null;
+      correlationId = error.correlationId;
+    }
+    return encodeErrorResponseFrame(correlationId, new ProtocolError('CONNECTION_LIMIT_REACHED', reason));
   }
 
   /**

@@ -1,7 +1,8 @@
 // Connection limits, shared by every listener of a broker: at most maxConnections connections, and
-// maxConnectionsPerAddress from one remote address. A connection beyond either is closed as soon as it is
-// accepted, before anything is read from it, with a warning (at most REFUSAL_LOG_LINES lines per
-// REFUSAL_LOG_WINDOW_MS; refusals beyond are counted in the next line).
+// maxConnectionsPerAddress from one remote address. A connection beyond either is refused as soon as it is
+// accepted (its listener closes it, after answering its first request where its wire can say why:
+// refused-connections.ts), with a warning (at most REFUSAL_LOG_LINES lines per REFUSAL_LOG_WINDOW_MS; refusals beyond
+// are counted in the next line).
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 
@@ -26,16 +27,20 @@ export class ConnectionLimits {
     return this.#open;
   }
 
-  /** Counts a new connection from `address`, or refuses it (the socket is destroyed): returns false. */
-  admit(socket: Socket, address: string): boolean {
+  /**
+   * Counts a new connection from `address` (null), or refuses it: returns why, for the log and the client
+   * ("the broker has 100 connections open (maxConnections 100)"). A refused socket is not counted: the
+   * caller closes it.
+   */
+  admit(socket: Socket, address: string): string | null {
     const refusal = this.#refusal(address);
     if (refusal) {
-      this.#refuse(socket, address, refusal);
-      return false;
+      this.#logRefusal(socket, address, refusal);
+      return refusal;
     }
     this.#open++;
     this.#perAddress.set(address, (this.#perAddress.get(address) ?? 0) + 1);
-    return true;
+    return null;
   }
 
   /** An admitted connection from `address` closed. */
@@ -57,8 +62,7 @@ export class ConnectionLimits {
     return null;
   }
 
-  #refuse(socket: Socket, address: string, reason: string): void {
-    socket.destroy();
+  #logRefusal(socket: Socket, address: string, reason: string): void {
     const now = Date.now();
     if (now - this.#refusalWindowStart >= REFUSAL_LOG_WINDOW_MS) {
       this.#refusalWindowStart = now;

@@ -9,6 +9,9 @@
 // that socket only, with a log line saying why (tls-failures.ts). The certificate can be replaced while
 // it runs (TlsCertificates.reload → setSecureContext): new handshakes use the new one, open connections
 // are not touched.
+//
+// A connection refused over a connection limit is told why where the wire can say it
+// (refused-connections.ts); over TLS, once its handshake is done.
 import { createServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
@@ -18,6 +21,7 @@ import { identifyClient, type TlsFacts } from '../security/tls/client-certificat
 import { Connection } from './connection.js';
 import type { ConnectionLimits } from './connection-limits.js';
 import type { MemoryBudget } from './memory-budget.js';
+import type { RefusedConnections } from './refused-connections.js';
 import { HandshakeFailureLog, handshakeFailure } from './tls-failures.js';
 import type { Wire } from './wire.js';
 
@@ -30,6 +34,7 @@ export interface ListenerShared {
   readonly config: BrokerConfig;
   readonly logger: Logger;
   readonly limits: ConnectionLimits;
+  readonly refused: RefusedConnections;
   readonly memory: MemoryBudget;
   readonly scratch: Buffer;
   nextConnectionId(): number;
@@ -44,6 +49,8 @@ export class Listener {
   private port = -1;
   /** TCP connections of a TLS listener still in their handshake, by "address:port": closed with the listener. */
   private readonly handshaking = new Map<string, Socket>();
+  /** Why each TCP connection in `handshaking` that is over a connection limit was refused, by "address:port". */
+  private readonly refusedHandshakes = new Map<string, string>();
 
   constructor(
     readonly wire: Wire,
@@ -65,7 +72,9 @@ export class Listener {
 
   private plainServer(): NetServer {
     return createServer({ noDelay: true, pauseOnConnect: true }, (socket) => {
-      if (this.admit(socket)) this.open(socket, null);
+      const refusal = this.admit(socket);
+      if (refusal === null) this.open(socket, null);
+      else if (this.holdRefused(socket)) this.answerRefused(socket, refusal);
     });
   }
 
@@ -76,13 +85,24 @@ export class Listener {
       handshakeTimeout: this.shared.config.stallTimeoutMs,
     });
     server.on('connection', (socket: Socket) => {
-      if (!this.admit(socket)) return;
+      const refusal = this.admit(socket);
+      if (refusal !== null && !this.holdRefused(socket)) return;
       const key = peerOf(socket);
       this.handshaking.set(key, socket);
-      socket.once('close', () => this.handshaking.delete(key));
+      if (refusal !== null) this.refusedHandshakes.set(key, refusal);
+      socket.once('close', () => {
+        this.handshaking.delete(key);
+        this.refusedHandshakes.delete(key);
+      });
     });
     server.on('secureConnection', (socket: TLSSocket) => {
-      this.handshaking.delete(peerOf(socket));
+      const key = peerOf(socket);
+      this.handshaking.delete(key);
+      const refusal = this.refusedHandshakes.get(key);
+      if (refusal !== undefined) {
+        this.answerRefused(socket, refusal);
+        return;
+      }
       const identity = identifyClient(socket, certificates.config);
       if ('refused' in identity) {
         failures.failed(`a client was refused by the ${this.wire.name} TLS port ${this.port}: ${identity.refused}`, {
@@ -106,12 +126,28 @@ export class Listener {
     return server;
   }
 
-  /** Counts an accepted TCP connection against the limits until it closes; false: refused (destroyed). */
-  private admit(socket: Socket): boolean {
+  /**
+   * Counts an accepted TCP connection against the limits until it closes (null), or returns why it is
+   * refused: the caller holds it for an answer (holdRefused) or it is closed.
+   */
+  private admit(socket: Socket): string | null {
     const address = socket.remoteAddress ?? '?';
-    if (!this.shared.limits.admit(socket, address)) return false;
+    const refusal = this.shared.limits.admit(socket, address);
+    if (refusal !== null) return refusal;
     socket.once('close', () => this.shared.limits.closed(address));
-    return true;
+    return null;
+  }
+
+  /** Whether a refused connection is kept to be told why (refused-connections.ts); else it is destroyed now. */
+  private holdRefused(socket: Socket): boolean {
+    if (this.wire.refusalAnswer && this.shared.refused.hold(socket)) return true;
+    socket.destroy();
+    return false;
+  }
+
+  /** Answers a held refused connection's first request with the wire's refusal, then ends it. */
+  private answerRefused(stream: Socket, reason: string): void {
+    this.shared.refused.answer(stream, (firstFrame) => this.wire.refusalAnswer?.(firstFrame, reason) ?? null);
   }
 
   private open(socket: Socket, tls: TlsFacts | null): void {

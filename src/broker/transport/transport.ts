@@ -1,6 +1,6 @@
 // The broker's transport: its listeners (the native protocol's, and any other wire beside it, such as
-// Kafka's) and everything their connections share: the connection limits (connection-limits.ts), the
-// memory budget of bytes in flight (memory-budget.ts), the sweep that closes idle connections
+// Kafka's) and everything their connections share: the connection limits (connection-limits.ts) and the
+// connections refused over them (refused-connections.ts), the memory budget of bytes in flight (memory-budget.ts), the sweep that closes idle connections
 // (idle-sweep.ts), the landing buffer of direct reads and connection ids. On close it stops every listener,
 // drains every connection (in-flight requests answered) within a grace period, then destroys what is left.
 import type { Logger } from 'pino';
@@ -10,6 +10,7 @@ import { ConnectionLimits } from './connection-limits.js';
 import { IdleSweep } from './idle-sweep.js';
 import { Listener } from './listener.js';
 import { MemoryBudget } from './memory-budget.js';
+import { RefusedConnections } from './refused-connections.js';
 import type { Wire } from './wire.js';
 import type { TlsCertificates } from '../security/tls/certificates.js';
 import { connectionChannel } from '../diagnostics.js';
@@ -22,6 +23,7 @@ export class Transport {
   readonly memory: MemoryBudget;
   private readonly logger: Logger;
   private readonly limits: ConnectionLimits;
+  private readonly refused = new RefusedConnections();
   private readonly connections = new Set<Connection>();
   private readonly listeners: Listener[] = [];
   private readonly scratch = Buffer.allocUnsafeSlow(SCRATCH_BYTES);
@@ -47,6 +49,7 @@ export class Transport {
         config: this.config,
         logger: this.logger,
         limits: this.limits,
+        refused: this.refused,
         memory: this.memory,
         scratch: this.scratch,
         nextConnectionId: () => this.nextConnectionId(),
@@ -81,6 +84,7 @@ export class Transport {
   async close(graceMs: number): Promise<void> {
     this.idleSweep?.stop();
     const closed = Promise.all(this.listeners.map((l) => l.close()));
+    this.refused.destroyAll();
     const drained = Promise.all([...this.connections].map((c) => c.shutdown()));
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<'timeout'>((resolve) => {

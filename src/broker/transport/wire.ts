@@ -142,4 +142,10 @@ export interface Wire {
   serve(payload: Buffer, exchange: Exchange): ResponseFrame | Promise<ResponseFrame>;
   /** When the stream turned out not to be frames: who connected, from its first bytes (up to 16), or null. */
   identifyForeign?(firstBytes: Buffer): ForeignClient | null;
+  /**
+   * The answer to the first frame of a connection refused over a connection limit (`reason`: which, as
+   * connection-limits.ts words it), written before the connection is ended; null: closed without a word.
+   * Absent: every refused connection of this wire is closed at once (refused-connections.ts).
+   */
+  refusalAnswer?(firstFrame: Buffer, reason: string): ResponseFrame;
 }

@@ -2,9 +2,11 @@
 // limits counted across both ports, the stall watchdog, and request and connection metrics.
 import { connect } from 'node:net';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { ApiVersionsApi, ErrorCode } from '../../../src/protocol/index.js';
 import { ApiVersions, Metadata } from '../../../src/protocol/kafka/index.js';
 import { LogCapture } from '../../helpers/broker.js';
 import { removeTempDirs } from '../../helpers/temp-dir.js';
+import { WireClient } from '../../helpers/wire-client.js';
 import { call, startHttpBroker, type HttpBroker } from '../../http/helpers.js';
 import { type KafkaTestBroker, startKafkaBroker } from './helpers.js';
 import { KafkaWireClient } from './kafka-wire-client.js';
@@ -46,8 +48,14 @@ describe('the Kafka listener on the shared transport', () => {
     const kafka = await KafkaWireClient.connect(b.kafkaPort);
     expect((await kafka.request(ApiVersions, 2, {})).errorCode).toBe(0);
 
-    // The address already has its one connection (on the Kafka port): the native port refuses it too.
-    expect(await closedByBroker(b.port)).toEqual({ reply: '' });
+    // The address already has its one connection (on the Kafka port): the native port refuses it too, and
+    // says why in the answer to its first request; the Kafka port just closes (Kafka has no word for it).
+    const native = await WireClient.connect(b.port);
+    await expect(native.request(ApiVersionsApi, {})).rejects.toMatchObject({
+      code: ErrorCode.CONNECTION_LIMIT_REACHED,
+      message: '127.0.0.1 has 1 connections open (maxConnectionsPerAddress 1)',
+    });
+    await native.closed;
     expect(await closedByBroker(b.kafkaPort)).toEqual({ reply: '' });
     expect(
       logs.find(/^connection refused: 127.0.0.1 has 1 connections open \(maxConnectionsPerAddress 1\)/),
