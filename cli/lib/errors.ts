@@ -135,7 +135,10 @@ export function describeError(err: unknown, context: ErrorContext = {}): string 
   }
   const e = (err ?? {}) as ErrorLike;
   const message = typeof e.message === 'string' && e.message !== '' ? e.message : String(err);
-  const type = typeof e.type === 'string' && e.type !== '' && !message.includes(e.type) ? ` (${e.type})` : '';
+  // Retries running out carry the last attempt's message: the type shown is that error's too.
+  const typed = e.type === 'NUMBER_OF_RETRIES_EXCEEDED' && typeof e.cause === 'object' ? (e.cause as ErrorLike) : e;
+  const type =
+    typeof typed.type === 'string' && typed.type !== '' && !message.includes(typed.type) ? ` (${typed.type})` : '';
   return `${firstSentence(message)}${type}`;
 }
 

@@ -2,6 +2,7 @@
 // in-process broker, checking output (text and JSON), exit codes and error sentences.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
+import { ApiVersionsApi } from '../../src/protocol/index.js';
 import { startBroker } from '../helpers/broker.js';
 import { jsonLines, root, sluice, sluiceOnTty, useLiveBroker } from './helpers.js';
 
@@ -82,6 +83,20 @@ describe('program', () => {
     expect(debug.code).toBe(1);
     expect(debug.stderr).toMatch(/^error: cannot reach broker/);
     expect(debug.stderr).toMatch(/\n\s+at /);
+  });
+
+  it('says which connection limit a broker that refused the connection is at', async () => {
+    const full = await startBroker({ maxConnections: 1 });
+    try {
+      await (await full.client()).request(ApiVersionsApi, {});
+      const r = await sluice(['topics', 'list', '-b', `127.0.0.1:${full.port}`]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe(
+        `error: 127.0.0.1:${full.port} refused the connection: the broker has 1 connections open (maxConnections 1); it takes new ones as others close (or raise the limit on the broker) (CONNECTION_LIMIT_REACHED)\n`,
+      );
+    } finally {
+      await full.stop();
+    }
   });
 });
 
