@@ -17,7 +17,8 @@
 // Connection is never reused — the cluster opens a fresh one on the next request (see cluster.ts). A peer
 // that shows in that first exchange it is no native port (foreign-peer.ts) fails it with a non-retriable
 // SluiceForeignProtocolError instead. A broker over its connection limit answers that first request with
-// CONNECTION_LIMIT_REACHED and closes: retriable, and the error says which limit (foreign-peer.ts).
+// CONNECTION_LIMIT_REACHED and closes: retriable, and the error says which limit (foreign-peer.ts). With
+// `ssl`, a TLS handshake answered with bytes that are not TLS fails it non-retriable too (the port has no TLS).
 //
 // Instrumentation: requests, timeouts and the number of unanswered requests are reported to the client's
 // NetworkSource (network-events.ts) only while someone listens; otherwise a request costs one check.
@@ -42,7 +43,7 @@ import {
   SluiceProtocolError,
   SluiceRequestTimeoutError,
 } from './errors.js';
-import { foreignAnswer, refusedOverLimit, silentPeer, unreadableAnswer } from './foreign-peer.js';
+import { foreignAnswer, refusedOverLimit, silentPeer, tlsHandshakeFailure, unreadableAnswer } from './foreign-peer.js';
 import { framePool } from './frame-pool.js';
 import type { Logger } from './logger.js';
 import type { NetworkSource, RequestTimeoutPayload } from './network-events.js';
@@ -189,6 +190,12 @@ export class Connection {
         this.handshake().then(resolve, fail);
       });
       socket.on('error', (err: NodeJS.ErrnoException) => {
+        // The TLS handshake runs before ours (`handshaking`): its failure may show the port has no TLS.
+        const tlsFailure =
+          this.options.ssl && this.state === 'connecting' && !this.handshaking
+            ? tlsHandshakeFailure(err, this.broker)
+            : null;
+        if (tlsFailure) return fail(tlsFailure);
         const verb = this.state === 'connecting' ? 'cannot reach broker' : 'connection to broker';
         fail(
           new SluiceConnectionError(`${verb} ${this.broker}: ${describeSocketError(err)}`, this.broker, {

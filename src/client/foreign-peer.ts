@@ -11,12 +11,26 @@
 // request with CONNECTION_LIMIT_REACHED and the limit in words, then closes: retriable (a place frees up when
 // another connection closes), and the error, the last one after the retries included, says which limit.
 //
+// With `ssl`, the TLS handshake comes first and shows a port without TLS: OpenSSL finds the answer is no TLS
+// record ("wrong version number": a Sluice broker's plaintext port answers a TLS handshake with a plaintext
+// line, an HTTP server with its 400), which no retry mends: a non-retriable SluiceForeignProtocolError saying
+// to drop ssl or use the TLS port. A close in the middle of the handshake (a Kafka plaintext port, but also a
+// broker stopping) stays retriable, and its message names both.
+//
 // A native frame never looks like the first two: its first four bytes are its length, and "HTTP" (1.2 GB) or
 // a TLS record's 0x1503…/0x1603… (350 MB) are far beyond any handshake answer.
 import { ErrorCode } from '../protocol/errors.js';
-import { SluiceConnectionError, SluiceForeignProtocolError, SluiceProtocolError } from './errors.js';
+import { type SluiceError, SluiceConnectionError, SluiceForeignProtocolError, SluiceProtocolError } from './errors.js';
 
 const NATIVE_PORT = "a Sluice broker's native port (9650 by default), the only one the SDK speaks";
+
+/** OpenSSL's codes for a handshake answered with bytes that are no TLS record. */
+const NOT_TLS_CODES = new Set([
+  'ERR_SSL_WRONG_VERSION_NUMBER',
+  'ERR_SSL_PACKET_LENGTH_TOO_LONG',
+  'ERR_SSL_UNKNOWN_PROTOCOL',
+  'ERR_SSL_RECORD_LENGTH_MISMATCH',
+]);
 
 /** What the first bytes the peer answered say about it; null when they may begin a native frame. */
 export function foreignAnswer(first: Buffer, broker: string, tls: boolean): SluiceForeignProtocolError | null {
@@ -61,4 +75,25 @@ export function refusedOverLimit(error: unknown, broker: string): SluiceProtocol
     `${broker} refused the connection: ${error.message}; it takes new ones as others close (or raise the limit on the broker)`,
     { cause: error },
   );
+}
+
+/**
+ * The client's TLS handshake (`ssl`) failed before it was done with `error`: what that says about the port,
+ * or null when it says nothing of the kind (a certificate the client does not trust, a refused connection).
+ */
+export function tlsHandshakeFailure(error: NodeJS.ErrnoException, broker: string): SluiceError | null {
+  if (NOT_TLS_CODES.has(error.code ?? ''))
+    return new SluiceForeignProtocolError(
+      `${broker} answered the TLS handshake with bytes that are not TLS: that port does not speak TLS (a Sluice broker's plaintext port, for one); remove the client's ssl option, or point brokers at the broker's TLS port (--tls-port)`,
+      broker,
+      { cause: error },
+    );
+  // Node's words for a close before the handshake completed: "Client network socket disconnected before
+  // secure TLS connection was established". No cause and no code: it is not a socket failure to report as one.
+  if (error.code === 'ECONNRESET')
+    return new SluiceConnectionError(
+      `${broker} closed the connection during the TLS handshake: a port that does not speak TLS does this (a Kafka-protocol plaintext port, for one), and so does a broker stopping; if it goes on, check that brokers names the broker's TLS port (--tls-port), or remove the client's ssl option`,
+      broker,
+    );
+  return null;
 }

@@ -117,8 +117,11 @@ describe('the native port meets other protocols', () => {
     }
   });
 
-  it('a TLS client is named too, and native clients are still served', async () => {
-    await exchange(Buffer.from([0x16, 0x03, 0x01, 0x00, 0xa5, 0x01, 0x00, 0x00, 0xa1, 0x03, 0x03]));
+  it('a TLS client is named too, answered a plaintext line (its handshake fails on it), and native clients are still served', async () => {
+    const reply = await exchange(Buffer.from([0x16, 0x03, 0x01, 0x00, 0xa5, 0x01, 0x00, 0x00, 0xa1, 0x03, 0x03]));
+    expect(reply).toBe(
+      `a TLS client connected to the native port (a TLS handshake): port ${t.port} speaks only Sluice's native protocol (the Sluice SDK and CLI), without TLS; this broker has no TLS listener (--tls-port)\n`,
+    );
     expect((await logLine('TLS')).seen).toBe('a TLS handshake');
     const c = await WireClient.connect(t.port);
     expect((await c.request(ApiVersionsApi, {})).errorCode).toBe(0);

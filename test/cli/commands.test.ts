@@ -85,6 +85,14 @@ describe('program', () => {
     expect(debug.stderr).toMatch(/\n\s+at /);
   });
 
+  it('says at once that a port without TLS does not speak it (--tls against the plaintext port)', async () => {
+    const r = await sluice(['topics', 'list', ...server.flags, '--tls']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      `error: ${server.flags[1]} answered the TLS handshake with bytes that are not TLS: that port does not speak TLS (a Sluice broker's plaintext port, for one); remove the client's ssl option, or point brokers at the broker's TLS port (--tls-port) (FOREIGN_PROTOCOL)\n`,
+    );
+  });
+
   it('says which connection limit a broker that refused the connection is at', async () => {
     const full = await startBroker({ maxConnections: 1 });
     try {

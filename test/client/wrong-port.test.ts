@@ -2,6 +2,8 @@
 // non-retriable SluiceForeignProtocolError saying what answered, read from the connection's first exchange:
 // an HTTP server's reply, a TLS alert, unreadable bytes. A Kafka-protocol port closes without a word, as a
 // stopping broker does: retried, then the error says what such a close may mean.
+// With `ssl`, a port without TLS shows itself in the TLS handshake: answered with bytes that are not TLS (the
+// broker's plaintext port answers a plaintext line), it fails at once too; closed in the middle, it is retried.
 // The clients keep the default retry (about 9 s for a retriable error), so "at once" shows it is not retried.
 import { createServer as createHttpServer } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
@@ -23,6 +25,14 @@ afterAll(async () => {
 
 const kafka = (...ports: number[]) =>
   new Kafka({ clientId: 'wrong-port', brokers: ports.map((p) => `127.0.0.1:${p}`), logLevel: logLevel.NOTHING });
+const kafkaWithTls = (port: number, retry?: { retries: number; initialRetryTime: number }) =>
+  new Kafka({
+    clientId: 'wrong-port',
+    brokers: [`127.0.0.1:${port}`],
+    ssl: true,
+    logLevel: logLevel.NOTHING,
+    ...(retry ? { retry } : {}),
+  });
 
 async function listen(server: Server): Promise<number> {
   servers.push(server);
@@ -38,8 +48,8 @@ const answering = (reply: Buffer) =>
   });
 
 /** What producer.connect() rejected with, and how long it took. */
-async function connectError(port: number): Promise<{ error: any; ms: number }> {
-  const producer = kafka(port).producer();
+async function connectError(port: number, client = kafka(port)): Promise<{ error: any; ms: number }> {
+  const producer = client.producer();
   const started = performance.now();
   const error = await producer.connect().then(
     () => null,
@@ -117,5 +127,40 @@ describe('connecting to a port that is not a native one', () => {
     } finally {
       await admin.disconnect();
     }
+  });
+});
+
+describe('connecting with ssl to a port without TLS', () => {
+  it("the broker's plaintext native port: fails at once, saying the port does not speak TLS", async () => {
+    const { error, ms } = await connectError(broker.port, kafkaWithTls(broker.port));
+    expect(error).toBeInstanceOf(SluiceForeignProtocolError);
+    expect(error).toMatchObject({ retriable: false, broker: `127.0.0.1:${broker.port}` });
+    expect(error.message).toBe(
+      `127.0.0.1:${broker.port} answered the TLS handshake with bytes that are not TLS: that port does not speak TLS (a Sluice broker's plaintext port, for one); remove the client's ssl option, or point brokers at the broker's TLS port (--tls-port)`,
+    );
+    expect(ms).toBeLessThan(1000);
+  });
+
+  it('an HTTP server: fails at once the same way', async () => {
+    const port = await listen(createHttpServer((_request, response) => response.end('ok')));
+    const { error, ms } = await connectError(port, kafkaWithTls(port));
+    expect(error).toBeInstanceOf(SluiceForeignProtocolError);
+    expect(error.message).toContain(`127.0.0.1:${port} answered the TLS handshake with bytes that are not TLS`);
+    expect(ms).toBeLessThan(1000);
+  });
+
+  it('a port that closes in the middle of the handshake: retried (a stopping broker does it too), then says why it may be', async () => {
+    const port = await listen(
+      createServer((socket: Socket) => {
+        socket.once('data', () => socket.destroy());
+        socket.on('error', () => {});
+      }),
+    );
+    const { error } = await connectError(port, kafkaWithTls(port, { retries: 1, initialRetryTime: 50 }));
+    expect(error).not.toBeInstanceOf(SluiceForeignProtocolError);
+    expect(error.retryCount).toBe(1);
+    expect(error.message).toContain(
+      `127.0.0.1:${port} closed the connection during the TLS handshake: a port that does not speak TLS does this`,
+    );
   });
 });

@@ -121,6 +121,9 @@ export class NativeWire implements Wire {
       message,
       fields: { protocol: foreign.protocol, seen: foreign.seen },
       ...(foreign.protocol === 'HTTP' ? { reply: httpRefusal(message) } : {}),
+      // Any answer that is no TLS record tells a TLS client at once that this port has no TLS (the SDK says so
+      // and does not retry, OpenSSL says "wrong version number"); a close says nothing it could act on.
+      ...(foreign.protocol === 'TLS' ? { reply: `${message}\n` } : {}),
     };
   }
 

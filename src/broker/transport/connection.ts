@@ -561,7 +561,8 @@ export class Connection implements ConnectionFacts, WatchedConnection {
     if (foreign) {
       this.logger.warn(foreign.fields, `${foreign.message}; closing the connection`);
       if (foreign.reply !== undefined) {
-        // curl or a browser shows this reply; the socket closes once it is written, or after a grace at most.
+        // curl or a browser shows this reply (a TLS client fails its handshake on it); the socket closes once it is
+        // written, or after a grace at most.
         this.socket.end(foreign.reply);
         setTimeout(() => this.socket.destroy(), HTTP_REFUSAL_GRACE_MS).unref();
         return;

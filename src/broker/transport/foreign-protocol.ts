@@ -1,5 +1,6 @@
 // Recognises clients that speak another protocol on the native port, from the first bytes they send, so
-// the broker can say so in its log (and, to an HTTP client, in a reply) instead of a bare framing error:
+// the broker can say so in its log (and in a reply: to an HTTP client a 400, to a TLS client on the native
+// port a plaintext line its handshake fails on at once) instead of a bare framing error:
 //   HTTP   an ASCII method and a space ("GET ", "POST ", …), or HTTP/2's preface "PRI * HTTP/2.0"
 //   TLS    a handshake record: 0x16, then version 3.x
 //   Kafka  a Kafka request header: int32 size, then int16 apiKey 0..99 and int16 apiVersion 0..20 — which the

@@ -125,7 +125,10 @@ export class CloseConnection extends Error {
 export interface ForeignClient {
   /** One sentence for the log: what connected, and where it should go instead. */
   readonly message: string;
-  /** Written to the client before the connection closes (an HTTP 400 a browser shows), if any. */
+  /**
+   * Written to the client before the connection closes, if any: an HTTP 400 a browser shows, plaintext a
+   * TLS client's handshake fails on at once (a close would look like a broker stopping).
+   */
   readonly reply?: string;
   /** Fields for the log line. */
   readonly fields: Record<string, unknown>;
