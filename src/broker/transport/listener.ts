@@ -6,7 +6,11 @@
 // its accept (a handshake in progress holds its place), the Connection is made once the handshake is
 // done, over the decrypted stream, with the client's certificate identity (mutual TLS) as its starting
 // principal. A failed handshake (a plaintext client, a missing or untrusted client certificate) closes
-// that socket only, with a log line saying why (tls-failures.ts). The certificate can be replaced while
+// that socket only, with a log line saying why (tls-failures.ts). The TCP listener is a plain one: a
+// connection's first bytes decide whether it goes on to the TLS server (never listening itself: it is handed
+// the socket, those bytes put back) or is a plaintext client, answered with a TLS alert (an HTTP 400 to an
+// HTTP client) that tells it at once the port speaks TLS — Node's TLS server closes such a client without a
+// word, which a client cannot tell from a broker stopping. The certificate can be replaced while
 // it runs (TlsCertificates.reload → setSecureContext): new handshakes use the new one, open connections
 // are not touched.
 //
@@ -22,7 +26,7 @@ import { Connection } from './connection.js';
 import type { ConnectionLimits } from './connection-limits.js';
 import type { MemoryBudget } from './memory-budget.js';
 import type { RefusedConnections } from './refused-connections.js';
-import { HandshakeFailureLog, handshakeFailure } from './tls-failures.js';
+import { HandshakeFailureLog, handshakeFailure, plaintextOnTlsPort } from './tls-failures.js';
 import type { Wire } from './wire.js';
 
 function peerOf(socket: Socket): string {
@@ -43,20 +47,28 @@ export interface ListenerShared {
   closed(connection: Connection, listener: string): void;
 }
 
+/** A TLS handshake record's first byte (content type 22); a plaintext client's first byte is anything else. */
+const TLS_HANDSHAKE_RECORD = 0x16;
+/** How long a plaintext client on a TLS port has to read its answer before its socket is destroyed. */
+const PLAINTEXT_ANSWER_GRACE_MS = 1000;
+
 export class Listener {
-  private readonly server: NetServer | TlsServer;
+  private readonly server: NetServer;
   private unsubscribe: (() => void) | null = null;
   private port = -1;
   /** TCP connections of a TLS listener still in their handshake, by "address:port": closed with the listener. */
   private readonly handshaking = new Map<string, Socket>();
   /** Why each TCP connection in `handshaking` that is over a connection limit was refused, by "address:port". */
   private readonly refusedHandshakes = new Map<string, string>();
+  /** A TLS listener's log of failed handshakes and plaintext clients, rate limited. */
+  private readonly tlsFailures: HandshakeFailureLog;
 
   constructor(
     readonly wire: Wire,
     private readonly shared: ListenerShared,
     private readonly certificates: TlsCertificates | null = null,
   ) {
+    this.tlsFailures = new HandshakeFailureLog(shared.logger);
     this.server = certificates ? this.tlsServer(certificates) : this.plainServer();
     // Before it listens, an error (a port in use, a bad host) is listen()'s rejection, reported once by whoever
     // started the broker; only errors of a listening server are logged here.
@@ -78,13 +90,9 @@ export class Listener {
     });
   }
 
-  private tlsServer(certificates: TlsCertificates): TlsServer {
-    const server = createTlsServer({
-      ...certificates.serverOptions(),
-      // A client that connects and never finishes the handshake is dropped like one that stalls mid-frame.
-      handshakeTimeout: this.shared.config.stallTimeoutMs,
-    });
-    server.on('connection', (socket: Socket) => {
+  private tlsServer(certificates: TlsCertificates): NetServer {
+    const tls = this.tlsHandshakes(certificates);
+    return createServer({ pauseOnConnect: true }, (socket) => {
       const refusal = this.admit(socket);
       if (refusal !== null && !this.holdRefused(socket)) return;
       const key = peerOf(socket);
@@ -94,6 +102,36 @@ export class Listener {
         this.handshaking.delete(key);
         this.refusedHandshakes.delete(key);
       });
+      // A client that sends nothing is dropped like one that stalls mid-frame (the handshake has the same time).
+      socket.setTimeout(this.shared.config.stallTimeoutMs, () => socket.destroy());
+      socket.on('error', () => {}); // a reset before the first bytes: the 'close' that follows is all there is
+      socket.once('data', (first: Buffer) => {
+        socket.pause();
+        socket.setTimeout(0);
+        if (first[0] === TLS_HANDSHAKE_RECORD) {
+          // The TLS socket made over this one reads the bytes put back first (Node: "buffered data").
+          socket.unshift(first);
+          tls.emit('connection', socket);
+        } else this.answerPlaintext(socket, first);
+      });
+      socket.resume();
+    });
+  }
+
+  /** A plaintext client on a TLS port: logged, answered so that it knows at once, closed. */
+  private answerPlaintext(socket: Socket, first: Buffer): void {
+    const { message, reply } = plaintextOnTlsPort(first, this.port, this.wire.name);
+    this.tlsFailures.failed(message, { peer: peerOf(socket), listener: this.name });
+    socket.end(reply);
+    setTimeout(() => socket.destroy(), PLAINTEXT_ANSWER_GRACE_MS).unref();
+  }
+
+  /** The TLS server the TLS listener hands the connections that begin with a TLS handshake. */
+  private tlsHandshakes(certificates: TlsCertificates): TlsServer {
+    const server = createTlsServer({
+      ...certificates.serverOptions(),
+      // A client that connects and never finishes the handshake is dropped like one that stalls mid-frame.
+      handshakeTimeout: this.shared.config.stallTimeoutMs,
     });
     server.on('secureConnection', (socket: TLSSocket) => {
       const key = peerOf(socket);
@@ -105,18 +143,20 @@ export class Listener {
       }
       const identity = identifyClient(socket, certificates.config);
       if ('refused' in identity) {
-        failures.failed(`a client was refused by the ${this.wire.name} TLS port ${this.port}: ${identity.refused}`, {
-          peer: peerOf(socket),
-          listener: this.name,
-        });
+        this.tlsFailures.failed(
+          `a client was refused by the ${this.wire.name} TLS port ${this.port}: ${identity.refused}`,
+          {
+            peer: peerOf(socket),
+            listener: this.name,
+          },
+        );
         socket.destroy();
         return;
       }
       this.open(socket, identity.facts);
     });
-    const failures = new HandshakeFailureLog(this.shared.logger);
     server.on('tlsClientError', (error: NodeJS.ErrnoException, socket: TLSSocket) => {
-      failures.failed(handshakeFailure(error, this.port, this.wire.name), {
+      this.tlsFailures.failed(handshakeFailure(error, this.port, this.wire.name), {
         peer: peerOf(socket),
         listener: this.name,
         code: error.code,

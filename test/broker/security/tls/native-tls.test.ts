@@ -4,7 +4,7 @@
 import { connect as connectTcp } from 'node:net';
 import { connect as connectTls } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Sluice } from '../../../../src/client/index.js';
+import { Sluice, SluiceForeignProtocolError } from '../../../../src/client/index.js';
 import { LogCapture, startBroker, type TestBroker } from '../../../helpers/broker.js';
 import { removeTempDirs } from '../../../helpers/temp-dir.js';
 import { makeTestPki, type TestPki } from '../../../helpers/tls-certificates.js';
@@ -23,6 +23,17 @@ afterAll(async () => {
   await b?.stop();
   await removeTempDirs();
 });
+
+/** Writes `bytes` on a raw TCP socket; resolves with what the broker wrote back before it closed. */
+function exchange(port: number, bytes: Buffer): Promise<Buffer> {
+  return new Promise((resolve) => {
+    const socket = connectTcp(port, '127.0.0.1', () => socket.write(bytes));
+    const got: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => got.push(chunk));
+    socket.on('error', () => {});
+    socket.on('close', () => resolve(Buffer.concat(got)));
+  });
+}
 
 function sdk(port: number, ssl?: object | boolean) {
   return new Sluice({
@@ -62,9 +73,14 @@ describe('native TLS listener', () => {
     await expect(admin.connect()).rejects.toThrow(/certificate|self[- ]signed|issuer/i);
   });
 
-  it('a plaintext client on the TLS port fails at once; the broker logs why and keeps serving', async () => {
+  it('a plaintext client on the TLS port fails at once, told the port expects TLS; the broker logs why and keeps serving', async () => {
     const admin = sdk(b.broker.tlsPort!).admin();
-    await expect(admin.connect()).rejects.toThrow();
+    // Not retried (retries 0 would wrap a retriable error in KafkaJSNumberOfRetriesExceeded).
+    const error = await admin.connect().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SluiceForeignProtocolError);
+    expect((error as Error).message).toBe(
+      `127.0.0.1:${b.broker.tlsPort} answered with TLS: that port expects TLS; set the client's ssl option, or point brokers at a Sluice broker's native port (9650 by default), the only one the SDK speaks`,
+    );
     await waitFor(() => logs.find(/spoke plaintext to the native TLS port/) !== undefined, {
       timeoutMs: 10_000,
       message: 'the log line',
@@ -87,12 +103,18 @@ describe('native TLS listener', () => {
     );
   });
 
-  it('a raw plaintext socket on the TLS port is closed, not left hanging', async () => {
-    const socket = connectTcp(b.broker.tlsPort!, '127.0.0.1');
-    socket.on('error', () => {});
-    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
-    socket.write(Buffer.from('00000010000000080000000000000000', 'hex'));
-    await new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  it('a raw plaintext socket on the TLS port is answered a TLS alert and closed, not left hanging', async () => {
+    const reply = await exchange(b.broker.tlsPort!, Buffer.from('00000010000000080000000000000000', 'hex'));
+    // A fatal unexpected_message alert record.
+    expect(reply.toString('hex')).toBe('1503030002020a');
+  });
+
+  it('an HTTP client on the TLS port gets a 400 saying the port speaks TLS', async () => {
+    const reply = await exchange(b.broker.tlsPort!, Buffer.from('GET / HTTP/1.1\r\nHost: localhost\r\n\r\n'));
+    expect(reply.toString('latin1')).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(reply.toString('latin1')).toContain(
+      `an HTTP client spoke plaintext to the native TLS port ${b.broker.tlsPort}: this port speaks the native protocol over TLS`,
+    );
   });
 
   it('a raw TLS socket on the plaintext port fails its handshake on the plaintext line the port answers', async () => {
