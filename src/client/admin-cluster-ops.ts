@@ -8,6 +8,7 @@ import { ErrorCode, errorInfo } from '../protocol/errors.js';
 import type { ListPartitionReassignmentsResponse, PartitionReassignment } from './admin-types.js';
 import type { Cluster } from './cluster.js';
 import type { TopicPartitions } from './consumer/types.js';
+import { aboutPartition } from './error-subject.js';
 import { SluiceNonRetriableError, SluiceProtocolError } from './errors.js';
 
 type Run = <T>(fn: () => Promise<T>) => Promise<T>;
@@ -71,7 +72,7 @@ export async function alterPartitionReassignments(
       if (p.errorCode !== ErrorCode.NONE)
         throw new SluiceProtocolError(
           p.errorCode,
-          `${t.name}-${p.partition}: ${p.errorMessage ?? errorInfo(p.errorCode).message}`,
+          aboutPartition(t.name, p.partition, p.errorMessage ?? errorInfo(p.errorCode).message),
         );
 }
 

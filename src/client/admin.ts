@@ -11,7 +11,7 @@ import {
   type ConfigSource as WireConfigSource,
   type ResourceType,
 } from '../protocol/apis/describe-configs.js';
-import { ErrorCode } from '../protocol/errors.js';
+import { ErrorCode, errorInfo } from '../protocol/errors.js';
 import type { AclEntry, AclFilter, DeleteAclResponse, DescribeAclResponse } from './acl.js';
 import { createAcls, deleteAcls, describeAcls } from './admin-acls.js';
 import {
@@ -59,6 +59,7 @@ import {
   type SeekEntry,
 } from './admin-types.js';
 import { Cluster, type ClusterOptions, needsMetadataRefresh } from './cluster.js';
+import { aboutTopic } from './error-subject.js';
 import type { TopicPartitions } from './consumer/types.js';
 import { SluiceNonRetriableError, SluiceProtocolError } from './errors.js';
 import { InstrumentationEmitter, type InstrumentationEvent } from './instrumentation.js';
@@ -603,11 +604,13 @@ interface WireResourceResult {
 /** kafkajs rejects the whole call when any resource failed: the first failure becomes the error. */
 function throwFirstResourceError(resources: readonly WireResourceResult[], operation: string): void {
   const failed = resources.find((r) => r.errorCode !== 0);
-  if (failed)
-    throw new SluiceProtocolError(
-      failed.errorCode,
-      failed.errorMessage ?? `${operation} failed for ${failed.type} ${failed.name}`,
-    );
+  if (!failed) return;
+  // A topic's reason names the topic once (error-subject.ts); a broker's is the broker's own sentence.
+  const message =
+    failed.type === 'topic'
+      ? aboutTopic(failed.name, failed.errorMessage ?? `${operation} failed`)
+      : (failed.errorMessage ?? `${operation} failed for broker ${failed.name}`);
+  throw new SluiceProtocolError(failed.errorCode, message);
 }
 
 function resourceResult(r: WireResourceResult) {
@@ -619,7 +622,7 @@ function resourceResult(r: WireResourceResult) {
   };
 }
 
+/** A topic's error, naming the topic once (error-subject.ts), with the broker's reason or the code's. */
 function topicError(t: { name: string; errorCode: number; errorMessage: string | null }): SluiceProtocolError {
-  const error = new SluiceProtocolError(t.errorCode, t.errorMessage ? `${t.name}: ${t.errorMessage}` : undefined);
-  return error;
+  return new SluiceProtocolError(t.errorCode, aboutTopic(t.name, t.errorMessage || errorInfo(t.errorCode).message));
 }

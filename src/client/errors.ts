@@ -362,7 +362,12 @@ export class KafkaJSDeleteTopicRecordsError extends SluiceError {
   constructor(metadata: { topic?: string; partitions: DeleteTopicRecordsPartitionError[] }) {
     const failed = metadata.partitions.filter((p) => p.error != null);
     const retriable = failed.every((p) => p.error.retriable === true);
-    const detail = failed.map((p) => `partition ${p.partition}: ${p.error.message}`).join('; ');
+    // Each partition named once: the broker's reason may name it already ("… records of orders-0 below …").
+    const named = (p: DeleteTopicRecordsPartitionError) =>
+      metadata.topic !== undefined && p.error.message.includes(`${metadata.topic}-${p.partition}`);
+    const detail = failed
+      .map((p) => (named(p) ? p.error.message : `partition ${p.partition}: ${p.error.message}`))
+      .join('; ');
     super(`Error while deleting records${metadata.topic ? ` of topic ${metadata.topic}` : ''}: ${detail}`, {
       retriable,
       type: 'DELETE_TOPIC_RECORDS_ERROR',

@@ -292,7 +292,8 @@ export class TransactionManager {
   #check(code: number, message: string | null | undefined, bail: (e: Error) => never, where?: string): void {
     if (code === ErrorCode.NONE) return;
     const text = message ?? undefined;
-    const error = new SluiceProtocolError(code, where && text ? `${where}: ${text}` : text);
+    // The partition named once: the broker's message may name it already.
+    const error = new SluiceProtocolError(code, where && text && !text.includes(where) ? `${where}: ${text}` : text);
     if (FENCING_CODES.has(code)) {
       if (this.#state !== TxnState.Fenced) this.#enter(TxnState.Fenced);
       this.#error = error;
