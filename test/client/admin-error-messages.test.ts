@@ -2,6 +2,7 @@
 // or partition already (`topic "nope" does not exist`), else with the name put in front (`topic "y": …`).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Admin, ConfigResourceTypes } from '../../src/client/index.js';
+import { ErrorCode } from '../../src/protocol/index.js';
 import { removeTempDirs } from '../helpers/temp-dir.js';
 import { type SdkBroker, sdkClient, startSdkBroker } from './helpers.js';
 
@@ -60,5 +61,32 @@ describe('admin errors name their topic or partition once', () => {
     expect(await messageOf(deletion)).toBe(
       'Error while deleting records of topic named: cannot delete records of named-0 below offset 5: give an offset from 0 to the high watermark 0, or -1 for all',
     );
+  });
+
+  it("a transaction's partition error names the partition once", async () => {
+    // The broker's own answer for a partition it does not have: "<topic>-<partition> does not exist".
+    broker.broker.intercept('AddPartitionsToTxn', () => ({
+      respond: {
+        throttleTimeMs: 0,
+        results: [
+          {
+            name: 'named',
+            partitions: [
+              { partition: 0, errorCode: ErrorCode.INVALID_TXN_STATE, errorMessage: 'named-0 does not exist' },
+            ],
+          },
+        ],
+      },
+    }));
+    const producer = sdkClient(broker.port, { retries: 0 }).producer({
+      transactionalId: 'named-once',
+      idempotent: true,
+    });
+    await producer.connect();
+    const txn = await producer.transaction();
+    const error = await txn.send({ topic: 'named', messages: [{ partition: 0, value: 'v' }] }).catch((e: Error) => e);
+    await txn.abort().catch(() => {});
+    await producer.disconnect();
+    expect((error as Error).message).toBe('named-0 does not exist');
   });
 });
