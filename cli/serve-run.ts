@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 import pino, { type Logger } from 'pino';
 import { Broker, KafkaListenError } from '../src/broker/index.js';
 import type { HttpServer } from '../src/http/index.js';
+import { resolveHttpConfig } from '../src/http/options.js';
 import { describeError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './lib/errors.js';
 import {
   DEFAULT_NATIVE_PORT,
@@ -31,16 +32,27 @@ function portInUse(host: string, port: number): Promise<boolean> {
   });
 }
 
-/** The ports given (not 0) of the listeners that must open, with the flag that sets each. */
-function requiredPorts(settings: ServeSettings): Array<{ port: number; flag: string }> {
+interface RequiredPort {
+  host: string;
+  port: number;
+  flag: string;
+}
+
+/**
+ * The addresses with a port given (not 0) of the listeners that must open, with the flag that sets each
+ * port: the broker's on `host`, the HTTP door's on its own host (the broker's unless set).
+ */
+function requiredPorts(settings: ServeSettings, host: string): RequiredPort[] {
   const { options } = settings;
+  const http = settings.http ? resolveHttpConfig(settings.http) : null;
   const ports = [
-    { port: options.port ?? DEFAULT_NATIVE_PORT, flag: '--port' },
-    { port: settings.kafkaPortDefaulted ? 0 : options.kafkaPort, flag: '--kafka-port' },
-    { port: options.tls?.port, flag: '--tls-port' },
-    { port: options.tls?.kafkaPort, flag: '--kafka-tls-port' },
+    { host, port: options.port ?? DEFAULT_NATIVE_PORT, flag: '--port' },
+    { host, port: settings.kafkaPortDefaulted ? 0 : options.kafkaPort, flag: '--kafka-port' },
+    { host, port: options.tls?.port, flag: '--tls-port' },
+    { host, port: options.tls?.kafkaPort, flag: '--kafka-tls-port' },
+    { host: http?.host ?? host, port: http?.port, flag: '--http-port' },
   ];
-  return ports.filter((p): p is { port: number; flag: string } => typeof p.port === 'number' && p.port > 0);
+  return ports.filter((p): p is RequiredPort => typeof p.port === 'number' && p.port > 0);
 }
 
 /**
@@ -84,10 +96,10 @@ export async function serve(flags: ServeFlags): Promise<number> {
   // of partitions, is most of a start): the retry below is then only for a port taken in between.
   const host = settings.options.host ?? '127.0.0.1';
   // A port in use is said in one line before anything starts: the broker's listener would log it with a stack.
-  for (const { port, flag } of requiredPorts(settings)) {
-    if (await portInUse(host, port)) {
+  for (const { host: address, port, flag } of requiredPorts(settings, host)) {
+    if (await portInUse(address, port)) {
       process.stderr.write(
-        `error: cannot start the broker: ${host}:${port} is in use by another process (choose another port with ${flag}, or 0 for a free one)\n`,
+        `error: cannot start the broker: ${address}:${port} is in use by another process (choose another port with ${flag}, or 0 for a free one)\n`,
       );
       return EXIT_FAILURE;
     }

@@ -1,5 +1,6 @@
 // `sluice serve` refused by its environment (a port another process listens on, a data directory that is
 // a file) says so in one line on stderr and exits 1: no log line with a stack trace, which is for bugs.
+import { type AddressInfo, createServer } from 'node:net';
 import { describe, expect, it, vi } from 'vitest';
 import { runSluice } from '../helpers/sluice-process.js';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -18,6 +19,24 @@ describe('serve refused by its environment', () => {
       `error: cannot start the broker: 127.0.0.1:${port} is in use by another process (choose another port with --port, or 0 for a free one)\n`,
     );
     expect(r.stdout).toBe('');
+  });
+
+  it('on an HTTP port in use: the same line, before the broker starts', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = String((taken.address() as AddressInfo).port);
+    const dataDir = await tempDir('sluice-serve-start-');
+    try {
+      const r = await runSluice(['serve', '--port', '0', '--http-port', port, '--data-dir', dataDir, '--no-kafka']);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe(
+        `error: cannot start the broker: 127.0.0.1:${port} is in use by another process (choose another port with --http-port, or 0 for a free one)\n`,
+      );
+      // Refused before the broker started: it logged nothing (no `listening` line, no stop).
+      expect(r.stdout).toBe('');
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
   });
 
   it('on an address this machine does not have: one line, and no listener error logged with a stack', async () => {
