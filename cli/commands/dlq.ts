@@ -151,7 +151,17 @@ function render(topic: string, partition: number, m: KafkaMessage, format: Forma
   if (format === 'json') {
     return jsonLine({
       ...recordToJson({ topic, partition, ...m }),
-      failure: { ...f, time: f.time === null ? null : isoTime(f.time) },
+      // The share group's id is `groupId`, as in every JSON the CLI writes (the SDK's Failure says `group`).
+      failure: {
+        sourceTopic: f.sourceTopic,
+        sourcePartition: f.sourcePartition,
+        sourceOffset: f.sourceOffset,
+        groupId: f.group,
+        attempts: f.attempts,
+        error: f.error,
+        time: f.time === null ? null : isoTime(f.time),
+        requeuedFrom: f.requeuedFrom,
+      },
     });
   }
   const where =

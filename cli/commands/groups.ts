@@ -1,5 +1,6 @@
 // `sluice groups list|describe|reset-offsets|delete`: consumer groups through the SDK's admin client,
-// in the manner of kafka-consumer-groups.sh (lag = log end offset − committed offset).
+// in the manner of kafka-consumer-groups.sh (lag = log end offset − committed offset). JSON names a group's
+// id `groupId`, as the SDK (kafkajs) and every other command's JSON do.
 import { Option, type Command } from 'commander';
 import * as sdk from '../../src/client/index.js';
 import { action, interrupted, subcommand, withBrokers, withFormat, type Context } from '../lib/command.js';
@@ -107,7 +108,7 @@ async function listGroups(ctx: Context, opts: { format: Format }) {
   const ids = (await g.listGroups()).groups.map((x) => x.groupId).sort();
   const described = ids.length > 0 ? (await g.describeGroups(ids)).groups : [];
   const rows = described.map((d) => ({
-    group: d.groupId,
+    groupId: d.groupId,
     state: d.state,
     members: d.members.length,
     protocol: d.protocol || '',
@@ -121,7 +122,7 @@ async function listGroups(ctx: Context, opts: { format: Format }) {
   ctx.stdout.write(
     renderTable(
       [{ header: 'GROUP' }, { header: 'STATE' }, { header: 'MEMBERS', align: 'right' }, { header: 'ASSIGNOR' }],
-      rows.map((r) => [r.group, r.state, String(r.members), r.protocol]),
+      rows.map((r) => [r.groupId, r.state, String(r.members), r.protocol]),
       ctx.color,
     ),
   );
@@ -185,7 +186,7 @@ async function lagReport(admin: AdminClient, group: string) {
   if (description.state === 'Dead' && rows.length === 0 && members.length === 0)
     throw new CliError(`unknown group '${group}'`);
   return {
-    group,
+    groupId: group,
     state: description.state,
     protocol: description.protocol,
     members,
@@ -222,7 +223,7 @@ function printLag(ctx: Context, r: Awaited<ReturnType<typeof lagReport>>): void 
   ctx.stdout.write(
     renderPairs(
       [
-        ['group', r.group],
+        ['group', r.groupId],
         ['state', r.state],
         ['assignor', r.protocol || '-'],
         ['members', String(r.members.length)],
@@ -337,7 +338,7 @@ async function resetOffsets(ctx: Context, group: string, opts: ResetOptions) {
     });
   }
   if (opts.format === 'json') {
-    for (const p of plan) ctx.stdout.write(jsonLine({ group, ...p, applied: opts.execute === true }));
+    for (const p of plan) ctx.stdout.write(jsonLine({ groupId: group, ...p, applied: opts.execute === true }));
   } else {
     ctx.stdout.write(
       renderTable(

@@ -115,7 +115,7 @@ describe('sluice dlq', () => {
       sourceTopic: 'orders',
       sourcePartition: 0,
       sourceOffset: 1,
-      group: 'billing',
+      groupId: 'billing',
       attempts: 5,
       error: 'TypeError: cannot bill g1',
       time: '2026-12-03T05:00:00.000Z',

@@ -14,7 +14,7 @@ const server = useLiveBroker(async (flags) => {
 });
 
 interface LagReport {
-  group: string;
+  groupId: string;
   state: string;
   members: Array<{ memberId: string; clientId: string; assignment: Record<string, number[]> }>;
   partitions: Array<{
@@ -63,6 +63,7 @@ describe('groups', () => {
       async () => (await describeJson('billing')).totalLag === 0 && (await describeJson('billing')).state === 'Stable',
     );
     const live = await describeJson('billing');
+    expect(live.groupId).toBe('billing'); // `groupId`, as in `queue list` and the SDK
     expect(live.members).toHaveLength(1);
     expect(live.members[0]!.assignment).toEqual({ orders: [0, 1, 2] });
     expect(live.partitions.map((p) => [p.partition, p.committedOffset, p.logEndOffset, p.lag, p.memberId])).toEqual(
@@ -96,7 +97,7 @@ describe('groups', () => {
     const list = await sluice(['groups', 'list', ...server.flags]);
     expect(list.stdout).toMatch(/GROUP\s+STATE\s+MEMBERS\s+ASSIGNOR\nbilling\s+Empty\s+0/);
     expect(jsonLines((await sluice(['groups', 'list', '--format', 'json', ...server.flags])).stdout)).toContainEqual(
-      expect.objectContaining({ group: 'billing', state: 'Empty', members: 0 }),
+      expect.objectContaining({ groupId: 'billing', state: 'Empty', members: 0 }),
     );
   });
 
@@ -146,9 +147,9 @@ describe('groups', () => {
       ...server.flags,
     ]);
     expect(jsonLines(shift.stdout)).toEqual([
-      { group: 'billing', topic: 'orders', partition: 0, currentOffset: 12, newOffset: 9, applied: true },
-      { group: 'billing', topic: 'orders', partition: 1, currentOffset: 10, newOffset: 7, applied: true },
-      { group: 'billing', topic: 'orders', partition: 2, currentOffset: 10, newOffset: 7, applied: true },
+      { groupId: 'billing', topic: 'orders', partition: 0, currentOffset: 12, newOffset: 9, applied: true },
+      { groupId: 'billing', topic: 'orders', partition: 1, currentOffset: 10, newOffset: 7, applied: true },
+      { groupId: 'billing', topic: 'orders', partition: 2, currentOffset: 10, newOffset: 7, applied: true },
     ]);
     expect((await describeJson('billing')).totalLag).toBe(9);
     await sluice([

@@ -73,7 +73,7 @@ describe('queues from the command line', () => {
       sourceTopic: 'payments',
       sourcePartition: 0,
       sourceOffset: 1,
-      group: 'payers',
+      groupId: 'payers',
       attempts: 3,
       error: 'card declined by the bank',
     });
