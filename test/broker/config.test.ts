@@ -125,6 +125,13 @@ describe('topic configs', () => {
     expect(parseTopicConfig('cleanup.policy', 'delete, compact')).toBe('compact,delete');
     expect(parseTopicConfig('cleanup.policy', 'compact')).toBe('compact');
     expect(() => parseTopicConfig('cleanup.policy', 'compact,shred')).toThrow(/cleanup.policy must be/);
+    expect(() => parseTopicConfig('cleanup.policy', 'compact,compact')).toThrow(
+      'cleanup.policy lists "compact" more than once, got "compact,compact"',
+    );
+    expect(() => parseTopicConfig('cleanup.policy', 'delete, compact, DELETE')).toThrow(
+      /lists "delete" more than once/,
+    );
+    expect(() => parseTopicConfig('cleanup.policy', '')).toThrow(/cleanup.policy must be/);
     expect(parseTopicConfig('min.cleanable.dirty.ratio', '0.25')).toBe('0.25');
     expect(() => parseTopicConfig('min.cleanable.dirty.ratio', '2')).toThrow(/between 0 and 1/);
     expect(() => parseTopicConfig('min.cleanable.dirty.ratio', 'half')).toThrow(/between 0 and 1/);

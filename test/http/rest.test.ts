@@ -82,6 +82,23 @@ describe('REST API: topics', () => {
     expect(noRoute).toMatchObject({ status: 404, body: { error_code: 404 } });
   });
 
+  it('refuses a list config naming an entry twice, when creating a topic and when altering one', async () => {
+    const twice = [{ name: 'cleanup.policy', value: 'compact,compact' }];
+    const created = await call(b, 'POST', `${b.cluster}/topics`, { topic_name: 'kept', configs: twice });
+    expect(created.status).toBe(400);
+    expect(created.body.message).toBe(
+      'INVALID_CONFIG: cleanup.policy lists "compact" more than once, got "compact,compact"',
+    );
+    expect((await call(b, 'GET', `${b.cluster}/topics/kept`)).status).toBe(404);
+
+    await call(b, 'POST', `${b.cluster}/topics`, { topic_name: 'kept', partitions_count: 1 });
+    const altered = await call(b, 'POST', `${b.cluster}/topics/kept/configs:alter`, { data: twice });
+    expect(altered.status).toBe(400);
+    expect(altered.body.message).toMatch(/cleanup.policy lists "compact" more than once/);
+    const policy = await call(b, 'GET', `${b.cluster}/topics/kept/configs/cleanup.policy`);
+    expect(policy.body).toMatchObject({ value: 'delete', source: 'default' });
+  });
+
   it('takes content-type: application/json with an empty body as no body (clients send it on every request)', async () => {
     await call(b, 'POST', `${b.cluster}/topics`, { topic_name: 'gone', partitions_count: 1 });
     const json = { 'content-type': 'application/json' };

@@ -144,10 +144,16 @@ const KEYS = new Map<string, KeySpec>(
     },
     'cleanup.policy': {
       parse(value) {
-        const parts = new Set(value.split(',').map((s) => s.trim().toLowerCase()));
+        const listed = value.split(',').map((s) => s.trim().toLowerCase());
+        const parts = new Set(listed);
         const known = [...parts].every((p) => p === 'delete' || p === 'compact');
-        if (!known || parts.size === 0)
+        if (!known)
           throw new TopicConfigError(`cleanup.policy must be "delete", "compact" or "compact,delete", got "${value}"`);
+        // Kafka refuses a list config naming an entry twice; so do all three doors (they all parse here).
+        if (parts.size !== listed.length) {
+          const twice = listed.find((p, i) => listed.indexOf(p) !== i);
+          throw new TopicConfigError(`cleanup.policy lists "${twice}" more than once, got "${value}"`);
+        }
         return parts.has('compact') ? (parts.has('delete') ? 'compact,delete' : 'compact') : 'delete';
       },
       inherited: () => DEFAULT_PARTITION_CONFIG.cleanupPolicy,
