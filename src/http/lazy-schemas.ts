@@ -3,21 +3,31 @@
 // API, the console, /metrics and the docs that is about a third of a broker's start-up CPU, spent on routes
 // most brokers never serve. These factories are Fastify's own defaults (the same ajv options, the same
 // errors), each compiled function built the first time it runs and kept from then on. A WebSocket message
-// is validated by the same compiler with the same options (messageValidator), so a record a REST body
-// refuses is refused there too, with the same words.
+// is validated by the same compiler with the same options as a body (messageValidator), so a record a REST
+// body refuses is refused there too, with the same words.
 import AjvCompiler, { type ValidatorFactory } from '@fastify/ajv-compiler';
 import SerializerSelector, { type SerializerFactory } from '@fastify/fast-json-stringify-compiler';
 import type { FastifySchemaValidationError } from 'fastify';
 
 type Validate = ((data: unknown) => unknown) & { errors?: FastifySchemaValidationError[] | null };
 
-/** The ajv options of the server's request schemas (Fastify's `ajv.customOptions`). */
+/**
+ * The ajv options of the server's request schemas (Fastify's `ajv.customOptions`). Path parameters, query
+ * strings and headers are text, so their numbers and booleans are coerced from it ("?max_count=10").
+ */
 export const AJV_OPTIONS = {
   removeAdditional: false,
   coerceTypes: 'array',
   useDefaults: true,
   allowUnionTypes: true,
 } as const;
+
+/**
+ * The options for JSON: request bodies and WebSocket messages. JSON has types of its own, so nothing is
+ * coerced: `"partitions_count": "3"` is refused (400, naming the field) rather than read as 3, `""` is not
+ * null and a lone object is not a list of one.
+ */
+export const JSON_AJV_OPTIONS = { ...AJV_OPTIONS, coerceTypes: false } as const;
 
 /** A validator that compiles on its first call; like ajv's, it leaves the last call's errors on `.errors`. */
 function lazyValidator(compile: () => Validate): Validate {
@@ -37,9 +47,14 @@ export function lazyValidatorFactory(): ValidatorFactory {
   const build = AjvCompiler();
   return (externalSchemas, options) => {
     const compiler = build(externalSchemas, options);
+    // The server's options are AJV_OPTIONS, without plugins (server.ts); bodies take them without coercion.
+    const jsonCompiler = build(externalSchemas, { customOptions: JSON_AJV_OPTIONS });
     // Typed as ajv's function, whose `schema` and `schemaEnv` only exist once compiled: Fastify calls a
     // route's validator and reads its `errors`, nothing else.
-    return (route) => lazyValidator(() => compiler(route) as Validate) as unknown as AjvValidate;
+    return (route) => {
+      const compile = route.httpPart === 'body' ? jsonCompiler : compiler;
+      return lazyValidator(() => compile(route) as Validate) as unknown as AjvValidate;
+    };
   };
 }
 
@@ -65,7 +80,7 @@ export function lazySerializerFactory(): SerializerFactory {
 export function messageValidator(schema: object, name: string): (data: unknown) => string | null {
   const validate = lazyValidator(
     () =>
-      AjvCompiler()({}, { customOptions: AJV_OPTIONS })({
+      AjvCompiler()({}, { customOptions: JSON_AJV_OPTIONS })({
         schema,
         method: 'POST',
         url: name,

@@ -99,6 +99,29 @@ describe('REST API: topics', () => {
     expect(policy.body).toMatchObject({ value: 'delete', source: 'default' });
   });
 
+  it('refuses a string where a body needs a number or a boolean, naming the field, and creates nothing', async () => {
+    const quoted = await call(b, 'POST', `${b.cluster}/topics`, { topic_name: 'typed', partitions_count: '3' });
+    expect(quoted.status).toBe(400);
+    expect(quoted.body).toEqual({ error_code: 400, message: 'invalid request: body/partitions_count must be integer' });
+    const validateOnly = await call(b, 'POST', `${b.cluster}/topics`, { topic_name: 'typed', validate_only: 'true' });
+    expect(validateOnly.body.message).toBe('invalid request: body/validate_only must be boolean');
+    expect((await call(b, 'GET', `${b.cluster}/topics/typed`)).status).toBe(404);
+
+    await call(b, 'POST', `${b.cluster}/topics`, { topic_name: 'typed', partitions_count: 2 });
+    const record = await call(b, 'POST', `${b.cluster}/topics/typed/records`, {
+      partition_id: '1',
+      value: { data: 1 },
+    });
+    expect(record.body).toEqual({ error_code: 400, message: 'invalid request: body/partition_id must be integer' });
+    // "" is not null either: a key must be a typed value or null.
+    const emptyKey = await call(b, 'POST', `${b.cluster}/topics/typed/records`, { key: '', value: { data: 1 } });
+    expect(emptyKey.body.message).toBe('invalid request: body/key must be object,null');
+    // Query strings are text: their numbers are still read from it.
+    const read = await call(b, 'GET', `${b.cluster}/topics/typed/partitions/1/records?offset=0&max_count=10`);
+    expect(read.status).toBe(200);
+    expect(read.body.data).toEqual([]);
+  });
+
   it('takes content-type: application/json with an empty body as no body (clients send it on every request)', async () => {
     await call(b, 'POST', `${b.cluster}/topics`, { topic_name: 'gone', partitions_count: 1 });
     const json = { 'content-type': 'application/json' };
