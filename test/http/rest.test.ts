@@ -247,6 +247,33 @@ describe('REST API: records', () => {
     expect(read.body.data.map((r: { timestamp: string }) => r.timestamp)).toEqual([produced.body.timestamp]);
   });
 
+  it('refuses a batch whose entries share an id (each id names one answer), storing none of it', async () => {
+    await call(b, 'POST', `${b.cluster}/topics`, { topic_name: 'ids', partitions_count: 1 });
+    const batch = (entries: object[]) => call(b, 'POST', `${b.cluster}/topics/ids/records:batch`, { entries });
+    const twice = await batch([
+      { id: 'a', value: { data: 1 } },
+      { id: 'b', value: { data: 2 } },
+      { id: 'a', value: { data: 3 } },
+    ]);
+    expect(twice.status).toBe(400);
+    expect(twice.body.message).toBe(
+      'invalid request: body/entries/2/id "a" is also the id of body/entries/0: the ids of a batch must be distinct, each names its record\'s answer',
+    );
+    // An entry without an id is answered by its index, which an explicit id may not take.
+    const defaulted = await batch([{ id: '1', value: { data: 1 } }, { value: { data: 2 } }]);
+    expect(defaulted.status).toBe(400);
+    expect(defaulted.body.message).toMatch(
+      /body\/entries\/1\/id "1" \(its index: it has no id\) is also the id of body\/entries\/0/,
+    );
+    const empty = await batch([{ id: '', value: { data: 1 } }]);
+    expect(empty.body.message).toBe('invalid request: body/entries/0/id must NOT have fewer than 1 characters');
+    expect((await call(b, 'GET', `${b.cluster}/topics/ids/partitions/0`)).body.high_watermark).toBe(0);
+
+    const distinct = await batch([{ id: 'x', value: { data: 1 } }, { value: { data: 2 } }]);
+    expect(distinct.status).toBe(200);
+    expect(distinct.body.successes.map((s: { id: string }) => s.id)).toEqual(['x', '1']);
+  });
+
   it('limits records per request and body size, and rejects malformed values without storing anything', async () => {
     await call(b, 'POST', `${b.cluster}/topics`, { topic_name: 'limits', partitions_count: 1 });
     const entries = Array.from({ length: 201 }, () => ({ value: { data: 'x' } }));

@@ -40,7 +40,7 @@ const recordSchema = {
 /** An entry of records:batch (a record and the id of its answer), also a record of a WebSocket produce. */
 export const batchEntrySchema = {
   ...recordSchema,
-  properties: { ...recordSchema.properties, id: { type: 'string', maxLength: 80 } },
+  properties: { ...recordSchema.properties, id: { type: 'string', minLength: 1, maxLength: 80 } },
 } as const;
 
 /** The answer of records:batch, declared so fastify serializes it with a compiled serializer. */
@@ -82,6 +82,28 @@ function isoTimestamps(): (ms: number) => string {
     }
     return lastIso;
   };
+}
+
+/**
+ * The id each entry of a batch is answered with: its own, else its index. Each id names one record's answer,
+ * so two entries with one id (given, or given and defaulted) are refused (400, naming both) as REST Proxy
+ * refuses them.
+ */
+function batchIds(entries: ReadonlyArray<{ id?: string }>): string[] {
+  const ids = entries.map((entry, i) => entry.id ?? String(i));
+  const firstWith = new Map<string, number>();
+  for (const [i, id] of ids.entries()) {
+    const earlier = firstWith.get(id);
+    if (earlier !== undefined) {
+      const defaulted = (at: number) => (entries[at]!.id === undefined ? ' (its index: it has no id)' : '');
+      throw new HttpError(
+        400,
+        `invalid request: body/entries/${i}/id "${id}"${defaulted(i)} is also the id of body/entries/${earlier}${defaulted(earlier)}: the ids of a batch must be distinct, each names its record's answer`,
+      );
+    }
+    firstWith.set(id, i);
+  }
+  return ids;
 }
 
 /** A record validated by recordSchema, for the core; a value not in its type's shape (bad base64, …) throws 400. */
@@ -163,6 +185,7 @@ export function recordRoutes({ app, core, config }: RouteContext): void {
           `${entries.length} records in one request: at most ${config.maxRecordsPerRequest} are accepted`,
         );
       }
+      const ids = batchIds(entries);
       const outcomes = await core.produce(
         topic,
         entries.map((e, i) => toProduce(e, `entries[${i}]`)),
@@ -173,7 +196,7 @@ export function recordRoutes({ app, core, config }: RouteContext): void {
       const iso = isoTimestamps();
       const clusterId = core.clusterId;
       for (let i = 0; i < entries.length; i++) {
-        const id = entries[i]!.id ?? String(i);
+        const id = ids[i]!;
         const outcome = outcomes[i]!;
         if (outcome.ok) {
           successes.push({
