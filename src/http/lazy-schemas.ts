@@ -73,9 +73,29 @@ export function lazySerializerFactory(): SerializerFactory {
 }
 
 /**
+ * Schema errors as one sentence, `<dataVar><path> <message>` joined by ', ' (Fastify's own wording), naming
+ * what ajv's words leave out: the property not taken (`body/entries/0 must NOT have property "id"`) and the
+ * values an enum allows (`message/format must be one of "json", "binary"`). Fastify's schemaErrorFormatter
+ * for every route, and the words of messageValidator.
+ */
+export function schemaErrorText(errors: readonly FastifySchemaValidationError[], dataVar: string): string {
+  return errors
+    .map((e) => {
+      const message =
+        e.keyword === 'additionalProperties'
+          ? `must NOT have property ${JSON.stringify(e.params.additionalProperty)}`
+          : e.keyword === 'enum' && Array.isArray(e.params.allowedValues)
+            ? `must be one of ${e.params.allowedValues.map((v) => JSON.stringify(v)).join(', ')}`
+            : e.message;
+      return `${dataVar}${e.instancePath ?? ''} ${message}`;
+    })
+    .join(', ');
+}
+
+/**
  * A validator of a message that is not a request body (a WebSocket message), compiled on its first call as
- * a route's body schema is: null when `data` is valid (defaults filled in as for a body), else the errors
- * as Fastify words them (`<name>/path message`, joined by ', ').
+ * a route's body schema is (with its options: nothing coerced): null when `data` is valid (defaults filled in
+ * as for a body), else the errors as a route's are worded (schemaErrorText, `<name>/path message`).
  */
 export function messageValidator(schema: object, name: string): (data: unknown) => string | null {
   const validate = lazyValidator(
@@ -89,6 +109,6 @@ export function messageValidator(schema: object, name: string): (data: unknown) 
   );
   return (data) => {
     if (validate(data)) return null;
-    return (validate.errors ?? []).map((e) => `${name}${e.instancePath ?? ''} ${e.message}`).join(', ');
+    return schemaErrorText(validate.errors ?? [], name);
   };
 }

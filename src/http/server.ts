@@ -18,7 +18,7 @@ import { HttpCore } from './core.js';
 import { installHttpAuth } from './auth.js';
 import { installErrorHandlers } from './errors.js';
 import { installOriginGuard } from './origin-guard.js';
-import { AJV_OPTIONS, lazySerializerFactory, lazyValidatorFactory } from './lazy-schemas.js';
+import { AJV_OPTIONS, lazySerializerFactory, lazyValidatorFactory, schemaErrorText } from './lazy-schemas.js';
 import { BrokerMetrics } from './metrics.js';
 import { metricsSummary } from './metrics-summary.js';
 import { QueuesCore } from './queues-core.js';
@@ -73,6 +73,7 @@ export class HttpServer {
       // Closing the server also ends idle keep-alive connections (graceful shutdown).
       forceCloseConnections: 'idle',
       ajv: { customOptions: { ...AJV_OPTIONS } },
+      schemaErrorFormatter: (errors, dataVar) => new Error(schemaErrorText(errors, dataVar)),
       schemaController: {
         compilersFactory: { buildValidator: lazyValidatorFactory(), buildSerializer: lazySerializerFactory() },
       },

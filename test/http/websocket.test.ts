@@ -191,6 +191,72 @@ describe('WebSocket gateway', () => {
     client.ws.close();
   });
 
+  it('refuses a per-record id on produce: answers come in order, an id would name nothing', async () => {
+    b = await startHttpBroker();
+    await call(b, 'POST', `${b.cluster}/topics`, { topic_name: 'plain', partitions_count: 1 });
+    const client = await open(b.url);
+    client.send({ op: 'produce', id: 'ids', topic: 'plain', records: [{ id: 'r-1', value: { data: 1 } }] });
+    expect(await client.next((m) => m.id === 'ids')).toEqual({
+      type: 'error',
+      id: 'ids',
+      error_code: 400,
+      message: 'invalid request: message/records/0 must NOT have property "id"',
+    });
+    expect((await call(b, 'GET', `${b.cluster}/topics/plain/partitions/0`)).body.high_watermark).toBe(0);
+    // A REST body names the property it does not take in the same words.
+    const rest = await call(b, 'POST', `${b.cluster}/topics`, { topic_name: 'typo', partition_count: 2 });
+    expect(rest.body).toEqual({
+      error_code: 400,
+      message: 'invalid request: body must NOT have property "partition_count"',
+    });
+    client.ws.close();
+  });
+
+  it('checks subscribe, settle and commit messages with schemas, naming the field, and starts nothing', async () => {
+    b = await startHttpBroker();
+    await call(b, 'POST', `${b.cluster}/topics`, { topic_name: 'checked', partitions_count: 1 });
+    const client = await open(b.url);
+    let n = 0;
+    const ask = async (message: object) => {
+      const id = ++n;
+      client.send({ ...message, id });
+      return client.next((m) => m.id === id);
+    };
+    const refusal = (message: string) => ({ type: 'error', error_code: 400, message: `invalid request: ${message}` });
+    const subscribe = (extra: object) => ask({ op: 'subscribe', topics: ['checked'], ...extra });
+    // A misspelt setting is refused, not ignored (a typo of shareGroup would read every record as a plain subscriber).
+    expect(await subscribe({ sharegroup: 'workers' })).toMatchObject(
+      refusal('message must NOT have property "sharegroup"'),
+    );
+    expect(await subscribe({ shareGroup: 'w', retry: { maxAttempts: 2, backof: { type: 'fixed' } } })).toMatchObject(
+      refusal('message/retry must NOT have property "backof"'),
+    );
+    expect(await subscribe({ shareGroup: 'w', maxInFlight: '5' })).toMatchObject(
+      refusal('message/maxInFlight must be integer'),
+    );
+    expect(await subscribe({ format: 'xml' })).toMatchObject(refusal('message/format must be one of "json", "binary"'));
+    expect(await subscribe({ from: 'first' })).toMatchObject(
+      refusal('message/from must match pattern "^(earliest|latest)$"'),
+    );
+    expect(await subscribe({ from: -1 })).toMatchObject(refusal('message/from must be >= 0'));
+    expect(await ask({ op: 'subscribe', topics: [] })).toMatchObject(
+      refusal('message/topics must NOT have fewer than 1 items'),
+    );
+    expect(await ask({ op: 'ack', topic: 'checked', partition: '0', offset: 0 })).toMatchObject(
+      refusal('message/partition must be integer'),
+    );
+    expect(await ask({ op: 'fail', topic: 'checked', partition: 0, offset: 0, error: 42 })).toMatchObject(
+      refusal('message/error must be string,null'),
+    );
+    expect(await ask({ op: 'commit', topic: 'checked', partition: 0 })).toMatchObject(
+      refusal("message must have required property 'offset'"),
+    );
+    // Nothing was joined: no share group exists, and a well-formed subscribe still works.
+    expect((await call(b, 'GET', `${b.cluster}/share-groups/w`)).status).toBe(404);
+    expect(await subscribe({ from: 'earliest' })).toMatchObject({ type: 'subscribed' });
+    client.ws.close();
+  });
+
   it('joins a group as the SDK does and commits where the client says', async () => {
     b = await startHttpBroker();
     await call(b, 'POST', `${b.cluster}/topics`, { topic_name: 'tasks', partitions_count: 1 });

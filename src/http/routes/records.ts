@@ -25,7 +25,8 @@ export interface RecordInput {
   timestamp?: number | string;
 }
 
-const recordSchema = {
+/** A record to produce: the body of …/records, an entry of records:batch but its id, a record of a WebSocket produce. */
+export const recordSchema = {
   type: 'object',
   properties: {
     partition_id: { type: 'integer', minimum: 0 },

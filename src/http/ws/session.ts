@@ -11,11 +11,14 @@
 //   { op: 'ack'|'release'|'reject'|'fail'|'renew', topic, partition, offset, error? }
 //                                                      share members only: settle (or renew the lock of) a record
 //   { op: 'commit', topic, partition, offset }         group members only; offset = the next record to read
-//   { op: 'produce', topic, records: [REST record] }    records as POST …/records:batch entries, checked by the
-//                                                       same schema: one bad record refuses the whole message (400)
+//   { op: 'produce', topic, records: [REST record] }    records as POST …/records:batch entries without their
+//                                                       id (results come in order), checked by the same schema:
+//                                                       one bad record refuses the whole message (400)
 //   { op: 'unsubscribe' }
 //   { op: 'auth', token }                               with authentication on: first, unless the upgrade
 //                                                       carried an Authorization header (ws-auth.ts)
+// Messages with data are checked by JSON schemas (messages.ts) as REST bodies are: unknown fields and wrong
+// types are refused (400) with the field named.
 // Gateway → client:
 //   { type: 'subscribed' | 'unsubscribed' | 'committed' | 'settled', id }
 //   { type: 'authenticated', id, principal }
@@ -53,23 +56,26 @@ import type { PartitionTails, RecordFormat } from './partition-tails.js';
 import { ShareSubscription } from './share-subscription.js';
 import { SubscriptionSlot, type WsSubscription } from './subscription-slot.js';
 import { CLOSE_UNAUTHENTICATED, type WsAuth } from './ws-auth.js';
-import { messageValidator } from '../lazy-schemas.js';
-import { batchEntrySchema, type RecordInput, toProduce } from '../routes/records.js';
+import { type RecordInput, toProduce } from '../routes/records.js';
+import {
+  type RecordPositionMessage,
+  type SubscribeMessage,
+  validateCommit,
+  validateProduce,
+  validateSettle,
+  validateSubscribe,
+} from './messages.js';
 
 export const CLOSE_STUCK = 4008;
 
 const SETTLE_OPS: ReadonlySet<string> = new Set(['ack', 'release', 'reject', 'fail', 'renew']);
-const MAX_SHARE_IN_FLIGHT = 1000;
 
-/** A produce's records are checked as records:batch entries are: the same schema, the same ajv options. */
-const validateProduce = messageValidator(
-  {
-    type: 'object',
-    required: ['topic', 'records'],
-    properties: { topic: { type: 'string' }, records: { type: 'array', minItems: 1, items: batchEntrySchema } },
-  },
-  'message',
-);
+/** Throws 400 with what `validate` found wrong with `message`; else `message` is of its type (defaults in). */
+function check<T>(validate: (data: unknown) => string | null, message: Message): T {
+  const invalid = validate(message);
+  if (invalid !== null) throw new HttpError(400, `invalid request: ${invalid}`);
+  return message as unknown as T;
+}
 
 /** While a socket is over its buffered-bytes limit, how often it is looked at again. */
 const DRAIN_CHECK_MS = 20;
@@ -193,53 +199,27 @@ export class WsSession {
   }
 
   async #subscribe(message: Message): Promise<void> {
-    const topics = message.topics;
-    if (!Array.isArray(topics) || topics.length === 0 || topics.some((t) => typeof t !== 'string'))
-      throw new HttpError(400, '"topics" must be a non-empty list of topic names');
-    const group = message.group;
-    if (group !== undefined && (typeof group !== 'string' || group === ''))
-      throw new HttpError(400, '"group" must be a non-empty string');
-    const shareGroup = message.shareGroup;
-    if (shareGroup !== undefined && (typeof shareGroup !== 'string' || shareGroup === ''))
-      throw new HttpError(400, '"shareGroup" must be a non-empty string');
+    const { topics, group, shareGroup, from, format, maxInFlight, autoCommit } = check<SubscribeMessage>(
+      validateSubscribe,
+      message,
+    );
     if (shareGroup !== undefined && group !== undefined)
       throw new HttpError(400, 'give "group" (a consumer group) or "shareGroup" (a queue), not both');
-    const maxInFlight = message.maxInFlight ?? 10;
-    if (
-      !Number.isSafeInteger(maxInFlight) ||
-      (maxInFlight as number) < 1 ||
-      (maxInFlight as number) > MAX_SHARE_IN_FLIGHT
-    )
-      throw new HttpError(400, `"maxInFlight" must be an integer from 1 to ${MAX_SHARE_IN_FLIGHT}`);
-    const from = message.from ?? 'latest';
-    if (from !== 'earliest' && from !== 'latest' && !(Number.isSafeInteger(from) && (from as number) >= 0))
-      throw new HttpError(400, '"from" must be "earliest", "latest" or an offset');
-    const format = message.format ?? 'json';
-    if (format !== 'json' && format !== 'binary') throw new HttpError(400, '"format" must be "json" or "binary"');
-    for (const topic of topics as string[]) this.#auth.require('Read', 'topic', topic);
+    for (const topic of topics) this.#auth.require('Read', 'topic', topic);
     if (group !== undefined) this.#auth.require('Read', 'group', group);
     if (shareGroup !== undefined) this.#auth.require('Read', 'group', shareGroup);
     if (shareGroup !== undefined && from !== 'earliest' && from !== 'latest')
       throw new HttpError(400, 'a share group starts from "earliest" or "latest" (where it never read before)');
-    const settings = shareGroupSettings(message);
+    const settings = shareGroupSettings(message as unknown as SubscribeMessage);
     if (shareGroup === undefined && settings !== null)
       throw new HttpError(400, '"lockTimeoutMs", "retry" and "deadLetterTopic" are settings of a "shareGroup"');
-    for (const topic of topics as string[]) this.#core.topic(topic);
-    const names = topics as string[];
+    for (const topic of topics) this.#core.topic(topic);
     await this.#subscription.subscribe((signal) => {
       if (shareGroup !== undefined)
-        return this.#shareMember(
-          signal,
-          names,
-          shareGroup,
-          maxInFlight as number,
-          from as 'earliest',
-          format,
-          settings,
-        );
+        return this.#shareMember(signal, topics, shareGroup, maxInFlight, from as 'earliest', format, settings);
       if (group !== undefined)
-        return this.#groupMember(signal, names, group, from === 'earliest', message.autoCommit === true, format);
-      return this.#partitionReads(signal, names, from as 'earliest' | 'latest' | number, format);
+        return this.#groupMember(signal, topics, group, from === 'earliest', autoCommit === true, format);
+      return this.#partitionReads(signal, topics, from, format);
     });
   }
 
@@ -340,32 +320,24 @@ export class WsSession {
   }
 
   async #settle(type: AckType, message: Message): Promise<void> {
+    const { topic, partition, offset, error } = check<RecordPositionMessage>(validateSettle, message);
     const share = this.#subscription.current;
     if (!(share instanceof ShareSubscription))
       throw new HttpError(409, `${type} needs a subscription with a "shareGroup"`);
-    const { topic, partition, offset, error } = message;
-    if (typeof topic !== 'string' || !Number.isSafeInteger(partition) || !Number.isSafeInteger(offset))
-      throw new HttpError(400, `${type} needs the record's "topic", "partition" and "offset"`);
-    if (error !== undefined && error !== null && typeof error !== 'string')
-      throw new HttpError(400, '"error" must be a string (why the record failed or was rejected)');
     const reason =
       typeof error === 'string' ? error : type === 'reject' ? 'rejected' : type === 'fail' ? 'failed' : null;
-    await share.settle(topic, partition as number, offset as number, type, reason);
+    await share.settle(topic, partition, offset, type, reason);
   }
 
   async #commit(message: Message): Promise<void> {
+    const { topic, partition, offset } = check<RecordPositionMessage>(validateCommit, message);
     const member = this.#subscription.current;
     if (!(member instanceof GroupSubscription)) throw new HttpError(409, 'commit needs a subscription with a "group"');
-    const { topic, partition, offset } = message;
-    if (typeof topic !== 'string' || !Number.isSafeInteger(partition) || !Number.isSafeInteger(offset))
-      throw new HttpError(400, 'commit needs "topic", "partition" and "offset" (the next offset to read)');
-    await member.commit(topic, partition as number, offset as number);
+    await member.commit(topic, partition, offset);
   }
 
   async #produce(message: Message) {
-    const invalid = validateProduce(message);
-    if (invalid !== null) throw new HttpError(400, `invalid request: ${invalid}`);
-    const { topic, records } = message as Message & { topic: string; records: RecordInput[] };
+    const { topic, records } = check<{ topic: string; records: RecordInput[] }>(validateProduce, message);
     this.#auth.require('Write', 'topic', topic);
     if (records.length > this.#config.maxRecordsPerRequest)
       throw new HttpError(413, `${records.length} records: at most ${this.#config.maxRecordsPerRequest} per message`);
@@ -411,51 +383,10 @@ export class WsSession {
 /**
  * The share-group settings of a subscribe, in the shape of the SDK's ShareConsumerConfig (lockTimeoutMs,
  * retry: { maxAttempts, backoff: { type, initialMs, multiplier, maxMs, jitter } }, deadLetterTopic), or null
- * when it gives none. Only types are checked here: the ranges are the share coordinator's, as for the SDK.
+ * when it gives none. Their types were checked with the message (messages.ts); their ranges are the share
+ * coordinator's, as for the SDK.
  */
-function shareGroupSettings(message: Message): ShareGroupSettings | null {
-  const { lockTimeoutMs, retry, deadLetterTopic } = message;
+function shareGroupSettings({ lockTimeoutMs, retry, deadLetterTopic }: SubscribeMessage): ShareGroupSettings | null {
   if (lockTimeoutMs === undefined && retry === undefined && deadLetterTopic === undefined) return null;
-  const integer = (name: string, value: unknown): number | undefined => {
-    if (value === undefined) return undefined;
-    if (!Number.isSafeInteger(value)) throw new HttpError(400, `"${name}" must be an integer`);
-    return value as number;
-  };
-  const number = (name: string, value: unknown): number | undefined => {
-    if (value === undefined) return undefined;
-    if (typeof value !== 'number' || !Number.isFinite(value)) throw new HttpError(400, `"${name}" must be a number`);
-    return value;
-  };
-  const object = (name: string, value: unknown): Record<string, unknown> | undefined => {
-    if (value === undefined) return undefined;
-    if (typeof value !== 'object' || value === null || Array.isArray(value))
-      throw new HttpError(400, `"${name}" must be an object`);
-    return value as Record<string, unknown>;
-  };
-  if (deadLetterTopic !== undefined && (typeof deadLetterTopic !== 'string' || deadLetterTopic === ''))
-    throw new HttpError(400, '"deadLetterTopic" must be a topic name');
-  const retryObject = object('retry', retry);
-  const backoff = object('retry.backoff', retryObject?.backoff);
-  if (backoff?.type !== undefined && backoff.type !== 'fixed' && backoff.type !== 'exponential')
-    throw new HttpError(400, '"retry.backoff.type" must be "fixed" or "exponential"');
-  const defined = <T extends object>(fields: T): Partial<T> =>
-    Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as Partial<T>;
-  return {
-    lockTimeoutMs: integer('lockTimeoutMs', lockTimeoutMs) ?? null,
-    retry: retryObject
-      ? defined({
-          maxAttempts: integer('retry.maxAttempts', retryObject.maxAttempts),
-          backoff: backoff
-            ? defined({
-                type: backoff.type as 'fixed' | 'exponential' | undefined,
-                initialMs: integer('retry.backoff.initialMs', backoff.initialMs),
-                multiplier: number('retry.backoff.multiplier', backoff.multiplier),
-                maxMs: integer('retry.backoff.maxMs', backoff.maxMs),
-                jitter: number('retry.backoff.jitter', backoff.jitter),
-              })
-            : undefined,
-        })
-      : null,
-    deadLetterTopic: (deadLetterTopic as string | undefined) ?? null,
-  };
+  return { lockTimeoutMs: lockTimeoutMs ?? null, retry: retry ?? null, deadLetterTopic: deadLetterTopic ?? null };
 }
