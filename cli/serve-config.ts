@@ -38,6 +38,8 @@ export interface ServeFlags {
   /** false: --no-http. */
   http?: boolean;
   httpPort?: number;
+  /** --http-allowed-origin (repeatable) or SLUICE_HTTP_ALLOWED_ORIGINS: added to the file's http.allowedOrigins. */
+  httpAllowedOrigin?: string[];
   /** --auth: authentication and authorization on every listener. */
   auth?: boolean;
   /** --super-user (repeatable). */
@@ -178,6 +180,16 @@ function interBrokerFromFlags(flags: ServeFlags): { interBrokerUser: string; int
       '--inter-broker-user needs a password: set SLUICE_INTER_BROKER_PASSWORD or pass --inter-broker-password-file <file> (it is never read from the command line)',
     );
   return { interBrokerUser: flags.interBrokerUser, interBrokerPassword: password };
+}
+
+/**
+ * The file's http.allowedOrigins with the --http-allowed-origin flags added (grants add up, as --super-user's
+ * do). A file value that is not a list is left for resolveHttpConfig to refuse.
+ */
+function allowedOriginsFromFlags(file: unknown, flags: ServeFlags): Pick<HttpOptions, 'allowedOrigins'> {
+  if (flags.httpAllowedOrigin === undefined) return {};
+  if (file !== undefined && !Array.isArray(file)) return { allowedOrigins: file as readonly string[] };
+  return { allowedOrigins: [...((file as readonly string[] | undefined) ?? []), ...flags.httpAllowedOrigin] };
 }
 
 /** Broker options that a config file may set (everything but injected objects), plus logLevel. */
@@ -444,6 +456,7 @@ export function serveSettings(flags: ServeFlags): ServeSettings {
       ...fileHttp,
       ...(flags.httpPort !== undefined ? { port: flags.httpPort } : {}),
       ...(flags.httpTls ? { tls: true } : {}),
+      ...allowedOriginsFromFlags(fileHttp?.allowedOrigins, flags),
     };
     if (http.tls === true && options.tls === undefined)
       throw new UsageError(

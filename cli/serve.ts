@@ -3,6 +3,7 @@
 // Logs go to stdout with pino: pretty on a terminal, one JSON object per line otherwise; the line
 // {"msg":"listening","port":…,"address":…} says the broker is ready.
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import { HttpConfigError, parseAllowedOrigin } from '../src/http/options.js';
 import { configure } from './lib/command.js';
 import { parseInteger, parseSize } from './lib/options.js';
 import type { ServeFlags } from './serve-config.js';
@@ -14,6 +15,24 @@ import { LOG_LEVELS } from './serve-log-levels.js';
 function parseFlush(raw: string): string {
   if (raw === 'always' || raw === 'os' || /^(interval:)?\d+$/.test(raw)) return raw;
   throw new InvalidArgumentError('flush must be "always", "os" or a number of milliseconds.');
+}
+
+/**
+ * --http-allowed-origin (repeatable) and SLUICE_HTTP_ALLOWED_ORIGINS: origins, comma-separated too, each
+ * checked as the config file's http.allowedOrigins entries are.
+ */
+function collectOrigins(raw: string, previous: string[] | undefined): string[] {
+  const origins = raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  if (origins.length === 0) throw new InvalidArgumentError('give an origin, like https://app.example.com.');
+  try {
+    return [...(previous ?? []), ...origins.map(parseAllowedOrigin)];
+  } catch (error) {
+    if (error instanceof HttpConfigError) throw new InvalidArgumentError(`${error.message}.`);
+    throw error;
+  }
 }
 
 export function register(program: Command): void {
@@ -57,6 +76,14 @@ export function register(program: Command): void {
       parseInteger('http port', 0, 65535),
     )
     .option('--no-http', 'serve no HTTP (REST API, /metrics, console, WebSocket)')
+    .addOption(
+      new Option(
+        '--http-allowed-origin <origin>',
+        "a web origin besides the HTTP door's own whose pages may use it, e.g. https://app.example.com (repeatable or comma-separated; added to the config file's http.allowedOrigins)",
+      )
+        .env('SLUICE_HTTP_ALLOWED_ORIGINS')
+        .argParser(collectOrigins),
+    )
     .option('--auth', 'require authentication (SASL) and enforce ACLs on every listener')
     .option(
       '--super-user <name>',

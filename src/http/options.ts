@@ -62,24 +62,28 @@ function booleanOption(name: string, value: boolean | undefined): boolean {
   return value ?? false;
 }
 
-/** Each entry as `URL.origin` writes it (lower case, default port dropped): what a browser sends. */
+/**
+ * One entry of allowedOrigins (the config file's, or a --http-allowed-origin flag's) as `URL.origin` writes
+ * it (lower case, default port dropped): what a browser sends. Throws HttpConfigError for anything but an
+ * http or https origin.
+ */
+export function parseAllowedOrigin(entry: unknown): string {
+  const url = typeof entry === 'string' && URL.canParse(entry) ? new URL(entry) : null;
+  // Nothing but scheme, host and port: href would show a user, path, query or fragment.
+  const originOnly =
+    url !== null && (url.protocol === 'http:' || url.protocol === 'https:') && url.href === `${url.origin}/`;
+  if (!originOnly)
+    throw new HttpConfigError(
+      `http allowedOrigins entries are origins: http or https, a host and an optional port, nothing after (e.g. "https://app.example.com:8443"), got ${JSON.stringify(entry)}`,
+    );
+  return url.origin;
+}
+
 function originsOption(value: readonly string[] | undefined): readonly string[] {
   if (value === undefined) return Object.freeze([]);
   if (!Array.isArray(value))
     throw new HttpConfigError(`http allowedOrigins must be a list of origins, got ${JSON.stringify(value)}`);
-  return Object.freeze(
-    value.map((entry: unknown) => {
-      const url = typeof entry === 'string' && URL.canParse(entry) ? new URL(entry) : null;
-      // Nothing but scheme, host and port: href would show a user, path, query or fragment.
-      const originOnly =
-        url !== null && (url.protocol === 'http:' || url.protocol === 'https:') && url.href === `${url.origin}/`;
-      if (!originOnly)
-        throw new HttpConfigError(
-          `http allowedOrigins entries are origins: http or https, a host and an optional port, nothing after (e.g. "https://app.example.com:8443"), got ${JSON.stringify(entry)}`,
-        );
-      return url.origin;
-    }),
-  );
+  return Object.freeze(value.map(parseAllowedOrigin));
 }
 
 export function resolveHttpConfig(options: HttpOptions = {}): HttpConfig {

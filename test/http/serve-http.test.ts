@@ -1,8 +1,10 @@
 // `sluice serve` runs the HTTP door in the broker's process: on a free port with --port 0 (logged),
-// closed cleanly on SIGTERM, and absent with --no-http.
+// closed cleanly on SIGTERM, and absent with --no-http; --http-allowed-origin lets other origins' pages in.
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { serveSettings } from '../../cli/serve-config.js';
-import { startSluice } from '../helpers/sluice-process.js';
+import { runSluice, startSluice } from '../helpers/sluice-process.js';
 import { removeTempDirs, tempDir } from '../helpers/temp-dir.js';
 
 afterAll(removeTempDirs);
@@ -41,5 +43,44 @@ describe('sluice serve: the HTTP door', () => {
     expect(serveSettings({ port: 19650 }).http).toEqual({ port: 0 });
     expect(serveSettings({ port: 9650 }).http).toEqual({});
     expect(serveSettings({ http: false }).http).toBeNull();
+  });
+
+  it('lets the origins of --http-allowed-origin and SLUICE_HTTP_ALLOWED_ORIGINS in, and no others', async () => {
+    const fromOrigin = (port: unknown, origin: string) =>
+      fetch(`http://127.0.0.1:${port}/v3/clusters`, { headers: { origin } }).then((r) => r.status);
+    const flagged = await startSluice([
+      ...['--data-dir', await tempDir('sluice-http-serve-'), '--port', '0'],
+      ...['--http-allowed-origin', 'http://localhost:3000', '--http-allowed-origin', 'HTTPS://App.Example.com:443'],
+    ]);
+    const port = (await until(() => flagged.lines.find((l) => l.msg === 'HTTP listening'))).port;
+    expect(await fromOrigin(port, 'http://localhost:3000')).toBe(200);
+    expect(await fromOrigin(port, 'https://app.example.com')).toBe(200);
+    expect(await fromOrigin(port, 'http://evil.example')).toBe(403);
+    expect(await flagged.kill('SIGTERM')).toBe(0);
+
+    const fromEnv = await startSluice(['--data-dir', await tempDir('sluice-http-serve-'), '--port', '0'], 20_000, {
+      env: { SLUICE_HTTP_ALLOWED_ORIGINS: 'http://localhost:3000, http://localhost:4000' },
+    });
+    const envPort = (await until(() => fromEnv.lines.find((l) => l.msg === 'HTTP listening'))).port;
+    expect(await fromOrigin(envPort, 'http://localhost:4000')).toBe(200);
+    expect(await fromOrigin(envPort, 'http://localhost:5000')).toBe(403);
+    expect(await fromEnv.kill('SIGTERM')).toBe(0);
+  });
+
+  it('refuses an --http-allowed-origin that is not an origin, naming the flag, and adds the flags to the file', async () => {
+    const bad = await runSluice(['serve', '--http-allowed-origin', 'https://app.example.com/path']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain(
+      "option '--http-allowed-origin <origin>' argument 'https://app.example.com/path' is invalid",
+    );
+    expect(bad.stderr).toContain('http allowedOrigins entries are origins');
+
+    const path = join(await tempDir(), 'sluice.json');
+    await writeFile(path, JSON.stringify({ http: { allowedOrigins: ['https://ops.example.com'] } }));
+    const merged = serveSettings({ config: path, httpAllowedOrigin: ['http://localhost:3000'] });
+    expect(merged.http?.allowedOrigins).toEqual(['https://ops.example.com', 'http://localhost:3000']);
+    expect(serveSettings({ httpAllowedOrigin: ['http://localhost:3000'] }).http).toEqual({
+      allowedOrigins: ['http://localhost:3000'],
+    });
   });
 });
