@@ -35,6 +35,9 @@ import { PartitionTails } from './ws/partition-tails.js';
 import type { WsGate } from './ws/ws-auth.js';
 import type { BrokerContext } from '../broker/handlers/types.js';
 
+/** The longest path parameter a route's schema takes (routes/context.ts: ids and names up to 255). */
+const MAX_PATH_PARAMETER_LENGTH = 255;
+
 export class HttpServer {
   readonly config: HttpConfig;
   readonly #app: FastifyInstance;
@@ -72,6 +75,9 @@ export class HttpServer {
       bodyLimit: config.bodyLimit,
       // Closing the server also ends idle keep-alive connections (graceful shutdown).
       forceCloseConnections: 'idle',
+      // Path parameters as long as their schemas allow (topic names: 249; group ids, config names: 255).
+      // Fastify's default of 100 answered a topic name of 101 characters or more with 414.
+      routerOptions: { maxParamLength: MAX_PATH_PARAMETER_LENGTH },
       ajv: { customOptions: { ...AJV_OPTIONS } },
       schemaErrorFormatter: (errors, dataVar) => new Error(schemaErrorText(errors, dataVar)),
       schemaController: {
