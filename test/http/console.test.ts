@@ -115,4 +115,18 @@ describe('web console', () => {
 
     expect(browser.errors).toEqual([]);
   });
+
+  it('shows a not-found page for an address that does not decode or names no page, instead of a blank one', async () => {
+    const { b, browser } = fixture;
+    const { page } = browser;
+    await page.goto(`${b.url}/#/topics/%E0%A4%A`);
+    await page.getByTestId('not-found').filter({ hasText: 'is not a valid address' }).waitFor();
+    await page.getByRole('link', { name: 'Topics' }).waitFor();
+    await browser.screenshot('console-not-found');
+    await page.goto(`${b.url}/#/nowhere`);
+    await page.getByTestId('not-found').filter({ hasText: 'names no page' }).waitFor();
+    await page.getByTestId('not-found').getByRole('link', { name: 'overview' }).click();
+    await page.getByTestId('topic-count').waitFor();
+    expect(browser.errors).toEqual([]);
+  });
 });

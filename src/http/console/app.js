@@ -70,9 +70,30 @@ function Overview() {
   `;
 }
 
+const PAGES = new Set(['overview', 'topics', 'browser', 'groups', 'queues', 'dlq', 'activity']);
+
+/**
+ * The page a location hash names: `#/<page>[/<name>]`, the name percent-encoded. A hash that does not decode
+ * (`#/topics/%E0%A4%A`, a link cut short) or names no page is the not-found page, not an exception that
+ * would leave the whole console blank.
+ */
 function route(hash) {
-  const parts = hash.replace(/^#\/?/, '').split('/').map(decodeURIComponent);
-  return { page: parts[0] || 'overview', arg: parts[1] };
+  let parts;
+  try {
+    parts = hash.replace(/^#\/?/, '').split('/').map(decodeURIComponent);
+  } catch {
+    return { page: 'not-found', problem: 'is not a valid address (a broken %-escape)', hash };
+  }
+  const page = parts[0] || 'overview';
+  if (!PAGES.has(page)) return { page: 'not-found', problem: 'names no page of this console', hash };
+  return { page, arg: parts[1] };
+}
+
+function NotFound({ hash, problem }) {
+  return html`
+    <h2>Page not found</h2>
+    <p data-testid="not-found"><code>${hash}</code> ${problem}. Go to the <a href="#/overview">overview</a>.</p>
+  `;
 }
 
 function App() {
@@ -103,6 +124,7 @@ function App() {
   else if (where.page === 'dlq')
     body = where.arg ? html`<${DeadLetterDetail} topic=${where.arg} />` : html`<${DeadLetters} />`;
   else if (where.page === 'activity') body = html`<${Activity} />`;
+  else if (where.page === 'not-found') body = html`<${NotFound} hash=${where.hash} problem=${where.problem} />`;
   else body = html`<${Overview} />`;
   return html`
     <header>
