@@ -129,4 +129,20 @@ describe('web console', () => {
     await page.getByTestId('topic-count').waitFor();
     expect(browser.errors).toEqual([]);
   });
+
+  it('produces a header value beyond Latin-1 as UTF-8 (btoa alone throws on it)', async () => {
+    const { b, browser } = fixture;
+    await call(b, 'POST', `${b.cluster}/topics`, { topic_name: 'cities', partitions_count: 1 });
+    const { page } = browser;
+    await page.goto(`${b.url}/#/browser/cities`);
+    await page.fill('input[name="value"]', 'héllo');
+    await page.fill('input[name="header"]', 'city');
+    await page.fill('input[name="headerValue"]', 'Zürich – 東京 ✓');
+    await page.click('button:has-text("Produce to cities-0")');
+    await page.getByTestId('produced').filter({ hasText: 'offset 0' }).waitFor();
+    const stored = await call(b, 'GET', `${b.cluster}/topics/cities/partitions/0/records?offset=0`);
+    expect(Buffer.from(stored.body.data[0].headers[0].value, 'base64').toString()).toBe('Zürich – 東京 ✓');
+    expect(stored.body.data[0].value).toMatchObject({ type: 'STRING', data: 'héllo' });
+    expect(browser.errors).toEqual([]);
+  });
 });

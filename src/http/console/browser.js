@@ -4,18 +4,14 @@ import htm from 'htm';
 import { h } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { get, post } from './api.js';
+import { base64OfText, bytesOfBase64 } from './base64.js';
 
 const html = htm.bind(h);
 const PAGE = 50;
 /** Records a search scans from the current offset. */
 const SEARCH_WINDOW = 1000;
 
-function bytesOf(base64) {
-  const raw = atob(base64);
-  const bytes = new Uint8Array(raw.length);
-  for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
-  return bytes;
-}
+const bytesOf = bytesOfBase64;
 
 const text = (bytes) => new TextDecoder().decode(bytes);
 
@@ -108,7 +104,7 @@ export function Browser({ initialTopic }) {
         partition_id: partition,
         key: form.get('key') ? { type: 'STRING', data: form.get('key') } : null,
         value: { type: 'STRING', data: form.get('value') },
-        headers: headerName ? [{ name: headerName, value: btoa(form.get('headerValue') ?? '') }] : [],
+        headers: headerName ? [{ name: headerName, value: base64OfText(form.get('headerValue') ?? '') }] : [],
       });
       setProduced(`stored at ${topic}-${result.partition_id} offset ${result.offset}`);
     } catch (e) {

@@ -5,6 +5,7 @@
 import htm from 'htm';
 import { h } from 'preact';
 import { useState } from 'preact/hooks';
+import { base64OfText } from './base64.js';
 
 const html = htm.bind(h);
 const KEY = 'sluice.authorization';
@@ -38,7 +39,7 @@ export function SignIn({ onSignedIn, message }) {
     const value =
       mode === 'token'
         ? `Bearer ${token.trim()}`
-        : `Basic ${btoa(String.fromCharCode(...new TextEncoder().encode(`${user}:${password}`)))}`;
+        : `Basic ${base64OfText(`${user}:${password}`)}`;
     sessionStorage.setItem(KEY, value);
     onSignedIn();
   };
