@@ -145,4 +145,27 @@ describe('web console', () => {
     expect(stored.body.data[0].value).toMatchObject({ type: 'STRING', data: 'héllo' });
     expect(browser.errors).toEqual([]);
   });
+
+  it('keeps a 249-character topic name within the page, cut with an ellipsis and whole in its title', async () => {
+    const { b, browser } = fixture;
+    const long = `t${'o'.repeat(240)}-longest`;
+    expect(long).toHaveLength(249);
+    await call(b, 'POST', `${b.cluster}/topics`, { topic_name: long, partitions_count: 1 });
+    const { page } = browser;
+    await page.goto(`${b.url}/#/browser/${long}`);
+    const select = page.locator('select[name="topic"]');
+    await expect.poll(() => select.inputValue()).toBe(long);
+    expect(await select.getAttribute('title')).toBe(long);
+    expect(await select.locator('option').first().getAttribute('title')).toBe(long);
+    const widths = await page.evaluate(() => {
+      const doc = (
+        globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }
+      ).document;
+      return { page: doc.documentElement.scrollWidth, viewport: doc.documentElement.clientWidth };
+    });
+    expect(widths.page).toBeLessThanOrEqual(widths.viewport);
+    expect((await select.boundingBox())!.width).toBeLessThan(500);
+    await browser.screenshot('console-long-topic');
+    expect(browser.errors).toEqual([]);
+  });
 });
