@@ -168,4 +168,29 @@ describe('web console', () => {
     await browser.screenshot('console-long-topic');
     expect(browser.errors).toEqual([]);
   });
+
+  it('opens Messages on the latest records of the chosen partition and pages back from them', async () => {
+    const { b, browser } = fixture;
+    await call(b, 'POST', `${b.cluster}/topics`, { topic_name: 'orders', partitions_count: 2 });
+    await produce('orders', 60);
+    const { page } = browser;
+
+    await page.goto(`${b.url}/#/browser/orders`);
+    const records = page.getByTestId('records');
+    // No Show pressed: the last 50 records of partition 0 are there.
+    await records.getByText('order-59', { exact: true }).waitFor();
+    expect(await records.locator('tr').count()).toBe(51);
+    await records.getByText('order-10', { exact: true }).waitFor();
+    await page.getByText('offsets 10–59 of 0–59').waitFor();
+    await browser.screenshot('console-messages-latest');
+    await page.click('button:has-text("Previous")');
+    await page.getByText('offsets 0–9 of 0–59').waitFor();
+    await records.getByText('order-0', { exact: true }).waitFor();
+    expect(await page.locator('button:has-text("Previous")').isDisabled()).toBe(true);
+    // Another partition: its own latest records (none), not the last partition's under its name.
+    await page.selectOption('select[name="partition"]', '1');
+    await page.getByText('no records of an empty partition').waitFor();
+    expect(await records.locator('tr').count()).toBe(1);
+    expect(browser.errors).toEqual([]);
+  });
 });

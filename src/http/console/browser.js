@@ -1,8 +1,9 @@
-// The message browser: a partition from an offset or a time, page forward and back, JSON/text/hex views,
-// a key/value/header search over a bounded window, and a form to produce a test message.
+// The message browser: a partition's latest records as soon as it is chosen, or from an offset or a time;
+// pages forward and back, JSON/text/hex views, a key/value/header search over a bounded window, and a form
+// to produce a test message.
 import htm from 'htm';
 import { h } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { get, post } from './api.js';
 import { base64OfText, bytesOfBase64 } from './base64.js';
 
@@ -59,31 +60,65 @@ export function Browser({ initialTopic }) {
       if (!topic && names[0]) setTopic(names[0].topic_name);
     }, (e) => setError(e.message));
   }, []);
+  const partitionPath = (at) => `/topics/${encodeURIComponent(at.topic)}/partitions/${at.partition}`;
+  // Each load counts: only the answer of the latest one is shown (a partition chosen while the last one's
+  // records were on their way must not have them shown under its name).
+  const loads = useRef(0);
+  /**
+   * Shows up to `count` records of `at` (default: the chosen partition) from the offset or time `query()`
+   * resolves to.
+   */
+  const showPage = async (query, history, at = { topic, partition }, count = PAGE) => {
+    const load = ++loads.current;
+    setError(null);
+    setFound(null);
+    try {
+      const from = await query();
+      if (load !== loads.current) return;
+      const result = await get(`${partitionPath(at)}/records?${from}&max_count=${count}&format=BINARY`);
+      if (load !== loads.current) return;
+      setPage(result);
+      setBack(history);
+    } catch (e) {
+      if (load === loads.current) setError(e.message);
+    }
+  };
+  const load = (query, history, count) => showPage(async () => query, history, undefined, count);
+  /** The last PAGE records of a partition (or all it has): what a person opening the page wants to see. */
+  const showLatest = (at) =>
+    showPage(
+      async () => {
+        const p = await get(partitionPath(at));
+        return `offset=${Math.max(p.log_start_offset, p.high_watermark - PAGE)}`;
+      },
+      [],
+      at,
+    );
   useEffect(() => {
     const t = topics.find((x) => x.topic_name === topic);
     setPartitions(t ? t.partitions_count : 0);
     setPartition(0);
+    if (t) showLatest({ topic, partition: 0 });
   }, [topic, topics]);
-
-  const path = () => `/topics/${encodeURIComponent(topic)}/partitions/${partition}/records`;
-  const load = async (query, history) => {
-    setError(null);
-    setFound(null);
-    try {
-      const result = await get(`${path()}?${query}&max_count=${PAGE}&format=BINARY`);
-      setPage(result);
-      setBack(history);
-    } catch (e) {
-      setError(e.message);
-    }
+  const choosePartition = (p) => {
+    setPartition(p);
+    showLatest({ topic, partition: p });
   };
+
+  const path = () => `${partitionPath({ topic, partition })}/records`;
   const start = (event) => {
     event.preventDefault();
     if (mode === 'time' && time) load(`timestamp=${encodeURIComponent(new Date(time).toISOString())}`, []);
     else load(`offset=${Number(offset) || 0}`, []);
   };
   const next = () => load(`offset=${page.next_offset}`, [...back, page.from_offset]);
-  const previous = () => load(`offset=${back[back.length - 1]}`, back.slice(0, -1));
+  // Back where Next came from; from the latest records (no history), the PAGE offsets before them.
+  const previous = () => {
+    if (back.length > 0) return load(`offset=${back[back.length - 1]}`, back.slice(0, -1));
+    const from = Math.max(page.log_start_offset, page.from_offset - PAGE);
+    return load(`offset=${from}`, [], page.from_offset - from);
+  };
+  const atStart = () => back.length === 0 && page.from_offset <= page.log_start_offset;
   const search = async (event) => {
     event.preventDefault();
     setError(null);
@@ -119,7 +154,7 @@ export function Browser({ initialTopic }) {
       <label>topic<select name="topic" class="topic-name" title=${topic} value=${topic} onChange=${(e) => setTopic(e.target.value)}>
         ${topics.map((t) => html`<option value=${t.topic_name} title=${t.topic_name}>${t.topic_name}</option>`)}
       </select></label>
-      <label>partition<select name="partition" value=${partition} onChange=${(e) => setPartition(Number(e.target.value))}>
+      <label>partition<select name="partition" value=${partition} onChange=${(e) => choosePartition(Number(e.target.value))}>
         ${Array.from({ length: partitions }, (_, p) => html`<option value=${p}>${p}</option>`)}
       </select></label>
       <label>from<select name="mode" value=${mode} onChange=${(e) => setMode(e.target.value)}>
@@ -139,9 +174,9 @@ export function Browser({ initialTopic }) {
     ${
       page &&
       html`<div class="bar">
-        <button onClick=${previous} disabled=${back.length === 0}>← Previous</button>
+        <button onClick=${previous} disabled=${atStart()}>← Previous</button>
         <button onClick=${next} disabled=${page.next_offset >= page.high_watermark}>Next →</button>
-        <span class="muted">offsets ${page.from_offset}–${page.next_offset - 1} of ${page.log_start_offset}–${page.high_watermark - 1}</span>
+        <span class="muted">${page.next_offset > page.from_offset ? `offsets ${page.from_offset}–${page.next_offset - 1}` : 'no records'} of ${page.high_watermark > page.log_start_offset ? `${page.log_start_offset}–${page.high_watermark - 1}` : 'an empty partition'}</span>
       </div>
       <form onSubmit=${search}>
         <label>search key, value, headers<input name="search" value=${needle} onInput=${(e) => setNeedle(e.target.value)} /></label>
