@@ -186,7 +186,10 @@ const KEYS = new Map<string, KeySpec>(
   }),
 );
 
-/** The pseudo-config `partitions`: shown by DescribeConfigs, accepted by CreateTopics and AlterConfigs. */
+/**
+ * The pseudo-config `partitions`: shown by DescribeConfigs, accepted by CreateTopics and AlterConfigs on the
+ * native door (the Kafka door refuses it: src/broker/kafka/handlers/config-resources.ts).
+ */
 export const PARTITIONS_KEY = 'partitions';
 
 export const TOPIC_CONFIG_NAMES: readonly string[] = Object.freeze([PARTITIONS_KEY, ...KEYS.keys()]);

@@ -5,7 +5,12 @@
 // elect_leaders and incremental_alter_configs, so ElectLeaders goes through this project's own Kafka codec.
 import { Admin } from '@platformatic/kafka';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ElectLeaders } from '../../../src/protocol/kafka/index.js';
+import {
+  AlterConfigs,
+  CreateTopics,
+  ElectLeaders,
+  IncrementalAlterConfigs,
+} from '../../../src/protocol/kafka/index.js';
 import { sdkClient } from '../../client/helpers.js';
 import { removeTempDirs } from '../../helpers/temp-dir.js';
 import { type KafkaTestBroker, startKafkaBroker } from './helpers.js';
@@ -161,6 +166,79 @@ describe('AlterConfigs (33) from kafkajs replaces the overrides; IncrementalAlte
       await native.disconnect();
       await incremental.close();
       await admin.disconnect();
+    }
+  });
+});
+
+describe('the native pseudo-config "partitions" on the Kafka wire', () => {
+  it('is refused INVALID_CONFIG by CreateTopics, AlterConfigs and IncrementalAlterConfigs, pointing to CreatePartitions; the native door still grows a topic with it', async () => {
+    const client = await KafkaWireClient.connect(b.kafkaPort);
+    const native = sdkClient(b.port).admin();
+    await native.connect();
+    try {
+      const created = await client.request(CreateTopics, 5, {
+        topics: [
+          {
+            name: 'sized-by-config',
+            numPartitions: -1,
+            replicationFactor: -1,
+            assignments: [],
+            configs: [{ name: 'partitions', value: '4' }],
+          },
+          { name: 'plain', numPartitions: 1, replicationFactor: -1, assignments: [], configs: [] },
+        ],
+        timeoutMs: 5000,
+        validateOnly: false,
+      });
+      expect(created.topics.map((t) => [t.name, t.errorCode, t.errorMessage])).toEqual([
+        ['sized-by-config', 40, expect.stringMatching(/"partitions" is not a Kafka topic config.*CreatePartitions/)],
+        ['plain', 0, null],
+      ]);
+      expect(await native.listTopics()).not.toContain('sized-by-config');
+
+      const altered = await client.request(AlterConfigs, 1, {
+        resources: [
+          {
+            resourceType: 2,
+            resourceName: 'conf',
+            configs: [
+              { name: 'partitions', value: '5' },
+              { name: 'retention.ms', value: '1000' },
+            ],
+          },
+        ],
+        validateOnly: false,
+      });
+      expect(altered.responses).toEqual([
+        expect.objectContaining({
+          errorCode: 40,
+          errorMessage: expect.stringMatching(/"partitions" is not a Kafka topic config.*CreatePartitions/),
+        }),
+      ]);
+      const incremental = await client.request(IncrementalAlterConfigs, 1, {
+        resources: [
+          { resourceType: 2, resourceName: 'conf', configs: [{ name: 'partitions', configOperation: 0, value: '5' }] },
+        ],
+        validateOnly: false,
+      });
+      expect(incremental.responses).toEqual([
+        expect.objectContaining({ errorCode: 40, errorMessage: expect.stringMatching(/CreatePartitions/) }),
+      ]);
+      // Neither refused call changed the topic: still 2 partitions, retention.ms untouched.
+      expect(await configsOf('conf', ['partitions', 'retention.ms'])).toEqual({
+        partitions: '2',
+        'retention.ms': '604800000',
+      });
+
+      // `sluice topics alter --config partitions=N` relies on the native door's pseudo-config.
+      await native.createTopics({ topics: [{ topic: 'grown-natively', numPartitions: 1 }] });
+      await native.alterConfigs({
+        resources: [{ type: 2, name: 'grown-natively', configEntries: [{ name: 'partitions', value: '3' }] }],
+      });
+      expect(await configsOf('grown-natively', ['partitions'])).toEqual({ partitions: '3' });
+    } finally {
+      await native.disconnect();
+      client.socket.destroy();
     }
   });
 });
