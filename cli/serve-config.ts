@@ -192,6 +192,23 @@ function allowedOriginsFromFlags(file: unknown, flags: ServeFlags): Pick<HttpOpt
   return { allowedOrigins: [...((file as readonly string[] | undefined) ?? []), ...flags.httpAllowedOrigin] };
 }
 
+/**
+ * Refuses HTTP flags when there is no HTTP door (--no-http, or "http": false in the config file): they would
+ * be ignored without a word. SLUICE_HTTP_ALLOWED_ORIGINS counts as --http-allowed-origin.
+ */
+function refuseHttpFlagsWithoutHttp(flags: ServeFlags, fileHttp: unknown): void {
+  const given = [
+    flags.httpPort !== undefined ? '--http-port' : undefined,
+    flags.httpTls ? '--http-tls' : undefined,
+    flags.httpAllowedOrigin !== undefined ? '--http-allowed-origin (or SLUICE_HTTP_ALLOWED_ORIGINS)' : undefined,
+  ].filter((flag) => flag !== undefined);
+  if (given.length === 0) return;
+  if (flags.http === false)
+    throw new UsageError(`--no-http serves no HTTP door: ${given.join(', ')} cannot go with it`);
+  if (fileHttp === false)
+    throw new UsageError(`the config file's "http": false serves no HTTP door: ${given.join(', ')} cannot go with it`);
+}
+
 /** Broker options that a config file may set (everything but injected objects), plus logLevel. */
 type FileOptions = Omit<BrokerOptions, 'logger' | 'clock' | 'dataDir'> & {
   dataDir?: string;
@@ -442,6 +459,7 @@ export function serveSettings(flags: ServeFlags): ServeSettings {
     if (error instanceof BrokerConfigError) throw brokerSettingError(error.message);
     throw error;
   }
+  refuseHttpFlagsWithoutHttp(flags, fileHttp);
   let http: HttpOptions | null = null;
   if (flags.http !== false && fileHttp !== false) {
     if (fileHttp !== undefined && (typeof fileHttp !== 'object' || fileHttp === null || Array.isArray(fileHttp)))

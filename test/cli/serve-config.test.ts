@@ -164,6 +164,40 @@ describe('log cleaner settings of sluice serve', () => {
   }, 120_000);
 });
 
+describe('sluice serve without an HTTP door', () => {
+  it('refuses --http-port, --http-tls and --http-allowed-origin with --no-http or "http": false, naming them', async () => {
+    expect(serveSettings({ http: false }).http).toBeNull();
+    const noHttpFile = await configFile({ http: false });
+    const cases: Array<[Parameters<typeof serveSettings>[0], RegExp]> = [
+      [{ http: false, httpPort: 8080 }, /^--no-http serves no HTTP door: --http-port cannot go with it$/],
+      [{ http: false, httpTls: true }, /^--no-http serves no HTTP door: --http-tls cannot go with it$/],
+      [
+        { http: false, httpPort: 0, httpAllowedOrigin: ['https://app.example.com'] },
+        /^--no-http serves no HTTP door: --http-port, --http-allowed-origin \(or SLUICE_HTTP_ALLOWED_ORIGINS\) cannot go with it$/,
+      ],
+      [
+        { config: noHttpFile, httpPort: 8080 },
+        /^the config file's "http": false serves no HTTP door: --http-port cannot go with it$/,
+      ],
+    ];
+    for (const [flags, message] of cases) {
+      const run = () => serveSettings(flags);
+      expect(run).toThrow(UsageError);
+      expect(run).toThrow(message);
+    }
+  });
+
+  it('sluice serve --no-http --http-port exits with the usage error before opening anything', async () => {
+    const dataDir = await tempDir();
+    const r = await runSluice(
+      ['serve', '--data-dir', dataDir, '--port', '0', '--no-kafka', '--no-http', '--http-port', '8080'],
+      60_000,
+    );
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--no-http serves no HTTP door: --http-port cannot go with it/);
+  }, 120_000);
+});
+
 describe('--offsets-topic-replication-factor', () => {
   it('sets cluster.offsetsTopicReplicationFactor over the config file, and needs cluster mode', async () => {
     const path = await configFile({ cluster: { etcd: 'etcd://127.0.0.1:2379', offsetsTopicReplicationFactor: 3 } });
