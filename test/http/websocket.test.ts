@@ -588,4 +588,34 @@ describe('WebSocket gateway', () => {
       await browser.close();
     }
   });
+
+  it('/ws/client.js sends header values as UTF-8, a lone surrogate as U+FFFD instead of throwing', async () => {
+    b = await startHttpBroker();
+    await call(b, 'POST', `${b.cluster}/topics`, { topic_name: 'utf8', partitions_count: 1 });
+    const browser = await openBrowser();
+    try {
+      const { page } = browser;
+      await page.goto(`${b.url}/`);
+      // A lone high surrogate (\uD800) is what a string cut in the middle of an emoji holds.
+      const results = await page.evaluate(`(async () => {
+        const { connect } = await import('/ws/client.js');
+        const sluice = await connect();
+        return sluice.produce('utf8', [{ value: 'v', headers: { lang: 'é€日本', cut: 'a\\uD800b' } }]);
+      })()`);
+      expect(results).toEqual([{ partition: 0, offset: 0 }]);
+      const consumer = sdkClient(b.broker.port).consumer({ groupId: 'utf8-headers' });
+      await consumer.connect();
+      await consumer.subscribe({ topic: 'utf8', fromBeginning: true });
+      const [consumed] = await collect(consumer, 1);
+      await consumer.disconnect();
+      const headers = consumed!.message.headers!;
+      expect(Object.fromEntries(Object.entries(headers).map(([name, v]) => [name, String(v)]))).toEqual({
+        lang: 'é€日本',
+        cut: 'a\uFFFDb',
+      });
+      expect(browser.errors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  });
 });

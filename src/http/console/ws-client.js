@@ -20,6 +20,16 @@ function typed(value) {
   return typeof value === 'string' ? { type: 'STRING', data: value } : { type: 'JSON', data: value };
 }
 
+/**
+ * The base64 of `text` encoded as UTF-8, as the console's base64.js does (this file is served alone at
+ * /ws/client.js, so it cannot import that one). TextEncoder never throws: a lone surrogate becomes U+FFFD.
+ */
+function base64OfText(text) {
+  let binary = '';
+  for (const byte of new TextEncoder().encode(text)) binary += String.fromCharCode(byte);
+  return btoa(binary);
+}
+
 function headerText(value) {
   if (value === null) return null;
   const raw = atob(value);
@@ -83,7 +93,7 @@ export class SluiceSocket {
         partition_id: r.partition,
         key: typed(r.key),
         value: typed(r.value),
-        headers: Object.entries(r.headers ?? {}).map(([name, v]) => ({ name, value: btoa(unescape(encodeURIComponent(v))) })),
+        headers: Object.entries(r.headers ?? {}).map(([name, v]) => ({ name, value: base64OfText(v) })),
       })),
     });
     return answer.results;
