@@ -169,6 +169,67 @@ describe('web console', () => {
     expect(browser.errors).toEqual([]);
   });
 
+  it('keeps a 249-character topic name and a 255-character group id within the Topics and groups pages, cut with an ellipsis and whole in their title', async () => {
+    const { b, browser, sluice } = fixture;
+    const topic = `t${'o'.repeat(240)}-longest`;
+    const group = `g${'r'.repeat(246)}-longest`;
+    expect(group).toHaveLength(255);
+    await call(b, 'POST', `${b.cluster}/topics`, { topic_name: topic, partitions_count: 1 });
+    await produce(topic, 3);
+    const consumer = sluice.consumer({ groupId: group });
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await collect(consumer, 3);
+    const { page } = browser;
+    const pageFits = async () => {
+      const widths = await page.evaluate(() => {
+        const doc = (
+          globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }
+        ).document;
+        return { page: doc.documentElement.scrollWidth, viewport: doc.documentElement.clientWidth };
+      });
+      expect(widths.page).toBeLessThanOrEqual(widths.viewport);
+    };
+    /** The elements showing `name` cut, each narrower than the page and holding it whole in its title. */
+    const cutEverywhere = async (name: string, count: number) => {
+      const shown = page.locator(`.long-name[title="${name}"]`);
+      await expect.poll(() => shown.count()).toBe(count);
+      for (const element of await shown.all()) {
+        expect(await element.textContent()).toBe(name);
+        expect((await element.boundingBox())!.width).toBeLessThan(500);
+      }
+    };
+
+    await page.goto(`${b.url}/#/topics`);
+    await cutEverywhere(topic, 1);
+    await pageFits();
+    await browser.screenshot('console-long-topics');
+    await page.getByTestId('topics').getByRole('link', { name: topic }).click();
+    await page.getByTestId('partitions').locator('td', { hasText: '3' }).first().waitFor();
+    await cutEverywhere(topic, 1); // the heading
+    await pageFits();
+
+    await page.goto(`${b.url}/#/groups`);
+    await cutEverywhere(group, 1);
+    await pageFits();
+    await page.getByTestId('groups').getByRole('link', { name: group }).click();
+    await page.getByTestId('group-state').filter({ hasText: 'Stable' }).waitFor();
+    // The heading; the topic in the member's assignment, the lag table and the reset form's select.
+    await cutEverywhere(group, 1);
+    await cutEverywhere(topic, 3);
+    await pageFits();
+    await consumer.disconnect();
+    await page.getByTestId('group-state').filter({ hasText: 'Empty' }).waitFor();
+    await page.click('button:has-text("Reset offsets…")');
+    // The confirmation names both, cut too.
+    await page.getByText(/'s offsets of/).waitFor();
+    await cutEverywhere(group, 2);
+    await cutEverywhere(topic, 3);
+    await pageFits();
+    await browser.screenshot('console-long-group');
+    expect(browser.errors).toEqual([]);
+  });
+
   it('opens Messages on the latest records of the chosen partition and pages back from them', async () => {
     const { b, browser } = fixture;
     await call(b, 'POST', `${b.cluster}/topics`, { topic_name: 'orders', partitions_count: 2 });

@@ -151,7 +151,7 @@ export function Browser({ initialTopic }) {
   return html`
     <h2>Messages</h2>
     <form onSubmit=${start}>
-      <label>topic<select name="topic" class="topic-name" title=${topic} value=${topic} onChange=${(e) => setTopic(e.target.value)}>
+      <label>topic<select name="topic" class="long-name" title=${topic} value=${topic} onChange=${(e) => setTopic(e.target.value)}>
         ${topics.map((t) => html`<option value=${t.topic_name} title=${t.topic_name}>${t.topic_name}</option>`)}
       </select></label>
       <label>partition<select name="partition" value=${partition} onChange=${(e) => choosePartition(Number(e.target.value))}>
@@ -201,7 +201,7 @@ export function Browser({ initialTopic }) {
       <label>value<input name="value" required /></label>
       <label>header<input name="header" /></label>
       <label>header value<input name="headerValue" /></label>
-      <button type="submit" disabled=${!topic} title=${`${topic}-${partition}`}>Produce to <span class="topic-name">${topic || '…'}</span>-${partition}</button>
+      <button type="submit" disabled=${!topic} title=${`${topic}-${partition}`}>Produce to <span class="long-name">${topic || '…'}</span>-${partition}</button>
       ${produced && html`<span data-testid="produced">${produced}</span>`}
     </form>
   `;

@@ -5,6 +5,7 @@ import { h } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { get, post } from './api.js';
 import { Chart } from './chart.js';
+import { LongName } from './long-name.js';
 import { usePoll } from './poll.js';
 
 const html = htm.bind(h);
@@ -19,7 +20,7 @@ export function Groups() {
       <tr><th>group</th><th>state</th><th>assignor</th><th class="num">members</th></tr>
       ${groups?.data.map(
         (g) => html`<tr>
-          <td><a href="#/groups/${encodeURIComponent(g.consumer_group_id)}">${g.consumer_group_id}</a></td>
+          <td><${LongName} href="#/groups/${encodeURIComponent(g.consumer_group_id)}" name=${g.consumer_group_id} /></td>
           <td>${g.state}</td><td>${g.partition_assignor}</td><td class="num">${g.members_count}</td>
         </tr>`,
       )}
@@ -51,14 +52,14 @@ function ResetOffsets({ id, topics, onDone }) {
     <h2>Reset offsets</h2>
     <p class="muted">Only while the group has no members (stop its consumers first).</p>
     <div class="bar">
-      <label>topic<select name="reset-topic" value=${form.topic} onChange=${set('topic')}>${topics.map((t) => html`<option value=${t}>${t}</option>`)}</select></label>
+      <label>topic<select name="reset-topic" class="long-name" title=${form.topic} value=${form.topic} onChange=${set('topic')}>${topics.map((t) => html`<option value=${t} title=${t}>${t}</option>`)}</select></label>
       <label>to<select name="reset-to" value=${form.to} onChange=${set('to')}>
         <option value="earliest">earliest</option><option value="latest">latest</option><option value="offset">offset</option>
       </select></label>
       ${form.to === 'offset' && html`<label>offset<input name="reset-offset" type="number" min="0" value=${form.offset} onInput=${set('offset')} /></label>`}
       ${
         confirming
-          ? html`<span>Move ${id}'s offsets of ${form.topic} to ${form.to === 'offset' ? form.offset : form.to}?</span>
+          ? html`<span>Move <${LongName} name=${id} />'s offsets of <${LongName} name=${form.topic} /> to ${form.to === 'offset' ? form.offset : form.to}?</span>
               <button onClick=${reset}>Confirm reset</button><button onClick=${() => setConfirming(false)}>Cancel</button>`
           : html`<button onClick=${() => setConfirming(true)} disabled=${!form.topic}>Reset offsets…</button>`
       }
@@ -83,7 +84,7 @@ export function GroupDetail({ id }) {
   );
   const topics = [...new Set(state?.lags.map((l) => l.topic_name) ?? [])];
   return html`
-    <h2>Group ${id}</h2>
+    <h2>Group <${LongName} name=${id} /></h2>
     ${error && html`<p class="error">${error}</p>`}
     ${state && html`<p>state <b data-testid="group-state">${state.group.state}</b>, assignor ${state.group.partition_assignor || '–'}, total lag <b data-testid="total-lag">${state.total}</b></p>`}
     <h2>Members</h2>
@@ -91,14 +92,14 @@ export function GroupDetail({ id }) {
       <tr><th>member</th><th>client</th><th>host</th><th>assigned</th></tr>
       ${state?.consumers.map(
         (m) => html`<tr><td>${m.consumer_id}</td><td>${m.client_id}</td><td>${m.client_host}</td>
-          <td>${m.assignments.map((a) => `${a.topic_name}-${a.partition_id}`).join(', ')}</td></tr>`,
+          <td>${m.assignments.map((a, i) => html`${i > 0 ? ', ' : ''}<${LongName} name=${a.topic_name} />-${a.partition_id}`)}</td></tr>`,
       )}
     </table>
     <h2>Lag per partition</h2>
     <table data-testid="lags">
       <tr><th>topic</th><th class="num">partition</th><th class="num">committed</th><th class="num">log end</th><th class="num">lag</th><th>member</th></tr>
       ${state?.lags.map(
-        (l) => html`<tr><td>${l.topic_name}</td><td class="num">${l.partition_id}</td><td class="num">${l.current_offset}</td>
+        (l) => html`<tr><td><${LongName} name=${l.topic_name} /></td><td class="num">${l.partition_id}</td><td class="num">${l.current_offset}</td>
           <td class="num">${l.log_end_offset}</td><td class="num">${l.lag}</td><td>${l.consumer_id ?? '–'}</td></tr>`,
       )}
     </table>

@@ -5,6 +5,7 @@ import htm from 'htm';
 import { h } from 'preact';
 import { useState } from 'preact/hooks';
 import { get, post } from './api.js';
+import { LongName } from './long-name.js';
 import { usePoll } from './poll.js';
 
 const html = htm.bind(h);
@@ -31,7 +32,7 @@ export function Queues() {
       <tr><th>share group</th><th>state</th><th class="num">members</th></tr>
       ${list?.data.map(
         (g) => html`<tr>
-          <td><a href="#/queues/${encodeURIComponent(g.share_group_id)}">${g.share_group_id}</a></td>
+          <td><${LongName} href="#/queues/${encodeURIComponent(g.share_group_id)}" name=${g.share_group_id} /></td>
           <td>${g.state}</td><td class="num">${g.members_count}</td>
         </tr>`,
       )}
@@ -44,7 +45,7 @@ export function QueueDetail({ id }) {
   const [group, error] = usePoll(() => get(`/share-groups/${encodeURIComponent(id)}`), 2000, [id]);
   const total = (key) => group?.partitions.reduce((n, p) => n + p[key], 0) ?? 0;
   return html`
-    <h2>Share group ${id}</h2>
+    <h2>Share group <${LongName} name=${id} /></h2>
     ${error && html`<p class="error">${error}</p>`}
     ${
       group &&
@@ -61,7 +62,7 @@ export function QueueDetail({ id }) {
       <tr><th>topic</th><th class="num">partition</th><th class="num">start</th><th class="num">log end</th><th class="num">available</th>
         <th class="num">in flight</th><th class="num">waiting for retry</th><th>delivery counts</th><th class="num">oldest</th></tr>
       ${group?.partitions.map(
-        (p) => html`<tr><td>${p.topic_name}</td><td class="num">${p.partition_id}</td><td class="num">${p.start_offset}</td>
+        (p) => html`<tr><td><${LongName} name=${p.topic_name} /></td><td class="num">${p.partition_id}</td><td class="num">${p.start_offset}</td>
           <td class="num">${p.log_end_offset}</td><td class="num">${p.available}</td><td class="num">${p.acquired}</td>
           <td class="num">${p.waiting_for_retry}</td><td>${histogram(p.delivery_counts)}</td><td class="num">${age(p.oldest_age_ms)}</td></tr>`,
       )}
@@ -86,7 +87,7 @@ export function DeadLetters() {
       <tr><th>topic</th><th class="num">partitions</th><th class="num">records</th><th class="num">not requeued</th></tr>
       ${list?.data.map(
         (d) => html`<tr>
-          <td><a href="#/dlq/${encodeURIComponent(d.topic_name)}">${d.topic_name}</a></td>
+          <td><${LongName} href="#/dlq/${encodeURIComponent(d.topic_name)}" name=${d.topic_name} /></td>
           <td class="num">${d.partitions_count}</td><td class="num">${d.records}</td><td class="num">${d.not_requeued}</td>
         </tr>`,
       )}
@@ -162,7 +163,7 @@ export function DeadLetterDetail({ topic }) {
     [topic, partition, tick],
   );
   return html`
-    <h2>Dead letters in ${topic}</h2>
+    <h2>Dead letters in <${LongName} name=${topic} /></h2>
     ${error && html`<p class="error">${error}</p>`}
     <div class="bar">
       <label>partition<select name="dlq-partition" value=${partition} onChange=${(e) => setPartition(Number(e.target.value))}>

@@ -3,6 +3,7 @@ import htm from 'htm';
 import { h } from 'preact';
 import { useRef } from 'preact/hooks';
 import { formatBytes, get } from './api.js';
+import { LongName } from './long-name.js';
 import { usePoll } from './poll.js';
 
 const html = htm.bind(h);
@@ -27,7 +28,7 @@ export function Topics() {
       <tr><th>topic</th><th class="num">partitions</th><th class="num">records</th><th class="num">size</th><th class="num">records/s</th><th></th></tr>
       ${state?.topics.map(
         (t) => html`<tr>
-          <td><a href="#/topics/${encodeURIComponent(t.topic_name)}">${t.topic_name}</a>${t.is_internal ? html` <span class="muted">(internal)</span>` : ''}</td>
+          <td><${LongName} href="#/topics/${encodeURIComponent(t.topic_name)}" name=${t.topic_name} />${t.is_internal ? html` <span class="muted">(internal)</span>` : ''}</td>
           <td class="num">${t.partitions_count}</td>
           <td class="num">${t.records}</td>
           <td class="num">${formatBytes(t.size_bytes)}</td>
@@ -44,7 +45,7 @@ export function TopicDetail({ name }) {
   const [partitions, error] = usePoll(() => get(`${path}/partitions`), 3000, [name]);
   const [configs] = usePoll(() => get(`${path}/configs`), 30_000, [name]);
   return html`
-    <h2>Topic ${name}</h2>
+    <h2>Topic <${LongName} name=${name} /></h2>
     ${error && html`<p class="error">${error}</p>`}
     <p><a href="#/browser/${encodeURIComponent(name)}">Browse messages</a></p>
     <table data-testid="partitions">
