@@ -230,6 +230,30 @@ describe('web console', () => {
     expect(browser.errors).toEqual([]);
   });
 
+  it('follows the address from one topic to another on the Messages page', async () => {
+    const { b, browser } = fixture;
+    await call(b, 'POST', `${b.cluster}/topics`, { topic_name: 'first', partitions_count: 1 });
+    await call(b, 'POST', `${b.cluster}/topics`, { topic_name: 'second', partitions_count: 1 });
+    await call(b, 'POST', `${b.cluster}/topics/first/records`, { value: { type: 'STRING', data: 'in first' } });
+    await call(b, 'POST', `${b.cluster}/topics/second/records`, { value: { type: 'STRING', data: 'in second' } });
+    const { page } = browser;
+    const select = page.locator('select[name="topic"]');
+    const records = page.getByTestId('records');
+
+    await page.goto(`${b.url}/#/browser/first`);
+    await expect.poll(() => select.inputValue()).toBe('first');
+    await records.getByText('in first').waitFor();
+    // A link or the address bar changes only the hash: the same page, another topic.
+    await page.evaluate('location.hash = "#/browser/second"');
+    await expect.poll(() => select.inputValue()).toBe('second');
+    await records.getByText('in second').waitFor();
+    expect(await records.getByText('in first').count()).toBe(0);
+    await page.goBack();
+    await expect.poll(() => select.inputValue()).toBe('first');
+    await records.getByText('in first').waitFor();
+    expect(browser.errors).toEqual([]);
+  });
+
   it('opens Messages on the latest records of the chosen partition and pages back from them', async () => {
     const { b, browser } = fixture;
     await call(b, 'POST', `${b.cluster}/topics`, { topic_name: 'orders', partitions_count: 2 });

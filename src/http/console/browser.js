@@ -53,6 +53,11 @@ export function Browser({ initialTopic }) {
   const [error, setError] = useState(null);
   const [produced, setProduced] = useState(null);
 
+  // The address names the topic: going from #/browser/a to #/browser/b keeps this component (the same page)
+  // and changes only initialTopic, which must then change the topic shown.
+  useEffect(() => {
+    if (initialTopic !== undefined) setTopic(initialTopic);
+  }, [initialTopic]);
   useEffect(() => {
     get('/topics').then((list) => {
       const names = list.data.filter((t) => !t.is_internal);
