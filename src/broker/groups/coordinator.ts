@@ -18,6 +18,7 @@ import type {
 } from '../../protocol/index.js';
 import { OFFSET_METADATA_MAX } from '../../protocol/index.js';
 import { Group } from './group.js';
+import type { GroupRecord } from './offsets-codec.js';
 import type { OffsetsStore, OffsetCommitEntry } from './offsets-store.js';
 import { Rebalancer, type RebalanceConfig, type MemberClient } from './rebalance.js';
 import { GroupError, type GroupOutcome } from './errors.js';
@@ -138,28 +139,51 @@ export class GroupCoordinator {
     this.config = resolveGroupCoordinatorConfig(options.config);
     this.rebalancer = new Rebalancer(this.groups, this.scheduler, this.config, {
       generationCompleted: (group) => this.persistGroup(group),
+      groupStable: (group) => this.persistGroup(group),
       log: (msg, fields) => this.logger.info(fields, msg),
     });
   }
 
-  /** Replays `__consumer_offsets`; groups found there come back Empty, at their last generation. */
+  /**
+   * Replays `__consumer_offsets`. A group whose last record was written as it became Stable comes back Stable
+   * with its members and assignments (each member's session timer starting now); any other group comes back
+   * Empty at its last generation (one caught mid-rebalance: its members rejoin).
+   */
   async start(): Promise<void> {
     if (this.status === 'closed') return;
     this.status = 'loading';
     this.groups.clear();
     const { records } = await this.store.load();
+    if (this.status !== 'loading') return;
     const now = this.scheduler.now();
+    const restored: Group[] = [];
     for (const groupId of this.store.groupIds()) {
       const record = this.store.groupRecord(groupId);
       // A group active when the broker stopped becomes Empty now; one already Empty keeps its timestamp.
       const group = new Group(groupId, record?.empty ? record.stateTimestamp : now);
       group.generationId = record?.generationId ?? 0;
       group.protocolType = record?.protocolType ?? null;
+      if (record && this.restorable(record)) {
+        group.restore(
+          {
+            generationId: record.generationId,
+            protocolType: record.protocolType!,
+            protocolName: record.protocolName!,
+            leaderId: record.leaderId!,
+            members: record.members,
+          },
+          now,
+        );
+        restored.push(group);
+      }
       this.groups.set(groupId, group);
     }
-    if (this.status !== 'loading') return;
+    for (const group of restored) this.rebalancer.restored(group);
     this.status = 'ready';
-    this.logger.info({ groups: this.groups.size, records }, 'group coordinator loaded __consumer_offsets');
+    this.logger.info(
+      { groups: this.groups.size, stable: restored.length, records },
+      'group coordinator loaded __consumer_offsets',
+    );
     this.armExpiry();
   }
 
@@ -464,13 +488,42 @@ export class GroupCoordinator {
     return OK;
   }
 
+  /** Was the record written as its group became Stable, with everything a restore needs? */
+  private restorable(record: GroupRecord): boolean {
+    return (
+      !record.empty &&
+      record.members.length > 0 &&
+      record.protocolType !== null &&
+      record.protocolName !== null &&
+      record.members.some((m) => m.memberId === record.leaderId)
+    );
+  }
+
+  /**
+   * Fire and forget through the store's serial write chain (a failure is logged): the group's answers never
+   * wait for it. A Stable group's record carries its members, so a restart keeps the generation.
+   */
   private persistGroup(group: Group): void {
-    const record = {
+    const stable = group.is('Stable');
+    const record: GroupRecord = {
       protocolType: group.protocolType,
       generationId: group.generationId,
       protocolName: group.protocolName,
       empty: group.is('Empty'),
       stateTimestamp: this.scheduler.now(),
+      leaderId: stable ? group.leaderId : null,
+      members: stable
+        ? [...group.members.values()].map((m) => ({
+            memberId: m.memberId,
+            groupInstanceId: m.groupInstanceId,
+            clientId: m.clientId,
+            clientHost: m.clientHost,
+            sessionTimeoutMs: m.sessionTimeoutMs,
+            rebalanceTimeoutMs: m.rebalanceTimeoutMs,
+            protocols: m.protocols.map((p) => ({ name: p.name, metadata: p.metadata })),
+            assignment: m.assignment,
+          }))
+        : [],
     };
     this.store.putGroup(group.groupId, record).catch((err: unknown) => {
       this.logger.warn({ err, groupId: group.groupId }, 'could not persist group metadata to __consumer_offsets');

@@ -17,10 +17,19 @@
 //                                             metadata rejoins, a member leaves or its session expires
 //   Dead                 —                    terminal: the coordinator forgets the group
 //
+// One more move happens only at load, through `Group.restore` (never `transitionTo`):
+//
+//   Empty                Stable               restore: the coordinator loads a group whose last record in
+//                                             `__consumer_offsets` was written as it became Stable; the
+//                                             members, leader, assignor and assignments come back at that
+//                                             generation. Only a freshly built group (Empty, no members)
+//                                             can be restored.
+//
 // Every entry into CompletingRebalance (and into Empty from a completed join) increments the generation,
 // so a generation id names exactly one assignment.
 import { randomUUID } from 'node:crypto';
 import type { JoinGroupProtocol } from '../../protocol/index.js';
+import type { GroupRecordMember } from './offsets-codec.js';
 import type { JoinAnswer, SyncAnswer } from './responses.js';
 
 export type GroupState = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable' | 'Dead';
@@ -102,6 +111,48 @@ export class Group {
       throw new IllegalTransitionError(`group '${this.groupId}': illegal transition ${this.state} → ${next}`);
     }
     this.state = next;
+    this.stateSince = now;
+  }
+
+  /**
+   * The load-time transition Empty → Stable (see the table above): the group takes back the Stable generation
+   * a group record describes. Each member's sessionDeadline is `now` plus its session timeout; the caller arms
+   * the session timers. Throws IllegalTransitionError unless the group is freshly built (Empty, no members).
+   */
+  restore(
+    snapshot: {
+      generationId: number;
+      protocolType: string;
+      protocolName: string;
+      leaderId: string;
+      members: readonly GroupRecordMember[];
+    },
+    now: number,
+  ): void {
+    if (!this.is('Empty') || this.members.size > 0) {
+      throw new IllegalTransitionError(
+        `group '${this.groupId}': illegal restore ${this.state} → Stable: only a freshly loaded group can be restored`,
+      );
+    }
+    if (snapshot.members.length === 0 || !snapshot.members.some((m) => m.memberId === snapshot.leaderId)) {
+      throw new IllegalTransitionError(
+        `group '${this.groupId}': cannot restore generation ${snapshot.generationId}: its leader ${snapshot.leaderId} is not among its members`,
+      );
+    }
+    for (const m of snapshot.members) {
+      this.add({
+        ...m,
+        protocolType: snapshot.protocolType,
+        awaitingJoin: null,
+        awaitingSync: null,
+        sessionDeadline: now + m.sessionTimeoutMs,
+      });
+    }
+    this.generationId = snapshot.generationId;
+    this.protocolType = snapshot.protocolType;
+    this.protocolName = snapshot.protocolName;
+    this.leaderId = snapshot.leaderId;
+    this.state = 'Stable';
     this.stateSince = now;
   }
 

@@ -5,7 +5,16 @@
 //                   value [0, offset, metadata (string|null), commitTimestamp (ms)]     null = tombstone
 //   group metadata  key   [2, groupId]
 //                   value [0, protocolType (string|null), generationId, protocolName (string|null),
-//                          empty (bool), stateTimestamp (ms)]                           null = tombstone
+//                          empty (bool), stateTimestamp (ms), leaderId (string|null), members]
+//                                                                                       null = tombstone
+//                   members  [[memberId, groupInstanceId (string|null), clientId, clientHost,
+//                              sessionTimeoutMs, rebalanceTimeoutMs, protocols, assignment (bin)], ...]
+//                   protocols [[name, metadata (bin)], ...] in the member's order of preference
+//
+// The members are written only when the group becomes Stable (an empty array otherwise), so a record with
+// members names a Stable generation the coordinator restores at load. Records of brokers before that have
+// six elements: they decode with leaderId null and no members (the group loads Empty, as it did then); older
+// brokers ignore the two trailing elements of newer records.
 //
 // The log is read as a compacted topic: on replay the last value of each key wins and a tombstone
 // removes the key. Unknown key types are skipped, so newer record kinds do not break older brokers.
@@ -20,6 +29,19 @@ export interface CommittedOffset {
   commitTimestamp: number;
 }
 
+/** One member of a Stable generation, as the group record keeps it. */
+export interface GroupRecordMember {
+  memberId: string;
+  groupInstanceId: string | null;
+  clientId: string;
+  clientHost: string;
+  sessionTimeoutMs: number;
+  rebalanceTimeoutMs: number;
+  /** In the member's order of preference. */
+  protocols: Array<{ name: string; metadata: Buffer }>;
+  assignment: Buffer;
+}
+
 export interface GroupRecord {
   protocolType: string | null;
   generationId: number;
@@ -27,6 +49,10 @@ export interface GroupRecord {
   /** True when the record was written as the group became Empty. */
   empty: boolean;
   stateTimestamp: number;
+  /** The generation's leader; null unless the record was written as the group became Stable. */
+  leaderId: string | null;
+  /** The Stable generation's members with their assignments; empty in any other state (and in old records). */
+  members: GroupRecordMember[];
 }
 
 export type OffsetsLogEntry =
@@ -51,12 +77,71 @@ export function encodeGroupKey(groupId: string): Buffer {
 }
 
 export function encodeGroupValue(v: GroupRecord): Buffer {
-  return bytes([0, v.protocolType, v.generationId, v.protocolName, v.empty, v.stateTimestamp]);
+  const members = v.members.map((m) => [
+    m.memberId,
+    m.groupInstanceId,
+    m.clientId,
+    m.clientHost,
+    m.sessionTimeoutMs,
+    m.rebalanceTimeoutMs,
+    m.protocols.map((p) => [p.name, p.metadata]),
+    m.assignment,
+  ]);
+  return bytes([0, v.protocolType, v.generationId, v.protocolName, v.empty, v.stateTimestamp, v.leaderId, members]);
 }
 
 const isStr = (x: unknown): x is string => typeof x === 'string';
 const isInt = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x);
 const isNullableStr = (x: unknown): x is string | null => x === null || typeof x === 'string';
+const isBin = (x: unknown): x is Uint8Array => x instanceof Uint8Array;
+const toBuffer = (u8: Uint8Array): Buffer => Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength);
+
+function decodeMember(m: unknown): GroupRecordMember | undefined {
+  if (
+    !Array.isArray(m) ||
+    !isStr(m[0]) ||
+    !isNullableStr(m[1]) ||
+    !isStr(m[2]) ||
+    !isStr(m[3]) ||
+    !isInt(m[4]) ||
+    !isInt(m[5]) ||
+    !Array.isArray(m[6]) ||
+    !isBin(m[7])
+  ) {
+    return undefined;
+  }
+  const protocols: GroupRecordMember['protocols'] = [];
+  for (const p of m[6] as unknown[]) {
+    if (!Array.isArray(p) || !isStr(p[0]) || !isBin(p[1])) return undefined;
+    protocols.push({ name: p[0], metadata: toBuffer(p[1]) });
+  }
+  return {
+    memberId: m[0],
+    groupInstanceId: m[1],
+    clientId: m[2],
+    clientHost: m[3],
+    sessionTimeoutMs: m[4],
+    rebalanceTimeoutMs: m[5],
+    protocols,
+    assignment: toBuffer(m[7]),
+  };
+}
+
+/**
+ * The trailing leader and members of a group record; none for a record of an older broker (six elements) or
+ * one whose members do not decode (the group then loads Empty at its generation, which costs one rebalance).
+ */
+function decodeMembers(v: unknown[]): Pick<GroupRecord, 'leaderId' | 'members'> {
+  const none = { leaderId: null, members: [] };
+  if (!isNullableStr(v[6]) || !Array.isArray(v[7])) return none;
+  const members: GroupRecordMember[] = [];
+  for (const m of v[7] as unknown[]) {
+    const member = decodeMember(m);
+    if (!member) return none;
+    members.push(member);
+  }
+  return { leaderId: v[6], members };
+}
 
 /** Decodes one record of the internal topic; undefined for keys it does not understand or malformed bytes. */
 export function decodeEntry(key: Buffer | null, value: Buffer | null): OffsetsLogEntry | undefined {
@@ -91,7 +176,14 @@ export function decodeEntry(key: Buffer | null, value: Buffer | null): OffsetsLo
     return {
       kind: 'group',
       groupId: k[1],
-      value: { protocolType: v[1], generationId: v[2], protocolName: v[3], empty: v[4], stateTimestamp: v[5] },
+      value: {
+        protocolType: v[1],
+        generationId: v[2],
+        protocolName: v[3],
+        empty: v[4],
+        stateTimestamp: v[5],
+        ...decodeMembers(v),
+      },
     };
   }
   return undefined;

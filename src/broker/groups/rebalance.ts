@@ -46,6 +46,11 @@ export interface MemberClient {
 export interface RebalanceHooks {
   /** A join completed: the group has a new generation (CompletingRebalance, or Empty if nobody rejoined). */
   generationCompleted(group: Group): void;
+  /**
+   * The group became Stable (the leader's SyncGroup), or a static member took over its instance's place in a
+   * Stable group: its members and assignments are worth recording. Must not block: the answers go out at once.
+   */
+  groupStable(group: Group): void;
   log(msg: string, fields: object): void;
 }
 
@@ -167,6 +172,7 @@ export class Rebalancer {
       for (const m of group.members.values()) m.assignment = byMember.get(m.memberId) ?? EMPTY;
       group.transitionTo('Stable', this.scheduler.now());
       this.hooks.log('group stable', { groupId: group.groupId, generationId: group.generationId, members: group.size });
+      this.hooks.groupStable(group);
       for (const m of group.members.values()) {
         const respond = m.awaitingSync;
         m.awaitingSync = null;
@@ -251,6 +257,14 @@ export class Rebalancer {
     return null;
   }
 
+  /**
+   * A group restored Stable at load (Group.restore): each member's session timer starts now, so a member that
+   * does not come back is removed after its session timeout and the others rebalance.
+   */
+  restored(group: Group): void {
+    for (const m of group.members.values()) this.touch(group, m);
+  }
+
   /** Cancels the group's timers and answers its pending requests (coordinator shutdown, group deletion). */
   shutdownGroup(group: Group): void {
     this.joinTimers.get(group)?.cancel();
@@ -317,7 +331,10 @@ export class Rebalancer {
       rebalance: !(group.is('Stable') && sameMetadata),
     });
     // A restart within the session timeout: same generation, same assignment (SyncGroup returns it).
-    if (group.is('Stable') && sameMetadata) return resolved(this.joinResponse(group, member, false));
+    if (group.is('Stable') && sameMetadata) {
+      this.hooks.groupStable(group);
+      return resolved(this.joinResponse(group, member, false));
+    }
     const pending = this.awaitJoin(member);
     if (!group.is('PreparingRebalance'))
       this.prepareRebalance(group, `static member ${instanceId} rejoined with new metadata`);

@@ -137,7 +137,7 @@ describe('offset commits', () => {
 });
 
 describe('offsets persistence in __consumer_offsets', () => {
-  it('replays the log on start: latest value wins, tombstones delete, group generation survives', async () => {
+  it('replays the log on start: latest value wins, tombstones delete, a Stable group survives with its generation', async () => {
     const log = new MemoryOffsetsLog();
     const h = await harness({}, log);
     await commit(h, 'g', [
@@ -160,7 +160,7 @@ describe('offsets persistence in __consumer_offsets', () => {
     const groups = h2.coordinator.listGroups({ statesFilter: null }).groups;
     expect(groups.map((g) => [g.groupId, g.groupState, g.protocolType]).sort()).toEqual([
       ['g', 'Empty', ''],
-      ['live', 'Empty', 'consumer'],
+      ['live', 'Stable', 'consumer'],
     ]);
     expect(h2.coordinator.groups.get('live')!.generationId).toBe(1);
     const p = join(h2, 'live');
