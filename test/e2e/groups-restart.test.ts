@@ -2,6 +2,8 @@
 // started again on the same data directory and ports. The group's Stable generation was recorded in
 // `__consumer_offsets`, so its members carry on (heartbeats, fetches, commits) with no rebalance, and every
 // record is consumed, those produced after the restart exactly once.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
 import { Kafka, logLevel as kafkaLogLevel } from 'kafkajs';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { logLevel, Sluice } from '../../src/client/index.js';
@@ -11,9 +13,13 @@ import { removeTempDirs, tempDir } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 afterAll(removeTempDirs);
+const root = resolve(import.meta.dirname, '..', '..');
 let proc: SluiceProcess | undefined;
+let child: ChildProcess | undefined;
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
+  child?.kill('SIGKILL');
+  child = undefined;
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
   await proc?.kill('SIGKILL');
   proc = undefined;
@@ -132,4 +138,58 @@ describe.each(Object.keys(clients) as Array<keyof typeof clients>)('%s across a 
       expect(loaded?.stable).toBe(1);
     },
   );
+});
+
+describe('a member that does not come back after a broker restart', () => {
+  it('is removed after its session timeout; the other member rebalances and takes every partition', {
+    timeout: 90_000,
+  }, async () => {
+    const dataDir = await tempDir('sluice-group-restart-');
+    const port = await stablePort();
+    const serve = () => startSluice(['--data-dir', dataDir, '--port', String(port), '--no-http', '--flush', 'always']);
+    proc = await serve();
+    const sluice = new Sluice({
+      clientId: 'restart',
+      brokers: [`127.0.0.1:${port}`],
+      logLevel: logLevel.NOTHING,
+      connectionTimeout: 1000,
+      retry: { retries: 30, initialRetryTime: 50, maxRetryTime: 500 },
+    });
+    const admin = sluice.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: 't', numPartitions: 2 }] });
+    await admin.disconnect();
+
+    // A member in its own process (session 1.5 s), which will be gone when the broker comes back.
+    child = spawn(
+      process.execPath,
+      ['--import', 'tsx', resolve(root, 'test/e2e/groups-member-process.ts'), String(port), 'g', 't'],
+      { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] },
+    );
+    const consumer = sluice.consumer({ groupId: 'g', maxWaitTimeInMs: 200 });
+    cleanups.push(() => consumer.disconnect());
+    let assigned: number[] = [];
+    consumer.on(consumer.events.GROUP_JOIN, (e) => (assigned = e.payload.memberAssignment.t ?? []));
+    await consumer.connect();
+    await consumer.subscribe({ topics: ['t'], fromBeginning: true });
+    const got: string[] = [];
+    await consumer.run({ eachMessage: async ({ message }) => void got.push(message.value!.toString()) });
+    await waitFor(() => proc!.lines.some((l) => l.msg === 'group stable' && l.members === 2) && assigned.length === 1, {
+      timeoutMs: 20_000,
+      message: 'the group to be Stable with both members, one partition each',
+    });
+
+    await proc.kill('SIGTERM');
+    child.kill('SIGKILL');
+    proc = await serve();
+    await waitFor(() => assigned.length === 2, { timeoutMs: 20_000, message: 'the survivor to take both partitions' });
+    const rebalance = proc.lines.find((l) => l.msg === 'rebalance');
+    expect(String(rebalance?.reason)).toMatch(/session timeout \(1500 ms\)/);
+    const producer = sluice.producer();
+    await producer.connect();
+    await producer.send({ topic: 't', messages: range('v', 10).map((value, i) => ({ partition: i % 2, value })) });
+    await producer.disconnect();
+    await waitFor(() => got.length === 10, { timeoutMs: 20_000, message: 'the survivor to consume both partitions' });
+    expect(got.sort()).toEqual(range('v', 10).sort());
+  });
 });
