@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { Kafka, logLevel as kafkaLogLevel } from 'kafkajs';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { logLevel, Sluice } from '../../src/client/index.js';
+import { pythonWithConfluentKafka } from '../broker/kafka/helpers.js';
 import { stablePort } from '../helpers/free-port.js';
 import { startSluice, type SluiceProcess } from '../helpers/sluice-process.js';
 import { removeTempDirs, tempDir } from '../helpers/temp-dir.js';
@@ -136,6 +137,68 @@ describe.each(Object.keys(clients) as Array<keyof typeof clients>)('%s across a 
       expect(rebalances).toEqual([]);
       const loaded = proc.lines.find((l) => l.msg === 'group coordinator loaded __consumer_offsets');
       expect(loaded?.stable).toBe(1);
+    },
+  );
+});
+
+describe('a librdkafka consumer group (confluent-kafka-python) across a broker restart', () => {
+  it.each(['SIGTERM', 'SIGKILL'] as const)(
+    '%s and start on the same data dir: no new assignment, no rebalance, no record lost',
+    { timeout: 90_000 },
+    async (signal) => {
+      const dataDir = await tempDir('sluice-group-restart-');
+      const port = await stablePort();
+      const kafkaPort = await stablePort();
+      const serve = () =>
+        startSluice([
+          '--data-dir',
+          dataDir,
+          '--port',
+          String(port),
+          '--kafka-port',
+          String(kafkaPort),
+          '--no-http',
+          '--flush',
+          'always',
+        ]);
+      proc = await serve();
+      const sdk = sdkClient(port);
+      const admin = new Sluice({ brokers: [`127.0.0.1:${port}`], logLevel: logLevel.NOTHING }).admin();
+      await admin.connect();
+      await admin.createTopics({ topics: [{ topic: 't', numPartitions: 2 }] });
+      await admin.disconnect();
+
+      const events: Array<{ assigned?: number; partitions?: number[]; value?: string; error?: string }> = [];
+      child = spawn(
+        pythonWithConfluentKafka(),
+        [resolve(root, 'test/broker/kafka/python/group_restart.py'), `127.0.0.1:${kafkaPort}`, 't', 'g'],
+        { stdio: ['pipe', 'pipe', 'ignore'] }, // librdkafka logs each disconnection on stderr
+      );
+      let partial = '';
+      child.stdout!.on('data', (chunk: Buffer) => {
+        const lines = (partial + chunk.toString()).split('\n');
+        partial = lines.pop()!;
+        for (const line of lines) if (line.trim()) events.push(JSON.parse(line));
+      });
+      const got = () => events.flatMap((e) => (e.value === undefined ? [] : [e.value]));
+      const assignments = () => events.filter((e) => e.assigned !== undefined);
+      await waitFor(() => proc!.lines.some((l) => l.msg === 'group stable' && l.members === 2), {
+        timeoutMs: 30_000,
+        message: 'the group to be Stable with both members',
+      });
+      await sdk.produce(range('a', 20));
+      await waitFor(() => new Set(got()).size === 20, { timeoutMs: 20_000, message: 'the first records consumed' });
+      const assignedBefore = assignments().length;
+
+      await proc.kill(signal);
+      proc = await serve();
+      await sdk.produce(range('b', 20));
+      await waitFor(() => new Set(got()).size === 40, { timeoutMs: 30_000, message: 'the later records consumed' });
+      expect(new Set(got())).toEqual(new Set([...range('a', 20), ...range('b', 20)]));
+      expect(got().filter((v) => v.startsWith('b'))).toHaveLength(20);
+      expect(proc.lines.filter((l) => l.msg === 'rebalance' || l.msg === 'join complete')).toEqual([]);
+      expect(assignments()).toHaveLength(assignedBefore);
+      child.stdin!.end();
     },
   );
 });
