@@ -34,14 +34,30 @@ interface GroupClient {
   member(got: string[]): Promise<void>;
 }
 
-function sdkClient(port: number): GroupClient {
-  const sluice = new Sluice({
+/** An SDK client of the broker at `port` whose retries outlast a restart. */
+function sluiceAt(port: number): Sluice {
+  return new Sluice({
     clientId: 'restart',
     brokers: [`127.0.0.1:${port}`],
     logLevel: logLevel.NOTHING,
     connectionTimeout: 1000,
     retry: { retries: 30, initialRetryTime: 50, maxRetryTime: 500 },
   });
+}
+
+/** The topic every test uses: `t`, two partitions. */
+async function createTopic(port: number): Promise<void> {
+  const admin = sluiceAt(port).admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({ topics: [{ topic: 't', numPartitions: 2 }] });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+function sdkClient(port: number): GroupClient {
+  const sluice = sluiceAt(port);
   return {
     async produce(values) {
       const producer = sluice.producer();
@@ -107,10 +123,7 @@ describe.each(Object.keys(clients) as Array<keyof typeof clients>)('%s across a 
           'always',
         ]);
       proc = await serve();
-      const admin = new Sluice({ brokers: [`127.0.0.1:${port}`], logLevel: logLevel.NOTHING }).admin();
-      await admin.connect();
-      await admin.createTopics({ topics: [{ topic: 't', numPartitions: 2 }] });
-      await admin.disconnect();
+      await createTopic(port);
 
       const client = clients[name](name === 'kafkajs consumer group' ? kafkaPort : port);
       const got: string[] = [];
@@ -143,7 +156,7 @@ describe.each(Object.keys(clients) as Array<keyof typeof clients>)('%s across a 
 
 /** The group's committed offsets on `topic`, summed over its partitions (the records committed from 0). */
 async function committedOffsets(port: number, groupId: string, topic: string): Promise<number> {
-  const admin = new Sluice({ brokers: [`127.0.0.1:${port}`], logLevel: logLevel.NOTHING }).admin();
+  const admin = sluiceAt(port).admin();
   await admin.connect();
   try {
     const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
@@ -175,10 +188,7 @@ describe('a librdkafka consumer group (confluent-kafka-python) across a broker r
         ]);
       proc = await serve();
       const sdk = sdkClient(port);
-      const admin = new Sluice({ brokers: [`127.0.0.1:${port}`], logLevel: logLevel.NOTHING }).admin();
-      await admin.connect();
-      await admin.createTopics({ topics: [{ topic: 't', numPartitions: 2 }] });
-      await admin.disconnect();
+      await createTopic(port);
 
       const events: Array<{ assigned?: number; partitions?: number[]; value?: string; error?: string }> = [];
       child = spawn(
@@ -230,17 +240,8 @@ describe('a member that does not come back after a broker restart', () => {
     const port = await stablePort();
     const serve = () => startSluice(['--data-dir', dataDir, '--port', String(port), '--no-http', '--flush', 'always']);
     proc = await serve();
-    const sluice = new Sluice({
-      clientId: 'restart',
-      brokers: [`127.0.0.1:${port}`],
-      logLevel: logLevel.NOTHING,
-      connectionTimeout: 1000,
-      retry: { retries: 30, initialRetryTime: 50, maxRetryTime: 500 },
-    });
-    const admin = sluice.admin();
-    await admin.connect();
-    await admin.createTopics({ topics: [{ topic: 't', numPartitions: 2 }] });
-    await admin.disconnect();
+    const sluice = sluiceAt(port);
+    await createTopic(port);
 
     // A member in its own process (session 1.5 s), which will be gone when the broker comes back.
     child = spawn(

@@ -2,11 +2,23 @@
 // errors, the message browser shows records the SDK produced, a group's lag moves as it consumes, and
 // an offsets reset through the page works. Screenshots go to test/artifacts/.
 import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
 import { collect } from '../client/helpers.js';
 import { useConsoleFixture } from '../helpers/browser.js';
 import { call } from './helpers.js';
 
 const fixture = useConsoleFixture();
+
+/** The page is no wider than the window: nothing on it makes it scroll sideways. */
+async function expectPageFitsWindow(page: Page): Promise<void> {
+  const widths = await page.evaluate(() => {
+    const doc = (
+      globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }
+    ).document;
+    return { page: doc.documentElement.scrollWidth, viewport: doc.documentElement.clientWidth };
+  });
+  expect(widths.page).toBeLessThanOrEqual(widths.viewport);
+}
 
 async function produce(topic: string, count: number, from = 0) {
   const producer = fixture.sluice.producer();
@@ -157,13 +169,7 @@ describe('web console', () => {
     await expect.poll(() => select.inputValue()).toBe(long);
     expect(await select.getAttribute('title')).toBe(long);
     expect(await select.locator('option').first().getAttribute('title')).toBe(long);
-    const widths = await page.evaluate(() => {
-      const doc = (
-        globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }
-      ).document;
-      return { page: doc.documentElement.scrollWidth, viewport: doc.documentElement.clientWidth };
-    });
-    expect(widths.page).toBeLessThanOrEqual(widths.viewport);
+    await expectPageFitsWindow(page);
     expect((await select.boundingBox())!.width).toBeLessThan(500);
     await browser.screenshot('console-long-topic');
     expect(browser.errors).toEqual([]);
@@ -181,15 +187,6 @@ describe('web console', () => {
     await consumer.subscribe({ topic, fromBeginning: true });
     await collect(consumer, 3);
     const { page } = browser;
-    const pageFits = async () => {
-      const widths = await page.evaluate(() => {
-        const doc = (
-          globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }
-        ).document;
-        return { page: doc.documentElement.scrollWidth, viewport: doc.documentElement.clientWidth };
-      });
-      expect(widths.page).toBeLessThanOrEqual(widths.viewport);
-    };
     /** The elements showing `name` cut, each narrower than the page and holding it whole in its title. */
     const cutEverywhere = async (name: string, count: number) => {
       const shown = page.locator(`.long-name[title="${name}"]`);
@@ -202,22 +199,22 @@ describe('web console', () => {
 
     await page.goto(`${b.url}/#/topics`);
     await cutEverywhere(topic, 1);
-    await pageFits();
+    await expectPageFitsWindow(page);
     await browser.screenshot('console-long-topics');
     await page.getByTestId('topics').getByRole('link', { name: topic }).click();
     await page.getByTestId('partitions').locator('td', { hasText: '3' }).first().waitFor();
     await cutEverywhere(topic, 1); // the heading
-    await pageFits();
+    await expectPageFitsWindow(page);
 
     await page.goto(`${b.url}/#/groups`);
     await cutEverywhere(group, 1);
-    await pageFits();
+    await expectPageFitsWindow(page);
     await page.getByTestId('groups').getByRole('link', { name: group }).click();
     await page.getByTestId('group-state').filter({ hasText: 'Stable' }).waitFor();
     // The heading; the topic in the member's assignment, the lag table and the reset form's select.
     await cutEverywhere(group, 1);
     await cutEverywhere(topic, 3);
-    await pageFits();
+    await expectPageFitsWindow(page);
     await consumer.disconnect();
     await page.getByTestId('group-state').filter({ hasText: 'Empty' }).waitFor();
     await page.click('button:has-text("Reset offsets…")');
@@ -225,7 +222,7 @@ describe('web console', () => {
     await page.getByText(/'s offsets of/).waitFor();
     await cutEverywhere(group, 2);
     await cutEverywhere(topic, 3);
-    await pageFits();
+    await expectPageFitsWindow(page);
     await browser.screenshot('console-long-group');
     expect(browser.errors).toEqual([]);
   });
