@@ -5,14 +5,12 @@ import htm from 'htm';
 import { h } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { get, post } from './api.js';
-import { base64OfText, bytesOfBase64 } from './base64.js';
+import { base64OfText, bytesOfBase64 as bytesOf } from './base64.js';
 
 const html = htm.bind(h);
 const PAGE = 50;
 /** Records a search scans from the current offset. */
 const SEARCH_WINDOW = 1000;
-
-const bytesOf = bytesOfBase64;
 
 const text = (bytes) => new TextDecoder().decode(bytes);
 
