@@ -12,7 +12,7 @@ import {
   type TlsOptions,
 } from '../src/broker/index.js';
 
-import { HttpConfigError, resolveHttpConfig, type HttpOptions } from '../src/http/options.js';
+import { type HttpConfig, HttpConfigError, resolveHttpConfig, type HttpOptions } from '../src/http/options.js';
 import { UsageError } from './lib/errors.js';
 import { LOG_LEVELS, type LogLevel } from './serve-log-levels.js';
 
@@ -353,7 +353,7 @@ export interface ServeSettings {
    */
   kafkaPortDefaulted: boolean;
   /** null: no HTTP door (--no-http or "http": false). With authentication on, it authenticates every request. */
-  http: HttpOptions | null;
+  http: HttpConfig | null;
 }
 
 /** The file's `security` object with --auth (both authentication and authorization) and --super-user on top. */
@@ -460,7 +460,7 @@ export function serveSettings(flags: ServeFlags): ServeSettings {
     throw error;
   }
   refuseHttpFlagsWithoutHttp(flags, fileHttp);
-  let http: HttpOptions | null = null;
+  let http: HttpConfig | null = null;
   if (flags.http !== false && fileHttp !== false) {
     if (fileHttp !== undefined && (typeof fileHttp !== 'object' || fileHttp === null || Array.isArray(fileHttp)))
       throw new UsageError('config setting "http" must be an object of HTTP settings, or false');
@@ -469,19 +469,20 @@ export function serveSettings(flags: ServeFlags): ServeSettings {
     // fight over 9651.
     const otherPort = options.port !== undefined && options.port !== DEFAULT_NATIVE_PORT;
     const freePort = otherPort && fileHttp?.port === undefined ? { port: 0 } : {};
-    http = {
+    const given: HttpOptions = {
       ...freePort,
       ...fileHttp,
       ...(flags.httpPort !== undefined ? { port: flags.httpPort } : {}),
       ...(flags.httpTls ? { tls: true } : {}),
       ...allowedOriginsFromFlags(fileHttp?.allowedOrigins, flags),
     };
-    if (http.tls === true && options.tls === undefined)
+    if (given.tls === true && options.tls === undefined)
       throw new UsageError(
         '--http-tls (http.tls) serves the HTTP door with the TLS certificate: give --tls-cert and --tls-key too',
       );
     try {
-      resolveHttpConfig(http);
+      // Checked and resolved here once (defaults in): serve reads the door's address from it.
+      http = resolveHttpConfig(given);
     } catch (error) {
       if (error instanceof HttpConfigError) throw new UsageError(`invalid HTTP setting: ${error.message}`);
       throw error;

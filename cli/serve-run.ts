@@ -3,7 +3,6 @@ import { createServer } from 'node:net';
 import pino, { type Logger } from 'pino';
 import { Broker, KafkaListenError } from '../src/broker/index.js';
 import type { HttpServer } from '../src/http/index.js';
-import { resolveHttpConfig } from '../src/http/options.js';
 import { describeError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './lib/errors.js';
 import {
   DEFAULT_NATIVE_PORT,
@@ -44,7 +43,7 @@ interface RequiredPort {
  */
 function requiredPorts(settings: ServeSettings, host: string): RequiredPort[] {
   const { options } = settings;
-  const http = settings.http ? resolveHttpConfig(settings.http) : null;
+  const { http } = settings;
   const ports = [
     { host, port: options.port ?? DEFAULT_NATIVE_PORT, flag: '--port' },
     { host, port: settings.kafkaPortDefaulted ? 0 : options.kafkaPort, flag: '--kafka-port' },
